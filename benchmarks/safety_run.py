@@ -26,6 +26,7 @@ from benchmarks.bench_planner_soak import (
     trigger_until_done,
 )
 from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER
+from vjepa_ros.nodes.planner_name import is_diagnostics_of
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.scratch_folder import ScratchFolder
 from vjepa_ros.terminate import call_held
@@ -145,7 +146,7 @@ class Watch:
 
     def _on_diagnostics(self, msg) -> None:
         for status in msg.status:
-            if status.name == f"{PLANNER}: mpc":
+            if is_diagnostics_of(status.name, PLANNER):
                 values = {kv.key: kv.value for kv in status.values}
                 self.diagnostics.append((self._stamp(msg.header), values))
 

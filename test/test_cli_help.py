@@ -29,7 +29,7 @@ def test_every_option_of_every_command_has_a_help_text():
     ("collect", "--episodes", "10"), ("collect", "--seed", "0"), ("collect", "--width", "256"),
     ("record", "--frames", "16"), ("record", "--width", "128"), ("record", "--storage", "mcap"),
     ("launch", "--joint-states-topic", "/joint_states"),
-    ("launch", "--image-transport", "raw"),
+    # launch --image-transport: the parameter file's (test_launch_option_defaults.py)
     # reach's come from config/reach_demo.yaml, not from argparse
     ("reach", "--max-steps", "15"), ("reach", "--samples", "100"),
     ("reach", "--iterations", "5"), ("reach", "--horizon", "1"),

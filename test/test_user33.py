@@ -24,9 +24,6 @@ def _launch_default(value, declared):
     return value
 
 
-@pytest.mark.xfail(strict=True, reason="user33: vjepa_mpc.launch.py's own parameter dict, "
-                   "given after params_file, replaces the file's model.checkpoint, model.device "
-                   "and image_transport with the launch arguments' defaults")
 def test_the_launch_file_keeps_what_a_lab_params_file_sets(monkeypatch):
     # ros2 launch vjepa_ros vjepa_mpc.launch.py params_file:=lab.yaml, the file holding
     # model.checkpoint, model.device: cuda:1 and image_transport: compressed. rcl applies the
@@ -47,8 +44,6 @@ def test_the_launch_file_keeps_what_a_lab_params_file_sets(monkeypatch):
     assert effective == lab
 
 
-@pytest.mark.xfail(strict=True, reason="user33: the silent-camera hint points a namespaced "
-                   "planner (/arm1) at another robot's camera (/arm2/...) as the topic meant")
 def test_the_silent_input_hint_does_not_offer_another_robots_camera():
     # Two arms in one domain (planner_node -r __ns:=/arm1, __ns:=/arm2); arm1's simulator is
     # still starting. The hint said: "no camera image on /arm1/camera/camera/color/image_raw in
@@ -103,9 +98,6 @@ def _stand_in(namespace: str):
     return node
 
 
-@pytest.mark.xfail(strict=True, reason="user33: two planners under -r __ns:=/arm1 and /arm2 "
-                   "publish /diagnostics statuses of one name and hardware_id ('vjepa_planner: "
-                   "mpc', 'panda')")
 def test_two_namespaced_planners_publish_diagnostics_one_can_tell_apart(monkeypatch):
     pytest.importorskip("diagnostic_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
     import vjepa_ros.robot.diagnostics as diagnostics
@@ -126,8 +118,6 @@ def test_two_namespaced_planners_publish_diagnostics_one_can_tell_apart(monkeypa
     assert a != b, a
 
 
-@pytest.mark.xfail(strict=True, reason="user33: a twin planner (a second vjepa-ros launch) is "
-                   "warned every second in shadow mode, not once")
 def test_a_twin_in_shadow_mode_is_warned_once(monkeypatch):
     pytest.importorskip("diagnostic_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
     import vjepa_ros.nodes.planner_diagnostics as planner_diagnostics
@@ -142,9 +132,6 @@ def test_a_twin_in_shadow_mode_is_warned_once(monkeypatch):
     assert len(node.logger.warnings) == 1, node.logger.warnings
 
 
-@pytest.mark.xfail(strict=True, reason="user33: vjepa-ros launch --params-file lab.yaml replaces "
-                   "the file's image_transport and use_sim_time with the defaults of options "
-                   "not given (--image-transport raw, no --use-sim-time)")
 def test_vjepa_ros_launch_keeps_what_a_lab_params_file_sets(tmp_path):
     # Live: a file with image_transport: compressed and use_sim_time: true ran the planner with
     # image_transport raw and use_sim_time False (ros2 param get), no word said.

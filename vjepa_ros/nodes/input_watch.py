@@ -32,6 +32,7 @@ class InputWatch:
     started: float
     last: float | None = None  # [s] steady clock of the newest message; None before the first
     unlikely: str = ""  # topics whose name holds this come last ("gripper": finger-only states)
+    namespace: str = "/"  # the node's: a topic outside it may be another robot's, never the fix
 
     def arrived(self, now: float) -> None:
         self.last = now
@@ -55,7 +56,9 @@ class InputWatch:
         topic was right). Topics named ``unlikely`` come last (a gripper's finger-only joint
         states are no arm state topic). When the listened topic itself has a publisher of this
         type (a bag player that finished), ``unlikely`` topics are never named, and without
-        another topic the hint says that its publisher sends nothing.
+        another topic the hint says that its publisher sends nothing. A :meth:`foreign` topic
+        (``/arm2/...`` for a planner in ``/arm1``) comes after the others and is offered only
+        as possibly another robot's, never as the plain fix.
         """
         if self.last is not None:
             return ""
@@ -67,13 +70,45 @@ class InputWatch:
         if not candidates:
             return (f"{self.topic} has a publisher that sends nothing (not started yet, "
                     "finished, or a QoS it does not offer)") if has_publisher else ""
-        likely = [t for t in candidates if not self._unlikely(t)] or candidates
-        best = max(likely, key=lambda t: similarity(self.topic, t))
-        if similarity(self.topic, best) >= SIMILAR:
-            return f"is the {self.what} on {best}? {self.setting.format(topic=best)}"
+        own = [t for t in candidates if not self.foreign(t)]
+        for group in (own, [t for t in candidates if t not in own]):
+            likely = [t for t in group if not self._unlikely(t)] or group
+            best = max(likely, key=lambda t: similarity(self.topic, t), default="")
+            if best and similarity(self.topic, best) >= SIMILAR:
+                if group is own:
+                    return f"is the {self.what} on {best}? {self.setting.format(topic=best)}"
+                return (f"{best} is outside this robot's namespace {self.robot_namespace}: "
+                        f"it may be another robot's {self.what}; if it is this robot's, "
+                        f"{self.setting.format(topic=best)}")
         kind = self.msg_type.rsplit("/", 1)[-1]
-        shown = ", ".join(candidates[:3]) + (" ..." if len(candidates) > 3 else "")
-        return f"{kind} topics with a publisher: {shown}; {self.setting.format(topic='<topic>')}"
+        others = [t for t in candidates if t not in own]
+        shown = ", ".join(own[:3]) + (" ..." if len(own) > 3 else "")
+        elsewhere = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        listed = "; ".join(part for part in (
+            f"{kind} topics with a publisher: {shown}" if own else "",
+            f"{kind} topics outside this robot's namespace {self.robot_namespace} (maybe another "
+            f"robot's): {elsewhere}" if others else "") if part)
+        return f"{listed}; {self.setting.format(topic='<topic>')}"
+
+    @property
+    def robot_namespace(self) -> str:
+        """This robot's namespace in words: the node's, else the listened topic's first part."""
+        if self.namespace.strip("/"):
+            return "/" + self.namespace.strip("/")
+        return "/" + self.topic.strip("/").split("/")[0]
+
+    def foreign(self, topic: str) -> bool:
+        """Whether ``topic`` may be another robot's (never offered as the plain fix).
+
+        Outside the node's :attr:`namespace`; for a node in no namespace, the listened topic's
+        own name under another first part (``/arm2/camera/image`` for ``/arm1/camera/image``:
+        ``vjepa-ros launch --camera-topic /arm1/...``, which has no namespace option).
+        """
+        namespace = self.namespace.strip("/")
+        if namespace:
+            return not topic.startswith(f"/{namespace}/")
+        mine, theirs = self.topic.strip("/").split("/", 1), topic.strip("/").split("/", 1)
+        return len(mine) == len(theirs) == 2 and mine[0] != theirs[0] and mine[1] == theirs[1]
 
     def _unlikely(self, topic: str) -> bool:
         return bool(self.unlikely) and self.unlikely in topic.lower()

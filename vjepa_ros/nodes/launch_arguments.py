@@ -1,8 +1,10 @@
 """``vjepa-ros launch``'s options and its ``-p NODE.param:=value`` overrides, parsed.
 
-:func:`add_launch_arguments` declares the options; :func:`parse_overrides` turns the ``-p``
-items into ``{node: {param: value}}`` as a node executable reads its ``-p`` (a UsageError naming
-the item otherwise).
+:func:`add_launch_arguments` declares the options; one that sets a parameter
+(``--checkpoint``, ``--image-transport``, ``--use-sim-time``) defaults to None, so a value a
+``--params-file`` gives is kept unless the option is given (user33). :func:`parse_overrides`
+turns the ``-p`` items into ``{node: {param: value}}`` as a node executable reads its ``-p`` (a
+UsageError naming the item otherwise).
 """
 
 from __future__ import annotations
@@ -28,13 +30,17 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "reads its state from")
     parser.add_argument("--gripper-topic", default="gripper_command",
                         help="std_msgs/Float64 gripper closedness commands")
-    parser.add_argument("--image-transport", default="raw", choices=("raw", "compressed"),
+    parser.add_argument("--image-transport", choices=("raw", "compressed"),
                         help="camera messages: raw (sensor_msgs/Image) or compressed "
-                        "(CompressedImage on --camera-topic)")
+                        "(CompressedImage on --camera-topic) (default: -p "
+                        "planner.image_transport, else the parameter file's: raw in the "
+                        "packaged one)")
     parser.add_argument("--camera", action="store_true", help="also start camera_node "
                         "(pyrealsense2)")
-    parser.add_argument("--use-sim-time", action="store_true", help="use /clock (bag play "
-                        "--clock, simulator)")
+    parser.add_argument("--use-sim-time", action=argparse.BooleanOptionalAction,
+                        help="use /clock (bag play --clock, simulator), for every node started; "
+                        "--no-use-sim-time: the wall clock (default: each node's parameter "
+                        "file, else the wall clock)")
     parser.add_argument("--params-file", type=Takes("a parameter file"),
                         help="planner parameter file (default: the package's "
                         "config/planner.yaml)")

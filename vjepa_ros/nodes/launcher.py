@@ -93,8 +93,10 @@ def _launch(args: argparse.Namespace) -> int:
                 node.parameters.update(overrides.get(node.name, {}))
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
-            if node.name == "image_publisher":
-                wire_image_publisher(node, args.camera_topic, args.image_transport)
+            if node.name == "image_publisher":  # the planner's transport, however set
+                wire_image_publisher(node, args.camera_topic,
+                                     nodes[0].start_value("image_transport", "raw"),
+                                     nodes[0].sources().get("image_transport", "the default"))
         check_required_parameters(nodes)  # an image_publisher without its image
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options({"--camera-topic": args.camera_topic,

@@ -34,18 +34,25 @@ class NodeLaunch:
     # after a value error naming it (param_sources.noted)
     notes: dict = dataclasses.field(default_factory=dict)
 
-    def node_kwargs(self, use_sim_time: bool = False) -> dict:
-        """Keyword arguments for the node class: cli_args and parameter_overrides."""
+    def node_kwargs(self, use_sim_time: bool | None = None) -> dict:
+        """Keyword arguments for the node class: cli_args and parameter_overrides.
+
+        ``use_sim_time`` None: not overridden (the parameter file's, else rclpy's false).
+        """
         from rclpy.parameter import Parameter
 
-        parameters = {"use_sim_time": use_sim_time, **self.parameters}
-        overrides = [Parameter(name, value=value) for name, value in parameters.items()]
+        overrides = [Parameter(name, value=value)
+                     for name, value in self._overrides(use_sim_time).items()]
         return {"cli_args": self._file_and_remap_args(), "parameter_overrides": overrides}
 
-    def command(self, use_sim_time: bool = False) -> list[str]:
+    def _overrides(self, use_sim_time: bool | None) -> dict:
+        clock = {} if use_sim_time is None else {"use_sim_time": use_sim_time}
+        return {**clock, **self.parameters}
+
+    def command(self, use_sim_time: bool | None = None) -> list[str]:
         """Return the same node as a command line (its module's ``main``): a child process."""
         module = self._entry().target.partition(":")[0]
-        parameters = {"use_sim_time": use_sim_time, **self.parameters}
+        parameters = self._overrides(use_sim_time)
         values = [["-p", f"{name}:={ros_arg_value(value)}"] for name, value in parameters.items()]
         return [sys.executable, "-m", module, *self._file_and_remap_args(),
                 *(arg for pair in values for arg in pair)]
@@ -55,14 +62,14 @@ class NodeLaunch:
             raise ValueError(f"unknown node {self.name!r}; known: {sorted(NODES)}")
         return NODES[self.name]
 
-    def sources(self, use_sim_time: bool = False) -> dict[str, str]:
+    def sources(self, use_sim_time: bool | None = None) -> dict[str, str]:
         """Return ``{parameter: its source}`` of the node's start-up values, the winner's each.
 
         A parameter file given (``--params-file NAME`` as given, else its path), or the
         registry's own ``config/`` file (``the packaged default config/planner.yaml``: no
         ``--params-file`` the user did not give), then the overrides (which rclpy applies over
         it): ``-p NODE.name``, or the option that set it (:attr:`labels`; ``use_sim_time``:
-        ``--use-sim-time`` when true).
+        ``--use-sim-time`` / ``--no-use-sim-time`` when not None).
         """
         from vjepa_ros.nodes.param_sources import file_sources, packaged_file
 
@@ -72,11 +79,33 @@ class NodeLaunch:
             label = (self.file_label or f"--params-file {path}") if self.params_file else \
                 packaged_file(self._entry().params_file)
             sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
-        if use_sim_time:
-            sources["use_sim_time"] = "--use-sim-time"
+        if use_sim_time is not None:
+            sources["use_sim_time"] = "--use-sim-time" if use_sim_time else "--no-use-sim-time"
         for name in self.parameters:
             sources[name] = self.labels.get(name, f"-p {self.name}.{name}")
         return sources
+
+    def start_value(self, name: str, default):
+        """Return the start-up value of parameter ``name``: an override, else the file's.
+
+        ``default`` when neither gives it, or the file cannot be read (its own check refuses
+        it before any node starts).
+        """
+        from vjepa_ros.config import ConfigError
+        from vjepa_ros.yaml_files import read_ros_params
+
+        if name in self.parameters:
+            return self.parameters[name]
+        path = self.params_file_path()
+        try:
+            value = read_ros_params(path, f"/{self._entry().ros_name}") if path else {}
+        except (ConfigError, OSError):
+            return default
+        for part in name.split("."):  # groups: model.checkpoint is model: {checkpoint: ...}
+            if not isinstance(value, dict) or part not in value:
+                return default
+            value = value[part]
+        return value
 
     def params_file_path(self) -> str:
         """Return the path of the node's parameter file ("" none)."""
@@ -98,12 +127,18 @@ class NodeLaunch:
 def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
               target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
               gripper_topic: str = "gripper_command", camera: bool = False,
-              params_file: str | None = None, image_transport: str = "raw",
+              params_file: str | None = None, image_transport: str | None = None,
               planner_parameters: dict | None = None) -> list[NodeLaunch]:
-    """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments."""
-    parameters = {"image_transport": image_transport, **(planner_parameters or {})}
-    labels = {} if "image_transport" in (planner_parameters or {}) else \
-        {"image_transport": "--image-transport"}
+    """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments.
+
+    An argument that sets a parameter (``checkpoint`` "", ``image_transport`` None: not given)
+    sets it only when given, so the parameter file's value stays otherwise (user33).
+    """
+    parameters = dict(planner_parameters or {})
+    labels = {}
+    if image_transport is not None and "image_transport" not in parameters:
+        parameters["image_transport"] = image_transport
+        labels["image_transport"] = "--image-transport"
     if checkpoint:
         parameters["model.checkpoint"] = checkpoint
         labels["model.checkpoint"] = "--checkpoint"
@@ -137,7 +172,8 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
 
 
 def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
-                         image_transport: str = "raw") -> None:
+                         image_transport: str = "raw",
+                         source: str = "--image-transport") -> None:
     """Connect the image publisher ``publisher`` to the planner this launch starts with it.
 
     Latched (its default ``qos``): a goal image, so ``image`` goes to the planner's goal image
@@ -147,7 +183,8 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
     stand-in camera, so ``image`` and ``image/compressed`` go to ``camera_topic`` (the
     planner's ``--camera-topic``, which names the compressed topic itself with
     ``--image-transport compressed``), in the planner's ``image_transport`` unless
-    ``-p image_publisher.transport`` gives it (then it must be the same). Raises UsageError
+    ``-p image_publisher.transport`` gives it (then it must be the same); ``source``: what
+    set the planner's (``NodeLaunch.sources``: ``--params-file lab.yaml``). Raises UsageError
     (one line, the options named) for a publisher the planner could not hear (review31).
     """
     from vjepa_ros.config import UsageError
@@ -156,13 +193,15 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
     if publisher.parameters.get("qos", "latched") == "sensor_data":
         if transport is None:
             publisher.parameters["transport"] = image_transport
-            publisher.labels["transport"] = "--image-transport"
+            publisher.labels["transport"] = source
         elif transport != image_transport:
+            given = f"{source} {image_transport}" if source == "--image-transport" else \
+                f"the planner's image_transport {image_transport} ({source})"
             raise UsageError(
-                f"-p image_publisher.transport:={transport} with --image-transport "
-                f"{image_transport}: the stand-in camera would publish what the planner does not "
+                f"-p image_publisher.transport:={transport} with {given}: "
+                "the stand-in camera would publish what the planner does not "
                 f"take on {camera_topic}; give both the same transport (or leave "
-                "image_publisher.transport out: it follows --image-transport)")
+                "image_publisher.transport out: it follows the planner's)")
         publisher.remappings.setdefault("image", camera_topic)
         publisher.remappings.setdefault("image/compressed", camera_topic)
         return

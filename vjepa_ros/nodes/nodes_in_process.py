@@ -31,7 +31,8 @@ class Launch:
     it).
     """
 
-    def __init__(self, nodes: list[NodeLaunch], context=None, use_sim_time: bool = False):
+    def __init__(self, nodes: list[NodeLaunch], context=None,
+                 use_sim_time: bool | None = None):
         import rclpy
         from rclpy.exceptions import ParameterException
 

@@ -3,7 +3,8 @@
 :class:`PlannerDiagnostics` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`:
 twice a second it looks at the ROS graph (other publishers of arm commands, a twin of this
 node, bag players among the inputs' publishers, a goal image waiting for the graph) and
-publishes ``/diagnostics`` (one ``DiagnosticStatus``: the session's refusal, the inputs, the
+publishes ``/diagnostics`` (one ``DiagnosticStatus`` named by the node's fully qualified
+name, ``/arm1/vjepa_planner: mpc``: the session's refusal, the inputs, the
 gripper state topic and the process's device and threads as values). Executor callbacks only.
 """
 
@@ -15,6 +16,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.input_watch import silent_inputs_message
+from vjepa_ros.nodes.planner_name import diagnostics_name
 
 
 class PlannerDiagnostics:
@@ -26,24 +28,22 @@ class PlannerDiagnostics:
         A node of the same name and namespace (another process: a second launch) is not this
         one: the graph lists a publisher per node on the command topic, so more than one of
         this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`. A twin
-        is logged at once; another publisher only while enabled (in shadow mode nothing fights:
-        guiding the arm on the command topic is the ``~/capture_goal`` route), and ``~/enable``
-        names it in its reply.
+        is logged once as it appears (again only after it went away and came back, or another
+        joined it); another publisher only while enabled (in shadow mode nothing fights:
+        guiding the arm on the command topic is the ``~/capture_goal`` route), and
+        ``~/enable`` names it in its reply.
         """
         topic = self.target_pub.topic_name
         others, twins = other_publishers(self, topic)
-        name = self.get_fully_qualified_name()
-        self.twin_problem = "" if twins < 1 else (
-            f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
-            "planners would command the arm, so ~/enable is refused; stop the other one, or "
-            "start this one with another name or namespace (--ros-args -r __node:=<name> or "
-            "-r __ns:=/<namespace>)")
+        previous = self.twin_problem
+        self.twin_problem = "" if twins < 1 else twin_line(
+            self.get_fully_qualified_name(), topic, twins)
         self.other_publishers = others
-        if self.twin_problem and others != self.warned_publishers:
+        if self.twin_problem and self.twin_problem != previous:
             self.get_logger().warning(self.twin_problem)
-        elif not self.session.enabled:  # shadow mode commands nothing: nothing fights yet
+        if not self.session.enabled:  # shadow mode commands nothing: nothing fights yet
             others = []  # (~/enable says it; a guiding node on target_pose is no fault now)
-        elif others and others != self.warned_publishers:
+        elif others and others != self.warned_publishers and not self.twin_problem:
             self.get_logger().warning(self._publishers_warning())
         self.warned_publishers = others
 
@@ -88,7 +88,7 @@ class PlannerDiagnostics:
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=f"{self.get_name()}: mpc",
+            level=bytes([level]), name=diagnostics_name(self.get_fully_qualified_name()),
             message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
             status["message"],
             hardware_id=self.config.robot.model,
@@ -106,3 +106,17 @@ class PlannerDiagnostics:
         return {"device": str(self.model.device), "dtype": str(self.model.dtype),
                 "torch_threads": str(self.torch_threads),
                 "gil_switch_interval_ms": f"{self.switch_interval_s * 1e3:g}"}
+
+
+def twin_line(name: str, topic: str, twins: int) -> str:
+    """Return the line for ``twins`` other nodes of this planner's full ``name`` on ``topic``.
+
+    The fix for each way of starting it: ``vjepa-ros launch`` has no namespace option, so a
+    second planner is started with ``ros2 run`` or the launch file, under another namespace.
+    """
+    return (f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
+            "planners would command the arm, so ~/enable is refused; stop the other one (a "
+            "second vjepa-ros launch or ros2 launch of this planner), or start one of them "
+            "under another namespace: ros2 run vjepa_ros planner_node --ros-args -r "
+            "__ns:=/<namespace>, or ros2 launch vjepa_ros vjepa_mpc.launch.py "
+            "namespace:=<namespace> (vjepa-ros launch has no namespace option)")

@@ -49,8 +49,23 @@ class PlannerGoals:
             self.forget_goal_files()  # (and a waiting image is older now)
         except (ImageError, ValueError) as exc:
             topic = self.goal_subscription.topic_name  # which sender to fix
-            self.get_logger().error(f"ignoring goal image on {topic}: {exc}")
+            self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
+                                    f"{self._goal_kept()}")
         self.worker.wake()
+
+    def _goal_kept(self) -> str:
+        """Return what a refused goal image leaves: the previous goal, pursued while enabled.
+
+        A refused image changes nothing (bad input never moves the arm differently), so an
+        enabled arm goes on towards the goal it had; the line says so and what stops it.
+        """
+        status = self.session.snapshot()
+        if not status.goal:
+            return "no goal is set"
+        if status.enabled:
+            return (f"the arm still pursues the previous goal ({status.goal}); ~/enable false "
+                    "or ~/clear_goals stops it")
+        return f"the previous goal stays ({status.goal})"
 
     def forget_goal_files(self) -> None:
         """Set the goal parameters back to empty: a service or topic replaced the goal.

@@ -8,3 +8,21 @@ parser, and the launch file imports it too.
 """
 
 PLANNER_NODE = "vjepa_planner"  # services, topics and parameters live under /vjepa_planner/
+
+
+def diagnostics_name(node: str) -> str:
+    """Return the planner's ``/diagnostics`` status name: ``/arm1/vjepa_planner: mpc``.
+
+    ``node``: its fully qualified name (``/vjepa_planner``, ``/arm1/vjepa_planner``), so that
+    two planners in two namespaces publish statuses a monitor keys apart (user33).
+    """
+    return f"{node}: mpc"
+
+
+def is_diagnostics_of(status_name: str, node: str = PLANNER_NODE) -> bool:
+    """Whether ``status_name`` is the status of the planner ``node``.
+
+    ``node``: fully qualified (``/arm1/vjepa_planner``), or a name in no namespace
+    (``vjepa_planner``: ``/vjepa_planner``).
+    """
+    return status_name == diagnostics_name("/" + node.lstrip("/"))

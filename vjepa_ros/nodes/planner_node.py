@@ -245,16 +245,18 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.image_watch = InputWatch(
             "camera image", self.image_subscription.topic_name,
             f"sensor_msgs/msg/{image_type.__name__}",
-            "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now)
+            "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now,
+            namespace=self.get_namespace())
         if self.config.robot.state_source == "pose":
             self.state_watch = InputWatch(
                 "robot pose", self.pose_sub.topic_name, "geometry_msgs/msg/PoseStamped",
-                "set it: ros2 run ... -r current_pose:={topic}", now)
+                "set it: ros2 run ... -r current_pose:={topic}", now,
+                namespace=self.get_namespace())
         else:
             self.state_watch = InputWatch(
                 "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
                 "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
-                "joint_states:={topic})", now, unlikely="gripper")
+                "joint_states:={topic})", now, unlikely="gripper", namespace=self.get_namespace())
         self.input_watches = InputWatches(self.image_watch, self.state_watch)
 
     def _input_problems(self) -> list[InputProblem]:

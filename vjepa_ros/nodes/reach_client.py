@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.planner_name import PLANNER_NODE, is_diagnostics_of
 from vjepa_ros.nodes.reach_episode import (
     REACHED,
     STEP_LIMIT,
@@ -123,7 +123,7 @@ class ReachClient:
         from vjepa_ros.nodes.pose_msgs import stamp_seconds
 
         for status in msg.status:
-            if status.name.startswith(f"{self.planner}:"):
+            if is_diagnostics_of(status.name, self.planner):
                 self.diagnostics = {kv.key: kv.value for kv in status.values}
                 self.diagnostics_stamp = stamp_seconds(msg.header.stamp)
 

@@ -6,6 +6,7 @@ publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snap
 
 from __future__ import annotations
 
+from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_record import last_plan_text
 from vjepa_ros.robot.plan_report import SessionStatus
 from vjepa_ros.robot.refusal import blocking_text
@@ -30,13 +31,25 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
     }
 
 
+def shown_state(status: SessionStatus) -> str:
+    """Return the phase as diagnostics name it (``state``).
+
+    ``holding``, not ``idle``, while enabled before a camera frame or a robot state ever came:
+    the arm is held, not about to be planned for (user33).
+    """
+    never = status.image_age_s is None or status.state_age_s is None
+    if status.phase == Phase.IDLE and status.enabled and never:
+        return str(Phase.HOLDING)
+    return str(status.phase)
+
+
 def diagnostic_status(status: SessionStatus) -> dict:
     """Return {"level": 0|1|2, "message": str, "values": {key: str}} for ``/diagnostics``."""
     report = status.last_report
     refusal = status.refusal
     level = OK if refusal is None else (ERROR if refusal.is_error else WARN)
     values = {
-        "state": str(status.phase),
+        "state": shown_state(status),
         "enabled": str(status.enabled),
         "mode": status.mode,
         "goal": status.goal or "none",

@@ -258,6 +258,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
                 if self._refusal is not None and self._refusal.kind is RefusalKind.SAFETY:
                     self._refusal = None  # about a command; none is sent in shadow mode
                 self._refusal_log.cleared(RefusalKind.SAFETY)
+                if was:  # as enabling is logged: the log tells when commanding stopped
+                    self.log("info", "disabled: shadow mode (planning, no commands)")
                 return True, "disabled: shadow mode (planning, no commands)" if was else (
                     "already disabled")
             if self.enabled:

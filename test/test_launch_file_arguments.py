@@ -1,0 +1,59 @@
+"""``vjepa_mpc.launch.py`` passes a launch argument's value only when it was given (user33).
+
+Its own parameter dict comes after ``params_file`` (rcl: the later source wins), so an
+argument at its default must not be in it; executed against the recording stand-ins of
+``test_launch_files.py`` (launch_ros is not installable here).
+"""
+
+import pytest
+from test_launch_files import load_launch_file
+
+# each launch argument that sets a parameter, a value to give it, and the parameter
+GIVEN = {"checkpoint": ("/data/vjepa2-ac-vitg.pt", "model.checkpoint", str),
+         "device": ("cuda:1", "model.device", str),
+         "image_transport": ("compressed", "image_transport", str),
+         "use_sim_time": ("true", "use_sim_time", bool)}
+
+
+def nodes(monkeypatch, **given):
+    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", **given)
+    return {e.kwargs["executable"]: e.kwargs for e in entities if type(e).__name__ == "Node"}
+
+
+def declared(monkeypatch):
+    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py")
+    return {e.args[0]: e.kwargs for e in entities
+            if type(e).__name__ == "DeclareLaunchArgument"}
+
+
+def test_every_argument_at_its_default_leaves_the_params_file_alone(monkeypatch):
+    started = nodes(monkeypatch)
+    assert started["planner_node"]["parameters"][1:] == []
+    assert started["camera_node"]["parameters"][1:] == []
+    assert "namespace" not in started["planner_node"]
+    defaults = declared(monkeypatch)
+    assert {name: defaults[name]["default_value"] for name in GIVEN} == dict.fromkeys(GIVEN, "")
+
+
+@pytest.mark.parametrize("argument", sorted(GIVEN))
+def test_an_argument_given_sets_its_parameter_alone(monkeypatch, argument):
+    text, parameter, kind = GIVEN[argument]
+    planner = nodes(monkeypatch, **{argument: text})["planner_node"]
+    file, own = planner["parameters"]
+    assert file.args == ("params_file",), "the file first: what the launch gives wins"
+    assert list(own) == [parameter]
+    assert own[parameter].args[0].args == (argument,)
+    assert own[parameter].kwargs == {"value_type": kind}
+
+
+def test_use_sim_time_given_reaches_the_camera_too_and_a_namespace_the_planner(monkeypatch):
+    started = nodes(monkeypatch, use_sim_time="false", namespace="arm1")
+    assert list(started["camera_node"]["parameters"][1]) == ["use_sim_time"]
+    assert started["planner_node"]["namespace"] == "arm1"
+    assert started["camera_node"]["namespace"] == "camera"
+
+
+def test_the_argument_help_says_empty_keeps_the_file(monkeypatch):
+    defaults = declared(monkeypatch)
+    for name in GIVEN:
+        assert "empty (default): the params_file's" in defaults[name]["description"], name

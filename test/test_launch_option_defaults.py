@@ -1,0 +1,120 @@
+"""``vjepa-ros launch``: an option not given never overrides the parameter file (user33).
+
+Every option that sets a parameter defaults to None and reaches the planner's overrides only
+when given; the nodes wired to the planner follow its value however it was set.
+"""
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from vjepa_ros.nodes.launch_arguments import add_launch_arguments
+from vjepa_ros.nodes.node_launch import NodeLaunch, mpc_nodes
+
+DEMO_MODEL = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
+# option (dest) -> the planner parameter it sets, with a value to give it on the command line
+PARAMETER_OPTIONS = {"checkpoint": ("model.checkpoint", ["--checkpoint", "demo"], "demo"),
+                     "image_transport": ("image_transport",
+                                         ["--image-transport", "compressed"], "compressed"),
+                     "use_sim_time": ("use_sim_time", ["--use-sim-time"], True)}
+# options that set no parameter (remappings, node choice, -p): a default is theirs to have
+NOT_PARAMETERS = {"camera_topic", "target_topic", "joint_states_topic", "gripper_topic",
+                  "camera", "params_file", "node", "overrides"}
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    add_launch_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def planner_overrides(args) -> dict:
+    """Return the planner's parameter overrides ``vjepa-ros launch`` gives for ``args``."""
+    planner = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
+                        args.joint_states_topic, args.gripper_topic, args.camera,
+                        args.params_file, args.image_transport)[0]
+    return planner._overrides(args.use_sim_time)
+
+
+def test_every_launch_option_is_known_and_a_parameter_option_has_no_default():
+    """A new option that sets a parameter with a default would override every file again."""
+    defaults = vars(parse())
+    assert set(defaults) == set(PARAMETER_OPTIONS) | NOT_PARAMETERS
+    assert {dest: defaults[dest] for dest in PARAMETER_OPTIONS} == dict.fromkeys(
+        PARAMETER_OPTIONS)
+
+
+@pytest.mark.parametrize("dest", sorted(PARAMETER_OPTIONS))
+def test_a_parameter_option_overrides_only_when_given(dest):
+    parameter, argv, value = PARAMETER_OPTIONS[dest]
+    assert parameter not in planner_overrides(parse())
+    assert planner_overrides(parse(*argv))[parameter] == value
+
+
+def test_no_use_sim_time_overrides_a_file_that_says_true():
+    args = parse("--no-use-sim-time")
+    assert planner_overrides(args)["use_sim_time"] is False
+    assert NodeLaunch("planner").sources(args.use_sim_time)["use_sim_time"] == \
+        "--no-use-sim-time"
+    assert "use_sim_time" not in NodeLaunch("planner", params_file="").sources(None)
+
+
+def test_start_value_reads_an_override_else_the_file_else_the_default(tmp_path):
+    lab = tmp_path / "lab.yaml"
+    lab.write_text("/**:\n  ros__parameters:\n    image_transport: compressed\n"
+                   "    model: {device: 'cuda:1'}\n")
+    planner = mpc_nodes(params_file=str(lab))[0]
+    assert planner.start_value("image_transport", "raw") == "compressed"
+    assert planner.start_value("model.device", "") == "cuda:1"
+    assert planner.start_value("model.dtype", "x") == "x"
+    assert mpc_nodes(params_file=str(lab), image_transport="raw")[0].start_value(
+        "image_transport", "compressed") == "raw"
+    assert mpc_nodes(params_file=str(tmp_path / "none.yaml"))[0].start_value(
+        "image_transport", "raw") == "raw"
+
+
+@pytest.fixture
+def started(monkeypatch):
+    """Capture the nodes ``launch`` would start: ``started["nodes"]``, ``["use_sim_time"]``."""
+    from vjepa_ros.nodes import launcher
+
+    captured = {}
+
+    def fake_launch(nodes, use_sim_time=None, **kwargs):
+        captured.update(nodes=nodes, use_sim_time=use_sim_time)
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    return captured
+
+
+def test_a_stand_in_camera_follows_the_transport_of_the_planners_file(started, tmp_path,
+                                                                      capsys):
+    from vjepa_ros.cli import main
+
+    lab = tmp_path / "lab.yaml"
+    lab.write_text("/**:\n  ros__parameters:\n    image_transport: compressed\n")
+    stand_in = ["--node", "image_publisher", "-p", "image_publisher.path:=g.png",
+                "-p", "image_publisher.qos:=sensor_data"]
+    main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(lab), *stand_in])
+    planner, publisher = started["nodes"]
+    assert "image_transport" not in planner.parameters and started["use_sim_time"] is None
+    assert publisher.parameters["transport"] == "compressed"
+    started.clear()
+    code = main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(lab),
+                 *stand_in, "-p", "image_publisher.transport:=raw"])
+    assert code == 2 and "nodes" not in started
+    assert f"the planner's image_transport compressed (--params-file {lab})" in \
+        capsys.readouterr().err
+
+
+def test_the_help_of_a_parameter_option_names_the_file_it_defaults_to():
+    parser = argparse.ArgumentParser()
+    add_launch_arguments(parser)
+    helps = {action.dest: action.help for action in parser._actions}
+    assert helps["image_transport"].endswith(
+        "(default: -p planner.image_transport, else the parameter file's: raw in the packaged "
+        "one)")
+    assert helps["use_sim_time"].endswith("(default: each node's parameter file, else the "
+                                          "wall clock)")

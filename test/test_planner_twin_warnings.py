@@ -1,0 +1,82 @@
+"""A twin planner, or another command publisher, is warned once per appearance (user33).
+
+The 2 Hz graph check ran every second into the log in shadow mode; its advice must work for
+the command in use. Run on a stand-in node for the ``PlannerDiagnostics`` mixin, no ROS graph.
+"""
+
+import types
+
+import pytest
+
+pytest.importorskip("diagnostic_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
+import vjepa_ros.nodes.planner_diagnostics as planner_diagnostics  # noqa: E402
+
+TWIN = "/vjepa_planner (another process of this name)"
+
+
+class Graph:
+    """What ``other_publishers`` returns, changed by the test: (others, twins)."""
+
+    def __init__(self):
+        self.others, self.twins = [], 0
+
+    def __call__(self, node, topic):
+        return list(self.others), self.twins
+
+
+def stand_in(enabled=False):
+    warnings = []
+    node = types.SimpleNamespace(
+        twin_problem="", other_publishers=[], warned_publishers=[], warnings=warnings,
+        target_pub=types.SimpleNamespace(topic_name="/target_pose"),
+        session=types.SimpleNamespace(enabled=enabled),
+        get_fully_qualified_name=lambda: "/vjepa_planner",
+        get_logger=lambda: types.SimpleNamespace(warning=warnings.append))
+    node._publishers_warning = lambda: planner_diagnostics.PlannerDiagnostics.\
+        _publishers_warning(node)
+    return node
+
+
+def check(node, times=1):
+    for _ in range(times):
+        planner_diagnostics.PlannerDiagnostics._check_other_publishers(node)
+
+
+@pytest.fixture
+def graph(monkeypatch):
+    graph = Graph()
+    monkeypatch.setattr(planner_diagnostics, "other_publishers", graph)
+    return graph
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_a_twin_is_warned_again_only_after_it_went_away_and_came_back(graph, enabled):
+    node = stand_in(enabled)
+    graph.others, graph.twins = [TWIN], 1
+    check(node, 5)
+    assert len(node.warnings) == 1 and node.warnings[0].startswith(
+        "another node named /vjepa_planner publishes on /target_pose (2 of this name)")
+    graph.others, graph.twins = [], 0
+    check(node, 3)
+    assert node.twin_problem == "" and len(node.warnings) == 1
+    graph.others, graph.twins = [TWIN], 1
+    check(node, 3)
+    assert len(node.warnings) == 2, node.warnings
+
+
+def test_another_command_publisher_is_warned_once_while_enabled_and_never_in_shadow(graph):
+    graph.others = ["/teleop"]
+    shadow = stand_in()
+    check(shadow, 4)
+    assert shadow.warnings == [] and shadow.other_publishers == ["/teleop"]
+    node = stand_in(enabled=True)
+    check(node, 4)
+    assert node.warnings == ["another node publishes on /target_pose: /teleop — two sources "
+                             "of arm commands fight each other"]
+
+
+def test_the_twin_advice_names_a_fix_for_each_way_of_starting_the_planner():
+    line = planner_diagnostics.twin_line("/vjepa_planner", "/target_pose", 1)
+    assert "ros2 run vjepa_ros planner_node --ros-args -r __ns:=/<namespace>" in line
+    assert "ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=<namespace>" in line
+    assert "vjepa-ros launch has no namespace option" in line
