@@ -168,3 +168,16 @@ def test_the_readme_times_a_jump_as_the_code_does():
     moved[1] += 0.10
     refused = watch.problem(moved, stamp, arrival + 0.055)
     assert not (says_arrivals_if_longer and refused), refused
+
+
+@pytest.mark.parametrize("stray, wanted", [
+    (["--params-file", "my.yaml"], "--ros-args --params-file my.yaml"),
+    (["-r", "__ns:=/arm1"], "--ros-args -r __ns:=/arm1"),
+])
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker33x: a ROS 2 flag given without --ros-args before it (sim_node --params-file "
+    "my.yaml, sim_node -r __ns:=/arm1: the commonest slip) is told 'give sim_node --ros-args "
+    "-p NAME:=VALUE': the fix names -p, not the --ros-args the user's own flag needs"))
+def test_a_ros_flag_without_ros_args_is_told_to_put_ros_args_before_it(stray, wanted):
+    line = stray_problem("sim_node", stray)
+    assert wanted in line, line
