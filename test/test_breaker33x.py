@@ -123,21 +123,12 @@ def test_a_driver_repeating_2_of_16_stamps_is_judged_as_one_repeating_3():
     ("__params:=my.yaml", "--params-file my.yaml"),
     ("__log_level:=debug", "--log-level debug"),
 ])
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a Dashing-era special argument outside --ros-args (__params:=, "
-    "__log_level:=, what old launch systems passed) is told to be given as a remap "
-    "'-r __params:=...', which loads no file / sets no level"))
 def test_a_stray_special_argument_is_told_its_ros2_flag(argument, wanted):
     line = stray_problem("sim_node", [argument])
     assert wanted in line and "-r __" not in line, line
 
 
 @pytest.mark.parametrize("launch", ["sim", "image_publisher", "bag_player"])
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: NODE --help's own example 'NODE --ros-args --params-file my_FILE.yaml -r "
-    "__ns:=/arm1', with my_FILE.yaml a copy of the config/ file the help names, is refused "
-    "(exit 2: its section 'sim_node:' applies to no node started here, /arm1/sim_node): the "
-    "file's section is not '/**' as planner.yaml's and camera.yaml's are"))
 def test_the_help_example_with_a_copy_of_the_named_file_is_accepted(launch, tmp_path,
                                                                     monkeypatch):
     entry = NODES[launch]
@@ -174,10 +165,6 @@ def test_the_readme_times_a_jump_as_the_code_does():
     (["--params-file", "my.yaml"], "--ros-args --params-file my.yaml"),
     (["-r", "__ns:=/arm1"], "--ros-args -r __ns:=/arm1"),
 ])
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a ROS 2 flag given without --ros-args before it (sim_node --params-file "
-    "my.yaml, sim_node -r __ns:=/arm1: the commonest slip) is told 'give sim_node --ros-args "
-    "-p NAME:=VALUE': the fix names -p, not the --ros-args the user's own flag needs"))
 def test_a_ros_flag_without_ros_args_is_told_to_put_ros_args_before_it(stray, wanted):
     line = stray_problem("sim_node", stray)
     assert wanted in line, line

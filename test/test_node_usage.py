@@ -34,6 +34,19 @@ def test_the_refusal_gives_the_ros2_form_of_what_was_meant():
     assert line.endswith("(see camera_node --help)")
 
 
+@pytest.mark.parametrize("stray, fix", [
+    (["--log-level", "debug"], "give sim_node --ros-args --log-level debug"),
+    (["--remap", "image:=/cam"], "give sim_node --ros-args --remap image:=/cam"),
+    (["-p", "seed:=3"], "give sim_node --ros-args -p seed:=3"),
+    (["--disable-rosout-logs"], "give sim_node --ros-args --disable-rosout-logs"),
+    (["__params:=/tmp/a b.yaml"], "give sim_node --ros-args --params-file /tmp/a b.yaml"),
+    (["__node:=sim2"], "give sim_node --ros-args -r __node:=sim2"),
+])
+def test_a_ros2_flag_or_old_special_argument_is_told_where_it_belongs(stray, fix):
+    # breaker33x: every rcl flag given before --ros-args was told "-p NAME:=VALUE"
+    assert stray_problem("sim_node", stray).endswith(fix)
+
+
 @pytest.mark.parametrize("key", sorted(NODES))
 def test_help_answers_without_starting_the_node(key, capsys, monkeypatch):
     entry = NODES[key]

@@ -11,6 +11,7 @@ read none, so before this they were dropped without a word: ``sim_node publish_c
 from __future__ import annotations
 
 HELP_FLAGS = ("-h", "--help")
+_DASHING_FLAGS = {"__params": "--params-file", "__log_level": "--log-level"}  # before --ros-args
 
 
 def stray_arguments(argv: list[str]) -> list[str]:
@@ -33,12 +34,21 @@ def stray_arguments(argv: list[str]) -> list[str]:
 def stray_problem(name: str, stray: list[str]) -> str:
     """Return the one-line refusal of ``stray`` (non-empty) for node ``name``.
 
-    ``NAME:=VALUE`` is read as a parameter the user meant (ROS 1's form; ``__node``/``__ns``
-    remaps), anything else as an argument the node does not take.
+    A ROS 2 flag (``--params-file FILE``, ``-r FROM:=TO``: the commonest slip) is told to
+    follow ``--ros-args``; ``NAME:=VALUE`` is read as a parameter the user meant (ROS 1's
+    form), ``__params:=FILE`` and ``__log_level:=LEVEL`` (ROS 2 Dashing's forms) as
+    ``--params-file`` and ``--log-level``, other ``__name:=`` (``__node``, ``__ns``) as remaps;
+    anything else as an argument the node does not take.
     """
+    from vjepa_ros.nodes.ros_args import is_ros_flag
+
     first = stray[0]
     key, assigned, value = first.partition(":=")
-    if assigned and key.startswith("__"):
+    if is_ros_flag(first):
+        fix = f"{name} --ros-args {' '.join(stray)}"
+    elif assigned and key in _DASHING_FLAGS:
+        fix = f"{name} --ros-args {_DASHING_FLAGS[key]} {value}"
+    elif assigned and key.startswith("__"):
         fix = f"{name} --ros-args -r {first}"
     elif assigned:
         fix = f"{name} --ros-args -p {key}:={value}"

@@ -31,7 +31,16 @@ from vjepa_ros.nodes.ros_environment import rcl_text
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
            "--params-file", "-e": "-e", "--enclave": "-e", "--log-level": "--log-level",
            "--log-config-file": "--log-config-file", "--log-file-name": "--log-file-name"}
+# rcl's flags that take no value (ros2 run NODE --ros-args --help)
+BARE_FLAGS = ("--enable-rosout-logs", "--disable-rosout-logs", "--enable-stdout-logs",
+              "--disable-stdout-logs", "--enable-external-lib-logs",
+              "--disable-external-lib-logs")
 _EXAMPLE = "use_sim_time:=true"
+
+
+def is_ros_flag(arg: str) -> bool:
+    """Whether ``arg`` is one of rcl's flags (``-p``, ``--params-file``, ``--log-level``, ...)."""
+    return arg in _VALUED or arg in BARE_FLAGS
 
 
 def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
