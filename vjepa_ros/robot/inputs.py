@@ -116,15 +116,15 @@ class JumpWatch:
     its arrival (``arrival`` [s], the caller's steady receive time), capped at
     :data:`STALL_FACTOR` times the median gap, so a driver stamping several states 10 ms apart
     with one stamp is not refused for a fast motion its stamps hide. One earlier repeat is
-    evidence enough because what a repeated stamp must still refuse leaves none: a glitch or a
-    teleport at a repeated stamp is a jump, a duplicate or a second source arrives in a burst,
-    and a stream whose stamps always advance (a simulator at its own pace, whose ``~/reset``
-    puts the arm elsewhere at the same stamp; live: 0.115 m at one stamp, arriving 50+ ms after
-    the last state at 0.3x real time) has no repeat at all; a state delayed in a stalled
-    executor counts at most the cap. :meth:`problem` is called by the state callback alone,
-    without a lock; :meth:`forget` may come from another thread (a bag player stopped): one
-    lost in a race leaves a recorded pose to compare the next state with, at worst a 1 s hold
-    (safe side).
+    evidence enough because what a repeated stamp must still refuse leaves none: a glitch, a
+    second source's pose or a teleport at a repeated stamp is a jump, a duplicate delivery
+    arrives in a burst, and a stream whose stamps always advance (a simulator at its own pace,
+    whose ``~/reset`` puts the arm elsewhere at the same stamp; live: 0.115 m at one stamp,
+    arriving 50+ ms after the last state at 0.3x real time) has no repeat at all; a state
+    delayed in a stalled executor counts at most the cap. :meth:`problem` is called by the
+    state callback alone, without a lock; :meth:`forget` may come from another thread (a bag
+    player stopped): one lost in a race leaves a recorded pose to compare the next state with,
+    at worst a 1 s hold (safe side).
 
     The new-world rule (:meth:`landed`): a hold on jumps ends in a new world when the latest
     jump went more than ``TCP_JUMP_SLACK_M`` from where the arm was before the hold's first
@@ -189,13 +189,14 @@ class JumpWatch:
         Coarse: a repeated stamp among the remembered intervals that was no jump and arrived
         within :data:`STALL_FACTOR` of the median gap (no burst, no stall).
         """
-        gaps = [gap for _, gap in self._intervals if gap is not None]
+        intervals = tuple(self._intervals)  # one copy: forget() may clear it meanwhile
+        gaps = [gap for _, gap in intervals if gap is not None]
         if not gaps:
             return None
         usual = float(np.median(gaps))
         coarse = any(quiet and gap is not None and
                      usual / self.STALL_FACTOR <= gap <= self.STALL_FACTOR * usual
-                     for quiet, gap in self._intervals)
+                     for quiet, gap in intervals)
         return usual if coarse else None
 
     def landed(self, xyz: np.ndarray) -> float | None:
