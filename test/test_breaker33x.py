@@ -47,10 +47,6 @@ def two_subgoals_one_step_done(model):
     return session, clock, logs
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a simulator ~/reset inside the 1 s hold of an earlier glitch is judged by the "
-    "glitch's leap (landed: nearer its start than its end), so the new world is missed: the "
-    "old world's sub-goal progress, warm start and gripper command are kept"))
 def test_a_reset_during_a_glitchs_hold_is_still_a_new_world(model):
     session, clock, logs = two_subgoals_one_step_done(model)
     glitch = START.copy()
@@ -68,12 +64,6 @@ def test_a_reset_during_a_glitchs_hold_is_still_a_new_world(model):
     assert session.planner._last_mean is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a glitch that leaps along a real motion which goes on through the 1 s hold "
-    "(guided by hand, driven by another controller, or catching up with its set-point) is "
-    "taken for a "
-    "teleport: landed() asks only whether the settled pose is nearer the leap's end, so the "
-    "sub-goal sequence restarts and the warm start is dropped though the world is the same"))
 def test_a_glitch_along_a_continuing_motion_is_not_a_new_world(model):
     session, clock, logs = two_subgoals_one_step_done(model)
     # the arm moves steadily in +x at 5 cm/s (well below 3 m/s); one state glitches 8 cm
@@ -98,10 +88,6 @@ def test_a_glitch_along_a_continuing_motion_is_not_a_new_world(model):
     assert session.goals.steps_done == 1, "a glitch restarted the sub-goal sequence"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a stream with 2 repeated stamps in its last 16 intervals is not 'coarse' "
-    "(COARSE_REPEATS 3): a real 2 cm step at a repeated stamp, 10 ms after the last by "
-    "arrival, is refused as a jump; with 3 repeats the same step passes"))
 def test_a_driver_repeating_2_of_16_stamps_is_judged_as_one_repeating_3():
     def run(repeats):
         watch, stamp, arrival, pose = JumpWatch(), 0.0, 0.0, START.copy()
@@ -142,12 +128,6 @@ def test_the_help_example_with_a_copy_of_the_named_file_is_accepted(launch, tmp_
     check_ros_args(argv, entry.ros_name, f"config/{entry.params_file}")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: README (Safety) still says a jump is timed over the stamps' interval 'or, if "
-    "longer, their arrivals''; since 7e1d7dc arrivals count only at a repeated stamp of a "
-    "stream that repeats stamps habitually, capped at 2x the median gap: a 10 cm step at one "
-    "stamp arriving 55 ms after the last (README: allowed, 3 m/s x 55 ms + 1 cm) is refused "
-    "(input_episodes.observe_state's docstring says the same stale thing)"))
 def test_the_readme_times_a_jump_as_the_code_does():
     readme = " ".join((Path(__file__).resolve().parent.parent / "README.md").read_text().split())
     says_arrivals_if_longer = "or, if longer, their arrivals'" in readme
@@ -170,11 +150,6 @@ def test_a_ros_flag_without_ros_args_is_told_to_put_ros_args_before_it(stray, wa
     assert wanted in line, line
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker33x: a teleport to a pose outside the workspace box (a driver re-homing above it) "
-    "logs 'the set-point restarts at the measured pose' (restart_if_away restarted it at the "
-    "box-clamped pose, 10 cm away), and the next line says 'the stream resumes with no "
-    "set-point': two warnings that contradict each other"))
 def test_a_teleport_outside_the_box_does_not_claim_a_set_point_at_the_measured_pose(model):
     session, clock, logs = enabled_session(model)
     assert session.plan_step().command is not None

@@ -136,3 +136,52 @@ def test_a_state_at_a_repeated_stamp_from_a_stream_whose_stamps_advance_is_judge
     moved[:3] += [-0.07, 0.07, 0.055]
     session.observe_state(moved, clock.now)
     assert "jumps 0.113 m in 0 ms" in session.state_problem, session.state_problem
+
+
+def test_a_reset_back_to_the_start_pose_in_a_glitchs_hold_is_a_new_world(model):
+    # the planner moved the arm 6 cm; a glitch 15 cm up starts a hold, and in it the
+    # simulator's ~/reset puts the arm back at its start pose at once. Judged by the glitch's
+    # leap (from 6 cm out, 15 cm up) the start pose was "where it came from": no new world
+    session, clock, logs = enabled_session(model)
+    session.set_goals([SubGoal(frame(20), 2, "grasp"), SubGoal(frame(21), 3, "place")])
+    assert session.plan_step().command is not None and session.goals.steps_done == 1
+    pose = START.copy()
+    for tick in range(30):  # 0.1 m/s for 0.6 s
+        clock.now += 0.02
+        pose[0] += 0.002
+        observe(session, clock, seed=90 + tick, state=pose)
+    glitch = pose.copy()
+    glitch[2] += 0.15
+    clock.now += 0.01
+    session.observe_state(glitch, clock.now)
+    settle_at(session, clock, pose, seconds=0.3)
+    assert session.state_problem and not new_world_lines(logs)
+    settle_at(session, clock, START)
+    assert not session.state_problem
+    said = new_world_lines(logs)
+    assert len(said) == 1 and "settled 0.060 m" in said[0], logs
+    assert (session.goals.index, session.goals.steps_done) == (0, 0)
+
+
+@pytest.mark.parametrize("above_m, said_wanted", [
+    (0.005, "the set-point restarts at the measured pose clamped into the workspace box"),
+    (0.10, "no set-point while the arm is outside the workspace box"),
+])
+def test_a_teleport_above_the_box_says_where_the_set_point_is(model, above_m, said_wanted):
+    # the new-world line said "the set-point restarts at the measured pose" also when it
+    # restarted 10 cm from it (clamped into the box), and the stream then resumed with none
+    session, clock, logs = enabled_session(model)
+    assert session.plan_step().command is not None
+    session.stream_step()
+    top = session.limits.box[1][2]
+    far = START.copy()
+    far[2] = top + above_m
+    outputs = settle_at(session, clock, far)
+    said = new_world_lines(logs)
+    assert len(said) == 1 and said_wanted in said[0], logs
+    setpoints = [out.setpoint for out in outputs if out is not None and out.setpoint is not None]
+    if above_m < session.limits.workspace_tolerance_m:
+        assert setpoints and setpoints[-1][2] == pytest.approx(top)
+    else:
+        assert not setpoints and not session.streamer.active
+        assert any("the stream resumes with no set-point" in m for _, m in logs), logs

@@ -20,7 +20,7 @@ from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
-from vjepa_ros.robot.safety import age_problem
+from vjepa_ros.robot.safety import age_problem, outside_box_problem
 
 
 class InputEpisodes:
@@ -133,22 +133,35 @@ class InputEpisodes:
         return f"the goal sequence starts again at {self.goals.describe()}" if restarted else ""
 
     def _arm_teleported(self, moved: float, pose: np.ndarray) -> None:
-        """Start afresh after the states settled ``moved`` [m] from a jump's start; locked.
+        """Start afresh after jumps put the arm ``moved`` [m] from where it was; locked.
 
-        A hold on a jumping pose (``inputs.JumpWatch``) ended with the states agreeing where
-        the jump went: the arm was put there at once (a simulator's ``~/reset`` at the same
-        stamp, a bag looping, a driver re-homing), a new world as for a clock that went back
-        (:meth:`_new_world`); the set-point restarts at the measured pose ``pose`` [7], at rest
-        (the stream's resume finds it there). One line says so.
+        A hold on a jumping pose (``inputs.JumpWatch``) ended with the states where its latest
+        jump went, and there all along since (``JumpWatch.landed``): the arm was put there at
+        once (a simulator's ``~/reset`` at the same stamp, a bag looping, a driver re-homing), a
+        new world as for a clock that went back (:meth:`_new_world`). Enabled, the set-point
+        restarts at the measured pose ``pose`` [7] (clamped into the workspace box), at rest
+        (the stream's resume finds it there); an arm outside the box (beyond
+        ``safety.workspace_tolerance_m``) gets none: the stream resumes without one until a
+        plan commands from inside. One line says which.
         """
         goals = self._new_world("the arm's measured pose jumped")
-        restart = self.enabled and self.streamer.restart_if_away(pose, 0.0, 0.0) is not None
+        outside = outside_box_problem(pose, self.limits) if self.enabled else ""
+        restart = self.enabled and not outside and \
+            self.streamer.restart_if_away(pose, 0.0, 0.0) is not None
+        if outside and self.streamer.active:
+            streamed = ", no set-point while the arm is outside the workspace box (the stream " \
+                "resumes without one until a plan commands from inside)"
+        elif restart:
+            clamped = not np.array_equal(self.streamer.setpoint[:3], pose[:3])
+            streamed = ", the set-point restarts at the measured pose" + (
+                " clamped into the workspace box" if clamped else "")
+        else:
+            streamed = ""
         self.log("warning" if self.enabled else "info", (
-            f"robot state on {self.state_topic()} settled {moved:.3f} m from where it jumped "
-            "from (the arm was moved at once: a simulator's ~/reset, a bag that loops, a "
+            f"robot state on {self.state_topic()} settled {moved:.3f} m from where it was before "
+            "it jumped (the arm was moved at once: a simulator's ~/reset, a bag that loops, a "
             "driver re-homing): a new world: the planner's warm start and last gripper command "
-            "are forgotten" + (f", {goals}" if goals else "") +
-            (", the set-point restarts at the measured pose" if restart else "")))
+            "are forgotten" + (f", {goals}" if goals else "") + streamed))
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
@@ -159,9 +172,11 @@ class InputEpisodes:
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`. A state whose TCP moved faster than an arm can
-        since the last one (``inputs.JumpWatch``; by stamps or, with ``wall_clock``, arrivals,
-        whichever are farther apart) is unusable; a hold on such a jump that ends with the
-        states where the jump went is a new world (:meth:`_arm_teleported`).
+        since the last one (``inputs.JumpWatch``: over the stamps' interval; with
+        ``wall_clock``, a repeated stamp of a stream that repeats stamps without jumping is
+        timed by its arrival, at most twice the usual arrival gap) is unusable; a hold on such
+        jumps that ends with the states where the latest one went, and there since, is a new
+        world (:meth:`_arm_teleported`).
         """
         now = self.clock()
         if self.wall_clock is not None:

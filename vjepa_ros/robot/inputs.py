@@ -109,37 +109,45 @@ class JumpWatch:
     stamped further back compares nothing (a new world: a simulator restarted, a bag looped).
     Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the interval plus ``TCP_JUMP_SLACK_M``
     (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from and the set-point
-    jumped 14 cm in one tick). The interval is the stamps', except for a stream that stamps
-    coarsely: when it repeats stamps (two states less than :data:`REPEAT_S` apart) in at
-    least :data:`COARSE_REPEATS` of its last :data:`HISTORY` intervals, a repeated stamp is
-    timed by the arrivals (``arrival`` [s], the caller's steady receive time), capped at
-    :data:`STALL_FACTOR` times their median, so a driver stamping several states 10 ms apart
-    with one stamp is not refused for a fast motion its stamps hide, while a stream whose
-    stamps always advance (a simulator at its own pace, whose ``~/reset`` puts the arm
-    elsewhere at the same stamp) and a state delayed in a stalled executor are still judged
-    by what their stamps and usual arrivals allow (live: a teleport of 0.115 m at one stamp,
-    arriving 50+ ms after the last state from a simulator at 0.3x real time, passed an
-    arrival-timed check). :meth:`problem` is called by the state callback alone, without a lock;
-    :meth:`forget` may come from another thread (a bag player stopped): one lost in a race
-    leaves a recorded pose to compare the next state with, at worst a 1 s hold (safe side).
+    jumped 14 cm in one tick). The interval is the stamps', except at a repeated stamp (two
+    states less than :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another
+    repeated stamp among its last :data:`HISTORY` intervals that was no jump and arrived at a
+    usual gap (within :data:`STALL_FACTOR` of the median arrival gap). Such a repeat is timed by
+    its arrival (``arrival`` [s], the caller's steady receive time), capped at
+    :data:`STALL_FACTOR` times the median gap, so a driver stamping several states 10 ms apart
+    with one stamp is not refused for a fast motion its stamps hide. One earlier repeat is
+    evidence enough because what a repeated stamp must still refuse leaves none: a glitch, a
+    second source's pose or a teleport at a repeated stamp is a jump, a duplicate delivery
+    arrives in a burst, and a stream whose stamps always advance (a simulator at its own pace,
+    whose ``~/reset`` puts the arm elsewhere at the same stamp; live: 0.115 m at one stamp,
+    arriving 50+ ms after the last state at 0.3x real time) has no repeat at all; a state
+    delayed in a stalled executor counts at most the cap. :meth:`problem` is called by the
+    state callback alone, without a lock; :meth:`forget` may come from another thread (a bag
+    player stopped): one lost in a race leaves a recorded pose to compare the next state with,
+    at worst a 1 s hold (safe side).
 
-    The first jump of an episode is remembered (where from, where to) until :meth:`landed`
-    is asked where the states settled: a teleport (a simulator's ``~/reset``, a looping bag
-    at one stamp, a driver re-homing) settles where it jumped to, a glitch where it came from.
+    The new-world rule (:meth:`landed`): a hold on jumps ends in a new world when the latest
+    jump went more than ``TCP_JUMP_SLACK_M`` from where the arm was before the hold's first
+    jump and every state since stayed within half that leap of where it went. A teleport (a
+    simulator's ``~/reset``, a looping bag at one stamp, a driver re-homing), also one in the
+    hold of an earlier glitch, stays where it went; a glitch jumps back to where the arm was,
+    and a glitch ahead along a motion that goes on is left behind by the arm's next states.
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
     REPEAT_S = 5e-4  # [s] two stamps closer than this: a repeated (coarse) stamp
     HISTORY = 16  # intervals remembered to tell a coarse stream
-    COARSE_REPEATS = 3  # repeated stamps among them that make a stream coarse
     STALL_FACTOR = 2.0  # an arrival gap counts up to this times the usual (median) one
 
     def __init__(self):
         # the newest (stamp [s], xyz [m], arrival [s] or None)
         self._last: tuple[float, np.ndarray, float | None] | None = None
-        self._leap: tuple[np.ndarray, np.ndarray] | None = None  # (from, to) xyz [m]
-        self._repeats: collections.deque[bool] = collections.deque(maxlen=self.HISTORY)
-        self._arrival_gaps: collections.deque[float] = collections.deque(maxlen=self.HISTORY)
+        # the last intervals: (a repeated stamp that was no jump, arrival gap [s] or None)
+        self._intervals: collections.deque[tuple[bool, float | None]] = collections.deque(
+            maxlen=self.HISTORY)
+        self._before: np.ndarray | None = None  # [3] [m] the TCP before the hold's first jump
+        self._went: np.ndarray | None = None  # [3] [m] where the hold's latest jump went
+        self._stayed = False  # every state since that jump within half its leap of _went
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -148,47 +156,73 @@ class JumpWatch:
         stamps alone then). The text: ``jumps 0.150 m in 10 ms, faster than an arm moves
         (3 m/s)``.
         """
-        last, self._last = self._last, (stamp, state[:3].copy(), arrival)
+        xyz = state[:3].copy()
+        before, went = self._before, self._went  # locals: forget() may come from elsewhere
+        if went is not None and before is not None and \
+                np.linalg.norm(xyz - went) >= np.linalg.norm(went - before) / 2:
+            self._stayed = False  # left where the hold's latest jump went
+        last, self._last = self._last, (stamp, xyz, arrival)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
-            self._repeats.clear()
-            self._arrival_gaps.clear()
+            self._intervals.clear()
             return ""
         interval = abs(stamp - last[0])
         repeated = interval < self.REPEAT_S
-        if arrival is not None and last[2] is not None:
-            gap = abs(arrival - last[2])
-            if repeated and sum(self._repeats) >= self.COARSE_REPEATS and self._arrival_gaps:
-                usual = float(np.median(self._arrival_gaps))
+        gap = None if arrival is None or last[2] is None else abs(arrival - last[2])
+        if repeated and gap is not None:
+            usual = self._coarse_gap()
+            if usual is not None:
                 interval = max(interval, min(gap, self.STALL_FACTOR * usual))
-            self._arrival_gaps.append(gap)
-        self._repeats.append(repeated)
-        moved = float(np.linalg.norm(state[:3] - last[1]))
-        if moved <= MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M:
+        moved = float(np.linalg.norm(xyz - last[1]))
+        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
+        self._intervals.append((repeated and not jumped, gap))
+        if not jumped:
             return ""
-        if self._leap is None:
-            self._leap = (last[1], state[:3].copy())
+        if self._before is None:
+            self._before = last[1]
+        self._went, self._stayed = xyz, True
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def landed(self, xyz: np.ndarray) -> float | None:
-        """Return how far [m] the episode's first jump moved the arm if it settled at ``xyz``.
+    def _coarse_gap(self) -> float | None:
+        """Return the median arrival gap [s] if the stream stamps coarsely, else None.
 
-        ``xyz`` [3] [m]: the TCP as the states agree on it again. Settled: nearer where the
-        jump went than where it came from (a teleport); None otherwise (a glitch that jumped
-        back) or with no jump since the last call. The jump is forgotten either way.
+        Coarse: a repeated stamp among the remembered intervals that was no jump and arrived
+        within :data:`STALL_FACTOR` of the median gap (no burst, no stall).
         """
-        leap, self._leap = self._leap, None
-        if leap is None:
+        intervals = tuple(self._intervals)  # one copy: forget() may clear it meanwhile
+        gaps = [gap for _, gap in intervals if gap is not None]
+        if not gaps:
             return None
-        start, end = leap
-        if np.linalg.norm(xyz - end) >= np.linalg.norm(xyz - start):
+        usual = float(np.median(gaps))
+        coarse = any(quiet and gap is not None and
+                     usual / self.STALL_FACTOR <= gap <= self.STALL_FACTOR * usual
+                     for quiet, gap in intervals)
+        return usual if coarse else None
+
+    def landed(self, xyz: np.ndarray) -> float | None:
+        """Return how far [m] the hold's jumps put the arm if it settled at ``xyz`` (a teleport).
+
+        ``xyz`` [3] [m]: the TCP as the states agree on it again. A teleport: the latest jump
+        went more than ``TCP_JUMP_SLACK_M`` from where the arm was before the hold's first
+        jump, and every state since, ``xyz`` included, stayed within half that leap of where it
+        went; the leap is returned. None otherwise (a glitch that jumped back, one that the
+        arm's continuing motion left behind) or with no jump since the last call. The jumps are
+        forgotten either way.
+        """
+        before, went, stayed = self._before, self._went, self._stayed
+        self._before = self._went = None
+        self._stayed = False
+        if went is None or before is None or not stayed:
             return None
-        return float(np.linalg.norm(end - start))
+        leap = float(np.linalg.norm(went - before))
+        if leap <= TCP_JUMP_SLACK_M or np.linalg.norm(xyz - went) >= leap / 2:
+            return None
+        return leap
 
     def forget(self) -> None:
-        self._last = self._leap = None
-        self._repeats.clear()
-        self._arrival_gaps.clear()
+        self._last = self._before = self._went = None
+        self._stayed = False
+        self._intervals.clear()
 
 
 class InputBuffer:

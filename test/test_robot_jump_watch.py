@@ -1,0 +1,89 @@
+"""``inputs.JumpWatch`` alone: its new-world rule and what makes a stream's stamps coarse.
+
+A session's view of the same (holds, lines, the set-point) is in ``test_robot_mpc_teleport.py``
+and ``test_breaker33x.py``.
+"""
+
+import numpy as np
+import pytest
+
+from vjepa_ros.robot.inputs import JumpWatch
+
+START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
+
+
+def at(xyz) -> np.ndarray:
+    pose = START.copy()
+    pose[:3] = xyz
+    return pose
+
+
+def test_a_glitch_ahead_of_a_motion_left_behind_without_a_jump_back_is_no_teleport():
+    # the state after the glitch comes 50 ms later: jumping back 8 cm is within 3 m/s x 50 ms,
+    # so no second jump says the arm is elsewhere; the arm's states then walk towards the
+    # glitch's pose at 5 cm/s. Landed by "nearer where the jump went" (the old rule): 0.08 m
+    watch, stamp, xyz = JumpWatch(), 0.0, START[:3].copy()
+    assert watch.problem(at(xyz), stamp) == ""
+    assert "jumps 0.080 m" in watch.problem(at(xyz + [0.08, 0, 0]), stamp + 0.001)
+    stamp += 0.05
+    for _ in range(30):  # 0.05 m/s for 1.5 s: 7.5 cm, now 5 mm from the glitch's pose
+        xyz = xyz + [0.0025, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+        stamp += 0.05
+    assert watch.landed(xyz) is None
+
+
+def test_a_teleport_between_two_glitches_of_one_hold_is_judged_by_the_latest_jump():
+    watch, stamp = JumpWatch(), 0.0
+    home, elsewhere = START[:3], START[:3] + [0.0, 0.1, 0.0]
+    steps = [home, home - [0, 0.15, 0], home,  # a glitch 15 cm off and back
+             elsewhere,  # the teleport
+             elsewhere + [0, 0, 0.15], elsewhere]  # a glitch from there and back
+    refused = []
+    for xyz in steps:
+        refused.append(bool(watch.problem(at(xyz), stamp)))
+        stamp += 0.01
+    assert refused == [False, True, True, True, True, True]
+    assert watch.landed(elsewhere) == pytest.approx(0.1)
+    assert watch.landed(elsewhere) is None, "a jump is forgotten once asked"
+
+
+@pytest.mark.parametrize("settled", [[0.0, 0.0, 0.0], [0.0, 0.004, 0.0]])
+def test_two_glitches_of_one_hold_that_jump_back_are_no_teleport(settled):
+    # judged by the latest jump (the jump back), a teleport must go more than the 1 cm slack:
+    # settled 4 mm from where the arm was, 0 mm from where the jump back went, is a glitch
+    watch, stamp, home = JumpWatch(), 0.0, START[:3]
+    for xyz in [home, home + [0, 0, 0.15], home, home + [0.12, 0, 0], home + settled]:
+        watch.problem(at(xyz), stamp)
+        stamp += 0.01
+    assert watch.landed(home + settled) is None
+
+
+def _sim_at_03x(watch, pose, states=10):
+    """Feed ``states`` states 1/60 s apart by stamp, 55 ms by arrival; the last stamp, arrival."""
+    stamp = arrival = 0.0
+    for _ in range(states):
+        stamp, arrival = stamp + 1 / 60, arrival + 0.055
+        assert watch.problem(pose, stamp, arrival) == ""
+    return stamp, arrival
+
+
+@pytest.mark.parametrize("repeat", ["glitches", "duplicates"])
+def test_repeats_that_jump_or_come_in_a_burst_do_not_make_a_stream_coarse(repeat):
+    # COARSE_REPEATS 3 counted any 3 repeated stamps: three glitches of a second source at the
+    # newest stamp, or three messages delivered twice, made a simulator's stream "coarse", and
+    # its ~/reset (0.115 m at one stamp, 55 ms after the last by arrival) passed
+    watch = JumpWatch()
+    stamp, arrival = _sim_at_03x(watch, START)
+    for _ in range(3):
+        if repeat == "glitches":  # one pose 15 cm off at the newest stamp, then the arm again
+            arrival += 0.055
+            assert watch.problem(at(START[:3] + [0, 0, 0.15]), stamp, arrival)
+        else:  # the newest state delivered again, 0.1 ms after it
+            arrival += 1e-4
+            assert watch.problem(START, stamp, arrival) == ""
+        stamp, arrival = stamp + 1 / 60, arrival + 0.055
+        watch.problem(START, stamp, arrival)
+    arrival += 0.055
+    reset = at(START[:3] + [-0.07, 0.07, 0.055])
+    assert "jumps 0.113 m in 0 ms" in watch.problem(reset, stamp, arrival)
