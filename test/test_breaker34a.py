@@ -287,3 +287,35 @@ def test_stamps_stepping_back_on_an_unused_joint_state_topic_leave_the_bag_reada
         pytest.fail(str(exc))
     assert recording.gripper_source == GRIPPER
     np.testing.assert_allclose(recording.states[:, 6], 1.0, atol=1e-6)
+
+
+FILE_SIZE_LIMIT = """
+import resource, signal, sys, torch
+from vjepa_ros.train.disk_full import writing
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
+resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
+try:
+    with writing(sys.argv[1], "free space there, or give --out on another disk"):
+        torch.save({"w": torch.zeros(1_000_000)}, sys.argv[1])
+except Exception as exc:
+    print(f"{type(exc).__name__}: {exc}")
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="breaker34a: disk_full takes torch's 'unexpected pos' "
+                   "(any short write) for a full disk: a file-size limit (FAT32's 4 GB, ulimit "
+                   "-f) is reported as 'no space left on its disk, it is full, 76437 MB free'")
+def test_a_short_write_on_a_disk_with_space_is_not_called_a_full_disk(tmp_path):
+    """latest.pt of a ViT-g run (> 4 GB with its optimizer state) saved to a FAT32 USB disk.
+
+    Simulated by RLIMIT_FSIZE (EFBIG, as FAT32 gives past 4 GB) in a child process; the disk
+    has space. Expected: no claim that the disk is full (say the write stopped short, e.g. a
+    file-size limit of that disk, naming the file).
+    """
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FILE_SIZE_LIMIT, str(tmp_path / "latest.pt")],
+                         capture_output=True, text=True, check=False).stdout
+    assert "latest.pt" in out, out
+    assert "no space left" not in out and "is full" not in out, out
