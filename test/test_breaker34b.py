@@ -56,11 +56,10 @@ def test_another_robots_topic_is_never_offered_as_the_plain_fix(topic, other):
     assert f"is the camera image on {other}?" not in hint, hint
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: ros2 launch passes a given argument as a "
-                   "'/**' dict after params_file; rcl applies a named section of that file "
-                   "after it, so checkpoint:=/use_sim_time:= is silently ignored")
+@pytest.mark.parametrize("section, namespace", [
+    ("vjepa_planner", ""), ("/vjepa_planner", ""), ("/arm1/vjepa_planner", "arm1")])
 def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
-        monkeypatch, tmp_path):
+        monkeypatch, tmp_path, section, namespace):
     import rclpy
     from rclpy.node import Node
     from test_launch_files import load_launch_file
@@ -69,9 +68,9 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
     # own advice: "name the node here to keep a section to one of several")
     lab = tmp_path / "lab.yaml"
     lab.write_text("/**:\n  ros__parameters:\n    image_transport: raw\n"
-                   "vjepa_planner:\n  ros__parameters:\n    image_transport: raw\n")
+                   f"{section}:\n  ros__parameters:\n    image_transport: raw\n")
     entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", params_file=str(lab),
-                                image_transport="compressed")
+                                image_transport="compressed", namespace=namespace)
     planner = next(e.kwargs for e in entities if type(e).__name__ == "Node"
                    and e.kwargs["executable"] == "planner_node")
     files = []
@@ -81,13 +80,15 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
             path = tmp_path / "launch_params.yaml"
             path.write_text(yaml.safe_dump({"/**": {"ros__parameters": given}}))
             files.append(str(path))
+        elif isinstance(item, str):  # a file the launch file wrote itself
+            files.append(item)
         else:  # LaunchConfiguration("params_file")
             files.append(str(lab))
     assert files[-1] != str(lab), "the argument was passed"
     context = rclpy.Context()
     rclpy.init(context=context)
     try:
-        node = Node("vjepa_planner", context=context, cli_args=[
+        node = Node("vjepa_planner", namespace=f"/{namespace}", context=context, cli_args=[
             "--ros-args", *(arg for f in files for arg in ("--params-file", f))])
         node.declare_parameter("image_transport", "raw")
         assert node.get_parameter("image_transport").value == "compressed"
