@@ -26,8 +26,6 @@ def started(monkeypatch):
     return captured
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a --params-file with use_sim_time: true puts "
-                   "the planner on /clock, but --node sim is not told to publish /clock")
 def test_a_planner_file_on_sim_time_makes_the_launched_simulator_the_clock(started, tmp_path):
     from vjepa_ros.cli import main
 
