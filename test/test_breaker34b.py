@@ -39,9 +39,6 @@ def test_a_planner_file_on_sim_time_makes_the_launched_simulator_the_clock(start
     assert sim.parameters.get("publish_clock") is True
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a planner in no namespace on "
-                   "/arm1/... (or /lab/arm1/...) is offered another robot's topic as the plain "
-                   "fix unless the rest of the name is the same")
 @pytest.mark.parametrize("topic, other", [
     ("/lab/arm1/camera/image", "/lab/arm2/camera/image"),  # nested namespaces
     ("/arm1/camera/color/image_raw", "/arm2/camera/color/image_rect_raw"),
@@ -127,10 +124,6 @@ def test_the_stray_argument_advice_is_a_command_rcl_accepts(stray, meant):
     assert line.endswith(f"give sim_node --ros-args {meant}"), line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a planner in /arm1 listening outside its "
-                   "namespace (the launch file's default camera_topic; its camera:=true camera "
-                   "is /camera/camera, never namespaced) calls its own camera's topic 'maybe "
-                   "another robot's'")
 def test_a_topic_beside_the_listened_one_outside_the_namespace_is_not_another_robots():
     # ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=arm1 camera:=true
     hint = InputWatch("camera image", "/camera/camera/color/image_raw", IMAGE,
