@@ -92,9 +92,6 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
         rclpy.shutdown(context=context)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: scene.table_height -1 is accepted (range "
-                   "-1..0.2) but with the robot now kept at the origin the table top is out of "
-                   "the arm's reach (0.77 m short of an object at -1): every grasp/place fails")
 @pytest.mark.parametrize("height", [-1.0, -0.5])
 def test_a_table_out_of_the_arms_reach_is_refused(height):
     from vjepa_ros.sim.config import SimConfig
