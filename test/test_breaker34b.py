@@ -105,10 +105,6 @@ def test_a_table_out_of_the_arms_reach_is_refused(height):
         config.check()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: the stray-argument advice for a ROS 2 flag "
-                   "copies every later argument after --ros-args as is (rcl then refuses "
-                   "publish_clock:=true: UnknownROSArgsError), and maps only the first Dashing "
-                   "__name:= (the log level is dropped)")
 @pytest.mark.parametrize("stray, meant", [
     (["-r", "__ns:=/arm1", "publish_clock:=true"], "-r __ns:=/arm1 -p publish_clock:=true"),
     (["--params-file", "lab.yaml", "seed:=3"], "--params-file lab.yaml -p seed:=3"),
