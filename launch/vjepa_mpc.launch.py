@@ -70,6 +70,23 @@ def node_fqn(context, namespace, name):
     return "/" + "/".join(part for part in (namespace.strip("/"), name) if part)
 
 
+def planner_clock(context, fqn):
+    """Return ``{"use_sim_time": True}`` when params_file puts the planner ``fqn`` on sim time.
+
+    For the camera started beside it, as ``vjepa-ros launch`` makes its nodes follow the
+    planner's clock; ``{}`` otherwise, and for a file that cannot be read (the planner refuses
+    it in its own words).
+    """
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.yaml_files import read_ros_params
+
+    try:
+        values = read_ros_params(context.launch_configurations.get("params_file", ""), fqn)
+    except (ConfigError, OSError):
+        return {}
+    return {"use_sim_time": True} if values.get("use_sim_time") is True else {}
+
+
 def values_file(fqn, values):
     """Return ``[path]`` of a new YAML file setting ``values`` under ``fqn`` ([] when none).
 
@@ -88,11 +105,12 @@ def nodes(context):
     """Return the planner and camera nodes, with the parameters the arguments given set."""
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
     namespace = context.launch_configurations.get("namespace", "")
-    planner_given = values_file(node_fqn(context, namespace, PLANNER_NODE),
-                                given_values(context))
-    camera_given = values_file(node_fqn(context, "camera", "camera"),
-                               given_values(context, ("use_sim_time",)))
-    planner = Node(
+    planner = node_fqn(context, namespace, PLANNER_NODE)
+    planner_given = values_file(planner, given_values(context))
+    # the camera follows the planner's clock: the argument, else the planner's params_file
+    camera_given = values_file(node_fqn(context, "camera", "camera"), given_values(
+        context, ("use_sim_time",)) or planner_clock(context, planner))
+    planner_node = Node(
         package="vjepa_ros",
         executable="planner_node",
         name=PLANNER_NODE,
@@ -115,7 +133,7 @@ def nodes(context):
         condition=IfCondition(LaunchConfiguration("camera")),
         output="screen",
     )
-    return [planner, camera]
+    return [planner_node, camera]
 
 
 def generate_launch_description():

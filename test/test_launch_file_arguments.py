@@ -80,3 +80,20 @@ def test_the_argument_help_says_empty_keeps_the_file(monkeypatch):
     defaults = declared(monkeypatch)
     for name in GIVEN:
         assert "empty (default): the params_file's" in defaults[name]["description"], name
+
+
+@pytest.mark.parametrize("section, given, expected", [
+    ("vjepa_planner", {}, True),  # the file puts the planner on sim time: the camera follows
+    ("/**", {"use_sim_time": "false"}, False),  # the argument wins
+    ("/other_node", {}, None),  # not the planner's section
+])
+def test_the_camera_follows_the_planners_clock_from_its_params_file(monkeypatch, tmp_path,
+                                                                     section, given, expected):
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(f"{section}:\n  ros__parameters:\n    use_sim_time: true\n")
+    camera = nodes(monkeypatch, params_file=str(lab), camera="true", **given)["camera_node"]
+    if expected is None:
+        assert camera["parameters"][1:] == []
+    else:
+        written = yaml.safe_load(open(camera["parameters"][1]).read())
+        assert written == {"/camera/camera": {"ros__parameters": {"use_sim_time": expected}}}
