@@ -6,19 +6,23 @@ ros2 launch vjepa_ros vjepa_mpc.launch.py checkpoint:=/path/vjepa2-ac-vitg.pt \
 The planner starts in shadow mode; `ros2 service call /vjepa_planner/enable std_srvs/srv/SetBool
 "{data: true}"` starts commanding. An argument that sets a parameter (checkpoint, device,
 image_transport, use_sim_time) sets it only when given: the params_file's value stays otherwise.
+A given value is written under the node's fully qualified name (/vjepa_planner,
+/arm1/vjepa_planner) in a file after params_file, so it wins over the file's '/**' and over a
+section naming the node (launch_ros would write a dict under '/**', which that section overrides).
 Without `ros2 launch`, `vjepa-ros launch` starts the same nodes with the same parameter files
 (vjepa_ros/nodes/launcher.py).
 """
 
 import os
+import tempfile
 
+import yaml
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.conditions import IfCondition
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
-from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
@@ -33,26 +37,85 @@ PARAMETER_ARGUMENTS = {
 }
 
 
-def given_parameters(context, names=tuple(PARAMETER_ARGUMENTS)):
-    """Return ``{parameter: value}`` of the arguments ``names`` given (not empty) at launch."""
-    return {PARAMETER_ARGUMENTS[name][0]: ParameterValue(
-                LaunchConfiguration(name), value_type=PARAMETER_ARGUMENTS[name][1])
-            for name in names if context.launch_configurations.get(name, "")}
+def given_values(context, names=tuple(PARAMETER_ARGUMENTS)):
+    """Return ``{parameter: value}`` of the arguments ``names`` given (not empty) at launch.
+
+    Values are typed (str, or bool from true/false in any case); raises ValueError (one line
+    naming the argument) for another use_sim_time text.
+    """
+    values = {}
+    for name in names:
+        text = context.launch_configurations.get(name, "")
+        if not text:
+            continue
+        parameter, kind = PARAMETER_ARGUMENTS[name]
+        if kind is bool:
+            if text.strip().lower() not in ("true", "false"):
+                raise ValueError(f"launch argument {name}:={text}: give true or false")
+            values[parameter] = text.strip().lower() == "true"
+        else:
+            values[parameter] = text
+    return values
+
+
+def node_fqn(context, namespace, name):
+    """Return the fully qualified name launch_ros gives node ``name`` in ``namespace``.
+
+    A relative ``namespace`` ("" none) is put under an enclosing PushRosNamespace
+    (launch configuration ``ros_namespace``), as launch_ros does.
+    """
+    base = context.launch_configurations.get("ros_namespace", "") or ""
+    if not namespace.startswith("/"):
+        namespace = "/".join(part for part in (base.strip("/"), namespace.strip("/")) if part)
+    return "/" + "/".join(part for part in (namespace.strip("/"), name) if part)
+
+
+def planner_clock(context, fqn):
+    """Return ``{"use_sim_time": True}`` when params_file puts the planner ``fqn`` on sim time.
+
+    For the camera started beside it, as ``vjepa-ros launch`` makes its nodes follow the
+    planner's clock; ``{}`` otherwise, and for a file that cannot be read (the planner refuses
+    it in its own words).
+    """
+    from vjepa_ros.config import ConfigError
+    from vjepa_ros.yaml_files import read_ros_params
+
+    try:
+        values = read_ros_params(context.launch_configurations.get("params_file", ""), fqn)
+    except (ConfigError, OSError):
+        return {}
+    return {"use_sim_time": True} if values.get("use_sim_time") is True else {}
+
+
+def values_file(fqn, values):
+    """Return ``[path]`` of a new YAML file setting ``values`` under ``fqn`` ([] when none).
+
+    rclpy applies a node's own section after '/**' whatever the order, and a later file's
+    value for the same section and name wins: after params_file, these values win over it.
+    """
+    if not values:
+        return []
+    with tempfile.NamedTemporaryFile("w", prefix="launch_params_", suffix=".yaml",
+                                     delete=False) as file:
+        yaml.safe_dump({fqn: {"ros__parameters": values}}, file)
+    return [file.name]
 
 
 def nodes(context):
     """Return the planner and camera nodes, with the parameters the arguments given set."""
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
-    planner_given = given_parameters(context)
-    camera_given = given_parameters(context, ("use_sim_time",))
     namespace = context.launch_configurations.get("namespace", "")
-    planner = Node(
+    planner = node_fqn(context, namespace, PLANNER_NODE)
+    planner_given = values_file(planner, given_values(context))
+    # the camera follows the planner's clock: the argument, else the planner's params_file
+    camera_given = values_file(node_fqn(context, "camera", "camera"), given_values(
+        context, ("use_sim_time",)) or planner_clock(context, planner))
+    planner_node = Node(
         package="vjepa_ros",
         executable="planner_node",
         name=PLANNER_NODE,
         **({"namespace": namespace} if namespace else {}),
-        parameters=[LaunchConfiguration("params_file"),
-                    *([planner_given] if planner_given else [])],
+        parameters=[LaunchConfiguration("params_file"), *planner_given],
         remappings=[
             ("image", LaunchConfiguration("camera_topic")),
             ("target_pose", LaunchConfiguration("target_topic")),
@@ -66,12 +129,11 @@ def nodes(context):
         executable="camera_node",
         name="camera",
         namespace="camera",
-        parameters=[os.path.join(config, "camera.yaml"),
-                    *([camera_given] if camera_given else [])],
+        parameters=[os.path.join(config, "camera.yaml"), *camera_given],
         condition=IfCondition(LaunchConfiguration("camera")),
         output="screen",
     )
-    return [planner, camera]
+    return [planner_node, camera]
 
 
 def generate_launch_description():

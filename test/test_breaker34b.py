@@ -26,8 +26,6 @@ def started(monkeypatch):
     return captured
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a --params-file with use_sim_time: true puts "
-                   "the planner on /clock, but --node sim is not told to publish /clock")
 def test_a_planner_file_on_sim_time_makes_the_launched_simulator_the_clock(started, tmp_path):
     from vjepa_ros.cli import main
 
@@ -41,9 +39,6 @@ def test_a_planner_file_on_sim_time_makes_the_launched_simulator_the_clock(start
     assert sim.parameters.get("publish_clock") is True
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a planner in no namespace on "
-                   "/arm1/... (or /lab/arm1/...) is offered another robot's topic as the plain "
-                   "fix unless the rest of the name is the same")
 @pytest.mark.parametrize("topic, other", [
     ("/lab/arm1/camera/image", "/lab/arm2/camera/image"),  # nested namespaces
     ("/arm1/camera/color/image_raw", "/arm2/camera/color/image_rect_raw"),
@@ -56,11 +51,10 @@ def test_another_robots_topic_is_never_offered_as_the_plain_fix(topic, other):
     assert f"is the camera image on {other}?" not in hint, hint
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: ros2 launch passes a given argument as a "
-                   "'/**' dict after params_file; rcl applies a named section of that file "
-                   "after it, so checkpoint:=/use_sim_time:= is silently ignored")
+@pytest.mark.parametrize("section, namespace", [
+    ("vjepa_planner", ""), ("/vjepa_planner", ""), ("/arm1/vjepa_planner", "arm1")])
 def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
-        monkeypatch, tmp_path):
+        monkeypatch, tmp_path, section, namespace):
     import rclpy
     from rclpy.node import Node
     from test_launch_files import load_launch_file
@@ -69,9 +63,9 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
     # own advice: "name the node here to keep a section to one of several")
     lab = tmp_path / "lab.yaml"
     lab.write_text("/**:\n  ros__parameters:\n    image_transport: raw\n"
-                   "vjepa_planner:\n  ros__parameters:\n    image_transport: raw\n")
+                   f"{section}:\n  ros__parameters:\n    image_transport: raw\n")
     entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", params_file=str(lab),
-                                image_transport="compressed")
+                                image_transport="compressed", namespace=namespace)
     planner = next(e.kwargs for e in entities if type(e).__name__ == "Node"
                    and e.kwargs["executable"] == "planner_node")
     files = []
@@ -81,13 +75,15 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
             path = tmp_path / "launch_params.yaml"
             path.write_text(yaml.safe_dump({"/**": {"ros__parameters": given}}))
             files.append(str(path))
+        elif isinstance(item, str):  # a file the launch file wrote itself
+            files.append(item)
         else:  # LaunchConfiguration("params_file")
             files.append(str(lab))
     assert files[-1] != str(lab), "the argument was passed"
     context = rclpy.Context()
     rclpy.init(context=context)
     try:
-        node = Node("vjepa_planner", context=context, cli_args=[
+        node = Node("vjepa_planner", namespace=f"/{namespace}", context=context, cli_args=[
             "--ros-args", *(arg for f in files for arg in ("--params-file", f))])
         node.declare_parameter("image_transport", "raw")
         assert node.get_parameter("image_transport").value == "compressed"
@@ -96,9 +92,6 @@ def test_a_launch_argument_given_wins_over_a_named_section_of_the_params_file(
         rclpy.shutdown(context=context)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: scene.table_height -1 is accepted (range "
-                   "-1..0.2) but with the robot now kept at the origin the table top is out of "
-                   "the arm's reach (0.77 m short of an object at -1): every grasp/place fails")
 @pytest.mark.parametrize("height", [-1.0, -0.5])
 def test_a_table_out_of_the_arms_reach_is_refused(height):
     from vjepa_ros.sim.config import SimConfig
@@ -112,10 +105,6 @@ def test_a_table_out_of_the_arms_reach_is_refused(height):
         config.check()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: the stray-argument advice for a ROS 2 flag "
-                   "copies every later argument after --ros-args as is (rcl then refuses "
-                   "publish_clock:=true: UnknownROSArgsError), and maps only the first Dashing "
-                   "__name:= (the log level is dropped)")
 @pytest.mark.parametrize("stray, meant", [
     (["-r", "__ns:=/arm1", "publish_clock:=true"], "-r __ns:=/arm1 -p publish_clock:=true"),
     (["--params-file", "lab.yaml", "seed:=3"], "--params-file lab.yaml -p seed:=3"),
@@ -128,10 +117,6 @@ def test_the_stray_argument_advice_is_a_command_rcl_accepts(stray, meant):
     assert line.endswith(f"give sim_node --ros-args {meant}"), line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34b: a planner in /arm1 listening outside its "
-                   "namespace (the launch file's default camera_topic; its camera:=true camera "
-                   "is /camera/camera, never namespaced) calls its own camera's topic 'maybe "
-                   "another robot's'")
 def test_a_topic_beside_the_listened_one_outside_the_namespace_is_not_another_robots():
     # ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=arm1 camera:=true
     hint = InputWatch("camera image", "/camera/camera/color/image_raw", IMAGE,

@@ -61,3 +61,41 @@ def test_a_planner_in_no_namespace_on_plain_topics_keeps_the_plain_fix():
         {"/wrist/color/image_raw": [IMAGE]})
     assert hint == "is the camera image on /wrist/color/image_raw? set it: -r " \
         "x:=/wrist/color/image_raw"
+
+
+@pytest.mark.parametrize("topic, other, namespace", [
+    ("/lab/arm1/camera/image", "/lab/arm2/camera/image", "/lab/arm1"),  # nested
+    ("/arm1/camera/color/image_raw", "/arm2/camera/color/image_rect_raw", "/arm1"),
+    ("/arm1/joint_states", "/arm2/franka/joint_states", "/arm1"),  # deeper
+    ("/arm1/camera/color/image_raw", "/arm2/wrist/rgb", "/arm1"),  # a numbered sibling
+])
+def test_a_planner_in_no_namespace_names_the_robot_part_another_topic_replaces(
+        topic, other, namespace):
+    hint = watch("camera image", topic, IMAGE).hint({other: [IMAGE]})
+    assert f"is the camera image on {other}?" not in hint, hint
+    assert f"outside this robot's namespace {namespace} (maybe another robot's)" in hint or \
+        hint.startswith(f"{other} is outside this robot's namespace {namespace}: it may be "
+                        "another robot's camera image"), hint
+
+
+@pytest.mark.parametrize("other", [
+    "/camera/camera/color/image_rect_raw",  # beside the listened topic
+    "/arm1/camera/color/image_raw",  # in the node's own namespace
+    "/camera/color/image_raw",  # a part left out: the same driver, one namespace less
+])
+def test_a_namespaced_planner_listening_outside_it_keeps_the_plain_fix(other):
+    # ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=arm1 camera:=true
+    hint = watch("camera image", "/camera/camera/color/image_raw", IMAGE, "/arm1").hint(
+        {other: [IMAGE]})
+    assert hint == f"is the camera image on {other}? set it: -r x:={other}"
+
+
+def test_a_namespaced_planner_listening_outside_it_sets_a_sibling_robots_topic_apart():
+    hint = watch("camera image", "/camera/camera/color/image_raw", IMAGE, "/arm1").hint(
+        {"/arm2/camera/camera/color/image_raw": [IMAGE],
+         "/camera/camera/color/image_rect_raw": [IMAGE]})
+    assert hint.startswith("is the camera image on /camera/camera/color/image_rect_raw?"), hint
+    hint = watch("camera image", "/camera/camera/color/image_raw", IMAGE, "/arm1").hint(
+        {"/arm2/camera/camera/color/image_raw": [IMAGE]})
+    assert hint.startswith("/arm2/camera/camera/color/image_raw is outside this robot's "
+                           "namespace /arm1: it may be another robot's"), hint

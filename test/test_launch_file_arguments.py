@@ -1,11 +1,13 @@
 """``vjepa_mpc.launch.py`` passes a launch argument's value only when it was given (user33).
 
-Its own parameter dict comes after ``params_file`` (rcl: the later source wins), so an
-argument at its default must not be in it; executed against the recording stand-ins of
+Its own parameter file comes after ``params_file`` and names the node (rclpy: a node's own
+section wins over '/**', and a later file's value over an earlier one's), so an argument at its
+default must not be in it; executed against the recording stand-ins of
 ``test_launch_files.py`` (launch_ros is not installable here).
 """
 
 import pytest
+import yaml
 from test_launch_files import load_launch_file
 
 # each launch argument that sets a parameter, a value to give it, and the parameter
@@ -41,14 +43,35 @@ def test_an_argument_given_sets_its_parameter_alone(monkeypatch, argument):
     planner = nodes(monkeypatch, **{argument: text})["planner_node"]
     file, own = planner["parameters"]
     assert file.args == ("params_file",), "the file first: what the launch gives wins"
-    assert list(own) == [parameter]
-    assert own[parameter].args[0].args == (argument,)
-    assert own[parameter].kwargs == {"value_type": kind}
+    written = yaml.safe_load(open(own).read())
+    assert written == {"/vjepa_planner": {"ros__parameters": {parameter: kind(
+        yaml.safe_load(text))}}}, "under the node's own name: a named section loses to it"
+
+
+def test_the_given_values_are_under_the_nodes_full_name_in_every_namespace(monkeypatch):
+    for given, fqn, camera_fqn in [
+            ({"namespace": "arm1"}, "/arm1/vjepa_planner", "/camera/camera"),
+            ({"namespace": "/lab/arm1"}, "/lab/arm1/vjepa_planner", "/camera/camera"),
+            ({"namespace": "arm1", "ros_namespace": "/lab"},  # under PushRosNamespace
+             "/lab/arm1/vjepa_planner", "/lab/camera/camera"),
+            ({"ros_namespace": "lab"}, "/lab/vjepa_planner", "/lab/camera/camera")]:
+        started = nodes(monkeypatch, use_sim_time="True", **given)
+        planner = yaml.safe_load(open(started["planner_node"]["parameters"][1]).read())
+        assert planner == {fqn: {"ros__parameters": {"use_sim_time": True}}}, given
+        camera = yaml.safe_load(open(started["camera_node"]["parameters"][1]).read())
+        assert list(camera) == [camera_fqn], given
+
+
+def test_a_use_sim_time_neither_true_nor_false_is_refused_naming_it(monkeypatch):
+    with pytest.raises(ValueError, match="^launch argument use_sim_time:=yes: give true or "
+                                         "false$"):
+        nodes(monkeypatch, use_sim_time="yes")
 
 
 def test_use_sim_time_given_reaches_the_camera_too_and_a_namespace_the_planner(monkeypatch):
     started = nodes(monkeypatch, use_sim_time="false", namespace="arm1")
-    assert list(started["camera_node"]["parameters"][1]) == ["use_sim_time"]
+    camera = yaml.safe_load(open(started["camera_node"]["parameters"][1]).read())
+    assert camera == {"/camera/camera": {"ros__parameters": {"use_sim_time": False}}}
     assert started["planner_node"]["namespace"] == "arm1"
     assert started["camera_node"]["namespace"] == "camera"
 
@@ -57,3 +80,20 @@ def test_the_argument_help_says_empty_keeps_the_file(monkeypatch):
     defaults = declared(monkeypatch)
     for name in GIVEN:
         assert "empty (default): the params_file's" in defaults[name]["description"], name
+
+
+@pytest.mark.parametrize("section, given, expected", [
+    ("vjepa_planner", {}, True),  # the file puts the planner on sim time: the camera follows
+    ("/**", {"use_sim_time": "false"}, False),  # the argument wins
+    ("/other_node", {}, None),  # not the planner's section
+])
+def test_the_camera_follows_the_planners_clock_from_its_params_file(monkeypatch, tmp_path,
+                                                                     section, given, expected):
+    lab = tmp_path / "lab.yaml"
+    lab.write_text(f"{section}:\n  ros__parameters:\n    use_sim_time: true\n")
+    camera = nodes(monkeypatch, params_file=str(lab), camera="true", **given)["camera_node"]
+    if expected is None:
+        assert camera["parameters"][1:] == []
+    else:
+        written = yaml.safe_load(open(camera["parameters"][1]).read())
+        assert written == {"/camera/camera": {"ros__parameters": {"use_sim_time": expected}}}

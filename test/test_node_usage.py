@@ -39,12 +39,49 @@ def test_the_refusal_gives_the_ros2_form_of_what_was_meant():
     (["--remap", "image:=/cam"], "give sim_node --ros-args --remap image:=/cam"),
     (["-p", "seed:=3"], "give sim_node --ros-args -p seed:=3"),
     (["--disable-rosout-logs"], "give sim_node --ros-args --disable-rosout-logs"),
-    (["__params:=/tmp/a b.yaml"], "give sim_node --ros-args --params-file /tmp/a b.yaml"),
+    (["__params:=/tmp/a b.yaml"], "give sim_node --ros-args --params-file '/tmp/a b.yaml'"),
     (["__node:=sim2"], "give sim_node --ros-args -r __node:=sim2"),
 ])
 def test_a_ros2_flag_or_old_special_argument_is_told_where_it_belongs(stray, fix):
     # breaker33x: every rcl flag given before --ros-args was told "-p NAME:=VALUE"
     assert stray_problem("sim_node", stray).endswith(fix)
+
+
+@pytest.mark.parametrize("stray", [
+    ["-r", "__ns:=/arm1", "publish_clock:=true", "__log_level:=debug"],
+    ["__node:=sim2", "--params-file", "FILE", "-p", "seed:=3", "x:=[1, 2]"],
+    ["--disable-rosout-logs", "__params:=FILE", "--log-level", "info", "seed:=4"],
+])
+def test_the_advice_for_every_stray_mix_is_a_command_rcl_parses_whole(stray, tmp_path):
+    import shlex
+
+    import rclpy
+    from rclpy.utilities import remove_ros_args
+
+    params = tmp_path / "lab params.yaml"  # rcl reads it while parsing; a space to quote
+    params.write_text("/**:\n  ros__parameters:\n    seed: 1\n")
+    stray = [arg.replace("FILE", str(params)) for arg in stray]
+    line = stray_problem("sim_node", stray)
+    command = shlex.split(line.partition("; give ")[2])
+    assert command[:2] == ["sim_node", "--ros-args"], line
+    assert len(command) - 2 >= len(stray), f"an argument dropped: {line}"
+    context = rclpy.Context()
+    rclpy.init(context=context, args=command)  # rcl refuses an argument it does not know
+    try:
+        assert remove_ros_args(command) == ["sim_node"], line
+    finally:
+        rclpy.shutdown(context=context)
+
+
+@pytest.mark.parametrize("stray, taken, given", [
+    (["-v", "seed:=3"], "-v", "-p seed:=3"),
+    (["seed:=3", "--params-file"], "--params-file", "-p seed:=3"),  # a flag without its value
+    (["foo", "-r", "a:=b", ":=x"], "foo :=x", "-r a:=b"),
+])
+def test_words_a_node_does_not_take_are_named_apart_from_the_advice(stray, taken, given):
+    line = stray_problem("sim_node", stray)
+    assert f"; sim_node takes no '{taken}' (see sim_node --help); give sim_node --ros-args " \
+        f"{given}" in line and line.endswith(given), line
 
 
 @pytest.mark.parametrize("key", sorted(NODES))

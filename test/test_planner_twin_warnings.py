@@ -15,10 +15,16 @@ TWIN = "/vjepa_planner (another process of this name)"
 
 
 class Graph:
-    """What ``other_publishers`` returns, changed by the test: (others, twins)."""
+    """What ``other_publishers`` returns, changed by the test: (others, twins).
+
+    Also which of the others are planners of this package (``package_planners``).
+    """
 
     def __init__(self):
-        self.others, self.twins = [], 0
+        self.others, self.twins, self.planners = [], 0, set()
+
+    def package_planners(self, node, names):
+        return {name for name in names if name in self.planners}
 
     def __call__(self, node, topic):
         return list(self.others), self.twins
@@ -46,6 +52,7 @@ def check(node, times=1):
 def graph(monkeypatch):
     graph = Graph()
     monkeypatch.setattr(planner_diagnostics, "other_publishers", graph)
+    monkeypatch.setattr(planner_diagnostics, "package_planners", graph.package_planners)
     return graph
 
 
@@ -80,3 +87,53 @@ def test_the_twin_advice_names_a_fix_for_each_way_of_starting_the_planner():
     assert "ros2 run vjepa_ros planner_node --ros-args -r __ns:=/<namespace>" in line
     assert "ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=<namespace>" in line
     assert "vjepa-ros launch has no namespace option" in line
+
+
+def test_a_twin_is_warned_again_when_their_number_changes(graph):
+    node = stand_in()
+    graph.others, graph.twins = [TWIN], 1
+    check(node, 2)
+    graph.twins = 2
+    check(node, 2)
+    assert [w.split(": ")[0] for w in node.warnings] == [
+        "another node named /vjepa_planner publishes on /target_pose (2 of this name)",
+        "another node named /vjepa_planner publishes on /target_pose (3 of this name)"]
+
+
+def test_the_twin_advice_says_the_command_topic_must_differ_too():
+    # breaker34b: "relaunch with namespace:=arm2" kept an absolute target_topic: two planners
+    # on one command topic again
+    line = planner_diagnostics.twin_line("/vjepa_planner", "/cartesian/target_pose", 1)
+    assert "under another namespace with a command topic of its own" in line
+    assert line.endswith("an absolute one must be changed too, else both still command "
+                         "/cartesian/target_pose)")
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+def test_another_planner_on_the_command_topic_is_a_twin_under_any_name(graph, enabled):
+    node = stand_in(enabled)
+    graph.others, graph.planners = ["/arm2/vjepa_planner", "/teleop"], {"/arm2/vjepa_planner"}
+    check(node, 3)
+    assert node.twin_problem == node.warnings[0] == (
+        "another vjepa_ros planner (/arm2/vjepa_planner) publishes on /target_pose: two "
+        "planners would command the arm, so ~/enable is refused; stop it, or give one of them "
+        "a command topic of its own (ros2 launch ... target_topic:=, ros2 run ... -r "
+        "target_pose:=, vjepa-ros launch --target-topic)")
+    assert len(node.warnings) == 1, "once per appearance"
+    graph.planners = set()  # only a teleop node left: no twin (a warning while enabled)
+    check(node)
+    assert node.twin_problem == ""
+
+
+def test_enable_is_refused_while_another_planner_commands_the_same_topic(graph):
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    node = stand_in()
+    node._check_recorded_inputs = lambda: None
+    node._check_other_publishers = lambda: check(node)
+    graph.others, graph.planners = ["/arm2/vjepa_planner"], {"/arm2/vjepa_planner"}
+    request = types.SimpleNamespace(data=True)
+    response = PlannerNode._enable(node, request, types.SimpleNamespace())
+    assert response.success is False
+    assert response.message.startswith("another vjepa_ros planner (/arm2/vjepa_planner) "
+                                       "publishes on /target_pose"), response.message

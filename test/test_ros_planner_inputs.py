@@ -100,6 +100,26 @@ def test_a_second_node_of_the_same_name_is_reported_and_enable_refused(harness):
     assert h.pump(4.0, until=lambda: h.enable().success and h.session.enabled)
 
 
+def test_another_planner_of_this_package_on_the_command_topic_refuses_enable(harness):  # noqa: F811
+    # breaker34b: a twin relaunched with namespace:=arm2 and an absolute target_topic
+    from std_srvs.srv import SetBool, Trigger
+
+    h = harness()
+    other = rclpy.create_node("vjepa_planner", namespace="/arm2", context=h.context)
+    other.create_publisher(PoseStamped, "/target_pose", 10)
+    other.create_service(SetBool, "~/enable", lambda request, response: response)
+    for name in ("capture_goal", "add_subgoal", "clear_goals"):
+        other.create_service(Trigger, f"~/{name}", lambda request, response: response)
+    line = "another vjepa_ros planner (/arm2/vjepa_planner) publishes on /target_pose"
+    assert h.pump(4.0, until=lambda: h.got["diag"] and line in h.diagnostics()[0].message), \
+        "the other planner is invisible"
+    answer = h.enable()
+    assert not answer.success and answer.message.startswith(line), answer.message
+    assert not h.session.enabled
+    other.destroy_node()
+    assert h.pump(4.0, until=lambda: h.enable().success and h.session.enabled)
+
+
 def test_inputs_on_other_topics_warn_naming_both_and_enable_lists_every_reason(harness,  # noqa: F811
                                                                                monkeypatch):
     monkeypatch.setattr(input_watch, "SILENT_S", 3.0)  # /rosout matched by then

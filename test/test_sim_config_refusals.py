@@ -90,7 +90,7 @@ def test_a_zero_camera_up_is_refused_naming_it():
         check_camera_up(CameraConfig(up=[0.0, 0.0, 0.0]))
 
 
-@pytest.mark.parametrize("height", [0.25, 1.0])
+@pytest.mark.parametrize("height", [0.25, 1.0, -0.31, -1.0])  # the shoulder; out of reach
 def test_a_table_above_the_shoulder_is_refused_naming_table_height(height):
     message = _refusal(SimConfig(scene=SceneConfig(table_height=height)))
     assert message.startswith(f"scene.table_height must lie in [{TABLE_HEIGHT_M[0]:g}, "

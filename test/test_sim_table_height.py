@@ -53,3 +53,14 @@ def test_objects_rest_on_the_table_top_at_its_height_and_count_as_placed(scenes)
         assert scene["cup"].position[2] == pytest.approx(height + half, abs=2e-3)
         np.testing.assert_allclose(scene["objects"][:, 2], height + 0.045 / 2, atol=2e-3)
         assert scene["placed"], f"table at {height} m: the cup at rest is not placed"
+
+
+def test_the_lowest_table_allowed_leaves_the_graspable_region_in_reach():
+    from vjepa_ros.sim.config import TABLE_HEIGHT_M
+
+    low = TABLE_HEIGHT_M[0]
+    config = SimConfig(scene=SceneConfig(num_objects=0, table_height=low))
+    x_min, x_max, y_min, y_max = config.scene.graspable_region
+    with Sim(config) as sim:  # top-down, 5 cm above the table top at the region's corners
+        for x, y in ((x_max, y_max), (x_max, y_min), (x_min, y_max)):
+            assert sim.move_to(np.array([x, y, low + 0.05, np.pi, 0.0, 0.0, 0.0])), (x, y)

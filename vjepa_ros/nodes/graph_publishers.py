@@ -76,16 +76,34 @@ def package_simulators(node, names: list[str]) -> set[str]:
     """
     from vjepa_ros.sim.pace import SIMULATOR_SERVICE
 
+    return _offering(node, names, (SIMULATOR_SERVICE,))
+
+
+# The private services every planner node of this package offers (planner_node, goal_services)
+PLANNER_SERVICES = ("enable", "capture_goal", "add_subgoal", "clear_goals")
+
+
+def package_planners(node, names: list[str]) -> set[str]:
+    """Return those of the full node ``names`` that are this package's planner (any name).
+
+    Known by its private services (:data:`PLANNER_SERVICES`, all of them), as
+    :func:`package_simulators`; names the graph cannot look up are none.
+    """
+    return _offering(node, names, PLANNER_SERVICES)
+
+
+def _offering(node, names: list[str], services: tuple[str, ...]) -> set[str]:
+    """Return those of the full node ``names`` offering every one of its private ``services``."""
     found = set()
     for full in names:
         namespace, _, name = full.rpartition("/")
         if not full.startswith("/") or not name or " " in full:
             continue  # "a node of another process (name not discovered yet)", a twin's note
         try:
-            services = node.get_service_names_and_types_by_node(name, namespace or "/")
+            offered = node.get_service_names_and_types_by_node(name, namespace or "/")
         except RuntimeError:  # NodeNameNonExistentError: gone since the publisher list
             continue
-        if any(service == f"{full}/{SIMULATOR_SERVICE}" for service, _ in services):
+        if {f"{full}/{service}" for service in services} <= {s for s, _ in offered}:
             found.add(full)
     return found
 

@@ -77,7 +77,8 @@ class InputWatch:
             if best and similarity(self.topic, best) >= SIMILAR:
                 if group is own:
                     return f"is the {self.what} on {best}? {self.setting.format(topic=best)}"
-                return (f"{best} is outside this robot's namespace {self.robot_namespace}: "
+                return (f"{best} is outside this robot's namespace "
+                        f"{self.robot_namespace([best])}: "
                         f"it may be another robot's {self.what}; if it is this robot's, "
                         f"{self.setting.format(topic=best)}")
         kind = self.msg_type.rsplit("/", 1)[-1]
@@ -86,29 +87,70 @@ class InputWatch:
         elsewhere = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
         listed = "; ".join(part for part in (
             f"{kind} topics with a publisher: {shown}" if own else "",
-            f"{kind} topics outside this robot's namespace {self.robot_namespace} (maybe another "
-            f"robot's): {elsewhere}" if others else "") if part)
+            f"{kind} topics outside this robot's namespace {self.robot_namespace(others)} "
+            f"(maybe another robot's): {elsewhere}" if others else "") if part)
         return f"{listed}; {self.setting.format(topic='<topic>')}"
 
-    @property
-    def robot_namespace(self) -> str:
-        """This robot's namespace in words: the node's, else the listened topic's first part."""
-        if self.namespace.strip("/"):
-            return "/" + self.namespace.strip("/")
-        return "/" + self.topic.strip("/").split("/")[0]
+    def robot_namespace(self, foreign: list[str]) -> str:
+        """Return this robot's namespace in words, which every topic of ``foreign`` is outside.
+
+        The node's when the listened topic is in it or a topic is in a sibling of it; else the
+        listened topic's parts up to the one the topics of ``foreign`` replace (the deepest:
+        ``/lab/arm1`` for ``/lab/arm2/...``).
+        """
+        namespace = self.namespace.strip("/")
+        replaced = [self._replaced_part(t) for t in foreign]
+        if namespace and (self.topic.startswith(f"/{namespace}/") or None in replaced):
+            return f"/{namespace}"
+        deepest = max((i for i in replaced if i is not None), default=0)
+        return "/" + "/".join(_parts(self.topic)[:deepest + 1])
 
     def foreign(self, topic: str) -> bool:
         """Whether ``topic`` may be another robot's (never offered as the plain fix).
 
-        Outside the node's :attr:`namespace`; for a node in no namespace, the listened topic's
-        own name under another first part (``/arm2/camera/image`` for ``/arm1/camera/image``:
-        ``vjepa-ros launch --camera-topic /arm1/...``, which has no namespace option).
+        Listening inside the node's :attr:`namespace`: every topic outside it. Else (no
+        namespace: ``vjepa-ros launch --camera-topic /arm1/...``, which has no namespace option;
+        or a topic outside it, as the launch file's default camera topic): a topic in a
+        namespace numbered as a sibling of the node's (``/arm2/...`` for ``/arm1``), or one
+        that looks like the listened one under another robot's namespace
+        (:meth:`_replaced_part`); never a topic beside the listened one.
         """
         namespace = self.namespace.strip("/")
         if namespace:
-            return not topic.startswith(f"/{namespace}/")
-        mine, theirs = self.topic.strip("/").split("/", 1), topic.strip("/").split("/", 1)
-        return len(mine) == len(theirs) == 2 and mine[0] != theirs[0] and mine[1] == theirs[1]
+            inside = topic.startswith(f"/{namespace}/")
+            if self.topic.startswith(f"/{namespace}/") or inside:
+                return not inside
+            mine, theirs = namespace.split("/"), _parts(topic)
+            if len(theirs) > len(mine) and all(
+                    a == b or _numbered_alike(a, b) for a, b in zip(mine, theirs[:len(mine)],
+                                                                   strict=True)):
+                return True
+        return self._replaced_part(topic) is not None
+
+    def _replaced_part(self, topic: str) -> int | None:
+        """Index of the listened topic's part that ``topic`` puts another namespace in, or None.
+
+        ``topic`` leaves the listened one's path at a part that more parts follow in both, and
+        either the path after it is the listened one's (more parts between allowed, the last
+        name alike: ``/arm2/franka/joint_states``, ``/arm2/camera/color/image_rect_raw`` for
+        ``/arm1/joint_states``, ``/arm1/camera/color/image_raw``) or the two parts differ in
+        their number only (``arm1``, ``arm2``). None for a topic beside the listened one
+        (``/camera/camera/color/image_rect_raw``), one with a part put in or left out
+        (``/camera/camera/color/image_raw`` for ``/camera/color/image_raw``) or elsewhere
+        (``/wrist/color/image_raw`` for ``/camera/camera/color/image_raw``).
+        """
+        mine, theirs = _parts(self.topic), _parts(topic)
+        shared = min(len(mine), len(theirs))
+        index = next((i for i, (a, b) in enumerate(zip(mine[:shared], theirs[:shared],
+                                                       strict=True)) if a != b), None)
+        if index is None or index + 1 >= shared:
+            return None
+        my_rest, their_rest = mine[index + 1:], theirs[index + 1:]
+        if mine[index] in their_rest or theirs[index] in my_rest:
+            return None  # a part put in or left out (/camera/camera/color/...), no namespace
+        same_path = (_in_order(my_rest[:-1], their_rest[:-1])
+                     and similarity(my_rest[-1], their_rest[-1]) >= SIMILAR)
+        return index if same_path or _numbered_alike(mine[index], theirs[index]) else None
 
     def _unlikely(self, topic: str) -> bool:
         return bool(self.unlikely) and self.unlikely in topic.lower()
@@ -166,6 +208,21 @@ class InputWatches:
                 log(str(problem))
             found.append(problem)
         return found
+
+
+def _parts(topic: str) -> list[str]:
+    return topic.strip("/").split("/")
+
+
+def _numbered_alike(a: str, b: str) -> bool:
+    """Whether names ``a`` and ``b`` differ in their trailing number only (arm1, arm_2)."""
+    return a.rstrip("0123456789_") == b.rstrip("0123456789_")
+
+
+def _in_order(wanted: list[str], parts: list[str]) -> bool:
+    """Whether ``wanted`` are among ``parts`` in that order (others between allowed)."""
+    rest = iter(parts)
+    return all(part in rest for part in wanted)
 
 
 def similarity(a: str, b: str) -> float:

@@ -35,6 +35,7 @@ from vjepa_ros.nodes.launch_inputs import (
 )
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
+    follow_planner_clock,
     mpc_nodes,
     wire_image_publisher,
     wire_sim,
@@ -91,6 +92,8 @@ def _launch(args: argparse.Namespace) -> int:
             node.notes.update(notes.get(node.name, {}))
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
+        follow_planner_clock(nodes, args.use_sim_time)  # a --params-file on sim time
+        for node in nodes:
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
             if node.name == "image_publisher":  # the planner's transport, however set

@@ -3,7 +3,8 @@
 A :class:`NodeLaunch` holds a registered node's parameter file, overrides and remappings, and
 gives them as rclpy node arguments, as a command line (a child process) or as the source of each
 start-up value; :func:`mpc_nodes` are the nodes of ``launch/vjepa_mpc.launch.py``;
-:func:`wire_sim` connects a simulator to the planner started with it. rclpy is imported inside
+:func:`wire_sim` connects a simulator to the planner started with it, and
+:func:`follow_planner_clock` puts the other nodes on the planner's clock. rclpy is imported inside
 the functions.
 """
 
@@ -156,19 +157,41 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
 PLANNER_GOAL_IMAGE = f"/{PLANNER_NODE}/goal_image"
 
 
+def follow_planner_clock(nodes: list[NodeLaunch], use_sim_time: bool | None) -> None:
+    """Put every other node of ``nodes`` on ``/clock`` when the planner (``nodes[0]``) is.
+
+    ``use_sim_time`` None (no ``--use-sim-time`` / ``--no-use-sim-time``) and the planner's
+    start-up value true (``-p planner.use_sim_time:=true``, a ``--params-file`` with
+    ``use_sim_time: true``): each other node without its own ``-p NODE.use_sim_time`` gets
+    ``use_sim_time`` true, labelled with the planner's source, as ``--use-sim-time`` would set
+    it; a simulator then publishes ``/clock`` (:func:`wire_sim`), a camera stamps in it.
+    """
+    planner, others = nodes[0], nodes[1:]
+    if use_sim_time is not None or planner.start_value("use_sim_time", False) is not True:
+        return
+    source = planner.sources().get("use_sim_time", "its parameter file")
+    for node in others:
+        if "use_sim_time" not in node.parameters:
+            node.parameters["use_sim_time"] = True
+            node.labels["use_sim_time"] = f"the planner's use_sim_time ({source})"
+
+
 def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
     """Connect the simulator ``sim`` to the planner this launch starts with it.
 
     Its goal images (``goal_image``, one per ``/goal_pose``) go to the planner's goal image
     topic (:data:`PLANNER_GOAL_IMAGE`), as ``-r goal_image:=/vjepa_planner/goal_image`` does
-    for ``ros2 run vjepa_ros sim_node``; with ``use_sim_time`` it publishes ``/clock`` unless a
-    ``-p sim.publish_clock`` says otherwise (sim_node refuses use_sim_time without it: nothing
-    else would publish ``/clock``).
+    for ``ros2 run vjepa_ros sim_node``; on sim time (``use_sim_time``: ``--use-sim-time``,
+    else its own ``use_sim_time`` override, ``-p sim.`` or :func:`follow_planner_clock`'s) it
+    publishes ``/clock`` unless a ``-p sim.publish_clock`` says otherwise (sim_node refuses
+    use_sim_time without it: nothing else would publish ``/clock``).
     """
     sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
-    if use_sim_time and "publish_clock" not in sim.parameters:
+    own = sim.parameters.get("use_sim_time") is True
+    if (use_sim_time or own) and "publish_clock" not in sim.parameters:
         sim.parameters["publish_clock"] = True
-        sim.labels["publish_clock"] = "--use-sim-time"
+        sim.labels["publish_clock"] = "--use-sim-time" if use_sim_time else \
+            sim.labels.get("use_sim_time", "-p sim.use_sim_time")
 
 
 def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,

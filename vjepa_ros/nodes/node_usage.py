@@ -10,6 +10,8 @@ read none, so before this they were dropped without a word: ``sim_node publish_c
 
 from __future__ import annotations
 
+import shlex
+
 HELP_FLAGS = ("-h", "--help")
 _DASHING_FLAGS = {"__params": "--params-file", "__log_level": "--log-level"}  # before --ros-args
 
@@ -34,30 +36,53 @@ def stray_arguments(argv: list[str]) -> list[str]:
 def stray_problem(name: str, stray: list[str]) -> str:
     """Return the one-line refusal of ``stray`` (non-empty) for node ``name``.
 
-    A ROS 2 flag (``--params-file FILE``, ``-r FROM:=TO``: the commonest slip) is told to
-    follow ``--ros-args``; ``NAME:=VALUE`` is read as a parameter the user meant (ROS 1's
-    form), ``__params:=FILE`` and ``__log_level:=LEVEL`` (ROS 2 Dashing's forms) as
-    ``--params-file`` and ``--log-level``, other ``__name:=`` (``__node``, ``__ns``) as remaps;
-    anything else as an argument the node does not take.
+    The advice is a command rcl accepts, each argument converted: a ROS 2 flag (``--params-file
+    FILE``, ``-r FROM:=TO``: the commonest slip) kept with its value, after ``--ros-args``;
+    ``NAME:=VALUE`` read as a parameter the user meant (ROS 1's form: ``-p NAME:=VALUE``),
+    ``__params:=FILE`` and ``__log_level:=LEVEL`` (ROS 2 Dashing's forms) as ``--params-file``
+    and ``--log-level``, other ``__name:=`` (``__node``, ``__ns``) as remaps (``-r``); anything
+    else (a word, a flag without its value) is named as an argument the node does not take.
+    Values are shell-quoted where needed (a path with a space).
     """
-    from vjepa_ros.nodes.ros_args import is_ros_flag
-
-    first = stray[0]
-    key, assigned, value = first.partition(":=")
-    if is_ros_flag(first):
-        fix = f"{name} --ros-args {' '.join(stray)}"
-    elif assigned and key in _DASHING_FLAGS:
-        fix = f"{name} --ros-args {_DASHING_FLAGS[key]} {value}"
-    elif assigned and key.startswith("__"):
-        fix = f"{name} --ros-args -r {first}"
-    elif assigned:
-        fix = f"{name} --ros-args -p {key}:={value}"
-    else:
-        fix = f"{name} --ros-args -p NAME:=VALUE (see {name} --help)"
+    given, unknown = _converted(stray)
     many = len(stray) > 1
-    return (f"argument{'s' if many else ''} '{' '.join(stray)}' outside --ros-args: a ROS 2 "
+    line = (f"argument{'s' if many else ''} '{' '.join(stray)}' outside --ros-args: a ROS 2 "
             f"node reads its settings only after --ros-args, so {'these are' if many else 'it is'}"
-            f" not read; give {fix}")
+            " not read; ")
+    if not given:
+        return line + f"give {name} --ros-args -p NAME:=VALUE (see {name} --help)"
+    if unknown:
+        words = " ".join(unknown)
+        line += f"{name} takes no '{words}' (see {name} --help); "
+    return line + f"give {name} --ros-args {shlex.join(given)}"
+
+
+def _converted(stray: list[str]) -> tuple[list[str], list[str]]:
+    """Return (``stray`` as rcl arguments, the arguments that are none) in their order."""
+    from vjepa_ros.nodes.ros_args import BARE_FLAGS, is_ros_flag
+
+    given, unknown, index = [], [], 0
+    while index < len(stray):
+        arg = stray[index]
+        key, assigned, value = arg.partition(":=")
+        if is_ros_flag(arg) and arg not in BARE_FLAGS:  # its value follows
+            if index + 1 < len(stray):
+                given += [arg, stray[index + 1]]
+                index += 1
+            else:  # rcl refuses a valued flag at the end
+                unknown.append(arg)
+        elif arg in BARE_FLAGS:
+            given.append(arg)
+        elif assigned and key in _DASHING_FLAGS:
+            given += [_DASHING_FLAGS[key], value]
+        elif assigned and key.startswith("__"):
+            given += ["-r", arg]
+        elif assigned and key:
+            given += ["-p", arg]
+        else:
+            unknown.append(arg)
+        index += 1
+    return given, unknown
 
 
 def usage_text(name: str, params_file: str, launch_node: str) -> str:

@@ -14,7 +14,7 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
-from vjepa_ros.nodes.graph_publishers import other_publishers
+from vjepa_ros.nodes.graph_publishers import other_publishers, package_planners
 from vjepa_ros.nodes.input_watch import silent_inputs_message
 from vjepa_ros.nodes.planner_name import diagnostics_name
 
@@ -27,17 +27,21 @@ class PlannerDiagnostics:
 
         A node of the same name and namespace (another process: a second launch) is not this
         one: the graph lists a publisher per node on the command topic, so more than one of
-        this name means a twin. Sets :attr:`other_publishers` and :attr:`twin_problem`. A twin
-        is logged once as it appears (again only after it went away and came back, or another
-        joined it); another publisher only while enabled (in shadow mode nothing fights:
+        this name means a twin; so is another planner of this package under another name or
+        namespace on the same command topic (``package_planners``: a second planner started
+        with ``namespace:=arm2`` and an absolute ``target_topic``). Sets
+        :attr:`other_publishers` and :attr:`twin_problem`. A twin is logged once as it appears
+        (again only after it went away and came back, or when their number or names change);
+        another publisher only while enabled (in shadow mode nothing fights:
         guiding the arm on the command topic is the ``~/capture_goal`` route), and
         ``~/enable`` names it in its reply.
         """
         topic = self.target_pub.topic_name
         others, twins = other_publishers(self, topic)
+        planners = [] if twins or not others else sorted(package_planners(self, others))
         previous = self.twin_problem
-        self.twin_problem = "" if twins < 1 else twin_line(
-            self.get_fully_qualified_name(), topic, twins)
+        self.twin_problem = twin_line(self.get_fully_qualified_name(), topic, twins) if twins \
+            else planners_line(planners, topic) if planners else ""
         self.other_publishers = others
         if self.twin_problem and self.twin_problem != previous:
             self.get_logger().warning(self.twin_problem)
@@ -112,11 +116,24 @@ def twin_line(name: str, topic: str, twins: int) -> str:
     """Return the line for ``twins`` other nodes of this planner's full ``name`` on ``topic``.
 
     The fix for each way of starting it: ``vjepa-ros launch`` has no namespace option, so a
-    second planner is started with ``ros2 run`` or the launch file, under another namespace.
+    second planner is started with ``ros2 run`` or the launch file, under another namespace
+    and on a command topic of its own (an absolute one does not follow the namespace).
     """
     return (f"another node named {name} publishes on {topic} ({twins + 1} of this name): two "
             "planners would command the arm, so ~/enable is refused; stop the other one (a "
             "second vjepa-ros launch or ros2 launch of this planner), or start one of them "
-            "under another namespace: ros2 run vjepa_ros planner_node --ros-args -r "
-            "__ns:=/<namespace>, or ros2 launch vjepa_ros vjepa_mpc.launch.py "
-            "namespace:=<namespace> (vjepa-ros launch has no namespace option)")
+            "under another namespace with a command topic of its own: ros2 run vjepa_ros "
+            "planner_node --ros-args -r __ns:=/<namespace>, or ros2 launch vjepa_ros "
+            "vjepa_mpc.launch.py namespace:=<namespace> (vjepa-ros launch has no namespace "
+            "option; a relative target topic, the default target_pose, follows the namespace, "
+            f"an absolute one must be changed too, else both still command {topic})")
+
+
+def planners_line(planners: list[str], topic: str) -> str:
+    """Return the line for other planners of this package (full names) on command ``topic``."""
+    many = len(planners) > 1
+    return (f"another vjepa_ros planner{'s' if many else ''} ({', '.join(planners)}) "
+            f"publish{'' if many else 'es'} on {topic}: two planners would command the arm, so "
+            "~/enable is refused; stop it, or give one of them a command topic of its own "
+            "(ros2 launch ... target_topic:=, ros2 run ... -r target_pose:=, vjepa-ros launch "
+            "--target-topic)")

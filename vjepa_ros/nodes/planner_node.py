@@ -296,7 +296,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         if request.data:
             self._check_recorded_inputs()  # before the first plan may go out
             self._check_other_publishers()
-            if self.twin_problem:  # a twin of this name: it could be enabled too
+            if self.twin_problem:  # a twin (this name, or a planner on its topic): enabled too?
                 response.success, response.message = False, self.twin_problem
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response

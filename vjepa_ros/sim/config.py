@@ -34,8 +34,12 @@ SUCCESS_RADIUS = {"range": (0, 0.2), "low_open": True, "unit": "m"}
 # robot stays at the origin, the table moves). Below the base (< 0) the robot stands on a
 # pedestal; above it the table has a cut-out round the arm's column (panda_link0/1, which only
 # turn about the base's z axis); above 0.2 m it would cut the shoulder (panda_link2 reaches down
-# to 0.25 m at the ready pose).
-TABLE_HEIGHT_M = (-1.0, 0.2)
+# to 0.25 m at the ready pose). Below -0.3 m the hand cannot reach the objects: measured with
+# Sim.move_to, top-down, 5 cm above the table top, the whole default graspable_region is reached
+# within 1 mm down to -0.35 m; at -0.4 m its far side (x 0.62 m) stops 0.18 m short (lowest TCP
+# z -0.20 m), at -0.5 m 0.30 m short, at -1 m 0.77 m (every grasp and place runs out of steps).
+# (The default object_region's far corner, x 0.7 m y 0.3 m, is reached down to -0.15 m only.)
+TABLE_HEIGHT_M = (-0.3, 0.2)
 TABLE_BEHIND_BASE = 0.3  # m of table behind the robot base: its back edge lies at x = -0.3 m
 
 
@@ -77,7 +81,8 @@ class SceneConfig:
     )
     table_height: float = param(
         0.0, "Height of the table top in the base frame [m] (the robot stays at the origin; "
-        "below 0 it stands on a pedestal, above 0 in a cut-out of the table).",
+        "below 0 it stands on a pedestal, above 0 in a cut-out of the table; below -0.3 the "
+        "hand no longer reaches the graspable region, above 0.2 the table cuts the shoulder).",
         range=TABLE_HEIGHT_M
     )
     graspable: str = param(
