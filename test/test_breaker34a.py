@@ -38,9 +38,6 @@ def _segments(path, **data):
     return load_segments(find_sources([path])[0], DataConfig(frames_per_clip=4, **data))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: .npz timestamps in ms are resampled as "
-                   "seconds (11001 steps for 12 frames) and refused as a 0.004 Hz camera: "
-                   "'record the camera faster'; the timestamps' unit is never named")
 def test_npz_timestamps_in_milliseconds_are_named_not_blamed_on_the_camera(tmp_path):
     """A 4 Hz episode stamped in ms (0, 250, 500, ...): a lab's converter kept the ms.
 
@@ -55,9 +52,6 @@ def test_npz_timestamps_in_milliseconds_are_named_not_blamed_on_the_camera(tmp_p
     assert "ms.npz" in said and "timestamps" in said and "camera faster" not in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: .npz timestamps in epoch ns overflow "
-                   "int64 when multiplied by 1e9: refused as 'state_times must be strictly "
-                   "increasing' (they increase), with no word of timestamps or what to do")
 def test_npz_timestamps_in_epoch_nanoseconds_are_named(tmp_path):
     """ROS-style int64 ns stamps (1.7e18 + k * 0.25 s) in an episode's ``timestamps``."""
     times = 1_700_000_000_000_000_000 + np.arange(12, dtype=np.int64) * 250_000_000
@@ -68,9 +62,6 @@ def test_npz_timestamps_in_epoch_nanoseconds_are_named(tmp_path):
     assert "ns.npz" in said and "timestamps" in said and "state_times" not in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: bag-from-npz with epoch-ns timestamps "
-                   "crashes with struct.error ('i' format requires ...) from rosbags' CDR "
-                   "serializer: a traceback, not a one-line refusal")
 def test_bag_from_npz_with_nanosecond_timestamps_is_refused_in_one_line(tmp_path, capsys):
     from vjepa_ros.cli import main
 
@@ -81,10 +72,6 @@ def test_bag_from_npz_with_nanosecond_timestamps_is_refused_in_one_line(tmp_path
     assert code in (1, 2) and "ns.npz" in err and "timestamps" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: an .npz without timestamps is taken as "
-                   "4 Hz silently: at --rate 10 it is refused as 'the camera runs at 4 Hz: "
-                   "give --rate 4', at --rate 5 noted as 'recorded at 4 Hz (timestamps 0.25 s "
-                   "apart)' though it has no timestamps")
 @pytest.mark.parametrize("rate", [10.0, 5.0])
 def test_an_npz_without_timestamps_says_its_rate_was_assumed(tmp_path, rate):
     """The published notebook layout (observations, states only) trained at ``--rate``.
@@ -321,10 +308,6 @@ def test_a_short_write_on_a_disk_with_space_is_not_called_a_full_disk(tmp_path):
     assert "no space left" not in out and "is full" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: an .npz with one duplicated timestamp "
-                   "(a frame repeated by the camera) is refused whole as 'episode timestamps "
-                   "must increase': no frame named, no fix; its bag would be read (two frames "
-                   "of one stamp are one moment to the resampler both now share)")
 def test_an_npz_with_one_duplicated_timestamp_is_read_or_named(tmp_path):
     times = np.arange(12) * 0.25
     times[5] = times[4]
