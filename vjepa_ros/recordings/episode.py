@@ -30,8 +30,8 @@ import numpy as np
 import torch
 
 from vjepa_ros.atomic_files import replacing
-from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.recordings.episode_file import (
     EPISODE_ARRAYS,
     check_episode_frames,
