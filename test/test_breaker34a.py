@@ -124,9 +124,6 @@ def _killed_before_first_checkpoint(tmp_path):
     return killed
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: sqlite_wal counts the messages of the "
-                   "un-checkpointed .db3 first ('no such table: messages'), gives up the merge "
-                   "and the bag is refused as a damaged SQLite3 file with '.recover' advice")
 def test_a_db3_killed_before_its_first_checkpoint_is_read_from_its_log(tmp_path):
     killed = _killed_before_first_checkpoint(tmp_path)
     recording = read_recording(killed)
@@ -207,9 +204,6 @@ def _killed_with_three_messages_in_its_log(tmp_path):
     return killed
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: sqlite_wal copies the whole .db3 into the "
-                   "temp folder at every opening: read_recording and then iter_frames each copy "
-                   "it (a 20 GB bag with a 4 MB log: 40 GB written to /tmp)")
 def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 
@@ -226,10 +220,6 @@ def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch)
     assert sum(name.endswith(".db3") for name in copied) <= 1, copied
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: a full temp disk while the .db3 is copied "
-                   "for its log says '[Errno 28] No space left on device' and that the log's "
-                   "messages are not read, never where the copy went (the temp folder) nor "
-                   "what to do (free space there, or TMPDIR on a larger disk)")
 def test_a_full_temp_disk_while_merging_a_log_says_where_and_what_to_do(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 

@@ -51,6 +51,7 @@ from vjepa_ros.recordings.bag_states import (
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
+from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
     resolve_gripper_topic,
@@ -83,10 +84,15 @@ def read_recording(
     path = Path(path).expanduser()
     part_note = lone_part_note(path) if alone and path.is_file() else ""
     damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
+    copies = TempCopies()  # a merged .db3, an unpacked .zstd: made once, kept with the result
     try:
-        return _index_recording(path, config, joints_to_pose, damage, part_note)
+        return _index_recording(path, config, joints_to_pose, damage, part_note, copies)
     except BagError as exc:
+        copies.close()
         raise damage_first(exc, damage) from exc
+    except BaseException:
+        copies.close()
+        raise
 
 
 def damage_first(exc: BagError, damage: list[str]) -> BagError:
@@ -103,10 +109,10 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
-                     part_note: str = ""):
+                     part_note: str, copies: TempCopies):
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
-        reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
+        reader = open_reader(path, salvaged, copies)
         damage[:] = reader.damage
         try:
             types = {c.topic: c.msgtype for c in reader.connections}
@@ -192,7 +198,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             image_times=image_times[order], image_ordinals=ordinals, state_times=times,
             states=np.zeros((len(times), 7)), state_source="none", state_topic="",
             gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
-            gripper_searched=[], damage=list(damage),
+            gripper_searched=[], damage=list(damage), copies=copies,
         )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
@@ -240,6 +246,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=ordinals,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
-        gripper_searched=joint_topics, damage=list(damage),
+        gripper_searched=joint_topics, damage=list(damage), copies=copies,
     )
 
