@@ -130,10 +130,6 @@ def test_a_db3_killed_before_its_first_checkpoint_is_read_from_its_log(tmp_path)
     assert len(recording.image_times) == 6 and len(recording.state_times) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: gripper_overlap takes a gripper topic of "
-                   "one message as sharing no time with the states (every state is before or "
-                   "after it): BagError 'do not overlap in time' and advice of --stamps receive "
-                   "/ --no-gripper (closedness 0 while the gripper is closed)")
 @pytest.mark.parametrize("offset_ms", [1280, -10])
 def test_a_gripper_topic_of_one_message_is_read(tmp_path, offset_ms):
     """A gripper that publishes on change only (or once, latched) while the arm streams.
@@ -234,9 +230,6 @@ def test_a_full_temp_disk_while_merging_a_log_says_where_and_what_to_do(tmp_path
     assert "TMPDIR" in said, recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: check_steps_back runs on every JointState "
-                   "topic the gripper search reads, used or not: a conveyor's /joint_states on "
-                   "a clock that reset refuses the whole bag, naming that topic")
 @pytest.mark.parametrize("named", [False, True])
 def test_stamps_stepping_back_on_an_unused_joint_state_topic_leave_the_bag_readable(
         tmp_path, named):

@@ -163,15 +163,20 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         finally:
             reader.close()
 
-    def times_of(topic):
+    def times_of(topic, used=True):
+        """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
+
+        A JointState topic the gripper search reads is timed with ``used`` False: only the one
+        chosen is checked (a conveyor's clock that reset refused the bag, breaker34a).
+        """
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
         if config.stamps == "header" and header_stamps_unset(stamps):
             note = UNSET_NOTE.format(topic=topic)
-            if note not in notes:
+            if note not in notes and used:
                 notes.append(note)
         times = choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
-        if times is stamps:
+        if times is stamps and used:
             check_steps_back(path, topic, stamps)
         return times
 
