@@ -151,10 +151,6 @@ def test_a_gripper_topic_of_one_message_is_read(tmp_path, offset_ms):
     np.testing.assert_allclose(recording.states[:, 6], 1.0, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: feature_cache.READER_CODE leaves out the "
-                   "frame decoder (images.py) and the state readers (robot/kinematics.py FK, "
-                   "robot/joint_states.py gripper closedness): a fix there keeps the old "
-                   "features and states of every cached source")
 @pytest.mark.parametrize("module", ["images.py", "robot/kinematics.py", "robot/joint_states.py"])
 def test_the_cache_code_digest_covers_every_module_that_turns_a_bag_into_steps(
         tmp_path, monkeypatch, module):
