@@ -268,9 +268,6 @@ except Exception as exc:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: disk_full takes torch's 'unexpected pos' "
-                   "(any short write) for a full disk: a file-size limit (FAT32's 4 GB, ulimit "
-                   "-f) is reported as 'no space left on its disk, it is full, 76437 MB free'")
 def test_a_short_write_on_a_disk_with_space_is_not_called_a_full_disk(tmp_path):
     """latest.pt of a ViT-g run (> 4 GB with its optimizer state) saved to a FAT32 USB disk.
 

@@ -365,6 +365,6 @@ def _write_bank(raw: Path, meta_path: Path, sources: list[Source],
 def _save_atomic(payload: dict, path: Path) -> Path:
     """torch.save to a partial file of this process, then rename (readers never see half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as partial:
-        torch.save(payload, partial)
+    with replacing(path) as partial, open(partial, "wb") as file:
+        torch.save(payload, file)  # a Python file: a short write's errno (ENOSPC, EFBIG) is kept
     return path
