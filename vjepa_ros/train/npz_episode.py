@@ -77,6 +77,11 @@ RATE_WORDS = (RECORDED_AT, ": no timestamps: ")
 SHOWN_NAMES = 3  # the episodes a grouped note names before "..."
 
 
+def is_rate_note(note: str) -> bool:
+    """Whether ``note`` is an episode's note on its rate (:func:`rate_note`, no timestamps)."""
+    return any(words in note for words in RATE_WORDS)
+
+
 def grouped_rate_notes(notes: list[str]) -> list[str]:
     """Return ``notes`` with the rate notes of several episodes saying the same made one line.
 

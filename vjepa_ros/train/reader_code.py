@@ -74,14 +74,14 @@ def code_files(package: Path, roots: tuple[str, ...]) -> list[Path]:
     inside the functions of modules beyond the roots are not followed: a path helper's import of
     the simulator's settings for its advice drew in the whole simulator.
     """
-    roots_found = [file for pattern in roots for file in sorted(package.glob(pattern))]
-    seen: set[Path] = set()
-    todo = [(file, True) for file in roots_found]
+    found = [file for pattern in roots for file in sorted(package.glob(pattern))]
+    seen: dict[Path, bool] = {}  # file -> read as a root (its functions' imports followed)
+    todo = [(file, True) for file in reversed(found)]
     while todo:
         file, root = todo.pop()
-        if file in seen:
+        if file in seen and (seen[file] or not root):
             continue
-        seen.add(file)
+        seen[file] = root
         todo += [(other, False) for other in imported_modules(file, package, root)
                  if other not in seen]
     return sorted(seen, key=lambda file: file.relative_to(package).as_posix())
