@@ -38,9 +38,6 @@ def _segments(path, **data):
     return load_segments(find_sources([path])[0], DataConfig(frames_per_clip=4, **data))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: .npz timestamps in ms are resampled as "
-                   "seconds (11001 steps for 12 frames) and refused as a 0.004 Hz camera: "
-                   "'record the camera faster'; the timestamps' unit is never named")
 def test_npz_timestamps_in_milliseconds_are_named_not_blamed_on_the_camera(tmp_path):
     """A 4 Hz episode stamped in ms (0, 250, 500, ...): a lab's converter kept the ms.
 
@@ -55,9 +52,6 @@ def test_npz_timestamps_in_milliseconds_are_named_not_blamed_on_the_camera(tmp_p
     assert "ms.npz" in said and "timestamps" in said and "camera faster" not in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: .npz timestamps in epoch ns overflow "
-                   "int64 when multiplied by 1e9: refused as 'state_times must be strictly "
-                   "increasing' (they increase), with no word of timestamps or what to do")
 def test_npz_timestamps_in_epoch_nanoseconds_are_named(tmp_path):
     """ROS-style int64 ns stamps (1.7e18 + k * 0.25 s) in an episode's ``timestamps``."""
     times = 1_700_000_000_000_000_000 + np.arange(12, dtype=np.int64) * 250_000_000
@@ -68,9 +62,6 @@ def test_npz_timestamps_in_epoch_nanoseconds_are_named(tmp_path):
     assert "ns.npz" in said and "timestamps" in said and "state_times" not in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: bag-from-npz with epoch-ns timestamps "
-                   "crashes with struct.error ('i' format requires ...) from rosbags' CDR "
-                   "serializer: a traceback, not a one-line refusal")
 def test_bag_from_npz_with_nanosecond_timestamps_is_refused_in_one_line(tmp_path, capsys):
     from vjepa_ros.cli import main
 
@@ -81,10 +72,6 @@ def test_bag_from_npz_with_nanosecond_timestamps_is_refused_in_one_line(tmp_path
     assert code in (1, 2) and "ns.npz" in err and "timestamps" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: an .npz without timestamps is taken as "
-                   "4 Hz silently: at --rate 10 it is refused as 'the camera runs at 4 Hz: "
-                   "give --rate 4', at --rate 5 noted as 'recorded at 4 Hz (timestamps 0.25 s "
-                   "apart)' though it has no timestamps")
 @pytest.mark.parametrize("rate", [10.0, 5.0])
 def test_an_npz_without_timestamps_says_its_rate_was_assumed(tmp_path, rate):
     """The published notebook layout (observations, states only) trained at ``--rate``.
@@ -137,19 +124,12 @@ def _killed_before_first_checkpoint(tmp_path):
     return killed
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: sqlite_wal counts the messages of the "
-                   "un-checkpointed .db3 first ('no such table: messages'), gives up the merge "
-                   "and the bag is refused as a damaged SQLite3 file with '.recover' advice")
 def test_a_db3_killed_before_its_first_checkpoint_is_read_from_its_log(tmp_path):
     killed = _killed_before_first_checkpoint(tmp_path)
     recording = read_recording(killed)
     assert len(recording.image_times) == 6 and len(recording.state_times) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: gripper_overlap takes a gripper topic of "
-                   "one message as sharing no time with the states (every state is before or "
-                   "after it): BagError 'do not overlap in time' and advice of --stamps receive "
-                   "/ --no-gripper (closedness 0 while the gripper is closed)")
 @pytest.mark.parametrize("offset_ms", [1280, -10])
 def test_a_gripper_topic_of_one_message_is_read(tmp_path, offset_ms):
     """A gripper that publishes on change only (or once, latched) while the arm streams.
@@ -171,10 +151,6 @@ def test_a_gripper_topic_of_one_message_is_read(tmp_path, offset_ms):
     np.testing.assert_allclose(recording.states[:, 6], 1.0, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: feature_cache.READER_CODE leaves out the "
-                   "frame decoder (images.py) and the state readers (robot/kinematics.py FK, "
-                   "robot/joint_states.py gripper closedness): a fix there keeps the old "
-                   "features and states of every cached source")
 @pytest.mark.parametrize("module", ["images.py", "robot/kinematics.py", "robot/joint_states.py"])
 def test_the_cache_code_digest_covers_every_module_that_turns_a_bag_into_steps(
         tmp_path, monkeypatch, module):
@@ -220,9 +196,6 @@ def _killed_with_three_messages_in_its_log(tmp_path):
     return killed
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: sqlite_wal copies the whole .db3 into the "
-                   "temp folder at every opening: read_recording and then iter_frames each copy "
-                   "it (a 20 GB bag with a 4 MB log: 40 GB written to /tmp)")
 def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 
@@ -239,10 +212,6 @@ def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch)
     assert sum(name.endswith(".db3") for name in copied) <= 1, copied
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: a full temp disk while the .db3 is copied "
-                   "for its log says '[Errno 28] No space left on device' and that the log's "
-                   "messages are not read, never where the copy went (the temp folder) nor "
-                   "what to do (free space there, or TMPDIR on a larger disk)")
 def test_a_full_temp_disk_while_merging_a_log_says_where_and_what_to_do(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 
@@ -257,9 +226,6 @@ def test_a_full_temp_disk_while_merging_a_log_says_where_and_what_to_do(tmp_path
     assert "TMPDIR" in said, recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: check_steps_back runs on every JointState "
-                   "topic the gripper search reads, used or not: a conveyor's /joint_states on "
-                   "a clock that reset refuses the whole bag, naming that topic")
 @pytest.mark.parametrize("named", [False, True])
 def test_stamps_stepping_back_on_an_unused_joint_state_topic_leave_the_bag_readable(
         tmp_path, named):
@@ -302,9 +268,6 @@ except Exception as exc:
 """
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: disk_full takes torch's 'unexpected pos' "
-                   "(any short write) for a full disk: a file-size limit (FAT32's 4 GB, ulimit "
-                   "-f) is reported as 'no space left on its disk, it is full, 76437 MB free'")
 def test_a_short_write_on_a_disk_with_space_is_not_called_a_full_disk(tmp_path):
     """latest.pt of a ViT-g run (> 4 GB with its optimizer state) saved to a FAT32 USB disk.
 
@@ -321,10 +284,6 @@ def test_a_short_write_on_a_disk_with_space_is_not_called_a_full_disk(tmp_path):
     assert "no space left" not in out and "is full" not in out, out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker34a: an .npz with one duplicated timestamp "
-                   "(a frame repeated by the camera) is refused whole as 'episode timestamps "
-                   "must increase': no frame named, no fix; its bag would be read (two frames "
-                   "of one stamp are one moment to the resampler both now share)")
 def test_an_npz_with_one_duplicated_timestamp_is_read_or_named(tmp_path):
     times = np.arange(12) * 0.25
     times[5] = times[4]

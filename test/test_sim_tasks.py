@@ -93,8 +93,8 @@ def test_bad_episodes_are_clear_errors(tmp_path):
     frames = np.zeros((3, 8, 8, 3), np.uint8)
     with pytest.raises(ValueError, match="states must have shape"):
         Episode.from_states(frames, np.zeros((2, 7)), np.arange(3.0))
-    with pytest.raises(ValueError, match="timestamps must increase"):
-        Episode.from_states(frames, np.zeros((3, 7)), [0.0, 0.0, 0.5])
+    with pytest.raises(ValueError, match="timestamps must increase"):  # a repeat: one moment
+        Episode.from_states(frames, np.zeros((3, 7)), [0.0, 0.5, 0.25])
     with pytest.raises(ValueError, match="NaN"):
         Episode.from_states(frames, np.full((3, 7), np.nan), np.arange(3.0))
     with pytest.raises(ValueError, match="uint8"):

@@ -99,7 +99,6 @@ def test_changed_reader_code_rebuilds_the_cache_with_a_note(tmp_path, encoder, m
 
 
 def test_the_reader_code_digest_covers_the_readers():
-    files = {path.relative_to(fc.PACKAGE).as_posix() for pattern in fc.READER_CODE
-             for path in fc.PACKAGE.glob(pattern)}
+    files = {path.relative_to(fc.PACKAGE).as_posix() for path in fc.reader_code_files()}
     assert {"recordings/bags.py", "recordings/resample.py", "recordings/episode.py",
             "train/episodes.py", "models/preprocess.py"} <= files

@@ -19,6 +19,17 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 TORCH_SHORT = "[enforce fail at inline_container.cc:672] . unexpected pos 13312 vs 13206"
 
 
+def _torch_short(code=errno.ENOSPC):
+    """Return torch's error for a short write to a Python file: the file's OSError its context."""
+    try:
+        raise OSError(code, os.strerror(code))
+    except OSError:
+        try:
+            raise RuntimeError(TORCH_SHORT)  # noqa: B904 - as torch raises it: a context
+        except RuntimeError as exc:
+            return exc
+
+
 @pytest.fixture(scope="module")
 def encoder(tmp_path_factory):
     return write_tiny_encoder(tmp_path_factory.mktemp("full") / "encoder.pt")
@@ -44,7 +55,7 @@ def _full_at(monkeypatch, name, error):
     monkeypatch.setattr(torch, "save", full)
 
 
-@pytest.mark.parametrize("error", [RuntimeError(TORCH_SHORT),
+@pytest.mark.parametrize("error", [_torch_short(),
                                    OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)),
                                    OSError(errno.EDQUOT, os.strerror(errno.EDQUOT))])
 def test_a_full_disk_at_a_later_save_keeps_the_last_latest(encoder, tmp_path, monkeypatch,
@@ -62,14 +73,14 @@ def test_a_full_disk_at_a_later_save_keeps_the_last_latest(encoder, tmp_path, mo
 
 
 def test_a_full_disk_at_the_export_names_world_model(encoder, tmp_path, monkeypatch, capsys):
-    _full_at(monkeypatch, "world_model", RuntimeError(TORCH_SHORT))
+    _full_at(monkeypatch, "world_model", _torch_short())
     assert main(_argv(encoder, tmp_path, "--steps", "1")) == 1
     err = capsys.readouterr().err.strip()
     assert "world_model.pt" in err and "full" in err and "still holds step 1" in err, err
 
 
 def test_a_full_disk_at_a_cache_shard_names_the_cache(encoder, tmp_path, monkeypatch, capsys):
-    _full_at(monkeypatch, "shards", RuntimeError(TORCH_SHORT))
+    _full_at(monkeypatch, "shards", _torch_short())
     cache = tmp_path / "cache"
     assert main(_argv(encoder, tmp_path, "--steps", "1", "--feature-cache", str(cache))) == 1
     err = capsys.readouterr().err.strip()

@@ -13,7 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
+from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.episode_file import (
+    check_episode_frames,
+    episode_timestamps,
+    read_episode_arrays,
+)
 from vjepa_ros.robot.state_ranges import states_problem
 
 
@@ -65,15 +70,21 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
 def _timestamps(path: Path, times, count: int) -> np.ndarray | None:
     """Return the file's ``timestamps`` as [T] float64 seconds (episode 0 of [B, T]), or None.
 
-    Raises ValueError naming the file when they are not ``count`` finite, increasing seconds.
+    Raises ValueError naming the file when they are not ``count`` increasing seconds
+    (``episode_file.episode_timestamps``: not numbers, going back, ms/µs/ns); a repeated stamp
+    too, naming the frame: a bag is written with one stamp a frame.
     """
     if times is None:
         return None
-    times = np.asarray(times)
-    times = times[0] if times.ndim == 2 else times
-    if times.shape != (count,) or not np.issubdtype(times.dtype, np.number) or \
-            not np.all(np.isfinite(times)) or not np.all(np.diff(times) > 0):
-        raise ValueError(f"{path}: its timestamps ({times.dtype} {list(times.shape)}) are not "
-                         f"{count} increasing seconds, one per frame: fix them, or give --rate "
-                         "to write the frames at that rate instead")
-    return times.astype(np.float64)
+    again = ("give --rate to write the frames at that rate instead, their timestamps unused")
+    try:
+        seconds = episode_timestamps(path, times, count)
+    except ValueError as exc:
+        raise ValueError(f"{exc}; or {again}") from None
+    repeats = np.flatnonzero(np.diff(seconds) == 0)
+    if len(repeats):
+        frame = int(repeats[0]) + 1
+        raise ValueError(f"{shown_path(path)}: its timestamps repeat at frame {frame} "
+                         f"({seconds[frame]:.6g} s, {len(repeats)} repeat(s) in all): remove "
+                         f"frame {frame} (a frame the camera repeated), or {again}")
+    return seconds

@@ -465,6 +465,6 @@ def save_world_model(path, encoder: VisionEncoder, predictor: ACPredictor | None
             raise ValueError(f"extra entry {key!r} would overwrite the model weights/config")
         payload[key] = value
     path = Path(path).expanduser()
-    with replacing(path) as partial:
-        torch.save(payload, partial)
+    with replacing(path) as partial, open(partial, "wb") as file:
+        torch.save(payload, file)  # a Python file: a short write's errno (ENOSPC, EFBIG) is kept
     return path

@@ -20,7 +20,8 @@ messages), ``recording`` (what a bag holds, decoding its frames), ``bag_files`` 
 files), ``bag_folders`` (which recordings a folder holds: bag folders, a data folder's loose bag
 files, refused FIFOs), ``data_names`` (the names read as data), ``upper_case`` (the advice for
 ``x.MCAP``), ``mcap_salvage`` (reading a damaged MCAP file up to its last intact message),
-``sqlite_wal`` (a ``.db3``'s write-ahead log, merged into a copy), ``metadata_check`` (whether
+``sqlite_wal`` (a ``.db3``'s write-ahead log, merged into a copy), ``temp_copies`` (those
+copies and unpacked ``.zstd`` files, made once per recording read), ``metadata_check`` (whether
 ``metadata.yaml`` agrees with the data files),
 ``messages`` (ROS messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm,
 gripper), ``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it

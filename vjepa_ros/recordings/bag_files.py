@@ -61,16 +61,19 @@ from vjepa_ros.recordings.recorded_files import (
 from vjepa_ros.recordings.sqlite_wal import pending_wal
 
 
-def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
+def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagReader:
     """Open a bag directory, a directory without ``metadata.yaml``, or one data file.
 
     A bag's ``metadata.yaml`` opens its folder, with a note (``bag_folders.metadata_file_folder``).
 
     ``salvage``: read MCAP data files by their intact records only (:mod:`mcap_salvage`), for a
-    file whose index opens but whose chunks fail. Raises :class:`BagError` (naming the file and
-    the repair command) when nothing is readable: ``bag not found: PATH`` when nothing is
-    there, ``bag PATH is a symlink loop (...)`` / ``is a broken symlink (to ..., which does not
-    exist)`` / ``cannot be reached (...)`` as ``input_paths.missing`` says it, then what to give.
+    file whose index opens but whose chunks fail. ``copies``: a recording's
+    ``temp_copies.TempCopies``, so that a ``.db3`` merged with its log or a ``.zstd`` unpacked
+    is copied once for all its openings (None: the reader's own copies). Raises
+    :class:`BagError` (naming the file and the repair command) when nothing is readable:
+    ``bag not found: PATH`` when nothing is there, ``bag PATH is a symlink loop (...)`` /
+    ``is a broken symlink (to ..., which does not exist)`` / ``cannot be reached (...)`` as
+    ``input_paths.missing`` says it, then what to give.
     A bag folder the ``rosbags`` library cannot open is read file by file with its words as a
     note, but not when they are about the last part of a split recording, left out: that
     part's own note says why (once, as a missing part is: ``recorded_files.said_missing``).
@@ -87,12 +90,12 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     refuse_special(path)
     path, note = metadata_file_folder(path)
     if note:  # read as the folder, with a note (eval, camera-check, train, pretrain alike)
-        reader = open_reader(path, salvage)
+        reader = open_reader(path, salvage, copies)
         reader.notes.insert(0, note)
         return reader
     if path.is_file():
         refuse_unreadable(path)
-        return open_files(path, [path], [], salvage)
+        return open_files(path, [path], [], salvage, copies)
     files = data_files(path)
     refuse_special(path / "metadata.yaml")
     loose = loose_bag_files(path)
@@ -102,17 +105,19 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
     listed = listed_data_files(path, metadata)
     if listed:  # a bag folder's unlisted data files are no part of its recording
         files = listed
-    files, copies = once_each(files)  # x.mcap beside x.mcap.zstd (killed while compressing)
+    # x.mcap beside x.mcap.zstd (killed while compressing): notes on the copy left unread
+    files, file_notes = once_each(files)
     names = listed_names(path, metadata)
-    copies += missing_parts(files, names)
+    file_notes += missing_parts(files, names)
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
-        return open_files(path, files, copies, salvage)
+        return open_files(path, files, file_notes, salvage, copies)
     if files and said_missing(files, names, absent_listed(path, names)):
-        return open_files(path, files, copies)  # not rosbags' "Some database files are missing"
+        # not rosbags' "Some database files are missing"
+        return open_files(path, files, file_notes, copies=copies)
     if any(map(pending_wal, files)):  # rosbags opens a .db3 without its write-ahead log
-        return open_files(path, files, copies)
+        return open_files(path, files, file_notes, copies=copies)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path, metadata)
@@ -122,11 +127,11 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
                                f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
                                "record` wrote, or one of its data files") from exc
             note = f"{exc.problem}: reading its data files directly; {exc.fix}"
-            return open_files(path, files, [note, *copies])
+            return open_files(path, files, [note, *file_notes], copies=copies)
         except BagError as exc:
             if not files:
                 raise
-            reader = open_files(path, files, copies)
+            reader = open_files(path, files, file_notes, copies=copies)
             if not _about_left_out(str(exc), files, reader.files):  # else its own note says it
                 reader.notes.insert(0, f"{exc}: reading its data files directly")
             return reader  # not rosbags' "File ... seems to be empty" beside that note
@@ -142,7 +147,7 @@ def open_reader(path: str | Path, salvage: bool = False) -> BagReader:
             f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
             f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
-    reader = open_files(path, files, copies)
+    reader = open_files(path, files, file_notes, copies=copies)
     note = (f"{shown_path(path)}: no metadata.yaml (the recorder did not close, e.g. it was "
             f"killed): read {', '.join(shown_path(f.name) for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can

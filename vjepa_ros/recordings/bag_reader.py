@@ -8,7 +8,6 @@ damaged bag (:func:`repair_hint`, :func:`mcap_recover`, :func:`reindex`).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
@@ -59,11 +58,12 @@ class BagReader:
     """
 
     def __init__(self, path: Path, parts, storage: str, compression: str, notes: list[str],
-                 cleanup=(), zstd_messages=False, damage=(), files=()):
+                 copies=None, zstd_messages=False, damage=(), files=()):
         self.path, self.parts, self.storage, self.compression = path, list(parts), storage, \
             compression
         self.files = list(files)  # the data files read, when opened file by file
-        self.notes, self._cleanup, self.damage = list(notes), list(cleanup), list(damage)
+        self.notes, self.damage = list(notes), list(damage)
+        self._copies = copies  # temp_copies.TempCopies of this reader alone, closed with it
         # Message-compressed data files read without metadata.yaml (rosbag2 records that mode
         # only there): each message is a zstd frame.
         self._zstd_messages = zstd_messages
@@ -89,8 +89,8 @@ class BagReader:
     def close(self) -> None:
         for part in self.parts:
             part.close()
-        for directory in self._cleanup:
-            shutil.rmtree(directory, ignore_errors=True)
+        if self._copies is not None:
+            self._copies.close()
 
 
 def storage_of(reader: BagReader) -> str:

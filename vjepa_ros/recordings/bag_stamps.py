@@ -119,19 +119,27 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
                     state_times: np.ndarray, timed_by_receive: bool = False) -> str:
     """Check the gripper topic's times [ns, sorted] against the states' [ns]; return a note or "".
 
-    No shared time (another clock, stamps left 0 while the arm's are set): BagError naming the
-    gripper topic, both spans and ``--stamps receive``; never one closedness for every state
-    made up from its nearest message. States more than 1 s (or two of its intervals) outside
-    its span: a note counting them (they get the closedness of its first or last message).
+    No shared time (another clock, stamps left 0 while the arm's are set): its span more than
+    the slack (1 s, or two of its intervals) before or after the states' span: BagError naming
+    the gripper topic, both spans and ``--stamps receive``; never one closedness for every
+    state made up from messages of another time. A gripper that publishes on change (one
+    message inside the states' span, or a latched one just before them) overlaps: its
+    closedness is held between its messages. States more than the slack outside its span: a
+    note counting them (they get the closedness of its first or last message).
     ``timed_by_receive``: the topic's header stamps were unset, so it is timed by receive
     times while the states may not be.
     """
     if not len(finger_times) or not len(state_times):
         return ""
-    before, after = state_times < finger_times[0], state_times > finger_times[-1]
-    if not np.all(before | after):
-        interval = np.median(np.diff(finger_times)) if len(finger_times) > 1 else 0
-        slack = max(COVER_SLACK_NS, 2 * interval)  # a slow gripper starting a beat late: fine
+    interval = np.median(np.diff(finger_times)) if len(finger_times) > 1 else 0
+    slack = max(COVER_SLACK_NS, 2 * interval)  # a slow gripper starting a beat late: fine
+    gap = max(int(finger_times[0]) - int(state_times[-1]),
+              int(state_times[0]) - int(finger_times[-1]))  # > 0: their spans share no time
+    if gap <= slack and len(finger_times) == 1:
+        return (f"gripper topic {topic} has one message ({describe_span(finger_times)}): its "
+                f"closedness taken for all {len(state_times)} states of {state_topic} (a gripper "
+                "that publishes on change, or latched)")
+    if gap <= slack:
         far = int(np.sum((state_times < finger_times[0] - slack)
                          | (state_times > finger_times[-1] + slack)))
         return "" if not far else (

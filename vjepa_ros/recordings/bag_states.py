@@ -126,12 +126,13 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     bag's JointState topics and the one holding fingers to give instead); otherwise the
     JointState topics holding them are ranked: names with 'gripper', then the state topic, then
     the rest (alphabetical). Its times must overlap the states' (``bag_stamps.gripper_overlap``:
-    BagError on another clock, a note for states far outside its span).
+    BagError on another clock, a note for states far outside its span); only its stamps must not
+    step back (``bag_stamps.check_steps_back``), not those of the topics merely searched.
     """
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
         try:
-            series = read.get(topic) or read_series(times_of(topic), collected[topic][2],
+            series = read.get(topic) or read_series(times_of(topic, False), collected[topic][2],
                                                     JointStateReader(joints.prefix or ""))
         except StateError as exc:
             if topic == named or (not named and isinstance(exc, RangeError)):
@@ -166,6 +167,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
+    times_of(ranked[0])  # the topic used: its stamps must not step back (BagError), unset noted
     order = np.argsort(series.finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
                            state_times, UNSET_NOTE.format(topic=ranked[0]) in notes)

@@ -51,6 +51,7 @@ from vjepa_ros.recordings.bag_states import (
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
+from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
     resolve_gripper_topic,
@@ -83,10 +84,15 @@ def read_recording(
     path = Path(path).expanduser()
     part_note = lone_part_note(path) if alone and path.is_file() else ""
     damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
+    copies = TempCopies()  # a merged .db3, an unpacked .zstd: made once, kept with the result
     try:
-        return _index_recording(path, config, joints_to_pose, damage, part_note)
+        return _index_recording(path, config, joints_to_pose, damage, part_note, copies)
     except BagError as exc:
+        copies.close()
         raise damage_first(exc, damage) from exc
+    except BaseException:
+        copies.close()
+        raise
 
 
 def damage_first(exc: BagError, damage: list[str]) -> BagError:
@@ -103,10 +109,10 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
-                     part_note: str = ""):
+                     part_note: str, copies: TempCopies):
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
-        reader = open_reader(path, salvage=True) if salvaged else open_reader(path)
+        reader = open_reader(path, salvaged, copies)
         damage[:] = reader.damage
         try:
             types = {c.topic: c.msgtype for c in reader.connections}
@@ -157,15 +163,20 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         finally:
             reader.close()
 
-    def times_of(topic):
+    def times_of(topic, used=True):
+        """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
+
+        A JointState topic the gripper search reads is timed with ``used`` False: only the one
+        chosen is checked (a conveyor's clock that reset refused the bag, breaker34a).
+        """
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
         if config.stamps == "header" and header_stamps_unset(stamps):
             note = UNSET_NOTE.format(topic=topic)
-            if note not in notes:
+            if note not in notes and used:
                 notes.append(note)
         times = choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
-        if times is stamps:
+        if times is stamps and used:
             check_steps_back(path, topic, stamps)
         return times
 
@@ -192,7 +203,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             image_times=image_times[order], image_ordinals=ordinals, state_times=times,
             states=np.zeros((len(times), 7)), state_source="none", state_topic="",
             gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
-            gripper_searched=[], damage=list(damage),
+            gripper_searched=[], damage=list(damage), copies=copies,
         )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
@@ -240,6 +251,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=ordinals,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
-        gripper_searched=joint_topics, damage=list(damage),
+        gripper_searched=joint_topics, damage=list(damage), copies=copies,
     )
 

@@ -10,8 +10,6 @@ recording's last file that holds nothing is left out with a note.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
@@ -26,6 +24,7 @@ from vjepa_ros.recordings.bag_reader import (
     zstd_module,
 )
 from vjepa_ros.recordings.sqlite_wal import merged_copy, pending_wal
+from vjepa_ros.recordings.temp_copies import TempCopies, no_space_words
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
@@ -39,20 +38,27 @@ def chunk_compression(stores) -> str:
     return f"{'+'.join(sorted(kinds))} chunks" if kinds else "none"
 
 
-def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -> BagReader:
+def open_files(path: Path, files: list[Path], notes: list[str], salvage=False,
+               copies: TempCopies | None = None) -> BagReader:
     """Open data files in recording order as one recording.
+
+    ``copies``: where the temporary copies (a ``.zstd`` unpacked, a ``.db3`` merged with its
+    log) are made once and kept (a recording's, ``temp_copies``); None: the reader's own,
+    removed when it is closed.
 
     The last of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing
     can be read (0 bytes, cut before its first message, a ``.db3`` that does not open: the
     recorder was killed while writing it) is left out with a note (counted as damage) naming it
     and what was read; anywhere else, and alone, it is refused (:class:`UnreadableFileError`).
     """
-    parts, cleanup, storages, compressions, damage, read = [], [], set(), set(), [], []
+    own = copies is None
+    copies = TempCopies() if copies is None else copies
+    parts, storages, compressions, damage, read = [], set(), set(), [], []
     try:
         for index, file in enumerate(files):
             refuse_special(file)
             try:
-                part, storage, compression = _open_part(file, cleanup, notes, damage, salvage)
+                part, storage, compression = _open_part(file, copies, notes, damage, salvage)
             except UnreadableFileError as exc:
                 if not parts or index != len(files) - 1:
                     raise
@@ -67,8 +73,8 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -
     except BaseException:
         for part in parts:
             part.close()
-        for directory in cleanup:
-            shutil.rmtree(directory, ignore_errors=True)
+        if own:
+            copies.close()
         raise
     if len(storages) > 1:
         for part in parts:
@@ -80,8 +86,8 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False) -
     zstd_messages = bool(messages_are_zstd(parts[0]))
     if zstd_messages:
         compression = "zstd message"
-    return BagReader(path, parts, storages.pop(), compression, notes, cleanup, zstd_messages,
-                     damage, read)
+    return BagReader(path, parts, storages.pop(), compression, notes, copies if own else None,
+                     zstd_messages, damage, read)
 
 
 def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> str:
@@ -110,7 +116,8 @@ def refuse_unreadable(file: Path) -> None:
         raise BagError(unreadable(file, exc.strerror or str(exc))) from None
 
 
-def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], salvage: bool):
+def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[str],
+               salvage: bool):
     """Open one data file (unpacking a ``.zstd``): ``(part, storage, compression or None)``.
 
     Appends to ``notes`` (and ``damage``) what was repaired or lost in it; ``file`` is one
@@ -120,7 +127,7 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
         raise NothingToReadError(f"{shown_path(file)} is empty (0 bytes): nothing to read")
     inner, compression = file, None
     if file.name.endswith(".zstd"):
-        inner, note = _unpack_zstd(file, cleanup)
+        inner, note = copies.once((file,), lambda: _unpack_zstd(file, copies))
         compression = "zstd file"
         if note:
             notes.append(note)
@@ -138,7 +145,7 @@ def _open_part(file: Path, cleanup: list, notes: list[str], damage: list[str], s
         raise BagError(f"{shown_path(file)}: not a rosbag2 data file (expected a directory, or "
                        f"{', '.join(DATA_SUFFIXES)}){episode}")
     if storage == "sqlite3" and pending_wal(inner):  # rosbags reads no write-ahead log
-        inner, note, lost = merged_copy(inner, cleanup, file)
+        inner, note, lost = merged_copy(inner, copies, file)
         notes.append(note)
         damage += [note] if lost else []
     part, note = _open_data_file(inner, storage, file, salvage)
@@ -194,12 +201,14 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     return salvaged, salvaged.damage.summary(shown)
 
 
-def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
-    """Decompress a file-compressed data file into a temporary directory (as rosbags does)."""
+def _unpack_zstd(file: Path, copies: TempCopies) -> tuple[Path, str | None]:
+    """Decompress a file-compressed data file into a temporary directory (as rosbags does).
+
+    Raises BagError naming the file for a corrupt stream, and the temp folder and ``TMPDIR``
+    when it has no space for the unpacked copy (``temp_copies.no_space_words``).
+    """
     zstd = zstd_module()
-    directory = tempfile.mkdtemp(prefix="vjepa_ros_bag_")
-    cleanup.append(directory)
-    target = Path(directory) / file.name[: -len(".zstd")]
+    target = copies.folder("vjepa_ros_bag_") / file.name[: -len(".zstd")]
     decompressor = zstd.ZstdDecompressor()
     with file.open("rb") as source, target.open("wb") as out:
         try:
@@ -208,6 +217,10 @@ def _unpack_zstd(file: Path, cleanup: list) -> tuple[Path, str | None]:
         except zstd.ZstdError as exc:
             raise BagError(f"{shown_path(file)}: the zstd stream is corrupt ({exc}); re-copy "
                            "the file from the recording machine") from exc
+        except OSError as exc:
+            if not (full := no_space_words(exc, file)):
+                raise
+            raise BagError(f"{shown_path(file)}: cannot unpack it: {full}") from exc
     if not decompressor.eof:
         return target, (f"{shown_path(file)}: the zstd stream ends early (file cut short): "
                         "read what it holds")

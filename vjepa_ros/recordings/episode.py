@@ -12,7 +12,9 @@ File layout, a superset of the published example ``franka_example_traj.npz`` so 
 =============== ====================== ==========================================================
 
 Files without ``actions``, ``timestamps`` or ``metadata`` (the published example) load too: the
-actions are computed from the states, the timestamps assume 4 Hz, the metadata is empty.
+actions are computed from the states, the timestamps assume 4 Hz (training: its step rate, with a
+note), the metadata is empty. ``timestamps`` in another unit than seconds (ms, µs, ROS ns) are
+refused naming the conversion (``episode_file.episode_timestamps``).
 A manipulation episode's metadata (``vjepa-ros collect --task``) holds its outcome: ``success``
 (false: the scripted expert did not finish the task, e.g. ``ran_out`` of its 120 frames),
 ``grasped``, ``placed``; :func:`recorded_success` reads it.
@@ -28,10 +30,12 @@ import numpy as np
 import torch
 
 from vjepa_ros.atomic_files import replacing
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.recordings.episode_file import (
     EPISODE_ARRAYS,
     check_episode_frames,
+    episode_timestamps,
     read_episode_arrays,
 )
 from vjepa_ros.robot.state_ranges import states_problem
@@ -54,7 +58,7 @@ class Episode:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
     actions: np.ndarray  # [T-1, 7] float32
-    timestamps: np.ndarray  # [T] float64, seconds
+    timestamps: np.ndarray  # [T] float64, seconds, never going back (a repeat: one moment)
     metadata: dict = dataclasses.field(default_factory=dict)
 
     def __post_init__(self):
@@ -81,8 +85,8 @@ class Episode:
         problem = states_problem(self.states)  # closedness in [0, 1], within reach
         if problem:
             raise ValueError(f"episode {problem}")
-        if count > 1 and not np.all(np.diff(self.timestamps) > 0):
-            raise ValueError("episode timestamps must increase")
+        if count > 1 and np.any(np.diff(self.timestamps) < 0):  # a repeat: one moment
+            raise ValueError("episode timestamps must increase (or repeat), never go back")
 
     @classmethod
     def from_states(cls, frames, states, timestamps, metadata: dict | None = None) -> Episode:
@@ -109,18 +113,22 @@ class Episode:
         return path
 
     @classmethod
-    def load(cls, path: str | Path, notes: list[str] | None = None) -> Episode:
+    def load(cls, path: str | Path, notes: list[str] | None = None,
+             rate_hz: float | None = None) -> Episode:
         """Read an episode file (this layout, or the published example's).
 
         ``notes``: for a reader that does not use the metadata: a metadata array that cannot
         be read becomes a note there (the episode's metadata is then empty) instead of an error.
+        ``rate_hz``: the rate [Hz] a file without ``timestamps`` is taken as recorded at, said
+        in ``notes`` (:func:`file_timestamps`; None: 4 Hz, DROID's, without a note).
 
         Raises ValueError naming the file (one line) for a file that is no episode .npz
         (:func:`~vjepa_ros.recordings.episode_file.read_episode_arrays`: missing, empty, damaged, a
         folder, without observations/states), and for states that are not [T, 7], hold
         NaN/inf, a gripper closedness outside [0, 1], a position beyond the arm's reach or
         Euler angles beyond ±π (``state_ranges.states_problem``); states, actions or timestamps
-        that are not numbers; metadata that is not a JSON string of a mapping
+        that are not numbers; timestamps that go back or are not seconds
+        (``episode_file.episode_timestamps``); metadata that is not a JSON string of a mapping
         (:func:`episode_metadata`).
         """
         path = Path(path).expanduser()
@@ -142,15 +150,32 @@ class Episode:
         if problem:
             raise ValueError(f"{path}: {problem}")
         count = len(frames)
-        if "timestamps" in data:
-            timestamps = _unbatch(data["timestamps"], 1)
-        else:
-            timestamps = np.arange(count) / DEFAULT_RATE_HZ
+        timestamps = file_timestamps(path, data, count, rate_hz, notes)
         if "actions" in data:
             return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
         if len(states) != count:
             raise ValueError(f"{path}: {count} frames but {len(states)} states")
         return cls.from_states(frames, states, timestamps, metadata)
+
+
+def file_timestamps(path: Path, data: dict, count: int, rate_hz: float | None = None,
+                    notes: list[str] | None = None) -> np.ndarray:
+    """Return the [T] float64 seconds of an episode file's ``count`` frames.
+
+    ``data``: its arrays (``episode_file.read_episode_arrays``). Its ``timestamps`` checked by
+    ``episode_file.episode_timestamps`` (ValueError naming the file); a file without them is
+    taken as recorded at ``rate_hz`` (None: :data:`DEFAULT_RATE_HZ`), a frame every step: given
+    ``rate_hz`` and ``notes``, a note there says so (once), never a rate read from timestamps
+    the file does not hold.
+    """
+    if "timestamps" in data:
+        return episode_timestamps(path, data["timestamps"], count)
+    if rate_hz is not None and notes is not None:
+        note = (f"{shown_path(path)}: no timestamps: its frames taken as recorded at "
+                f"{rate_hz:g} Hz, the step rate (data.rate_hz), one frame a step; save "
+                "timestamps [T] in seconds in it to resample it by them")
+        notes += [note] if note not in notes else []
+    return np.arange(count) / (DEFAULT_RATE_HZ if rate_hz is None else rate_hz)
 
 
 def recorded_success(path: str | Path) -> bool | None:

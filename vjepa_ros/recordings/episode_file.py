@@ -23,6 +23,10 @@ from vjepa_ros.path_text import one_line, shown_path
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
 SHOWN_ENTRIES = 5  # the entries a "missing arrays" line names before "and N more"
+# The widest median spacing [s] of a camera's frames (a 0.1 Hz time-lapse): wider timestamps
+# are in another unit; each unit and how many of it make a second, smallest first.
+MAX_FRAME_SPACING_S = 10.0
+TIME_UNITS = (("1e3", "milliseconds"), ("1e6", "microseconds"), ("1e9", "nanoseconds"))
 # What numpy or zipfile raise for a file or an archive member that is not what it should be.
 _READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
 
@@ -111,3 +115,53 @@ def check_episode_frames(frames) -> np.ndarray:
         raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
                          f"{list(frames.shape)}{hint}")
     return frames
+
+
+def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
+    """Return an episode file's ``timestamps`` as [T] float64 seconds, or raise ValueError.
+
+    The one timestamps check of every reader of them (training's resampling through
+    ``Episode.load``, ``bag-from-npz`` through ``example_episode.load_example``), made before
+    any time grid is built. ``times``: the file's array, [T] or [B, T] (the first episode);
+    ``count``: its frames T. A stamp equal to the one before (a frame the camera repeated) is
+    kept: one moment, as a bag's duplicated stamp is to the resampler. Raises ValueError, one
+    line naming the file, for timestamps that are not T finite numbers, that go back (naming
+    the frame), that are mostly repeats (whole seconds?), and for spacing wider than
+    :data:`MAX_FRAME_SPACING_S` (median): milliseconds, microseconds or nanoseconds (ROS
+    stamps) saved as they were, named with the conversion to seconds; no unit is guessed.
+    """
+    shown = shown_path(path)
+    times = np.asarray(times)
+    times = times[0] if times.ndim == 2 else times
+    if times.dtype.kind not in "iuf" or times.shape != (count,):
+        raise ValueError(f"episode {shown}: its timestamps ({times.dtype} {list(times.shape)}) "
+                         f"must be {count} numbers, one per frame, in seconds")
+    seconds = times.astype(np.float64)  # epoch ns (1.7e18) fit; differences kept to 256 ns
+    if not np.isfinite(seconds).all():
+        raise ValueError(f"episode {shown}: its timestamps hold NaN or inf")
+    steps = np.diff(seconds)
+    if (steps < 0).any():
+        frame = int(np.flatnonzero(steps < 0)[0]) + 1
+        raise ValueError(f"episode {shown}: its timestamps go back at frame {frame} "
+                         f"({seconds[frame - 1]:.6g} then {seconds[frame]:.6g}): sort the "
+                         f"frames by time, or remove frame {frame}")
+    if len(steps) and (steps == 0).mean() > 0.5:
+        raise ValueError(f"episode {shown}: {int((steps == 0).sum())} of its {count} timestamps "
+                         "equal the one before (whole seconds?): save each frame's time in "
+                         "seconds, with its fraction")
+    spacing = float(np.median(steps[steps > 0])) if (steps > 0).any() else 0.0
+    if spacing > MAX_FRAME_SPACING_S:
+        raise ValueError(f"episode {shown}: its timestamps are {spacing:.6g} apart (median) from "
+                         f"{times[0]}: {_unit_words(spacing)}")
+    return seconds
+
+
+def _unit_words(spacing: float) -> str:
+    """Say which unit timestamps ``spacing`` apart look like, and the conversion to seconds."""
+    for factor, unit in TIME_UNITS:
+        if spacing / float(factor) <= MAX_FRAME_SPACING_S:
+            return (f"they look like {unit} (a {float(factor) / spacing:.3g} Hz camera), not "
+                    "seconds: save them as seconds since the episode started, e.g. (timestamps "
+                    f"- timestamps[0]) / {factor}")
+    return ("not seconds of one recording: save them as seconds since the episode started, one "
+            "per frame")

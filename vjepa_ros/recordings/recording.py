@@ -42,6 +42,8 @@ class Recording:
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
+    # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
+    copies: object = dataclasses.field(default=None, repr=False, compare=False)
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
@@ -87,7 +89,7 @@ class Recording:
         if frame_indices[0] < 0 or frame_indices[-1] >= len(self.image_times):
             raise BagError(f"frame index out of range 0..{len(self.image_times) - 1}")
         wanted = {int(self.image_ordinals[i]): int(i) for i in frame_indices}
-        reader = open_reader(self.path, salvage=True) if self.salvaged else open_reader(self.path)
+        reader = open_reader(self.path, self.salvaged, self.copies)
         first = None  # (message, shape, index) of the first frame decoded: the others' size
         try:
             for ordinal, (_, _, raw) in enumerate(

@@ -14,7 +14,8 @@ Public API::
 
 Modules: ``config`` (settings), ``episodes`` (data), ``same_recording`` (each recording once, never
 in train and val both), ``features`` (frozen encoder, bank), ``feature_cache`` (on-disk shards
-shared by runs and ranks), ``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer``
+shared by runs and ranks; ``reader_code``: the code its key digests), ``objective`` (losses),
+``schedule`` (AdamW, learning rate), ``trainer``
 (the loop, files), ``distributed`` (torchrun process group), ``memory`` (measured and estimated
 training memory), ``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``,
 ``resume_checks``, ``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the

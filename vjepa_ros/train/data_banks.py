@@ -37,6 +37,7 @@ from vjepa_ros.train.feature_cache import (
     shard_bank,
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
+from vjepa_ros.train.npz_episode import grouped_rate_notes
 from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.same_content import agreed_same_steps
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
@@ -220,7 +221,8 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     The reader's notes of each shard (a bag's repairs, the topics it chose) get the source's path
     when they lack it (named once, on one line: ``path_text.named_once``); ``left_out``: the
     notes on short sources left out; one note per frame size smaller than ``model_size`` (the
-    encoder's (height, width) [px], as ``eval`` says it).
+    encoder's (height, width) [px], as ``eval`` says it); one note for the episodes at one rate
+    (or without timestamps) alike (``npz_episode.grouped_rate_notes``).
     """
     notes = list(left_out)
     sizes = []
@@ -250,5 +252,6 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
         return (f"record at {model_w}x{model_h} or larger, or use an encoder made for "
                 f"{width}x{height} frames")
 
+    notes = grouped_rate_notes(notes)  # 500 episodes at 10 Hz: one line, as frame sizes
     notes += grouped_frame_size_notes(sizes, model_size, frames, advice, model="the encoder")
     return list(dict.fromkeys(notes))

@@ -1,10 +1,16 @@
-"""A full disk while a run writes a file: one line naming the file, the cause and what to do.
+"""A write stopped short while a run writes a file: one line naming the file, the cause, the fix.
 
 torch.save on a full disk raises its writer's raw ``[enforce fail at inline_container.cc:...]
 . unexpected pos N vs M`` (or ``file write failed``), a plain write ``[Errno 28] No space left
-on device`` without the file: :func:`writing` turns both into a :class:`DiskFullError` naming
+on device`` without the file: :func:`writing` turns them into a :class:`DiskFullError` naming
 the file, the free space left and the fix the caller gives (free space, another folder). The
 file being replaced is kept as it was (``atomic_files.replacing`` removes the partial one).
+
+torch's words follow any short write, not only a full disk's: a file-size limit (FAT32's 4 GB,
+``ulimit -f``: EFBIG) on a disk with room stops it alike (breaker34a: called a full disk with
+76 GB free). The cause is read from the errno Python gives (this package's saves write through
+a Python file, so torch's error carries it as its context: :func:`write_errno`); without one, a
+disk with little space left is full and any other is said to have stopped the write short.
 """
 
 from __future__ import annotations
@@ -18,44 +24,94 @@ from pathlib import Path
 from vjepa_ros.path_text import shown_path
 
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
-# What torch's stream writer says when a write stopped short (a full disk)
+# What torch's stream writer says when a write stopped short (a full disk, a file-size limit)
 TORCH_SHORT_WRITE = ("unexpected pos", "file write failed", "No space left on device")
+LOW_FREE_BYTES = 256 * 2**20  # less free than this after a short write of unknown cause: full
+LIMIT_WORDS = ("a file-size limit? (FAT32 holds at most 4 GB a file; `ulimit -f` limits this "
+               "shell's)")
 
 
 class DiskFullError(OSError):
-    """A file could not be written for want of space: its one-line message says what to do."""
+    """A file could not be written whole (no space, a file-size limit): one line, what to do."""
 
 
-def is_disk_full(exc: BaseException) -> bool:
-    """Whether ``exc`` is a write stopped by a full disk (or quota): errno, or torch's words."""
-    if isinstance(exc, OSError):
-        return exc.errno in DISK_FULL_ERRNOS
+def write_errno(exc: BaseException) -> int | None:
+    """Return the errno of the OSError that stopped a write: ``exc``'s, or its cause's/context's.
+
+    torch.save to a Python file raises its own RuntimeError with the file's OSError (ENOSPC,
+    EFBIG) as the context; None when no OSError is in the chain (torch.save to a path).
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno is not None:
+            return exc.errno
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def _short_write(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and any(m in str(exc) for m in TORCH_SHORT_WRITE)
 
 
-def _free(folder: Path) -> str:
-    """Return ``N MB free`` on ``folder``'s disk ("" when it cannot be told)."""
+def is_disk_full(exc: BaseException, folder: Path | None = None) -> bool:
+    """Whether ``exc`` is a write stopped by a full disk (or quota).
+
+    By the errno in its chain (:func:`write_errno`); torch's words alone (no errno) when they
+    say so, or when ``folder``'s disk has less than :data:`LOW_FREE_BYTES` free (no ``folder``:
+    it cannot be told, taken as full).
+    """
+    code = write_errno(exc)
+    if code is not None:
+        return code in DISK_FULL_ERRNOS and (isinstance(exc, OSError) or _short_write(exc))
+    if not _short_write(exc):
+        return False
+    if "No space left" in str(exc) or folder is None:
+        return True
+    free = _free_bytes(folder)
+    return free is None or free < LOW_FREE_BYTES
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Return the bytes free on ``folder``'s disk (None when it cannot be told)."""
     for place in (folder, *folder.parents):
         try:
-            return f", {shutil.disk_usage(place).free / 2**20:.0f} MB free"
+            return shutil.disk_usage(place).free
         except OSError:
             continue
-    return ""
+    return None
+
+
+def _free(folder: Path) -> str:
+    """Return ``, N MB free`` on ``folder``'s disk ("" when it cannot be told)."""
+    free = _free_bytes(folder)
+    return "" if free is None else f", {free / 2**20:.0f} MB free"
 
 
 @contextlib.contextmanager
 def writing(path: str | Path, fix: str) -> Iterator[None]:
-    """Run a block that writes ``path``; a full disk in it raises :class:`DiskFullError`.
+    """Run a block that writes ``path``; a write stopped short raises :class:`DiskFullError`.
 
-    The message: ``could not write PATH: no space left on its disk (N MB free); FIX``;
-    ``fix``: what to do (e.g. ``free space there, or give --out on another disk``). Other
-    errors pass unchanged.
+    A full disk (:func:`is_disk_full`): ``could not write PATH: no space left on its disk, it is
+    full, N MB free; FIX``; ``fix``: what to do (e.g. ``free space there, or give --out on
+    another disk``). A file too large for it (EFBIG), or torch's short write on a disk with
+    room: ``could not write PATH: the write stopped short (file too large ...) with N MB free on
+    its disk: a file-size limit? ...; FIX``, never a full disk. Other errors pass unchanged.
     """
     path = Path(path).expanduser()
     try:
         yield
     except (OSError, RuntimeError) as exc:
-        if isinstance(exc, DiskFullError) or not is_disk_full(exc):
+        if isinstance(exc, DiskFullError):
             raise
-        raise DiskFullError(f"could not write {shown_path(path)}: no space left on its disk, it "
-                            f"is full{_free(path.parent)}; {fix}") from exc
+        if is_disk_full(exc, path.parent):
+            raise DiskFullError(f"could not write {shown_path(path)}: no space left on its disk, "
+                                f"it is full{_free(path.parent)}; {fix}") from exc
+        code = write_errno(exc)
+        if code == errno.EFBIG or (code is None and _short_write(exc)):
+            why = " (file too large for it)" if code == errno.EFBIG else ""
+            raise DiskFullError(f"could not write {shown_path(path)}: the write stopped "
+                                f"short{why}, not for want of space{_free(path.parent)}: "
+                                f"{LIMIT_WORDS}: write it to a disk without that limit "
+                                f"({fix})") from exc
+        raise

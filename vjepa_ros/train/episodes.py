@@ -313,9 +313,11 @@ def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list
 def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
     notes: list[str] = []  # the metadata is not used here: a bad one is noted
     try:
-        episode = read_training_episode(path, notes)
-        times = np.round(episode.timestamps * 1e9).astype(np.int64)  # [T] ns
-        steps = resample(times, times, episode.states, data.rate_hz,
+        episode = read_training_episode(path, notes, data.rate_hz)  # timestamps in seconds
+        # [T] ns since its first frame (epoch seconds * 1e9 would near int64's limit)
+        times = np.round((episode.timestamps - episode.timestamps[0]) * 1e9).astype(np.int64)
+        once = np.append(np.diff(times) > 0, True)  # a repeated stamp: its last state, as a bag
+        steps = resample(times, times[once], episode.states[once], data.rate_hz,
                          max_state_gap_s=data.max_state_gap_s)
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc

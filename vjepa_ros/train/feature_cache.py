@@ -10,9 +10,9 @@ Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/feature
 
 The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
 compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype), a digest
-of the code that reads recordings and preprocesses frames (:data:`READER_CODE`: a fixed reader
-re-encodes) and every data setting that changes which frames are kept (rate, state gap, topics,
-frames_per_clip, ...).
+of the code that reads recordings and preprocesses frames (:data:`READER_CODE` and every module
+it imports, ``reader_code``: a fixed reader re-encodes) and every data setting that changes
+which frames are kept (rate, state gap, topics, frames_per_clip, ...).
 A directory whose ``key.json`` differs is emptied and rebuilt (one line says so). A shard's file
 name digests the key and the source's *identity* (resolved path, total bytes, latest mtime), so
 a changed or new bag is encoded again and nothing else is: re-running skips decoding and
@@ -54,6 +54,7 @@ from vjepa_ros.train.episodes import (
     load_segments,
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
+from vjepa_ros.train.reader_code import code_files
 
 FORMAT = "vjepa_ros.features/1"
 KEY_FILE = "key.json"
@@ -63,20 +64,25 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
 
 
 # The code that turns recordings into frames, states and actions, and frames into encoder
-# pixels (globs under the package): fixing a reader changes the features of the same data.
+# pixels (globs under the package), with every module it imports (``reader_code``): fixing a
+# reader, the frame decoder or the kinematics changes the features of the same data.
 READER_CODE = ("recordings/*.py", "train/episodes.py", "train/npz_episode.py",
                "planning/pose.py", "models/preprocess.py")
 PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
 CODE_WORDS = "code (the recording readers or the preprocessing changed)"
 
 
+def reader_code_files() -> list[Path]:
+    """Return :data:`READER_CODE`'s files under :data:`PACKAGE` and every module they import."""
+    return code_files(PACKAGE, READER_CODE)
+
+
 def reader_code_digest() -> str:
-    """Return the hex digest of :data:`READER_CODE` under :data:`PACKAGE` (names and bytes)."""
+    """Return the hex digest of :func:`reader_code_files` (their names and bytes)."""
     digest = hashlib.sha1()
-    for pattern in READER_CODE:
-        for file in sorted(PACKAGE.glob(pattern)):
-            digest.update(f"{file.relative_to(PACKAGE).as_posix()}\0".encode())
-            digest.update(file.read_bytes())
+    for file in reader_code_files():
+        digest.update(f"{file.relative_to(PACKAGE).as_posix()}\0".encode())
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 
@@ -359,6 +365,6 @@ def _write_bank(raw: Path, meta_path: Path, sources: list[Source],
 def _save_atomic(payload: dict, path: Path) -> Path:
     """torch.save to a partial file of this process, then rename (readers never see half)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with replacing(path) as partial:
-        torch.save(payload, partial)
+    with replacing(path) as partial, open(partial, "wb") as file:
+        torch.save(payload, file)  # a Python file: a short write's errno (ENOSPC, EFBIG) is kept
     return path

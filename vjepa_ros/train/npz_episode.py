@@ -14,23 +14,24 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.path_text import named_once, shown_path
-from vjepa_ros.recordings.episode import DEFAULT_RATE_HZ, Episode, _unbatch
+from vjepa_ros.recordings.episode import Episode, _unbatch, file_timestamps
 from vjepa_ros.recordings.episode_file import read_episode_arrays
 
 
-def read_training_episode(path: Path, notes: list[str]) -> Episode:
+def read_training_episode(path: Path, notes: list[str], rate_hz: float) -> Episode:
     """Return the episode in ``path``, its actions recomputed when the stored ones are unusable.
 
     ``notes`` receives a note naming the file when its stored actions were left unread (and
-    ``Episode.load``'s note on unreadable metadata). Raises ValueError (``Episode.load``'s
-    one line) for anything else that makes the file unusable.
+    ``Episode.load``'s notes: unreadable metadata; no timestamps, so taken as recorded at the
+    step rate ``rate_hz`` [Hz]). Raises ValueError (``Episode.load``'s one line) for anything
+    else that makes the file unusable.
     """
     try:
-        return Episode.load(path, notes)
+        return Episode.load(path, notes, rate_hz)
     except ValueError as exc:
         problem = str(exc)
     try:
-        episode = _without_actions(path)
+        episode = _without_actions(path, rate_hz, notes)
     except ValueError:  # not the actions alone: refused as Episode.load says
         raise ValueError(problem) from None
     notes.append(named_once(path, f"{problem}; read without its stored actions, which train "
@@ -38,7 +39,7 @@ def read_training_episode(path: Path, notes: list[str]) -> Episode:
     return episode
 
 
-def _without_actions(path: Path) -> Episode:
+def _without_actions(path: Path, rate_hz: float, notes: list[str]) -> Episode:
     """Return the episode of ``path`` read without its ``actions`` array (ValueError if none)."""
     data = read_episode_arrays(path, names=("observations", "states", "timestamps"))
     if any(array.dtype.kind not in "biuf" for name, array in data.items()
@@ -46,8 +47,7 @@ def _without_actions(path: Path) -> Episode:
         raise ValueError("states or timestamps are not numbers")
     frames = _unbatch(data["observations"], 4)
     states = _unbatch(data["states"], 2)
-    timestamps = (_unbatch(data["timestamps"], 1) if "timestamps" in data
-                  else np.arange(len(frames)) / DEFAULT_RATE_HZ)
+    timestamps = file_timestamps(path, data, len(frames), rate_hz, notes)
     if len(states) != len(frames):
         raise ValueError("frames and states differ in number")
     return Episode.from_states(frames, states, timestamps)
@@ -56,13 +56,61 @@ def _without_actions(path: Path) -> Episode:
 def rate_note(path: Path, timestamps: np.ndarray, rate_hz: float) -> str:
     """Return a note when ``timestamps`` [T] s are not ``rate_hz`` [Hz] apart ("" when they are).
 
-    The rate is the median interval's; within 2 % of the step rate is that rate.
+    The rate is the median interval's (between distinct stamps); within 2 % of the step rate is
+    that rate.
     """
-    if len(timestamps) < 2:
+    intervals = np.diff(timestamps)
+    intervals = intervals[intervals > 0]
+    if not len(intervals):
         return ""
-    interval = float(np.median(np.diff(timestamps)))
+    interval = float(np.median(intervals))
     if abs(interval * rate_hz - 1) <= 0.02:
         return ""
-    return (f"{shown_path(path)}: recorded at {1 / interval:.3g} Hz (timestamps "
+    return (f"{shown_path(path)}{RECORDED_AT}{1 / interval:.3g} Hz (timestamps "
             f"{interval:.3g} s apart, median): resampled to {rate_hz:g} Hz steps (data.rate_hz) "
             "as a bag is")
+
+
+RECORDED_AT = ": recorded at "  # what a rate note says after the path
+# The notes on an episode's rate that many episodes share word for word after their path.
+RATE_WORDS = (RECORDED_AT, ": no timestamps: ")
+SHOWN_NAMES = 3  # the episodes a grouped note names before "..."
+
+
+def is_rate_note(note: str) -> bool:
+    """Whether ``note`` is an episode's note on its rate (:func:`rate_note`, no timestamps)."""
+    return any(words in note for words in RATE_WORDS)
+
+
+def grouped_rate_notes(notes: list[str]) -> list[str]:
+    """Return ``notes`` with the rate notes of several episodes saying the same made one line.
+
+    A dataset of 500 episodes at 10 Hz gave 500 lines ``EP: recorded at 10 Hz ...``; now one,
+    ``500 episodes (ep0.npz, ep1.npz, ep2.npz, ...): recorded at 10 Hz ...``, in the place of
+    the first; a rate note of one episode and every other note are kept as they are.
+    """
+    groups: dict[str, list[str]] = {}
+    for note in notes:
+        for words in RATE_WORDS:
+            if words in note:
+                path, rest = note.split(words, 1)
+                groups.setdefault(words + rest, []).append(path)
+                break
+    out = []
+    for note in notes:
+        words = next((w for w in RATE_WORDS if w in note), None)
+        if words is None:
+            out.append(note)
+            continue
+        path, rest = note.split(words, 1)
+        paths = groups.get(words + rest)
+        if paths is None:  # said already, in the place of the first
+            continue
+        if len(paths) == 1:
+            out.append(note)
+        else:
+            names = ", ".join(Path(p).name for p in paths[:SHOWN_NAMES])
+            more = ", ..." if len(paths) > SHOWN_NAMES else ""
+            out.append(f"{len(paths)} episodes ({names}{more}){words}{rest}")
+        del groups[words + rest]
+    return out

@@ -27,6 +27,7 @@ from vjepa_ros.train.episodes import (
     load_segments,
     no_usable_source,
 )
+from vjepa_ros.train.npz_episode import grouped_rate_notes, is_rate_note
 
 # pretrain sets these two itself (the camera alone): not a user's bag settings
 CAMERA_ONLY = ("data.topics.state_source", "data.topics.no_gripper")
@@ -46,7 +47,7 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     """
     camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
     data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
-    segments, left_out = [], []
+    segments, left_out, rates = [], [], []
     skipped: list[str] = []  # broken symlinks in the data folders
     sources = find_sources(paths, skipped)
     for note in skipped:
@@ -62,9 +63,13 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
             leave_out_short(sources, source, exc, left_out, pretrain_clip_fix)
             found, notes = [], left_out[-1:]
         segments += [segment.frames for segment in found]
+        rates += [note for note in notes if is_rate_note(note)]  # said once for all, below
         for note in notes:
-            if log:
+            if log and not is_rate_note(note):
                 log(f"note: {note}")
+    for note in grouped_rate_notes(rates):
+        if log:
+            log(f"note: {note}")
     if not segments:
         raise no_usable_source(sources, left_out, "source")
     shapes = sorted({segment.shape[1:] for segment in segments})
