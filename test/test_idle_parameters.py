@@ -25,6 +25,7 @@ def config(**values):
       "planner.gripper_round_threshold": 0.1}, "planner.gripper_round_threshold, "
      "planner.close_gripper do", "set goals.gripper to planned"),
     ({"goals.energy_threshold": 0.2}, "goals.energy_threshold does", "set goals.rule to energy"),
+    ({"goals.axes_tolerance_m": 0.02}, "goals.axes_tolerance_m does", "set goals.axes to subgoal"),
     ({"planner.icem.noise_beta": 1.0}, "planner.icem.noise_beta does",
      "set planner.method to icem"),
     ({"planner.method": "icem", "planner.mppi.temperature": 0.5},
@@ -56,6 +57,7 @@ def test_a_parameter_idled_by_another_gets_one_line_naming_both(values, idle, fi
 @pytest.mark.parametrize("values", [
     {"goals.gripper": "subgoal", "goal_gripper": [1.0]},  # used
     {"goals.gripper": "subgoal", "goals.gripper_closed_above": 0.3},
+    {"goals.axes": "subgoal", "goals.axes_tolerance_m": 0.02, "goals.axes_min_move_m": 0.05},
     {"planner.close_gripper": 0},  # the planned gripper: the search uses it
     {"goals.rule": "energy", "goals.energy_threshold": 0.2, "goals.patience": 1},
     {"planner.method": "icem", "planner.icem.noise_beta": 1.0},

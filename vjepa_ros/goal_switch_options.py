@@ -26,6 +26,9 @@ SIM_GOAL_HELP = {
     "scale is the model's: read the 'energy' column of `vjepa-ros run` at a sub-goal); 0: off",
     "patience": "energy rule: switch after this many steps in a row whose energy did not "
     "improve on the sub-goal's best by more than --subgoal-min-delta; 0: off",
+    "axes": "which axes the planner searches toward a sub-goal: searched = x, y and z (as "
+    "published); subgoal = only those along which the expert's hand moved from the previous "
+    "sub-goal image to this one (a straight descent is searched in z alone)",
     "gripper": "who decides the gripper: planned = the planner's gripper dimension (as "
     "published); subgoal = each command toward a sub-goal opens or closes the hand as the "
     "expert's hand was when that sub-goal image was made, and the planner searches the arm's "
@@ -37,7 +40,7 @@ SIM_GRIPPER_LEFT_OUT = ("hold",)
 
 
 def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
-    """Add ``--subgoal-rule``, the energy rule's ``--subgoal-*`` options and ``--subgoal-gripper``.
+    """Add ``--subgoal-rule``, the energy rule's options, ``--subgoal-gripper`` and ``--subgoal-axes``.
 
     Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
     names and defaults; the help is the field's description, or :data:`SIM_GOAL_HELP` where that
@@ -46,7 +49,7 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     """
     import dataclasses
 
-    from vjepa_ros.robot.goals import GRIPPER_SOURCES, SWITCH_RULES, GoalSwitchConfig
+    from vjepa_ros.robot.goals import AXES_SOURCES, GRIPPER_SOURCES, SWITCH_RULES, GoalSwitchConfig
 
     group = parser.add_argument_group("sub-goal switching (the planner node's goals.*)")
     fields = {f.name: f for f in dataclasses.fields(GoalSwitchConfig)}
@@ -60,6 +63,8 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     group.add_argument(goal_option("gripper"), dest="goals__gripper", default=None,
                        choices=[s for s in GRIPPER_SOURCES if s not in SIM_GRIPPER_LEFT_OUT],
                        help=_goal_help(fields["gripper"]))
+    group.add_argument(goal_option("axes"), dest="goals__axes", default=None,
+                       choices=AXES_SOURCES, help=_goal_help(fields["axes"]))
 
 
 def _goal_help(field) -> str:
@@ -83,9 +88,9 @@ def goal_switch_configs(args: argparse.Namespace) -> list:
         raise ValueError(f"{goal_option(next(iter(given)))} is for --subgoal-rule energy (the "
                          "steps rule switches on step counts only): add --subgoal-rule energy "
                          "or leave it out")
-    gripper = getattr(args, "goals__gripper", None)
-    if gripper is not None:
-        given["gripper"] = gripper
+    for name in ("gripper", "axes"):
+        if getattr(args, f"goals__{name}", None) is not None:
+            given[name] = getattr(args, f"goals__{name}")
     try:
         return [GoalSwitchConfig(rule=rule, **given) for rule in rules]
     except ValueError as exc:

@@ -52,6 +52,10 @@ GRIPPER_RULE = {
 }
 
 RULES = (
+    IdleRule(("goals.axes_tolerance_m", "goals.axes_min_move_m"),
+             lambda c: c.goals.axes != "subgoal",
+             lambda c: "goals.axes is 'searched' (every axis is searched)",
+             "set goals.axes to subgoal"),
     IdleRule(("goal_gripper", "goals.gripper_closed_above"),
              lambda c: c.goals.gripper != "subgoal",
              lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to subgoal"),

@@ -18,6 +18,7 @@ rounding), and the plain reference planner (``reference.py``) fed the same gener
 plan.
 """
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -358,32 +359,49 @@ class SamplingPlanner:
         token_weights: torch.Tensor | None = None,
         should_stop: Callable[[], bool] | None = None,
         context_cache=None,
+        fixed_axes: tuple[tuple[int, float], ...] = (),
     ) -> PlanResult:
-        with allocation_failures_named(self.config):  # not torch's raw allocator message
+        config = self._config_with(fixed_axes)
+        with allocation_failures_named(config):  # not torch's raw allocator message
             score, rollout = make_scorer(
-                self.model, context_reps, context_state, goal_reps, self.config, token_weights,
+                self.model, context_reps, context_state, goal_reps, config, token_weights,
                 should_stop, context_cache,
             )
             generation = self._generation
             noise_state = self.generator.get_state()
             try:
                 with torch.inference_mode():
-                    result, warm = self._search(score, rollout.device, should_stop)
-                result = finish(result, rollout, self.config, should_stop)
+                    result, warm = self._search(score, rollout.device, should_stop, config)
+                result = finish(result, rollout, config, should_stop)
             except PlanCancelled:  # as if it never ran: the next plan draws the same noise
                 self.generator.set_state(noise_state)
                 raise
             self._keep(warm, generation)
             return result
 
-    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
+    def _config_with(self, fixed_axes) -> CEMConfig:
+        """Return the settings of one plan: ``config`` with ``fixed_axes`` added (kept unchanged).
+
+        ``fixed_axes``: ((index, value), ...) for this plan only, e.g. the axes a sub-goal's
+        captured motion leaves still (``robot.goal_axes``); an axis the config already fixes
+        keeps the config's value. Raises ValueError for an index other than 0, 1, 2 or 6.
+        """
+        if not fixed_axes:
+            return self.config
+        have = {index for index, _ in self.config.fixed_axes}
+        extra = tuple((int(i), float(v)) for i, v in fixed_axes if int(i) not in have)
+        return dataclasses.replace(self.config, fixed_axes=self.config.fixed_axes + extra)
+
+    def _search(self, score, device: torch.device, should_stop,
+                config: CEMConfig) -> tuple[PlanResult, dict]:
         raise NotImplementedError
 
 
 class CEMPlanner(SamplingPlanner):
     """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
 
-    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
-        warm_mean = self._warm_mean(self.config.warm_start)
-        result = cem_search(score, self.config, device, self.generator, warm_mean, should_stop)
+    def _search(self, score, device: torch.device, should_stop,
+                config: CEMConfig) -> tuple[PlanResult, dict]:
+        warm_mean = self._warm_mean(config.warm_start)
+        result = cem_search(score, config, device, self.generator, warm_mean, should_stop)
         return result, {"_last_mean": result.mean}

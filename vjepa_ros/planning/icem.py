@@ -127,15 +127,16 @@ class ICEMPlanner(SamplingPlanner):
 
     WARM_STATE = ("_last_mean", "_last_elites")
 
-    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
-        shift = self.config.icem.shift_warm_start
+    def _search(self, score, device: torch.device, should_stop,
+                config: CEMConfig) -> tuple[PlanResult, dict]:
+        shift = config.icem.shift_warm_start
         warm_mean = self._warm_mean(shift)
         elites = self._last_elites
-        if warm_mean is None or elites is None or elites.shape[1] != self.config.horizon:
+        if warm_mean is None or elites is None or elites.shape[1] != config.horizon:
             elites = None
         else:
             elites = self._shifted(elites)
         result, kept = icem_search(
-            score, self.config, device, self.generator, warm_mean, elites, should_stop
+            score, config, device, self.generator, warm_mean, elites, should_stop
         )
         return result, {"_last_mean": result.mean, "_last_elites": kept}

@@ -91,7 +91,8 @@ def mppi_search(
 class MPPIPlanner(SamplingPlanner):
     """MPPI, warm-started from the previous mean shifted by one step (``shift_warm_start``)."""
 
-    def _search(self, score, device: torch.device, should_stop) -> tuple[PlanResult, dict]:
-        warm_mean = self._warm_mean(self.config.mppi.shift_warm_start)
-        result = mppi_search(score, self.config, device, self.generator, warm_mean, should_stop)
+    def _search(self, score, device: torch.device, should_stop,
+                config: CEMConfig) -> tuple[PlanResult, dict]:
+        warm_mean = self._warm_mean(config.mppi.shift_warm_start)
+        result = mppi_search(score, config, device, self.generator, warm_mean, should_stop)
         return result, {"_last_mean": result.mean}

@@ -40,6 +40,7 @@ class AsyncSession:
             # (command_session): the hand ends where it is measured now, not where it was guessed
             predicted[GRIPPER_INDEX], measured = state.value[GRIPPER_INDEX], True
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                       fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        predicted_start=predicted, command_index=self.commands_sent,
                        predicted_gripper_measured=measured, hand_epoch=self.hand_epoch)
 

@@ -35,6 +35,8 @@ class GoalSession:
             message = f"new goal: {sequence.describe()}"
             if len(goals) > 1:
                 message += f"; switching: {self.goal_switching.describe()}"
+            if sequence.describe_axes():
+                message += f"; {sequence.describe_axes()}"
             self.log("info", message)
             return message
 

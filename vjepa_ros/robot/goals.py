@@ -34,10 +34,12 @@ import numpy as np
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.images import check_rgb
+from vjepa_ros.robot.goal_axes import describe_still, still_axes, subgoal_moves
 from vjepa_ros.robot.refusal import Blocker
 
 SWITCH_RULES = ("steps", "energy")
 GRIPPER_SOURCES = ("planned", "subgoal", "hold")
+AXES_SOURCES = ("searched", "subgoal")  # goals.axes (robot/goal_axes.py)
 GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
 # The planner settings of its gripper search (CEMConfig fields), which goals.gripper subgoal
 # and hold turn off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
@@ -92,12 +94,31 @@ class GoalSwitchConfig:
         range=(0, 1), high_open=True
     )
 
+    axes: str = param(
+        "searched", "Which axes the planner searches toward a sub-goal: searched = x, y and z "
+        "(as published); subgoal = only those along which the captured end effector moved "
+        "from the previous sub-goal (~/add_subgoal keeps the pose): an axis it moved less "
+        "than axes_tolerance_m along, in a move of at least axes_min_move_m, is held still "
+        "(a straight descent is searched in z alone)."
+    )
+    axes_tolerance_m: float = param(
+        0.01, "axes subgoal: a captured move smaller than this along an axis [m] holds that "
+        "axis still.", range=(0, 0.1)
+    )
+    axes_min_move_m: float = param(
+        0.03, "axes subgoal: a captured move whose largest component is below this [m] holds "
+        "nothing (a sub-goal that only opens or closes the hand is searched in full); must be "
+        "above axes_tolerance_m.", range=(0, 1)
+    )
+
     def __post_init__(self):
         if self.rule not in SWITCH_RULES:
             raise ValueError(f"goals.rule must be one of {SWITCH_RULES}, got {self.rule!r}")
         if self.gripper not in GRIPPER_SOURCES:
             raise ValueError(f"goals.gripper must be one of {GRIPPER_SOURCES}, got "
                              f"{self.gripper!r}")
+        if self.axes not in AXES_SOURCES:
+            raise ValueError(f"goals.axes must be one of {AXES_SOURCES}, got {self.axes!r}")
         if not 0.0 <= self.gripper_closed_above < 1.0:
             raise ValueError(f"goals.gripper_closed_above must be in [0, 1), got "
                              f"{self.gripper_closed_above!r}")
@@ -113,11 +134,17 @@ class GoalSwitchConfig:
         if self.max_subgoals < 1:
             raise ValueError(f"goals.max_subgoals must be >= 1, got {self.max_subgoals}")
         check_values(self, "goals.")  # the declared ranges (param's range=)
+        if not self.axes_min_move_m > self.axes_tolerance_m:
+            raise ValueError(f"goals.axes_min_move_m ({self.axes_min_move_m!r} m) must be above "
+                             f"goals.axes_tolerance_m ({self.axes_tolerance_m!r} m), or every "
+                             "axis of a small move would be held still")
 
     def describe(self) -> str:
         """Return the rule (and a gripper taken from the sub-goals) in words, as logged."""
         gripper = {"subgoal": "; gripper from the sub-goals",
                    "hold": "; gripper held (never commanded)"}.get(self.gripper, "")
+        if self.axes == "subgoal":
+            gripper += "; axes from the sub-goals"
         if self.rule == "steps":
             return f"steps (fixed step counts, as published){gripper}"
         parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
@@ -235,6 +262,9 @@ class GoalSequence:
             if self.switching.gripper == "subgoal":
                 _check_gripper(index, goal)
         self.goals = goals
+        # goals.axes subgoal: each sub-goal's captured move from the previous one [3] m or None
+        self.moves = subgoal_moves(goals) if self.switching.axes == "subgoal" else \
+            [None] * len(goals)
         self.index = 0
         self.steps_done = 0
         self.switches: list[SubGoalSwitch] = []
@@ -245,6 +275,32 @@ class GoalSequence:
     def current(self) -> SubGoal | None:
         """The active sub-goal, or None when every sub-goal has used up its steps."""
         return self.goals[self.index] if self.index < len(self.goals) else None
+
+    def fixed_axes(self, index: int | None = None, model_frame=None) -> tuple:
+        """Return the axes held still toward sub-goal ``index`` (default: the active one).
+
+        ((action index, 0.0), ...) for ``planner.plan(fixed_axes=...)``; empty unless
+        ``goals.axes`` is subgoal and the captured move is clear (``goal_axes.still_axes``).
+        ``model_frame`` (``robot.model_frame.ModelFrame``, not the identity): the move is
+        rotated into the model's frame first, where the planner plans.
+        """
+        index = self.index if index is None else index
+        move = self.moves[index] if index < len(self.moves) else None
+        if move is None:
+            return ()
+        if model_frame is not None and not model_frame.identity:
+            move = model_frame.action_to_model(np.r_[move, np.zeros(4)]).numpy()[:3]
+        axes = still_axes(move, self.switching.axes_tolerance_m, self.switching.axes_min_move_m)
+        return tuple((axis, 0.0) for axis in axes)
+
+    def describe_axes(self) -> str:
+        """Return ``axes from the sub-goals: 3 (descend): z only, ...`` ("" when none is held)."""
+        held = [describe_still(i + 1, goal.source, tuple(a for a, _ in self.fixed_axes(i)))
+                for i, goal in enumerate(self.goals) if self.fixed_axes(i)]
+        if self.switching.axes != "subgoal":
+            return ""
+        return ("axes from the sub-goals: " + "; ".join(held) if held else
+                "axes from the sub-goals: no sub-goal's captured move holds an axis (all searched)")
 
     @property
     def finished(self) -> bool:

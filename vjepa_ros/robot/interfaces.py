@@ -54,7 +54,9 @@ class Planner(Protocol):
 
         ``should_stop`` is polled between iterations; when true the planner raises
         ``planning.cancel.PlanCancelled``. ``context`` may hold ``context_cache`` (a predictor
-        cache holding the frames before ``context_reps``; async control passes it).
+        cache holding the frames before ``context_reps``; async control passes it) and
+        ``fixed_axes`` ((action index, value), ...: axes held at that value in this plan only,
+        ``goals.axes`` subgoal; passed only when not empty).
         """
 
 

@@ -21,7 +21,7 @@ from vjepa_ros.robot.predicted_start import imagine_next_frame
 def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: np.ndarray,
                  goal: SubGoal, want_debug: bool, should_stop: Callable[[], bool],
                  predicted_start: np.ndarray | None = None,
-                 model_frame: ModelFrame | None = None):
+                 model_frame: ModelFrame | None = None, fixed_axes: tuple = ()):
     """Plan from a frame [H, W, 3] uint8 and the state [7] measured at it; return (plan, debug).
 
     With ``predicted_start`` [7] (async control) the plan starts there instead: from the
@@ -34,18 +34,21 @@ def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: 
     ``model_frame`` (``control.model_frame_rpy_deg``, the camera check's correction): the states
     go to the model and the planner in the model's frame, and the returned plan's actions are in
     the base frame (``model_frame.ModelFrame``); None or the identity: no conversion.
+
+    ``fixed_axes`` ((action index, value), ...; ``GoalSequence.fixed_axes``, in the model's
+    frame): axes held at that value in this plan only (``goals.axes`` subgoal).
     """
     if model_frame is not None and not model_frame.identity:
         state = model_frame.state_to_model(state).numpy()
         if predicted_start is not None:
             predicted_start = model_frame.state_to_model(predicted_start).numpy()
         plan, debug = compute_plan(model, planner, frame, state, goal, want_debug, should_stop,
-                                   predicted_start)
+                                   predicted_start, fixed_axes=fixed_axes)
         return model_frame.plan_to_base(plan), debug
     if goal.reps is None:
         goal.reps = model.encode(goal.image[None])  # [1, N, D]
     reps = model.encode(frame[None])  # [1, N, D]
-    context = {}
+    context = {"fixed_axes": tuple(fixed_axes)} if fixed_axes else {}
     start = state
     if predicted_start is not None:
         reps, context["context_cache"] = imagine_next_frame(model, reps, state, predicted_start)

@@ -23,6 +23,7 @@ class PlanJob:
     command_index: int = 0  # async: commands_sent when the preparation began
     predicted_gripper_measured: bool = True  # async: that command's start had a measured hand
     hand_epoch: int = 0  # the session's hand_epoch when the plan began (MPCSession.hand_changed)
+    fixed_axes: tuple = ()  # ((action index, value), ...) held still in this plan (goals.axes)
 
     @property
     def gripper_measured(self) -> bool:

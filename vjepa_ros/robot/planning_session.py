@@ -51,6 +51,7 @@ class PlanningSession:
         if not self.enabled:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
+                       fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        hand_epoch=self.hand_epoch)
 
     def _inputs_usable(self, now: float) -> bool:
@@ -213,7 +214,7 @@ class PlanningSession:
         """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""
         return compute_plan(self.model, self.planner, job.frame.value, job.state.value,
                             job.goal, want_debug, should_stop, job.predicted_start,
-                            self.model_frame)
+                            self.model_frame, job.fixed_axes)
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Wait until no plan is being computed; return False on timeout."""

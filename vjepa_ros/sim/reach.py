@@ -116,13 +116,19 @@ class RandomActionPlanner:
         """Nothing to forget (the CEM planner's interface)."""
 
     def plan(self, context_reps, context_state, goal_reps, token_weights=None,
-             should_stop=None, context_cache=None) -> PlanResult:
-        """Return uniform random actions (the arguments of ``CEMPlanner.plan``, all unused)."""
+             should_stop=None, context_cache=None, fixed_axes=()) -> PlanResult:
+        """Return uniform random actions (the arguments of ``CEMPlanner.plan``).
+
+        Only ``fixed_axes`` ((index, value), ...) is used, as the planners use it: those axes
+        take their value (a baseline held to the same axes as the planner it stands in for).
+        """
         del context_reps, context_state, goal_reps, token_weights, should_stop, context_cache
         started = time.perf_counter()
         horizon, maxnorm = self.config.horizon, self.config.maxnorm
         actions = torch.zeros(horizon, 7)
         actions[:, :3] = (torch.rand(horizon, 3, generator=self.generator) * 2 - 1) * maxnorm
+        for index, value in tuple(self.config.fixed_axes) + tuple(fixed_axes):
+            actions[:, index] = value
         nan = torch.full((1,), math.nan)
         return PlanResult(
             first_action=actions[0].clone(), actions=actions, elite_energies=nan,

@@ -162,12 +162,16 @@ def planner_text(cem, switching) -> str:
     """Return the run's planner settings as its header prints them (after ``planner``).
 
     The method with its own settings (``CEMConfig.describe_method``), the shared CEM settings,
-    the gripper rule, gradient refinement when on, and the control mode.
+    the gripper rule, the axes rule when not the published one, gradient refinement when on, and
+    the control mode.
     """
     gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
                "was captured)" if switching.gripper == "subgoal" else
                f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
                f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
+    if switching.axes == "subgoal":
+        gripper += (", axes from the sub-goals (--subgoal-axes subgoal: an axis the expert's "
+                    "hand did not move along between two sub-goal images is held still)")
     return (f"{cem.describe_method()} S {cem.samples}, H {cem.horizon}, I {cem.iterations}, "
             f"k {cem.topk}, maxnorm {cem.maxnorm} m, {gripper}{cem.refine.describe()}"
             "; blocking control (the planner node's MPCSession, no ROS)")
