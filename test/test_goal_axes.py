@@ -27,7 +27,7 @@ def pose(x, y, z, closedness=0.0):
 
 
 def grasp_goals(first_state=True):
-    """A person's sub-goals: above the cup, straight down, fingers closed there, lifted."""
+    """Return a person's sub-goals: above the cup, straight down, fingers closed there, lifted."""
     img = frame(1)
     return [SubGoal(img, 2, "pre-grasp", state=pose(0.50, 0.00, 0.30) if first_state else None),
             SubGoal(img, 2, "descend", state=pose(0.505, 0.004, 0.20)),
@@ -117,7 +117,8 @@ def test_an_axis_the_config_already_fixes_keeps_the_configs_value():
     config = CEMConfig(horizon=1, samples=50, topk=5, iterations=2, fixed_axes=((0, 0.01),))
     result = make_planner(model, config, seed=0).plan(context, START, goal,
                                                       fixed_axes=((0, 0.0), (1, 0.0)))
-    assert torch.allclose(result.actions[:, 0], torch.tensor(0.01), atol=1e-7) and (result.actions[:, 1] == 0).all()
+    assert torch.allclose(result.actions[:, 0], torch.tensor(0.01), atol=1e-7)
+    assert (result.actions[:, 1] == 0).all()
 
 
 class AxesSpy(HookedPlanner):

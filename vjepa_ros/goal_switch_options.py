@@ -40,7 +40,7 @@ SIM_GRIPPER_LEFT_OUT = ("hold",)
 
 
 def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = False) -> None:
-    """Add ``--subgoal-rule``, the energy rule's options, ``--subgoal-gripper`` and ``--subgoal-axes``.
+    """Add ``--subgoal-rule``, the energy rule's, ``--subgoal-gripper`` and ``--subgoal-axes``.
 
     Generated from ``robot.goals.GoalSwitchConfig`` (the node's ``goals.*`` parameters): same
     names and defaults; the help is the field's description, or :data:`SIM_GOAL_HELP` where that

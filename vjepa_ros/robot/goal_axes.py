@@ -47,7 +47,7 @@ def subgoal_moves(goals) -> list[np.ndarray | None]:
     gripper) is its captured pose. The first entry is always None.
     """
     moves: list[np.ndarray | None] = [None]
-    for previous, goal in zip(goals, goals[1:]):
+    for previous, goal in zip(goals, goals[1:], strict=False):
         if previous.state is None or goal.state is None:
             moves.append(None)
             continue

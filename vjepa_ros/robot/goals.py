@@ -299,8 +299,9 @@ class GoalSequence:
                 for i, goal in enumerate(self.goals) if self.fixed_axes(i)]
         if self.switching.axes != "subgoal":
             return ""
-        return ("axes from the sub-goals: " + "; ".join(held) if held else
-                "axes from the sub-goals: no sub-goal's captured move holds an axis (all searched)")
+        if not held:
+            return "axes from the sub-goals: no captured move holds an axis (all searched)"
+        return "axes from the sub-goals: " + "; ".join(held)
 
     @property
     def finished(self) -> bool:
