@@ -79,6 +79,7 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import ConfigError  # noqa: E402
 from vjepa_ros.goal_switch_options import (  # noqa: E402
     add_goal_switch_arguments,
+    check_subgoal_axes,
     check_subgoal_gripper,
     goal_switch_configs,
 )
@@ -311,6 +312,7 @@ def main() -> int:
         check_samples_fit(cem, resolve_device(args.device))
         switchings = goal_switch_configs(args)
         check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
+        check_subgoal_axes(switchings, args.tasks, args.dense, "--dense")
         if args.json:
             output_file(args.json, "--json")
         models = [(Path(c).name if c != "demo" else "demo",

@@ -27,8 +27,6 @@ def axes_session(mode="continuous", control=None, **switching):
     return session, clock, logs, planner
 
 
-@pytest.mark.xfail(strict=True, reason="breaker35: compute_plan passes fixed_axes on to "
-                   "ImaginedRollout for the debug image: TypeError, planner error, arm held")
 def test_a_debug_image_subscriber_does_not_turn_a_held_axis_plan_into_a_planner_error():
     session, clock, _, planner = axes_session()
     goals = grasp_goals()
@@ -43,9 +41,6 @@ def test_a_debug_image_subscriber_does_not_turn_a_held_axis_plan_into_a_planner_
     assert report.debug_rgb is not None
 
 
-@pytest.mark.xfail(strict=True, reason="breaker35: the new-goal line describes the held axes "
-                   "from the base-frame move while the plans hold them in the model's frame "
-                   "(control.model_frame_rpy_deg): it names an axis held that the plans search")
 def test_the_new_goal_line_names_the_axes_the_plans_hold_under_a_model_frame():
     yaw = [0.0, 0.0, 45.0]
     session, clock, _, planner = axes_session(control=ControlConfig(model_frame_rpy_deg=yaw))
@@ -59,9 +54,6 @@ def test_the_new_goal_line_names_the_axes_the_plans_hold_under_a_model_frame():
     assert "2 (carry): x, y only" in message, message  # says "x only": y would be held
 
 
-@pytest.mark.xfail(strict=True, reason="breaker35: vjepa-ros run --subgoal-axes subgoal with a "
-                   "single sub-goal (paper grasp, reach-with-object) is accepted and announced "
-                   "but holds nothing: silently ignored (--subgoal-gripper refuses its misuse)")
 @pytest.mark.parametrize("task", ["grasp", "reach-with-object"])
 def test_run_refuses_subgoal_axes_where_no_sub_goal_has_a_predecessor(task, tmp_path):
     from vjepa_ros.cli import build_parser
@@ -73,9 +65,6 @@ def test_run_refuses_subgoal_axes_where_no_sub_goal_has_a_predecessor(task, tmp_
         _checked_options(args)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker35: RandomActionPlanner lets a per-plan fixed "
-                   "axis override the config's, the planners keep the config's value: the "
-                   "baseline is not held as the planner it stands in for")
 def test_the_random_baseline_keeps_an_axis_the_config_fixes_as_the_planners_do():
     from vjepa_ros.planning.config import CEMConfig
     from vjepa_ros.sim.reach import RandomActionPlanner
@@ -87,9 +76,6 @@ def test_the_random_baseline_keeps_an_axis_the_config_fixes_as_the_planners_do()
     assert (result.actions[:, 1] == 0).all()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker35: under a tilted model frame a straight descent "
-                   "holds nothing in the plans, yet the new-goal line says 'z only' (the "
-                   "base-frame move): the held axes are announced but silently not applied")
 def test_a_tilted_model_frame_that_holds_nothing_is_not_announced_as_z_only():
     tilt = [30.0, 20.0, 45.0]
     session, clock, _, planner = axes_session(control=ControlConfig(model_frame_rpy_deg=tilt))

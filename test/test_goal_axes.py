@@ -146,7 +146,7 @@ def test_the_session_plans_each_sub_goal_with_its_held_axes_and_says_which(mode)
     for goal in goals:
         goal.steps = 1 if goal is not goals[-1] else 0
     message = session.set_goals(goals)
-    assert "axes from the sub-goals: 2 (descend): z only" in message
+    assert "held axes: 2 (descend): z only; 4 (lift): z only; 5 (carry): x only" in message
     assert "axes from the sub-goals" in session.goal_switching.describe()
     session.set_enabled(True)
     start = np.array([0.5, 0.0, 0.3, 3.1, 0.0, 0.0, 0.0])
@@ -170,3 +170,31 @@ def test_the_simulator_commands_take_subgoal_axes():
     assert goal_switch_configs(parser.parse_args([]))[0].axes == "searched"
     with pytest.raises(SystemExit):
         parser.parse_args(["--subgoal-axes", "xy"])
+
+
+@pytest.mark.parametrize("tasks, dense, refused", [
+    (["grasp"], False, "add --dense"),                     # the paper's one grasp image
+    (["reach-with-object"], True, "leave it out"),         # one goal, dense or not
+    (["grasp", "reach-with-object"], False, "add --dense"),
+    (["grasp"], True, ""),                                 # five dense sub-goals
+    (["pick-and-place"], False, ""),                       # the paper's three
+    (["grasp", "pick-and-place"], False, ""),              # one task it applies to is enough
+])
+def test_subgoal_axes_is_refused_where_no_task_has_a_sub_goal_before_another(tasks, dense,
+                                                                              refused):
+    from vjepa_ros.goal_switch_options import check_subgoal_axes
+
+    switchings = [GoalSwitchConfig(axes="subgoal")]
+    if refused:
+        with pytest.raises(ValueError, match=f"--subgoal-axes subgoal .*{refused}"):
+            check_subgoal_axes(switchings, tasks, dense, "--dense")
+    else:
+        check_subgoal_axes(switchings, tasks, dense, "--dense")
+    check_subgoal_axes([GoalSwitchConfig()], tasks, dense, "--dense")  # searched: never refused
+
+
+def test_a_tilted_model_frame_names_the_sub_goals_it_leaves_searched_in_full():
+    goals = GoalSequence(grasp_goals(), AXES)
+    text = goals.describe_axes(ModelFrame((30.0, 20.0, 45.0)))
+    assert "(the model's frame, control.model_frame_rpy_deg)" in text
+    assert "2 (descend)" in text.split("; sub-goals ")[1] and "searched in every axis" in text

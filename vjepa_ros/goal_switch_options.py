@@ -121,3 +121,25 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
         raise ValueError(f"--subgoal-gripper subgoal with the paper's {sparse[0]} sub-goals: "
                          "the first one (the object held and lifted) is closed, so the hand "
                          f"would close before it descends; add {dense_option}")
+
+
+def check_subgoal_axes(switchings: list, tasks, dense: bool,
+                       dense_option: str = "--subgoals dense") -> None:
+    """Refuse ``--subgoal-axes subgoal`` where no chosen task has a sub-goal to hold axes toward.
+
+    The rule holds axes toward a sub-goal by the captured move from the one before it
+    (``robot.goal_axes``); a task with a single sub-goal image (the paper's grasp,
+    reach-with-object) has none, so the option would be announced and do nothing. Raises
+    ValueError naming the option and what to add.
+    """
+    if not any(s.axes == "subgoal" for s in switchings):
+        return
+    from vjepa_ros.sim.choices import DENSE_MILESTONES, MILESTONES
+
+    names = DENSE_MILESTONES if dense else MILESTONES
+    if all(len(names[task]) < 2 for task in tasks):
+        task = tasks[0]
+        fix = (f"add {dense_option}" if len(DENSE_MILESTONES[task]) > 1 else
+               "leave it out (this task has one goal)")
+        raise ValueError(f"--subgoal-axes subgoal with {task}'s single sub-goal image holds "
+                         f"nothing (axes are held by the move from the sub-goal before): {fix}")

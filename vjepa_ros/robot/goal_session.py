@@ -35,8 +35,9 @@ class GoalSession:
             message = f"new goal: {sequence.describe()}"
             if len(goals) > 1:
                 message += f"; switching: {self.goal_switching.describe()}"
-            if sequence.describe_axes():
-                message += f"; {sequence.describe_axes()}"
+            axes = sequence.describe_axes(self.model_frame)
+            if axes:
+                message += f"; {axes}"
             self.log("info", message)
             return message
 

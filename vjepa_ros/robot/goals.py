@@ -293,15 +293,32 @@ class GoalSequence:
         axes = still_axes(move, self.switching.axes_tolerance_m, self.switching.axes_min_move_m)
         return tuple((axis, 0.0) for axis in axes)
 
-    def describe_axes(self) -> str:
-        """Return ``axes from the sub-goals: 3 (descend): z only, ...`` ("" when none is held)."""
-        held = [describe_still(i + 1, goal.source, tuple(a for a, _ in self.fixed_axes(i)))
-                for i, goal in enumerate(self.goals) if self.fixed_axes(i)]
+    def describe_axes(self, model_frame=None) -> str:
+        """Return ``held axes: 3 (descend): z only; ...`` for the new-goal line ("": not subgoal).
+
+        The axes are those the plans hold: in ``model_frame``'s axes when it is not the identity
+        (said so); a sub-goal whose clear base-frame move holds an axis there but none in the
+        model's frame is named (the rotation turns its move off the model's axes).
+        """
         if self.switching.axes != "subgoal":
             return ""
-        if not held:
-            return "axes from the sub-goals: no captured move holds an axis (all searched)"
-        return "axes from the sub-goals: " + "; ".join(held)
+        rotated = model_frame is not None and not model_frame.identity
+        held, lost = [], []
+        for i, goal in enumerate(self.goals):
+            axes = tuple(a for a, _ in self.fixed_axes(i, model_frame))
+            if axes:
+                held.append(describe_still(i + 1, goal.source, axes))
+            elif rotated and self.fixed_axes(i):
+                lost.append(f"{i + 1} ({goal.source or 'image'})")
+        text = ("held axes: " + "; ".join(held) if held else
+                "held axes: none (no captured move holds an axis: all searched)")
+        if rotated:
+            text += " (the model's frame, control.model_frame_rpy_deg)"
+        if lost:
+            text += (f"; sub-goal{'s' if len(lost) > 1 else ''} {', '.join(lost)}: searched in "
+                     "every axis, as the model frame's rotation turns the captured move off "
+                     "the model's axes")
+        return text
 
     @property
     def finished(self) -> bool:

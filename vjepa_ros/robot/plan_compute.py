@@ -48,13 +48,14 @@ def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: 
     if goal.reps is None:
         goal.reps = model.encode(goal.image[None])  # [1, N, D]
     reps = model.encode(frame[None])  # [1, N, D]
-    context = {"fixed_axes": tuple(fixed_axes)} if fixed_axes else {}
+    context = {}
     start = state
     if predicted_start is not None:
         reps, context["context_cache"] = imagine_next_frame(model, reps, state, predicted_start)
         start = predicted_start
     state_tensor = torch.as_tensor(start, dtype=torch.float32)
-    plan = planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop, **context)
+    held = {"fixed_axes": tuple(fixed_axes)} if fixed_axes else {}  # the plan's, not the rollout's
+    plan = planner.plan(reps, state_tensor, goal.reps, should_stop=should_stop, **context, **held)
     if not want_debug:
         return plan, None
     rollout = ImaginedRollout(model, reps, state_tensor, goal.reps, **context)

@@ -26,6 +26,7 @@ from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.goal_switch_options import (
     add_goal_switch_arguments,
+    check_subgoal_axes,
     check_subgoal_gripper,
     goal_switch_configs,
 )
@@ -110,6 +111,7 @@ def _check_options(args: argparse.Namespace) -> tuple:
 
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
+    check_subgoal_axes([switching], [args.task], args.subgoals == "dense")
     return planner, cem, switching, camera
 
 

@@ -140,6 +140,7 @@ class TaskRun:
             "subgoal_names": list(self.setup.names),
             "rule": self.switching.rule,
             "gripper": self.switching.gripper,  # planned | subgoal (goals.gripper)
+            "axes": self.switching.axes,  # searched | subgoal (goals.axes)
             "dense": tuple(self.setup.names) != MILESTONES[self.setup.task],
             "success": bool(self.outcome.success),
             "grasped": bool(self.outcome.grasped),
