@@ -100,14 +100,16 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     ("grasp", False, "planned", "demo", "cup", 0.25,
      "0 of 5 seeds grasped from the paper's sub-goals in the simulator"),
     ("grasp", False, "planned", "demo", "box", 0.25,
-     "adds --subgoals dense --subgoal-gripper subgoal (measured with --refine-steps 5)"),
+     "adds --subgoals dense --subgoal-gripper subgoal --subgoal-axes subgoal (measured with "
+     "--refine-steps 5)"),
     ("pick-and-place", True, "planned", "run3.pt", "cup", 0.25, "barely sees the fingers"),
     ("grasp", False, "planned", "oracle", "cup", 0.25, "adds --subgoals dense (README"),
     ("pick-and-place", False, "planned", "oracle", "box", 0.25, "'descend first'"),
     ("grasp", True, "planned", "oracle", "cup", 0.25, "below --gripper-round-threshold 0.25"),
     ("grasp", True, "planned", "oracle", "cup", 0.1, ""),  # the oracle grasps 10/10 this way
     ("grasp", True, "planned", "oracle", "box", 0.25, ""),  # 10/10
-    ("grasp", True, "subgoal", "demo", "cup", 0.25, ""),
+    ("grasp", True, "subgoal", "demo", "cup", 0.25, "adds --subgoal-axes subgoal (16/20)"),
+    ("pick-and-place", True, "subgoal", "my.pt", "box", 0.25, "adds --subgoal-axes subgoal"),
     ("grasp", True, "subgoal", "oracle", "cup", 0.25, ""),
     ("reach-with-object", False, "planned", "demo", "cup", 0.25, ""),
 ])
@@ -117,6 +119,8 @@ def test_run_says_when_its_sub_goals_and_gripper_rule_are_known_to_fail(
 
     note = setup_note(task, dense, gripper, world_model, kind, threshold)
     assert (expected in note) if expected else note == ""
+    if dense and gripper == "subgoal":  # the measured setup: no note
+        assert setup_note(task, dense, gripper, world_model, kind, threshold, "subgoal") == ""
     if expected:
         assert note.startswith(f"{task}: ")
 
