@@ -48,7 +48,7 @@ def test_oracle_world_model_recovers_the_executed_actions(tmp_path, monkeypatch,
     opened, open_reader = [], bags.open_reader
     for module in (bags, recording_module):  # indexing, then decoding the frames
         monkeypatch.setattr(module, "open_reader",
-                            lambda path: opened.append(path) or open_reader(path))
+                            lambda path, *rest: opened.append(path) or open_reader(path, *rest))
     cem = preset("paper", samples=64, iterations=3)
     report = evaluate_bag(bag, oracle_for(frames, states), cem,
                           EvalConfig(landscape_points=9, encode_batch=3))

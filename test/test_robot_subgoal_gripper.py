@@ -288,7 +288,7 @@ def test_subgoal_options_help_speaks_of_the_simulator_not_of_the_node():
     for parser in (bench, run):
         helps = switching_help(parser)
         assert set(helps) == {"--subgoal-rule", "--subgoal-energy-threshold", "--subgoal-patience",
-                              "--subgoal-min-delta", "--subgoal-gripper"}
+                              "--subgoal-min-delta", "--subgoal-gripper", "--subgoal-axes"}
         for option, text in helps.items():
             node_words = re.findall(r"~/\w+|goal_gripper|/diagnostics|\b[a-z]+_[a-z_]+\b", text)
             assert not node_words, f"{option} help names the node's {node_words}: {text}"
