@@ -18,7 +18,6 @@ rounding), and the plain reference planner (``reference.py``) fed the same gener
 plan.
 """
 
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -361,7 +360,7 @@ class SamplingPlanner:
         context_cache=None,
         fixed_axes: tuple[tuple[int, float], ...] = (),
     ) -> PlanResult:
-        config = self._config_with(fixed_axes)
+        config = self.config.with_held_axes(fixed_axes)
         with allocation_failures_named(config):  # not torch's raw allocator message
             score, rollout = make_scorer(
                 self.model, context_reps, context_state, goal_reps, config, token_weights,
@@ -378,19 +377,6 @@ class SamplingPlanner:
                 raise
             self._keep(warm, generation)
             return result
-
-    def _config_with(self, fixed_axes) -> CEMConfig:
-        """Return the settings of one plan: ``config`` with ``fixed_axes`` added (kept unchanged).
-
-        ``fixed_axes``: ((index, value), ...) for this plan only, e.g. the axes a sub-goal's
-        captured motion leaves still (``robot.goal_axes``); an axis the config already fixes
-        keeps the config's value. Raises ValueError for an index other than 0, 1, 2 or 6.
-        """
-        if not fixed_axes:
-            return self.config
-        have = {index for index, _ in self.config.fixed_axes}
-        extra = tuple((int(i), float(v)) for i, v in fixed_axes if int(i) not in have)
-        return dataclasses.replace(self.config, fixed_axes=self.config.fixed_axes + extra)
 
     def _search(self, score, device: torch.device, should_stop,
                 config: CEMConfig) -> tuple[PlanResult, dict]:

@@ -144,6 +144,19 @@ class CEMConfig:
         """Return a copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
+    def with_held_axes(self, held) -> "CEMConfig":
+        """Return the settings of one plan: ``fixed_axes`` plus ``held`` ((index, value), ...).
+
+        ``held``: axes held in this plan only (``robot.goal_axes``, ``goals.axes`` subgoal); an
+        axis this config already fixes keeps this config's value. Returns self when ``held`` is
+        empty. Raises ValueError for an index other than 0, 1, 2 or 6 (validated again).
+        """
+        if not held:
+            return self
+        have = {index for index, _ in self.fixed_axes}
+        extra = tuple((int(i), float(v)) for i, v in held if int(i) not in have)
+        return replace(self, fixed_axes=self.fixed_axes + extra)
+
 
 PRESETS: dict[str, CEMConfig] = {
     # Paper (arXiv 2506.09985): S 800, I 10, k 10, H 1, displacement bound 0.075 m (an L1 ball

@@ -127,7 +127,7 @@ class RandomActionPlanner:
         horizon, maxnorm = self.config.horizon, self.config.maxnorm
         actions = torch.zeros(horizon, 7)
         actions[:, :3] = (torch.rand(horizon, 3, generator=self.generator) * 2 - 1) * maxnorm
-        for index, value in tuple(fixed_axes) + tuple(self.config.fixed_axes):  # config's wins
+        for index, value in self.config.with_held_axes(fixed_axes).fixed_axes:
             actions[:, index] = value
         nan = torch.full((1,), math.nan)
         return PlanResult(
