@@ -276,9 +276,12 @@ def capped_memory_case(predictor, config, device, dtype, cap_gib):
     from vjepa_ros.planning.cem import plan
     from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
 
+    # set_per_process_memory_fraction takes an index, not a bare torch.device("cuda")
+    device = torch.device("cuda", torch.cuda.current_device() if device.index is None
+                          else device.index)
     total = torch.cuda.get_device_properties(device).total_memory
     torch.cuda.empty_cache()
-    torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * 2**30 / total), device)
+    torch.cuda.set_per_process_memory_fraction(min(1.0, cap_gib * 2**30 / total), device.index)
     try:
         dims = predictor_dims(predictor)
         free = cap_gib * 2**30 - torch.cuda.memory_allocated(device)
@@ -295,7 +298,7 @@ def capped_memory_case(predictor, config, device, dtype, cap_gib):
     except torch.OutOfMemoryError as error:
         return f"paper settings under a {cap_gib} GiB cap: OUT OF MEMORY ({error})"
     finally:
-        torch.cuda.set_per_process_memory_fraction(1.0, device)
+        torch.cuda.set_per_process_memory_fraction(1.0, device.index)
 
 
 def print_table(rows):
