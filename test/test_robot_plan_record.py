@@ -175,3 +175,39 @@ def test_a_tool_refuses_malformed_messages_with_one_line(change, message):
         del data[name]  # an older planner of the same schema lacks the fields added later
     older = PlanRecord.from_json(json.dumps(data))
     assert (older.subgoal_rule, older.subgoal_steps_done, older.subgoal_switch) == ("", 0, None)
+
+
+def test_the_report_names_the_axes_each_plan_held(model):
+    """goals.axes subgoal: pre-grasp all searched, the descent x and y held, the close none."""
+    from test_goal_axes import grasp_goals
+
+    from vjepa_ros.robot.goals import GoalSwitchConfig
+
+    clock = Clock()
+    session = MPCSession(model, CEM, SafetyLimits(), ControlConfig(mode="continuous"),
+                         clock=clock, goal_switching=GoalSwitchConfig(axes="subgoal"))
+    goals = grasp_goals()
+    for goal in goals:
+        goal.steps = 1
+    session.set_goals(goals)
+    session.set_enabled(True)
+    held = []
+    for step in range(3):
+        clock.now += 0.3
+        session.observe_state(START, clock.now)
+        session.observe_image(frame(40 + step), clock.now)
+        record = wire(session.plan_step())
+        assert record["commanded"], record["detail"]
+        held.append((record["subgoal_index"], record["held_axes"]))
+        shown = diagnostic_status(session.snapshot())["values"]["held_axes"]
+        assert shown == (", ".join(record["held_axes"]) or "none")
+    assert held == [(0, []), (1, ["x", "y"]), (2, [])]
+    report = PlanReport(outcome=PlanOutcome.COMMANDED, frame_stamp=2.0, held_axes=(2,))
+    assert wire(report)["held_axes"] == ["z"]
+    data = json.loads(PlanRecord.from_report(report).to_json())
+    for bad in (["w"], "z", [2]):
+        data["held_axes"] = bad
+        with pytest.raises(ValueError, match="held_axes"):
+            PlanRecord.from_json(json.dumps(data))
+    del data["held_axes"]  # an older planner of the same schema
+    assert PlanRecord.from_json(json.dumps(data)).held_axes == []

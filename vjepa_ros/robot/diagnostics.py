@@ -6,6 +6,7 @@ publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snap
 
 from __future__ import annotations
 
+from vjepa_ros.robot.goal_axes import AXIS_NAMES
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_record import last_plan_text
 from vjepa_ros.robot.plan_report import SessionStatus
@@ -15,8 +16,13 @@ OK, WARN, ERROR = 0, 1, 2  # diagnostic_msgs/DiagnosticStatus levels
 
 
 def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
-    """Return the sub-goal keys: index (1-based or "done"), rule, switches, gripper source."""
+    """Return the sub-goal keys: index (1-based or "done"), rule, switches, gripper source.
+
+    ``held_axes``: under ``goals.axes`` subgoal, the axes the newest plan held still ("x, y";
+    "none": all searched); "" under the published ``searched``.
+    """
     progress, rule = status.subgoal, status.goal_switching
+    held = [AXIS_NAMES[index] for index in status.last_report.held_axes]
     if progress is None:
         index = ""
     elif progress.index >= progress.count:
@@ -28,6 +34,7 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
         "subgoal_rule": "" if rule is None else rule.describe(),
         "subgoal_switches": "; ".join(s.describe() for s in status.subgoal_switches[-shown:]),
         "gripper_source": "" if rule is None else rule.gripper,
+        "held_axes": "" if rule is None or rule.axes != "subgoal" else ", ".join(held) or "none",
     }
 
 

@@ -22,6 +22,7 @@ import typing
 
 import numpy as np
 
+from vjepa_ros.robot.goal_axes import AXIS_NAMES
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
 from vjepa_ros.robot.refusal import RefusalKind
 
@@ -66,6 +67,9 @@ class PlanRecord:
     subgoal_rule: str = ""  # goals.rule: steps | energy ("" without a goal)
     subgoal_steps_done: int = 0  # executed steps toward the active sub-goal, before this command
     subgoal_switch: dict | None = None  # the switch this command made: index, reason, step, energy
+    # goals.axes subgoal: the axes ("x", "y", "z"; the model's frame under
+    # control.model_frame_rpy_deg) this plan held still, delta 0 in every sample ([]: all searched)
+    held_axes: list[str] = dataclasses.field(default_factory=list)
     schema: str = SCHEMA
 
     @classmethod
@@ -94,6 +98,7 @@ class PlanRecord:
             subgoal_rule="" if report.subgoal is None else report.subgoal.rule,
             subgoal_steps_done=0 if report.subgoal is None else int(report.subgoal.steps_done),
             subgoal_switch=_switch(report.subgoal),
+            held_axes=[AXIS_NAMES[index] for index in report.held_axes],
         )
 
     def to_json(self) -> str:
@@ -118,7 +123,8 @@ class PlanRecord:
                              f"{SCHEMA!r}: update vjepa_ros on one side")
         fields = dataclasses.fields(cls)
         missing = [f.name for f in fields
-                   if f.name not in data and f.default is dataclasses.MISSING]
+                   if f.name not in data and f.default is dataclasses.MISSING
+                   and f.default_factory is dataclasses.MISSING]
         if missing:
             raise ValueError(f"{topic}: missing {', '.join(missing)}")
         for name, (kinds, nullable) in _json_types().items():
@@ -140,6 +146,9 @@ class PlanRecord:
                              f"{sorted(outcomes)}")
         if record.refusal is not None and record.refusal not in {str(k) for k in RefusalKind}:
             raise ValueError(f"{topic}: unknown refusal kind {record.refusal!r}")
+        if any(axis not in AXIS_NAMES for axis in record.held_axes):
+            raise ValueError(f"{topic}: held_axes must name axes of {list(AXIS_NAMES)}, got "
+                             f"{record.held_axes!r}")
         return record
 
     @property
@@ -155,6 +164,9 @@ def _json_types() -> dict[str, tuple[tuple[type, ...], bool]]:
     types = {}
     for name, hint in typing.get_type_hints(PlanRecord).items():
         if name in VECTOR_FIELDS:
+            continue
+        if typing.get_origin(hint) is list:
+            types[name] = ((list,), False)
             continue
         args = typing.get_args(hint) or (hint,)
         kind = next(arg for arg in args if arg is not type(None))

@@ -55,6 +55,7 @@ class PlanReport:
     enable_epoch: int = 0  # the enable epoch it was made in (bumped by every enable/disable)
     commands_sent: int = 0  # commands sent by the session so far, this plan's included
     subgoal: GoalProgress | None = None  # sub-goal planned toward, rule, switch (goals.py)
+    held_axes: tuple[int, ...] = ()  # goals.axes subgoal: action indices held still in this plan
 
 
 @dataclasses.dataclass
