@@ -8,6 +8,7 @@ from :meth:`WorldModel.encode` are layer-normed without affine parameters, in fl
 import torch
 from torch import Tensor
 
+from .compiled import compile_blocks
 from .device_names import check_device_name, check_dtype_name
 from .encoder import VisionEncoder
 from .errors import CheckpointError
@@ -66,7 +67,9 @@ class WorldModel:
     post-trained on, as its file records them (``vjepa-ros train``), or None (unknown).
     ``trained_aspect_ratio_range``: the (min, max) w/h centre crop its predictor was
     post-trained with, as its file records it, or None (not recorded); ``aspect_ratio_range``:
-    the crop it preprocesses with.
+    the crop it preprocesses with. ``compile_predictor``: compile the predictor's blocks with
+    ``torch.compile`` (:mod:`vjepa_ros.models.compiled`: faster on a GPU, inexact, off by
+    default); ``compiled`` says whether it was.
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class WorldModel:
         aspect_ratio_range=DROID_ASPECT_RATIO_RANGE,
         trained_frame_sizes=None,
         trained_aspect_ratio_range=None,
+        compile_predictor: bool = False,
     ):
         self.device = resolve_device(device)
         self.dtype = resolve_dtype(dtype, self.device)
@@ -86,6 +90,9 @@ class WorldModel:
         if predictor is not None:
             self.check_pair(encoder, predictor)
             self.predictor = predictor.to(device=self.device, dtype=self.dtype).eval()
+            if compile_predictor:
+                compile_blocks(self.predictor)  # models/compiled.py: opt-in, inexact
+        self.compiled = compile_predictor and self.predictor is not None
         self.img_size = encoder.img_size  # (height, width) frames are resized to
         self.trained_frame_sizes = trained_frame_sizes
         self.aspect_ratio_range = tuple(aspect_ratio_range)

@@ -210,9 +210,11 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
         self.worker.start()
+        compiled = ", predictor compiled (torch.compile)" if getattr(
+            self.model, "compiled", False) else ""
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
-            f"{self.model.dtype}, {self.torch_threads} CPU threads, GIL switch interval "
+            f"{self.model.dtype}{compiled}, {self.torch_threads} CPU threads, GIL switch interval "
             f"{self.switch_interval_s * 1e3:g} ms; call "
             f"{self.get_fully_qualified_name()}/enable to command the arm"
         )
@@ -231,7 +233,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         model = load_world_model(
             checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
             encoder_key=model_cfg.encoder_key, aspect_ratio_range=crop,
-            **model_cfg.hyper_parameters(),
+            compile_predictor=model_cfg.compile_predictor, **model_cfg.hyper_parameters(),
         )
         model.check_plannable(str(checkpoint))
         note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
