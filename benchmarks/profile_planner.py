@@ -9,9 +9,10 @@ warm-up plan at the paper settings (S 800, H 1, I 10, top-k 10), then:
    ``torch.nn.attention.sdpa_kernel``) against the default choice: seconds per plan, or the
    one-line reason a backend refused the shapes.
 3. ``cap``: the fast planner under a 24 GiB memory cap (``bench_planner.capped_memory_case``).
-4. ``compile``: every predictor block through ``torch.compile`` (default mode): the first plan
-   (compilation included), a second plan, and the largest difference of the planned first
-   action from the eager plan (same noise; bf16 fusion reorders sums, so a small one is expected).
+4. ``compile``: ``models.compiled.compile_blocks`` (``model.compile_predictor``): an eager plan,
+   then the first compiled plan (compilation included), a second one, the largest difference of
+   the planned first action from the eager plan (same noise; fused bf16 kernels round
+   differently), and two plans at half the samples (a new shape).
 
 Each result is appended to ``--out``/profile_planner.txt as soon as it is measured, so a run cut
 short keeps what it measured. ``--tiny`` runs it all with a tiny predictor on the CPU (a smoke
@@ -122,15 +123,23 @@ def main(argv=None) -> int:
         say(bench.capped_memory_case(predictor, config, device, dtype, 24.0)
             + f" ({time.perf_counter() - start:.1f} s with set-up)")
     if "compile" in args.parts:
+        from vjepa_ros.models.compiled import compile_blocks
+
         eager_action = one_plan().first_action
-        for block in predictor.predictor_blocks:
-            block.compile()
+        eager = bench.run_once(one_plan, device)
+        compile_blocks(predictor)  # model.compile_predictor's code path
         try:
             first = bench.run_once(one_plan, device)
             second = bench.run_once(one_plan, device)
             difference = (one_plan().first_action - eager_action).abs().max().item()
-            say(f"compile: first plan {first:.1f} s (compiling), then {second:.3f} s per plan; "
-                f"max |first action - eager| {difference:.2e}")
+            say(f"compile: eager {eager:.3f} s; compiled: first plan {first:.1f} s (compiling), "
+                f"then {second:.3f} s per plan ({eager / second:.2f}x); max |first action - "
+                f"eager| {difference:.2e}")
+            half = config.with_(samples=max(1, config.samples // 2))
+            other = [bench.run_once(lambda: plan(predictor, context, state, goal, half), device)
+                     for _ in range(2)]
+            say(f"compile: S {half.samples}: first plan {other[0]:.1f} s (a new shape), then "
+                f"{other[1]:.3f} s")
         except Exception as error:  # a compiler failure is a result here, not a crash
             say(f"compile: failed: {type(error).__name__}: {str(error).splitlines()[0][:160]}")
     return 0
