@@ -4,7 +4,7 @@ Opt-in (``WorldModel(compile_predictor=True)``, the planner node's ``model.compi
 A planning step at the paper's settings spends about half its GPU time in elementwise passes
 (RoPE, strided copies, GELU, LayerNorm, residual sums) over [samples × tokens × width]
 activations; fused kernels remove most of that traffic. Measured on an NVIDIA H200 (bf16,
-``vit_ac_giant``, S 800 H 1 I 10; docs/device_check.md): 4.14 s per plan eager, 2.98 s compiled.
+``vit_ac_giant``, S 800 H 1 I 10; docs/device_check.md): 4.20 s per plan eager, 2.97 s compiled.
 
 Compiling the blocks, not the whole predictor, follows PyTorch's regional-compilation recipe:
 the 24 identical blocks share one compiled graph, so compiling costs seconds, not minutes, and

@@ -72,8 +72,8 @@ class ModelParams:
     )
     compile_predictor: bool = param(
         False, "Compile the AC predictor's blocks with torch.compile (fused kernels; off: the "
-        "official code's arithmetic). Measured on an H200 at the paper settings: 2.98 s instead "
-        "of 4.14 s per plan. The first plan, and the first after a new sample count, compile "
+        "official code's arithmetic). Measured on an H200 at the paper settings: 2.97 s instead "
+        "of 4.20 s per plan. The first plan, and the first after a new sample count, compile "
         "(seconds); rounding differs from eager, so plans are not bit-identical; needs Triton "
         "on CUDA, a C++ compiler on CPU."
     )
