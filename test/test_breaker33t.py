@@ -87,7 +87,7 @@ def test_a_damaged_bank_file_is_not_trained_on(encoder, tmp_path):
     first = build_trainer(_cached_config(encoder, episodes, tmp_path / "a", cache),
                           log=lambda line: None)
     features = first.train_bank.reps.clone()
-    bank = max((cache / "banks").glob("*.bin"), key=lambda p: p.stat().st_size)
+    bank = max(cache.glob("key-*/banks/*.bin"), key=lambda p: p.stat().st_size)
     damaged = bytearray(bank.read_bytes())
     damaged[100:200] = bytes(100)  # a bad sector, a partial copy of the cache folder
     bank.write_bytes(bytes(damaged))
@@ -108,7 +108,7 @@ def test_a_truncated_bank_file_is_rebuilt_or_named_with_the_fix(encoder, tmp_pat
     argv = _tiny(encoder, tmp_path / "a", [episodes], "--steps", "1", "--feature-cache",
                  str(cache))
     assert main(argv) == 0
-    bank = max((cache / "banks").glob("*.bin"), key=lambda p: p.stat().st_size)
+    bank = max(cache.glob("key-*/banks/*.bin"), key=lambda p: p.stat().st_size)
     bank.write_bytes(bank.read_bytes()[:1000])
     code = main([str(tmp_path / "b") if item == str(tmp_path / "a") else item for item in argv])
     err = capsys.readouterr().err

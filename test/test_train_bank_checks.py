@@ -82,7 +82,7 @@ def test_a_sound_bank_is_reused_without_a_word(tmp_path, encoder):
     assert lines == [] and raw.stat().st_mtime_ns == written
 
 
-def test_changed_reader_code_rebuilds_the_cache_with_a_note(tmp_path, encoder, monkeypatch):
+def test_changed_reader_code_encodes_anew_with_a_note(tmp_path, encoder, monkeypatch):
     package = tmp_path / "package"
     (package / "recordings").mkdir(parents=True)
     reader = package / "recordings" / "bags.py"
@@ -95,7 +95,7 @@ def test_changed_reader_code_rebuilds_the_cache_with_a_note(tmp_path, encoder, m
     lines = []
     _, _, _, counts = _built(tmp_path, encoder, lines.append)
     assert counts["encoded"] == 18 and counts["from_disk"] == 0
-    assert len(lines) == 1 and "code" in lines[0] and "rebuilding" in lines[0], lines
+    assert len(lines) == 1 and "code" in lines[0] and "encoding them" in lines[0], lines
 
 
 def test_the_reader_code_digest_covers_the_readers():

@@ -122,8 +122,8 @@ def test_two_ranks_equal_one_process_on_the_whole_batch(runs):
     state = torch.load(root / "ddp_whole" / "latest.pt", weights_only=True)
     assert state["world_size"] == 2 and state["step"] == STEPS
     assert (root / "ddp_whole" / "world_model.pt").is_file()
-    assert {p.name for p in (root / "cache" / "shards").iterdir()} and \
-        not list((root / "cache" / "shards").glob("*.partial"))
+    assert {p.name for p in (root / "cache").glob("key-*/shards/*")} and \
+        not list((root / "cache").glob("key-*/shards/*.partial"))
 
 
 def test_accumulated_micro_batches_equal_the_whole_batch(runs):

@@ -1,4 +1,4 @@
-"""The on-disk feature cache: reused across runs, rebuilt on a changed key, resumable shards."""
+"""The on-disk feature cache: reused across runs, one folder per key, resumable shards."""
 
 import os
 from pathlib import Path
@@ -36,6 +36,13 @@ def _build(directory, sources, encoder, data=None, **encoder_settings):
     return shards, counts, lines
 
 
+def _key_dir(cache: Path, count: int = 1) -> Path:
+    """Return the newest key folder of ``cache``, checking it holds ``count`` of them."""
+    folders = sorted(cache.glob("key-*"), key=lambda p: (p / "key.json").stat().st_mtime_ns)
+    assert len(folders) == count, folders
+    return folders[-1]
+
+
 def _same_shards(a, b, sources):
     for source in sources:
         for name in ("reps", "states", "actions", "lengths"):
@@ -47,13 +54,16 @@ def test_cache_is_reused_and_a_changed_key_rebuilds_it(tmp_path, encoders):
     cache = tmp_path / "cache"
     first, counts, lines = _build(cache, sources, encoders[0])
     assert counts["encoded"] == 18 and counts["from_disk"] == 0 and not lines
-    assert len(list((cache / "shards").glob("*.pt"))) == 3 and (cache / "key.json").is_file()
-    assert counts["disk_bytes"] == sum(p.stat().st_size for p in (cache / "shards").iterdir())
+    first_dir = _key_dir(cache)
+    assert len(list((first_dir / "shards").glob("*.pt"))) == 3
+    assert (first_dir / "key.json").is_file() and not (cache / "key.json").exists()
+    assert counts["disk_bytes"] == sum(p.stat().st_size for p in (first_dir / "shards").iterdir())
     # Same encoder and settings: every frame from disk, bit for bit; the sources are not read.
     again, counts, lines = _build(cache, sources, encoders[0])
     assert counts == {**counts, "encoded": 0, "from_disk": 18} and not lines
     _same_shards(first, again, sources)
-    # Each member of the key family rebuilds: other weights, preprocessing, data settings.
+    # Each member of the key family encodes anew into its own folder, keeping the others':
+    # other weights, preprocessing, data settings.
     changes = [
         ((encoders[1],), {}, "encoder"),
         ((encoders[0],), {"aspect_ratio_range": (1.0, 1.0)}, "encoder"),
@@ -62,13 +72,18 @@ def test_cache_is_reused_and_a_changed_key_rebuilds_it(tmp_path, encoders):
          "data.max_state_gap_s"),  # rate_hz: fewer steps of these 4 Hz episodes
         ((encoders[0], DataConfig(frames_per_clip=5)), {}, "data.frames_per_clip"),
     ]
-    for args, settings, changed in changes:
+    for number, (args, settings, changed) in enumerate(changes, start=2):
         rebuilt, counts, lines = _build(cache, sources, *args, **settings)
         assert counts["encoded"] == 18 and counts["from_disk"] == 0, changed
-        assert len(lines) == 1 and changed in lines[0] and "rebuilding it" in lines[0]
-        assert len(list((cache / "shards").glob("*.pt"))) == 3  # old shards removed
-    back, counts, lines = _build(cache, sources, encoders[0])  # back to the first key: rebuilt
-    assert counts["encoded"] == 18 and len(lines) == 1
+        assert len(lines) == 1 and changed in lines[0], lines
+        assert "no features for these settings yet" in lines[0]
+        assert f"{number - 1} other setting(s) are kept" in lines[0]
+        assert len(list((_key_dir(cache, number) / "shards").glob("*.pt"))) == 3
+        assert len(list((first_dir / "shards").glob("*.pt"))) == 3  # the first key's kept
+        _, counts, lines = _build(cache, sources, *args, **settings)  # again: all from disk
+        assert counts["encoded"] == 0 and not lines
+    back, counts, lines = _build(cache, sources, encoders[0])  # back to the first key: kept
+    assert counts["encoded"] == 0 and counts["from_disk"] == 18 and not lines
     _same_shards(first, back, sources)
 
 
@@ -100,12 +115,12 @@ def test_interrupted_build_resumes_and_damaged_shards_are_encoded_again(tmp_path
     monkeypatch.setattr(fc, "encode_source", interrupted)
     with pytest.raises(KeyboardInterrupt):
         _build(cache, sources, encoders[0])
-    assert len(list((cache / "shards").glob("*.pt"))) == 2
+    assert len(list((_key_dir(cache) / "shards").glob("*.pt"))) == 2
     monkeypatch.setattr(fc, "encode_source", real)
     _, counts, _ = _build(cache, sources, encoders[0])
     assert counts["encoded"] == 12 and counts["from_disk"] == 12  # the 2 missing, not all 4
 
-    shard = fc.FeatureCache(cache, {}).dir / "shards"
+    shard = _key_dir(cache) / "shards"
     victim = sorted(shard.glob("*.pt"))[0]
     victim.write_bytes(victim.read_bytes()[:100])  # truncated (e.g. a full disk)
     shards, counts, _ = _build(cache, sources, encoders[0])
@@ -143,14 +158,14 @@ def test_banks_are_memory_mapped_files_equal_to_the_shards(tmp_path, encoders):
     for name in ("reps", "states", "actions", "starts", "lengths"):
         assert torch.equal(getattr(bank, name), getattr(joined, name)), name
     assert bank.names == joined.names and bank.reps.dtype == torch.float16
-    files = list((tmp_path / "cache" / "banks").glob("*.bin"))
+    files = list((cache.dir / "banks").glob("*.bin"))
     assert len(files) == 1 and files[0].stat().st_size == joined.reps.numel() * 2
     assert _mapped_from(bank.reps) == files[0].resolve()  # mapped, not copied into memory
     written = files[0].stat().st_mtime_ns
     fc.mapped_bank(cache, sources[1:], shards, ONE)  # the same sources: reused
     assert files[0].stat().st_mtime_ns == written
     fc.mapped_bank(cache, sources[:2], shards, ONE)  # other sources: another bank
-    assert len(list((tmp_path / "cache" / "banks").glob("*.bin"))) == 2
+    assert len(list((tmp_path / "cache").glob("key-*/banks/*.bin"))) == 2
     reps, _, _ = bank.gather(torch.tensor([0, 7]), 4)
     assert reps.dtype == torch.float32 and torch.isfinite(reps).all()
 
@@ -172,3 +187,32 @@ def _mapped_from(tensor):
             if start <= address < end and len(fields) >= 6:
                 return Path(fields[5]).resolve()
     return None
+
+
+def test_a_cache_of_the_flat_layout_is_moved_into_its_key_folder_and_reused(tmp_path, encoders):
+    """Caches written before one folder per key (key.json and shards/ at the top) keep working."""
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 2, frames=6))
+    cache = tmp_path / "cache"
+    first, _, _ = _build(cache, sources, encoders[0])
+    key_dir = _key_dir(cache)
+    for name in ("key.json", "shards", "banks"):  # back to the flat layout of older versions
+        if (key_dir / name).exists():
+            (key_dir / name).rename(cache / name)
+    key_dir.rmdir()
+    again, counts, lines = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 0 and counts["from_disk"] == 12, "the old features were not used"
+    assert len(lines) == 1 and f"moved its features into {key_dir.name}/" in lines[0]
+    assert not (cache / "shards").exists() and not (cache / "key.json").exists()
+    _same_shards(first, again, sources)
+
+
+def test_a_flat_key_file_that_cannot_be_read_leaves_the_old_shards_unused(tmp_path, encoders):
+    sources = find_sources(write_blob_episodes(tmp_path / "eps", 1, frames=6))
+    cache = tmp_path / "cache"
+    (cache / "shards").mkdir(parents=True)
+    (cache / "shards" / "old.pt").write_bytes(b"old features")
+    (cache / "key.json").write_text("{cut short")
+    _, counts, lines = _build(cache, sources, encoders[0])
+    assert counts["encoded"] == 6
+    assert len(lines) == 1 and "key.json cannot be read" in lines[0] and "delete" in lines[0]
+    assert (cache / "shards" / "old.pt").read_bytes() == b"old features"  # nothing deleted

@@ -90,8 +90,9 @@ class DataConfig:
     )
     feature_cache_dir: str = param(
         "", "Directory of the on-disk feature cache (implies feature_cache disk); empty: "
-        "<out>/features. Share one directory between runs (and ranks) with the same encoder and "
-        "preprocessing: its key.json says which; another key rebuilds it.",
+        "<out>/features. One directory can be shared by runs (and ranks): each key (encoder, "
+        "preprocessing, data settings, reader code) has its own key-<digest> folder there, "
+        "kept for later runs; delete one to reclaim its space.",
     )
 
 

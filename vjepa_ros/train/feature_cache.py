@@ -1,22 +1,28 @@
 """Frozen-encoder features of many episodes: one shard per source, cached on disk, shared by ranks.
 
-Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/features``)::
+Layout of a cache directory (``data.feature_cache_dir``, default ``<out>/features``): one folder
+per key, so that runs with other settings (another encoder, rate, checkout) sharing the directory
+keep each other's features instead of deleting them, also while they run at the same time::
 
-    key.json                       what the features were computed with (see cache_key)
-    shards/<name>-<digest>.pt      one episode source (.npz file or bag): reps [F, N, D] in the
-                                   feature dtype, states, actions, segment lengths and names, notes
-    banks/<digest>.bin, .pt        the reps of a run's training (validation) sources, raw and
-                                   concatenated, memory-mapped by every rank (see mapped_bank)
+    key-<digest>/key.json                  what the features were computed with (see cache_key)
+    key-<digest>/shards/<name>-<digest>.pt one episode source (.npz file or bag): reps [F, N, D]
+                                           in the feature dtype, states, actions, segment lengths
+                                           and names, notes
+    key-<digest>/banks/<digest>.bin, .pt   the reps of a run's training (validation) sources, raw
+                                           and concatenated, memory-mapped by every rank
+                                           (see mapped_bank)
 
 The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
 compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype), a digest
 of the code that reads recordings and preprocesses frames (:data:`READER_CODE` and every module
 it imports, ``reader_code``: a fixed reader re-encodes) and every data setting that changes
 which frames are kept (rate, state gap, topics, frames_per_clip, ...).
-A directory whose ``key.json`` differs is emptied and rebuilt (one line says so). A shard's file
-name digests the key and the source's *identity* (resolved path, total bytes, latest mtime), so
-a changed or new bag is encoded again and nothing else is: re-running skips decoding and
-encoding of every unchanged source.
+A key without a folder yet is encoded into a new one, with one line naming what differs from the
+newest other key's settings and how much the other folders hold (delete a ``key-*`` folder to
+reclaim it); a directory of the older flat layout (``key.json`` and ``shards/`` at its top) is
+moved into its key's folder and reused. A shard's file name digests the key and the source's
+*identity* (resolved path, total bytes, latest mtime), so a changed or new bag is encoded again
+and nothing else is: re-running skips decoding and encoding of every unchanged source.
 
 Building is resumable (every shard is written atomically once its source is encoded; an
 interrupted build keeps what it finished) and shared by ranks: under torchrun every rank encodes
@@ -35,7 +41,6 @@ import dataclasses
 import hashlib
 import json
 import re
-import shutil
 import zlib
 from pathlib import Path
 
@@ -125,34 +130,27 @@ def shard_bank(shard: dict) -> FeatureBank:
 
 
 class FeatureCache:
-    """A cache directory for one key (see the module docstring)."""
+    """A cache directory (``root``) and the folder of one key in it (``dir``; module docstring)."""
 
     def __init__(self, directory: str | Path, key: dict):
-        self.dir = Path(directory).expanduser()
+        self.root = Path(directory).expanduser()
         self.key = key
-        text = json.dumps(key, sort_keys=True, default=str)
-        self.key_digest = hashlib.sha1(text.encode()).hexdigest()
+        self.key_digest = key_digest(key)
+        self.dir = self.root / f"key-{self.key_digest[:KEY_CHARS]}"
 
     def prepare(self, topology: Topology, log=print) -> None:
-        """Rank 0: empty the directory when its key differs, write key.json; all: wait."""
+        """Rank 0: adopt a flat-layout cache, make this key's folder and key.json; all: wait."""
         if topology.is_main:
+            adopt_flat_layout(self.root, log)
             key_file = self.dir / KEY_FILE
-            stored = None
-            if key_file.is_file():
-                try:
-                    stored = json.loads(key_file.read_text())
-                except (OSError, ValueError):
-                    stored = {}
-            if stored is not None and stored != json.loads(json.dumps(self.key, default=str)):
-                log(f"features    cache {self.dir} was built with other settings "
-                    f"({', '.join(_changed(stored, self.key)) or 'its key.json is damaged'}): "
-                    "rebuilding it")
-                for folder in ("shards", "banks"):
-                    shutil.rmtree(self.dir / folder, ignore_errors=True)
-            self.dir.mkdir(parents=True, exist_ok=True)
-            with self.writing(key_file):
-                write_text(key_file, json.dumps(self.key, indent=1, sort_keys=True,
-                                                default=str))
+            if not key_file.is_file():
+                others = [p for p in self.root.glob("key-*") if p.is_dir() and p != self.dir]
+                if others:
+                    log(new_key_line(self.root, self.key, others))
+                self.dir.mkdir(parents=True, exist_ok=True)
+                with self.writing(key_file):
+                    write_text(key_file, json.dumps(self.key, indent=1, sort_keys=True,
+                                                    default=str))
         barrier(topology)
 
     def shard_path(self, source: Source) -> Path:
@@ -189,12 +187,82 @@ class FeatureCache:
 
     def writing(self, path: Path):
         """Return the context of writing ``path`` into the cache (``disk_full.writing``)."""
-        return writing(path, f"free space in the feature cache {self.dir}, or give "
-                             "--feature-cache DIR on another disk")
+        return writing(path, f"free space in the feature cache {self.root} (its key-* folders "
+                             "of other settings can go), or give --feature-cache DIR on "
+                             "another disk")
 
     def disk_bytes(self, sources) -> int:
         return sum(self.shard_path(s).stat().st_size for s in sources
                    if self.shard_path(s).is_file())
+
+
+KEY_CHARS = 12  # hex digits of the key digest in a key folder's name
+
+
+def key_digest(key: dict) -> str:
+    """Return the SHA-1 hex digest of ``key`` as key.json stores it (sorted, ``default=str``)."""
+    return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def folder_bytes(folder: Path) -> int:
+    """Return the bytes of the files under ``folder`` (0 where it cannot be read)."""
+    total = 0
+    for path in folder.rglob("*"):
+        try:
+            total += path.stat().st_size if path.is_file() else 0
+        except OSError:
+            pass
+    return total
+
+
+def new_key_line(root: Path, key: dict, others: list[Path]) -> str:
+    """Return the line for a key without features yet in ``root`` that holds ``others``."""
+    def age(folder: Path) -> float:
+        try:
+            return (folder / KEY_FILE).stat().st_mtime
+        except OSError:
+            return 0.0
+
+    newest = max(others, key=age)
+    try:
+        stored = json.loads((newest / KEY_FILE).read_text())
+    except (OSError, ValueError):
+        stored = {}
+    changed = ", ".join(_changed(stored, key)) or "its key.json cannot be read"
+    size = sum(folder_bytes(folder) for folder in others) / 2**30
+    return (f"features    cache {root} has no features for these settings yet (they differ "
+            f"from its newest in: {changed}): encoding them; the features of "
+            f"{len(others)} other setting(s) are kept ({size:.2f} GiB; delete a key-* "
+            "folder to reclaim it)")
+
+
+def adopt_flat_layout(root: Path, log=print) -> None:
+    """Move a cache of the older flat layout into its key's folder, so its features are used.
+
+    The flat layout kept key.json, shards/ and banks/ in ``root`` itself; one line says so.
+
+    A flat key.json that cannot be read leaves the old folders where they are, with a line
+    saying that they are not used and can be deleted.
+    """
+    flat = root / KEY_FILE
+    if not flat.is_file():
+        return
+    try:
+        stored = json.loads(flat.read_text())
+    except (OSError, ValueError):
+        stored = None
+    if not isinstance(stored, dict):
+        log(f"features    {flat} cannot be read: the old shards/ and banks/ beside it are not "
+            "used (delete them to reclaim the space)")
+        return
+    target = root / f"key-{key_digest(stored)[:KEY_CHARS]}"
+    target.mkdir(exist_ok=True)
+    for name in ("shards", "banks"):
+        if (root / name).is_dir() and not (target / name).exists():
+            (root / name).rename(target / name)
+    flat.replace(target / KEY_FILE)
+    log(f"features    cache {root}: moved its features into {target.name}/ (one folder per "
+        "setting since this version)")
 
 
 def _changed(stored: dict, key: dict) -> list[str]:
