@@ -30,7 +30,7 @@ def make_runner():
 
 
 @pytest.mark.parametrize("control_hz, camera_hz", [(60.0, 7.0), (60.0, 24.0), (60.0, 60.0),
-                                                   (100.0, 110.0)])  # 100 Hz: 120 Hz ticks
+                                                   (120.0, 110.0)])
 def test_frames_come_at_the_rate_on_average_from_the_first_tick(make_runner, control_hz,
                                                                 camera_hz):
     runner = make_runner(control_hz, camera_hz)
@@ -42,7 +42,7 @@ def test_frames_come_at_the_rate_on_average_from_the_first_tick(make_runner, con
     assert runner.tick()
 
 
-@pytest.mark.parametrize("control_hz, camera_hz, ticks", [(60.0, 61.0, 60), (100.0, 121.0, 120),
+@pytest.mark.parametrize("control_hz, camera_hz, ticks", [(60.0, 61.0, 60), (120.0, 121.0, 120),
                                                           (1000.0, 300.0, 240)])
 def test_a_camera_faster_than_the_ticks_is_refused_naming_camera_rate_hz(control_hz, camera_hz,
                                                                         ticks):
@@ -95,3 +95,25 @@ def test_the_reach_loops_camera_keeps_its_rate_between_ticks():
         sim.time = tick / 120
         driver.observe()
     assert len(seen) == 101, f"{len(seen)} frames in 2 s at 50 Hz"  # one at the start
+
+
+@pytest.mark.parametrize("control_hz, physics_hz, ticks, offered", [
+    (100.0, 240.0, 120, "80 or 120"),  # 2.4 steps: would tick at 120 Hz
+    (50.0, 240.0, 48, "48 or 60"),     # 4.8 steps: would tick at 48 Hz
+    (70.0, 1000.0, 71.4286, "66.6667 or 71.4286"),
+])
+def test_a_control_rate_the_physics_cannot_tick_at_is_refused_with_the_rates_it_can(
+        control_hz, physics_hz, ticks, offered):
+    config = RunnerConfig(control_rate_hz=control_hz, camera_rate_hz=5.0)
+    with pytest.raises(ValueError, match=f"^control_rate_hz {control_hz:g} is no whole fraction "
+                                         f"of sim.physics_hz {physics_hz:g}: the ticks would run "
+                                         f"at {ticks:g} Hz") as refused:
+        check_rates(config, physics_hz)
+    assert f"set control_rate_hz to {offered}" in str(refused.value)
+    for rate in offered.split(" or "):  # what it offers is taken
+        check_rates(RunnerConfig(control_rate_hz=float(rate), camera_rate_hz=5.0), physics_hz)
+
+
+def test_rates_within_one_percent_of_a_whole_fraction_are_taken():
+    check_rates(RunnerConfig(control_rate_hz=60.3, camera_rate_hz=5.0), 240.0)  # 60 Hz ticks
+    check_rates(RunnerConfig(control_rate_hz=1000.0 / 3, camera_rate_hz=5.0), 1000.0)

@@ -31,7 +31,8 @@ class CommandError(ValueError):
 @dataclasses.dataclass
 class RunnerConfig:
     control_rate_hz: float = param(
-        60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick.",
+        60.0, "Ticks per simulated second: physics steps between ticks, joint_states each tick; "
+        "a whole fraction of sim.physics_hz (240 Hz: 240, 120, 80, 60, 48, 40, ...).",
         range=(0, 1000), low_open=True
     )
     camera_rate_hz: float = param(
@@ -54,8 +55,10 @@ def steps_per_tick(physics_hz: float, control_rate_hz: float) -> int:
 def check_rates(config: RunnerConfig, physics_hz: float) -> None:
     """Raise ValueError naming the rate when the ticks cannot give it (before pybullet loads).
 
-    ``control_rate_hz`` at most ``physics_hz``; ``camera_rate_hz`` at most the tick rate (the
-    camera renders at most once per tick: 100 Hz on 60 Hz ticks would give 60 Hz).
+    ``control_rate_hz`` at most ``physics_hz`` and a whole fraction of it (within 1 %: 100 Hz on
+    240 Hz physics would tick at 120 Hz, publishing joint_states at a rate nobody asked for);
+    ``camera_rate_hz`` at most the tick rate (the camera renders at most once per tick: 100 Hz on
+    60 Hz ticks would give 60 Hz).
     """
     control, camera = config.control_rate_hz, config.camera_rate_hz
     if not control > 0 or not camera > 0:
@@ -63,7 +66,16 @@ def check_rates(config: RunnerConfig, physics_hz: float) -> None:
                          f"{camera}")
     if control > physics_hz:
         raise ValueError(f"control_rate_hz {control:g} exceeds sim.physics_hz {physics_hz:g}")
-    ticks = physics_hz / steps_per_tick(physics_hz, control)
+    steps = steps_per_tick(physics_hz, control)
+    ticks = physics_hz / steps
+    if abs(ticks - control) > 0.01 * control:  # a whole number of physics steps per tick
+        ratio = physics_hz / control  # the two whole fractions around the asked rate
+        rates = sorted({physics_hz / max(1, math.floor(ratio)), physics_hz / math.ceil(ratio)})
+        raise ValueError(f"control_rate_hz {control:g} is no whole fraction of sim.physics_hz "
+                         f"{physics_hz:g}: the ticks would run at {ticks:g} Hz ({steps} physics "
+                         f"steps each); set control_rate_hz to "
+                         f"{' or '.join(f'{rate:g}' for rate in rates)} (sim.physics_hz / "
+                         "a whole number), or change sim.physics_hz")
     if camera > ticks + 1e-9:
         raise ValueError(f"camera_rate_hz {camera:g} exceeds the control tick rate {ticks:g} Hz "
                          f"(control_rate_hz {control:g}): a frame per tick at most; set "
