@@ -124,22 +124,27 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
             "planner": dataclasses.asdict(CEMParams.from_cem(cem, args.seed))}
 
 
-def check_inputs(args: argparse.Namespace) -> None:
+def check_inputs(args: argparse.Namespace):
     """Check what the command reads, before the libraries that read it load.
 
     ``--checkpoint`` (and the ``--device``/``--dtype`` names), ``--params-file`` (as rcl would
     read it) and the bag (exists, holds a recording: ``open_reader``). Raises ValueError (a
     ``UsageError`` for ``--params-file``, or ``BagError``) naming the option or the bag.
+    Returns the ``temp_copies.TempCopies`` the bag was opened with, for ``read_recording``: a
+    ``.db3`` with a pending log is then merged into a copy once, not twice.
     """
     from vjepa_ros.nodes.params_file import check_params_file
     from vjepa_ros.nodes.planner_name import PLANNER_NODE
     from vjepa_ros.recordings.bag_files import open_reader
+    from vjepa_ros.recordings.temp_copies import TempCopies
 
     check_input_paths(args)
     if args.params_file:  # a planner file: a section for no planner would be dropped
         check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],
                           nodes_are="whose parameters camera-check reads")
-    open_reader(args.bag).close()
+    copies = TempCopies()
+    open_reader(args.bag, copies=copies).close()
+    return copies
 
 
 def check_world_model_choice(args: argparse.Namespace) -> None:
@@ -204,7 +209,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             from vjepa_ros.input_paths import world_model_path
 
             world_model_path(args.checkpoint, file_checkpoint)
-        check_inputs(args)
+        copies = check_inputs(args)
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
             PARAMS_FILE,
@@ -233,7 +238,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
                                        args.params_file)
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
-        recording = read_recording(args.bag, topics_from_args(args))  # before torch
+        recording = read_recording(args.bag, topics_from_args(args),
+                                   copies=copies)  # before torch; the check's copies
         from vjepa_ros.eval.camera_check_bag import STEP_SPAN
         from vjepa_ros.eval.step_choice import covered_ns, window_ns
 

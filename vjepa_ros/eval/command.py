@@ -144,12 +144,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.report import note_lines
-        from vjepa_ros.recordings.bag_files import open_reader
         from vjepa_ros.recordings.bags import read_recording
         from vjepa_ros.recordings.topic_choice import without_train_keys  # eval's options alone
 
-        open_reader(args.bag).close()  # a missing or unreadable bag: at once
-        # its topics and states (a wrong --image-topic): before torch and the model
+        # a missing or unreadable bag, its topics and states (a wrong --image-topic): at once,
+        # before torch and the model; read once (a .db3 with a pending log is copied once)
         recording = read_recording(args.bag, topics_from_args(args))
         from vjepa_ros.eval.step_choice import choose_steps, covered_ns, step_span, window_ns
 

@@ -67,7 +67,7 @@ DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the r
 
 def read_recording(
     path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None,
-    *, alone: bool = True,
+    *, alone: bool = True, copies: TempCopies | None = None,
 ) -> Recording:
     """Index a bag: every state of the state topic, the timestamp of every camera frame.
 
@@ -76,7 +76,9 @@ def read_recording(
     handed to a command by itself (eval, camera-check): a data file that is one part of a split
     recording gets a note, after the reader's, that its other parts are unread
     (``split_parts.lone_part_note``); train's discovery, which groups a folder's parts itself,
-    passes False.
+    passes False. ``copies``: the ``TempCopies`` an earlier opening of the same bag used (a
+    command's early check), so that a ``.db3`` merged with its log is copied once; the
+    recording keeps and closes it (None: its own).
     """
     from vjepa_ros.recordings.split_parts import lone_part_note
 
@@ -84,7 +86,8 @@ def read_recording(
     path = Path(path).expanduser()
     part_note = lone_part_note(path) if alone and path.is_file() else ""
     damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
-    copies = TempCopies()  # a merged .db3, an unpacked .zstd: made once, kept with the result
+    # a merged .db3, an unpacked .zstd: made once, kept with the result
+    copies = TempCopies() if copies is None else copies
     try:
         return _index_recording(path, config, joints_to_pose, damage, part_note, copies)
     except BagError as exc:
