@@ -129,3 +129,14 @@ def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(profiler
 def test_profile_planner_says_why_a_part_asked_for_did_not_run(profiler, tmp_path):
     assert profiler.main(["--tiny", "--out", str(tmp_path), "--parts", "cap"]) == 0
     assert "cap" in (tmp_path / "profile_planner.txt").read_text()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker36: /diagnostics held_axes says 'none' (every axis "
+                   "searched) before any plan was made")
+def test_diagnostics_claim_no_searched_axes_before_any_plan():
+    session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(), clock=Clock(),
+                         goal_switching=GoalSwitchConfig(axes="subgoal"))
+    goals = grasp_goals()[1:2]  # the descent alone: its plans will hold x and y
+    session.set_goals(goals)
+    assert session.last_report.outcome is None  # no plan yet
+    assert diagnostic_status(session.snapshot())["values"]["held_axes"] != "none"
