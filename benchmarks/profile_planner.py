@@ -15,9 +15,10 @@ warm-up plan at the paper settings (S 800, H 1, I 10, top-k 10), then:
    differently), and two plans at half the samples (a new shape).
 
 Each result is appended to ``--out``/profile_planner.txt as soon as it is measured, so a run cut
-short keeps what it measured. ``--tiny`` runs it all with a tiny predictor on the CPU (a smoke
-test: the table then lists CPU time). Same noise and settings in every plan; times are one plan
-each (seconds, ``time.perf_counter`` around a synchronised call).
+short keeps what it measured. ``--tiny`` runs it with a tiny predictor on the CPU (a smoke
+test: the table then lists CPU time; ``cap`` says it is skipped there). Same noise and
+settings in every plan; times are one plan each (seconds, ``time.perf_counter`` around a
+synchronised call).
 
 Run:  python benchmarks/profile_planner.py [--tiny] [--rows 25] [--out DIR]
       [--parts profile sdpa cap compile]
@@ -43,10 +44,18 @@ def main(argv=None) -> int:
     parser.add_argument("--rows", type=int, default=25, help="operators listed (default 25)")
     parser.add_argument("--out", default=os.environ.get("OUT", "outputs/profile_planner"),
                         help="folder for profile_planner.txt (default $OUT)")
-    parser.add_argument("--parts", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--parts", nargs="+", action="extend", choices=PARTS,
+                        help=f"parts to run (default: all of {', '.join(PARTS)}); repeatable")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error(f"--rows {args.rows}: give a positive count")
+    parts = list(dict.fromkeys(args.parts or PARTS))
+    from vjepa_ros.out_paths import output_dir
+
+    try:
+        out = output_dir(args.out, "--out", claim=False)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     import bench_planner as bench
     import torch
@@ -55,8 +64,10 @@ def main(argv=None) -> int:
     from vjepa_ros.planning.cem import plan
     from vjepa_ros.planning.config import CEMConfig
 
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if not args.tiny and not torch.cuda.is_available():  # before --out's report is replaced
+        print("profile_planner: no CUDA device here; --tiny runs the smoke test on the CPU",
+              file=sys.stderr)
+        return 1
     report = out / "profile_planner.txt"
     report.write_text("")
 
@@ -71,9 +82,6 @@ def main(argv=None) -> int:
         predictor = build_predictor(**TINY_PREDICTOR).eval()
         config = CEMConfig(horizon=1, samples=16, topk=4, iterations=2)
     else:
-        if not torch.cuda.is_available():
-            print("profile_planner: no CUDA device here; --tiny runs the smoke test on the CPU")
-            return 1
         device, dtype = torch.device("cuda", 0), torch.bfloat16
         torch.manual_seed(0)
         with torch.device(device):
@@ -90,7 +98,7 @@ def main(argv=None) -> int:
 
     seconds = bench.run_once(one_plan, device)
     say(f"warm-up plan: {seconds:.3f} s")
-    if "profile" in args.parts:
+    if "profile" in parts:
         from torch.profiler import ProfilerActivity, profile
 
         activities = [ProfilerActivity.CPU]
@@ -101,7 +109,7 @@ def main(argv=None) -> int:
         key = "self_cuda_time_total" if device.type == "cuda" else "self_cpu_time_total"
         say(f"profiled plan: {seconds:.3f} s; operators by {key}:")
         say(prof.key_averages().table(sort_by=key, row_limit=args.rows, max_name_column_width=60))
-    if "sdpa" in args.parts:
+    if "sdpa" in parts:
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
         default = bench.run_once(one_plan, device)
@@ -118,11 +126,13 @@ def main(argv=None) -> int:
                     f"({default / seconds:.2f}x the default)")
             except RuntimeError as error:
                 say(f"sdpa {name}: refused: {str(error).splitlines()[0][:160]}")
-    if "cap" in args.parts and device.type == "cuda":
+    if "cap" in parts and device.type != "cuda":
+        say("cap: skipped: the memory cap is a CUDA allocator setting (no CUDA device here)")
+    elif "cap" in parts:
         start = time.perf_counter()
         say(bench.capped_memory_case(predictor, config, device, dtype, 24.0)
             + f" ({time.perf_counter() - start:.1f} s with set-up)")
-    if "compile" in args.parts:
+    if "compile" in parts:
         from vjepa_ros.models.compiled import compile_blocks
 
         eager_action = one_plan().first_action

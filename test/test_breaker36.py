@@ -1,6 +1,6 @@
 """breaker36: defects found in model.compile_predictor, held_axes and profile_planner.py.
 
-Each test is an xfail(strict) reproduction of a reported defect: it fails on the code as it is.
+Each test reproduced a reported defect (it failed on the code before the fix that follows it).
 """
 
 import importlib.util
@@ -23,8 +23,6 @@ from vjepa_ros.robot.safety import SafetyLimits
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: async: a prepared plan commanded on arrival "
-                   "reports held_axes [] (diagnostics 'none') though it held x and y")
 def test_a_prepared_plan_commanded_on_arrival_reports_the_axes_it_held():
     clock = Clock()
     session = MPCSession(tiny_world_model(), CEM, LIMITS,
@@ -47,14 +45,13 @@ def test_a_prepared_plan_commanded_on_arrival_reports_the_axes_it_held():
     assert diagnostic_status(session.snapshot())["values"]["held_axes"] == "x, y"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: a compile failure at the first plan is a "
-                   "3-line InductorError that never names model.compile_predictor")
-def test_a_compile_failure_is_one_line_naming_the_parameter(monkeypatch):
+def test_a_compile_failure_is_one_line_naming_the_parameter():
     from torch._inductor import config as inductor_config
 
     from vjepa_ros.models import WorldModel
 
-    monkeypatch.setattr(inductor_config.cpp, "cxx", (None, "/nonexistent/g++"))
+    patched = inductor_config.patch({"cpp.cxx": (None, "/nonexistent/g++")})  # torch's own undo
+    patched.__enter__()
     torch._dynamo.reset()
     tiny = tiny_world_model()
     model = WorldModel(tiny.encoder, tiny.predictor, device="cpu", dtype=torch.float32,
@@ -69,6 +66,7 @@ def test_a_compile_failure_is_one_line_naming_the_parameter(monkeypatch):
     try:
         report = session.plan_step()
     finally:
+        patched.__exit__(None, None, None)
         torch._dynamo.reset()
     assert report.outcome is PlanOutcome.REFUSED and report.command is None
     assert "model.compile_predictor" in report.reason, report.reason
@@ -88,8 +86,6 @@ def profiler():
         sys.path.remove(str(ROOT / "benchmarks"))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: profile_planner.py --out naming a file: "
-                   "FileExistsError traceback instead of a one-line usage error")
 def test_profile_planner_refuses_an_out_that_is_a_file_in_one_line(profiler, tmp_path, capsys):
     taken = tmp_path / "a_file"
     taken.write_text("")
@@ -99,8 +95,6 @@ def test_profile_planner_refuses_an_out_that_is_a_file_in_one_line(profiler, tmp
     assert "--out" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: profile_planner.py --parts given twice: the "
-                   "first list is silently dropped (profile never runs)")
 def test_profile_planner_parts_given_twice_runs_both_or_is_refused(profiler, tmp_path):
     try:
         code = profiler.main(["--tiny", "--rows", "2", "--out", str(tmp_path),
@@ -113,8 +107,6 @@ def test_profile_planner_parts_given_twice_runs_both_or_is_refused(profiler, tmp
     assert "sdpa default:" in report and "operators by" in report
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: profile_planner.py without --tiny on a machine "
-                   "without CUDA refuses (exit 1) but first empties --out's previous report")
 def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(profiler, tmp_path):
     if torch.cuda.is_available():
         pytest.skip("needs a machine without CUDA")
@@ -124,15 +116,11 @@ def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(profiler
     assert report.read_text() == "a GPU run's results\n"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: profile_planner.py --tiny --parts cap: the "
-                   "asked-for part is skipped without a word (docstring: --tiny runs it all)")
 def test_profile_planner_says_why_a_part_asked_for_did_not_run(profiler, tmp_path):
     assert profiler.main(["--tiny", "--out", str(tmp_path), "--parts", "cap"]) == 0
     assert "cap" in (tmp_path / "profile_planner.txt").read_text()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker36: /diagnostics held_axes says 'none' (every axis "
-                   "searched) before any plan was made")
 def test_diagnostics_claim_no_searched_axes_before_any_plan():
     session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(), clock=Clock(),
                          goal_switching=GoalSwitchConfig(axes="subgoal"))

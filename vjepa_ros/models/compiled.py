@@ -43,6 +43,24 @@ def compile_blocks(predictor: nn.Module) -> int:
     return len(blocks)
 
 
+COMPILER_MODULES = ("torch._dynamo", "torch._inductor")  # where torch.compile's errors live
+
+
+def compile_failure(exc: BaseException) -> str:
+    """Say in one line that ``torch.compile`` failed and what to do ("" for any other error).
+
+    Compilation happens at the first plan, so its failures (no C++ compiler, no Triton, an
+    unsupported operation) arrive as that plan's exception; they are recognised by the module of
+    their type (``torch._dynamo`` or ``torch._inductor``).
+    """
+    if not type(exc).__module__.startswith(COMPILER_MODULES):
+        return ""
+    first = next((line for line in str(exc).splitlines() if line.strip()), "")
+    return (f"model.compile_predictor: torch.compile failed ({type(exc).__name__}: "
+            f"{first.strip()[:300]}): set model.compile_predictor false, or install what it "
+            "needs (a C++ compiler on CPU, Triton on CUDA)")
+
+
 def is_compiled(predictor: nn.Module) -> bool:
     """Return True when every block of ``predictor`` was given to ``compile_blocks``."""
     blocks = getattr(predictor, "predictor_blocks", ())

@@ -210,7 +210,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
         self.worker.start()
-        compiled = ", predictor compiled (torch.compile)" if getattr(
+        compiled = ", predictor compiled by torch.compile at its first plan" if getattr(
             self.model, "compiled", False) else ""
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "

@@ -56,7 +56,8 @@ class AsyncSession:
             return report
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s,
-                                      gripper_measured=self._same_hand(job))
+                                      gripper_measured=self._same_hand(job),
+                                      held_axes=tuple(index for index, _ in job.fixed_axes))
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:
@@ -93,6 +94,7 @@ class AsyncSession:
                                    prepared.gripper_measured and measured.gripper_measured)
             report.predicted_start, report.latency_s = True, prepared.latency_s
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
+        report.held_axes = prepared.held_axes
         return report
 
     def _blending(self) -> bool:
@@ -107,7 +109,8 @@ class AsyncSession:
     def _drop_prepared(self, why: str) -> None:
         """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""
         if self._prepared is not None:
-            self._prepared = None
+            held, self._prepared = self._prepared.held_axes, None
             self.last_report = PlanReport(reason=f"{why}: prepared plan dropped",
-                                          predicted_start=True, outcome=PlanOutcome.DISCARDED)
+                                          predicted_start=True, outcome=PlanOutcome.DISCARDED,
+                                          held_axes=held)
             self.log("info", self.last_report.reason)

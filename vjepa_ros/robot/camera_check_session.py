@@ -18,7 +18,7 @@ from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase
-from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.plan_compute import compute_plan, error_line
 from vjepa_ros.robot.safety import filter_target
 
 
@@ -172,7 +172,7 @@ class CameraCheckSession:
             if estimate_now:
                 result = self._estimate(run)
         except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
-            error = f"camera check failed: {type(exc).__name__}: {exc}"
+            error = f"camera check failed: {error_line(exc)}"
         with self._lock:
             self.planning = False
             run.inferring = False
@@ -282,7 +282,7 @@ class CameraCheckSession:
         except PlanCancelled:
             pass  # disabled or closed meanwhile: the check has ended already
         except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
-            error = f"camera check failed: the trial's plan: {type(exc).__name__}: {exc}"
+            error = f"camera check failed: the trial's plan: {error_line(exc)}"
         with self._lock:
             self.planning = False
             self._idle.set()

@@ -19,7 +19,7 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
     """Return the sub-goal keys: index (1-based or "done"), rule, switches, gripper source.
 
     ``held_axes``: under ``goals.axes`` subgoal, the axes the newest plan held still ("x, y";
-    "none": all searched); "" under the published ``searched``.
+    "none": all searched); "" under the published ``searched`` and before any plan.
     """
     progress, rule = status.subgoal, status.goal_switching
     held = [AXIS_NAMES[index] for index in status.last_report.held_axes]
@@ -34,7 +34,8 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
         "subgoal_rule": "" if rule is None else rule.describe(),
         "subgoal_switches": "; ".join(s.describe() for s in status.subgoal_switches[-shown:]),
         "gripper_source": "" if rule is None else rule.gripper,
-        "held_axes": "" if rule is None or rule.axes != "subgoal" else ", ".join(held) or "none",
+        "held_axes": "" if rule is None or rule.axes != "subgoal" or
+        status.last_report.outcome is None else ", ".join(held) or "none",
     }
 
 

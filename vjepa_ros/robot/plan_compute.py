@@ -65,3 +65,19 @@ def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: 
     encoder = model.encoder
     grid = (model.img_size[0] // encoder.patch_size, model.img_size[1] // encoder.patch_size)
     return plan, compose_debug_image(frame, goal.image, token_error.numpy(), grid)
+
+
+def error_line(exc: BaseException) -> str:
+    """Return a planning failure in one line, for the refusal and ``~/plan_report``.
+
+    ``torch.compile``'s failures (``model.compile_predictor``) with what to do
+    (``models.compiled.compile_failure``); any other as its type and the first non-empty line of
+    its message (torch's messages can run to several lines).
+    """
+    from vjepa_ros.models.compiled import compile_failure
+
+    text = compile_failure(exc)
+    if text:
+        return text
+    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}"

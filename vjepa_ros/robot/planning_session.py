@@ -17,7 +17,7 @@ from collections.abc import Callable
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.phase import Event, Phase
-from vjepa_ros.robot.plan_compute import compute_plan
+from vjepa_ros.robot.plan_compute import compute_plan, error_line
 from vjepa_ros.robot.plan_job import PlanJob
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
@@ -109,7 +109,7 @@ class PlanningSession:
                                     started, job)
         except Exception as exc:  # noqa: BLE001 - any planner failure means: hold, report
             with self._lock:
-                reason = f"planner error: {type(exc).__name__}: {exc}"
+                reason = f"planner error: {error_line(exc)}"
                 self._hold(Refusal(RefusalKind.PLANNER_ERROR, reason))
                 return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.REFUSED,
                                                refusal=RefusalKind.PLANNER_ERROR), started, job)

@@ -43,6 +43,7 @@ class PreparedPlan:
     epoch: int  # enable epoch it was planned in
     latency_s: float = 0.0  # [s] encode + imagine + plan wall time
     gripper_measured: bool = True  # the predicted start's closedness rests on a measured hand
+    held_axes: tuple[int, ...] = ()  # goals.axes subgoal: action indices the plan held still
 
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
