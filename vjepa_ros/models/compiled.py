@@ -25,12 +25,14 @@ import torch
 from torch import nn
 
 
-def compile_blocks(predictor: nn.Module) -> int:
+def compile_blocks(predictor: nn.Module, backend: str = "inductor") -> int:
     """Compile ``predictor.predictor_blocks`` in place (``nn.Module.compile``); return how many.
 
-    Compilation itself happens at each block's first call. Raises RuntimeError (one line, naming
-    ``model.compile_predictor``) when this torch has no ``torch.compile``; a compiler missing on
-    the machine shows at the first plan as that plan's error.
+    Compilation itself happens at each block's first call. ``backend``: torch.compile's
+    (``inductor``, the fused kernels; tests on a machine without a C++ compiler use
+    ``aot_eager``, which traces the same graphs without generating code). Raises RuntimeError
+    (one line, naming ``model.compile_predictor``) when this torch has no ``torch.compile``; a
+    compiler missing on the machine shows at the first plan as that plan's error.
     """
     if not hasattr(torch, "compile") or not hasattr(nn.Module, "compile"):
         raise RuntimeError(f"model.compile_predictor: torch {torch.__version__} has no "
@@ -39,7 +41,7 @@ def compile_blocks(predictor: nn.Module) -> int:
     if blocks is None:
         raise RuntimeError("model.compile_predictor: this predictor has no predictor_blocks")
     for block in blocks:
-        block.compile()
+        block.compile(backend=backend)
     return len(blocks)
 
 
