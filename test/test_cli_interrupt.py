@@ -32,7 +32,7 @@ def _core_imported():
 
 @pytest.mark.parametrize("argv, module, name", [
     (["demo"], "vjepa_ros.demo", "run_demo"),
-    (["eval", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # eval opens it first
+    (["eval", "BAG"], "vjepa_ros.recordings.bags", "open_reader"),  # read_recording opens it first
     (["camera-check", "BAG"], "vjepa_ros.recordings.bag_files", "open_reader"),  # checked first
     (["record", "OUT/new_bag"], "vjepa_ros.eval.record", "simulate_episode"),  # BAG exists
     (["bag-from-npz", "OUT/new_bag"], "vjepa_ros.example_episode", "load_example"),

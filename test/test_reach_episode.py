@@ -223,3 +223,16 @@ def test_no_hold_while_disabled_nothing_refused_or_from_an_older_planner():
                    status(""), {"enabled": "True", "refusal": "no goal"}, {}):
         f.on_status(values)  # shadow mode before ~/enable, a fine status, no refusal_kind key
     assert f.update() is None
+
+
+def test_a_command_after_the_step_limit_is_counted_apart_not_as_a_step():
+    """Under load the planner can command once more before the demo sees the last step settle."""
+    arm = Arm()
+    f = follower(arm, max_steps=2)
+    for _ in range(2):
+        step, target = move(arm, f, 0.02)
+        assert step is not None
+        arm.run(0.5, target)
+    late, target = move(arm, f, 0.02)  # the planner was quicker than the demo's disable
+    assert late is None and len(f.steps) == 2 and f.late_commands == 1
+    assert f.update() == STEP_LIMIT

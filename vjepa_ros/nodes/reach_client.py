@@ -348,6 +348,10 @@ class ReachDemo:
                                  self.client.inputs, self.client.frame_at, self.deadline)
         self.follow(follower)
         self.set_enabled(False)
+        if follower.late_commands:
+            late = counted(follower.late_commands, "more step")
+            self.say(f"note         the planner commanded {late} before it was disabled at the "
+                     "step limit (not counted; the final distance includes its motion)")
         final = self.client.inputs.latest_state()
         final_distance = reach_error(final.value, goal_state)
         success = final_distance <= cfg.success_radius

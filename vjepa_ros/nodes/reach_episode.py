@@ -103,6 +103,9 @@ class ReachFollower:
         self.states, self.frame_at = states, frame_at
         self.deadline, self.clock = deadline, clock
         self.steps: list[ReachStep] = []
+        # commands past max_steps: the planner, enabled until the demo sees the last step settle,
+        # may command once more first (both judge arrival; under load the planner is quicker)
+        self.late_commands = 0
         self._target: np.ndarray | None = None  # [7] the latest command
         self._commanded_at = -math.inf  # [s] newest TCP stamp when it was seen
         self._arrived_at: float | None = None  # [s] TCP stamp of its arrival
@@ -143,6 +146,8 @@ class ReachFollower:
     def on_report(self, record: PlanRecord) -> ReachStep | None:
         """Take one plan report; return the new step when it was commanded.
 
+        A command after ``max_steps`` steps is no step: it is counted in ``late_commands``.
+
         Raises :class:`DemoError` for a planner or session fault (the planner holds). Other
         refusals are judged from the planner's status (:meth:`on_status`), which also shows the
         holds that come before a plan (no goal, stale inputs).
@@ -150,6 +155,9 @@ class ReachFollower:
         if record.is_error:
             raise DemoError(f"the planner failed: {record.detail}")
         if not record.commanded:
+            return None
+        if len(self.steps) >= self.max_steps:  # not a step of the episode: counted apart
+            self.late_commands += 1
             return None
         if record.stamp is None or record.command is None or record.first_action is None:
             raise DemoError(f"a commanded plan report without stamp, command or action: "
