@@ -3,13 +3,12 @@
 Each test reproduced a reported defect (it failed on the code before the fix that follows it).
 """
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 from test_goal_axes import grasp_goals
+from test_profile_planner import profiler  # noqa: F401 - the fixture
 from test_robot_async import LIMITS, follow
 from test_robot_mpc import CEM, START, Clock, frame, tiny_world_model
 
@@ -73,20 +72,8 @@ def test_a_compile_failure_is_one_line_naming_the_parameter():
     assert len(report.reason.splitlines()) == 1, report.reason
 
 
-@pytest.fixture(scope="module")
-def profiler():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "profile_planner", ROOT / "benchmarks" / "profile_planner.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        yield module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-
-
-def test_profile_planner_refuses_an_out_that_is_a_file_in_one_line(profiler, tmp_path, capsys):
+def test_profile_planner_refuses_an_out_that_is_a_file_in_one_line(
+        profiler, tmp_path, capsys):  # noqa: F811
     taken = tmp_path / "a_file"
     taken.write_text("")
     with pytest.raises(SystemExit) as exit_info:
@@ -95,7 +82,8 @@ def test_profile_planner_refuses_an_out_that_is_a_file_in_one_line(profiler, tmp
     assert "--out" in capsys.readouterr().err
 
 
-def test_profile_planner_parts_given_twice_runs_both_or_is_refused(profiler, tmp_path):
+def test_profile_planner_parts_given_twice_runs_both_or_is_refused(
+        profiler, tmp_path):  # noqa: F811
     try:
         code = profiler.main(["--tiny", "--rows", "2", "--out", str(tmp_path),
                               "--parts", "profile", "--parts", "sdpa"])
@@ -107,7 +95,8 @@ def test_profile_planner_parts_given_twice_runs_both_or_is_refused(profiler, tmp
     assert "sdpa default:" in report and "operators by" in report
 
 
-def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(profiler, tmp_path):
+def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(
+        profiler, tmp_path):  # noqa: F811
     if torch.cuda.is_available():
         pytest.skip("needs a machine without CUDA")
     report = tmp_path / "profile_planner.txt"
@@ -116,7 +105,7 @@ def test_profile_planner_refusal_without_cuda_keeps_the_previous_report(profiler
     assert report.read_text() == "a GPU run's results\n"
 
 
-def test_profile_planner_says_why_a_part_asked_for_did_not_run(profiler, tmp_path):
+def test_profile_planner_says_why_a_part_asked_for_did_not_run(profiler, tmp_path):  # noqa: F811
     assert profiler.main(["--tiny", "--out", str(tmp_path), "--parts", "cap"]) == 0
     assert "cap" in (tmp_path / "profile_planner.txt").read_text()
 
