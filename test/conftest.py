@@ -69,6 +69,41 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
+def write_killed_sqlite_bag(tmp_path):
+    """Return a sqlite3 bag folder whose last 3 messages are in ``x.db3-wal`` alone.
+
+    As a recorder killed before its log was checkpointed leaves it (6 frames and states,
+    ``eval.synthetic.synthetic_episode(5)``), with its ``metadata.yaml``; written in
+    ``tmp_path/bag`` and copied to ``tmp_path/killed``, the folder returned.
+    """
+    import shutil
+    import sqlite3
+
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    frames, states, _ = synthetic_episode(5)
+    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    db = next(bag.glob("*.db3"))
+    connection = sqlite3.connect(db)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    last = connection.execute("SELECT id, topic_id, timestamp, data FROM messages ORDER BY "
+                              "timestamp DESC LIMIT 3").fetchall()
+    connection.executemany("DELETE FROM messages WHERE id = ?", [(r[0],) for r in last])
+    connection.commit()
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.executemany("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)",
+                           [r[1:] for r in last])
+    connection.commit()
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    for name in ("metadata.yaml", db.name, f"{db.name}-wal"):
+        shutil.copy(bag / name, killed / name)
+    connection.close()
+    return killed
+
+
 @pytest.fixture(autouse=True)
 def _release_output_claims():
     """Release what a test claimed outside ``cli.main`` (``out_lock``), as a command's end does."""

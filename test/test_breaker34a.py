@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from test_breaker33b import FINGERS, GRIPPER, SEC, camera_pose_entries
 
+from conftest import write_killed_sqlite_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
@@ -172,34 +173,10 @@ def test_the_cache_code_digest_covers_every_module_that_turns_a_bag_into_steps(
     assert feature_cache.reader_code_digest() != before
 
 
-def _killed_with_three_messages_in_its_log(tmp_path):
-    """Return a sqlite3 bag folder whose last 3 messages are in ``x.db3-wal`` alone."""
-    frames, states, _ = synthetic_episode(5)
-    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
-    db = next(bag.glob("*.db3"))
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA wal_autocheckpoint=0")
-    last = connection.execute("SELECT id, topic_id, timestamp, data FROM messages ORDER BY "
-                              "timestamp DESC LIMIT 3").fetchall()
-    connection.executemany("DELETE FROM messages WHERE id = ?", [(r[0],) for r in last])
-    connection.commit()
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.executemany("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)",
-                           [r[1:] for r in last])
-    connection.commit()
-    killed = tmp_path / "killed"
-    killed.mkdir()
-    for name in ("metadata.yaml", db.name, f"{db.name}-wal"):
-        shutil.copy(bag / name, killed / name)
-    connection.close()
-    return killed
-
-
 def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 
-    killed = _killed_with_three_messages_in_its_log(tmp_path)
+    killed = write_killed_sqlite_bag(tmp_path)
     copied, real = [], shutil.copyfile
 
     def counting(source, target, *args, **kwargs):
@@ -215,7 +192,7 @@ def test_a_db3_with_a_log_is_copied_at_most_once_per_read(tmp_path, monkeypatch)
 def test_a_full_temp_disk_while_merging_a_log_says_where_and_what_to_do(tmp_path, monkeypatch):
     from vjepa_ros.recordings import sqlite_wal
 
-    killed = _killed_with_three_messages_in_its_log(tmp_path)
+    killed = write_killed_sqlite_bag(tmp_path)
 
     def full(source, target, *args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")

@@ -5,14 +5,13 @@ frames (empty ones mid-bag, a size change), metadata.yaml against the data (a WA
 folder's .db3, compression it does not say), the camera advice, NaN poses, bag-from-npz times.
 """
 
-import shutil
-import sqlite3
 
 import numpy as np
 import pytest
 import yaml
 from test_breaker33b import CAMERA, FINGERS, GRIPPER, POSE, SEC, camera_pose_entries
 
+from conftest import write_killed_sqlite_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
@@ -174,25 +173,8 @@ def test_a_camera_topic_of_another_type_in_metadata_reads_the_data(tmp_path):
 
 
 def test_a_bag_folders_write_ahead_log_is_read_and_the_users_files_are_left_alone(tmp_path):
-    frames, states, _ = synthetic_episode(5)
-    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
-    db = next(bag.glob("*.db3"))
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA wal_autocheckpoint=0")
-    last = connection.execute("SELECT id, topic_id, timestamp, data FROM messages ORDER BY "
-                              "timestamp DESC LIMIT 3").fetchall()
-    connection.executemany("DELETE FROM messages WHERE id = ?", [(r[0],) for r in last])
-    connection.commit()
-    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    connection.executemany("INSERT INTO messages(topic_id, timestamp, data) VALUES (?, ?, ?)",
-                           [r[1:] for r in last])
-    connection.commit()
-    killed = tmp_path / "killed"  # with its metadata.yaml: rosbags would read the .db3 alone
-    killed.mkdir()
-    for name in ("metadata.yaml", db.name, f"{db.name}-wal"):
-        shutil.copy(bag / name, killed / name)
-    connection.close()
+    # with its metadata.yaml: rosbags would read the .db3 alone
+    killed = write_killed_sqlite_bag(tmp_path)
     before = {p.name: p.read_bytes() for p in killed.iterdir()}
     recording = read_recording(killed)
     assert len(recording.image_times) == 6 and len(recording.state_times) == 6

@@ -79,7 +79,7 @@ def test_a_predictor_without_blocks_is_refused_naming_the_parameter():
 
 
 def test_the_world_model_says_whether_it_compiled(models):
-    assert models[1].compiled is False  # compiled by hand above, not by the constructor
+    assert models[1].compiled is True  # read from its blocks: compiled by hand above too
     from vjepa_ros.models import WorldModel
     model = tiny_world_model()
     again = WorldModel(model.encoder, model.predictor, device="cpu", dtype=torch.float32,

@@ -53,7 +53,8 @@ def compile_failure(exc: BaseException) -> str:
 
     Compilation happens at the first plan, so its failures (no C++ compiler, no Triton, an
     unsupported operation) arrive as that plan's exception; they are recognised by the module of
-    their type (``torch._dynamo`` or ``torch._inductor``).
+    their type (``torch._dynamo`` or ``torch._inductor``). Only the message's first line is kept:
+    torch appends lines on its debugging variables (``TORCHDYNAMO_VERBOSE``), no use here.
     """
     if not type(exc).__module__.startswith(COMPILER_MODULES):
         return ""

@@ -8,7 +8,7 @@ from :meth:`WorldModel.encode` are layer-normed without affine parameters, in fl
 import torch
 from torch import Tensor
 
-from .compiled import compile_blocks
+from .compiled import compile_blocks, is_compiled
 from .device_names import check_device_name, check_dtype_name
 from .encoder import VisionEncoder
 from .errors import CheckpointError
@@ -92,7 +92,6 @@ class WorldModel:
             self.predictor = predictor.to(device=self.device, dtype=self.dtype).eval()
             if compile_predictor:
                 compile_blocks(self.predictor)  # models/compiled.py: opt-in, inexact
-        self.compiled = compile_predictor and self.predictor is not None
         self.img_size = encoder.img_size  # (height, width) frames are resized to
         self.trained_frame_sizes = trained_frame_sizes
         self.aspect_ratio_range = tuple(aspect_ratio_range)
@@ -101,6 +100,11 @@ class WorldModel:
         self.embed_dim = encoder.embed_dim
         self.tokens_per_frame = (self.img_size[0] // encoder.patch_size) * (
             self.img_size[1] // encoder.patch_size)
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the predictor's blocks go through ``torch.compile`` (``compile_predictor``)."""
+        return self.predictor is not None and is_compiled(self.predictor)
 
     @staticmethod
     def check_pair(encoder: VisionEncoder, predictor: ACPredictor) -> None:

@@ -57,7 +57,7 @@ class AsyncSession:
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s,
                                       gripper_measured=self._same_hand(job),
-                                      held_axes=tuple(index for index, _ in job.fixed_axes))
+                                      held_axes=job.held_axes)
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:

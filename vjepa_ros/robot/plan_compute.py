@@ -71,13 +71,10 @@ def error_line(exc: BaseException) -> str:
     """Return a planning failure in one line, for the refusal and ``~/plan_report``.
 
     ``torch.compile``'s failures (``model.compile_predictor``) with what to do
-    (``models.compiled.compile_failure``); any other as its type and the first non-empty line of
-    its message (torch's messages can run to several lines).
+    (``models.compiled.compile_failure``); any other as its type and its message with the line
+    breaks joined (``path_text.one_line``: torch's messages can run to several lines).
     """
     from vjepa_ros.models.compiled import compile_failure
+    from vjepa_ros.path_text import one_line
 
-    text = compile_failure(exc)
-    if text:
-        return text
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return f"{type(exc).__name__}: {first}"
+    return compile_failure(exc) or f"{type(exc).__name__}: {one_line(str(exc))}"

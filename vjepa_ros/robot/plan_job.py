@@ -26,6 +26,11 @@ class PlanJob:
     fixed_axes: tuple = ()  # ((action index, value), ...) held still in this plan (goals.axes)
 
     @property
+    def held_axes(self) -> tuple[int, ...]:
+        """The action indices this plan holds still (``fixed_axes`` without their values)."""
+        return tuple(index for index, _ in self.fixed_axes)
+
+    @property
     def gripper_measured(self) -> bool:
         """Whether the start's closedness was measured (not a placeholder before fingers came)."""
         if self.predicted_start is None:

@@ -184,7 +184,7 @@ class PlanningSession:
             report.latency_s = time.perf_counter() - started
         if job is not None:
             report.goal_version, report.enable_epoch = job.version, job.epoch
-            report.held_axes = tuple(index for index, _ in job.fixed_axes)
+            report.held_axes = job.held_axes
             if report.frame_stamp is None:
                 report.frame_stamp = job.frame.stamp
                 report.start = job.state.value if job.predicted_start is None else \

@@ -47,6 +47,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.atomic_files import replacing, write_text
+from vjepa_ros.planning.memory import memory_size
 from vjepa_ros.recordings.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.disk_full import writing
@@ -229,10 +230,10 @@ def new_key_line(root: Path, key: dict, others: list[Path]) -> str:
     except (OSError, ValueError):
         stored = {}
     changed = ", ".join(_changed(stored, key)) or "its key.json cannot be read"
-    size = sum(folder_bytes(folder) for folder in others) / 2**30
+    size = memory_size(sum(folder_bytes(folder) for folder in others))
     return (f"features    cache {root} has no features for these settings yet (they differ "
             f"from its newest in: {changed}): encoding them; the features of "
-            f"{len(others)} other setting(s) are kept ({size:.2f} GiB; delete a key-* "
+            f"{len(others)} other setting(s) are kept ({size}; delete a key-* "
             "folder to reclaim it)")
 
 
