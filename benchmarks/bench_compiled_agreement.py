@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     parser.add_argument("--episodes", required=True, help="folder of vjepa-ros collect .npz")
     parser.add_argument("--scenes", type=int, default=8, help="episodes used (default 8)")
     parser.add_argument("--goal-frame", type=int, default=8, help="goal frame index (default 8)")
-    parser.add_argument("--device", default="", help="cpu or cuda (default: cuda if available)")
+    parser.add_argument("--device", help="cpu or cuda (default: cuda if available)")
     parser.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS))
     parser.add_argument("--backend", default="inductor", help="torch.compile backend")
     parser.add_argument("--samples", type=int, default=100)

@@ -33,7 +33,7 @@ def test_exact_variant_agrees_and_bf16_is_measured_apart(bench, episodes, tmp_pa
     out = tmp_path / "out"
     # aot_eager traces the compiled graphs without generating code: fp32 must equal eager
     assert bench.main(["--episodes", str(episodes), "--scenes", "1", "--goal-frame", "1",
-                       "--device", "cpu", "--backend", "aot_eager", "--samples", "24",
+                       "--backend", "aot_eager", "--samples", "24",  # default device
                        "--iterations", "2", "--topk", "4", "--no-paper-size", "--out", str(out),
                        "--variants", "compiled-fp32", "eager-bf16"]) == 0
     result = json.loads((out / "compiled_agreement.json").read_text())
