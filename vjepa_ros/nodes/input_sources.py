@@ -59,8 +59,9 @@ class InputSources:
     def __init__(self, node):
         self.node = node
         # the arm state's publishers (joint states or current_pose): a second one is refused
-        self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)
-        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S)  # two cameras: refused
+        # a publisher that sent counts while the graph lists it (check_input_publishers)
+        self.state_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S, sender_gid)
+        self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S, sender_gid)  # 2 cameras
         self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
         self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
         self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
@@ -223,6 +224,7 @@ class InputSources:
         self.check_camera_source()
         self.find_gripper_topics()
         self.check_recorded_inputs()
+        self.check_input_publishers()  # after the players' check: it uses its answer
 
     def check_recorded_inputs(self) -> None:
         """Tell the session which inputs a bag player publishes (``robot.recorded_inputs``).
@@ -301,6 +303,28 @@ class InputSources:
                 "interleave, stop all but one")
         self.clock_note = note
         self.clock_checked = time.monotonic()
+
+    def check_input_publishers(self) -> None:
+        """Tell the camera's and the arm state's publisher windows who the graph lists now.
+
+        A second publisher that sent stays counted while it is listed, however long DDS
+        delivers none of its messages (``robot.publisher_window.PublisherWindow``): the hold
+        ends once it is gone from the graph, not after a second of silence. Only where rclpy
+        gives publisher ids (else the graph's count decides per message). While a bag player
+        publishes the inputs the window alone decides, as before: the recorded inputs hold
+        commanding then (``robot.recorded_inputs``), and shadow mode plans on the replay
+        beside a live driver that is idle but still listed.
+        """
+        if not self.ids_given:
+            return
+        node = self.node
+        state_sub = node.pose_sub if node.config.robot.state_source == "pose" else \
+            node.joint_states_sub
+        playing = bool(self.player_senders.playing)
+        for window, topic in ((self.image_publishers, node.image_subscription.topic_name),
+                              (self.state_publishers, state_sub.topic_name)):
+            window.set_listed(() if playing else (
+                bytes(info.endpoint_gid) for info in node.get_publishers_info_by_topic(topic)))
 
     def check_camera_source(self) -> None:
         """Note whether the camera's frames come from the simulator while on the wall clock.

@@ -5,7 +5,8 @@ uses the recorded topic names) or a second driver: its messages interleave with 
 the planner would plan from, or command the gripper by, another robot's (or another time's)
 state. Where rclpy gives each message's publisher (``MessageInfo['publisher_gid']``, Jazzy and
 newer: :mod:`vjepa_ros.nodes.publisher_ids`), the planner node counts them per stream with
-:class:`PublisherWindow` and refuses the stream while more than one sends. Where it does not
+:class:`PublisherWindow` and refuses the stream while more than one sends (a publisher that sent
+counts while the graph lists it, however long it is silent). Where it does not
 (Humble, Iron), the ROS graph's publisher count of the topic stands in
 (:func:`count_crowd_problem`): every listed publisher counts, a silent one too.
 """
@@ -21,20 +22,45 @@ class PublisherWindow:
     """Distinct publisher ids seen in the last ``window_s`` seconds (steady clock) of a stream.
 
     A publisher silent for longer than ``window_s`` is forgotten (a driver that re-created its
-    publisher on reconnect counts twice for at most that long).
+    publisher on reconnect counts twice for at most that long) — unless the ROS graph still
+    lists it on the topic (:meth:`set_listed`): a publisher that sent is counted for as long as
+    it exists. Silence is no proof that a publisher stopped: on a loaded machine DDS can deliver
+    one publisher's messages and drop the other's for seconds (a second camera delivered 1 of
+    ~75 frames in 2.5 s while the planner computed on 2 busy cores), and the 1 s window alone
+    then let the planner resume on two interleaved views.
+
+    ``gid_of``: the graph's ``endpoint_gid`` bytes of a publisher id (None when it has none;
+    such a publisher is forgotten by the window alone).
     """
 
-    def __init__(self, window_s: float):
+    def __init__(self, window_s: float, gid_of: Callable[[object], bytes | None] | None = None):
         if not window_s > 0:
             raise ValueError(f"window_s must be > 0, got {window_s!r}")
         self.window_s = window_s
+        self._gid_of = gid_of
+        self._listed: frozenset[bytes] = frozenset()  # gids the graph lists on the topic
         self._last: dict[object, float] = {}  # publisher id → [s] its newest message
+
+    def set_listed(self, gids) -> None:
+        """Note the publishers the ROS graph lists on the topic now (``endpoint_gid`` bytes).
+
+        Called by the node's graph check (twice a second); a listed publisher that sent stays
+        counted however long it is silent, one no longer listed is forgotten ``window_s`` after
+        its last message (at once when that is past). Thread-safe (one attribute swap).
+        """
+        self._listed = frozenset(bytes(gid) for gid in gids)
+
+    def _listed_now(self, sender: object) -> bool:
+        if self._gid_of is None:
+            return False
+        gid = self._gid_of(sender)
+        return gid is not None and gid in self._listed
 
     def saw(self, sender: object, now: float) -> int:
         """Record a message of ``sender`` at ``now`` [s]; return how many sent lately."""
         self._last[sender] = now
         for other, last in list(self._last.items()):
-            if now - last > self.window_s:
+            if now - last > self.window_s and not self._listed_now(other):
                 del self._last[other]
         return len(self._last)
 
@@ -55,8 +81,9 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
     ``words``: the stream in words ("arm joint states", "camera images on /cam"); ``whose``:
     what the stream should be ("the arm's", "this camera's"); ``sender``: the message's
     publisher id (None where rclpy gives none: not counted, never refused). Two publishers within
-    ``window.window_s`` are refused until one has been silent that long (a bag played onto the
-    live topic, a second driver; a driver that re-created its publisher clears by itself).
+    ``window.window_s`` are refused until one has been silent that long and the graph no longer
+    lists it (:class:`PublisherWindow`: a bag played onto the live topic, a second driver; a
+    driver that re-created its publisher clears by itself once the old one is gone).
     """
     count = 0 if sender is None else window.saw(sender, now)
     if count < 2:
@@ -64,7 +91,7 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
     return (f"{words} come from {count} publishers within {window.window_s:g} s (a bag played "
             f"onto the live topic, or a second driver?): which is {whose} is unknown; stop the "
             "other publisher (a driver that re-created its publisher or restarted clears this "
-            f"by itself within {window.window_s:g} s)")
+            f"by itself {window.window_s:g} s after its old publisher is gone)")
 
 
 def count_crowd_problem(count: int, words: str, whose: str = "the arm's") -> str:
