@@ -79,17 +79,26 @@ class BagContents:
     lost: bool = False
 
 
-def bag_topics(path: str | Path, topics: Iterable[str] = ()) -> dict[str, TopicInfo]:
-    """Topics of a bag (all, or the given ones, which must exist) with type and durability."""
-    return bag_contents(path, topics).topics
+def bag_topics(path: str | Path, topics: Iterable[str] = (),
+               copies=None) -> dict[str, TopicInfo]:
+    """Topics of a bag (all, or the given ones, which must exist) with type and durability.
+
+    ``copies``: as for :func:`bag_contents`.
+    """
+    return bag_contents(path, topics, copies).topics
 
 
-def bag_contents(path: str | Path, topics: Iterable[str] = ()) -> BagContents:
-    """:func:`bag_topics` with the reader's notes; BagError for a missing topic or bag."""
+def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> BagContents:
+    """:func:`bag_topics` with the reader's notes; BagError for a missing topic or bag.
+
+    ``copies``: a ``recordings.temp_copies.TempCopies`` shared by the openings of one bag (a
+    ``.db3`` with a pending write-ahead log is then merged into a temporary copy once, not at
+    every opening); None: this opening's own, removed when it is dropped.
+    """
     from rosbags.interfaces import ConnectionExtRosbag2, QosDurability
 
     path = Path(path).expanduser()
-    reader = open_reader(path)
+    reader = open_reader(path, copies=copies)
     notes, lost = tuple(reader.notes), reader.lost
     try:
         found: dict[str, TopicInfo] = {}
@@ -110,11 +119,19 @@ def bag_contents(path: str | Path, topics: Iterable[str] = ()) -> BagContents:
     return BagContents({t: found[t] for t in (wanted or sorted(found))}, notes, lost)
 
 
-def iter_bag(path: str | Path, topics: Iterable[str] = ()) -> Iterator[BagMessage]:
-    """Yield the bag's messages (all topics, or these) in time order, still serialized."""
+def iter_bag(path: str | Path, topics: Iterable[str] = (),
+             copies=None) -> Iterator[BagMessage]:
+    """Yield the bag's messages (all topics, or these) in time order, still serialized.
+
+    ``copies``: as for :func:`bag_contents`; None: one for this pass, shared by its two
+    openings (the topics, then the messages).
+    """
+    from vjepa_ros.recordings.temp_copies import TempCopies
+
     path = Path(path).expanduser()
-    chosen = list(bag_topics(path, topics))
-    reader = open_reader(path)
+    copies = TempCopies() if copies is None else copies
+    chosen = list(bag_topics(path, topics, copies))
+    reader = open_reader(path, copies=copies)
     try:
         for connection, time_ns, data in iter_messages(reader, path, chosen):
             yield BagMessage(connection.topic, connection.msgtype, int(time_ns), bytes(data))

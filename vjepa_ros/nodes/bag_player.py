@@ -31,6 +31,7 @@ from std_srvs.srv import Trigger
 from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
 
 CLOCK = "/clock"
@@ -58,7 +59,10 @@ class BagPlayer(Node):
         if self.config.clock and CLOCK in self.config.topic_list():
             raise ValueError(f"parameter 'topics' names {CLOCK} while clock:=true publishes the "
                              f"player's own {CLOCK}: set clock:=false to replay the recorded one")
-        contents = bag_contents(self.config.bag, self.config.topic_list())
+        # one set of temporary copies for the node's life: a .db3 with a pending write-ahead
+        # log is merged once, not at every opening and every loop (recordings.temp_copies)
+        self.copies = TempCopies()
+        contents = bag_contents(self.config.bag, self.config.topic_list(), self.copies)
         topics, self.notes, self.lost = dict(contents.topics), contents.notes, contents.lost
         for note in self.notes:
             self.get_logger().warning(f"note: {note}")
@@ -126,7 +130,8 @@ class BagPlayer(Node):
                 return
             while not self.stop_event.is_set():
                 self.published += play(
-                    iter_bag(self.config.bag, list(self.publishers_by_topic)), self._publish,
+                    iter_bag(self.config.bag, list(self.publishers_by_topic), self.copies),
+                    self._publish,
                     self._publish_clock if self.clock_publisher else None,
                     rate=self.config.rate, clock_hz=self.config.clock_hz,
                     should_stop=self.stop_event.is_set,
@@ -171,6 +176,9 @@ class BagPlayer(Node):
             self.released.set()  # a held player ends without playing
             if thread.is_alive():
                 thread.join(timeout=5.0)
+        copies = getattr(self, "copies", None)
+        if copies is not None and not (thread is not None and thread.is_alive()):
+            copies.close()  # the merged copies' folders (a thread still reading keeps them)
         return super().destroy_node()
 
 
