@@ -127,11 +127,13 @@ def main(argv=None) -> int:
         parser.error("--scenes and --goal-frame must be positive")
     import torch
 
-    from vjepa_ros.out_paths import output_dir
+    from vjepa_ros.out_paths import output_dir, output_file
     from vjepa_ros.planning.config import CEMConfig
 
     try:
-        out = output_dir(args.out, "--out", claim=False)
+        # a stopped run says whether the file was written (saved_outputs)
+        result_file = output_file(output_dir(args.out, "--out", claim=False)
+                                  / "compiled_agreement.json", "--out")
         scene_list = scenes(Path(args.episodes).expanduser(), args.scenes, args.goal_frame)
     except ValueError as exc:
         parser.error(str(exc))
@@ -178,10 +180,12 @@ def main(argv=None) -> int:
                   f"{cell('topk_overlap', min, fmt='{:.2f}'):>12s} "
                   f"{cell('plan_diff', max):>16s} {cell('cos', min):>12s} {seconds:6.1f}",
                   flush=True)
-            (out / "compiled_agreement.json").write_text(json.dumps(result, indent=1))
+            result_file.write_text(json.dumps(result, indent=1))
     print("cells: median over the scenes (worst); reference: eager float32, same noise")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

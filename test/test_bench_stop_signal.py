@@ -24,6 +24,7 @@ WRITES = {  # the scripts that write files of the user's: the options given them
     "bench_search.py": ["open-loop", "--json", "OUT"],
 }
 REQUIRED = {"bench_camera_verdict.py": ["--rows", "rows.json"],  # (stopped before read)
+            "bench_compiled_agreement.py": ["--episodes", "episodes"],
             "bench_encoder_rank.py": ["--data", "data"]}
 STOP_EARLY = """
 import os, runpy, signal, sys

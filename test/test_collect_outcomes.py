@@ -4,6 +4,8 @@ The README's own example (pick-and-place, cup, seed 0) left a 120-frame FAILURE 
 folder beside the successes, said only on its own line among the others.
 """
 
+import re
+
 import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
@@ -19,7 +21,10 @@ def test_a_failed_expert_episode_is_marked_in_its_file_and_in_the_summary(tmp_pa
                  "--seed", "0", "--width", "32", "--height", "32", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
     episode = out / "pick-and-place_cup_000000.npz"
-    assert lines[0].startswith(f"{episode}  120 frames, FAILURE (")
+    # the frame count is the physics' (120 until session 36, 103 with the packages of
+    # session 37's fresh install): the marking is what is tested
+    assert re.fullmatch(rf"{re.escape(str(episode))}  \d+ frames, FAILURE \(.+\)", lines[0]), \
+        lines[0]
     assert lines[-1] == ("1 episode: 0 successes, 1 FAILURE (seed 0: the expert did not "
                          "finish; kept, metadata success false; vjepa-ros train uses them "
                          "unless you remove them)")
