@@ -43,25 +43,64 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 VARIANTS = ("eager-bf16", "compiled-fp32", "compiled-bf16")
+PAPER_SAMPLES, PAPER_ITERATIONS = 800, 10  # the "S800" settings: the paper's sample count
 
 
 def scenes(folder: Path, count: int, goal_frame: int):
-    """Return [(name, context frame [H, W, 3] uint8, state [7], goal frame)] from episodes."""
-    from vjepa_ros.recordings.episode_file import read_episode_arrays
+    """Return [(name, context frame [H, W, 3] uint8, state [7], goal frame)] from episodes.
 
+    Read as training reads them (``Episode.load``: either layout; frames, states and their
+    shapes checked). Raises ValueError in one line naming ``--episodes``, the file or
+    ``--goal-frame``.
+    """
+    from vjepa_ros.recordings.episode import Episode
+
+    if not folder.is_dir():
+        raise ValueError(f"--episodes {folder}: not a folder (give the folder vjepa-ros "
+                         "collect wrote)")
     files = sorted(folder.glob("*.npz"))[:count]
     if len(files) < count:
         raise ValueError(f"--episodes {folder}: {len(files)} episode .npz files, --scenes "
                          f"{count} wanted (make them with vjepa-ros collect)")
     out = []
     for path in files:
-        arrays = read_episode_arrays(path, names=("observations", "states"),
-                                     required=("observations", "states"))
-        frames, states = arrays["observations"][0], arrays["states"][0]
-        if goal_frame >= len(frames):
-            raise ValueError(f"--goal-frame {goal_frame}: episode {path} has {len(frames)} frames")
-        out.append((path.name, frames[0], states[0], frames[goal_frame]))
+        episode = Episode.load(path)  # ValueError naming the file
+        if goal_frame >= len(episode):
+            raise ValueError(f"--goal-frame {goal_frame}: episode {path} has {len(episode)} "
+                             "frames")
+        out.append((path.name, episode.frames[0], episode.states[0], episode.frames[goal_frame]))
     return out
+
+
+def check_search_options(args) -> str:
+    """Why the CEM options cannot make the benchmark's settings ("" when they can)."""
+    import math
+
+    for name in ("samples", "iterations", "topk"):
+        if getattr(args, name) < 1:
+            return f"--{name} {getattr(args, name)}: give a positive count"
+    if not (math.isfinite(args.maxnorm) and args.maxnorm > 0):
+        return f"--maxnorm {args.maxnorm}: give a positive length [m]"
+    samples = min(args.samples, args.samples if args.no_paper_size else PAPER_SAMPLES)
+    if args.topk > samples:
+        return (f"--topk {args.topk}: more elites than the {samples} samples of "
+                + ("--samples" if samples == args.samples else "the S 800 settings (or give "
+                   "--no-paper-size)"))
+    return ""
+
+
+def check_backend(backend: str) -> str:
+    """Why ``backend`` is no torch.compile backend here ("" when it is one)."""
+    import torch
+
+    try:
+        known = set(torch._dynamo.list_backends(exclude_tags=()))
+    except Exception:  # noqa: BLE001 - an older torch: left to torch.compile to say
+        return ""
+    if backend in known | {"inductor"}:
+        return ""
+    return (f"--backend {backend}: not a torch.compile backend here (known: "
+            f"{', '.join(sorted(known))})")
 
 
 def agreement(reference, variant, config, context, state, goal, dtype) -> dict:
@@ -125,12 +164,23 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.scenes < 1 or args.goal_frame < 1:
         parser.error("--scenes and --goal-frame must be positive")
+    problem = check_search_options(args)
+    if problem:
+        parser.error(problem)
     import torch
 
+    from vjepa_ros.models.device_names import check_device_and_dtype
     from vjepa_ros.out_paths import output_dir, output_file
     from vjepa_ros.planning.config import CEMConfig
 
     try:
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))
+        if args.device and args.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"--device {args.device}: this torch sees no CUDA device")
+        problem = check_backend(args.backend) if any(
+            v.startswith("compiled") for v in args.variants) else ""
+        if problem:
+            raise ValueError(problem)
         # a stopped run says whether the file was written (saved_outputs)
         result_file = output_file(output_dir(args.out, "--out", claim=False)
                                   / "compiled_agreement.json", "--out")
@@ -141,8 +191,14 @@ def main(argv=None) -> int:
     configs = {"demo": CEMConfig(samples=args.samples, iterations=args.iterations, horizon=1,
                                  topk=args.topk, maxnorm=args.maxnorm)}
     if not args.no_paper_size:
-        configs["S800"] = configs["demo"].with_(samples=800, iterations=10)
-    reference = predictor_copy(args.checkpoint, device, torch.float32, False, args.backend)
+        configs["S800"] = configs["demo"].with_(samples=PAPER_SAMPLES,
+                                                iterations=PAPER_ITERATIONS)
+    try:
+        reference = predictor_copy(args.checkpoint, device, torch.float32, False, args.backend)
+    except OSError as exc:  # a missing or unreadable file (a bad one: ValueError, named)
+        parser.error(f"--checkpoint {args.checkpoint}: {exc.strerror or exc}")
+    except ValueError as exc:
+        parser.error(str(exc))
     encoded = []
     for name, context, state, goal in scene_list:
         reps = reference.encode(torch.from_numpy(context[None]))

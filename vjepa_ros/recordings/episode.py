@@ -146,16 +146,23 @@ class Episode:
             metadata = {}
         frames = _unbatch(data["observations"], 4)
         states = _unbatch(data["states"], 2)
+        if frames.ndim != 4:  # a 0-d or flat array has no frames to count (breaker37)
+            raise ValueError(f"{path}: episode frames must be uint8 [T, H, W, 3] (or the "
+                             f"published [1, T, H, W, 3]), got {frames.dtype} "
+                             f"{list(frames.shape)}")
         problem = states_problem(states)
         if problem:
             raise ValueError(f"{path}: {problem}")
         count = len(frames)
         timestamps = file_timestamps(path, data, count, rate_hz, notes)
-        if "actions" in data:
-            return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
-        if len(states) != count:
-            raise ValueError(f"{path}: {count} frames but {len(states)} states")
-        return cls.from_states(frames, states, timestamps, metadata)
+        try:  # the frames' and shapes' checks (__post_init__) name the file too (breaker37)
+            if "actions" in data:
+                return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
+            if len(states) != count:
+                raise ValueError(f"{count} frames but {len(states)} states")
+            return cls.from_states(frames, states, timestamps, metadata)
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
 
 
 def file_timestamps(path: Path, data: dict, count: int, rate_hz: float | None = None,

@@ -56,6 +56,13 @@ class PublisherWindow:
         gid = self._gid_of(sender)
         return gid is not None and gid in self._listed
 
+    def silent(self, now: float) -> int:
+        """How many counted publishers sent nothing for over ``window_s`` at ``now`` [s].
+
+        Those are counted only because the graph lists them (:meth:`set_listed`).
+        """
+        return sum(now - last > self.window_s for last in self._last.values())
+
     def saw(self, sender: object, now: float) -> int:
         """Record a message of ``sender`` at ``now`` [s]; return how many sent lately."""
         self._last[sender] = now
@@ -88,7 +95,11 @@ def crowd_problem(window: PublisherWindow, sender: object, now: float, words: st
     count = 0 if sender is None else window.saw(sender, now)
     if count < 2:
         return ""
-    return (f"{words} come from {count} publishers within {window.window_s:g} s (a bag played "
+    silent = window.silent(now)
+    when = (f"within {window.window_s:g} s" if not silent else
+            f"({silent} of them silent for over {window.window_s:g} s but still on the topic: "
+            "ros2 topic info -v names it)")
+    return (f"{words} come from {count} publishers {when} (a bag played "
             f"onto the live topic, or a second driver?): which is {whose} is unknown; stop the "
             "other publisher (a driver that re-created its publisher or restarted clears this "
             f"by itself {window.window_s:g} s after its old publisher is gone)")
