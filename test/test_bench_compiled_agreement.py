@@ -1,23 +1,14 @@
 """benchmarks/bench_compiled_agreement.py on the CPU: the demo model, exact and bf16."""
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
+from benchmarks import bench_compiled_agreement as bench  # repository root on sys.path: conftest
 from vjepa_ros.recordings.episode import Episode
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_compiled_agreement", ROOT / "benchmarks" / "bench_compiled_agreement.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -29,7 +20,7 @@ def episodes(tmp_path):
     return folder
 
 
-def test_exact_variant_agrees_and_bf16_is_measured_apart(bench, episodes, tmp_path, capsys):
+def test_exact_variant_agrees_and_bf16_is_measured_apart(episodes, tmp_path, capsys):
     out = tmp_path / "out"
     # aot_eager traces the compiled graphs without generating code: fp32 must equal eager
     assert bench.main(["--episodes", str(episodes), "--scenes", "1", "--goal-frame", "1",
@@ -51,14 +42,14 @@ def test_exact_variant_agrees_and_bf16_is_measured_apart(bench, episodes, tmp_pa
     assert "compiled-fp32" in printed and "S24 I2 k4" in printed
 
 
-def test_too_few_episodes_refused_naming_the_folder(bench, episodes, capsys):
+def test_too_few_episodes_refused_naming_the_folder(episodes, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--episodes", str(episodes), "--scenes", "3", "--device", "cpu"])
     assert exit_info.value.code == 2
     assert "--episodes" in capsys.readouterr().err
 
 
-def test_goal_frame_past_the_episode_refused(bench, episodes, capsys):
+def test_goal_frame_past_the_episode_refused(episodes, capsys):
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--episodes", str(episodes), "--scenes", "1", "--goal-frame", "5",
                     "--device", "cpu"])

@@ -3,12 +3,12 @@
 Each test reproduces a reported defect and fails on the code it was found on (strict xfail).
 """
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from benchmarks import bench_compiled_agreement as bench  # repository root on sys.path: conftest
 from vjepa_ros.recordings.episode import Episode
 from vjepa_ros.robot.publisher_window import PublisherWindow, crowd_problem
 
@@ -16,15 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"
 SMALL = ["--scenes", "1", "--goal-frame", "1", "--device", "cpu", "--samples", "8",
          "--iterations", "1", "--topk", "2", "--no-paper-size", "--variants", "eager-bf16"]
-
-
-@pytest.fixture(scope="module")
-def bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_compiled_agreement", ROOT / "benchmarks" / "bench_compiled_agreement.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _folder(tmp_path, **arrays) -> Path:
@@ -35,7 +26,7 @@ def _folder(tmp_path, **arrays) -> Path:
     return folder
 
 
-def _refused(bench, capsys, argv, *words):
+def _refused(capsys, argv, *words):
     """Assert ``argv`` ends in one ``error:`` line (exit status 2) holding ``words``."""
     with pytest.raises(SystemExit) as exit_info:
         bench.main(argv)
@@ -53,17 +44,17 @@ def _example():
 
 @pytest.mark.parametrize("kind", ["float 0..1", "grayscale", "rgba", "int64"])
 def test_bench_refuses_observations_that_are_no_uint8_rgb_frames_in_one_line(
-        bench, tmp_path, capsys, kind):
+        tmp_path, capsys, kind):
     frames, states = _example()
     frames = {"float 0..1": frames.astype(np.float32) / 255, "grayscale": frames[..., 0],
               "rgba": np.concatenate([frames, frames[..., :1]], -1),
               "int64": frames.astype(np.int64)}[kind]
     folder = _folder(tmp_path, observations=frames, states=states)
-    _refused(bench, capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
+    _refused(capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
              "episode_000000.npz")
 
 
-def test_bench_reads_or_refuses_an_unbatched_episode(bench, tmp_path, capsys):
+def test_bench_reads_or_refuses_an_unbatched_episode(tmp_path, capsys):
     # Episode.load (and so training, demo --episode) reads [T, H, W, 3] / [T, 7] as well as
     # the published [1, T, ...]: the benchmark took observations[0] (one frame) as the episode
     frames, states = _example()
@@ -78,7 +69,7 @@ def test_bench_reads_or_refuses_an_unbatched_episode(bench, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("kind", ["no states", "3 wide", "nan", "strings", "0-d observations"])
-def test_bench_refuses_bad_states_in_one_line(bench, tmp_path, capsys, kind):
+def test_bench_refuses_bad_states_in_one_line(tmp_path, capsys, kind):
     frames, states = _example()
     arrays = {
         "no states": dict(observations=frames, states=np.zeros((1, 0, 7), np.float32)),
@@ -88,7 +79,7 @@ def test_bench_refuses_bad_states_in_one_line(bench, tmp_path, capsys, kind):
         "0-d observations": dict(observations=np.array(5), states=states),
     }[kind]
     folder = _folder(tmp_path, **arrays)
-    _refused(bench, capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
+    _refused(capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
              "episode_000000.npz")
 
 
@@ -101,14 +92,14 @@ def test_bench_refuses_bad_states_in_one_line(bench, tmp_path, capsys, kind):
     (["--maxnorm", "nan"], "--maxnorm"),
     (["--samples", "1000", "--topk", "900", "--paper"], "--topk"),  # fits S 1000, not S 800
 ])
-def test_bench_refuses_bad_cem_options_in_one_line(bench, tmp_path, capsys, options, word):
+def test_bench_refuses_bad_cem_options_in_one_line(tmp_path, capsys, options, word):
     folder = tmp_path / "episodes"
     Episode.load(EXAMPLE).save(folder / "episode_000000.npz")
     argv = ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL]
     if options[-1] == "--paper":  # the S 800 I 10 settings on: --no-paper-size left out
         options = options[:-1]
         argv.remove("--no-paper-size")
-    _refused(bench, capsys, argv + options, word)
+    _refused(capsys, argv + options, word)
 
 
 @pytest.mark.parametrize("options, word", [
@@ -118,24 +109,24 @@ def test_bench_refuses_bad_cem_options_in_one_line(bench, tmp_path, capsys, opti
     (["--backend", "bogus", "--variants", "compiled-fp32"], "--backend"),
 ])
 def test_bench_refuses_a_bad_device_checkpoint_or_backend_in_one_line(
-        bench, tmp_path, capsys, options, word):
+        tmp_path, capsys, options, word):
     folder = tmp_path / "episodes"
     Episode.load(EXAMPLE).save(folder / "episode_000000.npz")
     (tmp_path / "not_a_model.pt").write_text("hello")
     given = {"MISSING": str(tmp_path / "missing.pt"),
              "NOT_A_MODEL": str(tmp_path / "not_a_model.pt")}
     options = [given.get(option, option) for option in options]
-    _refused(bench, capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL,
+    _refused(capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL,
                              *options], word)
 
 
 def test_bench_refuses_an_out_folder_whose_result_name_is_a_folder_before_running(
-        bench, tmp_path, capsys):
+        tmp_path, capsys):
     folder = tmp_path / "episodes"
     Episode.load(EXAMPLE).save(folder / "episode_000000.npz")
     out = tmp_path / "o"
     (out / "compiled_agreement.json").mkdir(parents=True)
-    _refused(bench, capsys, ["--episodes", str(folder), "--out", str(out), *SMALL],
+    _refused(capsys, ["--episodes", str(folder), "--out", str(out), *SMALL],
              "compiled_agreement.json")
 
 

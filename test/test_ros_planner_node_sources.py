@@ -320,15 +320,7 @@ def test_a_bag_player_publishing_the_inputs_holds_commanding_but_not_shadow_plan
 def test_camera_frames_from_two_publishers_hold_and_resume_when_one_stops(harness):  # noqa: F811
     # A bag played onto the live camera topic, or two camera drivers on one topic: two views
     # interleave and the planner planned on whichever came last (before: never noticed).
-    from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-
-    if not gives_publisher_ids():
-        pytest.skip("this rclpy gives no publisher ids (Humble, Iron)")
-    h = harness()
-    assert h.pump(2.0, until=lambda: h.session.frame is not None)
-    assert h.capture().success and h.enable().success
-    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
-    a_second_camera_holds_until_it_stops(h)
+    a_second_camera_holds_until_it_stops(_commanding_with_publisher_ids(harness))
 
 
 def _silent_second_publisher_holds_until_destroyed(h, msg_type, topic, qos, message, crowd, why):
@@ -355,16 +347,23 @@ def _silent_second_publisher_holds_until_destroyed(h, msg_type, topic, qos, mess
     assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
 
 
-def test_a_second_camera_that_falls_silent_holds_while_it_exists(harness):  # noqa: F811
-    from vjepa_ros.images import rgb_to_image_fields
+def _commanding_with_publisher_ids(make):
+    """Return ``make()``'s harness commanding (goal captured, enabled); skip without ids."""
     from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
 
     if not gives_publisher_ids():
         pytest.skip("this rclpy gives no publisher ids (Humble, Iron)")
-    h = harness()
+    h = make()
     assert h.pump(2.0, until=lambda: h.session.frame is not None)
     assert h.capture().success and h.enable().success
     assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    return h
+
+
+def test_a_second_camera_that_falls_silent_holds_while_it_exists(harness):  # noqa: F811
+    from vjepa_ros.images import rgb_to_image_fields
+
+    h = _commanding_with_publisher_ids(harness)
     _silent_second_publisher_holds_until_destroyed(
         h, Image, "/cam/image", qos_profile_sensor_data, Image(**rgb_to_image_fields(frame(9))),
         "camera images on /cam/image come from 2 publishers", "nothing on a silent 2nd camera")
@@ -372,14 +371,7 @@ def test_a_second_camera_that_falls_silent_holds_while_it_exists(harness):  # no
 
 
 def test_a_second_arm_state_publisher_falling_silent_holds_while_it_exists(harness):  # noqa: F811
-    from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-
-    if not gives_publisher_ids():
-        pytest.skip("this rclpy gives no publisher ids (Humble, Iron)")
-    h = harness()
-    assert h.pump(2.0, until=lambda: h.session.frame is not None)
-    assert h.capture().success and h.enable().success
-    assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= 3)
+    h = _commanding_with_publisher_ids(harness)
     _silent_second_publisher_holds_until_destroyed(
         h, JointState, "/joint_states", 10,
         JointState(name=JOINTS, position=[q + 0.3 for q in HOME] + [0.04, 0.04]),
