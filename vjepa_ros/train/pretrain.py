@@ -128,8 +128,10 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
     ``device`` (default CPU; e.g. "cuda"): where the encoders, the predictor and the batches
     live; the initialization, the batches and the masks are drawn on the CPU as without it, so
-    a seed starts from the same weights everywhere (``seeded_encoder``). ``progress`` False
-    (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the warnings stay.
+    a seed starts from the same weights on every device (``seeded_encoder``) — with one torch
+    version: torch 2.11 and 2.13 draw different weights from one seed (session 37).
+    ``progress`` False (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the
+    warnings stay.
     Raises ``FloatingPointError`` when the loss stops being finite, and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
     started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
