@@ -97,6 +97,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
+from vjepa_ros.versions import versions_line  # noqa: E402
 
 
 def import_simulator() -> None:
@@ -327,6 +328,7 @@ def main() -> int:
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
+    print(f"# versions: {versions_line()}")  # seeds' outcomes are not portable between installs
     for name, model in models:
         note = image_size_note(model.img_size, args.width, args.height,
                                getattr(model, "trained_frame_sizes", None))

@@ -65,6 +65,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
     load_reach_config,
 )
 from vjepa_ros.threads import check_threads_option  # noqa: E402
+from vjepa_ros.versions import versions_line  # noqa: E402
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
 # needed, after the options are parsed and checked: --help and a bad option answer at once.
@@ -317,7 +318,7 @@ def main() -> int:
         "device": config.device or "auto",
         "torch_threads": torch.get_num_threads(),
         "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
-        "torch": torch.__version__,
+        "versions": versions_line(),  # goal seeds' outcomes are not portable between installs
     }
     print("reach benchmark (ROS-free closed loop, vjepa_ros.sim.reach)")
     for key, value in settings.items():
