@@ -170,13 +170,16 @@ def main(argv=None) -> int:
     import torch
 
     from vjepa_ros.models.device_names import check_device_and_dtype
+    from vjepa_ros.models.world_model import resolve_device
     from vjepa_ros.out_paths import output_dir, output_file
     from vjepa_ros.planning.config import CEMConfig
 
     try:
-        check_device_and_dtype(args.device, None, ("--device", "--dtype"))
-        if args.device and args.device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"--device {args.device}: this torch sees no CUDA device")
+        check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # names the option
+        try:  # default CUDA when available; a CUDA device this machine lacks is refused
+            device = resolve_device(args.device or None)
+        except ValueError as exc:
+            raise ValueError(f"--device: {exc}") from None
         problem = check_backend(args.backend) if any(
             v.startswith("compiled") for v in args.variants) else ""
         if problem:
@@ -187,7 +190,6 @@ def main(argv=None) -> int:
         scene_list = scenes(Path(args.episodes).expanduser(), args.scenes, args.goal_frame)
     except ValueError as exc:
         parser.error(str(exc))
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     configs = {"demo": CEMConfig(samples=args.samples, iterations=args.iterations, horizon=1,
                                  topk=args.topk, maxnorm=args.maxnorm)}
     if not args.no_paper_size:

@@ -69,6 +69,26 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
+def wal_sqlite_bag(tmp_path):
+    """Return (a sqlite3 bag folder in ``tmp_path/bag``, a connection to its .db3 in WAL mode).
+
+    Six frames and states (``eval.synthetic.synthetic_episode(5)``); the log is never
+    checkpointed by itself (``wal_autocheckpoint`` 0): what the test writes stays in
+    ``x.db3-wal`` until it checkpoints, as a recorder killed before a checkpoint leaves it.
+    """
+    import sqlite3
+
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    frames, states, _ = synthetic_episode(5)
+    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    connection = sqlite3.connect(next(bag.glob("*.db3")))
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA wal_autocheckpoint=0")
+    return bag, connection
+
+
 def write_killed_sqlite_bag(tmp_path):
     """Return a sqlite3 bag folder whose last 3 messages are in ``x.db3-wal`` alone.
 
@@ -77,17 +97,9 @@ def write_killed_sqlite_bag(tmp_path):
     ``tmp_path/bag`` and copied to ``tmp_path/killed``, the folder returned.
     """
     import shutil
-    import sqlite3
 
-    from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.recordings.bag_writing import write_bag
-
-    frames, states, _ = synthetic_episode(5)
-    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    bag, connection = wal_sqlite_bag(tmp_path)
     db = next(bag.glob("*.db3"))
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA wal_autocheckpoint=0")
     last = connection.execute("SELECT id, topic_id, timestamp, data FROM messages ORDER BY "
                               "timestamp DESC LIMIT 3").fetchall()
     connection.executemany("DELETE FROM messages WHERE id = ?", [(r[0],) for r in last])

@@ -8,13 +8,13 @@ import errno
 import gc
 import os
 import shutil
-import sqlite3
 
 import numpy as np
 import pytest
 from test_breaker33b import CAMERA, FINGERS, GRIPPER, POSE, SEC, camera_pose_entries
 from test_breaker34a import _killed_before_first_checkpoint, _npz, _segments
 
+from conftest import wal_sqlite_bag
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
@@ -172,12 +172,7 @@ def test_a_full_temp_disk_while_unpacking_a_zstd_names_tmpdir(tmp_path, monkeypa
 
 
 def test_a_failed_read_leaves_no_temporary_copy(tmp_path, monkeypatch):
-    frames, states, _ = synthetic_episode(5)
-    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
-    db = next(bag.glob("*.db3"))
-    connection = sqlite3.connect(db)
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA wal_autocheckpoint=0")
+    bag, connection = wal_sqlite_bag(tmp_path)
     connection.execute("DELETE FROM messages")  # in the log alone: no frame left
     connection.commit()
     killed = tmp_path / "killed"

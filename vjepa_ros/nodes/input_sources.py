@@ -320,9 +320,9 @@ class InputSources:
         node = self.node
         state_sub = node.pose_sub if node.config.robot.state_source == "pose" else \
             node.joint_states_sub
-        # a player on an input topic, or behind a relay onto one (its gids are the upstream
-        # topic's: the session's recorded-inputs hold names it, breaker37)
-        playing = bool(self.player_senders.playing) or bool(node.session.recorded_inputs)
+        # a player on an input topic or behind a relay onto one: the session's recorded-inputs
+        # hold names both (set by check_recorded_inputs, from the same graph check; breaker37)
+        playing = bool(node.session.recorded_inputs)
         for window, topic in ((self.image_publishers, node.image_subscription.topic_name),
                               (self.state_publishers, state_sub.topic_name)):
             window.set_listed(() if playing else (

@@ -144,18 +144,17 @@ class Episode:
                 raise
             notes.append(f"{exc}; read without it")
             metadata = {}
-        frames = _unbatch(data["observations"], 4)
+        try:  # the one frame check, before a 0-d array is counted (breaker37)
+            frames = check_episode_frames(_unbatch(data["observations"], 4))
+        except ValueError as exc:
+            raise ValueError(f"{path}: {exc}") from None
         states = _unbatch(data["states"], 2)
-        if frames.ndim != 4:  # a 0-d or flat array has no frames to count (breaker37)
-            raise ValueError(f"{path}: episode frames must be uint8 [T, H, W, 3] (or the "
-                             f"published [1, T, H, W, 3]), got {frames.dtype} "
-                             f"{list(frames.shape)}")
         problem = states_problem(states)
         if problem:
             raise ValueError(f"{path}: {problem}")
         count = len(frames)
         timestamps = file_timestamps(path, data, count, rate_hz, notes)
-        try:  # the frames' and shapes' checks (__post_init__) name the file too (breaker37)
+        try:  # the shapes' checks (__post_init__) name the file too (breaker37)
             if "actions" in data:
                 return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
             if len(states) != count:
