@@ -94,7 +94,7 @@ def check_backend(backend: str) -> str:
     import torch
 
     try:
-        known = set(torch._dynamo.list_backends(exclude_tags=()))
+        known = set(torch.compiler.list_backends(exclude_tags=None))  # public since torch 2.2
     except Exception:  # noqa: BLE001 - an older torch: left to torch.compile to say
         return ""
     if backend in known | {"inductor"}:
