@@ -97,7 +97,11 @@ def add_topic_arguments(parser) -> None:
 
 
 def topics_from_args(args):
-    """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined)."""
+    """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined).
+
+    Raises ``config.UsageError`` (status 2) for ``--no-gripper`` with ``--gripper-topic``
+    (``BagTopics.gripper_conflict``).
+    """
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.topic_choice import joined_topics
 
@@ -107,5 +111,11 @@ def topics_from_args(args):
         ("gripper", joined_topics(args.gripper_topic)),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
-    return BagTopics(state_source=args.state_source, stamps=args.stamps,
-                     no_gripper=args.no_gripper, **changes)
+    topics = BagTopics(state_source=args.state_source, stamps=args.stamps,
+                       no_gripper=args.no_gripper, **changes)
+    conflict = topics.gripper_conflict("--no-gripper", "--gripper-topic")
+    if conflict:
+        from vjepa_ros.config import UsageError
+
+        raise UsageError(conflict)
+    return topics

@@ -198,6 +198,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
+        topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
         model_args = model_hyper_parameters(
             args, "--checkpoint (or a --params-file with model.checkpoint)")
         output_dir(out, create=False)
@@ -238,7 +239,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
                                        args.params_file)
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
-        recording = read_recording(args.bag, topics_from_args(args),
+        recording = read_recording(args.bag, topics,
                                    copies=copies)  # before torch; the check's copies
         from vjepa_ros.eval.camera_check_bag import STEP_SPAN
         from vjepa_ros.eval.step_choice import covered_ns, window_ns

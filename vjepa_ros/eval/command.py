@@ -126,6 +126,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
         config = checked_eval_config(args)
+        if args.goal is not None and args.goal_offset:
+            raise UsageError(f"--goal-offset {args.goal_offset} with --goal {args.goal}: the goal "
+                             "is the image, the offset would do nothing; give one of them")
+        topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
         model_args = model_hyper_parameters(args, "--checkpoint")
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
@@ -149,7 +153,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
         # a missing or unreadable bag, its topics and states (a wrong --image-topic): at once,
         # before torch and the model; read once (a .db3 with a pending log is copied once)
-        recording = read_recording(args.bag, topics_from_args(args))
+        recording = read_recording(args.bag, topics)
         from vjepa_ros.eval.step_choice import choose_steps, covered_ns, step_span, window_ns
 
         # a window with no frame: that, before any other part (a start past the bag: the

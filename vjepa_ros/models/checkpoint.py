@@ -154,6 +154,13 @@ class CheckpointSizes(NamedTuple):
     trained_frame_sizes: list[tuple[int, int]] | None
 
 
+def no_predictor(path) -> CheckpointError:
+    """Return the one-line error for a file without the AC predictor that planning needs."""
+    return CheckpointError(f"{path} holds no action-conditioned predictor (an encoder alone): "
+                           "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt) or a model "
+                           "vjepa-ros train wrote")
+
+
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                      need_predictor: bool = False) -> CheckpointSizes:
     """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
@@ -176,9 +183,7 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
                                                               encoder_key)
     if need_predictor and predictor_state is None:
-        raise CheckpointError(f"{path} holds no action-conditioned predictor (an encoder alone): "
-                              "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt) or a model "
-                              "vjepa-ros train wrote")
+        raise no_predictor(path)
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
@@ -373,11 +378,14 @@ def trained_aspect_ratio_range(config: dict, path) -> tuple[float, float] | None
 
 
 def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
-               encoder_key: str = "encoder"):
+               encoder_key: str = "encoder", need_predictor: bool = False):
     """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`.
 
     The ``config`` dict holds what the file records (:func:`trained_aspect_ratio_range`,
-    :func:`trained_frame_sizes`); ``{}`` when nothing.
+    :func:`trained_frame_sizes`); ``{}`` when nothing. ``need_predictor``: raise
+    :func:`no_predictor`'s error for a file without a predictor before its encoder is built (an
+    encoder alone without a ``config`` would first be refused for its unknown head count, and
+    the advice to give it is no use to a command that plans: breaker38).
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -386,6 +394,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     else:
         raw = read_checkpoint_file(path, verify=True)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
+    if need_predictor and predictor_state is None:
+        raise no_predictor(path)
     inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
@@ -413,7 +423,7 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
 def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                      predictor: dict | None = None, encoder_key: str = "encoder",
                      aspect_ratio_range: tuple[float, float] | None = None,
-                     **world_model_options) -> WorldModel:
+                     need_predictor: bool = False, **world_model_options) -> WorldModel:
     """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
 
     ``path``: a checkpoint file or Hugging Face snapshot folder (``~`` expanded).
@@ -425,8 +435,11 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     range the file records its predictor was trained with (:func:`trained_aspect_ratio_range`,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
     The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded).
+    ``need_predictor``: refuse a file without an AC predictor first (:func:`load_parts`); the
+    commands that plan pass True.
     """
-    encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key)
+    encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key,
+                                                        need_predictor)
     sizes = trained_frame_sizes(config, path)
     recorded = trained_aspect_ratio_range(config, path)
     crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE

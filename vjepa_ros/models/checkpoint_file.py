@@ -50,6 +50,9 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:
         raise not_a_checkpoint(path, "an empty file")
+    if is_torchscript_archive(path):  # before torch.load, which warns and then tries jit.load
+        raise not_a_checkpoint(path, "a TorchScript program written by torch.jit.save, not the "
+                               "tensors of a torch.save file")
     try:
         with warnings.catch_warnings():  # a plain pickle: torch warns of its protocol, then fails
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
@@ -60,6 +63,19 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
     if verify:
         check_file_checksums(path)
     return loaded
+
+
+def is_torchscript_archive(path: Path) -> bool:
+    """Whether ``path`` is a TorchScript zip (``torch.jit.save``): it holds ``constants.pkl``.
+
+    The same test torch.load makes before it warns and hands such a file to ``torch.jit.load``
+    (torch/serialization.py, ``_is_torchscript_zip``). A file that is no readable zip: False.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.rsplit("/", 1)[-1] == "constants.pkl" for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return False
 
 
 def check_file_checksums(path: Path) -> None:

@@ -233,7 +233,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         model = load_world_model(
             checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,
             encoder_key=model_cfg.encoder_key, aspect_ratio_range=crop,
-            compile_predictor=model_cfg.compile_predictor, **model_cfg.hyper_parameters(),
+            compile_predictor=model_cfg.compile_predictor, need_predictor=True,
+            **model_cfg.hyper_parameters(),
         )
         model.check_plannable(str(checkpoint))
         note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))

@@ -67,6 +67,18 @@ class BagTopics:
         "one clock for all topics, for a camera that stamps on its own device clock).",
     )
 
+    def gripper_conflict(self, no_gripper: str = "no_gripper", gripper: str = "gripper") -> str:
+        """Say why ``no_gripper`` with a named ``gripper`` topic is refused ("" when not both).
+
+        ``no_gripper`` says the bags hold no gripper state; a named topic says where it is: with
+        both, the topic is read (a bag without it is refused) and ``no_gripper`` does nothing
+        (breaker38). ``no_gripper`` / ``gripper``: the setting or option names to say.
+        """
+        if not (self.no_gripper and self.gripper.strip()):
+            return ""
+        return (f"{no_gripper} (the bags hold no gripper state: closedness 0) with {gripper} "
+                f"{self.gripper.strip()} (read the gripper state from it): give one of them")
+
     def check(self) -> BagTopics:
         if self.state_source not in STATE_SOURCES:
             raise BagError(

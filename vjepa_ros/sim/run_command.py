@@ -142,7 +142,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     except ValueError as exc:
         raise ValueError(f"--dtype: {exc}") from None
     try:
-        model = load_world_model(path, device=resolved, dtype=dtype)
+        model = load_world_model(path, device=resolved, dtype=dtype,
+                                 need_predictor=need_predictor)
         if need_predictor:
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

@@ -274,6 +274,9 @@ class TrainConfig:
                  "joint_states")
         _choice("data.feature_cache", data.feature_cache, FEATURE_CACHES)
         _choice("data.feature_dtype", data.feature_dtype, FEATURE_DTYPES)
+        conflict = data.topics.gripper_conflict("data.topics.no_gripper (--no-gripper)",
+                                                "data.topics.gripper (--gripper-topic)")
+        _require(not conflict, conflict)
         try:
             data.topics.check()
         except BagError as exc:

@@ -48,6 +48,7 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
     data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
     segments, left_out, rates = [], [], []
+    origins: dict[tuple, list[str]] = {}  # frame shape -> the sources that have it
     skipped: list[str] = []  # broken symlinks in the data folders
     sources = find_sources(paths, skipped)
     for note in skipped:
@@ -63,6 +64,8 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
             leave_out_short(sources, source, exc, left_out, pretrain_clip_fix)
             found, notes = [], left_out[-1:]
         segments += [segment.frames for segment in found]
+        for shape in {segment.frames.shape[1:] for segment in found}:
+            origins.setdefault(shape, []).append(str(source.path))
         rates += [note for note in notes if is_rate_note(note)]  # said once for all, below
         for note in notes:
             if log and not is_rate_note(note):
@@ -72,10 +75,26 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
             log(f"note: {note}")
     if not segments:
         raise no_usable_source(sources, left_out, "source")
-    shapes = sorted({segment.shape[1:] for segment in segments})
-    if len(shapes) != 1:
-        raise ValueError(f"the sources' frames differ in size: {shapes}; record them at one size")
+    if len(origins) != 1:
+        raise ValueError(f"the sources' frames differ in size: {frame_size_text(origins)}; "
+                         "pretrain on sources of one size (record them at one size, or give "
+                         "only the sources of one size)")
     return segments
+
+
+def frame_size_text(origins: dict[tuple, list[str]], most: int = 3) -> str:
+    """Say which sources have which frame size: ``HxW in a.npz, b.npz; H2xW2 in c.npz``.
+
+    ``origins``: frame shape (H, W, C) -> the sources with frames of that shape; at most ``most``
+    sources named per size, the rest counted; the size held by the fewest sources first (the odd
+    one out is what a user looks for).
+    """
+    parts = []
+    for shape, names in sorted(origins.items(), key=lambda item: (len(item[1]), item[0])):
+        shown = ", ".join(names[:most]) + (f" and {len(names) - most} more"
+                                           if len(names) > most else "")
+        parts.append(f"{shape[0]}x{shape[1]} in {shown}")
+    return "; ".join(parts)
 
 
 def pretrain_clip_fix(path, longest: int) -> str:

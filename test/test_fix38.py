@@ -1,0 +1,159 @@
+"""Session 38's fixes of breaker38's findings, each for the whole family of inputs.
+
+- a TorchScript program (``torch.jit.save``) given where a checkpoint is read: one line that
+  says so, no torch warning (read_checkpoint_file serves every command);
+- a file without a predictor given to a command that plans: that, not the encoder's head count
+  (load_world_model(need_predictor=True): run, eval, demo, the planner node);
+- ``--no-gripper`` with ``--gripper-topic``: refused by every command that reads bag topics
+  (eval, camera-check, train; train's YAML keys too);
+- pretrain's sources of several frame sizes: named, the odd ones first.
+"""
+
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from vjepa_ros.cli import main
+from vjepa_ros.models.checkpoint import load_world_model
+from vjepa_ros.models.errors import CheckpointError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.train.pretrain_data import frame_size_text
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"
+
+
+@pytest.fixture(scope="module")
+def torchscript_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ts") / "exported.pt"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(torch.nn.Linear(2, 2)), str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def encoder_only_file(tmp_path_factory) -> Path:
+    state = torch.load(DEMO, map_location="cpu", weights_only=True)
+    path = tmp_path_factory.mktemp("enc") / "encoder_only.pt"
+    torch.save({"encoder": state["encoder"]}, path)
+    return path
+
+
+def _last_error_line(capsys, argv, status=(1, 2)) -> str:
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code in status, (code, err)
+    assert "Traceback" not in err, err
+    return err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--data", "DATA", "--init", "TS", "--out", "OUT", "--steps", "1"],
+    ["train", "--data", "DATA", "--encoder", "TS", "--out", "OUT", "--steps", "1"],
+    ["run", "--task", "grasp", "--world-model", "TS", "--max-steps", "1", "--out", "OUT"],
+    ["demo", "--checkpoint", "TS"],
+])
+def test_a_torchscript_file_is_named_as_such_by_every_command(argv, torchscript_file, tmp_path,
+                                                              capsys):
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=6, seed=0, size=32)
+    argv = [str(torchscript_file) if a == "TS" else str(data) if a == "DATA" else
+            str(tmp_path / "out") if a == "OUT" else a for a in argv]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        line = _last_error_line(capsys, argv)
+    assert "TorchScript" in line and str(torchscript_file) in line, line
+    assert not [w for w in caught if "TorchScript" in str(w.message)], caught
+
+
+def test_a_real_checkpoint_is_not_taken_for_torchscript():
+    from vjepa_ros.models.checkpoint_file import is_torchscript_archive
+
+    assert not is_torchscript_archive(DEMO)
+    assert load_world_model(DEMO, device="cpu", need_predictor=True).predictor is not None
+
+
+def test_need_predictor_refuses_an_encoder_alone_before_its_head_count(encoder_only_file):
+    with pytest.raises(CheckpointError, match="holds no action-conditioned predictor"):
+        load_world_model(encoder_only_file, device="cpu", need_predictor=True)
+    # without the need, the head count is what stops it (no config in the file), as before
+    with pytest.raises(CheckpointError, match="num_heads"):
+        load_world_model(encoder_only_file, device="cpu")
+
+
+def test_demo_with_an_encoder_only_file_says_it_holds_no_predictor(encoder_only_file, capsys):
+    line = _last_error_line(capsys, ["demo", "--checkpoint", str(encoder_only_file)])
+    assert "no action-conditioned predictor" in line and "--encoder-arg" not in line, line
+
+
+def test_the_planner_node_loads_with_need_predictor():
+    # the node's model loading (rclpy-free part): load_world_model is called with
+    # need_predictor=True, so an encoder alone as model.checkpoint is named as such
+    source = (ROOT / "vjepa_ros" / "nodes" / "planner_node.py").read_text()
+    start = source.index("model = load_world_model(")
+    assert "need_predictor=True" in source[start:source.index(")\n", start)]
+
+
+def _bag(tmp_path) -> Path:
+    from vjepa_ros.example_episode import load_example
+    from vjepa_ros.recordings.bag_writing import write_episode
+
+    return write_episode(tmp_path / "bag", load_example())
+
+
+@pytest.mark.parametrize("command", ["eval", "camera-check"])
+def test_no_gripper_with_a_gripper_topic_is_refused_by_bag_commands(command, tmp_path, capsys):
+    out = tmp_path / "out"
+    line = _last_error_line(capsys, [command, str(_bag(tmp_path)), "--no-gripper",
+                                     "--gripper-topic", "/franka_gripper/joint_states",
+                                     "--out", str(out)], status=(2,))
+    assert "--no-gripper" in line and "--gripper-topic" in line, line
+    assert not out.exists()
+
+
+def test_train_refuses_no_gripper_with_a_gripper_topic(tmp_path, capsys):
+    line = _last_error_line(capsys, ["train", "--data", str(_bag(tmp_path)), "--no-gripper",
+                                     "--gripper-topic", "/franka_gripper/joint_states",
+                                     "--out", str(tmp_path / "out"), "--steps", "1"])
+    assert "--no-gripper" in line and "--gripper-topic" in line, line
+
+
+def test_train_config_keys_no_gripper_with_a_gripper_are_refused(tmp_path, capsys):
+    config = tmp_path / "train.yaml"
+    config.write_text("data:\n  topics:\n    no_gripper: true\n"
+                      "    gripper: /gripper/joint_states\n")
+    line = _last_error_line(capsys, ["train", "--data", str(_bag(tmp_path)), "--config",
+                                     str(config), "--out", str(tmp_path / "out"), "--steps", "1"])
+    assert "data.topics.no_gripper" in line and "data.topics.gripper" in line, line
+
+
+def test_gripper_conflict_only_when_both_are_given():
+    assert BagTopics().gripper_conflict() == ""
+    assert BagTopics(no_gripper=True).gripper_conflict() == ""
+    assert BagTopics(gripper="/g").gripper_conflict() == ""
+    assert BagTopics(no_gripper=True, gripper="  ").gripper_conflict() == ""
+    assert "/g" in BagTopics(no_gripper=True, gripper="/g").gripper_conflict()
+
+
+def test_frame_size_text_names_the_odd_sources_first_and_counts_the_rest():
+    origins = {(32, 32, 3): [f"ep{i}.npz" for i in range(5)], (48, 64, 3): ["odd.npz"]}
+    text = frame_size_text(origins)
+    assert text.startswith("48x64 in odd.npz; 32x32 in ep0.npz, ep1.npz, ep2.npz and 2 more"), text
+
+
+def test_pretrain_names_every_size_and_its_sources(tmp_path, capsys):
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 2, frames=6, seed=0, size=32)
+    odd = write_blob_episodes(data, 1, frames=6, seed=7, size=48)[0]
+    line = _last_error_line(capsys, ["pretrain", "--data", str(data), "--out",
+                                     str(tmp_path / "enc.pt"), "--steps", "1", "--batch-size",
+                                     "2", "--threads", "1", "--quiet"])
+    assert f"48x48 in {odd}" in line and "32x32 in" in line, line
+    assert not (tmp_path / "enc.pt").exists()
