@@ -69,6 +69,28 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
+def rewritten_bag(src, dst, change):
+    """Write the bag ``src`` anew at ``dst`` (MCAP) with each message changed; return its folder.
+
+    ``change(entry, entries)`` edits ``entry`` = [topic, type name, receive time ns, message]
+    in place (``entries``: all of them, in the bag's order), e.g. a frozen header stamp or one
+    receive time for all: the clocks a lab's drivers and recorders get wrong.
+    """
+    from rosbags.rosbag2 import Reader
+
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    store, entries = m.typestore(), []
+    with Reader(src) as reader:
+        for connection, time_ns, raw in reader.messages():
+            entries.append([connection.topic, connection.msgtype, time_ns,
+                            store.deserialize_cdr(raw, connection.msgtype)])
+    for entry in entries:
+        change(entry, entries)
+    return write_messages(dst, [tuple(entry) for entry in entries])
+
+
 def wal_sqlite_bag(tmp_path):
     """Return (a sqlite3 bag folder in ``tmp_path/bag``, a connection to its .db3 in WAL mode).
 

@@ -12,6 +12,7 @@
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -157,3 +158,95 @@ def test_pretrain_names_every_size_and_its_sources(tmp_path, capsys):
                                      "2", "--threads", "1", "--quiet"])
     assert f"48x48 in {odd}" in line and "32x32 in" in line, line
     assert not (tmp_path / "enc.pt").exists()
+
+
+# -- clocks that stand still: frozen header stamps, one receive time for all (breaker38)
+
+CAMERA = "/camera/camera/color/image_raw"
+POSE = "/franka_robot_state_broadcaster/current_pose"
+
+
+def test_times_stale_is_over_half_of_the_messages_repeating_the_one_before():
+    from vjepa_ros.recordings.bag_stamps import times_stale
+
+    step = 250_000_000
+    assert times_stale(np.full(2, 7 * step, np.int64))  # two frames of one instant
+    assert times_stale(np.full(40, 7 * step, np.int64))  # stamped once
+    slow = np.repeat(np.arange(10) * 4 * step, 4)  # a 1 Hz clock on a 4 Hz topic: 3 of 4 repeat
+    assert times_stale(slow)
+    twice = np.arange(40) * step
+    twice[[5, 20, 33]] = twice[[4, 19, 32]]  # a duplicated message now and then: usable
+    assert not times_stale(twice)
+    assert not times_stale(np.arange(2) * step) and not times_stale(np.zeros(1, np.int64))
+
+
+def test_unusable_header_note_says_unset_or_repeating():
+    from vjepa_ros.recordings.bag_stamps import timed_by_receive, unusable_header_note
+
+    step = 250_000_000
+    assert unusable_header_note("/c", np.arange(1, 9) * step) == ""
+    unset = unusable_header_note("/c", np.zeros(8, np.int64))
+    stale = unusable_header_note("/c", np.full(8, 3 * step, np.int64))
+    assert "are 0" in unset and "7 of 8 messages" in stale
+    assert timed_by_receive("/c", [stale]) and timed_by_receive("/c", [unset])
+    assert not timed_by_receive("/d", [stale]) and not timed_by_receive("/c", ["/c: other"])
+
+
+def _moving_bag(tmp_path) -> Path:
+    from conftest import write_test_bag
+
+    return write_test_bag(tmp_path / "moving", frames=8, moving=True)
+
+
+def _freeze(topic):
+    def change(entry, entries):
+        if entry[0] == topic:
+            first = next(e for e in entries if e[0] == topic)[3].header.stamp
+            entry[3].header.stamp.sec, entry[3].header.stamp.nanosec = first.sec, first.nanosec
+    return change
+
+
+@pytest.mark.parametrize("topic", [CAMERA, POSE])
+def test_a_topic_with_frozen_header_stamps_is_timed_by_receive_with_a_note(tmp_path, topic):
+    from conftest import rewritten_bag
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _moving_bag(tmp_path)
+    source = read_recording(bag)
+    frozen = read_recording(rewritten_bag(bag, tmp_path / "f", _freeze(topic)))
+    assert any(note.startswith(f"{topic}: header stamps repeat (7 of 8") for note in frozen.notes)
+    # the frames keep their order and number, and each keeps its state (the receive times of
+    # a bag written by our writer are its stamps)
+    assert len(frozen.image_times) == len(source.image_times)
+    np.testing.assert_allclose(frozen.states, source.states)
+
+
+def test_eval_and_train_read_a_bag_with_a_frozen_camera_stamp(tmp_path, capsys):
+    from conftest import rewritten_bag
+
+    bag = rewritten_bag(_moving_bag(tmp_path), tmp_path / "f", _freeze(CAMERA))
+    assert main(["eval", str(bag), "--out", str(tmp_path / "ev"), "--samples", "8",
+                 "--iterations", "1", "--topk", "2", "--landscape-points", "0", "--no-plots",
+                 "--quiet"]) == 0
+    assert "header stamps repeat" in capsys.readouterr().out
+    assert main(["train", "--data", str(bag), "--encoder", "demo", "--steps", "1",
+                 "--batch-size", "2", "--frames-per-clip", "3", "--val-fraction", "0",
+                 "--quiet", "--threads", "1", "--out", str(tmp_path / "run")]) == 0
+
+
+@pytest.mark.parametrize("stamps", ["receive", "header"])
+def test_one_receive_time_for_all_is_refused_naming_the_topic(tmp_path, capsys, stamps):
+    from conftest import rewritten_bag
+
+    def one_time(entry, entries):
+        entry[2] = entries[0][2]
+        if stamps == "header" and entry[0] == CAMERA:  # and stamps unset: neither clock
+            entry[3].header.stamp.sec, entry[3].header.stamp.nanosec = 0, 0
+
+    bag = rewritten_bag(_moving_bag(tmp_path), tmp_path / "r", one_time)
+    line = _last_error_line(capsys, ["eval", str(bag), "--stamps", stamps, "--out",
+                                     str(tmp_path / "ev"), "--quiet"])
+    assert CAMERA in line and "received at the time of the one before" in line, line
+    assert "longer recording" not in line
+    assert ("--stamps header" in line) == (stamps == "receive"), line
+    assert stamps == "receive" or "are 0 and" in line, line

@@ -31,7 +31,11 @@ def header_stamp_from_cdr(raw) -> int:
     return sec * 1_000_000_000 + nanosec
 
 
-UNSET_NOTE = "{topic}: header stamps are 0: timed by when the recorder received them"
+RECEIVE_FALLBACK = ": timed by when the recorder received them"
+UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
+STALE_NOTE = ("{topic}: header stamps repeat ({repeats} of {count} messages carry the stamp of "
+              "the one before: a driver that stamps once, or copies a stale header)"
+              + RECEIVE_FALLBACK)
 SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
 
 
@@ -53,10 +57,69 @@ def header_stamps_unset(stamps: np.ndarray) -> bool:
     return bool(zero[leading:].any() or stamps[~zero].min() >= SYSTEM_CLOCK_NS)
 
 
+def repeated_times(times: np.ndarray) -> int:
+    """How many of ``times`` [ns, in receive order] equal the one before them."""
+    return int(np.sum(times[1:] == times[:-1])) if len(times) > 1 else 0
+
+
+def times_stale(times: np.ndarray) -> bool:
+    """Whether a topic's times [ns, in receive order] stand still: of 2 or more, over half repeat.
+
+    A camera never sends two frames of one instant; a driver that stamps once (or copies a
+    stale header), a recorder on a paused ``/clock`` or a converter that gives every message one
+    time does (breaker38). Such times collapse a topic into one instant.
+    """
+    return len(times) >= 2 and repeated_times(times) > (len(times) - 1) / 2
+
+
+def unusable_header_note(topic: str, stamps: np.ndarray) -> str:
+    """Return why ``topic`` is timed by receive times, its header stamps unusable ("" if usable).
+
+    ``stamps`` [ns, int64, in receive order]. Unusable: unset (:func:`header_stamps_unset`,
+    :data:`UNSET_NOTE`) or standing still (:func:`times_stale`, :data:`STALE_NOTE`).
+    """
+    if header_stamps_unset(stamps):
+        return UNSET_NOTE.format(topic=topic)
+    if times_stale(stamps):
+        return STALE_NOTE.format(topic=topic, repeats=repeated_times(stamps), count=len(stamps))
+    return ""
+
+
+def timed_by_receive(topic: str, notes: list[str]) -> bool:
+    """Whether ``notes`` say ``topic`` fell back to receive times (unusable_header_note)."""
+    return any(note.startswith(f"{topic}: header stamps ") and note.endswith(RECEIVE_FALLBACK)
+               for note in notes)
+
+
 def choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> np.ndarray:
-    if use_header and len(stamps) and not header_stamps_unset(stamps):
+    """Return the header stamps if asked for and usable, else the receive times [ns, int64].
+
+    Usable: :func:`unusable_header_note` says nothing; both in receive order.
+    """
+    if use_header and len(stamps) and not unusable_header_note("", stamps):
         return stamps
     return received
+
+
+def check_receive_times(path, topic: str, received: np.ndarray, header_note: str) -> None:
+    """Refuse receive times [ns] that stand still (:func:`times_stale`) for a topic timed by them.
+
+    ``header_note``: why its header stamps were not used ("" when ``--stamps receive`` asked for
+    receive times). Raises BagError naming the bag, the topic, how many messages repeat the
+    time before them, and what to do: the header stamps (``--stamps header``), or, when they
+    cannot time it either, a new recording.
+    """
+    if not times_stale(received):
+        return
+    what = (f"{repeated_times(received)} of {len(received)} messages were received at the time "
+            "of the one before (a recorder on a paused /clock with use_sim_time, or a converter "
+            "that gave them one time)")
+    if header_note:
+        why = header_note.split(": header stamps ", 1)[1].removesuffix(RECEIVE_FALLBACK)
+        raise BagError(f"{path}: {topic}: its header stamps {why} and {what}: neither clock "
+                       "times this topic; record it again with a running clock")
+    raise BagError(f"{path}: {topic}: {what}: receive times cannot time it; use its header "
+                   "stamps: --stamps header (data.topics.stamps: header)")
 
 
 COVER_SLACK_NS = 1_000_000_000  # states this far outside the gripper's span get a note
@@ -126,8 +189,8 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
     message inside the states' span, or a latched one just before them) overlaps: its
     closedness is held between its messages. States more than the slack outside its span: a
     note counting them (they get the closedness of its first or last message).
-    ``timed_by_receive``: the topic's header stamps were unset, so it is timed by receive
-    times while the states may not be.
+    ``timed_by_receive``: the topic's header stamps were unset (or stood still), so it is timed
+    by receive times while the states may not be.
     """
     if not len(finger_times) or not len(state_times):
         return ""
@@ -149,8 +212,8 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
     if config.stamps != "header":
         hint = "the recorder received them at different times: are both from this recording?"
     elif timed_by_receive:
-        hint = (f"its header stamps are unset (timed by receive time) while {state_topic}'s are "
-                "set: time every message by when the recorder received it: --stamps receive "
+        hint = (f"its header stamps are unusable (timed by receive time) while {state_topic}'s "
+                "are set: time every message by when the recorder received it: --stamps receive "
                 "(data.topics.stamps: receive)")
     else:
         hint = STAMPS_HINT

@@ -15,7 +15,7 @@ import numpy as np
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bag_stamps import UNSET_NOTE, gripper_overlap
+from vjepa_ros.recordings.bag_stamps import gripper_overlap, timed_by_receive
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
@@ -167,10 +167,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
-    times_of(ranked[0])  # the topic used: its stamps must not step back (BagError), unset noted
+    times_of(ranked[0])  # the topic used: stamps must not step back (BagError), unusable noted
     order = np.argsort(series.finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
-                           state_times, UNSET_NOTE.format(topic=ranked[0]) in notes)
+                           state_times, timed_by_receive(ranked[0], notes))
     notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
     return np.interp(state_times, series.finger_times[order], closed), ranked[0]

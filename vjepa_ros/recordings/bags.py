@@ -34,12 +34,12 @@ from vjepa_ros.recordings.bag_files import (
     storage_of,
 )
 from vjepa_ros.recordings.bag_stamps import (
-    UNSET_NOTE,
     check_overlap,
+    check_receive_times,
     check_steps_back,
     choose_times,
     header_stamp_from_cdr,
-    header_stamps_unset,
+    unusable_header_note,
 )
 from vjepa_ros.recordings.bag_states import (
     JointsToPose,
@@ -174,13 +174,14 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         """
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
-        if config.stamps == "header" and header_stamps_unset(stamps):
-            note = UNSET_NOTE.format(topic=topic)
-            if note not in notes and used:
-                notes.append(note)
+        note = unusable_header_note(topic, stamps) if config.stamps == "header" else ""
+        if note and note not in notes and used:
+            notes.append(note)
         times = choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
         if times is stamps and used:
             check_steps_back(path, topic, stamps)
+        elif used:  # receive times standing still: one instant, never "record longer"
+            check_receive_times(path, topic, times, note)
         return times
 
     image_times = times_of(image_topic)
