@@ -198,7 +198,8 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          r"checkpoint \(not a torch.save file\): give a file written by vjepa-ros train"),
         (["--world-model", str(EPISODE)], "--world-model .*traj.npz is not a vjepa_ros "
          r"checkpoint \(a zip archive torch.save did not write, e.g. an .npz\)"),
-        (["--world-model", str(encoder_only)], "--world-model .*: .*no action-conditioned"),
+        (["--world-model", str(encoder_only)],
+         "--world-model .*encoder_only.pt holds no action-conditioned"),
         (["--world-model", "oracle", "--device", "cpu"], "--device is for a learned world model"),
         (["--device", "tpu"], "--device: unknown device 'tpu'"),
         (["--episodes", "0"], "--episodes 0: must be >= 1"),
