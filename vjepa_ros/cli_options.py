@@ -183,9 +183,29 @@ def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,
                       PRESETS[default_preset], notes)
     parser.add_argument("--device", help="cpu, cuda, cuda:1 (default: cuda when available)")
     parser.add_argument("--dtype", help=dtype_help())
-    parser.add_argument("--seed", type=int, default=0,
-                        help="seed of the CEM noise and random model (default 0)")
+    parser.add_argument("--seed", type=seed_value, default=0,
+                        help="seed of the CEM noise and random model, 0 to 2**32 - 1 (default 0)")
     add_model_arguments(parser)
+
+
+def seed_value(text: str) -> int:
+    """Parse a ``--seed`` of the planning commands: an integer in [0, 2**32 - 1].
+
+    numpy's legacy seeding takes 32 bits and torch overflows past 64 (``Overflow when unpacking
+    long long``, after the bag and the model were read: breaker38); the planner node's
+    ``planner.seed`` and the simulator commands' seeds have the same range. Raises
+    ``argparse.ArgumentTypeError`` (argparse names the option).
+    """
+    from vjepa_ros.sim.choices import MAX_SEED
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a seed is a whole number in [0, "
+                                         f"{MAX_SEED}]") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{value}: a seed must lie in [0, {MAX_SEED}]")
+    return value
 
 
 def check_input_paths(args: argparse.Namespace) -> None:

@@ -250,7 +250,19 @@ def infer_predictor_hyper_parameters(state: dict, path="checkpoint") -> dict:
     return values
 
 
+# Hyper-parameters that change what a model computes while its weights still load (no shape
+# depends on them): given against the value a file records, they make another model silently.
+SHAPE_FREE_KEYS = ("num_heads",)
+
+
 def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path) -> dict:
+    for key in SHAPE_FREE_KEYS:
+        if key in (caller or {}) and key in config and caller[key] != config[key]:
+            raise CheckpointError(
+                f"{path}: {kind} {key}={caller[key]} given, but the file records {key} "
+                f"{config[key]} (its config): the same weights split into other heads are another "
+                f"model than the one trained; leave {key} out (--{kind}-arg, the planner node's "
+                f"model.{kind}_args: for files that record no config)")
     merged = {**inferred, **config, **(caller or {})}
     if "num_heads" not in merged:
         raise CheckpointError(

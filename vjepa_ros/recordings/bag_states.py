@@ -25,6 +25,7 @@ from vjepa_ros.robot.joint_states import (
     RangeError,
     arm_prefixes,
     closedness_from_fingers,
+    finger_prefixes,
     read_series,
 )
 from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
@@ -116,6 +117,26 @@ def default_joints_to_pose() -> JointsToPose:
     return joints_to_pose
 
 
+def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
+    """Say what to give when ``--joint-prefix`` ``prefix`` names none of the bag's finger joints.
+
+    ``topics``: the JointState topics looked at (``collected[topic][2]``: their (names,
+    positions) rows). "" when ``prefix`` is empty or no finger joint there has another prefix
+    (e.g. ``--joint-prefix fr3_`` on a Panda's panda_finger_joint1/2: breaker38).
+    """
+    if not prefix:
+        return ""
+    names = sorted({str(name) for topic in topics if topic in collected
+                    for row_names, _ in collected[topic][2] for name in row_names})
+    others = [found for found in finger_prefixes(names) if found != prefix]
+    if not others:
+        return ""
+    fingers = [name for name in names if name.endswith(("finger_joint1", "finger_joint2"))]
+    return (f"--joint-prefix {prefix} names none of its finger joints ({', '.join(fingers[:4])}):"
+            f" give --joint-prefix {others[0]} (or leave it out: the prefix is found from the "
+            "names)")
+
+
 def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
                        state_topic, notes, read, named: str = "",
                        types: dict[str, str] | None = None):
@@ -144,6 +165,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         if len(series.fingers):
             found[topic] = series
     ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
+                                   [named] if named else joint_topics, collected)
+    if named and named not in found and prefix_fix:  # it holds fingers, of another prefix
+        raise BagError(f"{path}: gripper topic {named}: {prefix_fix}")
     if named and named not in found:
         given = candidates(config.gripper)
         what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"
@@ -160,7 +185,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             notes.append(
                 "warning: no gripper state in the bag (looked for finger joints on "
                 f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
-                "(open) throughout; name the topic with --gripper-topic"
+                "(open) throughout; " + (prefix_fix or "name the topic with --gripper-topic")
             )
         return np.zeros(len(state_times)), "none (assumed open)"
     if len(ranked) > 1:

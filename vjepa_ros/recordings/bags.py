@@ -51,6 +51,7 @@ from vjepa_ros.recordings.bag_states import (
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
+from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
@@ -247,6 +248,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
+    jump_note = check_state_jumps(path, state_topic, state_times, states)  # two sources: BagError
+    notes += [jump_note] if jump_note else []
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
     return Recording(

@@ -88,6 +88,11 @@ def arm_prefixes(names) -> list[str]:
     return sorted(_groups(tuple(str(name) for name in names), _ARM_NAME))
 
 
+def finger_prefixes(names) -> list[str]:
+    """Return the prefixes of the finger joints among ``names`` (``panda_`` of panda_finger_*)."""
+    return sorted(_groups(tuple(str(name) for name in names), _FINGER_NAME))
+
+
 @functools.lru_cache(maxsize=1024)
 def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, int]]:
     """Group the names matching ``pattern``: prefix → {joint number: index in names}.

@@ -1,0 +1,63 @@
+"""End-effector states of a bag that jump: a second publisher on the state topic, or a teleport.
+
+The planner node refuses a measured pose that moved faster than any arm's TCP between two robot
+states (``robot.inputs.InputBuffer``, ``state_ranges.MAX_TCP_SPEED_M_S`` plus
+``TCP_JUMP_SLACK_M``). A bag gets the same rule over its states in stamp order
+(:func:`check_state_jumps`): two publishers on one topic (a flange and a TCP pose, a simulator
+left running beside the driver, a second arm's joints) alternate and make most steps jumps, so
+the bag is refused naming the topic; a few jumps (a simulator reset, a re-homed arm) get a note,
+since a step across one pairs a frame with a state of another place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.robot.state_ranges import MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M
+
+# Over this share of the steps jumping (and at least two): the topic has two sources.
+SOURCES_SHARE = 0.1
+
+
+def jump_steps(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
+    """Return the indices i of the steps i -> i + 1 whose TCP moved faster than an arm can.
+
+    ``times_ns`` [M] int64 in increasing order (repeats allowed: two states of one stamp);
+    ``xyz`` [M, 3] in m. A jump: moved more than ``MAX_TCP_SPEED_M_S`` [m/s] times the interval
+    plus ``TCP_JUMP_SLACK_M`` (1 cm), the planner node's rule.
+    """
+    if len(times_ns) < 2:
+        return np.zeros(0, dtype=np.int64)
+    moved = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
+    interval_s = np.diff(times_ns).astype(np.float64) / 1e9
+    return np.flatnonzero(moved > MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M)
+
+
+def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> str:
+    """Refuse a state topic with two sources; return a note for a few jumps ("" for none).
+
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first), as the bag reader holds
+    them before repeated stamps are merged. Raises BagError naming the bag, the topic, the
+    share of jumping steps, the largest jump and what to do when more than
+    :data:`SOURCES_SHARE` of the steps (and at least two) jump.
+    """
+    jumps = jump_steps(times_ns, states[:, :3])
+    if not len(jumps):
+        return ""
+    steps = len(times_ns) - 1
+    moved = np.linalg.norm(states[jumps + 1, :3] - states[jumps, :3], axis=1)
+    largest = f"{moved.max() * 100:.1f} cm"
+    speed = f"{MAX_TCP_SPEED_M_S:g} m/s"
+    if len(jumps) >= 2 and len(jumps) > SOURCES_SHARE * steps:
+        raise BagError(
+            f"{path}: {topic}: {len(jumps)} of {steps} steps between its states jump faster than "
+            f"an arm moves ({speed}; up to {largest}): two publishers on the topic (a flange "
+            "and a TCP pose, a simulator beside the driver, another arm's joints)? Record one "
+            "source (ros2 topic info -v lists the publishers), or read the states from the "
+            "other state topic (--state-source)")
+    start = int(times_ns[0])
+    when = ", ".join(f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps[:5])
+    return (f"{topic}: the state jumps faster than an arm moves ({speed}) {len(jumps)} time(s), "
+            f"up to {largest}, at {when} after its first state (a simulator reset or a re-homed "
+            "arm?): a step across a jump pairs a frame with the state of another place")
