@@ -107,3 +107,48 @@ def test_pretrain_names_the_source_whose_frames_differ_in_size(tmp_path, capsys)
     if status == 0:
         return  # read at one size, as train reads them: fine
     assert odd.name in err, err
+
+
+def _example_bag(tmp_path) -> Path:
+    from vjepa_ros.example_episode import load_example
+    from vjepa_ros.recordings.bag_writing import write_episode
+
+    return write_episode(tmp_path / "franka_bag", load_example())
+
+
+def _goal_png(tmp_path) -> Path:
+    from vjepa_ros.example_episode import load_example
+    from vjepa_ros.images import save_image_file
+
+    return save_image_file(tmp_path / "goal.png", load_example().frames[-1])
+
+
+SMALL_EVAL = ["--samples", "8", "--iterations", "1", "--topk", "2", "--landscape-points", "0",
+              "--no-plots", "--quiet"]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: eval --goal IMG --goal-offset N runs, N "
+                   "ignored (and recorded in report.json as the run's goal_offset)")
+def test_eval_refuses_goal_offset_with_a_goal_image(tmp_path, capsys):
+    # --goal-offset N: "goal = frame this many steps later"; with --goal the goal is the image and
+    # the offset does nothing, yet the run goes on and report.json says goal_offset N. Every
+    # other command refuses an option the run would not use (run: "--refine-lr does nothing
+    # while --refine-steps is 0"), naming it.
+    out = tmp_path / "ev"
+    status = main(["eval", str(_example_bag(tmp_path)), "--goal", str(_goal_png(tmp_path)),
+                   "--goal-offset", "3", "--out", str(out), *SMALL_EVAL])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "--goal-offset" in err, (status, err)
+    assert not out.exists()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: eval --no-gripper --gripper-topic T runs, "
+                   "--no-gripper silently ignored (the gripper is read from T)")
+def test_eval_refuses_no_gripper_with_a_gripper_topic(tmp_path, capsys):
+    # --no-gripper: "the bag has no gripper state: closedness 0"; --gripper-topic T: read it from
+    # T. Given both, eval reads T's closedness without a word: one of the two is ignored.
+    out = tmp_path / "ev"
+    status = main(["eval", str(_example_bag(tmp_path)), "--no-gripper", "--gripper-topic",
+                   "/franka_gripper/joint_states", "--out", str(out), *SMALL_EVAL])
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "--no-gripper" in err and "--gripper-topic" in err, (status, err)
