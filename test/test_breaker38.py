@@ -152,3 +152,39 @@ def test_eval_refuses_no_gripper_with_a_gripper_topic(tmp_path, capsys):
                    "/franka_gripper/joint_states", "--out", str(out), *SMALL_EVAL])
     err = capsys.readouterr().err.strip()
     assert status == 2 and "--no-gripper" in err and "--gripper-topic" in err, (status, err)
+
+
+def _rewritten(src: Path, dst: Path, change) -> Path:
+    """Write the bag ``src`` anew at ``dst``, each entry [topic, type, receive ns, msg] changed."""
+    from rosbags.rosbag2 import Reader
+
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    store, entries = m.typestore(), []
+    with Reader(src) as reader:
+        for connection, time_ns, raw in reader.messages():
+            entries.append([connection.topic, connection.msgtype, time_ns,
+                            store.deserialize_cdr(raw, connection.msgtype)])
+    for entry in entries:
+        change(entry, entries)
+    return write_messages(dst, [tuple(entry) for entry in entries])
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: eval --stamps receive on a bag whose messages "
+                   "share one receive time says 'give a longer recording' (0.00 s of frames)")
+def test_eval_receive_stamps_all_equal_names_the_cause(tmp_path, capsys):
+    # A recorder on a stalled /clock (ros2 bag record --use-sim-time, simulator paused) or a
+    # converter that stamps every message alike: every receive time is the same. With
+    # --stamps receive (the advice eval itself gives for a camera on its own clock) eval
+    # collapses the frames into one and says "its 0.00 s of frames with states give 1 step(s)
+    # ... give a longer recording": the recording is long enough; its receive times are not
+    # usable, and the header stamps are.
+    def same_receive_time(entry, entries):
+        entry[2] = entries[0][2]
+
+    bag = _rewritten(_example_bag(tmp_path), tmp_path / "one_receive_time", same_receive_time)
+    line = _one_line_error(capsys, ["eval", str(bag), "--stamps", "receive", "--out",
+                                    str(tmp_path / "ev"), *SMALL_EVAL])
+    assert "longer recording" not in line, line
+    assert "--stamps header" in line or "receive time" in line, line
