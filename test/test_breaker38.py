@@ -188,3 +188,24 @@ def test_eval_receive_stamps_all_equal_names_the_cause(tmp_path, capsys):
                                     str(tmp_path / "ev"), *SMALL_EVAL])
     assert "longer recording" not in line, line
     assert "--stamps header" in line or "receive time" in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: frozen header stamps on a topic (a "
+                   "driver's stale stamp) read as 'give a longer recording', not --stamps receive")
+@pytest.mark.parametrize("topic", ["/camera/camera/color/image_raw",
+                                   "/franka_robot_state_broadcaster/current_pose"])
+def test_eval_frozen_header_stamps_name_the_topic_and_stamps_receive(tmp_path, capsys, topic):
+    # Every message of one topic carries the first message's stamp (a driver that stamps once,
+    # or copies a stale header). Unset stamps (0) fall back to the receive time with a note;
+    # a frozen non-zero stamp collapses the topic into one instant and eval says the recording
+    # is too short ("its 0.00 s of frames with states ... give a longer recording").
+    def freeze(entry, entries):
+        if entry[0] == topic:
+            first = next(e for e in entries if e[0] == topic)[3].header.stamp
+            entry[3].header.stamp.sec, entry[3].header.stamp.nanosec = first.sec, first.nanosec
+
+    bag = _rewritten(_example_bag(tmp_path), tmp_path / "frozen", freeze)
+    line = _one_line_error(capsys, ["eval", str(bag), "--out", str(tmp_path / "ev"),
+                                    *SMALL_EVAL])
+    assert "longer recording" not in line, line
+    assert topic in line and "--stamps receive" in line, line
