@@ -209,3 +209,32 @@ def test_eval_frozen_header_stamps_name_the_topic_and_stamps_receive(tmp_path, c
                                     *SMALL_EVAL])
     assert "longer recording" not in line, line
     assert topic in line and "--stamps receive" in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: train on a bag whose camera header stamps are "
+                   "frozen says 'leave it out', not the stamps or --stamps receive")
+def test_train_frozen_camera_stamps_name_stamps_receive(tmp_path, capsys):
+    # The same bag as above given to `vjepa-ros train`: "no 3 consecutive valid steps at 4 Hz
+    # (longest run 1 of 1 steps; none dropped); leave BAG out" -- the recording holds 2 s of
+    # frames at 4 Hz; only its camera's header stamps are unusable, and --stamps receive reads it.
+    from vjepa_ros.eval.record import record_sim_bag
+
+    topic = "/camera/camera/color/image_raw"
+
+    def freeze(entry, entries):
+        if entry[0] == topic:
+            first = next(e for e in entries if e[0] == topic)[3].header.stamp
+            entry[3].header.stamp.sec, entry[3].header.stamp.nanosec = first.sec, first.nanosec
+
+    from vjepa_ros.sim.collector_config import CollectorConfig
+    from vjepa_ros.sim.config import CameraConfig, SimConfig
+
+    source, _ = record_sim_bag(tmp_path / "sim", seed=0,
+                               sim_config=SimConfig(camera=CameraConfig(width=64, height=64)),
+                               collector_config=CollectorConfig(frames=8))
+    bag = _rewritten(source, tmp_path / "frozen", freeze)
+    line = _one_line_error(capsys, ["train", "--data", str(bag), "--encoder", "demo", "--steps",
+                                    "1", "--batch-size", "2", "--frames-per-clip", "3",
+                                    "--val-fraction", "0", "--quiet", "--out",
+                                    str(tmp_path / "run")])
+    assert "--stamps receive" in line, line
