@@ -251,3 +251,26 @@ def test_a_seed_torch_cannot_take_is_refused_naming_seed(tmp_path, capsys, comma
     line = _one_line_error(capsys, [command, *more, "--checkpoint", "demo", "--samples", "8",
                                     "--iterations", "1", "--topk", "2", "--seed", str(2 ** 64)])
     assert "--seed" in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: --encoder-arg/--predictor-arg num_heads that "
+                   "contradicts the file's recorded config loads another model without a word")
+@pytest.mark.parametrize("option", ["--encoder-arg", "--predictor-arg"])
+def test_a_head_count_against_the_files_config_is_refused_or_said(tmp_path, capsys, option):
+    # The demo model records num_heads 3 (encoder) and 4 (predictor) in its config. Head count
+    # changes no weight shape, so `eval --checkpoint demo --predictor-arg num_heads=8` loads the
+    # same weights split into other heads: a different model, planned with silently (energies
+    # 0.0578 instead of 0.0344 on a simulator bag). The options are for files that match no
+    # preset and record no config (README, World model); against a recorded value they should be
+    # refused, or at least said, naming num_heads.
+    from vjepa_ros.models.checkpoint import read_checkpoint_file
+
+    config = read_checkpoint_file(DEMO)["config"]
+    key = "encoder" if option == "--encoder-arg" else "predictor"
+    recorded = int(config[key]["num_heads"])
+    other = 2 * recorded if key == "predictor" else 4  # both divide the width 192
+    status = main(["eval", str(_example_bag(tmp_path)), "--checkpoint", "demo", option,
+                   f"num_heads={other}", "--out", str(tmp_path / "ev"), *SMALL_EVAL])
+    out = capsys.readouterr()
+    said = [line for line in (out.out + out.err).splitlines() if "num_heads" in line]
+    assert said, (status, out.out, out.err)
