@@ -309,3 +309,18 @@ def test_two_publishers_on_the_pose_topic_are_refused_naming_it(tmp_path, capsys
     status = main(["eval", str(bag), "--out", str(tmp_path / "ev"), *SMALL_EVAL])
     err = capsys.readouterr().err.strip()
     assert status == 1 and topic in err, (status, err)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker38: a --joint-prefix that names none of the finger "
+                   "joints says the gripper topic 'holds no finger joints', never the prefix")
+def test_a_joint_prefix_that_misses_the_fingers_is_named(tmp_path, capsys):
+    # A Panda bag (panda_finger_joint1/2 on /franka_gripper/joint_states, states from the pose
+    # topic) read with the FR3 setup's --joint-prefix fr3_: without --gripper-topic eval warns
+    # "no gripper state in the bag ... name the topic with --gripper-topic" and reads closedness 0
+    # throughout; with it, "it holds no finger joints (<prefix>finger_joint1/2)" -- it holds
+    # two. The arm's joint path names the prefix ("--joint-prefix panda_ names none of them:
+    # give --joint-prefix fr3_"); the finger path names neither the prefix nor the names there.
+    line = _one_line_error(capsys, ["eval", str(_example_bag(tmp_path)), "--joint-prefix", "fr3_",
+                                    "--gripper-topic", "/franka_gripper/joint_states", "--out",
+                                    str(tmp_path / "ev"), *SMALL_EVAL])
+    assert "--joint-prefix" in line and "panda_finger_joint1" in line, line
