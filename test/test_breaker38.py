@@ -287,8 +287,6 @@ def test_a_joint_prefix_that_misses_the_fingers_is_named(tmp_path, capsys):
     assert "--joint-prefix" in line and "panda_finger_joint1" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38: eval plans on bag frames under 32 px a side "
-                   "(or 320x2), which the planner node refuses as unusable, with only a note")
 @pytest.mark.parametrize("size", [(16, 16), (2, 320)])
 def test_eval_refuses_frames_the_planner_node_cannot_plan_on(tmp_path, capsys, size):
     # The live node holds on "a camera frame of an unusable size" (image_limits: under 32 px a
@@ -312,8 +310,6 @@ def test_eval_refuses_frames_the_planner_node_cannot_plan_on(tmp_path, capsys, s
     assert f"{width}x{height}" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38: train --encoder-key target_encoder on a file "
-                   "without one advises encoder_key='encoder', not --encoder-key encoder")
 def test_train_encoder_key_refusal_names_the_option(tmp_path, capsys):
     # "--encoder ... has no 'target_encoder' entry; it has ['encoder']: choose it with
     # encoder_key='encoder' (the planner node: -p planner.model.encoder_key:=encoder)": the
@@ -328,8 +324,6 @@ def test_train_encoder_key_refusal_names_the_option(tmp_path, capsys):
     assert "--encoder-key encoder" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38: two cameras on the camera topic (frames of two "
-                   "frame_ids interleaved) are read as one camera without a word")
 def test_two_cameras_on_the_image_topic_are_refused_naming_them(tmp_path, capsys):
     # Two RealSense drivers launched without their own namespaces both publish
     # /camera/camera/color/image_raw: the bag's camera topic interleaves two views, each frame's
@@ -368,8 +362,6 @@ def test_two_cameras_on_the_image_topic_are_refused_naming_them(tmp_path, capsys
     assert status == 1 and "wrist_camera_color_optical_frame" in err, (status, err)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38: a pose topic that switches frame_id mid-bag "
-                   "gets advice for one frame, then with it the other: the switch is never said")
 def test_a_pose_topic_switching_frames_names_both(tmp_path, capsys):
     # The first half of current_pose in the arm's base frame, the rest in 'world' (a
     # republisher restarted with another frame). eval says "is in frame 'world' ... or name

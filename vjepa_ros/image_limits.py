@@ -25,19 +25,23 @@ MAX_SIDE_PX = 8192
 MAX_ASPECT = 4.0
 
 
-def image_size_problem(width: int, height: int) -> str:
-    """Why an image of ``width`` x ``height`` px cannot be planned on ("" when it can)."""
+def image_size_problem(width: int, height: int, advice: str = "") -> str:
+    """Why an image of ``width`` x ``height`` px cannot be planned on ("" when it can).
+
+    ``advice``: what to do, instead of the advice for an image file (give a camera-sized,
+    camera-shaped one); e.g. for a recording's frames (``Recording.frame_size_problem``).
+    """
     size = f"{width}x{height} px"
     if min(width, height) < MIN_SIDE_PX:
         return (f"is {size}, smaller than {MIN_SIDE_PX} px a side: too few pixels to plan on; "
-                "give a camera-sized image (e.g. a frame of the robot's camera)")
+                + (advice or "give a camera-sized image (e.g. a frame of the robot's camera)"))
     if max(width, height) > MAX_SIDE_PX:
-        return (f"is {size}, larger than {MAX_SIDE_PX} px a side: resize it to the camera's "
-                "resolution")
+        return (f"is {size}, larger than {MAX_SIDE_PX} px a side: "
+                + (advice or "resize it to the camera's resolution"))
     if max(width, height) > MAX_ASPECT * min(width, height):
         return (f"is {size}: long side more than {MAX_ASPECT:g} times the short one, so the "
-                "model's centre crop would keep a small strip of it; give a camera-shaped image "
-                "(4:3 or 16:9)")
+                "model's centre crop would keep a small strip of it; "
+                + (advice or "give a camera-shaped image (4:3 or 16:9)"))
     return ""
 
 

@@ -258,6 +258,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         except ValueError as exc:  # the verdict's parameters and --max-steps as options
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
+        if recording.frame_size_problem():  # frames the planner node refuses: not checked on
+            from vjepa_ros.recordings.bag_files import BagError
+
+            raise BagError(recording.frame_size_problem())
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         model, source = load_planning_model(  # its errors name where the file came from
             args.checkpoint, args.device, args.dtype, args.seed, aspect_ratio_range=crop,

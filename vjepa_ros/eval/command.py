@@ -176,6 +176,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for line in note_lines(step_notes(recording, steps, chosen, config.min_motion_m,
                                           config.max_state_gap_s)):
             print(option_message(line, EVAL_OPTIONS))
+        if recording.frame_size_problem():  # frames the planner node refuses: not scored
+            raise BagError(recording.frame_size_problem())
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         from vjepa_ros.eval.cpu_cost import cpu_cost_note
         from vjepa_ros.eval.evaluate import evaluate_recording

@@ -120,8 +120,9 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     if encoder_key not in raw:
         raise CheckpointError(
             f"{path} has no {encoder_key!r} entry; it has {present}: choose it with "
-            f"encoder_key={present[0]!r} (the planner node: -p "
-            f"planner.model.encoder_key:={present[0]})")
+            f"encoder_key {present[0]} (vjepa-ros train: --encoder-key {present[0]}; the planner "
+            f"node: -p planner.model.encoder_key:={present[0]}; Python: "
+            f"encoder_key={present[0]!r})")
     encoder_state = _tensor_dict(raw[encoder_key], f"'{encoder_key}'", path)
     if "patch_embed.proj.weight" not in encoder_state:
         raise not_a_checkpoint(path, f"its '{encoder_key}' state dict has no "

@@ -32,6 +32,23 @@ def header_stamp_from_cdr(raw) -> int:
 
 
 RECEIVE_FALLBACK = ": timed by when the recorder received them"
+def header_frame_id_from_cdr(raw) -> str:
+    """header.frame_id of a serialized message whose first field is a std_msgs/Header.
+
+    CDR: the 4-byte encapsulation, the stamp (int32 sec, uint32 nanosec), then the string as a
+    uint32 length (its NUL included) and its bytes. Raises ValueError for bytes that are not
+    such a message.
+    """
+    data = bytes(raw[:16])
+    if len(data) < 16 or data[0] != 0 or data[1] not in (0, 1):
+        raise ValueError("not a CDR message with a header")
+    (length,) = struct.unpack("<I" if data[1] == 1 else ">I", data[12:16])
+    text = bytes(raw[16:16 + length])
+    if length > 4096 or len(text) != length:
+        raise ValueError("not a CDR message with a header")
+    return text.rstrip(b"\0").decode("utf-8", "replace")
+
+
 UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
 STALE_NOTE = ("{topic}: header stamps repeat ({repeats} of {count} messages carry the stamp of "
               "the one before: a driver that stamps once, or copies a stale header)"

@@ -44,8 +44,25 @@ def compact_message(msg, msgtype: str):
 
 
 def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) -> None:
-    """Refuse poses stamped in a frame other than the arm's base (the planner node's rule)."""
-    for frame in dict.fromkeys(frames):
+    """Refuse poses stamped in a frame other than the arm's base (the planner node's rule).
+
+    ``frames``: each message's header.frame_id, in the bag's order. A topic that changes frames
+    mid-bag with one of them not the base (a republisher restarted with another frame) is
+    refused naming each frame and its first message: advice for one frame would refuse the
+    other half (breaker38).
+    """
+    first = {}
+    for index, frame in enumerate(frames):
+        first.setdefault(frame, index)
+    named = [frame for frame in first if frame]
+    if len(named) > 1 and not all(frame_matches(frame, config.base_frame) for frame in named):
+        which = ", ".join(f"'{frame}' from message {first[frame]}" for frame in named)
+        raise BagError(
+            f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
+            "is looked up, so its poses are in frames that cannot be mixed; read the states from "
+            "the joint states instead (--state-source joint_states), or evaluate the part in "
+            "the arm's base frame alone (--start / --end)")
+    for frame in first:
         matches = frame_matches(frame, config.base_frame)
         if matches is None:
             notes.append(f"{topic} has an empty header.frame_id: taken as the arm's base frame")

@@ -38,6 +38,7 @@ from vjepa_ros.recordings.bag_stamps import (
     check_receive_times,
     check_steps_back,
     choose_times,
+    header_frame_id_from_cdr,
     header_stamp_from_cdr,
     unusable_header_note,
 )
@@ -112,6 +113,25 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
     return kind(f"{'; '.join(missing)}. What is intact: {exc}")
 
 
+def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
+    """Refuse a camera topic whose frames name more than one header.frame_id: two cameras.
+
+    ``frames``: frame_id -> how many frames carry it. Two camera drivers launched without their
+    own namespaces publish one topic; read as one camera, a step would plan from one view
+    toward the other (breaker38). The planner node holds for two publishers on its camera topic
+    likewise. Raises BagError naming the bag, the topic and the frame ids with their counts.
+    """
+    named = {frame: count for frame, count in frames.items() if frame}
+    if len(named) < 2:
+        return
+    which = ", ".join(f"'{frame}' ({count} frames)" for frame, count in named.items())
+    raise BagError(
+        f"{path}: the frames on {topic} come from {len(named)} camera frames ({which}): two "
+        "cameras on one topic? Record each camera on its own topic (launch the drivers with "
+        "their own namespaces) and give --image-topic; a driver relaunched with another "
+        "frame_id: use the part of one frame (--start / --end)")
+
+
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
                      part_note: str, copies: TempCopies):
     salvaged = False
@@ -130,6 +150,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             positions, empty = [], []  # the camera's messages indexed, skipped (0 pixels)
+            camera_frames: dict[str, int] = {}  # header.frame_id -> frames (two cameras?)
             for connection, received, raw in iter_messages(reader, path, wanted):
                 topic = connection.topic
                 stamps, times, msgs = collected[topic]
@@ -145,6 +166,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                 if topic == image_topic:
                     try:
                         stamps.append(header_stamp_from_cdr(raw))
+                        frame_id = header_frame_id_from_cdr(raw)
+                        camera_frames[frame_id] = camera_frames.get(frame_id, 0) + 1
                     except ValueError as exc:
                         raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
                             from exc
@@ -185,6 +208,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             check_receive_times(path, topic, times, note)
         return times
 
+    check_one_camera(path, image_topic, camera_frames)
     image_times = times_of(image_topic)
     if empty:
         notes.append(f"{image_topic}: {len(empty)} empty frame(s) (0 pixels: a camera driver "

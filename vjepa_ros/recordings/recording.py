@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
@@ -70,6 +71,21 @@ class Recording:
             return ""
         height, width = self.frame_shape()[:2]
         return camera_size_note(width, height, model_size, trained_sizes)
+
+    def frame_size_problem(self) -> str:
+        """Why the planner cannot plan on this bag's frames ("" when it can): their size.
+
+        The planner node's limits (``image_limits.image_size_problem``: under 32 px a side, a
+        long side over 4 times the short one, over 8192 px), so that eval and the camera check
+        never score plans on frames the node would refuse (breaker38). Reads the first frame.
+        Training reads such frames (upsampled, with a note): only planning refuses them.
+        """
+        if not len(self.image_times):
+            return ""
+        height, width = self.frame_shape()[:2]
+        problem = image_size_problem(width, height, "the planner node refuses such frames: "
+                                     "record the camera at its own resolution (e.g. 640x480)")
+        return f"{self.path}: the frames on {self.image_topic} {problem}" if problem else ""
 
     def goal_size_note(self, goal_shape) -> str:
         """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""
