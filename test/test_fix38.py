@@ -250,3 +250,116 @@ def test_one_receive_time_for_all_is_refused_naming_the_topic(tmp_path, capsys, 
     assert "longer recording" not in line
     assert ("--stamps header" in line) == (stamps == "receive"), line
     assert stamps == "receive" or "are 0 and" in line, line
+
+
+# -- what a bag's camera and pose topics must be to be planned on (breaker38)
+
+def test_header_frame_id_is_read_from_the_cdr_bytes_of_every_camera_message_type():
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_stamps import header_frame_id_from_cdr, header_stamp_from_cdr
+
+    store = m.typestore()
+    image = store.types["sensor_msgs/msg/Image"](
+        header=m.make_header(1_500_000_123, "wrist_camera_optical_frame"), height=1, width=1,
+        encoding="rgb8", is_bigendian=0, step=3, data=np.zeros(3, np.uint8))
+    compressed = store.types["sensor_msgs/msg/CompressedImage"](
+        header=m.make_header(7, ""), format="jpeg", data=np.zeros(4, np.uint8))
+    for msg, frame, stamp in ((image, "wrist_camera_optical_frame", 1_500_000_123),
+                              (compressed, "", 7)):
+        raw = store.serialize_cdr(msg, msg.__msgtype__)
+        assert header_frame_id_from_cdr(raw) == frame
+        assert header_stamp_from_cdr(raw) == stamp
+    with pytest.raises(ValueError):
+        header_frame_id_from_cdr(b"\x00\x01\x00\x00" + b"\x00" * 8 + b"\xff\xff\xff\x7f")
+
+
+def _two_camera_bag(tmp_path, second_frame: str) -> Path:
+    """Return the moving bag with every second frame named ``second_frame``."""
+    from conftest import rewritten_bag
+
+    topic = CAMERA
+
+    def relabel(entry, entries):
+        frames = [e for e in entries if e[0] == topic]
+        if entry[0] == topic and frames.index(entry) % 2:
+            entry[3].header.frame_id = second_frame
+
+    return rewritten_bag(_moving_bag(tmp_path), tmp_path / f"two_{second_frame or 'none'}",
+                         relabel)
+
+
+def test_two_cameras_on_one_topic_are_refused_by_eval_and_train(tmp_path, capsys):
+    bag = _two_camera_bag(tmp_path, "wrist_camera_optical_frame")
+    line = _last_error_line(capsys, ["eval", str(bag), "--out", str(tmp_path / "ev"), "--quiet"])
+    assert "'wrist_camera_optical_frame' (4 frames)" in line and CAMERA in line, line
+    line = _last_error_line(capsys, ["train", "--data", str(bag), "--encoder", "demo",
+                                     "--steps", "1", "--val-fraction", "0", "--out",
+                                     str(tmp_path / "run")])
+    assert "two cameras on one topic" in line, line
+
+
+def test_a_camera_with_an_empty_frame_id_now_and_then_is_one_camera(tmp_path):
+    from vjepa_ros.recordings.bags import read_recording
+
+    recording = read_recording(_two_camera_bag(tmp_path, ""))  # unset frame ids: not a camera
+    assert len(recording.image_times) == 8
+
+
+@pytest.mark.parametrize("size", [(16, 16), (40, 200), (300, 64)])
+def test_eval_and_camera_check_refuse_frames_the_planner_node_refuses(tmp_path, capsys, size):
+    from conftest import rewritten_bag
+
+    height, width = size
+
+    def resize(entry, entries):
+        if entry[0] == CAMERA:
+            image = entry[3]
+            image.height, image.width, image.step = height, width, width * 3
+            image.data = np.full(height * width * 3, 100, np.uint8)
+
+    bag = rewritten_bag(_moving_bag(tmp_path), tmp_path / "sized", resize)
+    for command in ("eval", "camera-check"):
+        out = tmp_path / command
+        line = _last_error_line(capsys, [command, str(bag), "--checkpoint", "demo", "--out",
+                                         str(out), "--quiet"])
+        assert f"{width}x{height} px" in line and "planner node refuses" in line, line
+        assert not out.exists()
+
+
+def test_a_pose_topic_in_two_names_of_the_base_frame_is_read(tmp_path):
+    from conftest import rewritten_bag
+    from vjepa_ros.recordings.bags import read_recording
+
+    def rename(entry, entries):  # both are the arm's base (base, <prefix>link0): no mixing
+        poses = [e for e in entries if e[0] == POSE]
+        if entry[0] == POSE:
+            entry[3].header.frame_id = "base" if poses.index(entry) % 2 else "panda_link0"
+
+    recording = read_recording(rewritten_bag(_moving_bag(tmp_path), tmp_path / "b", rename))
+    assert len(recording.states) == 8
+
+
+def test_a_bag_with_one_pose_jump_is_read_with_a_note(tmp_path):
+    from conftest import rewritten_bag
+    from vjepa_ros.recordings.bags import read_recording
+
+    def teleport(entry, entries):  # a simulator reset after the 5th state: 1 m in a 4 Hz step
+        poses = [e for e in entries if e[0] == POSE]
+        if entry[0] == POSE and poses.index(entry) >= 5:
+            entry[3].pose.position.x += 1.0
+
+    recording = read_recording(rewritten_bag(_moving_bag(tmp_path), tmp_path / "j", teleport))
+    assert any("jumps faster than an arm moves" in note and "1 time(s)" in note
+               for note in recording.notes), recording.notes
+
+
+def test_state_jumps_follow_the_planner_nodes_speed_rule():
+    from vjepa_ros.recordings.state_jumps import jump_steps
+
+    times = np.arange(5, dtype=np.int64) * 10_000_000  # 100 Hz
+    xyz = np.zeros((5, 3))
+    xyz[:, 0] = [0.0, 0.02, 0.04, 0.06, 0.30]  # 2 m/s is an arm; 24 cm in 10 ms is not
+    assert list(jump_steps(times, xyz)) == [3]
+    same = np.zeros(2, np.int64)
+    assert list(jump_steps(same, np.array([[0, 0, 0], [0.005, 0, 0]]))) == []  # within 1 cm
+    assert list(jump_steps(same, np.array([[0, 0, 0], [0.02, 0, 0]]))) == [0]
