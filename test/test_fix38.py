@@ -363,3 +363,50 @@ def test_state_jumps_follow_the_planner_nodes_speed_rule():
     same = np.zeros(2, np.int64)
     assert list(jump_steps(same, np.array([[0, 0, 0], [0.005, 0, 0]]))) == []  # within 1 cm
     assert list(jump_steps(same, np.array([[0, 0, 0], [0.02, 0, 0]]))) == [0]
+
+
+# -- smaller findings of breaker38: keyword spelling, outputs in recordings, a preset's horizon
+
+@pytest.mark.parametrize("command,option,spec", [
+    ("run", "--world-model", "Oracle"), ("run", "--world-model", "DEMO"),
+    ("eval", "--checkpoint", "Demo")])
+def test_a_keyword_in_other_letters_names_its_spelling(tmp_path, capsys, command, option, spec):
+    argv = (["run", "--task", "grasp", option, spec, "--out", str(tmp_path / "o")]
+            if command == "run" else ["eval", str(_moving_bag(tmp_path)), option, spec,
+                                      "--out", str(tmp_path / "o")])
+    line = _last_error_line(capsys, argv)
+    assert f"{option} {spec.lower()}" in line and "lower case" in line, line
+
+
+def test_a_file_named_like_a_keyword_is_still_read(tmp_path, monkeypatch):
+    import shutil
+
+    from vjepa_ros.input_paths import world_model_path
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(DEMO, tmp_path / "Demo")
+    assert world_model_path("Demo") == Path("Demo")
+
+
+@pytest.mark.parametrize("command", ["run", "reach", "collect"])
+def test_outputs_are_never_written_into_a_bag(tmp_path, capsys, command):
+    bag = _moving_bag(tmp_path)
+    before = sorted(p.name for p in bag.iterdir())
+    for out in (bag, bag / "pictures"):
+        argv = {"run": ["run", "--task", "grasp", "--world-model", "oracle"],
+                "reach": ["reach"],
+                "collect": ["collect", "--episodes", "1"]}[command] + ["--out", str(out)]
+        line = _last_error_line(capsys, argv)
+        assert "never writes into a recording" in line and str(bag.name) in line, line
+    assert sorted(p.name for p in bag.iterdir()) == before
+
+
+def test_camera_check_says_a_presets_horizon_is_not_used(tmp_path, capsys):
+    from vjepa_ros.eval.camera_check_command import horizon_note
+
+    assert horizon_note("paper") == ""
+    assert "horizon 2 is not used" in horizon_note("notebook")
+    main(["camera-check", str(_moving_bag(tmp_path)), "--preset", "notebook", "--random-weights",
+          "--out", str(tmp_path / "cc"), "--quiet", "--no-plots", "--samples", "8",
+          "--iterations", "1", "--topk", "2"])
+    assert "--preset notebook's horizon 2 is not used" in capsys.readouterr().out

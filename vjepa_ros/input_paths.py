@@ -151,15 +151,22 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
     raise ValueError(f"{option} {shown_path(path)} {problem}: give {give}")
 
 
-def world_model_path(spec: str, option: str = "--checkpoint") -> Path:
+def world_model_path(spec: str, option: str = "--checkpoint",
+                     keywords: tuple[str, ...] = ("demo",)) -> Path:
     """Return the file a world model option names: ``demo`` (the packaged one) or a path.
 
     For the commands that plan: a folder (a Hugging Face snapshot) holds an encoder only and is
     refused too; a train output folder with the advice to give its ``world_model.pt`` (else
     ``latest.pt``). Raises ValueError naming ``option`` for a missing, unreadable or folder path,
     and for ``demo`` when the demo world model is not installed
-    (``sim.reach_config.resolve_checkpoint``'s message).
+    (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``: the names the option takes
+    besides paths; one given in other letters (``Demo``) with no such file is refused saying the
+    keyword's spelling (breaker38: it read "does not exist").
     """
+    lower = str(spec).lower()
+    if lower in keywords and spec != lower and not Path(spec).expanduser().exists():
+        raise ValueError(f"{option} {spec}: no such file; the keyword is lower case: "
+                         f"{option} {lower}")
     if spec == "demo":
         from vjepa_ros.sim.reach_config import resolve_checkpoint  # numpy and yaml only
 

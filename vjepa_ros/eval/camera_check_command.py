@@ -94,6 +94,20 @@ def _checked_options(args: argparse.Namespace) -> tuple:
     return cem, thresholds, config
 
 
+def horizon_note(name: str) -> str:
+    """Say that preset ``name``'s horizon is not the check's ("" for a horizon-1 preset).
+
+    The check infers each motion by a horizon-1 search (an explicit ``--horizon 2`` is refused);
+    a preset of another horizon (``notebook``: 2) gives its other settings only (breaker38).
+    """
+    from vjepa_ros.planning.config import preset
+
+    horizon = preset(name).horizon
+    return "" if horizon == 1 else (
+        f"--preset {name}'s horizon {horizon} is not used: the camera check infers each motion "
+        "by a horizon-1 search; the preset's other settings are")
+
+
 NO_CHECKPOINT = ("no --checkpoint: a world model with random weights sees nothing, so its "
                  "camera check means nothing; pass --checkpoint demo (the packaged demo model), "
                  "--checkpoint vjepa2-ac-vitg.pt (Meta's) or a trained file, or --random-weights "
@@ -198,6 +212,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
+        preset_note = horizon_note(args.preset)
+        if preset_note:
+            print(f"note          {preset_note}")
         topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
         model_args = model_hyper_parameters(
             args, "--checkpoint (or a --params-file with model.checkpoint)")

@@ -291,6 +291,10 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (ValueError, ConfigError) as exc:
         return _settings_error(exc, args, overrides)
     try:
+        if args.out:  # never into a bag's folder
+            from vjepa_ros.train.out_check import refuse_out_in_recording
+
+            refuse_out_in_recording(args.out, "reach")
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         return command_ended(PROG, exc, status=1)

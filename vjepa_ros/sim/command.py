@@ -30,6 +30,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
             _check_collect_options(args)
         sim_config, config = checked_sim_options(
             args, 16 if args.frames is None else args.frames, args.episodes)
+        from vjepa_ros.train.out_check import refuse_out_in_recording
+
+        refuse_out_in_recording(args.out, "collect")  # never into a bag's folder
         output_dir(args.out, create=False)  # the first episode's file creates it
         _check_no_episodes(args.out)
         if args.task == "motion":  # (the manipulation tasks write no collector.json)

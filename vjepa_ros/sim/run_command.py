@@ -55,7 +55,7 @@ def _settings(args: argparse.Namespace) -> dict:
     if args.world_model != "oracle":  # a missing file: before the simulator and torch load
         from vjepa_ros.input_paths import world_model_path
 
-        world_model_path(args.world_model, "--world-model")
+        world_model_path(args.world_model, "--world-model", ("demo", "oracle"))
     from vjepa_ros.sim.manipulation_loop import task_cem, task_loop_config  # the simulator
 
     return {
@@ -132,7 +132,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
 
     if spec == "oracle":
         return OracleWorldModel()
-    path = world_model_path(spec, option)  # missing, a folder, unreadable: one line
+    path = world_model_path(spec, option, ("demo", "oracle"))  # missing, a folder: one line
     try:
         resolved = resolve_device(device)
     except ValueError as exc:
@@ -342,6 +342,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         settings = _settings(args)  # every option, then the --world-model file
+        if args.out:  # never into a bag's folder
+            from vjepa_ros.train.out_check import refuse_out_in_recording
+
+            refuse_out_in_recording(args.out, "run")
         out_dir = output_dir(args.out, create=False) if args.out else fresh_output_dir("run")
         model = load_run_model(args.world_model, args.device, args.dtype)
         from vjepa_ros.planning.memory import check_samples_fit

@@ -171,8 +171,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         if config.batch_size > len(sampler.starts):
             print(f"note: a batch of {config.batch_size} clips is drawn from "
                   f"{len(sampler.starts)} distinct clips: clips repeat within every batch "
-                  "(drawn with replacement); more data, or --batch-size "
-                  f"{len(sampler.starts)} or less, gives distinct clips")
+                  "(drawn with replacement); more data" + (
+                      f", or --batch-size {len(sampler.starts)} or less," if
+                      len(sampler.starts) > 1 else "") + " gives distinct clips")
 
         def checkpoint(step, encoder):
             if args.save_every and step % args.save_every == 0 and step < config.steps:
