@@ -74,7 +74,9 @@ def test_the_camera_size_advice_works_on_the_launch_line_it_is_seen_under():
 @pytest.mark.parametrize("width, height, note", [
     (64, 48, None),
     (128, 128, f"note          the bag's frames are 128x128 px, {TRAINED}: resized to its input"),
-    (32, 24, f"note          the bag's frames are 32x24 px, {TRAINED}: {UPSAMPLED}"),
+    # 48x36: the smallest 4:3 size eval plans on is 43x32 (32 px a side: the planner node's
+    # limit; 32x24 is refused since session 38, test_fix38)
+    (48, 36, f"note          the bag's frames are 48x36 px, {TRAINED}: {UPSAMPLED}"),
 ])
 def test_eval_notes_only_a_size_the_model_was_not_trained_at(width, height, note, model_64x48,
                                                              tmp_path, capsys, monkeypatch):
