@@ -179,7 +179,8 @@ def test_eval_frozen_header_stamps_name_the_topic_and_stamps_receive(tmp_path, c
     bag = rewritten_bag(_example_bag(tmp_path), tmp_path / "frozen", freeze)
     assert main(["eval", str(bag), "--out", str(tmp_path / "ev"), *SMALL_EVAL]) == 0
     out = capsys.readouterr().out
-    assert f"{topic}: header stamps repeat" in out and "timed by when the recorder" in out, out
+    assert f"{topic}: header stamps stand still" in out, out
+    assert "timed by when the recorder" in out, out
 
 
 def test_train_frozen_camera_stamps_name_stamps_receive(tmp_path, capsys):
@@ -206,7 +207,7 @@ def test_train_frozen_camera_stamps_name_stamps_receive(tmp_path, capsys):
     assert main(["train", "--data", str(bag), "--encoder", "demo", "--steps", "1",
                  "--batch-size", "2", "--frames-per-clip", "3", "--val-fraction", "0", "--quiet",
                  "--out", str(tmp_path / "run")]) == 0
-    assert f"{topic}: header stamps repeat" in capsys.readouterr().out
+    assert f"{topic}: header stamps stand still" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("command", ["eval", "demo"])

@@ -75,9 +75,6 @@ def _sim_joint_bag(path, joint_stamp, joint_hz=1000, split_fingers=False, second
 
 # -- 1. clocks: coarse or shared stamps are not clocks standing still ---------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: a 1 kHz joint-state topic stamped by a "
-                   "100 Hz sim /clock is taken for frozen stamps, timed by wall receive times "
-                   "and the sim-time bag refused (read before session 38)")
 def test_coarse_sim_clock_stamps_on_a_1khz_joint_topic_are_still_its_clock(tmp_path):
     from vjepa_ros.recordings.bags import read_recording
 
@@ -90,9 +87,6 @@ def test_coarse_sim_clock_stamps_on_a_1khz_joint_topic_are_still_its_clock(tmp_p
     assert not any("header stamps repeat" in note for note in recording.notes), recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: arm and finger JointState messages sharing "
-                   "each stamp on /joint_states (two broadcasters of one controller update) "
-                   "are taken for frozen stamps: a sim bag refused, a real one mistimed")
 @pytest.mark.parametrize("clock", ["sim", "system"])
 def test_arm_and_finger_messages_of_one_stamp_are_not_frozen_stamps(tmp_path, clock):
     from vjepa_ros.recordings.bags import read_recording
@@ -109,9 +103,6 @@ def test_arm_and_finger_messages_of_one_stamp_are_not_frozen_stamps(tmp_path, cl
     assert recording.state_times[0] - start < 20_000_000, recording.state_times[0] - start
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: camera stamps that freeze for the last 35 "
-                   "% of a bag (under half) drop those frames silently: eval scores the first "
-                   "6 s of a 9.8 s bag with no note")
 def test_a_camera_whose_stamps_freeze_partway_gets_a_note(tmp_path):
     from vjepa_ros.recordings.bags import read_recording
     source = write_test_bag(tmp_path / "moving", frames=40, moving=True)

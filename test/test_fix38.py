@@ -166,30 +166,49 @@ CAMERA = "/camera/camera/color/image_raw"
 POSE = "/franka_robot_state_broadcaster/current_pose"
 
 
-def test_times_stale_is_over_half_of_the_messages_repeating_the_one_before():
-    from vjepa_ros.recordings.bag_stamps import times_stale
+def test_a_clock_stands_still_when_one_time_is_held_over_0_2_s_of_the_other():
+    from vjepa_ros.recordings.bag_stamps import still_run
+
+    ms = 1_000_000
+    received = np.arange(40, dtype=np.int64) * 250 * ms  # a 4 Hz topic
+    assert still_run(np.full(40, 7 * ms, np.int64), received) == (0, 39)  # stamped once
+    assert still_run(np.full(2, 7 * ms, np.int64), received[:2]) == (0, 1)  # 2 of one instant
+    frozen_late = received.copy()
+    frozen_late[26:] = frozen_late[25]  # stuck from frame 25 on
+    assert still_run(frozen_late, received) == (25, 39)
+    # kept: a 100 Hz sim /clock on 1 kHz joint states (ten per tick), arm and finger messages
+    # of one update (pairs), a frame delivered twice
+    fast = np.arange(1000, dtype=np.int64) * ms
+    assert still_run(fast // (10 * ms) * (10 * ms), fast) is None
+    assert still_run(np.repeat(received[:20], 2), np.repeat(received[:20], 2) + np.tile(
+        [0, ms], 20)) is None
+    camera = np.arange(90, dtype=np.int64) * 33 * ms  # 30 Hz
+    twice = camera.copy()
+    twice[5] = twice[4]
+    assert still_run(twice, camera) is None
+    assert still_run(received, received) is None and still_run(received[:1], received[:1]) is None
+
+
+def test_unusable_header_note_for_unset_or_mostly_still_stamps_a_note_for_a_part():
+    from vjepa_ros.recordings.bag_stamps import (
+        still_stamps_note,
+        timed_by_receive,
+        unusable_header_note,
+    )
 
     step = 250_000_000
-    assert times_stale(np.full(2, 7 * step, np.int64))  # two frames of one instant
-    assert times_stale(np.full(40, 7 * step, np.int64))  # stamped once
-    slow = np.repeat(np.arange(10) * 4 * step, 4)  # a 1 Hz clock on a 4 Hz topic: 3 of 4 repeat
-    assert times_stale(slow)
-    twice = np.arange(40) * step
-    twice[[5, 20, 33]] = twice[[4, 19, 32]]  # a duplicated message now and then: usable
-    assert not times_stale(twice)
-    assert not times_stale(np.arange(2) * step) and not times_stale(np.zeros(1, np.int64))
-
-
-def test_unusable_header_note_says_unset_or_repeating():
-    from vjepa_ros.recordings.bag_stamps import timed_by_receive, unusable_header_note
-
-    step = 250_000_000
-    assert unusable_header_note("/c", np.arange(1, 9) * step) == ""
-    unset = unusable_header_note("/c", np.zeros(8, np.int64))
-    stale = unusable_header_note("/c", np.full(8, 3 * step, np.int64))
-    assert "are 0" in unset and "7 of 8 messages" in stale
+    received = np.arange(1, 9, dtype=np.int64) * step
+    assert unusable_header_note("/c", received, received) == ""
+    unset = unusable_header_note("/c", np.zeros(8, np.int64), received)
+    stale = unusable_header_note("/c", np.full(8, 3 * step, np.int64), received)
+    assert "are 0" in unset and "messages 0..7 of 8" in stale and "1.75 s" in stale, stale
     assert timed_by_receive("/c", [stale]) and timed_by_receive("/c", [unset])
     assert not timed_by_receive("/d", [stale]) and not timed_by_receive("/c", ["/c: other"])
+    part = received.copy()
+    part[5:] = part[5]  # 3 of 8 stand still: kept, with a note
+    assert unusable_header_note("/c", part, received) == ""
+    note = still_stamps_note("/c", part, received)
+    assert "messages 5..7 of 8" in note and "0.50 s" in note and not timed_by_receive("/c", [note])
 
 
 def _moving_bag(tmp_path) -> Path:
@@ -214,7 +233,8 @@ def test_a_topic_with_frozen_header_stamps_is_timed_by_receive_with_a_note(tmp_p
     bag = _moving_bag(tmp_path)
     source = read_recording(bag)
     frozen = read_recording(rewritten_bag(bag, tmp_path / "f", _freeze(topic)))
-    assert any(note.startswith(f"{topic}: header stamps repeat (7 of 8") for note in frozen.notes)
+    assert any(note.startswith(f"{topic}: header stamps stand still (messages 0..7 of 8")
+               for note in frozen.notes), frozen.notes
     # the frames keep their order and number, and each keeps its state (the receive times of
     # a bag written by our writer are its stamps)
     assert len(frozen.image_times) == len(source.image_times)
@@ -228,7 +248,7 @@ def test_eval_and_train_read_a_bag_with_a_frozen_camera_stamp(tmp_path, capsys):
     assert main(["eval", str(bag), "--out", str(tmp_path / "ev"), "--samples", "8",
                  "--iterations", "1", "--topk", "2", "--landscape-points", "0", "--no-plots",
                  "--quiet"]) == 0
-    assert "header stamps repeat" in capsys.readouterr().out
+    assert "header stamps stand still" in capsys.readouterr().out
     assert main(["train", "--data", str(bag), "--encoder", "demo", "--steps", "1",
                  "--batch-size", "2", "--frames-per-clip", "3", "--val-fraction", "0",
                  "--quiet", "--threads", "1", "--out", str(tmp_path / "run")]) == 0
@@ -246,7 +266,8 @@ def test_one_receive_time_for_all_is_refused_naming_the_topic(tmp_path, capsys, 
     bag = rewritten_bag(_moving_bag(tmp_path), tmp_path / "r", one_time)
     line = _last_error_line(capsys, ["eval", str(bag), "--stamps", stamps, "--out",
                                      str(tmp_path / "ev"), "--quiet"])
-    assert CAMERA in line and "received at the time of the one before" in line, line
+    assert CAMERA in line and ("received at one time over" in line if stamps == "receive"
+                               else "received at the time of the one before" in line), line
     assert "longer recording" not in line
     assert ("--stamps header" in line) == (stamps == "receive"), line
     assert stamps == "receive" or "are 0 and" in line, line

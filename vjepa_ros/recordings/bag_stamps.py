@@ -50,8 +50,8 @@ def header_frame_id_from_cdr(raw) -> str:
 
 
 UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
-STALE_NOTE = ("{topic}: header stamps repeat ({repeats} of {count} messages carry the stamp of "
-              "the one before: a driver that stamps once, or copies a stale header)"
+STALE_NOTE = ("{topic}: header stamps stand still (messages {first}..{last} of {count} carry one "
+              "stamp over {seconds:.2f} s: a driver that stamps once, or copies a stale header)"
               + RECEIVE_FALLBACK)
 SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
 
@@ -74,32 +74,61 @@ def header_stamps_unset(stamps: np.ndarray) -> bool:
     return bool(zero[leading:].any() or stamps[~zero].min() >= SYSTEM_CLOCK_NS)
 
 
-def repeated_times(times: np.ndarray) -> int:
-    """How many of ``times`` [ns, in receive order] equal the one before them."""
-    return int(np.sum(times[1:] == times[:-1])) if len(times) > 1 else 0
+STILL_S = 0.2  # [s] one stamp held this long by the other clock: the clock stood still
 
 
-def times_stale(times: np.ndarray) -> bool:
-    """Whether a topic's times [ns, in receive order] stand still: of 2 or more, over half repeat.
+def still_run(times: np.ndarray, other: np.ndarray) -> tuple[int, int] | None:
+    """Return (first, last) message of the longest run of one time in ``times`` held > 0.2 s.
 
-    A camera never sends two frames of one instant; a driver that stamps once (or copies a
-    stale header), a recorder on a paused ``/clock`` or a converter that gives every message one
-    time does (breaker38). Such times collapse a topic into one instant.
+    ``times``, ``other`` [ns, int64]: one topic's times by two clocks (header stamps and receive
+    times), in receive order. A clock that stands still repeats one time while the other runs
+    on: a driver that stamps once or copies a stale header, a recorder on a paused ``/clock``.
+    Runs the other clock passes in less than :data:`STILL_S` are kept: a simulator's coarse
+    ``/clock`` (ten 1 kHz joint states per 100 Hz tick), arm and finger messages of one update,
+    a frame delivered twice (breaker38b). None: no such run.
     """
-    return len(times) >= 2 and repeated_times(times) > (len(times) - 1) / 2
+    if len(times) < 2:
+        return None
+    starts = np.flatnonzero(np.append(True, times[1:] != times[:-1]))  # each run's first message
+    ends = np.append(starts[1:], len(times)) - 1
+    held = (other[ends] - other[starts]) / 1e9
+    longest = int(np.argmax(held))
+    return (int(starts[longest]), int(ends[longest])) if held[longest] > STILL_S else None
 
 
-def unusable_header_note(topic: str, stamps: np.ndarray) -> str:
+def unusable_header_note(topic: str, stamps: np.ndarray, received: np.ndarray) -> str:
     """Return why ``topic`` is timed by receive times, its header stamps unusable ("" if usable).
 
-    ``stamps`` [ns, int64, in receive order]. Unusable: unset (:func:`header_stamps_unset`,
-    :data:`UNSET_NOTE`) or standing still (:func:`times_stale`, :data:`STALE_NOTE`).
+    ``stamps``, ``received`` [ns, int64, in receive order]. Unusable: unset
+    (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or standing still (:func:`still_run`) for
+    over half of its messages (:data:`STALE_NOTE`). A shorter run keeps the header stamps: a
+    simulator paused while the others' stamps stood still too (:func:`still_stamps_note`).
     """
     if header_stamps_unset(stamps):
         return UNSET_NOTE.format(topic=topic)
-    if times_stale(stamps):
-        return STALE_NOTE.format(topic=topic, repeats=repeated_times(stamps), count=len(stamps))
+    run = still_run(stamps, received)
+    if run and run[1] - run[0] + 1 > len(stamps) / 2:
+        first, last = run
+        return STALE_NOTE.format(topic=topic, first=first, last=last, count=len(stamps),
+                                 seconds=(int(received[last]) - int(received[first])) / 1e9)
     return ""
+
+
+def still_stamps_note(topic: str, stamps: np.ndarray, received: np.ndarray) -> str:
+    """Note a run of one header stamp held over 0.2 s that :func:`unusable_header_note` keeps.
+
+    Its messages fall on one instant (frames: one frame there, the rest of the run unused), so a
+    part of the recording goes unread without a word otherwise (breaker38b). "" when none.
+    """
+    run = still_run(stamps, received)
+    if run is None or run[1] - run[0] + 1 > len(stamps) / 2:
+        return ""
+    first, last = run
+    held_s = (int(received[last]) - int(received[first])) / 1e9
+    return (f"{topic}: header stamps stand still for {held_s:.2f} s (messages {first}..{last} "
+            f"of {len(stamps)} carry one stamp: a paused simulator or "
+            "a stalled driver?): they fall on one instant and count as one; --stamps receive "
+            "times every message by when the recorder received it")
 
 
 def timed_by_receive(topic: str, notes: list[str]) -> bool:
@@ -113,24 +142,35 @@ def choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> 
 
     Usable: :func:`unusable_header_note` says nothing; both in receive order.
     """
-    if use_header and len(stamps) and not unusable_header_note("", stamps):
+    if use_header and len(stamps) and not unusable_header_note("", stamps, received):
         return stamps
     return received
 
 
-def check_receive_times(path, topic: str, received: np.ndarray, header_note: str) -> None:
-    """Refuse receive times [ns] that stand still (:func:`times_stale`) for a topic timed by them.
+def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarray,
+                        header_note: str) -> None:
+    """Refuse receive times [ns] that stand still for a topic timed by them.
 
-    ``header_note``: why its header stamps were not used ("" when ``--stamps receive`` asked for
-    receive times). Raises BagError naming the bag, the topic, how many messages repeat the
-    time before them, and what to do: the header stamps (``--stamps header``), or, when they
-    cannot time it either, a new recording.
+    Standing still: one receive time held over 0.2 s of header time (:func:`still_run`); when
+    the header stamps cannot time the topic either (``header_note``: why, from
+    :func:`unusable_header_note`), over half of its messages received at the time of the one
+    before. Raises BagError naming the bag, the topic, the messages and what to do: the header
+    stamps (``--stamps header``), or, when they cannot time it either, a new recording.
     """
-    if not times_stale(received):
-        return
-    what = (f"{repeated_times(received)} of {len(received)} messages were received at the time "
-            "of the one before (a recorder on a paused /clock with use_sim_time, or a converter "
-            "that gave them one time)")
+    if header_note:
+        repeats = int(np.sum(received[1:] == received[:-1]))
+        if len(received) < 2 or repeats <= (len(received) - 1) / 2:
+            return
+        what = f"{repeats} of {len(received)} messages were received at the time of the one before"
+    else:
+        run = still_run(received, stamps)
+        if run is None:
+            return
+        first, last = run
+        what = (f"messages {first}..{last} of {len(received)} were received at one time over "
+                f"{(int(stamps[last]) - int(stamps[first])) / 1e9:.2f} s of their stamps")
+    what += (" (a recorder on a paused /clock with use_sim_time, or a converter that gave them "
+             "one time)")
     if header_note:
         why = header_note.split(": header stamps ", 1)[1].removesuffix(RECEIVE_FALLBACK)
         raise BagError(f"{path}: {topic}: its header stamps {why} and {what}: neither clock "

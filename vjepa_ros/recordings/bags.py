@@ -40,6 +40,7 @@ from vjepa_ros.recordings.bag_stamps import (
     choose_times,
     header_frame_id_from_cdr,
     header_stamp_from_cdr,
+    still_stamps_note,
     unusable_header_note,
 )
 from vjepa_ros.recordings.bag_states import (
@@ -198,14 +199,19 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         """
         stamps, received, _ = collected[topic]
         stamps = np.array(stamps, np.int64)
-        note = unusable_header_note(topic, stamps) if config.stamps == "header" else ""
+        received = np.array(received, np.int64)
+        note = unusable_header_note(topic, stamps, received) if config.stamps == "header" else ""
         if note and note not in notes and used:
             notes.append(note)
-        times = choose_times(stamps, np.array(received, np.int64), config.stamps == "header")
+        still = "" if note or config.stamps != "header" else \
+            still_stamps_note(topic, stamps, received)
+        if still and still not in notes and used:
+            notes.append(still)
+        times = choose_times(stamps, received, config.stamps == "header")
         if times is stamps and used:
             check_steps_back(path, topic, stamps)
         elif used:  # receive times standing still: one instant, never "record longer"
-            check_receive_times(path, topic, times, note)
+            check_receive_times(path, topic, times, stamps, note)
         return times
 
     check_one_camera(path, image_topic, camera_frames)
