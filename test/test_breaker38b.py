@@ -132,9 +132,6 @@ def _relabelled(tmp_path, topic: str, frame_id: str) -> Path:
     return rewritten_bag(source, tmp_path / "relabelled", relabel)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: eval's advice for a camera or pose topic "
-                   "that changes frame_id mid-bag is --start / --end, but the bag is refused "
-                   "whole before the window is cut: following it changes nothing")
 @pytest.mark.parametrize("topic,frame_id", [(CAMERA, "camera2_color_optical_frame"),
                                             (POSE, "world")])
 def test_eval_with_start_end_in_one_frames_part_is_read(tmp_path, capsys, topic, frame_id):
@@ -147,9 +144,6 @@ def test_eval_with_start_end_in_one_frames_part_is_read(tmp_path, capsys, topic,
     assert code == 0 or "--start" not in err, err  # the advice given works, or none is given
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: train and pretrain refuse a camera (or "
-                   "pose) topic that changes frame_id with advice to use --start / --end, "
-                   "options they do not have")
 @pytest.mark.parametrize("command,topic,frame_id", [
     ("train", CAMERA, "camera2_color_optical_frame"), ("train", POSE, "world"),
     ("pretrain", CAMERA, "camera2_color_optical_frame")])
@@ -168,9 +162,6 @@ def test_train_and_pretrain_name_no_option_they_lack(tmp_path, capsys, command, 
 
 # -- 4. run / reach / collect --out: a folder is not a recording because of a file's name ----
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: run/reach/collect refuse an --out below any "
-                   "folder holding a file named metadata.yaml (no bag data) as 'a rosbag2 bag'; "
-                   "eval and train allow the same folder")
 @pytest.mark.parametrize("writer", ["run", "reach", "collect"])
 def test_out_below_a_plain_folder_with_a_metadata_yaml_is_allowed(tmp_path, writer):
     from vjepa_ros.train.out_check import out_among_data, refuse_out_in_recording
@@ -203,9 +194,6 @@ def _two_arm_bag(tmp_path) -> Path:
     return write_messages(tmp_path / "two_arms", entries)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: the left arm of a two-arm bag whose only "
-                   "finger joints are the right arm's is told to give --joint-prefix right_fr3_ "
-                   "for its gripper: that reads the other arm")
 def test_another_arms_fingers_are_not_advised_as_the_prefix(tmp_path):
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bags import read_recording
@@ -216,9 +204,6 @@ def test_another_arms_fingers_are_not_advised_as_the_prefix(tmp_path):
         recording.notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: train on a Panda bag with --joint-prefix "
-                   "fr3_ says 'no finger joints on /franka_gripper/joint_states' (it holds "
-                   "panda_finger_joint1/2), not the prefix eval now names")
 def test_train_names_the_joint_prefix_that_misses_the_fingers(tmp_path, capsys):
     from vjepa_ros.example_episode import load_example
     from vjepa_ros.recordings.bag_writing import write_episode
@@ -232,9 +217,6 @@ def test_train_names_the_joint_prefix_that_misses_the_fingers(tmp_path, capsys):
 
 # -- keyword spelling ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker38b: train --encoder Demo / --init DEMO say "
-                   "'does not exist', not the keyword's lower-case spelling the planning "
-                   "commands now name")
 @pytest.mark.parametrize("option,spec", [("--encoder", "Demo"), ("--init", "DEMO")])
 def test_train_names_the_demo_keywords_spelling(tmp_path, capsys, monkeypatch, option, spec):
     from vjepa_ros.train.synthetic import write_blob_episodes

@@ -60,8 +60,8 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) 
         raise BagError(
             f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
             "is looked up, so its poses are in frames that cannot be mixed; read the states from "
-            "the joint states instead (--state-source joint_states), or evaluate the part in "
-            "the arm's base frame alone (--start / --end)")
+            "the joint states instead (--state-source joint_states), or record again with the "
+            "poses in the arm's base frame (the check reads the whole bag)")
     for frame in first:
         matches = frame_matches(frame, config.base_frame)
         if matches is None:
@@ -134,6 +134,23 @@ def default_joints_to_pose() -> JointsToPose:
     return joints_to_pose
 
 
+NO_GRIPPER_WARNING = "warning: no gripper state in the bag"
+NO_GRIPPER_THEN = ": gripper closedness 0 (open) throughout; "
+
+
+def no_gripper_fix(notes: list[str]) -> str:
+    """Return the advice of the reader's no-gripper warning among ``notes`` ("" when none).
+
+    What :func:`gripper_closedness` found to say (a ``--joint-prefix`` that misses the fingers,
+    another arm's fingers, else ``--gripper-topic``), for ``train``, which refuses such a bag
+    with its own words around it.
+    """
+    for note in notes:
+        if note.startswith(NO_GRIPPER_WARNING) and NO_GRIPPER_THEN in note:
+            return note.split(NO_GRIPPER_THEN, 1)[1]
+    return ""
+
+
 def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
     """Say what to give when ``--joint-prefix`` ``prefix`` names none of the bag's finger joints.
 
@@ -149,6 +166,10 @@ def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
     if not others:
         return ""
     fingers = [name for name in names if name.endswith(("finger_joint1", "finger_joint2"))]
+    if prefix in arm_prefixes(names):  # this arm is in the bag: the fingers are another arm's
+        return (f"the finger joints there ({', '.join(fingers[:4])}) are another arm's, not "
+                f"--joint-prefix {prefix}'s: name this arm's gripper topic with --gripper-topic, "
+                "or pass --no-gripper to use closedness 0")
     return (f"--joint-prefix {prefix} names none of its finger joints ({', '.join(fingers[:4])}):"
             f" give --joint-prefix {others[0]} (or leave it out: the prefix is found from the "
             "names)")
@@ -200,9 +221,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if not ranked:
         if not config.no_gripper:
             notes.append(
-                "warning: no gripper state in the bag (looked for finger joints on "
-                f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
-                "(open) throughout; " + (prefix_fix or "name the topic with --gripper-topic")
+                f"{NO_GRIPPER_WARNING} (looked for finger joints on "
+                f"{', '.join(joint_topics) or 'no JointState topic'}){NO_GRIPPER_THEN}"
+                + (prefix_fix or "name the topic with --gripper-topic")
             )
         return np.zeros(len(state_times)), "none (assumed open)"
     if len(ranked) > 1:

@@ -130,7 +130,7 @@ def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
         f"{path}: the frames on {topic} come from {len(named)} camera frames ({which}): two "
         "cameras on one topic? Record each camera on its own topic (launch the drivers with "
         "their own namespaces) and give --image-topic; a driver relaunched with another "
-        "frame_id: use the part of one frame (--start / --end)")
+        "frame_id: record again with one frame_id (the check reads the whole bag)")
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],

@@ -348,10 +348,12 @@ def _config_from_layers(args: argparse.Namespace):
     except ValueError as exc:
         raise type(exc)(f"{shown_path(args.config)}: {exc}") from None
     for field, option in (("predictor.init", "--init"), ("encoder", "--encoder")):
-        if getattr(args, _dest(field)) == "demo":  # as launch, run, camera-check
+        value = getattr(args, _dest(field))
+        if isinstance(value, str) and value.lower() == "demo":  # as launch, run, camera-check
             from vjepa_ros.input_paths import world_model_path
 
-            setattr(args, _dest(field), str(world_model_path("demo", option)))
+            # 'Demo' with no such file: refused naming the keyword's spelling (breaker38b)
+            setattr(args, _dest(field), str(world_model_path(value, option)))
         _demo_in_layer(file_layer, field, args.config)
     given = overrides_from_args(args)
     for field in ("predictor.init", "encoder"):  # --set encoder=demo: as --encoder demo

@@ -89,22 +89,17 @@ def refuse_out_in_bag(out, bag, writer: str) -> None:
 
 
 def refuse_out_in_recording(out, writer: str, setting: str = "--out") -> None:
-    """Raise ValueError when the output folder ``out`` is, or lies in, a rosbag2 recording.
+    """Raise ValueError when the output folder ``out`` is, holds or lies in a rosbag2 recording.
 
     For the commands that write pictures and episodes into a folder of the user's choice
     (``reach``, ``run``, ``collect``): ``--out`` given a bag's folder wrote into the recording
-    (breaker38). The folder and each existing folder above it are looked at
-    (:func:`_recording_folder`: a bag, or a killed recorder's folder).
+    (breaker38). The rule of ``train --out`` and ``eval --out`` (:func:`out_among_data` with no
+    data given): a folder above ``out`` counts only as a bag (``metadata.yaml`` beside data
+    files), not for a ``metadata.yaml`` of its own (breaker38b).
     """
-    path = Path(out).expanduser().absolute()
-    for folder in (path, *path.parents):
-        recording = _recording_folder(folder)
-        if recording:
-            where = "" if folder == path else f" (it lies in {shown_path(folder)}, which " \
-                f"{recording})"
-            what = recording if folder == path else "is inside a recording"
-            raise ValueError(f"{setting} {shown_path(out)} {what}{where}: {writer} never writes "
-                             "into a recording; give another folder")
+    problem = out_among_data(out, {}, setting=setting, writer=writer)
+    if problem:
+        raise ValueError(problem)
 
 
 def named_like_data(out, setting: str = "--out") -> str:
