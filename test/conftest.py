@@ -69,12 +69,14 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
-def rewritten_bag(src, dst, change):
+def rewritten_bag(src, dst, change=None, extra=None):
     """Write the bag ``src`` anew at ``dst`` (MCAP) with each message changed; return its folder.
 
     ``change(entry, entries)`` edits ``entry`` = [topic, type name, receive time ns, message]
     in place (``entries``: all of them, in the bag's order), e.g. a frozen header stamp or one
-    receive time for all: the clocks a lab's drivers and recorders get wrong.
+    receive time for all: the clocks a lab's drivers and recorders get wrong. ``extra(entry)``
+    returns entries to add beside it (a second publisher's messages: a copy of the message
+    changed, at a later receive time); the messages are written in receive-time order.
     """
     from rosbags.rosbag2 import Reader
 
@@ -86,8 +88,11 @@ def rewritten_bag(src, dst, change):
         for connection, time_ns, raw in reader.messages():
             entries.append([connection.topic, connection.msgtype, time_ns,
                             store.deserialize_cdr(raw, connection.msgtype)])
-    for entry in entries:
-        change(entry, entries)
+    for entry in list(entries):
+        if change:
+            change(entry, entries)
+        entries += extra(entry) if extra else []
+    entries.sort(key=lambda entry: entry[2])
     return write_messages(dst, [tuple(entry) for entry in entries])
 
 

@@ -252,24 +252,15 @@ def test_two_publishers_on_the_pose_topic_are_refused_naming_it(tmp_path, capsys
 
     topic = "/franka_robot_state_broadcaster/current_pose"
 
-    def second_publisher(src, dst):
-        from rosbags.rosbag2 import Reader
+    def second_publisher(entry):
+        if entry[0] != topic:
+            return []
+        other = copy.deepcopy(entry[3])
+        other.pose.position.x += 0.10
+        return [[topic, entry[1], entry[2] + 1000, other]]
 
-        from vjepa_ros.recordings import messages as m
-        from vjepa_ros.recordings.bag_writing import write_messages
-
-        store, entries = m.typestore(), []
-        with Reader(src) as reader:
-            for connection, time_ns, raw in reader.messages():
-                msg = store.deserialize_cdr(raw, connection.msgtype)
-                entries.append((connection.topic, connection.msgtype, time_ns, msg))
-                if connection.topic == topic:
-                    other = copy.deepcopy(msg)
-                    other.pose.position.x += 0.10
-                    entries.append((topic, connection.msgtype, time_ns + 1000, other))
-        return write_messages(dst, entries)
-
-    bag = second_publisher(_example_bag(tmp_path), tmp_path / "two_publishers")
+    bag = rewritten_bag(_example_bag(tmp_path), tmp_path / "two_publishers",
+                        extra=second_publisher)
     status = main(["eval", str(bag), "--out", str(tmp_path / "ev"), *SMALL_EVAL])
     err = capsys.readouterr().err.strip()
     assert status == 1 and topic in err, (status, err)
@@ -288,27 +279,8 @@ def test_a_joint_prefix_that_misses_the_fingers_is_named(tmp_path, capsys):
     assert "--joint-prefix" in line and "panda_finger_joint1" in line, line
 
 
-@pytest.mark.parametrize("size", [(16, 16), (2, 320)])
-def test_eval_refuses_frames_the_planner_node_cannot_plan_on(tmp_path, capsys, size):
-    # The live node holds on "a camera frame of an unusable size" (image_limits: under 32 px a
-    # side, or a long side over 4 times the short one), and goal files of those sizes are
-    # refused ("too few pixels to plan on"); eval plans on such frames and prints agreement
-    # numbers, with a note that they are upsampled (a camera on a tiny ROI, a mis-set driver).
-    import numpy as np
-
-    height, width = size
-    topic = "/camera/camera/color/image_raw"
-
-    def shrink(entry, entries):
-        if entry[0] == topic:
-            image = entry[3]
-            image.height, image.width, image.step = height, width, width * 3
-            image.data = np.full(height * width * 3, 100, np.uint8)
-
-    bag = rewritten_bag(_example_bag(tmp_path), tmp_path / "tiny", shrink)
-    line = _one_line_error(capsys, ["eval", str(bag), "--checkpoint", "demo", "--out",
-                                    str(tmp_path / "ev"), *SMALL_EVAL])
-    assert f"{width}x{height}" in line, line
+# test_eval_refuses_frames_the_planner_node_cannot_plan_on (16x16, 320x2): in test_fix38's
+# test_eval_and_camera_check_refuse_frames_the_planner_node_refuses, with camera-check.
 
 
 def test_train_encoder_key_refusal_names_the_option(tmp_path, capsys):
@@ -337,27 +309,18 @@ def test_two_cameras_on_the_image_topic_are_refused_naming_them(tmp_path, capsys
 
     topic = "/camera/camera/color/image_raw"
 
-    def second_camera(src, dst):
-        from rosbags.rosbag2 import Reader
-
+    def second_camera(entry):
         from vjepa_ros.recordings import messages as m
-        from vjepa_ros.recordings.bag_writing import write_messages
 
-        store, entries = m.typestore(), []
-        with Reader(src) as reader:
-            for connection, time_ns, raw in reader.messages():
-                msg = store.deserialize_cdr(raw, connection.msgtype)
-                entries.append((connection.topic, connection.msgtype, time_ns, msg))
-                if connection.topic == topic:
-                    other = copy.deepcopy(msg)
-                    stamp = m.stamp_ns(msg.header) + 125_000_000
-                    other.header = m.make_header(stamp, "wrist_camera_color_optical_frame")
-                    other.data = (255 - np.asarray(msg.data)).astype(np.uint8)
-                    entries.append((topic, connection.msgtype, time_ns + 125_000_000, other))
-        entries.sort(key=lambda entry: entry[2])
-        return write_messages(dst, entries)
+        if entry[0] != topic:
+            return []
+        other = copy.deepcopy(entry[3])
+        stamp = m.stamp_ns(entry[3].header) + 125_000_000
+        other.header = m.make_header(stamp, "wrist_camera_color_optical_frame")
+        other.data = (255 - np.asarray(entry[3].data)).astype(np.uint8)
+        return [[topic, entry[1], entry[2] + 125_000_000, other]]
 
-    bag = second_camera(_example_bag(tmp_path), tmp_path / "two_cameras")
+    bag = rewritten_bag(_example_bag(tmp_path), tmp_path / "two_cameras", extra=second_camera)
     status = main(["eval", str(bag), "--out", str(tmp_path / "ev"), *SMALL_EVAL])
     err = capsys.readouterr().err.strip()
     assert status == 1 and "wrist_camera_color_optical_frame" in err, (status, err)

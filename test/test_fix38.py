@@ -326,7 +326,7 @@ def test_a_camera_with_an_empty_frame_id_now_and_then_is_one_camera(tmp_path):
     assert len(recording.image_times) == 8
 
 
-@pytest.mark.parametrize("size", [(16, 16), (40, 200), (300, 64)])
+@pytest.mark.parametrize("size", [(16, 16), (2, 320), (40, 200), (300, 64)])
 def test_eval_and_camera_check_refuse_frames_the_planner_node_refuses(tmp_path, capsys, size):
     from conftest import rewritten_bag
 
