@@ -30,9 +30,6 @@ def _closedness_at(recording, start_ns: int, seconds: float) -> float:
     return float(recording.states[index, 6])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38c: a gripper that publishes on change gets its "
-                   "closedness ramped linearly between changes (a latched open message 300 s "
-                   "old: the states before it closes read fully closed), not held")
 @pytest.mark.parametrize("latched", [False, True])
 def test_a_gripper_that_publishes_on_change_holds_its_closedness(tmp_path, latched):
     from vjepa_ros.recordings import messages as m
@@ -66,9 +63,6 @@ def test_a_gripper_that_publishes_on_change_holds_its_closedness(tmp_path, latch
     assert got == [0.0, 1.0, 1.0, 0.0], got
 
 
-@pytest.mark.xfail(strict=True, reason="breaker38c: a sim bag whose joint states stood still "
-                   "for its first 6 s (sim paused, camera silent) is refused as 'timed by "
-                   "header' with a camera device-clock hint: the states were timed by receive")
 def test_a_sim_paused_at_the_start_is_read_or_refused_naming_the_fallback(tmp_path):
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_writing import write_messages

@@ -204,6 +204,10 @@ def test_unusable_header_note_for_unset_or_mostly_still_stamps_a_note_for_a_part
     assert "are 0" in unset and "messages 0..7 of 8" in stale and "1.75 s" in stale, stale
     assert timed_by_receive("/c", [stale]) and timed_by_receive("/c", [unset])
     assert not timed_by_receive("/d", [stale]) and not timed_by_receive("/c", ["/c: other"])
+    most = received.copy()
+    most[:6] = most[0]  # 6 of 8 (a simulator paused at the start): kept, with a note
+    assert unusable_header_note("/c", most, received) == ""
+    assert "messages 0..5 of 8" in still_stamps_note("/c", most, received)
     part = received.copy()
     part[5:] = part[5]  # 3 of 8 stand still: kept, with a note
     assert unusable_header_note("/c", part, received) == ""
@@ -431,3 +435,13 @@ def test_camera_check_says_a_presets_horizon_is_not_used(tmp_path, capsys):
           "--out", str(tmp_path / "cc"), "--quiet", "--no-plots", "--samples", "8",
           "--iterations", "1", "--topk", "2"])
     assert "--preset notebook's horizon 2 is not used" in capsys.readouterr().out
+
+
+def test_held_values_keep_each_sample_until_the_next():
+    from vjepa_ros.recordings.bag_states import held_values
+
+    samples = np.array([0, 2, 6], np.int64) * 10**9
+    closed = np.array([0.0, 1.0, 0.0])
+    times = np.array([-1, 0, 1, 2, 3, 5.9, 6, 8]) * 1e9
+    assert list(held_values(times.astype(np.int64), samples, closed)) == \
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0]

@@ -100,14 +100,16 @@ def unusable_header_note(topic: str, stamps: np.ndarray, received: np.ndarray) -
     """Return why ``topic`` is timed by receive times, its header stamps unusable ("" if usable).
 
     ``stamps``, ``received`` [ns, int64, in receive order]. Unusable: unset
-    (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or standing still (:func:`still_run`) for
-    over half of its messages (:data:`STALE_NOTE`). A shorter run keeps the header stamps: a
-    simulator paused while the others' stamps stood still too (:func:`still_stamps_note`).
+    (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or one stamp for every message, held over
+    0.2 s (:func:`still_run`, :data:`STALE_NOTE`: a driver that stamps once). A run of part of
+    them keeps the header stamps, however long: a simulator paused while the other topics'
+    stamps stood still too would be put on another clock than theirs (breaker38c); it gets
+    :func:`still_stamps_note`.
     """
     if header_stamps_unset(stamps):
         return UNSET_NOTE.format(topic=topic)
     run = still_run(stamps, received)
-    if run and run[1] - run[0] + 1 > len(stamps) / 2:
+    if run == (0, len(stamps) - 1):
         first, last = run
         return STALE_NOTE.format(topic=topic, first=first, last=last, count=len(stamps),
                                  seconds=(int(received[last]) - int(received[first])) / 1e9)
@@ -121,7 +123,7 @@ def still_stamps_note(topic: str, stamps: np.ndarray, received: np.ndarray) -> s
     part of the recording goes unread without a word otherwise (breaker38b). "" when none.
     """
     run = still_run(stamps, received)
-    if run is None or run[1] - run[0] + 1 > len(stamps) / 2:
+    if run is None or run == (0, len(stamps) - 1):
         return ""
     first, last = run
     held_s = (int(received[last]) - int(received[first])) / 1e9

@@ -236,4 +236,27 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                            state_times, timed_by_receive(ranked[0], notes))
     notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
-    return np.interp(state_times, series.finger_times[order], closed), ranked[0]
+    return held_values(state_times, series.finger_times[order], closed), ranked[0]
+
+
+HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held
+
+
+def held_values(times: np.ndarray, sample_times: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return ``values`` [N] at ``times`` [ns]: interpolated between close samples, else held.
+
+    ``sample_times`` [ns, sorted]. Between two samples more than :data:`HOLD_GAP_S` apart the
+    first one's value is held: a gripper that publishes on change
+    (or latched, stamped long before) keeps its closedness until its next message, where a line
+    between the two made up a half-closed hand (breaker38c); a steadily publishing gripper is
+    interpolated as before. Times outside the samples get the nearest end's value.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    line = np.interp(times, sample_times, values)
+    if len(sample_times) < 2:
+        return line
+    gaps = np.diff(sample_times)
+    index = np.clip(np.searchsorted(sample_times, times, side="right") - 1, 0, len(gaps) - 1)
+    inside = (times >= sample_times[0]) & (times < sample_times[index + 1])
+    hold = inside & (gaps[index] > HOLD_GAP_S * 1e9)
+    return np.where(hold, values[index], line)
