@@ -6,16 +6,11 @@ user met. Bags are written message by message (``write_messages``); no ROS insta
 
 import numpy as np
 import pytest
+from test_breaker38b import ARM, CAMERA, FINGERS, HOME, POSE, WALL_NS  # the same bag layout
 
 from vjepa_ros.recordings.bag_files import BagError
 
-CAMERA = "/camera/camera/color/image_raw"
-POSE = "/franka_robot_state_broadcaster/current_pose"
 GRIPPER = "/franka_gripper/joint_states"
-ARM = [f"fr3_joint{i}" for i in range(1, 8)]
-FINGERS = ["fr3_finger_joint1", "fr3_finger_joint2"]
-HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
-WALL_NS = 1_700_000_000 * 1_000_000_000  # the recorder's (system) clock
 
 
 def _frame(index: int) -> np.ndarray:
