@@ -189,30 +189,27 @@ def test_a_clock_stands_still_when_one_time_is_held_over_0_2_s_of_the_other():
     assert still_run(received, received) is None and still_run(received[:1], received[:1]) is None
 
 
-def test_unusable_header_note_for_unset_or_mostly_still_stamps_a_note_for_a_part():
-    from vjepa_ros.recordings.bag_stamps import (
-        still_stamps_note,
-        timed_by_receive,
-        unusable_header_note,
-    )
+def test_header_timing_falls_back_for_unset_or_wholly_still_stamps_notes_a_part():
+    from vjepa_ros.recordings.bag_stamps import header_timing
 
     step = 250_000_000
     received = np.arange(1, 9, dtype=np.int64) * step
-    assert unusable_header_note("/c", received, received) == ""
-    unset = unusable_header_note("/c", np.zeros(8, np.int64), received)
-    stale = unusable_header_note("/c", np.full(8, 3 * step, np.int64), received)
-    assert "are 0" in unset and "messages 0..7 of 8" in stale and "1.75 s" in stale, stale
-    assert timed_by_receive("/c", [stale]) and timed_by_receive("/c", [unset])
-    assert not timed_by_receive("/d", [stale]) and not timed_by_receive("/c", ["/c: other"])
+    assert header_timing("/c", received, received) == (True, "")
+    by_header, unset = header_timing("/c", np.zeros(8, np.int64), received)
+    assert not by_header and "are 0" in unset
+    by_header, stale = header_timing("/c", np.full(8, 3 * step, np.int64), received)
+    assert not by_header and "messages 0..7 of 8" in stale and "1.75 s" in stale, stale
+    assert stale.endswith("timed by when the recorder received them")
     most = received.copy()
     most[:6] = most[0]  # 6 of 8 (a simulator paused at the start): kept, with a note
-    assert unusable_header_note("/c", most, received) == ""
-    assert "messages 0..5 of 8" in still_stamps_note("/c", most, received)
+    by_header, note = header_timing("/c", most, received)
+    assert by_header and "messages 0..5 of 8" in note
     part = received.copy()
     part[5:] = part[5]  # 3 of 8 stand still: kept, with a note
-    assert unusable_header_note("/c", part, received) == ""
-    note = still_stamps_note("/c", part, received)
-    assert "messages 5..7 of 8" in note and "0.50 s" in note and not timed_by_receive("/c", [note])
+    by_header, note = header_timing("/c", part, received)
+    assert by_header and "messages 5..7 of 8" in note and "0.50 s" in note
+    assert "timed by when the recorder received them" not in note
+    assert header_timing("/c", np.zeros(0, np.int64), received[:0]) == (False, "")
 
 
 def _moving_bag(tmp_path) -> Path:
@@ -279,9 +276,9 @@ def test_one_receive_time_for_all_is_refused_naming_the_topic(tmp_path, capsys, 
 
 # -- what a bag's camera and pose topics must be to be planned on (breaker38)
 
-def test_header_frame_id_is_read_from_the_cdr_bytes_of_every_camera_message_type():
+def test_the_header_is_read_from_the_cdr_bytes_of_every_camera_message_type():
     from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bag_stamps import header_frame_id_from_cdr, header_stamp_from_cdr
+    from vjepa_ros.recordings.bag_stamps import header_from_cdr
 
     store = m.typestore()
     image = store.types["sensor_msgs/msg/Image"](
@@ -292,10 +289,11 @@ def test_header_frame_id_is_read_from_the_cdr_bytes_of_every_camera_message_type
     for msg, frame, stamp in ((image, "wrist_camera_optical_frame", 1_500_000_123),
                               (compressed, "", 7)):
         raw = store.serialize_cdr(msg, msg.__msgtype__)
-        assert header_frame_id_from_cdr(raw) == frame
-        assert header_stamp_from_cdr(raw) == stamp
+        assert header_from_cdr(raw) == (stamp, frame)
     with pytest.raises(ValueError):
-        header_frame_id_from_cdr(b"\x00\x01\x00\x00" + b"\x00" * 8 + b"\xff\xff\xff\x7f")
+        header_from_cdr(b"\x00\x01\x00\x00" + b"\x00" * 8 + b"\xff\xff\xff\x7f")
+    with pytest.raises(ValueError):
+        header_from_cdr(b"\x00\x01\x00\x00" + b"\x00" * 8)  # no frame id
 
 
 def _two_camera_bag(tmp_path, second_frame: str) -> Path:

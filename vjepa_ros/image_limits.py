@@ -29,7 +29,7 @@ def image_size_problem(width: int, height: int, advice: str = "") -> str:
     """Why an image of ``width`` x ``height`` px cannot be planned on ("" when it can).
 
     ``advice``: what to do, instead of the advice for an image file (give a camera-sized,
-    camera-shaped one); e.g. for a recording's frames (``Recording.frame_size_problem``).
+    camera-shaped one); e.g. for a recording's frames (``Recording.check_plannable_size``).
     """
     size = f"{width}x{height} px"
     if min(width, height) < MIN_SIDE_PX:

@@ -219,9 +219,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(
             args, "--checkpoint (or a --params-file with model.checkpoint)")
         output_dir(out, create=False)
-        from vjepa_ros.train.out_check import refuse_out_in_bag
+        from vjepa_ros.train.out_check import refuse_out_in_recording
 
-        refuse_out_in_bag(out, args.bag, "camera-check")  # never into the recording
+        refuse_out_in_recording(out, "camera-check", args.bag)  # never into the recording
         stage = "checking the bag"  # a stop from here says what was saved in --out
         if file_checkpoint:
             from vjepa_ros.input_paths import world_model_path
@@ -275,10 +275,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         except ValueError as exc:  # the verdict's parameters and --max-steps as options
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
-        if recording.frame_size_problem():  # frames the planner node refuses: not checked on
-            from vjepa_ros.recordings.bag_files import BagError
-
-            raise BagError(recording.frame_size_problem())
+        recording.check_plannable_size()  # frames the planner node refuses: not checked on
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         model, source = load_planning_model(  # its errors name where the file came from
             args.checkpoint, args.device, args.dtype, args.seed, aspect_ratio_range=crop,

@@ -133,9 +133,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
         model_args = model_hyper_parameters(args, "--checkpoint")
         # the options first, then the files: created by write_report, after the run
         output_dir(out, create=False)
-        from vjepa_ros.train.out_check import refuse_out_in_bag
+        from vjepa_ros.train.out_check import refuse_out_in_recording
 
-        refuse_out_in_bag(out, args.bag, "eval")  # `eval .` in a bag: not into the recording
+        refuse_out_in_recording(out, "eval", args.bag)  # `eval .` in a bag: not into it
         from vjepa_ros.eval.report import output_names
 
         # a folder in report.json's (or a plot's) way: before the run; not a plot not written
@@ -176,8 +176,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for line in note_lines(step_notes(recording, steps, chosen, config.min_motion_m,
                                           config.max_state_gap_s)):
             print(option_message(line, EVAL_OPTIONS))
-        if recording.frame_size_problem():  # frames the planner node refuses: not scored
-            raise BagError(recording.frame_size_problem())
+        recording.check_plannable_size()  # frames the planner node refuses: not scored
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
         from vjepa_ros.eval.cpu_cost import cpu_cost_note
         from vjepa_ros.eval.evaluate import evaluate_recording

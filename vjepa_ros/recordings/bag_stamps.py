@@ -1,7 +1,7 @@
 """Timing a bag's messages: header stamps read from CDR bytes, unset stamps, the overlap checks.
 
 A topic is timed by its messages' ``header.stamp`` or, when those are unset or ``--stamps
-receive`` asks for it, by when the recorder received them (:func:`choose_times`); header stamps
+receive`` asks for it, by when the recorder received them (:func:`header_timing`); header stamps
 that step back and stay back (a sim reset, a clock step) are refused, naming the topic and
 message (:func:`check_steps_back`); camera frames and states that share no time are refused naming
 both spans (:func:`check_overlap`), and so is a gripper topic that shares none with the
@@ -21,34 +21,25 @@ STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robo
                "(data.topics.stamps: receive)")
 
 
-def header_stamp_from_cdr(raw) -> int:
-    """header.stamp [ns] of a serialized message whose first field is a std_msgs/Header."""
-    data = bytes(raw[:12])
-    if len(data) < 12 or data[0] != 0 or data[1] not in (0, 1):
-        raise ValueError("not a CDR message with a header")
-    endian = "<" if data[1] == 1 else ">"
-    sec, nanosec = struct.unpack(endian + "iI", data[4:12])
-    return sec * 1_000_000_000 + nanosec
+def header_from_cdr(raw) -> tuple[int, str]:
+    """(header.stamp [ns], header.frame_id) of a serialized message led by a std_msgs/Header.
 
-
-RECEIVE_FALLBACK = ": timed by when the recorder received them"
-def header_frame_id_from_cdr(raw) -> str:
-    """header.frame_id of a serialized message whose first field is a std_msgs/Header.
-
-    CDR: the 4-byte encapsulation, the stamp (int32 sec, uint32 nanosec), then the string as a
-    uint32 length (its NUL included) and its bytes. Raises ValueError for bytes that are not
+    CDR: the 4-byte encapsulation, the stamp (int32 sec, uint32 nanosec), then the frame id as
+    a uint32 length (its NUL included) and its bytes. Raises ValueError for bytes that are not
     such a message.
     """
     data = bytes(raw[:16])
     if len(data) < 16 or data[0] != 0 or data[1] not in (0, 1):
         raise ValueError("not a CDR message with a header")
-    (length,) = struct.unpack("<I" if data[1] == 1 else ">I", data[12:16])
+    endian = "<" if data[1] == 1 else ">"
+    sec, nanosec, length = struct.unpack(endian + "iII", data[4:16])
     text = bytes(raw[16:16 + length])
     if length > 4096 or len(text) != length:
         raise ValueError("not a CDR message with a header")
-    return text.rstrip(b"\0").decode("utf-8", "replace")
+    return sec * 1_000_000_000 + nanosec, text.rstrip(b"\0").decode("utf-8", "replace")
 
 
+RECEIVE_FALLBACK = ": timed by when the recorder received them"
 UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
 STALE_NOTE = ("{topic}: header stamps stand still (messages {first}..{last} of {count} carry one "
               "stamp over {seconds:.2f} s: a driver that stamps once, or copies a stale header)"
@@ -96,57 +87,32 @@ def still_run(times: np.ndarray, other: np.ndarray) -> tuple[int, int] | None:
     return (int(starts[longest]), int(ends[longest])) if held[longest] > STILL_S else None
 
 
-def unusable_header_note(topic: str, stamps: np.ndarray, received: np.ndarray) -> str:
-    """Return why ``topic`` is timed by receive times, its header stamps unusable ("" if usable).
+def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray) -> tuple[bool, str]:
+    """Whether ``topic``'s header stamps time it, and the note to say about them ("" if none).
 
-    ``stamps``, ``received`` [ns, int64, in receive order]. Unusable: unset
-    (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or one stamp for every message, held over
-    0.2 s (:func:`still_run`, :data:`STALE_NOTE`: a driver that stamps once). A run of part of
-    them keeps the header stamps, however long: a simulator paused while the other topics'
-    stamps stood still too would be put on another clock than theirs (breaker38c); it gets
-    :func:`still_stamps_note`.
+    ``stamps``, ``received`` [ns, int64, in receive order]. Not used (timed by receive times):
+    unset (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or one stamp for every message held
+    over 0.2 s (:func:`still_run`, :data:`STALE_NOTE`: a driver that stamps once). A run of part
+    of them keeps the header stamps, however long (a simulator paused while the other topics'
+    stamps stood still too would be put on another clock than theirs: breaker38c), with a note
+    that its messages fall on one instant (unread without a word before: breaker38b).
     """
+    if not len(stamps):
+        return False, ""
     if header_stamps_unset(stamps):
-        return UNSET_NOTE.format(topic=topic)
+        return False, UNSET_NOTE.format(topic=topic)
     run = still_run(stamps, received)
-    if run == (0, len(stamps) - 1):
-        first, last = run
-        return STALE_NOTE.format(topic=topic, first=first, last=last, count=len(stamps),
-                                 seconds=(int(received[last]) - int(received[first])) / 1e9)
-    return ""
-
-
-def still_stamps_note(topic: str, stamps: np.ndarray, received: np.ndarray) -> str:
-    """Note a run of one header stamp held over 0.2 s that :func:`unusable_header_note` keeps.
-
-    Its messages fall on one instant (frames: one frame there, the rest of the run unused), so a
-    part of the recording goes unread without a word otherwise (breaker38b). "" when none.
-    """
-    run = still_run(stamps, received)
-    if run is None or run == (0, len(stamps) - 1):
-        return ""
+    if run is None:
+        return True, ""
     first, last = run
     held_s = (int(received[last]) - int(received[first])) / 1e9
-    return (f"{topic}: header stamps stand still for {held_s:.2f} s (messages {first}..{last} "
-            f"of {len(stamps)} carry one stamp: a paused simulator or "
-            "a stalled driver?): they fall on one instant and count as one; --stamps receive "
-            "times every message by when the recorder received it")
-
-
-def timed_by_receive(topic: str, notes: list[str]) -> bool:
-    """Whether ``notes`` say ``topic`` fell back to receive times (unusable_header_note)."""
-    return any(note.startswith(f"{topic}: header stamps ") and note.endswith(RECEIVE_FALLBACK)
-               for note in notes)
-
-
-def choose_times(stamps: np.ndarray, received: np.ndarray, use_header: bool) -> np.ndarray:
-    """Return the header stamps if asked for and usable, else the receive times [ns, int64].
-
-    Usable: :func:`unusable_header_note` says nothing; both in receive order.
-    """
-    if use_header and len(stamps) and not unusable_header_note("", stamps, received):
-        return stamps
-    return received
+    if run == (0, len(stamps) - 1):
+        return False, STALE_NOTE.format(topic=topic, first=first, last=last, count=len(stamps),
+                                        seconds=held_s)
+    return True, (f"{topic}: header stamps stand still for {held_s:.2f} s (messages {first}.."
+                  f"{last} of {len(stamps)} carry one stamp: a paused simulator or a stalled "
+                  "driver?): they fall on one instant and count as one; --stamps receive times "
+                  "every message by when the recorder received it")
 
 
 def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarray,
@@ -155,7 +121,7 @@ def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarr
 
     Standing still: one receive time held over 0.2 s of header time (:func:`still_run`); when
     the header stamps cannot time the topic either (``header_note``: why, from
-    :func:`unusable_header_note`), over half of its messages received at the time of the one
+    :func:`header_timing`), over half of its messages received at the time of the one
     before. Raises BagError naming the bag, the topic, the messages and what to do: the header
     stamps (``--stamps header``), or, when they cannot time it either, a new recording.
     """

@@ -15,7 +15,7 @@ import numpy as np
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bag_stamps import gripper_overlap, timed_by_receive
+from vjepa_ros.recordings.bag_stamps import gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
@@ -134,23 +134,6 @@ def default_joints_to_pose() -> JointsToPose:
     return joints_to_pose
 
 
-NO_GRIPPER_WARNING = "warning: no gripper state in the bag"
-NO_GRIPPER_THEN = ": gripper closedness 0 (open) throughout; "
-
-
-def no_gripper_fix(notes: list[str]) -> str:
-    """Return the advice of the reader's no-gripper warning among ``notes`` ("" when none).
-
-    What :func:`gripper_closedness` found to say (a ``--joint-prefix`` that misses the fingers,
-    another arm's fingers, else ``--gripper-topic``), for ``train``, which refuses such a bag
-    with its own words around it.
-    """
-    for note in notes:
-        if note.startswith(NO_GRIPPER_WARNING) and NO_GRIPPER_THEN in note:
-            return note.split(NO_GRIPPER_THEN, 1)[1]
-    return ""
-
-
 def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
     """Say what to give when ``--joint-prefix`` ``prefix`` names none of the bag's finger joints.
 
@@ -177,8 +160,13 @@ def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
 
 def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
                        state_topic, notes, read, named: str = "",
-                       types: dict[str, str] | None = None):
-    """Closedness [M] at ``state_times`` and the topic it came from (or "none (assumed open)").
+                       types: dict[str, str] | None = None, receive_timed=frozenset()):
+    """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
+
+    The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
+    fingers, another arm's fingers, else ``--gripper-topic``; "" when found), the advice
+    ``train`` refuses such a bag with. ``receive_timed``: the topics ``times_of`` timed by
+    receive times (their header stamps unusable), for the gripper overlap's hint.
 
     ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
@@ -219,13 +207,14 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if named:
         ranked = [named]
     if not ranked:
+        fix = prefix_fix or "name the topic with --gripper-topic"
         if not config.no_gripper:
             notes.append(
-                f"{NO_GRIPPER_WARNING} (looked for finger joints on "
-                f"{', '.join(joint_topics) or 'no JointState topic'}){NO_GRIPPER_THEN}"
-                + (prefix_fix or "name the topic with --gripper-topic")
+                "warning: no gripper state in the bag (looked for finger joints on "
+                f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
+                f"(open) throughout; {fix}"
             )
-        return np.zeros(len(state_times)), "none (assumed open)"
+        return np.zeros(len(state_times)), "none (assumed open)", fix
     if len(ranked) > 1:
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
                      "(choose with --gripper-topic)")
@@ -233,10 +222,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     times_of(ranked[0])  # the topic used: stamps must not step back (BagError), unusable noted
     order = np.argsort(series.finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
-                           state_times, timed_by_receive(ranked[0], notes))
+                           state_times, ranked[0] in receive_timed)
     notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
-    return held_values(state_times, series.finger_times[order], closed), ranked[0]
+    return held_values(state_times, series.finger_times[order], closed), ranked[0], ""
 
 
 HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held

@@ -37,11 +37,8 @@ from vjepa_ros.recordings.bag_stamps import (
     check_overlap,
     check_receive_times,
     check_steps_back,
-    choose_times,
-    header_frame_id_from_cdr,
-    header_stamp_from_cdr,
-    still_stamps_note,
-    unusable_header_note,
+    header_from_cdr,
+    header_timing,
 )
 from vjepa_ros.recordings.bag_states import (
     JointsToPose,
@@ -166,8 +163,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                 times.append(received)
                 if topic == image_topic:
                     try:
-                        stamps.append(header_stamp_from_cdr(raw))
-                        frame_id = header_frame_id_from_cdr(raw)
+                        stamp, frame_id = header_from_cdr(raw)
+                        stamps.append(stamp)
                         camera_frames[frame_id] = camera_frames.get(frame_id, 0) + 1
                     except ValueError as exc:
                         raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
@@ -191,28 +188,32 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         finally:
             reader.close()
 
+    timing = {}  # topic -> (stamps, receive times, timed by header?, note)
+    receive_timed: set[str] = set()  # the topics used that are timed by receive times
+
     def times_of(topic, used=True):
         """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
 
         A JointState topic the gripper search reads is timed with ``used`` False: only the one
         chosen is checked (a conveyor's clock that reset refused the bag, breaker34a).
         """
-        stamps, received, _ = collected[topic]
-        stamps = np.array(stamps, np.int64)
-        received = np.array(received, np.int64)
-        note = unusable_header_note(topic, stamps, received) if config.stamps == "header" else ""
-        if note and note not in notes and used:
+        if topic not in timing:  # decided once per topic (the gripper search asks again)
+            stamps = np.array(collected[topic][0], np.int64)
+            received = np.array(collected[topic][1], np.int64)
+            timing[topic] = (stamps, received, *(header_timing(topic, stamps, received)
+                                                 if config.stamps == "header" else (False, "")))
+        stamps, received, by_header, note = timing[topic]
+        if not used:
+            return stamps if by_header else received
+        if note and note not in notes:
             notes.append(note)
-        still = "" if note or config.stamps != "header" else \
-            still_stamps_note(topic, stamps, received)
-        if still and still not in notes and used:
-            notes.append(still)
-        times = choose_times(stamps, received, config.stamps == "header")
-        if times is stamps and used:
+        if by_header:
             check_steps_back(path, topic, stamps)
-        elif used:  # receive times standing still: one instant, never "record longer"
-            check_receive_times(path, topic, times, stamps, note)
-        return times
+            return stamps
+        receive_timed.add(topic)
+        # receive times standing still: one instant, never "record longer"
+        check_receive_times(path, topic, received, stamps, note)
+        return received
 
     check_one_camera(path, image_topic, camera_frames)
     image_times = times_of(image_topic)
@@ -269,9 +270,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
-    gripper, gripper_source = gripper_closedness(
+    gripper, gripper_source, gripper_fix = gripper_closedness(
         path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
-        read, gripper_topic, types,
+        read, gripper_topic, types, receive_timed,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     if not np.isfinite(states).all():
@@ -289,5 +290,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=joint_topics, damage=list(damage), copies=copies,
+        gripper_fix=gripper_fix,
     )
 

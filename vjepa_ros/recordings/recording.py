@@ -42,6 +42,8 @@ class Recording:
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
+    # with no gripper state found: what to give for it (bag_states.gripper_closedness), else ""
+    gripper_fix: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)
@@ -72,8 +74,8 @@ class Recording:
         height, width = self.frame_shape()[:2]
         return camera_size_note(width, height, model_size, trained_sizes)
 
-    def frame_size_problem(self) -> str:
-        """Why the planner cannot plan on this bag's frames ("" when it can): their size.
+    def check_plannable_size(self) -> None:
+        """Raise BagError when the planner cannot plan on this bag's frames for their size.
 
         The planner node's limits (``image_limits.image_size_problem``: under 32 px a side, a
         long side over 4 times the short one, over 8192 px), so that eval and the camera check
@@ -81,11 +83,12 @@ class Recording:
         Training reads such frames (upsampled, with a note): only planning refuses them.
         """
         if not len(self.image_times):
-            return ""
+            return
         height, width = self.frame_shape()[:2]
         problem = image_size_problem(width, height, "the planner node refuses such frames: "
                                      "record the camera at its own resolution (e.g. 640x480)")
-        return f"{self.path}: the frames on {self.image_topic} {problem}" if problem else ""
+        if problem:
+            raise BagError(f"{self.path}: the frames on {self.image_topic} {problem}")
 
     def goal_size_note(self, goal_shape) -> str:
         """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""

@@ -342,9 +342,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     except (BagError, ValueError) as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
-        from vjepa_ros.recordings.bag_states import no_gripper_fix
-
-        fix = no_gripper_fix(recording.notes)  # a --joint-prefix that misses the fingers
+        fix = recording.gripper_fix  # e.g. a --joint-prefix that misses the fingers
         raise EpisodeError(
             f"{shown_path(path)}: no gripper state: no finger joints (<prefix>finger_joint1/2) on "
             f"{', '.join(recording.gripper_searched) or 'any JointState topic (there is none)'}"

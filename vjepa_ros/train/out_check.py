@@ -77,27 +77,19 @@ def out_among_data(out, groups: dict[str, list], setting: str = "out",
     return ""
 
 
-def refuse_out_in_bag(out, bag, writer: str) -> None:
-    """Raise ValueError when a command's output folder ``out`` lies among its ``bag`` (one line).
-
-    For ``eval`` and ``camera-check``, whose default ``--out`` is ``./<writer>_<bag name>``:
-    ``cd bag && vjepa-ros eval .`` would write it into the bag (:func:`out_among_data`).
-    """
-    problem = out_among_data(out, {"bag": [bag]}, setting="--out", writer=writer)
-    if problem:
-        raise ValueError(problem)
-
-
-def refuse_out_in_recording(out, writer: str, setting: str = "--out") -> None:
+def refuse_out_in_recording(out, writer: str, bag=None, setting: str = "--out") -> None:
     """Raise ValueError when the output folder ``out`` is, holds or lies in a rosbag2 recording.
 
-    For the commands that write pictures and episodes into a folder of the user's choice
-    (``reach``, ``run``, ``collect``): ``--out`` given a bag's folder wrote into the recording
-    (breaker38). The rule of ``train --out`` and ``eval --out`` (:func:`out_among_data` with no
-    data given): a folder above ``out`` counts only as a bag (``metadata.yaml`` beside data
-    files), not for a ``metadata.yaml`` of its own (breaker38b).
+    :func:`out_among_data`'s rule, one line. ``bag``: the recording the command reads (``eval``
+    and ``camera-check``, whose default ``--out`` is ``./<writer>_<bag name>``: ``cd bag &&
+    vjepa-ros eval .`` would write into it); None for the commands that write pictures and
+    episodes into a folder of the user's choice (``reach``, ``run``, ``collect``: ``--out``
+    given a bag's folder wrote into the recording, breaker38). A folder above ``out`` counts
+    only as a bag (``metadata.yaml`` beside data files), not for a ``metadata.yaml`` of its own
+    (breaker38b).
     """
-    problem = out_among_data(out, {}, setting=setting, writer=writer)
+    problem = out_among_data(out, {"bag": [bag]} if bag is not None else {}, setting=setting,
+                             writer=writer)
     if problem:
         raise ValueError(problem)
 
