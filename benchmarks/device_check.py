@@ -1,6 +1,8 @@
 """One-shot GPU check for a lent device: models, planner, CUDA training, stage-1 pretraining.
 
     PYTHONPATH=. python3 benchmarks/device_check.py --pretrain-data .device_data/episodes
+    PYTHONPATH=. python3 benchmarks/device_check.py --stages posttrain \
+        --posttrain-data .device_data/manipulation.tar.xz    # issue 15's longer training
     python benchmarks/device_check.py --dry-run --out /tmp/dc     # CPU smoke of every stage
 
 Stages, in priority order; each in a process of its own (``--in-process``: all in this one),
@@ -17,13 +19,18 @@ time-boxed to its share of ``--budget-s`` (time a stage leaves unused goes to th
             episodes of --pretrain-data, one process per --pretrain-seeds seed, side by side on
             the one GPU; each writes its target encoder (the budget cuts a run at its next
             monitor step and saves the encoder there)
+  posttrain (only when named in --stages) the demo world model's predictor trained on the
+            episodes of --posttrain-data (a folder or a tar of them: device_pack.py), one
+            process per --posttrain-runs item side by side, the steps fitted to the time
+            (device_posttrain.py); each writes posttrain_<run>.pt
 
 Writes under --out ($OUT when set; else ./outputs/device_check), after every measurement:
 device_check.json (the machine; per stage: status done | partial | skipped | failed | timeout,
 a one-line reason unless done, seconds, its rows of numbers), device_check.log (everything every
 stage printed) and pretrain_b<batch>_s<seed>.pt per seed (encoder-only files with their loss and
 monitor curves, for vjepa-ros train --encoder and bench_encoder_landscape.py): 2 + one file per
-seed (at most 6 seeds: the device tool brings back 8 files). The stages themselves:
+seed (at most 6 seeds: the device tool brings back 8 files), and posttrain_<run>.pt per
+post-training run (world models, for bench_manipulation.py --checkpoint). The stages themselves:
 device_stages.py; the child processes, results file and log: device_runs.py.
 
 No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
@@ -48,6 +55,7 @@ import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,6 +66,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))  # device_stages and the bench_*.py it runs
 
+import device_posttrain as posttrain  # noqa: E402
 import device_stages as stages  # noqa: E402
 from device_runs import (  # noqa: E402
     LOG,
@@ -73,8 +82,10 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 # torch and the models are imported where they are needed, after the options are checked.
 
-STAGES = ("models", "planner", "train", "pretrain")
-SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget; pretrain: the rest
+STAGES = ("models", "planner", "train", "pretrain", "posttrain")
+DEFAULT_STAGES = STAGES[:4]  # posttrain only when asked for
+SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget
+MULTI = ("pretrain", "posttrain")  # the rest, split evenly; one process per seed or run each
 RESERVE_S = 10.0  # kept at the end of the budget for the last writes
 # The device tool runs one command for at most 10 minutes (its timeout_s); the script needs time
 # outside the budget: its start (torch, nvidia-smi, reading --pretrain-data) and a child's
@@ -87,6 +98,7 @@ START_MARGIN_S = 60.0
 MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
+MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
 # Each count's range, refused past it before anything starts: past it a run failed late (a
 # --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
 # could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
@@ -128,14 +140,16 @@ def environment(device: str) -> dict:
 
 
 def child_command(args, stage: str, deadline_s: float, result_file: Path,
-                  seed: int | None = None, data: Path | None = None) -> list[str]:
+                  item: int | str | None = None, data: Path | None = None) -> list[str]:
+    """Return the command of one stage's process (``item``: its pretraining seed or run)."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", stage,
                "--child-json", str(result_file), "--child-deadline-s", f"{deadline_s:.1f}",
                "--device-name", args.device_name]
-    if seed is not None:
-        command += ["--child-seed", str(seed), "--child-data", str(data)]
+    if item is not None:
+        command += ["--child-seed" if stage == "pretrain" else "--child-run", str(item),
+                    "--child-data", str(data)]
     for option in ("out", "budget_s", "peak_tflops", "pretrain_config", "pretrain_steps",
-                   "pretrain_batch", "threads"):
+                   "pretrain_batch", "posttrain_steps", "posttrain_batch", "threads"):
         value = getattr(args, option)
         if value is not None:
             command += [f"--{option.replace('_', '-')}", str(value)]
@@ -149,19 +163,23 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
     args = ctx.args
     started = time.monotonic()
     data = None
-    if name == "pretrain":  # --pretrain-data was checked whole by parse_args
-        if args.pretrain_data is not None:
-            data = Path(args.pretrain_data).expanduser().resolve()
-            log.line(f"pretrain: episodes of --pretrain-data {data}")
+    if name in MULTI:  # --pretrain-data / --posttrain-data were checked whole by parse_args
+        given = args.pretrain_data if name == "pretrain" else args.posttrain_folder
+        if given is not None:
+            data = Path(given).expanduser().resolve()
+            shown = args.pretrain_data if name == "pretrain" else args.posttrain_data
+            log.line(f"{name}: episodes of --{name}-data {shown}")
         elif ctx.tiny:
             from vjepa_ros.train.synthetic import write_blob_episodes
 
             data = tmp / "blob_episodes"
-            write_blob_episodes(data, 3, frames=8, size=64)
-            log.line("pretrain: synthetic blob episodes (--tiny without --pretrain-data)")
+            if not data.is_dir():
+                write_blob_episodes(data, 3, frames=8, size=64)
+            log.line(f"{name}: synthetic blob episodes (--tiny without --{name}-data)")
         else:
-            record.update(status="skipped", reason=stages.NO_DATA)
-            log.line(f"pretrain: skipped: {stages.NO_DATA}")
+            reason = stages.NO_DATA if name == "pretrain" else posttrain.NO_DATA
+            record.update(status="skipped", reason=reason)
+            log.line(f"{name}: skipped: {reason}")
             results.save()
             return
         record.update(runs=[], data=str(data))
@@ -176,6 +194,9 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
                 if name == "pretrain":
                     for seed in args.pretrain_seeds:
                         stages.stage_pretrain_seed(ctx, record, save, seed, data)
+                elif name == "posttrain":
+                    for spec in args.posttrain_runs:
+                        posttrain.stage_posttrain_run(ctx, record, save, spec, data)
                 else:
                     stages.STAGE_FUNCTIONS[name](ctx, record, save)
         except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
@@ -184,17 +205,18 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
             returncode = 1
         outcome = {name: (returncode, False)}
     else:
-        labels = ([f"pretrain s{seed}" for seed in args.pretrain_seeds] if name == "pretrain"
-                  else [name])
+        items = {"pretrain": [f"s{seed}" for seed in args.pretrain_seeds],
+                 "posttrain": args.posttrain_runs}.get(name, [None])
+        labels = {(f"{name} {item}" if item else name): item for item in items}
         files = {label: tmp / f"{label.replace(' ', '_')}.json" for label in labels}
         commands = {}
-        for index, label in enumerate(labels):
-            seed = args.pretrain_seeds[index] if name == "pretrain" else None
-            commands[label] = child_command(args, name, ctx.left(), files[label], seed, data)
+        for label, item in labels.items():
+            item = item.removeprefix("s") if name == "pretrain" else item
+            commands[label] = child_command(args, name, ctx.left(), files[label], item, data)
         outcome = run_children(commands, ctx.left(), log)
         for label, path in files.items():
             part = json.loads(path.read_text()) if path.exists() else {}
-            if name == "pretrain":
+            if name in MULTI:
                 record["runs"] += part.get("runs", [])
                 if part.get("status") == "failed":
                     record.update(status="failed", reason=f"{label}: {part.get('reason')}")
@@ -212,7 +234,7 @@ def child_main(args) -> int:
     """Run one stage (or one pretraining seed) here; its record to --child-json as it grows."""
     path = Path(args.child_json)
     record = {"status": "running", "reason": None, "rows": []}
-    if args.child == "pretrain":
+    if args.child in MULTI:
         record["runs"] = []
 
     def save():
@@ -229,6 +251,9 @@ def child_main(args) -> int:
     try:
         if args.child == "pretrain":
             stages.stage_pretrain_seed(ctx, record, save, args.child_seed, Path(args.child_data))
+        elif args.child == "posttrain":
+            posttrain.stage_posttrain_run(ctx, record, save, args.child_run,
+                                          Path(args.child_data))
         else:
             stages.STAGE_FUNCTIONS[args.child](ctx, record, save)
     except Exception as exc:  # noqa: BLE001
@@ -273,8 +298,8 @@ def parse_args(argv=None):
                         f"at most {MAX_BUDGET_S:.0f} (default 450: one 10-minute device call "
                         "with room for start-up and the transfers; give the call a timeout_s "
                         f"of at least --budget-s + {START_MARGIN_S:.0f})")
-    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(STAGES),
-                        help="stages to run, in this order (default: all)")
+    parser.add_argument("--stages", nargs="+", choices=STAGES, default=list(DEFAULT_STAGES),
+                        help="stages to run, in this order (default: all but posttrain)")
     parser.add_argument("--allow-cpu", action="store_true", help="run without CUDA, on the CPU")
     parser.add_argument("--tiny", action="store_true", help="tiny models and settings (smoke)")
     parser.add_argument("--dry-run", action="store_true", help="= --allow-cpu --tiny")
@@ -299,11 +324,27 @@ def parse_args(argv=None):
                         help="steps per seed (default: the config's, 1500)")
     parser.add_argument("--pretrain-config", help="YAML of PretrainConfig settings "
                         "(default: config/pretrain.yaml's values)")
+    parser.add_argument("--posttrain-data",
+                        help=f"{posttrain.DATA_KIND}, carried to the device (default "
+                        f"{posttrain.DATA} when it exists; --tiny: synthetic blob episodes)")
+    parser.add_argument("--posttrain-runs", nargs="+", default=list(posttrain.DEFAULT_RUNS),
+                        metavar="RUN", help="post-training runs, side by side: demo (the "
+                        "packaged predictor trained further) or WIDTHxDEPTHxHEADS (a new "
+                        "predictor on the packaged encoder) (default "
+                        f"{' '.join(posttrain.DEFAULT_RUNS)})")
+    parser.add_argument("--posttrain-batch", default=32,
+                        type=Bounded(int, 1, MAX_BATCH, "clips per step; the default is 32"),
+                        help="clips per step of each post-training run (default 32; --tiny: "
+                        f"{posttrain.TINY_BATCH})")
+    parser.add_argument("--posttrain-steps", default=None,
+                        type=Bounded(int, 1, MAX_STEPS, "more than any budget runs"),
+                        help="steps per post-training run at most (default: as many as fit "
+                        f"the stage's time; --tiny: {posttrain.TINY_STEPS})")
     parser.add_argument("--threads", default=None,
                         type=Bounded(int, 1, os.cpu_count() or 1, "the CPUs here"),
                         help="torch CPU threads per process (default: torch's; pretraining: "
                         "the CPUs / the seeds)")
-    for hidden in ("--child", "--child-json", "--child-seed", "--child-data",
+    for hidden in ("--child", "--child-json", "--child-seed", "--child-run", "--child-data",
                    "--child-deadline-s", "--device-name"):
         parser.add_argument(hidden, help=argparse.SUPPRESS,
                             type=int if hidden == "--child-seed" else
@@ -329,10 +370,14 @@ def parse_args(argv=None):
         args.pretrain_data = str(ROOT / DATA)
     if args.pretrain_config and not Path(args.pretrain_config).is_file():
         parser.error(f"--pretrain-config {args.pretrain_config}: no such file")
+    # the episodes' folder (a tar unpacked into posttrain_tmp): check_posttrain_inputs
+    args.posttrain_folder = args.posttrain_tmp = None
     if not args.child:  # a stage's process: the parent checked these
         args.out = checked_out(parser, args.out)
         if "pretrain" in args.stages:
             check_pretrain_inputs(parser, args)
+        if "posttrain" in args.stages:
+            check_posttrain_inputs(parser, args)
     return args
 
 
@@ -380,10 +425,78 @@ def check_pretrain_inputs(parser, args) -> None:
             parser.error(problem)
 
 
+def check_posttrain_inputs(parser, args) -> None:
+    """Exit 2 in one line for post-training runs or episodes the posttrain stage could not use.
+
+    --posttrain-runs each parsed (``device_posttrain.run_spec``), at most :data:`MAX_RUNS`, none
+    twice; --posttrain-data (default ``device_posttrain.DATA`` when it exists) read whole as the
+    stage reads it, a tar unpacked into a temporary folder that ``args.posttrain_folder`` names
+    and main removes at the end (``device_posttrain.posttrain_data_problem``: tqdm too). Without
+    data and without --tiny the stage is skipped with a reason.
+    """
+    try:
+        labels = [posttrain.run_spec(text)[0] for text in args.posttrain_runs]
+    except ValueError as exc:
+        parser.error(str(exc))
+    if len(labels) > MAX_RUNS:
+        parser.error(f"--posttrain-runs: at most {MAX_RUNS} (the device tool returns at most 8 "
+                     "files: the JSON, the log and one world model per run)")
+    if len(set(labels)) != len(labels):
+        parser.error("--posttrain-runs: a run given twice")
+    args.posttrain_runs = labels
+    if args.posttrain_data is None and not args.tiny and (ROOT / posttrain.DATA).is_file():
+        args.posttrain_data = str(ROOT / posttrain.DATA)
+    if not importable("torch"):
+        return  # main says in one line what to run
+    if not importable("tqdm"):
+        parser.error(posttrain.TQDM_FIX)
+    if args.posttrain_data is None:
+        return  # --tiny: synthetic episodes; else skipped with its reason
+    folder = Path(tempfile.mkdtemp(prefix="device_posttrain_"))
+    problem = posttrain.posttrain_data_problem(args.posttrain_data, folder)
+    if problem:
+        shutil.rmtree(folder, ignore_errors=True)
+        parser.error(problem)
+    args.posttrain_tmp = str(folder)  # removed by main at the end
+    args.posttrain_folder = str(posttrain.unpacked(
+        Path(args.posttrain_data).expanduser(), folder))
+
+
+def importable(name: str) -> bool:
+    """Whether module ``name`` can be found (a finder that raises ImportError: not)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def stage_deadline(name: str, chosen: list[str], budget_s: float, now: float,
+                   end: float) -> float:
+    """Return the deadline of stage ``name`` started at ``now`` (time.monotonic).
+
+    A stage with a share (:data:`SHARES`) gets that fraction of ``budget_s``; the others
+    (pretrain, posttrain) split what is left evenly among those of them still to run.
+    """
+    share = SHARES.get(name)
+    if share is not None:
+        return min(end, now + share * budget_s)
+    rest = [stage for stage in chosen[chosen.index(name):] if stage not in SHARES]
+    return now + (end - now) / len(rest)
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.child:
         return child_main(args)
+    try:
+        return run_all(args)
+    finally:
+        if args.posttrain_tmp:
+            shutil.rmtree(args.posttrain_tmp, ignore_errors=True)
+
+
+def run_all(args) -> int:
+    """Run the chosen stages in turn (the options checked); return the exit status."""
     from vjepa_ros.out_paths import output_dir
 
     out = output_dir(args.out, claim=False)  # checked by parse_args: a ValueError is one line
@@ -412,6 +525,8 @@ def main(argv=None) -> int:
         return 1
     if device == "cuda" and args.threads is None and "pretrain" in args.stages:
         args.threads = max(1, (os.cpu_count() or 2) // len(args.pretrain_seeds))
+    elif device == "cuda" and args.threads is None and "posttrain" in args.stages:
+        args.threads = max(1, (os.cpu_count() or 2) // len(args.posttrain_runs))
     if device == "cpu" and args.tiny and args.threads is None:
         args.threads = 1  # tiny models: more threads only wait for each other
     if args.threads and args.in_process:
@@ -425,8 +540,7 @@ def main(argv=None) -> int:
                                            "by the stages before")
                 results.save()
                 continue
-            share = SHARES.get(name)
-            deadline = end if share is None else min(end, now + share * args.budget_s)
+            deadline = stage_deadline(name, args.stages, args.budget_s, now, end)
             ctx = stages.Context(device, args.tiny, deadline, args)
             run_stage(name, ctx, results, log, Path(tmp))
     statuses = {name: record["status"] for name, record in results.data["stages"].items()}

@@ -124,7 +124,7 @@ def finish_status(record: dict, returncode: int, timed_out: bool) -> None:
         elif record.get("skipped"):
             record["reason"] = "budget spent before: " + ", ".join(record["skipped"])
         elif incomplete:
-            record["reason"] = "a pretraining run stopped before its last step"
+            record["reason"] = "a run stopped before its last step"
 
 
 def summary(stages: dict) -> list[str]:
@@ -161,8 +161,26 @@ def summary(stages: dict) -> list[str]:
             if run.get("loss_window", 0) > 1:
                 loss += (f", means of the first/last {run['loss_window']} steps "
                          f"{run['loss_first_mean']:.4f} -> {run['loss_last_mean']:.4f}")
+            if "seed" not in run:  # a post-training run (device_posttrain.py)
+                lines.append(posttrain_line(run))
+                continue
             lines.append(f"  pretrain seed {run['seed']} batch {run['batch_size']}: "
                          f"{run['steps_done']}/{run['steps']} steps, "
                          f"{run.get('s_per_step', '?')} s/step{loss}{rank}, "
                          f"{run.get('warnings', '?')} collapse warnings, file {run['file']}")
     return lines
+
+
+def posttrain_line(run: dict) -> str:
+    """One post-training run's summary line: steps, rate, validation against "nothing moves"."""
+    val = run.get("val") or {}
+    fit = ""
+    if val.get("jloss") is not None and run.get("copy_baseline"):
+        fit = (f", validation teacher forcing {val['jloss']:.4f} against "
+               f"{run['copy_baseline']:.4f} for 'nothing moves' "
+               f"({val['jloss'] / run['copy_baseline']:.2f}x), rollout "
+               f"{val['sloss']:.4f}")
+    cut = " (cut at the deadline: its decay unfinished)" if run.get("cut") else ""
+    return (f"  posttrain {run['run']} batch {run['batch_size']}: {run['steps_done']}/"
+            f"{run['steps']} steps{cut}, {run.get('s_per_step', '?')} s/step (probe "
+            f"{run.get('probe_s_per_step', '-')}){fit}, file {run['file']}")

@@ -22,25 +22,10 @@ work="$(realpath -m "${WORK:-manipulation_model_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
-collect() {  # task object episodes first-seed out; a rerun keeps a complete folder
-  local out="$work/$5/${1}_$2"
-  local have; have=$( (find "$out" -maxdepth 1 -name '*.npz' 2>/dev/null || true) | wc -l)
-  [[ "$have" -eq "$3" ]] && { echo "+ kept $out ($have episodes)" >&2; return; }
-  run collect --task "$1" --object "$2" --episodes "$3" --seed "$4" --width 128 --height 128 \
-    --out "$out"
-}
 
-# 1. Scripted expert episodes (misses, re-grasps, detours, mis-placements, pauses, drops
-#    mid-carry, empty-hand fidgets), 128x128 like the model's input. Held-out benchmark seeds
-#    start at 900000.
-for object in cup box; do
-  collect grasp "$object" 60 0 train
-  collect pick-and-place "$object" 60 1000 train
-  collect reach-with-object "$object" 30 2000 train
-  collect reach-with-object "$object" 80 6000 train2
-  collect grasp "$object" 40 3000 train2
-  collect pick-and-place "$object" 40 4000 train2
-done
+# 1. Scripted expert episodes into $work/train and $work/train2 (~25 min; a rerun keeps complete
+#    folders): scripts/collect_manipulation_episodes.sh, which says what they hold.
+WORK="$work" bash "$here/collect_manipulation_episodes.sh"
 # 2. Post-train the reach model's predictor on them (its frozen seeded encoder,
 #    config/demo_model.yaml): run 1 on the first set, run 2 with the second set added, run 3
 #    with the reach episodes added back (runs 1-2 alone lose reaching: 15/20 held-out goals

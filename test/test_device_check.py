@@ -58,7 +58,7 @@ def test_dry_run_gives_every_stage_numbers_without_ros_pybullet_or_bags(tmp_path
     results = json.loads((out / device_check.RESULTS).read_text())
     assert results["env"]["device"] == "cpu" and results["env"]["python"]
     stages = results["stages"]
-    assert list(stages) == list(device_check.STAGES)
+    assert list(stages) == list(device_check.DEFAULT_STAGES)  # posttrain: when named
     for name, record in stages.items():
         assert record["status"] == "done", (name, record)
         assert record["seconds"] >= 0
@@ -84,7 +84,7 @@ def test_dry_run_gives_every_stage_numbers_without_ros_pybullet_or_bags(tmp_path
     assert sorted(path.name for path in out.iterdir()) == sorted(
         [device_check.RESULTS, device_check.LOG] + [run["file"] for run in runs])
     log = (out / device_check.LOG).read_text()
-    for name in device_check.STAGES:
+    for name in device_check.DEFAULT_STAGES:
         assert f"== {name}: done" in log
     assert "monitor step" in log  # the stages' own lines, not only the script's
     assert "summary:   pretrain seed 3 batch 2: 2/2 steps" in log

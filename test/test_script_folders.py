@@ -21,11 +21,12 @@ FAKE_CLI = '#!/bin/sh\necho "cwd=$PWD"\necho "args=$*"\nexit 1\n'
 
 def run_script(tmp_path: Path, script: str, *args: str, **env) -> subprocess.CompletedProcess:
     checkout = make_checkout(tmp_path / "clone")
-    for name in ("demo.sh", "ros_env.sh", "make_demo_model.sh"):
+    for name in ("demo.sh", "ros_env.sh", "make_demo_model.sh",
+                 "collect_manipulation_episodes.sh", "make_manipulation_model.sh"):
         shutil.copy(REPO_ROOT / "scripts" / name, checkout / "scripts")
     venv = make_fake_venv(tmp_path / "venv")
     cli = venv / "bin" / "vjepa-ros"
-    cli.write_text(FAKE_CLI)
+    cli.write_text(env.pop("fake_cli", FAKE_CLI))
     cli.chmod(0o755)
     caller = tmp_path / "caller"
     caller.mkdir()
@@ -45,3 +46,43 @@ def test_make_demo_model_work_is_from_the_callers_folder(tmp_path):
     done = run_script(tmp_path, "make_demo_model.sh", WORK="mywork")
     out = f"{(tmp_path / 'caller').resolve()}/mywork/episodes/train"
     assert f"--out {out} " in done.stdout, done.stdout + done.stderr
+
+
+# A collect that succeeds: writes the collector.json a complete folder has (and says so)
+COLLECTING_CLI = ('#!/bin/sh\necho "args=$*"\nout=""; prev=""\nfor a in "$@"; do '
+                  '[ "$prev" = "--out" ] && out="$a"; prev="$a"; done\n'
+                  'mkdir -p "$out" && echo "{}" > "$out/collector.json"\n')
+
+
+def test_the_manipulation_episodes_are_collected_once_into_work(tmp_path):
+    done = run_script(tmp_path, "collect_manipulation_episodes.sh", WORK="mywork",
+                      fake_cli=COLLECTING_CLI)
+    assert done.returncode == 0, done.stderr
+    work = (tmp_path / "caller" / "mywork").resolve()
+    collects = [line for line in done.stdout.splitlines() if line.startswith("args=collect")]
+    assert len(collects) == 12  # 6 sets x cup, box: make_manipulation_model.sh's episodes
+    assert f"--task grasp --object cup --episodes 60 --seed 0 --width 128 --height 128 " \
+        f"--out {work}/train/grasp_cup" in collects[0]
+    assert collects[-1].endswith(f"--out {work}/train2/pick-and-place_box")
+    partial = work / "train2" / "grasp_box"
+    (partial / "collector.json").unlink()  # an interrupted collection: episodes, no record
+    (partial / "episode_000000.npz").write_bytes(b"")
+    again = run_script(tmp_path / "again", "collect_manipulation_episodes.sh", WORK=str(work),
+                       fake_cli=COLLECTING_CLI)
+    redone = [line for line in again.stdout.splitlines() if line.startswith("args=collect")]
+    assert redone == [f"args=collect --task grasp --object box --episodes 40 --seed 3000 "
+                      f"--width 128 --height 128 --out {partial}"], again.stdout
+    assert not (partial / "episode_000000.npz").exists()  # started again, not refused
+    assert again.stderr.count("+ kept ") == 11
+
+
+def test_make_manipulation_model_collects_into_its_work(tmp_path):
+    model = tmp_path / "reach.pt"
+    model.write_bytes(b"")
+    episodes = tmp_path / "reach_episodes"
+    episodes.mkdir()
+    (episodes / "e.npz").write_bytes(b"")
+    done = run_script(tmp_path, "make_manipulation_model.sh", WORK="w2", REACH_MODEL=str(model),
+                      REACH_EPISODES=str(episodes))
+    work = (tmp_path / "caller" / "w2").resolve()
+    assert f"--out {work}/train/grasp_cup" in done.stdout, done.stdout + done.stderr

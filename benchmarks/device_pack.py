@@ -1,0 +1,160 @@
+r"""Pack episode .npz files into one .tar.xz that fits the device tool's 64 MiB carry.
+
+    cd manipulation_model_work   # scripts/make_manipulation_model.sh's episodes
+    python ../benchmarks/device_pack.py --out ../.device_data/manipulation.tar.xz \
+        train train2 reach
+
+``vjepa-ros collect`` saves each episode deflate-compressed (~3.5 kB per 128x128 frame), which
+cannot find what frames share; re-saved uncompressed (``np.savez``, the same arrays) and packed
+together with xz they take ~1.5 kB per frame (session 38's measurement), so issue 15's ~21 000
+frames fit the carry beside the tracked tree. benchmarks/device_check.py's posttrain stage
+reads the file as it is (``--posttrain-data``; unpacked once on the machine). Paths inside the
+archive are relative to each given folder's parent (``train/grasp_cup/episode_000000.npz``);
+``pack.json`` at its top lists the folders, episodes and frames.
+
+Prints one line per folder, then the archive's size, bytes per frame and what the carry holds
+with the tracked tree (``git ls-files``). Refuses in one line, before writing anything: an
+--out that exists (give another or remove it), a folder without episodes, two folders of the
+same name (their paths would collide); and, removing what it wrote, an episode that cannot be
+read (named). The archive is written to ``<out>.partial`` and renamed once whole.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+
+CARRY_BYTES = 64 * 2**20  # the device tool's limit on the tree and carried paths together
+XZ_PRESET = 6  # xz -6: 3.3 s per 525 frames here, 12 % smaller than -1
+
+
+def episode_bytes(path: Path) -> tuple[bytes, int]:
+    """Return the episode re-saved uncompressed and its frame count.
+
+    Raises ValueError naming ``path`` when it is not a readable episode ``.npz`` (damaged, not
+    a zip, pickled objects, no ``observations``).
+    """
+    import numpy as np
+
+    try:
+        with np.load(path, allow_pickle=False) as episode:
+            arrays = {key: episode[key] for key in episode.files}
+    except (OSError, ValueError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable episode .npz ({' '.join(str(exc).split())}); "
+                         "collect it again or leave it out") from None
+    observations = arrays.get("observations")
+    if observations is None or observations.ndim not in (4, 5):
+        raise ValueError(f"{path}: holds no observations [T, H, W, 3] (or [1, T, H, W, 3]): "
+                         "not a vjepa-ros episode")
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue(), int(observations.shape[-4])
+
+
+def tracked_bytes() -> int | None:
+    """Bytes of the files git tracks in this checkout (what the device tool copies), or None."""
+    try:
+        names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                               check=True, timeout=60).stdout.decode().split("\0")
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sum((ROOT / name).stat().st_size for name in names
+               if name and (ROOT / name).is_file())
+
+
+def episodes_of(folders: list[Path]) -> list[tuple[Path, str]]:
+    """Return ``(file, name in the archive)`` of every .npz under the folders, sorted.
+
+    Raises ValueError for a folder that is missing, holds no .npz, or shares its name with
+    another given folder.
+    """
+    found, names = [], {}
+    for folder in folders:
+        if not folder.is_dir():
+            raise ValueError(f"{folder}: not a folder of episodes (vjepa-ros collect --out)")
+        if folder.name in names:
+            raise ValueError(f"{folder} and {names[folder.name]}: two folders named "
+                             f"{folder.name!r} would share their paths in the archive; give "
+                             "their parent folder instead")
+        names[folder.name] = folder
+        files = sorted(folder.rglob("*.npz"))
+        if not files:
+            raise ValueError(f"{folder}: no episodes (.npz files) in it")
+        found += [(file, f"{folder.name}/{file.relative_to(folder).as_posix()}")
+                  for file in files]
+    return found
+
+
+def main(argv=None) -> int:
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path,
+                        help="folders of episode .npz files (searched recursively)")
+    parser.add_argument("--out", type=Path, required=True,
+                        help="the archive to write, e.g. .device_data/manipulation.tar.xz")
+    args = parser.parse_args(argv)
+    from tqdm import tqdm
+
+    out = args.out.expanduser()
+    if not out.name.endswith(".tar.xz"):
+        parser.error(f"--out {out}: name it *.tar.xz (device_check.py reads it by its suffix)")
+    if out.exists():
+        parser.error(f"--out {out} exists: give another name or remove it")
+    if not out.parent.is_dir():
+        parser.error(f"--out {out}: its folder {out.parent} does not exist")
+    try:
+        episodes = episodes_of([folder.expanduser() for folder in args.folders])
+    except ValueError as exc:
+        parser.error(str(exc))
+    partial = out.with_name(out.name + ".partial")
+    started = time.perf_counter()
+    frames, raw, counts = 0, 0, {}
+    try:
+        with tarfile.open(partial, "w:xz", preset=XZ_PRESET) as tar:
+            for path, name in tqdm(episodes, unit="episode", desc="pack", dynamic_ncols=True):
+                data, count = episode_bytes(path)
+                info = tarfile.TarInfo(name)
+                info.size, info.mtime = len(data), int(path.stat().st_mtime)
+                tar.addfile(info, io.BytesIO(data))
+                frames, raw = frames + count, raw + len(data)
+                top = name.split("/")[0]
+                counts[top] = [counts.get(top, [0, 0])[0] + 1, counts.get(top, [0, 0])[1] + count]
+            manifest = json.dumps({"folders": {top: {"episodes": e, "frames": f}
+                                               for top, (e, f) in counts.items()},
+                                   "episodes": len(episodes), "frames": frames}, indent=1)
+            info = tarfile.TarInfo("pack.json")
+            info.size = len(manifest.encode())
+            tar.addfile(info, io.BytesIO(manifest.encode()))
+        os.replace(partial, out)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    size = out.stat().st_size
+    for top, (count, top_frames) in counts.items():
+        print(f"{top}: {count} episodes, {top_frames} frames")
+    print(f"{out}: {len(episodes)} episodes, {frames} frames, {size / 1e6:.1f} MB "
+          f"({size / max(1, frames):.0f} B per frame; {raw / 1e6:.0f} MB unpacked), "
+          f"{time.perf_counter() - started:.0f} s")
+    tree = tracked_bytes()
+    if tree is not None:
+        total = tree + size
+        verdict = "fits" if total <= CARRY_BYTES else "does NOT fit: pack fewer episodes"
+        print(f"carry: {size / 2**20:.1f} MiB + the tracked tree {tree / 2**20:.1f} MiB = "
+              f"{total / 2**20:.1f} of {CARRY_BYTES / 2**20:.0f} MiB: {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    from vjepa_ros.command_errors import run_script
+
+    raise SystemExit(run_script(main))

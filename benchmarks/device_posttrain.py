@@ -1,0 +1,246 @@
+"""The posttrain stage of benchmarks/device_check.py: the demo world model trained longer on a GPU.
+
+Issue 15 (manipulation) needs a stronger demo world model than the CPU's 3000-step runs give
+(docs/manipulation.md; the plan: docs/device_check.md, "What the next lent GPU should run").
+Each ``--posttrain-runs`` item is one ``vjepa-ros train`` run, in a process of its own, side by
+side on the one GPU, with the settings the packaged model was made with (config/demo_model.yaml,
+its frozen seeded encoder) and:
+
+- ``demo``: the packaged model's predictor post-trained further (``--init demo``);
+- ``WxDxH`` (e.g. ``256x6x4``): a new predictor of that width, depth and heads on the packaged
+  model's encoder (``--encoder demo --predictor-dim W --depth D --heads H``).
+
+The steps are fitted to the stage's time: a probe trainer times ``PROBE_STEPS`` steps on the
+device (its features cached on disk for the run), then the run gets as many steps as fit what is
+left less a reserve, capped by ``--posttrain-steps``, so its learning-rate schedule
+(warm-up, constant, linear decay: ``train.schedule``) ends where the time does. It trains in
+``CHUNKS`` parts; past the deadline it exports the model it has (``cut`` in its record: the decay
+unfinished). Writes ``posttrain_<run>.pt`` (the ``world_model.pt`` of the run, float16) under
+--out, its numbers to the stage's ``runs``.
+
+``--posttrain-data``: a folder of episode .npz files (``vjepa-ros collect``), or a ``.tar``,
+``.tar.xz`` or ``.tar.gz`` of them (benchmarks/device_pack.py: the episodes fit the device
+tool's 64 MiB carry only packed), unpacked once into the stage's temporary folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_CONFIG = ROOT / "config" / "demo_model.yaml"
+DATA = ".device_data/manipulation.tar.xz"  # --posttrain-data when not given and there
+DEFAULT_RUNS = ("demo", "256x6x4")
+PROBE_STEPS = 40  # timed from step PROBE_WARM (the first steps compile and allocate)
+PROBE_WARM = 10
+CHUNKS = 10  # train(until=...) parts: the deadline is checked between them
+RESERVE = 0.12  # of the time left after the probe, kept for validation, export and writes
+RESERVE_S = 15.0  # ... and at least this
+TINY_STEPS = 3
+TINY_BATCH = 2
+PACKED = (".tar", ".tar.xz", ".tar.gz", ".tgz", ".txz")
+DATA_KIND = ("a folder of episode .npz files (vjepa-ros collect) or a .tar, .tar.xz or .tar.gz "
+             "of them (benchmarks/device_pack.py)")
+NO_DATA = ("no --posttrain-data given: pack the episodes with benchmarks/device_pack.py "
+           "(docs/device_check.md) and carry the file")
+TQDM_FIX = ("the posttrain stage needs tqdm (vjepa-ros train's progress), which this Python "
+            "lacks: on a machine with pip, `pip download --no-deps tqdm -d "
+            ".device_data/wheels`, carry .device_data/wheels and run scripts/device_check.sh "
+            "(it puts the wheels there on PYTHONPATH)")
+
+
+def run_spec(text: str) -> tuple[str, tuple[int, int, int] | None]:
+    """Parse a ``--posttrain-runs`` item: ``demo`` or ``WIDTHxDEPTHxHEADS``.
+
+    Returns ``(label, size)``: ``("demo", None)`` or e.g. ``("256x6x4", (256, 6, 4))``.
+    Raises ValueError naming the item for anything else (a width that does not divide into its
+    heads, a zero).
+    """
+    if text.lower() == "demo":
+        return "demo", None
+    match = re.fullmatch(r"(\d+)x(\d+)x(\d+)", text.lower())
+    if not match:
+        raise ValueError(f"--posttrain-runs {text}: give demo (the packaged model's predictor) "
+                         "or a new predictor's WIDTHxDEPTHxHEADS, e.g. 256x6x4")
+    width, depth, heads = (int(part) for part in match.groups())
+    if min(width, depth, heads) < 1 or width % heads:
+        raise ValueError(f"--posttrain-runs {text}: width {width}, depth {depth} and heads "
+                         f"{heads} must be positive, the width a multiple of the heads")
+    return f"{width}x{depth}x{heads}", (width, depth, heads)
+
+
+def train_argv(spec: str, data: Path, out: Path, cache: Path, device: str, batch: int,
+               steps: int, val_fraction: float) -> list[str]:
+    """Return the ``vjepa-ros train`` command line (without ``vjepa-ros``) of run ``spec``.
+
+    What a person would type to repeat the run on any machine: docs/device_check.md quotes it.
+    """
+    _, size = run_spec(spec)
+    model = (["--init", "demo"] if size is None else
+             ["--encoder", "demo", "--predictor-dim", str(size[0]), "--depth", str(size[1]),
+              "--heads", str(size[2])])
+    every = max(1, steps // 10)
+    return ["train", "--data", str(data), "--out", str(out), "--config", str(DEMO_CONFIG),
+            *model, "--device", device, "--batch-size", str(batch), "--steps", str(steps),
+            "--val-fraction", str(val_fraction), "--eval-every", str(every),
+            "--save-every", str(steps), "--feature-cache", str(cache), "--quiet"]
+
+
+def trainer_for(argv: list[str]):
+    """Build the Trainer ``vjepa-ros train`` builds for ``argv`` (its parser and checks)."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.train.command import config_from_args
+    from vjepa_ros.train.prepare import build_trainer
+
+    config = config_from_args(build_parser().parse_args(argv))
+    return build_trainer(config, log=lambda line: print(line, flush=True))
+
+
+def fitted_steps(rate_s: float, left_s: float, cap: int | None) -> int:
+    """Return the steps of ``rate_s`` seconds each that fit ``left_s`` less the reserve.
+
+    The reserve (``RESERVE`` of it, at least ``RESERVE_S``) pays for building the run's trainer
+    again, its validations and the export. At least 1 step; at most ``cap`` when given.
+    """
+    usable = left_s - max(RESERVE_S, RESERVE * left_s)
+    steps = max(1, int(usable / rate_s)) if rate_s > 0 else 1
+    return min(steps, cap) if cap else steps
+
+
+def unpacked(data: Path, tmp: Path) -> Path:
+    """Return a folder of the episodes of ``data``: itself, or the tar unpacked in ``tmp``.
+
+    A tar is unpacked with tarfile's ``data`` filter (no absolute paths, links out of the folder
+    or devices) into ``tmp/episodes``, once (a second call finds it). Raises ValueError naming the
+    file for a tar that cannot be read (damaged, truncated).
+    """
+    if data.is_dir():
+        return data
+    folder = tmp / "episodes"
+    if (folder / ".unpacked").exists():
+        return folder
+    try:
+        with tarfile.open(data) as tar:
+            if hasattr(tarfile, "data_filter"):  # Python 3.10.12+, 3.11.4+, 3.12
+                tar.extractall(folder, filter="data")
+            else:  # the same rule for what a pack holds: plain files at relative paths
+                for member in tar.getmembers():
+                    parts = Path(member.name).parts
+                    if not member.isfile() or Path(member.name).is_absolute() or ".." in parts:
+                        raise tarfile.TarError(f"{member.name} is not a plain file inside it")
+                tar.extractall(folder)
+    except (tarfile.TarError, EOFError, OSError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise ValueError(f"--posttrain-data {data}: cannot be unpacked ({exc}); pack it again "
+                         "with benchmarks/device_pack.py") from None
+    (folder / ".unpacked").touch()
+    return folder
+
+
+def posttrain_data_problem(given: str | None, tmp: Path) -> str | None:
+    """Return why the posttrain stage cannot read ``given`` (one line naming it), or None.
+
+    The stage's own reading: a folder or a tar (unpacked into ``tmp``: :func:`unpacked`, which
+    the stage then finds there) of episode .npz files, no bags (the GPU machine has no
+    rosbags), every episode readable as ``vjepa-ros train`` reads it (its clips of
+    config/demo_model.yaml's frames). ``given`` None: :data:`NO_DATA`.
+    """
+    if given is None:
+        return NO_DATA
+    from vjepa_ros.input_paths import input_path
+    from vjepa_ros.train.config import config_from_yaml, make_config
+    from vjepa_ros.train.episodes import ShortSourceError, find_sources, load_segments
+
+    path = Path(given).expanduser()
+    carried = "(was it carried? docs/device_check.md)"
+    try:
+        path = input_path(path, "--posttrain-data", f"{DATA_KIND} {carried}", folder=True)
+        if path.is_file() and not path.name.lower().endswith(PACKED):
+            return f"--posttrain-data {given}: give {DATA_KIND}"
+        folder = unpacked(path, tmp)
+        sources = find_sources([folder])
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    bags = [source.path for source in sources if source.kind != "npz"]
+    if bags:
+        return (f"--posttrain-data {given}: {bags[0].name} is a rosbag2 bag, which the GPU "
+                f"machine cannot read (no rosbags): give {DATA_KIND}")
+    data = make_config(config_from_yaml(DEMO_CONFIG)).data
+    for source in sources:
+        try:
+            load_segments(source, data)
+        except ShortSourceError:
+            continue  # train leaves a short episode out with a note, as here
+        except (ValueError, OSError) as exc:  # EpisodeError: a ValueError
+            return " ".join(f"--posttrain-data {given}: {exc}".split())
+    return None
+
+
+def stage_posttrain_run(ctx, record: dict, save, spec: str, data: Path) -> None:
+    """Post-train run ``spec`` on the episodes in folder ``data``; its numbers to record["runs"].
+
+    ``ctx``: device_stages.Context (device, tiny, deadline, args: out, posttrain_batch,
+    posttrain_steps). The model to ``<out>/posttrain_<label>.pt``.
+    """
+    label, _ = run_spec(spec)
+    # latest.pt, logs and features outside --out: the device tool brings back 8 files at most
+    work = Path(tempfile.mkdtemp(prefix=f"posttrain_{label}_"))
+    try:
+        _posttrain(ctx, record, save, spec, label, data, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work: Path) -> None:
+    import torch
+
+    args = ctx.args
+    cache = work / "features"
+    batch = TINY_BATCH if ctx.tiny else args.posttrain_batch
+    run = {"run": label, "batch_size": batch, "steps": None, "steps_done": 0, "file": None,
+           "cut": False, "complete": False}
+    record["runs"].append(run)
+    save()
+    if ctx.tiny:
+        steps = args.posttrain_steps or TINY_STEPS
+    else:
+        probe = trainer_for(train_argv(spec, data, work / "probe", cache, ctx.device, batch,
+                                       PROBE_STEPS, 0.0))
+        probe.train(until=PROBE_WARM)
+        started = time.perf_counter()
+        probe.train(until=PROBE_STEPS)
+        run["probe_s_per_step"] = round((time.perf_counter() - started)
+                                        / (PROBE_STEPS - PROBE_WARM), 5)
+        del probe
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        steps = fitted_steps(run["probe_s_per_step"], ctx.left(), args.posttrain_steps)
+    argv = train_argv(spec, data, work / "run", cache, ctx.device, batch, steps, 0.05)
+    run.update(steps=steps, command="vjepa-ros " + " ".join(argv))
+    print(f"{label}: {steps} steps of {batch} clips: {run['command']}", flush=True)
+    save()
+    trainer = trainer_for(argv)
+    started = time.perf_counter()
+    chunk = max(1, steps // CHUNKS)
+    while trainer.step < steps:
+        summary = trainer.train(until=min(steps, trainer.step + chunk))
+        run.update(steps_done=trainer.step, seconds=round(time.perf_counter() - started, 2),
+                   val=summary["val"], train_loss=summary["train_loss"],
+                   copy_baseline=summary["copy_baseline"])
+        save()
+        if trainer.step < steps and ctx.left() < 0 and not ctx.tiny:
+            run["cut"] = True  # past the deadline: the model as it is, the decay unfinished
+            break
+    out = Path(args.out) / f"posttrain_{label}.pt"
+    trainer.export(out)
+    run.update(file=out.name, s_per_step=round(run["seconds"] / max(1, trainer.step), 5),
+               complete=trainer.step == steps,
+               val_curve=[[row["step"], row["loss"]] for row in trainer.history["val"]])
+    print(f"{label}: {trainer.step}/{steps} steps, validation {run['val']}, "
+          f"'nothing moves' {run['copy_baseline']}, file {out.name}", flush=True)
+    save()

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The scripted expert's manipulation episodes the packaged demo world model was post-trained on
+# (scripts/make_manipulation_model.sh runs this first; scripts/pack_manipulation_episodes.sh packs
+# them for a GPU). Every step is a `vjepa-ros collect`; a complete folder (its collector.json
+# written) is kept on a rerun, a partial one collected again. WORK=<dir> (default
+# ./manipulation_model_work) gets train/ and train2/: 12 folders, 740 episodes, ~15 000 frames,
+# ~25 min on 2 free CPU cores.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# WORK (default ./manipulation_model_work) is from the caller's folder: resolved before the cd.
+work="$(realpath -m "${WORK:-manipulation_model_work}")"
+source "$here/bootstrap.sh"
+cd "$VJEPA_ROOT"
+collect() {  # task object episodes first-seed set
+  local out="$work/$5/${1}_$2"
+  [[ -f "$out/collector.json" ]] && { echo "+ kept $out" >&2; return; }
+  rm -rf "$out"  # collect refuses a folder that holds episodes: a partial one starts again
+  echo "+ vjepa-ros collect --task $1 --object $2 --episodes $3 --seed $4 --out $out" >&2
+  "$VJEPA_VENV/bin/vjepa-ros" collect --task "$1" --object "$2" --episodes "$3" --seed "$4" \
+    --width 128 --height 128 --out "$out"
+}
+
+# Scripted expert episodes (misses, re-grasps, detours, mis-placements, pauses, drops mid-carry,
+# empty-hand fidgets), 128x128 like the model's input. Held-out benchmark seeds start at 900000.
+for object in cup box; do
+  collect grasp "$object" 60 0 train
+  collect pick-and-place "$object" 60 1000 train
+  collect reach-with-object "$object" 30 2000 train
+  collect reach-with-object "$object" 80 6000 train2
+  collect grasp "$object" 40 3000 train2
+  collect pick-and-place "$object" 40 4000 train2
+done
