@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP
+from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, STATE_JUMP
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
@@ -34,6 +34,8 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
                       "than the steps)",
         STATE_GAP: f"whose state falls in a gap of more than {max_state_gap_s:g} s between "
                    f"recorded states ({setting})",
+        STATE_JUMP: "whose state or motion lies across a jump of the state faster than an arm "
+                    "moves (a reset or a re-homed arm)",
     }
     parts = [f"{count} {words.get(reason, reason)}" for reason, count in dropped.items()]
     return (f"{sum(dropped.values())} of {counted(total, 'step')} dropped: "

@@ -45,6 +45,10 @@ class Recording:
     # with no gripper state found: what to give for it (bag_states.gripper_closedness), else ""
     gripper_fix: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
+    # [J, 2] int64 ns: (before, after) state times of each jump faster than an arm moves
+    # (state_jumps.jump_intervals); the steps across them are dropped (resample's jumps_ns)
+    state_jumps_ns: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 2), np.int64), repr=False, compare=False)
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)

@@ -27,6 +27,8 @@ NO_FRAME = "no camera frame within the step tolerance"
 # a frame nearest two grid times (a camera slower than the steps) is the nearer step's only
 SHARED_FRAME = "no camera frame of its own (its nearest is a neighbour step's)"
 STATE_GAP = "state gap longer than max_state_gap_s"
+# its state lies across a jump faster than an arm moves (state_jumps: a reset, a re-homed arm)
+STATE_JUMP = "state across a jump faster than an arm moves"
 
 
 @dataclass
@@ -133,6 +135,7 @@ def resample(
     max_frame_offset_s: float | None = None,
     max_state_gap_s: float = 0.1,
     window_ns: tuple[int | None, int | None] = (None, None),
+    jumps_ns: np.ndarray | None = None,
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -142,6 +145,10 @@ def resample(
     time; ``max_state_gap_s`` bounds the span of the two states a state is interpolated from.
     ``window_ns``: (first, last) time [ns] of the frames the steps may use (None: no bound;
     :func:`grid_bounds`); a window holding no frame with states is a ValueError.
+    ``jumps_ns``: [J, 2] (before, after) state times [ns] of jumps faster than an arm moves
+    (``state_jumps.jump_intervals``): a step whose state is interpolated across one, or whose
+    motion from the step before spans one, is invalid (:data:`STATE_JUMP`), so that no action
+    spans a jump.
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -168,6 +175,7 @@ def resample(
     step_states, span = interpolate_states(state_times, states, frame_times)
     state_ok = span <= max_state_gap_s
     valid = frame_ok & state_ok
+    across = _across_jumps(frame_times, jumps_ns)
     dropped = {}
     if (~frame_ok & ~shared).any():
         dropped[NO_FRAME] = int((~frame_ok & ~shared).sum())
@@ -175,12 +183,32 @@ def resample(
         dropped[SHARED_FRAME] = int(shared.sum())
     if (frame_ok & ~state_ok).any():
         dropped[STATE_GAP] = int((frame_ok & ~state_ok).sum())
+    if (valid & across).any():
+        dropped[STATE_JUMP] = int((valid & across).sum())
+    valid &= ~across
     step_states[~valid] = np.nan
     return Steps(
         rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
         frame_times=frame_times, states=step_states, valid=valid, dropped=dropped,
     )
 
+
+
+def _across_jumps(frame_times: np.ndarray, jumps_ns: np.ndarray | None) -> np.ndarray:
+    """[K] bool: step k's state, or its motion from step k - 1, lies across a jump.
+
+    A jump (a, b) (times [ns] of the states before and after it) marks step k when
+    ``a < t_k`` and ``b > t_(k-1)`` (``t_-1 = t_0``): its state is interpolated across it, or
+    the jump falls between the two steps' times. A step at exactly ``a`` keeps the state before.
+    """
+    across = np.zeros(len(frame_times), dtype=bool)
+    if jumps_ns is None or not len(jumps_ns):
+        return across
+    times = np.asarray(frame_times, dtype=np.int64)
+    before = np.concatenate([times[:1], times[:-1]])
+    for start, stop in np.asarray(jumps_ns, dtype=np.int64):
+        across |= (times > start) & (before < stop)
+    return across
 
 
 def _assign_frames(image_times: np.ndarray, before: np.ndarray, after: np.ndarray,

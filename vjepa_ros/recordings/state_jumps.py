@@ -6,7 +6,8 @@ states (``robot.inputs.InputBuffer``, ``state_ranges.MAX_TCP_SPEED_M_S`` plus
 (:func:`check_state_jumps`): two publishers on one topic (a flange and a TCP pose, a simulator
 left running beside the driver, a second arm's joints) alternate and make most steps jumps, so
 the bag is refused naming the topic; a few jumps (a simulator reset, a re-homed arm) get a note,
-since a step across one pairs a frame with a state of another place.
+and the steps across them are dropped (:func:`jump_intervals` to ``resample``'s ``jumps_ns``): a
+step across one would pair a frame with the state of another place, an action no arm made.
 """
 
 from __future__ import annotations
@@ -32,6 +33,17 @@ def jump_steps(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     moved = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
     interval_s = np.diff(times_ns).astype(np.float64) / 1e9
     return np.flatnonzero(moved > MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M)
+
+
+def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
+    """Return [J, 2] int64: the (before, after) times [ns] of each jump (:func:`jump_steps`).
+
+    ``resample`` (``jumps_ns``) drops every step whose state lies across one of them.
+    """
+    jumps = jump_steps(times_ns, xyz)
+    times = np.asarray(times_ns, dtype=np.int64)
+    return np.stack([times[jumps], times[jumps + 1]], axis=1) if len(jumps) else \
+        np.zeros((0, 2), np.int64)
 
 
 def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> str:
@@ -60,4 +72,5 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
     when = ", ".join(f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps[:5])
     return (f"{topic}: the state jumps faster than an arm moves ({speed}) {len(jumps)} time(s), "
             f"up to {largest}, at {when} after its first state (a simulator reset or a re-homed "
-            "arm?): a step across a jump pairs a frame with the state of another place")
+            "arm?): the steps across them are left out (each would pair a frame with the state "
+            "of another place)")

@@ -36,6 +36,7 @@ from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
+from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.npz_episode import rate_note, read_training_episode
 from vjepa_ros.train.same_recording import read_once
@@ -318,7 +319,8 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         times = np.round((episode.timestamps - episode.timestamps[0]) * 1e9).astype(np.int64)
         once = np.append(np.diff(times) > 0, True)  # a repeated stamp: its last state, as a bag
         steps = resample(times, times[once], episode.states[once], data.rate_hz,
-                         max_state_gap_s=data.max_state_gap_s)
+                         max_state_gap_s=data.max_state_gap_s,
+                         jumps_ns=jump_intervals(times[once], episode.states[once][:, :3]))
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     rate = rate_note(path, episode.timestamps, data.rate_hz)
@@ -338,7 +340,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     try:
         recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
         steps = resample(recording.image_times, recording.state_times, recording.states,
-                         data.rate_hz, max_state_gap_s=data.max_state_gap_s)
+                         data.rate_hz, max_state_gap_s=data.max_state_gap_s,
+                         jumps_ns=recording.state_jumps_ns)
     except (BagError, ValueError) as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
