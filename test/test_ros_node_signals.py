@@ -31,8 +31,10 @@ def _start(module: str, *parameters: str) -> subprocess.Popen:
     command = [sys.executable, "-m", module, "--ros-args"]
     for parameter in parameters:
         command += ["-p", parameter]
+    # faulthandler: a hung node's threads are dumped on SIGABRT (_stop), so that a hang seen
+    # once under the full suite's load (session 38) says where it hung
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=os.environ.copy())
+                            text=True, env={**os.environ, "PYTHONFAULTHANDLER": "1"})
 
 
 def _wait_for_line(process: subprocess.Popen, text: str, timeout: float = 120.0) -> list[str]:
@@ -56,8 +58,14 @@ def _stop(process: subprocess.Popen, signum: int | None, lines: list[str]) -> tu
     try:
         rest = process.communicate(timeout=60.0)[1]  # a hang, not a slow exit on a busy machine
     except subprocess.TimeoutExpired:
-        process.kill()
-        pytest.fail(f"still running 60 s after the signal: {''.join(lines)}")
+        process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+        try:
+            dump = process.communicate(timeout=10.0)[1]
+        except subprocess.TimeoutExpired:
+            process.kill()
+            dump = process.communicate()[1]
+        pytest.fail(f"still running 60 s after the signal: {''.join(lines)}\n"
+                    f"its threads (SIGABRT):\n{dump}")
     return process.returncode, "".join(lines) + rest
 
 
