@@ -9,6 +9,8 @@ image_transport, use_sim_time) sets it only when given: the params_file's value 
 A given value is written under the node's fully qualified name (/vjepa_planner,
 /arm1/vjepa_planner) in a file after params_file, so it wins over the file's '/**' and over a
 section naming the node (launch_ros would write a dict under '/**', which that section overrides).
+Those files are removed when the launch shuts down (they were left in the temporary folder, one
+per launch).
 Without `ros2 launch`, `vjepa-ros launch` starts the same nodes with the same parameter files
 (vjepa_ros/nodes/launcher.py).
 """
@@ -19,8 +21,14 @@ import tempfile
 import yaml
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch.actions import (
+    DeclareLaunchArgument,
+    OpaqueFunction,
+    RegisterEventHandler,
+    SetEnvironmentVariable,
+)
 from launch.conditions import IfCondition
+from launch.event_handlers import OnShutdown
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 
@@ -102,7 +110,10 @@ def values_file(fqn, values):
 
 
 def nodes(context):
-    """Return the planner and camera nodes, with the parameters the arguments given set."""
+    """Return the planner and camera nodes, with the parameters the arguments given set.
+
+    With them, when a value was given, the handler that removes its file at shutdown.
+    """
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
     namespace = context.launch_configurations.get("namespace", "")
     planner = node_fqn(context, namespace, PLANNER_NODE)
@@ -133,7 +144,20 @@ def nodes(context):
         condition=IfCondition(LaunchConfiguration("camera")),
         output="screen",
     )
-    return [planner_node, camera]
+    written = [*planner_given, *camera_given]
+    if not written:
+        return [planner_node, camera]
+    return [planner_node, camera, RegisterEventHandler(OnShutdown(
+        on_shutdown=lambda event, context: remove_files(written)))]
+
+
+def remove_files(paths):
+    """Remove the values files of :func:`values_file` (the launch shuts down: read by then)."""
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
 
 
 def generate_launch_description():

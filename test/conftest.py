@@ -152,6 +152,15 @@ def _release_output_claims():
     release_outputs()
 
 
+@pytest.fixture(autouse=True)
+def _shut_down_launch_files():
+    """Shut down the launch files a test loaded (test_launch_files): their values files go."""
+    yield
+    loaded = sys.modules.get("test_launch_files")
+    if loaded is not None:
+        loaded.shut_down_launches()
+
+
 @pytest.fixture(scope="session")
 def tiny_world_model(tmp_path_factory):
     """Save a tiny random world model (64 px, one block; save_world_model); return its path."""

@@ -6,6 +6,8 @@ default must not be in it; executed against the recording stand-ins of
 ``test_launch_files.py`` (launch_ros is not installable here).
 """
 
+import os
+
 import pytest
 import yaml
 from test_launch_files import load_launch_file
@@ -97,3 +99,20 @@ def test_the_camera_follows_the_planners_clock_from_its_params_file(monkeypatch,
     else:
         written = yaml.safe_load(open(camera["parameters"][1]).read())
         assert written == {"/camera/camera": {"ros__parameters": {"use_sim_time": expected}}}
+
+
+def test_the_values_files_are_removed_when_the_launch_shuts_down(monkeypatch):
+    """One file per launch with a value given was left in the temporary folder (321 here)."""
+    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", use_sim_time="true",
+                                device="cpu")
+    started = {e.kwargs["executable"]: e.kwargs for e in entities if type(e).__name__ == "Node"}
+    files = [started["planner_node"]["parameters"][1], started["camera_node"]["parameters"][1]]
+    assert all(os.path.exists(path) for path in files)  # the nodes read them as they start
+    (register,) = [e for e in entities if type(e).__name__ == "RegisterEventHandler"]
+    (handler,) = register.args
+    assert type(handler).__name__ == "OnShutdown"
+    handler.kwargs["on_shutdown"](None, None)  # launch's call: (event, context)
+    assert not any(os.path.exists(path) for path in files)
+    handler.kwargs["on_shutdown"](None, None)  # twice (a second Ctrl-C): no error
+    quiet = load_launch_file(monkeypatch, "vjepa_mpc.launch.py")  # nothing given: no file,
+    assert not [e for e in quiet if type(e).__name__ == "RegisterEventHandler"]  # no handler

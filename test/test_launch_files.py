@@ -78,8 +78,10 @@ def load_launch_file(monkeypatch, name, **given):
     fake = {}
     for module, attributes in {
         "launch": ["LaunchDescription"],
-        "launch.actions": ["DeclareLaunchArgument", "OpaqueFunction", "SetEnvironmentVariable"],
+        "launch.actions": ["DeclareLaunchArgument", "OpaqueFunction", "RegisterEventHandler",
+                           "SetEnvironmentVariable"],
         "launch.conditions": ["IfCondition"],
+        "launch.event_handlers": ["OnShutdown"],
         "launch.substitutions": ["EnvironmentVariable", "LaunchConfiguration"],
         "launch_ros": [],
         "launch_ros.actions": ["Node"],
@@ -101,8 +103,19 @@ def load_launch_file(monkeypatch, name, **given):
                 for e in entities if type(e).__name__ == "DeclareLaunchArgument"}
     context = types.SimpleNamespace(launch_configurations={  # as launch: texts
         **{key: value for key, value in defaults.items() if isinstance(value, str)}, **given})
-    return [made for e in entities for made in (
+    made = [made for e in entities for made in (
         e.kwargs["function"](context) if type(e).__name__ == "OpaqueFunction" else [e])]
+    SHUTDOWNS.extend(e.args[0] for e in made if type(e).__name__ == "RegisterEventHandler")
+    return made
+
+
+SHUTDOWNS: list = []  # the launches' OnShutdown handlers: conftest runs them after each test
+
+
+def shut_down_launches() -> None:
+    """Run what each launch loaded in the test does at shutdown (remove its values files)."""
+    while SHUTDOWNS:
+        SHUTDOWNS.pop().kwargs["on_shutdown"](None, None)
 
 
 def test_mpc_launch_file_starts_the_nodes_the_in_process_launcher_starts(monkeypatch):
