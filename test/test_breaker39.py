@@ -90,8 +90,8 @@ def test_a_run_whose_heads_are_too_narrow_for_rope_is_refused_up_front(tmp_path,
     "the device tool brings back files of at most 16 MiB (16 777 216 B); --posttrain-runs "
     "384x4x6 and 320x6x5 (the sizes device_check.md's table lists under the issue's 20 MB) "
     "write posttrain_384x4x6.pt of 18 695 775 B and posttrain_320x6x5.pt of 19 250 671 B, "
-    "accepted up front: the run's model would not come back; 25600x6x4 (47 G parameters) is "
-    "accepted too"))
+    "accepted up front: the run's model would not come back; 25600x6x4 (~48 G parameters, "
+    "more than the machine's memory) is accepted too"))
 @pytest.mark.parametrize("run", ["384x4x6", "320x6x5", "25600x6x4"])
 def test_a_run_whose_model_cannot_come_back_is_refused_up_front(tmp_path, run):
     code = parsed_or_refused(["--dry-run", "--stages", "posttrain", "--posttrain-runs", run,
@@ -129,7 +129,8 @@ def test_a_stage_named_twice_is_refused(tmp_path):
     "from a probe that ran faster than the run (here: fitted_steps stands in for it) goes on "
     "for up to a tenth of its steps past the deadline before it is cut and exported; on the "
     "planned 420 s GPU call a chunk is ~35 s, more than the GRACE_S (20 s) after which "
-    "run_children stops the process, so a probe 17-30 % too fast loses the run's model"))
+    "run_children stops the process: a run ~20-25 % (or ~40 %) slower than its probe is "
+    "stopped before its export and brings back no model"))
 def test_a_run_past_its_deadline_is_cut_within_seconds_not_a_chunk_later(tmp_path, monkeypatch):
     import argparse
 
