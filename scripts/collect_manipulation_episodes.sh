@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The scripted expert's manipulation episodes the packaged demo world model was post-trained on
 # (scripts/make_manipulation_model.sh runs this first; scripts/pack_manipulation_episodes.sh packs
-# them for a GPU). Every step is a `vjepa-ros collect`; a complete folder (its collector.json
-# written) is kept on a rerun, a partial one collected again. WORK=<dir> (default
+# them for a GPU). Every step is a `vjepa-ros collect`; a complete folder (all its episodes: collect
+# saves each whole or not at all) is kept on a rerun, a partial one collected again. WORK=<dir> (default
 # ./manipulation_model_work) gets train/ and train2/: 12 folders, 740 episodes, ~15 000 frames,
 # ~25 min on 2 free CPU cores.
 set -euo pipefail
@@ -13,7 +13,9 @@ source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 collect() {  # task object episodes first-seed set
   local out="$work/$5/${1}_$2"
-  [[ -f "$out/collector.json" ]] && { echo "+ kept $out" >&2; return; }
+  # (the manipulation tasks write no collector.json: the episodes are the record)
+  local have; have=$( (find "$out" -maxdepth 1 -name '*.npz' 2>/dev/null || true) | wc -l)
+  [[ "$have" -eq "$3" ]] && { echo "+ kept $out ($have episodes)" >&2; return; }
   rm -rf "$out"  # collect refuses a folder that holds episodes: a partial one starts again
   echo "+ vjepa-ros collect --task $1 --object $2 --episodes $3 --seed $4 --out $out" >&2
   "$VJEPA_VENV/bin/vjepa-ros" collect --task "$1" --object "$2" --episodes "$3" --seed "$4" \

@@ -228,13 +228,6 @@ def test_the_carry_line_counts_untracked_files_that_travel(tmp_path, monkeypatch
 # ------------------------------------------------------------------ the collection scripts
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "collect_manipulation_episodes.sh keeps a folder only when it holds collector.json, which "
-    "`vjepa-ros collect` writes for --task motion alone (sim/command.py: 'the manipulation tasks "
-    "write no collector.json'): every rerun (pack_manipulation_episodes.sh's 'a rerun keeps "
-    "what is complete', make_manipulation_model.sh) removes all 12 complete folders and "
-    "collects the 740 episodes again (~25 min); the script's test fakes a collect that writes "
-    "one"))
 def test_a_rerun_keeps_a_complete_manipulation_folder(tmp_path):
     from test_bootstrap_venv import make_checkout, make_fake_venv
 
@@ -312,12 +305,6 @@ def _jump_at_a_repeated_stamp_bag(path: Path) -> Path:
     return write_messages(path, entries)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bags.py takes the jumps' times from the states before repeated stamps are merged: a jump "
-    "between two poses of one stamp (1300 ms) becomes the interval (1300, 1300) ms, but the "
-    "merged states jump between 1250 and 1300 ms, so the step at 1275 ms keeps a state "
-    "interpolated half-way (y 0.45 m) and eval scores the step 1025 -> 1275 ms, an action of "
-    "0.45 m in 0.25 s (train learns it too)"))
 def test_a_jump_between_two_poses_of_one_stamp_reaches_no_step(tmp_path):
     from vjepa_ros.eval.eval_config import EvalConfig
     from vjepa_ros.eval.step_choice import valid_steps
@@ -341,13 +328,6 @@ def test_a_jump_between_two_poses_of_one_stamp_reaches_no_step(tmp_path):
     assert not any(problems.values()), problems
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_across_jumps marks step k when the motion from step k - 1 spans a jump even where step "
-    "k - 1 is invalid (here: the camera dropped its frame): step 5 (1250 ms), whose own state "
-    "is recorded after the jump and which no valid step moves into, is dropped as 'state "
-    "across a jump' (valid 1 1 1 1 0 0 1 ..., where 1 1 1 1 0 1 1 ... loses no action across "
-    "it); the same drops the step after a slow jump's interpolated step "
-    "(test_state_jump_steps' [5, 6] would be [5])"))
 def test_a_clean_step_after_an_invalid_one_is_kept():
     from test_state_jump_steps import FRAMES, dense
 

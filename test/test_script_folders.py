@@ -48,10 +48,11 @@ def test_make_demo_model_work_is_from_the_callers_folder(tmp_path):
     assert f"--out {out} " in done.stdout, done.stdout + done.stderr
 
 
-# A collect that succeeds: writes the collector.json a complete folder has (and says so)
-COLLECTING_CLI = ('#!/bin/sh\necho "args=$*"\nout=""; prev=""\nfor a in "$@"; do '
-                  '[ "$prev" = "--out" ] && out="$a"; prev="$a"; done\n'
-                  'mkdir -p "$out" && echo "{}" > "$out/collector.json"\n')
+# A collect that succeeds: writes its --episodes episode files into --out (and says so)
+COLLECTING_CLI = ('#!/bin/sh\necho "args=$*"\nout=""; n=0; prev=""\nfor a in "$@"; do '
+                  '[ "$prev" = "--out" ] && out="$a"; [ "$prev" = "--episodes" ] && n="$a"; '
+                  'prev="$a"; done\nmkdir -p "$out"\ni=0; while [ "$i" -lt "$n" ]; do '
+                  ': > "$out/episode_$i.npz"; i=$((i + 1)); done\n')
 
 
 def test_the_manipulation_episodes_are_collected_once_into_work(tmp_path):
@@ -65,14 +66,13 @@ def test_the_manipulation_episodes_are_collected_once_into_work(tmp_path):
         f"--out {work}/train/grasp_cup" in collects[0]
     assert collects[-1].endswith(f"--out {work}/train2/pick-and-place_box")
     partial = work / "train2" / "grasp_box"
-    (partial / "collector.json").unlink()  # an interrupted collection: episodes, no record
-    (partial / "episode_000000.npz").write_bytes(b"")
+    (partial / "episode_39.npz").unlink()  # an interrupted collection: 39 of its 40 episodes
     again = run_script(tmp_path / "again", "collect_manipulation_episodes.sh", WORK=str(work),
                        fake_cli=COLLECTING_CLI)
     redone = [line for line in again.stdout.splitlines() if line.startswith("args=collect")]
     assert redone == [f"args=collect --task grasp --object box --episodes 40 --seed 3000 "
                       f"--width 128 --height 128 --out {partial}"], again.stdout
-    assert not (partial / "episode_000000.npz").exists()  # started again, not refused
+    assert len(list(partial.glob("*.npz"))) == 40  # started again, not refused
     assert again.stderr.count("+ kept ") == 11
 
 

@@ -53,12 +53,22 @@ def test_the_step_after_a_jump_is_dropped_wherever_it_falls(jump_at_ms, dropped)
 
 def test_a_state_interpolated_across_a_slow_jump_is_dropped_too():
     # states at 2 Hz (a gap of 0.5 s allowed), the jump between 1.0 s and 1.5 s: step 5 (1.25 s)
-    # would be interpolated half-way between two places, step 6 (1.5 s) moves from it
+    # would be interpolated half-way between two places; step 6 (1.5 s) keeps its own state (no
+    # kept step moves into it across the jump: breaker39)
     times, states = dense(1200.0, rate_hz=2.0, metres=2.0)  # 4 m/s: a jump at 2 Hz
     jumps = jump_intervals(times, states[:, :3])
     steps = resample(FRAMES, times, states, 4.0, max_state_gap_s=0.6, jumps_ns=jumps)
-    assert list(np.flatnonzero(~steps.valid)) == [5, 6]
-    assert steps.dropped == {STATE_JUMP: 2}
+    assert list(np.flatnonzero(~steps.valid)) == [5]
+    assert steps.dropped == {STATE_JUMP: 1}
+
+
+def test_two_jumps_in_a_row_drop_the_steps_after_each():
+    times, states = dense(1100.0)
+    states[times > 1600 * MS, 0] -= 1.0  # back again between steps 6 and 7
+    jumps = jump_intervals(times, states[:, :3])
+    assert len(jumps) == 2
+    steps = resample(FRAMES, times, states, 4.0, jumps_ns=jumps)
+    assert list(np.flatnonzero(~steps.valid)) == [5, 7]
 
 
 def test_a_step_dropped_for_another_reason_is_not_counted_twice():

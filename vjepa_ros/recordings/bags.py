@@ -290,6 +290,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=joint_topics, damage=list(damage), copies=copies,
-        gripper_fix=gripper_fix, state_jumps_ns=jump_intervals(state_times, states[:, :3]),
+        gripper_fix=gripper_fix,
+        # on the merged states: a jump between two states of one stamp lies before that stamp
+        state_jumps_ns=jump_intervals(state_times[keep], states[keep, :3]),
     )
 

@@ -175,7 +175,7 @@ def resample(
     step_states, span = interpolate_states(state_times, states, frame_times)
     state_ok = span <= max_state_gap_s
     valid = frame_ok & state_ok
-    across = _across_jumps(frame_times, jumps_ns)
+    across = _across_jumps(frame_times, jumps_ns, valid)
     dropped = {}
     if (~frame_ok & ~shared).any():
         dropped[NO_FRAME] = int((~frame_ok & ~shared).sum())
@@ -183,8 +183,8 @@ def resample(
         dropped[SHARED_FRAME] = int(shared.sum())
     if (frame_ok & ~state_ok).any():
         dropped[STATE_GAP] = int((frame_ok & ~state_ok).sum())
-    if (valid & across).any():
-        dropped[STATE_JUMP] = int((valid & across).sum())
+    if across.any():
+        dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
     step_states[~valid] = np.nan
     return Steps(
@@ -194,21 +194,31 @@ def resample(
 
 
 
-def _across_jumps(frame_times: np.ndarray, jumps_ns: np.ndarray | None) -> np.ndarray:
-    """[K] bool: step k's state, or its motion from step k - 1, lies across a jump.
+def _across_jumps(frame_times: np.ndarray, jumps_ns: np.ndarray | None,
+                  valid: np.ndarray) -> np.ndarray:
+    """[K] bool: the otherwise ``valid`` steps to drop for a jump (``jumps_ns`` [J, 2]).
 
-    A jump (a, b) (times [ns] of the states before and after it) marks step k when
-    ``a < t_k`` and ``b > t_(k-1)`` (``t_-1 = t_0``): its state is interpolated across it, or
-    the jump falls between the two steps' times. A step at exactly ``a`` keeps the state before.
+    A jump (a, b) (times [ns] of the states before and after it; the jumps in time order, each
+    after the one before) drops step k when its state is interpolated across it
+    (``a < t_k < b``), or when the step before is kept and the jump falls between their times
+    (``a < t_k`` and ``b > t_(k-1)``): that step's motion would span it. A step at exactly
+    ``a`` keeps the state before; a step after one dropped for another reason keeps its own.
     """
-    across = np.zeros(len(frame_times), dtype=bool)
+    drop = np.zeros(len(frame_times), dtype=bool)
     if jumps_ns is None or not len(jumps_ns):
-        return across
+        return drop
     times = np.asarray(frame_times, dtype=np.int64)
-    before = np.concatenate([times[:1], times[:-1]])
-    for start, stop in np.asarray(jumps_ns, dtype=np.int64):
-        across |= (times > start) & (before < stop)
-    return across
+    jumps = np.asarray(jumps_ns, dtype=np.int64)
+    # the last jump starting before each step's time: the one reaching furthest
+    last = np.searchsorted(jumps[:, 0], times, side="left") - 1
+    ends = np.where(last >= 0, jumps[np.maximum(last, 0), 1], np.iinfo(np.int64).min)
+    kept = valid.copy()
+    for k in np.flatnonzero(valid):
+        blend = ends[k] > times[k]
+        spans = k > 0 and kept[k - 1] and ends[k] > times[k - 1]
+        if blend or spans:
+            drop[k], kept[k] = True, False
+    return drop
 
 
 def _assign_frames(image_times: np.ndarray, before: np.ndarray, after: np.ndarray,
