@@ -99,6 +99,7 @@ MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
 MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
+DEVICE_FILES = 8  # the files the device tool brings back, all stages together
 # Each count's range, refused past it before anything starts: past it a run failed late (a
 # --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
 # could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
@@ -364,6 +365,15 @@ def parse_args(argv=None):
                      "8 files: the JSON, the log and one encoder per seed)")
     if len(set(args.pretrain_seeds)) != len(args.pretrain_seeds):
         parser.error("--pretrain-seeds: a seed given twice")
+    if len(set(args.stages)) != len(args.stages):
+        parser.error("--stages: a stage given twice (it would run twice, on half the time each, "
+                     "the second overwriting the first's records and files)")
+    files = 2 + len(args.pretrain_seeds) * ("pretrain" in args.stages) + \
+        len(args.posttrain_runs) * ("posttrain" in args.stages)
+    if files > DEVICE_FILES:
+        parser.error(f"{files} files to bring back (the JSON, the log, one encoder per "
+                     "--pretrain-seeds seed, one world model per --posttrain-runs run): the "
+                     f"device tool brings back {DEVICE_FILES}; give fewer seeds or runs")
     if args.pretrain_batch is None and not args.tiny:
         args.pretrain_batch = 256
     if args.pretrain_data is None and not args.tiny and (ROOT / DATA).is_dir():
@@ -444,6 +454,11 @@ def check_posttrain_inputs(parser, args) -> None:
     if len(set(labels)) != len(labels):
         parser.error("--posttrain-runs: a run given twice")
     args.posttrain_runs = labels
+    if importable("torch"):
+        for label in labels:
+            problem = posttrain.run_problem(label)
+            if problem:
+                parser.error(problem)
     if args.posttrain_data is None and not args.tiny and (ROOT / posttrain.DATA).is_file():
         args.posttrain_data = str(ROOT / posttrain.DATA)
     if not importable("torch"):

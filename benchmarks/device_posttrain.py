@@ -74,6 +74,47 @@ def run_spec(text: str) -> tuple[str, tuple[int, int, int] | None]:
     return f"{width}x{depth}x{heads}", (width, depth, heads)
 
 
+MAX_FILE_BYTES = 16 * 2**20  # the device tool brings back files of at most 16 MiB
+FILE_OVERHEAD_BYTES = 200_000  # a world model file beyond its float16 weights (measured ~40 kB)
+
+
+def run_problem(spec: str) -> str | None:
+    """Return why run ``spec`` (:func:`run_spec`'s label) cannot give a model back, or None.
+
+    A new predictor is built on the meta device (no memory) as ``vjepa-ros train`` builds it
+    on the packaged encoder: hyper-parameters it refuses (heads too narrow for the 3D RoPE) are
+    named, and so is a world model whose float16 file would pass the device tool's 16 MiB
+    (``384x4x6``: 18.7 MB). torch is imported here.
+    """
+    import torch
+
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.models import build_predictor
+    from vjepa_ros.models.checkpoint import load_world_model
+
+    label, size = run_spec(spec)
+    if size is None:
+        return None
+    encoder = load_world_model(world_model_path("demo")).encoder
+    enc = encoder.config
+    try:
+        with torch.device("meta"):
+            predictor = build_predictor(
+                embed_dim=enc.embed_dim, predictor_embed_dim=size[0], depth=size[1],
+                num_heads=size[2], img_size=enc.img_size, patch_size=enc.patch_size,
+                tubelet_size=enc.tubelet_size)
+    except (ValueError, TypeError) as exc:
+        return f"--posttrain-runs {label}: vjepa-ros train cannot build it: {exc}"
+    weights = sum(p.numel() for module in (encoder, predictor) for p in module.parameters())
+    file_bytes = 2 * weights + FILE_OVERHEAD_BYTES  # float16 (config/demo_model.yaml)
+    if file_bytes > MAX_FILE_BYTES:
+        return (f"--posttrain-runs {label}: its world model would be a {file_bytes / 1e6:.1f} MB "
+                f"file ({weights / 1e6:.2f} M parameters in float16), more than the "
+                f"{MAX_FILE_BYTES / 2**20:.0f} MiB the device tool brings back: give a smaller "
+                "predictor (256x6x4: 13.8 MB)")
+    return None
+
+
 def train_argv(spec: str, data: Path, out: Path, cache: Path, device: str, batch: int,
                steps: int, val_fraction: float) -> list[str]:
     """Return the ``vjepa-ros train`` command line (without ``vjepa-ros``) of run ``spec``.
@@ -171,13 +212,18 @@ def posttrain_data_problem(given: str | None, tmp: Path) -> str | None:
         return (f"--posttrain-data {given}: {bags[0].name} is a rosbag2 bag, which the GPU "
                 f"machine cannot read (no rosbags): give {DATA_KIND}")
     data = make_config(config_from_yaml(DEMO_CONFIG)).data
+    usable = 0
     for source in sources:
         try:
-            load_segments(source, data)
+            usable += bool(load_segments(source, data)[0])
         except ShortSourceError:
             continue  # train leaves a short episode out with a note, as here
         except (ValueError, OSError) as exc:  # EpisodeError: a ValueError
             return " ".join(f"--posttrain-data {given}: {exc}".split())
+    if usable < 2:  # the run holds whole episodes out for validation (--val-fraction 0.05)
+        return (f"--posttrain-data {given}: {usable} of its {len(sources)} episode(s) hold a "
+                f"clip of {data.frames_per_clip} frames at {data.rate_hz:g} Hz: a run holds "
+                "one out for validation and trains on the others; give at least 2")
     return None
 
 

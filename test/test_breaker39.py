@@ -59,13 +59,6 @@ def _all_short(tmp: Path) -> Path:
     return blobs(tmp / "short", 3, frames=2)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "posttrain_data_problem passes episodes the stage cannot train on: with one usable episode "
-    "(one .npz, or one a clip long beside shorter ones) the up-front check returns None, the "
-    "probe (val-fraction 0) trains 40 steps and then the run (val-fraction 0.05) fails in the "
-    "stage: 'EpisodeError: 1 episode source(s): cannot hold one out for validation'; with every "
-    "episode shorter than a clip the stage fails 'no usable source among 3 sources' (status "
-    "failed, exit 1, after the device call started) instead of exit 2 before any stage"))
 @pytest.mark.parametrize("make", [_one_episode, _one_usable, _all_short],
                          ids=["one-episode", "one-usable", "all-short"])
 def test_episodes_the_stage_cannot_train_on_are_refused_up_front(tmp_path, make):
@@ -75,10 +68,6 @@ def test_episodes_the_stage_cannot_train_on_are_refused_up_front(tmp_path, make)
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--posttrain-runs 64x1x16 (head width 4) passes run_spec (width a multiple of the heads) "
-    "and the stage fails in its process: 'ValueError: head_dim 4 is too small for 3D RoPE "
-    "(needs >= 6)' (exit 1 after the call started; on the GPU after the data is encoded)"))
 @pytest.mark.parametrize("run", ["64x1x16", "256x6x64"])
 def test_a_run_whose_heads_are_too_narrow_for_rope_is_refused_up_front(tmp_path, run):
     code = parsed_or_refused(["--dry-run", "--stages", "posttrain", "--posttrain-runs", run,
@@ -86,12 +75,6 @@ def test_a_run_whose_heads_are_too_narrow_for_rope_is_refused_up_front(tmp_path,
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the device tool brings back files of at most 16 MiB (16 777 216 B); --posttrain-runs "
-    "384x4x6 and 320x6x5 (the sizes device_check.md's table lists under the issue's 20 MB) "
-    "write posttrain_384x4x6.pt of 18 695 775 B and posttrain_320x6x5.pt of 19 250 671 B, "
-    "accepted up front: the run's model would not come back; 25600x6x4 (~48 G parameters, "
-    "more than the machine's memory) is accepted too"))
 @pytest.mark.parametrize("run", ["384x4x6", "320x6x5", "25600x6x4"])
 def test_a_run_whose_model_cannot_come_back_is_refused_up_front(tmp_path, run):
     code = parsed_or_refused(["--dry-run", "--stages", "posttrain", "--posttrain-runs", run,
@@ -99,10 +82,6 @@ def test_a_run_whose_model_cannot_come_back_is_refused_up_front(tmp_path, run):
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--stages pretrain posttrain --pretrain-seeds 0 1 2 3 4 5 --posttrain-runs demo 64x1x2 is "
-    "accepted (each list is checked against 6 alone) and writes 10 files under --out (the "
-    "JSON, the log, 6 encoders, 2 world models): the device tool brings back 8"))
 def test_more_files_than_the_device_tool_brings_back_are_refused_up_front(tmp_path):
     code = parsed_or_refused(["--dry-run", "--stages", "pretrain", "posttrain",
                               "--pretrain-seeds", "0", "1", "2", "3", "4", "5",
@@ -111,10 +90,6 @@ def test_more_files_than_the_device_tool_brings_back_are_refused_up_front(tmp_pa
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--stages posttrain posttrain is accepted: the stage runs twice, each with half the time "
-    "(stage_deadline counts it twice), the second resets the stage's runs (the first run's "
-    "numbers are lost from device_check.json) and overwrites its posttrain_<run>.pt"))
 def test_a_stage_named_twice_is_refused(tmp_path):
     code = parsed_or_refused(["--dry-run", "--stages", "posttrain", "posttrain",
                               "--out", str(tmp_path / "out")])

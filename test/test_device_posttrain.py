@@ -210,7 +210,10 @@ def test_posttrain_is_run_only_when_named():
     (["256x6x5"], "the width a multiple of the heads"),
     (["256x0x4"], "must be positive"),
     (["demo", "DEMO"], "a run given twice"),
-    (["demo", "64x1x1", "64x1x2", "64x2x2", "96x1x2", "96x2x2", "128x1x2"], "at most 6"),
+    (["demo", "64x1x1", "64x1x2", "64x2x2", "96x1x2", "96x2x2", "128x1x2"],
+     "the device tool brings back 8"),
+    (["384x4x6"], "18.9 MB file"),  # over the 16 MiB the device tool brings back
+    (["64x1x16"], "too narrow for the 3D RoPE"),
 ])
 def test_an_impossible_run_is_refused_up_front(tmp_path, capsys, runs, expected):
     err = refusal(capsys, ["--dry-run", "--stages", "posttrain", "--out", str(tmp_path / "o"),
