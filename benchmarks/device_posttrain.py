@@ -14,9 +14,10 @@ The steps are fitted to the stage's time: a probe trainer times ``PROBE_STEPS`` 
 device (its features cached on disk for the run), then the run gets as many steps as fit what is
 left less a reserve, capped by ``--posttrain-steps``, so its learning-rate schedule
 (warm-up, constant, linear decay: ``train.schedule``) ends where the time does. It trains in
-``CHUNKS`` parts; past the deadline it exports the model it has (``cut`` in its record: the decay
-unfinished). Writes ``posttrain_<run>.pt`` (the ``world_model.pt`` of the run, float16) under
---out, its numbers to the stage's ``runs``.
+``CHUNKS`` parts (its record updated after each); the step that ends past the deadline is its
+last (``Trainer.train(deadline=...)``), and it exports the model it has (``cut`` in its record:
+the decay unfinished). The probe stops at the deadline too. Writes ``posttrain_<run>.pt`` (the
+``world_model.pt`` of the run, float16) under --out, its numbers to the stage's ``runs``.
 
 ``--posttrain-data``: a folder of episode .npz files (``vjepa-ros collect``), or a ``.tar``,
 ``.tar.xz`` or ``.tar.gz`` of them (benchmarks/device_pack.py: the episodes fit the device
@@ -38,7 +39,7 @@ DATA = ".device_data/manipulation.tar.xz"  # --posttrain-data when not given and
 DEFAULT_RUNS = ("demo", "256x6x4")
 PROBE_STEPS = 40  # timed from step PROBE_WARM (the first steps compile and allocate)
 PROBE_WARM = 10
-CHUNKS = 10  # train(until=...) parts: the deadline is checked between them
+CHUNKS = 10  # train(until=...) parts: the run's record is saved after each
 RESERVE = 0.12  # of the time left after the probe, kept for validation, export and writes
 RESERVE_S = 15.0  # ... and at least this
 TINY_STEPS = 3
@@ -257,11 +258,11 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
     else:
         probe = trainer_for(train_argv(spec, data, work / "probe", cache, ctx.device, batch,
                                        PROBE_STEPS, 0.0))
-        probe.train(until=PROBE_WARM)
-        started = time.perf_counter()
-        probe.train(until=PROBE_STEPS)
+        probe.train(until=PROBE_WARM, deadline=ctx.deadline)
+        started, warm = time.perf_counter(), probe.step
+        probe.train(until=PROBE_STEPS, deadline=ctx.deadline)
         run["probe_s_per_step"] = round((time.perf_counter() - started)
-                                        / (PROBE_STEPS - PROBE_WARM), 5)
+                                        / max(1, probe.step - warm), 5)
         del probe
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
@@ -273,13 +274,15 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
     trainer = trainer_for(argv)
     started = time.perf_counter()
     chunk = max(1, steps // CHUNKS)
+    deadline = None if ctx.tiny else ctx.deadline
     while trainer.step < steps:
-        summary = trainer.train(until=min(steps, trainer.step + chunk))
+        target = min(steps, trainer.step + chunk)
+        summary = trainer.train(until=target, deadline=deadline)  # ends at the deadline's step
         run.update(steps_done=trainer.step, seconds=round(time.perf_counter() - started, 2),
                    val=summary["val"], train_loss=summary["train_loss"],
                    copy_baseline=summary["copy_baseline"])
         save()
-        if trainer.step < steps and ctx.left() < 0 and not ctx.tiny:
+        if trainer.step < target:
             run["cut"] = True  # past the deadline: the model as it is, the decay unfinished
             break
     out = Path(args.out) / f"posttrain_{label}.pt"

@@ -99,13 +99,6 @@ def test_a_stage_named_twice_is_refused(tmp_path):
 # ------------------------------------------------------------------ posttrain: the deadline
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the deadline is checked only between the run's 10 chunks: a run whose steps were fitted "
-    "from a probe that ran faster than the run (here: fitted_steps stands in for it) goes on "
-    "for up to a tenth of its steps past the deadline before it is cut and exported; on the "
-    "planned 420 s GPU call a chunk is ~35 s, more than the GRACE_S (20 s) after which "
-    "run_children stops the process: a run ~20-25 % (or ~40 %) slower than its probe is "
-    "stopped before its export and brings back no model"))
 def test_a_run_past_its_deadline_is_cut_within_seconds_not_a_chunk_later(tmp_path, monkeypatch):
     import argparse
 

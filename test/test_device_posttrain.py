@@ -175,12 +175,12 @@ def test_past_the_deadline_the_run_is_cut_and_exported_as_it_is(tmp_path, monkey
     device_posttrain.stage_posttrain_run(ctx, record, lambda: None, "64x1x2", data)
     (run,) = record["runs"]
     assert run["cut"] and not run["complete"]
-    assert run["steps"] == 20 and run["steps_done"] == 2  # its first chunk of 20 // 10
+    assert run["steps"] == 20 and run["steps_done"] == 1  # the step that ended past it
     assert (tmp_path / run["file"]).is_file()
     device_check.finish_status(record, 0, False)
     assert record["status"] == "partial"
     (line,) = [text for text in device_check.summary({"posttrain": record}) if "64x1x2" in text]
-    assert "2/20 steps (cut at the deadline" in line
+    assert "1/20 steps (cut at the deadline" in line
 
 
 @pytest.mark.parametrize("rate, left, cap, expected", [

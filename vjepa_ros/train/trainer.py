@@ -245,8 +245,12 @@ class Trainer:
 
     # -- the loop
 
-    def train(self, until: int | None = None) -> dict:
+    def train(self, until: int | None = None, deadline: float | None = None) -> dict:
         """Train up to step ``until`` (default: ``steps``); save, and export when done.
+
+        ``deadline``: a ``time.monotonic()`` time; the first step that ends past it is the last
+        (every rank stops after the same step), then the run saves as at ``until`` (a time-boxed
+        run: benchmarks/device_posttrain.py).
 
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves ``latest.pt`` and raises
         KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); a second Ctrl-C interrupts at
@@ -255,9 +259,9 @@ class Trainer:
         saves nothing (the model may be half updated; ``saved_step``: what latest.pt holds).
         """
         with deferred_stop(at_once_on_second=not self.topology.distributed) as stop:
-            return self._train(until, stop)
+            return self._train(until, stop, deadline)
 
-    def _train(self, until: int | None, stop: StopRequest) -> dict:
+    def _train(self, until: int | None, stop: StopRequest, deadline: float | None = None) -> dict:
         from tqdm import tqdm
 
         config, main = self.config, self.topology.is_main
@@ -286,6 +290,9 @@ class Trainer:
                 # Every rank stops after the same step (torchrun signals them one by one).
                 if any_rank(stop.requested, self.topology, self.device):
                     stop.stop()
+                if deadline is not None and any_rank(time.monotonic() >= deadline,
+                                                     self.topology, self.device):
+                    break
         except KeyboardInterrupt as exc:
             bar.close()
             if main and not isinstance(exc, InterruptedMidStep):
