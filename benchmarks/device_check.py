@@ -195,9 +195,12 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
                 if name == "pretrain":
                     for seed in args.pretrain_seeds:
                         stages.stage_pretrain_seed(ctx, record, save, seed, data)
-                elif name == "posttrain":
-                    for spec in args.posttrain_runs:
-                        posttrain.stage_posttrain_run(ctx, record, save, spec, data)
+                elif name == "posttrain":  # one after the other: each its share of the time
+                    for index, spec in enumerate(args.posttrain_runs):
+                        share = ctx.left() / (len(args.posttrain_runs) - index)
+                        posttrain.stage_posttrain_run(
+                            stages.Context(ctx.device, ctx.tiny, time.monotonic() + share,
+                                           args), record, save, spec, data)
                 else:
                     stages.STAGE_FUNCTIONS[name](ctx, record, save)
         except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
@@ -245,7 +248,7 @@ def child_main(args) -> int:
 
     deadline = time.monotonic() + args.child_deadline_s
     ctx = stages.Context(args.device_name, args.tiny, deadline, args)
-    if args.threads and (args.child == "pretrain" or ctx.device == "cpu"):
+    if args.threads and (args.child in MULTI or ctx.device == "cpu"):
         import torch
 
         torch.set_num_threads(args.threads)

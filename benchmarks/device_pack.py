@@ -63,9 +63,14 @@ def episode_bytes(path: Path) -> tuple[bytes, int]:
 
 
 def tracked_bytes() -> int | None:
-    """Bytes of the files git tracks in this checkout (what the device tool copies), or None."""
+    """Bytes of what the device tool copies of this checkout, or None (no git).
+
+    The tracked files and the untracked ones git does not ignore (the tool copies those too:
+    e.g. an ``init_s0.pt`` copied into the checkout, 8.3 MB).
+    """
     try:
-        names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+        names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                                "--exclude-standard"], cwd=ROOT, capture_output=True,
                                check=True, timeout=60).stdout.decode().split("\0")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -74,25 +79,36 @@ def tracked_bytes() -> int | None:
 
 
 def episodes_of(folders: list[Path]) -> list[tuple[Path, str]]:
-    """Return ``(file, name in the archive)`` of every .npz under the folders, sorted.
+    """Return ``(file, name in the archive)`` of every episode under the folders, sorted.
 
-    Raises ValueError for a folder that is missing, holds no .npz, or shares its name with
-    another given folder.
+    The episodes ``vjepa-ros train`` reads in them (``train.episodes.find_sources``: symlinked
+    folders too, each recording once); each named under its folder's own name (``.`` and
+    ``..`` resolved). Raises ValueError for a folder that is missing, holds no episode, holds a
+    bag (the GPU machine cannot read bags: named), or shares its name with another given
+    folder.
     """
+    from vjepa_ros.train.episodes import find_sources
+
     found, names = [], {}
-    for folder in folders:
+    for given in folders:
+        folder = given.expanduser().resolve()  # '.', '..': the folder's own name
         if not folder.is_dir():
-            raise ValueError(f"{folder}: not a folder of episodes (vjepa-ros collect --out)")
+            raise ValueError(f"{given}: not a folder of episodes (vjepa-ros collect --out)")
+        if not folder.name:
+            raise ValueError(f"{given}: give a folder below the file system's root")
         if folder.name in names:
-            raise ValueError(f"{folder} and {names[folder.name]}: two folders named "
+            raise ValueError(f"{given} and {names[folder.name]}: two folders named "
                              f"{folder.name!r} would share their paths in the archive; give "
                              "their parent folder instead")
-        names[folder.name] = folder
-        files = sorted(folder.rglob("*.npz"))
-        if not files:
-            raise ValueError(f"{folder}: no episodes (.npz files) in it")
-        found += [(file, f"{folder.name}/{file.relative_to(folder).as_posix()}")
-                  for file in files]
+        names[folder.name] = given
+        sources = find_sources([folder])
+        bags = [source.path for source in sources if source.kind != "npz"]
+        if bags:
+            raise ValueError(f"{bags[0]}: a rosbag2 bag ({len(bags)} in {given}): the GPU "
+                             "machine cannot read bags (no rosbags); pack folders of .npz "
+                             "episodes, or move the bags out")
+        found += [(source.path, f"{folder.name}/{source.path.relative_to(folder).as_posix()}")
+                  for source in sources]
     return found
 
 

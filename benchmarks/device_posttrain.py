@@ -27,6 +27,7 @@ tool's 64 MiB carry only packed), unpacked once into the stage's temporary folde
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import tarfile
 import tempfile
@@ -268,7 +269,8 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
             torch.cuda.empty_cache()
         steps = fitted_steps(run["probe_s_per_step"], ctx.left(), args.posttrain_steps)
     argv = train_argv(spec, data, work / "run", cache, ctx.device, batch, steps, 0.05)
-    run.update(steps=steps, command="vjepa-ros " + " ".join(argv))
+    # its paths (--data, --out, --feature-cache) are the machine's temporary folders
+    run.update(steps=steps, command=shlex.join(["vjepa-ros", *argv]))
     print(f"{label}: {steps} steps of {batch} clips: {run['command']}", flush=True)
     save()
     trainer = trainer_for(argv)

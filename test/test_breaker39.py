@@ -126,12 +126,6 @@ def test_a_run_past_its_deadline_is_cut_within_seconds_not_a_chunk_later(tmp_pat
 # ------------------------------------------------------------------ the packer
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "device_pack.py names a folder given as '.' or '..' by Path.name: from inside "
-    "manipulation_model_work/train, `device_pack.py --out ../p.tar.xz .` writes members "
-    "'/grasp_cup/blob_0000.npz' (absolute; manifest folder '') and `... ..` writes "
-    "'../reach/blob_0007.npz', which the posttrain stage refuses: '--posttrain-data ...: cannot "
-    "be unpacked (... is outside the destination); pack it again with benchmarks/device_pack.py'"))
 @pytest.mark.parametrize("given", [".", ".."])
 def test_a_folder_given_as_dot_packs_relative_names(tmp_path, monkeypatch, given):
     work = tmp_path / "work"
@@ -152,11 +146,6 @@ def test_a_folder_given_as_dot_packs_relative_names(tmp_path, monkeypatch, given
     assert len(list(folder.rglob("*.npz"))) == (2 if given == "." else 3)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "device_pack.py finds episodes with Path.rglob, which does not enter symlinked folders: a "
-    "lab folder of 1 episode and a link to a folder of 4 is packed as 'lab: 1 episodes', while "
-    "vjepa-ros train (find_sources) and the stage reading the same folder take all 5; the "
-    "packer drops the linked episodes without a word"))
 def test_episodes_behind_a_symlinked_folder_are_packed(tmp_path):
     from vjepa_ros.train.episodes import find_sources
 
@@ -171,11 +160,6 @@ def test_episodes_behind_a_symlinked_folder_are_packed(tmp_path):
     assert len(packed) == 5, packed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the packer's carry line counts the pack and the files git tracks, but the device tool "
-    "sends untracked files that git does not ignore too (e.g. init_s0.pt ... copied into the "
-    "checkout by device_check.md's 'Afterwards' commands, 8.3 MB each): it prints 'fits' for a "
-    "working tree the tool refuses as larger than 64 MiB"))
 def test_the_carry_line_counts_untracked_files_that_travel(tmp_path, monkeypatch, capsys):
     checkout = tmp_path / "checkout"
     checkout.mkdir()
@@ -310,11 +294,6 @@ def test_a_clean_step_after_an_invalid_one_is_kept():
     assert steps.valid[5], steps.dropped
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "device_pack.py packs only *.npz and says nothing of the bags beside them: a folder of 2 "
-    "episodes and a rosbag2 bag (run1/) prints 'mb: 2 episodes, 16 frames' and 'fits'; the "
-    "bag's data is silently not carried, where the posttrain stage refuses a bag by name ('is "
-    "a rosbag2 bag, which the GPU machine cannot read')"))
 def test_the_packer_names_the_bags_it_leaves_out(tmp_path, capsys):
     from conftest import write_test_bag
 
@@ -328,11 +307,6 @@ def test_the_packer_names_the_bags_it_leaves_out(tmp_path, capsys):
     assert "run1" in captured.out + captured.err, captured
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a run's record keeps 'the full vjepa-ros train command line (to repeat it anywhere)' as "
-    "' '.join(argv): with --posttrain-data in a folder whose name holds a space the command "
-    "splits there ('--data /tmp/.../my episodes' is two words), so it cannot be repeated as "
-    "printed (shlex.join would quote it)"))
 def test_the_recorded_command_repeats_with_a_space_in_a_path(tmp_path):
     import argparse
     import shlex

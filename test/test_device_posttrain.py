@@ -266,17 +266,19 @@ def damaged_episode(tmp_path: Path) -> Path:
     (bag_folder, "is a rosbag2 bag, which the GPU machine cannot read"),
     (damaged_episode, "blob_0007.npz"),
 ], ids=["missing", "truncated", "escaping", "zip", "bag", "damaged-episode"])
-def test_unusable_posttrain_data_is_refused_before_any_stage(tmp_path, capsys, make, expected):
+def test_unusable_posttrain_data_is_refused_before_any_stage(tmp_path, capsys, monkeypatch,
+                                                             make, expected):
     data = make(tmp_path)
     out = tmp_path / "out"
-    temporary = Path(device_check.tempfile.gettempdir())
-    before = set(temporary.glob("device_posttrain_*"))
+    temporary = tmp_path / "tmp"  # this test's own: others unpack beside it under -n
+    temporary.mkdir()
+    monkeypatch.setattr(device_check.tempfile, "tempdir", str(temporary))
     capsys.readouterr()  # the packer's progress
     err = refusal(capsys, ["--allow-cpu", "--stages", "posttrain", "--posttrain-data",
                            str(data), "--out", str(out)])
     assert f"--posttrain-data {data}" in err and expected in err, err
     assert not out.exists() and not (tmp_path / "outside.npz").exists()
-    assert set(temporary.glob("device_posttrain_*")) <= before  # its unpacking removed
+    assert not list(temporary.iterdir())  # its unpacking removed
 
 
 def test_without_tqdm_the_stage_says_how_to_carry_it(tmp_path):
