@@ -40,8 +40,10 @@ DATA = ".device_data/manipulation.tar.xz"  # --posttrain-data when not given and
 DEFAULT_RUNS = ("demo", "256x6x4")
 PROBE_STEPS = 40  # timed from step PROBE_WARM (the first steps compile and allocate)
 PROBE_WARM = 10
+VAL_FRACTION = 0.05  # of the episodes, held out for validation (make_manipulation_model.sh's)
+VALIDATIONS = 12  # a run's validations: at the start, every tenth of the steps, at the end
 CHUNKS = 10  # train(until=...) parts: the run's record is saved after each
-RESERVE = 0.12  # of the time left after the probe, kept for validation, export and writes
+RESERVE = 0.12  # of the time left after the probe: the run's trainer built again, the export
 RESERVE_S = 15.0  # ... and at least this
 TINY_STEPS = 3
 TINY_BATCH = 2
@@ -118,19 +120,20 @@ def run_problem(spec: str) -> str | None:
 
 
 def train_argv(spec: str, data: Path, out: Path, cache: Path, device: str, batch: int,
-               steps: int, val_fraction: float) -> list[str]:
+               steps: int, every: int | None = None) -> list[str]:
     """Return the ``vjepa-ros train`` command line (without ``vjepa-ros``) of run ``spec``.
 
-    What a person would type to repeat the run on any machine: docs/device_check.md quotes it.
+    What a person would type to repeat the run (with paths of their own). Validation on 5 % of
+    the episodes every ``every`` steps (default: a tenth of the steps).
     """
     _, size = run_spec(spec)
     model = (["--init", "demo"] if size is None else
              ["--encoder", "demo", "--predictor-dim", str(size[0]), "--depth", str(size[1]),
               "--heads", str(size[2])])
-    every = max(1, steps // 10)
+    every = every or max(1, steps // 10)
     return ["train", "--data", str(data), "--out", str(out), "--config", str(DEMO_CONFIG),
             *model, "--device", device, "--batch-size", str(batch), "--steps", str(steps),
-            "--val-fraction", str(val_fraction), "--eval-every", str(every),
+            "--val-fraction", str(VAL_FRACTION), "--eval-every", str(every),
             "--save-every", str(steps), "--feature-cache", str(cache), "--quiet"]
 
 
@@ -148,7 +151,8 @@ def fitted_steps(rate_s: float, left_s: float, cap: int | None) -> int:
     """Return the steps of ``rate_s`` seconds each that fit ``left_s`` less the reserve.
 
     The reserve (``RESERVE`` of it, at least ``RESERVE_S``) pays for building the run's trainer
-    again, its validations and the export. At least 1 step; at most ``cap`` when given.
+    again and the export; the caller takes the validations' time off ``left_s`` first. At
+    least 1 step; at most ``cap`` when given.
     """
     usable = left_s - max(RESERVE_S, RESERVE * left_s)
     steps = max(1, int(usable / rate_s)) if rate_s > 0 else 1
@@ -257,18 +261,25 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
     if ctx.tiny:
         steps = args.posttrain_steps or TINY_STEPS
     else:
+        # the run's own data and split: the probe also times one validation (the run does
+        # up to VALIDATIONS of them, at the start, every tenth and at the end)
         probe = trainer_for(train_argv(spec, data, work / "probe", cache, ctx.device, batch,
-                                       PROBE_STEPS, 0.0))
+                                       PROBE_STEPS, every=PROBE_STEPS))
         probe.train(until=PROBE_WARM, deadline=ctx.deadline)
         started, warm = time.perf_counter(), probe.step
-        probe.train(until=PROBE_STEPS, deadline=ctx.deadline)
-        run["probe_s_per_step"] = round((time.perf_counter() - started)
+        probe.train(until=PROBE_STEPS, deadline=ctx.deadline)  # ends with a validation
+        window = time.perf_counter() - started
+        started = time.perf_counter()
+        probe.validate()
+        run["probe_val_s"] = round(time.perf_counter() - started, 3)
+        run["probe_s_per_step"] = round(max(1e-6, window - run["probe_val_s"])
                                         / max(1, probe.step - warm), 5)
         del probe
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-        steps = fitted_steps(run["probe_s_per_step"], ctx.left(), args.posttrain_steps)
-    argv = train_argv(spec, data, work / "run", cache, ctx.device, batch, steps, 0.05)
+        steps = fitted_steps(run["probe_s_per_step"],
+                             ctx.left() - VALIDATIONS * run["probe_val_s"], args.posttrain_steps)
+    argv = train_argv(spec, data, work / "run", cache, ctx.device, batch, steps)
     # its paths (--data, --out, --feature-cache) are the machine's temporary folders
     run.update(steps=steps, command=shlex.join(["vjepa-ros", *argv]))
     print(f"{label}: {steps} steps of {batch} clips: {run['command']}", flush=True)

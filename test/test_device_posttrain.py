@@ -156,6 +156,7 @@ def test_the_probe_times_the_device_and_the_steps_are_capped(tmp_path):
         torch.set_num_threads(threads)
     (run,) = record["runs"]
     assert run["probe_s_per_step"] > 0  # timed over steps 10..40 of a probe trainer
+    assert run["probe_val_s"] > 0  # and one validation on the run's split
     assert run["steps"] == run["steps_done"] == 4 and run["complete"] and not run["cut"]
     assert (tmp_path / "posttrain_64x1x2.pt").is_file()
     assert not list(Path(args.out).glob(".posttrain*"))  # its work folder is not under --out
