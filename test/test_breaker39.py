@@ -100,24 +100,13 @@ def test_a_stage_named_twice_is_refused(tmp_path):
 
 
 def test_a_run_past_its_deadline_is_cut_within_seconds_not_a_chunk_later(tmp_path, monkeypatch):
-    import argparse
-
-    import torch
+    from test_device_posttrain import one_run
 
     data = blobs(tmp_path / "episodes", 3)
     # a probe too fast: steps for 150 s at its rate, whatever the time left (a chunk ~15 s)
     monkeypatch.setattr(device_posttrain, "fitted_steps", lambda rate, left, cap: int(150 / rate))
-    args = argparse.Namespace(out=str(tmp_path), posttrain_batch=2, posttrain_steps=None)
-    ctx = device_check.stages.Context("cpu", False, time.monotonic() + 1.0, args)
-    record = {"rows": [], "runs": []}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        device_posttrain.stage_posttrain_run(ctx, record, lambda: None, "64x1x2", data)
-    finally:
-        torch.set_num_threads(threads)
+    run, ctx = one_run(tmp_path, data, 1.0)
     overrun = time.monotonic() - ctx.deadline
-    (run,) = record["runs"]
     assert run["cut"] and (tmp_path / run["file"]).is_file()
     # the build of the run's trainer and the export come after the deadline here (~2-3 s)
     assert overrun < 6.0, (overrun, run["steps_done"])

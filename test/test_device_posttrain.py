@@ -140,13 +140,13 @@ def test_the_dry_run_posttrains_both_kinds_of_run_from_a_pack_without_ros_or_bag
     assert len(lines) == 2 and all("'nothing moves'" in line for line in lines), lines
 
 
-def test_the_probe_times_the_device_and_the_steps_are_capped(tmp_path):
-    from vjepa_ros.train.synthetic import write_blob_episodes
+def one_run(out: Path, data: Path, seconds: float, cap: int | None = None) -> tuple:
+    """Run the stage's ``64x1x2`` run (batch 2, one CPU thread) with ``seconds`` left.
 
-    data = tmp_path / "episodes"
-    write_blob_episodes(data, 3, frames=8, size=64)
-    args = argparse.Namespace(out=str(tmp_path), posttrain_batch=2, posttrain_steps=4)
-    ctx = device_check.stages.Context("cpu", False, time.monotonic() + 600, args)
+    Return ``(its record, its Context)``: the stage's real path, its probe included.
+    """
+    args = argparse.Namespace(out=str(out), posttrain_batch=2, posttrain_steps=cap)
+    ctx = device_check.stages.Context("cpu", False, time.monotonic() + seconds, args)
     record = {"rows": [], "runs": []}
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
@@ -154,12 +154,20 @@ def test_the_probe_times_the_device_and_the_steps_are_capped(tmp_path):
         device_posttrain.stage_posttrain_run(ctx, record, lambda: None, "64x1x2", data)
     finally:
         torch.set_num_threads(threads)
-    (run,) = record["runs"]
+    return record["runs"][0], ctx
+
+
+def test_the_probe_times_the_device_and_the_steps_are_capped(tmp_path):
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 3, frames=8, size=64)
+    run, _ = one_run(tmp_path, data, 600, cap=4)
     assert run["probe_s_per_step"] > 0  # timed over steps 10..40 of a probe trainer
     assert run["probe_val_s"] > 0  # and one validation on the run's split
     assert run["steps"] == run["steps_done"] == 4 and run["complete"] and not run["cut"]
     assert (tmp_path / "posttrain_64x1x2.pt").is_file()
-    assert not list(Path(args.out).glob(".posttrain*"))  # its work folder is not under --out
+    assert not list(tmp_path.glob(".posttrain*"))  # its work folder is not under --out
 
 
 def test_past_the_deadline_the_run_is_cut_and_exported_as_it_is(tmp_path, monkeypatch):
