@@ -279,9 +279,11 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
-    jump_note = check_state_jumps(path, state_topic, state_times, states)  # two sources: BagError
-    notes += [jump_note] if jump_note else []
+    check_state_jumps(path, state_topic, state_times, states)  # two sources: BagError
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
+    # the note, and the steps resample drops, on the states the steps are made of
+    jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep])
+    notes += [jump_note] if jump_note else []
     check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
@@ -291,7 +293,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=joint_topics, damage=list(damage), copies=copies,
         gripper_fix=gripper_fix,
-        # on the merged states: a jump between two states of one stamp lies before that stamp
-        state_jumps_ns=jump_intervals(state_times[keep], states[keep, :3]),
+        state_jumps_ns=jump_intervals(state_times[keep], states[keep, :3]),  # the note's
     )
 

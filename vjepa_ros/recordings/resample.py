@@ -168,6 +168,10 @@ def resample(
     after = np.clip(np.searchsorted(image_times, grid, side="left"), frames.start,
                     frames.stop - 1)
     before = np.clip(after - 1, frames.start, frames.stop - 1)
+    # of frames of one stamp, the last: the state there is its stamp's last too (a reset
+    # published with the stamp before it: the frame after it, with the state after it)
+    after, before = (np.minimum(np.searchsorted(image_times, image_times[index], side="right")
+                                - 1, frames.stop - 1) for index in (after, before))
     nearest, shared = _assign_frames(image_times, before, after, grid, offset_ns)
     frame_ok = nearest >= 0
     nearest = np.maximum(nearest, 0)

@@ -38,7 +38,9 @@ def jump_steps(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
 def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
     """Return [J, 2] int64: the (before, after) times [ns] of each jump (:func:`jump_steps`).
 
-    ``resample`` (``jumps_ns``) drops every step whose state lies across one of them.
+    ``times_ns`` [M] strictly increasing: the states the steps are made of (repeated stamps
+    merged to their last state). ``resample`` (``jumps_ns``) drops every step whose state lies
+    across one of them.
     """
     jumps = jump_steps(times_ns, xyz)
     times = np.asarray(times_ns, dtype=np.int64)
@@ -49,9 +51,11 @@ def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
 def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> str:
     """Refuse a state topic with two sources; return a note for a few jumps ("" for none).
 
-    ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first), as the bag reader holds
-    them before repeated stamps are merged. Raises BagError naming the bag, the topic, the
-    share of jumping steps, the largest jump and what to do when more than
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first). The bag reader calls it
+    twice: on the states before repeated stamps are merged, for the refusal (two publishers
+    stamping alike alternate there), and on the merged ones, for the note: the jumps the steps
+    are made of, the ones :func:`jump_intervals` gives. Raises BagError naming the bag, the
+    topic, the share of jumping steps, the largest jump and what to do when more than
     :data:`SOURCES_SHARE` of the steps (and at least two) jump.
     """
     jumps = jump_steps(times_ns, states[:, :3])
