@@ -100,6 +100,7 @@ DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
 MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
 DEVICE_FILES = 8  # the files the device tool brings back, all stages together
+DEVICE_TOTAL_BYTES = 64 * 2**20  # ... and their bytes together (each at most 16 MiB)
 # Each count's range, refused past it before anything starts: past it a run failed late (a
 # --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
 # could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
@@ -385,6 +386,7 @@ def parse_args(argv=None):
         parser.error(f"--pretrain-config {args.pretrain_config}: no such file")
     # the episodes' folder (a tar unpacked into posttrain_tmp): check_posttrain_inputs
     args.posttrain_folder = args.posttrain_tmp = None
+    args.pretrain_bytes = 0  # the pretrain stage's encoder files: check_pretrain_inputs
     if not args.child:  # a stage's process: the parent checked these
         args.out = checked_out(parser, args.out)
         if "pretrain" in args.stages:
@@ -425,12 +427,19 @@ def check_pretrain_inputs(parser, args) -> None:
     from vjepa_ros.cli_options import option_message
 
     try:
-        stages.pretrain_config(args, args.tiny)
+        config = stages.pretrain_config(args, args.tiny)
     except ValueError as exc:
         names = {"PretrainConfig.steps": "--pretrain-steps",
                  "PretrainConfig.batch_size": "--pretrain-batch"}
         text = " ".join(option_message(str(exc), names).split())
         parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
+    if importable("torch"):
+        size = stages.encoder_file_bytes(config)
+        if size > posttrain.MAX_FILE_BYTES:
+            parser.error(f"--pretrain-config: each seed's encoder would be a {size / 1e6:.1f} MB "
+                         f"file (float32), more than the {posttrain.MAX_FILE_BYTES / 2**20:.0f} "
+                         "MiB the device tool brings back: give a smaller encoder")
+        args.pretrain_bytes = size * len(args.pretrain_seeds)
     if args.pretrain_data is not None and importlib.util.find_spec("torch") is not None:
         # (without torch, which reading episodes needs, main says in one line what to run)
         problem = stages.pretrain_data_problem(args, args.tiny)
@@ -458,10 +467,17 @@ def check_posttrain_inputs(parser, args) -> None:
         parser.error("--posttrain-runs: a run given twice")
     args.posttrain_runs = labels
     if importable("torch"):
+        total = args.pretrain_bytes if "pretrain" in args.stages else 0
         for label in labels:
-            problem = posttrain.run_problem(label)
+            problem, size = posttrain.run_problem(label)
             if problem:
                 parser.error(problem)
+            total += size
+        if total > DEVICE_TOTAL_BYTES:
+            parser.error(f"--posttrain-runs: their world models (and the pretrain stage's "
+                         f"encoders) take ~{total / 2**20:.0f} MiB together, more than the "
+                         f"{DEVICE_TOTAL_BYTES / 2**20:.0f} MiB the device tool brings back: "
+                         "give fewer or smaller runs")
     if args.posttrain_data is None and not args.tiny and (ROOT / posttrain.DATA).is_file():
         args.posttrain_data = str(ROOT / posttrain.DATA)
     if not importable("torch"):

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tarfile
 import time
+import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,34 +40,56 @@ CARRY_BYTES = 64 * 2**20  # the device tool's limit on the tree and carried path
 XZ_PRESET = 6  # xz -6: 3.3 s per 525 frames here, 12 % smaller than -1
 
 
-def episode_bytes(path: Path) -> tuple[bytes, int]:
-    """Return the episode re-saved uncompressed and its frame count.
+NEEDED = ("observations", "states", "timestamps")  # what train reads of an episode
 
-    Raises ValueError naming ``path`` when it is not a readable episode ``.npz`` (damaged, not
-    a zip, pickled objects, no ``observations``).
+
+def episode_bytes(path: Path, notes: list[str]) -> tuple[bytes, int]:
+    """Return the episode with its members stored uncompressed, and its frame count.
+
+    Each ``.npy`` member is copied byte for byte (a pickled metadata too: nothing is parsed
+    but the frames' array header). A member that cannot be read (a bad CRC) is left out with
+    a line in ``notes`` unless train needs it (:data:`NEEDED`). Raises ValueError naming
+    ``path`` when it is not a readable episode ``.npz`` (not a zip, damaged, no
+    ``observations`` [T, H, W, 3] or [1, T, H, W, 3]).
     """
     import numpy as np
 
+    members = {}
     try:
-        with np.load(path, allow_pickle=False) as episode:
-            arrays = {key: episode[key] for key in episode.files}
-    except (OSError, ValueError, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable episode .npz ({' '.join(str(exc).split())}); "
-                         "collect it again or leave it out") from None
-    observations = arrays.get("observations")
-    if observations is None or observations.ndim not in (4, 5):
+        with zipfile.ZipFile(path) as source:
+            for info in source.infolist():
+                try:
+                    members[info.filename] = source.read(info)
+                except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                    if info.filename.removesuffix(".npy") in NEEDED:
+                        raise
+                    notes.append(f"{path}: its member {info.filename} cannot be read "
+                                 f"({' '.join(str(exc).split())}): left out (train does not "
+                                 "read it)")
+        frames = io.BytesIO(members["observations.npy"])
+        version = np.lib.format.read_magic(frames)
+        shape = (np.lib.format.read_array_header_1_0 if version == (1, 0) else
+                 np.lib.format.read_array_header_2_0)(frames)[0]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
+        why = "no observations" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        raise ValueError(f"{path}: not a readable episode .npz ({why}); collect it again or "
+                         "leave it out") from None
+    if len(shape) not in (4, 5):
         raise ValueError(f"{path}: holds no observations [T, H, W, 3] (or [1, T, H, W, 3]): "
                          "not a vjepa-ros episode")
     buffer = io.BytesIO()
-    np.savez(buffer, **arrays)
-    return buffer.getvalue(), int(observations.shape[-4])
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as stored:
+        for name, data in members.items():
+            stored.writestr(name, data)
+    return buffer.getvalue(), int(shape[-4])
 
 
-def tracked_bytes() -> int | None:
+def tracked_bytes(leave_out: Path | None = None) -> int | None:
     """Bytes of what the device tool copies of this checkout, or None (no git).
 
     The tracked files and the untracked ones git does not ignore (the tool copies those too:
-    e.g. an ``init_s0.pt`` copied into the checkout, 8.3 MB).
+    e.g. an ``init_s0.pt`` copied into the checkout, 8.3 MB); ``leave_out``: the pack itself
+    (counted on its own).
     """
     try:
         names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
@@ -74,41 +97,46 @@ def tracked_bytes() -> int | None:
                                check=True, timeout=60).stdout.decode().split("\0")
     except (OSError, subprocess.SubprocessError):
         return None
+    skip = leave_out.resolve() if leave_out else None
     return sum((ROOT / name).stat().st_size for name in names
-               if name and (ROOT / name).is_file())
+               if name and (ROOT / name).is_file() and (ROOT / name).resolve() != skip)
 
 
-def episodes_of(folders: list[Path]) -> list[tuple[Path, str]]:
+def episodes_of(folders: list[Path], notes: list[str]) -> list[tuple[Path, str]]:
     """Return ``(file, name in the archive)`` of every episode under the folders, sorted.
 
     The episodes ``vjepa-ros train`` reads in them (``train.episodes.find_sources``: symlinked
-    folders too, each recording once); each named under its folder's own name (``.`` and
-    ``..`` resolved). Raises ValueError for a folder that is missing, holds no episode, holds a
-    bag (the GPU machine cannot read bags: named), or shares its name with another given
-    folder.
+    folders too; each recording once, also where the folders overlap or one is given twice or
+    through a link), with what it skips (an upper-case ``.NPZ``, a broken link) in ``notes``;
+    each named under its folder's own name (``.`` and ``..`` resolved). Raises ValueError for a
+    folder that is missing, holds no episode, holds a bag (the GPU machine cannot read bags:
+    named), or shares its name with another given folder.
     """
     from vjepa_ros.train.episodes import find_sources
 
-    found, names = [], {}
+    found, names, seen = [], {}, set()
     for given in folders:
-        folder = given.expanduser().resolve()  # '.', '..': the folder's own name
+        folder = given.expanduser().resolve()  # '.', '..', a link: the folder's own name
         if not folder.is_dir():
             raise ValueError(f"{given}: not a folder of episodes (vjepa-ros collect --out)")
         if not folder.name:
             raise ValueError(f"{given}: give a folder below the file system's root")
-        if folder.name in names:
+        if names.get(folder.name, folder) != folder:
             raise ValueError(f"{given} and {names[folder.name]}: two folders named "
                              f"{folder.name!r} would share their paths in the archive; give "
                              "their parent folder instead")
-        names[folder.name] = given
-        sources = find_sources([folder])
+        names[folder.name] = folder
+        sources = find_sources([folder], notes)
         bags = [source.path for source in sources if source.kind != "npz"]
         if bags:
             raise ValueError(f"{bags[0]}: a rosbag2 bag ({len(bags)} in {given}): the GPU "
                              "machine cannot read bags (no rosbags); pack folders of .npz "
                              "episodes, or move the bags out")
-        found += [(source.path, f"{folder.name}/{source.path.relative_to(folder).as_posix()}")
-                  for source in sources]
+        for source in sources:  # a recording another folder given holds: once
+            if source.path.resolve() not in seen:
+                seen.add(source.path.resolve())
+                found.append((source.path,
+                              f"{folder.name}/{source.path.relative_to(folder).as_posix()}"))
     return found
 
 
@@ -128,8 +156,9 @@ def main(argv=None) -> int:
         parser.error(f"--out {out} exists: give another name or remove it")
     if not out.parent.is_dir():
         parser.error(f"--out {out}: its folder {out.parent} does not exist")
+    notes: list[str] = []
     try:
-        episodes = episodes_of([folder.expanduser() for folder in args.folders])
+        episodes = episodes_of([folder.expanduser() for folder in args.folders], notes)
     except ValueError as exc:
         parser.error(str(exc))
     partial = out.with_name(out.name + ".partial")
@@ -138,7 +167,7 @@ def main(argv=None) -> int:
     try:
         with tarfile.open(partial, "w:xz", preset=XZ_PRESET) as tar:
             for path, name in tqdm(episodes, unit="episode", desc="pack", dynamic_ncols=True):
-                data, count = episode_bytes(path)
+                data, count = episode_bytes(path, notes)
                 info = tarfile.TarInfo(name)
                 info.size, info.mtime = len(data), int(path.stat().st_mtime)
                 tar.addfile(info, io.BytesIO(data))
@@ -156,12 +185,14 @@ def main(argv=None) -> int:
         partial.unlink(missing_ok=True)
         raise
     size = out.stat().st_size
+    for note in dict.fromkeys(notes):
+        print(f"note: {note}")
     for top, (count, top_frames) in counts.items():
         print(f"{top}: {count} episodes, {top_frames} frames")
     print(f"{out}: {len(episodes)} episodes, {frames} frames, {size / 1e6:.1f} MB "
           f"({size / max(1, frames):.0f} B per frame; {raw / 1e6:.0f} MB unpacked), "
           f"{time.perf_counter() - started:.0f} s")
-    tree = tracked_bytes()
+    tree = tracked_bytes(leave_out=out)
     if tree is not None:
         total = tree + size
         verdict = "fits" if total <= CARRY_BYTES else "does NOT fit: pack fewer episodes"

@@ -26,6 +26,7 @@ tool's 64 MiB carry only packed), unpacked once into the stage's temporary folde
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shlex
 import shutil
@@ -82,8 +83,10 @@ MAX_FILE_BYTES = 16 * 2**20  # the device tool brings back files of at most 16 M
 FILE_OVERHEAD_BYTES = 200_000  # a world model file beyond its float16 weights (measured ~40 kB)
 
 
-def run_problem(spec: str) -> str | None:
-    """Return why run ``spec`` (:func:`run_spec`'s label) cannot give a model back, or None.
+def run_problem(spec: str) -> tuple[str | None, int]:
+    """Return (why run ``spec`` cannot give a model back or None, its file's bytes).
+
+    ``spec``: :func:`run_spec`'s label; the bytes: the packaged file's for ``demo``.
 
     A new predictor is built on the meta device (no memory) as ``vjepa-ros train`` builds it
     on the packaged encoder: hyper-parameters it refuses (heads too narrow for the 3D RoPE) are
@@ -97,9 +100,10 @@ def run_problem(spec: str) -> str | None:
     from vjepa_ros.models.checkpoint import load_world_model
 
     label, size = run_spec(spec)
+    packaged = world_model_path("demo")
     if size is None:
-        return None
-    encoder = load_world_model(world_model_path("demo")).encoder
+        return None, packaged.stat().st_size
+    encoder = load_world_model(packaged).encoder
     enc = encoder.config
     try:
         with torch.device("meta"):
@@ -108,15 +112,15 @@ def run_problem(spec: str) -> str | None:
                 num_heads=size[2], img_size=enc.img_size, patch_size=enc.patch_size,
                 tubelet_size=enc.tubelet_size)
     except (ValueError, TypeError) as exc:
-        return f"--posttrain-runs {label}: vjepa-ros train cannot build it: {exc}"
+        return f"--posttrain-runs {label}: vjepa-ros train cannot build it: {exc}", 0
     weights = sum(p.numel() for module in (encoder, predictor) for p in module.parameters())
     file_bytes = 2 * weights + FILE_OVERHEAD_BYTES  # float16 (config/demo_model.yaml)
     if file_bytes > MAX_FILE_BYTES:
         return (f"--posttrain-runs {label}: its world model would be a {file_bytes / 1e6:.1f} MB "
                 f"file ({weights / 1e6:.2f} M parameters in float16), more than the "
                 f"{MAX_FILE_BYTES / 2**20:.0f} MiB the device tool brings back: give a smaller "
-                "predictor (256x6x4: 13.8 MB)")
-    return None
+                "predictor (256x6x4: 13.8 MB)"), file_bytes
+    return None, file_bytes
 
 
 def train_argv(spec: str, data: Path, out: Path, cache: Path, device: str, batch: int,
@@ -199,6 +203,8 @@ def posttrain_data_problem(given: str | None, tmp: Path) -> str | None:
     """
     if given is None:
         return NO_DATA
+    import numpy as np
+
     from vjepa_ros.input_paths import input_path
     from vjepa_ros.train.config import config_from_yaml, make_config
     from vjepa_ros.train.episodes import ShortSourceError, find_sources, load_segments
@@ -218,18 +224,25 @@ def posttrain_data_problem(given: str | None, tmp: Path) -> str | None:
         return (f"--posttrain-data {given}: {bags[0].name} is a rosbag2 bag, which the GPU "
                 f"machine cannot read (no rosbags): give {DATA_KIND}")
     data = make_config(config_from_yaml(DEMO_CONFIG)).data
-    usable = 0
+    usable = set()  # digests of the steps: train reads a copy of an episode once
     for source in sources:
         try:
-            usable += bool(load_segments(source, data)[0])
+            segments = load_segments(source, data)[0]
         except ShortSourceError:
             continue  # train leaves a short episode out with a note, as here
         except (ValueError, OSError) as exc:  # EpisodeError: a ValueError
             return " ".join(f"--posttrain-data {given}: {exc}".split())
-    if usable < 2:  # the run holds whole episodes out for validation (--val-fraction 0.05)
-        return (f"--posttrain-data {given}: {usable} of its {len(sources)} episode(s) hold a "
-                f"clip of {data.frames_per_clip} frames at {data.rate_hz:g} Hz: a run holds "
-                "one out for validation and trains on the others; give at least 2")
+        if segments:
+            digest = hashlib.sha1()
+            for segment in segments:
+                for part in (segment.frames, segment.states, segment.actions):
+                    digest.update(np.ascontiguousarray(part).tobytes())
+            usable.add(digest.hexdigest())
+    if len(usable) < 2:  # the run holds whole episodes out for validation (--val-fraction)
+        return (f"--posttrain-data {given}: {len(usable)} of its {len(sources)} episode(s) "
+                f"hold a clip of {data.frames_per_clip} frames at {data.rate_hz:g} Hz (copies "
+                "of one counted once, as train reads them): a run holds one out for "
+                "validation and trains on the others; give at least 2")
     return None
 
 

@@ -306,6 +306,19 @@ def pretrain_config(args, tiny: bool, seed: int = 0):
     return load_pretrain_config(args.pretrain_config, seed=seed, **overrides)
 
 
+def encoder_file_bytes(config) -> int:
+    """Bytes of one seed's encoder file (float32 weights; built on the meta device, no memory)."""
+    import torch
+
+    from vjepa_ros.models import build_encoder
+
+    with torch.device("meta"):
+        encoder = build_encoder(img_size=config.img_size, patch_size=config.patch_size,
+                                embed_dim=config.embed_dim, depth=config.depth,
+                                num_heads=config.num_heads)  # as pretrain.seeded_encoder
+    return 4 * sum(p.numel() for p in encoder.parameters()) + 200_000  # + curves, config
+
+
 NO_DATA = ("no --pretrain-data given: make the episodes on a machine with pybullet "
            "(docs/device_check.md) and carry the folder")
 DATA_KIND = "a folder of episode .npz files (vjepa-ros collect) or one such file"

@@ -176,11 +176,6 @@ def test_a_jump_undone_between_two_steps_drops_no_step():
 # ------------------------------------------------------------------ the packer
 
 
-@pytest.mark.xfail(strict=True, reason="the packer reads each given folder by itself: a folder "
-                   "and its subfolder pack every episode of the subfolder twice (4 episodes "
-                   "where train reads 2); the same folder twice, or through a link, is refused "
-                   "as 'two folders named ... give their parent folder instead', advice that "
-                   "packs whatever else the parent holds")
 @pytest.mark.parametrize("layout", ["folder-and-subfolder", "same-folder-twice", "via-a-link"])
 def test_each_episode_is_packed_once_as_train_reads_it_once(tmp_path, layout):
     from vjepa_ros.train.episodes import find_sources
@@ -199,9 +194,6 @@ def test_each_episode_is_packed_once_as_train_reads_it_once(tmp_path, layout):
     assert len(packed(out)) == 2, packed(out)
 
 
-@pytest.mark.xfail(strict=True, reason="the packer passes no notes to find_sources: an "
-                   "upper-case EP.NPZ (train names it with the mv that lets it be read) and a "
-                   "broken link are left out of the pack without a word ('upper: 1 episodes')")
 @pytest.mark.parametrize("skipped", ["upper-case", "broken-link"])
 def test_the_packer_names_the_files_it_leaves_out(tmp_path, capsys, skipped):
     folder = blobs(tmp_path / "upper", 3)
@@ -238,10 +230,6 @@ def _damaged_extra_member(path: Path) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.xfail(strict=True, reason="episodes that train reads (a dict metadata saved as a "
-                   "pickle: read without it, with a note; a damaged member train never reads) "
-                   "make the packer fail: 'not a readable episode .npz ... collect it again' for "
-                   "the pickle, an uncaught zipfile.BadZipFile traceback for the damaged member")
 @pytest.mark.parametrize("damage", [_pickled_metadata, _damaged_extra_member],
                          ids=["pickled-metadata", "damaged-unread-member"])
 def test_episodes_train_reads_are_packed(tmp_path, damage):
@@ -262,10 +250,6 @@ def test_episodes_train_reads_are_packed(tmp_path, damage):
     assert packed(out) == ["eps/blob_0000.npz", "eps/blob_0001.npz"]
 
 
-@pytest.mark.xfail(strict=True, reason="a pack written into the checkout where git does not "
-                   "ignore it is counted twice in the carry line: once as the pack and once in "
-                   "'the tracked tree' (untracked, not ignored), so a pack that fits is 'does "
-                   "NOT fit'")
 def test_a_pack_inside_the_checkout_is_counted_once(tmp_path, monkeypatch, capsys):
     checkout = tmp_path / "checkout"
     checkout.mkdir()
@@ -292,11 +276,6 @@ def test_a_pack_inside_the_checkout_is_counted_once(tmp_path, monkeypatch, capsy
 # ------------------------------------------------------------------ posttrain / pretrain refusals
 
 
-@pytest.mark.xfail(strict=True, reason="posttrain data of one episode and a copy of it passes "
-                   "the up-front check (2 usable episodes counted by file), but train reads "
-                   "the copy once ('the same steps as ... read once') and the run, built after "
-                   "the probe, fails: '1 episode source(s): cannot hold one out for "
-                   "validation'")
 def test_a_copied_episode_does_not_count_as_a_second_one(tmp_path):
     data = blobs(tmp_path / "one", 1)
     shutil.copy(data / "blob_0000.npz", data / "blob_0000_copy.npz")
@@ -305,10 +284,6 @@ def test_a_copied_episode_does_not_count_as_a_second_one(tmp_path):
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the 16 MiB a file may be is checked for post-training "
-                   "runs only: a --pretrain-config encoder of width 384, depth 4 (a 29 MiB "
-                   "float32 file per seed) passes the up-front checks, and every seed's encoder "
-                   "is left on the device")
 def test_a_pretrain_encoder_over_16_mib_is_refused_up_front(tmp_path):
     config = tmp_path / "pretrain.yaml"
     config.write_text("embed_dim: 384\ndepth: 4\nnum_heads: 6\n")
@@ -319,9 +294,6 @@ def test_a_pretrain_encoder_over_16_mib_is_refused_up_front(tmp_path):
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="the device tool brings back 64 MiB together; five "
-                   "256x6 runs (13.8 MB each by run_problem's own estimate, 66 MiB in all) pass "
-                   "the per-file and 8-file checks, and at least one model is left behind")
 def test_runs_whose_files_pass_64_mib_together_are_refused_up_front(tmp_path):
     runs = ["256x6x1", "256x6x2", "256x6x4", "256x6x8", "256x6x16"]
     code = parsed_or_refused(["--dry-run", "--stages", "posttrain", "--posttrain-runs", *runs,
@@ -329,11 +301,6 @@ def test_runs_whose_files_pass_64_mib_together_are_refused_up_front(tmp_path):
     assert code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="vjepa-ros train --heads 64 (width 256: heads of 4) is "
-                   "refused only by PredictorConfig, after the encoder is loaded, in the "
-                   "model's names ('predictor_embed_dim 256 over num_heads 64 ... give fewer "
-                   "heads'); --heads 7 is refused up front as '--predictor-dim 256 is not "
-                   "divisible by --heads 7: give --heads 8'")
 def test_train_refuses_heads_too_narrow_up_front_in_its_option_names(tmp_path, capsys):
     from vjepa_ros.cli import main
 
@@ -345,3 +312,26 @@ def test_train_refuses_heads_too_narrow_up_front_in_its_option_names(tmp_path, c
     assert "--heads" in captured.err and "--predictor-dim" in captured.err, captured.err
     assert "encoder " not in captured.out, captured.out  # refused before the encoder loads
 
+
+
+def test_the_settings_check_knows_the_ropes_narrowest_head():
+    """The train settings' torch-free check and the models' RoPE agree on the narrowest head."""
+    from vjepa_ros.models.rope import rope_segment_size
+    from vjepa_ros.train.config import MIN_ROPE_HEAD_DIM
+
+    assert all((rope_segment_size(h) > 0) == (h >= MIN_ROPE_HEAD_DIM) for h in range(1, 300))
+
+
+def test_the_pretrain_encoder_file_estimate_is_the_file_written(tmp_path):
+    """The 16 MiB check's estimate against the file pretrain writes at the default size."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.train.pretrain_config import load_pretrain_config
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "episodes"
+    write_blob_episodes(data, 2, frames=8, size=64)
+    written = tmp_path / "encoder.pt"
+    assert main(["pretrain", "--data", str(data), "--out", str(written), "--steps", "0"]) == 0
+    estimate = device_check.stages.encoder_file_bytes(load_pretrain_config(None))
+    assert abs(estimate - written.stat().st_size) < 0.03 * written.stat().st_size, (
+        estimate, written.stat().st_size)

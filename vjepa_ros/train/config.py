@@ -302,6 +302,13 @@ class TrainConfig:
                               f"predictor.num_heads {heads}: give predictor.num_heads {fits} (or "
                               f"another divisor of {width}), or predictor.embed_dim {wider} (a "
                               f"multiple of {heads})")
+        if width // heads < MIN_ROPE_HEAD_DIM:  # else the model refuses it once the encoder loaded
+            most = max(d for d in range(1, width + 1)
+                       if width % d == 0 and width // d >= MIN_ROPE_HEAD_DIM)
+            raise ConfigError(f"predictor.embed_dim {width} over predictor.num_heads {heads} "
+                              f"leaves heads of width {width // heads}, too narrow for the 3D "
+                              f"RoPE (needs >= {MIN_ROPE_HEAD_DIM}): give predictor.num_heads "
+                              f"{most} or fewer")
 
     def _check_optim(self) -> None:
         opt = self.optim
@@ -374,6 +381,11 @@ NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an
               "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
               "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
               "FILE; --init demo: the packaged demo model)")
+
+
+# The narrowest attention head the 3D RoPE rotates (models.rope.rope_segment_size > 0; that
+# module imports torch, which the settings are checked without)
+MIN_ROPE_HEAD_DIM = 6
 
 
 def _phase(value: float, steps: int, name: str) -> int:
