@@ -13,30 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_breaker39 import blobs, parsed_or_refused
 
 from benchmarks import device_check, device_pack
 
 device_posttrain = device_check.posttrain  # the module device_check runs
 
 MS = 1_000_000
-
-
-def blobs(folder: Path, count: int, frames: int = 8, size: int = 64, seed: int = 0) -> Path:
-    from vjepa_ros.train.synthetic import write_blob_episodes
-
-    write_blob_episodes(folder, count, frames=frames, size=size, seed=seed)
-    return folder
-
-
-def parsed_or_refused(argv):
-    """``device_check.parse_args(argv)``: its exit status when refused, else 0 (tmp removed)."""
-    try:
-        args = device_check.parse_args(argv)
-    except SystemExit as exc:
-        return exc.code
-    if getattr(args, "posttrain_tmp", None):
-        shutil.rmtree(args.posttrain_tmp, ignore_errors=True)
-    return 0
 
 
 def packed(out: Path) -> list[str]:
