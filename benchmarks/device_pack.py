@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import subprocess
 import sys
@@ -52,8 +53,6 @@ def episode_bytes(path: Path, notes: list[str]) -> tuple[bytes, int]:
     ``path`` when it is not a readable episode ``.npz`` (not a zip, damaged, no
     ``observations`` [T, H, W, 3] or [1, T, H, W, 3]).
     """
-    import numpy as np
-
     members = {}
     try:
         with zipfile.ZipFile(path) as source:
@@ -66,14 +65,13 @@ def episode_bytes(path: Path, notes: list[str]) -> tuple[bytes, int]:
                     notes.append(f"{path}: its member {info.filename} cannot be read "
                                  f"({' '.join(str(exc).split())}): left out (train does not "
                                  "read it)")
-        frames = io.BytesIO(members["observations.npy"])
-        version = np.lib.format.read_magic(frames)
-        shape = (np.lib.format.read_array_header_1_0 if version == (1, 0) else
-                 np.lib.format.read_array_header_2_0)(frames)[0]
+        shapes = {name: _whole_array_shape(members, name) for name in NEEDED}
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, KeyError) as exc:
-        why = "no observations" if isinstance(exc, KeyError) else " ".join(str(exc).split())
+        why = (f"no {exc.args[0]}" if isinstance(exc, KeyError) else
+               " ".join(str(exc).split()))
         raise ValueError(f"{path}: not a readable episode .npz ({why}); collect it again or "
                          "leave it out") from None
+    shape = shapes["observations"]
     if len(shape) not in (4, 5):
         raise ValueError(f"{path}: holds no observations [T, H, W, 3] (or [1, T, H, W, 3]): "
                          "not a vjepa-ros episode")
@@ -82,6 +80,28 @@ def episode_bytes(path: Path, notes: list[str]) -> tuple[bytes, int]:
         for name, data in members.items():
             stored.writestr(name, data)
     return buffer.getvalue(), int(shape[-4])
+
+
+def _whole_array_shape(members: dict, name: str) -> tuple:
+    """Return the shape of member ``name`` (``name.npy`` or ``name``, as np.load finds it).
+
+    Raises KeyError(name) when the episode has no such member, ValueError when its data is
+    shorter than its header says (a file cut short inside the member: train refuses it).
+    """
+    import numpy as np
+
+    data = members.get(f"{name}.npy", members.get(name))
+    if data is None:
+        raise KeyError(name)
+    member = io.BytesIO(data)
+    version = np.lib.format.read_magic(member)
+    reader = {(1, 0): np.lib.format.read_array_header_1_0}.get(
+        version, np.lib.format.read_array_header_2_0)
+    shape, _, dtype = reader(member)
+    if not dtype.hasobject and len(data) < member.tell() + math.prod(shape) * dtype.itemsize:
+        raise ValueError(f"its {name} hold {len(data) - member.tell()} bytes where their header "
+                         f"says {math.prod(shape) * dtype.itemsize} (cut short)")
+    return shape
 
 
 def tracked_bytes(leave_out: Path | None = None) -> int | None:

@@ -47,10 +47,6 @@ def _train_reads(folder: Path):
             for segment in load_segments(source, DataConfig(frames_per_clip=2))[0]]
 
 
-@pytest.mark.xfail(strict=True, reason="an episode whose members are named without .npy "
-                   "('observations', as zip tools other than np.savez may name them) is read "
-                   "by train (np.load takes either name) but refused by the packer: 'not a "
-                   "readable episode .npz (no observations)' (it looks up observations.npy only)")
 def test_the_packer_packs_an_episode_whose_members_lack_the_npy_suffix(tmp_path):
     arrays = _arrays()
     folder = tmp_path / "eps"
@@ -72,11 +68,6 @@ def test_the_packer_packs_an_episode_whose_members_lack_the_npy_suffix(tmp_path)
     np.testing.assert_array_equal(segment.states, original[0].states)
 
 
-@pytest.mark.xfail(strict=True, reason="an episode whose observations.npy holds fewer bytes "
-                   "than its header says (4 of 8 frames; an intact CRC) is packed without a "
-                   "word and counted as 8 frames: train refuses it ('damaged .npz archive ... "
-                   "EOF'), on the GPU machine; the np.load packer refused it at pack time, "
-                   "naming the file, as the module docstring still promises")
 def test_the_packer_refuses_an_episode_whose_frames_are_cut_short(tmp_path, capsys):
     from vjepa_ros.train.episodes import EpisodeError
 
@@ -95,11 +86,6 @@ def test_the_packer_refuses_an_episode_whose_frames_are_cut_short(tmp_path, caps
 
 
 @pytest.mark.parametrize("how", ["options", "yaml"])
-@pytest.mark.xfail(strict=True, reason="a predictor narrower than one RoPE head (--predictor-dim "
-                   "4 --heads 1; predictor.embed_dim 5 in a YAML config) is refused with "
-                   "'max() arg is an empty sequence' (no divisor leaves 6 per head: the "
-                   "suggested count is a max over nothing) instead of naming --predictor-dim / "
-                   "predictor.embed_dim and its least width 6")
 def test_a_predictor_narrower_than_one_rope_head_is_refused_by_name(tmp_path, capsys, how):
     from vjepa_ros.cli import main
 

@@ -302,13 +302,17 @@ class TrainConfig:
                               f"predictor.num_heads {heads}: give predictor.num_heads {fits} (or "
                               f"another divisor of {width}), or predictor.embed_dim {wider} (a "
                               f"multiple of {heads})")
+        if width < MIN_ROPE_HEAD_DIM:  # not even one head is wide enough
+            raise ConfigError(f"predictor.embed_dim {width} is narrower than one head of the "
+                              f"3D RoPE ({MIN_ROPE_HEAD_DIM}): give predictor.embed_dim "
+                              f"{MIN_ROPE_HEAD_DIM} or more")
         if width // heads < MIN_ROPE_HEAD_DIM:  # else the model refuses it once the encoder loaded
             most = max(d for d in range(1, width + 1)
                        if width % d == 0 and width // d >= MIN_ROPE_HEAD_DIM)
             raise ConfigError(f"predictor.embed_dim {width} over predictor.num_heads {heads} "
                               f"leaves heads of width {width // heads}, too narrow for the 3D "
                               f"RoPE (needs >= {MIN_ROPE_HEAD_DIM}): give predictor.num_heads "
-                              f"{most} or fewer")
+                              f"{most} (or another divisor of {width} below it)")
 
     def _check_optim(self) -> None:
         opt = self.optim
