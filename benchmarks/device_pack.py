@@ -50,8 +50,9 @@ def episode_bytes(path: Path, notes: list[str]) -> tuple[bytes, int]:
     Each ``.npy`` member is copied byte for byte (a pickled metadata too: nothing is parsed
     but the frames' array header). A member that cannot be read (a bad CRC) is left out with
     a line in ``notes`` unless train needs it (:data:`NEEDED`). Raises ValueError naming
-    ``path`` when it is not a readable episode ``.npz`` (not a zip, damaged, no
-    ``observations`` [T, H, W, 3] or [1, T, H, W, 3]).
+    ``path`` when it is not a readable episode ``.npz``: not a zip, damaged, a member train
+    needs missing or cut shorter than its header says, no ``observations`` [T, H, W, 3] or
+    [1, T, H, W, 3].
     """
     members = {}
     try:
