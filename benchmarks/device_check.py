@@ -69,6 +69,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # device_stages and the bench_*.py
 import device_posttrain as posttrain  # noqa: E402
 import device_stages as stages  # noqa: E402
 from device_runs import (  # noqa: E402
+    DEVICE_FILE_BYTES,
+    DEVICE_FILES,
+    DEVICE_TOTAL_BYTES,
     LOG,
     RESULTS,
     Log,
@@ -99,8 +102,6 @@ MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
 MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
-DEVICE_FILES = 8  # the files the device tool brings back, all stages together
-DEVICE_TOTAL_BYTES = 64 * 2**20  # ... and their bytes together (each at most 16 MiB)
 # Each count's range, refused past it before anything starts: past it a run failed late (a
 # --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
 # could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
@@ -435,12 +436,12 @@ def check_pretrain_inputs(parser, args) -> None:
         parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
     if importable("torch"):
         size = stages.encoder_file_bytes(config)
-        if size > posttrain.MAX_FILE_BYTES:
+        if size > DEVICE_FILE_BYTES:
             parser.error(f"--pretrain-config: each seed's encoder would be a {size / 1e6:.1f} MB "
-                         f"file (float32), more than the {posttrain.MAX_FILE_BYTES / 2**20:.0f} "
+                         f"file (float32), more than the {DEVICE_FILE_BYTES / 2**20:.0f} "
                          "MiB the device tool brings back: give a smaller encoder")
         args.pretrain_bytes = size * len(args.pretrain_seeds)
-    if args.pretrain_data is not None and importlib.util.find_spec("torch") is not None:
+    if args.pretrain_data is not None and importable("torch"):
         # (without torch, which reading episodes needs, main says in one line what to run)
         problem = stages.pretrain_data_problem(args, args.tiny)
         if problem:

@@ -34,10 +34,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))  # device_runs
+
+from device_runs import DEVICE_CARRY_BYTES  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
-CARRY_BYTES = 64 * 2**20  # the device tool's limit on the tree and carried paths together
+CARRY_BYTES = DEVICE_CARRY_BYTES  # the tree and the carried paths together
 XZ_PRESET = 6  # xz -6: 3.3 s per 525 frames here, 12 % smaller than -1
 
 

@@ -26,6 +26,7 @@ tool's 64 MiB carry only packed), unpacked once into the stage's temporary folde
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import shlex
@@ -79,8 +80,6 @@ def run_spec(text: str) -> tuple[str, tuple[int, int, int] | None]:
     return f"{width}x{depth}x{heads}", (width, depth, heads)
 
 
-MAX_FILE_BYTES = 16 * 2**20  # the device tool brings back files of at most 16 MiB
-FILE_OVERHEAD_BYTES = 200_000  # a world model file beyond its float16 weights (measured ~40 kB)
 
 
 def run_problem(spec: str) -> tuple[str | None, int]:
@@ -94,16 +93,15 @@ def run_problem(spec: str) -> tuple[str | None, int]:
     (``384x4x6``: 18.7 MB). torch is imported here.
     """
     import torch
+    from device_runs import DEVICE_FILE_BYTES, model_file_bytes
 
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.models import build_predictor
-    from vjepa_ros.models.checkpoint import load_world_model
 
     label, size = run_spec(spec)
-    packaged = world_model_path("demo")
     if size is None:
-        return None, packaged.stat().st_size
-    encoder = load_world_model(packaged).encoder
+        return None, world_model_path("demo").stat().st_size
+    encoder = _packaged_encoder()
     enc = encoder.config
     try:
         with torch.device("meta"):
@@ -113,14 +111,21 @@ def run_problem(spec: str) -> tuple[str | None, int]:
                 tubelet_size=enc.tubelet_size)
     except (ValueError, TypeError) as exc:
         return f"--posttrain-runs {label}: vjepa-ros train cannot build it: {exc}", 0
-    weights = sum(p.numel() for module in (encoder, predictor) for p in module.parameters())
-    file_bytes = 2 * weights + FILE_OVERHEAD_BYTES  # float16 (config/demo_model.yaml)
-    if file_bytes > MAX_FILE_BYTES:
+    file_bytes = model_file_bytes([encoder, predictor], 2)  # float16 (config/demo_model.yaml)
+    if file_bytes > DEVICE_FILE_BYTES:
         return (f"--posttrain-runs {label}: its world model would be a {file_bytes / 1e6:.1f} MB "
-                f"file ({weights / 1e6:.2f} M parameters in float16), more than the "
-                f"{MAX_FILE_BYTES / 2**20:.0f} MiB the device tool brings back: give a smaller "
-                "predictor (256x6x4: 13.8 MB)"), file_bytes
+                f"file (float16), more than the {DEVICE_FILE_BYTES / 2**20:.0f} MiB the device "
+                "tool brings back: give a smaller predictor (256x6x4: 13.8 MB)"), file_bytes
     return None, file_bytes
+
+
+@functools.cache
+def _packaged_encoder():
+    """Return the packaged demo model's encoder (read once for all the runs checked)."""
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.models.checkpoint import load_world_model
+
+    return load_world_model(world_model_path("demo")).encoder
 
 
 def train_argv(spec: str, data: Path, out: Path, cache: Path, device: str, batch: int,

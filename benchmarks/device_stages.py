@@ -309,6 +309,7 @@ def pretrain_config(args, tiny: bool, seed: int = 0):
 def encoder_file_bytes(config) -> int:
     """Bytes of one seed's encoder file (float32 weights; built on the meta device, no memory)."""
     import torch
+    from device_runs import model_file_bytes
 
     from vjepa_ros.models import build_encoder
 
@@ -316,7 +317,7 @@ def encoder_file_bytes(config) -> int:
         encoder = build_encoder(img_size=config.img_size, patch_size=config.patch_size,
                                 embed_dim=config.embed_dim, depth=config.depth,
                                 num_heads=config.num_heads)  # as pretrain.seeded_encoder
-    return 4 * sum(p.numel() for p in encoder.parameters()) + 200_000  # + curves, config
+    return model_file_bytes([encoder], 4)
 
 
 NO_DATA = ("no --pretrain-data given: make the episodes on a machine with pybullet "

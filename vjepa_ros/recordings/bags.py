@@ -50,7 +50,7 @@ from vjepa_ros.recordings.bag_states import (
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
-from vjepa_ros.recordings.state_jumps import check_state_jumps, jump_intervals
+from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
@@ -293,6 +293,5 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=joint_topics, damage=list(damage), copies=copies,
         gripper_fix=gripper_fix,
-        state_jumps_ns=jump_intervals(state_times[keep], states[keep, :3]),  # the note's
     )
 

@@ -19,6 +19,7 @@ from vjepa_ros.image_notes import camera_size_note, goal_size_note
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
 
 
@@ -45,13 +46,18 @@ class Recording:
     # with no gripper state found: what to give for it (bag_states.gripper_closedness), else ""
     gripper_fix: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
-    # [J, 2] int64 ns: (before, after) state times of each jump faster than an arm moves
-    # (state_jumps.jump_intervals); the steps across them are dropped (resample's jumps_ns)
-    state_jumps_ns: np.ndarray = dataclasses.field(
-        default_factory=lambda: np.zeros((0, 2), np.int64), repr=False, compare=False)
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)
+
+    @property
+    def state_jumps_ns(self) -> np.ndarray:
+        """[J, 2] int64 ns: (before, after) state times of each jump faster than an arm moves.
+
+        Of the states the steps are made of (``state_jumps.jump_intervals``, the jumps the
+        reader's note counts); ``resample(jumps_ns=...)`` drops the steps across them.
+        """
+        return jump_intervals(self.state_times, self.states[:, :3])
 
     @property
     def duration_s(self) -> float:
