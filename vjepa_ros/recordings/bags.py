@@ -50,7 +50,7 @@ from vjepa_ros.recordings.bag_states import (
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
-from vjepa_ros.recordings.state_jumps import check_state_jumps
+from vjepa_ros.recordings.state_jumps import check_state_jumps, stray_note, stray_states
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
@@ -280,6 +280,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
     check_state_jumps(path, state_topic, state_times, states)  # two sources: BagError
+    stray = stray_states(state_times, states[:, :3])  # away and straight back: left out
+    notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
+    state_times, states = state_times[~stray], states[~stray]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     # the note, and the steps resample drops, on the states the steps are made of
     jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep])
