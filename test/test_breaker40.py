@@ -22,7 +22,7 @@ def _status_and_err(capsys, argv) -> tuple[int, str]:
     return status, capsys.readouterr().err.strip()
 
 
-# ------------------------------------------------- the energy rule where there is nothing to switch
+# --------------------------------------------- the energy rule where there is nothing to switch
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -53,15 +53,21 @@ def test_energy_rule_on_a_single_goal_task_is_refused(tmp_path, capsys, task, ex
     "seed 5 in its 'sim' settings (metadata['sim']['seed'] == 5) while the episode is seed 6 "
     "(metadata['seed'] == 6, the scene was reset with 6): every episode after the first records "
     "the first episode's seed in its simulator settings (the Sim is built once with the first "
-    "seed's SimConfig and reset per episode), though the README says every episode file carries "
-    "its own seed and settings in its metadata"))
-def test_collect_records_each_episodes_own_seed_in_its_sim_settings(tmp_path, capsys):
+    "seed's SimConfig and reset per episode); --task motion records sim seed 0 (the default "
+    "SimConfig's) in every episode, seeds 5 and 6 alike. The README says every episode file "
+    "carries its own seed and settings in its metadata"))
+@pytest.mark.parametrize("task, extra, stem", [
+    ("grasp", ["--object", "cup"], "grasp_cup_{:06d}.npz"),
+    ("motion", ["--frames", "2"], "episode_{:06d}.npz"),
+])
+def test_collect_records_each_episodes_own_seed_in_its_sim_settings(tmp_path, capsys, task,
+                                                                     extra, stem):
     out = tmp_path / "eps"
     status, err = _status_and_err(capsys, [
-        "collect", "--task", "grasp", "--object", "cup", "--episodes", "2", "--seed", "5",
+        "collect", "--task", task, *extra, "--episodes", "2", "--seed", "5",
         "--width", "32", "--height", "32", "--out", str(out)])
     assert status in (0, None), err
     for seed in (5, 6):
-        metadata = json.loads(str(np.load(out / f"grasp_cup_{seed:06d}.npz")["metadata"]))
+        metadata = json.loads(str(np.load(out / stem.format(seed))["metadata"]))
         assert metadata["seed"] == seed
         assert metadata["sim"]["seed"] == seed, (seed, metadata["sim"]["seed"])
