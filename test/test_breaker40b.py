@@ -267,3 +267,24 @@ def test_a_gripper_only_glitch_reaches_no_step(tmp_path):
     steps, every = _steps(recording)
     assert 5 in every
     assert steps.states[5, 6] < 0.5, steps.states[:, 6]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker40b: a 30 Hz second publisher whose message comes "
+                   "first makes the 1 kHz arm's real states 'stray' and keeps its own")
+def test_a_sparse_second_publisher_that_publishes_first_does_not_win():
+    """A 1 kHz TCP pose and, every 33rd message from the first on, a flange pose 10 cm above.
+
+    182 jumps of 3000 steps (6 %): not refused as two publishers. Now: the first state (the
+    flange's) is the held state, the flange's next message "lands back" on it: 2880 of the
+    arm's states are left out as stray and the 91 flange poses kept; resample then pairs every
+    frame with the flange's pose. Should: the 91 flange messages are the strays.
+    """
+    from vjepa_ros.recordings.state_jumps import stray_states
+
+    times = np.arange(0, 3001, dtype=np.int64) * MS
+    xyz = np.stack([0.4 + times / 1e9 * 0.05, np.zeros(len(times)), np.full(len(times), 0.4)], 1)
+    flange = np.zeros(len(times), dtype=bool)
+    flange[::33] = True
+    xyz[flange, 2] += 0.1
+    stray = stray_states(times, xyz)
+    assert stray.sum() <= flange.sum() and not (stray & ~flange).any(), int(stray.sum())
