@@ -81,6 +81,7 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
     add_goal_switch_arguments,
     check_subgoal_axes,
     check_subgoal_gripper,
+    check_subgoal_rule,
     goal_switch_configs,
 )
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
@@ -314,6 +315,7 @@ def main() -> int:
         switchings = goal_switch_configs(args)
         check_subgoal_gripper(args, switchings, args.tasks, args.dense, "--dense")
         check_subgoal_axes(switchings, args.tasks, args.dense, "--dense")
+        check_subgoal_rule(switchings, args.tasks, args.dense, "--dense")
         if args.json:
             output_file(args.json, "--json")
         models = [(Path(c).name if c != "demo" else "demo",

@@ -1,8 +1,9 @@
 """Breaker40: the manipulation tasks (issue 15) as a roboticist runs them.
 
 ``vjepa-ros run --task ...`` with the oracle (seconds), ``vjepa-ros collect --task ...`` with a few
-small episodes, and the sub-goal switching rules. Each test fails on the code it was written
-against (strict xfail) and asserts what should happen; the reason says what went wrong.
+small episodes, and the sub-goal switching rules. Each test was a strict xfail on the code it was
+written against (the energy rule accepted and ignored on a single-goal task; collect recording the
+first episode's seed in every episode's simulator settings), fixed in session 40.
 """
 
 import json
@@ -25,12 +26,6 @@ def _status_and_err(capsys, argv) -> tuple[int, str]:
 # --------------------------------------------- the energy rule where there is nothing to switch
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vjepa-ros run --task reach-with-object (one goal) or the paper's grasp (one sub-goal image) "
-    "with --subgoal-rule energy and its threshold/patience runs to the end with exit status 0: "
-    "the energy rule never switches the last (here the only) sub-goal, so the options are "
-    "accepted and ignored; the task line even announces 'switching: energy (energy < 0.01 ...)'. "
-    "--subgoal-axes subgoal is refused for the same single-goal tasks ('holds nothing')"))
 @pytest.mark.parametrize("task, extra", [
     ("reach-with-object", ["--subgoal-energy-threshold", "0.01"]),
     ("grasp", ["--subgoal-patience", "2"]),
@@ -48,14 +43,6 @@ def test_energy_rule_on_a_single_goal_task_is_refused(tmp_path, capsys, task, ex
 # ------------------------------------------------- collect: each episode's recorded settings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "vjepa-ros collect --task grasp --episodes 2 --seed 5: the second file's metadata says "
-    "seed 5 in its 'sim' settings (metadata['sim']['seed'] == 5) while the episode is seed 6 "
-    "(metadata['seed'] == 6, the scene was reset with 6): every episode after the first records "
-    "the first episode's seed in its simulator settings (the Sim is built once with the first "
-    "seed's SimConfig and reset per episode); --task motion records sim seed 0 (the default "
-    "SimConfig's) in every episode, seeds 5 and 6 alike. The README says every episode file "
-    "carries its own seed and settings in its metadata"))
 @pytest.mark.parametrize("task, extra, stem", [
     ("grasp", ["--object", "cup"], "grasp_cup_{:06d}.npz"),
     ("motion", ["--frames", "2"], "episode_{:06d}.npz"),

@@ -277,7 +277,7 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
     rows_file = tmp_path / "rows.json"
     monkeypatch.setattr(sys, "argv", [
         "bench_manipulation.py", "--agents", "--checkpoint", "demo", "--seeds", "1",
-        "--objects", "cup", "--tasks", "reach-with-object", "--max-steps", "1", "--size", "64",
+        "--objects", "cup", "--tasks", "grasp", "--dense", "--max-steps", "1", "--size", "64",
         "--samples", "8", "--iterations", "1", "--topk", "2", "--subgoal-rule", "steps",
         "energy", "--json", str(rows_file)])
     assert _bench_main()() == 0
@@ -285,26 +285,25 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
     assert "\n# note: demo: the camera's frames are 64x64 px, but the predictor was " \
         "post-trained on 128x128 px frames (recorded in its checkpoint): upsampled to the world " \
         "model's 128x128 input" in printed
-    assert re.search(r"^demo \[steps\]\s+cup\s+reach-with-object\s+\d+%\s+1\s", printed, re.M)
-    assert re.search(r"^demo\s+cup\s+reach-with-object\s+energy\s+\d+%\s+1\s", printed, re.M)
+    assert re.search(r"^demo \[steps\]\s+cup\s+grasp\s+\d+%\s+1\s", printed, re.M)
+    assert re.search(r"^demo\s+cup\s+grasp\s+energy\s+\d+%\s+1\s", printed, re.M)
     results = json.loads(rows_file.read_text())
-    assert sorted(results) == ["demo/cup/reach-with-object/energy",
-                               "demo/cup/reach-with-object/steps"]
-    for rule, rows in (("energy", results["demo/cup/reach-with-object/energy"]),
-                       ("steps", results["demo/cup/reach-with-object/steps"])):
+    assert sorted(results) == ["demo/cup/grasp/energy", "demo/cup/grasp/steps"]
+    for rule, rows in (("energy", results["demo/cup/grasp/energy"]),
+                       ("steps", results["demo/cup/grasp/steps"])):
         (row,) = rows
         assert row["seed"] == 900000 and row["rule"] == rule and row["subgoals"] is True
         assert row["steps"] == 1 and row["placed"] is None and row["switches"] == []
-        assert isinstance(row["success"], bool) and isinstance(row["grasped"], bool)
-        assert row["grasped_during"] is True  # reach-with-object starts with the cup in hand
-        assert row["wall_s"] > 0 and row["sim_s"] > 0 and 0 < row["reach_error_m"] < 1
+        assert row["success"] is False and row["grasped"] is False  # one step from the start
+        assert row["dense"] is True and len(row["subgoal_names"]) == 5
+        assert row["wall_s"] > 0 and row["sim_s"] > 0
         assert len(row["gripper_commands"]) == 1 and 0 <= row["gripper_commands"][0] <= 1
         assert len(row["energies"]) == 1 and np.isfinite(row["energies"][0])
         assert row["energies"][0] > 0 and row["active_subgoal"] == [0]
-        # the cup is in the hand: near the TCP and lifted; the goal pose is 8-25 cm away
-        assert 0 < row["hand_object_m"][0] < 0.05 and row["object_height_m"][0] > 0.05
-        assert 0.05 < row["subgoal_error_m"][0] < 0.3
-    steps, energy = (results[f"demo/cup/reach-with-object/{r}"][0] for r in ("steps", "energy"))
+        # the hand starts at the ready pose, the cup on the table; the approach pose is away
+        assert 0.1 < row["hand_object_m"][0] < 1 and abs(row["object_height_m"][0]) < 0.01
+        assert 0.05 < row["subgoal_error_m"][0] < 0.6
+    steps, energy = (results[f"demo/cup/grasp/{r}"][0] for r in ("steps", "energy"))
     assert steps["energies"] == energy["energies"]  # one step: the rule changes nothing yet
 
 

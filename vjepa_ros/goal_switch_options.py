@@ -132,8 +132,27 @@ def check_subgoal_axes(switchings: list, tasks, dense: bool,
     reach-with-object) has none, so the option would be announced and do nothing. Raises
     ValueError naming the option and what to add.
     """
-    if not any(s.axes == "subgoal" for s in switchings):
-        return
+    if any(s.axes == "subgoal" for s in switchings):
+        _refuse_single_goal("--subgoal-axes subgoal", "holds nothing (axes are held by the move "
+                            "from the sub-goal before)", tasks, dense, dense_option)
+
+
+def check_subgoal_rule(switchings: list, tasks, dense: bool,
+                       dense_option: str = "--subgoals dense") -> None:
+    """Refuse ``--subgoal-rule energy`` where no chosen task has a sub-goal to switch from.
+
+    The energy rule switches early from a sub-goal to the next one and never leaves the last;
+    with a single sub-goal image (the paper's grasp, reach-with-object) that one is the last,
+    so the rule and its settings would be announced and do nothing (breaker40). Raises
+    ValueError naming the option and what to add.
+    """
+    if any(s.rule == "energy" for s in switchings):
+        _refuse_single_goal("--subgoal-rule energy", "switches nothing (the rule never leaves "
+                            "the last sub-goal)", tasks, dense, dense_option)
+
+
+def _refuse_single_goal(option: str, why: str, tasks, dense: bool, dense_option: str) -> None:
+    """Raise ValueError when every one of ``tasks`` has a single sub-goal image."""
     from vjepa_ros.sim.choices import DENSE_MILESTONES, MILESTONES
 
     names = DENSE_MILESTONES if dense else MILESTONES
@@ -141,5 +160,4 @@ def check_subgoal_axes(switchings: list, tasks, dense: bool,
         task = tasks[0]
         fix = (f"add {dense_option}" if len(DENSE_MILESTONES[task]) > 1 else
                "leave it out (this task has one goal)")
-        raise ValueError(f"--subgoal-axes subgoal with {task}'s single sub-goal image holds "
-                         f"nothing (axes are held by the move from the sub-goal before): {fix}")
+        raise ValueError(f"{option} with {task}'s single sub-goal image {why}: {fix}")

@@ -108,7 +108,7 @@ def collect_episode(sim: Sim, seed: int, config: CollectorConfig | None = None) 
         "rate_hz": config.rate_hz,
         "objects": sim.handles.object_names,
         "collector": {name: value for name, value, _ in flatten(config)},
-        "sim": {name: value for name, value, _ in flatten(sim.config)},
+        "sim": sim.settings(),
         "commanded_targets": np.asarray(targets).round(6).tolist(),
     }
     return Episode.from_states(np.stack(frames), np.stack(states), np.array(times), metadata)

@@ -267,7 +267,7 @@ def record_expert_episode(sim: Sim, setup: TaskSetup, noise_seed: int | None = N
         "subgoal_states": [g.state.round(5).tolist() for g in setup.goals],
         "expert": {name: value for name, value, _ in flatten(setup.expert)},
         "task_config": {name: value for name, value, _ in flatten(setup.config)},
-        "sim": {name: value for name, value, _ in flatten(sim.config)},
+        "sim": sim.settings(),
     }
     episode = Episode.from_states(np.stack(rec.frames), np.stack(rec.states), times, metadata)
     return episode, outcome

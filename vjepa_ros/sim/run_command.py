@@ -28,6 +28,7 @@ from vjepa_ros.goal_switch_options import (
     add_goal_switch_arguments,
     check_subgoal_axes,
     check_subgoal_gripper,
+    check_subgoal_rule,
     goal_switch_configs,
 )
 from vjepa_ros.image_notes import SizeNotes, camera_size_note
@@ -112,6 +113,7 @@ def _check_options(args: argparse.Namespace) -> tuple:
     check_dense_steps(args.dense_steps, args.subgoals == "dense", tasks=[args.task])
     check_subgoal_gripper(args, [switching], [args.task], args.subgoals == "dense")
     check_subgoal_axes([switching], [args.task], args.subgoals == "dense")
+    check_subgoal_rule([switching], [args.task], args.subgoals == "dense")
     return planner, cem, switching, camera
 
 

@@ -360,6 +360,16 @@ class Sim:
         return ObjectReading(np.array(position), np.array(quaternion), np.array(linear),
                              np.array(angular), np.array(forces), other)
 
+    def settings(self) -> dict:
+        """Return the simulator's settings as an episode's metadata records them (flat names).
+
+        ``SimConfig`` flattened (``config.flatten``), with ``seed`` the seed the scene was last
+        built from (:meth:`reset`), not the config's: one Sim records many episodes.
+        """
+        from vjepa_ros.config import flatten
+
+        return {**{name: value for name, value, _ in flatten(self.config)}, "seed": self.seed}
+
     def object_poses(self) -> np.ndarray:
         """Object poses [K, 7]: position xyz and quaternion (x, y, z, w), base frame."""
         poses = [
