@@ -141,20 +141,21 @@ def test_a_jump_undone_between_two_steps_drops_no_step():
 
     One stray pose 1 m away between steps 4 and 5 (two jumps, away and back within 20 ms)
     dropped step 5, although steps 4 and 5 both hold clean states 1 cm apart. The readers now
-    leave such a state out (``state_jumps.stray_states``) before the jumps are counted
+    leave such a state out (``recordings.stray_states``) before the jumps are counted
     (test_stray_states.py).
     """
     from test_state_jump_steps import FRAMES, dense
 
     from vjepa_ros.recordings.resample import resample
-    from vjepa_ros.recordings.state_jumps import jump_intervals, stray_states
+    from vjepa_ros.recordings.state_jumps import jump_intervals
+    from vjepa_ros.recordings.stray_states import stray_states
 
     times, states = dense(10_000.0)  # no jump ...
     states[times == 1100 * MS, 0] += 1.0  # ... but one stray state at 1100 ms
     assert len(jump_intervals(times, states[:, :3])) == 2
     clean = resample(FRAMES, times, states, 4.0)  # steps 4 and 5: 1 cm apart, no stray state
     assert clean.valid.all() and abs(clean.states[5, 0] - clean.states[4, 0]) < 0.01
-    stray = stray_states(times, states[:, :3])
+    stray = stray_states(times, states)
     times, states = times[~stray], states[~stray]
     steps = resample(FRAMES, times, states, 4.0, jumps_ns=jump_intervals(times, states[:, :3]))
     assert steps.valid.all(), steps.dropped

@@ -1,6 +1,9 @@
-"""Breaker40b: the stray-state rule (``state_jumps.stray_states``) on a lab's recordings.
+"""Breaker40b: the stray-state rule (``recordings.stray_states``) on a lab's recordings.
 
-Each test asserts what SHOULD happen and is a strict xfail until the rule is mended. Found:
+Each test was a strict xfail on commit 6f85e68's rule, mended in session 40 (the rule moved to
+``recordings/stray_states.py``: runs of at most 0.1 s, the shortest judged first against the
+kept states around them, glitches at the ends, the orientation and gripper too, and the
+two-publishers refusal counting a glitch once). Found:
 
 - no time bound on a "stray" run: a real reset, seconds of real motion, and a re-home back to
   the start (two teleports) make the whole real episode "stray" (bag and .npz);
@@ -17,7 +20,6 @@ Each test asserts what SHOULD happen and is a strict xfail until the rule is men
 """
 
 import numpy as np
-import pytest
 
 MS = 1_000_000
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
@@ -85,8 +87,6 @@ def _stray_notes(recording):
     return [note for note in recording.notes if "stray" in note]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a real episode between a reset and a re-home "
-                   "back to the start is thrown away as 'stray' (no time bound on a stray run)")
 def test_a_real_episode_between_a_reset_and_a_rehome_is_kept(tmp_path):
     """A reset, 2 s of real motion, a re-home back: the motion is no stray.
 
@@ -113,8 +113,6 @@ def test_a_real_episode_between_a_reset_and_a_rehome_is_kept(tmp_path):
     np.testing.assert_allclose(steps.states[inside, 1], 0.3, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a teleport away and a re-home back in an "
-                   ".npz episode drops the 12 real frames between as 'stray'")
 def test_train_keeps_the_frames_between_a_reset_and_a_rehome_in_an_npz_episode(tmp_path):
     """24 frames at 4 Hz; frames 4..15 teleported 0.8 m in y (a reset, 3 s there, a re-home).
 
@@ -135,8 +133,6 @@ def test_train_keeps_the_frames_between_a_reset_and_a_rehome_in_an_npz_episode(t
     assert kept >= 22, ([len(segment.frames) for segment in segments], notes)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a driver's all-zero first JointState is a "
-                   "jump, not a stray, and frame 0 is paired with the zero pose")
 def test_an_all_zero_first_joint_state_is_left_out(tmp_path):
     """The driver's all-zero JointState before its first reading is a stray.
 
@@ -158,8 +154,6 @@ def test_an_all_zero_first_joint_state_is_left_out(tmp_path):
     assert steps.valid[1:].all(), steps.dropped  # frame 0 (25 ms) may lack a state then
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: with an all-zero first state, a second "
-                   "all-zero message makes every real state between them 'stray'")
 def test_two_all_zero_messages_do_not_make_the_real_states_between_them_stray(tmp_path):
     """All-zero JointStates at 25 ms (first) and 1525 ms; the arm at the ready pose otherwise.
 
@@ -180,8 +174,6 @@ def test_two_all_zero_messages_do_not_make_the_real_states_between_them_stray(tm
     np.testing.assert_allclose(steps.states[steps.valid, 0], 0.307, atol=0.01)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a reset then one stale message of the old "
-                   "place: the real post-reset states are made 'stray', the stale one kept")
 def test_a_stale_message_after_a_reset_is_the_stray_not_the_reset_world(tmp_path):
     """A reset 0.8 m in y at 1.0 s that stays, then one stale message of the old pose.
 
@@ -203,8 +195,6 @@ def test_a_stale_message_after_a_reset_is_the_stray_not_the_reset_world(tmp_path
     assert (recording.states[recording.state_times > recording.state_times[20], 1] > 0.7).all()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: one glitch in a short slow state stream is "
-                   "refused as 'two publishers' before the stray rule runs")
 def test_one_glitch_in_a_slow_state_stream_is_a_stray_not_two_publishers(tmp_path):
     """One glitch among 5 Hz states is a stray, not a second publisher.
 
@@ -227,8 +217,6 @@ def test_one_glitch_in_a_slow_state_stream_is_a_stray_not_two_publishers(tmp_pat
     assert "1 stray state(s)" in note and len(recording.state_times) == 14
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a JointState with the wrist joint 1.5 rad "
-                   "off (TCP xyz unchanged) is paired with a step: a rotation no arm made")
 def test_a_message_with_one_wrist_joint_wrong_reaches_no_step(tmp_path):
     """A JointState with joint 7 1.5 rad off makes no step.
 
@@ -250,8 +238,6 @@ def test_a_message_with_one_wrist_joint_wrong_reaches_no_step(tmp_path):
     assert not steps.valid[5] or abs(yaw[5] - yaw[4]) < 0.2, (yaw, real[:3])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a gripper-only glitch (one finger message "
-                   "at 0) is paired with a step: the gripper 'closes' and reopens in 0.25 s")
 def test_a_gripper_only_glitch_reaches_no_step(tmp_path):
     """One finger message reading 0 in an open gripper's stream makes no step.
 
@@ -269,8 +255,6 @@ def test_a_gripper_only_glitch_reaches_no_step(tmp_path):
     assert steps.states[5, 6] < 0.5, steps.states[:, 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker40b: a 30 Hz second publisher whose message comes "
-                   "first makes the 1 kHz arm's real states 'stray' and keeps its own")
 def test_a_sparse_second_publisher_that_publishes_first_does_not_win():
     """A 1 kHz TCP pose and, every 33rd message from the first on, a flange pose 10 cm above.
 
@@ -279,12 +263,13 @@ def test_a_sparse_second_publisher_that_publishes_first_does_not_win():
     arm's states are left out as stray and the 91 flange poses kept; resample then pairs every
     frame with the flange's pose. Should: the 91 flange messages are the strays.
     """
-    from vjepa_ros.recordings.state_jumps import stray_states
+    from vjepa_ros.recordings.stray_states import stray_states
 
     times = np.arange(0, 3001, dtype=np.int64) * MS
     xyz = np.stack([0.4 + times / 1e9 * 0.05, np.zeros(len(times)), np.full(len(times), 0.4)], 1)
     flange = np.zeros(len(times), dtype=bool)
     flange[::33] = True
     xyz[flange, 2] += 0.1
-    stray = stray_states(times, xyz)
+    states = np.concatenate([xyz, np.tile([np.pi, 0.0, 0.0, 0.0], (len(times), 1))], axis=1)
+    stray = stray_states(times, states)
     assert stray.sum() <= flange.sum() and not (stray & ~flange).any(), int(stray.sum())

@@ -14,19 +14,15 @@ import pytest
 from test_state_jump_steps import FRAMES, dense
 
 from vjepa_ros.recordings.resample import STATE_JUMP, resample
-from vjepa_ros.recordings.state_jumps import (
-    STRAY_RETURN_JUMPS,
-    jump_intervals,
-    stray_note,
-    stray_states,
-)
+from vjepa_ros.recordings.state_jumps import jump_intervals
+from vjepa_ros.recordings.stray_states import STRAY_MAX_S, stray_note, stray_states
 
 MS = 1_000_000
 
 
 def steps_without_strays(times, states):
     """Do as the readers now do: strays out, then the jumps of what is left, then the steps."""
-    stray = stray_states(times, states[:, :3])
+    stray = stray_states(times, states)
     times, states = times[~stray], states[~stray]
     return stray, resample(FRAMES, times, states, 4.0,
                            jumps_ns=jump_intervals(times, states[:, :3]))
@@ -69,7 +65,7 @@ def test_a_stray_state_at_a_repeated_stamp_leaves_the_stamps_good_state():
     at = list(times).index(1100 * MS)
     times = np.insert(times, at + 1, times[at])  # a second state of the 1100 ms stamp ...
     states = np.insert(states, at + 1, states[at] + [0, 0.8, 0, 0, 0, 0, 0], axis=0)  # ... off
-    stray = stray_states(times, states[:, :3])
+    stray = stray_states(times, states)
     assert list(np.flatnonzero(stray)) == [at + 1]
 
 
@@ -85,10 +81,8 @@ def test_a_jump_that_does_not_come_straight_back_is_a_jump(case):
         back = times > 1500 * MS
         states[back, 0] -= np.minimum((times[back] - 1500 * MS) / 1e9 * 2.0, 1.0)
     elif case == "back-too-late":
-        # back at 2500 ms, but after more jumps than a glitch makes (places held, then left)
-        for k in range(STRAY_RETURN_JUMPS):
-            states[times > (1200 + 100 * k) * MS, 2] += 0.3
-        states[times > 2500 * MS, :3] -= [1.0, 0.0, 0.3 * STRAY_RETURN_JUMPS]
+        # back where it was, but after holding the other place longer than a glitch lasts
+        states[times > (1100 + STRAY_MAX_S * 1e3 + 20) * MS, 0] -= 1.0
     stray, steps = steps_without_strays(times, states)
     assert not stray.any()
     assert steps.dropped.get(STATE_JUMP, 0) >= 1
@@ -218,3 +212,37 @@ def test_train_reads_an_npz_episode_with_a_stray_state_whole(tmp_path):
     states = np.concatenate([segment.states for segment in segments])
     mine = np.delete(episode.states, 6, axis=0)
     np.testing.assert_allclose(states[:, :3], mine[:, :3], atol=1e-6)
+
+
+# ------------------------------------------------------------ the orientation and the gripper
+
+
+def _still(rate_hz: float = 50.0, seconds: float = 2.0):
+    """States of an arm holding still, pointing down, the hand open."""
+    times = np.round(np.arange(0, seconds * 1e3 + 1e-9, 1e3 / rate_hz) * MS).astype(np.int64)
+    states = np.tile([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0], (len(times), 1))
+    return times, states
+
+
+@pytest.mark.parametrize("part, value", [(5, 1.5), (3, 0.0), (6, 1.0)],
+                         ids=["wrist-yaw", "roll", "gripper"])
+def test_a_glitch_of_the_orientation_or_the_gripper_alone_is_stray(part, value):
+    times, states = _still()
+    states[40, part] = value
+    stray = stray_states(times, states)
+    assert list(np.flatnonzero(stray)) == [40]
+
+
+@pytest.mark.parametrize("case", ["hand-closes-fast", "wrist-turns-and-stays",
+                                  "close-and-reopen-at-4-hz"])
+def test_a_fast_change_that_stays_or_takes_its_time_is_no_stray(case):
+    """What real hands and simulators do is kept: a change that stays, or comes back slowly."""
+    rate = 4.0 if case == "close-and-reopen-at-4-hz" else 50.0
+    times, states = _still(rate)
+    if case == "hand-closes-fast":  # a simulated hand closing in 40 ms, then holding
+        states[40:, 6] = 1.0
+    elif case == "wrist-turns-and-stays":  # a re-homed wrist (a reset of the orientation)
+        states[40:, 5] = 1.2
+    else:  # the expert's hand closing on nothing in one 0.25 s step and opening in the next
+        states[4, 6] = 1.0
+    assert not stray_states(times, states).any()

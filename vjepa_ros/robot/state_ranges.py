@@ -42,6 +42,14 @@ MAX_REACH_M = 1.5
 # that moved faster between two robot states is a glitch, not motion (``inputs.InputBuffer``)
 MAX_TCP_SPEED_M_S = 3.0
 TCP_JUMP_SLACK_M = 0.01  # [m] allowed besides, for two states stamped (nearly) at once
+# [rad/s] no arm's TCP turns faster (Franka: 2.5 rad/s, its Cartesian rotational velocity limit):
+# a recorded orientation that turned faster and straight back is a glitch (recordings.stray_states)
+MAX_TCP_ANGULAR_SPEED_RAD_S = 5.0
+ORIENTATION_JUMP_SLACK_RAD = 0.05  # [rad] allowed besides
+# [1/s] no hand's closedness changes faster (the Franka Hand: 0.1 m/s of its 0.08 m, 1.25 /s; 4x
+# for faster hands and the simulator's): a closedness that did and came straight back is a glitch
+MAX_CLOSEDNESS_RATE_PER_S = 5.0
+CLOSEDNESS_JUMP_SLACK = 0.2  # allowed besides (a finger message rounded, a hand settling)
 CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
 # The orientation of a state (columns 3:6, extrinsic xyz Euler angles, ``planning.pose``) lies in
 # [-π, π] (the pitch in [-π/2, π/2]); degrees given as radians lie far beyond for any pose away

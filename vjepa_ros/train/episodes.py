@@ -36,7 +36,8 @@ from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
-from vjepa_ros.recordings.state_jumps import jump_intervals, stray_note, stray_states
+from vjepa_ros.recordings.state_jumps import jump_intervals
+from vjepa_ros.recordings.stray_states import stray_note, stray_states
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.npz_episode import rate_note, read_training_episode
 from vjepa_ros.train.same_recording import read_once
@@ -318,7 +319,7 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         # [T] ns since its first frame (epoch seconds * 1e9 would near int64's limit)
         times = np.round((episode.timestamps - episode.timestamps[0]) * 1e9).astype(np.int64)
         # states that jumped away and straight back left out, as a bag's (state_jumps)
-        stray = stray_states(times, episode.states[:, :3])
+        stray = stray_states(times, episode.states)
         notes += [named_once(path, stray_note("its states", times, stray))] if stray.any() \
             else []
         state_times, states = times[~stray], episode.states[~stray]

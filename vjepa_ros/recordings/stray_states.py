@@ -1,0 +1,209 @@
+"""Robot states that jumped away and straight back: a glitch, left out of a recording's states.
+
+A measured state that moved faster than any arm can and came straight back is no move of the arm:
+one wrong message (a glitch, a driver's all-zero joint state before its first reading, one message
+of another publisher, a wrist joint or a finger read wrong). Left in, it would make a step whose
+state is not where the arm was, and two jumps whose steps ``resample`` drops
+(``state_jumps.jump_intervals``). The readers (the bag reader for eval, camera-check and train;
+train's ``.npz`` episodes) leave such states out before repeated stamps are merged and the jumps
+are counted, with one note (:func:`stray_note`). The rule (:func:`stray_states`) is the planner
+node's glitch rule (``robot.inputs.JumpWatch``: a glitch jumps back to where the arm was, a
+teleport stays where it went) applied to the whole recording at once, so it can also judge a
+glitch at the first state, or one whose first message came before the arm's.
+
+A glitch is judged on the whole state, not only the TCP position: the position (the node's
+``MAX_TCP_SPEED_M_S`` rule), the orientation and the gripper closedness each have a speed no arm
+or hand exceeds (``state_ranges``). Only a glitch that comes back is left out; a change that stays
+(a reset, a re-homed arm) is a jump (position: its steps dropped) or, for the orientation and the
+gripper alone, left as recorded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.robot.state_ranges import (
+    CLOSEDNESS_JUMP_SLACK,
+    MAX_CLOSEDNESS_RATE_PER_S,
+    MAX_TCP_ANGULAR_SPEED_RAD_S,
+    MAX_TCP_SPEED_M_S,
+    ORIENTATION_JUMP_SLACK_RAD,
+    TCP_JUMP_SLACK_M,
+)
+
+# A run of states lasting at most this long [s] between jumps may be stray (a glitch, a burst of
+# another publisher's messages); a longer one is a place the arm was, and its jumps are jumps.
+STRAY_MAX_S = 0.1
+# ... made of at most this many runs in a row (a burst of wild values, each elsewhere)
+STRAY_MAX_RUNS = 8
+# per part of a state: (its speed limit per second, the slack allowed besides)
+LIMITS = ((MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M),  # position [m]
+          (MAX_TCP_ANGULAR_SPEED_RAD_S, ORIENTATION_JUMP_SLACK_RAD),  # orientation [rad]
+          (MAX_CLOSEDNESS_RATE_PER_S, CLOSEDNESS_JUMP_SLACK))  # gripper closedness
+
+
+def state_changes(states: np.ndarray, a, b) -> np.ndarray:
+    """Return [N, 3]: how far states ``a`` -> ``b`` (index arrays [N]) moved, part by part.
+
+    ``states`` [M, 7]: xyz [m], extrinsic xyz Euler angles [rad], gripper closedness. Columns:
+    the position change [m], the rotation angle between the orientations [rad], the
+    closedness change.
+    """
+    a, b = np.atleast_1d(a), np.atleast_1d(b)
+    position = np.linalg.norm(states[b, :3] - states[a, :3], axis=1)
+    first = Rotation.from_euler("xyz", states[a, 3:6])
+    second = Rotation.from_euler("xyz", states[b, 3:6])
+    angle = (first.inv() * second).magnitude()
+    gripper = np.abs(states[b, 6] - states[a, 6])
+    return np.stack([position, angle, gripper], axis=1)
+
+
+def allowed_changes(interval_s) -> np.ndarray:
+    """Return [N, 3]: the largest change of each part an arm makes in ``interval_s`` [N] s."""
+    interval = np.atleast_1d(np.asarray(interval_s, dtype=np.float64))[:, None]
+    speeds = np.array([limit for limit, _ in LIMITS])
+    slacks = np.array([slack for _, slack in LIMITS])
+    return speeds * interval + slacks
+
+
+def stray_states(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Return [M] bool: the states that jumped away and straight back (True: leave it out).
+
+    ``times_ns`` [M] int64 in increasing order (repeats allowed), ``states`` [M, 7] (xyz [m],
+    extrinsic xyz Euler [rad], gripper closedness). A glitch step: a part of the state changed
+    more than :func:`allowed_changes` over the interval. Those steps cut the states into runs.
+    One run, or up to :data:`STRAY_MAX_RUNS` in a row (a burst of wild values, each elsewhere),
+    lasting at most :data:`STRAY_MAX_S` from first to last state, is stray when the states
+    around it agree without it: from the kept state before it to the kept state after it no part
+    changed more than an arm can, and each part that changed too fast into the run came back
+    closer than half that change (the planner node's glitch rule, ``JumpWatch``). At the first
+    or last state it is stray when the run next to it lasted longer and holds more states (a
+    driver's zero message before its first reading). The shortest are judged first, and the runs
+    around a stray one join into one, so a glitch is judged against the arm's states and never
+    the arm against a glitch's; all are judged again until nothing changes. A change that stays
+    (a simulator reset, a re-homed arm), or a place held longer than :data:`STRAY_MAX_S` and
+    left again, leaves nothing stray. Raises ValueError for states not [M, 7].
+    """
+    times = np.asarray(times_ns, dtype=np.int64)
+    states = np.asarray(states, dtype=np.float64)
+    if states.ndim != 2 or states.shape[1] != 7 or len(states) != len(times):
+        raise ValueError(f"states must be [M, 7] beside M times, got {list(states.shape)} and "
+                         f"{len(times)} times")
+    stray = np.zeros(len(times), dtype=bool)
+    if len(times) < 2:
+        return stray
+    index = np.arange(len(times) - 1)
+    fast = (state_changes(states, index, index + 1) >
+            allowed_changes(np.diff(times) / 1e9)).any(axis=1)
+    cuts = np.flatnonzero(fast) + 1
+    runs = _Runs(np.concatenate([[0], cuts]), np.concatenate([cuts - 1, [len(times) - 1]]),
+                 times)
+    changed = bool(len(cuts))
+    while changed:
+        changed = False
+        for first, last in runs.windows():
+            if not runs.consecutive(first, last):
+                continue  # a run of it already left out or joined to another
+            if _is_stray(runs, first, last, states):
+                stray[runs.starts[first]:runs.ends[last] + 1] = True
+                runs.remove(first, last)
+                changed = True
+    return stray
+
+
+class _Runs:
+    """The runs between glitch steps, a linked list of the kept ones (:func:`stray_states`)."""
+
+    def __init__(self, starts: np.ndarray, ends: np.ndarray, times: np.ndarray):
+        self.starts, self.ends, self.times = starts.copy(), ends.copy(), times  # ends inclusive
+        count = len(starts)
+        self.before = list(range(-1, count - 1))
+        self.after = [*range(1, count), -1]
+        self.alive = [True] * count
+
+    def span(self, first: int, last: int) -> int:
+        """Return the time [ns] from run ``first``'s first state to run ``last``'s last."""
+        return int(self.times[self.ends[last]] - self.times[self.starts[first]])
+
+    def windows(self) -> list[tuple[int, int]]:
+        """Kept runs ``first`` .. ``last`` in a row, at most STRAY_MAX_RUNS and STRAY_MAX_S.
+
+        Shortest first (then fewest runs, then earliest).
+        """
+        found = []
+        for first in (k for k in range(len(self.alive)) if self.alive[k]):
+            last = first
+            for _ in range(STRAY_MAX_RUNS):
+                if last < 0 or self.span(first, last) > STRAY_MAX_S * 1e9:
+                    break
+                found.append((self.span(first, last), last - first, first, last))
+                last = self.after[last]
+        return [(first, last) for _, _, first, last in sorted(found)]
+
+    def consecutive(self, first: int, last: int) -> bool:
+        """Whether ``first`` .. ``last`` are still kept, in a row, and short enough."""
+        run = first
+        while run != last:
+            if run < 0 or not self.alive[run]:
+                return False
+            run = self.after[run]
+        return self.alive[last] and self.span(first, last) <= STRAY_MAX_S * 1e9
+
+    def remove(self, first: int, last: int) -> None:
+        """Leave ``first`` .. ``last`` out; the kept runs around them become one."""
+        run = first
+        while True:
+            self.alive[run] = False
+            if run == last:
+                break
+            run = self.after[run]
+        left, right = self.before[first], self.after[last]
+        if left >= 0 and right >= 0:  # one run now: the left one reaches to the right one's end
+            self.ends[left], self.alive[right] = self.ends[right], False
+            self.after[left] = self.after[right]
+            if self.after[right] >= 0:
+                self.before[self.after[right]] = left
+        elif left >= 0:
+            self.after[left] = -1
+        elif right >= 0:
+            self.before[right] = -1
+
+
+def _is_stray(runs: _Runs, first: int, last: int, states: np.ndarray) -> bool:
+    """Whether runs ``first`` .. ``last`` are stray between the kept runs around them."""
+    left, right = runs.before[first], runs.after[last]
+    if left < 0 and right < 0:
+        return False
+    if left < 0 or right < 0:  # at the first or the last state: outlasted by its neighbour
+        other = right if left < 0 else left
+        states_in = runs.ends[last] - runs.starts[first]
+        return bool(runs.span(other, other) > runs.span(first, last) and
+                    runs.ends[other] - runs.starts[other] > states_in)
+    held, into, back = runs.ends[left], runs.starts[first], runs.starts[right]
+    leap = state_changes(states, held, into)[0]
+    gap = state_changes(states, held, back)[0]
+    times = runs.times
+    leap_allowed = allowed_changes((times[into] - times[held]) / 1e9)[0]
+    if (gap > allowed_changes((times[back] - times[held]) / 1e9)[0]).any():
+        return False  # the states around it do not agree: the arm moved elsewhere
+    jumped = leap > leap_allowed
+    return bool(jumped.any() and (gap[jumped] < leap[jumped] / 2).all())
+
+
+def stray_note(topic: str, times_ns: np.ndarray, stray: np.ndarray) -> str:
+    """Return the note on the states :func:`stray_states` left out ("" for none).
+
+    ``times_ns`` [M] int64: the states' times, ``stray`` [M] bool; the times are given from the
+    first state, as the jump note's.
+    """
+    if not stray.any():
+        return ""
+    times = np.asarray(times_ns, dtype=np.int64)
+    start = int(times[0])
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], stray.astype(np.int8)])) == 1)
+    when = ", ".join(f"{(int(times[i]) - start) / 1e9:.2f} s" for i in runs[:5])
+    more = ", …" if len(runs) > 5 else ""
+    return (f"{topic}: {int(stray.sum())} stray state(s) left out, at {when}{more} after its "
+            "first state: each changed faster than an arm moves and straight back (a glitch, or "
+            "one message of another publisher): no step is made of them")
