@@ -87,3 +87,51 @@ def test_repeats_that_jump_or_come_in_a_burst_do_not_make_a_stream_coarse(repeat
     arrival += 0.055
     reset = at(START[:3] + [-0.07, 0.07, 0.055])
     assert "jumps 0.113 m in 0 ms" in watch.problem(reset, stamp, arrival)
+
+
+# ------------------------------------------------------------------ the orientation (session 40)
+
+
+@pytest.mark.parametrize("wrong", [(5, 1.5), (3, -2.0), (4, 0.6)], ids=["wrist", "roll", "pitch"])
+def test_an_orientation_turned_faster_than_an_arm_turns_is_a_jump(wrong):
+    """A wrist joint read wrong keeps the TCP's position but not its orientation (breaker40b)."""
+    watch = JumpWatch()
+    assert watch.problem(START, 0.0) == ""
+    glitch = START.copy()
+    glitch[wrong[0]] += wrong[1]
+    problem = watch.problem(glitch, 0.01)
+    assert problem.startswith("turns ") and "faster than an arm turns (5 rad/s)" in problem
+    assert watch.problem(START, 0.02).startswith("turns ")  # and straight back: the same
+
+
+@pytest.mark.parametrize("case", ["roll-wraps", "fast-real-turn", "slow-turn-at-one-stamp"])
+def test_real_orientations_are_no_jump(case):
+    watch = JumpWatch()
+    assert watch.problem(START, 0.0) == ""
+    pose = START.copy()
+    if case == "roll-wraps":  # pointing down: the roll reads +pi then -pi, one orientation
+        pose[3] = -np.pi + 1e-6
+        assert watch.problem(pose, 0.001) == ""
+    elif case == "fast-real-turn":  # the wrist at 2.5 rad/s (a Franka's Cartesian limit)
+        for k in range(1, 100):
+            pose[5] = 2.5 * k * 0.001
+            assert watch.problem(pose, k * 0.001) == "", k
+    else:  # a driver stamping 10 states 1 ms apart with one stamp, turning 2 rad/s
+        for k in range(1, 10):
+            pose[5] = 2.0 * k * 0.001
+            assert watch.problem(pose, 0.0) == "", k
+
+
+def test_a_session_commands_nothing_from_a_wrist_glitch():
+    """Live: the state with the wrong wrist is refused, the plan does not command its turn."""
+    from test_robot_mpc import enabled_session, observe, tiny_world_model
+
+    session, clock, logs = enabled_session(tiny_world_model(), mode="blocking")
+    glitch = START.copy()
+    glitch[5] += 1.5
+    clock.now += 0.01
+    observe(session, clock, seed=3, state=glitch)
+    assert session.state_problem and "turns 1.50 rad" in session.state_problem
+    report = session.plan_step()
+    assert report is None or report.command is None, "planned from a wrist read 1.5 rad off"
+    assert any("turns 1.50 rad" in message for _, message in logs), logs

@@ -15,7 +15,12 @@ import threading
 import numpy as np
 
 from vjepa_ros.robot.safety import SafetyLimits, input_problem
-from vjepa_ros.robot.state_ranges import MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M
+from vjepa_ros.robot.state_ranges import (
+    MAX_TCP_ANGULAR_SPEED_RAD_S,
+    MAX_TCP_SPEED_M_S,
+    ORIENTATION_JUMP_SLACK_RAD,
+    TCP_JUMP_SLACK_M,
+)
 
 PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
 STATE_HISTORY = 400  # robot states kept at least to find the one at a frame's stamp
@@ -100,8 +105,27 @@ class Trouble:
         return ended
 
 
+def rotation_angle(rpy_a, rpy_b) -> float:
+    """Return the angle [rad] of the rotation between two extrinsic xyz Euler orientations [3].
+
+    Wrap-free (a pose pointing down flips its roll between +π and −π: angle 0); from the
+    quaternions' dot product, no scipy on the state callback's path.
+    """
+    qa, qb = _quaternion(rpy_a), _quaternion(rpy_b)
+    return float(2.0 * np.arccos(min(1.0, abs(float(np.dot(qa, qb))))))
+
+
+def _quaternion(rpy) -> np.ndarray:
+    """[4] (w, x, y, z) of extrinsic xyz Euler angles [rad] (R = Rz(yaw) Ry(pitch) Rx(roll))."""
+    roll, pitch, yaw = (float(v) / 2.0 for v in rpy)
+    cr, sr, cp, sp, cy, sy = (np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch),
+                              np.cos(yaw), np.sin(yaw))
+    return np.array([cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy,
+                     cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
+
+
 class JumpWatch:
-    """Tell a measured TCP that moved faster than an arm can since the last robot state.
+    """Tell a measured TCP that moved or turned faster than an arm can since the last state.
 
     Compared with the last finite state seen (kept or refused), so one glitch refuses itself
     and the state after it (jumping back); a state stamped up to :data:`NEW_WORLD_S` before
@@ -109,7 +133,10 @@ class JumpWatch:
     stamped further back compares nothing (a new world: a simulator restarted, a bag looped).
     Allowed: ``state_ranges.MAX_TCP_SPEED_M_S`` over the interval plus ``TCP_JUMP_SLACK_M``
     (breaker32r: one pose 15 cm off, 10 ms after the last, was planned from and the set-point
-    jumped 14 cm in one tick). The interval is the stamps', except at a repeated stamp (two
+    jumped 14 cm in one tick); its orientation likewise, ``MAX_TCP_ANGULAR_SPEED_RAD_S`` plus
+    ``ORIENTATION_JUMP_SLACK_RAD`` (breaker40b: a wrist joint read 1.5 rad off keeps the TCP's
+    position; planned from, its rotation-free plan would command that orientation). The
+    interval is the stamps', except at a repeated stamp (two
     states less than :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another
     repeated stamp among its last :data:`HISTORY` intervals that was no jump and arrived at a
     usual gap (within :data:`STALL_FACTOR` of the median arrival gap). Such a repeat is timed by
@@ -140,8 +167,8 @@ class JumpWatch:
     STALL_FACTOR = 2.0  # an arrival gap counts up to this times the usual (median) one
 
     def __init__(self):
-        # the newest (stamp [s], xyz [m], arrival [s] or None)
-        self._last: tuple[float, np.ndarray, float | None] | None = None
+        # the newest (stamp [s], xyz [m], arrival [s] or None, Euler angles [3] [rad])
+        self._last: tuple[float, np.ndarray, float | None, np.ndarray] | None = None
         # the last intervals: (a repeated stamp that was no jump, arrival gap [s] or None)
         self._intervals: collections.deque[tuple[bool, float | None]] = collections.deque(
             maxlen=self.HISTORY)
@@ -161,7 +188,7 @@ class JumpWatch:
         if went is not None and before is not None and \
                 np.linalg.norm(xyz - went) >= np.linalg.norm(went - before) / 2:
             self._stayed = False  # left where the hold's latest jump went
-        last, self._last = self._last, (stamp, xyz, arrival)
+        last, self._last = self._last, (stamp, xyz, arrival, state[3:6].copy())
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._intervals.clear()
             return ""
@@ -173,13 +200,18 @@ class JumpWatch:
             if usual is not None:
                 interval = max(interval, min(gap, self.STALL_FACTOR * usual))
         moved = float(np.linalg.norm(xyz - last[1]))
+        turned = rotation_angle(last[3], state[3:6])
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        self._intervals.append((repeated and not jumped, gap))
-        if not jumped:
+        flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        self._intervals.append((repeated and not (jumped or flipped), gap))
+        if not (jumped or flipped):
             return ""
         if self._before is None:
             self._before = last[1]
         self._went, self._stayed = xyz, True
+        if not jumped:  # the orientation alone: a wrist joint read wrong
+            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, faster than an arm "
+                    f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
