@@ -246,3 +246,32 @@ def test_a_fast_change_that_stays_or_takes_its_time_is_no_stray(case):
     else:  # the expert's hand closing on nothing in one 0.25 s step and opening in the next
         states[4, 6] = 1.0
     assert not stray_states(times, states).any()
+
+
+# ------------------------------------------------------------ two sources (check_sources)
+
+
+def test_check_sources_returns_the_strays_of_a_few_glitches():
+    from vjepa_ros.recordings.stray_states import check_sources
+
+    times, states = dense(10_000.0)
+    wild = [400, 1500, 2600]  # three glitches, each somewhere else
+    for k, ms in enumerate(wild):
+        states[times == ms * MS, :3] = [[2.0, 0, 0], [-1.0, 3.0, 0], [0, 0, 5.0]][k]
+    stray = check_sources("bag", "/pose", times, states)
+    assert list(times[stray] // MS) == wild
+
+
+@pytest.mark.parametrize("case", ["share", "stream"])
+def test_check_sources_refuses_a_second_stream(case):
+    """More than 10 % of the steps, or 3+ stray runs that agree with each other: two sources."""
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.stray_states import check_sources
+
+    times, states = dense(10_000.0)
+    other = np.zeros(len(times), bool)
+    other[::5 if case == "share" else 37] = True  # a flange pose, 10 cm above, now and then
+    states[other, 2] += 0.1
+    pattern = "change faster than an arm" if case == "share" else "agree with each other"
+    with pytest.raises(BagError, match=pattern):
+        check_sources("bag", "/pose", times, states)

@@ -17,6 +17,7 @@ from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
@@ -225,7 +226,15 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                            state_times, ranked[0] in receive_timed)
     notes += [note] if note else []
     closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
-    return held_values(state_times, series.finger_times[order], closed), ranked[0], ""
+    finger_times = series.finger_times[order]
+    # a finger message that closed the hand faster than a hand closes and straight back: a
+    # glitch judged at the topic's own times (interpolated onto faster states it would be a
+    # ramp of small steps: breaker40c), left out before the closedness is read at the states'
+    stray = stray_states(finger_times, gripper_only(closed))
+    if stray.any():
+        notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
+        finger_times, closed = finger_times[~stray], closed[~stray]
+    return held_values(state_times, finger_times, closed), ranked[0], ""
 
 
 HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held

@@ -51,7 +51,7 @@ from vjepa_ros.recordings.bag_states import (
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
 from vjepa_ros.recordings.state_jumps import check_state_jumps
-from vjepa_ros.recordings.stray_states import stray_note, stray_states
+from vjepa_ros.recordings.stray_states import check_sources, stray_note
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
     nan_pose_fix,
@@ -280,8 +280,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
-    stray = stray_states(state_times, states)  # away and straight back: left out
-    check_state_jumps(path, state_topic, state_times, states, stray)  # two sources: BagError
+    stray = check_sources(path, state_topic, state_times, states)  # two sources: BagError
     notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
     state_times, states = state_times[~stray], states[~stray]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last

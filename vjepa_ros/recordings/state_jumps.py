@@ -52,19 +52,14 @@ def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
         np.zeros((0, 2), np.int64)
 
 
-def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray,
-                      stray: np.ndarray | None = None) -> str:
-    """Refuse a state topic with two sources; return a note for a few jumps ("" for none).
+def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> str:
+    """Return a note for a few jumps ("" for none); refuse a topic whose steps mostly jump.
 
-    ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first). The bag reader calls it
-    twice: on the states before repeated stamps are merged, with ``stray`` [M] bool
-    (``recordings.stray_states``), for the refusal (two publishers stamping alike alternate
-    there), and on the merged states without strays, for the note: the jumps the steps are
-    made of, the ones :func:`jump_intervals` gives. What the refusal counts: each run of stray
-    states once (a glitch is two jumps, away and back, but one event) and each jump among the
-    other states. Raises BagError naming the bag, the topic, the share of jumping steps, the
-    largest jump and what to do when those events are more than :data:`SOURCES_SHARE` of the
-    steps (and at least two).
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first): the states the steps are
+    made of (stray ones left out, repeated stamps merged: ``recordings.stray_states``'
+    ``check_sources`` refused two sources before), the jumps :func:`jump_intervals` gives.
+    Raises BagError naming the bag, the topic, the share of jumping steps, the largest jump and
+    what to do when more than :data:`SOURCES_SHARE` of the steps (and at least two) jump.
     """
     jumps = jump_steps(times_ns, states[:, :3])
     if not len(jumps):
@@ -73,12 +68,7 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
     moved = np.linalg.norm(states[jumps + 1, :3] - states[jumps, :3], axis=1)
     largest = f"{moved.max() * 100:.1f} cm"
     speed = f"{MAX_TCP_SPEED_M_S:g} m/s"
-    events = len(jumps)
-    if stray is not None and stray.any():
-        kept = ~stray
-        runs = int((np.diff(np.concatenate([[0], stray.astype(np.int8)])) == 1).sum())
-        events = runs + len(jump_steps(times_ns[kept], states[kept, :3]))
-    if events >= 2 and events > SOURCES_SHARE * steps:
+    if len(jumps) >= 2 and len(jumps) > SOURCES_SHARE * steps:
         raise BagError(
             f"{path}: {topic}: {len(jumps)} of {steps} steps between its states jump faster than "
             f"an arm moves ({speed}; up to {largest}): two publishers on the topic (a flange "

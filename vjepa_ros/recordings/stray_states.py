@@ -37,6 +37,11 @@ from vjepa_ros.robot.state_ranges import (
 STRAY_MAX_S = 0.1
 # ... made of at most this many runs in a row (a burst of wild values, each elsewhere)
 STRAY_MAX_RUNS = 8
+# Over this share of the steps faster than an arm: no few glitches but two sources (refused)
+FAST_SHARE = 0.25
+# ... or at least this many stray runs that agree with each other: a second stream of states
+STREAM_RUNS = 3
+STREAM_AGREE = 0.9  # the share of consecutive stray states that agree, for a stream
 # per part of a state: (its speed limit per second, the slack allowed besides)
 LIMITS = ((MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M),  # position [m]
           (MAX_TCP_ANGULAR_SPEED_RAD_S, ORIENTATION_JUMP_SLACK_RAD),  # orientation [rad]
@@ -67,6 +72,30 @@ def allowed_changes(interval_s) -> np.ndarray:
     return speeds * interval + slacks
 
 
+def fast_steps(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Return the indices i of the steps i -> i + 1 where a part changed faster than an arm.
+
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7]; the limits: :func:`allowed_changes`.
+    """
+    if len(times_ns) < 2:
+        return np.zeros(0, dtype=np.int64)
+    index = np.arange(len(times_ns) - 1)
+    fast = (state_changes(states, index, index + 1) >
+            allowed_changes(np.diff(np.asarray(times_ns, dtype=np.int64)) / 1e9)).any(axis=1)
+    return np.flatnonzero(fast)
+
+
+def gripper_only(closedness) -> np.ndarray:
+    """Return [N, 7] states holding ``closedness`` [N] alone (a gripper topic's own samples).
+
+    Position and orientation fixed (pointing down), so :func:`stray_states` judges the hand.
+    """
+    closedness = np.asarray(closedness, dtype=np.float64)
+    states = np.tile([0.0, 0.0, 0.0, np.pi, 0.0, 0.0, 0.0], (len(closedness), 1))
+    states[:, 6] = closedness
+    return states
+
+
 def stray_states(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
     """Return [M] bool: the states that jumped away and straight back (True: leave it out).
 
@@ -83,7 +112,9 @@ def stray_states(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
     around a stray one join into one, so a glitch is judged against the arm's states and never
     the arm against a glitch's; all are judged again until nothing changes. A change that stays
     (a simulator reset, a re-homed arm), or a place held longer than :data:`STRAY_MAX_S` and
-    left again, leaves nothing stray. Raises ValueError for states not [M, 7].
+    left again, leaves nothing stray; so does a recording with more than :data:`FAST_SHARE` of
+    its steps too fast (two sources: :func:`check_sources`). Raises ValueError for states not
+    [M, 7].
     """
     times = np.asarray(times_ns, dtype=np.int64)
     states = np.asarray(states, dtype=np.float64)
@@ -91,12 +122,9 @@ def stray_states(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
         raise ValueError(f"states must be [M, 7] beside M times, got {list(states.shape)} and "
                          f"{len(times)} times")
     stray = np.zeros(len(times), dtype=bool)
-    if len(times) < 2:
-        return stray
-    index = np.arange(len(times) - 1)
-    fast = (state_changes(states, index, index + 1) >
-            allowed_changes(np.diff(times) / 1e9)).any(axis=1)
-    cuts = np.flatnonzero(fast) + 1
+    cuts = fast_steps(times, states) + 1
+    if len(cuts) > FAST_SHARE * max(len(times) - 1, 1):
+        return stray  # not a few glitches: two sources (check_sources refuses them)
     runs = _Runs(np.concatenate([[0], cuts]), np.concatenate([cuts - 1, [len(times) - 1]]),
                  times)
     changed = bool(len(cuts))
@@ -189,6 +217,48 @@ def _is_stray(runs: _Runs, first: int, last: int, states: np.ndarray) -> bool:
         return False  # the states around it do not agree: the arm moved elsewhere
     jumped = leap > leap_allowed
     return bool(jumped.any() and (gap[jumped] < leap[jumped] / 2).all())
+
+
+def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """Return the stray states of a state topic [M] bool; refuse one with two sources.
+
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7], before repeated stamps are merged (two
+    publishers stamping alike alternate there). Two sources: more than :data:`FAST_SHARE` of
+    the steps change faster than an arm; or, of what :func:`stray_states` leaves, stray runs
+    (each counted once) and the fast steps among the other states are at least two and more
+    than ``state_jumps.SOURCES_SHARE`` of the steps; or at least :data:`STREAM_RUNS` stray runs
+    agree with each other (:data:`STREAM_AGREE` of their consecutive states within an arm's
+    reach): a second stream, not glitches (a flange pose beside the TCP's, a simulator beside
+    the driver; the rule cannot tell which is the arm). Raises BagError naming the bag, the
+    topic, what was counted and what to do.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.state_jumps import SOURCES_SHARE
+
+    times = np.asarray(times_ns, dtype=np.int64)
+    steps = max(len(times) - 1, 1)
+    fast = fast_steps(times, states)
+    stray = stray_states(times, states)
+    kept = ~stray
+    runs = np.flatnonzero(np.diff(np.concatenate([[0], stray.astype(np.int8)])) == 1)
+    events = len(runs) + len(fast_steps(times[kept], states[kept]))
+    fix = ("two publishers on the topic (a flange and a TCP pose, a simulator beside the driver, "
+           "another arm's joints)? Record one source (ros2 topic info -v lists the publishers), "
+           "or read the states from the other state topic (--state-source)")
+    if len(fast) >= 2 and (len(fast) > FAST_SHARE * steps or
+                           (events >= 2 and events > SOURCES_SHARE * steps)):
+        raise BagError(f"{path}: {topic}: {len(fast)} of {steps} steps between its states change "
+                       f"faster than an arm moves ({MAX_TCP_SPEED_M_S:g} m/s, "
+                       f"{MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s): {fix}")
+    if len(runs) >= STREAM_RUNS:
+        own = np.flatnonzero(stray)
+        agree = 1.0 - len(fast_steps(times[own], states[own])) / max(len(own) - 1, 1)
+        if agree >= STREAM_AGREE:
+            raise BagError(f"{path}: {topic}: {len(own)} of its states, in {len(runs)} runs "
+                           "away from the others and back, agree with each other: a second "
+                           "stream of states (or a driver's default pose, repeated), not "
+                           f"glitches: {fix}")
+    return stray
 
 
 def stray_note(topic: str, times_ns: np.ndarray, stray: np.ndarray) -> str:
