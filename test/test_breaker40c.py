@@ -19,6 +19,7 @@ that agree refused; a gripper topic's glitches judged at its own times):
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from test_breaker40b import _steps
 
 MS = 1_000_000
 
@@ -58,14 +59,6 @@ def _write(path, pose_ms, pose_at, finger_ms=None, finger_at=None, frame_ms=None
                         m.joint_state_message(kinematics.finger_names, [finger, finger], t)))
     entries.sort(key=lambda entry: entry[2])
     return write_messages(path, entries)
-
-
-def _steps(recording):
-    from vjepa_ros.eval.eval_config import EvalConfig
-    from vjepa_ros.eval.step_choice import valid_steps
-
-    steps, every, _ = valid_steps(recording, EvalConfig(), 1, 1)
-    return steps, list(every)
 
 
 def _tcp(ms):
