@@ -28,11 +28,6 @@ def _session_at_subgoal_1(model):
     return session, clock, logs
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker40e: two wrist glitches in one hold while a 1 kHz arm decelerates 2 cm are taken "
-    "for a teleport (landed() measures the leap from the pose before the first glitch to the "
-    "pose at the latest jump back, and the arm's own motion counts): a new world, the goal "
-    "sequence restarts at sub-goal 1"))
 def test_two_wrist_glitches_while_the_arm_slows_down_are_no_new_world(model):
     session, clock, logs = _session_at_subgoal_1(model)
     pose, speed = session.latest_state().value.copy(), 0.2  # [m/s] along x, 1 kHz states
@@ -61,10 +56,6 @@ def test_two_wrist_glitches_while_the_arm_slows_down_are_no_new_world(model):
     assert session.last_gripper is not None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker40e: a reset that turns the hand back (1 rad about z) at the same position holds "
-    "1 s and then goes on in the old world: landed() judges xyz only, so the goal sequence "
-    "keeps its progress and the old world's gripper command (its deadband) is kept"))
 def test_a_reset_that_only_turns_the_hand_is_a_new_world(model):
     session, clock, logs = _session_at_subgoal_1(model)
     turned = START.copy()
@@ -100,10 +91,6 @@ def _slow_bag(rate_hz=100, seconds=60):
 DEFAULT_POSE = np.array([0.088, 0.0, 0.926, np.pi, 0.0, 0.0, 0.0])  # a driver's zero-joint pose
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker40e: three single-message glitches to a driver's default pose, 20 s apart in a "
-    "60 s bag of 6000 states, are refused as a second stream (3 stray runs that agree): the "
-    "whole bag is unreadable for three bad messages"))
 def test_a_drivers_default_pose_three_times_in_a_long_bag_is_left_out_not_refused():
     times, states = _slow_bag()
     glitches = [500, 3000, 5500]
@@ -120,11 +107,6 @@ def test_a_default_pose_published_every_second_is_still_refused():
         check_sources("lab.bag", "/joint_states", times, states)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker40e: three unrelated glitches (the TCP 15 cm up, the wrist 1.5 rad off, a finger "
-    "read closed), seconds apart, are refused as 'a second stream' whose states 'agree with "
-    "each other': agreement is judged by an arm's speed over the seconds between them, which "
-    "any two states seconds apart meet"))
 def test_three_unrelated_glitches_seconds_apart_are_left_out_not_refused():
     times, states = _slow_bag(rate_hz=100, seconds=10)
     glitches = [170, 500, 830]

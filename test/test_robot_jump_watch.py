@@ -44,7 +44,7 @@ def test_a_teleport_between_two_glitches_of_one_hold_is_judged_by_the_latest_jum
         refused.append(bool(watch.problem(at(xyz), stamp)))
         stamp += 0.01
     assert refused == [False, True, True, True, True, True]
-    assert watch.landed(elsewhere) == pytest.approx(0.1)
+    assert watch.landed(elsewhere).moved_m == pytest.approx(0.1)
     assert watch.landed(elsewhere) is None, "a jump is forgotten once asked"
 
 

@@ -142,3 +142,22 @@ def test_train_drops_the_step_across_a_jump_in_an_npz_episode_too(tmp_path):
     for segment in segments:
         assert np.abs(segment.actions[:, :3]).max() < 0.2
     assert any("across a jump of the state" in note for note in notes), notes
+
+
+def test_a_reset_that_only_turns_the_hand_is_a_jump_too():
+    """A turn faster than an arm turns (5 rad/s + 0.05 rad) that stays: its steps are dropped.
+
+    The planner node refuses it live (``JumpWatch``, breaker40b); offline a step across it would
+    be a 1 rad rotation in a quarter second that no arm made (breaker40e).
+    """
+    times, states = dense(10_000.0)
+    states[:, 3] = np.pi  # pointing down
+    states[times > 1100 * MS, 5] += 1.0  # the hand turned 1 rad at once, and stays
+    assert len(jump_intervals(times, states[:, :3])) == 0  # the position alone: no jump
+    jumps = jump_intervals(times, states[:, :6])
+    assert len(jumps) == 1
+    steps = resample(FRAMES, times, states, 4.0, jumps_ns=jumps)
+    assert list(np.flatnonzero(~steps.valid)) == [5] and steps.dropped == {STATE_JUMP: 1}
+    slow = states.copy()  # the same turn at 2.5 rad/s (a Franka's limit): no jump
+    slow[:, 5] = np.clip((times / 1e9 - 1.1) * 2.5, 0.0, 1.0)
+    assert len(jump_intervals(times, slow[:, :6])) == 0

@@ -57,7 +57,7 @@ class Recording:
         Of the states the steps are made of (``state_jumps.jump_intervals``, the jumps the
         reader's note counts); ``resample(jumps_ns=...)`` drops the steps across them.
         """
-        return jump_intervals(self.state_times, self.states[:, :3])
+        return jump_intervals(self.state_times, self.states[:, :6])
 
     @property
     def duration_s(self) -> float:

@@ -19,24 +19,38 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.robot.state_ranges import MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M
+from vjepa_ros.robot.state_ranges import (
+    MAX_TCP_ANGULAR_SPEED_RAD_S,
+    MAX_TCP_SPEED_M_S,
+    ORIENTATION_JUMP_SLACK_RAD,
+    TCP_JUMP_SLACK_M,
+)
 
 # Over this share of the steps jumping (and at least two): the topic has two sources.
 SOURCES_SHARE = 0.1
 
 
-def jump_steps(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
-    """Return the indices i of the steps i -> i + 1 whose TCP moved faster than an arm can.
+def jump_steps(times_ns: np.ndarray, pose: np.ndarray) -> np.ndarray:
+    """Return the indices i of the steps i -> i + 1 whose TCP moved or turned faster than an arm.
 
     ``times_ns`` [M] int64 in increasing order (repeats allowed: two states of one stamp);
-    ``xyz`` [M, 3] in m. A jump: moved more than ``MAX_TCP_SPEED_M_S`` [m/s] times the interval
-    plus ``TCP_JUMP_SLACK_M`` (1 cm), the planner node's rule.
+    ``pose`` [M, 3] xyz in m, or [M, 6+] with the extrinsic xyz Euler angles [rad] after them.
+    A jump, the planner node's rule (``JumpWatch``): moved more than ``MAX_TCP_SPEED_M_S``
+    [m/s] times the interval plus ``TCP_JUMP_SLACK_M`` (1 cm), or (with the angles) turned more
+    than ``MAX_TCP_ANGULAR_SPEED_RAD_S`` times it plus ``ORIENTATION_JUMP_SLACK_RAD``.
     """
     if len(times_ns) < 2:
         return np.zeros(0, dtype=np.int64)
-    moved = np.linalg.norm(np.diff(xyz, axis=0), axis=1)
+    pose = np.asarray(pose, dtype=np.float64)
     interval_s = np.diff(times_ns).astype(np.float64) / 1e9
-    return np.flatnonzero(moved > MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M)
+    jumped = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1) > \
+        MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M
+    if pose.shape[1] >= 6:
+        from vjepa_ros.recordings.stray_states import turn_angles
+
+        jumped |= turn_angles(pose[:-1, 3:6], pose[1:, 3:6]) > \
+            MAX_TCP_ANGULAR_SPEED_RAD_S * interval_s + ORIENTATION_JUMP_SLACK_RAD
+    return np.flatnonzero(jumped)
 
 
 def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
@@ -61,13 +75,17 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
     Raises BagError naming the bag, the topic, the share of jumping steps, the largest jump and
     what to do when more than :data:`SOURCES_SHARE` of the steps (and at least two) jump.
     """
-    jumps = jump_steps(times_ns, states[:, :3])
+    jumps = jump_steps(times_ns, states[:, :6])
     if not len(jumps):
         return ""
     steps = len(times_ns) - 1
+    from vjepa_ros.recordings.stray_states import turn_angles
+
     moved = np.linalg.norm(states[jumps + 1, :3] - states[jumps, :3], axis=1)
-    largest = f"{moved.max() * 100:.1f} cm"
-    speed = f"{MAX_TCP_SPEED_M_S:g} m/s"
+    turned = turn_angles(states[jumps, 3:6], states[jumps + 1, 3:6])
+    largest = f"{moved.max() * 100:.1f} cm" + (
+        f", {turned.max():.2f} rad" if turned.max() > ORIENTATION_JUMP_SLACK_RAD else "")
+    speed = f"{MAX_TCP_SPEED_M_S:g} m/s, {MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s"
     if len(jumps) >= 2 and len(jumps) > SOURCES_SHARE * steps:
         raise BagError(
             f"{path}: {topic}: {len(jumps)} of {steps} steps between its states jump faster than "

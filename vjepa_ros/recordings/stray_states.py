@@ -42,6 +42,7 @@ FAST_SHARE = 0.25
 # ... or at least this many stray runs that agree with each other: a second stream of states
 STREAM_RUNS = 3
 STREAM_AGREE = 0.9  # the share of consecutive stray states that agree, for a stream
+STREAM_MAX_GAP_S = 1.5  # [s] ... coming this often at least (median): a publisher's rate
 # per part of a state: (its speed limit per second, the slack allowed besides)
 LIMITS = ((MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M),  # position [m]
           (MAX_TCP_ANGULAR_SPEED_RAD_S, ORIENTATION_JUMP_SLACK_RAD),  # orientation [rad]
@@ -57,11 +58,19 @@ def state_changes(states: np.ndarray, a, b) -> np.ndarray:
     """
     a, b = np.atleast_1d(a), np.atleast_1d(b)
     position = np.linalg.norm(states[b, :3] - states[a, :3], axis=1)
-    first = Rotation.from_euler("xyz", states[a, 3:6])
-    second = Rotation.from_euler("xyz", states[b, 3:6])
-    angle = (first.inv() * second).magnitude()
+    angle = turn_angles(states[a, 3:6], states[b, 3:6])
     gripper = np.abs(states[b, 6] - states[a, 6])
     return np.stack([position, angle, gripper], axis=1)
+
+
+def turn_angles(rpy_a: np.ndarray, rpy_b: np.ndarray) -> np.ndarray:
+    """Return [N]: the angles [rad] of the rotations between extrinsic xyz Euler angles [N, 3].
+
+    Wrap-free (a roll of +π and one of −π are one orientation: angle 0).
+    """
+    first = Rotation.from_euler("xyz", np.reshape(rpy_a, (-1, 3)))
+    second = Rotation.from_euler("xyz", np.reshape(rpy_b, (-1, 3)))
+    return np.atleast_1d((first.inv() * second).magnitude())
 
 
 def allowed_changes(interval_s) -> np.ndarray:
@@ -227,10 +236,11 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
     the steps change faster than an arm; or, of what :func:`stray_states` leaves, stray runs
     (each counted once) and the fast steps among the other states are at least two and more
     than ``state_jumps.SOURCES_SHARE`` of the steps; or at least :data:`STREAM_RUNS` stray runs
-    agree with each other (:data:`STREAM_AGREE` of their consecutive states within an arm's
-    reach): a second stream, not glitches (a flange pose beside the TCP's, a simulator beside
-    the driver; the rule cannot tell which is the arm). Raises BagError naming the bag, the
-    topic, what was counted and what to do.
+    come at a publisher's rate (their median spacing at most :data:`STREAM_MAX_GAP_S`) and agree
+    with each other (:data:`STREAM_AGREE` of their consecutive states within an arm's reach; a
+    few glitches seconds apart always would, breaker40e): a second stream, not glitches (a
+    flange pose beside the TCP's, a simulator beside the driver; the rule cannot tell which is
+    the arm). Raises BagError naming the bag, the topic, what was counted and what to do.
     """
     from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.state_jumps import SOURCES_SHARE
@@ -250,7 +260,7 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
         raise BagError(f"{path}: {topic}: {len(fast)} of {steps} steps between its states change "
                        f"faster than an arm moves ({MAX_TCP_SPEED_M_S:g} m/s, "
                        f"{MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s): {fix}")
-    if len(runs) >= STREAM_RUNS:
+    if len(runs) >= STREAM_RUNS and np.median(np.diff(times[runs])) <= STREAM_MAX_GAP_S * 1e9:
         own = np.flatnonzero(stray)
         agree = 1.0 - len(fast_steps(times[own], states[own])) / max(len(own) - 1, 1)
         if agree >= STREAM_AGREE:

@@ -132,8 +132,8 @@ class InputEpisodes:
             self._drop_prepared(why)
         return f"the goal sequence starts again at {self.goals.describe()}" if restarted else ""
 
-    def _arm_teleported(self, moved: float, pose: np.ndarray) -> None:
-        """Start afresh after jumps put the arm ``moved`` [m] from where it was; locked.
+    def _arm_teleported(self, landing, pose: np.ndarray) -> None:
+        """Start afresh after jumps put the arm elsewhere (``inputs.Landing``); locked.
 
         A hold on a jumping pose (``inputs.JumpWatch``) ended with the states where its latest
         jump went, and there all along since (``JumpWatch.landed``): the arm was put there at
@@ -158,10 +158,12 @@ class InputEpisodes:
         else:
             streamed = ""
         self.log("warning" if self.enabled else "info", (
-            f"robot state on {self.state_topic()} settled {moved:.3f} m from where it was before "
-            "it jumped (the arm was moved at once: a simulator's ~/reset, a bag that loops, a "
-            "driver re-homing): a new world: the planner's warm start and last gripper command "
-            "are forgotten" + (f", {goals}" if goals else "") + streamed))
+            f"robot state on {self.state_topic()} settled {landing.moved_m:.3f} m "
+            + (f"and {landing.turned_rad:.2f} rad " if landing.turned_rad > 0.05 else "")
+            + "from where it was before it jumped (the arm was moved at once: a simulator's "
+            "~/reset, a bag that loops, a driver re-homing): a new world: the planner's warm "
+            "start and last gripper command are forgotten"
+            + (f", {goals}" if goals else "") + streamed))
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).
@@ -204,9 +206,9 @@ class InputEpisodes:
             else:
                 self._input_episode_ended(RefusalKind.INVALID_STATE, (
                     f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
-                moved = self._jumps.landed(state[:3])
-                if moved is not None:  # settled where a jump went: a teleport
-                    self._arm_teleported(moved, state)
+                landing = self._jumps.landed(state)
+                if landing is not None:  # settled where a jump went: a teleport
+                    self._arm_teleported(landing, state)
 
     def _input_episode_ended(self, kind: RefusalKind, line: str, said: bool = True) -> None:
         """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.

@@ -11,6 +11,7 @@ import bisect
 import collections
 import dataclasses
 import threading
+import typing
 
 import numpy as np
 
@@ -111,8 +112,31 @@ def rotation_angle(rpy_a, rpy_b) -> float:
     Wrap-free (a pose pointing down flips its roll between +π and −π: angle 0); from the
     quaternions' dot product, no scipy on the state callback's path.
     """
-    qa, qb = _quaternion(rpy_a), _quaternion(rpy_b)
+    return _angle(_quaternion(rpy_a), _quaternion(rpy_b))
+
+
+def _angle(qa: np.ndarray, qb: np.ndarray) -> float:
+    """Return the angle [rad] of the rotation between unit quaternions [4]."""
     return float(2.0 * np.arccos(min(1.0, abs(float(np.dot(qa, qb))))))
+
+
+def _product(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
+    """Return the quaternion product qa qb, (w, x, y, z) each [4]."""
+    aw, ax, ay, az = qa
+    bw, bx, by, bz = qb
+    return np.array([aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by,
+                     aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw])
+
+
+def _inverse(q: np.ndarray) -> np.ndarray:
+    return np.array([q[0], -q[1], -q[2], -q[3]])
+
+
+class Landing(typing.NamedTuple):
+    """Where a hold's jumps put the arm (``JumpWatch.landed``): their sum, not undone."""
+
+    moved_m: float  # [m] the jumps' position changes added up
+    turned_rad: float  # [rad] the angle of the jumps' rotations composed
 
 
 def _quaternion(rpy) -> np.ndarray:
@@ -122,6 +146,18 @@ def _quaternion(rpy) -> np.ndarray:
                               np.cos(yaw), np.sin(yaw))
     return np.array([cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy,
                      cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
+
+
+def _left(xyz: np.ndarray, turn: np.ndarray, went, net) -> bool:
+    """Whether a pose (xyz [3] m, quaternion [4]) left where a hold's latest jump ``went``.
+
+    Left: half the jumps' added-up position change or more from where it went (when that is
+    over ``TCP_JUMP_SLACK_M``), or half their composed turn or more (over
+    ``ORIENTATION_JUMP_SLACK_RAD``); a part the jumps did not change cannot be left.
+    """
+    leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
+    return bool((leap > TCP_JUMP_SLACK_M and np.linalg.norm(xyz - went[0]) >= leap / 2) or
+                (angle > ORIENTATION_JUMP_SLACK_RAD and _angle(turn, went[1]) >= angle / 2))
 
 
 class JumpWatch:
@@ -153,12 +189,16 @@ class JumpWatch:
     player stopped): one lost in a race leaves a recorded pose to compare the next state with,
     at worst a 1 s hold (safe side).
 
-    The new-world rule (:meth:`landed`): a hold on jumps ends in a new world when the latest
-    jump went more than ``TCP_JUMP_SLACK_M`` from where the arm was before the hold's first
-    jump and every state since stayed within half that leap of where it went. A teleport (a
-    simulator's ``~/reset``, a looping bag at one stamp, a driver re-homing), also one in the
-    hold of an earlier glitch, stays where it went; a glitch jumps back to where the arm was,
-    and a glitch ahead along a motion that goes on is left behind by the arm's next states.
+    The new-world rule (:meth:`landed`): a hold on jumps ends in a new world when the hold's
+    jumps added up (their position changes summed, their rotations composed: the arm's own
+    motion between them not counted) moved the arm more than ``TCP_JUMP_SLACK_M`` or turned it
+    more than ``ORIENTATION_JUMP_SLACK_RAD``, and every state since the latest jump stayed
+    within half that of where it went. A teleport (a simulator's ``~/reset``, also one that only
+    turns the hand, a looping bag at one stamp, a driver re-homing), also one in the hold of an
+    earlier glitch, stays where it went; a glitch jumps back, its two jumps undoing each other
+    however far the arm moved meanwhile (breaker40e: two wrist glitches while the arm slowed
+    2 cm were a "new world"), and a glitch ahead along a motion that goes on is left behind by
+    the arm's next states.
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
@@ -167,14 +207,16 @@ class JumpWatch:
     STALL_FACTOR = 2.0  # an arrival gap counts up to this times the usual (median) one
 
     def __init__(self):
-        # the newest (stamp [s], xyz [m], arrival [s] or None, Euler angles [3] [rad])
+        # the newest (stamp [s], xyz [m], arrival [s] or None, orientation quaternion [4])
         self._last: tuple[float, np.ndarray, float | None, np.ndarray] | None = None
         # the last intervals: (a repeated stamp that was no jump, arrival gap [s] or None)
         self._intervals: collections.deque[tuple[bool, float | None]] = collections.deque(
             maxlen=self.HISTORY)
-        self._before: np.ndarray | None = None  # [3] [m] the TCP before the hold's first jump
-        self._went: np.ndarray | None = None  # [3] [m] where the hold's latest jump went
-        self._stayed = False  # every state since that jump within half its leap of _went
+        # the hold's jumps added up: (position change [3] m, rotation quaternion [4])
+        self._net: tuple[np.ndarray, np.ndarray] | None = None
+        # where the hold's latest jump went: (xyz [3] m, quaternion [4])
+        self._went: tuple[np.ndarray, np.ndarray] | None = None
+        self._stayed = False  # every state since that jump within half the net of _went
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -183,12 +225,11 @@ class JumpWatch:
         stamps alone then). The text: ``jumps 0.150 m in 10 ms, faster than an arm moves
         (3 m/s)``.
         """
-        xyz = state[:3].copy()
-        before, went = self._before, self._went  # locals: forget() may come from elsewhere
-        if went is not None and before is not None and \
-                np.linalg.norm(xyz - went) >= np.linalg.norm(went - before) / 2:
+        xyz, turn = state[:3].copy(), _quaternion(state[3:6])
+        net, went = self._net, self._went  # locals: forget() may come from elsewhere
+        if went is not None and net is not None and _left(xyz, turn, went, net):
             self._stayed = False  # left where the hold's latest jump went
-        last, self._last = self._last, (stamp, xyz, arrival, state[3:6].copy())
+        last, self._last = self._last, (stamp, xyz, arrival, turn)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._intervals.clear()
             return ""
@@ -200,15 +241,15 @@ class JumpWatch:
             if usual is not None:
                 interval = max(interval, min(gap, self.STALL_FACTOR * usual))
         moved = float(np.linalg.norm(xyz - last[1]))
-        turned = rotation_angle(last[3], state[3:6])
+        turned = _angle(last[3], turn)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         self._intervals.append((repeated and not (jumped or flipped), gap))
         if not (jumped or flipped):
             return ""
-        if self._before is None:
-            self._before = last[1]
-        self._went, self._stayed = xyz, True
+        net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
+        self._net = (net[0] + (xyz - last[1]), _product(net[1], _product(_inverse(last[3]), turn)))
+        self._went, self._stayed = (xyz, turn), True
         if not jumped:  # the orientation alone: a wrist joint read wrong
             return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, faster than an arm "
                     f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
@@ -231,28 +272,33 @@ class JumpWatch:
                      for quiet, gap in intervals)
         return usual if coarse else None
 
-    def landed(self, xyz: np.ndarray) -> float | None:
-        """Return how far [m] the hold's jumps put the arm if it settled at ``xyz`` (a teleport).
+    def landed(self, pose: np.ndarray) -> Landing | None:
+        """Return where the hold's jumps put the arm if it settled at ``pose`` (a teleport).
 
-        ``xyz`` [3] [m]: the TCP as the states agree on it again. A teleport: the latest jump
-        went more than ``TCP_JUMP_SLACK_M`` from where the arm was before the hold's first
-        jump, and every state since, ``xyz`` included, stayed within half that leap of where it
-        went; the leap is returned. None otherwise (a glitch that jumped back, one that the
-        arm's continuing motion left behind) or with no jump since the last call. The jumps are
+        ``pose`` [3] xyz [m] or [6+] with the Euler angles [rad]: the TCP as the states agree
+        on it again. A teleport: the hold's jumps added up moved the arm more than
+        ``TCP_JUMP_SLACK_M`` or turned it more than ``ORIENTATION_JUMP_SLACK_RAD``, and every
+        state since the latest jump, ``pose`` included, stayed within half that of where it
+        went (:class:`Landing`). None otherwise (glitches that jumped back, one that the arm's
+        continuing motion left behind) or with no jump since the last call. The jumps are
         forgotten either way.
         """
-        before, went, stayed = self._before, self._went, self._stayed
-        self._before = self._went = None
+        net, went, stayed = self._net, self._went, self._stayed
+        self._net = self._went = None
         self._stayed = False
-        if went is None or before is None or not stayed:
+        if went is None or net is None or not stayed:
             return None
-        leap = float(np.linalg.norm(went - before))
-        if leap <= TCP_JUMP_SLACK_M or np.linalg.norm(xyz - went) >= leap / 2:
+        pose = np.asarray(pose, dtype=np.float64)
+        turn = _quaternion(pose[3:6]) if len(pose) >= 6 else went[1]
+        if _left(pose[:3], turn, went, net):
             return None
-        return leap
+        leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
+        if leap <= TCP_JUMP_SLACK_M and angle <= ORIENTATION_JUMP_SLACK_RAD:
+            return None
+        return Landing(leap, angle)
 
     def forget(self) -> None:
-        self._last = self._before = self._went = None
+        self._last = self._net = self._went = None
         self._stayed = False
         self._intervals.clear()
 

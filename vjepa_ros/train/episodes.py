@@ -326,7 +326,7 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         once = np.append(np.diff(state_times) > 0, True)  # a repeated stamp: its last state
         steps = resample(times, state_times[once], states[once], data.rate_hz,
                          max_state_gap_s=data.max_state_gap_s,
-                         jumps_ns=jump_intervals(state_times[once], states[once][:, :3]))
+                         jumps_ns=jump_intervals(state_times[once], states[once][:, :6]))
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     rate = rate_note(path, episode.timestamps, data.rate_hz)
