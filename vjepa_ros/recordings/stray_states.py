@@ -21,7 +21,6 @@ gripper alone, left as recorded.
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.state_ranges import (
     CLOSEDNESS_JUMP_SLACK,
@@ -43,6 +42,7 @@ FAST_SHARE = 0.25
 STREAM_RUNS = 3
 STREAM_AGREE = 0.9  # the share of consecutive stray states that agree, for a stream
 STREAM_MAX_GAP_S = 1.5  # [s] ... coming this often at least (median): a publisher's rate
+GRIPPER_JUDGED_MAX_S = 0.05  # [s] the closedness is judged between samples this close only
 # per part of a state: (its speed limit per second, the slack allowed besides)
 LIMITS = ((MAX_TCP_SPEED_M_S, TCP_JUMP_SLACK_M),  # position [m]
           (MAX_TCP_ANGULAR_SPEED_RAD_S, ORIENTATION_JUMP_SLACK_RAD),  # orientation [rad]
@@ -66,19 +66,30 @@ def state_changes(states: np.ndarray, a, b) -> np.ndarray:
 def turn_angles(rpy_a: np.ndarray, rpy_b: np.ndarray) -> np.ndarray:
     """Return [N]: the angles [rad] of the rotations between extrinsic xyz Euler angles [N, 3].
 
-    Wrap-free (a roll of +π and one of −π are one orientation: angle 0).
+    Wrap-free (a roll of +π and one of −π are one orientation: angle 0). scipy is imported
+    here, not with the module: the commands check their options before the heavy libraries
+    load (test_cli_startup.py).
     """
+    from scipy.spatial.transform import Rotation
+
     first = Rotation.from_euler("xyz", np.reshape(rpy_a, (-1, 3)))
     second = Rotation.from_euler("xyz", np.reshape(rpy_b, (-1, 3)))
     return np.atleast_1d((first.inv() * second).magnitude())
 
 
 def allowed_changes(interval_s) -> np.ndarray:
-    """Return [N, 3]: the largest change of each part an arm makes in ``interval_s`` [N] s."""
+    """Return [N, 3]: the largest change of each part an arm makes in ``interval_s`` [N] s.
+
+    The gripper's is unbounded over intervals longer than :data:`GRIPPER_JUDGED_MAX_S`: a
+    slower stream cannot tell a finger read wrong from a hand that closed between two samples
+    (a simulated or scripted hand closes within one 0.1 s step).
+    """
     interval = np.atleast_1d(np.asarray(interval_s, dtype=np.float64))[:, None]
     speeds = np.array([limit for limit, _ in LIMITS])
     slacks = np.array([slack for _, slack in LIMITS])
-    return speeds * interval + slacks
+    allowed = speeds * interval + slacks
+    allowed[interval[:, 0] > GRIPPER_JUDGED_MAX_S, 2] = np.inf
+    return allowed
 
 
 def fast_steps(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
