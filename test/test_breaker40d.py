@@ -1,6 +1,7 @@
 """Breaker40d: ``vjepa-ros pretrain`` and ``vjepa-ros camera-check`` as a lab user runs them.
 
-Each test is a strict xfail on the code it was written against: it asserts what should happen.
+Each test was a strict xfail on the code it was written against (it asserts what should happen),
+fixed in session 40.
 Pretraining runs are a step or two of a 32 px encoder on two 8-frame episodes.
 """
 
@@ -39,9 +40,6 @@ def _config(tmp_path, text: str):
 # ------------------------------------------- an option's bad value blamed on the --config file
 
 
-@pytest.mark.xfail(strict=True, reason="with --config, an out-of-range --seed/--steps/"
-                   "--batch-size/--data-seed is reported as the config file's value "
-                   "('cfg.yaml: seed must lie in ...'), not as the option's")
 @pytest.mark.parametrize("option, value, key", [
     ("--seed", "-1", "seed"), ("--steps", "-1", "steps"), ("--batch-size", "0", "batch_size"),
     ("--data-seed", "-3", "data_seed")])
@@ -60,9 +58,6 @@ def test_a_bad_option_with_a_good_config_names_the_option_not_the_file(
 # ------------------------------------------------- --out named like its own curves or plot
 
 
-@pytest.mark.xfail(strict=True, reason="--out enc.json (or enc.png) is accepted: the encoder "
-                   "is saved there, then its curves (plot) overwrite it; 'saved enc.json "
-                   "(0.0 MB)' and train --encoder cannot read it")
 @pytest.mark.parametrize("suffix", [".json", ".png"])
 def test_out_named_like_its_curves_or_plot_is_refused_or_keeps_the_encoder(
         tmp_path, capsys, episodes, suffix):
@@ -84,9 +79,6 @@ def test_out_named_like_its_curves_or_plot_is_refused_or_keeps_the_encoder(
 # ------------------------------------------------ a partial mask setting in the --config file
 
 
-@pytest.mark.xfail(strict=True, reason="a --config giving only mask_long.spatial_scale resets "
-                   "mask_long.num_blocks to 8 (the short-range mask's count) instead of "
-                   "keeping mask_long's 2")
 def test_a_partial_mask_long_keeps_its_other_defaults(tmp_path):
     from vjepa_ros.train.pretrain_config import PretrainConfig, load_pretrain_config
 
@@ -99,9 +91,6 @@ def test_a_partial_mask_long_keeps_its_other_defaults(tmp_path):
     assert config.mask_long.aspect_ratio == default.aspect_ratio
 
 
-@pytest.mark.xfail(strict=True, reason="mask_long.spatial_scale [1.0, 1.0] passes the range "
-                   "check, then fails after the data is read with 'could not draw a mask ...', "
-                   "naming neither the --config file nor mask_long")
 def test_a_mask_that_covers_every_token_is_refused_naming_the_file_and_the_mask(
         tmp_path, capsys, episodes):
     config = _config(tmp_path, "mask_long:\n  num_blocks: 2\n  spatial_scale: [1.0, 1.0]\n"
@@ -117,9 +106,6 @@ def test_a_mask_that_covers_every_token_is_refused_naming_the_file_and_the_mask(
 # ------------------------------------------------------------- an --out starting with '~'
 
 
-@pytest.mark.xfail(strict=True, reason="--out '~/enc.pt' (unexpanded: '--out=~/enc.pt', a quoted "
-                   "path) is saved to $HOME/enc.pt, but the never-overwrite check looks at a "
-                   "literal './~/enc.pt': an earlier encoder, its curves and plot are replaced")
 def test_an_out_under_the_home_tilde_is_never_overwritten(tmp_path, capsys, episodes,
                                                          monkeypatch):
     home = tmp_path / "home"
@@ -138,10 +124,6 @@ def test_an_out_under_the_home_tilde_is_never_overwritten(tmp_path, capsys, epis
 # ------------------------------------ camera-check: "does not see the motion" that it explains
 
 
-@pytest.mark.xfail(strict=True, reason="inferred lengths above max_scale along z are worded 'the "
-                   "model does not see the motion ... its actions are its search's spread' even "
-                   "when its best action explains 86% of the frame change along z and the two "
-                   "searches agree: the reason contradicts the explained line")
 @pytest.mark.filterwarnings("ignore:Optimal rotation")
 def test_a_model_that_sees_the_motion_but_infers_it_too_long_is_not_called_blind():
     import numpy as np
@@ -166,11 +148,6 @@ def test_a_model_that_sees_the_motion_but_infers_it_too_long_is_not_called_blind
 # ------------------------ camera-check: an exact model under a weak search called blind
 
 
-@pytest.mark.xfail(strict=True, reason="a search too weak for a verdict (answers 97-119° apart) "
-                   "whose best actions are far WORSE than standing still (explained -30% to "
-                   "-107%) is judged 'move the camera: the model does not see the motion'; the "
-                   "exact oracle at 0° and 60° on an xyz bag at --samples 16 --iterations 2 gets "
-                   "it, and the same model at 64/4 sees every axis (explained 0.85)")
 @pytest.mark.filterwarnings("ignore:Optimal rotation")
 def test_a_weak_search_whose_actions_are_worse_than_none_is_undecided_not_blind():
     import numpy as np
@@ -195,10 +172,6 @@ def test_a_weak_search_whose_actions_are_worse_than_none_is_undecided_not_blind(
 # ---------------------------------------- a run that diverges at a monitor step: a traceback
 
 
-@pytest.mark.xfail(strict=True, reason="when the weights turn non-finite in the step before the "
-                   "collapse monitors (lr 1e30 with --steps 1; lr 6.25e4 for 6.25e-4 with "
-                   "monitor_every 1), the monitors' SVD raises torch LinAlgError: a traceback "
-                   "instead of 'pretraining loss became nan'-style one line")
 def test_weights_turning_non_finite_before_the_monitors_end_in_one_line(tmp_path, capsys,
                                                                         episodes):
     config = _config(tmp_path, "lr: 1.0e+30\n")  # in range: lr > 0

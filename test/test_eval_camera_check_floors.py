@@ -69,7 +69,10 @@ def test_inferred_motions_far_longer_than_executed_are_refused(scale, axis_scale
         inferred[5] *= 3.0
     result = check_motions(MOTIONS, inferred, explained=SEEN)
     assert result.verdict == Verdict.MOVE and result.correction_rpy_deg == [0.0, 0.0, 0.0]
-    assert "the model does not see the motion: it infers" in result.explanation
+    # the best actions explain the frame change well (SEEN): it sees the motion, too long; a
+    # model that explains little there is "does not see" (test_breaker40d's two cases)
+    assert "the model infers" in result.explanation and "it sees the motion, longer than it " \
+        "is" in result.explanation, result.explanation
     assert "(threshold 150%)" in result.explanation
     if axis_scale:
         assert f"along {axis_scale}" in result.explanation
@@ -139,3 +142,16 @@ def test_a_model_explaining_less_than_nothing_says_nothing_and_names_no_cause_it
            "change along any axis (threshold 2%)" in result.explanation
     assert "random weights" not in result.explanation and "--checkpoint" not in \
         result.explanation
+
+
+def test_motions_inferred_too_long_where_the_model_explains_little_are_its_search_spread():
+    """Too long along z, and z barely explained: the search's spread, worded so (breaker40d)."""
+    inferred = _inferred(1.0)
+    inferred[2] *= 3.0
+    inferred[5] *= 3.0
+    explained = SEEN.copy()
+    explained[[2, 5]] = 0.01  # the z motions: the best action explains 1 % of the frame change
+    result = check_motions(MOTIONS, inferred, explained=explained)
+    assert result.verdict == Verdict.MOVE
+    assert "the model does not see the motion: it infers" in result.explanation
+    assert "search's spread" in result.explanation and "along z" in result.explanation

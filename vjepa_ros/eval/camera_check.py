@@ -61,7 +61,12 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_motions import direction_spans, usable_motions
 from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
-from vjepa_ros.eval.camera_check_reasons import axes_scope, explains_nothing, move_reason
+from vjepa_ros.eval.camera_check_reasons import (
+    axes_scope,
+    explains_nothing,
+    move_reason,
+    search_failed,
+)
 from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
 from vjepa_ros.eval.camera_check_rotation import (
     estimate_rotation,
@@ -213,7 +218,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
     mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
-    if spread is not None and spread.too_weak and explains_nothing(thresholds, by_axis) is None:
+    if spread is not None and spread.too_weak and (
+            explains_nothing(thresholds, by_axis) is None or search_failed(by_axis)):
         verdict = Verdict.UNDECIDED
         explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
         choice, chosen, angle = "none", identity, 0.0

@@ -14,6 +14,19 @@ from typing import NamedTuple
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES
 
+# A best action this much worse than no action is a search that failed, not a blind model (whose
+# best action is about as good as none: random weights explain ~0.003 %) (breaker40d)
+SEARCH_FAILED_EXPLAINED = -0.1
+
+
+def search_failed(by_axis: dict) -> bool:
+    """Whether the best action explained less than :data:`SEARCH_FAILED_EXPLAINED` everywhere.
+
+    ``by_axis``: the explained share per axis (None: an axis without motion).
+    """
+    known = [share for share in by_axis.values() if share is not None]
+    return bool(known) and max(known) < SEARCH_FAILED_EXPLAINED
+
 
 def explains_nothing(thresholds: CheckThresholds, by_axis: dict) -> str | None:
     """Say why the model sees nothing: its best action explains < ``min_best_explained`` anywhere.
@@ -86,6 +99,17 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     if scale > thresholds.max_scale or long:
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in long) or f"{scale:.1%}"
         where = f" along {' and '.join(long)}" if long else ""
+        seen = [by_axis[axis] for axis in (long or AXES) if by_axis.get(axis) is not None]
+        if seen and best > 0 and min(seen) >= thresholds.min_explained * best:
+            # it explains the frame change there as well as anywhere: it sees the motion, too
+            # long (a camera nearer than its training views), not its search's spread (breaker40d)
+            shares = ", ".join(f"{share:.1%}" for share in seen)
+            return MoveReason(
+                f"the model infers {ratios} of the executed motion's length{where} (threshold "
+                f"{thresholds.max_scale * 100:g}%), though its best action explains {shares} of "
+                "the frame change there: it sees the motion, longer than it is (a camera nearer "
+                "the arm, or looking from another side, than the views it was trained on?)",
+                _length_cause(thresholds, ratios))
         return MoveReason(
             f"the model does not see the motion: it infers {ratios} of the executed motion's "
             f"length{where} (threshold {thresholds.max_scale * 100:g}%), longer than any motion "

@@ -156,7 +156,13 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     started = time.perf_counter()
 
     def monitor(step: int) -> None:
-        values = collapse_monitors(encode_still(target_encoder, monitor_frames, config.img_size))
+        features = encode_still(target_encoder, monitor_frames, config.img_size)
+        if not torch.isfinite(features).all():  # the loss was finite, the update was not
+            raise FloatingPointError(
+                f"pretraining weights became non-finite by step {step} (the monitors' features "
+                f"hold NaN or inf; the loss was finite before the update): lower lr "
+                f"({config.lr:g}) or start_lr")
+        values = collapse_monitors(features)
         monitors.append({"step": step, **values})
         found = collapse_warnings(monitors[0], values, config.floors)
         warnings.extend(f"step {step}: {line}" for line in found)
@@ -201,7 +207,8 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         ema_update(target_encoder, encoder, momentum)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):
-            raise FloatingPointError(f"pretraining loss became {losses[-1]} at step {step}")
+            raise FloatingPointError(f"pretraining loss became {losses[-1]} at step {step + 1} "
+                                     f"(lower lr {config.lr:g} or start_lr)")
         return lr, momentum
 
     def report(step: int, lr: float, momentum: float) -> None:  # after update(step)

@@ -41,8 +41,13 @@ def checked_pretrain_config(args: argparse.Namespace):
         config = load_pretrain_config(args.config, **overrides)
     except ValueError as exc:  # ConfigError too
         options = {f"PretrainConfig.{name}": f"--{name.replace('_', '-')}" for name in overrides}
-        kind = type(exc) if not overrides or _fails_alone(args.config) else UsageError
-        raise kind(option_message(str(exc), options)) from None
+        if not overrides or _fails_alone(args.config):
+            raise type(exc)(option_message(str(exc), options)) from None
+        try:  # the file passes alone: an option's own value, named as the option (breaker40d)
+            load_pretrain_config(None, **overrides)
+        except ValueError as own:
+            raise UsageError(option_message(str(own), options)) from None
+        raise UsageError(option_message(str(exc), options)) from None
     if args.save_every and args.save_every % config.monitor_every:
         where = f" (of {shown_path(args.config)})" if args.config else ""
         raise UsageError(f"--save-every {args.save_every}: not a multiple of monitor_every "
@@ -127,13 +132,14 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     from vjepa_ros.out_paths import output_file
     from vjepa_ros.terminate import stopped_by
 
-    out = Path(args.out)
+    out = Path(args.out).expanduser()  # '--out=~/enc.pt' reaches here unexpanded (breaker40d)
     periodic: list[Path] = []  # the --save-every files written
     result = None
     try:
         # never overwritten, as train never overwrites a run; its folder is created once the
         # rest is checked
         output_file(args.out, create=False)
+        check_out_name(out)
         check_outputs_free(out)
         check_pretrain_inputs(args)
         check_out_beside_data(args)
@@ -273,6 +279,20 @@ def remove_stale_output_partials(out: Path) -> list[Path]:
     ``atomic_files.remove_stale_partials`` (one line when any were removed).
     """
     return remove_stale_partials(out.parent, lambda name: is_output_name(out, name))
+
+
+def check_out_name(out: Path) -> None:
+    """Refuse an ``--out`` named as the run's own curves or plot (ValueError, one line).
+
+    ``--out enc.json`` would be written as the encoder, then overwritten by its curves
+    (:func:`curve_files`: ``enc.json``, ``enc.png``): "saved enc.json (0.0 MB)" and no encoder
+    (breaker40d).
+    """
+    curves, plot = curve_files(out)
+    if out in (curves, plot):
+        raise ValueError(f"--out {shown_path(out)}: the run writes its curves to {curves.name} "
+                         f"and its plot to {plot.name} beside the encoder file: give the encoder "
+                         f"file another name, e.g. --out {shown_path(out.with_suffix('.pt'))}")
 
 
 def check_outputs_free(out: Path) -> None:

@@ -210,6 +210,34 @@ class PretrainConfig:
         "Apart from seed, it tells the initialization's part in a result from the data's."
     )
 
+    def _check_masks_leave_context(self) -> None:
+        """Refuse a token grid too small to mask, or a mask whose every draw covers it all.
+
+        The masks' rectangles (``pretrain_masks.sample_block_size``: at least
+        ``int(spatial_scale low x rows x cols)`` tokens, shaped by the aspect ratio) on the
+        ``img_size / patch_size`` grid: one that covers the whole grid for every aspect ratio
+        leaves nothing to predict from, a failure otherwise met only after the data is read
+        (breaker40d).
+        """
+        side = self.img_size // self.patch_size
+        if side < 2:
+            raise ValueError(f"PretrainConfig.patch_size {self.patch_size} leaves a {side}x{side} "
+                             f"token grid of img_size {self.img_size}, too small to mask: at "
+                             "least 2x2 (a smaller patch_size or a larger img_size)")
+        for name in ("mask_short", "mask_long"):
+            spec = getattr(self, name)
+            count = max(1, int(spec.spatial_scale[0] * side * side))
+            low, high = spec.aspect_ratio
+            ratios = [low + (high - low) * k / 8 for k in range(9)]
+            if all(min(side, max(1, round(math.sqrt(count * ratio)))) == side and
+                   min(side, max(1, round(math.sqrt(count / ratio)))) == side
+                   for ratio in ratios):
+                raise ValueError(
+                    f"PretrainConfig.{name}.spatial_scale {spec.spatial_scale}: every rectangle "
+                    f"covers the whole {side}x{side} token grid (img_size {self.img_size} / "
+                    f"patch_size {self.patch_size}), leaving nothing to predict from: lower "
+                    "spatial_scale, or a smaller patch_size")
+
     def __post_init__(self):
         check_values(self, "PretrainConfig.")  # every declared range (param's range=)
         for name in ("mask_short", "mask_long"):
@@ -219,6 +247,7 @@ class PretrainConfig:
         if self.img_size % self.patch_size:
             raise ValueError(f"PretrainConfig.img_size {self.img_size} is not a multiple of "
                              f"patch_size {self.patch_size}")
+        self._check_masks_leave_context()
         for width, heads in (("embed_dim", "num_heads"), ("predictor_dim", "predictor_heads")):
             dim, count = getattr(self, width), getattr(self, heads)
             if dim % count or dim // count < 6:
@@ -274,11 +303,25 @@ def load_pretrain_config(path: str | Path | None = None, **overrides) -> Pretrai
     settings = read_yaml_mapping(path, "pretraining settings") if path else {}
     try:
         _check_masks(settings)
-        return from_dict(PretrainConfig, {**settings, **overrides})
+        return from_dict(PretrainConfig, {**_mask_defaults(settings), **overrides})
     except ValueError as exc:  # from a file: its key path (lr), as train and reach name theirs
         text = str(exc)
         raise type(exc)(f"{path}: {text.removeprefix('PretrainConfig.')}" if path else text
                         ) from None
+
+
+def _mask_defaults(settings: dict) -> dict:
+    """Return ``settings`` with a partial mask filled from its own mask's defaults.
+
+    ``mask_long: {spatial_scale: [0.5, 0.5]}`` keeps ``mask_long``'s 2 blocks: built on its own
+    it took ``MaskConfig``'s generic defaults, the short-range mask's 8 (breaker40d).
+    """
+    nested = unflatten(dict(settings))
+    for name, default in (("mask_short", SHORT_RANGE), ("mask_long", LONG_RANGE)):
+        given = nested.get(name)
+        if isinstance(given, dict):
+            nested[name] = {**dataclasses.asdict(default), **given}
+    return nested
 
 
 def _check_masks(settings: dict) -> None:
