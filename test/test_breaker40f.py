@@ -1,6 +1,6 @@
 """breaker40f: a hold's jumps added up (``inputs.JumpWatch.landed``, commit 43b7e0d).
 
-Strict xfails: each asserts what should happen once the defect is fixed.
+Each test was a strict xfail (it asserts what should happen), fixed in session 40.
 """
 
 import numpy as np
@@ -37,9 +37,6 @@ def held(pose, since, seconds=1.1, dt=0.01, drift=None):
     return [(pose + drift * k / count, since + dt * k) for k in range(1, count + 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="a 1 rad turn-only reset that also moved 2 cm is no new "
-                   "world once the arm drifts 1.1 cm (half the 2 cm); the same turn moving 0 cm "
-                   "with the same drift is one")
 def test_a_reset_that_turns_1_rad_and_moves_2_cm_is_a_new_world_despite_a_1_cm_drift():
     # A simulator's ~/reset puts the hand 1 rad round its z axis and 2 cm along x at one stamp;
     # while the states settle the TCP drifts 1.1 cm (the controller taking the new pose). The
@@ -62,9 +59,6 @@ def test_a_reset_that_turns_1_rad_and_moves_2_cm_is_a_new_world_despite_a_1_cm_d
     assert landing.turned_rad == pytest.approx(1.0, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="a 30 cm reset that also turns 0.06 rad is no new world "
-                   "once the hand settles 2 degrees (half the 0.06 rad); the same reset without "
-                   "the turn is one")
 def test_a_30_cm_reset_with_a_small_turn_is_a_new_world_despite_the_hand_settling():
     # The reset's home orientation differs from the old one by 0.06 rad (just over the 0.05
     # rad slack), and while the states settle the wrist turns 0.035 rad (2 degrees): the turn
@@ -81,8 +75,6 @@ def test_a_30_cm_reset_with_a_small_turn_is_a_new_world_despite_the_hand_settlin
         assert landing.moved_m == pytest.approx(0.3, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="a teleport then a glitch whose way back is no jump (a "
-                   "50 ms gap before the next state) in the same hold: no new world")
 def test_a_teleport_then_a_glitch_coming_back_after_a_gap_is_still_a_new_world():
     # 100 Hz driver: the arm is re-homed 20 cm along x at one stamp (a jump), then one wrist
     # message reads 15 cm high 10 ms later (a jump), and the next state comes 50 ms later back
@@ -101,8 +93,6 @@ def test_a_teleport_then_a_glitch_coming_back_after_a_gap_is_still_a_new_world()
     assert landing.moved_m == pytest.approx(0.2, abs=0.011)
 
 
-@pytest.mark.xfail(strict=True, reason="a glitch whose way back is no jump, then a 20 cm "
-                   "teleport in the same hold: the new-world line says 0.250 m")
 def test_a_glitch_then_a_teleport_reports_the_teleports_own_distance():
     # The glitch's 15 cm up is added up but its way back (50 ms later, within the speed rule)
     # is not: the Landing (and the session's line "settled 0.250 m from where it was") adds
@@ -123,9 +113,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="a 0.3 s burst of a second publisher's default pose while "
-                   "the arm moves 0.2 m/s: the arm's own 6 cm under the burst is added up, a "
-                   "'new world' restarts the goal sequence")
 def test_a_burst_of_another_publishers_pose_while_the_arm_moves_is_no_new_world(model):
     # The planner moves the arm at 0.2 m/s; for 0.3 s (30 messages at 100 Hz) a restarted
     # driver publishes its default pose on the same topic (jump in, states that agree, jump
@@ -160,9 +147,6 @@ def test_a_burst_of_another_publishers_pose_while_the_arm_moves_is_no_new_world(
     assert session.goals.steps_done == 1
 
 
-@pytest.mark.xfail(strict=True, reason="camera-check: z inferred 3x long where the best action "
-                   "explains 1.0 % of the frame change (below the 2 % 'explains nothing' floor) "
-                   "is worded 'it sees the motion, longer than it is'")
 def test_a_long_axis_explained_below_the_absolute_floor_is_not_worded_as_seen():
     # x and y explained 15 % (the demo model's level on its best axis is 12 %), z 1 %: z passes
     # the relative rule (1 % >= 5 % of 15 %), so the new branch says the model "sees the

@@ -100,7 +100,8 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
         ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in long) or f"{scale:.1%}"
         where = f" along {' and '.join(long)}" if long else ""
         seen = [by_axis[axis] for axis in (long or AXES) if by_axis.get(axis) is not None]
-        if seen and best > 0 and min(seen) >= thresholds.min_explained * best:
+        if seen and best > 0 and min(seen) >= max(thresholds.min_explained * best,
+                                                   thresholds.min_best_explained):
             # it explains the frame change there as well as anywhere: it sees the motion, too
             # long (a camera nearer than its training views), not its search's spread (breaker40d)
             shares = ", ".join(f"{share:.1%}" for share in seen)

@@ -148,16 +148,42 @@ def _quaternion(rpy) -> np.ndarray:
                      cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
 
 
+class _Excursion(typing.NamedTuple):
+    """One jump of a hold, open until a state lands back where it left (``JumpWatch``)."""
+
+    xyz: np.ndarray  # [3] m: where the jump left
+    turn: np.ndarray  # [4] quaternion: the orientation it left
+    stamp: float  # [s] of the state it left
+    leap_m: float  # [m] how far the jump moved
+    leap_rad: float  # [rad] how far it turned
+    net_before: tuple | None  # the hold's added-up jumps before it
+
+    def lands_back(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
+        """Whether a state is back where this jump left (see ``JumpWatch._undone``)."""
+        interval = abs(stamp - self.stamp)
+        moved = float(np.linalg.norm(xyz - self.xyz))
+        turned = _angle(turn, self.turn)
+        if moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M or \
+                turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD:
+            return False
+        if self.leap_m > TCP_JUMP_SLACK_M and not moved < self.leap_m / 2:
+            return False
+        return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
+
+
 def _left(xyz: np.ndarray, turn: np.ndarray, went, net) -> bool:
     """Whether a pose (xyz [3] m, quaternion [4]) left where a hold's latest jump ``went``.
 
-    Left: half the jumps' added-up position change or more from where it went (when that is
-    over ``TCP_JUMP_SLACK_M``), or half their composed turn or more (over
-    ``ORIENTATION_JUMP_SLACK_RAD``); a part the jumps did not change cannot be left.
+    Of the parts the jumps changed (added-up position over ``TCP_JUMP_SLACK_M``, composed turn
+    over ``ORIENTATION_JUMP_SLACK_RAD``), every one is half that change or more from where it
+    went: one that stayed (a 1 rad turn while the hand drifts 1 cm after a 2 cm move) keeps the
+    landing (breaker40f).
     """
     leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
-    return bool((leap > TCP_JUMP_SLACK_M and np.linalg.norm(xyz - went[0]) >= leap / 2) or
-                (angle > ORIENTATION_JUMP_SLACK_RAD and _angle(turn, went[1]) >= angle / 2))
+    stayed = [np.linalg.norm(xyz - went[0]) < leap / 2 for _ in [0] if leap > TCP_JUMP_SLACK_M]
+    stayed += [_angle(turn, went[1]) < angle / 2 for _ in [0]
+               if angle > ORIENTATION_JUMP_SLACK_RAD]
+    return bool(stayed) and not any(stayed)
 
 
 class JumpWatch:
@@ -202,6 +228,7 @@ class JumpWatch:
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
+    OPEN_JUMPS = 16  # a hold's jumps remembered until a state lands back from them
     REPEAT_S = 5e-4  # [s] two stamps closer than this: a repeated (coarse) stamp
     HISTORY = 16  # intervals remembered to tell a coarse stream
     STALL_FACTOR = 2.0  # an arrival gap counts up to this times the usual (median) one
@@ -217,6 +244,8 @@ class JumpWatch:
         # where the hold's latest jump went: (xyz [3] m, quaternion [4])
         self._went: tuple[np.ndarray, np.ndarray] | None = None
         self._stayed = False  # every state since that jump within half the net of _went
+        # the hold's jumps not yet undone, newest last (:class:`_Excursion`)
+        self._open: list[_Excursion] = []
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -227,7 +256,10 @@ class JumpWatch:
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         net, went = self._net, self._went  # locals: forget() may come from elsewhere
-        if went is not None and net is not None and _left(xyz, turn, went, net):
+        back = self._undone(xyz, turn, stamp)
+        if back:  # a glitch's way back (a jump, or a step after a gap): its jumps undone
+            net, went = self._net, self._went
+        elif went is not None and net is not None and _left(xyz, turn, went, net):
             self._stayed = False  # left where the hold's latest jump went
         last, self._last = self._last, (stamp, xyz, arrival, turn)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
@@ -247,14 +279,37 @@ class JumpWatch:
         self._intervals.append((repeated and not (jumped or flipped), gap))
         if not (jumped or flipped):
             return ""
-        net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
-        self._net = (net[0] + (xyz - last[1]), _product(net[1], _product(_inverse(last[3]), turn)))
-        self._went, self._stayed = (xyz, turn), True
+        if not back:  # a jump away: added up, and open until a state lands back
+            net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
+            self._open = [*self._open[-(self.OPEN_JUMPS - 1):], _Excursion(
+                last[1], last[3], last[0], moved, turned, net)]
+            self._net = (net[0] + (xyz - last[1]),
+                         _product(net[1], _product(_inverse(last[3]), turn)))
+            self._went, self._stayed = (xyz, turn), True
         if not jumped:  # the orientation alone: a wrist joint read wrong
             return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, faster than an arm "
                     f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
+
+    def _undone(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
+        """Close the open jumps a state lands back from; True if it did (``_net`` restored).
+
+        Newest first: the state (xyz [3] m, quaternion [4], ``stamp`` [s]) is back where an
+        open jump left when it is within the arm's reach of that pose over the time since and,
+        in each part the jump changed, closer to it than half that change (the glitch rule of
+        ``recordings.stray_states``). That jump and every later one are undone: a glitch's way
+        back after a gap (no jump), or a burst of another publisher's pose under which the arm
+        moved on (breaker40f), counts nothing.
+        """
+        opened = self._open
+        for index in range(len(opened) - 1, -1, -1):
+            if opened[index].lands_back(xyz, turn, stamp):
+                self._net = opened[index].net_before
+                self._open = opened[:index]
+                self._went, self._stayed = (xyz, turn), True
+                return True
+        return False
 
     def _coarse_gap(self) -> float | None:
         """Return the median arrival gap [s] if the stream stamps coarsely, else None.
@@ -285,7 +340,7 @@ class JumpWatch:
         """
         net, went, stayed = self._net, self._went, self._stayed
         self._net = self._went = None
-        self._stayed = False
+        self._stayed, self._open = False, []
         if went is None or net is None or not stayed:
             return None
         pose = np.asarray(pose, dtype=np.float64)
@@ -299,7 +354,7 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._went = None
-        self._stayed = False
+        self._stayed, self._open = False, []
         self._intervals.clear()
 
 
