@@ -49,12 +49,12 @@ def test_a_reset_that_turns_1_rad_and_moves_2_cm_is_a_new_world_despite_a_1_cm_d
     watch = JumpWatch()
     assert feed(watch, [(START, 0.0), (START, 0.01), (turned_only, 0.01)]) == 1
     feed(watch, held(turned_only, 0.01, drift=drift))
-    assert watch.landed(turned_only + drift) is not None  # holds now
+    assert watch.landed() is not None  # holds now
     turned_moved = moved(START, dx=0.02, dyaw=1.0)
     watch = JumpWatch()
     assert feed(watch, [(START, 0.0), (START, 0.01), (turned_moved, 0.01)]) == 1
     feed(watch, held(turned_moved, 0.01, drift=drift))
-    landing = watch.landed(turned_moved + drift)
+    landing = watch.landed()
     assert landing is not None, "a 1 rad reset that stayed was taken for a glitch"
     assert landing.turned_rad == pytest.approx(1.0, abs=1e-6)
 
@@ -70,7 +70,7 @@ def test_a_30_cm_reset_with_a_small_turn_is_a_new_world_despite_the_hand_settlin
         watch = JumpWatch()
         assert feed(watch, [(START, 0.0), (START, 0.01), (home, 0.01)]) == 1
         feed(watch, held(home, 0.01, drift=settle))
-        landing = watch.landed(home + settle)
+        landing = watch.landed()
         assert (landing is not None) == wanted, (dyaw, landing)
         assert landing.moved_m == pytest.approx(0.3, abs=1e-6)
 
@@ -88,7 +88,7 @@ def test_a_teleport_then_a_glitch_coming_back_after_a_gap_is_still_a_new_world()
               (moved(home, dz=0.15), 0.03), (home, 0.08)]
     assert feed(watch, states) == 2  # the teleport and the glitch; not the way back
     feed(watch, held(home, 0.08))
-    landing = watch.landed(home)
+    landing = watch.landed()
     assert landing is not None, "the 20 cm re-home was not a new world"
     assert landing.moved_m == pytest.approx(0.2, abs=0.011)
 
@@ -103,7 +103,7 @@ def test_a_glitch_then_a_teleport_reports_the_teleports_own_distance():
     states += held(START, 0.07, seconds=0.3) + [(home, 0.38)]
     assert feed(watch, states) == 2
     feed(watch, held(home, 0.38))
-    landing = watch.landed(home)
+    landing = watch.landed()
     assert landing is not None
     assert landing.moved_m == pytest.approx(0.2, abs=0.011), landing
 

@@ -1,6 +1,6 @@
 """breaker40g: a hold's jump bookkeeping (``inputs.JumpWatch``, commit 83c97e9).
 
-Each test is a strict xfail: it asserts what should happen and fails now.
+Each test was a strict xfail (it asserts what should happen), fixed in session 40.
 """
 
 import numpy as np
@@ -29,8 +29,6 @@ def stream(watch, pose, stamp, count):
     return jumps, stamp
 
 
-@pytest.mark.xfail(strict=True, reason="a continuous real motion (no jump, no gap) half-way back "
-                   "to where a teleport left 'lands back' and undoes the teleport")
 def test_a_reset_then_the_controller_pulling_the_arm_back_part_way_is_a_new_world():
     # A simulator's ~/reset puts the arm 30 cm along x at one stamp; its controller still holds
     # the old target, so the arm swings back towards it at 0.4 m/s (every state 4 mm from the
@@ -52,13 +50,11 @@ def test_a_reset_then_the_controller_pulling_the_arm_back_part_way_is_a_new_worl
         stamp += DT
         jumps += bool(watch.problem(pose, stamp))
     assert jumps == 0, "the motion back is real: no jump"
-    landing = watch.landed(pose)
+    landing = watch.landed()
     assert landing is not None, "a 30 cm reset followed by real motion was taken for a glitch"
     assert landing.moved_m == pytest.approx(0.3, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="a second reset within half the first one's distance of "
-                   "the old pose 'lands back' and undoes both resets (15 cm teleport lost)")
 def test_two_randomized_resets_in_one_hold_are_a_new_world():
     # A simulator with randomized resets: ~/reset puts the arm 40 cm along x; 0.3 s later (the
     # hold still on) a second ~/reset puts it 15 cm along y from where it was before the first.
@@ -73,13 +69,11 @@ def test_two_randomized_resets_in_one_hold_are_a_new_world():
     jumps, stamp = stream(watch, first, stamp, 30)
     more, stamp = stream(watch, second, stamp, 110)
     assert (jumps, more) == (1, 1)
-    landing = watch.landed(second)
+    landing = watch.landed()
     assert landing is not None, "the arm was reset 15 cm from where it was: no new world"
     assert landing.moved_m == pytest.approx(0.15, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="17+ jumps in one hold overflow the 16 open jumps: the "
-                   "jump the arm comes back from is forgotten and its own motion is a new world")
 def test_a_long_wrist_glitch_while_the_arm_slows_is_no_new_world():
     # The arm moves at 0.2 m/s; a wrist encoder runs away for 20 messages (100 Hz),
     # each reading 0.2 rad further than the last (every one a jump, none back), the TCP's
@@ -104,4 +98,4 @@ def test_a_long_wrist_glitch_while_the_arm_slows_is_no_new_world():
         stamp += DT
         jumps += bool(watch.problem(pose, stamp))
     assert jumps == glitches + 1  # the glitches and the first state back
-    assert watch.landed(pose) is None, "a wrist glitch while the arm slowed was a new world"
+    assert watch.landed() is None, "a wrist glitch while the arm slowed was a new world"

@@ -30,7 +30,7 @@ def test_a_glitch_ahead_of_a_motion_left_behind_without_a_jump_back_is_no_telepo
         xyz = xyz + [0.0025, 0, 0]
         assert watch.problem(at(xyz), stamp) == ""
         stamp += 0.05
-    assert watch.landed(xyz) is None
+    assert watch.landed() is None
 
 
 def test_a_teleport_between_two_glitches_of_one_hold_is_judged_by_the_latest_jump():
@@ -44,8 +44,8 @@ def test_a_teleport_between_two_glitches_of_one_hold_is_judged_by_the_latest_jum
         refused.append(bool(watch.problem(at(xyz), stamp)))
         stamp += 0.01
     assert refused == [False, True, True, True, True, True]
-    assert watch.landed(elsewhere).moved_m == pytest.approx(0.1)
-    assert watch.landed(elsewhere) is None, "a jump is forgotten once asked"
+    assert watch.landed().moved_m == pytest.approx(0.1)
+    assert watch.landed() is None, "a jump is forgotten once asked"
 
 
 @pytest.mark.parametrize("settled", [[0.0, 0.0, 0.0], [0.0, 0.004, 0.0]])
@@ -56,7 +56,7 @@ def test_two_glitches_of_one_hold_that_jump_back_are_no_teleport(settled):
     for xyz in [home, home + [0, 0, 0.15], home, home + [0.12, 0, 0], home + settled]:
         watch.problem(at(xyz), stamp)
         stamp += 0.01
-    assert watch.landed(home + settled) is None
+    assert watch.landed() is None
 
 
 def _sim_at_03x(watch, pose, states=10):

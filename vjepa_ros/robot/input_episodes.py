@@ -135,8 +135,8 @@ class InputEpisodes:
     def _arm_teleported(self, landing, pose: np.ndarray) -> None:
         """Start afresh after jumps put the arm elsewhere (``inputs.Landing``); locked.
 
-        A hold on a jumping pose (``inputs.JumpWatch``) ended with the states where its latest
-        jump went, and there all along since (``JumpWatch.landed``): the arm was put there at
+        A hold on a jumping pose (``inputs.JumpWatch``) ended, and its jumps, not undone by a
+        way back, moved or turned the arm (``JumpWatch.landed``): the arm was put there at
         once (a simulator's ``~/reset`` at the same stamp, a bag looping, a driver re-homing), a
         new world as for a clock that went back (:meth:`_new_world`). Enabled, the set-point
         restarts at the measured pose ``pose`` [7] (clamped into the workspace box), at rest
@@ -206,7 +206,7 @@ class InputEpisodes:
             else:
                 self._input_episode_ended(RefusalKind.INVALID_STATE, (
                     f"robot state valid again for {RECOVERY_S:g} s (was: {cleared})"))
-                landing = self._jumps.landed(state)
+                landing = self._jumps.landed()
                 if landing is not None:  # settled where a jump went: a teleport
                     self._arm_teleported(landing, state)
 

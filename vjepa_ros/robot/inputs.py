@@ -148,6 +148,9 @@ def _quaternion(rpy) -> np.ndarray:
                      cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
 
 
+LAND_SPEED_FACTOR = 1.5  # a glitch's way back may find the arm this much faster than before it
+
+
 class _Excursion(typing.NamedTuple):
     """One jump of a hold, open until a state lands back where it left (``JumpWatch``)."""
 
@@ -157,33 +160,29 @@ class _Excursion(typing.NamedTuple):
     leap_m: float  # [m] how far the jump moved
     leap_rad: float  # [rad] how far it turned
     net_before: tuple | None  # the hold's added-up jumps before it
+    speed_m_s: float = 0.0  # the arm's own speed [m/s] just before the jump
+    speed_rad_s: float = 0.0  # ... and its turning speed [rad/s]
 
     def lands_back(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
-        """Whether a state is back where this jump left (see ``JumpWatch._undone``)."""
+        """Whether a state is back where this jump left (see ``JumpWatch._undone``).
+
+        Back: no farther from where it left than the arm's own speed before the jump carries it
+        over the time since (x :data:`LAND_SPEED_FACTOR`, plus twice the slack), capped at what
+        any arm reaches; and, in each part the jump changed, closer than half that change. The
+        arm's own speed, not any arm's, tells a glitch whose arm moved on (a 0.3 s burst while
+        it went 6 cm) from a second reset that puts it 15 cm from where it was (breaker40g).
+        """
         interval = abs(stamp - self.stamp)
         moved = float(np.linalg.norm(xyz - self.xyz))
         turned = _angle(turn, self.turn)
-        if moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M or \
-                turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD:
+        reach = min(MAX_TCP_SPEED_M_S, LAND_SPEED_FACTOR * self.speed_m_s) * interval
+        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S, LAND_SPEED_FACTOR * self.speed_rad_s) * interval
+        if moved > reach + 2 * TCP_JUMP_SLACK_M or \
+                turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
             return False
         if self.leap_m > TCP_JUMP_SLACK_M and not moved < self.leap_m / 2:
             return False
         return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
-
-
-def _left(xyz: np.ndarray, turn: np.ndarray, went, net) -> bool:
-    """Whether a pose (xyz [3] m, quaternion [4]) left where a hold's latest jump ``went``.
-
-    Of the parts the jumps changed (added-up position over ``TCP_JUMP_SLACK_M``, composed turn
-    over ``ORIENTATION_JUMP_SLACK_RAD``), every one is half that change or more from where it
-    went: one that stayed (a 1 rad turn while the hand drifts 1 cm after a 2 cm move) keeps the
-    landing (breaker40f).
-    """
-    leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
-    stayed = [np.linalg.norm(xyz - went[0]) < leap / 2 for _ in [0] if leap > TCP_JUMP_SLACK_M]
-    stayed += [_angle(turn, went[1]) < angle / 2 for _ in [0]
-               if angle > ORIENTATION_JUMP_SLACK_RAD]
-    return bool(stayed) and not any(stayed)
 
 
 class JumpWatch:
@@ -218,13 +217,14 @@ class JumpWatch:
     The new-world rule (:meth:`landed`): a hold on jumps ends in a new world when the hold's
     jumps added up (their position changes summed, their rotations composed: the arm's own
     motion between them not counted) moved the arm more than ``TCP_JUMP_SLACK_M`` or turned it
-    more than ``ORIENTATION_JUMP_SLACK_RAD``, and every state since the latest jump stayed
-    within half that of where it went. A teleport (a simulator's ``~/reset``, also one that only
-    turns the hand, a looping bag at one stamp, a driver re-homing), also one in the hold of an
-    earlier glitch, stays where it went; a glitch jumps back, its two jumps undoing each other
-    however far the arm moved meanwhile (breaker40e: two wrist glitches while the arm slowed
-    2 cm were a "new world"), and a glitch ahead along a motion that goes on is left behind by
-    the arm's next states.
+    more than ``ORIENTATION_JUMP_SLACK_RAD``. Each jump is undone by a later state that lands
+    back where it left (:meth:`_undone`: a jump, or the state right after one; within what the
+    arm's own speed before the jump carries it, closer than half the jump): a glitch, or a
+    burst of another publisher's pose under which the arm moved on, adds nothing (breaker40e,
+    40f: wrist glitches or a burst while the arm moved were a "new world"). A teleport (a
+    simulator's ``~/reset``, also one that only turns the hand, a looping bag at one stamp, a
+    driver re-homing), also one in the hold of an earlier glitch, is not undone, wherever the
+    arm's own motion takes it after.
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
@@ -241,11 +241,10 @@ class JumpWatch:
             maxlen=self.HISTORY)
         # the hold's jumps added up: (position change [3] m, rotation quaternion [4])
         self._net: tuple[np.ndarray, np.ndarray] | None = None
-        # where the hold's latest jump went: (xyz [3] m, quaternion [4])
-        self._went: tuple[np.ndarray, np.ndarray] | None = None
-        self._stayed = False  # every state since that jump within half the net of _went
         # the hold's jumps not yet undone, newest last (:class:`_Excursion`)
         self._open: list[_Excursion] = []
+        self._speed = (0.0, 0.0)  # the arm's speed [m/s, rad/s] over its latest step, no jump
+        self._after_jump = False  # the latest state was a jump
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -255,12 +254,11 @@ class JumpWatch:
         (3 m/s)``.
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
-        net, went = self._net, self._went  # locals: forget() may come from elsewhere
-        back = self._undone(xyz, turn, stamp)
-        if back:  # a glitch's way back (a jump, or a step after a gap): its jumps undone
-            net, went = self._net, self._went
-        elif went is not None and net is not None and _left(xyz, turn, went, net):
-            self._stayed = False  # left where the hold's latest jump went
+        # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
+        # continuing motion, which can pass half-way back from a reset (breaker40g)
+        back = self._undone(xyz, turn, stamp) if self._after_jump or self._jumps_from(
+            xyz, turn, stamp) else False
+        net = self._net  # a local: forget() may come from elsewhere
         last, self._last = self._last, (stamp, xyz, arrival, turn)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._intervals.clear()
@@ -277,20 +275,35 @@ class JumpWatch:
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         self._intervals.append((repeated and not (jumped or flipped), gap))
+        self._after_jump = jumped or flipped
         if not (jumped or flipped):
+            if interval > 0:
+                self._speed = (moved / interval, turned / interval)
             return ""
         if not back:  # a jump away: added up, and open until a state lands back
             net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
-            self._open = [*self._open[-(self.OPEN_JUMPS - 1):], _Excursion(
-                last[1], last[3], last[0], moved, turned, net)]
+            opened = self._open  # the oldest kept: the pose before the hold, the usual way back
+            kept = opened if len(opened) < self.OPEN_JUMPS else \
+                [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
+            self._open = [*kept, _Excursion(last[1], last[3], last[0], moved, turned, net,
+                                            *self._speed)]
             self._net = (net[0] + (xyz - last[1]),
                          _product(net[1], _product(_inverse(last[3]), turn)))
-            self._went, self._stayed = (xyz, turn), True
         if not jumped:  # the orientation alone: a wrist joint read wrong
             return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, faster than an arm "
                     f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
+
+    def _jumps_from(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
+        """Whether a state jumps from the newest one, over the stamps' interval (no arrival)."""
+        last = self._last
+        if last is None or not self._open:
+            return False
+        interval = abs(stamp - last[0])
+        return bool(np.linalg.norm(xyz - last[1]) > MAX_TCP_SPEED_M_S * interval
+                    + TCP_JUMP_SLACK_M or _angle(turn, last[3]) >
+                    MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD)
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
         """Close the open jumps a state lands back from; True if it did (``_net`` restored).
@@ -307,7 +320,6 @@ class JumpWatch:
             if opened[index].lands_back(xyz, turn, stamp):
                 self._net = opened[index].net_before
                 self._open = opened[:index]
-                self._went, self._stayed = (xyz, turn), True
                 return True
         return False
 
@@ -327,25 +339,19 @@ class JumpWatch:
                      for quiet, gap in intervals)
         return usual if coarse else None
 
-    def landed(self, pose: np.ndarray) -> Landing | None:
-        """Return where the hold's jumps put the arm if it settled at ``pose`` (a teleport).
+    def landed(self) -> Landing | None:
+        """Return where the hold's jumps put the arm, if they moved it at all (a teleport).
 
-        ``pose`` [3] xyz [m] or [6+] with the Euler angles [rad]: the TCP as the states agree
-        on it again. A teleport: the hold's jumps added up moved the arm more than
-        ``TCP_JUMP_SLACK_M`` or turned it more than ``ORIENTATION_JUMP_SLACK_RAD``, and every
-        state since the latest jump, ``pose`` included, stayed within half that of where it
-        went (:class:`Landing`). None otherwise (glitches that jumped back, one that the arm's
-        continuing motion left behind) or with no jump since the last call. The jumps are
-        forgotten either way.
+        Called when a hold on jumps ends (the states agree again). A teleport: the hold's jumps
+        not undone (``_undone``), added up, moved the arm more than ``TCP_JUMP_SLACK_M`` or
+        turned it more than ``ORIENTATION_JUMP_SLACK_RAD`` (:class:`Landing`), wherever the arm
+        went since by its own motion (a controller pulling it back toward its old target,
+        breaker40g). None otherwise (glitches that came back) or with no jump since the last
+        call. The jumps are forgotten either way.
         """
-        net, went, stayed = self._net, self._went, self._stayed
-        self._net = self._went = None
-        self._stayed, self._open = False, []
-        if went is None or net is None or not stayed:
-            return None
-        pose = np.asarray(pose, dtype=np.float64)
-        turn = _quaternion(pose[3:6]) if len(pose) >= 6 else went[1]
-        if _left(pose[:3], turn, went, net):
+        net = self._net
+        self._net, self._open = None, []
+        if net is None:
             return None
         leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
         if leap <= TCP_JUMP_SLACK_M and angle <= ORIENTATION_JUMP_SLACK_RAD:
@@ -353,8 +359,8 @@ class JumpWatch:
         return Landing(leap, angle)
 
     def forget(self) -> None:
-        self._last = self._net = self._went = None
-        self._stayed, self._open = False, []
+        self._last = self._net = None
+        self._open, self._after_jump = [], False
         self._intervals.clear()
 
 
