@@ -17,10 +17,10 @@ from vjepa_ros.robot.inputs import JumpWatch
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
 
 
-def moved(pose, dx=0.0, dz=0.0, dyaw=0.0):
+def moved(pose, dx=0.0, dy=0.0, dz=0.0, dyaw=0.0):
+    """Return ``pose`` [7] moved by dx, dy, dz [m] and turned by dyaw [rad]."""
     out = np.array(pose, dtype=np.float64)
-    out[0] += dx
-    out[2] += dz
+    out[:3] += [dx, dy, dz]
     out[5] += dyaw
     return out
 

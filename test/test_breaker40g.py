@@ -5,19 +5,12 @@ Each test was a strict xfail (it asserts what should happen), fixed in session 4
 
 import numpy as np
 import pytest
+from test_breaker40f import moved
 
 from vjepa_ros.robot.inputs import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
 DT = 0.01  # [s] a 100 Hz state stream
-
-
-def moved(pose, dx=0.0, dy=0.0, dyaw=0.0):
-    out = np.array(pose, dtype=np.float64)
-    out[0] += dx
-    out[1] += dy
-    out[5] += dyaw
-    return out
 
 
 def stream(watch, pose, stamp, count):
