@@ -5,13 +5,13 @@ Each test was a strict xfail (it asserts what should happen), fixed in session 4
 
 import numpy as np
 import pytest
+from test_breaker40e import _session_at_subgoal_1
 from test_eval_camera_check_floors import MOTIONS, _inferred
 from test_robot_mpc import START as SESSION_START
-from test_robot_mpc import enabled_session, frame, observe, tiny_world_model
+from test_robot_mpc import observe, tiny_world_model
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.inputs import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
@@ -120,9 +120,7 @@ def test_a_burst_of_another_publishers_pose_while_the_arm_moves_is_no_new_world(
     # not undo each other only because the arm moved under the burst: its own motion, which
     # the new rule says is "not counted". Nothing was teleported: the goal sequence (step 1 of
     # 2 done) must go on.
-    session, clock, logs = enabled_session(model, mode="blocking")
-    session.set_goals([SubGoal(frame(20), 2, "grasp"), SubGoal(frame(21), 3, "place")])
-    assert session.plan_step().command is not None and session.goals.steps_done == 1
+    session, clock, logs = _session_at_subgoal_1(model)
     pose, speed = SESSION_START.copy(), 0.2
     for tick in range(25):
         clock.now += 0.02

@@ -23,7 +23,6 @@ from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ANGULAR_SPEED_RAD_S,
     MAX_TCP_SPEED_M_S,
     ORIENTATION_JUMP_SLACK_RAD,
-    TCP_JUMP_SLACK_M,
 )
 
 # Over this share of the steps jumping (and at least two): the topic has two sources.
@@ -41,15 +40,13 @@ def jump_steps(times_ns: np.ndarray, pose: np.ndarray) -> np.ndarray:
     """
     if len(times_ns) < 2:
         return np.zeros(0, dtype=np.int64)
-    pose = np.asarray(pose, dtype=np.float64)
-    interval_s = np.diff(times_ns).astype(np.float64) / 1e9
-    jumped = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1) > \
-        MAX_TCP_SPEED_M_S * interval_s + TCP_JUMP_SLACK_M
-    if pose.shape[1] >= 6:
-        from vjepa_ros.recordings.stray_states import turn_angles
+    from vjepa_ros.recordings.stray_states import allowed_changes, turn_angles
 
-        jumped |= turn_angles(pose[:-1, 3:6], pose[1:, 3:6]) > \
-            MAX_TCP_ANGULAR_SPEED_RAD_S * interval_s + ORIENTATION_JUMP_SLACK_RAD
+    pose = np.asarray(pose, dtype=np.float64)
+    allowed = allowed_changes(np.diff(times_ns).astype(np.float64) / 1e9)  # the one formula
+    jumped = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1) > allowed[:, 0]
+    if pose.shape[1] >= 6:
+        jumped |= turn_angles(pose[:-1, 3:6], pose[1:, 3:6]) > allowed[:, 1]
     return np.flatnonzero(jumped)
 
 

@@ -261,7 +261,7 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
     fast = fast_steps(times, states)
     stray = stray_states(times, states)
     kept = ~stray
-    runs = np.flatnonzero(np.diff(np.concatenate([[0], stray.astype(np.int8)])) == 1)
+    runs = run_starts(stray)
     events = len(runs) + len(fast_steps(times[kept], states[kept]))
     fix = ("two publishers on the topic (a flange and a TCP pose, a simulator beside the driver, "
            "another arm's joints)? Record one source (ros2 topic info -v lists the publishers), "
@@ -282,6 +282,11 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
     return stray
 
 
+def run_starts(stray: np.ndarray) -> np.ndarray:
+    """Return the indices where each run of True in ``stray`` [M] bool starts."""
+    return np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(stray, np.int8)])) == 1)
+
+
 def stray_note(topic: str, times_ns: np.ndarray, stray: np.ndarray) -> str:
     """Return the note on the states :func:`stray_states` left out ("" for none).
 
@@ -292,7 +297,7 @@ def stray_note(topic: str, times_ns: np.ndarray, stray: np.ndarray) -> str:
         return ""
     times = np.asarray(times_ns, dtype=np.int64)
     start = int(times[0])
-    runs = np.flatnonzero(np.diff(np.concatenate([[0], stray.astype(np.int8)])) == 1)
+    runs = run_starts(stray)
     when = ", ".join(f"{(int(times[i]) - start) / 1e9:.2f} s" for i in runs[:5])
     more = ", …" if len(runs) > 5 else ""
     return (f"{topic}: {int(stray.sum())} stray state(s) left out, at {when}{more} after its "

@@ -106,17 +106,12 @@ class Trouble:
         return ended
 
 
-def rotation_angle(rpy_a, rpy_b) -> float:
-    """Return the angle [rad] of the rotation between two extrinsic xyz Euler orientations [3].
-
-    Wrap-free (a pose pointing down flips its roll between +π and −π: angle 0); from the
-    quaternions' dot product, no scipy on the state callback's path.
-    """
-    return _angle(_quaternion(rpy_a), _quaternion(rpy_b))
-
-
 def _angle(qa: np.ndarray, qb: np.ndarray) -> float:
-    """Return the angle [rad] of the rotation between unit quaternions [4]."""
+    """Return the angle [rad] of the rotation between unit quaternions [4].
+
+    Wrap-free (a pose pointing down flips its roll between +π and −π: angle 0). These numpy
+    helpers keep scipy and torch (``planning.pose``'s batched ones) off the state callback.
+    """
     return float(2.0 * np.arccos(min(1.0, abs(float(np.dot(qa, qb))))))
 
 
@@ -254,11 +249,7 @@ class JumpWatch:
         (3 m/s)``.
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
-        # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
-        # continuing motion, which can pass half-way back from a reset (breaker40g)
-        back = self._undone(xyz, turn, stamp) if self._after_jump or self._jumps_from(
-            xyz, turn, stamp) else False
-        net = self._net  # a local: forget() may come from elsewhere
+        after_jump = self._after_jump
         last, self._last = self._last, (stamp, xyz, arrival, turn)
         if last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._intervals.clear()
@@ -274,6 +265,10 @@ class JumpWatch:
         turned = _angle(last[3], turn)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
+        # continuing motion, which can pass half-way back from a reset (breaker40g)
+        back = (after_jump or jumped or flipped) and self._undone(xyz, turn, stamp)
+        net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
         if not (jumped or flipped):
@@ -294,16 +289,6 @@ class JumpWatch:
                     f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
-
-    def _jumps_from(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
-        """Whether a state jumps from the newest one, over the stamps' interval (no arrival)."""
-        last = self._last
-        if last is None or not self._open:
-            return False
-        interval = abs(stamp - last[0])
-        return bool(np.linalg.norm(xyz - last[1]) > MAX_TCP_SPEED_M_S * interval
-                    + TCP_JUMP_SLACK_M or _angle(turn, last[3]) >
-                    MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD)
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, stamp: float) -> bool:
         """Close the open jumps a state lands back from; True if it did (``_net`` restored).
