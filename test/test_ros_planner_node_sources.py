@@ -253,6 +253,25 @@ def test_finger_states_that_stop_or_turn_nan_make_the_closedness_unmeasured(harn
     assert g.logs("ignoring finger joints on /hand/fingers")
 
 
+def test_a_glitched_finger_reading_is_held_out_and_unmeasured_until_readings_agree(harness):  # noqa: F811
+    # One message reading an open hand while it holds an object (closedness 1.0 → 0.0 in ~30 ms):
+    # planned from, "closedness + delta" would command the hand open and drop the object.
+    g = harness(**{"robot.gripper_state_topic": "/hand/fingers"})
+    hand = g.node.create_publisher(JointState, "/hand/fingers", 10)
+    closed = (hand, JointState(name=["fr3_finger_joint1"], position=[0.0]))
+    g.extra = [(g.joint_pub, JointState(name=FR3, position=HOME)), closed]
+    assert g.pump(5.0, until=lambda: g.session.latest_state() is not None and
+                  g.session.latest_state().gripper_measured, joints=None)
+    g.extra[-1] = (hand, JointState(name=["fr3_finger_joint1"], position=[0.04]))  # a glitch
+    g.pump(0.03, joints=None)
+    g.extra[-1] = closed
+    assert g.pump(5.0, until=lambda: not g.session.latest_state().gripper_measured, joints=None)
+    assert g.session.latest_state().value[6] == 1.0, "the state keeps the settled closedness"
+    assert g.logs("faster than a gripper moves")
+    assert g.pump(8.0, until=lambda: g.session.latest_state().gripper_measured, joints=None)
+    assert g.logs("agree again for 1 s") and g.session.latest_state().value[6] == 1.0
+
+
 def test_sub_goals_captured_on_a_hand_that_is_replaced_are_not_commanded(harness):  # noqa: F811
     # goals.gripper subgoal, sub-goals captured while the fingers came only merged into
     # /joint_states (a joint_state_publisher copying a dead gripper driver's last values); then

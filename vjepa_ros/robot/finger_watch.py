@@ -27,7 +27,11 @@ counts as measured while all of these hold:
   no closedness measured; header stamps are not trusted here, as gripper drivers often leave
   them zero);
 - **usable**: the newest finger message on that topic could be read (a NaN or out-of-range
-  finger position makes the closedness unknown until a good message comes).
+  finger position makes the closedness unknown until a good message comes);
+- **settled**: no reading's closedness changed faster than a gripper moves since the previous
+  reading within the last second (:mod:`vjepa_ros.robot.closedness_jumps`: a glitched reading
+  of an open hand that holds an object would command it open). Jumped readings are not taken:
+  the state keeps the last settled closedness until the readings agree again.
 
 While it is not measured the last measured value (else 0.0, open) is still the state's
 closedness, the best guess the world model can be given, and states carry
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from vjepa_ros.robot.closedness_jumps import ClosednessJumps
 from vjepa_ros.robot.finger_topics import (  # noqa: F401 - MERGED_RANK, topic_rank: here too
     CONFIGURED_RANK,
     MERGED_RANK,
@@ -107,6 +112,8 @@ class FingerWatch:
     _in_lapse: bool = False  # a lapse began and the fingers are not back yet
     _senders: PublisherWindow | None = None  # the chosen hand's recent publishers
     _crowds: SaidSparingly = dataclasses.field(default_factory=SaidSparingly)
+    _jumps: ClosednessJumps = dataclasses.field(default_factory=ClosednessJumps)
+    _jumps_generation: int = 0  # the hand whose readings _jumps judges (generation)
 
     @property
     def hand(self) -> str | None:
@@ -140,17 +147,25 @@ class FingerWatch:
         (rclpy's ``MessageInfo['publisher_gid']``, Jazzy and newer), None otherwise. Readings
         of another topic or hand than the chosen one only inform the choice; a reading of the
         chosen hand from a second publisher within ``max_age_s`` makes it ambiguous at once (a
-        bag played onto the live topic), before its value counts. Returns a line to log ("" for
-        none): a topic chosen or dropped, an ambiguity, a topic not taken, or the fingers being
-        back after a logged lapse.
+        bag played onto the live topic), before its value counts. A reading of the chosen hand
+        whose closedness jumped (:mod:`vjepa_ros.robot.closedness_jumps`) is not taken, nor
+        those after it until they agree for a second. Returns a line to log ("" for none): a
+        topic chosen or dropped, an ambiguity, a topic not taken, or the fingers being back (or
+        settled) after a logged lapse.
         """
         notes = [self._see(topic, prefix)]
         if (topic, prefix) == (self.topic, self.prefix) and sender is not None:
             notes.append(self._sent_by(topic, sender, now))
         if (topic, prefix) == (self.topic, self.prefix) and not self.conflict and not self.crowd:
+            if self._jumps_generation != self.generation:  # another hand: judged afresh
+                self._jumps_generation = self.generation
+                self._jumps.reset()
+            jumped = bool(self._jumps.jump)
+            if not self._jumps.take(closedness, now):
+                return "; ".join(note for note in notes if note)
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False
-            notes.append(self._back(topic, gap))
+            notes.append(self._back(topic, gap, jumped))
         return "; ".join(note for note in notes if note)
 
     def unusable(self, topic: str) -> None:
@@ -355,7 +370,7 @@ class FingerWatch:
     def measured(self, now: float) -> bool:
         """Return True when the closedness is measured at ``now`` [s, steady clock] (module)."""
         return (not self.conflict and not self.crowd and self.last is not None
-                and now - self.last <= self.max_age_s)
+                and now - self.last <= self.max_age_s and not self._jumps.jump)
 
     def value(self) -> float:
         """Return the state's closedness: the newest measured one, 0.0 (open) before any."""
@@ -369,6 +384,8 @@ class FingerWatch:
         """Return the finger state's age [s] for diagnostics ("0.020"), or why there is none."""
         if self.conflict or self.crowd:
             return "ambiguous"
+        if self._jumps.jump:
+            return "jumped"
         age = self.age(now)
         if age is not None:
             return f"{age:.3f}"
@@ -380,6 +397,7 @@ class FingerWatch:
         Unmeasured until this hand's next usable message; no lapse line (the node says why).
         """
         self.last, self._in_lapse = None, True
+        self._jumps.reset()
 
     def forget_topic(self, topic: str) -> str:
         """Forget that ``topic`` brought finger states (its bag player stopped): choose again.
@@ -413,7 +431,8 @@ class FingerWatch:
         if count is None:
             return ""
         unsaid = f" ({count} more lapses since the last such line)" if count else ""
-        why = ("its newest message was unusable" if self._unusable else
+        why = (self._jumps.words() if self._jumps.jump and not self._unusable else
+               "its newest message was unusable" if self._unusable else
                "none of this arm's hand yet" if self.last is None else
                f"no message for {now - self.last:.1f} s (safety.max_gripper_state_age_s "
                f"{self.max_age_s:g})")
@@ -421,12 +440,19 @@ class FingerWatch:
                 "is unknown, so no planned gripper command goes out until they arrive again "
                 "(the arm is commanded as planned); check the gripper driver")
 
-    def _back(self, topic: str, gap: float | None) -> str:
-        """Say the fingers are back after a logged lapse, with the gap when it was silence."""
+    def _back(self, topic: str, gap: float | None, jumped: bool = False) -> str:
+        """Say the fingers are back after a logged lapse, with the gap when it was silence.
+
+        ``jumped``: the lapse was a jump (:mod:`closedness_jumps`) that the readings settled.
+        """
         self._in_lapse = False
         was_noted = self._lapses.end()
         if not was_noted:
             return ""
+        if jumped:
+            return (f"finger joint states on {topic} agree again for {self._jumps.recovery_s:g}"
+                    f" s: the gripper's closedness ({self.closedness:.2f}) is measured and "
+                    "planned gripper commands resume")
         slow = ""
         if gap is not None and gap > self.max_age_s:
             slow = (f" after {gap:.1f} s without one; if the gripper driver publishes this "

@@ -1,0 +1,79 @@
+"""Finger readings whose closedness changed faster than a gripper moves: held out, live.
+
+The planner node's gripper command with ``goals.gripper: planned`` is the measured closedness
+plus the planned change (:mod:`vjepa_ros.robot.command_session`). One glitched finger message (a
+driver reconnecting with zero widths, a second publisher's hand, a bit error) that reads an open
+hand while it holds an object would command the hand open and drop the object. So each usable
+finger reading of the chosen hand is compared with the previous one, over their *arrival* gap
+(gripper drivers often leave header stamps zero; :mod:`vjepa_ros.robot.finger_watch`): a change
+of more than ``state_ranges.MAX_CLOSEDNESS_RATE_PER_S`` × gap + ``CLOSEDNESS_JUMP_SLACK`` is a
+jump (the offline rule's limits, :func:`vjepa_ros.recordings.stray_states.allowed_changes`; a
+Franka Hand moves its fingers at most 0.1 m/s, 1.25 closedness/s, so the limit has a 4× margin,
+and the slack covers readings delivered in a burst after a stalled executor).
+
+A jump unsettles the closedness: the readings are not taken (the state keeps the last settled
+closedness, the hand's last trusted value) and the closedness counts as unmeasured, so no planned
+gripper command goes out, until readings have come without a jump for ``recovery_s``
+(``inputs.RECOVERY_S``, the robot state's rule). Then the newest is taken: a glitch and its way
+back cost one second without gripper commands, a real change the readings could not follow (a
+driver restarted, the hand reset by hand) is taken after it. Comparing consecutive readings, not
+each with the last settled one, is what lets readings that arrive in a burst, and a hand really
+moving, through. The arm is commanded as planned meanwhile.
+
+ROS-free: the caller passes the steady clock in.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vjepa_ros.robot.inputs import RECOVERY_S
+from vjepa_ros.robot.state_ranges import CLOSEDNESS_JUMP_SLACK, MAX_CLOSEDNESS_RATE_PER_S
+
+
+@dataclasses.dataclass
+class ClosednessJumps:
+    """The chosen hand's finger readings, judged one after the other (module docstring).
+
+    ``recovery_s`` [s]: how long readings must come without a jump before they are taken again.
+    """
+
+    recovery_s: float = RECOVERY_S
+    previous: tuple[float, float] | None = None  # (arrival [s], closedness) of the last reading
+    jump: str = ""  # the latest jump in words while the closedness is unsettled ("": settled)
+    since: float | None = None  # [s] arrival of the latest jump
+
+    def take(self, closedness: float, now: float) -> bool:
+        """Judge a usable reading ``closedness`` in [0, 1] arriving at ``now`` [s, steady clock].
+
+        Returns True when it may be taken as the hand's closedness: no jump since the previous
+        reading and none within the last ``recovery_s``. A jump is said by :attr:`jump`
+        ("closedness 1.00 → 0.00 in 3 ms") until the readings settle.
+        """
+        previous, self.previous = self.previous, (now, float(closedness))
+        if previous is not None:
+            gap = max(0.0, now - previous[0])
+            change = abs(float(closedness) - previous[1])
+            if change > MAX_CLOSEDNESS_RATE_PER_S * gap + CLOSEDNESS_JUMP_SLACK:
+                self.jump = (f"closedness {previous[1]:.2f} → {float(closedness):.2f} in "
+                             f"{gap * 1e3:.0f} ms")
+                self.since = now
+                return False
+        if not self.jump:
+            return True
+        if now - self.since >= self.recovery_s:
+            self.jump, self.since = "", None
+            return True
+        return False
+
+    def words(self) -> str:
+        """Say the unsettled closedness's jump, its limit and the consequence ("" when settled)."""
+        if not self.jump:
+            return ""
+        return (f"its {self.jump}, faster than a gripper moves ({MAX_CLOSEDNESS_RATE_PER_S:g}/s "
+                f"+ {CLOSEDNESS_JUMP_SLACK:g}): a glitch in the finger joint states or two "
+                f"sources of them; held out until they agree for {self.recovery_s:g} s")
+
+    def reset(self) -> None:
+        """Forget the readings (another hand chosen, a recording's hand gone): judge afresh."""
+        self.previous, self.jump, self.since = None, "", None
