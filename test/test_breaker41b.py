@@ -11,8 +11,10 @@ MS = 1_000_000
 
 def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, camera_clock_ms=0,
            camera_latency_ms=10):
-    """Write a bag: camera frames at ``frame_ms``, PoseStamped at ``pose_ms`` (``pose_at(ms)``
-    -> [6] xyz, rpy), finger JointStates at ``finger_ms`` (``finger_at(ms)`` [m], default open).
+    """Write a bag: camera frames, PoseStamped and finger JointStates at the times given [ms].
+
+    Poses at ``pose_ms`` (``pose_at(ms)`` -> [6] xyz, rpy), finger JointStates at ``finger_ms``
+    (``finger_at(ms)`` [m], default 0.04: open).
 
     ``camera_clock_ms``: how far the camera machine's clock is ahead of the robot's (its frames'
     header stamps); the recorder (on the robot's clock) receives each frame
@@ -58,7 +60,7 @@ def _steps(recording):
 
 
 def _sliding(ms):
-    """The TCP sliding 10 cm/s along x, hand down."""
+    """Return the TCP sliding 10 cm/s along x, hand down."""
     return [0.4 + ms / 1e3 * 0.1, 0.0, 0.4, np.pi, 0.0, 0.0]
 
 
@@ -66,8 +68,9 @@ def _sliding(ms):
                    "robot's is paired with states 1.5 s away, silently")
 @pytest.mark.parametrize("clock_ms", [1500, -1500])
 def test_a_camera_clock_seconds_off_the_robots_is_not_paired_silently(tmp_path, clock_ms):
-    """A camera driver on a second PC without NTP/PTP: its clock 1.5 s ahead of (or behind) the
-    robot's. Both clocks are epoch clocks, so the spans overlap and ``check_overlap`` passes;
+    """A camera on a second PC without NTP/PTP: its clock 1.5 s ahead of (behind) the robot's.
+
+    Both clocks are epoch clocks, so the spans overlap and ``check_overlap`` passes;
     the recorder (on the robot's PC) receives each frame 10 ms after it was taken, while the
     states arrive 2 ms after their stamps: the frames' header stamps lie 1.5 s off their
     receive times (ahead of them: stamped in the future), the states' do not.
