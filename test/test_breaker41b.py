@@ -94,3 +94,68 @@ def test_a_camera_clock_seconds_off_the_robots_is_not_paired_silently(tmp_path, 
     told = [note for note in recording.notes if "--stamps receive" in note]
     steps, _ = _steps(recording)
     assert told, (recording.notes, steps.states[steps.valid][:3, 0])
+
+
+READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+
+
+def _joint_bag(path, state_ms, first_zero_ms=None):
+    """Write a bag: a 4 Hz camera (25, 275, ... ms) and /joint_states (arm and fingers merged).
+
+    The arm holds the ready pose, the hand open, at ``state_ms``; ``first_zero_ms``: a driver's
+    all-zero message (every joint and finger 0) at that time, before its first reading.
+    """
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+    from vjepa_ros.robot.kinematics import FrankaKinematics
+
+    topics, kinematics = BagTopics(), FrankaKinematics()
+    names = kinematics.joint_names + kinematics.finger_names
+    frame_ms = list(range(25, 4001, 250))
+    frames, _, _ = synthetic_episode(len(frame_ms))
+    entries = []
+    for i, ms in enumerate(frame_ms):
+        t = DEFAULT_START_NS + ms * MS
+        entries.append((topics.image, m.IMAGE, t + 1, m.image_message(frames[i], t, "camera")))
+    if first_zero_ms is not None:
+        t = DEFAULT_START_NS + first_zero_ms * MS
+        entries.append((topics.joint_states, m.JOINT_STATE, t + 5,
+                        m.joint_state_message(names, [0.0] * 9, t)))
+    for ms in state_ms:
+        t = DEFAULT_START_NS + ms * MS
+        entries.append((topics.joint_states, m.JOINT_STATE, t + 5,
+                        m.joint_state_message(names, [*READY, 0.04, 0.04], t)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+@pytest.mark.xfail(strict=True, reason="a driver's all-zero first JointState one interval before "
+                   "a 5 Hz stream is no fast step, so it is kept and blended into step 0's state")
+def test_an_all_zero_first_joint_state_of_a_5_hz_stream_reaches_no_step(tmp_path):
+    """/joint_states at 5 Hz, the arm still; the driver's first message, all zero, 0.2 s early.
+
+    A throttled republisher or a slow driver: the arm holds the ready pose, the hand open.
+
+    Eval at --max-state-gap 0.25 (what its own hint advises for a 5 Hz stream). At 10 Hz the
+    zero message is left out as stray (test_breaker40b); at 5 Hz the step zero -> ready (0.40 m,
+    0.79 rad in 0.2 s) is under 3 m/s x 0.2 s + 1 cm and 5 rad/s x 0.2 s + 0.05 rad, so it is no
+    fast step, nothing is noted, and the zero pose is a kept state.
+
+    Now: step 0 (the frame at 25 ms) is valid with a state interpolated between the zero pose
+    and the ready pose (x 0.115, z 0.781, yaw 0.69 rad where the TCP is at x 0.307, z 0.487,
+    yaw 0): its action to step 1 moves 19 cm, 29 cm down and turns 0.69 rad, a motion no arm
+    made. Should: the all-zero message (no reading of the arm: every joint 0, joint 4 past its
+    range's end at -0.07 rad) reaches no step: step 0 dropped or given the ready pose.
+    """
+    from vjepa_ros.eval.eval_config import EvalConfig
+    from vjepa_ros.eval.step_choice import valid_steps
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _joint_bag(tmp_path / "zero", list(range(200, 4101, 200)), first_zero_ms=0)
+    recording = read_recording(bag)
+    steps, _, _ = valid_steps(recording, EvalConfig(max_state_gap_s=0.25), 1, 1)
+    truth = read_recording(_joint_bag(tmp_path / "truth", list(range(200, 4101, 200)))).states[0]
+    valid = steps.states[steps.valid]
+    assert np.abs(valid[:, :3] - truth[:3]).max() < 0.01, (recording.notes, valid[:2])
