@@ -159,3 +159,64 @@ def test_an_all_zero_first_joint_state_of_a_5_hz_stream_reaches_no_step(tmp_path
     truth = read_recording(_joint_bag(tmp_path / "truth", list(range(200, 4101, 200)))).states[0]
     valid = steps.states[steps.valid]
     assert np.abs(valid[:, :3] - truth[:3]).max() < 0.01, (recording.notes, valid[:2])
+
+
+def _bimanual_bag(path):
+    """Write a bag: a 4 Hz camera and a bimanual /joint_states (joint_state_publisher merged).
+
+    Each message holds left_fr3_joint1..7 and fingers (the left wrist turning 0.2 rad/s, hand
+    open) and right_fr3_joint1..7 and fingers (joint 1 at +0.3 rad, hand 3/4 closed), 100 Hz.
+    """
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+
+    topics = BagTopics()
+    own = [f"fr3_joint{i}" for i in range(1, 8)] + ["fr3_finger_joint1", "fr3_finger_joint2"]
+    names = [f"left_{name}" for name in own] + [f"right_{name}" for name in own]
+    frame_ms = list(range(25, 3001, 250))
+    frames, _, _ = synthetic_episode(len(frame_ms))
+    entries = []
+    for i, ms in enumerate(frame_ms):
+        t = DEFAULT_START_NS + ms * MS
+        entries.append((topics.image, m.IMAGE, t + 1, m.image_message(frames[i], t, "camera")))
+    for ms in range(0, 3101, 10):
+        t = DEFAULT_START_NS + ms * MS
+        left = READY + [0, 0, 0, 0, 0, 0, ms / 1e3 * 0.2]
+        right = READY + [0.3, 0, 0, 0, 0, 0, 0]
+        entries.append((topics.joint_states, m.JOINT_STATE, t + 5, m.joint_state_message(
+            names, [*left, 0.04, 0.04, *right, 0.01, 0.01], t)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+@pytest.mark.xfail(strict=True, reason="--joint-prefix right_ on a bimanual bag advises "
+                   "--joint-prefix left_fr3_ (the other arm) or leaving it out (refused)")
+def test_a_short_joint_prefix_on_a_bimanual_bag_is_told_its_own_arms_prefix(tmp_path):
+    """A bimanual bag read with --joint-prefix right_ (the robot's launch argument's prefix).
+
+    Both arms' joints in one /joint_states (left_fr3_*, right_fr3_*); the user wants the right.
+
+    Now: "--joint-prefix right_ names none of them: give --joint-prefix left_fr3_ (or leave it
+    out: the prefix is found from the names)": following it reads the LEFT arm's states
+    and hand (silently the other arm: a wrist turning, an open hand, where the right arm holds
+    still with its hand 3/4 closed), and leaving it out is refused (joints of more than one arm).
+    The message itself names the joints "<prefix>fr3_joint1..7". Should: read the right arm
+    (right_ + fr3_joint1..7: its hand 3/4 closed), or advise --joint-prefix right_fr3_ (the
+    found prefix the given one begins), never the other arm's alone, nor leaving it out.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _bimanual_bag(tmp_path / "two_arms")
+    try:
+        recording = read_recording(bag, BagTopics(joint_prefix="right_"))
+    except BagError as exc:
+        message = str(exc)
+    else:
+        assert np.allclose(recording.states[:, 6], 0.75), recording.states[[0, -1]]
+        return
+    assert "--joint-prefix right_fr3_" in message, message
+    assert "leave it out" not in message, message
