@@ -10,7 +10,7 @@ MS = 1_000_000
 
 
 def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, camera_clock_ms=0,
-           camera_latency_ms=10):
+           camera_latency_ms=10, finger_received_ms=None):
     """Write a bag: camera frames, PoseStamped and finger JointStates at the times given [ms].
 
     Poses at ``pose_ms`` (``pose_at(ms)`` -> [6] xyz, rpy), finger JointStates at ``finger_ms``
@@ -18,7 +18,8 @@ def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, cam
 
     ``camera_clock_ms``: how far the camera machine's clock is ahead of the robot's (its frames'
     header stamps); the recorder (on the robot's clock) receives each frame
-    ``camera_latency_ms`` after it was taken. Times are the true ones, from the bag's start.
+    ``camera_latency_ms`` after it was taken. ``finger_received_ms``: when the recorder got
+    the finger messages (default 3 ms after each stamp). Times are from the bag's start.
     """
     from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
@@ -45,7 +46,9 @@ def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, cam
     for ms in finger_ms:
         t = DEFAULT_START_NS + int(ms * MS)
         finger = 0.04 if finger_at is None else finger_at(ms)
-        entries.append((WRITTEN_GRIPPER_TOPIC, m.JOINT_STATE, t + 3 * MS,
+        received = t + 3 * MS if finger_received_ms is None else \
+            DEFAULT_START_NS + finger_received_ms * MS
+        entries.append((WRITTEN_GRIPPER_TOPIC, m.JOINT_STATE, received,
                         m.joint_state_message(kinematics.finger_names, [finger, finger], t)))
     entries.sort(key=lambda entry: entry[2])
     return write_messages(path, entries)
@@ -220,3 +223,35 @@ def test_a_short_joint_prefix_on_a_bimanual_bag_is_told_its_own_arms_prefix(tmp_
         return
     assert "--joint-prefix right_fr3_" in message, message
     assert "leave it out" not in message, message
+
+
+@pytest.mark.xfail(strict=True, reason="a latched on-change gripper message stamped 30 s before "
+                   "the recording is refused as another clock, advising --no-gripper")
+def test_a_latched_gripper_message_from_before_the_recording_is_held(tmp_path):
+    """A latched on-change gripper message, stamped 30 s before the recording, is held.
+
+    A gripper that publishes on change with transient_local durability (latched): the hand
+    closed to 3/4 half a minute before `ros2 bag record` started and stayed so. The recorder
+    gets the latched message when it subscribes, at the bag's start; its header stamp is when
+    the hand last changed, 30 s earlier. The pose topic is 100 Hz, the camera 4 Hz.
+
+    Now: BagError "the gripper topic ... and the states ... do not overlap in time (timed by
+    header) ... if a camera stamps frames on its own device clock ...: --stamps receive ...; or
+    pass --no-gripper to use closedness 0": no camera is involved, and --no-gripper trains a
+    3/4 closed hand as open. Only a latched message stamped under 1 s before the states is
+    held (README: "a latched one just before them overlaps"). Should: its closedness (0.75)
+    held for every state, with the one-message note, as for one stamped 0.8 s before (a
+    message received inside the recording, stamped before it, is a latched state, not another
+    clock); or a refusal that says so.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _write(tmp_path / "on_change", list(range(25, 3001, 250)), list(range(0, 3101, 10)),
+                 _sliding, finger_ms=[-30000], finger_at=lambda ms: 0.01, finger_received_ms=0)
+    try:
+        recording = read_recording(bag)
+    except BagError as exc:
+        assert "latched" in str(exc) and "--no-gripper" not in str(exc), exc
+        return
+    assert np.allclose(recording.states[:, 6], 0.75), recording.states[[0, -1], 6]
