@@ -185,3 +185,30 @@ def test_a_second_publishers_pose_stamped_0_3_s_behind_is_refused():
         if k % 10 == 9:
             refused.append(bool(watch.problem(glitch, stamp - 0.3)))
     assert all(refused), refused
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41a: a pose 15 cm off stamped 0.3 s behind the "
+                   "newest is kept, and a plan for a frame 0.2 s old starts from it")
+def test_a_session_does_not_plan_from_a_pose_stamped_0_3_s_behind():
+    # The same publisher live (test_robot_mpc's session, blocking, states at 100 Hz at rest,
+    # the camera's frames stamped 0.2 s before they arrive). Its state passes the jump rule;
+    # InputBuffer takes it for time going back and keeps it as the only state before the
+    # next; for the next frame state_at returns it, and the planner plans from z + 15 cm
+    # (report.reason: "clipped: step 0.193 m > 0.1 m", the step measured from the glitch).
+    from test_robot_mpc import START as SESSION_START
+    from test_robot_mpc import enabled_session, frame, tiny_world_model
+
+    session, clock, _ = enabled_session(tiny_world_model(), mode="blocking")
+    for k in range(60):
+        clock.now += 0.01
+        session.observe_state(SESSION_START, clock.now)
+        if k % 10 == 0:
+            session.observe_image(frame(k), clock.now - 0.2)
+    session.observe_state(moved(SESSION_START, dz=0.15), clock.now - 0.3)
+    clock.now += 0.01
+    session.observe_state(SESSION_START, clock.now)
+    session.observe_image(frame(99), clock.now - 0.2)
+    planned_from = session.inputs.state_at(clock.now - 0.2).value
+    report = session.plan_step()
+    assert session.state_problem or np.allclose(planned_from, SESSION_START), planned_from
+    assert report is None or report.command is None or np.allclose(planned_from, SESSION_START)
