@@ -1,0 +1,54 @@
+"""breaker41c: the README read and run as a new user (session 41).
+
+Each test is a strict xfail: it asserts what should happen, and fails until the defect is fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+
+
+def _png(path) -> str:
+    """Write a 64x64 colour PNG at ``path``; return it as a string."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    assert cv2.imwrite(str(path), rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    return str(path)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: image_publisher's 'encoding' is never checked "
+                   "by ImagePublisherConfig (qos and transport are): mono8 passes the config")
+def test_image_publisher_config_refuses_an_encoding_it_cannot_publish():
+    # README, Other nodes: `encoding` is `rgb8` or `bgr8`. ImagePublisherConfig.__post_init__
+    # checks rate_hz, qos and transport, not encoding: -p encoding:=mono8 passes, and with
+    # transport compressed (where the encoding is never used) the node runs and publishes
+    # JPEG as if nothing were wrong; with raw frames the refusal comes only after the file
+    # loaded, as "can only publish rgb8 or bgr8, not 'mono8'", naming no parameter.
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+
+    with pytest.raises(ValueError, match="encoding"):
+        ImagePublisherConfig(encoding="mono8")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: launch -p image_publisher.encoding:=mono8 "
+                   "exits 1 with 'can only publish rgb8 or bgr8' naming no parameter (other "
+                   "-p values a node refuses: 2, named after '-p NODE.PARAM')")
+def test_launch_refuses_a_bad_image_publisher_encoding_as_a_usage_error(tmp_path, capsys):
+    # README, Every command: "a launch -p value of its type that the node refuses" exits 2 and
+    # the line names its source (`vjepa-ros launch: camera: -p camera.stamp_source: ...`, as
+    # -p image_publisher.qos:=x or transport:=x are). encoding:=mono8 got status 1 and
+    # `vjepa-ros launch: image_publisher: can only publish rgb8 or bgr8, not 'mono8'`.
+    goal = _png(tmp_path / "g.png")
+    try:
+        status = main(["launch", "--checkpoint", "demo", "--node", "image_publisher",
+                       "-p", f"image_publisher.path:={goal}",
+                       "-p", "image_publisher.encoding:=mono8"])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert status == 2, err
+    assert "-p image_publisher.encoding" in err, err
