@@ -52,3 +52,27 @@ def test_launch_refuses_a_bad_image_publisher_encoding_as_a_usage_error(tmp_path
     err = capsys.readouterr().err.strip()
     assert status == 2, err
     assert "-p image_publisher.encoding" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: a bag_player 'topics' entry the bag lacks is "
+                   "refused under '-p bag_player.bag', naming the wrong parameter")
+def test_a_topics_entry_not_in_the_bag_is_named_after_topics_not_bag(tmp_path, capsys):
+    # `vjepa-ros launch --node bag_player -p bag_player.bag:=B -p bag_player.topics:=/x` said
+    # `vjepa-ros launch: bag_player: -p bag_player.bag: B: topic(s) /x not in the bag (...)`
+    # (and `ros2 run ... bag_player` `bag_player: -p bag: ...`): the bag is right, the value to
+    # fix is topics. README: a start-up error "names the parameter as given, after the source
+    # of its value", as `-p bag_player.topics` is named when it holds /clock.
+    from vjepa_ros.recordings import write_bag
+
+    bag = tmp_path / "bag"
+    frames = np.zeros((2, 32, 32, 3), np.uint8)
+    states = np.tile(np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), (2, 1))
+    write_bag(bag, frames, states)
+    try:
+        status = main(["launch", "--checkpoint", "demo", "--node", "bag_player",
+                       "-p", f"bag_player.bag:={bag}", "-p", "bag_player.topics:=/x"])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert status in (1, 2), err
+    assert "-p bag_player.topics" in err and "-p bag_player.bag" not in err, err
