@@ -1,0 +1,78 @@
+"""breaker41c: the README read and run as a new user (session 41).
+
+Each test is a strict xfail: it asserts what should happen, and fails until the defect is fixed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from vjepa_ros.cli import main
+
+
+def _png(path) -> str:
+    """Write a 64x64 colour PNG at ``path``; return it as a string."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    assert cv2.imwrite(str(path), rng.integers(0, 255, (64, 64, 3), dtype=np.uint8))
+    return str(path)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: image_publisher's 'encoding' is never checked "
+                   "by ImagePublisherConfig (qos and transport are): mono8 passes the config")
+def test_image_publisher_config_refuses_an_encoding_it_cannot_publish():
+    # README, Other nodes: `encoding` is `rgb8` or `bgr8`. ImagePublisherConfig.__post_init__
+    # checks rate_hz, qos and transport, not encoding: -p encoding:=mono8 passes, and with
+    # transport compressed (where the encoding is never used) the node runs and publishes
+    # JPEG as if nothing were wrong; with raw frames the refusal comes only after the file
+    # loaded, as "can only publish rgb8 or bgr8, not 'mono8'", naming no parameter.
+    from vjepa_ros.nodes.image_publisher import ImagePublisherConfig
+
+    with pytest.raises(ValueError, match="encoding"):
+        ImagePublisherConfig(encoding="mono8")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: launch -p image_publisher.encoding:=mono8 "
+                   "exits 1 with 'can only publish rgb8 or bgr8' naming no parameter (other "
+                   "-p values a node refuses: 2, named after '-p NODE.PARAM')")
+def test_launch_refuses_a_bad_image_publisher_encoding_as_a_usage_error(tmp_path, capsys):
+    # README, Every command: "a launch -p value of its type that the node refuses" exits 2 and
+    # the line names its source (`vjepa-ros launch: camera: -p camera.stamp_source: ...`, as
+    # -p image_publisher.qos:=x or transport:=x are). encoding:=mono8 got status 1 and
+    # `vjepa-ros launch: image_publisher: can only publish rgb8 or bgr8, not 'mono8'`.
+    goal = _png(tmp_path / "g.png")
+    try:
+        status = main(["launch", "--checkpoint", "demo", "--node", "image_publisher",
+                       "-p", f"image_publisher.path:={goal}",
+                       "-p", "image_publisher.encoding:=mono8"])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert status == 2, err
+    assert "-p image_publisher.encoding" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="breaker41c: a bag_player 'topics' entry the bag lacks is "
+                   "refused under '-p bag_player.bag', naming the wrong parameter")
+def test_a_topics_entry_not_in_the_bag_is_named_after_topics_not_bag(tmp_path, capsys):
+    # `vjepa-ros launch --node bag_player -p bag_player.bag:=B -p bag_player.topics:=/x` said
+    # `vjepa-ros launch: bag_player: -p bag_player.bag: B: topic(s) /x not in the bag (...)`
+    # (and `ros2 run ... bag_player` `bag_player: -p bag: ...`): the bag is right, the value to
+    # fix is topics. README: a start-up error "names the parameter as given, after the source
+    # of its value", as `-p bag_player.topics` is named when it holds /clock.
+    from vjepa_ros.recordings import write_bag
+
+    bag = tmp_path / "bag"
+    frames = np.zeros((2, 32, 32, 3), np.uint8)
+    states = np.tile(np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), (2, 1))
+    write_bag(bag, frames, states)
+    try:
+        status = main(["launch", "--checkpoint", "demo", "--node", "bag_player",
+                       "-p", f"bag_player.bag:={bag}", "-p", "bag_player.topics:=/x"])
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert status in (1, 2), err
+    assert "-p bag_player.topics" in err and "-p bag_player.bag" not in err, err
