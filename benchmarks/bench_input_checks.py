@@ -4,7 +4,7 @@ Each row times one check as the planner node calls it per message, on messages b
 (time.perf_counter over the whole sequence; the median of --repeats runs, interleaved so that
 load from other processes hits every row alike):
 
-  state: arm moving       ``inputs.JumpWatch.problem`` per arm state, 1 kHz, the arm moving
+  state: arm moving       ``jump_watch.JumpWatch.problem`` per arm state, 1 kHz, the arm moving
                           0.1 m/s and turning 0.2 rad/s (the common case, every message)
   state: one open jump    the same after a 20 cm teleport (its jump stays open for the hold)
   state: glitch bursts    every other state a 15 cm glitch and back (each a jump that looks
@@ -72,7 +72,7 @@ def finger_readings(count: int, kind: str):
 
 def time_state_row(messages):
     """Seconds to judge ``messages`` with a fresh JumpWatch."""
-    from vjepa_ros.robot.inputs import JumpWatch
+    from vjepa_ros.robot.jump_watch import JumpWatch
 
     watch = JumpWatch()
     start = time.perf_counter()

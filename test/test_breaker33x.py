@@ -1,6 +1,6 @@
 """breaker33x: findings in the changes merged since 5c38d00, as strict xfails.
 
-JumpWatch's new-world rule (``inputs.JumpWatch.landed``, ``input_episodes._arm_teleported``),
+JumpWatch's new-world rule (``jump_watch.JumpWatch.landed``, ``input_episodes._arm_teleported``),
 its coarse-stamp timing, and the node executables' refusal of arguments outside --ros-args.
 The tiny model and clock of ``test_robot_mpc.py``.
 """
@@ -18,7 +18,7 @@ from vjepa_ros.nodes.node_usage import stray_problem, usage_text
 from vjepa_ros.nodes.ros_args import check_ros_args
 from vjepa_ros.package_files import config_path
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.inputs import JumpWatch
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 
 @pytest.fixture(scope="module")

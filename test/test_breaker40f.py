@@ -1,4 +1,4 @@
-"""breaker40f: a hold's jumps added up (``inputs.JumpWatch.landed``, commit 43b7e0d).
+"""breaker40f: a hold's jumps added up (``jump_watch.JumpWatch.landed``, commit 43b7e0d).
 
 Each test was a strict xfail (it asserts what should happen), fixed in session 40.
 """
@@ -12,7 +12,7 @@ from test_robot_mpc import observe, tiny_world_model
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
-from vjepa_ros.robot.inputs import JumpWatch
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
 

@@ -1,4 +1,4 @@
-"""breaker40g: a hold's jump bookkeeping (``inputs.JumpWatch``, commit 83c97e9).
+"""breaker40g: a hold's jump bookkeeping (``jump_watch.JumpWatch``, commit 83c97e9).
 
 Each test was a strict xfail (it asserts what should happen), fixed in session 40.
 """
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from test_breaker40f import moved
 
-from vjepa_ros.robot.inputs import JumpWatch
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
 DT = 0.01  # [s] a 100 Hz state stream

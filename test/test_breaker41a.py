@@ -1,7 +1,9 @@
-"""breaker41a: a hold's jump bookkeeping (``inputs.JumpWatch``, commits 5578aa9, 47b7605).
+"""breaker41a: a hold's jump bookkeeping (``jump_watch.JumpWatch``, commits 5578aa9, 47b7605).
 
-Each test is a strict xfail: it asserts what should happen. A false "new world" forgets the goal
-sequence's progress, the warm start and the last gripper command and restarts the set-point
+Each test was a strict xfail (it asserts what should happen), fixed in session 41 (the way back
+extrapolates the arm's velocity over 0.1 s, timed as the jumps are; out-of-order states judged
+against the arm's state at their stamp). A false "new world" forgets the goal sequence's progress,
+the warm start and the last gripper command and restarts the set-point
 (``input_episodes._arm_teleported``); a missed one plans on in the old world.
 """
 
@@ -9,7 +11,7 @@ import numpy as np
 import pytest
 from test_breaker40f import moved
 
-from vjepa_ros.robot.inputs import JumpWatch
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
 DEFAULT = START.copy()  # a restarted driver's default pose, 22 cm from the arm
@@ -25,8 +27,6 @@ def at_rest(watch, pose, count=50, dt=0.01):
     return stamp
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: the way back's window is the arm's speed "
-                   "before the jump: an arm starting from rest gets 2 cm, whatever time passes")
 def test_a_burst_while_the_arm_accelerates_from_rest_is_no_new_world():
     # Shadow mode (or the planner's first step): the arm is at rest, then an operator's teleop
     # (or the set-point it lags behind) accelerates it along x at 1 m/s^2. Just as it starts,
@@ -52,8 +52,6 @@ def test_a_burst_while_the_arm_accelerates_from_rest_is_no_new_world():
     assert watch.landed() is None, "a burst while the arm started moving was a new world"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: a glitch's state back after lost messages "
-                   "finds an arm that started moving 3 cm: the glitch's 15 cm is a new world")
 def test_a_glitch_then_lost_messages_while_the_arm_starts_moving_is_no_new_world():
     # A 100 Hz driver over a link that hiccups: one corrupted reading 15 cm up (a jump), then
     # 0.25 s of lost messages (best-effort QoS; the link reconnecting), while the arm, at
@@ -74,8 +72,6 @@ def test_a_glitch_then_lost_messages_while_the_arm_starts_moving_is_no_new_world
     assert watch.landed() is None, "a 15 cm glitch and the arm's own 3 cm made a new world"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: the arm's speed is one step's: a driver "
-                   "repeating its cached pose reads 0 m/s, and a burst is a new world")
 def test_a_burst_from_a_driver_that_repeats_its_cached_pose_is_no_new_world():
     # A driver publishing at 100 Hz from a cache its arm updates at 50 Hz (a hardware
     # interface read every other cycle): every other state repeats the last one, new stamp.
@@ -101,8 +97,6 @@ def test_a_burst_from_a_driver_that_repeats_its_cached_pose_is_no_new_world():
     assert watch.landed() is None, "a burst while the arm moved 0.2 m/s was a new world"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: the way back is timed by the stamps alone: "
-                   "within one coarse stamp it gets 2 cm, though arrivals time the jumps")
 def test_a_burst_within_one_coarse_stamp_is_no_new_world():
     # A driver that stamps coarsely (one stamp per 100 ms, states 10 ms apart by arrival: the
     # case JumpWatch times by arrival, note32 item 4) while the arm moves 0.3 m/s along x.
@@ -136,8 +130,6 @@ def test_a_burst_within_one_coarse_stamp_is_no_new_world():
     assert landing is None, "a burst in a coarse-stamped stream was a new world"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: one jittered stamp before a reset makes "
-                   "the arm's speed 1.7x: a second reset 15 cm from the old pose undoes both")
 def test_two_resets_while_the_arm_moves_are_a_new_world_whatever_one_stamps_jitter():
     # breaker40g's two randomized resets (40 cm along x, then 0.3 s later 15 cm along y from
     # where the arm was), the arm moving at 0.2 m/s along x before them, 1 kHz states. With
@@ -166,8 +158,6 @@ def test_two_resets_while_the_arm_moves_are_a_new_world_whatever_one_stamps_jitt
     assert landing.moved_m == pytest.approx(0.15, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: a state stamped up to 1 s back is compared "
-                   "with the newest over the whole step back: a pose 15 cm off passes")
 def test_a_second_publishers_pose_stamped_0_3_s_behind_is_refused():
     # A leftover publisher on the robot PC, whose clock runs 0.3 s behind the planner's (no
     # chrony between the two machines), publishes a pose 15 cm above the arm at 10 Hz. Each
@@ -187,8 +177,6 @@ def test_a_second_publishers_pose_stamped_0_3_s_behind_is_refused():
     assert all(refused), refused
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41a: a pose 15 cm off stamped 0.3 s behind the "
-                   "newest is kept, and a plan for a frame 0.2 s old starts from it")
 def test_a_session_does_not_plan_from_a_pose_stamped_0_3_s_behind():
     # The same publisher live (test_robot_mpc's session, blocking, states at 100 Hz at rest,
     # the camera's frames stamped 0.2 s before they arrive). Its state passes the jump rule;

@@ -1,4 +1,4 @@
-"""``inputs.JumpWatch`` alone: its new-world rule and what makes a stream's stamps coarse.
+"""``jump_watch.JumpWatch`` alone: its new-world rule and what makes a stream's stamps coarse.
 
 A session's view of the same (holds, lines, the set-point) is in ``test_robot_mpc_teleport.py``
 and ``test_breaker33x.py``.
@@ -7,7 +7,7 @@ and ``test_breaker33x.py``.
 import numpy as np
 import pytest
 
-from vjepa_ros.robot.inputs import JumpWatch
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 START = np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])
 
@@ -135,3 +135,53 @@ def test_a_session_commands_nothing_from_a_wrist_glitch():
     report = session.plan_step()
     assert report is None or report.command is None, "planned from a wrist read 1.5 rad off"
     assert any("turns 1.50 rad" in message for _, message in logs), logs
+
+
+def test_the_arms_own_states_delivered_out_of_order_pass_and_change_nothing():
+    # A multi-threaded driver (or two DDS paths) delivers a state 30 ms late: it is where the
+    # arm was at its stamp, so no jump; the states after it compare with the newest, not it.
+    watch, stamp, xyz = JumpWatch(), 0.0, START[:3].copy()
+    for _ in range(100):  # 0.2 m/s along x at 100 Hz
+        stamp += 0.01
+        xyz = xyz + [0.002, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+    assert watch.problem(at(xyz - [0.006, 0, 0]), stamp - 0.03) == ""  # late, but the arm's
+    for _ in range(10):
+        stamp += 0.01
+        xyz = xyz + [0.002, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+    assert watch.landed() is None
+
+
+@pytest.mark.parametrize("back_s", [0.05, 0.3, 0.9])
+def test_a_pose_stamped_in_the_past_is_judged_against_the_arm_then_and_opens_no_jump(back_s):
+    watch, stamp, xyz = JumpWatch(), 0.0, START[:3].copy()
+    for _ in range(120):
+        stamp += 0.01
+        xyz = xyz + [0.001, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+    said = watch.problem(at(xyz + [0, 0, 0.15]), stamp - back_s)
+    assert f"stamped {back_s * 1e3:.0f} ms before the newest" in said and "jumps" in said
+    for _ in range(120):  # the arm goes on: no jump, and no new world afterwards
+        stamp += 0.01
+        xyz = xyz + [0.001, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+    assert watch.landed() is None
+
+
+def test_a_glitch_while_the_arm_brakes_to_rest_is_no_new_world():
+    # The arm at 0.3 m/s brakes at 1.5 m/s² (0.2 s to rest: 3 cm); a 0.15 s burst of a driver's
+    # default pose begins as it brakes. The way back finds the arm short of where its old
+    # velocity would carry it: within what braking takes off (accelerating the other way).
+    watch, stamp, xyz, speed = JumpWatch(), 0.0, START[:3].copy(), 0.3
+    for _ in range(30):
+        stamp += 0.01
+        xyz = xyz + [speed * 0.01, 0, 0]
+        assert watch.problem(at(xyz), stamp) == ""
+    jumps = 0
+    for k in range(130):
+        stamp += 0.01
+        speed = max(0.0, speed - 0.015)
+        xyz = xyz + [speed * 0.01, 0, 0]
+        jumps += bool(watch.problem(at([0.3, 0.0, 0.5]) if k < 15 else at(xyz), stamp))
+    assert jumps == 2 and watch.landed() is None

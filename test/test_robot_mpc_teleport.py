@@ -1,7 +1,7 @@
 """The arm put elsewhere at once under the planner, and robot states with coarse stamps.
 
 A simulator's ``~/reset`` (its clock does not go back), a bag that loops at one stamp or a driver
-re-homing moves the measured TCP faster than an arm can: ``inputs.JumpWatch`` holds 1 s; when
+re-homing moves the measured TCP faster than an arm can: ``jump_watch.JumpWatch`` holds 1 s; when
 the states then agree where the jump went, the session starts a new world as for a clock that
 went back (``test_robot_mpc_clock_back.py``). The tiny model and clock of ``test_robot_mpc.py``.
 """

@@ -7,7 +7,7 @@ state is not where the arm was, and two jumps whose steps ``resample`` drops
 (``state_jumps.jump_intervals``). The readers (the bag reader for eval, camera-check and train;
 train's ``.npz`` episodes) leave such states out before repeated stamps are merged and the jumps
 are counted, with one note (:func:`stray_note`). The rule (:func:`stray_states`) is the planner
-node's glitch rule (``robot.inputs.JumpWatch``: a glitch jumps back to where the arm was, a
+node's glitch rule (``robot.jump_watch.JumpWatch``: a glitch jumps back to where the arm was, a
 teleport stays where it went) applied to the whole recording at once, so it can also judge a
 glitch at the first state, or one whose first message came before the arm's.
 

@@ -133,9 +133,9 @@ class InputEpisodes:
         return f"the goal sequence starts again at {self.goals.describe()}" if restarted else ""
 
     def _arm_teleported(self, landing, pose: np.ndarray) -> None:
-        """Start afresh after jumps put the arm elsewhere (``inputs.Landing``); locked.
+        """Start afresh after jumps put the arm elsewhere (``jump_watch.Landing``); locked.
 
-        A hold on a jumping pose (``inputs.JumpWatch``) ended, and its jumps, not undone by a
+        A hold on a jumping pose (``jump_watch.JumpWatch``) ended, and its jumps, not undone by a
         way back, moved or turned the arm (``JumpWatch.landed``): the arm was put there at
         once (a simulator's ``~/reset`` at the same stamp, a bag looping, a driver re-homing), a
         new world as for a clock that went back (:meth:`_new_world`). Enabled, the set-point
@@ -174,7 +174,7 @@ class InputEpisodes:
         An unusable state holds until valid ones have come for ``inputs.RECOVERY_S`` with none
         unusable between; the start ("not commanding") and end lines of an episode follow the
         rule of :meth:`_input_episode_ended`. A state whose TCP moved faster than an arm can
-        since the last one (``inputs.JumpWatch``: over the stamps' interval; with
+        since the last one (``jump_watch.JumpWatch``: over the stamps' interval; with
         ``wall_clock``, a repeated stamp of a stream that repeats stamps without jumping is
         timed by its arrival, at most twice the usual arrival gap) is unusable; a hold on such
         jumps that ends with the states where the latest one went, and there since, is a new
@@ -188,7 +188,7 @@ class InputEpisodes:
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         jump = self._jumps.problem(state, stamp, arrival) if state.shape == (7,) and \
             np.isfinite(state).all() else ""
-        if jump:  # a TCP faster than an arm moves: a glitch (inputs.JumpWatch)
+        if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
                 "pose, or two sources of them interleaved (check its publishers; a simulator's "

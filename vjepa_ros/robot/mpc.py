@@ -61,8 +61,9 @@ from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settin
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
-from vjepa_ros.robot.inputs import InputBuffer, JumpWatch
+from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
+from vjepa_ros.robot.jump_watch import JumpWatch
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase
 from vjepa_ros.robot.plan_report import PlanReport, SessionStatus
