@@ -185,3 +185,52 @@ def test_a_glitch_while_the_arm_brakes_to_rest_is_no_new_world():
         xyz = xyz + [speed * 0.01, 0, 0]
         jumps += bool(watch.problem(at([0.3, 0.0, 0.5]) if k < 15 else at(xyz), stamp))
     assert jumps == 2 and watch.landed() is None
+
+
+def test_a_looping_bag_is_refused_for_half_a_second_then_its_clock_is_the_streams():
+    # Stamps go back 5 s (a looping bag, a simulator restarted at time 0) and stay there: its
+    # states are on another clock until they have come alone for 0.5 s, then a new world.
+    watch, stamp, arrival = JumpWatch(), 100.0, 0.0
+    for _ in range(100):
+        stamp, arrival = stamp + 0.01, arrival + 0.01
+        assert watch.problem(START, stamp, arrival) == ""
+    stamp -= 5.0
+    refused = []
+    for _ in range(100):
+        stamp, arrival = stamp + 0.01, arrival + 0.01
+        refused.append(watch.problem(at(START[:3] + [0.1, 0, 0]), stamp, arrival))
+    assert all(refused[:49]) and not any(refused[51:]), [bool(r) for r in refused]
+    assert "stamped 4.99 s before the newest state" in refused[0]
+    assert "taken after 0.5 s" in refused[0]
+    assert watch.landed() is None
+
+
+def feed(watch, states) -> list[str]:
+    """Judge ``states`` [(xyz, stamp, arrival)] in turn; return the problems said."""
+    return [p for p in (watch.problem(at(xyz), stamp, arrival) for xyz, stamp, arrival in states)
+            if p]
+
+
+def test_a_simulator_five_times_faster_than_real_time_is_no_other_clock():
+    # 10 Hz states, each 0.5 s of simulated time later (0.4 s further ahead than they arrive),
+    # the simulated arm moving 0.25 m/s: 12.5 cm between states, fine over 0.5 s of its time.
+    states = [(START[:3] + [0.125 * k, 0, 0], 0.5 * k, 0.1 * k) for k in range(40)]
+    assert feed(JumpWatch(), states) == []
+
+
+def test_a_clock_stepped_half_a_second_forward_is_no_other_clock():
+    # chrony steps the driver's clock 0.5 s forward; the arm goes on at 0.3 m/s
+    states = [(START[:3] + [0.003 * k, 0, 0], 0.01 * k + (0.5 if k >= 150 else 0.0), 0.01 * k)
+              for k in range(300)]
+    assert feed(JumpWatch(), states) == []
+
+
+def test_states_delivered_at_once_after_a_stalled_executor_are_no_other_clock():
+    # 0.4 s of a 100 Hz stream (the arm at 0.3 m/s) held in a stalled executor, then delivered
+    # within a millisecond: their stamps run ahead of their arrivals by 10 ms each
+    states = []
+    for k in range(300):
+        stamp = 0.01 * k
+        arrival = stamp + 0.002 if not 100 <= k < 140 else 1.402 + (k - 100) * 1e-5
+        states.append((START[:3] + [0.003 * k, 0, 0], stamp, arrival))
+    assert feed(JumpWatch(), states) == []

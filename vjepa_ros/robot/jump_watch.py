@@ -32,6 +32,12 @@ LAND_ANGULAR_ACCEL_RAD_S2 = 2.0  # [rad/s²]
 VELOCITY_BASELINE_S = 0.1  # [s] the arm's velocity is measured over at least this (if it has it)
 SAMPLE_S = 0.01  # [s] the arm's states are remembered at most this often
 SAMPLES = 128  # ... this many (1.28 s: states stamped up to NEW_WORLD_S back find their time)
+# A state whose stamp ran this much further ahead of the newest than its arrival did, and jumped
+# over its arrival gap, or one stamped over NEW_WORLD_S back, is on another clock (breaker41d)
+# unless the stream's states come on that clock alone for ADOPT_S (a bag looped, a simulator
+# restarted, a clock stepped): then it is the stream's clock, a new world.
+LEAP_S = 0.25  # [s]
+ADOPT_S = 0.5  # [s] of arrivals
 
 
 def _angle(qa: np.ndarray, qb: np.ndarray) -> float:
@@ -52,6 +58,23 @@ def _product(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
 
 def _inverse(q: np.ndarray) -> np.ndarray:
     return np.array([q[0], -q[1], -q[2], -q[3]])
+
+
+def _rotation_vector(q: np.ndarray) -> np.ndarray:
+    """Return the rotation vector [3] (axis × angle [rad], angle ≤ π) of unit quaternion ``q``."""
+    q = q if q[0] >= 0 else -q
+    sine = float(np.linalg.norm(q[1:]))
+    if sine < 1e-12:
+        return 2.0 * q[1:]  # (nearly) no rotation: the first-order term
+    return q[1:] * (2.0 * np.arctan2(sine, float(q[0])) / sine)
+
+
+def _exp(vector: np.ndarray) -> np.ndarray:
+    """Return the unit quaternion [4] (w, x, y, z) of rotation vector ``vector`` [3] [rad]."""
+    angle = float(np.linalg.norm(vector))
+    if angle < 1e-12:
+        return np.array([1.0, *(vector / 2.0)])
+    return np.array([np.cos(angle / 2.0), *(vector * (np.sin(angle / 2.0) / angle))])
 
 
 def _quaternion(rpy) -> np.ndarray:
@@ -90,27 +113,27 @@ class _Excursion(typing.NamedTuple):
     leap_rad: float  # [rad] how far it turned
     net_before: tuple | None  # the hold's added-up jumps before it
     velocity: np.ndarray  # [3] m/s: the arm's own velocity before the jump
-    spin_rad_s: float = 0.0  # [rad/s] ... and its turning speed
+    spin: np.ndarray  # [3] rad/s: ... and its angular velocity (base frame)
 
     def lands_back(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
         """Whether a state at ``time`` [s] is back where this jump left (``JumpWatch._undone``).
 
         Back: within reach of where the arm's own velocity before the jump carries it over the
         time since (give or take :data:`LAND_SPEED_SPREAD` of that motion, what accelerating at
-        :data:`LAND_ACCEL_M_S2` adds, and twice the slack; the orientation likewise from the
-        turning speed, in size), and in each part the jump changed closer than half that
-        change. Extrapolating tells a glitch whose arm moved on (a 0.3 s burst while it went
-        6 cm) from a second reset that puts it 15 cm from where it was (breaker40g, 41a).
+        :data:`LAND_ACCEL_M_S2` adds, and twice the slack; the orientation likewise, where its
+        angular velocity turns it: breaker41d), and in each part the jump changed closer than
+        half that change. Extrapolating tells a glitch whose arm moved on (a 0.3 s burst while
+        it went 6 cm) from a second reset that puts it 15 cm from where it was (breaker40g, 41a).
         """
         elapsed = max(0.0, time - self.time)
         ahead = self.xyz + self.velocity * elapsed
         off = float(np.linalg.norm(xyz - ahead))
-        turned = _angle(turn, self.turn)
-        speed = float(np.linalg.norm(self.velocity))
+        turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
+        speed, spin = float(np.linalg.norm(self.velocity)), float(np.linalg.norm(self.spin))
         reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * speed * elapsed
                     + 0.5 * LAND_ACCEL_M_S2 * elapsed ** 2)
-        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, (1 + LAND_SPEED_SPREAD) *
-                    self.spin_rad_s * elapsed + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
+        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * spin * elapsed
+                    + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
         if off > reach + 2 * TCP_JUMP_SLACK_M or turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
             return False
         if self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
@@ -144,10 +167,16 @@ class JumpWatch:
     stalled executor counts at most the cap.
 
     **Out of order.** A state stamped before the newest (by up to :data:`NEW_WORLD_S`) is
-    compared with the arm's own state remembered nearest its stamp, over their interval (a
-    second publisher on a clock 0.3 s behind, 15 cm off, was compared with the newest over
-    0.3 s and passed: breaker41a); it changes nothing else. One stamped further back compares
-    nothing (a new world: a simulator restarted, a bag looped).
+    compared with the arm's own states remembered at and around its stamp, over their interval
+    (a second publisher on a clock 0.3 s behind, 15 cm off, was compared with the newest over
+    0.3 s and passed: breaker41a); it changes nothing else. With arrivals timed, a state
+    stamped further back, or one whose stamp ran :data:`LEAP_S` further ahead than its arrival
+    and that jumped over its arrival gap (a second publisher on a clock 0.5 s ahead became the
+    newest, and the arm's own states were refused against it: breaker41d), is on another
+    clock: refused, changing nothing, until the stream's states have come on that clock alone
+    for :data:`ADOPT_S` (a looping bag, a restarted simulator, a clock stepped: then a new
+    world, compared with nothing). Without arrivals a state stamped further back than
+    :data:`NEW_WORLD_S` is a new world at once.
 
     **New worlds** (:meth:`landed`): a hold on jumps ends in a new world when the hold's jumps
     added up (their position changes summed, their rotations composed: the arm's own motion
@@ -186,6 +215,7 @@ class JumpWatch:
         self._samples: collections.deque[_Sample] = collections.deque(maxlen=SAMPLES)
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
+        self._elsewhere_since: float | None = None  # arrival of the first state on another clock
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -196,9 +226,16 @@ class JumpWatch:
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         last = self._last
-        if last is not None and last[0] - self.NEW_WORLD_S <= stamp < last[0] - self.REPEAT_S:
+        adopted = False
+        if last is not None and arrival is not None and last[2] is not None:
+            elsewhere = self._elsewhere(xyz, turn, stamp, arrival, last)
+            if elsewhere:
+                return elsewhere
+            adopted = elsewhere == ""
+        if not adopted and last is not None and \
+                last[0] - self.NEW_WORLD_S <= stamp < last[0] - self.REPEAT_S:
             return self._out_of_order(xyz, turn, stamp, last[0])
-        if last is None or stamp < last[0] - self.NEW_WORLD_S:
+        if adopted or last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._last = (stamp, xyz, arrival, turn, stamp)
             self._intervals.clear()
             self._samples.clear()
@@ -255,8 +292,8 @@ class JumpWatch:
                 samples[-1].run != sample.run:
             samples.append(sample)
 
-    def _velocity(self) -> tuple[np.ndarray, float]:
-        """Return the arm's own velocity [3] m/s and turning speed [rad/s] before now.
+    def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the arm's own velocity [3] m/s and angular velocity [3] rad/s before now.
 
         Over the newest run's states (no jump between): from the newest to the latest one at
         least :data:`VELOCITY_BASELINE_S` older (else the run's oldest), so that one step's
@@ -265,7 +302,7 @@ class JumpWatch:
         """
         newest = self._newest
         if newest is None or newest.run != self._run:
-            return np.zeros(3), 0.0
+            return np.zeros(3), np.zeros(3)
         base = None
         for sample in reversed(self._samples):
             if sample.run != newest.run:
@@ -274,9 +311,46 @@ class JumpWatch:
             if newest.time - sample.time >= VELOCITY_BASELINE_S:
                 break
         if base is None or newest.time - base.time <= 0.0:
-            return np.zeros(3), 0.0
+            return np.zeros(3), np.zeros(3)
         span = newest.time - base.time
-        return (newest.xyz - base.xyz) / span, _angle(base.turn, newest.turn) / span
+        turn = _rotation_vector(_product(newest.turn, _inverse(base.turn)))
+        return (newest.xyz - base.xyz) / span, turn / span
+
+    def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
+                   last: tuple) -> str | None:
+        """Judge a state by its clock against the newest ``last`` (class docstring).
+
+        Returns None when it is on the stream's clock, "" when the stream's clock changed (its
+        states on the other one alone for :data:`ADOPT_S`: start afresh at it), else why it
+        is refused.
+        """
+        back = last[0] - stamp
+        ahead = (stamp - last[0]) - (arrival - last[2])
+        if back > self.NEW_WORLD_S:
+            what = f"stamped {back:.2f} s before the newest state"
+        elif ahead > LEAP_S:
+            gap = max(0.0, arrival - last[2])
+            moved = float(np.linalg.norm(xyz - last[1]))
+            turned = _angle(last[3], turn)
+            jumped = moved > MAX_TCP_SPEED_M_S * gap + TCP_JUMP_SLACK_M
+            if not jumped and turned <= MAX_TCP_ANGULAR_SPEED_RAD_S * gap + \
+                    ORIENTATION_JUMP_SLACK_RAD:
+                self._elsewhere_since = None
+                return None  # the clock stepped forward, or a simulator ran ahead: the arm's
+            what = (f"stamped {ahead:.2f} s further ahead than it arrived after the newest "
+                    f"state, and {self._words(moved, turned, gap, jumped)} by its arrival")
+        else:
+            self._elsewhere_since = None
+            return None
+        since = self._elsewhere_since
+        if since is None:
+            self._elsewhere_since = since = arrival
+        if arrival - since >= ADOPT_S:
+            self._elsewhere_since = None
+            return ""
+        return (f"{what}: a pose on another clock (a second publisher on a machine whose clock "
+                f"is not synchronized?; a looping bag or a restarted simulator is taken after "
+                f"{ADOPT_S:g} s of its states alone)")
 
     def _out_of_order(self, xyz: np.ndarray, turn: np.ndarray, stamp: float,
                       newest: float) -> str:
@@ -291,16 +365,25 @@ class JumpWatch:
         if not samples:
             last = self._last
             samples = [_Sample(last[4], last[0], last[1], last[3], self._run)]
-        index = bisect.bisect_left([sample.stamp for sample in samples], stamp)
-        near = min((samples[i] for i in (index - 1, index) if 0 <= i < len(samples)),
-                   key=lambda sample: abs(sample.stamp - stamp))
-        interval = abs(stamp - near.stamp)
-        moved = float(np.linalg.norm(xyz - near.xyz))
-        turned = _angle(near.turn, turn)
+        stamps = [sample.stamp for sample in samples]
+        low = bisect.bisect_left(stamps, stamp - self.REPEAT_S)
+        high = bisect.bisect_right(stamps, stamp + self.REPEAT_S)
+        # the neighbours by stamp, and every state at its (coarse, repeated) stamp: any of them
+        # the arm's state it agrees with (breaker41d: a late state of a coarse stream)
+        best = None
+        for near in samples[max(0, low - 1):high + 1]:
+            interval = abs(stamp - near.stamp)
+            moved = float(np.linalg.norm(xyz - near.xyz))
+            turned = _angle(near.turn, turn)
+            excess = max(moved - MAX_TCP_SPEED_M_S * interval - TCP_JUMP_SLACK_M,
+                         turned - MAX_TCP_ANGULAR_SPEED_RAD_S * interval
+                         - ORIENTATION_JUMP_SLACK_RAD)
+            if excess <= 0:
+                return ""
+            if best is None or excess < best[0]:
+                best = (excess, moved, turned, interval)
+        _, moved, turned, interval = best
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        if not jumped and turned <= MAX_TCP_ANGULAR_SPEED_RAD_S * interval + \
-                ORIENTATION_JUMP_SLACK_RAD:
-            return ""
         what = self._words(moved, turned, interval, jumped)
         return (f"stamped {(newest - stamp) * 1e3:.0f} ms before the newest, {what} from the "
                 "arm's state at that stamp")
@@ -357,7 +440,7 @@ class JumpWatch:
         return Landing(leap, angle)
 
     def forget(self) -> None:
-        self._last = self._net = self._newest = None
+        self._last = self._net = self._newest = self._elsewhere_since = None
         self._open, self._after_jump = [], False
         self._intervals.clear()
         self._samples.clear()
