@@ -20,8 +20,6 @@ def _png(path) -> str:
     return str(path)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41c: image_publisher's 'encoding' is never checked "
-                   "by ImagePublisherConfig (qos and transport are): mono8 passes the config")
 def test_image_publisher_config_refuses_an_encoding_it_cannot_publish():
     # README, Other nodes: `encoding` is `rgb8` or `bgr8`. ImagePublisherConfig.__post_init__
     # checks rate_hz, qos and transport, not encoding: -p encoding:=mono8 passes, and with
@@ -34,9 +32,6 @@ def test_image_publisher_config_refuses_an_encoding_it_cannot_publish():
         ImagePublisherConfig(encoding="mono8")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41c: launch -p image_publisher.encoding:=mono8 "
-                   "exits 1 with 'can only publish rgb8 or bgr8' naming no parameter (other "
-                   "-p values a node refuses: 2, named after '-p NODE.PARAM')")
 def test_launch_refuses_a_bad_image_publisher_encoding_as_a_usage_error(tmp_path, capsys):
     # README, Every command: "a launch -p value of its type that the node refuses" exits 2 and
     # the line names its source (`vjepa-ros launch: camera: -p camera.stamp_source: ...`, as
