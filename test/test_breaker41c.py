@@ -100,3 +100,31 @@ def test_a_path_or_topic_does_not_name_a_parameter_of_its_last_part():
     assert named("camera.width/height must be 32..1024 px", ["camera.width"]) == ["camera.width"]
     assert named("topics names /clock while clock:=true", names) == ["topics", "clock"]
     assert named("parameter 'bag' is empty", names) == ["bag"]
+
+
+@pytest.mark.parametrize("argv, file_text, named", [
+    # config/reach_demo.yaml has no gripper_clip: its 0.75 is the default (fix41c: it was
+    # "gripper_clip of config/reach_demo.yaml (0.75)", a key that file does not hold)
+    (["run", "--task", "grasp", "--gripper-round-threshold", "0.8"], None,
+     "gripper_clip (0.75, the default: config/reach_demo.yaml does not set it)"),
+    # a --config file: its own value is named after it, dotted or in its section; one it leaves
+    # out is the default
+    (["reach", "--samples", "5"], "planner:\n  iterations: 3\n",
+     "topk (10, the default: CONFIG does not set it) must not exceed --samples (5)"),
+    (["reach", "--samples", "3"], "planner.topk: 4\n",
+     "topk of CONFIG (4) must not exceed --samples (3)"),
+])
+def test_a_setting_a_file_does_not_hold_is_named_the_default_not_the_files(
+        argv, file_text, named, tmp_path, capsys):
+    config = tmp_path / "reach.yaml"
+    if file_text is not None:
+        config.write_text(file_text)
+        argv = [*argv, "--config", str(config), "--out", str(tmp_path / "out")]
+    try:
+        status = main(argv)
+    except SystemExit as exit_:
+        status = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert status == 2 and "\n" not in err, err
+    assert named.replace("CONFIG", str(config)) in err, err
+    assert not (tmp_path / "out").exists()
