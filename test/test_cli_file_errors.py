@@ -36,9 +36,11 @@ NEVER_MOVES = (": every planned gripper value lies within the clip, so all would
     # gripper_clip has no option: named as the setting, with where its value comes from
     (["demo", "--gripper-round-threshold", "0.75"], "--gripper-round-threshold (0.75) must be "
      f"below gripper_clip of preset 'notebook' (0.75){NEVER_MOVES}"),
+    # config/reach_demo.yaml sets no gripper_clip: 0.75 is the default, not the file's (fix41c:
+    # it said "gripper_clip of config/reach_demo.yaml (0.75)")
     (["run", "--task", "grasp", "--gripper-round-threshold", "0.9"],
-     f"--gripper-round-threshold (0.9) must be below gripper_clip of config/reach_demo.yaml "
-     f"(0.75){NEVER_MOVES}"),
+     f"--gripper-round-threshold (0.9) must be below gripper_clip (0.75, the default: "
+     f"config/reach_demo.yaml does not set it){NEVER_MOVES}"),
     (["eval", "BAG", "--out", "OUT", "--gripper-round-threshold", "1"],
      f"--gripper-round-threshold (1.0) must be below gripper_clip of preset 'paper' (0.75)"
      f"{NEVER_MOVES}"),

@@ -85,7 +85,7 @@ def test_bad_parameters_are_clear_errors(context, tmp_path):
                   parameter_overrides=[Parameter("bag", value=str(tmp_path / "none"))])
     frames, states, times = synthetic_episode(1, size=8)
     bag = write_bag(tmp_path / "bag", frames, states, times)
-    with pytest.raises(BagError, match="/missing not in the bag"):
+    with pytest.raises(BagError, match="parameter .topics. names /missing, which .* does not"):
         BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("topics", value="/missing")])
     with pytest.raises(ValueError, match="clock:=false to replay the recorded one"):

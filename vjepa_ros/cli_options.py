@@ -100,7 +100,7 @@ def option_fields(args: argparse.Namespace) -> frozenset[str]:
 
 def cem_option_message(message: str, given, source: str, defaults=(),
                        defaults_why: str = "", options=OPTION_FIELDS,
-                       config_file: bool = False) -> str:
+                       config_file: bool = False, source_sets=None) -> str:
     """Return a ``CEMConfig`` error with each setting named as the option, and whose value it is.
 
     ``CEMConfig.topk (100)`` becomes ``--topk (100)`` when ``topk`` is in ``given`` (the user
@@ -108,6 +108,8 @@ def cem_option_message(message: str, given, source: str, defaults=(),
     else ``--topk of SOURCE (100)`` (``preset 'paper'``, ``config/reach_demo.yaml``): one message
     for every command that plans, whichever option the user gave. A field not in ``options``
     (the fields this command has an option for) keeps its name: ``gripper_clip of SOURCE (0.75)``.
+    ``source_sets``: the fields SOURCE itself sets (None: all, as a preset); one it leaves out
+    is the built-in default: ``gripper_clip (0.75, the default: SOURCE does not set it)``.
     A top-k above the samples gets the fixes this command offers (``: use --samples >= 10, or a
     --config file with topk <= 5 in its planner: section``; ``config_file``: it has ``--config``).
     """
@@ -118,6 +120,9 @@ def cem_option_message(message: str, given, source: str, defaults=(),
             return flag + ("" if value is None else f" ({value})")
         if name in defaults:  # the caller's default: say whose
             return f"{flag} ({'' if value is None else f'{value}, '}{defaults_why})"
+        if source_sets is not None and name not in source_sets:  # not the file's value
+            return f"{flag} ({'' if value is None else f'{value}, '}the default: {source} " \
+                "does not set it)"
         return f"{flag} of {source}" + ("" if value is None else f" ({value})")
 
     fix = _topk_fix(message, options, config_file)
@@ -152,8 +157,24 @@ def planner_option_message(message: str, args: argparse.Namespace, source: str |
     """
     given = {name for name, _, _ in CEM_OPTIONS if getattr(args, name, None) is not None}
     message = cem_option_message(message, given, source or "config/reach_demo.yaml",
-                                 options=option_fields(args), config_file=hasattr(args, "config"))
+                                 options=option_fields(args), config_file=hasattr(args, "config"),
+                                 source_sets=_planner_keys(source))
     return option_message(message, {**negated_search_options(args), **(options or {})})
+
+
+def _planner_keys(source: str | None) -> frozenset[str] | None:
+    """Return the planner settings file ``source`` sets (None: config/reach_demo.yaml).
+
+    None when the file cannot be read as settings (its own error is reported elsewhere).
+    """
+    from vjepa_ros.sim.reach_config import _dotted, default_config_file
+    from vjepa_ros.yaml_files import read_yaml_mapping
+
+    try:
+        keys = _dotted(read_yaml_mapping(source or default_config_file()))
+    except (OSError, ValueError):
+        return None
+    return frozenset(key.split(".")[1] for key in keys if key.startswith("planner."))
 
 
 def add_planning_arguments(parser: argparse.ArgumentParser, default_preset: str,

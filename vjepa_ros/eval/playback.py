@@ -79,6 +79,15 @@ class BagContents:
     lost: bool = False
 
 
+class MissingTopicsError(BagError):
+    """Topics asked for that the bag does not hold: ``missing``, and the ``found`` ones."""
+
+    def __init__(self, path: Path, missing: list[str], found: list[str]):
+        super().__init__(f"{path}: topic(s) {', '.join(missing)} not in the bag (it has "
+                         f"{', '.join(found) or 'no topics'})")
+        self.path, self.missing, self.found = path, missing, found
+
+
 def bag_topics(path: str | Path, topics: Iterable[str] = (),
                copies=None) -> dict[str, TopicInfo]:
     """Topics of a bag (all, or the given ones, which must exist) with type and durability.
@@ -114,8 +123,7 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     wanted = list(topics)
     missing = [t for t in wanted if t not in found]
     if missing:
-        raise BagError(f"{path}: topic(s) {', '.join(missing)} not in the bag (it has "
-                       f"{', '.join(sorted(found)) or 'no topics'})")
+        raise MissingTopicsError(path, missing, sorted(found))
     return BagContents({t: found[t] for t in (wanted or sorted(found))}, notes, lost)
 
 

@@ -28,7 +28,14 @@ from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
 from rosgraph_msgs.msg import Clock
 from std_srvs.srv import Trigger
 
-from vjepa_ros.eval.playback import BagMessage, PlaybackConfig, bag_contents, iter_bag, play
+from vjepa_ros.eval.playback import (
+    BagMessage,
+    MissingTopicsError,
+    PlaybackConfig,
+    bag_contents,
+    iter_bag,
+    play,
+)
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.temp_copies import TempCopies
@@ -62,7 +69,12 @@ class BagPlayer(Node):
         # one set of temporary copies for the node's life: a .db3 with a pending write-ahead
         # log is merged once, not at every opening and every loop (recordings.temp_copies)
         self.copies = TempCopies()
-        contents = bag_contents(self.config.bag, self.config.topic_list(), self.copies)
+        try:
+            contents = bag_contents(self.config.bag, self.config.topic_list(), self.copies)
+        except MissingTopicsError as exc:  # the value to fix is topics, not bag
+            raise BagError(f"parameter 'topics' names {', '.join(exc.missing)}, which {exc.path} "
+                           f"does not hold (its topics: {', '.join(exc.found) or 'none'})"
+                           ) from None
         topics, self.notes, self.lost = dict(contents.topics), contents.notes, contents.lost
         for note in self.notes:
             self.get_logger().warning(f"note: {note}")

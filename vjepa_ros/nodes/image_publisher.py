@@ -51,7 +51,10 @@ class ImagePublisherConfig:
         if not (math.isfinite(self.rate_hz) and 0 <= self.rate_hz <= MAX_RATE_HZ):
             raise ValueError(f"parameter 'rate_hz' must be a rate in [0, {MAX_RATE_HZ:g}] Hz (0: "
                              f"publish once, latched), got {self.rate_hz}")
-        for name, allowed in (("qos", ("latched", "sensor_data")),
+        # encoding is checked whatever the transport: compressed (JPEG) ignores it, and a
+        # value that raw frames would refuse is a mistake either way
+        for name, allowed in (("encoding", ("rgb8", "bgr8")),
+                              ("qos", ("latched", "sensor_data")),
                               ("transport", ("raw", "compressed"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"parameter '{name}' must be one of {allowed}, got "

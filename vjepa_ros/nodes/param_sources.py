@@ -131,11 +131,12 @@ def named(message: str, names) -> list[str]:
     """Return the parameters of ``names`` that ``message`` names, in the order it names them.
 
     A parameter is named where its dotted name stands as a whole (``safety.workspace_min[2]``
-    names ``safety.workspace_min``; ``planner.samples`` does not name ``samples``).
+    names ``safety.workspace_min``; ``planner.samples`` does not name ``samples``), not after a
+    ``/`` as part of a path or topic (``/data/bag`` does not name ``bag``, ``/clock`` ``clock``).
     """
     found = []  # (where in the message, name)
     for name in names:
-        match = re.search(rf"(?<![\w.]){re.escape(name)}(?!\w|\.\w)", message)
+        match = re.search(rf"(?<![\w./]){re.escape(name)}(?!\w|\.\w)", message)
         if match:
             found.append((match.start(), name))
     return [name for _, name in sorted(found)]
