@@ -109,7 +109,8 @@ def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
         found = arm_prefixes(names)
-        fix = (prefix_advice(joint_prefix, found, "arm joints")
+        fix = (f"--joint-prefix {joint_prefix} names none of them: "
+               f"{prefix_advice(joint_prefix, found, 'arm joints')}"
                if joint_prefix and found else arm_topic_fix(types or {}, topic))
         wanted = (f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
                   f"e.g. {(found or ['fr3_'])[0]})" if joint_prefix else

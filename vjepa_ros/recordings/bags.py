@@ -65,6 +65,7 @@ from vjepa_ros.recordings.topic_choice import (
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
 from vjepa_ros.robot.kinematics import pose_to_state
+from vjepa_ros.robot.state_ranges import arm_unread
 
 DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
                 "machine, or re-record")
@@ -282,6 +283,11 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                           config.joint_prefix, types)
         if series.unread:
             notes.append(unread_note(state_topic, series.unread))
+        elif len(series.arm) and arm_unread(series.arm).all():
+            raise BagError(f"{path}: {state_topic}: every one of its {len(series.arm)} arm "
+                           "messages has every joint at exactly 0: the driver never read the arm "
+                           "(no Franka stands there: joint 4's range ends at -0.07 rad); record "
+                           "again once the driver publishes the arm's joints")
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
