@@ -67,8 +67,6 @@ def _sliding(ms):
     return [0.4 + ms / 1e3 * 0.1, 0.0, 0.4, np.pi, 0.0, 0.0]
 
 
-@pytest.mark.xfail(strict=True, reason="a camera on another machine whose clock is 1.5 s off the "
-                   "robot's is paired with states 1.5 s away, silently")
 @pytest.mark.parametrize("clock_ms", [1500, -1500])
 def test_a_camera_clock_seconds_off_the_robots_is_not_paired_silently(tmp_path, clock_ms):
     """A camera on a second PC without NTP/PTP: its clock 1.5 s ahead of (behind) the robot's.
@@ -134,8 +132,6 @@ def _joint_bag(path, state_ms, first_zero_ms=None):
     return write_messages(path, entries)
 
 
-@pytest.mark.xfail(strict=True, reason="a driver's all-zero first JointState one interval before "
-                   "a 5 Hz stream is no fast step, so it is kept and blended into step 0's state")
 def test_an_all_zero_first_joint_state_of_a_5_hz_stream_reaches_no_step(tmp_path):
     """/joint_states at 5 Hz, the arm still; the driver's first message, all zero, 0.2 s early.
 
@@ -194,8 +190,6 @@ def _bimanual_bag(path):
     return write_messages(path, entries)
 
 
-@pytest.mark.xfail(strict=True, reason="--joint-prefix right_ on a bimanual bag advises "
-                   "--joint-prefix left_fr3_ (the other arm) or leaving it out (refused)")
 def test_a_short_joint_prefix_on_a_bimanual_bag_is_told_its_own_arms_prefix(tmp_path):
     """A bimanual bag read with --joint-prefix right_ (the robot's launch argument's prefix).
 
@@ -225,8 +219,6 @@ def test_a_short_joint_prefix_on_a_bimanual_bag_is_told_its_own_arms_prefix(tmp_
     assert "leave it out" not in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="a latched on-change gripper message stamped 30 s before "
-                   "the recording is refused as another clock, advising --no-gripper")
 def test_a_latched_gripper_message_from_before_the_recording_is_held(tmp_path):
     """A latched on-change gripper message, stamped 30 s before the recording, is held.
 

@@ -19,6 +19,7 @@ from vjepa_ros.recordings.bag_stamps import gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
+from vjepa_ros.recordings.topic_clocks import check_clock, latched_messages, relative_offsets
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
     JointSeries,
@@ -108,12 +109,15 @@ def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
         found = arm_prefixes(names)
-        fix = (f"--joint-prefix {joint_prefix} names none of them: give --joint-prefix "
-               f"{found[0]} (or leave it out: the prefix is found from the names)"
+        fix = (f"--joint-prefix {joint_prefix} names none of them: "
+               f"{prefix_advice(joint_prefix, found, 'arm joints')}"
                if joint_prefix and found else arm_topic_fix(types or {}, topic))
+        wanted = (f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
+                  f"e.g. {(found or ['fr3_'])[0]})" if joint_prefix else
+                  "<prefix>panda_joint1..7 or <prefix>fr3_joint1..7")
         raise BagError(
-            f"{path}: {topic}: no message holds the 7 arm joints (<prefix>panda_joint1..7 or "
-            f"<prefix>fr3_joint1..7; names there: {', '.join(names[:20]) or 'none'}); {fix}"
+            f"{path}: {topic}: no message holds the 7 arm joints ({wanted}; names there: "
+            f"{', '.join(names[:20]) or 'none'}); {fix}"
         )
     try:
         ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)
@@ -155,19 +159,72 @@ def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
                 f"--joint-prefix {prefix}'s: name this arm's gripper topic with --gripper-topic, "
                 "or pass --no-gripper to use closedness 0")
     return (f"--joint-prefix {prefix} names none of its finger joints ({', '.join(fingers[:4])}):"
-            f" give --joint-prefix {others[0]} (or leave it out: the prefix is found from the "
-            "names)")
+            f" {prefix_advice(prefix, others, 'finger joints')}")
+
+
+def prefix_advice(given: str, found: list[str], what: str) -> str:
+    """Say which ``--joint-prefix`` to give when ``given`` names none of the ``found`` prefixes.
+
+    One prefix found: it, or leaving the option out (the prefix is then found from the names).
+    Several (two arms): each of them, never one alone (which may be the other arm's) nor
+    leaving it out (refused: joints of more than one arm).
+    """
+    if len(found) == 1:
+        return (f"give --joint-prefix {found[0]} (or leave it out: the prefix is found from the "
+                "names)")
+    listed = " or ".join(f"--joint-prefix {prefix}" for prefix in found)
+    return (f"the {what} of {len(found)} arms are there: give the whole prefix of the one to "
+            f"read, {listed}")
+
+
+def resolve_joint_prefix(path, given: str, topics, collected, notes: list[str]) -> str:
+    """Return the joint prefix to read: ``given``, or the one found prefix it begins.
+
+    ``--joint-prefix`` names all of a joint's name before ``joint1..7`` (``right_fr3_``); a lab
+    gives its launch argument's prefix (``right_``) instead. When ``given`` is none of the
+    arm or finger prefixes in the JointState ``topics`` (``collected[topic][2]``: their
+    (names, positions) rows) and exactly one found prefix begins with it (an arm's first,
+    then a hand's), that one is read,
+    with a note; when several do (``robot`` of robot_left_fr3_ and robot_right_fr3_), BagError
+    naming each. Otherwise ``given`` is kept (the readers' errors say what the bag holds).
+    """
+    if not given:
+        return given
+    names = sorted({str(name) for topic in topics if topic in collected
+                    for row_names, _ in collected[topic][2] for name in row_names})
+    arms, hands = arm_prefixes(names), finger_prefixes(names)
+    if given in arms or given in hands or any(f"{given}joint{i}" in names for i in range(1, 8)):
+        return given  # it names joints (of any arm model, as the reader reads it)
+    # an arm's prefix first: its fingers share it (another hand, a Robotiq's, may not)
+    longer = [prefix for prefix in arms if prefix.startswith(given)] or \
+        [prefix for prefix in hands if prefix.startswith(given)]
+    if len(longer) == 1:
+        notes.append(f"--joint-prefix {given} names no joint (the prefix is all of the name "
+                     f"before joint1..7): reading {longer[0]}joint1..7 and "
+                     f"{longer[0]}finger_joint1/2, the one prefix there that begins with it")
+        return longer[0]
+    if longer:
+        raise BagError(
+            f"{path}: --joint-prefix {given} names no joint, and {len(longer)} prefixes there "
+            f"begin with it ({', '.join(longer)}): give the whole prefix of the arm to read, "
+            f"{' or '.join(f'--joint-prefix {prefix}' for prefix in longer)}")
+    return given
 
 
 def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
                        state_topic, notes, read, named: str = "",
-                       types: dict[str, str] | None = None, receive_timed=frozenset()):
+                       types: dict[str, str] | None = None, receive_timed=frozenset(),
+                       clock_of=None):
     """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
 
     The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
     fingers, another arm's fingers, else ``--gripper-topic``; "" when found), the advice
     ``train`` refuses such a bag with. ``receive_timed``: the topics ``times_of`` timed by
     receive times (their header stamps unusable), for the gripper overlap's hint.
+    ``clock_of``: topic -> (its times, its receive times) [N] int64 ns of every message, once
+    ``times_of`` timed it; given, a gripper topic other than the state topic timed by header
+    must share the states' clock (``topic_clocks``): a latched message stamped long before the
+    recording is held from its receipt (:func:`latched_held`), the others' clock is checked.
 
     ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
@@ -221,12 +278,18 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
     times_of(ranked[0])  # the topic used: stamps must not step back (BagError), unusable noted
-    order = np.argsort(series.finger_times, kind="stable")
-    note = gripper_overlap(path, config, ranked[0], series.finger_times[order], state_topic,
+    finger_times, fingers, offsets = series.finger_times, series.fingers, np.zeros(0)
+    if clock_of is not None and ranked[0] != state_topic and config.stamps == "header" and \
+            ranked[0] not in receive_timed:
+        finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
+                                                      notes)
+    order = np.argsort(finger_times, kind="stable")
+    note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)
     notes += [note] if note else []
-    closed = closedness_from_fingers(series.fingers[order], config.gripper_max_width)
-    finger_times = series.finger_times[order]
+    check_clock(path, ranked[0], offsets, state_topic, notes, "state's closedness")
+    closed = closedness_from_fingers(fingers[order], config.gripper_max_width)
+    finger_times = finger_times[order]
     # a finger message that closed the hand faster than a hand closes and straight back: a
     # glitch judged at the topic's own times (interpolated onto faster states it would be a
     # ramp of small steps: breaker40c), left out before the closedness is read at the states'
@@ -235,6 +298,45 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
         finger_times, closed = finger_times[~stray], closed[~stray]
     return held_values(state_times, finger_times, closed), ranked[0], ""
+
+
+def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str]):
+    """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
+
+    A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
+    is received at the recording's start, stamped when the hand last changed, perhaps minutes
+    before: the newest one is the hand's state when the recording began, so it is timed by its
+    receipt (on the states' clock), the older ones left out, with a note. The offsets of the
+    other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock).
+    """
+    times, received = clock_of(topic)
+    state_times, state_received = clock_of(state_topic)
+    index = series.finger_index
+    offsets = relative_offsets(times[index], received[index], state_times, state_received)
+    latched = latched_messages(times[index], received[index], offsets, state_received)
+    if not latched.any():
+        return series.finger_times, series.fingers, offsets
+    held = np.flatnonzero(latched)
+    newest = held[np.argmax(series.finger_times[held])]
+    keep = ~latched
+    keep[newest] = True
+    finger_times = series.finger_times.copy()
+    finger_times[newest] -= int(round(offsets[newest] * 1e9))  # its receipt on the states' clock
+    older = len(held) - 1
+    notes.append(
+        f"gripper topic {topic}: a latched message (transient local: the hand's state when the "
+        f"recorder subscribed) received at the recording's start, stamped "
+        f"{-offsets[newest]:.1f} s before it: held from the start, not another clock"
+        + (f"; {older} older latched message(s) left out" if older else ""))
+    return finger_times[keep], series.fingers[keep], offsets[~latched]
+
+
+def unread_note(topic: str, unread) -> str:
+    """Return the note on the messages ``read_series`` left out as no reading of the arm."""
+    which = ", ".join(map(str, unread[:5])) + (", ..." if len(unread) > 5 else "")
+    return (f"{topic}: {len(unread)} message(s) with every arm joint at exactly 0 left out "
+            f"(message(s) {which}): a driver's message before its first reading of the arm, no "
+            "pose a Franka takes (joint 4's range ends at -0.07 rad)")
 
 
 HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held

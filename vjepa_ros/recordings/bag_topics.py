@@ -36,8 +36,9 @@ class BagTopics:
         "Several separated by spaces: each bag reads the one it holds.",
     )
     joint_prefix: str = param(
-        "", "Arm joint name prefix (e.g. left_fr3_); empty: found from the names. Needed only "
-        "when the bag holds two Franka arms.",
+        "", "Arm joint name prefix, all of the name before joint1..7 (e.g. left_fr3_; a shorter "
+        "left_ reads the one arm it begins); empty: found from the names. Needed only when the "
+        "bag holds two Franka arms.",
     )
     gripper: str = param(
         "", "Gripper topic (sensor_msgs/JointState with <prefix>finger_joint1/2); closedness = "

@@ -21,6 +21,7 @@ from the messages: :mod:`~vjepa_ros.recordings.bag_states`; the result:
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +48,8 @@ from vjepa_ros.recordings.bag_states import (
     gripper_closedness,
     joint_series,
     joints_to_ee,
+    resolve_joint_prefix,
+    unread_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
@@ -59,8 +62,10 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_image_topic,
     resolve_state_topic,
 )
+from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
 from vjepa_ros.robot.kinematics import pose_to_state
+from vjepa_ros.robot.state_ranges import arm_unread
 
 DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
                 "machine, or re-record")
@@ -246,7 +251,15 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     if not state_msgs:
         raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
                        "that carries the arm's state (--pose-topic / --joint-states-topic)")
+    prefix = resolve_joint_prefix(path, config.joint_prefix, joint_topics, collected, notes)
+    config = dataclasses.replace(config, joint_prefix=prefix)  # right_ -> right_fr3_, noted
     joints = JointStateReader(config.joint_prefix)
+
+    def clock_of(topic):
+        """Return (times, receive times) [N] int64 ns of every message of a topic timed."""
+        stamps, received, by_header, _ = timing[topic]
+        return (stamps if by_header else received), received
+
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     if source == "pose":
         state_times = times_of(state_topic)
@@ -268,12 +281,19 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_times = series.arm_times
         ee = joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
                           config.joint_prefix, types)
+        if series.unread:
+            notes.append(unread_note(state_topic, series.unread))
+        elif len(series.arm) and arm_unread(series.arm).all():
+            raise BagError(f"{path}: {state_topic}: every one of its {len(series.arm)} arm "
+                           "messages has every joint at exactly 0: the driver never read the arm "
+                           "(no Franka stands there: joint 4's range ends at -0.07 rad); record "
+                           "again once the driver publishes the arm's joints")
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
     gripper, gripper_source, gripper_fix = gripper_closedness(
         path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
-        read, gripper_topic, types, receive_timed,
+        read, gripper_topic, types, receive_timed, clock_of,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     if not np.isfinite(states).all():
@@ -288,6 +308,10 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep])
     notes += [jump_note] if jump_note else []
     check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
+    if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
+        check_clock(path, image_topic, relative_offsets(*clock_of(image_topic),
+                                                        *clock_of(state_topic)),
+                    state_topic, notes)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
         image_topic=image_topic,

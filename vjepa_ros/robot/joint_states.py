@@ -32,7 +32,7 @@ import re
 import numpy as np
 
 from vjepa_ros.robot.kinematics import StateError
-from vjepa_ros.robot.state_ranges import arm_joint_problem, finger_problem
+from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
 
 ARM_JOINTS = 7
 FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
@@ -229,29 +229,50 @@ class JointSeries:
     finger_times: np.ndarray  # [K] int64 ns of the messages with finger joints
     fingers: np.ndarray  # [K, 2] float64 m
     foreign: int  # messages about neither this arm nor its hand
+    # [M], [K] int64: each sample's message (its index among the rows read)
+    arm_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    finger_index: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    unread: tuple[int, ...] = ()  # messages left out: every arm joint 0 (no reading of the arm)
 
 
 def read_series(times, rows, reader: JointStateReader) -> JointSeries:
     """Split ``rows`` of (names, positions) at ``times`` [N] ns into arm and finger samples.
 
-    Raises :class:`StateError` prefixed with the index of the first unusable message.
+    A message whose arm joints are all exactly 0 is no reading of the arm (a driver before its
+    first reading: ``state_ranges.arm_unread``): it gives no arm sample and no finger sample
+    (its fingers' 0 is no closed hand), whatever the stream's rate; ``unread`` lists such
+    messages when the stream has real readings too (when every arm message is zero, they are
+    kept: the caller refuses or reads them as it would). Raises :class:`StateError` prefixed
+    with the index of the first unusable message.
     """
-    arm_times, arm, finger_times, fingers, foreign, arm_names = [], [], [], [], 0, ()
-    for index, (time, (names, positions)) in enumerate(zip(times, rows, strict=True)):
+    readings = []
+    for index, (names, positions) in enumerate(rows):
         try:
-            reading = reader.read(names, positions)
+            readings.append(reader.read(names, positions))
         except StateError as exc:
             raise type(exc)(f"message {index}: {exc}") from exc  # a RangeError stays one
+    arms = [i for i, reading in enumerate(readings) if reading.arm is not None]
+    unread = tuple(i for i in arms if arm_unread(readings[i].arm))
+    if len(unread) == len(arms):  # no reading at all: nothing to tell them from
+        unread = ()
+    skip = set(unread)
+    arm_times, arm, arm_index, finger_times, fingers, finger_index = [], [], [], [], [], []
+    foreign, arm_names = 0, ()
+    for index, (time, reading) in enumerate(zip(times, readings, strict=True)):
         foreign += reading.foreign
+        if index in skip:
+            continue
         if reading.arm is not None:
             arm_times.append(time)
             arm.append(reading.arm)
+            arm_index.append(index)
             arm_names = reading.arm_names
         if reading.fingers is not None:
             finger_times.append(time)
             fingers.append(reading.fingers)
+            finger_index.append(index)
     return JointSeries(
         np.array(arm_times, np.int64), np.array(arm, np.float64).reshape(-1, ARM_JOINTS),
         arm_names, np.array(finger_times, np.int64), np.array(fingers, np.float64).reshape(-1, 2),
-        foreign,
+        foreign, np.array(arm_index, np.int64), np.array(finger_index, np.int64), unread,
     )

@@ -159,3 +159,19 @@ def euler_problem(angles) -> str:
               else "unwrapped angles? wrap them into [−π, π] (the model takes them as numbers)")
     return (f"orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: largest "
             f"{largest:g} at step {step} (states[{step}, {3 + column}]): {advice}")
+
+
+def arm_unread(arm) -> np.ndarray | bool:
+    """Whether arm joint positions [..., 7] rad are no reading of the arm: every joint exactly 0.
+
+    A driver (franka_ros2's joint state broadcaster, a simulator's bridge) publishes all zeros
+    before its first reading of the arm; no Franka stands there (joint 4's range ends at
+    -0.0698 rad, short of 0: the zero pose is within :data:`JOINT_TOLERANCE_RAD` of it, so the
+    range check passes it). Such a message is left out, whatever the stream's rate: the offline
+    readers (``robot.joint_states.read_series``: eval, train, camera-check) count it in a note;
+    the planner node can drop it as it drops a message it cannot use (as no reading yet). True
+    for each row of zeros (a bool for one [7]).
+    """
+    arm = np.asarray(arm, dtype=np.float64)
+    unread = np.all(arm == 0.0, axis=-1)
+    return bool(unread) if unread.ndim == 0 else unread
