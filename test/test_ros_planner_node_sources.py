@@ -272,6 +272,24 @@ def test_a_glitched_finger_reading_is_held_out_and_unmeasured_until_readings_agr
     assert g.logs("agree again for 1 s") and g.session.latest_state().value[6] == 1.0
 
 
+def test_a_drivers_all_zero_joint_state_is_no_state_and_holds_until_readings_come(harness):  # noqa: F811
+    # breaker41b: a driver publishes all seven joints (and the fingers) at exactly 0 before its
+    # first reading; at a slow rate it is no jump, and the zero pose (no Franka stands there) was
+    # a state to plan from. Now it holds with one line, and its fingers' 0 is no closed hand.
+    g = harness(**{"robot.gripper_state_topic": "/joint_states"})
+    zero = JointState(name=[*FR3, "fr3_finger_joint1", "fr3_finger_joint2"], position=[0.0] * 9)
+    g.extra = [(g.joint_pub, zero)]
+    assert g.pump(5.0, until=lambda: g.logs("a driver's placeholder"), joints=None)
+    assert g.session.latest_state() is None and g.planner.fingers.closedness is None
+    assert g.session.state_problem, "held on it"
+    ready = JointState(name=[*FR3, "fr3_finger_joint1", "fr3_finger_joint2"],
+                       position=[*HOME, 0.04, 0.04])
+    g.extra = [(g.joint_pub, ready)]
+    assert g.pump(8.0, until=lambda: g.session.latest_state() is not None and
+                  not g.session.state_problem, joints=None)
+    assert g.session.latest_state().value[6] == 0.0, "the hand read open, not the zeros' closed"
+
+
 def test_sub_goals_captured_on_a_hand_that_is_replaced_are_not_commanded(harness):  # noqa: F811
     # goals.gripper subgoal, sub-goals captured while the fingers came only merged into
     # /joint_states (a joint_state_publisher copying a dead gripper driver's last values); then

@@ -20,6 +20,11 @@ from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_p
 from vjepa_ros.robot.finger_watch import note_level
 from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers
 from vjepa_ros.robot.kinematics import StateError
+from vjepa_ros.robot.state_ranges import arm_unread
+
+# a driver's all-zero message before its first reading (state_ranges.arm_unread; breaker41b)
+UNREAD_ARM = ("all seven arm joints are exactly 0: a driver's placeholder before its first "
+              "reading of the arm, not a pose (holding until its readings come)")
 
 
 class PlannerInputs:
@@ -98,6 +103,10 @@ class PlannerInputs:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
             self._reject_state("joint state", topic, exc)
+            return
+        if reading.arm is not None and arm_unread(reading.arm):  # no reading: its fingers too
+            if topic == self.joint_states_sub.topic_name:
+                self._reject_state("joint state", topic, UNREAD_ARM)
             return
         self._log_note(self.fingers.check_arm(self.joints.prefix))
         if reading.fingers is not None:
