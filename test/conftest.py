@@ -69,6 +69,25 @@ def write_test_bag(path, frames=4, seed=1, moving=False):
     return write_bag(path, episode.frames, episode.states, episode.timestamps)
 
 
+def camera_entries(frame_ms, latency_ns=1, clock_ns=0):
+    """Return ``write_messages`` entries of synthetic camera frames taken at ``frame_ms`` [ms].
+
+    Each frame is taken ``frame_ms`` after ``bag_writing.DEFAULT_START_NS``, stamped
+    ``clock_ns`` later (a camera on another clock) and received ``latency_ns`` after it was
+    taken, on ``BagTopics().image``.
+    """
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS
+
+    frames, _, _ = synthetic_episode(len(frame_ms))
+    topic = BagTopics().image
+    return [(topic, m.IMAGE, DEFAULT_START_NS + int(ms * 1e6) + latency_ns,
+             m.image_message(frame, DEFAULT_START_NS + int(ms * 1e6) + clock_ns, "camera"))
+            for frame, ms in zip(frames, frame_ms, strict=False)]
+
+
 def rewritten_bag(src, dst, change=None, extra=None):
     """Write the bag ``src`` anew at ``dst`` (MCAP) with each message changed; return its folder.
 

@@ -1,10 +1,14 @@
 """Breaker41b: eval / train readers on recordings a lab plausibly produces.
 
-Each test is a strict xfail of a defect found (what SHOULD happen is asserted).
+Each test was a strict xfail of a defect found (what SHOULD happen is asserted), fixed in
+session 41 (recordings/topic_clocks.py, state_ranges.arm_unread, bag_states.resolve_joint_prefix).
 """
 
 import numpy as np
 import pytest
+from test_breaker40b import _steps
+
+from conftest import camera_entries
 
 MS = 1_000_000
 
@@ -21,7 +25,6 @@ def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, cam
     ``camera_latency_ms`` after it was taken. ``finger_received_ms``: when the recorder got
     the finger messages (default 3 ms after each stamp). Times are from the bag's start.
     """
-    from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bag_writing import (
@@ -33,12 +36,7 @@ def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, cam
 
     topics, kinematics = BagTopics(), FrankaKinematics()
     finger_ms = pose_ms if finger_ms is None else finger_ms
-    frames, _, _ = synthetic_episode(len(frame_ms))
-    entries = []
-    for i, ms in enumerate(frame_ms):
-        t = DEFAULT_START_NS + int(ms * MS)
-        entries.append((topics.image, m.IMAGE, t + camera_latency_ms * MS,
-                        m.image_message(frames[i], t + camera_clock_ms * MS, "camera")))
+    entries = camera_entries(frame_ms, camera_latency_ms * MS, camera_clock_ms * MS)
     for ms in pose_ms:
         t = DEFAULT_START_NS + int(ms * MS)
         pose = np.asarray(pose_at(ms), dtype=float)
@@ -52,14 +50,6 @@ def _write(path, frame_ms, pose_ms, pose_at, finger_ms=None, finger_at=None, cam
                         m.joint_state_message(kinematics.finger_names, [finger, finger], t)))
     entries.sort(key=lambda entry: entry[2])
     return write_messages(path, entries)
-
-
-def _steps(recording):
-    from vjepa_ros.eval.eval_config import EvalConfig
-    from vjepa_ros.eval.step_choice import valid_steps
-
-    steps, every, _ = valid_steps(recording, EvalConfig(), 1, 1)
-    return steps, list(every)
 
 
 def _sliding(ms):
@@ -106,7 +96,6 @@ def _joint_bag(path, state_ms, first_zero_ms=None):
     The arm holds the ready pose, the hand open, at ``state_ms``; ``first_zero_ms``: a driver's
     all-zero message (every joint and finger 0) at that time, before its first reading.
     """
-    from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
@@ -115,11 +104,7 @@ def _joint_bag(path, state_ms, first_zero_ms=None):
     topics, kinematics = BagTopics(), FrankaKinematics()
     names = kinematics.joint_names + kinematics.finger_names
     frame_ms = list(range(25, 4001, 250))
-    frames, _, _ = synthetic_episode(len(frame_ms))
-    entries = []
-    for i, ms in enumerate(frame_ms):
-        t = DEFAULT_START_NS + ms * MS
-        entries.append((topics.image, m.IMAGE, t + 1, m.image_message(frames[i], t, "camera")))
+    entries = camera_entries(frame_ms)
     if first_zero_ms is not None:
         t = DEFAULT_START_NS + first_zero_ms * MS
         entries.append((topics.joint_states, m.JOINT_STATE, t + 5,
@@ -166,7 +151,6 @@ def _bimanual_bag(path):
     Each message holds left_fr3_joint1..7 and fingers (the left wrist turning 0.2 rad/s, hand
     open) and right_fr3_joint1..7 and fingers (joint 1 at +0.3 rad, hand 3/4 closed), 100 Hz.
     """
-    from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
@@ -175,11 +159,7 @@ def _bimanual_bag(path):
     own = [f"fr3_joint{i}" for i in range(1, 8)] + ["fr3_finger_joint1", "fr3_finger_joint2"]
     names = [f"left_{name}" for name in own] + [f"right_{name}" for name in own]
     frame_ms = list(range(25, 3001, 250))
-    frames, _, _ = synthetic_episode(len(frame_ms))
-    entries = []
-    for i, ms in enumerate(frame_ms):
-        t = DEFAULT_START_NS + ms * MS
-        entries.append((topics.image, m.IMAGE, t + 1, m.image_message(frames[i], t, "camera")))
+    entries = camera_entries(frame_ms)
     for ms in range(0, 3101, 10):
         t = DEFAULT_START_NS + ms * MS
         left = READY + [0, 0, 0, 0, 0, 0, ms / 1e3 * 0.2]

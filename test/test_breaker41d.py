@@ -8,23 +8,10 @@ the set-point (``input_episodes._arm_teleported``); a refused real state holds t
 second.
 """
 
-import numpy as np
 from test_breaker40f import moved
+from test_breaker41a import DEFAULT, START, at_rest  # a driver's default pose 22 cm away
 
 from vjepa_ros.robot.jump_watch import JumpWatch
-
-START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
-DEFAULT = START.copy()  # a restarted driver's default pose, 22 cm from START, yaw 0
-DEFAULT[[0, 2]] = [0.3, 0.5]
-
-
-def at_rest(watch, pose, count=50, dt=0.01):
-    """Feed ``pose`` ``count`` times ``dt`` apart from 0 s; return the last stamp."""
-    stamp = 0.0
-    for _ in range(count):
-        stamp += dt
-        assert watch.problem(pose, stamp) == ""
-    return stamp
 
 
 def test_a_second_publishers_pose_stamped_0_5_s_ahead_is_refused_and_no_new_world():

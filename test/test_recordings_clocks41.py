@@ -15,6 +15,8 @@
 import numpy as np
 import pytest
 
+from conftest import camera_entries
+
 MS = 1_000_000
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
 
@@ -242,7 +244,6 @@ def _joint_bag(path, state_ms, zero_ms=(), split=False, names_prefix=""):
     ``zero_ms``: all-zero messages (arm and fingers) at those times; ``split``: arm and finger
     joints as separate messages (franka_ros), the zero one the arm's only.
     """
-    from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
@@ -251,11 +252,7 @@ def _joint_bag(path, state_ms, zero_ms=(), split=False, names_prefix=""):
     topics, kinematics = BagTopics(), FrankaKinematics()
     arm, fingers = list(kinematics.joint_names), list(kinematics.finger_names)
     frame_ms = list(range(25, 4001, 250))
-    frames, _, _ = synthetic_episode(len(frame_ms))
-    entries = []
-    for i, ms in enumerate(frame_ms):
-        t = DEFAULT_START_NS + ms * MS
-        entries.append((topics.image, m.IMAGE, t + 1, m.image_message(frames[i], t, "camera")))
+    entries = camera_entries(frame_ms)
 
     def state(ms, joints, hand):
         t = DEFAULT_START_NS + ms * MS
@@ -342,7 +339,6 @@ def _two_arm_bag(path, arm_names=("left_fr3_", "right_fr3_")):
     The first arm's wrist turning, its hand open; the second's joint 1 at +0.3 rad, its hand
     3/4 closed.
     """
-    from vjepa_ros.eval.synthetic import synthetic_episode
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
@@ -351,12 +347,7 @@ def _two_arm_bag(path, arm_names=("left_fr3_", "right_fr3_")):
     first, second = arm_names
     names = [first + name for name in own] + [second + name for name in own]
     frame_ms = list(range(25, 3001, 250))
-    frames, _, _ = synthetic_episode(len(frame_ms))
-    entries = []
-    for i, ms in enumerate(frame_ms):
-        t = DEFAULT_START_NS + ms * MS
-        entries.append((BagTopics().image, m.IMAGE, t + 1,
-                        m.image_message(frames[i], t, "camera")))
+    entries = camera_entries(frame_ms)
     for ms in range(0, 3101, 10):
         t = DEFAULT_START_NS + ms * MS
         one = READY + [0, 0, 0, 0, 0, 0, ms / 1e3 * 0.2]
