@@ -11,6 +11,9 @@ load from other processes hits every row alike):
                           for its way back among the open ones)
   state: 16 open jumps    16 teleports of 2 cm within 20 ms, then each state a jump that is
                           compared with all 16 open ones (``JumpWatch.OPEN_JUMPS``: the most)
+  state: 16 wrist jumps   the same with the wrist: 16 turns of 0.2 rad, then every other state
+                          a 0.5 rad turn (the TCP's position still): each open jump's way back
+                          needs its orientation extrapolated too (a wrist encoder running away)
   fingers: steady         ``finger_watch.FingerWatch.offer`` per finger reading, 30 Hz, the hand
                           closing at a Franka Hand's speed (the common case)
   fingers: jump held      the same while a glitch is held out (``robot.closedness_jumps``)
@@ -55,6 +58,10 @@ def arm_states(count: int, kind: str):
         states[1:17, 1] += 0.02 * np.arange(1, 17)[:, None].ravel()
         states[17:, 1] += 0.02 * 16
         states[17::2, 2] += 0.15  # every other state after them a jump looking for its way back
+    elif kind == "16 wrist jumps":
+        states[1:17, 5] += 0.2 * np.arange(1, 17)
+        states[17:, 5] += 0.2 * 16
+        states[17::2, 5] += 0.5
     return [(states[i], float(t[i])) for i in range(count)]
 
 
@@ -102,7 +109,8 @@ def main() -> int:
     import numpy as np
 
     rows = {f"state: {kind}": (time_state_row, arm_states(args.messages, kind), ARM_HZ)
-            for kind in ("arm moving", "one open jump", "glitch bursts", "16 open jumps")}
+            for kind in ("arm moving", "one open jump", "glitch bursts", "16 open jumps",
+                         "16 wrist jumps")}
     rows.update({f"fingers: {kind}": (time_finger_row, finger_readings(args.messages, kind),
                                       FINGER_HZ) for kind in ("steady", "jump held")})
     for timer, messages, _ in rows.values():

@@ -126,19 +126,28 @@ class _Excursion(typing.NamedTuple):
         it went 6 cm) from a second reset that puts it 15 cm from where it was (breaker40g, 41a).
         """
         elapsed = max(0.0, time - self.time)
-        ahead = self.xyz + self.velocity * elapsed
-        off = float(np.linalg.norm(xyz - ahead))
-        turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
-        speed, spin = float(np.linalg.norm(self.velocity)), float(np.linalg.norm(self.spin))
-        reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * speed * elapsed
+        off = float(np.linalg.norm(xyz - (self.xyz + self.velocity * elapsed)))
+        reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * self.speed * elapsed
                     + 0.5 * LAND_ACCEL_M_S2 * elapsed ** 2)
-        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * spin * elapsed
-                    + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
-        if off > reach + 2 * TCP_JUMP_SLACK_M or turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
-            return False
-        if self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
+        if off > reach + 2 * TCP_JUMP_SLACK_M or \
+                self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
+            return False  # (the position first: the orientation's extrapolation costs more)
+        turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
+        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * self.spin_rad_s
+                    * elapsed + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
+        if turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
             return False
         return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
+
+    @property
+    def speed(self) -> float:
+        """The arm's speed [m/s] before the jump."""
+        return float(np.linalg.norm(self.velocity))
+
+    @property
+    def spin_rad_s(self) -> float:
+        """The arm's turning speed [rad/s] before the jump."""
+        return float(np.linalg.norm(self.spin))
 
 
 class JumpWatch:
