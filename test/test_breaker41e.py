@@ -11,7 +11,9 @@ Each test asserts what SHOULD happen; each fails on f72c2b5 (strict xfail until 
   the advice that would pair each frame with the state received with it, 1.2 s later;
 - a latched gripper message the recorder received 2.5 s after the states' first (its publisher
   matched late), followed by the hand's change on the robot's clock: refused as a gripper
-  16 s behind, a median of two messages that matches neither.
+  16 s behind, a median of two messages that matches neither;
+- ``--joint-prefix right_`` (or ``right_fr3_``) on a bag whose right arm has its own JointState
+  topic: told to give the left arm's prefix or leave the option out, never the right arm's topic.
 """
 
 import re
@@ -22,12 +24,15 @@ from test_recordings_clocks41 import (
     FRAME_MS,
     MS,
     POSE_MS,
+    READY,
     _at,
     _clock_notes,
     _pose_bag,
     _read,
     _sliding,
 )
+
+from conftest import camera_entries
 
 
 def _sim(ms_list, latency_ms, rate):
@@ -105,3 +110,37 @@ def test_a_latched_gripper_message_received_late_then_a_change_on_the_robots_clo
     times = (recording.state_times - recording.state_times[0]) / 1e9
     assert np.allclose(recording.states[(times > 2.6) & (times < 3.9), 6], 0.75)
     assert np.allclose(recording.states[times > 4.1, 6], 0.0)
+
+
+def _arms_on_two_topics(path):
+    """Write a bag: a 4 Hz camera, the left arm on /joint_states, the right on its own topic."""
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+
+    own = [f"joint{i}" for i in range(1, 8)] + ["finger_joint1", "finger_joint2"]
+    entries = camera_entries(list(range(25, 3001, 250)))
+    for ms in range(0, 3101, 10):
+        t = DEFAULT_START_NS + ms * MS
+        for topic, prefix in (("/joint_states", "left_fr3_"),
+                              ("/right/joint_states", "right_fr3_")):
+            entries.append((topic, m.JOINT_STATE, t + 5, m.joint_state_message(
+                [prefix + name for name in own], [*READY, 0.01, 0.01], t)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bag_states.joints_to_ee's advice looks at the state topic's names only: with the right "
+    "arm on /right/joint_states, --joint-prefix right_ (resolved across topics to right_fr3_) "
+    "is told 'give --joint-prefix left_fr3_ (or leave it out)', the other arm, never the "
+    "topic that holds right_fr3_joint1..7"))
+@pytest.mark.parametrize("given", ["right_", "right_fr3_"])
+def test_a_prefix_of_an_arm_on_another_topic_names_that_topic(tmp_path, given):
+    from vjepa_ros.recordings.bag_files import BagError
+
+    with pytest.raises(BagError) as info:
+        _read(_arms_on_two_topics(tmp_path / "two_topics"), joint_prefix=given)
+    message = str(info.value)
+    assert "/right/joint_states" in message, message
+    assert "leave it out" not in message and "give --joint-prefix left_fr3_" not in message, \
+        message
