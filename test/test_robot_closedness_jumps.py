@@ -122,3 +122,27 @@ def test_a_jump_during_an_unusable_message_is_still_a_jump():
     watch.offer(LEFT, "left_fr3_", 0.0, now=10.04)
     assert not watch.measured(10.05) and watch.value() == 1.0
     assert watch.status(10.05) == "jumped"
+
+
+def test_zero_widths_after_a_jump_from_an_open_hand_never_settle_until_a_reading_comes():
+    # breaker41f: a restarting gripper driver publishes [0, 0] (a fully closed hand) for 1.5 s
+    # where the hand is open; taken after 1 s, planned gripper commands rested on it.
+    watch = FingerWatch(max_age_s=1.0)
+    for t in np.arange(0.0, 1.0, 1 / 30):
+        watch.offer(LEFT, "left_fr3_", 0.0, now=float(t))  # open
+    for t in np.arange(1.0, 3.0, 1 / 30):
+        watch.offer(LEFT, "left_fr3_", 1.0, now=float(t))  # zero widths
+        assert not watch.measured(float(t)) and watch.value() == 0.0
+    for t in np.arange(3.0, 4.2, 1 / 30):  # the driver's first real readings: open
+        watch.offer(LEFT, "left_fr3_", 0.0, now=float(t))
+    assert watch.measured(4.2) and watch.value() == 0.0
+
+
+def test_a_closed_hand_glitching_open_and_back_settles_closed():
+    # the exception is for a hand settled open: a hand closed on nothing (exactly 1.0) that
+    # glitches comes back to its own closed reading and settles after a second as usual
+    watch = held_hand(now=10.0)
+    watch.offer(LEFT, "left_fr3_", 0.0, now=10.033)
+    for t in np.arange(10.066, 11.2, 1 / 30):
+        watch.offer(LEFT, "left_fr3_", 1.0, now=float(t))
+    assert watch.measured(11.2) and watch.value() == 1.0

@@ -395,7 +395,7 @@ def test_an_arm_held_outside_the_box_and_brought_back_elsewhere_does_not_lurch(m
     def run(state, ticks):
         setpoints = []
         for tick in range(ticks):
-            clock.now += 0.01 if tick else 0.15  # time to get there (faster: JumpWatch refuses)
+            clock.now += 0.01 if tick else 0.5  # time to get there (faster: JumpWatch refuses)
             session.observe_state(state, clock.now)
             session.observe_image(frame(tick), clock.now)
             if tick % 10 == 0:

@@ -16,7 +16,11 @@ closedness, the hand's last trusted value) and the closedness counts as unmeasur
 gripper command goes out, until readings have come without a jump for ``recovery_s``
 (``inputs.RECOVERY_S``, the robot state's rule). Then the newest is taken: a glitch and its way
 back cost one second without gripper commands, a real change the readings could not follow (a
-driver restarted, the hand reset by hand) is taken after it. Comparing consecutive readings, not
+driver restarted, the hand reset by hand) is taken after it. One exception: readings of a fully
+closed hand (closedness exactly 1.0: both fingers at 0 or below) that jumped there from a hand
+settled open never settle — a restarting gripper driver publishes zero widths before its first
+reading (breaker41f), and a Franka Hand cannot close within one reading's gap; the hand stays
+unmeasured until another reading. Comparing consecutive readings, not
 each with the last settled one, is what lets readings that arrive in a burst, and a hand really
 moving, through. The arm is commanded as planned meanwhile.
 
@@ -42,13 +46,16 @@ class ClosednessJumps:
     previous: tuple[float, float] | None = None  # (arrival [s], closedness) of the last reading
     jump: str = ""  # the latest jump in words while the closedness is unsettled ("": settled)
     since: float | None = None  # [s] arrival of the latest jump
+    zeros: bool = False  # the latest reading held out was fully closed where the hand was open
 
-    def take(self, closedness: float, now: float) -> bool:
+    def take(self, closedness: float, now: float, settled: float | None = None) -> bool:
         """Judge a usable reading ``closedness`` in [0, 1] arriving at ``now`` [s, steady clock].
 
         Returns True when it may be taken as the hand's closedness: no jump since the previous
-        reading and none within the last ``recovery_s``. A jump is said by :attr:`jump`
-        ("closedness 1.00 → 0.00 in 3 ms") until the readings settle.
+        reading and none within the last ``recovery_s`` (and, after a jump, no fully closed
+        reading while ``settled``, the hand's last taken closedness, was open: module
+        docstring). A jump is said by :attr:`jump` ("closedness 1.00 → 0.00 in 3 ms") until
+        the readings settle.
         """
         previous, self.previous = self.previous, (now, float(closedness))
         if previous is not None:
@@ -61,6 +68,12 @@ class ClosednessJumps:
                 return False
         if not self.jump:
             return True
+        if float(closedness) >= 1.0 and settled is not None and \
+                settled < 1.0 - CLOSEDNESS_JUMP_SLACK:
+            self.since = now  # zero widths from a restarting driver: no reading of this hand
+            self.zeros = True
+            return False
+        self.zeros = False
         if now - self.since >= self.recovery_s:
             self.jump, self.since = "", None
             return True
@@ -70,10 +83,13 @@ class ClosednessJumps:
         """Say the unsettled closedness's jump, its limit and the consequence ("" when settled)."""
         if not self.jump:
             return ""
+        until = ("held out until a reading that is not fully closed (zero widths where the "
+                 "hand was open: a restarting gripper driver?)" if self.zeros else
+                 f"held out until they agree for {self.recovery_s:g} s")
         return (f"its {self.jump}, faster than a gripper moves ({MAX_CLOSEDNESS_RATE_PER_S:g}/s "
                 f"+ {CLOSEDNESS_JUMP_SLACK:g}): a glitch in the finger joint states or two "
-                f"sources of them; held out until they agree for {self.recovery_s:g} s")
+                f"sources of them; {until}")
 
     def reset(self) -> None:
         """Forget the readings (another hand chosen, a recording's hand gone): judge afresh."""
-        self.previous, self.jump, self.since = None, "", None
+        self.previous, self.jump, self.since, self.zeros = None, "", None, False

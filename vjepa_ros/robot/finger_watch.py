@@ -161,7 +161,7 @@ class FingerWatch:
                 self._jumps_generation = self.generation
                 self._jumps.reset()
             jumped = bool(self._jumps.jump)
-            if not self._jumps.take(closedness, now):
+            if not self._jumps.take(closedness, now, self.closedness):
                 return "; ".join(note for note in notes if note)
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False

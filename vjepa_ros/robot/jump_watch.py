@@ -16,6 +16,8 @@ import typing
 import numpy as np
 
 from vjepa_ros.robot.state_ranges import (
+    MAX_TCP_ACCEL_M_S2,
+    MAX_TCP_ANGULAR_ACCEL_RAD_S2,
     MAX_TCP_ANGULAR_SPEED_RAD_S,
     MAX_TCP_SPEED_M_S,
     ORIENTATION_JUMP_SLACK_RAD,
@@ -159,7 +161,10 @@ class JumpWatch:
     was planned from and the set-point jumped 14 cm in one tick); its orientation likewise,
     ``MAX_TCP_ANGULAR_SPEED_RAD_S`` plus ``ORIENTATION_JUMP_SLACK_RAD`` (breaker40b: a wrist
     joint read 1.5 rad off keeps the TCP's position; planned from, its rotation-free plan
-    would command that orientation).
+    would command that orientation). A state after the arm's own (no jump) that left its
+    motion faster than ``MAX_TCP_ACCEL_M_S2`` (``MAX_TCP_ANGULAR_ACCEL_RAD_S2``) allow is a
+    jump too (:meth:`_kicked`: a wall-stamped simulator at 0.3x real time, 55 ms between states,
+    put its arm 11.5 cm away from rest, under the speed limit: breaker41f).
 
     **Time.** The interval is the stamps', except at a repeated stamp (two states less than
     :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another repeated stamp
@@ -264,6 +269,9 @@ class JumpWatch:
         turned = _angle(last[3], turn)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        if not (after_jump or jumped or flipped) and (
+                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+            jumped, flipped = self._kicked(xyz, turn, interval, last)
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         back = (after_jump or jumped or flipped) and self._undone(xyz, turn, time)
@@ -301,17 +309,42 @@ class JumpWatch:
                 samples[-1].run != sample.run:
             samples.append(sample)
 
-    def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
+    def _kicked(self, xyz: np.ndarray, turn: np.ndarray, interval: float,
+                last: tuple) -> tuple[bool, bool]:
+        """Whether a state left the arm's own motion faster than an arm accelerates.
+
+        The arm's velocity over its latest states (:meth:`_velocity`, an average over ``span``
+        seconds: now up to ``MAX_TCP_ACCEL_M_S2 × span`` faster) carries it ``interval`` s on,
+        plus what accelerating at the limit adds; the state may lie that far from ``last`` plus
+        the slack (the turn likewise). Returns (position jumped, orientation jumped); both False
+        when the arm's velocity is not known (``last`` not the arm's own newest state).
+        """
+        newest = self._newest
+        if newest is None or newest.stamp != last[0] or newest.run != self._run:
+            return False, False
+        velocity, spin, span = self._velocity(with_span=True)
+        if span <= 0.0:
+            return False, False
+        reach = ((float(np.linalg.norm(velocity)) + MAX_TCP_ACCEL_M_S2 * span) * interval
+                 + 0.5 * MAX_TCP_ACCEL_M_S2 * interval ** 2)
+        swing = ((float(np.linalg.norm(spin)) + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * span) * interval
+                 + 0.5 * MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval ** 2)
+        return (float(np.linalg.norm(xyz - last[1])) > reach + TCP_JUMP_SLACK_M,
+                _angle(last[3], turn) > swing + ORIENTATION_JUMP_SLACK_RAD)
+
+    def _velocity(self, with_span: bool = False) -> tuple:
         """Return the arm's own velocity [3] m/s and angular velocity [3] rad/s before now.
 
         Over the newest run's states (no jump between): from the newest to the latest one at
         least :data:`VELOCITY_BASELINE_S` older (else the run's oldest), so that one step's
         jittered stamp or a driver repeating its cached pose reads the arm's speed, not 0 or
-        1.7× it (breaker41a). Zero without two such states.
+        1.7× it (breaker41a). Zero without two such states. ``with_span``: also return the
+        seconds it is measured over (0.0: not known).
         """
         newest = self._newest
+        none = (np.zeros(3), np.zeros(3), 0.0) if with_span else (np.zeros(3), np.zeros(3))
         if newest is None or newest.run != self._run:
-            return np.zeros(3), np.zeros(3)
+            return none
         base = None
         for sample in reversed(self._samples):
             if sample.run != newest.run:
@@ -320,9 +353,11 @@ class JumpWatch:
             if newest.time - sample.time >= VELOCITY_BASELINE_S:
                 break
         if base is None or newest.time - base.time <= 0.0:
-            return np.zeros(3), np.zeros(3)
+            return none
         span = newest.time - base.time
         turn = _rotation_vector(_product(newest.turn, _inverse(base.turn)))
+        if with_span:
+            return (newest.xyz - base.xyz) / span, turn / span, span
         return (newest.xyz - base.xyz) / span, turn / span
 
     def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,

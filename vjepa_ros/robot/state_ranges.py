@@ -46,6 +46,11 @@ TCP_JUMP_SLACK_M = 0.01  # [m] allowed besides, for two states stamped (nearly) 
 # a recorded orientation that turned faster and straight back is a glitch (recordings.stray_states)
 MAX_TCP_ANGULAR_SPEED_RAD_S = 5.0
 ORIENTATION_JUMP_SLACK_RAD = 0.05  # [rad] allowed besides
+# [m/s², rad/s²] no Franka's TCP accelerates faster (its Cartesian limits, Franka's datasheet): a
+# pose that left the arm's own motion faster is a jump even under the speed limit (a wall-stamped
+# simulator's ~/reset 11.5 cm in 55 ms from rest: breaker41f)
+MAX_TCP_ACCEL_M_S2 = 13.0
+MAX_TCP_ANGULAR_ACCEL_RAD_S2 = 25.0
 # [1/s] no hand's closedness changes faster (the Franka Hand: 0.1 m/s of its 0.08 m, 1.25 /s; 4x
 # for faster hands and the simulator's): a closedness that did and came straight back is a glitch
 MAX_CLOSEDNESS_RATE_PER_S = 5.0
