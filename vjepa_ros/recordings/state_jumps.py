@@ -36,7 +36,8 @@ def jump_steps(times_ns: np.ndarray, pose: np.ndarray) -> np.ndarray:
     ``pose`` [M, 3] xyz in m, or [M, 6+] with the extrinsic xyz Euler angles [rad] after them.
     A jump, the planner node's rule (``JumpWatch``): moved more than ``MAX_TCP_SPEED_M_S``
     [m/s] times the interval plus ``TCP_JUMP_SLACK_M`` (1 cm), or (with the angles) turned more
-    than ``MAX_TCP_ANGULAR_SPEED_RAD_S`` times it plus ``ORIENTATION_JUMP_SLACK_RAD``.
+    than ``MAX_TCP_ANGULAR_SPEED_RAD_S`` times it plus ``ORIENTATION_JUMP_SLACK_RAD``; or
+    left the arm's own motion faster than a Franka accelerates (``kicked_steps``).
     """
     if len(times_ns) < 2:
         return np.zeros(0, dtype=np.int64)
@@ -47,6 +48,9 @@ def jump_steps(times_ns: np.ndarray, pose: np.ndarray) -> np.ndarray:
     jumped = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1) > allowed[:, 0]
     if pose.shape[1] >= 6:
         jumped |= turn_angles(pose[:-1, 3:6], pose[1:, 3:6]) > allowed[:, 1]
+    from vjepa_ros.recordings.kicked_steps import kicked_steps
+
+    jumped[kicked_steps(times_ns, pose, jumped)] = True  # faster than an arm accelerates
     return np.flatnonzero(jumped)
 
 

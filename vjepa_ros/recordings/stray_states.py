@@ -95,13 +95,17 @@ def allowed_changes(interval_s) -> np.ndarray:
 def fast_steps(times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
     """Return the indices i of the steps i -> i + 1 where a part changed faster than an arm.
 
-    ``times_ns`` [M] int64 sorted, ``states`` [M, 7]; the limits: :func:`allowed_changes`.
+    ``times_ns`` [M] int64 sorted, ``states`` [M, 7]; the limits: :func:`allowed_changes`, and
+    the arm's acceleration (``kicked_steps``).
     """
     if len(times_ns) < 2:
         return np.zeros(0, dtype=np.int64)
+    from vjepa_ros.recordings.kicked_steps import kicked_steps
+
     index = np.arange(len(times_ns) - 1)
     fast = (state_changes(states, index, index + 1) >
             allowed_changes(np.diff(np.asarray(times_ns, dtype=np.int64)) / 1e9)).any(axis=1)
+    fast[kicked_steps(times_ns, states, fast)] = True  # faster than an arm accelerates
     return np.flatnonzero(fast)
 
 
