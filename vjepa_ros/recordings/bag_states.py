@@ -333,9 +333,10 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
 
     A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
-    is received at the recording's start, stamped when the hand last changed, perhaps minutes
-    before: the newest one is the hand's state when the recording began, so it is timed by its
-    receipt (on the states' clock), the older ones left out, with a note. The offsets of the
+    is received when the recorder subscribed (or when its publisher matched, later), stamped when
+    the hand last changed, perhaps minutes before: the newest one is the hand's state then, so
+    it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
+    older ones left out, with a note. The offsets of the
     other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock).
     """
     times, received = clock_of(topic)

@@ -74,7 +74,7 @@ def stamp_rate(state_times, state_received) -> float:
 
 
 def _state_offset_at(received, state_times, state_received) -> np.ndarray:
-    """Return [N] float64 ns: the states' (stamp - receive time) at ``received``, held past ends."""
+    """Return [N] float64 ns: the states' (stamp - receive time) at ``received`` (ends held)."""
     received = np.asarray(received, np.int64)
     state_times = np.asarray(state_times, np.int64)
     state_received = np.asarray(state_received, np.int64)
