@@ -1,6 +1,6 @@
 """breaker41e: fix41b's clock-offset and latched-gripper rules on legitimate recordings.
 
-Each test asserts what SHOULD happen; each fails on f72c2b5 (strict xfail until fixed).
+Each test asserts what SHOULD happen; each failed on f72c2b5 (fixed by fix41e).
 
 - a simulator running faster than real time (a headless Gazebo / MuJoCo data run) with the
   camera's ordinary transport latency (150-300 ms of wall clock): the clock check measures the
@@ -47,10 +47,6 @@ def _sim(ms_list, latency_ms, rate):
             for ms in ms_list]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "topic_clocks.relative_offsets compares stamps (sim seconds) at one receive time (wall "
-    "seconds): at a real-time factor r a frame's latency L counts as r*L, so 300 ms at 4x "
-    "(150 ms at 8x) is refused as a camera 1.2 s behind on another clock"))
 @pytest.mark.parametrize(("rate", "latency_ms"), [(4.0, 300), (8.0, 150)])
 def test_a_faster_than_real_time_sim_bag_with_ordinary_latency_is_read(tmp_path, rate,
                                                                         latency_ms):
@@ -67,11 +63,6 @@ def test_a_faster_than_real_time_sim_bag_with_ordinary_latency_is_read(tmp_path,
     assert len(recording.image_times) == len(FRAME_MS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a camera whose stamps lie over 1 s behind its receipt is refused as 'a device on another "
-    "machine whose clock is not synchronised' with --stamps receive as the fix; frames that "
-    "arrived late (stamps right) look the same, and for them --stamps receive pairs each frame "
-    "with a state 1.2 s after it: the error never says so"))
 def test_frames_that_arrived_late_are_not_sent_to_stamps_receive_without_a_word(tmp_path):
     """Frames stamped right, received 1.2 s late (a slow Wi-Fi link); poses received in 2 ms.
 
@@ -89,11 +80,6 @@ def test_frames_that_arrived_late_are_not_sent_to_stamps_receive_without_a_word(
     assert re.search(r"\b(arrived late|received late|latency|queue)", said), said
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "topic_clocks.latched_messages takes a latched gripper message only when received within "
-    "2 s of the states' first: received 2.5 s in (its publisher matched late) it is set against "
-    "the states' clock with the hand's later change, refused as '16.25 s behind' (the median "
-    "of -32.5 s and 0 s)"))
 def test_a_latched_gripper_message_received_late_then_a_change_on_the_robots_clock(tmp_path):
     """Latched 3/4 closed (stamped 30 s before the recording), received at 2.5 s; open at 4 s.
 
@@ -129,11 +115,6 @@ def _arms_on_two_topics(path):
     return write_messages(path, entries)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bag_states.joints_to_ee's advice looks at the state topic's names only: with the right "
-    "arm on /right/joint_states, --joint-prefix right_ (resolved across topics to right_fr3_) "
-    "is told 'give --joint-prefix left_fr3_ (or leave it out)', the other arm, never the "
-    "topic that holds right_fr3_joint1..7"))
 @pytest.mark.parametrize("given", ["right_", "right_fr3_"])
 def test_a_prefix_of_an_arm_on_another_topic_names_that_topic(tmp_path, given):
     from vjepa_ros.recordings.bag_files import BagError

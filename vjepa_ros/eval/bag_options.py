@@ -94,13 +94,18 @@ def add_topic_arguments(parser) -> None:
                         help="message clock: header (header.stamp, default) or receive (when "
                         "the recorder received it; for a camera stamping on its own device "
                         "clock)")
+    parser.add_argument("--max-clock-offset", type=float, default=1.0, metavar="SECONDS",
+                        help="keep the header stamps of a camera (or gripper) topic up to this "
+                        "far behind the states' clock (frames that arrived late: a slow link, a "
+                        "queue; --stamps receive would pair them with later states); further "
+                        "behind is refused as another clock (default 1, at least 1)")
 
 
 def topics_from_args(args):
     """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined).
 
     Raises ``config.UsageError`` (status 2) for ``--no-gripper`` with ``--gripper-topic``
-    (``BagTopics.gripper_conflict``).
+    (``BagTopics.gripper_conflict``) and for a value outside its range (``--max-clock-offset``).
     """
     from vjepa_ros.recordings.bag_topics import BagTopics
     from vjepa_ros.recordings.topic_choice import joined_topics
@@ -112,7 +117,17 @@ def topics_from_args(args):
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
     ) if value}
     topics = BagTopics(state_source=args.state_source, stamps=args.stamps,
-                       no_gripper=args.no_gripper, **changes)
+                       no_gripper=args.no_gripper, max_clock_offset_s=args.max_clock_offset,
+                       **changes)
+    from vjepa_ros.recordings.bag_files import BagError
+
+    try:  # the declared ranges, named by option: --max-clock-offset 0.5
+        topics.check()
+    except BagError as exc:
+        from vjepa_ros.config import UsageError
+
+        said = str(exc).replace("max_clock_offset_s", "--max-clock-offset", 1)
+        raise UsageError(said) from None
     conflict = topics.gripper_conflict("--no-gripper", "--gripper-topic")
     if conflict:
         from vjepa_ros.config import UsageError

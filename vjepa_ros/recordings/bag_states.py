@@ -19,7 +19,12 @@ from vjepa_ros.recordings.bag_stamps import gripper_overlap
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
-from vjepa_ros.recordings.topic_clocks import check_clock, latched_messages, relative_offsets
+from vjepa_ros.recordings.topic_clocks import (
+    check_clock,
+    latched_messages,
+    relative_offsets,
+    states_clock_at,
+)
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import (
     JointSeries,
@@ -104,15 +109,38 @@ def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
             f"and the arm's state needs the joint positions: {arm_topic_fix(types, topic)}")
 
 
+def topics_of_arm(prefix: str, topics, collected) -> list[str]:
+    """Return the JointState ``topics`` whose messages hold ``prefix``'s arm joints 1..7.
+
+    ``collected[topic][2]``: a topic's (names, positions) rows. [] for an empty ``prefix``.
+    """
+    if not prefix:
+        return []
+    return [topic for topic in topics if topic in collected and prefix in arm_prefixes(
+        sorted({str(name) for names, _ in collected[topic][2] for name in names}))]
+
+
 def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
-                 joint_prefix: str = "", types=None) -> np.ndarray:
+                 joint_prefix: str = "", types=None, elsewhere=()) -> np.ndarray:
+    """Return the end-effector states [M, 6] of ``series``' arm joints (forward kinematics).
+
+    No arm joints on ``topic``: BagError saying what the names there are and what to give;
+    ``elsewhere``: the other JointState topics that hold ``joint_prefix``'s arm
+    (:func:`topics_of_arm`), named as the fix (an arm on its own topic, e.g. a second arm's
+    /right/joint_states), never another arm's prefix.
+    """
     if len(series.arm) == 0:
         names = sorted({name for names, _ in rows for name in names})
         found = arm_prefixes(names)
-        fix = (f"--joint-prefix {joint_prefix} names none of them: "
+        others = [other for other in elsewhere if other != topic]
+        fix = (f"{joint_prefix}joint1..7 are on {' and '.join(others)}, not {topic}: read the "
+               f"arm from there, --joint-states-topic {others[0]} (data.topics.joint_states)"
+               if joint_prefix and others else
+               f"--joint-prefix {joint_prefix} names none of them: "
                f"{prefix_advice(joint_prefix, found, 'arm joints')}"
                if joint_prefix and found else arm_topic_fix(types or {}, topic))
-        wanted = (f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
+        wanted = (f"{joint_prefix}joint1..7" if joint_prefix and others else
+                  f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
                   f"e.g. {(found or ['fr3_'])[0]})" if joint_prefix else
                   "<prefix>panda_joint1..7 or <prefix>fr3_joint1..7")
         raise BagError(
@@ -287,7 +315,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)
     notes += [note] if note else []
-    check_clock(path, ranked[0], offsets, state_topic, notes, "state's closedness")
+    check_clock(path, ranked[0], offsets, state_topic, notes, "finger message",
+                config.max_clock_offset_s)
     closed = closedness_from_fingers(fingers[order], config.gripper_max_width)
     finger_times = finger_times[order]
     # a finger message that closed the hand faster than a hand closes and straight back: a
@@ -304,9 +333,10 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
 
     A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
-    is received at the recording's start, stamped when the hand last changed, perhaps minutes
-    before: the newest one is the hand's state when the recording began, so it is timed by its
-    receipt (on the states' clock), the older ones left out, with a note. The offsets of the
+    is received when the recorder subscribed (or when its publisher matched, later), stamped when
+    the hand last changed, perhaps minutes before: the newest one is the hand's state then, so
+    it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
+    older ones left out, with a note. The offsets of the
     other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock).
     """
     times, received = clock_of(topic)
@@ -321,12 +351,17 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     keep = ~latched
     keep[newest] = True
     finger_times = series.finger_times.copy()
-    finger_times[newest] -= int(round(offsets[newest] * 1e9))  # its receipt on the states' clock
+    finger_times[newest] = states_clock_at(received[index][newest:newest + 1], state_times,
+                                           state_received)[0]  # its receipt, the states' clock
     older = len(held) - 1
+    after = (received[index][newest] - np.min(state_received)) / 1e9
+    alone = ("; its later messages are stamped in step with the states" if not latched.all() else
+             "; its only message: a clock that far behind looks the same, and its value is the "
+             "hand's as received either way" if len(held) == 1 else "")
     notes.append(
         f"gripper topic {topic}: a latched message (transient local: the hand's state when the "
-        f"recorder subscribed) received at the recording's start, stamped "
-        f"{-offsets[newest]:.1f} s before it: held from the start, not another clock"
+        f"recorder subscribed) received {max(after, 0.0):.1f} s after the states' first, stamped "
+        f"{-offsets[newest]:.1f} s before it: held from its receipt{alone}"
         + (f"; {older} older latched message(s) left out" if older else ""))
     return finger_times[keep], series.fingers[keep], offsets[~latched]
 

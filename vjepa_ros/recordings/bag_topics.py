@@ -67,6 +67,14 @@ class BagTopics:
         "stamps are all 0 falls back to receive) or receive (when the recorder received them: "
         "one clock for all topics, for a camera that stamps on its own device clock).",
     )
+    max_clock_offset_s: float = param(
+        1.0, "Header stamps of the camera (or a gripper topic) up to this many seconds behind "
+        "the states' clock, set against when the recorder received each, are kept (noted); "
+        "further behind, refused. Raise it for frames that arrive late with their stamps right "
+        "(a slow link, a queue, a recorder behind), for which stamps: receive would pair each "
+        "frame with a later state; stamps ahead of the states' over 1 s are always refused "
+        "(no latency makes them).", range=(1.0, 3600.0), unit="s",
+    )
 
     def gripper_conflict(self, no_gripper: str = "no_gripper", gripper: str = "gripper") -> str:
         """Say why ``no_gripper`` with a named ``gripper`` topic is refused ("" when not both).

@@ -49,6 +49,7 @@ from vjepa_ros.recordings.bag_states import (
     joint_series,
     joints_to_ee,
     resolve_joint_prefix,
+    topics_of_arm,
     unread_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -280,7 +281,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                                                    types)
         state_times = series.arm_times
         ee = joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
-                          config.joint_prefix, types)
+                          config.joint_prefix, types,
+                          topics_of_arm(config.joint_prefix, joint_topics, collected))
         if series.unread:
             notes.append(unread_note(state_topic, series.unread))
         elif len(series.arm) and arm_unread(series.arm).all():
@@ -311,7 +313,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
         check_clock(path, image_topic, relative_offsets(*clock_of(image_topic),
                                                         *clock_of(state_topic)),
-                    state_topic, notes)
+                    state_topic, notes, limit_s=config.max_clock_offset_s)
     return Recording(
         path=path, storage=storage, compression=compression, topic_types=types,
         image_topic=image_topic,

@@ -79,6 +79,9 @@ OPTIONS = (
           "come from: auto (pose if recorded, else joint_states), pose or joint_states")),
     ("--stamps", "data.topics.stamps", dict(choices=("header", "receive"), help="bags: message "
      "clock, header (header.stamp) or receive (when the recorder received it)")),
+    ("--max-clock-offset", "data.topics.max_clock_offset_s", dict(type=float, metavar="SECONDS",
+     help="bags: keep the header stamps of a camera (or gripper) topic up to this far behind "
+     "the states' clock (frames that arrived late); further behind is refused")),
 )
 # Switches: (option, dotted field, value when given, help)
 SWITCHES = (
