@@ -105,7 +105,8 @@ class PlannerInputs:
             self._reject_state("joint state", topic, exc)
             return
         if reading.arm is not None and arm_unread(reading.arm):  # no reading: its fingers too
-            if topic == self.joint_states_sub.topic_name:
+            if topic == self.joint_states_sub.topic_name and \
+                    self.config.robot.state_source != "pose":  # (else no state of the arm's)
                 self._reject_state("joint state", topic, UNREAD_ARM)
             return
         self._log_note(self.fingers.check_arm(self.joints.prefix))

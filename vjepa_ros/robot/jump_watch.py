@@ -164,7 +164,8 @@ class JumpWatch:
     would command that orientation). A state after the arm's own (no jump) that left its
     motion faster than ``MAX_TCP_ACCEL_M_S2`` (``MAX_TCP_ANGULAR_ACCEL_RAD_S2``) allow is a
     jump too (:meth:`_kicked`: a wall-stamped simulator at 0.3x real time, 55 ms between states,
-    put its arm 11.5 cm away from rest, under the speed limit: breaker41f).
+    put its arm 11.5 cm away from rest, under the speed limit: breaker41f; 3 cm at 60 Hz from
+    rest, 41g).
 
     **Time.** The interval is the stamps', except at a repeated stamp (two states less than
     :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another repeated stamp
@@ -230,6 +231,9 @@ class JumpWatch:
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
+        # the arm's own steps of the last VELOCITY_BASELINE_S: (time [s], speed [m/s], [rad/s])
+        self._steps: collections.deque[tuple[float, float, float]] = collections.deque()
+        self._run_start: float | None = None  # [s] time of the current run's first own state
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -269,9 +273,11 @@ class JumpWatch:
         turned = _angle(last[3], turn)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            jumped, flipped = self._kicked(xyz, turn, interval, last)
+            kick = self._kicked(moved, turned, interval, last)
+            jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         back = (after_jump or jumped or flipped) and self._undone(xyz, turn, time)
@@ -279,7 +285,7 @@ class JumpWatch:
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
         if not (jumped or flipped):
-            self._remember(_Sample(time, stamp, xyz, turn, self._run))
+            self._remember(_Sample(time, stamp, xyz, turn, self._run), moved, turned, interval)
             return ""
         if not back:  # a jump away: added up, and open until a state lands back
             net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
@@ -291,7 +297,7 @@ class JumpWatch:
             self._net = (net[0] + (xyz - last[1]),
                          _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
-        return self._words(moved, turned, interval, jumped)
+        return kick or self._words(moved, turned, interval, jumped)
 
     @staticmethod
     def _words(moved: float, turned: float, interval: float, jumped: bool) -> str:
@@ -301,48 +307,66 @@ class JumpWatch:
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _remember(self, sample: _Sample) -> None:
-        """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides."""
+    def _remember(self, sample: _Sample, moved: float, turned: float, interval: float) -> None:
+        """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides.
+
+        ``moved`` [m], ``turned`` [rad] over ``interval`` [s]: its step from the state before,
+        kept as a speed for :meth:`_kicked` when both are the arm's (one run).
+        """
+        newest = self._newest
+        if newest is None or newest.run != sample.run:
+            self._run_start = sample.time
+            self._steps.clear()
+        else:
+            steps, span = self._steps, max(interval, 1e-4)
+            steps.append((sample.time, moved / span, turned / span))
+            while steps[0][0] < sample.time - VELOCITY_BASELINE_S:
+                steps.popleft()
         self._newest = sample
         samples = self._samples
         if not samples or sample.time - samples[-1].time >= SAMPLE_S or \
                 samples[-1].run != sample.run:
             samples.append(sample)
 
-    def _kicked(self, xyz: np.ndarray, turn: np.ndarray, interval: float,
-                last: tuple) -> tuple[bool, bool]:
-        """Whether a state left the arm's own motion faster than an arm accelerates.
+    def _kicked(self, moved: float, turned: float, interval: float, last: tuple) -> str:
+        """Say why a state left the arm's own motion faster than an arm accelerates ("": not).
 
-        The arm's velocity over its latest states (:meth:`_velocity`, an average over ``span``
-        seconds: now up to ``MAX_TCP_ACCEL_M_S2 × span`` faster) carries it ``interval`` s on,
-        plus what accelerating at the limit adds; the state may lie that far from ``last`` plus
-        the slack (the turn likewise). Returns (position jumped, orientation jumped); both False
-        when the arm's velocity is not known (``last`` not the arm's own newest state).
+        ``moved`` [m], ``turned`` [rad] from ``last`` over ``interval`` [s]. The arm's fastest
+        step of the last :data:`VELOCITY_BASELINE_S` (not its average: a pose republished from
+        a slower source moves in steps, each a few messages' worth: breaker41g) plus what
+        accelerating at ``MAX_TCP_ACCEL_M_S2`` adds over twice the interval carries it so far,
+        plus the slack (the turn likewise). Judged only once the run of the arm's own states
+        (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start, its
+        speed is not known yet (a cached stream's repeats read 0 m/s: 41g).
         """
-        newest = self._newest
-        if newest is None or newest.stamp != last[0] or newest.run != self._run:
-            return False, False
-        velocity, spin, span = self._velocity(with_span=True)
-        if span <= 0.0:
-            return False, False
-        reach = ((float(np.linalg.norm(velocity)) + MAX_TCP_ACCEL_M_S2 * span) * interval
-                 + 0.5 * MAX_TCP_ACCEL_M_S2 * interval ** 2)
-        swing = ((float(np.linalg.norm(spin)) + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * span) * interval
-                 + 0.5 * MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval ** 2)
-        return (float(np.linalg.norm(xyz - last[1])) > reach + TCP_JUMP_SLACK_M,
-                _angle(last[3], turn) > swing + ORIENTATION_JUMP_SLACK_RAD)
+        newest, start = self._newest, self._run_start
+        if newest is None or newest.stamp != last[0] or newest.run != self._run or \
+                start is None or newest.time - start < VELOCITY_BASELINE_S:
+            return ""
+        speed = max((step[1] for step in self._steps), default=0.0)
+        spin = max((step[2] for step in self._steps), default=0.0)
+        reach = (speed + MAX_TCP_ACCEL_M_S2 * interval) * interval
+        swing = (spin + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval) * interval
+        if moved > reach + TCP_JUMP_SLACK_M:
+            return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms from an arm moving at most "
+                    f"{speed:.2f} m/s, faster than an arm accelerates "
+                    f"({MAX_TCP_ACCEL_M_S2:g} m/s²)")
+        if turned > swing + ORIENTATION_JUMP_SLACK_RAD:
+            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms from an arm turning at "
+                    f"most {spin:.2f} rad/s, faster than an arm accelerates "
+                    f"({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
+        return ""
 
-    def _velocity(self, with_span: bool = False) -> tuple:
+    def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the arm's own velocity [3] m/s and angular velocity [3] rad/s before now.
 
         Over the newest run's states (no jump between): from the newest to the latest one at
         least :data:`VELOCITY_BASELINE_S` older (else the run's oldest), so that one step's
         jittered stamp or a driver repeating its cached pose reads the arm's speed, not 0 or
-        1.7× it (breaker41a). Zero without two such states. ``with_span``: also return the
-        seconds it is measured over (0.0: not known).
+        1.7× it (breaker41a). Zero without two such states.
         """
         newest = self._newest
-        none = (np.zeros(3), np.zeros(3), 0.0) if with_span else (np.zeros(3), np.zeros(3))
+        none = (np.zeros(3), np.zeros(3))
         if newest is None or newest.run != self._run:
             return none
         base = None
@@ -356,8 +380,6 @@ class JumpWatch:
             return none
         span = newest.time - base.time
         turn = _rotation_vector(_product(newest.turn, _inverse(base.turn)))
-        if with_span:
-            return (newest.xyz - base.xyz) / span, turn / span, span
         return (newest.xyz - base.xyz) / span, turn / span
 
     def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
@@ -484,7 +506,8 @@ class JumpWatch:
         return Landing(leap, angle)
 
     def forget(self) -> None:
-        self._last = self._net = self._newest = self._elsewhere_since = None
+        self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
+        self._steps.clear()
         self._open, self._after_jump = [], False
         self._intervals.clear()
         self._samples.clear()
