@@ -8,11 +8,13 @@ the same rule here (:func:`kicked_steps`), so that the readers leave such a step
 (``state_jumps.jump_steps``) or judge it as a glitch (``stray_states.fast_steps``): trained on, it
 would be an action of 11.5 cm in one step that the arm never took.
 
-The arm's velocity before a step is its average over the states of the last
-:data:`VELOCITY_BASELINE_S` (``span`` seconds: the arm may now be up to ``MAX_TCP_ACCEL_M_S2 ×
-span`` faster); over the step's interval it may add what accelerating at the limit adds, plus the
-slack. Only steps that moved more than the slack (turned more than its slack) are judged, and not
-a step right after a fast one (the velocity then is no arm's).
+The arm's speed before a step is its fastest step of the last :data:`VELOCITY_BASELINE_S`, and
+at least its last step (a
+pose republished from a slower source moves in steps of a few messages' worth); over the step's
+interval it may add what accelerating at the limit adds over twice the interval, plus the slack.
+Only steps that moved more than the slack (turned more than its slack) are judged, and only after
+:data:`VELOCITY_BASELINE_S` of states with no fast step among them (after a jump, or at the start,
+the arm's speed is not known: breaker41g).
 """
 
 from __future__ import annotations
@@ -34,38 +36,36 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
 
     ``times_ns`` [M] int64 in increasing order (repeats allowed), ``pose`` [M, 3] xyz in m, or
     [M, 6+] with the extrinsic xyz Euler angles [rad] after them; ``fast`` [M-1] bool: the steps
-    already found faster than an arm moves (a step right after one is not judged). Module
-    docstring for the rule.
+    already found faster than an arm moves (no step is judged within
+    :data:`VELOCITY_BASELINE_S` after one). Module docstring for the rule.
     """
     times = np.asarray(times_ns, dtype=np.int64)
     pose = np.asarray(pose, dtype=np.float64)
     if len(times) < 3:
         return np.zeros(0, dtype=np.int64)
     seconds = (times - times[0]) / 1e9
-    index = np.arange(1, len(times) - 1)  # the step index -> index + 1, after a known motion
-    interval = seconds[index + 1] - seconds[index]
-    base = np.searchsorted(seconds, seconds[index] - VELOCITY_BASELINE_S, side="right") - 1
-    base = np.clip(base, 0, None)
-    span = seconds[index] - seconds[base]
-    moved = np.linalg.norm(pose[index + 1, :3] - pose[index, :3], axis=1)
-    kicked = np.zeros(len(index), dtype=bool)
-    known = span > 0
-    if fast is not None:
-        known &= ~np.asarray(fast, dtype=bool)[index - 1]
-    candidate = known & (moved > TCP_JUMP_SLACK_M)
-    if candidate.any():
-        speed = np.linalg.norm(pose[index, :3] - pose[base, :3], axis=1) / np.where(known, span, 1)
-        reach = ((speed + MAX_TCP_ACCEL_M_S2 * span) * interval
-                 + 0.5 * MAX_TCP_ACCEL_M_S2 * interval ** 2)
-        kicked |= candidate & (moved > reach + TCP_JUMP_SLACK_M)
+    interval = np.diff(seconds)
+    moved = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1)
+    parts = [(moved, MAX_TCP_ACCEL_M_S2, TCP_JUMP_SLACK_M)]
     if pose.shape[1] >= 6:
         from vjepa_ros.recordings.stray_states import turn_angles
 
-        turned = turn_angles(pose[index, 3:6], pose[index + 1, 3:6])
-        candidate = known & (turned > ORIENTATION_JUMP_SLACK_RAD)
-        if candidate.any():
-            spin = turn_angles(pose[base, 3:6], pose[index, 3:6]) / np.where(known, span, 1)
-            swing = ((spin + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * span) * interval
-                     + 0.5 * MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval ** 2)
-            kicked |= candidate & (turned > swing + ORIENTATION_JUMP_SLACK_RAD)
-    return index[kicked]
+        parts.append((turn_angles(pose[:-1, 3:6], pose[1:, 3:6]), MAX_TCP_ANGULAR_ACCEL_RAD_S2,
+                      ORIENTATION_JUMP_SLACK_RAD))
+    fast = np.zeros(len(interval), bool) if fast is None else np.asarray(fast, dtype=bool)
+    rates = [change / np.maximum(interval, 1e-4) for change, _, _ in parts]
+    candidates = np.zeros(len(interval), dtype=bool)
+    for change, _, slack in parts:
+        candidates |= change > slack
+    candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's speed known at all
+    kicked = []
+    for i in np.flatnonzero(candidates):
+        first = min(i - 1, int(np.searchsorted(seconds, seconds[i] - VELOCITY_BASELINE_S)))
+        if i == 0 or fast[first:i + 1].any():
+            continue  # no steps of the arm's own before it (at least the last), or a fast one
+        for (change, accel, slack), rate in zip(parts, rates, strict=True):
+            speed = float(rate[first:i].max())
+            if change[i] > (speed + accel * interval[i]) * interval[i] + slack:
+                kicked.append(i)
+                break
+    return np.asarray(kicked, dtype=np.int64)
