@@ -2,7 +2,9 @@
 
 Live: ``jump_watch.JumpWatch._kicked`` (b065d9d); offline: ``recordings.kicked_steps`` (4f35a3d).
 
-Each test asserts what SHOULD happen and is a strict xfail until fixed.
+Each test asserts what SHOULD happen; each was a strict xfail, fixed in session 41 (one rule,
+``robot.accel_rule.outran``: the step against each recent velocity vector measured over 10 ms or
+more, with the stamps' jitter allowed).
 
 1. The rule bounds the arm's *speed*, not its *velocity*: a reset against (or across) the
    arm's motion gets the moving arm's allowance, though reversing 0.5 m/s in 33 ms is
@@ -60,9 +62,6 @@ def _moving_then_reset(direction, reset_m, speed=0.5, dt=1 / 30, count=30):
     return stamps, poses, count - 1  # the reset step: count-1 -> count
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41i: the acceleration rule bounds the arm's speed, "
-                   "not its velocity: a 4 cm reset against or across a 0.5 m/s motion at 30 Hz "
-                   "(≥ 50 m/s²) passes live and offline")
 @pytest.mark.parametrize("direction", [(-1.0, 0.0, 0.0), (0.0, 1.0, 0.0)], ids=["back", "across"])
 def test_a_reset_against_or_across_the_arms_motion_is_a_jump(direction):
     # A teleoperated simulator (30 Hz states, its own stamps) moving the arm at 0.5 m/s away
@@ -106,9 +105,6 @@ def test_without_jitter_the_stalled_reset_is_a_jump():  # the control for the xf
     assert list(kicked_steps(_ns(stamps), np.array(poses))) == [len(stamps) - 2]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41i: one host stamp 50 µs from the next (1 kHz) "
-                   "reads a 0.1 m/s arm as 1 m/s for 0.1 s (moved / 0.1 ms is the window's "
-                   "fastest step): a 9 cm reset after a 60 ms stall passes live and offline")
 def test_one_jittered_stamp_at_1_khz_does_not_let_a_reset_through():
     # Host-stamped 1 kHz states (stamped in the callback): two handled back to back get stamps
     # 50 µs apart, routinely. The 0.1 mm step over them is one "10 m/s" step... floored at
@@ -139,9 +135,6 @@ def _curve_with_one_late_stamp(speed, late_s, dt=1 / 30, count=40, late=20):
     return stamps, poses
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41i: a 30 Hz host-stamped pose of a smooth "
-                   "0.6-1 m/s motion with one state stamped 15-24 ms late: the next is a kick "
-                   "(the speed rule passes it), a 1 s hold, and a false 2-3 cm new world")
 @pytest.mark.parametrize(("speed", "late_s"), [(1.0, 0.015), (0.6, 0.024)])
 def test_one_late_stamp_in_a_smooth_motion_is_no_jump_and_no_new_world(speed, late_s):
     # The arm's positions are exactly its smooth motion (no step faster than its neighbours);
@@ -157,8 +150,6 @@ def test_one_late_stamp_in_a_smooth_motion_is_no_jump_and_no_new_world(speed, la
     assert watch.landed() is None
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41i: offline, one late host stamp in a smooth "
-                   "1 m/s motion at 30 Hz drops the step after it as a kick")
 def test_one_late_stamp_in_a_recorded_smooth_motion_drops_no_step():
     stamps, poses = _curve_with_one_late_stamp(1.0, 0.015)
     assert len(kicked_steps(_ns(stamps), np.array(poses))) == 0

@@ -8,25 +8,21 @@ the same rule here (:func:`kicked_steps`), so that the readers leave such a step
 (``state_jumps.jump_steps``) or judge it as a glitch (``stray_states.fast_steps``): trained on, it
 would be an action of 11.5 cm in one step that the arm never took.
 
-The arm's speed before a step is its fastest step of the last :data:`VELOCITY_BASELINE_S`, and
-at least its last step (a
-pose republished from a slower source moves in steps of a few messages' worth); over the step's
-interval it may add what accelerating at the limit adds over twice the interval, plus the slack.
-Only steps that moved more than the slack (turned more than its slack) are judged, and only after
+The rule is the node's (``robot.accel_rule.outran``): the step must lie, for one of the arm's
+velocities of the last :data:`VELOCITY_BASELINE_S` (each over two states at least
+``accel_rule.PAIR_MIN_S`` apart, at least the latest such pair), within what accelerating at the
+limit adds, plus the slack and that velocity times the stamps' jitter. Only steps that moved more
+than the slack (turned more than its slack) are judged, and only after
 :data:`VELOCITY_BASELINE_S` of states with no fast step among them (after a jump, or at the start,
-the arm's speed is not known: breaker41g).
+the arm's motion is not known: breaker41g).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.state_ranges import (
-    MAX_TCP_ACCEL_M_S2,
-    MAX_TCP_ANGULAR_ACCEL_RAD_S2,
-    ORIENTATION_JUMP_SLACK_RAD,
-    TCP_JUMP_SLACK_M,
-)
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran
+from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 
 VELOCITY_BASELINE_S = 0.1  # [s] as the planner node's (``jump_watch.VELOCITY_BASELINE_S``)
 
@@ -45,27 +41,32 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     seconds = (times - times[0]) / 1e9
     interval = np.diff(seconds)
-    moved = np.linalg.norm(np.diff(pose[:, :3], axis=0), axis=1)
-    parts = [(moved, MAX_TCP_ACCEL_M_S2, TCP_JUMP_SLACK_M)]
-    if pose.shape[1] >= 6:
+    delta = np.diff(pose[:, :3], axis=0)
+    moved = np.linalg.norm(delta, axis=1)
+    angles = pose.shape[1] >= 6
+    if angles:
         from vjepa_ros.recordings.stray_states import turn_angles
 
-        parts.append((turn_angles(pose[:-1, 3:6], pose[1:, 3:6]), MAX_TCP_ANGULAR_ACCEL_RAD_S2,
-                      ORIENTATION_JUMP_SLACK_RAD))
+        turned = turn_angles(pose[:-1, 3:6], pose[1:, 3:6])
+    else:
+        turned = np.zeros(len(interval))
     fast = np.zeros(len(interval), bool) if fast is None else np.asarray(fast, dtype=bool)
-    rates = [change / np.maximum(interval, 1e-4) for change, _, _ in parts]
-    candidates = np.zeros(len(interval), dtype=bool)
-    for change, _, slack in parts:
-        candidates |= change > slack
-    candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's speed known at all
+    candidates = (moved > TCP_JUMP_SLACK_M) | (turned > ORIENTATION_JUMP_SLACK_RAD)
+    candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's motion known at all
     kicked = []
     for i in np.flatnonzero(candidates):
-        first = min(i - 1, int(np.searchsorted(seconds, seconds[i] - VELOCITY_BASELINE_S)))
-        if i == 0 or fast[first:i + 1].any():
-            continue  # no steps of the arm's own before it (at least the last), or a fast one
-        for (change, accel, slack), rate in zip(parts, rates, strict=True):
-            speed = float(rate[first:i].max())
-            if change[i] > (speed + accel * interval[i]) * interval[i] + slack:
-                kicked.append(i)
-                break
+        ends = np.arange(int(np.searchsorted(seconds, seconds[i] - VELOCITY_BASELINE_S)), i + 1)
+        starts = np.searchsorted(seconds, seconds[ends] - PAIR_MIN_S, side="right") - 1
+        keep = starts >= 0
+        if not keep[-1]:
+            continue  # no state PAIR_MIN_S before it
+        ends, starts = ends[keep], starts[keep]
+        if fast[starts[0]:i + 1].any():
+            continue  # a fast step among the arm's recent ones: its motion is not known
+        span = seconds[ends] - seconds[starts]
+        velocities = (pose[ends, :3] - pose[starts, :3]) / span[:, None]
+        spins = (turn_angles(pose[starts, 3:6], pose[ends, 3:6]) / span if angles
+                 else np.zeros(len(span)))
+        if outran(delta[i], float(turned[i]), float(interval[i]), velocities, spins):
+            kicked.append(i)
     return np.asarray(kicked, dtype=np.int64)

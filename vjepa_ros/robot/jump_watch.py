@@ -15,6 +15,7 @@ import typing
 
 import numpy as np
 
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ACCEL_M_S2,
     MAX_TCP_ANGULAR_ACCEL_RAD_S2,
@@ -231,8 +232,6 @@ class JumpWatch:
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
-        # the arm's own steps of the last VELOCITY_BASELINE_S: (time [s], speed [m/s], [rad/s])
-        self._steps: collections.deque[tuple[float, float, float]] = collections.deque()
         self._run_start: float | None = None  # [s] time of the current run's first own state
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
@@ -276,7 +275,7 @@ class JumpWatch:
         kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            kick = self._kicked(moved, turned, interval, last)
+            kick = self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
@@ -285,7 +284,7 @@ class JumpWatch:
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
         if not (jumped or flipped):
-            self._remember(_Sample(time, stamp, xyz, turn, self._run), moved, turned, interval)
+            self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         if not back:  # a jump away: added up, and open until a state lands back
             net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
@@ -307,53 +306,53 @@ class JumpWatch:
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _remember(self, sample: _Sample, moved: float, turned: float, interval: float) -> None:
-        """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides.
-
-        ``moved`` [m], ``turned`` [rad] over ``interval`` [s]: its step from the state before,
-        kept as a speed for :meth:`_kicked` when both are the arm's (one run).
-        """
+    def _remember(self, sample: _Sample) -> None:
+        """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides."""
         newest = self._newest
         if newest is None or newest.run != sample.run:
             self._run_start = sample.time
-            self._steps.clear()
-        else:
-            steps, span = self._steps, max(interval, 1e-4)
-            steps.append((sample.time, moved / span, turned / span))
-            while steps[0][0] < sample.time - VELOCITY_BASELINE_S:
-                steps.popleft()
         self._newest = sample
         samples = self._samples
         if not samples or sample.time - samples[-1].time >= SAMPLE_S or \
                 samples[-1].run != sample.run:
             samples.append(sample)
 
-    def _kicked(self, moved: float, turned: float, interval: float, last: tuple) -> str:
+    def _kicked(self, xyz: np.ndarray, turn: np.ndarray, interval: float, last: tuple) -> str:
         """Say why a state left the arm's own motion faster than an arm accelerates ("": not).
 
-        ``moved`` [m], ``turned`` [rad] from ``last`` over ``interval`` [s]. The arm's fastest
-        step of the last :data:`VELOCITY_BASELINE_S` (not its average: a pose republished from
-        a slower source moves in steps, each a few messages' worth: breaker41g) plus what
-        accelerating at ``MAX_TCP_ACCEL_M_S2`` adds over twice the interval carries it so far,
-        plus the slack (the turn likewise). Judged only once the run of the arm's own states
-        (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start, its
-        speed is not known yet (a cached stream's repeats read 0 m/s: 41g).
+        The step from ``last`` over ``interval`` [s] against the arm's velocities of the last
+        :data:`VELOCITY_BASELINE_S` (``accel_rule.outran``): each between two remembered states
+        at least ``accel_rule.PAIR_MIN_S`` apart (at least the latest pair), so a pose
+        republished from a slower source (steps of a few messages' worth: breaker41g) or one
+        jittered stamp (41i) reads the arm's motion. Judged only once the run of the arm's own
+        states (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start,
+        its motion is not known yet (a cached stream's repeats read 0 m/s: 41g).
         """
         newest, start = self._newest, self._run_start
         if newest is None or newest.stamp != last[0] or newest.run != self._run or \
                 start is None or newest.time - start < VELOCITY_BASELINE_S:
             return ""
-        speed = max((step[1] for step in self._steps), default=0.0)
-        spin = max((step[2] for step in self._steps), default=0.0)
-        reach = (speed + MAX_TCP_ACCEL_M_S2 * interval) * interval
-        swing = (spin + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval) * interval
-        if moved > reach + TCP_JUMP_SLACK_M:
-            return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms from an arm moving at most "
-                    f"{speed:.2f} m/s, faster than an arm accelerates "
-                    f"({MAX_TCP_ACCEL_M_S2:g} m/s²)")
-        if turned > swing + ORIENTATION_JUMP_SLACK_RAD:
+        states = [sample for sample in self._samples if sample.run == self._run]
+        if not states or states[-1] is not newest:
+            states.append(newest)
+        pairs = [(a, b) for a, b in zip(states, states[1:], strict=False)
+                 if b.time - a.time >= PAIR_MIN_S and b.time >= newest.time - VELOCITY_BASELINE_S]
+        if not pairs:
+            earlier = [a for a in states if newest.time - a.time >= PAIR_MIN_S]
+            if not earlier:
+                return ""
+            pairs = [(earlier[-1], newest)]
+        velocities = [(b.xyz - a.xyz) / (b.time - a.time) for a, b in pairs]
+        spins = [_angle(a.turn, b.turn) / (b.time - a.time) for a, b in pairs]
+        moved, turned = float(np.linalg.norm(xyz - last[1])), _angle(last[3], turn)
+        part = outran(xyz - last[1], turned, interval, velocities, spins)
+        if part == "position":
+            return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, away from the arm's motion "
+                    f"(at most {max(np.linalg.norm(v) for v in velocities):.2f} m/s) faster than "
+                    f"an arm accelerates ({MAX_TCP_ACCEL_M_S2:g} m/s²)")
+        if part == "orientation":
             return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms from an arm turning at "
-                    f"most {spin:.2f} rad/s, faster than an arm accelerates "
+                    f"most {max(spins):.2f} rad/s, faster than an arm accelerates "
                     f"({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
         return ""
 
@@ -507,7 +506,6 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
-        self._steps.clear()
         self._open, self._after_jump = [], False
         self._intervals.clear()
         self._samples.clear()
