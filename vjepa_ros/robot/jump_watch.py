@@ -164,9 +164,10 @@ class JumpWatch:
     joint read 1.5 rad off keeps the TCP's position; planned from, its rotation-free plan
     would command that orientation). A state after the arm's own (no jump) that left its
     motion faster than ``MAX_TCP_ACCEL_M_S2`` (``MAX_TCP_ANGULAR_ACCEL_RAD_S2``) allow is a
-    jump too (:meth:`_kicked`: a wall-stamped simulator at 0.3x real time, 55 ms between states,
-    put its arm 11.5 cm away from rest, under the speed limit: breaker41f; 3 cm at 60 Hz from
-    rest, 41g).
+    jump too (:meth:`_kicked`, the rule ``robot.accel_rule.outran`` the recordings share: a
+    wall-stamped simulator at 0.3x real time, 55 ms between states, put its arm 11.5 cm away
+    from rest, under the speed limit: breaker41f; 3 cm at 60 Hz from rest, 41g; 4 cm back
+    against a 0.5 m/s motion, 41i).
 
     **Time.** The interval is the stamps', except at a repeated stamp (two states less than
     :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another repeated stamp
