@@ -1,7 +1,8 @@
 """breaker41j: the acceleration rule (``robot.accel_rule.outran``, 9509217), live and offline.
 
 Live: ``jump_watch.JumpWatch._kicked``; offline: ``recordings.kicked_steps``. Each test asserts
-what SHOULD happen and is a strict xfail until fixed.
+what SHOULD happen; each was a strict xfail, fixed in session 41 (a pose held under
+accel_rule.HELD_S is not judged; turns compared as rotation vectors).
 
 1. A pose republished at 100 Hz from a source slower than 10 Hz (a tf/TCP-pose publisher
    stamping on its own timer, the transform refreshed at 8 Hz): each refresh is a 3 cm step
@@ -56,9 +57,6 @@ def test_a_pose_republished_from_a_10_hz_source_is_no_jump():  # the control for
     assert len(jump_steps(_ns(stamps), poses)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41j: a pose republished at 100 Hz from a source "
-                   "slower than 10 Hz reads 0 m/s over the last 0.1 s: each refresh is a kick "
-                   "(a 1 s hold live, a dropped step offline)")
 @pytest.mark.parametrize("source_hz", [8.0, 9.0])
 def test_a_pose_republished_from_a_slower_source_is_no_jump(source_hz):
     # A TCP-pose node publishing at 100 Hz on its own timer from a transform refreshed at 8-9 Hz
@@ -98,9 +96,6 @@ def test_a_smooth_twist_is_no_jump():  # the control for the xfail below
     assert len(jump_steps(_ns(stamps), poses)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="breaker41j: the turn is judged against the fastest recent "
-                   "turning speed, not the angular velocity: a 0.15 rad glitch back against a "
-                   "2 rad/s twist passes, its way back is the jump and a false new world")
 def test_a_turn_against_the_arms_turning_is_a_jump():
     # Teleop twisting the hand at 2 rad/s (Franka joint 7 turns 2.6 rad/s), 30 Hz states; one
     # state's joint-7 reading glitches 0.15 rad back (the TCP on the joint-7 axis: the position

@@ -71,10 +71,20 @@ def test_no_step_is_judged_within_0_1_s_of_a_fast_one_or_of_the_start():
 
 def test_a_slow_simulators_small_resets_are_jumps_at_any_rate():
     # breaker41g's live cases offline: 6 and 9 cm at 0.3x (55 ms), 3 cm at 60 Hz, from rest
+    # (held still at least accel_rule.HELD_S: a shorter hold may be a slower source's, 41j)
     for dt, leap in ((0.055, 0.06), (0.055, 0.09), (1 / 60, 0.03)):
-        times, states = stream(40, dt)
-        states[25:, 1] += leap
-        assert list(jump_steps(times, states)) == [24], (dt, leap)
+        times, states = stream(60, dt)
+        states[45:, 1] += leap
+        assert list(jump_steps(times, states)) == [44], (dt, leap)
+
+
+def test_a_pose_held_briefly_between_a_slower_sources_refreshes_is_not_judged():
+    # a 100 Hz republisher of an 8 Hz pose, the arm at 0.25 m/s: 3 cm steps after 12 repeats
+    t = np.arange(400) * 0.01
+    states = np.tile(START, (400, 1))
+    states[:, 0] += 0.25 * np.floor(t * 8) / 8
+    times = (t * 1e9).astype(np.int64)
+    assert len(kicked_steps(times, states)) == 0 and len(jump_steps(times, states)) == 0
 
 
 def test_a_5_hz_stream_is_judged_by_its_last_step():

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran
+from vjepa_ros.robot.accel_rule import HELD_S, PAIR_MIN_S, outran
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 
 VELOCITY_BASELINE_S = 0.1  # [s] as the planner node's (``jump_watch.VELOCITY_BASELINE_S``)
@@ -43,13 +43,18 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
     interval = np.diff(seconds)
     delta = np.diff(pose[:, :3], axis=0)
     moved = np.linalg.norm(delta, axis=1)
-    angles = pose.shape[1] >= 6
-    if angles:
-        from vjepa_ros.recordings.stray_states import turn_angles
+    rotations = None
+    turns = np.zeros((len(interval), 3))
+    if pose.shape[1] >= 6:
+        from scipy.spatial.transform import Rotation  # (here: the commands check options first)
 
-        turned = turn_angles(pose[:-1, 3:6], pose[1:, 3:6])
-    else:
-        turned = np.zeros(len(interval))
+        rotations = Rotation.from_euler("xyz", pose[:, 3:6])
+        turns = (rotations[1:] * rotations[:-1].inv()).as_rotvec()  # base frame, per step
+    turned = np.linalg.norm(turns, axis=1)
+    # where the pose last changed (a held pose repeats it exactly: accel_rule.HELD_S)
+    changed = np.r_[True, np.any(np.diff(pose[:, :6] if rotations is not None else pose[:, :3],
+                                         axis=0) != 0, axis=1)]
+    held_since = seconds[np.maximum.accumulate(np.where(changed, np.arange(len(changed)), 0))]
     fast = np.zeros(len(interval), bool) if fast is None else np.asarray(fast, dtype=bool)
     candidates = (moved > TCP_JUMP_SLACK_M) | (turned > ORIENTATION_JUMP_SLACK_RAD)
     candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's motion known at all
@@ -63,10 +68,12 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         ends, starts = ends[keep], starts[keep]
         if fast[starts[0]:i + 1].any():
             continue  # a fast step among the arm's recent ones: its motion is not known
+        if 0.0 < seconds[i] - held_since[i] < HELD_S:
+            continue  # a pose held briefly: a slower source between refreshes, or a stop
         span = seconds[ends] - seconds[starts]
         velocities = (pose[ends, :3] - pose[starts, :3]) / span[:, None]
-        spins = (turn_angles(pose[starts, 3:6], pose[ends, 3:6]) / span if angles
-                 else np.zeros(len(span)))
-        if outran(delta[i], float(turned[i]), float(interval[i]), velocities, spins):
+        spins = np.zeros((len(span), 3)) if rotations is None else \
+            (rotations[ends] * rotations[starts].inv()).as_rotvec() / span[:, None]
+        if outran(delta[i], turns[i], float(interval[i]), velocities, spins):
             kicked.append(i)
     return np.asarray(kicked, dtype=np.int64)

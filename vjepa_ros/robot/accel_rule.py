@@ -7,8 +7,16 @@ does not make one: breaker41i), within what accelerating at ``MAX_TCP_ACCEL_M_S2
 twice the interval, plus the slack, plus that velocity times :data:`STAMP_JITTER_S` (a stamp
 taken that late or early moves the step by as much: one late host stamp in a smooth 1 m/s motion
 was a jump and a false new world, 41i). The velocities are vectors: a reset against or across the
-arm's motion is a jump even where its length is one the arm's speed covers (41i). The turn is
-judged by its size against the fastest recent turning speed. Numpy only (the state callback).
+arm's motion is a jump even where its length is one the arm's speed covers (41i); so are the
+angular velocities (rotation vectors per second, base frame: a wrist glitch against the wrist's
+turn, 41j; the rotation vectors are compared by difference, close enough for the tenths of a
+radian a step turns). Numpy only (the state callback).
+
+A held pose — states repeating it exactly, as a node republishing a slower source between its
+refreshes sends, or a simulator at rest — tells nothing of the arm's motion until it has been held
+:data:`HELD_S`: a step after a shorter hold is not judged (a 100 Hz republisher of an 8 Hz pose
+steps 3 cm after 110 ms of repeats; its recent velocities read 0 m/s: 41j), one after a longer
+hold is judged as from rest (a simulator's ``~/reset``).
 """
 
 from __future__ import annotations
@@ -24,21 +32,22 @@ from vjepa_ros.robot.state_ranges import (
 
 PAIR_MIN_S = 0.01  # [s] a recent velocity is measured over two states at least this far apart
 STAMP_JITTER_S = 0.025  # [s] a state's stamp may be this late or early (host-stamped on receipt)
+HELD_S = 0.5  # [s] a pose held exactly this long is an arm at rest, not a source between refreshes
 
 
-def outran(delta, turned: float, interval: float, velocities, spins) -> str:
+def outran(delta, turn, interval: float, velocities, spins) -> str:
     """Return "position", "orientation" or "" (neither outran the arm's recent motion).
 
-    ``delta`` [3] m: the step's position change; ``turned`` [rad] its rotation angle, over
-    ``interval`` [s]; ``velocities`` [K, 3] m/s and ``spins`` [K] rad/s: the arm's recent
-    velocities and turning speeds (K ≥ 1). Module docstring for the rule.
+    ``delta`` [3] m: the step's position change; ``turn`` [3] rad: its rotation vector (base
+    frame), over ``interval`` [s]; ``velocities`` [K, 3] m/s and ``spins`` [K, 3] rad/s: the
+    arm's recent velocities and angular velocities (K ≥ 1). Module docstring for the rule.
     """
-    velocities = np.asarray(velocities, dtype=np.float64).reshape(-1, 3)
-    speeds = np.linalg.norm(velocities, axis=1)
-    off = np.linalg.norm(np.asarray(delta, dtype=np.float64) - velocities * interval, axis=1)
-    spare = MAX_TCP_ACCEL_M_S2 * interval ** 2 + TCP_JUMP_SLACK_M + speeds * STAMP_JITTER_S
-    if bool(np.all(off > spare)):
-        return "position"
-    spin = float(np.max(spins))
-    swing = (spin + MAX_TCP_ANGULAR_ACCEL_RAD_S2 * interval) * interval + spin * STAMP_JITTER_S
-    return "orientation" if turned > swing + ORIENTATION_JUMP_SLACK_RAD else ""
+    for change, rates, accel, slack in (
+            (delta, velocities, MAX_TCP_ACCEL_M_S2, TCP_JUMP_SLACK_M),
+            (turn, spins, MAX_TCP_ANGULAR_ACCEL_RAD_S2, ORIENTATION_JUMP_SLACK_RAD)):
+        rates = np.asarray(rates, dtype=np.float64).reshape(-1, 3)
+        off = np.linalg.norm(np.asarray(change, dtype=np.float64) - rates * interval, axis=1)
+        spare = accel * interval ** 2 + slack + np.linalg.norm(rates, axis=1) * STAMP_JITTER_S
+        if bool(np.all(off > spare)):
+            return "position" if accel == MAX_TCP_ACCEL_M_S2 else "orientation"
+    return ""

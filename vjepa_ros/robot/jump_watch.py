@@ -15,7 +15,7 @@ import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran
+from vjepa_ros.robot.accel_rule import HELD_S, PAIR_MIN_S, outran
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ACCEL_M_S2,
     MAX_TCP_ANGULAR_ACCEL_RAD_S2,
@@ -234,6 +234,7 @@ class JumpWatch:
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
         self._run_start: float | None = None  # [s] time of the current run's first own state
+        self._held_since: float | None = None  # [s] since when the arm's pose repeats exactly
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -312,6 +313,10 @@ class JumpWatch:
         newest = self._newest
         if newest is None or newest.run != sample.run:
             self._run_start = sample.time
+        same = newest is not None and newest.run == sample.run and \
+            np.array_equal(newest.xyz, sample.xyz) and np.array_equal(newest.turn, sample.turn)
+        if not same:
+            self._held_since = sample.time  # (a changed pose: held from here)
         self._newest = sample
         samples = self._samples
         if not samples or sample.time - samples[-1].time >= SAMPLE_S or \
@@ -329,10 +334,12 @@ class JumpWatch:
         states (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start,
         its motion is not known yet (a cached stream's repeats read 0 m/s: 41g).
         """
-        newest, start = self._newest, self._run_start
+        newest, start, held = self._newest, self._run_start, self._held_since
         if newest is None or newest.stamp != last[0] or newest.run != self._run or \
                 start is None or newest.time - start < VELOCITY_BASELINE_S:
             return ""
+        if held is not None and 0.0 < newest.time - held < HELD_S:
+            return ""  # a pose held briefly: a slower source between refreshes, or a stop
         states = [sample for sample in self._samples if sample.run == self._run]
         if not states or states[-1] is not newest:
             states.append(newest)
@@ -344,17 +351,19 @@ class JumpWatch:
                 return ""
             pairs = [(earlier[-1], newest)]
         velocities = [(b.xyz - a.xyz) / (b.time - a.time) for a, b in pairs]
-        spins = [_angle(a.turn, b.turn) / (b.time - a.time) for a, b in pairs]
+        spins = [_rotation_vector(_product(b.turn, _inverse(a.turn))) / (b.time - a.time)
+                 for a, b in pairs]
         moved, turned = float(np.linalg.norm(xyz - last[1])), _angle(last[3], turn)
-        part = outran(xyz - last[1], turned, interval, velocities, spins)
+        part = outran(xyz - last[1], _rotation_vector(_product(turn, _inverse(last[3]))),
+                      interval, velocities, spins)
         if part == "position":
             return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, away from the arm's motion "
                     f"(at most {max(np.linalg.norm(v) for v in velocities):.2f} m/s) faster than "
                     f"an arm accelerates ({MAX_TCP_ACCEL_M_S2:g} m/s²)")
         if part == "orientation":
-            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms from an arm turning at "
-                    f"most {max(spins):.2f} rad/s, faster than an arm accelerates "
-                    f"({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
+            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, away from the arm's turn "
+                    f"(at most {max(np.linalg.norm(w) for w in spins):.2f} rad/s) faster than an "
+                    f"arm accelerates ({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
         return ""
 
     def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
@@ -507,6 +516,7 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
+        self._held_since = None
         self._open, self._after_jump = [], False
         self._intervals.clear()
         self._samples.clear()
