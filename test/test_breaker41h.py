@@ -10,8 +10,6 @@ import re
 import pytest
 
 
-@pytest.mark.xfail(strict=True, reason="an odd attention-head width passes the settings check "
-                   "and kills train after encoding with 'unflatten: Provided sizes [-1, 2] ...'")
 def test_train_refuses_an_odd_head_width_before_any_work():
     # `vjepa-ros train --predictor-dim 65 --heads 5` (as the refusal of 64/5 advises) is
     # accepted, encodes every frame, then ends with `vjepa-ros train: unflatten: Provided
@@ -25,8 +23,6 @@ def test_train_refuses_an_odd_head_width_before_any_work():
             need_paths=False, need_encoder=False)
 
 
-@pytest.mark.xfail(strict=True, reason="the refusal of --predictor-dim 64 --heads 5 advises "
-                   "--predictor-dim 65, whose 13-wide heads the 3D RoPE cannot rotate")
 def test_train_head_refusal_advises_a_width_that_trains():
     from vjepa_ros.train.config import ConfigError, make_config
 
