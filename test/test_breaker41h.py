@@ -34,9 +34,6 @@ def test_train_head_refusal_advises_a_width_that_trains():
     assert int(advised.group(1)) // 5 % 2 == 0, str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="--val-fraction's help (config/train.yaml's field text) "
-                   "says a fraction of the episodes; the split holds out whole episodes nearest "
-                   "that fraction of the frames")
 def test_val_fraction_help_says_a_fraction_of_the_frames():
     # README, Post-training: whole usable episodes are held out until their frames come nearest
     # val_fraction of all frames, and the run prints `held out: 17 % of the frames (whole

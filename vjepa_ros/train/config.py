@@ -48,12 +48,13 @@ class DataConfig:
         "or directories holding them (searched recursively).",
     )
     val: list[str] = param(
-        [], "Validation episodes (same kinds); empty: hold out val_fraction of the training "
-        "episodes.",
+        [], "Validation episodes (same kinds); empty: hold out whole training episodes "
+        "holding about val_fraction of the frames.",
     )
     val_fraction: float = param(
-        0.1, "Fraction of the training episodes held out for validation when 'val' is empty "
-        "(whole episodes, chosen by the seed; at least one); 0: no validation.",
+        0.1, "Fraction of the training frames held out for validation when 'val' is empty: "
+        "whole episodes, drawn by the seed, until their frames come nearest this fraction of "
+        "all frames (at least one held out, one kept); 0: no validation.",
     )
     val_clips: int = param(
         256, "Most validation clips (fixed windows spread over the validation episodes).",
