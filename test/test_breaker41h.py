@@ -1,6 +1,7 @@
 """breaker41h: the README's second half read and run as a new user (session 41).
 
-Each test is a strict xfail: it asserts what should happen, and fails until the defect is fixed.
+Each test was a strict xfail until its defect was fixed (fix41h); the tests after them
+cover the fixes.
 """
 
 from __future__ import annotations
