@@ -11,6 +11,25 @@ work="$(realpath -m "${WORK:-demo_model_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
+# train_to OUT STEPS ARGS...: bring the run in OUT to STEPS steps, keeping finished work on a rerun:
+# a new run (ARGS: its data, model and settings) when OUT holds no latest.pt, nothing when the
+# run reached STEPS and wrote its world model (or went past them), else `--resume --steps STEPS`
+# (an interrupted run, or one to train further). The step reached comes from OUT/log.json's
+# summary, written with latest.pt (train refuses a new run into an OUT holding latest.pt, and
+# a --resume to a run already complete).
+train_to() {
+  local out="$1" steps="$2"; shift 2
+  if [[ ! -f "$out/latest.pt" ]]; then run train --out "$out" --steps "$steps" "$@"; return; fi
+  local reached
+  reached="$("$VJEPA_VENV/bin/python" -c 'import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+print(int(s["step"]) - ("world_model" not in s["files"]))' "$out/log.json" 2>/dev/null)" || reached=-1
+  if (( reached >= steps )); then
+    echo "+ kept $out: its run reached $steps steps (rm -r it to train it again)" >&2
+  else
+    run train --out "$out" --resume --steps "$steps"
+  fi
+}
 
 # 1. Scripted simulator episodes, 128x128 like the model's input (seeds 0..399 train, 100000.. val).
 #    collect refuses a folder that holds episodes; its collector.json is written once all are
@@ -28,11 +47,11 @@ run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
 #    config/demo_model.yaml): 1200 steps, then resumed to 3000 and to 6000 steps, as the shipped
 #    model was made (each resume re-enters the schedule's constant phase at the peak rate and
 #    decays again at its end). CPU thread counts change float rounding: a rerun gives a model of
-#    the same quality, not the same bytes.
-run train --data "$work/episodes/train" --val "$work/episodes/val" --encoder "$work/encoder.pt" \
-  --out "$work/predictor" --config "$VJEPA_ROOT/config/demo_model.yaml"
-run train --out "$work/predictor" --resume --steps 3000
-run train --out "$work/predictor" --resume --steps 6000
+#    the same quality, not the same bytes. A rerun keeps the steps done (train_to).
+train_to "$work/predictor" 1200 --data "$work/episodes/train" --val "$work/episodes/val" \
+  --encoder "$work/encoder.pt" --config "$VJEPA_ROOT/config/demo_model.yaml"
+train_to "$work/predictor" 3000
+train_to "$work/predictor" 6000
 # 4. Stage 2: manipulation (writes vjepa_ros/data/demo_world_model.pt).
 REACH_MODEL="$work/predictor/world_model.pt" REACH_EPISODES="$work/episodes/train" \
   WORK="$work/manipulation" bash "$here/make_manipulation_model.sh"

@@ -22,6 +22,25 @@ work="$(realpath -m "${WORK:-manipulation_model_work}")"
 source "$here/bootstrap.sh"
 cd "$VJEPA_ROOT"
 run() { echo "+ $*" >&2; "$VJEPA_VENV/bin/vjepa-ros" "$@"; }
+# train_to OUT STEPS ARGS...: bring the run in OUT to STEPS steps, keeping finished work on a rerun:
+# a new run (ARGS: its data, model and settings) when OUT holds no latest.pt, nothing when the
+# run reached STEPS and wrote its world model (or went past them), else `--resume --steps STEPS`
+# (an interrupted run, or one to train further). The step reached comes from OUT/log.json's
+# summary, written with latest.pt (train refuses a new run into an OUT holding latest.pt, and
+# a --resume to a run already complete).
+train_to() {
+  local out="$1" steps="$2"; shift 2
+  if [[ ! -f "$out/latest.pt" ]]; then run train --out "$out" --steps "$steps" "$@"; return; fi
+  local reached
+  reached="$("$VJEPA_VENV/bin/python" -c 'import json, sys
+s = json.load(open(sys.argv[1]))["summary"]
+print(int(s["step"]) - ("world_model" not in s["files"]))' "$out/log.json" 2>/dev/null)" || reached=-1
+  if (( reached >= steps )); then
+    echo "+ kept $out: its run reached $steps steps (rm -r it to train it again)" >&2
+  else
+    run train --out "$out" --resume --steps "$steps"
+  fi
+}
 
 # 1. Scripted expert episodes into $work/train and $work/train2 (~25 min; a rerun keeps complete
 #    folders): scripts/collect_manipulation_episodes.sh, which says what they hold.
@@ -30,15 +49,15 @@ WORK="$work" bash "$here/collect_manipulation_episodes.sh"
 #    config/demo_model.yaml): run 1 on the first set, run 2 with the second set added, run 3
 #    with the reach episodes added back (runs 1-2 alone lose reaching: 15/20 held-out goals
 #    against 18/20). CPU thread counts change float rounding: a rerun gives a model of the same
-#    quality, not the same bytes.
-run train --data "$work/train" --init "$reach_model" \
-  --out "$work/run1" --config "$VJEPA_ROOT/config/demo_model.yaml" --steps 2500 \
-  --val-fraction 0.05 --eval-every 250 --save-every 250
-run train --data "$work/train" "$work/train2" --init "$work/run1/world_model.pt" \
-  --out "$work/run2" --config "$VJEPA_ROOT/config/demo_model.yaml" --steps 2500 \
-  --val-fraction 0.05 --eval-every 500 --save-every 500
-run train --data "$work/train" "$work/train2" "$reach_episodes" --init "$work/run2/world_model.pt" \
-  --out "$work/run3" --config "$VJEPA_ROOT/config/demo_model.yaml" --steps 3000 \
+#    quality, not the same bytes. A rerun keeps the runs done and resumes an unfinished one.
+train_to "$work/run1" 2500 --data "$work/train" --init "$reach_model" \
+  --config "$VJEPA_ROOT/config/demo_model.yaml" --val-fraction 0.05 --eval-every 250 \
+  --save-every 250
+train_to "$work/run2" 2500 --data "$work/train" "$work/train2" --init "$work/run1/world_model.pt" \
+  --config "$VJEPA_ROOT/config/demo_model.yaml" --val-fraction 0.05 --eval-every 500 \
+  --save-every 500
+train_to "$work/run3" 3000 --data "$work/train" "$work/train2" "$reach_episodes" \
+  --init "$work/run2/world_model.pt" --config "$VJEPA_ROOT/config/demo_model.yaml" \
   --val-fraction 0.05 --eval-every 500 --save-every 500
 cp "$work/run3/world_model.pt" "$VJEPA_ROOT/vjepa_ros/data/demo_world_model.pt"
 echo "wrote vjepa_ros/data/demo_world_model.pt" >&2

@@ -302,12 +302,25 @@ def test_train_refuses_heads_too_narrow_up_front_in_its_option_names(tmp_path, c
 
 
 
-def test_the_settings_check_knows_the_ropes_narrowest_head():
-    """The train settings' torch-free check and the models' RoPE agree on the narrowest head."""
-    from vjepa_ros.models.rope import rope_segment_size
-    from vjepa_ros.train.config import MIN_ROPE_HEAD_DIM
+def test_the_settings_check_knows_the_heads_the_rope_rotates():
+    """The settings' torch-free rule and the models' RoPE agree on every head width.
 
-    assert all((rope_segment_size(h) > 0) == (h >= MIN_ROPE_HEAD_DIM) for h in range(1, 300))
+    breaker41h: the rule knew the narrowest head (6) but not that a head must be even; a 13-wide
+    head passed the settings and failed in apply_rope after encoding.
+    """
+    import torch
+
+    from vjepa_ros.models.head_width import rope_takes
+    from vjepa_ros.models.rope import apply_rope, rope_cos_sin, video_positions
+
+    for head in range(1, 40):
+        try:
+            cos, sin = rope_cos_sin(video_positions(2, 2, 2), head)
+            apply_rope(torch.ones(1, 1, 8, head), cos, sin)
+            works = True
+        except (ValueError, RuntimeError):
+            works = False
+        assert works == rope_takes(head), head
 
 
 def test_the_pretrain_encoder_file_estimate_is_the_file_written(tmp_path):

@@ -1,6 +1,7 @@
 """breaker41h: the README's second half read and run as a new user (session 41).
 
-Each test is a strict xfail: it asserts what should happen, and fails until the defect is fixed.
+Each test was a strict xfail until its defect was fixed (fix41h); the tests after them
+cover the fixes.
 """
 
 from __future__ import annotations
@@ -10,8 +11,6 @@ import re
 import pytest
 
 
-@pytest.mark.xfail(strict=True, reason="an odd attention-head width passes the settings check "
-                   "and kills train after encoding with 'unflatten: Provided sizes [-1, 2] ...'")
 def test_train_refuses_an_odd_head_width_before_any_work():
     # `vjepa-ros train --predictor-dim 65 --heads 5` (as the refusal of 64/5 advises) is
     # accepted, encodes every frame, then ends with `vjepa-ros train: unflatten: Provided
@@ -25,8 +24,6 @@ def test_train_refuses_an_odd_head_width_before_any_work():
             need_paths=False, need_encoder=False)
 
 
-@pytest.mark.xfail(strict=True, reason="the refusal of --predictor-dim 64 --heads 5 advises "
-                   "--predictor-dim 65, whose 13-wide heads the 3D RoPE cannot rotate")
 def test_train_head_refusal_advises_a_width_that_trains():
     from vjepa_ros.train.config import ConfigError, make_config
 
@@ -38,9 +35,6 @@ def test_train_head_refusal_advises_a_width_that_trains():
     assert int(advised.group(1)) // 5 % 2 == 0, str(caught.value)
 
 
-@pytest.mark.xfail(strict=True, reason="--val-fraction's help (config/train.yaml's field text) "
-                   "says a fraction of the episodes; the split holds out whole episodes nearest "
-                   "that fraction of the frames")
 def test_val_fraction_help_says_a_fraction_of_the_frames():
     # README, Post-training: whole usable episodes are held out until their frames come nearest
     # val_fraction of all frames, and the run prints `held out: 17 % of the frames (whole
@@ -83,9 +77,6 @@ exit 0
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="make_demo_model.sh rerun after its stage 1 finished "
-                   "(e.g. stage 2 interrupted) stops at its first train: the --out holds "
-                   "latest.pt, refused; collect and pretrain are skipped when done, train is not")
 def test_make_demo_model_rerun_keeps_a_finished_stage_one(tmp_path):
     # README: `bash scripts/make_demo_model.sh` (about 2.5 h; WORK=dir keeps episodes and
     # runs). Its collect and pretrain steps are skipped on a rerun ("a rerun keeps the
@@ -101,8 +92,72 @@ def test_make_demo_model_rerun_keeps_a_finished_stage_one(tmp_path):
     (work / "episodes" / "train" / "episode_000000.npz").write_bytes(b"")
     (work / "encoder.pt").write_bytes(b"")
     (work / "predictor").mkdir()
-    for name in ("latest.pt", "world_model.pt", "done_", "done_3000", "done_6000"):
+    for name in ("latest.pt", "world_model.pt", "done_", "done_1200", "done_3000", "done_6000"):
         (work / "predictor" / name).write_bytes(b"")
+    write_log(work / "predictor", 6000, finished=True)  # written with latest.pt by every run
     done = run_script(tmp_path, "make_demo_model.sh", WORK=str(work),
                       fake_cli=RUN_RECORDING_CLI)
     assert "args=collect --task grasp" in done.stdout, done.stdout + done.stderr
+    assert "args=train" not in done.stdout.partition("args=collect --task grasp")[0], done.stdout
+
+
+def write_log(out, step: int, finished: bool) -> None:
+    """Write the OUT/log.json summary of a run at ``step`` (world_model in files: finished)."""
+    import json
+
+    files = {"latest": str(out / "latest.pt"), "log": str(out / "log.json")}
+    if finished:
+        files["world_model"] = str(out / "world_model.pt")
+    (out / "log.json").write_text(json.dumps({"summary": {"step": step, "files": files}}))
+
+
+@pytest.mark.parametrize("step, finished, expected", [
+    (2000, False, ["--resume --steps 3000", "--resume --steps 6000"]),  # stopped in the 2nd
+    (3000, False, ["--resume --steps 3000", "--resume --steps 6000"]),  # its export failed
+    (1200, True, ["--resume --steps 3000", "--resume --steps 6000"]),
+    (6000, False, ["--resume --steps 6000"]),
+])
+def test_make_demo_model_rerun_resumes_an_unfinished_stage_one(tmp_path, step, finished,
+                                                               expected):
+    from test_script_folders import run_script
+
+    work = tmp_path / "w"
+    for sub in ("episodes/train", "episodes/val"):
+        (work / sub).mkdir(parents=True)
+        (work / sub / "collector.json").write_text("{}")
+    (work / "encoder.pt").write_bytes(b"")
+    (work / "predictor").mkdir()
+    (work / "predictor" / "latest.pt").write_bytes(b"")
+    write_log(work / "predictor", step, finished)
+    done = run_script(tmp_path, "make_demo_model.sh", WORK=str(work),
+                      fake_cli=RUN_RECORDING_CLI)
+    stage_one = [line.split(" --out ")[1].partition(" ")[2] for line in
+                 done.stdout.partition("args=collect --task grasp")[0].splitlines()
+                 if line.startswith("args=train")]
+    assert stage_one == expected, done.stdout + done.stderr
+
+
+def test_make_manipulation_model_rerun_keeps_finished_runs(tmp_path):
+    """run1 finished, run2 stopped at 1000 of 2500, run3 not started: run2 resumed, run3 new."""
+    from test_script_folders import run_script
+
+    reach = tmp_path / "reach"
+    reach.mkdir()
+    (reach / "episode_0.npz").write_bytes(b"")
+    (reach / "world_model.pt").write_bytes(b"")
+    work = tmp_path / "m"
+    for sub in ("train", "train2"):
+        (work / sub).mkdir(parents=True)
+        (work / sub / "collector.json").write_text("{}")
+        (work / sub / "episode_000000.npz").write_bytes(b"")
+    for run, step, finished in (("run1", 2500, True), ("run2", 1000, False)):
+        (work / run).mkdir()
+        (work / run / "latest.pt").write_bytes(b"")
+        write_log(work / run, step, finished)
+    done = run_script(tmp_path, "make_manipulation_model.sh", WORK=str(work),
+                      REACH_MODEL=str(reach / "world_model.pt"), REACH_EPISODES=str(reach),
+                      fake_cli=RUN_RECORDING_CLI)
+    trains = [line for line in done.stdout.splitlines() if line.startswith("args=train")]
+    assert len(trains) == 2, done.stdout + done.stderr
+    assert trains[0] == f"args=train --out {work / 'run2'} --resume --steps 2500"
+    assert trains[1].startswith(f"args=train --out {work / 'run3'} --steps 3000 --data ")

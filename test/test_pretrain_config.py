@@ -33,12 +33,17 @@ CONFIG = Path(__file__).parent.parent / "config" / "pretrain.yaml"
     ({"num_heads": 0}, "PretrainConfig.num_heads must lie in [1, inf), got 0"),
     ({"monitor_frames": 1}, "PretrainConfig.monitor_frames must lie in [2, inf), got 1"),
     ({"img_size": 100}, "PretrainConfig.img_size 100 is not a multiple of patch_size 16"),
-    ({"embed_dim": 100}, "PretrainConfig.embed_dim 100 must be a multiple of num_heads 3 with "
-     "at least 6 per head (3D RoPE)"),
-    ({"predictor_dim": 70}, "PretrainConfig.predictor_dim 70 must be a multiple of "
+    ({"embed_dim": 100}, "PretrainConfig.embed_dim 100 is not divisible by num_heads 3: give "
+     "num_heads 2 (or 1), or embed_dim 96 (a multiple of 3) or 102"),
+    ({"predictor_dim": 70}, "PretrainConfig.predictor_dim 70 is not divisible by "
      "predictor_heads 3"),
-    ({"predictor_dim": 12, "predictor_heads": 4}, "PretrainConfig.predictor_dim 12 must be a "
-     "multiple of predictor_heads 4 with at least 6 per head"),
+    ({"predictor_dim": 12, "predictor_heads": 4}, "PretrainConfig.predictor_dim 12 over "
+     "predictor_heads 4 leaves heads of width 3, too narrow for the 3D RoPE (needs >= 6)"),
+    # breaker41h: an odd head passed and failed in the RoPE's pairs after loading the data
+    ({"predictor_dim": 63, "predictor_heads": 3}, "PretrainConfig.predictor_dim 63 over "
+     "predictor_heads 3 leaves heads of width 21, odd: the 3D RoPE rotates a head's dims in "
+     "pairs (needs an even width >= 6): give predictor_dim 60 (a multiple of 3) "
+     "or 66 (heads of 20 or 22)"),
     ({"mask_short": {"num_blocks": 0}},
      "PretrainConfig.mask_short.num_blocks must lie in [1, inf), got 0"),
     ({"mask_long": {"spatial_scale": [0.7, 1.2]}}, "PretrainConfig.mask_long.spatial_scale "

@@ -100,6 +100,8 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     ("grasp", False, "planned", "demo", "cup", 0.25,
      "0 of 5 seeds grasped from the paper's sub-goals in the simulator"),
     ("grasp", False, "planned", "demo", "box", 0.25,
+     "adds --subgoals dense --subgoal-gripper subgoal (measured with --refine-steps 5)"),
+    ("grasp", False, "planned", "demo", "cup", 0.25,
      "adds --subgoals dense --subgoal-gripper subgoal --subgoal-axes subgoal (measured with "
      "--refine-steps 5)"),
     ("pick-and-place", True, "planned", "run3.pt", "cup", 0.25, "barely sees the fingers"),
@@ -109,7 +111,11 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
     ("grasp", True, "planned", "oracle", "cup", 0.1, ""),  # the oracle grasps 10/10 this way
     ("grasp", True, "planned", "oracle", "box", 0.25, ""),  # 10/10
     ("grasp", True, "subgoal", "demo", "cup", 0.25, "adds --subgoal-axes subgoal (16/20)"),
-    ("pick-and-place", True, "subgoal", "my.pt", "box", 0.25, "adds --subgoal-axes subgoal"),
+    ("pick-and-place", True, "subgoal", "my.pt", "cup", 0.25, "cup pick-and-place 11/20 with "
+     "the packaged model); the measured setup adds --subgoal-axes subgoal (13/20)"),
+    # breaker41h: the box grasps 12/20 with every axis searched, 11/20 with the sub-goals' axes
+    ("grasp", True, "subgoal", "demo", "box", 0.25, ""),
+    ("pick-and-place", True, "subgoal", "my.pt", "box", 0.25, ""),
     ("grasp", True, "subgoal", "oracle", "cup", 0.25, ""),
     ("reach-with-object", False, "planned", "demo", "cup", 0.25, ""),
 ])

@@ -147,8 +147,15 @@ def test_setting_refusals_name_the_options_and_the_fix(data, tmp_path, capsys):
     # --heads alone: the width is --predictor-dim's default, named by that option
     assert main(_args(data, tmp_path / "run", model=("--heads", "5"))) == 2  # a usage error
     assert _error(capsys) == ("--predictor-dim 256 is not divisible by --heads 5: give --heads 4 "
-                              "(or another divisor of 256), or --predictor-dim 255 (a multiple "
-                              "of 5)")
+                              "(or 2), or --predictor-dim 250 (a multiple of 5) or 260 (heads "
+                              "of 50 or 52)")
+    # an odd head (13) is refused before any work, with widths whose heads the RoPE rotates
+    assert main(_args(data, tmp_path / "run", model=("--predictor-dim", "65", "--heads",
+                                                     "5"))) == 2
+    assert _error(capsys) == ("--predictor-dim 65 over --heads 5 leaves heads of width 13, odd: "
+                              "the 3D RoPE rotates a head's dims in pairs (needs an even width "
+                              ">= 6): give --predictor-dim 60 (a multiple of 5) or 70 (heads of "
+                              "12 or 14)")
     one = next(data["episodes"].glob("*.npz"))
     # a --val path inside a --data folder: known from the paths, a usage error (cli31)
     assert main(_args(data, tmp_path / "run", "--val", str(one))) == 2

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 import torch
 from torch import Tensor, nn
 
-from .rope import rope_cos_sin, rope_segment_size, video_positions
+from .head_width import head_problem
+from .rope import rope_cos_sin, video_positions
 from .transformer import LAYER_NORM_EPS, Block, init_weights
 
 
@@ -38,14 +39,10 @@ def check_sizes(name: str, config, width_key: str, skip=("img_size",)) -> None:
     height, width = as_hw(config.img_size)
     numbers = {k: v for k, v in asdict(config).items() if k not in skip}
     check_positive(name, {**numbers, "img_height": height, "img_width": width})
-    if getattr(config, width_key) % config.num_heads:
-        raise ValueError(f"{name}: {width_key} {getattr(config, width_key)} not divisible by "
-                         f"num_heads {config.num_heads}")
-    head_dim = getattr(config, width_key) // config.num_heads
-    if not rope_segment_size(head_dim):  # else the first forward fails (rope_cos_sin)
-        raise ValueError(f"{name}: {width_key} {getattr(config, width_key)} over num_heads "
-                         f"{config.num_heads} leaves heads of width {head_dim}, too narrow for "
-                         "the 3D RoPE (needs >= 6): give fewer heads")
+    problem = head_problem(getattr(config, width_key), config.num_heads, width_key,
+                           "num_heads")  # else the first forward fails (rope)
+    if problem:
+        raise ValueError(f"{name}: {problem}")
     if height % config.patch_size or width % config.patch_size:
         raise ValueError(f"{name}: img_size {config.img_size} not a multiple of "
                          f"patch_size {config.patch_size}")

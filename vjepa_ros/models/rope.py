@@ -27,6 +27,8 @@ slightly more accurate.
 import torch
 from torch import Tensor
 
+from .head_width import MIN_ROPE_HEAD_DIM, rope_takes
+
 
 def rope_segment_size(head_dim: int) -> int:
     """Dims per rotated segment (time, row, column) for a head of ``head_dim`` dims."""
@@ -38,13 +40,14 @@ def rope_cos_sin(positions: Tensor, head_dim: int) -> tuple[Tensor, Tensor]:
 
     ``sin_signed`` is the official sin table with its even dims negated, the form
     :func:`apply_rope` takes (module docstring). Raises ``ValueError`` for positions that are
-    not [L, 3] or a head_dim below 6.
+    not [L, 3] or a head_dim the rotation cannot take (odd, or below 6: ``head_width``).
     """
     if positions.ndim != 2 or positions.shape[1] != 3:
         raise ValueError(f"positions must be [L, 3] (t, h, w), got {tuple(positions.shape)}")
+    if not rope_takes(head_dim):  # else apply_rope fails on an odd one (pairs of dims)
+        raise ValueError(f"head_dim {head_dim} does not fit the 3D RoPE (needs an even width "
+                         f">= {MIN_ROPE_HEAD_DIM})")
     seg = rope_segment_size(head_dim)
-    if seg == 0:
-        raise ValueError(f"head_dim {head_dim} is too small for 3D RoPE (needs >= 6)")
     # Same operation order as the reference so that the float32 tables agree bit for bit.
     omega = torch.arange(seg // 2, dtype=torch.float32, device=positions.device)
     omega /= seg / 2.0

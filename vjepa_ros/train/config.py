@@ -24,6 +24,7 @@ from vjepa_ros.config import (
 )
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
+from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
@@ -47,12 +48,13 @@ class DataConfig:
         "or directories holding them (searched recursively).",
     )
     val: list[str] = param(
-        [], "Validation episodes (same kinds); empty: hold out val_fraction of the training "
-        "episodes.",
+        [], "Validation episodes (same kinds); empty: hold out whole training episodes "
+        "holding about val_fraction of the frames.",
     )
     val_fraction: float = param(
-        0.1, "Fraction of the training episodes held out for validation when 'val' is empty "
-        "(whole episodes, chosen by the seed; at least one); 0: no validation.",
+        0.1, "Fraction of the training frames held out for validation when 'val' is empty: "
+        "whole episodes, drawn by the seed, until their frames come nearest this fraction of "
+        "all frames (at least one held out, one kept); 0: no validation.",
     )
     val_clips: int = param(
         256, "Most validation clips (fixed windows spread over the validation episodes).",
@@ -293,26 +295,9 @@ class TrainConfig:
             check_values(pred, "predictor.")
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        width, heads = pred.embed_dim, pred.num_heads
-        if width % heads:
-            fits = min((d for d in range(1, width + 1) if width % d == 0),
-                       key=lambda d: (abs(d - heads), d))
-            wider = max(heads, round(width / heads) * heads)
-            raise ConfigError(f"predictor.embed_dim {width} is not divisible by "
-                              f"predictor.num_heads {heads}: give predictor.num_heads {fits} (or "
-                              f"another divisor of {width}), or predictor.embed_dim {wider} (a "
-                              f"multiple of {heads})")
-        if width < MIN_ROPE_HEAD_DIM:  # not even one head is wide enough
-            raise ConfigError(f"predictor.embed_dim {width} is narrower than one head of the "
-                              f"3D RoPE ({MIN_ROPE_HEAD_DIM}): give predictor.embed_dim "
-                              f"{MIN_ROPE_HEAD_DIM} or more")
-        if width // heads < MIN_ROPE_HEAD_DIM:  # else the model refuses it once the encoder loaded
-            most = max(d for d in range(1, width + 1)
-                       if width % d == 0 and width // d >= MIN_ROPE_HEAD_DIM)
-            raise ConfigError(f"predictor.embed_dim {width} over predictor.num_heads {heads} "
-                              f"leaves heads of width {width // heads}, too narrow for the 3D "
-                              f"RoPE (needs >= {MIN_ROPE_HEAD_DIM}): give predictor.num_heads "
-                              f"{most} (or another divisor of {width} below it)")
+        problem = head_problem(pred.embed_dim, pred.num_heads, "predictor.embed_dim",
+                               "predictor.num_heads")  # else the model refuses it after encoding
+        _require(problem is None, problem)
 
     def _check_optim(self) -> None:
         opt = self.optim
@@ -385,11 +370,6 @@ NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an
               "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
               "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
               "FILE; --init demo: the packaged demo model)")
-
-
-# The narrowest attention head the 3D RoPE rotates (models.rope.rope_segment_size > 0; that
-# module imports torch, which the settings are checked without)
-MIN_ROPE_HEAD_DIM = 6
 
 
 def _phase(value: float, steps: int, name: str) -> int:

@@ -23,6 +23,7 @@ from vjepa_ros.config import (
     param,
     unflatten,
 )
+from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.train.config import SEED_RANGE
 from vjepa_ros.yaml_files import read_yaml_mapping
 
@@ -249,10 +250,10 @@ class PretrainConfig:
                              f"patch_size {self.patch_size}")
         self._check_masks_leave_context()
         for width, heads in (("embed_dim", "num_heads"), ("predictor_dim", "predictor_heads")):
-            dim, count = getattr(self, width), getattr(self, heads)
-            if dim % count or dim // count < 6:
-                raise ValueError(f"PretrainConfig.{width} {dim} must be a multiple of {heads} "
-                                 f"{count} with at least 6 per head (3D RoPE)")
+            problem = head_problem(getattr(self, width), getattr(self, heads), width,
+                                   heads)  # as train's predictor: else it fails in the RoPE
+            if problem:
+                raise ValueError(f"PretrainConfig.{problem}")
         if self.frames_per_clip % 2:
             raise ValueError("PretrainConfig.frames_per_clip must be a positive multiple of the "
                              f"tubelet size 2, got {self.frames_per_clip}")
