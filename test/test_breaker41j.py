@@ -1,8 +1,9 @@
 """breaker41j: the acceleration rule (``robot.accel_rule.outran``, 9509217), live and offline.
 
 Live: ``jump_watch.JumpWatch._kicked``; offline: ``recordings.kicked_steps``. Each test asserts
-what SHOULD happen; each was a strict xfail, fixed in session 41 (a pose held under
-accel_rule.HELD_S is not judged; turns compared as rotation vectors).
+what SHOULD happen; each was a strict xfail, fixed in session 41 (a refresh after a hold about
+as long as the one before is not judged, accel_rule.refreshing; turns compared as rotation
+vectors).
 
 1. A pose republished at 100 Hz from a source slower than 10 Hz (a tf/TCP-pose publisher
    stamping on its own timer, the transform refreshed at 8 Hz): each refresh is a 3 cm step

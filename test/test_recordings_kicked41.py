@@ -71,7 +71,8 @@ def test_no_step_is_judged_within_0_1_s_of_a_fast_one_or_of_the_start():
 
 def test_a_slow_simulators_small_resets_are_jumps_at_any_rate():
     # breaker41g's live cases offline: 6 and 9 cm at 0.3x (55 ms), 3 cm at 60 Hz, from rest
-    # (held still at least accel_rule.HELD_S: a shorter hold may be a slower source's, 41j)
+    # (the stream's first pose held at least accel_rule.FIRST_HOLD_S: a shorter first hold may
+    # be a slower source's, 41j)
     for dt, leap in ((0.055, 0.06), (0.055, 0.09), (1 / 60, 0.03)):
         times, states = stream(60, dt)
         states[45:, 1] += leap

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import HELD_S, PAIR_MIN_S, outran
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran, refreshing
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 
 VELOCITY_BASELINE_S = 0.1  # [s] as the planner node's (``jump_watch.VELOCITY_BASELINE_S``)
@@ -51,10 +51,12 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         rotations = Rotation.from_euler("xyz", pose[:, 3:6])
         turns = (rotations[1:] * rotations[:-1].inv()).as_rotvec()  # base frame, per step
     turned = np.linalg.norm(turns, axis=1)
-    # where the pose last changed (a held pose repeats it exactly: accel_rule.HELD_S)
+    # the holds (a pose repeated exactly): how long each state's pose had been held, and the
+    # hold before its previous change (accel_rule.refreshing)
     changed = np.r_[True, np.any(np.diff(pose[:, :6] if rotations is not None else pose[:, :3],
                                          axis=0) != 0, axis=1)]
-    held_since = seconds[np.maximum.accumulate(np.where(changed, np.arange(len(changed)), 0))]
+    began = np.maximum.accumulate(np.where(changed, np.arange(len(changed)), 0))
+    holds = seconds - seconds[began]  # [M] how long state i's pose has been held at i
     fast = np.zeros(len(interval), bool) if fast is None else np.asarray(fast, dtype=bool)
     candidates = (moved > TCP_JUMP_SLACK_M) | (turned > ORIENTATION_JUMP_SLACK_RAD)
     candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's motion known at all
@@ -68,8 +70,10 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         ends, starts = ends[keep], starts[keep]
         if fast[starts[0]:i + 1].any():
             continue  # a fast step among the arm's recent ones: its motion is not known
-        if 0.0 < seconds[i] - held_since[i] < HELD_S:
-            continue  # a pose held briefly: a slower source between refreshes, or a stop
+        before = began[i] - 1  # the last state before this pose began (its hold's end)
+        if refreshing(float(holds[i]), float(holds[before]) if before >= 0 and
+                      holds[before] > 0 else None, first=bool(began[i] == 0)):
+            continue  # a slower source's refresh after a hold like the one before
         span = seconds[ends] - seconds[starts]
         velocities = (pose[ends, :3] - pose[starts, :3]) / span[:, None]
         spins = np.zeros((len(span), 3)) if rotations is None else \

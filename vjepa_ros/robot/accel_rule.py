@@ -12,11 +12,14 @@ angular velocities (rotation vectors per second, base frame: a wrist glitch agai
 turn, 41j; the rotation vectors are compared by difference, close enough for the tenths of a
 radian a step turns). Numpy only (the state callback).
 
-A held pose — states repeating it exactly, as a node republishing a slower source between its
-refreshes sends, or a simulator at rest — tells nothing of the arm's motion until it has been held
-:data:`HELD_S`: a step after a shorter hold is not judged (a 100 Hz republisher of an 8 Hz pose
-steps 3 cm after 110 ms of repeats; its recent velocities read 0 m/s: 41j), one after a longer
-hold is judged as from rest (a simulator's ``~/reset``).
+A held pose — states repeating it exactly — is either a node republishing a slower source between
+its refreshes, or an arm at rest (a simulator's, a rounded pose). A step after a hold is not judged
+when the hold before the pose's previous change lasted about as long (:func:`refreshing`: a
+source that refreshes at a period, a 100 Hz republisher of an 8 Hz or a jittered 2 Hz pose: 41j,
+41k), and judged as from rest otherwise (a simulator's ``~/reset`` soon after its arm stopped:
+41k). Not told apart: a pose rounded so coarsely that it changes only every few tenths of a second
+looks like a slower source, and its reset is not judged by acceleration (the speed rule still
+applies).
 """
 
 from __future__ import annotations
@@ -32,7 +35,29 @@ from vjepa_ros.robot.state_ranges import (
 
 PAIR_MIN_S = 0.01  # [s] a recent velocity is measured over two states at least this far apart
 STAMP_JITTER_S = 0.025  # [s] a state's stamp may be this late or early (host-stamped on receipt)
-HELD_S = 0.5  # [s] a pose held exactly this long is an arm at rest, not a source between refreshes
+PERIOD_SPREAD = 2.0  # two holds within this factor of each other: a source refreshing at a period
+
+
+FIRST_HOLD_S = 0.5  # [s] the stream's first pose held shorter may be a slower source's
+
+
+def refreshing(hold: float, previous_hold: float | None, first: bool = False) -> bool:
+    """Whether a step after a pose held ``hold`` [s] is a slower source's refresh.
+
+    ``previous_hold`` [s]: how long the pose was held before its previous change (None: no
+    such change known); ``first``: the held pose is the stream's first (no change before it).
+    True when both holds last about as long (within :data:`PERIOD_SPREAD`): the source
+    refreshes at a period; or for the first pose held under :data:`FIRST_HOLD_S` (a node
+    started while a slower source's arm moved: its first refresh is no reset). False without
+    a hold.
+    """
+    if hold <= 0.0:
+        return False
+    if first:
+        return hold < FIRST_HOLD_S
+    if previous_hold is None or previous_hold <= 0.0:
+        return False
+    return hold / PERIOD_SPREAD <= previous_hold <= hold * PERIOD_SPREAD
 
 
 def outran(delta, turn, interval: float, velocities, spins) -> str:

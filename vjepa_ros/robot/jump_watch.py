@@ -15,7 +15,7 @@ import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import HELD_S, PAIR_MIN_S, outran
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran, refreshing
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ACCEL_M_S2,
     MAX_TCP_ANGULAR_ACCEL_RAD_S2,
@@ -234,7 +234,9 @@ class JumpWatch:
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
         self._run_start: float | None = None  # [s] time of the current run's first own state
-        self._held_since: float | None = None  # [s] since when the arm's pose repeats exactly
+        self._held_since: float | None = None  # [s] since when the pose repeats exactly
+        self._previous_hold: float | None = None  # [s] the hold before the pose's latest change
+        self._first_pose = True  # no change of the pose since the stream (re)started
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -259,6 +261,8 @@ class JumpWatch:
             self._intervals.clear()
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
+            self._held_since = self._previous_hold = None
+            self._first_pose = True
             return ""
         after_jump = self._after_jump
         interval = abs(stamp - last[0])
@@ -272,12 +276,14 @@ class JumpWatch:
         self._last = (stamp, xyz, arrival, turn, time)
         moved = float(np.linalg.norm(xyz - last[1]))
         turned = _angle(last[3], turn)
+        hold, previous_hold, first = self._note_change(xyz, turn, last)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            kick = self._kicked(xyz, turn, interval, last)
+            kick = "" if refreshing(hold, previous_hold, first) else \
+                self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
@@ -308,15 +314,29 @@ class JumpWatch:
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
+    def _note_change(self, xyz: np.ndarray, turn: np.ndarray,
+                     last: tuple) -> tuple[float, float | None, bool]:
+        """Note whether the pose changed since ``last``; return the holds a step after it ends.
+
+        Returns (how long ``last``'s pose was held [s], 0.0 when it was no repeat; the hold
+        before the pose's previous change, None if none is known; whether ``last``'s pose was
+        the stream's first), for ``accel_rule.refreshing``.
+        """
+        first = self._first_pose
+        if np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3]):
+            if self._held_since is None:
+                self._held_since = last[4]
+            return 0.0, self._previous_hold, first
+        since, self._held_since, self._first_pose = self._held_since, None, False
+        hold = 0.0 if since is None else last[4] - since
+        previous, self._previous_hold = self._previous_hold, hold if hold > 0.0 else None
+        return hold, previous, first
+
     def _remember(self, sample: _Sample) -> None:
         """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides."""
         newest = self._newest
         if newest is None or newest.run != sample.run:
             self._run_start = sample.time
-        same = newest is not None and newest.run == sample.run and \
-            np.array_equal(newest.xyz, sample.xyz) and np.array_equal(newest.turn, sample.turn)
-        if not same:
-            self._held_since = sample.time  # (a changed pose: held from here)
         self._newest = sample
         samples = self._samples
         if not samples or sample.time - samples[-1].time >= SAMPLE_S or \
@@ -334,12 +354,10 @@ class JumpWatch:
         states (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start,
         its motion is not known yet (a cached stream's repeats read 0 m/s: 41g).
         """
-        newest, start, held = self._newest, self._run_start, self._held_since
+        newest, start = self._newest, self._run_start
         if newest is None or newest.stamp != last[0] or newest.run != self._run or \
                 start is None or newest.time - start < VELOCITY_BASELINE_S:
             return ""
-        if held is not None and 0.0 < newest.time - held < HELD_S:
-            return ""  # a pose held briefly: a slower source between refreshes, or a stop
         states = [sample for sample in self._samples if sample.run == self._run]
         if not states or states[-1] is not newest:
             states.append(newest)
@@ -516,7 +534,8 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
-        self._held_since = None
+        self._held_since = self._previous_hold = None
+        self._first_pose = True
         self._open, self._after_jump = [], False
         self._intervals.clear()
         self._samples.clear()
