@@ -21,7 +21,7 @@ FAKE_CLI = '#!/bin/sh\necho "cwd=$PWD"\necho "args=$*"\nexit 1\n'
 
 def run_script(tmp_path: Path, script: str, *args: str, **env) -> subprocess.CompletedProcess:
     checkout = make_checkout(tmp_path / "clone")
-    for name in ("demo.sh", "ros_env.sh", "make_demo_model.sh",
+    for name in ("demo.sh", "ros_env.sh", "make_demo_model.sh", "train_to.sh",
                  "collect_manipulation_episodes.sh", "make_manipulation_model.sh"):
         shutil.copy(REPO_ROOT / "scripts" / name, checkout / "scripts")
     venv = make_fake_venv(tmp_path / "venv")
