@@ -34,3 +34,21 @@ def test_the_words_of_each_caption_of_a_task_strip_stand_apart(tmp_path):
         bar = image[SIZE:, index * SIZE:(index + 1) * SIZE] < 128  # black text on white
         assert bar.any(), caption
         assert _word_gaps(bar) == caption.count(" "), caption
+
+
+def test_a_caption_wider_than_its_tile_wraps_instead_of_being_cut(tmp_path):
+    # breaker41h: under 64 px frames the strip read "g1 approac" (the word cut at the tile's edge)
+    from vjepa_ros.sim.reach_media import LINE_HEIGHT, caption_lines, save_gif, save_strip
+
+    small = np.full((64, 64, 3), 150, np.uint8)
+    assert caption_lines("g1 approach", 64) == ["g1", "approach"]
+    assert caption_lines("1 g1", 64) == ["1 g1"]
+    strip = save_strip(tmp_path / "strip.png", [small], [small, small],
+                       ["g1 approach", "1 g1", "end ok"])
+    image = np.asarray(Image.open(strip).convert("L"))
+    assert image.shape == (64 + CAPTION_HEIGHT + LINE_HEIGHT, 3 * 64), "every tile one height"
+    first, second = image[64:64 + 12, :64] < 128, image[64 + 12:, :64] < 128
+    assert first.any() and second.any(), "both lines of the long caption drawn"
+    assert not (image[64 + 12:, 64:] < 128).any(), "short captions keep one line"
+    gif = save_gif(tmp_path / "a.gif", small, [small], ["1 g1"], goal_captions=["g1 approach"])
+    assert Image.open(gif).size == (128, 64 + CAPTION_HEIGHT + LINE_HEIGHT)

@@ -8,6 +8,7 @@ the goal image (a task: the sub-goal that step planned toward).
 
 from __future__ import annotations
 
+import textwrap
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import numpy as np
 
 from vjepa_ros.atomic_files import replacing
 
-CAPTION_HEIGHT = 14  # px of caption bar under each tile
+CAPTION_HEIGHT = 14  # px of caption bar under each tile (one line)
+LINE_HEIGHT = 11  # px each further caption line adds (the bitmap font: 11 px a line)
+CHAR_WIDTH = 6  # px a character of the bitmap font (caption_font)
 BACKGROUND = (255, 255, 255)
 GOAL_BORDER = (0, 160, 0)
 
@@ -46,16 +49,29 @@ def episode_captions(episode) -> list[str]:
     return ["goal", *steps, f"end {episode.final_distance * 100:.1f} cm"]
 
 
-def _tile(frame: np.ndarray, caption: str, border=None):
+def caption_lines(caption: str, width: int) -> list[str]:
+    """Return ``caption`` wrapped at words into lines that fit a tile ``width`` px wide.
+
+    A caption wider than its tile was cut ("g1 approac" under a 64 px frame: breaker41h).
+    """
+    return textwrap.wrap(caption, max(1, (width - 3) // CHAR_WIDTH)) or [""]
+
+
+def _tile(frame: np.ndarray, caption: str, border=None, lines: int = 1):
+    """Return a tile: ``frame`` above a caption bar of ``lines`` lines (at least the caption's)."""
     image_cls, draw_cls = _pil()
     frame = np.asarray(frame, dtype=np.uint8)
     height, width = frame.shape[:2]
-    tile = image_cls.new("RGB", (width, height + CAPTION_HEIGHT), BACKGROUND)
+    wrapped = caption_lines(caption, width)
+    lines = max(lines, len(wrapped))
+    tile = image_cls.new("RGB", (width, height + CAPTION_HEIGHT + LINE_HEIGHT * (lines - 1)),
+                         BACKGROUND)
     tile.paste(image_cls.fromarray(frame), (0, 0))
     draw = draw_cls.Draw(tile)
     if border is not None:
         draw.rectangle([0, 0, width - 1, height - 1], outline=border, width=3)
-    draw.text((3, height + 1), caption, fill=(0, 0, 0), font=caption_font())
+    for row, line in enumerate(wrapped):
+        draw.text((3, height + 1 + LINE_HEIGHT * row), line, fill=(0, 0, 0), font=caption_font())
     return tile
 
 
@@ -83,12 +99,13 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
     height, width = tiles[0].shape[:2]
     columns = max(1, min(columns, len(tiles)))
     rows = -(-len(tiles) // columns)
-    cell_h = height + CAPTION_HEIGHT
+    lines = max(len(caption_lines(caption, width)) for caption in captions)
+    cell_h = height + CAPTION_HEIGHT + LINE_HEIGHT * (lines - 1)
     sheet = image_cls.new("RGB", (columns * width, rows * cell_h), BACKGROUND)
     for index, (frame, caption) in enumerate(zip(tiles, captions, strict=True)):
         border = GOAL_BORDER if index < len(goals) else None
-        sheet.paste(_tile(frame, caption, border), ((index % columns) * width,
-                                                     (index // columns) * cell_h))
+        sheet.paste(_tile(frame, caption, border, lines), ((index % columns) * width,
+                                                            (index // columns) * cell_h))
     path = Path(path).expanduser()
     with replacing(path) as partial:  # a stop mid-write leaves the old picture
         sheet.save(partial, format="PNG")
@@ -114,9 +131,13 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
                          f"{len(frames)} frames, {len(goals)} goals, {len(goal_captions)} "
                          "goal captions")
     pictures = []
+    lines = max(len(caption_lines(caption, np.asarray(tile).shape[1]))
+                for caption, tile in [*zip(captions, frames, strict=True),
+                                      *zip(goal_captions, goals, strict=True)])
     for frame, caption, goal, goal_caption in zip(frames, captions, goals, goal_captions,
                                                   strict=True):
-        current, goal_tile = _tile(frame, caption), _tile(goal, goal_caption, GOAL_BORDER)
+        current = _tile(frame, caption, lines=lines)
+        goal_tile = _tile(goal, goal_caption, GOAL_BORDER, lines)
         picture = image_cls.new("RGB", (current.width + goal_tile.width,
                                         max(current.height, goal_tile.height)), BACKGROUND)
         picture.paste(current, (0, 0))
