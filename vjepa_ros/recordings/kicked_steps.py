@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran, refreshing
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, VELOCITY_BASELINE_S, outran, refreshing
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
-
-VELOCITY_BASELINE_S = 0.1  # [s] as the planner node's (``jump_watch.VELOCITY_BASELINE_S``)
 
 
 def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:

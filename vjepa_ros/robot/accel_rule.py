@@ -33,6 +33,7 @@ from vjepa_ros.robot.state_ranges import (
     TCP_JUMP_SLACK_M,
 )
 
+VELOCITY_BASELINE_S = 0.1  # [s] the arm's recent motion: its states of this long before a step
 PAIR_MIN_S = 0.01  # [s] a recent velocity is measured over two states at least this far apart
 STAMP_JITTER_S = 0.025  # [s] a state's stamp may be this late or early (host-stamped on receipt)
 PERIOD_SPREAD = 2.0  # two holds within this factor of each other: a source refreshing at a period
@@ -67,12 +68,13 @@ def outran(delta, turn, interval: float, velocities, spins) -> str:
     frame), over ``interval`` [s]; ``velocities`` [K, 3] m/s and ``spins`` [K, 3] rad/s: the
     arm's recent velocities and angular velocities (K ≥ 1). Module docstring for the rule.
     """
-    for change, rates, accel, slack in (
-            (delta, velocities, MAX_TCP_ACCEL_M_S2, TCP_JUMP_SLACK_M),
-            (turn, spins, MAX_TCP_ANGULAR_ACCEL_RAD_S2, ORIENTATION_JUMP_SLACK_RAD)):
+    parts = (("position", delta, velocities, MAX_TCP_ACCEL_M_S2, TCP_JUMP_SLACK_M),
+             ("orientation", turn, spins, MAX_TCP_ANGULAR_ACCEL_RAD_S2,
+              ORIENTATION_JUMP_SLACK_RAD))
+    for part, change, rates, accel, slack in parts:
         rates = np.asarray(rates, dtype=np.float64).reshape(-1, 3)
         off = np.linalg.norm(np.asarray(change, dtype=np.float64) - rates * interval, axis=1)
         spare = accel * interval ** 2 + slack + np.linalg.norm(rates, axis=1) * STAMP_JITTER_S
         if bool(np.all(off > spare)):
-            return "position" if accel == MAX_TCP_ACCEL_M_S2 else "orientation"
+            return part
     return ""

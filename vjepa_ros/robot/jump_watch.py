@@ -15,7 +15,7 @@ import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, outran, refreshing
+from vjepa_ros.robot.accel_rule import PAIR_MIN_S, VELOCITY_BASELINE_S, outran, refreshing
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ACCEL_M_S2,
     MAX_TCP_ANGULAR_ACCEL_RAD_S2,
@@ -32,7 +32,6 @@ from vjepa_ros.robot.state_ranges import (
 LAND_SPEED_SPREAD = 0.25
 LAND_ACCEL_M_S2 = 1.0  # [m/s²] an arm under teleop or a controller; a planner's ≤ 0.1 m/s far less
 LAND_ANGULAR_ACCEL_RAD_S2 = 2.0  # [rad/s²]
-VELOCITY_BASELINE_S = 0.1  # [s] the arm's velocity is measured over at least this (if it has it)
 SAMPLE_S = 0.01  # [s] the arm's states are remembered at most this often
 SAMPLES = 128  # ... this many (1.28 s: states stamped up to NEW_WORLD_S back find their time)
 # A state whose stamp ran this much further ahead of the newest than its arrival did, and jumped
