@@ -21,7 +21,10 @@ happen; the strict xfails fail at 6f8dacc.
    recorder and opens the hand at once; the driver's "homed" message 0.2 s before): that
    message is no latched candidate, so the OLDER latched one (20 s old, the hand closed) is the
    "newest latched", re-timed to its receipt, AFTER the real newest: the hand reads closed for
-   the whole bag though it was open.
+   the whole bag though it was open. Likewise a latched message followed by ONE change whose
+   message is 0.5 s late (stamped at the command, published when the move finished): the later
+   messages' median is outside the note band, so nothing is latched, and the clock check's
+   median of the two (-20 s, -0.5 s) refuses the bag as a gripper 10 s behind.
 """
 
 import sys
@@ -145,3 +148,27 @@ def test_a_latched_history_whose_newest_is_young_reads_the_newest(tmp_path):
     latched = [(START_NS - 20 * 10**9, START_NS, 0.75), (START_NS - 200 * MS, START_NS + MS, 0.0)]
     recording = _read(_pose_bag(tmp_path / "young", _at(FRAME_MS, 0, 10), _at(POSE_MS), latched))
     assert np.allclose(recording.states[:, 6], 0.0), recording.states[[0, -1], 6]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker42d: a latched message with a later message 0.5 s "
+                   "late is no latched one: the median of the two reads 10 s behind, refused")
+def test_a_latched_message_and_one_late_change_are_read(tmp_path):
+    """A latched gripper message (closed 3/4, 20 s old), then ONE change at 3 s, 0.5 s late.
+
+    A gripper topic published on change (transient local), whose message is stamped when the
+    move was commanded and published when it finished (a grasp or move action takes 0.5 s): the
+    later message is 0.5 s behind, outside the note band, so the latched one is not taken as
+    latched and the clock check's median of the two (-20 s, -0.5 s) reads 10 s behind: the bag
+    is refused as a gripper on another clock. It should be read: 0.75 until the change, then
+    open (a note on the 0.5 s is fine).
+    """
+    from test_recordings_clocks41 import FRAME_MS, MS, POSE_MS, _at, _pose_bag, _read
+
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS as START_NS
+
+    fingers = [(START_NS - 20 * 10**9, START_NS, 0.75),
+               (START_NS + 3000 * MS, START_NS + 3500 * MS, 0.0)]
+    recording = _read(_pose_bag(tmp_path / "late", _at(FRAME_MS, 0, 10), _at(POSE_MS), fingers))
+    times = (recording.state_times - recording.state_times[0]) / 1e9
+    assert np.allclose(recording.states[times < 2.9, 6], 0.75)
+    assert np.allclose(recording.states[times > 3.6, 6], 0.0)
