@@ -14,7 +14,11 @@ import math
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE, GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer
 
@@ -73,3 +77,62 @@ def test_a_retarget_inside_the_braking_distance_brakes_within_the_acceleration_l
     assert accel <= limit * 1.02 + 1e-6, (
         f"{part}: the set-point changed speed at {accel:.2f} per s² (limit {limit:g}) when "
         "retargeted inside its braking distance")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a camera frame stamped > max_image_age_s before the newest (the node's wall clock stepped "
+    "back 1 s) is a 'new world' (input_episodes._time_went_back): the sub-goal sequence restarts "
+    "at sub-goal 1, last_gripper is forgotten, and the next plan commands the gripper open (0.0) "
+    "while the measured hand holds the cup (closedness 0.25) at the same pose"))
+def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
+    """A real arm's clock that steps back is no new world: the held object is not dropped.
+
+    On a real arm (use_sim_time false) every stamp is the PC's wall clock; chrony/ntpd step it
+    (``makestep``) when its offset grows, e.g. right after the lab PC synced, or PTP set up for
+    a camera. A 1 s step back makes every later frame stamped more than
+    ``safety.max_image_age_s`` before the newest one: taken for a simulator restart or a looping
+    bag, the goal sequence restarts. Under ``goals.gripper`` subgoal, at the grasp sub-goal
+    holding a cup (closedness 0.25, the arm where it was, nothing teleported), the next command
+    is sub-goal 1's open hand: the cup falls. The measured arm and hand say the scene is the
+    same; no command may open the hand on the strength of the clock alone.
+    """
+    clock, logs = Clock(), []
+    session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
+                         clock=clock, log=lambda level, message: logs.append((level, message)),
+                         goal_switching=GoalSwitchConfig(gripper="subgoal"))
+    approach, grasp = START.copy(), START.copy()
+    grasp[2] -= 0.05
+    grasp[6] = 0.25  # captured holding the cup
+    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
+                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    state = START.copy()
+    reports = []
+
+    def tick(seed):
+        clock.now += 0.05
+        session.observe_state(state, clock.now)
+        session.observe_image(frame(seed), clock.now)
+        reports.append(session.plan_step())
+        for _ in range(5):
+            session.stream_step()
+
+    tick(10)
+    assert session.set_enabled(True)[0]
+    for seed in range(11, 14):
+        tick(seed)
+    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
+    state[6] = 0.25  # the fingers stopped on the cup: it is held
+    for seed in range(20, 26):
+        tick(seed)
+    assert session.goals.index == 1
+    reports.clear()
+    clock.now -= 1.0  # the wall clock steps back 1 s (NTP/PTP); the arm and hand stay put
+    for seed in range(40, 80):
+        tick(seed)
+    commanded = [r.gripper_command for r in reports
+                 if r is not None and r.gripper_command is not None]
+    opened = [g for g in commanded if g <= GRIPPER_CLOSED_ABOVE]
+    assert not opened, (
+        f"gripper commanded {opened[0]} (open) while the hand holds an object, after the clock "
+        f"stepped back; gripper commands {commanded}; log "
+        f"{[m for _, m in logs if 'went back' in m]}")
