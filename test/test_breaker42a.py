@@ -1,0 +1,138 @@
+"""breaker42a: motions the robot command layer commands that it must not (strict xfails).
+
+Attacked at commit 6f8dacc (main's HEAD): the layer between a plan and the arm's controller,
+not attacked since breaker32r: ``robot/safety.py`` (filter_target), ``robot/targets.py``
+(SetpointStreamer), ``robot/stream_session.py``, ``robot/command_session.py``,
+``robot/async_session.py``, ``robot/predicted_start.py``, ``robot/goals.py`` /
+``robot/goal_session.py`` (sub-goal switching, the gripper) and the planner node's gripper and
+set-point outputs. Each test asserts what SHOULD happen and fails now; its docstring says why a
+lab would meet it. ROS-free, CPU, well under a second each.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+from test_robot_mpc import CEM, Clock, frame, tiny_world_model
+
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE, GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.targets import SetpointStreamer
+
+LIMITS = SafetyLimits()
+DT = 0.01  # the default stream period (control.stream_rate_hz 100)
+START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+
+
+def _speeds(setpoints: np.ndarray, part: str) -> np.ndarray:
+    """Per-tick velocity [m/s] or angular velocity [rad/s] vectors of a set-point sequence."""
+    if part == "translation":
+        return np.diff(setpoints[:, :3], axis=0) / DT
+    turns = Rotation.from_euler("xyz", setpoints[:, 3:6])
+    return np.array([(turns[i + 1] * turns[i].inv()).as_rotvec() / DT
+                     for i in range(len(setpoints) - 1)])
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a new target closer ahead than the braking distance (v²/2a: 1 cm, 0.06 rad) of the "
+    "moving set-point is landed on in one tick with the velocity zeroed: 0.085 -> 0.03 -> 0 m/s "
+    "(5.5 m/s², limit 0.5) or 0.46 -> 0.06 -> 0 rad/s (40 rad/s², limit 2): the 'late tick' "
+    "landing of SetpointStreamer.step fires on regular ticks"))
+@pytest.mark.parametrize("part", ["translation", "rotation"])
+def test_a_retarget_inside_the_braking_distance_brakes_within_the_acceleration_limit(part):
+    """A set-point retargeted inside its braking distance brakes within the limits.
+
+    README: set-points move "with acceleration <= safety.max_accel_m_s2 (same for rotation),
+    exact discrete braking so it lands without a velocity jump"; only a late tick may land early.
+
+    In continuous mode every new frame's plan retargets the moving set-point (target = measured
+    pose ⊕ action, anchored on the measured pose, which lags the set-point). Near the goal the
+    planned steps shrink to millimetres, so a new target a few mm (or 0.01 rad) ahead of a
+    set-point still at full speed is ordinary. The set-point must brake within the limits
+    (overshooting and coming back, as it does for a target behind it), not stop dead: Franka's
+    Cartesian motion generators abort on such acceleration discontinuities.
+    """
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(START)
+    first = START.copy()
+    index = 0 if part == "translation" else 5
+    first[index] += 0.09 if part == "translation" else 0.3
+    streamer.set_target(first, anchor=START)
+    setpoints = [START.copy()] + [streamer.step(DT) for _ in range(50)]
+    speed = float(np.linalg.norm(_speeds(np.array(setpoints[-3:]), part)[-1]))
+    full = LIMITS.max_speed_m_s if part == "translation" else LIMITS.max_angular_speed_rad_s
+    assert speed == pytest.approx(full), "the set-point is not at full speed yet"
+    measured = setpoints[-1].copy()
+    measured[index] -= 0.01 if part == "translation" else 0.02  # the arm lags its set-point
+    near = setpoints[-1].copy()
+    near[index] += 0.003 if part == "translation" else 0.01  # a small step of the next plan
+    streamer.set_target(near, anchor=measured)
+    setpoints += [streamer.step(DT) for _ in range(80)]
+    velocities = _speeds(np.array(setpoints), part)
+    accel = np.linalg.norm(np.diff(velocities, axis=0), axis=1).max() / DT
+    limit = LIMITS.max_accel_m_s2 if part == "translation" else LIMITS.max_angular_accel_rad_s2
+    assert accel <= limit * 1.02 + 1e-6, (
+        f"{part}: the set-point changed speed at {accel:.2f} per s² (limit {limit:g}) when "
+        "retargeted inside its braking distance")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "a camera frame stamped > max_image_age_s before the newest (the node's wall clock stepped "
+    "back 1 s) is a 'new world' (input_episodes._time_went_back): the sub-goal sequence restarts "
+    "at sub-goal 1, last_gripper is forgotten, and the next plan commands the gripper open (0.0) "
+    "while the measured hand holds the cup (closedness 0.25) at the same pose"))
+def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
+    """A real arm's clock that steps back is no new world: the held object is not dropped.
+
+    On a real arm (use_sim_time false) every stamp is the PC's wall clock; chrony/ntpd step it
+    (``makestep``) when its offset grows, e.g. right after the lab PC synced, or PTP set up for
+    a camera. A 1 s step back makes every later frame stamped more than
+    ``safety.max_image_age_s`` before the newest one: taken for a simulator restart or a looping
+    bag, the goal sequence restarts. Under ``goals.gripper`` subgoal, at the grasp sub-goal
+    holding a cup (closedness 0.25, the arm where it was, nothing teleported), the next command
+    is sub-goal 1's open hand: the cup falls. The measured arm and hand say the scene is the
+    same; no command may open the hand on the strength of the clock alone.
+    """
+    clock, logs = Clock(), []
+    session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
+                         clock=clock, log=lambda level, message: logs.append((level, message)),
+                         goal_switching=GoalSwitchConfig(gripper="subgoal"))
+    approach, grasp = START.copy(), START.copy()
+    grasp[2] -= 0.05
+    grasp[6] = 0.25  # captured holding the cup
+    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
+                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    state = START.copy()
+    reports = []
+
+    def tick(seed):
+        clock.now += 0.05
+        session.observe_state(state, clock.now)
+        session.observe_image(frame(seed), clock.now)
+        reports.append(session.plan_step())
+        for _ in range(5):
+            session.stream_step()
+
+    tick(10)
+    assert session.set_enabled(True)[0]
+    for seed in range(11, 14):
+        tick(seed)
+    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
+    state[6] = 0.25  # the fingers stopped on the cup: it is held
+    for seed in range(20, 26):
+        tick(seed)
+    assert session.goals.index == 1
+    reports.clear()
+    clock.now -= 1.0  # the wall clock steps back 1 s (NTP/PTP); the arm and hand stay put
+    for seed in range(40, 80):
+        tick(seed)
+    commanded = [r.gripper_command for r in reports
+                 if r is not None and r.gripper_command is not None]
+    opened = [g for g in commanded if g <= GRIPPER_CLOSED_ABOVE]
+    assert not opened, (
+        f"gripper commanded {opened[0]} (open) while the hand holds an object, after the clock "
+        f"stepped back; gripper commands {commanded}; log "
+        f"{[m for _, m in logs if 'went back' in m]}")
