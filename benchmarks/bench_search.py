@@ -78,12 +78,12 @@ def iterations_for(budget: int) -> int:
 def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
     """Return the settings of ``method`` spending at most ``budget`` evaluations per step.
 
-    iCEM: the largest S (at least k) whose ``evaluations_per_step`` (cold) is within the budget,
+    iCEM: the largest S (more than k) whose ``evaluations_per_step`` (cold) is within the budget,
     found by doubling then bisection (it grows with S): a huge budget answers at once.
     """
     iterations = iterations_for(budget)
     config = base.with_(method=method, iterations=iterations,
-                        samples=max(base.topk, budget // iterations))
+                        samples=max(base.topk + 1, budget // iterations))
     if method != "icem":
         return config
     from vjepa_ros.planning.icem import evaluations_per_step
@@ -91,7 +91,7 @@ def config_for(method: str, budget: int, base: CEMConfig) -> CEMConfig:
     def fits(samples: int) -> bool:
         return evaluations_per_step(config.with_(samples=samples), warm=False) <= budget
 
-    low, high = config.topk, config.topk + 1  # fits(low) is taken as true (at least k)
+    low, high = config.topk + 1, config.topk + 2  # fits(low) is taken as true (k + 1)
     while fits(high):
         low, high = high, 2 * high
     while high - low > 1:  # fits(low), not fits(high)

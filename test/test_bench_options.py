@@ -40,10 +40,11 @@ def bench():
     (["--refine-steps", "-1"], "--refine-steps must lie in [0, 1000], got -1"),
     (["--icem-noise-beta", "-2"], "--icem-noise-beta must lie in [0, 8], got -2.0"),
     (["--samples", "0"], "--samples must lie in [1, 100000], got 0"),
-    (["--samples", "4"], "--topk of config/reach_demo.yaml (10) must not exceed --samples (4)"),
-    (["--topk", "100", "--samples", "8"], "--topk (100) must not exceed --samples (8)"),
+    (["--samples", "4"], "--topk of config/reach_demo.yaml (10) must be less than --samples (4)"),
+    (["--topk", "100", "--samples", "8"], "--topk (100) must be less than --samples (8)"),
     (["--topk", "0"], "--topk must lie in [2, 10000], got 0"),
-    (["--topk", "101"], "--topk (101) must not exceed --samples of config/reach_demo.yaml (100)"),
+    (["--topk", "101"],
+     "--topk (101) must be less than --samples of config/reach_demo.yaml (100)"),
     (["--maxnorm", "-1"], "--maxnorm must lie in (0, 0.2], got -1.0"),
     (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     (["--success-radius", "-0.1"], "--success-radius must lie in (0, 0.2] m, got -0.1"),
@@ -127,7 +128,7 @@ def test_bench_search_gives_icem_the_largest_samples_within_a_budget_at_once(mon
 
     for budget in (5, 100, 250, 999, 1000, 8000):
         config = search.config_for("icem", budget, search.DEMO_BASE)
-        samples = config.topk
+        samples = config.topk + 1  # CEMConfig: more samples than elites
         while spent(config, samples + 1) <= budget:
             samples += 1
         assert config.samples == samples, budget

@@ -110,9 +110,9 @@ def test_a_path_or_topic_does_not_name_a_parameter_of_its_last_part():
     # a --config file: its own value is named after it, dotted or in its section; one it leaves
     # out is the default
     (["reach", "--samples", "5"], "planner:\n  iterations: 3\n",
-     "topk (10, the default: CONFIG does not set it) must not exceed --samples (5)"),
+     "topk (10, the default: CONFIG does not set it) must be less than --samples (5)"),
     (["reach", "--samples", "3"], "planner.topk: 4\n",
-     "topk of CONFIG (4) must not exceed --samples (3)"),
+     "topk of CONFIG (4) must be less than --samples (3)"),
 ])
 def test_a_setting_a_file_does_not_hold_is_named_the_default_not_the_files(
         argv, file_text, named, tmp_path, capsys):

@@ -5,11 +5,10 @@ colored_noise.py (population, kept elites, the noise's 1/f^beta spectrum and uni
 mppi.py (weights, temperatures), refine.py, rollout.py, config.py / methods.py (settings
 validation) and the planner node's planner.* ranges (robot/planner_config.py), against
 re-derivations from /work/shared/docs/vjepa2-ac-facts.md §5 written here (an analytic quadratic
-energy whose optimum is known). Each test is a strict xfail: it fails on this code and asserts
-what a lab needs.
+energy whose optimum is known). Each test was a strict xfail on that code (fixed in session 42:
+CEMConfig refuses topk >= samples) and asserts what a lab needs.
 """
 
-import pytest
 import torch
 
 from vjepa_ros.planning.cem import cem_search, make_generator
@@ -24,9 +23,6 @@ def _quadratic(target):
     return lambda actions: ((actions[:, :, :3].sum(dim=1) - target) ** 2).sum(dim=-1)
 
 
-@pytest.mark.xfail(strict=True, reason="CEMConfig (and planner.topk's range 'at most samples') "
-                   "accept topk == samples: every sample is an elite, so CEM refits to all of "
-                   "them whatever their energy and plans noise")
 def test_cem_with_as_many_elites_as_samples_is_refused_or_still_plans_by_the_energy():
     """CEM with topk == samples plans without the energy.
 

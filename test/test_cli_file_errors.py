@@ -20,19 +20,19 @@ NEVER_MOVES = (": every planned gripper value lies within the clip, so all would
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["demo", "--topk", "1000"], "--topk (1000) must not exceed --samples (64, the default "
-     "without --checkpoint, for the small random model): use --samples >= 1000, or --topk <= 64"),
-    (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must not exceed --samples "
+    (["demo", "--topk", "1000"], "--topk (1000) must be less than --samples (64, the default "
+     "without --checkpoint, for the small random model): use --samples >= 1001, or --topk <= 63"),
+    (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must be less than --samples "
      "(64, the default without --checkpoint, for the small random model): use --samples >= "
-     "100, or --topk <= 64"),
+     "101, or --topk <= 63"),
     (["demo", "--checkpoint", "demo", "--topk", "500"],
-     "--topk (500) must not exceed --samples of preset 'notebook' (400): use --samples >= 500, "
-     "or --topk <= 400"),
-    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must not exceed --samples (4): "
-     "use --samples >= 10, or --topk <= 4"),
+     "--topk (500) must be less than --samples of preset 'notebook' (400): use --samples >= 501, "
+     "or --topk <= 399"),
+    (["demo", "--samples", "4"], "--topk of preset 'notebook' (10) must be less than --samples "
+     "(4): use --samples >= 11, or --topk <= 3"),
     (["camera-check", "BAG", "--out", "OUT", "--topk", "65"],
-     "--topk (65) must not exceed --samples (64, this command's default): use --samples >= 65, "
-     "or --topk <= 64"),
+     "--topk (65) must be less than --samples (64, this command's default): use --samples >= 66, "
+     "or --topk <= 63"),
     # gripper_clip has no option: named as the setting, with where its value comes from
     (["demo", "--gripper-round-threshold", "0.75"], "--gripper-round-threshold (0.75) must be "
      f"below gripper_clip of preset 'notebook' (0.75){NEVER_MOVES}"),
@@ -62,7 +62,7 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     ("planner:\n  samples: 0\n", 1, "planner.samples must lie in [1, 100000], got 0"),
     ("planner:\n  samples: many\n", 1, "planner.samples: expected an integer, got 'many'"),
     # reach has --samples but no --topk: the file's values are named by their keys
-    ("planner:\n  topk: 500\n", 1, "planner.topk (500) must not exceed planner.samples (100)"),
+    ("planner:\n  topk: 500\n", 1, "planner.topk (500) must be less than planner.samples (100)"),
     ("episode:\n  max_steps: 0\n", 1, "episode.max_steps must be an integer >= 1, got 0"),
     # what reach passes to the simulator node, refused before any node starts (was: the node's
     # "sim_node: SimConfig: camera.width/height must be 32..1024 px, got 0x128" after start-up,
@@ -88,11 +88,11 @@ def test_a_topk_above_the_samples_says_how_to_fix_it_with_this_commands_options(
                                                                                 capsys):
     """`reach` has no --topk: the fix is more samples or a --config file (was: no fix)."""
     err = run_command(["reach", "--samples", "5", "--out", "OUT"], tmp_path, capsys, status=2)
-    assert err == ("vjepa-ros reach: topk of config/reach_demo.yaml (10) must not exceed "
-                   "--samples (5): use --samples >= 10, or a --config file with topk <= 5 in "
+    assert err == ("vjepa-ros reach: topk of config/reach_demo.yaml (10) must be less than "
+                   "--samples (5): use --samples >= 11, or a --config file with topk <= 4 in "
                    "its planner: section")
     err = run_command(["demo", "--samples", "4"], tmp_path, capsys, status=2)
-    assert err.endswith("must not exceed --samples (4): use --samples >= 10, or --topk <= 4")
+    assert err.endswith("must be less than --samples (4): use --samples >= 11, or --topk <= 3")
 
 
 NOT_A_CHECKPOINT = {  # a file given as the world model by mistake, and the short why

@@ -90,13 +90,13 @@ BAD_OPTIONS = [
     (["pretrain", "--data", "FILE", "--out", "OUT/e.pt", "--batch-size", "0"],
      "vjepa-ros pretrain: --batch-size must lie in [1, inf), got 0"),
     # A CEM value the user did not give is named with where it comes from, as demo names it.
-    (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must not "
-     "exceed --samples (4)"),
+    (["demo", "--samples", "4"], "vjepa-ros demo: --topk of preset 'notebook' (10) must be "
+     "less than --samples (4)"),
     (["run", "--task", "grasp", "--samples", "4"], "vjepa-ros run: --topk of "
-     "config/reach_demo.yaml (10) must not exceed --samples (4)"),
+     "config/reach_demo.yaml (10) must be less than --samples (4)"),
     # reach has no --topk option: its setting is named as such, not as an option it lacks
     (["reach", "--samples", "4"], "vjepa-ros reach: topk of config/reach_demo.yaml (10) must "
-     "not exceed --samples (4)"),
+     "be less than --samples (4)"),
 ]
 
 

@@ -110,7 +110,7 @@ def test_the_cost_note_counts_what_a_step_imagines():
 
 def test_the_cost_note_takes_a_topk_above_the_cheaper_samples():
     # breaker32p: the cheaper settings kept --topk 150 with samples 100, so eval refused a valid
-    # --samples 800 --topk 150 ("--topk (150) must not exceed --samples (100)") after loading
+    # --samples 800 --topk 150 ("--topk (150) must be less than --samples (100)") after loading
     from vjepa_ros.eval.cpu_cost import cheaper_settings, cpu_cost_note, is_costly_on_cpu
 
     model, config = _tiny_model(), preset("paper", topk=150)

@@ -204,7 +204,7 @@ def test_cem_options_are_validated_with_their_names():
 
     parser = build_parser()
     args = parser.parse_args(["eval", "bag", "--samples", "8"])
-    with pytest.raises(ValueError, match=r"--topk of preset 'paper' \(10\) must not exceed "
+    with pytest.raises(ValueError, match=r"--topk of preset 'paper' \(10\) must be less than "
                        r"--samples \(8\)"):
         cem_changes(args)
     args = parser.parse_args(["eval", "bag", "--samples", "8", "--topk", "4", "--maxnorm", "0.02",
@@ -212,8 +212,8 @@ def test_cem_options_are_validated_with_their_names():
     assert cem_changes(args) == {"samples": 8, "topk": 4, "maxnorm": 0.02,
                                  "momentum_std_gripper": 0.5}
     args = parser.parse_args(["demo", "--topk", "100"])
-    with pytest.raises(ValueError, match=r"--topk \(100\) must not exceed --samples \(64, "
-                       r"this command's default\): use --samples >= 100, or --topk <= 64$"):
+    with pytest.raises(ValueError, match=r"--topk \(100\) must be less than --samples \(64, "
+                       r"this command's default\): use --samples >= 101, or --topk <= 63$"):
         cem_changes(args, {"samples": 64})
     args = parser.parse_args(["eval", "bag", "--momentum-mean", "1.5"])
     with pytest.raises(ValueError, match=r"--momentum-mean must lie in \[0, 1\]"):

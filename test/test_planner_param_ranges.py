@@ -124,7 +124,7 @@ def test_topk_above_samples_names_both_parameters():
     with pytest.raises(ValueError) as caught:
         from_dict(PlannerNodeConfig, {"planner.samples": 8, "planner.topk": 20})
     assert parameter_message(str(caught.value)) == \
-        "planner.topk (20) must not exceed planner.samples (8)"
+        "planner.topk (20) must be less than planner.samples (8)"
 
 
 @pytest.mark.parametrize("command", ["demo", "eval", "camera-check", "run"])

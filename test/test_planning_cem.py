@@ -287,7 +287,7 @@ def test_presets_hold_the_published_settings():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        (dict(samples=5, topk=10), r"topk \(10\) must not exceed CEMConfig.samples \(5\)"),
+        (dict(samples=5, topk=10), r"topk \(10\) must be less than CEMConfig.samples \(5\)"),
         (dict(horizon=0), "horizon must be an integer >= 1"),
         (dict(iterations=0), "iterations"),
         (dict(topk=1), "topk must be >= 2"),

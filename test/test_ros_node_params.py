@@ -229,7 +229,7 @@ def test_a_section_for_the_node_in_its_namespace_passes_the_argument_check(monke
     err = capfd.readouterr().err
     # the value reached the node (its own check refuses it): the section applied
     assert code == 1 and err == (f"vjepa_planner: --params-file {params}: planner.topk (10) "
-                                 "must not exceed planner.samples (7)\n"), err
+                                 "must be less than planner.samples (7)\n"), err
 
 
 def test_the_planner_refuses_a_camera_check_leash_longer_than_its_workspace_box(monkeypatch,

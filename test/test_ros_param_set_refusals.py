@@ -55,7 +55,7 @@ def planner(context):
 @pytest.mark.parametrize("name, value, error", [
     ("goals.rule", "bogus", "goals.rule must be one of ('steps', 'energy'), got 'bogus'"),
     ("planner.samples", 0, "planner.samples must lie in "),
-    ("planner.topk", 1000, "planner.topk (1000) must not exceed planner.samples (800)"),
+    ("planner.topk", 1000, "planner.topk (1000) must be less than planner.samples (800)"),
     ("planner.samples", 80_000_000, "planner.samples must lie in [1, 100000], got 80000000"),
     ("safety.max_step_m", 100.0, "safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])

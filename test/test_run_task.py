@@ -214,7 +214,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
         (["--width", "640", "--height", "2000"], "--height 2000: .*32..1024 px"),
         (["--max-steps", "0"], "--max-steps 0: must be >= 1"),
         (["--samples", "4"],
-         r"--topk of config/reach_demo.yaml \(10\) must not exceed --samples \(4\)"),
+         r"--topk of config/reach_demo.yaml \(10\) must be less than --samples \(4\)"),
         (["--close-gripper", "5"], r"--close-gripper \(5\) must be below --horizon of "
          r"config/reach_demo.yaml \(1\): .* or -1 \(never\)"),  # (it never closed)
         (["--close-gripper", "2", "--horizon", "2"],

@@ -38,8 +38,8 @@ def cem_changes(args: argparse.Namespace, defaults: dict | None = None,
     """Return the CEMConfig fields given on the command line, over ``defaults``, validated.
 
     Raises UsageError (exit status 2; ``command_errors.usage_errors``) naming the options and
-    where a value not given comes from (``--topk of preset 'paper' (10) must not exceed
-    --samples (8)``; ``--topk (100) must not exceed --samples (64, DEFAULTS_WHY)`` for a value
+    where a value not given comes from (``--topk of preset 'paper' (10) must be less than
+    --samples (8)``; ``--topk (100) must be less than --samples (64, DEFAULTS_WHY)`` for a value
     of ``defaults``) when the preset with these changes is not a valid CEM configuration, for
     a value out of its range, and for an option the chosen search would not use (``--icem-*``
     / ``--mppi-*`` of another ``--method``, the preset's when not given; ``--refine-lr`` while
@@ -110,8 +110,8 @@ def cem_option_message(message: str, given, source: str, defaults=(),
     (the fields this command has an option for) keeps its name: ``gripper_clip of SOURCE (0.75)``.
     ``source_sets``: the fields SOURCE itself sets (None: all, as a preset); one it leaves out
     is the built-in default: ``gripper_clip (0.75, the default: SOURCE does not set it)``.
-    A top-k above the samples gets the fixes this command offers (``: use --samples >= 10, or a
-    --config file with topk <= 5 in its planner: section``; ``config_file``: it has ``--config``).
+    A top-k not below the samples gets the fixes this command offers (``: use --samples >= 11, or a
+    --config file with topk <= 4 in its planner: section``; ``config_file``: it has ``--config``).
     """
     def option(match):
         name, value = match.group(1), match.group(2)
@@ -129,21 +129,21 @@ def cem_option_message(message: str, given, source: str, defaults=(),
     return re.sub(r"CEMConfig\.(\w+)(?: \(([^()]*)\))?", option, message) + fix
 
 
-TOPK_ABOVE_SAMPLES = re.compile(r"CEMConfig\.topk \((\d+)\) must not exceed "
+TOPK_ABOVE_SAMPLES = re.compile(r"CEMConfig\.topk \((\d+)\) must be less than "
                                 r"CEMConfig\.samples \((\d+)\)$")  # CEMConfig's message
 
 
 def _topk_fix(message: str, options, config_file: bool) -> str:
-    """Return ``: use --samples >= K, or ...`` for CEMConfig's top-k above samples, else ""."""
+    """Return ``: use --samples >= K + 1, or ...`` for CEMConfig's top-k >= samples, else ""."""
     match = TOPK_ABOVE_SAMPLES.search(message)
     if not match:
         return ""
     topk, samples = match.groups()
-    ways = [f"--samples >= {topk}"] if "samples" in options else []
+    ways = [f"--samples >= {int(topk) + 1}"] if "samples" in options else []
     if "topk" in options:
-        ways.append(f"--topk <= {samples}")
+        ways.append(f"--topk <= {int(samples) - 1}")
     elif config_file:
-        ways.append(f"a --config file with topk <= {samples} in its planner: section")
+        ways.append(f"a --config file with topk <= {int(samples) - 1} in its planner: section")
     return f": use {', or '.join(ways)}" if ways else ""
 
 

@@ -31,15 +31,15 @@ def sequences_per_step(cem: CEMConfig) -> int:
 
 
 def cheaper_settings(cem: CEMConfig) -> dict[str, int]:
-    """Return :data:`CHEAPER` for ``cem``, with a ``topk`` when ``cem.topk`` exceeds its samples.
+    """Return :data:`CHEAPER` for ``cem``, with a ``topk`` when ``cem.topk`` reaches its samples.
 
     Such a ``topk`` is scaled with the samples (the elite fraction kept, at least 2): ``--samples
     800 --topk 150`` gives ``--topk 19``. The keys are CEMConfig fields (and eval's options).
     """
     settings = dict(CHEAPER)
-    if cem.topk > settings["samples"]:
+    if cem.topk >= settings["samples"]:
         scaled = round(cem.topk * settings["samples"] / cem.samples)
-        settings["topk"] = min(settings["samples"], max(2, scaled))
+        settings["topk"] = min(settings["samples"] - 1, max(2, scaled))
     return settings
 
 

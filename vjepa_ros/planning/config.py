@@ -73,9 +73,10 @@ class CEMConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"CEMConfig.{name} must be an integer >= 1, got {value!r}")
-        if self.topk > self.samples:
+        if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
-                f"CEMConfig.topk ({self.topk}) must not exceed CEMConfig.samples ({self.samples})"
+                f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
+                f"({self.samples})"
             )
         if self.topk < 2:
             raise ValueError(

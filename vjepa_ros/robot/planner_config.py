@@ -150,9 +150,9 @@ class CEMParams:
         "memory).",
         range=(1, MAX_SAMPLES))  # and what does not fit in memory: refused at start-up
     topk: int = param(
-        _NOTEBOOK.topk, "Elites that refit the search distribution (paper: 10); at most "
-        "samples, and 10000 (a tenth of the most samples).",
-        range=(2, MAX_TOPK))  # and at most samples (CEMConfig)
+        _NOTEBOOK.topk, "Elites that refit the search distribution (paper: 10); fewer than "
+        "samples, and at most 10000 (a tenth of the most samples).",
+        range=(2, MAX_TOPK))  # and fewer than samples (CEMConfig)
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.",
         range=(1, 1000))
     maxnorm: float = param(
@@ -226,7 +226,7 @@ class CEMParams:
 
         Raises ValueError in one line: ``planner.iterations must lie in [1, 1000], got 0``
         (``config.param``'s ``range=``), then the planning package's own cross-field checks
-        (``CEMConfig.topk (20) must not exceed CEMConfig.samples (8)``; the node and commands
+        (``CEMConfig.topk (20) must be less than CEMConfig.samples (8)``; the node and commands
         name their parameters and options: ``robot.planner_config.parameter_message``,
         ``cli_options.cem_option_message``).
         """
