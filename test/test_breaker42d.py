@@ -174,8 +174,6 @@ def test_a_source_whose_refresh_period_grows_is_no_jump(before, after, speed):
 
 # --- 2. a latched gripper history whose newest message is young -------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker42d: the newest latched message, under 0.4 s old, "
-                   "is no candidate: an older latched one is re-timed after it and held")
 def test_a_latched_history_whose_newest_is_young_reads_the_newest(tmp_path):
     """A latched history of two, received at once: the newest 0.2 s old is the hand's state.
 
@@ -193,8 +191,6 @@ def test_a_latched_history_whose_newest_is_young_reads_the_newest(tmp_path):
     assert np.allclose(recording.states[:, 6], 0.0), recording.states[[0, -1], 6]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42d: a latched message with a later message 0.5 s "
-                   "late is no latched one: the median of the two reads 10 s behind, refused")
 def test_a_latched_message_and_one_late_change_are_read(tmp_path):
     """A latched gripper message (closed 3/4, 20 s old), then ONE change at 3 s, 0.5 s late.
 
@@ -215,3 +211,41 @@ def test_a_latched_message_and_one_late_change_are_read(tmp_path):
     times = (recording.state_times - recording.state_times[0]) / 1e9
     assert np.allclose(recording.states[times < 2.9, 6], 0.75)
     assert np.allclose(recording.states[times > 3.6, 6], 0.0)
+
+
+def test_a_latched_message_then_a_live_stream_keeps_every_live_message(tmp_path):
+    """A latched message (20 s old) then the gripper at 10 Hz from 20 ms on, on the states' clock.
+
+    The live messages are received within LATCH_BURST_S of the latched one but stamped after it
+    was received (published after the recorder subscribed): no part of the history. The hand
+    opens at 0.2 s: read open from then, and no live message is left out as an older latched one.
+    """
+    from test_recordings_clocks41 import FRAME_MS, POSE_MS, _at, _pose_bag, _read
+
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS as START_NS
+
+    live = [(*pair, 0.75 if ms < 200 else 0.0)
+            for ms, pair in zip(range(20, 6001, 100), _at(range(20, 6001, 100), 0, 3),
+                                strict=True)]
+    recording = _read(_pose_bag(tmp_path / "live", _at(FRAME_MS, 0, 10), _at(POSE_MS),
+                                [(START_NS - 20 * 10**9, START_NS, 0.75), *live]))
+    times = (recording.state_times - recording.state_times[0]) / 1e9
+    assert np.allclose(recording.states[times > 0.25, 6], 0.0)
+    assert not any("older latched" in note for note in recording.notes), recording.notes
+
+
+@pytest.mark.parametrize("behind_ms", [700, 900])
+def test_a_gripper_a_fraction_of_a_second_behind_is_no_latched_history(tmp_path, behind_ms):
+    """Every finger message (10 Hz) stamped 0.7-0.9 s before its receipt: its clock, noted.
+
+    Its first messages are received in 0.5 s, stamps ascending and before the first's receipt,
+    like a history; but their offset is the later messages' own: a clock's run, not latched
+    (none left out, none re-timed), and the clock check notes the offset.
+    """
+    from test_recordings_clocks41 import FRAME_MS, POSE_MS, _at, _clock_notes, _pose_bag, _read
+
+    fingers = [(*pair, 0.75) for pair in _at(POSE_MS[::10], -behind_ms, 3)]
+    recording = _read(_pose_bag(tmp_path / "behind", _at(FRAME_MS, 0, 10), _at(POSE_MS),
+                                fingers))
+    assert not any("latched" in note for note in recording.notes), recording.notes
+    assert _clock_notes(recording), recording.notes
