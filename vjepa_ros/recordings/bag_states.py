@@ -20,6 +20,7 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import arm_topic_fix, candidates, gripper_topic_fix
 from vjepa_ros.recordings.topic_clocks import (
+    REFUSE_S,
     check_clock,
     latched_messages,
     relative_offsets,
@@ -310,7 +311,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if clock_of is not None and ranked[0] != state_topic and config.stamps == "header" and \
             ranked[0] not in receive_timed:
         finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
-                                                      notes)
+                                                      notes, config.max_clock_offset_s)
     order = np.argsort(finger_times, kind="stable")
     note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
                            state_times, ranked[0] in receive_timed)
@@ -329,7 +330,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     return held_values(state_times, finger_times, closed), ranked[0], ""
 
 
-def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str]):
+def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str],
+                 limit_s: float = REFUSE_S):
     """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
 
     A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
@@ -337,13 +339,14 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
     the hand last changed, perhaps minutes before: the newest one is the hand's state then, so
     it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
     older ones left out, with a note. The offsets of the
-    other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock).
+    other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock),
+    judged alone; ``limit_s``: its limit behind (``max_clock_offset_s``).
     """
     times, received = clock_of(topic)
     state_times, state_received = clock_of(state_topic)
     index = series.finger_index
     offsets = relative_offsets(times[index], received[index], state_times, state_received)
-    latched = latched_messages(times[index], received[index], offsets, state_received)
+    latched = latched_messages(times[index], received[index], offsets, state_received, limit_s)
     if not latched.any():
         return series.finger_times, series.fingers, offsets
     held = np.flatnonzero(latched)
@@ -355,7 +358,7 @@ def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, no
                                            state_received)[0]  # its receipt, the states' clock
     older = len(held) - 1
     after = (received[index][newest] - np.min(state_received)) / 1e9
-    alone = ("; its later messages are stamped in step with the states" if not latched.all() else
+    alone = ("; its later messages' clock is checked on their own" if not latched.all() else
              "; its only message: a clock that far behind looks the same, and its value is the "
              "hand's as received either way" if len(held) == 1 else "")
     notes.append(

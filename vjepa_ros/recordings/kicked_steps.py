@@ -14,7 +14,10 @@ velocities of the last :data:`VELOCITY_BASELINE_S` (each over two states at leas
 limit adds, plus the slack and that velocity times the stamps' jitter. Only steps that moved more
 than the slack (turned more than its slack) are judged, and only after
 :data:`VELOCITY_BASELINE_S` of states with no fast step among them (after a jump, or at the start,
-the arm's motion is not known: breaker41g).
+the arm's motion is not known: breaker41g). A step after a held pose that its refreshes' own
+velocity explains (``accel_rule.refreshing``: a slower source republished faster, also one that
+loses a refresh or slows down: breaker42d) is not judged; after a jump the held pose is taken as
+the stream's first (the node's rule).
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         rotations = Rotation.from_euler("xyz", pose[:, 3:6])
         turns = (rotations[1:] * rotations[:-1].inv()).as_rotvec()  # base frame, per step
     turned = np.linalg.norm(turns, axis=1)
-    # the holds (a pose repeated exactly): how long each state's pose had been held, and the
-    # hold before its previous change (accel_rule.refreshing)
+    # the holds (a pose repeated exactly): where each state's pose began and how long it had
+    # been held (accel_rule.refreshing)
     changed = np.r_[True, np.any(np.diff(pose[:, :6] if rotations is not None else pose[:, :3],
                                          axis=0) != 0, axis=1)]
     began = np.maximum.accumulate(np.where(changed, np.arange(len(changed)), 0))
@@ -68,10 +71,9 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         ends, starts = ends[keep], starts[keep]
         if fast[starts[0]:i + 1].any():
             continue  # a fast step among the arm's recent ones: its motion is not known
-        before = began[i] - 1  # the last state before this pose began (its hold's end)
-        if refreshing(float(holds[i]), float(holds[before]) if before >= 0 and
-                      holds[before] > 0 else None, first=bool(began[i] == 0)):
-            continue  # a slower source's refresh after a hold like the one before
+        if _refresh(i, seconds, pose, rotations, began, holds, delta[i], turns[i],
+                    lambda k: bool(fast[k]) or (kicked and kicked[-1] == k)):
+            continue  # a slower source's refresh: as far as its refreshes' own velocity carries
         span = seconds[ends] - seconds[starts]
         velocities = (pose[ends, :3] - pose[starts, :3]) / span[:, None]
         spins = np.zeros((len(span), 3)) if rotations is None else \
@@ -79,3 +81,22 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         if outran(delta[i], turns[i], float(interval[i]), velocities, spins):
             kicked.append(i)
     return np.asarray(kicked, dtype=np.int64)
+
+
+def _refresh(i, seconds, pose, rotations, began, holds, delta, turn, jumped) -> bool:
+    """Whether step i -> i + 1 is a slower source's refresh (``accel_rule.refreshing``).
+
+    ``began`` [M]: the index of each state's pose's first state; ``holds`` [M] s: how long it
+    had been held there; ``rotations``: the states' orientations (None: positions only);
+    ``jumped(k)``: whether step k was a jump (after one the pose is taken as the stream's first:
+    the arm's motion is not known, as in ``JumpWatch``).
+    """
+    start = int(began[i])  # the held pose's first state
+    previous = None
+    if start > 0 and holds[start - 1] > 0:  # the pose before it held too: a refresh velocity
+        before = int(began[start - 1])
+        previous = (pose[start, :3] - pose[before, :3], np.zeros(3) if rotations is None else
+                    (rotations[start] * rotations[before].inv()).as_rotvec(),
+                    float(seconds[start] - seconds[before]))
+    return refreshing(delta, turn, float(holds[i]), float(seconds[i + 1] - seconds[start]),
+                      previous, first=start == 0 or jumped(start - 1))

@@ -19,7 +19,11 @@ reader cannot tell them apart, so both are named, with what to do for each.
 A latched gripper message (transient local, published on change) is received when the recorder
 subscribes (at the recording's start, or later when its publisher matched late), stamped when
 the hand last changed, maybe minutes before: :func:`latched_messages` tells it from a gripper
-on another clock (whose every message is off) before the clock check.
+on another clock (whose every message is off) before the clock check. A history (depth > 1)
+arrives in one burst at the start, stamps ascending, all stamped before the recorder subscribed:
+taken as a whole, its newest the hand's state at receipt however young (breaker42d); the later
+messages are then judged by the clock check alone, as it judges any topic (a message published
+0.5 s after its stamp, when a move finished, is late, not another clock).
 """
 
 from __future__ import annotations
@@ -157,36 +161,47 @@ def check_clock(path, topic: str, offsets: np.ndarray, state_topic: str, notes: 
                     "wrong" if behind else ""))
 
 
-def latched_messages(times, received, offsets, state_received) -> np.ndarray:
+def latched_messages(times, received, offsets, state_received,
+                     limit_s: float = REFUSE_S) -> np.ndarray:
     """Return [N] bool: the topic's messages that are latched states, not another clock's.
 
     ``times``, ``received`` [N] int64 ns in receive order, ``offsets`` [N] s
     (:func:`relative_offsets`), ``state_received`` [M] int64 ns: the state topic's receive
-    times. Candidates: the leading messages stamped over :data:`NOTE_BEHIND_S` before their
-    receipt (set against the states': never after, as a clock ahead would be), received within
-    :data:`LATCH_BURST_S` of the first (a transient-local history arrives at once). They are
-    latched when the topic's later messages lie on the states' clock (their median within the
-    note band: the topic's clock is fine, whenever its publisher matched); with no later
-    message, when received by :data:`LATCH_START_S` after the states' first (when the recorder
-    subscribed) and either one message alone (the hand's state as received, latched or not) or
-    a history whose stamps differ (each stamped when the hand changed), not the one offset of a
-    clock's run. Judged before :func:`check_clock`, which gets the other messages.
+    times; ``limit_s``: :func:`check_clock`'s (how far behind a topic's stamps may be kept).
+    Candidates: the history as a whole, the leading burst of messages received within
+    :data:`LATCH_BURST_S` of the first (a transient-local history arrives at once), stamps
+    ascending, each stamped before the first was received (published before the recorder
+    subscribed), the first stamped over :data:`NOTE_BEHIND_S` before its receipt (set against
+    the states': never after, as a clock ahead would be); its newest may be young (the hand
+    changed just before the recording: breaker42d). They are latched when the topic's later
+    messages lie on a clock :func:`check_clock` accepts (their median refused only beyond
+    :data:`REFUSE_S` ahead or ``limit_s`` behind: a message published when a move finished,
+    0.5 s after its stamp, is late, not another clock: 42d) and the history's oldest lies
+    :data:`NOTE_BEHIND_S` further behind than they do (not the one offset of a clock's run);
+    with no later message, when received by :data:`LATCH_START_S` after the states' first (when
+    the recorder subscribed) and either one message alone (the hand's state as received,
+    latched or not) or a history whose stamps differ (each stamped when the hand changed), not
+    the one offset of a clock's run. Judged before :func:`check_clock`, which gets the other
+    messages.
     """
     received = np.asarray(received, np.int64)
+    times = np.asarray(times, np.int64)
     offsets = np.asarray(offsets, np.float64)
     none = np.zeros(len(received), dtype=bool)
-    if not len(received) or not len(state_received):
+    if not len(received) or not len(state_received) or not offsets[0] < -NOTE_BEHIND_S:
         return none
-    early = (offsets < -NOTE_BEHIND_S) & (received - received[0] <= int(LATCH_BURST_S * 1e9))
-    leading = int(np.argmin(early)) if not early.all() else len(early)
-    if not leading:
-        return none
+    since = (received - received[0]) / 1e9  # [s] after the first message's receipt
+    burst = (since <= LATCH_BURST_S) & (offsets + since < 0.0) & \
+        np.r_[True, np.diff(times) >= 0]  # stamped before the first's receipt, ascending
+    leading = int(np.argmin(burst)) if not burst.all() else len(burst)
     latched = none.copy()
     latched[:leading] = True
     rest = offsets[leading:]
     if len(rest):
         later = float(np.median(rest))
-        return latched if -NOTE_BEHIND_S <= later <= NOTE_AHEAD_S else none
+        accepted = -max(float(limit_s), REFUSE_S) <= later <= REFUSE_S  # as check_clock
+        apart = float(np.min(offsets[:leading])) < later - NOTE_BEHIND_S
+        return latched if accepted and apart else none
     if received[-1] > int(np.min(state_received)) + int(LATCH_START_S * 1e9):
         return none
     if leading == 1 or float(np.ptp(offsets)) > NOTE_BEHIND_S:

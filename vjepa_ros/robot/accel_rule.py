@@ -14,12 +14,26 @@ radian a step turns). Numpy only (the state callback).
 
 A held pose — states repeating it exactly — is either a node republishing a slower source between
 its refreshes, or an arm at rest (a simulator's, a rounded pose). A step after a hold is not judged
-when the hold before the pose's previous change lasted about as long (:func:`refreshing`: a
-source that refreshes at a period, a 100 Hz republisher of an 8 Hz or a jittered 2 Hz pose: 41j,
-41k), and judged as from rest otherwise (a simulator's ``~/reset`` soon after its arm stopped:
-41k). Not told apart: a pose rounded so coarsely that it changes only every few tenths of a second
-looks like a slower source, and its reset is not judged by acceleration (the speed rule still
-applies).
+when it is the slower source's refresh (:func:`refreshing`): when it moves (and turns) about as far
+as the velocity the refreshes themselves showed carries the arm over the time since the previous
+refresh. That velocity is the pose's last change (from the pose before it, itself held: a source
+between refreshes) over the time between the two poses' first states; "about": within
+:data:`REFRESH_SPREAD` of its extrapolation, plus that velocity times :data:`STAMP_JITTER_S`, plus
+the slack. So a source that refreshes at a jittered period (a 100 Hz republisher of an 8 Hz or a
+jittered 2 Hz pose: 41j, 41k), loses a refresh or two (a mocap or teleop packet dropped, a poll
+timed out: holds of 2-3 periods) or slows down (teleop throttled from 30 to 10 Hz) is not kicked
+(breaker42d), while a step the refresh velocity does not explain is judged as from rest: a
+simulator's ``~/reset`` soon after its arm stopped (its last change a sub-mm deceleration step,
+41k), a reset while a rounded pose creeps. Deliberately not physics over the hold (13 m/s² over 0.5
+s would explain 1.6 m): what a refresh may explain is bounded by the refreshes' own motion.
+
+Limits: the refresh velocity is the average over the previous refresh interval, so an arm that
+changes speed by more than :data:`REFRESH_SPREAD` (plus the slack) from one refresh to the next has
+that refresh judged from its recent states (a 2 Hz source's second refresh after the arm starts
+from a long rest: the velocity spread over the rest reads ~0); a reset that happens to land where
+the refresh velocity carries the arm (within the spread) is taken as a refresh (the speed rule
+still applies). The stream's first pose (and the first after a jump: the arm's motion is not known)
+held under :data:`FIRST_HOLD_S` is taken as a slower source's (its refresh velocity is not known).
 """
 
 from __future__ import annotations
@@ -36,29 +50,42 @@ from vjepa_ros.robot.state_ranges import (
 VELOCITY_BASELINE_S = 0.1  # [s] the arm's recent motion: its states of this long before a step
 PAIR_MIN_S = 0.01  # [s] a recent velocity is measured over two states at least this far apart
 STAMP_JITTER_S = 0.025  # [s] a state's stamp may be this late or early (host-stamped on receipt)
-PERIOD_SPREAD = 2.0  # two holds within this factor of each other: a source refreshing at a period
+REFRESH_SPREAD = 0.5  # a refresh may lie this fraction of its velocity's extrapolation off it
 
 
 FIRST_HOLD_S = 0.5  # [s] the stream's first pose held shorter may be a slower source's
 
 
-def refreshing(hold: float, previous_hold: float | None, first: bool = False) -> bool:
+def refreshing(delta, turn, hold: float, elapsed: float, previous=None,
+               first: bool = False) -> bool:
     """Whether a step after a pose held ``hold`` [s] is a slower source's refresh.
 
-    ``previous_hold`` [s]: how long the pose was held before its previous change (None: no
-    such change known); ``first``: the held pose is the stream's first (no change before it).
-    True when both holds last about as long (within :data:`PERIOD_SPREAD`): the source
-    refreshes at a period; or for the first pose held under :data:`FIRST_HOLD_S` (a node
-    started while a slower source's arm moved: its first refresh is no reset). False without
-    a hold.
+    ``delta`` [3] m, ``turn`` [3] rad (rotation vector, base frame): the step's change;
+    ``elapsed`` [s]: from the held pose's first state to the step's state; ``previous``: the held
+    pose's own change from the pose before it, ``(change [3] m, turn [3] rad, span [s])``, span
+    between the two poses' first states, given only when the pose before was held too (None:
+    no refresh velocity known); ``first``: the held pose is the stream's first. True when the
+    step lies, in position and in orientation, within :data:`REFRESH_SPREAD` of that velocity
+    times ``elapsed`` plus the velocity times :data:`STAMP_JITTER_S` plus the slack; or for the
+    stream's first pose held under :data:`FIRST_HOLD_S` (a node started while a slower source's
+    arm moved: its first refresh is no reset). False without a hold. Module docstring.
     """
     if hold <= 0.0:
         return False
     if first:
         return hold < FIRST_HOLD_S
-    if previous_hold is None or previous_hold <= 0.0:
+    if previous is None or previous[2] <= 0.0 or elapsed <= 0.0:
         return False
-    return hold / PERIOD_SPREAD <= previous_hold <= hold * PERIOD_SPREAD
+    change, change_turn, span = previous
+    for step, moved, slack in ((delta, change, TCP_JUMP_SLACK_M),
+                               (turn, change_turn, ORIENTATION_JUMP_SLACK_RAD)):
+        rate = np.asarray(moved, dtype=np.float64) / span
+        expected = rate * elapsed
+        spare = REFRESH_SPREAD * float(np.linalg.norm(expected)) + \
+            float(np.linalg.norm(rate)) * STAMP_JITTER_S + slack
+        if float(np.linalg.norm(np.asarray(step, dtype=np.float64) - expected)) > spare:
+            return False
+    return True
 
 
 def outran(delta, turn, interval: float, velocities, spins) -> str:

@@ -166,7 +166,9 @@ class JumpWatch:
     jump too (:meth:`_kicked`, the rule ``robot.accel_rule.outran`` the recordings share: a
     wall-stamped simulator at 0.3x real time, 55 ms between states, put its arm 11.5 cm away
     from rest, under the speed limit: breaker41f; 3 cm at 60 Hz from rest, 41g; 4 cm back
-    against a 0.5 m/s motion, 41i).
+    against a 0.5 m/s motion, 41i); a slower source's refresh after a held pose, as far as its
+    refreshes' own velocity carries the arm, is not judged (``accel_rule.refreshing``, 42d; the
+    pose after a jump counts as the stream's first).
 
     **Time.** The interval is the stamps', except at a repeated stamp (two states less than
     :data:`REPEAT_S` apart) of a stream that stamps coarsely: one with another repeated stamp
@@ -233,8 +235,11 @@ class JumpWatch:
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
         self._run_start: float | None = None  # [s] time of the current run's first own state
-        self._held_since: float | None = None  # [s] since when the pose repeats exactly
-        self._previous_hold: float | None = None  # [s] the hold before the pose's latest change
+        # the newest state's pose's first state: (time [s], xyz [m], quaternion [4])
+        self._began: tuple[float, np.ndarray, np.ndarray] | None = None
+        # that pose's own change from the pose before it, when that one was held (a slower
+        # source's refresh velocity, accel_rule.refreshing): (xyz [3] m, turn [3] rad, span [s])
+        self._refresh: tuple[np.ndarray, np.ndarray, float] | None = None
         self._first_pose = True  # no change of the pose since the stream (re)started
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
@@ -260,7 +265,7 @@ class JumpWatch:
             self._intervals.clear()
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
-            self._held_since = self._previous_hold = None
+            self._began, self._refresh = (stamp, xyz, turn), None
             self._first_pose = True
             return ""
         after_jump = self._after_jump
@@ -275,14 +280,15 @@ class JumpWatch:
         self._last = (stamp, xyz, arrival, turn, time)
         moved = float(np.linalg.norm(xyz - last[1]))
         turned = _angle(last[3], turn)
-        hold, previous_hold, first = self._note_change(xyz, turn, last)
+        hold, elapsed, previous, first = self._note_change(xyz, turn, last, time)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            kick = "" if refreshing(hold, previous_hold, first) else \
-                self._kicked(xyz, turn, interval, last)
+            step_turn = _rotation_vector(_product(turn, _inverse(last[3])))
+            kick = "" if refreshing(xyz - last[1], step_turn, hold, elapsed, previous, first) \
+                else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
@@ -290,6 +296,8 @@ class JumpWatch:
         net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
+        if jumped or flipped:  # the arm's motion after a jump is not known: as at the start
+            self._first_pose = True
         if not (jumped or flipped):
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
@@ -313,23 +321,25 @@ class JumpWatch:
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _note_change(self, xyz: np.ndarray, turn: np.ndarray,
-                     last: tuple) -> tuple[float, float | None, bool]:
-        """Note whether the pose changed since ``last``; return the holds a step after it ends.
+    def _note_change(self, xyz: np.ndarray, turn: np.ndarray, last: tuple,
+                     time: float) -> tuple[float, float, tuple | None, bool]:
+        """Note whether the pose changed since ``last``; return ``accel_rule.refreshing``'s input.
 
-        Returns (how long ``last``'s pose was held [s], 0.0 when it was no repeat; the hold
-        before the pose's previous change, None if none is known; whether ``last``'s pose was
-        the stream's first), for ``accel_rule.refreshing``.
+        Returns (how long ``last``'s pose was held [s], 0.0 when it was no repeat; the time [s]
+        from that pose's first state to this one at ``time``; that pose's own change from the
+        pose before it, None unless that one was held too; whether ``last``'s pose was the
+        stream's first).
         """
         first = self._first_pose
         if np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3]):
-            if self._held_since is None:
-                self._held_since = last[4]
-            return 0.0, self._previous_hold, first
-        since, self._held_since, self._first_pose = self._held_since, None, False
-        hold = 0.0 if since is None else last[4] - since
-        previous, self._previous_hold = self._previous_hold, hold if hold > 0.0 else None
-        return hold, previous, first
+            return 0.0, 0.0, self._refresh, first
+        began = self._began or (last[4], last[1], last[3])
+        hold = last[4] - began[0]
+        previous = self._refresh
+        self._refresh = (xyz - began[1], _rotation_vector(_product(turn, _inverse(began[2]))),
+                         time - began[0]) if hold > 0.0 else None
+        self._began, self._first_pose = (time, xyz, turn), False
+        return hold, time - began[0], previous, first
 
     def _remember(self, sample: _Sample) -> None:
         """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides."""
@@ -533,7 +543,7 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
-        self._held_since = self._previous_hold = None
+        self._began = self._refresh = None
         self._first_pose = True
         self._open, self._after_jump = [], False
         self._intervals.clear()
