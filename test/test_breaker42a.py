@@ -36,11 +36,6 @@ def _speeds(setpoints: np.ndarray, part: str) -> np.ndarray:
                      for i in range(len(setpoints) - 1)])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a new target closer ahead than the braking distance (v²/2a: 1 cm, 0.06 rad) of the "
-    "moving set-point is landed on in one tick with the velocity zeroed: 0.085 -> 0.03 -> 0 m/s "
-    "(5.5 m/s², limit 0.5) or 0.46 -> 0.06 -> 0 rad/s (40 rad/s², limit 2): the 'late tick' "
-    "landing of SetpointStreamer.step fires on regular ticks"))
 @pytest.mark.parametrize("part", ["translation", "rotation"])
 def test_a_retarget_inside_the_braking_distance_brakes_within_the_acceleration_limit(part):
     """A set-point retargeted inside its braking distance brakes within the limits.
