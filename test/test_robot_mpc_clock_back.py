@@ -175,3 +175,59 @@ def test_the_new_worlds_first_gripper_command_is_sent(model):
     _restart(session, clock)
     assert session.last_gripper is None, "the old world's gripper command would hold the new one"
     assert session.plan_step().gripper_command is not None
+
+
+def _step_back(session, clock, state, seconds=1.0, state_first=False):
+    """Step the clock back ``seconds`` [s]; fresh frames and ``state`` [7] follow on it."""
+    from test_robot_mpc import frame
+
+    clock.now -= seconds
+    for tick in range(5):
+        clock.now += 0.1
+        if state_first:
+            session.observe_state(state, clock.now)
+        session.observe_image(frame(60 + tick), clock.now)
+        session.observe_state(state, clock.now)
+
+
+@pytest.mark.parametrize("state_first", [False, True])
+def test_a_wall_clock_step_under_a_continuing_arm_is_no_new_world(model, state_first):
+    # breaker42a: chrony/ntpd makestep or PTP steps a real arm's wall clock back 1 s; the arm
+    # and hand are where they were: goal progress, the gripper command and the command stay,
+    # the old clock's states are not planned from, one warning names the step
+    from test_robot_mpc import frame
+
+    from vjepa_ros.robot.goals import SubGoal
+    session, clock, logs = enabled_session(model, mode="continuous")
+    session.set_goals([SubGoal(frame(20), 1, "grasp"), SubGoal(frame(21), 3, "place")])
+    assert session.plan_step().command is not None  # sub-goal 1's one step: on to sub-goal 2
+    gripper = session.last_gripper
+    assert session.goals.index == 1 and gripper is not None
+    clock.now += 0.01
+    assert session.stream_step() is not None
+    _step_back(session, clock, START, state_first=state_first)
+    assert (session.goals.index, session.last_gripper) == (1, gripper), "progress forgotten"
+    assert all(s.stamp <= clock.now for s in session.states), "old clock's states kept"
+    said = [m for level, m in logs if "went back" in m]
+    assert len(said) == 1 and "the clock went back" in said[0] and "goal progress kept" in \
+        said[0], logs
+    assert session.stream_step() is not None, "the command of a continuing arm was dropped"
+    assert session.plan_step().command is not None, "no plan after the clock step"
+
+
+@pytest.mark.parametrize("change", ["moved", "hand"])
+def test_a_clock_step_with_the_scene_changed_is_a_new_world(model, change):
+    # a simulator restarted (the arm at its start pose) or the hand changed with the clock:
+    # states before frames this time (the frames-first order is the tests above)
+    from test_robot_mpc import frame
+
+    from vjepa_ros.robot.goals import SubGoal
+    session, clock, logs = enabled_session(model, mode="blocking")
+    session.set_goals([SubGoal(frame(20), 1, "grasp"), SubGoal(frame(21), 3, "place")])
+    assert session.plan_step().command is not None
+    assert session.goals.index == 1
+    state = NEW_START.copy() if change == "moved" else START + [0, 0, 0, 0, 0, 0, 0.5]
+    _step_back(session, clock, state, state_first=True)
+    assert (session.goals.index, session.last_gripper) == (0, None), "no new world"
+    assert any("a new world" in m for _, m in logs), logs
+    assert session.stream_step() is None, "the old world's set-point still streams"

@@ -122,6 +122,57 @@ def test_a_late_tick_never_turns_the_set_point_past_its_target():
     assert streamer.arrived() and abs(yaw_from(start, streamer.setpoint) - 0.3) < 1e-9
 
 
+def _path_limits(path: np.ndarray, dt: float) -> tuple[float, float]:
+    """Largest acceleration [m/s²] and angular acceleration [rad/s²] of set-points [N, 7]."""
+    velocity = np.diff(path[:, :3], axis=0) / dt
+    spin = (Rotation.from_euler("xyz", path[1:, 3:6])
+            * Rotation.from_euler("xyz", path[:-1, 3:6]).inv()).as_rotvec() / dt
+    return (float(np.linalg.norm(np.diff(velocity, axis=0), axis=1).max()) / dt,
+            float(np.linalg.norm(np.diff(spin, axis=0), axis=1).max()) / dt)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), ahead=st.floats(0.0, 1.2), aside=st.floats(0.0, 0.5),
+       dt=st.sampled_from([0.01, 0.004]))
+def test_a_retarget_inside_the_braking_distance_brakes_within_the_limits_and_lands(
+        seed, ahead, aside, dt):
+    # breaker42a: continuous control retargets a moving set-point to a target a few mm ahead
+    # (the next plan near the goal): closer than the braking distance v²/2a it is passed within
+    # the acceleration limits and come back to, never landed on from full speed; the set-point
+    # then lands on it exactly and at rest (no oscillation around it), whatever the direction
+    rng = np.random.default_rng(seed)
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    first = start.copy()
+    first[:3] += 0.09 * np.array([1.0, 0.0, 0.0])
+    first[5] += 0.3
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(first, anchor=start)
+    path = [start.copy()] + [streamer.step(dt) for _ in range(int(0.5 / dt))]
+    braking = LIMITS.max_speed_m_s ** 2 / (2 * LIMITS.max_accel_m_s2)  # 1 cm
+    turning = LIMITS.max_angular_speed_rad_s ** 2 / (2 * LIMITS.max_angular_accel_rad_s2)
+    heading = streamer.velocity / np.linalg.norm(streamer.velocity)
+    side = np.cross(heading, rng.normal(size=3))
+    side /= np.linalg.norm(side)
+    near = path[-1].copy()
+    near[:3] += braking * (ahead * heading + aside * side)
+    spin_axis = streamer.angular_velocity / np.linalg.norm(streamer.angular_velocity)
+    turn = turning * (ahead * spin_axis + aside * np.cross(spin_axis, side))
+    near[3:6] = (Rotation.from_rotvec(turn) * Rotation.from_euler("xyz", near[3:6])).as_euler(
+        "xyz")
+    streamer.set_target(near, anchor=path[-1])
+    for _ in range(int(5 / dt)):
+        path.append(streamer.step(dt))
+        if streamer.arrived():
+            break
+    assert streamer.arrived(), "the set-point never settled on the new target"
+    np.testing.assert_allclose(path[-1][:3], near[:3], atol=1e-9)
+    assert angle_between(path[-1][3:6], near[3:6]) < 1e-6
+    accel, spin_accel = _path_limits(np.array(path), dt)
+    assert accel <= LIMITS.max_accel_m_s2 * 1.02 + 1e-6
+    assert spin_accel <= LIMITS.max_angular_accel_rad_s2 * 1.02 + 1e-6
+
+
 def test_hold_stops_in_place_and_a_new_target_starts_from_rest():
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
     streamer = SetpointStreamer(LIMITS)

@@ -21,12 +21,29 @@ from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
+from vjepa_ros.robot.targets import _apart
+
+# A clock that went back is a new world only when the scene changed with it: the arm's first
+# measured pose on the new clock this far or farther from its last one on the old clock (moved
+# [m], turned [rad]), or the hand's closedness this much changed. A wall clock stepped by
+# chrony/ntpd/PTP under a continuing arm and hand is none (breaker42a); a simulator restarted
+# (the arm back at its start pose) or a bag looped is. The arm moves well under 1 cm between two
+# states (0.1 m/s at 10 Hz states); the jump watch's teleport is 1 cm / 0.05 rad likewise.
+CLOCK_STEP_MOVED_M = 0.01
+CLOCK_STEP_TURNED_RAD = 0.05
+CLOCK_STEP_HAND = 0.1
 
 
 class InputEpisodes:
     """The input methods of ``MPCSession`` (see the module docstring)."""
 
     _camera_episode_said = False  # the current camera episode's start line was logged
+    # the newest robot state of before the states' stamps last went back by more than
+    # safety.max_image_age_s (the old clock's last pose), until a clock step of the frames uses it
+    _state_before_step: Stamped | None = None
+    # a frames' clock step waiting for the arm's first state on the new clock: (newest frame
+    # stamp, the frame's stamp, the old clock's last state)
+    _clock_step_pending: tuple[float, float, Stamped] | None = None
 
     @property
     def frame(self) -> Stamped | None:
@@ -87,19 +104,72 @@ class InputEpisodes:
         return problem
 
     def _time_went_back(self, newest: float, stamp: float) -> None:
-        """Start afresh on a clock that went back from ``newest`` to ``stamp`` [s]; locked.
+        """Judge a clock that went back from ``newest`` to ``stamp`` [s] (frames); locked.
 
         Called for a step back of more than ``safety.max_image_age_s`` (a frame that much older
         than the newest is another time, not a driver's stamp jitter, which only resets
-        ``last_planned_stamp``): a looping bag or a simulator restarted (its ``/clock`` from 0
-        again: user31). Forget what was timed on the old clock. Blocking
-        control waited for a frame stamped after the old run's arrival, so nothing was planned
-        for as long as the old run had lasted, while the old world's set-point went on
-        streaming and pulled the new arm to it. Enabled, the command of before is dropped (no
-        set-point until the next plan, which starts from the measured pose); the rest is
-        :meth:`_new_world`'s.
+        ``last_planned_stamp``). What was timed on the old clock is forgotten either way. A
+        new world (a simulator restarted, its ``/clock`` from 0 again: user31; a looping bag)
+        only when the scene changed with the clock: the arm's first measured state on the new
+        clock moved or turned from its last one on the old clock, or the hand changed
+        (``CLOCK_STEP_*``); see :meth:`_clock_step_judged`. A wall clock stepped back
+        (chrony/ntpd ``makestep``, PTP) under a continuing arm and hand is no new world
+        (breaker42a). Robot states stamped on the old clock are dropped (nothing is planned from
+        them); with no state on the new clock yet, the judgement waits for the first one.
         """
         self.last_planned_stamp = -float("inf")
+        before, self._state_before_step = self._state_before_step, None
+        latest = self.inputs.latest_state()
+        if before is None and latest is not None and latest.stamp > stamp + \
+                self.limits.max_image_age_s:  # the states are on the old clock still
+            before = latest
+            self.inputs.forget(frames=False, states=True)
+            latest = None
+        if before is None or latest is None:
+            if before is None:  # no state of before to compare with: a new world, as ever
+                self._clock_step_judged(newest, stamp, None, None)
+            else:
+                self._clock_step_pending = (newest, stamp, before)
+            return
+        self._clock_step_judged(newest, stamp, before, latest)
+
+    def _clock_step_judged(self, newest: float, stamp: float, before: Stamped | None,
+                           after: Stamped | None) -> None:
+        """Act on a clock step of the frames from ``newest`` to ``stamp`` [s]; locked.
+
+        ``before``/``after``: the arm's last state on the old clock and first on the new (None:
+        unknown; a new world). The same arm and hand: timing re-based on the new clock, a plan
+        begun on the old clock void (it moves nothing), a camera check stopped; the goal
+        sequence's progress, the gripper command, the warm start and the command streaming stay,
+        with one warning. Else a new world: forget what was timed on the old clock (blocking
+        control waited for a frame stamped after the old run's arrival, so nothing was planned
+        for as long as the old run had lasted, while the old world's set-point went on streaming
+        and pulled the new arm to it). Enabled, the command of before is dropped (no set-point
+        until the next plan, which starts from the measured pose); the rest is
+        :meth:`_new_world`'s.
+        """
+        self._clock_step_pending = None
+        back = newest - stamp
+        if before is not None and after is not None:
+            moved, turned = _apart(before.value, after.value)
+            hand = abs(float(after.value[6]) - float(before.value[6]))
+            back = max(back, before.stamp - after.stamp)
+            if moved < CLOCK_STEP_MOVED_M and turned < CLOCK_STEP_TURNED_RAD and \
+                    hand < CLOCK_STEP_HAND:
+                self.arrival_time -= back  # -inf stays -inf
+                self.command_time -= back
+                why = f"the clock went back {back:.2f} s"
+                self._stop_camera_check(why)  # its motions were timed on the old clock
+                if self.enabled:
+                    self.enable_epoch += 1  # a plan from a frame of the old clock: void
+                    self._voided_by = (self.enable_epoch, why)
+                    self._drop_prepared(why)
+                self.log("warning", (
+                    f"{why} (camera frames from {newest:.3f} s to {stamp:.3f} s; a wall clock "
+                    f"stepped by chrony/ntpd/PTP?); the arm and hand continue (moved {moved:.3f} "
+                    f"m, turned {turned:.2f} rad, hand {hand:.2f}): goal progress kept, and the "
+                    "gripper command and the set-point; robot states of the old clock dropped"))
+                return
         self.arrival_time = self.command_time = -float("inf")
         goals = self._new_world("the clock went back")
         if goals:
@@ -195,8 +265,17 @@ class InputEpisodes:
                 f"~/reset moves the arm so: expected then); holding until states agree for "
                 f"{RECOVERY_S:g} s")
             return
+        latest = self.inputs.latest_state()
+        if latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
+            self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
                                             gripper_measured=gripper_measured)
+        if self._clock_step_pending is not None and cleared is not None:
+            with self._lock:
+                pending = self._clock_step_pending
+                after = self.inputs.latest_state()
+                if pending is not None and after is not None:
+                    self._clock_step_judged(*pending, after)
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock
         with self._lock:

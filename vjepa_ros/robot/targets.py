@@ -46,6 +46,33 @@ def _apart(pose, other) -> tuple[float, float]:
     return offset, float(turn)
 
 
+def _passes(step, remaining) -> bool:
+    """Whether a ``step`` [3] reaches or passes a point ``remaining`` [3] away (along it)."""
+    return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
+
+
+def _brakes_past(velocity, remaining, max_speed, max_accel, dt) -> bool:
+    """Whether the ramp from ``velocity`` [3] passes a point ``remaining`` [3] away.
+
+    The ramp: :func:`ramp_velocity` with ticks of ``dt``. It passes a point inside the
+    braking distance (about v²/2a), and one beside the motion that it turns onto without
+    slowing down straight onto it. False at rest (the slowing-down is planned from there).
+    """
+    velocity = np.asarray(velocity, dtype=np.float64)
+    remaining = np.asarray(remaining, dtype=np.float64)
+    if not velocity.any():
+        return False
+    for _ in range(100_000):  # an approach lands or passes within a few hundred ticks
+        velocity = ramp_velocity(velocity, remaining, max_speed, max_accel, dt)
+        step = velocity * dt
+        if float(np.linalg.norm(remaining - step)) <= 1e-9:
+            return False
+        if _passes(step, remaining):
+            return True
+        remaining = remaining - step
+    return False
+
+
 def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
     """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
 
@@ -80,8 +107,13 @@ class SetpointStreamer:
     the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
     acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
     consistent with the set-points (position limits win over the acceleration limit there).
-    A tick much longer than the ones the slowing-down was planned with (a late timer) lands on
-    the target's position and orientation and stops there, never beyond.
+    A target set closer ahead than the set-point's braking distance (about v²/2a: continuous
+    control's next plan near the goal, anchored on a measured pose that lags the set-point) is
+    passed: the set-point brakes within the acceleration limits, passes it and comes back, as
+    for a target behind it. Otherwise the slowing-down lands on the target, exactly and at
+    rest; a tick of another length than the ones it was planned with (a late or jittery timer)
+    whose step would pass the target lands on its position and orientation and stops there,
+    never beyond.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -91,6 +123,11 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)  # [m/s]
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
+        self.last_dt: float | None = None  # [s] the length of the last tick (None: none yet)
+        # whether the ramp with ticks of last_dt passes the target instead of landing on it
+        # (translation, rotation): a target set inside the braking distance. Such a pass is
+        # within the limits, then the way back is planned; another pass lands (a late tick's)
+        self.braking_past = [False, False]
 
     @property
     def active(self) -> bool:
@@ -109,11 +146,13 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.anchor = None
+        self.braking_past = [False, False]
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
+        self.braking_past = [False, False]
 
     def set_target(self, target, anchor=None) -> None:
         """Follow ``target`` [7] from now on.
@@ -137,6 +176,24 @@ class SetpointStreamer:
                 # the set-point into this reach would be a jump that the velocity then carries
                 # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
                 self._restart_at(self.anchor, self.target)
+        self.braking_past = self._brakes_past()
+
+    def _brakes_past(self) -> list[bool]:
+        """Whether braking at the limits passes the target (translation, rotation).
+
+        Exact discrete braking with ticks of the last tick's length from the current velocity
+        (False at rest, before any tick, and for a target behind: the ramp turns back to it).
+        """
+        if self.last_dt is None:
+            return [False, False]
+        limits = self.limits
+        return [
+            _brakes_past(self.velocity, self.target[:3] - self.setpoint[:3],
+                         limits.max_speed_m_s, limits.max_accel_m_s2, self.last_dt),
+            _brakes_past(self.angular_velocity, self._remaining_rotation().as_rotvec(),
+                         limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2,
+                         self.last_dt),
+        ]
 
     def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
         """Restart at the measured pose ``state`` [7] if the set-point is not at it.
@@ -188,6 +245,7 @@ class SetpointStreamer:
             self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
+        self.braking_past = [False, False]
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
@@ -215,18 +273,20 @@ class SetpointStreamer:
             raise RuntimeError("SetpointStreamer.reset(state) must come before step")
         if not dt > 0:
             return self.setpoint.copy()
+        self.last_dt = dt
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         self.velocity = ramp_velocity(
             self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
         )
         xyz = self.setpoint[:3] + self.velocity * dt
+        passes = _passes(self.velocity * dt, remaining)
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
-        elif float(np.dot(self.velocity * dt, remaining)) >= float(np.dot(remaining, remaining)):
-            # this step would pass the target: a tick much longer than the ones the slowing-down
-            # was planned with (a jittery timer). Land on the target and stop there, never beyond
-            # (the jump is shorter than the step it replaces).
+        elif passes and not self.braking_past[0]:
+            # this step would pass the target it was slowing down onto: a tick much longer than
+            # the ones the slowing-down was planned with (a jittery timer). Land on the target
+            # and stop there, never beyond (the jump is shorter than the step it replaces).
             xyz = self.target[:3].copy()
             self.velocity = np.zeros(3)
         lower, upper = limits.box
@@ -234,6 +294,10 @@ class SetpointStreamer:
         if not np.array_equal(clamped, xyz):
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
+        if passes and self.braking_past[0]:  # passed within the limits: the way back, planned
+            self.braking_past[0] = _brakes_past(
+                self.velocity, self.target[:3] - clamped, limits.max_speed_m_s,
+                limits.max_accel_m_s2, dt)
 
         rotvec = self._remaining_rotation().as_rotvec()
         self.angular_velocity = ramp_velocity(
@@ -244,9 +308,10 @@ class SetpointStreamer:
             dt,
         )
         turn = self.angular_velocity * dt
+        passes = _passes(turn, rotvec)
         if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
-        elif float(np.dot(turn, rotvec)) >= float(np.dot(rotvec, rotvec)):
+        elif passes and not self.braking_past[1]:
             # a late tick would turn past the target (as for the translation above): land on
             # its orientation and stop turning there, never beyond
             self.setpoint[3:6] = self.target[3:6]
@@ -258,6 +323,10 @@ class SetpointStreamer:
             if limited is not turned:
                 self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
             self.setpoint[3:6] = limited.as_euler("xyz")
+        if passes and self.braking_past[1]:
+            self.braking_past[1] = _brakes_past(
+                self.angular_velocity, self._remaining_rotation().as_rotvec(),
+                limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, dt)
         self.setpoint[6] = self.target[6]
         return self.setpoint.copy()
 
