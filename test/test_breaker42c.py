@@ -44,9 +44,6 @@ def official_like(monkeypatch, tmp_path):
     return save_world_model(tmp_path / "vjepa2-ac-vitg.pt", encoder, predictor, config=False)
 
 
-@pytest.mark.xfail(strict=True, reason="a head count given against the preset an official "
-                   "(config-less) file's shapes identify loads another model silently; only a "
-                   "file's recorded config is guarded (SHAPE_FREE_KEYS in _merge)")
 @pytest.mark.parametrize("kind", ["encoder", "predictor"])
 def test_a_head_count_against_the_official_presets_is_refused(official_like, kind):
     """``--encoder-arg num_heads=16`` on vjepa2-ac-vitg.pt (vit_giant has 22 heads).
@@ -67,6 +64,59 @@ def test_a_head_count_against_the_official_presets_is_refused(official_like, kin
     part = getattr(model, kind)
     assert part.num_heads == 2, (
         f"{kind} loaded with {part.num_heads} heads; the preset its shapes match has 2")
+
+
+
+@pytest.mark.parametrize("kind, key, given, preset", [
+    ("encoder", "num_heads", 16, 2), ("encoder", "img_size", 128, 64),
+    ("predictor", "img_size", [64, 96], 64), ("predictor", "use_extrinsics", True, False)])
+def test_each_setting_no_shape_checks_is_held_to_the_preset(official_like, kind, key, given,
+                                                            preset):
+    """A preset value no weight shape checks, given otherwise, is refused in one line.
+
+    The line names the file, the key, both values and what to do; the preset's value loads.
+    """
+    with pytest.raises(CheckpointError) as caught:
+        load_world_model(official_like, device="cpu", **{kind: {key: given}})
+    message = str(caught.value)
+    assert "\n" not in message and "vjepa2-ac-vitg.pt" in message, message
+    assert f"{kind} {key}={given} given" in message and f"{key} is {preset}" in message, message
+    assert f"leave {key} out" in message, message
+    model = load_world_model(official_like, device="cpu", **{kind: {key: preset}})
+    assert getattr(model, kind).config.to_dict()[key] == preset
+
+
+def test_the_384_px_preset_of_the_same_shapes_stays_a_choice(monkeypatch, tmp_path):
+    """vit_giant and vit_giant_384 share shapes: img_size 384 on vitg.pt is a preset's value.
+
+    (So is 256 on vitg-384.pt): not refused; another size is, naming both.
+    """
+    from vjepa_ros.models import checkpoint
+
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test", TINY_ENCODER)
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test_384",
+                        dict(TINY_ENCODER, img_size=96))
+    path = save_world_model(tmp_path / "vitg.pt", build_encoder(**TINY_ENCODER), config=False)
+    assert load_world_model(path, device="cpu").img_size == (64, 64)
+    assert load_world_model(path, device="cpu", encoder={"img_size": 96}).img_size == (96, 96)
+    with pytest.raises(CheckpointError, match=r"img_size=80 given, .*tiny_test/tiny_test_384 "
+                       r"preset's, whose img_size is 64 or 96"):
+        load_world_model(path, device="cpu", encoder={"img_size": 80})
+
+
+def test_a_recorded_config_still_decides_over_the_preset(tmp_path, monkeypatch):
+    """A file with a config (vjepa-ros train's) of a preset's shapes: its config decides.
+
+    The caller is held to the config's num_heads; img_size (not guarded against a config) stays
+    the caller's.
+    """
+    from vjepa_ros.models import checkpoint
+
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test", TINY_ENCODER)
+    path = save_world_model(tmp_path / "trained.pt", build_encoder(**TINY_ENCODER))
+    assert load_world_model(path, device="cpu", encoder={"img_size": 32}).img_size == (32, 32)
+    with pytest.raises(CheckpointError, match="records num_heads 2"):
+        load_world_model(path, device="cpu", encoder={"num_heads": 4})
 
 
 def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
