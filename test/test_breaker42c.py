@@ -129,7 +129,10 @@ def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
     episode = load_example()  # real Franka colour frames (../shared/data)
     bag = write_episode(tmp_path / "bag", episode)
     goal = tmp_path / "goal.png"
-    Image.fromarray(episode.frames[-1]).convert(goal_mode).save(goal)
+    image = Image.fromarray(episode.frames[-1])
+    for mode in goal_mode.split("+"):  # "L+RGB": grey, saved as RGB
+        image = image.convert(mode)
+    image.save(goal)
     status = main(["eval", str(bag), "--goal", str(goal), "--out", str(tmp_path / "ev"),
                    "--samples", "8", "--iterations", "1", "--topk", "2",
                    "--landscape-points", "0", "--no-plots", "--quiet", "--max-steps", "1"])
@@ -137,9 +140,6 @@ def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
     return status, (out.out + out.err).replace(str(tmp_path), "TMP")  # its name says grey
 
 
-@pytest.mark.xfail(strict=True, reason="a greyscale goal image is taken silently as the goal of "
-                   "colour camera frames (replicated into three equal channels): no note, no "
-                   "refusal, as there is for a goal of another size")
 def test_a_grey_goal_for_colour_frames_is_said_or_refused(tmp_path, capsys):
     """``vjepa-ros eval BAG --goal goal.png`` with the goal saved in greyscale.
 
@@ -155,3 +155,69 @@ def test_a_grey_goal_for_colour_frames_is_said_or_refused(tmp_path, capsys):
     words = ("grey", "gray", "greyscale", "grayscale", "monochrome")
     said = [line for line in text.splitlines() if any(w in line.lower() for w in words)]
     assert said or status != 0, text
+
+
+@pytest.mark.parametrize("goal_mode", ["L+RGB", "L+LA", "L+P"])
+def test_a_grey_picture_stored_as_colour_is_grey_too(tmp_path, capsys, goal_mode):
+    """What the goal holds decides, not how it is stored.
+
+    A grey picture saved as RGB, grey + alpha or a palette of greys gets the note, in one line.
+    """
+    status, text = _gray_goal_eval(tmp_path, capsys, goal_mode)
+    assert status == 0, text
+    (line,) = [line for line in text.splitlines() if "goal image is grey" in line]
+    assert "are colour" in line and "capture the goal with the same colour camera" in line, line
+
+
+def test_a_colour_goal_gets_no_grey_note(tmp_path, capsys):
+    status, text = _gray_goal_eval(tmp_path, capsys, "RGB")
+    assert status == 0 and "grey" not in text.lower(), text
+
+
+def test_the_live_node_notes_grey_frames_and_a_grey_goal_once():
+    """The planner node's notes (SizeNotes.colour, per camera frame): each once."""
+    import numpy as np
+
+    from vjepa_ros.image_notes import SizeNotes
+
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    grey = np.repeat(colour[..., :1], 3, axis=2)
+    notes = SizeNotes(None)
+    assert notes.colour(colour) == [] and notes.colour(colour, colour.copy()) == []
+    (note,) = notes.colour(colour, grey)
+    assert "goal image is grey" in note and "~/capture_goal" in note, note
+    assert notes.colour(colour, grey) == []  # once
+    (frames,) = SizeNotes(None).colour(grey, grey)  # a mono8 camera: said of the frames
+    assert "camera's frames are grey" in frames and "colour frames only" in frames, frames
+
+
+@pytest.mark.parametrize("orientation", [5, 6, 7, 8])
+def test_a_tiff_turned_by_its_exif_orientation_loads_turned(tmp_path, orientation):
+    """A TIFF turned by 90 degrees by its EXIF orientation loads, turned as it is to be seen.
+
+    OpenCV 5.1's imread fails on it (it was refused as 'corrupt or unsupported format'); Pillow
+    reads it.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from vjepa_ros.images import ImageError, load_image_file
+
+    rng = np.random.default_rng(orientation)
+    pixels = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    turned = {5: pixels.transpose(1, 0, 2), 6: np.rot90(pixels, -1), 8: np.rot90(pixels, 1),
+              7: np.rot90(pixels, 2).transpose(1, 0, 2)}[orientation]
+    for mode in ("RGB", "L"):
+        image = Image.fromarray(pixels if mode == "RGB" else pixels[..., 0])
+        exif = image.getexif()
+        exif[0x0112] = orientation
+        path = tmp_path / f"{mode}.tif"
+        image.save(path, exif=exif)
+        try:
+            loaded = load_image_file(path)
+        except ImageError as exc:  # Pillow 13 loses the turn of a grey TIFF: refused, not wrong
+            assert "save it again as a PNG" in str(exc) and "corrupt" not in str(exc), exc
+            continue
+        want = turned if mode == "RGB" else np.repeat(turned[..., :1], 3, axis=2)
+        assert loaded.shape == want.shape and np.array_equal(loaded, want), mode
