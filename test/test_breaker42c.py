@@ -44,9 +44,6 @@ def official_like(monkeypatch, tmp_path):
     return save_world_model(tmp_path / "vjepa2-ac-vitg.pt", encoder, predictor, config=False)
 
 
-@pytest.mark.xfail(strict=True, reason="a head count given against the preset an official "
-                   "(config-less) file's shapes identify loads another model silently; only a "
-                   "file's recorded config is guarded (SHAPE_FREE_KEYS in _merge)")
 @pytest.mark.parametrize("kind", ["encoder", "predictor"])
 def test_a_head_count_against_the_official_presets_is_refused(official_like, kind):
     """``--encoder-arg num_heads=16`` on vjepa2-ac-vitg.pt (vit_giant has 22 heads).
@@ -69,6 +66,59 @@ def test_a_head_count_against_the_official_presets_is_refused(official_like, kin
         f"{kind} loaded with {part.num_heads} heads; the preset its shapes match has 2")
 
 
+
+@pytest.mark.parametrize("kind, key, given, preset", [
+    ("encoder", "num_heads", 16, 2), ("encoder", "img_size", 128, 64),
+    ("predictor", "img_size", [64, 96], 64), ("predictor", "use_extrinsics", True, False)])
+def test_each_setting_no_shape_checks_is_held_to_the_preset(official_like, kind, key, given,
+                                                            preset):
+    """A preset value no weight shape checks, given otherwise, is refused in one line.
+
+    The line names the file, the key, both values and what to do; the preset's value loads.
+    """
+    with pytest.raises(CheckpointError) as caught:
+        load_world_model(official_like, device="cpu", **{kind: {key: given}})
+    message = str(caught.value)
+    assert "\n" not in message and "vjepa2-ac-vitg.pt" in message, message
+    assert f"{kind} {key}={given} given" in message and f"{key} is {preset}" in message, message
+    assert f"leave {key} out" in message, message
+    model = load_world_model(official_like, device="cpu", **{kind: {key: preset}})
+    assert getattr(model, kind).config.to_dict()[key] == preset
+
+
+def test_the_384_px_preset_of_the_same_shapes_stays_a_choice(monkeypatch, tmp_path):
+    """vit_giant and vit_giant_384 share shapes: img_size 384 on vitg.pt is a preset's value.
+
+    (So is 256 on vitg-384.pt): not refused; another size is, naming both.
+    """
+    from vjepa_ros.models import checkpoint
+
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test", TINY_ENCODER)
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test_384",
+                        dict(TINY_ENCODER, img_size=96))
+    path = save_world_model(tmp_path / "vitg.pt", build_encoder(**TINY_ENCODER), config=False)
+    assert load_world_model(path, device="cpu").img_size == (64, 64)
+    assert load_world_model(path, device="cpu", encoder={"img_size": 96}).img_size == (96, 96)
+    with pytest.raises(CheckpointError, match=r"img_size=80 given, .*tiny_test/tiny_test_384 "
+                       r"preset's, whose img_size is 64 or 96"):
+        load_world_model(path, device="cpu", encoder={"img_size": 80})
+
+
+def test_a_recorded_config_still_decides_over_the_preset(tmp_path, monkeypatch):
+    """A file with a config (vjepa-ros train's) of a preset's shapes: its config decides.
+
+    The caller is held to the config's num_heads; img_size (not guarded against a config) stays
+    the caller's.
+    """
+    from vjepa_ros.models import checkpoint
+
+    monkeypatch.setitem(checkpoint.ENCODER_PRESETS, "tiny_test", TINY_ENCODER)
+    path = save_world_model(tmp_path / "trained.pt", build_encoder(**TINY_ENCODER))
+    assert load_world_model(path, device="cpu", encoder={"img_size": 32}).img_size == (32, 32)
+    with pytest.raises(CheckpointError, match="records num_heads 2"):
+        load_world_model(path, device="cpu", encoder={"num_heads": 4})
+
+
 def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
     from PIL import Image
 
@@ -79,7 +129,10 @@ def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
     episode = load_example()  # real Franka colour frames (../shared/data)
     bag = write_episode(tmp_path / "bag", episode)
     goal = tmp_path / "goal.png"
-    Image.fromarray(episode.frames[-1]).convert(goal_mode).save(goal)
+    image = Image.fromarray(episode.frames[-1])
+    for mode in goal_mode.split("+"):  # "L+RGB": grey, saved as RGB
+        image = image.convert(mode)
+    image.save(goal)
     status = main(["eval", str(bag), "--goal", str(goal), "--out", str(tmp_path / "ev"),
                    "--samples", "8", "--iterations", "1", "--topk", "2",
                    "--landscape-points", "0", "--no-plots", "--quiet", "--max-steps", "1"])
@@ -87,9 +140,6 @@ def _gray_goal_eval(tmp_path, capsys, goal_mode: str):
     return status, (out.out + out.err).replace(str(tmp_path), "TMP")  # its name says grey
 
 
-@pytest.mark.xfail(strict=True, reason="a greyscale goal image is taken silently as the goal of "
-                   "colour camera frames (replicated into three equal channels): no note, no "
-                   "refusal, as there is for a goal of another size")
 def test_a_grey_goal_for_colour_frames_is_said_or_refused(tmp_path, capsys):
     """``vjepa-ros eval BAG --goal goal.png`` with the goal saved in greyscale.
 
@@ -105,3 +155,69 @@ def test_a_grey_goal_for_colour_frames_is_said_or_refused(tmp_path, capsys):
     words = ("grey", "gray", "greyscale", "grayscale", "monochrome")
     said = [line for line in text.splitlines() if any(w in line.lower() for w in words)]
     assert said or status != 0, text
+
+
+@pytest.mark.parametrize("goal_mode", ["L+RGB", "L+LA", "L+P"])
+def test_a_grey_picture_stored_as_colour_is_grey_too(tmp_path, capsys, goal_mode):
+    """What the goal holds decides, not how it is stored.
+
+    A grey picture saved as RGB, grey + alpha or a palette of greys gets the note, in one line.
+    """
+    status, text = _gray_goal_eval(tmp_path, capsys, goal_mode)
+    assert status == 0, text
+    (line,) = [line for line in text.splitlines() if "goal image is grey" in line]
+    assert "are colour" in line and "capture the goal with the same colour camera" in line, line
+
+
+def test_a_colour_goal_gets_no_grey_note(tmp_path, capsys):
+    status, text = _gray_goal_eval(tmp_path, capsys, "RGB")
+    assert status == 0 and "grey" not in text.lower(), text
+
+
+def test_the_live_node_notes_grey_frames_and_a_grey_goal_once():
+    """The planner node's notes (SizeNotes.colour, per camera frame): each once."""
+    import numpy as np
+
+    from vjepa_ros.image_notes import SizeNotes
+
+    rng = np.random.default_rng(0)
+    colour = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    grey = np.repeat(colour[..., :1], 3, axis=2)
+    notes = SizeNotes(None)
+    assert notes.colour(colour) == [] and notes.colour(colour, colour.copy()) == []
+    (note,) = notes.colour(colour, grey)
+    assert "goal image is grey" in note and "~/capture_goal" in note, note
+    assert notes.colour(colour, grey) == []  # once
+    (frames,) = SizeNotes(None).colour(grey, grey)  # a mono8 camera: said of the frames
+    assert "camera's frames are grey" in frames and "colour frames only" in frames, frames
+
+
+@pytest.mark.parametrize("orientation", [5, 6, 7, 8])
+def test_a_tiff_turned_by_its_exif_orientation_loads_turned(tmp_path, orientation):
+    """A TIFF turned by 90 degrees by its EXIF orientation loads, turned as it is to be seen.
+
+    OpenCV 5.1's imread fails on it (it was refused as 'corrupt or unsupported format'); Pillow
+    reads it.
+    """
+    import numpy as np
+    from PIL import Image
+
+    from vjepa_ros.images import ImageError, load_image_file
+
+    rng = np.random.default_rng(orientation)
+    pixels = rng.integers(0, 256, (64, 80, 3), dtype=np.uint8)
+    turned = {5: pixels.transpose(1, 0, 2), 6: np.rot90(pixels, -1), 8: np.rot90(pixels, 1),
+              7: np.rot90(pixels, 2).transpose(1, 0, 2)}[orientation]
+    for mode in ("RGB", "L"):
+        image = Image.fromarray(pixels if mode == "RGB" else pixels[..., 0])
+        exif = image.getexif()
+        exif[0x0112] = orientation
+        path = tmp_path / f"{mode}.tif"
+        image.save(path, exif=exif)
+        try:
+            loaded = load_image_file(path)
+        except ImageError as exc:  # Pillow 13 loses the turn of a grey TIFF: refused, not wrong
+            assert "save it again as a PNG" in str(exc) and "corrupt" not in str(exc), exc
+            continue
+        want = turned if mode == "RGB" else np.repeat(turned[..., :1], 3, axis=2)
+        assert loaded.shape == want.shape and np.array_equal(loaded, want), mode

@@ -286,6 +286,14 @@ def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once
     h.pump(0.5)  # many more frames of that size
     assert len(h.logs(note)) == 1
     assert not h.logs("smaller than the world model's")  # the oracle has no input size
+    # The black goal's three channels are equal: grey, for colour frames (breaker42c), once.
+    grey = "the goal image is grey (its three channels are equal everywhere"
+    assert len(h.logs(grey)) == 1 and "this colour camera (~/capture_goal)" in h.logs(grey)[0]
+    mono = Image(height=48, width=64, encoding="mono8", step=64, data=bytes(range(64)) * 48)
+    said = "the camera's frames are grey (three equal channels: a mono8 or infrared stream?)"
+    assert h.pump(3.0, until=lambda: h.logs(said), image=mono)
+    h.pump(0.5, image=mono)
+    assert len(h.logs(said)) == 1
 
 
 def set_goal_param(h, name, value):

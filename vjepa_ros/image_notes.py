@@ -8,7 +8,9 @@ no note and any other :func:`trained_size_note`, which also says when the frames
 when it records none, :func:`frame_size_note` notes frames smaller than the world model's input
 (upsampled; in the simulator also larger ones). :func:`goal_size_note` notes a goal image whose
 size is not the frames' (another camera or another resolution: another scale or framing after
-the model's crop and resize). :class:`SizeNotes` gives each note once to a live stream.
+the model's crop and resize). :func:`grey_goal_note` notes a grey goal image for colour frames
+and :func:`grey_frames_note` grey frames (a mono8 or infrared stream): the released models saw
+colour only (breaker42c). :class:`SizeNotes` gives each note once to a live stream.
 """
 
 from __future__ import annotations
@@ -134,6 +136,55 @@ def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",
             f"framing, and the planner may chase that difference; {advice}")
 
 
+def is_grey(rgb) -> bool:
+    """Whether an ``[H, W, 3]`` image's three channels are equal everywhere: a grey picture.
+
+    What the picture holds, however it was stored: an 8-bit grey PNG, an infrared (Y8) grab, a
+    grey picture saved as RGB, a mono8 frame (all replicated into three equal channels). Cheap
+    for colour: a sparse sample decides first (a colour camera's noise differs in the channels).
+    """
+    import numpy as np
+
+    rgb = np.asarray(rgb)
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        return rgb.ndim == 2
+    sample = rgb[::7, ::7]
+    if not (np.array_equal(sample[..., 0], sample[..., 1]) and
+            np.array_equal(sample[..., 1], sample[..., 2])):
+        return False
+    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and
+                np.array_equal(rgb[..., 1], rgb[..., 2]))
+
+
+GREY_GOAL_ADVICE = "capture the goal with the same colour camera"
+
+
+def grey_goal_note(goal_grey: bool, frames_grey: bool, frames: str = "the bag's frames",
+                   advice: str = GREY_GOAL_ADVICE) -> str:
+    """Return a note when the goal image is grey while the frames are colour ("" else).
+
+    ``goal_grey``, ``frames_grey``: :func:`is_grey` of the goal and of a frame. The published
+    V-JEPA 2 models saw colour frames only: a grey goal (a greyscale export, an infrared grab) is
+    a representation no colour frame of the scene reaches, and the planner chases the colour
+    difference. Grey frames with a grey goal: :func:`grey_frames_note` says it of the frames.
+    """
+    if not goal_grey or frames_grey:
+        return ""
+    return (f"the goal image is grey (its three channels are equal everywhere: a greyscale or "
+            f"infrared picture) while {frames} are colour: the world model encodes the goal as "
+            "no colour frame of the scene looks, and the planner may chase the colour "
+            f"difference; {advice}")
+
+
+def grey_frames_note(frames: str = "the camera's frames",
+                     advice: str = "use the camera's colour stream (e.g. "
+                                   "/camera/camera/color/image_raw, rgb8 or bgr8)") -> str:
+    """Return the note for grey frames (a mono8 or infrared stream): the models saw colour."""
+    return (f"{frames} are grey (three equal channels: a mono8 or infrared stream?), but the "
+            "published V-JEPA 2 world models saw colour frames only: plans may be worse; "
+            f"{advice}")
+
+
 class SizeNotes:
     """The size notes of a live camera stream and its goal, each new one returned once.
 
@@ -148,6 +199,7 @@ class SizeNotes:
                       "camera.height parameters; under vjepa-ros launch --node sim: -p "
                       "sim.camera.width:={width} -p sim.camera.height:={height})")
     GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
+    GREY_GOAL_ADVICE = "capture the goal with this colour camera (~/capture_goal)"
 
     def __init__(self, model_size, trained_sizes=None):
         """``model_size``, ``trained_sizes``: as :func:`camera_size_note` takes them."""
@@ -155,6 +207,26 @@ class SizeNotes:
         self.trained_sizes = trained_sizes
         self.last: tuple | None = None
         self.given: set[str] = set()
+        self.goal = None  # the goal image last judged grey or not (the array itself)
+        self.goal_grey = False
+
+    def colour(self, frame, goal=None) -> list[str]:
+        """Return the colour notes not given before: grey frames, a grey goal for colour ones.
+
+        ``frame``: the camera's ``[H, W, 3]`` frame; ``goal``: the active goal image (None:
+        none). A goal is judged once (while it is the same array); a colour frame costs a
+        sparse sample (:func:`is_grey`).
+        """
+        frames_grey = is_grey(frame)
+        notes = [grey_frames_note(self.FRAMES) if frames_grey else ""]
+        if goal is not None:
+            if goal is not self.goal:
+                self.goal, self.goal_grey = goal, is_grey(goal)
+            notes.append(grey_goal_note(self.goal_grey, frames_grey, self.FRAMES,
+                                        self.GREY_GOAL_ADVICE))
+        new = [note for note in notes if note and note not in self.given]
+        self.given.update(new)
+        return new
 
     def check(self, frame_shape, goal_shape=None) -> list[str]:
         """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``."""

@@ -8,6 +8,7 @@ Every malformed input raises :class:`ImageError` with a message that says what i
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -293,7 +294,10 @@ def load_image_file(path: str | Path) -> np.ndarray:
     truncated loading off: a file cut short or corrupt is refused, never filled in grey. OpenCV
     then decodes the pixels (EXIF orientation applied; 16-bit colour, a 48-bit PNG, scaled to 8
     bits exactly as an rgb16 topic is: 255/65535, rounded; 8-bit grey and palette images to RGB,
-    as the topic's mono8) and the decoded image gets
+    as the topic's mono8; a file OpenCV cannot decode, Pillow does: 8 bits a channel, EXIF
+    orientation applied, e.g. a TIFF turned by 90 degrees, on which OpenCV 5.1 fails; one of more
+    bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
+    image gets
     the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
     topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
     path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
@@ -309,25 +313,79 @@ def load_image_file(path: str | Path) -> np.ndarray:
                          "JPEG, ...)")
     if not path.is_file():
         raise ImageError(f"image file not found: {path}")
-    _check_image_file(path)
+    kind = _check_image_file(path)
     # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;
     # OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values: breaker31)
-    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH)
-    if bgr is None:
-        raise ImageError(f"cannot read {path} as an image (corrupt or unsupported format)")
-    if bgr.dtype == np.uint16:
-        bgr = _to_8bit(bgr)
-    elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
-        raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour image")
-    rgb = np.ascontiguousarray(bgr[..., ::-1])
+    bgr = None if kind.rotated_tiff else cv2.imread(str(path), cv2.IMREAD_COLOR |
+                                                     cv2.IMREAD_ANYDEPTH)
+    if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
+        rgb = _pillow_rgb(path, kind)
+    else:
+        if bgr.dtype == np.uint16:
+            bgr = _to_8bit(bgr)
+        elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
+            raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour "
+                             "image")
+        rgb = np.ascontiguousarray(bgr[..., ::-1])
     problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
     if problem:
         raise ImageError(f"{path} {problem}")
     return rgb
 
 
-def _check_image_file(path: Path) -> None:
-    """Refuse a file Pillow cannot identify, one outside the size limits, or one that is cut."""
+class FileKind(NamedTuple):
+    """What Pillow read of an image file's header (:func:`_check_image_file`).
+
+    ``format``: Pillow's name of it ("PNG", "TIFF", ...); ``deep``: more than 8 bits a channel;
+    ``rotated_tiff``: a TIFF whose EXIF orientation turns it by 90 degrees (5..8), which OpenCV
+    5.1's imread fails on (an internal assertion) where Pillow reads it (breaker42c).
+    """
+
+    format: str
+    deep: bool
+    rotated_tiff: bool
+
+
+def _pillow_rgb(path: Path, kind: FileKind) -> np.ndarray:
+    """Decode an image OpenCV cannot with Pillow: [H, W, 3] uint8 RGB, EXIF orientation applied.
+
+    Refuses, naming what to do (save it as a PNG), a file of more than 8 bits a channel (Pillow
+    would cut it to 8 bits otherwise than a topic's rgb16 is scaled), one Pillow cannot decode
+    either, and a turned TIFF whose turn cannot be confirmed: Pillow turns a TIFF while loading
+    it, and 13.0 loses the turn of a grey one; a square one shows no turn (its sides stay).
+    """
+    from PIL import Image, ImageOps
+
+    what = f"{kind.format or 'this'} file"
+    save = "save it again as a PNG, upright (as the camera saw it)"
+    if kind.deep:
+        raise ImageError(f"cannot read {path}: OpenCV cannot decode this {what} of more than "
+                         f"8 bits a channel (a TIFF turned by its EXIF orientation?): {save}")
+    try:
+        with Image.open(path) as image:
+            shown = image.size  # (width, height) as displayed, for a TIFF from its header
+            if kind.rotated_tiff:
+                image.load()  # the TIFF plugin turns it here
+                if image.size != shown or shown[0] == shown[1]:
+                    raise ImageError(f"cannot read {path}: OpenCV cannot decode a TIFF turned by "
+                                     f"its EXIF orientation, and Pillow's turn of it cannot be "
+                                     f"trusted: {save}")
+                rgb = image.convert("RGB")
+            else:
+                rgb = ImageOps.exif_transpose(image).convert("RGB")
+            return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        raise ImageError(f"cannot read {path} as an image (corrupt, or a format OpenCV does not "
+                         f"decode: {exc}): {save}") from None
+
+
+def _check_image_file(path: Path) -> FileKind:
+    """Refuse a file Pillow cannot identify, one outside the size limits, or one that is cut.
+
+    Returns what the header says (:class:`FileKind`).
+    """
     import warnings
 
     from PIL import Image, UnidentifiedImageError
@@ -352,11 +410,18 @@ def _check_image_file(path: Path) -> None:
         problem = _pixel_kind_problem(image) or image_size_problem(image.width, image.height)
         if problem:
             raise ImageError(f"{path} {problem}")
+        tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
+        bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
+        raw_modes = [str(tile[3]) for tile in image.tile or []]  # before load() empties it
+        deep = bits > 8 or any(";16" in mode for mode in raw_modes)  # 48-bit PNG: RGB;16B
+        orientation = tags.get(0x0112, 1) if tags is not None else 1  # (TIFF) Orientation
         try:
             image.load()  # every pixel decoded: ImageFile.LOAD_TRUNCATED_IMAGES stays False
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                              "again") from None
+        return FileKind(str(image.format or ""), deep,
+                        image.format == "TIFF" and orientation in (5, 6, 7, 8))
 
 
 def _pixel_kind_problem(image) -> str:

@@ -187,7 +187,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(f"world model   {source}")
         notes = [recording.frame_size_note(getattr(model, "img_size", None),
                                            getattr(model, "trained_frame_sizes", None)),
-                 "" if goal is None else recording.goal_size_note(goal.shape)]
+                 "" if goal is None else recording.goal_size_note(goal.shape),
+                 *recording.colour_notes(goal)]
         for line in note_lines(filter(None, notes)):
             print(line)
 

@@ -19,7 +19,11 @@ should hold the same weights. When pairing the AC predictor with a pretraining f
 Architecture: the official presets are recognized from the weight shapes (number of heads and
 image size cannot be read from shapes: they come from the matching preset, or 256 px); otherwise
 from the ``config`` entry, or from the caller: ``load_world_model(path, encoder={...},
-predictor={...})`` with official hyper-parameter names (these override everything else). A file
+predictor={...})`` with official hyper-parameter names (these override everything else), except
+that a value no weight shape checks (``num_heads``; the encoder's ``img_size``; the predictor's
+``img_size``, ``use_extrinsics``) must be the one the file's ``config`` records or, without one,
+the one of the preset its shapes match (another would compute another model from the released
+weights, silently: breaker38, breaker42c). A file
 named like the official ``vitg-384.pt`` (``*-384.pt``) of a preset shape, or a link to one,
 is read as 384 px.
 Any key or shape that does not match raises one :class:`CheckpointError` naming what differs:
@@ -45,7 +49,7 @@ from .checkpoint_file import (  # noqa: F401 - CHECKPOINT_HINT, check_file_check
     not_a_checkpoint,
     read_checkpoint_file,
 )
-from .encoder import VisionEncoder
+from .encoder import VisionEncoder, as_hw
 from .errors import CheckpointError
 from .hf import read_hf_directory
 from .predictor import ACPredictor
@@ -215,26 +219,38 @@ def _shape(state: dict, key: str, path, what: str) -> tuple:
     return tuple(state[key].shape)
 
 
-def infer_encoder_hyper_parameters(state: dict, path="checkpoint") -> dict:
-    """Read encoder hyper-parameters from weight shapes (+ heads of a matching preset)."""
-    dim, in_chans, tubelet, patch, _ = _shape(state, "patch_embed.proj.weight", path, "encoder")
-    depth = _depth(state, "blocks")
-    values = dict(embed_dim=dim, in_chans=in_chans, tubelet_size=tubelet, patch_size=patch,
-                  depth=depth)
-    if depth:
-        values["mlp_ratio"] = _shape(state, "blocks.0.mlp.fc1.weight", path, "encoder")[0] / dim
-    for preset in ENCODER_PRESETS.values():  # first match: 256 px (vit_giant before _384)
+def _encoder_presets_of(values: dict) -> list[str]:
+    """Return the names of the encoder presets whose shapes ``values`` (read from weights) are."""
+    dim, depth = values.get("embed_dim"), values.get("depth")
+    names = []
+    for name, preset in ENCODER_PRESETS.items():  # 256 px first (vit_giant before _384)
         hidden = int(preset["embed_dim"] * preset["mlp_ratio"] + 1e-6)
         if (preset["embed_dim"], preset["depth"]) == (dim, depth) and \
                 abs(values.get("mlp_ratio", 0) * dim - hidden) < 0.5:
-            values.update(num_heads=preset["num_heads"], mlp_ratio=preset["mlp_ratio"],
-                          img_size=preset["img_size"])
-            break
-    return values
+            names.append(name)
+    return names
 
 
-def infer_predictor_hyper_parameters(state: dict, path="checkpoint") -> dict:
-    """Read predictor hyper-parameters from weight shapes (+ heads of a matching preset)."""
+def _predictor_presets_of(values: dict) -> list[str]:
+    """Return the names of the predictor presets whose shapes ``values`` are."""
+    return [name for name, preset in PREDICTOR_PRESETS.items()
+            if all(values.get(k) == preset[k] for k in ("embed_dim", "predictor_embed_dim",
+                                                          "depth", "action_embed_dim",
+                                                          "mlp_ratio"))]
+
+
+def _shape_values(kind: str, state: dict, path) -> dict:
+    """Return the hyper-parameters the weight shapes of a ``kind`` state dict tell."""
+    if kind == "encoder":
+        dim, in_chans, tubelet, patch, _ = _shape(state, "patch_embed.proj.weight", path,
+                                                  "encoder")
+        depth = _depth(state, "blocks")
+        values = dict(embed_dim=dim, in_chans=in_chans, tubelet_size=tubelet, patch_size=patch,
+                      depth=depth)
+        if depth:
+            values["mlp_ratio"] = _shape(state, "blocks.0.mlp.fc1.weight", path,
+                                         "encoder")[0] / dim
+        return values
     pdim, dim = _shape(state, "predictor_embed.weight", path, "predictor")
     action_dim = _shape(state, "action_encoder.weight", path, "predictor")[1]
     depth = _depth(state, "predictor_blocks")
@@ -243,28 +259,99 @@ def infer_predictor_hyper_parameters(state: dict, path="checkpoint") -> dict:
     if depth:
         hidden = _shape(state, "predictor_blocks.0.mlp.fc1.weight", path, "predictor")[0]
         values["mlp_ratio"] = hidden / pdim
-    for preset in PREDICTOR_PRESETS.values():
-        if all(values.get(k) == preset[k] for k in ("embed_dim", "predictor_embed_dim", "depth",
-                                                     "action_embed_dim", "mlp_ratio")):
-            values = dict(preset)
-            break
     return values
+
+
+def infer_encoder_hyper_parameters(state: dict, path="checkpoint") -> dict:
+    """Read encoder hyper-parameters from weight shapes (+ heads of a matching preset)."""
+    values = _shape_values("encoder", state, path)
+    names = _encoder_presets_of(values)
+    if names:  # the first: 256 px (vit_giant before vit_giant_384)
+        preset = ENCODER_PRESETS[names[0]]
+        values.update(num_heads=preset["num_heads"], mlp_ratio=preset["mlp_ratio"],
+                      img_size=preset["img_size"])
+    return values
+
+
+def infer_predictor_hyper_parameters(state: dict, path="checkpoint") -> dict:
+    """Read predictor hyper-parameters from weight shapes (+ heads of a matching preset)."""
+    values = _shape_values("predictor", state, path)
+    names = _predictor_presets_of(values)
+    return dict(PREDICTOR_PRESETS[names[0]]) if names else values
 
 
 # Hyper-parameters that change what a model computes while its weights still load (no shape
 # depends on them): given against the value a file records, they make another model silently.
 SHAPE_FREE_KEYS = ("num_heads",)
+# What the official preset a config-less file's shapes match supplies that no shape checks
+# (breaker42c: vjepa2-ac-vitg.pt records no config; its 22 and 16 heads are the presets'). Others
+# are checked elsewhere: a shape (embed_dim, depth, mlp_ratio, patch and tubelet size, in_chans,
+# action_embed_dim), the encoder (the predictor's img_size and patch_size: check_pair), the
+# official names (use_rope, use_silu, qkv_bias, qk_scale, ...: official_names); the predictor's
+# tubelet_size computes nothing (the encoder's, from its weights, does).
+PRESET_SHAPE_FREE_KEYS = {"encoder": ("num_heads", "img_size"),
+                          "predictor": ("num_heads", "img_size", "use_extrinsics")}
 
 
-def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path) -> dict:
+def _same(key: str, given, value) -> bool:
+    """Whether a caller's ``given`` hyper-parameter is ``value`` (img_size: 256 is [256, 256])."""
+    if key == "img_size":
+        try:
+            return as_hw(given) == as_hw(value)
+        except (TypeError, ValueError):
+            return False  # (refused with its type by the config)
+    return given == value and type(given) is not str
+
+
+def _preset_choices(kind: str, shapes: dict, inferred: dict) -> tuple[list[str], dict]:
+    """Return (names, key -> the values allowed) of the presets a file's ``shapes`` match.
+
+    The values of :data:`PRESET_SHAPE_FREE_KEYS` that the presets of these shapes give (vit_giant
+    and vit_giant_384: img_size 256 or 384), and what was read from the file (its name: 384 px).
+    """
+    presets = ENCODER_PRESETS if kind == "encoder" else PREDICTOR_PRESETS
+    names = (_encoder_presets_of if kind == "encoder" else _predictor_presets_of)(shapes)
+    allowed: dict = {}
+    for name in names:
+        for key in PRESET_SHAPE_FREE_KEYS[kind]:
+            value = presets[name].get(key, inferred.get(key))
+            if value is not None and value not in allowed.setdefault(key, []):
+                allowed[key].append(value)
+    for key, values in allowed.items():
+        if key in inferred and inferred[key] not in values:
+            values.append(inferred[key])
+    return names, allowed
+
+
+def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
+           shapes: dict | None = None) -> dict:
+    """Return the hyper-parameters: the file's shapes and preset, its config, the caller's.
+
+    Raises :class:`CheckpointError` for a caller's value of a key no shape depends on that
+    contradicts the file's ``config`` or, for a file without that key in its config, the official
+    preset its ``shapes`` match (the released weights would compute another model, silently).
+    """
+    caller = caller or {}
     for key in SHAPE_FREE_KEYS:
-        if key in (caller or {}) and key in config and caller[key] != config[key]:
+        if key in caller and key in config and caller[key] != config[key]:
             raise CheckpointError(
                 f"{path}: {kind} {key}={caller[key]} given, but the file records {key} "
                 f"{config[key]} (its config): the same weights split into other heads are another "
                 f"model than the one trained; leave {key} out (--{kind}-arg, the planner node's "
                 f"model.{kind}_args: for files that record no config)")
-    merged = {**inferred, **config, **(caller or {})}
+    if shapes is not None:
+        names, allowed = _preset_choices(kind, shapes, inferred)
+        for key, values in allowed.items():
+            if key in caller and key not in config and \
+                    not any(_same(key, caller[key], value) for value in values):
+                said = " or ".join(str(value) for value in values)
+                raise CheckpointError(
+                    f"{path}: {kind} {key}={caller[key]} given, but its weights are the official "
+                    f"{'/'.join(names)} preset's, whose {key} is {said} (no shape tells it; the "
+                    f"file records no config): the released weights would compute another model "
+                    f"than the one trained; leave {key} out (--{kind}-arg, the planner node's "
+                    f"model.{kind}_args)")
+    merged = {**inferred, **config, **caller}
     if "num_heads" not in merged:
         raise CheckpointError(
             f"{path}: cannot tell the number of attention heads of this {kind} (embed_dim "
@@ -410,7 +497,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     if need_predictor and predictor_state is None:
         raise no_predictor(path)
     inferred = _file_encoder_values(encoder_state, path)
-    encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path)
+    encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path,
+                            _shape_values("encoder", encoder_state, path))
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
     if predictor_state is None:
         if predictor:
@@ -418,7 +506,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
         return encoder_model, None, config
     predictor_values = _merge("predictor",
                               infer_predictor_hyper_parameters(predictor_state, path),
-                              config.get("predictor", {}), predictor, path)
+                              config.get("predictor", {}), predictor, path,
+                              _shape_values("predictor", predictor_state, path))
     for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
         predictor_values.setdefault(name, getattr(encoder_model.config, name))
     predictor_model = build_predictor_from_state(predictor_state, predictor_values, path)

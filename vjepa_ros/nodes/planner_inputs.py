@@ -74,6 +74,8 @@ class PlannerInputs:
         goal = self.session.goals.current if self.session.goals is not None else None
         for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
             self.get_logger().warning(note)  # each once: frames small, goal of another size
+        for note in self.size_notes.colour(rgb, None if goal is None else goal.image):
+            self.get_logger().warning(note)  # each once: grey frames, a grey goal (breaker42c)
 
     def _log_once(self, message: str, level: str = "info") -> None:
         if message not in self.logged_once:

@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
-from vjepa_ros.image_notes import camera_size_note, goal_size_note
+from vjepa_ros.image_notes import (
+    camera_size_note,
+    goal_size_note,
+    grey_frames_note,
+    grey_goal_note,
+    is_grey,
+)
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
@@ -103,6 +109,23 @@ class Recording:
     def goal_size_note(self, goal_shape) -> str:
         """Return a note when a goal image of ``goal_shape`` (H, W, ...) differs in size."""
         return goal_size_note(goal_shape, self.frame_shape()) if len(self.image_times) else ""
+
+    def colour_notes(self, goal=None) -> list[str]:
+        """Return notes on colour: grey frames (the first one), a grey ``goal`` for colour ones.
+
+        ``goal``: the ``--goal`` image ``[H, W, 3]`` (None: a frame of the bag, no goal note).
+        Wording: :func:`vjepa_ros.image_notes.grey_goal_note` and ``grey_frames_note``.
+        """
+        if not len(self.image_times):
+            return []
+        frames_grey = is_grey(next(self.iter_frames([0]))[1])
+        advice = (f"record with the camera's colour stream ({self.image_topic} is grey) or give "
+                  "a bag of colour frames")
+        return [note for note in (
+            grey_frames_note("the bag's frames", advice) if frames_grey else "",
+            "" if goal is None else grey_goal_note(
+                is_grey(goal), frames_grey, advice="capture the goal with the same colour camera "
+                "(or leave --goal out: a frame of the bag, --goal-offset)")) if note]
 
     def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
