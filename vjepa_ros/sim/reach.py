@@ -151,10 +151,11 @@ REACH_GOAL_STREAM = 10  # the goal's draws: default_rng([seed, 10]), apart from 
 def reach_target(start_state, seed: int, task: ReachTaskConfig | None = None) -> np.ndarray:
     """Return the goal state [7] of episode ``seed``: 8–25 cm from ``start_state``.
 
-    Drawn from a stream of its own (``default_rng([seed, REACH_GOAL_STREAM])``): ``Sim.reset(seed)``
-    places the coloured objects with ``default_rng(seed)``, and a goal drawn from that stream
-    repeated the first object's (x, y) draws, so 14 of the 20 held-out goals lay within ~5 cm of
-    an object (breaker42e). Goals of a seed differ from those before session 42.
+    Drawn from a stream of its own (``default_rng([seed, REACH_GOAL_STREAM])``):
+    ``Sim.reset(seed)`` places the coloured objects with ``default_rng(seed)``, and a goal
+    drawn from that stream repeated the first object's (x, y) draws, so 14 of the 20 held-out
+    goals lay within ~5 cm of an object (breaker42e). Goals of a seed differ from those before
+    session 42.
     """
     rng = np.random.default_rng([seed, REACH_GOAL_STREAM])
     return sample_reach_target(start_state, rng, task)
