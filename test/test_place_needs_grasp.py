@@ -6,7 +6,6 @@ held during the episode (``SuccessMonitor.grasped_seen`` of the monitor that wat
 loop's ``done``, ``vjepa-ros run``'s row, the benchmark and the expert's collection all use it.
 """
 
-import numpy as np
 import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
