@@ -3,7 +3,10 @@
 For each object (cup, box), task (grasp, reach-with-object, pick-and-place) and held-out seed
 s = seed_start .. seed_start + seeds − 1 (default 900000..900019): reset the scene to seed s and
 make the task's sub-goal images with the clean scripted expert (``manipulation.setup_task``; a
-seed where it cannot reach every sub-goal counts as "no sub-goals"). Then, per agent:
+seed where it cannot reach every sub-goal has no sub-goal images and counts as a failure of
+every agent: each row's success is n/N over every seed asked for, then the sub-goal images it
+had). Pick-and-place succeeds only when the grasp detector held during the episode and the object
+ends placed (a cup pushed onto the spot is not picked). Then, per agent:
 
 expert   the noisy scripted expert (misses, re-grasps, detours, mis-placements: ``ExpertConfig``
          defaults), scored by the detectors (``vjepa_ros.sim.detectors``); then a *probe* tests
@@ -38,8 +41,10 @@ Run:  python benchmarks/bench_manipulation.py [--agents expert oracle random] [-
 energy to a sub-goal falls below ``--subgoal-energy-threshold`` or stops improving for
 ``--subgoal-patience`` steps. Given both, every model agent runs under each and a second table
 compares them on the same seeds (random actions have no energy: they run once). ``--json``: one
-row per episode (success, grasped, placed, steps, sim and wall s, gripper commands, per-step
-energy, active sub-goal and switches: ``vjepa_ros.sim.task_run.TaskRun.row``).
+row per episode (success, grasped, grasped during, placed, steps, sim and wall s, gripper
+commands, per-step energy, active sub-goal and switches: ``vjepa_ros.sim.task_run.TaskRun.row``);
+a seed without sub-goal images is ``{"seed", "subgoals": false, "success": false}``, so the
+share of rows with ``success`` true is the printed rate.
 
 ``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
 (``choices.DENSE_MILESTONES``: approach (halfway to pre-grasp), pre-grasp, descend, closed, grasp,
@@ -152,7 +157,7 @@ def run_expert(sim: Sim, task: str, seed: int) -> dict:
     try:
         setup = setup_task(sim, seed, task)
     except RuntimeError:
-        return {"seed": seed, "subgoals": False}
+        return skipped_row(seed)
     setup_s = time.perf_counter() - started
     started = time.perf_counter()
     episode, outcome = record_expert_episode(sim, setup)
@@ -172,13 +177,40 @@ def run_expert(sim: Sim, task: str, seed: int) -> dict:
     }
 
 
+def skipped_row(seed: int) -> dict:
+    """Return the row of a seed without sub-goal images (the clean expert missed one)."""
+    return {"seed": seed, "subgoals": False, "success": False}
+
+
+def successes(rows: list[dict]) -> int:
+    """Episodes that succeeded; a seed without sub-goal images is a failure of every agent."""
+    return sum(bool(r["subgoals"] and r["success"]) for r in rows)
+
+
+def success_text(summary: dict) -> str:
+    """``13/20  65%``: successes of every seed asked for, as the row's success column."""
+    rate = "-" if not summary["episodes"] else f"{summary['success']:.0%}"
+    return f"{summary['successes']}/{summary['episodes']} {rate:>4}"
+
+
+def number(value, spec: str) -> str:
+    """``value`` formatted with ``spec``, ``-`` when no episode ran (a median of nothing)."""
+    return "-" if value is None else format(value, spec)
+
+
 def summarize_expert(rows: list[dict]) -> dict:
+    """Summarize the expert's rows: success over every seed asked for (``episodes``).
+
+    A seed without sub-goal images is a failure; ``agree`` and the medians are over the episodes
+    that ran (``subgoal_images``).
+    """
     done = [r for r in rows if r["subgoals"]]
     with_miss = [r for r in done if r["misses"]]
     return {
         "episodes": len(rows),
         "subgoal_images": len(done),
-        "success": sum(r["success"] for r in done) / max(len(done), 1),
+        "successes": successes(rows),
+        "success": successes(rows) / max(len(rows), 1),
         "agree": sum(r["detector"] == r["probe"] for r in done) / max(len(done), 1),
         "episodes_with_a_miss": len(with_miss),
         "recovered": sum(r["recovered"] > 0 for r in with_miss),
@@ -193,17 +225,23 @@ def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, d
     try:
         setup = setup_task(sim, seed, task, dense=dense)
     except RuntimeError:
-        return {"seed": seed, "subgoals": False}
+        return skipped_row(seed)
     run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions, seed=seed)
     return {"subgoals": True, **run.row()}
 
 
 def summarize_loop(rows: list[dict]) -> dict:
+    """Summarize a loop agent's rows: success over every seed asked for (``episodes``).
+
+    A seed without sub-goal images is a failure; the medians are over the episodes that ran
+    (``subgoal_images``).
+    """
     done = [r for r in rows if r["subgoals"]]
     return {
         "episodes": len(rows),
         "subgoal_images": len(done),
-        "success": sum(r["success"] for r in done) / max(len(done), 1),
+        "successes": successes(rows),
+        "success": successes(rows) / max(len(rows), 1),
         "steps_median": statistics.median(r["steps"] for r in done) if done else None,
         "sim_s_median": statistics.median(r["sim_s"] for r in done) if done else None,
         "wall_s_median": statistics.median(r["wall_s"] for r in done) if done else None,
@@ -224,21 +262,22 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
     """Fixed-step vs energy-based switching, per model agent, object and task (same seeds)."""
     print("\nsub-goal switching on the same seeds (switch at: median step of the 1st, 2nd, ... "
           "switch; reasons: threshold / plateau / steps)")
-    print(f"{'agent':24} {'object':6}  {'task':18}  {'rule':6}  {'success':>7}  {'steps':>5}  "
+    print(f"{'agent':24} {'object':6}  {'task':18}  {'rule':6}  {'success':>11}  {'steps':>5}  "
           f"{'sim s':>6}  {'switch at':<18}  reasons")
     keys = sorted({key.rsplit("/", 1)[0] for key in results if key.count("/") == 3})
     for key in keys:
         agent, kind, task = key.split("/")
         for rule in rules:
-            rows = [r for r in results.get(f"{key}/{rule}", []) if r["subgoals"]]
+            rows = results.get(f"{key}/{rule}", [])
             if not rows:
                 continue
-            s = summarize_loop(rows)
-            reasons = [reason for r in rows for _, reason in r["switches"]]
+            s = summarize_loop(rows)  # a seed without sub-goal images: a failure, as above
+            reasons = [reason for r in rows if r["subgoals"] for _, reason in r["switches"]]
             why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
             at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
-            print(f"{agent[:24]:24} {kind:6}  {task:18}  {rule:6}  {s['success']:>7.0%}  "
-                  f"{s['steps_median']:>5g}  {s['sim_s_median']:>6.1f}  {at:<18}  {why}")
+            print(f"{agent[:24]:24} {kind:6}  {task:18}  {rule:6}  {success_text(s):>11}  "
+                  f"{number(s['steps_median'], '>5g'):>5}  "
+                  f"{number(s['sim_s_median'], '>6.1f'):>6}  {at:<18}  {why}")
 
 
 def header_lines(args, cem, loop, switchings, seeds) -> list[str]:
@@ -336,7 +375,7 @@ def main() -> int:
                                getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"# note: {name}: {note}")
-    print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>7}  {'steps':>5}  {'sim s':>6}  "
+    print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>11}  {'steps':>5}  {'sim s':>6}  "
           f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}
     for kind in args.objects:
@@ -351,9 +390,10 @@ def main() -> int:
                     rows = [run_expert(sim, task, seed) for seed in seeds]
                     s = summarize_expert(rows)
                     results[f"expert/{kind}/{task}"] = rows
-                    print(f"{'expert':24} {kind:6}  {task:18}  {s['success']:>7.0%}  "
-                          f"{s['frames_median']:>5}  {s['sim_s_median']:>6.1f}  "
-                          f"{s['wall_s_median']:>6.1f}  {s['agree']:.0%}, "
+                    print(f"{'expert':24} {kind:6}  {task:18}  {success_text(s):>11}  "
+                          f"{number(s['frames_median'], '>5'):>5}  "
+                          f"{number(s['sim_s_median'], '>6.1f'):>6}  "
+                          f"{number(s['wall_s_median'], '>6.1f'):>6}  {s['agree']:.0%}, "
                           f"{s['episodes_with_a_miss']} → {s['recovered']}, "
                           f"{s['subgoal_images']}/{s['episodes']}", flush=True)
                 for name, model, random_actions in loop_agents:
@@ -365,9 +405,12 @@ def main() -> int:
                         s = summarize_loop(rows)
                         label = name if len(switchings) == 1 or random_actions else \
                             f"{name} [{switching.rule}]"
-                        print(f"{label[:24]:24} {kind:6}  {task:18}  {s['success']:>7.0%}  "
-                              f"{s['steps_median']:>5}  {s['sim_s_median']:>6.1f}  "
-                              f"{s['wall_s_median']:>6.1f}", flush=True)
+                        print(f"{label[:24]:24} {kind:6}  {task:18}  {success_text(s):>11}  "
+                              f"{number(s['steps_median'], '>5'):>5}  "
+                              f"{number(s['sim_s_median'], '>6.1f'):>6}  "
+                              f"{number(s['wall_s_median'], '>6.1f'):>6}  "
+                              f"sub-goal images {s['subgoal_images']}/{s['episodes']}",
+                              flush=True)
     if len(rules) > 1:
         print_rule_comparison({k: v for k, v in results.items()
                                if not k.startswith(("expert/", "random/"))}, rules)

@@ -124,6 +124,9 @@ class SuccessMonitor:
 
     The resting height is the table height plus half the object's height (its centre when it
     stands on the table), so it holds whether or not the object starts on the table.
+    ``grasped_seen``: whether :meth:`grasped` has said yes at any call since the monitor was made
+    (pick-and-place counts a placed object only after a grasp: ``manipulation.task_outcome``);
+    make one monitor per episode and let it watch the whole episode.
     """
 
     def __init__(self, sim, config: DetectorConfig | None = None):
@@ -133,13 +136,19 @@ class SuccessMonitor:
         self.config = config or DetectorConfig()
         scene = sim.config.scene
         self.rest_height = scene.table_height + graspable_spec(scene.graspable).height / 2
+        self.grasped_seen = False
 
     def reading(self) -> ObjectReading:
         return self.sim.object_reading()
 
     def grasped(self) -> bool:
-        """Whether the object is held and lifted now (see :func:`is_grasped`)."""
-        return is_grasped(self.reading(), self.rest_height, self.config)
+        """Whether the object is held and lifted now (see :func:`is_grasped`).
+
+        A yes is latched in ``grasped_seen``.
+        """
+        grasped = is_grasped(self.reading(), self.rest_height, self.config)
+        self.grasped_seen |= grasped
+        return grasped
 
     def placed(self, target_xy) -> bool:
         """Whether the object stands at rest at ``target_xy`` [2], out of the hand."""

@@ -18,7 +18,9 @@ task                         start                                 sub-goal imag
 ============================ ===================================== ================================
 
 Success (``detectors.py``): grasp — grasped at the end; reach-with-object — grasped and the TCP
-within ``reach_radius`` of the goal pose; pick-and-place — placed at the spot.
+within ``reach_radius`` of the goal pose; pick-and-place — placed at the spot after the grasp
+detector held during the episode (a cup pushed along the table onto the spot, never lifted, is
+not picked and placed).
 
     with Sim(manipulation_sim_config(seed, "cup")) as sim:
         setup = setup_task(sim, seed, "pick-and-place")      # reset, start state, sub-goal images
@@ -109,6 +111,7 @@ class ExpertOutcome:
     frames: int
     events: list[tuple[int, str]]  # (frame, what): misses, re-grasps, detours, ...
     ran_out: bool  # stopped at max_frames
+    grasped_during: bool = False  # the grasp detector held at some check of the episode
 
 
 def check_task(task: str) -> str:
@@ -208,10 +211,20 @@ def _run(expert: Expert, task: str, place_xy, goal_state) -> None:
             expert.place(place_xy)
 
 
-def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None) -> ExpertOutcome:
-    """Return the task's success test on the scene as it is now (module docstring)."""
-    monitor = expert.monitor if expert is not None else SuccessMonitor(sim)
-    grasped = monitor.grasped()
+def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None,
+                 monitor: SuccessMonitor | None = None) -> ExpertOutcome:
+    """Return the task's success test on the scene as it is now (module docstring).
+
+    Pick-and-place also needs a grasp during the episode: the ``grasped_seen`` of the monitor
+    that watched it (``expert``'s, else ``monitor``). A fresh monitor (neither given) has seen
+    no grasp, so an object standing on the spot is then not a success: it may have been pushed
+    there.
+    """
+    if expert is not None:
+        monitor = expert.monitor
+    monitor = monitor or SuccessMonitor(sim)
+    grasped = monitor.grasped()  # latches grasped_seen
+    grasped_during = monitor.grasped_seen
     placed = monitor.placed(setup.place_xy) if setup.task == "pick-and-place" else None
     error = reach_error(sim.ee_state(), setup.goal_state) \
         if setup.task == "reach-with-object" else None
@@ -220,10 +233,11 @@ def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None) -> Ex
     elif setup.task == "reach-with-object":
         success = grasped and error <= setup.config.reach_radius
     else:
-        success = bool(placed)
+        success = bool(placed) and grasped_during  # picked, then placed
     events = expert.recording.events if expert is not None else []
     frames = expert.count if expert is not None else 0
-    return ExpertOutcome(success, grasped, placed, error, frames, list(events), False)
+    return ExpertOutcome(success, grasped, placed, error, frames, list(events), False,
+                         grasped_during=grasped_during)
 
 
 def record_expert_episode(sim: Sim, setup: TaskSetup, noise_seed: int | None = None
@@ -256,6 +270,7 @@ def record_expert_episode(sim: Sim, setup: TaskSetup, noise_seed: int | None = N
         "rate_hz": setup.expert.rate_hz,
         "success": outcome.success,
         "grasped": outcome.grasped,
+        "grasped_during": outcome.grasped_during,
         "placed": outcome.placed,
         "reach_error": outcome.reach_error,
         "ran_out": ran_out,

@@ -7,6 +7,7 @@ MPCSession, blocking control by default) on a :class:`~vjepa_ros.sim.manipulatio
   steps, as published (4, 10, 4; the last one stays active until the step limit, the sum); dense
   sub-goals (``setup_task(dense=True)``) likewise after ``dense_steps``;
 - success: the task's detector test (``manipulation.task_outcome``) once a move has finished;
+  one ``SuccessMonitor`` watches the episode, so pick-and-place counts only after a grasp;
 - gripper: each planned gripper command goes to the hand as the ``control_msgs/GripperCommand``
   the planner node sends (``finger_position(closedness)``, ``control.gripper_max_effort``),
   executed with franka_gripper's semantics (``sim/gripper.py``).
@@ -29,6 +30,7 @@ from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.sim.choices import DENSE_STEPS_DEFAULT, check_dense_steps
+from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.manipulation import (
     DENSE_MILESTONES,
     MILESTONES,
@@ -161,6 +163,7 @@ def run_task_episode(
     seed: int | None = 0,
     on_step: Callable[[ReachStep], None] | None = None,
     switching: GoalSwitchConfig | None = None,
+    monitor: SuccessMonitor | None = None,
 ) -> tuple[ReachEpisode, ExpertOutcome]:
     """Run ``setup``'s task from the scene's current (start) state with MPC toward its sub-goals.
 
@@ -170,10 +173,14 @@ def run_task_episode(
     node's 0.05 m is above a box's grasp). Returns the loop's episode (steps, energies, frames,
     each step's sub-goal and switch; ``success``: the task's test held once a move had
     finished; an arm the safety filter holds, e.g. pushed out of the box by a contact, ends it
-    with ``stop_reason`` ``"held: <why>"``) and the task's test on the final scene. Raises
-    ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
+    with ``stop_reason`` ``"held: <why>"``) and the task's test on the final scene. ``monitor``:
+    the detectors that watch the episode (default a new one), checked at every success test, so
+    the outcome's ``grasped_during`` (pick-and-place succeeds only after a grasp) covers the
+    whole episode; a caller that also reads the scene (``task_run.run_task``) passes its own.
+    Raises ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
     """
     config = config or TaskLoopConfig()
+    monitor = monitor or SuccessMonitor(sim)
     control = control or ControlConfig()
     limits = limits or task_limits(sim, setup)
     subgoals, max_steps = task_subgoals(setup, config)
@@ -181,14 +188,14 @@ def run_task_episode(
                         camera_rate_hz=config.camera_rate_hz)
 
     def done(_state) -> bool:
-        return task_outcome(sim, setup).success
+        return task_outcome(sim, setup, monitor=monitor).success
 
     episode = run_reach_episode(
         sim, model, setup.goals[-1], cem, reach, limits, control, random_actions, seed,
         on_step, subgoals=subgoals, done=done, gripper=gripper_command_path(sim, control),
         switching=switching, stop_on_hold=True,
     )
-    return episode, task_outcome(sim, setup)
+    return episode, task_outcome(sim, setup, monitor=monitor)
 
 
 def task_limits(sim: Sim, setup: TaskSetup) -> SafetyLimits:

@@ -87,8 +87,13 @@ class TaskRun:
 
     @property
     def grasped_during(self) -> bool:
-        """Whether the grasp detector held at some planning step or at the end."""
-        return self.final.grasped or any(r.grasped for r in self.readings)
+        """Whether the grasp detector held at some planning step, success test or at the end.
+
+        The success tests' (``outcome.grasped_during``, what pick-and-place's success needs)
+        and this one's agree: one monitor watched both.
+        """
+        return self.outcome.grasped_during or self.final.grasped or any(
+            r.grasped for r in self.readings)
 
     @property
     def switches(self) -> list[tuple[int, str]]:
@@ -208,7 +213,7 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
     started = time.perf_counter()
     episode, outcome = run_task_episode(sim, model, setup, cem, config,
                                         random_actions=random_actions, seed=seed,
-                                        on_step=on_step, switching=switching)
+                                        on_step=on_step, switching=switching, monitor=monitor)
     _, max_steps = task_subgoals(setup, config or TaskLoopConfig())  # the loop's budget
     return TaskRun(setup, kind, switching, episode, outcome, readings,
                    read_scene(sim, setup, monitor), time.perf_counter() - started, max_steps)
