@@ -110,7 +110,7 @@ def _run(args, folder, encoder_kw: dict, predictor_kw: dict):
 
     checkpoint = save_world_model(folder / "model.pt", build_encoder(**encoder_kw),
                                   build_predictor(**predictor_kw))
-    params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples),
+    params = {"planner.samples": args.samples, "planner.topk": min(10, args.samples - 1),
               "planner.iterations": args.iterations, "planner.horizon": args.horizon,
               "model.device": args.device, "control.mode": "continuous",
               "model.gil_switch_interval_s": args.switch_interval}

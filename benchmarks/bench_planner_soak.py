@@ -204,7 +204,7 @@ def start_processes(args, parameters: dict, sensor_options: tuple[str, ...] = ()
                             target_topic="soak/target_pose", gripper_topic="soak/gripper_command",
                             image_transport=args.transport,
                             planner_parameters={"planner.samples": args.samples,
-                                                "planner.topk": min(10, args.samples),
+                                                "planner.topk": min(10, args.samples - 1),
                                                 "planner.iterations": args.iterations,
                                                 **parameters})[0]
         with open(folder.path / "planner.log", "w") as log:

@@ -69,7 +69,7 @@ def main(argv=None) -> int:
 
     demo = load_world_model(resolve_checkpoint(""), device="cpu", dtype="float32")
     config = preset("paper", samples=args.samples, iterations=args.iterations, horizon=1,
-                    topk=min(10, args.samples), maxnorm=0.05)
+                    topk=min(10, args.samples - 1), maxnorm=0.05)
     encoder_params = sum(t.numel() for t in demo.encoder.parameters())
     models = []
     torch.manual_seed(0)
