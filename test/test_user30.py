@@ -14,7 +14,7 @@ from conftest import SHARED_DATA
 from vjepa_ros.cli import main
 
 FIELD = SHARED_DATA / "field"
-FAST_PLAN = ["--checkpoint", "demo", "--samples", "10", "--iterations", "1",
+FAST_PLAN = ["--checkpoint", "demo", "--samples", "11", "--iterations", "1",
              "--landscape-points", "0", "--quiet", "--no-plots"]
 
 
