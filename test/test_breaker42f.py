@@ -49,10 +49,6 @@ from vjepa_ros.nodes.node_launch import NodeLaunch  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 
 
-@pytest.mark.xfail(strict=True, reason="under launch_ros' -r __node:=vjepa_planner (global ROS "
-                   "arguments) the ~/camera_check helper node is renamed to the planner's name: "
-                   "two /vjepa_planner nodes, two parameter services; ros2 param set may be "
-                   "answered by the helper ('undeclared parameter')")
 def test_one_node_of_the_planners_name_under_the_launch_files_arguments(checkpoint):  # noqa: F811
     """The planner started as ``ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=robot1``.
 
@@ -98,6 +94,52 @@ def test_one_node_of_the_planners_name_under_the_launch_files_arguments(checkpoi
         tester.destroy_node()
         launch.shutdown()
         context.try_shutdown()
+
+
+def test_the_other_nodes_of_a_process_keep_their_names_under_global_arguments(
+        tmp_path, franka_example):
+    """fix42f: a global ``-r __node:=`` names the process's own node only (``Launch``).
+
+    ``Launch``'s first node takes the context's global ROS arguments (as a node executable's
+    node does); the nodes beside it (a simulator beside a goal image publisher, as ``vjepa-ros
+    launch`` starts them) keep their own names, or the process would hold two nodes of the one
+    name given.
+    """
+    pytest.importorskip("pybullet")
+    from vjepa_ros.images import save_image_file
+
+    path = save_image_file(tmp_path / "goal.png", franka_example["frames"][1])
+    context = rclpy.Context()
+    rclpy.init(context=context, args=["image_publisher", "--ros-args", "-r", "__node:=goal_pub",
+                                      "-r", "__ns:=/robot1"])
+    try:
+        with Launch([NodeLaunch("image_publisher", parameters={"path": str(path)}),
+                     NodeLaunch("sim")], context=context) as launch:
+            names = [(n.get_namespace(), n.get_name()) for n in launch.nodes]
+        assert names == [("/robot1", "goal_pub"), ("/", "sim_node")], names
+    finally:
+        context.try_shutdown()
+
+
+def test_the_reach_demo_s_hand_keeps_its_name_and_the_topic_remaps(monkeypatch):
+    """fix42f: the demo's guiding hand is deaf to a global ``__node`` remap, not to the rest.
+
+    Its node is in the demo node's namespace and publishes where the demo's remaps put
+    ``target_pose``.
+    """
+    from vjepa_ros.nodes.reach_client import ReachClient
+
+    monkeypatch.setattr("sys.argv", ["demo", "--ros-args", "-r", "__node:=watcher", "-r",
+                                     "__ns:=/robot1", "-r", "target_pose:=/arm/equilibrium_pose"])
+    client = ReachClient()
+    try:
+        publisher = client.guide()
+        assert (client.node.get_namespace(), client.node.get_name()) == ("/robot1", "watcher")
+        assert (client.hand.get_namespace(), client.hand.get_name()) == \
+            ("/robot1", "reach_demo_hand")
+        assert publisher.topic_name == "/arm/equilibrium_pose"
+    finally:
+        client.close()
 
 
 @pytest.mark.xfail(strict=True, reason="joint_states is subscribed reliable: a best-effort "

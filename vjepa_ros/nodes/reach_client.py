@@ -214,9 +214,13 @@ class ReachClient:
         import rclpy
 
         if self.hand is None:
-            self.hand = rclpy.create_node("reach_demo_hand", context=self.context)
-            self.guide_pub = self.hand.create_publisher(self.types["PoseStamped"],
-                                                        "target_pose", 10)
+            # Deaf to the process's global ROS arguments (a global -r __node:= would name it
+            # as the demo's node): in that node's namespace, on the topic its remaps give.
+            self.hand = rclpy.create_node("reach_demo_hand", context=self.context,
+                                          namespace=self.node.get_namespace(),
+                                          use_global_arguments=False)
+            self.guide_pub = self.hand.create_publisher(
+                self.types["PoseStamped"], self.node.resolve_topic_name("target_pose"), 10)
         return self.guide_pub
 
     def let_go(self) -> None:
