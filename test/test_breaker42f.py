@@ -40,6 +40,7 @@ import pytest
 from planner_harness import FAST, checkpoint, harness  # noqa: F401
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from geometry_msgs.msg import PoseStamped  # noqa: E402
 from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue  # noqa: E402
 from rcl_interfaces.srv import ListParameters, SetParameters  # noqa: E402
 from rclpy.qos import qos_profile_sensor_data  # noqa: E402
@@ -142,8 +143,6 @@ def test_the_reach_demo_s_hand_keeps_its_name_and_the_topic_remaps(monkeypatch):
         client.close()
 
 
-@pytest.mark.xfail(strict=True, reason="joint_states is subscribed reliable: a best-effort "
-                   "(sensor-data QoS) JointState publisher is never heard, so no robot state")
 def test_joint_states_from_a_best_effort_publisher_are_received(harness):  # noqa: F811
     """A JointState publisher with the sensor-data QoS (best effort, depth 5).
 
@@ -159,3 +158,39 @@ def test_joint_states_from_a_best_effort_publisher_are_received(harness):  # noq
     h.joint_pub = h.node.create_publisher(JointState, "/joint_states", qos_profile_sensor_data)
     arrived = h.pump(0.4, until=lambda: h.session.inputs.latest_state() is not None)
     assert arrived, h.diagnostics()[1]["blocking"]
+
+
+def test_every_measurement_subscription_hears_best_effort_publishers(harness):  # noqa: F811
+    """fix42f: joint states, current_pose and the finger topic: best effort, 0.2 s of 1 kHz.
+
+    What each subscription hears in this process is shown by the first test; here the QoS of
+    each (a reliable one is deaf to a sensor-data publisher), and a best-effort current_pose
+    publisher's pose taken under ``robot.state_source: pose``.
+    """
+    from rclpy.qos import ReliabilityPolicy
+
+    from vjepa_ros.nodes.state_qos import STATE_DEPTH
+
+    h = harness(**{"robot.state_source": "pose", "robot.gripper_state_topic": "/hand/fingers"})
+    subscriptions = {"joint_states": h.planner.joint_states_sub,
+                     "current_pose": h.planner.pose_sub,
+                     **h.planner.sources.gripper_probes}
+    assert "/hand/fingers" in subscriptions
+    for topic, subscription in subscriptions.items():
+        qos = subscription.qos_profile
+        assert qos.reliability == ReliabilityPolicy.BEST_EFFORT, topic
+        assert qos.depth >= STATE_DEPTH >= 200, topic  # 1 kHz states over a 0.2 s stall
+    h.node.destroy_publisher(h.pose_pub)
+    h.pose_pub = h.node.create_publisher(PoseStamped, "current_pose", qos_profile_sensor_data)
+    pose = PoseStamped()
+    pose.header.frame_id = h.planner.config.robot.base_frame
+    p, q = pose.pose.position, pose.pose.orientation
+    p.x, p.y, p.z = 0.45, 0.1, 0.35
+    q.x, q.w = 1.0, 0.0  # pointing down
+    h.current_pose = pose
+
+    def arrived():
+        state = h.session.inputs.latest_state()
+        return state is not None and abs(state.value[0] - 0.45) < 1e-6
+
+    assert h.pump(0.4, until=arrived), h.diagnostics()[1]["blocking"]
