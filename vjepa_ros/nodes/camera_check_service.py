@@ -22,7 +22,9 @@ moves, in one line naming the holder; so is a folder holding the check of a bag 
 world model (``eval.camera_check_out``).
 
 The service blocks until the check has ended (up to a minute), so it lives on a helper node
-(``<planner>_camera_check``, serving ``<planner>/camera_check``) spun on an executor and
+(``<planner>_camera_check`` in the planner's namespace, serving ``<planner>/camera_check``;
+deaf to the process's global ROS arguments, so a global ``-r __node:=`` names only the
+planner) spun on an executor and
 threads of its own (``spinning.NodeSpinner``): the planner's executor
 keeps running the stream timer, subscriptions and other services meanwhile. Two threads and a
 reentrant callback group: a call while a check runs (a ``ros2 service call`` retried after its
@@ -67,8 +69,15 @@ class CameraCheckService:
 
         self.node = node
         self.running = threading.Lock()  # held by the call whose check runs
+        # Deaf to the process's global ROS arguments: launch_ros and ``ros2 run ... -r
+        # __node:=NAME`` give the planner's name and namespace to rclpy.init, and a global
+        # ``__node`` remap would rename this node to the planner's own name (two nodes of that
+        # name, each serving set_parameters: ``ros2 param set`` answered by this one with
+        # "undeclared parameter"). Its namespace is the planner's, given here; its one
+        # service's name is absolute (the planner's, after the planner's own remaps).
         self.helper = rclpy.create_node(f"{node.get_name()}_camera_check",
-                                        namespace=node.get_namespace(), context=node.context)
+                                        namespace=node.get_namespace(), context=node.context,
+                                        use_global_arguments=False)
         self.service = self.helper.create_service(
             Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback,
             callback_group=ReentrantCallbackGroup())

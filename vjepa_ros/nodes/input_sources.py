@@ -28,6 +28,7 @@ from vjepa_ros.nodes.graph_publishers import (
     publisher_named,
 )
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
+from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.publisher_window import (
     STATE_PUBLISHER_WINDOW_S,
     PublisherWindow,
@@ -359,7 +360,8 @@ class InputSources:
         node = self.node
         if topic not in self.gripper_probes and topic != node.joint_states_sub.topic_name:
             self.gripper_probes[topic] = node.create_subscription(
-                JointState, topic, callback_with_publisher(node._on_joint_state, topic), 10)
+                JointState, topic, callback_with_publisher(node._on_joint_state, topic),
+                STATE_QOS)  # best effort, as joint_states (state_qos)
 
     def check_finger_publishers(self) -> None:
         """Tell the finger watch the nodes publishing its chosen topic (a bag played onto it).

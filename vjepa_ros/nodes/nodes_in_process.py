@@ -25,7 +25,12 @@ class Launch:
     that load the world model (``NodeEntry.slow_start``) last, so that a bad parameter of
     another node is refused before that wait; ``nodes`` keeps the order given. Those made
     held (``NodeEntry.held``: a bag player) are released once every node is made, so that a
-    bag plays to a planner that has loaded its model. Its
+    bag plays to a planner that has loaded its model. The context's global ROS arguments (what
+    ``rclpy.init`` got: ``--ros-args -r __node:=NAME -r __ns:=/NS`` under launch_ros or ``ros2
+    run``) apply to the first node of ``nodes`` alone, the process's own node as a node
+    executable's; every other node takes only its own (``NodeLaunch``: its parameter file,
+    overrides and remappings, ``__ns`` among them), so that a global ``__node`` remap cannot give
+    two nodes of the process one name. Its
     ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
     ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
     it).
@@ -64,8 +69,11 @@ class Launch:
                                           key=lambda item: NODES[item[1].name].slow_start):
                     node_class = NODES[spec.name].load()
                     held = {"held": True} if NODES[spec.name].held else {}
+                    # the first node is the process's own (global ROS arguments); the others
+                    # are deaf to them: a global -r __node:= would give each its name
+                    deaf = {"use_global_arguments": False} if index else {}
                     try:
-                        node = node_class(context=self.context, **held,
+                        node = node_class(context=self.context, **held, **deaf,
                                           **spec.node_kwargs(use_sim_time))
                     except UnknownParameterError as exc:  # the closest as -p NODE.name:=...
                         # or, for a name a --params-file gave, after that file, as its key

@@ -55,6 +55,7 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
+from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -171,13 +172,15 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.image_subscription = self.create_subscription(
             image_type, "image", callback_with_publisher(self._on_image, ""), SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
-            JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""), 10)
+            JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""),
+            STATE_QOS)  # best effort: reliable and sensor-data publishers alike (state_qos)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:
             self.sources.probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(
-                PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""), 10)
+                PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""),
+                STATE_QOS)
             self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
         self._watch_inputs(image_type)
         self.goal_subscription = self.create_subscription(

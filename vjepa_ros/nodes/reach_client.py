@@ -64,7 +64,7 @@ class ReachClient:
         from diagnostic_msgs.msg import DiagnosticArray
         from geometry_msgs.msg import PoseStamped
         from rcl_interfaces.srv import GetParameters
-        from rclpy.qos import qos_profile_sensor_data
+        from rclpy.qos import QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
         from sensor_msgs.msg import Image
         from std_msgs.msg import String
         from std_srvs.srv import SetBool, Trigger
@@ -83,7 +83,10 @@ class ReachClient:
             self.base_frame = ""  # header.frame_id of current_pose
             self.hand = None  # the guiding hand's node (a publisher on target_pose)
             node = self.node
-            node.create_subscription(PoseStamped, "current_pose", self._on_pose, 100)
+            # best effort, as the planner's state topics (state_qos), keeping 1 s at 100 Hz
+            node.create_subscription(PoseStamped, "current_pose", self._on_pose,
+                                     QoSProfile(depth=100,
+                                                reliability=ReliabilityPolicy.BEST_EFFORT))
             node.create_subscription(Image, camera_topic, self._on_image, qos_profile_sensor_data)
             self.report_topic = f"/{planner}/plan_report"
             node.create_subscription(String, self.report_topic, self._on_report, 50)
@@ -214,9 +217,13 @@ class ReachClient:
         import rclpy
 
         if self.hand is None:
-            self.hand = rclpy.create_node("reach_demo_hand", context=self.context)
-            self.guide_pub = self.hand.create_publisher(self.types["PoseStamped"],
-                                                        "target_pose", 10)
+            # Deaf to the process's global ROS arguments (a global -r __node:= would name it
+            # as the demo's node): in that node's namespace, on the topic its remaps give.
+            self.hand = rclpy.create_node("reach_demo_hand", context=self.context,
+                                          namespace=self.node.get_namespace(),
+                                          use_global_arguments=False)
+            self.guide_pub = self.hand.create_publisher(
+                self.types["PoseStamped"], self.node.resolve_topic_name("target_pose"), 10)
         return self.guide_pub
 
     def let_go(self) -> None:
