@@ -24,9 +24,6 @@ LIMITS = SafetyLimits()
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42g: set_target simulates the braking with ticks "
-                   "of the last tick's length: after a 20 us tick it runs ~55k ramp steps "
-                   "(~0.5 s under the session lock)")
 def test_set_target_after_a_tiny_tick_costs_a_bounded_number_of_ramp_steps(monkeypatch):
     """set_target's cost must not grow without bound as the last tick gets shorter.
 
