@@ -98,10 +98,13 @@ def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
     state = START.copy()
     reports = []
 
-    def tick(seed):
+    scene = frame(0).astype(int)
+
+    def tick(seed):  # the camera goes on seeing the scene: sensor noise of +-3 grey levels
         clock.now += 0.05
         session.observe_state(state, clock.now)
-        session.observe_image(frame(seed), clock.now)
+        noise = np.random.default_rng(seed).integers(-3, 4, scene.shape)
+        session.observe_image(np.clip(scene + noise, 0, 255).astype(np.uint8), clock.now)
         reports.append(session.plan_step())
         for _ in range(5):
             session.stream_step()

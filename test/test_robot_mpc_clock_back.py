@@ -177,16 +177,23 @@ def test_the_new_worlds_first_gripper_command_is_sent(model):
     assert session.plan_step().gripper_command is not None
 
 
-def _step_back(session, clock, state, seconds=1.0, state_first=False):
-    """Step the clock back ``seconds`` [s]; fresh frames and ``state`` [7] follow on it."""
+def _step_back(session, clock, state, seconds=1.0, state_first=False, picture="same"):
+    """Step the clock back ``seconds`` [s]; fresh frames and ``state`` [7] follow on it.
+
+    ``picture``: "same": the camera goes on seeing the scene (the newest frame with sensor
+    noise of +-3 grey levels); "new": other pictures (another scene).
+    """
     from test_robot_mpc import frame
 
+    scene = session.frame.value.astype(int)
     clock.now -= seconds
     for tick in range(5):
         clock.now += 0.1
         if state_first:
             session.observe_state(state, clock.now)
-        session.observe_image(frame(60 + tick), clock.now)
+        noise = np.random.default_rng(60 + tick).integers(-3, 4, scene.shape)
+        session.observe_image(np.clip(scene + noise, 0, 255).astype(np.uint8) if
+                              picture == "same" else frame(60 + tick), clock.now)
         session.observe_state(state, clock.now)
 
 
@@ -215,10 +222,12 @@ def test_a_wall_clock_step_under_a_continuing_arm_is_no_new_world(model, state_f
     assert session.plan_step().command is not None, "no plan after the clock step"
 
 
-@pytest.mark.parametrize("change", ["moved", "hand"])
+@pytest.mark.parametrize("change", ["moved", "hand", "picture"])
 def test_a_clock_step_with_the_scene_changed_is_a_new_world(model, change):
-    # a simulator restarted (the arm at its start pose) or the hand changed with the clock:
-    # states before frames this time (the frames-first order is the tests above)
+    # a simulator restarted (the arm at its start pose) or the hand changed with the clock, or
+    # the picture did while the arm and hand are as before (breaker42g: a bag looped whose demo
+    # ends at the pose it starts from): states before frames this time (the frames-first order
+    # is the tests above)
     from test_robot_mpc import frame
 
     from vjepa_ros.robot.goals import SubGoal
@@ -226,8 +235,36 @@ def test_a_clock_step_with_the_scene_changed_is_a_new_world(model, change):
     session.set_goals([SubGoal(frame(20), 1, "grasp"), SubGoal(frame(21), 3, "place")])
     assert session.plan_step().command is not None
     assert session.goals.index == 1
-    state = NEW_START.copy() if change == "moved" else START + [0, 0, 0, 0, 0, 0, 0.5]
-    _step_back(session, clock, state, state_first=True)
+    state = {"moved": NEW_START.copy(), "hand": START + [0, 0, 0, 0, 0, 0, 0.5],
+             "picture": START.copy()}[change]
+    _step_back(session, clock, state, state_first=True,
+               picture="new" if change == "picture" else "same")
     assert (session.goals.index, session.last_gripper) == (0, None), "no new world"
     assert any("a new world" in m for _, m in logs), logs
     assert session.stream_step() is None, "the old world's set-point still streams"
+
+
+def test_the_picture_change_tells_a_continuing_camera_from_another_scene():
+    # breaker42g's calibration on the real lab frames (../shared/data): camera noise and an arm
+    # moving 2 px between two frames stay under CLOCK_STEP_PICTURE; the other frame (arm 12 cm
+    # on, cup moved), a cup moved 40 px and another size are over it
+    from pathlib import Path
+
+    from vjepa_ros.robot.input_episodes import CLOCK_STEP_PICTURE, picture_change
+    data = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+    first, second = np.load(data / "franka_example_traj.npz")["observations"][0]
+    rng = np.random.default_rng(0)
+
+    def noisy(rgb):
+        return np.clip(rgb + rng.normal(0, 5, rgb.shape), 0, 255).astype(np.uint8)
+
+    arm_moved = first.copy()
+    arm_moved[0:200, 90:220] = np.roll(first, 2, axis=0)[0:200, 90:220]
+    cup_moved = first.copy()
+    cup_moved[180:240, 85:130] = first[180:240, 20:65]
+    cup_moved[180:240, 125:170] = first[180:240, 85:130]
+    assert picture_change(first, noisy(first)) < CLOCK_STEP_PICTURE
+    assert picture_change(first, noisy(arm_moved)) < CLOCK_STEP_PICTURE
+    assert picture_change(first, noisy(cup_moved)) >= CLOCK_STEP_PICTURE
+    assert picture_change(first, second) >= CLOCK_STEP_PICTURE
+    assert picture_change(first, first[:128]) == float("inf")

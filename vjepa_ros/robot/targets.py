@@ -15,6 +15,8 @@ the target (up to v²/2a beyond it: 10 mm at the default limits).
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 import torch
 from scipy.spatial.transform import Rotation
@@ -26,6 +28,12 @@ ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
 # stream_step): the longest step a set-point can make is max_speed_m_s times this period.
 MAX_TICK_PERIODS = 5
+# The braking past a target is simulated with the stream's usual tick: the upper median of this
+# many last tick lengths, at least MIN_SIMULATED_TICK_S (stream_rate_hz is at most 1 kHz), in at
+# most MAX_SIMULATED_TICKS ramp steps (about 30 ms of CPU: set_target runs under the session lock).
+TICK_HISTORY = 5
+MIN_SIMULATED_TICK_S = 1e-3
+MAX_SIMULATED_TICKS = 4000
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -51,18 +59,43 @@ def _passes(step, remaining) -> bool:
     return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
 
 
+def simulated_tick(recent_dts) -> float | None:
+    """Return the tick length [s] to simulate the braking with: the stream's usual tick.
+
+    ``recent_dts``: the last few tick lengths (``TICK_HISTORY``). Their upper median, so one late
+    tick and the catch-up tick after it (an rcl timer firing on schedule after a late callback:
+    tens of microseconds) do not move it, floored at ``MIN_SIMULATED_TICK_S`` (the stream's
+    shortest period). None when there is no tick yet.
+    """
+    if not recent_dts:
+        return None
+    return max(sorted(recent_dts)[len(recent_dts) // 2], MIN_SIMULATED_TICK_S)
+
+
 def _brakes_past(velocity, remaining, max_speed, max_accel, dt) -> bool:
     """Whether the ramp from ``velocity`` [3] passes a point ``remaining`` [3] away.
 
     The ramp: :func:`ramp_velocity` with ticks of ``dt``. It passes a point inside the
     braking distance (about v²/2a), and one beside the motion that it turns onto without
     slowing down straight onto it. False at rest (the slowing-down is planned from there).
+    The cost is bounded whatever the inputs: the simulation takes at most about twice the ticks
+    an approach needs (distance / (speed·dt) plus the speeding-up and slowing-down, speed /
+    (accel·dt)) and never more than ``MAX_SIMULATED_TICKS``: where the approach would need more
+    (far outside the default limits: a very slow or gentle set-point at a 1 kHz stream), the
+    simulated tick is lengthened to fit, the decision then approximate rather than exact.
     """
     velocity = np.asarray(velocity, dtype=np.float64)
     remaining = np.asarray(remaining, dtype=np.float64)
     if not velocity.any():
         return False
-    for _ in range(100_000):  # an approach lands or passes within a few hundred ticks
+    ticks = 2.0 * (float(np.linalg.norm(remaining)) / (max_speed * dt)
+                   + (float(np.linalg.norm(velocity)) + max_speed) / (max_accel * dt)) + 16
+    if not np.isfinite(ticks):
+        return False
+    if ticks > MAX_SIMULATED_TICKS:
+        dt *= ticks / MAX_SIMULATED_TICKS  # the tick count scales as 1/dt
+        ticks = MAX_SIMULATED_TICKS
+    for _ in range(int(ticks)):  # an approach lands or passes within half of these
         velocity = ramp_velocity(velocity, remaining, max_speed, max_accel, dt)
         step = velocity * dt
         if float(np.linalg.norm(remaining - step)) <= 1e-9:
@@ -124,9 +157,11 @@ class SetpointStreamer:
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
         self.last_dt: float | None = None  # [s] the length of the last tick (None: none yet)
-        # whether the ramp with ticks of last_dt passes the target instead of landing on it
-        # (translation, rotation): a target set inside the braking distance. Such a pass is
-        # within the limits, then the way back is planned; another pass lands (a late tick's)
+        self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
+        # whether the ramp with the usual tick (simulated_tick(recent_dts)) passes the target
+        # instead of landing on it (translation, rotation): a target set inside the braking
+        # distance. Such a pass is within the limits, then the way back is planned; another
+        # pass lands (a late tick's)
         self.braking_past = [False, False]
 
     @property
@@ -181,18 +216,21 @@ class SetpointStreamer:
     def _brakes_past(self) -> list[bool]:
         """Whether braking at the limits passes the target (translation, rotation).
 
-        Exact discrete braking with ticks of the last tick's length from the current velocity
-        (False at rest, before any tick, and for a target behind: the ramp turns back to it).
+        Exact discrete braking with ticks of the stream's usual length (:func:`simulated_tick`:
+        the upper median of the last few ticks, so a catch-up tick of microseconds after a late
+        one neither changes the decision nor makes the simulation cost ~10⁵ ramp steps) from the
+        current velocity (False at rest, before any tick, and for a target behind: the ramp
+        turns back to it).
         """
-        if self.last_dt is None:
+        dt = simulated_tick(self.recent_dts)
+        if dt is None:
             return [False, False]
         limits = self.limits
         return [
             _brakes_past(self.velocity, self.target[:3] - self.setpoint[:3],
-                         limits.max_speed_m_s, limits.max_accel_m_s2, self.last_dt),
+                         limits.max_speed_m_s, limits.max_accel_m_s2, dt),
             _brakes_past(self.angular_velocity, self._remaining_rotation().as_rotvec(),
-                         limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2,
-                         self.last_dt),
+                         limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, dt),
         ]
 
     def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
@@ -274,6 +312,8 @@ class SetpointStreamer:
         if not dt > 0:
             return self.setpoint.copy()
         self.last_dt = dt
+        self.recent_dts.append(dt)
+        usual_dt = simulated_tick(self.recent_dts)
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         self.velocity = ramp_velocity(
@@ -297,7 +337,7 @@ class SetpointStreamer:
         if passes and self.braking_past[0]:  # passed within the limits: the way back, planned
             self.braking_past[0] = _brakes_past(
                 self.velocity, self.target[:3] - clamped, limits.max_speed_m_s,
-                limits.max_accel_m_s2, dt)
+                limits.max_accel_m_s2, usual_dt)
 
         rotvec = self._remaining_rotation().as_rotvec()
         self.angular_velocity = ramp_velocity(
@@ -326,7 +366,7 @@ class SetpointStreamer:
         if passes and self.braking_past[1]:
             self.braking_past[1] = _brakes_past(
                 self.angular_velocity, self._remaining_rotation().as_rotvec(),
-                limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, dt)
+                limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, usual_dt)
         self.setpoint[6] = self.target[6]
         return self.setpoint.copy()
 
