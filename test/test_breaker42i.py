@@ -54,8 +54,6 @@ def _set(h, name, value):
     return h.call(SetParameters, "/vjepa_planner/set_parameters", request).results[0]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42i: a goal path's trailing space is invisible "
-                                       "in the refusal ('image file not found: /x/goal.png ')")
 def test_a_goal_path_with_a_trailing_space_is_refused_saying_so(harness, tmp_path):  # noqa: F811
     """``ros2 param set /vjepa_planner goal_image_path "/data/goal.png "``.
 
