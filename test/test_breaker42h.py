@@ -25,8 +25,6 @@ def _grey(rng, h=480, w=640):
     return np.repeat(rng.integers(0, 256, (h, w, 1), dtype=np.uint8), 3, axis=2)
 
 
-@pytest.mark.xfail(strict=True, reason="img_size=128.0 fails with 'cannot unpack non-iterable "
-                   "float object' where num_heads=3.0 loads")
 def test_a_whole_img_size_written_as_a_float_loads():
     """``--encoder-arg img_size=128.0`` (or ``model.encoder_args: '{img_size: 128.0}'``).
 

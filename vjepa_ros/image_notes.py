@@ -116,8 +116,14 @@ def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> li
 
 
 def input_size(model_size) -> tuple[int, int]:
-    """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square."""
-    return (model_size, model_size) if isinstance(model_size, int) else tuple(model_size)
+    """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square.
+
+    A whole float (a file's config written as ``img_size: 128.0``) is that int.
+    """
+    if isinstance(model_size, (int, float)):
+        return int(model_size), int(model_size)
+    height, width = model_size
+    return int(height), int(width)
 
 
 def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",
