@@ -41,8 +41,6 @@ def test_a_whole_img_size_written_as_a_float_loads():
         assert model.img_size == (128, 128)
 
 
-@pytest.mark.xfail(strict=True, reason="SizeNotes.colour keys the note by its text: a second "
-                   "grey goal after a colour one gets no note")
 def test_a_second_grey_goal_after_a_colour_goal_is_noted():
     """A grey goal, noted; replaced by a colour one (fine); then another grey goal.
 
@@ -60,8 +58,6 @@ def test_a_second_grey_goal_after_a_colour_goal_is_noted():
     assert any("goal image is grey" in note for note in second), second
 
 
-@pytest.mark.xfail(strict=True, reason="an all-black frame of a colour camera is called a "
-                   "mono8/infrared stream")
 def test_a_black_first_frame_of_a_colour_camera_is_no_grey_stream():
     """A colour camera's first frame is black (auto-exposure starting, lens cap, lights off).
 
@@ -77,8 +73,6 @@ def test_a_black_first_frame_of_a_colour_camera_is_no_grey_stream():
     assert not any("are grey" in note for note in said), said
 
 
-@pytest.mark.xfail(strict=True, reason="every mono8 frame is compared pixel by pixel after the "
-                   "grey-frames note was given (~60x a colour frame's cost)")
 def test_a_mono8_stream_is_not_rescanned_once_noted(monkeypatch):
     """The node's image callback on a 1280x720 mono8 stream at 30 Hz.
 
