@@ -16,7 +16,6 @@ episode by record_expert_episode, run_task and run_task_episode; none survives S
 """
 
 import numpy as np
-import pytest
 
 from vjepa_ros.image_notes import SizeNotes
 
@@ -100,8 +99,6 @@ def test_a_mono8_stream_is_not_rescanned_once_noted(monkeypatch):
     assert per_frame <= 2 * sample, f"{per_frame:.0f} pixels compared a frame (sample {sample})"
 
 
-@pytest.mark.xfail(strict=True, reason="after a jump, a pose held < 0.5 s is granted the "
-                   "slower-source grace even on a stream that changed at every state")
 def test_a_teleport_soon_after_a_reset_on_a_100hz_stream_is_a_jump():
     """A 100 Hz simulator whose every state moved; ``~/reset`` (22 cm), rest, 3 cm in 10 ms.
 
