@@ -16,7 +16,6 @@ episode by record_expert_episode, run_task and run_task_episode; none survives S
 """
 
 import numpy as np
-import pytest
 
 from vjepa_ros.image_notes import SizeNotes
 
@@ -25,8 +24,6 @@ def _grey(rng, h=480, w=640):
     return np.repeat(rng.integers(0, 256, (h, w, 1), dtype=np.uint8), 3, axis=2)
 
 
-@pytest.mark.xfail(strict=True, reason="img_size=128.0 fails with 'cannot unpack non-iterable "
-                   "float object' where num_heads=3.0 loads")
 def test_a_whole_img_size_written_as_a_float_loads():
     """``--encoder-arg img_size=128.0`` (or ``model.encoder_args: '{img_size: 128.0}'``).
 
@@ -43,8 +40,6 @@ def test_a_whole_img_size_written_as_a_float_loads():
         assert model.img_size == (128, 128)
 
 
-@pytest.mark.xfail(strict=True, reason="SizeNotes.colour keys the note by its text: a second "
-                   "grey goal after a colour one gets no note")
 def test_a_second_grey_goal_after_a_colour_goal_is_noted():
     """A grey goal, noted; replaced by a colour one (fine); then another grey goal.
 
@@ -62,8 +57,6 @@ def test_a_second_grey_goal_after_a_colour_goal_is_noted():
     assert any("goal image is grey" in note for note in second), second
 
 
-@pytest.mark.xfail(strict=True, reason="an all-black frame of a colour camera is called a "
-                   "mono8/infrared stream")
 def test_a_black_first_frame_of_a_colour_camera_is_no_grey_stream():
     """A colour camera's first frame is black (auto-exposure starting, lens cap, lights off).
 
@@ -79,8 +72,6 @@ def test_a_black_first_frame_of_a_colour_camera_is_no_grey_stream():
     assert not any("are grey" in note for note in said), said
 
 
-@pytest.mark.xfail(strict=True, reason="every mono8 frame is compared pixel by pixel after the "
-                   "grey-frames note was given (~60x a colour frame's cost)")
 def test_a_mono8_stream_is_not_rescanned_once_noted(monkeypatch):
     """The node's image callback on a 1280x720 mono8 stream at 30 Hz.
 
@@ -108,8 +99,6 @@ def test_a_mono8_stream_is_not_rescanned_once_noted(monkeypatch):
     assert per_frame <= 2 * sample, f"{per_frame:.0f} pixels compared a frame (sample {sample})"
 
 
-@pytest.mark.xfail(strict=True, reason="after a jump, a pose held < 0.5 s is granted the "
-                   "slower-source grace even on a stream that changed at every state")
 def test_a_teleport_soon_after_a_reset_on_a_100hz_stream_is_a_jump():
     """A 100 Hz simulator whose every state moved; ``~/reset`` (22 cm), rest, 3 cm in 10 ms.
 

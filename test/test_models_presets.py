@@ -71,3 +71,36 @@ def test_hyper_parameters_override_presets_and_are_checked():
         build_encoder(embed_dim=96, depth=2, num_heads=5)
     with pytest.raises(ValueError, match="multiple of patch_size"):
         build_predictor(embed_dim=32, predictor_embed_dim=32, depth=1, num_heads=2, img_size=100)
+
+
+@pytest.mark.parametrize("size", [384.0, [384.0, 384], (384, 384.0)])
+def test_whole_float_sizes_are_taken_as_ints(size):
+    """A YAML/JSON float (``crop_size: 384.0``) is the whole number (breaker42h).
+
+    Typed before the official names' checks read img_size (a float failed there: "cannot
+    unpack non-iterable float object").
+    """
+    square = 384 if isinstance(size, float) else (384, 384)
+    config = encoder_config("vit_giant", img_size=size, num_frames=64.0,
+                            handle_nonsquare_inputs=False)
+    assert config == encoder_config("vit_giant_384", img_size=square)
+    assert predictor_config("vit_ac_giant", img_size=size, num_frames=8.0).img_size == square
+    for bad in (384.5, [384, 384, 3], "384"):
+        with pytest.raises(ValueError, match="encoder: img_size must be a whole number"):
+            encoder_config("vit_giant", img_size=bad)
+    with pytest.raises(ValueError, match="not supported: num_frames=64.5"):
+        encoder_config("vit_giant", num_frames=64.5)
+
+
+def test_a_given_value_is_compared_with_the_presets_as_the_config_types_it():
+    """``_same``: 256.0 is 256 is [256, 256]; 16.0 heads are 16; 0 is False (breaker42h)."""
+    from vjepa_ros.models.checkpoint import _same
+
+    for given in (256, 256.0, [256, 256], [256.0, 256], (256, 256)):
+        assert _same("img_size", given, 256) and _same("img_size", given, [256, 256])
+    for given in (384, 256.5, [256, 384], "256", [256, 256, 256], None):
+        assert not _same("img_size", given, 256)
+    assert _same("num_heads", 16.0, 16) and not _same("num_heads", "16", 16)
+    assert not _same("num_heads", 16.5, 16) and not _same("num_heads", True, 1)
+    assert _same("use_extrinsics", 0, False) and _same("use_extrinsics", False, False)
+    assert not _same("use_extrinsics", "false", False) and not _same("use_extrinsics", 0.0, False)

@@ -94,3 +94,38 @@ def test_a_5_hz_stream_is_judged_by_its_last_step():
     assert len(kicked_steps(times, states)) == 0  # 5 cm steps at 0.25 m/s
     states[20:, 1] += 0.6  # a reset 60 cm sideways in 0.2 s: 3 m/s from 0.25
     assert list(kicked_steps(times, states)) == [19]
+
+
+def _reset_then_step(held: bool):
+    """Return a 100 Hz stream: 1 s moving, a 22 cm reset, 0.2 s at home, 3 cm in 10 ms.
+
+    ``held``: the stream before the reset republishes a 20 Hz source (each pose 5 times) instead
+    of changing at every state.
+    """
+    times, states = stream(124, 0.01)
+    steps = np.arange(100) // 5 * 5 if held else np.arange(100)
+    states[:100, 0] += 0.001 * (steps + 1)  # 0.1 m/s
+    states[100:, :3] = [0.4, 0.2, 0.3]  # the reset (state 100), rest (100..122)
+    states[123, 0] += 0.03  # 3 cm in 10 ms (step 122)
+    return times, states
+
+
+def test_a_step_soon_after_a_reset_is_judged_unless_the_stream_looked_like_a_slower_source():
+    """fix42h: the grace after a jump is for a republished slower source only (the node's rule).
+
+    A 100 Hz stream whose every state changed: 3 cm in 10 ms 0.2 s after its reset is a jump,
+    in a recording as live; a stream that showed held poses before the reset keeps the grace (its
+    first refresh after a reset is no kick: 41k).
+    """
+    from vjepa_ros.robot.jump_watch import JumpWatch
+
+    for held, expected in ((False, [99, 122]), (True, [99])):
+        times, states = _reset_then_step(held)
+        fast = np.zeros(len(times) - 1, bool)
+        fast[99] = True  # the reset: faster than an arm moves
+        assert [int(i) for i in kicked_steps(times, states, fast)] == [122] * (not held)
+        assert [int(i) for i in jump_steps(times, states)] == expected, held
+        watch = JumpWatch()
+        said = [i - 1 for i, (t, state) in enumerate(zip(times / 1e9, states, strict=True))
+                if watch.problem(state, t, t)]
+        assert said == expected, (held, said)

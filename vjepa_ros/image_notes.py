@@ -10,7 +10,9 @@ when it records none, :func:`frame_size_note` notes frames smaller than the worl
 size is not the frames' (another camera or another resolution: another scale or framing after
 the model's crop and resize). :func:`grey_goal_note` notes a grey goal image for colour frames
 and :func:`grey_frames_note` grey frames (a mono8 or infrared stream): the released models saw
-colour only (breaker42c). :class:`SizeNotes` gives each note once to a live stream.
+colour only (breaker42c); :func:`colour_kind` tells grey from colour, and a picture without colour
+information (black, saturated, uniform) as neither (breaker42h). :class:`SizeNotes` gives each
+note once to a live stream (each grey goal once).
 """
 
 from __future__ import annotations
@@ -116,8 +118,14 @@ def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> li
 
 
 def input_size(model_size) -> tuple[int, int]:
-    """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square."""
-    return (model_size, model_size) if isinstance(model_size, int) else tuple(model_size)
+    """Return (height, width) [px] of ``model_size``: such a pair, or an int for a square.
+
+    A whole float (a file's config written as ``img_size: 128.0``) is that int.
+    """
+    if isinstance(model_size, (int, float)):
+        return int(model_size), int(model_size)
+    height, width = model_size
+    return int(height), int(width)
 
 
 def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",
@@ -136,24 +144,53 @@ def goal_size_note(goal_shape, frame_shape, frames: str = "the bag's frames",
             f"framing, and the planner may chase that difference; {advice}")
 
 
-def is_grey(rgb) -> bool:
-    """Whether an ``[H, W, 3]`` image's three channels are equal everywhere: a grey picture.
+def colour_kind(rgb) -> str:
+    """Say what an ``[H, W, 3]`` image holds: "grey", "colour", or "" (it cannot tell).
 
-    What the picture holds, however it was stored: an 8-bit grey PNG, an infrared (Y8) grab, a
-    grey picture saved as RGB, a mono8 frame (all replicated into three equal channels). Cheap
-    for colour: a sparse sample decides first (a colour camera's noise differs in the channels).
+    Grey: its three channels are equal everywhere, a grey picture however it was stored (an 8-bit
+    grey PNG, an infrared (Y8) grab, a grey picture saved as RGB, a mono8 frame: all replicated
+    into three equal channels; a 2-D array too). "": equal channels that carry no colour
+    information, since a colour camera gives them too (breaker42h): one value everywhere (a lens
+    cap, a grey card), or only black and saturated pixels (a colour camera's all-zero frames at
+    start-up, lights off, a blown-out exposure). Cheap for colour: a sparse sample decides first
+    (a colour camera's noise differs in the channels).
     """
     import numpy as np
 
     rgb = np.asarray(rgb)
+    if rgb.ndim == 2:
+        return "grey" if _informative(rgb) else ""
     if rgb.ndim != 3 or rgb.shape[2] < 3:
-        return rgb.ndim == 2
+        return "colour"  # (no [H, W, 3] image: not judged)
+    if not _sample_grey(rgb) or not (np.array_equal(rgb[..., 0], rgb[..., 1]) and
+                                     np.array_equal(rgb[..., 1], rgb[..., 2])):
+        return "colour"
+    return "grey" if _informative(rgb[..., 0]) else ""
+
+
+def _sample_grey(rgb) -> bool:
+    """Whether the channels of a sparse sample (every 7th pixel each way) are equal."""
+    import numpy as np
+
     sample = rgb[::7, ::7]
-    if not (np.array_equal(sample[..., 0], sample[..., 1]) and
-            np.array_equal(sample[..., 1], sample[..., 2])):
+    return bool(np.array_equal(sample[..., 0], sample[..., 1]) and
+                np.array_equal(sample[..., 1], sample[..., 2]))
+
+
+def _informative(channel) -> bool:
+    """Whether one channel of a grey picture shows something (:func:`colour_kind`).
+
+    Not one value everywhere, and some pixel neither black nor saturated (the dtype's range: 0
+    and 255 for uint8; 0.0 and 1.0 for floats).
+    """
+    import numpy as np
+
+    channel = np.asarray(channel)
+    if channel.size == 0 or not bool((channel != channel.flat[0]).any()):
         return False
-    return bool(np.array_equal(rgb[..., 0], rgb[..., 1]) and
-                np.array_equal(rgb[..., 1], rgb[..., 2]))
+    low, high = ((np.iinfo(channel.dtype).min, np.iinfo(channel.dtype).max)
+                 if np.issubdtype(channel.dtype, np.integer) else (0.0, 1.0))
+    return bool(((channel > low) & (channel < high)).any())
 
 
 GREY_GOAL_ADVICE = "capture the goal with the same colour camera"
@@ -163,7 +200,8 @@ def grey_goal_note(goal_grey: bool, frames_grey: bool, frames: str = "the bag's 
                    advice: str = GREY_GOAL_ADVICE) -> str:
     """Return a note when the goal image is grey while the frames are colour ("" else).
 
-    ``goal_grey``, ``frames_grey``: :func:`is_grey` of the goal and of a frame. The published
+    ``goal_grey``, ``frames_grey``: :func:`colour_kind` says "grey" of the goal and of the
+    frames (frames that cannot tell: call it once they do). The published
     V-JEPA 2 models saw colour frames only: a grey goal (a greyscale export, an infrared grab) is
     a representation no colour frame of the scene reaches, and the planner chases the colour
     difference. Grey frames with a grey goal: :func:`grey_frames_note` says it of the frames.
@@ -207,26 +245,57 @@ class SizeNotes:
         self.trained_sizes = trained_sizes
         self.last: tuple | None = None
         self.given: set[str] = set()
-        self.goal = None  # the goal image last judged grey or not (the array itself)
-        self.goal_grey = False
+        self.frames_kind = ""  # what the stream's frames are: "grey", "colour", "" (not told yet)
+        self.frames_noted = False  # the grey-frames note given
+        self.goal = None  # the goal image last judged (the array itself) ...
+        self.goal_grey = False  # ... whether it is grey ...
+        self.goal_key: bytes | None = None  # ... and its content's digest, once needed
+        self.grey_goals: set[bytes] = set()  # the digests of the grey goals noted
 
     def colour(self, frame, goal=None) -> list[str]:
         """Return the colour notes not given before: grey frames, a grey goal for colour ones.
 
         ``frame``: the camera's ``[H, W, 3]`` frame; ``goal``: the active goal image (None:
-        none). A goal is judged once (while it is the same array); a colour frame costs a
-        sparse sample (:func:`is_grey`).
+        none). The stream's frames are grey or colour as the first frame that tells says
+        (:func:`colour_kind`: an all-black start-up frame does not); the grey-frames note comes
+        once. Every grey goal is noted once (by its content: another grey goal after a colour
+        one is noted again, the same one sent again not), while the frames are colour. A goal
+        is judged once (while it is the same array). Cost: a colour frame, and any frame once
+        the frames are told grey, costs a sparse sample of its pixels; a frame that does not
+        tell (black, saturated, uniform) the full comparison while none has told yet.
         """
-        frames_grey = is_grey(frame)
-        notes = [grey_frames_note(self.FRAMES) if frames_grey else ""]
+        notes = []
+        if self._frames_kind(frame) == "grey" and not self.frames_noted:
+            self.frames_noted = True
+            notes.append(grey_frames_note(self.FRAMES))
         if goal is not None:
             if goal is not self.goal:
-                self.goal, self.goal_grey = goal, is_grey(goal)
-            notes.append(grey_goal_note(self.goal_grey, frames_grey, self.FRAMES,
-                                        self.GREY_GOAL_ADVICE))
-        new = [note for note in notes if note and note not in self.given]
-        self.given.update(new)
-        return new
+                self.goal, self.goal_grey, self.goal_key = goal, colour_kind(goal) == "grey", None
+            if self.goal_grey and self.frames_kind == "colour":
+                self.goal_key = self.goal_key or _digest(goal)
+                if self.goal_key not in self.grey_goals:
+                    self.grey_goals.add(self.goal_key)
+                    notes.append(grey_goal_note(True, False, self.FRAMES, self.GREY_GOAL_ADVICE))
+        return notes
+
+    def _frames_kind(self, frame) -> str:
+        """Return what the stream's frames are now, judging ``frame`` as cheaply as it can.
+
+        Told grey: the sparse sample alone (its channels differing: colour frames now). Told
+        colour: a frame whose sample has equal channels that show something is looked at whole
+        (the stream may have turned grey); one that shows nothing (black) not.
+        """
+        import numpy as np
+
+        frame, kind = np.asarray(frame), self.frames_kind
+        if kind and frame.ndim == 3 and frame.shape[2] >= 3:
+            if not _sample_grey(frame):
+                self.frames_kind = "colour"
+                return self.frames_kind
+            if kind == "grey" or not _informative(frame[::7, ::7, 0]):
+                return kind
+        self.frames_kind = colour_kind(frame) or kind
+        return self.frames_kind
 
     def check(self, frame_shape, goal_shape=None) -> list[str]:
         """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``."""
@@ -242,3 +311,16 @@ class SizeNotes:
         new = [note for note in notes if note and note not in self.given]
         self.given.update(new)
         return new
+
+
+def _digest(image) -> bytes:
+    """Return a digest of an image's shape and pixels: one key per content."""
+    import hashlib
+
+    import numpy as np
+
+    image = np.ascontiguousarray(image)
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((image.shape, image.dtype.str)).encode())
+    digest.update(image.data)
+    return digest.digest()

@@ -59,6 +59,8 @@ from .presets import (
     PREDICTOR_PRESETS,
     encoder_config,
     predictor_config,
+    whole_number,
+    whole_size,
 )
 from .world_model import WorldModel
 
@@ -294,13 +296,20 @@ PRESET_SHAPE_FREE_KEYS = {"encoder": ("num_heads", "img_size"),
 
 
 def _same(key: str, given, value) -> bool:
-    """Whether a caller's ``given`` hyper-parameter is ``value`` (img_size: 256 is [256, 256])."""
-    if key == "img_size":
-        try:
-            return as_hw(given) == as_hw(value)
-        except (TypeError, ValueError):
-            return False  # (refused with its type by the config)
-    return given == value and type(given) is not str
+    """Whether a caller's ``given`` hyper-parameter is ``value``, both as the config types them.
+
+    img_size: 256, 256.0 and [256, 256] are one; num_heads: 16.0 is 16 (breaker42h). A value the
+    config refuses (2.5, a string, a boolean for a number) is no value: refused with its type
+    there, by :func:`_build_from_state`.
+    """
+    try:
+        if key == "img_size":
+            return as_hw(whole_size("", key, given)) == as_hw(whole_size("", key, value))
+        if isinstance(value, bool):  # use_extrinsics: true/false, or 0/1 (as the config takes)
+            return isinstance(given, int) and given in (0, 1) and bool(given) is value
+        return whole_number("", key, given) == whole_number("", key, value)
+    except ValueError:
+        return False
 
 
 def _preset_choices(kind: str, shapes: dict, inferred: dict) -> tuple[list[str], dict]:
@@ -333,7 +342,7 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
     """
     caller = caller or {}
     for key in SHAPE_FREE_KEYS:
-        if key in caller and key in config and caller[key] != config[key]:
+        if key in caller and key in config and not _same(key, caller[key], config[key]):
             raise CheckpointError(
                 f"{path}: {kind} {key}={caller[key]} given, but the file records {key} "
                 f"{config[key]} (its config): the same weights split into other heads are another "

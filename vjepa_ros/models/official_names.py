@@ -52,7 +52,9 @@ IGNORED_PREDICTOR = dict(_IGNORED_COMMON)
 
 
 def _positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    """Whether ``value`` is a positive whole number (``64``, or ``64.0`` as a YAML float)."""
+    whole = isinstance(value, int) or isinstance(value, float) and value.is_integer()
+    return whole and not isinstance(value, bool) and value >= 1
 
 
 def _official_layer_norm(value) -> bool:

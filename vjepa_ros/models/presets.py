@@ -34,9 +34,11 @@ def _resolve(kind: str, config_cls, presets: dict, preset: str | None, overrides
     else:
         raise ValueError(f"unknown {kind} preset {preset!r}; presets: {sorted(presets)}")
     values.update(overrides)
-    # Official names beyond the config: checked or ignored (see official_names).
-    values = _typed(kind, config_cls,
-                    split_official(kind, values, {f.name for f in fields(config_cls)}))
+    # Whole numbers as int first: the official names' checks read img_size (breaker42h: 128.0
+    # failed there with "cannot unpack non-iterable float object"). Then the official names
+    # beyond the config: checked or ignored (see official_names).
+    values = split_official(kind, _typed(kind, config_cls, values),
+                            {f.name for f in fields(config_cls)})
     required = [f.name for f in fields(config_cls) if f.default is MISSING]
     missing = [name for name in required if name not in values]
     if missing:
@@ -50,8 +52,9 @@ def _typed(kind: str, config_cls, values: dict) -> dict:
 
     A YAML ``2.0`` or ``--encoder-arg num_heads=2.0`` is the whole number 2 (torch's modules
     take no float sizes); ``2.5``, a string (``'64'``) or a boolean is refused naming the
-    hyper-parameter. ``img_size`` may be a pair; a boolean field takes true/false (or 0/1) only,
-    not the string ``'false'`` that Python reads as true.
+    hyper-parameter. ``img_size`` may be a pair (``128.0`` and ``[128.0, 128.0]`` are 128); a
+    boolean field takes true/false (or 0/1) only, not the string ``'false'`` that Python reads as
+    true. Names that are no field of ``config_cls`` are left as they are.
     """
     typed = dict(values)
     for field in fields(config_cls):
@@ -63,16 +66,29 @@ def _typed(kind: str, config_cls, values: dict) -> dict:
                 raise ValueError(f"{kind}: {field.name} must be true or false, got {value!r}")
             typed[field.name] = bool(value)
         elif field.type is int or field.name == "img_size":
-            pair = field.name == "img_size" and isinstance(value, (list, tuple))
-            typed[field.name] = (tuple(_whole(kind, field.name, v) for v in value)
-                                 if pair and len(value) == 2 else _whole(kind, field.name, value))
+            typed[field.name] = (whole_size(kind, field.name, value) if field.name == "img_size"
+                                 else whole_number(kind, field.name, value))
         elif field.type is float and (isinstance(value, bool)
                                       or not isinstance(value, (int, float))):
             raise ValueError(f"{kind}: {field.name} must be a number, got {value!r}")
     return typed
 
 
-def _whole(kind: str, name: str, value) -> int:
+def whole_size(kind: str, name: str, value) -> int | tuple[int, int]:
+    """Return an ``img_size``-like ``value`` (a whole number or a pair of them) typed as int.
+
+    ``128``, ``128.0`` stay a square's side (an int); ``[128, 128.0]`` is ``(128, 128)``.
+    ValueError naming ``kind`` and ``name`` for anything else.
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            raise ValueError(f"{kind}: {name} must be a whole number or a [height, width] pair, "
+                             f"got {value!r}")
+        return tuple(whole_number(kind, name, v) for v in value)
+    return whole_number(kind, name, value)
+
+
+def whole_number(kind: str, name: str, value) -> int:
     """Return ``value`` as an int when it is a whole number (``2`` or ``2.0``); else ValueError."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value

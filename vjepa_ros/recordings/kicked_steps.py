@@ -17,14 +17,22 @@ than the slack (turned more than its slack) are judged, and only after
 the arm's motion is not known: breaker41g). A step after a held pose that its refreshes' own
 velocity explains (``accel_rule.refreshing``: a slower source republished faster, also one that
 loses a refresh or slows down: breaker42d) is not judged; after a jump the held pose is taken as
-the stream's first (the node's rule).
+the stream's first when the stream looked like a slower source before it
+(``accel_rule.grace_after_jump``: its latest change that was no jump came after a held pose),
+the node's rule.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, VELOCITY_BASELINE_S, outran, refreshing
+from vjepa_ros.robot.accel_rule import (
+    PAIR_MIN_S,
+    VELOCITY_BASELINE_S,
+    grace_after_jump,
+    outran,
+    refreshing,
+)
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 
 
@@ -61,7 +69,11 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
     fast = np.zeros(len(interval), bool) if fast is None else np.asarray(fast, dtype=bool)
     candidates = (moved > TCP_JUMP_SLACK_M) | (turned > ORIENTATION_JUMP_SLACK_RAD)
     candidates &= seconds[:-1] >= VELOCITY_BASELINE_S  # the arm's motion known at all
-    kicked = []
+    kicked: list[int] = []
+
+    def jumped(k: int) -> bool:
+        return bool(fast[k]) or k in kicked  # (kicked: few, and the latest looked at first)
+
     for i in np.flatnonzero(candidates):
         ends = np.arange(int(np.searchsorted(seconds, seconds[i] - VELOCITY_BASELINE_S)), i + 1)
         starts = np.searchsorted(seconds, seconds[ends] - PAIR_MIN_S, side="right") - 1
@@ -71,8 +83,8 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
         ends, starts = ends[keep], starts[keep]
         if fast[starts[0]:i + 1].any():
             continue  # a fast step among the arm's recent ones: its motion is not known
-        if _refresh(i, seconds, pose, rotations, began, holds, delta[i], turns[i],
-                    lambda k: bool(fast[k]) or (kicked and kicked[-1] == k)):
+        if _refresh(i, seconds, pose, rotations, began, holds, delta[i], turns[i], changed,
+                    jumped):
             continue  # a slower source's refresh: as far as its refreshes' own velocity carries
         span = seconds[ends] - seconds[starts]
         velocities = (pose[ends, :3] - pose[starts, :3]) / span[:, None]
@@ -83,13 +95,14 @@ def kicked_steps(times_ns, pose, fast=None) -> np.ndarray:
     return np.asarray(kicked, dtype=np.int64)
 
 
-def _refresh(i, seconds, pose, rotations, began, holds, delta, turn, jumped) -> bool:
+def _refresh(i, seconds, pose, rotations, began, holds, delta, turn, changed, jumped) -> bool:
     """Whether step i -> i + 1 is a slower source's refresh (``accel_rule.refreshing``).
 
     ``began`` [M]: the index of each state's pose's first state; ``holds`` [M] s: how long it
     had been held there; ``rotations``: the states' orientations (None: positions only);
-    ``jumped(k)``: whether step k was a jump (after one the pose is taken as the stream's first:
-    the arm's motion is not known, as in ``JumpWatch``).
+    ``changed`` [M]: whether state k's pose differs from state k - 1's; ``jumped(k)``: whether
+    step k was a jump (after one the pose is taken as the stream's first when the stream looked
+    like a slower source before it, ``accel_rule.grace_after_jump``, as in ``JumpWatch``).
     """
     start = int(began[i])  # the held pose's first state
     previous = None
@@ -98,5 +111,18 @@ def _refresh(i, seconds, pose, rotations, began, holds, delta, turn, jumped) -> 
         previous = (pose[start, :3] - pose[before, :3], np.zeros(3) if rotations is None else
                     (rotations[start] * rotations[before].inv()).as_rotvec(),
                     float(seconds[start] - seconds[before]))
+    first = start == 0 or jumped(start - 1) and grace_after_jump(
+        _change_held(start - 1, changed, holds, jumped))
     return refreshing(delta, turn, float(holds[i]), float(seconds[i + 1] - seconds[start]),
-                      previous, first=start == 0 or jumped(start - 1))
+                      previous, first=first)
+
+
+def _change_held(k, changed, holds, jumped) -> bool | None:
+    """Whether the latest step before step ``k`` that changed the pose (no jump) left a held one.
+
+    None when there is none (``accel_rule.grace_after_jump``).
+    """
+    for j in range(k - 1, -1, -1):
+        if changed[j + 1] and not jumped(j):
+            return bool(holds[j] > 0)
+    return None

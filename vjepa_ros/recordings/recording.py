@@ -17,16 +17,18 @@ import numpy as np
 from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.image_notes import (
     camera_size_note,
+    colour_kind,
     goal_size_note,
     grey_frames_note,
     grey_goal_note,
-    is_grey,
 )
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
 from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
+
+COLOUR_FRAMES = 5  # frames spread over a bag that tell whether it is grey (Recording.colour_notes)
 
 
 @dataclasses.dataclass
@@ -111,20 +113,36 @@ class Recording:
         return goal_size_note(goal_shape, self.frame_shape()) if len(self.image_times) else ""
 
     def colour_notes(self, goal=None) -> list[str]:
-        """Return notes on colour: grey frames (the first one), a grey ``goal`` for colour ones.
+        """Return notes on colour: grey frames, a grey ``goal`` for colour ones.
 
         ``goal``: the ``--goal`` image ``[H, W, 3]`` (None: a frame of the bag, no goal note).
-        Wording: :func:`vjepa_ros.image_notes.grey_goal_note` and ``grey_frames_note``.
+        The frames are judged by up to :data:`COLOUR_FRAMES` of them spread over the bag, not
+        by the first alone (breaker42h: a colour camera's all-black start-up frame read as a
+        grey bag): colour when one is (reading stops there, at the first frame of a colour
+        bag), grey when those that tell (``image_notes.colour_kind``) are grey, no note when
+        none tells (black or saturated all through). Wording:
+        :func:`vjepa_ros.image_notes.grey_goal_note` and ``grey_frames_note``.
         """
-        if not len(self.image_times):
+        count = len(self.image_times)
+        if not count:
             return []
-        frames_grey = is_grey(next(self.iter_frames([0]))[1])
+        spread = np.unique(np.linspace(0, count - 1, min(count, COLOUR_FRAMES)).round())
+        frames_kind, frames = "", self.iter_frames(spread.astype(np.int64))
+        try:
+            for _, frame in frames:
+                kind = colour_kind(frame)
+                frames_kind = kind or frames_kind
+                if kind == "colour":
+                    break
+        finally:
+            frames.close()
         advice = (f"record with the camera's colour stream ({self.image_topic} is grey) or give "
                   "a bag of colour frames")
         return [note for note in (
-            grey_frames_note("the bag's frames", advice) if frames_grey else "",
-            "" if goal is None else grey_goal_note(
-                is_grey(goal), frames_grey, advice="capture the goal with the same colour camera "
+            grey_frames_note("the bag's frames", advice) if frames_kind == "grey" else "",
+            "" if goal is None or frames_kind != "colour" else grey_goal_note(
+                colour_kind(goal) == "grey", False,
+                advice="capture the goal with the same colour camera "
                 "(or leave --goal out: a frame of the bag, --goal-offset)")) if note]
 
     def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:

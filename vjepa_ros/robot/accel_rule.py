@@ -32,8 +32,14 @@ changes speed by more than :data:`REFRESH_SPREAD` (plus the slack) from one refr
 that refresh judged from its recent states (a 2 Hz source's second refresh after the arm starts
 from a long rest: the velocity spread over the rest reads ~0); a reset that happens to land where
 the refresh velocity carries the arm (within the spread) is taken as a refresh (the speed rule
-still applies). The stream's first pose (and the first after a jump: the arm's motion is not known)
-held under :data:`FIRST_HOLD_S` is taken as a slower source's (its refresh velocity is not known).
+still applies). The stream's first pose held under :data:`FIRST_HOLD_S` is taken as a slower
+source's (its refresh velocity is not known); so is the first pose after a jump, but only on a
+stream that looked like a slower source before it (:func:`grace_after_jump`: its latest change
+that was no jump came after a held pose, or it had none yet), so that a republished source's
+reset is not followed by a cascade of kicks (41k, 42d). A stream whose states changed at every
+message keeps being judged after a jump (breaker42h: a 100 Hz simulator's ``~/reset`` and a 3 cm
+step 0.2 s later). Limits of that: an arm at rest before the jump is no evidence either way (the
+latest change before the rest decides), and a rounded pose that creeps looks like a slower source.
 """
 
 from __future__ import annotations
@@ -56,6 +62,17 @@ REFRESH_SPREAD = 0.5  # a refresh may lie this fraction of its velocity's extrap
 FIRST_HOLD_S = 0.5  # [s] the stream's first pose held shorter may be a slower source's
 
 
+def grace_after_jump(last_change_held: bool | None) -> bool:
+    """Whether the first pose after a jump is taken as the stream's first (:func:`refreshing`).
+
+    ``last_change_held``: whether the stream's latest change of pose that was no jump, before
+    the jump, came after a held pose (None: no such change since the stream (re)started). True
+    for a stream that looked like a slower source republished (or not known yet); False for one
+    whose states changed at every message (breaker42h). Module docstring.
+    """
+    return last_change_held is None or bool(last_change_held)
+
+
 def refreshing(delta, turn, hold: float, elapsed: float, previous=None,
                first: bool = False) -> bool:
     """Whether a step after a pose held ``hold`` [s] is a slower source's refresh.
@@ -64,7 +81,8 @@ def refreshing(delta, turn, hold: float, elapsed: float, previous=None,
     ``elapsed`` [s]: from the held pose's first state to the step's state; ``previous``: the held
     pose's own change from the pose before it, ``(change [3] m, turn [3] rad, span [s])``, span
     between the two poses' first states, given only when the pose before was held too (None:
-    no refresh velocity known); ``first``: the held pose is the stream's first. True when the
+    no refresh velocity known); ``first``: the held pose is the stream's first, or the first
+    after a jump that :func:`grace_after_jump` grants. True when the
     step lies, in position and in orientation, within :data:`REFRESH_SPREAD` of that velocity
     times ``elapsed`` plus the velocity times :data:`STAMP_JITTER_S` plus the slack; or for the
     stream's first pose held under :data:`FIRST_HOLD_S` (a node started while a slower source's

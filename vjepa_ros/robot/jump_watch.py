@@ -15,7 +15,13 @@ import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import PAIR_MIN_S, VELOCITY_BASELINE_S, outran, refreshing
+from vjepa_ros.robot.accel_rule import (
+    PAIR_MIN_S,
+    VELOCITY_BASELINE_S,
+    grace_after_jump,
+    outran,
+    refreshing,
+)
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ACCEL_M_S2,
     MAX_TCP_ANGULAR_ACCEL_RAD_S2,
@@ -241,6 +247,9 @@ class JumpWatch:
         # source's refresh velocity, accel_rule.refreshing): (xyz [3] m, turn [3] rad, span [s])
         self._refresh: tuple[np.ndarray, np.ndarray, float] | None = None
         self._first_pose = True  # no change of the pose since the stream (re)started
+        # whether the latest change of pose that was no jump came after a held pose (None: none
+        # since the stream (re)started): accel_rule.grace_after_jump
+        self._change_held: bool | None = None
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -266,7 +275,7 @@ class JumpWatch:
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
-            self._first_pose = True
+            self._first_pose, self._change_held = True, None
             return ""
         after_jump = self._after_jump
         interval = abs(stamp - last[0])
@@ -296,8 +305,10 @@ class JumpWatch:
         net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
-        if jumped or flipped:  # the arm's motion after a jump is not known: as at the start
-            self._first_pose = True
+        if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
+            self._first_pose = grace_after_jump(self._change_held)  # a slower source's stream
+        elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
+            self._change_held = bool(hold > 0.0)  # the pose changed (no jump): after a held pose?
         if not (jumped or flipped):
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
@@ -543,7 +554,7 @@ class JumpWatch:
 
     def forget(self) -> None:
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
-        self._began = self._refresh = None
+        self._began = self._refresh = self._change_held = None
         self._first_pose = True
         self._open, self._after_jump = [], False
         self._intervals.clear()
