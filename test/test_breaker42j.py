@@ -7,6 +7,15 @@ distance is passed within the limits and come back to; 2aca002: ``_brakes_past``
 (23a1f36: the arm/hand, ``CLOCK_STEP_*``; 6049cd3: ``picture_change``, 16x16 grey block means,
 ``CLOCK_STEP_PICTURE`` 2.5). Each test asserts what SHOULD happen and fails now (strict xfail); its
 docstring says why a lab would meet it. ROS-free, CPU, about a second each.
+
+Held up (not to repeat): steady ticks of 30/100/1000 Hz with random retargets ahead/aside within
+the braking distance stay at 0.5 m/s² and settle (only a target landed on exactly, to 1e-9 m, at
+speed stops dead: a grid artifact, not a real input); the median catches up 3 ticks after a
+change of tick length; NaN/inf targets are refused by filter_target ("planned target is not
+finite"); picture_change costs ~5 ms on a 1280x720 frame and runs only on a clock step; another
+frame size after the step is inf (a new world, by design). A pass beyond the anchor's reach or the
+box is clamped (position limits win, as documented): only reachable with max_step_m within ~1 cm
+of the set-point's lag behind the arm, and no acceleration-limited way exists then.
 """
 
 from pathlib import Path
