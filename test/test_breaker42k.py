@@ -1,9 +1,10 @@
-"""breaker42k: could ``vjepa-ros train`` silently train something other than the published objective?
+"""breaker42k: could ``vjepa-ros train`` silently train other than the published objective.
 
 Attacked (main 8c00e2c): ``vjepa_ros/train/objective.py``, ``trainer.py``, ``features.py``
 (``FeatureBank.sample`` / ``gather`` / ``fixed_clips``), ``feature_cache.py`` (``cache_key``,
-``reader_code_digest``), ``reader_code.py``, ``schedule.py``, ``episodes.py``, ``config/train.yaml``,
-against ../shared/docs/vjepa2-ac-facts.md and the official ``app/vjepa_droid`` trainer.
+``reader_code_digest``), ``reader_code.py``, ``schedule.py``, ``episodes.py``,
+``config/train.yaml``, against ../shared/docs/vjepa2-ac-facts.md and the official
+``app/vjepa_droid`` trainer.
 
 Each test is a strict xfail of a defect: it asserts what should happen, checked against an
 independent small re-derivation, not against the package's own code.
@@ -67,3 +68,41 @@ def test_a_change_to_the_encoders_code_re_encodes_the_cached_features(tmp_path, 
     target.write_text(text.replace(old, new))
     after = feature_cache.reader_code_digest()
     assert after != before, f"the feature cache's key ignores a change to {file}"
+
+
+def _bank(lengths, names, dim=4, tokens=2):
+    from vjepa_ros.train.features import FeatureBank
+
+    lengths = torch.tensor(lengths, dtype=torch.int64)
+    frames = int(lengths.sum())
+    return FeatureBank(torch.zeros(frames, tokens, dim, dtype=torch.float16),
+                       torch.zeros(frames, 7), torch.zeros(frames, 7),
+                       torch.cumsum(lengths, 0) - lengths, lengths, list(names))
+
+
+@pytest.mark.xfail(strict=True, reason="FeatureBank.sample draws a *segment* uniformly: a "
+                   "recording split by dropped steps into many segments is drawn many times as "
+                   "often as an intact one of the same length")
+def test_a_recording_split_by_dropped_frames_is_not_drawn_more_often():
+    """A recording cut by its dropped steps into 10 segments gets 10 of 11 clips.
+
+    Two 30 s recordings at 4 Hz (120 steps): ``clean`` intact, ``flaky`` from a USB camera whose
+    stream stalls for half a second every ~3 s (a busy USB bus; or a state stream with
+    gaps over ``max_state_gap_s``), so ``resample`` marks a step there invalid and
+    ``episodes._step_segments`` cuts the recording into 10 runs of 11 valid steps
+    (``flaky#0`` .. ``flaky#9``), each longer than a clip of 8.
+
+    The official DROID loader draws a *trajectory* uniformly, then a window in it;
+    ``FeatureBank.sample`` draws one of the bank's *segments* uniformly, so ``flaky`` gets 10 of
+    every 11 clips and the clean recording 1: the worse a recording's camera, the more it
+    weighs in the post-training, silently (nothing in the log says it). Independent
+    re-derivation: per recording (the official rule) each gets 1/2 of the clips; per window
+    (uniform over all clip windows) ``flaky`` gets 10*4 / (10*4 + 113) = 0.26. Either way at
+    most about half, never 0.9.
+    """
+    fpc = 8
+    bank = _bank([11] * 10 + [120], [f"flaky#{k}" for k in range(10)] + ["clean"])
+    firsts = bank.sample(4000, fpc, torch.Generator().manual_seed(0))
+    flaky_frames = int(bank.lengths[:10].sum())  # flaky's segments come first
+    share = float((firsts < flaky_frames).double().mean())
+    assert share <= 0.6, f"the flaky recording gets {share:.2f} of the clips"
