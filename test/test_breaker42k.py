@@ -15,7 +15,10 @@ actions a_k = s_{k+1} (-) s_k against scipy (Euler "xyz" of R_{k+1} R_k^T, base 
 ``planning.pose.apply_action`` inverting them (same semantics in trainer and planner); the WSD
 learning-rate schedule and AdamW groups (no decay on biases / norms) against the official
 ``WSDSchedule`` / ``init_opt``; frames_per_clip 8 at 4 Hz; ``gather``'s actions of frames
-f .. f+T-2 (a segment's zero-padded last action never inside a clip).
+f .. f+T-2 (a segment's zero-padded last action never inside a clip); ``resumed_schedule``
+(warm-up kept in steps, stored phases kept for the same total) and ``restore`` (sampler and torch
+RNG states restored: same batches), read only. Not attacked: the validation split's leak checks
+(``same_recording.in_train_and_val``), float16 feature rounding, torchrun.
 """
 
 import shutil
