@@ -272,7 +272,8 @@ def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once
     assert h.pump(3.0, until=lambda: h.logs("ignoring goal image on /vjepa_planner/goal_image: "
                                             "unsupported image encoding '16UC1'"))
     assert h.session.goals is None
-    good = str(save_image_file(tmp_path / "good.png", np.zeros((96, 128, 3), np.uint8)))
+    shades = np.repeat(np.arange(96, dtype=np.uint8)[:, None, None], 128, axis=1)
+    good = str(save_image_file(tmp_path / "good.png", np.repeat(shades, 3, axis=2)))  # grey
     cut = tmp_path / "cut.png"
     cut.write_bytes(open(good, "rb").read()[:-40])  # IEND and the end of the pixels lost
     for paths, reason in (([""], "goal_image_paths entry 1 of 1 is empty"),
@@ -286,7 +287,8 @@ def test_goal_images_too_small_or_cut_are_refused_and_another_size_is_noted_once
     h.pump(0.5)  # many more frames of that size
     assert len(h.logs(note)) == 1
     assert not h.logs("smaller than the world model's")  # the oracle has no input size
-    # The black goal's three channels are equal: grey, for colour frames (breaker42c), once.
+    # The grey ramp's three channels are equal: grey, for colour frames (breaker42c), once (an
+    # all-black goal carries no colour information and is not called grey: fix42h).
     grey = "the goal image is grey (its three channels are equal everywhere"
     assert len(h.logs(grey)) == 1 and "this colour camera (~/capture_goal)" in h.logs(grey)[0]
     mono = Image(height=48, width=64, encoding="mono8", step=64, data=bytes(range(64)) * 48)
