@@ -48,10 +48,6 @@ def _accelerations(streamer, ticks, dt):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker42j: _brakes_past decides pass-or-land once, with the upper median of the last 5 "
-    "ticks; in the 3 ticks after the tick length changed that median is the old length, the "
-    "wrong decision lands on the target from speed: 1.6-3.2 m/s² against 0.5"))
 @pytest.mark.parametrize("before_hz, after_hz, ahead, aside", [
     (30.0, 100.0, 0.00848, 0.0),  # ticks long while a plan ran, back to 100 Hz with its target
     (100.0, 30.0, 0.00563, 0.00138),  # ticks lengthen as the next plan starts
