@@ -85,11 +85,16 @@ def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
     holding a cup (closedness 0.25, the arm where it was, nothing teleported), the next command
     is sub-goal 1's open hand: the cup falls. The measured arm and hand say the scene is the
     same; no command may open the hand on the strength of the clock alone.
+
+    The step is a real wall clock's: the stamps and the node's own system clock (the session's
+    injected ``clock_offset``, ``Clock.step_wall_back``) go back together (fix42j: stamps that go
+    back alone are a simulator restarted or a bag looped).
     """
     clock, logs = Clock(), []
     session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
                          clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig(gripper="subgoal"))
+                         goal_switching=GoalSwitchConfig(gripper="subgoal"),
+                         clock_offset=clock.system_offset)
     approach, grasp = START.copy(), START.copy()
     grasp[2] -= 0.05
     grasp[6] = 0.25  # captured holding the cup
@@ -119,7 +124,7 @@ def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
         tick(seed)
     assert session.goals.index == 1
     reports.clear()
-    clock.now -= 1.0  # the wall clock steps back 1 s (NTP/PTP); the arm and hand stay put
+    clock.step_wall_back(1.0)  # the wall clock steps back 1 s (NTP/PTP); the arm and hand stay
     for seed in range(40, 80):
         tick(seed)
     commanded = [r.gripper_command for r in reports

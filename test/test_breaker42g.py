@@ -72,11 +72,14 @@ def test_a_bag_that_loops_back_to_its_start_pose_restarts_the_goal_sequence():
     the frames jumped back 30 s to another scene, the rule only looked at the arm. The same with
     the planner enabled on a simulator restarted (user31) after an episode that ended at the
     home pose: the restarted arm stands where the old one stopped, the objects do not.
+
+    Only the stamps go back: the node's own system clock (the session's injected
+    ``clock_offset``) does not step, which tells a looping bag from a stepped wall clock (fix42j).
     """
     clock, logs = Clock(), []
     session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
                          clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig())
+                         goal_switching=GoalSwitchConfig(), clock_offset=clock.system_offset)
     approach, place = START.copy(), START.copy()
     place[1] += 0.05
     session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),

@@ -16,6 +16,11 @@ finite"); picture_change costs ~5 ms on a 1280x720 frame and runs only on a cloc
 frame size after the step is inf (a new world, by design). A pass beyond the anchor's reach or the
 box is clamped (position limits win, as documented): only reachable with max_step_m within ~1 cm
 of the set-point's lag behind the arm, and no acceleration-limited way exists then.
+
+Fixed (fix42j): the usual tick follows a change of rate from its second tick, and a pass at the
+usual tick after such a change is a braking pass; the picture rule is gone: a clock step is a
+wall clock's only when the node's own system clock went back with the stamps (the harness steps
+the injected ``clock_offset`` with the stamps: ``Clock.step_wall_back``).
 """
 
 from pathlib import Path
@@ -48,10 +53,6 @@ def _accelerations(streamer, ticks, dt):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker42j: _brakes_past decides pass-or-land once, with the upper median of the last 5 "
-    "ticks; in the 3 ticks after the tick length changed that median is the old length, the "
-    "wrong decision lands on the target from speed: 1.6-3.2 m/s² against 0.5"))
 @pytest.mark.parametrize("before_hz, after_hz, ahead, aside", [
     (30.0, 100.0, 0.00848, 0.0),  # ticks long while a plan ran, back to 100 Hz with its target
     (100.0, 30.0, 0.00563, 0.00138),  # ticks lengthen as the next plan starts
@@ -127,7 +128,9 @@ def _wall_clock_step(before_frames, after_frames, camera_hz, arm_speed=0.1):
 
     The arm moves along x at ``arm_speed`` [m/s]; frames at ``camera_hz`` ([H, W, 3] each, the
     last of ``before_frames`` the old clock's last, the first of ``after_frames`` the new
-    clock's first), a state with each frame (the arm's pose at that time). Returns the session,
+    clock's first), a state with each frame (the arm's pose at that time). The step is a real
+    wall clock's: the stamps and the node's own system clock (the session's injected
+    ``clock_offset``: ``Clock.step_wall_back``) go back together (fix42j). Returns the session,
     the gripper command before the step and the logs.
     """
     from test_robot_mpc import tiny_world_model
@@ -150,7 +153,7 @@ def _wall_clock_step(before_frames, after_frames, camera_hz, arm_speed=0.1):
         clock.now += period
         pose[0] += arm_speed * period
         observe(rgb)
-    clock.now -= 1.0  # chrony makestep / PTP: the wall clock goes back 1 s
+    clock.step_wall_back(1.0)  # chrony makestep / PTP: the wall clock goes back 1 s
     for rgb in after_frames:
         clock.now += period
         pose[0] += arm_speed * period
@@ -158,10 +161,6 @@ def _wall_clock_step(before_frames, after_frames, camera_hz, arm_speed=0.1):
     return session, gripper, logs
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker42j: at 15 Hz an arm at 0.1 m/s moves ~4 px between frames: picture_change ~4.7 "
-    ">= CLOCK_STEP_PICTURE 2.5 (the calibration's 2 px sideways is already 2.6): a wall clock "
-    "step under a moving arm is called a new world"))
 def test_a_wall_clock_step_under_an_arm_moving_at_full_speed_seen_at_15_hz_is_no_new_world():
     """A wall clock step under an arm at 0.1 m/s seen at 15 Hz keeps the goal progress.
 
@@ -181,10 +180,6 @@ def test_a_wall_clock_step_under_an_arm_moving_at_full_speed_seen_at_15_hz_is_no
         "a new world: " + "; ".join(m for _, m in logs if "went back" in m))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker42j: a 3% brightness change between two frames (mains flicker, auto-exposure "
-    "stepping) with sensor noise is picture_change ~3.4 >= CLOCK_STEP_PICTURE 2.5: a wall "
-    "clock step is called a new world"))
 def test_a_wall_clock_step_with_the_brightness_flickering_3_percent_is_no_new_world():
     """A wall clock step with the brightness 3% up between two frames keeps the goal progress.
 

@@ -42,11 +42,29 @@ def model():
 
 
 class Clock:
+    """A hand-driven clock [s] (``now``) and the node's system clock offset (``offset``).
+
+    ``offset``: the system clock minus a monotonic clock (``MPCSession``'s ``clock_offset``),
+    constant unless :meth:`step_wall_back` steps it.
+    """
+
     def __init__(self):
         self.now = 100.0
+        self.offset = 0.0
 
     def __call__(self):
         return self.now
+
+    def system_offset(self) -> float:
+        return self.offset
+
+    def step_wall_back(self, seconds: float) -> None:
+        """Step the wall clock back ``seconds`` (chrony/ntpd/PTP).
+
+        The stamps and the node's system clock go back together.
+        """
+        self.now -= seconds
+        self.offset -= seconds
 
 
 def frame(seed):
@@ -81,7 +99,7 @@ def make_session(model, mode="continuous", planner=None, **limit_changes):
     clock, logs = Clock(), []
     session = MPCSession(model, CEM, SafetyLimits(**limit_changes), ControlConfig(mode=mode),
                          clock=clock, log=lambda level, message: logs.append((level, message)),
-                         planner=planner)
+                         planner=planner, clock_offset=clock.system_offset)
     return session, clock, logs
 
 

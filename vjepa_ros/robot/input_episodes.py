@@ -13,6 +13,8 @@ the one relapse rule of both inputs (:meth:`InputEpisodes._input_episode_ended`,
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
@@ -23,48 +25,42 @@ from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
 from vjepa_ros.robot.targets import _apart
 
-# A clock that went back is a new world only when the scene changed with it: the arm's first
-# measured pose on the new clock this far or farther from its last one on the old clock (moved
-# [m], turned [rad]), or the hand's closedness this much changed, or the picture: the first
-# camera frame on the new clock this different from the last on the old (picture_change: mean
-# absolute difference of 16x16 grey block means, 0-255). A wall clock stepped by chrony/ntpd/PTP
-# under a continuing arm, hand and camera is none (breaker42a); a simulator restarted or a bag
-# looped is, even when its arm ends where it started (breaker42g: a demo from and back to the
-# home pose, hand open). The arm moves well under 1 cm between two states (0.1 m/s at 10 Hz
-# states); the jump watch's teleport is 1 cm / 0.05 rad likewise. The picture's threshold, on the
-# real lab frames of ../shared/data/franka_example_traj.npz: camera noise (sigma 5) 0.5, the arm
-# region moved 2 px (0.1 m/s between two frames at 30 Hz) with noise 2.0; a cup moved 40 px
-# 3.7, the two frames (arm 12 cm on, cup moved) 20.5. Smaller scene changes (one object removed:
-# about 1.8) pass for the same picture.
+# A clock that went back (frames' stamps more than safety.max_image_age_s back) is a wall clock
+# stepped (chrony/ntpd makestep, PTP on a real arm) only when the node's own system clock went
+# back by about as much between the two frames' arrivals: within CLOCK_STEP_MATCH_S or
+# CLOCK_STEP_MATCH_SHARE of the stamps' step, whichever is more. A simulator restarted (/clock
+# from 0), a bag looped or a source stamping on another clock steps the stamps only: a new world
+# (breaker42g: whatever the arm and the picture; breaker42j: a picture rule called an arm moving
+# at 15 Hz or a 3 % flicker a new world). A wall clock step is one too when the scene changed with
+# it: the arm's first measured pose on the new clock this far or farther from its last one on
+# the old clock (moved [m], turned [rad]), or the hand's closedness this much changed. The arm
+# moves well under 1 cm between two states (0.1 m/s at 10 Hz states); the jump watch's teleport
+# is 1 cm / 0.05 rad likewise.
+CLOCK_STEP_MATCH_S = 0.2
+CLOCK_STEP_MATCH_SHARE = 0.2
 CLOCK_STEP_MOVED_M = 0.01
 CLOCK_STEP_TURNED_RAD = 0.05
 CLOCK_STEP_HAND = 0.1
-CLOCK_STEP_PICTURE = 2.5
-PICTURE_GRID = 16
 
 
-def picture_change(before: np.ndarray, after: np.ndarray) -> float:
-    """Return how much two camera frames [H, W, 3] (or [H, W]) differ: 0 (same) to 255.
+def system_clock_offset() -> float:
+    """Return the node's system clock minus a monotonic clock [s] (cheap: two clock reads).
 
-    The mean absolute difference of their grey images (Rec. 601 luma) averaged over a
-    ``PICTURE_GRID`` x ``PICTURE_GRID`` grid of blocks: camera noise and a pixel or two of motion
-    average out, an object moved or another scene does not. Frames of different sizes: inf.
+    Constant but for NTP's slewing (at most 0.5 ms/s); a wall clock stepped by chrony/ntpd/PTP
+    steps it by the step.
     """
-    if before.shape != after.shape:
-        return float("inf")
-    return float(np.abs(_grey_blocks(before) - _grey_blocks(after)).mean())
+    return time.time() - time.monotonic()
 
 
-def _grey_blocks(rgb: np.ndarray) -> np.ndarray:
-    """Return the grey block means [<=PICTURE_GRID, <=PICTURE_GRID] of a frame [H, W(, 3)]."""
-    image = np.asarray(rgb, dtype=np.float32)
-    grey = image[..., :3] @ np.array([0.299, 0.587, 0.114], np.float32) if image.ndim == 3 \
-        else image
-    height, width = grey.shape
-    rows = np.unique(np.arange(PICTURE_GRID) * height // PICTURE_GRID)
-    cols = np.unique(np.arange(PICTURE_GRID) * width // PICTURE_GRID)
-    sums = np.add.reduceat(np.add.reduceat(grey, rows, axis=0), cols, axis=1)
-    return sums / np.outer(np.diff(np.append(rows, height)), np.diff(np.append(cols, width)))
+def wall_clock_stepped(back: float, system_back: float | None) -> bool:
+    """Whether stamps that went back ``back`` [s] went back with the node's system clock.
+
+    ``system_back``: how far the system clock went back between the two frames' arrivals, less
+    the steady time between them [s] (None: unknown). About equal (``CLOCK_STEP_MATCH_*``): a
+    wall clock stepped under the node.
+    """
+    return system_back is not None and abs(system_back - back) <= max(
+        CLOCK_STEP_MATCH_S, CLOCK_STEP_MATCH_SHARE * back)
 
 
 class InputEpisodes:
@@ -75,8 +71,11 @@ class InputEpisodes:
     # safety.max_image_age_s (the old clock's last pose), until a clock step of the frames uses it
     _state_before_step: Stamped | None = None
     # a frames' clock step waiting for the arm's first state on the new clock: (newest frame
-    # stamp, the frame's stamp, the picture_change across the step, the old clock's last state)
-    _clock_step_pending: tuple[float, float, float, Stamped] | None = None
+    # stamp, the frame's stamp, how far the system clock went back with it, the old clock's last
+    # state)
+    _clock_step_pending: tuple[float, float, float | None, Stamped] | None = None
+    # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
+    _frame_clock: tuple[float, float | None] | None = None
 
     @property
     def frame(self) -> Stamped | None:
@@ -112,14 +111,17 @@ class InputEpisodes:
                               if size else "")
         with self._lock:
             now = self.clock()
+            offset = self.clock_offset()
             if self.wall_clock is not None:
                 self.arrived_at[0] = self.wall_clock()
                 self._mark_clock(now, self.arrived_at[0])
+            arrival = self.arrived_at[0] if self.wall_clock is not None else None
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
                 self.last_planned_stamp = -float("inf")  # plan on the new pass (breaker28d)
                 if self.inputs.frame.stamp - stamp > self.limits.max_image_age_s:
                     self._time_went_back(self.inputs.frame.stamp, stamp,
-                                         picture_change(self.inputs.frame.value, rgb))
+                                         self._system_went_back(offset, arrival))
+            self._frame_clock = (offset, arrival)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
@@ -137,25 +139,37 @@ class InputEpisodes:
                     f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"), said)
         return problem
 
-    def _time_went_back(self, newest: float, stamp: float, pictured: float) -> None:
+    def _system_went_back(self, offset: float, arrival: float | None) -> float | None:
+        """How far the node's system clock went back [s] since the newest frame arrived; locked.
+
+        ``offset``: :func:`system_clock_offset` now (the session's ``clock_offset``);
+        ``arrival``: ``wall_clock`` now (None without one). The offset's fall less the steady
+        time between the two arrivals: what the stamps went back by if the wall clock under the
+        node was stepped (0 or less: it was not). None before any frame.
+        """
+        if self._frame_clock is None:
+            return None
+        before, arrived = self._frame_clock
+        elapsed = arrival - arrived if arrival is not None and arrived is not None else 0.0
+        return before - offset - elapsed
+
+    def _time_went_back(self, newest: float, stamp: float, system_back: float | None) -> None:
         """Judge a clock that went back from ``newest`` to ``stamp`` [s] (frames); locked.
 
-        ``pictured``: :func:`picture_change` from the old clock's last frame to the new clock's
-        first.
+        ``system_back``: :meth:`_system_went_back` across the step.
 
         Called for a step back of more than ``safety.max_image_age_s`` (a frame that much older
         than the newest is another time, not a driver's stamp jitter, which only resets
         ``last_planned_stamp``). What was timed on the old clock is forgotten either way. A
-        new world (a simulator restarted, its ``/clock`` from 0 again: user31; a looping bag)
-        only when the scene changed with the clock: the picture changed (``pictured`` at least
-        ``CLOCK_STEP_PICTURE``: decided at once), or the arm's first measured state on the new
-        clock moved or turned from its last one on the old clock, or the hand changed
+        new world (a simulator restarted, its ``/clock`` from 0 again: user31; a looping bag; a
+        source stamping on another clock) when the node's own system clock did not go back
+        with the stamps (:func:`wall_clock_stepped`: decided at once, whatever the arm and the
+        picture: breaker42g, breaker42j), or when it did and the arm's first measured state on
+        the new clock moved or turned from its last one on the old clock, or the hand changed
         (``CLOCK_STEP_*``); see :meth:`_clock_step_judged`. A wall clock stepped back
-        (chrony/ntpd ``makestep``, PTP) under a continuing arm, hand and camera is no new world
-        (breaker42a); a bag looped whose arm ends where it started is one (its picture jumped
-        back: breaker42g). Robot states stamped on the old clock are dropped (nothing is
-        planned from them); with no state on the new clock yet, the judgement waits for the
-        first one.
+        (chrony/ntpd ``makestep``, PTP) under a continuing arm and hand is no new world
+        (breaker42a). Robot states stamped on the old clock are dropped (nothing is planned
+        from them); with no state on the new clock yet, the judgement waits for the first one.
         """
         self.last_planned_stamp = -float("inf")
         before, self._state_before_step = self._state_before_step, None
@@ -165,39 +179,39 @@ class InputEpisodes:
             before = latest
             self.inputs.forget(frames=False, states=True)
             latest = None
-        if before is None or latest is None or pictured >= CLOCK_STEP_PICTURE:
-            if before is None or pictured >= CLOCK_STEP_PICTURE:  # a new world, as ever
-                self._clock_step_judged(newest, stamp, pictured, None, None)
-            else:
-                self._clock_step_pending = (newest, stamp, pictured, before)
-            return
-        self._clock_step_judged(newest, stamp, pictured, before, latest)
+        if before is None or not wall_clock_stepped(newest - stamp, system_back):
+            self._clock_step_judged(newest, stamp, system_back, None, None)  # a new world
+        elif latest is None:
+            self._clock_step_pending = (newest, stamp, system_back, before)
+        else:
+            self._clock_step_judged(newest, stamp, system_back, before, latest)
 
-    def _clock_step_judged(self, newest: float, stamp: float, pictured: float,
+    def _clock_step_judged(self, newest: float, stamp: float, system_back: float | None,
                            before: Stamped | None, after: Stamped | None) -> None:
         """Act on a clock step of the frames from ``newest`` to ``stamp`` [s]; locked.
 
-        ``pictured``: :func:`picture_change` across the step. ``before``/``after``: the arm's
-        last state on the old clock and first on the new (None: unknown; a new world). The same
-        picture (under ``CLOCK_STEP_PICTURE``), arm and hand: timing re-based on the new clock,
-        a plan begun on the old clock void (it moves nothing), a camera check stopped; the goal
-        sequence's progress, the gripper command, the warm start and the command streaming
-        stay, with one warning. Else (the picture, the arm or the hand changed) a new world:
-        forget what was timed on the old clock (blocking control waited for a frame stamped after
-        the old run's arrival, so nothing was planned for as long as the old run had lasted,
-        while the old world's set-point went on streaming and pulled the new arm to it).
-        Enabled, the command of before is dropped (no set-point until the next plan, which
-        starts from the measured pose); the rest is
-        :meth:`_new_world`'s.
+        ``system_back``: how far the node's system clock went back with it
+        (:meth:`_system_went_back`). ``before``/``after``: the arm's last state on the old clock
+        and first on the new (None: unknown; a new world). The system clock stepped with the
+        stamps (:func:`wall_clock_stepped`) and the same arm and hand: timing re-based on the new
+        clock, a plan begun on the old clock void (it moves nothing), a camera check stopped;
+        the goal sequence's progress, the gripper command, the warm start and the command
+        streaming stay, with one warning. Else (the stamps alone went back, or the arm or the
+        hand changed) a new world: forget what was timed on the old clock (blocking control
+        waited for a frame stamped after the old run's arrival, so nothing was planned for as
+        long as the old run had lasted, while the old world's set-point went on streaming and
+        pulled the new arm to it). Enabled, the command of before is dropped (no set-point until
+        the next plan, which starts from the measured pose); the rest is :meth:`_new_world`'s.
         """
         self._clock_step_pending = None
         back = newest - stamp
-        if before is not None and after is not None:
+        stepped = wall_clock_stepped(back, system_back)
+        if stepped and before is not None and after is not None:
             moved, turned = _apart(before.value, after.value)
             hand = abs(float(after.value[6]) - float(before.value[6]))
             back = max(back, before.stamp - after.stamp)
             if moved < CLOCK_STEP_MOVED_M and turned < CLOCK_STEP_TURNED_RAD and \
-                    hand < CLOCK_STEP_HAND and pictured < CLOCK_STEP_PICTURE:
+                    hand < CLOCK_STEP_HAND:
                 self.arrival_time -= back  # -inf stays -inf
                 self.command_time -= back
                 why = f"the clock went back {back:.2f} s"
@@ -207,17 +221,17 @@ class InputEpisodes:
                     self._voided_by = (self.enable_epoch, why)
                     self._drop_prepared(why)
                 self.log("warning", (
-                    f"{why} (camera frames from {newest:.3f} s to {stamp:.3f} s; a wall clock "
-                    f"stepped by chrony/ntpd/PTP?); the arm, hand and picture continue (moved "
-                    f"{moved:.3f} m, turned {turned:.2f} rad, hand {hand:.2f}, picture "
-                    f"{pictured:.1f} of 255): goal progress kept, and the "
+                    f"{why} (camera frames from {newest:.3f} s to {stamp:.3f} s, the node's "
+                    f"system clock back {system_back:.2f} s with them: a wall clock stepped by "
+                    f"chrony/ntpd/PTP); the arm and hand continue (moved {moved:.3f} m, turned "
+                    f"{turned:.2f} rad, hand {hand:.2f}): goal progress kept, and the "
                     "gripper command and the set-point; robot states of the old clock dropped"))
                 return
         self.arrival_time = self.command_time = -float("inf")
         goals = self._new_world("the clock went back")
         if goals:
-            seen = f"the picture changed {pictured:.1f} of 255" \
-                if pictured >= CLOCK_STEP_PICTURE else "the arm or hand changed"
+            seen = "the arm or hand changed" if stepped else \
+                "the stamps went back, the node's system clock did not"
             self.log("info", f"the clock went back (a new world: {seen}): {goals}")
         if self.enabled and self.streamer.active:
             self.streamer.deactivate()

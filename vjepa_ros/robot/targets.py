@@ -28,10 +28,13 @@ ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
 # stream_step): the longest step a set-point can make is max_speed_m_s times this period.
 MAX_TICK_PERIODS = 5
-# The braking past a target is simulated with the stream's usual tick: the upper median of this
-# many last tick lengths, at least MIN_SIMULATED_TICK_S (stream_rate_hz is at most 1 kHz), in at
-# most MAX_SIMULATED_TICKS ramp steps (about 30 ms of CPU: set_target runs under the session lock).
+# The braking past a target is simulated with the stream's usual tick: the last tick when the
+# one before it had about its length (within SAME_TICK of the longer: the stream's rate changed,
+# or it is steady), else the upper median of this many last tick lengths; at least
+# MIN_SIMULATED_TICK_S (stream_rate_hz is at most 1 kHz), in at most MAX_SIMULATED_TICKS ramp
+# steps (about 30 ms of CPU: set_target runs under the session lock).
 TICK_HISTORY = 5
+SAME_TICK = 0.25
 MIN_SIMULATED_TICK_S = 1e-3
 MAX_SIMULATED_TICKS = 4000
 
@@ -59,16 +62,27 @@ def _passes(step, remaining) -> bool:
     return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
 
 
+def _same_tick(dt: float, other: float) -> bool:
+    """Whether two tick lengths [s] are about one length (within ``SAME_TICK`` of the longer)."""
+    return abs(dt - other) <= SAME_TICK * max(dt, other)
+
+
 def simulated_tick(recent_dts) -> float | None:
     """Return the tick length [s] to simulate the braking with: the stream's usual tick.
 
-    ``recent_dts``: the last few tick lengths (``TICK_HISTORY``). Their upper median, so one late
-    tick and the catch-up tick after it (an rcl timer firing on schedule after a late callback:
-    tens of microseconds) do not move it, floored at ``MIN_SIMULATED_TICK_S`` (the stream's
-    shortest period). None when there is no tick yet.
+    ``recent_dts``: the last few tick lengths (``TICK_HISTORY``), the newest last. Two last ticks
+    of about one length (within ``SAME_TICK``): the last one, so a change of the stream's rate
+    (a plan running with the GIL held makes a 100 Hz timer tick every ~33 ms, and back) is
+    followed from its second tick (breaker42j: the median lagged 3 ticks); else their upper
+    median, so one late tick and the catch-up tick after it (an rcl timer firing on schedule
+    after a late callback: tens of microseconds) do not move it. Floored at
+    ``MIN_SIMULATED_TICK_S`` (the stream's shortest period). None when there is no tick yet.
     """
     if not recent_dts:
         return None
+    last = recent_dts[-1]
+    if len(recent_dts) >= 2 and _same_tick(last, recent_dts[-2]):
+        return max(last, MIN_SIMULATED_TICK_S)
     return max(sorted(recent_dts)[len(recent_dts) // 2], MIN_SIMULATED_TICK_S)
 
 
@@ -144,9 +158,11 @@ class SetpointStreamer:
     control's next plan near the goal, anchored on a measured pose that lags the set-point) is
     passed: the set-point brakes within the acceleration limits, passes it and comes back, as
     for a target behind it. Otherwise the slowing-down lands on the target, exactly and at
-    rest; a tick of another length than the ones it was planned with (a late or jittery timer)
+    rest; a tick longer than the usual one (a late or jittery timer: :func:`simulated_tick`)
     whose step would pass the target lands on its position and orientation and stops there,
-    never beyond.
+    never beyond. A step at the usual tick that passes a target decided to be landed on with
+    ticks of another length (the stream's rate changed since: breaker42j) is a braking pass
+    within the limits, and the way back is planned as after any pass.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -163,6 +179,9 @@ class SetpointStreamer:
         # distance. Such a pass is within the limits, then the way back is planned; another
         # pass lands (a late tick's)
         self.braking_past = [False, False]
+        # the usual tick [s] each braking_past was decided with (None: at rest, or no tick yet:
+        # the slowing-down is planned by the ramp, whatever the ticks)
+        self._decided_with: list[float | None] = [None, None]
 
     @property
     def active(self) -> bool:
@@ -182,12 +201,14 @@ class SetpointStreamer:
         self.angular_velocity = np.zeros(3)
         self.anchor = None
         self.braking_past = [False, False]
+        self._decided_with = [None, None]
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.braking_past = [False, False]
+        self._decided_with = [None, None]
 
     def set_target(self, target, anchor=None) -> None:
         """Follow ``target`` [7] from now on.
@@ -223,6 +244,8 @@ class SetpointStreamer:
         turns back to it).
         """
         dt = simulated_tick(self.recent_dts)
+        self._decided_with = [None if dt is None or not self.velocity.any() else dt,
+                              None if dt is None or not self.angular_velocity.any() else dt]
         if dt is None:
             return [False, False]
         limits = self.limits
@@ -284,6 +307,7 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.braking_past = [False, False]
+        self._decided_with = [None, None]
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
@@ -319,22 +343,34 @@ class SetpointStreamer:
         self.velocity = ramp_velocity(
             self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
         )
+        # A step that would pass a target planned to be landed on lands on it when its tick is
+        # longer than the usual one (a late callback), or the usual tick is the one the landing
+        # was decided with (the step passes after a late tick's speed-up). One no longer than a
+        # usual tick that changed since the decision (the stream's rate changed: breaker42j, a
+        # retarget right after it) is a braking pass within the limits: the ramp passes at this
+        # tick length, and landing would stop the set-point from speed.
+        late = dt > usual_dt
+        rate_changed = [decided is not None and not _same_tick(decided, usual_dt)
+                        for decided in self._decided_with]
         xyz = self.setpoint[:3] + self.velocity * dt
         passes = _passes(self.velocity * dt, remaining)
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
-        elif passes and not self.braking_past[0]:
+        elif passes and not self.braking_past[0] and (late or not rate_changed[0]):
             # this step would pass the target it was slowing down onto: a tick much longer than
             # the ones the slowing-down was planned with (a jittery timer). Land on the target
             # and stop there, never beyond (the jump is shorter than the step it replaces).
             xyz = self.target[:3].copy()
             self.velocity = np.zeros(3)
+        elif passes:
+            self.braking_past[0] = True  # passed at the usual tick: the way back planned below
         lower, upper = limits.box
         clamped = np.clip(self._within_reach(xyz), lower, upper)
         if not np.array_equal(clamped, xyz):
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
         if passes and self.braking_past[0]:  # passed within the limits: the way back, planned
+            self._decided_with[0] = usual_dt if self.velocity.any() else None
             self.braking_past[0] = _brakes_past(
                 self.velocity, self.target[:3] - clamped, limits.max_speed_m_s,
                 limits.max_accel_m_s2, usual_dt)
@@ -351,12 +387,14 @@ class SetpointStreamer:
         passes = _passes(turn, rotvec)
         if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
-        elif passes and not self.braking_past[1]:
+        elif passes and not self.braking_past[1] and (late or not rate_changed[1]):
             # a late tick would turn past the target (as for the translation above): land on
             # its orientation and stop turning there, never beyond
             self.setpoint[3:6] = self.target[3:6]
             self.angular_velocity = np.zeros(3)
         else:
+            if passes:
+                self.braking_past[1] = True  # at the usual tick: a braking pass (as above)
             before = Rotation.from_euler("xyz", self.setpoint[3:6])
             turned = Rotation.from_rotvec(self.angular_velocity * dt) * before
             limited = self._turn_within_reach(turned)
@@ -364,6 +402,7 @@ class SetpointStreamer:
                 self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
             self.setpoint[3:6] = limited.as_euler("xyz")
         if passes and self.braking_past[1]:
+            self._decided_with[1] = usual_dt if self.angular_velocity.any() else None
             self.braking_past[1] = _brakes_past(
                 self.angular_velocity, self._remaining_rotation().as_rotvec(),
                 limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, usual_dt)
