@@ -36,9 +36,6 @@ def _package_copy(tmp_path):
     return copy
 
 
-@pytest.mark.xfail(strict=True, reason="the feature cache's code digest leaves out the encoder's "
-                   "own code (models/world_model.py encode, encoder.py, rope.py, transformer.py): "
-                   "features of the old encoder code are reused after an update")
 @pytest.mark.parametrize("file, old, new", [
     # the frame-alone encoding of V-JEPA 2-AC: layer norm of the encoder's tokens
     ("models/world_model.py", "return layer_norm_reps(self.encoder(clip))",

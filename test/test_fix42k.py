@@ -1,0 +1,84 @@
+"""fix42k: breaker42k's defects in the feature cache's key and in clip sampling.
+
+The key covers the encoder's code and hashes the weights' bytes; clips are drawn per recording,
+not per segment.
+"""
+
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vjepa_ros.train import feature_cache as fc
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _ran_package_files(call) -> set[str]:
+    """Run ``call()``; return the package files (under fc.PACKAGE) whose functions ran."""
+    package = str(fc.PACKAGE) + "/"
+    ran: set[str] = set()
+
+    def profile(frame, event, arg):
+        name = frame.f_code.co_filename
+        if name.startswith(package):
+            ran.add(Path(name).relative_to(fc.PACKAGE).as_posix())
+
+    sys.setprofile(profile)
+    threading.setprofile(profile)  # a reader's decoding threads
+    try:
+        call()
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)
+    return ran
+
+
+def test_every_module_that_reading_and_encoding_a_source_runs_is_in_the_cache_code_digest(
+        tmp_path):
+    """The list is complete: traced, not hand-kept (an .npz episode and a bag with a hole)."""
+    from vjepa_ros.models import load_models
+    from vjepa_ros.recordings.bag_writing import write_bag
+    from vjepa_ros.train import DataConfig, FrameEncoder, find_sources
+    from vjepa_ros.train.synthetic import blob_episode, write_blob_episodes, write_tiny_encoder
+
+    encoder = load_models(write_tiny_encoder(tmp_path / "encoder.pt"))[0]
+    write_blob_episodes(tmp_path / "eps", 1, frames=9, seed=0)
+    bag = blob_episode(frames=12, seed=7)
+    keep = np.r_[0:6, 9:12]  # a hole: two segments
+    write_bag(tmp_path / "eps" / "bag", bag.frames[keep], bag.states[keep],
+              bag.timestamps[keep], storage="mcap")
+    sources = find_sources([tmp_path / "eps"])
+    assert {s.kind for s in sources} == {"bag", "npz"}
+    data = DataConfig(frames_per_clip=3)
+
+    def read_and_encode():
+        encode = FrameEncoder(encoder, "cpu", torch.float32, (0.75, 1.35), batch=4)
+        for source in sources:
+            fc.encode_source(source, data, encode)
+
+    ran = _ran_package_files(read_and_encode)
+    digested = {f.relative_to(fc.PACKAGE).as_posix() for f in fc.reader_code_files()}
+    assert {"models/world_model.py", "models/encoder.py", "models/rope.py",
+            "models/transformer.py", "train/features.py"} <= ran  # the trace sees the encoder
+    assert ran - {"train/feature_cache.py"} <= digested, sorted(ran - digested)
+
+
+def test_a_lazily_exported_name_brings_its_submodule_into_the_digest(tmp_path, monkeypatch):
+    """``from vjepa_ros.models import WorldModel`` imports models/world_model.py (lazy_exports)."""
+    package = tmp_path / "vjepa_ros"
+    (package / "train").mkdir(parents=True)
+    (package / "lib").mkdir()
+    (package / "lib" / "__init__.py").write_text(
+        "from vjepa_ros.lazy_exports import lazy_exports\n"
+        "__getattr__, __dir__, __all__ = lazy_exports(__name__, {'deep': ('SCALE',)})\n")
+    (package / "lib" / "deep.py").write_text("SCALE = 1.0\n")
+    (package / "train" / "episodes.py").write_text("from vjepa_ros.lib import SCALE\n")
+    monkeypatch.setattr(fc, "PACKAGE", package)
+    assert "lib/deep.py" in {f.relative_to(package).as_posix() for f in fc.reader_code_files()}
+    before = fc.reader_code_digest()
+    (package / "lib" / "deep.py").write_text("SCALE = 1.001\n")
+    assert fc.reader_code_digest() != before
