@@ -82,3 +82,27 @@ def test_a_lazily_exported_name_brings_its_submodule_into_the_digest(tmp_path, m
     before = fc.reader_code_digest()
     (package / "lib" / "deep.py").write_text("SCALE = 1.001\n")
     assert fc.reader_code_digest() != before
+
+
+def test_the_encoder_fingerprint_sees_every_weight_and_is_stable():
+    """Two values swapped inside one tensor (same sum, same abs-sum); a copy; bfloat16 weights."""
+    from vjepa_ros.models.encoder import EncoderConfig, VisionEncoder
+    from vjepa_ros.train.features import encoder_fingerprint
+
+    torch.manual_seed(0)
+    config = EncoderConfig(embed_dim=32, depth=1, num_heads=2, img_size=32)
+    encoder = VisionEncoder(config)
+    settings = {"dtype": "torch.float32", "features": "float16"}
+    copy = VisionEncoder(config)
+    copy.load_state_dict(encoder.state_dict())
+    assert encoder_fingerprint(copy, settings) == encoder_fingerprint(encoder, settings)
+    name = next(k for k in encoder.state_dict() if k.endswith("proj.weight"))
+    state = {k: v.clone() for k, v in encoder.state_dict().items()}
+    state[name].view(-1)[[0, 1]] = state[name].view(-1)[[1, 0]]
+    assert not torch.equal(state[name], encoder.state_dict()[name])
+    copy.load_state_dict(state)
+    assert encoder_fingerprint(copy, settings) != encoder_fingerprint(encoder, settings)
+    assert encoder_fingerprint(encoder, {**settings, "features": "float32"}) != \
+        encoder_fingerprint(encoder, settings)
+    half = encoder_fingerprint(VisionEncoder(config).to(torch.bfloat16), settings)
+    assert len(half) == 40 and half != encoder_fingerprint(encoder, settings)
