@@ -80,9 +80,6 @@ def _bank(lengths, names, dim=4, tokens=2):
                        torch.cumsum(lengths, 0) - lengths, lengths, list(names))
 
 
-@pytest.mark.xfail(strict=True, reason="FeatureBank.sample draws a *segment* uniformly: a "
-                   "recording split by dropped steps into many segments is drawn many times as "
-                   "often as an intact one of the same length")
 def test_a_recording_split_by_dropped_frames_is_not_drawn_more_often():
     """A recording cut by its dropped steps into 10 segments gets 10 of 11 clips.
 

@@ -144,9 +144,11 @@ def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dic
 
 
 def shard_bank(shard: dict) -> FeatureBank:
+    """Return the bank of one shard: one source, one recording (all its segments)."""
     lengths = shard["lengths"]
     return FeatureBank(shard["reps"], shard["states"], shard["actions"],
-                       torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]))
+                       torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]),
+                       torch.zeros(len(lengths), dtype=torch.int64))
 
 
 class FeatureCache:
@@ -397,8 +399,10 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
     reps = torch.from_file(str(raw), shared=False, size=shape[0] * shape[1] * shape[2],
                            dtype=BANK_DTYPES[meta["dtype"]]).view(*shape)
     lengths = meta["lengths"]
+    segments = torch.tensor([len(shards[s]["names"]) for s in sources])  # one recording each
+    recordings = torch.repeat_interleave(torch.arange(len(sources)), segments)
     return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
-                       lengths, list(meta["names"]))
+                       lengths, list(meta["names"]), recordings)
 
 
 BANK_DTYPES = {str(d): d for d in (torch.float16, torch.float32)}
