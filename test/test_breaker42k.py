@@ -36,9 +36,6 @@ def _package_copy(tmp_path):
     return copy
 
 
-@pytest.mark.xfail(strict=True, reason="the feature cache's code digest leaves out the encoder's "
-                   "own code (models/world_model.py encode, encoder.py, rope.py, transformer.py): "
-                   "features of the old encoder code are reused after an update")
 @pytest.mark.parametrize("file, old, new", [
     # the frame-alone encoding of V-JEPA 2-AC: layer norm of the encoder's tokens
     ("models/world_model.py", "return layer_norm_reps(self.encoder(clip))",
@@ -83,9 +80,6 @@ def _bank(lengths, names, dim=4, tokens=2):
                        torch.cumsum(lengths, 0) - lengths, lengths, list(names))
 
 
-@pytest.mark.xfail(strict=True, reason="FeatureBank.sample draws a *segment* uniformly: a "
-                   "recording split by dropped steps into many segments is drawn many times as "
-                   "often as an intact one of the same length")
 def test_a_recording_split_by_dropped_frames_is_not_drawn_more_often():
     """A recording cut by its dropped steps into 10 segments gets 10 of 11 clips.
 
@@ -111,9 +105,6 @@ def test_a_recording_split_by_dropped_frames_is_not_drawn_more_often():
     assert share <= 0.6, f"the flaky recording gets {share:.2f} of the clips"
 
 
-@pytest.mark.xfail(strict=True, reason="encoder_fingerprint digests each weight tensor by its sum "
-                   "and absolute sum only: an encoder whose fused qkv has query and key thirds "
-                   "swapped keeps the fingerprint, so the feature cache serves its old features")
 def test_an_encoder_with_reordered_qkv_gets_another_feature_cache_key():
     """An encoder re-converted with its q and k thirds in the right order keeps its old key.
 

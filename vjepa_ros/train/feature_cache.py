@@ -14,9 +14,11 @@ keep each other's features instead of deleting them, also while they run at the 
 
 The *key* holds the encoder fingerprint (architecture and a digest of every weight tensor), the
 compute dtype and device type, the preprocessing (aspect-ratio clamp, feature dtype), a digest
-of the code that reads recordings and preprocesses frames (:data:`READER_CODE` and every module
-it imports, ``reader_code``: a fixed reader re-encodes) and every data setting that changes
-which frames are kept (rate, state gap, topics, frames_per_clip, ...).
+of the code the features depend on: the code that reads recordings and preprocesses frames, and
+the encoder's own code that turns the pixels into features (the ViT, its RoPE, the tubelet
+repeat and layer norm of ``WorldModel.encode``, ``FrameEncoder``): :data:`READER_CODE` and
+every module it imports (``reader_code``), so a fixed reader or encoder re-encodes; and every
+data setting that changes which frames are kept (rate, state gap, topics, frames_per_clip, ...).
 A key without a folder yet is encoded into a new one, with one line naming what differs from the
 newest other key's settings and how much the other folders hold (delete a ``key-*`` folder to
 reclaim it); a directory of the older flat layout (``key.json`` and ``shards/`` at its top) is
@@ -69,22 +71,38 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
               "feature_cache_dir")
 
 
-# The code that turns recordings into frames, states and actions, and frames into encoder
-# pixels (globs under the package), with every module it imports (``reader_code``): fixing a
-# reader, the frame decoder or the kinematics changes the features of the same data.
+# The code the features depend on (globs under the package), with every module it imports
+# (``reader_code``): the code that turns recordings into frames, states and actions, and frames
+# into encoder pixels (fixing a reader, the frame decoder or the kinematics changes the
+# features of the same data), and the code that encodes the pixels: ``WorldModel.encode``
+# (models/world_model.py: the tubelet repeat and layer norm, and through its imports the ViT of
+# encoder.py, transformer.py, rope.py, the layer norm of predictor.py) and ``FrameEncoder`` /
+# ``FeatureBank.build`` (train/features.py: batches, feature dtype, padded actions).
+# Kept complete by test_fix42k: every package module whose code runs while a source is read
+# and encoded (traced) must be among these files.
 READER_CODE = ("recordings/*.py", "train/episodes.py", "train/npz_episode.py",
-               "planning/pose.py", "models/preprocess.py")
+               "planning/pose.py", "models/preprocess.py", "models/world_model.py",
+               "train/features.py")
 PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
-CODE_WORDS = "code (the recording readers or the preprocessing changed)"
+CODE_WORDS = "code (the recording readers, the preprocessing or the encoder's code changed)"
 
 
 def reader_code_files() -> list[Path]:
-    """Return :data:`READER_CODE`'s files under :data:`PACKAGE` and every module they import."""
+    """Return :data:`READER_CODE`'s files under :data:`PACKAGE` and every module they import.
+
+    The readers' and the encoder's code alike (the name is older than the encoder's part).
+    """
     return code_files(PACKAGE, READER_CODE)
 
 
 def reader_code_digest() -> str:
-    """Return the hex digest of :func:`reader_code_files` (their names and bytes)."""
+    """Return the hex digest of :func:`reader_code_files` (their names and bytes).
+
+    Everything the cached features depend on besides the weights and settings: the code that
+    reads recordings, preprocesses frames and encodes them. The list is kept complete by a
+    test (test_fix42k) that traces reading and encoding a source and requires every package
+    module whose code ran to be in :func:`reader_code_files`.
+    """
     digest = hashlib.sha1()
     for file in reader_code_files():
         digest.update(f"{file.relative_to(PACKAGE).as_posix()}\0".encode())
@@ -95,7 +113,8 @@ def reader_code_digest() -> str:
 def cache_key(encode: FrameEncoder, data: DataConfig) -> dict:
     """Return the key of features computed by ``encode`` from sources read with ``data``.
 
-    ``code``: :func:`reader_code_digest`, so a cache written by other reader code is rebuilt.
+    ``code``: :func:`reader_code_digest`, so a cache written by other reader or encoder code is
+    rebuilt.
     """
     settings = {name: value for name, value in dataclasses.asdict(data).items()
                 if name not in NOT_IN_KEY}
@@ -125,9 +144,11 @@ def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dic
 
 
 def shard_bank(shard: dict) -> FeatureBank:
+    """Return the bank of one shard: one source, one recording (all its segments)."""
     lengths = shard["lengths"]
     return FeatureBank(shard["reps"], shard["states"], shard["actions"],
-                       torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]))
+                       torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]),
+                       torch.zeros(len(lengths), dtype=torch.int64))
 
 
 class FeatureCache:
@@ -378,8 +399,10 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
     reps = torch.from_file(str(raw), shared=False, size=shape[0] * shape[1] * shape[2],
                            dtype=BANK_DTYPES[meta["dtype"]]).view(*shape)
     lengths = meta["lengths"]
+    segments = torch.tensor([len(shards[s]["names"]) for s in sources])  # one recording each
+    recordings = torch.repeat_interleave(torch.arange(len(sources)), segments)
     return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
-                       lengths, list(meta["names"]))
+                       lengths, list(meta["names"]), recordings)
 
 
 BANK_DTYPES = {str(d): d for d in (torch.float16, torch.float32)}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import struct
+import re
 import time
 from pathlib import Path
 
@@ -65,14 +65,20 @@ def encoder_copy(encoder: VisionEncoder, device, dtype) -> VisionEncoder:
 
 
 def encoder_fingerprint(encoder: VisionEncoder, settings: dict) -> str:
-    """Hex digest of the architecture, the weights (per-tensor sums) and encoding settings."""
-    digest = hashlib.sha1(json.dumps({"encoder": encoder.config.to_dict(), **settings},
-                                     sort_keys=True, default=str).encode())
+    """Hex digest of the architecture, every weight tensor's bytes and the encoding settings.
+
+    Each tensor of the state dict is hashed (BLAKE2b) with its name, dtype and shape and all its
+    bytes (contiguous, on the CPU), so an encoder whose weights differ anywhere, also by a
+    reordering that keeps every tensor's sum (q and k thirds of a fused qkv swapped), gets
+    another fingerprint. Once per train start: about 1 s per GB of weights.
+    """
+    digest = hashlib.blake2b(json.dumps({"encoder": encoder.config.to_dict(), **settings},
+                                        sort_keys=True, default=str).encode(), digest_size=20)
     with torch.no_grad():
         for name, tensor in sorted(encoder.state_dict().items()):
-            values = tensor.double()
-            digest.update(name.encode())
-            digest.update(struct.pack("<2d", float(values.sum()), float(values.abs().sum())))
+            values = tensor.detach().to("cpu").contiguous().reshape(-1)
+            digest.update(f"{name}\0{values.dtype}\0{list(tensor.shape)}\0".encode())
+            digest.update(values.view(torch.uint8).numpy())  # every byte, any dtype
     return digest.hexdigest()
 
 
@@ -118,7 +124,10 @@ class FeatureBank:
     """All frames of a set of segments: representations, states and actions, frame-indexed.
 
     ``actions[f]`` is the action from frame f to f+1 (zero on each segment's last frame, never
-    used); segment e occupies frames ``starts[e] .. starts[e] + lengths[e] - 1``.
+    used); segment e occupies frames ``starts[e] .. starts[e] + lengths[e] - 1`` and belongs to
+    recording ``recordings[e]`` (a source: its segments are its runs of valid steps, split by
+    dropped steps; consecutive, numbered 0, 1, ... in order). Without ``recordings`` they are
+    told from the names (:func:`recordings_from_names`).
     """
 
     reps: Tensor  # [F, N, D] feature dtype
@@ -127,6 +136,18 @@ class FeatureBank:
     starts: Tensor  # [E] int64
     lengths: Tensor  # [E] int64
     names: list[str]
+    recordings: Tensor | None = None  # [E] int64
+
+    def __post_init__(self):
+        if self.recordings is None:
+            self.recordings = recordings_from_names(self.names)
+        recordings = torch.as_tensor(self.recordings, dtype=torch.int64)
+        steps = torch.diff(recordings, prepend=torch.tensor([-1]))
+        if len(recordings) != len(self.names) or not bool(((steps == 0) | (steps == 1)).all()):
+            raise ValueError(f"a feature bank's recordings {recordings.tolist()[:10]} must number "
+                             f"its {len(self.names)} segments 0, 1, ... in order (consecutive "
+                             "segments of one recording)")
+        self.recordings = recordings
 
     @classmethod
     def build(cls, segments, encode: FrameEncoder) -> FeatureBank:
@@ -149,17 +170,21 @@ class FeatureBank:
         """One bank holding the segments of ``banks`` in order."""
         if not banks:
             raise ValueError("no feature banks to join")
+        recordings, first = [], 0
+        for bank in banks:  # each bank's recordings after the ones before
+            recordings.append(bank.recordings + first)
+            first += bank.num_recordings
         return cls._joined([b.reps for b in banks], [b.states for b in banks],
                            [b.actions for b in banks],
                            [n for b in banks for n in b.lengths.tolist()],
-                           [n for b in banks for n in b.names])
+                           [n for b in banks for n in b.names], torch.cat(recordings))
 
     @classmethod
-    def _joined(cls, reps, states, actions, lengths, names) -> FeatureBank:
+    def _joined(cls, reps, states, actions, lengths, names, recordings=None) -> FeatureBank:
         lengths = torch.tensor(lengths, dtype=torch.int64)
         starts = torch.cumsum(lengths, 0) - lengths
         return cls(torch.cat(reps), torch.cat(states), torch.cat(actions), starts, lengths,
-                   list(names))
+                   list(names), recordings)
 
     @property
     def num_frames(self) -> int:
@@ -173,6 +198,10 @@ class FeatureBank:
     def embed_dim(self) -> int:
         return int(self.reps.shape[2])
 
+    @property
+    def num_recordings(self) -> int:
+        return int(self.recordings[-1]) + 1 if len(self.recordings) else 0
+
     def num_clips(self, frames_per_clip: int) -> int:
         """Distinct clip windows (start positions) over all segments."""
         return int((self.lengths - frames_per_clip + 1).clamp(min=0).sum())
@@ -185,19 +214,33 @@ class FeatureBank:
     def sample(self, batch: int, frames_per_clip: int, generator: torch.Generator) -> Tensor:
         """Return the first frames [B] of random clips.
 
-        A segment is drawn uniformly (as the official loader picks a trajectory), then a
-        window uniformly inside it.
+        As the official loader: a recording drawn uniformly (among those holding a clip), then
+        a clip window uniformly among all of its segments' windows. A recording split into many
+        segments by dropped steps weighs as much as an intact one, not once per segment.
         """
-        episodes = torch.randint(len(self.names), (batch,), generator=generator)
-        windows = self.lengths[episodes] - frames_per_clip + 1
-        offsets = (torch.rand(batch, generator=generator, dtype=torch.float64) * windows)
-        return self.starts[episodes] + offsets.floor().long().clamp(max=windows - 1)
+        windows = (self.lengths - frames_per_clip + 1).clamp(min=0)  # per segment
+        per_recording = torch.zeros(self.num_recordings, dtype=torch.int64).index_add_(
+            0, self.recordings, windows)
+        usable = torch.nonzero(per_recording > 0).flatten()
+        if not len(usable):
+            raise ValueError(f"no segment of the feature bank holds a clip of {frames_per_clip} "
+                             "frames")
+        chosen = usable[torch.randint(len(usable), (batch,), generator=generator)]
+        count = per_recording[chosen]
+        offsets = (torch.rand(batch, generator=generator, dtype=torch.float64) * count)
+        offsets = offsets.floor().long().clamp(max=count - 1)
+        # the window's index among all windows, then the segment that holds it
+        window = (torch.cumsum(per_recording, 0) - per_recording)[chosen] + offsets
+        ends = torch.cumsum(windows, 0)
+        segment = torch.searchsorted(ends, window, right=True)
+        return self.starts[segment] + window - (ends[segment] - windows[segment])
 
     def fixed_clips(self, frames_per_clip: int, max_clips: int) -> Tensor:
         """Return the first frames [K] of fixed clips.
 
         Windows share their end frames (every transition once), evenly thinned to at most
-        ``max_clips``.
+        ``max_clips``. A recording weighs by its transitions, not its segments: one split by
+        dropped steps gets no more clips per frame than an intact one.
         """
         stride = frames_per_clip - 1
         firsts = [start + torch.arange(0, int(length) - frames_per_clip + 1, stride)
@@ -223,6 +266,24 @@ class FeatureBank:
         states = self.states.index_select(0, flat).view(batch, frames_per_clip, 7)
         actions = self.actions.index_select(0, flat).view(batch, frames_per_clip, 7)[:, :-1]
         return reps, actions.to(device), states.to(device)
+
+
+def recordings_from_names(names: list[str]) -> Tensor:
+    """Return the recording index [E] of segments named as ``episodes`` names them.
+
+    A source's segments are ``NAME#0``, ``NAME#1``, ... in order (``NAME`` alone when it has
+    one): ``NAME#k`` (k > 0) right after ``NAME#k-1`` continues its recording; any other name
+    starts the next one.
+    """
+    recordings, previous, current = [], None, -1
+    for name in names:
+        match = re.fullmatch(r"(.*)#(\d+)", name)
+        part = (match[1], int(match[2])) if match else None
+        if not (part and part[1] > 0 and previous == (part[0], part[1] - 1)):
+            current += 1
+        recordings.append(current)
+        previous = part
+    return torch.tensor(recordings, dtype=torch.int64)
 
 
 def check_encoder_fits(encoder: VisionEncoder, predictor) -> None:

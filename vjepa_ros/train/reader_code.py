@@ -21,8 +21,9 @@ def imported_modules(file: Path, package: Path, inside_functions: bool = True) -
 
     ``import vjepa_ros.a.b``, ``from vjepa_ros.a import b`` (``a/b.py`` when it is a module, else
     ``a.py`` or ``a/__init__.py``) and relative imports; those inside functions and classes too
-    when ``inside_functions``. A file that does not parse imports nothing (its bytes are
-    digested all the same).
+    when ``inside_functions``. ``from vjepa_ros.a import Name`` where ``a/__init__.py`` exports
+    ``Name`` lazily (``lazy_exports``) imports the submodule that defines it too. A file that
+    does not parse imports nothing (its bytes are digested all the same).
     """
     try:
         tree = ast.parse(file.read_bytes())
@@ -49,6 +50,34 @@ def imported_modules(file: Path, package: Path, inside_functions: bool = True) -
         for candidate in (inner.with_suffix(".py"), inner / "__init__.py"):
             if len(parts) > 1 and candidate.is_file():
                 found.append(candidate)
+        init = inner.parent / "__init__.py"  # name = package.Name: a lazy export of package?
+        submodule = lazy_exported(init).get(parts[-1]) if len(parts) > 2 else None
+        if submodule and (inner.parent / f"{submodule}.py").is_file():
+            found.append(inner.parent / f"{submodule}.py")
+    return found
+
+
+def lazy_exported(init: Path) -> dict[str, str]:
+    """Return {exported name: submodule} of a package ``__init__.py`` using ``lazy_exports``.
+
+    Read from its ``lazy_exports(__name__, {"submodule": ("Name", ...), ...})`` call; {} when it
+    has none (or is absent or does not parse).
+    """
+    try:
+        tree = ast.parse(init.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "lazy_exports"
+                and len(node.args) == 2):
+            continue
+        try:
+            exports = ast.literal_eval(node.args[1])
+        except ValueError:
+            continue
+        found.update({name: submodule for submodule, names in exports.items()
+                      for name in names})
     return found
 
 
