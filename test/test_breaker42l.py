@@ -46,9 +46,6 @@ def _segments(path, frames_per_clip=4):
     return load_segments(find_sources([path])[0], DataConfig(frames_per_clip=frames_per_clip))
 
 
-@pytest.mark.xfail(strict=True, reason="resample's grid ends at the last frame's time floored to "
-                   "a whole period: a last frame 2 ms early (or a first 2 ms late) loses the "
-                   "last step, in the npz and in its bag alike")
 @pytest.mark.parametrize("late", ["last_frame_2ms_early", "first_frame_2ms_late"])
 def test_a_jittered_4_hz_camera_keeps_its_last_frame(tmp_path, late):
     """8 frames from a 4 Hz camera whose stamps jitter by 2 ms, as every real camera's do.
