@@ -46,9 +46,6 @@ def _segments(path, frames_per_clip=4):
     return load_segments(find_sources([path])[0], DataConfig(frames_per_clip=frames_per_clip))
 
 
-@pytest.mark.xfail(strict=True, reason="resample's grid ends at the last frame's time floored to "
-                   "a whole period: a last frame 2 ms early (or a first 2 ms late) loses the "
-                   "last step, in the npz and in its bag alike")
 @pytest.mark.parametrize("late", ["last_frame_2ms_early", "first_frame_2ms_late"])
 def test_a_jittered_4_hz_camera_keeps_its_last_frame(tmp_path, late):
     """8 frames from a 4 Hz camera whose stamps jitter by 2 ms, as every real camera's do.
@@ -77,8 +74,6 @@ def test_a_jittered_4_hz_camera_keeps_its_last_frame(tmp_path, late):
         np.testing.assert_allclose(segments[0].states[:, 6], states[:, 6], atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="bag-from-npz writes episode 0 of a [B, T, ...] file of "
-                   "several and says nothing of the others")
 def test_bag_from_npz_of_a_file_of_several_episodes_does_not_drop_all_but_the_first(tmp_path,
                                                                                    capsys):
     """An ``.npz`` holding 2 episodes in the published layout's batch axis ([2, T, H, W, 3]).
@@ -104,8 +99,6 @@ def test_bag_from_npz_of_a_file_of_several_episodes_does_not_drop_all_but_the_fi
     assert status != 0 or re.search(r"\b2 episodes|of (the file's )?2\b|episode 1\b", said), said
 
 
-@pytest.mark.xfail(strict=True, reason="bag-from-npz stamps every bag from 2023-11-14 22:13:20 "
-                   "(DEFAULT_START_NS), whatever epoch times the episode's timestamps hold")
 def test_bag_from_npz_keeps_epoch_timestamps_as_the_bags_stamps(tmp_path):
     """An episode whose ``timestamps`` are the recording's epoch seconds (header stamps / 1e9).
 

@@ -139,6 +139,13 @@ def test_bad_episodes_give_clear_errors(tmp_path):
     short = _write_npz(tmp_path / "short.npz", good.frames[:3], good.states[:3])
     with pytest.raises(EpisodeError, match=r"short\.npz: 3 frames, shorter than one clip of 4"):
         load_segments(find_sources([short])[0], data)
+    # fewer steps than frames (a stamp repeated): "N frames" would miscount the file (fix42l)
+    twice = tmp_path / "twice.npz"
+    np.savez(twice, observations=good.frames[None, :4], states=good.states[None, :4],
+             timestamps=np.array([[0.0, 0.25, 0.25, 0.5]]))
+    with pytest.raises(EpisodeError, match=r"twice\.npz: 3 steps after resampling to 4 Hz "
+                       r"\(4 frames\), shorter than one clip of 4"):
+        load_segments(find_sources([twice])[0], data)
     states = good.states.copy()
     states[2, 1] = np.nan
     nan = _write_npz(tmp_path / "nan.npz", good.frames, states)

@@ -27,6 +27,7 @@ class Example:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
     timestamps: np.ndarray | None = None  # [T] float64 s, increasing; None: the file has none
+    episodes: int = 1  # the episodes the file holds ([B, T, ...]: B); the first is the one read
 
 
 def load_example(path: str | Path | None = None, timestamps: bool = False) -> Example:
@@ -37,7 +38,8 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
     (:func:`vjepa_ros.recordings.episode_file.read_episode_arrays`), and for states that are not
     [T, 7], hold NaN/inf, a closedness outside [0, 1], a position beyond the arm's reach or
     Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`, naming the
-    step and the fix), and the episode read (the first) of a batch ``[B, T, 7]`` of several.
+    step and the fix), and the episode read (the first) of a batch ``[B, T, 7]`` of several
+    (``Example.episodes``: B, for a caller that must not drop the others).
     ``timestamps``: keep the file's ``timestamps`` [T] (or [B, T]) seconds, when it holds them
     (``bag-from-npz``): not T increasing finite numbers raise ValueError too.
     """
@@ -46,8 +48,9 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
     path = Path(str(path)).expanduser()
     data = read_episode_arrays(path, names=("observations", "states", "timestamps"))
     frames, states = data["observations"], data["states"]
+    # [B, T, ...]: the first episode is read; ``episodes`` says how many the file holds
+    batch = max(len(frames) if frames.ndim == 5 else 1, len(states) if states.ndim == 3 else 1)
     frames = frames[0] if frames.ndim == 5 else frames
-    batch = len(states) if states.ndim == 3 else 1  # [B, T, 7]: the first episode is read
     states = states[0] if states.ndim == 3 else states
     problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
     if problem:
@@ -64,7 +67,7 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
         raise ValueError(f"{path}: {exc}") from None
     return Example(frames=frames, states=states.astype(np.float32),
                    timestamps=_timestamps(path, data.get("timestamps"), len(frames))
-                   if timestamps else None)
+                   if timestamps else None, episodes=batch)
 
 
 def _timestamps(path: Path, times, count: int) -> np.ndarray | None:

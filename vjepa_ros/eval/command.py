@@ -280,12 +280,15 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         check_input_paths(args)  # --episode
         # never torch: its import holds a stop until it ends (held_imports; 25 s when loaded)
         from vjepa_ros.example_episode import load_example
-        from vjepa_ros.recordings.bag_writing import write_bag
+        from vjepa_ros.recordings.bag_writing import episode_start_ns, write_bag
 
         example = load_example(args.episode, timestamps=args.rate is None)  # --rate overrides
+        if example.episodes > 1:  # one bag of one episode: never drop the others silently
+            raise ValueError(several_episodes_message(args.episode, example))
         writing = True
         path = write_bag(args.out, example.frames, example.states, example.timestamps,
-                         rate_hz=rate, storage=args.storage, image_format=args.image_format)
+                         rate_hz=rate, storage=args.storage, image_format=args.image_format,
+                         start_time_ns=episode_start_ns(example.timestamps))
     except (KeyboardInterrupt, BagError, OSError, ValueError) as exc:  # a stop: Ctrl-C, SIGTERM
         # bag None: still checking the options, nothing started
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
@@ -296,11 +299,26 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     return 0
 
 
+def several_episodes_message(episode, example) -> str:
+    """Return the refusal of an ``.npz`` of several episodes (``example.episodes`` > 1)."""
+    from vjepa_ros.path_text import shown_path
+
+    count = example.episodes
+    return (f"{shown_path(episode)} holds {count} episodes ([{count}, T, ...] arrays) and a bag "
+            "holds one, nothing written: save each episode as an .npz of its own "
+            "(observations[k:k+1], states[k:k+1], timestamps[k:k+1]) and write a bag of each")
+
+
 def _timing(times, rate: float | None, episode) -> str:
     """Say how the frames were timed: the episode's timestamps, or ``--rate`` (given or 4 Hz)."""
     if times is not None:
+        from vjepa_ros.recordings.bag_writing import ABSOLUTE_FROM_S
+
         own = (len(times) - 1) / (times[-1] - times[0])
-        return f"at the episode's timestamps ({own:.3g} Hz on average; --rate overrides them)"
+        start = (f"from {times[0]:.6f} s, its own clock's time" if times[0] >= ABSOLUTE_FROM_S
+                 else "counted from the bag's default start")
+        return (f"at the episode's timestamps ({own:.3g} Hz on average, {start}; --rate "
+                "overrides them)")
     if rate is not None and episode is not None:
         return f"at {rate:g} Hz (--rate; the episode's own timestamps, if any, not used)"
     return f"at {4.0 if rate is None else rate:g} Hz"

@@ -26,6 +26,22 @@ STORAGES = ("mcap", "sqlite3")
 IMAGE_FORMATS = ("raw", "jpeg", "png")
 COMPRESSIONS = ("none", "file", "message", "storage")  # rosbag2 zstd modes; storage: MCAP chunks
 DEFAULT_START_NS = 1_700_000_000 * 1_000_000_000  # stamps of written bags start here
+# episode timestamps [s] from here on are a time of their own (epoch seconds, a device or sim
+# clock): bag-from-npz writes the bag at them; below, they count from the episode's start
+ABSOLUTE_FROM_S = 1.0
+
+
+def episode_start_ns(times_s: np.ndarray | None) -> int:
+    """Return the time [ns] a bag of an episode at ``times_s`` [T] s starts at.
+
+    Timestamps from :data:`ABSOLUTE_FROM_S` on (epoch seconds, a device or simulator clock)
+    are kept: the bag's first stamp is their first, to the microsecond (float64 seconds of an
+    epoch time hold 0.24 µs). Times from the episode's start (starting near 0), or none:
+    :data:`DEFAULT_START_NS`, the intervals kept.
+    """
+    if times_s is None or not len(times_s) or float(times_s[0]) < ABSOLUTE_FROM_S:
+        return DEFAULT_START_NS
+    return int(round(float(times_s[0]) * 1e9))
 WRITTEN_GRIPPER_TOPIC = "/franka_gripper/joint_states"  # write_bag's gripper topic (franka_ros)
 
 

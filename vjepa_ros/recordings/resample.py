@@ -2,9 +2,11 @@
 
 The V-JEPA 2-AC predictor was trained on DROID at 4 frames per second, so an action is the motion
 between two frames 0.25 s apart. Steps lie on a regular grid from the first moment both a frame
-and a state exist; each step takes the camera frame nearest its grid time (within half a period)
-and the end-effector state *at that frame's time*, interpolated between the recorded states
-(linear xyz and gripper, slerp for the orientation). A step without a frame close enough, or
+and a state exist to the last (and a grid time up to half a period after it, where the last
+frame is its own: a jittered camera's last frame is a step); each step takes the camera frame
+nearest its grid time (within half a period) and the end-effector state *at that frame's
+time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
+orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
 A frame is never given to two steps: where a camera slower than the steps leaves one frame
 nearest two grid times, the earlier step takes it and the other takes its other neighbour
@@ -96,7 +98,10 @@ def interpolate_states(
 
 def grid_bounds(image_times: np.ndarray, state_times: np.ndarray,
                 window_ns: tuple[int | None, int | None] = (None, None)) -> tuple[int, int, slice]:
-    """Return the (first, last) grid time [ns] and the slice of the frames the steps may use.
+    """Return the (first, last) time [ns] the grid spans and the slice of the frames it may use.
+
+    (``resample``'s last grid time may lie up to half a period after ``last``: the step of a
+    frame at or before it.)
 
     ``image_times`` [F] / ``state_times`` [M] int64 ns, sorted. Without a bound the grid spans
     the time both a frame and a state exist, and every frame may be used. A ``window_ns`` bound
@@ -161,7 +166,12 @@ def resample(
     period_ns = 1e9 / rate_hz
     offset_ns = period_ns / 2 if max_frame_offset_s is None else max_frame_offset_s * 1e9
     start, stop, frames = grid_bounds(image_times, state_times, window_ns)
-    count = int(np.floor((stop - start) / period_ns + 1e-6)) + 1
+    # The grid reaches up to half a period (or the tolerance, if less) past ``stop``: a camera's
+    # last frame stamped a little early, or its first a little late, is still a step of its own
+    # (breaker42l: 8 frames at 4 Hz, the last 2 ms early, gave 7 steps). That last grid time
+    # is kept only when it gets a frame at or before ``stop`` (below).
+    reach_ns = min(offset_ns, period_ns / 2)
+    count = int(np.floor((stop - start + reach_ns) / period_ns + 1e-6)) + 1
     grid = start + np.round(np.arange(count) * period_ns).astype(np.int64)
     # Nearest frame: compare the frames just before and just after each grid time.
     # (only the window's frames: none from before its start or after its end)
@@ -173,6 +183,9 @@ def resample(
     after, before = (np.minimum(np.searchsorted(image_times, image_times[index], side="right")
                                 - 1, frames.stop - 1) for index in (after, before))
     nearest, shared = _assign_frames(image_times, before, after, grid, offset_ns)
+    if grid[-1] > stop and (nearest[-1] < 0 or image_times[nearest[-1]] > stop):
+        # past ``stop`` with no frame of its own there: not a step (as before breaker42l)
+        grid, nearest, shared = grid[:-1], nearest[:-1], shared[:-1]
     frame_ok = nearest >= 0
     nearest = np.maximum(nearest, 0)
     frame_times = np.where(frame_ok, image_times[nearest], grid)

@@ -332,7 +332,9 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     rate = rate_note(path, episode.timestamps, data.rate_hz)
     notes += [rate] if rate else []
     if len(steps) < data.frames_per_clip and not steps.dropped:  # short, not damaged
-        at = f" at {data.rate_hz:g} Hz ({len(episode)} frames)" if rate else " frames"
+        # "N frames" only when the steps are the file's frames one for one
+        at = (" frames" if len(steps) == len(episode) and not rate
+              else f" steps after resampling to {data.rate_hz:g} Hz ({len(episode)} frames)")
         raise ShortSourceError(
             path, f"{len(steps)}{at}, shorter than one clip of {data.frames_per_clip} frames",
             len(steps))
