@@ -7,6 +7,20 @@ Attacked at main a22de80: ``vjepa_ros/robot/targets.py`` SetpointStreamer (c13a8
 ``vjepa_ros/train/feature_cache.py`` / ``train/reader_code.py``'s key (610471b, 033e3a5). Each
 test asserts what SHOULD happen and fails now (strict xfail); its docstring says why a lab would
 meet it. ROS-free, CPU, about a second each.
+
+Held up (not to repeat): steady 100 Hz ticks under random 3-D retargets (60 % inside the braking
+distance) with rotation, 6 seeds x 1500 ticks: 0.500 m/s² and 2.000 rad/s² exactly. The worst
+values of the other tick sequences (catch-up: 14.6 m/s² on the 0.3 ms tick after a late one)
+are late ticks landing, allowed by design, measured over the microsecond tick after; rate
+changes (5.3) and single late ticks (4.7) were not examined tick by tick. The clock rule's
+arrival-gap subtraction is right: the offset's fall less the steady time between arrivals is
+what the stamps went back by (planner_node passes wall_clock=time.monotonic). use_sim_time:
+/clock does not step with the wall clock, and a wall step alone moves no stamp (no judgement).
+The cache key: ``reader_code_digest`` digests relative paths and bytes (no mtime, no checkout
+path, no __pycache__); ``encoder_fingerprint`` hashes sorted state-dict items made contiguous on
+the CPU (a non-contiguous view or dict order does not change it), the compute dtype and device
+type are in its settings; ``EncoderConfig.to_dict`` is a plain dataclass (no load path). Any
+comment edit in an encode-path file rebuilds the cache (by design, conservative).
 """
 
 import math
