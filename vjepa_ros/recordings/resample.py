@@ -2,7 +2,7 @@
 
 The V-JEPA 2-AC predictor was trained on DROID at 4 frames per second, so an action is the motion
 between two frames 0.25 s apart. Steps lie on a regular grid from the first moment both a frame
-and a state exist to the last (and a grid time up to half a period after it, where the last
+and a state exist to the last (and a grid time up to a quarter period after it, where the last
 frame is its own: a jittered camera's last frame is a step); each step takes the camera frame
 nearest its grid time (within half a period) and the end-effector state *at that frame's
 time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
@@ -100,7 +100,7 @@ def grid_bounds(image_times: np.ndarray, state_times: np.ndarray,
                 window_ns: tuple[int | None, int | None] = (None, None)) -> tuple[int, int, slice]:
     """Return the (first, last) time [ns] the grid spans and the slice of the frames it may use.
 
-    (``resample``'s last grid time may lie up to half a period after ``last``: the step of a
+    (``resample``'s last grid time may lie up to a quarter period after ``last``: the step of a
     frame at or before it.)
 
     ``image_times`` [F] / ``state_times`` [M] int64 ns, sorted. Without a bound the grid spans
@@ -166,11 +166,14 @@ def resample(
     period_ns = 1e9 / rate_hz
     offset_ns = period_ns / 2 if max_frame_offset_s is None else max_frame_offset_s * 1e9
     start, stop, frames = grid_bounds(image_times, state_times, window_ns)
-    # The grid reaches up to half a period (or the tolerance, if less) past ``stop``: a camera's
-    # last frame stamped a little early, or its first a little late, is still a step of its own
-    # (breaker42l: 8 frames at 4 Hz, the last 2 ms early, gave 7 steps). That last grid time
-    # is kept only when it gets a frame at or before ``stop`` (below).
-    reach_ns = min(offset_ns, period_ns / 2)
+    # The grid reaches up to a quarter period (or the tolerance, if less) past ``stop``: a
+    # camera's last frame stamped a little early, or its first a little late (jitter, a small
+    # share of a period), is still a step of its own (breaker42l: 8 frames at 4 Hz, the last 2 ms
+    # early, gave 7 steps). Not half a period: a 4 Hz camera's last frame read at 2 Hz lies half
+    # a step after the grid's last time, and a step there would hold half a step's motion under a
+    # whole step's action. That last grid time is kept only when it gets a frame at or before
+    # ``stop`` (below).
+    reach_ns = min(offset_ns, period_ns / 4)
     count = int(np.floor((stop - start + reach_ns) / period_ns + 1e-6)) + 1
     grid = start + np.round(np.arange(count) * period_ns).astype(np.int64)
     # Nearest frame: compare the frames just before and just after each grid time.
