@@ -67,8 +67,6 @@ def test_steady_ticks_land_within_the_acceleration():  # the control for the xfa
     assert max(_approach_accelerations([0.01] * 400)) <= LIMITS.max_accel_m_s2 * 1.02
 
 
-@pytest.mark.xfail(strict=True, reason="a jittered stream tick lands the plain approach at up to "
-                   "1.6-2.5x max_accel_m_s2: the last braking step is planned for steady ticks")
 def test_a_jittered_stream_timer_lands_a_plain_approach_within_the_acceleration():
     """A 100 Hz stream whose ticks jitter by ±10 % lands a 5 cm approach within the limit.
 
