@@ -26,7 +26,6 @@ comment edit in an encode-path file rebuilds the cache (by design, conservative)
 import math
 
 import numpy as np
-import pytest
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -67,8 +66,6 @@ def test_steady_ticks_land_within_the_acceleration():  # the control for the xfa
     assert max(_approach_accelerations([0.01] * 400)) <= LIMITS.max_accel_m_s2 * 1.02
 
 
-@pytest.mark.xfail(strict=True, reason="a jittered stream tick lands the plain approach at up to "
-                   "1.6-2.5x max_accel_m_s2: the last braking step is planned for steady ticks")
 def test_a_jittered_stream_timer_lands_a_plain_approach_within_the_acceleration():
     """A 100 Hz stream whose ticks jitter by ±10 % lands a 5 cm approach within the limit.
 
@@ -93,8 +90,6 @@ def test_a_jittered_stream_timer_lands_a_plain_approach_within_the_acceleration(
 # ---- 2. the system-clock rule under a camera's latency ----------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="a frame in flight across a wall clock step splits the "
-                   "offset's fall from the stamps' step: a new world, the held cup dropped")
 def test_a_wall_clock_step_with_a_frame_in_flight_does_not_open_a_hand_holding_an_object():
     """A wall clock stepped back while a frame is on its way is no new world.
 

@@ -282,3 +282,22 @@ def test_the_system_clock_offset_is_read_by_default():
     assert inspect.signature(MPCSession).parameters["clock_offset"].default is \
         system_clock_offset
     assert abs(system_clock_offset() - system_clock_offset()) < 0.01
+
+
+def test_a_system_clock_fall_is_matched_once_and_only_while_recent():
+    # breaker42m: a fall of the system clock's offset, seen at any arrival (a state's, a frame's
+    # in flight), is matched by the frames' step that follows (less the time between the two
+    # frames' arrivals), once; one older than CLOCK_FALL_KEEP_S, or of another size, is not
+    from vjepa_ros.robot.input_episodes import CLOCK_FALL_KEEP_S, SystemClockFalls
+
+    falls = SystemClockFalls()
+    falls.observe(5.0, 10.0)
+    falls.observe(5.0, 10.5)  # no fall
+    assert falls.match(0.95, 0.05, 10.5) is None
+    falls.observe(4.0, 11.0)  # the wall clock stepped back 1 s
+    falls.observe(4.0, 11.05)
+    assert falls.match(3.0, 0.05, 11.1) is None  # stamps back 3 s: not this fall
+    assert falls.match(0.95, 0.05, 11.1) == pytest.approx(0.95)
+    assert falls.match(0.95, 0.05, 11.2) is None  # consumed
+    falls.observe(3.0, 12.0)
+    assert falls.match(0.95, 0.05, 12.0 + CLOCK_FALL_KEEP_S + 0.1) is None  # too old

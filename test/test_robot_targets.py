@@ -74,9 +74,18 @@ def test_setpoint_reaches_the_target_without_exceeding_speed_or_acceleration(sta
 
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), length=st.sampled_from([0.005, 0.03, 0.08]))
-def test_a_jittery_tick_never_carries_the_set_point_past_its_target(seed, length):
-    # ticks of 2-60 ms in random order (a loaded machine's timer): the slowing-down planned with
-    # short ticks must not overshoot on a long one (the ROS camera check saw 1.5 mm past 3 cm)
+def test_a_jittery_tick_passes_the_target_by_at_most_the_braking_distance_within_the_limits(
+        seed, length):
+    """Ticks of 2-60 ms in random order (a loaded machine's timer) carry no set-point far past.
+
+    The slowing-down planned with short ticks overshot on a long one (the ROS camera check saw
+    1.5 mm past 3 cm): a step that would pass the target lands on it where stopping there is
+    within the acceleration limit. Where it is not (breaker42m: the last braking step of a
+    jittered timer stopped from ~0.01 m/s in one tick), the step brakes at the limit and passes
+    by at most v²/2a (v: the set-point's speed before the passing tick) and comes back; every
+    tick's change of the set-point's velocity (from the set-points' differences, the
+    controller's view) stays within max_accel_m_s2 over that tick, and it arrives exactly.
+    """
     rng = np.random.default_rng(seed)
     start = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, 0.0])
     direction = rng.normal(size=3)
@@ -85,15 +94,19 @@ def test_a_jittery_tick_never_carries_the_set_point_past_its_target(seed, length
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(start)
     streamer.set_target(target, anchor=start)
-    previous = start
+    previous, velocity, past = start, np.zeros(3), None  # past: v²/2a before the first pass
     for _ in range(5000):
         dt = float(rng.choice([0.002, 0.01, 0.017, 0.06]))
         setpoint = streamer.step(dt)
-        assert np.linalg.norm(setpoint[:3] - start[:3]) <= length + 1e-9
         along = np.dot(setpoint[:3] - start[:3], target[:3] - start[:3]) / length
-        assert along <= length + 1e-9
+        if along > length + 1e-9 and past is None:
+            past = float(np.dot(velocity, velocity)) / (2 * LIMITS.max_accel_m_s2)
+        assert along <= length + (past or 0.0) + 1e-9, f"{along - length:.2e} m past"
+        assert np.linalg.norm(setpoint[:3] - start[:3]) <= length + (past or 0.0) + 1e-9
         assert np.linalg.norm(setpoint[:3] - previous[:3]) <= LIMITS.max_speed_m_s * dt + 1e-9
-        previous = setpoint
+        moved = (setpoint[:3] - previous[:3]) / dt
+        assert np.linalg.norm(moved - velocity) <= LIMITS.max_accel_m_s2 * dt * 1.02 + 1e-9
+        previous, velocity = setpoint, moved
         if streamer.arrived():
             break
     assert streamer.arrived(), "the set-point never arrived"
@@ -106,21 +119,62 @@ def yaw_from(start, setpoint) -> float:
                   * Rotation.from_euler("xyz", start[3:6]).inv()).as_rotvec()[2])
 
 
-def test_a_late_tick_never_turns_the_set_point_past_its_target():
-    # breaker32r: the rotational twin of the jittery-tick test above: one 50 ms tick (the
-    # stream's late-tick cap allows 5 periods) while braking toward a 0.3 rad yaw turned the
-    # set-point 8 mrad past it
+def test_a_late_tick_turns_the_set_point_past_its_target_by_at_most_the_braking_angle():
+    """A late tick while braking toward a turn passes it by at most w²/2α, within the limits.
+
+    breaker32r: the rotational twin of the jittery-tick test above: one 50 ms tick (the
+    stream's late-tick cap allows 5 periods) while braking toward a 0.3 rad yaw turned the
+    set-point 8 mrad past it and on. Landing on the target in that tick would stop the turn from
+    speed (breaker42m: beyond max_angular_accel_rad_s2), so the tick brakes at the limit and
+    passes by at most w²/2α (w: the turn rate before the late tick), then turns back and lands
+    exactly; every tick's change of turn rate stays within the limit over that tick.
+    """
     start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
     target = start.copy()
     target[5] = 0.3
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(start)
     streamer.set_target(target, anchor=start)
-    largest = 0.0
+    largest, previous, rate, past = 0.0, start, 0.0, None
     for tick in range(400):
-        largest = max(largest, yaw_from(start, streamer.step(0.05 if tick == 60 else 0.01)))
-    assert largest <= 0.3 + 1e-9, f"turned to {largest:.4f} rad, past the target's 0.3 rad"
+        dt = 0.05 if tick == 60 else 0.01
+        setpoint = streamer.step(dt)
+        yaw = yaw_from(start, setpoint)
+        if yaw > 0.3 + 1e-9 and past is None:
+            past = rate ** 2 / (2 * LIMITS.max_angular_accel_rad_s2)
+        largest = max(largest, yaw)
+        turned = yaw_from(previous, setpoint) / dt
+        assert abs(turned - rate) <= LIMITS.max_angular_accel_rad_s2 * dt * 1.02 + 1e-9, tick
+        previous, rate = setpoint, turned
+    assert largest <= 0.3 + (past or 0.0) + 1e-9, (
+        f"turned to {largest:.4f} rad, more than w²/2α past the target's 0.3 rad")
     assert streamer.arrived() and abs(yaw_from(start, streamer.setpoint) - 0.3) < 1e-9
+
+
+def test_a_late_tick_that_can_stop_on_the_target_within_the_limit_lands_there():
+    """A late tick whose landing is within max_angular_accel_rad_s2 still lands, never beyond.
+
+    Near the end of the braking (the turn rate under α times the tick), a 50 ms tick whose step
+    would pass the target stops on it: within the limit, exactly (at rest from the next tick).
+    """
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    target = start.copy()
+    target[5] = 0.3
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(target, anchor=start)
+    late = None
+    for tick in range(400):
+        rate = float(np.linalg.norm(streamer.angular_velocity))
+        if late is None and 0 < rate < 0.5 * LIMITS.max_angular_accel_rad_s2 * 0.05 and \
+                streamer.rotation_left() < rate * 0.05:
+            late = tick
+        setpoint = streamer.step(0.05 if tick == late else 0.01)
+        assert yaw_from(start, setpoint) <= 0.3 + 1e-9
+        if tick == late:
+            assert abs(yaw_from(start, setpoint) - 0.3) < 1e-9, "the late tick did not land"
+    assert late is not None and streamer.arrived()
+    assert abs(yaw_from(start, streamer.setpoint) - 0.3) < 1e-9
 
 
 def _path_limits(path: np.ndarray, dt: float) -> tuple[float, float]:

@@ -13,7 +13,9 @@ the one relapse rule of both inputs (:meth:`InputEpisodes._input_episode_ended`,
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 
 import numpy as np
 
@@ -41,6 +43,13 @@ CLOCK_STEP_MATCH_SHARE = 0.2
 CLOCK_STEP_MOVED_M = 0.01
 CLOCK_STEP_TURNED_RAD = 0.05
 CLOCK_STEP_HAND = 0.1
+# The node's system clock's falls (its offset from a monotonic clock dropping by more than
+# CLOCK_FALL_MIN_S between two arrivals, frames or states) are kept this long [s] for a frames'
+# step to match: a camera with a period of latency shows the fall at the arrival of a frame
+# captured before the step and the stamps' step at the next frame's (breaker42m). A fall can be
+# seen only at or before the arrival of the first frame stamped after the step.
+CLOCK_FALL_KEEP_S = 5.0
+CLOCK_FALL_MIN_S = 0.01
 
 
 def system_clock_offset() -> float:
@@ -63,6 +72,49 @@ def wall_clock_stepped(back: float, system_back: float | None) -> bool:
         CLOCK_STEP_MATCH_S, CLOCK_STEP_MATCH_SHARE * back)
 
 
+class SystemClockFalls:
+    """The node's system clock's recent falls, seen at any arrival (frames and states).
+
+    :meth:`observe` at each arrival with ``system_clock_offset()`` then: a fall of the offset
+    since the previous arrival of more than ``CLOCK_FALL_MIN_S`` is kept for ``CLOCK_FALL_KEEP_S``
+    (a wall clock stepped back by chrony/ntpd/PTP under the node). :meth:`match` takes the one a
+    frames' step back went with, once. Thread-safe (states arrive without the session's lock).
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._last: float | None = None  # the offset at the previous arrival [s]
+        self._falls: deque[tuple[float, float]] = deque()  # (fall [s], steady time seen [s])
+
+    def observe(self, offset: float, steady: float) -> None:
+        """Note the offset [s] read at an arrival at steady time ``steady`` [s]."""
+        with self._lock:
+            if self._last is not None and self._last - offset > CLOCK_FALL_MIN_S:
+                self._falls.append((self._last - offset, steady))
+            self._last = offset
+            while self._falls and steady - self._falls[0][1] > CLOCK_FALL_KEEP_S:
+                self._falls.popleft()
+
+    def match(self, back: float, elapsed: float, steady: float) -> float | None:
+        """Take the kept fall that stamps going back ``back`` [s] went with; None if none.
+
+        ``elapsed``: the steady time between the two frames' arrivals [s] (the stamps went back
+        by the fall less it). Returns that (the fall less ``elapsed``), the closest to ``back``
+        within ``CLOCK_STEP_MATCH_*``; the fall is consumed.
+        """
+        with self._lock:
+            while self._falls and steady - self._falls[0][1] > CLOCK_FALL_KEEP_S:
+                self._falls.popleft()
+            candidates = [(abs(fall - elapsed - back), i) for i, (fall, _) in
+                          enumerate(self._falls) if wall_clock_stepped(back, fall - elapsed)]
+            if not candidates:
+                return None
+            _, index = min(candidates)
+            fall, _ = self._falls[index]
+            del self._falls[index]
+            return fall - elapsed
+
+
 class InputEpisodes:
     """The input methods of ``MPCSession`` (see the module docstring)."""
 
@@ -76,6 +128,7 @@ class InputEpisodes:
     _clock_step_pending: tuple[float, float, float | None, Stamped] | None = None
     # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
     _frame_clock: tuple[float, float | None] | None = None
+    _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
 
     @property
     def frame(self) -> Stamped | None:
@@ -116,11 +169,13 @@ class InputEpisodes:
                 self.arrived_at[0] = self.wall_clock()
                 self._mark_clock(now, self.arrived_at[0])
             arrival = self.arrived_at[0] if self.wall_clock is not None else None
+            self._clock_falls.observe(offset, time.monotonic() if arrival is None else arrival)
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
                 self.last_planned_stamp = -float("inf")  # plan on the new pass (breaker28d)
-                if self.inputs.frame.stamp - stamp > self.limits.max_image_age_s:
+                back = self.inputs.frame.stamp - stamp
+                if back > self.limits.max_image_age_s:
                     self._time_went_back(self.inputs.frame.stamp, stamp,
-                                         self._system_went_back(offset, arrival))
+                                         self._system_went_back(offset, arrival, back))
             self._frame_clock = (offset, arrival)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
@@ -139,19 +194,27 @@ class InputEpisodes:
                     f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"), said)
         return problem
 
-    def _system_went_back(self, offset: float, arrival: float | None) -> float | None:
-        """How far the node's system clock went back [s] since the newest frame arrived; locked.
+    def _system_went_back(self, offset: float, arrival: float | None,
+                          back: float) -> float | None:
+        """How far the node's system clock went back [s] with frames' stamps; locked.
 
         ``offset``: :func:`system_clock_offset` now (the session's ``clock_offset``);
-        ``arrival``: ``wall_clock`` now (None without one). The offset's fall less the steady
-        time between the two arrivals: what the stamps went back by if the wall clock under the
-        node was stepped (0 or less: it was not). None before any frame.
+        ``arrival``: ``wall_clock`` now (None without one); ``back``: how far the stamps went
+        back [s]. A recent fall of the offset that matches ``back`` (:class:`SystemClockFalls`:
+        seen at any arrival of the last ``CLOCK_FALL_KEEP_S``, frames and states, so a frame
+        in flight across the step, whose arrival saw the fall while its stamp was of before,
+        does not split the two: breaker42m), consumed; else the fall since the newest frame
+        arrived. Either less the steady time between the two frames' arrivals: what the stamps
+        went back by if the wall clock under the node was stepped (0 or less: it was not).
+        None before any frame.
         """
         if self._frame_clock is None:
             return None
         before, arrived = self._frame_clock
         elapsed = arrival - arrived if arrival is not None and arrived is not None else 0.0
-        return before - offset - elapsed
+        matched = self._clock_falls.match(
+            back, elapsed, time.monotonic() if arrival is None else arrival)
+        return before - offset - elapsed if matched is None else matched
 
     def _time_went_back(self, newest: float, stamp: float, system_back: float | None) -> None:
         """Judge a clock that went back from ``newest`` to ``stamp`` [s] (frames); locked.
@@ -315,6 +378,9 @@ class InputEpisodes:
             self._mark_clock(now, self.arrived_at[1])
         state = np.asarray(state, dtype=np.float64)
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
+        # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
+        self._clock_falls.observe(self.clock_offset(),
+                                  time.monotonic() if arrival is None else arrival)
         jump = self._jumps.problem(state, stamp, arrival) if state.shape == (7,) and \
             np.isfinite(state).all() else ""
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)

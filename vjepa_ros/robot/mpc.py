@@ -59,7 +59,11 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.input_checks import InputChecks
-from vjepa_ros.robot.input_episodes import InputEpisodes, system_clock_offset
+from vjepa_ros.robot.input_episodes import (
+    InputEpisodes,
+    SystemClockFalls,
+    system_clock_offset,
+)
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
@@ -115,9 +119,11 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             ``clock`` by hand).
         clock_offset: the node's system clock minus a monotonic clock [s] (default
             ``input_episodes.system_clock_offset``: time.time() - time.monotonic()), read as each
-            camera frame arrives: stamps that go back with it are a wall clock stepped under the
-            node (chrony/ntpd/PTP), stamps that go back alone a new world (a simulator restarted,
-            a bag looped). Tests pass a hand-driven one to simulate a stepped system clock.
+            camera frame or robot state arrives (its falls kept a few seconds:
+            ``input_episodes.SystemClockFalls``): frames' stamps that go back with a recent fall
+            are a wall clock stepped under the node (chrony/ntpd/PTP), stamps that go back alone
+            a new world (a simulator restarted, a bag looped). Tests pass a hand-driven one to
+            simulate a stepped system clock.
     """
 
     def __init__(
@@ -159,6 +165,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.clock, self.log, self._wake = clock, log, wake
         self.wall_clock = wall_clock  # steady [s] of arrivals: a frozen clock's check
         self.clock_offset = clock_offset  # system minus monotonic clock [s]: a wall clock step
+        self._clock_falls = SystemClockFalls()  # its recent falls, seen at any arrival
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)
         self.streamer = SetpointStreamer(limits)

@@ -37,6 +37,12 @@ TICK_HISTORY = 5
 SAME_TICK = 0.25
 MIN_SIMULATED_TICK_S = 1e-3
 MAX_SIMULATED_TICKS = 4000
+# A step that would pass a target lands on it (and stops there) only when that is within the
+# acceleration limit, up to this share: the landing tick's change of velocity and the stop after
+# it, each at most max_accel·(1 + LANDING_SLACK) over the tick (breaker42m: a ±10 % jittered
+# timer landed from 0.01 m/s in one tick, 0.82-1.2 m/s² against 0.5). Otherwise the step brakes
+# at the limit and passes by what is left of it, then comes back as after any pass.
+LANDING_SLACK = 0.01
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -60,6 +66,20 @@ def _apart(pose, other) -> tuple[float, float]:
 def _passes(step, remaining) -> bool:
     """Whether a ``step`` [3] reaches or passes a point ``remaining`` [3] away (along it)."""
     return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
+
+
+def _lands_within(before, landing, max_accel, dt, usual_dt) -> bool:
+    """Whether moving by ``landing`` [3] in a tick of ``dt`` [s] and stopping is within the limit.
+
+    ``before``: the velocity [3] of the tick before; ``usual_dt``: the stream's usual tick [s]
+    (the stop after the landing comes in the next tick, about that long). The landing tick's
+    velocity is ``landing/dt``; its change from ``before`` and the stop from it are each at most
+    ``max_accel·(1 + LANDING_SLACK)`` times their tick.
+    """
+    allowed = max_accel * (1 + LANDING_SLACK)
+    motion = np.asarray(landing, dtype=np.float64) / dt
+    return bool(np.linalg.norm(motion - before) <= allowed * dt
+                and np.linalg.norm(motion) <= allowed * min(dt, usual_dt))
 
 
 def _same_tick(dt: float, other: float) -> bool:
@@ -159,10 +179,13 @@ class SetpointStreamer:
     passed: the set-point brakes within the acceleration limits, passes it and comes back, as
     for a target behind it. Otherwise the slowing-down lands on the target, exactly and at
     rest; a tick longer than the usual one (a late or jittery timer: :func:`simulated_tick`)
-    whose step would pass the target lands on its position and orientation and stops there,
-    never beyond. A step at the usual tick that passes a target decided to be landed on with
-    ticks of another length (the stream's rate changed since: breaker42j) is a braking pass
-    within the limits, and the way back is planned as after any pass.
+    whose step would pass the target lands on its position and orientation and stops there
+    when that is within the acceleration limits (:func:`_lands_within`); where it is not (the
+    last braking step of a jittered timer, breaker42m), the step brakes at the limit, passes by
+    what is left of it (at most v²/2a: sub-millimetre at the end of a braking ramp) and comes
+    back as after any pass. A step at the usual tick that passes a target decided to be landed
+    on with ticks of another length (the stream's rate changed since: breaker42j) is a braking
+    pass within the limits, and the way back is planned as after any pass.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -340,6 +363,7 @@ class SetpointStreamer:
         usual_dt = simulated_tick(self.recent_dts)
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
+        before = self.velocity
         self.velocity = ramp_velocity(
             self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
         )
@@ -348,7 +372,9 @@ class SetpointStreamer:
         # was decided with (the step passes after a late tick's speed-up). One no longer than a
         # usual tick that changed since the decision (the stream's rate changed: breaker42j, a
         # retarget right after it) is a braking pass within the limits: the ramp passes at this
-        # tick length, and landing would stop the set-point from speed.
+        # tick length, and landing would stop the set-point from speed. A landing beyond the
+        # acceleration limit (:func:`_lands_within`: the last braking step of a jittered timer,
+        # from ~0.01 m/s in one tick) is such a pass too, by at most what is left of the step.
         late = dt > usual_dt
         rate_changed = [decided is not None and not _same_tick(decided, usual_dt)
                         for decided in self._decided_with]
@@ -356,10 +382,11 @@ class SetpointStreamer:
         passes = _passes(self.velocity * dt, remaining)
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
-        elif passes and not self.braking_past[0] and (late or not rate_changed[0]):
+        elif passes and not self.braking_past[0] and (late or not rate_changed[0]) and \
+                _lands_within(before, remaining, limits.max_accel_m_s2, dt, usual_dt):
             # this step would pass the target it was slowing down onto: a tick much longer than
             # the ones the slowing-down was planned with (a jittery timer). Land on the target
-            # and stop there, never beyond (the jump is shorter than the step it replaces).
+            # and stop there (the jump is shorter than the step it replaces), within the limit.
             xyz = self.target[:3].copy()
             self.velocity = np.zeros(3)
         elif passes:
@@ -376,6 +403,7 @@ class SetpointStreamer:
                 limits.max_accel_m_s2, usual_dt)
 
         rotvec = self._remaining_rotation().as_rotvec()
+        spin_before = self.angular_velocity
         self.angular_velocity = ramp_velocity(
             self.angular_velocity,
             rotvec,
@@ -387,9 +415,11 @@ class SetpointStreamer:
         passes = _passes(turn, rotvec)
         if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
-        elif passes and not self.braking_past[1] and (late or not rate_changed[1]):
+        elif passes and not self.braking_past[1] and (late or not rate_changed[1]) and \
+                _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
+                              usual_dt):
             # a late tick would turn past the target (as for the translation above): land on
-            # its orientation and stop turning there, never beyond
+            # its orientation and stop turning there, within the limit
             self.setpoint[3:6] = self.target[3:6]
             self.angular_velocity = np.zeros(3)
         else:
