@@ -1,8 +1,8 @@
 """breaker42n: today's README/docs changes read as a new user, run against the code.
 
-Each test here is a strict xfail: it fails now, on a place where the README (or the help it
-points to) says something the code does not do, quotes a message that differs from the real
-one, gives a number its source does not, or leaves a user without a way to act.
+Each test here was a strict xfail (fixed in session 42): it failed on a place where the README
+(or the help it points to) says something the code does not do, quotes a message that differs
+from the real one, gives a number its source does not, or leaves a user without a way to act.
 
 What held up (run as the README says, no test needed): ``--topk of preset 'paper' (10) must be
 less than --samples (8)`` is eval's real line; the preset-shaped ``--encoder-arg num_heads=16``
@@ -30,10 +30,6 @@ def _readme() -> str:
     return (ROOT / "README.md").read_text(encoding="utf-8")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42n: eval --goal (and image_publisher) still say "
-                   "'image file not found: goal.png ' with the trailing space invisible; the "
-                   "breaker42i fix (quote the path, name the whitespace) went into the planner "
-                   "node's goal_files only")
 def test_eval_goal_path_ending_in_a_space_is_named(tmp_path, monkeypatch):
     """``vjepa-ros eval BAG --goal 'goal.png '`` (a file manager's copied path) beside goal.png.
 
@@ -61,10 +57,6 @@ def _episode(path: Path, timestamps) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42n: README quotes bag-from-npz's line as "
-                   "'(10 Hz on average; --rate overrides them)'; it now says '(N Hz on average, "
-                   "from T s, its own clock's time; ...)' or '(..., counted from the bag's "
-                   "default start; ...)'")
 def test_readme_quotes_bag_from_npz_timestamps_line(tmp_path, capsys):
     """README's quote of bag-from-npz's timestamps line against the real line.
 
@@ -82,10 +74,6 @@ def test_readme_quotes_bag_from_npz_timestamps_line(tmp_path, capsys):
     assert f"({quoted.group(1)})" in said, (quoted.group(1), said)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42n: epoch milliseconds are told to become "
-                   "'seconds since the episode started' ((timestamps - timestamps[0]) / 1e3), "
-                   "which throws away the epoch time the README now says bag-from-npz keeps so "
-                   "the bag lines up with the lab's other recordings; timestamps / 1e3 keeps it")
 def test_epoch_milliseconds_advice_keeps_the_epoch(tmp_path, capsys):
     """An .npz whose timestamps are epoch milliseconds (a device clock saved as ms).
 
@@ -104,9 +92,6 @@ def test_epoch_milliseconds_advice_keeps_the_epoch(tmp_path, capsys):
     assert "timestamps / 1e3" in said and "timestamps[0]" not in said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42n: docs/performance.md says the session-42 "
-                   "goals lie '10.4–24.9 cm from the start'; reach_target gives 10.475 and "
-                   "24.959 cm, i.e. 10.5–25.0 cm (truncated, not rounded)")
 def test_performance_goal_distance_range_matches_reach_target():
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.reach import reach_target
@@ -124,9 +109,6 @@ def test_performance_goal_distance_range_matches_reach_target():
     assert found.groups() == true, (found.groups(), true)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42n: --topk's help says '(<= --samples)'; the rule "
-                   "(README: 'planner.topk below planner.samples', 'fewer than samples') and the "
-                   "refusal ('--topk (10) must be less than --samples (10)') say strictly less")
 def test_topk_help_says_the_rule_the_refusal_enforces():
     """``--topk``'s help against the rule the refusal enforces.
 

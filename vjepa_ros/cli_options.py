@@ -17,7 +17,7 @@ CEM_OPTIONS = (
     ("samples", int, "S: action sequences per CEM iteration"),
     ("iterations", int, "I: CEM iterations per replanning step (official cem_steps)"),
     ("horizon", int, "H: actions per plan (official rollout)"),
-    ("topk", int, "k: lowest-energy samples that update the mean and std (<= --samples)"),
+    ("topk", int, "k: lowest-energy samples that update the mean and std (< --samples)"),
     ("maxnorm", float, "initial xyz std and per-axis clip of sampled deltas [m]"),
     ("momentum_mean", float, "xyz mean momentum in [0, 1]"),
     ("momentum_std", float, "xyz std momentum in [0, 1]"),

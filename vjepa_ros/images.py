@@ -312,6 +312,10 @@ def load_image_file(path: str | Path) -> np.ndarray:
         raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
                          "JPEG, ...)")
     if not path.is_file():
+        text = str(path)
+        if text != text.strip():  # a pasted path's space: invisible at the end of the line
+            raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
+                             f"which is part of a file name: did you mean {text.strip()!r}?")
         raise ImageError(f"image file not found: {path}")
     kind = _check_image_file(path)
     # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;

@@ -161,7 +161,7 @@ def _unit_words(spacing: float) -> str:
     for factor, unit in TIME_UNITS:
         if spacing / float(factor) <= MAX_FRAME_SPACING_S:
             return (f"they look like {unit} (a {float(factor) / spacing:.3g} Hz camera), not "
-                    "seconds: save them as seconds since the episode started, e.g. (timestamps "
-                    f"- timestamps[0]) / {factor}")
+                    f"seconds: save them as seconds, timestamps / {factor} (an epoch time stays "
+                    "one, so a bag made from it lines up with the lab's other recordings)")
     return ("not seconds of one recording: save them as seconds since the episode started, one "
             "per frame")

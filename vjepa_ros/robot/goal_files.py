@@ -77,13 +77,11 @@ def _path_note(name: str, path: str) -> str:
     ``~`` and ``null`` are text to rcl, not YAML's null (``[~]`` is a list of one path, and
     ``~`` the home folder): the note says how to give no file goal. A relative path is
     resolved against the node's own working directory, not the caller's (``ros2 param set``
-    runs elsewhere), so the note names the absolute path it looked at and asks for one. A path
-    that begins or ends in whitespace (a terminal's selection, a file manager's "copy path")
-    is shown quoted, with the whitespace named, as the end of a line hides it (breaker42i).
+    runs elsewhere), so the note names the absolute path it looked at and asks for one. (A path
+    that begins or ends in whitespace is named so by ``images.load_image_file`` itself.)
     """
     if path != path.strip() and path.strip():
-        return (f" (the path {path!r} begins or ends in whitespace, which is part of a file "
-                f"name: did you mean {path.strip()!r}?)")
+        return ""
     if path.strip() in ("~", "null", "Null", "NULL"):
         word, none = path.strip(), "[]" if name == "goal_image_paths" else "''"
         home = ", the home folder," if word == "~" else ""

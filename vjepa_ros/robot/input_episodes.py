@@ -293,8 +293,12 @@ class InputEpisodes:
         self.arrival_time = self.command_time = -float("inf")
         goals = self._new_world("the clock went back")
         if goals:
-            seen = "the arm or hand changed" if stepped else \
-                "the stamps went back, the node's system clock did not"
+            if not stepped:
+                seen = "the stamps went back, the node's system clock did not"
+            elif before is None or after is None:  # nothing to compare: as before session 42
+                seen = "no robot state on both clocks to tell a continuing arm and hand"
+            else:
+                seen = "the arm or hand changed"
             self.log("info", f"the clock went back (a new world: {seen}): {goals}")
         if self.enabled and self.streamer.active:
             self.streamer.deactivate()
