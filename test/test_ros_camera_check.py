@@ -128,10 +128,12 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     assert report["trial"]["progress_corrected"] > 0.8 > report["trial"]["progress_uncorrected"]
     poses = np.array([[m.pose.position.x, m.pose.position.y, m.pose.position.z]
                       for m in h.got["pose"]])
-    # never farther than the trial's leash, even when the stream timer's period jitters
-    # (the set-point lands on a target it would pass); back at the start
+    # never farther than the trial's leash, even when the stream timer's period jitters: the
+    # targets lie within it, and a set-point passes a target by at most the remainder of its
+    # braking ramp (v²/2a at the ramp's last step, micrometres: fix42m, README "passes by at most
+    # v²/2a") rather than stop above the acceleration limit; back at the start
     leash = CheckTrialConfig().max_distance_m  # the node default
-    assert np.linalg.norm(poses - START, axis=1).max() <= leash + 1e-6
+    assert np.linalg.norm(poses - START, axis=1).max() <= leash + 1e-4
     np.testing.assert_allclose(poses[-1], START, atol=1e-3)
     params = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
     np.testing.assert_allclose(params["control"]["model_frame_rpy_deg"], [0, 0, 90], atol=3)
