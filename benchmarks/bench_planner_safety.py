@@ -150,6 +150,9 @@ def scenario_beyond(run: Run, seconds: float) -> None:
                                        lambda: run.move(BACK_XYZ)))
 
 
+LEASH_PASS_M = 1e-4  # [m] a set-point's pass of a target at the leash (a braking ramp's rest)
+
+
 def scenario_camera_check(run: Run, seconds: float) -> None:
     """Run the live camera check and its trial, the arm following every set-point.
 
@@ -186,12 +189,17 @@ def scenario_camera_check(run: Run, seconds: float) -> None:
     setpoints = np.array([s[1] for s in run.watch.setpoints if s[0] >= begin])
     farthest = float(np.linalg.norm(setpoints - start_xyz, axis=1).max()) if len(setpoints) \
         else 0.0
-    run.expect(farthest <= leash + 1e-6, f"a set-point {farthest * 100:.1f} cm from the check's "
-               f"start, beyond the trial's leash ({leash * 100:g} cm)")
+    # the trial's targets lie within the leash; a set-point may pass a target by the remainder of
+    # its braking ramp (v²/2a at the ramp's last step: micrometres) rather than stop above the
+    # acceleration limit (README "passes by at most v²/2a"): 0.1 mm allowed, the excess printed
+    run.expect(farthest <= leash + LEASH_PASS_M, f"a set-point {farthest * 100:.3f} cm from the "
+               f"check's start, beyond the trial's leash ({leash * 100:g} cm) by more than "
+               f"{LEASH_PASS_M * 1e3:g} mm")
     back = float(np.linalg.norm(np.array(run.watch.arm[-1][1]) - start_xyz))
     run.expect(back <= 0.01, f"the arm ended {back * 100:.1f} cm from the check's start")
     run.check_summary = (f"camera check: {len(setpoints)} set-points, farthest "
-                         f"{farthest * 100:.1f} cm from the start (leash {leash * 100:g} cm), "
+                         f"{farthest * 100:.1f} cm from the start (leash {leash * 100:g} cm, "
+                         f"{max(farthest - leash, 0.0) * 1e6:.1f} um beyond), "
                          f"ended {back * 1e3:.1f} mm from it; answer: "
                          f"{response.message.split(';')[0][:160]}")
     client.destroy()
