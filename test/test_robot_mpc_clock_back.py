@@ -276,7 +276,7 @@ def test_the_system_clock_offset_is_read_by_default():
     # the node's sessions read the real one: time.time() - time.monotonic(), steady here
     import inspect
 
-    from vjepa_ros.robot.input_episodes import system_clock_offset
+    from vjepa_ros.robot.clock_steps import system_clock_offset
     from vjepa_ros.robot.mpc import MPCSession
 
     assert inspect.signature(MPCSession).parameters["clock_offset"].default is \
@@ -288,7 +288,7 @@ def test_a_system_clock_fall_is_matched_once_and_only_while_recent():
     # breaker42m: a fall of the system clock's offset, seen at any arrival (a state's, a frame's
     # in flight), is matched by the frames' step that follows (less the time between the two
     # frames' arrivals), once; one older than CLOCK_FALL_KEEP_S, or of another size, is not
-    from vjepa_ros.robot.input_episodes import CLOCK_FALL_KEEP_S, SystemClockFalls
+    from vjepa_ros.robot.clock_steps import CLOCK_FALL_KEEP_S, SystemClockFalls
 
     falls = SystemClockFalls()
     falls.observe(5.0, 10.0)

@@ -13,106 +13,24 @@ the one relapse rule of both inputs (:meth:`InputEpisodes._input_episode_ended`,
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.robot.clock_steps import (
+    CLOCK_STEP_HAND,
+    CLOCK_STEP_MOVED_M,
+    CLOCK_STEP_TURNED_RAD,
+    SystemClockFalls,
+    wall_clock_stepped,
+)
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
 from vjepa_ros.robot.targets import _apart
-
-# A clock that went back (frames' stamps more than safety.max_image_age_s back) is a wall clock
-# stepped (chrony/ntpd makestep, PTP on a real arm) only when the node's own system clock went
-# back by about as much between the two frames' arrivals: within CLOCK_STEP_MATCH_S or
-# CLOCK_STEP_MATCH_SHARE of the stamps' step, whichever is more. A simulator restarted (/clock
-# from 0), a bag looped or a source stamping on another clock steps the stamps only: a new world
-# (breaker42g: whatever the arm and the picture; breaker42j: a picture rule called an arm moving
-# at 15 Hz or a 3 % flicker a new world). A wall clock step is one too when the scene changed with
-# it: the arm's first measured pose on the new clock this far or farther from its last one on
-# the old clock (moved [m], turned [rad]), or the hand's closedness this much changed. The arm
-# moves well under 1 cm between two states (0.1 m/s at 10 Hz states); the jump watch's teleport
-# is 1 cm / 0.05 rad likewise.
-CLOCK_STEP_MATCH_S = 0.2
-CLOCK_STEP_MATCH_SHARE = 0.2
-CLOCK_STEP_MOVED_M = 0.01
-CLOCK_STEP_TURNED_RAD = 0.05
-CLOCK_STEP_HAND = 0.1
-# The node's system clock's falls (its offset from a monotonic clock dropping by more than
-# CLOCK_FALL_MIN_S between two arrivals, frames or states) are kept this long [s] for a frames'
-# step to match: a camera with a period of latency shows the fall at the arrival of a frame
-# captured before the step and the stamps' step at the next frame's (breaker42m). A fall can be
-# seen only at or before the arrival of the first frame stamped after the step.
-CLOCK_FALL_KEEP_S = 5.0
-CLOCK_FALL_MIN_S = 0.01
-
-
-def system_clock_offset() -> float:
-    """Return the node's system clock minus a monotonic clock [s] (cheap: two clock reads).
-
-    Constant but for NTP's slewing (at most 0.5 ms/s); a wall clock stepped by chrony/ntpd/PTP
-    steps it by the step.
-    """
-    return time.time() - time.monotonic()
-
-
-def wall_clock_stepped(back: float, system_back: float | None) -> bool:
-    """Whether stamps that went back ``back`` [s] went back with the node's system clock.
-
-    ``system_back``: how far the system clock went back between the two frames' arrivals, less
-    the steady time between them [s] (None: unknown). About equal (``CLOCK_STEP_MATCH_*``): a
-    wall clock stepped under the node.
-    """
-    return system_back is not None and abs(system_back - back) <= max(
-        CLOCK_STEP_MATCH_S, CLOCK_STEP_MATCH_SHARE * back)
-
-
-class SystemClockFalls:
-    """The node's system clock's recent falls, seen at any arrival (frames and states).
-
-    :meth:`observe` at each arrival with ``system_clock_offset()`` then: a fall of the offset
-    since the previous arrival of more than ``CLOCK_FALL_MIN_S`` is kept for ``CLOCK_FALL_KEEP_S``
-    (a wall clock stepped back by chrony/ntpd/PTP under the node). :meth:`match` takes the one a
-    frames' step back went with, once. Thread-safe (states arrive without the session's lock).
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._last: float | None = None  # the offset at the previous arrival [s]
-        self._falls: deque[tuple[float, float]] = deque()  # (fall [s], steady time seen [s])
-
-    def observe(self, offset: float, steady: float) -> None:
-        """Note the offset [s] read at an arrival at steady time ``steady`` [s]."""
-        with self._lock:
-            if self._last is not None and self._last - offset > CLOCK_FALL_MIN_S:
-                self._falls.append((self._last - offset, steady))
-            self._last = offset
-            while self._falls and steady - self._falls[0][1] > CLOCK_FALL_KEEP_S:
-                self._falls.popleft()
-
-    def match(self, back: float, elapsed: float, steady: float) -> float | None:
-        """Take the kept fall that stamps going back ``back`` [s] went with; None if none.
-
-        ``elapsed``: the steady time between the two frames' arrivals [s] (the stamps went back
-        by the fall less it). Returns that (the fall less ``elapsed``), the closest to ``back``
-        within ``CLOCK_STEP_MATCH_*``; the fall is consumed.
-        """
-        with self._lock:
-            while self._falls and steady - self._falls[0][1] > CLOCK_FALL_KEEP_S:
-                self._falls.popleft()
-            candidates = [(abs(fall - elapsed - back), i) for i, (fall, _) in
-                          enumerate(self._falls) if wall_clock_stepped(back, fall - elapsed)]
-            if not candidates:
-                return None
-            _, index = min(candidates)
-            fall, _ = self._falls[index]
-            del self._falls[index]
-            return fall - elapsed
 
 
 class InputEpisodes:
@@ -198,11 +116,11 @@ class InputEpisodes:
                           back: float) -> float | None:
         """How far the node's system clock went back [s] with frames' stamps; locked.
 
-        ``offset``: :func:`system_clock_offset` now (the session's ``clock_offset``);
+        ``offset``: ``clock_steps.system_clock_offset`` now (the session's ``clock_offset``);
         ``arrival``: ``wall_clock`` now (None without one); ``back``: how far the stamps went
         back [s]. A recent fall of the offset that matches ``back`` (:class:`SystemClockFalls`:
-        seen at any arrival of the last ``CLOCK_FALL_KEEP_S``, frames and states, so a frame
-        in flight across the step, whose arrival saw the fall while its stamp was of before,
+        seen at any arrival of the last ``clock_steps.CLOCK_FALL_KEEP_S``, frames and states, so a
+        frame in flight across the step, whose arrival saw the fall while its stamp was of before,
         does not split the two: breaker42m), consumed; else the fall since the newest frame
         arrived. Either less the steady time between the two frames' arrivals: what the stamps
         went back by if the wall clock under the node was stepped (0 or less: it was not).

@@ -54,16 +54,13 @@ from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.async_session import AsyncSession
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_session import CameraCheckSession
+from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.input_checks import InputChecks
-from vjepa_ros.robot.input_episodes import (
-    InputEpisodes,
-    SystemClockFalls,
-    system_clock_offset,
-)
+from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
@@ -118,9 +115,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             (a stopped simulator's frozen /clock, user31); None: no such check (tests driving
             ``clock`` by hand).
         clock_offset: the node's system clock minus a monotonic clock [s] (default
-            ``input_episodes.system_clock_offset``: time.time() - time.monotonic()), read as each
+            ``clock_steps.system_clock_offset``: time.time() - time.monotonic()), read as each
             camera frame or robot state arrives (its falls kept a few seconds:
-            ``input_episodes.SystemClockFalls``): frames' stamps that go back with a recent fall
+            ``clock_steps.SystemClockFalls``): frames' stamps that go back with a recent fall
             are a wall clock stepped under the node (chrony/ntpd/PTP), stamps that go back alone
             a new world (a simulator restarted, a bag looped). Tests pass a hand-driven one to
             simulate a stepped system clock.
