@@ -30,7 +30,7 @@ from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
-from vjepa_ros.robot.targets import _apart
+from vjepa_ros.robot.targets import poses_apart
 
 
 class InputEpisodes:
@@ -188,7 +188,7 @@ class InputEpisodes:
         back = newest - stamp
         stepped = wall_clock_stepped(back, system_back)
         if stepped and before is not None and after is not None:
-            moved, turned = _apart(before.value, after.value)
+            moved, turned = poses_apart(before.value, after.value)
             hand = abs(float(after.value[6]) - float(before.value[6]))
             back = max(back, before.stamp - after.stamp)
             if moved < CLOCK_STEP_MOVED_M and turned < CLOCK_STEP_TURNED_RAD and \

@@ -55,7 +55,7 @@ def target_from_action(state, action) -> np.ndarray:
     return apply_action(state, action).numpy()
 
 
-def _apart(pose, other) -> tuple[float, float]:
+def poses_apart(pose, other) -> tuple[float, float]:
     """Return the distance [m] and the rotation angle [rad] between two poses [7]."""
     offset = float(np.linalg.norm(pose[:3] - other[:3]))
     turn = (Rotation.from_euler("xyz", pose[3:6])
@@ -293,7 +293,7 @@ class SetpointStreamer:
         if self.setpoint is None:
             return None
         anchor = self._boxed(state)
-        gap, turn = _apart(self.setpoint, anchor)
+        gap, turn = poses_apart(self.setpoint, anchor)
         if gap <= tolerance_m and turn <= tolerance_rad:
             return None
         self._restart_at(anchor)
@@ -319,7 +319,7 @@ class SetpointStreamer:
 
     def _reaches(self, setpoint: np.ndarray) -> bool:
         """Whether ``setpoint`` [7] lies within the anchor's reach (translation and rotation)."""
-        offset, turn = _apart(setpoint, self.anchor)
+        offset, turn = poses_apart(setpoint, self.anchor)
         return offset <= self.limits.max_step_m + 1e-9 and \
             turn <= self.limits.max_rotation_step_rad + 1e-9
 
