@@ -178,14 +178,13 @@ class SetpointStreamer:
     control's next plan near the goal, anchored on a measured pose that lags the set-point) is
     passed: the set-point brakes within the acceleration limits, passes it and comes back, as
     for a target behind it. Otherwise the slowing-down lands on the target, exactly and at
-    rest; a tick longer than the usual one (a late or jittery timer: :func:`simulated_tick`)
-    whose step would pass the target lands on its position and orientation and stops there
-    when that is within the acceleration limits (:func:`_lands_within`); where it is not (the
-    last braking step of a jittered timer, breaker42m), the step brakes at the limit, passes by
-    what is left of it (at most v²/2a: sub-millimetre at the end of a braking ramp) and comes
-    back as after any pass. A step at the usual tick that passes a target decided to be landed
-    on with ticks of another length (the stream's rate changed since: breaker42j) is a braking
-    pass within the limits, and the way back is planned as after any pass.
+    rest; a step that would pass the target anyway (a late or jittered tick, or the stream's
+    rate changed since the slowing-down was planned: breaker42j; the usual tick:
+    :func:`simulated_tick`) lands on its position and orientation and stops there when that is
+    within the acceleration limits (:func:`_lands_within`); where it is not (the last braking
+    step of a jittered timer, breaker42m; a retarget right after a rate change), the step brakes
+    at the limit, passes by what is left of it (at most v²/2a: sub-millimetre at the end of a
+    braking ramp) and comes back as after any pass.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -202,9 +201,6 @@ class SetpointStreamer:
         # distance. Such a pass is within the limits, then the way back is planned; another
         # pass lands (a late tick's)
         self.braking_past = [False, False]
-        # the usual tick [s] each braking_past was decided with (None: at rest, or no tick yet:
-        # the slowing-down is planned by the ramp, whatever the ticks)
-        self._decided_with: list[float | None] = [None, None]
 
     @property
     def active(self) -> bool:
@@ -224,14 +220,12 @@ class SetpointStreamer:
         self.angular_velocity = np.zeros(3)
         self.anchor = None
         self.braking_past = [False, False]
-        self._decided_with = [None, None]
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.braking_past = [False, False]
-        self._decided_with = [None, None]
 
     def set_target(self, target, anchor=None) -> None:
         """Follow ``target`` [7] from now on.
@@ -267,8 +261,6 @@ class SetpointStreamer:
         turns back to it).
         """
         dt = simulated_tick(self.recent_dts)
-        self._decided_with = [None if dt is None or not self.velocity.any() else dt,
-                              None if dt is None or not self.angular_velocity.any() else dt]
         if dt is None:
             return [False, False]
         limits = self.limits
@@ -330,7 +322,6 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.braking_past = [False, False]
-        self._decided_with = [None, None]
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
@@ -367,22 +358,17 @@ class SetpointStreamer:
         self.velocity = ramp_velocity(
             self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
         )
-        # A step that would pass a target planned to be landed on lands on it when its tick is
-        # longer than the usual one (a late callback), or the usual tick is the one the landing
-        # was decided with (the step passes after a late tick's speed-up). One no longer than a
-        # usual tick that changed since the decision (the stream's rate changed: breaker42j, a
-        # retarget right after it) is a braking pass within the limits: the ramp passes at this
-        # tick length, and landing would stop the set-point from speed. A landing beyond the
-        # acceleration limit (:func:`_lands_within`: the last braking step of a jittered timer,
-        # from ~0.01 m/s in one tick) is such a pass too, by at most what is left of the step.
-        late = dt > usual_dt
-        rate_changed = [decided is not None and not _same_tick(decided, usual_dt)
-                        for decided in self._decided_with]
+        # A step that would pass a target planned to be landed on (a late callback's long tick,
+        # a jittered timer, the stream's rate changed since the plan: breaker42j) lands on it
+        # where stopping there is within the acceleration limit (:func:`_lands_within`); else it
+        # is a braking pass within the limits (the ramp's own step), by at most what is left of
+        # the step (the last braking step of a jittered timer, from ~0.01 m/s in one tick:
+        # breaker42m), and the way back is planned as after any pass.
         xyz = self.setpoint[:3] + self.velocity * dt
         passes = _passes(self.velocity * dt, remaining)
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
-        elif passes and not self.braking_past[0] and (late or not rate_changed[0]) and \
+        elif passes and not self.braking_past[0] and \
                 _lands_within(before, remaining, limits.max_accel_m_s2, dt, usual_dt):
             # this step would pass the target it was slowing down onto: a tick much longer than
             # the ones the slowing-down was planned with (a jittery timer). Land on the target
@@ -397,7 +383,6 @@ class SetpointStreamer:
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
         if passes and self.braking_past[0]:  # passed within the limits: the way back, planned
-            self._decided_with[0] = usual_dt if self.velocity.any() else None
             self.braking_past[0] = _brakes_past(
                 self.velocity, self.target[:3] - clamped, limits.max_speed_m_s,
                 limits.max_accel_m_s2, usual_dt)
@@ -415,7 +400,7 @@ class SetpointStreamer:
         passes = _passes(turn, rotvec)
         if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
-        elif passes and not self.braking_past[1] and (late or not rate_changed[1]) and \
+        elif passes and not self.braking_past[1] and \
                 _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
                               usual_dt):
             # a late tick would turn past the target (as for the translation above): land on
@@ -432,7 +417,6 @@ class SetpointStreamer:
                 self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
             self.setpoint[3:6] = limited.as_euler("xyz")
         if passes and self.braking_past[1]:
-            self._decided_with[1] = usual_dt if self.angular_velocity.any() else None
             self.braking_past[1] = _brakes_past(
                 self.angular_velocity, self._remaining_rotation().as_rotvec(),
                 limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, usual_dt)
