@@ -4,8 +4,9 @@ Attacked at main 3067776: ``vjepa_ros/robot/targets.py`` SetpointStreamer. A fuz
 patterns: steady 1/4/10/33 ms, ±10/±20 % jitter, rate changes both ways, late ticks of 2-6
 periods with a 20 us catch-up, alternating lengths; x 4 seeds x random 3-D retargets ahead,
 beside, behind, inside and outside the braking distance, with rotations) measured per tick the
-set-points' change of velocity over that tick. Each test asserts what SHOULD happen and fails
-now (strict xfail). ROS-free, CPU, milliseconds.
+set-points' change of velocity over that tick. Each test asserts what SHOULD happen; it was a
+strict xfail until fixed (session 42: the stop after a landing judged over the shortest recent
+tick). ROS-free, CPU, milliseconds.
 
 Held up (not to repeat): speeds never above the limits; no pass beyond v²/2a; every final target
 arrived exactly and at rest within half the bound; set_target at most ~2300 ramp calls (1 ms
@@ -13,7 +14,6 @@ ticks), step at most ~600; late-tick landings stayed below the limit on the land
 """
 
 import numpy as np
-import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.safety import SafetyLimits
@@ -22,8 +22,6 @@ from vjepa_ros.robot.targets import SetpointStreamer
 LIMITS = SafetyLimits()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker42o: a landing judged over a 12 ms tick stops "
-                   "in the next 10 ms tick: 2.28 rad/s² against 2.0")
 def test_a_landing_on_a_timer_alternating_10_and_12_ms_stops_within_the_angular_acceleration():
     """A timer alternating 10/12 ms (within SAME_TICK: no late tick) lands and stops in the limit.
 

@@ -71,8 +71,10 @@ def _passes(step, remaining) -> bool:
 def _lands_within(before, landing, max_accel, dt, usual_dt) -> bool:
     """Whether moving by ``landing`` [3] in a tick of ``dt`` [s] and stopping is within the limit.
 
-    ``before``: the velocity [3] of the tick before; ``usual_dt``: the stream's usual tick [s]
-    (the stop after the landing comes in the next tick, about that long). The landing tick's
+    ``before``: the velocity [3] of the tick before; ``usual_dt``: the shortest tick the stop
+    after the landing may come in [s] (the caller's: the shortest of the last few ticks, so a
+    timer alternating 10 and 12 ms does not stop a 12 ms landing in 10 ms above the limit:
+    breaker42o). The landing tick's
     velocity is ``landing/dt``; its change from ``before`` and the stop from it are each at most
     ``max_accel·(1 + LANDING_SLACK)`` times their tick.
     """
@@ -352,6 +354,7 @@ class SetpointStreamer:
         self.last_dt = dt
         self.recent_dts.append(dt)
         usual_dt = simulated_tick(self.recent_dts)
+        next_dt = min(usual_dt, min(self.recent_dts))  # the next tick may be this short
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         before = self.velocity
@@ -369,7 +372,7 @@ class SetpointStreamer:
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
         elif passes and not self.braking_past[0] and \
-                _lands_within(before, remaining, limits.max_accel_m_s2, dt, usual_dt):
+                _lands_within(before, remaining, limits.max_accel_m_s2, dt, next_dt):
             # this step would pass the target it was slowing down onto: a tick much longer than
             # the ones the slowing-down was planned with (a jittery timer). Land on the target
             # and stop there (the jump is shorter than the step it replaces), within the limit.
@@ -402,7 +405,7 @@ class SetpointStreamer:
             self.setpoint[3:6] = self.target[3:6]
         elif passes and not self.braking_past[1] and \
                 _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
-                              usual_dt):
+                              next_dt):
             # a late tick would turn past the target (as for the translation above): land on
             # its orientation and stop turning there, within the limit
             self.setpoint[3:6] = self.target[3:6]
