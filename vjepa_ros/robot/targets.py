@@ -196,7 +196,6 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)  # [m/s]
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
-        self.last_dt: float | None = None  # [s] the length of the last tick (None: none yet)
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
         # whether the ramp with the usual tick (simulated_tick(recent_dts)) passes the target
         # instead of landing on it (translation, rotation): a target set inside the braking
@@ -351,7 +350,6 @@ class SetpointStreamer:
             raise RuntimeError("SetpointStreamer.reset(state) must come before step")
         if not dt > 0:
             return self.setpoint.copy()
-        self.last_dt = dt
         self.recent_dts.append(dt)
         usual_dt = simulated_tick(self.recent_dts)
         next_dt = min(usual_dt, min(self.recent_dts))  # the next tick may be this short
