@@ -28,15 +28,9 @@ ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
 # stream_step): the longest step a set-point can make is max_speed_m_s times this period.
 MAX_TICK_PERIODS = 5
-# The braking past a target is simulated with the stream's usual tick: the last tick when the
-# one before it had about its length (within SAME_TICK of the longer: the stream's rate changed,
-# or it is steady), else the upper median of this many last tick lengths; at least
-# MIN_SIMULATED_TICK_S (stream_rate_hz is at most 1 kHz), in at most MAX_SIMULATED_TICKS ramp
-# steps (about 30 ms of CPU: set_target runs under the session lock).
+# A landing's stop is judged over the shortest of this many last tick lengths (the next tick
+# may be that short: a timer alternating 10 and 12 ms, a catch-up tick after a late one).
 TICK_HISTORY = 5
-SAME_TICK = 0.25
-MIN_SIMULATED_TICK_S = 1e-3
-MAX_SIMULATED_TICKS = 4000
 # A step that would pass a target lands on it (and stops there) only when that is within the
 # acceleration limit, up to this share: the landing tick's change of velocity and the stop after
 # it, each at most max_accel·(1 + LANDING_SLACK) over the tick (breaker42m: a ±10 % jittered
@@ -68,10 +62,10 @@ def _passes(step, remaining) -> bool:
     return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
 
 
-def _lands_within(before, landing, max_accel, dt, usual_dt) -> bool:
+def _lands_within(before, landing, max_accel, dt, next_dt) -> bool:
     """Whether moving by ``landing`` [3] in a tick of ``dt`` [s] and stopping is within the limit.
 
-    ``before``: the velocity [3] of the tick before; ``usual_dt``: the shortest tick the stop
+    ``before``: the velocity [3] of the tick before; ``next_dt``: the shortest tick the stop
     after the landing may come in [s] (the caller's: the shortest of the last few ticks, so a
     timer alternating 10 and 12 ms does not stop a 12 ms landing in 10 ms above the limit:
     breaker42o). The landing tick's
@@ -81,65 +75,7 @@ def _lands_within(before, landing, max_accel, dt, usual_dt) -> bool:
     allowed = max_accel * (1 + LANDING_SLACK)
     motion = np.asarray(landing, dtype=np.float64) / dt
     return bool(np.linalg.norm(motion - before) <= allowed * dt
-                and np.linalg.norm(motion) <= allowed * min(dt, usual_dt))
-
-
-def _same_tick(dt: float, other: float) -> bool:
-    """Whether two tick lengths [s] are about one length (within ``SAME_TICK`` of the longer)."""
-    return abs(dt - other) <= SAME_TICK * max(dt, other)
-
-
-def simulated_tick(recent_dts) -> float | None:
-    """Return the tick length [s] to simulate the braking with: the stream's usual tick.
-
-    ``recent_dts``: the last few tick lengths (``TICK_HISTORY``), the newest last. Two last ticks
-    of about one length (within ``SAME_TICK``): the last one, so a change of the stream's rate
-    (a plan running with the GIL held makes a 100 Hz timer tick every ~33 ms, and back) is
-    followed from its second tick (breaker42j: the median lagged 3 ticks); else their upper
-    median, so one late tick and the catch-up tick after it (an rcl timer firing on schedule
-    after a late callback: tens of microseconds) do not move it. Floored at
-    ``MIN_SIMULATED_TICK_S`` (the stream's shortest period). None when there is no tick yet.
-    """
-    if not recent_dts:
-        return None
-    last = recent_dts[-1]
-    if len(recent_dts) >= 2 and _same_tick(last, recent_dts[-2]):
-        return max(last, MIN_SIMULATED_TICK_S)
-    return max(sorted(recent_dts)[len(recent_dts) // 2], MIN_SIMULATED_TICK_S)
-
-
-def _brakes_past(velocity, remaining, max_speed, max_accel, dt) -> bool:
-    """Whether the ramp from ``velocity`` [3] passes a point ``remaining`` [3] away.
-
-    The ramp: :func:`ramp_velocity` with ticks of ``dt``. It passes a point inside the
-    braking distance (about v²/2a), and one beside the motion that it turns onto without
-    slowing down straight onto it. False at rest (the slowing-down is planned from there).
-    The cost is bounded whatever the inputs: the simulation takes at most about twice the ticks
-    an approach needs (distance / (speed·dt) plus the speeding-up and slowing-down, speed /
-    (accel·dt)) and never more than ``MAX_SIMULATED_TICKS``: where the approach would need more
-    (far outside the default limits: a very slow or gentle set-point at a 1 kHz stream), the
-    simulated tick is lengthened to fit, the decision then approximate rather than exact.
-    """
-    velocity = np.asarray(velocity, dtype=np.float64)
-    remaining = np.asarray(remaining, dtype=np.float64)
-    if not velocity.any():
-        return False
-    ticks = 2.0 * (float(np.linalg.norm(remaining)) / (max_speed * dt)
-                   + (float(np.linalg.norm(velocity)) + max_speed) / (max_accel * dt)) + 16
-    if not np.isfinite(ticks):
-        return False
-    if ticks > MAX_SIMULATED_TICKS:
-        dt *= ticks / MAX_SIMULATED_TICKS  # the tick count scales as 1/dt
-        ticks = MAX_SIMULATED_TICKS
-    for _ in range(int(ticks)):  # an approach lands or passes within half of these
-        velocity = ramp_velocity(velocity, remaining, max_speed, max_accel, dt)
-        step = velocity * dt
-        if float(np.linalg.norm(remaining - step)) <= 1e-9:
-            return False
-        if _passes(step, remaining):
-            return True
-        remaining = remaining - step
-    return False
+                and np.linalg.norm(motion) <= allowed * min(dt, next_dt))
 
 
 def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
@@ -176,17 +112,14 @@ class SetpointStreamer:
     the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
     acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
     consistent with the set-points (position limits win over the acceleration limit there).
-    A target set closer ahead than the set-point's braking distance (about v²/2a: continuous
-    control's next plan near the goal, anchored on a measured pose that lags the set-point) is
-    passed: the set-point brakes within the acceleration limits, passes it and comes back, as
-    for a target behind it. Otherwise the slowing-down lands on the target, exactly and at
-    rest; a step that would pass the target anyway (a late or jittered tick, or the stream's
-    rate changed since the slowing-down was planned: breaker42j; the usual tick:
-    :func:`simulated_tick`) lands on its position and orientation and stops there when that is
-    within the acceleration limits (:func:`_lands_within`); where it is not (the last braking
-    step of a jittered timer, breaker42m; a retarget right after a rate change), the step brakes
-    at the limit, passes by what is left of it (at most v²/2a: sub-millimetre at the end of a
-    braking ramp) and comes back as after any pass.
+    The slowing-down lands on the target, exactly and at rest. A step that would pass the
+    target (a target set closer ahead than the braking distance, about v²/2a: continuous
+    control's next plan near the goal; a late or jittered tick; the stream's rate changed since
+    the slowing-down began) lands on its position and orientation and stops there only when
+    that is within the acceleration limits (:func:`_lands_within`, judged over the shortest of
+    the last ``TICK_HISTORY`` ticks); otherwise it is the ramp's own step, within the limits:
+    the set-point brakes, passes the target (inside the braking distance by up to v²/2a; at
+    the end of a jittered braking ramp by a fraction of a millimetre) and comes back.
     """
 
     def __init__(self, limits: SafetyLimits):
@@ -197,11 +130,6 @@ class SetpointStreamer:
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
-        # whether the ramp with the usual tick (simulated_tick(recent_dts)) passes the target
-        # instead of landing on it (translation, rotation): a target set inside the braking
-        # distance. Such a pass is within the limits, then the way back is planned; another
-        # pass lands (a late tick's)
-        self.braking_past = [False, False]
 
     @property
     def active(self) -> bool:
@@ -220,13 +148,11 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.anchor = None
-        self.braking_past = [False, False]
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
-        self.braking_past = [False, False]
 
     def set_target(self, target, anchor=None) -> None:
         """Follow ``target`` [7] from now on.
@@ -250,27 +176,6 @@ class SetpointStreamer:
                 # the set-point into this reach would be a jump that the velocity then carries
                 # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
                 self._restart_at(self.anchor, self.target)
-        self.braking_past = self._brakes_past()
-
-    def _brakes_past(self) -> list[bool]:
-        """Whether braking at the limits passes the target (translation, rotation).
-
-        Exact discrete braking with ticks of the stream's usual length (:func:`simulated_tick`:
-        the upper median of the last few ticks, so a catch-up tick of microseconds after a late
-        one neither changes the decision nor makes the simulation cost ~10⁵ ramp steps) from the
-        current velocity (False at rest, before any tick, and for a target behind: the ramp
-        turns back to it).
-        """
-        dt = simulated_tick(self.recent_dts)
-        if dt is None:
-            return [False, False]
-        limits = self.limits
-        return [
-            _brakes_past(self.velocity, self.target[:3] - self.setpoint[:3],
-                         limits.max_speed_m_s, limits.max_accel_m_s2, dt),
-            _brakes_past(self.angular_velocity, self._remaining_rotation().as_rotvec(),
-                         limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, dt),
-        ]
 
     def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
         """Restart at the measured pose ``state`` [7] if the set-point is not at it.
@@ -322,7 +227,6 @@ class SetpointStreamer:
             self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
-        self.braking_past = [False, False]
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
@@ -351,42 +255,32 @@ class SetpointStreamer:
         if not dt > 0:
             return self.setpoint.copy()
         self.recent_dts.append(dt)
-        usual_dt = simulated_tick(self.recent_dts)
-        next_dt = min(usual_dt, min(self.recent_dts))  # the next tick may be this short
+        next_dt = min(self.recent_dts)  # the next tick may be this short
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         before = self.velocity
         self.velocity = ramp_velocity(
             self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
         )
-        # A step that would pass a target planned to be landed on (a late callback's long tick,
-        # a jittered timer, the stream's rate changed since the plan: breaker42j) lands on it
-        # where stopping there is within the acceleration limit (:func:`_lands_within`); else it
-        # is a braking pass within the limits (the ramp's own step), by at most what is left of
-        # the step (the last braking step of a jittered timer, from ~0.01 m/s in one tick:
-        # breaker42m), and the way back is planned as after any pass.
+        # A step that would pass the target (a target inside the braking distance, a late
+        # callback's long tick, a jittered timer, the stream's rate changed: breaker42j) lands on
+        # it where stopping there is within the acceleration limit (:func:`_lands_within`); else
+        # it is the ramp's own step, a braking pass within the limits (at the end of a jittered
+        # braking ramp by at most what is left of the step: breaker42m), and the ramp comes back.
         xyz = self.setpoint[:3] + self.velocity * dt
         passes = _passes(self.velocity * dt, remaining)
         if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
-        elif passes and not self.braking_past[0] and \
-                _lands_within(before, remaining, limits.max_accel_m_s2, dt, next_dt):
-            # this step would pass the target it was slowing down onto: a tick much longer than
-            # the ones the slowing-down was planned with (a jittery timer). Land on the target
-            # and stop there (the jump is shorter than the step it replaces), within the limit.
+        elif passes and _lands_within(before, remaining, limits.max_accel_m_s2, dt, next_dt):
+            # land on the target and stop there (the jump is shorter than the step it
+            # replaces), within the limit
             xyz = self.target[:3].copy()
             self.velocity = np.zeros(3)
-        elif passes:
-            self.braking_past[0] = True  # passed at the usual tick: the way back planned below
         lower, upper = limits.box
         clamped = np.clip(self._within_reach(xyz), lower, upper)
         if not np.array_equal(clamped, xyz):
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
-        if passes and self.braking_past[0]:  # passed within the limits: the way back, planned
-            self.braking_past[0] = _brakes_past(
-                self.velocity, self.target[:3] - clamped, limits.max_speed_m_s,
-                limits.max_accel_m_s2, usual_dt)
 
         rotvec = self._remaining_rotation().as_rotvec()
         spin_before = self.angular_velocity
@@ -401,26 +295,19 @@ class SetpointStreamer:
         passes = _passes(turn, rotvec)
         if np.linalg.norm(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
-        elif passes and not self.braking_past[1] and \
-                _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
-                              next_dt):
+        elif passes and _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
+                                      next_dt):
             # a late tick would turn past the target (as for the translation above): land on
             # its orientation and stop turning there, within the limit
             self.setpoint[3:6] = self.target[3:6]
             self.angular_velocity = np.zeros(3)
         else:
-            if passes:
-                self.braking_past[1] = True  # at the usual tick: a braking pass (as above)
             before = Rotation.from_euler("xyz", self.setpoint[3:6])
             turned = Rotation.from_rotvec(self.angular_velocity * dt) * before
             limited = self._turn_within_reach(turned)
             if limited is not turned:
                 self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
             self.setpoint[3:6] = limited.as_euler("xyz")
-        if passes and self.braking_past[1]:
-            self.braking_past[1] = _brakes_past(
-                self.angular_velocity, self._remaining_rotation().as_rotvec(),
-                limits.max_angular_speed_rad_s, limits.max_angular_accel_rad_s2, usual_dt)
         self.setpoint[6] = self.target[6]
         return self.setpoint.copy()
 
