@@ -16,6 +16,8 @@ the context encoder on the context tokens only, the saved file being the target 
 saved encoder giving train's ``FrameEncoder`` the same features bit for bit.
 """
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -54,31 +56,38 @@ def _one_run(config, monkeypatch, clip_calls=None, predictors=None):
     return pretrain_encoder(sampler, np.concatenate(videos)[:8], config, log=None)
 
 
-@pytest.mark.xfail(strict=True, reason="collapse.effective_rank centres the features over the "
-                   "frames: a feature set of rank r reads r - 1, not RankMe's r")
 def test_effective_rank_of_a_known_rank_feature_set_is_its_rank():
-    """Six frames whose (single-token) features are three orthonormal directions, each twice.
+    """effective_rank: RankMe's formula on the features centred over frames, as documented.
 
-    The matrix [6, D] has rank 3 with three equal singular values (sqrt 2), so RankMe, exp of
-    the entropy of the normalized singular values, is exactly 3 (re-derived here: p = 1/3 each,
-    exp(ln 3)). A lab reading ``effective_rank`` against RankMe values in the literature (the
-    module doc cites RankMe for it) sees 2: the centring over the frames removes the frames'
-    mean direction, one rank per token position. For a completely collapsed set (all frames
-    equal) it reads 0, where RankMe reads 1.
+    collapse.py's definition (the main session's decision; RankMe itself does not centre).
+
+    Hand derivation, independent of the code: six frames, two tokens of width 16. Token 0 is
+    a constant offset 5 e4 plus +-e1, +-e2, +-e3 (one sign each frame); token 1 is 3 e5 in
+    every frame. Centred over the frames, token 0 is +-e1, +-e2, +-e3 (mean 5 e4 removed) and
+    token 1 is zero: the [12, 16] matrix has three singular values sqrt 2, the rest 0, so
+    p = 1/3 each and exp(-sum p ln p) = exp(ln 3) = 3 exactly. Uncentred (RankMe) the offsets
+    add e4 and e5 and it reads more than 3. Unequal spreads +-2 e1, +-e2: singular values
+    2 sqrt 2 and sqrt 2, p = (2/3, 1/3), exp(H) with H = ln 3 - (2/3) ln 2 (squared singular
+    values would give p = (4/5, 1/5)). All frames equal (complete collapse): 0 (RankMe: 1).
     """
     dim = 16
-    directions = torch.eye(dim)[:3]
-    features = directions.repeat(2, 1)[:, None, :]  # [6 frames, 1 token, D]
-    singular = torch.linalg.svdvals(features.flatten(0, 1).double())
-    p = singular[singular > 1e-9] / singular.sum()
-    rankme = float(torch.exp(-(p * p.log()).sum()))
-    assert rankme == pytest.approx(3.0)
-    assert collapse_monitors(features)["effective_rank"] == pytest.approx(rankme, rel=1e-6)
+    eye = torch.eye(dim)
+    signs = torch.tensor([1.0, -1.0])
+    spread = torch.stack([sign * eye[i] for i in range(3) for sign in signs])  # [6, D]
+    features = torch.stack([spread + 5 * eye[4], (3 * eye[5]).expand(6, dim)], dim=1)
+    assert collapse_monitors(features)["effective_rank"] == pytest.approx(3.0, rel=1e-9)
+    uncentred = torch.linalg.svdvals(features.flatten(0, 1).double())
+    p = uncentred[uncentred > 1e-9] / uncentred.sum()
+    assert float(torch.exp(-(p * p.log()).sum())) > 3.3  # RankMe on the same set: not 3
+
+    unequal = torch.stack([2 * eye[0], -2 * eye[0], eye[1], -eye[1]])[:, None, :] + eye[7]
+    expected = math.exp(math.log(3) - 2 / 3 * math.log(2))
+    assert collapse_monitors(unequal)["effective_rank"] == pytest.approx(expected, rel=1e-9)
+
+    collapsed = (eye[2] + 0.5 * eye[9]).expand(5, 3, dim)
+    assert collapse_monitors(collapsed)["effective_rank"] == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="MaskPredictor draws its mask token from a truncated "
-                   "normal (std 0.02); the published recipe starts it at zero "
-                   "(zero_init_mask_tokens: true)")
 def test_the_predictors_mask_token_starts_at_zero(monkeypatch):
     """The predictor ``pretrain`` builds, before any update: its mask token(s) all zero.
 
@@ -92,8 +101,6 @@ def test_the_predictors_mask_token_starts_at_zero(monkeypatch):
     assert all(float(p.abs().max()) == 0.0 for p in tokens)
 
 
-@pytest.mark.xfail(strict=True, reason="MaskPredictor has one mask token shared by both masks; "
-                   "the published recipe learns one per mask (num_mask_tokens=len(cfgs_mask))")
 def test_the_predictor_learns_one_mask_token_per_mask(monkeypatch):
     """Two masks (short- and long-range) per step: two learned mask tokens of predictor width.
 
@@ -108,8 +115,6 @@ def test_the_predictor_learns_one_mask_token_per_mask(monkeypatch):
     assert count == 2 * config.predictor_dim
 
 
-@pytest.mark.xfail(strict=True, reason="pretrain clips the gradient norm of encoder and "
-                   "predictor together; the recipe clips each network's norm on its own")
 def test_the_gradient_is_clipped_per_network(monkeypatch):
     """One update after the warm-up: two clip calls, the encoder's parameters and the predictor's.
 
@@ -129,8 +134,6 @@ def test_the_gradient_is_clipped_per_network(monkeypatch):
     assert predictor_ids in calls
 
 
-@pytest.mark.xfail(strict=True, reason="pretrain clips the gradient from the first step; the "
-                   "recipe clips only after the warm-up (epoch > warmup)")
 def test_the_gradient_is_not_clipped_during_the_warm_up(monkeypatch):
     """Four steps with a warm-up of two (warmup_fraction 0.5): no clipping in steps 0 and 1.
 

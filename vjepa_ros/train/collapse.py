@@ -8,10 +8,14 @@ each frame encoded on its own as at planning time:
 - ``feature_std``: per-dimension standard deviation across the N frames, averaged over the T x D
   (token, dim) entries — 0 when every frame gets the same features (VICReg's variance term,
   Bardes et al. 2022, watches the same quantity);
-- ``effective_rank``: exp of the Shannon entropy of the normalized singular values of the
-  centred token matrix ``[N * T, D]`` (each token position centred over the frames), between 1
-  and min(N*T, D) (Roy & Vetterli 2007; used to detect dimensional collapse by RankMe,
-  Garrido et al. 2023);
+- ``effective_rank``: RankMe's formula (Garrido et al. 2023; Roy & Vetterli 2007: exp of the
+  Shannon entropy of the L1-normalized singular values) on the features centred over frames:
+  the token matrix ``[N * T, D]`` after each token position's mean over the N frames is
+  subtracted. RankMe itself does not centre: a fully collapsed set reads 0 here, 1 in RankMe,
+  and the centring drops the frames' mean direction (at most one dimension per token position),
+  so the values are not RankMe's (three orthonormal directions, each twice: 2 here, RankMe 3).
+  Kept centred on purpose: it measures the spread between frames that the planner's energies
+  use; a constant offset carries no information about the scene. Between 0 and min(N*T, D);
 - ``pairwise_distance``: mean |z_i - z_j| over all pairs of different frames — the planner's
   energy between two different frames (``planning.energy``: mean absolute difference).
 
@@ -29,9 +33,10 @@ MONITORS = ("feature_std", "effective_rank", "pairwise_distance")
 
 
 def effective_rank(matrix: Tensor) -> float:
-    """exp(entropy of s / sum(s)) of the singular values s of ``matrix`` [M, D] (not centred).
+    """exp(entropy of s / sum(s)) of the singular values s of ``matrix`` [M, D], as given.
 
-    Returns 0.0 for an all-zero matrix.
+    RankMe's formula; this function does not centre (``collapse_monitors`` centres its features
+    over the frames before calling it). Returns 0.0 for an all-zero matrix.
     """
     singular = torch.linalg.svdvals(matrix.double())
     total = singular.sum()

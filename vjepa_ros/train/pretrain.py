@@ -10,12 +10,13 @@ The recipe of V-JEPA (Bardes et al. 2024, arXiv 2404.08471; ``facebookresearch/j
   outside a mask, once per mask;
 - predictor (``pretrain_predictor.py``): half the encoder's depth and 3/8 of its width (V-JEPA
   ViT-L: a 12-block, 384-wide predictor for a 24-block, 1024-wide encoder), a learned mask token
-  at every target position, RoPE positions;
+  at every target position (one per mask, zero at the start), RoPE positions;
 - loss: L1 between the predictions and the layer-normed (no affine) target-encoder outputs at the
   masked tokens (``loss_exp`` 1.0), averaged over the two masks;
 - target encoder: an exponential moving average of the context encoder, momentum ramped
   linearly; AdamW with warm-up + cosine learning rate and a cosine weight decay 0.04 -> 0.4 on
-  weight matrices (``pretrain_schedule.py``);
+  weight matrices (``pretrain_schedule.py``); after the warm-up the gradient norm of each network
+  (encoder, then predictor) is clipped to ``clip_grad`` on its own;
 - collapse monitors (``collapse.py``) on fixed frames every ``monitor_every`` steps, with a
   warning below their floors.
 
@@ -144,14 +145,15 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     target_encoder = copy.deepcopy(encoder).requires_grad_(False)
     side = config.img_size // config.patch_size
     grid = (config.frames_per_clip // encoder.tubelet_size, side, side)
+    masks = (config.mask_short, config.mask_long)
     predictor = MaskPredictor(config.embed_dim, grid, config.predictor_dim,
-                              config.predictor_depth, config.predictor_heads).to(device)
+                              config.predictor_depth, config.predictor_heads,
+                              num_mask_tokens=len(masks), zero_init_mask_tokens=True).to(device)
     model = torch.nn.ModuleDict({"encoder": encoder, "predictor": predictor})
     optimizer = make_optimizer(model, config.weight_decay)
     decayed = optimizer.param_groups[0]
     total = max(1, round(config.ipe_scale * config.steps))
     warmup = int(config.warmup_fraction * config.steps)
-    masks = (config.mask_short, config.mask_long)
     losses, monitors, warnings = [], [], []
     started = time.perf_counter()
 
@@ -182,7 +184,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
         clips = sampler.sample(config.batch_size).to(device)  # [B, 3, T, S, S]
         targets = pretrain_targets(target_encoder, clips, config.target_layer_norm)
         loss, regularizer = 0.0, 0.0
-        for spec in masks:
+        for mask_index, spec in enumerate(masks):
             if config.per_sample_masks:
                 mask = on_device(sample_batch_masks(grid, spec, len(clips), sampler.generator),
                                  device)
@@ -192,7 +194,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                 mask = on_device(sample_block_mask(grid, spec, sampler.generator), device)
                 wanted = targets[:, mask.target]
             context = encoder(clips, keep=mask.context)
-            predictions = predictor(context, mask.context, mask.target)
+            predictions = predictor(context, mask.context, mask.target, mask_index)
             loss = loss + (predictions - wanted).abs().mean() / len(masks)
             if config.variance_weight or config.covariance_weight:
                 variance, covariance = variance_covariance(context)
@@ -200,8 +202,15 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                                              + config.covariance_weight * covariance) / len(masks)
         optimizer.zero_grad(set_to_none=True)
         (loss + regularizer).backward()
-        if config.clip_grad > 0:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad)
+        # Clip as app/vjepa/train.py: each network's gradient norm on its own (encoder, then
+        # predictor), and only after the warm-up (``if epoch > warmup and clip_grad is not
+        # None``). Their warm-up is ``warmup`` epochs of the lr schedule; ours is ``warmup``
+        # optimizer steps (steps 0 .. warmup - 1, the lr's linear ramp), so we clip from step
+        # ``warmup`` on. (Their ``epoch > warmup``, epochs counted from 0, leaves one more
+        # epoch unclipped after the lr ramp; a run without epochs has no such unit.)
+        if config.clip_grad > 0 and step >= warmup:
+            torch.nn.utils.clip_grad_norm_(encoder.parameters(), config.clip_grad)
+            torch.nn.utils.clip_grad_norm_(predictor.parameters(), config.clip_grad)
         optimizer.step()
         momentum = ema_momentum(step, total, config.ema_start, config.ema_end)
         ema_update(target_encoder, encoder, momentum)

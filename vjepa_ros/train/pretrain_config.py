@@ -190,7 +190,9 @@ class PretrainConfig:
         "always does (app/vjepa/train.py forward_target); false = ablation: raw targets."
     )
     clip_grad: float = param(
-        10.0, "Gradient-norm clip (V-JEPA configs: 10); 0 disables.", **AT_LEAST_0
+        10.0, "Gradient-norm clip (V-JEPA configs: 10), of the encoder's and the predictor's "
+        "gradients each on its own, from the first step after the warm-up (app/vjepa/train.py); "
+        "0 disables.", **AT_LEAST_0
     )
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.", **AT_LEAST_2)
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.", **COUNT)
