@@ -154,3 +154,19 @@ def test_the_gradient_is_not_clipped_during_the_warm_up(monkeypatch):
     _one_run(config, monkeypatch, clip_calls=calls)
     assert len(seen) == 4
     assert seen[1] == 0  # no clip call before the first two optimizer steps (the warm-up)
+
+
+def test_each_mask_trains_its_own_mask_token(monkeypatch):
+    """fix43a: one step after a zero warm-up moves both mask tokens off zero.
+
+    Token i only gets a gradient when mask i's predictions are made with ``mask_index=i``: a
+    caller that left every mask on token 0 would leave token 1 at exactly zero.
+    """
+    predictors = []
+    _one_run(tiny_config(steps=1, warmup_fraction=0.0), monkeypatch, predictors=predictors)
+    tokens = predictors[0].mask_tokens
+    assert len(tokens) == 2
+    assert all(float(token.detach().abs().max()) > 0.0 for token in tokens)
+    with pytest.raises(ValueError, match="mask_index must lie in"):
+        predictors[0](torch.zeros(1, 1, tiny_config().embed_dim), torch.tensor([0]),
+                      torch.tensor([1]), mask_index=2)
