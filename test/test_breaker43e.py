@@ -1,4 +1,4 @@
-"""breaker43e: does the simulated manipulation world do what a real Franka + hand + controller would?
+"""breaker43e: the simulated Franka, hand and controller against what a real one does.
 
 Attacked (at main d03aff5): vjepa_ros/sim/gripper.py (GripperCommand semantics), sim.py (the
 finger motors, the per-physics-step controller), controller.py (resolved-rate IK: speed limits,
@@ -106,3 +106,43 @@ def test_a_grasp_leaves_both_finger_joints_at_half_the_width():
         assert 0.05 < fingers.sum() < 0.065  # it holds the 6 cm cup
         assert abs(fingers[0] - fingers[1]) < 1e-3, (
             f"finger joints {fingers.round(4)} m: a Franka Hand's are both width / 2")
+
+
+@pytest.mark.xfail(strict=True, reason="a cup released 8 cm above the table keeps rocking on its "
+                   "rim (~0.08 m/s, ~2 rad/s) for seconds: it never comes to rest, never 'placed'")
+def test_a_cup_released_above_the_table_comes_to_rest():
+    """The hand carries the grasped cup over the place spot and opens 8 cm above the table.
+
+    A lab's policy (or a noisy expert) often releases a little high. A real 150 g cup lands and
+    is still within a fraction of a second. In the sim the solid cylinder keeps wobbling on its
+    rim (pybullet's primitive cylinder, spinning friction 0.001) for seconds, so the placed
+    detector (max_speed 0.02 m/s) says no for as long as one watches: drop-and-settle outcomes
+    and the frames after them are not what a real cup shows.
+    """
+    with Sim(manipulation_sim_config(0, "cup", 32, 32, num_objects=0)) as sim:
+        sim.step(48)
+        cup = sim.object_reading().position
+        state = sim.ee_state()
+        state[:3] = cup + [0.0, 0.0, 0.08]
+        sim.move_to(state)
+        state[:3] = cup
+        sim.move_to(state)
+        state[6] = 1.0
+        sim.set_target_state(state)
+        sim.advance(1.0)
+        monitor = SuccessMonitor(sim)
+        state[2] += 0.1
+        sim.move_to(state)
+        assert monitor.grasped()
+        state[:2], state[2] = [0.5, 0.1], monitor.rest_height + 0.08
+        sim.move_to(state)
+        state[6] = 0.0
+        sim.set_target_state(state)
+        sim.advance(0.5)
+        state[2] += 0.1
+        sim.move_to(state)
+        sim.advance(1.5)  # 2 s and more after the release
+        reading = sim.object_reading()
+        assert abs(reading.position[2] - monitor.rest_height) < 0.005  # it stands on the table
+        speed = float(np.linalg.norm(reading.linear_velocity))
+        assert speed < 0.02, f"the cup still moves at {speed:.3f} m/s 2 s after landing"
