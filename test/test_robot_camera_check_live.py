@@ -235,6 +235,36 @@ def test_stale_robot_state_ends_the_check_and_holds():
     assert len(arm.setpoints) == count, "nothing streamed after the hold"
 
 
+def test_a_move_that_does_not_arrive_leaves_the_set_point_at_the_arm_not_at_its_target():
+    """breaker43b: a controller that ignores the commands; the +x move times out 4 cm away.
+
+    The set-point had reached the +x target; held there and streamed on, a controller that
+    starts following again would jump 4 cm. It restarts at the measured pose, at rest.
+    """
+    arm = IdealArm()
+    logged = []
+    arm.session.log = lambda level, text: logged.append((level, text))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04, corners=False))
+    for _ in range(3000):
+        if run.done.is_set():
+            break
+        arm.tick()
+        arm.state = START.copy()  # the arm never moves
+    assert run.error == ("camera check stopped: the +x move did not arrive within 10 s "
+                         "(4.0 cm away)")
+    assert max(np.linalg.norm(p[:3] - START[:3]) for p in arm.setpoints) > 0.039  # it went out
+    for _ in range(20):
+        out = arm.tick()
+        arm.state = START.copy()
+        assert out is not None and out.setpoint is not None  # still streamed: the arm held
+        assert np.linalg.norm(out.setpoint[:3] - START[:3]) < 1e-9
+        assert not out.twist.any()
+    assert any("restarts at the measured pose" in text for level, text in logged
+               if level == "warning")
+    assert arm.session.camera_check is None and arm.session.phase is not Phase.MOVING
+
+
 def test_refusals_name_the_service_and_move_nothing():
     arm = IdealArm()
     with pytest.raises(RuntimeError, match=r"~/camera_check refused: commanding is disabled"):

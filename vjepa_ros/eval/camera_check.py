@@ -43,7 +43,11 @@ moves along most), an axis below ``min_explained`` times the best-seen axis's sh
 the camera". Relative, because a recording's motions also turn the hand, which the published
 planner does not search: that part of a frame change no action explains, along every axis alike
 (on a simulator bag with an exact model the shares are 0.38–0.42; in the live check, whose moves
-hold the orientation, above 0.9).
+hold the orientation, above 0.9). A line off the axes that two or more motions moved along (the
+live check's corners and diagonals, ``camera_check_stats.direction_lines``) is judged as an axis
+is, its share averaged over its motions and its length ratio held to ``min_scale``: a camera
+looking diagonally down at the arm leaves the model blind along a direction that is no base axis
+(breaker43b), and the verdict names it (``+x+y-z/-x-y+z``).
 
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
 rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words
@@ -81,7 +85,14 @@ from vjepa_ros.eval.camera_check_search import (
     search_spread,
     undecided_explanation,
 )
-from vjepa_ros.eval.camera_check_stats import agreement, axis_masks, axis_scale, unit_directions
+from vjepa_ros.eval.camera_check_stats import (
+    agreement,
+    axis_masks,
+    axis_scale,
+    direction_lines,
+    direction_scale,
+    unit_directions,
+)
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
@@ -118,6 +129,12 @@ def _explained_by_axis(executed: np.ndarray, explained: np.ndarray | None) -> di
         return dict.fromkeys(AXES)
     return {axis: float(explained[mine].mean()) if mine.any() else None
             for axis, mine in axis_masks(executed).items()}
+
+
+def _explained_by_line(lines: dict, explained: np.ndarray | None) -> dict:
+    """Mean explained share per line off the base axes (``direction_lines``; None: not known)."""
+    return {words: (float(explained[mine].mean()) if explained is not None else None)
+            for words, mine in lines.items()}
 
 
 def _horizontal_plane(executed: np.ndarray) -> bool:
@@ -181,6 +198,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     if explained is not None:
         explained = np.asarray(explained, dtype=np.float64).reshape(-1)[used]
     by_axis = _explained_by_axis(executed, explained)
+    lines = direction_lines(executed)  # the corners / diagonals moved along, judged as the axes
+    by_line = _explained_by_line(lines, explained)
     span = direction_spans(executed)
     moved = np.linalg.norm(inferred, axis=1) > 0
     scale = float(np.linalg.norm(inferred, axis=1).sum() / np.linalg.norm(executed, axis=1).sum())
@@ -204,6 +223,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
+    line_scales = direction_scale(executed, inferred, lines)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
@@ -214,7 +234,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         reflection, mirror_deg = mirrored_fit(m_b, m_m, yaw_only=not full_fit)
         mirror = mirrored_words(reflection, mirror_deg, residual[choice])
     reason = move_reason(thresholds, by_axis, scale, scales, residual[choice], choice, mirror,
-                         mirror_deg)
+                         mirror_deg, by_line, line_scales)
     why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
     mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
@@ -279,6 +299,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         sign_agreement_corrected=_agreement(corrected, executed, thresholds.min_motion_m / 2,
                                             unchecked),
         explained=by_axis, axis_scale=scales,
+        directions={words: {"scale": line_scales[words], "explained": by_line[words]}
+                    for words in lines},
         agreement={name: (agreement(executed, inferred, rotation) if moved.any() else 0.0)
                    for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                           ("full", full))},

@@ -75,15 +75,19 @@ def mirror_reason(mirror: str, mirror_deg: float, residual: float, choice: str) 
 
 def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
                 residual: float, choice: str, mirror: str = "",
-                mirror_deg: float = 0.0) -> MoveReason | None:
+                mirror_deg: float = 0.0, by_line: dict | None = None,
+                line_scales: dict | None = None) -> MoveReason | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
     In this order: the best-seen axis's explained share below ``min_best_explained``
     (:func:`explains_nothing`); an axis whose explained share is
-    below ``min_explained`` of the best-seen axis's; the model's inferred length above
+    below ``min_explained`` of the best-seen axis's (or a line off the axes, ``by_line``: the
+    mean share of the motions along it, e.g. ``"+x+y-z/-x-y+z"``); the model's inferred
+    length above
     ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
-    one axis (the camera looks along it: the model infers hardly any motion there); the view
+    one axis or one line off the axes (``line_scales``; the camera looks along it: the model
+    infers hardly any motion there); the view
     seen mirrored (``mirror``, e.g. "mirrored along base x", with the RMS angle ``mirror_deg``
     its reflection leaves: :func:`mirror_reason`); the best ``choice`` rotation leaving more than
     ``max_residual_deg`` RMS. Every value compared with a threshold shows one decimal (25.4 is
@@ -116,12 +120,17 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
             f"length{where} (threshold {thresholds.max_scale * 100:g}%), longer than any motion "
             "the frames show: its actions are its search's spread (a model that does not see "
             "the scene, or too few samples/iterations?)", _length_cause(thresholds, ratios))
-    blind = [axis for axis, share in by_axis.items()
+    if not any(share is not None for share in by_axis.values()):  # no axis moved along: the lines
+        best = max((share for share in (by_line or {}).values() if share is not None),
+                   default=0.0)
+    seen = {**by_axis, **(by_line or {})}  # the lines off the axes judged as the axes
+    blind = [where for where, share in seen.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
-    short = [axis for axis, ratio in scales.items()
+    lengths = {**scales, **(line_scales or {})}
+    short = [where for where, ratio in lengths.items()
              if ratio is not None and ratio < thresholds.min_scale]
     if blind:
-        shares = ", ".join(f"{axis} {by_axis[axis]:.1%}" for axis in blind)
+        shares = ", ".join(f"{where} {seen[where]:.1%}" for where in blind)
         return MoveReason(
             f"the model does not see the arm move along {' and '.join(blind)}: its best action "
             f"explains {shares} of the frame change, against {best:.1%} along the best-seen "
@@ -132,11 +141,12 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
             f"{thresholds.min_scale * 100:g}%): it hardly sees the arm move",
             _length_cause(thresholds, f"{scale:.1%}"))
     if short:
-        ratios = ", ".join(f"{axis} {scales[axis]:.1%}" for axis in short)
+        ratios = ", ".join(f"{where} {lengths[where]:.1%}" for where in short)
+        kind = "axis" if all(where in AXES for where in short) else "direction"
         return MoveReason(
             f"the model hardly sees the arm move along {' and '.join(short)}: it infers {ratios} "
             f"of the executed motion's length there (threshold {thresholds.min_scale * 100:g}%; "
-            "the camera may look along that axis)", _length_cause(thresholds, ratios))
+            f"the camera may look along that {kind})", _length_cause(thresholds, ratios))
     if mirror:
         return MoveReason(mirror_reason(mirror, mirror_deg, residual, choice), mirror=mirror)
     if residual > thresholds.max_residual_deg:

@@ -62,6 +62,10 @@ class CameraCheckResult:
     mirror: str = ""
     # the search was below the budget the verdicts were validated at: what to rerun with ("")
     search_caveat: str = ""
+    # per line off the base axes that two or more motions moved along (the live check's corners
+    # and diagonals, in words: "+x+y-z/-x-y+z"): {"scale": inferred / executed length,
+    # "explained": mean share (None: not known)}, judged as the axes are
+    directions: dict = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -22,6 +22,12 @@ The motions along an axis (:func:`axis_masks`) are those whose largest component
 where an axis has motions within ~37° of it (largest component ≥ :data:`AXIS_LIKE` of the
 length), only those count, so the 12 face diagonals of the live check (45° between two axes) do
 not blur the per-axis numbers of its six axis motions.
+
+The motions off the base axes are judged per line too (:func:`direction_lines`,
+:func:`direction_scale`): a camera looking diagonally down at the arm (a tripod at the table's
+corner) makes the model blind along a direction that is no base axis, where each base axis still
+shows most of its length; the check's corner or diagonal motions along that direction show it
+(breaker43b).
 """
 
 from __future__ import annotations
@@ -33,6 +39,11 @@ from vjepa_ros.eval.metrics import AXES
 
 AXIS_LIKE = 0.8  # a motion is "along" its dominant axis when that component is >= 0.8 of it
 OPPOSITE_COS = -0.9  # two executed motions are a ± pair when their directions' cosine is below
+# motions along one line (either way) when their directions are within this angle of it or its
+# reverse: the live check's directions are exact, 35° (corner to face diagonal) or more apart
+LINE_DEG = 10.0
+# a direction's words name the axes whose component is at least this share of its length
+WORD_COMPONENT = 0.3
 
 
 def unit_directions(vectors) -> np.ndarray:
@@ -99,6 +110,63 @@ def axis_scale(executed, inferred) -> dict[str, float | None]:
         scales[axis] = (float(np.linalg.norm(inferred[mine], axis=1).sum()) / total
                         if total > 0 else None)
     return scales
+
+
+def direction_words(direction) -> str:
+    """Name a direction [3] as the check's motion labels do, e.g. ``+x+y-z`` ("" for zero).
+
+    The axes whose component is at least :data:`WORD_COMPONENT` of its length, each with its
+    sign: a face diagonal ``+x-z``, a cube corner ``+x+y-z``, an axis ``-y``.
+    """
+    direction = np.asarray(direction, dtype=np.float64)[:3]
+    length = float(np.linalg.norm(direction))
+    if not length > 0:
+        return ""
+    return "".join(f"{'+' if value > 0 else '-'}{axis}"
+                   for axis, value in zip(AXES, direction / length, strict=True)
+                   if abs(value) >= WORD_COMPONENT)
+
+
+def direction_lines(executed) -> dict[str, np.ndarray]:
+    """Return the lines off the base axes that two or more executed motions moved along.
+
+    Each with its mask [N] of the motions along it.
+
+    Motions whose directions lie within :data:`LINE_DEG` of one another or of the other's reverse
+    share a line (the live check's corner ``+x+y-z`` and the opposite corner ``-x-y+z``); a line
+    counts when it holds at least two motions and is not along a base axis (its motions are not
+    :data:`AXIS_LIKE`: the axes are judged per axis, :func:`axis_masks`). Keys: the directions
+    in words (:func:`direction_words`), e.g. ``"+x+y-z/-x-y+z"``, in the motions' order.
+    """
+    executed = np.asarray(executed, dtype=np.float64)[:, :3]
+    directions = unit_directions(executed)
+    valid = np.isfinite(directions).all(1)
+    axis_like = np.abs(np.nan_to_num(directions)).max(axis=1) >= AXIS_LIKE
+    near = np.cos(np.radians(LINE_DEG))
+    free = valid & ~axis_like
+    lines = {}
+    for i in np.flatnonzero(free):
+        if not free[i]:
+            continue
+        mine = free & (np.abs(np.nan_to_num(directions @ directions[i])) >= near)
+        free &= ~mine
+        if mine.sum() < 2:
+            continue
+        words = list(dict.fromkeys(direction_words(executed[j]) for j in np.flatnonzero(mine)))
+        lines["/".join(words)] = mine
+    return lines
+
+
+def direction_scale(executed, inferred, lines: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per line (:func:`direction_lines`), Σ|inferred| / Σ|executed| over its motions.
+
+    As :func:`axis_scale` per base axis: a model blind along the line infers almost none of it.
+    """
+    executed = np.asarray(executed, dtype=np.float64)[:, :3]
+    inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
+    return {words: float(np.linalg.norm(inferred[mine], axis=1).sum()
+                         / np.linalg.norm(executed[mine], axis=1).sum())
+            for words, mine in lines.items()}
 
 
 def opposite_pairs(executed) -> list[tuple[int, int]]:

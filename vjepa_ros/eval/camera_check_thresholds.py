@@ -35,8 +35,10 @@ class CheckThresholds:
     )
     min_scale: float = param(
         0.3, "Move the camera when the model infers less than this fraction of the executed "
-        "motion's length, over all motions or along one base axis (it hardly sees the arm move "
-        "there, e.g. along the camera's optical axis).", range=(0, 1), low_open=True
+        "motion's length, over all motions, along one base axis or along one line off the axes "
+        "that two or more motions moved along (the live check's corners and diagonals; it hardly "
+        "sees the arm move there, e.g. along the camera's optical axis).", range=(0, 1),
+        low_open=True
     )
     max_scale: float = param(
         1.5, "Move the camera when the model infers more than this multiple of the executed "
@@ -53,12 +55,13 @@ class CheckThresholds:
     min_motions: int = param(3, "Fewest usable motions for a check.",
                              range=(2, 26))  # the check makes 6 to 26 motions
     min_explained: float = param(
-        0.05, "Move the camera when, for the motions along some base axis, the model's best "
-        "action explains less than this fraction of what it explains along the best-seen axis "
-        "(share of the frame change = 1 - energy of the inferred action / energy of standing "
-        "still): it does not see motion along that axis (a model blind along an axis scores "
-        "about 0; a learned model that still reaches its goals 0.097-0.96: "
-        "docs/camera_placement.md, Session 9).", range=(0, 1), low_open=True
+        0.05, "Move the camera when, for the motions along some base axis (or along one line "
+        "off the axes that two or more motions moved along: the live check's corners and "
+        "diagonals), the model's best action explains less than this fraction of what it "
+        "explains along the best-seen axis (share of the frame change = 1 - energy of the "
+        "inferred action / energy of standing still): it does not see motion there (a model "
+        "blind along an axis scores about 0; a learned model that still reaches its goals "
+        "0.097-0.96: docs/camera_placement.md, Session 9).", range=(0, 1), low_open=True
     )
     min_best_explained: float = param(
         0.02, "Move the camera when, along every base axis, the model's best action explains "

@@ -20,6 +20,7 @@ from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_compute import compute_plan, error_line
 from vjepa_ros.robot.safety import filter_target
+from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
 
 
 class CameraCheckSession:
@@ -118,8 +119,12 @@ class CameraCheckSession:
     def _end_camera_check(self, error: str) -> None:
         """Stop a running check at once with ``error``, its whole line (``camera check ...``).
 
-        The set-point holds still. The check's own failures come worded; the session's
-        reasons through :meth:`_stop_camera_check` (never told apart by their words).
+        The set-point holds still, at the measured pose when it is farther than
+        ``RESUME_TOLERANCE_M`` / ``_RAD`` from it (and the robot states are fresh): a move that
+        did not arrive (a controller that ignored the commands) left the set-point at its target,
+        4 cm from the arm, streamed on; a controller following again would jump there
+        (breaker43b). The check's own failures come worded; the session's reasons through
+        :meth:`_stop_camera_check` (never told apart by their words).
         """
         run = self.camera_check
         if run is None:
@@ -127,6 +132,14 @@ class CameraCheckSession:
         self.camera_check = None
         if run.active or run.error:
             self.streamer.hold()
+            latest = self.inputs.latest_state()
+            if latest is not None and not self._states_failed(self.clock()):
+                gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,
+                                                    RESUME_TOLERANCE_RAD)
+                if gap is not None:
+                    self.log("warning", f"the arm is {gap:.3f} m from the set-point as the "
+                             "camera check stops: the set-point restarts at the measured pose "
+                             "and holds there")
             if self._phase is Phase.MOVING:
                 self._transition(Event.ARRIVED)
         run.fail(error, self.clock())
