@@ -27,6 +27,23 @@ DT = 0.01  # the default stream period (control.stream_rate_hz 100)
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 
 
+def grasp_then_hold(session, tick, state) -> None:
+    """Enable, let sub-goal 2 close the hand, then hold the cup (closedness 0.25) on sub-goal 2.
+
+    The prelude of the clock-step tests: ``tick(seed)`` advances the scene one camera frame
+    (states, a noisy frame, a plan, stream ticks); ``state`` [7] is the measured pose it feeds.
+    """
+    tick(10)
+    assert session.set_enabled(True)[0]
+    for seed in range(11, 14):
+        tick(seed)
+    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
+    state[6] = 0.25  # the fingers stopped on the cup: it is held
+    for seed in range(20, 26):
+        tick(seed)
+    assert session.goals.index == 1
+
+
 def _speeds(setpoints: np.ndarray, part: str) -> np.ndarray:
     """Per-tick velocity [m/s] or angular velocity [rad/s] vectors of a set-point sequence."""
     if part == "translation":
@@ -114,15 +131,7 @@ def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
         for _ in range(5):
             session.stream_step()
 
-    tick(10)
-    assert session.set_enabled(True)[0]
-    for seed in range(11, 14):
-        tick(seed)
-    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
-    state[6] = 0.25  # the fingers stopped on the cup: it is held
-    for seed in range(20, 26):
-        tick(seed)
-    assert session.goals.index == 1
+    grasp_then_hold(session, tick, state)
     reports.clear()
     clock.step_wall_back(1.0)  # the wall clock steps back 1 s (NTP/PTP); the arm and hand stay
     for seed in range(40, 80):

@@ -26,6 +26,7 @@ comment edit in an encode-path file rebuilds the cache (by design, conservative)
 import math
 
 import numpy as np
+from test_breaker42a import grasp_then_hold
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -129,15 +130,7 @@ def test_a_wall_clock_step_with_a_frame_in_flight_does_not_open_a_hand_holding_a
         for _ in range(5):
             session.stream_step()
 
-    tick(10)
-    assert session.set_enabled(True)[0]
-    for seed in range(11, 14):
-        tick(seed)
-    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
-    state[6] = 0.25  # the fingers stopped on the cup: it is held
-    for seed in range(20, 26):
-        tick(seed)
-    assert session.goals.index == 1
+    grasp_then_hold(session, tick, state)
     reports.clear()
     clock.step_wall_back(1.0)  # chrony makestep: stamps and system clock back 1 s together
     for seed in range(40, 80):

@@ -31,6 +31,7 @@ past the quarter-period reach).
 import math
 
 import numpy as np
+from test_breaker42a import grasp_then_hold
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -91,15 +92,7 @@ def test_a_camera_hosts_clock_step_under_a_continuing_arm_keeps_the_held_object(
         for _ in range(5):
             session.stream_step()
 
-    tick(10)
-    assert session.set_enabled(True)[0]
-    for seed in range(11, 14):
-        tick(seed)
-    assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
-    state[6] = 0.25  # the fingers stopped on the cup: it is held
-    for seed in range(20, 26):
-        tick(seed)
-    assert session.goals.index == 1
+    grasp_then_hold(session, tick, state)
     reports.clear()
     camera_ahead[0] = -1.2  # the camera host steps back 1.2 s (a grandmaster's failover)
     for seed in range(40, 46):
