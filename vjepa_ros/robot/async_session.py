@@ -42,13 +42,14 @@ class AsyncSession:
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        predicted_start=predicted, command_index=self.commands_sent,
-                       predicted_gripper_measured=measured, hand_epoch=self.hand_epoch)
+                       predicted_gripper_measured=measured, hand_epoch=self.hand_epoch,
+                       stop_epoch=self.stop_epoch)
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
         report = self._report(plan, job.frame.stamp, job.predicted_start)
         report.predicted_start, report.latency_s = True, latency_s
-        void = self._void_reason(job.version, job.epoch)
+        void = self._job_void(job)
         if not void and job.command_index != self.commands_sent:
             void = "another command went out while planning"
         if void:

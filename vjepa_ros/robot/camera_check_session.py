@@ -126,7 +126,7 @@ class CameraCheckSession:
             return
         self.camera_check = None
         if run.active or run.error:
-            self.streamer.hold()
+            self._stop_motion(error)
             if self._phase is Phase.MOVING:
                 self._transition(Event.ARRIVED)
         run.fail(error, self.clock())
