@@ -169,8 +169,6 @@ def test_after_a_preparation_error_stops_the_arm_mid_step_the_next_plan_waits_fo
         "arm stood")
 
 
-@pytest.mark.xfail(strict=True, reason="the arrival's start check compares positions only: an "
-                   "arm arriving 0.3 rad off the predicted start's orientation gets the plan")
 def test_an_arm_arriving_turned_away_from_the_predicted_start_does_not_get_the_prepared_plan(
         model):
     """Discard a prepared plan when the arm arrives turned far from the predicted start.
