@@ -86,8 +86,6 @@ def hold_on_silent_camera_then_resume(rig):
     assert rig.session.phase is Phase.IDLE, rig.session.phase
 
 
-@pytest.mark.xfail(strict=True, reason="a preparation running through a hold is not cancelled: "
-                   "it is commanded as soon as the stream resumes, from a frame before the hold")
 @pytest.mark.parametrize("resumed", ["before the plan ends", "after the plan ends"])
 def test_a_preparation_running_through_a_hold_is_never_commanded(model, resumed):
     """Cancel a preparation when a hold comes while it runs, as docs/async_control.md says.
@@ -128,8 +126,6 @@ def test_a_preparation_running_through_a_hold_is_never_commanded(model, resumed)
     assert rig.session.prepared is None
 
 
-@pytest.mark.xfail(strict=True, reason="after a planner error stopped the arm mid-step, the next "
-                   "plan starts from a frame and state of before the stop (where the arm WAS)")
 def test_after_a_preparation_error_stops_the_arm_mid_step_the_next_plan_waits_for_a_settled_frame(
         model):
     """Plan after an error hold mid-step only on a frame taken ``settle_s`` after the stop.
@@ -173,8 +169,6 @@ def test_after_a_preparation_error_stops_the_arm_mid_step_the_next_plan_waits_fo
         "arm stood")
 
 
-@pytest.mark.xfail(strict=True, reason="the arrival's start check compares positions only: an "
-                   "arm arriving 0.3 rad off the predicted start's orientation gets the plan")
 def test_an_arm_arriving_turned_away_from_the_predicted_start_does_not_get_the_prepared_plan(
         model):
     """Discard a prepared plan when the arm arrives turned far from the predicted start.

@@ -113,7 +113,8 @@ def test_prepared_plan_is_dropped_when_the_arm_arrives_off_the_predicted_start(
     report = session.plan_step()
     assert (report.command is not None) == commanded
     if not commanded:
-        assert f"arrived {offset_mm:.1f} mm from the predicted start" in report.reason
+        assert f"arrived {offset_mm:.1f} mm and 0.000 rad from the predicted start" in \
+            report.reason
         assert "discarded" in report.reason and session.commands_sent == 1
         assert session.prepared is None
         status = diagnostic_status(session.snapshot())
@@ -143,6 +144,17 @@ def test_blend_rule_fires_within_the_radius_and_only_when_the_arm_tracks(remaini
     measured[:3] += np.r_[0.0, 0.6, -0.8] * lag_mm / 1000
     assert blend_ready(setpoint, target, measured, 0.01, 0.02) == ready
     assert not blend_ready(setpoint, target, measured, 0.0, 0.02), "0: blending off"
+
+
+@pytest.mark.parametrize("turn_rad, ready", [(0.0, True), (0.09, True), (0.11, False),
+                                             (0.3, False)])
+def test_blend_rule_waits_for_arrival_when_the_arm_turns_away_from_the_setpoint(turn_rad, ready):
+    """An arm whose orientation lags the set-point's (a caught wrist) is not blended."""
+    target = START + np.r_[0.05, -0.02, 0.01, 0, 0, 0, 0]
+    setpoint, measured = target.copy(), target.copy()
+    measured[5] += turn_rad  # position tracks exactly, yaw does not
+    assert blend_ready(setpoint, target, measured, 0.01, 0.02, 0.1) == ready
+    assert blend_ready(setpoint, target, measured, 0.01, 0.02), "no angle given: position only"
 
 
 def blend_run(model, offset_mm=0.0, tolerance=0.02, blend=0.01):

@@ -87,7 +87,7 @@ RULES = (
              lambda c: c.planner.early_stop_patience == 0 and c.planner.method == "cem",
              lambda c: "planner.early_stop_patience is 0 (every iteration runs)",
              "set planner.early_stop_patience > 0"),
-    IdleRule(("control.async_tolerance_m", "control.async_blend_m"),
+    IdleRule(("control.async_tolerance_m", "control.async_tolerance_rad", "control.async_blend_m"),
              lambda c: c.control.mode != "async",
              lambda c: f"control.mode is {c.control.mode!r}", "set control.mode to async"),
     IdleRule(("control.arrival_tolerance_m", "control.arrival_timeout_s", "control.settle_s"),

@@ -5,7 +5,7 @@ streamer and phase are the session's). With ``control.mode`` async the planning 
 next step from the predicted end of the command executing (``predicted_start``) once per
 command; the plan waits as ``prepared`` and goes out when the arm arrives there (or is within
 ``control.async_blend_m``), or is discarded when the arm arrived too far from the predicted
-start, the goal changed, or commanding was held or disabled meanwhile.
+start (position or orientation), the goal changed, or commanding was held or disabled meanwhile.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from vjepa_ros.robot.goals import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
-from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready, start_mismatch
+from vjepa_ros.robot.predicted_start import (
+    PreparedPlan,
+    blend_ready,
+    start_mismatch,
+    start_turn,
+)
 
 
 class AsyncSession:
@@ -42,13 +47,14 @@ class AsyncSession:
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        predicted_start=predicted, command_index=self.commands_sent,
-                       predicted_gripper_measured=measured, hand_epoch=self.hand_epoch)
+                       predicted_gripper_measured=measured, hand_epoch=self.hand_epoch,
+                       stop_epoch=self.stop_epoch)
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
         report = self._report(plan, job.frame.stamp, job.predicted_start)
         report.predicted_start, report.latency_s = True, latency_s
-        void = self._void_reason(job.version, job.epoch)
+        void = self._job_void(job)
         if not void and job.command_index != self.commands_sent:
             void = "another command went out while planning"
         if void:
@@ -78,12 +84,14 @@ class AsyncSession:
         self._prepared = None
         measured = self.inputs.latest_state()
         mismatch = start_mismatch(measured.value, prepared.start)
-        tolerance = self.control.async_tolerance_m
-        if mismatch > tolerance and self._phase is Phase.IDLE:
+        turn = start_turn(measured.value, prepared.start)
+        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
+        if (mismatch > tolerance or turn > tolerance_rad) and self._phase is Phase.IDLE:
             report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
             report.predicted_start, report.latency_s = True, prepared.latency_s
-            report.reason = (f"async: arrived {mismatch * 1000:.1f} mm from the predicted start "
-                             f"(tolerance {tolerance * 1000:.1f} mm): prepared plan discarded, "
+            report.reason = (f"async: arrived {mismatch * 1000:.1f} mm and {turn:.3f} rad from "
+                             f"the predicted start (tolerance {tolerance * 1000:.1f} mm, "
+                             f"{tolerance_rad:.3f} rad): prepared plan discarded, "
                              "planning on a fresh frame")
             report.outcome = PlanOutcome.DISCARDED
             self.log("info", report.reason)
@@ -104,7 +112,7 @@ class AsyncSession:
             return False
         return blend_ready(self.streamer.setpoint, self.streamer.target,
                            self.inputs.latest_state().value, self.control.async_blend_m,
-                           self.control.async_tolerance_m)
+                           self.control.async_tolerance_m, self.control.async_tolerance_rad)
 
     def _drop_prepared(self, why: str) -> None:
         """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""

@@ -131,7 +131,7 @@ class CameraCheckSession:
             return
         self.camera_check = None
         if run.active or run.error:
-            self.streamer.hold()
+            self._stop_motion(error)
             latest = self.inputs.latest_state()
             if latest is not None and not self._states_failed(self.clock()):
                 gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,

@@ -45,10 +45,17 @@ class ControlConfig:
         "on arrival is farther than this from that start [m]; then plan on a fresh frame.",
         range=(0, 0.1), low_open=True
     )
+    async_tolerance_rad: float = param(
+        0.1, "async: discard the plan prepared from the predicted start when the measured TCP "
+        "orientation on arrival is turned farther than this from that start's [rad]; then plan "
+        "on a fresh frame.",
+        range=(0, 1), low_open=True
+    )
     async_blend_m: float = param(
         0.01, "async: command the prepared plan once the set-point is this close to the running "
         "target [m] (a blend radius: the arm turns toward the next target instead of stopping), "
-        "if the measured TCP tracks the set-point within async_tolerance_m; 0: wait for arrival. "
+        "if the measured TCP tracks the set-point within async_tolerance_m and "
+        "async_tolerance_rad; 0: wait for arrival. "
         "Default: the set-point's braking distance v²/2a at the default speed and acceleration.",
         range=(0, 0.1)
     )
@@ -79,7 +86,7 @@ class ControlConfig:
         if self.mode not in MODES:
             raise ValueError(f"control.mode must be one of {MODES}, got {self.mode!r}")
         for name in ("stream_rate_hz", "arrival_tolerance_m", "arrival_timeout_s",
-                     "async_tolerance_m"):
+                     "async_tolerance_m", "async_tolerance_rad"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
         model_frame_angles(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError

@@ -219,7 +219,8 @@ class InputEpisodes:
                 seen = "the arm or hand changed"
             self.log("info", f"the clock went back (a new world: {seen}): {goals}")
         if self.enabled and self.streamer.active:
-            self.streamer.deactivate()
+            # arrival times of the old clock are forgotten above: none is set on this one
+            self._stop_motion("the clock went back", deactivate=True, settle=False)
             self._stream_held = False
             self._transition(Event.ARRIVED)  # moving: the command is over (elsewhere: no change)
             self.log("warning", f"camera frames' stamps went back from {newest:.3f} s to "

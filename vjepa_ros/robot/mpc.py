@@ -183,6 +183,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         # (epoch, what bumped it) of the newest bump not made by ~/enable; None: none yet
         self._voided_by: tuple[int, str] | None = None
         self.command_time = self.arrival_time = -float("inf")
+        # bumped by every stop of the set-point (_stop_motion): a preparation begun before it
+        # predicted the end of a motion that no longer ends there (void, async_session)
+        self.stop_epoch = 0
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
         self.command_gripper_measured = True  # that target's start had a measured closedness
         self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
@@ -297,9 +300,31 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._stop_camera_check(why)
         if self.enabled:
             self.enable_epoch += 1
-        self.streamer.deactivate()
+        self._stop_motion(why, deactivate=True)
         self._stream_held = False
+
+    def _stop_motion(self, why: str, deactivate: bool = False, settle: bool = True) -> None:
+        """Stop the set-point where it is (``deactivate``: drop it); locked.
+
+        The one place every stop of the set-point goes through (a hold of any kind: stale or
+        invalid inputs, no goal, a planner error, a safety refusal, an internal error; a camera
+        check stopped; disable, shutdown; a new world). A prepared plan is dropped (``why`` says
+        why in ``last_plan``) and a preparation still running is void (``stop_epoch``): both
+        predicted the end of a motion that now ends elsewhere. A stop mid-motion (a command
+        executing, or the set-point not yet at rest) counts as an arrival now: the next plan
+        needs a frame stamped ``control.settle_s`` after it, as after any arrival (a frame
+        taken while the arm moved shows it where it no longer is). ``settle`` False: not so
+        (a new world, whose clock the old arrival times are not on: ``input_episodes``).
+        """
+        moving = self._phase is Phase.MOVING or not self.streamer.arrived()
+        if deactivate:
+            self.streamer.deactivate()
+        else:
+            self.streamer.hold()
+        self.stop_epoch += 1
         self._drop_prepared(why)
+        if moving and settle:
+            self.arrival_time = max(self.arrival_time, self.clock())
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:
@@ -329,9 +354,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
     def _hold(self, refusal: Refusal) -> None:
         self._stop_camera_check(f"held: {refusal.detail}")
         if self.enabled:
-            self.streamer.hold()
+            self._stop_motion(f"held: {refusal.detail}")
             self._transition(Event.HOLD)
-            self._drop_prepared(f"held: {refusal.detail}")
         self._refuse(refusal)
 
 

@@ -99,11 +99,10 @@ class PlanningSession:
             self._transition(Event.PLAN_STARTED)
         started = time.perf_counter()
         try:
-            plan, debug_rgb = self._plan(job, want_debug,
-                                         lambda: bool(self._void_reason(job.version, job.epoch)))
+            plan, debug_rgb = self._plan(job, want_debug, lambda: bool(self._job_void(job)))
         except PlanCancelled as exc:  # its result was void anyway: no hold, nothing commanded
             with self._lock:
-                reason = f"{self._void_reason(job.version, job.epoch) or 'stopped'}: {exc}"
+                reason = f"{self._job_void(job) or 'stopped'}: {exc}"
                 self.log("info", reason)
                 return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.CANCELLED),
                                     started, job)
@@ -210,6 +209,20 @@ class PlanningSession:
                 return f"{voided[1]} while planning"
             return "enabled while planning" if self.enabled else "disabled while planning"
         return ""
+
+    def _job_void(self, job: PlanJob) -> str:
+        """Why ``job``'s plan is void now ("" if it is not): as :meth:`_void_reason`, and more.
+
+        More: (async) a preparation begun before the set-point stopped (a hold of any kind,
+        ``_stop_motion``). A preparation predicts where the running motion ends; stopped short,
+        the arm is not there, and within ``control.async_tolerance_m`` of it the start check
+        would pass: the plan from the frame of before the stop would go out at once when the
+        stream resumes.
+        """
+        void = self._void_reason(job.version, job.epoch)
+        if not void and job.predicted_start is not None and job.stop_epoch != self.stop_epoch:
+            void = "the set-point stopped (held) while planning from its predicted end"
+        return void
 
     def _plan(self, job: PlanJob, want_debug: bool, should_stop: Callable[[], bool]):
         """Encode, (async) imagine, plan: the GPU work, outside the lock (``plan_compute``)."""

@@ -10,7 +10,8 @@ of T_k (there is none yet). It starts from the prediction instead:
 
 Each real frame re-anchors the next prediction on measured data. When the arm arrives, the
 prepared plan is commanded at once, unless the measured pose differs from the predicted start
-by more than ``control.async_tolerance_m`` (then it is discarded and the next plan starts from a
+by more than ``control.async_tolerance_m`` or is turned from it by more than
+``control.async_tolerance_rad`` (then it is discarded and the next plan starts from a
 fresh frame, as in blocking mode). It may go out earlier, once the set-point is within
 ``control.async_blend_m`` of the running target (:func:`blend_ready`): the target is absolute
 (T_k ⊕ a), so the arm turns toward it instead of braking to a stop at T_k first, as a blend
@@ -29,6 +30,7 @@ import torch.nn.functional as F
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import predictor_of
+from vjepa_ros.robot.targets import poses_apart
 
 
 @dataclasses.dataclass
@@ -79,8 +81,14 @@ def start_mismatch(measured: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(measured)[:3] - np.asarray(predicted)[:3]))
 
 
+def start_turn(measured: np.ndarray, predicted: np.ndarray) -> float:
+    """Angle [rad] between the measured and the predicted TCP orientation (of [7] states)."""
+    return poses_apart(np.asarray(measured, dtype=np.float64),
+                       np.asarray(predicted, dtype=np.float64))[1]
+
+
 def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, blend_m: float,
-                tolerance_m: float) -> bool:
+                tolerance_m: float, tolerance_rad: float = float("inf")) -> bool:
     """Return True when the prepared target may be commanded before the running one is reached.
 
     Args:
@@ -92,9 +100,13 @@ def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, 
         tolerance_m: the measured TCP tracks the set-point within this distance [m]; otherwise
             the arm may not get where the plan starts, and the decision waits for arrival
             (where ``start_mismatch`` against ``control.async_tolerance_m`` decides).
-    Positions only (xyz); the orientation goes on toward the next target's.
+        tolerance_rad: the measured TCP orientation tracks the set-point's within this angle
+            [rad] (``control.async_tolerance_rad``; ``start_turn`` decides on arrival).
+    The blend radius is on positions only (xyz); the orientation goes on toward the next
+    target's.
     """
     if not blend_m > 0:
         return False
     remaining = float(np.linalg.norm(np.asarray(target)[:3] - np.asarray(setpoint)[:3]))
-    return remaining <= blend_m and start_mismatch(measured, setpoint) <= tolerance_m
+    return remaining <= blend_m and start_mismatch(measured, setpoint) <= tolerance_m and \
+        start_turn(measured, setpoint) <= tolerance_rad

@@ -71,7 +71,7 @@ class StreamSession:
                 self._advance_camera_check(now)
             setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
-                self.streamer.deactivate()
+                self._stop_motion("internal error: unsafe set-point", deactivate=True)
                 self._hold(Refusal(RefusalKind.INTERNAL_ERROR,
                                    f"internal error: unsafe set-point {setpoint.tolist()} "
                                    "suppressed"))
@@ -104,8 +104,7 @@ class StreamSession:
             return True
         outside = self._outside_box()
         if outside:
-            self.streamer.deactivate()
-            self._drop_prepared("the arm is outside the workspace box")
+            self._stop_motion("the arm is outside the workspace box", deactivate=True)
             self.log("warning", f"the stream resumes with no set-point: {outside}")
             return False
         gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,
