@@ -129,3 +129,37 @@ def test_a_random_offline_bag_is_not_failed_by_a_two_motion_line():
     result = _check(executed, inferred, live=False)
     assert min(result.axis_scale.values()) > 0.5  # every axis sees most of its length
     assert result.verdict != Verdict.MOVE, result.explanation
+
+
+@pytest.mark.xfail(strict=True, reason="breaker43f: a disable while the arm lags the check's "
+                   "set-point logs 'restarts at the measured pose and holds there' with "
+                   "commanding off")
+@pytest.mark.usefixtures("one_thread")
+def test_a_disable_mid_check_does_not_claim_the_set_point_holds():
+    """The operator disables because the arm stopped following (blocked, a controller paused).
+
+    The check's +x set-point has gone out > 1 cm while the measured arm stayed at the start;
+    ``~/enable false`` ends the check, and ``_end_camera_check`` restarts the set-point and logs
+    "the set-point restarts at the measured pose and holds there" before commanding stops: a
+    warning that says the node holds the arm when it no longer commands it. Nothing may be
+    streamed after the disable (it is not), and no line should claim a hold.
+    """
+    from test_robot_camera_check_live import START, IdealArm
+
+    arm = IdealArm()
+    logged = []
+    arm.session.log = lambda level, text: logged.append((level, text))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04, corners=False))
+    for _ in range(3000):
+        arm.tick()
+        arm.state = START.copy()  # the arm does not follow
+        if max(np.linalg.norm(p[:3] - START[:3]) for p in arm.setpoints) > 0.02:
+            break
+    arm.session.set_enabled(False)
+    count = len(arm.setpoints)
+    for _ in range(20):
+        arm.tick()
+    assert "disabled" in run.error and len(arm.setpoints) == count  # nothing streamed
+    holds = [text for level, text in logged if "holds there" in text]
+    assert not holds, holds
