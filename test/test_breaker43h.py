@@ -97,3 +97,58 @@ def test_the_last_step_of_a_finished_sequence_runs_to_its_target(model, mode):
     assert left <= rig.session.control.arrival_tolerance_m, (
         f"the last step stopped {left * 1000:.1f} mm short of its target ({step * 1000:.1f} mm "
         f"step; refusal: {rig.session.refusal!r})")
+
+
+def pushed_during_camera_dropout(rig, push_m=0.04):
+    """Stall the camera 0.8 s while a hand pushes the held arm ``push_m`` along +y."""
+    held = False
+    for i in range(80):
+        rig.push[1] = min(push_m, push_m * (i + 1) / 40)  # 0.1 m/s, as a hand guides an arm
+        rig.clock.now += DT
+        out = rig.session.stream_step()
+        held = held or (out is not None and out.hold_started)
+        rig.session.observe_state(rig.base + rig.push, rig.clock.now)
+    assert held and rig.session.phase is Phase.HOLDING
+    rig.next_frame = rig.clock.now
+    rig.push[:] = 0  # the set-point restarts at the pushed arm, which then tracks it again
+    for _ in range(10):  # frames again: the stream resumes, the set-point restarts at the arm
+        rig.tick()
+
+
+@pytest.mark.xfail(strict=True, reason="a blocking plan begun before a hold goes out after the "
+                   "resume from the pre-hold state, though the arm was pushed 4 cm meanwhile")
+def test_a_blocking_plan_from_before_a_hold_is_not_commanded_for_an_arm_pushed_meanwhile(model):
+    """Do not command a plan made from where the arm was before a hold in which it was moved.
+
+    Blocking mode, the published ViT-g planner: ~16 s per plan, during which the arm stands
+    still and the camera may drop out (a USB hiccup, a GigE burst lost) for more than
+    ``safety.max_image_age_s``: the stream holds. During that hold someone in the lab nudges the
+    arm by hand (a Franka in guiding mode, a cable snag) by 4 cm, less than ``max_step_m``.
+    The frames come back; the stream's resume sees the arm 40 mm from the set-point, restarts
+    the set-point at the measured pose ("holds there until the next plan") and drops a
+    prepared plan ("the arm moved during the hold"). But the plan still computing, from the
+    frame and state of before the hold, is not void (``_job_void`` voids only async
+    preparations on ``stop_epoch``): it goes out at once, its absolute target
+    ``state_before ⊕ action`` within ``max_step_m`` of the pushed arm, so the filter passes it.
+    The arm moves by an action chosen for a scene it is no longer in (here: back toward where
+    it was pushed from, plus the planned step). What should happen: a plan whose start state
+    the arm has left by more than the resume tolerance (or one begun before a stop) is
+    discarded, and the next plan starts from a frame taken after the hold.
+    """
+    rig = Rig(model, "blocking")
+    first = rig.session.plan_step()
+    assert first.command is not None
+    while rig.session.phase is Phase.MOVING:
+        rig.tick()
+    for _ in range(40):  # settle: frames stamped after the arrival
+        rig.tick()
+    rig.base = rig.session.latest_state().value.copy()
+    rig.planner.after = lambda: pushed_during_camera_dropout(rig)
+    report = rig.session.plan_step()
+    arm = rig.session.latest_state().value
+    assert any("moved meanwhile" in message for _, message in rig.logs), rig.logs[-5:]
+    gap = float(np.linalg.norm(report.start[:3] - arm[:3]))
+    assert report.command is None, (
+        f"commanded {report.command[:3].round(3).tolist()} from a start {gap * 1000:.0f} mm from "
+        f"the arm (frame of {report.frame_stamp:.2f} s, before the hold; now "
+        f"{rig.clock.now:.2f} s)")
