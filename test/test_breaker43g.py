@@ -21,7 +21,6 @@ Attacked at main 7a59eb7:
 """
 
 import numpy as np
-import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.safety import SafetyLimits
@@ -30,10 +29,6 @@ from vjepa_ros.robot.targets import SetpointStreamer
 LIMITS = SafetyLimits()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker43g: an anchored target on the reach surface, "
-                   "approached with a ±10 % jittered 100 Hz timer: the end-of-ramp pass is "
-                   "clamped into the reach and the velocity drops to 0 in one tick (1.8x "
-                   "max_accel, 2x max_angular_accel)")
 def test_a_jittered_stream_stops_on_a_target_at_the_reach_surface_within_the_limits():
     """An anchored target on the reach surface, a ±10 % jittered 100 Hz timer: stop within limits.
 
