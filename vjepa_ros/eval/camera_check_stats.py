@@ -151,15 +151,16 @@ def line_name(direction) -> str:
     """
     direction = np.asarray(direction, dtype=np.float64)[:3]
     direction = direction / np.linalg.norm(direction)
-    lead = direction[np.flatnonzero(np.abs(direction) >= 1e-9)[0]]
-    direction = direction if lead > 0 else -direction
     combos = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
-                       if (i, j, k) != (0, 0, 0)], dtype=np.float64)
+                       if (i, j, k) > (0, 0, 0)], dtype=np.float64)  # first nonzero positive
     combos /= np.linalg.norm(combos, axis=1, keepdims=True)
-    nearest = combos[np.argmax(combos @ direction)]
-    if nearest @ direction >= np.cos(np.radians(NAME_DEG)):
-        return f"{direction_words(nearest)}/{direction_words(-nearest)}"
-    return "(" + ", ".join(f"{value:.2f}" for value in direction) + ")"
+    cosine = combos @ direction
+    nearest = int(np.argmax(np.abs(cosine)))
+    if abs(cosine[nearest]) >= np.cos(np.radians(NAME_DEG)):
+        return f"{direction_words(combos[nearest])}/{direction_words(-combos[nearest])}"
+    lead = direction[np.flatnonzero(np.round(np.abs(direction), 2) > 0)[0]]
+    direction = direction if lead > 0 else -direction
+    return "(" + ", ".join(f"{round(value, 2) + 0.0:.2f}" for value in direction) + ")"
 
 
 def direction_lines(executed) -> dict[str, np.ndarray]:
