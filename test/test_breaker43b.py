@@ -123,6 +123,10 @@ def test_the_documented_live_checks_keep_their_verdicts():
     The per-line rules must not turn a documented "placement fine" / "correct by rotation" into
     "move the camera": its lines' length ratios are 0.42-1.56 (floor 0.3). The rows keep the
     explained shares per axis only: each motion gets its axis's share, a corner the weakest axis's.
+    fix43f: the weakest direction of the fitted map (σ_min 0.06, at most 0.28 at 95 %) turns the
+    az 34 row's "correct by rotation" into "move the camera", as its correction trial said (24 %
+    and 1 % of the distance closed corrected, 46 % / 91 % uncorrected); the others keep theirs
+    (σ_min 0.74, 0.12 (already "move"), 0.31, 0.74).
     """
     import json
     from pathlib import Path
@@ -139,5 +143,7 @@ def test_the_documented_live_checks_keep_their_verdicts():
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 result = check_motions(executed, inferred, explained=shares, live=True)
-            assert result.verdict == row["motions_verdict"], (row["placement"], result.explanation)
+            expected = (Verdict.MOVE if row["placement"].startswith("az 34 ")
+                        else row["motions_verdict"])
+            assert result.verdict == expected, (row["placement"], result.explanation)
             assert len(result.directions) == 4  # the 8 corners: 4 lines

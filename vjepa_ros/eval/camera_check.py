@@ -44,10 +44,13 @@ the camera". Relative, because a recording's motions also turn the hand, which t
 planner does not search: that part of a frame change no action explains, along every axis alike
 (on a simulator bag with an exact model the shares are 0.38–0.42; in the live check, whose moves
 hold the orientation, above 0.9). A line off the axes that two or more motions moved along (the
-live check's corners and diagonals, ``camera_check_stats.direction_lines``) is judged as an axis
-is, its share averaged over its motions and its length ratio held to ``min_scale``: a camera
-looking diagonally down at the arm leaves the model blind along a direction that is no base axis
-(breaker43b), and the verdict names it (``+x+y-z/-x-y+z``).
+live check's corners and diagonals, ``camera_check_stats.direction_lines``) has its share judged
+as an axis's, averaged over its motions. Lengths are judged along every direction, not only the
+axes: a camera looking diagonally down at the arm leaves the model blind along a direction that
+is no base axis (breaker43b), where no motion of the check need lie (breaker43f); the linear map
+fitted from all executed to all inferred motions infers ``σ_min`` of a motion's length along its
+weakest direction (``camera_check_stats.weakest_direction``), held to ``min_scale`` (its upper
+confidence bound, at ``confidence``), and the verdict names it (``+x-z/-x+z``).
 
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
 rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words
@@ -92,6 +95,7 @@ from vjepa_ros.eval.camera_check_stats import (
     direction_lines,
     direction_scale,
     unit_directions,
+    weakest_direction,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES, sign_agreement
@@ -223,7 +227,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     candidate, candidate_rpy = choice, chosen.as_euler("xyz", degrees=True).tolist()
     candidate_angle = angle
     scales = axis_scale(executed, inferred)
-    line_scales = direction_scale(executed, inferred, lines)
+    line_scales = direction_scale(executed, inferred, lines)  # reported, not judged
+    weakest = weakest_direction(executed, inferred, thresholds.confidence)
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
@@ -234,7 +239,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         reflection, mirror_deg = mirrored_fit(m_b, m_m, yaw_only=not full_fit)
         mirror = mirrored_words(reflection, mirror_deg, residual[choice])
     reason = move_reason(thresholds, by_axis, scale, scales, residual[choice], choice, mirror,
-                         mirror_deg, by_line, line_scales)
+                         mirror_deg, by_line, weakest)
     why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
     mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
@@ -301,6 +306,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         explained=by_axis, axis_scale=scales,
         directions={words: {"scale": line_scales[words], "explained": by_line[words]}
                     for words in lines},
+        weakest_direction=weakest.to_dict() if weakest is not None else None,
         agreement={name: (agreement(executed, inferred, rotation) if moved.any() else 0.0)
                    for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                           ("full", full))},

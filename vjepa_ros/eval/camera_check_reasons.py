@@ -76,7 +76,7 @@ def mirror_reason(mirror: str, mirror_deg: float, residual: float, choice: str) 
 def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,
                 residual: float, choice: str, mirror: str = "",
                 mirror_deg: float = 0.0, by_line: dict | None = None,
-                line_scales: dict | None = None) -> MoveReason | None:
+                weakest=None) -> MoveReason | None:
     """Why the camera must move, in words with the numbers (None: no reason to move it).
 
     In this order: the best-seen axis's explained share below ``min_best_explained``
@@ -86,8 +86,10 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     length above
     ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
-    one axis or one line off the axes (``line_scales``; the camera looks along it: the model
-    infers hardly any motion there); the view
+    one axis; below it along the map's weakest direction (``weakest``,
+    ``camera_check_stats.WeakestDirection``: its σ_min's upper confidence bound below
+    ``min_scale``: the camera looks along it, the model infers hardly any motion there, whether
+    or not a motion of the check lay along it); the view
     seen mirrored (``mirror``, e.g. "mirrored along base x", with the RMS angle ``mirror_deg``
     its reflection leaves: :func:`mirror_reason`); the best ``choice`` rotation leaving more than
     ``max_residual_deg`` RMS. Every value compared with a threshold shows one decimal (25.4 is
@@ -126,8 +128,7 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     seen = {**by_axis, **(by_line or {})}  # the lines off the axes judged as the axes
     blind = [where for where, share in seen.items()
              if share is not None and best > 0 and not share >= thresholds.min_explained * best]
-    lengths = {**scales, **(line_scales or {})}
-    short = [where for where, ratio in lengths.items()
+    short = [where for where, ratio in scales.items()
              if ratio is not None and ratio < thresholds.min_scale]
     if blind:
         shares = ", ".join(f"{where} {seen[where]:.1%}" for where in blind)
@@ -141,12 +142,21 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
             f"{thresholds.min_scale * 100:g}%): it hardly sees the arm move",
             _length_cause(thresholds, f"{scale:.1%}"))
     if short:
-        ratios = ", ".join(f"{where} {lengths[where]:.1%}" for where in short)
-        kind = "axis" if all(where in AXES for where in short) else "direction"
+        ratios = ", ".join(f"{where} {scales[where]:.1%}" for where in short)
         return MoveReason(
             f"the model hardly sees the arm move along {' and '.join(short)}: it infers {ratios} "
             f"of the executed motion's length there (threshold {thresholds.min_scale * 100:g}%; "
-            f"the camera may look along that {kind})", _length_cause(thresholds, ratios))
+            f"the camera may look along that axis)", _length_cause(thresholds, ratios))
+    if weakest is not None and weakest.bound < thresholds.min_scale:
+        ratio = f"{weakest.name} {weakest.scale:.1%}"
+        return MoveReason(
+            f"the model hardly sees the arm move along {weakest.name}: the linear map fitted "
+            f"from all {'' if weakest.judged == 3 else 'in-plane '}executed to inferred motions "
+            f"infers {weakest.scale:.1%} of a motion's length there (at most "
+            f"{weakest.bound:.1%} at {thresholds.confidence:.0%} confidence; threshold "
+            f"{thresholds.min_scale * 100:g}%; singular values "
+            f"{', '.join(f'{value:.2f}' for value in weakest.singular_values)}: the camera may "
+            "look along that direction)", _length_cause(thresholds, ratio))
     if mirror:
         return MoveReason(mirror_reason(mirror, mirror_deg, residual, choice), mirror=mirror)
     if residual > thresholds.max_residual_deg:

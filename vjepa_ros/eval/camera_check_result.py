@@ -63,9 +63,14 @@ class CameraCheckResult:
     # the search was below the budget the verdicts were validated at: what to rerun with ("")
     search_caveat: str = ""
     # per line off the base axes that two or more motions moved along (the live check's corners
-    # and diagonals, in words: "+x+y-z/-x-y+z"): {"scale": inferred / executed length,
-    # "explained": mean share (None: not known)}, judged as the axes are
+    # and diagonals, in words: "+x+y-z/-x-y+z"): {"scale": inferred / executed length (reported:
+    # lengths are judged along weakest_direction), "explained": mean share (None: not known),
+    # judged as the axes' are}
     directions: dict = dataclasses.field(default_factory=dict)
+    # the direction the model sees least of (camera_check_stats.WeakestDirection as a dict:
+    # "scale" σ_min, "bound", "direction", "name", "singular_values", "evidence", "judged"),
+    # held to min_scale; None: too few motions for the fit
+    weakest_direction: dict | None = None
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -23,16 +23,24 @@ where an axis has motions within ~37° of it (largest component ≥ :data:`AXIS_
 length), only those count, so the 12 face diagonals of the live check (45° between two axes) do
 not blur the per-axis numbers of its six axis motions.
 
-The motions off the base axes are judged per line too (:func:`direction_lines`,
-:func:`direction_scale`): a camera looking diagonally down at the arm (a tripod at the table's
-corner) makes the model blind along a direction that is no base axis, where each base axis still
-shows most of its length; the check's corner or diagonal motions along that direction show it
-(breaker43b).
+Sight along every direction, not only the base axes (:func:`weakest_direction`): a camera
+looking diagonally down at the arm (a tripod at the table's corner, or in front of the robot)
+makes the model blind along a direction that is no base axis, where each base axis still shows
+most of its length (breaker43b), and no motion of the check need lie along it (breaker43f). The
+least-squares linear map ``M`` from executed to inferred motions, pooled over all motions, infers
+``σ_min`` of a motion's length along its weakest direction (the smallest singular value; its right
+singular vector names the direction), judged as :func:`axis_scale` is. The lines off the axes
+that two or more motions moved along (:func:`direction_lines`) keep their length ratio
+(:func:`direction_scale`, reported, not judged: a line of two motions is too little evidence) and
+their explained share (judged: ``camera_check_reasons``).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+from scipy import stats
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.metrics import AXES
@@ -44,6 +52,13 @@ OPPOSITE_COS = -0.9  # two executed motions are a ± pair when their directions'
 LINE_DEG = 10.0
 # a direction's words name the axes whose component is at least this share of its length
 WORD_COMPONENT = 0.3
+# the weakest direction is sought only among directions the executed motions moved along by at
+# least one whole motion's worth (Σ (b̂·v)² over the unit directions b̂): a bag that moved in a
+# plane says nothing about its normal
+MIN_EVIDENCE = 1.0
+# a direction is named in words (+x-z/-x+z) when within this angle of a signed combination of
+# the axes (an axis, a face diagonal, a cube corner); else as its rounded vector
+NAME_DEG = 10.0
 
 
 def unit_directions(vectors) -> np.ndarray:
@@ -127,6 +142,27 @@ def direction_words(direction) -> str:
                    if abs(value) >= WORD_COMPONENT)
 
 
+def line_name(direction) -> str:
+    """Name the line along ``direction`` [3], both ways: ``+x-z/-x+z`` or ``(0.73, 0.64, -0.22)``.
+
+    Words (:func:`direction_words`) when the direction lies within :data:`NAME_DEG` of a signed
+    combination of the axes (each component -1, 0 or 1), oriented so that the first component
+    named is positive; else the unit vector rounded to two decimals, so oriented too.
+    """
+    direction = np.asarray(direction, dtype=np.float64)[:3]
+    direction = direction / np.linalg.norm(direction)
+    combos = np.array([(i, j, k) for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)
+                       if (i, j, k) > (0, 0, 0)], dtype=np.float64)  # first nonzero positive
+    combos /= np.linalg.norm(combos, axis=1, keepdims=True)
+    cosine = combos @ direction
+    nearest = int(np.argmax(np.abs(cosine)))
+    if abs(cosine[nearest]) >= np.cos(np.radians(NAME_DEG)):
+        return f"{direction_words(combos[nearest])}/{direction_words(-combos[nearest])}"
+    lead = direction[np.flatnonzero(np.round(np.abs(direction), 2) > 0)[0]]
+    direction = direction if lead > 0 else -direction
+    return "(" + ", ".join(f"{round(value, 2) + 0.0:.2f}" for value in direction) + ")"
+
+
 def direction_lines(executed) -> dict[str, np.ndarray]:
     """Return the lines off the base axes that two or more executed motions moved along.
 
@@ -136,7 +172,10 @@ def direction_lines(executed) -> dict[str, np.ndarray]:
     share a line (the live check's corner ``+x+y-z`` and the opposite corner ``-x-y+z``); a line
     counts when it holds at least two motions and is not along a base axis (its motions are not
     :data:`AXIS_LIKE`: the axes are judged per axis, :func:`axis_masks`). Keys: the directions
-    in words (:func:`direction_words`), e.g. ``"+x+y-z/-x-y+z"``, in the motions' order.
+    in words (:func:`direction_words`), e.g. ``"+x+y-z/-x-y+z"``, in the motions' order; two
+    lines with the same words (17.6° apart: (1, 1, -1) and (1, 0.45, -1)) are each keyed by
+    their words and their mean direction rounded (:func:`line_name`), never one over the other
+    (breaker43f).
     """
     executed = np.asarray(executed, dtype=np.float64)[:, :3]
     directions = unit_directions(executed)
@@ -144,7 +183,7 @@ def direction_lines(executed) -> dict[str, np.ndarray]:
     axis_like = np.abs(np.nan_to_num(directions)).max(axis=1) >= AXIS_LIKE
     near = np.cos(np.radians(LINE_DEG))
     free = valid & ~axis_like
-    lines = {}
+    found = []
     for i in np.flatnonzero(free):
         if not free[i]:
             continue
@@ -153,8 +192,13 @@ def direction_lines(executed) -> dict[str, np.ndarray]:
         if mine.sum() < 2:
             continue
         words = list(dict.fromkeys(direction_words(executed[j]) for j in np.flatnonzero(mine)))
-        lines["/".join(words)] = mine
-    return lines
+        signs = np.sign(directions[mine] @ directions[i])[:, None]
+        found.append(("/".join(words), mine, (signs * directions[mine]).mean(axis=0)))
+    counts: dict[str, int] = {}
+    for words, _, _ in found:
+        counts[words] = counts.get(words, 0) + 1
+    return {(words if counts[words] == 1 else f"{words} {line_name(mean)}"): mine
+            for words, mine, mean in found}
 
 
 def direction_scale(executed, inferred, lines: dict[str, np.ndarray]) -> dict[str, float]:
@@ -167,6 +211,65 @@ def direction_scale(executed, inferred, lines: dict[str, np.ndarray]) -> dict[st
     return {words: float(np.linalg.norm(inferred[mine], axis=1).sum()
                          / np.linalg.norm(executed[mine], axis=1).sum())
             for words, mine in lines.items()}
+
+
+class WeakestDirection(NamedTuple):
+    """The direction the model sees least of (:func:`weakest_direction`)."""
+
+    scale: float  # σ_min: the inferred length per executed length along it
+    bound: float  # σ_min's upper confidence bound (one-sided, Student t on the fit's residuals)
+    direction: list[float]  # unit vector [3], base frame (either way: a line)
+    name: str  # the line in words, ``+x-z/-x+z``, or its rounded vector (:func:`line_name`)
+    singular_values: list[float]  # of the fitted map over the directions judged, largest first
+    evidence: float  # motions' worth moved along it: 1 / (v·G⁻¹·v), G = Σ b̂ b̂ᵀ over them
+    judged: int  # directions judged: 3, or 2 (a plane's; its normal not moved along enough)
+
+    def to_dict(self) -> dict:
+        return self._asdict()
+
+
+def weakest_direction(executed, inferred, confidence: float = 0.95) -> WeakestDirection | None:
+    """Return the weakest direction of the linear map fitted from executed to inferred motions.
+
+    Each motion counts once, whatever its length (divided by its executed length): the map
+    ``M`` minimises Σ |m_i − M·b̂_i|² over the unit executed directions b̂_i, restricted to the
+    directions the motions moved along by at least :data:`MIN_EVIDENCE` motions' worth (the
+    eigenvectors of G = Σ b̂ b̂ᵀ; a bag moved in a plane is judged in that plane only). Its
+    smallest singular value ``σ_min`` is the inferred length per executed length along its right
+    singular vector: a model blind along a direction (the camera's optical axis) infers almost
+    none there, whichever way the motions went (rotation-invariant: ``R·M`` has the same).
+    ``bound``: σ_min + t·se, se² = s²·v·G⁻¹·v with s² the residual variance per component
+    (3N − 3k degrees of freedom, k directions judged), t Student's at ``confidence``: a learned
+    model's motions scatter 20-30° each, and a minimum over directions of a noisy map is biased
+    low. None: fewer motions than needed for a residual (3N ≤ 3k) or none usable.
+    """
+    executed = np.asarray(executed, dtype=np.float64)[:, :3]
+    inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
+    length = np.linalg.norm(executed, axis=1)
+    valid = (length > 0) & np.isfinite(inferred).all(1)
+    if not valid.any():
+        return None
+    unit = executed[valid] / length[valid, None]
+    model = inferred[valid] / length[valid, None]
+    values, vectors = np.linalg.eigh(unit.T @ unit)
+    basis = vectors[:, values >= MIN_EVIDENCE]
+    count, judged = len(unit), basis.shape[1]
+    dof = 3 * (count - judged)
+    if judged == 0 or dof <= 0:
+        return None
+    coords = unit @ basis  # [N, k]
+    fit = np.linalg.lstsq(coords, model, rcond=None)[0]  # model ≈ coords @ fit: M = fit.T
+    _, singular, right = np.linalg.svd(fit.T, full_matrices=False)
+    weakest = right[-1]
+    gram = coords.T @ coords
+    spread = float(weakest @ np.linalg.solve(gram, weakest))
+    variance = float(((model - coords @ fit) ** 2).sum()) / dof
+    bound = float(singular[-1] + stats.t.ppf(confidence, dof) * np.sqrt(variance * spread))
+    direction = basis @ weakest
+    return WeakestDirection(
+        scale=float(singular[-1]), bound=bound, direction=direction.tolist(),
+        name=line_name(direction), singular_values=singular.tolist(), evidence=1.0 / spread,
+        judged=judged)
 
 
 def opposite_pairs(executed) -> list[tuple[int, int]]:

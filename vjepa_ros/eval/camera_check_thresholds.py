@@ -35,9 +35,10 @@ class CheckThresholds:
     )
     min_scale: float = param(
         0.3, "Move the camera when the model infers less than this fraction of the executed "
-        "motion's length, over all motions, along one base axis or along one line off the axes "
-        "that two or more motions moved along (the live check's corners and diagonals; it hardly "
-        "sees the arm move there, e.g. along the camera's optical axis).", range=(0, 1),
+        "motion's length, over all motions, along one base axis, or along any direction (the "
+        "smallest singular value of the linear map fitted from all executed to inferred motions, "
+        "below it at the check's confidence; it hardly sees the arm move there, e.g. along the "
+        "camera's optical axis).", range=(0, 1),
         low_open=True
     )
     max_scale: float = param(

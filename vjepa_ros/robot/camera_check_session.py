@@ -109,21 +109,24 @@ class CameraCheckSession:
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)
 
-    def _stop_camera_check(self, why: str) -> None:
+    def _stop_camera_check(self, why: str, commanding: bool = True) -> None:
         """End a running check for a reason of the session (``disabled``, ``held: ...``).
 
-        Its error: ``camera check stopped: WHY`` (:meth:`_end_camera_check`).
+        Its error: ``camera check stopped: WHY`` (:meth:`_end_camera_check`); ``commanding``
+        False: commanding stops with it (disable, shutdown), nothing is restarted or held.
         """
-        self._end_camera_check(f"camera check stopped: {why}")
+        self._end_camera_check(f"camera check stopped: {why}", commanding)
 
-    def _end_camera_check(self, error: str) -> None:
+    def _end_camera_check(self, error: str, commanding: bool = True) -> None:
         """Stop a running check at once with ``error``, its whole line (``camera check ...``).
 
         The set-point holds still, at the measured pose when it is farther than
         ``RESUME_TOLERANCE_M`` / ``_RAD`` from it (and the robot states are fresh): a move that
         did not arrive (a controller that ignored the commands) left the set-point at its target,
         4 cm from the arm, streamed on; a controller following again would jump there
-        (breaker43b). The check's own failures come worded; the session's reasons through
+        (breaker43b). Only while commanding goes on (``commanding`` and enabled): after a disable
+        nothing is streamed, so nothing restarts and no line claims a hold (breaker43f). The
+        check's own failures come worded; the session's reasons through
         :meth:`_stop_camera_check` (never told apart by their words).
         """
         run = self.camera_check
@@ -133,7 +136,8 @@ class CameraCheckSession:
         if run.active or run.error:
             self._stop_motion(error)
             latest = self.inputs.latest_state()
-            if latest is not None and not self._states_failed(self.clock()):
+            if commanding and self.enabled and latest is not None \
+                    and not self._states_failed(self.clock()):
                 gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,
                                                     RESUME_TOLERANCE_RAD)
                 if gap is not None:

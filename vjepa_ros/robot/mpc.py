@@ -297,7 +297,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             self._transition(Event.CLOSE)
 
     def _stop_commanding(self, why: str) -> None:
-        self._stop_camera_check(why)
+        self._stop_camera_check(why, commanding=False)  # no restart, no hold: commanding stops
         if self.enabled:
             self.enable_epoch += 1
         self._stop_motion(why, deactivate=True)
