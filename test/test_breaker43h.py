@@ -65,8 +65,6 @@ class Rig:
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="a finished goal sequence holds the arm mid-way through "
-                   "its last commanded step (the no-goal hold comes before the moving check)")
 @pytest.mark.parametrize("mode", ["blocking", "async"])
 def test_the_last_step_of_a_finished_sequence_runs_to_its_target(model, mode):
     """Let the last commanded step of a goal sequence run to its target.
@@ -97,6 +95,11 @@ def test_the_last_step_of_a_finished_sequence_runs_to_its_target(model, mode):
     assert left <= rig.session.control.arrival_tolerance_m, (
         f"the last step stopped {left * 1000:.1f} mm short of its target ({step * 1000:.1f} mm "
         f"step; refusal: {rig.session.refusal!r})")
+    # then it holds there with nothing left to do (fix43h), the hold said once
+    assert rig.session.phase is Phase.HOLDING, rig.session.phase
+    assert rig.session.refusal == "no goal: all 1 sub-goals done", rig.session.refusal
+    said = [m for _, m in rig.logs if m == "not commanding: no goal: all 1 sub-goals done"]
+    assert len(said) == 1, said
 
 
 def pushed_during_camera_dropout(rig, push_m=0.04):
@@ -115,8 +118,6 @@ def pushed_during_camera_dropout(rig, push_m=0.04):
         rig.tick()
 
 
-@pytest.mark.xfail(strict=True, reason="a blocking plan begun before a hold goes out after the "
-                   "resume from the pre-hold state, though the arm was pushed 4 cm meanwhile")
 def test_a_blocking_plan_from_before_a_hold_is_not_commanded_for_an_arm_pushed_meanwhile(model):
     """Do not command a plan made from where the arm was before a hold in which it was moved.
 
@@ -152,3 +153,79 @@ def test_a_blocking_plan_from_before_a_hold_is_not_commanded_for_an_arm_pushed_m
         f"commanded {report.command[:3].round(3).tolist()} from a start {gap * 1000:.0f} mm from "
         f"the arm (frame of {report.frame_stamp:.2f} s, before the hold; now "
         f"{rig.clock.now:.2f} s)")
+
+
+@pytest.mark.parametrize("stop", ["goals cleared", "camera stalls", "disabled"])
+def test_a_real_stop_still_stops_the_last_step_at_once(model, stop):
+    """fix43h: only "nothing more to plan" lets the last step run on; a real stop stops it.
+
+    Mid-way through the last commanded step of a finished sequence: ``~/clear_goals`` (a person
+    clearing the goals mid-move wants the arm to stop), a camera that stalls past
+    ``safety.max_image_age_s`` and ``~/enable`` false stop the set-point where it is, at once.
+    """
+    rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "the only sub-goal, one step")])
+    report = rig.session.plan_step()
+    assert report.command is not None and rig.session.goals.finished
+    for _ in range(30):  # 0.3 s into a ~1 s move
+        rig.tick()
+        rig.session.plan_step()
+    assert rig.session.phase is Phase.MOVING
+    if stop == "goals cleared":
+        rig.session.clear_goals()
+    elif stop == "disabled":
+        rig.session.set_enabled(False)
+    for _ in range(70):  # the camera stalls 0.7 s (> max_image_age_s 0.5) in that case
+        rig.tick(camera=stop != "camera stalls")
+        rig.session.plan_step()
+    if stop == "disabled":
+        assert not rig.session.streamer.active and rig.session.phase is Phase.SHADOW
+        return
+    assert rig.session.phase is Phase.HOLDING
+    setpoint, target = rig.session.streamer.setpoint, report.command
+    assert np.linalg.norm(target[:3] - setpoint[:3]) > 0.01, "ran on to its target"
+    assert np.allclose(rig.session.streamer.target, setpoint), "still moving"
+
+
+def test_the_plan_after_a_discard_starts_from_a_frame_taken_after_the_hold(model):
+    """fix43h: the discarded plan's note names both distances; the next plan goes out.
+
+    Its frame is stamped ``control.settle_s`` after the stream resumed, its start the pushed arm.
+    """
+    rig = Rig(model, "blocking")
+    assert rig.session.plan_step().command is not None
+    while rig.session.phase is Phase.MOVING:
+        rig.tick()
+    for _ in range(40):
+        rig.tick()
+    rig.base = rig.session.latest_state().value.copy()
+    rig.planner.after = lambda: pushed_during_camera_dropout(rig)
+    report = rig.session.plan_step()
+    resumed = rig.clock.now - 10 * DT  # pushed_during_camera_dropout ticks 10 times after it
+    rig.planner.after = None
+    assert report.command is None and report.outcome.value == "discarded"
+    notes = [m for _, m in rig.logs if "from the plan's start" in m]
+    assert len(notes) == 1 and " mm and " in notes[0] and " rad " in notes[0], notes
+    assert "40.0 mm" in notes[0], notes
+    pushed = rig.session.latest_state().value.copy()
+    for _ in range(100):
+        rig.tick()
+        report = rig.session.plan_step()
+        if report is not None:
+            break
+    assert report is not None and report.command is not None, report
+    assert report.frame_stamp >= resumed + rig.session.control.settle_s - 1e-9
+    assert np.linalg.norm(report.start[:3] - pushed[:3]) < 1e-3
+
+
+def test_a_plan_whose_start_the_arm_still_is_at_survives_the_hold(model):
+    """fix43h: pushed 5 mm during the hold (within RESUME_TOLERANCE_M): commanded as before."""
+    rig = Rig(model, "blocking")
+    assert rig.session.plan_step().command is not None
+    while rig.session.phase is Phase.MOVING:
+        rig.tick()
+    for _ in range(40):
+        rig.tick()
+    rig.base = rig.session.latest_state().value.copy()
+    rig.planner.after = lambda: pushed_during_camera_dropout(rig, push_m=0.005)
+    report = rig.session.plan_step()
+    assert report.command is not None, report.reason

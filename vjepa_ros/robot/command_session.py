@@ -19,8 +19,10 @@ from vjepa_ros.robot.goals import GRIPPER_INDEX
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.predicted_start import start_mismatch, start_turn
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import filter_target, plan_age_problem
+from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
 from vjepa_ros.robot.targets import target_from_action
 
 
@@ -46,12 +48,15 @@ class CommandSession:
         )
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
-                 epoch: int, gripper_measured: bool = True) -> PlanReport:
+                 epoch: int, gripper_measured: bool = True,
+                 start_check: bool = False) -> PlanReport:
         """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked.
 
         ``gripper_measured``: whether ``start``'s closedness was measured (False: a placeholder
         recorded before any finger joint state; then no planned gripper command goes out, even
         if fingers have arrived while the plan was computed).
+        ``start_check``: ``start`` is a measured state the arm must still be at
+        (:meth:`_left_start`); a plan whose start the arm has left is discarded.
         """
         now = self.clock()
         report = self._report(plan, frame_stamp, start)
@@ -76,6 +81,13 @@ class CommandSession:
                 inputs.detail, PlanOutcome.REFUSED, inputs.kind
             return report
         latest = self.inputs.latest_state()
+        left = self._left_start(latest.value, start) if start_check else ""
+        if left:
+            report.reason, report.outcome = left, PlanOutcome.DISCARDED
+            self.log("info", left)
+            # the next plan starts from a frame taken settle_s after now, the arm where it is
+            self.arrival_time = max(self.arrival_time, now)
+            return report
         decision = filter_target(
             latest.value,
             report.target,
@@ -115,6 +127,23 @@ class CommandSession:
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
         return report
+
+    def _left_start(self, measured: np.ndarray, start: np.ndarray) -> str:
+        """Why a plan from the measured ``start`` [7] may not go out with the arm at ``measured``.
+
+        "" when the arm is still within the stream's resume tolerance of it
+        (``RESUME_TOLERANCE_M`` / ``_RAD``, its "moved meanwhile" rule). Farther, the arm was
+        moved while the plan was computed (pushed during a hold on the inputs, guided by hand):
+        ``start ⊕ action`` is a target chosen for a scene the arm is no longer in, and the
+        safety filter passes it when within ``max_step_m`` of the arm (breaker43h: 4 cm).
+        """
+        gap, turn = start_mismatch(measured, start), start_turn(measured, start)
+        if gap <= RESUME_TOLERANCE_M and turn <= RESUME_TOLERANCE_RAD:
+            return ""
+        return (f"the arm moved {gap * 1000:.1f} mm and {turn:.3f} rad from the plan's start "
+                f"while it was computed (tolerance {RESUME_TOLERANCE_M * 1000:.1f} mm, "
+                f"{RESUME_TOLERANCE_RAD:.3f} rad): plan discarded, planning on a frame taken "
+                "after the move")
 
     def _gripper_guessed(self, measured: bool) -> bool:
         """Return True (logged once) when a planned gripper command would rest on a guessed hand.

@@ -24,7 +24,7 @@ class PlanJob:
     predicted_gripper_measured: bool = True  # async: that command's start had a measured hand
     hand_epoch: int = 0  # the session's hand_epoch when the plan began (MPCSession.hand_changed)
     fixed_axes: tuple = ()  # ((action index, value), ...) held still in this plan (goals.axes)
-    stop_epoch: int = 0  # async: the session's stop_epoch when the preparation began
+    stop_epoch: int = 0  # the session's stop_epoch when the plan (async: preparation) began
 
     @property
     def held_axes(self) -> tuple[int, ...]:

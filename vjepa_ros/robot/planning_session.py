@@ -52,11 +52,21 @@ class PlanningSession:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
-                       hand_epoch=self.hand_epoch)
+                       hand_epoch=self.hand_epoch, stop_epoch=self.stop_epoch)
 
     def _inputs_usable(self, now: float) -> bool:
-        """Return True when there is a goal and the inputs are fresh; otherwise hold."""
+        """Return True when there is a goal and the inputs are fresh; otherwise hold.
+
+        A finished goal sequence whose last command still runs (``_last_move_runs``) is no
+        hold yet: nothing more is planned, and the hold ("no goal: all N sub-goals done") comes
+        once that move has arrived and settled. Stale or invalid inputs still hold at once.
+        """
         goal_problem = self._goal_problem()
+        if goal_problem and self._last_move_runs(now):
+            refusal = self._input_refusal(now)
+            if refusal is not None:
+                self._hold_on_inputs(refusal)
+            return False
         if goal_problem:
             self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
             return False
@@ -65,6 +75,23 @@ class PlanningSession:
             self._hold_on_inputs(refusal)
             return False
         return True
+
+    def _last_move_runs(self, now: float) -> bool:
+        """Whether a finished goal sequence's last command still runs or settles (locked).
+
+        The last command counts its step as it goes out (``GoalSequence.count_step``), so the
+        sequence is finished while that step executes; "all N sub-goals done" means nothing
+        more to plan, not "stop": the move runs to its target and through ``control.settle_s``
+        after its arrival, as any commanded step, and then the session holds. Real stops
+        (stale or invalid inputs, disable, a planner error, a safety refusal) are not this
+        check's: they stop the set-point at once as before. Goals cleared by the user
+        (``~/clear_goals``: a stop is what a person clearing them mid-move wants) are no
+        finished sequence: that stops at once too.
+        """
+        if not self.enabled or self.goals is None or not self.goals.finished:
+            return False
+        return self._phase is Phase.MOVING or not self.streamer.arrived() or \
+            now < self.arrival_time + self.control.settle_s
 
     def _state_near(self, frame: Stamped) -> Stamped | None:
         """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far."""
@@ -120,7 +147,8 @@ class PlanningSession:
                 latest = self.inputs.latest_state()
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
                                        job.epoch, self._same_hand(job) and latest is not None
-                                       and latest.gripper_measured)
+                                       and latest.gripper_measured,
+                                       start_check=self._checks_start(job))
             else:
                 report = self._prepare(plan, job, time.perf_counter() - started)
             report.debug_rgb = debug_rgb
@@ -209,6 +237,17 @@ class PlanningSession:
                 return f"{voided[1]} while planning"
             return "enabled while planning" if self.enabled else "disabled while planning"
         return ""
+
+    def _checks_start(self, job: PlanJob) -> bool:
+        """Whether ``job``'s measured start must still be the arm's when its plan goes out.
+
+        blocking and async: the arm stands still while such a plan is computed, so an arm that
+        left its start meanwhile was moved (pushed during a hold, guided by hand): the plan is
+        for a scene it is no longer in (``CommandSession._command``). continuous: the arm moves
+        on while every plan is computed, so only after a stop of the set-point meanwhile (a hold
+        of any kind, ``stop_epoch``).
+        """
+        return self.control.mode != "continuous" or job.stop_epoch != self.stop_epoch
 
     def _job_void(self, job: PlanJob) -> str:
         """Why ``job``'s plan is void now ("" if it is not): as :meth:`_void_reason`, and more.
