@@ -112,3 +112,21 @@ def test_a_model_that_sees_enough_everywhere_is_rarely_told_to_move():
         inferred = executed @ seen.T + rng.normal(0, 0.006, executed.shape)
         moved += _says_move(executed, inferred, thresholds)
     assert moved / trials <= 0.05, f"{moved}/{trials} placements told to move"
+
+
+def test_the_bound_is_deterministic_and_names_its_method():
+    """fix43i: the bootstrap is seeded from the data: the same motions give the same bound.
+
+    A check rerun on saved motions (``bench_camera_verdict.py``) must repeat its verdict; the
+    JSON says how the bound was computed; an exact model's bound is its σ_min (no residual).
+    """
+    import json
+
+    executed = _default_check_motions()
+    rng = np.random.default_rng(11)
+    inferred = executed @ _map((0.3, 1.0, 1.0), rng).T + rng.normal(0, 0.004, executed.shape)
+    first, second = (weakest_direction(executed, inferred) for _ in range(2))
+    assert first.bound == second.bound and first.bound > first.scale
+    assert "bootstrap" in json.loads(json.dumps(first.to_dict(), allow_nan=False))["method"]
+    exact = weakest_direction(executed, executed @ _map((0.5, 1.0, 1.0), rng).T)
+    assert abs(exact.bound - exact.scale) < 2e-4 and abs(exact.scale - 0.5) < 1e-9
