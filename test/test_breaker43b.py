@@ -123,7 +123,8 @@ def test_the_documented_live_checks_keep_their_verdicts():
     The per-line rules must not turn a documented "placement fine" / "correct by rotation" into
     "move the camera": its lines' length ratios are 0.42-1.56 (floor 0.3). The rows keep the
     explained shares per axis only: each motion gets its axis's share, a corner the weakest axis's.
-    fix43f: the weakest direction of the fitted map (σ_min 0.06, at most 0.28 at 95 %) turns the
+    fix43f: the weakest direction of the fitted map (σ_min 0.06, at most 0.14 at 95 % by fix43i's
+    bootstrap bound, 0.28 by fix43f's t bound) turns the
     az 34 row's "correct by rotation" into "move the camera", as its correction trial said (24 %
     and 1 % of the distance closed corrected, 46 % / 91 % uncorrected); the others keep theirs
     (σ_min 0.74, 0.12 (already "move"), 0.31, 0.74).

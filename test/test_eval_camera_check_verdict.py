@@ -121,7 +121,13 @@ def test_opposite_motions_inferred_the_same_way_say_move_and_break_the_pairs():
     inferred[1::2] = inferred[0::2]  # −x inferred as +x, −y as +y, −z as +z
     result = check_motions(AXIS_MOTIONS, Rotation.from_euler("z", 60, degrees=True)
                            .apply(inferred))
-    assert result.verdict == Verdict.MOVE and "no rotation explains" in result.explanation
+    # fix43i: the fitted linear map is exactly 0 (each ± pair's inferred motions cancel), and the
+    # weakest direction's bootstrap bound, no longer widened by the pooled pair residuals, says
+    # so first (σ 0.00, 0.00, 0.00); fix43f's t bound stayed above the floor (the RMS reason)
+    assert result.verdict == Verdict.MOVE
+    assert result.weakest_direction["singular_values"] == pytest.approx([0.0] * 3, abs=1e-9)
+    assert ("no rotation explains" in result.explanation
+            or "singular values 0.00, 0.00, 0.00" in result.explanation), result.explanation
     assert [angle for _, angle in pair_consistency_deg(AXIS_MOTIONS, inferred)] == \
         pytest.approx([180.0] * 3)
 

@@ -68,7 +68,8 @@ class CameraCheckResult:
     # judged as the axes' are}
     directions: dict = dataclasses.field(default_factory=dict)
     # the direction the model sees least of (camera_check_stats.WeakestDirection as a dict:
-    # "scale" σ_min, "bound", "direction", "name", "singular_values", "evidence", "judged"),
+    # "scale" σ_min, "bound", "direction", "name", "singular_values", "evidence", "judged",
+    # "method": how the bound was computed),
     # held to min_scale; None: too few motions for the fit
     weakest_direction: dict | None = None
 

@@ -37,10 +37,10 @@ their explained share (judged: ``camera_check_reasons``).
 
 from __future__ import annotations
 
+import zlib
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.metrics import AXES
@@ -213,19 +213,81 @@ def direction_scale(executed, inferred, lines: dict[str, np.ndarray]) -> dict[st
             for words, mine in lines.items()}
 
 
+# the weakest direction's bound: resamples of the fit's residuals (deterministic per input)
+BOOTSTRAP_RESAMPLES = 1000
+# ... and the precision of its search for the bound (a ratio of lengths)
+BOUND_TOLERANCE = 1e-4
+BOUND_METHOD = (f"residual bootstrap ({BOOTSTRAP_RESAMPLES} resamples) of the fitted map, test of "
+                "sigma_min >= c inverted, resampled under the null (singular values raised to c)")
+
+
 class WeakestDirection(NamedTuple):
     """The direction the model sees least of (:func:`weakest_direction`)."""
 
     scale: float  # σ_min: the inferred length per executed length along it
-    bound: float  # σ_min's upper confidence bound (one-sided, Student t on the fit's residuals)
+    bound: float  # σ_min's upper confidence bound (one-sided, :func:`weakest_direction`)
     direction: list[float]  # unit vector [3], base frame (either way: a line)
     name: str  # the line in words, ``+x-z/-x+z``, or its rounded vector (:func:`line_name`)
     singular_values: list[float]  # of the fitted map over the directions judged, largest first
     evidence: float  # motions' worth moved along it: 1 / (v·G⁻¹·v), G = Σ b̂ b̂ᵀ over them
     judged: int  # directions judged: 3, or 2 (a plane's; its normal not moved along enough)
+    method: str = BOUND_METHOD  # how ``bound`` was computed (:data:`BOUND_METHOD`)
 
     def to_dict(self) -> dict:
         return self._asdict()
+
+
+def _data_seed(*arrays) -> int:
+    """Return a seed from the arrays' values (rounded to 1e-12): same input, same bound."""
+    data = np.concatenate([np.round(np.ravel(a), 12) + 0.0 for a in arrays])
+    return zlib.crc32(np.ascontiguousarray(data, dtype=np.float64).tobytes())
+
+
+def _upper_bound(coords, model, fit, confidence: float) -> float:
+    """σ_min's upper confidence bound for the map fitted as ``model ≈ coords @ fit``.
+
+    The largest ``c`` for which "σ_min ≥ c" is not rejected at ``1 − confidence``: the fit's
+    residuals (each divided by √(1 − leverage), centred) are resampled onto the map closest to
+    the fitted one where the null holds (its singular values raised to ``c``, same singular
+    vectors), the map refitted each time; rejected when the fitted σ_min lies below the
+    resampled ones' ``1 − confidence`` quantile. Resampling whole residual vectors keeps their
+    shape: a learned model's length errors lie along the directions it sees and do not widen the
+    bound along the one it is blind in (breaker43i); resampling under the null keeps the low bias
+    of a minimum over close singular values, which resampling around the fitted map (a basic
+    bootstrap: its singular values already spread apart by the noise) underestimates. Seeded from
+    the data (same input, same bound); the common resamples make the test monotone enough in
+    ``c`` for a bisection to :data:`BOUND_TOLERANCE`.
+    """
+    count = len(coords)
+    pinv = np.linalg.pinv(coords)  # [k, N]
+    residuals = model - coords @ fit
+    leverage = np.einsum("ij,ji->i", coords, pinv)
+    keep = leverage < 1.0 - 1e-9  # a motion the fit passes through exactly has no residual
+    scaled = np.zeros_like(residuals)
+    scaled[keep] = residuals[keep] / np.sqrt(1.0 - leverage[keep])[:, None]
+    scaled -= scaled.mean(axis=0)
+    rng = np.random.default_rng(_data_seed(coords, model))
+    noise = pinv @ scaled[rng.integers(0, count, (BOOTSTRAP_RESAMPLES, count))]  # [B, k, 3]
+    left, singular, right = np.linalg.svd(fit, full_matrices=False)  # fit = M^T: [k, 3]
+    fitted = float(singular[-1])
+
+    def quantile(c: float) -> float:
+        null = (left * np.maximum(singular, c)) @ right  # M^T with σ_i raised to c
+        resampled = np.linalg.svd(null[None] + noise, compute_uv=False)[:, -1]
+        return float(np.quantile(resampled, 1.0 - confidence))
+
+    low, high = fitted, fitted + 0.1
+    for _ in range(60):  # widen until rejected (the resampled σ_min grows with c)
+        if quantile(high) > fitted:
+            break
+        low, high = high, high + 2.0 * (high - low)
+    while high - low > BOUND_TOLERANCE:
+        middle = 0.5 * (low + high)
+        if quantile(middle) > fitted:
+            high = middle
+        else:
+            low = middle
+    return 0.5 * (low + high)
 
 
 def weakest_direction(executed, inferred, confidence: float = 0.95) -> WeakestDirection | None:
@@ -238,10 +300,10 @@ def weakest_direction(executed, inferred, confidence: float = 0.95) -> WeakestDi
     smallest singular value ``σ_min`` is the inferred length per executed length along its right
     singular vector: a model blind along a direction (the camera's optical axis) infers almost
     none there, whichever way the motions went (rotation-invariant: ``R·M`` has the same).
-    ``bound``: σ_min + t·se, se² = s²·v·G⁻¹·v with s² the residual variance per component
-    (3N − 3k degrees of freedom, k directions judged), t Student's at ``confidence``: a learned
-    model's motions scatter 20-30° each, and a minimum over directions of a noisy map is biased
-    low. None: fewer motions than needed for a residual (3N ≤ 3k) or none usable.
+    ``bound``: σ_min's one-sided upper bound at ``confidence`` (:func:`_upper_bound`: a residual
+    bootstrap test inverted): a learned model's motions scatter 20-30° each and err in length
+    along the directions it sees, and a minimum over directions of a noisy map is biased low.
+    None: fewer motions than needed for a residual (N ≤ k) or none usable.
     """
     executed = np.asarray(executed, dtype=np.float64)[:, :3]
     inferred = np.asarray(inferred, dtype=np.float64)[:, :3]
@@ -254,17 +316,14 @@ def weakest_direction(executed, inferred, confidence: float = 0.95) -> WeakestDi
     values, vectors = np.linalg.eigh(unit.T @ unit)
     basis = vectors[:, values >= MIN_EVIDENCE]
     count, judged = len(unit), basis.shape[1]
-    dof = 3 * (count - judged)
-    if judged == 0 or dof <= 0:
+    if judged == 0 or count <= judged:
         return None
     coords = unit @ basis  # [N, k]
     fit = np.linalg.lstsq(coords, model, rcond=None)[0]  # model ≈ coords @ fit: M = fit.T
     _, singular, right = np.linalg.svd(fit.T, full_matrices=False)
     weakest = right[-1]
-    gram = coords.T @ coords
-    spread = float(weakest @ np.linalg.solve(gram, weakest))
-    variance = float(((model - coords @ fit) ** 2).sum()) / dof
-    bound = float(singular[-1] + stats.t.ppf(confidence, dof) * np.sqrt(variance * spread))
+    spread = float(weakest @ np.linalg.solve(coords.T @ coords, weakest))
+    bound = _upper_bound(coords, model, fit, confidence)
     direction = basis @ weakest
     return WeakestDirection(
         scale=float(singular[-1]), bound=bound, direction=direction.tolist(),
