@@ -117,11 +117,24 @@ def _close_on_the_cup(sim, effort: float):
     return expert, aim
 
 
+CUP_TABLE_FRICTION = 0.15 * 9.81 * 1.0  # N: the most the table's friction holds the cup sideways
+
+
+def _assert_grasp_forces(forces, effort):
+    """Both fingers press with ``effort`` on average, differing by no more than the table holds.
+
+    The geared fingers (sim.py) centre the cup; it stops where the table's friction balances what
+    is left of the difference.
+    """
+    assert forces.mean() == pytest.approx(effort, rel=0.05)
+    assert np.abs(forces - effort).max() <= CUP_TABLE_FRICTION / 2 + 0.05 * effort, forces
+
+
 @pytest.mark.parametrize("effort", [5.0, 30.0])
 def test_a_closed_gripper_squeezes_with_at_most_max_effort(cup_sim, effort):
     expert, _ = _close_on_the_cup(cup_sim, effort)
     reading = expert.monitor.reading()
-    assert reading.finger_forces == pytest.approx([effort, effort], rel=0.05)
+    _assert_grasp_forces(reading.finger_forces, effort)
     result = cup_sim.gripper_result()
     assert result.stalled and not result.reached_goal
     assert result.effort == pytest.approx(effort, rel=0.05)
@@ -130,7 +143,7 @@ def test_a_closed_gripper_squeezes_with_at_most_max_effort(cup_sim, effort):
     cup_sim.set_gripper(cup_sim.ee_state()[6])
     cup_sim.command_gripper(cup_sim.finger_positions().mean(), 1.0)
     cup_sim.advance(0.5)
-    assert expert.monitor.reading().finger_forces == pytest.approx([effort, effort], rel=0.05)
+    _assert_grasp_forces(expert.monitor.reading().finger_forces, effort)
     cup_sim.set_gripper(0.0)  # opening releases it
     cup_sim.advance(0.5)
     assert expert.monitor.reading().finger_forces.max() == 0.0

@@ -22,8 +22,9 @@ width = 2·position):
 
 In the simulator the finger motors (pybullet position control) get the target width/2, or 0 for a
 grasp, with their force limited to the goal's force: at rest on an object the contact normal force
-equals that limit, so a grasp holds with bounded force. :func:`gripper_result` gives the action's
-result fields from the measured fingers.
+equals that limit (on average: the fingers are geared together, ``Sim._couple_fingers``), so a
+grasp holds with bounded force. :func:`gripper_result` gives the action's result fields from the
+measured fingers.
 """
 
 from __future__ import annotations

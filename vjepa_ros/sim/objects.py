@@ -11,7 +11,10 @@ kind    shape                            mass     friction grasped across
 ======= ================================ ======== ======== ======================================
 
 The cup is a *solid* cylinder of cup size: a hollow shell changes nothing about a side grasp, and
-pybullet's primitive cylinder collides more stably than a concave mesh. Friction: Bullet multiplies
+pybullet's primitive cylinder collides more stably than a concave mesh. Its rolling and spinning
+friction (0.005) are there so that it comes to rest, as a 150 g cup does, within about half a
+second of being dropped a few centimetres: with less, the primitive cylinder rocks on its rim for
+seconds (``CUP_ROLLING_FRICTION``). Friction: Bullet multiplies
 the two bodies' coefficients; the Panda URDF's fingers have lateral friction 1.0, a friction anchor
 and a soft contact (stiffness 3e4, damping 1e3), so finger/object friction is 1.0. A grasp with
 ``max_effort`` F N per finger holds up to about 2·F N of weight (1.5 N for the cup: F ≥ 1 N).
@@ -22,6 +25,10 @@ from __future__ import annotations
 import dataclasses
 
 GRASPABLE_KINDS = ("cup", "box")
+# pybullet's primitive cylinder landing tilted keeps rocking on its rim (a contact artefact: at
+# 15 degrees for seconds, with the old 0.0001). This much rolling and spinning friction (a real
+# cup's rim and base are not a knife edge) settles it within about 0.5 s of a release 8 cm up.
+CUP_ROLLING_FRICTION = 0.005
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +38,8 @@ class ObjectSpec:
     mass: float  # kg
     friction: float  # lateral friction coefficient
     rgba: tuple[float, float, float, float]
+    rolling_friction: float = 0.0001  # resists rolling (Bullet: times the other's friction)
+    spinning_friction: float = 0.001  # resists spinning about the contact normal
 
     @property
     def height(self) -> float:
@@ -44,7 +53,8 @@ class ObjectSpec:
 
 
 GRASPABLES = {
-    "cup": ObjectSpec("cup", (0.06, 0.06, 0.09), 0.15, 1.0, (0.05, 0.7, 0.8, 1.0)),  # cyan
+    "cup": ObjectSpec("cup", (0.06, 0.06, 0.09), 0.15, 1.0, (0.05, 0.7, 0.8, 1.0),  # cyan
+                      rolling_friction=CUP_ROLLING_FRICTION, spinning_friction=0.005),
     "box": ObjectSpec("box", (0.05, 0.07, 0.06), 0.12, 1.0, (0.85, 0.2, 0.65, 1.0)),  # magenta
 }
 
@@ -73,6 +83,7 @@ def create_graspable(p, client: int, spec: ObjectSpec) -> int:
         visual = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=spec.rgba,
                                      physicsClientId=client)
     body = p.createMultiBody(spec.mass, collision, visual, [0, 0, -10], physicsClientId=client)
-    p.changeDynamics(body, -1, lateralFriction=spec.friction, spinningFriction=0.001,
-                     rollingFriction=0.0001, physicsClientId=client)
+    p.changeDynamics(body, -1, lateralFriction=spec.friction,
+                     spinningFriction=spec.spinning_friction,
+                     rollingFriction=spec.rolling_friction, physicsClientId=client)
     return body

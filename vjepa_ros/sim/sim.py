@@ -53,6 +53,9 @@ from vjepa_ros.sim.scene import (
 
 RenderHook = Callable[[np.ndarray, np.ndarray], None]
 
+GEAR_ERP = 0.8  # how fast the finger gear corrects a difference between the joints
+GEAR_MAX_FORCE = 1000.0  # N: the rack does not slip
+
 
 def _finite(name: str, values, size: int) -> np.ndarray:
     array = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -112,12 +115,28 @@ class Sim:
         for joint in self.handles.finger_joints:
             p.resetJointState(self.handles.robot, joint, closedness_to_finger_position(0.0), 0.0,
                               physicsClientId=client)
+        self._couple_fingers()
         self.time = 0.0
         self.steps = 0
         self.last_command: JointCommand | None = None
         position, rotation = self.ee_pose()
         self.target_position, self.target_rotation = position, rotation
         self.gripper_goal = GripperGoal(FINGER_MAX_OPENING, self.config.controller.gripper_force)
+
+    def _couple_fingers(self) -> None:
+        """Gear the two finger joints together (ratio −1: joint1 = joint2), as the Franka Hand's.
+
+        The hand's one motor drives both fingers through a rack: both finger joints read
+        width / 2 always, and a grasp off-centre pushes the object toward the centre. pybullet's
+        gear constraint between the finger links keeps the joints equal; each finger's motor
+        still carries half of the grasp (its force limit is the goal's force).
+        """
+        p, robot = self._p, self.handles.robot
+        first, second = self.handles.finger_joints
+        gear = p.createConstraint(robot, first, robot, second, p.JOINT_GEAR, [1, 0, 0],
+                                  [0, 0, 0], [0, 0, 0], physicsClientId=self.client)
+        p.changeConstraint(gear, gearRatio=-1, erp=GEAR_ERP, maxForce=GEAR_MAX_FORCE,
+                           physicsClientId=self.client)
 
     def close(self) -> None:
         """Disconnect the pybullet client (idempotent)."""
