@@ -125,6 +125,8 @@ class StreamSession:
         if self.control.mode == "continuous":
             if self.streamer.arrived():
                 self._transition(Event.ARRIVED)
+                if self.goals is not None:
+                    self.goals.keep_switch()
             return
         latest = self.inputs.latest_state().value
         close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
@@ -135,5 +137,7 @@ class StreamSession:
                      f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
         self._transition(Event.ARRIVED)
         self.arrival_time = now
+        if self.goals is not None:
+            self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
         if self._prepared is not None:
             self._wake()  # async: the prepared plan can go out now
