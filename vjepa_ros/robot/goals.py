@@ -376,7 +376,7 @@ class GoalSequence:
         return "plateau" if config.patience and self._stale >= config.patience else ""
 
     def keep_switch(self) -> None:
-        """The newest counted command arrived (or stopped for good): its switch stands."""
+        """Keep the newest count's switch: its command arrived (or stopped for good)."""
         self._switched = None
 
     def reopen(self) -> SubGoalSwitch | None:
