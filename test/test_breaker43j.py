@@ -54,9 +54,6 @@ def run_with_dropout(rig, what, start=30, length=60, total=300):
         rig.session.plan_step()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker43j: a hold mid-way through the last move of a "
-                   "finished sequence ends the run 'all N sub-goals done' with the move cut "
-                   "short: never replanned, never resumed")
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
 @pytest.mark.parametrize("what", ["camera", "state"])
 def test_a_brief_dropout_during_the_last_move_does_not_end_the_run_short(model, mode, what):
@@ -84,9 +81,6 @@ def test_a_brief_dropout_during_the_last_move_does_not_end_the_run_short(model, 
         f"since; status: {rig.session.refusal!r}")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker43j: after a dropout during the last move the "
-                   "stream's resume logs 'inputs and plan fine again (was: no goal: all N "
-                   "sub-goals done)' and the finished-run hold is never said again")
 def test_the_log_does_not_say_fine_again_about_a_finished_sequence(model):
     """The last line a user reads after a dropout at the end of a run must not say "fine".
 

@@ -270,6 +270,9 @@ class GoalSequence:
         self.switches: list[SubGoalSwitch] = []
         self._best = float("inf")  # lowest energy toward the active sub-goal
         self._stale = 0  # steps in a row without an improvement > min_delta
+        # the newest count's switch with what it replaced (steps_done, _best, _stale), while its
+        # command has not arrived (:meth:`reopen`); None: no count since, or it switched nothing
+        self._switched: tuple[SubGoalSwitch, int, float, int] | None = None
 
     @property
     def current(self) -> SubGoal | None:
@@ -340,8 +343,10 @@ class GoalSequence:
 
         None when the active sub-goal stays (or none is left).
         """
+        self._switched = None  # a newer command: the one before is no longer reopened
         if self.finished:
             return None
+        before = (self.steps_done, self._best, self._stale)
         self.steps_done += 1
         reason = self._energy_reason(energy)
         limit = self.steps[self.index]
@@ -350,6 +355,7 @@ class GoalSequence:
         if not reason:
             return None
         switch = SubGoalSwitch(self.index, reason, self.steps_done, energy, len(self.goals))
+        self._switched = (switch, *before)
         self.switches.append(switch)
         self.index += 1
         self.steps_done, self._best, self._stale = 0, float("inf"), 0
@@ -369,6 +375,28 @@ class GoalSequence:
             self._stale += 1
         return "plateau" if config.patience and self._stale >= config.patience else ""
 
+    def keep_switch(self) -> None:
+        """Keep the newest count's switch: its command arrived (or stopped for good)."""
+        self._switched = None
+
+    def reopen(self) -> SubGoalSwitch | None:
+        """Undo the switch of the newest counted command, stopped before it arrived.
+
+        A command that ended a sub-goal (its last step, or the energy rule's) switched as it went
+        out; stopped short of its target (a hold: stale or invalid inputs, a planner error ...),
+        that sub-goal was not reached: it is active again with the steps it had before that
+        command, and the next plan (once the inputs pass) is toward it. Returns the switch undone,
+        None when that command switched nothing (its step stays counted: the sub-goal is still
+        active and replanned from where the arm stopped) or has already arrived.
+        """
+        if self._switched is None:
+            return None
+        switch, self.steps_done, self._best, self._stale = self._switched
+        self._switched = None
+        self.switches.pop()
+        self.index = switch.index
+        return switch
+
     def restart(self) -> bool:
         """Go back to the first sub-goal with no step counted and no switch made.
 
@@ -378,6 +406,7 @@ class GoalSequence:
         had = self.index > 0 or self.steps_done > 0
         self.index, self.steps_done, self._best, self._stale = 0, 0, float("inf"), 0
         self.switches.clear()
+        self._switched = None
         return had
 
     def progress(self, switch: SubGoalSwitch | None = None) -> GoalProgress:

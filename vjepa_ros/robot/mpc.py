@@ -315,6 +315,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         needs a frame stamped ``control.settle_s`` after it, as after any arrival (a frame
         taken while the arm moved shows it where it no longer is). ``settle`` False: not so
         (a new world, whose clock the old arrival times are not on: ``input_episodes``).
+
+        A hold mid-motion also reopens the sub-goal the stopped command ended
+        (:meth:`_reopen_subgoal`); a disable, shutdown or new world (``deactivate``, ``settle``
+        False) does not: commanding stops, or the sequence starts again anyway.
         """
         moving = self._phase is Phase.MOVING or not self.streamer.arrived()
         if deactivate:
@@ -325,6 +329,31 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._drop_prepared(why)
         if moving and settle:
             self.arrival_time = max(self.arrival_time, self.clock())
+        if self.goals is not None:
+            if moving and settle and not deactivate:
+                self._reopen_subgoal(why)
+            self.goals.keep_switch()
+
+    def _reopen_subgoal(self, why: str) -> None:
+        """Undo the sub-goal switch of a command stopped short by a hold (locked).
+
+        A command counts its step as it goes out (``GoalSequence.count_step``); the one that
+        ends a sub-goal switches to the next (the last one: the sequence is finished). Held
+        before it arrived (stale or invalid inputs, a planner or safety refusal), its sub-goal was
+        not reached: it is active again (``GoalSequence.reopen``) and planned toward when the hold
+        ends, instead of the next one planned from short of it, or "all N sub-goals done" with
+        the last move cut short (breaker43j). A cut step that switched nothing stays counted:
+        its sub-goal is still active and planned again from where the arm stopped. Plans begun
+        toward the next sub-goal are void (``goal_version``).
+        """
+        switch = self.goals.reopen()
+        if switch is None:
+            return
+        self.goal_version += 1
+        self.planner.reset()  # its warm start was toward the sub-goal switched to
+        self.log("info", f"{why}: the command that ended sub-goal {switch.index + 1}/"
+                 f"{switch.count} stopped short of its target, so it is active again "
+                 f"({self.goals.describe()}), planned toward when the hold ends")
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:

@@ -57,24 +57,30 @@ class PlanningSession:
     def _inputs_usable(self, now: float) -> bool:
         """Return True when there is a goal and the inputs are fresh; otherwise hold.
 
-        A finished goal sequence whose last command still runs (``_last_move_runs``) is no
-        hold yet: nothing more is planned, and the hold ("no goal: all N sub-goals done") comes
-        once that move has arrived and settled. Stale or invalid inputs still hold at once.
+        No goal at all (or sub-goals of another hand): that refusal first, as the user must
+        act on it. A finished goal sequence (nothing more to do, the run's normal end): the
+        inputs first, so stale or invalid inputs hold under their own refusal (in the finished
+        run's place the stream's resume on fresh inputs cleared it: "fine again" as the log's
+        last word, breaker43j). A finished sequence whose last command still runs
+        (``_last_move_runs``) is no hold yet: nothing more is planned, and the hold ("no goal:
+        all N sub-goals done") comes once that move has arrived and settled.
         """
         goal_problem = self._goal_problem()
-        if goal_problem and self._last_move_runs(now):
-            refusal = self._input_refusal(now)
-            if refusal is not None:
-                self._hold_on_inputs(refusal)
-            return False
-        if goal_problem:
+        if goal_problem and not self._goals_finished:
             self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
             return False
         refusal = self._input_refusal(now)
         if refusal is not None:
             self._hold_on_inputs(refusal)
             return False
-        return True
+        if goal_problem and not self._last_move_runs(now):
+            self._hold(Refusal(RefusalKind.NO_GOAL, goal_problem))
+        return not goal_problem
+
+    @property
+    def _goals_finished(self) -> bool:
+        """Whether a goal sequence is set and every sub-goal of it is done."""
+        return self.goals is not None and self.goals.finished
 
     def _last_move_runs(self, now: float) -> bool:
         """Whether a finished goal sequence's last command still runs or settles (locked).

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_report import StreamOutput
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
@@ -23,6 +24,8 @@ from vjepa_ros.robot.targets import MAX_TICK_PERIODS
 # first state after a gap may be anywhere (the arm moved meanwhile), so one glitched pose there
 # passes the jump check; the state after it confirms it (or, jumping back, is refused).
 RESUME_STATES = 2
+# the refusals of the input checks (``_input_refusal``): the ones a stream's resume ends
+INPUT_KINDS = (RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE)
 # [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
 RESUME_TOLERANCE_M = 0.01
 RESUME_TOLERANCE_RAD = 0.05
@@ -61,7 +64,7 @@ class StreamSession:
                 self._stream_held = False
                 self._transition(Event.RESUME)
                 self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
-                self._clear_refusal()
+                self._inputs_resumed()
                 if not self._restart_if_moved():
                     return None
             period = 1.0 / self.control.stream_rate_hz
@@ -79,6 +82,35 @@ class StreamSession:
             if self.camera_check is None:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now)
+
+    def _inputs_resumed(self) -> None:
+        """End the hold on the inputs as the stream resumes; say what still holds (locked).
+
+        Fresh inputs clear only the inputs' refusal. A refusal the planning worker set since
+        (a planner error on the first fresh frame), or a goal problem that stands ("no goal:
+        all N sub-goals done", goals cleared, sub-goals of another hand) stays the refusal and
+        the hold: the line is "inputs fine again (was: ...); still not commanding: ...", never
+        "inputs and plan fine again" with nothing to do (breaker43j: the finished sequence's
+        hold, said before the dropout, was not said again, so the log's last word was "fine").
+        """
+        stored, held = self._refusal, self._input_held
+        standing = stored if stored is not None and stored is not held else None
+        problem = "" if standing is not None else self._goal_problem()
+        if problem:
+            standing = Refusal(RefusalKind.NO_GOAL, problem)
+        if standing is None:
+            self._clear_refusal()
+            return
+        ended = [kind for kind in INPUT_KINDS if self._refusal_log.cleared(kind)]
+        if ended:
+            was = held if held is not None else stored
+            self.log("info", f"inputs fine again (was: {was.detail}); still not commanding: "
+                     f"{standing.detail}")
+            self._refusal_log.refused(standing.kind, problem_shape(standing.detail))  # said
+            self._refusal = standing
+        else:
+            self._refuse(standing)
+        self._transition(Event.HOLD)  # held on it, as the planning worker's hold would be
 
     def _states_failed(self, now: float) -> bool:
         """Tell whether the robot states are unusable or stale at ``now`` [s] (locked)."""
@@ -125,6 +157,8 @@ class StreamSession:
         if self.control.mode == "continuous":
             if self.streamer.arrived():
                 self._transition(Event.ARRIVED)
+                if self.goals is not None:
+                    self.goals.keep_switch()
             return
         latest = self.inputs.latest_state().value
         close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
@@ -135,5 +169,7 @@ class StreamSession:
                      f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
         self._transition(Event.ARRIVED)
         self.arrival_time = now
+        if self.goals is not None:
+            self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
         if self._prepared is not None:
             self._wake()  # async: the prepared plan can go out now
