@@ -50,7 +50,9 @@ axes: a camera looking diagonally down at the arm leaves the model blind along a
 is no base axis (breaker43b), where no motion of the check need lie (breaker43f); the linear map
 fitted from all executed to all inferred motions infers ``σ_min`` of a motion's length along its
 weakest direction (``camera_check_stats.weakest_direction``), held to ``min_scale`` (its upper
-confidence bound, at ``confidence``), and the verdict names it (``+x-z/-x+z``).
+confidence bound, at ``confidence``), and the verdict names it (``+x-z/-x+z``); judged only with
+at least 10 usable motions and no motion alone along a direction (else ``weakest_direction``'s
+``not_judged`` says why, and the axis rules judge alone: breaker43k).
 
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
 rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words

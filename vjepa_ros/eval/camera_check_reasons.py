@@ -89,7 +89,8 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     one axis; below it along the map's weakest direction (``weakest``,
     ``camera_check_stats.WeakestDirection``: its σ_min's upper confidence bound below
     ``min_scale``: the camera looks along it, the model infers hardly any motion there, whether
-    or not a motion of the check lay along it); the view
+    or not a motion of the check lay along it; not when its ``not_judged`` gives a reason: too
+    few motions, or one alone along a direction); the view
     seen mirrored (``mirror``, e.g. "mirrored along base x", with the RMS angle ``mirror_deg``
     its reflection leaves: :func:`mirror_reason`); the best ``choice`` rotation leaving more than
     ``max_residual_deg`` RMS. Every value compared with a threshold shows one decimal (25.4 is
@@ -147,7 +148,7 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
             f"the model hardly sees the arm move along {' and '.join(short)}: it infers {ratios} "
             f"of the executed motion's length there (threshold {thresholds.min_scale * 100:g}%; "
             f"the camera may look along that axis)", _length_cause(thresholds, ratios))
-    if weakest is not None and weakest.bound < thresholds.min_scale:
+    if weakest is not None and not weakest.not_judged and weakest.bound < thresholds.min_scale:
         ratio = f"{weakest.name} {weakest.scale:.1%}"
         return MoveReason(
             f"the model hardly sees the arm move along {weakest.name}: the linear map fitted "
