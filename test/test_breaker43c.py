@@ -10,17 +10,11 @@ what SHOULD happen and fails now; its docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
+from test_breaker43h import DT, FRAME_EVERY
+from test_breaker43h import Rig as SessionRig
+from test_robot_mpc import START, frame, tiny_world_model
 
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.safety import SafetyLimits
-
-LIMITS = SafetyLimits()  # defaults: frames stale after 0.5 s, states after 0.25 s
-DT = 0.01  # the stream period (control.stream_rate_hz 100)
-FRAME_EVERY = 0.1  # a 10 Hz camera
 
 
 @pytest.fixture(scope="module")
@@ -28,36 +22,11 @@ def model():
     return tiny_world_model()
 
 
-class Rig:
+class Rig(SessionRig):
     """An async session, a hooked planner, and an arm that tracks the set-point exactly."""
 
     def __init__(self, model, blend=0.0, **control):
-        self.clock, self.logs = Clock(), []
-        self.planner = HookedPlanner(model)
-        self.session = MPCSession(
-            model, CEM, LIMITS,
-            ControlConfig(mode="async", async_blend_m=blend, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset)
-        self.frames = 0
-        self.next_frame = self.clock.now
-        self.session.observe_image(frame(0), self.clock.now)
-        self.session.observe_state(START, self.clock.now)
-        self.session.set_goals([SubGoal(frame(7), 0, "test")])
-        self.session.set_enabled(True)
-
-    def tick(self, camera=True):
-        """One stream period: the arm is where the set-point was, the camera at 10 Hz."""
-        self.clock.now += DT
-        out = self.session.stream_step()
-        state = self.session.latest_state().value if out is None or out.setpoint is None \
-            else out.setpoint
-        self.session.observe_state(state, self.clock.now)
-        if camera and self.clock.now >= self.next_frame:
-            self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
-            self.next_frame = self.clock.now + FRAME_EVERY
-        return out
+        super().__init__(model, "async", async_blend_m=blend, **control)
 
     def remaining(self):
         streamer = self.session.streamer

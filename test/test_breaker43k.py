@@ -53,6 +53,7 @@ Held up (not defects, do not repeat):
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from test_breaker43i import _map
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_reasons import move_reason
@@ -61,12 +62,6 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 
 SIX = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]],
                       dtype=np.float64)
-
-
-def _map(singular_values, rng):
-    u = Rotation.random(random_state=rng.integers(1 << 30)).as_matrix()
-    v = Rotation.random(random_state=rng.integers(1 << 30)).as_matrix()
-    return u @ np.diag(singular_values) @ v.T
 
 
 def _says_move(executed, inferred, thresholds):
