@@ -12,10 +12,12 @@ what SHOULD happen and fails now; its docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_breaker43h import Rig
-from test_robot_mpc import frame, tiny_world_model
+from test_breaker43h import LIMITS, Rig
+from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
-from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 
 
@@ -97,3 +99,51 @@ def test_enabled_again_after_a_disable_cut_the_move_that_ended_sub_goal_1_plans_
             break
     assert len(commanded) >= 2, [m for _, m in rig.logs]
     assert commanded[1] == 0, f"after the cut 'place' the next command was toward {commanded}"
+
+
+@pytest.mark.xfail(strict=True, reason="continuous + goals.gripper subgoal: the next sub-goal's "
+                   "open goes out on the next frame, while the move that ended 'place' has not "
+                   "started: the hand opens cm short of it")
+def test_continuous_subgoal_gripper_does_not_open_before_the_place_move_ran(model):
+    """Continuous control: "release" must not open the hand before "place"'s last move ran.
+
+    Not fix43j's code but its FOCUS: continuous control never waits for arrival, and each
+    command counts its step as it goes out, so the command that ends "place" (hand closed,
+    carrying a cup) switches to "release" at once; the next frame (0.1 s later) plans toward
+    "release", and under ``goals.gripper`` subgoal its command opens the hand. The arm has not
+    moved yet: the cup is let go where the last place step began (here 8 cm short), and no
+    hold is involved, so fix43j's reopen never helps. ``goals.gripper`` subgoal is accepted with
+    ``control.mode`` continuous (no refusal, no warning). What should happen: the next
+    sub-goal's gripper command waits until the command that ended the sub-goal before it has
+    arrived (within ``control.arrival_tolerance_m`` of its target), or the combination is refused.
+    """
+    clock, logs = Clock(), []
+    session = MPCSession(model, CEM, LIMITS, ControlConfig(mode="continuous"), clock=clock,
+                         log=lambda level, message: logs.append((level, message)),
+                         planner=HookedPlanner(model), clock_offset=clock.system_offset,
+                         goal_switching=GoalSwitchConfig(gripper="subgoal"))
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    session.set_goals([SubGoal(frame(7), 1, "place", gripper=1.0),
+                       SubGoal(frame(8), 1, "release", gripper=0.0)])
+    session.set_enabled(True)
+    place = session.plan_step()
+    assert place.command is not None and place.gripper_command == 1.0
+    opened_at, next_frame = None, clock.now
+    for i in range(300):
+        clock.now += 0.01
+        out = session.stream_step()
+        arm = session.latest_state().value if out is None or out.setpoint is None else \
+            out.setpoint
+        session.observe_state(arm, clock.now)
+        if clock.now >= next_frame:
+            session.observe_image(frame(100 + i), clock.now)
+            next_frame = clock.now + 0.1
+        report = session.plan_step()
+        if report is not None and report.gripper_command == 0.0:
+            opened_at = session.latest_state().value.copy()
+            break
+    assert opened_at is not None, [m for _, m in logs]
+    left = float(np.linalg.norm(opened_at[:3] - place.command[:3]))
+    assert left <= session.control.arrival_tolerance_m, (
+        f"the hand was told to open {left * 1000:.1f} mm from the end of the place move")
