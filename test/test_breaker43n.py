@@ -23,20 +23,11 @@ def _description(cls, name: str) -> str:
     return cls.__dataclass_fields__[name].metadata["description"]
 
 
-@pytest.mark.xfail(strict=True, reason="`vjepa-ros camera-check --help` (camera_check_options"
-                   ".VERDICT_HELP) still gives --min-scale's pre-fix43f scope, 'over all motions "
-                   "or along one base axis', while camera_check.verdict.min_scale (README table, "
-                   "config/planner.yaml, CheckThresholds) now also holds the weakest direction "
-                   "of the fitted map to it")
 def test_min_scale_option_help_names_the_weakest_direction_rule():
     assert "any direction" in _description(CheckThresholds, "min_scale")
     assert "direction" in VERDICT_HELP["min_scale"]
 
 
-@pytest.mark.xfail(strict=True, reason="`vjepa-ros camera-check --help` --min-explained says "
-                   "'along some axis' only, while camera_check.verdict.min_explained (README, "
-                   "YAML, CheckThresholds) now also applies per line off the axes (corners, "
-                   "diagonals)")
 def test_min_explained_option_help_names_the_lines_off_the_axes():
     assert "line" in _description(CheckThresholds, "min_explained")
     assert "line" in VERDICT_HELP["min_explained"]
@@ -55,11 +46,6 @@ def _braking_start(speed: float, accel: float, dt: float, distance: float = 0.3)
     raise AssertionError("the ramp never slowed down")
 
 
-@pytest.mark.xfail(strict=True, reason="control.async_blend_m's description (README table, "
-                   "config/planner.yaml, ControlConfig) says its default 0.01 m is 'the "
-                   "set-point's braking distance v²/2a at the default speed and acceleration'; "
-                   "since targets.BRAKING_MARGIN (0.2) the set-point brakes at 0.8 of the limit "
-                   "and starts slowing 12.5 mm before the target (docs/async_control.md says so)")
 def test_async_blend_default_is_the_braking_distance_its_description_claims():
     limits, control = SafetyLimits(), ControlConfig()
     start = _braking_start(limits.max_speed_m_s, limits.max_accel_m_s2,
@@ -77,11 +63,6 @@ def _readme_reach() -> str:
     return found.group(1)
 
 
-@pytest.mark.xfail(strict=True, reason="README (and docs/performance.md) now say the packaged "
-                   "demo model reaches 19/20 held-out goals; docs/device_check.md's gate for a "
-                   "GPU-trained model still says 'reach must stay at 18/20', and "
-                   "docs/async_control.md / docs/planners.md say the packaged model 'reaches as "
-                   "often (18/20 held-out goals)'")
 @pytest.mark.parametrize("doc, pattern", [
     ("docs/device_check.md", r"reach must stay at (\d+/20)"),
     ("docs/async_control.md", r"it reaches as often \((\d+/20) held-out goals\)"),

@@ -23,11 +23,14 @@ VERDICT_HELP = {
     "fine_deg": "placement fine up to this rotation [deg]",
     "max_residual_deg": "move the camera when no rotation fits better than this RMS angle [deg]",
     "min_scale": "move the camera when the model infers less than this fraction of the executed "
-    "motion's length, over all motions or along one base axis",
+    "motion's length, over all motions, along one base axis, or along any direction (the "
+    "weakest direction of the map fitted from executed to inferred motions, with 10 or more "
+    "motions)",
     "max_scale": "move the camera when the model infers more than this multiple of the executed "
     "motion's length, over all motions or along one base axis",
     "min_explained": "move the camera when the model's best action explains less than this "
-    "fraction of its best axis' share of the frame change along some axis",
+    "fraction of its best axis' share of the frame change along some axis, or along a line off "
+    "the axes that two or more motions moved along",
     "min_best_explained": "move the camera when the model's best action explains less than this "
     "share of the frame change along every axis",
     "confidence": "placement fine when the estimated rotation cannot be told from no rotation at "
