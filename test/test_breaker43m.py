@@ -26,9 +26,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="a hold after the set-point reached its target (arrival "
-                   "not yet confirmed: the arm sags within arrival_timeout_s) reopens the "
-                   "sub-goal and logs 'stopped short of its target'")
 def test_a_hold_after_the_setpoint_reached_its_target_reopens_nothing(model):
     """A hold that finds the set-point already at its target cut nothing: no reopen.
 
@@ -62,8 +59,6 @@ def test_a_hold_after_the_setpoint_reached_its_target_reopens_nothing(model):
     assert rig.session.goals.finished, rig.session.goals.describe()
 
 
-@pytest.mark.xfail(strict=True, reason="~/enable false mid-move keeps the cut command's switch: "
-                   "enabled again, the next sub-goal is planned from short of the cut one")
 def test_enabled_again_after_a_disable_cut_the_move_that_ended_sub_goal_1_plans_it_again(model):
     """A disable that cut the command ending sub-goal k, then enable: sub-goal k is planned again.
 
