@@ -96,9 +96,6 @@ def test_enabled_again_after_a_disable_cut_the_move_that_ended_sub_goal_1_plans_
     assert commanded[1] == 0, f"after the cut 'place' the next command was toward {commanded}"
 
 
-@pytest.mark.xfail(strict=True, reason="continuous + goals.gripper subgoal: the next sub-goal's "
-                   "open goes out on the next frame, while the move that ended 'place' has not "
-                   "started: the hand opens cm short of it")
 def test_continuous_subgoal_gripper_does_not_open_before_the_place_move_ran(model):
     """Continuous control: "release" must not open the hand before "place"'s last move ran.
 

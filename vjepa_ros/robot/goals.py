@@ -382,6 +382,11 @@ class GoalSequence:
         """Keep the newest count's switch: its command arrived (or stopped for good)."""
         self._switched = None
 
+    @property
+    def unarrived_switch(self) -> SubGoalSwitch | None:
+        """The switch made by the newest counted command while it has not arrived, or None."""
+        return None if self._switched is None else self._switched[0]
+
     def keep_cut(self) -> None:
         """Keep the newest count's switch for :meth:`reopen_cut`: a disable cut its command.
 
