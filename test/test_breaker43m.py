@@ -7,7 +7,8 @@ Attacked at main's HEAD 123a578 (fix43j: commits 52ee1b8, e1a7c4e, cfa817b):
 (``_inputs_usable``) against README's sub-goal switching paragraph. ROS-free, CPU, a
 hand-driven clock and the tiny random world model of ``test_robot_mpc``, driven by
 ``test_breaker43h``'s rig (an arm that follows the set-point, plus ``push``). Each test asserts
-what SHOULD happen and fails now; its docstring says why a lab would meet it.
+what SHOULD happen (failed at 123a578, fixed by fix43m); its docstring says why a lab would
+meet it.
 """
 
 import numpy as np
