@@ -30,13 +30,18 @@ START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 def grasp_then_hold(session, tick, state) -> None:
     """Enable, let sub-goal 2 close the hand, then hold the cup (closedness 0.25) on sub-goal 2.
 
+    Continuous control: sub-goal 2's closing waits until the command that ended sub-goal 1
+    (the approach) has arrived (fix43m), a few frames.
+
     The prelude of the clock-step tests: ``tick(seed)`` advances the scene one camera frame
     (states, a noisy frame, a plan, stream ticks); ``state`` [7] is the measured pose it feeds.
     """
     tick(10)
     assert session.set_enabled(True)[0]
-    for seed in range(11, 14):
+    for seed in range(11, 60):  # continuous: the hand closes once the approach move arrived
         tick(seed)
+        if session.last_gripper == 1.0:
+            break
     assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"
     state[6] = 0.25  # the fingers stopped on the cup: it is held
     for seed in range(20, 26):

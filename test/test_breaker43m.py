@@ -7,7 +7,8 @@ Attacked at main's HEAD 123a578 (fix43j: commits 52ee1b8, e1a7c4e, cfa817b):
 (``_inputs_usable``) against README's sub-goal switching paragraph. ROS-free, CPU, a
 hand-driven clock and the tiny random world model of ``test_robot_mpc``, driven by
 ``test_breaker43h``'s rig (an arm that follows the set-point, plus ``push``). Each test asserts
-what SHOULD happen and fails now; its docstring says why a lab would meet it.
+what SHOULD happen (failed at 123a578, fixed by fix43m); its docstring says why a lab would
+meet it.
 """
 
 import numpy as np
@@ -26,9 +27,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="a hold after the set-point reached its target (arrival "
-                   "not yet confirmed: the arm sags within arrival_timeout_s) reopens the "
-                   "sub-goal and logs 'stopped short of its target'")
 def test_a_hold_after_the_setpoint_reached_its_target_reopens_nothing(model):
     """A hold that finds the set-point already at its target cut nothing: no reopen.
 
@@ -62,8 +60,6 @@ def test_a_hold_after_the_setpoint_reached_its_target_reopens_nothing(model):
     assert rig.session.goals.finished, rig.session.goals.describe()
 
 
-@pytest.mark.xfail(strict=True, reason="~/enable false mid-move keeps the cut command's switch: "
-                   "enabled again, the next sub-goal is planned from short of the cut one")
 def test_enabled_again_after_a_disable_cut_the_move_that_ended_sub_goal_1_plans_it_again(model):
     """A disable that cut the command ending sub-goal k, then enable: sub-goal k is planned again.
 
@@ -101,9 +97,6 @@ def test_enabled_again_after_a_disable_cut_the_move_that_ended_sub_goal_1_plans_
     assert commanded[1] == 0, f"after the cut 'place' the next command was toward {commanded}"
 
 
-@pytest.mark.xfail(strict=True, reason="continuous + goals.gripper subgoal: the next sub-goal's "
-                   "open goes out on the next frame, while the move that ended 'place' has not "
-                   "started: the hand opens cm short of it")
 def test_continuous_subgoal_gripper_does_not_open_before_the_place_move_ran(model):
     """Continuous control: "release" must not open the hand before "place"'s last move ran.
 

@@ -226,12 +226,29 @@ def step(session, clock, state):
     return session.plan_step()
 
 
+def arrive(session, clock, state):
+    """Run the set-point to its target and let the stream register the arrival."""
+    while not session.streamer.arrived():
+        session.streamer.step(0.01)
+    session.observe_state(state, clock.now)
+    session.stream_step()
+
+
 def test_each_command_carries_the_active_sub_goals_gripper_and_the_search_leaves_it():
     # open at 1 and 2, closed at 3 (a grasp), open at 4 (release); one step each
     states = [pose(0.02), pose(0.04), pose(0.04, 0.3), pose(0.06)]
     session, clock = session_with(states, SUBGOAL)
     assert session.cem.fixed_axes == ((6, 0.0),)
-    reports = [step(session, clock, pose(gripper=g)) for g in (0.0, 0.0, 0.0, 0.3)]
+    reports, waits = [], 0
+    for g in (0.0, 0.0, 0.0, 0.3):
+        report = step(session, clock, pose(gripper=g))
+        if report.command is None:  # continuous: a gripper change waits for the arrival
+            assert "waits until the command that ended sub-goal" in report.reason, report.reason
+            waits += 1
+            arrive(session, clock, pose(gripper=g))
+            report = step(session, clock, pose(gripper=g))
+        reports.append(report)
+    assert waits == 2, "the close (sub-goal 3) and the open (4) wait for the move before them"
     assert [r.command[6] for r in reports] == [0.0, 0.0, 1.0, 0.0]
     assert [r.gripper_command for r in reports] == [0.0, None, 1.0, 0.0], "only on a change"
     assert all(r.actions[0, 6] == 0.0 for r in reports), "the planned gripper delta is fixed"

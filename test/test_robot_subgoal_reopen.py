@@ -71,6 +71,11 @@ def test_a_dropout_during_the_move_that_ended_sub_goal_1_plans_sub_goal_1_again(
 
 
 def test_a_disable_during_the_last_move_reopens_and_plans_nothing(model):
+    """A disable that cut the last move keeps its switch while disabled: shadow mode plans nothing.
+
+    The sequence stays as the commands left it ("all 1 sub-goals done", nothing logged as
+    stopped short); the reopen waits for the enable (test_breaker43m).
+    """
     rig, _ = one_step_rig(model, "blocking")
     for _ in range(30):
         rig.tick()
@@ -173,3 +178,44 @@ def test_the_resume_keeps_a_planner_error_set_on_the_first_fresh_frame(model):
     rig.tick()
     assert rig.session.refusal.startswith("planner error"), rig.session.refusal
     assert "still not commanding: planner error" in rig.logs[-1][1], rig.logs[-3:]
+
+
+def test_the_cut_kept_by_a_disable_is_undone_once_and_forgotten_on_restart():
+    goals = GoalSequence([SubGoal(frame(1), 1), SubGoal(frame(2), 1)])
+    switch = goals.count_step()
+    goals.keep_cut()  # a disable cut it
+    goals.keep_switch()  # what every stop does after: the kept cut stays
+    assert goals.reopen() is None and goals.index == 1
+    assert goals.reopen_cut() is switch and (goals.index, goals.switches) == (0, [])
+    assert goals.reopen_cut() is None, "undone twice"
+    goals.count_step()
+    goals.keep_cut()
+    goals.restart()  # a new world
+    assert goals.reopen_cut() is None and goals.index == 0
+
+
+@pytest.mark.parametrize("between", ["disable again", "new goal", "clear_goals"])
+def test_the_enable_after_a_disable_cut_the_move_reopens_unless_the_goal_changed(model, between):
+    """The enable reopens the sub-goal a disable cut; a new goal or cleared goals forget it."""
+    rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "place"),
+                                        SubGoal(frame(8), 1, "release")])
+    assert rig.session.plan_step().command is not None and rig.session.goals.index == 1
+    for _ in range(30):
+        rig.tick()
+        rig.session.plan_step()
+    rig.session.set_enabled(False)
+    assert rig.session.goals.index == 1  # shadow mode: as the commands left it
+    if between == "disable again":
+        rig.session.set_enabled(False)
+    elif between == "new goal":
+        rig.session.set_goals([SubGoal(frame(7), 1, "place"), SubGoal(frame(8), 1, "release")])
+    else:
+        rig.session.clear_goals()
+    rig.session.set_enabled(True)
+    reopened = [m for _, m in rig.logs if "stopped short" in m]
+    if between == "disable again":
+        assert len(reopened) == 1 and reopened[0].startswith("enabled: the command that ended "
+                                                             "sub-goal 1/2"), reopened
+        assert rig.session.goals.index == 0
+    else:
+        assert not reopened, reopened

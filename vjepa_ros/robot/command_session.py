@@ -29,6 +29,8 @@ from vjepa_ros.robot.targets import target_from_action
 class CommandSession:
     """The plan-to-command methods of ``MPCSession`` (see the module docstring)."""
 
+    _gripper_wait_noted = None  # the switch whose gripper wait was logged (_gripper_waits)
+
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
         goal = None if self.goals is None else self.goals.current
@@ -100,6 +102,10 @@ class CommandSession:
             self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
             report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
             return report
+        wait = self._gripper_waits(float(decision.target[6]))
+        if wait:
+            report.reason, report.outcome = wait, PlanOutcome.DISCARDED
+            return report
         self._clear_refusal()
         report.command, report.reason = decision.target, decision.reason
         report.outcome = PlanOutcome.COMMANDED
@@ -127,6 +133,34 @@ class CommandSession:
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
         return report
+
+    def _gripper_waits(self, gripper: float) -> str:
+        """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
+
+        Continuous control plans on every frame and never waits for arrival, and a command
+        counts its step as it goes out: the command that ends sub-goal k (``place``, hand
+        closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
+        command toward k+1 (``release``, hand open) would open the hand before the place move
+        ran (breaker43m: 8 cm short). So a command for the next sub-goal that changes the gripper
+        (beyond ``control.gripper_deadband``) waits, discarded frame after frame, until the
+        set-point has arrived at the target of the command that ended the sub-goal before it
+        (``GoalSequence.unarrived_switch``: kept until the stream's arrival, undone by a hold that
+        cuts it); a command that keeps the gripper goes out as always.
+        """
+        if self.control.mode != "continuous" or self.goal_switching.gripper != "subgoal" or \
+                self.goals is None or self.last_gripper is None or \
+                abs(gripper - self.last_gripper) <= self.control.gripper_deadband:
+            return ""
+        switch = self.goals.unarrived_switch
+        if switch is None:
+            return ""
+        reason = (f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until "
+                  f"the command that ended sub-goal {switch.index + 1}/{switch.count} has "
+                  "arrived (continuous control, goals.gripper subgoal): plan discarded")
+        if self._gripper_wait_noted is not switch:
+            self._gripper_wait_noted = switch
+            self.log("info", reason)
+        return reason
 
     def _left_start(self, measured: np.ndarray, start: np.ndarray) -> str:
         """Why a plan from the measured ``start`` [7] may not go out with the arm at ``measured``.

@@ -58,7 +58,7 @@ from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_session import GoalSession
-from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, planner_settings
+from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoalSwitch, planner_settings
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
@@ -268,7 +268,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
                 return (not enabled), "closed: the planner is shutting down"
             if not enabled:
                 was = self.enabled
-                self._stop_commanding("disabled")
+                self._stop_commanding("disabled", disable=True)
                 self._transition(Event.DISABLE)
                 if self._refusal is not None and self._refusal.kind is RefusalKind.SAFETY:
                     self._refusal = None  # about a command; none is sent in shadow mode
@@ -284,6 +284,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
+            if self.goals is not None:  # the command a disable cut: its sub-goal is active again
+                self._reopen_subgoal("enabled", self.goals.reopen_cut(), "now")
             if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
                 self._refusal_log.forget(RefusalKind.NO_GOAL)  # said as info in shadow mode
             problems = blocking_text(self.blocking_problems(self.clock()))
@@ -296,14 +298,15 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             self._stop_commanding("shutting down")
             self._transition(Event.CLOSE)
 
-    def _stop_commanding(self, why: str) -> None:
+    def _stop_commanding(self, why: str, disable: bool = False) -> None:
         self._stop_camera_check(why, commanding=False)  # no restart, no hold: commanding stops
         if self.enabled:
             self.enable_epoch += 1
-        self._stop_motion(why, deactivate=True)
+        self._stop_motion(why, deactivate=True, disable=disable)
         self._stream_held = False
 
-    def _stop_motion(self, why: str, deactivate: bool = False, settle: bool = True) -> None:
+    def _stop_motion(self, why: str, deactivate: bool = False, settle: bool = True,
+                     disable: bool = False) -> None:
         """Stop the set-point where it is (``deactivate``: drop it); locked.
 
         The one place every stop of the set-point goes through (a hold of any kind: stale or
@@ -316,11 +319,17 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         taken while the arm moved shows it where it no longer is). ``settle`` False: not so
         (a new world, whose clock the old arrival times are not on: ``input_episodes``).
 
-        A hold mid-motion also reopens the sub-goal the stopped command ended
-        (:meth:`_reopen_subgoal`); a disable, shutdown or new world (``deactivate``, ``settle``
-        False) does not: commanding stops, or the sequence starts again anyway.
+        A hold that cut the running command (its set-point not yet at rest on its target) also
+        reopens the sub-goal that command ended (:meth:`_reopen_subgoal`); one that finds the
+        set-point at rest on the target (blocking: the arm sags outside
+        ``control.arrival_tolerance_m``, its arrival waits for ``control.arrival_timeout_s``) cut
+        nothing (breaker43m). A ``disable`` that cut it keeps the switch until the enable
+        (``GoalSequence.keep_cut``; shadow mode in between shows the sequence as the commands
+        left it), which reopens it (``set_enabled``); a shutdown or new world (``deactivate``,
+        ``settle`` False) does not: commanding stops, or the sequence starts again anyway.
         """
-        moving = self._phase is Phase.MOVING or not self.streamer.arrived()
+        cut = not self.streamer.arrived()  # the set-point had not reached the command's target
+        moving = self._phase is Phase.MOVING or cut
         if deactivate:
             self.streamer.deactivate()
         else:
@@ -330,11 +339,14 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         if moving and settle:
             self.arrival_time = max(self.arrival_time, self.clock())
         if self.goals is not None:
-            if moving and settle and not deactivate:
-                self._reopen_subgoal(why)
+            if cut and settle and not deactivate:
+                self._reopen_subgoal(why, self.goals.reopen())
+            elif cut and disable:
+                self.goals.keep_cut()
             self.goals.keep_switch()
 
-    def _reopen_subgoal(self, why: str) -> None:
+    def _reopen_subgoal(self, why: str, switch: SubGoalSwitch | None,
+                        when: str = "when the hold ends") -> None:
         """Undo the sub-goal switch of a command stopped short by a hold (locked).
 
         A command counts its step as it goes out (``GoalSequence.count_step``); the one that
@@ -344,16 +356,17 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         ends, instead of the next one planned from short of it, or "all N sub-goals done" with
         the last move cut short (breaker43j). A cut step that switched nothing stays counted:
         its sub-goal is still active and planned again from where the arm stopped. Plans begun
-        toward the next sub-goal are void (``goal_version``).
+        toward the next sub-goal are void (``goal_version``). ``switch``: the switch undone
+        (``GoalSequence.reopen``, or ``reopen_cut`` at the enable after a disable that cut the
+        command; None: nothing to say); ``when``: when it is planned toward.
         """
-        switch = self.goals.reopen()
         if switch is None:
             return
         self.goal_version += 1
         self.planner.reset()  # its warm start was toward the sub-goal switched to
         self.log("info", f"{why}: the command that ended sub-goal {switch.index + 1}/"
                  f"{switch.count} stopped short of its target, so it is active again "
-                 f"({self.goals.describe()}), planned toward when the hold ends")
+                 f"({self.goals.describe()}), planned toward {when}")
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:
