@@ -13,7 +13,7 @@ happen and fails now (xfail strict); its docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, FRAME_EVERY, LIMITS
+from test_breaker43h import DT, FRAME_EVERY, LIMITS, Rig
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -64,20 +64,21 @@ class GripperRig:
 
 
 def place_release():
-    return [SubGoal(frame(7), 1, "place", gripper=1.0), SubGoal(frame(8), 1, "release", gripper=0.0)]
+    return [SubGoal(frame(7), 1, "place", gripper=1.0),
+            SubGoal(frame(8), 1, "release", gripper=0.0)]
 
 
 @pytest.mark.xfail(strict=True, reason="async blends k+1's prepared plan in before the place "
                    "move ends: the hand opens ~1 cm short of the place (no gripper wait in async)")
 def test_async_blend_does_not_open_the_hand_before_the_place_target(model):
-    """async's blend must not send the next sub-goal's gripper change before the place arrives.
+    """Async control's blend must not send the next sub-goal's gripper change before the place arrives.
 
     fix43m made continuous control wait with a gripper change for the next sub-goal until the
     command that ended the sub-goal before it has arrived, and left async alone. But async
     commands the plan prepared for sub-goal k+1 ("release", hand open) as soon as the set-point
     is within ``control.async_blend_m`` (default 1 cm) of the running target (the place), with
     the arm tracking: under ``goals.gripper`` subgoal that command carries the open hand, so a
-    lab running the default async mode with a pick-and-place list lets go of the cup while the
+    lab running ``control.mode`` async with a pick-and-place list lets go of the cup while the
     set-point is still ~1 cm short of the place (and the blend then turns it toward the release
     target: the place itself is never reached). What should happen: a prepared plan that changes
     the hand for the next sub-goal is not blended in; it goes out on arrival (as in blocking).
@@ -129,3 +130,39 @@ def test_continuous_gripper_wait_ends_on_the_arms_arrival_not_the_setpoints(mode
     left = float(np.linalg.norm(opened_at[:3] - place.command[:3]))
     assert left <= rig.session.control.arrival_tolerance_m, (
         f"the hand was told to open with the arm {left * 1000:.1f} mm from the place target")
+
+
+@pytest.mark.xfail(strict=True, reason="after a disable that cut 'place', shadow mode plans (and "
+                   "shows) 'release', but the enable reopens and commands 'place'")
+def test_shadow_mode_after_a_disable_cut_plans_the_sub_goal_the_enable_will_command(model):
+    """Shadow mode after a disable that cut "place" shows the sub-goal the enable will command.
+
+    The operator pauses the arm with ``~/enable false`` during the place move (someone steps
+    into the cell) and watches shadow mode's plans and ``~/diagnostics`` (``subgoal``) before
+    enabling again: that is what shadow mode is for ("planning, no commands"). fix43m keeps the
+    switch aside (``GoalSequence.keep_cut``): shadow mode plans toward and shows sub-goal 2/2
+    "release" (under ``goals.gripper`` subgoal: the hand open), and ``~/enable true`` then
+    reopens 1/2 and commands "place": what was watched is not what the arm does. What should
+    happen: the shadow plans after that disable are toward the sub-goal the enable will command
+    (1/2, "place"), as the status shows it.
+    """
+    rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "place"),
+                                        SubGoal(frame(8), 1, "release")])
+    assert rig.session.plan_step().command is not None and rig.session.goals.index == 1
+    for _ in range(30):  # 0.3 s into the ~1.2 s place move
+        rig.tick()
+        rig.session.plan_step()
+    rig.session.set_enabled(False)
+    shadow = []
+    for _ in range(50):
+        rig.tick()
+        report = rig.session.plan_step()
+        if report is not None:
+            shadow.append(report.subgoal.index)
+    assert shadow, [m for _, m in rig.logs]
+    rig.session.set_enabled(True)
+    enabled = rig.session.goals.index
+    assert enabled == 0  # the enable reopens "place" (fix43m)
+    assert set(shadow) == {enabled}, (
+        f"shadow mode planned toward sub-goal(s) {sorted(set(shadow))} (0-based); the enable "
+        f"then commands sub-goal {enabled}")
