@@ -71,7 +71,7 @@ def place_release():
 @pytest.mark.xfail(strict=True, reason="async blends k+1's prepared plan in before the place "
                    "move ends: the hand opens ~1 cm short of the place (no gripper wait in async)")
 def test_async_blend_does_not_open_the_hand_before_the_place_target(model):
-    """Async control's blend must not send the next sub-goal's gripper change before the place arrives.
+    """Async blending must not send the next sub-goal's gripper change before the place.
 
     fix43m made continuous control wait with a gripper change for the next sub-goal until the
     command that ended the sub-goal before it has arrived, and left async alone. But async
