@@ -8,7 +8,7 @@ Attacked at main's HEAD cf181eb (fix43m: commits 086def9, b191d25, 2c738a2):
 switching and ``goals.gripper`` paragraphs. ROS-free, CPU, a hand-driven clock and the tiny
 random world model of ``test_robot_mpc`` with a hooked planner, driven like ``test_breaker43h``'s
 rig (an arm that follows the set-point, plus ``push``/``lag``). Each test asserts what SHOULD
-happen and fails now (xfail strict); its docstring says why a lab would meet it.
+happen (each failed at cf181eb; fixed by fix43o); its docstring says why a lab would meet it.
 """
 
 import numpy as np
@@ -68,8 +68,6 @@ def place_release():
             SubGoal(frame(8), 1, "release", gripper=0.0)]
 
 
-@pytest.mark.xfail(strict=True, reason="async blends k+1's prepared plan in before the place "
-                   "move ends: the hand opens ~1 cm short of the place (no gripper wait in async)")
 def test_async_blend_does_not_open_the_hand_before_the_place_target(model):
     """Async blending must not send the next sub-goal's gripper change before the place.
 
@@ -101,8 +99,6 @@ def test_async_blend_does_not_open_the_hand_before_the_place_target(model):
                           f"(the arm {arm_left * 1000:.1f} mm) from the place target")
 
 
-@pytest.mark.xfail(strict=True, reason="continuous's gripper wait ends on the set-point's "
-                   "arrival: a trailing arm is still 16 mm short, moving, when the hand opens")
 def test_continuous_gripper_wait_ends_on_the_arms_arrival_not_the_setpoints(model):
     """Continuous: the hand opens for "release" only once the arm (not its set-point) is placed.
 
@@ -132,8 +128,6 @@ def test_continuous_gripper_wait_ends_on_the_arms_arrival_not_the_setpoints(mode
         f"the hand was told to open with the arm {left * 1000:.1f} mm from the place target")
 
 
-@pytest.mark.xfail(strict=True, reason="after a disable that cut 'place', shadow mode plans (and "
-                   "shows) 'release', but the enable reopens and commands 'place'")
 def test_shadow_mode_after_a_disable_cut_plans_the_sub_goal_the_enable_will_command(model):
     """Shadow mode after a disable that cut "place" shows the sub-goal the enable will command.
 

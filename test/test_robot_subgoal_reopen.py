@@ -2,8 +2,9 @@
 
 The command that ends a sub-goal switches the sequence as it goes out (the last one: finished);
 stopped short by a hold, its sub-goal is active again and planned toward once the hold ends.
-Disable, clear_goals and a new world end as before. And the log's last word after an input
-dropout is the hold that stands, not "fine again". ROS-free, CPU: ``test_breaker43h``'s rig.
+A disable reopens it too (shadow mode then plans what the enable will command); clear_goals and
+a new world end as before. And the log's last word after an input dropout is the hold that
+stands, not "fine again". ROS-free, CPU: ``test_breaker43h``'s rig.
 """
 
 import pytest
@@ -70,11 +71,13 @@ def test_a_dropout_during_the_move_that_ended_sub_goal_1_plans_sub_goal_1_again(
     assert rig.session.goals.finished and rig.session.refusal == "no goal: all 2 sub-goals done"
 
 
-def test_a_disable_during_the_last_move_reopens_and_plans_nothing(model):
-    """A disable that cut the last move keeps its switch while disabled: shadow mode plans nothing.
+def test_a_disable_during_the_last_move_reopens_it_and_shadow_mode_plans_it(model):
+    """A disable that cut the last move reopens its sub-goal at once; shadow mode plans toward it.
 
-    The sequence stays as the commands left it ("all 1 sub-goals done", nothing logged as
-    stopped short); the reopen waits for the enable (test_breaker43m).
+    Shadow mode's plans and ``~/diagnostics`` show what enabling will do (breaker43o): the
+    enable commands the cut sub-goal again, so that is what is planned and shown while disabled,
+    not "all 1 sub-goals done" (fix43m kept the switch aside until the enable: the watched
+    plans were toward the next sub-goal, the enable commanded the cut one). Nothing is commanded.
     """
     rig, _ = one_step_rig(model, "blocking")
     for _ in range(30):
@@ -82,11 +85,20 @@ def test_a_disable_during_the_last_move_reopens_and_plans_nothing(model):
         rig.session.plan_step()
     assert rig.session.phase is Phase.MOVING
     rig.session.set_enabled(False)
+    assert not rig.session.goals.finished and rig.session.snapshot().subgoal.index == 0
+    reopened = [m for _, m in rig.logs if "stopped short" in m]
+    assert len(reopened) == 1 and reopened[0].startswith(
+        "disabled: the command that ended sub-goal 1/1") and reopened[0].endswith(
+        "planned toward in shadow mode, commanded once enabled"), reopened
+    shadow = []
     for _ in range(100):
         rig.tick()
-        assert rig.session.plan_step() is None, "a disabled finished sequence planned"
-    assert rig.session.goals.finished and rig.session.commands_sent == 1
-    assert not any("stopped short" in m for _, m in rig.logs)
+        report = rig.session.plan_step()
+        if report is not None:
+            assert report.command is None and report.outcome == "shadow", report.reason
+            shadow.append(report.subgoal.index)
+    assert shadow and set(shadow) == {0}, shadow
+    assert rig.session.commands_sent == 1 and not rig.session.goals.finished
 
 
 def test_clear_goals_during_the_last_move_stops_it_with_no_goal(model):
@@ -180,23 +192,12 @@ def test_the_resume_keeps_a_planner_error_set_on_the_first_fresh_frame(model):
     assert "still not commanding: planner error" in rig.logs[-1][1], rig.logs[-3:]
 
 
-def test_the_cut_kept_by_a_disable_is_undone_once_and_forgotten_on_restart():
-    goals = GoalSequence([SubGoal(frame(1), 1), SubGoal(frame(2), 1)])
-    switch = goals.count_step()
-    goals.keep_cut()  # a disable cut it
-    goals.keep_switch()  # what every stop does after: the kept cut stays
-    assert goals.reopen() is None and goals.index == 1
-    assert goals.reopen_cut() is switch and (goals.index, goals.switches) == (0, [])
-    assert goals.reopen_cut() is None, "undone twice"
-    goals.count_step()
-    goals.keep_cut()
-    goals.restart()  # a new world
-    assert goals.reopen_cut() is None and goals.index == 0
-
-
 @pytest.mark.parametrize("between", ["disable again", "new goal", "clear_goals"])
-def test_the_enable_after_a_disable_cut_the_move_reopens_unless_the_goal_changed(model, between):
-    """The enable reopens the sub-goal a disable cut; a new goal or cleared goals forget it."""
+def test_the_disable_that_cut_the_move_reopens_once_and_the_enable_commands_it(model, between):
+    """The disable reopens the sub-goal it cut (once); the enable commands what shadow showed.
+
+    A second disable reopens nothing more; a new goal or cleared goals replace the sequence.
+    """
     rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "place"),
                                         SubGoal(frame(8), 1, "release")])
     assert rig.session.plan_step().command is not None and rig.session.goals.index == 1
@@ -204,7 +205,7 @@ def test_the_enable_after_a_disable_cut_the_move_reopens_unless_the_goal_changed
         rig.tick()
         rig.session.plan_step()
     rig.session.set_enabled(False)
-    assert rig.session.goals.index == 1  # shadow mode: as the commands left it
+    assert rig.session.goals.index == 0  # shadow mode: what the enable will command
     if between == "disable again":
         rig.session.set_enabled(False)
     elif between == "new goal":
@@ -213,9 +214,16 @@ def test_the_enable_after_a_disable_cut_the_move_reopens_unless_the_goal_changed
         rig.session.clear_goals()
     rig.session.set_enabled(True)
     reopened = [m for _, m in rig.logs if "stopped short" in m]
-    if between == "disable again":
-        assert len(reopened) == 1 and reopened[0].startswith("enabled: the command that ended "
-                                                             "sub-goal 1/2"), reopened
-        assert rig.session.goals.index == 0
-    else:
-        assert not reopened, reopened
+    assert len(reopened) == 1 and reopened[0].startswith("disabled: the command that ended "
+                                                         "sub-goal 1/2"), reopened
+    if between == "clear_goals":
+        assert rig.session.goals is None
+        return
+    assert rig.session.goals.index == 0
+    commanded = []
+    rig.session.add_report_listener(
+        lambda r: commanded.append(r.subgoal.index) if r.command is not None else None)
+    for _ in range(100):
+        rig.tick()
+        rig.session.plan_step()
+    assert commanded and commanded[0] == 0, commanded

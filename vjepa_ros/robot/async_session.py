@@ -106,13 +106,29 @@ class AsyncSession:
         return report
 
     def _blending(self) -> bool:
-        """async: the running step is within the blend radius (``predicted_start.blend_ready``)."""
+        """async: the running step is within the blend radius (``predicted_start.blend_ready``).
+
+        Never for a prepared plan that changes the hand (``_hand_changes``: under
+        ``goals.gripper`` subgoal, the next sub-goal's closedness): blended in, it opened the
+        hand with the set-point ~1 cm short of the place and turned it toward the release
+        (breaker43o). It goes out on arrival (``_arm_arrived``), as in blocking mode.
+        """
         if self._phase is not Phase.MOVING or self.control.mode != "async" or \
                 not self.streamer.active:
+            return False
+        if self._prepared is not None and self._hand_changes(self._prepared_gripper()):
             return False
         return blend_ready(self.streamer.setpoint, self.streamer.target,
                            self.inputs.latest_state().value, self.control.async_blend_m,
                            self.control.async_tolerance_m, self.control.async_tolerance_rad)
+
+    def _prepared_gripper(self) -> float:
+        """Return the closedness the prepared plan would command (``command_session._report``)."""
+        goal = self.goals.current if self.goals is not None else None
+        if self.goal_switching.gripper == "subgoal" and goal is not None:
+            return goal.gripper_command(self.goal_switching.gripper_closed_above)
+        action = self._prepared.plan.first_action
+        return float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
 
     def _drop_prepared(self, why: str) -> None:
         """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""

@@ -141,18 +141,21 @@ class CommandSession:
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
         closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
         command toward k+1 (``release``, hand open) would open the hand before the place move
-        ran (breaker43m: 8 cm short). So a command for the next sub-goal that changes the gripper
-        (beyond ``control.gripper_deadband``) waits, discarded frame after frame, until the
-        set-point has arrived at the target of the command that ended the sub-goal before it
-        (``GoalSequence.unarrived_switch``: kept until the stream's arrival, undone by a hold that
-        cuts it); a command that keeps the gripper goes out as always.
+        ran (breaker43m: 8 cm short). So a command for the next sub-goal that changes the hand
+        (:meth:`_hand_changes`) waits, discarded frame after frame, until the command that ended
+        the sub-goal before it has arrived (``GoalSequence.unarrived_switch``, undone by a hold
+        that cuts it): the arm, not its set-point, at the target (``_arm_arrived``, as blocking
+        waits; breaker43o: a trailing arm 16 mm short), or ``control.arrival_timeout_s`` with
+        its warning. A command that keeps the hand goes out as always.
         """
-        if self.control.mode != "continuous" or self.goal_switching.gripper != "subgoal" or \
-                self.goals is None or self.last_gripper is None or \
-                abs(gripper - self.last_gripper) <= self.control.gripper_deadband:
+        if self.control.mode != "continuous" or self.goals is None or \
+                not self._hand_changes(gripper):
             return ""
         switch = self.goals.unarrived_switch
         if switch is None:
+            return ""
+        if self._arm_arrived(self.clock()):
+            self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
             return ""
         reason = (f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until "
                   f"the command that ended sub-goal {switch.index + 1}/{switch.count} has "
@@ -161,6 +164,16 @@ class CommandSession:
             self._gripper_wait_noted = switch
             self.log("info", reason)
         return reason
+
+    def _hand_changes(self, gripper: float) -> bool:
+        """Tell whether a command carrying ``gripper`` changes the hand (goals.gripper subgoal).
+
+        The sub-goal's closedness, beyond ``control.gripper_deadband`` from the last gripper
+        command: such a command waits for the arm's arrival at the target of the one running
+        (continuous: :meth:`_gripper_waits`; async: not blended in, ``_blending``).
+        """
+        return self.goal_switching.gripper == "subgoal" and self.last_gripper is not None and \
+            abs(gripper - self.last_gripper) > self.control.gripper_deadband
 
     def _left_start(self, measured: np.ndarray, start: np.ndarray) -> str:
         """Why a plan from the measured ``start`` [7] may not go out with the arm at ``measured``.

@@ -273,9 +273,6 @@ class GoalSequence:
         # the newest count's switch with what it replaced (steps_done, _best, _stale), while its
         # command has not arrived (:meth:`reopen`); None: no count since, or it switched nothing
         self._switched: tuple[SubGoalSwitch, int, float, int] | None = None
-        # the same, kept by a disable that cut that command (:meth:`keep_cut`) until the enable
-        # undoes it (:meth:`reopen_cut`); None: no command cut by a disable since
-        self._cut: tuple[SubGoalSwitch, int, float, int] | None = None
 
     @property
     def current(self) -> SubGoal | None:
@@ -346,7 +343,7 @@ class GoalSequence:
 
         None when the active sub-goal stays (or none is left).
         """
-        self._switched = self._cut = None  # a newer command: the one before is not reopened
+        self._switched = None  # a newer command: the one before is no longer reopened
         if self.finished:
             return None
         before = (self.steps_done, self._best, self._stale)
@@ -387,22 +384,6 @@ class GoalSequence:
         """The switch made by the newest counted command while it has not arrived, or None."""
         return None if self._switched is None else self._switched[0]
 
-    def keep_cut(self) -> None:
-        """Keep the newest count's switch for :meth:`reopen_cut`: a disable cut its command.
-
-        Commanding stops, so nothing is planned toward either sub-goal until the enable (shadow
-        mode shows the sequence as the commands left it); the enable undoes the switch.
-        """
-        if self._switched is not None:
-            self._cut, self._switched = self._switched, None
-
-    def reopen_cut(self) -> SubGoalSwitch | None:
-        """Undo the switch kept by :meth:`keep_cut` (at the enable); None when none is kept."""
-        if self._cut is None:
-            return None
-        self._switched, self._cut = self._cut, None
-        return self.reopen()
-
     def reopen(self) -> SubGoalSwitch | None:
         """Undo the switch of the newest counted command, stopped before it arrived.
 
@@ -430,7 +411,7 @@ class GoalSequence:
         had = self.index > 0 or self.steps_done > 0
         self.index, self.steps_done, self._best, self._stale = 0, 0, float("inf"), 0
         self.switches.clear()
-        self._switched = self._cut = None
+        self._switched = None
         return had
 
     def progress(self, switch: SubGoalSwitch | None = None) -> GoalProgress:

@@ -284,8 +284,6 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
-            if self.goals is not None:  # the command a disable cut: its sub-goal is active again
-                self._reopen_subgoal("enabled", self.goals.reopen_cut(), "now")
             if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
                 self._refusal_log.forget(RefusalKind.NO_GOAL)  # said as info in shadow mode
             problems = blocking_text(self.blocking_problems(self.clock()))
@@ -323,10 +321,11 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         reopens the sub-goal that command ended (:meth:`_reopen_subgoal`); one that finds the
         set-point at rest on the target (blocking: the arm sags outside
         ``control.arrival_tolerance_m``, its arrival waits for ``control.arrival_timeout_s``) cut
-        nothing (breaker43m). A ``disable`` that cut it keeps the switch until the enable
-        (``GoalSequence.keep_cut``; shadow mode in between shows the sequence as the commands
-        left it), which reopens it (``set_enabled``); a shutdown or new world (``deactivate``,
-        ``settle`` False) does not: commanding stops, or the sequence starts again anyway.
+        nothing (breaker43m). A ``disable`` that cut it reopens it too, at once: shadow mode then
+        plans toward, and diagnostics show, the sub-goal the enable will command (breaker43o:
+        it showed the next one while the enable reopened the cut one). A shutdown or new world
+        (``deactivate``, ``settle`` False) does not: commanding stops, or the sequence starts
+        again anyway.
         """
         cut = not self.streamer.arrived()  # the set-point had not reached the command's target
         moving = self._phase is Phase.MOVING or cut
@@ -339,14 +338,13 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         if moving and settle:
             self.arrival_time = max(self.arrival_time, self.clock())
         if self.goals is not None:
-            if cut and settle and not deactivate:
-                self._reopen_subgoal(why, self.goals.reopen())
-            elif cut and disable:
-                self.goals.keep_cut()
+            if cut and settle and (disable or not deactivate):
+                self._reopen_subgoal(why, self.goals.reopen(), "planned toward in shadow mode, "
+                                     "commanded once enabled" if disable else
+                                     "planned toward when the hold ends")
             self.goals.keep_switch()
 
-    def _reopen_subgoal(self, why: str, switch: SubGoalSwitch | None,
-                        when: str = "when the hold ends") -> None:
+    def _reopen_subgoal(self, why: str, switch: SubGoalSwitch | None, when: str) -> None:
         """Undo the sub-goal switch of a command stopped short by a hold (locked).
 
         A command counts its step as it goes out (``GoalSequence.count_step``); the one that
@@ -357,8 +355,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         the last move cut short (breaker43j). A cut step that switched nothing stays counted:
         its sub-goal is still active and planned again from where the arm stopped. Plans begun
         toward the next sub-goal are void (``goal_version``). ``switch``: the switch undone
-        (``GoalSequence.reopen``, or ``reopen_cut`` at the enable after a disable that cut the
-        command; None: nothing to say); ``when``: when it is planned toward.
+        (``GoalSequence.reopen``; None: nothing to say); ``when``: the log line's end (when it
+        is planned toward).
         """
         if switch is None:
             return
@@ -366,7 +364,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.planner.reset()  # its warm start was toward the sub-goal switched to
         self.log("info", f"{why}: the command that ended sub-goal {switch.index + 1}/"
                  f"{switch.count} stopped short of its target, so it is active again "
-                 f"({self.goals.describe()}), planned toward {when}")
+                 f"({self.goals.describe()}), {when}")
 
     # -- refusals -------------------------------------------------------------------------------
     def _refuse(self, refusal: Refusal) -> None:

@@ -4,8 +4,9 @@
 streamer and phase are the session's). Each tick advances the speed- and acceleration-limited
 set-point (``targets.SetpointStreamer``) unless the inputs are stale or invalid: then one zero
 twist goes out and nothing more until they pass again. It also decides when a command has
-arrived (blocking/async: at the target within ``control.arrival_tolerance_m`` or after
-``control.arrival_timeout_s``; continuous: when the stream reached it) and wakes the planning
+arrived (``_arm_arrived``: the set-point at the target and the measured TCP within
+``control.arrival_tolerance_m``, or after ``control.arrival_timeout_s``; continuous's phase: when
+the stream reached it) and wakes the planning
 worker for an asynchronous prepared plan.
 """
 
@@ -155,21 +156,41 @@ class StreamSession:
             self._blend_woken = True
             self._wake()  # async: the prepared plan can go out now, before the arm stops
         if self.control.mode == "continuous":
+            # the next plan goes out on the next frame anyway; the switch the command made stays
+            # pending until a command replaces it, or a gripper wait sees the arm arrive
+            # (command_session._gripper_waits, _arm_arrived)
             if self.streamer.arrived():
                 self._transition(Event.ARRIVED)
-                if self.goals is not None:
-                    self.goals.keep_switch()
             return
-        latest = self.inputs.latest_state().value
-        close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
-        if not (self.streamer.arrived() and close <= self.control.arrival_tolerance_m):
-            if now - self.command_time <= self.control.arrival_timeout_s:
-                return
-            self.log("warning", f"arm did not reach the target within "
-                     f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
+        if not self._arm_arrived(now):
+            return
         self._transition(Event.ARRIVED)
         self.arrival_time = now
         if self.goals is not None:
             self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
         if self._prepared is not None:
             self._wake()  # async: the prepared plan can go out now
+
+    def _arm_arrived(self, now: float) -> bool:
+        """Tell whether the running command has arrived (locked): the one notion of "arrived".
+
+        Its set-point at rest on the target and the MEASURED TCP within
+        ``control.arrival_tolerance_m`` of it; or ``control.arrival_timeout_s`` since the
+        command went out (then a warning: the arm did not get there). Blocking and async wait on
+        it for the next plan (async: for a prepared plan that is not blended in, such as one
+        that changes the hand for the next sub-goal); continuous control's gripper change for
+        the next sub-goal waits on it (``command_session._gripper_waits``). A set-point at its
+        target is not enough: a compliant arm trails it (breaker43o: a softened impedance
+        controller 16 mm above the place, descending, when its set-point stopped).
+        """
+        if not self.streamer.active:
+            return True  # stopped for good (disabled, outside the box): nothing runs
+        latest = self.inputs.latest_state().value
+        close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
+        if self.streamer.arrived() and close <= self.control.arrival_tolerance_m:
+            return True
+        if now - self.command_time <= self.control.arrival_timeout_s:
+            return False
+        self.log("warning", f"arm did not reach the target within "
+                 f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
+        return True
