@@ -227,11 +227,22 @@ def step(session, clock, state):
 
 
 def arrive(session, clock, state):
-    """Run the set-point to its target and let the stream register the arrival."""
-    while not session.streamer.arrived():
-        session.streamer.step(0.01)
-    session.observe_state(state, clock.now)
-    session.stream_step()
+    """Run the set-point to its target, the arm with it (``state``'s hand); return the arm [7].
+
+    The stream registers the arrival: the measured TCP at the target, as a gripper change for
+    the next sub-goal needs (breaker43o: the set-point's arrival alone is not the arm's).
+    """
+    arm = np.array(state, dtype=np.float64)
+    for _ in range(1000):
+        clock.now += 0.01
+        session.observe_image(image(1), clock.now)  # fresh inputs for the stream
+        out = session.stream_step()
+        if out is not None and out.setpoint is not None:
+            arm = np.r_[out.setpoint[:6], state[6]]
+        session.observe_state(arm, clock.now)
+        if session.streamer.arrived():
+            return arm
+    raise AssertionError("the set-point never arrived")
 
 
 def test_each_command_carries_the_active_sub_goals_gripper_and_the_search_leaves_it():
@@ -240,13 +251,15 @@ def test_each_command_carries_the_active_sub_goals_gripper_and_the_search_leaves
     session, clock = session_with(states, SUBGOAL)
     assert session.cem.fixed_axes == ((6, 0.0),)
     reports, waits = [], 0
+    arm = pose()
     for g in (0.0, 0.0, 0.0, 0.3):
-        report = step(session, clock, pose(gripper=g))
+        arm = np.r_[arm[:6], g]
+        report = step(session, clock, arm)
         if report.command is None:  # continuous: a gripper change waits for the arrival
             assert "waits until the command that ended sub-goal" in report.reason, report.reason
             waits += 1
-            arrive(session, clock, pose(gripper=g))
-            report = step(session, clock, pose(gripper=g))
+            arm = arrive(session, clock, arm)
+            report = step(session, clock, arm)
         reports.append(report)
     assert waits == 2, "the close (sub-goal 3) and the open (4) wait for the move before them"
     assert [r.command[6] for r in reports] == [0.0, 0.0, 1.0, 0.0]

@@ -28,12 +28,13 @@ class ControlConfig:
         range=(1, 1000)
     )
     arrival_tolerance_m: float = param(
-        0.01, "blocking, async: the arm has arrived when the measured TCP is this close to the "
-        "target [m].",
+        0.01, "blocking, async, continuous's gripper change for the next sub-goal: the arm has "
+        "arrived when the measured TCP is this close to the target [m].",
         range=(0, 0.1), low_open=True
     )
     arrival_timeout_s: float = param(
-        10.0, "blocking, async: stop waiting for arrival after this long and observe again [s].",
+        10.0, "blocking, async: stop waiting for arrival after this long and observe again "
+        "(continuous: the gripper change for the next sub-goal stops waiting) [s].",
         range=(0, 300), low_open=True
     )
     settle_s: float = param(
