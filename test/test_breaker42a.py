@@ -31,7 +31,8 @@ def grasp_then_hold(session, tick, state) -> None:
     """Enable, let sub-goal 2 close the hand, then hold the cup (closedness 0.25) on sub-goal 2.
 
     Continuous control: sub-goal 2's closing waits until the command that ended sub-goal 1
-    (the approach) has arrived (fix43m), a few frames.
+    (the approach) has arrived (fix43m), a few frames: the arm (``state``) follows the
+    set-point, as the wait needs the measured TCP at the target (fix43o).
 
     The prelude of the clock-step tests: ``tick(seed)`` advances the scene one camera frame
     (states, a noisy frame, a plan, stream ticks); ``state`` [7] is the measured pose it feeds.
@@ -40,6 +41,8 @@ def grasp_then_hold(session, tick, state) -> None:
     assert session.set_enabled(True)[0]
     for seed in range(11, 60):  # continuous: the hand closes once the approach move arrived
         tick(seed)
+        if session.streamer.active:  # the arm tracks its set-point
+            state[:6] = session.streamer.setpoint[:6]
         if session.last_gripper == 1.0:
             break
     assert session.last_gripper == 1.0, "the grasp sub-goal closed the hand"

@@ -19,8 +19,10 @@ class ControlConfig:
     mode: str = param(
         "blocking",
         "blocking: plan on a fresh frame, move, wait for arrival (or timeout), observe again (as "
-        "the paper); continuous: replan on the newest frame while the last command executes; "
-        "async: while a step executes, plan the next one from its predicted end (state ⊕ action "
+        "the paper); continuous: replan on the newest frame while the last command executes "
+        "(under `goals.gripper` subgoal a gripper change for the next sub-goal waits for the "
+        "arrival of the command that ended the one before); async: while a step executes, "
+        "plan the next one from its predicted end (state ⊕ action "
         "and the predictor's imagined frame) and command it on arrival.",
     )
     stream_rate_hz: float = param(
