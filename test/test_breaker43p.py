@@ -41,8 +41,9 @@ def _run_until_open(rig, place, ticks, camera_off=()):
 
 @pytest.mark.xfail(strict=True, reason="a stale-input hold with the set-point at rest and "
                    "the arm trailing ends continuous's gripper wait: the hand opens short")
-def test_continuous_gripper_wait_survives_a_camera_dropout_mid_wait(model):
-    """Continuous: a camera blip mid-wait must not let the hand open with the arm short.
+@pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
+def test_gripper_wait_survives_a_camera_dropout_mid_wait(model, mode):
+    """A camera blip while the arm trails to "place" must not let the hand open with it short.
 
     fix43o made continuous's gripper change for the next sub-goal wait for the MEASURED arm at
     the place (a softened impedance controller trails its set-point: 16 mm above the table when
@@ -52,10 +53,14 @@ def test_continuous_gripper_wait_survives_a_camera_dropout_mid_wait(model):
     (``keep_switch``): the wait is gone. When frames return the arm is still short (the hold
     stopped the stream; the set-point restarts at the arm), and the next command opens the
     hand there: the cup drops from above the table, the breaker43o defect back through a blip.
-    What should happen: the hand opens only with the arm within ``control.arrival_tolerance_m``
-    of the place (the wait kept, or "place" reopened and commanded again).
+    Blocking and async (waiting on ``_arm_arrived`` for the next plan) lose the same way: the
+    hold ends the wait, the plan after it opens the hand 16.7 mm short. The root: the hold's
+    ``cut`` is the set-point's arrival (``streamer.arrived()``), not fix43o's one notion of
+    arrival (the measured arm, ``_arm_arrived``). What should happen: the hand opens only with
+    the arm within ``control.arrival_tolerance_m`` of the place (the wait kept, or "place"
+    reopened and commanded again).
     """
-    rig = GripperRig(model, "continuous", place_release(), lag=0.97)
+    rig = GripperRig(model, mode, place_release(), lag=0.97)
     place = rig.session.plan_step()
     assert place.command is not None and place.gripper_command == 1.0
     # the set-point rests on the place target ~1 s in; the camera drops out 0.4 s before that,
