@@ -8,12 +8,14 @@ Attacked at main's HEAD 123a578 (fix43j: commits 52ee1b8, e1a7c4e, cfa817b):
 hand-driven clock and the tiny random world model of ``test_robot_mpc``, driven by
 ``test_breaker43h``'s rig (an arm that follows the set-point, plus ``push``). Each test asserts
 what SHOULD happen (failed at 123a578, fixed by fix43m); its docstring says why a lab would
-meet it.
+meet it. fix43p changed the first one's rule (a hold before the ARM arrived reopens, even with
+the set-point at rest: breaker43p) and added its control case (a hold after the arm arrived).
 """
 
 import numpy as np
 import pytest
 from test_breaker43h import LIMITS, Rig
+from test_breaker43o import GripperRig, place_release
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -27,34 +29,81 @@ def model():
     return tiny_world_model()
 
 
-def test_a_hold_after_the_setpoint_reached_its_target_reopens_nothing(model):
-    """A hold that finds the set-point already at its target cut nothing: no reopen.
+def _sag_then_stall(rig, sag):
+    """Command "place"; let the set-point arrive with the arm sagging ``sag`` [m]; stall 0.6 s.
 
-    A compliant arm (Franka cartesian impedance, a cup in the hand) settles 12 mm below its
-    set-point: more than ``control.arrival_tolerance_m`` (1 cm), so blocking control registers
-    the arrival only after ``control.arrival_timeout_s`` (10 s, "arm did not reach the target
-    ... observing again", which keeps the switch). ``_stop_motion`` takes any hold while the
-    phase is still MOVING as a cut (``moving``: phase MOVING or set-point not at rest): a camera
-    blip of 0.6 s in those 10 s, with the set-point at rest on the target for seconds,
-    ``streamer.hold()`` changing nothing, reopens the last sub-goal and logs "the command that
-    ended sub-goal 1/1 stopped short of its target" (it did not), and one more step toward the
-    reached goal goes out. The same run without a blip ends "all 1 sub-goals done". What should
-    happen: only a set-point stopped short of its target (not yet at rest on it) reopens.
+    Returns the "place" report. 3 s after the command (the set-point at rest on its target from
+    ~1.2 s, the arm ``sag`` below it) the camera's frames stop for 0.6 s: a stale-input hold.
     """
-    rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "place")])
-    report = rig.session.plan_step()
-    assert report.command is not None and rig.session.goals.finished
+    place = rig.session.plan_step()
+    assert place.command is not None and place.gripper_command == 1.0
     for i in range(300):  # 3 s: the set-point arrives (~1.2 s); the arm sags in as it moves
-        rig.push[2] = -0.012 * min(1.0, (i + 1) / 100)
+        rig.push[2] = -sag * min(1.0, (i + 1) / 100)
         rig.tick()
         rig.session.plan_step()
     streamer = rig.session.streamer
-    assert streamer.arrived() and np.allclose(streamer.setpoint, report.command)
-    assert rig.session.phase is Phase.MOVING  # the arrival waits for the timeout
+    assert streamer.arrived() and np.allclose(streamer.setpoint[:6], place.command[:6])
     for _ in range(60):  # a 0.6 s camera stall, 3 s after the command
         rig.tick(camera=False)
         rig.session.plan_step()
-    assert rig.session.refusal.startswith("stale inputs") or "camera" in rig.session.refusal
+    assert any("stale" in m for _, m in rig.logs), rig.logs[-4:]
+    return place
+
+
+@pytest.mark.parametrize("mode", ["blocking", "continuous"])
+def test_a_hold_with_the_arm_sagging_short_of_the_place_reopens_it(model, mode):
+    """A hold before the ARM arrived reopens the sub-goal; the hand opens only on arrival/timeout.
+
+    A compliant arm (Franka cartesian impedance, a cup in the hand) settles 12 mm below its
+    set-point: more than ``control.arrival_tolerance_m`` (1 cm), so its arrival comes only after
+    ``control.arrival_timeout_s`` (10 s, "arm did not reach the target ... observing again").
+    This test asserted at first (breaker43m) that a camera blip in those 10 s, with the
+    set-point at rest on the target, cut nothing ("only a set-point not yet at rest reopens").
+    breaker43p showed where that leads: kept, the switch to "release" lets its open hand go out
+    with the arm short of the place (15.3 mm with a trailing arm, a 20 ms blip; here the cup
+    would drop 12 mm). The rule now (fix43p, one notion of arrival, ``_arm_arrived``): the
+    command that ended sub-goal k is done when the ARM has arrived (measured TCP within the
+    tolerance with the set-point at rest, or the timeout with its warning); a hold before that
+    cut it and reopens k. So: "place" is active again after the blip, commanded again, and the
+    hand opens only at the arm's arrival or (here: it never gets within 1 cm) after the
+    timeout, with its warning.
+    """
+    rig = GripperRig(model, mode, place_release())
+    place = _sag_then_stall(rig, 0.012)
+    reopened = [m for _, m in rig.logs if "stopped short" in m]
+    assert reopened and "sub-goal 1/2" in reopened[0], rig.logs[-6:]
+    assert rig.session.goals.index == 0, rig.session.goals.describe()
+    commanded_at, target = rig.clock.now - 0.6, place.command
+    for _ in range(1600):
+        rig.tick()
+        report = rig.session.plan_step()
+        if report is None or report.command is None:
+            continue
+        if report.gripper_command == 0.0:
+            break
+        commanded_at, target = rig.clock.now, report.command  # "place" commanded again
+    else:
+        pytest.fail(f"the hand never opened: {[m for _, m in rig.logs][-6:]}")
+    control = rig.session.control
+    left = float(np.linalg.norm(rig.arm[:3] + rig.push[:3] - target[:3]))
+    assert left > control.arrival_tolerance_m  # the arm never gets within it: the timeout
+    assert rig.clock.now - commanded_at >= control.arrival_timeout_s, (
+        f"the hand was told to open {rig.clock.now - commanded_at:.2f} s after the place "
+        f"command, with the arm {left * 1000:.1f} mm from it")
+    assert any(level == "warning" and "did not reach the target" in m for level, m in rig.logs)
+
+
+@pytest.mark.parametrize("mode", ["blocking", "continuous"])
+def test_a_hold_after_the_arm_arrived_reopens_nothing(model, mode):
+    """The control case: a hold after the ARM arrived (within tolerance) cut nothing.
+
+    The same arm sagging 5 mm (inside ``control.arrival_tolerance_m``, 1 cm) has arrived when
+    the set-point came to rest on the place; a camera blip after that stops nothing that was
+    still running: no "stopped short", the sequence stays finished (continuous keeps the switch
+    pending until then: the hold is what decides it).
+    """
+    rig = GripperRig(model, mode, [SubGoal(frame(7), 1, "place", gripper=1.0)])
+    _sag_then_stall(rig, 0.005)
     reopened = [m for _, m in rig.logs if "stopped short" in m]
     assert not reopened, reopened
     assert rig.session.goals.finished, rig.session.goals.describe()

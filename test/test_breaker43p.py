@@ -65,8 +65,6 @@ def _run_until_open(rig, place, ticks, camera_off=()):
     return None
 
 
-@pytest.mark.xfail(strict=True, reason="a stale-input hold with the set-point at rest and "
-                   "the arm trailing ends continuous's gripper wait: the hand opens short")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 def test_gripper_wait_survives_a_camera_dropout_mid_wait(model, mode):
     """A camera blip while the arm trails to "place" must not let the hand open with it short.

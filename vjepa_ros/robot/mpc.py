@@ -317,17 +317,22 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         taken while the arm moved shows it where it no longer is). ``settle`` False: not so
         (a new world, whose clock the old arrival times are not on: ``input_episodes``).
 
-        A hold that cut the running command (its set-point not yet at rest on its target) also
-        reopens the sub-goal that command ended (:meth:`_reopen_subgoal`); one that finds the
-        set-point at rest on the target (blocking: the arm sags outside
-        ``control.arrival_tolerance_m``, its arrival waits for ``control.arrival_timeout_s``) cut
-        nothing (breaker43m). A ``disable`` that cut it reopens it too, at once: shadow mode then
-        plans toward, and diagnostics show, the sub-goal the enable will command (breaker43o:
-        it showed the next one while the enable reopened the cut one). A shutdown or new world
+        A hold that cut the running command (not arrived by the one notion of arrival,
+        ``_arm_arrived``: the MEASURED arm within ``control.arrival_tolerance_m`` of the target
+        with the set-point at rest on it, or ``control.arrival_timeout_s`` since it went out)
+        also reopens the sub-goal that command ended (:meth:`_reopen_subgoal`). A set-point at
+        rest is not enough: an arm trailing or sagging short of it (a compliant impedance
+        controller) is not at the place, and keeping the switch let the next sub-goal's gripper
+        change open the hand there (breaker43p: 15.3 mm short after a camera blip; this
+        replaces breaker43m's "a set-point at rest cut nothing"). A hold after the arm arrived
+        (or after the timeout) cuts nothing. A ``disable`` that cut it reopens it too, at once:
+        shadow mode then plans toward, and diagnostics show, the sub-goal the enable will
+        command (breaker43o: it showed the next one while the enable reopened the cut one). A
+        shutdown or new world
         (``deactivate``, ``settle`` False) does not: commanding stops, or the sequence starts
         again anyway.
         """
-        cut = not self.streamer.arrived()  # the set-point had not reached the command's target
+        cut = not self._arm_arrived(self.clock())  # the arm had not reached the command's target
         moving = self._phase is Phase.MOVING or cut
         if deactivate:
             self.streamer.deactivate()

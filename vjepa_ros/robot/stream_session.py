@@ -37,6 +37,8 @@ class StreamSession:
 
     # states_received when the stream was held on the robot states (None: held on the camera)
     _held_states: int | None = None
+    # command_time of the command whose arrival timeout was warned about (_arm_arrived)
+    _arrival_warned: float | None = None
 
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published."""
@@ -181,16 +183,22 @@ class StreamSession:
         that changes the hand for the next sub-goal); continuous control's gripper change for
         the next sub-goal waits on it (``command_session._gripper_waits``). A set-point at its
         target is not enough: a compliant arm trails it (breaker43o: a softened impedance
-        controller 16 mm above the place, descending, when its set-point stopped).
+        controller 16 mm above the place, descending, when its set-point stopped). A hold or
+        disable asks it too: one before this arrival cut the command and reopens the sub-goal it
+        ended (``MPCSession._stop_motion``, breaker43p). The timeout's warning is said once per
+        command, however many of these ask.
         """
         if not self.streamer.active:
             return True  # stopped for good (disabled, outside the box): nothing runs
-        latest = self.inputs.latest_state().value
-        close = np.linalg.norm(latest[:3] - self.streamer.target[:3])
+        latest = self.inputs.latest_state()
+        close = float("inf") if latest is None else \
+            float(np.linalg.norm(latest.value[:3] - self.streamer.target[:3]))
         if self.streamer.arrived() and close <= self.control.arrival_tolerance_m:
             return True
         if now - self.command_time <= self.control.arrival_timeout_s:
             return False
-        self.log("warning", f"arm did not reach the target within "
-                 f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
+        if self._arrival_warned != self.command_time:
+            self._arrival_warned = self.command_time
+            self.log("warning", f"arm did not reach the target within "
+                     f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
         return True
