@@ -7,7 +7,9 @@ Attacked at main's HEAD f64afae (fix43o: commits 45ca51a, 0c6ebe3, f64afae):
 against README's ``goals.gripper`` and switching paragraphs and docs/async_control.md. ROS-free,
 CPU, a hand-driven clock and the tiny random world model of ``test_robot_mpc`` with a hooked
 planner, driven by ``test_breaker43o``'s ``GripperRig`` (an arm trailing its set-point, ``lag``).
-Each test asserts what SHOULD happen; its docstring says why a lab would meet it.
+Each test asserts what SHOULD happen (failed at d19738a as a strict xfail, fixed by fix43p: a hold
+cuts the command unless the ARM had arrived, ``_arm_arrived``); its docstring says why a lab would
+meet it.
 """
 
 import numpy as np
