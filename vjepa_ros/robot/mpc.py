@@ -332,7 +332,12 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         (``deactivate``, ``settle`` False) does not: commanding stops, or the sequence starts
         again anyway.
         """
-        cut = not self._arm_arrived(self.clock())  # the arm had not reached the command's target
+        # the arm had not reached the running GOAL command's target (a camera check's own moves
+        # are no goal command: their stop cuts no sub-goal and they were timed from no goal
+        # command: breaker43q)
+        goal_motion = self.command_target is not None and self.streamer.active and \
+            np.array_equal(self.streamer.target, self.command_target)
+        cut = goal_motion and not self._arm_arrived(self.clock())
         moving = self._phase is Phase.MOVING or cut
         if deactivate:
             self.streamer.deactivate()
