@@ -16,7 +16,8 @@ kinematics, ``joints_at``), and this process watching ``target_pose``, ``gripper
   beyond     arm TCP twice the tolerance below the floor: capture a goal, enable: no set-point,
              a refusal in /diagnostics; then the arm back inside: the stream starts at it
   gripper    goals.gripper subgoal: three sub-goals captured with the hand open, closed, open;
-             every command's gripper and gripper_command follow them
+             the arm follows the set-points (at 20 Hz); every command's gripper and
+             gripper_command follow the sub-goals
   camera_check  enable (no goal), call ~/camera_check with camera_check.trial.when always; the
              arm follows every set-point (at 20 Hz): the check's 14 motions and its correction
              trial stay inside the box and the trial's leash, answer with a trial verdict and
@@ -216,8 +217,11 @@ def scenario_gripper(run: Run, seconds: float) -> None:
         run.trigger("add_subgoal")
         expected.append(0.0 if finger == OPEN else 1.0)
     run.move(run.watch.arm[-1][1], OPEN)
+    # the arm follows its set-points: a hand change for the next sub-goal waits for the measured
+    # arm at the target of the command that ended the sub-goal before (an arm that stayed put
+    # would hold it for control.arrival_timeout_s, longer than the phase)
     run.expect_start_at_arm(run.record("sub-goals open, closed, open", seconds, True,
-                                       run.enable))
+                                       run.enable, follow=True))
     commanded = [p for p in run.watch.plans if p["commanded"]]
     wrong = [(p["subgoal_index"], p["command"][6]) for p in commanded
              if p["command"][6] != expected[p["subgoal_index"]]]

@@ -252,14 +252,21 @@ class Run:
             self.failures.append(f"FAIL: ~/enable did not answer success: {response}")
 
     def record(self, name: str, seconds: float, starts_stream: bool = False,
-               action=None) -> Phase:
-        """Do ``action()`` (if given), spin ``seconds``: what reached the arm is phase ``name``."""
+               action=None, follow: bool = False) -> Phase:
+        """Do ``action()`` (if given), spin ``seconds``: what reached the arm is phase ``name``.
+
+        ``follow``: the arm follows the set-points meanwhile (:meth:`spin_following`), else it
+        stays where it is.
+        """
         from vjepa_ros.eval.setpoint_motion import limit_failures
 
         start = self.watch.now()
         if action is not None:
             action()
-        spin_for(self.executor, seconds)
+        if follow:
+            self.spin_following(seconds, lambda: False)
+        else:
+            spin_for(self.executor, seconds)
         phase = self.watch.phase(name, start, self.watch.now(), starts_stream)
         self.phases.append(phase)
         if phase.motion is not None:
