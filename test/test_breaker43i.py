@@ -42,8 +42,8 @@ Held up (not defects, do not repeat):
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check_stats import weakest_direction
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_weakest import weakest_direction
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
 
 # the documented az 34 row's per-motion length ratios (docs/camera_trial_rows.json, as in

@@ -57,8 +57,8 @@ from test_breaker43i import _map
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_reasons import move_reason
-from vjepa_ros.eval.camera_check_stats import MIN_DIRECTION_MOTIONS, weakest_direction
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_weakest import MIN_DIRECTION_MOTIONS, weakest_direction
 
 SIX = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]],
                       dtype=np.float64)

@@ -49,7 +49,7 @@ as an axis's, averaged over its motions. Lengths are judged along every directio
 axes: a camera looking diagonally down at the arm leaves the model blind along a direction that
 is no base axis (breaker43b), where no motion of the check need lie (breaker43f); the linear map
 fitted from all executed to all inferred motions infers ``σ_min`` of a motion's length along its
-weakest direction (``camera_check_stats.weakest_direction``), held to ``min_scale`` (its upper
+weakest direction (``camera_check_weakest.weakest_direction``), held to ``min_scale`` (its upper
 confidence bound, at ``confidence``), and the verdict names it (``+x-z/-x+z``); judged only with
 at least 10 usable motions and no motion alone along a direction (else ``weakest_direction``'s
 ``not_judged`` says why, and the axis rules judge alone: breaker43k).
@@ -97,9 +97,9 @@ from vjepa_ros.eval.camera_check_stats import (
     direction_lines,
     direction_scale,
     unit_directions,
-    weakest_direction,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_weakest import weakest_direction
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 # The base motions span all three axes when the smallest singular value of the stacked unit

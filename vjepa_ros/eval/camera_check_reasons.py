@@ -87,7 +87,7 @@ def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales
     ``max_scale`` times the executed one, over all motions or along one axis (its actions are the
     search's spread, not a motion it sees); below ``min_scale`` of it, over all motions or along
     one axis; below it along the map's weakest direction (``weakest``,
-    ``camera_check_stats.WeakestDirection``: its σ_min's upper confidence bound below
+    ``camera_check_weakest.WeakestDirection``: its σ_min's upper confidence bound below
     ``min_scale``: the camera looks along it, the model infers hardly any motion there, whether
     or not a motion of the check lay along it; not when its ``not_judged`` gives a reason: too
     few motions, or one alone along a direction); the view

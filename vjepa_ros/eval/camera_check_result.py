@@ -67,7 +67,7 @@ class CameraCheckResult:
     # lengths are judged along weakest_direction), "explained": mean share (None: not known),
     # judged as the axes' are}
     directions: dict = dataclasses.field(default_factory=dict)
-    # the direction the model sees least of (camera_check_stats.WeakestDirection as a dict:
+    # the direction the model sees least of (camera_check_weakest.WeakestDirection as a dict:
     # "scale" σ_min, "bound", "direction", "name", "singular_values", "evidence", "judged",
     # "method": how the bound was computed, "not_judged": why it is not held to min_scale, e.g.
     # "6 motions: too few to judge directions off the axes (at least 10)"; "": it is),
