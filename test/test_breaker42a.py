@@ -27,6 +27,26 @@ DT = 0.01  # the default stream period (control.stream_rate_hz 100)
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 
 
+def approach_and_grasp_session(limits=None):
+    """Return a continuous session under ``goals.gripper: subgoal`` on a fake clock, 2 sub-goals.
+
+    Sub-goal 1: the approach (hand open); sub-goal 2: the grasp, captured holding a cup
+    (closedness 0.25). Returns the session, its clock and the list its log lines go to.
+    """
+    clock, logs = Clock(), []
+    session = MPCSession(tiny_world_model(), CEM, limits or SafetyLimits(),
+                         ControlConfig(mode="continuous"), clock=clock,
+                         log=lambda level, message: logs.append((level, message)),
+                         goal_switching=GoalSwitchConfig(gripper="subgoal"),
+                         clock_offset=clock.system_offset)
+    approach, grasp = START.copy(), START.copy()
+    grasp[2] -= 0.05
+    grasp[6] = 0.25  # captured holding the cup
+    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
+                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    return session, clock, logs
+
+
 def grasp_then_hold(session, tick, state) -> None:
     """Enable, let sub-goal 2 close the hand, then hold the cup (closedness 0.25) on sub-goal 2.
 
@@ -115,16 +135,7 @@ def test_a_wall_clock_stepped_back_does_not_open_a_hand_holding_an_object():
     injected ``clock_offset``, ``Clock.step_wall_back``) go back together (fix42j: stamps that go
     back alone are a simulator restarted or a bag looped).
     """
-    clock, logs = Clock(), []
-    session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
-                         clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig(gripper="subgoal"),
-                         clock_offset=clock.system_offset)
-    approach, grasp = START.copy(), START.copy()
-    grasp[2] -= 0.05
-    grasp[6] = 0.25  # captured holding the cup
-    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
-                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    session, clock, logs = approach_and_grasp_session()
     state = START.copy()
     reports = []
 

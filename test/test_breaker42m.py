@@ -26,12 +26,10 @@ comment edit in an encode-path file rebuilds the cache (by design, conservative)
 import math
 
 import numpy as np
-from test_breaker42a import grasp_then_hold
-from test_robot_mpc import CEM, Clock, frame, tiny_world_model
+from test_breaker42a import approach_and_grasp_session, grasp_then_hold
+from test_robot_mpc import frame
 
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE, GoalSwitchConfig, SubGoal
-from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer
 
@@ -105,16 +103,7 @@ def test_a_wall_clock_step_with_a_frame_in_flight_does_not_open_a_hand_holding_a
     and under ``goals.gripper`` subgoal the held cup is dropped (breaker42a's case, with the
     camera's ordinary latency). The arm and the hand are the same: no command may open it.
     """
-    clock, logs = Clock(), []
-    session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
-                         clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig(gripper="subgoal"),
-                         clock_offset=clock.system_offset)
-    approach, grasp = START.copy(), START.copy()
-    grasp[2] -= 0.05
-    grasp[6] = 0.25  # captured holding the cup
-    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
-                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    session, clock, logs = approach_and_grasp_session()
     state = START.copy()
     reports = []
     scene = frame(0).astype(int)

@@ -31,12 +31,10 @@ past the quarter-period reach).
 import math
 
 import numpy as np
-from test_breaker42a import grasp_then_hold
-from test_robot_mpc import CEM, Clock, frame, tiny_world_model
+from test_breaker42a import approach_and_grasp_session, grasp_then_hold
+from test_robot_mpc import frame
 
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE, GoalSwitchConfig, SubGoal
-from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE
 from vjepa_ros.robot.safety import SafetyLimits
 
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
@@ -65,17 +63,7 @@ def test_a_camera_hosts_clock_step_under_a_continuing_arm_keeps_the_held_object(
     (``goals.gripper: subgoal`` restarts at the open approach sub-goal). It does (feared: "a new
     world: the stamps went back, the node's system clock did not").
     """
-    clock, logs = Clock(), []
-    limits = SafetyLimits(max_image_age_s=2.0)
-    session = MPCSession(tiny_world_model(), CEM, limits, ControlConfig(mode="continuous"),
-                         clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig(gripper="subgoal"),
-                         clock_offset=clock.system_offset)
-    approach, grasp = START.copy(), START.copy()
-    grasp[2] -= 0.05
-    grasp[6] = 0.25  # captured holding the cup
-    session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),
-                       SubGoal(frame(2), steps=0, source="grasp", state=grasp)])
+    session, clock, logs = approach_and_grasp_session(SafetyLimits(max_image_age_s=2.0))
     state = START.copy()
     reports = []
     scene = frame(0).astype(int)

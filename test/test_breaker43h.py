@@ -5,7 +5,8 @@ Attacked at main's HEAD f7cd073 (fix43c: commits 45abc7f, de65ea6 and the merge 
 (``_next_job``, ``_job_void``), ``robot/async_session.py``, ``robot/stream_session.py``
 (``_restart_if_moved``), ``robot/command_session.py``, ``robot/camera_check_session.py``,
 ``robot/input_episodes.py`` (the new world's stop) and ``robot/predicted_start.py``
-(``start_turn``, ``blend_ready``), against README's control modes and docs/async_control.md.
+(``start_turn``, since folded into ``targets.poses_apart``; ``blend_ready``), against
+README's control modes and docs/async_control.md.
 ROS-free, CPU, a hand-driven clock and the tiny random world model of ``test_robot_mpc`` with
 a hooked planner (events while a plan is computed). Each test asserts what SHOULD happen and
 fails now; its docstring says why a lab would meet it.

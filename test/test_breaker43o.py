@@ -49,12 +49,17 @@ class GripperRig:
         self.session.set_goals(goals)
         self.session.set_enabled(True)
 
+    def arm_goal(self, out):
+        """Return where the arm converges this tick: the newest set-point (None: it stays)."""
+        return None if out is None else out.setpoint
+
     def tick(self, camera=True):
         self.clock.now += DT
         out = self.session.stream_step()
-        if out is not None and out.setpoint is not None:
-            self.arm = self.arm + (1 - self.lag) * (out.setpoint - self.arm)
-            self.arm[6] = out.setpoint[6]
+        goal = self.arm_goal(out)
+        if goal is not None:
+            self.arm = self.arm + (1 - self.lag) * (goal - self.arm)
+            self.arm[6] = goal[6]
         self.session.observe_state(self.arm + self.push, self.clock.now)
         if camera and self.clock.now >= self.next_frame:
             self.frames += 1

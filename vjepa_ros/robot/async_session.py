@@ -14,12 +14,8 @@ from vjepa_ros.robot.goals import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
-from vjepa_ros.robot.predicted_start import (
-    PreparedPlan,
-    blend_ready,
-    start_mismatch,
-    start_turn,
-)
+from vjepa_ros.robot.predicted_start import PreparedPlan, blend_ready
+from vjepa_ros.robot.targets import poses_apart
 
 
 class AsyncSession:
@@ -83,8 +79,7 @@ class AsyncSession:
             return None
         self._prepared = None
         measured = self.inputs.latest_state()
-        mismatch = start_mismatch(measured.value, prepared.start)
-        turn = start_turn(measured.value, prepared.start)
+        mismatch, turn = poses_apart(measured.value, prepared.start)
         tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
         if (mismatch > tolerance or turn > tolerance_rad) and self._phase is Phase.IDLE:
             report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)

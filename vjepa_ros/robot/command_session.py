@@ -19,11 +19,10 @@ from vjepa_ros.robot.goals import GRIPPER_INDEX
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
-from vjepa_ros.robot.predicted_start import start_mismatch, start_turn
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import filter_target, plan_age_problem
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
-from vjepa_ros.robot.targets import target_from_action
+from vjepa_ros.robot.targets import poses_apart, target_from_action
 
 
 class CommandSession:
@@ -184,7 +183,7 @@ class CommandSession:
         ``start ⊕ action`` is a target chosen for a scene the arm is no longer in, and the
         safety filter passes it when within ``max_step_m`` of the arm (breaker43h: 4 cm).
         """
-        gap, turn = start_mismatch(measured, start), start_turn(measured, start)
+        gap, turn = poses_apart(measured, start)
         if gap <= RESUME_TOLERANCE_M and turn <= RESUME_TOLERANCE_RAD:
             return ""
         return (f"the arm moved {gap * 1000:.1f} mm and {turn:.3f} rad from the plan's start "

@@ -81,12 +81,6 @@ def start_mismatch(measured: np.ndarray, predicted: np.ndarray) -> float:
     return float(np.linalg.norm(np.asarray(measured)[:3] - np.asarray(predicted)[:3]))
 
 
-def start_turn(measured: np.ndarray, predicted: np.ndarray) -> float:
-    """Angle [rad] between the measured and the predicted TCP orientation (of [7] states)."""
-    return poses_apart(np.asarray(measured, dtype=np.float64),
-                       np.asarray(predicted, dtype=np.float64))[1]
-
-
 def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, blend_m: float,
                 tolerance_m: float, tolerance_rad: float = float("inf")) -> bool:
     """Return True when the prepared target may be commanded before the running one is reached.
@@ -101,12 +95,13 @@ def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, 
             the arm may not get where the plan starts, and the decision waits for arrival
             (where ``start_mismatch`` against ``control.async_tolerance_m`` decides).
         tolerance_rad: the measured TCP orientation tracks the set-point's within this angle
-            [rad] (``control.async_tolerance_rad``; ``start_turn`` decides on arrival).
+            [rad] (``control.async_tolerance_rad``; ``targets.poses_apart`` decides on arrival).
     The blend radius is on positions only (xyz); the orientation goes on toward the next
     target's.
     """
     if not blend_m > 0:
         return False
     remaining = float(np.linalg.norm(np.asarray(target)[:3] - np.asarray(setpoint)[:3]))
-    return remaining <= blend_m and start_mismatch(measured, setpoint) <= tolerance_m and \
-        start_turn(measured, setpoint) <= tolerance_rad
+    gap, turn = poses_apart(np.asarray(measured, dtype=np.float64),
+                            np.asarray(setpoint, dtype=np.float64))
+    return remaining <= blend_m and gap <= tolerance_m and turn <= tolerance_rad
