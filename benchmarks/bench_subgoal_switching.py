@@ -28,9 +28,10 @@ from vjepa_ros.cli_options import check_option_ranges
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.memory import check_samples_fit
-from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.subgoal import SubGoal
 
 if TYPE_CHECKING:
     from vjepa_ros.sim import Sim

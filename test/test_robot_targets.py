@@ -449,3 +449,29 @@ def test_a_set_point_outside_the_new_anchors_reach_restarts_at_it_instead_of_lur
             LIMITS.max_angular_speed_rad_s * 0.01 + 1e-9
         assert np.linalg.norm(setpoint[:3] - anchor[:3]) <= LIMITS.max_step_m + 1e-9
         previous = setpoint
+
+
+def test_the_purpose_of_a_target_lasts_until_anything_else_moves_it():
+    """``purpose`` says whose command the set-point follows (mpc's _stop_motion: a goal command
+    cut reopens its sub-goal, a camera check's move does not). A hold, a restart at the arm or a
+    deactivate must clear it (the set-point then follows no command); a restart inside
+    ``set_target`` (the arm pushed out of the reach) keeps the command's purpose."""
+    start = np.array([0.45, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    assert streamer.purpose == ""
+    streamer.set_target(start + [0.02, 0, 0, 0, 0, 0, 0], anchor=start, purpose="goal")
+    streamer.step(0.01)
+    assert streamer.purpose == "goal"
+    streamer.hold()
+    assert streamer.purpose == ""
+    streamer.set_target(start + [0.02, 0, 0, 0, 0, 0, 0], anchor=start, purpose="camera check")
+    assert streamer.purpose == "camera check"
+    assert streamer.restart_if_away(start + [0.0, 0.1, 0, 0, 0, 0, 0], 0.005, 0.05) is not None
+    assert streamer.purpose == "", "restarted at the arm, holding: no command followed"
+    pushed = start + [0.0, -0.3, 0, 0, 0, 0, 0]  # the arm pushed 40 cm from the set-point
+    streamer.set_target(pushed + [0.02, 0, 0, 0, 0, 0, 0], anchor=pushed, purpose="goal")
+    np.testing.assert_allclose(streamer.setpoint[:3], pushed[:3])  # restarted at the anchor
+    assert streamer.purpose == "goal", "the restart inside set_target still follows the command"
+    streamer.deactivate()
+    assert streamer.purpose == ""

@@ -49,7 +49,12 @@ def add_goal_switch_arguments(parser: argparse.ArgumentParser, several: bool = F
     """
     import dataclasses
 
-    from vjepa_ros.robot.goals import AXES_SOURCES, GRIPPER_SOURCES, SWITCH_RULES, GoalSwitchConfig
+    from vjepa_ros.robot.goal_switch_config import (
+        AXES_SOURCES,
+        GRIPPER_SOURCES,
+        SWITCH_RULES,
+        GoalSwitchConfig,
+    )
 
     group = parser.add_argument_group("sub-goal switching (the planner node's goals.*)")
     fields = {f.name: f for f in dataclasses.fields(GoalSwitchConfig)}
@@ -78,7 +83,7 @@ def goal_switch_configs(args: argparse.Namespace) -> list:
     Raises ValueError naming the option for a bad value, and for an energy option given without
     the energy rule (it would be ignored).
     """
-    from vjepa_ros.robot.goals import GoalSwitchConfig
+    from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 
     rules = getattr(args, "goals__rule", None) or ["steps"]
     rules = [rules] if isinstance(rules, str) else list(dict.fromkeys(rules))
@@ -109,7 +114,7 @@ def check_subgoal_gripper(args: argparse.Namespace, switchings: list, tasks, den
     """
     if not any(s.gripper == "subgoal" for s in switchings):
         return
-    from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
+    from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 
     given = [name for name in GRIPPER_SEARCH_OPTIONS if getattr(args, name, None) is not None]
     if given:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.subgoal import SubGoal
 
 RETUNED = {"goal_steps": "steps", "goal_gripper": "gripper"}  # parameter → SubGoal field
 FILE_PARAMETERS = ("goal_image_path", "goal_image_paths")

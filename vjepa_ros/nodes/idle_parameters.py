@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.config import CEM_ONLY_FIELDS
-from vjepa_ros.robot.goals import GRIPPER_SEARCH_OPTIONS
+from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 

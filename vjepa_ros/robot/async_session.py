@@ -10,7 +10,7 @@ start (position or orientation), the goal changed, or commanding was held or dis
 
 from __future__ import annotations
 
-from vjepa_ros.robot.goals import GRIPPER_INDEX
+from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport

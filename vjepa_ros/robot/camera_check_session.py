@@ -15,12 +15,12 @@ from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial, trial_starts
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_compute import compute_plan, error_line
 from vjepa_ros.robot.safety import filter_target
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
+from vjepa_ros.robot.subgoal import SubGoal
 
 
 class CameraCheckSession:
@@ -105,7 +105,7 @@ class CameraCheckSession:
             self._end_camera_check(f"camera check stopped: the safety filter changed a move "
                                    f"({decision.reason})")
             return
-        self.streamer.set_target(decision.target, anchor=latest.value)
+        self.streamer.set_target(decision.target, anchor=latest.value, purpose="camera check")
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)
 

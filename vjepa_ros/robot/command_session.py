@@ -15,7 +15,7 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.robot.goals import GRIPPER_INDEX
+from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
@@ -111,7 +111,7 @@ class CommandSession:
         if not self.streamer.active:
             self.streamer.reset(latest.value)
             self.last_stream_time = None
-        self.streamer.set_target(decision.target, anchor=latest.value)
+        self.streamer.set_target(decision.target, anchor=latest.value, purpose="goal")
         self._stream_held = False
         self._transition(Event.COMMANDED)
         self.command_time = now

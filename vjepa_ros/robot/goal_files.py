@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 
 from vjepa_ros.images import ImageError, load_image_file
-from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+from vjepa_ros.robot.subgoal import SubGoal
 
 
 def check_goal_gripper(grippers) -> None:

@@ -12,9 +12,10 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.robot.goals import GoalSequence, SubGoal, capture_refusal
+from vjepa_ros.robot.goals import GoalSequence
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import unreachable_goal_note
+from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
 
 
 class GoalSession:

@@ -23,181 +23,36 @@ plans the published gripper dimension as noise (docs/manipulation.md).
 ``gripper`` ``hold`` leaves the hand alone: the planner searches the arm's motion only (gripper
 delta fixed at 0, as for ``subgoal``) and no gripper command is sent (``mpc.MPCSession``), so a
 plain reach neither drops nor squeezes what the hand holds.
+
+The parameters live in ``robot/goal_switch_config.py``, one goal image in ``robot/subgoal.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
-from vjepa_ros.config import check_values, param
 from vjepa_ros.images import check_rgb
 from vjepa_ros.robot.goal_axes import describe_still, still_axes, subgoal_moves
-from vjepa_ros.robot.refusal import Blocker
+from vjepa_ros.robot.goal_switch_config import (
+    AXES_SOURCES,
+    GRIPPER_CLOSED_ABOVE,
+    GRIPPER_INDEX,
+    GRIPPER_SEARCH_OPTIONS,
+    GRIPPER_SOURCES,
+    SWITCH_RULES,
+    GoalSwitchConfig,
+    default_step_counts,
+    planner_settings,
+)
+from vjepa_ros.robot.subgoal import SubGoal, capture_refusal, check_subgoal_gripper
 
-SWITCH_RULES = ("steps", "energy")
-GRIPPER_SOURCES = ("planned", "subgoal", "hold")
-AXES_SOURCES = ("searched", "subgoal")  # goals.axes (robot/goal_axes.py)
-GRIPPER_INDEX = 6  # the gripper entry of the 7-dim state and action (planning.cem.GRIPPER)
-# The planner settings of its gripper search (CEMConfig fields), which goals.gripper subgoal
-# and hold turn off: the CLI refuses them, the node warns about them (nodes/idle_parameters.py).
-GRIPPER_SEARCH_OPTIONS = ("close_gripper", "gripper_round_threshold", "gripper_clip",
-                          "gripper_init_std", "momentum_mean_gripper", "momentum_std_gripper")
-GRIPPER_CLOSED_ABOVE = 0.1  # a sub-goal captured with the hand closed more than this: close it
-# (0.1 = 8 mm of an 80 mm Franka Hand; a held 6 cm cup reads 0.25, an empty closed hand 1)
-
-
-@dataclasses.dataclass
-class GoalSwitchConfig:
-    """How sub-goals are switched and kept (the planner node's ``goals.*`` parameters)."""
-
-    rule: str = param(
-        "steps", "Sub-goal switching: steps = after each sub-goal's executed-step count (the "
-        "paper's pick-and-place); energy = also early, when the energy to a sub-goal (not the "
-        "last) falls below energy_threshold or stops improving for patience steps."
-    )
-    default_steps: list[int] = param(
-        [4, 10, 4], "Executed steps per sub-goal when none are given (goal_steps empty, "
-        "~/add_subgoal): sub-goal i takes entry i, later ones the last entry; a single goal has "
-        "no limit. Default: the paper's pick-and-place (4, 10, 4)."
-    )
-    energy_threshold: float = param(
-        0.0, "energy rule: switch when the commanded plan's energy to the sub-goal is below "
-        "this (the scale is the model's: read 'energy' in /diagnostics at a sub-goal); 0: off.",
-        range=(0, math.inf), high_open=True  # the model's scale: no upper bound
-    )
-    patience: int = param(
-        3, "energy rule: switch after this many steps in a row whose energy did not improve on "
-        "the sub-goal's best by more than min_delta; 0: off.", range=(0, 1000)
-    )
-    min_delta: float = param(
-        0.001, "energy rule: an energy drop of at most this counts as no improvement.",
-        range=(0, math.inf), high_open=True  # the model's scale: no upper bound
-    )
-    max_subgoals: int = param(
-        10, "Most sub-goals ~/add_subgoal keeps; a further one is refused (clear the list with "
-        "~/clear_goals).", range=(1, 1000)
-    )
-    gripper: str = param(
-        "planned", "Who decides the gripper: planned = the planner's gripper dimension (as "
-        "published; a plain reach may open or close the hand); subgoal = each command toward a "
-        "sub-goal opens or closes the hand as it was when the sub-goal was captured "
-        "(~/add_subgoal, or goal_gripper for files); hold = the gripper is never commanded. With "
-        "subgoal and hold the planner searches the arm's motion only."
-    )
-    gripper_closed_above: float = param(
-        GRIPPER_CLOSED_ABOVE, "gripper subgoal: a sub-goal captured with the hand closed more "
-        "than this (0 open .. 1 closed) closes the hand, else opens it. 0.1 = 8 mm of an 80 mm "
-        "Franka Hand: an object wider than ~7.2 cm reads as open; lower it for such objects.",
-        range=(0, 1), high_open=True
-    )
-
-    axes: str = param(
-        "searched", "Which axes the planner searches toward a sub-goal: searched = x, y and z "
-        "(as published); subgoal = only those along which the captured end effector moved "
-        "from the previous sub-goal (~/add_subgoal keeps the pose): an axis it moved less "
-        "than axes_tolerance_m along, in a move of at least axes_min_move_m, is held still "
-        "(a straight descent is searched in z alone)."
-    )
-    axes_tolerance_m: float = param(
-        0.01, "axes subgoal: a captured move smaller than this along an axis [m] holds that "
-        "axis still.", range=(0, 0.1)
-    )
-    axes_min_move_m: float = param(
-        0.03, "axes subgoal: a captured move whose largest component is below this [m] holds "
-        "nothing (a sub-goal that only opens or closes the hand is searched in full); must be "
-        "above axes_tolerance_m.", range=(0, 1)
-    )
-
-    def __post_init__(self):
-        if self.rule not in SWITCH_RULES:
-            raise ValueError(f"goals.rule must be one of {SWITCH_RULES}, got {self.rule!r}")
-        if self.gripper not in GRIPPER_SOURCES:
-            raise ValueError(f"goals.gripper must be one of {GRIPPER_SOURCES}, got "
-                             f"{self.gripper!r}")
-        if self.axes not in AXES_SOURCES:
-            raise ValueError(f"goals.axes must be one of {AXES_SOURCES}, got {self.axes!r}")
-        if not 0.0 <= self.gripper_closed_above < 1.0:
-            raise ValueError(f"goals.gripper_closed_above must be in [0, 1), got "
-                             f"{self.gripper_closed_above!r}")
-        if any(not isinstance(n, int) or n < 1 for n in self.default_steps):
-            raise ValueError(f"goals.default_steps must be integers >= 1, got "
-                             f"{list(self.default_steps)}")
-        for name in ("energy_threshold", "min_delta"):
-            if not 0 <= getattr(self, name) < float("inf"):
-                raise ValueError(f"goals.{name} must be a finite number >= 0, got "
-                                 f"{getattr(self, name)!r}")
-        if self.patience < 0:
-            raise ValueError(f"goals.patience must be >= 0, got {self.patience}")
-        if self.max_subgoals < 1:
-            raise ValueError(f"goals.max_subgoals must be >= 1, got {self.max_subgoals}")
-        check_values(self, "goals.")  # the declared ranges (param's range=)
-        if not self.axes_min_move_m > self.axes_tolerance_m:
-            raise ValueError(f"goals.axes_min_move_m ({self.axes_min_move_m!r} m) must be above "
-                             f"goals.axes_tolerance_m ({self.axes_tolerance_m!r} m), or every "
-                             "axis of a small move would be held still")
-
-    def describe(self) -> str:
-        """Return the rule (and a gripper taken from the sub-goals) in words, as logged."""
-        gripper = {"subgoal": "; gripper from the sub-goals",
-                   "hold": "; gripper held (never commanded)"}.get(self.gripper, "")
-        if self.axes == "subgoal":
-            gripper += "; axes from the sub-goals"
-        if self.rule == "steps":
-            return f"steps (fixed step counts, as published){gripper}"
-        parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
-        if self.patience:
-            parts.append(f"no improvement > {self.min_delta:g} for {self.patience} steps")
-        return (f"energy ({' or '.join(parts) or 'no energy test set'}; step counts as "
-                f"limits){gripper}")
-
-
-@dataclasses.dataclass
-class SubGoal:
-    image: np.ndarray  # [H, W, 3] uint8 RGB
-    steps: int | None = None  # executed commands toward it before the next; 0 = no limit;
-    # None = GoalSwitchConfig.default_steps
-    source: str = ""  # where it came from (file path, "captured", topic), for diagnostics
-    reps: object = None  # [1, N, D] torch.Tensor once encoded (by the planning thread)
-    state: np.ndarray | None = None  # [7] robot state when it was captured, if known
-    gripper: float | None = None  # closedness 0..1 at the sub-goal, when given without a state
-    gripper_measured: bool = True  # False: captured without a measured hand (no finger joints
-    # received, or no state at the frame's time): state[6], if any, is a placeholder
-    hand: str | None = None  # the hand whose measured closedness state[6] is (FingerWatch.hand:
-    # "<topic> (<prefix>finger_joint1/2)"); None: not captured from a known hand
-
-    def other_hand(self, hand: str | None) -> bool:
-        """Whether this sub-goal's closedness was measured on a hand other than ``hand``.
-
-        ``hand``: the hand measured now (``FingerWatch.hand``); None (none known) never differs.
-        Such a closedness is another gripper's (chosen before this arm's own driver published,
-        or from a namespace above), so ``goals.gripper`` subgoal must not command it.
-        """
-        return (hand is not None and self.hand is not None and self.gripper is None
-                and self.gripper_measured and self.hand != hand)
-
-    def closedness(self) -> float | None:
-        """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
-        if self.gripper is not None:
-            return float(self.gripper)
-        if self.state is None or not self.gripper_measured:
-            return None
-        return float(self.state[6])
-
-    def gripper_command(self, closed_above: float = GRIPPER_CLOSED_ABOVE) -> float:
-        """Return the closedness commanded toward this sub-goal under ``goals.gripper`` subgoal.
-
-        1.0 (close: a GripperCommand grasp until the fingers are blocked) when the sub-goal was
-        captured with the hand closed more than ``closed_above`` (``goals.gripper_closed_above``),
-        else 0.0 (open). Raises ValueError when the sub-goal's gripper is not known.
-        """
-        closedness = self.closedness()
-        if closedness is None:
-            raise ValueError(f"sub-goal {self.source or 'image'} has no gripper state")
-        return 1.0 if closedness > closed_above else 0.0
-
+# The names above keep their old home here (``from vjepa_ros.robot.goals import SubGoal``).
+__all__ = ["AXES_SOURCES", "GRIPPER_CLOSED_ABOVE", "GRIPPER_INDEX", "GRIPPER_SEARCH_OPTIONS",
+           "GRIPPER_SOURCES", "SWITCH_RULES", "GoalProgress", "GoalSequence", "GoalSwitchConfig",
+           "SubGoal", "SubGoalSwitch", "capture_refusal", "default_step_counts",
+           "planner_settings"]
 
 @dataclasses.dataclass(frozen=True)
 class SubGoalSwitch:
@@ -227,17 +82,6 @@ class GoalProgress:
     switch: SubGoalSwitch | None = None  # the switch this plan's command made, if any
 
 
-def default_step_counts(count: int, config: GoalSwitchConfig) -> list[int]:
-    """Step counts of ``count`` sub-goals given none: [0] for one, else ``default_steps``."""
-    if count == 1:
-        return [0]
-    defaults = list(config.default_steps)
-    if not defaults:
-        raise ValueError(f"{count} sub-goals without step counts and goals.default_steps is "
-                         "empty: set goal_steps or goals.default_steps")
-    return [defaults[min(i, len(defaults) - 1)] for i in range(count)]
-
-
 class GoalSequence:
     """The active sub-goal, the steps executed toward it, and the switches so far."""
 
@@ -260,7 +104,7 @@ class GoalSequence:
                 )
             self.steps.append(steps)
             if self.switching.gripper == "subgoal":
-                _check_gripper(index, goal)
+                check_subgoal_gripper(index, goal)
         self.goals = goals
         # goals.axes subgoal: each sub-goal's captured move from the previous one [3] m or None
         self.moves = subgoal_moves(goals) if self.switching.axes == "subgoal" else \
@@ -425,60 +269,3 @@ class GoalSequence:
         limit = self.steps[self.index] or "∞"
         return (f"goal {self.index + 1}/{len(self.goals)} ({goal.source or 'image'}), "
                 f"step {self.steps_done}/{limit}")
-
-
-def _check_gripper(index: int, goal: SubGoal) -> None:
-    """Raise ValueError unless ``goal`` has a closedness in [0, 1] (goals.gripper subgoal)."""
-    closedness = goal.closedness()
-    name = f"sub-goal {index + 1} ({goal.source or 'image'})"
-    if closedness is None:
-        if goal.source == "~/goal_image":  # a message carries no hand state
-            why = ("came on ~/goal_image, which carries no gripper state: capture the goal with "
-                   "~/capture_goal or ~/add_subgoal instead (they record the hand)")
-        elif goal.gripper_measured:  # a goal file: no hand state comes along
-            why = "has no gripper state: give goal_gripper (one closedness per goal file)"
-        elif goal.state is not None:  # captured, but no finger joints had arrived
-            why = ("was captured while the gripper's closedness was not measured (no recent, "
-                   "usable finger joint state of this arm's hand: none arrived, they stopped, "
-                   "or two hands were ambiguous; the node's log says which): publish the "
-                   "finger joints (robot.gripper_state_topic) and capture it again")
-        else:
-            why = ("was captured with no robot state near its frame's time (joint states "
-                   "missing or late): check the joint states and capture it again")
-        raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or restart the node with "
-                         "goals.gripper planned")
-    if not 0.0 <= closedness <= 1.0:
-        raise ValueError(f"{name}: gripper closedness must be in [0, 1], got {closedness!r}")
-
-
-def planner_settings(cem, switching: GoalSwitchConfig | None):
-    """Return ``cem`` (a CEMConfig) as the planner runs it under ``switching``.
-
-    ``gripper`` subgoal or hold: the gripper delta is fixed at 0 in every sample (``fixed_axes``)
-    and ``close_gripper`` is off (it would set the delta to 1: the model imagining a hand closing
-    that is never closed), so the search is over the arm's motion and the hand is left to the
-    sub-goals (subgoal) or alone (hold). Otherwise unchanged.
-    """
-    if switching is None or switching.gripper == "planned":
-        return cem
-    fixed = tuple((i, v) for i, v in cem.fixed_axes if i != GRIPPER_INDEX) + ((GRIPPER_INDEX,
-                                                                                0.0),)
-    return dataclasses.replace(cem, fixed_axes=fixed, close_gripper=None)
-
-
-def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image") -> str:
-    """Why the newest frame cannot become a goal through ``service`` ("" when it can).
-
-    ``camera``: why the session would not plan on the newest frame now (an empty ``detail``: it
-    would); the same test as the planning loop's hold (``safety.age_problem``), so a frame the
-    loop refuses (too old, stamped in the future) is never captured either. Its
-    ``missing_topic`` (set when no frame has come yet), not the wording of its detail, decides
-    the "no camera frame received yet" answer.
-    """
-    if not camera.detail:
-        return ""
-    if camera.missing_topic:
-        return (f"{service} refused: no camera frame received yet; check the camera topic "
-                f"({camera_topic}), then call it again")
-    return (f"{service} refused: {camera.detail}; check the camera ({camera_topic}), then call "
-            "it again")

@@ -58,7 +58,8 @@ from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_session import GoalSession
-from vjepa_ros.robot.goals import GoalSequence, GoalSwitchConfig, SubGoalSwitch, planner_settings
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
+from vjepa_ros.robot.goals import GoalSequence, SubGoalSwitch
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.input_errors import problem_shape
@@ -334,9 +335,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         """
         # the arm had not reached the running GOAL command's target (a camera check's own moves
         # are no goal command: their stop cuts no sub-goal and they were timed from no goal
-        # command: breaker43q)
-        goal_motion = self.command_target is not None and self.streamer.active and \
-            np.array_equal(self.streamer.target, self.command_target)
+        # command: breaker43q; a set-point held or restarted since follows no command)
+        goal_motion = self.streamer.active and self.streamer.purpose == "goal"
         cut = goal_motion and not self._arm_arrived(self.clock())
         moving = self._phase is Phase.MOVING or cut
         if deactivate:

@@ -12,10 +12,10 @@ import torch
 
 from vjepa_ros.planning.rollout import ImaginedRollout
 from vjepa_ros.robot.debug_view import compose_debug_image
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.interfaces import Planner, WorldModel
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.predicted_start import imagine_next_frame
+from vjepa_ros.robot.subgoal import SubGoal
 
 
 def compute_plan(model: WorldModel, planner: Planner, frame: np.ndarray, state: np.ndarray,

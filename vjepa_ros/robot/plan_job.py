@@ -6,8 +6,8 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.inputs import Stamped
+from vjepa_ros.robot.subgoal import SubGoal
 
 
 @dataclasses.dataclass

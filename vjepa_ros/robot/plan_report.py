@@ -7,7 +7,8 @@ import enum
 
 import numpy as np
 
-from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoalSwitch
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+from vjepa_ros.robot.goals import GoalProgress, SubGoalSwitch
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 

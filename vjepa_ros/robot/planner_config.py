@@ -24,7 +24,7 @@ from vjepa_ros.robot.camera_check_motions import (
 )
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalSwitchConfig
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.threads import MAX_THREADS

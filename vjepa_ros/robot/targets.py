@@ -137,6 +137,10 @@ class SetpointStreamer:
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
+        # what the target is for, as ``set_target`` was told ("goal": a plan's command; "camera
+        # check": one of its moves); "" once anything else sets it (hold, reset, a restart at
+        # the arm): the set-point then follows no one's command
+        self.purpose = ""
 
     @property
     def active(self) -> bool:
@@ -155,14 +159,16 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.anchor = None
+        self.purpose = ""
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
+        self.purpose = ""
 
-    def set_target(self, target, anchor=None) -> None:
-        """Follow ``target`` [7] from now on.
+    def set_target(self, target, anchor=None, purpose: str = "") -> None:
+        """Follow ``target`` [7] from now on, for ``purpose`` (kept in :attr:`purpose`).
 
         ``anchor`` [7]: the measured state the target was made safe against (``filter_target``'s
         ``current``). When given, every later set-point stays within ``limits.max_step_m`` and
@@ -174,6 +180,7 @@ class SetpointStreamer:
         if self.setpoint is None:
             raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
         self.target = np.asarray(target, dtype=np.float64).copy()
+        self.purpose = purpose
         if anchor is None:
             self.anchor = None
         else:
@@ -216,10 +223,11 @@ class SetpointStreamer:
 
         ``target``: what it follows from there (None: the new set-point itself, holding).
         """
-        gripper = self.setpoint[6]
+        gripper, purpose = self.setpoint[6], self.purpose
         self.reset(anchor)
         self.setpoint[6] = gripper
         self.target = self.setpoint.copy() if target is None else target
+        self.purpose = "" if target is None else purpose
         self.anchor = anchor
 
     def _reaches(self, setpoint: np.ndarray) -> bool:
@@ -234,6 +242,7 @@ class SetpointStreamer:
             self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
+        self.purpose = ""
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""

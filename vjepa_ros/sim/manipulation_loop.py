@@ -26,9 +26,10 @@ from collections.abc import Callable
 from vjepa_ros.config import param
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.subgoal import SubGoal
 from vjepa_ros.sim.choices import DENSE_STEPS_DEFAULT, check_dense_steps
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.manipulation import (

@@ -35,10 +35,12 @@ from vjepa_ros.planning.cem import PlanResult, make_generator
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig, SubGoal, planner_settings
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
+from vjepa_ros.robot.goals import GoalProgress
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.subgoal import SubGoal
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings

@@ -24,7 +24,8 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.planning.config import CEMConfig
-from vjepa_ros.robot.goals import GoalProgress, GoalSwitchConfig
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+from vjepa_ros.robot.goals import GoalProgress
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.manipulation import MILESTONES, ExpertOutcome, TaskSetup
 from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode, task_subgoals
