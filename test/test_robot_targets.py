@@ -452,10 +452,12 @@ def test_a_set_point_outside_the_new_anchors_reach_restarts_at_it_instead_of_lur
 
 
 def test_the_purpose_of_a_target_lasts_until_anything_else_moves_it():
-    """``purpose`` says whose command the set-point follows (mpc's _stop_motion: a goal command
-    cut reopens its sub-goal, a camera check's move does not). A hold, a restart at the arm or a
-    deactivate must clear it (the set-point then follows no command); a restart inside
-    ``set_target`` (the arm pushed out of the reach) keeps the command's purpose."""
+    """``purpose`` says whose command the set-point follows.
+
+    mpc's _stop_motion: a goal command cut reopens its sub-goal, a camera check's move does not.
+    A hold, a restart at the arm or a deactivate must clear it (the set-point then follows no
+    command); a restart inside ``set_target`` (the arm pushed out of the reach) keeps it.
+    """
     start = np.array([0.45, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(start)

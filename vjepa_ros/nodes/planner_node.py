@@ -40,6 +40,7 @@ from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.graph_publishers import published_topics
+from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import (
@@ -59,10 +60,7 @@ from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
-from vjepa_ros.robot.joint_states import (
-    JointStateReader,
-    finger_position,
-)
+from vjepa_ros.robot.joint_states import JointStateReader
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
@@ -282,8 +280,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             self.get_logger().warning(f"control_msgs is not installed: no GripperCommand goals to "
                                    f"{name} (gripper_command still publishes)")
             return None
-        self.gripper_goal_type = GripperCommand.Goal
-        return ActionClient(self, GripperCommand, name)
+        return GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
+                            self.config.robot.gripper_max_width,
+                            self.config.control.gripper_max_effort, self.get_logger().warning,
+                            self.get_logger().info)
 
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
@@ -369,12 +369,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
 
     def _send_gripper(self, closedness: float) -> None:
         self.gripper_pub.publish(Float64(data=closedness))
-        if self.gripper_action is not None and self.gripper_action.server_is_ready():
-            goal = self.gripper_goal_type()
-            goal.command.position = finger_position(closedness,
-                                                    self.config.robot.gripper_max_width)
-            goal.command.max_effort = self.config.control.gripper_max_effort
-            self.gripper_action.send_goal_async(goal)
+        if self.gripper_action is not None:
+            self.gripper_action.send(closedness)
 
     def _stream_tick(self) -> None:
         """Tick the stream from its timer (the node's clock); the watchdog's mark of it."""

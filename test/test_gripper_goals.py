@@ -1,0 +1,107 @@
+"""GripperCommand goals (nodes/gripper_goals.py) against a stand-in action client.
+
+``control_msgs`` has no PyPI wheel, so rclpy's ActionClient for GripperCommand cannot be built
+here; the stand-in has its two methods (``server_is_ready``, ``send_goal_async``) and futures
+with rclpy's ``result`` / ``add_done_callback``. What is tested is ours: the goal's fields, that
+a goal which cannot go out (no server at the name: a driver not running, a wrong name) or that
+the server rejects or aborts is said in one line naming ``control.gripper_action``, once per
+outage, and that nothing is sent then.
+"""
+
+import types
+
+import pytest
+
+from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
+
+SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
+
+
+class Future:
+    def __init__(self, value=None, error=None):
+        self.value, self.error = value, error
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def add_done_callback(self, callback):
+        callback(self)  # already done, as a future whose answer came before the callback
+
+
+class Client:
+    def __init__(self, ready=True, accepted=True, status=SUCCEEDED):
+        self.ready, self.accepted, self.status = ready, accepted, status
+        self.goals = []
+
+    def server_is_ready(self):
+        return self.ready
+
+    def send_goal_async(self, goal):
+        self.goals.append(goal)
+        handle = types.SimpleNamespace(
+            accepted=self.accepted,
+            get_result_async=lambda: Future(types.SimpleNamespace(status=self.status)))
+        return Future(handle)
+
+
+class Goal:
+    def __init__(self):
+        self.command = types.SimpleNamespace(position=None, max_effort=None)
+
+
+def make(client):
+    lines = []
+    goals = GripperGoals(client, Goal, "/fr3_gripper/gripper_action", 0.08, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)))
+    return goals, lines
+
+
+@pytest.mark.parametrize("closedness, position", [(0.0, 0.04), (1.0, 0.0), (0.25, 0.03)])
+def test_a_goal_carries_one_fingers_position_and_the_effort(closedness, position):
+    client = Client()
+    goals, lines = make(client)
+    assert goals.send(closedness)
+    assert client.goals[-1].command.position == pytest.approx(position)
+    assert client.goals[-1].command.max_effort == 20.0
+    assert lines == [], "a goal that succeeded is not logged"
+
+
+def test_no_server_is_said_once_per_outage_and_nothing_is_sent():
+    """No server at the name is said once per outage, naming the parameter.
+
+    A wrong name (/franka_gripper/... for an FR3) or a driver not running: pick-and-place would
+    carry an open hand with no word.
+    """
+    client = Client(ready=False)
+    goals, lines = make(client)
+    assert not goals.send(1.0)
+    assert not goals.send(0.0)
+    assert client.goals == []
+    assert len(lines) == 1 and lines[0][0] == "warn"
+    assert "control.gripper_action" in lines[0][1] and "/fr3_gripper/gripper_action" in lines[0][1]
+    client.ready = True
+    assert goals.send(1.0)
+    assert lines[-1][0] == "info" and "2 not sent" in lines[-1][1]
+    client.ready = False
+    goals.send(0.0)
+    assert [kind for kind, _ in lines] == ["warn", "info", "warn"], "a new outage is said again"
+
+
+@pytest.mark.parametrize("client, word", [(Client(accepted=False), "rejected"),
+                                          (Client(status=STATUS_ABORTED), "aborted")])
+def test_a_rejected_or_aborted_goal_is_said(client, word):
+    goals, lines = make(client)
+    goals.send(1.0)
+    assert len(lines) == 1 and word in lines[0][1] and "closedness 1.00" in lines[0][1]
+    assert goals.failed == 1
+
+
+def test_a_send_that_raised_counts_as_rejected():
+    client = Client()
+    client.send_goal_async = lambda goal: Future(error=RuntimeError("context shut down"))
+    goals, lines = make(client)
+    goals.send(0.0)
+    assert len(lines) == 1 and "rejected" in lines[0][1]

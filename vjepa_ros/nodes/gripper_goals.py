@@ -1,0 +1,98 @@
+"""The planner node's ``control_msgs/GripperCommand`` goals (``control.gripper_action``).
+
+Each gripper command the node publishes on ``gripper_command`` (closedness 0..1) is also sent as
+a GripperCommand goal when ``control.gripper_action`` names an action server and ``control_msgs``
+is importable: ``position`` = one finger's joint position, (1 − closedness) · max width / 2 [m]
+(``joint_states.finger_position``), ``max_effort`` [N] (franka_gripper's action server moves to
+width 2 · position when opening and grasps with that force when closing).
+
+A goal that cannot go out is never dropped without a word: no server at the name (the gripper
+driver not running, or a wrong name: ``/franka_gripper/...`` for an FR3's ``/fr3_gripper/...``)
+gives one warning naming ``control.gripper_action`` and the name, and one line when the server
+appears; a goal the server rejects, aborts or cancels (its driver could not do it) gives one
+warning per goal. Nothing here blocks the arm: the Float64 topic is
+still published and the arm's commands go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from vjepa_ros.robot.joint_states import finger_position
+
+STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
+STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
+
+
+class GripperGoals:
+    """Send GripperCommand goals to one action server and say when they cannot go or fail.
+
+    ``client``: an ``rclpy.action.ActionClient`` for ``control_msgs/action/GripperCommand``
+    (anything with ``server_is_ready()`` and ``send_goal_async(goal)``), ``goal_type`` its
+    ``Goal`` class; ``name``: the server's name as configured (for the messages);
+    ``max_width`` [m]: the hand's full opening; ``max_effort`` [N]; ``warn`` / ``info``: the
+    node logger's methods (one line each).
+    """
+
+    def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
+                 warn: Callable[[str], None], info: Callable[[str], None]):
+        self.client, self.goal_type, self.name = client, goal_type, name
+        self.max_width, self.max_effort = max_width, max_effort
+        self.warn, self.info = warn, info
+        self.missing = False  # warned that no server answers at ``name`` (until it does)
+        self.sent = 0  # goals sent
+        self.unsent = 0  # goals not sent: no server ready
+        self.failed = 0  # goals rejected or aborted
+
+    def send(self, closedness: float) -> bool:
+        """Send a goal for ``closedness`` (0 open .. 1 closed); return True when it went out."""
+        if not self.client.server_is_ready():
+            self.unsent += 1
+            if not self.missing:
+                self.missing = True
+                self.warn(f"control.gripper_action: no GripperCommand action server at "
+                          f"{self.name} (gripper driver not running, or another name: see "
+                          "`ros2 action list`); gripper goals are not sent until it answers "
+                          "(gripper_command is still published)")
+            return False
+        if self.missing:
+            self.missing = False
+            self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
+                      f"answers; gripper goals are sent again ({self.unsent} not sent)")
+        goal = self.goal_type()
+        goal.command.position = finger_position(closedness, self.max_width)
+        goal.command.max_effort = self.max_effort
+        future = self.client.send_goal_async(goal)
+        self.sent += 1
+        future.add_done_callback(lambda done: self._answered(done, closedness))
+        return True
+
+    def _answered(self, done, closedness: float) -> None:
+        """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
+        handle = _result_of(done)
+        if handle is None or not getattr(handle, "accepted", False):
+            self.failed += 1
+            self.warn(f"control.gripper_action: {self.name} rejected the gripper goal "
+                      f"(closedness {closedness:.2f}); the hand was not commanded")
+            return
+        handle.get_result_async().add_done_callback(
+            lambda finished: self._finished(finished, closedness))
+
+    def _finished(self, finished, closedness: float) -> None:
+        """Take an accepted goal's end: say aborted or canceled, not success."""
+        response = _result_of(finished)
+        status = getattr(response, "status", None)
+        if status in (STATUS_ABORTED, STATUS_CANCELED):
+            self.failed += 1
+            word = "aborted" if status == STATUS_ABORTED else "canceled"
+            self.warn(f"control.gripper_action: the gripper goal to {self.name} was {word} "
+                      f"(closedness {closedness:.2f}): the driver did not complete it; check "
+                      "the hand")
+
+
+def _result_of(future):
+    """Return a done future's result, or None when it ended in an exception."""
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - a failed send or result request: no result to read
+        return None
