@@ -9,13 +9,18 @@ width 2 · position when opening and grasps with that force when closing).
 A goal that cannot go out is never dropped without a word: no server at the name (the gripper
 driver not running, or a wrong name: ``/franka_gripper/...`` for an FR3's ``/fr3_gripper/...``)
 gives one warning naming ``control.gripper_action`` and the name, and one line when the server
-appears; a goal the server rejects, aborts or cancels (its driver could not do it) gives one
-warning per goal. Nothing here blocks the arm: the Float64 topic is
-still published and the arm's commands go on.
+appears; a goal the server rejects gives one warning, and so does one it aborts or cancels
+unless a newer goal of ours had gone out (ros2_controllers' gripper_action_controller cancels
+the active goal when the next arrives: our own doing, not a failure). A send that raises (rclpy
+raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. Nothing
+here blocks the arm: the Float64 topic is still published and the arm's commands go on.
+
+Not said: a goal whose answer never comes (the server died after taking it).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from vjepa_ros.robot.joint_states import finger_position
@@ -40,50 +45,65 @@ class GripperGoals:
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info = warn, info
         self.missing = False  # warned that no server answers at ``name`` (until it does)
-        self.sent = 0  # goals sent
-        self.unsent = 0  # goals not sent: no server ready
-        self.failed = 0  # goals rejected or aborted
+        self.sent = 0  # goals sent (also the number of the newest)
+        self.unsent = 0  # goals not sent: no server ready, or the send raised
+        self.failed = 0  # goals rejected, or aborted / canceled while the newest
+        self._lock = threading.Lock()  # the answers come on the executor's thread
 
     def send(self, closedness: float) -> bool:
         """Send a goal for ``closedness`` (0 open .. 1 closed); return True when it went out."""
-        if not self.client.server_is_ready():
-            self.unsent += 1
-            if not self.missing:
-                self.missing = True
-                self.warn(f"control.gripper_action: no GripperCommand action server at "
-                          f"{self.name} (gripper driver not running, or another name: see "
-                          "`ros2 action list`); gripper goals are not sent until it answers "
-                          "(gripper_command is still published)")
-            return False
-        if self.missing:
-            self.missing = False
-            self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
-                      f"answers; gripper goals are sent again ({self.unsent} not sent)")
         goal = self.goal_type()
         goal.command.position = finger_position(closedness, self.max_width)
         goal.command.max_effort = self.max_effort
-        future = self.client.send_goal_async(goal)
-        self.sent += 1
-        future.add_done_callback(lambda done: self._answered(done, closedness))
+        with self._lock:
+            self.sent += 1  # before the send: it may cancel the goal before (a preemption)
+            number = self.sent
+        try:
+            future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
+                else None
+        except Exception as exc:  # noqa: BLE001 - rclpy raises at once (an RCLError ...)
+            future, why = None, f"sending to {self.name} failed ({exc})"
+        else:
+            why = (f"no GripperCommand action server at {self.name} (gripper driver not "
+                   "running, or another name: see `ros2 action list`)")
+        if future is None:
+            with self._lock:
+                self.sent -= 1
+                self.unsent += 1
+                said, self.missing = self.missing, True
+            if not said:
+                self.warn(f"control.gripper_action: {why}; gripper goals are not sent until "
+                          "it answers (gripper_command is still published)")
+            return False
+        with self._lock:
+            said, self.missing = self.missing, False
+        if said:
+            self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
+                      f"answers; gripper goals are sent again ({self.unsent} not sent)")
+        future.add_done_callback(lambda done: self._answered(done, closedness, number))
         return True
 
-    def _answered(self, done, closedness: float) -> None:
+    def _answered(self, done, closedness: float, number: int) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
         handle = _result_of(done)
         if handle is None or not getattr(handle, "accepted", False):
-            self.failed += 1
+            with self._lock:
+                self.failed += 1
             self.warn(f"control.gripper_action: {self.name} rejected the gripper goal "
                       f"(closedness {closedness:.2f}); the hand was not commanded")
             return
         handle.get_result_async().add_done_callback(
-            lambda finished: self._finished(finished, closedness))
+            lambda finished: self._finished(finished, closedness, number))
 
-    def _finished(self, finished, closedness: float) -> None:
-        """Take an accepted goal's end: say aborted or canceled, not success."""
+    def _finished(self, finished, closedness: float, number: int) -> None:
+        """Take an accepted goal's end: say aborted or canceled unless superseded."""
         response = _result_of(finished)
         status = getattr(response, "status", None)
-        if status in (STATUS_ABORTED, STATUS_CANCELED):
-            self.failed += 1
+        with self._lock:
+            superseded = number != self.sent  # a newer goal of ours went out: its preemption
+            failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
+            self.failed += failed
+        if failed:
             word = "aborted" if status == STATUS_ABORTED else "canceled"
             self.warn(f"control.gripper_action: the gripper goal to {self.name} was {word} "
                       f"(closedness {closedness:.2f}): the driver did not complete it; check "
