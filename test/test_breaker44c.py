@@ -6,7 +6,7 @@ Attacked at main's HEAD 70618a4: ``robot/goal_session.py`` (``GoalSession.add_su
 ``goal_switch_options.py`` and ``nodes/goal_services.py`` / ``goal_updates.py`` against README's
 "Setting sub-goals as a person does" and the services table. ROS-free, CPU, with the hand-driven
 clock and tiny random world model of ``test_robot_goals`` / ``test_robot_mpc``. Each test
-asserts what SHOULD happen (strict xfail while the defect stands); its docstring says why a lab
+asserts what SHOULD happen (strict xfail while the defect stood); its docstring says why a lab
 would meet it.
 """
 
@@ -28,8 +28,6 @@ def _nan_state(index: int) -> np.ndarray:
     return state
 
 
-@pytest.mark.xfail(strict=True, reason="~/add_subgoal accepts a frame whose only joint state is "
-                   "NaN: the sub-goal is kept with no state, silently (no TCP in the answer)")
 def test_add_subgoal_with_a_nan_joint_state_is_refused_naming_the_joint_state(model):
     """A sub-goal captured while the joint state is NaN is refused, naming the joint state.
 
@@ -49,8 +47,37 @@ def test_add_subgoal_with_a_nan_joint_state_is_refused_naming_the_joint_state(mo
     assert session.goals is None, "nothing appended on a bad joint state"
 
 
-@pytest.mark.xfail(strict=True, reason="under goals.gripper subgoal a NaN joint state is "
-                   "reported as 'no robot state near its frame's time (missing or late)'")
+def test_capture_refuses_every_state_the_loop_refuses_and_takes_it_once_the_loop_would(model):
+    """The kind: ``~/capture_goal`` too, an inf as a NaN, the same test as the planning loop's.
+
+    While the loop refuses the robot state (``inputs.state_problem``: INVALID_STATE) both
+    services refuse naming it and keep the goals; once valid states have come for
+    ``RECOVERY_S`` (the loop plans again) the capture is taken with the state at the frame.
+    """
+    from vjepa_ros.robot.inputs import RECOVERY_S
+
+    session, clock, _ = make_session(model, switching=GoalSwitchConfig(axes="subgoal"))
+    observe(session, clock, seed=0)
+    first = session.add_subgoal()
+    assert first.startswith("sub-goal 1 added at TCP"), first
+    state = START.copy()
+    state[4] = np.inf
+    observe(session, clock, seed=1, state=state)
+    with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: robot state is invalid: "
+                                           r".*inf.*; check the joint states \(joint_states\)"):
+        session.capture_goal()
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: robot state is invalid"):
+        session.add_subgoal()
+    assert len(session.goals.goals) == 1, "nothing appended or replaced"
+    observe(session, clock, seed=2)  # valid again, but not yet for RECOVERY_S: still refused
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: robot state is invalid"):
+        session.add_subgoal()
+    for _ in range(int(RECOVERY_S / 0.05) + 1):
+        observe(session, clock, seed=3)
+    assert session.add_subgoal().startswith("sub-goal 2 added at TCP")
+    assert np.isfinite(session.goals.goals[1].state).all()
+
+
 def test_gripper_subgoal_refusal_on_a_nan_joint_state_says_it_is_invalid_not_missing(model):
     """The refusal names what is wrong: the joint state is invalid (NaN), not missing or late.
 
@@ -69,8 +96,6 @@ def test_gripper_subgoal_refusal_on_a_nan_joint_state_says_it_is_invalid_not_mis
     assert "invalid" in message or "nan" in message.lower(), message
 
 
-@pytest.mark.xfail(strict=True, reason="vjepa-ros run's step line names the end of the last "
-                   "sub-goal '-> 4/3 done (steps)': a sub-goal 4 of 3 that does not exist")
 def test_run_step_line_for_the_last_sub_goals_end_names_no_sub_goal_past_the_list():
     """The ``switch`` column of ``vjepa-ros run --task pick-place`` says the list is done.
 

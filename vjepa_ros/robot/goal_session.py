@@ -43,7 +43,11 @@ class GoalSession:
             return message
 
     def capture_goal(self) -> str:
-        """Make the newest camera frame the only goal; RuntimeError without a fresh frame."""
+        """Make the newest camera frame the only goal.
+
+        RuntimeError (one line naming ``~/capture_goal``) without a fresh frame or on a robot
+        state the planning loop refuses (``_captured_subgoal``).
+        """
         with self._lock:
             goal = self._captured_subgoal("~/capture_goal", "captured frame")
             return self.set_goals([goal]) + self._unreachable("the goal", goal)
@@ -52,7 +56,8 @@ class GoalSession:
         """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
 
         Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
-        while commanding is enabled (the person guides the arm) or with a full list.
+        on a robot state the planning loop refuses (NaN, inf, a glitch), while commanding is
+        enabled (the person guides the arm) or with a full list.
         """
         with self._lock:
             if self.enabled:
@@ -104,12 +109,22 @@ class GoalSession:
             return message
 
     def _captured_subgoal(self, service: str, source: str) -> SubGoal:
-        """Return the newest frame as a sub-goal (with the state nearest to it); locked."""
+        """Return the newest frame as a sub-goal (with the state nearest to it); locked.
+
+        RuntimeError (one line naming ``service``) when the planning loop would refuse the
+        frame (``capture_refusal``) or the robot state: an invalid one (NaN, inf, a glitch) is
+        never stored, so without this test the sub-goal would be kept with no state (held axes,
+        gripper) or the state of before the fault. The test is the loop's own
+        (``inputs.state_problem``, its INVALID_STATE refusal), not a second one.
+        """
         frame = self.inputs.frame
         problem = capture_refusal(service, self._camera_blocker(self.clock()),
                                   self.camera_topic())
         if problem:
             raise RuntimeError(problem)
+        if self.inputs.state_problem:
+            raise RuntimeError(f"{service} refused: {self.inputs.state_problem}; check the joint "
+                               f"states ({self.state_topic()}), then call it again")
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured

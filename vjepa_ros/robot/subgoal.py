@@ -76,8 +76,11 @@ def check_subgoal_gripper(index: int, goal: SubGoal) -> None:
                    "or two hands were ambiguous; the node's log says which): publish the "
                    "finger joints (robot.gripper_state_topic) and capture it again")
         else:
+            # an invalid state (NaN, a glitch) refuses the capture itself (GoalSession), so
+            # here the states were missing, late, or refused around the frame and valid since
             why = ("was captured with no robot state near its frame's time (joint states "
-                   "missing or late): check the joint states and capture it again")
+                   "missing, late, or refused as invalid then: the node's log says which): "
+                   "check the joint states and capture it again")
         raise ValueError(f"goals.gripper is 'subgoal' but {name} {why}, or restart the node with "
                          "goals.gripper planned")
     if not 0.0 <= closedness <= 1.0:

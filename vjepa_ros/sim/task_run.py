@@ -235,13 +235,19 @@ def subgoal_label(progress: GoalProgress | None, names) -> str:
 
 
 def switch_label(progress: GoalProgress | None, names) -> str:
-    """``-> 2/3 carry (threshold)``: the switch this step's command made, or ``""``."""
+    """``-> 2/3 carry (threshold)``: the switch this step's command made, or ``""``.
+
+    The end of the last sub-goal reads ``-> done (steps)``: no index past the count (it read
+    ``-> 4/3 done``, a sub-goal 4 of 3 that does not exist).
+    """
     switch = None if progress is None else progress.switch
     if switch is None:
         return ""
     following = switch.index + 1
-    where = names[following] if following < len(names) else "done"
-    return f"-> {following + 1}/{switch.count} {where} ({switch.reason})"
+    if following >= switch.count:
+        return f"-> done ({switch.reason})"
+    where = f" {names[following]}" if following < len(names) else ""
+    return f"-> {following + 1}/{switch.count}{where} ({switch.reason})"
 
 
 def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
