@@ -81,7 +81,11 @@ class ExpertConfig:
         0.2, "Chance that a carry opens the hand midway (the object falls), then grasps it again."
     )
     max_regrasps: int = param(2, "Grasp attempts after a miss (and re-placements) allowed.")
-    max_frames: int = param(120, "The episode ends after this many frames whatever happened.")
+    max_frames: int = param(
+        120, "The episode ends after this many frames whatever happened (ran_out). The clean "
+        "run that makes the sub-goal images has the same limit: a seed it cannot finish gets "
+        "no episode (collect skips it, saying so)."
+    )
     min_frames: int = param(
         8, "A shorter episode ends holding still until it has this many frames (one training "
         "clip: vjepa-ros train's data.frames_per_clip, 8)."
@@ -171,7 +175,8 @@ class Expert:
 
     def _period(self, phase: str) -> None:
         if self.count >= self.config.max_frames:
-            raise OutOfFrames
+            raise OutOfFrames(f"the expert used up its {self.config.max_frames} frames "
+                              f"(ExpertConfig.max_frames) in phase {phase!r}")
         if self.record:
             rec = self.recording
             rec.frames.append(self.sim.render())

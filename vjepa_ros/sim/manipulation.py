@@ -157,7 +157,10 @@ def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | 
     The paper's sub-goals (:data:`MILESTONES`), or with ``dense`` one at every turn of the
     expert's motion (:data:`DENSE_MILESTONES`). ``subgoal_images=False`` skips the images
     (``goals`` is then empty): a quicker start when only the expert's own episode matters.
-    RuntimeError when the clean expert cannot do the task on this seed (no sub-goal images).
+    RuntimeError (one line naming the seed) when the clean expert cannot do the task on this
+    seed: it misses a sub-goal, or runs out of ``expert.max_frames`` before the last one (the
+    clean run is bounded by the episode's ``max_frames``; with ``subgoal_images=False`` only
+    reach-with-object's grasp runs).
     """
     check_task(task)
     config, expert = config or ManipulationTaskConfig(), expert or ExpertConfig()
@@ -169,7 +172,7 @@ def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | 
     clean = expert.clean()
     if task == "reach-with-object":
         holder = Expert(sim, clean, draws, record=False)
-        if not holder.grasp():
+        if not _clean_run(seed, task, holder.grasp):
             raise RuntimeError(f"seed {seed}: the clean expert cannot grasp the "
                                f"{sim.config.scene.graspable} to start reach-with-object")
         goal_state = sample_reach_target(
@@ -189,13 +192,22 @@ def setup_task(sim: Sim, seed: int, task: str, config: ManipulationTaskConfig | 
     with sim.preserved():
         runner = Expert(sim, clean, np.random.default_rng([seed, 3]), record=False,
                         on_milestone=capture)
-        _run(runner, task, place_xy, goal_state)
+        _clean_run(seed, task, lambda: _run(runner, task, place_xy, goal_state))
         if task == "reach-with-object":
             capture("goal")
     if len(goals) != len(wanted):
         raise RuntimeError(f"seed {seed}: the clean expert reached {len(goals)} of the "
                            f"{len(wanted)} sub-goals of {task} ({', '.join(wanted)})")
     return TaskSetup(task, seed, goals, wanted, place_xy, goal_state, config, expert)
+
+
+def _clean_run(seed: int, task: str, run):
+    """Return ``run()``; its OutOfFrames as a RuntimeError naming the seed and ``max_frames``."""
+    try:
+        return run()
+    except OutOfFrames as exc:
+        raise RuntimeError(f"seed {seed}: the clean expert could not make the {task} sub-goal "
+                           f"images: {exc}; raise ExpertConfig.max_frames") from None
 
 
 def _run(expert: Expert, task: str, place_xy, goal_state) -> None:
@@ -298,6 +310,12 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
     ``camera``: pose and field of view (:func:`manipulation_sim_config`); the expert's motions,
     states and outcomes do not depend on it or on the image size. ``log`` gets one line per
     episode (``success`` / ``FAILURE``) and :func:`collect_summary`.
+
+    A seed whose sub-goal images the clean expert cannot make (:func:`setup_task`'s
+    RuntimeError: a missed sub-goal, or ``expert.max_frames`` too few for its run) is skipped,
+    one line ``seed N: SKIPPED ...`` saying why, and counted in the summary: an overnight
+    collection goes on with the next seed. RuntimeError (one line, the first seed's reason)
+    when every seed was skipped: nothing was written.
     """
     from pathlib import Path
 
@@ -307,11 +325,17 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
     if episodes < 1:
         raise ValueError(f"episodes must be >= 1, got {episodes}")
     out_dir = Path(out_dir).expanduser()
-    paths, failed = [], []
+    paths, failed, skipped = [], [], []
     with Sim(manipulation_sim_config(seed, kind, width, height, camera=camera)) as sim:
         for index in range(episodes):
             episode_seed = seed + index
-            setup = setup_task(sim, episode_seed, task, expert=expert)
+            try:
+                setup = setup_task(sim, episode_seed, task, expert=expert)
+            except RuntimeError as exc:  # no sub-goal images on this seed: the next one
+                why = str(exc).removeprefix(f"seed {episode_seed}: ")
+                skipped.append((episode_seed, why))
+                log(f"seed {episode_seed}: SKIPPED, no episode written ({why})")
+                continue
             episode, outcome = record_expert_episode(sim, setup)
             stem = f"{task}_{kind}_{episode_seed:06d}"
             paths.append(episode.save(out_dir / f"{stem}.npz"))
@@ -322,24 +346,38 @@ def collect_manipulation(out_dir, task: str, kind: str, episodes: int, seed: int
                 f"{'success' if outcome.success else 'FAILURE'} ({events})")
             if not outcome.success:
                 failed.append(episode_seed)
-    log(collect_summary(episodes, failed))
+    if not paths:
+        first, why = skipped[0]
+        which = f"all {len(skipped)} seeds skipped, seed {first}" if len(skipped) > 1 else \
+            f"seed {first} skipped"
+        raise RuntimeError(f"no episode written: {which}: {why}")
+    log(collect_summary(len(paths), failed, [s for s, _ in skipped]))
     return paths
 
 
-def collect_summary(episodes: int, failed: list[int]) -> str:
+def collect_summary(episodes: int, failed: list[int], skipped: list[int] = ()) -> str:
     """Return the line after the episodes: how many the expert finished, which seeds it failed.
 
-    A failed episode stays in the folder, its metadata ``success`` false: ``vjepa-ros train``
-    uses it (and says how many), as the paper trains on all its teleoperated data.
+    ``episodes``: those written. A failed episode stays in the folder, its metadata ``success``
+    false: ``vjepa-ros train`` uses it (and says how many), as the paper trains on all its
+    teleoperated data. ``skipped``: seeds without an episode (no sub-goal images), named last.
     """
     from vjepa_ros.counts import counted
 
     if not failed:
-        return f"{counted(episodes, 'episode')}: " + ("a success" if episodes == 1 else
+        line = f"{counted(episodes, 'episode')}: " + ("a success" if episodes == 1 else
                                                       "all successes")
-    seeds = ", ".join(map(str, failed))
-    return (f"{counted(episodes, 'episode')}: "
-            f"{counted(episodes - len(failed), 'success', 'successes')}, {len(failed)} "
-            f"FAILURE{'' if len(failed) == 1 else 'S'} (seed{'' if len(failed) == 1 else 's'} "
-            f"{seeds}: the expert did not finish; kept, metadata success false; vjepa-ros train "
-            "uses them unless you remove them)")
+    else:
+        seeds = ", ".join(map(str, failed))
+        line = (f"{counted(episodes, 'episode')}: "
+                f"{counted(episodes - len(failed), 'success', 'successes')}, {len(failed)} "
+                f"FAILURE{'' if len(failed) == 1 else 'S'} (seed{'' if len(failed) == 1 else 's'} "
+                f"{seeds}: the expert did not finish; kept, metadata success false; vjepa-ros "
+                "train uses them unless you remove them)")
+    if skipped:
+        many, seeds = len(skipped) > 1, ", ".join(map(str, skipped))
+        line += (f"; {len(skipped)} seed{'s' if many else ''} SKIPPED "
+                 f"(seed{'s' if many else ''} {seeds}: the clean expert could not make "
+                 f"{'their' if many else 'its'} sub-goal images; no episode written, see "
+                 f"{'their lines' if many else 'its line'} above)")
+    return line
