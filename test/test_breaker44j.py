@@ -1,0 +1,119 @@
+"""breaker44j: attacks on fix44ac (commits fe83c2f and bd91e25).
+
+Attacked: ``vjepa_ros/robot/goal_session.py`` (``GoalSession._captured_subgoal``: ``~/add_subgoal``
+and ``~/capture_goal`` refuse while ``inputs.state_problem`` is set) and
+``vjepa_ros/sim/manipulation.py`` (``collect_manipulation`` skips a seed without sub-goal images)
+with ``scripts/collect_manipulation_episodes.sh`` (the rerun that keeps complete folders, which
+``scripts/pack_manipulation_episodes.sh`` runs first). ROS-free, CPU, with the hand-driven clock
+and tiny random world model of ``test_robot_goals``. Each test asserts what SHOULD happen (strict
+xfail while the defect stands); its docstring says why a lab would meet it.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import subprocess
+
+import pytest
+from test_robot_goals import START, frame, make_session, observe, tiny_world_model
+
+from vjepa_ros.robot.goals import GoalSwitchConfig
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+@pytest.mark.xfail(strict=True, reason="~/add_subgoal takes a fresh frame while the joint states "
+                   "stopped (the loop holds: 'robot state is stale'): the sub-goal is kept with "
+                   "no state, silently (held axes: all searched)")
+def test_add_subgoal_refuses_while_the_joint_states_are_stale(model):
+    """The joint states stopped 1 s ago; the camera still streams; a person calls ~/add_subgoal.
+
+    A lab sees it when the Franka driver (joint_state_broadcaster) dies or is restarted, or its
+    reflex stops the controller, while the camera node goes on. The planning loop refuses the
+    state ("robot state is stale"), but the capture takes the frame with no state: the sub-goal
+    gets no TCP, so ``goals.axes subgoal`` holds no axis and ``goals.gripper subgoal`` has no
+    closedness, and the answer does not say so (only "sub-goal 1 added"). fix44ac's reason for
+    refusing an invalid state (a sub-goal kept with no state, silently) applies word for word:
+    it should be refused in one line naming the robot state.
+    """
+    session, clock, _ = make_session(model, switching=GoalSwitchConfig(axes="subgoal"))
+    observe(session, clock, seed=0)
+    for _ in range(20):  # 1 s of frames, no joint state
+        clock.now += 0.05
+        session.observe_image(frame(1), clock.now)
+    assert "robot state is stale" in session.inputs.problem(clock.now, session.limits)
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: .*robot state"):
+        session.add_subgoal()
+    assert session.goals is None, "nothing appended without a robot state"
+
+
+@pytest.mark.xfail(strict=True, reason="~/capture_goal takes a frame while every joint state is "
+                   "stamped 2 s in the future (the loop holds: 'clock mismatch?'): the goal is "
+                   "kept with no state, silently")
+def test_capture_goal_refuses_joint_states_stamped_in_the_future(model):
+    """The robot PC's clock runs 2 s ahead of the camera PC's (no chrony/PTP between them).
+
+    A lab with the Franka's real-time PC publishing joint states stamped by its own clock sees
+    it. The loop refuses every state ("robot state stamp lies 2.00 s in the future ... clock
+    mismatch?"); the capture should refuse the same way (as it does a frame stamped in the
+    future), not keep a goal with no state.
+    """
+    session, clock, _ = make_session(model, switching=GoalSwitchConfig(axes="subgoal"))
+    for _ in range(5):
+        clock.now += 0.05
+        session.observe_image(frame(1), clock.now)
+        session.observe_state(START, clock.now + 2.0)
+    assert "in the future" in session.inputs.problem(clock.now, session.limits)
+    with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: .*robot state"):
+        session.capture_goal()
+    assert session.goals is None, "no goal without a robot state"
+
+
+def _collect_function() -> str:
+    """Return the ``collect`` shell function of scripts/collect_manipulation_episodes.sh."""
+    text = (ROOT / "scripts" / "collect_manipulation_episodes.sh").read_text()
+    match = re.search(r"^collect\(\) \{.*?^\}$", text, re.S | re.M)
+    assert match, "collect() not found in collect_manipulation_episodes.sh"
+    return match.group(0)
+
+
+@pytest.mark.xfail(strict=True, reason="collect_manipulation_episodes.sh keeps a folder only "
+                   "with as many .npz as episodes asked: a finished collection with a SKIPPED "
+                   "seed is deleted and collected again on every rerun")
+def test_collect_script_rerun_keeps_a_finished_collection_with_a_skipped_seed(tmp_path):
+    """A rerun of the script keeps a folder whose collection finished with one seed SKIPPED.
+
+    Since bd91e25 ``vjepa-ros collect --episodes 3`` that skips a seed (its clean expert missed
+    a sub-goal) ends with status 0 and 2 episodes: a complete collection. The script (and
+    ``pack_manipulation_episodes.sh``, "a rerun keeps complete folders") counts ``*.npz``
+    against the episodes asked, so it removes the folder and collects it again (minutes of
+    CPU each, the same seed skipped again) on every rerun, forever. A lab that reruns the
+    pack after a timeout or a failed pack step meets it. Here ``vjepa-ros`` is a stand-in that
+    writes what such a collect writes (2 of 3 episodes, the skip line, status 0).
+    """
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    calls = tmp_path / "calls"
+    fake = venv / "bin" / "vjepa-ros"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f"echo run >> {calls}\n"
+        'while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\n'
+        'mkdir -p "$out"; touch "$out/grasp_cup_000000.npz" "$out/grasp_cup_000002.npz"\n'
+        'echo "seed 1: SKIPPED, no episode written (the clean expert reached 0 of the 1 '
+        'sub-goals of grasp (grasp))"\n'
+        'echo "2 episodes: all successes; 1 seed SKIPPED (seed 1: ...)"\n')
+    fake.chmod(0o755)
+    script = (f"set -euo pipefail\nwork={tmp_path}/work\nVJEPA_VENV={venv}\n"
+              f"{_collect_function()}\ncollect grasp cup 3 0 train\ncollect grasp cup 3 0 train\n")
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert calls.read_text().count("run") == 1, (
+        "the second run collected the finished folder again:\n" + result.stderr)
+    assert "+ kept" in result.stderr, result.stderr
