@@ -42,8 +42,6 @@ def _env():
             "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
 
 
-@pytest.mark.xfail(strict=True, reason="pretrain under torchrun: each rank pretrains the same run "
-                   "alone and writes the same --out")
 def test_pretrain_under_torchrun_is_one_run_not_one_per_rank(tmp_path):
     """Two ranks of ``pretrain`` train one run, or the command refuses torchrun.
 
@@ -109,8 +107,6 @@ def _sigterm_on_rank_1(topology, root):
                root / f"rank{topology.rank}.pt")
 
 
-@pytest.mark.xfail(strict=True, reason="a SIGTERM on another rank reaches rank 0 as Ctrl-C "
-                   "(interrupted, exit 130)")
 def test_sigterm_on_one_rank_is_a_sigterm_on_rank_0(tmp_path):
     """A SIGTERM on rank 1 alone: rank 0 stops as terminated (143), not as Ctrl-C (130).
 

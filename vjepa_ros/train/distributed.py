@@ -128,12 +128,17 @@ def all_reduce(tensor: torch.Tensor, topology: Topology, op: str = "sum") -> tor
     return tensor
 
 
+def max_over_ranks(value: int, topology: Topology, device=None) -> int:
+    """Return the largest of every rank's ``value`` (every rank calls it at the same point)."""
+    if not topology.distributed:
+        return int(value)
+    tensor = torch.tensor([float(value)], device=device)
+    return int(all_reduce(tensor, topology, "max").item())
+
+
 def any_rank(flag: bool, topology: Topology, device=None) -> bool:
     """Return whether ``flag`` is true on any rank (every rank calls it at the same point)."""
-    if not topology.distributed:
-        return bool(flag)
-    value = torch.tensor([1.0 if flag else 0.0], device=device)
-    return bool(all_reduce(value, topology, "max").item() > 0)
+    return max_over_ranks(1 if flag else 0, topology, device) > 0
 
 
 def broadcast_object(value, topology: Topology):

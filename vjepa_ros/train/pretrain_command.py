@@ -147,6 +147,12 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         rate_hz = checked_rate(args)
         import torch
 
+        from vjepa_ros.train.distributed import topology_from_env
+
+        if topology_from_env().distributed:  # breaker44h: each rank ran its own copy
+            raise ConfigError("vjepa-ros pretrain runs in one process: under torchrun "
+                              "(WORLD_SIZE > 1) every rank would run the same pretraining and "
+                              "write the same files; start it without torchrun")
         from vjepa_ros.train.command import bag_topics_given
         from vjepa_ros.train.pretrain import (
             PretrainInterrupted,

@@ -56,18 +56,29 @@ class StopRequest:
         """Whether Ctrl-C or SIGTERM came."""
         return self.signal is not None
 
+    @property
+    def code(self) -> int:
+        """0: no stop requested; 1: Ctrl-C; 2: SIGTERM (across torchrun ranks the larger wins)."""
+        if self.signal is None:
+            return 0
+        return 2 if isinstance(self.signal, Terminated) else 1
+
     def check(self) -> None:
         """Raise the requested stop (see :meth:`stop`); nothing before one was requested."""
         if self.signal is not None:
             self.stop()
 
-    def stop(self) -> NoReturn:
+    def stop(self, code: int | None = None) -> NoReturn:
         """Raise KeyboardInterrupt after a Ctrl-C, ``terminate.Terminated`` after a SIGTERM.
 
-        KeyboardInterrupt too without a signal of this process's own (another torchrun rank
-        got it: ``distributed.any_rank``).
+        ``code``: the stop the ranks agreed on (the largest :attr:`code` over the torchrun ranks,
+        ``distributed.max_over_ranks``), raised as such when this process got no signal of its
+        own or another: a SIGTERM that reached one rank (a node's pods evicted, a SLURM
+        preemption) ends every rank as terminated (exit 143), not as a Ctrl-C (breaker44h).
         """
-        raise self.signal if self.signal is not None else KeyboardInterrupt()
+        if self.signal is not None and code in (None, self.code):
+            raise self.signal
+        raise Terminated() if code == 2 else KeyboardInterrupt()
 
 
 @contextlib.contextmanager

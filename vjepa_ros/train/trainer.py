@@ -46,6 +46,7 @@ from vjepa_ros.train.distributed import (
     any_rank,
     barrier,
     current,
+    max_over_ranks,
     rank_device,
 )
 from vjepa_ros.train.features import FeatureBank
@@ -288,8 +289,9 @@ class Trainer:
                     shown["val"] = f"{last_val['loss']:.4f}"
                 bar.set_postfix(shown, refresh=False)
                 # Every rank stops after the same step (torchrun signals them one by one).
-                if any_rank(stop.requested, self.topology, self.device):
-                    stop.stop()
+                code = max_over_ranks(stop.code, self.topology, self.device)
+                if code:  # a SIGTERM on any rank wins over a Ctrl-C (stop_request.code)
+                    stop.stop(code)
                 if deadline is not None and any_rank(time.monotonic() >= deadline,
                                                      self.topology, self.device):
                     break
