@@ -103,3 +103,65 @@ def test_collect_refuses_options_that_do_not_apply_to_the_task(tmp_path, capsys)
         assert code == 2  # options that do not go together: a usage error
         assert err.count("\n") == 1 and all(word in err for word in words), err
         assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_scene_that_loses_the_hand_or_the_table_is_drawn_again_from_the_same_seed():
+    """The view rule: a draw showing too little of the workspace or the object region is redrawn.
+
+    Seed 307's first draw (eye 0.64 m from a raised look-at point, fov 54°) shows 79 % of the
+    collector's workspace and 14 % of the object region; a draw that passes is kept as drawn.
+    """
+    pybullet = pytest.importorskip("pybullet", reason="the projection uses pybullet's matrices")
+    from vjepa_ros.sim import randomize
+    from vjepa_ros.sim.collector_config import CollectorConfig
+
+    base = SimConfig(camera=CameraConfig(width=128, height=128))
+    workspace = CollectorConfig().workspace
+    hand, table = randomize.view_shares(base, workspace, pybullet)
+    assert hand == 1.0 and table > 0.95  # the default camera passes as it is
+    spec = SceneRandomization()
+
+    def first_draw(seed):
+        return randomize._draw(base, seed, spec, np.random.default_rng([seed, 20]))
+
+    lost = first_draw(307)
+    hand, table = randomize.view_shares(lost, workspace, pybullet)
+    assert hand < 0.85 and table < 0.2, (hand, table)
+    scene = randomized_sim_config(base, 307, spec)
+    assert scene == randomized_sim_config(base, 307, spec) != lost  # redrawn, deterministically
+    hand, table = randomize.view_shares(scene, workspace, pybullet)
+    assert hand >= randomize.MIN_WORKSPACE_IN_VIEW and table >= randomize.MIN_OBJECT_REGION_IN_VIEW
+    for seed in (0, 1, 2, 6, 11):  # draws that pass come out as they always did
+        assert randomized_sim_config(base, seed, spec) == first_draw(seed)
+
+
+def test_no_draw_that_keeps_the_workspace_in_view_is_a_one_line_error_naming_the_ranges():
+    pytest.importorskip("pybullet", reason="the projection uses pybullet's matrices")
+    base = SimConfig()
+    base.camera.target = [0.4, -2.0, 0.35]  # the base camera looks away from the workspace
+    with pytest.raises(ValueError) as error:
+        randomized_sim_config(base, 0, SceneRandomization(camera_target_jitter=0.0))
+    message = str(error.value)
+    assert "\n" not in message
+    for words in ("100 draws", "camera_eye_jitter [0.2, 0.3, 0.2]", "camera_target_jitter 0.0",
+                  "fov_deg [50.0, 70.0]", "object_region", "workspace [0.3, 0.7"):
+        assert words in message, message
+
+
+def test_in_image_projects_through_the_matrices_the_camera_renders_with():
+    pybullet = pytest.importorskip("pybullet", reason="the projection uses pybullet's matrices")
+    from vjepa_ros.sim.camera import Camera, camera_matrices, in_image
+
+    config = CameraConfig(width=160, height=120)
+    camera = Camera(config, pybullet)
+    assert (camera.view_matrix, camera.projection_matrix) == camera_matrices(config, pybullet)
+    eye, target = np.array(config.eye), np.array(config.target)
+    behind = eye - (target - eye)  # on the optical axis, behind the camera
+    far_away = eye + (target - eye) / np.linalg.norm(target - eye) * (config.far + 1)
+    side = np.cross(target - eye, config.up)
+    side /= np.linalg.norm(side)
+    # the horizontal half-angle at 4:3 with a 60° vertical fov is 37.6°: 30° in, 45° out
+    in_wide, out_wide = (target + side * np.linalg.norm(target - eye) * np.tan(np.radians(a))
+                         for a in (30, 45))
+    np.testing.assert_array_equal(in_image(config, [target, behind, far_away, in_wide, out_wide],
+                                           pybullet), [True, False, False, True, False])

@@ -14,18 +14,40 @@ import numpy as np
 from vjepa_ros.sim.config import CameraConfig, check_camera_up
 
 
+def camera_matrices(config: CameraConfig, pybullet) -> tuple[tuple, tuple]:
+    """Return the (view, projection) matrices :class:`Camera` renders ``config`` with.
+
+    OpenGL 4x4 matrices (column-major, 16 floats each) from pybullet's helpers.
+    """
+    view = pybullet.computeViewMatrix(list(config.eye), list(config.target), list(config.up))
+    projection = pybullet.computeProjectionMatrixFOV(
+        config.vertical_fov_deg, int(config.width) / int(config.height), config.near, config.far
+    )
+    return view, projection
+
+
+def in_image(config: CameraConfig, points, pybullet) -> np.ndarray:
+    """Return whether each base-frame point [N, 3] (m) projects inside ``config``'s image.
+
+    Through the very matrices the camera renders with (:func:`camera_matrices`): in front of
+    the camera, between the near and far planes, and within the image's borders.
+    """
+    view, projection = (np.asarray(m, dtype=np.float64).reshape(4, 4).T
+                        for m in camera_matrices(config, pybullet))
+    points = np.asarray(points, dtype=np.float64).reshape(-1, 3)
+    clip = np.c_[points, np.ones(len(points))] @ (projection @ view).T
+    w = clip[:, 3]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ndc = clip[:, :3] / w[:, None]
+    return (w > 0) & np.all(np.abs(ndc) <= 1, axis=1)
+
+
 class Camera:
     def __init__(self, config: CameraConfig, pybullet):
         self.config = config
         self.width, self.height = int(config.width), int(config.height)
         check_camera_up(config)  # an up along the view leaves the image's roll undefined
-        # OpenGL 4x4 matrices (column-major, 16 floats) from pybullet's helpers.
-        self.view_matrix = pybullet.computeViewMatrix(
-            list(config.eye), list(config.target), list(config.up)
-        )
-        self.projection_matrix = pybullet.computeProjectionMatrixFOV(
-            config.vertical_fov_deg, self.width / self.height, config.near, config.far
-        )
+        self.view_matrix, self.projection_matrix = camera_matrices(config, pybullet)
 
     @property
     def intrinsics(self) -> np.ndarray:

@@ -140,7 +140,8 @@ def collect(
         for index in range(episodes):
             started = time.perf_counter()
             if randomization:
-                scene = randomized_sim_config(sim_config, seed + index, randomization)
+                scene = randomized_sim_config(sim_config, seed + index, randomization,
+                                              config.workspace)
                 with Sim(scene) as scene_sim:
                     episode = collect_episode(scene_sim, seed + index, config)
             else:
