@@ -123,8 +123,7 @@ def test_no_gripper_command_goes_out_after_a_disable_that_came_after_the_plan(mo
         closing=False, session=session, action_labels="dx dy dz droll dpitch dyaw dgripper",
         command_lock=threading.Lock(),
         debug_pub=SimpleNamespace(get_subscription_count=lambda: 0),
-        plan_report_pub=SimpleNamespace(publish=disable_meanwhile),
-        action_pub=SimpleNamespace(publish=lambda message: None),
+        action_pub=SimpleNamespace(publish=disable_meanwhile),
         gripper_pub=SimpleNamespace(publish=sent.append), gripper_action=None,
         config=SimpleNamespace(robot=SimpleNamespace(gripper_max_width=0.08),
                                control=SimpleNamespace(gripper_max_effort=20.0)))

@@ -7,7 +7,7 @@ keys), ``robot/mpc.py`` (``MPCSession.snapshot``), ``robot/plan_record.py``
 ``nodes/planner_diagnostics.py``, against README's ``/diagnostics`` row and ``~/plan_report``
 table. ROS-free, CPU, a hand-driven clock and the tiny random world model of ``test_robot_mpc``
 with ``test_breaker43h``'s rig (an arm that tracks the set-point). Each test asserts what SHOULD
-happen and fails now (strict xfail); its docstring says why a lab would meet it.
+happen (strict xfails until fix44g); its docstring says why a lab would meet it.
 """
 
 import pathlib
@@ -33,9 +33,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="/diagnostics keys published but named nowhere in README: "
-                   "frames_received, planned_frame_age_s, planning_latency_s, last_action, "
-                   "enabled, goal, state_age_s")
 def test_every_diagnostics_key_is_named_in_readme(model):
     """Every key ``/diagnostics`` publishes is named (in backticks) somewhere in README.
 
@@ -80,9 +77,6 @@ def _prepared_then_held(model):
     return rig, reports, prepared
 
 
-@pytest.mark.xfail(strict=True, reason="async: a prepared plan dropped by a hold gets no "
-                   "~/plan_report; its last report still says 'prepared ... commanded on "
-                   "arrival' while /diagnostics last_plan says dropped")
 def test_a_dropped_prepared_plan_is_reported(model):
     """A prepared plan dropped by a hold ends with a ``discarded`` report on ``~/plan_report``.
 
@@ -106,9 +100,6 @@ def test_a_dropped_prepared_plan_is_reported(model):
     assert PlanRecord.from_report(reports[-1]).detail == last_plan
 
 
-@pytest.mark.xfail(strict=True, reason="async: after a dropped prepared plan /diagnostics shows "
-                   "energy '' and planning_latency_s 0.000 (a blank PlanReport), not the newest "
-                   "plan's")
 def test_a_dropped_prepared_plan_keeps_its_energy_and_latency(model):
     """After a hold drops a prepared plan, ``energy`` and ``planning_latency_s`` stay the plan's.
 
@@ -124,3 +115,59 @@ def test_a_dropped_prepared_plan_keeps_its_energy_and_latency(model):
     assert values["energy"] == f"{prepared.energy:.6f}", values["energy"]
     assert values["planning_latency_s"] == f"{prepared.latency_s:.3f}", \
         values["planning_latency_s"]
+
+
+def test_a_prepared_plan_dropped_by_a_disable_is_reported_once(model):
+    """Every cause of a drop goes the same way: a disable too, one ``discarded`` report only."""
+    rig = Rig(model, "async", goals=[SubGoal(frame(7), 5, "a")])
+    reports = []
+    rig.session.add_report_listener(reports.append)
+    rig.session.plan_step()
+    for _ in range(40):
+        rig.tick()
+        rig.session.plan_step()
+        if rig.session.prepared is not None:
+            break
+    prepared = reports[-1]
+    assert str(prepared.outcome) == "prepared"
+    before = len(reports)
+    rig.session.set_enabled(False)
+    rig.session.set_enabled(False)  # nothing left to drop: no second report
+    assert len(reports) == before + 1, [str(r.outcome) for r in reports[before:]]
+    dropped = PlanRecord.from_report(reports[-1])
+    assert dropped.outcome == "discarded" and dropped.detail == "disabled: prepared plan dropped"
+    assert dropped.detail == rig.session.status()["values"]["last_plan"]
+    assert dropped.energy == pytest.approx(prepared.energy)
+    assert dropped.stamp == prepared.frame_stamp and dropped.predicted_start
+    assert not dropped.commanded and dropped.command is None
+
+
+def test_the_node_publishes_every_report_from_its_listener_and_never_raises():
+    """The node's ``~/plan_report`` listener publishes each report; a failed one warns once."""
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+
+    sent, warnings, fail = [], [], []
+
+    def publish(message):
+        if fail:
+            raise RuntimeError("context is not valid")
+        sent.append(message)
+
+    node = SimpleNamespace(closing=False, plan_report_failed=False,
+                           plan_report_pub=SimpleNamespace(publish=publish),
+                           get_logger=lambda: SimpleNamespace(warning=warnings.append))
+    report = PlanReport(reason="held: x: prepared plan dropped", outcome=PlanOutcome.DISCARDED)
+    PlannerNode._publish_plan_report(node, report)
+    assert PlanRecord.from_json(sent[0].data).outcome == "discarded"
+    fail.append(True)
+    PlannerNode._publish_plan_report(node, report)
+    PlannerNode._publish_plan_report(node, report)
+    assert len(warnings) == 1 and "~/plan_report not published" in warnings[0], warnings
+    node.closing = True
+    fail.clear()
+    PlannerNode._publish_plan_report(node, report)
+    assert len(sent) == 1  # nothing while closing

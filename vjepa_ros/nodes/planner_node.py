@@ -164,7 +164,11 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.diagnostics_pub = self.create_publisher(DiagnosticArray, "/diagnostics", 10)
         self.debug_pub = self.create_publisher(Image, "~/debug_image", 1)
         # One JSON message per plan (robot/plan_record.py); reliable, so a tool misses none.
+        # From the session's listener: every plan step's report and each async prepared plan
+        # dropped outside a plan step (a hold, a disable...), whichever thread ended it.
         self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
+        self.plan_report_failed = False  # a publish raised: warned once until one goes out
+        self.session.add_report_listener(self._publish_plan_report)
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
         self.image_subscription = self.create_subscription(
@@ -347,7 +351,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             return False
         if self.closing:
             return True
-        self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
+        # ~/plan_report went out from the session's listener (_publish_plan_report)
         if report.action is not None:
             msg = Float64MultiArray(data=[float(v) for v in report.action])
             msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
@@ -366,6 +370,26 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 else set_stamp(Time(), report.frame_stamp)
             self.debug_pub.publish(image)
         return True
+
+    def _publish_plan_report(self, report) -> None:
+        """Publish one report on ``~/plan_report`` (the session's listener, under its lock).
+
+        Called on the thread that ended the plan: the planning worker's, or for an async
+        prepared plan dropped outside a plan step an executor callback's (a hold in the stream
+        tick, ``~/enable``, a new goal). Never raises into the session (a drop happens mid-stop
+        of the set-point): a failed publish (the context already shut down) is one warning.
+        """
+        if self.closing:
+            return
+        try:
+            self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
+        except Exception as exc:  # noqa: BLE001 - a report lost must not stop a hold midway
+            if not self.plan_report_failed:
+                self.get_logger().warning(f"~/plan_report not published: "
+                                          f"{type(exc).__name__}: {exc}")
+            self.plan_report_failed = True
+            return
+        self.plan_report_failed = False
 
     def _send_gripper(self, closedness: float) -> None:
         self.gripper_pub.publish(Float64(data=closedness))

@@ -10,6 +10,8 @@ start (position or orientation), the goal changed, or commanding was held or dis
 
 from __future__ import annotations
 
+import dataclasses
+
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
@@ -59,7 +61,7 @@ class AsyncSession:
         self._prepared = PreparedPlan(plan, job.predicted_start, job.frame.stamp,
                                       job.command_index, job.version, job.epoch, latency_s,
                                       gripper_measured=self._same_hand(job),
-                                      held_axes=job.held_axes)
+                                      held_axes=job.held_axes, report=report)
         self._blend_woken = False
         taken = self._take_prepared(self.clock())
         if taken is not None:
@@ -126,10 +128,25 @@ class AsyncSession:
         return float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
 
     def _drop_prepared(self, why: str) -> None:
-        """async: forget the prepared plan; the report (diagnostics ``last_plan``) says why."""
-        if self._prepared is not None:
-            held, self._prepared = self._prepared.held_axes, None
-            self.last_report = PlanReport(reason=f"{why}: prepared plan dropped",
-                                          predicted_start=True, outcome=PlanOutcome.DISCARDED,
-                                          held_axes=held)
-            self.log("info", self.last_report.reason)
+        """async: forget the prepared plan and report its fate (locked; every cause of a drop).
+
+        The one place a prepared plan is dropped (a hold or any other stop of the set-point,
+        disable, shutdown, a new goal or world, a camera check, the arm moved during a hold,
+        sub-goals of another hand): its ``prepared`` report goes out again as ``discarded``
+        through the same path as every plan step's (:meth:`_publish_report`: ``last_report``,
+        the listeners, the node's ``~/plan_report``), with the numbers it was computed with
+        (energy, latency, frame age, start, first action) and ``reason`` "<why>: prepared
+        plan dropped" (= ``/diagnostics`` ``last_plan``). ``phase`` and ``commands_sent`` are
+        the session's when dropped.
+        """
+        prepared, self._prepared = self._prepared, None
+        if prepared is None:
+            return
+        report = dataclasses.replace(
+            prepared.report if prepared.report is not None else PlanReport(),
+            reason=f"{why}: prepared plan dropped", outcome=PlanOutcome.DISCARDED,
+            predicted_start=True, held_axes=prepared.held_axes, debug_rgb=None,
+            gripper_command=None, command=None, refusal=None, phase=self._phase,
+            commands_sent=self.commands_sent)
+        self.log("info", report.reason)
+        self._publish_report(report)

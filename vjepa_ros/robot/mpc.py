@@ -253,9 +253,14 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._phase = next_phase(self._phase, event)
 
     def add_report_listener(self, listener: Callable[[PlanReport], None]) -> None:
-        """Call ``listener(report)`` after every plan_step that returns a report.
+        """Call ``listener(report)`` for every report the session makes, once each.
 
-        It runs under the session lock: keep it short. The supported way to record plans.
+        Each plan_step's that returns one, and each async prepared plan dropped outside a plan
+        step (a hold, a disable, a new goal...: ``discarded``, reported once).
+        It runs under the session lock, on the thread that ended the plan (the planning
+        worker's, or a stream tick's, an input's or a service's for a drop): keep it short, and
+        do not call into the session from another thread while in it. The supported way to
+        record plans (the node publishes ``~/plan_report`` from one).
         """
         with self._lock:
             self._listeners.append(listener)

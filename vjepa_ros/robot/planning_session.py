@@ -226,10 +226,19 @@ class PlanningSession:
             report.subgoal = self.goals.progress()
         report.mode, report.phase, report.commands_sent = \
             self.control.mode, self._phase, self.commands_sent
+        self._publish_report(report)
+        return report
+
+    def _publish_report(self, report: PlanReport) -> None:
+        """Make ``report`` the newest (``last_report``) and hand it to the listeners (locked).
+
+        The one way a report goes out: every plan step's (:meth:`_finish`) and a prepared
+        plan's drop (``async_session._drop_prepared``, outside any plan step); the node
+        publishes ``~/plan_report`` from its listener.
+        """
         self.last_report = report
         for listener in self._listeners:
             listener(report)
-        return report
 
     def _void_reason(self, version: int, epoch: int) -> str:
         """Why a plan begun at goal ``version``, enable ``epoch`` is void now ("" if it is not)."""

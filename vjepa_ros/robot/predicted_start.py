@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from vjepa_ros.planning.cem import PlanResult
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.planning.rollout import predictor_of
+from vjepa_ros.robot.plan_report import PlanReport
 from vjepa_ros.robot.targets import poses_apart
 
 
@@ -46,6 +47,9 @@ class PreparedPlan:
     latency_s: float = 0.0  # [s] encode + imagine + plan wall time
     gripper_measured: bool = True  # the predicted start's closedness rests on a measured hand
     held_axes: tuple[int, ...] = ()  # goals.axes subgoal: action indices the plan held still
+    # its ``prepared`` report (energy, latency, frame age, start...): a drop reports it again
+    # with its new fate (async_session._drop_prepared)
+    report: PlanReport | None = None
 
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,
