@@ -174,6 +174,20 @@ class Feeder:
         self.thread.join(5.0)
 
 
+def final_reports(reports: list[dict]) -> list[dict]:
+    """Return one report per plan: the last message of each ``stamp`` (in order of arrival).
+
+    An async ``prepared`` plan dropped before it went out gets a second ``~/plan_report``
+    (``discarded``, same stamp): counting messages would count it twice, its latency too.
+    """
+    last = {}
+    for index, report in enumerate(reports):
+        key = report.get("stamp") if report.get("stamp") is not None else ("message", index)
+        last.pop(key, None)
+        last[key] = report
+    return list(last.values())
+
+
 def quantiles_ms(values: list[float]) -> str:
     """Return median / p90 / max of ``values`` [s] in ms."""
     if not values:
@@ -404,8 +418,8 @@ def report(args, r: dict, log_lines, folder) -> int:
     def count(kind, lo, hi):
         return [v for t, v in seen[kind] if lo <= t < hi]
 
-    plans_before = count("plan", 0, t_enable)
-    plans = count("plan", t0, t1)
+    plans_before = final_reports(count("plan", 0, t_enable))
+    plans = final_reports(count("plan", t0, t1))
     grip_before, grip = count("gripper", 0, t_enable), count("gripper", t_enable, t1)
     poses_before, poses = count("target_pose", 0, t_enable), count("target_pose", t0, t1)
     print("\n## what reached the arm")

@@ -43,9 +43,6 @@ def _prepared(model):
     return rig, reports
 
 
-@pytest.mark.xfail(strict=True, reason="a report listener that raises on the dropped plan's "
-                   "report makes set_enabled(False) raise midway: the session stays enabled "
-                   "(phase moving) and the next plan is commanded")
 def test_a_failing_report_listener_does_not_keep_the_arm_enabled(model):
     """``set_enabled(False)`` disables even when a report listener raises on the drop report.
 
@@ -82,9 +79,6 @@ def test_a_failing_report_listener_does_not_keep_the_arm_enabled(model):
     assert rig.session.commands_sent == before, "a command went out after ~/enable false"
 
 
-@pytest.mark.xfail(strict=True, reason="README's ~/plan_report row still says 'one message "
-                   "per plan attempt' (and eval's plan_reports note 'one JSON object per plan') "
-                   "while a dropped prepared plan now gets a second message")
 def test_readme_plan_report_row_says_a_plan_may_have_two_messages(model):
     """The ``~/plan_report`` topic row says a dropped prepared plan is a second message.
 

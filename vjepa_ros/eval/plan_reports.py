@@ -19,4 +19,5 @@ def plan_report_note(topic_types: dict[str, str]) -> str:
     return (f"{' and '.join(topics)} (the live planner's reports) is in the bag: eval does not "
             "read it, it plans anew on every step and compares with the executed motion; to "
             "see what the live planner did, play the bag and run "
-            f"`ros2 topic echo {topics[0]} --field data` (one JSON object per plan)")
+            f"`ros2 topic echo {topics[0]} --field data` (one JSON object per plan; an async "
+            "plan prepared and then dropped has a second, discarded, with the same stamp)")

@@ -212,6 +212,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._prepared_for = -1  # async: commands_sent a preparation was begun for
         self._blend_woken = False  # async: the worker was woken for the prepared plan's blend
         self._listeners: list[Callable[[PlanReport], None]] = []
+        self._listeners_failing: set[int] = set()  # ids of listeners whose last call raised
         self._idle = threading.Event()
         self._idle.set()
         self.camera_check: CameraCheckRun | None = None  # the live check, while it runs
@@ -260,7 +261,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         It runs under the session lock, on the thread that ended the plan (the planning
         worker's, or a stream tick's, an input's or a service's for a drop): keep it short, and
         do not call into the session from another thread while in it. The supported way to
-        record plans (the node publishes ``~/plan_report`` from one).
+        record plans (the node publishes ``~/plan_report`` from one). A listener that raises is
+        logged (one warning until it works again) and never stops what the session was doing:
+        a drop reported on the way to shadow mode must still reach it (breaker44k).
         """
         with self._lock:
             self._listeners.append(listener)

@@ -238,7 +238,15 @@ class PlanningSession:
         """
         self.last_report = report
         for listener in self._listeners:
-            listener(report)
+            try:
+                listener(report)
+            except Exception as exc:  # noqa: BLE001 - a recorder's disk full must not stop a stop
+                if id(listener) not in self._listeners_failing:
+                    self._listeners_failing.add(id(listener))
+                    self.log("warning", f"a plan report listener failed ({exc!r}); the session "
+                             "goes on, its reports may be missing until it works again")
+            else:
+                self._listeners_failing.discard(id(listener))
 
     def _void_reason(self, version: int, epoch: int) -> str:
         """Why a plan begun at goal ``version``, enable ``epoch`` is void now ("" if it is not)."""
