@@ -29,9 +29,6 @@ def _constant_velocity(velocity_xyz, camera_hz: float, seconds: float = 5.0):
     return image_times, state_times, states
 
 
-@pytest.mark.xfail(strict=True, reason="the executed action a_k spans frame k to frame k+1, "
-                   "not one step: with a 6 Hz camera at --rate 4 a constant 40 mm/s motion reads "
-                   "13.3 mm and 6.7 mm on alternate steps instead of 10 mm each")
 def test_executed_action_is_one_step_of_motion_whatever_the_camera_rate():
     """A 6 fps camera at --rate 4 halves and doubles the executed action.
 
@@ -48,16 +45,13 @@ def test_executed_action_is_one_step_of_motion_whatever_the_camera_rate():
     image_times, state_times, states = _constant_velocity([0.04, 0.0, 0.0], camera_hz=6.0)
     steps = resample(image_times, state_times, states, 4.0)
     assert steps.valid[:12].all()  # nothing dropped, nothing noted
-    executed = np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in range(10)])
+    executed = np.stack([executed_actions(steps, k, 1)[0].numpy() for k in range(10)])
     np.testing.assert_allclose(executed[:, 0], 0.01, rtol=0.05)
     planned = np.tile([0.01, 0.0, 0.0, 0, 0, 0, 0], (10, 1))  # the oracle's plan
     summary = metrics.summarize_actions(planned, executed)
     assert summary["magnitude_error_m_mean"] < 0.0005
 
 
-@pytest.mark.xfail(strict=True, reason="the motion note counts a step as 'not in the cosine' "
-                   "when every axis moved < min_motion, but the cosine scores a step by its "
-                   "Δxyz norm: a 1.5 mm + 1.5 mm diagonal step (2.1 mm) is scored")
 def test_motion_note_agrees_with_the_steps_the_cosine_scores():
     """The motion note says steps are left out of the cosine that it scores.
 
@@ -72,16 +66,13 @@ def test_motion_note_agrees_with_the_steps_the_cosine_scores():
     image_times, state_times, states = _constant_velocity([0.006, 0.006, 0.0], camera_hz=4.0)
     steps = resample(image_times, state_times, states, 4.0)
     chosen = list(range(10))
-    executed = np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in chosen])
+    executed = np.stack([executed_actions(steps, k, 1)[0].numpy() for k in chosen])
     scored = metrics.summarize_actions(executed, executed, 0.002)["cosine_xyz_steps"]
     assert scored == 10
     note = motion_note(steps, chosen, 0.002)
     assert "not in the sign agreement or cosine" not in note, note
 
 
-@pytest.mark.xfail(strict=True, reason="magnitude_error_m_mean (printed '|dxyz| error ... mm "
-                   "mean') averages over every step, the still ones too, while README says only "
-                   "steps that moved score and the cosine beside it counts only those")
 def test_magnitude_error_is_scored_on_the_steps_that_moved():
     """The magnitude error counts the still steps that the cosine leaves out.
 
@@ -101,9 +92,6 @@ def test_magnitude_error_is_scored_on_the_steps_that_moved():
     assert summary["magnitude_error_m_mean"] == pytest.approx(0.0, abs=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="--min-motion 0 (allowed, [0, 0.2]) scores axes with "
-                   "no executed motion at all: a planned 0 there 'agrees' with the executed 0 "
-                   "(the docstring: a planned 0 never agrees) and a still step's cosine is 0")
 def test_min_motion_zero_scores_no_axis_that_did_not_move():
     """--min-motion 0 scores axes and steps with no executed motion.
 

@@ -138,9 +138,9 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
                            str(tmp_path / "out"), "--end", "2.5", *FAST)
     assert code == 0, err
-    note = ("6 of 10 evaluated steps moved less than 2 mm (--min-motion) along every axis: "
-            "they count in the energies, not in the sign agreement or cosine; signs are scored "
-            "x on 4, y on 0, z on 0")
+    note = ("6 of 10 evaluated steps moved less than 2 mm (--min-motion) in all (Δxyz): "
+            "they count in the energies, not in the sign agreement, cosine or |dxyz| error; "
+            "signs are scored x on 4, y on 0, z on 0")
     assert f"note          {note}" in out.splitlines(), out
     assert "steps         10 evaluated of 11 at 4 Hz" in out, out
     (signs,) = [line for line in out.splitlines() if line.startswith("sign agree")]

@@ -19,6 +19,7 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_inference import explained_share
@@ -26,8 +27,9 @@ from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
-from vjepa_ros.eval.evaluate import evaluate_recording, executed_actions
+from vjepa_ros.eval.evaluate import evaluate_recording
 from vjepa_ros.eval.step_choice import step_span, valid_steps
+from vjepa_ros.planning import state_difference
 from vjepa_ros.recordings.bag_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
@@ -65,8 +67,15 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
 
 
 def _executed(steps, chosen) -> np.ndarray:
-    """Return the executed motions [K, 7] of the ``chosen`` steps toward the next one."""
-    return np.stack([executed_actions(steps.states, k, 1)[0].numpy() for k in chosen])
+    """Return the executed motions [K, 7] of the ``chosen`` steps toward the next one.
+
+    Frame k to frame k+1 (s_{k+1} ⊖ s_k), as the inferred motion explains frame k+1: not eval's
+    one step period from frame k (``evaluate.executed_actions``).
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    start = torch.as_tensor(steps.states[chosen], dtype=torch.float64)
+    end = torch.as_tensor(steps.states[chosen + 1], dtype=torch.float64)
+    return state_difference(start, end).float().numpy()
 
 
 def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:

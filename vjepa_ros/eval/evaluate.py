@@ -4,8 +4,9 @@ For a recording resampled to the model's step rate (``recordings/resample.py``),
 
 1. plan with the CEM planner from frame k and state s_k toward the goal: frame k + goal_offset
    (default: the planner's horizon H), or one given goal image;
-2. compare the planned first action with the executed one, a_k = s_{k+1} ⊖ s_k (sign agreement
-   per axis, cosine similarity and magnitude error of Δxyz);
+2. compare the planned first action with the executed one, a_k = s(t_k + period) ⊖ s(t_k), the
+   motion over one step period from frame k's time t_k (sign agreement per axis, cosine
+   similarity and magnitude error of Δxyz, on the steps that moved: ``metrics.moved``);
 3. score, under the model and toward the same goal, the planned sequence [H, 7], the executed
    one (a_k … a_{k+H−1}) and standing still (zero actions) with the planner's own rollout
    (``planning.ImaginedRollout``);
@@ -42,10 +43,18 @@ def _as_tensor(array) -> torch.Tensor:
     return torch.as_tensor(np.asarray(array, dtype=np.float32))
 
 
-def executed_actions(states: np.ndarray, start: int, horizon: int) -> torch.Tensor:
-    """Actions [H, 7] the robot executed from step ``start``: s_{k+1} ⊖ s_k, float32."""
-    window = torch.as_tensor(states[start:start + horizon + 1], dtype=torch.float64)
-    return state_difference(window[:-1], window[1:]).float()
+def executed_actions(steps: Steps, start: int, horizon: int) -> torch.Tensor:
+    """Actions [H, 7] the robot executed at steps ``start`` … ``start + H − 1``, float32.
+
+    Each is one step period of motion from its step's frame, s(t_k + period) ⊖ s(t_k)
+    (``Steps.ends``), not the motion to the next step's frame: a camera whose frames are not one
+    period apart (6 fps at --rate 4) would halve and double it (breaker44i). NaN where the
+    state stream does not cover it (``Steps.moves``).
+    """
+    stop = start + horizon
+    begin = torch.as_tensor(steps.states[start:stop], dtype=torch.float64)
+    end = torch.as_tensor(steps.ends[start:stop], dtype=torch.float64)
+    return state_difference(begin, end).float()
 
 
 def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
@@ -211,7 +220,7 @@ def evaluate_recording(
         context, goal = reps[k][None], (fixed_goal if offset is None else reps[k + offset])[None]
         state = _as_tensor(steps.states[k])
         result = planner.plan(context, state, goal)
-        executed = executed_actions(steps.states, k, horizon)  # [H, 7]
+        executed = executed_actions(steps, k, horizon)  # [H, 7]
         energies = sequence_energies(model, cem, context, state, goal,
                                      torch.stack([result.actions, executed,
                                                   torch.zeros_like(executed)]))

@@ -1,9 +1,13 @@
 """How well planned actions match executed ones, and latency statistics (pure numpy).
 
 Arrays are indexed by evaluated step: planned / executed actions [K, 7] (Δxyz [m], Δrotation
-[rad], Δgripper), energies [K]. A step whose executed motion along an axis is below
-``min_motion`` [m] says nothing about that axis' sign and is left out of its agreement; a step
-whose executed Δxyz is shorter than ``min_motion`` is left out of the cosine similarity. NaN means
+[rad], Δgripper), energies [K]. What "moved" means is said once, here (:func:`moved_axes`,
+:func:`moved`), and used by the scores and by the note that counts the steps they leave out
+(``step_notes.motion_note``): an axis moved on a step when its executed Δ is at least
+``min_motion`` [m] and not 0 (a Δ of 0 has no sign, even at ``min_motion`` 0); a step moved when
+its executed Δxyz is at least ``min_motion`` long and not 0. An axis' sign agreement counts the
+steps it moved on; the cosine similarity, the magnitude and xyz errors and the planned / executed
+length means count the steps that moved (a still step counts in the energies only). NaN means
 "no step counted".
 """
 
@@ -30,13 +34,26 @@ def _pair(planned, executed) -> tuple[np.ndarray, np.ndarray]:
     return planned, executed
 
 
+def moved_axes(executed, min_motion: float = 0.002) -> np.ndarray:
+    """[K, 3] bool: the axes each step moved along (executed |Δ| ≥ ``min_motion`` and Δ ≠ 0)."""
+    executed = _xyz(executed, "executed")
+    return (np.abs(executed) >= min_motion) & (executed != 0)
+
+
+def moved(executed, min_motion: float = 0.002) -> np.ndarray:
+    """[K] bool: the steps that moved (executed ‖Δxyz‖ ≥ ``min_motion`` and > 0): those scored."""
+    norm = np.linalg.norm(_xyz(executed, "executed"), axis=1)
+    return (norm >= min_motion) & (norm > 0)
+
+
 def sign_agreement(planned, executed, min_motion: float = 0.002):
     """Per axis: fraction of counted steps whose planned Δ has the executed Δ's sign [3], counts.
 
-    A planned Δ of exactly 0 never agrees. Returns ``(fractions [3], counted [3])``.
+    Counted: the steps that moved along the axis (:func:`moved_axes`). A planned Δ of exactly 0
+    never agrees. Returns ``(fractions [3], counted [3])``.
     """
     planned, executed = _pair(planned, executed)
-    counted = np.abs(executed) >= min_motion  # [K, 3]
+    counted = moved_axes(executed, min_motion)  # [K, 3]
     agree = (np.sign(planned) == np.sign(executed)) & counted
     n = counted.sum(axis=0)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -47,7 +64,7 @@ def sign_agreement(planned, executed, min_motion: float = 0.002):
 def cosine_similarity(planned, executed, min_motion: float = 0.002) -> np.ndarray:
     """Cosine of the angle between planned and executed Δxyz per step [K].
 
-    NaN where the executed motion is shorter than ``min_motion``; 0 where the plan is no motion.
+    NaN where the step did not move (:func:`moved`); 0 where the plan is no motion.
     """
     planned, executed = _pair(planned, executed)
     norm_p = np.linalg.norm(planned, axis=1)
@@ -55,7 +72,7 @@ def cosine_similarity(planned, executed, min_motion: float = 0.002) -> np.ndarra
     dot = (planned * executed).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         cosine = np.where(norm_p > 0, dot / (norm_p * norm_e), 0.0)
-    return np.where(norm_e >= min_motion, np.clip(cosine, -1.0, 1.0), np.nan)
+    return np.where(moved(executed, min_motion), np.clip(cosine, -1.0, 1.0), np.nan)
 
 
 def magnitude_error(planned, executed) -> np.ndarray:
@@ -90,9 +107,16 @@ def _mean(values) -> float:
 
 
 def summarize_actions(planned, executed, min_motion: float = 0.002) -> dict:
-    """Agreement of planned vs executed first actions over all steps, as a JSON-ready dict."""
+    """Agreement of planned vs executed first actions, as a JSON-ready dict.
+
+    Signs on the steps that moved along each axis; the cosine, magnitude and xyz errors and the
+    length means on the steps that moved (``scored_steps``, :func:`moved`).
+    """
     fractions, counted = sign_agreement(planned, executed, min_motion)
     cosine = cosine_similarity(planned, executed, min_motion)
+    scored = moved(executed, min_motion)
+    planned_xyz, executed_xyz = (_xyz(planned, "planned")[scored],
+                                 _xyz(executed, "executed")[scored])
     counted_all = counted.sum()
     overall = float(np.nansum(fractions * counted) / counted_all) if counted_all else math.nan
     return {
@@ -105,10 +129,12 @@ def summarize_actions(planned, executed, min_motion: float = 0.002) -> dict:
         "cosine_xyz_median": float(np.nanmedian(cosine)) if np.isfinite(cosine).any()
         else math.nan,
         "cosine_xyz_steps": int(np.isfinite(cosine).sum()),
-        "magnitude_error_m_mean": _mean(magnitude_error(planned, executed)),
-        "xyz_error_m_mean": _mean(xyz_error(planned, executed)),
-        "planned_norm_m_mean": _mean(np.linalg.norm(_xyz(planned, "planned"), axis=1)),
-        "executed_norm_m_mean": _mean(np.linalg.norm(_xyz(executed, "executed"), axis=1)),
+        # the steps the lines below (and the cosine) average over: those that moved
+        "scored_steps": int(scored.sum()),
+        "magnitude_error_m_mean": _mean(magnitude_error(planned_xyz, executed_xyz)),
+        "xyz_error_m_mean": _mean(xyz_error(planned_xyz, executed_xyz)),
+        "planned_norm_m_mean": _mean(np.linalg.norm(planned_xyz, axis=1)),
+        "executed_norm_m_mean": _mean(np.linalg.norm(executed_xyz, axis=1)),
     }
 
 

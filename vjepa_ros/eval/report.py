@@ -173,7 +173,9 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"{actions['steps']} steps)",
         f"|dxyz| error  {_fmt(actions['magnitude_error_m_mean'] * 1e3, '.1f')} mm mean "
         f"(planned {_fmt(actions['planned_norm_m_mean'] * 1e3, '.1f')} mm, executed "
-        f"{_fmt(actions['executed_norm_m_mean'] * 1e3, '.1f')} mm)",
+        f"{_fmt(actions['executed_norm_m_mean'] * 1e3, '.1f')} mm; over the "
+        f"{actions.get('scored_steps', actions['cosine_xyz_steps'])} steps that moved, as the "
+        "cosine)",
         f"energy        planned {_fmt(energy['planned_mean'], '.4f')}  executed "
         f"{_fmt(energy['executed_mean'], '.4f')}  planned <= executed in "
         f"{_fmt(100 * energy['planned_at_most_executed'], '.0f')} % of steps",

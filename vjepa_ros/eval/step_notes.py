@@ -1,7 +1,8 @@
 """What the chosen steps of a recording will score, said before the model loads (torch-free).
 
-An axis' sign is scored only on steps whose executed motion along it reaches ``min_motion_m``,
-and the cosine only on steps whose Δxyz does (``metrics``). A recording in which no chosen step
+An axis' sign is scored only on steps that moved along it, the cosine and the magnitude error
+only on steps that moved (``metrics.moved_axes`` / ``metrics.moved``, the one definition both
+the scores and these notes use). A recording in which no chosen step
 moves that far would be planned step by step for no score: :func:`still_arm_problem` refuses it.
 When only some steps move, :func:`step_notes` says how many are scored per axis, and, for a
 recording that moves in bursts (a blocking-mode run stands still while it plans), the
@@ -14,16 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.metrics import AXES
+from vjepa_ros.eval.metrics import AXES, moved, moved_axes
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import Steps
 
 
 def executed_xyz(steps: Steps, chosen) -> np.ndarray:
-    """Return the executed Δxyz [K, 3] [m] of the chosen steps, s_{k+1} − s_k (as scored)."""
+    """Return the executed Δxyz [K, 3] [m] of the chosen steps over one period (as scored).
+
+    ``Steps.ends`` − ``Steps.states``: the motion from the step's frame to one step period
+    after it (``evaluate.executed_actions``).
+    """
     chosen = np.asarray(chosen, dtype=np.int64)
-    return steps.states[chosen + 1, :3] - steps.states[chosen, :3]
+    return steps.ends[chosen, :3] - steps.states[chosen, :3]
 
 
 def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> str:
@@ -34,11 +39,12 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> s
     still start), a lower ``rate_hz`` (when the arm moves farther than ``min_motion_m`` over
     longer times), record while it moves, or a lower ``min_motion_m``.
     """
-    lengths = np.linalg.norm(executed_xyz(steps, chosen), axis=1)
-    if len(lengths) == 0 or lengths.max() >= min_motion_m:
+    motions = executed_xyz(steps, chosen)
+    lengths = np.linalg.norm(motions, axis=1)
+    if len(lengths) == 0 or moved(motions, min_motion_m).any():
         return ""
-    pairs = np.flatnonzero(steps.valid[:-1] & steps.valid[1:])
-    moving = pairs[np.linalg.norm(executed_xyz(steps, pairs), axis=1) >= min_motion_m]
+    pairs = np.flatnonzero(steps.moves())
+    moving = pairs[moved(executed_xyz(steps, pairs), min_motion_m)]
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     valid = steps.states[steps.valid, :3]
     reach = float(np.linalg.norm(valid - valid[0], axis=1).max()) if len(valid) else 0.0
@@ -59,17 +65,23 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> s
 
 
 def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
-    """Say how many chosen steps are scored per axis when some stand still, else ""."""
-    moved = np.abs(executed_xyz(steps, chosen)) >= min_motion_m  # [K, 3]
-    still = int((~moved.any(axis=1)).sum())
+    """Say how many chosen steps are scored when some stand still, else "".
+
+    Still: the steps the scores leave out (``metrics.moved``); per axis, the steps its sign is
+    scored on (``metrics.moved_axes``).
+    """
+    motions = executed_xyz(steps, chosen)
+    moving = moved(motions, min_motion_m)
+    still = int((~moving).sum())
     if not still:
         return ""
-    per_axis = ", ".join(f"{axis} on {int(n)}" for axis, n in zip(AXES, moved.sum(0),
-                                                                   strict=True))
+    per_axis = ", ".join(f"{axis} on {int(n)}" for axis, n in
+                         zip(AXES, moved_axes(motions, min_motion_m).sum(0), strict=True))
     note = (f"{still} of {counted(len(chosen), 'evaluated step')} moved less than "
-            f"{min_motion_m * 1e3:g} mm (min_motion_m) along every axis: they count in the "
-            f"energies, not in the sign agreement or cosine; signs are scored {per_axis}")
-    return note + burst_rate_hint(steps, chosen, moved.any(axis=1))
+            f"{min_motion_m * 1e3:g} mm (min_motion_m) in all (Δxyz): they count in the "
+            "energies, not in the sign agreement, cosine or |dxyz| error; signs are scored "
+            f"{per_axis}")
+    return note + burst_rate_hint(steps, chosen, moving)
 
 
 def burst_rate_hint(steps: Steps, chosen, moving: np.ndarray) -> str:

@@ -8,6 +8,13 @@ nearest its grid time (within half a period) and the end-effector state *at that
 time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
 orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
+A step's executed motion is measured over exactly one step period from its frame: ``ends`` holds
+the state interpolated at the frame's time + one period (not at the next step's frame: a 6 fps
+camera at 4 Hz has its frames 0 or 83 ms after their grid times, and frame-to-frame motion would
+be 0.167 or 0.333 s of it, breaker44i). An end past the state stream's last state is NaN (that
+step starts no action); an end across a state gap or a jump drops its step (counted as the gap or
+the jump is) where the next step is still valid, else it is only NaN (that next step's drop
+already says why); the drop is eval's (``drop_uncovered_motion``), training's steps are as before.
 A frame is never given to two steps: where a camera slower than the steps leaves one frame
 nearest two grid times, the earlier step takes it and the other takes its other neighbour
 frame if that is within reach and free, else it is invalid (two steps of one frame would be a
@@ -44,14 +51,29 @@ class Steps:
     states: np.ndarray  # [K, 7] float64, NaN where invalid
     valid: np.ndarray  # [K] bool
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> steps
+    # [K, 7] float64: the state one step period after the step's frame (its executed motion's
+    # end); NaN where invalid or not covered by the state stream
+    ends: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.ends is None:
+            self.ends = np.full_like(np.asarray(self.states, dtype=np.float64), np.nan)
 
     def __len__(self) -> int:
         return len(self.grid_times)
 
+    def moves(self) -> np.ndarray:
+        """[K] bool: the steps whose one-period executed motion is known (``ends``)."""
+        return self.valid & np.isfinite(self.ends).all(axis=1)
+
     def runs_valid(self, start: int, length: int) -> bool:
-        """Return whether steps start .. start+length (inclusive) exist and are all valid."""
+        """Return whether steps start .. start+length (inclusive) exist and are all valid.
+
+        The steps before the last also need their executed motion (:meth:`moves`).
+        """
         stop = start + length + 1
-        return start >= 0 and stop <= len(self) and bool(self.valid[start:stop].all())
+        return (start >= 0 and stop <= len(self) and bool(self.valid[start:stop].all())
+                and bool(self.moves()[start:stop - 1].all()))
 
 
 def interpolate_states(
@@ -141,6 +163,7 @@ def resample(
     max_state_gap_s: float = 0.1,
     window_ns: tuple[int | None, int | None] = (None, None),
     jumps_ns: np.ndarray | None = None,
+    drop_uncovered_motion: bool = False,
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -153,7 +176,9 @@ def resample(
     ``jumps_ns``: [J, 2] (before, after) state times [ns] of jumps faster than an arm moves
     (``state_jumps.jump_intervals``): a step whose state is interpolated across one, or whose
     motion from the step before spans one, is invalid (:data:`STATE_JUMP`), so that no action
-    spans a jump.
+    spans a jump. ``ends`` (the executed motion's end, one period after each frame) are always
+    given; ``drop_uncovered_motion`` (eval) also drops the steps whose end lies across a gap or
+    a jump (the module docstring); training reads its steps frame to frame and leaves it off.
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -206,11 +231,38 @@ def resample(
     if across.any():
         dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
+    # the executed motion's end: one step period after the frame (breaker44i)
+    end_times = frame_times + int(round(period_ns))
+    ends, end_span = interpolate_states(state_times, states, end_times)
+    end_gap = np.isfinite(end_span) & (end_span > max_state_gap_s)
+    end_jump = _ends_across_jumps(frame_times, end_times, jumps_ns)
+    next_valid = np.append(valid[1:], False) & drop_uncovered_motion
+    for reason, lost in ((STATE_GAP, end_gap), (STATE_JUMP, end_jump & ~end_gap)):
+        drop = valid & lost & next_valid
+        if drop.any():
+            dropped[reason] = dropped.get(reason, 0) + int(drop.sum())
+            valid &= ~drop
     step_states[~valid] = np.nan
+    ends[~valid | end_gap | end_jump | ~np.isfinite(end_span)] = np.nan
     return Steps(
         rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
-        frame_times=frame_times, states=step_states, valid=valid, dropped=dropped,
+        frame_times=frame_times, states=step_states, valid=valid, dropped=dropped, ends=ends,
     )
+
+
+def _ends_across_jumps(times: np.ndarray, end_times: np.ndarray,
+                       jumps_ns: np.ndarray | None) -> np.ndarray:
+    """[K] bool: the steps whose motion from ``times`` to ``end_times`` [ns] spans a jump.
+
+    A jump (a, b) (``jumps_ns`` [J, 2], in time order) is spanned when ``a < end`` and
+    ``b > time``.
+    """
+    if jumps_ns is None or not len(jumps_ns):
+        return np.zeros(len(times), dtype=bool)
+    jumps = np.asarray(jumps_ns, dtype=np.int64)
+    last = np.searchsorted(jumps[:, 0], np.asarray(end_times, dtype=np.int64), side="left") - 1
+    ends = np.where(last >= 0, jumps[np.maximum(last, 0), 1], np.iinfo(np.int64).min)
+    return ends > np.asarray(times, dtype=np.int64)
 
 
 
