@@ -15,6 +15,7 @@ import pathlib
 import re
 import subprocess
 
+import numpy as np
 import pytest
 from test_robot_goals import START, frame, make_session, observe, tiny_world_model
 
@@ -28,9 +29,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="~/add_subgoal takes a fresh frame while the joint states "
-                   "stopped (the loop holds: 'robot state is stale'): the sub-goal is kept with "
-                   "no state, silently (held axes: all searched)")
 def test_add_subgoal_refuses_while_the_joint_states_are_stale(model):
     """The joint states stopped 1 s ago; the camera still streams; a person calls ~/add_subgoal.
 
@@ -53,9 +51,6 @@ def test_add_subgoal_refuses_while_the_joint_states_are_stale(model):
     assert session.goals is None, "nothing appended without a robot state"
 
 
-@pytest.mark.xfail(strict=True, reason="~/capture_goal takes a frame while every joint state is "
-                   "stamped 2 s in the future (the loop holds: 'clock mismatch?'): the goal is "
-                   "kept with no state, silently")
 def test_capture_goal_refuses_joint_states_stamped_in_the_future(model):
     """The robot PC's clock runs 2 s ahead of the camera PC's (no chrony/PTP between them).
 
@@ -73,6 +68,48 @@ def test_capture_goal_refuses_joint_states_stamped_in_the_future(model):
     with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: .*robot state"):
         session.capture_goal()
     assert session.goals is None, "no goal without a robot state"
+
+
+def _states(session, clock, case: str) -> None:
+    """Frames every 50 ms for 1 s, with joint states as ``case`` says (none, on time, ...)."""
+    for index in range(20):
+        clock.now += 0.05
+        session.observe_image(frame(1), clock.now)
+        state = START.copy()
+        if case == "invalid" and index == 19:
+            state[2] = np.nan
+        stamp = {"future": clock.now + 2.0}.get(case, clock.now)
+        if case != "none" and not (case == "stale" and index > 0):
+            session.observe_state(state, stamp)
+
+
+@pytest.mark.parametrize("case", ["none", "stale", "future", "invalid", "fresh"])
+def test_a_capture_refuses_exactly_the_robot_states_the_planning_loop_refuses(model, case):
+    """The kind: each service refuses a robot state iff the loop refuses to plan from it.
+
+    The loop's refusal (``_input_refusal``: none received yet, stale, stamped in the future,
+    invalid) is the capture's, in one line naming the service, the loop's reason and the joint
+    states' topic; nothing is appended. A fresh, valid state is captured with the goal.
+    """
+    session, clock, _ = make_session(model, switching=GoalSwitchConfig(axes="subgoal"))
+    _states(session, clock, case)
+    refusal = session._input_refusal(clock.now)
+    for service, capture in (("~/add_subgoal", session.add_subgoal),
+                             ("~/capture_goal", session.capture_goal)):
+        if case == "fresh":
+            assert refusal is None
+            capture()
+            assert session.goals.goals[-1].state is not None, "captured with its state"
+            continue
+        assert refusal is not None and "robot state" in refusal.detail, refusal
+        with pytest.raises(RuntimeError) as refused:
+            capture()
+        line = str(refused.value)
+        assert line.startswith(f"{service} refused: "), line
+        assert "\n" not in line and "(joint_states)" in line, line
+        if case != "none":  # none yet: "no robot state received yet" (the topic named once)
+            assert refusal.detail in line, (refusal.detail, line)
+        assert session.goals is None, "nothing captured"
 
 
 def _collect_function() -> str:

@@ -157,8 +157,15 @@ def test_a_sub_goal_captured_without_finger_joints_has_no_gripper_and_is_refused
     measured[0] = True
     assert "gripper 0.00" in session_for(SUBGOAL).add_subgoal()
     session = session_for(SUBGOAL)
-    clock.now += 1.0  # a newer frame, and no robot state near its time
+    clock.now += 1.0  # a newer frame while the joint states stopped: the loop's refusal
     session.observe_image(image(1), clock.now)
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: robot state is stale"):
+        session.add_subgoal()
+    assert session.goals is None, "nothing set"
+    # the states resumed, but none came near the frame's time (0.45 s old: fresh as a frame,
+    # 0.45 s from the nearest state > safety.max_state_age_s)
+    session.observe_image(image(1), clock.now - 0.45)
+    session.observe_state(pose(), clock.now, gripper_measured=True)
     with pytest.raises(ValueError, match="was captured with no robot state near its frame's"):
         session.add_subgoal()
 

@@ -56,8 +56,9 @@ class GoalSession:
         """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
 
         Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
-        on a robot state the planning loop refuses (NaN, inf, a glitch), while commanding is
-        enabled (the person guides the arm) or with a full list.
+        on a robot state the planning loop refuses (none yet, stale, stamped in the future,
+        invalid: NaN, inf, a glitch), while commanding is enabled (the person guides the arm)
+        or with a full list.
         """
         with self._lock:
             if self.enabled:
@@ -112,19 +113,17 @@ class GoalSession:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked.
 
         RuntimeError (one line naming ``service``) when the planning loop would refuse the
-        frame (``capture_refusal``) or the robot state: an invalid one (NaN, inf, a glitch) is
-        never stored, so without this test the sub-goal would be kept with no state (held axes,
-        gripper) or the state of before the fault. The test is the loop's own
-        (``inputs.state_problem``, its INVALID_STATE refusal), not a second one.
+        frame or the robot state (``capture_refusal`` of the loop's own ``_camera_blocker`` and
+        ``_state_blocker``: invalid, none yet, stale, stamped in the future): an invalid state
+        is never stored and a stale one lies far from the frame, so without this test the
+        sub-goal would be kept with no state (held axes, gripper), silently.
         """
         frame = self.inputs.frame
-        problem = capture_refusal(service, self._camera_blocker(self.clock()),
-                                  self.camera_topic())
+        now = self.clock()
+        problem = capture_refusal(service, self._camera_blocker(now), self.camera_topic(),
+                                  self._state_blocker(now), self.state_topic())
         if problem:
             raise RuntimeError(problem)
-        if self.inputs.state_problem:
-            raise RuntimeError(f"{service} refused: {self.inputs.state_problem}; check the joint "
-                               f"states ({self.state_topic()}), then call it again")
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured

@@ -52,8 +52,8 @@ class InputChecks:
         if recorded:  # (shadow mode plans on a replay)
             return Refusal(RefusalKind.STALE_INPUTS, recorded)
         blocker = self._camera_blocker(now)
-        if not blocker.detail:
-            blocker = self._state_age_blocker(now)
+        if not blocker.detail:  # (the state's validity was asked first: its age now)
+            blocker = self._state_blocker(now)
         if not blocker.detail:
             return None
         return Refusal(RefusalKind.STALE_INPUTS, blocker.detail, bool(blocker.missing_topic))
@@ -150,6 +150,19 @@ class InputChecks:
         age = self.inputs.ages(now)[1]
         return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
                                  self.state_topic, self.inputs.states_received, 1)
+
+    def _state_blocker(self, now: float) -> Blocker:
+        """Why the planning loop would not plan from the newest robot state at ``now``.
+
+        Detail "" when it would. Exactly the loop's robot-state refusals
+        (:meth:`_input_refusal`): an unusable state (``inputs.state_problem``: NaN, inf, a
+        glitch; INVALID_STATE), else :meth:`_state_age_blocker` (none yet, stale, stamped in the
+        future, a frozen clock, a stopped bag player's). The goal captures ask it
+        (``capture_refusal``) as they ask :meth:`_camera_blocker`.
+        """
+        if self.inputs.state_problem:
+            return Blocker(self.inputs.state_problem)
+        return self._state_age_blocker(now)
 
     def _age_blocker(self, what: str, age: float | None, limit: float, now: float,
                      topic: Callable[[], str], received: int = 0,

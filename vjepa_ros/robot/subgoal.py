@@ -88,19 +88,27 @@ def check_subgoal_gripper(index: int, goal: SubGoal) -> None:
 
 
 
-def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image") -> str:
+def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
+                    state: Blocker | None = None, state_topic: str = "joint states") -> str:
     """Why the newest frame cannot become a goal through ``service`` ("" when it can).
 
-    ``camera``: why the session would not plan on the newest frame now (an empty ``detail``: it
-    would); the same test as the planning loop's hold (``safety.age_problem``), so a frame the
-    loop refuses (too old, stamped in the future) is never captured either. Its
-    ``missing_topic`` (set when no frame has come yet), not the wording of its detail, decides
-    the "no camera frame received yet" answer.
+    ``camera``, ``state``: why the session would not plan on the newest frame, the newest robot
+    state now (an empty ``detail``: it would); the planning loop's own tests
+    (``InputChecks._camera_blocker``, ``InputChecks._state_blocker``: ``safety.age_problem``
+    and the state's validity), so a frame or a state the loop refuses (too old, stamped in the
+    future, invalid, none yet) is never captured either: a sub-goal kept without its state
+    holds no axis and commands no closedness, silently. The camera is said first. A
+    ``missing_topic`` (set when none has come yet), not the wording of a detail, decides the
+    "no ... received yet" answer.
     """
-    if not camera.detail:
-        return ""
-    if camera.missing_topic:
-        return (f"{service} refused: no camera frame received yet; check the camera topic "
-                f"({camera_topic}), then call it again")
-    return (f"{service} refused: {camera.detail}; check the camera ({camera_topic}), then call "
-            "it again")
+    if camera.detail:
+        if camera.missing_topic:
+            return (f"{service} refused: no camera frame received yet; check the camera topic "
+                    f"({camera_topic}), then call it again")
+        return (f"{service} refused: {camera.detail}; check the camera ({camera_topic}), then "
+                "call it again")
+    if state is not None and state.detail:
+        detail = "no robot state received yet" if state.missing_topic else state.detail
+        return (f"{service} refused: {detail}; check the joint states ({state_topic}), then "
+                "call it again")
+    return ""
