@@ -120,9 +120,6 @@ def _collect_function() -> str:
     return match.group(0)
 
 
-@pytest.mark.xfail(strict=True, reason="collect_manipulation_episodes.sh keeps a folder only "
-                   "with as many .npz as episodes asked: a finished collection with a SKIPPED "
-                   "seed is deleted and collected again on every rerun")
 def test_collect_script_rerun_keeps_a_finished_collection_with_a_skipped_seed(tmp_path):
     """A rerun of the script keeps a folder whose collection finished with one seed SKIPPED.
 
@@ -154,3 +151,48 @@ def test_collect_script_rerun_keeps_a_finished_collection_with_a_skipped_seed(tm
     assert calls.read_text().count("run") == 1, (
         "the second run collected the finished folder again:\n" + result.stderr)
     assert "+ kept" in result.stderr, result.stderr
+
+
+def _run_collect(tmp_path, status: int) -> subprocess.CompletedProcess:
+    """Run ``collect grasp cup 3 0 train`` once with a stand-in ``vjepa-ros``.
+
+    The stand-in writes the episodes of seeds 0 and 2 (seed 1 skipped) and ends with
+    ``status`` (137: killed).
+    """
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    fake = venv / "bin" / "vjepa-ros"
+    fake.write_text(
+        "#!/usr/bin/env bash\n"
+        f"echo run >> {tmp_path / 'calls'}\n"
+        'while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\n'
+        'mkdir -p "$out"; touch "$out/grasp_cup_000000.npz" "$out/grasp_cup_000002.npz"\n'
+        f"exit {status}\n")
+    fake.chmod(0o755)
+    script = (f"set -euo pipefail\nwork={tmp_path}/work\nVJEPA_VENV={venv}\n"
+              f"{_collect_function()}\ncollect grasp cup 3 0 train\n")
+    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+
+
+def test_collect_script_rerun_collects_again_a_killed_or_thinned_collection(tmp_path):
+    """What a finished collection is recognised by does not keep an unfinished one.
+
+    A collect killed midway (here after 2 episodes, status 137) stops the script and leaves no
+    record: the rerun collects the folder again. A finished one with a seed skipped is kept;
+    once an episode is removed from it (the record names 2, the folder holds 1) it is
+    collected again, as a folder short of the episodes asked always was.
+    """
+    calls = tmp_path / "calls"
+    killed = _run_collect(tmp_path, 137)
+    assert killed.returncode != 0, "the script stops where collect was killed"
+    folder = tmp_path / "work" / "train" / "grasp_cup"
+    assert len(list(folder.glob("*.npz"))) == 2
+    finished = _run_collect(tmp_path, 0)
+    assert finished.returncode == 0 and calls.read_text().count("run") == 2, finished.stderr
+    assert "+ kept" not in finished.stderr, "the killed collection was kept"
+    kept = _run_collect(tmp_path, 0)
+    assert "+ kept" in kept.stderr and calls.read_text().count("run") == 2, kept.stderr
+    (folder / "grasp_cup_000002.npz").unlink()
+    again = _run_collect(tmp_path, 0)
+    assert again.returncode == 0 and calls.read_text().count("run") == 3, again.stderr
+    assert len(list(folder.glob("*.npz"))) == 2
