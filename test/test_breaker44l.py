@@ -25,8 +25,6 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.xfail(strict=True, reason="pretrain with WORLD_SIZE/RANK but no torchrun is told to "
-                   "start with torchrun, which pretrain then refuses")
 @pytest.mark.parametrize("stray", [{"WORLD_SIZE": "2"}, {"RANK": "1"}])
 def test_pretrain_with_stray_rank_variables_does_not_advise_torchrun(tmp_path, stray):
     """A stray WORLD_SIZE/RANK in a one-process pretrain: the line must not say 'use torchrun'.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -117,6 +118,24 @@ def check_out_beside_data(args: argparse.Namespace) -> None:
         raise ValueError(problem)
 
 
+def check_one_process(environ=None) -> None:
+    """Raise ConfigError when torchrun's variables say this is one of several processes.
+
+    ``vjepa-ros pretrain`` has no process group: under torchrun every rank ran the same
+    pretraining and wrote the same files (breaker44h). ``WORLD_SIZE`` other than 1 or ``RANK``
+    other than 0 (set, not empty) is refused naming them, also when they are strays of a job
+    script or an IDE in a single process (breaker44l: the torchrun parser's advice was "start
+    the processes with torchrun", which this then refused). ``WORLD_SIZE=1 RANK=0``: one process.
+    """
+    environ = os.environ if environ is None else environ
+    stray = [f"{name}={environ[name]}" for name, alone in (("WORLD_SIZE", "1"), ("RANK", "0"))
+             if environ.get(name, "").strip() not in ("", alone)]
+    if stray:
+        raise ConfigError(f"vjepa-ros pretrain runs in one process, but {' '.join(stray)} is "
+                          "set (torchrun's, or left by a job script): start it without torchrun "
+                          "and unset " + " and ".join(s.split("=")[0] for s in stray))
+
+
 def cmd_pretrain(args: argparse.Namespace) -> int:
     """Pretrain, save the encoder file, its curves (.json) and plot (.png); exit 1 on bad input.
 
@@ -147,12 +166,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         rate_hz = checked_rate(args)
         import torch
 
-        from vjepa_ros.train.distributed import topology_from_env
-
-        if topology_from_env().distributed:  # breaker44h: each rank ran its own copy
-            raise ConfigError("vjepa-ros pretrain runs in one process: under torchrun "
-                              "(WORLD_SIZE > 1) every rank would run the same pretraining and "
-                              "write the same files; start it without torchrun")
+        check_one_process()
         from vjepa_ros.train.command import bag_topics_given
         from vjepa_ros.train.pretrain import (
             PretrainInterrupted,
