@@ -96,9 +96,9 @@ def test_the_camera_check_compares_the_frame_to_frame_motion(tmp_path, monkeypat
     ``executed_action`` from eval's report, now one step period (0.25 s) from frame k: for a
     steady 40 mm/s it pairs 10 mm with frames 6.7 mm and 13.3 mm apart.
     """
-    import vjepa_ros.eval.camera_check_bag as bag
     from test_eval_evaluate import tiny_world_model
 
+    import vjepa_ros.eval.camera_check_bag as bag
     from vjepa_ros.eval.synthetic import render_state_frames
     from vjepa_ros.planning import preset
     from vjepa_ros.recordings.bag_writing import write_bag
