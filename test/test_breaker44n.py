@@ -155,3 +155,65 @@ def test_collect_script_collects_again_a_complete_folder_whose_record_names_othe
     calls = (tmp_path / "calls").read_text().splitlines()
     assert len(calls) == 2 and "--width 128" in calls[1], (
         "the folder an older script collected at --width 96 was kept:\n" + second.stderr)
+
+
+# --- 017ad30: the goal captures ask the loop's own input tests ------------------------------
+
+@pytest.fixture(scope="module")
+def model():
+    from test_robot_goals import tiny_world_model
+    return tiny_world_model()
+
+
+BAG = ("camera images on /camera/image_raw and joint states on /joint_states come from a bag "
+       "player (/rosbag2_player): nothing is commanded from a recording")
+
+
+def _bag_session(model, enabled: bool):
+    """A session whose camera frame and joint states come from a bag player, fresh by its clock."""
+    from test_robot_goals import make_session, observe
+
+    from vjepa_ros.robot.goals import SubGoal
+    session, clock, _ = make_session(model)
+    for _ in range(10):
+        observe(session, clock)
+    if enabled:
+        from test_robot_goals import frame
+        session.set_goals([SubGoal(frame(7), None, "g")])
+        assert session.set_enabled(True)[0]
+    session.set_recorded_inputs(BAG)
+    for _ in range(4):
+        observe(session, clock, seed=3)
+    return session, clock
+
+
+def test_shadow_mode_captures_a_goal_from_a_bag_players_frame(model):
+    """Held up: in shadow mode the loop plans on a replay, and a capture takes its frame."""
+    session, clock = _bag_session(model, enabled=False)
+    assert session._input_refusal(clock.now) is None
+    session.capture_goal()
+    assert session.goals is not None and session.goals.goals[0].state is not None
+
+
+@pytest.mark.xfail(strict=True, reason="~/capture_goal while enabled takes a bag player's frame "
+                   "as the goal although the planning loop refuses those inputs (nothing is "
+                   "commanded from a recording): capture_refusal asks the camera and state "
+                   "blockers, not the loop's recorded-inputs refusal")
+def test_capture_goal_while_enabled_refuses_a_bag_players_frame(model):
+    """Enabled, a bag player publishes the camera and joint states: ~/capture_goal refuses.
+
+    A lab sees it when a `ros2 bag play` of yesterday's session is left running in another
+    terminal (or started to look at a recording) on the live topics while the node commands
+    the arm: the loop holds ("... come from a bag player ...: nothing is commanded from a
+    recording"), but a person calling ~/capture_goal to set the next goal gets the recording's
+    frame (another scene) as the goal, answered as a success; once the player stops, the arm is
+    driven toward the recording's picture. 017ad30 says a capture refuses exactly what the loop
+    refuses; it should refuse here too, in one line naming the service and the loop's reason.
+    """
+    session, clock = _bag_session(model, enabled=True)
+    refusal = session._input_refusal(clock.now)
+    assert refusal is not None and "bag player" in refusal.detail, refusal
+    before = session.goals.goals[0]
+    with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: .*bag player"):
+        session.capture_goal()
+    assert session.goals.goals[0] is before, "the recording's frame became the goal"
