@@ -133,28 +133,33 @@ def _run_collect(tmp_path, width: int, episodes: int, first_seed: int = 0):
 @pytest.mark.xfail(strict=True, reason="collect_manipulation_episodes.sh keeps a folder with all "
                    "its episodes even when its collected.txt names another collect (an older "
                    "script's --width 96): the record is read only for folders short of episodes")
+@pytest.mark.parametrize("change", ["width", "seed"])
 def test_collect_script_collects_again_a_complete_folder_whose_record_names_other_options(
-        tmp_path):
-    """The script changed its options (--width 96 to 128); the rerun collects the folder again.
+        tmp_path, change):
+    """The script changed its options (--width, first seed); the rerun collects the folder again.
 
     A lab sees it when it pulls a newer checkout whose script collects at another resolution
-    (the model's input changed), or other first seeds, and reruns it (or
+    (the model's input changed) or from other first seeds, and reruns it (or
     pack_manipulation_episodes.sh, which runs it first) on the same WORK: every folder the
     older script finished holds all the episodes asked and a collected.txt naming ``--width
-    96``. b913441 wrote that record to say which collect made the folder, but a folder with all
-    its episodes is kept without reading it: the 96-pixel episodes are trained on / packed as
-    the new ones, and the log says "+ kept". A record that names another collect should make
-    the folder be collected again (folders without a record, from before b913441, may be kept).
+    96`` (or ``--seed 0`` where the script now starts at 500). b913441 wrote that record to say
+    which collect made the folder, but a folder with all its episodes is kept without reading
+    it: the old episodes are trained on / packed as the new ones, and the log says "+ kept". A
+    record that names another collect should make the folder be collected again (folders
+    without a record, from before b913441, may be kept).
     """
-    first = _run_collect(tmp_path, 96, 3)
+    before, after = ((96, 0), (128, 0)) if change == "width" else ((128, 0), (128, 500))
+    first = _run_collect(tmp_path, before[0], 3, before[1])
     assert first.returncode == 0, first.stderr
     record = (tmp_path / "work" / "train" / "grasp_cup" / "collected.txt").read_text()
-    assert "--width 96" in record, record
-    second = _run_collect(tmp_path, 128, 3)
+    assert f"--width {before[0]}" in record and f"--seed {before[1]} " in record, record
+    second = _run_collect(tmp_path, after[0], 3, after[1])
     assert second.returncode == 0, second.stderr
     calls = (tmp_path / "calls").read_text().splitlines()
-    assert len(calls) == 2 and "--width 128" in calls[1], (
-        "the folder an older script collected at --width 96 was kept:\n" + second.stderr)
+    assert len(calls) == 2 and f"--width {after[0]} " in calls[1] and \
+        f"--seed {after[1]} " in calls[1], (
+            f"the folder an older script collected ({record.strip()}) was kept:\n"
+            + second.stderr)
 
 
 # --- 017ad30: the goal captures ask the loop's own input tests ------------------------------
@@ -170,7 +175,7 @@ BAG = ("camera images on /camera/image_raw and joint states on /joint_states com
 
 
 def _bag_session(model, enabled: bool):
-    """A session whose camera frame and joint states come from a bag player, fresh by its clock."""
+    """Return a session whose frame and joint states are a bag player's, fresh by its clock."""
     from test_robot_goals import make_session, observe
 
     from vjepa_ros.robot.goals import SubGoal
