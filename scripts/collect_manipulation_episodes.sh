@@ -2,10 +2,11 @@
 # The scripted expert's manipulation episodes the packaged demo world model was post-trained on
 # (scripts/make_manipulation_model.sh runs this first; scripts/pack_manipulation_episodes.sh packs
 # them for a GPU). Every step is a `vjepa-ros collect`; a complete folder is kept on a rerun, a
-# partial one (a collect killed midway, an episode removed since) collected again. Complete: all
-# its episodes (collect saves each whole or not at all), or fewer where collect skipped a seed (no
-# sub-goal images, status 0) and its collected.txt, written once collect ended with status 0,
-# names this collect and as many episodes as the folder holds. WORK=<dir> (default
+# partial one (a collect killed midway, an episode removed since) or one collected with other
+# options collected again. Complete: its collected.txt, written once collect ended with status 0,
+# names this collect and as many episodes as the folder holds (fewer than asked where collect
+# skipped a seed: no sub-goal images, status 0); a folder without one (from before the record):
+# all its episodes (collect saves each whole or not at all). WORK=<dir> (default
 # ./manipulation_model_work) gets train/ and train2/: 12 folders, 740 episodes, ~15 000 frames,
 # ~25 min on 2 free CPU cores.
 set -euo pipefail
@@ -18,17 +19,21 @@ collect() {  # task object episodes first-seed set
   local out="$work/$5/${1}_$2" done_file="collected.txt"
   local args=(--task "$1" --object "$2" --episodes "$3" --seed "$4" --width 128 --height 128)
   local have; have=$( (find "$out" -maxdepth 1 -name '*.npz' 2>/dev/null || true) | wc -l)
-  # Complete: all the episodes asked, or what $done_file (written once collect ended with status
-  # 0: a seed SKIPPED writes none) says, the same collect and as many episodes as it saved.
-  local record="vjepa-ros collect ${args[*]}: $have episodes"
-  if [[ "$have" -eq "$3" ]] ||
-     { [[ "$have" -gt 0 ]] && [[ "$(cat "$out/$done_file" 2>/dev/null)" == "$record" ]]; }; then
+  # Complete: what $done_file (written once collect ended with status 0: a seed SKIPPED writes
+  # none) says, this very collect and as many episodes as it saved; a record of other options
+  # (an older script's --width or seeds) is collected again. No record (a folder from before
+  # the record): all the episodes asked.
+  local record="vjepa-ros collect ${args[*]}: $have episodes" recorded
+  recorded="$(cat "$out/$done_file" 2>/dev/null || true)"
+  if { [[ -z "$recorded" ]] && [[ "$have" -eq "$3" ]]; } ||
+     { [[ "$have" -gt 0 ]] && [[ "$recorded" == "$record" ]]; }; then
     echo "+ kept $out ($have episodes)" >&2
     return
   fi
   rm -rf "$out"  # collect refuses a folder that holds episodes: a partial one starts again
   echo "+ vjepa-ros collect ${args[*]} --out $out" >&2
   "$VJEPA_VENV/bin/vjepa-ros" collect "${args[@]}" --out "$out" || return  # killed: no record
+  [[ -d "$out" ]] || return 0  # (a collect that saved nothing has no folder to record in)
   have=$(find "$out" -maxdepth 1 -name '*.npz' | wc -l)
   echo "vjepa-ros collect ${args[*]}: $have episodes" > "$out/$done_file"  # the record above
 }

@@ -65,8 +65,6 @@ class _RestartingServer:
         return _Future()
 
 
-@pytest.mark.xfail(strict=True, reason="GripperGoals.unsent is never reset: the 'sent again (N "
-                   "not sent)' line of a second outage counts the first outage's goals too")
 def test_gripper_goals_back_line_counts_the_goals_of_this_outage():
     """Two gripper-driver outages: the second 'sent again' line counts the second's goals.
 
@@ -130,9 +128,6 @@ def _run_collect(tmp_path, width: int, episodes: int, first_seed: int = 0):
     return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
 
 
-@pytest.mark.xfail(strict=True, reason="collect_manipulation_episodes.sh keeps a folder with all "
-                   "its episodes even when its collected.txt names another collect (an older "
-                   "script's --width 96): the record is read only for folders short of episodes")
 @pytest.mark.parametrize("change", ["width", "seed"])
 def test_collect_script_collects_again_a_complete_folder_whose_record_names_other_options(
         tmp_path, change):
@@ -200,10 +195,6 @@ def test_shadow_mode_captures_a_goal_from_a_bag_players_frame(model):
     assert session.goals is not None and session.goals.goals[0].state is not None
 
 
-@pytest.mark.xfail(strict=True, reason="~/capture_goal while enabled takes a bag player's frame "
-                   "as the goal although the planning loop refuses those inputs (nothing is "
-                   "commanded from a recording): capture_refusal asks the camera and state "
-                   "blockers, not the loop's recorded-inputs refusal")
 def test_capture_goal_while_enabled_refuses_a_bag_players_frame(model):
     """Enabled, a bag player publishes the camera and joint states: ~/capture_goal refuses.
 

@@ -20,6 +20,7 @@ from test_robot_mpc import (
 
 from vjepa_ros.robot.recorded_inputs import is_bag_player, recorded_inputs_problem
 from vjepa_ros.robot.refusal import RefusalKind
+from vjepa_ros.robot.subgoal import SubGoal
 
 BAG = recorded_inputs_problem({"camera images on /cam": ["/rosbag2_player"],
                                "robot states on /joint_states": ["/rosbag2_player"],
@@ -170,7 +171,7 @@ def test_an_input_not_received_yet_is_an_info_line_in_shadow_mode_a_warning_enab
     for enabled in (False, True):
         session, clock, logs = make_session(model)
         session.observe_image(frame(0), clock.now)  # a frame, no robot state yet
-        session.capture_goal()
+        session.set_goals([SubGoal(frame(0), source="goal")])  # (a capture refuses: no state)
         if enabled:
             session.set_enabled(True)
         session.plan_step()

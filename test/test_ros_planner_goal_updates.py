@@ -74,7 +74,7 @@ def test_emptying_the_goal_file_parameter_clears_the_goal_it_set(oracle_harness,
 def test_a_captured_goal_stays_when_a_file_parameter_is_emptied(oracle_harness):
     _, make = oracle_harness
     h = make()
-    h.feed_frame(0.3, image_msg(1), joints=None)
+    h.feed_frame(0.3, image_msg(1))  # with the robot state: a capture refuses without one
     assert h.capture().success and sources(h) == ["captured frame"]
     assert set_goal_param(h, "goal_image_path", "").successful
     assert sources(h) == ["captured frame"]

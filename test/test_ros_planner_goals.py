@@ -359,7 +359,7 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
     assert set_goal_param(h, "goal_image_path", files[1]).successful and sources() == [files[1]]
     assert h.logs(f"new goal: goal 1/1 ({files[1]})")
     # a captured goal replaces the file goal: the parameters no longer say otherwise
-    h.feed_frame(0.3, image_msg(3), joints=None)
+    h.feed_frame(0.3, image_msg(3))  # with the robot state: a capture refuses without one
     assert h.capture().success and sources() == ["captured frame"]
     assert params()["goal_image_path"] == ""
 

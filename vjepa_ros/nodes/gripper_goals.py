@@ -46,7 +46,8 @@ class GripperGoals:
         self.warn, self.info = warn, info
         self.missing = False  # warned that no server answers at ``name`` (until it does)
         self.sent = 0  # goals sent (also the number of the newest)
-        self.unsent = 0  # goals not sent: no server ready, or the send raised
+        self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
+        self.unsent_now = 0  # of them, in the outage under way (or the last one)
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()  # the answers come on the executor's thread
 
@@ -69,8 +70,9 @@ class GripperGoals:
         if future is None:
             with self._lock:
                 self.sent -= 1
-                self.unsent += 1
                 said, self.missing = self.missing, True
+                self.unsent += 1
+                self.unsent_now = self.unsent_now + 1 if said else 1
             if not said:
                 self.warn(f"control.gripper_action: {why}; gripper goals are not sent until "
                           "it answers (gripper_command is still published)")
@@ -79,7 +81,7 @@ class GripperGoals:
             said, self.missing = self.missing, False
         if said:
             self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
-                      f"answers; gripper goals are sent again ({self.unsent} not sent)")
+                      f"answers; gripper goals are sent again ({self.unsent_now} not sent)")
         future.add_done_callback(lambda done: self._answered(done, closedness, number))
         return True
 

@@ -116,12 +116,17 @@ class GoalSession:
         frame or the robot state (``capture_refusal`` of the loop's own ``_camera_blocker`` and
         ``_state_blocker``: invalid, none yet, stale, stamped in the future): an invalid state
         is never stored and a stale one lies far from the frame, so without this test the
-        sub-goal would be kept with no state (held axes, gripper), silently.
+        sub-goal would be kept with no state (held axes, gripper), silently. While enabled, a
+        frame from a bag player is refused too, as the loop refuses it (breaker44n): the arm
+        would be driven toward the recording's picture.
         """
         frame = self.inputs.frame
         now = self.clock()
         problem = capture_refusal(service, self._camera_blocker(now), self.camera_topic(),
                                   self._state_blocker(now), self.state_topic())
+        recorded = "" if problem else self._recorded_refusal()  # the loop's, while enabled
+        if recorded:
+            problem = f"{service} refused: {recorded}"
         if problem:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)

@@ -48,8 +48,8 @@ class InputChecks:
         """
         if self.inputs.state_problem:
             return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        recorded = self.enabled and (self.recorded_inputs or self._recorded_leftover())
-        if recorded:  # (shadow mode plans on a replay)
+        recorded = self._recorded_refusal()
+        if recorded:
             return Refusal(RefusalKind.STALE_INPUTS, recorded)
         blocker = self._camera_blocker(now)
         if not blocker.detail:  # (the state's validity was asked first: its age now)
@@ -125,6 +125,14 @@ class InputChecks:
             self.inputs.unmeasure_gripper()
         return [what for what, gone in (("a camera frame", frames), ("a robot state", states))
                 if gone]
+
+    def _recorded_refusal(self) -> str:
+        """Why inputs from a bag player refuse commanding now ("": none, or shadow mode).
+
+        While enabled only (shadow mode plans on a replay); the planning loop's test and the
+        goal captures' (a recording's frame must not become the goal the arm is driven to).
+        """
+        return (self.recorded_inputs or self._recorded_leftover()) if self.enabled else ""
 
     def _recorded_leftover(self) -> str:
         """Why the newest frame or state is still a stopped bag player's ("" when neither is)."""
