@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.eval.evaluate import executed_actions
+from vjepa_ros.eval.evaluate import executed_period_actions
 from vjepa_ros.eval.step_notes import motion_note
 from vjepa_ros.recordings.resample import resample
 
@@ -45,7 +45,9 @@ def test_executed_action_is_one_step_of_motion_whatever_the_camera_rate():
     image_times, state_times, states = _constant_velocity([0.04, 0.0, 0.0], camera_hz=6.0)
     steps = resample(image_times, state_times, states, 4.0)
     assert steps.valid[:12].all()  # nothing dropped, nothing noted
-    executed = np.stack([executed_actions(steps, k, 1)[0].numpy() for k in range(10)])
+    # the motion the first action is compared with (fix44m: the report's
+    # executed_period_action; its executed_action is frame to frame again, for the energy)
+    executed = executed_period_actions(steps, range(10))
     np.testing.assert_allclose(executed[:, 0], 0.01, rtol=0.05)
     planned = np.tile([0.01, 0.0, 0.0, 0, 0, 0, 0], (10, 1))  # the oracle's plan
     summary = metrics.summarize_actions(planned, executed)
@@ -66,7 +68,7 @@ def test_motion_note_agrees_with_the_steps_the_cosine_scores():
     image_times, state_times, states = _constant_velocity([0.006, 0.006, 0.0], camera_hz=4.0)
     steps = resample(image_times, state_times, states, 4.0)
     chosen = list(range(10))
-    executed = np.stack([executed_actions(steps, k, 1)[0].numpy() for k in chosen])
+    executed = executed_period_actions(steps, chosen)  # what the cosine scores (fix44m)
     scored = metrics.summarize_actions(executed, executed, 0.002)["cosine_xyz_steps"]
     assert scored == 10
     note = motion_note(steps, chosen, 0.002)

@@ -69,8 +69,9 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
 def _executed(steps, chosen) -> np.ndarray:
     """Return the executed motions [K, 7] of the ``chosen`` steps toward the next one.
 
-    Frame k to frame k+1 (s_{k+1} ⊖ s_k), as the inferred motion explains frame k+1: not eval's
-    one step period from frame k (``evaluate.executed_actions``).
+    Frame k to frame k+1 (s_{k+1} ⊖ s_k), as the inferred motion explains frame k+1: the
+    report's ``executed_action`` (``evaluate.executed_actions``) that :func:`check_recording`
+    compares, not its ``executed_period_action`` (one step period from frame k, breaker44m).
     """
     chosen = np.asarray(chosen, dtype=np.int64)
     start = torch.as_tensor(steps.states[chosen], dtype=torch.float64)
@@ -120,6 +121,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     again = evaluate_recording(recording, model, cem,
                                dataclasses.replace(config, seed=repeat_seed(seed)),
                                progress=progress)
+    # frame k to frame k+1, as the inferred motion toward frame k+1 (not executed_period_action)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])
     repeat = np.array([r["planned_action"] for r in again["steps"]])

@@ -4,12 +4,15 @@ For a recording resampled to the model's step rate (``recordings/resample.py``),
 
 1. plan with the CEM planner from frame k and state s_k toward the goal: frame k + goal_offset
    (default: the planner's horizon H), or one given goal image;
-2. compare the planned first action with the executed one, a_k = s(t_k + period) ⊖ s(t_k), the
-   motion over one step period from frame k's time t_k (sign agreement per axis, cosine
-   similarity and magnitude error of Δxyz, on the steps that moved: ``metrics.moved``);
+2. compare the planned first action with the motion the arm made over one step period from
+   frame k's time t_k, s(t_k + period) ⊖ s(t_k) (``executed_period_actions``; sign agreement
+   per axis, cosine similarity and magnitude error of Δxyz, on the steps that moved:
+   ``metrics.moved``; a step whose period the state stream does not cover is left out of these
+   and counted);
 3. score, under the model and toward the same goal, the planned sequence [H, 7], the executed
-   one (a_k … a_{k+H−1}) and standing still (zero actions) with the planner's own rollout
-   (``planning.ImaginedRollout``);
+   one, frame to frame as the model was trained (a_k … a_{k+H−1}, a_k = s_{k+1} ⊖ s_k:
+   ``executed_actions``, which lead from s_k to the goal frame's state) and standing still (zero
+   actions) with the planner's own rollout (``planning.ImaginedRollout``);
 4. time the planning step.
 
 Optionally the energy landscape of one step: the executed sequence with its first action's Δx and
@@ -30,7 +33,7 @@ from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
-from vjepa_ros.eval.step_notes import step_notes
+from vjepa_ros.eval.step_notes import period_xyz, step_notes
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 from vjepa_ros.recordings.bag_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -44,17 +47,33 @@ def _as_tensor(array) -> torch.Tensor:
 
 
 def executed_actions(steps: Steps, start: int, horizon: int) -> torch.Tensor:
-    """Actions [H, 7] the robot executed at steps ``start`` … ``start + H − 1``, float32.
+    """Actions [H, 7] the robot executed from step ``start``: s_{k+1} ⊖ s_k, float32.
 
-    Each is one step period of motion from its step's frame, s(t_k + period) ⊖ s(t_k)
-    (``Steps.ends``), not the motion to the next step's frame: a camera whose frames are not one
-    period apart (6 fps at --rate 4) would halve and double it (breaker44i). NaN where the
-    state stream does not cover it (``Steps.moves``).
+    Frame to frame, as the model was trained (``train`` reads them so): the executed sequence
+    a_start … a_{start+H−1} leads from the state at frame ``start`` to the state at frame
+    ``start + H``, the goal frame the energy is taken toward (breaker44m). The report's
+    ``executed_action`` and the camera check read them too. Not the motion the planned first
+    action is compared with (:func:`executed_period_actions`).
     """
-    stop = start + horizon
-    begin = torch.as_tensor(steps.states[start:stop], dtype=torch.float64)
-    end = torch.as_tensor(steps.ends[start:stop], dtype=torch.float64)
-    return state_difference(begin, end).float()
+    window = torch.as_tensor(steps.states[start:start + horizon + 1], dtype=torch.float64)
+    return state_difference(window[:-1], window[1:]).float()
+
+
+def executed_period_actions(steps: Steps, chosen) -> np.ndarray:
+    """Return the motions [K, 7] float32 over one step period from the chosen steps' frames.
+
+    s(t_k + period) ⊖ s(t_k) (``Steps.ends``): what the planned first action is compared with,
+    whatever the camera's frame times (a 6 fps camera at --rate 4 would halve and double a
+    frame-to-frame motion, breaker44i). Its Δxyz is ``step_notes.period_xyz``, the very array
+    the notes read "moved" on; a row is NaN where the state stream does not cover the period
+    (``Steps.end_problems``).
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    begin = torch.as_tensor(steps.states[chosen], dtype=torch.float64)
+    end = torch.as_tensor(steps.ends[chosen], dtype=torch.float64)
+    actions = state_difference(begin, end).float().numpy()
+    actions[:, :3] = period_xyz(steps, chosen)
+    return actions
 
 
 def encode_steps(model, recording: Recording, steps: Steps, indices, batch: int):
@@ -210,17 +229,19 @@ def evaluate_recording(
     if goal_image is not None:
         fixed_goal = model.encode(np.asarray(goal_image)[None]).float().cpu()[0]
 
+    period = executed_period_actions(steps, chosen)  # [K, 7]: compared with the first action
     records, previous = [], None
     landscape_report = None
     t0 = bag_start_ns(recording)  # time_s: seconds after it, as --start / --end count
-    for k in tqdm(chosen, desc="eval", unit="step", disable=not progress):
+    for k, first in zip(tqdm(chosen, desc="eval", unit="step", disable=not progress), period,
+                        strict=True):
         if previous is None or k != previous + 1:
             planner.reset()  # warm start only across consecutive steps
         previous = k
         context, goal = reps[k][None], (fixed_goal if offset is None else reps[k + offset])[None]
         state = _as_tensor(steps.states[k])
         result = planner.plan(context, state, goal)
-        executed = executed_actions(steps, k, horizon)  # [H, 7]
+        executed = executed_actions(steps, k, horizon)  # [H, 7], frame to frame
         energies = sequence_energies(model, cem, context, state, goal,
                                      torch.stack([result.actions, executed,
                                                   torch.zeros_like(executed)]))
@@ -234,7 +255,9 @@ def evaluate_recording(
             "goal_step": None if offset is None else k + offset,
             "state": steps.states[k].tolist(),
             "planned_action": result.first_action.tolist(),
-            "executed_action": executed[0].tolist(),
+            "executed_action": executed[0].tolist(),  # s_{k+1} ⊖ s_k
+            # s(t_k + period) ⊖ s(t_k), what planned_action is scored against; None: unknown
+            "executed_period_action": first.tolist() if np.isfinite(first).all() else None,
             "energy_planned": float(energies[0]),
             "energy_executed": float(energies[1]),
             "energy_still": float(energies[2]),  # the arm standing still (zero actions)
@@ -246,13 +269,22 @@ def evaluate_recording(
                         landscape_report, goal_image is not None, notes)
 
 
+def unmeasured_steps(steps: Steps, chosen) -> dict[str, int]:
+    """{why: count} of the chosen steps whose motion over one period is not known."""
+    problems = [str(steps.end_problems[k]) for k in chosen if steps.end_problems[k]]
+    return {problem: problems.count(problem) for problem in dict.fromkeys(problems)}
+
+
 def build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
                  landscape_report, fixed_goal: bool, notes: list[str] = ()) -> dict:
-    planned = np.array([r["planned_action"] for r in records])
-    executed = np.array([r["executed_action"] for r in records])
+    compared = [r for r in records if r.get("executed_period_action") is not None]
+    planned = np.array([r["planned_action"] for r in compared]).reshape(-1, 7)
+    executed = np.array([r["executed_period_action"] for r in compared]).reshape(-1, 7)
     summary = {
         "steps_evaluated": len(records),
-        "actions": metrics.summarize_actions(planned, executed, config.min_motion_m),
+        "actions": {**metrics.summarize_actions(planned, executed, config.min_motion_m),
+                    # evaluated steps left out: their period's motion is not known, per reason
+                    "unmeasured_steps": unmeasured_steps(steps, [r["step"] for r in records])},
         "energy": metrics.summarize_energies([r["energy_planned"] for r in records],
                                              [r["energy_executed"] for r in records]),
         "latency_s": {

@@ -2,7 +2,8 @@
 
 Plots use matplotlib's Agg backend (no display needed): ``energies.png`` (per-step energy of the
 planned vs the executed actions), ``actions.png`` (planned vs executed Δx, Δy, Δz and the cosine
-per step) and ``landscape.png`` (energy over the Δx/Δz grid of one step, executed and planned
+per step; executed: ``executed_period_action``, the motion over one step period) and
+``landscape.png`` (energy over the Δx/Δz grid of one step, executed and planned
 actions marked). Without matplotlib the JSON is still written and the plots are skipped.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.atomic_files import remove_stale_partials, save_plot, write_text
+from vjepa_ros.counts import counted
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.json_values import json_safe
 from vjepa_ros.planning.methods import RefineSettings
@@ -91,7 +93,8 @@ def write_plots(report: dict, out_dir: Path) -> dict[str, Path]:
     written["energies"] = save_plot(fig, out_dir / PLOT_NAMES["energies"], dpi=100)
 
     planned = np.array([r["planned_action"] for r in steps])
-    executed = np.array([r["executed_action"] for r in steps])
+    # the motion over one step period the first action is scored against (NaN: not known)
+    executed = np.array([r.get("executed_period_action") or [math.nan] * 7 for r in steps])
     fig, axes = plt.subplots(4, 1, figsize=(7, 8), sharex=True)
     for i, axis in enumerate(AXES):
         axes[i].axhline(0, color="0.8", lw=0.8)
@@ -174,8 +177,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"|dxyz| error  {_fmt(actions['magnitude_error_m_mean'] * 1e3, '.1f')} mm mean "
         f"(planned {_fmt(actions['planned_norm_m_mean'] * 1e3, '.1f')} mm, executed "
         f"{_fmt(actions['executed_norm_m_mean'] * 1e3, '.1f')} mm; over the "
-        f"{actions.get('scored_steps', actions['cosine_xyz_steps'])} steps that moved, as the "
-        "cosine)",
+        f"{counted(actions.get('scored_steps', actions['cosine_xyz_steps']), 'step')} that "
+        f"moved, as the cosine)",
         f"energy        planned {_fmt(energy['planned_mean'], '.4f')}  executed "
         f"{_fmt(energy['executed_mean'], '.4f')}  planned <= executed in "
         f"{_fmt(100 * energy['planned_at_most_executed'], '.0f')} % of steps",

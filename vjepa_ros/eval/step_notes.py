@@ -1,8 +1,12 @@
 """What the chosen steps of a recording will score, said before the model loads (torch-free).
 
-An axis' sign is scored only on steps that moved along it, the cosine and the magnitude error
-only on steps that moved (``metrics.moved_axes`` / ``metrics.moved``, the one definition both
-the scores and these notes use). A recording in which no chosen step
+The planned first action is compared with the motion over one step period from the step's frame
+(:func:`period_xyz`, float32 as ``evaluate.executed_period_actions`` holds it: the very array the
+scores read). An axis' sign is scored only on steps that moved along it, the cosine and the
+magnitude error only on steps that moved (``metrics.moved_axes`` / ``metrics.moved``, the one
+definition both the scores and these notes use); a step whose period the state stream does not
+cover is not compared at all, and :func:`unmeasured_note` says how many and why. A recording in
+which no chosen step
 moves that far would be planned step by step for no score: :func:`still_arm_problem` refuses it.
 When only some steps move, :func:`step_notes` says how many are scored per axis, and, for a
 recording that moves in bursts (a blocking-mode run stands still while it plans), the
@@ -18,17 +22,18 @@ from vjepa_ros.counts import counted
 from vjepa_ros.eval.metrics import AXES, moved, moved_axes
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
-from vjepa_ros.recordings.resample import Steps
+from vjepa_ros.recordings.resample import END_GAP, Steps
 
 
-def executed_xyz(steps: Steps, chosen) -> np.ndarray:
-    """Return the executed Δxyz [K, 3] [m] of the chosen steps over one period (as scored).
+def period_xyz(steps: Steps, chosen) -> np.ndarray:
+    """Return the Δxyz [K, 3] float32 [m] over one step period from the chosen steps' frames.
 
-    ``Steps.ends`` − ``Steps.states``: the motion from the step's frame to one step period
-    after it (``evaluate.executed_actions``).
+    ``Steps.ends`` − ``Steps.states`` rounded to float32: the Δxyz of
+    ``evaluate.executed_period_actions``, which the scores read "moved" on (breaker44m: a
+    float64 3.9999999 mm here was 4.0000002 mm there). NaN where the period is not covered.
     """
     chosen = np.asarray(chosen, dtype=np.int64)
-    return steps.ends[chosen, :3] - steps.states[chosen, :3]
+    return (steps.ends[chosen, :3] - steps.states[chosen, :3]).astype(np.float32)
 
 
 def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> str:
@@ -39,12 +44,13 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> s
     still start), a lower ``rate_hz`` (when the arm moves farther than ``min_motion_m`` over
     longer times), record while it moves, or a lower ``min_motion_m``.
     """
-    motions = executed_xyz(steps, chosen)
-    lengths = np.linalg.norm(motions, axis=1)
+    motions = period_xyz(steps, chosen)
+    motions = motions[np.isfinite(motions).all(axis=1)]  # the steps compared
+    lengths = np.linalg.norm(motions.astype(np.float64), axis=1)
     if len(lengths) == 0 or moved(motions, min_motion_m).any():
         return ""
     pairs = np.flatnonzero(steps.moves())
-    moving = pairs[moved(executed_xyz(steps, pairs), min_motion_m)]
+    moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     valid = steps.states[steps.valid, :3]
     reach = float(np.linalg.norm(valid - valid[0], axis=1).max()) if len(valid) else 0.0
@@ -67,21 +73,50 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> s
 def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
     """Say how many chosen steps are scored when some stand still, else "".
 
-    Still: the steps the scores leave out (``metrics.moved``); per axis, the steps its sign is
-    scored on (``metrics.moved_axes``).
+    Still: the steps the scores leave out (``metrics.moved``) of those compared (their period
+    covered, :func:`unmeasured_note`); per axis, the steps its sign is scored on
+    (``metrics.moved_axes``).
     """
-    motions = executed_xyz(steps, chosen)
+    motions = period_xyz(steps, chosen)
+    measured = np.isfinite(motions).all(axis=1)
     moving = moved(motions, min_motion_m)
-    still = int((~moving).sum())
+    still = int((~moving & measured).sum())
     if not still:
         return ""
     per_axis = ", ".join(f"{axis} on {int(n)}" for axis, n in
                          zip(AXES, moved_axes(motions, min_motion_m).sum(0), strict=True))
-    note = (f"{still} of {counted(len(chosen), 'evaluated step')} moved less than "
+    of = counted(int(measured.sum()), "evaluated step")
+    if not measured.all():
+        of += " with a known motion"
+    note = (f"{still} of {of} moved less than "
             f"{min_motion_m * 1e3:g} mm (min_motion_m) in all (Δxyz): they count in the "
             "energies, not in the sign agreement, cosine or |dxyz| error; signs are scored "
             f"{per_axis}")
     return note + burst_rate_hint(steps, chosen, moving)
+
+
+def unmeasured_note(steps: Steps, chosen, max_state_gap_s: float) -> str:
+    """Say how many chosen steps are not compared, for want of their period's motion; or "".
+
+    Their motion over one period is not covered by the state stream (``Steps.end_problems``: a
+    state gap or a jump under its end, an end past the last state); they are still planned and
+    count in the energies (report.json ``summary.actions.unmeasured_steps``).
+    """
+    problems = [str(steps.end_problems[k]) for k in chosen if steps.end_problems[k]]
+    if not problems:
+        return ""
+    why = ", ".join(f"{_said(problem, max_state_gap_s)}: {problems.count(problem)}"
+                    for problem in dict.fromkeys(problems))
+    return (f"{len(problems)} of {counted(len(chosen), 'evaluated step')} "
+            f"{'has' if len(problems) == 1 else 'have'} no known motion over one step period, "
+            f"the state stream not covering it ({why}): they count in the energies, not in the "
+            "sign agreement, cosine or |dxyz| error")
+
+
+def _said(problem: str, max_state_gap_s: float) -> str:
+    """Return an ``end_problems`` reason with the gap bound in it."""
+    return problem.replace("max_state_gap_s", f"{max_state_gap_s:g} s (max_state_gap_s)") \
+        if problem == END_GAP else problem
 
 
 def burst_rate_hint(steps: Steps, chosen, moving: np.ndarray) -> str:
@@ -115,4 +150,5 @@ def step_notes(recording, steps: Steps, chosen, min_motion_m: float,
                      + slow_camera_hint(recording.image_times, steps.rate_hz, steps.dropped)
                      + state_gap_hint(recording.state_times, recording.state_topic,
                                       max_state_gap_s, steps.dropped))
-    return notes + list(filter(None, [motion_note(steps, chosen, min_motion_m)]))
+    return notes + list(filter(None, [unmeasured_note(steps, chosen, max_state_gap_s),
+                                      motion_note(steps, chosen, min_motion_m)]))

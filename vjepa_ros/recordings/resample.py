@@ -8,13 +8,15 @@ nearest its grid time (within half a period) and the end-effector state *at that
 time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
 orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
-A step's executed motion is measured over exactly one step period from its frame: ``ends`` holds
-the state interpolated at the frame's time + one period (not at the next step's frame: a 6 fps
-camera at 4 Hz has its frames 0 or 83 ms after their grid times, and frame-to-frame motion would
-be 0.167 or 0.333 s of it, breaker44i). An end past the state stream's last state is NaN (that
-step starts no action); an end across a state gap or a jump drops its step (counted as the gap or
-the jump is) where the next step is still valid, else it is only NaN (that next step's drop
-already says why); the drop is eval's (``drop_uncovered_motion``), training's steps are as before.
+Each step also holds ``ends``: the state one step period after its frame, interpolated at the
+frame's time + one period, for eval's comparison of the planned first action with the motion the
+arm made over one step (``evaluate.executed_period_actions``; a 6 fps camera at 4 Hz has its
+frames 0 or 83 ms after their grid times, so frame to frame would be 0.167 or 0.333 s of
+motion, breaker44i). The
+executed actions themselves (training's, the executed sequence eval scores under the model, the
+camera check's) stay frame to frame, s_{k+1} ⊖ s_k. ``ends`` never changes which steps are
+valid: where the state stream does not cover a valid step's period (a state gap or a jump under
+its end, an end past the last state) its end is NaN and ``end_problems`` says why.
 A frame is never given to two steps: where a camera slower than the steps leaves one frame
 nearest two grid times, the earlier step takes it and the other takes its other neighbour
 frame if that is within reach and free, else it is invalid (two steps of one frame would be a
@@ -38,6 +40,10 @@ SHARED_FRAME = "no camera frame of its own (its nearest is a neighbour step's)"
 STATE_GAP = "state gap longer than max_state_gap_s"
 # its state lies across a jump faster than an arm moves (state_jumps: a reset, a re-homed arm)
 STATE_JUMP = "state across a jump faster than an arm moves"
+# Why a valid step's motion over one period is not known: the values of ``Steps.end_problems``
+END_GAP = "a state gap longer than max_state_gap_s at its end"
+END_JUMP = "a jump faster than an arm moves within it"
+END_PAST = "its end past the last state"
 
 
 @dataclass
@@ -51,29 +57,31 @@ class Steps:
     states: np.ndarray  # [K, 7] float64, NaN where invalid
     valid: np.ndarray  # [K] bool
     dropped: dict[str, int] = field(default_factory=dict)  # reason -> steps
-    # [K, 7] float64: the state one step period after the step's frame (its executed motion's
-    # end); NaN where invalid or not covered by the state stream
+    # [K, 7] float64: the state one step period after the step's frame (the end of its motion
+    # over one period, ``evaluate.executed_period_actions``); NaN where invalid or not covered
+    # by the state stream
     ends: np.ndarray | None = None
+    # [K] str: why a valid step's ``ends`` is NaN (END_GAP, END_JUMP, END_PAST); "" elsewhere
+    end_problems: np.ndarray | None = None
 
     def __post_init__(self):
         if self.ends is None:
             self.ends = np.full_like(np.asarray(self.states, dtype=np.float64), np.nan)
+        if self.end_problems is None:
+            self.end_problems = np.where(self.valid & ~np.isfinite(self.ends).all(axis=1),
+                                         END_PAST, "").astype(object)
 
     def __len__(self) -> int:
         return len(self.grid_times)
 
     def moves(self) -> np.ndarray:
-        """[K] bool: the steps whose one-period executed motion is known (``ends``)."""
+        """[K] bool: the valid steps whose motion over one period is known (``ends``)."""
         return self.valid & np.isfinite(self.ends).all(axis=1)
 
     def runs_valid(self, start: int, length: int) -> bool:
-        """Return whether steps start .. start+length (inclusive) exist and are all valid.
-
-        The steps before the last also need their executed motion (:meth:`moves`).
-        """
+        """Return whether steps start .. start+length (inclusive) exist and are all valid."""
         stop = start + length + 1
-        return (start >= 0 and stop <= len(self) and bool(self.valid[start:stop].all())
-                and bool(self.moves()[start:stop - 1].all()))
+        return start >= 0 and stop <= len(self) and bool(self.valid[start:stop].all())
 
 
 def interpolate_states(
@@ -163,7 +171,6 @@ def resample(
     max_state_gap_s: float = 0.1,
     window_ns: tuple[int | None, int | None] = (None, None),
     jumps_ns: np.ndarray | None = None,
-    drop_uncovered_motion: bool = False,
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -176,9 +183,9 @@ def resample(
     ``jumps_ns``: [J, 2] (before, after) state times [ns] of jumps faster than an arm moves
     (``state_jumps.jump_intervals``): a step whose state is interpolated across one, or whose
     motion from the step before spans one, is invalid (:data:`STATE_JUMP`), so that no action
-    spans a jump. ``ends`` (the executed motion's end, one period after each frame) are always
-    given; ``drop_uncovered_motion`` (eval) also drops the steps whose end lies across a gap or
-    a jump (the module docstring); training reads its steps frame to frame and leaves it off.
+    spans a jump. ``ends``: the state one period after each valid step's frame, NaN (and
+    ``end_problems`` saying why) where the state stream does not cover it; no step is dropped
+    for it (the module docstring).
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -231,22 +238,21 @@ def resample(
     if across.any():
         dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
-    # the executed motion's end: one step period after the frame (breaker44i)
+    step_states[~valid] = np.nan
+    # the end of the motion over one period: one step period after the frame (breaker44i)
     end_times = frame_times + int(round(period_ns))
     ends, end_span = interpolate_states(state_times, states, end_times)
-    end_gap = np.isfinite(end_span) & (end_span > max_state_gap_s)
-    end_jump = _ends_across_jumps(frame_times, end_times, jumps_ns)
-    next_valid = np.append(valid[1:], False) & drop_uncovered_motion
-    for reason, lost in ((STATE_GAP, end_gap), (STATE_JUMP, end_jump & ~end_gap)):
-        drop = valid & lost & next_valid
-        if drop.any():
-            dropped[reason] = dropped.get(reason, 0) + int(drop.sum())
-            valid &= ~drop
-    step_states[~valid] = np.nan
-    ends[~valid | end_gap | end_jump | ~np.isfinite(end_span)] = np.nan
+    end_problems = np.full(len(grid), "", dtype=object)
+    for problem, where in ((END_JUMP, _ends_across_jumps(frame_times, end_times, jumps_ns)),
+                           (END_GAP, np.isfinite(end_span) & (end_span > max_state_gap_s)),
+                           (END_PAST, ~np.isfinite(end_span))):
+        end_problems[valid & where] = problem  # the last that holds: past, else gap, else jump
+    end_problems[~valid] = ""
+    ends[~valid | (end_problems != "")] = np.nan
     return Steps(
         rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
         frame_times=frame_times, states=step_states, valid=valid, dropped=dropped, ends=ends,
+        end_problems=end_problems,
     )
 
 
