@@ -18,10 +18,13 @@ import pytest
 @pytest.mark.xfail(strict=True, reason="eval's unmeasured-steps note names max_state_gap_s, "
                    "README quotes (--max-state-gap), the option a user can give")
 def test_unmeasured_note_names_the_option_as_readme_quotes():
-    """README (eval, step 4) quotes the note ``(a state gap longer than 0.1 s (--max-state-gap)
+    """README's eval note quote names --max-state-gap; eval prints max_state_gap_s.
+
+    README (eval, step 4) quotes the note ``(a state gap longer than 0.1 s (--max-state-gap)
     at its end: 1)``; eval prints ``0.1 s (max_state_gap_s)``, a name no eval option has: a user
     reading the note finds no ``--max_state_gap_s`` in ``vjepa-ros eval --help`` to widen the gap
-    bound, and grepping the README for the printed line finds nothing."""
+    bound, and grepping the README for the printed line finds nothing.
+    """
     from vjepa_ros.eval.step_notes import unmeasured_note
     from vjepa_ros.recordings.resample import END_GAP
 
