@@ -13,15 +13,11 @@ whose period is not a whole number of nanoseconds.
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from vjepa_ros.eval.evaluate import executed_actions, executed_period_actions
 from vjepa_ros.recordings.resample import resample
 
 
-@pytest.mark.xfail(strict=True, reason="ends are interpolated at t_k + round(period), 1 ns off "
-                   "frame k+1's stamp at --rate 6: roll/gripper of executed_period_action differ "
-                   "from executed_action by a float32 ulp on an exact-rate recording")
 def test_an_exact_rate_recording_has_identical_period_and_frame_to_frame_motions():
     """A 6 fps camera evaluated at --rate 6, 100 Hz poses: the two motions are the same motion.
 

@@ -44,6 +44,7 @@ STATE_JUMP = "state across a jump faster than an arm moves"
 END_GAP = "a state gap longer than max_state_gap_s at its end"
 END_JUMP = "a jump faster than an arm moves within it"
 END_PAST = "its end past the last state"
+END_SNAP_NS = 1000  # [ns] a period end this close to the next frame's stamp is that stamp
 
 
 @dataclass
@@ -241,6 +242,11 @@ def resample(
     step_states[~valid] = np.nan
     # the end of the motion over one period: one step period after the frame (breaker44i)
     end_times = frame_times + int(round(period_ns))
+    # a next frame one period later up to the ns rounding of the stamps (a 6 fps camera's
+    # round(k * 1e9 / 6)): its very time, so the two motions agree bit for bit (breaker44o)
+    snap = np.zeros(len(end_times), dtype=bool)
+    snap[:-1] = np.abs(frame_times[1:] - end_times[:-1]) <= END_SNAP_NS
+    end_times[:-1][snap[:-1]] = frame_times[1:][snap[:-1]]
     ends, end_span = interpolate_states(state_times, states, end_times)
     end_problems = np.full(len(grid), "", dtype=object)
     for problem, where in ((END_JUMP, _ends_across_jumps(frame_times, end_times, jumps_ns)),
