@@ -56,6 +56,7 @@ class _Session:
     """A stream that moves; ``fail`` runs once inside a tick, after its output is computed."""
 
     enabled = True
+    enable_epoch = 0  # bumped by every enable/disable, as MPCSession's
     fail = None
 
     def stream_step(self):
@@ -67,6 +68,7 @@ class _Session:
 
     def set_enabled(self, enabled):
         self.enabled = enabled
+        self.enable_epoch += 1
         return True, ""
 
 

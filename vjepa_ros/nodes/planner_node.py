@@ -169,6 +169,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.plan_report_pub = self.create_publisher(String, "~/plan_report", 50)
         self.plan_report_failed = False  # a publish raised: warned once until one goes out
         self.session.add_report_listener(self._publish_plan_report)
+        self.session.gripper_output = self._send_gripper  # under the session lock
 
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
         self.image_subscription = self.create_subscription(
@@ -356,12 +357,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             msg = Float64MultiArray(data=[float(v) for v in report.action])
             msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
             self.action_pub.publish(msg)
-        if report.gripper_command is not None:
-            # ~/enable false may have come since plan_step (the executor thread): a disable
-            # answered before this is seen here, one asked meanwhile waits for the send
-            with self.command_lock:
-                if self.session.enabled:
-                    self._send_gripper(report.gripper_command)
+        # its gripper command went out inside plan_step, with the set-point's target, under the
+        # session lock (session.gripper_output = _send_gripper): a ~/clear_goals, new goal or
+        # ~/enable answered after plan_step can no longer void the plan halfway (breaker44s)
         if report.debug_rgb is not None:
             image = Image(**rgb_to_image_fields(report.debug_rgb))
             # the planned camera frame's stamp (a derived image carries its source's), so a
@@ -392,6 +390,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.plan_report_failed = False
 
     def _send_gripper(self, closedness: float) -> None:
+        """Send a gripper command (``session.gripper_output``: under the session lock)."""
+        if self.closing:
+            return
         self.gripper_pub.publish(Float64(data=closedness))
         if self.gripper_action is not None:
             self.gripper_action.send(closedness)
@@ -423,12 +424,15 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             self._tick_stream()
 
     def _stream(self) -> None:
+        epoch = self.session.enable_epoch
         out = self.session.stream_step()
         # under the lock a disable takes (~/enable, a failure): a moving twist computed before
-        # a disable is not published after its zero twist (review32); None (disabled, held,
+        # a disable is not published after its zero twist (review32), also when an enable
+        # followed it before this publish (the epoch moved: breaker44s); None (disabled, held,
         # deactivated): a moving servo_twist ends with one zero twist
         with self.command_lock:
-            self.setpoints.publish(out if self.session.enabled else None)
+            current = self.session.enabled and self.session.enable_epoch == epoch
+            self.setpoints.publish(out if current else None)
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:
         """Stop commanding and planning; wait (bounded) for a running plan to end."""

@@ -131,6 +131,8 @@ class CommandSession:
                 self.last_gripper is None
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
+            if self.gripper_output is not None:  # with the set-point's target, atomically
+                self.gripper_output(gripper)
         return report
 
     def _gripper_waits(self, gripper: float) -> str:
