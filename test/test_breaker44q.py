@@ -51,12 +51,13 @@ def test_the_probe_rate_is_the_steps_not_the_end_of_call_writes(tmp_path, monkey
     ``_posttrain`` times ``probe.train(until=PROBE_STEPS)`` whole and subtracts one validation;
     that call ends (trainer._train) with save_checkpoint, export (the probe reaches its
     ``--steps 40``, so it exports a world model) and write_logs (log.json and the matplotlib
-    plot), all inside the window. On the GPU a step of the demo predictor at 32 clips takes tens
-    of ms, so a second of writes over 30 steps (~33 ms/step) makes the probe's rate ~2x the run's:
-    fitted_steps gives the run about half the steps that fit, it ends minutes before its deadline
-    with its learning-rate decay done early (``complete: true``), and the lent minutes go idle.
-    Here the probe trainer's write_logs takes 1.5 s longer (a stand-in for the device's writes:
-    1.5 / 30 = 0.05 s/step); a tiny step takes ~0.015 s on this CPU.
+    plot), all inside the window. Measured here for the two runs' trainers: checkpoint 0.02-0.04
+    s, export 0.01 s, logs + plot 0.11-0.16 s: ~0.15-0.2 s over 30 steps, 5-7 ms per step added to
+    a GPU step of tens of ms (bench_train: ~27 ms), so the run is fitted ~10-20 % fewer steps than
+    fit and ends that much before its deadline, its decay done early (``complete: true``), the
+    lent seconds idle; a slower disk or plot on the device widens it. Here the probe trainer's
+    write_logs takes 1.5 s longer, which makes the effect plain (1.5 / 30 = 0.05 s/step against
+    a tiny step's ~0.015 s on this CPU).
     """
     from vjepa_ros.train.trainer import Trainer
 
