@@ -18,7 +18,6 @@ import argparse
 import time
 from pathlib import Path
 
-import pytest
 import torch
 
 from benchmarks import device_check, device_posttrain
@@ -42,9 +41,6 @@ def _probe_run(tmp_path: Path, cap: int = 1) -> dict:
     return record["runs"][0]
 
 
-@pytest.mark.xfail(strict=True, reason="the probe's timed window ends with train()'s end-of-call "
-                   "writes (latest.pt, the world model export, log.json and the loss plot), "
-                   "divided among its 30 steps")
 def test_the_probe_rate_is_the_steps_not_the_end_of_call_writes(tmp_path, monkeypatch):
     """The probe's s/step must be the steps' rate, not the files its second train() call writes.
 
