@@ -38,9 +38,6 @@ class _ContextShutDown(RuntimeError):
     """What rclpy's publish raises once its context is invalid (an RCLError)."""
 
 
-@pytest.mark.xfail(strict=True, reason="breaker44t: a gripper_output that raises inside "
-                   "_command leaves plan_step unfinished: planning stays True, the session never "
-                   "idle again (prepare_shutdown waits its 30 s), the commanded plan unreported")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_a_raising_gripper_send_still_ends_the_plan_step(model, mode):  # noqa: F811
     """A gripper publish that raises must not leave the session in the middle of a plan step.

@@ -132,7 +132,10 @@ class CommandSession:
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
             if self.gripper_output is not None:  # with the set-point's target, atomically
-                self.gripper_output(gripper)
+                try:
+                    self.gripper_output(gripper)
+                except Exception as exc:  # noqa: BLE001 - raised once the step has ended
+                    self._gripper_error = exc  # (plan_step: breaker44t)
         return report
 
     def _gripper_waits(self, gripper: float) -> str:

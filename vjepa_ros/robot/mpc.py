@@ -210,6 +210,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         # plan step can no longer void it halfway (breaker44s); None: read
         # PlanReport.gripper_command after plan_step (the simulator loops)
         self.gripper_output: Callable[[float], None] | None = None
+        self._gripper_error: Exception | None = None  # gripper_output raised in this step
         self.last_report = PlanReport()
         self.commands_sent = 0
         self.planning = False

@@ -112,6 +112,20 @@ class PlanningSession:
     def plan_step(self, want_debug: bool = False) -> PlanReport | None:
         """Plan (or command a prepared plan) if there is something to do; None when not.
 
+        An exception ``gripper_output`` raised while a command went out (a publish after the
+        context shut down) is raised here once the step has ended (idle, its report kept and
+        handed to the listeners), not in the middle of it (breaker44t: the session stayed
+        "planning" for good); the node's worker then disables commanding.
+        """
+        report = self._plan_step(want_debug)
+        error, self._gripper_error = self._gripper_error, None
+        if error is not None:
+            raise error
+        return report
+
+    def _plan_step(self, want_debug: bool = False) -> PlanReport | None:
+        """Plan (or command a prepared plan) if there is something to do; None when not.
+
         While the live camera check runs, the worker's turn estimates the model's frame once the
         check's moves are made, or computes a correction trial's plan
         (``_camera_check_worker_turn``), and no goal is planned.
