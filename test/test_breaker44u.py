@@ -70,3 +70,29 @@ def test_camera_node_exits_1_when_the_device_is_unplugged_mid_run(tmp_path):
         pytest.fail(f"camera_node still running 12 s after the device was lost: {err[-400:]}")
     assert proc.returncode == 1, err
     assert "no frame from the RealSense" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="load_image_file (image_publisher's path, goal_image_path) "
+                   "drops a PNG's alpha silently: transparent pixels become their hidden RGB "
+                   "(black here) in the goal")
+def test_a_goal_png_with_transparent_pixels_is_refused_in_one_line(tmp_path):
+    """A lab cuts the background out of a goal photo in an image editor and exports it as an
+    RGBA PNG: half of it is fully transparent (alpha 0), its hidden RGB black, as editors store
+    erased pixels. ``image_publisher -p path:=goal.png`` (and ``goal_image_path``) loads it with
+    OpenCV's IMREAD_COLOR, which drops alpha: the planner gets a goal whose table is black,
+    a scene the arm can never reach, and no word about it. A file whose pixels are partly
+    transparent should be refused with one line naming the file and the transparency (an opaque
+    RGBA PNG, alpha 255 everywhere, as screenshots are saved, still loads)."""
+    from PIL import Image as PILImage
+
+    from vjepa_ros.images import ImageError, load_image_file
+
+    opaque = np.zeros((64, 64, 4), np.uint8)
+    opaque[..., :3], opaque[..., 3] = 180, 255
+    PILImage.fromarray(opaque, "RGBA").save(tmp_path / "screenshot.png")
+    assert (load_image_file(tmp_path / "screenshot.png") == 180).all()
+    cut = opaque.copy()
+    cut[32:] = 0  # erased: alpha 0, RGB 0
+    PILImage.fromarray(cut, "RGBA").save(tmp_path / "goal cut.png")
+    with pytest.raises(ImageError, match=r"(?i)goal cut\.png.*(transparen|alpha)"):
+        load_image_file(tmp_path / "goal cut.png")
