@@ -9,6 +9,7 @@ Each test is a strict xfail: it asserts what should happen and fails now.
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -52,12 +53,15 @@ UNPLUGGED_SCRIPT = textwrap.dedent("""
                    "CameraError) only logs an error; the node keeps spinning with no frames and "
                    "never exits")
 def test_camera_node_exits_1_when_the_device_is_unplugged_mid_run(tmp_path):
-    """A RealSense unplugged (or a USB 3 link reset) while the node runs: ``read()`` raises
+    """A device lost mid-run should end camera_node with one line and exit status 1.
+
+    A RealSense unplugged (or a USB 3 link reset) while the node runs: ``read()`` raises
     CameraError after ``timeout_s``. The read thread logs it and returns, but the node has no
     ``done`` event: the process stays up forever, publishing nothing, so neither a launch file's
     respawn nor a script notices. It should end with the one line and exit status 1, as it does
     when the device is missing at start-up (README: "without a device it prints what is missing
-    and exits 1")."""
+    and exits 1").
+    """
     script = tmp_path / "unplugged.py"
     script.write_text(UNPLUGGED_SCRIPT)
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
@@ -76,13 +80,16 @@ def test_camera_node_exits_1_when_the_device_is_unplugged_mid_run(tmp_path):
                    "drops a PNG's alpha silently: transparent pixels become their hidden RGB "
                    "(black here) in the goal")
 def test_a_goal_png_with_transparent_pixels_is_refused_in_one_line(tmp_path):
-    """A lab cuts the background out of a goal photo in an image editor and exports it as an
+    """A goal PNG with transparent pixels should be refused, not loaded with its hidden RGB.
+
+    A lab cuts the background out of a goal photo in an image editor and exports it as an
     RGBA PNG: half of it is fully transparent (alpha 0), its hidden RGB black, as editors store
     erased pixels. ``image_publisher -p path:=goal.png`` (and ``goal_image_path``) loads it with
     OpenCV's IMREAD_COLOR, which drops alpha: the planner gets a goal whose table is black,
     a scene the arm can never reach, and no word about it. A file whose pixels are partly
     transparent should be refused with one line naming the file and the transparency (an opaque
-    RGBA PNG, alpha 255 everywhere, as screenshots are saved, still loads)."""
+    RGBA PNG, alpha 255 everywhere, as screenshots are saved, still loads).
+    """
     from PIL import Image as PILImage
 
     from vjepa_ros.images import ImageError, load_image_file
@@ -96,3 +103,50 @@ def test_a_goal_png_with_transparent_pixels_is_refused_in_one_line(tmp_path):
     PILImage.fromarray(cut, "RGBA").save(tmp_path / "goal cut.png")
     with pytest.raises(ImageError, match=r"(?i)goal cut\.png.*(transparen|alpha)"):
         load_image_file(tmp_path / "goal cut.png")
+
+
+@pytest.mark.xfail(strict=True, reason="image_publisher: qos sensor_data with rate_hz 0 (the "
+                   "default) publishes one best-effort, volatile frame at start-up, before any "
+                   "subscriber: nothing ever arrives, and nothing is said")
+def test_a_stand_in_camera_without_rate_hz_is_heard_or_refused(context, tmp_path):
+    """A stand-in camera left at rate_hz 0 should be heard by a later subscriber, or refused.
+
+    README: ``vjepa-ros launch --node image_publisher -p image_publisher.qos:=sensor_data`` is
+    a stand-in camera. A lab gives exactly that and leaves ``rate_hz`` at its default 0: the node
+    publishes once, best effort and volatile (not latched: qos is sensor_data), at its start,
+    before the planner (made last) has subscribed. The planner never gets a frame and the node
+    logs "publishing ..." as if all were well. Either the combination is refused at start-up in
+    one line naming rate_hz, or a subscriber started after the node receives a frame.
+    """
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import Image
+
+    from vjepa_ros.images import save_image_file
+    from vjepa_ros.nodes.image_publisher import ImagePublisher
+
+    path = save_image_file(tmp_path / "frame.png", np.full((48, 64, 3), 90, np.uint8))
+    try:
+        publisher = ImagePublisher(context=context, parameter_overrides=[
+            Parameter("path", value=str(path)), Parameter("qos", value="sensor_data")])
+    except ValueError as exc:
+        assert "rate_hz" in str(exc), exc
+        return
+    import rclpy
+
+    listener = rclpy.create_node("listener", context=context)
+    received = []
+    listener.create_subscription(Image, "image", received.append, qos_profile_sensor_data)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(publisher)
+    executor.add_node(listener)
+    try:
+        deadline = time.monotonic() + 4.0
+        while not received and time.monotonic() < deadline:
+            executor.spin_once(timeout_sec=0.05)
+    finally:
+        executor.shutdown()
+        listener.destroy_node()
+        publisher.destroy_node()
+    assert received, "a subscriber of the stand-in camera never got a frame"
