@@ -187,3 +187,40 @@ def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, 
     err = capfd.readouterr().err
     assert "dropping a frame whose capture stamp lies before" in err, err
     assert err.count("[WARN]") == 2, err  # the fallback's reason, the drop: each once
+
+
+class UnpluggedCamera(FakeCamera):
+    """A FakeCamera whose device is lost after 3 frames: ``read()`` raises CameraError."""
+
+    def read(self):
+        from vjepa_ros.robot.camera import CameraError
+
+        if self.count >= 3:
+            time.sleep(0.02)
+            raise CameraError("no frame from the RealSense for 0.2 s: Frame didn't arrive")
+        return super().read()
+
+
+def test_a_device_lost_mid_run_ends_the_node_with_status_1(context, capfd):
+    """The read loop's error sets ``done`` (run_node ends) and ``exit_status()`` says 1."""
+    from rclpy.parameter import Parameter
+
+    node = camera_node.CameraNode(camera_factory=UnpluggedCamera, context=context,
+                                  parameter_overrides=[Parameter("width", value=64),
+                                                       Parameter("height", value=48)])
+    try:
+        assert node.done.wait(10.0), "the node went on after its device was lost"
+        assert node.exit_status() == 1 and node.camera.count == 3
+    finally:
+        node.destroy_node()
+    errors = [line for line in capfd.readouterr().err.splitlines() if "[ERROR]" in line]
+    assert len(errors) == 1 and errors[0].endswith(
+        "no frame from the RealSense for 0.2 s: Frame didn't arrive; the camera node stops "
+        "(exit status 1)"), errors
+
+
+def test_a_camera_node_stopped_while_streaming_is_no_failure(context, capfd):
+    """Stopping (destroy_node) while a read is under way: status 0, no error, not done."""
+    _, _, camera, node = _stream(context, count=2)
+    assert camera.stopped and not node.done.is_set() and node.exit_status() == 0
+    assert "[ERROR]" not in capfd.readouterr().err

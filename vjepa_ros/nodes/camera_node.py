@@ -10,7 +10,10 @@ planner pairs each frame with the joint state at its stamp, and the node clock o
 tens of ms late. Under ``use_sim_time``, in the device's ``hardware_clock`` domain, or for a
 capture time the node clock does not agree with, frames are stamped on arrival, with one warning
 (:func:`~vjepa_ros.robot.camera_stamp.device_stamp_problem`).
-Without pyrealsense2 or without a connected device the node exits with a clear message and 1.
+Without pyrealsense2 or without a connected device the node exits with a clear message and 1; a
+device lost while it runs (unplugged, a USB link reset: ``read()`` raises CameraError) ends it the
+same way, with the error logged once and exit status 1 (its ``done`` event and ``exit_status()``,
+as :func:`~vjepa_ros.nodes.node_runner.run_node` ends a node whose work ended by itself).
 """
 
 from __future__ import annotations
@@ -44,7 +47,8 @@ class CameraNode(Node):
         self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
         self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
         self.running = True
-        self.error: CameraError | None = None
+        self.error: CameraError | None = None  # the device lost while running
+        self.done = threading.Event()  # set when the read loop ends on an error: run_node ends
         self.thread = threading.Thread(target=self._read_loop, name="camera", daemon=True)
         self.thread.start()
         self.get_logger().info(f"publishing {self.image_pub.topic_name} "
@@ -55,8 +59,11 @@ class CameraNode(Node):
             try:
                 rgb = self.camera.read()
             except CameraError as exc:
+                if not self.running:  # stopping (destroy_node): no error
+                    return
                 self.error = exc
-                self.get_logger().error(str(exc))
+                self.get_logger().error(f"{exc}; the camera node stops (exit status 1)")
+                self.done.set()  # no frames will come: end the node, not spin on silent
                 return
             if not self.running:
                 return
@@ -94,6 +101,10 @@ class CameraNode(Node):
         if kind not in self.stamp_warnings:
             self.stamp_warnings.add(kind)
             self.get_logger().warning(message)
+
+    def exit_status(self) -> int:
+        """1 when the device was lost while running (run_node's status), else 0."""
+        return 1 if self.error else 0
 
     def destroy_node(self) -> None:
         self.running = False
