@@ -189,6 +189,48 @@ def test_8_bit_grey_and_palette_goal_files_load_as_rgb(tmp_path):
     np.testing.assert_array_equal(load_image_file(path), np.asarray(palette.convert("RGB")))
 
 
+def _save_with_alpha(path, kind, opaque):
+    """Write ``path`` (its suffix the format), 48x64, its lower half erased unless ``opaque``.
+
+    Erased: alpha 0, RGB 0, as editors store it. ``opaque``: alpha full everywhere (a
+    screenshot's RGBA). ``kind``: the alpha kind the loader reads: 8- or 16-bit RGBA
+    (``rgba``, ``rgba16``), grey+alpha (``la``), a palette's transparent entry (``palette``; a
+    GIF's), a transparent colour key (``colourkey``, PNG tRNS).
+    """
+    rgba = np.zeros((48, 64, 4), np.uint16 if kind == "rgba16" else np.uint8)
+    full = np.iinfo(rgba.dtype).max
+    rgba[..., :3], rgba[..., 3] = full // 2, full
+    if not opaque:
+        rgba[24:] = 0
+    if kind == "rgba16":
+        cv2.imwrite(str(path), rgba[..., [2, 1, 0, 3]])  # OpenCV writes BGRA
+    elif kind == "la":
+        Image.fromarray(rgba[..., [0, 3]], "LA").save(path)
+    elif kind == "palette" and path.suffix == ".png":
+        Image.fromarray(rgba, "RGBA").convert("P").save(path)  # a transparent entry (tRNS)
+    elif kind == "colourkey":  # opaque: no pixel has the key colour
+        Image.fromarray(rgba[..., :3], "RGB").save(path, transparency=(0, 0, 0))
+    else:  # RGBA PNG, WebP, TIFF; a GIF: a palette whose erased entry is transparent
+        Image.fromarray(rgba, "RGBA").save(path, lossless=True)  # (lossless: WebP's)
+
+
+@pytest.mark.parametrize("kind, suffix", [
+    ("rgba", "png"), ("rgba", "webp"), ("rgba", "tif"), ("la", "png"), ("rgba16", "png"),
+    ("rgba16", "tif"), ("palette", "png"), ("palette", "gif"), ("colourkey", "png")])
+def test_a_goal_file_with_transparent_pixels_is_refused_an_opaque_one_loads(tmp_path, kind,
+                                                                            suffix):
+    """The loader decodes colour only: transparent pixels would show their hidden black."""
+    path = tmp_path / f"opaque {kind}.{suffix}"
+    _save_with_alpha(path, kind, opaque=True)
+    assert load_image_file(path).shape == (48, 64, 3)
+    path = tmp_path / f"cut {kind}.{suffix}"
+    _save_with_alpha(path, kind, opaque=False)
+    assert Image.open(path).has_transparency_data
+    with pytest.raises(ImageError, match=rf"^{path} has transparent pixels \(alpha below 255 "
+                       r"in 50% of them\).*flatten it onto the scene.*save it without alpha"):
+        load_image_file(path)
+
+
 def test_an_empty_path_and_a_folder_say_so(tmp_path):
     for empty in ("", "  "):
         with pytest.raises(ImageError, match="^the image path is empty: give an image file"):

@@ -301,7 +301,9 @@ def load_image_file(path: str | Path) -> np.ndarray:
     the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
     topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
     path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
-    of 32-bit or single-channel 16-bit pixels, and one too small, too large or too elongated.
+    of 32-bit or single-channel 16-bit pixels, one with transparent pixels (alpha below 255
+    anywhere, in any format: the alpha would be dropped and the pixels show their hidden colour;
+    an opaque RGBA file loads), and one too small, too large or too elongated.
     """
     import cv2
 
@@ -424,6 +426,9 @@ def _check_image_file(path: Path) -> FileKind:
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                              "again") from None
+        problem = _transparency_problem(image)  # decoded: the alpha of every pixel is known
+        if problem:
+            raise ImageError(f"{path} {problem}")
         return FileKind(str(image.format or ""), deep,
                         image.format == "TIFF" and orientation in (5, 6, 7, 8))
 
@@ -449,6 +454,29 @@ def _pixel_kind_problem(image) -> str:
         return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
                 "RGB PNG or JPEG)")
     return ""
+
+
+def _transparency_problem(image) -> str:
+    """Refuse an image some of whose pixels are transparent (alpha below full); "" when none are.
+
+    The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``): alpha is
+    dropped and a transparent pixel shows its hidden colour, black where an editor erased the
+    background, a scene the robot can never reach. Every kind of alpha Pillow reads counts: an
+    alpha channel (RGBA and grey+alpha PNG, 16-bit RGBA PNG and TIFF, WebP, TIFF), a palette's
+    transparent entries and a transparent colour key (PNG tRNS, GIF). A fully opaque one (alpha
+    255 everywhere, as screenshots are saved) passes. 16-bit alpha is judged by its upper 8 bits
+    (Pillow's decoding): above 99.6 % opaque counts as opaque.
+    """
+    if not image.has_transparency_data:
+        return ""
+    alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+    seen_through = int(np.count_nonzero(alpha < 255))
+    if not seen_through:
+        return ""
+    share = 100.0 * seen_through / alpha.size
+    return (f"has transparent pixels (alpha below 255 in {share:.3g}% of them), which would load "
+            "as their hidden colour (often black), not the scene: flatten it onto the scene's "
+            "background or save it without alpha (an RGB PNG or JPEG)")
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:
