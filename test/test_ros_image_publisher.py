@@ -85,3 +85,44 @@ def test_a_decompression_bomb_or_a_cut_file_is_refused_before_publishing(context
     cut.write_bytes((tmp_path / "whole.jpg").read_bytes()[:300])
     with pytest.raises(ImageError, match=f"{cut} is truncated or corrupt"):
         ImagePublisher(context=context, parameter_overrides=[Parameter("path", value=str(cut))])
+
+
+def test_a_stand_in_camera_at_rate_0_is_refused_in_one_line_naming_rate_and_qos(tmp_path,
+                                                                                  capfd):
+    """With qos sensor_data it would publish once, best effort, unlatched: no one would hear it.
+
+    As ``ros2 run`` starts it (run_node): one line naming rate_hz and qos (after the ``-p``
+    that set qos), exit status 1. With a rate it starts and is heard (the test below).
+    """
+    from vjepa_ros.nodes.image_publisher import main
+
+    path = save_image_file(tmp_path / "frame.png", np.zeros((48, 64, 3), np.uint8))
+    status = main(["image_publisher", "--ros-args", "-p", f"path:={path}",
+                   "-p", "qos:=sensor_data"])
+    err = capfd.readouterr().err.strip()
+    assert status == 1, err
+    assert err.startswith("image_publisher: -p qos: parameter 'rate_hz' is 0 "
+                          "(publish once) with qos 'sensor_data'"), err
+    assert "give rate_hz > 0" in err and len(err.splitlines()) == 1, err
+
+
+def test_a_stand_in_camera_with_a_rate_reaches_a_later_subscriber(context, tmp_path):
+    from rclpy.qos import qos_profile_sensor_data
+
+    path = save_image_file(tmp_path / "frame.png", np.full((48, 64, 3), 90, np.uint8))
+    publisher = ImagePublisher(context=context, parameter_overrides=[
+        Parameter("path", value=str(path)), Parameter("qos", value="sensor_data"),
+        Parameter("rate_hz", value=20.0)])
+    listener = rclpy.create_node("listener", context=context)
+    received = []
+    listener.create_subscription(Image, "image", received.append, qos_profile_sensor_data)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(publisher)
+    executor.add_node(listener)
+    try:
+        assert _spin_until(executor, lambda: bool(received)), "no frame from the stand-in"
+        assert int(image_msg_to_rgb(received[0])[0, 0, 0]) == 90
+    finally:
+        executor.shutdown()
+        listener.destroy_node()
+        publisher.destroy_node()

@@ -7,7 +7,9 @@ With ``rate_hz`` 0 the image is published once on a transient-local (latched) to
 subscriber that starts later still receives it; with ``rate_hz`` > 0 it is republished at that
 rate with fresh stamps. As a stand-in camera (``rate_hz`` > 0, ``qos`` sensor_data) it publishes
 what a camera driver does: best-effort frames, raw on ``image`` or JPEG
-(``transport`` compressed) on ``image/compressed`` as image_transport names it.
+(``transport`` compressed) on ``image/compressed`` as image_transport names it. ``qos``
+sensor_data with ``rate_hz`` 0 is refused at start-up: one best-effort, unlatched frame sent as
+the node starts reaches no subscriber that starts later.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ class ImagePublisherConfig:
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz, 0 to 1000; 0 publishes once on a "
-                           "latched topic.", range=(0, MAX_RATE_HZ))
+                           "latched topic (qos latched; refused with sensor_data).",
+                           range=(0, MAX_RATE_HZ))
     qos: str = param("latched", "latched (reliable, transient local, depth 1: goal images) or "
-                     "sensor_data (best effort, depth 5: what camera drivers publish).")
+                     "sensor_data (best effort, depth 5: what camera drivers publish; needs "
+                     "rate_hz > 0).")
     transport: str = param("raw", "raw: sensor_msgs/Image on 'image'; compressed: JPEG "
                            "sensor_msgs/CompressedImage on 'image/compressed'.")
 
@@ -59,6 +63,13 @@ class ImagePublisherConfig:
             if getattr(self, name) not in allowed:
                 raise ValueError(f"parameter '{name}' must be one of {allowed}, got "
                                  f"{getattr(self, name)!r}")
+        if self.rate_hz == 0 and self.qos == "sensor_data":
+            # once, best effort and volatile: sent before any subscriber has matched (the
+            # planner is made last), so no one ever receives it, and nothing would say so
+            raise ValueError("parameter 'rate_hz' is 0 (publish once) with qos 'sensor_data' "
+                             "(best effort, not latched): the one frame is lost on every "
+                             "subscriber that starts later; give rate_hz > 0 for a stand-in "
+                             "camera (e.g. rate_hz:=10), or qos latched for a goal image")
 
 
 LATCHED = QoSProfile(
