@@ -3,7 +3,8 @@
 Attacked at main 46e31b7: vjepa_ros/nodes/camera_node.py (robot/camera.py's RealSenseColor seam:
 a stand-in camera object passed as ``camera_factory``), nodes/image_publisher.py with
 images.load_image_file, nodes/bag_player.py with eval/playback.py, and README's rows for them.
-Each test is a strict xfail: it asserts what should happen and fails now.
+Each test was a strict xfail at that commit; fix44u made them pass (camera_node's ``done`` event
+and ``exit_status()``, images' transparency refusal, image_publisher's rate_hz/qos refusal).
 """
 
 import subprocess
@@ -49,9 +50,6 @@ UNPLUGGED_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.xfail(strict=True, reason="camera_node: a device lost mid-run (read() raises "
-                   "CameraError) only logs an error; the node keeps spinning with no frames and "
-                   "never exits")
 def test_camera_node_exits_1_when_the_device_is_unplugged_mid_run(tmp_path):
     """A device lost mid-run should end camera_node with one line and exit status 1.
 
@@ -76,9 +74,6 @@ def test_camera_node_exits_1_when_the_device_is_unplugged_mid_run(tmp_path):
     assert "no frame from the RealSense" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="load_image_file (image_publisher's path, goal_image_path) "
-                   "drops a PNG's alpha silently: transparent pixels become their hidden RGB "
-                   "(black here) in the goal")
 def test_a_goal_png_with_transparent_pixels_is_refused_in_one_line(tmp_path):
     """A goal PNG with transparent pixels should be refused, not loaded with its hidden RGB.
 
@@ -105,9 +100,6 @@ def test_a_goal_png_with_transparent_pixels_is_refused_in_one_line(tmp_path):
         load_image_file(tmp_path / "goal cut.png")
 
 
-@pytest.mark.xfail(strict=True, reason="image_publisher: qos sensor_data with rate_hz 0 (the "
-                   "default) publishes one best-effort, volatile frame at start-up, before any "
-                   "subscriber: nothing ever arrives, and nothing is said")
 def test_a_stand_in_camera_without_rate_hz_is_heard_or_refused(context, tmp_path):
     """A stand-in camera left at rate_hz 0 should be heard by a later subscriber, or refused.
 
