@@ -176,3 +176,22 @@ def test_a_launch_plays_its_bag_only_once_the_planner_is_made(context, tmp_path,
         launch.start()
         assert player.done.wait(60.0) and player.error is None  # only a failing run waits
         assert player.published == 15
+
+
+def test_a_looping_bag_of_one_instant_waits_between_passes(context, tmp_path):
+    """A bag covering a single instant looped busily: 1206 messages in 4 s (breaker44u)."""
+    from vjepa_ros.nodes.bag_player import MIN_LOOP_PASS_S
+
+    frames, states, times = synthetic_episode(1, size=16)
+    frames, states, times = frames[:1], states[:1], times[:1]  # one frame: one instant
+    bag = write_bag(tmp_path / "bag", frames, states, times)
+    player = BagPlayer(context=context, parameter_overrides=[
+        Parameter("bag", value=str(bag)), Parameter("loop", value=True),
+        Parameter("start_delay_s", value=0.0)])
+    try:
+        time.sleep(2.5)
+        passes = player.published / len(player.publishers_by_topic)  # 1 message a topic
+        assert 1 <= passes <= 2.5 / max(MIN_LOOP_PASS_S, 0.5) + 1, f"{passes:g} passes in 2.5 s"
+    finally:
+        player.destroy_node()
+    assert not player.thread.is_alive() and player.exit_status() == 0

@@ -29,7 +29,8 @@ class PlaybackConfig:
     clock_hz: float = param(40.0, "/clock messages per second of wall time, (0, 1000].",
                             range=(0, 1000), low_open=True)
     topics: str = param("", "Comma-separated topics to play; empty: every topic in the bag.")
-    loop: bool = param(False, "Start again from the beginning when the bag ends.")
+    loop: bool = param(False, "Start again from the beginning when the bag ends (each pass "
+                       "lasts 1 s of wall time at least).")
     start_delay_s: float = param(
         0.5, "Wait this long [s] before the first message so that subscribers can connect, "
         "[0, 3600].",

@@ -5,8 +5,10 @@
 
 On a full ROS install ``ros2 bag play run1 --clock`` does the same. Timing and reading live in
 :mod:`vjepa_ros.eval.playback`; this node only creates publishers and sends the recorded bytes.
-The node exits when the bag ends (unless ``loop``); Ctrl-C or SIGTERM stops it with one line
-``bag_player: interrupted; N messages published before the stop`` (``node_runner.run_node``). A
+The node exits when the bag ends (unless ``loop``: each pass then lasts
+:data:`MIN_LOOP_PASS_S` of wall time at least, so a bag of one instant does not loop busily);
+Ctrl-C or SIGTERM stops it with one line ``bag_player: interrupted; N messages published before
+the stop`` (``node_runner.run_node``). A
 damaged bag (a recorder killed mid-write) is played as far as it is intact: the reader's notes are
 logged as warnings at the start and the exit status is 1 when messages were lost, so a script
 notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit status 0. With
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import importlib
 import threading
+import time
 
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy
@@ -42,6 +45,8 @@ from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
 
 CLOCK = "/clock"
+# With loop: the shortest pass [s] of wall time; a shorter bag waits the rest before the next
+MIN_LOOP_PASS_S = 1.0
 
 
 def message_class(msgtype: str):
@@ -141,6 +146,7 @@ class BagPlayer(Node):
             if self.stop_event.is_set() or self.stop_event.wait(self.config.start_delay_s):
                 return
             while not self.stop_event.is_set():
+                started = time.monotonic()
                 self.published += play(
                     iter_bag(self.config.bag, list(self.publishers_by_topic), self.copies),
                     self._publish,
@@ -150,6 +156,9 @@ class BagPlayer(Node):
                 )
                 if not self.config.loop:
                     break
+                # a pass lasts MIN_LOOP_PASS_S at least: a bag of one instant is not replayed
+                # as fast as it can be read (hundreds of passes a second, a core busy)
+                self.stop_event.wait(MIN_LOOP_PASS_S - (time.monotonic() - started))
             if self.stop_event.is_set():
                 return  # stopped (Ctrl-C, SIGTERM): run_node's line says it (stopped_note)
             finished = f"bag finished: {self.published} messages published"
