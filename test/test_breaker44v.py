@@ -14,8 +14,6 @@ import vjepa_ros
 README = Path(vjepa_ros.__file__).resolve().parents[1] / "README.md"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker44v: README never puts .venv/bin on PATH before "
-                   "its first bare vjepa-ros command after bash scripts/demo.sh")
 def test_readme_puts_vjepa_ros_on_path_before_the_demo_sections_bare_commands():
     """The demo section's `vjepa-ros reach --goal-seed 900007 --out run7` must run as written.
 
