@@ -51,10 +51,6 @@ class FlakyFrameCamera:
         self.stopped = True
 
 
-@pytest.mark.xfail(strict=True, reason="camera_node's read loop catches CameraError only: any "
-                   "other exception in the read thread kills it silently, done never set, the "
-                   "node spins with no frames and exit status 0 (what 0c43b1c fixed for "
-                   "CameraError)")
 def test_a_librealsense_runtime_error_in_the_read_thread_ends_the_node(context):
     """A librealsense RuntimeError outside wait_for_frames ends the node with status 1.
 

@@ -55,32 +55,44 @@ class CameraNode(Node):
                                f"({self.info.width}x{self.info.height})")
 
     def _read_loop(self) -> None:
-        while self.running:
-            try:
-                rgb = self.camera.read()
-            except CameraError as exc:
-                if not self.running:  # stopping (destroy_node): no error
+        """Read and publish frames until stopped; any error ends the node (exit status 1).
+
+        A lost device (``CameraError``: no frame within ``timeout_s``) and any other exception
+        of a read (librealsense's RuntimeError from a frame accessor after a USB reset:
+        breaker44w) or of the publishing: one error line, ``done`` set, no silent spinning.
+        """
+        try:
+            while self.running:
+                if not self._publish_next():
                     return
-                self.error = exc
-                self.get_logger().error(f"{exc}; the camera node stops (exit status 1)")
-                self.done.set()  # no frames will come: end the node, not spin on silent
+        except Exception as exc:  # noqa: BLE001 - whatever stops the frames ends the node
+            if not self.running:  # stopping (destroy_node): no error
                 return
-            if not self.running:
-                return
-            stamp = self._stamp(self.get_clock().now())
-            if stamp.nanoseconds < self.last_stamp_ns:
-                # a capture stamp before the last frame's arrival stamp (the check failed for
-                # that frame only): never publish time going backwards
-                self._warn_once("backwards", "dropping a frame whose capture stamp lies before "
-                                "the previous frame's stamp (that frame was stamped on arrival)")
-                continue
-            self.last_stamp_ns = stamp.nanoseconds
-            image = Image(**rgb_to_image_fields(rgb))
-            image.header.stamp = stamp.to_msg()
-            image.header.frame_id = self.config.frame_id
-            self.info.header.stamp = image.header.stamp
-            self.image_pub.publish(image)
-            self.info_pub.publish(self.info)
+            self.error = exc
+            text = str(exc) if isinstance(exc, CameraError) else f"{type(exc).__name__}: {exc}"
+            self.get_logger().error(f"{text}; the camera node stops (exit status 1)")
+            self.done.set()  # no frames will come: end the node, not spin on silent
+
+    def _publish_next(self) -> bool:
+        """Read one frame and publish it (unless its stamp went back); False once stopping."""
+        rgb = self.camera.read()
+        if not self.running:
+            return False
+        stamp = self._stamp(self.get_clock().now())
+        if stamp.nanoseconds < self.last_stamp_ns:
+            # a capture stamp before the last frame's arrival stamp (the check failed for
+            # that frame only): never publish time going backwards
+            self._warn_once("backwards", "dropping a frame whose capture stamp lies before "
+                            "the previous frame's stamp (that frame was stamped on arrival)")
+            return True
+        self.last_stamp_ns = stamp.nanoseconds
+        image = Image(**rgb_to_image_fields(rgb))
+        image.header.stamp = stamp.to_msg()
+        image.header.frame_id = self.config.frame_id
+        self.info.header.stamp = image.header.stamp
+        self.image_pub.publish(image)
+        self.info_pub.publish(self.info)
+        return True
 
     def _stamp(self, arrival: Time) -> Time:
         """Return the stamp of the frame just read at node time ``arrival`` (``stamp_source``)."""
