@@ -117,8 +117,8 @@ def test_a_dropped_prepared_plan_keeps_its_energy_and_latency(model):
         values["planning_latency_s"]
 
 
-def test_a_prepared_plan_dropped_by_a_disable_is_reported_once(model):
-    """Every cause of a drop goes the same way: a disable too, one ``discarded`` report only."""
+def prepared_rig(model):
+    """async: one step commanded, the next prepared from the predicted start while it runs."""
     rig = Rig(model, "async", goals=[SubGoal(frame(7), 5, "a")])
     reports = []
     rig.session.add_report_listener(reports.append)
@@ -128,8 +128,15 @@ def test_a_prepared_plan_dropped_by_a_disable_is_reported_once(model):
         rig.session.plan_step()
         if rig.session.prepared is not None:
             break
+    assert rig.session.prepared is not None, [str(r.outcome) for r in reports]
+    assert str(reports[-1].outcome) == "prepared"
+    return rig, reports
+
+
+def test_a_prepared_plan_dropped_by_a_disable_is_reported_once(model):
+    """Every cause of a drop goes the same way: a disable too, one ``discarded`` report only."""
+    rig, reports = prepared_rig(model)
     prepared = reports[-1]
-    assert str(prepared.outcome) == "prepared"
     before = len(reports)
     rig.session.set_enabled(False)
     rig.session.set_enabled(False)  # nothing left to drop: no second report

@@ -13,10 +13,9 @@ import pathlib
 import re
 
 import pytest
-from test_breaker43h import Rig
-from test_robot_mpc import frame, tiny_world_model
+from test_breaker44g import prepared_rig
+from test_robot_mpc import tiny_world_model
 
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.phase import Phase
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
@@ -25,22 +24,6 @@ README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-def _prepared(model):
-    """async: one step commanded, the next prepared from the predicted start while it runs."""
-    rig = Rig(model, "async", goals=[SubGoal(frame(7), 5, "a")])
-    reports = []
-    rig.session.add_report_listener(reports.append)
-    rig.session.plan_step()
-    for _ in range(40):
-        rig.tick()
-        rig.session.plan_step()
-        if rig.session.prepared is not None:
-            break
-    assert rig.session.prepared is not None, [str(r.outcome) for r in reports]
-    assert str(reports[-1].outcome) == "prepared"
-    return rig, reports
 
 
 def test_a_failing_report_listener_does_not_keep_the_arm_enabled(model):
@@ -57,7 +40,7 @@ def test_a_failing_report_listener_does_not_keep_the_arm_enabled(model):
     What should happen: a disable always disables (the listener's failure is logged or
     raised only after the session is in shadow mode), and no command follows it.
     """
-    rig, _ = _prepared(model)
+    rig, _ = prepared_rig(model)
     before = rig.session.commands_sent
 
     def recorder(report):
@@ -91,7 +74,7 @@ def test_readme_plan_report_row_says_a_plan_may_have_two_messages(model):
     note) say that a prepared plan dropped later gets a second, ``discarded``, message, so a
     counter keys plans by ``stamp``/``outcome``.
     """
-    rig, reports = _prepared(model)
+    rig, reports = prepared_rig(model)
     rig.session.set_enabled(False)
     stamps = [r.frame_stamp for r in reports]
     assert stamps.count(reports[-1].frame_stamp) == 2  # one plan, two messages (by design)

@@ -15,9 +15,9 @@ from __future__ import annotations
 import pathlib
 import re
 import subprocess
-import types
 
 import pytest
+from test_breaker44e import Goal, RclpyFuture  # rclpy's futures, a GripperCommand goal
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 
@@ -25,32 +25,6 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 # --- 1326bc1: GripperGoals -------------------------------------------------------------------
-
-class _Future:
-    """rclpy.task.Future without an executor: pending until set; callbacks run at once."""
-
-    def __init__(self):
-        self.done_, self.value, self.callbacks = False, None, []
-
-    def result(self):
-        return self.value
-
-    def set_result(self, value):
-        self.done_, self.value = True, value
-        for callback in self.callbacks:
-            callback(self)
-
-    def add_done_callback(self, callback):
-        if self.done_:
-            callback(self)
-        else:
-            self.callbacks.append(callback)
-
-
-class _Goal:
-    def __init__(self):
-        self.command = types.SimpleNamespace(position=None, max_effort=None)
-
 
 class _RestartingServer:
     """An ActionClient whose server is up or down as ``up`` says; goals stay pending."""
@@ -62,7 +36,7 @@ class _RestartingServer:
         return self.up
 
     def send_goal_async(self, goal):
-        return _Future()
+        return RclpyFuture()
 
 
 def test_gripper_goals_back_line_counts_the_goals_of_this_outage():
@@ -78,7 +52,7 @@ def test_gripper_goals_back_line_counts_the_goals_of_this_outage():
     """
     lines = []
     client = _RestartingServer()
-    goals = GripperGoals(client, _Goal, "/fr3_gripper/gripper_action", 0.08, 20.0,
+    goals = GripperGoals(client, Goal, "/fr3_gripper/gripper_action", 0.08, 20.0,
                          lambda text: lines.append(("warn", text)),
                          lambda text: lines.append(("info", text)))
     assert goals.send(0.0)
