@@ -33,8 +33,6 @@ def test_readme_puts_vjepa_ros_on_path_before_the_demo_sections_bare_commands():
         "nothing tells a clone user how to put vjepa-ros on PATH before the demo commands"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker44v: vjepa-ros eval has no --threads and plans "
-                   "on all cores: 2.5-8x slower than one thread on a busy 2-core machine")
 def test_eval_offers_threads_as_run_and_reach_do():
     """`vjepa-ros eval` must let the user choose torch's CPU threads, as `run` and `reach` do.
 

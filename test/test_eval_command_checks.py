@@ -86,8 +86,13 @@ def test_costly_cpu_planning_is_said_up_front_with_the_cheaper_settings(
                            "--max-steps", "1", "--landscape-points", "0", "--quiet")
     assert code == 0, err
     (note,) = [line for line in out.splitlines() if "planning on the CPU" in line]
+    from vjepa_ros.counts import counted
+    from vjepa_ros.threads import cpu_threads
+
+    # timed on the threads eval plans with: --threads left out, reach's (all cores but one)
+    threads = counted(cpu_threads(0), "CPU thread")
     assert note.startswith("note          planning on the CPU with S 101, I 5 (508 imagined "
-                           "sequences a step) takes about ")
+                           f"sequences a step) on {threads} takes about ")
     assert "for 1 step(s); --samples 100 --iterations 5 (what reach plans with on the CPU)" \
         in note
     assert out.index(note) < out.index("steps         1 evaluated")

@@ -30,6 +30,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.command_errors import command_ended
+from vjepa_ros.threads import add_threads_argument, apply_threads_option, check_threads_option
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -109,10 +110,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     defaults = {} if args.checkpoint else RANDOM_MODEL_CEM
     try:
         changes = cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY)  # before torch is imported
+        check_threads_option(args.threads)
         model_args = model_hyper_parameters(args, "--checkpoint")
         check_input_paths(args)
         from vjepa_ros.demo import run_demo
 
+        apply_threads_option(args.threads)  # before the model is built, encodes and plans
         run_demo(args.checkpoint, args.episode, args.preset, args.device, args.dtype, args.seed,
                  model_args=model_args, **changes)
     except (KeyboardInterrupt, OSError, ValueError, RuntimeError) as exc:  # stop: Ctrl-C, SIGTERM
@@ -133,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_search_method_arguments(demo)
     demo.add_argument("--episode", help="npz with observations [T,H,W,3] and states [T,7]; "
                       "default: the packaged real Franka example")
+    add_threads_argument(demo)
     demo.set_defaults(func=cmd_demo)
 
     from vjepa_ros.nodes.launch_arguments import add_launch_arguments  # ROS-free until run

@@ -23,6 +23,7 @@ from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE
 from vjepa_ros.planning.config import preset
 from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.planning.pose import state_difference
+from vjepa_ros.threads import threads_text
 
 # A small V-JEPA 2 / AC predictor for CPU runs (same architecture, 256 px, 16x16 tokens per frame).
 SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
@@ -114,7 +115,7 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     model, source = load_planning_model(checkpoint, device, dtype, seed, **(model_args or {}))
     load_s = time.perf_counter() - start
     print(f"world model   {source}")
-    print(f"              device {model.device}, dtype {model.dtype}, "
+    print(f"              device {model.device}, dtype {model.dtype}{threads_text(model.device)}, "
           f"{model.tokens_per_frame} tokens x {model.embed_dim} per frame, "
           f"loaded in {load_s:.2f} s")
 

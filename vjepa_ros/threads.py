@@ -21,7 +21,8 @@ MAX_THREADS = 1024
 def check_threads_option(value: int | None, option: str = "--threads") -> int | None:
     """Return a ``--threads`` value as typed (None: not given), or raise UsageError naming it.
 
-    The check of ``vjepa-ros run --threads`` and of every benchmark's: a torch thread count is
+    The check of ``--threads`` on ``vjepa-ros run``, ``eval``, ``camera-check``, ``demo``
+    (:func:`add_threads_argument`) and of every benchmark's: a torch thread count is
     >= 1 (``--threads 0: must be >= 1``) and at most :data:`MAX_THREADS`; leave the option
     out for the default. A ``config.UsageError``: exit status 2, a value typed out of its range.
     """
@@ -50,6 +51,62 @@ def set_torch_threads(requested: int = 0) -> int:
     threads = cpu_threads(requested)
     torch.set_num_threads(threads)
     return threads
+
+
+# The help of ``--threads`` on the commands that encode and plan offline (add_threads_argument).
+THREADS_HELP = ("torch CPU threads for encoding and planning, 1..1024 (default: all cores but "
+                "one, at least 1, as reach's threads: 0, or OMP_NUM_THREADS when set; on a CPU "
+                "shared with other jobs two threads on a busy core are far slower than one)")
+
+
+def add_threads_argument(parser, help_text: str = THREADS_HELP) -> None:
+    """Add ``--threads N`` (None when left out: :func:`apply_threads_option` gives reach's).
+
+    The one option of every ``vjepa-ros`` command that encodes or plans on the CPU in its own
+    process (``eval``, ``camera-check``, ``demo``, ``run``); check it with
+    :func:`check_threads_option` among the command's options, apply it with
+    :func:`apply_threads_option` before the model runs.
+    """
+    parser.add_argument("--threads", type=int, metavar="N", help=help_text)
+
+
+def apply_threads_option(threads: int | None) -> int:
+    """Give torch ``--threads`` CPU threads; return the number set.
+
+    None (left out): :func:`environment_threads` (``OMP_NUM_THREADS``: the user's own choice, and
+    a test runner's share of the cores), else all cores but one as ``reach`` (:func:`cpu_threads`
+    ``(0)``), not torch's one per core. Checked first (:func:`check_threads_option`: a UsageError
+    naming ``--threads``); call it before the model loads, so that the planning, the encoding
+    and any timing of them (eval's cost note) run with the threads reported.
+    """
+    threads = check_threads_option(threads)
+    return set_torch_threads(threads or environment_threads() or 0)
+
+
+def environment_threads() -> int | None:
+    """Return ``OMP_NUM_THREADS``' thread count (its first, for a nested list), or None.
+
+    None when unset or not a count in [1, :data:`MAX_THREADS`] (OpenMP ignores such a value too).
+    """
+    text = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
+    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_THREADS else None
+
+
+def threads_text(device, threads: int | None = None) -> str:
+    """Return ``, N CPU thread(s)`` for a model on the CPU, else "" (and for ``threads`` 0).
+
+    ``threads``: the count (a report's ``torch_threads``); None: torch's now. For the lines that
+    print a command's device and dtype (``cpu (float32, 1 CPU thread)``).
+    """
+    if str(device).split(":")[0] != "cpu":
+        return ""
+    if threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
+    from vjepa_ros.counts import counted
+
+    return f", {counted(threads, 'CPU thread')}" if threads else ""
 
 
 def set_gil_switch_interval(seconds: float) -> float:

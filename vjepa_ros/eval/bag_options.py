@@ -12,6 +12,7 @@ import argparse
 from vjepa_ros.cli_options import add_planning_arguments, add_search_method_arguments
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
+from vjepa_ros.threads import add_threads_argument
 
 
 def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb: str,
@@ -26,7 +27,7 @@ def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb:
     plans with, ``random_when`` when: ``with --random-weights``); the search-method options;
     ``--rate`` [Hz], ``--max-steps``, ``--max-state-gap`` [s], ``--start`` / ``--end`` [s]
     (``EvalConfig``'s fields); the bag topic options (:func:`add_topic_arguments`);
-    ``--no-plots`` and ``--quiet``.
+    ``--threads`` (``threads.add_threads_argument``); ``--no-plots`` and ``--quiet``.
 
     Args:
         parser: the command's parser.
@@ -51,6 +52,7 @@ def add_bag_planning_arguments(parser: argparse.ArgumentParser, name: str, verb:
                         f"states at 10 Hz or faster; at most {MAX_STATE_GAP_S:g})")
     _add_window_arguments(parser, verb)
     add_topic_arguments(parser)
+    add_threads_argument(parser)
     parser.add_argument("--no-plots", action="store_true", help="write no plots (.png files)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -32,6 +32,7 @@ from vjepa_ros.eval.camera_check_options import (
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import check_eval_config
+from vjepa_ros.threads import apply_threads_option, check_threads_option
 
 
 def add_commands(sub) -> None:
@@ -85,6 +86,7 @@ def _checked_options(args: argparse.Namespace) -> tuple:
                          "horizon-1 search toward the next frame; leave --horizon out")
     defaults = {"horizon": 1} if args.checkpoint else {**RANDOM_MODEL_CEM, "horizon": 1}
     cem = preset(args.preset, **cem_changes(args, defaults))
+    check_threads_option(args.threads)
     thresholds = verdict_thresholds(args)
     try:
         config = check_eval_config(thresholds, args.rate, args.max_steps, args.seed,
@@ -119,8 +121,10 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
     ``model.checkpoint`` as the node reads it (``demo``: the packaged file's path; a path made
     absolute; none: empty, which the node refuses), the official hyper-parameters and the
-    ``--device``/``--dtype`` given, and ``planner.*`` from the search the check ran (``cem``,
-    with ``--seed``): loading the file plans with the model and search the correction came from.
+    ``--device``/``--dtype``/``--threads`` given (``model.threads``; left out: the node's 0, all
+    cores but one, the check's default too), and ``planner.*`` from the search the check ran
+    (``cem``, with ``--seed``): loading the file plans with the model and search the
+    correction came from.
     """
     import dataclasses
     import json
@@ -132,7 +136,7 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
              if args.checkpoint else ""}
     model.update({f"{kind}_args": json.dumps(values) for kind, values in model_args.items()
                   if values})
-    model.update({name: getattr(args, name) for name in ("device", "dtype")
+    model.update({name: getattr(args, name) for name in ("device", "dtype", "threads")
                   if getattr(args, name)})
     return {"model": model,
             "planner": dataclasses.asdict(CEMParams.from_cem(cem, args.seed))}
@@ -277,6 +281,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         check_world_model_choice(args)
         recording.check_plannable_size()  # frames the planner node refuses: not checked on
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+
+        apply_threads_option(args.threads)  # before the model encodes and plans
         model, source = load_planning_model(  # its errors name where the file came from
             args.checkpoint, args.device, args.dtype, args.seed, aspect_ratio_range=crop,
             option=file_checkpoint or "--checkpoint", **model_args)
@@ -303,7 +309,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         written = write_check(result, out, base, plot=not args.no_plots, extra={
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
-            "planner": report["planner"]})
+            "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
         # a stop (Ctrl-C, SIGTERM) while checking: nothing started
         from vjepa_ros.recordings.topic_choice import without_train_keys

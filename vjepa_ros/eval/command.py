@@ -21,6 +21,7 @@ from vjepa_ros.cli_options import (
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
+from vjepa_ros.threads import apply_threads_option, check_threads_option
 
 
 def add_commands(sub) -> None:
@@ -125,6 +126,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     stage = "checking"  # then "evaluating" (--out known), "writing" (write_report)
     try:
         cem = preset(args.preset, **cem_changes(args, defaults, RANDOM_MODEL_CEM_WHY))
+        check_threads_option(args.threads)
         config = checked_eval_config(args)
         if args.goal is not None and args.goal_offset:
             raise UsageError(f"--goal-offset {args.goal_offset} with --goal {args.goal}: the goal "
@@ -182,6 +184,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
 
+        apply_threads_option(args.threads)  # the cost note's probe and the plans alike
         model, source = load_planning_model(args.checkpoint, args.device, args.dtype,
                                             args.seed, **model_args)
         print(f"world model   {source}")

@@ -14,6 +14,7 @@ import time
 
 import torch
 
+from vjepa_ros.counts import counted
 from vjepa_ros.planning import CEMConfig
 from vjepa_ros.planning.icem import evaluations_per_step
 from vjepa_ros.planning.planners import model_device
@@ -70,7 +71,9 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
 
     Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
     :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s; a ``--topk`` above its samples
-    is scaled with them, :func:`cheaper_settings`).
+    is scaled with them, :func:`cheaper_settings`). Timed on torch's threads now, named in the
+    note: eval sets its ``--threads`` first (default reach's, all cores but one), so both
+    estimates are for the threads the plans run on.
     """
     sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
     if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
@@ -80,8 +83,9 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
     cheaper = dataclasses.replace(cem, **settings)
     per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
     options = " ".join(f"--{name} {value}" for name, value in settings.items())
+    threads = counted(torch.get_num_threads(), "CPU thread")  # eval's --threads, reach's default
     return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
-            f"({sequences_per_step(cem)} imagined sequences a step) takes about "
+            f"({sequences_per_step(cem)} imagined sequences a step) on {threads} takes about "
             f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "
             f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step")
 

@@ -144,6 +144,7 @@ def describe_model(model) -> dict:
         "type": type(model).__name__,
         "device": str(getattr(model, "device", "?")),
         "dtype": str(getattr(model, "dtype", "?")).replace("torch.", ""),
+        "torch_threads": torch.get_num_threads(),  # CPU threads the encoding and plans ran on
         "tokens_per_frame": getattr(model, "tokens_per_frame", None),
         "embed_dim": getattr(model, "embed_dim", None),
         "predictor_parameters": int(sum(p.numel() for p in predictor.parameters()))

@@ -20,6 +20,7 @@ from vjepa_ros.counts import counted
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.json_values import json_safe
 from vjepa_ros.planning.methods import RefineSettings
+from vjepa_ros.threads import threads_text
 
 REPORT_NAME = "report.json"
 PLOT_NAMES = {"energies": "energies.png", "actions": "actions.png", "landscape": "landscape.png"}
@@ -169,7 +170,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"H {planner['horizon']}, I {planner['iterations']}, k {planner['topk']}"
         f"{RefineSettings(**planner.get('refine', {})).describe()}; "
         f"model {report['model']['type']} "
-        f"on {report['model']['device']} ({report['model']['dtype']})",
+        f"on {report['model']['device']} ({report['model']['dtype']}"
+        f"{threads_text(report['model']['device'], report['model'].get('torch_threads', 0))})",
         f"sign agree    {signs}   all axes {_fmt(actions['sign_agreement_all_axes'], '.2f')}",
         f"cosine dxyz   mean {_fmt(actions['cosine_xyz_mean'])}  median "
         f"{_fmt(actions['cosine_xyz_median'])}  ({actions['cosine_xyz_steps']} of "

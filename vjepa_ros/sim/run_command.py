@@ -163,7 +163,10 @@ def _model_text(spec: str, model) -> str:
     from vjepa_ros.sim.reach_config import resolve_checkpoint
 
     path = resolve_checkpoint("" if spec == "demo" else spec)
-    return f"{path} ({model.device}, {str(model.dtype).replace('torch.', '')})"
+    from vjepa_ros.threads import threads_text
+
+    return (f"{path} ({model.device}, {str(model.dtype).replace('torch.', '')}"
+            f"{threads_text(model.device)})")
 
 
 def planner_text(cem, switching) -> str:
@@ -349,7 +352,7 @@ def _stopped_text(stopped: list[str]) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     """Run the episodes; print one line and return 1 on a bad option or a failure."""
     from vjepa_ros.out_paths import fresh_output_dir, output_dir
-    from vjepa_ros.threads import set_torch_threads
+    from vjepa_ros.threads import apply_threads_option
 
     try:
         settings = _settings(args)  # every option, then the --world-model file
@@ -368,8 +371,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, OSError, ValueError) as exc:  # a stop: while the model loads
         # 2: an option refused (config.UsageError), 1: a file, the model
         return command_ended("vjepa-ros run", exc, _stopped_text([]))
-    if args.threads:
-        set_torch_threads(args.threads)
+    apply_threads_option(args.threads)  # reach's default: all cores but one
     stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
     try:
         run_episodes(args, settings, model, out_dir, stopped=stopped)
@@ -389,6 +391,7 @@ def add_commands(sub) -> None:
         HELD_OUT_SEED_START,
         TASKS,
     )
+    from vjepa_ros.threads import add_threads_argument
 
     run = sub.add_parser(
         "run", help="a manipulation task (grasp, reach-with-object, pick-and-place) closed loop "
@@ -420,7 +423,7 @@ def add_commands(sub) -> None:
                      "run_<date>-<time> directory here)")
     run.add_argument("--device", help="cpu, cuda (default: cuda when available)")
     run.add_argument("--dtype", help=dtype_help())
-    run.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    add_threads_argument(run)
     add_goal_switch_arguments(run)
     from vjepa_ros.sim.reach_config import help_defaults
 

@@ -1,0 +1,133 @@
+"""`--threads` of the commands that encode and plan offline: eval, camera-check, demo, run.
+
+breaker44v: `eval` had no --threads and planned with torch's default (one thread per core): on 2
+busy cores 4.7-14.9 s a plan against 1.9-2.0 s on one thread, and its cost note timed with the same
+threads. Each command now takes `--threads N` (checked as run's: 1..1024), default reach's (all
+cores but one; OMP_NUM_THREADS when set), applied before the model loads: the cost note, the
+plans and the printed settings all use the threads reported.
+"""
+
+import argparse
+import contextlib
+import io
+import json
+
+import pytest
+import torch
+
+from conftest import write_test_bag
+from vjepa_ros.cli import main
+from vjepa_ros.counts import counted
+from vjepa_ros.threads import apply_threads_option, cpu_threads
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+COMMANDS = ("eval", "camera-check", "demo", "run")
+
+
+@pytest.fixture
+def torch_threads():
+    """Restore torch's thread count after a test whose command sets it."""
+    before = torch.get_num_threads()
+    yield
+    torch.set_num_threads(before)
+
+
+def _help(command: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), pytest.raises(SystemExit):
+        main([command, "--help"])
+    return " ".join(out.getvalue().split())
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_each_command_that_plans_offline_offers_threads_with_reachs_default(command):
+    text = _help(command)
+    assert "--threads N" in text
+    assert "default: all cores but one, at least 1, as reach's threads: 0" in text
+    assert "torch's)" not in text, "run's old default (torch's: one thread per core)"
+
+
+@pytest.mark.parametrize("argv", [
+    ["eval", "no_such_bag", "--threads", "0"],
+    ["camera-check", "no_such_bag", "--checkpoint", "demo", "--threads", "0"],
+    ["demo", "--threads", "0"],
+    ["run", "--task", "grasp", "--threads", "0"],
+])
+def test_threads_below_one_is_a_usage_error_before_any_file_is_read(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--threads 0: must be >= 1" in err
+    assert "no_such_bag" not in err, "the option is refused before the bag is looked for"
+
+
+def test_left_out_the_threads_are_reachs_or_omp_num_threads(monkeypatch, torch_threads):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    assert apply_threads_option(None) == cpu_threads(0) == torch.get_num_threads()
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert apply_threads_option(None) == 1 == torch.get_num_threads()
+    assert apply_threads_option(2) == 2 == torch.get_num_threads(), "--threads over the variable"
+    monkeypatch.setenv("OMP_NUM_THREADS", "many")  # OpenMP ignores it: reach's default
+    assert apply_threads_option(None) == cpu_threads(0)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
+
+    torch.manual_seed(0)
+    size = dict(img_size=64, embed_dim=32, depth=1, num_heads=2)
+    model = WorldModel(build_encoder(**size), build_predictor(predictor_embed_dim=32, **size),
+                       "cpu", torch.float32)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_world_model(path, model.encoder, model.predictor)
+    return str(path)
+
+
+def test_eval_plans_and_times_its_cost_note_on_the_threads_it_reports(
+        capsys, tmp_path, checkpoint, torch_threads):
+    bag = str(write_test_bag(tmp_path / "bag", seed=0, moving=True))
+    # S 101 x I 5: more than reach's CPU settings, so the cost note times the model first
+    code = main(["eval", bag, "--checkpoint", checkpoint, "--out", str(tmp_path / "out"),
+                 "--samples", "101", "--iterations", "5", "--max-steps", "1",
+                 "--landscape-points", "0", "--quiet", "--threads", "2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    (note,) = [line for line in out.splitlines() if "planning on the CPU" in line]
+    assert "(508 imagined sequences a step) on 2 CPU threads takes about " in note
+    assert "model WorldModel on cpu (float32, 2 CPU threads)" in out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["model"]["torch_threads"] == 2
+
+
+def test_eval_without_threads_plans_on_all_cores_but_one(capsys, tmp_path, checkpoint,
+                                                         monkeypatch, torch_threads):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    torch.set_num_threads(cpu_threads(0) + 1)  # torch's default, one per core: not kept
+    bag = str(write_test_bag(tmp_path / "bag", seed=0, moving=True))
+    code = main(["eval", bag, "--checkpoint", checkpoint, "--out", str(tmp_path / "out"),
+                 "--samples", "12", "--iterations", "1", "--max-steps", "1",
+                 "--landscape-points", "0", "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert f"(float32, {counted(cpu_threads(0), 'CPU thread')})" in out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["model"]["torch_threads"] == cpu_threads(0)
+
+
+def test_demo_prints_the_threads_it_planned_on(capsys, torch_threads):
+    code = main(["demo", "--samples", "8", "--iterations", "1", "--topk", "2", "--threads", "2"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "device cpu, dtype torch.float32, 2 CPU threads, " in out
+    assert torch.get_num_threads() == 2
+
+
+def test_camera_checks_written_planner_file_keeps_the_threads_given():
+    from vjepa_ros.eval.camera_check_command import run_settings
+    from vjepa_ros.planning import preset
+
+    args = argparse.Namespace(checkpoint=None, device=None, dtype=None, threads=3, seed=0)
+    assert run_settings(args, preset("paper"), {})["model"]["threads"] == 3
+    args.threads = None  # left out: the node's own model.threads 0, all cores but one
+    assert "threads" not in run_settings(args, preset("paper"), {})["model"]
