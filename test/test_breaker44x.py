@@ -35,10 +35,6 @@ def test_nested_omp_list_takes_its_first_count(monkeypatch):
     assert threads.environment_threads() == 4
 
 
-@pytest.mark.xfail(strict=True, reason="camera-check writes model.threads only when --threads is "
-                   "typed: with OMP_NUM_THREADS choosing the check's threads the planner file "
-                   "leaves it out and the node plans on all cores but one (it ignores "
-                   "OMP_NUM_THREADS), so the file does not plan as the check did")
 def test_camera_check_planner_file_plans_on_the_checks_threads(monkeypatch):
     """The written planner file's model.threads resolves to the threads the check planned on.
 
@@ -104,9 +100,6 @@ class _ExitingCamera:
         self.stopped = True
 
 
-@pytest.mark.xfail(strict=True, reason="camera_node._read_loop catches Exception only: a "
-                   "SystemExit/KeyboardInterrupt from the read ends the thread silently, done "
-                   "never set, the node spins on with no frames and exit status 0")
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
 def test_a_base_exception_in_the_read_thread_ends_the_node(context):
     """A BaseException (SystemExit) from the read ends the node with status 1, as any error.

@@ -26,9 +26,6 @@ def runner():
     runner.close()
 
 
-@pytest.mark.xfail(strict=True, reason="gripper_goal compares a new command with the measured "
-                   "width, not the goal in force: a 'hold here' command while the fingers move "
-                   "is dropped and the fingers run on to the old goal")
 def test_a_hold_command_while_the_fingers_open_stops_them_where_they_are(runner):
     """A 'hold' gripper command while the fingers move must stop them there (franka_gripper).
 

@@ -123,9 +123,11 @@ def test_demo_prints_the_threads_it_planned_on(capsys, torch_threads):
     assert torch.get_num_threads() == 2
 
 
-def test_camera_checks_written_planner_file_keeps_the_threads_given():
+def test_camera_checks_written_planner_file_keeps_the_threads_given(monkeypatch):
     from vjepa_ros.eval.camera_check_command import run_settings
     from vjepa_ros.planning import preset
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # (a test worker's share: breaker44x)
 
     args = argparse.Namespace(checkpoint=None, device=None, dtype=None, threads=3, seed=0)
     assert run_settings(args, preset("paper"), {})["model"]["threads"] == 3

@@ -89,7 +89,9 @@ def environment_threads() -> int | None:
     None when unset or not a count in [1, :data:`MAX_THREADS`] (OpenMP ignores such a value too).
     """
     text = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
-    return int(text) if text.isdigit() and 1 <= int(text) <= MAX_THREADS else None
+    if not (text.isascii() and text.isdigit()):  # (a Unicode digit such as "²" too)
+        return None
+    return int(text) if 1 <= int(text) <= MAX_THREADS else None
 
 
 def threads_text(device, threads: int | None = None) -> str:

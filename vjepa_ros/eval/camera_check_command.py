@@ -121,8 +121,10 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
     ``model.checkpoint`` as the node reads it (``demo``: the packaged file's path; a path made
     absolute; none: empty, which the node refuses), the official hyper-parameters and the
-    ``--device``/``--dtype``/``--threads`` given (``model.threads``; left out: the node's 0, all
-    cores but one, the check's default too), and ``planner.*`` from the search the check ran
+    ``--device``/``--dtype``/``--threads`` given (``model.threads``: also when
+    ``OMP_NUM_THREADS`` chose the check's threads, which the node does not read (breaker44x);
+    left out: the node's 0, all cores but one, the check's default too), and ``planner.*`` from
+    the search the check ran
     (``cem``, with ``--seed``): loading the file plans with the model and search the
     correction came from.
     """
@@ -131,6 +133,7 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.robot.planner_config import CEMParams
+    from vjepa_ros.threads import environment_threads
 
     model = {"checkpoint": str(world_model_path(args.checkpoint).resolve())
              if args.checkpoint else ""}
@@ -138,6 +141,8 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
                   if values})
     model.update({name: getattr(args, name) for name in ("device", "dtype", "threads")
                   if getattr(args, name)})
+    if not args.threads and environment_threads():  # the check's threads, as the node reads
+        model["threads"] = environment_threads()
     return {"model": model,
             "planner": dataclasses.asdict(CEMParams.from_cem(cem, args.seed))}
 

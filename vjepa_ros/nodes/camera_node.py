@@ -65,7 +65,8 @@ class CameraNode(Node):
             while self.running:
                 if not self._publish_next():
                     return
-        except Exception as exc:  # noqa: BLE001 - whatever stops the frames ends the node
+        except BaseException as exc:  # noqa: BLE001 - whatever stops the frames ends the node
+            # (SystemExit or KeyboardInterrupt raised in this thread too: breaker44x)
             if not self.running:  # stopping (destroy_node): no error
                 return
             self.error = exc

@@ -42,6 +42,7 @@ from vjepa_ros.robot.joint_states import (
 
 FRANKA_HAND_MAX_FORCE = 70.0  # N: continuous grasp force of the Franka Hand (datasheet)
 SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
+STILL_SPEED = 0.002  # [m/s] a finger slower than this is at rest (stalled, or at its goal)
 GRASP_EPSILON = 0.005  # m: franka_gripper's default grasp epsilon (inner and outer)
 
 
@@ -74,12 +75,18 @@ class GripperResult:
 
 
 def gripper_goal(position: float, max_effort: float, current_width: float, move_force: float,
-                 max_width: float = FRANKA_HAND_MAX_WIDTH) -> GripperGoal | None:
+                 max_width: float = FRANKA_HAND_MAX_WIDTH,
+                 moving: bool = False) -> GripperGoal | None:
     """Return the goal that a GripperCommand starts, or None when it changes nothing.
 
     ``position`` [m per finger], ``max_effort`` [N] (the message's fields); ``current_width``
-    [m] measured; ``move_force`` [N] the finger force of a move. Raises ValueError (naming the
-    field) for NaN/inf, a width outside [0, max_width], a negative effort or a grasp with none.
+    [m] measured; ``move_force`` [N] the finger force of a move; ``moving``: the fingers move
+    now (faster than ``STILL_SPEED``). A width within ``SAME_WIDTH`` of the measured one
+    changes nothing while the fingers rest (a stalled grasp keeps holding when the measured
+    closedness is sent again); while they move it is a new goal that stops them there, as
+    franka_gripper's next goal replaces the running one (breaker44y: the hand opened on to
+    0.08 m after "hold here" at 0.037 m). Raises ValueError (naming the field) for NaN/inf, a
+    width outside [0, max_width], a negative effort or a grasp with none.
     """
     position, max_effort = float(position), float(max_effort)
     if not math.isfinite(position) or not -1e-9 <= 2 * position <= max_width + 1e-9:
@@ -90,7 +97,7 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
     position = min(max(position, 0.0), max_width / 2)
     width = 2 * position
     if abs(width - current_width) < SAME_WIDTH:
-        return None
+        return GripperGoal(position, move_force, grasp=False) if moving else None
     if width >= current_width:
         return GripperGoal(position, move_force, grasp=False)
     if max_effort == 0:
@@ -100,8 +107,8 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
 
 
 def goal_for_closedness(closedness: float, max_effort: float, current_width: float,
-                        move_force: float, max_width: float = FRANKA_HAND_MAX_WIDTH
-                        ) -> GripperGoal | None:
+                        move_force: float, max_width: float = FRANKA_HAND_MAX_WIDTH,
+                        moving: bool = False) -> GripperGoal | None:
     """Return :func:`gripper_goal` of the GripperCommand the planner sends for a closedness.
 
     The closedness is clipped to [0, 1]; NaN/inf raise ValueError.
@@ -110,11 +117,11 @@ def goal_for_closedness(closedness: float, max_effort: float, current_width: flo
     if not math.isfinite(closedness):
         raise ValueError(f"gripper closedness must be finite, got {closedness}")
     return gripper_goal(finger_position(closedness, max_width), max_effort, current_width,
-                        move_force, max_width)
+                        move_force, max_width, moving)
 
 
 def gripper_result(goal: GripperGoal, finger_positions, finger_velocities, finger_efforts,
-                   still_speed: float = 0.002) -> GripperResult:
+                   still_speed: float = STILL_SPEED) -> GripperResult:
     """Return the result fields of ``goal`` from the measured fingers ([2] m, m/s, N each).
 
     ``stalled``: the mean finger force is at least 90 % of the goal's force limit while both

@@ -29,6 +29,7 @@ from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
 from vjepa_ros.sim.detectors import ObjectReading
 from vjepa_ros.sim.gripper import (
+    STILL_SPEED,
     GripperGoal,
     GripperResult,
     goal_for_closedness,
@@ -183,7 +184,8 @@ class Sim:
             raise ValueError(f"gripper closedness must be finite, got {closedness!r}")
         force = self.config.controller.gripper_force
         goal = goal_for_closedness(value, force if max_effort is None else max_effort,
-                                   self._finger_width(), force, FRANKA_HAND_MAX_WIDTH)
+                                   self._finger_width(), force, FRANKA_HAND_MAX_WIDTH,
+                                   self._fingers_moving())
         if goal is not None:
             self.gripper_goal = goal
 
@@ -195,13 +197,17 @@ class Sim:
         without force.
         """
         goal = gripper_goal(position, max_effort, self._finger_width(),
-                            self.config.controller.gripper_force, FRANKA_HAND_MAX_WIDTH)
+                            self.config.controller.gripper_force, FRANKA_HAND_MAX_WIDTH,
+                            self._fingers_moving())
         if goal is not None:
             self.gripper_goal = goal
         return self.gripper_goal
 
     def _finger_width(self) -> float:
         return float(self.finger_positions().sum())
+
+    def _fingers_moving(self) -> bool:
+        return bool(np.abs(self.joint_velocities()[7:]).max() >= STILL_SPEED)
 
     @property
     def gripper_command(self) -> float:
