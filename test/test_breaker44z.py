@@ -11,7 +11,6 @@ object but still decelerate faster than STILL_SPEED (2 mm/s), now replaces the 2
 a move at the measured width: the grip falls to ~4 N and the box slips out on the lift.
 """
 import numpy as np
-import pytest
 
 from vjepa_ros.sim import expert as expert_module
 from vjepa_ros.sim.manipulation import (
@@ -22,10 +21,6 @@ from vjepa_ros.sim.manipulation import (
 from vjepa_ros.sim.sim import Sim
 
 
-@pytest.mark.xfail(strict=True, reason="gripper_goal(moving=True) turns a command at the "
-                   "measured width into a move goal even when the closing fingers already "
-                   "press on the object (decelerating, > 2 mm/s): the grasp force drops from "
-                   "20 N to ~4 N and the box slips out on the lift (missed grasp)")
 def test_a_hold_command_at_contact_keeps_the_grasp(monkeypatch):
     """A 'hold here' at the measured width while the closing fingers touch the box keeps it.
 

@@ -12,7 +12,8 @@ width = 2·position):
 
 - a width outside [0, max_width] is refused (the action aborts): ValueError here;
 - a width within 0.1 mm of the current one changes nothing (a grasp in progress keeps holding:
-  the planner re-sending the measured closedness does not drop the object);
+  the planner re-sending the measured closedness does not drop the object), except during a move,
+  which it stops there (the next goal replaces the running one);
 - a wider width is a *move*: the fingers servo to it (motor force ``controller.gripper_force``);
 - a narrower width is a *grasp*: the fingers close until something blocks them and then press
   with ``max_effort`` (saturated at the Franka Hand's 70 N continuous force: a grasp holds for
@@ -81,12 +82,14 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
 
     ``position`` [m per finger], ``max_effort`` [N] (the message's fields); ``current_width``
     [m] measured; ``move_force`` [N] the finger force of a move; ``moving``: the fingers move
-    now (faster than ``STILL_SPEED``). A width within ``SAME_WIDTH`` of the measured one
-    changes nothing while the fingers rest (a stalled grasp keeps holding when the measured
-    closedness is sent again); while they move it is a new goal that stops them there, as
-    franka_gripper's next goal replaces the running one (breaker44y: the hand opened on to
-    0.08 m after "hold here" at 0.037 m). Raises ValueError (naming the field) for NaN/inf, a
-    width outside [0, max_width], a negative effort or a grasp with none.
+    under a MOVE goal now (faster than ``STILL_SPEED``; the caller passes False during a
+    grasp). A width within ``SAME_WIDTH`` of the measured one changes nothing while the fingers
+    rest or grasp (a grasp pressing on an object, stalled or still slowing, keeps its force
+    when the measured closedness is sent again: breaker44z, a box slipped out at 4 N); during a
+    move it is a new goal that stops them there, as franka_gripper's next goal replaces the
+    running one (breaker44y: the hand opened on to 0.08 m after "hold here" at 0.037 m).
+    Raises ValueError (naming the field) for NaN/inf, a width outside [0, max_width], a
+    negative effort or a grasp with none.
     """
     position, max_effort = float(position), float(max_effort)
     if not math.isfinite(position) or not -1e-9 <= 2 * position <= max_width + 1e-9:

@@ -207,6 +207,9 @@ class Sim:
         return float(self.finger_positions().sum())
 
     def _fingers_moving(self) -> bool:
+        """Whether the fingers move under a move goal (a grasp's closing is never stopped)."""
+        if self.gripper_goal.grasp:
+            return False
         return bool(np.abs(self.joint_velocities()[7:]).max() >= STILL_SPEED)
 
     @property
