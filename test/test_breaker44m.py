@@ -144,7 +144,7 @@ def test_a_state_gap_under_one_motions_end_loses_only_that_step():
                                                seconds=3.0)
     keep = (state_times < 0.35e9) | (state_times > 0.48e9)
     steps = resample(image_times, state_times[keep], states[keep], 4.0)
-    assert not steps.moves()[1]  # step 1's motion is unknown: not scored
+    assert not steps.period_known()[1]  # step 1's motion is unknown: not scored
     # fix44m: validity as before fix44i, step 1 left out of the first-action comparison only
     # (the breaker's [0, 2] had step 1 unplanned; planned, it still counts in the energies,
     # whose executed sequence is frame to frame and measured)

@@ -44,7 +44,7 @@ def _help(command: str) -> str:
 def test_each_command_that_plans_offline_offers_threads_with_reachs_default(command):
     text = _help(command)
     assert "--threads N" in text
-    assert "default: all cores but one, at least 1, as reach's threads: 0" in text
+    assert "else all cores but one, at least 1, as reach's threads: 0" in text
     assert "torch's)" not in text, "run's old default (torch's: one thread per core)"
 
 

@@ -54,9 +54,10 @@ def set_torch_threads(requested: int = 0) -> int:
 
 
 # The help of ``--threads`` on the commands that encode and plan offline (add_threads_argument).
-THREADS_HELP = ("torch CPU threads for encoding and planning, 1..1024 (default: all cores but "
-                "one, at least 1, as reach's threads: 0, or OMP_NUM_THREADS when set; on a CPU "
-                "shared with other jobs two threads on a busy core are far slower than one)")
+THREADS_HELP = ("torch CPU threads for encoding and planning, 1..1024 (default: OMP_NUM_THREADS "
+                "when set, else all cores but one, at least 1, as reach's threads: 0, which does "
+                "not read OMP_NUM_THREADS; on a CPU shared with other jobs two threads on a busy "
+                "core are far slower than one)")
 
 
 def add_threads_argument(parser, help_text: str = THREADS_HELP) -> None:

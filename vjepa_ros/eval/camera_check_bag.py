@@ -19,7 +19,6 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_inference import explained_share
@@ -27,9 +26,8 @@ from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
-from vjepa_ros.eval.evaluate import evaluate_recording
+from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
-from vjepa_ros.planning import state_difference
 from vjepa_ros.recordings.bag_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
@@ -52,7 +50,7 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
     """
     steps, every, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
     try:
-        usable_motions(_executed(steps, chosen), thresholds)
+        usable_motions(executed_step_actions(steps, chosen), thresholds)
     except ValueError as exc:
         enough = _steps_enough(steps, every, len(chosen), thresholds)
         if not enough:
@@ -66,19 +64,6 @@ def check_executed_motions(recording: Recording, thresholds: CheckThresholds, co
             f"{enough} or more (0: all {len(every)} steps)") from None
 
 
-def _executed(steps, chosen) -> np.ndarray:
-    """Return the executed motions [K, 7] of the ``chosen`` steps toward the next one.
-
-    Frame k to frame k+1 (s_{k+1} ⊖ s_k), as the inferred motion explains frame k+1: the
-    report's ``executed_action`` (``evaluate.executed_actions``) that :func:`check_recording`
-    compares, not its ``executed_period_action`` (one step period from frame k, breaker44m).
-    """
-    chosen = np.asarray(chosen, dtype=np.int64)
-    start = torch.as_tensor(steps.states[chosen], dtype=torch.float64)
-    end = torch.as_tensor(steps.states[chosen + 1], dtype=torch.float64)
-    return state_difference(start, end).float().numpy()
-
-
 def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     """Return how many of the steps ``every`` first determine a rotation, beyond ``taken``.
 
@@ -86,7 +71,7 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     """
     if taken >= len(every):
         return 0
-    executed = _executed(steps, every)
+    executed = executed_step_actions(steps, every)
     try:
         used = usable_motions(executed, thresholds)
     except ValueError:

@@ -33,7 +33,7 @@ from vjepa_ros.eval import metrics
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
-from vjepa_ros.eval.step_notes import period_xyz, step_notes
+from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 from vjepa_ros.recordings.bag_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -55,8 +55,19 @@ def executed_actions(steps: Steps, start: int, horizon: int) -> torch.Tensor:
     ``executed_action`` and the camera check read them too. Not the motion the planned first
     action is compared with (:func:`executed_period_actions`).
     """
-    window = torch.as_tensor(steps.states[start:start + horizon + 1], dtype=torch.float64)
-    return state_difference(window[:-1], window[1:]).float()
+    return torch.from_numpy(executed_step_actions(steps, np.arange(start, start + horizon)))
+
+
+def executed_step_actions(steps: Steps, chosen) -> np.ndarray:
+    """Return the frame-to-frame motions [K, 7] float32 of the ``chosen`` steps: s_{k+1} ⊖ s_k.
+
+    The one definition of the executed motion toward the next frame (:func:`executed_actions`
+    is H consecutive ones; the camera check's executed motions are these).
+    """
+    chosen = np.asarray(chosen, dtype=np.int64)
+    start = torch.as_tensor(steps.states[chosen], dtype=torch.float64)
+    end = torch.as_tensor(steps.states[chosen + 1], dtype=torch.float64)
+    return state_difference(start, end).float().numpy()
 
 
 def executed_period_actions(steps: Steps, chosen) -> np.ndarray:
@@ -268,12 +279,6 @@ def evaluate_recording(
     total_s = time.perf_counter() - started
     return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
                         landscape_report, goal_image is not None, notes)
-
-
-def unmeasured_steps(steps: Steps, chosen) -> dict[str, int]:
-    """{why: count} of the chosen steps whose motion over one period is not known."""
-    problems = [str(steps.end_problems[k]) for k in chosen if steps.end_problems[k]]
-    return {problem: problems.count(problem) for problem in dict.fromkeys(problems)}
 
 
 def build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,

@@ -49,7 +49,7 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> s
     lengths = np.linalg.norm(motions.astype(np.float64), axis=1)
     if len(lengths) == 0 or moved(motions, min_motion_m).any():
         return ""
-    pairs = np.flatnonzero(steps.moves())
+    pairs = np.flatnonzero(steps.period_known())
     moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     valid = steps.states[steps.valid, :3]
@@ -95,20 +95,30 @@ def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
     return note + burst_rate_hint(steps, chosen, moving)
 
 
+def unmeasured_steps(steps: Steps, chosen) -> dict[str, int]:
+    """{why: count} of the chosen steps whose motion over one period is not known.
+
+    ``Steps.end_problems``: a state gap or a jump under its end, an end past the last state;
+    report.json's ``summary.actions.unmeasured_steps`` and :func:`unmeasured_note` both.
+    """
+    problems = [str(steps.end_problems[k]) for k in chosen if steps.end_problems[k]]
+    return {problem: problems.count(problem) for problem in dict.fromkeys(problems)}
+
+
 def unmeasured_note(steps: Steps, chosen, max_state_gap_s: float) -> str:
     """Say how many chosen steps are not compared, for want of their period's motion; or "".
 
-    Their motion over one period is not covered by the state stream (``Steps.end_problems``: a
-    state gap or a jump under its end, an end past the last state); they are still planned and
-    count in the energies (report.json ``summary.actions.unmeasured_steps``).
+    Their motion over one period is not covered by the state stream (:func:`unmeasured_steps`);
+    they are still planned and count in the energies.
     """
-    problems = [str(steps.end_problems[k]) for k in chosen if steps.end_problems[k]]
-    if not problems:
+    counts = unmeasured_steps(steps, chosen)
+    if not counts:
         return ""
-    why = ", ".join(f"{_said(problem, max_state_gap_s)}: {problems.count(problem)}"
-                    for problem in dict.fromkeys(problems))
-    return (f"{len(problems)} of {counted(len(chosen), 'evaluated step')} "
-            f"{'has' if len(problems) == 1 else 'have'} no known motion over one step period, "
+    total = sum(counts.values())
+    why = ", ".join(f"{_said(problem, max_state_gap_s)}: {count}"
+                    for problem, count in counts.items())
+    return (f"{total} of {counted(len(chosen), 'evaluated step')} "
+            f"{'has' if total == 1 else 'have'} no known motion over one step period, "
             f"the state stream not covering it ({why}): they count in the energies, not in the "
             "sign agreement, cosine or |dxyz| error")
 

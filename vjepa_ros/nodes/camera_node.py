@@ -47,7 +47,7 @@ class CameraNode(Node):
         self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
         self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
         self.running = True
-        self.error: CameraError | None = None  # the device lost while running
+        self.error: BaseException | None = None  # what ended the read loop while running
         self.done = threading.Event()  # set when the read loop ends on an error: run_node ends
         self.thread = threading.Thread(target=self._read_loop, name="camera", daemon=True)
         self.thread.start()
@@ -116,7 +116,7 @@ class CameraNode(Node):
             self.get_logger().warning(message)
 
     def exit_status(self) -> int:
-        """1 when the device was lost while running (run_node's status), else 0."""
+        """1 when the read loop ended on an error while running (run_node's status), else 0."""
         return 1 if self.error else 0
 
     def destroy_node(self) -> None:

@@ -145,8 +145,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
         self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
-        # held by ~/enable's switch and by the gripper send with its check of ``enabled``: once
-        # ~/enable false is answered, no gripper command of an earlier plan goes out
+        # held by ~/enable's switch (and _failed) and by the stream tick's publish: once ~/enable
+        # false is answered, no set-point computed before it goes out. A plan's gripper command
+        # is atomic with its target through the session lock (session.gripper_output)
         self.command_lock = threading.Lock()
         self.worker = PlanningWorker(self._plan_and_publish, self._planning_failed,
                                      setup=lambda: set_torch_threads(cfg.model.threads))
@@ -311,7 +312,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                 response.success, response.message = False, self.twin_problem
                 self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
                 return response
-        with self.command_lock:  # a gripper send under way ends first (_plan_and_publish)
+        with self.command_lock:  # a stream tick's publish under way ends first (_stream)
             response.success, response.message = self.session.set_enabled(bool(request.data))
         if not request.data:
             self.setpoints.end()  # a moving servo_twist stops now, as a hold's does

@@ -75,7 +75,7 @@ class Steps:
     def __len__(self) -> int:
         return len(self.grid_times)
 
-    def moves(self) -> np.ndarray:
+    def period_known(self) -> np.ndarray:
         """[K] bool: the valid steps whose motion over one period is known (``ends``)."""
         return self.valid & np.isfinite(self.ends).all(axis=1)
 

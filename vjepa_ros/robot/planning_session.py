@@ -117,8 +117,10 @@ class PlanningSession:
         handed to the listeners), not in the middle of it (breaker44t: the session stayed
         "planning" for good); the node's worker then disables commanding.
         """
-        report = self._plan_step(want_debug)
-        error, self._gripper_error = self._gripper_error, None
+        try:
+            report = self._plan_step(want_debug)
+        finally:  # (another exception of the step: an old send's error is not kept for later)
+            error, self._gripper_error = self._gripper_error, None
         if error is not None:
             raise error
         return report

@@ -87,7 +87,6 @@ def check_subgoal_gripper(index: int, goal: SubGoal) -> None:
         raise ValueError(f"{name}: gripper closedness must be in [0, 1], got {closedness!r}")
 
 
-
 def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
                     state: Blocker | None = None, state_topic: str = "joint states") -> str:
     """Why the newest frame cannot become a goal through ``service`` ("" when it can).

@@ -77,12 +77,12 @@ class GripperResult:
 
 def gripper_goal(position: float, max_effort: float, current_width: float, move_force: float,
                  max_width: float = FRANKA_HAND_MAX_WIDTH,
-                 moving: bool = False) -> GripperGoal | None:
+                 move_running: bool = False) -> GripperGoal | None:
     """Return the goal that a GripperCommand starts, or None when it changes nothing.
 
     ``position`` [m per finger], ``max_effort`` [N] (the message's fields); ``current_width``
-    [m] measured; ``move_force`` [N] the finger force of a move; ``moving``: the fingers move
-    under a MOVE goal now (faster than ``STILL_SPEED``; the caller passes False during a
+    [m] measured; ``move_force`` [N] the finger force of a move; ``move_running``: the fingers
+    move under a MOVE goal now (faster than ``STILL_SPEED``; the caller passes False during a
     grasp). A width within ``SAME_WIDTH`` of the measured one changes nothing while the fingers
     rest or grasp (a grasp pressing on an object, stalled or still slowing, keeps its force
     when the measured closedness is sent again: breaker44z, a box slipped out at 4 N); during a
@@ -100,7 +100,7 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
     position = min(max(position, 0.0), max_width / 2)
     width = 2 * position
     if abs(width - current_width) < SAME_WIDTH:
-        return GripperGoal(position, move_force, grasp=False) if moving else None
+        return GripperGoal(position, move_force, grasp=False) if move_running else None
     if width >= current_width:
         return GripperGoal(position, move_force, grasp=False)
     if max_effort == 0:
@@ -111,7 +111,7 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
 
 def goal_for_closedness(closedness: float, max_effort: float, current_width: float,
                         move_force: float, max_width: float = FRANKA_HAND_MAX_WIDTH,
-                        moving: bool = False) -> GripperGoal | None:
+                        move_running: bool = False) -> GripperGoal | None:
     """Return :func:`gripper_goal` of the GripperCommand the planner sends for a closedness.
 
     The closedness is clipped to [0, 1]; NaN/inf raise ValueError.
@@ -120,7 +120,7 @@ def goal_for_closedness(closedness: float, max_effort: float, current_width: flo
     if not math.isfinite(closedness):
         raise ValueError(f"gripper closedness must be finite, got {closedness}")
     return gripper_goal(finger_position(closedness, max_width), max_effort, current_width,
-                        move_force, max_width, moving)
+                        move_force, max_width, move_running)
 
 
 def gripper_result(goal: GripperGoal, finger_positions, finger_velocities, finger_efforts,

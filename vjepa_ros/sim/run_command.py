@@ -371,7 +371,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, OSError, ValueError) as exc:  # a stop: while the model loads
         # 2: an option refused (config.UsageError), 1: a file, the model
         return command_ended("vjepa-ros run", exc, _stopped_text([]))
-    apply_threads_option(args.threads)  # reach's default: all cores but one
+    apply_threads_option(args.threads)  # OMP_NUM_THREADS, else reach's: all cores but one
     stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
     try:
         run_episodes(args, settings, model, out_dir, stopped=stopped)

@@ -185,7 +185,7 @@ class Sim:
         force = self.config.controller.gripper_force
         goal = goal_for_closedness(value, force if max_effort is None else max_effort,
                                    self._finger_width(), force, FRANKA_HAND_MAX_WIDTH,
-                                   self._fingers_moving())
+                                   self._move_running())
         if goal is not None:
             self.gripper_goal = goal
 
@@ -198,7 +198,7 @@ class Sim:
         """
         goal = gripper_goal(position, max_effort, self._finger_width(),
                             self.config.controller.gripper_force, FRANKA_HAND_MAX_WIDTH,
-                            self._fingers_moving())
+                            self._move_running())
         if goal is not None:
             self.gripper_goal = goal
         return self.gripper_goal
@@ -206,7 +206,7 @@ class Sim:
     def _finger_width(self) -> float:
         return float(self.finger_positions().sum())
 
-    def _fingers_moving(self) -> bool:
+    def _move_running(self) -> bool:
         """Whether the fingers move under a move goal (a grasp's closing is never stopped)."""
         if self.gripper_goal.grasp:
             return False
