@@ -121,7 +121,7 @@ def _fake_evaluation(calls):
                   "energy_planned": 0.7, "energy_still": 1.0}
                  for b, m in zip(MOTIONS, found, strict=True)]
         return {"steps": steps, "summary": {"steps_evaluated": len(steps)},
-                "planner": {"samples": cem.samples}}
+                "planner": {"samples": cem.samples}, "model": {"torch_threads": 1}}
 
     return evaluate
 
