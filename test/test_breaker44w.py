@@ -39,10 +39,13 @@ class FlakyFrameCamera:
         self.count, self.stopped = 0, False
         self.capture_time_s, self.timestamp_domain = None, ""
 
+    error = RuntimeError('null pointer passed for argument "frame"')  # what the read raises
+    after = 3  # reads that return a frame first
+
     def read(self):
         time.sleep(0.02)
-        if self.count >= 3:
-            raise RuntimeError('null pointer passed for argument "frame"')
+        if self.count >= self.after:
+            raise self.error
         self.count += 1
         self.timestamp_domain, self.capture_time_s = "global_time", time.time() - 0.05
         return np.full((self.config.height, self.config.width, 3), self.count, np.uint8)
@@ -60,9 +63,14 @@ def test_a_librealsense_runtime_error_in_the_read_thread_ends_the_node(context):
     respawn, a script nor `vjepa-ros launch` notices. It should end as a lost device does:
     done set, exit status 1.
     """
+    assert_read_error_ends_the_node(context, FlakyFrameCamera)
+
+
+def assert_read_error_ends_the_node(context, camera_type) -> None:
+    """Run a camera node on ``camera_type``; its read thread's error must end it with status 1."""
     from rclpy.parameter import Parameter
 
-    node = camera_node.CameraNode(camera_factory=FlakyFrameCamera, context=context,
+    node = camera_node.CameraNode(camera_factory=camera_type, context=context,
                                   parameter_overrides=[Parameter("width", value=64),
                                                        Parameter("height", value=48)])
     try:

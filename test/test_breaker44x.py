@@ -14,10 +14,9 @@ nodes/camera_node.py _read_loop (a BaseException from the device's read in the r
 from __future__ import annotations
 
 import argparse
-import time
 
-import numpy as np
 import pytest
+from test_breaker44w import FlakyFrameCamera, assert_read_error_ends_the_node
 
 from vjepa_ros import threads
 
@@ -74,30 +73,15 @@ def test_evaluate_recording_leaves_the_callers_threads(monkeypatch):
         assert "set_num_threads" not in text and "apply_threads_option" not in text, name
 
 
-class _ExitingCamera:
+class _ExitingCamera(FlakyFrameCamera):
     """A stand-in RealSense whose 3rd read raises a BaseException (SystemExit).
 
     A vendor wrapper or a watchdog calling sys.exit() inside a read, or a KeyboardInterrupt
     raised into the thread by a C callback (PyErr_SetInterrupt-style), is not an Exception.
     """
 
-    def __init__(self, config):
-        from vjepa_ros.robot.camera import camera_info_fields
-
-        self.config = config
-        self.info = camera_info_fields(config.width, config.height, 60.0, 61.0, 32.0, 24.0)
-        self.count, self.stopped = 0, False
-        self.capture_time_s, self.timestamp_domain = None, ""
-
-    def read(self):
-        time.sleep(0.02)
-        if self.count >= 2:
-            raise SystemExit("device watchdog: giving up")
-        self.count += 1
-        return np.zeros((self.config.height, self.config.width, 3), np.uint8)
-
-    def stop(self):
-        self.stopped = True
+    error = SystemExit("device watchdog: giving up")
+    after = 2
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
@@ -109,22 +93,4 @@ def test_a_base_exception_in_the_read_thread_ends_the_node(context):
     it with nothing logged (threading ignores SystemExit silently), and the node spins on
     publishing nothing with exit status 0: the silent hang breaker44w fixed for RuntimeError.
     """
-    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    from rclpy.parameter import Parameter
-
-    from vjepa_ros.nodes import camera_node
-
-    node = camera_node.CameraNode(camera_factory=_ExitingCamera, context=context,
-                                  parameter_overrides=[Parameter("width", value=64),
-                                                       Parameter("height", value=48),
-                                                       Parameter("stamp_source",
-                                                                 value="arrival")])
-    try:
-        ended = node.done.wait(2.0)
-        alive = node.thread.is_alive()
-        status = node.exit_status()
-    finally:
-        node.destroy_node()
-    assert ended and status == 1, (
-        f"read thread alive={alive}, done={ended}, exit_status={status}: the node spins on "
-        "with no frames after its read thread ended")
+    assert_read_error_ends_the_node(context, _ExitingCamera)
