@@ -13,7 +13,8 @@ callbacks store inputs and wake it, so subscriptions, services, parameters and t
 timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
 :mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
-:mod:`vjepa_ros.nodes.planner_goals` (mixins of :class:`PlannerNode`); the set-point stream's
+:mod:`vjepa_ros.nodes.planner_goals`, a plan's outputs and the gripper's in
+:mod:`vjepa_ros.nodes.planner_outputs` (mixins of :class:`PlannerNode`); the set-point stream's
 ``target_pose`` and ``servo_twist`` go out through :mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
@@ -22,25 +23,22 @@ from __future__ import annotations
 import threading
 import time
 
-from builtin_interfaces.msg import Time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
-from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
+from std_msgs.msg import Float64, Float64MultiArray, String
 from std_srvs.srv import SetBool
 
 from vjepa_ros.config import ValueTypeError
 from vjepa_ros.image_notes import SizeNotes
-from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.graph_publishers import published_topics
-from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
 from vjepa_ros.nodes.input_watch import (
@@ -53,7 +51,7 @@ from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.nodes.planner_outputs import PlannerOutputs
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
@@ -62,7 +60,6 @@ from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import JointStateReader
 from vjepa_ros.robot.kinematics import FrankaKinematics
-from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
 from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
@@ -80,7 +77,7 @@ LATCHED = QoSProfile(
 )
 
 
-class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
+class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -275,22 +272,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
                                            lambda types: published_topics(self, types),
                                            self.get_logger().warning)
 
-    def _gripper_action_client(self):
-        name = self.config.control.gripper_action
-        if not name:
-            return None
-        try:
-            from control_msgs.action import GripperCommand
-            from rclpy.action import ActionClient
-        except ImportError:
-            self.get_logger().warning(f"control_msgs is not installed: no GripperCommand goals to "
-                                   f"{name} (gripper_command still publishes)")
-            return None
-        return GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
-                            self.config.robot.gripper_max_width,
-                            self.config.control.gripper_max_effort, self.get_logger().warning,
-                            self.get_logger().info)
-
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
 
@@ -342,61 +323,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, Node):
             exc = MemoryError(parameter_message(message))
         if not self.closing:
             self._failed("planning step", exc)
-
-    def _plan_and_publish(self) -> bool:
-        """Plan once if possible (worker thread) and publish; return True when a plan ran."""
-        if self.closing:
-            return False
-        want_debug = self.debug_pub.get_subscription_count() > 0
-        report = self.session.plan_step(want_debug=want_debug)
-        if report is None:
-            return False
-        if self.closing:
-            return True
-        # ~/plan_report went out from the session's listener (_publish_plan_report)
-        if report.action is not None:
-            msg = Float64MultiArray(data=[float(v) for v in report.action])
-            msg.layout.dim = [MultiArrayDimension(label=self.action_labels, size=7, stride=7)]
-            self.action_pub.publish(msg)
-        # its gripper command went out inside plan_step, with the set-point's target, under the
-        # session lock (session.gripper_output = _send_gripper): a ~/clear_goals, new goal or
-        # ~/enable answered after plan_step can no longer void the plan halfway (breaker44s)
-        if report.debug_rgb is not None:
-            image = Image(**rgb_to_image_fields(report.debug_rgb))
-            # the planned camera frame's stamp (a derived image carries its source's), so a
-            # viewer or a bag lines it up with the frame it shows; now only if there is none
-            image.header.stamp = self.get_clock().now().to_msg() if report.frame_stamp is None \
-                else set_stamp(Time(), report.frame_stamp)
-            self.debug_pub.publish(image)
-        return True
-
-    def _publish_plan_report(self, report) -> None:
-        """Publish one report on ``~/plan_report`` (the session's listener, under its lock).
-
-        Called on the thread that ended the plan: the planning worker's, or for an async
-        prepared plan dropped outside a plan step an executor callback's (a hold in the stream
-        tick, ``~/enable``, a new goal). Never raises into the session (a drop happens mid-stop
-        of the set-point): a failed publish (the context already shut down) is one warning.
-        """
-        if self.closing:
-            return
-        try:
-            self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
-        except Exception as exc:  # noqa: BLE001 - a report lost must not stop a hold midway
-            if not self.plan_report_failed:
-                self.get_logger().warning(f"~/plan_report not published: "
-                                          f"{type(exc).__name__}: {exc}")
-            self.plan_report_failed = True
-            return
-        self.plan_report_failed = False
-
-    def _send_gripper(self, closedness: float) -> None:
-        """Send a gripper command (``session.gripper_output``: under the session lock)."""
-        if self.closing:
-            return
-        self.gripper_pub.publish(Float64(data=closedness))
-        if self.gripper_action is not None:
-            self.gripper_action.send(closedness)
 
     def _stream_tick(self) -> None:
         """Tick the stream from its timer (the node's clock); the watchdog's mark of it."""
