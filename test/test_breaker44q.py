@@ -14,13 +14,10 @@ Defects are strict xfails: each asserts what should happen.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
-import torch
-
-from benchmarks import device_check, device_posttrain
+from test_device_posttrain import one_run
 
 
 def _probe_run(tmp_path: Path, cap: int = 1) -> dict:
@@ -29,16 +26,7 @@ def _probe_run(tmp_path: Path, cap: int = 1) -> dict:
 
     data = tmp_path / "episodes"
     write_blob_episodes(data, 3, frames=8, size=64)
-    args = argparse.Namespace(out=str(tmp_path), posttrain_batch=2, posttrain_steps=cap)
-    ctx = device_check.stages.Context("cpu", False, time.monotonic() + 600, args)
-    record = {"rows": [], "runs": []}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        device_posttrain.stage_posttrain_run(ctx, record, lambda: None, "64x1x2", data)
-    finally:
-        torch.set_num_threads(threads)
-    return record["runs"][0]
+    return one_run(tmp_path, data, 600, cap)[0]
 
 
 def test_the_probe_rate_is_the_steps_not_the_end_of_call_writes(tmp_path, monkeypatch):

@@ -14,6 +14,7 @@ import json
 
 import pytest
 import torch
+from test_eval_step_notes import checkpoint  # noqa: F401 - the tiny model fixture
 
 from conftest import write_test_bag
 from vjepa_ros.cli import main
@@ -71,21 +72,8 @@ def test_left_out_the_threads_are_reachs_or_omp_num_threads(monkeypatch, torch_t
     assert apply_threads_option(None) == cpu_threads(0)
 
 
-@pytest.fixture(scope="module")
-def checkpoint(tmp_path_factory):
-    from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
-
-    torch.manual_seed(0)
-    size = dict(img_size=64, embed_dim=32, depth=1, num_heads=2)
-    model = WorldModel(build_encoder(**size), build_predictor(predictor_embed_dim=32, **size),
-                       "cpu", torch.float32)
-    path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_world_model(path, model.encoder, model.predictor)
-    return str(path)
-
-
 def test_eval_plans_and_times_its_cost_note_on_the_threads_it_reports(
-        capsys, tmp_path, checkpoint, torch_threads):
+        capsys, tmp_path, checkpoint, torch_threads):  # noqa: F811 - the fixture
     bag = str(write_test_bag(tmp_path / "bag", seed=0, moving=True))
     # S 101 x I 5: more than reach's CPU settings, so the cost note times the model first
     code = main(["eval", bag, "--checkpoint", checkpoint, "--out", str(tmp_path / "out"),
@@ -100,7 +88,7 @@ def test_eval_plans_and_times_its_cost_note_on_the_threads_it_reports(
     assert report["model"]["torch_threads"] == 2
 
 
-def test_eval_without_threads_plans_on_all_cores_but_one(capsys, tmp_path, checkpoint,
+def test_eval_without_threads_plans_on_all_cores_but_one(capsys, tmp_path, checkpoint,  # noqa: F811
                                                          monkeypatch, torch_threads):
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     torch.set_num_threads(cpu_threads(0) + 1)  # torch's default, one per core: not kept

@@ -172,6 +172,7 @@ def resample(
     max_state_gap_s: float = 0.1,
     window_ns: tuple[int | None, int | None] = (None, None),
     jumps_ns: np.ndarray | None = None,
+    period_ends: bool = True,
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -186,7 +187,9 @@ def resample(
     motion from the step before spans one, is invalid (:data:`STATE_JUMP`), so that no action
     spans a jump. ``ends``: the state one period after each valid step's frame, NaN (and
     ``end_problems`` saying why) where the state stream does not cover it; no step is dropped
-    for it (the module docstring).
+    for it (the module docstring). ``period_ends`` False: not computed (training reads frame
+    to frame only: 35 % of resample's time on a 10-min recording; ``ends`` then NaN, each valid
+    step's ``end_problems`` END_PAST, as for hand-built Steps).
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
@@ -240,6 +243,11 @@ def resample(
         dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
     step_states[~valid] = np.nan
+    steps = Steps(rate_hz=float(rate_hz), grid_times=grid,
+                  frame_indices=np.where(frame_ok, nearest, -1), frame_times=frame_times,
+                  states=step_states, valid=valid, dropped=dropped)
+    if not period_ends:
+        return steps
     # the end of the motion over one period: one step period after the frame (breaker44i)
     end_times = frame_times + int(round(period_ns))
     # a next frame one period later up to the ns rounding of the stamps (a 6 fps camera's
@@ -255,11 +263,8 @@ def resample(
         end_problems[valid & where] = problem  # the last that holds: past, else gap, else jump
     end_problems[~valid] = ""
     ends[~valid | (end_problems != "")] = np.nan
-    return Steps(
-        rate_hz=float(rate_hz), grid_times=grid, frame_indices=np.where(frame_ok, nearest, -1),
-        frame_times=frame_times, states=step_states, valid=valid, dropped=dropped, ends=ends,
-        end_problems=end_problems,
-    )
+    steps.ends, steps.end_problems = ends, end_problems
+    return steps
 
 
 def _ends_across_jumps(times: np.ndarray, end_times: np.ndarray,

@@ -326,7 +326,8 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         once = np.append(np.diff(state_times) > 0, True)  # a repeated stamp: its last state
         steps = resample(times, state_times[once], states[once], data.rate_hz,
                          max_state_gap_s=data.max_state_gap_s,
-                         jumps_ns=jump_intervals(state_times[once], states[once][:, :6]))
+                         jumps_ns=jump_intervals(state_times[once], states[once][:, :6]),
+                         period_ends=False)  # (frame to frame: eval's one-period ends unused)
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     rate = rate_note(path, episode.timestamps, data.rate_hz)
@@ -349,7 +350,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s,
-                         jumps_ns=recording.state_jumps_ns)
+                         jumps_ns=recording.state_jumps_ns, period_ends=False)
     except (BagError, ValueError) as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
