@@ -95,8 +95,6 @@ def _close_on_nothing(runner):
     assert runner.sim.finger_positions().sum() < 1e-3
 
 
-@pytest.mark.xfail(strict=True, reason="a hold before an accepted move's fingers speed up is "
-                   "dropped: the hand opens fully (move_running reads finger speed)")
 def test_a_hold_right_after_an_open_command_keeps_the_hand_where_it_is(runner):
     """A 'hold here' right after an open goal, before the fingers move, must stop them there.
 

@@ -29,6 +29,7 @@ from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
 from vjepa_ros.sim.detectors import ObjectReading
 from vjepa_ros.sim.gripper import (
+    SAME_WIDTH,
     STILL_SPEED,
     GripperGoal,
     GripperResult,
@@ -207,9 +208,17 @@ class Sim:
         return float(self.finger_positions().sum())
 
     def _move_running(self) -> bool:
-        """Whether the fingers move under a move goal (a grasp's closing is never stopped)."""
-        if self.gripper_goal.grasp:
+        """Whether a move goal runs: the fingers move, or have yet to start toward its width.
+
+        A grasp's closing is never stopped. A move commanded in this control tick has not yet
+        sped the fingers up: its width, not their speed, says it runs (breaker45e: a "hold
+        here" right after an open command let the hand open fully).
+        """
+        goal = self.gripper_goal
+        if goal.grasp:
             return False
+        if abs(2 * goal.position - self._finger_width()) >= SAME_WIDTH:
+            return True
         return bool(np.abs(self.joint_velocities()[7:]).max() >= STILL_SPEED)
 
     @property
