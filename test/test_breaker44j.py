@@ -11,17 +11,14 @@ xfail while the defect stands); its docstring says why a lab would meet it.
 
 from __future__ import annotations
 
-import pathlib
-import re
 import subprocess
 
 import numpy as np
 import pytest
+from collect_script_harness import calls, run_collect
 from test_robot_goals import START, frame, make_session, observe, tiny_world_model
 
 from vjepa_ros.robot.goals import GoalSwitchConfig
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -112,12 +109,8 @@ def test_a_capture_refuses_exactly_the_robot_states_the_planning_loop_refuses(mo
         assert session.goals is None, "nothing captured"
 
 
-def _collect_function() -> str:
-    """Return the ``collect`` shell function of scripts/collect_manipulation_episodes.sh."""
-    text = (ROOT / "scripts" / "collect_manipulation_episodes.sh").read_text()
-    match = re.search(r"^collect\(\) \{.*?^\}$", text, re.S | re.M)
-    assert match, "collect() not found in collect_manipulation_episodes.sh"
-    return match.group(0)
+# The stand-in collect of seeds 0-2 with seed 1 SKIPPED: the episodes of seeds 0 and 2
+GAP = 'mkdir -p "$out"; touch "$out/grasp_cup_000000.npz" "$out/grasp_cup_000002.npz"\n'
 
 
 def test_collect_script_rerun_keeps_a_finished_collection_with_a_skipped_seed(tmp_path):
@@ -131,24 +124,13 @@ def test_collect_script_rerun_keeps_a_finished_collection_with_a_skipped_seed(tm
     pack after a timeout or a failed pack step meets it. Here ``vjepa-ros`` is a stand-in that
     writes what such a collect writes (2 of 3 episodes, the skip line, status 0).
     """
-    venv = tmp_path / "venv"
-    (venv / "bin").mkdir(parents=True)
-    calls = tmp_path / "calls"
-    fake = venv / "bin" / "vjepa-ros"
-    fake.write_text(
-        "#!/usr/bin/env bash\n"
-        f"echo run >> {calls}\n"
-        'while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\n'
-        'mkdir -p "$out"; touch "$out/grasp_cup_000000.npz" "$out/grasp_cup_000002.npz"\n'
-        'echo "seed 1: SKIPPED, no episode written (the clean expert reached 0 of the 1 '
-        'sub-goals of grasp (grasp))"\n'
-        'echo "2 episodes: all successes; 1 seed SKIPPED (seed 1: ...)"\n')
-    fake.chmod(0o755)
-    script = (f"set -euo pipefail\nwork={tmp_path}/work\nVJEPA_VENV={venv}\n"
-              f"{_collect_function()}\ncollect grasp cup 3 0 train\ncollect grasp cup 3 0 train\n")
-    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    body = (GAP + 'echo "seed 1: SKIPPED, no episode written (the clean expert reached 0 of '
+            'the 1 sub-goals of grasp (grasp))"\n'
+            'echo "2 episodes: all successes; 1 seed SKIPPED (seed 1: ...)"\n')
+    result = run_collect(tmp_path, body,
+                         "collect grasp cup 3 0 train\ncollect grasp cup 3 0 train")
     assert result.returncode == 0, result.stderr
-    assert calls.read_text().count("run") == 1, (
+    assert len(calls(tmp_path)) == 1, (
         "the second run collected the finished folder again:\n" + result.stderr)
     assert "+ kept" in result.stderr, result.stderr
 
@@ -159,19 +141,7 @@ def _run_collect(tmp_path, status: int) -> subprocess.CompletedProcess:
     The stand-in writes the episodes of seeds 0 and 2 (seed 1 skipped) and ends with
     ``status`` (137: killed).
     """
-    venv = tmp_path / "venv"
-    (venv / "bin").mkdir(parents=True, exist_ok=True)
-    fake = venv / "bin" / "vjepa-ros"
-    fake.write_text(
-        "#!/usr/bin/env bash\n"
-        f"echo run >> {tmp_path / 'calls'}\n"
-        'while [[ $# -gt 0 ]]; do [[ $1 == --out ]] && out=$2; shift; done\n'
-        'mkdir -p "$out"; touch "$out/grasp_cup_000000.npz" "$out/grasp_cup_000002.npz"\n'
-        f"exit {status}\n")
-    fake.chmod(0o755)
-    script = (f"set -euo pipefail\nwork={tmp_path}/work\nVJEPA_VENV={venv}\n"
-              f"{_collect_function()}\ncollect grasp cup 3 0 train\n")
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    return run_collect(tmp_path, GAP + f"exit {status}\n")
 
 
 def test_collect_script_rerun_collects_again_a_killed_or_thinned_collection(tmp_path):
@@ -182,17 +152,16 @@ def test_collect_script_rerun_collects_again_a_killed_or_thinned_collection(tmp_
     once an episode is removed from it (the record names 2, the folder holds 1) it is
     collected again, as a folder short of the episodes asked always was.
     """
-    calls = tmp_path / "calls"
     killed = _run_collect(tmp_path, 137)
     assert killed.returncode != 0, "the script stops where collect was killed"
     folder = tmp_path / "work" / "train" / "grasp_cup"
     assert len(list(folder.glob("*.npz"))) == 2
     finished = _run_collect(tmp_path, 0)
-    assert finished.returncode == 0 and calls.read_text().count("run") == 2, finished.stderr
+    assert finished.returncode == 0 and len(calls(tmp_path)) == 2, finished.stderr
     assert "+ kept" not in finished.stderr, "the killed collection was kept"
     kept = _run_collect(tmp_path, 0)
-    assert "+ kept" in kept.stderr and calls.read_text().count("run") == 2, kept.stderr
+    assert "+ kept" in kept.stderr and len(calls(tmp_path)) == 2, kept.stderr
     (folder / "grasp_cup_000002.npz").unlink()
     again = _run_collect(tmp_path, 0)
-    assert again.returncode == 0 and calls.read_text().count("run") == 3, again.stderr
+    assert again.returncode == 0 and len(calls(tmp_path)) == 3, again.stderr
     assert len(list(folder.glob("*.npz"))) == 2

@@ -12,17 +12,11 @@ clock and tiny random world model of ``test_robot_goals``. Each test asserts wha
 
 from __future__ import annotations
 
-import pathlib
-import re
-import subprocess
-
 import pytest
+from collect_script_harness import calls, run_collect
 from test_breaker44e import Goal, RclpyFuture  # rclpy's futures, a GripperCommand goal
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
 
 # --- 1326bc1: GripperGoals -------------------------------------------------------------------
 
@@ -74,32 +68,13 @@ def test_gripper_goals_back_line_counts_the_goals_of_this_outage():
 
 # --- b913441: collect_manipulation_episodes.sh's collected.txt ------------------------------
 
-def _collect_function(width: int = 128) -> str:
-    text = (ROOT / "scripts" / "collect_manipulation_episodes.sh").read_text()
-    match = re.search(r"^collect\(\) \{.*?^\}\n", text, re.S | re.M)
-    assert match, "collect() not found"
-    return match.group(0).replace("--width 128 --height 128", f"--width {width} --height {width}")
-
-
 def _run_collect(tmp_path, width: int, episodes: int, first_seed: int = 0):
     """Run ``collect grasp cup <episodes> <first_seed> train`` with a stand-in ``vjepa-ros``.
 
     The stand-in records its arguments and writes every episode asked (none skipped).
     """
-    venv = tmp_path / "venv"
-    (venv / "bin").mkdir(parents=True, exist_ok=True)
-    fake = venv / "bin" / "vjepa-ros"
-    fake.write_text(
-        "#!/usr/bin/env bash\n"
-        f"echo \"$*\" >> {tmp_path / 'calls'}\n"
-        'while [[ $# -gt 0 ]]; do case $1 in --out) out=$2;; --episodes) n=$2;; '
-        '--seed) s=$2;; esac; shift; done\n'
-        'mkdir -p "$out"; for ((i=0; i<n; i++)); do '
-        'touch "$out/grasp_cup_$(printf %06d $((s+i))).npz"; done\n')
-    fake.chmod(0o755)
-    script = (f"set -euo pipefail\nwork={tmp_path}/work\nVJEPA_VENV={venv}\n"
-              f"{_collect_function(width)}\ncollect grasp cup {episodes} {first_seed} train\n")
-    return subprocess.run(["bash", "-c", script], capture_output=True, text=True, timeout=30)
+    return run_collect(tmp_path, steps=f"collect grasp cup {episodes} {first_seed} train",
+                       width=width)
 
 
 @pytest.mark.parametrize("change", ["width", "seed"])
@@ -124,9 +99,9 @@ def test_collect_script_collects_again_a_complete_folder_whose_record_names_othe
     assert f"--width {before[0]}" in record and f"--seed {before[1]} " in record, record
     second = _run_collect(tmp_path, after[0], 3, after[1])
     assert second.returncode == 0, second.stderr
-    calls = (tmp_path / "calls").read_text().splitlines()
-    assert len(calls) == 2 and f"--width {after[0]} " in calls[1] and \
-        f"--seed {after[1]} " in calls[1], (
+    runs = calls(tmp_path)
+    assert len(runs) == 2 and f"--width {after[0]} " in runs[1] and \
+        f"--seed {after[1]} " in runs[1], (
             f"the folder an older script collected ({record.strip()}) was kept:\n"
             + second.stderr)
 

@@ -9,6 +9,9 @@ from vjepa_ros.path_text import shown_path
 from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
 
 SUMMARY_NAME = "collector.json"  # the motion task's list of its episodes (sim.collector)
+# scripts/collect_manipulation_episodes.sh's record of the collect that made a folder (its
+# options, the episodes saved), written once that collect ended with status 0
+SCRIPT_RECORD_NAME = "collected.txt"
 
 
 def cmd_collect(args: argparse.Namespace) -> int:
@@ -19,7 +22,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     listing only the new ones. A ``collector.json`` that could not be replaced (a folder) is
     refused then too, for ``--task motion`` (the only task that writes one). Partial files of a
     collect killed while saving an episode, a sub-goal image or ``collector.json``
-    (``NAME.PID.partial``, its process gone) are removed, in one line.
+    (``NAME.PID.partial``, its process gone) are removed, in one line. The record of an earlier
+    collect into the folder (``collected.txt``: :func:`_forget_script_record`) is removed too.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
     from vjepa_ros.out_paths import check_output_names, output_dir
@@ -40,6 +44,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             check_output_names(args.out, [SUMMARY_NAME])
         # files of a collect killed while saving one (kill -9): a live run's are kept
         remove_stale_partials(args.out, lambda name: _writes(args.task, name))
+        _forget_script_record(args.out)
         started = True  # stopped from here on (the imports take seconds): say what was saved
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
@@ -71,6 +76,21 @@ def _writes(task: str, name: str) -> bool:
     if task == "motion":
         return name.endswith(".npz") or name == SUMMARY_NAME
     return name.endswith(".npz") or (name.startswith(f"{task}_") and name.endswith(".png"))
+
+
+def _forget_script_record(out_dir) -> None:
+    """Remove :data:`SCRIPT_RECORD_NAME` from ``out_dir`` (a file or link; OSError if it can't be).
+
+    It names the collect (options, episodes) that filled the folder before: the folder holds
+    none of those episodes now (:func:`_check_no_episodes`), and kept, it would describe this
+    collect's episodes, made by hand with other options or stopped at the recorded count, as
+    that collect's: the script would keep the folder as complete.
+    """
+    from pathlib import Path
+
+    record = Path(out_dir).expanduser() / SCRIPT_RECORD_NAME
+    if record.is_symlink() or record.is_file():
+        record.unlink(missing_ok=True)
 
 
 def _episode_files(out_dir) -> list:
