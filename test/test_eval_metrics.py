@@ -7,7 +7,13 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.recordings.resample import SHARED_FRAME, interpolate_states, resample
+from vjepa_ros.recordings.resample import (
+    END_NOT_COMPUTED,
+    END_PAST,
+    SHARED_FRAME,
+    interpolate_states,
+    resample,
+)
 
 SEC = 1_000_000_000
 
@@ -40,6 +46,28 @@ def test_resample_picks_nearest_frames_and_interpolates_states_exactly():
     diff = Rotation.from_euler("xyz", steps.states[:, 3:6]) * \
         Rotation.from_euler("xyz", expected[:, 3:6]).inv()
     assert np.abs(diff.magnitude()).max() < 1e-9
+
+
+def test_resample_without_period_ends_says_not_computed_not_past_the_last_state():
+    """period_ends False (training's): no valid step is said to end past the last state.
+
+    With them (eval's) only the last steps, whose period reaches past the states, are END_PAST;
+    eval's unmeasured-step count names END_NOT_COMPUTED for Steps without ends, never END_PAST.
+    """
+    from vjepa_ros.eval.step_notes import unmeasured_steps
+
+    image_times = np.arange(0, 3 * SEC, SEC // 30, dtype=np.int64)
+    state_times = np.arange(0, 3 * SEC, SEC // 100, dtype=np.int64)
+    args = (image_times, state_times, _linear_states(state_times), 4.0)
+    ends = resample(*args)
+    past = np.flatnonzero(ends.end_problems == END_PAST)
+    assert ends.valid.all() and 0 < len(past) < len(ends) and past[-1] == len(ends) - 1, past
+    assert set(ends.end_problems) == {"", END_PAST}
+    bare = resample(*args, period_ends=False)
+    np.testing.assert_array_equal(bare.states, ends.states)
+    assert np.isnan(bare.ends).all() and not bare.period_known().any()
+    assert list(bare.end_problems) == [END_NOT_COMPUTED] * len(bare)
+    assert unmeasured_steps(bare, range(len(bare))) == {END_NOT_COMPUTED: len(bare)}
 
 
 def test_interpolation_keeps_recorded_samples_and_refuses_extrapolation():

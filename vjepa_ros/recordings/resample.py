@@ -44,6 +44,9 @@ STATE_JUMP = "state across a jump faster than an arm moves"
 END_GAP = "a state gap longer than max_state_gap_s at its end"
 END_JUMP = "a jump faster than an arm moves within it"
 END_PAST = "its end past the last state"
+# ``ends`` not computed (``resample(period_ends=False)``, training's, or a hand-built Steps): no
+# problem of the recording, and eval never sees it (it resamples with period_ends)
+END_NOT_COMPUTED = "its end not computed (resample's period_ends False)"
 END_SNAP_NS = 1000  # [ns] a period end this close to the next frame's stamp is that stamp
 
 
@@ -62,15 +65,18 @@ class Steps:
     # over one period, ``evaluate.executed_period_actions``); NaN where invalid or not covered
     # by the state stream
     ends: np.ndarray | None = None
-    # [K] str: why a valid step's ``ends`` is NaN (END_GAP, END_JUMP, END_PAST); "" elsewhere
+    # [K] str: why a valid step's ``ends`` is NaN (END_GAP, END_JUMP, END_PAST; without ``ends``
+    # END_NOT_COMPUTED); "" elsewhere
     end_problems: np.ndarray | None = None
 
     def __post_init__(self):
-        if self.ends is None:
+        given = self.ends is not None
+        if not given:
             self.ends = np.full_like(np.asarray(self.states, dtype=np.float64), np.nan)
         if self.end_problems is None:
             self.end_problems = np.where(self.valid & ~np.isfinite(self.ends).all(axis=1),
-                                         END_PAST, "").astype(object)
+                                         END_PAST if given else END_NOT_COMPUTED,
+                                         "").astype(object)
 
     def __len__(self) -> int:
         return len(self.grid_times)
@@ -189,7 +195,7 @@ def resample(
     ``end_problems`` saying why) where the state stream does not cover it; no step is dropped
     for it (the module docstring). ``period_ends`` False: not computed (training reads frame
     to frame only: 35 % of resample's time on a 10-min recording; ``ends`` then NaN, each valid
-    step's ``end_problems`` END_PAST, as for hand-built Steps).
+    step's ``end_problems`` END_NOT_COMPUTED, as for a Steps built without ``ends``).
     """
     if rate_problem("rate_hz", rate_hz):
         raise ValueError(rate_problem("rate_hz", rate_hz))
