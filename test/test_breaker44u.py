@@ -10,7 +10,6 @@ and ``exit_status()``, images' transparency refusal, image_publisher's rate_hz/q
 import subprocess
 import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
@@ -110,10 +109,8 @@ def test_a_stand_in_camera_without_rate_hz_is_heard_or_refused(context, tmp_path
     logs "publishing ..." as if all were well. Either the combination is refused at start-up in
     one line naming rate_hz, or a subscriber started after the node receives a frame.
     """
-    from rclpy.executors import SingleThreadedExecutor
     from rclpy.parameter import Parameter
-    from rclpy.qos import qos_profile_sensor_data
-    from sensor_msgs.msg import Image
+    from test_ros_image_publisher import frames_heard
 
     from vjepa_ros.images import save_image_file
     from vjepa_ros.nodes.image_publisher import ImagePublisher
@@ -125,20 +122,5 @@ def test_a_stand_in_camera_without_rate_hz_is_heard_or_refused(context, tmp_path
     except ValueError as exc:
         assert "rate_hz" in str(exc), exc
         return
-    import rclpy
-
-    listener = rclpy.create_node("listener", context=context)
-    received = []
-    listener.create_subscription(Image, "image", received.append, qos_profile_sensor_data)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(publisher)
-    executor.add_node(listener)
-    try:
-        deadline = time.monotonic() + 4.0
-        while not received and time.monotonic() < deadline:
-            executor.spin_once(timeout_sec=0.05)
-    finally:
-        executor.shutdown()
-        listener.destroy_node()
-        publisher.destroy_node()
+    received = frames_heard(context, publisher, timeout=4.0)
     assert received, "a subscriber of the stand-in camera never got a frame"

@@ -106,13 +106,13 @@ def test_a_stand_in_camera_at_rate_0_is_refused_in_one_line_naming_rate_and_qos(
     assert "give rate_hz > 0" in err and len(err.splitlines()) == 1, err
 
 
-def test_a_stand_in_camera_with_a_rate_reaches_a_later_subscriber(context, tmp_path):
+def frames_heard(context, publisher, timeout: float = 60.0) -> list:
+    """Return the Images a later sensor_data subscriber of ``image`` gets from ``publisher``.
+
+    Spun until the first comes or ``timeout`` [s] passed; both nodes destroyed after.
+    """
     from rclpy.qos import qos_profile_sensor_data
 
-    path = save_image_file(tmp_path / "frame.png", np.full((48, 64, 3), 90, np.uint8))
-    publisher = ImagePublisher(context=context, parameter_overrides=[
-        Parameter("path", value=str(path)), Parameter("qos", value="sensor_data"),
-        Parameter("rate_hz", value=20.0)])
     listener = rclpy.create_node("listener", context=context)
     received = []
     listener.create_subscription(Image, "image", received.append, qos_profile_sensor_data)
@@ -120,9 +120,19 @@ def test_a_stand_in_camera_with_a_rate_reaches_a_later_subscriber(context, tmp_p
     executor.add_node(publisher)
     executor.add_node(listener)
     try:
-        assert _spin_until(executor, lambda: bool(received)), "no frame from the stand-in"
-        assert int(image_msg_to_rgb(received[0])[0, 0, 0]) == 90
+        _spin_until(executor, lambda: bool(received), timeout)
     finally:
         executor.shutdown()
         listener.destroy_node()
         publisher.destroy_node()
+    return received
+
+
+def test_a_stand_in_camera_with_a_rate_reaches_a_later_subscriber(context, tmp_path):
+    path = save_image_file(tmp_path / "frame.png", np.full((48, 64, 3), 90, np.uint8))
+    publisher = ImagePublisher(context=context, parameter_overrides=[
+        Parameter("path", value=str(path)), Parameter("qos", value="sensor_data"),
+        Parameter("rate_hz", value=20.0)])
+    received = frames_heard(context, publisher)
+    assert received, "no frame from the stand-in"
+    assert int(image_msg_to_rgb(received[0])[0, 0, 0]) == 90
