@@ -251,7 +251,8 @@ def test_the_cache_code_digest_leaves_out_modules_no_reader_imports(tmp_path, mo
     """The simulator and the nodes: a change there keeps the cache (no needless re-encoding)."""
     feature_cache, copy = _package_copy(tmp_path, monkeypatch)
     files = {f.relative_to(copy).as_posix() for f in feature_cache.reader_code_files()}
-    assert {"images.py", "robot/kinematics.py", "robot/joint_states.py",
+    assert {"images.py", "image_encodings.py", "image_compression.py", "image_files.py",
+            "image_errors.py", "robot/kinematics.py", "robot/joint_states.py",
             "recordings/resample.py", "models/preprocess.py"} <= files
     assert not any(name.startswith(("sim/", "nodes/")) for name in files), sorted(files)
 

@@ -7,7 +7,7 @@
 import numpy as np
 import pytest
 
-from vjepa_ros import images
+from vjepa_ros import image_files
 from vjepa_ros.image_limits import MAX_ASPECT, MIN_SIDE_PX, goal_image_problem
 from vjepa_ros.images import ImageError, load_image_file, save_image_file
 
@@ -46,6 +46,7 @@ def test_a_camera_sized_rgb_image_passes():
 
 def test_the_file_loader_applies_the_same_check_to_the_decoded_image(tmp_path, monkeypatch):
     path = save_image_file(tmp_path / "goal.png", _rgb())
-    monkeypatch.setattr(images, "goal_image_problem", lambda rgb: f"has shape {rgb.shape}")
+    # load_image_file lives in image_files (images re-exports it): its check is patched there
+    monkeypatch.setattr(image_files, "goal_image_problem", lambda rgb: f"has shape {rgb.shape}")
     with pytest.raises(ImageError, match=rf"^{path} has shape \(48, 64, 3\)$"):
         load_image_file(path)

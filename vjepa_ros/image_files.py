@@ -1,0 +1,249 @@
+"""Image files: the strict goal-image loader and the atomic writer.
+
+:func:`load_image_file` reads a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB (Pillow checks
+the header, the pixel kind, truncation and transparency; OpenCV decodes, Pillow where OpenCV
+cannot); :func:`save_image_file` writes one whole or not at all. Re-exported by
+:mod:`vjepa_ros.images`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from vjepa_ros.atomic_files import ReplaceError, write_bytes
+from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, _to_8bit
+from vjepa_ros.image_errors import ImageError, check_rgb
+from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
+
+
+def load_image_file(path: str | Path) -> np.ndarray:
+    """Read a PNG/JPEG/... file into ``[H, W, 3]`` uint8 RGB, strictly: the one goal-image loader.
+
+    The planner node's goal_image_path(s), ``eval --goal`` and the image publisher read files
+    here. Pillow reads the size and pixel kind from the header first (size limits in
+    :mod:`vjepa_ros.image_limits`; 32-bit float or integer pixels, a depth or HDR TIFF that
+    OpenCV cannot decode, refused; so are single-channel 16-bit pixels, a depth or infrared image
+    that OpenCV would decode as a nearly black grey one), then decodes the whole file with
+    truncated loading off: a file cut short or corrupt is refused, never filled in grey. OpenCV
+    then decodes the pixels (EXIF orientation applied; 16-bit colour, a 48-bit PNG, scaled to 8
+    bits exactly as an rgb16 topic is: 255/65535, rounded; 8-bit grey and palette images to RGB,
+    as the topic's mono8; a file OpenCV cannot decode, Pillow does: 8 bits a channel, EXIF
+    orientation applied, e.g. a TIFF turned by 90 degrees, on which OpenCV 5.1 fails; one of more
+    bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
+    image gets
+    the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
+    topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
+    path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
+    of 32-bit or single-channel 16-bit pixels, one with transparent pixels (alpha below 255
+    anywhere, in any format: the alpha would be dropped and the pixels show their hidden colour;
+    an opaque RGBA file loads), and one too small, too large or too elongated.
+    """
+    import cv2
+
+    if not str(path).strip():
+        raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
+                         "JPEG, ...)")
+    if not path.is_file():
+        text = str(path)
+        if text != text.strip():  # a pasted path's space: invisible at the end of the line
+            raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
+                             f"which is part of a file name: did you mean {text.strip()!r}?")
+        raise ImageError(f"image file not found: {path}")
+    kind = _check_image_file(path)
+    # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;
+    # OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values: breaker31)
+    bgr = None if kind.rotated_tiff else cv2.imread(str(path), cv2.IMREAD_COLOR |
+                                                     cv2.IMREAD_ANYDEPTH)
+    if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
+        rgb = _pillow_rgb(path, kind)
+    else:
+        if bgr.dtype == np.uint16:
+            bgr = _to_8bit(bgr)
+        elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
+            raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour "
+                             "image")
+        rgb = np.ascontiguousarray(bgr[..., ::-1])
+    problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
+    if problem:
+        raise ImageError(f"{path} {problem}")
+    return rgb
+
+
+class FileKind(NamedTuple):
+    """What Pillow read of an image file's header (:func:`_check_image_file`).
+
+    ``format``: Pillow's name of it ("PNG", "TIFF", ...); ``deep``: more than 8 bits a channel;
+    ``rotated_tiff``: a TIFF whose EXIF orientation turns it by 90 degrees (5..8), which OpenCV
+    5.1's imread fails on (an internal assertion) where Pillow reads it (breaker42c).
+    """
+
+    format: str
+    deep: bool
+    rotated_tiff: bool
+
+
+def _pillow_rgb(path: Path, kind: FileKind) -> np.ndarray:
+    """Decode an image OpenCV cannot with Pillow: [H, W, 3] uint8 RGB, EXIF orientation applied.
+
+    Refuses, naming what to do (save it as a PNG), a file of more than 8 bits a channel (Pillow
+    would cut it to 8 bits otherwise than a topic's rgb16 is scaled), one Pillow cannot decode
+    either, and a turned TIFF whose turn cannot be confirmed: Pillow turns a TIFF while loading
+    it, and 13.0 loses the turn of a grey one; a square one shows no turn (its sides stay).
+    """
+    from PIL import Image, ImageOps
+
+    what = f"{kind.format or 'this'} file"
+    save = "save it again as a PNG, upright (as the camera saw it)"
+    if kind.deep:
+        raise ImageError(f"cannot read {path}: OpenCV cannot decode this {what} of more than "
+                         f"8 bits a channel (a TIFF turned by its EXIF orientation?): {save}")
+    try:
+        with Image.open(path) as image:
+            shown = image.size  # (width, height) as displayed, for a TIFF from its header
+            if kind.rotated_tiff:
+                image.load()  # the TIFF plugin turns it here
+                if image.size != shown or shown[0] == shown[1]:
+                    raise ImageError(f"cannot read {path}: OpenCV cannot decode a TIFF turned by "
+                                     f"its EXIF orientation, and Pillow's turn of it cannot be "
+                                     f"trusted: {save}")
+                rgb = image.convert("RGB")
+            else:
+                rgb = ImageOps.exif_transpose(image).convert("RGB")
+            return np.ascontiguousarray(np.asarray(rgb, dtype=np.uint8))
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        if isinstance(exc, ImageError):
+            raise
+        raise ImageError(f"cannot read {path} as an image (corrupt, or a format OpenCV does not "
+                         f"decode: {exc}): {save}") from None
+
+
+def _check_image_file(path: Path) -> FileKind:
+    """Refuse a file Pillow cannot identify, one outside the size limits, or one that is cut.
+
+    Returns what the header says (:class:`FileKind`).
+    """
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
+            image = Image.open(path)
+    except Image.DecompressionBombError:
+        raise ImageError(f"{path} claims more than {2 * (Image.MAX_IMAGE_PIXELS or 0)} pixels "
+                         f"(a decompression bomb or a huge image): give at most {MAX_SIDE_PX} px "
+                         "a side") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"cannot read {path} as an image (not an image file, or a format "
+                         "Pillow does not know): give a PNG or JPEG file") from None
+    except PermissionError as exc:
+        raise ImageError(f"cannot read {path}: {exc}") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # cut inside its header
+        raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
+                         "again") from None
+    with image:
+        problem = _pixel_kind_problem(image) or image_size_problem(image.width, image.height)
+        if problem:
+            raise ImageError(f"{path} {problem}")
+        tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
+        bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
+        raw_modes = [str(tile[3]) for tile in image.tile or []]  # before load() empties it
+        deep = bits > 8 or any(";16" in mode for mode in raw_modes)  # 48-bit PNG: RGB;16B
+        orientation = tags.get(0x0112, 1) if tags is not None else 1  # (TIFF) Orientation
+        try:
+            image.load()  # every pixel decoded: ImageFile.LOAD_TRUNCATED_IMAGES stays False
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
+                             "again") from None
+        problem = _transparency_problem(image)  # decoded: the alpha of every pixel is known
+        if problem:
+            raise ImageError(f"{path} {problem}")
+        return FileKind(str(image.format or ""), deep,
+                        image.format == "TIFF" and orientation in (5, 6, 7, 8))
+
+
+def _pixel_kind_problem(image) -> str:
+    """Refuse 32-bit float or integer and single-channel 16-bit pixels from the header.
+
+    "" when fine. OpenCV cannot decode 32-bit ones (a TIFF of them made it print a warning line
+    of its own before our refusal): a float or 32-bit image is a depth, HDR or measurement image,
+    not a camera frame. Single-channel 16-bit (Pillow's modes ``I;16``, ``I;16B``, ``I;16S``, ...
+    and ``I`` of 16 bits or fewer: a 16-bit grey PNG, an uint16 or int16 TIFF, a 16-bit PGM) is
+    what depth cameras save (millimetres) and infrared ones: OpenCV decoded it as grey, nearly
+    black for depth, as the topic path refuses 16UC1 and mono16. 16-bit colour (a 48-bit PNG,
+    Pillow's ``RGB``) and 8-bit grey (``L``) pass.
+    """
+    tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
+    bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
+    if image.mode == "F" or (image.mode == "I" and bits > 16):
+        kind = "floating-point" if image.mode == "F" else "integer"
+        return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
+                "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
+    if image.mode.startswith("I"):  # "I;16*", or "I" of at most 16 bits (or not said)
+        return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
+                "RGB PNG or JPEG)")
+    return ""
+
+
+def _transparency_problem(image) -> str:
+    """Refuse an image some of whose pixels are transparent (alpha below full); "" when none are.
+
+    The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``): alpha is
+    dropped and a transparent pixel shows its hidden colour, black where an editor erased the
+    background, a scene the robot can never reach. Every kind of alpha Pillow reads counts: an
+    alpha channel (RGBA and grey+alpha PNG, 16-bit RGBA PNG and TIFF, WebP, TIFF), a palette's
+    transparent entries and a transparent colour key (PNG tRNS, GIF). A fully opaque one (alpha
+    255 everywhere, as screenshots are saved) passes. 16-bit alpha is judged by its upper 8 bits
+    (Pillow's decoding): above 99.6 % opaque counts as opaque.
+    """
+    if not image.has_transparency_data:
+        return ""
+    alpha = np.asarray(image.convert("RGBA").getchannel("A"))
+    seen_through = int(np.count_nonzero(alpha < 255))
+    if not seen_through:
+        return ""
+    share = 100.0 * seen_through / alpha.size
+    return (f"has transparent pixels (alpha below 255 in {share:.3g}% of them), which would load "
+            "as their hidden colour (often black), not the scene: flatten it onto the scene's "
+            "background or save it without alpha (an RGB PNG or JPEG)")
+
+
+def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:
+    """Write ``[H, W, 3]`` uint8 RGB to an image file whose format follows the suffix.
+
+    Written whole or not at all (``atomic_files``): a stop mid-write leaves the old file. Raises
+    :class:`ImageError` for a suffix no encoder has or a folder that cannot be written.
+    """
+    import cv2
+
+    path = Path(path).expanduser()
+    try:
+        done, encoded = cv2.imencode(path.suffix, np.ascontiguousarray(check_rgb(rgb)[..., ::-1]))
+    except cv2.error:  # a suffix no encoder has
+        done = False
+    if not done:
+        raise ImageError(f"cannot write image file {path}: no image format has the suffix "
+                         f"{path.suffix!r}; give a .png or .jpg path")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return write_bytes(path, encoded.tobytes())  # whole or not at all
+    except FileExistsError:  # a file where the folder would be
+        raise ImageError(f"cannot write image file {path}: {_file_on_the_way(path)} is a file, "
+                         "not a folder; give another path or remove that file") from None
+    except ReplaceError as exc:  # names path and what to do already
+        raise ImageError(f"cannot write image file: {exc}") from None
+    except OSError as exc:
+        raise ImageError(f"cannot write image file {path}: {exc.strerror or exc}") from None
+
+
+def _file_on_the_way(path: Path) -> Path:
+    """Return the nearest parent of ``path`` that exists and is not a folder (else its parent)."""
+    return next((part for part in path.parents if part.exists() and not part.is_dir()),
+                path.parent)
