@@ -8,10 +8,13 @@ overshoots by) under the step limit. Safety parameters cannot be set at run time
 node's type check, ``nodes/params.py``, refuses every start-only parameter, ``safety.*`` among
 them, with the restart line), so "a plan prepared before a safety change" has no way in.
 
-Found (strict xfails): the step limit is measured from the measured pose clamped into the box,
-not from the measured pose: an arm 9 mm outside a corner is sent 0.116 m in one command
-(``max_step_m`` 0.10), by ``safety.filter_target`` and through ``MPCSession``'s set-point;
-and the set-point starts 15.6 mm from such an arm (tolerance 10 mm): ``SetpointStreamer.reset``.
+Found (strict xfails, fixed: the reach is ``max_step_m`` less the arm's distance outside the box,
+``safety.step_reach``; the tolerance is that Euclidean distance): the step limit was measured
+from the measured pose clamped into the box, not from the measured pose: an arm 9 mm outside a
+corner was sent 0.116 m in one command (``max_step_m`` 0.10), by ``safety.filter_target`` and
+through ``MPCSession``'s set-point; and the tolerance was per axis, so the set-point started
+15.6 mm from such an arm (tolerance 10 mm): ``SetpointStreamer.reset``. The first two tests now
+use an arm 5.5 mm out on each axis (9.5 mm: within the tolerance; 0.1095 m before the fix).
 Held up (pins): base-frame box and step clamps after a 90° model-frame rotation, the rotation
 limit on a rotated model frame's large roll delta, the camera check refused at the box corner.
 ROS-free, CPU, a second or two in all.
@@ -32,8 +35,10 @@ from vjepa_ros.robot.safety import SafetyLimits, filter_target, in_box
 from vjepa_ros.robot.targets import poses_apart
 
 LIMITS = SafetyLimits()
-# 9 mm outside the box's upper corner on every axis: within workspace_tolerance_m (10 mm)
-OVERSHOT_CORNER = np.array([0.809, 0.459, 0.709, math.pi, 0.0, 0.0, 0.0])
+# 5.5 mm outside the box's upper corner on every axis (9.5 mm away): within
+# workspace_tolerance_m (10 mm); 9 mm on each axis (15.6 mm) is outside it
+OVERSHOT_CORNER = np.array([0.8055, 0.4555, 0.7055, math.pi, 0.0, 0.0, 0.0])
+FAR_CORNER = np.array([0.809, 0.459, 0.709, math.pi, 0.0, 0.0, 0.0])
 CENTRE = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 
 
@@ -85,11 +90,8 @@ def stream_still_arm(session, clock, state, ticks):
     return np.array(points)
 
 
-@pytest.mark.xfail(strict=True, reason="filter_target measures the step from the measured pose "
-                   "clamped into the box, so an arm up to workspace_tolerance_m outside gets a "
-                   "target farther than max_step_m from it")
 def test_a_target_for_an_arm_just_outside_the_box_is_within_one_step_of_the_arm():
-    """An arm 9 mm outside the box's corner (within tolerance) is sent at most max_step_m.
+    """An arm 9.5 mm outside the box's corner (within tolerance) is sent at most max_step_m.
 
     Input: measured pose [0.809, 0.459, 0.709] (the box's upper corner is [0.80, 0.45, 0.70],
     ``workspace_tolerance_m`` 0.01: planned from, as an arm overshooting a set-point on a face),
@@ -107,11 +109,8 @@ def test_a_target_for_an_arm_just_outside_the_box_is_within_one_step_of_the_arm(
     assert gap <= LIMITS.max_step_m + 1e-9, f"{gap:.4f} m from the arm in one step"
 
 
-@pytest.mark.xfail(strict=True, reason="the streamed set-point of a command from an arm just "
-                   "outside the box ends farther than max_step_m from the arm (the filter's "
-                   "step and the streamer's reach are both around the clamped pose)")
 def test_the_set_point_from_an_arm_just_outside_the_box_stays_within_one_step_of_it(model):
-    """The stream never takes an arm measured 9 mm outside the corner farther than one step.
+    """The stream never takes an arm measured 9.5 mm outside the corner farther than one step.
 
     Input: a blocking session, the arm measured still at [0.809, 0.459, 0.709], a planner
     whose action is 0.2 m back along the box's diagonal; 2 s of stream ticks. Happened: the
@@ -182,11 +181,12 @@ def test_the_camera_check_at_the_box_corner_is_refused_and_moves_nothing(model):
     assert len(stream_still_arm(session, clock, state, 20)) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="SetpointStreamer.reset clamps each axis into the box, so "
-                   "at a corner the set-point starts tolerance*sqrt(3) from the arm, beyond the "
-                   "tolerance its docstring promises")
 def test_a_set_point_started_at_an_arm_outside_a_corner_starts_within_the_tolerance():
     """The first set-point lies at most ``workspace_tolerance_m`` from an arm it starts at.
+
+    Fixed by measuring the tolerance as the distance to the box: the arm 9 mm out on each axis
+    is refused (15.6 mm out), one 5.5 mm out on each (9.5 mm) starts 9.5 mm from its set-point.
+
 
     Input: ``SetpointStreamer(SafetyLimits()).reset(pose)`` with the arm measured 9 mm outside
     the box's upper corner on x, y and z (each within the 10 mm tolerance). Happened: the
@@ -194,8 +194,12 @@ def test_a_set_point_started_at_an_arm_outside_a_corner_starts_within_the_tolera
     controller for a 15.6 mm jump. Should: as ``reset``'s docstring says, "the set-point starts
     at most that tolerance from the arm" (or the tolerance be measured as that distance).
     """
+    from vjepa_ros.robot.safety import outside_box_problem
     from vjepa_ros.robot.targets import SetpointStreamer
 
+    assert "outside the workspace box" in filter_target(FAR_CORNER, FAR_CORNER, LIMITS).reason
+    assert outside_box_problem(FAR_CORNER, LIMITS)
+    assert not outside_box_problem(OVERSHOT_CORNER, LIMITS)
     streamer = SetpointStreamer(LIMITS)
     streamer.reset(OVERSHOT_CORNER)
     gap = np.linalg.norm(streamer.setpoint[:3] - OVERSHOT_CORNER[:3])

@@ -22,7 +22,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import apply_action
-from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.safety import SafetyLimits, step_reach
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
@@ -136,6 +136,9 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)  # [m/s]
         self.angular_velocity = np.zeros(3)  # [rad/s], base frame
         self.anchor: np.ndarray | None = None  # [7] measured pose the reach limit is around
+        # [m] the reach's radius around the anchor (clamped into the box): max_step_m less how
+        # far the measured pose lay outside the box (safety.step_reach)
+        self.reach_m = limits.max_step_m
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
         # what the target is for, as ``set_target`` was told ("goal": a plan's command; "camera
         # check": one of its moves); "" once anything else sets it (hold, reset, a restart at
@@ -172,10 +175,11 @@ class SetpointStreamer:
 
         ``anchor`` [7]: the measured state the target was made safe against (``filter_target``'s
         ``current``). When given, every later set-point stays within ``limits.max_step_m`` and
-        ``limits.max_rotation_step_rad`` of it (the target must lie within them; the safety filter
-        guarantees that). None: no reach limit (box only). A set-point outside the new anchor's
-        reach (the arm was moved or pushed away from it) restarts at the anchor, at rest, instead
-        of being pulled into the reach in one tick.
+        ``limits.max_rotation_step_rad`` of it (its position: within :attr:`reach_m` of it
+        clamped into the box, as ``filter_target`` measures the step; the target must lie
+        within them; the safety filter guarantees that). None: no reach limit (box only). A
+        set-point outside the new anchor's reach (the arm was moved or pushed away from it)
+        restarts at the anchor, at rest, instead of being pulled into the reach in one tick.
         """
         if self.setpoint is None:
             raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
@@ -185,6 +189,8 @@ class SetpointStreamer:
             self.anchor = None
         else:
             self.anchor = self._boxed(anchor)  # as filter_target measures the step
+            self.reach_m = step_reach(np.asarray(anchor, dtype=np.float64).reshape(7)[:3],
+                                      self.limits)
             if not self._reaches(self.setpoint):
                 # The arm is elsewhere (moved while the set-point held, pushed away): clamping
                 # the set-point into this reach would be a jump that the velocity then carries
@@ -206,9 +212,11 @@ class SetpointStreamer:
             return None
         anchor = self._boxed(state)
         gap, turn = poses_apart(self.setpoint, anchor)
+        reach = step_reach(np.asarray(state, dtype=np.float64).reshape(7)[:3], self.limits)
         if gap <= tolerance_m and turn <= tolerance_rad:
             return None
         self._restart_at(anchor)
+        self.reach_m = reach
         return gap
 
     def _boxed(self, state) -> np.ndarray:
@@ -233,7 +241,7 @@ class SetpointStreamer:
     def _reaches(self, setpoint: np.ndarray) -> bool:
         """Whether ``setpoint`` [7] lies within the anchor's reach (translation and rotation)."""
         offset, turn = poses_apart(setpoint, self.anchor)
-        return offset <= self.limits.max_step_m + 1e-9 and \
+        return offset <= self.reach_m + 1e-9 and \
             turn <= self.limits.max_rotation_step_rad + 1e-9
 
     def hold(self) -> None:
@@ -328,12 +336,15 @@ class SetpointStreamer:
         return self.setpoint.copy()
 
     def _within_reach(self, xyz: np.ndarray) -> np.ndarray:
-        """Project ``xyz`` [3] onto the ball of radius ``max_step_m`` around the anchor."""
+        """Project ``xyz`` [3] onto the ball of radius :attr:`reach_m` around the anchor.
+
+        The anchor lies in the box, so the box clamp after this keeps the point in the ball.
+        """
         if self.anchor is None:
             return xyz
         offset = xyz - self.anchor[:3]
         distance = float(np.linalg.norm(offset))
-        radius = self.limits.max_step_m
+        radius = self.reach_m
         if distance <= radius:
             return xyz
         return self.anchor[:3] + offset * (radius / distance * (1 - 1e-12))
