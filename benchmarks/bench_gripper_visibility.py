@@ -281,7 +281,7 @@ def main() -> int:
                         help="also time one replanning step per model (module docstring)")
     args = parser.parse_args()
     parser.check_at_least(args, {"--max-episodes": 1, "--repeats": 1, "--timing-frames": 1})
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     if args.model and args.episodes:
@@ -300,9 +300,8 @@ def main() -> int:
     paths = [episode_paths(case[1:], "--model" if args.model else "--episodes",
                            args.max_episodes) for case in cases]
     try:
-        import torch  # after the episode paths are checked
 
-        torch.set_num_threads(args.threads)
+        set_torch_threads(args.threads)
         models = [load_encoder_model(spec, option) for spec in specs]
     except ValueError as exc:
         parser.error(str(exc))

@@ -328,7 +328,7 @@ def main() -> int:
                       {"close_gripper": CLOSE_GRIPPER_TASK_DEFAULT})
     add_search_method_arguments(parser, defaults.to_cem())
     args = parser.parse_args()
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     if args.seeds < 1 or args.seed_start < 0:
@@ -363,8 +363,7 @@ def main() -> int:
     except (ValueError, ConfigError) as exc:
         parser.error(planner_option_message(str(exc), args))
     import_simulator()
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     loop = task_loop_config(args.max_steps, args.dense_steps, args.dense)
     rules = [s.rule for s in switchings]
     seeds = range(args.seed_start, args.seed_start + args.seeds)

@@ -158,7 +158,7 @@ def main():
     parser.check_at_least(args, {"--batch": 1, "--frames": 1, "--samples": 0, "--horizon": 1,
                                  "--repeats": 1})
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     from vjepa_ros.command_errors import usage_errors
@@ -171,8 +171,7 @@ def main():
 
     from vjepa_ros.models import resolve_dtype
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
 
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     if device.type == "cuda" and not torch.cuda.is_available():

@@ -341,7 +341,7 @@ def main():
         parser.error(f"--case {unknown[0]!r}: no such case; give one of "
                      f"{', '.join(repr(name) for name in names)}")
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     from vjepa_ros.command_errors import usage_errors
@@ -356,8 +356,7 @@ def main():
     from vjepa_ros.models import build_encoder, build_predictor
     from vjepa_ros.planning.cost import predictor_dims
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     repeats = 1 if args.quick else args.repeats
     torch.manual_seed(0)

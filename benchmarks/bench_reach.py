@@ -64,7 +64,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
     check_config_file,
     load_reach_config,
 )
-from vjepa_ros.threads import check_threads_option  # noqa: E402
+from vjepa_ros.threads import check_threads_option, set_torch_threads  # noqa: E402
 from vjepa_ros.versions import versions_line  # noqa: E402
 
 # torch and the simulator (seconds; a minute under load) are imported where they are first
@@ -294,8 +294,7 @@ def main() -> int:
     from vjepa_ros.sim.reach import reach_sim_config, reach_target
     from vjepa_ros.sim.run_command import image_size_note, load_run_model
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     seeds = list(range(args.seed_start, args.seed_start + args.goals))
     control = ControlConfig(**control_overrides)
     modes = args.mode or ["blocking"]

@@ -131,7 +131,7 @@ def main():
     args = parser.parse_args()
     parser.check_at_least(args, {"--repeats": 1, "--samples": 10, "--iterations": 1,
                                  "--horizon": 1})
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     import torch
@@ -140,8 +140,7 @@ def main():
     from vjepa_ros.models.preprocess import frames_to_clip
     from vjepa_ros.planning import make_planner, preset
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     torch.manual_seed(0)
     generator = torch.Generator().manual_seed(0)
     config = preset("paper", samples=args.samples, iterations=args.iterations,

@@ -412,7 +412,7 @@ def main() -> int:
     parser.add_argument("--json", help="write (open-loop, closed-loop) or read (plot) numbers")
     parser.add_argument("--plot", help="save the open-loop plot here (PNG)")
     args = parser.parse_args()
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     if args.part == "closed-loop" and not args.run:
@@ -435,8 +435,7 @@ def main() -> int:
         check_runs_fit(runs, args.world_model)  # before the header and the simulator
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
 
     def log(line):
         print(line, flush=True)

@@ -132,13 +132,14 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=4, help="episodes of --frames frames")
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--encode-batch", type=int, default=16)
-    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (0 or left out: "
+                        "OMP_NUM_THREADS when set, else all cores but one)")
     args = parser.parse_args()
     parser.check_at_least(args, {"--batch-size": 1, "--frames-per-clip": 2, "--auto-steps": 1,
                                  "--steps": 1, "--warmup": 0, "--episodes": 1, "--frames": 1,
                                  "--encode-batch": 1})
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     from vjepa_ros.command_errors import usage_errors
@@ -148,8 +149,7 @@ def main() -> None:
             check_device_and_dtype(device, None, ("--devices", "--dtype"))
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     devices = args.devices or (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
     print(f"settings: batch {args.batch_size} clips x {args.frames_per_clip} frames, auto_steps "
           f"{args.auto_steps}, {args.steps} timed steps after {args.warmup}, "

@@ -51,12 +51,13 @@ def _encoder(encoder, device, data: DataConfig) -> FrameEncoder:
 def train_rank(topology, name: str, args, result: str) -> None:
     import torch
 
+    from vjepa_ros.threads import set_torch_threads
     from vjepa_ros.train import DataConfig, FeatureBank, Trainer, make_config
     from vjepa_ros.train.distributed import barrier, rank_device
     from vjepa_ros.train.episodes import Segment
     from vjepa_ros.train.synthetic import blob_episode
 
-    torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)
     device = rank_device(args.device, topology)
     encoder, predictor = build_models(name)
     segments = []
@@ -86,14 +87,14 @@ def train_rank(topology, name: str, args, result: str) -> None:
 
 
 def cache_rank(topology, name: str, args, root: str, result: str) -> None:
-    import torch
 
+    from vjepa_ros.threads import set_torch_threads
     from vjepa_ros.train import DataConfig
     from vjepa_ros.train.distributed import rank_device
     from vjepa_ros.train.episodes import find_sources
     from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key
 
-    torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)
     device = rank_device(args.device, topology)
     encoder, _ = build_models(name)
     data = DataConfig(frames_per_clip=8)

@@ -80,14 +80,14 @@ def main() -> None:
     if not (args.budget_gib > args.reserve_gib and args.budget_gib < float("inf")):
         parser.error(f"--budget-gib {args.budget_gib:g}: must be more than --reserve-gib "
                      f"({args.reserve_gib:g})")
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, set_torch_threads  # as vjepa-ros run
 
     check_threads_option(args.threads)
     import torch
 
     from vjepa_ros.train.memory import clip_tokens, estimate_training_bytes, fit_activation_model
 
-    torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)
     print(f"settings: measured steps of {args.batch} clips x {args.fit_frames} frames, "
           f"auto_steps 2, CPU allocator log (torch {torch.__version__})")
     rows = measure(args)

@@ -53,8 +53,8 @@ def bench():
     (["--goal-distance", "0.3", "0.1"], "--goal-distance 0.3 0.1: need 0 <= MIN < MAX [m]"),
     (["--goals", "0"], "--goals 0: must be >= 1"),
     (["--seed-start", "-5"], "--seed-start -5: must be >= 0"),
-    (["--threads", "-1"], "--threads -1: must be >= 1"),
-    (["--threads", "0"], "--threads 0: must be >= 1"),  # (accepted: vjepa-ros run refuses it)
+    (["--threads", "-1"], "--threads -1: must lie in [0, 1024]"),
+    (["--threads", "1025"], "--threads 1025: must lie in [0, 1024]"),
     (["--planning-s", "-0.5"], "--planning-s -0.5: simulated seconds per plan must be >= 0"),
     (["--checkpoint", "/nonexistent/model.pt"], "/nonexistent/model.pt"),
 ])

@@ -251,7 +251,7 @@ def test_an_absurd_float_is_refused_naming_the_option_and_its_range(argv, messag
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--steps", "-1"],
      "--steps must lie in [0, inf), got -1"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
-     "--threads -1: must be >= 0"),
+     "--threads -1: must lie in [0, 1024]"),
 ])
 def test_errors_name_the_option_the_user_gave_not_the_setting_behind_it(argv, message, tmp_path,
                                                                          capsys):

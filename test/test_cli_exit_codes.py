@@ -71,7 +71,7 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--batch-size", "0"],
      "--batch-size must lie in [1, inf), got 0"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--threads", "-1"],
-     "--threads -1: must be >= 0"),
+     "--threads -1: must lie in [0, 1024]"),
     (["pretrain", "--out", "OUT/e.pt", "--data", "DATA", "--rate", "0"],
      "--rate must be a step rate"),
 ]

@@ -2,9 +2,9 @@
 
 breaker44v: `eval` had no --threads and planned with torch's default (one thread per core): on 2
 busy cores 4.7-14.9 s a plan against 1.9-2.0 s on one thread, and its cost note timed with the same
-threads. Each command now takes `--threads N` (checked as run's: 1..1024), default reach's (all
-cores but one; OMP_NUM_THREADS when set), applied before the model loads: the cost note, the
-plans and the printed settings all use the threads reported.
+threads. Each command now takes `--threads N` (checked as run's: 0..1024), 0 or left out the one
+default (threads.cpu_threads: OMP_NUM_THREADS when set, else all cores but one), applied before
+the model loads: the cost note, the plans and the printed settings all use the threads reported.
 """
 
 import argparse
@@ -45,20 +45,20 @@ def _help(command: str) -> str:
 def test_each_command_that_plans_offline_offers_threads_with_reachs_default(command):
     text = _help(command)
     assert "--threads N" in text
-    assert "else all cores but one, at least 1, as reach's threads: 0" in text
+    assert "(0 or left out: OMP_NUM_THREADS when set, else all cores but one, at least 1" in text
     assert "torch's)" not in text, "run's old default (torch's: one thread per core)"
 
 
 @pytest.mark.parametrize("argv", [
-    ["eval", "no_such_bag", "--threads", "0"],
-    ["camera-check", "no_such_bag", "--checkpoint", "demo", "--threads", "0"],
-    ["demo", "--threads", "0"],
-    ["run", "--task", "grasp", "--threads", "0"],
+    ["eval", "no_such_bag", "--threads", "-1"],
+    ["camera-check", "no_such_bag", "--checkpoint", "demo", "--threads", "-1"],
+    ["demo", "--threads", "-1"],
+    ["run", "--task", "grasp", "--threads", "-1"],
 ])
-def test_threads_below_one_is_a_usage_error_before_any_file_is_read(argv, capsys):
+def test_negative_threads_is_a_usage_error_before_any_file_is_read(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "--threads 0: must be >= 1" in err
+    assert "--threads -1: must lie in [0, 1024]" in err
     assert "no_such_bag" not in err, "the option is refused before the bag is looked for"
 
 

@@ -9,6 +9,7 @@ from vjepa_ros.threads import cpu_threads, set_torch_threads
 
 
 def test_auto_leaves_one_core_and_never_goes_below_one(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # (conftest sets one per xdist worker)
     for cores, expected in ((1, 1), (2, 1), (16, 15), (None, 1)):
         monkeypatch.setattr(os, "cpu_count", lambda cores=cores: cores)
         assert cpu_threads(0) == expected

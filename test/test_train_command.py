@@ -90,7 +90,7 @@ def test_train_command_runs_and_resumes(data, tmp_path, capsys):
     (["--encoder", "missing.pt"], "--encoder: missing.pt does not exist", 1),
     (["--data", "nowhere"], "--data: nowhere does not exist", 1),
     (["--device", "gpu7"], "device:", 2),
-    (["--threads", "-1"], "--threads must lie in [0, 1024], got -1", 2),
+    (["--threads", "-1"], "--threads -1: must lie in [0, 1024]", 2),
     (["--image-topic", "/wrist"], "/wrist is not in the bag", 1),
     (["--set", "data.topics.state_source=none"], "state_source none (the camera alone) is for "
      "pretraining", 2),
@@ -137,17 +137,26 @@ def test_train_says_how_many_of_its_episodes_are_failed_tasks(data, tmp_path, ca
         "trains on all its teleoperated data; remove the files to leave them out)"), line
 
 
-def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path):
-    """``--threads N``: a shared CPU's job runs on N torch threads (0 leaves torch's own)."""
+def test_threads_option_sets_torch_threads_for_the_run(data, tmp_path, monkeypatch):
+    """``--threads N``: N torch threads; 0 or left out: threads' one default, not torch's own.
+
+    The default (``threads.cpu_threads``): OMP_NUM_THREADS when set, else all cores but one;
+    ``--threads 0`` was torch's one per core, the planner's 0 all cores but one.
+    """
+    from vjepa_ros.threads import cpu_threads
     from vjepa_ros.train.synthetic import single_thread
 
     one_step = ("--steps", "1")  # the thread count is set before the first step
     with single_thread():  # restores the thread count afterwards
         assert main(_args(data, tmp_path / "two", "--threads", "2", *one_step)) == 0
         assert torch.get_num_threads() == 2
-        torch.set_num_threads(3)
+        monkeypatch.setenv("OMP_NUM_THREADS", "3")
         assert main(_args(data, tmp_path / "default", *one_step)) == 0
-        assert torch.get_num_threads() == 3
+        assert torch.get_num_threads() == 3, "left out: OMP_NUM_THREADS"
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        torch.set_num_threads(cpu_threads(0) + 1)  # torch's own one per core: not kept
+        assert main(_args(data, tmp_path / "zero", "--threads", "0", *one_step)) == 0
+        assert torch.get_num_threads() == cpu_threads(0), "0: all cores but one"
 
 
 @pytest.mark.parametrize("extra, message", [

@@ -6,6 +6,13 @@ torch's default (one thread per core) the plan's OpenMP workers took every core 
 streamed a median 59–63 of its 100 set-points/s, absorbed 7–8 frames/s and held on "stale inputs"
 in 3–5 of 9 ten-second windows; with all cores but one for torch it streamed 98/s and absorbed
 22 frames/s with no stale hold.
+
+The one rule, for every command's ``--threads`` (``run``, ``eval``, ``camera-check``, ``demo``,
+``train``, ``pretrain``, the benchmarks'), the planner node's ``model.threads`` and reach's
+``threads`` (:func:`cpu_threads`): an explicit count N in 1..:data:`MAX_THREADS` is used; 0 or
+left out means the default: ``OMP_NUM_THREADS`` when set to such a count (the user's own choice,
+torchrun's one per process, a test runner's share of the cores), else all cores but one (at least
+1), not torch's one per core. Negative or over :data:`MAX_THREADS`: refused naming the option.
 """
 
 from __future__ import annotations
@@ -21,30 +28,31 @@ MAX_THREADS = 1024
 def check_threads_option(value: int | None, option: str = "--threads") -> int | None:
     """Return a ``--threads`` value as typed (None: not given), or raise UsageError naming it.
 
-    The check of ``--threads`` on ``vjepa-ros run``, ``eval``, ``camera-check``, ``demo``
-    (:func:`add_threads_argument`) and of every benchmark's: a torch thread count is
-    >= 1 (``--threads 0: must be >= 1``) and at most :data:`MAX_THREADS`; leave the option
-    out for the default. A ``config.UsageError``: exit status 2, a value typed out of its range.
+    The check of every command's ``--threads`` (:func:`add_threads_argument`, train's,
+    pretrain's) and every benchmark's: a torch thread count in 0..:data:`MAX_THREADS`, 0 (or
+    None) for the default of :func:`cpu_threads`. A ``config.UsageError`` (exit status 2) for a
+    value out of that range: ``--threads -1: must lie in [0, 1024] ...``.
     """
     from vjepa_ros.config import UsageError
 
-    if value is not None and value < 1:
-        raise UsageError(f"{option} {value}: must be >= 1 (torch CPU threads; leave it out for "
-                         "the default)")
-    if value is not None and value > MAX_THREADS:
-        raise UsageError(f"{option} {value}: must be at most {MAX_THREADS} (torch CPU threads; "
-                         "leave it out for the default)")
+    if value is not None and not 0 <= value <= MAX_THREADS:
+        raise UsageError(f"{option} {value}: must lie in [0, {MAX_THREADS}] (torch CPU threads; "
+                         "0 or left out: OMP_NUM_THREADS when set, else all cores but one)")
     return value
 
 
-def cpu_threads(requested: int = 0) -> int:
-    """Return the torch CPU thread count for ``requested`` (0 or less: all cores but one, ≥ 1)."""
-    if requested > 0:
+def cpu_threads(requested: int | None = 0) -> int:
+    """Return the torch CPU thread count for ``requested``: the one rule (module docstring).
+
+    ``requested`` > 0: itself. 0, None or less: :func:`environment_threads` (``OMP_NUM_THREADS``)
+    when set, else all cores but one (at least 1).
+    """
+    if requested is not None and requested > 0:
         return int(requested)
-    return max(1, (os.cpu_count() or 1) - 1)
+    return environment_threads() or max(1, (os.cpu_count() or 1) - 1)
 
 
-def set_torch_threads(requested: int = 0) -> int:
+def set_torch_threads(requested: int | None = 0) -> int:
     """Give torch :func:`cpu_threads` ``(requested)`` intra-op threads; return the number set."""
     import torch
 
@@ -54,34 +62,31 @@ def set_torch_threads(requested: int = 0) -> int:
 
 
 # The help of ``--threads`` on the commands that encode and plan offline (add_threads_argument).
-THREADS_HELP = ("torch CPU threads for encoding and planning, 1..1024 (default: OMP_NUM_THREADS "
-                "when set, else all cores but one, at least 1, as reach's threads: 0, which does "
-                "not read OMP_NUM_THREADS; on a CPU shared with other jobs two threads on a busy "
+THREADS_HELP = ("torch CPU threads for encoding and planning, 0..1024 (0 or left out: "
+                "OMP_NUM_THREADS when set, else all cores but one, at least 1, as the planner "
+                "node's model.threads; on a CPU shared with other jobs two threads on a busy "
                 "core are far slower than one)")
 
 
 def add_threads_argument(parser, help_text: str = THREADS_HELP) -> None:
-    """Add ``--threads N`` (None when left out: :func:`apply_threads_option` gives reach's).
+    """Add ``--threads N`` (None when left out: :func:`cpu_threads`' default).
 
-    The one option of every ``vjepa-ros`` command that encodes or plans on the CPU in its own
-    process (``eval``, ``camera-check``, ``demo``, ``run``); check it with
-    :func:`check_threads_option` among the command's options, apply it with
+    The one option of every ``vjepa-ros`` command that runs torch on the CPU in its own
+    process (``eval``, ``camera-check``, ``demo``, ``run``, ``train``, ``pretrain``); check it
+    with :func:`check_threads_option` among the command's options, apply it with
     :func:`apply_threads_option` before the model runs.
     """
     parser.add_argument("--threads", type=int, metavar="N", help=help_text)
 
 
-def apply_threads_option(threads: int | None) -> int:
-    """Give torch ``--threads`` CPU threads; return the number set.
+def apply_threads_option(threads: int | None, option: str = "--threads") -> int:
+    """Give torch ``--threads`` CPU threads (:func:`cpu_threads`); return the number set.
 
-    None (left out): :func:`environment_threads` (``OMP_NUM_THREADS``: the user's own choice, and
-    a test runner's share of the cores), else all cores but one as ``reach`` (:func:`cpu_threads`
-    ``(0)``), not torch's one per core. Checked first (:func:`check_threads_option`: a UsageError
-    naming ``--threads``); call it before the model loads, so that the planning, the encoding
-    and any timing of them (eval's cost note) run with the threads reported.
+    Checked first (:func:`check_threads_option`: a UsageError naming ``option``); call it
+    before the model loads, so that the planning, the encoding and any timing of them (eval's
+    cost note) run with the threads reported.
     """
-    threads = check_threads_option(threads)
-    return set_torch_threads(threads or environment_threads() or 0)
+    return set_torch_threads(check_threads_option(threads, option))
 
 
 def environment_threads() -> int | None:

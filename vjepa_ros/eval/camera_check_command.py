@@ -121,11 +121,10 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
     ``model.checkpoint`` as the node reads it (``demo``: the packaged file's path; a path made
     absolute; none: empty, which the node refuses), the official hyper-parameters and the
-    ``--device``/``--dtype``/``--threads`` given (``model.threads``: also when
-    ``OMP_NUM_THREADS`` chose the check's threads, which the node does not read (breaker44x);
-    left out: the node's 0, all cores but one, the check's default too), and ``planner.*`` from
-    the search the check ran
-    (``cem``, with ``--seed``): loading the file plans with the model and search the
+    ``--device``/``--dtype``/``--threads`` given (``--threads`` 0 or left out: the node's
+    ``model.threads`` 0, whose default is the check's, ``threads.cpu_threads``:
+    ``OMP_NUM_THREADS`` when set, else all cores but one), and ``planner.*`` from the search the
+    check ran (``cem``, with ``--seed``): loading the file plans with the model and search the
     correction came from.
     """
     import dataclasses
@@ -133,16 +132,12 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
 
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.robot.planner_config import CEMParams
-    from vjepa_ros.threads import environment_threads
-
     model = {"checkpoint": str(world_model_path(args.checkpoint).resolve())
              if args.checkpoint else ""}
     model.update({f"{kind}_args": json.dumps(values) for kind, values in model_args.items()
                   if values})
     model.update({name: getattr(args, name) for name in ("device", "dtype", "threads")
                   if getattr(args, name)})
-    if not args.threads and environment_threads():  # the check's threads, as the node reads
-        model["threads"] = environment_threads()
     return {"model": model,
             "planner": dataclasses.asdict(CEMParams.from_cem(cem, args.seed))}
 

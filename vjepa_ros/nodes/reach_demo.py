@@ -88,7 +88,9 @@ def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
 def demo_processes(nodes: list) -> NodeProcesses:
     """Return the nodes as processes, the simulator with one torch/OpenMP thread.
 
-    The simulator leaves the other cores to the planner, whose ``model.threads`` sets its own.
+    The simulator leaves the other cores to the planner, whose ``model.threads`` sets its own
+    (0: the user's ``OMP_NUM_THREADS`` when set, else all cores but one: the planner's
+    environment is this process's, not the simulator's ``OMP_NUM_THREADS=1``).
     """
     by_name = {node.name: node for node in nodes}
     return NodeProcesses([

@@ -78,8 +78,9 @@ class ModelParams:
         "on CUDA, a C++ compiler on CPU."
     )
     threads: int = param(
-        0, "CPU threads torch uses for encoding and planning; 0: all cores but one (at least 1), "
-        "so the node's callbacks keep a core (set-points, frames, services).",
+        0, "CPU threads torch uses for encoding and planning; 0: OMP_NUM_THREADS when set, else "
+        "all cores but one (at least 1), so the node's callbacks keep a core (set-points, "
+        "frames, services).",
         range=(0, MAX_THREADS)
     )
     gil_switch_interval_s: float = param(

@@ -89,8 +89,9 @@ class ReachDemoConfig:
     )
     timeout_s: float = param(900.0, "vjepa-ros reach: give up after this many wall seconds.")
     threads: int = param(
-        0, "vjepa-ros reach: torch CPU threads for planning; 0: all cores but one (the "
-        "simulator's process, rendering and stepping in real time, needs about half a core)."
+        0, "vjepa-ros reach: torch CPU threads for planning; 0: OMP_NUM_THREADS when set, else "
+        "all cores but one (the simulator's process, rendering and stepping in real time, "
+        "needs about half a core)."
     )
     episode: ReachConfig = dataclasses.field(default_factory=ReachConfig)
     planner: CEMParams = dataclasses.field(default_factory=_demo_planner)
@@ -103,8 +104,8 @@ class ReachDemoConfig:
         if not self.timeout_s > 0:
             raise ValueError(f"timeout_s must be > 0 s, got {self.timeout_s!r}")
         if not (isinstance(self.threads, int) and 0 <= self.threads <= MAX_THREADS):
-            raise ValueError(f"threads must be an integer in [0, {MAX_THREADS}] (0: all cores "
-                             f"but one), got {self.threads!r}")
+            raise ValueError(f"threads must be an integer in [0, {MAX_THREADS}] (0: the "
+                             f"default), got {self.threads!r}")
         self.planner.to_cem()  # validate
         check_device_and_dtype(self.device, self.dtype)  # names only: before torch loads
         self.check_simulator_settings()

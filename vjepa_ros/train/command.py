@@ -24,6 +24,7 @@ from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import UsageError, typed_on_command_line
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.threads import check_threads_option
 from vjepa_ros.train.command_lines import error_text, stop_line, summary_lines
 from vjepa_ros.yaml_files import yaml_problem
 from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
@@ -94,8 +95,9 @@ SWITCHES = (
 )
 # Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
 OPTIONS += (
-    ("--threads", "threads", dict(type=int, help="torch CPU threads (0: one per core); on a "
-     "CPU shared with other jobs 1 can be far faster")),
+    ("--threads", "threads", dict(type=int, metavar="N", help="torch CPU threads (0: "
+     "OMP_NUM_THREADS when set, else all cores but one, as every command's); on a CPU shared "
+     "with other jobs 1 can be far faster")),
     ("--accumulate", "grad_accum_steps", dict(type=int, metavar="N", help="micro-batches of "
      "--batch-size per optimizer step (gradient accumulation); a step averages batch-size x "
      "processes x accumulate clips")),
@@ -422,6 +424,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     trainer, topology, config = None, None, None  # topology: once the process group is up
     bars = False  # progress bars on: a stop line first ends the bar's line
     try:
+        check_threads_option(option_given(args, "threads"))  # as every command's --threads
         config = config_from_args(args)  # every option, before torch is imported
         bars = config.progress
         from vjepa_ros.train.distributed import process_group

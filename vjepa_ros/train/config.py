@@ -181,8 +181,9 @@ class TrainConfig:
                       range=SEED_RANGE)
     device: str = param("", "Torch device: cpu, cuda, cuda:1; empty: cuda when available.")
     threads: int = param(
-        0, "Torch CPU threads of this process (torch.set_num_threads; 0: torch's default, one "
-        "per core). On a CPU shared with other jobs one thread can be far faster than several.",
+        0, "Torch CPU threads of this process (torch.set_num_threads; 0: OMP_NUM_THREADS when "
+        "set, else all cores but one, as every command's --threads: threads.cpu_threads). On a "
+        "CPU shared with other jobs one thread can be far faster than several.",
         range=(0, MAX_THREADS)  # as the planner's model.threads (torch took 1000000)
     )
     dtype: str = param(

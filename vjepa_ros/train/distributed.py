@@ -46,17 +46,32 @@ class Topology:
         return self.world_size > 1
 
 
-def topology_from_env(environ=None) -> Topology:
-    """Read torchrun's ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``; raise ConfigError on bad ones."""
+# torchrun's variables of a process's place, with their values in a single process (unset/empty)
+SINGLE_PROCESS = {"RANK": 0, "WORLD_SIZE": 1, "LOCAL_RANK": 0}
+
+
+def torchrun_numbers(environ=None) -> dict[str, int]:
+    """Return ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` as ints (unset or empty: one process's).
+
+    The one parse of them (:func:`topology_from_env`, ``pretrain``'s one-process check). Raises
+    ConfigError naming the variable for a value that is not a whole number.
+    """
     environ = os.environ if environ is None else environ
     values = {}
-    for name, default in (("RANK", 0), ("WORLD_SIZE", 1), ("LOCAL_RANK", 0)):
+    for name, default in SINGLE_PROCESS.items():
         text = environ.get(name, "")
         try:
             values[name] = int(text) if text.strip() else default
         except ValueError:
             raise ConfigError(f"environment variable {name}={text!r} is not a whole number "
                               "(torchrun sets it; unset it for a single process)") from None
+    return values
+
+
+def topology_from_env(environ=None) -> Topology:
+    """Read torchrun's ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``; raise ConfigError on bad ones."""
+    environ = os.environ if environ is None else environ
+    values = torchrun_numbers(environ)
     rank, world, local = values["RANK"], values["WORLD_SIZE"], values["LOCAL_RANK"]
     if world < 1 or not 0 <= rank < world or local < 0:
         raise ConfigError(f"environment RANK={rank} WORLD_SIZE={world} LOCAL_RANK={local}: need "

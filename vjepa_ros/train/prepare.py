@@ -21,6 +21,7 @@ from vjepa_ros.config import ConfigError
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import ACPredictor, CheckpointError, VisionEncoder, load_models
 from vjepa_ros.out_paths import check_output_names, output_dir
+from vjepa_ros.threads import set_torch_threads
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_banks import load_banks
 from vjepa_ros.train.distributed import Topology, current, rank_device
@@ -43,8 +44,7 @@ def build_trainer(config: TrainConfig, resume: bool = False, log=print,
     """
     topology = topology or current()
     config.check(need_encoder=not resume)
-    if config.threads:
-        torch.set_num_threads(config.threads)
+    set_torch_threads(config.threads)  # 0: OMP_NUM_THREADS (torchrun's), else all cores but one
     # Checked before any data or model is read, created once they are: a run refused for its
     # encoder or data leaves no empty folder behind.
     out = output_dir(Path(config.out).expanduser(), create=False)
