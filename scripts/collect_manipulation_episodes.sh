@@ -6,8 +6,9 @@
 # options collected again. Complete: its collected.txt, written once collect ended with status 0,
 # names this collect and the episodes the folder holds, by name (fewer than asked where collect
 # skipped a seed: no sub-goal images, status 0; any `vjepa-ros collect` into the folder removes
-# the record); a folder without one (from before the record): all its episodes (collect saves
-# each whole or not at all). A collect that fails (status 1: every seed skipped, nothing saved)
+# the record, so a folder collected again by hand is collected again here); a folder without
+# one (a hand-run collect's, a killed one's, one from before the record) is collected again.
+# A collect that fails (status 1: every seed skipped, nothing saved)
 # does not stop the others: the last lines name the folders short of the episodes asked and
 # those that failed, and the status is then 1; a collect stopped by a signal (Ctrl-C, kill)
 # stops the script. WORK=<dir> (default ./manipulation_model_work) gets train/ and train2/: 12
@@ -28,12 +29,12 @@ collect() {  # task object episodes first-seed set
   # The record (written once collect ended with status 0: a seed SKIPPED leaves a gap, no
   # episode): this very collect and the folder's episodes by name; a record of other options (an
   # older script's --width or seeds) or other episodes is collected again; `vjepa-ros collect`
-  # removes it when it starts. No record (a folder from before the record): all episodes asked.
+  # removes it when it starts. No record: collected again (a hand-run collect of other options
+  # or seeds at the count asked looked complete: breaker45f).
   names=$(episode_names "$out") have=$(grep -c . <<< "$names" || true)
   local record="vjepa-ros collect ${args[*]}: $have episodes"$'\n'"$names" recorded
   recorded="$(cat "$out/$done_file" 2>/dev/null || true)"
-  if { [[ -z "$recorded" ]] && [[ "$have" -eq "$3" ]]; } ||
-     { [[ "$have" -gt 0 ]] && [[ "$recorded" == "$record" ]]; }; then
+  if [[ "$have" -gt 0 ]] && [[ "$recorded" == "$record" ]]; then
     echo "+ kept $out ($have episodes)" >&2
   else
     rm -rf "$out"  # collect refuses a folder that holds episodes: a partial one starts again

@@ -4,7 +4,7 @@
 # episodes of scripts/make_demo_model.sh (seeds 0-399), packed into
 # .device_data/manipulation.tar.xz (~32 MB: benchmarks/device_pack.py), and tqdm's wheel into
 # .device_data/wheels (the GPU machine may lack it). ~35 min on 2 free CPU cores; a rerun keeps
-# complete folders (all their episodes, or those a finished collect's collected.txt names: see
+# complete folders (those a finished collect's collected.txt names: see
 # collect_manipulation_episodes.sh) and an existing pack (remove it to pack again). WORK=<dir> as
 # the collection's (default ./manipulation_model_work). Then, on the device (one call):
 #   bash scripts/device_check.sh --stages posttrain --budget-s 420

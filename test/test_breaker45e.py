@@ -164,7 +164,7 @@ def _recording(seconds=4.0, frame_hz=6.0, state_hz=50.0):
 
 def test_training_steps_are_evals_steps_without_the_period_ends():
     """period_ends=False: same grid, states, validity, drops, frames; no end is 'known'."""
-    from vjepa_ros.recordings.resample import END_PAST, resample
+    from vjepa_ros.recordings.resample import END_NOT_COMPUTED, resample
 
     image_times, state_times, states = _recording()
     full = resample(image_times, state_times, states, 4.0)
@@ -174,7 +174,7 @@ def test_training_steps_are_evals_steps_without_the_period_ends():
     np.testing.assert_array_equal(lean.states, full.states)  # NaN where invalid, both
     assert lean.dropped == full.dropped and full.dropped  # the gap drops steps in both
     assert not lean.period_known().any() and full.period_known().any()
-    assert set(lean.end_problems[lean.valid]) == {END_PAST}
+    assert set(lean.end_problems[lean.valid]) == {END_NOT_COMPUTED}
     assert set(full.end_problems[~full.valid]) <= {""}
 
 

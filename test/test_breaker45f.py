@@ -16,6 +16,8 @@ is still kept as the script's collect, the very case bfbe2d14 (and the README) s
 keeps. (2) ``Sim._move_running`` counts a move that reached its width and was then pushed slowly
 off it (at rest) as running: the planner's holds at the measured width then re-aim the goal each
 tick and it creeps with the push, where the hand's rule says a hold at rest changes nothing.
+Both fixed (each test was a strict xfail): a folder without a record is collected again; a move
+runs until its fingers reach its width (``Sim._move_pending``), as franka_gripper's move action.
 
 Held up: WORK with spaces (collect, record, rerun keeps all 12); extra non-episode files and
 sub-goal images beside a recorded folder's episodes (kept); an episode removed after the record
@@ -60,8 +62,6 @@ def _folder(tmp_path):
 
 # -- collect_manipulation_episodes.sh's record (bfbe2d14)
 
-@pytest.mark.xfail(strict=True, reason="a hand-run collect removes the record; the folder "
-                   "then counts as 'from before the record' and is kept at the asked count")
 def test_a_hand_collect_with_other_options_at_the_asked_count_is_not_kept(tmp_path, monkeypatch):
     """A recorded folder emptied and collected again by hand at --width 64 must be redone.
 
@@ -285,8 +285,6 @@ def test_a_hold_at_a_blocked_openings_width_keeps_the_hand_there_once_freed(runn
     assert abs(float(sim.finger_positions().sum()) - 0.04) < 2e-3
 
 
-@pytest.mark.xfail(strict=True, reason="Sim._move_running counts a move that reached its width "
-                   "and was then pushed off it as running: holds at rest re-aim it (creep)")
 def test_holds_while_a_finished_move_is_pushed_slowly_do_not_creep_the_goal(runner):
     """A finished move pushed slowly narrower at rest: the planner's holds must change nothing.
 

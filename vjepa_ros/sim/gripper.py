@@ -82,8 +82,8 @@ def gripper_goal(position: float, max_effort: float, current_width: float, move_
 
     ``position`` [m per finger], ``max_effort`` [N] (the message's fields); ``current_width``
     [m] measured; ``move_force`` [N] the finger force of a move; ``move_running``: a MOVE goal
-    runs now (the fingers faster than ``STILL_SPEED``, or not yet at its width:
-    ``Sim._move_running``; the caller passes False during a grasp). A width within
+    runs now (its fingers have not reached its width since it was set: ``Sim._move_running``;
+    the caller passes False during a grasp). A width within
     ``SAME_WIDTH`` of the measured one changes nothing while the fingers
     rest or grasp (a grasp pressing on an object, stalled or still slowing, keeps its force
     when the measured closedness is sent again: breaker44z, a box slipped out at 4 N); during a

@@ -30,7 +30,6 @@ from vjepa_ros.sim.controller import CartesianController, JointCommand, orientat
 from vjepa_ros.sim.detectors import ObjectReading
 from vjepa_ros.sim.gripper import (
     SAME_WIDTH,
-    STILL_SPEED,
     GripperGoal,
     GripperResult,
     goal_for_closedness,
@@ -124,6 +123,8 @@ class Sim:
         position, rotation = self.ee_pose()
         self.target_position, self.target_rotation = position, rotation
         self.gripper_goal = GripperGoal(FINGER_MAX_OPENING, self.config.controller.gripper_force)
+        # a move goal whose width the fingers have not reached yet (_move_running)
+        self._move_pending = False
 
     def _couple_fingers(self) -> None:
         """Gear the two finger joints together (ratio −1: joint1 = joint2), as the Franka Hand's.
@@ -188,7 +189,7 @@ class Sim:
                                    self._finger_width(), force, FRANKA_HAND_MAX_WIDTH,
                                    self._move_running())
         if goal is not None:
-            self.gripper_goal = goal
+            self._take_goal(goal)
 
     def command_gripper(self, position: float, max_effort: float) -> GripperGoal:
         """Take a ``control_msgs/GripperCommand`` as franka_gripper does (``gripper.py``).
@@ -201,25 +202,28 @@ class Sim:
                             self.config.controller.gripper_force, FRANKA_HAND_MAX_WIDTH,
                             self._move_running())
         if goal is not None:
-            self.gripper_goal = goal
+            self._take_goal(goal)
         return self.gripper_goal
+
+    def _take_goal(self, goal: GripperGoal) -> None:
+        """Make ``goal`` the hand's goal; a move runs from now until its fingers arrive."""
+        self.gripper_goal = goal
+        self._move_pending = not goal.grasp
 
     def _finger_width(self) -> float:
         return float(self.finger_positions().sum())
 
     def _move_running(self) -> bool:
-        """Whether a move goal runs: the fingers move, or have yet to start toward its width.
+        """Whether a move goal runs: its fingers have not reached its width since it was set.
 
-        A grasp's closing is never stopped. A move commanded in this control tick has not yet
-        sped the fingers up: its width, not their speed, says it runs (breaker45e: a "hold
-        here" right after an open command let the hand open fully).
+        As franka_gripper's move action, which ends when the fingers arrive: a move commanded
+        in this control tick (the fingers not yet sped up: breaker45e, a "hold here" right after
+        an open command let the hand open fully) or one blocked on its way runs although the
+        fingers rest, and a hold then stops it there; a move that arrived runs no more when an
+        object then pushes its fingers (breaker45f: holds at the pushed width made the goal
+        creep). A grasp's closing is never stopped.
         """
-        goal = self.gripper_goal
-        if goal.grasp:
-            return False
-        if abs(2 * goal.position - self._finger_width()) >= SAME_WIDTH:
-            return True
-        return bool(np.abs(self.joint_velocities()[7:]).max() >= STILL_SPEED)
+        return not self.gripper_goal.grasp and self._move_pending
 
     @property
     def gripper_command(self) -> float:
@@ -259,6 +263,9 @@ class Sim:
                     physicsClientId=client,
                 )
             p.stepSimulation(physicsClientId=client)
+            if self._move_pending and \
+                    abs(2 * self.gripper_goal.position - self._finger_width()) < SAME_WIDTH:
+                self._move_pending = False  # arrived: the move has ended
             self.last_command = command
             self.steps += 1
             self.time = self.steps * self.dt
