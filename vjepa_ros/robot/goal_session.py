@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.robot.goals import GoalSequence
-from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import unreachable_goal_note
 from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
 
@@ -113,20 +113,23 @@ class GoalSession:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked.
 
         RuntimeError (one line naming ``service``) when the planning loop would refuse the
-        frame or the robot state (``capture_refusal`` of the loop's own ``_camera_blocker`` and
-        ``_state_blocker``: invalid, none yet, stale, stamped in the future): an invalid state
-        is never stored and a stale one lies far from the frame, so without this test the
-        sub-goal would be kept with no state (held axes, gripper), silently. While enabled, a
+        frame or the robot state (``capture_refusal`` of the loop's own first reason,
+        ``_first_input_blocker``: invalid, none yet, stale, stamped in the future; when both
+        inputs are bad, the one the loop names): an invalid state is never stored and a stale
+        one lies far from the frame, so without this test the sub-goal would be kept with no
+        state (held axes, gripper), silently. While enabled, a
         frame from a bag player is refused too, as the loop refuses it (breaker44n): the arm
         would be driven toward the recording's picture.
         """
         frame = self.inputs.frame
         now = self.clock()
-        problem = capture_refusal(service, self._camera_blocker(now), self.camera_topic(),
-                                  self._state_blocker(now), self.state_topic())
-        recorded = "" if problem else self._recorded_refusal()  # the loop's, while enabled
-        if recorded:
-            problem = f"{service} refused: {recorded}"
+        whose, blocker = self._first_input_blocker(now)  # in the loop's order (fix45c)
+        if whose == "recorded":  # the loop's, while enabled
+            problem = f"{service} refused: {blocker.detail}"
+        else:
+            problem = capture_refusal(
+                service, blocker if whose == "camera" else Blocker(""), self.camera_topic(),
+                blocker if whose in ("state", "invalid_state") else None, self.state_topic())
         if problem:
             raise RuntimeError(problem)
         state = self.inputs.state_at(frame.stamp)

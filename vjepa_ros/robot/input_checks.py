@@ -44,19 +44,35 @@ class InputChecks:
         """Why the inputs refuse a plan or a command at ``now`` [s, session clock]; None if not.
 
         An unusable robot state (``INVALID_STATE``), else inputs from a bag player while
-        enabled, a stale or missing camera frame or robot state (``STALE_INPUTS``).
+        enabled, a stale or missing camera frame or robot state (``STALE_INPUTS``): the first
+        of :meth:`_first_input_blocker`.
         """
-        if self.inputs.state_problem:
-            return Refusal(RefusalKind.INVALID_STATE, self.inputs.state_problem)
-        recorded = self._recorded_refusal()
-        if recorded:
-            return Refusal(RefusalKind.STALE_INPUTS, recorded)
-        blocker = self._camera_blocker(now)
-        if not blocker.detail:  # (the state's validity was asked first: its age now)
-            blocker = self._state_blocker(now)
+        source, blocker = self._first_input_blocker(now)
         if not blocker.detail:
             return None
+        if source == "invalid_state":
+            return Refusal(RefusalKind.INVALID_STATE, blocker.detail)
         return Refusal(RefusalKind.STALE_INPUTS, blocker.detail, bool(blocker.missing_topic))
+
+    def _first_input_blocker(self, now: float) -> tuple[str, Blocker]:
+        """Return the planning loop's first input reason not to plan at ``now`` [s], and whose.
+
+        The one order of the loop (:meth:`_input_refusal`) and the goal captures
+        (``goal_session._captured_subgoal``), so that both name the same input when several
+        are bad: ``("invalid_state", ...)`` an unusable robot state, ``("recorded", ...)``
+        inputs from a bag player while enabled, ``("camera", ...)`` the camera frame, ``("state",
+        ...)`` the robot state's age; ``("", Blocker(""))`` when the inputs are fine.
+        """
+        if self.inputs.state_problem:
+            return "invalid_state", Blocker(self.inputs.state_problem)
+        recorded = self._recorded_refusal()
+        if recorded:
+            return "recorded", Blocker(recorded)
+        camera = self._camera_blocker(now)
+        if camera.detail:
+            return "camera", camera
+        state = self._state_age_blocker(now)  # (its validity was asked first)
+        return ("state" if state.detail else ""), state
 
     def set_recorded_inputs(self, problem: str,
                             kinds: frozenset[str] = frozenset({"camera", "state"})) -> None:

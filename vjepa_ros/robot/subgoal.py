@@ -96,9 +96,10 @@ def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
     (``InputChecks._camera_blocker``, ``InputChecks._state_blocker``: ``safety.age_problem``
     and the state's validity), so a frame or a state the loop refuses (too old, stamped in the
     future, invalid, none yet) is never captured either: a sub-goal kept without its state
-    holds no axis and commands no closedness, silently. The camera is said first. A
-    ``missing_topic`` (set when none has come yet), not the wording of a detail, decides the
-    "no ... received yet" answer.
+    holds no axis and commands no closedness, silently. The session passes one of the two, the
+    planning loop's first reason (``InputChecks._first_input_blocker``); given both, the camera
+    is said first. A ``missing_topic`` (set when none has come yet), not the wording of a
+    detail, decides the "no ... received yet" answer.
     """
     if camera.detail:
         if camera.missing_topic:
