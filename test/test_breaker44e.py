@@ -137,3 +137,31 @@ def test_a_goal_superseded_by_the_next_is_no_failure():
         assert goals.send(closedness)
     client.finish()
     assert lines == [] and goals.failed == 0
+
+
+def test_a_controller_that_hangs_on_its_active_goal_is_said_once():
+    """fix45c: the controller takes goals and preempts as rclpy's does, then stops answering.
+
+    The preempted goals are answered (canceled: our own doing, no line); the active one's result
+    never comes (the controller hung or died after accepting it): one warning naming the server
+    and control.gripper_result_timeout_s once that long passed, at no later check again.
+    """
+    client = PreemptingController()
+    clock = types.SimpleNamespace(now=0.0)
+    lines = []
+    goals = GripperGoals(client, Goal, "/gripper_action_controller/gripper_cmd", 0.08, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)), 5.0,
+                         clock=lambda: clock.now)
+    for closedness in (1.0, 0.0, 1.0):
+        assert goals.send(closedness)
+        clock.now += 1.0
+    assert sorted(goals.awaiting) == [3], "the preempted goals were answered (canceled)"
+    clock.now += 1.5  # the active goal, accepted at 2 s: 2.5 s ago
+    assert goals.overdue() == [] and lines == []
+    clock.now += 2.5
+    assert goals.overdue() == [3] and len(lines) == 1
+    assert "/gripper_action_controller/gripper_cmd" in lines[0][1]
+    assert "control.gripper_result_timeout_s" in lines[0][1] and goals.failed == 0
+    clock.now += 30.0
+    assert goals.overdue() == [] and len(lines) == 1

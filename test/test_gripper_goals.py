@@ -105,3 +105,88 @@ def test_a_send_that_raised_counts_as_rejected():
     goals, lines = make(client)
     goals.send(0.0)
     assert len(lines) == 1 and "rejected" in lines[0][1]
+
+
+class Pending(Future):
+    """A result future that is never done: the server took the goal, then hung or died."""
+
+    def add_done_callback(self, callback):
+        self.callback = callback
+
+
+class HungClient(Client):
+    """Accepts every goal; results come only when ``answer`` is called."""
+
+    def __init__(self):
+        super().__init__()
+        self.results = []
+
+    def send_goal_async(self, goal):
+        self.goals.append(goal)
+        pending = Pending()
+        self.results.append(pending)
+        return Future(types.SimpleNamespace(accepted=True, get_result_async=lambda: pending))
+
+    def answer(self, index, status=SUCCEEDED):
+        pending = self.results[index]
+        pending.value = types.SimpleNamespace(status=status)
+        pending.callback(pending)
+
+
+def make_timed(client, timeout_s=10.0):
+    lines, clock = [], types.SimpleNamespace(now=100.0)
+    goals = GripperGoals(client, Goal, "/fr3_gripper/gripper_action", 0.08, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)), timeout_s,
+                         clock=lambda: clock.now)
+    return goals, lines, clock
+
+
+def test_an_accepted_goal_without_a_result_is_said_once_naming_server_and_parameter():
+    client = HungClient()
+    goals, lines, clock = make_timed(client)
+    assert goals.send(1.0)
+    clock.now += 9.9
+    assert goals.overdue() == [] and lines == [], "not before the timeout"
+    clock.now += 0.1
+    assert goals.overdue() == [1]
+    assert len(lines) == 1 and lines[0][0] == "warn"
+    for words in ("/fr3_gripper/gripper_action", "control.gripper_result_timeout_s",
+                  "closedness 1.00", "10 s"):
+        assert words in lines[0][1], words
+    clock.now += 60.0
+    assert goals.overdue() == [] and len(lines) == 1, "once per goal, not at every check"
+    client.answer(0)  # a late result: taken as any other, nothing more said
+    assert len(lines) == 1 and goals.unanswered == 1
+
+
+def test_each_unanswered_goal_is_said_and_an_answered_one_is_not():
+    client = HungClient()
+    goals, lines, clock = make_timed(client)
+    goals.send(1.0)
+    clock.now += 2.0
+    goals.send(0.0)
+    client.answer(1)  # the second one's result comes
+    clock.now += 8.0
+    assert goals.overdue() == [1] and "closedness 1.00" in lines[-1][1]
+    clock.now += 60.0
+    assert goals.overdue() == [] and len(lines) == 1, "the answered goal is never said"
+    goals.send(0.5)
+    clock.now += 10.0
+    assert goals.overdue() == [3] and "closedness 0.50" in lines[-1][1], "each goal once"
+
+
+def test_a_zero_timeout_never_says_an_unanswered_goal():
+    client = HungClient()
+    goals, lines, clock = make_timed(client, timeout_s=0.0)
+    goals.send(1.0)
+    clock.now += 1e6
+    assert goals.overdue() == [] and lines == [] and goals.awaiting == {}
+
+
+def test_a_goal_answered_at_once_leaves_nothing_awaiting():
+    """Leave no goal awaited whose result came at once (rclpy calls a done future's callback)."""
+    goals, lines, clock = make_timed(Client())
+    goals.send(1.0)
+    clock.now += 60.0
+    assert goals.awaiting == {} and goals.overdue() == [] and lines == []

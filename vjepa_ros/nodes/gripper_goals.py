@@ -12,15 +12,17 @@ gives one warning naming ``control.gripper_action`` and the name, and one line w
 appears; a goal the server rejects gives one warning, and so does one it aborts or cancels
 unless a newer goal of ours had gone out (ros2_controllers' gripper_action_controller cancels
 the active goal when the next arrives: our own doing, not a failure). A send that raises (rclpy
-raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. Nothing
-here blocks the arm: the Float64 topic is still published and the arm's commands go on.
-
-Not said: a goal whose answer never comes (the server died after taking it).
+raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. An
+accepted goal whose result has not come ``control.gripper_result_timeout_s`` after it was accepted
+(the driver took it, then hung or died) gives one warning per goal (:meth:`GripperGoals.overdue`,
+asked by a steady-clock timer of the node). Nothing here blocks the arm: the Float64 topic is
+still published and the arm's commands go on.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 from vjepa_ros.robot.joint_states import finger_position
@@ -36,14 +38,20 @@ class GripperGoals:
     (anything with ``server_is_ready()`` and ``send_goal_async(goal)``), ``goal_type`` its
     ``Goal`` class; ``name``: the server's name as configured (for the messages);
     ``max_width`` [m]: the hand's full opening; ``max_effort`` [N]; ``warn`` / ``info``: the
-    node logger's methods (one line each).
+    node logger's methods (one line each); ``result_timeout_s`` [s]: how long an accepted goal's
+    result may take before :meth:`overdue` says so (0: never); ``clock``: steady seconds.
     """
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
-                 warn: Callable[[str], None], info: Callable[[str], None]):
+                 warn: Callable[[str], None], info: Callable[[str], None],
+                 result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info = warn, info
+        self.result_timeout_s, self.clock = result_timeout_s, clock
+        # accepted goals awaiting their result: number -> (when accepted [s], closedness)
+        self.awaiting: dict[int, tuple[float, float]] = {}
+        self.unanswered = 0  # accepted goals said to have no result in time
         self.missing = False  # warned that no server answers at ``name`` (until it does)
         self.sent = 0  # goals sent (also the number of the newest)
         self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
@@ -94,14 +102,41 @@ class GripperGoals:
             self.warn(f"control.gripper_action: {self.name} rejected the gripper goal "
                       f"(closedness {closedness:.2f}); the hand was not commanded")
             return
+        if self.result_timeout_s > 0:
+            with self._lock:
+                self.awaiting[number] = (self.clock(), closedness)
         handle.get_result_async().add_done_callback(
             lambda finished: self._finished(finished, closedness, number))
+
+    def overdue(self) -> list[int]:
+        """Warn once for each accepted goal without a result ``result_timeout_s`` on; numbers.
+
+        Each goal is said once (then forgotten: a result that comes later is taken as any
+        other), naming the server and the parameter; returns the goals said now.
+        """
+        if self.result_timeout_s <= 0:
+            return []
+        now = self.clock()
+        with self._lock:
+            late = sorted((number, closedness) for number, (accepted, closedness)
+                          in self.awaiting.items() if now - accepted >= self.result_timeout_s)
+            for number, _ in late:
+                del self.awaiting[number]
+            self.unanswered += len(late)
+        for _, closedness in late:
+            self.warn(f"control.gripper_action: no result from {self.name} for the gripper goal "
+                      f"(closedness {closedness:.2f}) {self.result_timeout_s:g} s after the "
+                      "server accepted it (control.gripper_result_timeout_s): the driver may have "
+                      "hung or died; check the hand and its driver (ros2 action info "
+                      f"{self.name})")
+        return [number for number, _ in late]
 
     def _finished(self, finished, closedness: float, number: int) -> None:
         """Take an accepted goal's end: say aborted or canceled unless superseded."""
         response = _result_of(finished)
         status = getattr(response, "status", None)
         with self._lock:
+            self.awaiting.pop(number, None)
             superseded = number != self.sent  # a newer goal of ours went out: its preemption
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed

@@ -94,7 +94,8 @@ RULES = (
              lambda c: c.control.mode == "continuous",
              lambda c: "control.mode is 'continuous' (it never waits for arrival)",
              "set control.mode to blocking or async"),
-    IdleRule(("control.gripper_max_effort",), lambda c: not c.control.gripper_action,
+    IdleRule(("control.gripper_max_effort", "control.gripper_result_timeout_s"),
+             lambda c: not c.control.gripper_action,
              lambda c: "control.gripper_action is empty (no GripperCommand goals)",
              "set control.gripper_action"),
 )

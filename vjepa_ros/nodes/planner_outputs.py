@@ -11,6 +11,7 @@ stay in the node (``_stream``). The attributes used are set by the node's ``__in
 from __future__ import annotations
 
 from builtin_interfaces.msg import Time
+from rclpy.clock import Clock, ClockType
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 
@@ -26,7 +27,9 @@ class PlannerOutputs:
     def _gripper_action_client(self):
         """Return the GripperCommand sender of ``control.gripper_action``, or None.
 
-        None: the parameter is empty, or control_msgs is not installed (one warning).
+        None: the parameter is empty, or control_msgs is not installed (one warning). With
+        ``control.gripper_result_timeout_s`` a steady-clock timer asks it for goals accepted
+        and never answered (``GripperGoals.overdue``).
         """
         name = self.config.control.gripper_action
         if not name:
@@ -38,10 +41,15 @@ class PlannerOutputs:
             self.get_logger().warning(f"control_msgs is not installed: no GripperCommand goals to "
                                    f"{name} (gripper_command still publishes)")
             return None
-        return GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
-                            self.config.robot.gripper_max_width,
-                            self.config.control.gripper_max_effort, self.get_logger().warning,
-                            self.get_logger().info)
+        control = self.config.control
+        goals = GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
+                             self.config.robot.gripper_max_width, control.gripper_max_effort,
+                             self.get_logger().warning, self.get_logger().info,
+                             control.gripper_result_timeout_s)
+        if control.gripper_result_timeout_s > 0:  # goals accepted and never answered: said
+            self.create_timer(min(1.0, control.gripper_result_timeout_s / 2), goals.overdue,
+                              clock=Clock(clock_type=ClockType.STEADY_TIME))
+        return goals
 
     def _plan_and_publish(self) -> bool:
         """Plan once if possible (worker thread) and publish; return True when a plan ran."""

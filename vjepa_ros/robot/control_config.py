@@ -79,6 +79,10 @@ class ControlConfig:
         "(0 would grasp with no force); the Franka Hand grasps with at most 140 as a short peak, "
         "70 continuously (datasheet); the simulator presses with at most 70.",
         range=(0, 140), low_open=True)
+    gripper_result_timeout_s: float = param(
+        10.0, "Warn once per GripperCommand goal whose result has not come this long [s] after "
+        "the server accepted it (the gripper driver took it, then hung or died); 0: off.",
+        range=(0, 3600))
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
         "extrinsic xyz Euler angles [deg] (roll, pitch, yaw), from the camera check "
