@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
 
@@ -50,6 +51,10 @@ class InputChecks:
         source, blocker = self._first_input_blocker(now)
         if not blocker.detail:
             return None
+        topic = {"camera": self.camera_topic, "state": self.state_topic,
+                 "invalid_state": self.state_topic}.get(source)
+        self._refusal_log.about(problem_shape(blocker.detail), topic() if topic else "",
+                                blocker.detail)  # its flaps are counted per input
         if source == "invalid_state":
             return Refusal(RefusalKind.INVALID_STATE, blocker.detail)
         return Refusal(RefusalKind.STALE_INPUTS, blocker.detail, bool(blocker.missing_topic))

@@ -99,6 +99,7 @@ class InputEpisodes:
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()
             if started:  # its end is said only if its start was (breaker30)
+                self._refusal_log.about(problem_shape(problem), self.camera_topic(), problem)
                 self._camera_episode_said = self._refusal_log.refused(
                     RefusalKind.STALE_INPUTS, problem_shape(problem))
                 if self._camera_episode_said:
@@ -359,6 +360,7 @@ class InputEpisodes:
         """
         with self._lock:
             self.inputs.reject_state(reason, self.clock())
+            self._refusal_log.about(problem_shape(reason), self.state_topic(), reason)
             self._hold_on_inputs(Refusal(RefusalKind.INVALID_STATE, reason))
 
     def _hold_on_inputs(self, refusal: Refusal) -> None:

@@ -6,17 +6,51 @@ clears on its own: a new goal, a valid state). A refusal that comes back within 
 of its last log line with the same cause (a camera just slower than
 ``safety.max_image_age_s``: stale, fine, stale ...) is not logged again; another cause of the
 same kind is (a camera that dies soon after a bag player's hold: breaker30).
-``/diagnostics`` still shows every refusal as it happens.
+
+An input that flaps (:data:`FLAP_STARTS` episodes began within :data:`FLAP_WINDOW_S`: a camera
+failing every few seconds) would still log a refusal and its end every ``relapse_s``, ~650 lines
+an hour: its episodes are then counted, not logged, and :meth:`RefusalLog.notes` gives one
+summary line per input at most every :data:`SUMMARY_S` ("/camera/image_raw: refused 37 times,
+recovered 37 times in the last 60 s; last reason: ..."), one line when it has been steady for
+:data:`STEADY_S` (after which its next refusal is logged at once again), and one warning if one
+of its episodes lasts that long (its end is then logged as any). The first refusal is always
+logged at once. ``/diagnostics`` still shows every refusal as it happens.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.robot.refusal import RefusalKind
 
 MAX_CAUSES = 256  # (kind, cause) pairs remembered for the relapse rule, then forgotten
 RELAPSE_S = 10.0  # [s] a refusal kind back this soon after its last log line is not logged again
+FLAP_STARTS = 3  # episodes of one input began within FLAP_WINDOW_S: the next is a flap, counted
+FLAP_WINDOW_S = 60.0  # [s]
+SUMMARY_S = 60.0  # [s] at most one summary line per flapping input this often
+STEADY_S = 60.0  # [s] no new episode of a flapping input this long: steady again
+
+
+@dataclasses.dataclass
+class Flaps:
+    """The episodes of one input (its topic, else its cause): when they began, and counts.
+
+    While ``flapping``: ``refused`` / ``recovered`` episodes since ``since`` [s], the summary
+    last said at ``summarised`` (None: the first is due), ``last`` [s] the newest start,
+    ``reason`` its detail.
+    """
+
+    starts: collections.deque = dataclasses.field(
+        default_factory=lambda: collections.deque(maxlen=FLAP_STARTS))
+    flapping: bool = False
+    since: float = 0.0
+    refused: int = 0
+    recovered: int = 0
+    last: float = 0.0
+    summarised: float | None = None
+    reason: str = ""
 
 
 class RefusalLog:
@@ -32,6 +66,19 @@ class RefusalLog:
         self.active: set[RefusalKind] = set()  # refused since everything was last fine
         self.said: set[RefusalKind] = set()  # of those, the ones logged
         self.logged_at: dict[tuple[RefusalKind, str], float] = {}  # (kind, cause) → last line
+        self.flaps: dict[str, Flaps] = {}  # input (topic, else cause) → its episodes
+        self.current: dict[RefusalKind, str] = {}  # an active kind → the input it is about
+        self.names: dict[str, tuple[str, str]] = {}  # cause → (topic, detail): about()
+
+    def about(self, cause: str, topic: str, detail: str) -> None:
+        """Note that refusals of ``cause`` concern ``topic`` ("": unknown), in words ``detail``.
+
+        The input checks call it as they refuse, so a flap is counted per input and its
+        summary names the topic and the newest reason with its values.
+        """
+        if len(self.names) >= MAX_CAUSES and cause not in self.names:
+            self.names.clear()
+        self.names[cause] = (topic, detail)
 
     def refused(self, kind: RefusalKind, cause: str = "") -> bool:
         """Record a refusal of ``kind``; return True when it is to be logged now.
@@ -43,6 +90,8 @@ class RefusalLog:
             return False
         self.active.add(kind)
         now = self.clock()
+        if self._flap(kind, cause, now):
+            return False  # counted, said by notes()
         if abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s:
             return False
         self.said.add(kind)
@@ -58,6 +107,7 @@ class RefusalLog:
         then is its end worth a line (one line each way per episode, never one per message).
         """
         said = kind in self.said
+        self._ended(kind)
         self.active.discard(kind)
         self.said.discard(kind)
         return said
@@ -69,10 +119,12 @@ class RefusalLog:
         must not take that refusal's "said" with it: its end line is then still due (breaker30b).
         """
         if kind not in self.said:
+            self._ended(kind)
             self.active.discard(kind)
 
     def forget(self, kind: RefusalKind) -> None:
         """Log the next refusal of ``kind`` at once (it was said at another level before)."""
+        self._ended(kind)
         self.active.discard(kind)
         self.said.discard(kind)
         for key in [key for key in self.logged_at if key[0] is kind]:
@@ -81,6 +133,79 @@ class RefusalLog:
     def all_clear(self) -> bool:
         """Everything is fine again; return True when a refusal was logged (say it is over)."""
         said = bool(self.said)
+        for kind in list(self.active):
+            self._ended(kind)
         self.active.clear()
         self.said.clear()
         return said
+
+    def _flap(self, kind: RefusalKind, cause: str, now: float) -> bool:
+        """Note an episode of ``kind`` / ``cause`` began at ``now``; True: a flap, not logged."""
+        topic, detail = self.names.get(cause, ("", ""))
+        key = topic or cause or str(kind)
+        self.current[kind] = key
+        if key not in self.flaps and len(self.flaps) >= MAX_CAUSES:
+            self.flaps = {k: f for k, f in self.flaps.items() if f.flapping}
+        flaps = self.flaps.setdefault(key, Flaps())
+        recent = [t for t in flaps.starts if 0.0 <= now - t < FLAP_WINDOW_S]
+        flaps.starts.append(now)
+        flaps.last, flaps.reason = now, detail or cause
+        if flaps.flapping:
+            flaps.refused += 1
+            return True
+        if len(recent) < FLAP_STARTS:
+            return False
+        # each earlier episode of this input within the window ended before this one began
+        flaps.flapping, flaps.since, flaps.summarised = True, recent[0], None
+        flaps.refused, flaps.recovered = len(recent) + 1, len(recent)
+        return True
+
+    def _ended(self, kind: RefusalKind) -> None:
+        """Count the end of an active episode of ``kind`` for the input it was about."""
+        key = self.current.pop(kind, None) if kind in self.active else None
+        flaps = self.flaps.get(key) if key is not None else None
+        if flaps is not None and flaps.flapping:
+            flaps.recovered += 1
+
+    def notes(self) -> list[tuple[str, str]]:
+        """Return the flap lines due now, as (level, line): summaries, steadiness, long holds.
+
+        Called often (each stream tick); each flapping input says at most one summary per
+        :data:`SUMMARY_S`, only when it had episodes meanwhile. An input with no new episode
+        for :data:`STEADY_S` is steady again (info); one refused without a break that long
+        leaves the flap count (a warning; its end is logged as any refusal's).
+        """
+        now = self.clock()
+        lines = []
+        for key, flaps in list(self.flaps.items()):
+            if not flaps.flapping:
+                continue
+            refused_now = [kind for kind, about in self.current.items() if about == key]
+            quiet = now - flaps.last
+            if quiet < 0.0:  # the clock went back (a simulator reset): start over
+                quiet = 0.0
+                flaps.last = now
+            counts = (f"refused {flaps.refused} times, recovered {flaps.recovered} times in "
+                      f"the last {max(now - flaps.since, 0.0):.0f} s")
+            if quiet >= STEADY_S:
+                del self.flaps[key]
+                if refused_now:  # one long hold, not flapping: its end is said as any
+                    self.said.update(refused_now)
+                    lines.append(("warning", f"{key}: refused without a break for "
+                                  f"{quiet:.0f} s now (it flapped before; {counts}): "
+                                  f"{flaps.reason}"))
+                else:
+                    since = f" ({counts})" if flaps.refused + flaps.recovered else ""
+                    lines.append(("info", f"{key}: steady again, no refusal for {quiet:.0f} s"
+                                  f"{since}; its next refusal is logged at once"))
+                continue
+            first = flaps.summarised is None
+            if first or (now - flaps.summarised >= SUMMARY_S
+                         and flaps.refused + flaps.recovered > 0):
+                tail = ("; refused now" if refused_now else "") + (
+                    f"; flapping: said here at most once every {SUMMARY_S:g} s until steady "
+                    f"for {STEADY_S:g} s (/diagnostics shows each refusal)" if first else "")
+                lines.append(("warning", f"{key}: {counts}; last reason: {flaps.reason}{tail}"))
+                flaps.summarised, flaps.since = now, now
+                flaps.refused = flaps.recovered = 0
+        return lines

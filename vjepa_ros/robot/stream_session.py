@@ -41,8 +41,13 @@ class StreamSession:
     _arrival_warned: float | None = None
 
     def stream_step(self) -> StreamOutput | None:
-        """Advance the set-point one tick; None when nothing may be published."""
+        """Advance the set-point one tick; None when nothing may be published.
+
+        Each tick also logs the flapping inputs' lines due (``refusal_log.RefusalLog.notes``).
+        """
         with self._lock:
+            for level, line in self._refusal_log.notes():
+                self.log(level, line)
             if not self.enabled or not self.streamer.active:
                 return None
             now = self.clock()
