@@ -7,12 +7,15 @@ has been steady for a minute, and a warning when a flapping input stays refused;
 shows every refusal as it happens all along.
 """
 
+import types
+
 import numpy as np
 import pytest
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.refusal_log import STEADY_S, SUMMARY_S
+from vjepa_ros.robot.refusal import RefusalKind
+from vjepa_ros.robot.refusal_log import RELAPSE_S, STEADY_S, SUMMARY_S, RefusalLog
 
 TOPIC = "/camera/image_raw"
 
@@ -109,3 +112,21 @@ def test_unusable_messages_every_1_5_s_are_summarised_per_input(model, bad_input
     assert 2 <= len(summaries) <= 3 and "last reason: " in summaries[0], said  # 1 a minute
     assert said[-1].startswith(f"{topic}: steady again"), said
     assert len(said) <= 7, said  # first refusal, its end, summaries, steady (was ~16)
+
+
+def test_only_inputs_are_summarised_other_refusals_keep_the_relapse_rule():
+    """A safety refusal is no input's: each one back after RELAPSE_S is logged, never counted."""
+    clock = types.SimpleNamespace(now=0.0)
+    log = RefusalLog(lambda: clock.now)
+    for _ in range(6):
+        assert log.refused(RefusalKind.SAFETY, "step # m over the limit")
+        assert log.all_clear()
+        clock.now += RELAPSE_S + 1.0
+    log.about("camera image is stale", TOPIC, "camera image is stale: 0.6 s old")
+    said = []
+    for _ in range(6):
+        said.append(log.refused(RefusalKind.STALE_INPUTS, "camera image is stale"))
+        log.all_clear()
+        clock.now += RELAPSE_S + 1.0
+    assert said == [True, True, True, False, False, False]
+    assert log.notes()[0][1].startswith(f"{TOPIC}: refused 6 times, recovered 6 times")

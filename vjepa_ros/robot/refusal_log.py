@@ -35,7 +35,7 @@ STEADY_S = 60.0  # [s] no new episode of a flapping input this long: steady agai
 
 @dataclasses.dataclass
 class Flaps:
-    """The episodes of one input (its topic, else its cause): when they began, and counts.
+    """The episodes of one input (its topic): when they began, and counts.
 
     While ``flapping``: ``refused`` / ``recovered`` episodes since ``since`` [s], the summary
     last said at ``summarised`` (None: the first is due), ``last`` [s] the newest start,
@@ -66,7 +66,7 @@ class RefusalLog:
         self.active: set[RefusalKind] = set()  # refused since everything was last fine
         self.said: set[RefusalKind] = set()  # of those, the ones logged
         self.logged_at: dict[tuple[RefusalKind, str], float] = {}  # (kind, cause) → last line
-        self.flaps: dict[str, Flaps] = {}  # input (topic, else cause) → its episodes
+        self.flaps: dict[str, Flaps] = {}  # input topic → its episodes
         self.current: dict[RefusalKind, str] = {}  # an active kind → the input it is about
         self.names: dict[str, tuple[str, str]] = {}  # cause → (topic, detail): about()
 
@@ -140,9 +140,15 @@ class RefusalLog:
         return said
 
     def _flap(self, kind: RefusalKind, cause: str, now: float) -> bool:
-        """Note an episode of ``kind`` / ``cause`` began at ``now``; True: a flap, not logged."""
+        """Note an episode of ``kind`` / ``cause`` began at ``now``; True: a flap, not logged.
+
+        Only an input's (a cause :meth:`about` named a topic for): other refusals (safety, the
+        planner, goals, a bag player) keep the relapse rule alone.
+        """
         topic, detail = self.names.get(cause, ("", ""))
-        key = topic or cause or str(kind)
+        if not topic:
+            return False
+        key = topic
         self.current[kind] = key
         if key not in self.flaps and len(self.flaps) >= MAX_CAUSES:
             self.flaps = {k: f for k, f in self.flaps.items() if f.flapping}
