@@ -16,11 +16,13 @@ Held up (pins): command and camera check use the same measured pose for the filt
 anchor; reach_m is renewed on every anchored set_target and restart; a set-point never lies
 farther than max_step_m from the arm 9 mm out on a face or at a corner over a whole stream;
 rotation reach unchanged; the 0.02 / 0.02 refusal is one line naming both parameters and a
-string/NaN/0 max_step_m is refused naming max_step_m; Sim.reset mid-move ends the move.
+string/NaN/0 max_step_m is refused naming max_step_m; Sim.reset mid-move ends the move;
+set_target_state's opening ends on arrival.
 """
 
 import numpy as np
 import pytest
+from test_breaker45f import runner  # noqa: F401 (the simulator fixture, reused)
 
 from vjepa_ros.robot.safety import SafetyLimits, filter_target, outside_box_problem, step_reach
 from vjepa_ros.robot.targets import SetpointStreamer
@@ -146,33 +148,16 @@ def test_the_refusal_of_equal_tolerance_and_step_is_one_line_naming_both():
             SafetyLimits(max_step_m=bad)
 
 
-@pytest.fixture
-def runner():
-    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
-    from vjepa_ros.sim.config import CameraConfig, SceneConfig, SimConfig
-    from vjepa_ros.sim.runner import RunnerConfig, SimRunner
-
-    runner = SimRunner(SimConfig(scene=SceneConfig(num_objects=0),
-                                 camera=CameraConfig(width=32, height=32)), RunnerConfig())
-    yield runner
-    runner.close()
-
-
-def test_a_sim_reset_mid_move_ends_the_move(runner):
-    """A blocked opening still running, then Sim.reset: no move runs, a hold changes nothing."""
+def test_a_sim_reset_mid_move_ends_the_move(runner):  # noqa: F811
+    """An opening one tick under way, then Sim.reset: no move runs, a hold changes nothing."""
     from vjepa_ros.sim.panda import finger_positions_to_closedness
 
     sim = runner.sim
-    p, robot, client = sim._p, sim.handles.robot, sim.client
     runner.command_gripper(1.0)
     for _ in range(60):
         runner.tick()
-    runner.command_gripper(0.0)
-    for _ in range(20):
-        runner.tick()
-        for joint in sim.handles.finger_joints:
-            now = p.getJointState(robot, joint, physicsClientId=client)[0]
-            p.resetJointState(robot, joint, min(0.02, now), 0.0, physicsClientId=client)
+    runner.command_gripper_goal(0.03, 20.0)  # open to 0.06 m
+    runner.tick()
     assert sim._move_running()
     sim.reset()
     assert not sim._move_running()
@@ -183,7 +168,7 @@ def test_a_sim_reset_mid_move_ends_the_move(runner):
     assert sim.gripper_goal == goal
 
 
-def test_set_target_state_opening_runs_until_it_arrives(runner):
+def test_set_target_state_opening_runs_until_it_arrives(runner):  # noqa: F811
     """set_target_state's gripper opens as a move that ends on arrival."""
     sim = runner.sim
     runner.command_gripper(1.0)
