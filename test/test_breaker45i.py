@@ -34,7 +34,6 @@ def _state(xyz, rpy=(0.0, 0.0, 0.0), grip=0.0):
 
 # -- defects -----------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="clip reason reports a step below max_step_m as above it")
 def test_the_clip_reason_of_a_reach_cut_step_is_not_below_the_limit():
     """The reason of a step shortened by the reduced reach must not contradict itself.
 
@@ -56,8 +55,6 @@ def test_the_clip_reason_of_a_reach_cut_step_is_not_below_the_limit():
     assert shown > limit, f"the reason says {reason!r}"
 
 
-@pytest.mark.xfail(strict=True, reason="BOX_TOLERANCE floor lets a pose farther out than "
-                   "max_step_m be planned from")
 def test_a_target_never_lies_farther_than_max_step_from_the_arm_at_a_tiny_step():
     """No target farther than ``max_step_m`` from the arm, for limits SafetyLimits accepts.
 

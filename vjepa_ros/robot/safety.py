@@ -141,10 +141,12 @@ class SafetyLimits:
             raise ValueError(f"safety.workspace_tolerance_m must be at most "
                              f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
                              f"box is not tracking overshoot), got {self.workspace_tolerance_m!r}")
-        if self.workspace_tolerance_m >= self.max_step_m:
-            raise ValueError(f"safety.workspace_tolerance_m ({self.workspace_tolerance_m:g} m) "
-                             f"must be less than safety.max_step_m ({self.max_step_m:g} m): a "
-                             "step from an arm that far outside the box could not end inside it")
+        if max(self.workspace_tolerance_m, BOX_TOLERANCE) >= self.max_step_m:
+            raise ValueError(
+                f"safety.max_step_m ({self.max_step_m:g} m) must be more than "
+                f"safety.workspace_tolerance_m ({self.workspace_tolerance_m:g} m, at least "
+                f"{BOX_TOLERANCE:g} m): no step from an arm that far outside the box could end "
+                "inside it within max_step_m; lower the tolerance or raise max_step_m")
         check_values(self, "safety.")  # the declared ranges (param's range=)
 
     @property
@@ -423,9 +425,12 @@ def filter_target(
     length = float(np.linalg.norm(step))
     reach = step_reach(current[:3], limits)
     if length > reach + STEP_ROUNDING_M:
-        from_arm = float(np.linalg.norm(xyz - current[:3]))  # = length inside the box
         xyz = start + step * (reach / length)
-        clipped.append(f"step {from_arm:.3f} m > {limits.max_step_m} m")
+        if reach < limits.max_step_m:  # the arm outside the box: the reach is less (breaker45i)
+            clipped.append(f"step {length:.3f} m > {reach:.3f} m (max_step_m {limits.max_step_m}"
+                           f" less the arm's {limits.max_step_m - reach:.3f} m outside the box)")
+        else:
+            clipped.append(f"step {length:.3f} m > {limits.max_step_m} m")
     xyz = np.clip(xyz, lower, upper)  # float rounding of the line above
     angles, rotation_clipped = limit_rotation(
         current[3:6], proposed[3:6], limits.max_rotation_step_rad
