@@ -48,7 +48,8 @@ class StateError(ValueError):
 
 @dataclasses.dataclass
 class RobotConfig:
-    model: str = param("panda", "Arm model: panda or fr3 (same kinematics, other joint names).")
+    model: str = param("panda", "Arm model: panda (Franka Emika Panda) or fr3 (Franka Research "
+                       "3): same kinematics, other joint names.")
     joint_prefix: str = param(
         "", "Joint name prefix of the arm (e.g. left_fr3_ for left_fr3_joint1..7); empty: found "
         "from the names (<any>panda_ or <any>fr3_ joint1..7, the first arm seen)."

@@ -49,7 +49,8 @@ class CameraConfig:
                        "RealSense stream).", range=CAMERA_SIZE_PX)
     height: int = param(256, "Image height [px], 32..1024 (256 or 480).", range=CAMERA_SIZE_PX)
     eye: list[float] = param(
-        [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (front-side view)."
+        [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (a front-side view, "
+        "like a DROID exterior camera)."
     )
     target: list[float] = param(
         [0.4, 0.0, 0.35], "Point [m] in the base frame the camera looks at."
