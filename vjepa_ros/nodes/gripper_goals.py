@@ -12,11 +12,15 @@ gives one warning naming ``control.gripper_action`` and the name, and one line w
 appears; a goal the server rejects gives one warning, and so does one it aborts or cancels
 unless a newer goal of ours had gone out (ros2_controllers' gripper_action_controller cancels
 the active goal when the next arrives: our own doing, not a failure). A send that raises (rclpy
-raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. An
-accepted goal whose result has not come ``control.gripper_result_timeout_s`` after it was accepted
-(the driver took it, then hung or died) gives one warning per goal (:meth:`GripperGoals.overdue`,
-asked by a steady-clock timer of the node). Nothing here blocks the arm: the Float64 topic is
-still published and the arm's commands go on.
+raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. A goal
+whose answer has not come ``control.gripper_result_timeout_s`` on (the server never accepted it
+(its executor hung), or accepted it and its result never came: the driver hung or died) starts an
+outage: one warning naming the server and the parameter, the goals overdue after it counted, not
+said (a plan under continuous control sends one a second: a flood); the next answer (a result,
+or a rejection) ends it in one line: how long that goal took and how many went unanswered. A goal
+still pending when a newer one's result comes is not overdue (the driver answers; it was
+superseded). :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing
+here blocks the arm: the Float64 topic is still published and the arm's commands go on.
 """
 
 from __future__ import annotations
@@ -38,8 +42,9 @@ class GripperGoals:
     (anything with ``server_is_ready()`` and ``send_goal_async(goal)``), ``goal_type`` its
     ``Goal`` class; ``name``: the server's name as configured (for the messages);
     ``max_width`` [m]: the hand's full opening; ``max_effort`` [N]; ``warn`` / ``info``: the
-    node logger's methods (one line each); ``result_timeout_s`` [s]: how long an accepted goal's
-    result may take before :meth:`overdue` says so (0: never); ``clock``: steady seconds.
+    node logger's methods (one line each); ``result_timeout_s`` [s]: how long a goal's acceptance,
+    then its result, may take before :meth:`overdue` says so (0: never); ``clock``: steady
+    seconds.
     """
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
@@ -49,9 +54,11 @@ class GripperGoals:
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info = warn, info
         self.result_timeout_s, self.clock = result_timeout_s, clock
-        # accepted goals awaiting their result: number -> (when accepted [s], closedness)
-        self.awaiting: dict[int, tuple[float, float]] = {}
-        self.unanswered = 0  # accepted goals said to have no result in time
+        # goals awaiting their answer: number -> (when sent, then accepted [s], closedness,
+        # accepted); only with a result timeout
+        self.awaiting: dict[int, tuple[float, float, bool]] = {}
+        self.unanswered = 0  # goals found without an answer in time (all outages)
+        self.unanswered_now = 0  # of them, in the outage under way (0: none)
         self.missing = False  # warned that no server answers at ``name`` (until it does)
         self.sent = 0  # goals sent (also the number of the newest)
         self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
@@ -85,58 +92,85 @@ class GripperGoals:
                 self.warn(f"control.gripper_action: {why}; gripper goals are not sent until "
                           "it answers (gripper_command is still published)")
             return False
+        sent_at = self.clock()
         with self._lock:
             said, self.missing = self.missing, False
+            if self.result_timeout_s > 0:
+                self.awaiting[number] = (sent_at, closedness, False)
         if said:
             self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
                       f"answers; gripper goals are sent again ({self.unsent_now} not sent)")
-        future.add_done_callback(lambda done: self._answered(done, closedness, number))
+        future.add_done_callback(lambda done: self._answered(done, closedness, number, sent_at))
         return True
 
-    def _answered(self, done, closedness: float, number: int) -> None:
+    def _answered(self, done, closedness: float, number: int, sent_at: float) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
         handle = _result_of(done)
         if handle is None or not getattr(handle, "accepted", False):
             with self._lock:
                 self.failed += 1
+                back = self._back(number, sent_at)
             self.warn(f"control.gripper_action: {self.name} rejected the gripper goal "
-                      f"(closedness {closedness:.2f}); the hand was not commanded")
+                      f"(closedness {closedness:.2f}); the hand was not commanded{back}")
             return
-        if self.result_timeout_s > 0:
-            with self._lock:
-                self.awaiting[number] = (self.clock(), closedness)
+        with self._lock:
+            if number in self.awaiting:  # not yet overdue: its result may take as long again
+                self.awaiting[number] = (self.clock(), closedness, True)
         handle.get_result_async().add_done_callback(
-            lambda finished: self._finished(finished, closedness, number))
+            lambda finished: self._finished(finished, closedness, number, sent_at))
+
+    def _back(self, number: int, sent_at: float) -> str:
+        """Note goal ``number`` (sent at ``sent_at`` [s]) answered; locked.
+
+        Older goals still awaited are not overdue (superseded: the server answers). Returns
+        "" or, when this answer ends an outage, the words saying so ("; ..."): the outage ends.
+        """
+        self.awaiting.pop(number, None)
+        for older in [n for n in self.awaiting if n < number]:
+            del self.awaiting[older]
+        if not self.unanswered_now:
+            return ""
+        count, self.unanswered_now = self.unanswered_now, 0
+        return (f"; {self.name} answers again, {self.clock() - sent_at:.1f} s after that goal "
+                f"was sent ({count} goal{'s' if count != 1 else ''} went unanswered "
+                "past control.gripper_result_timeout_s)")
 
     def overdue(self) -> list[int]:
-        """Warn once for each accepted goal without a result ``result_timeout_s`` on; numbers.
+        """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
 
-        Each goal is said once (then forgotten: a result that comes later is taken as any
-        other), naming the server and the parameter; returns the goals said now.
+        Unaccepted after that long since sent, or without a result that long after accepted:
+        each is forgotten (an answer that comes later ends the outage, see :meth:`_back`). The
+        first of an outage is warned, naming the server and the parameter; the others of that
+        outage are counted, said when it ends.
         """
         if self.result_timeout_s <= 0:
             return []
         now = self.clock()
         with self._lock:
-            late = sorted((number, closedness) for number, (accepted, closedness)
-                          in self.awaiting.items() if now - accepted >= self.result_timeout_s)
-            for number, _ in late:
+            late = sorted((number, closedness, accepted) for number, (since, closedness, accepted)
+                          in self.awaiting.items() if now - since >= self.result_timeout_s)
+            for number, _, _ in late:
                 del self.awaiting[number]
             self.unanswered += len(late)
-        for _, closedness in late:
-            self.warn(f"control.gripper_action: no result from {self.name} for the gripper goal "
-                      f"(closedness {closedness:.2f}) {self.result_timeout_s:g} s after the "
-                      "server accepted it (control.gripper_result_timeout_s): the driver may have "
-                      "hung or died; check the hand and its driver (ros2 action info "
-                      f"{self.name})")
-        return [number for number, _ in late]
+            first, self.unanswered_now = not self.unanswered_now, self.unanswered_now + len(late)
+        if late and first:
+            _, closedness, accepted = late[0]
+            what = (f"no result from {self.name} for the gripper goal (closedness "
+                    f"{closedness:.2f}) {self.result_timeout_s:g} s after the server accepted it"
+                    if accepted else f"{self.name} has not accepted the gripper goal (closedness "
+                    f"{closedness:.2f}) {self.result_timeout_s:g} s after it was sent")
+            self.warn(f"control.gripper_action: {what} (control.gripper_result_timeout_s): the "
+                      "driver may have hung or died; check the hand and its driver (ros2 action "
+                      f"info {self.name}); later goals without an answer are counted until it "
+                      "answers")
+        return [number for number, _, _ in late]
 
-    def _finished(self, finished, closedness: float, number: int) -> None:
+    def _finished(self, finished, closedness: float, number: int, sent_at: float) -> None:
         """Take an accepted goal's end: say aborted or canceled unless superseded."""
         response = _result_of(finished)
         status = getattr(response, "status", None)
         with self._lock:
-            self.awaiting.pop(number, None)
+            back = self._back(number, sent_at)
             superseded = number != self.sent  # a newer goal of ours went out: its preemption
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed
@@ -144,7 +178,10 @@ class GripperGoals:
             word = "aborted" if status == STATUS_ABORTED else "canceled"
             self.warn(f"control.gripper_action: the gripper goal to {self.name} was {word} "
                       f"(closedness {closedness:.2f}): the driver did not complete it; check "
-                      "the hand")
+                      f"the hand{back}")
+        elif back:
+            self.info(f"control.gripper_action: a result came for the gripper goal (closedness "
+                      f"{closedness:.2f}){back}")
 
 
 def _result_of(future):

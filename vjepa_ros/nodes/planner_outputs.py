@@ -28,8 +28,8 @@ class PlannerOutputs:
         """Return the GripperCommand sender of ``control.gripper_action``, or None.
 
         None: the parameter is empty, or control_msgs is not installed (one warning). With
-        ``control.gripper_result_timeout_s`` a steady-clock timer asks it for goals accepted
-        and never answered (``GripperGoals.overdue``).
+        ``control.gripper_result_timeout_s`` a steady-clock timer asks it for goals not accepted
+        or never answered (``GripperGoals.overdue``).
         """
         name = self.config.control.gripper_action
         if not name:
@@ -46,7 +46,7 @@ class PlannerOutputs:
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s)
-        if control.gripper_result_timeout_s > 0:  # goals accepted and never answered: said
+        if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(min(1.0, control.gripper_result_timeout_s / 2), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))
         return goals

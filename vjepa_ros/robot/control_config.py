@@ -80,8 +80,10 @@ class ControlConfig:
         "70 continuously (datasheet); the simulator presses with at most 70.",
         range=(0, 140), low_open=True)
     gripper_result_timeout_s: float = param(
-        10.0, "Warn once per GripperCommand goal whose result has not come this long [s] after "
-        "the server accepted it (the gripper driver took it, then hung or died); 0: off.",
+        10.0, "Warn when a GripperCommand goal has no answer this long [s]: not accepted this "
+        "long after it was sent, or no result this long after the server accepted it (the "
+        "gripper driver hung or died); one warning per outage, a line with the count of goals "
+        "unanswered when it answers again; 0: off.",
         range=(0, 3600))
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
