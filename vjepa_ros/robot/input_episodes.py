@@ -369,8 +369,19 @@ class InputEpisodes:
         Marked as the input checks' own (``_input_held``): diagnostics show the checks' current
         value in its place, not the value it had when it tripped.
         """
-        self._input_held = refusal
+        self._note_input_hold(refusal)
         self._hold(refusal)
+
+    def _note_input_hold(self, refusal: Refusal) -> None:
+        """Mark ``refusal`` the input checks' hold (locked); another reason is a new episode.
+
+        A hold that moves to another input (the state stale, then the camera) is told to
+        ``refusal_log`` (``RefusalLog.moved``), so the next refusal names the other input.
+        """
+        held, shape = self._input_held, problem_shape(refusal.detail)
+        if held is not None and held.kind is refusal.kind and problem_shape(held.detail) != shape:
+            self._refusal_log.moved(refusal.kind, shape)
+        self._input_held = refusal
 
     def latest_state(self) -> Stamped | None:
         return self.inputs.latest_state()

@@ -14,7 +14,14 @@ summary line per input at most every :data:`SUMMARY_S` ("/camera/image_raw: refu
 recovered 37 times in the last 60 s; last reason: ..."), one line when it has been steady for
 :data:`STEADY_S` (after which its next refusal is logged at once again), and one warning if one
 of its episodes lasts that long (its end is then logged as any). The first refusal is always
-logged at once. ``/diagnostics`` still shows every refusal as it happens.
+logged at once, and so is the first of a new reason on a flapping input (a camera stale, then
+sending frames of an unusable size: a user must see why the arm holds now); only reasons
+already said are counted. A kind stays active across its inputs, but a refusal of that kind
+whose hold moves to another input (the state stale, then the camera, in one episode:
+:meth:`RefusalLog.moved`) ends the first input's episode and begins the other's: each input is
+named (logged or summarised). A summary clock ahead of the session's (a bag replayed with
+``--loop`` under use_sim_time) restarts, as the steady count does. ``/diagnostics`` still shows
+every refusal as it happens.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ class Flaps:
 
     While ``flapping``: ``refused`` / ``recovered`` episodes since ``since`` [s], the summary
     last said at ``summarised`` (None: the first is due), ``last`` [s] the newest start,
-    ``reason`` its detail.
+    ``reason`` its detail. ``causes``: the causes of this input logged (a new one is logged).
     """
 
     starts: collections.deque = dataclasses.field(
@@ -51,6 +58,7 @@ class Flaps:
     last: float = 0.0
     summarised: float | None = None
     reason: str = ""
+    causes: set[str] = dataclasses.field(default_factory=set)
 
 
 class RefusalLog:
@@ -139,6 +147,20 @@ class RefusalLog:
         self.said.clear()
         return said
 
+    def moved(self, kind: RefusalKind, cause: str) -> None:
+        """Note that the hold on active ``kind`` now concerns another input (``cause``'s).
+
+        The state stale, then the camera, in one hold: the first input's episode ends (counted
+        as recovered if it flaps) and ``kind`` is inactive, so the next :meth:`refused` begins
+        the other input's episode (logged, or counted if that input flaps). A logged refusal
+        of ``kind`` keeps its mark: its end is still said.
+        """
+        topic = self.names.get(cause, ("", ""))[0]
+        if kind not in self.active or not topic or self.current.get(kind, topic) == topic:
+            return
+        self._ended(kind)
+        self.active.discard(kind)
+
     def _flap(self, kind: RefusalKind, cause: str, now: float) -> bool:
         """Note an episode of ``kind`` / ``cause`` began at ``now``; True: a flap, not logged.
 
@@ -156,9 +178,12 @@ class RefusalLog:
         recent = [t for t in flaps.starts if 0.0 <= now - t < FLAP_WINDOW_S]
         flaps.starts.append(now)
         flaps.last, flaps.reason = now, detail or cause
+        new = cause not in flaps.causes
+        if new and len(flaps.causes) < MAX_CAUSES:
+            flaps.causes.add(cause)
         if flaps.flapping:
             flaps.refused += 1
-            return True
+            return not new  # a new reason is logged at once, its repeats counted
         if len(recent) < FLAP_STARTS:
             return False
         # each earlier episode of this input within the window ended before this one began
@@ -191,6 +216,8 @@ class RefusalLog:
             if quiet < 0.0:  # the clock went back (a simulator reset): start over
                 quiet = 0.0
                 flaps.last = now
+            if flaps.summarised is not None and now < flaps.summarised:  # so does the summary
+                flaps.summarised = flaps.since = now
             counts = (f"refused {flaps.refused} times, recovered {flaps.recovered} times in "
                       f"the last {max(now - flaps.since, 0.0):.0f} s")
             if quiet >= STEADY_S:

@@ -60,6 +60,7 @@ class StreamSession:
                 if self._stream_held:
                     if states_failed and self._held_states is None:
                         self._held_states = self.inputs.states_received
+                    self._held_reason_moved(refusal)
                     return None
                 self._stream_held = True
                 self._held_states = self.inputs.states_received if states_failed else None
@@ -119,6 +120,18 @@ class StreamSession:
         else:
             self._refuse(standing)
         self._transition(Event.HOLD)  # held on it, as the planning worker's hold would be
+
+    def _held_reason_moved(self, refusal: Refusal) -> None:
+        """Refuse anew when the stream's hold now has another reason (locked).
+
+        The state stale, then the camera, in one hold: the log names the camera too
+        (``_note_input_hold``: ``refusal_log`` ends one input's episode and begins the other's,
+        breaker45j). The same reason with new values (an age grown) changes nothing.
+        """
+        held = self._input_held
+        if held is not None and problem_shape(held.detail) != problem_shape(refusal.detail):
+            self._note_input_hold(refusal)
+            self._refuse(refusal)
 
     def _states_failed(self, now: float) -> bool:
         """Tell whether the robot states are unusable or stale at ``now`` [s] (locked)."""
