@@ -301,7 +301,7 @@ def main() -> int:
                            args.max_episodes) for case in cases]
     try:
 
-        set_torch_threads(args.threads)
+        threads = set_torch_threads(args.threads)  # the count used (0: the rule's default)
         models = [load_encoder_model(spec, option) for spec in specs]
     except ValueError as exc:
         parser.error(str(exc))
@@ -322,7 +322,7 @@ def main() -> int:
                    f"demo predictor width {demo_config['predictor_embed_dim']}, depth "
                    f"{demo_config['depth']}")
     encode_ms, plan_s = time_side_by_side(models, frames, args.repeats, steps)
-    print(f"# L1 energy between consecutive frames at 4 Hz; {args.threads} torch thread(s); "
+    print(f"# L1 energy between consecutive frames at 4 Hz; {threads} torch thread(s); "
           f"encode: batch 1, median CPU time of {args.repeats} x {args.timing_frames} frames"
           f"{planner}")
     summaries = []

@@ -10,7 +10,10 @@ AdamW). Each process gets ``--batch-size`` clips per step, so the global batch g
 processes (weak scaling, as torchrun runs do). The cache rows build the on-disk feature cache
 (``train.feature_cache``) of synthetic 256x256 episodes with 1 and 2 processes encoding their
 shares, and report its time and size per 1000 frames. Shared CPUs are noisy: compare rows of
-one run. Models as in ``bench_train.py``.
+one run. Models as in ``bench_train.py``. Every process of every row gets the same torch CPU
+thread count, printed on the settings line: ``--threads N``, else ``OMP_NUM_THREADS`` when set,
+else 1, what torchrun gives each of several processes (the one rule's all cores but one in each
+of N processes would take the cores N times over).
 """
 
 from __future__ import annotations
@@ -123,22 +126,30 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--cache-episodes", type=int, default=16,
                         help="episodes of --frames frames in the cache rows")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads per process")
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch CPU threads per process, 0..1024 (0 or left out: "
+                        "OMP_NUM_THREADS when set, else 1, torchrun's per process, in every "
+                        "row so that the rows compare)")
     args = parser.parse_args()
     parser.check_at_least(args, {"--processes": 1, "--batch-size": 1, "--steps": 1,
                                  "--warmup": 0, "--episodes": 1, "--frames": 1,
                                  "--cache-episodes": 1})
     from vjepa_ros.models.device_names import check_device_and_dtype
-    from vjepa_ros.threads import check_threads_option  # as vjepa-ros run
+    from vjepa_ros.threads import check_threads_option, environment_threads  # as vjepa-ros run
 
-    check_threads_option(args.threads)
+    # each process's count, given to it: the default is torchrun's (OMP_NUM_THREADS, else 1 per
+    # process), not the rule's all cores but one in each of N processes
+    given = check_threads_option(args.threads)
+    args.threads = given or environment_threads() or 1
+    how = "" if given else (" (OMP_NUM_THREADS)" if environment_threads() else
+                            " (torchrun's default)")
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     import torch
 
     from vjepa_ros.train.distributed import spawn_local
     from vjepa_ros.train.synthetic import write_blob_episodes
 
-    print(f"settings: {args.device}, {args.threads} torch thread(s) per process, "
+    print(f"settings: {args.device}, {args.threads} torch thread(s) per process{how}, "
           f"{args.batch_size} clips x 8 frames per process per step, auto_steps 2, median of "
           f"{args.steps} steps after {args.warmup}; torch {torch.__version__}")
     print("| model | processes | global batch | step | steps/s | clips/s | speed-up |")

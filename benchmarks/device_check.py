@@ -40,7 +40,8 @@ status 0 when every stage gave numbers or was skipped with a reason, 1 when one 
 of time, 2 for an option refused before any stage starts (one line naming it): --budget-s not in
 (10, 540] s (one 600 s device call less a 60 s margin), a number outside its range (whole
 numbers: --pretrain-seeds 0 to 2**32 - 1, --pretrain-batch 1 to 4096, --pretrain-steps 1 to
-10**6, --threads 1 to the CPUs; --peak-tflops 1 to 1e5), an --out that cannot be a folder, a
+10**6; --peak-tflops 1 to 1e5; --threads 0 to 1024, 0 or left out the default, as every
+command's), an --out that cannot be a folder, a
 --pretrain-config or --pretrain-data the pretrain stage could not use (the episodes are read
 whole, as the stage reads them).
 """
@@ -82,6 +83,12 @@ from device_runs import (  # noqa: E402
 )
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.config import UsageError  # noqa: E402
+from vjepa_ros.threads import (  # noqa: E402
+    add_threads_argument,
+    check_threads_option,
+    set_torch_threads,
+)
 
 # torch and the models are imported where they are needed, after the options are checked.
 
@@ -109,6 +116,12 @@ MAX_SEED = 2**32 - 1
 MAX_BATCH = 4096  # clips per step: 16 times the default 256, sized for one 141 GiB H200
 MAX_STEPS = 10**6  # more than any budget runs (the tiny dry run: ~40 steps/s)
 MAX_TFLOPS = 1e5  # bf16 dense peak: 100 times an H200's
+# --threads: the one rule of every command's (vjepa_ros/threads.py, README "Torch CPU threads"),
+# with the shares this script gives when it is left out (main).
+THREADS_HELP = ("torch CPU threads per stage process, 0..1024 (0 or left out: OMP_NUM_THREADS "
+                "when set, else all cores but one, as every command's --threads; but on a GPU "
+                "the pretrain or posttrain processes side by side get the CPUs / the processes "
+                "and the other stages keep torch's own count; --tiny on the CPU: 1)")
 
 
 # ---------------------------------------------------------------------------- orchestration
@@ -250,10 +263,8 @@ def child_main(args) -> int:
 
     deadline = time.monotonic() + args.child_deadline_s
     ctx = stages.Context(args.device_name, args.tiny, deadline, args)
-    if args.threads and (args.child in MULTI or ctx.device == "cpu"):
-        import torch
-
-        torch.set_num_threads(args.threads)
+    if args.child in MULTI or ctx.device == "cpu":
+        set_torch_threads(args.threads)  # None: OMP_NUM_THREADS, else all cores but one
     try:
         if args.child == "pretrain":
             stages.stage_pretrain_seed(ctx, record, save, args.child_seed, Path(args.child_data))
@@ -275,8 +286,8 @@ class Bounded:
     """An option's type: a number of ``kind`` (int: a whole number) from ``low`` to ``high``.
 
     Anything else (not a number of that kind, nan, inf, out of range) is argparse's one-line
-    usage error (exit 2) naming the option and the range: ``argument --threads: '100000': give
-    a whole number from 1 to 16 (the CPUs here)``.
+    usage error (exit 2) naming the option and the range: ``argument --pretrain-batch: '1e8':
+    give a whole number from 1 to 4096 (clips per step; the default is 256)``.
     """
 
     def __init__(self, kind: type, low: float, high: float, why: str):
@@ -346,10 +357,7 @@ def parse_args(argv=None):
                         type=Bounded(int, 1, MAX_STEPS, "more than any budget runs"),
                         help="steps per post-training run at most (default: as many as fit "
                         f"the stage's time; --tiny: {posttrain.TINY_STEPS})")
-    parser.add_argument("--threads", default=None,
-                        type=Bounded(int, 1, os.cpu_count() or 1, "the CPUs here"),
-                        help="torch CPU threads per process (default: torch's; pretraining: "
-                        "the CPUs / the seeds)")
+    add_threads_argument(parser, THREADS_HELP)
     for hidden in ("--child", "--child-json", "--child-seed", "--child-run", "--child-data",
                    "--child-deadline-s", "--device-name"):
         parser.add_argument(hidden, help=argparse.SUPPRESS,
@@ -358,6 +366,10 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.dry_run:
         args.allow_cpu = args.tiny = True
+    try:  # the one rule's range and default (vjepa_ros/threads.py); 0: as left out
+        args.threads = check_threads_option(args.threads) or None
+    except UsageError as exc:
+        parser.error(str(exc))
     if not math.isfinite(args.budget_s):
         parser.error(f"--budget-s {args.budget_s}: give a finite number")
     if not RESERVE_S < args.budget_s <= MAX_BUDGET_S:
@@ -564,8 +576,8 @@ def run_all(args) -> int:
         args.threads = max(1, (os.cpu_count() or 2) // len(args.posttrain_runs))
     if device == "cpu" and args.tiny and args.threads is None:
         args.threads = 1  # tiny models: more threads only wait for each other
-    if args.threads and args.in_process:
-        torch.set_num_threads(args.threads)
+    if args.in_process and (args.threads or device == "cpu"):
+        set_torch_threads(args.threads)  # None: OMP_NUM_THREADS, else all cores but one
     results.save()
     with tempfile.TemporaryDirectory(prefix="device_check_") as tmp:
         for name in args.stages:

@@ -10,7 +10,8 @@ re-exports being the moved objects (so a patch on pretrain_command of a name its
 still takes effect), reach's planner child keeping the user's OMP_NUM_THREADS (the simulator
 alone gets 1), device_check's parser with a valid --threads.
 
-Defects (strict xfails): ``benchmarks/device_check.py --threads`` is outside the one rule
+Defects (strict xfails, fixed by fix45k):
+``benchmarks/device_check.py --threads`` is outside the one rule
 (0 refused, at most the CPU count, help says "default: torch's" while README's "Torch CPU
 threads" says every benchmark's --threads takes 0 as the default); ``topology_from_env`` with
 LOCAL_RANK=-1 says "need 0 <= RANK < WORLD_SIZE" (which RANK=0 WORLD_SIZE=1 meets) and with a
@@ -136,14 +137,12 @@ def test_pretrain_command_reexports_are_the_moved_objects():
 
 
 def test_device_check_valid_threads_parse():
-    """device_check's parser takes --threads 1 (the harness of the xfail below)."""
+    """device_check's parser takes --threads 1 (the harness of the test below)."""
     from benchmarks import device_check
 
     assert device_check.parse_args(["--threads", "1", "--dry-run"]).threads == 1
 
 
-@pytest.mark.xfail(strict=True, reason="device_check.py --threads is outside the one rule: "
-                   "0 refused (1..CPU count)")
 def test_device_check_threads_zero_is_the_default():
     """``python benchmarks/device_check.py --threads 0 --dry-run``.
 
@@ -158,8 +157,6 @@ def test_device_check_threads_zero_is_the_default():
     assert not args.threads
 
 
-@pytest.mark.xfail(strict=True, reason="device_check.py --threads help still says "
-                   "'default: torch's' and its children pass no count")
 def test_device_check_threads_help_follows_the_rule(capsys):
     """``python benchmarks/device_check.py --help``.
 
@@ -177,8 +174,6 @@ def test_device_check_threads_help_follows_the_rule(capsys):
     assert "default: torch's" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="LOCAL_RANK=-1: the message states a need that "
-                   "RANK=0 WORLD_SIZE=1 meets")
 def test_negative_local_rank_message_names_local_rank():
     """``LOCAL_RANK=-1 vjepa-ros train ...`` (a launcher's "no local rank" convention).
 
@@ -193,8 +188,6 @@ def test_negative_local_rank_message_names_local_rank():
         assert "LOCAL_RANK" in str(exc).split("need", 1)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="a stray RANK without WORLD_SIZE: train advises "
-                   "torchrun for a single process")
 def test_stray_rank_alone_advice_is_to_unset_it():
     """``RANK=1 vjepa-ros train ...`` with no WORLD_SIZE (a job script's stray).
 
@@ -222,8 +215,6 @@ def test_reach_planner_child_inherits_omp_num_threads():
     assert user["OMP_NUM_THREADS"] == "3"  # the user's mapping untouched
 
 
-@pytest.mark.xfail(strict=True, reason="bench_train_ddp --threads 0 prints '0 torch thread(s) "
-                   "per process' while each process runs the rule's count")
 def test_bench_train_ddp_threads_zero_settings_line(monkeypatch, capsys):
     """``OMP_NUM_THREADS=3 python benchmarks/bench_train_ddp.py --threads 0``.
 

@@ -165,3 +165,21 @@ def test_benchmarks_that_always_set_threads_take_zero_as_the_default(script):
     text = (Path(__file__).resolve().parent.parent / "benchmarks" / script).read_text()
     assert "torch.set_num_threads(args.threads)" not in text
     assert "set_torch_threads(args.threads)" in text
+
+
+def test_pretrain_checks_threads_before_the_data(tmp_path, capsys):
+    """--threads -1 with a --data that does not exist: the option value is named, as train."""
+    assert main(["pretrain", "--data", str(tmp_path / "missing"), "--out",
+                 str(tmp_path / "encoder.pt"), "--threads", "-1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("vjepa-ros pretrain: --threads -1: must lie in [0, 1024]"), err
+
+
+def test_spawn_local_gives_several_processes_torchruns_one_thread():
+    """Unset OMP_NUM_THREADS: each of 2 processes gets 1, as torchrun; a set one is kept."""
+    from vjepa_ros.train import distributed
+
+    assert distributed.launch_environment(2, {}) == {"OMP_NUM_THREADS": "1"}
+    assert distributed.launch_environment(2, {"OMP_NUM_THREADS": "3"}) == {}
+    assert distributed.launch_environment(1, {}) == {}  # one process: the rule's default
+    assert "launch_environment(world_size)" in Path(distributed.__file__).read_text()

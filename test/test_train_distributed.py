@@ -158,6 +158,9 @@ def test_resume_under_another_world_size_is_refused(runs):
     ({"WORLD_SIZE": "2", "RANK": "2", "MASTER_ADDR": "x", "MASTER_PORT": "1"},
      "need 0 <= RANK < WORLD_SIZE"),
     ({"WORLD_SIZE": "2", "RANK": "1", "MASTER_PORT": "1"}, "MASTER_ADDR not set"),
+    ({"RANK": "1"}, r"need RANK=0 in a single process .*; unset RANK"),  # a stray (fix45k)
+    ({"LOCAL_RANK": "-1"}, "LOCAL_RANK=-1: need LOCAL_RANK >= 0"),
+    ({"WORLD_SIZE": "0"}, "need WORLD_SIZE >= 1"),
 ])
 def test_bad_torchrun_environment_gives_one_line(environ, message):
     with pytest.raises(ConfigError, match=message):

@@ -8,7 +8,8 @@ predictor wrapped in ``DistributedDataParallel``, which averages the gradients o
 the backward pass; rank 0 alone writes files and shows the progress bar (see ``trainer``).
 
 Without ``WORLD_SIZE`` (or with ``WORLD_SIZE=1``) nothing is set up and every helper here is a
-no-op: the single-process path is unchanged.
+no-op: the single-process path is unchanged. A ``RANK`` other than 0 left there alone (a job
+script's stray) or a negative ``LOCAL_RANK`` is refused naming it (:func:`topology_from_env`).
 """
 
 from __future__ import annotations
@@ -69,13 +70,30 @@ def torchrun_numbers(environ=None) -> dict[str, int]:
 
 
 def topology_from_env(environ=None) -> Topology:
-    """Read torchrun's ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``; raise ConfigError on bad ones."""
+    """Read torchrun's ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``; raise ConfigError on bad ones.
+
+    Each refusal is one line naming the variable broken and its need: ``WORLD_SIZE`` >= 1,
+    ``0 <= RANK < WORLD_SIZE`` (a ``RANK`` other than 0 with ``WORLD_SIZE`` 1 or unset: unset
+    it, as ``pretrain`` says), ``LOCAL_RANK`` >= 0, ``MASTER_ADDR`` and ``MASTER_PORT`` set
+    for several processes.
+    """
     environ = os.environ if environ is None else environ
     values = torchrun_numbers(environ)
     rank, world, local = values["RANK"], values["WORLD_SIZE"], values["LOCAL_RANK"]
-    if world < 1 or not 0 <= rank < world or local < 0:
-        raise ConfigError(f"environment RANK={rank} WORLD_SIZE={world} LOCAL_RANK={local}: need "
-                          "0 <= RANK < WORLD_SIZE (start the processes with torchrun)")
+    where = f"environment RANK={rank} WORLD_SIZE={world} LOCAL_RANK={local}"
+    if world < 1:
+        raise ConfigError(f"{where}: need WORLD_SIZE >= 1 (torchrun sets it; unset it for a "
+                          "single process)")
+    if world == 1 and rank != 0:
+        raise ConfigError(f"{where}: need RANK=0 in a single process (WORLD_SIZE 1 or unset); "
+                          "unset RANK (left by a job script?), or start several processes "
+                          "with torchrun, which sets both")
+    if not 0 <= rank < world:
+        raise ConfigError(f"{where}: need 0 <= RANK < WORLD_SIZE (start the processes with "
+                          "torchrun)")
+    if local < 0:
+        raise ConfigError(f"{where}: need LOCAL_RANK >= 0 (torchrun sets it; unset it for a "
+                          "single process)")
     if world > 1:
         missing = [n for n in ("MASTER_ADDR", "MASTER_PORT") if not environ.get(n)]
         if missing:
@@ -174,16 +192,36 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def launch_environment(world_size: int, environ=None) -> dict[str, str]:
+    """Return the variables torchrun adds for ``world_size`` processes: ``OMP_NUM_THREADS=1``.
+
+    torchrun sets it for each of several processes when it is not set in ``environ`` (default
+    ``os.environ``), so that their CPU threads do not take the cores N times over; {} else.
+    """
+    environ = os.environ if environ is None else environ
+    return {"OMP_NUM_THREADS": "1"} if world_size > 1 and "OMP_NUM_THREADS" not in environ \
+        else {}
+
+
 def spawn_local(fn, world_size: int, args: tuple = (), device: str = "cpu") -> None:
     """Run ``fn(topology, *args)`` in ``world_size`` processes joined on loopback (127.0.0.1).
 
     What torchrun does on one machine, from Python (tests and benchmarks); ``fn`` must be
-    importable (a module-level function). Raises when a process fails.
+    importable (a module-level function). Raises when a process fails. As torchrun, several
+    processes get ``OMP_NUM_THREADS=1`` each when it is not set, so that torch's CPU threads
+    (``vjepa_ros.threads``: 0 or left out is ``OMP_NUM_THREADS``, else all cores but one) do
+    not take every core N times over.
     """
     import torch.multiprocessing as mp
 
-    mp.spawn(_local_rank, args=(fn, world_size, free_port(), device, args), nprocs=world_size,
-             join=True)
+    extra = launch_environment(world_size)  # the processes inherit it as they start
+    os.environ.update(extra)
+    try:
+        mp.spawn(_local_rank, args=(fn, world_size, free_port(), device, args),
+                 nprocs=world_size, join=True)
+    finally:
+        for name in extra:
+            os.environ.pop(name, None)
 
 
 def _local_rank(rank: int, fn, world_size: int, port: int, device: str, args: tuple) -> None:

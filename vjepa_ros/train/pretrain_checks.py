@@ -1,8 +1,9 @@
 """``vjepa-ros pretrain``'s checks of its options, inputs and environment before it runs.
 
-Each raises one line naming the option (``--threads``, ``--save-every``, ``--config``,
-``--data``, ``--rate``, ``--out``, ``--batch-size``) or environment variable: a UsageError (exit
-status 2) for an option refused, ValueError or ConfigError (exit status 1) otherwise.
+Each raises one line naming the option (``--save-every``, ``--config``, ``--data``, ``--rate``,
+``--out``, ``--batch-size``) or environment variable: a UsageError (exit status 2) for an option
+refused, ValueError or ConfigError (exit status 1) otherwise. ``--threads`` is checked before
+all of them in ``pretrain_command`` (``threads.check_threads_option``), as ``train`` does.
 """
 
 from __future__ import annotations
@@ -24,10 +25,8 @@ def checked_pretrain_config(args: argparse.Namespace):
     over the file's settings (which pass alone), is a UsageError (exit status 2); a value of
     the file a ValueError (1), a file that cannot be read a UsageError.
     """
-    from vjepa_ros.threads import check_threads_option
     from vjepa_ros.train.pretrain_config import load_pretrain_config  # torch-free
 
-    check_threads_option(args.threads)  # as every command's --threads
     if args.save_every is not None and args.save_every < 0:
         raise UsageError(f"--save-every {args.save_every}: must be >= 0")
     overrides = {k: v for k, v in (("steps", args.steps), ("batch_size", args.batch_size),

@@ -54,6 +54,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     periodic: list[Path] = []  # the --save-every files written
     result = None
     try:
+        from vjepa_ros.threads import apply_threads_option, check_threads_option
+
+        check_threads_option(args.threads)  # first, as train: an option value alone
         # never overwritten, as train never overwrites a run; its folder is created once the
         # rest is checked
         output_file(args.out, create=False)
@@ -65,7 +68,6 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         rate_hz = checked_rate(args)
 
         check_one_process()
-        from vjepa_ros.threads import apply_threads_option
         from vjepa_ros.train.command import bag_topics_given
         from vjepa_ros.train.pretrain import (
             PretrainInterrupted,
