@@ -7,14 +7,14 @@ benchmarks', the planner's and reach's settings), ``python -m vjepa_ros.params_c
 the image / MPC file splits named in the layout and data-flow text.
 
 Defects (strict xfails): two benchmarks (``bench_train_memory.py``,
-``bench_gripper_visibility.py``) give torch 1 thread when ``--threads`` is left out, though the README's one rule covers "the
-benchmarks" and their own range message says left out is ``OMP_NUM_THREADS``, else all cores but
-one; ``python -m vjepa_ros.params_comments`` with a mistyped option or ``--help`` ends in a
-traceback (``FileNotFoundError: '--chek/planner.yaml'``); the README's safety ranges let
-``max_step_m`` 0.8 mm with a 0.5 mm tolerance through, which ``SafetyLimits`` refuses (the 1 mm
-``BOX_TOLERANCE`` floor is not stated). Pins: the thread rule itself, ``--threads`` refusals
-with exit status 2, ``params_comments --check`` clean on the shipped files, the tolerance refusal
-and the clip reason, the modules the README's layout names.
+``bench_gripper_visibility.py``) give torch 1 thread when ``--threads`` is left out, though the
+README's one rule covers "the benchmarks" and their own range message says left out is
+``OMP_NUM_THREADS``, else all cores but one; ``python -m vjepa_ros.params_comments`` with a
+mistyped option or ``--help`` ends in a traceback (``FileNotFoundError: '--chek/planner.yaml'``);
+the README's safety ranges let ``max_step_m`` 0.8 mm with a 0.5 mm tolerance through, which
+``SafetyLimits`` refuses (the 1 mm ``BOX_TOLERANCE`` floor is not stated). Pins: the thread rule
+itself, ``--threads`` refusals with exit status 2, ``params_comments --check`` clean on the shipped
+files, the tolerance refusal and the clip reason, the modules the README's layout names.
 """
 
 from __future__ import annotations
