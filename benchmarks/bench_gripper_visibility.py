@@ -273,7 +273,9 @@ def main() -> int:
     parser.add_argument("--checkpoint", default="demo",
                         help="with --episodes: world model or encoder file; demo = packaged")
     parser.add_argument("--max-episodes", type=int, default=40, help="per model")
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch CPU threads (0 or left out: OMP_NUM_THREADS when set, else "
+                        "all cores but one: README, Torch CPU threads)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="timing rounds (each encodes --timing-frames frames per model)")
     parser.add_argument("--timing-frames", type=int, default=8)

@@ -73,7 +73,9 @@ def main() -> None:
                         help="CUDA context, allocator fragmentation, AdamW temporaries")
     parser.add_argument("--frames-per-clip", type=int, nargs="+", default=[8, 4])
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 2, 4, 8, 16, 32])
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, metavar="N",
+                        help="torch CPU threads (0 or left out: OMP_NUM_THREADS when set, else "
+                        "all cores but one: README, Torch CPU threads)")
     args = parser.parse_args()
     parser.check_at_least(args, {"--batch": 1, "--fit-frames": 2, "--frames-per-clip": 2,
                                  "--batches": 1, "--reserve-gib": 0})

@@ -54,8 +54,6 @@ def _threads_default(script: Path):
     raise AssertionError(f"{script.name}: no --threads")
 
 
-@pytest.mark.xfail(strict=True, reason="bench_train_memory.py and bench_gripper_visibility.py "
-                   "default --threads to 1, not the one rule's OMP_NUM_THREADS / cores - 1")
 def test_benchmarks_threads_left_out_follow_the_rule():
     """Every benchmark's ``--threads`` left out is the one rule's default.
 
@@ -85,8 +83,6 @@ def test_benchmarks_threads_defaults_pinned():
     assert defaults["bench_reach.py"] is None and defaults["bench_planner.py"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="params_comments takes any other argument as the config "
-                   "folder: --help or a typo ends in a FileNotFoundError traceback")
 def test_params_comments_mistyped_option_is_one_line():
     """``python -m vjepa_ros.params_comments --chek`` says the option, in one line.
 
@@ -112,8 +108,6 @@ def test_params_comments_check_clean_on_shipped_files():
     assert before == {p: p.read_bytes() for p in (ROOT / "config").glob("*.yaml")}
 
 
-@pytest.mark.xfail(strict=True, reason="SafetyLimits refuses max_step_m <= 1 mm (BOX_TOLERANCE) "
-                   "even with workspace_tolerance_m below it; the README's ranges do not say so")
 def test_safety_ranges_as_the_readme_states():
     """``max_step_m`` 0.8 mm with ``workspace_tolerance_m`` 0.5 mm is in the README's ranges.
 
@@ -122,9 +116,15 @@ def test_safety_ranges_as_the_readme_states():
     (``SafetyLimits.__post_init__``) refuses ``max(workspace_tolerance_m, BOX_TOLERANCE) >=
     max_step_m``: any ``max_step_m`` at or below 1 mm is refused whatever the tolerance. Change:
     the README (and the parameter's description) say "max_step_m above the tolerance and above
-    1 mm", or the check follows the stated ranges.
+    1 mm", or the check follows the stated ranges. Fixed the first way: the README's ranges and
+    the description state the 1 mm floor, and the refusal names it.
     """
-    SafetyLimits(workspace_tolerance_m=0.0005, max_step_m=0.0008)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "`safety.max_step_m` (0, 0.2] and more than 1 mm" in readme
+    description = SafetyLimits.__dataclass_fields__["max_step_m"].metadata["description"]
+    assert "more than workspace_tolerance_m and than 1 mm" in description
+    with pytest.raises(ValueError, match=r"max_step_m \(0.0008 m\).*at least 0.001 m"):
+        SafetyLimits(workspace_tolerance_m=0.0005, max_step_m=0.0008)
 
 
 def test_safety_tolerance_below_step_and_clip_reason():

@@ -143,10 +143,24 @@ def main(argv: list[str] | None = None) -> int:
     ``argv``: ``[--check] [CONFIG_DIR]`` (default: the source tree's ``config/``). Prints one
     line per file changed or per stale key; returns 1 when ``--check`` finds stale comments.
     """
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    args = [arg for arg in args if arg != "--check"]
-    folder = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "config"
+    from vjepa_ros.cli_parser import ArgumentParser
+
+    parser = ArgumentParser(
+        prog="python -m vjepa_ros.params_comments",
+        description="Rewrite the comment above each key of the shipped parameter files "
+                    "(config/planner.yaml, camera, bag_player, image_publisher, sim) as the "
+                    "parameter's description.")
+    parser.add_argument("--check", action="store_true",
+                        help="only list the keys whose comment is stale (status 1), write nothing")
+    parser.add_argument("config_dir", nargs="?", type=Path,
+                        default=Path(__file__).resolve().parent.parent / "config",
+                        help="the folder holding the files (default: this checkout's config/)")
+    args = parser.parse_args(argv)  # a mistyped option: usage and status 2
+    check, folder = args.check, args.config_dir
+    missing = [name for name in PARAMS_FILES if not (folder / name).is_file()]
+    if missing:
+        parser.error(f"{folder}: no {', '.join(missing)} there; give the folder holding the "
+                     "shipped parameter files (a checkout's config/)")
     found = False
     for file_name, spec in PARAMS_FILES.items():
         path = folder / file_name

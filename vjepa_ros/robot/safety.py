@@ -51,7 +51,7 @@ class SafetyLimits:
     )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
-        "steps are shortened.",
+        "steps are shortened. (0, 0.2], more than workspace_tolerance_m and than 1 mm.",
         range=(0, 0.2), low_open=True
     )
     max_rotation_step_rad: float = param(
