@@ -253,7 +253,10 @@ def test_the_cache_code_digest_leaves_out_modules_no_reader_imports(tmp_path, mo
     files = {f.relative_to(copy).as_posix() for f in feature_cache.reader_code_files()}
     assert {"images.py", "image_encodings.py", "image_compression.py", "image_files.py",
             "image_errors.py", "robot/kinematics.py", "robot/joint_states.py",
-            "recordings/resample.py", "models/preprocess.py"} <= files
+            "recordings/resample.py", "models/preprocess.py", "models/checkpoint.py",
+            "models/checkpoint_entries.py", "models/checkpoint_shapes.py",
+            "models/hyper_parameter_merge.py", "models/checkpoint_build.py",
+            "models/checkpoint_records.py", "models/checkpoint_save.py"} <= files
     assert not any(name.startswith(("sim/", "nodes/")) for name in files), sorted(files)
 
 

@@ -5,93 +5,46 @@ robot state before keeping it: a jump is refused (a hold), and when the hold end
 :meth:`JumpWatch.landed` says whether its jumps, added up, moved the arm (a new world: a
 simulator's ``~/reset``, a re-homed driver) or came back (glitches, a burst of another
 publisher's pose). ROS-free; numpy only (no scipy or torch on the state callback).
+
+The parts live in files of their own: quaternions in ``tcp_quaternions``, a hold's open jumps in
+``jump_excursions``, the arm's own motion in ``jump_motion`` and the stamps' clocks in
+``jump_clocks`` (mixins of :class:`JumpWatch`); every name keeps its home here.
 """
 
 from __future__ import annotations
 
-import bisect
 import collections
 import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import (
-    PAIR_MIN_S,
-    VELOCITY_BASELINE_S,
-    grace_after_jump,
-    outran,
-    refreshing,
+from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
+from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
+from vjepa_ros.robot.jump_excursions import (
+    LAND_ACCEL_M_S2,
+    LAND_ANGULAR_ACCEL_RAD_S2,
+    LAND_SPEED_SPREAD,
+    _Excursion,
 )
+from vjepa_ros.robot.jump_motion import SAMPLE_S, SAMPLES, JumpMotion, _Sample
 from vjepa_ros.robot.state_ranges import (
-    MAX_TCP_ACCEL_M_S2,
-    MAX_TCP_ANGULAR_ACCEL_RAD_S2,
     MAX_TCP_ANGULAR_SPEED_RAD_S,
     MAX_TCP_SPEED_M_S,
     ORIENTATION_JUMP_SLACK_RAD,
     TCP_JUMP_SLACK_M,
 )
+from vjepa_ros.robot.tcp_quaternions import (
+    _angle,
+    _exp,
+    _inverse,
+    _product,
+    _quaternion,
+    _rotation_vector,
+)
 
-# A glitch's way back finds the arm where its own motion before the jump carries it: its velocity
-# over the last VELOCITY_BASELINE_S, extrapolated, give or take this share of that motion and
-# what accelerating at LAND_ACCEL_M_S2 (LAND_ANGULAR_ACCEL_RAD_S2) adds since (breaker41a: an arm
-# starting from rest under a burst, or a speed read from one jittered or repeated step).
-LAND_SPEED_SPREAD = 0.25
-LAND_ACCEL_M_S2 = 1.0  # [m/s²] an arm under teleop or a controller; a planner's ≤ 0.1 m/s far less
-LAND_ANGULAR_ACCEL_RAD_S2 = 2.0  # [rad/s²]
-SAMPLE_S = 0.01  # [s] the arm's states are remembered at most this often
-SAMPLES = 128  # ... this many (1.28 s: states stamped up to NEW_WORLD_S back find their time)
-# A state whose stamp ran this much further ahead of the newest than its arrival did, and jumped
-# over its arrival gap, or one stamped over NEW_WORLD_S back, is on another clock (breaker41d)
-# unless the stream's states come on that clock alone for ADOPT_S (a bag looped, a simulator
-# restarted, a clock stepped): then it is the stream's clock, a new world.
-LEAP_S = 0.25  # [s]
-ADOPT_S = 0.5  # [s] of arrivals
-
-
-def _angle(qa: np.ndarray, qb: np.ndarray) -> float:
-    """Return the angle [rad] of the rotation between unit quaternions [4].
-
-    Wrap-free (a pose pointing down flips its roll between +π and −π: angle 0).
-    """
-    return float(2.0 * np.arccos(min(1.0, abs(float(np.dot(qa, qb))))))
-
-
-def _product(qa: np.ndarray, qb: np.ndarray) -> np.ndarray:
-    """Return the quaternion product qa qb, (w, x, y, z) each [4]."""
-    aw, ax, ay, az = qa
-    bw, bx, by, bz = qb
-    return np.array([aw * bw - ax * bx - ay * by - az * bz, aw * bx + ax * bw + ay * bz - az * by,
-                     aw * by - ax * bz + ay * bw + az * bx, aw * bz + ax * by - ay * bx + az * bw])
-
-
-def _inverse(q: np.ndarray) -> np.ndarray:
-    return np.array([q[0], -q[1], -q[2], -q[3]])
-
-
-def _rotation_vector(q: np.ndarray) -> np.ndarray:
-    """Return the rotation vector [3] (axis × angle [rad], angle ≤ π) of unit quaternion ``q``."""
-    q = q if q[0] >= 0 else -q
-    sine = float(np.linalg.norm(q[1:]))
-    if sine < 1e-12:
-        return 2.0 * q[1:]  # (nearly) no rotation: the first-order term
-    return q[1:] * (2.0 * np.arctan2(sine, float(q[0])) / sine)
-
-
-def _exp(vector: np.ndarray) -> np.ndarray:
-    """Return the unit quaternion [4] (w, x, y, z) of rotation vector ``vector`` [3] [rad]."""
-    angle = float(np.linalg.norm(vector))
-    if angle < 1e-12:
-        return np.array([1.0, *(vector / 2.0)])
-    return np.array([np.cos(angle / 2.0), *(vector * (np.sin(angle / 2.0) / angle))])
-
-
-def _quaternion(rpy) -> np.ndarray:
-    """[4] (w, x, y, z) of extrinsic xyz Euler angles [rad] (R = Rz(yaw) Ry(pitch) Rx(roll))."""
-    roll, pitch, yaw = (float(v) / 2.0 for v in rpy)
-    cr, sr, cp, sp, cy, sy = (np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch),
-                              np.cos(yaw), np.sin(yaw))
-    return np.array([cr * cp * cy + sr * sp * sy, sr * cp * cy - cr * sp * sy,
-                     cr * sp * cy + sr * cp * sy, cr * cp * sy - sr * sp * cy])
+__all__ = ["ADOPT_S", "JumpWatch", "LAND_ACCEL_M_S2", "LAND_ANGULAR_ACCEL_RAD_S2",
+           "LAND_SPEED_SPREAD", "LEAP_S", "Landing", "SAMPLES", "SAMPLE_S", "_Excursion",
+           "_Sample", "_angle", "_exp", "_inverse", "_product", "_quaternion", "_rotation_vector"]
 
 
 class Landing(typing.NamedTuple):
@@ -101,64 +54,7 @@ class Landing(typing.NamedTuple):
     turned_rad: float  # [rad] the angle of the jumps' rotations composed
 
 
-class _Sample(typing.NamedTuple):
-    """One of the arm's own states (no jump), as :class:`JumpWatch` remembers it."""
-
-    time: float  # [s] its time: the stamp, plus arrival gaps within a repeated coarse stamp
-    stamp: float  # [s] its stamp
-    xyz: np.ndarray  # [3] m
-    turn: np.ndarray  # [4] quaternion (w, x, y, z)
-    run: int  # the run of states between jumps it belongs to
-
-
-class _Excursion(typing.NamedTuple):
-    """One jump of a hold, open until a state lands back where it left (``JumpWatch``)."""
-
-    xyz: np.ndarray  # [3] m: where the jump left
-    turn: np.ndarray  # [4] quaternion: the orientation it left
-    time: float  # [s] of the state it left (JumpWatch's time: arrivals within a coarse stamp)
-    leap_m: float  # [m] how far the jump moved
-    leap_rad: float  # [rad] how far it turned
-    net_before: tuple | None  # the hold's added-up jumps before it
-    velocity: np.ndarray  # [3] m/s: the arm's own velocity before the jump
-    spin: np.ndarray  # [3] rad/s: ... and its angular velocity (base frame)
-
-    def lands_back(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
-        """Whether a state at ``time`` [s] is back where this jump left (``JumpWatch._undone``).
-
-        Back: within reach of where the arm's own velocity before the jump carries it over the
-        time since (give or take :data:`LAND_SPEED_SPREAD` of that motion, what accelerating at
-        :data:`LAND_ACCEL_M_S2` adds, and twice the slack; the orientation likewise, where its
-        angular velocity turns it: breaker41d), and in each part the jump changed closer than
-        half that change. Extrapolating tells a glitch whose arm moved on (a 0.3 s burst while
-        it went 6 cm) from a second reset that puts it 15 cm from where it was (breaker40g, 41a).
-        """
-        elapsed = max(0.0, time - self.time)
-        off = float(np.linalg.norm(xyz - (self.xyz + self.velocity * elapsed)))
-        reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * self.speed * elapsed
-                    + 0.5 * LAND_ACCEL_M_S2 * elapsed ** 2)
-        if off > reach + 2 * TCP_JUMP_SLACK_M or \
-                self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
-            return False  # (the position first: the orientation's extrapolation costs more)
-        turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
-        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * self.spin_rad_s
-                    * elapsed + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
-        if turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
-            return False
-        return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
-
-    @property
-    def speed(self) -> float:
-        """The arm's speed [m/s] before the jump."""
-        return float(np.linalg.norm(self.velocity))
-
-    @property
-    def spin_rad_s(self) -> float:
-        """The arm's turning speed [rad/s] before the jump."""
-        return float(np.linalg.norm(self.spin))
-
-
-class JumpWatch:
+class JumpWatch(JumpClocks, JumpMotion):
     """Tell a measured TCP that moved or turned faster than an arm can since the last state.
 
     Compared with the last finite state seen (kept or refused), so one glitch refuses itself
@@ -332,175 +228,6 @@ class JumpWatch:
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _note_change(self, xyz: np.ndarray, turn: np.ndarray, last: tuple,
-                     time: float) -> tuple[float, float, tuple | None, bool]:
-        """Note whether the pose changed since ``last``; return ``accel_rule.refreshing``'s input.
-
-        Returns (how long ``last``'s pose was held [s], 0.0 when it was no repeat; the time [s]
-        from that pose's first state to this one at ``time``; that pose's own change from the
-        pose before it, None unless that one was held too; whether ``last``'s pose was the
-        stream's first).
-        """
-        first = self._first_pose
-        if np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3]):
-            return 0.0, 0.0, self._refresh, first
-        began = self._began or (last[4], last[1], last[3])
-        hold = last[4] - began[0]
-        previous = self._refresh
-        self._refresh = (xyz - began[1], _rotation_vector(_product(turn, _inverse(began[2]))),
-                         time - began[0]) if hold > 0.0 else None
-        self._began, self._first_pose = (time, xyz, turn), False
-        return hold, time - began[0], previous, first
-
-    def _remember(self, sample: _Sample) -> None:
-        """Keep the arm's own state: the newest always, one each :data:`SAMPLE_S` besides."""
-        newest = self._newest
-        if newest is None or newest.run != sample.run:
-            self._run_start = sample.time
-        self._newest = sample
-        samples = self._samples
-        if not samples or sample.time - samples[-1].time >= SAMPLE_S or \
-                samples[-1].run != sample.run:
-            samples.append(sample)
-
-    def _kicked(self, xyz: np.ndarray, turn: np.ndarray, interval: float, last: tuple) -> str:
-        """Say why a state left the arm's own motion faster than an arm accelerates ("": not).
-
-        The step from ``last`` over ``interval`` [s] against the arm's velocities of the last
-        :data:`VELOCITY_BASELINE_S` (``accel_rule.outran``): each between two remembered states
-        at least ``accel_rule.PAIR_MIN_S`` apart (at least the latest pair), so a pose
-        republished from a slower source (steps of a few messages' worth: breaker41g) or one
-        jittered stamp (41i) reads the arm's motion. Judged only once the run of the arm's own
-        states (no jump) has lasted :data:`VELOCITY_BASELINE_S`: after a jump, or at the start,
-        its motion is not known yet (a cached stream's repeats read 0 m/s: 41g).
-        """
-        newest, start = self._newest, self._run_start
-        if newest is None or newest.stamp != last[0] or newest.run != self._run or \
-                start is None or newest.time - start < VELOCITY_BASELINE_S:
-            return ""
-        states = [sample for sample in self._samples if sample.run == self._run]
-        if not states or states[-1] is not newest:
-            states.append(newest)
-        pairs = [(a, b) for a, b in zip(states, states[1:], strict=False)
-                 if b.time - a.time >= PAIR_MIN_S and b.time >= newest.time - VELOCITY_BASELINE_S]
-        if not pairs:
-            earlier = [a for a in states if newest.time - a.time >= PAIR_MIN_S]
-            if not earlier:
-                return ""
-            pairs = [(earlier[-1], newest)]
-        velocities = [(b.xyz - a.xyz) / (b.time - a.time) for a, b in pairs]
-        spins = [_rotation_vector(_product(b.turn, _inverse(a.turn))) / (b.time - a.time)
-                 for a, b in pairs]
-        moved, turned = float(np.linalg.norm(xyz - last[1])), _angle(last[3], turn)
-        part = outran(xyz - last[1], _rotation_vector(_product(turn, _inverse(last[3]))),
-                      interval, velocities, spins)
-        if part == "position":
-            return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, away from the arm's motion "
-                    f"(at most {max(np.linalg.norm(v) for v in velocities):.2f} m/s) faster than "
-                    f"an arm accelerates ({MAX_TCP_ACCEL_M_S2:g} m/s²)")
-        if part == "orientation":
-            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, away from the arm's turn "
-                    f"(at most {max(np.linalg.norm(w) for w in spins):.2f} rad/s) faster than an "
-                    f"arm accelerates ({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
-        return ""
-
-    def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return the arm's own velocity [3] m/s and angular velocity [3] rad/s before now.
-
-        Over the newest run's states (no jump between): from the newest to the latest one at
-        least :data:`VELOCITY_BASELINE_S` older (else the run's oldest), so that one step's
-        jittered stamp or a driver repeating its cached pose reads the arm's speed, not 0 or
-        1.7× it (breaker41a). Zero without two such states.
-        """
-        newest = self._newest
-        none = (np.zeros(3), np.zeros(3))
-        if newest is None or newest.run != self._run:
-            return none
-        base = None
-        for sample in reversed(self._samples):
-            if sample.run != newest.run:
-                break
-            base = sample
-            if newest.time - sample.time >= VELOCITY_BASELINE_S:
-                break
-        if base is None or newest.time - base.time <= 0.0:
-            return none
-        span = newest.time - base.time
-        turn = _rotation_vector(_product(newest.turn, _inverse(base.turn)))
-        return (newest.xyz - base.xyz) / span, turn / span
-
-    def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
-                   last: tuple) -> str | None:
-        """Judge a state by its clock against the newest ``last`` (class docstring).
-
-        Returns None when it is on the stream's clock, "" when the stream's clock changed (its
-        states on the other one alone for :data:`ADOPT_S`: start afresh at it), else why it
-        is refused.
-        """
-        back = last[0] - stamp
-        ahead = (stamp - last[0]) - (arrival - last[2])
-        if back > self.NEW_WORLD_S:
-            what = f"stamped {back:.2f} s before the newest state"
-        elif ahead > LEAP_S:
-            gap = max(0.0, arrival - last[2])
-            moved = float(np.linalg.norm(xyz - last[1]))
-            turned = _angle(last[3], turn)
-            jumped = moved > MAX_TCP_SPEED_M_S * gap + TCP_JUMP_SLACK_M
-            if not jumped and turned <= MAX_TCP_ANGULAR_SPEED_RAD_S * gap + \
-                    ORIENTATION_JUMP_SLACK_RAD:
-                self._elsewhere_since = None
-                return None  # the clock stepped forward, or a simulator ran ahead: the arm's
-            what = (f"stamped {ahead:.2f} s further ahead than it arrived after the newest "
-                    f"state, and {self._words(moved, turned, gap, jumped)} by its arrival")
-        else:
-            self._elsewhere_since = None
-            return None
-        since = self._elsewhere_since
-        if since is None:
-            self._elsewhere_since = since = arrival
-        if arrival - since >= ADOPT_S:
-            self._elsewhere_since = None
-            return ""
-        return (f"{what}: a pose on another clock (a second publisher on a machine whose clock "
-                f"is not synchronized?; a looping bag or a restarted simulator is taken after "
-                f"{ADOPT_S:g} s of its states alone)")
-
-    def _out_of_order(self, xyz: np.ndarray, turn: np.ndarray, stamp: float,
-                      newest: float) -> str:
-        """Judge a state stamped before the newest against the arm's own state nearest its stamp.
-
-        Nothing else changes: it is no state to compare the next one with, and no jump of a
-        hold (a pose of the past is no teleport of the present).
-        """
-        samples = list(self._samples)
-        if self._newest is not None and (not samples or samples[-1] is not self._newest):
-            samples.append(self._newest)
-        if not samples:
-            last = self._last
-            samples = [_Sample(last[4], last[0], last[1], last[3], self._run)]
-        stamps = [sample.stamp for sample in samples]
-        low = bisect.bisect_left(stamps, stamp - self.REPEAT_S)
-        high = bisect.bisect_right(stamps, stamp + self.REPEAT_S)
-        # the neighbours by stamp, and every state at its (coarse, repeated) stamp: any of them
-        # the arm's state it agrees with (breaker41d: a late state of a coarse stream)
-        best = None
-        for near in samples[max(0, low - 1):high + 1]:
-            interval = abs(stamp - near.stamp)
-            moved = float(np.linalg.norm(xyz - near.xyz))
-            turned = _angle(near.turn, turn)
-            excess = max(moved - MAX_TCP_SPEED_M_S * interval - TCP_JUMP_SLACK_M,
-                         turned - MAX_TCP_ANGULAR_SPEED_RAD_S * interval
-                         - ORIENTATION_JUMP_SLACK_RAD)
-            if excess <= 0:
-                return ""
-            if best is None or excess < best[0]:
-                best = (excess, moved, turned, interval)
-        _, moved, turned, interval = best
-        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        what = self._words(moved, turned, interval, jumped)
-        return (f"stamped {(newest - stamp) * 1e3:.0f} ms before the newest, {what} from the "
-                "arm's state at that stamp")
-
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
         """Close the open jumps a state lands back from; True if it did (``_net`` restored).
 
@@ -516,22 +243,6 @@ class JumpWatch:
                 self._open = opened[:index]
                 return True
         return False
-
-    def _coarse_gap(self) -> float | None:
-        """Return the median arrival gap [s] if the stream stamps coarsely, else None.
-
-        Coarse: a repeated stamp among the remembered intervals that was no jump and arrived
-        within :data:`STALL_FACTOR` of the median gap (no burst, no stall).
-        """
-        intervals = tuple(self._intervals)  # one copy: forget() may clear it meanwhile
-        gaps = [gap for _, gap in intervals if gap is not None]
-        if not gaps:
-            return None
-        usual = float(np.median(gaps))
-        coarse = any(quiet and gap is not None and
-                     usual / self.STALL_FACTOR <= gap <= self.STALL_FACTOR * usual
-                     for quiet, gap in intervals)
-        return usual if coarse else None
 
     def landed(self) -> Landing | None:
         """Return where the hold's jumps put the arm, if they moved it at all (a teleport).

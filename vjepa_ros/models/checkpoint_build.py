@@ -1,0 +1,79 @@
+"""Encoder and predictor modules built on ``meta`` and given a checkpoint's weights, strictly.
+
+Any missing, unexpected, mis-shaped, non-float or non-finite weight is one
+:class:`CheckpointError`: nothing is ever partially loaded. Used by
+:mod:`vjepa_ros.models.checkpoint`.
+"""
+
+import torch
+from torch import nn
+
+from .encoder import VisionEncoder
+from .errors import CheckpointError
+from .predictor import ACPredictor
+from .presets import encoder_config, predictor_config
+
+IGNORED_ENCODER_KEYS = ("pos_embed",)
+
+
+def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
+    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted).
+
+    CheckpointError for missing, unexpected or mis-shaped keys, and for NaN/inf weights.
+    """
+    expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    mismatched = [f"{key} {tuple(state[key].shape)} vs {shape}" for key, shape in
+                  expected.items() if key in state and tuple(state[key].shape) != shape]
+    if missing or unexpected or mismatched:
+        parts = []
+        for label, items in (("missing keys", missing), ("unexpected keys", unexpected),
+                             ("shape mismatches (file vs model)", mismatched)):
+            if items:
+                more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
+                parts.append(f"{len(items)} {label}: {items[:5]}{more}")
+        raise CheckpointError(f"{path}: {what} weights do not match the model "
+                              f"{module.config}: " + "; ".join(parts))
+    not_float = [f"{key} ({str(state[key].dtype).removeprefix('torch.')})"
+                 for key, value in module.state_dict().items()
+                 if value.is_floating_point() and not state[key].is_floating_point()]
+    if not_float:  # a quantized export: torch would fail in two lines naming no file
+        raise CheckpointError(f"{path}: {what} weights {', '.join(not_float[:3])} are not "
+                              "floating point (a quantized export?): give the float32, float16 "
+                              "or bfloat16 checkpoint")
+    not_finite = [key for key, value in state.items()
+                  if value.is_floating_point() and not bool(torch.isfinite(value).all())]
+    if not_finite:  # a diverged run or a damaged file: every plan would be NaN
+        raise CheckpointError(f"{path}: {what} weights hold NaN or inf in {len(not_finite)} "
+                              f"tensors ({', '.join(not_finite[:3])}): the file is damaged or "
+                              "its training diverged; give an earlier checkpoint of the run")
+    module.load_state_dict(state, strict=True, assign=True)
+    return module
+
+
+def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+    state = {k: v for k, v in state.items() if k not in IGNORED_ENCODER_KEYS}
+    return _build_from_state("encoder", encoder_config, VisionEncoder, state, hyper_parameters,
+                             path)
+
+
+def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+    return _build_from_state("predictor", predictor_config, ACPredictor, state,
+                             hyper_parameters, path)
+
+
+def _build_from_state(kind: str, make_config, module_class, state: dict,
+                      hyper_parameters: dict, path) -> nn.Module:
+    """Build ``module_class`` of ``make_config(**hyper_parameters)`` with ``state``'s weights.
+
+    Raises CheckpointError naming ``path`` and ``kind`` (``encoder``, ``predictor``) for
+    hyper-parameters the config refuses, or weights that do not fit (``_load_into``).
+    """
+    try:
+        config = make_config(**hyper_parameters)
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
+    with torch.device("meta"):
+        module = module_class(config)
+    return _load_into(module, state, kind, path)

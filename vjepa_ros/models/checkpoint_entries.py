@@ -1,0 +1,91 @@
+"""The entries of a loaded checkpoint file: encoder and predictor state dicts, ``config``.
+
+:func:`split_checkpoint` tells what ``torch.load`` gave (an official dict, a bare encoder state
+dict) and strips the ``module.``/``backbone.``/``_orig_mod.`` key prefixes; anything else is one
+:class:`CheckpointError`. Used by :mod:`vjepa_ros.models.checkpoint`.
+"""
+
+from pathlib import Path
+
+from torch import Tensor
+
+from .checkpoint_file import SAFETENSORS_ALONE, not_a_checkpoint
+from .errors import CheckpointError
+
+PREFIXES = ("module.", "backbone.", "_orig_mod.")  # DDP, the official files, torch.compile
+AC_PREDICTOR_PARTS = ("action_encoder.", "state_encoder.")  # what the mask predictor lacks
+ENCODER_KEYS = ("encoder", "target_encoder")
+
+
+def strip_prefixes(state_dict: dict) -> dict:
+    """Drop leading ``module.``/``backbone.``/``_orig_mod.`` (any order and number) from keys."""
+    stripped = {}
+    for key, value in state_dict.items():
+        name = key
+        while name.startswith(PREFIXES):
+            name = name.split(".", 1)[1]
+        if name in stripped:
+            raise CheckpointError(f"keys {key!r} and another both become {name!r} "
+                                  "once module./backbone./_orig_mod. prefixes are removed")
+        stripped[name] = value
+    return stripped
+
+
+def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:
+    if not isinstance(value, dict) or not value:
+        raise not_a_checkpoint(path, f"its {what} entry is a {type(value).__name__}, not a "
+                               "state dict")
+    not_tensors = [key for key, tensor in value.items() if not isinstance(tensor, Tensor)]
+    if not_tensors:
+        raise not_a_checkpoint(path, f"its {what} entry is not a state dict: non-tensor "
+                               f"entries {not_tensors[:5]}")
+    return strip_prefixes(value)
+
+
+def split_checkpoint(raw, path, encoder_key: str = "encoder"):
+    """Split a loaded file into (encoder state, predictor state or None, config dict).
+
+    Raises :class:`CheckpointError` (:func:`not_a_checkpoint`) for anything else torch.save
+    can hold: a tensor, a list, an optimizer state, a state dict of another network.
+    """
+    if encoder_key not in ENCODER_KEYS:
+        raise ValueError(f"encoder_key must be one of {ENCODER_KEYS}, got {encoder_key!r}")
+    if not isinstance(raw, dict):
+        raise not_a_checkpoint(path, f"it holds a {type(raw).__name__}, not a dict with an "
+                               "'encoder' state dict")
+    if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
+        state = strip_prefixes(raw)
+        if "patch_embed.proj.weight" not in state:
+            if Path(path).suffix.lower() == ".safetensors":  # torch reads them: HF's names
+                raise CheckpointError(f"{path} is {SAFETENSORS_ALONE}")
+            raise not_a_checkpoint(path, f"a state dict without patch_embed.proj.weight, first "
+                                   f"keys {sorted(state)[:5]}: not an encoder")
+        return state, None, {}
+    present = [key for key in ENCODER_KEYS if key in raw]
+    if not present:
+        optimizer = {"state", "param_groups"} <= set(raw)
+        raise not_a_checkpoint(path, ("an optimizer state" if optimizer else "a dict") +
+                               f" without an 'encoder' entry, entries "
+                               f"{sorted(map(str, raw))[:10]}")
+    if encoder_key not in raw:
+        raise CheckpointError(
+            f"{path} has no {encoder_key!r} entry; it has {present}: choose it with "
+            f"encoder_key {present[0]} (vjepa-ros train: --encoder-key {present[0]}; the planner "
+            f"node: -p planner.model.encoder_key:={present[0]}; Python: "
+            f"encoder_key={present[0]!r})")
+    encoder_state = _tensor_dict(raw[encoder_key], f"'{encoder_key}'", path)
+    if "patch_embed.proj.weight" not in encoder_state:
+        raise not_a_checkpoint(path, f"its '{encoder_key}' state dict has no "
+                               f"patch_embed.proj.weight, first keys {sorted(encoder_state)[:5]}")
+    predictor_state = None
+    if raw.get("predictor") is not None:
+        predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
+        if not any(key.startswith(AC_PREDICTOR_PARTS) for key in predictor_state):
+            # Pretraining files (vitl.pt, vitg.pt, ...) hold the V-JEPA 2 *mask* predictor
+            # (mask_tokens, no action/state encoders): not an AC predictor, not loaded. One with
+            # either encoder is an AC predictor: a part missing is named when it loads.
+            predictor_state = None
+    config = raw.get("config") or {}
+    if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
+        raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts")
+    return encoder_state, predictor_state, config

@@ -1,0 +1,48 @@
+"""What a checkpoint's ``config["data"]`` records of the frames its model was trained on.
+
+``vjepa-ros train`` writes them (:func:`vjepa_ros.models.checkpoint.save_world_model`'s
+``data``); files without them (older ones, the official and HF ones) read as None.
+"""
+
+from .errors import CheckpointError
+
+
+def trained_frame_sizes(config: dict, path) -> list[tuple[int, int]] | None:
+    """Return the (height, width) [px] frame sizes a file's model was post-trained on, or None.
+
+    ``config``: the file's ``config`` entry; ``vjepa-ros train`` records the sizes of its data's
+    frames in ``config["data"]["frame_sizes"]`` (files it wrote before, the official and HF ones:
+    None, unknown). Raises :class:`CheckpointError` naming ``path`` for an entry that is not a
+    list of [height, width] pairs of positive integers.
+    """
+    sizes = (config.get("data") or {}).get("frame_sizes")
+    if sizes is None:
+        return None
+    if not (isinstance(sizes, (list, tuple)) and sizes and all(
+            isinstance(size, (list, tuple)) and len(size) == 2 and all(
+                isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in size)
+            for size in sizes)):
+        raise CheckpointError(f"{path}: config.data.frame_sizes must be a list of [height, "
+                              f"width] pairs of pixels, got {sizes!r}; remove the entry or "
+                              "write the file again with vjepa-ros train")
+    return [(int(height), int(width)) for height, width in sizes]
+
+
+def trained_aspect_ratio_range(config: dict, path) -> tuple[float, float] | None:
+    """Return the (min, max) w/h crop range a file's predictor was post-trained with, or None.
+
+    ``vjepa-ros train`` records its ``data.aspect_ratio_min/max`` in
+    ``config["data"]["aspect_ratio_range"]`` (files it wrote before, the official and HF ones:
+    None, DROID's 0.75..1.35 then applies). Raises :class:`CheckpointError` naming ``path`` for
+    an entry that is not two positive numbers, min <= max.
+    """
+    value = (config.get("data") or {}).get("aspect_ratio_range")
+    if value is None:
+        return None
+    if not (isinstance(value, (list, tuple)) and len(value) == 2 and all(
+            isinstance(n, (int, float)) and not isinstance(n, bool) and 0 < n < float("inf")
+            for n in value) and value[0] <= value[1]):
+        raise CheckpointError(f"{path}: config.data.aspect_ratio_range must be [min, max] w/h "
+                              f"crop ratios, 0 < min <= max, got {value!r}; remove the entry or "
+                              "write the file again with vjepa-ros train")
+    return float(value[0]), float(value[1])

@@ -1,0 +1,99 @@
+"""Hyper-parameters of a checkpoint's model: its shapes and preset, its config, the caller's.
+
+:func:`_merge` refuses a caller's value that no weight shape checks (``num_heads``, ``img_size``,
+``use_extrinsics``) against what the file records or the preset its shapes match (breaker38,
+breaker42c). Used by :mod:`vjepa_ros.models.checkpoint`.
+"""
+
+from .checkpoint_shapes import _encoder_presets_of, _predictor_presets_of
+from .encoder import as_hw
+from .errors import CheckpointError
+from .presets import ENCODER_PRESETS, PREDICTOR_PRESETS, whole_number, whole_size
+
+# Hyper-parameters that change what a model computes while its weights still load (no shape
+# depends on them): given against the value a file records, they make another model silently.
+SHAPE_FREE_KEYS = ("num_heads",)
+# What the official preset a config-less file's shapes match supplies that no shape checks
+# (breaker42c: vjepa2-ac-vitg.pt records no config; its 22 and 16 heads are the presets'). Others
+# are checked elsewhere: a shape (embed_dim, depth, mlp_ratio, patch and tubelet size, in_chans,
+# action_embed_dim), the encoder (the predictor's img_size and patch_size: check_pair), the
+# official names (use_rope, use_silu, qkv_bias, qk_scale, ...: official_names); the predictor's
+# tubelet_size computes nothing (the encoder's, from its weights, does).
+PRESET_SHAPE_FREE_KEYS = {"encoder": ("num_heads", "img_size"),
+                          "predictor": ("num_heads", "img_size", "use_extrinsics")}
+
+
+def _same(key: str, given, value) -> bool:
+    """Whether a caller's ``given`` hyper-parameter is ``value``, both as the config types them.
+
+    img_size: 256, 256.0 and [256, 256] are one; num_heads: 16.0 is 16 (breaker42h). A value the
+    config refuses (2.5, a string, a boolean for a number) is no value: refused with its type
+    there, by :func:`_build_from_state`.
+    """
+    try:
+        if key == "img_size":
+            return as_hw(whole_size("", key, given)) == as_hw(whole_size("", key, value))
+        if isinstance(value, bool):  # use_extrinsics: true/false, or 0/1 (as the config takes)
+            return isinstance(given, int) and given in (0, 1) and bool(given) is value
+        return whole_number("", key, given) == whole_number("", key, value)
+    except ValueError:
+        return False
+
+
+def _preset_choices(kind: str, shapes: dict, inferred: dict) -> tuple[list[str], dict]:
+    """Return (names, key -> the values allowed) of the presets a file's ``shapes`` match.
+
+    The values of :data:`PRESET_SHAPE_FREE_KEYS` that the presets of these shapes give (vit_giant
+    and vit_giant_384: img_size 256 or 384), and what was read from the file (its name: 384 px).
+    """
+    presets = ENCODER_PRESETS if kind == "encoder" else PREDICTOR_PRESETS
+    names = (_encoder_presets_of if kind == "encoder" else _predictor_presets_of)(shapes)
+    allowed: dict = {}
+    for name in names:
+        for key in PRESET_SHAPE_FREE_KEYS[kind]:
+            value = presets[name].get(key, inferred.get(key))
+            if value is not None and value not in allowed.setdefault(key, []):
+                allowed[key].append(value)
+    for key, values in allowed.items():
+        if key in inferred and inferred[key] not in values:
+            values.append(inferred[key])
+    return names, allowed
+
+
+def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
+           shapes: dict | None = None) -> dict:
+    """Return the hyper-parameters: the file's shapes and preset, its config, the caller's.
+
+    Raises :class:`CheckpointError` for a caller's value of a key no shape depends on that
+    contradicts the file's ``config`` or, for a file without that key in its config, the official
+    preset its ``shapes`` match (the released weights would compute another model, silently).
+    """
+    caller = caller or {}
+    for key in SHAPE_FREE_KEYS:
+        if key in caller and key in config and not _same(key, caller[key], config[key]):
+            raise CheckpointError(
+                f"{path}: {kind} {key}={caller[key]} given, but the file records {key} "
+                f"{config[key]} (its config): the same weights split into other heads are another "
+                f"model than the one trained; leave {key} out (--{kind}-arg, the planner node's "
+                f"model.{kind}_args: for files that record no config)")
+    if shapes is not None:
+        names, allowed = _preset_choices(kind, shapes, inferred)
+        for key, values in allowed.items():
+            if key in caller and key not in config and \
+                    not any(_same(key, caller[key], value) for value in values):
+                said = " or ".join(str(value) for value in values)
+                raise CheckpointError(
+                    f"{path}: {kind} {key}={caller[key]} given, but its weights are the official "
+                    f"{'/'.join(names)} preset's, whose {key} is {said} (no shape tells it; the "
+                    f"file records no config): the released weights would compute another model "
+                    f"than the one trained; leave {key} out (--{kind}-arg, the planner node's "
+                    f"model.{kind}_args)")
+    merged = {**inferred, **config, **caller}
+    if "num_heads" not in merged:
+        raise CheckpointError(
+            f"{path}: cannot tell the number of attention heads of this {kind} (embed_dim "
+            f"{merged.get('embed_dim')}, depth {merged.get('depth')} is no preset and the file "
+            f"has no 'config'); pass {kind}={{'num_heads': ...}} to load_world_model "
+            f"(command line: --{kind}-arg num_heads=N; planner node: model.{kind}_args)"
+        )
+    return merged

@@ -1,0 +1,124 @@
+"""States on another clock, out of order or coarsely stamped, as the jump rule tells them.
+
+Part of :class:`~vjepa_ros.robot.jump_watch.JumpWatch` (its class docstring: **Time**, **Out of
+order**). ROS-free; numpy only.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from vjepa_ros.robot.jump_motion import _Sample
+from vjepa_ros.robot.state_ranges import (
+    MAX_TCP_ANGULAR_SPEED_RAD_S,
+    MAX_TCP_SPEED_M_S,
+    ORIENTATION_JUMP_SLACK_RAD,
+    TCP_JUMP_SLACK_M,
+)
+from vjepa_ros.robot.tcp_quaternions import _angle
+
+# A state whose stamp ran this much further ahead of the newest than its arrival did, and jumped
+# over its arrival gap, or one stamped over NEW_WORLD_S back, is on another clock (breaker41d)
+# unless the stream's states come on that clock alone for ADOPT_S (a bag looped, a simulator
+# restarted, a clock stepped): then it is the stream's clock, a new world.
+LEAP_S = 0.25  # [s]
+ADOPT_S = 0.5  # [s] of arrivals
+
+
+class JumpClocks:
+    """JumpWatch's judgement of a state's stamp: another clock, out of order, coarse stamps.
+
+    A mixin of :class:`~vjepa_ros.robot.jump_watch.JumpWatch`: reads its ``NEW_WORLD_S``,
+    ``REPEAT_S``, ``STALL_FACTOR``, ``_words`` and the state its ``__init__`` sets
+    (``_last``, ``_intervals``, ``_samples``, ``_newest``, ``_run``, ``_elsewhere_since``).
+    """
+
+    def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
+                   last: tuple) -> str | None:
+        """Judge a state by its clock against the newest ``last`` (class docstring).
+
+        Returns None when it is on the stream's clock, "" when the stream's clock changed (its
+        states on the other one alone for :data:`ADOPT_S`: start afresh at it), else why it
+        is refused.
+        """
+        back = last[0] - stamp
+        ahead = (stamp - last[0]) - (arrival - last[2])
+        if back > self.NEW_WORLD_S:
+            what = f"stamped {back:.2f} s before the newest state"
+        elif ahead > LEAP_S:
+            gap = max(0.0, arrival - last[2])
+            moved = float(np.linalg.norm(xyz - last[1]))
+            turned = _angle(last[3], turn)
+            jumped = moved > MAX_TCP_SPEED_M_S * gap + TCP_JUMP_SLACK_M
+            if not jumped and turned <= MAX_TCP_ANGULAR_SPEED_RAD_S * gap + \
+                    ORIENTATION_JUMP_SLACK_RAD:
+                self._elsewhere_since = None
+                return None  # the clock stepped forward, or a simulator ran ahead: the arm's
+            what = (f"stamped {ahead:.2f} s further ahead than it arrived after the newest "
+                    f"state, and {self._words(moved, turned, gap, jumped)} by its arrival")
+        else:
+            self._elsewhere_since = None
+            return None
+        since = self._elsewhere_since
+        if since is None:
+            self._elsewhere_since = since = arrival
+        if arrival - since >= ADOPT_S:
+            self._elsewhere_since = None
+            return ""
+        return (f"{what}: a pose on another clock (a second publisher on a machine whose clock "
+                f"is not synchronized?; a looping bag or a restarted simulator is taken after "
+                f"{ADOPT_S:g} s of its states alone)")
+
+    def _out_of_order(self, xyz: np.ndarray, turn: np.ndarray, stamp: float,
+                      newest: float) -> str:
+        """Judge a state stamped before the newest against the arm's own state nearest its stamp.
+
+        Nothing else changes: it is no state to compare the next one with, and no jump of a
+        hold (a pose of the past is no teleport of the present).
+        """
+        samples = list(self._samples)
+        if self._newest is not None and (not samples or samples[-1] is not self._newest):
+            samples.append(self._newest)
+        if not samples:
+            last = self._last
+            samples = [_Sample(last[4], last[0], last[1], last[3], self._run)]
+        stamps = [sample.stamp for sample in samples]
+        low = bisect.bisect_left(stamps, stamp - self.REPEAT_S)
+        high = bisect.bisect_right(stamps, stamp + self.REPEAT_S)
+        # the neighbours by stamp, and every state at its (coarse, repeated) stamp: any of them
+        # the arm's state it agrees with (breaker41d: a late state of a coarse stream)
+        best = None
+        for near in samples[max(0, low - 1):high + 1]:
+            interval = abs(stamp - near.stamp)
+            moved = float(np.linalg.norm(xyz - near.xyz))
+            turned = _angle(near.turn, turn)
+            excess = max(moved - MAX_TCP_SPEED_M_S * interval - TCP_JUMP_SLACK_M,
+                         turned - MAX_TCP_ANGULAR_SPEED_RAD_S * interval
+                         - ORIENTATION_JUMP_SLACK_RAD)
+            if excess <= 0:
+                return ""
+            if best is None or excess < best[0]:
+                best = (excess, moved, turned, interval)
+        _, moved, turned, interval = best
+        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
+        what = self._words(moved, turned, interval, jumped)
+        return (f"stamped {(newest - stamp) * 1e3:.0f} ms before the newest, {what} from the "
+                "arm's state at that stamp")
+
+    def _coarse_gap(self) -> float | None:
+        """Return the median arrival gap [s] if the stream stamps coarsely, else None.
+
+        Coarse: a repeated stamp among the remembered intervals that was no jump and arrived
+        within :data:`STALL_FACTOR` of the median gap (no burst, no stall).
+        """
+        intervals = tuple(self._intervals)  # one copy: forget() may clear it meanwhile
+        gaps = [gap for _, gap in intervals if gap is not None]
+        if not gaps:
+            return None
+        usual = float(np.median(gaps))
+        coarse = any(quiet and gap is not None and
+                     usual / self.STALL_FACTOR <= gap <= self.STALL_FACTOR * usual
+                     for quiet, gap in intervals)
+        return usual if coarse else None
