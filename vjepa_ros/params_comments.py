@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 import re
-import sys
 import textwrap
 from pathlib import Path
 
@@ -177,4 +176,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from vjepa_ros.entry_points import end_after, run_stoppable
+
+    end_after(lambda: run_stoppable("python -m vjepa_ros.params_comments", lambda: main))
