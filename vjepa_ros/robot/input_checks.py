@@ -49,6 +49,7 @@ class InputChecks:
         of :meth:`_first_input_blocker`.
         """
         source, blocker = self._first_input_blocker(now)
+        self._judge_inputs(source, blocker, now)
         if not blocker.detail:
             return None
         topic = {"camera": self.camera_topic, "state": self.state_topic,
@@ -58,6 +59,18 @@ class InputChecks:
         if source == "invalid_state":
             return Refusal(RefusalKind.INVALID_STATE, blocker.detail)
         return Refusal(RefusalKind.STALE_INPUTS, blocker.detail, bool(blocker.missing_topic))
+
+    def _judge_inputs(self, source: str, first: Blocker, now: float) -> None:
+        """Tell ``refusal_log`` each input's own problem at ``now``, not only the first's.
+
+        ``source``, ``first``: :meth:`_first_input_blocker`'s answer (not asked again). The log
+        keeps an episode per input: a dead state beside a flapping camera goes on while the
+        hold names the camera, and is never said to recover (breaker45n).
+        """
+        camera = first if source == "camera" else self._camera_blocker(now)
+        state = first if source in ("state", "invalid_state") else self._state_blocker(now)
+        self._refusal_log.judged({self.camera_topic(): camera.detail,
+                                  self.state_topic(): state.detail})
 
     def _first_input_blocker(self, now: float) -> tuple[str, Blocker]:
         """Return the planning loop's first input reason not to plan at ``now`` [s], and whose.

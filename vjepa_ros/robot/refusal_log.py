@@ -16,10 +16,14 @@ recovered 37 times in the last 60 s; last reason: ..."), one line when it has be
 of its episodes lasts that long (its end is then logged as any). The first refusal is always
 logged at once, and so is the first of a new reason on a flapping input (a camera stale, then
 sending frames of an unusable size: a user must see why the arm holds now); only reasons
-already said are counted. A kind stays active across its inputs, but a refusal of that kind
-whose hold moves to another input (the state stale, then the camera, in one episode:
-:meth:`RefusalLog.moved`) ends the first input's episode and begins the other's: each input is
-named (logged or summarised). A summary clock ahead of the session's (a bag replayed with
+already said are counted. A new reason on the input a hold names (a stale camera back with frames
+of an unusable size) is logged at once too, by the relapse rule. A kind stays active across its
+inputs, but a refusal of that kind whose hold moves to another input (the state stale, then the
+camera, in one episode: :meth:`RefusalLog.moved`) begins the other's episode: each input is
+named (logged or summarised). Episodes are kept per input: the input checks tell each input's
+own problem at every check (:meth:`RefusalLog.judged`), and an input's episode ends when its own
+problem is gone, not when the hold names another (a dead state beside a flapping camera is one
+episode, never "recovered"). A summary clock ahead of the session's (a bag replayed with
 ``--loop`` under use_sim_time) restarts, as the steady count does. ``/diagnostics`` still shows
 every refusal as it happens.
 """
@@ -77,6 +81,10 @@ class RefusalLog:
         self.flaps: dict[str, Flaps] = {}  # input topic → its episodes
         self.current: dict[RefusalKind, str] = {}  # an active kind → the input it is about
         self.names: dict[str, tuple[str, str]] = {}  # cause → (topic, detail): about()
+        # input topic → (kind, causes of this episode said or counted): its episode goes on
+        # while the hold names another input (a dead state beside a flapping camera)
+        self.ongoing: dict[str, tuple[RefusalKind, set[str]]] = {}
+        self.problems: dict[str, str] = {}  # input topic → its own problem now ("": fine)
 
     def about(self, cause: str, topic: str, detail: str) -> None:
         """Note that refusals of ``cause`` concern ``topic`` ("": unknown), in words ``detail``.
@@ -94,19 +102,25 @@ class RefusalLog:
         ``cause``: what it is about, its values left out (``input_errors.problem_shape`` of
         its detail): the relapse rule holds back a line only for the same cause.
         """
-        if kind in self.active:
-            return False
-        self.active.add(kind)
         now = self.clock()
-        if self._flap(kind, cause, now):
-            return False  # counted, said by notes()
-        if abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s:
-            return False
+        if kind in self.active:  # a new reason on the input it holds on is said
+            if not self._new_reason(kind, cause) or self._relapse(kind, cause, now):
+                return False
+        else:
+            self.active.add(kind)
+            if self._flap(kind, cause, now):
+                return False  # counted, said by notes()
+            if self._relapse(kind, cause, now):
+                return False
         self.said.add(kind)
         if len(self.logged_at) >= MAX_CAUSES:  # causes name topics and nodes: bounded
             self.logged_at.clear()
         self.logged_at[(kind, cause)] = now
         return True
+
+    def _relapse(self, kind: RefusalKind, cause: str, now: float) -> bool:
+        """Tell whether ``cause`` of ``kind`` was logged within ``relapse_s`` of ``now``."""
+        return abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s
 
     def cleared(self, kind: RefusalKind) -> bool:
         """One kind cleared on its own (a new goal, a valid state): log it again when it comes.
@@ -143,23 +157,65 @@ class RefusalLog:
         said = bool(self.said)
         for kind in list(self.active):
             self._ended(kind)
+        for topic in list(self.ongoing):
+            self._end_input(topic)
         self.active.clear()
         self.said.clear()
         return said
 
+    def judged(self, problems: dict[str, str]) -> None:
+        """Note each input's own problem now: input topic → its problem ("": it is fine).
+
+        The input checks judge every input at each check, not only the one the hold names: an
+        input whose episode goes on while the hold names another (:meth:`moved`) and whose
+        own problem is gone has recovered (counted if it flaps).
+        """
+        self.problems = dict(problems)
+        for topic, (kind, _) in list(self.ongoing.items()):
+            if not problems.get(topic, "x") and self.current.get(kind) != topic:
+                self._end_input(topic)
+
     def moved(self, kind: RefusalKind, cause: str) -> None:
         """Note that the hold on active ``kind`` now concerns another input (``cause``'s).
 
-        The state stale, then the camera, in one hold: the first input's episode ends (counted
-        as recovered if it flaps) and ``kind`` is inactive, so the next :meth:`refused` begins
-        the other input's episode (logged, or counted if that input flaps). A logged refusal
-        of ``kind`` keeps its mark: its end is still said.
+        The state stale, then the camera, in one hold: ``kind`` is inactive, so the next
+        :meth:`refused` begins the other input's episode (logged, or counted if that input
+        flaps; an input whose episode went on is not begun again). The first input's episode
+        ends (counted as recovered if it flaps) only if its own problem is gone
+        (:meth:`judged`): a dead state beside a flapping camera never "recovers". A logged
+        refusal of ``kind`` keeps its mark: its end is still said.
         """
         topic = self.names.get(cause, ("", ""))[0]
         if kind not in self.active or not topic or self.current.get(kind, topic) == topic:
             return
-        self._ended(kind)
+        old = self.current.pop(kind, None)
+        if old is not None and not self.problems.get(old):
+            self._end_input(old)
         self.active.discard(kind)
+
+    def _new_reason(self, kind: RefusalKind, cause: str) -> bool:
+        """Tell whether ``cause``, refused while ``kind`` holds on its input, is to be logged.
+
+        A new reason on the input the hold names (a stale camera back with frames of an
+        unusable size) is logged at once; a reason this episode had, or one a flapping input
+        said before (counted into its summary), is not. Another input's is not (a camera
+        crowd while a stale state holds: breaker30b).
+        """
+        topic = self.names.get(cause, ("", ""))[0]
+        if not topic or self.current.get(kind) != topic or topic not in self.ongoing:
+            return False
+        causes = self.ongoing[topic][1]
+        if cause in causes or len(causes) >= MAX_CAUSES:
+            return False
+        causes.add(cause)
+        flaps = self.flaps.get(topic)
+        if flaps is not None:
+            flaps.reason = self.names[cause][1] or cause
+            if flaps.flapping and cause in flaps.causes:
+                return False
+            if len(flaps.causes) < MAX_CAUSES:
+                flaps.causes.add(cause)
+        return True
 
     def _flap(self, kind: RefusalKind, cause: str, now: float) -> bool:
         """Note an episode of ``kind`` / ``cause`` began at ``now``; True: a flap, not logged.
@@ -172,6 +228,10 @@ class RefusalLog:
             return False
         key = topic
         self.current[kind] = key
+        if key in self.ongoing:  # its episode went on while the hold named another input
+            self.ongoing[key] = (kind, self.ongoing[key][1])
+            return not self._new_reason(kind, cause)
+        self.ongoing[key] = (kind, {cause})
         if key not in self.flaps and len(self.flaps) >= MAX_CAUSES:
             self.flaps = {k: f for k, f in self.flaps.items() if f.flapping}
         flaps = self.flaps.setdefault(key, Flaps())
@@ -192,9 +252,16 @@ class RefusalLog:
         return True
 
     def _ended(self, kind: RefusalKind) -> None:
-        """Count the end of an active episode of ``kind`` for the input it was about."""
+        """Count the end of the episodes of ``kind`` for the inputs they were about."""
         key = self.current.pop(kind, None) if kind in self.active else None
-        flaps = self.flaps.get(key) if key is not None else None
+        for topic, (about, _) in list(self.ongoing.items()):
+            if about is kind or topic == key:
+                self._end_input(topic)
+
+    def _end_input(self, topic: str) -> None:
+        """Count the end of ``topic``'s episode (recovered, if it flaps)."""
+        self.ongoing.pop(topic, None)
+        flaps = self.flaps.get(topic)
         if flaps is not None and flaps.flapping:
             flaps.recovered += 1
 
@@ -211,7 +278,7 @@ class RefusalLog:
         for key, flaps in list(self.flaps.items()):
             if not flaps.flapping:
                 continue
-            refused_now = [kind for kind, about in self.current.items() if about == key]
+            refused_now = [self.ongoing[key][0]] if key in self.ongoing else []
             quiet = now - flaps.last
             if quiet < 0.0:  # the clock went back (a simulator reset): start over
                 quiet = 0.0
