@@ -8,8 +8,9 @@ ticks, camera at 1 Hz under a 0.5 s age limit), ``input_episodes._note_input_hol
 stream's held branch (``_held_reason_moved``); ``GripperGoals`` with stand-in clients
 (control_msgs is not installed here).
 
-Defects (strict xfails): a dead state publisher beside a flapping camera is summarised as
-"/joint_states: refused 60 times, recovered 60 times" each minute for as long as it is dead
+Defects (strict xfails until fix45p, now plain tests): a dead state publisher beside a flapping
+camera is summarised as "/joint_states: refused 60 times, recovered 60 times" each minute for
+as long as it is dead
 (the hold moving camera -> state -> camera counts a recovery of the state that never came),
 never "refused without a break"; a camera that goes stale and comes back with frames of an
 unusable size is never said to send them (the hold's reason changes on the same input while
@@ -63,8 +64,6 @@ def _small(session, clock, ticks):
 
 # --- flap rules -------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="a dead state beside a flapping camera is summarised as "
-                   "recovering 60 times a minute, never 'refused without a break'")
 def test_a_dead_state_beside_a_flapping_camera_is_not_said_to_recover(model):
     """Say a state publisher that died as refused without a break, not as flapping.
 
@@ -90,8 +89,6 @@ def test_a_dead_state_beside_a_flapping_camera_is_not_said_to_recover(model):
         "recovered" in m and "recovered 0 " not in m for m in state), state
 
 
-@pytest.mark.xfail(strict=True, reason="a camera stale, then sending frames of an unusable "
-                   "size, is never said to send them: the log says 'stale' only")
 def test_a_stale_camera_back_with_undersized_frames_is_said(model):
     """Say it when a stale camera comes back with frames of an unusable size.
 
@@ -211,8 +208,6 @@ def _finish(result, status=SUCCEEDED):
     result.callback(result)
 
 
-@pytest.mark.xfail(strict=True, reason="a server that disappears with a goal pending gives two "
-                   "warnings for one outage: 'no server' and 'no result ... hung or died'")
 def test_a_server_gone_with_a_goal_pending_is_one_warning():
     """Say a gripper server that disappeared in one warning, its pending goal with it.
 

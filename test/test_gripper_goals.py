@@ -214,3 +214,66 @@ def test_a_goal_answered_at_once_leaves_nothing_awaiting():
     goals.send(1.0)
     clock.now += 60.0
     assert goals.awaiting == {} and goals.overdue() == [] and lines == []
+
+
+class PickyClient(HungClient):
+    """As :class:`HungClient`, but rejects the goals whose index is in ``rejects``."""
+
+    def __init__(self, rejects=()):
+        super().__init__()
+        self.rejects = set(rejects)
+
+    def send_goal_async(self, goal):
+        if len(self.goals) in self.rejects:
+            self.goals.append(goal)
+            self.results.append(None)
+            return Future(types.SimpleNamespace(accepted=False))
+        return super().send_goal_async(goal)
+
+
+def test_a_newer_goals_rejection_does_not_drop_an_older_goal_from_the_watch():
+    """Goal 1 accepted, no result; goal 2 rejected: goal 1 is still overdue 10 s on (fix45p)."""
+    client = PickyClient(rejects={1})
+    goals, lines, clock = make_timed(client)
+    goals.send(1.0)
+    goals.send(0.0)
+    assert len(lines) == 1 and "rejected" in lines[0][1]
+    clock.now += 10.0
+    assert goals.overdue() == [1] and "no result" in lines[-1][1], lines
+
+
+def test_a_result_request_that_failed_does_not_end_an_outage():
+    """An outage under way; a goal's result future raises: no "answers again" (fix45p)."""
+    client = HungClient()
+    goals, lines, clock = make_timed(client)
+    goals.send(1.0)
+    clock.now += 10.0
+    assert goals.overdue() == [1] and len(lines) == 1
+    goals.send(0.0)
+    failed = client.results[1]
+    failed.error = RuntimeError("context shut down")
+    failed.callback(failed)
+    assert len(lines) == 1 and goals.unanswered_now == 1 and goals.awaiting == {}, lines
+    goals.send(0.5)
+    client.answer(2)
+    assert len(lines) == 2 and "1 goal went unanswered" in lines[1][1], lines
+
+
+def test_a_goal_pending_when_the_server_went_is_in_that_outage_alone():
+    """Goal pending, server gone 30 s, back: one warning, one line at its end (fix45p)."""
+    client = HungClient()
+    goals, lines, clock = make_timed(client)
+    goals.send(1.0)
+    client.ready = False
+    for _ in range(30):
+        clock.now += 1.0
+        goals.send(0.0)
+        assert goals.overdue() == []
+    client.ready = True
+    assert goals.send(1.0)
+    assert [kind for kind, _ in lines] == ["warn", "info"], lines
+    assert "1 sent before had no answer yet" in lines[0][1], lines
+    assert "30 not sent, 1 sent before it went never answered" in lines[1][1], lines
+    client.answer(0)  # the old goal's result, late: superseded, nothing to say
+    clock.now += 5.0
+    assert goals.overdue() == [] and len(lines) == 2, lines

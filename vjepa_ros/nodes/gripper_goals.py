@@ -9,18 +9,22 @@ width 2 · position when opening and grasps with that force when closing).
 A goal that cannot go out is never dropped without a word: no server at the name (the gripper
 driver not running, or a wrong name: ``/franka_gripper/...`` for an FR3's ``/fr3_gripper/...``)
 gives one warning naming ``control.gripper_action`` and the name, and one line when the server
-appears; a goal the server rejects gives one warning, and so does one it aborts or cancels
-unless a newer goal of ours had gone out (ros2_controllers' gripper_action_controller cancels
-the active goal when the next arrives: our own doing, not a failure). A send that raises (rclpy
+appears (goals sent before it went and still without an answer are counted into that outage,
+not timed: one warning, one line at its end); a goal the server rejects gives one warning, and
+so does one it aborts or cancels unless a newer goal of ours had gone out (ros2_controllers'
+gripper_action_controller cancels the active goal when the next arrives: our own doing, not a
+failure). A send that raises (rclpy
 raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. A goal
 whose answer has not come ``control.gripper_result_timeout_s`` on (the server never accepted it
 (its executor hung), or accepted it and its result never came: the driver hung or died) starts an
 outage: one warning naming the server and the parameter, the goals overdue after it counted, not
 said (a plan under continuous control sends one a second: a flood); the next answer (a result,
-or a rejection) ends it in one line: how long that goal took and how many went unanswered. A goal
-still pending when a newer one's result comes is not overdue (the driver answers; it was
-superseded). :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing
-here blocks the arm: the Float64 topic is still published and the arm's commands go on.
+or a rejection) ends it in one line: how long that goal took and how many went unanswered; a
+future that ended in an exception is no answer and ends nothing. A goal still pending when a
+newer one's result comes is not overdue (the driver answers; it was superseded); a newer one's
+rejection supersedes no accepted goal. :meth:`GripperGoals.overdue` is asked by a steady-clock
+timer of the node. Nothing here blocks the arm: the Float64 topic is still published and the
+arm's commands go on.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ class GripperGoals:
         self.sent = 0  # goals sent (also the number of the newest)
         self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
         self.unsent_now = 0  # of them, in the outage under way (or the last one)
+        self.lost_now = 0  # goals awaited when the server went (the outage under way): not timed
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()  # the answers come on the executor's thread
 
@@ -88,18 +93,28 @@ class GripperGoals:
                 said, self.missing = self.missing, True
                 self.unsent += 1
                 self.unsent_now = self.unsent_now + 1 if said else 1
+                if not said:  # the goals awaited go with the server: one outage, untimed
+                    self.lost_now = len(self.awaiting) + self.unanswered_now
+                    self.awaiting.clear()
+                    self.unanswered_now = 0
+                lost = self.lost_now
             if not said:
+                pending = f" ({lost} sent before had no answer yet)" if lost else ""
                 self.warn(f"control.gripper_action: {why}; gripper goals are not sent until "
-                          "it answers (gripper_command is still published)")
+                          f"it answers (gripper_command is still published){pending}")
             return False
         sent_at = self.clock()
         with self._lock:
             said, self.missing = self.missing, False
+            lost = self.lost_now if said else 0
+            self.lost_now -= lost
             if self.result_timeout_s > 0:
                 self.awaiting[number] = (sent_at, closedness, False)
         if said:
+            lost_words = f", {lost} sent before it went never answered" if lost else ""
             self.info(f"control.gripper_action: the GripperCommand server at {self.name} "
-                      f"answers; gripper goals are sent again ({self.unsent_now} not sent)")
+                      f"answers; gripper goals are sent again ({self.unsent_now} not sent"
+                      f"{lost_words})")
         future.add_done_callback(lambda done: self._answered(done, closedness, number, sent_at))
         return True
 
@@ -109,9 +124,12 @@ class GripperGoals:
         if handle is None or not getattr(handle, "accepted", False):
             with self._lock:
                 self.failed += 1
-                back = self._back(number, sent_at)
+                if handle is None:  # the request failed: no answer, the outage goes on
+                    self.awaiting.pop(number, None)
+                back = "" if handle is None else self._back(number, sent_at, superseding=False)
+            failed = " (its request failed: no answer)" if handle is None else ""
             self.warn(f"control.gripper_action: {self.name} rejected the gripper goal "
-                      f"(closedness {closedness:.2f}); the hand was not commanded{back}")
+                      f"(closedness {closedness:.2f}){failed}; the hand was not commanded{back}")
             return
         with self._lock:
             if number in self.awaiting:  # not yet overdue: its result may take as long again
@@ -119,14 +137,18 @@ class GripperGoals:
         handle.get_result_async().add_done_callback(
             lambda finished: self._finished(finished, closedness, number, sent_at))
 
-    def _back(self, number: int, sent_at: float) -> str:
+    def _back(self, number: int, sent_at: float, superseding: bool = True) -> str:
         """Note goal ``number`` (sent at ``sent_at`` [s]) answered; locked.
 
-        Older goals still awaited are not overdue (superseded: the server answers). Returns
+        Older goals still awaited are not overdue (the server answers): all of them when its
+        result came (``superseding``: the driver preempts an accepted goal with a newer
+        accepted one), those not yet accepted when it was rejected (a rejection preempts
+        nothing: an older goal accepted still awaits its result). Returns
         "" or, when this answer ends an outage, the words saying so ("; ..."): the outage ends.
         """
         self.awaiting.pop(number, None)
-        for older in [n for n in self.awaiting if n < number]:
+        for older in [n for n, (_, _, accepted) in self.awaiting.items()
+                      if n < number and (superseding or not accepted)]:
             del self.awaiting[older]
         if not self.unanswered_now:
             return ""
@@ -170,6 +192,9 @@ class GripperGoals:
         response = _result_of(finished)
         status = getattr(response, "status", None)
         with self._lock:
+            if response is None:  # the result request failed: no answer, the outage goes on
+                self.awaiting.pop(number, None)
+                return
             back = self._back(number, sent_at)
             superseded = number != self.sent  # a newer goal of ours went out: its preemption
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
