@@ -1,0 +1,155 @@
+"""Breaker45r: the field recordings through eval, train and camera-check at HEAD 26fc3ea2.
+
+Every recording of /work/shared/data/field/ was run through ``vjepa-ros eval`` (tiny model),
+``vjepa-ros train`` (a few steps) and ``vjepa-ros camera-check`` as the README documents them,
+and the reports were checked against the bags read with rosbags directly (steps, frames,
+executed motion in mm, gripper closedness). No defect was found this round: these are pins of
+what held up (split arm/finger JointStates by forward kinematics, 8UC3 decoded as BGR, a killed
+recorder's MCAP and SQLite3 files read with the reindex hint, a truncated MCAP read to its
+intact 1.5 s with a note counting 21 intact messages, train skipping the same recording in two
+storage formats, camera-check's one-line refusal of motions along one line).
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from vjepa_ros.cli import main
+from vjepa_ros.models import WorldModel, build_encoder, build_predictor, save_world_model
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+FIELD = Path("/work/shared/data/field")
+FAST = ["--samples", "12", "--iterations", "1", "--landscape-points", "0", "--quiet",
+        "--threads", "1"]
+if not FIELD.is_dir():
+    pytest.skip("no /work/shared/data/field", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    size = dict(img_size=64, embed_dim=32, depth=1, num_heads=2)
+    model = WorldModel(build_encoder(**size), build_predictor(predictor_embed_dim=32, **size),
+                       "cpu", torch.float32)
+    path = tmp_path_factory.mktemp("model") / "tiny.pt"
+    save_world_model(path, model.encoder, model.predictor)
+    return str(path)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+
+def _run(capsys, *argv):
+    code = main(list(argv))
+    printed = capsys.readouterr()
+    return code, printed.out, printed.err.strip()
+
+
+def _eval(capsys, tmp_path, checkpoint, name, *extra):
+    out = tmp_path / f"eval_{name}"
+    code, text, err = _run(capsys, "eval", str(FIELD / name), "--checkpoint", checkpoint,
+                           "--out", str(out), *FAST, *extra)
+    assert code == 0, err
+    return json.loads((out / "report.json").read_text()), text + err
+
+
+def _raw(name, kind):
+    """Messages of ``kind`` ('Image' or 'JointState') read by rosbags directly, in order."""
+    from rosbags.highlevel import AnyReader
+    from rosbags.typesys import Stores, get_typestore
+
+    with AnyReader([FIELD / name], default_typestore=get_typestore(Stores.ROS2_HUMBLE)) as r:
+        return [r.deserialize(raw, c.msgtype) for c, _, raw in r.messages()
+                if c.msgtype.endswith(kind)]
+
+
+def test_split_joint_states_give_the_arm_by_kinematics_and_the_gripper_by_fingers(
+        capsys, tmp_path, checkpoint):
+    """joint-states-split: arm and finger JointStates apart on /joint_states, no pose topic.
+
+    60 arm states (the finger messages are not states), 12 frames at 4 Hz -> 11 steps; joint1
+    turns 0.025 rad per 0.25 s step (the executed yaw), the fingers close 2.5 mm each per step
+    (closedness 1 - width / 0.08 m: +0.0625 a step, 0.74 at the bag's last finger message).
+    """
+    report, text = _eval(capsys, tmp_path, checkpoint, "joint-states-split")
+    joints = _raw("joint-states-split", "JointState")
+    arm = np.array([m.position for m in joints if m.name[0] == "fr3_joint1"])
+    fingers = np.array([m.position for m in joints if m.name[0] == "fr3_finger_joint1"])
+    assert "states 60 from /joint_states (joint_states)" in text
+    assert f"closedness 0.00..{1 - fingers[-1].sum() / 0.08:.2f}" in text
+    assert report["summary"]["steps_evaluated"] == 11
+    executed = np.array([s["executed_action"] for s in report["steps"]])
+    yaw_per_step = (arm[5, 0] - arm[0, 0])  # 5 states of 0.05 s in a 0.25 s step
+    np.testing.assert_allclose(executed[:, 5], yaw_per_step, atol=1e-4)  # joint4 tilts it
+    close_per_step = -(fingers[5].sum() - fingers[0].sum()) / 0.08
+    np.testing.assert_allclose(executed[:, 6], close_per_step, atol=1e-6)
+    # the TCP turns about the base's z at its radius: |dy| ~ r * dtheta
+    radius = np.hypot(*report["steps"][0]["state"][:2])
+    assert abs(executed[0, 1] - radius * np.sin(yaw_per_step)) < 5e-4
+
+
+def test_8uc3_frames_are_read_as_bgr(capsys, tmp_path, checkpoint):
+    """camera-8uc3: frames decoded with their channels reversed; 6 frames, 10 mm x steps."""
+    from vjepa_ros.recordings.bags import read_recording
+
+    image = _raw("camera-8uc3", "Image")[0]
+    raw = np.asarray(image.data).reshape(image.height, image.width, 3)
+    assert image.encoding == "8UC3"
+    frame = read_recording(FIELD / "camera-8uc3").load_frames([0])[0]
+    np.testing.assert_array_equal(frame, raw[..., ::-1])
+    report, _ = _eval(capsys, tmp_path, checkpoint, "camera-8uc3")
+    executed = np.array([s["executed_action"][:3] for s in report["steps"]])
+    assert len(executed) == 5
+    np.testing.assert_allclose(executed, [[0.01, 0.0, 0.0]] * 5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name, data_file", [("killed-no-metadata-mcap", "recording_0.mcap"),
+                                             ("killed-no-metadata-db3", "recording_0.db3")])
+def test_a_killed_recorders_file_is_read_with_the_reindex_hint(
+        name, data_file, capsys, tmp_path, checkpoint):
+    """No metadata.yaml: read from the data file, a note naming it and `ros2 bag reindex`."""
+    report, text = _eval(capsys, tmp_path, checkpoint, name)
+    assert f"read {data_file} directly" in text and "ros2 bag reindex" in text
+    assert report["summary"]["steps_evaluated"] == 9
+
+
+def test_a_truncated_mcap_is_read_to_its_intact_part_with_a_counting_note(
+        capsys, tmp_path, checkpoint):
+    """truncated-mcap: 21 intact messages (7 frames, poses, gripper) over 1.5 s -> 6 steps."""
+    report, text = _eval(capsys, tmp_path, checkpoint, "truncated-mcap")
+    assert "is damaged" in text and "read 21 intact messages (1.50 s)" in text
+    assert "mcap recover" in text
+    assert report["summary"]["steps_evaluated"] == 6
+
+
+def test_train_reads_the_field_folder_once_per_recording(capsys, tmp_path, checkpoint):
+    """The folder: 5 recordings, the killed MCAP/SQLite3 pair one recording -> 4 read.
+
+    Clips of 3 frames: 12 -> 10, 6 -> 4, 10 -> 8, 7 -> 5: 27 in all, train plus val.
+    """
+    code, text, err = _run(
+        capsys, "train", "--data", str(FIELD), "--encoder", checkpoint, "--out",
+        str(tmp_path / "run"), "--threads", "1", "--steps", "2", "--batch-size", "2",
+        "--depth", "1", "--heads", "2", "--predictor-dim", "32", "--frames-per-clip", "3")
+    assert code == 0, err
+    text += err
+    assert "the same steps as" in text and "read once" in text
+    clips = [int(line.split(" clips of 3")[0].rsplit(" ", 1)[1])
+             for line in text.splitlines() if line.startswith(("data train", "data val"))]
+    assert sum(clips) == 27
+
+
+@pytest.mark.parametrize("name", ["camera-8uc3", "truncated-mcap", "joint-states-split"])
+def test_camera_check_refuses_motion_along_one_line_in_one_line(name, capsys, checkpoint):
+    """Every field recording moves along one line: refused in one line, exit 1."""
+    code, _, err = _run(capsys, "camera-check", str(FIELD / name), "--checkpoint", checkpoint,
+                        "--samples", "12", "--iterations", "1", "--no-plots", "--threads", "1")
+    assert code == 1
+    assert "Traceback" not in err
+    assert "lie along one line" in err.splitlines()[-1]
