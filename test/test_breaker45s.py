@@ -21,9 +21,10 @@ is taken as superseded and not said.
 
 Held up (pins): "recovered" exceeds "refused" by at most one per summary window, and only after
 a summary that said "refused now" (the quirk is the episode under way at the last summary: it is
-explainable from the window, not a defect); a full day of a camera flapping with reasons whose
-numbers change keeps the per-input sets at its two causes; a frame or state aged exactly the
-limit is fine for the hold and for the per-input judgement alike; two gripper outages in a row
+explainable from the window, not a defect); a flapping camera that is fine while a NaN state
+holds the arm (another kind) is said steady again; a full day of a camera flapping with
+reasons whose numbers change keeps the per-input sets at its two causes; a frame or state aged
+exactly the limit is fine for the hold and for the per-input judgement alike; two gripper outages in a row
 do not carry the first one's pending goals into the second's warning.
 
 Measured, not asserted (CPU, this machine): ``_input_refusal`` 12.3 us with the per-input
@@ -127,6 +128,33 @@ def test_a_state_fresh_under_a_bag_players_hold_is_not_said_refused_without_a_br
         session.stream_step()
     state = [m for _, _, m in lines if m.startswith(f"{STATE}: ")]
     assert not any("without a break" in m or "refused now" in m for m in state), state
+
+
+def test_a_flapping_camera_fine_under_a_nan_state_hold_is_said_steady(model):
+    """Camera flaps 10 s (stale at the end), then fine at 10 Hz while every state is NaN, 70 s.
+
+    The hold changes kind (STALE_INPUTS to INVALID_STATE): the camera's episode still ends when
+    it is fine, so it is "steady again", never "refused without a break" nor "refused now".
+    """
+    session, clock, lines = _session(model)
+    for tick in range(1, 106):
+        clock.now += 0.1
+        if tick % 10 == 0:
+            session.observe_image(frame(tick), clock.now)
+        session.observe_state(START, clock.now)
+        session.plan_step()
+        session.stream_step()
+    lines.clear()
+    for tick in range(1, 701):
+        clock.now += 0.1
+        session.observe_image(frame(tick), clock.now)
+        session.reject_state("unusable joint state: arm joint positions contain NaN or inf")
+        session.plan_step()
+        session.stream_step()
+    camera = [m for _, _, m in lines if m.startswith(f"{TOPIC}: ")]
+    assert camera and camera[-1].startswith(f"{TOPIC}: steady again"), camera
+    assert not any("without a break" in m or "refused now" in m for m in camera), camera
+    assert session.status()["values"]["refusal"].startswith("unusable joint state")
 
 
 def test_recovered_exceeds_refused_only_by_the_episode_under_way_at_the_last_summary():
