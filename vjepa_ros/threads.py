@@ -63,9 +63,9 @@ def set_torch_threads(requested: int | None = 0) -> int:
 
 # The help of ``--threads`` on the commands that encode and plan offline (add_threads_argument).
 THREADS_HELP = ("torch CPU threads for encoding and planning, 0..1024 (0 or left out: "
-                "OMP_NUM_THREADS when set, else all cores but one, at least 1, as the planner "
-                "node's model.threads; on a CPU shared with other jobs two threads on a busy "
-                "core are far slower than one)")
+                "OMP_NUM_THREADS when set, else all cores but one, at least 1: the default, "
+                "as the planner node's model.threads; on a CPU shared with other jobs two "
+                "threads on a busy core are far slower than one)")
 
 
 def add_threads_argument(parser, help_text: str = THREADS_HELP) -> None:

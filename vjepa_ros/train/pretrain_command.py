@@ -245,8 +245,8 @@ def add_commands(sub) -> None:
 
     add_options(parser, ("--rate", "--image-topic", "--stamps"), TrainConfig())
     add_threads_argument(parser, "torch CPU threads, 0..1024 (0 or left out: OMP_NUM_THREADS "
-                         "when set, else all cores but one, as every command's); on a busy "
-                         "shared CPU 1 thread ran 15x faster than 2")
+                         "when set, else all cores but one: the default, as every command's); "
+                         "on a busy shared CPU 1 thread ran 15x faster than 2")
     parser.add_argument("--quiet", action="store_true", help="no progress: no step and monitor "
                         "lines (as train's and eval's --quiet: no progress bar); the notes, "
                         "collapse warnings and the summary stay")
