@@ -166,9 +166,7 @@ def _gripper_on_another_clock(path):
                       _sliding, finger_ms=[ms + 200_000 for ms in range(0, 3001, 100)]))
 
 
-@pytest.mark.xfail(strict=True, reason="--no-gripper, advised by the refusal of a gripper topic "
-                   "on another clock, still reads that topic and gets the same refusal")
-@pytest.mark.parametrize("command", ["eval", "train"])
+@pytest.mark.parametrize("command", ["eval", "train", "camera-check"])
 def test_no_gripper_advised_for_a_gripper_on_another_clock_is_taken(
         command, capsys, tmp_path, checkpoint):
     """Take --no-gripper, the fix named for a gripper topic on another clock.
@@ -176,26 +174,50 @@ def test_no_gripper_advised_for_a_gripper_on_another_clock_is_taken(
     Input: a bag whose finger JointStates are stamped 200 s after the poses (another clock).
     Happened: refused (exit 1) ending "or pass --no-gripper to use closedness 0"; run again with
     --no-gripper, the identical refusal (eval, train and camera-check alike): the option only
-    accepts bags without gripper state. Should: --no-gripper, the fix the line names, reads the
-    bag with closedness 0 (or the line names a fix that works).
+    accepted bags without gripper state. Should: --no-gripper, the fix the line names, reads no
+    gripper topic at all: closedness 0, said in one line. The refusal names the gripper's own
+    clock, not a camera's. camera-check then judges the motion (it slides along one line).
     """
     bag = _gripper_on_another_clock(tmp_path)
-    code, _, err = _run(capsys, command, bag, "--checkpoint", checkpoint,
-                        "--out", str(tmp_path / "first"), *FAST) if command == "eval" else \
-        _run(capsys, "train", "--data", bag, "--encoder", checkpoint, "--out",
-             str(tmp_path / "first"), *TRAIN)
-    assert code == 1 and "pass --no-gripper" in err
-    if command == "eval":
-        code, _, err = _run(capsys, "eval", bag, "--checkpoint", checkpoint, "--no-gripper",
-                            "--out", str(tmp_path / "again"), *FAST)
-    else:
-        code, _, err = _run(capsys, "train", "--data", bag, "--encoder", checkpoint,
-                            "--no-gripper", "--out", str(tmp_path / "again"), *TRAIN)
+    argv = {"eval": ["eval", bag, "--checkpoint", checkpoint, *FAST],
+            "train": ["train", "--data", bag, "--encoder", checkpoint, *TRAIN],
+            "camera-check": ["camera-check", bag, "--checkpoint", checkpoint, "--samples", "12",
+                             "--iterations", "1", "--no-plots", "--threads", "1"]}[command]
+    out = [] if command == "camera-check" else ["--out", str(tmp_path / "first")]
+    code, _, err = _run(capsys, *argv, *out)
+    assert code == 1 and "pass --no-gripper" in err.splitlines()[-1], err
+    assert "gripper's driver stamps its messages on another clock" in err
+    assert "camera" not in err.split("do not overlap in time")[1], err
+    out = [] if command == "camera-check" else ["--out", str(tmp_path / "again")]
+    code, text, err = _run(capsys, *argv, "--no-gripper", *out)
+    said = [line for line in (text + err).splitlines() if "no gripper topic read" in line]
+    if command == "camera-check":
+        assert code == 1 and "lie along one line" in err.splitlines()[-1], err
+        assert "do not overlap" not in err
+        return
     assert code == 0, err
+    assert len(said) == 1 and "closedness 0 (open) throughout" in said[0], said
+    if command == "eval":
+        report = json.loads((tmp_path / "again" / "report.json").read_text())
+        assert report["recording"]["gripper_source"] == "none (--no-gripper)"
+        assert report["recording"]["gripper_topics_searched"] == []
+        assert all(step["state"][6] == 0 for step in report["steps"])
 
 
-@pytest.mark.xfail(strict=True, reason="a pose topic in another frame is refused advising "
-                   "--state-source joint_states in a bag with no arm joint states")
+def test_no_gripper_with_a_gripper_topic_named_advises_leaving_the_topic_out(tmp_path):
+    """Say to leave --gripper-topic out too: --no-gripper with it is refused."""
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _gripper_on_another_clock(tmp_path)
+    with pytest.raises(BagError) as refused:
+        read_recording(bag, BagTopics(gripper="/franka_gripper/joint_states"))
+    assert str(refused.value).endswith(
+        "or leave --gripper-topic out and pass --no-gripper to use closedness 0")
+    assert BagTopics(no_gripper=True, gripper="/a").gripper_conflict()  # still refused together
+
+
 def test_the_base_frame_refusal_names_a_fix_the_bag_allows(capsys, tmp_path, checkpoint):
     """Refuse a pose frame naming only fixes that this bag allows.
 
@@ -211,7 +233,108 @@ def test_the_base_frame_refusal_names_a_fix_the_bag_allows(capsys, tmp_path, che
     code, _, err = _run(capsys, "eval", bag, "--checkpoint", checkpoint, "--base-frame", "world",
                         "--out", str(tmp_path / "first"), *FAST)
     assert code == 1 and "--base-frame base" in err
-    if "--state-source joint_states" in err:
-        code, _, again = _run(capsys, "eval", bag, "--checkpoint", checkpoint, "--state-source",
-                              "joint_states", "--out", str(tmp_path / "again"), *FAST)
-        assert code == 0, again
+    assert "--state-source" not in err and "no arm joint states" in err, err
+    code, _, again = _run(capsys, "eval", bag, "--checkpoint", checkpoint, "--base-frame", "base",
+                          "--out", str(tmp_path / "again"), *FAST)
+    assert code == 0, again
+
+
+HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]  # [rad] a Franka's ready pose
+
+
+def _pose_bag(path, frame_of, arm_topic=""):
+    """Write 8 frames at 4 Hz, poses in frame ``frame_of(k)``, fingers, arm joints on a topic."""
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+
+    entries = []
+    for k in range(8):
+        t = DEFAULT_START_NS + k * 250_000_000
+        entries += [
+            ("/camera/camera/color/image_raw", m.IMAGE, t,
+             m.image_message(np.full((8, 8, 3), 10 * k, np.uint8), t, "cam")),
+            ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t,
+             m.pose_message(np.array([0.4 + 0.01 * k, 0, 0.3, np.pi, 0, 0, 0]), t, frame_of(k))),
+            ("/franka_gripper/joint_states", m.JOINT_STATE, t,
+             m.joint_state_message(["fr3_finger_joint1", "fr3_finger_joint2"], [0.04] * 2, t))]
+        if arm_topic:
+            entries.append((arm_topic, m.JOINT_STATE, t, m.joint_state_message(
+                [f"fr3_joint{i}" for i in range(1, 8)], HOME, t)))
+    return write_messages(path, entries)
+
+
+@pytest.mark.parametrize("arm_topic", ["", "/joint_states", "/franka/joint_states"])
+@pytest.mark.parametrize("frames", ["changing", "one"])
+def test_pose_frame_refusals_advise_joint_states_only_where_the_bag_has_the_arms(
+        arm_topic, frames, tmp_path):
+    """Advise --state-source joint_states only with arm joints in the bag, on their topic.
+
+    A pose topic that changes its header.frame_id mid-bag ('base', then 'world'), or one in
+    'world' throughout: the advice to read the joint states instead was given whatever the bag
+    held. Now: no arm joints (only the gripper's JointState): no such advice; the arm on
+    /joint_states: --state-source joint_states; on /franka/joint_states: with
+    --joint-states-topic naming it. Followed, each advice reads the bag.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _pose_bag(tmp_path / "bag", (lambda k: "base" if k < 4 else "world")
+                    if frames == "changing" else (lambda k: "world"), arm_topic)
+    with pytest.raises(BagError) as refused:
+        read_recording(bag)
+    message = str(refused.value)
+    assert ("changes its header.frame_id" if frames == "changing" else "in frame 'world'") \
+        in message
+    if not arm_topic:
+        assert "--state-source" not in message, message
+        return
+    assert "read the states from the joint states instead: --state-source joint_states" \
+        in message, message
+    other = arm_topic != "/joint_states"
+    assert (f"--joint-states-topic {arm_topic}" in message) == other, message
+    fixed = read_recording(bag, BagTopics(state_source="joint_states", joint_states=arm_topic))
+    assert fixed.state_source == "joint_states" and fixed.state_topic == arm_topic
+
+
+def test_a_nan_pose_advises_joint_states_only_where_the_bag_has_the_arms(tmp_path):
+    """A NaN pose: --state-source joint_states only when the bag holds arm joints.
+
+    The advice looked at the topics' names alone; a JointState topic not named *gripper*
+    holding only finger joints was advised as the arm's.
+    """
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+    from vjepa_ros.recordings.bags import read_recording
+
+    entries = []
+    for k in range(6):
+        t = DEFAULT_START_NS + k * 250_000_000
+        pose = np.array([np.nan if k == 3 else 0.4, 0, 0.3, np.pi, 0, 0, 0])
+        entries += [
+            ("/camera/camera/color/image_raw", m.IMAGE, t,
+             m.image_message(np.full((8, 8, 3), 10 * k, np.uint8), t, "cam")),
+            ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t,
+             m.pose_message(pose, t, "base")),
+            ("/hand", m.JOINT_STATE, t,
+             m.joint_state_message(["fr3_finger_joint1", "fr3_finger_joint2"], [0.04] * 2, t))]
+    with pytest.raises(BagError, match="NaN or inf pose") as refused:
+        read_recording(write_messages(tmp_path / "bag", entries))
+    assert "--state-source" not in str(refused.value)
+    assert "no arm joint states to read instead" in str(refused.value)
+
+
+def test_train_says_no_gripper_once_for_every_bag():
+    """--no-gripper's note is the option's, alike for every bag: one line, not one a bag."""
+    from collections import namedtuple
+
+    from vjepa_ros.recordings.bag_states import NO_GRIPPER_NOTE
+    from vjepa_ros.train.data_banks import read_notes
+
+    source = namedtuple("Source", "name path")
+    sources = [source(f"bag{k}", Path(f"/data/bag{k}")) for k in range(3)]
+    shards = {s: {"notes": [NO_GRIPPER_NOTE, "a repair"], "frame_size": None} for s in sources}
+    notes = read_notes(sources, shards, [], (64, 64))
+    assert notes.count(NO_GRIPPER_NOTE) == 1
+    assert sum("a repair" in note for note in notes) == 3

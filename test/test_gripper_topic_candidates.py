@@ -54,8 +54,8 @@ def test_candidates_none_of_which_brings_the_fingers_get_the_topic_that_does(two
         "/fr3_gripper/joint_states, /joint_states. Give --gripper-topic "
         "/fr3_gripper/joint_states (data.topics.gripper; the topic options apply to every bag "
         "read: for bags with either topic give both, --gripper-topic /a /b "
-        "/fr3_gripper/joint_states), leave --gripper-topic out to search them, or pass "
-        "--no-gripper to use closedness 0")
+        "/fr3_gripper/joint_states), leave --gripper-topic out to search them, or leave it "
+        "out and pass --no-gripper to use closedness 0")  # --no-gripper with it: refused
     with pytest.raises(BagError, match="gripper topic /joint_states: it holds no finger joints .*"
                        r"Give --gripper-topic /fr3_gripper/joint_states \(data.topics.gripper\)"):
         read_recording(bag, BagTopics(gripper="/joint_states"))

@@ -19,6 +19,10 @@ from vjepa_ros.recordings.bag_files import BagError
 STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
                "clock, time every message by when the recorder received it: --stamps receive "
                "(data.topics.stamps: receive)")
+GRIPPER_STAMPS_HINT = ("if the gripper's driver stamps its messages on another clock than the "
+                       "arm's (its own device clock, a sim clock, a restarted clock), time every "
+                       "message by when the recorder received it: --stamps receive "
+                       "(data.topics.stamps: receive)")
 
 
 def header_from_cdr(raw) -> tuple[int, str]:
@@ -241,9 +245,9 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
                 "are set: time every message by when the recorder received it: --stamps receive "
                 "(data.topics.stamps: receive)")
     else:
-        hint = STAMPS_HINT
+        hint = GRIPPER_STAMPS_HINT
     raise BagError(
         f"{path}: the gripper topic ({topic}: {describe_span(finger_times)}) and the states "
         f"({state_topic}: {describe_span(state_times)}) do not overlap in time (timed by "
         f"{config.stamps}): its closedness cannot be read at the states' times; {hint}; or "
-        "pass --no-gripper to use closedness 0")
+        f"{config.no_gripper_fix()}")

@@ -51,13 +51,16 @@ def compact_message(msg, msgtype: str):
     return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
 
 
-def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) -> None:
+def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
+                      joints_fix: str = "") -> None:
     """Refuse poses stamped in a frame other than the arm's base (the planner node's rule).
 
     ``frames``: each message's header.frame_id, in the bag's order. A topic that changes frames
     mid-bag with one of them not the base (a republisher restarted with another frame) is
     refused naming each frame and its first message: advice for one frame would refuse the
-    other half (breaker38).
+    other half (breaker38). ``joints_fix``: how to read the arm's joint states instead
+    (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes this bag
+    allows are named (breaker45r).
     """
     first = {}
     for index, frame in enumerate(frames):
@@ -67,9 +70,10 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) 
         which = ", ".join(f"'{frame}' from message {first[frame]}" for frame in named)
         raise BagError(
             f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
-            "is looked up, so its poses are in frames that cannot be mixed; read the states from "
-            "the joint states instead (--state-source joint_states), or record again with the "
-            "poses in the arm's base frame (the check reads the whole bag)")
+            "is looked up, so its poses are in frames that cannot be mixed; "
+            + (f"{joints_fix}, or " if joints_fix else "")
+            + "record again with the poses in the arm's base frame (the check reads the whole "
+            "bag)")
     for frame in first:
         matches = frame_matches(frame, config.base_frame)
         if matches is None:
@@ -78,9 +82,10 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str]) 
             expected = config.base_frame or "base or <prefix>link0"
             raise BagError(
                 f"{path}: {topic} is in frame '{frame}', not the arm's base frame ({expected}); "
-                "no transform is looked up: read the states from the joint states instead "
-                "(--state-source joint_states), or name the base frame with --base-frame "
-                f"{frame} (data.topics.base_frame) if it is the arm's base"
+                "no transform is looked up: " + (f"{joints_fix}, or " if joints_fix else "")
+                + f"name the base frame with --base-frame {frame} (data.topics.base_frame) if it "
+                "is the arm's base"
+                + ("" if joints_fix else " (the bag holds no arm joint states to read instead)")
             )
 
 
@@ -113,12 +118,15 @@ def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
 def topics_of_arm(prefix: str, topics, collected) -> list[str]:
     """Return the JointState ``topics`` whose messages hold ``prefix``'s arm joints 1..7.
 
-    ``collected[topic][2]``: a topic's (names, positions) rows. [] for an empty ``prefix``.
+    ``collected[topic][2]``: a topic's (names, positions) rows. An empty ``prefix``: the
+    topics holding any arm's joints 1..7.
     """
-    if not prefix:
-        return []
-    return [topic for topic in topics if topic in collected and prefix in arm_prefixes(
-        sorted({str(name) for names, _ in collected[topic][2] for name in names}))]
+    def arms(topic):
+        return arm_prefixes(sorted({str(name) for names, _ in collected[topic][2]
+                                    for name in names}))
+
+    return [topic for topic in topics if topic in collected
+            and (prefix in arms(topic) if prefix else arms(topic))]
 
 
 def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
@@ -168,12 +176,14 @@ def default_joints_to_pose() -> JointsToPose:
     return joints_to_pose
 
 
-def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
+def finger_prefix_fix(prefix: str | None, topics, collected,
+                      no_gripper: str = "pass --no-gripper to use closedness 0") -> str:
     """Say what to give when ``--joint-prefix`` ``prefix`` names none of the bag's finger joints.
 
     ``topics``: the JointState topics looked at (``collected[topic][2]``: their (names,
     positions) rows). "" when ``prefix`` is empty or no finger joint there has another prefix
     (e.g. ``--joint-prefix fr3_`` on a Panda's panda_finger_joint1/2: breaker38).
+    ``no_gripper``: how to read closedness 0 instead (``BagTopics.no_gripper_fix``).
     """
     if not prefix:
         return ""
@@ -186,7 +196,7 @@ def finger_prefix_fix(prefix: str | None, topics, collected) -> str:
     if prefix in arm_prefixes(names):  # this arm is in the bag: the fingers are another arm's
         return (f"the finger joints there ({', '.join(fingers[:4])}) are another arm's, not "
                 f"--joint-prefix {prefix}'s: name this arm's gripper topic with --gripper-topic, "
-                "or pass --no-gripper to use closedness 0")
+                f"or {no_gripper}")
     return (f"--joint-prefix {prefix} names none of its finger joints ({', '.join(fingers[:4])}):"
             f" {prefix_advice(prefix, others, 'finger joints')}")
 
@@ -240,6 +250,10 @@ def resolve_joint_prefix(path, given: str, topics, collected, notes: list[str]) 
     return given
 
 
+NO_GRIPPER_NOTE = ("--no-gripper (data.topics.no_gripper): no gripper topic read, gripper "
+                   "closedness 0 (open) throughout")
+
+
 def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
                        state_topic, notes, read, named: str = "",
                        types: dict[str, str] | None = None, receive_timed=frozenset(),
@@ -255,6 +269,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     must share the states' clock (``topic_clocks``): a latched message stamped long before the
     recording is held from its receipt (:func:`latched_held`), the others' clock is checked.
 
+    ``config.no_gripper``: no topic is read (not searched, no clock checked: the fix the
+    refusals below name), closedness 0 with one note (:data:`NO_GRIPPER_NOTE`), source
+    "none (--no-gripper)".
+
     ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
     bag's JointState topics and the one holding fingers to give instead); otherwise the
@@ -263,6 +281,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     BagError on another clock, a note for states far outside its span); only its stamps must not
     step back (``bag_stamps.check_steps_back``), not those of the topics merely searched.
     """
+    if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
+        notes.append(NO_GRIPPER_NOTE)
+        return np.zeros(len(state_times)), "none (--no-gripper)", ""
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
         try:
@@ -279,7 +300,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             found[topic] = series
     ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
     prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
-                                   [named] if named else joint_topics, collected)
+                                   [named] if named else joint_topics, collected,
+                                   config.no_gripper_fix())
     if named and named not in found and prefix_fix:  # it holds fingers, of another prefix
         raise BagError(f"{path}: gripper topic {named}: {prefix_fix}")
     if named and named not in found:
@@ -295,12 +317,11 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         ranked = [named]
     if not ranked:
         fix = prefix_fix or "name the topic with --gripper-topic"
-        if not config.no_gripper:
-            notes.append(
-                "warning: no gripper state in the bag (looked for finger joints on "
-                f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
-                f"(open) throughout; {fix}"
-            )
+        notes.append(
+            "warning: no gripper state in the bag (looked for finger joints on "
+            f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
+            f"(open) throughout; {fix}"
+        )
         return np.zeros(len(state_times)), "none (assumed open)", fix
     if len(ranked) > 1:
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "

@@ -88,6 +88,15 @@ class BagTopics:
         return (f"{no_gripper} (the bags hold no gripper state: closedness 0) with {gripper} "
                 f"{self.gripper.strip()} (read the gripper state from it): give one of them")
 
+    def no_gripper_fix(self) -> str:
+        """Say how to read the bags with closedness 0: ``--no-gripper``, which reads no gripper.
+
+        With a gripper topic named, ``--no-gripper`` alone is refused (:meth:`gripper_conflict`):
+        the fix then says to leave the topic out too.
+        """
+        leave = "leave --gripper-topic out and " if self.gripper.strip() else ""
+        return f"{leave}pass --no-gripper to use closedness 0"
+
     def check(self) -> BagTopics:
         if self.state_source not in STATE_SOURCES:
             raise BagError(

@@ -58,6 +58,7 @@ from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.stray_states import check_sources, stray_note
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
+    joint_states_instead,
     nan_pose_fix,
     resolve_gripper_topic,
     resolve_image_topic,
@@ -264,14 +265,18 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     if source == "pose":
         state_times = times_of(state_topic)
-        check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes)
+        arm_topics = sorted(topics_of_arm(config.joint_prefix, joint_topics, collected),
+                            key=lambda topic: "gripper" in topic)
+        joints_fix = joint_states_instead(arm_topics, config, types)
+        check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes,
+                          joints_fix)
         poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
         bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))
         if len(bad):
             raise BagError(
                 f"{path}: {state_topic} message {bad[0]} holds a NaN or inf pose "
                 f"({len(bad)} such message(s) in all; the pose publisher lost its state?): "
-                f"{nan_pose_fix(types)}")
+                f"{nan_pose_fix(arm_topics, config, types)}")
         try:
             ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:
@@ -320,7 +325,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         image_type=types[image_topic], image_times=image_times[order], image_ordinals=ordinals,
         state_times=state_times[keep], states=states[keep], state_source=source,
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
-        gripper_searched=joint_topics, damage=list(damage), copies=copies,
+        gripper_searched=[] if config.no_gripper else joint_topics, damage=list(damage),
+        copies=copies,
         gripper_fix=gripper_fix,
     )
 

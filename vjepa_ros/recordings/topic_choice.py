@@ -305,14 +305,31 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
             "pose with the camera")
 
 
-def nan_pose_fix(types: dict[str, str]) -> str:
-    """Return what to do when the pose topic holds a NaN or inf pose: the joint states, if any."""
-    joints = topics_of_kind(types, "joint_states")
-    if joints:
-        return ("read the states from the joint states instead: --state-source joint_states "
-                f"{_option('joint_states', joints[0])}")
-    return ("the bag has no joint states to read instead: record the arm's /joint_states with "
-            "the pose, or re-record")
+def joint_states_instead(arm_topics: list[str], config, types: dict[str, str]) -> str:
+    """Say how to read the states from the bag's arm joint states; "" when it has none.
+
+    ``arm_topics``: the bag's JointState topics holding the arm's joints 1..7 (by their
+    names, ``bag_states.topics_of_arm``), best first; none (a bag whose only JointState is the
+    gripper's): "", as ``--state-source joint_states`` would then be refused (breaker45r).
+    ``config``: the ``BagTopics`` read; a ``--joint-states-topic`` that holds no arm is
+    replaced by the first of ``arm_topics``.
+    """
+    if not arm_topics:
+        return ""
+    fix = "--state-source joint_states"
+    if not set(candidates(config.joint_states)) & set(arm_topics):
+        fix += " " + _option("joint_states", arm_topics[0], config.joint_states, types)
+    return f"read the states from the joint states instead: {fix}"
+
+
+def nan_pose_fix(arm_topics: list[str], config, types: dict[str, str]) -> str:
+    """Return what to do when the pose topic holds a NaN or inf pose: the arm's joint states.
+
+    ``arm_topics``, ``config``, ``types``: as :func:`joint_states_instead`.
+    """
+    return joint_states_instead(arm_topics, config, types) or (
+        "the bag has no arm joint states to read instead: record the arm's /joint_states with "
+        "the pose, or re-record")
 
 
 def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:
@@ -330,7 +347,8 @@ def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:
         joints = [t for t, ty in sorted(types.items()) if ty in KIND_TYPES["gripper"]]
         fix = (f"give the topic of the finger joints ({', '.join(joints)} are JointState) with "
                f"--gripper-topic, or leave it out to search them" if joints else
-               "record the gripper's sensor_msgs/JointState, or pass --no-gripper")
+               "record the gripper's sensor_msgs/JointState, or leave --gripper-topic out and "
+               "pass --no-gripper to use closedness 0")
         raise BagError(f"{path}: gripper topic {topic} has type {types[topic]}, expected "
                        f"{m.JOINT_STATE}: {fix}")
     return topic
@@ -349,6 +367,7 @@ def gripper_topic_fix(value: str, finger_topics: list[str], types: dict[str, str
         types = {**types, fingerless: "(no finger joints)"}
     ways = [f"give {_option('gripper', finger_topics[0], value, types)}"] if finger_topics \
         else []
-    ways += ["leave --gripper-topic out to search them", "pass --no-gripper to use closedness 0"]
+    ways += ["leave --gripper-topic out to search them",
+             "leave it out and pass --no-gripper to use closedness 0"]  # both: refused
     return ", or ".join([", ".join(ways[:-1]), ways[-1]])
 

@@ -16,6 +16,7 @@ from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
 from vjepa_ros.models import VisionEncoder
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_states import NO_GRIPPER_NOTE
 from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.bag_only import unused_bag_note
@@ -222,7 +223,8 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     when they lack it (named once, on one line: ``path_text.named_once``); ``left_out``: the
     notes on short sources left out; one note per frame size smaller than ``model_size`` (the
     encoder's (height, width) [px], as ``eval`` says it); one note for the episodes at one rate
-    (or without timestamps) alike (``npz_episode.grouped_rate_notes``).
+    (or without timestamps) alike (``npz_episode.grouped_rate_notes``); ``--no-gripper``'s
+    (``bag_states.NO_GRIPPER_NOTE``) once, for every bag.
     """
     notes = list(left_out)
     sizes = []
@@ -231,6 +233,9 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
         if shard is None:
             continue
         for note in shard["notes"]:  # a bag's: "NAME: 3 of 20 steps dropped" (shown_path)
+            if note == NO_GRIPPER_NOTE:  # the option's, alike for every bag: said once
+                notes += [note] if note not in notes else []
+                continue
             if note.startswith(f"{source.name}:"):
                 note = shown_path(source.name) + note[len(source.name):]
             elif not note.startswith(f"{shown_path(source.name)}:"):
