@@ -87,7 +87,7 @@ def add_topic_arguments(parser) -> None:
                         help="header.frame_id of the arm's base: poses in another frame are "
                         "refused (default: base or <prefix>link0)")
     parser.add_argument("--no-gripper", action="store_true",
-                        help="the bag has no gripper state: closedness 0 without a warning")
+                        help="read no gripper topic: closedness 0 throughout (one note)")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
                         default="auto", help="where end-effector states come from: the pose "
                         "topic, or forward kinematics of the joint states (auto: the pose if "

@@ -47,8 +47,8 @@ class BagTopics:
         "separated by spaces: each bag reads the one it holds.",
     )
     no_gripper: bool = param(
-        False, "Accept bags without gripper state (closedness 0 throughout): train refuses "
-        "them otherwise, eval warns.",
+        False, "Read no gripper topic: closedness 0 throughout, one note (bags without gripper "
+        "state: train refuses them otherwise, eval warns).",
     )
     base_frame: str = param(
         "", "Base frame of the arm: the header.frame_id the pose topic must carry (poses in "

@@ -90,8 +90,8 @@ SWITCHES = (
     ("--cache-on-disk", "data.feature_cache", "disk", "keep encoded features in <out>/features "
      "and reuse them on later runs"),
     ("--quiet", "progress", False, "no progress bar"),
-    ("--no-gripper", "data.topics.no_gripper", True, "bags: accept bags without gripper state "
-     "(closedness 0 throughout); refused otherwise"),
+    ("--no-gripper", "data.topics.no_gripper", True, "bags: read no gripper topic, closedness 0 "
+     "throughout (bags without gripper state are refused otherwise)"),
 )
 # Scaling past one process and one GPU (torchrun, accumulation, memory, shared feature cache).
 OPTIONS += (
