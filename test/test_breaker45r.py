@@ -146,6 +146,13 @@ def test_train_reads_the_field_folder_once_per_recording(capsys, tmp_path, check
     clips = [int(line.split(" clips of 3")[0].rsplit(" ", 1)[1])
              for line in text.splitlines() if line.startswith(("data train", "data val"))]
     assert sum(clips) == 27
+    # the duplicate is found by its encoded frames: the count says which frames were its
+    frames = sum(int(line.split(" frames, ")[0].rsplit(" ", 1)[1]) for line in text.splitlines()
+                 if line.startswith(("data train", "data val")))
+    line = next(line for line in text.splitlines() if line.startswith("features"))
+    encoded = int(line.split()[1])
+    duplicate = int(line.split("MB float16 (")[1].split()[0])
+    assert frames == 35 and encoded - duplicate == frames, line
 
 
 @pytest.mark.parametrize("name", ["camera-8uc3", "truncated-mcap", "joint-states-split"])

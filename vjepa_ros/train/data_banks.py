@@ -119,6 +119,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     cache = FeatureCache(directory, cache_key(encode, data)) if directory else None
     shards, counts = build_shards(sources + val_sources, data, encode, cache, topology,
                                   config.progress, log, clip_fix(config.auto_steps))
+    duplicate_frames = 0  # encoded (or read from disk) before they were found to be copies
     for first, other in agreed_same_steps(sources + val_sources, shards, topology):
         if other in val_sources and first not in val_sources:
             raise EpisodeError(
@@ -127,6 +128,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
                 "recording in two storage formats, e.g. after ros2 bag convert?): a recording "
                 "validated on must not be trained on; give each recording to one of --data and "
                 "--val only")
+        duplicate_frames += int(shards[other]["lengths"].sum())
         del shards[other]  # read once: the first path's steps stand for both
         log(f"note        skipped {shown_path(other.path)}: the same steps as "
             f"{shown_path(first.path)} (equal frames, states and actions: one recording in two "
@@ -177,7 +179,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
         banks.append(bank)
     info["features"] = {
         "encoded": counts["encoded"], "from_disk": counts["from_disk"],
-        "seconds": counts["seconds"], "dtype": data.feature_dtype,
+        "duplicate_frames": duplicate_frames, "seconds": counts["seconds"],
+        "dtype": data.feature_dtype,
         "megabytes": sum(b.reps.numel() * b.reps.element_size() for b in banks if b) / 2**20,
         "cache": str(directory) if directory else None,
         "disk_megabytes": None if counts["disk_bytes"] is None else counts["disk_bytes"] / 2**20,

@@ -58,6 +58,9 @@ def log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     line = (f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
             f"({per_frame:.1f} ms/frame), {feats['from_disk']} from disk; "
             f"{feats['megabytes']:.1f} MB {feats['dtype']}")
+    if feats.get("duplicate_frames"):  # compared by their features: encoded before skipped
+        line += (f" ({feats['duplicate_frames']} of the frames counted are the skipped "
+                 "duplicates', not trained on)")
     if feats["cache"]:
         line += " memory-mapped"
         frames = feats["encoded"] + feats["from_disk"]
