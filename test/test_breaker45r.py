@@ -345,3 +345,16 @@ def test_train_says_no_gripper_once_for_every_bag():
     notes = read_notes(sources, shards, [], (64, 64))
     assert notes.count(NO_GRIPPER_NOTE) == 1
     assert sum("a repair" in note for note in notes) == 3
+
+
+def test_metadata_yaml_given_names_the_folder_read(capsys, tmp_path, checkpoint):
+    """BAG/metadata.yaml: the bag line and report.json's recording.path name the folder read.
+
+    They named metadata.yaml, a file that is no recording, beside the note saying the folder
+    was read instead.
+    """
+    report, text = _eval(capsys, tmp_path, checkpoint, "camera-8uc3/metadata.yaml")
+    folder = str(FIELD / "camera-8uc3")
+    assert report["recording"]["path"] == folder
+    assert f"bag           {folder} (mcap" in text
+    assert "is the bag's metadata file: read its folder" in text

@@ -34,6 +34,7 @@ from vjepa_ros.recordings.bag_files import (
     open_reader,
     storage_of,
 )
+from vjepa_ros.recordings.bag_folders import metadata_file_folder
 from vjepa_ros.recordings.bag_stamps import (
     check_overlap,
     check_receive_times,
@@ -91,8 +92,9 @@ def read_recording(
     from vjepa_ros.recordings.split_parts import lone_part_note
 
     config = (topics or BagTopics()).check()
-    path = Path(path).expanduser()
-    part_note = lone_part_note(path) if alone and path.is_file() else ""
+    # BAG/metadata.yaml: the folder read is the recording's path (report, lines), with the note
+    path, folder_note = metadata_file_folder(path)
+    part_note = lone_part_note(path) if alone and path.is_file() else folder_note
     damage: list[str] = []  # the reader's notes on lost messages, filled once it is open
     # a merged .db3, an unpacked .zstd: made once, kept with the result
     copies = TempCopies() if copies is None else copies
