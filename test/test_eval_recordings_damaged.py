@@ -156,6 +156,8 @@ def test_an_mcap_chunk_failing_its_crc_is_skipped_and_its_span_counted(tmp_path,
     assert damage.lost_chunks == 1 and damage.chunks_read == len(chunks) - 1
     assert damage.lost_spans == [(second.message_start_time, second.message_end_time)]
     assert damage.damaged and "1 corrupt chunk(s) skipped" in damage.summary(path)
+    # counted by the chunk's message index records, which follow it intact (fix45t)
+    assert f"lost {len(lost)} messages spanning" in damage.summary(path)
 
 
 def test_truncated_mcap_beside_its_metadata_is_read_too(tmp_path, episode):

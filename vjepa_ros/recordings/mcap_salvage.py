@@ -29,7 +29,7 @@ from pathlib import Path
 from mcap.data_stream import ReadDataStream
 from mcap.exceptions import EndOfFile, InvalidMagic, RecordLengthLimitExceeded
 from mcap.opcode import Opcode
-from mcap.records import Channel, Chunk, DataEnd, Footer, Message, Schema
+from mcap.records import Channel, Chunk, DataEnd, Footer, Message, MessageIndex, Schema
 from mcap.stream_reader import StreamReader, breakup_chunk
 
 from vjepa_ros.path_text import shown_path
@@ -53,6 +53,10 @@ class Damage:
     partial_chunks: int = 0  # chunks cut by the truncation (their complete messages are kept)
     lost_chunks: int = 0  # complete chunks that do not decompress or fail their CRC
     lost_spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
+    # messages of the corrupt chunks, by the message index records after them; a chunk whose
+    # index is gone, and whatever the truncation cut, cannot be counted
+    lost_messages: int = 0
+    indexed_lost_chunks: int = 0
     first_time: int | None = None
     last_time: int | None = None
 
@@ -78,8 +82,28 @@ class Damage:
 
         return (f"{shown_path(path)} is damaged (recorder killed mid-write?): "
                 f"{'; '.join(parts)}; read "
-                f"{self.messages_read} intact messages{span}, lost messages spanning "
-                f"{lost:.2f} s; {mcap_recover(path)} rewrites it")
+                f"{self.messages_read} intact messages{span}, {self._lost_count(lost)}; "
+                f"{mcap_recover(path)} rewrites it")
+
+    def _lost_count(self, seconds: float) -> str:
+        """Say how many messages were lost, as far as the file can tell, over ``seconds``.
+
+        A corrupt chunk's messages are counted by the message index records written after it;
+        a file cut short lost the index of its cut chunk and the summary that counts every
+        message (``mcap info``'s count), so those are not counted, and the text says so.
+        """
+        counted = self.indexed_lost_chunks == self.lost_chunks
+        span = f"spanning {seconds:.2f} s"
+        if self.truncated_at is None and counted:
+            return f"lost {self.lost_messages} messages {span}"
+        uncounted = ("how many is unknown: the cut took the message index and the summary that "
+                     "count them" if self.truncated_at is not None else
+                     "how many is unknown: a corrupt chunk's message index is gone too")
+        if self.lost_messages:
+            return (f"lost {self.lost_messages} messages in corrupt chunks and more, {span} "
+                    f"({uncounted})")
+        return f"lost messages {span} ({uncounted})"
+
 
     def count(self, message: Message) -> None:
         self.messages_read += 1
@@ -177,6 +201,7 @@ class SalvagedMcap:
             # No record is longer than the file: a longer length is the cut (or corrupt) one.
             records = StreamReader(file, emit_chunks=True,
                                    record_size_limit=self.damage.file_size).records
+            counting = indexed = False  # after a corrupt chunk: its message index, counted
             while True:
                 start = max(file.tell(), MAGIC_SIZE)
                 try:
@@ -194,8 +219,16 @@ class SalvagedMcap:
                 if record is None or isinstance(record, (DataEnd, Footer)):
                     return
                 if isinstance(record, Chunk):
+                    lost = damage.lost_chunks
                     yield from self._chunk(record, damage)
+                    counting, indexed = damage.lost_chunks > lost, False  # its index follows
+                elif isinstance(record, MessageIndex):
+                    if counting:  # one record per channel of the corrupt chunk
+                        damage.lost_messages += len(record.records)
+                        damage.indexed_lost_chunks += not indexed
+                        indexed = True
                 else:
+                    counting = False
                     yield from self._keep([record], damage)
 
     def _chunk(self, chunk: Chunk, damage: Damage) -> list[Message]:
