@@ -252,8 +252,11 @@ def test_the_base_frame_refusal_names_a_fix_the_bag_allows(capsys, tmp_path, che
 HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]  # [rad] a Franka's ready pose
 
 
-def _pose_bag(path, frame_of, arm_topic=""):
-    """Write 8 frames at 4 Hz, poses in frame ``frame_of(k)``, fingers, arm joints on a topic."""
+def _pose_bag(path, frame_of, arm_topic="", x_of=lambda k: 0.4 + 0.01 * k):
+    """Write 8 frames at 4 Hz: poses in ``frame_of(k)``, fingers, arm joints on ``arm_topic``.
+
+    The poses' x is ``x_of(k)`` [m]; ``arm_topic`` '': no arm joints recorded.
+    """
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
 
@@ -264,7 +267,7 @@ def _pose_bag(path, frame_of, arm_topic=""):
             ("/camera/camera/color/image_raw", m.IMAGE, t,
              m.image_message(np.full((8, 8, 3), 10 * k, np.uint8), t, "cam")),
             ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t,
-             m.pose_message(np.array([0.4 + 0.01 * k, 0, 0.3, np.pi, 0, 0, 0]), t, frame_of(k))),
+             m.pose_message(np.array([x_of(k), 0, 0.3, np.pi, 0, 0, 0]), t, frame_of(k))),
             ("/franka_gripper/joint_states", m.JOINT_STATE, t,
              m.joint_state_message(["fr3_finger_joint1", "fr3_finger_joint2"], [0.04] * 2, t))]
         if arm_topic:
@@ -361,3 +364,36 @@ def test_metadata_yaml_given_names_the_folder_read(capsys, tmp_path, checkpoint)
     assert report["recording"]["path"] == folder
     assert f"bag           {folder} (mcap" in text
     assert "is the bag's metadata file: read its folder" in text
+
+
+@pytest.mark.parametrize("arm_topic", ["", "/joint_states"])
+def test_two_pose_sources_advise_the_joint_states_only_where_the_bag_has_them(arm_topic, tmp_path):
+    """Two publishers on the pose topic: the other state source named only if the bag has it.
+
+    Poses alternating 0.9 m apart every 0.25 s (3.6 m/s: two sources). The refusal advised
+    "read the states from the other state topic (--state-source)" whatever the bag held.
+    """
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _pose_bag(tmp_path / "bag", lambda k: "base", arm_topic,
+                    x_of=lambda k: 0.2 if k % 2 else 1.1)
+    with pytest.raises(BagError, match="faster than an arm moves") as refused:
+        read_recording(bag)
+    message = str(refused.value)
+    assert ("--state-source joint_states" in message) == bool(arm_topic), message
+    assert "other state topic" not in message
+
+
+def test_the_joint_states_other_source_is_the_bags_pose_topic():
+    """From the joint states, the pose is advised only when the bag records one, by its name."""
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.recordings.topic_choice import other_source_fix
+
+    pose = "geometry_msgs/msg/PoseStamped"
+    assert other_source_fix("joint_states", [], BagTopics(), {}) == ""
+    default = BagTopics().pose
+    assert other_source_fix("joint_states", [], BagTopics(), {default: pose}).endswith(
+        "--state-source pose")
+    assert other_source_fix("joint_states", [], BagTopics(), {"/tcp": pose}).endswith(
+        "--state-source pose --pose-topic /tcp (data.topics.pose)")

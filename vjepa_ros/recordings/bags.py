@@ -59,8 +59,8 @@ from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.stray_states import check_sources, stray_note
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.recordings.topic_choice import (
-    joint_states_instead,
     nan_pose_fix,
+    other_source_fix,
     resolve_gripper_topic,
     resolve_image_topic,
     resolve_state_topic,
@@ -265,13 +265,13 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         return (stamps if by_header else received), received
 
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
+    arm_topics = sorted(topics_of_arm(config.joint_prefix, joint_topics, collected),
+                        key=lambda topic: "gripper" in topic)
+    other = other_source_fix(source, arm_topics, config, types)  # "": the bag has no other
     if source == "pose":
         state_times = times_of(state_topic)
-        arm_topics = sorted(topics_of_arm(config.joint_prefix, joint_topics, collected),
-                            key=lambda topic: "gripper" in topic)
-        joints_fix = joint_states_instead(arm_topics, config, types)
         check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes,
-                          joints_fix)
+                          other)
         poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
         bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))
         if len(bad):
@@ -309,12 +309,12 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
     state_order = np.argsort(state_times, kind="stable")
     state_times, states = state_times[state_order], states[state_order]
-    stray = check_sources(path, state_topic, state_times, states)  # two sources: BagError
+    stray = check_sources(path, state_topic, state_times, states, other)  # two: BagError
     notes += [stray_note(state_topic, state_times, stray)] if stray.any() else []
     state_times, states = state_times[~stray], states[~stray]
     keep = np.append(np.diff(state_times) > 0, True)  # repeated stamps: keep the last
     # the note, and the steps resample drops, on the states the steps are made of
-    jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep])
+    jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep], other)
     notes += [jump_note] if jump_note else []
     check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
     if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock

@@ -67,7 +67,8 @@ def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
         np.zeros((0, 2), np.int64)
 
 
-def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> str:
+def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray,
+                      other: str = "") -> str:
     """Return a note for a few jumps ("" for none); refuse a topic whose steps mostly jump.
 
     ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first): the states the steps are
@@ -92,8 +93,8 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
             f"{path}: {topic}: {len(jumps)} of {steps} steps between its states jump faster than "
             f"an arm moves ({speed}; up to {largest}): two publishers on the topic (a flange "
             "and a TCP pose, a simulator beside the driver, another arm's joints)? Record one "
-            "source (ros2 topic info -v lists the publishers), or read the states from the "
-            "other state topic (--state-source)")
+            "source (ros2 topic info -v lists the publishers)" + (f", or {other}" if other else
+                                                                  ""))
     start = int(times_ns[0])
     when = ", ".join(f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps[:5])
     return (f"{topic}: the state jumps faster than an arm moves ({speed}) {len(jumps)} time(s), "

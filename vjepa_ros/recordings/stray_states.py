@@ -243,7 +243,8 @@ def _is_stray(runs: _Runs, first: int, last: int, states: np.ndarray) -> bool:
     return bool(jumped.any() and (gap[jumped] < leap[jumped] / 2).all())
 
 
-def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) -> np.ndarray:
+def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray,
+                  other: str = "") -> np.ndarray:
     """Return the stray states of a state topic [M] bool; refuse one with two sources.
 
     ``times_ns`` [M] int64 sorted, ``states`` [M, 7], before repeated stamps are merged (two
@@ -255,7 +256,9 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
     with each other (:data:`STREAM_AGREE` of their consecutive states within an arm's reach; a
     few glitches seconds apart always would, breaker40e): a second stream, not glitches (a
     flange pose beside the TCP's, a simulator beside the driver; the rule cannot tell which is
-    the arm). Raises BagError naming the bag, the topic, what was counted and what to do.
+    the arm). Raises BagError naming the bag, the topic, what was counted and what to do
+    (``other``: how to read the bag's other state source, ``topic_choice.other_source_fix``;
+    "": none there, so not advised).
     """
     from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.state_jumps import SOURCES_SHARE
@@ -268,8 +271,8 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray) ->
     runs = run_starts(stray)
     events = len(runs) + len(fast_steps(times[kept], states[kept]))
     fix = ("two publishers on the topic (a flange and a TCP pose, a simulator beside the driver, "
-           "another arm's joints)? Record one source (ros2 topic info -v lists the publishers), "
-           "or read the states from the other state topic (--state-source)")
+           "another arm's joints)? Record one source (ros2 topic info -v lists the publishers)"
+           + (f", or {other}" if other else ""))
     if len(fast) >= 2 and (len(fast) > FAST_SHARE * steps or
                            (events >= 2 and events > SOURCES_SHARE * steps)):
         raise BagError(f"{path}: {topic}: {len(fast)} of {steps} steps between its states change "

@@ -314,12 +314,35 @@ def joint_states_instead(arm_topics: list[str], config, types: dict[str, str]) -
     ``config``: the ``BagTopics`` read; a ``--joint-states-topic`` that holds no arm is
     replaced by the first of ``arm_topics``.
     """
-    if not arm_topics:
+    return _read_instead("joint_states", arm_topics, config, types)
+
+
+def other_source_fix(source: str, arm_topics: list[str], config, types: dict[str, str]) -> str:
+    """Say how to read the states from the bag's other state source; "" when it has none.
+
+    ``source``: the one read ("pose" or "joint_states"). From the pose: the arm's joint states
+    (:func:`joint_states_instead`); from the joint states: the bag's pose topic,
+    ``--state-source pose`` (with ``--pose-topic`` when the one given is not it).
+    """
+    if source == "pose":
+        return joint_states_instead(arm_topics, config, types)
+    return _read_instead("pose", topics_of_kind(types, "pose"), config, types)
+
+
+def _read_instead(source: str, found: list[str], config, types: dict[str, str]) -> str:
+    """Return 'read the states from the SOURCE instead: --state-source SOURCE [--TOPIC T]'.
+
+    ``found``: the bag's topics that can serve as ``source``, best first ("" for none); the
+    topic option is added when none of ``config``'s candidates is among them.
+    """
+    if not found:
         return ""
-    fix = "--state-source joint_states"
-    if not set(candidates(config.joint_states)) & set(arm_topics):
-        fix += " " + _option("joint_states", arm_topics[0], config.joint_states, types)
-    return f"read the states from the joint states instead: {fix}"
+    fix = f"--state-source {source}"
+    given = getattr(config, source)
+    if not set(candidates(given)) & set(found):
+        fix += " " + _option(source, found[0], given, types)
+    what = "joint states" if source == "joint_states" else "pose"
+    return f"read the states from the {what} instead: {fix}"
 
 
 def nan_pose_fix(arm_topics: list[str], config, types: dict[str, str]) -> str:
