@@ -10,10 +10,11 @@ A goal that cannot go out is never dropped without a word: no server at the name
 driver not running, or a wrong name: ``/franka_gripper/...`` for an FR3's ``/fr3_gripper/...``)
 gives one warning naming ``control.gripper_action`` and the name, and one line when the server
 appears (goals sent before it went and still without an answer are counted into that outage,
-not timed: one warning, one line at its end); a goal the server rejects gives one warning, and
-so does one it aborts or cancels unless a newer goal of ours had gone out (ros2_controllers'
+not timed: one warning, one line at its end, which counts as never answered only those no answer
+came for meanwhile); a goal the server rejects gives one warning, and so does one it aborts or
+cancels unless a newer goal of ours had gone out and was not rejected (ros2_controllers'
 gripper_action_controller cancels the active goal when the next arrives: our own doing, not a
-failure). A send that raises (rclpy
+failure; a rejected goal preempts nothing). A send that raises (rclpy
 raises at once, e.g. once Ctrl-C shut the context down) is one warning per outage too. A goal
 whose answer has not come ``control.gripper_result_timeout_s`` on (the server never accepted it
 (its executor hung), or accepted it and its result never came: the driver hung or died) starts an
@@ -29,6 +30,7 @@ arm's commands go on.
 
 from __future__ import annotations
 
+import collections
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +39,7 @@ from vjepa_ros.robot.joint_states import finger_position
 
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
+STANDING_KEPT = 64  # goal numbers kept to tell whether a newer goal stands (not rejected)
 
 
 class GripperGoals:
@@ -62,12 +65,16 @@ class GripperGoals:
         # accepted); only with a result timeout
         self.awaiting: dict[int, tuple[float, float, bool]] = {}
         self.unanswered = 0  # goals found without an answer in time (all outages)
-        self.unanswered_now = 0  # of them, in the outage under way (0: none)
+        self.late: set[int] = set()  # of them, those of the outage under way (none: no outage)
         self.missing = False  # warned that no server answers at ``name`` (until it does)
         self.sent = 0  # goals sent (also the number of the newest)
         self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
         self.unsent_now = 0  # of them, in the outage under way (or the last one)
-        self.lost_now = 0  # goals awaited when the server went (the outage under way): not timed
+        # goals awaited when the server went (the outage under way), not answered since: number
+        # -> accepted; not timed
+        self.lost: dict[int, bool] = {}
+        # the newest goal numbers sent and not rejected (a newer one supersedes an older goal)
+        self.standing: collections.deque[int] = collections.deque(maxlen=STANDING_KEPT)
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()  # the answers come on the executor's thread
 
@@ -79,6 +86,7 @@ class GripperGoals:
         with self._lock:
             self.sent += 1  # before the send: it may cancel the goal before (a preemption)
             number = self.sent
+            self.standing.append(number)
         try:
             future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
                 else None
@@ -90,14 +98,16 @@ class GripperGoals:
         if future is None:
             with self._lock:
                 self.sent -= 1
+                self._unstand(number)
                 said, self.missing = self.missing, True
                 self.unsent += 1
                 self.unsent_now = self.unsent_now + 1 if said else 1
                 if not said:  # the goals awaited go with the server: one outage, untimed
-                    self.lost_now = len(self.awaiting) + self.unanswered_now
+                    self.lost = {n: accepted for n, (_, _, accepted) in self.awaiting.items()}
+                    self.lost.update((n, True) for n in self.late)
                     self.awaiting.clear()
-                    self.unanswered_now = 0
-                lost = self.lost_now
+                    self.late.clear()
+                lost = len(self.lost)
             if not said:
                 pending = f" ({lost} sent before had no answer yet)" if lost else ""
                 self.warn(f"control.gripper_action: {why}; gripper goals are not sent until "
@@ -106,8 +116,9 @@ class GripperGoals:
         sent_at = self.clock()
         with self._lock:
             said, self.missing = self.missing, False
-            lost = self.lost_now if said else 0
-            self.lost_now -= lost
+            lost = len(self.lost) if said else 0  # those no answer came for meanwhile
+            if said:
+                self.lost.clear()
             if self.result_timeout_s > 0:
                 self.awaiting[number] = (sent_at, closedness, False)
         if said:
@@ -124,6 +135,7 @@ class GripperGoals:
         if handle is None or not getattr(handle, "accepted", False):
             with self._lock:
                 self.failed += 1
+                self._unstand(number)  # preempts nothing: an older goal accepted still stands
                 if handle is None:  # the request failed: no answer, the outage goes on
                     self.awaiting.pop(number, None)
                 back = "" if handle is None else self._back(number, sent_at, superseding=False)
@@ -132,6 +144,7 @@ class GripperGoals:
                       f"(closedness {closedness:.2f}){failed}; the hand was not commanded{back}")
             return
         with self._lock:
+            self.lost.pop(number, None)  # answered: not lost with the server
             if number in self.awaiting:  # not yet overdue: its result may take as long again
                 self.awaiting[number] = (self.clock(), closedness, True)
         handle.get_result_async().add_done_callback(
@@ -143,19 +156,31 @@ class GripperGoals:
         Older goals still awaited are not overdue (the server answers): all of them when its
         result came (``superseding``: the driver preempts an accepted goal with a newer
         accepted one), those not yet accepted when it was rejected (a rejection preempts
-        nothing: an older goal accepted still awaits its result). Returns
+        nothing: an older goal accepted still awaits its result); so are the goals lost with
+        the server by the same rule. Returns
         "" or, when this answer ends an outage, the words saying so ("; ..."): the outage ends.
         """
-        self.awaiting.pop(number, None)
-        for older in [n for n, (_, _, accepted) in self.awaiting.items()
-                      if n < number and (superseding or not accepted)]:
-            del self.awaiting[older]
-        if not self.unanswered_now:
+        self.awaiting = {n: entry for n, entry in self.awaiting.items()
+                         if not _answered_by(n, entry[2], number, superseding)}
+        self.lost = {n: accepted for n, accepted in self.lost.items()
+                     if not _answered_by(n, accepted, number, superseding)}
+        if not self.late:
             return ""
-        count, self.unanswered_now = self.unanswered_now, 0
+        count = len(self.late)
+        self.late.clear()
         return (f"; {self.name} answers again, {self.clock() - sent_at:.1f} s after that goal "
                 f"was sent ({count} goal{'s' if count != 1 else ''} went unanswered "
                 "past control.gripper_result_timeout_s)")
+
+    @property
+    def unanswered_now(self) -> int:
+        """How many goals went without an answer in time in the outage under way (0: none)."""
+        return len(self.late)
+
+    def _unstand(self, number: int) -> None:
+        """Note goal ``number`` is not standing (rejected, or not sent); locked."""
+        if number in self.standing:
+            self.standing.remove(number)
 
     def overdue(self) -> list[int]:
         """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
@@ -174,7 +199,8 @@ class GripperGoals:
             for number, _, _ in late:
                 del self.awaiting[number]
             self.unanswered += len(late)
-            first, self.unanswered_now = not self.unanswered_now, self.unanswered_now + len(late)
+            first = not self.late
+            self.late.update(number for number, _, _ in late)
         if late and first:
             _, closedness, accepted = late[0]
             what = (f"no result from {self.name} for the gripper goal (closedness "
@@ -196,7 +222,8 @@ class GripperGoals:
                 self.awaiting.pop(number, None)
                 return
             back = self._back(number, sent_at)
-            superseded = number != self.sent  # a newer goal of ours went out: its preemption
+            # a newer goal of ours went out and was not rejected: its preemption
+            superseded = bool(self.standing) and self.standing[-1] > number
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed
         if failed:
@@ -207,6 +234,15 @@ class GripperGoals:
         elif back:
             self.info(f"control.gripper_action: a result came for the gripper goal (closedness "
                       f"{closedness:.2f}){back}")
+
+
+def _answered_by(older: int, accepted: bool, number: int, superseding: bool) -> bool:
+    """Tell whether goal ``older`` (``accepted`` by then) is answered by ``number``'s answer.
+
+    Its own answer; a result (``superseding``) answers every older goal (the driver preempts
+    them); a rejection answers only the older goals not yet accepted.
+    """
+    return older == number or (older < number and (superseding or not accepted))
 
 
 def _result_of(future):

@@ -63,9 +63,11 @@ class InputChecks:
     def _judge_inputs(self, source: str, first: Blocker, now: float) -> None:
         """Tell ``refusal_log`` each input's own problem at ``now``, not only the first's.
 
-        ``source``, ``first``: :meth:`_first_input_blocker`'s answer (not asked again). The log
-        keeps an episode per input: a dead state beside a flapping camera goes on while the
-        hold names the camera, and is never said to recover (breaker45n).
+        ``source``, ``first``: :meth:`_first_input_blocker`'s answer (not asked again; ``""``:
+        both asked here). The log keeps an episode per input, begun and ended by this
+        judgement alone: a dead state beside a flapping camera goes on while the hold names
+        the camera, and is never said to recover (breaker45n); a state fresh while a bag
+        player holds is not refused (breaker45s).
         """
         camera = first if source == "camera" else self._camera_blocker(now)
         state = first if source in ("state", "invalid_state") else self._state_blocker(now)

@@ -28,7 +28,7 @@ from vjepa_ros.robot.clock_steps import (
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
-from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
 
@@ -347,7 +347,10 @@ class InputEpisodes:
         only after a logged start. ``said``: False when this episode's own start was not logged
         though its kind was (a camera episode beside a bag player's hold or a stale state, all
         stale inputs: breaker30, breaker30b): no line, and the logged refusal keeps its mark.
+        The inputs are judged again first (``_judge_inputs``): the input's own episode in
+        ``refusal_log`` ends by its judgement (fine now), not by its kind's end.
         """
+        self._judge_inputs("", Blocker(""), self.clock())
         if not said:  # its start was not logged: another refusal's mark stays (breaker30b)
             self._refusal_log.release(kind)
         elif self._refusal_log.cleared(kind):
@@ -376,7 +379,8 @@ class InputEpisodes:
         """Mark ``refusal`` the input checks' hold (locked); another reason is a new episode.
 
         A hold that moves to another input (the state stale, then the camera) is told to
-        ``refusal_log`` (``RefusalLog.moved``), so the next refusal names the other input.
+        ``refusal_log`` (``RefusalLog.moved``), so the next refusal names the other input (a
+        line about the hold: each input's episode follows its own judgement alone).
         """
         held, shape = self._input_held, problem_shape(refusal.detail)
         if held is not None and held.kind is refusal.kind and problem_shape(held.detail) != shape:

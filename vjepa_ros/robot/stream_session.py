@@ -125,7 +125,7 @@ class StreamSession:
         """Refuse anew when the stream's hold now has another reason (locked).
 
         The state stale, then the camera, in one hold: the log names the camera too
-        (``_note_input_hold``: ``refusal_log`` ends one input's episode and begins the other's,
+        (``_note_input_hold``: the hold of ``refusal_log`` starts anew on the other input,
         breaker45j). The same reason with new values (an age grown) changes nothing.
         """
         held = self._input_held
