@@ -79,7 +79,10 @@ def test_a_flapping_camera_in_shadow_mode_is_said_alike_whatever_the_state_does(
     line); with the state flapping beside it, "/camera/image_raw: refused 4 times, recovered 3
     times ...; refused now; flapping ..." and "refused 60 times, recovered 60 times" each
     minute: the hold logged for the state (its "not commanding: robot state is stale" line,
-    in shadow mode) lets the camera's refusals through.
+    in shadow mode) lets the camera's refusals through. Mechanism: in shadow mode
+    ``stream_step`` returns before ``_input_refusal``, and a plan is tried only on a new frame
+    (the camera fresh then), so the camera is judged stale only when another input's check
+    happens to run (``_judge_inputs`` at the state's refusals).
     Should: the same camera lines in both runs (either both summarised or neither): each
     input's episodes are decided only by its own check.
     """
