@@ -165,6 +165,23 @@ def test_a_paused_bag_clock_says_nothing_while_paused(model):
     assert not lines, lines
 
 
+def _abort_after_rejections(rejected):
+    """Goals 1, 2 accepted, ``rejected`` more in flight then rejected, then 1 aborted: lines."""
+    client = Deferred()
+    goals, lines, _ = make_timed(client)
+    goals.send(1.0)
+    goals.send(0.0)
+    first = client.accept(0)
+    client.accept(1)
+    for _ in range(rejected):
+        goals.send(0.5)
+    for index in range(2, 2 + rejected):
+        client.accept(index, accepted=False)
+    lines.clear()
+    _finish(first, STATUS_ABORTED)
+    return lines
+
+
 @pytest.mark.xfail(strict=True, reason="an accepted goal canceled for a newer accepted goal is "
                    "warned once more than STANDING_KEPT rejected goals went out after it")
 def test_a_cancel_superseded_by_an_accepted_goal_is_not_warned_after_many_rejections():
@@ -179,34 +196,12 @@ def test_a_cancel_superseded_by_an_accepted_goal_is_not_warned_after_many_reject
     preempted it.
     Should: only the rejections are warned; goal 1's abort is our own preemption.
     """
-    client = Deferred()
-    goals, lines, _ = make_timed(client)
-    goals.send(1.0)
-    goals.send(0.0)
-    first = client.accept(0)
-    client.accept(1)
-    for _ in range(STANDING_KEPT):
-        goals.send(0.5)
-    for index in range(2, 2 + STANDING_KEPT):
-        client.accept(index, accepted=False)
-    lines.clear()
-    _finish(first, STATUS_ABORTED)
+    lines = _abort_after_rejections(STANDING_KEPT)
     assert not any("aborted" in text for _, text in lines), lines
 
 
 def test_a_cancel_superseded_by_one_accepted_goal_among_many_is_not_warned():
     """Goals 1, 2 accepted, 63 more in flight then rejected, then 1 aborted: nothing said."""
-    client = Deferred()
-    goals, lines, _ = make_timed(client)
-    goals.send(1.0)
-    goals.send(0.0)
-    first = client.accept(0)
-    client.accept(1)
-    for _ in range(STANDING_KEPT - 2):
-        goals.send(0.5)
-    for index in range(2, STANDING_KEPT):
-        client.accept(index, accepted=False)
-    lines.clear()
-    _finish(first, STATUS_ABORTED)
+    lines = _abort_after_rejections(STANDING_KEPT - 2)
     assert not any("aborted" in text for _, text in lines), lines
 
