@@ -30,7 +30,6 @@ arm's commands go on.
 
 from __future__ import annotations
 
-import collections
 import threading
 import time
 from collections.abc import Callable
@@ -39,7 +38,6 @@ from vjepa_ros.robot.joint_states import finger_position
 
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
-STANDING_KEPT = 64  # goal numbers kept to tell whether a newer goal stands (not rejected)
 
 
 class GripperGoals:
@@ -73,8 +71,11 @@ class GripperGoals:
         # goals awaited when the server went (the outage under way), not answered since: number
         # -> accepted; not timed
         self.lost: dict[int, bool] = {}
-        # the newest goal numbers sent and not rejected (a newer one supersedes an older goal)
-        self.standing: collections.deque[int] = collections.deque(maxlen=STANDING_KEPT)
+        # whether a newer goal stands (sent, not rejected) to supersede an older one: the newest
+        # goal accepted, and the goals sent after it still awaiting acceptance (bounded by the
+        # goals in flight, never flushed by rejections)
+        self.newest_accepted = 0
+        self.unjudged: set[int] = set()
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()  # the answers come on the executor's thread
 
@@ -86,7 +87,7 @@ class GripperGoals:
         with self._lock:
             self.sent += 1  # before the send: it may cancel the goal before (a preemption)
             number = self.sent
-            self.standing.append(number)
+            self.unjudged.add(number)
         try:
             future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
                 else None
@@ -144,6 +145,10 @@ class GripperGoals:
                       f"(closedness {closedness:.2f}){failed}; the hand was not commanded{back}")
             return
         with self._lock:
+            self.unjudged.discard(number)
+            if number > self.newest_accepted:  # the goals still awaited before it matter no more
+                self.newest_accepted = number
+                self.unjudged = {n for n in self.unjudged if n > number}
             self.lost.pop(number, None)  # answered: not lost with the server
             if number in self.awaiting:  # not yet overdue: its result may take as long again
                 self.awaiting[number] = (self.clock(), closedness, True)
@@ -179,8 +184,11 @@ class GripperGoals:
 
     def _unstand(self, number: int) -> None:
         """Note goal ``number`` is not standing (rejected, or not sent); locked."""
-        if number in self.standing:
-            self.standing.remove(number)
+        self.unjudged.discard(number)
+
+    def _superseded(self, number: int) -> bool:
+        """Tell whether a goal newer than ``number`` went out and was not rejected; locked."""
+        return self.newest_accepted > number or any(n > number for n in self.unjudged)
 
     def overdue(self) -> list[int]:
         """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
@@ -223,7 +231,7 @@ class GripperGoals:
                 return
             back = self._back(number, sent_at)
             # a newer goal of ours went out and was not rejected: its preemption
-            superseded = bool(self.standing) and self.standing[-1] > number
+            superseded = self._superseded(number)
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed
         if failed:
