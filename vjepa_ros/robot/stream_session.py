@@ -17,7 +17,7 @@ import numpy as np
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_report import StreamOutput
-from vjepa_ros.robot.refusal import Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import is_safe_setpoint
 from vjepa_ros.robot.targets import MAX_TICK_PERIODS
 
@@ -48,9 +48,10 @@ class StreamSession:
         with self._lock:
             for level, line in self._refusal_log.notes():
                 self.log(level, line)
-            if not self.enabled or not self.streamer.active:
-                return None
             now = self.clock()
+            if not self.enabled or not self.streamer.active:
+                self._idle_inputs(now)
+                return None
             refusal = self._input_refusal(now)
             if refusal is not None:
                 self.last_stream_time = now
@@ -91,6 +92,31 @@ class StreamSession:
             if self.camera_check is None:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now)
+
+    def _idle_inputs(self, now: float) -> None:
+        """Judge the inputs at a tick that streams nothing, ``now`` [s] (locked).
+
+        Each input's episodes follow its own check run every tick (``_judge_inputs``), enabled
+        or not: a camera that flaps in shadow mode is summarised alike whether or not the state
+        flaps beside it (breaker45w). In shadow mode (disabled) an input's refusal is also said
+        as while enabled ("not commanding: camera image is stale ...", its end "inputs and plan
+        fine again"), nothing commanded: both inputs alike, not only the one a plan step meets.
+        An input not received yet is only judged (its topic is named by ``input_watch``), and
+        so is any input while another refusal stands (no goal: said first, it stays the hold).
+        Enabled with no stream (no plan yet, goals cleared) the plan step's holds say the lines.
+        """
+        stored = self._refusal
+        if self.enabled or (stored is not None and stored is not self._input_held):
+            self._judge_inputs("", Blocker(""), now)
+            return
+        refusal = self._input_refusal(now)
+        if refusal is not None and not refusal.not_yet:
+            if stored is None:
+                self._hold_on_inputs(refusal)  # shadow mode: its line only, no stop, no phase
+            else:
+                self._held_reason_moved(refusal)  # as a held stream: said on another reason
+        elif refusal is None and stored is not None:
+            self._clear_refusal()
 
     def _inputs_resumed(self) -> None:
         """End the hold on the inputs as the stream resumes; say what still holds (locked).
