@@ -287,7 +287,9 @@ def option_message(message: str, options: dict[str, str] | None = None,
     ``CEMConfig.topk`` -> ``--topk``, ``goals.energy_threshold`` -> ``--subgoal-energy-threshold``;
     ``options`` maps further setting names (as the message spells them, e.g. ``rate_hz`` or
     ``episode.max_steps``) to the command's options (``--rate``), whole words only, longest
-    first; pass only the options the user gave, so that a value from a file keeps its key.
+    first; pass only the options the user gave, so that a value from a file keeps its key. A
+    setting the message already pairs with its option (``data.topics.gripper
+    (--gripper-topic)``) becomes the option once.
     ``typed`` (a collection of options, e.g. ``{"--samples"}``): a planner setting is named as
     its option only if given there, else by its bare name (``samples``, ``icem.noise_beta``:
     a script that has no such option); None: always as the option.
@@ -297,7 +299,8 @@ def option_message(message: str, options: dict[str, str] | None = None,
         return flag if typed is None or flag in typed else match.group(1)
 
     for name in sorted(options or {}, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])", options[name], message)
+        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])"
+                         rf"(?: \({re.escape(options[name])}\))?", options[name], message)
     message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
                      option, message)
     return re.sub(r"goals\.(\w+)", lambda m: goal_option(m.group(1)), message)

@@ -121,12 +121,39 @@ def topics_of_arm(prefix: str, topics, collected) -> list[str]:
     ``collected[topic][2]``: a topic's (names, positions) rows. An empty ``prefix``: the
     topics holding any arm's joints 1..7.
     """
-    def arms(topic):
-        return arm_prefixes(sorted({str(name) for names, _ in collected[topic][2]
-                                    for name in names}))
-
     return [topic for topic in topics if topic in collected
-            and (prefix in arms(topic) if prefix else arms(topic))]
+            and (prefix in _arms_on(topic, collected) if prefix else _arms_on(topic, collected))]
+
+
+def _arms_on(topic: str, collected) -> list[str]:
+    """Return the prefixes of the arms whose joints 1..7 the messages of ``topic`` name."""
+    return arm_prefixes(sorted({str(name) for names, _ in collected[topic][2] for name in names}))
+
+
+def arms_to_advise(prefix: str, topics, collected) -> tuple[list[str], str]:
+    """Return the JointState topics holding the arm to advise reading, and the prefix to give.
+
+    ``prefix``'s arm (:func:`topics_of_arm`, topics named *gripper* last) and "", else, when
+    ``--joint-prefix`` ``prefix`` names no arm there (panda_ on an FR3's fr3_joint1..7), the
+    topics of any arm and the ``--joint-prefix`` option naming those on the first of them
+    (which can be left out when the bag holds one arm): the bag's arm is not denied (breaker45v).
+    """
+    def ranked(arm_prefix):
+        return sorted(topics_of_arm(arm_prefix, topics, collected),
+                      key=lambda topic: "gripper" in topic)
+
+    own = ranked(prefix)
+    if own or not prefix:
+        return own, ""
+    found = ranked("")
+    if not found:
+        return found, ""
+    there = _arms_on(found[0], collected)
+    if {arm for topic in found for arm in _arms_on(topic, collected)} == set(there) == {there[0]}:
+        return found, (f"--joint-prefix {there[0]} (or leave --joint-prefix out: the prefix is "
+                       "found from the names)")
+    return found, " or ".join(f"--joint-prefix {arm}" for arm in there) + (
+        " (the arm to read)" if len(there) > 1 else "")
 
 
 def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,

@@ -79,14 +79,17 @@ class BagTopics:
     def gripper_conflict(self, no_gripper: str = "no_gripper", gripper: str = "gripper") -> str:
         """Say why ``no_gripper`` with a named ``gripper`` topic is refused ("" when not both).
 
-        ``no_gripper`` says the bags hold no gripper state; a named topic says where it is: with
-        both, the topic is read (a bag without it is refused) and ``no_gripper`` does nothing
-        (breaker38). ``no_gripper`` / ``gripper``: the setting or option names to say.
+        ``no_gripper`` reads no gripper topic (closedness 0); a named topic is read for the
+        gripper state: they contradict each other (breaker38), and the message says which to
+        drop for which reading, in one line. ``no_gripper`` / ``gripper``: the setting or option
+        names to say.
         """
-        if not (self.no_gripper and self.gripper.strip()):
+        topic = self.gripper.strip()
+        if not (self.no_gripper and topic):
             return ""
-        return (f"{no_gripper} (the bags hold no gripper state: closedness 0) with {gripper} "
-                f"{self.gripper.strip()} (read the gripper state from it): give one of them")
+        return (f"{no_gripper} reads no gripper topic (closedness 0), {gripper} {topic} reads "
+                f"the gripper state from it: give one of them (drop {gripper} for closedness 0, "
+                f"or {no_gripper} to read {topic})")
 
     def no_gripper_fix(self) -> str:
         """Say how to read the bags with closedness 0: ``--no-gripper``, which reads no gripper.

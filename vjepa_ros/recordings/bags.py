@@ -44,6 +44,7 @@ from vjepa_ros.recordings.bag_stamps import (
 )
 from vjepa_ros.recordings.bag_states import (
     JointsToPose,
+    arms_to_advise,
     check_pose_frames,
     compact_message,
     gripper_closedness,
@@ -265,9 +266,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         return (stamps if by_header else received), received
 
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
-    arm_topics = sorted(topics_of_arm(config.joint_prefix, joint_topics, collected),
-                        key=lambda topic: "gripper" in topic)
-    other = other_source_fix(source, arm_topics, config, types)  # "": the bag has no other
+    arm_topics, prefix_fix = arms_to_advise(config.joint_prefix, joint_topics, collected)
+    other = other_source_fix(source, arm_topics, config, types, prefix_fix)  # "": none other
     if source == "pose":
         state_times = times_of(state_topic)
         check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes,
@@ -278,7 +278,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             raise BagError(
                 f"{path}: {state_topic} message {bad[0]} holds a NaN or inf pose "
                 f"({len(bad)} such message(s) in all; the pose publisher lost its state?): "
-                f"{nan_pose_fix(arm_topics, config, types)}")
+                f"{nan_pose_fix(arm_topics, config, types, prefix_fix)}")
         try:
             ee = pose_to_state(poses[:, :3], poses[:, 3:], np.zeros(len(poses)))[:, :6]
         except ValueError as exc:

@@ -13,6 +13,12 @@ messages), a bag cut at 70 % 6 instead of 11 frames. So for that one chunk the l
 header (``Chunk.read``), :func:`_decompress_prefix` decompresses what is there, and
 ``breakup_chunk`` reads its whole records.
 
+Chunked writers put each schema and channel record into the chunk of the channel's first
+message: a corrupt first chunk would leave every later message without its topic. When the file
+ends in an intact summary section (a chunk corrupt in a file that was closed), its schema and
+channel records are read first, so those messages are read; without it they are counted as
+unreadable, never as read (breaker45v).
+
 The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this package uses:
 ``connections``, ``messages(connections)``, ``close()``.
 """
@@ -35,11 +41,12 @@ from mcap.stream_reader import StreamReader, breakup_chunk
 from vjepa_ros.path_text import shown_path
 
 MAGIC_SIZE = 8
+MAGIC = b"\x89MCAP0\r\n"  # at the start and the end of a file (MCAP spec, "Magic")
 RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
 
 
 class McapDamageError(ValueError):
-    """An MCAP file with nothing to salvage (not MCAP at all, or cut before any message)."""
+    """An MCAP file with nothing to salvage (not MCAP, cut before any message, none readable)."""
 
 
 @dataclasses.dataclass
@@ -57,6 +64,7 @@ class Damage:
     # index is gone, and whatever the truncation cut, cannot be counted
     lost_messages: int = 0
     indexed_lost_chunks: int = 0
+    orphaned: int = 0  # intact messages of a channel whose record was in a lost chunk: unread
     first_time: int | None = None
     last_time: int | None = None
 
@@ -74,6 +82,9 @@ class Damage:
             parts.append(f"{self.partial_chunks} chunk(s) cut short (complete messages kept)")
         if self.lost_chunks:
             parts.append(f"{self.lost_chunks} corrupt chunk(s) skipped")
+        if self.orphaned:
+            parts.append(f"{self.orphaned} intact message(s) unreadable (their channel was "
+                         "defined in a lost chunk, and the file has no summary naming it)")
         lost = sum(end - start for start, end in self.lost_spans) / 1e9
         span = ""
         if self.first_time is not None:
@@ -161,9 +172,8 @@ class SalvagedMcap:
             raise McapDamageError(f"{shown_path(self.path)} is {'cut' if size else 'empty'} "
                                   f"({size} bytes, "
                                   "less than the MCAP magic): nothing to read")
-        self._schemas: dict[int, Schema] = {}
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
-        self._channels: dict[int, Channel] = {}
+        self._schemas, self._channels = _summary_channels(self.path)
         counts = Counter(message.channel_id for message in self._walk(self.damage))
         self.connections = []
         for channel in sorted(self._channels.values(), key=lambda c: c.id):
@@ -177,6 +187,8 @@ class SalvagedMcap:
                 MessageDefinition(MessageDefinitionFormat.NONE, ""), "", counts[channel.id],
                 ConnectionExtRosbag2(channel.message_encoding, qos), self,
             ))
+        if self.damage.messages_read == 0 and self.damage.orphaned:
+            raise McapDamageError(self.damage.summary(self.path))  # "read 0 intact messages"
         if self.damage.messages_read == 0 and self.damage.damaged:
             raise McapDamageError(
                 f"{shown_path(self.path)} is truncated before its first complete message "
@@ -270,7 +282,31 @@ class SalvagedMcap:
                 self._schemas[record.id] = record
             elif isinstance(record, Channel):
                 self._channels[record.id] = record
+            elif isinstance(record, Message) and record.channel_id not in self._channels:
+                damage.orphaned += 1  # its channel record was in a lost chunk: no topic
             elif isinstance(record, Message):
                 messages.append(record)
                 damage.count(record)
         return sorted(messages, key=lambda message: message.log_time)
+
+
+def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel]]:
+    """Return the schema and channel records of the file's summary section, by id.
+
+    Empty when the file does not end in the MCAP magic (cut short) or its footer or summary
+    does not parse: the data section's own records are then all there is.
+    """
+    from mcap.reader import make_reader
+
+    with path.open("rb") as file:
+        try:
+            file.seek(-MAGIC_SIZE, 2)
+            if file.read(MAGIC_SIZE) != MAGIC:
+                return {}, {}
+            file.seek(0)
+            summary = make_reader(file).get_summary()
+        except Exception:  # noqa: BLE001 - any damage in the footer or summary: not used
+            return {}, {}
+    if summary is None:
+        return {}, {}
+    return dict(summary.schemas), dict(summary.channels)

@@ -305,27 +305,31 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
             "pose with the camera")
 
 
-def joint_states_instead(arm_topics: list[str], config, types: dict[str, str]) -> str:
+def joint_states_instead(arm_topics: list[str], config, types: dict[str, str],
+                         prefix_fix: str = "") -> str:
     """Say how to read the states from the bag's arm joint states; "" when it has none.
 
     ``arm_topics``: the bag's JointState topics holding the arm's joints 1..7 (by their
-    names, ``bag_states.topics_of_arm``), best first; none (a bag whose only JointState is the
+    names, ``bag_states.arms_to_advise``), best first; none (a bag whose only JointState is the
     gripper's): "", as ``--state-source joint_states`` would then be refused (breaker45r).
     ``config``: the ``BagTopics`` read; a ``--joint-states-topic`` that holds no arm is
-    replaced by the first of ``arm_topics``.
+    replaced by the first of ``arm_topics``. ``prefix_fix``: the ``--joint-prefix`` to give
+    when the one given names no arm there (added to the options), "" when it does.
     """
-    return _read_instead("joint_states", arm_topics, config, types)
+    fix = _read_instead("joint_states", arm_topics, config, types)
+    return f"{fix} {prefix_fix}" if fix and prefix_fix else fix
 
 
-def other_source_fix(source: str, arm_topics: list[str], config, types: dict[str, str]) -> str:
+def other_source_fix(source: str, arm_topics: list[str], config, types: dict[str, str],
+                     prefix_fix: str = "") -> str:
     """Say how to read the states from the bag's other state source; "" when it has none.
 
     ``source``: the one read ("pose" or "joint_states"). From the pose: the arm's joint states
-    (:func:`joint_states_instead`); from the joint states: the bag's pose topic,
-    ``--state-source pose`` (with ``--pose-topic`` when the one given is not it).
+    (:func:`joint_states_instead`, ``prefix_fix`` as there); from the joint states: the bag's
+    pose topic, ``--state-source pose`` (with ``--pose-topic`` when the one given is not it).
     """
     if source == "pose":
-        return joint_states_instead(arm_topics, config, types)
+        return joint_states_instead(arm_topics, config, types, prefix_fix)
     return _read_instead("pose", topics_of_kind(types, "pose"), config, types)
 
 
@@ -345,12 +349,13 @@ def _read_instead(source: str, found: list[str], config, types: dict[str, str]) 
     return f"read the states from the {what} instead: {fix}"
 
 
-def nan_pose_fix(arm_topics: list[str], config, types: dict[str, str]) -> str:
+def nan_pose_fix(arm_topics: list[str], config, types: dict[str, str],
+                 prefix_fix: str = "") -> str:
     """Return what to do when the pose topic holds a NaN or inf pose: the arm's joint states.
 
-    ``arm_topics``, ``config``, ``types``: as :func:`joint_states_instead`.
+    ``arm_topics``, ``config``, ``types``, ``prefix_fix``: as :func:`joint_states_instead`.
     """
-    return joint_states_instead(arm_topics, config, types) or (
+    return joint_states_instead(arm_topics, config, types, prefix_fix) or (
         "the bag has no arm joint states to read instead: record the arm's /joint_states with "
         "the pose, or re-record")
 

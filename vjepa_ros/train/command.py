@@ -261,6 +261,8 @@ def config_from_args(args: argparse.Namespace):
     # Identifiers (optim.lr, batch_size) wherever they stand; plain words (steps, out) only
     # where they lead the message, as the setting it is about.
     named = {field: option for field, option in given.items() if "." in field or "_" in field}
+    named.update({field: option for option, field, *_ in SWITCHES  # --no-gripper, as eval says
+                  if "." in field and getattr(args, _dest(field))})
     try:
         return _config_from_layers(args)
     except ValueError as exc:
