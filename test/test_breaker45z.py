@@ -72,8 +72,6 @@ def _run(session, clock, seconds, camera=True, outputs=None):
             outputs.append(out)
 
 
-@pytest.mark.xfail(strict=True, reason="enabling after a shadow-mode input refusal: the hold "
-                   "is never said after 'enabled: commands go to the arm'")
 def test_enabling_after_a_shadow_mode_refusal_says_why_nothing_is_commanded(model):
     """Say the input hold after "enabled" when the camera was already stale in shadow mode.
 
@@ -195,8 +193,6 @@ def test_a_server_gone_with_unjudged_goals_keeps_nothing_once_it_answers():
     assert goals.unjudged == set() and goals.newest_accepted == 3
 
 
-@pytest.mark.xfail(strict=True, reason="goals forgotten as overdue stay in unjudged: it grows "
-                   "one entry per goal while the driver hangs")
 def test_goals_a_hung_driver_never_answers_do_not_pile_up_in_unjudged():
     """Keep ``unjudged`` bounded while the driver hangs.
 

@@ -73,8 +73,10 @@ class GripperGoals:
         self.lost: dict[int, bool] = {}
         # whether a newer goal stands (sent, not rejected) to supersede an older one: the newest
         # goal accepted, and the goals sent after it still awaiting acceptance (bounded by the
-        # goals in flight, never flushed by rejections)
+        # goals in flight, never flushed by rejections), and the newest goal dropped unaccepted
+        # as overdue (kept as a number only: a hung server's goals do not pile up, breaker45z)
         self.newest_accepted = 0
+        self.newest_forgotten = 0
         self.unjudged: set[int] = set()
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()  # the answers come on the executor's thread
@@ -188,7 +190,8 @@ class GripperGoals:
 
     def _superseded(self, number: int) -> bool:
         """Tell whether a goal newer than ``number`` went out and was not rejected; locked."""
-        return self.newest_accepted > number or any(n > number for n in self.unjudged)
+        return (self.newest_accepted > number or self.newest_forgotten > number
+                or any(n > number for n in self.unjudged))
 
     def overdue(self) -> list[int]:
         """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
@@ -204,8 +207,11 @@ class GripperGoals:
         with self._lock:
             late = sorted((number, closedness, accepted) for number, (since, closedness, accepted)
                           in self.awaiting.items() if now - since >= self.result_timeout_s)
-            for number, _, _ in late:
+            for number, _, accepted in late:
                 del self.awaiting[number]
+                if not accepted and number in self.unjudged:  # forgotten: no longer kept, but
+                    self.unjudged.discard(number)  # still a newer goal sent and not rejected
+                    self.newest_forgotten = max(self.newest_forgotten, number)
             self.unanswered += len(late)
             first = not self.late
             self.late.update(number for number, _, _ in late)

@@ -41,8 +41,12 @@ class EnableSession:
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
-            if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
-                self._refusal_log.forget(RefusalKind.NO_GOAL)  # said as info in shadow mode
+            if self._refusal is not None and self._refusal.kind in (
+                    RefusalKind.NO_GOAL, RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE):
+                # said in shadow mode (no goal as info; inputs since fix45y): said again now that
+                # it holds commands back (breaker45z: the last line was "enabled: commands go
+                # to the arm" while a stopped camera held them)
+                self._refusal_log.forget(self._refusal.kind)
             problems = blocking_text(self.blocking_problems(self.clock()))
             suffix = f" (not commanding yet: {problems})" if problems else ""
             return True, "enabled: commanding the arm" + suffix

@@ -188,10 +188,17 @@ class RefusalLog:
             self._drop(kind)
 
     def forget(self, kind: RefusalKind) -> None:
-        """Log the next refusal of ``kind`` at once (it was said at another level before)."""
+        """Log the next refusal of ``kind`` at once (it was said at another level before).
+
+        Its inputs' episodes go on (their counts and flaps stand), but the causes they said are
+        due again (enabling after a shadow-mode refusal: breaker45z).
+        """
         self._drop(kind)
         for key in [key for key in self.logged_at if key[0] is kind]:
             del self.logged_at[key]
+        for episode in self.ongoing.values():
+            if episode.kind is kind:
+                episode.causes.clear()
 
     def _drop(self, kind: RefusalKind) -> None:
         """End the hold of ``kind``: inactive, unsaid, naming no input."""
