@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -78,8 +79,27 @@ def test_a_live_thread_or_rclpy_context_gets_the_normal_exit(blocker):
     assert "atexit ran" in err and TEARDOWN in err  # Python's own exit, teardown and all
 
 
-def test_fast_exit_waits_for_no_thread():
-    assert fast_exit_is_safe()
+@pytest.fixture
+def only_this_tests_threads(monkeypatch):
+    """Hide the threads alive before the test (another test of this xdist worker left them).
+
+    Twice in session 45's full runs a non-daemon thread some earlier test of the worker left
+    running made ``fast_exit_is_safe`` False at these tests' start (the culprit not found):
+    these tests judge the rule, not the worker's history. The names of such threads go to a
+    warning (the run's warnings summary), to find the test that leaves them.
+    """
+    before = set(threading.enumerate()) - {threading.main_thread()}
+    left = sorted(thread.name for thread in before if thread.is_alive() and not thread.daemon)
+    if left:
+        warnings.warn(f"non-daemon threads left alive by an earlier test: {left}", stacklevel=1)
+    original = threading.enumerate
+    monkeypatch.setattr(threading, "enumerate",
+                        lambda: [thread for thread in original() if thread not in before])
+    return left
+
+
+def test_fast_exit_waits_for_no_thread(only_this_tests_threads):
+    assert fast_exit_is_safe(), only_this_tests_threads
     release = threading.Event()
     thread = threading.Thread(target=release.wait)
     thread.start()
@@ -91,7 +111,8 @@ def test_fast_exit_waits_for_no_thread():
     assert fast_exit_is_safe()
 
 
-def test_rclpy_left_half_imported_by_a_stop_reads_as_holding_nothing(monkeypatch):
+def test_rclpy_left_half_imported_by_a_stop_reads_as_holding_nothing(monkeypatch,
+                                                                    only_this_tests_threads):
     """A stop inside ``import rclpy`` leaves rclpy.context loaded and no usable ``rclpy``.
 
     ``import rclpy.context`` at the exit then raised AttributeError ('module rclpy has no
@@ -106,7 +127,7 @@ def test_rclpy_left_half_imported_by_a_stop_reads_as_holding_nothing(monkeypatch
     monkeypatch.setitem(sys.modules, "rclpy", types.ModuleType("rclpy"))  # its __init__ cut
     monkeypatch.setitem(sys.modules, "rclpy.context", context)
     monkeypatch.setitem(sys.modules, "rclpy.utilities", utilities)
-    assert fast_exit_is_safe()
+    assert fast_exit_is_safe(), only_this_tests_threads
     context.g_logging_ref_count = 1  # a context with logging not shut down: the normal exit
     assert not fast_exit_is_safe()
 
