@@ -212,11 +212,10 @@ class SetpointStreamer:
             return None
         anchor = self._boxed(state)
         gap, turn = poses_apart(self.setpoint, anchor)
-        reach = step_reach(np.asarray(state, dtype=np.float64).reshape(7)[:3], self.limits)
         if gap <= tolerance_m and turn <= tolerance_rad:
             return None
         self._restart_at(anchor)
-        self.reach_m = reach
+        self.reach_m = step_reach(np.asarray(state, dtype=np.float64).reshape(7)[:3], self.limits)
         return gap
 
     def _boxed(self, state) -> np.ndarray:
