@@ -26,7 +26,8 @@ to sub-goal 1 and ``last_gripper`` is forgotten, so the hand goes open (sub-goal
 then caught up) is judged a false new world is README's documented limitation ("an arm
 accelerating faster than 1 m/s² under a long burst can make a false new world").
 
-Defect (xfail): in continuous mode with an arm that trails its set-point, the last command's
+Defect (fixed: ``planning_session._last_move_runs`` asks ``_arm_arrived``, the one notion of
+arrival, in every mode): in continuous mode with an arm that trails its set-point, the last command's
 "no goal: all N sub-goals done" hold cuts it (the arm not yet within tolerance), reopens the last
 sub-goal, a new step is commanded from where the arm is, and so on: 20 commands for a 1-step
 sub-goal, the arm carried ~29 cm past the first target.
@@ -177,8 +178,6 @@ def test_a_settled_jump_during_sub_goal_3s_wait_restarts_the_list_the_benchs_sig
     assert "sub-goal 2/3" in said[0] and "new world" in said[1], said
 
 
-@pytest.mark.xfail(strict=True, reason="continuous + trailing arm: the 'all done' hold cuts the "
-                   "last command, reopens it, and it is commanded again and again")
 @pytest.mark.parametrize("rig_class", [GripperRig, PoseRig])
 def test_continuous_last_step_is_commanded_once_with_a_trailing_arm(model, rig_class):
     """The last sub-goal's last step must go out once, not be cut and re-commanded 19 more times.

@@ -92,11 +92,14 @@ class PlanningSession:
         (stale or invalid inputs, disable, a planner error, a safety refusal) are not this
         check's: they stop the set-point at once as before. Goals cleared by the user
         (``~/clear_goals``: a stop is what a person clearing them mid-move wants) are no
-        finished sequence: that stops at once too.
+        finished sequence: that stops at once too. The move has arrived by the one notion of
+        arrival (``_arm_arrived``: the measured arm, or the timeout), in every mode: continuous
+        control's phase ends when the SET-POINT rests, and a hold while a trailing arm had not
+        yet followed cut the last command and re-commanded it, again and again (breaker45zz).
         """
         if not self.enabled or self.goals is None or not self.goals.finished:
             return False
-        return self._phase is Phase.MOVING or not self.streamer.arrived() or \
+        return self._phase is Phase.MOVING or not self._arm_arrived(now) or \
             now < self.arrival_time + self.control.settle_s
 
     def _state_near(self, frame: Stamped) -> Stamped | None:
