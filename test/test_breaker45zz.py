@@ -27,10 +27,10 @@ then caught up) is judged a false new world is README's documented limitation ("
 accelerating faster than 1 m/s² under a long burst can make a false new world").
 
 Defect (fixed: ``planning_session._last_move_runs`` asks ``_arm_arrived``, the one notion of
-arrival, in every mode): in continuous mode with an arm that trails its set-point, the last command's
-"no goal: all N sub-goals done" hold cuts it (the arm not yet within tolerance), reopens the last
-sub-goal, a new step is commanded from where the arm is, and so on: 20 commands for a 1-step
-sub-goal, the arm carried ~29 cm past the first target.
+arrival, in every mode): in continuous mode with an arm that trails its set-point, the last
+command's "no goal: all N sub-goals done" hold cuts it (the arm not yet within tolerance),
+reopens the last sub-goal, a new step is commanded from where the arm is, and so on: 20 commands
+for a 1-step sub-goal, the arm carried ~29 cm past the first target.
 """
 
 import numpy as np
