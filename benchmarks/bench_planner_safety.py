@@ -16,7 +16,8 @@ kinematics, ``joints_at``), and this process watching ``target_pose``, ``gripper
   beyond     arm TCP twice the tolerance below the floor: capture a goal, enable: no set-point,
              a refusal in /diagnostics; then the arm back inside: the stream starts at it
   gripper    goals.gripper subgoal: three sub-goals captured with the hand open, closed, open;
-             the arm follows the set-points (at 20 Hz); every command's gripper and
+             the arm follows the set-points (at 20 Hz); the commands go to the sub-goals in
+             order (a step back is named: restart, reopen, other); every command's gripper and
              gripper_command follow the sub-goals
   camera_check  enable (no goal), call ~/camera_check with camera_check.trial.when always; the
              arm follows every set-point (at 20 Hz): the check's 14 motions and its correction
@@ -55,6 +56,7 @@ from benchmarks.bench_planner_soak import (  # noqa: E402 (after the path set-up
     spin_for,
 )
 from benchmarks.safety_run import (  # noqa: E402, F401 - JOINT_*, joints_at: tests
+    ARM_WAIT_S,
     CLOSED,
     JOINT_LOWER,
     JOINT_UPPER,
@@ -63,6 +65,11 @@ from benchmarks.safety_run import (  # noqa: E402, F401 - JOINT_*, joints_at: te
     Run,
     Watch,
     joints_at,
+)
+from benchmarks.subgoal_order import (  # noqa: E402
+    collapse_runs,
+    hand_changes,
+    subgoal_order_failures,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.nodes.planner_name import PLANNER_NODE as PLANNER  # noqa: E402
@@ -95,6 +102,7 @@ HAND_MOVE_S, HAND_STEPS = 0.6, 12
 CHECK_S = 300.0  # [s] longest the live camera check with its trial may take here (~1-2 min)
 MOVED_XYZ = (0.5, 0.15, 0.35)  # [m] where "inside" moves the arm: 28 cm from the home TCP
 BACK_XYZ = (0.45, 0.1, 0.25)  # [m] where "beyond" brings the arm back into the box
+ORDER = [0, 1, 2]  # the gripper scenario's sub-goals, in the order the commands go to them
 
 
 def node_settings() -> tuple[SafetyLimits, float]:
@@ -225,19 +233,20 @@ def scenario_gripper(run: Run, seconds: float) -> None:
     commanded = [p for p in run.watch.plans if p["commanded"]]
     wrong = [(p["subgoal_index"], p["command"][6]) for p in commanded
              if p["command"][6] != expected[p["subgoal_index"]]]
-    reached = sorted({p["subgoal_index"] for p in commanded})
-    changes = []  # what gripper_command should carry: each change of the reached sub-goals' hand
-    for index in reached:
-        if not changes or expected[index] != changes[-1]:
-            changes.append(expected[index])
+    # the order commanded (runs collapsed), not the set: a list restarted by a false new world
+    # (0, 1, 0, 1, 2) and a sub-goal reopened (1, 2, 1, 2) are told apart by the node's lines
+    order = collapse_runs(p["subgoal_index"] for p in commanded)
+    changes = hand_changes(ORDER, expected)  # what gripper_command carries: 0, 1, 0
     run.expect(not wrong, f"commands whose gripper is not their sub-goal's (index, gripper): "
                           f"{wrong[:5]}")
-    run.expect(reached == [0, 1, 2], f"commands went to sub-goals {reached}, not all three")
+    run.failures += [f"FAIL: {line}" for line in subgoal_order_failures(
+        [p["subgoal_index"] for p in commanded], run.watch.logs, ORDER)]
     run.expect(run.watch.gripper == changes,
-               f"gripper_command sent {run.watch.gripper}, expected {changes}")
+               f"gripper_command sent {run.watch.gripper}, expected {changes} (sub-goals "
+               f"{ORDER}); the commands went to sub-goals {order}")
     run.gripper_summary = (f"gripper_command {run.watch.gripper} for sub-goals captured "
-                           f"{expected}; {len(commanded)} commands, {len(wrong)} with another "
-                           "gripper")
+                           f"{expected}; {len(commanded)} commands to sub-goals {order}, "
+                           f"{len(wrong)} with another gripper")
 
 
 def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
@@ -325,8 +334,11 @@ def check(args, scratch: ScratchFolder) -> None:
             run = Run(args, executor, watch, parameters.get(name, {}),
                       home_xyz if starts[name] is None else starts[name], scratch)
             try:
-                spin_for(executor, 1.0)  # the arm's first joint states
-                run_scenario[name](run, args.seconds)
+                if run.await_arm():  # the arm's first joint states, this sensor's
+                    run_scenario[name](run, args.seconds)
+                else:
+                    run.failures.append(f"FAIL: no joint state with the arm at its start pose "
+                                        f"reached this process in {ARM_WAIT_S:g} s")
             finally:
                 run.close()
             spin_for(executor, 0.5)  # take what the stopped node sent: not the next scenario's

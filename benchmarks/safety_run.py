@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 OPEN, CLOSED = 0.04, 0.0  # finger joint positions [m] of the open and the closed Franka Hand
 FOLLOW_S = 0.05  # [s] how often the arm is moved to the newest set-point when it follows them
 FIRST_SETPOINT_TOLERANCE_M = 1e-3  # the first set-point of a stream lies this close to the arm
+ARM_WAIT_S = 30.0  # [s] longest a scenario waits to see its fresh sensor's arm at the start pose
+AT_POSE_M = 1e-4  # [m] a joint state's TCP this close to where the arm was put is the arm there
 # Franka Panda joint position limits [rad] (Franka's published robot specifications)
 JOINT_LOWER = (-2.8973, -1.7628, -2.8973, -3.0718, -2.8973, -0.0175, -2.8973)
 JOINT_UPPER = (2.8973, 1.7628, 2.8973, -0.0698, 2.8973, 3.7525, 2.8973)
@@ -100,8 +102,6 @@ class Watch:
         self.node, self.limits, self.period_s = node, limits, period_s
         self.kinematics = FrankaKinematics()
         self.clear()
-        self.arm: list[tuple[float, np.ndarray]] = []  # (stamp, TCP xyz) at each change
-        self._joints: tuple | None = None
         node.create_subscription(PoseStamped, "soak/target_pose", self._on_setpoint, 200)
         node.create_subscription(JointState, "soak/joint_states", self._on_joints, 100)
         node.create_subscription(Float64, "soak/gripper_command",
@@ -114,12 +114,17 @@ class Watch:
         node.create_subscription(Log, "/rosout", self._on_log, rosout)
 
     def clear(self) -> None:
-        """Forget what was seen; set-points stamped before now are ignored from here on.
+        """Forget what was seen; set-points and joint states stamped before now are ignored.
 
         A node stopped at the end of the last scenario may have published set-points this
-        process has not taken yet: followed, they would move the next scenario's arm.
+        process has not taken yet: followed, they would move the next scenario's arm. The arm
+        is forgotten too: the last scenario's sensor process is gone, and its last pose stood
+        in for the fresh one's until this process got the fresh one's joint states (under
+        load, seconds: a stream's first set-point measured 488 mm from "the arm", session 45).
         """
         self.since = self.now()
+        self.arm: list[tuple[float, np.ndarray]] = []  # (stamp, TCP xyz) at each change
+        self._joints: tuple | None = None
         self.setpoints: list[tuple[float, list[float], list[float]]] = []  # stamp, xyz, xyzw
         self.gripper: list[float] = []
         self.plans: list[dict] = []
@@ -139,10 +144,15 @@ class Watch:
             self.setpoints.append((stamp, [p.x, p.y, p.z], [q.x, q.y, q.z, q.w]))
 
     def _on_joints(self, msg) -> None:
-        joints = tuple(msg.position[:7])
-        if joints != self._joints:
+        joints, stamp = tuple(msg.position[:7]), self._stamp(msg.header)
+        if stamp >= self.since and joints != self._joints:
             self._joints = joints
-            self.arm.append((self._stamp(msg.header), self.kinematics.ee_pose(joints)[:3]))
+            self.arm.append((stamp, self.kinematics.ee_pose(joints)[:3]))
+
+    def arm_is_at(self, xyz) -> bool:
+        """Say whether the newest joint state seen puts the TCP within AT_POSE_M of ``xyz``."""
+        return bool(self.arm) and \
+            float(np.linalg.norm(self.arm[-1][1] - np.asarray(xyz))) <= AT_POSE_M
 
     def _on_diagnostics(self, msg) -> None:
         for status in msg.status:
@@ -155,7 +165,11 @@ class Watch:
             self.logs.append(msg.msg)
 
     def arm_at(self, stamps) -> np.ndarray:
-        """Return the arm's TCP [N, 3] when each stamp was taken (its latest change before it)."""
+        """Return the arm's TCP [N, 3] when each stamp was taken (its latest change before it).
+
+        A stamp before every state seen gets the first one: the nearest by stamp. Raises
+        IndexError when no joint state was seen since :meth:`clear`.
+        """
         times = np.array([t for t, _ in self.arm])
         index = np.clip(np.searchsorted(times, stamps, side="right") - 1, 0, len(times) - 1)
         return np.array([self.arm[i][1] for i in index])
@@ -203,6 +217,7 @@ class Run:
             args, {"control.mode": "continuous", **parameters}, ("--joints-from-stdin",),
             parent=scratch)
         self.sensors = self.processes.sensors
+        self.start_xyz = np.asarray(start_xyz, dtype=float)
         try:
             self.move(start_xyz)
             node = watch.node
@@ -226,6 +241,17 @@ class Run:
         self._joints = joints_at(xyz, getattr(self, "_joints", HOME))  # seeded: the next pose
         self.sensors.stdin.write(" ".join(f"{v:.12g}" for v in [*self._joints, finger]) + "\n")
         self.sensors.stdin.flush()
+
+    def await_arm(self, timeout_s: float = ARM_WAIT_S) -> bool:
+        """Spin until this process sees the fresh sensor's arm at the start pose; False: not.
+
+        The scenario's measurements (where the arm is, the first set-point against it) and its
+        moves (from the arm's pose) read the arm this process has seen.
+        """
+        end = time.monotonic() + timeout_s
+        while not self.watch.arm_is_at(self.start_xyz) and time.monotonic() < end:
+            call_held(self.executor.spin_once, timeout_sec=0.05)
+        return self.watch.arm_is_at(self.start_xyz)
 
     def spin_following(self, seconds: float, until) -> None:
         """Spin until ``until()`` or ``seconds``, the arm following the set-points.
