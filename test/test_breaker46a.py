@@ -27,7 +27,9 @@ user of that phase in continuous now also asks ``_arm_arrived``: a hold then sti
 within tolerance (right); ``sim/reach._SimDriver.tick`` counts a reach only with the set-point
 at rest AND the measured state's success test (right). All pinned.
 
-Defects (strict xfail): ``_arm_arrived`` is a MOMENTARY judgement that the fix re-asks after the
+Defects (fixed: a command, once arrived, stays arrived until the next one; a resume restarts
+the set-point only for an arm that moved during the hold): ``_arm_arrived`` was a MOMENTARY
+judgement that the fix re-asks after the
 arrival was already decided, so an arm that arrived and then sagged (a compliant controller under
 a payload, a person leaning on a finished arm) is judged "not arrived" again:
 1. after the finished hold came, ``control.arrival_timeout_s`` after the last command, the log
@@ -315,8 +317,6 @@ def test_sim_reach_counts_a_reach_only_with_the_measured_state_there(setpoint_re
 
 
 # ------------------------------------------------------------------------------- defects ---
-@pytest.mark.xfail(strict=True, reason="a finished, arrived last move is judged again later: "
-                   "'arm did not reach the target' after the finished hold when the arm sags")
 @pytest.mark.parametrize("mode", MODES)
 def test_no_timeout_warning_after_the_finished_hold_when_the_arm_sags_later(model, mode):
     """The arm reached the last target and the session held "all done"; then it sags 1.5 cm.
@@ -344,8 +344,6 @@ def test_no_timeout_warning_after_the_finished_hold_when_the_arm_sags_later(mode
     assert not _said(rig, NOT_REACHED), _said(rig, NOT_REACHED)
 
 
-@pytest.mark.xfail(strict=True, reason="blocking/async: an arm that arrived then sagged during "
-                   "settle_s delays the finished hold to arrival_timeout_s, with a false warning")
 @pytest.mark.parametrize("mode", ["blocking", "async"])
 def test_the_finished_hold_comes_settle_s_after_the_arrival_even_if_the_arm_then_sags(model,
                                                                                      mode):
@@ -394,8 +392,6 @@ class SagRig(PoseRig):
         return goal
 
 
-@pytest.mark.xfail(strict=True, reason="a camera dropout's resume restarts the set-point at a "
-                   "sagging arm's measured pose: the finished arm goes down its sag per dropout")
 @pytest.mark.parametrize("mode", MODES)
 def test_camera_dropouts_after_the_finished_hold_do_not_lower_a_sagging_arm(model, mode):
     """A finished arm sagging 1.5 cm below its set-point, then three 0.6 s camera dropouts.

@@ -115,6 +115,7 @@ class CommandSession:
         self._stream_held = False
         self._transition(Event.COMMANDED)
         self.command_time = now
+        self._arm_arrival_seen = False
         self.command_target = np.array(decision.target, dtype=np.float64)
         self.command_gripper_measured = gripper_measured  # async plans start from this target
         self.commands_sent += 1

@@ -210,6 +210,7 @@ class InputEpisodes:
                     "gripper command and the set-point; robot states of the old clock dropped"))
                 return
         self.arrival_time = self.command_time = -float("inf")
+        self._arm_arrival_seen = False
         goals = self._new_world("the clock went back")
         if goals:
             if not stepped:

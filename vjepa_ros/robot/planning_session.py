@@ -87,8 +87,10 @@ class PlanningSession:
 
         The last command counts its step as it goes out (``GoalSequence.count_step``), so the
         sequence is finished while that step executes; "all N sub-goals done" means nothing
-        more to plan, not "stop": the move runs to its target and through ``control.settle_s``
-        after its arrival, as any commanded step, and then the session holds. Real stops
+        more to plan, not "stop": the move runs to its target and (blocking, async) through
+        ``control.settle_s`` after its arrival, as any commanded step, and then the session holds
+        (continuous control settles no step: it holds on the first frame after the arrival).
+        Real stops
         (stale or invalid inputs, disable, a planner error, a safety refusal) are not this
         check's: they stop the set-point at once as before. Goals cleared by the user
         (``~/clear_goals``: a stop is what a person clearing them mid-move wants) are no

@@ -19,7 +19,7 @@ from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_report import StreamOutput
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import is_safe_setpoint
-from vjepa_ros.robot.targets import MAX_TICK_PERIODS
+from vjepa_ros.robot.targets import MAX_TICK_PERIODS, poses_apart
 
 # A stream held on its robot states resumes once this many states came after the hold: the
 # first state after a gap may be anywhere (the arm moved meanwhile), so one glitched pose there
@@ -37,8 +37,11 @@ class StreamSession:
 
     # states_received when the stream was held on the robot states (None: held on the camera)
     _held_states: int | None = None
-    # command_time of the command whose arrival timeout was warned about (_arm_arrived)
-    _arrival_warned: float | None = None
+    # the arm's pose [7] when the inputs were last seen fine before the stream was held (the
+    # state nearest the newest frame; None: no state yet): _restart_if_moved
+    _held_pose: np.ndarray | None = None
+    # the running command has arrived (the arm seen at its target, or the timeout): _arm_arrived
+    _arm_arrival_seen: bool = False
 
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published.
@@ -65,6 +68,7 @@ class StreamSession:
                     return None
                 self._stream_held = True
                 self._held_states = self.inputs.states_received if states_failed else None
+                self._held_pose = self._last_seen_pose()
                 self._hold_on_inputs(refusal)
                 return StreamOutput(None, np.zeros(6), now, hold_started=True)
             if self._stream_held:
@@ -165,18 +169,34 @@ class StreamSession:
         return bool(self.inputs.state_problem) or state_age is None or \
             state_age > self.limits.max_state_age_s
 
+    def _last_seen_pose(self) -> np.ndarray | None:
+        """Return the arm's pose [7] when the newest frame was taken (locked); None: no state.
+
+        The last moment both inputs were seen (the state nearest that frame's stamp, the newest
+        state when the states stopped first): a hold starts ``safety.max_image_age_s`` after a
+        camera stalls, and an arm pushed meanwhile moved before the hold (breaker43h).
+        """
+        frame = self.inputs.frame
+        state = self.inputs.latest_state() if frame is None else \
+            self.inputs.state_at(frame.stamp)
+        return None if state is None else np.array(state.value, dtype=np.float64)
+
     def _restart_if_moved(self) -> bool:
-        """Restart the set-point at the measured pose if the arm is not at it (locked).
+        """Restart the set-point at the measured pose if the arm moved off it (locked).
 
         Called as the stream resumes after a hold on its inputs: states that stopped or turned
         NaN (a driver restarted, its controller now at the arm's pose) may come back from an arm
         moved meanwhile; the set-point of before would pull it back in one tick (breaker32r:
         25 cm; breaker32x: 9 cm or 0.3 rad, within the step limits). The hold stopped the
-        motion (target := set-point), so nothing is lost: farther than ``RESUME_TOLERANCE_M`` /
-        ``_RAD`` from the arm it restarts there, at rest, until the next plan, and a prepared
-        plan (from where the arm was to arrive) is dropped. An arm outside the workspace box
-        (beyond its tolerance) gets no set-point at all until a plan commands from inside
-        (breaker32x: the pose clamped into the box was 15 cm from the arm): returns False.
+        motion (target := set-point), so nothing is lost: when the arm moved since it was last
+        seen before the hold (farther than ``RESUME_TOLERANCE_M`` / ``_RAD`` from its pose at
+        the newest frame then: :meth:`_last_seen_pose`) and the set-point is that far from it,
+        it restarts there, at rest, until the next plan, and a prepared plan (from where the arm
+        was to arrive) is dropped. An arm that did not move keeps the set-point it rests off (a
+        compliant arm sagging 15 mm under its set-point): restarting there lowered it 15 mm at
+        every camera dropout (breaker46a). An arm outside the workspace box (beyond its
+        tolerance) gets no set-point at all until a plan commands from inside (breaker32x:
+        the pose clamped into the box was 15 cm from the arm): returns False.
         """
         latest = self.inputs.latest_state()
         if latest is None:
@@ -186,6 +206,10 @@ class StreamSession:
             self._stop_motion("the arm is outside the workspace box", deactivate=True)
             self.log("warning", f"the stream resumes with no set-point: {outside}")
             return False
+        if self._held_pose is not None:
+            moved, turned = poses_apart(latest.value, self._held_pose)
+            if moved <= RESUME_TOLERANCE_M and turned <= RESUME_TOLERANCE_RAD:
+                return True  # where it was when the hold began: the set-point streams on
         gap = self.streamer.restart_if_away(latest.value, RESUME_TOLERANCE_M,
                                             RESUME_TOLERANCE_RAD)
         if gap is not None:
@@ -229,20 +253,22 @@ class StreamSession:
         target is not enough: a compliant arm trails it (breaker43o: a softened impedance
         controller 16 mm above the place, descending, when its set-point stopped). A hold or
         disable asks it too: one before this arrival cut the command and reopens the sub-goal it
-        ended (``MPCSession._stop_motion``, breaker43p). The timeout's warning is said once per
-        command, however many of these ask.
+        ended (``MPCSession._stop_motion``, breaker43p). Once arrived, a command stays arrived
+        until the next one (a compliant arm sagging out of the tolerance after it got there did
+        not un-arrive: breaker46a, a false timeout warning and a finished run's hold delayed to
+        the timeout); so the timeout's warning is said once per command, however many ask.
         """
-        if not self.streamer.active:
+        if not self.streamer.active or self._arm_arrival_seen:
             return True  # stopped for good (disabled, outside the box): nothing runs
         latest = self.inputs.latest_state()
         close = float("inf") if latest is None else \
             float(np.linalg.norm(latest.value[:3] - self.streamer.target[:3]))
         if self.streamer.arrived() and close <= self.control.arrival_tolerance_m:
+            self._arm_arrival_seen = True
             return True
         if now - self.command_time <= self.control.arrival_timeout_s:
             return False
-        if self._arrival_warned != self.command_time:
-            self._arrival_warned = self.command_time
-            self.log("warning", f"arm did not reach the target within "
-                     f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
+        self._arm_arrival_seen = True
+        self.log("warning", f"arm did not reach the target within "
+                 f"{self.control.arrival_timeout_s} s ({close:.3f} m away): observing again")
         return True
