@@ -1,0 +1,143 @@
+"""robot.awaited_goals.AwaitedGoals: the gripper goals' answers and outages, without rclpy.
+
+Each test states one rule of the module docstring by feeding the events the node's action
+client sees (numbered, not sent, sent, rejected, accepted, finished, the overdue check). That
+the module imports no ROS is test_core_is_ros_free's (robot/ is core).
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, STATUS_CANCELED, AwaitedGoals
+
+NAME = "/fr3_gripper/gripper_action"
+SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
+
+
+def _sent(goals: AwaitedGoals, at: float, closedness: float = 1.0) -> int:
+    number = goals.sending()
+    assert goals.went_out(number, closedness, at) == ""
+    return number
+
+
+# --- no server: one outage, one line at its end ------------------------------------------------
+
+def test_no_server_is_one_warning_and_one_line_when_a_goal_goes_out_again():
+    goals = AwaitedGoals(NAME, 10.0)
+    never, answered = _sent(goals, 0.0), _sent(goals, 1.0)
+    warnings = [goals.not_sent(goals.sending(), "no GripperCommand action server")
+                for _ in range(3)]
+    assert warnings[1:] == ["", ""] and NAME not in warnings[0]
+    assert warnings[0].startswith("control.gripper_action: no GripperCommand action server; ")
+    assert warnings[0].endswith("(2 sent before had no answer yet)")
+    goals.accepted(answered, 1.0, 2.0)  # an answer for it came meanwhile: not lost
+    number = goals.sending()
+    assert number == answered + 1 and never < answered  # the unsent goals took no number
+    line = goals.went_out(number, 0.0, 3.0)
+    assert line.endswith(f"server at {NAME} answers; gripper goals are sent again (3 not sent, "
+                         "1 sent before it went never answered)"), line
+    assert goals.unsent == 3 and goals.overdue(3.0 + 9.9) == ([], "")
+
+
+def test_goals_lost_with_the_server_are_not_timed():
+    goals = AwaitedGoals(NAME, 10.0)
+    _sent(goals, 0.0)
+    goals.not_sent(goals.sending(), "gone")
+    assert goals.overdue(100.0) == ([], "") and goals.awaiting == {}
+
+
+# --- the result timeout: one warning per outage ------------------------------------------------
+
+def test_an_overdue_goal_starts_an_outage_and_the_next_answer_ends_it_in_one_line():
+    goals = AwaitedGoals(NAME, 10.0)
+    first = _sent(goals, 0.0, closedness=1.0)
+    goals.accepted(first, 1.0, 1.0)
+    assert goals.overdue(10.9) == ([], "")  # 10 s from its acceptance, not from its send
+    numbers, warning = goals.overdue(11.0)
+    assert numbers == [first] and "no result from " + NAME in warning
+    assert "10 s after the server accepted it (control.gripper_result_timeout_s)" in warning
+    second = _sent(goals, 12.0)
+    assert goals.overdue(22.0) == ([second], "")  # counted, not said
+    assert goals.unanswered_now == 2 and goals.unanswered == 2
+    third = _sent(goals, 30.0)
+    goals.accepted(third, 0.0, 31.0)
+    level, line = goals.finished(third, 0.0, 30.0, 32.5, SUCCEEDED)
+    assert level == "info" and line.endswith(
+        f"; {NAME} answers again, 2.5 s after that goal was sent (2 goals went unanswered past "
+        "control.gripper_result_timeout_s)"), line
+    assert goals.unanswered_now == 0 and goals.finished(third, 0.0, 30.0, 33.0, SUCCEEDED) is None
+
+
+def test_an_unaccepted_goal_is_said_as_not_accepted():
+    goals = AwaitedGoals(NAME, 5.0)
+    _sent(goals, 0.0, closedness=0.25)
+    numbers, warning = goals.overdue(5.0)
+    assert numbers == [1] and f"{NAME} has not accepted the gripper goal (closedness 0.25) " \
+        "5 s after it was sent" in warning
+
+
+def test_a_rejection_ends_an_outage_a_failed_request_does_not():
+    goals = AwaitedGoals(NAME, 10.0)
+    _sent(goals, 0.0)
+    goals.overdue(10.0)
+    failed = _sent(goals, 11.0)
+    line = goals.rejected(failed, 1.0, 11.0, 11.5, request_failed=True)
+    assert "(its request failed: no answer); the hand was not commanded" in line
+    assert "answers again" not in line and goals.unanswered_now == 1
+    rejected = _sent(goals, 12.0)
+    line = goals.rejected(rejected, 1.0, 12.0, 12.5)
+    assert line.endswith("1 goal went unanswered past control.gripper_result_timeout_s)"), line
+    assert goals.failed == 2
+
+
+def test_a_zero_timeout_keeps_nothing():
+    goals = AwaitedGoals(NAME, 0.0)
+    for _ in range(100):
+        _sent(goals, 0.0)
+    assert goals.awaiting == {} and goals.overdue(1e9) == ([], "")
+
+
+# --- what an answer answers ----------------------------------------------------------------
+
+def test_a_result_answers_every_older_goal_a_rejection_only_the_unaccepted_ones():
+    goals = AwaitedGoals(NAME, 10.0)
+    accepted, unaccepted, rejected = (_sent(goals, 0.0) for _ in range(3))
+    goals.accepted(accepted, 1.0, 0.0)
+    goals.rejected(rejected, 1.0, 0.0, 1.0)
+    assert sorted(goals.awaiting) == [accepted]  # the older accepted goal still awaits
+    newest = _sent(goals, 2.0)
+    goals.accepted(newest, 1.0, 2.0)
+    goals.finished(newest, 1.0, 2.0, 3.0, SUCCEEDED)
+    assert goals.awaiting == {} and unaccepted < newest
+
+
+# --- superseded or failed ------------------------------------------------------------------
+
+def test_a_cancel_is_no_failure_when_a_newer_goal_went_out_and_was_not_rejected():
+    goals = AwaitedGoals(NAME, 10.0)
+    older, newer = _sent(goals, 0.0), _sent(goals, 0.5)
+    goals.accepted(older, 1.0, 0.1)
+    assert goals.finished(older, 1.0, 0.0, 0.6, STATUS_CANCELED) is None  # newer unjudged
+    goals.accepted(newer, 0.0, 0.7)
+    assert goals.finished(newer, 0.0, 0.5, 1.0, STATUS_ABORTED)[0] == "warning"
+    assert goals.failed == 1
+
+
+def test_a_rejected_newer_goal_supersedes_nothing():
+    goals = AwaitedGoals(NAME, 10.0)
+    older, newer = _sent(goals, 0.0), _sent(goals, 0.5)
+    goals.accepted(older, 1.0, 0.1)
+    goals.rejected(newer, 0.0, 0.5, 0.6)
+    level, line = goals.finished(older, 1.0, 0.0, 1.0, STATUS_ABORTED)
+    assert level == "warning" and f"the gripper goal to {NAME} was aborted (closedness " \
+        "1.00): the driver did not complete it; check the hand" in line
+
+
+def test_a_newer_goal_dropped_unaccepted_as_overdue_still_supersedes_and_is_not_kept():
+    goals = AwaitedGoals(NAME, 1.0)
+    older = _sent(goals, 0.0)
+    goals.accepted(older, 1.0, 0.0)
+    for second in range(1, 10_001):  # a hung server: never accepts again
+        _sent(goals, float(second))
+        goals.overdue(second + 1.0)
+    assert len(goals.unjudged) <= 1 and goals.newest_forgotten >= 10_000
+    assert goals.finished(older, 1.0, 0.0, 10_002.0, STATUS_CANCELED)[0] == "info"

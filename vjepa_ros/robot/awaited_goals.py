@@ -1,0 +1,219 @@
+"""The gripper goals awaiting an answer from their action server, and its outages (ROS-free).
+
+``nodes.gripper_goals.GripperGoals`` sends each goal and hands every event here: a goal numbered
+(:meth:`AwaitedGoals.sending`), not sent (:meth:`~AwaitedGoals.not_sent`), sent
+(:meth:`~AwaitedGoals.went_out`), rejected, accepted, finished, and the steady-clock check for
+goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("": none). The rules:
+
+- No server (or a send that raises) is one outage: one warning, then one line when a goal goes
+  out again, counting the goals not sent and those sent before it went that no answer came for
+  (they are not timed meanwhile).
+- A goal without an answer ``control.gripper_result_timeout_s`` on (not accepted that long after
+  it was sent, or no result that long after it was accepted) starts an outage: one warning for its
+  first goal, the later ones counted; the next answer (a result, or a rejection) ends it in one
+  line. A failed request (a future that ended in an exception) is no answer and ends nothing.
+- An answer answers older goals too: a result all of them (the driver preempts an accepted goal
+  with a newer one), a rejection only those not yet accepted (it preempts nothing).
+- An abort or cancel is a failure unless a newer goal went out and was not rejected (superseded):
+  the newest accepted, any sent after it still unjudged, or the newest one dropped unaccepted as
+  overdue (kept as a number only, so a hung server's goals do not pile up: breaker45z).
+
+Thread-safe: the answers come on the executor's thread, the sends on the planning worker's.
+"""
+
+from __future__ import annotations
+
+import threading
+
+STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
+STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
+PREFIX = "control.gripper_action: "
+
+
+class AwaitedGoals:
+    """The goals sent to the server at ``name`` and their answers (see the module docstring).
+
+    ``result_timeout_s`` [s]: how long a goal's acceptance, then its result, may take (0: goals
+    are not timed, nothing is kept). Times ``now`` / ``sent_at`` [s] are the caller's steady
+    clock. Goals are numbered from 1 in the order sent.
+    """
+
+    def __init__(self, name: str, result_timeout_s: float = 0.0):
+        self.name, self.result_timeout_s = name, result_timeout_s
+        # goals awaiting their answer: number -> (when sent, then accepted [s], closedness,
+        # accepted); only with a result timeout
+        self.awaiting: dict[int, tuple[float, float, bool]] = {}
+        self.unanswered = 0  # goals found without an answer in time (all outages)
+        self.late: set[int] = set()  # of them, those of the outage under way (none: no outage)
+        self.missing = False  # warned that no server answers at ``name`` (until it does)
+        self.sent = 0  # goals sent (also the number of the newest)
+        self.unsent = 0  # goals not sent: no server ready, or the send raised (all outages)
+        self.unsent_now = 0  # of them, in the outage under way (or the last one)
+        # goals awaited when the server went (the outage under way), not answered since: number
+        # -> accepted; not timed
+        self.lost: dict[int, bool] = {}
+        # whether a newer goal stands (sent, not rejected) to supersede an older one: the newest
+        # goal accepted, the goals sent after it still awaiting acceptance (bounded by the goals
+        # in flight, never flushed by rejections), and the newest goal dropped unaccepted as
+        # overdue
+        self.newest_accepted = 0
+        self.newest_forgotten = 0
+        self.unjudged: set[int] = set()
+        self.failed = 0  # goals rejected, or aborted / canceled while the newest
+        self._lock = threading.Lock()
+
+    @property
+    def unanswered_now(self) -> int:
+        """How many goals went without an answer in time in the outage under way (0: none)."""
+        return len(self.late)
+
+    def sending(self) -> int:
+        """Give the goal about to be sent its number (before the send: it may preempt the last)."""
+        with self._lock:
+            self.sent += 1
+            self.unjudged.add(self.sent)
+            return self.sent
+
+    def not_sent(self, number: int, why: str) -> str:
+        """Note goal ``number`` did not go out (``why``); return the outage's warning or ""."""
+        with self._lock:
+            self.sent -= 1
+            self.unjudged.discard(number)
+            said, self.missing = self.missing, True
+            self.unsent += 1
+            self.unsent_now = self.unsent_now + 1 if said else 1
+            if said:
+                return ""
+            # the goals awaited go with the server: one outage, untimed
+            self.lost = {n: accepted for n, (_, _, accepted) in self.awaiting.items()}
+            self.lost.update((n, True) for n in self.late)
+            self.awaiting.clear()
+            self.late.clear()
+            lost = len(self.lost)
+        pending = f" ({lost} sent before had no answer yet)" if lost else ""
+        return (f"{PREFIX}{why}; gripper goals are not sent until it answers (gripper_command is "
+                f"still published){pending}")
+
+    def went_out(self, number: int, closedness: float, sent_at: float) -> str:
+        """Note goal ``number`` was sent at ``sent_at``; return the outage's end line or ""."""
+        with self._lock:
+            said, self.missing = self.missing, False
+            lost = len(self.lost) if said else 0  # those no answer came for meanwhile
+            if said:
+                self.lost.clear()
+            if self.result_timeout_s > 0:
+                self.awaiting[number] = (sent_at, closedness, False)
+        if not said:
+            return ""
+        lost_words = f", {lost} sent before it went never answered" if lost else ""
+        return (f"{PREFIX}the GripperCommand server at {self.name} answers; gripper goals are "
+                f"sent again ({self.unsent_now} not sent{lost_words})")
+
+    def rejected(self, number: int, closedness: float, sent_at: float, now: float,
+                 request_failed: bool = False) -> str:
+        """Note goal ``number`` was rejected (or its request failed); return the warning."""
+        with self._lock:
+            self.failed += 1
+            self.unjudged.discard(number)  # preempts nothing: an older accepted goal stands
+            if request_failed:  # no answer: the outage goes on
+                self.awaiting.pop(number, None)
+                back = ""
+            else:
+                back = self._back(number, sent_at, now, superseding=False)
+        failed = " (its request failed: no answer)" if request_failed else ""
+        return (f"{PREFIX}{self.name} rejected the gripper goal (closedness {closedness:.2f})"
+                f"{failed}; the hand was not commanded{back}")
+
+    def accepted(self, number: int, closedness: float, now: float) -> None:
+        """Note goal ``number`` was accepted at ``now``: its result is awaited."""
+        with self._lock:
+            self.unjudged.discard(number)
+            if number > self.newest_accepted:  # the goals still awaited before it matter no more
+                self.newest_accepted = number
+                self.unjudged = {n for n in self.unjudged if n > number}
+            self.lost.pop(number, None)  # answered: not lost with the server
+            if number in self.awaiting:  # not yet overdue: its result may take as long again
+                self.awaiting[number] = (now, closedness, True)
+
+    def finished(self, number: int, closedness: float, sent_at: float, now: float,
+                 status: int | None, request_failed: bool = False) -> tuple[str, str] | None:
+        """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
+
+        Returns (level, line) to say, or None: an abort or cancel not superseded is a warning,
+        a result that ends an outage an info line. ``request_failed``: no answer came.
+        """
+        with self._lock:
+            if request_failed:  # the result request failed: no answer, the outage goes on
+                self.awaiting.pop(number, None)
+                return None
+            back = self._back(number, sent_at, now)
+            superseded = (self.newest_accepted > number or self.newest_forgotten > number
+                          or any(n > number for n in self.unjudged))
+            failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
+            self.failed += failed
+        if failed:
+            word = "aborted" if status == STATUS_ABORTED else "canceled"
+            return ("warning", f"{PREFIX}the gripper goal to {self.name} was {word} (closedness "
+                    f"{closedness:.2f}): the driver did not complete it; check the hand{back}")
+        if back:
+            return ("info", f"{PREFIX}a result came for the gripper goal (closedness "
+                    f"{closedness:.2f}){back}")
+        return None
+
+    def _back(self, number: int, sent_at: float, now: float, superseding: bool = True) -> str:
+        """Note goal ``number`` (sent at ``sent_at``) answered at ``now``; locked.
+
+        The goals it answers are no longer awaited (nor lost with the server). Returns "" or,
+        when this answer ends an outage, the words saying so ("; ...").
+        """
+        self.awaiting = {n: entry for n, entry in self.awaiting.items()
+                         if not _answered_by(n, entry[2], number, superseding)}
+        self.lost = {n: accepted for n, accepted in self.lost.items()
+                     if not _answered_by(n, accepted, number, superseding)}
+        if not self.late:
+            return ""
+        count = len(self.late)
+        self.late.clear()
+        return (f"; {self.name} answers again, {now - sent_at:.1f} s after that goal was sent "
+                f"({count} goal{'s' if count != 1 else ''} went unanswered past "
+                "control.gripper_result_timeout_s)")
+
+    def overdue(self, now: float) -> tuple[list[int], str]:
+        """Forget the goals without an answer ``result_timeout_s`` before ``now``.
+
+        Returns their numbers (ascending) and the warning, "" unless they begin an outage.
+        """
+        if self.result_timeout_s <= 0:
+            return [], ""
+        with self._lock:
+            late = sorted((number, closedness, accepted) for number, (since, closedness, accepted)
+                          in self.awaiting.items() if now - since >= self.result_timeout_s)
+            for number, _, accepted in late:
+                del self.awaiting[number]
+                if not accepted and number in self.unjudged:  # forgotten: no longer kept, but
+                    self.unjudged.discard(number)  # still a newer goal sent and not rejected
+                    self.newest_forgotten = max(self.newest_forgotten, number)
+            self.unanswered += len(late)
+            first = not self.late
+            self.late.update(number for number, _, _ in late)
+        numbers = [number for number, _, _ in late]
+        if not (late and first):
+            return numbers, ""
+        _, closedness, accepted = late[0]
+        what = (f"no result from {self.name} for the gripper goal (closedness {closedness:.2f}) "
+                f"{self.result_timeout_s:g} s after the server accepted it" if accepted else
+                f"{self.name} has not accepted the gripper goal (closedness {closedness:.2f}) "
+                f"{self.result_timeout_s:g} s after it was sent")
+        return numbers, (f"{PREFIX}{what} (control.gripper_result_timeout_s): the driver may "
+                         f"have hung or died; check the hand and its driver (ros2 action info "
+                         f"{self.name}); later goals without an answer are counted until it "
+                         "answers")
+
+
+def _answered_by(older: int, accepted: bool, number: int, superseding: bool) -> bool:
+    """Tell whether goal ``older`` (``accepted`` by then) is answered by ``number``'s answer.
+
+    Its own answer; a result (``superseding``) answers every older goal (the driver preempts
+    them); a rejection answers only the older goals not yet accepted.
+    """
+    return older == number or (older < number and (superseding or not accepted))
