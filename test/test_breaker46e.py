@@ -6,7 +6,10 @@ Attacked: the one goal-image loader (``image_files.load_image_file``, behind goa
 (``PlannerGoals._take_goal_image``: ``image_msg_to_rgb`` then ``goal_image_problem``). Each file
 is compared with the camera frame holding the same pixels (an rgb8, mono8 or rgb16 message).
 
-Defects found (strict xfails):
+Defects found (strict xfails until fix46f, which fixed all six: one transparency rule for files
+and the topic, image_limits.transparency_problem; 16-bit grey+alpha refused; several frames
+refused; ``file://`` URIs taken as the file they name; link loops named; 16 to 8 bits in 16-bit
+blocks, each goal file decoded once between the parameter check and the goal):
 
 - a 4-channel goal on ~/goal_image (rgba8, bgra8, rgba16, 8UC4) with transparent pixels is
   taken, its hidden colour planned toward, where the same image as a file is refused;
@@ -248,7 +251,6 @@ def test_a_folder_and_a_dangling_link_are_refused_in_one_line(tmp_path):
     assert "not found" in one_line_refusal(tmp_path / "gone.png")
 
 
-@pytest.mark.xfail(strict=True, reason="a symlink loop is reported as 'image file not found'")
 def test_a_symlink_loop_is_named_as_one(tmp_path):
     """Input: goal.png, a symbolic link to itself (``ln -s goal.png goal.png``).
 
@@ -262,23 +264,34 @@ def test_a_symlink_loop_is_named_as_one(tmp_path):
     assert "link" in text.lower()
 
 
-@pytest.mark.xfail(strict=True, reason="a file:// URI is called a relative path, shown mangled")
-def test_a_file_uri_is_named_as_a_uri(tmp_path):
+def test_a_file_uri_is_taken_as_its_path(tmp_path):
     """Input: goal_image_path file:///.../goal.png (copied from a file manager or browser).
 
     Happened: "image file not found: file:/.../goal.png (a relative path: looked at
     <cwd>/file:/.../goal.png ...; give an absolute path)": the URI shown with one slash lost,
-    and called relative. Should: say it is a URI and name the plain path to give instead.
+    and called relative. Should: say it is a URI and name the plain path to give instead, or
+    (fix46f, friendlier) take the URI as the file it names: percent-escapes decoded,
+    ``file://localhost/`` too. A URI of a missing file names the plain path, not "relative".
     """
-    path = tmp_path / "goal.png"
+    path = tmp_path / "my goal ü.png"
     Image.fromarray(PIXELS).save(path)
+    for uri in (path.as_uri(), path.as_uri().replace("file://", "file://localhost", 1)):
+        check_goal_files("goal_image_path", [uri])
+        assert np.array_equal(load_image_file(uri), PIXELS)
+    gone = tmp_path / "gone goal.png"
     with pytest.raises(ImageError) as refused:
-        check_goal_files("goal_image_path", [path.as_uri()])
+        check_goal_files("goal_image_path", [gone.as_uri()])
     text = str(refused.value)
-    assert "relative path" not in text and str(path) in text, text
+    assert "relative path" not in text and str(gone) in text, text
+    assert "file://" not in text and "\n" not in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="16-bit grey+alpha PNG loads as grey; 16-bit grey refused")
+def test_a_file_uri_of_another_host_is_refused_in_one_line():
+    with pytest.raises(ImageError, match=r"^goal_image_path: file://lab-pc/data/goal\.png is a "
+                       r"file URI on the host 'lab-pc', not on this machine"):
+        check_goal_files("goal_image_path", ["file://lab-pc/data/goal.png"])
+
+
 def test_a_16_bit_grey_alpha_png_is_refused_as_16_bit_grey_is(tmp_path):
     """Input: a 16-bit grey+alpha PNG (colour type 4, depth 16), fully opaque.
 
@@ -309,7 +322,6 @@ def _write_png(path, values, colour_type):
                      + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-@pytest.mark.xfail(strict=True, reason="an animated or multi-page file silently loads frame 1")
 @pytest.mark.parametrize("name", ["clip.gif", "clip.png", "clip.webp", "pages.tif"])
 def test_a_file_of_several_frames_is_refused(tmp_path, name):
     """Input: a demo clip saved as an animated GIF/PNG/WebP, or a multi-page TIFF (2 frames).
@@ -354,7 +366,6 @@ def test_an_8000_px_8_bit_png_loads_within_700_mb(tmp_path):
     assert _load_peak_mb(tmp_path / "big.png") < 700
 
 
-@pytest.mark.xfail(strict=True, reason="a 16-bit 8000x8000 RGBA PNG takes ~1.9 GB to load")
 def test_an_8000_px_16_bit_png_loads_within_1_gb(tmp_path):
     """Input: an opaque 16-bit RGBA PNG of 8000x8000 px, inside MAX_SIDE_PX 8192.
 
@@ -471,7 +482,6 @@ def test_depth_float_and_unknown_encodings_are_refused(encoding):
         topic_goal(message(encoding, np.zeros((H, W, 2), np.uint8)))
 
 
-@pytest.mark.xfail(strict=True, reason="a transparent 4-channel topic goal is taken; file refused")
 @pytest.mark.parametrize("encoding", ["rgba8", "bgra8", "8UC4", "rgba16"])
 def test_a_transparent_goal_on_the_topic_is_refused_as_its_file_is(tmp_path, encoding):
     """Input: on ~/goal_image a 4-channel image whose top-left 4x4 pixels have alpha 0.

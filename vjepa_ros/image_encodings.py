@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.image_errors import EncodingError, ImageError, check_rgb
+from vjepa_ros.image_limits import transparency_problem
 
 # Packed encodings: name (lower case) -> (channels, bytes per channel, order of the first three).
 # 8UCn / 16UCn carry no channel order of their own: cv_bridge publishes OpenCV's BGR(A) as them.
@@ -42,7 +43,7 @@ PUBLISH_HINT = ("publish rgb8 or bgr8 (the RealSense driver's default colour for
 KR, KB = 0.299, 0.114
 
 
-def image_msg_to_rgb(msg) -> np.ndarray:
+def image_msg_to_rgb(msg, check_alpha: bool = True) -> np.ndarray:
     """Decode a ``sensor_msgs/Image``-like object into a new ``[H, W, 3]`` uint8 RGB array.
 
     Accepts :data:`ENCODINGS`: rgb/bgr(a) 8 and 16 bit, mono8, OpenCV's 8UC1/3/4 and
@@ -50,10 +51,14 @@ def image_msg_to_rgb(msg) -> np.ndarray:
     ``yuv422_yuy2`` = YUYV) and ``nv21`` through BT.601 limited range (:func:`yuv_to_rgb`),
     Bayer mosaics (demosaiced by OpenCV). 16-bit values (``is_bigendian`` honoured) become 8 bit
     by a fixed scale (v / 257, so 65535 -> 255): the same for every frame, so a frame and a goal
-    stay comparable. Alpha is dropped, mono is replicated into three channels, row padding
+    stay comparable. Alpha is dropped, after the goal images' rule
+    (:func:`vjepa_ros.image_limits.transparency_problem`, as for a goal file): an image with
+    transparent pixels is refused; ``check_alpha`` False (a camera frame: what the camera
+    delivered, whatever its alpha) skips it. Mono is replicated into three channels, row padding
     (``step``) is skipped. Raises :class:`EncodingError` for a depth or infrared stream
     (:data:`NOT_COLOUR`: 16UC1, mono16), a float one or an unknown encoding, and
-    :class:`ImageError` for malformed data; both name the encoding and the fix.
+    :class:`ImageError` for malformed data and transparent pixels; both name the encoding and the
+    fix.
     """
     encoding = str(msg.encoding).lower()
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
@@ -96,6 +101,9 @@ def image_msg_to_rgb(msg) -> np.ndarray:
     pixels = pixels.reshape(height, width, channels)
     if channels == 1:
         return np.repeat(pixels, 3, axis=2)
+    problem = transparency_problem(pixels[..., 3]) if channels == 4 and check_alpha else ""
+    if problem:
+        raise ImageError(f"'{encoding}' image {problem}")
     pixels = pixels[..., :3]
     if order == "bgr":
         pixels = pixels[..., ::-1]
@@ -112,9 +120,24 @@ def _refusal_hint(encoding: str) -> str:
     return f"supported: {', '.join(ENCODINGS)}; or {PUBLISH_HINT}"
 
 
-def _to_8bit(values: np.ndarray) -> np.ndarray:
-    """16-bit -> 8-bit by the fixed scale 255/65535 (rounded): 0 -> 0, 65535 -> 255."""
-    return ((values.astype(np.uint32) * 255 + 32767) // 65535).astype(np.uint8)
+def _to_8bit(values: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """16-bit -> 8-bit by the fixed scale 255/65535 (rounded): 0 -> 0, 65535 -> 255.
+
+    ``values``: uint16 of at least one dimension, any byte order; returns uint8 of its shape
+    (``out`` when given, written in place: a flipped view of the result, say). Exactly
+    ``(v * 255 + 32767) // 65535``, computed in 16 bits on ~1 M values at a time (65535 is
+    255 * 257: ``v // 257``, plus 1 where the remainder is 129 or more), so an 8000x8000 16-bit
+    colour goal needs its 8-bit result and a few MB more, not 32-bit copies of it.
+    """
+    out = np.empty(values.shape, np.uint8) if out is None else out
+    rows = max(1, (1 << 20) // max(1, values[:1].size))
+    for start in range(0, len(values), rows):
+        block = values[start:start + rows].astype(np.uint16)  # native byte order, a copy
+        high = block // 257
+        block -= high * 257  # the remainder, 0..256
+        high += block >= 129
+        out[start:start + rows] = high
+    return out
 
 
 def yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:

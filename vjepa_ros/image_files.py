@@ -8,6 +8,7 @@ cannot); :func:`save_image_file` writes one whole or not at all. Re-exported by
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -16,7 +17,13 @@ import numpy as np
 from vjepa_ros.atomic_files import ReplaceError, write_bytes
 from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, _to_8bit
 from vjepa_ros.image_errors import ImageError, check_rgb
-from vjepa_ros.image_limits import MAX_SIDE_PX, goal_image_problem, image_size_problem
+from vjepa_ros.image_limits import (
+    MAX_SIDE_PX,
+    goal_image_problem,
+    image_size_problem,
+    transparency_problem,
+)
+from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 
 
 def load_image_file(path: str | Path) -> np.ndarray:
@@ -35,26 +42,26 @@ def load_image_file(path: str | Path) -> np.ndarray:
     bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
     image gets
     the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
-    topic. Raises :class:`ImageError` (one line naming the file and what to do) for an empty
-    path, a missing file, a folder, a file that is not an image, a truncated or corrupt one, one
-    of 32-bit or single-channel 16-bit pixels, one with transparent pixels (alpha below 255
-    anywhere, in any format: the alpha would be dropped and the pixels show their hidden colour;
-    an opaque RGBA file loads), and one too small, too large or too elongated.
+    topic. ``path``: a path (``~`` expanded) or a ``file://`` URI (:func:`image_file_path`).
+    Raises :class:`ImageError` (one line naming the file and what to do) for an empty
+    path, a missing file, a symbolic link loop, a folder, a file that is not an image, a
+    truncated or corrupt one, one of several frames (an animated GIF/PNG/WebP, a multi-page
+    TIFF), one of 32-bit pixels or of single-channel 16-bit ones (with or without alpha), one
+    with transparent pixels (:func:`vjepa_ros.image_limits.transparency_problem`, the rule of a
+    4-channel ``~/goal_image`` too: the alpha would be dropped and the pixels show their hidden
+    colour; an opaque RGBA file loads), and one too small, too large or too elongated. Memory:
+    the 8-bit result and one decoded copy of the file at a time (a 16-bit one as 16 bits).
     """
     import cv2
 
     if not str(path).strip():
         raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
-    path = Path(path).expanduser()
+    path = image_file_path(path)
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
                          "JPEG, ...)")
     if not path.is_file():
-        text = str(path)
-        if text != text.strip():  # a pasted path's space: invisible at the end of the line
-            raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
-                             f"which is part of a file name: did you mean {text.strip()!r}?")
-        raise ImageError(f"image file not found: {path}")
+        _refuse_missing(path)
     kind = _check_image_file(path)
     # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;
     # OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values: breaker31)
@@ -62,17 +69,54 @@ def load_image_file(path: str | Path) -> np.ndarray:
                                                      cv2.IMREAD_ANYDEPTH)
     if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
         rgb = _pillow_rgb(path, kind)
+    elif bgr.dtype == np.uint16:  # scaled straight into RGB order, a block at a time
+        rgb = np.empty(bgr.shape, np.uint8)
+        _to_8bit(bgr, out=rgb[..., ::-1])
+        del bgr
+    elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
+        raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour image")
     else:
-        if bgr.dtype == np.uint16:
-            bgr = _to_8bit(bgr)
-        elif bgr.dtype != np.uint8:  # 32-bit pixels are refused from the header; never planned on
-            raise ImageError(f"{path} holds {bgr.dtype} pixels: give an 8- or 16-bit colour "
-                             "image")
         rgb = np.ascontiguousarray(bgr[..., ::-1])
     problem = goal_image_problem(rgb)  # the checks a goal from any source gets, once decoded
     if problem:
         raise ImageError(f"{path} {problem}")
     return rgb
+
+
+def image_file_path(path: str | os.PathLike) -> Path:
+    """Return the file a goal path names: ``~`` expanded, a ``file://`` URI decoded.
+
+    Where every goal path is resolved (goal_image_path(s), ``eval --goal``, the image
+    publisher's ``path``, through :func:`load_image_file`). A URI copied from a file manager or
+    browser, ``file:///data/my%20goal.png``, ``file://localhost/data/...`` or ``file:/data/...``,
+    names ``/data/my goal.png`` (percent-escapes decoded as UTF-8). Raises :class:`ImageError`
+    for a ``file://`` URI of another host (a file on another machine).
+    """
+    text = os.fspath(path)
+    if text[:6].lower() != "file:/":
+        return Path(text).expanduser()
+    from urllib.parse import unquote
+
+    rest = text[5:]  # "/data/..." or "//host/data/..."
+    if rest.startswith("//"):
+        host, _, tail = rest[2:].partition("/")
+        if host.lower() not in ("", "localhost"):
+            raise ImageError(f"{text} is a file URI on the host {host!r}, not on this machine: "
+                             "copy the file here and give its path")
+        rest = "/" + tail
+    return Path(unquote(rest, errors="surrogateescape"))
+
+
+def _refuse_missing(path: Path) -> None:
+    """Raise why ``path``, which is no file, cannot be read: not found, or a link that loops."""
+    text = str(path)
+    if text != text.strip():  # a pasted path's space: invisible at the end of the line
+        raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
+                         f"which is part of a file name: did you mean {text.strip()!r}?")
+    if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
+        raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
+                         "-l` shows where it points), or give that file's path")
+    raise ImageError(f"image file not found: {path}")
 
 
 class FileKind(NamedTuple):
@@ -149,13 +193,13 @@ def _check_image_file(path: Path) -> FileKind:
         raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                          "again") from None
     with image:
-        problem = _pixel_kind_problem(image) or image_size_problem(image.width, image.height)
+        bits = _bits(image)
+        problem = (_pixel_kind_problem(image, bits)
+                   or image_size_problem(image.width, image.height)
+                   or _frames_problem(image))  # (counting them may read the whole file)
         if problem:
             raise ImageError(f"{path} {problem}")
-        tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
-        bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
-        raw_modes = [str(tile[3]) for tile in image.tile or []]  # before load() empties it
-        deep = bits > 8 or any(";16" in mode for mode in raw_modes)  # 48-bit PNG: RGB;16B
+        tags = getattr(image, "tag_v2", None)  # TIFF only
         orientation = tags.get(0x0112, 1) if tags is not None else 1  # (TIFF) Orientation
         try:
             image.load()  # every pixel decoded: ImageFile.LOAD_TRUNCATED_IMAGES stays False
@@ -165,11 +209,40 @@ def _check_image_file(path: Path) -> FileKind:
         problem = _transparency_problem(image)  # decoded: the alpha of every pixel is known
         if problem:
             raise ImageError(f"{path} {problem}")
-        return FileKind(str(image.format or ""), deep,
+        return FileKind(str(image.format or ""), bits > 8,
                         image.format == "TIFF" and orientation in (5, 6, 7, 8))
 
 
-def _pixel_kind_problem(image) -> str:
+def _bits(image) -> int:
+    """Return the bits a channel of an opened, not yet loaded, Pillow image (8 when not said).
+
+    A TIFF's BitsPerSample tag (258), or 16 where Pillow's raw mode says so (a 48-bit PNG's
+    ``RGB;16B``, a 16-bit grey+alpha PNG's ``LA;16B``: Pillow's mode is 8-bit ``RGB``/``LA``).
+    """
+    tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
+    bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
+    return max(bits, 16 if any(";16" in mode for mode in _raw_modes(image)) else 8)
+
+
+def _raw_modes(image) -> list[str]:
+    """Return the raw modes a not yet loaded Pillow image is decoded from (``"LA;16B"``, ...)."""
+    return [str(tile[3]) for tile in image.tile or []]  # load() empties the tiles
+
+
+def _frames_problem(image) -> str:
+    """Refuse a file of several frames (an animated GIF/PNG/WebP, a multi-page TIFF); "" else.
+
+    Its first frame is the start of a clip, seldom the goal. MPO (a JPEG holding a second
+    picture: a phone's depth map or HDR gain map, a stereo pair) passes: viewers show its first.
+    """
+    frames = int(getattr(image, "n_frames", 1) or 1)
+    if frames < 2 or image.format == "MPO":
+        return ""
+    return (f"holds {frames} frames (an animation or a multi-page file), not one still image: "
+            "export the frame that shows the goal as a still PNG and give that")
+
+
+def _pixel_kind_problem(image, bits: int) -> str:
     """Refuse 32-bit float or integer and single-channel 16-bit pixels from the header.
 
     "" when fine. OpenCV cannot decode 32-bit ones (a TIFF of them made it print a warning line
@@ -177,42 +250,40 @@ def _pixel_kind_problem(image) -> str:
     not a camera frame. Single-channel 16-bit (Pillow's modes ``I;16``, ``I;16B``, ``I;16S``, ...
     and ``I`` of 16 bits or fewer: a 16-bit grey PNG, an uint16 or int16 TIFF, a 16-bit PGM) is
     what depth cameras save (millimetres) and infrared ones: OpenCV decoded it as grey, nearly
-    black for depth, as the topic path refuses 16UC1 and mono16. 16-bit colour (a 48-bit PNG,
-    Pillow's ``RGB``) and 8-bit grey (``L``) pass.
+    black for depth, as the topic path refuses 16UC1 and mono16; with alpha too (a 16-bit
+    grey+alpha PNG: raw mode ``LA;16B``, which Pillow 13 opens as 8-bit ``RGBA``; ``bits``:
+    :func:`_bits`'s). 16-bit colour (a 48-bit PNG, Pillow's ``RGB``) and 8-bit grey (``L``,
+    ``LA``) pass.
     """
-    tags = getattr(image, "tag_v2", None)  # TIFF only; BitsPerSample (258) per channel
-    bits = max(tuple(tags.get(258, (0,)))) if tags is not None else 0
     if image.mode == "F" or (image.mode == "I" and bits > 16):
         kind = "floating-point" if image.mode == "F" else "integer"
         return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
                 "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
-    if image.mode.startswith("I"):  # "I;16*", or "I" of at most 16 bits (or not said)
+    grey = {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))} & {"L", "LA", "La"}
+    if image.mode.startswith("I") or (bits > 8 and grey):  # "I;16*", "I" of <= 16 bits; LA;16
         return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
                 "RGB PNG or JPEG)")
     return ""
 
 
 def _transparency_problem(image) -> str:
-    """Refuse an image some of whose pixels are transparent (alpha below full); "" when none are.
+    """Apply :func:`vjepa_ros.image_limits.transparency_problem` to a decoded Pillow image.
 
-    The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``): alpha is
-    dropped and a transparent pixel shows its hidden colour, black where an editor erased the
-    background, a scene the robot can never reach. Every kind of alpha Pillow reads counts: an
-    alpha channel (RGBA and grey+alpha PNG, 16-bit RGBA PNG and TIFF, WebP, TIFF), a palette's
-    transparent entries and a transparent colour key (PNG tRNS, GIF). A fully opaque one (alpha
-    255 everywhere, as screenshots are saved) passes. 16-bit alpha is judged by its upper 8 bits
-    (Pillow's decoding): above 99.6 % opaque counts as opaque.
+    The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``). Every
+    kind of alpha Pillow reads counts: an alpha channel (RGBA and grey+alpha PNG, 16-bit RGBA
+    PNG and TIFF, WebP, TIFF), a palette's transparent entries and a transparent colour key (PNG
+    tRNS, GIF). 16-bit alpha is judged by its upper 8 bits (Pillow's decoding): above 99.6 %
+    opaque counts as opaque. An opaque alpha channel is seen from its extremes, not copied.
     """
     if not image.has_transparency_data:
         return ""
-    alpha = np.asarray(image.convert("RGBA").getchannel("A"))
-    seen_through = int(np.count_nonzero(alpha < 255))
-    if not seen_through:
+    if "A" in image.getbands():  # its own alpha channel: no RGBA copy of the image
+        alpha = image.getchannel("A")
+    else:  # a palette's or colour key's transparent entries
+        alpha = image.convert("RGBA").getchannel("A")
+    if alpha.getextrema()[0] == 255:
         return ""
-    share = 100.0 * seen_through / alpha.size
-    return (f"has transparent pixels (alpha below 255 in {share:.3g}% of them), which would load "
-            "as their hidden colour (often black), not the scene: flatten it onto the scene's "
-            "background or save it without alpha (an RGB PNG or JPEG)")
+    return transparency_problem(np.asarray(alpha))
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:

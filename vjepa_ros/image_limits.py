@@ -13,7 +13,8 @@ vjepa2-ac-vitg, 16 px patches; 128 px for the demo model), so:
   at once.
 
 :func:`goal_image_problem` holds every check a decoded goal image gets, whatever its source (a
-goal file, the planner node's ~/goal_image topic).
+goal file, the planner node's ~/goal_image topic); :func:`transparency_problem` the one rule for
+an alpha channel, which both read before dropping it.
 """
 
 from __future__ import annotations
@@ -69,3 +70,25 @@ def goal_image_problem(rgb) -> str:
         return (f"has {dtype} pixels{bad}, not 8-bit (uint8): save it as an 8-bit image "
                 "(e.g. an 8-bit PNG)")
     return image_size_problem(shape[1], shape[0])
+
+
+def transparency_problem(alpha) -> str:
+    """Why a goal image with this alpha channel cannot be planned toward ("" when it can).
+
+    ``alpha``: ``[H, W]`` uint8 (a 16-bit alpha scaled to 8 bits first), of a goal file
+    (``image_files``: Pillow's alpha of every kind, RGBA, grey+alpha, a palette's or colour key's
+    transparent entries) or a 4-channel ``~/goal_image`` (rgba8, bgra8, 8UC4, rgba16, ...). The
+    decoders keep colour only: a pixel seen through (alpha below 255) would load as its hidden
+    colour, black where an editor erased the background, a scene the robot can never reach. An
+    alpha of one value everywhere shows no cut-out (a driver or exporter that leaves alpha
+    unset, 0 or any value, for every pixel): it is ignored, as is an opaque one. The text starts
+    with "has" (the caller names the image in front).
+    """
+    alpha = np.asarray(alpha)
+    low, high = int(alpha.min()), int(alpha.max())
+    if low == 255 or low == high:
+        return ""
+    share = 100.0 * np.count_nonzero(alpha < 255) / alpha.size
+    return (f"has transparent pixels (alpha below 255 in {share:.3g}% of them), which would load "
+            "as their hidden colour (often black), not the scene: flatten it onto the scene's "
+            "background or save it without alpha (an RGB PNG or JPEG; rgb8 or bgr8 on a topic)")

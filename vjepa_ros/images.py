@@ -29,21 +29,23 @@ from vjepa_ros.image_encodings import (
     yuv_to_rgb,
 )
 from vjepa_ros.image_errors import EncodingError, ImageError, check_rgb
-from vjepa_ros.image_files import FileKind, load_image_file, save_image_file
+from vjepa_ros.image_files import FileKind, image_file_path, load_image_file, save_image_file
 
 __all__ = ["BAYER", "ENCODINGS", "KB", "KR", "NOT_COLOUR", "PACKED", "PUBLISH_HINT",
            "SINGLE_CHANNEL_16", "YUV422", "EncodingError", "FileKind", "ImageError", "check_rgb",
-           "decode_compressed", "decode_image_message", "encode_compressed", "image_msg_to_rgb",
-           "load_image_file", "rgb_to_image_fields", "save_image_file", "yuv_to_rgb"]
+           "decode_compressed", "decode_image_message", "encode_compressed", "image_file_path",
+           "image_msg_to_rgb", "load_image_file", "rgb_to_image_fields", "save_image_file",
+           "yuv_to_rgb"]
 
 
 def decode_image_message(msg) -> np.ndarray:
     """Decode a ``sensor_msgs/Image`` or ``CompressedImage``-like object into ``[H, W, 3]`` RGB.
 
-    The one decoding place of the package (planner node, bag reader): a message with a
-    ``format`` field is compressed (:func:`decode_compressed`), else raw
-    (:func:`image_msg_to_rgb`).
+    The one decoding place of the package for camera frames (planner node, bag reader): a
+    message with a ``format`` field is compressed (:func:`decode_compressed`), else raw
+    (:func:`image_msg_to_rgb`; a frame's alpha is dropped whatever it holds: what the camera
+    delivered, not an edited goal).
     """
     if hasattr(msg, "format") and not hasattr(msg, "encoding"):
         return decode_compressed(str(msg.format), msg.data)
-    return image_msg_to_rgb(msg)
+    return image_msg_to_rgb(msg, check_alpha=False)

@@ -112,7 +112,8 @@ class ReachClient:
         from vjepa_ros.images import image_msg_to_rgb
         from vjepa_ros.nodes.pose_msgs import stamp_seconds
 
-        stamp, rgb = stamp_seconds(msg.header.stamp), image_msg_to_rgb(msg)
+        stamp = stamp_seconds(msg.header.stamp)
+        rgb = image_msg_to_rgb(msg, check_alpha=False)  # a camera frame, whatever its alpha
         self.inputs.observe_image(rgb, stamp)
         self.frames.append(Stamped(stamp, self.inputs.frame.value))
 

@@ -4,16 +4,33 @@ The planner node's goal parameters (``goal_image_path``, ``goal_image_paths``, `
 ``goal_gripper``) are set one at a time; each is checked on its own when it is set
 (:func:`check_goal_files`, :func:`check_goal_steps`, :func:`check_goal_gripper`), the lists
 together before the files are loaded (:func:`goal_files_problem`), and the files then become
-sub-goals (:func:`goals_from_files`). ROS-free.
+sub-goals (:func:`goals_from_files`): each file decoded once, when checked (:data:`_CHECKED`).
+ROS-free.
 """
 
 from __future__ import annotations
 
 import os
 
-from vjepa_ros.images import ImageError, load_image_file
+from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.subgoal import SubGoal
+
+# The images the last check_goal_files call with files decoded, by the identity of each file
+# (_file_key): the goal parameters are checked when set and their files then become the goal
+# (nodes/planner_goals.py), so goals_from_files takes them from here, once, instead of decoding
+# each file again (an 8000x8000 goal: seconds and hundreds of MB twice). A file changed since
+# has another key and is read again.
+_CHECKED: dict[tuple, object] = {}
+
+
+def _file_key(path: str) -> tuple | None:
+    """Return what identifies the content of goal file ``path`` now, or None (not a file)."""
+    try:
+        stat = os.stat(image_file_path(path))
+    except (OSError, ValueError):  # missing, a loop, a URI of another host: not remembered
+        return None
+    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def check_goal_gripper(grippers) -> None:
@@ -64,12 +81,19 @@ def check_goal_files(name: str, paths) -> None:
     problem = _empty_entries_problem(paths)
     if problem:
         raise ValueError(problem)
+    checked = {}
     for index, path in enumerate(paths):
         entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
+        key = _file_key(path)  # before reading: a file replaced meanwhile gets another key
         try:
-            load_image_file(path)
+            rgb = load_image_file(path)
         except ImageError as exc:
             raise ImageError(f"{entry}: {exc}{_path_note(name, path)}") from None
+        if key is not None:
+            checked[key] = rgb
+    if paths:  # the images for goals_from_files (an empty list leaves those of the other one)
+        _CHECKED.clear()
+        _CHECKED.update(checked)
 
 
 def _path_note(name: str, path: str) -> str:
@@ -88,7 +112,10 @@ def _path_note(name: str, path: str) -> str:
         home = ", the home folder," if word == "~" else ""
         return (f" (rcl reads {word} as the text {word!r}{home} not as YAML's null: {none} "
                 "means no file goal)")
-    expanded = os.path.expanduser(path)
+    try:
+        expanded = str(image_file_path(path))  # a file:// URI is absolute
+    except ImageError:
+        return ""
     if os.path.isabs(expanded) or os.path.exists(expanded):
         return ""
     return (f" (a relative path: looked at {os.path.abspath(expanded)}, in the planner node's "
@@ -147,5 +174,14 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
             "closedness (0 open .. 1 closed) each, or none")
     check_goal_gripper(grippers)
     closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
-    return [SubGoal(load_image_file(p), n, source=p, gripper=g)
-            for p, n, g in zip(paths, counts, closed, strict=True)]
+    goals = [SubGoal(_goal_image(p), n, source=p, gripper=g)
+             for p, n, g in zip(paths, counts, closed, strict=True)]
+    _CHECKED.clear()  # taken: the goal holds them now
+    return goals
+
+
+def _goal_image(path: str):
+    """Return goal file ``path`` as ``[H, W, 3]`` uint8 RGB: as checked last, or loaded now."""
+    key = _file_key(path)
+    checked = _CHECKED.get(key) if key is not None else None
+    return checked if checked is not None else load_image_file(path)
