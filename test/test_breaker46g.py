@@ -29,8 +29,9 @@ definition ("arrived, then sagged"). ``camera_check_session._end_camera_check`` 
 restarts at any arm farther than the tolerance (a sagging arm can run no check anyway: its
 moves never arrive).
 
-Defects (strict xfail), both of ``_last_seen_pose`` (the state nearest the newest frame's
-stamp before the hold) as the reference of the restart rule:
+Defects (fixed: a hold on the states restarts on the distance alone; the camera's reference
+is the earlier of the newest frame's stamp and arrival), both of ``_last_seen_pose`` (the
+state nearest the newest frame's stamp before the hold) as the reference of the restart rule:
 1. also for a hold on the robot STATES (a driver restarting: its controller comes back at
    the arm's pose): an arm pushed (guided by hand, or left behind by a faulted controller)
    4 cm off its set-point while both inputs were still fine, then a state outage (stopped or
@@ -238,8 +239,6 @@ def test_enable_cycle_after_the_arrival_then_a_sag_says_nothing_and_commands_not
 
 
 # ------------------------------------------------------------------------------- defects ---
-@pytest.mark.xfail(strict=True, reason="a state outage (driver restart) after the arm was "
-                   "pushed 4 cm off its set-point: no restart, the set-point steps it back")
 @pytest.mark.parametrize("outage", ["stopped", "nan"])
 def test_a_driver_restart_after_a_push_restarts_the_setpoint_at_the_arm(model, outage):
     """The arm was pushed 4 cm off its set-point before a state outage (a driver restart).
@@ -304,8 +303,6 @@ class AheadRig(Rig):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="camera stamps 0.4 s ahead: the reference pose is taken "
-                   "after the push began, a 4 cm push in a camera stall is pulled back")
 def test_a_push_during_a_camera_stall_restarts_with_camera_stamps_ahead(model):
     """breaker43h's push during a camera stall, with the camera's stamps 0.4 s ahead.
 

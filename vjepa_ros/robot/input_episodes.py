@@ -46,6 +46,9 @@ class InputEpisodes:
     _clock_step_pending: tuple[float, float, float | None, Stamped] | None = None
     # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
     _frame_clock: tuple[float, float | None] | None = None
+    # the session clock [s] when the newest frame came (None: none yet): stream_session's
+    # _last_seen_pose takes the arm at the earlier of this and the frame's stamp
+    frame_came_at: float | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
 
     @property
@@ -95,6 +98,7 @@ class InputEpisodes:
                     self._time_went_back(self.inputs.frame.stamp, stamp,
                                          self._system_went_back(offset, arrival, back))
             self._frame_clock = (offset, arrival)
+            self.frame_came_at = now
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", now - stamp, self.limits.max_image_age_s), now=now)
             self._camera_rate_recovered()

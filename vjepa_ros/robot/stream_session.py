@@ -172,13 +172,17 @@ class StreamSession:
     def _last_seen_pose(self) -> np.ndarray | None:
         """Return the arm's pose [7] when the newest frame was taken (locked); None: no state.
 
-        The last moment both inputs were seen (the state nearest that frame's stamp, the newest
-        state when the states stopped first): a hold starts ``safety.max_image_age_s`` after a
+        The last moment the camera saw the arm: the state nearest the earlier of that frame's
+        stamp and its arrival (a camera stamping 0.4 s ahead, within ``safety.max_image_age_s``,
+        put it after a push: breaker46g). A hold starts ``safety.max_image_age_s`` after a
         camera stalls, and an arm pushed meanwhile moved before the hold (breaker43h).
         """
         frame = self.inputs.frame
-        state = self.inputs.latest_state() if frame is None else \
-            self.inputs.state_at(frame.stamp)
+        if frame is None:
+            state = self.inputs.latest_state()
+        else:
+            came = frame.stamp if self.frame_came_at is None else self.frame_came_at
+            state = self.inputs.state_at(min(frame.stamp, came))
         return None if state is None else np.array(state.value, dtype=np.float64)
 
     def _restart_if_moved(self) -> bool:
@@ -188,15 +192,19 @@ class StreamSession:
         NaN (a driver restarted, its controller now at the arm's pose) may come back from an arm
         moved meanwhile; the set-point of before would pull it back in one tick (breaker32r:
         25 cm; breaker32x: 9 cm or 0.3 rad, within the step limits). The hold stopped the
-        motion (target := set-point), so nothing is lost: when the arm moved since it was last
-        seen before the hold (farther than ``RESUME_TOLERANCE_M`` / ``_RAD`` from its pose at
-        the newest frame then: :meth:`_last_seen_pose`) and the set-point is that far from it,
-        it restarts there, at rest, until the next plan, and a prepared plan (from where the arm
-        was to arrive) is dropped. An arm that did not move keeps the set-point it rests off (a
-        compliant arm sagging 15 mm under its set-point): restarting there lowered it 15 mm at
-        every camera dropout (breaker46a). An arm outside the workspace box (beyond its
-        tolerance) gets no set-point at all until a plan commands from inside (breaker32x:
-        the pose clamped into the box was 15 cm from the arm): returns False.
+        motion (target := set-point), so nothing is lost: when the set-point is farther than
+        ``RESUME_TOLERANCE_M`` / ``_RAD`` from the arm it restarts there, at rest, until the
+        next plan, and a prepared plan (from where the arm was to arrive) is dropped. After a
+        hold on the camera alone (the states kept coming: no driver restarted, its controller
+        ran on), only if the arm also moved that far since the camera last saw it
+        (:meth:`_last_seen_pose`): an arm that did not move keeps the set-point it rests off (a
+        compliant arm sagging 15 mm under its set-point was lowered 15 mm at every camera
+        dropout: breaker46a). A hold on the states (also one the states joined) restarts on the
+        distance alone: a restarted driver's controller holds the arm where it is, so a
+        set-point off it is a step, however it got there (breaker46g: pushed 4 cm before). An
+        arm outside the workspace box (beyond its tolerance) gets no set-point at all until a
+        plan commands from inside (breaker32x: the pose clamped into the box was 15 cm from the
+        arm): returns False.
         """
         latest = self.inputs.latest_state()
         if latest is None:
@@ -206,7 +214,7 @@ class StreamSession:
             self._stop_motion("the arm is outside the workspace box", deactivate=True)
             self.log("warning", f"the stream resumes with no set-point: {outside}")
             return False
-        if self._held_pose is not None:
+        if self._held_states is None and self._held_pose is not None:
             moved, turned = poses_apart(latest.value, self._held_pose)
             if moved <= RESUME_TOLERANCE_M and turned <= RESUME_TOLERANCE_RAD:
                 return True  # where it was when the hold began: the set-point streams on
