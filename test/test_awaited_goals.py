@@ -7,7 +7,12 @@ the module imports no ROS is test_core_is_ros_free's (robot/ is core).
 
 from __future__ import annotations
 
-from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, STATUS_CANCELED, AwaitedGoals
+from vjepa_ros.robot.awaited_goals import (
+    MAX_FORGOTTEN,
+    STATUS_ABORTED,
+    STATUS_CANCELED,
+    AwaitedGoals,
+)
 
 NAME = "/fr3_gripper/gripper_action"
 SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
@@ -139,5 +144,31 @@ def test_a_newer_goal_dropped_unaccepted_as_overdue_still_supersedes_and_is_not_
     for second in range(1, 10_001):  # a hung server: never accepts again
         _sent(goals, float(second))
         goals.overdue(second + 1.0)
-    assert len(goals.unjudged) <= 1 and goals.newest_forgotten >= 10_000
+    assert len(goals.unjudged) <= 1 and len(goals.forgotten) <= MAX_FORGOTTEN
+    assert max(goals.forgotten) >= 10_000
     assert goals.finished(older, 1.0, 0.0, 10_002.0, STATUS_CANCELED)[0] == "info"
+
+
+def test_goals_dropped_as_overdue_supersede_until_each_is_rejected():
+    """Goals 2 and 3 overdue unaccepted: 3 rejected, 2 still supersedes 1; 2 rejected: it fails."""
+    goals = AwaitedGoals(NAME, 1.0)
+    one = _sent(goals, 0.0)
+    goals.accepted(one, 1.0, 0.0)
+    two, three = _sent(goals, 0.5), _sent(goals, 0.6)
+    goals.overdue(2.0)
+    assert goals.forgotten == {two, three} and goals.unjudged == set()
+    goals.rejected(three, 0.0, 0.6, 2.1)
+    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED) is None  # two stands
+    goals.rejected(two, 0.0, 0.5, 2.3)
+    level, line = goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED)
+    assert level == "warning" and "aborted" in line and goals.forgotten == set()
+
+
+def test_a_goal_accepted_after_it_was_dropped_as_overdue_leaves_the_forgotten():
+    goals = AwaitedGoals(NAME, 1.0)
+    one, two = _sent(goals, 0.0), _sent(goals, 0.0)
+    goals.overdue(1.5)
+    goals.accepted(two, 0.0, 2.0)
+    assert goals.forgotten == set() and goals.newest_accepted == two
+    level, line = goals.finished(one, 1.0, 0.0, 2.5, STATUS_ABORTED)  # superseded: no failure
+    assert level == "info" and "answers again" in line and goals.failed == 0

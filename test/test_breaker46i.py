@@ -26,6 +26,10 @@ claim is false:
 - defect (low): input_flaps says "Every set is bounded (MAX_CAUSES)"; ``ongoing`` (and
   ``flaps`` once every input flaps) grows with each distinct topic.
 
+Fixed by fix46j (the strict xfails removed): an empty reason is ``refusal.NO_REASON``, never
+"fine"; only a goal accepted or not yet judged (overdue or not) supersedes; each cause keeps every
+hold that spoke of it; ``ongoing`` and ``flaps`` are bounded (the input idle longest goes).
+
 Held up (pins): the clock going back restarts the steady and summary clocks; equal timestamps
 count as flaps; two inputs in antiphase keep their own episodes; 100 000 flaps of one input
 keep a few entries; AwaitedGoals' lock is never held while calling out (no deadlock with the
@@ -38,8 +42,6 @@ from __future__ import annotations
 
 import threading
 import types
-
-import pytest
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, AwaitedGoals
@@ -68,8 +70,6 @@ def _flap(flaps: InputFlaps, topic: str, start: float, times: int, step: float =
 
 # --- defects ------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="new RefusalLog.refused raises KeyError for an empty "
-                   "cause naming an input (the parent logged it)")
 def test_a_refusal_with_an_empty_cause_naming_an_input_is_logged_not_a_keyerror():
     """Input: about("", "/camera", "") then refused(STALE_INPUTS, "").
 
@@ -85,8 +85,6 @@ def test_a_refusal_with_an_empty_cause_naming_an_input_is_logged_not_a_keyerror(
     assert "/camera" in log.ongoing
 
 
-@pytest.mark.xfail(strict=True, reason="a goal forgotten as overdue and then rejected still "
-                   "supersedes an older goal: the older goal's abort is not said")
 def test_a_rejected_late_goal_does_not_silence_an_older_goals_abort():
     """Input: goal 1 accepted; goal 2 sent, overdue unaccepted, then rejected; goal 1 aborted.
 
@@ -110,8 +108,6 @@ def test_a_rejected_late_goal_does_not_silence_an_older_goals_abort():
     assert said is not None and said[0] == "warning" and "aborted" in said[1], said
 
 
-@pytest.mark.xfail(strict=True, reason="forget(kind) leaves a cause kind said about an input "
-                   "unsaid-again when another hold spoke about that input afterwards")
 def test_forget_makes_every_cause_its_kind_said_due_again():
     """Input: one /state episode said by two holds, forget() the first, its refusal again.
 
@@ -135,8 +131,6 @@ def test_forget_makes_every_cause_its_kind_said_due_again():
     assert log.refused(RefusalKind.STALE_INPUTS, "stale #") is True
 
 
-@pytest.mark.xfail(strict=True, reason="input_flaps claims every set is bounded by MAX_CAUSES; "
-                   "ongoing grows with each distinct topic")
 def test_every_set_of_input_flaps_is_bounded_as_documented():
     """Input: 4 * MAX_CAUSES distinct topics judged refused.
 

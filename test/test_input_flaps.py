@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from vjepa_ros.robot.input_flaps import FLAP_WINDOW_S, MAX_CAUSES, STEADY_S, SUMMARY_S, InputFlaps
+from vjepa_ros.robot.input_flaps import (
+    FLAP_STARTS,
+    FLAP_WINDOW_S,
+    MAX_CAUSES,
+    STEADY_S,
+    SUMMARY_S,
+    InputFlaps,
+)
 
 CAMERA, STATE = "/camera/image_raw", "/joint_states"
 STALE = "camera image is stale: 0.60 s old (limit 0.50 s)"
@@ -192,3 +199,35 @@ def test_the_causes_kept_are_bounded():
     said = [inputs.says(CAMERA, "kind", f"cause {n}", STALE) for n in range(MAX_CAUSES + 10)]
     assert said.count(True) == MAX_CAUSES
     assert len(inputs.ongoing[CAMERA].causes) == MAX_CAUSES
+
+
+def test_forget_clears_a_cause_its_holder_spoke_of_though_another_hold_spoke_later():
+    inputs = InputFlaps()
+    inputs.judge(0.0, STATE, "stale 3")
+    assert inputs.says(STATE, "stale inputs", "stale #", "stale 3")
+    assert inputs.says(STATE, "invalid state", "nan", "nan")
+    assert not inputs.says(STATE, "invalid state", "stale #", "stale 3")  # spoke of it too
+    inputs.forget("stale inputs")
+    assert inputs.says(STATE, "stale inputs", "stale #", "stale 3")  # due again
+    assert not inputs.says(STATE, "invalid state", "nan", "nan")  # the other hold's stays
+
+
+def test_episodes_under_way_are_bounded_and_the_input_judged_longest_ago_goes():
+    inputs = InputFlaps()
+    inputs.judge(0.0, CAMERA, STALE)
+    for index in range(2 * MAX_CAUSES):  # renamed topics, never judged again
+        inputs.judge(1.0 + index, f"/old_{index}", STALE)
+        inputs.judge(1.0 + index, CAMERA, STALE)  # the camera is judged at every check
+    assert len(inputs.ongoing) == MAX_CAUSES and CAMERA in inputs.ongoing
+    assert f"/old_{2 * MAX_CAUSES - 1}" in inputs.ongoing and "/old_0" not in inputs.ongoing
+
+
+def test_flapping_inputs_are_bounded_and_the_one_idle_longest_goes():
+    inputs = InputFlaps()
+    for index in range(MAX_CAUSES + 5):
+        for episode in range(FLAP_STARTS + 1):
+            inputs.judge(index * 10.0 + episode, f"/topic_{index}", STALE)
+            inputs.judge(index * 10.0 + episode + 0.5, f"/topic_{index}", "")
+    assert all(f.flapping for f in inputs.flaps.values())
+    assert len(inputs.flaps) <= MAX_CAUSES and f"/topic_{MAX_CAUSES + 4}" in inputs.flaps
+    assert "/topic_0" not in inputs.flaps

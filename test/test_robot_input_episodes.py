@@ -11,6 +11,7 @@ from test_robot_mpc import START, HookedPlanner, enabled_session, frame, tiny_wo
 
 from vjepa_ros.robot.inputs import RECOVERY_S
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.robot.refusal import NO_REASON, Refusal, RefusalKind
 from vjepa_ros.robot.refusal_log import RELAPSE_S
 
 NAN_STATE = "unusable joint state: arm joint positions contain NaN or inf"
@@ -146,3 +147,24 @@ def test_an_age_just_over_its_limit_never_reads_as_the_limit(model):
     clock.now += 0.5004  # the frame and the state are 0.5004 s old: over both limits
     refusal = session.status()["values"]["refusal"]
     assert refusal == "camera image is stale: 0.5004 s old (limit 0.50 s)"
+
+
+def test_a_state_rejected_with_an_empty_reason_holds_in_placeholder_words(model):
+    """reject_state(""): a hold with refusal.NO_REASON (never "fine", never a KeyError)."""
+    session, clock, logs = enabled_session(model)
+    assert session.plan_step().command is not None
+    logs.clear()
+    clock.now += 0.01
+    session.reject_state("")
+    output = session.stream_step()
+    assert output is not None and output.setpoint is None
+    assert session.status()["values"]["refusal_kind"] == "invalid_state"
+    assert [m for _, m in logs if m.startswith("not commanding")] == [
+        f"not commanding: {NO_REASON}"]
+    assert session.inputs.state_problem == NO_REASON
+
+
+def test_a_refusal_without_words_takes_the_placeholder():
+    """Refusal(kind, "") reads NO_REASON: diagnostics and the log never show an empty reason."""
+    assert Refusal(RefusalKind.PLANNER_ERROR, "").detail == NO_REASON
+    assert Refusal(RefusalKind.SAFETY, "too far").detail == "too far"

@@ -15,8 +15,9 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
 - An answer answers older goals too: a result all of them (the driver preempts an accepted goal
   with a newer one), a rejection only those not yet accepted (it preempts nothing).
 - An abort or cancel is a failure unless a newer goal went out and was not rejected (superseded):
-  the newest accepted, any sent after it still unjudged, or the newest one dropped unaccepted as
-  overdue (kept as a number only, so a hung server's goals do not pile up: breaker45z).
+  the newest accepted, any sent after it still unjudged, or one dropped unaccepted as overdue and
+  not rejected since (the newest :data:`MAX_FORGOTTEN` of those are kept, so a hung server's
+  goals do not pile up: breaker45z; a goal rejected after it was dropped supersedes nothing).
 
 Thread-safe: the answers come on the executor's thread, the sends on the planning worker's.
 """
@@ -28,6 +29,7 @@ import threading
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
 PREFIX = "control.gripper_action: "
+MAX_FORGOTTEN = 64  # goals dropped unaccepted as overdue kept to supersede older ones (newest)
 
 
 class AwaitedGoals:
@@ -54,11 +56,11 @@ class AwaitedGoals:
         self.lost: dict[int, bool] = {}
         # whether a newer goal stands (sent, not rejected) to supersede an older one: the newest
         # goal accepted, the goals sent after it still awaiting acceptance (bounded by the goals
-        # in flight, never flushed by rejections), and the newest goal dropped unaccepted as
-        # overdue
+        # in flight, never flushed by rejections), and those dropped unaccepted as overdue since
+        # (neither accepted nor rejected yet: the newest MAX_FORGOTTEN)
         self.newest_accepted = 0
-        self.newest_forgotten = 0
         self.unjudged: set[int] = set()
+        self.forgotten: set[int] = set()
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()
 
@@ -115,6 +117,7 @@ class AwaitedGoals:
         with self._lock:
             self.failed += 1
             self.unjudged.discard(number)  # preempts nothing: an older accepted goal stands
+            self.forgotten.discard(number)  # nor does it supersede one, overdue or not
             if request_failed:  # no answer: the outage goes on
                 self.awaiting.pop(number, None)
                 back = ""
@@ -128,9 +131,11 @@ class AwaitedGoals:
         """Note goal ``number`` was accepted at ``now``: its result is awaited."""
         with self._lock:
             self.unjudged.discard(number)
+            self.forgotten.discard(number)
             if number > self.newest_accepted:  # the goals still awaited before it matter no more
                 self.newest_accepted = number
                 self.unjudged = {n for n in self.unjudged if n > number}
+                self.forgotten = {n for n in self.forgotten if n > number}
             self.lost.pop(number, None)  # answered: not lost with the server
             if number in self.awaiting:  # not yet overdue: its result may take as long again
                 self.awaiting[number] = (now, closedness, True)
@@ -147,8 +152,8 @@ class AwaitedGoals:
                 self.awaiting.pop(number, None)
                 return None
             back = self._back(number, sent_at, now)
-            superseded = (self.newest_accepted > number or self.newest_forgotten > number
-                          or any(n > number for n in self.unjudged))
+            superseded = self.newest_accepted > number or any(
+                n > number for n in self.unjudged | self.forgotten)
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed
         if failed:
@@ -190,9 +195,11 @@ class AwaitedGoals:
                           in self.awaiting.items() if now - since >= self.result_timeout_s)
             for number, _, accepted in late:
                 del self.awaiting[number]
-                if not accepted and number in self.unjudged:  # forgotten: no longer kept, but
-                    self.unjudged.discard(number)  # still a newer goal sent and not rejected
-                    self.newest_forgotten = max(self.newest_forgotten, number)
+                if not accepted and number in self.unjudged:  # forgotten: no longer awaited,
+                    self.unjudged.discard(number)  # still sent and not rejected (until it is)
+                    self.forgotten.add(number)
+                    if len(self.forgotten) > MAX_FORGOTTEN:  # the newest supersede as well
+                        self.forgotten.discard(min(self.forgotten))
             self.unanswered += len(late)
             first = not self.late
             self.late.update(number for number, _, _ in late)

@@ -28,7 +28,7 @@ from vjepa_ros.robot.clock_steps import (
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
-from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind, worded
 from vjepa_ros.robot.safety import age_problem, outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
 
@@ -364,8 +364,10 @@ class InputEpisodes:
     def reject_state(self, reason: str) -> None:
         """Report an unusable robot state (NaN joints ...): hold until valid ones come.
 
-        Valid states must come for ``inputs.RECOVERY_S`` with no unusable one between.
+        Valid states must come for ``inputs.RECOVERY_S`` with no unusable one between. An
+        empty ``reason`` is a refusal too, in ``refusal.NO_REASON``'s words.
         """
+        reason = worded(reason)
         with self._lock:
             self.inputs.reject_state(reason, self.clock())
             self._refusal_log.about(problem_shape(reason), self.state_topic(), reason)

@@ -19,7 +19,8 @@ is its own check's answer at each check: a problem, or "" for fine. The rules:
    each episode, and on a flapping input only for a cause it never said before (a new reason is
    said at once, its repeats are counted).
 
-Every set is bounded (:data:`MAX_CAUSES`): a day of flaps keeps a few entries.
+Every set is bounded (:data:`MAX_CAUSES`): a day of flaps keeps a few entries, and a long-running
+node whose topics are renamed keeps the newest inputs (the one judged longest ago goes first).
 """
 
 from __future__ import annotations
@@ -60,12 +61,13 @@ class Flaps:
 class Episode:
     """One input's episode under way: refused since it began, until it is judged fine.
 
-    ``holder``: the hold whose lines it said (the refusal kind; None: no hold named it yet);
-    ``causes``: the causes said or counted for it in this episode (each once per episode).
+    ``holder``: the latest hold that spoke about it (the refusal kind; None: no hold named it
+    yet); ``causes``: the causes said or counted for it in this episode (each once per
+    episode) → every hold that spoke of that cause (:meth:`InputFlaps.forget` clears theirs).
     """
 
     holder: Hashable | None = None
-    causes: set[str] = dataclasses.field(default_factory=set)
+    causes: dict[str, set[Hashable]] = dataclasses.field(default_factory=dict)
 
 
 class InputFlaps:
@@ -85,9 +87,12 @@ class InputFlaps:
         if not problem:
             if topic in self.ongoing:
                 self.end(topic)
-        elif topic not in self.ongoing:
+            return
+        if topic not in self.ongoing:
             self._begin(topic, now, problem)
-        elif topic in self.flaps:  # its summary's reason: the newest, with its values
+            return
+        self.ongoing[topic] = self.ongoing.pop(topic)  # judged now: the last to be dropped
+        if topic in self.flaps:  # its summary's reason: the newest, with its values
             self.flaps[topic].reason = problem
 
     def says(self, topic: str, holder: Hashable, cause: str, reason: str) -> bool:
@@ -95,13 +100,17 @@ class InputFlaps:
 
         ``topic`` has an episode under way (judged refused); ``reason``: ``cause`` with its
         values, the summary's newest reason. Rule 5: the hold moving away and back says
-        nothing again; a flapping input's repeats are counted.
+        nothing again; a flapping input's repeats are counted. Raises KeyError when ``topic``
+        has no episode under way (judge it refused first: an empty problem is "fine").
         """
         episode = self.ongoing[topic]
         episode.holder = holder
-        if cause in episode.causes or len(episode.causes) >= MAX_CAUSES:
+        if cause in episode.causes:
+            episode.causes[cause].add(holder)
             return False
-        episode.causes.add(cause)
+        if len(episode.causes) >= MAX_CAUSES:
+            return False
+        episode.causes[cause] = {holder}
         flaps = self.flaps.get(topic)
         if flaps is None:  # its flap count was left (a long hold): an episode as any
             return True
@@ -112,10 +121,13 @@ class InputFlaps:
         return not (flaps.flapping and said_before)
 
     def forget(self, holder: Hashable) -> None:
-        """Make the causes ``holder`` said in the episodes under way due again."""
+        """Make every cause ``holder`` spoke of in the episodes under way due again.
+
+        Whichever hold spoke of an input later in its episode: ``holder``'s causes are cleared.
+        """
         for episode in self.ongoing.values():
-            if episode.holder == holder:
-                episode.causes.clear()
+            for cause in [c for c, holders in episode.causes.items() if holder in holders]:
+                del episode.causes[cause]
 
     def end(self, topic: str) -> None:
         """End ``topic``'s episode (counted as recovered if it flaps)."""
@@ -131,9 +143,14 @@ class InputFlaps:
 
     def _begin(self, topic: str, now: float, reason: str) -> None:
         """Begin ``topic``'s episode at ``now`` [s] for ``reason``; count it if it flaps."""
+        if len(self.ongoing) >= MAX_CAUSES:  # the input judged refused longest ago goes
+            del self.ongoing[next(iter(self.ongoing))]
         self.ongoing[topic] = Episode()
         if topic not in self.flaps and len(self.flaps) >= MAX_CAUSES:
             self.flaps = {k: f for k, f in self.flaps.items() if f.flapping}
+            if len(self.flaps) >= MAX_CAUSES:  # all flap: the one idle longest goes
+                del self.flaps[min(self.flaps, key=lambda k: (k in self.ongoing,
+                                                              self.flaps[k].last))]
         flaps = self.flaps.setdefault(topic, Flaps())
         recent = [t for t in flaps.starts if 0.0 <= now - t < FLAP_WINDOW_S]
         flaps.starts.append(now)

@@ -14,6 +14,7 @@ import threading
 
 import numpy as np
 
+from vjepa_ros.robot.refusal import worded
 from vjepa_ros.robot.safety import SafetyLimits, input_problem
 
 PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
@@ -81,9 +82,12 @@ class Trouble:
     last_seen: float = -float("inf")  # [s] the newest message's time, usable or not
 
     def bad(self, problem: str, now: float) -> bool:
-        """Note an unusable message at ``now`` [s]; True when it starts an episode."""
+        """Note an unusable message at ``now`` [s]; True when it starts an episode.
+
+        An empty ``problem`` is ``refusal.NO_REASON``: an unusable message is never "fine".
+        """
         started = not self.problem
-        self.problem, self.good_since, self.last_seen = problem, None, now
+        self.problem, self.good_since, self.last_seen = worded(problem), None, now
         return started
 
     def good(self, now: float) -> str:

@@ -27,14 +27,29 @@ class RefusalKind(str, enum.Enum):
 
 ERROR_KINDS = (RefusalKind.PLANNER_ERROR, RefusalKind.INTERNAL_ERROR)
 
+# the words of a refusal whose check gave no reason: "" reads as "fine" to the input checks
+NO_REASON = "refused with no reason given (a check returned an empty reason: please report it)"
+
+
+def worded(reason: str) -> str:
+    """Return ``reason``, or :data:`NO_REASON` for "": a refusal is never read as "fine"."""
+    return reason or NO_REASON
+
 
 @dataclasses.dataclass(frozen=True)
 class Refusal:
-    """One refusal: ``kind`` (what to do about it) and ``detail`` (the message, one line)."""
+    """One refusal: ``kind`` (what to do about it) and ``detail`` (the message, one line).
+
+    An empty ``detail`` becomes :data:`NO_REASON` (a refusal with no words is still one).
+    """
 
     kind: RefusalKind
     detail: str
     not_yet: bool = False  # an input has not come yet (start-up): an info line in shadow mode
+
+    def __post_init__(self):
+        if not self.detail:
+            object.__setattr__(self, "detail", NO_REASON)
 
     @property
     def is_error(self) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from vjepa_ros.robot.input_flaps import MAX_CAUSES, STEADY_S, SUMMARY_S, InputFlaps
-from vjepa_ros.robot.refusal import RefusalKind
+from vjepa_ros.robot.refusal import RefusalKind, worded
 
 __all__ = ["RELAPSE_S", "STEADY_S", "SUMMARY_S", "RefusalLog"]
 
@@ -75,19 +75,20 @@ class RefusalLog:
         ``cause``: what it is about, its values left out (``input_errors.problem_shape`` of
         its detail): the relapse rule holds back a line only for the same cause. A cause
         :meth:`about` gave an input is that input's judgement too: its episode begins if it
-        was not under way.
+        was not under way (an empty cause and detail: ``refusal.NO_REASON``, never "fine").
         """
         now = self.clock()
         topic, detail = self.names.get(cause, ("", ""))
+        detail = worded(detail or cause)
         if topic and topic not in self.ongoing:
-            self.inputs.judge(now, topic, detail or cause)
+            self.inputs.judge(now, topic, detail)
         if kind not in self.active:  # a new hold of this kind: its line is due
             self.active.add(kind)
             if topic:
                 self.current[kind] = topic
         elif not topic or self.current.get(kind) != topic:
             return False  # said while the hold stands; another input's: breaker30b's crowd
-        if topic and not self.inputs.says(topic, kind, cause, detail or cause):
+        if topic and not self.inputs.says(topic, kind, cause, detail):
             return False
         if abs(now - self.logged_at.get((kind, cause), -float("inf"))) < self.relapse_s:
             return False  # the relapse rule
