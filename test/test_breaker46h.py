@@ -6,7 +6,7 @@ everywhere passes), the decoded-image cache between ``check_goal_files`` and ``g
 URI handling, the blockwise 16-to-8-bit scale (``image_encodings._to_8bit``) and the refusal of
 files of several frames.
 
-Defects found (strict xfails):
+Defects found (strict xfails until fix46k fixed them):
 
 - a premultiplied-alpha TIFF (ExtraSamples 1, "associated alpha": what compositing tools export)
   whose alpha is one value everywhere passes the rule and loads its premultiplied colours: alpha
@@ -109,7 +109,6 @@ def _premultiplied_tiff(path, alpha):
 # ---------------------------------------------------------------- (1) the transparency rule
 
 
-@pytest.mark.xfail(strict=True, reason="premultiplied TIFF of one alpha loads darkened colours")
 @pytest.mark.parametrize("alpha", [128, 64])
 def test_a_premultiplied_tiff_of_one_alpha_is_not_a_darkened_goal(tmp_path, alpha):
     """Input: goal.tif, RGBA with associated alpha (ExtraSamples 1), alpha 128 (or 64) everywhere.
@@ -131,7 +130,6 @@ def test_a_premultiplied_tiff_of_one_alpha_is_not_a_darkened_goal(tmp_path, alph
     assert np.abs(rgb.astype(int) - PIXELS).max() <= 255 // alpha + 1
 
 
-@pytest.mark.xfail(strict=True, reason="a fully transparent file loads its hidden colour")
 @pytest.mark.parametrize("hidden", [0, 255])
 def test_a_fully_transparent_file_is_refused(tmp_path, hidden):
     """Input: blank.png, RGBA, alpha 0 in every pixel, colour all ``hidden`` (an empty canvas).
@@ -246,7 +244,6 @@ def test_two_names_of_one_file_give_its_image(tmp_path):
         assert np.array_equal(goal.image, PIXELS)
 
 
-@pytest.mark.xfail(strict=True, reason="decoded goal images held after the goal files are gone")
 def test_emptied_goal_parameters_release_the_decoded_images(tmp_path):
     """Input: goal_image_paths [a.png, b.png] checked and waiting, then emptied.
 
@@ -268,7 +265,6 @@ def test_emptied_goal_parameters_release_the_decoded_images(tmp_path):
     assert not goal_files._CHECKED
 
 
-@pytest.mark.xfail(strict=True, reason="a failed goals_from_files keeps the decoded images")
 def test_a_failed_goal_load_releases_the_decoded_images(tmp_path):
     """Input: goal_image_paths [a.png, b.png] checked; b.png deleted before the goal is made.
 
@@ -310,7 +306,6 @@ def test_parameter_checks_racing_goal_loads_never_mix_up_files(tmp_path):
 # ---------------------------------------------------------------- (3) goal paths as URIs
 
 
-@pytest.mark.xfail(strict=True, reason="a URL of another scheme is mangled and called relative")
 @pytest.mark.parametrize("url", ["http://lab-pc/goals/goal.png", "https://example.com/goal.png",
                                  "s3://bucket/goal.png", "package://vjepa_ros/goal.png"])
 def test_a_url_of_another_scheme_is_named_as_given(url):
@@ -327,7 +322,6 @@ def test_a_url_of_another_scheme_is_named_as_given(url):
     assert url in text and "relative path" not in text, text
 
 
-@pytest.mark.xfail(strict=True, reason="a file URI's query or fragment is taken as the name")
 @pytest.mark.parametrize("tail", ["?raw=1", "#view"])
 def test_a_file_uri_with_a_query_or_fragment_names_its_file(tmp_path, tail):
     """Input: file:///.../goal.png?raw=1 (or #view), goal.png existing.
@@ -449,7 +443,6 @@ def test_an_animation_of_one_frame_loads(tmp_path, name):
         assert np.array_equal(rgb, PIXELS)
 
 
-@pytest.mark.xfail(strict=True, reason="a TIFF's preview IFD counts as a second frame")
 def test_a_tiff_with_a_reduced_resolution_preview_loads_its_image(tmp_path):
     """Input: scan.tif, IFD 0 the 64x48 image, IFD 1 a 16x12 preview (NewSubfileType 1).
 

@@ -54,14 +54,24 @@ def test_a_camera_frame_keeps_its_alpha_unchecked_where_a_goal_is_refused():
     assert np.array_equal(decode_image_message(msg), PIXELS)
 
 
-@pytest.mark.parametrize("alpha", [0, 128])
+@pytest.mark.parametrize("alpha", [1, 128])
 def test_an_alpha_of_one_value_everywhere_is_no_cut_out_in_a_file_or_on_the_topic(tmp_path,
                                                                                    alpha):
-    """A driver or exporter that leaves alpha unset (0, or any value): the one rule ignores it."""
+    """A driver or exporter that leaves alpha unset (any one value above 0): ignored."""
     path = tmp_path / "unset_alpha.png"
     Image.fromarray(_rgba(alpha), "RGBA").save(path)
     assert np.array_equal(load_image_file(path), PIXELS)
     assert np.array_equal(image_msg_to_rgb(_message("rgba8", _rgba(alpha))), PIXELS)
+
+
+def test_alpha_0_everywhere_is_refused_in_a_file_and_on_the_topic(tmp_path):
+    """Nothing visible (fix46k, breaker46h): the one rule refuses it for both sources."""
+    path = tmp_path / "blank.png"
+    Image.fromarray(_rgba(0), "RGBA").save(path)
+    with pytest.raises(ImageError, match=rf"^{path} has alpha 0 in every pixel \(fully "):
+        load_image_file(path)
+    with pytest.raises(ImageError, match=r"alpha 0 in every pixel \(fully transparent"):
+        image_msg_to_rgb(_message("rgba8", _rgba(0)))
 
 
 def _grey16():

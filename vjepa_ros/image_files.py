@@ -89,15 +89,25 @@ def image_file_path(path: str | os.PathLike) -> Path:
     Where every goal path is resolved (goal_image_path(s), ``eval --goal``, the image
     publisher's ``path``, through :func:`load_image_file`). A URI copied from a file manager or
     browser, ``file:///data/my%20goal.png``, ``file://localhost/data/...`` or ``file:/data/...``,
-    names ``/data/my goal.png`` (percent-escapes decoded as UTF-8). Raises :class:`ImageError`
-    for a ``file://`` URI of another host (a file on another machine).
+    names ``/data/my goal.png`` (percent-escapes decoded as UTF-8; a query ``?...`` or fragment
+    ``#...`` is no part of the name, RFC 3986, and is dropped: a name holding them is escaped,
+    ``%3F``, ``%23``). Raises :class:`ImageError` for a ``file://`` URI of another host (a file
+    on another machine) and a URL of another scheme (``http://``, ``https://``, ``s3://``,
+    ``package://``, ...): only local files are read.
     """
+    import re
+
     text = os.fspath(path)
+    url = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", text)
+    if url and url.group(1).lower() != "file":
+        raise ImageError(f"{text} is a {url.group(1)}:// URL, not a local file: only local "
+                         "files are read (an absolute path or a file:// URI); copy the file "
+                         "here and give its path")
     if text[:6].lower() != "file:/":
         return Path(text).expanduser()
     from urllib.parse import unquote
 
-    rest = text[5:]  # "/data/..." or "//host/data/..."
+    rest = re.split("[?#]", text[5:], maxsplit=1)[0]  # "/data/..." or "//host/data/..."
     if rest.startswith("//"):
         host, _, tail = rest[2:].partition("/")
         if host.lower() not in ("", "localhost"):
@@ -201,12 +211,13 @@ def _check_image_file(path: Path) -> FileKind:
             raise ImageError(f"{path} {problem}")
         tags = getattr(image, "tag_v2", None)  # TIFF only
         orientation = tags.get(0x0112, 1) if tags is not None else 1  # (TIFF) Orientation
+        premultiplied = _premultiplied(image)  # (from the raw modes: before load empties them)
         try:
             image.load()  # every pixel decoded: ImageFile.LOAD_TRUNCATED_IMAGES stays False
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                              "again") from None
-        problem = _transparency_problem(image)  # decoded: the alpha of every pixel is known
+        problem = _transparency_problem(image, premultiplied)  # decoded: every alpha known
         if problem:
             raise ImageError(f"{path} {problem}")
         return FileKind(str(image.format or ""), bits > 8,
@@ -234,12 +245,26 @@ def _frames_problem(image) -> str:
 
     Its first frame is the start of a clip, seldom the goal. MPO (a JPEG holding a second
     picture: a phone's depth map or HDR gain map, a stereo pair) passes: viewers show its first.
+    A TIFF's reduced-resolution images (NewSubfileType bit 0 set: a scanner's or raw converter's
+    preview after the image) are not counted: only its full-resolution pages are frames.
     """
     frames = int(getattr(image, "n_frames", 1) or 1)
+    if frames > 1 and image.format == "TIFF":  # a preview (NewSubfileType bit 0) is no page
+        frames = sum(not int(image.tag_v2.get(254, 0)) & 1 for _ in _tiff_pages(image, frames))
     if frames < 2 or image.format == "MPO":
         return ""
     return (f"holds {frames} frames (an animation or a multi-page file), not one still image: "
             "export the frame that shows the goal as a still PNG and give that")
+
+
+def _tiff_pages(image, frames: int):
+    """Seek an opened TIFF to each of its ``frames`` IFDs in turn (yield each), then back to 0."""
+    try:
+        for index in range(frames):
+            image.seek(index)
+            yield index
+    finally:
+        image.seek(0)
 
 
 def _pixel_kind_problem(image, bits: int) -> str:
@@ -266,7 +291,20 @@ def _pixel_kind_problem(image, bits: int) -> str:
     return ""
 
 
-def _transparency_problem(image) -> str:
+def _premultiplied(image) -> bool:
+    """Say whether a not yet loaded Pillow image stores premultiplied (associated) alpha.
+
+    A TIFF's ExtraSamples (338) holding 1, Pillow's raw modes ``RGBa``/``La`` (which it opens
+    as ``RGBA``/``LA``, un-premultiplying, where OpenCV decodes the stored colours).
+    """
+    tags = getattr(image, "tag_v2", None)  # TIFF only
+    extra = tags.get(338, ()) if tags is not None else ()
+    extra = extra if isinstance(extra, tuple) else (extra,)
+    modes = {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))}
+    return 1 in extra or any(mode.startswith(("RGBa", "La")) for mode in modes)
+
+
+def _transparency_problem(image, premultiplied: bool = False) -> str:
     """Apply :func:`vjepa_ros.image_limits.transparency_problem` to a decoded Pillow image.
 
     The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``). Every
@@ -274,6 +312,7 @@ def _transparency_problem(image) -> str:
     PNG and TIFF, WebP, TIFF), a palette's transparent entries and a transparent colour key (PNG
     tRNS, GIF). 16-bit alpha is judged by its upper 8 bits (Pillow's decoding): above 99.6 %
     opaque counts as opaque. An opaque alpha channel is seen from its extremes, not copied.
+    ``premultiplied``: :func:`_premultiplied` of the image before it was loaded.
     """
     if not image.has_transparency_data:
         return ""
@@ -283,7 +322,7 @@ def _transparency_problem(image) -> str:
         alpha = image.convert("RGBA").getchannel("A")
     if alpha.getextrema()[0] == 255:
         return ""
-    return transparency_problem(np.asarray(alpha))
+    return transparency_problem(np.asarray(alpha), premultiplied)
 
 
 def save_image_file(path: str | Path, rgb: np.ndarray) -> Path:

@@ -72,7 +72,7 @@ def goal_image_problem(rgb) -> str:
     return image_size_problem(shape[1], shape[0])
 
 
-def transparency_problem(alpha) -> str:
+def transparency_problem(alpha, premultiplied: bool = False) -> str:
     """Why a goal image with this alpha channel cannot be planned toward ("" when it can).
 
     ``alpha``: ``[H, W]`` uint8 (a 16-bit alpha scaled to 8 bits first), of a goal file
@@ -80,13 +80,26 @@ def transparency_problem(alpha) -> str:
     transparent entries) or a 4-channel ``~/goal_image`` (rgba8, bgra8, 8UC4, rgba16, ...). The
     decoders keep colour only: a pixel seen through (alpha below 255) would load as its hidden
     colour, black where an editor erased the background, a scene the robot can never reach. An
-    alpha of one value everywhere shows no cut-out (a driver or exporter that leaves alpha
-    unset, 0 or any value, for every pixel): it is ignored, as is an opaque one. The text starts
-    with "has" (the caller names the image in front).
+    alpha of one value above 0 everywhere shows no cut-out (a driver or exporter that leaves
+    alpha unset for every pixel): it is ignored, as is an opaque one. Refused: alpha 0
+    everywhere (nothing visible: an empty canvas or layer, whose hidden colour would be the
+    goal), and ``premultiplied`` (associated) alpha below 255 anywhere (a TIFF's ExtraSamples 1:
+    its colours are stored multiplied by alpha, darkened; dividing back is not exact). The text
+    starts with "has" (the caller names the image in front).
     """
     alpha = np.asarray(alpha)
     low, high = int(alpha.min()), int(alpha.max())
-    if low == 255 or low == high:
+    if low == 255:
+        return ""
+    if high == 0:
+        return ("has alpha 0 in every pixel (fully transparent: nothing is visible), so it would "
+                "load as its hidden colour, not the scene: give the scene's image without alpha "
+                "(an RGB PNG or JPEG; rgb8 or bgr8 on a topic)")
+    if premultiplied:
+        return (f"has premultiplied (associated) alpha below 255 (as low as {low}), so its "
+                "colours are stored darkened by it, not as the scene: save it without alpha "
+                "(an RGB PNG or JPEG) or with unassociated alpha")
+    if low == high:
         return ""
     share = 100.0 * np.count_nonzero(alpha < 255) / alpha.size
     return (f"has transparent pixels (alpha below 255 in {share:.3g}% of them), which would load "

@@ -20,8 +20,11 @@ from vjepa_ros.robot.subgoal import SubGoal
 # (_file_key): the goal parameters are checked when set and their files then become the goal
 # (nodes/planner_goals.py), so goals_from_files takes them from here, once, instead of decoding
 # each file again (an 8000x8000 goal: seconds and hundreds of MB twice). A file changed since
-# has another key and is read again.
+# has another key and is read again. Bounded: at most the images of one check, released when a
+# check with files starts, when the parameter that filled it is emptied (_CHECKED_BY) and when
+# goals_from_files ends, whether it made the goal or failed.
 _CHECKED: dict[tuple, object] = {}
+_CHECKED_BY = [""]  # the goal parameter whose check filled _CHECKED
 
 
 def _file_key(path: str) -> tuple | None:
@@ -81,6 +84,8 @@ def check_goal_files(name: str, paths) -> None:
     problem = _empty_entries_problem(paths)
     if problem:
         raise ValueError(problem)
+    if paths or _CHECKED_BY[0] == name:  # new files, or emptied: its old images are no goal
+        _release_checked()
     checked = {}
     for index, path in enumerate(paths):
         entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
@@ -92,8 +97,14 @@ def check_goal_files(name: str, paths) -> None:
         if key is not None:
             checked[key] = rgb
     if paths:  # the images for goals_from_files (an empty list leaves those of the other one)
-        _CHECKED.clear()
         _CHECKED.update(checked)
+        _CHECKED_BY[0] = name
+
+
+def _release_checked() -> None:
+    """Drop the decoded images of the last check (:data:`_CHECKED`)."""
+    _CHECKED.clear()
+    _CHECKED_BY[0] = ""
 
 
 def _path_note(name: str, path: str) -> str:
@@ -153,8 +164,17 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
     missing, unreadable, truncated, too small, too large or too elongated file
     (:func:`vjepa_ros.images.load_image_file`, the limits of :mod:`vjepa_ros.image_limits`), and
     ValueError for no path, an empty path (``goal_image_paths: ['']`` once left the entry out
-    without a word) and counts that do not match.
+    without a word) and counts that do not match. The images the last check decoded
+    (:data:`_CHECKED`) are released either way.
     """
+    try:
+        return _goals(paths, steps, grippers)
+    finally:
+        _release_checked()  # taken (the goal holds them now), or refused: no goal needs them
+
+
+def _goals(paths: list[str], steps, grippers) -> list[SubGoal]:
+    """Make :func:`goals_from_files`'s sub-goals; raise as it does."""
     if not paths:
         raise ValueError("no goal image path given")
     problem = _empty_entries_problem(paths)
@@ -174,10 +194,8 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
             "closedness (0 open .. 1 closed) each, or none")
     check_goal_gripper(grippers)
     closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
-    goals = [SubGoal(_goal_image(p), n, source=p, gripper=g)
-             for p, n, g in zip(paths, counts, closed, strict=True)]
-    _CHECKED.clear()  # taken: the goal holds them now
-    return goals
+    return [SubGoal(_goal_image(p), n, source=p, gripper=g)
+            for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
 def _goal_image(path: str):
