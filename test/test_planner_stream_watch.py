@@ -52,15 +52,29 @@ class _Publisher:
         self.sent.append(message)
 
 
+def _streaming_node(errors: list) -> tuple[PlannerNode, _Publisher, _Publisher]:
+    target_pub, twist_pub = _Publisher(), _Publisher()
+    node = bare_node(session=_Session(), command_lock=threading.Lock(),
+                     setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", lambda: 2.0),
+                     get_logger=lambda: types.SimpleNamespace(error=errors.append))
+    return node, target_pub, twist_pub
+
+
 class _Session:
     """A stream that moves; ``fail`` runs once inside a tick, after its output is computed."""
 
     enabled = True
     enable_epoch = 0  # bumped by every enable/disable, as MPCSession's
     fail = None
+    bump_first = False
 
     def stream_step(self):
-        out = StreamOutput(np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), MOVING, 1.0)
+        """Return a moving tick stamped with its epoch (under MPCSession's lock there)."""
+        if self.bump_first:  # a void of running plans came just before the tick's lock
+            self.bump_first = False
+            self.enable_epoch += 1
+        out = StreamOutput(np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), MOVING, 1.0,
+                           enable_epoch=self.enable_epoch)
         if self.fail is not None:
             fail, self.fail = self.fail, None
             fail()
@@ -76,10 +90,8 @@ def test_no_moving_twist_follows_a_failure_that_disabled_commanding():
     # review32 / note32 item 2: the planning worker fails (commanding disabled, one zero twist)
     # while a stream tick has computed its moving twist; the tick then published it, and a
     # velocity controller went on at 0.05 m/s after the zero twist
-    target_pub, twist_pub, errors = _Publisher(), _Publisher(), []
-    node = bare_node(session=_Session(), command_lock=threading.Lock(),
-                     setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", lambda: 2.0),
-                     get_logger=lambda: types.SimpleNamespace(error=errors.append))
+    errors = []
+    node, target_pub, twist_pub = _streaming_node(errors)
     PlannerNode._stream(node)  # a moving tick
     node.session.fail = lambda: PlannerNode._failed(node, "planning step", RuntimeError("boom"))
     PlannerNode._stream(node)  # the worker fails during this tick
@@ -88,3 +100,16 @@ def test_no_moving_twist_follows_a_failure_that_disabled_commanding():
     assert speeds[0] == 0.05 and speeds[-1] == 0.0, f"the last twist moves: {speeds}"
     assert speeds.count(0.0) == 1 and len(target_pub.sent) == 1, (
         "a set-point or twist went out after the disable")
+
+
+def test_a_tick_computed_after_an_epoch_bump_publishes_its_set_point():
+    # fix46d: the tick read the session's enable epoch before stream_step, outside the session's
+    # lock; a bump while still enabled (a small clock step back voids running plans, the stream
+    # goes on) landing between that read and the tick's lock voided a set-point computed wholly
+    # after it: a zero servo_twist in the middle of the motion
+    node, target_pub, twist_pub = _streaming_node([])
+    PlannerNode._stream(node)
+    node.session.bump_first = True
+    PlannerNode._stream(node)
+    speeds = [abs(m.twist.linear.x) for m in twist_pub.sent]
+    assert speeds == [0.05, 0.05] and len(target_pub.sent) == 2, f"a stray stop: {speeds}"

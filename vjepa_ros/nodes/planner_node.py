@@ -351,14 +351,20 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self._tick_stream()
 
     def _stream(self) -> None:
-        epoch = self.session.enable_epoch
+        """Publish one stream tick's output unless commanding changed since it was computed.
+
+        Its epoch is the one it was computed in (``StreamOutput.enable_epoch``, read under the
+        session's lock with the set-point), not one read before the tick: an enable that came
+        between such a read and the tick's lock voided a set-point computed wholly after it.
+        """
         out = self.session.stream_step()
         # under the lock a disable takes (~/enable, a failure): a moving twist computed before
         # a disable is not published after its zero twist (review32), also when an enable
         # followed it before this publish (the epoch moved: breaker44s); None (disabled, held,
         # deactivated): a moving servo_twist ends with one zero twist
         with self.command_lock:
-            current = self.session.enabled and self.session.enable_epoch == epoch
+            current = out is not None and self.session.enabled and (
+                self.session.enable_epoch == out.enable_epoch)
             self.setpoints.publish(out if current else None)
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:

@@ -46,6 +46,8 @@ class StreamSession:
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published.
 
+        The output carries the ``enable_epoch`` it was computed in, read under the same lock as
+        the set-point: whoever publishes it can tell whether an enable or disable came since.
         Each tick also logs the flapping inputs' lines due (``refusal_log.RefusalLog.notes``).
         """
         with self._lock:
@@ -70,7 +72,8 @@ class StreamSession:
                 self._held_states = self.inputs.states_received if states_failed else None
                 self._held_pose = self._last_seen_pose()
                 self._hold_on_inputs(refusal)
-                return StreamOutput(None, np.zeros(6), now, hold_started=True)
+                return StreamOutput(None, np.zeros(6), now, hold_started=True,
+                                    enable_epoch=self.enable_epoch)
             if self._stream_held:
                 if self._held_states is not None and \
                         self.inputs.states_received - self._held_states < RESUME_STATES:
@@ -95,7 +98,8 @@ class StreamSession:
                 return None
             if self.camera_check is None:
                 self._check_arrival(now)
-            return StreamOutput(setpoint, self.streamer.twist(), now)
+            return StreamOutput(setpoint, self.streamer.twist(), now,
+                                enable_epoch=self.enable_epoch)
 
     def _idle_inputs(self, now: float) -> None:
         """Judge the inputs at a tick that streams nothing, ``now`` [s] (locked).
