@@ -31,7 +31,14 @@ def models():
     eager = tiny_world_model()
     compiled = tiny_world_model()  # the same seed: the same weights
     compile_blocks(compiled.predictor, backend=BACKEND)
-    return eager, compiled
+    yield eager, compiled
+    # inductor's compile pool (non-daemon threads) lives as long as its process: not beyond
+    # these tests in a pytest-xdist worker (test_process_exit warned of its ThreadPoolExecutor-*)
+    from torch._inductor.async_compile import AsyncCompile
+
+    if AsyncCompile.pool.cache_info().currsize:
+        AsyncCompile.pool().shutdown()
+        AsyncCompile.pool.cache_clear()
 
 
 def test_the_compiled_predictor_computes_what_the_eager_one_does(models):

@@ -111,6 +111,44 @@ def test_fast_exit_waits_for_no_thread(only_this_tests_threads):
     assert fast_exit_is_safe()
 
 
+# A pool never shut down, as torch's inductor keeps its compile pool once it compiled: one task
+# done (its worker idle), one still running when the exit begins
+POOL_LEFT = ("from concurrent.futures import ThreadPoolExecutor\n"
+             "import threading\n"
+             "pool, started = ThreadPoolExecutor(2), threading.Event()\n"
+             "pool.submit(print, 'first task ran', file=sys.stderr).result()\n"
+             "def slow():\n"
+             "    started.set()\n"
+             "    threading.Event().wait(0.5)\n"
+             "    print('running task ended', file=sys.stderr, flush=True)\n"
+             "pool.submit(slow)\n"
+             "started.wait()\n")
+
+
+def test_a_thread_pools_workers_leave_the_fast_exit_which_waits_for_their_task():
+    # fix46d: a planner with model.compile_predictor kept inductor's compile pool's workers
+    # (non-daemon) alive, so it never exited fast (3.5-5.8 s of teardown, killed by stop)
+    code, out, err = _finish(_python(
+        POOL_LEFT + "from vjepa_ros.process_exit import exit_process\nexit_process(5)\n"))
+    assert code == 5, err
+    assert out == "x" * 65536
+    assert err.splitlines() == ["first task ran", "running task ended", "atexit ran"], err
+    assert TEARDOWN not in err
+
+
+def test_a_pool_worker_is_no_thread_to_wait_for(only_this_tests_threads):
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        pool.submit(int).result()
+        assert any(thread in pool._threads and not thread.daemon
+                   for thread in threading.enumerate())
+        assert fast_exit_is_safe(), only_this_tests_threads
+    finally:
+        pool.shutdown()
+
+
 def test_rclpy_left_half_imported_by_a_stop_reads_as_holding_nothing(monkeypatch,
                                                                     only_this_tests_threads):
     """A stop inside ``import rclpy`` leaves rclpy.context loaded and no usable ``rclpy``.

@@ -11,7 +11,8 @@ no thread (it takes this path only when none is left to wait for), runs the ``th
 :mod:`atexit` exit handlers (``logging.shutdown``, ``weakref.finalize``, multiprocessing's),
 flushes ``sys.stdout`` / ``sys.stderr`` and C's stdio buffers, then ends the process with
 ``os._exit(status)``. Where that is not known to be safe it exits as Python does
-(``sys.exit``): a non-daemon thread other than the main one still alive, an rclpy context not
+(``sys.exit``): a non-daemon thread other than the main one (or a thread pool's worker) still
+alive, an rclpy context not
 shut down, a status that is not an int, a flush that failed (Python then says so, status 120).
 """
 
@@ -46,7 +47,11 @@ def exit_process(status: int | None) -> NoReturn:
 def fast_exit_is_safe() -> bool:
     """Return True when no thread needs waiting for and rclpy (if loaded) is shut down.
 
-    Threads: any alive non-daemon thread but the main one (the interpreter would wait for it).
+    Threads: any alive non-daemon thread but the main one (the interpreter would wait for it),
+    except a ``concurrent.futures`` thread pool's worker: the pool's own exit handler, which
+    :func:`exit_process` runs (``threading._shutdown``) as Python's exit does, ends it and waits
+    for its running task. torch's inductor keeps such a pool for the process's life once it
+    compiled (``model.compile_predictor``): a compiled planner never exited fast (fix46d).
     rclpy: its default context ``ok()``, or rcl's logging still configured
     (``rclpy.context.g_logging_ref_count``: every context initialised with logging, as all of
     this package's are, holds one until it is shut down; the last one's shutdown closes the
@@ -55,7 +60,7 @@ def fast_exit_is_safe() -> bool:
     """
     main = threading.main_thread()
     if any(thread is not main and not thread.daemon and thread.is_alive()
-           for thread in threading.enumerate()):
+           and not _pool_worker(thread) for thread in threading.enumerate()):
         return False
     # rclpy's modules as loaded, never imported here: a stop that cut rclpy's own import short
     # leaves rclpy.context loaded but no ``rclpy`` package (or one without the attribute), and
@@ -68,6 +73,12 @@ def fast_exit_is_safe() -> bool:
     if getattr(context, "g_logging_ref_count", 0) != 0:
         return False
     return True
+
+
+def _pool_worker(thread: threading.Thread) -> bool:
+    """Whether ``thread`` is a ``concurrent.futures.ThreadPoolExecutor`` worker (module loaded)."""
+    pools = sys.modules.get("concurrent.futures.thread")
+    return thread in getattr(pools, "_threads_queues", ())
 
 
 def _flush() -> bool:
