@@ -1,7 +1,8 @@
 """Breaker41b: eval / train readers on recordings a lab plausibly produces.
 
 Each test was a strict xfail of a defect found (what SHOULD happen is asserted), fixed in
-session 41 (recordings/topic_clocks.py, state_ranges.arm_unread, bag_states.resolve_joint_prefix).
+session 41 (recordings/topic_clocks.py, state_ranges.arm_unread,
+bag_joint_prefixes.resolve_joint_prefix).
 """
 
 import numpy as np

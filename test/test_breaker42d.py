@@ -3,7 +3,7 @@
 Attacked: ``vjepa_ros/robot/accel_rule.py`` (``outran``, ``refreshing``), live in
 ``robot/jump_watch.py`` ``JumpWatch`` and offline in ``recordings/kicked_steps.py``
 (``state_jumps.jump_steps``); ``vjepa_ros/recordings/topic_clocks.py`` (``latched_messages``)
-with its caller ``recordings/bag_states.py`` ``latched_held``. Each test asserts what SHOULD
+with its caller ``recordings/bag_gripper.py`` ``latched_held``. Each test asserts what SHOULD
 happen; the strict xfails fail at 6f8dacc.
 
 1. A slower source republished at 100 Hz (a TCP-pose node on its own timer over a 10 Hz mocap

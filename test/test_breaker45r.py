@@ -342,7 +342,7 @@ def test_train_says_no_gripper_once_for_every_bag():
     """--no-gripper's note is the option's, alike for every bag: one line, not one a bag."""
     from collections import namedtuple
 
-    from vjepa_ros.recordings.bag_states import NO_GRIPPER_NOTE
+    from vjepa_ros.recordings.bag_gripper import NO_GRIPPER_NOTE
     from vjepa_ros.train.data_banks import read_notes
 
     source = namedtuple("Source", "name path")

@@ -436,7 +436,7 @@ def test_camera_check_says_a_presets_horizon_is_not_used(tmp_path, capsys):
 
 
 def test_held_values_keep_each_sample_until_the_next():
-    from vjepa_ros.recordings.bag_states import held_values
+    from vjepa_ros.recordings.bag_gripper import held_values
 
     samples = np.array([0, 2, 6], np.int64) * 10**9
     closed = np.array([0.0, 1.0, 0.0])

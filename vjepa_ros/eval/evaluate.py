@@ -35,7 +35,7 @@ from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
-from vjepa_ros.recordings.bag_states import JointsToPose
+from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.recording import Recording

@@ -15,14 +15,15 @@ Public API::
     actions_from_states(states [T,7]) -> actions [T-1,7]   state_{t+1} ⊖ state_t
 
 Modules: ``bags`` (reading a bag), ``bag_writing`` (writing one), ``bag_topics`` (which topics hold
-what), ``bag_stamps`` (timing the messages), ``bag_states`` (end-effector states from the
-messages), ``recording`` (what a bag holds, decoding its frames), ``bag_files`` (opening bag
-files), ``bag_folders`` (which recordings a folder holds: bag folders, a data folder's loose bag
-files, refused FIFOs), ``data_names`` (the names read as data), ``upper_case`` (the advice for
-``x.MCAP``), ``mcap_salvage`` (reading a damaged MCAP file up to its last intact message),
-``sqlite_wal`` (a ``.db3``'s write-ahead log, merged into a copy), ``temp_copies`` (those
-copies and unpacked ``.zstd`` files, made once per recording read), ``metadata_check`` (whether
-``metadata.yaml`` agrees with the data files),
+what), ``bag_stamps`` (timing the messages), ``bag_arm_states`` (end-effector states from the arm's
+messages), ``bag_gripper`` (the gripper's closedness from the finger joints),
+``bag_joint_prefixes`` (which joint prefix to read, which to advise), ``recording`` (what a bag
+holds, decoding its frames), ``bag_files`` (opening bag files), ``bag_folders`` (which recordings a
+folder holds: bag folders, a data folder's loose bag files, refused FIFOs), ``data_names`` (the
+names read as data), ``upper_case`` (the advice for ``x.MCAP``), ``mcap_salvage`` (reading a
+damaged MCAP file up to its last intact message), ``sqlite_wal`` (a ``.db3``'s write-ahead log,
+merged into a copy), ``temp_copies`` (those copies and unpacked ``.zstd`` files, made once per
+recording read), ``metadata_check`` (whether ``metadata.yaml`` agrees with the data files),
 ``messages`` (ROS messages <-> numpy), ``topic_choice`` (which topic of a bag is the camera, arm,
 gripper), ``resample`` (onto a fixed step grid), ``step_rates`` (the rates and state gaps it
 accepts), ``dropped_steps`` and ``rate_hint`` (why steps were dropped, what rate to use),

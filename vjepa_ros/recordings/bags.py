@@ -15,7 +15,9 @@ the topic.
 
 Writing bags: :mod:`vjepa_ros.recordings.bag_writing`; the topic settings:
 :mod:`~vjepa_ros.recordings.bag_topics`; timing: :mod:`~vjepa_ros.recordings.bag_stamps`; states
-from the messages: :mod:`~vjepa_ros.recordings.bag_states`; the result:
+from the messages: :mod:`~vjepa_ros.recordings.bag_arm_states`, the gripper's
+:mod:`~vjepa_ros.recordings.bag_gripper`, the joint prefix to read
+:mod:`~vjepa_ros.recordings.bag_joint_prefixes`; the result:
 :mod:`~vjepa_ros.recordings.recording`.
 """
 
@@ -27,6 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_arm_states import (
+    JointsToPose,
+    check_pose_frames,
+    compact_message,
+    joint_series,
+    joints_to_ee,
+    unread_note,
+)
 from vjepa_ros.recordings.bag_files import (
     BagError,
     DamagedBagError,
@@ -35,24 +45,18 @@ from vjepa_ros.recordings.bag_files import (
     storage_of,
 )
 from vjepa_ros.recordings.bag_folders import metadata_file_folder
+from vjepa_ros.recordings.bag_gripper import gripper_closedness
+from vjepa_ros.recordings.bag_joint_prefixes import (
+    arms_to_advise,
+    resolve_joint_prefix,
+    topics_of_arm,
+)
 from vjepa_ros.recordings.bag_stamps import (
     check_overlap,
     check_receive_times,
     check_steps_back,
     header_from_cdr,
     header_timing,
-)
-from vjepa_ros.recordings.bag_states import (
-    JointsToPose,
-    arms_to_advise,
-    check_pose_frames,
-    compact_message,
-    gripper_closedness,
-    joint_series,
-    joints_to_ee,
-    resolve_joint_prefix,
-    topics_of_arm,
-    unread_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame

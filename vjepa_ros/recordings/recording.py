@@ -51,7 +51,7 @@ class Recording:
     compression: str = "none"  # "none", "zstd file", "zstd message", "zstd chunks", "lz4 chunks"
     salvaged: bool = False  # read by the intact records of a damaged MCAP (open_reader salvage)
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
-    # with no gripper state found: what to give for it (bag_states.gripper_closedness), else ""
+    # with no gripper state found: what to give for it (bag_gripper.gripper_closedness), else ""
     gripper_fix: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames

@@ -309,8 +309,8 @@ def joint_states_instead(arm_topics: list[str], config, types: dict[str, str],
                          prefix_fix: str = "") -> str:
     """Say how to read the states from the bag's arm joint states; "" when it has none.
 
-    ``arm_topics``: the bag's JointState topics holding the arm's joints 1..7 (by their
-    names, ``bag_states.arms_to_advise``), best first; none (a bag whose only JointState is the
+    ``arm_topics``: the bag's JointState topics holding the arm's joints 1..7 (by their names,
+    ``bag_joint_prefixes.arms_to_advise``), best first; none (a bag whose only JointState is the
     gripper's): "", as ``--state-source joint_states`` would then be refused (breaker45r).
     ``config``: the ``BagTopics`` read; a ``--joint-states-topic`` that holds no arm is
     replaced by the first of ``arm_topics``. ``prefix_fix``: the ``--joint-prefix`` to give

@@ -16,7 +16,7 @@ from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
 from vjepa_ros.models import VisionEncoder
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bag_states import NO_GRIPPER_NOTE
+from vjepa_ros.recordings.bag_gripper import NO_GRIPPER_NOTE
 from vjepa_ros.recordings.episode import recorded_success
 from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.bag_only import unused_bag_note
@@ -227,7 +227,7 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     notes on short sources left out; one note per frame size smaller than ``model_size`` (the
     encoder's (height, width) [px], as ``eval`` says it); one note for the episodes at one rate
     (or without timestamps) alike (``npz_episode.grouped_rate_notes``); ``--no-gripper``'s
-    (``bag_states.NO_GRIPPER_NOTE``) once, for every bag.
+    (``bag_gripper.NO_GRIPPER_NOTE``) once, for every bag.
     """
     notes = list(left_out)
     sizes = []

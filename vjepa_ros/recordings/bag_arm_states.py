@@ -1,0 +1,155 @@
+"""End-effector states from a bag's arm messages: poses in the base frame, joints through FK.
+
+Poses must be in the arm's base frame (:func:`check_pose_frames`); joint states in any layout
+(split/merged, prefixed, reordered, extra joints) go through :mod:`vjepa_ros.robot.joint_states`
+(:func:`joint_series`) and forward kinematics (:func:`joints_to_ee`). Every problem is a
+:class:`BagError` naming the bag and the topic. Which joint prefix to read:
+:mod:`~vjepa_ros.recordings.bag_joint_prefixes`; the gripper:
+:mod:`~vjepa_ros.recordings.bag_gripper`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_joint_prefixes import prefix_advice
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.topic_choice import arm_topic_fix
+from vjepa_ros.robot.base_frame import frame_matches
+from vjepa_ros.robot.joint_states import JointSeries, JointStateReader, arm_prefixes, read_series
+from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
+
+# A function of (the bag's names of arm joints 1..7, positions [M, 7]) -> ee states without
+# gripper [M, 6] (xyz, extrinsic xyz Euler).
+JointsToPose = Callable[[list[str], np.ndarray], np.ndarray]
+
+
+def compact_message(msg, msgtype: str):
+    """Keep what evaluation needs of a state message: (frame_id, pose [7]) or (names, values)."""
+    if msgtype in m.POSE_TYPES:
+        position, quat = m.pose_from_message(msg, msgtype)
+        return str(msg.header.frame_id), np.concatenate([position, quat])
+    return tuple(str(n) for n in msg.name), np.asarray(msg.position, dtype=np.float64)
+
+
+def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
+                      joints_fix: str = "") -> None:
+    """Refuse poses stamped in a frame other than the arm's base (the planner node's rule).
+
+    ``frames``: each message's header.frame_id, in the bag's order. A topic that changes frames
+    mid-bag with one of them not the base (a republisher restarted with another frame) is
+    refused naming each frame and its first message: advice for one frame would refuse the
+    other half (breaker38). ``joints_fix``: how to read the arm's joint states instead
+    (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes this bag
+    allows are named (breaker45r).
+    """
+    first = {}
+    for index, frame in enumerate(frames):
+        first.setdefault(frame, index)
+    named = [frame for frame in first if frame]
+    if len(named) > 1 and not all(frame_matches(frame, config.base_frame) for frame in named):
+        which = ", ".join(f"'{frame}' from message {first[frame]}" for frame in named)
+        raise BagError(
+            f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
+            "is looked up, so its poses are in frames that cannot be mixed; "
+            + (f"{joints_fix}, or " if joints_fix else "")
+            + "record again with the poses in the arm's base frame (the check reads the whole "
+            "bag)")
+    for frame in first:
+        matches = frame_matches(frame, config.base_frame)
+        if matches is None:
+            notes.append(f"{topic} has an empty header.frame_id: taken as the arm's base frame")
+        elif not matches:
+            expected = config.base_frame or "base or <prefix>link0"
+            raise BagError(
+                f"{path}: {topic} is in frame '{frame}', not the arm's base frame ({expected}); "
+                "no transform is looked up: " + (f"{joints_fix}, or " if joints_fix else "")
+                + f"name the base frame with --base-frame {frame} (data.topics.base_frame) if it "
+                "is the arm's base"
+                + ("" if joints_fix else " (the bag holds no arm joint states to read instead)")
+            )
+
+
+def joint_series(path, topic, collected, times_of, joints: JointStateReader,
+                 types: dict[str, str] | None = None) -> JointSeries:
+    """Split the JointState messages of ``topic`` into arm and finger samples (any layout).
+
+    Raises BagError naming the bag, topic and message; for messages without positions
+    (velocities or efforts only), also what to give instead (``types``: the bag's topics).
+    """
+    try:
+        return read_series(times_of(topic), collected[topic][2], joints)
+    except StateError as exc:
+        raise BagError(f"{path}: {topic} {exc}"
+                       f"{positions_fix(collected[topic][2], topic, types or {})}") from exc
+
+
+def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
+    """Return '; what to give' when messages of ``rows`` (names, positions) lack positions.
+
+    A JointState topic of velocities or efforts alone: the states need the joint positions; ''
+    when every message has them.
+    """
+    if not any(len(positions) < len(names) for names, positions in rows):
+        return ""
+    return (f"; {topic} publishes joint states without positions (velocities or efforts only?), "
+            f"and the arm's state needs the joint positions: {arm_topic_fix(types, topic)}")
+
+
+def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
+                 joint_prefix: str = "", types=None, elsewhere=()) -> np.ndarray:
+    """Return the end-effector states [M, 6] of ``series``' arm joints (forward kinematics).
+
+    No arm joints on ``topic``: BagError saying what the names there are and what to give;
+    ``elsewhere``: the other JointState topics that hold ``joint_prefix``'s arm
+    (:func:`topics_of_arm`), named as the fix (an arm on its own topic, e.g. a second arm's
+    /right/joint_states), never another arm's prefix.
+    """
+    if len(series.arm) == 0:
+        names = sorted({name for names, _ in rows for name in names})
+        found = arm_prefixes(names)
+        others = [other for other in elsewhere if other != topic]
+        fix = (f"{joint_prefix}joint1..7 are on {' and '.join(others)}, not {topic}: read the "
+               f"arm from there, --joint-states-topic {others[0]} (data.topics.joint_states)"
+               if joint_prefix and others else
+               f"--joint-prefix {joint_prefix} names none of them: "
+               f"{prefix_advice(joint_prefix, found, 'arm joints')}"
+               if joint_prefix and found else arm_topic_fix(types or {}, topic))
+        wanted = (f"{joint_prefix}joint1..7" if joint_prefix and others else
+                  f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
+                  f"e.g. {(found or ['fr3_'])[0]})" if joint_prefix else
+                  "<prefix>panda_joint1..7 or <prefix>fr3_joint1..7")
+        raise BagError(
+            f"{path}: {topic}: no message holds the 7 arm joints ({wanted}; names there: "
+            f"{', '.join(names[:20]) or 'none'}); {fix}"
+        )
+    try:
+        ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)
+    except ValueError as exc:
+        raise BagError(f"{path}: {topic}: {exc}") from exc
+    return np.asarray(ee, dtype=np.float64)
+
+
+def default_joints_to_pose() -> JointsToPose:
+    """Franka forward kinematics (``vjepa_ros.robot.kinematics``, Franka Hand TCP) as a function.
+
+    Panda and FR3 share the kinematics, so the joint names are not needed.
+    """
+    kinematics = FrankaKinematics()
+
+    def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
+        return kinematics.ee_pose(positions)
+
+    return joints_to_pose
+
+
+def unread_note(topic: str, unread) -> str:
+    """Return the note on the messages ``read_series`` left out as no reading of the arm."""
+    which = ", ".join(map(str, unread[:5])) + (", ..." if len(unread) > 5 else "")
+    return (f"{topic}: {len(unread)} message(s) with every arm joint at exactly 0 left out "
+            f"(message(s) {which}): a driver's message before its first reading of the arm, no "
+            "pose a Franka takes (joint 4's range ends at -0.07 rad)")

@@ -1,0 +1,195 @@
+"""The gripper's closedness from a bag's finger joints, at the arm states' times.
+
+The finger joints of the named or best-ranked JointState topic (:func:`gripper_closedness`),
+a latched message held from its receipt (:func:`latched_held`), published-on-change values
+held between messages (:func:`held_values`). Every problem is a :class:`BagError` naming the bag
+and the topic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.recordings.bag_arm_states import positions_fix
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
+from vjepa_ros.recordings.bag_stamps import gripper_overlap
+from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
+from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
+from vjepa_ros.recordings.topic_clocks import (
+    REFUSE_S,
+    check_clock,
+    latched_messages,
+    relative_offsets,
+    states_clock_at,
+)
+from vjepa_ros.robot.joint_states import (
+    JointSeries,
+    JointStateReader,
+    RangeError,
+    closedness_from_fingers,
+    read_series,
+)
+from vjepa_ros.robot.kinematics import StateError
+
+NO_GRIPPER_NOTE = ("--no-gripper (data.topics.no_gripper): no gripper topic read, gripper "
+                   "closedness 0 (open) throughout")
+
+
+def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
+                       state_topic, notes, read, named: str = "",
+                       types: dict[str, str] | None = None, receive_timed=frozenset(),
+                       clock_of=None):
+    """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
+
+    The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
+    fingers, another arm's fingers, else ``--gripper-topic``; "" when found), the advice
+    ``train`` refuses such a bag with. ``receive_timed``: the topics ``times_of`` timed by
+    receive times (their header stamps unusable), for the gripper overlap's hint.
+    ``clock_of``: topic -> (its times, its receive times) [N] int64 ns of every message, once
+    ``times_of`` timed it; given, a gripper topic other than the state topic timed by header
+    must share the states' clock (``topic_clocks``): a latched message stamped long before the
+    recording is held from its receipt (:func:`latched_held`), the others' clock is checked.
+
+    ``config.no_gripper``: no topic is read (not searched, no clock checked: the fix the
+    refusals below name), closedness 0 with one note (:data:`NO_GRIPPER_NOTE`), source
+    "none (--no-gripper)".
+
+    ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
+    '': none named). It must hold finger joints (else BagError naming the candidates given, the
+    bag's JointState topics and the one holding fingers to give instead); otherwise the
+    JointState topics holding them are ranked: names with 'gripper', then the state topic, then
+    the rest (alphabetical). Its times must overlap the states' (``bag_stamps.gripper_overlap``:
+    BagError on another clock, a note for states far outside its span); only its stamps must not
+    step back (``bag_stamps.check_steps_back``), not those of the topics merely searched.
+    """
+    if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
+        notes.append(NO_GRIPPER_NOTE)
+        return np.zeros(len(state_times)), "none (--no-gripper)", ""
+    found: dict[str, JointSeries] = {}
+    for topic in joint_topics:
+        try:
+            series = read.get(topic) or read_series(times_of(topic, False), collected[topic][2],
+                                                    JointStateReader(joints.prefix or ""))
+        except StateError as exc:
+            if topic == named or (not named and isinstance(exc, RangeError)):
+                fix = positions_fix(collected[topic][2], topic, types or {})
+                raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
+            if not named:  # a named topic: the others are read for the advice only
+                notes.append(f"{topic} not used for the gripper: {exc}")
+            continue
+        if len(series.fingers):
+            found[topic] = series
+    ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
+                                   [named] if named else joint_topics, collected,
+                                   config.no_gripper_fix())
+    if named and named not in found and prefix_fix:  # it holds fingers, of another prefix
+        raise BagError(f"{path}: gripper topic {named}: {prefix_fix}")
+    if named and named not in found:
+        given = candidates(config.gripper)
+        what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"
+                if named in collected else f"gripper topic {named}: it is not in the bag"
+                if len(given) == 1 else f"gripper topics {' '.join(given)}: none is in the bag")
+        fix = gripper_topic_fix(config.gripper, ranked, types or {},
+                                named if named in collected else "")
+        raise BagError(f"{path}: {what}; JointState topics there: "
+                       f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
+    if named:
+        ranked = [named]
+    if not ranked:
+        fix = prefix_fix or "name the topic with --gripper-topic"
+        notes.append(
+            "warning: no gripper state in the bag (looked for finger joints on "
+            f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
+            f"(open) throughout; {fix}"
+        )
+        return np.zeros(len(state_times)), "none (assumed open)", fix
+    if len(ranked) > 1:
+        notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
+                     "(choose with --gripper-topic)")
+    series = found[ranked[0]]
+    times_of(ranked[0])  # the topic used: stamps must not step back (BagError), unusable noted
+    finger_times, fingers, offsets = series.finger_times, series.fingers, np.zeros(0)
+    if clock_of is not None and ranked[0] != state_topic and config.stamps == "header" and \
+            ranked[0] not in receive_timed:
+        finger_times, fingers, offsets = latched_held(ranked[0], series, state_topic, clock_of,
+                                                      notes, config.max_clock_offset_s)
+    order = np.argsort(finger_times, kind="stable")
+    note = gripper_overlap(path, config, ranked[0], finger_times[order], state_topic,
+                           state_times, ranked[0] in receive_timed)
+    notes += [note] if note else []
+    check_clock(path, ranked[0], offsets, state_topic, notes, "finger message",
+                config.max_clock_offset_s)
+    closed = closedness_from_fingers(fingers[order], config.gripper_max_width)
+    finger_times = finger_times[order]
+    # a finger message that closed the hand faster than a hand closes and straight back: a
+    # glitch judged at the topic's own times (interpolated onto faster states it would be a
+    # ramp of small steps: breaker40c), left out before the closedness is read at the states'
+    stray = stray_states(finger_times, gripper_only(closed))
+    if stray.any():
+        notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
+        finger_times, closed = finger_times[~stray], closed[~stray]
+    return held_values(state_times, finger_times, closed), ranked[0], ""
+
+
+def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str],
+                 limit_s: float = REFUSE_S):
+    """Return the gripper's (finger times [K'], fingers [K', 2], the others' clock offsets [s]).
+
+    A latched message (transient local, published on change: ``topic_clocks.latched_messages``)
+    is received when the recorder subscribed (or when its publisher matched, later), stamped when
+    the hand last changed, perhaps minutes before: the newest one is the hand's state then, so
+    it is timed by its receipt (on the states' clock: ``topic_clocks.states_clock_at``), the
+    older ones left out, with a note. The offsets of the
+    other messages are returned for ``topic_clocks.check_clock`` (a gripper on another clock),
+    judged alone; ``limit_s``: its limit behind (``max_clock_offset_s``).
+    """
+    times, received = clock_of(topic)
+    state_times, state_received = clock_of(state_topic)
+    index = series.finger_index
+    offsets = relative_offsets(times[index], received[index], state_times, state_received)
+    latched = latched_messages(times[index], received[index], offsets, state_received, limit_s)
+    if not latched.any():
+        return series.finger_times, series.fingers, offsets
+    held = np.flatnonzero(latched)
+    newest = held[np.argmax(series.finger_times[held])]
+    keep = ~latched
+    keep[newest] = True
+    finger_times = series.finger_times.copy()
+    finger_times[newest] = states_clock_at(received[index][newest:newest + 1], state_times,
+                                           state_received)[0]  # its receipt, the states' clock
+    older = len(held) - 1
+    after = (received[index][newest] - np.min(state_received)) / 1e9
+    alone = ("; its later messages' clock is checked on their own" if not latched.all() else
+             "; its only message: a clock that far behind looks the same, and its value is the "
+             "hand's as received either way" if len(held) == 1 else "")
+    notes.append(
+        f"gripper topic {topic}: a latched message (transient local: the hand's state when the "
+        f"recorder subscribed) received {max(after, 0.0):.1f} s after the states' first, stamped "
+        f"{-offsets[newest]:.1f} s before it: held from its receipt{alone}"
+        + (f"; {older} older latched message(s) left out" if older else ""))
+    return finger_times[keep], series.fingers[keep], offsets[~latched]
+
+
+HOLD_GAP_S = 0.5  # [s] gripper messages further apart than this: published on change, held
+
+
+def held_values(times: np.ndarray, sample_times: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Return ``values`` [N] at ``times`` [ns]: interpolated between close samples, else held.
+
+    ``sample_times`` [ns, sorted]. Between two samples more than :data:`HOLD_GAP_S` apart the
+    first one's value is held: a gripper that publishes on change
+    (or latched, stamped long before) keeps its closedness until its next message, where a line
+    between the two made up a half-closed hand (breaker38c); a steadily publishing gripper is
+    interpolated as before. Times outside the samples get the nearest end's value.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    line = np.interp(times, sample_times, values)
+    if len(sample_times) < 2:
+        return line
+    gaps = np.diff(sample_times)
+    index = np.clip(np.searchsorted(sample_times, times, side="right") - 1, 0, len(gaps) - 1)
+    inside = (times >= sample_times[0]) & (times < sample_times[index + 1])
+    hold = inside & (gaps[index] > HOLD_GAP_S * 1e9)
+    return np.where(hold, values[index], line)
