@@ -84,9 +84,11 @@ def only_this_tests_threads(monkeypatch):
     """Hide the threads alive before the test (another test of this xdist worker left them).
 
     Twice in session 45's full runs a non-daemon thread some earlier test of the worker left
-    running made ``fast_exit_is_safe`` False at these tests' start (the culprit not found):
-    these tests judge the rule, not the worker's history. The names of such threads go to a
-    warning (the run's warnings summary), to find the test that leaves them.
+    running made ``fast_exit_is_safe`` False at these tests' start: torch inductor's compile
+    pool (ThreadPoolExecutor-*, test_models_compiled; fix46d: shut down there, and a pool
+    worker no longer blocks the fast exit). These tests judge the rule, not the worker's
+    history; the names of such threads go to a warning (the run's warnings summary), to find a
+    test that leaves them.
     """
     before = set(threading.enumerate()) - {threading.main_thread()}
     left = sorted(thread.name for thread in before if thread.is_alive() and not thread.daemon)

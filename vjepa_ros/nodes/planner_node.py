@@ -354,8 +354,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         """Publish one stream tick's output unless commanding changed since it was computed.
 
         Its epoch is the one it was computed in (``StreamOutput.enable_epoch``, read under the
-        session's lock with the set-point), not one read before the tick: an enable that came
-        between such a read and the tick's lock voided a set-point computed wholly after it.
+        session's lock with the set-point), not one read before the tick outside it: a bump (an
+        enable; while enabled, a clock step back voiding plans) between such a read and the
+        tick's lock voided a set-point computed wholly after it (a zero twist mid-motion).
         """
         out = self.session.stream_step()
         # under the lock a disable takes (~/enable, a failure): a moving twist computed before
