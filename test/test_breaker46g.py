@@ -64,9 +64,9 @@ def model():
     return tiny_world_model()
 
 
-def _finished(model):
+def _finished(model, rig_class=Rig):
     """Return a 43h ``Rig`` whose only (one-step) sub-goal arrived: the finished hold, at rest."""
-    rig = Rig(model, "blocking", goals=[SubGoal(frame(7), 1, "only")])
+    rig = rig_class(model, "blocking", goals=[SubGoal(frame(7), 1, "only")])
     assert rig.session.plan_step().command is not None
     for _ in range(250):
         rig.tick()
