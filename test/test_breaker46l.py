@@ -30,7 +30,8 @@ set-point, so an arm that caught up rests within the tolerance and nothing resta
 more than 1 cm behind at the resume restarts where it is (short of the set-point, at rest:
 no step; the hold cut the command and reopened its sub-goal unless it had arrived).
 
-Defects (strict xfails):
+Defects (fixed: a plan out before the resume tick runs the resume first; a hand change waits
+for an arm that left the place after arriving):
 1. ``command_session._command`` clears ``_stream_held``: a plan commanded after a hold on the
    inputs BEFORE the stream's first tick after the inputs came back (the planning worker woken
    by the first frame; a planner faster than one stream period, or a stream timer delayed)
@@ -235,8 +236,6 @@ def test_shadow_mode_then_a_push_then_enable_starts_at_the_measured_arm(model):
 
 
 # ------------------------------------------------------------------------------- defects ---
-@pytest.mark.xfail(strict=True, reason="_command clears _stream_held: a plan before the resume "
-                   "tick skips _restart_if_moved (4 cm step)")
 @pytest.mark.parametrize("mode", MODES)
 def test_a_plan_before_the_resume_tick_still_restarts_at_the_pushed_arm(model, mode):
     """A push during a camera stall, then the first frame's plan before the stream's tick.
@@ -277,8 +276,6 @@ def test_a_plan_before_the_resume_tick_still_restarts_at_the_pushed_arm(model, m
     assert gap <= 0.011, f"first set-point {gap * 1000:.1f} mm from the pushed arm"
 
 
-@pytest.mark.xfail(strict=True, reason="an arrival latched at a hold keeps the switch; the arm "
-                   "sags 15 mm in the hold: the hand opens 18 mm off the place")
 def test_a_hand_change_after_an_arrival_at_a_hold_and_a_sag_waits_for_the_place(model):
     """Continuous, ``goals.gripper`` subgoal: place (hand closed), then release (hand open).
 
@@ -311,7 +308,9 @@ def test_a_hand_change_after_an_arrival_at_a_hold_and_a_sag_waits_for_the_place(
             arm = session.inputs.latest_state().value
             opened = float(np.linalg.norm(arm[:3] - place[:3]))
             break
-    assert stall_at is not None and opened is not None
+    assert stall_at is not None
     assert not _said(rig, "stopped short")  # arrived at the hold: nothing reopened
-    assert opened <= session.control.arrival_tolerance_m + 1e-9, \
+    # the arm stays 15 mm low: the hand waits (the timeout, 10 s, is beyond these 5 s)
+    assert opened is None or opened <= session.control.arrival_tolerance_m + 1e-9, \
         f"the hand opened {opened * 1000:.1f} mm from the place"
+    assert _said(rig, "waits until the arm is back")

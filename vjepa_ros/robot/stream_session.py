@@ -78,11 +78,7 @@ class StreamSession:
                 if self._held_states is not None and \
                         self.inputs.states_received - self._held_states < RESUME_STATES:
                     return None  # one state after the hold is no pose to restart at yet
-                self._stream_held = False
-                self._transition(Event.RESUME)
-                self.arrival_time = now  # held still: the next blocking plan needs a fresh frame
-                self._inputs_resumed()
-                if not self._restart_if_moved():
+                if not self._resume_stream(now):
                     return None
             period = 1.0 / self.control.stream_rate_hz
             dt = period if self.last_stream_time is None else now - self.last_stream_time
@@ -125,6 +121,22 @@ class StreamSession:
                 self._held_reason_moved(refusal)  # as a held stream: said on another reason
         elif refusal is None and stored is not None:
             self._clear_refusal()
+
+    def _resume_stream(self, now: float) -> bool:
+        """End the stream's hold on its inputs at ``now`` [s] (locked); False: nothing streams.
+
+        The stream's next tick after the inputs pass again does it, or a plan that goes out
+        before that tick (``command_session._command``): skipping it there streamed the old
+        set-point 4 cm from an arm pushed during a camera stall (breaker46l). Resets the
+        arrival time (held still: the next blocking plan needs a fresh frame), says the inputs'
+        end (:meth:`_inputs_resumed`) and restarts the set-point at an arm moved meanwhile
+        (:meth:`_restart_if_moved`, False for an arm outside the box).
+        """
+        self._stream_held = False
+        self._transition(Event.RESUME)
+        self.arrival_time = now
+        self._inputs_resumed()
+        return self._restart_if_moved()
 
     def _inputs_resumed(self) -> None:
         """End the hold on the inputs as the stream resumes; say what still holds (locked).
