@@ -8,7 +8,7 @@ the module imports no ROS is test_core_is_ros_free's (robot/ is core).
 from __future__ import annotations
 
 from vjepa_ros.robot.awaited_goals import (
-    MAX_FORGOTTEN,
+    MAX_FORGOTTEN_SPANS,
     STATUS_ABORTED,
     STATUS_CANCELED,
     AwaitedGoals,
@@ -144,8 +144,8 @@ def test_a_newer_goal_dropped_unaccepted_as_overdue_still_supersedes_and_is_not_
     for second in range(1, 10_001):  # a hung server: never accepts again
         _sent(goals, float(second))
         goals.overdue(second + 1.0)
-    assert len(goals.unjudged) <= 1 and len(goals.forgotten) <= MAX_FORGOTTEN
-    assert max(goals.forgotten) >= 10_000
+    assert len(goals.unjudged) <= 1 and goals.forgotten.spans == ((2, goals.forgotten.newest),)
+    assert goals.forgotten.newest >= 10_000
     assert goals.finished(older, 1.0, 0.0, 10_002.0, STATUS_CANCELED)[0] == "info"
 
 
@@ -156,12 +156,12 @@ def test_goals_dropped_as_overdue_supersede_until_each_is_rejected():
     goals.accepted(one, 1.0, 0.0)
     two, three = _sent(goals, 0.5), _sent(goals, 0.6)
     goals.overdue(2.0)
-    assert goals.forgotten == {two, three} and goals.unjudged == set()
+    assert goals.forgotten.spans == ((two, three),) and goals.unjudged == set()
     goals.rejected(three, 0.0, 0.6, 2.1)
     assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED) is None  # two stands
     goals.rejected(two, 0.0, 0.5, 2.3)
     level, line = goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED)
-    assert level == "warning" and "aborted" in line and goals.forgotten == set()
+    assert level == "warning" and "aborted" in line and not goals.forgotten
 
 
 def test_a_goal_accepted_after_it_was_dropped_as_overdue_leaves_the_forgotten():
@@ -169,6 +169,29 @@ def test_a_goal_accepted_after_it_was_dropped_as_overdue_leaves_the_forgotten():
     one, two = _sent(goals, 0.0), _sent(goals, 0.0)
     goals.overdue(1.5)
     goals.accepted(two, 0.0, 2.0)
-    assert goals.forgotten == set() and goals.newest_accepted == two
+    assert not goals.forgotten and goals.newest_accepted == two
     level, line = goals.finished(one, 1.0, 0.0, 2.5, STATUS_ABORTED)  # superseded: no failure
     assert level == "info" and "answers again" in line and goals.failed == 0
+
+
+def test_rejections_punching_more_holes_than_the_cap_drop_the_oldest_span():
+    """Goals 2, 4, 6, ... dropped as overdue, 3, 5, 7, ... rejected: one span each, the cap holds.
+
+    Past MAX_FORGOTTEN_SPANS spans the oldest go (documented); the newest still supersedes goal
+    1's abort until it is rejected too.
+    """
+    goals = AwaitedGoals(NAME, 1.0)
+    one = _sent(goals, 0.0)
+    goals.accepted(one, 1.0, 0.0)
+    numbers = [_sent(goals, 0.5) for _ in range(2 * MAX_FORGOTTEN_SPANS + 20)]
+    goals.overdue(2.0)
+    assert goals.forgotten.spans == ((numbers[0], numbers[-1]),)
+    for rejected in numbers[1::2]:
+        goals.rejected(rejected, 0.0, 0.5, 2.1)
+    spans = goals.forgotten.spans
+    assert len(spans) == MAX_FORGOTTEN_SPANS and all(low == high for low, high in spans)
+    assert spans[-1][0] == numbers[-2] and numbers[0] not in goals.forgotten
+    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED) is None  # numbers[-2] stands
+    for kept, _ in spans:
+        goals.rejected(kept, 0.0, 0.5, 2.3)
+    assert goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED)[0] == "warning"

@@ -70,19 +70,24 @@ def _exact(values):
 
 
 def _tiff(path, pages, order="<", bits=8):
-    """Write an uncompressed chunky RGB TIFF: ``pages`` (pixels, NewSubfileType) in IFD order."""
+    """Write an uncompressed chunky RGB(A) TIFF: ``pages`` in IFD order.
+
+    Each page: (pixels [H, W, 3 or 4], NewSubfileType) or (pixels, NewSubfileType, extra tags
+    as (tag, type, count, value): Orientation (274), ExtraSamples (338), ...).
+    """
     out = bytearray(b"II*\0" if order == "<" else b"MM\0*") + struct.pack(order + "I", 0)
     link = 4
-    for pixels, subfile_type in pages:
-        height, width = pixels.shape[:2]
+    for pixels, subfile_type, *extra in pages:
+        height, width, channels = pixels.shape
         data = pixels.astype(order + ("u2" if bits == 16 else "u1")).tobytes()
         data_at = len(out)
         out += data + b"\0" * (len(data) % 2)
         bits_at = len(out)
-        out += struct.pack(order + "HHH", bits, bits, bits)
-        tags = [(254, 4, 1, subfile_type), (256, 4, 1, width), (257, 4, 1, height),
-                (258, 3, 3, bits_at), (259, 3, 1, 1), (262, 3, 1, 2), (273, 4, 1, data_at),
-                (277, 3, 1, 3), (278, 4, 1, height), (279, 4, 1, len(data)), (284, 3, 1, 1)]
+        out += struct.pack(order + "H" * channels, *[bits] * channels)
+        tags = sorted([(254, 4, 1, subfile_type), (256, 4, 1, width), (257, 4, 1, height),
+                       (258, 3, channels, bits_at), (259, 3, 1, 1), (262, 3, 1, 2),
+                       (273, 4, 1, data_at), (277, 3, 1, channels), (278, 4, 1, height),
+                       (279, 4, 1, len(data)), (284, 3, 1, 1), *(extra[0] if extra else ())])
         struct.pack_into(order + "I", out, link, len(out))
         out += struct.pack(order + "H", len(tags))
         for tag, kind, count, value in tags:

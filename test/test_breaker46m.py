@@ -1,6 +1,7 @@
 r"""breaker46m: attacks on fix46j (refusal words, gripper supersede set, bounded flaps) and fix46k.
 
-Defects (strict xfails):
+Defects (were strict xfails; fixed by fix46o: the full-resolution page loads, the package's
+share folder is found or the line says how, ``forgotten`` keeps spans of goals):
 
 - A TIFF whose first IFD is its reduced-resolution preview (NewSubfileType 1, as a raw
   converter or DNG writes it) and whose second is the full-resolution image counts as one frame
@@ -32,7 +33,7 @@ from test_breaker46h import (
 
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot import goal_files
-from vjepa_ros.robot.awaited_goals import MAX_FORGOTTEN, STATUS_ABORTED, AwaitedGoals
+from vjepa_ros.robot.awaited_goals import MAX_FORGOTTEN_SPANS, STATUS_ABORTED, AwaitedGoals
 from vjepa_ros.robot.input_flaps import MAX_CAUSES, InputFlaps
 from vjepa_ros.robot.refusal import NO_REASON, Refusal, RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog
@@ -40,7 +41,6 @@ from vjepa_ros.robot.refusal_log import RefusalLog
 BIG = np.repeat(np.repeat(PIXELS, 2, 0), 2, 1)  # 96x128: the full-resolution image
 
 
-@pytest.mark.xfail(strict=True, reason="a TIFF with its preview first loads the preview")
 def test_a_tiff_with_its_preview_first_loads_the_full_resolution_image(tmp_path):
     """Input: TIFF, IFD0 48x64 NewSubfileType 1 (preview), IFD1 96x128 NewSubfileType 0.
 
@@ -57,7 +57,6 @@ def test_a_tiff_with_its_preview_first_loads_the_full_resolution_image(tmp_path)
     assert rgb.shape == BIG.shape
 
 
-@pytest.mark.xfail(strict=True, reason="package:// refused as 'not a local file', no way shown")
 def test_a_package_url_refusal_says_where_the_file_is():
     """Input: goal_image_path ``package://my_pkg/goals/goal.png``.
 
@@ -78,20 +77,19 @@ def _goal(goals: AwaitedGoals, at: float) -> int:
     return number
 
 
-@pytest.mark.xfail(strict=True, reason="a forgotten goal dropped from the bounded set no longer "
-                   "supersedes once the newer ones are rejected")
 def test_a_dropped_forgotten_goal_still_supersedes_after_the_newer_ones_are_rejected():
     """Input: goal 1 accepted; goals 2..66 sent, never answered, dropped as overdue.
 
     Then the driver comes back and rejects goals 3..66 (its stale queue), and aborts goal 1.
-    Happened: goal 2 fell out of ``forgotten`` (MAX_FORGOTTEN 64, oldest first), so after the
-    rejections nothing newer stands: "the gripper goal ... was aborted ... check the hand".
+    Happened: goal 2 fell out of ``forgotten`` (MAX_FORGOTTEN 64 goals, oldest first), so after
+    the rejections nothing newer stands: "the gripper goal ... was aborted ... check the hand".
     Should: goal 2 was sent and never rejected: it supersedes goal 1 (no failure counted).
+    Fixed (fix46o): ``forgotten`` keeps spans of goals (``goal_spans.GoalSpans``), the 65 one.
     """
     goals = AwaitedGoals("/gripper", result_timeout_s=1.0)
     first = _goal(goals, 0.0)
     goals.accepted(first, 0.5, 0.0)
-    later = [_goal(goals, 0.1) for _ in range(MAX_FORGOTTEN + 1)]
+    later = [_goal(goals, 0.1) for _ in range(MAX_FORGOTTEN_SPANS + 1)]  # 65: the old cap + 1
     goals.overdue(0.9)  # goal 1 not yet: its own result is awaited
     goals.overdue(1.2)
     for number in later[1:]:
@@ -109,7 +107,7 @@ def test_an_hour_of_a_hung_driver_still_supersedes_an_old_accepted_goal():
     for second in range(1, 3601):
         _goal(goals, float(second))
         goals.overdue(float(second))
-    assert len(goals.forgotten) == MAX_FORGOTTEN
+    assert len(goals.forgotten.spans) == 1  # bounded: one span, however long the hang
     failed = goals.failed
     said = goals.finished(first, 0.5, 0.0, 3601.0, STATUS_ABORTED)
     assert goals.failed == failed and (said is None or said[0] != "warning")

@@ -8,7 +8,6 @@ cannot); :func:`save_image_file` writes one whole or not at all. Re-exported by
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -23,6 +22,7 @@ from vjepa_ros.image_limits import (
     image_size_problem,
     transparency_problem,
 )
+from vjepa_ros.image_paths import image_file_path, is_package_url
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 
 
@@ -40,33 +40,33 @@ def load_image_file(path: str | Path) -> np.ndarray:
     as the topic's mono8; a file OpenCV cannot decode, Pillow does: 8 bits a channel, EXIF
     orientation applied, e.g. a TIFF turned by 90 degrees, on which OpenCV 5.1 fails; one of more
     bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
-    image gets
-    the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from the planner's
-    topic. ``path``: a path (``~`` expanded) or a ``file://`` URI (:func:`image_file_path`).
-    Raises :class:`ImageError` (one line naming the file and what to do) for an empty
-    path, a missing file, a symbolic link loop, a folder, a file that is not an image, a
-    truncated or corrupt one, one of several frames (an animated GIF/PNG/WebP, a multi-page
-    TIFF), one of 32-bit pixels or of single-channel 16-bit ones (with or without alpha), one
-    with transparent pixels (:func:`vjepa_ros.image_limits.transparency_problem`, the rule of a
-    4-channel ``~/goal_image`` too: the alpha would be dropped and the pixels show their hidden
+    image gets the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from
+    the planner's topic. A TIFF whose first image is its reduced-resolution preview
+    (NewSubfileType 1, as a raw converter writes it) loads its full-resolution image, by the
+    same rules. ``path``: a path (``~`` expanded), a ``file://`` URI or a ``package://`` URL
+    (:func:`image_file_path`). Raises :class:`ImageError` (one line naming the file and what to
+    do) for an empty path, a missing file, a symbolic link loop, a folder, a file that is not an
+    image, a truncated or corrupt one, one of several frames (an animated GIF/PNG/WebP, a
+    multi-page TIFF: its reduced-resolution previews are no pages), one of 32-bit pixels or of
+    single-channel 16-bit ones (with or without alpha), one with transparent pixels
+    (:func:`vjepa_ros.image_limits.transparency_problem`, the rule of a 4-channel
+    ``~/goal_image`` too: the alpha would be dropped and the pixels show their hidden
     colour; an opaque RGBA file loads), and one too small, too large or too elongated. Memory:
     the 8-bit result and one decoded copy of the file at a time (a 16-bit one as 16 bits).
     """
     import cv2
 
-    if not str(path).strip():
+    given = str(path)
+    if not given.strip():
         raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
     path = image_file_path(path)
     if path.is_dir():
         raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
                          "JPEG, ...)")
     if not path.is_file():
-        _refuse_missing(path)
+        _refuse_missing(path, given if is_package_url(given) else "")
     kind = _check_image_file(path)
-    # 16-bit colour decoded as 16 bits, then scaled as a topic's rgb16 is (_to_8bit: 255/65535;
-    # OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values: breaker31)
-    bgr = None if kind.rotated_tiff else cv2.imread(str(path), cv2.IMREAD_COLOR |
-                                                     cv2.IMREAD_ANYDEPTH)
+    bgr = _opencv_bgr(cv2, path, kind)
     if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
         rgb = _pillow_rgb(path, kind)
     elif bgr.dtype == np.uint16:  # scaled straight into RGB order, a block at a time
@@ -83,42 +83,29 @@ def load_image_file(path: str | Path) -> np.ndarray:
     return rgb
 
 
-def image_file_path(path: str | os.PathLike) -> Path:
-    """Return the file a goal path names: ``~`` expanded, a ``file://`` URI decoded.
+def _opencv_bgr(cv2, path: Path, kind: FileKind) -> np.ndarray | None:
+    """Decode ``path`` with OpenCV: ``[H, W, 3]`` BGR, uint8 or uint16; None where it cannot.
 
-    Where every goal path is resolved (goal_image_path(s), ``eval --goal``, the image
-    publisher's ``path``, through :func:`load_image_file`). A URI copied from a file manager or
-    browser, ``file:///data/my%20goal.png``, ``file://localhost/data/...`` or ``file:/data/...``,
-    names ``/data/my goal.png`` (percent-escapes decoded as UTF-8; a query ``?...`` or fragment
-    ``#...`` is no part of the name, RFC 3986, and is dropped: a name holding them is escaped,
-    ``%3F``, ``%23``). Raises :class:`ImageError` for a ``file://`` URI of another host (a file
-    on another machine) and a URL of another scheme (``http://``, ``https://``, ``s3://``,
-    ``package://``, ...): only local files are read.
+    16-bit colour is decoded as 16 bits, then scaled as a topic's rgb16 is (``_to_8bit``:
+    255/65535; OpenCV's own 8-bit decoding shifts by 8 bits, 1 lower in a quarter of the values:
+    breaker31). A TIFF turned by 90 degrees is left to Pillow (``kind.rotated_tiff``); one whose
+    full-resolution image is not its first (``kind.page``) is decoded from that page, with the
+    flags and EXIF orientation of ``imread``.
     """
-    import re
-
-    text = os.fspath(path)
-    url = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", text)
-    if url and url.group(1).lower() != "file":
-        raise ImageError(f"{text} is a {url.group(1)}:// URL, not a local file: only local "
-                         "files are read (an absolute path or a file:// URI); copy the file "
-                         "here and give its path")
-    if text[:6].lower() != "file:/":
-        return Path(text).expanduser()
-    from urllib.parse import unquote
-
-    rest = re.split("[?#]", text[5:], maxsplit=1)[0]  # "/data/..." or "//host/data/..."
-    if rest.startswith("//"):
-        host, _, tail = rest[2:].partition("/")
-        if host.lower() not in ("", "localhost"):
-            raise ImageError(f"{text} is a file URI on the host {host!r}, not on this machine: "
-                             "copy the file here and give its path")
-        rest = "/" + tail
-    return Path(unquote(rest, errors="surrogateescape"))
+    flags = cv2.IMREAD_COLOR | cv2.IMREAD_ANYDEPTH
+    if kind.rotated_tiff:
+        return None
+    if not kind.page:
+        return cv2.imread(str(path), flags)
+    done, pages = cv2.imreadmulti(str(path), kind.page, 1, flags=flags)
+    return pages[0] if done and len(pages) == 1 else None
 
 
-def _refuse_missing(path: Path) -> None:
-    """Raise why ``path``, which is no file, cannot be read: not found, or a link that loops."""
+def _refuse_missing(path: Path, url: str = "") -> None:
+    """Raise why ``path``, which is no file, cannot be read: not found, or a link that loops.
+
+    ``url``: the ``package://`` URL that named ``path`` ("": none), named too.
+    """
     text = str(path)
     if text != text.strip():  # a pasted path's space: invisible at the end of the line
         raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
@@ -126,7 +113,8 @@ def _refuse_missing(path: Path) -> None:
     if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
         raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
                          "-l` shows where it points), or give that file's path")
-    raise ImageError(f"image file not found: {path}")
+    named = f" (named by {url})" if url else ""
+    raise ImageError(f"image file not found: {path}{named}")
 
 
 class FileKind(NamedTuple):
@@ -134,12 +122,15 @@ class FileKind(NamedTuple):
 
     ``format``: Pillow's name of it ("PNG", "TIFF", ...); ``deep``: more than 8 bits a channel;
     ``rotated_tiff``: a TIFF whose EXIF orientation turns it by 90 degrees (5..8), which OpenCV
-    5.1's imread fails on (an internal assertion) where Pillow reads it (breaker42c).
+    5.1's imread fails on (an internal assertion) where Pillow reads it (breaker42c); ``page``:
+    the image (IFD) of a TIFF that is decoded, its full-resolution one (0 unless a
+    reduced-resolution preview comes first, as a raw converter writes it: breaker46m).
     """
 
     format: str
     deep: bool
     rotated_tiff: bool
+    page: int = 0
 
 
 def _pillow_rgb(path: Path, kind: FileKind) -> np.ndarray:
@@ -159,6 +150,8 @@ def _pillow_rgb(path: Path, kind: FileKind) -> np.ndarray:
                          f"8 bits a channel (a TIFF turned by its EXIF orientation?): {save}")
     try:
         with Image.open(path) as image:
+            if kind.page:
+                image.seek(kind.page)  # its full-resolution image, not the preview before it
             shown = image.size  # (width, height) as displayed, for a TIFF from its header
             if kind.rotated_tiff:
                 image.load()  # the TIFF plugin turns it here
@@ -203,10 +196,13 @@ def _check_image_file(path: Path) -> FileKind:
         raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                          "again") from None
     with image:
-        bits = _bits(image)
-        problem = (_pixel_kind_problem(image, bits)
-                   or image_size_problem(image.width, image.height)
-                   or _frames_problem(image))  # (counting them may read the whole file)
+        bits, problem = _header_problem(image)
+        pages = [] if problem else _pages(image)  # (counting them may read the whole file)
+        problem = problem or _frames_problem(image, len(pages))
+        page = pages[0] if pages else 0
+        if not problem and page:  # a preview first: the full-resolution image is the goal
+            image.seek(page)
+            bits, problem = _header_problem(image)
         if problem:
             raise ImageError(f"{path} {problem}")
         tags = getattr(image, "tag_v2", None)  # TIFF only
@@ -221,7 +217,18 @@ def _check_image_file(path: Path) -> FileKind:
         if problem:
             raise ImageError(f"{path} {problem}")
         return FileKind(str(image.format or ""), bits > 8,
-                        image.format == "TIFF" and orientation in (5, 6, 7, 8))
+                        image.format == "TIFF" and orientation in (5, 6, 7, 8), page)
+
+
+def _header_problem(image) -> tuple[int, str]:
+    """Return the bits a channel of an opened image and why its header is refused ("": fine).
+
+    The pixel kind (:func:`_pixel_kind_problem`) and the size limits, of the image (IFD) the
+    opened file is at.
+    """
+    bits = _bits(image)
+    return bits, (_pixel_kind_problem(image, bits)
+                  or image_size_problem(image.width, image.height))
 
 
 def _bits(image) -> int:
@@ -240,17 +247,27 @@ def _raw_modes(image) -> list[str]:
     return [str(tile[3]) for tile in image.tile or []]  # load() empties the tiles
 
 
-def _frames_problem(image) -> str:
-    """Refuse a file of several frames (an animated GIF/PNG/WebP, a multi-page TIFF); "" else.
+def _pages(image) -> list[int]:
+    """Return the frames of an opened image that count (their numbers, ascending).
 
-    Its first frame is the start of a clip, seldom the goal. MPO (a JPEG holding a second
-    picture: a phone's depth map or HDR gain map, a stereo pair) passes: viewers show its first.
-    A TIFF's reduced-resolution images (NewSubfileType bit 0 set: a scanner's or raw converter's
-    preview after the image) are not counted: only its full-resolution pages are frames.
+    Every frame, but of a TIFF of several images only the full-resolution ones: a
+    reduced-resolution image (NewSubfileType bit 0 set: a scanner's or raw converter's preview,
+    before or after the image) is no page. Leaves the image at frame 0.
     """
     frames = int(getattr(image, "n_frames", 1) or 1)
-    if frames > 1 and image.format == "TIFF":  # a preview (NewSubfileType bit 0) is no page
-        frames = sum(not int(image.tag_v2.get(254, 0)) & 1 for _ in _tiff_pages(image, frames))
+    if frames < 2 or image.format != "TIFF":
+        return list(range(frames))
+    return [index for index in _tiff_pages(image, frames)
+            if not int(image.tag_v2.get(254, 0)) & 1]
+
+
+def _frames_problem(image, frames: int) -> str:
+    """Refuse a file of several frames (an animated GIF/PNG/WebP, a multi-page TIFF); "" else.
+
+    ``frames``: how many count (:func:`_pages`). Its first frame is the start of a clip, seldom
+    the goal. MPO (a JPEG holding a second picture: a phone's depth map or HDR gain map, a
+    stereo pair) passes: viewers show its first.
+    """
     if frames < 2 or image.format == "MPO":
         return ""
     return (f"holds {frames} frames (an animation or a multi-page file), not one still image: "

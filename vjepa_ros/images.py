@@ -6,7 +6,8 @@ Every malformed input raises :class:`ImageError` with a message that says what i
 
 The parts live in files of their own: the errors and :func:`check_rgb` in ``image_errors``, raw
 encodings in ``image_encodings``, compressed payloads in ``image_compression``, image files in
-``image_files``; every name keeps its home here (``from vjepa_ros.images import ImageError``).
+``image_files`` (the paths that name them in ``image_paths``); every name keeps its home here
+(``from vjepa_ros.images import ImageError``).
 """
 
 from __future__ import annotations

@@ -16,8 +16,12 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
   with a newer one), a rejection only those not yet accepted (it preempts nothing).
 - An abort or cancel is a failure unless a newer goal went out and was not rejected (superseded):
   the newest accepted, any sent after it still unjudged, or one dropped unaccepted as overdue and
-  not rejected since (the newest :data:`MAX_FORGOTTEN` of those are kept, so a hung server's
-  goals do not pile up: breaker45z; a goal rejected after it was dropped supersedes nothing).
+  not rejected since (a goal rejected after it was dropped supersedes nothing). Those are kept
+  as spans of goal numbers (``goal_spans.GoalSpans``): a hung server's goals are one span
+  however many (breaker45z), each rejection a hole in it, and however many later ones are
+  rejected a goal never rejected still supersedes (breaker46m); past :data:`MAX_FORGOTTEN_SPANS`
+  spans (rejections and drops interleaved) the oldest span is dropped, and an abort it would
+  have excused is warned of.
 
 Thread-safe: the answers come on the executor's thread, the sends on the planning worker's.
 """
@@ -26,10 +30,12 @@ from __future__ import annotations
 
 import threading
 
+from vjepa_ros.robot.goal_spans import GoalSpans
+
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
 PREFIX = "control.gripper_action: "
-MAX_FORGOTTEN = 64  # goals dropped unaccepted as overdue kept to supersede older ones (newest)
+MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
 
 class AwaitedGoals:
@@ -57,10 +63,10 @@ class AwaitedGoals:
         # whether a newer goal stands (sent, not rejected) to supersede an older one: the newest
         # goal accepted, the goals sent after it still awaiting acceptance (bounded by the goals
         # in flight, never flushed by rejections), and those dropped unaccepted as overdue since
-        # (neither accepted nor rejected yet: the newest MAX_FORGOTTEN)
+        # (neither accepted nor rejected yet: the newest MAX_FORGOTTEN_SPANS spans of them)
         self.newest_accepted = 0
         self.unjudged: set[int] = set()
-        self.forgotten: set[int] = set()
+        self.forgotten = GoalSpans(MAX_FORGOTTEN_SPANS)
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
         self._lock = threading.Lock()
 
@@ -135,7 +141,7 @@ class AwaitedGoals:
             if number > self.newest_accepted:  # the goals still awaited before it matter no more
                 self.newest_accepted = number
                 self.unjudged = {n for n in self.unjudged if n > number}
-                self.forgotten = {n for n in self.forgotten if n > number}
+                self.forgotten.drop_through(number)
             self.lost.pop(number, None)  # answered: not lost with the server
             if number in self.awaiting:  # not yet overdue: its result may take as long again
                 self.awaiting[number] = (now, closedness, True)
@@ -152,8 +158,8 @@ class AwaitedGoals:
                 self.awaiting.pop(number, None)
                 return None
             back = self._back(number, sent_at, now)
-            superseded = self.newest_accepted > number or any(
-                n > number for n in self.unjudged | self.forgotten)
+            superseded = (self.newest_accepted > number or self.forgotten.newest > number
+                          or any(n > number for n in self.unjudged))
             failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
             self.failed += failed
         if failed:
@@ -198,8 +204,6 @@ class AwaitedGoals:
                 if not accepted and number in self.unjudged:  # forgotten: no longer awaited,
                     self.unjudged.discard(number)  # still sent and not rejected (until it is)
                     self.forgotten.add(number)
-                    if len(self.forgotten) > MAX_FORGOTTEN:  # the newest supersede as well
-                        self.forgotten.discard(min(self.forgotten))
             self.unanswered += len(late)
             first = not self.late
             self.late.update(number for number, _, _ in late)
