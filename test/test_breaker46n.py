@@ -2,10 +2,11 @@
 
 (1) ``process_exit``: a ``concurrent.futures`` thread pool's worker no longer blocks the fast
 exit. Held up: a never-ending task hangs the exit as Python's own exit does, and Ctrl-C through
-``entry_points.end`` still ends it at once; a running task's file and output, a thread it starts
-during the exit, a pool made in another thread, a ProcessPoolExecutor (its manager thread: the
-normal exit), rclpy's MultiThreadedExecutor (its context not shut down: the normal exit; shut
-down: the fast exit waits for its running callback). Defect: the exemption assumes
+``entry_points.end`` still ends it at once; a running task's file and output, the tasks queued
+behind it, a thread it starts during the exit, a pool made in another thread, a
+ProcessPoolExecutor (its manager thread: the normal exit), rclpy's MultiThreadedExecutor (its
+context not shut down: the normal exit; shut down: the fast exit waits for its running
+callback). Defect: the exemption assumes
 ``threading._shutdown`` runs, but ``exit_process`` skips it when the interpreter has none and
 ``os._exit`` then kills the running task mid-write.
 (2) ``StreamOutput.enable_epoch``: every product constructor passes it; the default 0 fails
@@ -15,7 +16,9 @@ lock but compared after it; a clock-step bump (the stream goes on) landing betwe
 still drops the set-point and sends a zero servo_twist mid-motion (the window a8259101 closed
 before the tick's lock is open after it).
 (3) The bag_states split: every old definition is in one new module, unchanged; each new module
-imports alone; the field recordings read as before. Nothing broke.
+imports alone; the field recordings read as before. Nothing broke in the tree (the
+intermediate commit 352d07ad alone deleted bag_states.py before 389c6069 added its successors:
+``vjepa_ros.recordings.bags`` does not import there, a bisect hazard only).
 """
 
 import ast
@@ -127,6 +130,24 @@ def test_a_thread_a_pool_task_starts_during_the_exit_is_waited_for(tmp_path):
         tmp_path / "task.txt")
 
 
+def test_tasks_queued_behind_the_running_one_still_run(tmp_path):
+    """Run the tasks queued behind a running one before the fast exit ends the process.
+
+    Input: a one-worker pool running the file writer with three more tasks queued (each
+    appends a line to a second file) when exit_process(5) begins.
+    Held: all three ran (the pool's exit handler queues its stop behind them), file complete.
+    """
+    path = tmp_path / "task.txt"
+    _exits_fast_with_task_done(
+        SLOW_WRITER + "pool.submit(write, sys.argv[1]); started.wait()\n"
+                      "def note(i):\n"
+                      "    with open(sys.argv[1] + '.queued', 'a') as file:\n"
+                      "        file.write(f'{i}\\n')\n"
+                      "for i in range(3):\n"
+                      "    pool.submit(note, i)\n", path)
+    assert Path(f"{path}.queued").read_text().split() == ["0", "1", "2"]
+
+
 def test_a_never_ending_task_hangs_the_exit_but_ctrl_c_through_end_ends_it():
     """Input: a pool task that never returns; ``entry_points.end(4)``; then one SIGINT.
 
@@ -231,6 +252,7 @@ def test_without_threading_shutdown_a_running_pool_task_is_not_cut_short(tmp_pat
 
 RCLPY_MTE = (
     "import rclpy\n"
+    "from concurrent.futures.thread import _threads_queues\n"
     "from rclpy.executors import MultiThreadedExecutor\n"
     "rclpy.init()\n"
     "node = rclpy.create_node('breaker46n_exit')\n"
@@ -243,19 +265,22 @@ RCLPY_MTE = (
     "    threading.Event().wait(0.3)\n"
     "    print('callback ended', file=sys.stderr, flush=True)\n"
     "timer = node.create_timer(0.01, callback)\n"
-    "threading.Thread(target=executor.spin, daemon=True).start()\n"
-    "started.wait()\n"
-    "print('in pool', any(t in __import__('concurrent.futures.thread').futures.thread"
-    "._threads_queues for t in threading.enumerate()), file=sys.stderr)\n")
+    # spun from the main thread: the executor's pool workers are non-daemon (as the main
+    # thread), registered before spin_once returns
+    "while not started.is_set():\n"
+    "    executor.spin_once(timeout_sec=0.1)\n"
+    "workers = [t for t in threading.enumerate() if t in _threads_queues]\n"
+    "print('non-daemon workers', bool(workers) and not any(t.daemon for t in workers),\n"
+    "      file=sys.stderr)\n")
 
 
 def test_a_live_rclpy_context_with_a_multithreaded_executor_keeps_the_normal_exit():
     """Keep the normal exit while rclpy's context lives, pool workers or not.
 
-    Input: a node spun by a MultiThreadedExecutor (its callbacks in a concurrent.futures
-    pool) in a daemon thread, the context not shut down, a callback running; exit_process(3).
-
-    Held: the rclpy check still refuses the fast exit (the pool exemption does not skip it).
+    Input: a node spun (spin_once, main thread) by a MultiThreadedExecutor, its callback
+    running in the executor's concurrent.futures pool (non-daemon workers: exempt from the
+    thread check), the context not shut down; exit_process(3).
+    Held: the rclpy check, after the thread check, still refuses the fast exit.
     """
     pytest.importorskip("rclpy")
     status, _, err = _finish(_python(RCLPY_MTE + "from vjepa_ros.process_exit import "
@@ -263,14 +288,15 @@ def test_a_live_rclpy_context_with_a_multithreaded_executor_keeps_the_normal_exi
                                                  "print('safe', fast_exit_is_safe(), "
                                                  "file=sys.stderr)\n"
                                                  "exit_process(3)\n"))
-    # (no teardown marker here: the daemon spin thread keeps __main__'s globals alive)
-    assert "in pool True" in err, err
+    assert "non-daemon workers True" in err, err
     assert "safe False" in err and status == 3 and "atexit ran" in err, err
+    assert "callback ended" in err and TEARDOWN in err, err  # Python's own exit
 
 
 def test_a_shut_down_rclpy_context_exits_fast_after_its_running_callback():
-    """Input: as above, but ``rclpy.shutdown()`` before exit_process(3), the callback running.
+    """Exit fast once rclpy is shut down, after the executor pool's running callback.
 
+    Input: as above, but ``rclpy.shutdown()`` before exit_process(3), the callback running.
     Held: fast exit (no teardown) that still waits for the callback in the executor's pool.
     """
     pytest.importorskip("rclpy")
@@ -281,8 +307,9 @@ def test_a_shut_down_rclpy_context_exits_fast_after_its_running_callback():
                                                    "file=sys.stderr)\n"
                                                    "exit_process(3)\n"))
     assert status == 3 and out == "x" * 65536, err
-    assert "in pool True" in err and "safe True" in err, err
+    assert "non-daemon workers True" in err and "safe True" in err, err
     assert "callback ended" in err and "atexit ran" in err, err
+    assert TEARDOWN not in err, err
 
 
 # ---------------------------------------------------------------- (2) the stream tick's epoch
