@@ -171,9 +171,9 @@ def test_consecutive_target_poses_keep_one_quaternion_hemisphere():
     sent = []
     node = SimpleNamespace(
         session=SimpleNamespace(stream_step=lambda: StreamOutput(
-            streamer.step(0.01), streamer.twist(), 100.0 + 0.01 * next(ticks), enable_epoch=1),
+            streamer.step(0.01), streamer.twist(), 100.0 + 0.01 * next(ticks), commanding_epoch=1),
             enabled=True,
-            enable_epoch=1),
+            commanding_epoch=1),
         command_lock=threading.Lock(),
         setpoints=SetpointOutput(SimpleNamespace(publish=sent.append), None, "panda_link0",
                                  clock=lambda: 0.0))

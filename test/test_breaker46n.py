@@ -8,13 +8,14 @@ ProcessPoolExecutor (its manager thread: the normal exit), rclpy's MultiThreaded
 context not shut down: the normal exit; shut down: the fast exit waits for its running
 callback). Defect: the exemption assumes
 ``threading._shutdown`` runs, but ``exit_process`` skips it when the interpreter has none and
-``os._exit`` then kills the running task mid-write.
-(2) ``StreamOutput.enable_epoch``: every product constructor passes it; the default 0 fails
+``os._exit`` then kills the running task mid-write (fixed: no exemption there).
+(2) ``StreamOutput.commanding_epoch``: every product constructor passes it; the default 0 fails
 closed (an enabled session's epoch is >= 1); a disable between the tick and the publish, and
 a hold's zero twist, behave as before. Defect: the tick's epoch is read under the session's
 lock but compared after it; a clock-step bump (the stream goes on) landing between the two
 still drops the set-point and sends a zero servo_twist mid-motion (the window a8259101 closed
-before the tick's lock is open after it).
+before the tick's lock is open after it; fixed: the output carries the session's
+``commanding_epoch``, bumped by enable and disable alone, not by voids of plans).
 (3) The bag_states split: every old definition is in one new module, unchanged; each new module
 imports alone; the field recordings read as before. Nothing broke in the tree (the
 intermediate commit 352d07ad alone deleted bag_states.py before 389c6069 added its successors:
@@ -229,25 +230,36 @@ def test_an_interpreter_without_the_registry_keeps_the_normal_exit(monkeypatch):
         pool.shutdown()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker46n: the pool-worker exemption assumes "
-                   "threading._shutdown runs; exit_process skips it where absent, then "
-                   "os._exit kills the running task mid-write")
-def test_without_threading_shutdown_a_running_pool_task_is_not_cut_short(tmp_path):
-    """Cut a running pool task short where the interpreter has no ``threading._shutdown``.
+def test_without_threading_shutdown_a_pool_worker_blocks_the_fast_exit(monkeypatch):
+    """Exempt a pool worker from the fast-exit check only where ``threading._shutdown`` exists.
 
     Input: an interpreter without ``threading._shutdown`` (exit_process allows for that:
-    ``getattr(threading, "_shutdown", None)``); a pool task writing a file when exit begins.
+    ``getattr(threading, "_shutdown", None)``); a pool task running.
 
-    What happened: fast_exit_is_safe() exempts the pool worker because "the pool's own exit
+    What happened: fast_exit_is_safe() exempted the pool worker because "the pool's own exit
     handler, which exit_process runs (threading._shutdown), ends it and waits for its running
-    task"; with no threading._shutdown nothing waits, os._exit ends the process and the file
-    holds only the pieces written so far ("task ended" never printed).
-    What should happen: the exemption only where that handler will run (or the normal exit):
-    the file complete, as with any other non-daemon thread.
+    task"; with no threading._shutdown nothing waits, os._exit ended the process and a file the
+    task was writing held only the pieces written so far.
+    What should happen (fixed): no exemption there: the worker blocks the fast exit, as any
+    other non-daemon thread (the normal exit is Python's business then).
     """
-    path = tmp_path / "task.txt"
-    _exits_fast_with_task_done(SLOW_WRITER + "pool.submit(write, sys.argv[1]); started.wait()\n"
-                               "del threading._shutdown\n", path)
+    from concurrent.futures import ThreadPoolExecutor
+
+    from vjepa_ros.process_exit import _pool_worker
+
+    release = threading.Event()
+    pool = ThreadPoolExecutor(1, thread_name_prefix="breaker46n")
+    try:
+        pool.submit(release.wait)
+        (worker,) = [t for t in threading.enumerate() if t.name.startswith("breaker46n")]
+        assert _pool_worker(worker), "the control: exempted where threading._shutdown runs"
+        monkeypatch.delattr(threading, "_shutdown")
+        assert not _pool_worker(worker), "a pool worker exempted with no threading._shutdown"
+        assert not fast_exit_is_safe()
+    finally:
+        monkeypatch.undo()
+        release.set()
+        pool.shutdown()
 
 
 RCLPY_MTE = (
@@ -318,14 +330,14 @@ def test_a_shut_down_rclpy_context_exits_fast_after_its_running_callback():
 def test_every_stream_output_the_product_builds_carries_its_epoch():
     """Input: every ``StreamOutput(`` call in vjepa_ros.
 
-    Held: each passes enable_epoch (none relies on the default).
+    Held: each passes commanding_epoch (none relies on the default).
     """
     calls = []
     for path in (REPO_ROOT / "vjepa_ros").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "StreamOutput":
                 calls.append((path.name, node.lineno,
-                              any(k.arg == "enable_epoch" for k in node.keywords)))
+                              any(k.arg == "commanding_epoch" for k in node.keywords)))
     assert len(calls) >= 2 and all(has for *_, has in calls), calls
 
 
@@ -333,7 +345,7 @@ def _node(out_of, enabled=True, epoch=1):
     from vjepa_ros.nodes.setpoint_output import SetpointOutput
 
     poses, twists = [], []
-    session = SimpleNamespace(enabled=enabled, enable_epoch=epoch)
+    session = SimpleNamespace(enabled=enabled, commanding_epoch=epoch)
     session.stream_step = lambda: out_of(session)
     setpoints = SetpointOutput(SimpleNamespace(publish=poses.append),
                                SimpleNamespace(publish=twists.append), "panda_link0",
@@ -354,14 +366,14 @@ def test_an_output_left_at_the_default_epoch_is_not_published_while_enabled():
     """Fail closed on an output built without its epoch.
 
     Input: an enabled session (epoch 1: every enable bumps it from 0), a tick's output built
-    without enable_epoch (default 0), after a moving tick.
+    without commanding_epoch (default 0), after a moving tick.
 
     Held: it fails closed: no set-point, one zero twist.
     """
     pytest.importorskip("rclpy")
     from vjepa_ros.nodes.planner_node import PlannerNode
 
-    outs = iter([lambda s: StreamOutput(POSE, MOVING, 1.0, enable_epoch=s.enable_epoch),
+    outs = iter([lambda s: StreamOutput(POSE, MOVING, 1.0, commanding_epoch=s.commanding_epoch),
                  lambda s: StreamOutput(POSE, MOVING, 1.01)])
     node, poses, twists = _node(lambda s: next(outs)(s))
     PlannerNode._stream(node)
@@ -381,9 +393,9 @@ def test_a_disable_between_the_tick_and_its_publish_still_suppresses_it():
     from vjepa_ros.nodes.planner_node import PlannerNode
 
     def tick(session, disable):
-        out = StreamOutput(POSE, MOVING, 1.0, enable_epoch=session.enable_epoch)
+        out = StreamOutput(POSE, MOVING, 1.0, commanding_epoch=session.commanding_epoch)
         if disable:
-            session.enabled, session.enable_epoch = False, session.enable_epoch + 1
+            session.enabled, session.commanding_epoch = False, session.commanding_epoch + 1
         return out
 
     disables = iter([False, True])
@@ -409,10 +421,10 @@ def test_a_hold_started_tick_sends_one_zero_twist_with_or_without_a_bump(bumped)
         if hold is None:
             return None  # the hold goes on: nothing to publish (as stream_step)
         if not hold:
-            return StreamOutput(POSE, MOVING, 1.0, enable_epoch=session.enable_epoch)
+            return StreamOutput(POSE, MOVING, 1.0, commanding_epoch=session.commanding_epoch)
         out = StreamOutput(None, np.zeros(6), 1.01, hold_started=True,
-                           enable_epoch=session.enable_epoch)
-        session.enable_epoch += bumped
+                           commanding_epoch=session.commanding_epoch)
+        session.commanding_epoch += bumped
         return out
 
     holds = iter([False, True, None])
@@ -441,9 +453,6 @@ class RacingLock:
         self.lock.release()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker46n: a clock-step bump (stream goes on) landing "
-                   "after stream_step's lock but before the publish still voids the tick: a "
-                   "zero servo_twist mid-motion (a8259101 moved the window, did not close it)")
 def test_a_clock_step_after_the_ticks_lock_sends_no_zero_twist_mid_motion():
     """Publish a moving tick whose epoch a clock step bumped after its lock, before its publish.
 
@@ -455,7 +464,7 @@ def test_a_clock_step_after_the_ticks_lock_sends_no_zero_twist_mid_motion():
     the stream goes on (its epoch bumped: plans of the old clock void).
     What happened: that tick's set-point is dropped and servo_twist goes 0.0043, 0.0, 0.0052
     m/s: a zero twist mid-motion, the symptom a8259101 fixed for a bump landing before the
-    tick's lock (``StreamOutput.enable_epoch`` is read under the lock, but compared after it).
+    tick's lock (``StreamOutput.commanding_epoch`` is read under the lock, but compared after it).
     Only reachable where the bump comes from another thread than the tick (this package's
     runner spins the planner's callbacks on one thread), the premise of a8259101's own test.
     What should happen: a bump that keeps the stream going (enabled, not held) does not

@@ -24,10 +24,10 @@ class _Publisher:
 @pytest.mark.parametrize("stamp", [12.345678901, 1_764_625_000.25, 0.0])
 def test_set_point_and_twist_carry_the_tick_time_not_the_publish_time(stamp):
     out = StreamOutput(np.array([0.4, 0.1, 0.3, np.pi, 0.0, 0.0, 0.0]), np.arange(6.0), stamp,
-                      enable_epoch=1)
+                      commanding_epoch=1)
     target_pub, twist_pub = _Publisher(), _Publisher()
     node = types.SimpleNamespace(
-        session=types.SimpleNamespace(stream_step=lambda: out, enabled=True, enable_epoch=1),
+        session=types.SimpleNamespace(stream_step=lambda: out, enabled=True, commanding_epoch=1),
         command_lock=threading.Lock(),
         setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", clock=lambda: pytest.fail(
             "the stamp must not come from the clock at publish time")))

@@ -64,7 +64,7 @@ class _Session:
     """A stream that moves; ``fail`` runs once inside a tick, after its output is computed."""
 
     enabled = True
-    enable_epoch = 0  # bumped by every enable/disable, as MPCSession's
+    commanding_epoch = 0  # bumped by every enable/disable, as MPCSession's
     fail = None
     bump_first = False
 
@@ -72,9 +72,9 @@ class _Session:
         """Return a moving tick stamped with its epoch (under MPCSession's lock there)."""
         if self.bump_first:  # a void of running plans came just before the tick's lock
             self.bump_first = False
-            self.enable_epoch += 1
+            self.commanding_epoch += 1
         out = StreamOutput(np.array([0.5, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]), MOVING, 1.0,
-                           enable_epoch=self.enable_epoch)
+                           commanding_epoch=self.commanding_epoch)
         if self.fail is not None:
             fail, self.fail = self.fail, None
             fail()
@@ -82,7 +82,7 @@ class _Session:
 
     def set_enabled(self, enabled):
         self.enabled = enabled
-        self.enable_epoch += 1
+        self.commanding_epoch += 1
         return True, ""
 
 

@@ -76,7 +76,14 @@ def fast_exit_is_safe() -> bool:
 
 
 def _pool_worker(thread: threading.Thread) -> bool:
-    """Whether ``thread`` is a ``concurrent.futures.ThreadPoolExecutor`` worker (module loaded)."""
+    """Whether ``thread`` is a thread-pool worker that :func:`exit_process` waits for.
+
+    A ``concurrent.futures.ThreadPoolExecutor`` worker, only where ``threading._shutdown``
+    (which runs the pools' exit handler) exists; elsewhere ``os._exit`` would cut its running
+    task (breaker46n).
+    """
+    if getattr(threading, "_shutdown", None) is None:
+        return False
     pools = sys.modules.get("concurrent.futures.thread")
     return thread in getattr(pools, "_threads_queues", ())
 

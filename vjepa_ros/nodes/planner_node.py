@@ -353,10 +353,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
     def _stream(self) -> None:
         """Publish one stream tick's output unless commanding changed since it was computed.
 
-        Its epoch is the one it was computed in (``StreamOutput.enable_epoch``, read under the
-        session's lock with the set-point), not one read before the tick outside it: a bump (an
-        enable; while enabled, a clock step back voiding plans) between such a read and the
-        tick's lock voided a set-point computed wholly after it (a zero twist mid-motion).
+        Its epoch is the one it was computed in (``StreamOutput.commanding_epoch``, read under
+        the session's lock with the set-point), bumped only by an enable or a disable: a void of
+        running plans that keeps commanding (a clock step back) voided a set-point computed
+        wholly before or after it (a zero twist mid-motion: fix46d, breaker46n).
         """
         out = self.session.stream_step()
         # under the lock a disable takes (~/enable, a failure): a moving twist computed before
@@ -365,7 +365,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # deactivated): a moving servo_twist ends with one zero twist
         with self.command_lock:
             current = out is not None and self.session.enabled and (
-                self.session.enable_epoch == out.enable_epoch)
+                self.session.commanding_epoch == out.commanding_epoch)
             self.setpoints.publish(out if current else None)
 
     def prepare_shutdown(self, timeout: float = 30.0) -> None:

@@ -38,6 +38,7 @@ class EnableSession:
                 return True, "already enabled"
             self._transition(Event.ENABLE)
             self.enable_epoch += 1
+            self.commanding_epoch += 1
             self.last_planned_stamp = -float("inf")
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
@@ -61,6 +62,7 @@ class EnableSession:
         self._stop_camera_check(why, commanding=False)  # no restart, no hold: commanding stops
         if self.enabled:
             self.enable_epoch += 1
+            self.commanding_epoch += 1
         self._stop_motion(why, deactivate=True, disable=disable)
         self._stream_held = False
 

@@ -67,7 +67,7 @@ class StreamOutput:
     twist: np.ndarray  # [6] set-point velocity (zero on hold)
     stamp: float  # [s] session clock: the set-point is where the stream is at this time
     hold_started: bool = False  # this tick entered a hold (send one zero twist)
-    enable_epoch: int = 0  # the session's enable epoch it was computed in (under its lock)
+    commanding_epoch: int = 0  # the session's commanding epoch it was computed in (its lock)
 
 
 @dataclasses.dataclass

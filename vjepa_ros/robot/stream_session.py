@@ -46,8 +46,9 @@ class StreamSession:
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published.
 
-        The output carries the ``enable_epoch`` it was computed in, read under the same lock as
-        the set-point: whoever publishes it can tell whether an enable or disable came since.
+        The output carries the ``commanding_epoch`` it was computed in, read under the same lock
+        as the set-point: whoever publishes it can tell whether an enable or disable came since
+        (a void of plans that keeps commanding, such as a clock step back, is none: breaker46n).
         Each tick also logs the flapping inputs' lines due (``refusal_log.RefusalLog.notes``).
         """
         with self._lock:
@@ -73,7 +74,7 @@ class StreamSession:
                 self._held_pose = self._last_seen_pose()
                 self._hold_on_inputs(refusal)
                 return StreamOutput(None, np.zeros(6), now, hold_started=True,
-                                    enable_epoch=self.enable_epoch)
+                                    commanding_epoch=self.commanding_epoch)
             if self._stream_held:
                 if self._held_states is not None and \
                         self.inputs.states_received - self._held_states < RESUME_STATES:
@@ -95,7 +96,7 @@ class StreamSession:
             if self.camera_check is None:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now,
-                                enable_epoch=self.enable_epoch)
+                                commanding_epoch=self.commanding_epoch)
 
     def _idle_inputs(self, now: float) -> None:
         """Judge the inputs at a tick that streams nothing, ``now`` [s] (locked).
