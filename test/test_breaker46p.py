@@ -17,10 +17,19 @@ Defects (strict xfail):
    meanwhile") and no command goes out while the hand change waits, so the arm never goes back:
    continuous control stands still ``control.arrival_timeout_s`` (10 s) and then opens the hand
    33 mm from the place, with no warning (the unarrived wait's timeout warns).
+3. 93e757e8's hand wait asks after a new goal list: ``_arm_off_target`` measures the arm against
+   ``command_target``, the replaced list's target, so a list set mid-move whose first sub-goal
+   changes the hand waits (~1.1 s) for the arm to finish the abandoned move, saying "it left it
+   after arriving" of an arm that never arrived (before 93e757e8 it went out at once).
 
 Held up (pinned): a disable landing between a tick's lock and its publish still suppresses the
-tick (one zero twist, no pose); a plan out before the resume tick after a camera stall says
-"inputs and plan fine again" once.
+tick (one zero twist, no pose); a plan out before the resume tick after a camera stall and a
+4 cm push says "inputs and plan fine again" and "moved meanwhile" once each, nothing "still not
+commanding" (blocking, continuous).
+
+Checked at the parents: defect 1's test passes at edfeccb4^ and defect 3's at 93e757e8^ (both
+regressions). Judged, not filed: ``_command``'s resume on an arm outside the box deactivates the
+stream and the command then resets it at the arm, as the tick-first order's next plan does.
 """
 
 import numpy as np
@@ -76,6 +85,40 @@ def test_a_disable_between_the_ticks_lock_and_its_publish_suppresses_the_tick(mo
     node.command_lock.race = lambda: session.set_enabled(False)
     _ticks(session, clock, node, 1)
     assert len(poses) == 5 and _speeds(twists)[-1] == 0.0
+
+
+@pytest.mark.parametrize("mode", ["blocking", "continuous"])
+def test_a_plan_before_the_resume_tick_says_the_resume_once(model, mode):
+    """A camera stall with a 4 cm push, then the first frame's plan before the stream's tick.
+
+    Held up (93e757e8): ``_command`` runs the resume: "inputs and plan fine again" once (not a
+    second time at the next tick), "moved meanwhile" once, no "still not commanding" before the
+    command, and the phase ends MOVING with the plan's command out.
+    """
+    from test_breaker43h import DT, Rig
+
+    rig = Rig(model, mode, goals=[SubGoal(frame(7), 20, "many")])
+    session = rig.session
+    for _ in range(200):
+        rig.tick()
+        session.plan_step()
+    for i in range(80):
+        rig.push[1] = min(0.04, 0.04 * (i + 1) / 40)
+        rig.clock.now += DT
+        session.stream_step()
+        session.observe_state(session.streamer.setpoint + rig.push, rig.clock.now)
+    assert session._stream_held
+    said = len(rig.logs)
+    session.observe_image(frame(200), rig.clock.now)
+    report = session.plan_step()
+    assert report is not None and report.command is not None
+    for _ in range(3):
+        rig.clock.now += DT
+        session.stream_step()
+    lines = [m for _, m in rig.logs[said:]]
+    assert sum("fine again" in m for m in lines) == 1, lines
+    assert sum("moved meanwhile" in m for m in lines) == 1, lines
+    assert not any("still not commanding" in m for m in lines), lines
 
 
 # ------------------------------------------------------------------------------- defects ---
@@ -163,3 +206,34 @@ def test_a_hand_change_waiting_for_a_sagged_arm_is_not_a_silent_stall(model):
               and "did not" in m]
     assert opened <= session.control.arrival_tolerance_m + 1e-9 or warned, \
         f"the hand opened {opened * 1000:.1f} mm from the place, nothing warned"
+
+
+@pytest.mark.xfail(strict=True, reason="93e757e8: a new goal list's first hand change waits for "
+                   "the arm to reach the replaced list's target ('it left it after arriving')")
+def test_a_new_goal_list_does_not_wait_for_the_old_lists_target(model):
+    """Continuous, ``goals.gripper`` subgoal: a new list replaces a running one mid-move.
+
+    Input: a 20-step sub-goal with the hand closed, three commands out, the trailing arm (lag
+    0.97) 74 mm from the last command's target; ``set_goals`` with one 3-step sub-goal with the
+    hand open. What happened: ``goals.unarrived_switch`` is None (a new list) and
+    ``_arm_off_target`` measures the arm against ``command_target``, the replaced list's target:
+    the new list's first plan is discarded with "the gripper change waits until the arm is back
+    at the target of the command before it (it left it after arriving)" (it never arrived
+    there), and the hand waits ~1.1 s until the arm has finished the abandoned list's move.
+    Before 93e757e8 the new list's first command went out at once. What should happen: the
+    wait for an arm that "left the place after arriving" asks only after an arrival at the
+    place of the sub-goal before the hand change (README: "an arm that arrived and then left
+    the place"): a new list's first plan is not held for the old list's target.
+    """
+    rig = _rig(model, "continuous", lag=0.97, goals=[SubGoal(frame(7), 20, "carry", gripper=1.0)])
+    session = rig.session
+    for _ in range(15):
+        _step(rig)
+    assert not session._arm_arrival_seen
+    gap = np.linalg.norm(session.inputs.latest_state().value[:3] - session.command_target[:3])
+    assert gap > session.control.arrival_tolerance_m
+    session.set_goals([SubGoal(frame(9), 3, "new", gripper=0.0)])
+    said = len(rig.logs)
+    _, report = _step(rig)
+    lines = [m for _, m in rig.logs[said:]]
+    assert report is not None and report.command is not None, (report and report.reason, lines)
