@@ -186,19 +186,22 @@ def test_a_hand_change_waiting_for_a_sagged_arm_is_not_a_silent_stall(model):
     session = rig.session
     place = session.streamer.target.copy()
     stall_at, opened, said_before = None, None, 0
+
+    def stall_now():
+        """Tell whether the stall starts: set-point at rest, arm < 3 cm off, a frame due."""
+        arm = session.inputs.latest_state().value
+        return session.streamer.arrived() and rig.clock.now >= rig.next_frame - 0.01 and \
+            float(np.linalg.norm(arm[:3] - place[:3])) < 0.03
+
     for t in range(1200):
-        close = float(np.linalg.norm(session.inputs.latest_state().value[:3] - place[:3]))
-        if stall_at is None and session.streamer.arrived() and close < 0.03 and \
-                rig.clock.now >= rig.next_frame - 0.01:
-            stall_at = t
-        stalled = stall_at is not None and t < stall_at + 120
-        if stalled and t > stall_at + 60:
+        stall_at = t if stall_at is None and stall_now() else stall_at
+        since = -1 if stall_at is None else t - stall_at
+        if 60 < since < 120:  # the second half of the 1.2 s stall: sag to 15 mm
             rig.push[2] = max(rig.push[2] - 5e-4, -0.015)
         said_before = len(rig.logs)
-        _, report = _step(rig, camera=not stalled)
+        _, report = _step(rig, camera=not 0 <= since < 120)
         if report is not None and report.command is not None and report.command[6] < 0.5:
-            arm = session.inputs.latest_state().value
-            opened = float(np.linalg.norm(arm[:3] - place[:3]))
+            opened = float(np.linalg.norm(session.inputs.latest_state().value[:3] - place[:3]))
             break
     assert stall_at is not None and _said(rig, "waits until the arm is back")
     assert opened is not None, "the hand never opened"
