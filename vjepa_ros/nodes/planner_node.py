@@ -354,9 +354,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         """Publish one stream tick's output unless commanding changed since it was computed.
 
         Its epoch is the one it was computed in (``StreamOutput.commanding_epoch``, read under
-        the session's lock with the set-point), bumped only by an enable or a disable: a void of
-        running plans that keeps commanding (a clock step back) voided a set-point computed
-        wholly before or after it (a zero twist mid-motion: fix46d, breaker46n).
+        the session's lock with the set-point), bumped by an enable and by every stop of the
+        stream (a disable, a new world: breaker46p), not by a void of running plans that keeps
+        the stream going (a clock step back voided a set-point computed wholly before or after
+        it: a zero twist mid-motion, fix46d, breaker46n).
         """
         out = self.session.stream_step()
         # under the lock a disable takes (~/enable, a failure): a moving twist computed before

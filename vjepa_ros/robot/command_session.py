@@ -28,8 +28,7 @@ from vjepa_ros.robot.targets import poses_apart, target_from_action
 class CommandSession:
     """The plan-to-command methods of ``MPCSession`` (see the module docstring)."""
 
-    # the switch or command target whose gripper wait was logged (_gripper_waits)
-    _gripper_wait_noted = None
+    _gripper_wait_noted = None  # the switch whose gripper wait was logged (_gripper_waits)
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -154,50 +153,25 @@ class CommandSession:
         the sub-goal before it has arrived (``GoalSequence.unarrived_switch``, undone by a hold
         that cuts it): the arm, not its set-point, at the target (``_arm_arrived``, as blocking
         waits; breaker43o: a trailing arm 16 mm short), or ``control.arrival_timeout_s`` with
-        its warning. A command that keeps the hand goes out as always. The hand changes where the
-        arm is NOW: an arm that arrived (the switch kept, by the wait or by a hold after the
-        arrival) and then left the place (sagged 15 mm during a camera hold) waits until it is
-        back within ``control.arrival_tolerance_m`` of that target, or
-        ``control.arrival_timeout_s`` after that command (breaker46l: the hand opened 18 mm
-        above the place).
+        its warning. A command that keeps the hand goes out as always. An arm that arrived and
+        was then moved off the place (a push during a camera hold) is not brought back first:
+        the hand changes where it is (README; breaker46l, breaker46p: waiting for it stalled
+        the hand until the timeout, as nothing commands the arm back).
         """
         if self.control.mode != "continuous" or self.goals is None or \
                 not self._hand_changes(gripper):
             return ""
-        now = self.clock()
         switch = self.goals.unarrived_switch
         if switch is None:
-            if self._arm_off_target(now):
-                return self._gripper_wait_said("the gripper change waits until the arm is back "
-                                               "at the target of the command before it (it left "
-                                               "it after arriving): plan discarded",
-                                               self.command_target)
             return ""
-        if self._arm_arrived(now):
+        if self._arm_arrived(self.clock()):
             self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
             return ""
-        return self._gripper_wait_said(
-            f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until the "
-            f"command that ended sub-goal {switch.index + 1}/{switch.count} has arrived "
-            "(continuous control, goals.gripper subgoal): plan discarded", switch)
-
-    def _arm_off_target(self, now: float) -> bool:
-        """Whether the measured arm is off the last command's target [m] (locked).
-
-        Farther than ``control.arrival_tolerance_m`` from ``command_target`` (position), within
-        ``control.arrival_timeout_s`` of that command; False without a command or a state.
-        """
-        latest = self.inputs.latest_state()
-        if self.command_target is None or latest is None or \
-                now - self.command_time > self.control.arrival_timeout_s:
-            return False
-        gap = float(np.linalg.norm(latest.value[:3] - self.command_target[:3]))
-        return gap > self.control.arrival_tolerance_m
-
-    def _gripper_wait_said(self, reason: str, what: object) -> str:
-        """Log ``reason`` once per ``what`` waited on (a switch, a command's target); return it."""
-        if self._gripper_wait_noted is not what:
-            self._gripper_wait_noted = what
+        reason = (f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until "
+                  f"the command that ended sub-goal {switch.index + 1}/{switch.count} has "
+                  "arrived (continuous control, goals.gripper subgoal): plan discarded")
+        if self._gripper_wait_noted is not switch:
+            self._gripper_wait_noted = switch
             self.log("info", reason)
         return reason
 

@@ -62,7 +62,6 @@ class EnableSession:
         self._stop_camera_check(why, commanding=False)  # no restart, no hold: commanding stops
         if self.enabled:
             self.enable_epoch += 1
-            self.commanding_epoch += 1
         self._stop_motion(why, deactivate=True, disable=disable)
         self._stream_held = False
 
@@ -103,6 +102,7 @@ class EnableSession:
         moving = self._phase is Phase.MOVING or cut
         if deactivate:
             self.streamer.deactivate()
+            self.commanding_epoch += 1  # a tick computed before is not published after this
         else:
             self.streamer.hold()
         self.stop_epoch += 1

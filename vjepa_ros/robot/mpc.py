@@ -183,9 +183,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged
         self.goal_version = 0
         self.enable_epoch = 0  # bumped by every enable/disable: a plan made before is void
-        # bumped by every enable and disable alone (not by the voids of plans that bump
-        # enable_epoch while commanding goes on): a stream tick's output is published only in
-        # the commanding epoch it was computed in (StreamOutput.commanding_epoch)
+        # bumped by every enable and every stop of the stream (disable, shutdown, a new world,
+        # an arm outside the box: _stop_motion's deactivate), not by the voids of plans that
+        # bump enable_epoch while the stream goes on: a stream tick's output is published only
+        # in the commanding epoch it was computed in (StreamOutput.commanding_epoch)
         self.commanding_epoch = 0
         # (epoch, what bumped it) of the newest bump not made by ~/enable; None: none yet
         self._voided_by: tuple[int, str] | None = None

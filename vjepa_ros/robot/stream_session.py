@@ -47,8 +47,9 @@ class StreamSession:
         """Advance the set-point one tick; None when nothing may be published.
 
         The output carries the ``commanding_epoch`` it was computed in, read under the same lock
-        as the set-point: whoever publishes it can tell whether an enable or disable came since
-        (a void of plans that keeps commanding, such as a clock step back, is none: breaker46n).
+        as the set-point: whoever publishes it can tell whether an enable or a stop of the stream
+        (disable, shutdown, new world) came since; a void of plans that keeps the stream going
+        (a clock step back) is none (breaker46n, breaker46p).
         Each tick also logs the flapping inputs' lines due (``refusal_log.RefusalLog.notes``).
         """
         with self._lock:
