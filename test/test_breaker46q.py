@@ -1,6 +1,8 @@
 """breaker46q: fix46o attacked (TIFF pages, package:// goal paths, forgotten goals as spans).
 
-Defects found (strict xfails, each with its input):
+Defects found (strict xfails, each with its input; all four fixed by fix46r, the xfails removed:
+a TIFF is judged on its one full-resolution IFD, previews only and a SubIFD-only full image are
+refused in one line, the path after a ``package://`` name is relative to the share folder):
 
 - A TIFF whose reduced-resolution preview (NewSubfileType 1) comes first is refused for the
   preview's header: a 16x12 thumbnail before a 128x96 full page refuses the whole file as "16x12
@@ -26,7 +28,8 @@ equal to a capped plain-set model over random sequences (below and beyond the ca
 AwaitedGoals with GoalSpans answering exactly as with an unbounded plain set below the cap.
 
 Not defects (noted): ``package://pkg/../../x`` resolves outside the share folder (the user may
-give any local path anyway; ROS's resource_retriever does the same), percent escapes in a
+give any local path anyway; ROS's resource_retriever does the same; fix46r refuses it since,
+naming the URL), percent escapes in a
 ``package://`` URL are not decoded (unlike ``file://``; a URDF's URLs are not escaped). Not
 tried: a tiled TIFF (no writer of one here: Pillow 13 writes strips, tifffile not installed).
 """
@@ -104,7 +107,6 @@ def _alone(tmp_path, pixels=BIG, bits=8, extra=()):
 
 # ---- (1) TIFF pages: defects ----------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker46q: a preview's header refuses the file")
 @pytest.mark.parametrize("preview", ["16x12 thumbnail", "single-channel 16-bit"])
 def test_a_preview_the_limits_refuse_does_not_refuse_its_full_page(tmp_path, preview):
     """A preview refused by the header checks, before a fine 128x96 8-bit colour page.
@@ -123,7 +125,6 @@ def test_a_preview_the_limits_refuse_does_not_refuse_its_full_page(tmp_path, pre
     assert np.array_equal(load_image_file(path), _alone(tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker46q: a SubIFD full image: the preview loads")
 def test_a_full_image_kept_as_a_subifd_is_not_replaced_by_the_preview(tmp_path):
     """DNG layout: the chained IFD is the preview, the full-resolution image its SubIFD.
 
@@ -139,7 +140,6 @@ def test_a_full_image_kept_as_a_subifd_is_not_replaced_by_the_preview(tmp_path):
     assert loaded.shape == BIG.shape
 
 
-@pytest.mark.xfail(strict=True, reason="breaker46q: only previews: the first loads silently")
 def test_a_tiff_of_previews_only_is_not_loaded_as_its_first_preview(tmp_path):
     """Two reduced-resolution images, no full-resolution one.
 
@@ -255,7 +255,6 @@ def workspaces(tmp_path, monkeypatch):
     return over, under
 
 
-@pytest.mark.xfail(strict=True, reason="breaker46q: package://pkg//a.png names /a.png")
 def test_a_doubled_slash_stays_in_the_share_folder(workspaces):
     """Input: ``package://goals46q//a.png``, the package installed in the overlay.
 

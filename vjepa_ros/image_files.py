@@ -41,13 +41,17 @@ def load_image_file(path: str | Path) -> np.ndarray:
     orientation applied, e.g. a TIFF turned by 90 degrees, on which OpenCV 5.1 fails; one of more
     bits, or a turned TIFF whose turn Pillow loses, is refused: save it as a PNG) and the decoded
     image gets the checks of :func:`vjepa_ros.image_limits.goal_image_problem`, as a goal from
-    the planner's topic. A TIFF whose first image is its reduced-resolution preview
-    (NewSubfileType 1, as a raw converter writes it) loads its full-resolution image, by the
-    same rules. ``path``: a path (``~`` expanded), a ``file://`` URI or a ``package://`` URL
-    (:func:`image_file_path`). Raises :class:`ImageError` (one line naming the file and what to
-    do) for an empty path, a missing file, a symbolic link loop, a folder, a file that is not an
-    image, a truncated or corrupt one, one of several frames (an animated GIF/PNG/WebP, a
-    multi-page TIFF: its reduced-resolution previews are no pages), one of 32-bit pixels or of
+    the planner's topic. A TIFF's goal is its one full-resolution image (the IFD whose
+    NewSubfileType bit 0 is clear), wherever it comes: reduced-resolution previews (bit 0 set,
+    as a scanner or raw converter writes them, before or after it) are no pages, and every
+    check (size, pixel kind, the 16-bit rule, orientation, alpha) is made on the full image's
+    own header, never on the first IFD's. ``path``: a path (``~`` expanded), a ``file://`` URI
+    or a ``package://`` URL (:func:`image_file_path`). Raises :class:`ImageError` (one line
+    naming the file and what to do) for an empty path, a missing file, a symbolic link loop, a
+    folder, a file that is not an image, a truncated or corrupt one, one of several frames (an
+    animated GIF/PNG/WebP, a TIFF of two or more full-resolution pages), a TIFF of previews
+    only, one whose full image is kept only as a SubIFD (tag 330: a raw/DNG-style file; export
+    it as PNG), one of 32-bit pixels or of
     single-channel 16-bit ones (with or without alpha), one with transparent pixels
     (:func:`vjepa_ros.image_limits.transparency_problem`, the rule of a 4-channel
     ``~/goal_image`` too: the alpha would be dropped and the pixels show their hidden
@@ -196,13 +200,11 @@ def _check_image_file(path: Path) -> FileKind:
         raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
                          "again") from None
     with image:
-        bits, problem = _header_problem(image)
-        pages = [] if problem else _pages(image)  # (counting them may read the whole file)
-        problem = problem or _frames_problem(image, len(pages))
-        page = pages[0] if pages else 0
-        if not problem and page:  # a preview first: the full-resolution image is the goal
-            image.seek(page)
-            bits, problem = _header_problem(image)
+        page, problem = _tiff_page(image) if image.format == "TIFF" else (0, "")
+        bits, header = _header_problem(image)  # of the goal's page: a TIFF is at it now
+        problem = problem or header
+        if not problem and image.format != "TIFF":  # (counting frames may read the whole file)
+            problem = _frames_problem(image, int(getattr(image, "n_frames", 1) or 1))
         if problem:
             raise ImageError(f"{path} {problem}")
         tags = getattr(image, "tag_v2", None)  # TIFF only
@@ -247,24 +249,11 @@ def _raw_modes(image) -> list[str]:
     return [str(tile[3]) for tile in image.tile or []]  # load() empties the tiles
 
 
-def _pages(image) -> list[int]:
-    """Return the frames of an opened image that count (their numbers, ascending).
-
-    Every frame, but of a TIFF of several images only the full-resolution ones: a
-    reduced-resolution image (NewSubfileType bit 0 set: a scanner's or raw converter's preview,
-    before or after the image) is no page. Leaves the image at frame 0.
-    """
-    frames = int(getattr(image, "n_frames", 1) or 1)
-    if frames < 2 or image.format != "TIFF":
-        return list(range(frames))
-    return [index for index in _tiff_pages(image, frames)
-            if not int(image.tag_v2.get(254, 0)) & 1]
-
-
 def _frames_problem(image, frames: int) -> str:
     """Refuse a file of several frames (an animated GIF/PNG/WebP, a multi-page TIFF); "" else.
 
-    ``frames``: how many count (:func:`_pages`). Its first frame is the start of a clip, seldom
+    ``frames``: how many count (of a TIFF its full-resolution pages: :func:`_tiff_page`). Its
+    first frame is the start of a clip, seldom
     the goal. MPO (a JPEG holding a second picture: a phone's depth map or HDR gain map, a
     stereo pair) passes: viewers show its first.
     """
@@ -274,10 +263,38 @@ def _frames_problem(image, frames: int) -> str:
             "export the frame that shows the goal as a still PNG and give that")
 
 
-def _tiff_pages(image, frames: int):
-    """Seek an opened TIFF to each of its ``frames`` IFDs in turn (yield each), then back to 0."""
+def _tiff_page(image) -> tuple[int, str]:
+    """Seek an opened TIFF to its one full-resolution image (IFD): its number, why refused.
+
+    The goal is the one chained IFD whose NewSubfileType (254) has bit 0 clear; a
+    reduced-resolution one (bit 0 set: a scanner's or raw converter's preview, before or after
+    it) is no page, and every check is then made on the goal's IFD, never on IFD 0's (breaker46q).
+    Refused ("" else; left at IFD 0): two or more full-resolution pages (several frames), none
+    where an IFD has SubIFDs (330: a raw/DNG-style file keeps its full image there, which is not
+    read), and none at all (previews only).
+    """
+    full, sub_ifds = [], False
+    for index in _tiff_ifds(image):
+        if not int(image.tag_v2.get(254, 0)) & 1:
+            full.append(index)
+        sub_ifds = sub_ifds or 330 in image.tag_v2
+    if len(full) == 1:
+        image.seek(full[0])
+        return full[0], ""
+    if full:
+        return 0, _frames_problem(image, len(full))
+    if sub_ifds:
+        return 0, ("is a raw/DNG-style TIFF (its full-resolution image is a SubIFD, tag 330, "
+                   "not read; its pages are reduced-resolution previews): export the image as "
+                   "PNG and give that")
+    return 0, ("holds only reduced-resolution previews (NewSubfileType 1), no full-resolution "
+               "image: export the image itself as PNG and give that")
+
+
+def _tiff_ifds(image):
+    """Seek an opened TIFF to each of its chained IFDs in turn (yield each), then back to 0."""
     try:
-        for index in range(frames):
+        for index in range(int(getattr(image, "n_frames", 1) or 1)):
             image.seek(index)
             yield index
     finally:

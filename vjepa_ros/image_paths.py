@@ -10,6 +10,7 @@ to resolve a ``package://`` URL.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from pathlib import Path
 
@@ -63,12 +64,22 @@ def package_file_path(url: str) -> Path:
     """Return the file ``package://<package>/<path>`` names: ``<package's share folder>/<path>``.
 
     The share folder is the ament index's (``ament_index_python``, the installed package's
-    ``share/<package>``, as ``ros2 pkg prefix --share <package>`` prints it). Raises
-    :class:`ImageError` naming the URL, why the package was not found (``ament_index_python``
-    not installed, no ROS 2 workspace sourced, no such package, no package name) and how to give
-    the file's path instead (``$(ros2 pkg prefix --share <package>)/<path>``).
+    ``share/<package>``, as ``ros2 pkg prefix --share <package>`` prints it). ``<path>`` is
+    relative to it: leading slashes are dropped (``package://pkg//a.png`` is
+    ``share/pkg/a.png``, never ``/a.png``) and its ``.``/``..`` parts folded by name
+    (``posixpath.normpath``; links inside the share folder, as a symlink install makes, are not
+    followed to judge it). Raises :class:`ImageError` naming the URL for a path that climbs out
+    of the share folder (``package://pkg/../x``), and for a package not found, saying why
+    (``ament_index_python`` not installed, no ROS 2 workspace sourced, no such package, no
+    package name) and how to give the file's path instead
+    (``$(ros2 pkg prefix --share <package>)/<path>``).
     """
     package, _, relative = url[len("package://"):].partition("/")
+    relative = posixpath.normpath(relative.lstrip("/")) if relative.strip("/") else ""
+    if relative == ".." or relative.startswith("../"):
+        raise ImageError(f"{url} names a file outside the share folder of the package "
+                         f"{package!r} (its path climbs out with '..'): give a path inside it, "
+                         "or the file's own path")
     why = _share_folder(package)
     if isinstance(why, Path):
         return why / relative
