@@ -194,7 +194,7 @@ def test_planner_goal_image_path_description_mentions_uris():
     assert "file://" in comment and "package://" in comment
 
 
-@pytest.mark.xfail(strict=True, reason="other-scheme refusal leaves package:// out of what is read")
+@pytest.mark.xfail(strict=True, reason="other-scheme refusal omits package:// from what is read")
 def test_other_scheme_refusal_lists_package_urls(files):
     """``vjepa-ros eval BAG --goal http://example.com/g.png``.
 
@@ -219,3 +219,33 @@ def test_package_url_without_a_file_names_the_url(files):
     assert "(named by package://my_pkg/goals/missing.png)" in missing
     line = refusal(eval_goal(files, "package://my_pkg", workspace=True))
     assert "package://my_pkg" in line
+
+
+def test_planner_takes_a_file_uri_and_refuses_transparency_naming_the_parameter(files):
+    """``ros2 param set /vjepa_planner goal_image_path file:///...%20...`` on a running node.
+
+    The URI becomes the goal (the same image as the plain path); a transparent PNG is refused in
+    one line starting with the parameter's name, and the URI goal stays.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from test_ros_planner_goals import ORACLE, set_goal_param
+    from test_ros_planner_node import Harness
+
+    from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PlannerNode, "_load_model", lambda self: OracleWorldModel())
+        h = Harness("oracle (test stand-in)", **ORACLE)
+        try:
+            uri = f"file://localhost{files}/my%20goal.png#x"
+            assert set_goal_param(h, "goal_image_path", uri).successful
+            (goal,) = h.session.goals.goals
+            np.testing.assert_array_equal(goal.image, _frame())
+            refused = set_goal_param(h, "goal_image_path", str(files / "transp.png"))
+            assert not refused.successful and "\n" not in refused.reason
+            assert refused.reason.startswith(f"goal_image_path: {files / 'transp.png'} has "
+                                             "transparent pixels")
+            assert [g.source for g in h.session.goals.goals] == [uri]
+        finally:
+            h.close()
