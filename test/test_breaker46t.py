@@ -12,7 +12,8 @@ file, with README's quoted phrases; constant alpha 1 loads, alpha 0 everywhere i
 ``..`` escape names the URL; no workspace sourced says so and gives ``$(ros2 pkg prefix ...)``;
 the node takes a file:// goal_image_path and refuses a transparent one naming the parameter.
 
-Defects (strict xfails): ``eval --help``'s ``--goal``, the image publisher's ``path`` and the
+Defects (fixed: descriptions, --help and the refusals name the URL forms): ``eval --help``'s
+``--goal``, the image publisher's ``path`` and the
 planner's ``goal_image_path`` descriptions say nothing of file:// or package:// (README says all
 three take them); the other-scheme refusal lists "an absolute path or a file:// URI" as what is
 read, leaving out package:// (README: "an absolute path, a file:// URI or a package:// URL");
@@ -152,7 +153,6 @@ def test_eval_refuses_other_schemes_naming_them(files, url):
     assert url in line and "only local files are read" in line
 
 
-@pytest.mark.xfail(strict=True, reason="eval --help's --goal says 'goal image file', no URIs")
 def test_eval_help_mentions_uris_for_goal():
     """``vjepa-ros eval --help``.
 
@@ -165,7 +165,6 @@ def test_eval_help_mentions_uris_for_goal():
     assert "file://" in goal and "package://" in goal
 
 
-@pytest.mark.xfail(strict=True, reason="image_publisher's path description names no URI forms")
 def test_image_publisher_path_description_mentions_uris():
     """``ros2 param describe /image_publisher path`` (= config/image_publisher.yaml's comment).
 
@@ -180,7 +179,6 @@ def test_image_publisher_path_description_mentions_uris():
     assert "file://" in text and "package://" in text
 
 
-@pytest.mark.xfail(strict=True, reason="goal_image_path's description says 'an absolute path'")
 def test_planner_goal_image_path_description_mentions_uris():
     """config/planner.yaml's goal_image_path comment (its parameter description).
 
@@ -194,7 +192,6 @@ def test_planner_goal_image_path_description_mentions_uris():
     assert "file://" in comment and "package://" in comment
 
 
-@pytest.mark.xfail(strict=True, reason="other-scheme refusal omits package:// from what is read")
 def test_other_scheme_refusal_lists_package_urls(files):
     """``vjepa-ros eval BAG --goal http://example.com/g.png``.
 
@@ -207,7 +204,6 @@ def test_other_scheme_refusal_lists_package_urls(files):
     assert "package://" in line
 
 
-@pytest.mark.xfail(strict=True, reason="package://my_pkg refused as a folder, URL not named")
 def test_package_url_without_a_file_names_the_url(files):
     """``vjepa-ros eval BAG --goal package://my_pkg`` (workspace sourced).
 

@@ -65,8 +65,9 @@ def load_image_file(path: str | Path) -> np.ndarray:
         raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
     path = image_file_path(path)
     if path.is_dir():
-        raise ImageError(f"{path} is a folder, not an image file: give an image file (PNG, "
-                         "JPEG, ...)")
+        named = f" (named by {given})" if is_package_url(given) else ""
+        raise ImageError(f"{path}{named} is a folder, not an image file: give an image file "
+                         "(PNG, JPEG, ...)")
     if not path.is_file():
         _refuse_missing(path, given if is_package_url(given) else "")
     kind = _check_image_file(path)

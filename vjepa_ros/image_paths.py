@@ -38,8 +38,8 @@ def image_file_path(path: str | os.PathLike) -> Path:
         return package_file_path(text)
     if url and url.group(1).lower() != "file":
         raise ImageError(f"{text} is a {url.group(1)}:// URL, not a local file: only local "
-                         "files are read (an absolute path or a file:// URI); copy the file "
-                         "here and give its path")
+                         "files are read (an absolute path, a file:// URI or a package:// "
+                         "URL); copy the file here and give its path")
     if text[:6].lower() != "file:/":
         return Path(text).expanduser()
     from urllib.parse import unquote

@@ -34,7 +34,8 @@ def add_commands(sub) -> None:
     )
     add_bag_planning_arguments(ev, "eval", "evaluate", "a small RANDOM-weight model",
                                no_checkpoint_cem=RANDOM_MODEL_CEM)
-    ev.add_argument("--goal", help="goal image file; default: the frame --goal-offset steps later")
+    ev.add_argument("--goal", help="goal image file (a path, a file:// URI or a package:// URL); "
+                    "default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
                     help="goal = frame this many steps later (0, the default: the planner "
                     "horizon, --horizon)")

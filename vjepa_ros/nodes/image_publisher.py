@@ -37,9 +37,9 @@ MAX_RATE_HZ = 1000.0
 
 @dataclasses.dataclass
 class ImagePublisherConfig:
-    path: str = param("", "Image file (PNG, JPEG, ...) to publish; required. 32 to 8192 px a "
-                      "side, long side at most 4 times the short one (vjepa_ros/image_limits.py)."
-                      )
+    path: str = param("", "Image file (PNG, JPEG, ...) to publish, a path, a file:// URI or a "
+                      "package:// URL; required. 32 to 8192 px a side, long side at most 4 "
+                      "times the short one (vjepa_ros/image_limits.py).")
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz, 0 to 1000; 0 publishes once on a "

@@ -317,7 +317,8 @@ class PlannerNodeConfig:
     )
     goal_image_path: str = param(
         "", "Goal image file (an absolute path: a relative one is the node's working "
-        "directory's), 32..8192 px a side, long side at most 4x the short one (a truncated or "
+        "directory's; or a file:// URI, or a package:// URL of an installed package's share "
+        "folder), 32..8192 px a side, long side at most 4x the short one (a truncated or "
         "smaller file is refused); settable at run time (ros2 param set), not while "
         "goal_image_paths holds files. Empty: no file goal (emptying it clears the goal it set)."
     )
