@@ -101,6 +101,11 @@ class CommandSession:
             self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
             report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
             return report
+        if self._stream_held and self.streamer.active and self._states_unconfirmed():
+            report.reason, report.outcome = (
+                "one robot state came after the hold on the states: the stream resumes on the "
+                "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
+            return report
         wait = self._gripper_waits(float(decision.target[6]))
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
