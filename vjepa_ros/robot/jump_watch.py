@@ -110,6 +110,16 @@ class JumpWatch(JumpClocks, JumpMotion):
     only turns the hand, a looping bag at one stamp, a driver re-homing), also one in the hold
     of an earlier glitch, is not undone, wherever the arm's own motion takes it after.
 
+    **A lone state after a gap** (a change that is a jump at the stream's usual pace, the
+    median of its last :data:`HISTORY` intervals, passed only because the states stopped a
+    while before it) is confirmed by the next state alone. A jump right after it is measured
+    from the pose before the gap (its change added up is the state's minus that pose's), and
+    adds nothing where it lands back there (:meth:`_Excursion.lands_back` with ``stops``: the
+    arm went on for any part of the gap, or stopped): one glitched state after a 0.3 s gap and
+    the real states at the arm again are no new world (breaker46s). The jump still opens from
+    the lone state, so states that come back to it (the jump the glitch) undo it; a teleport
+    after the lone state lands where it went from the pose before the gap.
+
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
     to compare the next state with, at worst a 1 s hold (safe side).
@@ -127,6 +137,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         # the last intervals: (a repeated stamp that was no jump, arrival gap [s] or None)
         self._intervals: collections.deque[tuple[bool, float | None]] = collections.deque(
             maxlen=self.HISTORY)
+        self._spans: collections.deque[float] = collections.deque(maxlen=self.HISTORY)  # [s]
+        # the newest state when it was a lone state after a gap: the way it came (class doc)
+        self._lone: _Excursion | None = None
         # the hold's jumps added up: (position change [3] m, rotation quaternion [4])
         self._net: tuple[np.ndarray, np.ndarray] | None = None
         # the hold's jumps not yet undone, newest last (:class:`_Excursion`)
@@ -168,6 +181,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         if adopted or last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._last = (stamp, xyz, arrival, turn, stamp)
             self._intervals.clear()
+            self._spans.clear()
+            self._lone = None
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
@@ -183,11 +198,13 @@ class JumpWatch(JumpClocks, JumpMotion):
                 interval = max(interval, min(gap, self.STALL_FACTOR * usual))
         time = last[4] + interval if repeated else max(stamp, last[4])
         self._last = (stamp, xyz, arrival, turn, time)
+        lone, self._lone = self._lone, None  # confirmed or not by this state alone
+        usual = float(np.median(self._spans)) if self._spans else None
+        self._spans.append(time - last[4])
         moved = float(np.linalg.norm(xyz - last[1]))
         turned = _angle(last[3], turn)
         hold, elapsed, previous, first = self._note_change(xyz, turn, last, time)
-        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
+        jumped, flipped = self._faster(moved, turned, interval)
         kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
@@ -206,6 +223,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
             self._change_held = bool(hold > 0.0)  # the pose changed (no jump): after a held pose?
         if not (jumped or flipped):
+            if not after_jump and usual is not None and any(self._faster(moved, turned, usual)):
+                self._lone = _Excursion(last[1], last[3], last[4], moved, turned, None,
+                                        *self._velocity(), stops=True)
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         if not back:  # a jump away: added up, and open until a state lands back
@@ -215,10 +235,20 @@ class JumpWatch(JumpClocks, JumpMotion):
                 [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
             self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
                                             *self._velocity())]
-            self._net = (net[0] + (xyz - last[1]),
-                         _product(net[1], _product(_inverse(last[3]), turn)))
+            since, since_turn = last[1], last[3]
+            if lone is not None:  # from the pose before the gap; back there: the lone one a glitch
+                since, since_turn = (xyz, turn) if lone.lands_back(xyz, turn, time) else \
+                    (lone.xyz, lone.turn)
+            self._net = (net[0] + (xyz - since),
+                         _product(net[1], _product(_inverse(since_turn), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
         return kick or self._words(moved, turned, interval, jumped)
+
+    @staticmethod
+    def _faster(moved: float, turned: float, interval: float) -> tuple[bool, bool]:
+        """Return whether ``moved`` [m] and ``turned`` [rad] in ``interval`` [s] outran an arm."""
+        return (moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M,
+                turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD)
 
     @staticmethod
     def _words(moved: float, turned: float, interval: float, jumped: bool) -> str:
@@ -267,6 +297,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
-        self._open, self._after_jump = [], False
+        self._open, self._after_jump, self._lone = [], False, None
         self._intervals.clear()
+        self._spans.clear()
         self._samples.clear()
