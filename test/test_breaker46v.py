@@ -24,7 +24,8 @@ Defects (strict xfail):
 
 Held up (pinned): the 5 cm glitch (4 and 5 cm) after a gap; a rotation-only glitch after a gap
 (0.3 and 1.0 rad) comes back with no new world; a lone glitch then the arm's states on a clock
-stepped back 0.5 s (``NEW_WORLD_S`` not reached): no new world, the lone state dropped; a lone
+stepped back 0.5 s (``NEW_WORLD_S`` not reached), and with arrivals 0.5 s or 2 s (another
+clock, adopted after ``ADOPT_S``): no new world, the lone state dropped; a lone
 glitch then a NaN state then the arm (session: the NaN is not shown to the watch, the glitch's
 way back still lands back); a stream whose median span is 1 ms (each 10 Hz state published
 three times 1 ms apart: every change is "lone") still lands a 15 cm ``~/reset`` at 15 cm;
@@ -174,6 +175,21 @@ def test_a_lone_glitch_then_a_clock_stepped_back_half_a_second_is_no_new_world()
     assert watch.problem(at(before + [0.05, 0, 0]), stamp) == ""
     for k in range(200):  # the arm's states on a clock 0.5 s behind (no arrivals)
         watch.problem(at(before), stamp - 0.5 + DT * k)
+    assert watch._lone is None and watch.landed() is None
+
+
+@pytest.mark.parametrize("back_s", [0.5, 2.0])
+def test_a_lone_glitch_then_a_clock_stepped_back_with_arrivals_is_no_new_world(back_s):
+    # timed by arrivals: 0.5 s back is out of order (compared with the remembered states); 2 s
+    # back is another clock, refused until ADOPT_S, then adopted afresh: the lone state dropped
+    watch, stamp, xyz = JumpWatch(), 0.0, START[:3].copy()
+    for _ in range(50):
+        assert watch.problem(at(xyz), stamp, stamp) == ""
+        stamp, xyz = stamp + DT, xyz + [0.0, 0.1 * DT, 0.0]
+    before, stamp = xyz - [0.0, 0.1 * DT, 0.0], stamp - DT + GAP_S
+    assert watch.problem(at(before + [0.05, 0, 0]), stamp, stamp) == ""
+    for k in range(1, 301):
+        watch.problem(at(before), stamp - back_s + DT * k, stamp + DT * k)
     assert watch._lone is None and watch.landed() is None
 
 
