@@ -15,7 +15,7 @@ from vjepa_ros.robot.state_ranges import (
     ORIENTATION_JUMP_SLACK_RAD,
     TCP_JUMP_SLACK_M,
 )
-from vjepa_ros.robot.tcp_quaternions import _angle, _exp, _inverse, _product, _rotation_vector
+from vjepa_ros.robot.tcp_quaternions import _angle, _exp, _product
 
 # A glitch's way back finds the arm where its own motion before the jump carries it: its velocity
 # over the last VELOCITY_BASELINE_S, extrapolated, give or take this share of that motion and
@@ -37,7 +37,6 @@ class _Excursion(typing.NamedTuple):
     net_before: tuple | None  # the hold's added-up jumps before it
     velocity: np.ndarray  # [3] m/s: the arm's own velocity before the jump
     spin: np.ndarray  # [3] rad/s: ... and its angular velocity (base frame)
-    stops: bool = False  # the arm may have stopped since (a states gap): see lands_back
 
     def lands_back(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
         """Whether a state at ``time`` [s] is back where this jump left (``JumpWatch._undone``).
@@ -48,37 +47,20 @@ class _Excursion(typing.NamedTuple):
         angular velocity turns it: breaker41d), and in each part the jump changed closer than
         half that change. Extrapolating tells a glitch whose arm moved on (a 0.3 s burst while
         it went 6 cm) from a second reset that puts it 15 cm from where it was (breaker40g, 41a).
-        With ``stops`` (a jump that left before a gap in the states: ``JumpWatch``'s lone
-        state after a gap) the arm went on for any part of the time since and then stopped (the
-        session holds its stream when the states stop): measured from the nearest such pose.
         """
         elapsed = max(0.0, time - self.time)
-        step = self.velocity * elapsed
-        off = float(np.linalg.norm(xyz - (self.xyz + self._share(xyz - self.xyz, step) * step)))
+        off = float(np.linalg.norm(xyz - (self.xyz + self.velocity * elapsed)))
         reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * self.speed * elapsed
                     + 0.5 * LAND_ACCEL_M_S2 * elapsed ** 2)
         if off > reach + 2 * TCP_JUMP_SLACK_M or \
                 self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
             return False  # (the position first: the orientation's extrapolation costs more)
-        swung = self.spin * elapsed
-        swung = swung * self._share(_rotation_vector(_product(turn, _inverse(self.turn))), swung)
-        turned = _angle(turn, _product(_exp(swung), self.turn))
+        turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
         swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * self.spin_rad_s
                     * elapsed + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
         if turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
             return False
         return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
-
-    def _share(self, change: np.ndarray, step: np.ndarray) -> float:
-        """Return the share of its own motion ``step`` [3] the arm made since the jump left.
-
-        1.0; with ``stops`` the share in [0, 1] that comes nearest to its ``change`` [3] (the
-        same unit: m, or a rotation vector in rad).
-        """
-        span = float(step @ step)
-        if not self.stops or span == 0.0:
-            return 1.0
-        return min(1.0, max(0.0, float(change @ step) / span))
 
     @property
     def speed(self) -> float:

@@ -14,12 +14,11 @@ The parts live in files of their own: quaternions in ``tcp_quaternions``, a hold
 from __future__ import annotations
 
 import collections
-import statistics
 import typing
 
 import numpy as np
 
-from vjepa_ros.robot.accel_rule import grace_after_jump, outran, refreshing
+from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
 from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
 from vjepa_ros.robot.jump_excursions import (
     LAND_ACCEL_M_S2,
@@ -111,23 +110,6 @@ class JumpWatch(JumpClocks, JumpMotion):
     only turns the hand, a looping bag at one stamp, a driver re-homing), also one in the hold
     of an earlier glitch, is not undone, wherever the arm's own motion takes it after.
 
-    **A lone state after a gap** (a state more than :data:`STALL_FACTOR` times the stream's
-    usual interval, the median of its last :data:`HISTORY`, after the last, whose change off
-    where the arm's own velocity carries it over the gap would be refused at the usual pace,
-    by the speed limit or the acceleration rule: :meth:`_off_its_line`; one on that line, the
-    arm's own motion through the gap, is none: breaker46v) is confirmed by the next state
-    alone; a second lone state right after one keeps the pose before the first gap. A jump
-    right after it is measured from the pose before the gap (its change added up is the
-    state's minus that pose's), and
-    adds nothing where it lands back there (:meth:`_Excursion.lands_back` with ``stops``: the
-    arm went on for any part of the gap, or stopped): one glitched state after a 0.3 s gap and
-    the real states at the arm again are no new world (breaker46s). The jump still opens from
-    the lone state, so states that come back to it (the jump the glitch) undo it; a teleport
-    after the lone state lands where it went from the pose before the gap. Limit: an arm that
-    stopped in the gap is off its line too, so a reset right after its first state back to
-    the pose before the gap is taken for a glitch's way back (no new world); from the states
-    alone that reset and a glitch look the same.
-
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
     to compare the next state with, at worst a 1 s hold (safe side).
@@ -145,9 +127,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         # the last intervals: (a repeated stamp that was no jump, arrival gap [s] or None)
         self._intervals: collections.deque[tuple[bool, float | None]] = collections.deque(
             maxlen=self.HISTORY)
-        self._spans: collections.deque[float] = collections.deque(maxlen=self.HISTORY)  # [s]
-        # the newest state when it was a lone state after a gap: the way it came (class doc)
-        self._lone: _Excursion | None = None
         # the hold's jumps added up: (position change [3] m, rotation quaternion [4])
         self._net: tuple[np.ndarray, np.ndarray] | None = None
         # the hold's jumps not yet undone, newest last (:class:`_Excursion`)
@@ -189,8 +168,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         if adopted or last is None or stamp < last[0] - self.NEW_WORLD_S:
             self._last = (stamp, xyz, arrival, turn, stamp)
             self._intervals.clear()
-            self._spans.clear()
-            self._lone = None
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
@@ -206,13 +183,11 @@ class JumpWatch(JumpClocks, JumpMotion):
                 interval = max(interval, min(gap, self.STALL_FACTOR * usual))
         time = last[4] + interval if repeated else max(stamp, last[4])
         self._last = (stamp, xyz, arrival, turn, time)
-        lone, self._lone = self._lone, None  # confirmed or not by this state alone
-        usual = statistics.median(self._spans) if self._spans else None
-        self._spans.append(time - last[4])
         moved = float(np.linalg.norm(xyz - last[1]))
         turned = _angle(last[3], turn)
         hold, elapsed, previous, first = self._note_change(xyz, turn, last, time)
-        jumped, flipped = self._faster(moved, turned, interval)
+        jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
+        flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         kick = ""
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
@@ -231,8 +206,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
             self._change_held = bool(hold > 0.0)  # the pose changed (no jump): after a held pose?
         if not (jumped or flipped):
-            if not after_jump and usual is not None and time - last[4] > self.STALL_FACTOR * usual:
-                self._lone = self._off_its_line(xyz, turn, last, time - last[4], usual, lone)
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         if not back:  # a jump away: added up, and open until a state lands back
@@ -242,46 +215,10 @@ class JumpWatch(JumpClocks, JumpMotion):
                 [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
             self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
                                             *self._velocity())]
-            since, since_turn = last[1], last[3]
-            if lone is not None:  # from the pose before the gap; back there: the lone one a glitch
-                since, since_turn = (xyz, turn) if lone.lands_back(xyz, turn, time) else \
-                    (lone.xyz, lone.turn)
-            self._net = (net[0] + (xyz - since),
-                         _product(net[1], _product(_inverse(since_turn), turn)))
+            self._net = (net[0] + (xyz - last[1]),
+                         _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
         return kick or self._words(moved, turned, interval, jumped)
-
-    def _off_its_line(self, xyz: np.ndarray, turn: np.ndarray, last: tuple, span: float,
-                      usual: float, lone: _Excursion | None) -> _Excursion | None:
-        """Return the way a state after a gap came when it is a lone state (None: it is not).
-
-        The state (xyz [3] m, quaternion [4]) comes ``span`` [s] after ``last`` (the newest
-        in order), the stream's usual interval being ``usual`` [s]. Lone: its change less
-        where the arm's own velocity carries it over the gap (:meth:`_velocity`), made in one
-        usual interval on top of that velocity, is refused there, by the speed limit or by
-        the acceleration rule (``accel_rule.outran``). A state on the arm's extrapolated line
-        (breaker46v: an arm at 0.3 m/s through a 0.3 s gap) is not. After a lone state
-        ``lone`` (another gap, another lone state) it is measured from the pose before the
-        first gap: neither came the arm's way (breaker46v: two lone glitches in a row).
-        """
-        velocity, spin = self._velocity()
-        step = xyz - last[1] - velocity * (span - usual)
-        step_turn = _rotation_vector(_product(turn, _inverse(last[3]))) - spin * (span - usual)
-        moved, turned = float(np.linalg.norm(step)), float(np.linalg.norm(step_turn))
-        if not any(self._faster(moved, turned, usual)) and \
-                not outran(step, step_turn, usual, [velocity], [spin]):
-            return None
-        if lone is not None:
-            return lone._replace(leap_m=float(np.linalg.norm(xyz - lone.xyz)),
-                                 leap_rad=_angle(lone.turn, turn))
-        return _Excursion(last[1], last[3], last[4], float(np.linalg.norm(xyz - last[1])),
-                          _angle(last[3], turn), None, velocity, spin, stops=True)
-
-    @staticmethod
-    def _faster(moved: float, turned: float, interval: float) -> tuple[bool, bool]:
-        """Return whether ``moved`` [m] and ``turned`` [rad] in ``interval`` [s] outran an arm."""
-        return (moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M,
-                turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD)
 
     @staticmethod
     def _words(moved: float, turned: float, interval: float, jumped: bool) -> str:
@@ -330,7 +267,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
-        self._open, self._after_jump, self._lone = [], False, None
+        self._open, self._after_jump = [], False
         self._intervals.clear()
-        self._spans.clear()
         self._samples.clear()
