@@ -61,25 +61,19 @@ WINDOW_S = 10.0
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
 
 
-def read_joint_lines(position: list[float], lines) -> None:
-    """Replace ``position`` (9 joint values, in place) by each line "q1 ... q7 finger" read.
-
-    A finger value sets both finger joints [m]; a line that is not 8 numbers is ignored.
-    """
+def read_joint_lines(track, lines) -> None:
+    """Feed each line read to ``track`` (``arm_track.ArmTrack``: "q1 ... q7 finger [stamp]")."""
     for line in lines:
-        try:
-            values = [float(v) for v in line.split()]
-        except ValueError:
-            continue
-        if len(values) == 8:
-            position[:] = values + values[-1:]
+        track.feed(line)
 
 
 def publish_sensors(args) -> None:
     """Publish frames at ``--fps`` and joint states at 100 Hz until killed (sensor process).
 
     The arm stands at HOME, hand open; with ``--joints-from-stdin`` every line on stdin
-    ("q1 ... q7 finger", :func:`read_joint_lines`) moves it there at once.
+    ("q1 ... q7 finger", :func:`read_joint_lines`) moves it there at once, and stamped lines
+    ("q1 ... q7 finger stamp") make it follow them continuously in time, a little behind
+    (``arm_track.ArmTrack``: a stall of the sender never makes the arm jump).
     """
     import rclpy
     from rclpy.qos import qos_profile_sensor_data
@@ -112,8 +106,13 @@ def publish_sensors(args) -> None:
             images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
         joint_pub = node.create_publisher(JointState, "soak/joint_states", 10)
     position = HOME + [0.04, 0.04]
+    track = None
     if args.joints_from_stdin:
-        threading.Thread(target=read_joint_lines, args=(position, sys.stdin), daemon=True).start()
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script
+        from benchmarks.arm_track import ArmTrack
+
+        track = ArmTrack(HOME + [0.04])
+        threading.Thread(target=read_joint_lines, args=(track, sys.stdin), daemon=True).start()
     next_image = next_joint = time.monotonic()
     index = 0
     while rclpy.ok():
@@ -126,6 +125,9 @@ def publish_sensors(args) -> None:
             index += 1
             next_image += 1.0 / args.fps
         if now >= next_joint:
+            if track is not None:  # the arm where it is when this state is stamped
+                arm = track.at(stamp.sec + stamp.nanosec * 1e-9).tolist()
+                position = arm + arm[-1:]
             joint_pub.publish(JointState(header=Header(stamp=stamp), name=JOINTS,
                                          position=list(position)))
             next_joint += 0.01

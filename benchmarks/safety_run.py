@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from vjepa_ros.eval.setpoint_motion import SetpointMotion
 
 OPEN, CLOSED = 0.04, 0.0  # finger joint positions [m] of the open and the closed Franka Hand
-FOLLOW_S = 0.05  # [s] how often the arm is moved to the newest set-point when it follows them
+FOLLOW_S = 0.05  # [s] how often the newest set-point goes to the arm when it follows them
 FIRST_SETPOINT_TOLERANCE_M = 1e-3  # the first set-point of a stream lies this close to the arm
 ARM_WAIT_S = 30.0  # [s] longest a scenario waits to see its fresh sensor's arm at the start pose
 AT_POSE_M = 1e-4  # [m] a joint state's TCP this close to where the arm was put is the arm there
@@ -236,10 +236,15 @@ class Run:
         self.phases: list[Phase] = []
         self.failures: list[str] = []
 
-    def move(self, xyz, finger: float = OPEN) -> None:
-        """Put the sensor process's arm where its TCP is at ``xyz`` (at once)."""
+    def move(self, xyz, finger: float = OPEN, stamp: float | None = None) -> None:
+        """Put the sensor process's arm where its TCP is at ``xyz`` (at once).
+
+        ``stamp`` [s, node clock]: instead, the arm follows to there, reaching it
+        ``arm_track.LAG_S`` after ``stamp`` (a pose of a track, ``arm_track.ArmTrack``).
+        """
         self._joints = joints_at(xyz, getattr(self, "_joints", HOME))  # seeded: the next pose
-        self.sensors.stdin.write(" ".join(f"{v:.12g}" for v in [*self._joints, finger]) + "\n")
+        values = [*self._joints, finger] + ([] if stamp is None else [stamp])
+        self.sensors.stdin.write(" ".join(f"{v:.17g}" for v in values) + "\n")
         self.sensors.stdin.flush()
 
     def await_arm(self, timeout_s: float = ARM_WAIT_S) -> bool:
@@ -256,16 +261,17 @@ class Run:
     def spin_following(self, seconds: float, until) -> None:
         """Spin until ``until()`` or ``seconds``, the arm following the set-points.
 
-        Every ``FOLLOW_S`` the arm moves to the newest set-point: an arm tracking its commands,
-        about 50 ms behind.
+        Every ``FOLLOW_S`` the newest set-point, with its stamp, goes to the sensor process,
+        whose arm moves along them continuously in time (``arm_track``: ``LAG_S`` behind, a
+        stall of this loop never a jump: session 46's false new world).
         """
         end, moved_to, next_move = time.monotonic() + seconds, None, 0.0
         while time.monotonic() < end and not until():
             call_held(self.executor.spin_once, timeout_sec=0.01)
-            newest = self.watch.setpoints[-1][1] if self.watch.setpoints else None
-            if newest is not None and newest != moved_to and time.monotonic() >= next_move:
-                self.move(newest)
-                moved_to, next_move = newest, time.monotonic() + FOLLOW_S
+            newest = self.watch.setpoints[-1] if self.watch.setpoints else None
+            if newest is not None and newest[1] != moved_to and time.monotonic() >= next_move:
+                self.move(newest[1], stamp=newest[0])
+                moved_to, next_move = newest[1], time.monotonic() + FOLLOW_S
 
     def trigger(self, name: str) -> str:
         return trigger_until_done(self.executor, self.clients[name]).message

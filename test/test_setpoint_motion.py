@@ -129,11 +129,13 @@ def test_the_check_puts_the_arm_outside_the_box_by_the_margins_it_means():
 
 
 def test_the_sensor_process_moves_its_arm_on_each_well_formed_line():
+    from benchmarks.arm_track import ArmTrack
     from benchmarks.bench_planner_soak import HOME, read_joint_lines
 
-    position = HOME + [0.04, 0.04]
+    track = ArmTrack(HOME + [0.04])
     joints = bench.joints_at(bench.MOVED_XYZ)
-    read_joint_lines(position, ["1 2 3\n", "not numbers at all, eight words here\n",
-                                " ".join(map(str, [*joints, 0.0])) + "\n", "\n"])
+    read_joint_lines(track, ["1 2 3\n", "not numbers at all, eight words here\n",
+                             " ".join(map(str, [*joints, 0.0])) + "\n", "\n"])
+    position = track.at(0.0)
     np.testing.assert_allclose(position[:7], joints)
-    assert position[7:] == [0.0, 0.0] and len(position) == 9
+    assert position[7] == 0.0 and len(position) == 8
