@@ -16,11 +16,11 @@ kinematics, ``joints_at``), and this process watching ``target_pose``, ``gripper
   beyond     arm TCP twice the tolerance below the floor: capture a goal, enable: no set-point,
              a refusal in /diagnostics; then the arm back inside: the stream starts at it
   gripper    goals.gripper subgoal: three sub-goals captured with the hand open, closed, open;
-             the arm follows the set-points (at 20 Hz); the commands go to the sub-goals in
+             the arm follows the set-points (0.1 s behind); the commands go to the sub-goals in
              order (a step back is named: restart, reopen, other); every command's gripper and
              gripper_command follow the sub-goals
   camera_check  enable (no goal), call ~/camera_check with camera_check.trial.when always; the
-             arm follows every set-point (at 20 Hz): the check's 14 motions and its correction
+             arm follows the set-points (0.1 s behind): the check's 14 motions and its correction
              trial stay inside the box and the trial's leash, answer with a trial verdict and
              end back at the start
 
