@@ -136,7 +136,7 @@ def test_a_goal_superseded_by_the_next_is_no_failure():
     for closedness in (1.0, 0.0, 1.0, 0.9):
         assert goals.send(closedness)
     client.finish()
-    assert lines == [] and goals.failed == 0
+    assert lines == [] and goals.answers.failed == 0
 
 
 def test_a_controller_that_hangs_on_its_active_goal_is_said_once():
@@ -156,12 +156,12 @@ def test_a_controller_that_hangs_on_its_active_goal_is_said_once():
     for closedness in (1.0, 0.0, 1.0):
         assert goals.send(closedness)
         clock.now += 1.0
-    assert sorted(goals.awaiting) == [3], "the preempted goals were answered (canceled)"
+    assert sorted(goals.answers.awaiting) == [3], "the preempted goals were answered (canceled)"
     clock.now += 1.5  # the active goal, accepted at 2 s: 2.5 s ago
     assert goals.overdue() == [] and lines == []
     clock.now += 2.5
     assert goals.overdue() == [3] and len(lines) == 1
     assert "/gripper_action_controller/gripper_cmd" in lines[0][1]
-    assert "control.gripper_result_timeout_s" in lines[0][1] and goals.failed == 0
+    assert "control.gripper_result_timeout_s" in lines[0][1] and goals.answers.failed == 0
     clock.now += 30.0
     assert goals.overdue() == [] and len(lines) == 1

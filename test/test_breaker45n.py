@@ -290,7 +290,7 @@ def test_timeout_zero_keeps_nothing_and_says_nothing():
         clock.now += 100.0
         assert goals.overdue() == []
     client.answer(0, STATUS_ABORTED)  # superseded: no line
-    assert goals.awaiting == {} and lines == []
+    assert goals.answers.awaiting == {} and lines == []
 
 
 def test_a_rejection_alone_is_one_warning_and_no_outage():

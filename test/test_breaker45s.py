@@ -232,8 +232,8 @@ def test_a_day_of_a_flapping_camera_keeps_one_cause_per_input():
         log.all_clear()
         log.notes()
         clock.now += 0.5
-    assert len(log.flaps[TOPIC].causes) == 2 and len(log.names) == 2
-    assert len(log.logged_at) <= 2 and log.ongoing == {}
+    assert len(log.inputs.flaps[TOPIC].causes) == 2 and len(log.names) == 2
+    assert len(log.logged_at) <= 2 and log.inputs.ongoing == {}
 
 
 def test_inputs_aged_exactly_the_limit_are_fine_for_the_hold_and_the_judgement(model):

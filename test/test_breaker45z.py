@@ -3,7 +3,7 @@
 Attacked: ``StreamSession._idle_inputs`` through the session (``test_refusal_flaps._session``'s
 limits: 10 Hz ticks, 0.5 s camera age) in shadow mode from the start, with the camera stopped on
 purpose, a goal set while stale, and enabling after a shadow-mode refusal; and
-``GripperGoals.newest_accepted`` / ``unjudged`` with 10 000 goals and out-of-order answers.
+``GripperGoals.answers.newest_accepted`` / ``unjudged`` with 10 000 goals and out-of-order answers.
 
 Defects (strict xfails): enabling after a shadow-mode input refusal logs "enabled: commands go to
 the arm" as the log's last word; the hold on the stale camera is never said after it (the
@@ -148,7 +148,8 @@ def test_ten_thousand_goals_keep_nothing_unjudged():
     for index in range(10_000):
         assert goals.send(0.5)
         _finish(client.accept(index))
-    assert goals.unjudged == set() and goals.newest_accepted == 10_000 and not lines
+    answers = goals.answers
+    assert answers.unjudged == set() and answers.newest_accepted == 10_000 and not lines
 
 
 def test_an_older_goal_accepted_after_a_newer_rejected_is_warned_when_aborted():
@@ -190,7 +191,7 @@ def test_a_server_gone_with_unjudged_goals_keeps_nothing_once_it_answers():
     client.ready = True
     assert goals.send(0.5)
     _finish(client.accept(2))
-    assert goals.unjudged == set() and goals.newest_accepted == 3
+    assert goals.answers.unjudged == set() and goals.answers.newest_accepted == 3
 
 
 def test_goals_a_hung_driver_never_answers_do_not_pile_up_in_unjudged():
@@ -211,5 +212,5 @@ def test_goals_a_hung_driver_never_answers_do_not_pile_up_in_unjudged():
         goals.send(0.5)
         clock.now += 2.0
         goals.overdue()
-    assert not goals.awaiting and len(lines) == 1
-    assert len(goals.unjudged) <= 1, len(goals.unjudged)
+    assert not goals.answers.awaiting and len(lines) == 1
+    assert len(goals.answers.unjudged) <= 1, len(goals.answers.unjudged)

@@ -82,7 +82,7 @@ def test_a_refusal_with_an_empty_cause_naming_an_input_is_logged_not_a_keyerror(
     log, _ = _log()
     log.about("", "/camera", "")
     assert log.refused(RefusalKind.STALE_INPUTS, "") is True
-    assert "/camera" in log.ongoing
+    assert "/camera" in log.inputs.ongoing
 
 
 def test_a_rejected_late_goal_does_not_silence_an_older_goals_abort():
@@ -176,8 +176,8 @@ def test_two_inputs_in_antiphase_keep_their_own_episodes():
     for index in range(200):
         now[0] += 1.0
         log.judged({"/camera": "stale 1" if index % 2 else "", "/state": "" if index % 2 else "x"})
-    assert set(log.flaps) == {"/camera", "/state"}
-    assert all(f.flapping for f in log.flaps.values()) and len(log.ongoing) == 1
+    assert set(log.inputs.flaps) == {"/camera", "/state"}
+    assert all(f.flapping for f in log.inputs.flaps.values()) and len(log.inputs.ongoing) == 1
     lines = log.notes()
     assert sorted(line.split(":")[0] for _, line in lines) == ["/camera", "/state"]
 
@@ -194,7 +194,7 @@ def test_a_hundred_thousand_flaps_keep_a_few_entries():
         log.all_clear()
         if index % 100 == 0:
             log.notes()
-    flap = log.flaps["/camera"]
+    flap = log.inputs.flaps["/camera"]
     assert len(flap.starts) <= FLAP_STARTS and len(flap.causes) <= MAX_CAUSES
     assert len(log.logged_at) <= MAX_CAUSES and len(log.names) <= MAX_CAUSES
 
@@ -275,7 +275,7 @@ def test_an_answer_after_the_timeout_ends_the_outage_in_one_line():
     now[0] = 7.5
     _accept(client.futures[0])
     assert lines[-1][0] == "i" and "7.5 s after that goal was sent (1 goal went" in lines[-1][1]
-    assert goals.unanswered_now == 0 and goals.awaiting == {}
+    assert goals.answers.unanswered_now == 0 and goals.answers.awaiting == {}
 
 
 def test_duplicate_answers_and_answers_for_unknown_goals_raise_nothing():
@@ -287,7 +287,7 @@ def test_duplicate_answers_and_answers_for_unknown_goals_raise_nothing():
         callback(client.futures[0])
     goals.answers.rejected(999, 0.0, 0.0, 1.0)
     goals.answers.finished(998, 0.0, 0.0, 1.0, STATUS_ABORTED)
-    assert goals.awaiting == {} and goals.answers.late == set()
+    assert goals.answers.awaiting == {} and goals.answers.late == set()
 
 
 def test_sends_racing_the_answers_and_the_timer_leave_nothing_awaited():
@@ -323,5 +323,6 @@ def test_sends_racing_the_answers_and_the_timer_leave_nothing_awaited():
     for thread in threads:
         thread.join(60)
     assert not any(thread.is_alive() for thread in threads), "deadlocked"
-    assert goals.awaiting == {} and goals.unjudged == set() and goals.newest_accepted == 2000
-    assert goals.failed == 0
+    answers = goals.answers
+    assert answers.awaiting == {} and answers.unjudged == set() and answers.newest_accepted == 2000
+    assert goals.answers.failed == 0

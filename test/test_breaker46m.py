@@ -132,7 +132,7 @@ def test_a_refusal_with_no_words_is_still_a_refusal():
     log = RefusalLog(clock=lambda: 0.0)
     log.about("", "/camera/image_raw", "")
     assert log.refused(RefusalKind.STALE_INPUTS, "")
-    assert "/camera/image_raw" in log.ongoing
+    assert "/camera/image_raw" in log.inputs.ongoing
 
 
 def test_the_cameras_own_episode_survives_many_renamed_inputs():

@@ -96,7 +96,7 @@ def test_a_rejected_or_aborted_goal_is_said(client, word):
     goals, lines = make(client)
     goals.send(1.0)
     assert len(lines) == 1 and word in lines[0][1] and "closedness 1.00" in lines[0][1]
-    assert goals.failed == 1
+    assert goals.answers.failed == 1
 
 
 def test_a_send_that_raised_counts_as_rejected():
@@ -159,7 +159,7 @@ def test_an_accepted_goal_without_a_result_is_said_once_naming_server_and_parame
     # a late result is said (breaker45j, fix45m; this pinned silence before): silence left the
     # warning "the driver may have hung or died" standing for a driver that answered
     client.answer(0)
-    assert len(lines) == 2 and lines[1][0] == "info" and goals.unanswered == 1
+    assert len(lines) == 2 and lines[1][0] == "info" and goals.answers.unanswered == 1
     assert "answers again, 70.0 s after" in lines[1][1] and "1 goal went" in lines[1][1]
 
 
@@ -176,7 +176,7 @@ def test_a_pending_goal_superseded_by_an_answered_one_is_not_overdue():
     goals.send(0.0)
     client.answer(1)  # the second one's result comes
     clock.now += 8.0
-    assert goals.overdue() == [] and goals.awaiting == {}
+    assert goals.overdue() == [] and goals.answers.awaiting == {}
     clock.now += 60.0
     assert goals.overdue() == [] and lines == [], "the answered goal is never said"
     goals.send(0.5)
@@ -194,7 +194,7 @@ def test_an_outage_is_warned_once_and_its_end_counts_the_unanswered_goals():
     assert [kind for kind, _ in lines] == ["warn"] and "closedness 1.00" in lines[0][1]
     client.answer(29)  # the newest goal answered: the driver is back, 21 were overdue
     assert len(lines) == 2 and "21 goals went unanswered" in lines[1][1], lines
-    assert goals.awaiting == {} and goals.unanswered_now == 0
+    assert goals.answers.awaiting == {} and goals.answers.unanswered_now == 0
     goals.send(0.0)
     clock.now += 10.0
     assert goals.overdue() == [31] and len(lines) == 3, "a new outage is warned again"
@@ -205,7 +205,7 @@ def test_a_zero_timeout_never_says_an_unanswered_goal():
     goals, lines, clock = make_timed(client, timeout_s=0.0)
     goals.send(1.0)
     clock.now += 1e6
-    assert goals.overdue() == [] and lines == [] and goals.awaiting == {}
+    assert goals.overdue() == [] and lines == [] and goals.answers.awaiting == {}
 
 
 def test_a_goal_answered_at_once_leaves_nothing_awaiting():
@@ -213,7 +213,7 @@ def test_a_goal_answered_at_once_leaves_nothing_awaiting():
     goals, lines, clock = make_timed(Client())
     goals.send(1.0)
     clock.now += 60.0
-    assert goals.awaiting == {} and goals.overdue() == [] and lines == []
+    assert goals.answers.awaiting == {} and goals.overdue() == [] and lines == []
 
 
 class PickyClient(HungClient):
@@ -253,7 +253,8 @@ def test_a_result_request_that_failed_does_not_end_an_outage():
     failed = client.results[1]
     failed.error = RuntimeError("context shut down")
     failed.callback(failed)
-    assert len(lines) == 1 and goals.unanswered_now == 1 and goals.awaiting == {}, lines
+    answers = goals.answers
+    assert len(lines) == 1 and answers.unanswered_now == 1 and answers.awaiting == {}, lines
     goals.send(0.5)
     client.answer(2)
     assert len(lines) == 2 and "1 goal went unanswered" in lines[1][1], lines

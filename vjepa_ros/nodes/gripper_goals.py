@@ -49,36 +49,6 @@ class GripperGoals:
         self.warn, self.info, self.clock = warn, info, clock
         self.answers = AwaitedGoals(name, result_timeout_s)
 
-    @property
-    def awaiting(self) -> dict[int, tuple[float, float, bool]]:
-        """Goals awaiting their answer: number -> (since [s], closedness, accepted)."""
-        return self.answers.awaiting
-
-    @property
-    def unjudged(self) -> set[int]:
-        """Goals sent after the newest accepted one, not yet accepted or rejected."""
-        return self.answers.unjudged
-
-    @property
-    def newest_accepted(self) -> int:
-        """The newest goal accepted (0: none)."""
-        return self.answers.newest_accepted
-
-    @property
-    def unanswered(self) -> int:
-        """Goals found without an answer in time, all outages."""
-        return self.answers.unanswered
-
-    @property
-    def unanswered_now(self) -> int:
-        """How many goals went without an answer in time in the outage under way (0: none)."""
-        return self.answers.unanswered_now
-
-    @property
-    def failed(self) -> int:
-        """Goals rejected, or aborted / canceled while the newest."""
-        return self.answers.failed
-
     def send(self, closedness: float) -> bool:
         """Send a goal for ``closedness`` (0 open .. 1 closed); return True when it went out."""
         goal = self.goal_type()

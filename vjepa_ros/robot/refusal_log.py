@@ -49,16 +49,6 @@ class RefusalLog:
         self.inputs = InputFlaps()  # each input's own episodes, whatever the hold names
         self.problems: dict[str, str] = {}  # input topic → its own problem now ("": fine)
 
-    @property
-    def flaps(self):
-        """Input topic → its episodes (``input_flaps.Flaps``)."""
-        return self.inputs.flaps
-
-    @property
-    def ongoing(self):
-        """Input topic → its episode under way (``input_flaps.Episode``)."""
-        return self.inputs.ongoing
-
     def about(self, cause: str, topic: str, detail: str) -> None:
         """Note that refusals of ``cause`` concern ``topic`` ("": unknown), in words ``detail``.
 
@@ -80,7 +70,7 @@ class RefusalLog:
         now = self.clock()
         topic, detail = self.names.get(cause, ("", ""))
         detail = worded(detail or cause)
-        if topic and topic not in self.ongoing:
+        if topic and topic not in self.inputs.ongoing:
             self.inputs.judge(now, topic, detail)
         if kind not in self.active:  # a new hold of this kind: its line is due
             self.active.add(kind)
