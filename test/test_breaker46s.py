@@ -10,7 +10,7 @@ CPU: the rigs of ``test_breaker43h``, ``test_breaker46a``, ``test_breaker46p`` a
 ``test_breaker46n``'s ``RacingLock``.
 
 Defects (1 fixed: a plan on one state after a states hold is discarded until the next
-confirms it, as the tick waits; 2 strict xfail, the jump watch's):
+confirms it, as the tick waits; 2, the jump watch's, fixed later):
 1. ``_command``'s resume skips the tick's ``RESUME_STATES`` rule: the robot states stop 0.3 s
    (the stream held on them), ONE glitched state comes after the gap (5 cm off: it passes the
    jump check over the gap's interval), a frame's plan is commanded before the next state. The
@@ -24,11 +24,12 @@ confirms it, as the tick waits; 2 strict xfail, the jump watch's):
    0.050 m from where it was before it jumped" although it is exactly where it was before the
    gap: "the goal sequence starts again at goal 1/2": sub-goal 1, done, is planned and
    commanded again.
-Defect 2 stays open: two attempts (fix46u 60ec96e7, a "lone" post-gap state measured from the
-pose before the gap; fix46w 5a887ef3, lone only off the arm's extrapolated line) were reverted
-after breaker46v and breaker46x found regressions (a real ``~/reset`` after a paused simulator, a
-clock step forward, a braking arm missed as new worlds; the cost per state doubled); their tests
-are in those commits' history (test_breaker46v.py, test_breaker46x.py, test_robot_jump_gap.py).
+Defect 2: two attempts (fix46u 60ec96e7, a "lone" post-gap state measured from the pose before
+the gap; fix46w 5a887ef3, lone only off the arm's extrapolated line) were reverted after breaker46v
+and breaker46x found regressions (a real ``~/reset`` after a paused simulator, a clock step
+forward, a braking arm missed as new worlds; the cost per state doubled). Fixed in session 47 by
+``robot/jump_course.py``: the way back must land on the arm's course (a segment, not a reach
+growing with the gap squared); those rounds' scenarios are ``test_robot_jump_lone.py``.
 Checked at 93e757e8^: defect 1's scenario streamed the old set-point 24 mm from the arm
 (breaker46l's defect, which 93e757e8 fixed for a camera hold); defect 2 fails there too (not
 these commits').
@@ -306,8 +307,6 @@ def test_a_plan_after_one_glitched_state_does_not_restart_the_set_point_there(mo
     assert report is None or report.command is None or max(far, default=0.0) < 0.011, far
 
 
-@pytest.mark.xfail(strict=True, reason="one glitched state after a states gap is taken for a "
-                   "teleport: a new world, the goal sequence starts again at sub-goal 1")
 def test_one_glitched_state_after_a_states_gap_is_no_new_world(model):
     """States stop 0.3 s, one glitched state, then the real states; no plan in between.
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
 from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
+from vjepa_ros.robot.jump_course import LONE_SPAN_S, _Course
 from vjepa_ros.robot.jump_excursions import (
     LAND_ACCEL_M_S2,
     LAND_ANGULAR_ACCEL_RAD_S2,
@@ -110,6 +111,12 @@ class JumpWatch(JumpClocks, JumpMotion):
     only turns the hand, a looping bag at one stamp, a driver re-homing), also one in the hold
     of an earlier glitch, is not undone, wherever the arm's own motion takes it after.
 
+    **Lone states** (``jump_course``): a state that is no jump but leaves the course the arm was
+    on (within ``jump_course.LONE_SPAN_S`` of the pose before it) is lone; a jump at the very
+    next state back onto that course is its way back and adds nothing (one glitched state after
+    a gap in the states passes the jump check: breaker46s). That jump stays open, so states
+    coming back to the lone state's pose (it was the arm, the jump a stale copy) undo it.
+
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
     to compare the next state with, at worst a 1 s hold (safe side).
@@ -146,6 +153,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         # whether the latest change of pose that was no jump came after a held pose (None: none
         # since the stream (re)started): accel_rule.grace_after_jump
         self._change_held: bool | None = None
+        # the course the arm was on before the latest state, when that state is lone (no jump,
+        # off that course): a jump right back onto it is the lone state's way back
+        self._lone: _Course | None = None
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -171,7 +181,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
-            self._first_pose, self._change_held = True, None
+            self._first_pose, self._change_held, self._lone = True, None, None
             return ""
         after_jump = self._after_jump
         interval = abs(stamp - last[0])
@@ -195,9 +205,16 @@ class JumpWatch(JumpClocks, JumpMotion):
             kick = "" if refreshing(xyz - last[1], step_turn, hold, elapsed, previous, first) \
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
+        lone, self._lone = self._lone, None
+        if not (after_jump or jumped or flipped) and (
+                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+            self._lone = self._left_course(lone, xyz, turn, time, last)
+        # a lone state's way back: a jump right after it, back onto the course it left
+        returned = lone is not None and (jumped or flipped) and not after_jump and \
+            not lone.off(xyz, turn, time)
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
-        back = (after_jump or jumped or flipped) and self._undone(xyz, turn, time)
+        back = returned or (after_jump or jumped or flipped) and self._undone(xyz, turn, time)
         net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
@@ -208,15 +225,18 @@ class JumpWatch(JumpClocks, JumpMotion):
         if not (jumped or flipped):
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
-        if not back:  # a jump away: added up, and open until a state lands back
+        if not back or returned:  # a jump away: open until a state lands back; added up unless
+            # it is a lone state's way back (open all the same: the lone state may have been
+            # the arm, this state a stale copy of the pose before it)
             net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
             opened = self._open  # the oldest kept: the pose before the hold, the usual way back
             kept = opened if len(opened) < self.OPEN_JUMPS else \
                 [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
             self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
                                             *self._velocity())]
-            self._net = (net[0] + (xyz - last[1]),
-                         _product(net[1], _product(_inverse(last[3]), turn)))
+            if not returned:
+                self._net = (net[0] + (xyz - last[1]),
+                             _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
         return kick or self._words(moved, turned, interval, jumped)
 
@@ -227,6 +247,25 @@ class JumpWatch(JumpClocks, JumpMotion):
                     f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
+
+    def _left_course(self, lone: _Course | None, xyz: np.ndarray, turn: np.ndarray,
+                     time: float, last: tuple) -> _Course | None:
+        """Return the course a state (no jump, changed beyond the slack) left, if it is lone.
+
+        The course: the lone state's before it (``lone``: two lone states in a row share the
+        pose before the first), else the one from ``last``, the arm's own newest state, at its
+        velocity (:meth:`_velocity`). None when the state is on it, or comes more than
+        ``jump_course.LONE_SPAN_S`` after that pose. Module ``jump_course``.
+        """
+        course = lone
+        if course is None:
+            newest = self._newest
+            if newest is None or newest.stamp != last[0] or newest.run != self._run:
+                return None
+            course = _Course(last[1], last[3], last[4], *self._velocity())
+        if time - course.time > LONE_SPAN_S or not course.off(xyz, turn, time):
+            return None
+        return course
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
         """Close the open jumps a state lands back from; True if it did (``_net`` restored).
@@ -267,6 +306,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
-        self._open, self._after_jump = [], False
+        self._open, self._after_jump, self._lone = [], False, None
         self._intervals.clear()
         self._samples.clear()

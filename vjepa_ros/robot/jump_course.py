@@ -1,0 +1,68 @@
+"""The arm's course before an unconfirmed state: where a lone state's way back must land.
+
+Part of :mod:`vjepa_ros.robot.jump_watch` (``JumpWatch._lone``). A state that is no jump but
+leaves the course the arm was on (:class:`_Course`: the pose before it carried on at the
+arm's own velocity for any part of the time since, the arm stopping anywhere on the way: a
+simulator paused, an arm braking, a clock stepped forward) is *lone* until the next state. If
+that next state is a jump back onto the same course, the lone state was the glitch (one bad
+state after a gap in the states passes the jump check, the gap making it look slow:
+breaker46s) and the way back adds nothing to the hold's jumps. A teleport (a simulator's
+``~/reset``) lands off the course and still adds up.
+
+The course is a segment, not a reach that grows with the time squared (fix46w's, breaker46x:
+a reset anywhere within 7.6 cm after a 0.3 s gap was taken for a way back), and it only
+counts while the state comes within :data:`LONE_SPAN_S` of the pose before it. ROS-free;
+numpy only.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import numpy as np
+
+from vjepa_ros.robot.accel_rule import STAMP_JITTER_S
+from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
+from vjepa_ros.robot.tcp_quaternions import _angle, _exp, _inverse, _product, _rotation_vector
+
+LONE_SPAN_S = 1.0  # [s] a state later than this after the pose before it is never lone
+
+
+class _Course(typing.NamedTuple):
+    """Where the arm's own motion from one state carries it (``JumpWatch._lone``)."""
+
+    xyz: np.ndarray  # [3] m: the state's position
+    turn: np.ndarray  # [4] quaternion (w, x, y, z): its orientation
+    time: float  # [s] its time (JumpWatch's time)
+    velocity: np.ndarray  # [3] m/s: the arm's own velocity up to it
+    spin: np.ndarray  # [3] rad/s: ... and its angular velocity (rotation vector, base frame)
+
+    def off(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
+        """Whether a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
+
+        On the course: within ``TCP_JUMP_SLACK_M`` plus the speed times
+        ``accel_rule.STAMP_JITTER_S`` of the segment from :attr:`xyz` along :attr:`velocity`
+        for 0 to ``time - self.time`` seconds, and within ``ORIENTATION_JUMP_SLACK_RAD`` plus
+        the turning speed times the jitter of the orientations the angular velocity turns
+        through over that time (projected in rotation-vector space, then measured as a true
+        angle: an upper bound of the distance to the arc).
+        """
+        span = max(0.0, time - self.time)
+        position = self._off_segment(xyz - self.xyz, self.velocity, span)
+        if float(np.linalg.norm(position)) > \
+                TCP_JUMP_SLACK_M + float(np.linalg.norm(self.velocity)) * STAMP_JITTER_S:
+            return True
+        rotated = _rotation_vector(_product(turn, _inverse(self.turn)))
+        carried = rotated - self._off_segment(rotated, self.spin, span)
+        nearest = _product(_exp(carried), self.turn)
+        return _angle(turn, nearest) > \
+            ORIENTATION_JUMP_SLACK_RAD + float(np.linalg.norm(self.spin)) * STAMP_JITTER_S
+
+    @staticmethod
+    def _off_segment(change: np.ndarray, rate: np.ndarray, span: float) -> np.ndarray:
+        """Return ``change`` [3] less its nearest point on the segment ``rate`` × [0, span]."""
+        norm2 = float(np.dot(rate, rate))
+        if norm2 <= 1e-18 or span <= 0.0:
+            return change
+        fraction = min(max(float(np.dot(change, rate)) / norm2, 0.0), span)
+        return change - rate * fraction
