@@ -208,7 +208,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         lone, self._lone = self._lone, None
         if not (after_jump or jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            self._lone = self._left_course(lone, xyz, turn, time, last)
+            self._lone = self._left_course(xyz, turn, time, last)
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
             not lone.off(xyz, turn, time)
@@ -248,21 +248,20 @@ class JumpWatch(JumpClocks, JumpMotion):
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _left_course(self, lone: _Course | None, xyz: np.ndarray, turn: np.ndarray,
-                     time: float, last: tuple) -> _Course | None:
+    def _left_course(self, xyz: np.ndarray, turn: np.ndarray, time: float,
+                     last: tuple) -> _Course | None:
         """Return the course a state (no jump, changed beyond the slack) left, if it is lone.
 
-        The course: the lone state's before it (``lone``: two lone states in a row share the
-        pose before the first), else the one from ``last``, the arm's own newest state, at its
-        velocity (:meth:`_velocity`). None when the state is on it, or comes more than
-        ``jump_course.LONE_SPAN_S`` after that pose. Module ``jump_course``.
+        The course: from ``last``, the arm's own newest state, at its velocity
+        (:meth:`_velocity`), also when ``last`` was lone itself (a course kept across lone
+        states went stale while a 10 Hz arm sped up or turned, each of its steps lone, and a
+        ``~/reset`` home 0.5 s later landed on it: breaker47a). None when the state is on it,
+        or comes more than ``jump_course.LONE_SPAN_S`` after ``last``. Module ``jump_course``.
         """
-        course = lone
-        if course is None:
-            newest = self._newest
-            if newest is None or newest.stamp != last[0] or newest.run != self._run:
-                return None
-            course = _Course(last[1], last[3], last[4], *self._velocity())
+        newest = self._newest
+        if newest is None or newest.stamp != last[0] or newest.run != self._run:
+            return None
+        course = _Course(last[1], last[3], last[4], *self._velocity())
         if time - course.time > LONE_SPAN_S or not course.off(xyz, turn, time):
             return None
         return course
