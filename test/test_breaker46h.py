@@ -2,7 +2,8 @@
 
 Attacked: the one transparency rule (``image_limits.transparency_problem``: an alpha of one value
 everywhere passes), the decoded-image cache between ``check_goal_files`` and ``goals_from_files``
-(``robot/goal_files._CHECKED``, keyed by dev, inode, size, mtime, ctime), ``image_file_path``'s
+(then ``robot/goal_files._CHECKED``, now the node's ``CheckedGoalImages``; keyed by dev, inode,
+size, mtime, ctime), ``image_file_path``'s
 URI handling, the blockwise 16-to-8-bit scale (``image_encodings._to_8bit``) and the refusal of
 files of several frames.
 
@@ -54,15 +55,9 @@ from PIL import Image
 from vjepa_ros.image_encodings import _to_8bit
 from vjepa_ros.images import ImageError, decode_image_message, image_msg_to_rgb, load_image_file
 from vjepa_ros.robot import goal_files
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 
 PIXELS = np.random.default_rng(4608).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    goal_files._CHECKED.clear()
-    yield
-    goal_files._CHECKED.clear()
 
 
 def _exact(values):
@@ -227,13 +222,14 @@ def test_a_goal_file_changed_after_its_check_is_read_again(tmp_path, change):
     if change == "relink":
         path = str(tmp_path / "link.png")
         os.symlink(target, path)
-    goal_files.check_goal_files("goal_image_path", [path])
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_path", [path], checked=checked)
     if change == "relink":
         os.remove(path)
         os.symlink(_save(tmp_path / "other.png", new), path)
     else:
         changes[change](target)
-    (goal,) = goal_files.goals_from_files([path])
+    (goal,) = goal_files.goals_from_files([path], checked=checked)
     assert np.array_equal(goal.image, new)
 
 
@@ -243,9 +239,10 @@ def test_two_names_of_one_file_give_its_image(tmp_path):
     os.symlink(path, tmp_path / "soft.png")
     names = [path, str(tmp_path / "hard.png"), str(tmp_path / "soft.png"),
              (tmp_path / "goal.png").as_uri()]
-    goal_files.check_goal_files("goal_image_paths", names)
-    assert len(goal_files._CHECKED) == 1
-    for goal in goal_files.goals_from_files(names):
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_paths", names, checked=checked)
+    assert len(checked) == 1
+    for goal in goal_files.goals_from_files(names, checked=checked):
         assert np.array_equal(goal.image, PIXELS)
 
 
@@ -256,47 +253,53 @@ def test_emptied_goal_parameters_release_the_decoded_images(tmp_path):
     waits for the lists to agree); then ~/clear_goals, or a goal on ~/goal_image, which empties
     the goal parameters (``forget_goal_files``), or ``ros2 param set ... goal_image_paths []``.
 
-    Happened: ``check_goal_files(name, [])`` leaves ``_CHECKED`` as it is, so both decoded images
+    Happened: ``check_goal_files(name, [])`` left the cache as it was, so both decoded images
     stay in memory for the node's life (an 8000x8000 goal: 192 MB each), until some later
     parameter check with files. Should: a goal parameter emptied releases what it cached.
     """
     from vjepa_ros.nodes.goal_parameters import EMPTY, updated_goal_values
 
     names = [_save(tmp_path / "a.png", PIXELS), _save(tmp_path / "b.png", 255 - PIXELS)]
+    checked = CheckedGoalImages()
     values = updated_goal_values({n: v for n, (v, _) in EMPTY.items()},
-                                 {"goal_image_paths": names, "goal_steps": [5, 5, 5]})
-    assert len(goal_files._CHECKED) == 2  # waiting for the lists to agree: kept, as meant
-    updated_goal_values(values, {"goal_image_paths": [], "goal_steps": []})  # emptied
-    assert not goal_files._CHECKED
+                                 {"goal_image_paths": names, "goal_steps": [5, 5, 5]},
+                                 checked=checked)
+    assert len(checked) == 2  # waiting for the lists to agree: kept, as meant
+    updated_goal_values(values, {"goal_image_paths": [], "goal_steps": []},
+                        checked=checked)  # emptied
+    assert len(checked) == 0
 
 
 def test_a_failed_goal_load_releases_the_decoded_images(tmp_path):
     """Input: goal_image_paths [a.png, b.png] checked; b.png deleted before the goal is made.
 
-    Happened: ``goals_from_files`` raises "image file not found" (right) and ``_CHECKED`` keeps
+    Happened: ``goals_from_files`` raises "image file not found" (right) and the cache keeps
     a.png's decoded image (no goal holds it). Should: released whether the load succeeds or not.
     """
     names = [_save(tmp_path / "a.png", PIXELS), _save(tmp_path / "b.png", 255 - PIXELS)]
-    goal_files.check_goal_files("goal_image_paths", names)
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_paths", names, checked=checked)
     os.remove(names[1])
     with pytest.raises(ImageError, match="not found"):
-        goal_files.goals_from_files(names)
-    assert not goal_files._CHECKED
+        goal_files.goals_from_files(names, checked=checked)
+    assert len(checked) == 0
 
 
 def test_parameter_checks_racing_goal_loads_never_mix_up_files(tmp_path):
     """Parameter callbacks (check) and goal loads in threads: each goal is its own file."""
     images = {_save(tmp_path / f"{i}.png", np.roll(PIXELS, 7 * i, axis=1)): i for i in range(4)}
     names, wrong = list(images), []
+    checked = CheckedGoalImages()  # one node's: its parameter callbacks and goal loads share it
 
     def checker():
         for round_ in range(30):
-            goal_files.check_goal_files("goal_image_paths", names[round_ % 2:][:2])
+            goal_files.check_goal_files("goal_image_paths", names[round_ % 2:][:2],
+                                        checked=checked)
 
     def loader():
         for round_ in range(30):
-            for name, goal in zip(names[::-1], goal_files.goals_from_files(names[::-1]),
-                                  strict=True):
+            goals = goal_files.goals_from_files(names[::-1], checked=checked)
+            for name, goal in zip(names[::-1], goals, strict=True):
                 if not np.array_equal(goal.image, np.roll(PIXELS, 7 * images[name], axis=1)):
                     wrong.append((round_, name))
 

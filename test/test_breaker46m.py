@@ -26,7 +26,6 @@ import pytest
 from PIL import Image
 from test_breaker46h import (
     PIXELS,
-    _empty_cache,  # noqa: F401 - autouse: each test starts without it
     _save,
     _tiff,
 )
@@ -34,6 +33,7 @@ from test_breaker46h import (
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot import goal_files
 from vjepa_ros.robot.awaited_goals import MAX_FORGOTTEN_SPANS, STATUS_ABORTED, AwaitedGoals
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.input_flaps import MAX_CAUSES, InputFlaps
 from vjepa_ros.robot.refusal import NO_REASON, Refusal, RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog
@@ -149,9 +149,10 @@ def test_the_cache_of_goal_image_paths_stays_when_goal_image_path_is_emptied(tmp
     """Pin: goal_image_path checked, then goal_image_paths; emptying goal_image_path keeps it."""
     one = _save(tmp_path / "one.png", PIXELS)
     names = [_save(tmp_path / "a.png", PIXELS), _save(tmp_path / "b.png", 255 - PIXELS)]
-    goal_files.check_goal_files("goal_image_path", [one])
-    goal_files.check_goal_files("goal_image_paths", names)
-    goal_files.check_goal_files("goal_image_path", [])
-    assert len(goal_files._CHECKED) == 2 and goal_files._CHECKED_BY[0] == "goal_image_paths"
-    goal_files.check_goal_files("goal_image_paths", [])
-    assert not goal_files._CHECKED
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_path", [one], checked=checked)
+    goal_files.check_goal_files("goal_image_paths", names, checked=checked)
+    goal_files.check_goal_files("goal_image_path", [], checked=checked)
+    assert len(checked) == 2 and checked.filled_by == "goal_image_paths"
+    goal_files.check_goal_files("goal_image_paths", [], checked=checked)
+    assert len(checked) == 0

@@ -17,6 +17,7 @@ from PIL import Image
 from vjepa_ros.image_encodings import _to_8bit
 from vjepa_ros.images import ImageError, decode_image_message, image_msg_to_rgb, load_image_file
 from vjepa_ros.robot import goal_files
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 
 PIXELS = np.random.default_rng(461).integers(0, 256, (48, 64, 3), dtype=np.uint8)
 
@@ -136,19 +137,21 @@ def test_a_checked_goal_file_is_decoded_once_and_a_changed_one_again(tmp_path, m
         return load_image_file(path)
 
     monkeypatch.setattr(goal_files, "load_image_file", counted)
-    goal_files.check_goal_files("goal_image_paths", [str(first), str(second), str(first)])
-    goal_files.check_goal_files("goal_image_path", [])  # the other, empty: keeps them
-    goals = goal_files.goals_from_files([str(first), str(second), str(first)])
+    checked = CheckedGoalImages()  # the planner node's
+    goal_files.check_goal_files("goal_image_paths", [str(first), str(second), str(first)],
+                                checked=checked)
+    goal_files.check_goal_files("goal_image_path", [], checked=checked)  # the other: keeps them
+    goals = goal_files.goals_from_files([str(first), str(second), str(first)], checked=checked)
     assert reads == ["a.png", "b.png", "a.png"]  # the check's reads only
     assert np.array_equal(goals[1].image, 255 - PIXELS) and np.array_equal(goals[2].image,
                                                                            PIXELS)
-    goal_files.check_goal_files("goal_image_path", [str(first)])
+    goal_files.check_goal_files("goal_image_path", [str(first)], checked=checked)
     replacement = tmp_path / "new.png"
     Image.fromarray(PIXELS[::-1].copy()).save(replacement)
     os.replace(replacement, first)  # re-exported after the check: read again
     reads.clear()
-    (goal,) = goal_files.goals_from_files([str(first)])
+    (goal,) = goal_files.goals_from_files([str(first)], checked=checked)
     assert reads == ["a.png"] and np.array_equal(goal.image, PIXELS[::-1])
     reads.clear()
-    goal_files.goals_from_files([str(second)])  # taken: nothing held after a goal is made
-    assert reads == ["b.png"] and not goal_files._CHECKED
+    goal_files.goals_from_files([str(second)], checked=checked)  # nothing held after a goal
+    assert reads == ["b.png"] and len(checked) == 0

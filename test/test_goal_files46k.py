@@ -12,9 +12,8 @@ import re
 import numpy as np
 import pytest
 from PIL import Image
-from test_breaker46h import (  # _empty_cache: autouse, every test here starts without it
+from test_breaker46h import (
     PIXELS,
-    _empty_cache,  # noqa: F401
     _premultiplied_tiff,
     _save,
     _tiff,
@@ -22,6 +21,7 @@ from test_breaker46h import (  # _empty_cache: autouse, every test here starts w
 
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot import goal_files
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 
 
 def test_a_premultiplied_tiff_is_refused_below_255_and_loads_when_opaque(tmp_path):
@@ -65,18 +65,19 @@ def test_escaped_question_mark_and_hash_stay_in_the_name(tmp_path):
 
 def test_the_cache_keeps_its_images_when_the_other_parameter_is_emptied(tmp_path, monkeypatch):
     names = [_save(tmp_path / "a.png", PIXELS), _save(tmp_path / "b.png", 255 - PIXELS)]
-    goal_files.check_goal_files("goal_image_paths", names)
-    goal_files.check_goal_files("goal_image_path", [])  # the other one emptied
-    assert len(goal_files._CHECKED) == 2
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_paths", names, checked=checked)
+    goal_files.check_goal_files("goal_image_path", [], checked=checked)  # the other one emptied
+    assert len(checked) == 2
     seen = []
 
     def load(path):
-        seen.append(len(goal_files._CHECKED))
+        seen.append(len(checked))
         return PIXELS
 
     monkeypatch.setattr(goal_files, "load_image_file", load)
-    goal_files.check_goal_files("goal_image_path", [names[0]])
-    assert seen == [0] and len(goal_files._CHECKED) == 1  # released before decoding
+    goal_files.check_goal_files("goal_image_path", [names[0]], checked=checked)
+    assert seen == [0] and len(checked) == 1  # released before decoding
 
 
 def test_a_tiff_of_two_pages_and_a_preview_holds_two_frames(tmp_path):

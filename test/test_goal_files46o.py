@@ -14,12 +14,12 @@ import pytest
 from PIL import Image
 from test_breaker46h import (
     PIXELS,
-    _empty_cache,  # noqa: F401 - autouse: each test starts without it
     _tiff,
 )
 
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot import goal_files
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 
 BIG = np.repeat(np.repeat(PIXELS, 2, 0), 2, 1)  # 96x128: the full-resolution image
 
@@ -79,9 +79,9 @@ def test_a_preview_then_two_full_pages_is_still_two_frames(tmp_path):
 def test_the_checked_page_is_the_goal(tmp_path):
     """goal_files checks the file and keeps the decoded image: the full-resolution one."""
     _, two = _both(tmp_path, BIG)
-    goal_files.check_goal_files("goal_image_path", [str(two)])
-    (kept,) = goal_files._CHECKED.values()
-    assert np.array_equal(kept, BIG)
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_path", [str(two)], checked=checked)
+    assert len(checked) == 1 and np.array_equal(checked.image(str(two)), BIG)
 
 
 # ---------------------------------------------------------------- package:// URLs
@@ -105,8 +105,9 @@ def test_a_package_url_loads_the_file_of_the_packages_share_folder(_ament_prefix
     url = "package://my_pkg/goals/goal.png"
     assert image_file_path(url) == _ament_prefix / "goals" / "goal.png"
     assert np.array_equal(load_image_file(url), PIXELS)
-    goal_files.check_goal_files("goal_image_path", [url])
-    assert len(goal_files._CHECKED) == 1
+    checked = CheckedGoalImages()
+    goal_files.check_goal_files("goal_image_path", [url], checked=checked)
+    assert len(checked) == 1
 
 
 def test_a_missing_file_of_a_found_package_names_the_path_and_the_url(_ament_prefix):

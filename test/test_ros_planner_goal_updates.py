@@ -122,3 +122,22 @@ def test_gripper_hold_reaches_without_a_gripper_command(oracle_harness):
     assert h.diagnostics()[1]["gripper_source"] == "hold"
     assert [m.data[6] for m in h.got["action"]] == [0.0] * len(h.got["action"])
     assert not h.got["gripper"], "the gripper was commanded"
+
+
+def test_the_node_decodes_each_goal_file_once_and_keeps_none_after(oracle_harness, tmp_path,
+                                                                   monkeypatch):
+    """The node's own CheckedGoalImages carries a parameter check's images to its goal (fix47b)."""
+    from vjepa_ros.robot import goal_files as goal_file_checks
+
+    _, make = oracle_harness
+    h = make()
+    files, reads = goal_files(tmp_path, 2), []
+    load = goal_file_checks.load_image_file
+    monkeypatch.setattr(goal_file_checks, "load_image_file",
+                        lambda path: reads.append(path) or load(path))
+    assert set_goal_param(h, "goal_steps", [2, 3, 4]).successful
+    assert set_goal_param(h, "goal_image_paths", files).successful and sources(h) is None
+    assert reads == files and len(h.planner.checked_goal_images) == 2  # waiting for goal_steps
+    assert set_goal_param(h, "goal_steps", [2, 3]).successful and sources(h) == files
+    assert reads == files, "the goal read its files again instead of taking the checked images"
+    assert len(h.planner.checked_goal_images) == 0

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from rclpy.parameter import Parameter
 
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.goal_files import check_goal_files, check_goal_gripper, check_goal_steps
 
 # Each goal parameter's empty default and its ROS type (an empty list has none of its own).
@@ -34,32 +35,35 @@ EMPTY = {"goal_image_path": ("", Parameter.Type.STRING),
          "goal_gripper": ([], Parameter.Type.DOUBLE_ARRAY)}
 
 
-def check_goal_value(name: str, value) -> None:
+def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = None) -> None:
     """Check one goal parameter's ``value`` on its own; raise ValueError naming ``name``.
 
     :class:`vjepa_ros.images.ImageError` (a ValueError) for a goal file the loader refuses.
+    ``checked``: keeps a goal file parameter's decoded images for the goal
+    (``goal_files.check_goal_files``); None: nothing kept.
     """
     if name == "goal_image_path":
-        check_goal_files(name, [value] if value else [])
+        check_goal_files(name, [value] if value else [], checked=checked)
     elif name == "goal_image_paths":
-        check_goal_files(name, value)
+        check_goal_files(name, value, checked=checked)
     elif name == "goal_steps":
         check_goal_steps(value)
     elif name == "goal_gripper":
         check_goal_gripper(value)
 
 
-def updated_goal_values(current: dict, changes: dict) -> dict:
+def updated_goal_values(current: dict, changes: dict, *,
+                        checked: CheckedGoalImages | None = None) -> dict:
     """Return ``current`` (goal parameter → value) with ``changes`` once each passes its check.
 
     Raises ValueError naming the parameter set: a value refused on its own
     (:func:`check_goal_value`), or ``goal_image_path`` and ``goal_image_paths`` both holding
-    files afterwards.
+    files afterwards. ``checked``: the node's :class:`CheckedGoalImages`, given each check.
     """
     changes = {name: value if isinstance(value, str) else list(value or [])
                for name, value in changes.items()}
     for name, value in changes.items():
-        check_goal_value(name, value)
+        check_goal_value(name, value, checked=checked)
     values = {**current, **changes}
     path, paths = values["goal_image_path"], values["goal_image_paths"]
     if path and paths:

@@ -4,7 +4,9 @@
 images on ``~/goal_image`` (decided by :class:`vjepa_ros.nodes.goal_images.GoalImages`, then
 decoded and checked: ``image_limits.goal_image_problem``), and goal files named by the goal
 parameters (``goal_image_path(s)``, ``goal_steps``, ``goal_gripper``), loaded once their lists
-agree and forgotten when a service or the topic replaces the goal. Executor callbacks only; the
+agree and forgotten when a service or the topic replaces the goal; the images a goal file
+parameter's check decoded wait for the goal in the node's own ``checked_goal_images``
+(:class:`vjepa_ros.robot.checked_goal_images.CheckedGoalImages`). Executor callbacks only; the
 attributes used are set by the node's ``__init__``.
 """
 
@@ -96,7 +98,8 @@ class PlannerGoals:
                 raise ValueError(message)
             self.get_logger().warning(message)
             return message
-        message = self.session.set_goals(goals_from_files(paths, steps, grippers))
+        message = self.session.set_goals(
+            goals_from_files(paths, steps, grippers, checked=self.checked_goal_images))
         self.goal_images.goal_set()
         self.goal_parameter = file_parameter(values)
         self.worker.wake()
@@ -107,7 +110,8 @@ class PlannerGoals:
         if not changes:
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
-            values = updated_goal_values(self.goal_values, changes)
+            values = updated_goal_values(self.goal_values, changes,
+                                         checked=self.checked_goal_images)
             if not self.forgetting:
                 apply_goal_values(self, changes, values)  # nodes/goal_updates.py
         except (ImageError, ValueError) as exc:

@@ -56,6 +56,7 @@ from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.nodes.topic_options import topic_problem
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_states import JointStateReader
@@ -193,8 +194,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.camera_check_service = CameraCheckService(self)
 
         given = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
+        # the images goal file parameter checks decoded, until the goal takes them: this node's
+        self.checked_goal_images = CheckedGoalImages()
         try:  # each value on its own first, as at run time
-            self.goal_values = updated_goal_values(given, given)
+            self.goal_values = updated_goal_values(given, given, checked=self.checked_goal_images)
         except ValueError as exc:
             raise ValueError(f"goal files not loaded: {exc}") from None
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did

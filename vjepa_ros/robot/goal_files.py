@@ -4,7 +4,8 @@ The planner node's goal parameters (``goal_image_path``, ``goal_image_paths``, `
 ``goal_gripper``) are set one at a time; each is checked on its own when it is set
 (:func:`check_goal_files`, :func:`check_goal_steps`, :func:`check_goal_gripper`), the lists
 together before the files are loaded (:func:`goal_files_problem`), and the files then become
-sub-goals (:func:`goals_from_files`): each file decoded once, when checked (:data:`_CHECKED`).
+sub-goals (:func:`goals_from_files`): each file decoded once, when checked, given the caller's
+:class:`vjepa_ros.robot.checked_goal_images.CheckedGoalImages` (the planner node owns one).
 ROS-free.
 """
 
@@ -13,27 +14,9 @@ from __future__ import annotations
 import os
 
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.subgoal import SubGoal
-
-# The images the last check_goal_files call with files decoded, by the identity of each file
-# (_file_key): the goal parameters are checked when set and their files then become the goal
-# (nodes/planner_goals.py), so goals_from_files takes them from here, once, instead of decoding
-# each file again (an 8000x8000 goal: seconds and hundreds of MB twice). A file changed since
-# has another key and is read again. Bounded: at most the images of one check, released when a
-# check with files starts, when the parameter that filled it is emptied (_CHECKED_BY) and when
-# goals_from_files ends, whether it made the goal or failed.
-_CHECKED: dict[tuple, object] = {}
-_CHECKED_BY = [""]  # the goal parameter whose check filled _CHECKED
-
-
-def _file_key(path: str) -> tuple | None:
-    """Return what identifies the content of goal file ``path`` now, or None (not a file)."""
-    try:
-        stat = os.stat(image_file_path(path))
-    except (OSError, ValueError):  # missing, a loop, a URI of another host: not remembered
-        return None
-    return stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
 
 
 def check_goal_gripper(grippers) -> None:
@@ -72,39 +55,36 @@ def _empty_entries_problem(paths: list) -> str:
             "file there, or leave the entry out (an empty list [] means no file goal)")
 
 
-def check_goal_files(name: str, paths) -> None:
+def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = None) -> None:
     """Raise unless every path is a goal image :func:`load_image_file` reads (no path: fine).
 
     ``name``: the parameter holding them (``goal_image_path`` or ``goal_image_paths``), which
     starts the message. Raises ValueError for an empty ``goal_image_paths`` entry and
     :class:`vjepa_ros.images.ImageError` (the loader's one line, after the parameter and entry)
     for a file that is missing, unreadable, truncated, too small, too large or too elongated.
+    ``checked``: where the decoded images (``[H, W, 3]`` uint8 RGB) are kept for
+    :func:`goals_from_files`, replacing those of an earlier check (released before decoding; an
+    empty ``paths`` releases only what ``name`` filled, and a refused check keeps nothing); None:
+    nothing is kept.
     """
     paths = list(paths)
     problem = _empty_entries_problem(paths)
     if problem:
         raise ValueError(problem)
-    if paths or _CHECKED_BY[0] == name:  # new files, or emptied: its old images are no goal
-        _release_checked()
-    checked = {}
+    if checked is not None:
+        checked.check_starts(name, bool(paths))
+    decoded = {}
     for index, path in enumerate(paths):
         entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
-        key = _file_key(path)  # before reading: a file replaced meanwhile gets another key
+        key = file_key(path)  # before reading: a file replaced meanwhile gets another key
         try:
             rgb = load_image_file(path)
         except ImageError as exc:
             raise ImageError(f"{entry}: {exc}{_path_note(name, path)}") from None
         if key is not None:
-            checked[key] = rgb
-    if paths:  # the images for goals_from_files (an empty list leaves those of the other one)
-        _CHECKED.update(checked)
-        _CHECKED_BY[0] = name
-
-
-def _release_checked() -> None:
-    """Drop the decoded images of the last check (:data:`_CHECKED`)."""
-    _CHECKED.clear()
-    _CHECKED_BY[0] = ""
+            decoded[key] = rgb
+    if paths and checked is not None:  # (an empty list leaves those of the other parameter)
+        checked.keep(name, decoded)
 
 
 def _path_note(name: str, path: str) -> str:
@@ -156,7 +136,8 @@ def goal_files_problem(paths: list[str], steps: list, grippers: list,
 
 
 def goals_from_files(paths: list[str], steps: list[int] | None = None,
-                     grippers: list[float] | None = None) -> list[SubGoal]:
+                     grippers: list[float] | None = None, *,
+                     checked: CheckedGoalImages | None = None) -> list[SubGoal]:
     """Load sub-goals from image files; ``steps`` one per file, or none (the default counts).
 
     ``grippers``: the hand's closedness 0..1 at each file's sub-goal (``goals.gripper``
@@ -164,16 +145,20 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
     missing, unreadable, truncated, too small, too large or too elongated file
     (:func:`vjepa_ros.images.load_image_file`, the limits of :mod:`vjepa_ros.image_limits`), and
     ValueError for no path, an empty path (``goal_image_paths: ['']`` once left the entry out
-    without a word) and counts that do not match. The images the last check decoded
-    (:data:`_CHECKED`) are released either way.
+    without a word) and counts that do not match. Each sub-goal's image is ``[H, W, 3]`` uint8
+    RGB: the one ``checked`` keeps for its file (:func:`check_goal_files`; a file changed since
+    is read again), else read now (``checked`` None: every file read now). ``checked`` is
+    released either way.
     """
     try:
-        return _goals(paths, steps, grippers)
+        return _goals(paths, steps, grippers, checked)
     finally:
-        _release_checked()  # taken (the goal holds them now), or refused: no goal needs them
+        if checked is not None:  # taken (the goal holds them now), or refused: none needs them
+            checked.release()
 
 
-def _goals(paths: list[str], steps, grippers) -> list[SubGoal]:
+def _goals(paths: list[str], steps, grippers,
+           checked: CheckedGoalImages | None) -> list[SubGoal]:
     """Make :func:`goals_from_files`'s sub-goals; raise as it does."""
     if not paths:
         raise ValueError("no goal image path given")
@@ -194,12 +179,11 @@ def _goals(paths: list[str], steps, grippers) -> list[SubGoal]:
             "closedness (0 open .. 1 closed) each, or none")
     check_goal_gripper(grippers)
     closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
-    return [SubGoal(_goal_image(p), n, source=p, gripper=g)
+    return [SubGoal(_goal_image(p, checked), n, source=p, gripper=g)
             for p, n, g in zip(paths, counts, closed, strict=True)]
 
 
-def _goal_image(path: str):
-    """Return goal file ``path`` as ``[H, W, 3]`` uint8 RGB: as checked last, or loaded now."""
-    key = _file_key(path)
-    checked = _CHECKED.get(key) if key is not None else None
-    return checked if checked is not None else load_image_file(path)
+def _goal_image(path: str, checked: CheckedGoalImages | None):
+    """Return goal file ``path`` as ``[H, W, 3]`` uint8 RGB: as ``checked`` keeps it, or read."""
+    kept = None if checked is None else checked.image(path)
+    return kept if kept is not None else load_image_file(path)
