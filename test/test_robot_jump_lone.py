@@ -290,6 +290,29 @@ def test_forget_drops_a_lone_state():
     assert watch.problem(at(before), stamp + GAP_S + DT) == ""  # compared with nothing
 
 
+def test_the_orientation_course_is_measured_exactly_also_past_pi():
+    # _Course's angle to its arc against a dense search over the arc (2000 points), for random
+    # orientations, spins up to 5 rad/s and spans up to 1.5 s (arcs up to 7.5 rad: past pi and
+    # 2 pi, the double cover)
+    from vjepa_ros.robot.jump_course import _Course
+    from vjepa_ros.robot.tcp_quaternions import _angle, _exp, _product
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        start = rng.normal(size=4)
+        start /= np.linalg.norm(start)
+        spin = rng.normal(size=3) * rng.uniform(0.0, 5.0) / np.sqrt(3)
+        span = rng.uniform(0.0, 1.5)
+        turn = rng.normal(size=4) if rng.random() < 0.5 else _product(
+            _exp(spin * rng.uniform(-0.3, span + 0.3) + rng.normal(size=3) * 0.05), start)
+        turn /= np.linalg.norm(turn)
+        course = _Course(np.zeros(3), start, 0.0, np.zeros(3), spin)
+        dense = min(_angle(turn, _product(_exp(spin * s), start))
+                    for s in np.linspace(0.0, span, 2000))
+        got = course._off_arc(turn, float(np.linalg.norm(spin)), span)
+        assert got <= dense + 1e-9 and got == pytest.approx(dense, abs=5e-3)
+
+
 # ------------------------------------------------------------------- the session's view ---
 @pytest.fixture(scope="module")
 def model():

@@ -23,7 +23,7 @@ import numpy as np
 
 from vjepa_ros.robot.accel_rule import STAMP_JITTER_S
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
-from vjepa_ros.robot.tcp_quaternions import _angle, _exp, _inverse, _product, _rotation_vector
+from vjepa_ros.robot.tcp_quaternions import _angle, _inverse, _product
 
 LONE_SPAN_S = 1.0  # [s] a state later than this after the pose before it is never lone
 
@@ -43,20 +43,37 @@ class _Course(typing.NamedTuple):
         On the course: within ``TCP_JUMP_SLACK_M`` plus the speed times
         ``accel_rule.STAMP_JITTER_S`` of the segment from :attr:`xyz` along :attr:`velocity`
         for 0 to ``time - self.time`` seconds, and within ``ORIENTATION_JUMP_SLACK_RAD`` plus
-        the turning speed times the jitter of the orientations the angular velocity turns
-        through over that time (projected in rotation-vector space, then measured as a true
-        angle: an upper bound of the distance to the arc).
+        the turning speed times the jitter of the arc the angular velocity turns the
+        orientation through over that time (:meth:`_off_arc`: exact, also past π).
         """
         span = max(0.0, time - self.time)
         position = self._off_segment(xyz - self.xyz, self.velocity, span)
         if float(np.linalg.norm(position)) > \
                 TCP_JUMP_SLACK_M + float(np.linalg.norm(self.velocity)) * STAMP_JITTER_S:
             return True
-        rotated = _rotation_vector(_product(turn, _inverse(self.turn)))
-        carried = rotated - self._off_segment(rotated, self.spin, span)
-        nearest = _product(_exp(carried), self.turn)
-        return _angle(turn, nearest) > \
-            ORIENTATION_JUMP_SLACK_RAD + float(np.linalg.norm(self.spin)) * STAMP_JITTER_S
+        spin = float(np.linalg.norm(self.spin))
+        return self._off_arc(turn, spin, span) > \
+            ORIENTATION_JUMP_SLACK_RAD + spin * STAMP_JITTER_S
+
+    def _off_arc(self, turn: np.ndarray, spin: float, span: float) -> float:
+        """Return the angle [rad] from ``turn`` [4] to the nearest orientation of the arc.
+
+        The arc: exp(ω s) applied to :attr:`turn`, ω = :attr:`spin` (base frame, ``spin`` [rad/s]
+        its norm), s in [0, ``span``]. With r = (w, v) the rotation from :attr:`turn` to
+        ``turn`` and u = v · ω/|ω|, the cosine of half the angle to exp(ω s) is
+        |w cos(θ/2) + u sin(θ/2)|, θ = |ω| s: largest, sqrt(w² + u²), at θ = 2 atan2(u, w)
+        modulo 2π (the double cover), else at an end of the arc. A rotation vector wraps at π
+        (a hand turning past π over a gap read 2.9 rad off its own course: breaker47c).
+        """
+        rotation = _product(turn, _inverse(self.turn))
+        sweep = spin * span  # θ at the arc's end [rad]
+        if sweep <= 1e-12:
+            return _angle(turn, self.turn)
+        w, u = float(rotation[0]), float(np.dot(rotation[1:], self.spin)) / spin
+        best = max(abs(w), abs(w * np.cos(sweep / 2.0) + u * np.sin(sweep / 2.0)))
+        if (2.0 * np.arctan2(u, w)) % (2.0 * np.pi) <= sweep:
+            best = float(np.hypot(w, u))
+        return float(2.0 * np.arccos(min(1.0, best)))
 
     @staticmethod
     def _off_segment(change: np.ndarray, rate: np.ndarray, span: float) -> np.ndarray:

@@ -206,9 +206,9 @@ class JumpWatch(JumpClocks, JumpMotion):
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         lone, self._lone = self._lone, None
-        if not (after_jump or jumped or flipped) and (
+        if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            self._lone = self._left_course(xyz, turn, time, last)
+            self._lone = self._left_course(xyz, turn, time, last, after_jump)
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
             not lone.off(xyz, turn, time)
@@ -248,20 +248,30 @@ class JumpWatch(JumpClocks, JumpMotion):
         return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
-    def _left_course(self, xyz: np.ndarray, turn: np.ndarray, time: float,
-                     last: tuple) -> _Course | None:
+    def _left_course(self, xyz: np.ndarray, turn: np.ndarray, time: float, last: tuple,
+                     after_jump: bool) -> _Course | None:
         """Return the course a state (no jump, changed beyond the slack) left, if it is lone.
 
-        The course: from ``last``, the arm's own newest state, at its velocity
-        (:meth:`_velocity`), also when ``last`` was lone itself (a course kept across lone
-        states went stale while a 10 Hz arm sped up or turned, each of its steps lone, and a
-        ``~/reset`` home 0.5 s later landed on it: breaker47a). None when the state is on it,
-        or comes more than ``jump_course.LONE_SPAN_S`` after ``last``. Module ``jump_course``.
+        The course: from the arm's own newest state at its velocity (:meth:`_velocity`): that
+        is ``last``, also when ``last`` was lone itself (a course kept across lone states went
+        stale while a 10 Hz arm sped up or turned, each of its steps lone, and a ``~/reset``
+        home 0.5 s later landed on it: breaker47a); after a jump (``after_jump``: ``last`` was
+        refused) the one before it, when the hold's jumps so far came back (a glitch and its
+        way back right before a gap in the states made the next lone glitch a new world:
+        breaker47c), else none. None when the state is on it, or comes more than
+        ``jump_course.LONE_SPAN_S`` after that state. Module ``jump_course``.
         """
         newest = self._newest
-        if newest is None or newest.stamp != last[0] or newest.run != self._run:
+        if newest is None:
             return None
-        course = _Course(last[1], last[3], last[4], *self._velocity())
+        if after_jump:
+            net = self._net
+            if net is not None and (float(np.linalg.norm(net[0])) > TCP_JUMP_SLACK_M or _angle(
+                    net[1], np.array([1.0, 0.0, 0.0, 0.0])) > ORIENTATION_JUMP_SLACK_RAD):
+                return None  # the arm was put elsewhere: not where its own states left it
+        elif newest.stamp != last[0] or newest.run != self._run:
+            return None
+        course = _Course(newest.xyz, newest.turn, newest.time, *self._velocity(run_ended=True))
         if time - course.time > LONE_SPAN_S or not course.off(xyz, turn, time):
             return None
         return course
