@@ -239,13 +239,22 @@ def test_session_a_glitch_before_a_states_gap_and_a_lone_glitch_after_is_no_new_
     again at goal 1/2 (a)": sub-goal 1, done, is planned and commanded again. What should
     happen: the arm never moved: a 1 s hold, no new world, sub-goal 2/2 goes on.
     """
+    _glitch_gap_lone_glitch(model, 1)
+
+
+def _glitch_gap_lone_glitch(model, glitch_states):
+    """Sub-goal 2/2: a glitch of ``glitch_states`` states 20 cm up, the arm, a gap, one glitch.
+
+    Then the arm where it was, 150 ticks; asserts no new world, sub-goal 2/2 going on.
+    """
     import test_breaker46s as rig46s
     from test_breaker46a import _said
     from test_robot_mpc import frame
     rig = _session_in_sub_goal_2(model)
     session = rig.session
     arm = session.latest_state().value.copy()
-    for pose in (arm + [0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0], arm):
+    up = arm + [0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0]
+    for pose in [up] * glitch_states + [arm]:
         rig.clock.now += DT
         session.stream_step()
         session.observe_state(pose, rig.clock.now)
