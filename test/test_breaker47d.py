@@ -10,7 +10,10 @@ a glitch of two or more states AFTER a gap, two glitches after two gaps, a gap o
 glitch on the arm's course, a reset onto the course at the very state after an arm pushed or
 started off it during a gap.
 
-Defects (strict xfails). "The arm's newest own state" is the newest state that was no jump,
+Defects (fixed next: after a refused jump the course is only that of a jump back where the arm
+was, from its pose at the velocity the arm had before the glitch; defect 3's "a reset and back"
+case also asserted 0.15 m where the teleport measured from the arm, moved on, is 0.162 m: now
+the distance from the arm). "The arm's newest own state" is the newest state that was no jump,
 which is not always the arm: a glitch of two states (its second is no jump: the same pose as
 the first) or a teleport and its way back (the arm's states at the teleport's pose in between)
 came back (net 0) but leave their pose as the newest own state. The course after the way back
@@ -78,7 +81,6 @@ def _came_back(watch, stamp, xyz, away, states, velocity=(0.0, 0.0, 0.0)):
 
 
 # ------------------------------------------------------------------------------ defects ---
-@pytest.mark.xfail(strict=True, reason="course after a two-state glitch runs from the glitch")
 @pytest.mark.parametrize("states", [2, 3])
 def test_a_two_state_glitch_then_a_gap_then_a_lone_glitch_is_no_new_world(states):
     """A glitch of 2 (3) states that came back, the states stop, one glitched state, the arm.
@@ -97,7 +99,6 @@ def test_a_two_state_glitch_then_a_gap_then_a_lone_glitch_is_no_new_world(states
     assert _landing(watch, stamp, at(xyz)) is None
 
 
-@pytest.mark.xfail(strict=True, reason="course after a teleport and back runs from its pose")
 def test_a_teleport_and_back_then_a_gap_then_a_lone_glitch_is_no_new_world():
     """A reset 5 cm along x, the arm there 0.3 s, a teleport back; gap, one glitch, the arm.
 
@@ -122,10 +123,9 @@ def _stale_home_then_reset(stale):
     arm = xyz + velocity * (stamp - DT * 49 + GAP_S)
     stamp += GAP_S
     assert watch.problem(at(arm), stamp) == ""
-    return _landing(watch, stamp, at(xyz + HOME))
+    return _landing(watch, stamp, at(xyz + HOME)), float(np.linalg.norm(xyz + HOME - arm))
 
 
-@pytest.mark.xfail(strict=True, reason="a reset onto a stale own pose's course is missed")
 @pytest.mark.parametrize("stale", [2, 31], ids=["two stale states", "a reset and back"])
 def test_a_reset_home_after_a_stale_home_pose_that_came_back_is_a_new_world(stale):
     """A moving arm, its pose at home that came back, a gap, the arm, then a reset home.
@@ -137,10 +137,11 @@ def test_a_reset_home_after_a_stale_home_pose_that_came_back_is_a_new_world(stal
     happened: the arm's state is taken for lone against the newest own state's course (the
     home pose, at rest), and the reset lands on that course: it is the "way back", not added,
     ``landed()`` None: no new world, the goal sequence and set-point go on from a pose 15 cm
-    away. What should happen: a new world (Landing 0.15 m), as without the stale states.
+    away. What should happen: a new world (Landing: the reset's distance from the arm), as
+    without the stale states.
     """
-    landing = _stale_home_then_reset(stale)
-    assert landing is not None and landing.moved_m == pytest.approx(0.15, abs=0.01)
+    landing, teleport = _stale_home_then_reset(stale)
+    assert landing is not None and landing.moved_m == pytest.approx(teleport)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +150,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="two-state glitch before a gap: goal sequence restarts")
 def test_session_a_two_state_glitch_before_a_gap_and_a_lone_glitch_is_no_new_world(model):
     """End to end: a glitch of two states, the arm, the states stop 0.3 s, one glitch, the arm.
 

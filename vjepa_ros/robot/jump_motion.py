@@ -108,18 +108,17 @@ class JumpMotion:
                     f"arm accelerates ({MAX_TCP_ANGULAR_ACCEL_RAD_S2:g} rad/s²)")
         return ""
 
-    def _velocity(self, run_ended: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    def _velocity(self) -> tuple[np.ndarray, np.ndarray]:
         """Return the arm's own velocity [3] m/s and angular velocity [3] rad/s before now.
 
         Over the newest run's states (no jump between): from the newest to the latest one at
         least :data:`VELOCITY_BASELINE_S` older (else the run's oldest), so that one step's
         jittered stamp or a driver repeating its cached pose reads the arm's speed, not 0 or
-        1.7× it (breaker41a). Zero without two such states, and when a jump ended that run
-        since, unless ``run_ended`` (its velocity up to the jump, then).
+        1.7× it (breaker41a). Zero without two such states.
         """
         newest = self._newest
         none = (np.zeros(3), np.zeros(3))
-        if newest is None or newest.run != self._run and not run_ended:
+        if newest is None or newest.run != self._run:
             return none
         base = None
         for sample in reversed(self._samples):

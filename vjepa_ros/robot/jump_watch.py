@@ -156,6 +156,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         # the course the arm was on before the latest state, when that state is lone (no jump,
         # off that course): a jump right back onto it is the lone state's way back
         self._lone: _Course | None = None
+        # where the latest state, a refused jump back (a glitch's way back), put the arm, at the
+        # velocity it had before the glitch: the course a lone state right after it leaves
+        self._back: _Course | None = None
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -181,7 +184,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._samples.clear()
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
-            self._first_pose, self._change_held, self._lone = True, None, None
+            self._first_pose, self._change_held, self._lone, self._back = True, None, None, None
             return ""
         after_jump = self._after_jump
         interval = abs(stamp - last[0])
@@ -205,16 +208,21 @@ class JumpWatch(JumpClocks, JumpMotion):
             kick = "" if refreshing(xyz - last[1], step_turn, hold, elapsed, previous, first) \
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
-        lone, self._lone = self._lone, None
+        (lone, self._lone), (way_back, self._back) = (self._lone, None), (self._back, None)
         if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
-            self._lone = self._left_course(xyz, turn, time, last, after_jump)
+            self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
             not lone.off(xyz, turn, time)
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
-        back = returned or (after_jump or jumped or flipped) and self._undone(xyz, turn, time)
+        closed = None if returned or not (after_jump or jumped or flipped) else \
+            self._undone(xyz, turn, time)
+        back = returned or closed is not None
+        if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
+            motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
+            self._back = _Course(xyz, turn, time, *motion)
         net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
@@ -249,35 +257,35 @@ class JumpWatch(JumpClocks, JumpMotion):
                 f"({MAX_TCP_SPEED_M_S:g} m/s)")
 
     def _left_course(self, xyz: np.ndarray, turn: np.ndarray, time: float, last: tuple,
-                     after_jump: bool) -> _Course | None:
+                     after_jump: bool, way_back: _Course | None) -> _Course | None:
         """Return the course a state (no jump, changed beyond the slack) left, if it is lone.
 
-        The course: from the arm's own newest state at its velocity (:meth:`_velocity`): that
-        is ``last``, also when ``last`` was lone itself (a course kept across lone states went
-        stale while a 10 Hz arm sped up or turned, each of its steps lone, and a ``~/reset``
-        home 0.5 s later landed on it: breaker47a); after a jump (``after_jump``: ``last`` was
-        refused) the one before it, when the hold's jumps so far came back (a glitch and its
-        way back right before a gap in the states made the next lone glitch a new world:
-        breaker47c), else none. None when the state is on it, or comes more than
-        ``jump_course.LONE_SPAN_S`` after that state. Module ``jump_course``.
+        The course: from ``last``, the arm's own newest state, at its velocity
+        (:meth:`_velocity`), also when ``last`` was lone itself (a course kept across lone
+        states went stale while a 10 Hz arm sped up or turned, each of its steps lone, and a
+        ``~/reset`` home 0.5 s later landed on it: breaker47a). After a jump (``after_jump``:
+        ``last`` refused) only ``way_back``: ``last`` was a jump back where the arm was (a
+        glitch's way back, :meth:`_undone`, or a lone state's), at the velocity the arm had
+        before that glitch (a glitch and its way back right before a gap in the states made the
+        next lone glitch a new world: breaker47c; the arm's newest own state instead could be a
+        two-state glitch's second or a teleport's: breaker47d). None when the state is on it,
+        or comes more than ``jump_course.LONE_SPAN_S`` after that state. Module ``jump_course``.
         """
-        newest = self._newest
-        if newest is None:
-            return None
         if after_jump:
-            net = self._net
-            if net is not None and (float(np.linalg.norm(net[0])) > TCP_JUMP_SLACK_M or _angle(
-                    net[1], np.array([1.0, 0.0, 0.0, 0.0])) > ORIENTATION_JUMP_SLACK_RAD):
-                return None  # the arm was put elsewhere: not where its own states left it
-        elif newest.stamp != last[0] or newest.run != self._run:
-            return None
-        course = _Course(newest.xyz, newest.turn, newest.time, *self._velocity(run_ended=True))
+            course = way_back
+            if course is None:
+                return None
+        else:
+            newest = self._newest
+            if newest is None or newest.stamp != last[0] or newest.run != self._run:
+                return None
+            course = _Course(last[1], last[3], last[4], *self._velocity())
         if time - course.time > LONE_SPAN_S or not course.off(xyz, turn, time):
             return None
         return course
 
-    def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
-        """Close the open jumps a state lands back from; True if it did (``_net`` restored).
+    def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
+        """Close the open jumps a state lands back from; return the one it landed back from.
 
         Newest first: the state (xyz [3] m, quaternion [4], at ``time`` [s]) is back where an
         open jump left when :meth:`_Excursion.lands_back` says so. That jump and every later
@@ -289,8 +297,8 @@ class JumpWatch(JumpClocks, JumpMotion):
             if opened[index].lands_back(xyz, turn, time):
                 self._net = opened[index].net_before
                 self._open = opened[:index]
-                return True
-        return False
+                return opened[index]
+        return None
 
     def landed(self) -> Landing | None:
         """Return where the hold's jumps put the arm, if they moved it at all (a teleport).
@@ -315,6 +323,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
-        self._open, self._after_jump, self._lone = [], False, None
+        self._open, self._after_jump, self._lone, self._back = [], False, None, None
         self._intervals.clear()
         self._samples.clear()
