@@ -39,9 +39,9 @@ Differential (not a test; /tmp script, report): 400 random streams (100/30/10 Hz
 arrivals, some with stamps repeated in pairs; an arm with random acceleration noise and spin;
 3-8 events 1.6 s apart from: gap, glitch of 1-2 states, gap+glitch, gap+2-state glitch, reset,
 gap+reset, glitch+gap+glitch, burst+gap+glitch, reset+gap+glitch, gap+glitch+reset; landed()
-after 1 s of agreement) through fd2fac94's and 182797f4's JumpWatch: 143 events where HEAD has
+after 1 s of agreement) through fd2fac94's and 182797f4's JumpWatch: 137 events where HEAD has
 no new world and fd2fac94 had one, all glitch events (90 gap+glitch, 28 glitch+gap+glitch, 19
-burst+gap+glitch... none with a reset); no event where HEAD has a new world fd2fac94 did not.
+burst+gap+glitch: none with a reset); no event where HEAD has a new world fd2fac94 did not.
 106 of 406 gap+glitch events stay false new worlds at HEAD: the arm's acceleration noise put
 its way back over 1 cm off the straight course (defect 2).
 
