@@ -42,8 +42,8 @@ gap+reset, glitch+gap+glitch, burst+gap+glitch, reset+gap+glitch, gap+glitch+res
 after 1 s of agreement) through fd2fac94's and 182797f4's JumpWatch: 137 events where HEAD has
 no new world and fd2fac94 had one, all glitch events (90 gap+glitch, 28 glitch+gap+glitch, 19
 burst+gap+glitch: none with a reset); no event where HEAD has a new world fd2fac94 did not.
-106 of 406 gap+glitch events stay false new worlds at HEAD: the arm's acceleration noise put
-its way back over 1 cm off the straight course (defect 2).
+106 of 406 gap+glitch events stay false new worlds at HEAD, likely (not checked one by one)
+the arm's acceleration noise putting its way back over 1 cm off the straight course (defect 2).
 
 Timing (report only, not asserted): ``JumpWatch.problem`` per state, best of 3 runs of 4000
 states (an arm moving and turning in sines, with arrivals), this shared 2-core machine:
