@@ -141,7 +141,10 @@ def test_a_reset_home_after_a_stale_home_pose_that_came_back_is_a_new_world(stal
     without the stale states.
     """
     landing, teleport = _stale_home_then_reset(stale)
-    assert landing is not None and landing.moved_m == pytest.approx(teleport)
+    # since breaker47g's fix the reset lands back where the stale jump went: the hold's jumps
+    # add up to the home pose's offset from the arm before them (its own motion not counted)
+    assert landing is not None and teleport > 0.15
+    assert landing.moved_m == pytest.approx(0.15)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,10 @@ faster than 1 m/s² under a long burst, a glitch of two or more states after a g
 after two gaps, a gap over 1 s, a glitch on the arm's course, a reset onto the course at the
 very state after an arm pushed or started off it during a gap.
 
-Defects (strict xfails; neither is new at 182797f4: fd2fac94, before any lone rule, does the
-same, and the README's limits name neither):
+Defects (both fixed next: a way back stays open, restoring the net before it when a state lands
+back where it left; a lone state's way back is judged with the reach a glitch's way back gets
+and closer than half as far as the lone state; neither is new at 182797f4: fd2fac94, before any
+lone rule, does the same, and the README's limits name neither):
 1. A real reset undone by one stale state: the arm at rest, a ``~/reset`` 15 cm along x, the
    arm's states there 0.3 s, ONE state of the old pose (a stale publisher's; it lands back
    from the reset's jump: net 0), the states stop 50 ms (or 100 ms), then the arm at the reset
@@ -70,8 +72,6 @@ def _glitch_back(watch, stamp, arm, glitch):
 
 
 # ------------------------------------------------------------------------------ defects ---
-@pytest.mark.xfail(strict=True, reason="a stale copy of the old pose undoes a reset and the "
-                   "arm's state after a short gap is no jump: the reset is no new world")
 @pytest.mark.parametrize("gap_s", [0.05, 0.1])
 def test_a_reset_then_one_stale_old_pose_then_a_short_gap_is_a_new_world(gap_s):
     """A ~/reset 15 cm, the arm there 0.3 s, one stale state of the old pose, a gap, the arm.
@@ -93,8 +93,6 @@ def test_a_reset_then_one_stale_old_pose_then_a_short_gap_is_a_new_world(gap_s):
     assert landing is not None and landing.moved_m == pytest.approx(0.15)
 
 
-@pytest.mark.xfail(strict=True, reason="the way back of an arm speeding up at 0.3 m/s^2 "
-                   "through a 0.3 s gap is off the straight course: a false new world")
 @pytest.mark.parametrize("accel", [0.3, 0.5])
 def test_a_lone_glitch_after_a_gap_of_an_arm_speeding_up_is_no_new_world(accel):
     """An arm at 0.1 m/s speeding up along its line through a gap; one glitch; the arm.
@@ -138,7 +136,8 @@ def _older_excursion_closed():
     assert len(watch._open) == 2
     arm = xyz + velocity * 3 * DT
     assert watch.problem(at(arm), stamp + 3 * DT).startswith("jumps")
-    assert watch._open == [] and watch._back is not None
+    # the way back stays open (undone by a state back at the aside pose: that pose's net again)
+    assert len(watch._open) == 1 and watch._back is not None
     assert np.allclose(watch._back.velocity, velocity)
     return watch, stamp + 3 * DT, arm, velocity
 

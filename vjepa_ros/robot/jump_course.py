@@ -22,6 +22,11 @@ import typing
 import numpy as np
 
 from vjepa_ros.robot.accel_rule import STAMP_JITTER_S
+from vjepa_ros.robot.jump_excursions import (
+    LAND_ACCEL_M_S2,
+    LAND_ANGULAR_ACCEL_RAD_S2,
+    LAND_SPEED_SPREAD,
+)
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 from vjepa_ros.robot.tcp_quaternions import _angle, _inverse, _product
 
@@ -36,24 +41,55 @@ class _Course(typing.NamedTuple):
     time: float  # [s] its time (JumpWatch's time)
     velocity: np.ndarray  # [3] m/s: the arm's own velocity up to it
     spin: np.ndarray  # [3] rad/s: ... and its angular velocity (rotation vector, base frame)
+    lone_m: float = 0.0  # [m] how far the lone state that left it was from it (0: none)
+    lone_rad: float = 0.0  # [rad] ... and its angle from it
 
-    def off(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
-        """Whether a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
+    def off(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> tuple[float, float] | None:
+        """Return how far a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
 
-        On the course: within ``TCP_JUMP_SLACK_M`` plus the speed times
-        ``accel_rule.STAMP_JITTER_S`` of the segment from :attr:`xyz` along :attr:`velocity`
-        for 0 to ``time - self.time`` seconds, and within ``ORIENTATION_JUMP_SLACK_RAD`` plus
-        the turning speed times the jitter of the arc the angular velocity turns the
-        orientation through over that time (:meth:`_off_arc`: exact, also past π).
+        (distance [m], angle [rad]) when off it, None when on it: within ``TCP_JUMP_SLACK_M``
+        plus the speed times ``accel_rule.STAMP_JITTER_S`` of the segment from :attr:`xyz`
+        along :attr:`velocity` for 0 to ``time - self.time`` seconds, and within
+        ``ORIENTATION_JUMP_SLACK_RAD`` plus the turning speed times the jitter of the arc the
+        angular velocity turns the orientation through over that time (:meth:`_off_arc`:
+        exact, also past π).
         """
+        distance, angle, _ = self._distances(xyz, turn, time)
+        speed, spin = float(np.linalg.norm(self.velocity)), float(np.linalg.norm(self.spin))
+        if distance > TCP_JUMP_SLACK_M + speed * STAMP_JITTER_S or \
+                angle > ORIENTATION_JUMP_SLACK_RAD + spin * STAMP_JITTER_S:
+            return distance, angle
+        return None
+
+    def takes_back(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
+        """Whether a state (as for :meth:`off`) is the lone state's way back onto this course.
+
+        Back: within what :meth:`off` allows plus what the arm's motion may have changed over
+        the time since (a quarter of its speed, and accelerating at ``LAND_ACCEL_M_S2``,
+        ``LAND_ANGULAR_ACCEL_RAD_S2``: an arm speeding up 0.3-0.5 m/s² through a 0.3 s gap
+        ended 1.4-2.3 cm past the segment: breaker47g), as ``_Excursion.lands_back`` allows a
+        glitch's way back, and, where the lone state was off (:attr:`lone_m`,
+        :attr:`lone_rad`), closer than half as far as it.
+        """
+        distance, angle, span = self._distances(xyz, turn, time)
+        for off, lone, rate, accel, slack in (
+                (distance, self.lone_m, self.velocity, LAND_ACCEL_M_S2, TCP_JUMP_SLACK_M),
+                (angle, self.lone_rad, self.spin, LAND_ANGULAR_ACCEL_RAD_S2,
+                 ORIENTATION_JUMP_SLACK_RAD)):
+            speed = float(np.linalg.norm(rate))
+            tight = slack + speed * STAMP_JITTER_S
+            if off > tight + LAND_SPEED_SPREAD * speed * span + 0.5 * accel * span ** 2 or \
+                    lone > tight and not off < lone / 2:
+                return False
+        return True
+
+    def _distances(self, xyz: np.ndarray, turn: np.ndarray,
+                   time: float) -> tuple[float, float, float]:
+        """Return the state's distance [m] to the segment, its angle [rad] to the arc, the span."""
         span = max(0.0, time - self.time)
         position = self._off_segment(xyz - self.xyz, self.velocity, span)
-        if float(np.linalg.norm(position)) > \
-                TCP_JUMP_SLACK_M + float(np.linalg.norm(self.velocity)) * STAMP_JITTER_S:
-            return True
-        spin = float(np.linalg.norm(self.spin))
-        return self._off_arc(turn, spin, span) > \
-            ORIENTATION_JUMP_SLACK_RAD + spin * STAMP_JITTER_S
+        angle = self._off_arc(turn, float(np.linalg.norm(self.spin)), span)
+        return float(np.linalg.norm(position)), angle, span
 
     def _off_arc(self, turn: np.ndarray, spin: float, span: float) -> float:
         """Return the angle [rad] from ``turn`` [4] to the nearest orientation of the arc.

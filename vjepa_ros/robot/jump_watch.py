@@ -214,16 +214,16 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
-            not lone.off(xyz, turn, time)
+            lone.takes_back(xyz, turn, time)
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
+        net = self._net  # a local: forget() may come from elsewhere; the net before any undo
         closed = None if returned or not (after_jump or jumped or flipped) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
-        net = self._net  # a local: forget() may come from elsewhere
         self._intervals.append((repeated and not (jumped or flipped), gap))
         self._after_jump = jumped or flipped
         if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
@@ -233,18 +233,19 @@ class JumpWatch(JumpClocks, JumpMotion):
         if not (jumped or flipped):
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
-        if not back or returned:  # a jump away: open until a state lands back; added up unless
-            # it is a lone state's way back (open all the same: the lone state may have been
-            # the arm, this state a stale copy of the pose before it)
-            net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
-            opened = self._open  # the oldest kept: the pose before the hold, the usual way back
-            kept = opened if len(opened) < self.OPEN_JUMPS else \
-                [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
-            self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
-                                            *self._velocity())]
-            if not returned:
-                self._net = (net[0] + (xyz - last[1]),
-                             _product(net[1], _product(_inverse(last[3]), turn)))
+        # a jump away: added up, and open until a state lands back; a way back (a glitch's, a
+        # lone state's) adds nothing but is open all the same, to be undone by a state back where
+        # it left: that restores the net before it (a stale copy of the old pose between a
+        # ~/reset and the states at the new one, also across a gap: breaker47g)
+        net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
+        opened = self._open  # the oldest kept: the pose before the hold, the usual way back
+        kept = opened if len(opened) < self.OPEN_JUMPS else \
+            [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
+        self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
+                                        *self._velocity())]
+        if not back:
+            self._net = (net[0] + (xyz - last[1]),
+                         _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
         return kick or self._words(moved, turned, interval, jumped)
 
@@ -280,9 +281,8 @@ class JumpWatch(JumpClocks, JumpMotion):
             if newest is None or newest.stamp != last[0] or newest.run != self._run:
                 return None
             course = _Course(last[1], last[3], last[4], *self._velocity())
-        if time - course.time > LONE_SPAN_S or not course.off(xyz, turn, time):
-            return None
-        return course
+        off = None if time - course.time > LONE_SPAN_S else course.off(xyz, turn, time)
+        return None if off is None else course._replace(lone_m=off[0], lone_rad=off[1])
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
         """Close the open jumps a state lands back from; return the one it landed back from.
