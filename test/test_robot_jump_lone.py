@@ -248,6 +248,39 @@ def test_a_reset_right_after_a_slower_sources_refresh_lands():
     assert landing is not None and landing.moved_m == pytest.approx(0.15)
 
 
+# ------------------------------------------------------ a way back stays open ---
+@pytest.mark.parametrize(("tail", "new_world"), [("arm", False), ("other", True)])
+def test_two_interleaved_sources_end_as_the_last_one_says(tail, new_world):
+    # the arm at P and another source at Q (15 cm up) alternate for 0.2 s; then the states
+    # stay at the last one: at P nothing moved, at Q the arm was put there (a reset whose old
+    # publisher lingered)
+    watch, stamp, p = _stream(velocity=np.zeros(3))
+    q = p + [0.0, 0.0, 0.15]
+    poses = [at(q) if k % 2 == 0 else at(p) for k in range(20)]
+    problems = _then(watch, stamp, poses + [at(p if tail == "arm" else q)] * 120)
+    assert all(problems[:20]) and not any(problems[21:])
+    landing = watch.landed()
+    assert (landing is not None) == new_world
+    if new_world:
+        assert landing.moved_m == pytest.approx(0.15)
+
+
+@pytest.mark.parametrize("gap_s", [0.0, 0.05, 0.1])
+@pytest.mark.parametrize("stale", [1, 2])
+def test_a_reset_then_stale_copies_of_the_old_pose_is_a_new_world(gap_s, stale):
+    # a ~/reset 15 cm up, the states there 0.3 s, `stale` copies of the old pose (a lingering
+    # publisher), a gap, then the states at the reset pose again
+    watch, stamp, p = _stream(velocity=np.zeros(3))
+    q = p + [0.0, 0.0, 0.15]
+    problems = _then(watch, stamp, [at(q)] * 30 + [at(p)] * stale)
+    assert problems[0] and problems[30]
+    stamp += DT * (30 + stale) + gap_s
+    watch.problem(at(q), stamp)
+    assert not any(_then(watch, stamp, [at(q)] * 120))
+    landing = watch.landed()
+    assert landing is not None and landing.moved_m == pytest.approx(0.15)
+
+
 # ---------------------------------------------------------- documented limits ---
 def test_limit_a_glitch_after_a_gap_longer_than_the_lone_span_is_a_new_world():
     # README: the rule covers gaps up to LONE_SPAN_S; after a longer outage a glitched first

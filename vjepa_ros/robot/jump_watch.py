@@ -218,8 +218,13 @@ class JumpWatch(JumpClocks, JumpMotion):
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
-        closed = None if returned or not (after_jump or jumped or flipped) else \
+        # ... or a lone state (off the arm's course, no jump: a gap let it pass), which is no
+        # continuing motion either (two stale copies of the old pose after a ~/reset, a gap, then
+        # the states at the reset pose: breaker47g's family)
+        closed = None if returned or not (after_jump or jumped or flipped or self._lone) else \
             self._undone(xyz, turn, time)
+        if closed is not None:
+            self._lone = None  # back where a jump left: the arm's pose, not a glitch
         back = returned or closed is not None
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
