@@ -360,7 +360,7 @@ class InputSources:
         node = self.node
         if topic not in self.gripper_probes and topic != node.joint_states_sub.topic_name:
             self.gripper_probes[topic] = node.create_subscription(
-                JointState, topic, callback_with_publisher(node._on_joint_state, topic),
+                JointState, topic, callback_with_publisher(node._on_joint_state, topic, sent=True),
                 STATE_QOS)  # best effort, as joint_states (state_qos)
 
     def check_finger_publishers(self) -> None:

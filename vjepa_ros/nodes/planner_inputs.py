@@ -82,11 +82,13 @@ class PlannerInputs:
             self.logged_once.add(message)
             self._log(level, message)
 
-    def _on_joint_state(self, msg: JointState, topic: str = "", sender: object = None) -> None:
+    def _on_joint_state(self, msg: JointState, topic: str = "", sender: object = None,
+                        sent: float | None = None) -> None:
         """Arm state from arm messages, gripper from the newest finger message (any layout).
 
         ``topic`` is set for messages of a gripper topic: only their finger joints are used.
-        ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`).
+        ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`); ``sent``
+        [s]: when it was published (``publisher_ids.sent_seconds``; the finger jump rule's gap).
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
         topic = topic or self.joint_states_sub.topic_name
@@ -115,7 +117,7 @@ class PlannerInputs:
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
-                    reading.fingers, self.config.robot.gripper_max_width)), now, sender))
+                    reading.fingers, self.config.robot.gripper_max_width)), now, sender, sent))
         self._tell_hand_change()
         if reading.foreign:
             self.foreign_joint_states += 1

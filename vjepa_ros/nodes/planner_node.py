@@ -174,7 +174,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.image_subscription = self.create_subscription(
             image_type, "image", callback_with_publisher(self._on_image, ""), SENSOR_QOS)
         self.joint_states_sub = self.create_subscription(
-            JointState, "joint_states", callback_with_publisher(self._on_joint_state, ""),
+            JointState, "joint_states",
+            callback_with_publisher(self._on_joint_state, "", sent=True),
             STATE_QOS)  # best effort: reliable and sensor-data publishers alike (state_qos)
         self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
         if self.fingers.topic:

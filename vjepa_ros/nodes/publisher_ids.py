@@ -33,13 +33,29 @@ def publisher_id(info) -> object | None:
     return repr(gid)
 
 
-def callback_with_publisher(handler: Callable, topic: str) -> Callable:
+def sent_seconds(info) -> float | None:
+    """Return when the message in ``info`` (a ``MessageInfo``) was published [s], None if unknown.
+
+    The middleware's ``source_timestamp`` (ns, the publisher's system clock), set at publish
+    whatever the message's header stamp; 0 (an rmw that does not set it) or absent: None.
+    """
+    stamp = info.get("source_timestamp") if isinstance(info, dict) else None
+    return stamp * 1e-9 if stamp else None
+
+
+def callback_with_publisher(handler: Callable, topic: str, sent: bool = False) -> Callable:
     """Return a subscription callback calling ``handler(msg, topic, sender)`` (any message type).
 
-    ``sender``: :func:`publisher_id` of the message where rclpy gives it, else None.
+    ``sender``: :func:`publisher_id` of the message where rclpy gives it, else None. ``sent``:
+    also pass the publish time, ``handler(msg, topic, sender, sent_s)`` (:func:`sent_seconds`,
+    None where rclpy gives no ``MessageInfo``).
     """
     if gives_publisher_ids():
+        if sent:
+            return lambda msg, info: handler(msg, topic, publisher_id(info), sent_seconds(info))
         return lambda msg, info: handler(msg, topic, publisher_id(info))
+    if sent:
+        return lambda msg: handler(msg, topic, None, None)
     return lambda msg: handler(msg, topic, None)
 
 
