@@ -34,7 +34,18 @@ def test_the_callback_passes_the_publish_time_when_asked(monkeypatch):
     callback = callback_with_publisher(lambda *args: got.append(args), "/hand", sent=True)
     callback("msg", {"publisher_gid": None, "source_timestamp": 2_000_000_000})
     callback("msg", {"publisher_gid": None, "source_timestamp": 0})  # an rmw without it
-    monkeypatch.setattr(ids, "gives_publisher_ids", lambda: False)
+    monkeypatch.setattr(ids, "gives_publisher_ids", lambda: False)  # Iron, Jazzy: info, no ids
+    monkeypatch.setattr(ids, "gives_message_info", lambda: True)
+    callback_with_publisher(lambda *args: got.append(args), "", sent=True)(
+        "msg", {"publisher_gid": {"data": b"x"}, "source_timestamp": 3_000_000_000})
+    monkeypatch.setattr(ids, "gives_message_info", lambda: False)  # Humble: the message alone
     callback_with_publisher(lambda *args: got.append(args), "", sent=True)("msg")
     assert got == [("msg", "/hand", None, 2.0), ("msg", "/hand", None, None),
-                   ("msg", "", None, None)]
+                   ("msg", "", None, 3.0), ("msg", "", None, None)]
+
+
+def test_this_rclpy_gives_message_info():
+    # Kilted's rclpy here: Subscription.CallbackType (Iron and newer) picks the two-argument call
+    import vjepa_ros.nodes.publisher_ids as ids
+
+    assert ids.gives_message_info()

@@ -65,7 +65,7 @@ class InputSources:
         self.image_publishers = PublisherWindow(STATE_PUBLISHER_WINDOW_S, sender_gid)  # 2 cameras
         self.camera_crowd = ""  # the nodes publishing the camera topic while two send frames
         self.player_senders = PlayerSenders(sender_gid)  # bag players among input publishers
-        self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron): by topic
+        self.ids_given = publisher_ids.gives_publisher_ids()  # else (Humble/Iron/Jazzy): by topic
         self.publisher_sets = PublisherSets()  # input topics' publishers, without ids
         self.finger_players = FingerPlayers()  # players of the inputs carrying finger joints
         self.upstream = UpstreamWatch()  # the relays' upstream topics: a player behind one

@@ -88,7 +88,8 @@ class PlannerInputs:
 
         ``topic`` is set for messages of a gripper topic: only their finger joints are used.
         ``sender``: the message's publisher where rclpy gives it (:mod:`publisher_ids`); ``sent``
-        [s]: when it was published (``publisher_ids.sent_seconds``; the finger jump rule's gap).
+        [s]: when it was published (``publisher_ids.sent_seconds``; with the header stamp, the
+        finger jump rule's gaps).
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
         topic = topic or self.joint_states_sub.topic_name
@@ -115,9 +116,11 @@ class PlannerInputs:
             return
         self._log_note(self.fingers.check_arm(self.joints.prefix))
         if reading.fingers is not None:
+            stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9  # 0: not stamped
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
-                    reading.fingers, self.config.robot.gripper_max_width)), now, sender, sent))
+                    reading.fingers, self.config.robot.gripper_max_width)), now, sender, sent,
+                stamp or None))
         self._tell_hand_change()
         if reading.foreign:
             self.foreign_joint_states += 1

@@ -1,7 +1,9 @@
 """Which publisher sent a message, where rclpy says so (``MessageInfo['publisher_gid']``).
 
 rclpy passes a ``MessageInfo`` to a subscription callback that takes two arguments (Iron and
-newer); its ``publisher_gid`` (Jazzy and newer) names the publisher of each message, so a second
+newer: :func:`gives_message_info`), with the publish time (``source_timestamp``); its
+``publisher_gid`` (rclpy with the ``MessageInfo`` TypedDict naming it: Kilted's 9.x here, not
+Jazzy's 7.1) names the publisher of each message, so a second
 publisher on a finger topic or of the arm's state (a bag played onto the live topic) is seen on
 its first message (:meth:`vjepa_ros.robot.finger_watch.FingerWatch.offer`,
 :class:`vjepa_ros.robot.publisher_window.PublisherWindow`). On older rclpy the callback takes the
@@ -20,6 +22,19 @@ def gives_publisher_ids() -> bool:
     except ImportError:  # Humble: callbacks take the message alone
         return False
     return "publisher_gid" in getattr(MessageInfo, "__annotations__", {})
+
+
+def gives_message_info() -> bool:
+    """Return True when this rclpy passes a ``MessageInfo`` to a two-argument callback (Iron+).
+
+    Its ``Subscription`` then has ``CallbackType`` (``MessageOnly``, ``WithMessageInfo``), chosen
+    by the callback's signature; Humble's has not and calls with the message alone.
+    """
+    try:
+        from rclpy.subscription import Subscription
+    except ImportError:
+        return False
+    return hasattr(Subscription, "CallbackType")
 
 
 def publisher_id(info) -> object | None:
@@ -46,13 +61,17 @@ def sent_seconds(info) -> float | None:
 def callback_with_publisher(handler: Callable, topic: str, sent: bool = False) -> Callable:
     """Return a subscription callback calling ``handler(msg, topic, sender)`` (any message type).
 
-    ``sender``: :func:`publisher_id` of the message where rclpy gives it, else None. ``sent``:
-    also pass the publish time, ``handler(msg, topic, sender, sent_s)`` (:func:`sent_seconds`,
-    None where rclpy gives no ``MessageInfo``).
+    ``sender``: :func:`publisher_id` of the message where rclpy gives it
+    (:func:`gives_publisher_ids`), else None. ``sent``: also pass the publish time,
+    ``handler(msg, topic, sender, sent_s)`` (:func:`sent_seconds`; None where rclpy gives no
+    ``MessageInfo``: Humble). A ``MessageInfo`` is taken wherever rclpy gives one
+    (:func:`gives_message_info`: Iron and newer), for its publish time, also without ids.
     """
-    if gives_publisher_ids():
-        if sent:
-            return lambda msg, info: handler(msg, topic, publisher_id(info), sent_seconds(info))
+    ids = gives_publisher_ids()
+    if sent and (ids or gives_message_info()):
+        return lambda msg, info: handler(msg, topic, publisher_id(info) if ids else None,
+                                         sent_seconds(info))
+    if ids:
         return lambda msg, info: handler(msg, topic, publisher_id(info))
     if sent:
         return lambda msg: handler(msg, topic, None, None)

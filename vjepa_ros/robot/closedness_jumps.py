@@ -4,17 +4,22 @@ The planner node's gripper command with ``goals.gripper: planned`` is the measur
 plus the planned change (:mod:`vjepa_ros.robot.command_session`). One glitched finger message (a
 driver reconnecting with zero widths, a second publisher's hand, a bit error) that reads an open
 hand while it holds an object would command the hand open and drop the object. So each usable
-finger reading of the chosen hand is compared with the previous one, over the smaller of their
-*arrival* gap (gripper drivers often leave header stamps zero: :mod:`~.finger_watch`) and their
-*publish* gap (the middleware's source timestamps, where given): a change of more than
+finger reading of the chosen hand is compared with the previous one, over the smallest of their
+*arrival* gap, their *publish* gap (the middleware's source timestamps, where rclpy gives them:
+Iron and newer) and their *header stamp* gap (where both stamps are set: gripper drivers often
+leave them zero, :mod:`~.finger_watch`), each where it is positive: a change of more than
 ``state_ranges.MAX_CLOSEDNESS_RATE_PER_S`` × gap + ``CLOSEDNESS_JUMP_SLACK`` is a jump (the
 offline rule's limits, :func:`vjepa_ros.recordings.stray_states.allowed_changes`; a Franka Hand
 moves its fingers at most 0.1 m/s, 1.25 closedness/s, so the limit has a 4× margin, and the
 slack covers readings delivered in a burst after a stalled executor). The arrival gap alone let
 a glitch through when its callback ran late: readings published 30 ms apart whose callbacks ran
 160 ms apart (the executor busy, the thread descheduled on a loaded machine) allow any change
-(flake47f); the publish gap alone would let one through when the publisher's system clock
-steps. The smaller of the two is stretched only when both are.
+(flake47f); the publish gap alone lets one through behind a relay whose callback ran late
+(``joint_state_publisher`` merging the gripper's states, a ``topic_tools`` relay: breaker47i),
+where a relay that keeps the header still shows the source's gap; none is there on Humble
+without stamps. A gap that is not positive (a clock stepped back, a repeated stamp) is no
+evidence and is skipped (breaker47i: a 4 Hz hand closing across a step back was a false jump).
+The smallest is stretched only when every one is.
 
 A jump unsettles the closedness: the readings are not taken (the state keeps the last settled
 closedness, the hand's last trusted value) and the closedness counts as unmeasured, so no planned
@@ -48,17 +53,19 @@ class ClosednessJumps:
     """
 
     recovery_s: float = RECOVERY_S
-    previous: tuple | None = None  # (arrival [s], closedness, publish [s] or None) of the last
+    # the last reading: (arrival [s], closedness, publish [s] or None, header stamp [s] or None)
+    previous: tuple | None = None
     jump: str = ""  # the latest jump in words while the closedness is unsettled ("": settled)
     since: float | None = None  # [s] arrival of the latest jump
     zeros: bool = False  # the latest reading held out was fully closed where the hand was open
 
     def take(self, closedness: float, now: float, settled: float | None = None,
-             sent: float | None = None) -> bool:
+             sent: float | None = None, stamp: float | None = None) -> bool:
         """Judge a usable reading ``closedness`` in [0, 1] arriving at ``now`` [s, steady clock].
 
-        ``sent`` [s, the publisher's clock]: when it was published, None if unknown; with the
-        previous reading's, the gap judged is the smaller of the publish and arrival gaps.
+        ``sent`` [s, the publisher's clock]: when it was published; ``stamp`` [s]: its header
+        stamp; None where unknown (zero). The gap judged is the smallest positive one of the
+        arrival gap and, where the previous reading has them too, the publish and stamp gaps.
 
         Returns True when it may be taken as the hand's closedness: no jump since the previous
         reading and none within the last ``recovery_s`` (and, after a jump, no fully closed
@@ -66,11 +73,12 @@ class ClosednessJumps:
         docstring). A jump is said by :attr:`jump` ("closedness 1.00 → 0.00 in 3 ms") until
         the readings settle.
         """
-        previous, self.previous = self.previous, (now, float(closedness), sent)
+        previous, self.previous = self.previous, (now, float(closedness), sent, stamp)
         if previous is not None:
             gap = max(0.0, now - previous[0])
-            if sent is not None and previous[2] is not None:  # a late callback: the sent gap
-                gap = min(gap, max(0.0, sent - previous[2]))
+            for later, earlier in ((sent, previous[2]), (stamp, previous[3])):
+                if later is not None and earlier is not None and later > earlier:
+                    gap = min(gap, later - earlier)  # a late callback stretches arrivals only
             change = abs(float(closedness) - previous[1])
             if change > MAX_CLOSEDNESS_RATE_PER_S * gap + CLOSEDNESS_JUMP_SLACK:
                 self.jump = (f"closedness {previous[1]:.2f} → {float(closedness):.2f} in "

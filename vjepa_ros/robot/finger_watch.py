@@ -140,13 +140,15 @@ class FingerWatch:
         return not self.configured_topic or topic == self.configured_topic
 
     def offer(self, topic: str, prefix: str, closedness: float, now: float,
-              sender: object = None, sent: float | None = None) -> str:
+              sender: object = None, sent: float | None = None,
+              stamp: float | None = None) -> str:
         """Take a usable finger reading from ``topic`` at ``now`` [s, steady clock].
 
         ``closedness`` in [0, 1]; ``sender``: the publisher's id when the middleware gives it
         (rclpy's ``MessageInfo['publisher_gid']``, Jazzy and newer), None otherwise; ``sent``
-        [s]: when it was published (``MessageInfo['source_timestamp']``), None if unknown: the
-        jump rule's gap is the smaller of the arrival and publish gaps (flake47f). Readings
+        [s]: when it was published (``MessageInfo['source_timestamp']``), ``stamp`` [s]: its
+        header stamp, each None if unknown: the jump rule's gap is the smallest positive one of
+        the arrival, publish and stamp gaps (``closedness_jumps``). Readings
         of another topic or hand than the chosen one only inform the choice; a reading of the
         chosen hand from a second publisher within ``max_age_s`` makes it ambiguous at once (a
         bag played onto the live topic), before its value counts. A reading of the chosen hand
@@ -163,7 +165,7 @@ class FingerWatch:
                 self._jumps_generation = self.generation
                 self._jumps.reset()
             jumped = bool(self._jumps.jump)
-            if not self._jumps.take(closedness, now, self.closedness, sent):
+            if not self._jumps.take(closedness, now, self.closedness, sent, stamp):
                 return "; ".join(note for note in notes if note)
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False
