@@ -10,7 +10,8 @@ it; (3) a lone state may undo an open jump, but only exactly on that jump's orig
 the time since). The README's limits (jump paragraph, "lone", "stays open") name none of the
 defects below.
 
-Defects (all new since fd2fac94, which gets each case right; 1-3 from rule 3: the
+Defects (fixed next by dropping rule 3: a state that passed the jump check never undoes a jump;
+all new since fd2fac94, which gets each case right; 1-3 from rule 3: the
 origin course of a real ``~/reset`` includes the old pose itself and, for a moving arm, the
 line ahead of it, and a lone state there undoes the reset with nothing to restore it):
 1. One stale copy that passes the jump check undoes a reset: a 30 Hz simulator, the arm at
@@ -147,8 +148,6 @@ def _reset_pulled_back(reset_m, rest_s, gap_s):
 
 
 # ------------------------------------------------------------------------------ defects ---
-@pytest.mark.xfail(strict=True, reason="breaker47j defect 1: a stale copy that passes the "
-                   "jump check is lone on the reset's origin course and undoes it")
 @pytest.mark.parametrize(("aside_m", "held"), [(0.05, 3), (0.08, 3), (0.09, 3), (0.06, 2)])
 def test_a_30_hz_reset_then_one_stale_copy_passing_the_check_is_a_new_world(aside_m, held):
     """A 30 Hz ``~/reset`` 5-9 cm aside, 2-3 states there, one stale copy, the reset pose.
@@ -166,8 +165,6 @@ def test_a_30_hz_reset_then_one_stale_copy_passing_the_check_is_a_new_world(asid
     assert landing is not None and landing.moved_m == pytest.approx(aside_m)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47j defect 2: a lone state further along the "
-                   "arm's line undoes a reset to a home ahead on that line")
 @pytest.mark.parametrize(("speed", "ahead_m", "rest_s", "gap_s", "on_m"),
                          [(0.15, 0.05, 0.3, 0.3, 0.02), (0.1, 0.04, 0.3, 0.3, 0.02),
                           (0.15, 0.08, 0.4, 0.4, 0.02), (0.05, 0.02, 0.2, 0.3, 0.015)])
@@ -188,8 +185,6 @@ def test_a_reset_ahead_on_the_arms_line_then_the_arm_going_on_is_a_new_world(
     assert landing is not None and landing.moved_m == pytest.approx(ahead_m)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47j defect 3: the arm pulled all the way back "
-                   "to its old pose across a gap lies on the reset's origin course: undone")
 @pytest.mark.parametrize(("reset_m", "rest_s", "gap_s", "short_m"),
                          [(0.10, 0.3, 0.3, 0.0), (0.15, 0.1, 0.5, 0.0), (0.15, 0.3, 0.8, 0.008),
                           (0.10, 0.3, 0.5, 0.008)])
@@ -210,8 +205,6 @@ def test_a_reset_then_the_arm_pulled_all_the_way_back_across_a_gap_is_a_new_worl
     assert landing is not None and landing.moved_m == pytest.approx(reset_m)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47j defect 4: a 3-state glitch's extra states "
-                   "spoil the velocity of the course a later lone glitch's way back must land on")
 @pytest.mark.parametrize("gap_s", [0.2, 0.4])
 def test_a_three_state_glitch_then_a_gap_and_a_lone_glitch_is_no_new_world(gap_s):
     """A teleop arm at 0.36 m/s, a 3-state glitch 3.6 cm ahead, a gap, one lone glitch.
@@ -298,8 +291,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47j defect 3 end to end: the teleported arm "
-                   "pulled back to its old pose across a gap is no new world")
 def test_session_a_reset_then_the_arm_pulled_back_across_a_gap_is_a_new_world(model):
     """The session in sub-goal 2/2: a ``~/reset`` 15 cm up, 0.3 s, a gap, the arm back.
 

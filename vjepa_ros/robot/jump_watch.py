@@ -218,15 +218,11 @@ class JumpWatch(JumpClocks, JumpMotion):
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
-        # ... or a lone state (off the arm's course, no jump: a gap let it pass), which is no
-        # continuing motion either, but only right on a jump's course (two stale copies of the
-        # old pose after a ~/reset, a gap, the states at the reset pose: breaker47g's family; by
-        # the reach, an arm pulled back toward its old pose or moving toward a glitch's over a
-        # gap undid a reset or brought a glitch back: breaker47h)
-        closed = None if returned or not (after_jump or jumped or flipped or self._lone) else \
-            self._undone(xyz, turn, time, on_course=not (after_jump or jumped or flipped))
-        if closed is not None:
-            self._lone = None  # back where a jump left: the arm's pose, not a glitch
+        # (not a lone state, which passed the jump check: one undid real resets, by the reach
+        # or even right on the reset's course: an arm pulled back to its old pose, a stale copy
+        # of it at 30 Hz: breaker47h, breaker47j)
+        closed = None if returned or not (after_jump or jumped or flipped) else \
+            self._undone(xyz, turn, time)
         back = returned or closed is not None
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
@@ -291,22 +287,17 @@ class JumpWatch(JumpClocks, JumpMotion):
         off = None if time - course.time > LONE_SPAN_S else course.off(xyz, turn, time)
         return None if off is None else course._replace(lone_m=off[0], lone_rad=off[1])
 
-    def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float,
-                on_course: bool = False) -> _Excursion | None:
+    def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
         """Close the open jumps a state lands back from; return the one it landed back from.
 
         Newest first: the state (xyz [3] m, quaternion [4], at ``time`` [s]) is back where an
         open jump left when :meth:`_Excursion.lands_back` says so. That jump and every later
         one are undone: a glitch's way back after a gap (no jump), or a burst of another
         publisher's pose under which the arm moved on (breaker40f), counts nothing.
-        ``on_course`` (a lone state's): only on the course the arm was on where the jump left
-        (``jump_course._Course.off``), not within the reach ``lands_back`` allows.
         """
         opened = self._open
         for index in range(len(opened) - 1, -1, -1):
-            jump = opened[index]
-            if _Course(jump.xyz, jump.turn, jump.time, jump.velocity, jump.spin).off(
-                    xyz, turn, time) is None if on_course else jump.lands_back(xyz, turn, time):
+            if opened[index].lands_back(xyz, turn, time):
                 self._net = opened[index].net_before
                 self._open = opened[:index]
                 return opened[index]
