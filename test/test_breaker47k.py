@@ -43,12 +43,23 @@ B. 1 false new world at 30 Hz (seed 140, interleave: a second source 4.8 cm off 
    right at fd2fac94); the cause is shared, rule 1 only moves where it shows. README: interleaved
    sources are named refused, their drift into a new world is not; on a live node a second
    publisher is held by the publisher-id rule first, so this matters mainly without ids.
-C. 1 false new world at 30 Hz (seed 90, glitch_gap_glitch, 0.127 m, inside the hold of two
-   earlier resets, 4 excursions open): not minimized in the time box (a fresh watch from the
-   event on does not show it); replay ``python /tmp/b47k/both.py 90 3 20``.
+C. 1 false new world at 30 Hz (seed 90, glitch_gap_glitch, 0.127 m), reproduced from a
+   fresh watch and by hand, at rest or moving, 1-3 glitched states, gaps 0.2-0.7 s: a glitch
+   12.7 cm off (refused), the arm's way back (a refused jump: rule 2 opens an excursion for
+   it, adding nothing), a gap, then one glitched state near the first one's pose (70 % of its
+   offset, 3.7 cm from it: a stale bad pose repeated). That state passes the check (the gap)
+   and, being the state right after a jump, lands back where the way back left: the way back
+   is undone and the net before it, the glitch's 12.7 cm, restored. The arm's return right
+   after is no jump (9 cm in 33 ms) and, a lone state never undoing, nothing takes it back:
+   a false new world of the first glitch's size. fd2fac94: no excursion for a way back,
+   nothing to undo, None. This is rule 2's reset + stale copy + reset pose case (breaker47g)
+   with a glitch in the reset's place; the rows differ only after it (the arm back home).
+   README: "a glitch of two or more states after a gap (or two glitches after two gaps)"
+   is the nearest limit; one glitch, one gap, one glitch is not named. Tests 6-7.
 
 Pins (what held up): the 30 Hz interleave of test 4 after 1-2 s of the arm's states (HEAD
-right, fd2fac94 a false new world). Rule 1 itself (a glitch's way back after a lone state adds
+right, fd2fac94 a false new world); test 6's second glitch half as far or opposite undoes
+nothing (both right). Rule 1 itself (a glitch's way back after a lone state adds
 nothing) is right for the glitch and pinned in test_robot_jump_lone.py; tests 1-3 are the
 rows a teleport shares with it.
 """
@@ -189,3 +200,51 @@ def test_a_30_hz_second_source_after_a_long_stream_is_no_new_world(before):
     assert refused
     assert landing is None
 
+
+
+def _glitch_gap_glitch(count, gap_s, second, velocity=(0.0, 0.0, 0.0)):
+    """30 Hz rows: the arm, ``count`` glitched states, the arm, a gap, one glitch, the arm."""
+    xyz, velocity, stamp, rows = np.array([0.52, -0.02, 0.18]), np.asarray(velocity), 0.0, []
+    glitch = np.array([0.0633, 0.0461, 0.0996])  # [m] 12.7 cm (seed 90)
+    offsets = [None] * 10 + [glitch] * count + [None, "gap", second * glitch, None]
+    for offset in offsets:
+        if isinstance(offset, str):
+            xyz, stamp = xyz + velocity * (gap_s - DT30), stamp + gap_s - DT30
+            continue
+        rows.append((stamp, xyz if offset is None else xyz + offset, -2.2))
+        xyz, stamp = xyz + velocity * DT30, stamp + DT30
+    return rows
+
+
+@pytest.mark.xfail(strict=True, reason="breaker47k C: glitch, way back, gap, a glitch near the "
+                   "first: it undoes the way back's excursion, a false new world")
+@pytest.mark.parametrize("count", [1, 2, 3])
+@pytest.mark.parametrize("gap_s", [0.2, 0.4, 0.7])
+def test_a_glitch_a_gap_and_a_glitch_near_it_is_no_new_world(count, gap_s):
+    """30 Hz arm at rest: 1-3 states 12.7 cm off, back, a gap, one state 8.9 cm off, back.
+
+    Input (seed 90, minimal): the first glitch and its way back are refused; the second glitch
+    (70 % of the first's offset) passes after the gap. 3aaeff02: it undoes the way back's
+    excursion, restoring the glitch's 12.7 cm; the arm's return passes (lone) and undoes
+    nothing: ``landed()`` 0.127 m, a false new world. fd2fac94: None. Should: None.
+    """
+    refused, landing = _play(_glitch_gap_glitch(count, gap_s, 0.7), 60, DT30)
+    assert refused == [10, 10 + count]
+    assert landing is None
+
+
+@pytest.mark.xfail(strict=True, reason="breaker47k C: glitch, way back, gap, a glitch near the "
+                   "first, on a moving arm: a false new world")
+def test_a_glitch_a_gap_and_a_glitch_near_it_on_a_moving_arm_is_no_new_world():
+    """As test 6 with the arm moving 0.05 m/s along x and a 0.4 s gap: 0.128 m at 3aaeff02."""
+    refused, landing = _play(_glitch_gap_glitch(2, 0.4, 0.7, (0.05, 0.0, 0.0)), 60, DT30)
+    assert refused == [10, 12]
+    assert landing is None
+
+
+@pytest.mark.parametrize("second", [0.5, -0.5])
+def test_a_glitch_a_gap_and_a_glitch_away_from_it_is_no_new_world(second):
+    """Pin: the second glitch half as far, or opposite: it undoes nothing, None (both)."""
+    refused, landing = _play(_glitch_gap_glitch(2, 0.4, second), 60, DT30)
+    assert refused == [10, 12]
+    assert landing is None
