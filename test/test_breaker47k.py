@@ -55,9 +55,11 @@ C. 1 false new world at 30 Hz (seed 90, glitch_gap_glitch, 0.127 m), reproduced 
    nothing to undo, None. This is rule 2's reset + stale copy + reset pose case (breaker47g)
    with a glitch in the reset's place; the rows differ only after it (the arm back home).
    README: "a glitch of two or more states after a gap (or two glitches after two gaps)"
-   is the nearest limit; one glitch, one gap, one glitch is not named. Tests 6-7. Fixed next:
-   what a lone state undid is restored when the next state goes back onto the course it left.
-   A and B stay strict xfails (both versions fail them in general; README names the limits).
+   is the nearest limit; one glitch, one gap, one glitch is not named. Tests 6-7. A fix (what a
+   lone state undid restored when the next state goes back onto its course, c81ed69d) was
+   reverted after breaker47l: it lost real resets and made new false new worlds, and missed
+   this very seed (its second glitch is two states). A, B and C stay strict xfails (README
+   names each).
 
 Pins (what held up): the 30 Hz interleave of test 4 after 1-2 s of the arm's states (HEAD
 right, fd2fac94 a false new world); test 6's second glitch half as far or opposite undoes
@@ -218,6 +220,8 @@ def _glitch_gap_glitch(count, gap_s, second, velocity=(0.0, 0.0, 0.0)):
     return rows
 
 
+@pytest.mark.xfail(strict=True, reason="breaker47k C: glitch, way back, gap, a glitch near the "
+                   "first: it undoes the way back's excursion, a false new world")
 @pytest.mark.parametrize("count", [1, 2, 3])
 @pytest.mark.parametrize("gap_s", [0.2, 0.4, 0.7])
 def test_a_glitch_a_gap_and_a_glitch_near_it_is_no_new_world(count, gap_s):
@@ -233,6 +237,8 @@ def test_a_glitch_a_gap_and_a_glitch_near_it_is_no_new_world(count, gap_s):
     assert landing is None
 
 
+@pytest.mark.xfail(strict=True, reason="breaker47k C: glitch, way back, gap, a glitch near the "
+                   "first, on a moving arm: a false new world")
 def test_a_glitch_a_gap_and_a_glitch_near_it_on_a_moving_arm_is_no_new_world():
     """As test 6 with the arm moving 0.05 m/s along x and a 0.4 s gap: 0.128 m at 3aaeff02."""
     refused, landing = _play(_glitch_gap_glitch(2, 0.4, 0.7, (0.05, 0.0, 0.0)), 60, DT30)

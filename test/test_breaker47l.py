@@ -5,7 +5,8 @@ the course the arm was on, the state right after a refused way back) undoes an o
 the (net, open jumps) before that undo are kept for one state and put back if the next state
 is on the course the lone state left (``_Course.takes_back``), jump or not.
 
-Defects (strict xfails; "parent" is 859ecc67, the product code of 3aaeff02):
+Defects (D1, D2 gone with the rule: c81ed69d's restore was reverted; D3 is breaker47k C, open,
+a strict xfail; its two pins of the restore went with it; "parent" is 859ecc67, 3aaeff02's code):
 
 D1. The restore loses a real reset. A 30 Hz arm moving 0.3 m/s, a ``~/reset`` 12 cm ahead
     along its motion (refused: a jump), one stale copy of the old pose (its way back: the
@@ -45,9 +46,8 @@ reset_stale_gap 134 -> 80; every other event unchanged. Against the parent (same
 streams) c81ed69d changed two events, both for the worse (burst seeds 43 and 589, D2: 950 ->
 952 wrong) and fixed none: the one event the fix was made for, seed 90, is D3.
 
-Pins (what held up): a state out of order between the lone state and the next does not
-spoil the restore (breaker47k C stays fixed); ``forget()`` between them restores nothing
-stale; D1 with the gap 20 ms longer (the reset pose never on the copy's course) stays a new
+Pins (what held up; two pins of the reverted restore, out of order and forget(), removed
+with it): D1 with the gap 20 ms longer (the reset pose never on the copy's course) stays a new
 world; rotation-only glitch, gap, one glitch near it is no new world.
 """
 
@@ -101,8 +101,6 @@ def _hand_reset_stale_gap(spin, reset_rad, gap_s):
             (stamp + 3 * DT30 + gap_s, START, old + reset_rad)]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D1: the state after the reset pose, the same "
-                   "pose, lies on the stale copy's course: the reset's undo is cancelled")
 @pytest.mark.parametrize(("reset_m", "gap_s"), [(0.12, 0.30), (0.12, 0.305), (0.2, 0.57)])
 def test_a_reset_a_stale_copy_a_gap_and_the_reset_pose_at_rest_is_a_new_world(reset_m, gap_s):
     """30 Hz, 0.3 m/s along x; reset ``reset_m`` ahead (a jump), one stale copy, a gap, rest.
@@ -121,8 +119,6 @@ def test_a_reset_a_stale_copy_and_a_longer_gap_is_a_new_world():
     assert landing is not None and landing.moved_m == pytest.approx(0.12, abs=0.01)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D1: a hand reset, a stale copy, a gap: the "
-                   "state after the reset orientation cancels the undo, no new world")
 @pytest.mark.parametrize(("reset_rad", "gap_s"), [(0.5, 0.15), (1.0, 0.41)])
 def test_a_hand_reset_a_stale_copy_a_gap_and_the_reset_turn_is_a_new_world(reset_rad, gap_s):
     """30 Hz hand turning 2 rad/s; reset ``reset_rad`` ahead, one stale copy, a gap, rest.
@@ -149,8 +145,6 @@ def _closing_burst(velocity, offset, count, spin=0.0, turn=0.0, dt=DT100):
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D2: the arm closing in on a second source's "
-                   "pose: the restore puts back that pose's net, a false new world")
 @pytest.mark.parametrize("count", [10, 20])
 def test_a_second_source_the_arm_closes_in_on_is_no_new_world(count):
     """Seed 589 minimized: 0.35 m/s along -x, another pose 5.3 cm ahead, every other state.
@@ -167,8 +161,6 @@ def test_a_second_source_the_arm_closes_in_on_is_no_new_world(count):
 _SEED_43 = np.array([0.055, 0.093, 0.070])  # [m] the other pose (seed 43), 12.9 cm off
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D2 at 30 Hz: the arm closing in on a second "
-                   "source's pose 12.9 cm away: a false new world")
 def test_a_30_hz_second_source_the_arm_closes_in_on_is_no_new_world():
     """Seed 43 (teleop) minimized: 0.3 m/s straight at another pose 12.9 cm off, 8 states.
 
@@ -179,8 +171,6 @@ def test_a_30_hz_second_source_the_arm_closes_in_on_is_no_new_world():
     assert _play(_closing_burst(velocity, _SEED_43, 8, dt=DT30), 1, DT30) is None
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D2: the hand closing in on a second source's "
-                   "orientation: a false new world")
 def test_a_second_source_the_hand_turns_into_is_no_new_world():
     """1 rad/s yaw; another publisher's orientation 0.15 rad ahead, every other state, 0.1 s.
 
@@ -226,21 +216,3 @@ def test_a_glitch_a_gap_and_a_two_state_glitch_near_it_is_no_new_world(gap_s):
 def test_a_turn_glitch_a_gap_and_a_turn_glitch_near_it_is_no_new_world(gap_s):
     """Pin: rotation-only, 1.2 rad glitch, way back, gap, one 0.84 rad glitch: None."""
     assert _play(_glitch_gap_glitch(1, gap_s, turn=1.2), 60, DT30) is None
-
-
-def test_a_state_out_of_order_between_the_lone_state_and_the_next_changes_nothing():
-    """Pin: breaker47k C (one second glitch) with a state 0.2 s old before the arm's return."""
-    rows = _glitch_gap_glitch(1, 0.4)
-    rows.insert(len(rows) - 1, (rows[-2][0] - 0.2, rows[-3][1], -2.2))
-    assert _play(rows, 60, DT30) is None
-
-
-def test_forget_between_the_lone_state_and_the_next_restores_nothing():
-    """Pin: forget() after the lone glitch: the arm's return is a first state, no new world."""
-    watch, rows = JumpWatch(), _glitch_gap_glitch(1, 0.4)
-    for stamp, xyz, yaw in rows[:-1]:
-        watch.problem(_state(xyz, yaw), stamp)
-    assert watch._lone_undid is not None  # the lone glitch undid the way back
-    watch.forget()
-    assert watch._lone_undid is None
-    assert _play(rows[-1:], 60, DT30, watch) is None

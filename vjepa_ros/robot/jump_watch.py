@@ -159,9 +159,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         # where the latest state, a refused jump back (a glitch's way back), put the arm, at the
         # velocity it had before the glitch: the course a lone state right after it leaves
         self._back: _Course | None = None
-        # (net, open jumps) before the latest state, lone, undid a jump (the state right after a
-        # refused one, over a gap): restored if the next state is that lone state's way back
-        self._lone_undid: tuple | None = None
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -188,7 +185,6 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
             self._first_pose, self._change_held, self._lone, self._back = True, None, None, None
-            self._lone_undid = None
             return ""
         after_jump = self._after_jump
         interval = abs(stamp - last[0])
@@ -213,28 +209,21 @@ class JumpWatch(JumpClocks, JumpMotion):
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         (lone, self._lone), (way_back, self._back) = (self._lone, None), (self._back, None)
-        before_lone_undo, self._lone_undid = self._lone_undid, None
         if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
         # a lone state's way back: a jump right after it, back onto the course it left
-        onto = lone is not None and not after_jump and lone.takes_back(xyz, turn, time)
-        returned = onto and (jumped or flipped)
-        if onto and before_lone_undo is not None:  # the lone state was a glitch: what it undid
-            self._net, self._open = before_lone_undo  # stands (also where its way back passed
-            # the jump check: a 30 Hz glitch after a gap, near an earlier glitch: breaker47k)
+        returned = lone is not None and (jumped or flipped) and not after_jump and \
+            lone.takes_back(xyz, turn, time)
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
         # (not a lone state, which passed the jump check: one undid real resets, by the reach
         # or even right on the reset's course: an arm pulled back to its old pose, a stale copy
         # of it at 30 Hz: breaker47h, breaker47j)
-        opened_before = self._open
         closed = None if returned or not (after_jump or jumped or flipped) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
-        if closed is not None and self._lone is not None:  # undone by a lone state: until the
-            self._lone_undid = (net, opened_before)  # next state shows it was no glitch
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
@@ -338,6 +327,5 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
         self._open, self._after_jump, self._lone, self._back = [], False, None, None
-        self._lone_undid = None
         self._intervals.clear()
         self._samples.clear()
