@@ -218,9 +218,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
-        # (not a lone state, which passed the jump check: one undid real resets, by the reach
-        # or even right on the reset's course: an arm pulled back to its old pose, a stale copy
-        # of it at 30 Hz: breaker47h, breaker47j)
+        # (not a lone state further on, which passed the jump check: checking those undid real
+        # resets, by the reach or even right on the reset's course: an arm pulled back to its
+        # old pose, a stale copy of it at 30 Hz: breaker47h, breaker47j)
         closed = None if returned or not (after_jump or jumped or flipped) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
