@@ -68,7 +68,7 @@ class ArmTrack:
                 else:  # a track sent late starts at its first pose
                     self._time = self._stamps[0]
             else:
-                step = CATCHUP * max(now - (last_now if last_now is not None else now), 0.0)
+                step = CATCHUP * max(now - last_now, 0.0)  # (set by the call that set _time)
                 ahead = min(now - LAG_S, self._time + step, self._stamps[-1])
                 self._time = max(self._time, ahead)
             keep = max(int(np.searchsorted(self._stamps, self._time, side="right")) - 1, 0)

@@ -45,6 +45,7 @@ import sys
 import numpy as np
 import pytest
 from PIL import Image
+from test_goal_spans import random_step
 
 from vjepa_ros.image_files import FileKind, _opencv_bgr
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
@@ -352,16 +353,8 @@ def test_goal_spans_equal_a_capped_plain_set(max_spans):
         spans, plain = GoalSpans(max_spans), set()
         top = rng.choice([12, 60, 400])
         for _ in range(rng.choice([30, 300])):
-            number, op = rng.randint(1, top), rng.random()
-            if op < 0.5:
-                spans.add(number)
-                plain.add(number)
-            elif op < 0.85:
-                spans.discard(number)
-                plain.discard(number)
-            else:
-                spans.drop_through(number)
-                plain = {n for n in plain if n > number}
+            number = rng.randint(1, top)
+            plain = random_step(spans, plain, number, rng.random(), 0.5, 0.85)
             _cap(plain, max_spans)
             assert list(spans.spans) == _runs(plain)
             assert spans.newest == max(plain, default=0) and bool(spans) == bool(plain)

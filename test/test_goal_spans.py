@@ -54,21 +54,31 @@ def test_past_the_cap_the_oldest_span_goes():
     assert spans.spans == ((7, 7), (9, 11), (13, 13))
 
 
+def random_step(spans: GoalSpans, plain: set, number: int, op: float, adds: float,
+                discards: float) -> set:
+    """Apply one random operation to ``spans`` and to ``plain``; return the new ``plain``.
+
+    ``op`` in [0, 1): below ``adds`` an add, below ``discards`` a discard, else a drop through
+    ``number`` (also ``test_breaker46q``'s capped comparison).
+    """
+    if op < adds:
+        spans.add(number)
+        plain.add(number)
+    elif op < discards:
+        spans.discard(number)
+        plain.discard(number)
+    else:
+        spans.drop_through(number)
+        plain = {n for n in plain if n > number}
+    return plain
+
+
 def test_it_agrees_with_a_plain_set_below_the_cap():
     """Random adds, discards and drops: the same membership as a set (the cap never reached)."""
     rng = random.Random(46)
     spans, plain = GoalSpans(10_000), set()
     for _ in range(5000):
-        number, action = rng.randint(1, 200), rng.random()
-        if action < 0.6:
-            spans.add(number)
-            plain.add(number)
-        elif action < 0.98:
-            spans.discard(number)
-            plain.discard(number)
-        else:
-            spans.drop_through(number)
-            plain = {n for n in plain if n > number}
+        plain = random_step(spans, plain, rng.randint(1, 200), rng.random(), 0.6, 0.98)
         assert {n for low, high in spans.spans for n in range(low, high + 1)} == plain
         assert spans.newest == max(plain, default=0)
     lows = [low for low, _ in spans.spans]

@@ -91,7 +91,7 @@ def image_msg_to_rgb(msg, check_alpha: bool = True) -> np.ndarray:
     pixels = data.reshape(rows, step)[:, :row_bytes]
     if size == 2:
         big = bool(getattr(msg, "is_bigendian", 0))
-        pixels = _to_8bit(pixels.copy().view(">u2" if big else "<u2"))
+        pixels = _to_8bit(pixels.view(">u2" if big else "<u2"))  # (it copies, block by block)
     if order == "yuv":
         return _yuv422_to_rgb(pixels.reshape(height, width * 2), encoding, width)
     if order == "nv21":

@@ -64,12 +64,12 @@ def load_image_file(path: str | Path) -> np.ndarray:
     if not given.strip():
         raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
     path = image_file_path(path)
+    named = f" (named by {given})" if is_package_url(given) else ""
     if path.is_dir():
-        named = f" (named by {given})" if is_package_url(given) else ""
         raise ImageError(f"{path}{named} is a folder, not an image file: give an image file "
                          "(PNG, JPEG, ...)")
     if not path.is_file():
-        _refuse_missing(path, given if is_package_url(given) else "")
+        _refuse_missing(path, named)
     kind = _check_image_file(path)
     bgr = _opencv_bgr(cv2, path, kind)
     if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
@@ -106,10 +106,10 @@ def _opencv_bgr(cv2, path: Path, kind: FileKind) -> np.ndarray | None:
     return pages[0] if done and len(pages) == 1 else None
 
 
-def _refuse_missing(path: Path, url: str = "") -> None:
+def _refuse_missing(path: Path, named: str = "") -> None:
     """Raise why ``path``, which is no file, cannot be read: not found, or a link that loops.
 
-    ``url``: the ``package://`` URL that named ``path`` ("": none), named too.
+    ``named``: " (named by URL)" for the ``package://`` URL that named ``path`` ("": none).
     """
     text = str(path)
     if text != text.strip():  # a pasted path's space: invisible at the end of the line
@@ -118,7 +118,6 @@ def _refuse_missing(path: Path, url: str = "") -> None:
     if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
         raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
                          "-l` shows where it points), or give that file's path")
-    named = f" (named by {url})" if url else ""
     raise ImageError(f"image file not found: {path}{named}")
 
 
@@ -319,7 +318,7 @@ def _pixel_kind_problem(image, bits: int) -> str:
         kind = "floating-point" if image.mode == "F" else "integer"
         return (f"has 32-bit {kind} pixels (a depth, HDR or measurement image, not a camera "
                 "frame): give an 8-bit colour image (PNG or JPEG) of the robot's camera")
-    grey = {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))} & {"L", "LA", "La"}
+    grey = _base_modes(image) & {"L", "LA", "La"}
     if image.mode.startswith("I") or (bits > 8 and grey):  # "I;16*", "I" of <= 16 bits; LA;16
         return (f"has {SINGLE_CHANNEL_16}, not colour: give the camera's colour image (an 8-bit "
                 "RGB PNG or JPEG)")
@@ -335,11 +334,15 @@ def _premultiplied(image) -> bool:
     tags = getattr(image, "tag_v2", None)  # TIFF only
     extra = tags.get(338, ()) if tags is not None else ()
     extra = extra if isinstance(extra, tuple) else (extra,)
-    modes = {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))}
-    return 1 in extra or any(mode.startswith(("RGBa", "La")) for mode in modes)
+    return 1 in extra or any(mode.startswith(("RGBa", "La")) for mode in _base_modes(image))
 
 
-def _transparency_problem(image, premultiplied: bool = False) -> str:
+def _base_modes(image) -> set[str]:
+    """Return a not yet loaded Pillow image's mode and its raw modes without their suffixes."""
+    return {image.mode, *(raw.split(";")[0] for raw in _raw_modes(image))}
+
+
+def _transparency_problem(image, premultiplied: bool) -> str:
     """Apply :func:`vjepa_ros.image_limits.transparency_problem` to a decoded Pillow image.
 
     The loader decodes colour only (OpenCV's IMREAD_COLOR, Pillow's ``convert("RGB")``). Every

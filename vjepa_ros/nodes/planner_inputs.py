@@ -115,8 +115,8 @@ class PlannerInputs:
                 self._reject_state("joint state", topic, UNREAD_ARM)
             return
         self._log_note(self.fingers.check_arm(self.joints.prefix))
+        stamp = stamp_seconds(msg.header.stamp)  # 0: not stamped
         if reading.fingers is not None:
-            stamp = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9  # 0: not stamped
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
                     reading.fingers, self.config.robot.gripper_max_width)), now, sender, sent,
@@ -130,7 +130,7 @@ class PlannerInputs:
                     f"ignoring JointState messages on {topic} without this arm's joints (first: "
                     f"{', '.join(list(msg.name)[:4]) or 'no names'}); counted in diagnostics as "
                     "foreign_joint_states")
-        # what kind of message this is, for Humble/Iron's count of the topic's publishers
+        # what kind of message this is, for the count of the topic's publishers (no ids)
         self.sources.stream_kind(topic, ("arm+fingers" if reading.fingers is not None else "arm")
                                  if reading.arm is not None else "fingers"
                                  if reading.fingers is not None else "other joints")
@@ -140,13 +140,12 @@ class PlannerInputs:
         if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
             return
         state = self.kinematics.state(reading.arm, self.fingers.value())
-        self.session.observe_state(state, stamp_seconds(msg.header.stamp),
-                                   gripper_measured=self._gripper_measured(now))
+        self.session.observe_state(state, stamp, gripper_measured=self._gripper_measured(now))
 
     def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
         """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.
 
-        ``sender``: the message's publisher id (None where rclpy gives none, Humble/Iron: the
+        ``sender``: the message's publisher id (None where rclpy gives none: the
         graph's count of ``topic``'s publishers decides).
         """
         problem = self.sources.state_crowd_problem(sender, now, words, topic)

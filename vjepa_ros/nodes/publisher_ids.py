@@ -2,8 +2,8 @@
 
 rclpy passes a ``MessageInfo`` to a subscription callback that takes two arguments (Iron and
 newer: :func:`gives_message_info`), with the publish time (``source_timestamp``); its
-``publisher_gid`` (rclpy with the ``MessageInfo`` TypedDict naming it: Kilted's 9.x here, not
-Jazzy's 7.1) names the publisher of each message, so a second
+``publisher_gid`` (where rclpy's ``MessageInfo`` names it: ros2/rclpy#1466, mid-2025, in Kilted's
+9.x here; in a Jazzy release only if backported) names the publisher of each message, so a second
 publisher on a finger topic or of the arm's state (a bag played onto the live topic) is seen on
 its first message (:meth:`vjepa_ros.robot.finger_watch.FingerWatch.offer`,
 :class:`vjepa_ros.robot.publisher_window.PublisherWindow`). On older rclpy the callback takes the

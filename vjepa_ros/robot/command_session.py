@@ -101,7 +101,8 @@ class CommandSession:
             self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
             report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
             return report
-        if self._stream_held and self.streamer.active and self._states_unconfirmed():
+        resuming = self._stream_held and self.streamer.active  # a plan before the resume tick
+        if resuming and self._states_unconfirmed():
             report.reason, report.outcome = (
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
@@ -110,7 +111,7 @@ class CommandSession:
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
-        if self._stream_held and self.streamer.active:
+        if resuming:  # (an arm outside the box: filter_target refused the plan above)
             self._resume_stream(now)  # out before the stream's first tick after its hold
         self._clear_refusal()
         report.command, report.reason = decision.target, decision.reason

@@ -145,7 +145,7 @@ class FingerWatch:
         """Take a usable finger reading from ``topic`` at ``now`` [s, steady clock].
 
         ``closedness`` in [0, 1]; ``sender``: the publisher's id when the middleware gives it
-        (rclpy's ``MessageInfo['publisher_gid']``, Jazzy and newer), None otherwise; ``sent``
+        (rclpy's ``MessageInfo['publisher_gid']`` where given), None otherwise; ``sent``
         [s]: when it was published (``MessageInfo['source_timestamp']``), ``stamp`` [s]: its
         header stamp, each None if unknown: the jump rule's gap is the smallest positive one of
         the arrival, publish and stamp gaps (``closedness_jumps``). Readings

@@ -22,11 +22,7 @@ import typing
 import numpy as np
 
 from vjepa_ros.robot.accel_rule import STAMP_JITTER_S
-from vjepa_ros.robot.jump_excursions import (
-    LAND_ACCEL_M_S2,
-    LAND_ANGULAR_ACCEL_RAD_S2,
-    LAND_SPEED_SPREAD,
-)
+from vjepa_ros.robot.jump_excursions import way_back_reach
 from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SLACK_M
 from vjepa_ros.robot.tcp_quaternions import _angle, _inverse, _product
 
@@ -65,20 +61,18 @@ class _Course(typing.NamedTuple):
         """Whether a state (as for :meth:`off`) is the lone state's way back onto this course.
 
         Back: within what :meth:`off` allows plus what the arm's motion may have changed over
-        the time since (a quarter of its speed, and accelerating at ``LAND_ACCEL_M_S2``,
-        ``LAND_ANGULAR_ACCEL_RAD_S2``: an arm speeding up 0.3-0.5 m/s² through a 0.3 s gap
-        ended 1.4-2.3 cm past the segment: breaker47g), as ``_Excursion.lands_back`` allows a
-        glitch's way back, and, where the lone state was off (:attr:`lone_m`,
+        the time since (``jump_excursions.way_back_reach``, as a glitch's way back gets: an arm
+        speeding up 0.3-0.5 m/s² through a 0.3 s gap ended 1.4-2.3 cm past the segment:
+        breaker47g), and, where the lone state was off (:attr:`lone_m`,
         :attr:`lone_rad`), closer than half as far as it.
         """
         distance, angle, span = self._distances(xyz, turn, time)
-        for off, lone, rate, accel, slack in (
-                (distance, self.lone_m, self.velocity, LAND_ACCEL_M_S2, TCP_JUMP_SLACK_M),
-                (angle, self.lone_rad, self.spin, LAND_ANGULAR_ACCEL_RAD_S2,
-                 ORIENTATION_JUMP_SLACK_RAD)):
+        for off, lone, rate, slack, turning in (
+                (distance, self.lone_m, self.velocity, TCP_JUMP_SLACK_M, False),
+                (angle, self.lone_rad, self.spin, ORIENTATION_JUMP_SLACK_RAD, True)):
             speed = float(np.linalg.norm(rate))
             tight = slack + speed * STAMP_JITTER_S
-            if off > tight + LAND_SPEED_SPREAD * speed * span + 0.5 * accel * span ** 2 or \
+            if off > tight + way_back_reach(speed, span, turning) or \
                     lone > tight and not off < lone / 2:
                 return False
         return True

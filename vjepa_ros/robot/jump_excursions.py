@@ -26,6 +26,20 @@ LAND_ACCEL_M_S2 = 1.0  # [m/s²] an arm under teleop or a controller; a planner'
 LAND_ANGULAR_ACCEL_RAD_S2 = 2.0  # [rad/s²]
 
 
+def way_back_reach(speed: float, elapsed: float, turning: bool = False) -> float:
+    """Return how far [m] (``turning``: [rad]) a way back may lie off the arm's extrapolation.
+
+    ``speed`` [m/s or rad/s]: the arm's speed before the jump; ``elapsed`` [s] since. A
+    :data:`LAND_SPEED_SPREAD` share of that motion plus what accelerating at
+    :data:`LAND_ACCEL_M_S2` (:data:`LAND_ANGULAR_ACCEL_RAD_S2`) adds, at most what an arm's top
+    speed covers. One rule for a glitch's way back (:meth:`_Excursion.lands_back`) and a lone
+    state's (``jump_course._Course.takes_back``). Slack not included.
+    """
+    top, accel = (MAX_TCP_ANGULAR_SPEED_RAD_S, LAND_ANGULAR_ACCEL_RAD_S2) if turning else \
+        (MAX_TCP_SPEED_M_S, LAND_ACCEL_M_S2)
+    return min(top * elapsed, LAND_SPEED_SPREAD * speed * elapsed + 0.5 * accel * elapsed ** 2)
+
+
 class _Excursion(typing.NamedTuple):
     """One jump of a hold, open until a state lands back where it left (``JumpWatch``)."""
 
@@ -50,15 +64,12 @@ class _Excursion(typing.NamedTuple):
         """
         elapsed = max(0.0, time - self.time)
         off = float(np.linalg.norm(xyz - (self.xyz + self.velocity * elapsed)))
-        reach = min(MAX_TCP_SPEED_M_S * elapsed, LAND_SPEED_SPREAD * self.speed * elapsed
-                    + 0.5 * LAND_ACCEL_M_S2 * elapsed ** 2)
-        if off > reach + 2 * TCP_JUMP_SLACK_M or \
+        if off > way_back_reach(self.speed, elapsed) + 2 * TCP_JUMP_SLACK_M or \
                 self.leap_m > TCP_JUMP_SLACK_M and not off < self.leap_m / 2:
             return False  # (the position first: the orientation's extrapolation costs more)
         turned = _angle(turn, _product(_exp(self.spin * elapsed), self.turn))
-        swing = min(MAX_TCP_ANGULAR_SPEED_RAD_S * elapsed, LAND_SPEED_SPREAD * self.spin_rad_s
-                    * elapsed + 0.5 * LAND_ANGULAR_ACCEL_RAD_S2 * elapsed ** 2)
-        if turned > swing + 2 * ORIENTATION_JUMP_SLACK_RAD:
+        if turned > way_back_reach(self.spin_rad_s, elapsed, turning=True) + \
+                2 * ORIENTATION_JUMP_SLACK_RAD:
             return False
         return not (self.leap_rad > ORIENTATION_JUMP_SLACK_RAD and not turned < self.leap_rad / 2)
 

@@ -48,8 +48,7 @@ class Refusal:
     not_yet: bool = False  # an input has not come yet (start-up): an info line in shadow mode
 
     def __post_init__(self):
-        if not self.detail:
-            object.__setattr__(self, "detail", NO_REASON)
+        object.__setattr__(self, "detail", worded(self.detail))
 
     @property
     def is_error(self) -> bool:
