@@ -44,7 +44,7 @@ Run:  python benchmarks/bench_jump_streams.py [--seeds 800] [--seed0 0] [--basel
       python benchmarks/bench_jump_streams.py --event KIND --seed S [--baseline DIR]
 ``--baseline DIR``: a folder holding another ``vjepa_ros`` package, e.g.
 ``mkdir DIR; git archive fd2fac94 vjepa_ros | tar -x -C DIR``. The second form replays seed S's
-first KIND event: each state's problem and landed(). About 0.1 s per seed and code (800 seeds
+KIND events: each state's problem and landed(). About 0.1 s per seed and code (800 seeds
 with --baseline: 3 min on one core); no ROS. Deterministic for given seeds.
 """
 
@@ -164,32 +164,38 @@ def print_table(counts: dict, names: list[str]) -> None:
     for name in names if len(names) == 2 else []:
         shown = [f"{kind} {seed}" for kind, seed, right in counts["examples"] if right == name]
         if shown:
-            print(f"only {name} right (event seed; --event KIND --seed S replays one): "
+            print(f"only {name} right (event seed; --event KIND --seed S replays it): "
                   + ", ".join(shown[:12]) + (", ..." if len(shown) > 12 else ""))
 
 
 def replay(seed: int, kind: str, watches: dict) -> None:
-    """Print seed ``seed``'s first ``kind`` event state by state: each code's problem, landed()."""
-    import numpy as np
-
+    """Print seed ``seed``'s ``kind`` events state by state: each code's problem, landed()."""
     stream = Stream(seed)
     if kind not in stream.events:
         raise ValueError(f"--event {kind}: seed {seed}'s stream has none; its events: "
                          + ", ".join(stream.events))
-    index = stream.events.index(kind)
     rows = {name: list(verdicts(watch, stream.states)) for name, watch in watches.items()}
+    found = {name: new_worlds(watch, stream) for name, watch in watches.items()}
+    print(f"# seed {seed}: {stream.hz:g} Hz, {'teleop' if stream.teleop else 'policy'}, "
+          f"arrivals {'timed' if stream.arrivals else 'not timed'}"
+          f"{', coarse stamps' if stream.coarse else ''}; events {', '.join(stream.events)}")
+    truth = kind in RESETS
+    for index in (i for i, event in enumerate(stream.events) if event == kind):
+        print(f"# event {index} ({kind}): truth {'new world' if truth else 'no new world'}; "
+              "judged " + ", ".join(f"{name} {'right' if found[name][index] == truth else 'wrong'}"
+                                    for name in watches))
+        print_states(stream, rows, index)
+
+
+def print_states(stream: Stream, rows: dict, index: int) -> None:
+    """Print event ``index``'s first states and those where a code saw a jump or asked landed()."""
+    import numpy as np
+
     mine = [i for i, state in enumerate(stream.states) if state[3] == index]
     busy = {i + d for i in mine for d in (-1, 0, 1)
             if any(rows[name][i][0] or rows[name][i][1] for name in rows)}
     shown = sorted(i for i in set(range(mine[0] - 3, mine[0] + 13)) | busy
                    if 0 <= i <= mine[-1])
-    print(f"# seed {seed}: {stream.hz:g} Hz, {'teleop' if stream.teleop else 'policy'}, "
-          f"arrivals {'timed' if stream.arrivals else 'not timed'}"
-          f"{', coarse stamps' if stream.coarse else ''}; events {', '.join(stream.events)}")
-    truth = kind in RESETS
-    print(f"# event {index} ({kind}): truth {'new world' if truth else 'no new world'}; judged "
-          + ", ".join(f"{name} {'right' if new_worlds(watch, stream)[index] == truth else 'wrong'}"
-                      for name, watch in watches.items()))
     for previous, i in zip([None, *shown], shown, strict=False):
         if previous is not None and i > previous + 1:
             print(f"  ... {i - previous - 1} states")
@@ -213,7 +219,7 @@ def main() -> int:
     parser.add_argument("--baseline", type=Path, metavar="DIR",
                         help="a folder holding another vjepa_ros package to compare with")
     parser.add_argument("--event", choices=EVENTS, metavar="KIND",
-                        help="replay seed --seed's first event of this kind (with --seed)")
+                        help="replay seed --seed's events of this kind (with --seed)")
     parser.add_argument("--seed", type=int, help="the seed whose --event to replay")
     args = parser.parse_args()
     parser.check_at_least(args, {"--seeds": 1, "--seed0": 0, "--seed": 0})

@@ -92,6 +92,9 @@ def test_a_replay_prints_each_states_problem_and_landed(monkeypatch, capsys):
     assert "# event 0 (gap_glitch): truth no new world; judged current right" in out
     assert "current: jumps 0.141 m in 100 ms" in out
     assert "current: no jump; landed(): None" in out
+    out = run_main(monkeypatch, capsys, "--event", "reset_stale", "--seed", "0")
+    assert "# event 1 (reset_stale): truth new world; judged current right" in out
+    assert "# event 2 (reset_stale): truth new world; judged current wrong" in out  # each one
 
 
 @pytest.mark.parametrize("argv, message", [
