@@ -26,7 +26,7 @@ GOAL = "/vjepa_planner/goal_image"
 
 def same_image(h, msg):
     image = goal_image(h)
-    return image is not None and np.array_equal(image, image_msg_to_rgb(msg))
+    return image is not None and np.array_equal(image, image_msg_to_rgb(msg, goal=True))
 
 
 def _until(condition, seconds=5.0):

@@ -418,7 +418,7 @@ def test_a_length_mismatch_waits_with_a_line():
 
 def topic_goal(msg):
     """Return the goal the node takes from ``msg``, or raise what makes it refuse it."""
-    rgb = image_msg_to_rgb(msg)
+    rgb = image_msg_to_rgb(msg, goal=True)
     problem = goal_image_problem(rgb)
     if problem:
         raise ImageError(f"the image {problem}")

@@ -27,8 +27,8 @@ Defects found (strict xfails until fix46k fixed them):
   NewSubfileType 1, as scanners and raw converters write) is refused as "2 frames (an animation
   or a multi-page file)" where an MPO's second picture passes.
 
-Held up: the topic goal path decodes with the transparency check on (camera frames only pass
-``check_alpha=False``); a cut-out PNG is still refused. The cache: a file rewritten in place with
+Held up: the topic goal path decodes with the transparency check on (``goal=True``; camera
+frames leave it off); a cut-out PNG is still refused. The cache: a file rewritten in place with
 its size and mtime restored, copied over, replaced by a rename, or a symbolic link re-pointed, is
 read again (ctime is in the key); two names of one file (a hard link, a symbolic link) give its
 image; parameter checks racing goal loads in threads never give a goal another file's image.
@@ -173,7 +173,7 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
     assert not goals and len(errors) == 1 and "transparent pixels" in errors[0], errors
     assert np.array_equal(decode_image_message(msg), PIXELS)
     with pytest.raises(ImageError, match="transparent pixels"):
-        image_msg_to_rgb(msg)
+        image_msg_to_rgb(msg, goal=True)
     cut_out = tmp_path / "cut.png"
     Image.fromarray(np.concatenate([PIXELS, alpha], axis=-1), "RGBA").save(cut_out)
     with pytest.raises(ImageError, match="has transparent pixels"):

@@ -141,7 +141,7 @@ def test_goal_pose_gives_a_latched_goal_image_and_reset_works(harness, context):
     goal_xyz = before[:3] + [0.1, -0.1, -0.15]
     harness.goal_pub.publish(harness.pose(goal_xyz, sim.ee_quaternion()))
     assert harness.spin_until(lambda: bool(harness.received["goal"]))
-    goal_frame = image_msg_to_rgb(harness.received["goal"][0])
+    goal_frame = image_msg_to_rgb(harness.received["goal"][0], goal=True)
     assert np.abs(goal_frame.astype(int) - sim.render()).mean() > 0.5  # arm drawn elsewhere
     assert np.linalg.norm(sim.ee_state()[:3] - before[:3]) < 2e-3  # and back home
     # ~/reset over a real service call.

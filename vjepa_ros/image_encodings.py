@@ -43,7 +43,7 @@ PUBLISH_HINT = ("publish rgb8 or bgr8 (the RealSense driver's default colour for
 KR, KB = 0.299, 0.114
 
 
-def image_msg_to_rgb(msg, check_alpha: bool = True) -> np.ndarray:
+def image_msg_to_rgb(msg, *, goal: bool = False) -> np.ndarray:
     """Decode a ``sensor_msgs/Image``-like object into a new ``[H, W, 3]`` uint8 RGB array.
 
     Accepts :data:`ENCODINGS`: rgb/bgr(a) 8 and 16 bit, mono8, OpenCV's 8UC1/3/4 and
@@ -51,14 +51,14 @@ def image_msg_to_rgb(msg, check_alpha: bool = True) -> np.ndarray:
     ``yuv422_yuy2`` = YUYV) and ``nv21`` through BT.601 limited range (:func:`yuv_to_rgb`),
     Bayer mosaics (demosaiced by OpenCV). 16-bit values (``is_bigendian`` honoured) become 8 bit
     by a fixed scale (v / 257, so 65535 -> 255): the same for every frame, so a frame and a goal
-    stay comparable. Alpha is dropped, after the goal images' rule
-    (:func:`vjepa_ros.image_limits.transparency_problem`, as for a goal file): an image with
-    transparent pixels is refused; ``check_alpha`` False (a camera frame: what the camera
-    delivered, whatever its alpha) skips it. Mono is replicated into three channels, row padding
-    (``step``) is skipped. Raises :class:`EncodingError` for a depth or infrared stream
+    stay comparable. Alpha is dropped: by default whatever it holds (a camera frame: what the
+    camera delivered); ``goal=True`` (a goal image, ``~/goal_image``) first applies the goal
+    images' rule (:func:`vjepa_ros.image_limits.transparency_problem`, as for a goal file): an
+    image with transparent pixels is refused. Mono is replicated into three channels, row
+    padding (``step``) is skipped. Raises :class:`EncodingError` for a depth or infrared stream
     (:data:`NOT_COLOUR`: 16UC1, mono16), a float one or an unknown encoding, and
-    :class:`ImageError` for malformed data and transparent pixels; both name the encoding and the
-    fix.
+    :class:`ImageError` for malformed data and (``goal=True``) transparent pixels; both name the
+    encoding and the fix.
     """
     encoding = str(msg.encoding).lower()
     height, width, step = int(msg.height), int(msg.width), int(msg.step)
@@ -101,7 +101,7 @@ def image_msg_to_rgb(msg, check_alpha: bool = True) -> np.ndarray:
     pixels = pixels.reshape(height, width, channels)
     if channels == 1:
         return np.repeat(pixels, 3, axis=2)
-    problem = transparency_problem(pixels[..., 3]) if channels == 4 and check_alpha else ""
+    problem = transparency_problem(pixels[..., 3]) if channels == 4 and goal else ""
     if problem:
         raise ImageError(f"'{encoding}' image {problem}")
     pixels = pixels[..., :3]

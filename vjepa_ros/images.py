@@ -49,4 +49,4 @@ def decode_image_message(msg) -> np.ndarray:
     """
     if hasattr(msg, "format") and not hasattr(msg, "encoding"):
         return decode_compressed(str(msg.format), msg.data)
-    return image_msg_to_rgb(msg, check_alpha=False)
+    return image_msg_to_rgb(msg)

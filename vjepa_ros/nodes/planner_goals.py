@@ -43,7 +43,7 @@ class PlannerGoals:
 
     def _take_goal_image(self, msg: Image) -> None:
         try:
-            rgb = image_msg_to_rgb(msg)
+            rgb = image_msg_to_rgb(msg, goal=True)  # transparent pixels refused
             problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")

@@ -113,7 +113,7 @@ class ReachClient:
         from vjepa_ros.nodes.pose_msgs import stamp_seconds
 
         stamp = stamp_seconds(msg.header.stamp)
-        rgb = image_msg_to_rgb(msg, check_alpha=False)  # a camera frame, whatever its alpha
+        rgb = image_msg_to_rgb(msg)  # a camera frame, whatever its alpha
         self.inputs.observe_image(rgb, stamp)
         self.frames.append(Stamped(stamp, self.inputs.frame.value))
 
