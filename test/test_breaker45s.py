@@ -165,12 +165,12 @@ def test_recovered_exceeds_refused_only_by_the_episode_under_way_at_the_last_sum
         held = float(rng.choice([0.3, 0.7, 2.0, 70.0], p=[0.4, 0.3, 0.25, 0.05]))
         for _step in range(int(held * 10)):  # refused
             log.about(problem_shape(detail), TOPIC, detail)
-            log.judged({TOPIC: detail})
+            log.judged(clock.now, {TOPIC: detail})
             log.refused(RefusalKind.STALE_INPUTS, problem_shape(detail))
             said += log.notes()
             clock.now += 0.1
         for _step in range(int(float(rng.choice([0.5, 1.5, 4.0])) * 10)):  # fine
-            log.judged({TOPIC: ""})
+            log.judged(clock.now, {TOPIC: ""})
             log.all_clear()
             said += log.notes()
             clock.now += 0.1
@@ -194,7 +194,7 @@ def test_a_long_hold_right_after_a_summary_leaves_out_zero_counts():
     said = []
     for step in range(700):  # four 1 s episodes every 2 s, then refused from t=6 s on
         clock.now = step / 10
-        log.judged({TOPIC: detail if step % 20 < 10 or step >= 60 else ""})
+        log.judged(clock.now, {TOPIC: detail if step % 20 < 10 or step >= 60 else ""})
         said += log.notes()
     held = [m for level, m in said if "without a break" in m]
     assert len(held) == 1 and "(it flapped before): camera image is stale" in held[0], said
@@ -225,10 +225,10 @@ def test_a_day_of_a_flapping_camera_keeps_one_cause_per_input():
             detail = (f"the newest camera frame on {TOPIC} is {second % 31}x{second % 29} px, "
                       "smaller than 32 px a side")
         log.about(problem_shape(detail), TOPIC, detail)
-        log.judged({TOPIC: detail})
+        log.judged(clock.now, {TOPIC: detail})
         log.refused(RefusalKind.STALE_INPUTS, problem_shape(detail))
         clock.now += 0.5
-        log.judged({TOPIC: ""})
+        log.judged(clock.now, {TOPIC: ""})
         log.all_clear()
         log.notes()
         clock.now += 0.5

@@ -121,7 +121,7 @@ def test_forget_makes_every_cause_its_kind_said_due_again():
     they said are due again") return True. The parent behaves the same.
     """
     log, now = _log()
-    log.judged({"/state": "stale 3"})
+    log.judged(now[0], {"/state": "stale 3"})
     log.about("stale #", "/state", "stale 3")
     assert log.refused(RefusalKind.STALE_INPUTS, "stale #")
     log.about("nan", "/state", "nan")
@@ -175,7 +175,8 @@ def test_two_inputs_in_antiphase_keep_their_own_episodes():
     log, now = _log()
     for index in range(200):
         now[0] += 1.0
-        log.judged({"/camera": "stale 1" if index % 2 else "", "/state": "" if index % 2 else "x"})
+        log.judged(now[0], {"/camera": "stale 1" if index % 2 else "",
+                            "/state": "" if index % 2 else "x"})
     assert set(log.inputs.flaps) == {"/camera", "/state"}
     assert all(f.flapping for f in log.inputs.flaps.values()) and len(log.inputs.ongoing) == 1
     lines = log.notes()
@@ -190,7 +191,7 @@ def test_a_hundred_thousand_flaps_keep_a_few_entries():
         cause = f"cause {index % 5000}"
         log.about(cause, "/camera", cause)
         log.refused(RefusalKind.STALE_INPUTS, cause)
-        log.judged({"/camera": ""})
+        log.judged(now[0], {"/camera": ""})
         log.all_clear()
         if index % 100 == 0:
             log.notes()
@@ -204,9 +205,9 @@ def test_a_long_hold_after_flapping_leaves_its_holder_to_say_the_end():
     log, now = _log()
     for _ in range(FLAP_STARTS + 1):
         now[0] += 1.0
-        log.judged({"/camera": "stale 1"})
-        log.judged({"/camera": ""})
-    log.judged({"/camera": "stale 1"})
+        log.judged(now[0], {"/camera": "stale 1"})
+        log.judged(now[0], {"/camera": ""})
+    log.judged(now[0], {"/camera": "stale 1"})
     log.about("stale #", "/camera", "stale 1")
     log.refused(RefusalKind.STALE_INPUTS, "stale #")  # a flapping input's said-before cause
     log.notes()

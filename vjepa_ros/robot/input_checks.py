@@ -71,8 +71,8 @@ class InputChecks:
         """
         camera = first if source == "camera" else self._camera_blocker(now)
         state = first if source in ("state", "invalid_state") else self._state_blocker(now)
-        self._refusal_log.judged({self.camera_topic(): camera.detail,
-                                  self.state_topic(): state.detail})
+        self._refusal_log.judged(now, {self.camera_topic(): camera.detail,
+                                       self.state_topic(): state.detail})
 
     def _first_input_blocker(self, now: float) -> tuple[str, Blocker]:
         """Return the planning loop's first input reason not to plan at ``now`` [s], and whose.

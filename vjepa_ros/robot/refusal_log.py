@@ -139,16 +139,16 @@ class RefusalLog:
         self.current.clear()
         return said
 
-    def judged(self, problems: dict[str, str]) -> None:
-        """Note each input's own problem now: input topic → its problem ("": it is fine).
+    def judged(self, now: float, problems: dict[str, str]) -> None:
+        """Note each input's own problem at ``now``: input topic → its problem ("": it is fine).
 
         The input checks judge every input at each check, not only the one the hold names:
         an input refused begins its episode (counted if it flaps), an input fine ends it
         (counted as recovered), whatever the hold names (another input, a bag player) and
         whichever kind clears. The summary's "last reason" is the newest problem judged.
+        ``now``: [s] the session clock (:attr:`clock`), as the caller read it for its checks.
         """
         self.problems = problems
-        now = self.clock()
         for topic, problem in problems.items():
             self.inputs.judge(now, topic, problem)
 
