@@ -511,17 +511,22 @@ def test_a_clock_step_after_the_ticks_lock_sends_no_zero_twist_mid_motion():
 # ---------------------------------------------------------------- (3) the bag_states split
 
 OLD_BAG_STATES = "352d07ad^:vjepa_ros/recordings/bag_states.py"
+SPLIT = "389c6069"  # the commit that added the successors (later commits may change them)
 NEW_MODULES = ("bag_arm_states", "bag_joint_prefixes", "bag_gripper")
 
 
 def test_every_old_bag_states_definition_lives_on_unchanged():
-    """Input: bag_states.py before the split (git) and the three modules after.
+    """Input: bag_states.py before the split and the three modules the split added (git).
 
     Held: each old function/class/constant is defined in a new module, its code identical.
     """
+    def shown(spec):
+        return subprocess.run(["git", "show", spec], cwd=REPO_ROOT, check=True,
+                              capture_output=True, text=True).stdout
+
     try:
-        old = subprocess.run(["git", "show", OLD_BAG_STATES], cwd=REPO_ROOT, check=True,
-                             capture_output=True, text=True).stdout
+        old = shown(OLD_BAG_STATES)
+        sources = [shown(f"{SPLIT}:vjepa_ros/recordings/{module}.py") for module in NEW_MODULES]
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("no git history here")
 
@@ -536,8 +541,7 @@ def test_every_old_bag_states_definition_lives_on_unchanged():
         return found
 
     new = {}
-    for module in NEW_MODULES:
-        source = (REPO_ROOT / "vjepa_ros" / "recordings" / f"{module}.py").read_text()
+    for source in sources:
         for name, dump in definitions(source).items():
             new.setdefault(name, set()).add(dump)
     lost = {name for name, dump in definitions(old).items() if dump not in new.get(name, ())}

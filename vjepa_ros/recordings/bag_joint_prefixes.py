@@ -24,7 +24,13 @@ def topics_of_arm(prefix: str, topics, collected) -> list[str]:
 
 def _arms_on(topic: str, collected) -> list[str]:
     """Return the prefixes of the arms whose joints 1..7 the messages of ``topic`` name."""
-    return arm_prefixes(sorted({str(name) for names, _ in collected[topic][2] for name in names}))
+    return arm_prefixes(_joint_names([topic], collected))
+
+
+def _joint_names(topics, collected) -> list[str]:
+    """Return the joint names (each once, sorted) in the messages of ``topics`` collected."""
+    return sorted({str(name) for topic in topics if topic in collected
+                   for names, _ in collected[topic][2] for name in names})
 
 
 def arms_to_advise(prefix: str, topics, collected) -> tuple[list[str], str]:
@@ -64,8 +70,7 @@ def finger_prefix_fix(prefix: str | None, topics, collected,
     """
     if not prefix:
         return ""
-    names = sorted({str(name) for topic in topics if topic in collected
-                    for row_names, _ in collected[topic][2] for name in row_names})
+    names = _joint_names(topics, collected)
     others = [found for found in finger_prefixes(names) if found != prefix]
     if not others:
         return ""
@@ -106,8 +111,7 @@ def resolve_joint_prefix(path, given: str, topics, collected, notes: list[str]) 
     """
     if not given:
         return given
-    names = sorted({str(name) for topic in topics if topic in collected
-                    for row_names, _ in collected[topic][2] for name in row_names})
+    names = _joint_names(topics, collected)
     arms, hands = arm_prefixes(names), finger_prefixes(names)
     if given in arms or given in hands or any(f"{given}joint{i}" in names for i in range(1, 8)):
         return given  # it names joints (of any arm model, as the reader reads it)
