@@ -16,7 +16,8 @@ against the plain reference planner on the tiny real AC predictor of test_planni
 Defects (strict xfails): ``CEMConfig.fixed_axes`` values are not checked: NaN/inf is accepted
 and the plan is then refused with a message blaming the world model (fp16 overflow, damaged
 checkpoint); a value beyond the box (x 0.5 with maxnorm 0.05) is planned as is, a 0.5 m step;
-an axis given twice is taken silently with the last value.
+an axis given twice is taken silently with the last value; ``fixed_axes`` given as a list is
+accepted, and the first plan whose sub-goal holds an axis raises TypeError.
 
 Held up (pins): CEM, iCEM and MPPI equal their re-implementations (mean, std, plan) to 1e-5
 for 40 random settings each, NaN energies included; a planner's second plan is the
@@ -332,3 +333,27 @@ def test_an_axis_fixed_twice_with_two_values_is_refused():
     """
     with pytest.raises(ValueError, match="fixed_axes"):
         CEMConfig(horizon=1, samples=20, topk=4, fixed_axes=((0, 0.01), (0, -0.02)))
+
+
+@pytest.mark.xfail(strict=True, reason="fixed_axes given as a list: accepted, then a plan with "
+                   "held axes raises TypeError")
+def test_fixed_axes_given_as_a_list_plan_with_held_axes_or_are_refused_at_once():
+    """Take (or refuse at construction) ``fixed_axes`` given as a list.
+
+    Input: ``CEMConfig(fixed_axes=[(6, 0.0)])`` (a list, as Python and YAML users write it),
+    then a plan toward a sub-goal that holds z (``goals.axes`` subgoal:
+    ``planner.plan(fixed_axes=((2, 0.0),))``). Happened: the config is accepted (and is
+    unhashable); the held-axes plan raises ``TypeError: can only concatenate list (not "tuple")
+    to list`` from ``CEMConfig.with_held_axes``: plans without held axes work, so it shows only
+    at the first sub-goal that holds an axis, as a planner error. Should: store a tuple (or
+    refuse the list in one line naming fixed_axes) so the held-axes plan plans.
+    """
+    model, context, goal = _problem([0.0, 0.0, 0.02])
+    try:
+        config = CEMConfig(horizon=1, samples=20, topk=4, fixed_axes=[(6, 0.0)])
+    except (TypeError, ValueError) as error:
+        assert "fixed_axes" in str(error), error
+        return
+    result = make_planner(model, config, seed=0).plan(context, START, goal,
+                                                      fixed_axes=((2, 0.0),))
+    assert result.first_action[2] == 0 and result.first_action[6] == 0
