@@ -17,7 +17,9 @@ Defects (strict xfails): ``CEMConfig.fixed_axes`` values are not checked: NaN/in
 and the plan is then refused with a message blaming the world model (fp16 overflow, damaged
 checkpoint); a value beyond the box (x 0.5 with maxnorm 0.05) is planned as is, a 0.5 m step;
 an axis given twice is taken silently with the last value; ``fixed_axes`` given as a list is
-accepted, and the first plan whose sub-goal holds an axis raises TypeError.
+accepted, and the first plan whose sub-goal holds an axis raises TypeError; an index True is
+accepted (True == 1) and zeroes every axis of every sample (the arm never moves), 2.0 makes
+every plan raise IndexError.
 
 Held up (pins): CEM, iCEM and MPPI equal their re-implementations (mean, std, plan) to 1e-5
 for 40 random settings each, NaN energies included; gradient refinement equals projected Adam
@@ -409,3 +411,20 @@ def test_fixed_axes_given_as_a_list_plan_with_held_axes_or_are_refused_at_once()
     result = make_planner(model, config, seed=0).plan(context, START, goal,
                                                       fixed_axes=((2, 0.0),))
     assert result.first_action[2] == 0 and result.first_action[6] == 0
+
+
+@pytest.mark.xfail(strict=True, reason="fixed_axes indices are compared by value only: True "
+                   "zeroes every axis of every sample, 2.0 fails at plan time")
+def test_a_fixed_axis_index_that_is_not_an_integer_is_refused():
+    """Refuse a fixed-axis index that is a bool or a float, as the integer settings are.
+
+    Input: ``CEMConfig(fixed_axes=((True, 0.0),))`` (True == 1 passes ``index in (0, 1, 2,
+    6)``), toward a goal 2 cm along +x. Happened: accepted, and ``actions[..., True] = 0.0`` in
+    ``clip_to_box`` writes every entry: every sample and the plan are all 0, the arm never
+    moves, nothing said. ``fixed_axes=((2.0, 0.0),)`` is accepted too and every plan raises
+    IndexError. Should: a ValueError naming CEMConfig.fixed_axes, as CEMConfig refuses a bool
+    or non-integer ``samples``.
+    """
+    for index in (True, 2.0):
+        with pytest.raises(ValueError, match="fixed_axes"):
+            CEMConfig(horizon=1, samples=20, topk=4, fixed_axes=((index, 0.0),))
