@@ -13,9 +13,10 @@ exp(−(E − min E)/λ)), on random settings (horizons 1-6, sample counts, clos
 held axes, warm starts, NaN energies), with the same CPU generator; the fast cached rollout
 against the plain reference planner on the tiny real AC predictor of test_planning_rollout.
 
-Defects (strict xfails): ``CEMConfig.fixed_axes`` values are not checked: NaN/inf is accepted
-and the plan is then refused with a message blaming the world model (fp16 overflow, damaged
-checkpoint); a value beyond the box (x 0.5 with maxnorm 0.05) is planned as is, a 0.5 m step;
+Defects (strict xfails until fix48b, now fixed): ``CEMConfig.fixed_axes`` values were not
+checked: NaN/inf is accepted and the plan is then refused with a message blaming the world
+model (fp16 overflow, damaged checkpoint); a value beyond the box (x 0.5 with maxnorm 0.05) is
+planned as is, a 0.5 m step;
 an axis given twice is taken silently with the last value; ``fixed_axes`` given as a list is
 accepted, and the first plan whose sub-goal holds an axis raises TypeError; an index True is
 accepted (True == 1) and zeroes every axis of every sample (the arm never moves), 2.0 makes
@@ -339,8 +340,6 @@ def test_a_goal_equal_to_the_start_plans_a_step_under_a_centimetre(method):
     assert result.first_action[:3].abs().max() < 1e-2, result.first_action
 
 
-@pytest.mark.xfail(strict=True, reason="CEMConfig.fixed_axes values are not checked: NaN is "
-                   "refused only at plan time, blaming the world model")
 def test_a_fixed_axis_value_that_is_not_finite_is_refused_naming_fixed_axes():
     """Refuse a NaN/inf held value in the settings, not as a model fault.
 
@@ -358,7 +357,6 @@ def test_a_fixed_axis_value_that_is_not_finite_is_refused_naming_fixed_axes():
         planner.plan(context, START, goal, fixed_axes=((2, math.inf),))
 
 
-@pytest.mark.xfail(strict=True, reason="a fixed axis value beyond maxnorm is planned as is")
 def test_a_fixed_axis_value_outside_the_search_box_is_refused_or_clipped():
     """Refuse or clip a held value beyond ±maxnorm (xyz) or ±gripper_clip (gripper).
 
@@ -378,7 +376,6 @@ def test_a_fixed_axis_value_outside_the_search_box_is_refused_or_clipped():
     assert result.first_action[0].abs() <= 0.05, result.first_action
 
 
-@pytest.mark.xfail(strict=True, reason="an axis fixed twice is taken, last value wins")
 def test_an_axis_fixed_twice_with_two_values_is_refused():
     """Refuse one axis fixed at two values.
 
@@ -390,8 +387,6 @@ def test_an_axis_fixed_twice_with_two_values_is_refused():
         CEMConfig(horizon=1, samples=20, topk=4, fixed_axes=((0, 0.01), (0, -0.02)))
 
 
-@pytest.mark.xfail(strict=True, reason="fixed_axes given as a list: accepted, then a plan with "
-                   "held axes raises TypeError")
 def test_fixed_axes_given_as_a_list_plan_with_held_axes_or_are_refused_at_once():
     """Take (or refuse at construction) ``fixed_axes`` given as a list.
 
@@ -414,8 +409,6 @@ def test_fixed_axes_given_as_a_list_plan_with_held_axes_or_are_refused_at_once()
     assert result.first_action[2] == 0 and result.first_action[6] == 0
 
 
-@pytest.mark.xfail(strict=True, reason="fixed_axes indices are compared by value only: True "
-                   "zeroes every axis of every sample, 2.0 fails at plan time")
 def test_a_fixed_axis_index_that_is_not_an_integer_is_refused():
     """Refuse a fixed-axis index that is a bool or a float, as the integer settings are.
 
@@ -431,8 +424,6 @@ def test_a_fixed_axis_index_that_is_not_an_integer_is_refused():
             CEMConfig(horizon=1, samples=20, topk=4, fixed_axes=((index, 0.0),))
 
 
-@pytest.mark.xfail(strict=True, reason="CEMConfig.close_gripper and chunk_size are not checked "
-                   "to be integers: every plan then fails inside torch")
 @pytest.mark.parametrize("change", [dict(close_gripper=1.5), dict(chunk_size=2.5),
                                     dict(chunk_size=True)])
 def test_a_step_or_chunk_that_is_not_an_integer_is_refused_by_the_config(change):

@@ -121,6 +121,27 @@ def test_an_axis_the_config_already_fixes_keeps_the_configs_value():
     assert (result.actions[:, 1] == 0).all()
 
 
+@pytest.mark.parametrize("held, message", [
+    (((2.7, 0.0),), "index must be the integer 0, 1, 2"),  # not silently axis 2
+    (((True, 0.0),), "index must be the integer"),
+    (((0, 0.0), (0, 0.01)), "fixes axis 0 twice"),
+    (((1, float("nan")),), r"axis 1 must be a finite number within ±0.05 \(CEMConfig.maxnorm\)"),
+    (((6, 0.9),), r"axis 6 must be a finite number within ±0.75 \(CEMConfig.gripper_clip\)"),
+    ((2, 0.0), "must be \\(index, value\\) pairs"),
+])
+def test_held_axes_of_one_plan_are_checked_as_the_configs_are(held, message):
+    config = CEMConfig(horizon=1, samples=50, topk=5, maxnorm=0.05)
+    with pytest.raises(ValueError, match="the plan's fixed_axes .*" + message):
+        config.with_held_axes(held)
+
+
+def test_held_axes_given_as_lists_are_stored_as_hashable_tuples():
+    config = CEMConfig(horizon=1, samples=50, topk=5, fixed_axes=[[6, 0]])
+    held = config.with_held_axes([[2, 0], (6, 0.5)])  # axis 6: the config's value kept
+    assert held.fixed_axes == ((6, 0.0), (2, 0.0)) and hash(held) == hash(held.with_())
+    assert all(type(i) is int and type(v) is float for i, v in held.fixed_axes)
+
+
 class AxesSpy(HookedPlanner):
     """test_robot_mpc's CEM planner, recording the fixed_axes of every plan."""
 

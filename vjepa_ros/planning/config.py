@@ -10,6 +10,8 @@ returned plan is the final mean with rotation 0 and gripper values |g| < 0.25 se
 Fields marked *beyond published* are off by default, so a preset reproduces the published planner.
 """
 
+import math
+import numbers
 from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
@@ -26,6 +28,53 @@ ENERGIES = ("l1", "l2")
 # CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
 # shift_warm_start and always run every iteration.
 CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
+GRIPPER_AXIS = 6  # action index of the gripper delta
+FIXABLE_AXES = (0, 1, 2, GRIPPER_AXIS)  # the searched action indices: xyz and the gripper
+
+
+def check_fixed_axes(spec, name: str, maxnorm: float,
+                     gripper_clip: float) -> tuple[tuple[int, float], ...]:
+    """Return a fixed-axes spec as a tuple of ``(index, value)`` tuples (int, float).
+
+    ``spec``: a tuple or list of (index, value) pairs (each a tuple or list, as YAML gives them).
+    ``index``: an integer 0, 1, 2 (x, y, z delta) or 6 (gripper delta), each at most once; a bool
+    or a float is refused (True == 1 would index every entry of an action, 2.0 fails indexing).
+    ``value``: a finite number within the box every sample is clipped to: |value| <= ``maxnorm``
+    [m] for xyz, <= ``gripper_clip`` for the gripper. ``name``: what the messages call the spec
+    (``CEMConfig.fixed_axes``, or a plan's ``fixed_axes``). Raises ValueError ``"<name> ...,
+    got ..."`` naming the allowed values.
+    """
+    if not isinstance(spec, (tuple, list)):
+        raise ValueError(f"{name} must be a tuple of (index, value) pairs, got {spec!r}")
+    pairs: dict[int, float] = {}
+    for pair in spec:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"{name} must be (index, value) pairs, got {pair!r} in {spec!r}")
+        index, value = pair
+        if (not isinstance(index, numbers.Integral) or isinstance(index, bool)
+                or index not in FIXABLE_AXES):
+            raise ValueError(f"{name} index must be the integer 0, 1, 2 (xyz) or 6 (gripper), "
+                             f"got {index!r}")
+        if int(index) in pairs:
+            raise ValueError(f"{name} fixes axis {index} twice, got {spec!r}: give each index "
+                             "once")
+        bound, bound_name = ((gripper_clip, "gripper_clip") if index == GRIPPER_AXIS
+                             else (maxnorm, "maxnorm"))
+        if (not isinstance(value, numbers.Real) or isinstance(value, bool)
+                or not math.isfinite(value) or abs(value) > bound):
+            raise ValueError(f"{name} value of axis {index} must be a finite number within "
+                             f"±{bound:g} (CEMConfig.{bound_name}), got {value!r}")
+        pairs[int(index)] = float(value)
+    return tuple(pairs.items())
+
+
+def _require_integer(name: str, value, low: int, optional: bool) -> None:
+    """Refuse a CEMConfig integer field that is not an int >= ``low`` (bools refused; None ok)."""
+    if optional and value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+        raise ValueError(f"CEMConfig.{name} must be {'None or ' if optional else ''}an integer "
+                         f">= {low}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +97,7 @@ class CEMConfig:
     close_gripper: int | None = None
     # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
     # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
-    # the gripper is 3).
+    # the gripper is 3); values within the clip box; stored as tuples (check_fixed_axes).
     fixed_axes: tuple[tuple[int, float], ...] = ()
     # -- beyond published --
     search_rotation: bool = False  # also sample rotation deltas (std and clip `rotation_maxnorm`)
@@ -70,9 +119,10 @@ class CEMConfig:
 
     def __post_init__(self):
         for name in ("horizon", "samples", "topk", "iterations"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"CEMConfig.{name} must be an integer >= 1, got {value!r}")
+            _require_integer(name, getattr(self, name), 1, optional=False)
+        _require_integer("close_gripper", self.close_gripper, 0, optional=True)
+        _require_integer("early_stop_patience", self.early_stop_patience, 1, optional=True)
+        _require_integer("chunk_size", self.chunk_size, 1, optional=True)
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
                 f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
@@ -103,27 +153,16 @@ class CEMConfig:
                 "value lies within the clip, so all would round to 0 and the gripper could never "
                 "move; lower the round threshold (published 0.25 with clip 0.75)"
             )
-        if self.close_gripper is not None and self.close_gripper < 0:
-            raise ValueError(
-                f"CEMConfig.close_gripper must be None or >= 0, got {self.close_gripper}"
-            )
         if self.close_gripper is not None and self.close_gripper >= self.horizon:
             raise ValueError(
                 f"CEMConfig.close_gripper ({self.close_gripper}) must be below "
                 f"CEMConfig.horizon ({self.horizon}): a rollout has steps 0..horizon-1, so the "
                 "gripper would never be closed; give a step below the horizon, or -1 (never)"
             )
-        for index, _ in self.fixed_axes:
-            if index not in (0, 1, 2, 6):
-                raise ValueError(
-                    f"CEMConfig.fixed_axes index must be 0, 1, 2 (xyz) or 6 (gripper): {index}"
-                )
+        object.__setattr__(self, "fixed_axes", check_fixed_axes(
+            self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip))
         if self.energy not in ENERGIES:
             raise ValueError(f"CEMConfig.energy must be one of {ENERGIES}, got {self.energy!r}")
-        if self.early_stop_patience is not None and self.early_stop_patience < 1:
-            raise ValueError("CEMConfig.early_stop_patience must be None or >= 1")
-        if self.chunk_size is not None and self.chunk_size < 1:
-            raise ValueError(f"CEMConfig.chunk_size must be None or >= 1, got {self.chunk_size}")
         if self.method not in METHODS:
             raise ValueError(f"CEMConfig.method must be one of {METHODS}, got {self.method!r}")
 
@@ -150,12 +189,16 @@ class CEMConfig:
 
         ``held``: axes held in this plan only (``robot.goal_axes``, ``goals.axes`` subgoal); an
         axis this config already fixes keeps this config's value. Returns self when ``held`` is
-        empty. Raises ValueError for an index other than 0, 1, 2 or 6 (validated again).
+        empty. Raises ValueError naming ``fixed_axes`` for a spec :func:`check_fixed_axes`
+        refuses (an index other than the integer 0, 1, 2 or 6, one given twice, a value that is
+        not finite or lies outside the clip box), checked before it is merged.
         """
+        held = check_fixed_axes(held, "the plan's fixed_axes (axes held in this plan)",
+                                self.maxnorm, self.gripper_clip)
         if not held:
             return self
         have = {index for index, _ in self.fixed_axes}
-        extra = tuple((int(i), float(v)) for i, v in held if int(i) not in have)
+        extra = tuple((i, v) for i, v in held if i not in have)
         return replace(self, fixed_axes=self.fixed_axes + extra)
 
 
