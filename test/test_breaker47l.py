@@ -5,8 +5,11 @@ the course the arm was on, the state right after a refused way back) undoes an o
 the (net, open jumps) before that undo are kept for one state and put back if the next state
 is on the course the lone state left (``_Course.takes_back``), jump or not.
 
-Defects (D1, D2 gone with the rule: c81ed69d's restore was reverted; D3 is breaker47k C, open,
-a strict xfail; its two pins of the restore went with it; "parent" is 859ecc67, 3aaeff02's code):
+Defects (D1, D2 gone with the rule: c81ed69d's restore was reverted; D3 is breaker47k C, fixed
+in session 48 by ``JumpWatch._toggle``; two pins of the restore went with it; "parent" is
+859ecc67, 3aaeff02's code). Session 48's toggle puts an undo back only when the next state is
+back where the undoing state left, moving there (not the arm's own next state), and toggles
+again as a second source alternates: D1's and D2's streams here stay right under it.
 
 D1. The restore loses a real reset. A 30 Hz arm moving 0.3 m/s, a ``~/reset`` 12 cm ahead
     along its motion (refused: a jump), one stale copy of the old pose (its way back: the
@@ -199,15 +202,14 @@ def _glitch_gap_glitch(second_count, gap_s, turn=0.0):
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="breaker47l D3: seed 90's second glitch lasts two "
-                   "states: nothing is restored, a false new world (README names the limit)")
 @pytest.mark.parametrize("gap_s", [0.2, 0.4, 0.7])
 def test_a_glitch_a_gap_and_a_two_state_glitch_near_it_is_no_new_world(gap_s):
     """Seed 90 as generated: the second glitch two states long.
 
     c81ed69d: a new world of 0.127 m (the first glitch's, restored by the lone state's undo
     of the way back; the state after it is the glitch's second, no way back). Should be None
-    (fd2fac94: None).
+    (fd2fac94: None). Fixed in session 48 (the second glitch held two states, then the arm:
+    its undo put back, ``JumpWatch._toggle``).
     """
     assert _play(_glitch_gap_glitch(2, gap_s), 60, DT30) is None
 

@@ -281,18 +281,6 @@ def test_a_reset_then_stale_copies_of_the_old_pose_is_a_new_world(stale, gap_s):
 
 
 # ---------------------------------------------------------- documented limits ---
-def test_limit_a_reset_two_stale_copies_and_a_gap_is_missed():
-    # README: the first state at the reset pose after the gap passes the jump check (15 cm over
-    # 60 ms is under 3 m/s) and a state that passed it never undoes a jump (doing so undid real
-    # resets: breaker47h, breaker47j); the second copy was taken as the arm's own
-    watch, stamp, p = _stream(velocity=np.zeros(3))
-    q = p + [0.0, 0.0, 0.15]
-    _then(watch, stamp, [at(q)] * 30 + [at(p)] * 2)
-    stamp += DT * 32 + 0.05
-    assert watch.problem(at(q), stamp) == ""
-    assert not any(_then(watch, stamp, [at(q)] * 120)) and watch.landed() is None
-
-
 def test_limit_a_glitch_after_a_gap_longer_than_the_lone_span_is_a_new_world():
     # README: the rule covers gaps up to LONE_SPAN_S; after a longer outage a glitched first
     # state and the arm's next state are a teleport (the older failure: a false new world)

@@ -27,6 +27,7 @@ from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SL
 from vjepa_ros.robot.tcp_quaternions import _angle, _inverse, _product
 
 LONE_SPAN_S = 1.0  # [s] a state later than this after the pose before it is never lone
+LONE_RUN = 3  # lone states in a row off one course: a glitch of up to this many states
 
 
 class _Course(typing.NamedTuple):
@@ -39,6 +40,8 @@ class _Course(typing.NamedTuple):
     spin: np.ndarray  # [3] rad/s: ... and its angular velocity (rotation vector, base frame)
     lone_m: float = 0.0  # [m] how far the lone state that left it was from it (0: none)
     lone_rad: float = 0.0  # [rad] ... and its angle from it
+    lone_s: float = 0.0  # [s] the lone state's time after :attr:`time`
+    states: int = 1  # the lone state and the copies of its pose after it, off this course
 
     def off(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> tuple[float, float] | None:
         """Return how far a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
@@ -63,19 +66,28 @@ class _Course(typing.NamedTuple):
         Back: within what :meth:`off` allows plus what the arm's motion may have changed over
         the time since (``jump_excursions.way_back_reach``, as a glitch's way back gets: an arm
         speeding up 0.3-0.5 m/s² through a 0.3 s gap ended 1.4-2.3 cm past the segment:
-        breaker47g), and, where the lone state was off (:attr:`lone_m`,
-        :attr:`lone_rad`), closer than half as far as it.
+        breaker47g), and closer than half as far as the lone state (:attr:`lone_m`,
+        :attr:`lone_rad`) in each dimension where it was off farther than the arm's own motion
+        reaches by its time (:attr:`lone_s`); in none, in the one where it was off the most
+        for that reach (a hand turning on its own through a 0.7 s gap while a glitch moved
+        the position alone: the way back's angle is the hand's own; session 48).
         """
         distance, angle, span = self._distances(xyz, turn, time)
+        rows = []  # (off, lone, tight, what the arm's own motion reached by the lone state)
         for off, lone, rate, slack, turning in (
                 (distance, self.lone_m, self.velocity, TCP_JUMP_SLACK_M, False),
                 (angle, self.lone_rad, self.spin, ORIENTATION_JUMP_SLACK_RAD, True)):
             speed = float(np.linalg.norm(rate))
             tight = slack + speed * STAMP_JITTER_S
-            if off > tight + way_back_reach(speed, span, turning) or \
-                    lone > tight and not off < lone / 2:
+            if off > tight + way_back_reach(speed, span, turning):
                 return False
-        return True
+            rows.append((off, lone, tight, tight + way_back_reach(speed, self.lone_s, turning)))
+        # closer by half where the lone state was off farther than the arm's own motion could
+        # take it, else where it was off the most for that motion: a hand turning on its own
+        # through a gap while a glitch moved the position alone (breaker48)
+        far = [row for row in rows if row[1] > row[3]] or \
+            [max((row for row in rows if row[1] > row[2]), key=lambda row: row[1] / row[3])]
+        return all(off < lone / 2 for off, lone, _, _ in far)
 
     def _distances(self, xyz: np.ndarray, turn: np.ndarray,
                    time: float) -> tuple[float, float, float]:

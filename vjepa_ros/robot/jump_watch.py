@@ -20,7 +20,7 @@ import numpy as np
 
 from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
 from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
-from vjepa_ros.robot.jump_course import LONE_SPAN_S, _Course
+from vjepa_ros.robot.jump_course import LONE_RUN, LONE_SPAN_S, _Course
 from vjepa_ros.robot.jump_excursions import (
     LAND_ACCEL_M_S2,
     LAND_ANGULAR_ACCEL_RAD_S2,
@@ -115,7 +115,15 @@ class JumpWatch(JumpClocks, JumpMotion):
     on (within ``jump_course.LONE_SPAN_S`` of the pose before it) is lone; a jump at the very
     next state back onto that course is its way back and adds nothing (one glitched state after
     a gap in the states passes the jump check: breaker46s). That jump stays open, so states
-    coming back to the lone state's pose (it was the arm, the jump a stale copy) undo it.
+    coming back to the lone state's pose (it was the arm, the jump a stale copy) undo it. Copies
+    of the lone state's pose keep its course for up to ``jump_course.LONE_RUN`` states in all
+    (a glitch of a few states after a gap).
+
+    **Held glitches and undos put back** (session 48): a jump's pose repeated by the next
+    states (up to ``LONE_RUN`` in all) is undone by the state after them as by the state right
+    after a jump. An undo made by a state that passed the jump check is put back when the next
+    state, moving, comes back where the undoing state left (:meth:`_toggle`; again and again
+    while two sources alternate).
 
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
@@ -138,7 +146,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._net: tuple[np.ndarray, np.ndarray] | None = None
         # the hold's jumps not yet undone, newest last (:class:`_Excursion`)
         self._open: list[_Excursion] = []
-        self._after_jump = False  # the latest state was a jump
+        # the latest state was a jump (1), or this many states in a row held its pose (0: none)
+        self._jump_held = 0
         self._samples: collections.deque[_Sample] = collections.deque(maxlen=SAMPLES)
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
@@ -159,6 +168,11 @@ class JumpWatch(JumpClocks, JumpMotion):
         # where the latest state, a refused jump back (a glitch's way back), put the arm, at the
         # velocity it had before the glitch: the course a lone state right after it leaves
         self._back: _Course | None = None
+        # what the latest state, no jump, undid: (net, open jumps) before it and the pose it left
+        # (at rest): put back if the next state, no jump either, is at that pose again
+        self._undid: tuple[tuple | None, list, _Course] | None = None
+        # the arm's own (velocity [3] m/s, angular velocity [3] rad/s) before the hold's first jump
+        self._hold_motion: tuple[np.ndarray, np.ndarray] = (np.zeros(3), np.zeros(3))
 
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
@@ -186,7 +200,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._began, self._refresh = (stamp, xyz, turn), None
             self._first_pose, self._change_held, self._lone, self._back = True, None, None, None
             return ""
-        after_jump = self._after_jump
+        after_jump, jump_held = self._jump_held == 1, self._jump_held
         interval = abs(stamp - last[0])
         repeated = interval < self.REPEAT_S
         gap = None if arrival is None or last[2] is None else abs(arrival - last[2])
@@ -209,37 +223,62 @@ class JumpWatch(JumpClocks, JumpMotion):
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         (lone, self._lone), (way_back, self._back) = (self._lone, None), (self._back, None)
+        undid, self._undid = self._undid, None
+        if undid is not None and not (
+                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+            if not (jumped or flipped) and time - undid[2].time <= LONE_SPAN_S:
+                self._undid = undid  # the undoing state's pose held (stale copies): still open
+            undid = None
+        elif undid is not None and undid[2].off(xyz, turn, time) is not None:
+            undid = None  # not back where the undoing state left
+        if undid is not None and not (jumped or flipped):
+            self._toggle(undid, last)
         if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
+        elif not (jumped or flipped) and lone is not None and lone.states < LONE_RUN and \
+                time - lone.time <= LONE_SPAN_S and lone.off(xyz, turn, time) is not None:
+            self._lone = lone._replace(states=lone.states + 1)  # held: a glitch of a few states
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
             lone.takes_back(xyz, turn, time)
-        # a glitch's way back is a jump, or the state right after one (a gap, no jump): never a
+        # a glitch's way back is a jump, or the state right after one or after copies of its
+        # pose (a gap, no jump; a glitch held up to LONE_RUN states, session 48): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
         # (not a lone state further on, which passed the jump check: checking those undid real
         # resets, by the reach or even right on the reset's course: an arm pulled back to its
         # old pose, a stale copy of it at 30 Hz: breaker47h, breaker47j)
-        closed = None if returned or not (after_jump or jumped or flipped) else \
+        opened_before = self._open
+        closed = None if returned or not (jump_held or jumped or flipped) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
+        if undid is not None and back and (jumped or flipped):  # a way back that adds nothing
+            self._toggle(undid, last)
+            net = self._net
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
         self._intervals.append((repeated and not (jumped or flipped), gap))
-        self._after_jump = jumped or flipped
+        self._jump_held = 1 if jumped or flipped else jump_held + 1 if 0 < jump_held < LONE_RUN \
+            and moved <= TCP_JUMP_SLACK_M and turned <= ORIENTATION_JUMP_SLACK_RAD else 0
         if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
             self._first_pose = grace_after_jump(self._change_held)  # a slower source's stream
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
             self._change_held = bool(hold > 0.0)  # the pose changed (no jump): after a held pose?
         if not (jumped or flipped):
+            if closed is not None:  # back from a held glitch: its states were not the arm's
+                self._run += 1
+                self._undid = (net, opened_before,
+                               _Course(last[1], last[3], last[4], *self._hold_motion))
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         # a jump away: added up, and open until a state lands back; a way back (a glitch's, a
         # lone state's) adds nothing but is open all the same, to be undone by a state back where
         # it left: that restores the net before it (a stale copy of the old pose between a
         # ~/reset and the states at the new one, also across a gap: breaker47g)
+        if net is None:  # the hold's first jump: the arm's motion before the hold
+            self._hold_motion = self._velocity()
         net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
         opened = self._open  # the oldest kept: the pose before the hold, the usual way back
         kept = opened if len(opened) < self.OPEN_JUMPS else \
@@ -285,7 +324,22 @@ class JumpWatch(JumpClocks, JumpMotion):
                 return None
             course = _Course(last[1], last[3], last[4], *self._velocity())
         off = None if time - course.time > LONE_SPAN_S else course.off(xyz, turn, time)
-        return None if off is None else course._replace(lone_m=off[0], lone_rad=off[1])
+        return None if off is None else course._replace(lone_m=off[0], lone_rad=off[1],
+                                                          lone_s=time - course.time)
+
+    def _toggle(self, undid: tuple, last: tuple) -> None:
+        """Put back what the previous state undid (``_undid``); keep what it made for later.
+
+        The latest state is back where that state left (``undid``'s course), so that state was
+        the glitch, not the way back: the hold's (net, open jumps) before it return, and the
+        ones it made wait for a state back at its own pose (``last``, carried on at the arm's
+        motion before the hold, stopping anywhere): alternating sources toggle to and fro, and
+        the state they settle on wins (a ``~/reset`` held a few states, a stale copy of the old
+        pose that undid it, the reset pose again: a new world; breaker47j, breaker47k C).
+        """
+        self._undid = (self._net, self._open,
+                       _Course(last[1], last[3], last[4], *self._hold_motion))
+        self._net, self._open = undid[0], undid[1]
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
         """Close the open jumps a state lands back from; return the one it landed back from.
@@ -326,6 +380,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = self._net = self._newest = self._elsewhere_since = self._run_start = None
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
-        self._open, self._after_jump, self._lone, self._back = [], False, None, None
+        self._open, self._jump_held, self._lone, self._back = [], 0, None, None
+        self._undid = None
         self._intervals.clear()
         self._samples.clear()
