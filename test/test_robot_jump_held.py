@@ -177,6 +177,23 @@ def test_forget_drops_a_held_jump_and_an_undo():
     assert watch.problem(at(p), stamp + 1.0) == "" and watch.landed() is None
 
 
+@pytest.mark.parametrize("arrivals", [False, True])
+def test_a_hold_across_a_clock_that_went_back_says_no_second_new_world(arrivals):
+    """A 20 cm jump (refused), then the stamps start again from 0 (a looping bag): None.
+
+    The clock rule says that new world; the old clock's jump added up again at the hold's end
+    said a second one (session 47's review: adopting another clock kept ``_net`` and ``_open``).
+    """
+    watch, stamp, p = _stream(velocity=np.zeros(3), count=200, arrivals=arrivals)
+    q = at(p + [0.0, 0.0, 0.2])
+    assert watch.problem(q, stamp + 0.01, stamp + 0.01 if arrivals else None).startswith("jumps")
+    later = stamp + 0.02
+    problems = [watch.problem(q, 0.01 * k, later + 0.01 * k if arrivals else None)
+                for k in range(150)]
+    assert not any(problems[60:])
+    assert watch.landed() is None
+
+
 # --------------------------------------------------------- documented limits ---
 def test_limit_a_reset_to_the_pose_before_a_gap_right_after_a_held_lone_state_is_missed():
     """README: a ``~/reset`` back to the pose before a gap right after a held lone state: missed.

@@ -199,6 +199,9 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._newest, self._run = None, self._run + 1
             self._began, self._refresh = (stamp, xyz, turn), None
             self._first_pose, self._change_held, self._lone, self._back = True, None, None, None
+            # the hold's jumps were the old clock's (its new world is the clock rule's to say: a
+            # hold across it said a second one at its end; session 47's review)
+            self._net, self._open, self._jump_held, self._undid = None, [], 0, None
             return ""
         after_jump, jump_held = self._jump_held == 1, self._jump_held
         interval = abs(stamp - last[0])
