@@ -1,14 +1,16 @@
 """``JumpWatch`` on glitches of a few states and on the undo a passing state makes (session 48).
 
-Three rules, each measured by ``benchmarks/bench_jump_streams.py`` (800 streams, 3633 events:
-false new worlds 347 -> 154, resets missed 603 -> 589 against 8dab191b):
+Three rules, measured by ``benchmarks/bench_jump_streams.py`` (800 streams, 3633 events:
+false new worlds 347 -> 153, resets missed 603 -> 565 against 8dab191b; breaker48c's round
+included):
 
-* a glitch *held* for up to ``jump_course.LONE_RUN`` states (the jump, then copies of its pose)
-  is undone by the state after the copies, also across a gap (a driver repeating a bad reading);
+* a glitch *held* for up to ``jump_course.LONE_RUN`` states or ``HELD_S`` (the jump, then
+  copies of its pose) is undone by the state after the copies, also across a gap (a driver
+  repeating a bad reading); a copy itself is never the way back;
 * a lone state (off the arm's course after a gap) held likewise keeps its course, so the jump
   back after a 2-3 state glitch is its way back; and the half-way rule of a lone state's way
-  back looks at the dimension the lone state was off beyond the arm's own motion (a hand turning
-  on its own through the gap while the glitch moved the position alone);
+  back spares a dimension the step back left as the lone state had it, within the arm's own
+  reach (a hand turning on its own through the gap while the glitch moved the position alone);
 * an undo made by a state that passed the jump check is put back when the next state, moving,
   is back where the undoing state left (``JumpWatch._toggle``): a ``~/reset`` held a few states,
   stale copies of the old pose, then the reset pose again is a new world; two sources that

@@ -27,7 +27,8 @@ from vjepa_ros.robot.state_ranges import ORIENTATION_JUMP_SLACK_RAD, TCP_JUMP_SL
 from vjepa_ros.robot.tcp_quaternions import _angle, _inverse, _product
 
 LONE_SPAN_S = 1.0  # [s] a state later than this after the pose before it is never lone
-LONE_RUN = 3  # lone states in a row off one course: a glitch of up to this many states
+LONE_RUN = 3  # a glitch held this many states (its pose repeated) ...
+HELD_S = 0.03  # [s] ... or this long: 3 states at 100 Hz, 30 at 1 kHz (a bad reading repeated)
 
 
 class _Course(typing.NamedTuple):
@@ -43,7 +44,8 @@ class _Course(typing.NamedTuple):
     lone_s: float = 0.0  # [s] the lone state's time after :attr:`time`
     states: int = 1  # the lone state and the copies of its pose after it, off this course
 
-    def off(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> tuple[float, float] | None:
+    def off(self, xyz: np.ndarray, turn: np.ndarray, time: float,
+            jitter_s: float = STAMP_JITTER_S) -> tuple[float, float] | None:
         """Return how far a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
 
         (distance [m], angle [rad]) when off it, None when on it: within ``TCP_JUMP_SLACK_M``
@@ -55,39 +57,53 @@ class _Course(typing.NamedTuple):
         """
         distance, angle, _ = self._distances(xyz, turn, time)
         speed, spin = float(np.linalg.norm(self.velocity)), float(np.linalg.norm(self.spin))
-        if distance > TCP_JUMP_SLACK_M + speed * STAMP_JITTER_S or \
-                angle > ORIENTATION_JUMP_SLACK_RAD + spin * STAMP_JITTER_S:
+        if distance > TCP_JUMP_SLACK_M + speed * jitter_s or \
+                angle > ORIENTATION_JUMP_SLACK_RAD + spin * jitter_s:
             return distance, angle
         return None
 
-    def takes_back(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> bool:
+    def takes_back(self, xyz: np.ndarray, turn: np.ndarray, time: float,
+                   change: tuple[float, float] | None = None,
+                   jitter_s: float = STAMP_JITTER_S) -> bool:
         """Whether a state (as for :meth:`off`) is the lone state's way back onto this course.
 
         Back: within what :meth:`off` allows plus what the arm's motion may have changed over
         the time since (``jump_excursions.way_back_reach``, as a glitch's way back gets: an arm
         speeding up 0.3-0.5 m/s² through a 0.3 s gap ended 1.4-2.3 cm past the segment:
         breaker47g), and closer than half as far as the lone state (:attr:`lone_m`,
-        :attr:`lone_rad`) in each dimension where it was off farther than the arm's own motion
-        reaches by its time (:attr:`lone_s`); in none, in the one where it was off the most
-        for that reach (a hand turning on its own through a 0.7 s gap while a glitch moved
-        the position alone: the way back's angle is the hand's own; session 48).
+        :attr:`lone_rad`) in each dimension where it was off. ``change`` (the step from the
+        lone state to this one: [m], [rad]) spares a dimension the step left as the lone state
+        had it, within the slack, where the lone state was off no farther than the arm's own
+        motion reaches by its time (:attr:`lone_s`): a hand turning on its own through a 0.7 s
+        gap while a glitch moved the position alone (session 48); a step that turned the hand
+        elsewhere is no way back in the angle (breaker48c C). One dimension at least comes back.
         """
         distance, angle, span = self._distances(xyz, turn, time)
-        rows = []  # (off, lone, tight, what the arm's own motion reached by the lone state)
-        for off, lone, rate, slack, turning in (
-                (distance, self.lone_m, self.velocity, TCP_JUMP_SLACK_M, False),
-                (angle, self.lone_rad, self.spin, ORIENTATION_JUMP_SLACK_RAD, True)):
+        came_back = False
+        for off, lone, rate, slack, turning, step in (
+                (distance, self.lone_m, self.velocity, TCP_JUMP_SLACK_M, False,
+                 None if change is None else change[0]),
+                (angle, self.lone_rad, self.spin, ORIENTATION_JUMP_SLACK_RAD, True,
+                 None if change is None else change[1])):
             speed = float(np.linalg.norm(rate))
-            tight = slack + speed * STAMP_JITTER_S
+            tight = slack + speed * jitter_s
             if off > tight + way_back_reach(speed, span, turning):
                 return False
-            rows.append((off, lone, tight, tight + way_back_reach(speed, self.lone_s, turning)))
-        # closer by half where the lone state was off farther than the arm's own motion could
-        # take it, else where it was off the most for that motion: a hand turning on its own
-        # through a gap while a glitch moved the position alone (breaker48)
-        far = [row for row in rows if row[1] > row[3]] or \
-            [max((row for row in rows if row[1] > row[2]), key=lambda row: row[1] / row[3])]
-        return all(off < lone / 2 for off, lone, _, _ in far)
+            if lone <= tight:
+                continue
+            if off < lone / 2:
+                came_back = True
+            elif step is None or step > tight or \
+                    lone > tight + way_back_reach(speed, self.lone_s, turning):
+                return False
+        return came_back
+
+    def leaving(self, xyz: np.ndarray, turn: np.ndarray, time: float,
+                jitter_s: float = STAMP_JITTER_S) -> _Course | None:
+        """Return this course with a state (as for :meth:`off`) as its lone one; None if on it."""
+        off = self.off(xyz, turn, time, jitter_s)
+        return None if off is None else \
+            self._replace(lone_m=off[0], lone_rad=off[1], lone_s=time - self.time)
 
     def _distances(self, xyz: np.ndarray, turn: np.ndarray,
                    time: float) -> tuple[float, float, float]:

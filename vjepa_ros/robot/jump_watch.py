@@ -20,7 +20,7 @@ import numpy as np
 
 from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
 from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
-from vjepa_ros.robot.jump_course import LONE_RUN, LONE_SPAN_S, _Course
+from vjepa_ros.robot.jump_course import HELD_S, LONE_RUN, LONE_SPAN_S, _Course
 from vjepa_ros.robot.jump_excursions import (
     LAND_ACCEL_M_S2,
     LAND_ANGULAR_ACCEL_RAD_S2,
@@ -116,14 +116,16 @@ class JumpWatch(JumpClocks, JumpMotion):
     next state back onto that course is its way back and adds nothing (one glitched state after
     a gap in the states passes the jump check: breaker46s). That jump stays open, so states
     coming back to the lone state's pose (it was the arm, the jump a stale copy) undo it. Copies
-    of the lone state's pose keep its course for up to ``jump_course.LONE_RUN`` states in all
-    (a glitch of a few states after a gap).
+    of the lone state's pose keep its course for up to ``jump_course.LONE_RUN`` states in all,
+    or ``jump_course.HELD_S`` (a glitch of a few states after a gap).
 
     **Held glitches and undos put back** (session 48): a jump's pose repeated by the next
-    states (up to ``LONE_RUN`` in all) is undone by the state after them as by the state right
-    after a jump. An undo made by a state that passed the jump check is put back when the next
-    state, moving, comes back where the undoing state left (:meth:`_toggle`; again and again
-    while two sources alternate).
+    states (up to ``LONE_RUN`` in all, or ``HELD_S``) is undone by the state after them as by
+    the state right after a jump; a copy itself never is (the arm's course may reach a reset
+    ahead of it: breaker48c B). An undo made by a state that passed the jump check is put back
+    when the next state, moving, comes back where the undoing state left (:meth:`_toggle`,
+    ``_Course.takes_back`` without the stamp jitter; again and again while two sources
+    alternate).
 
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
@@ -148,6 +150,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._open: list[_Excursion] = []
         # the latest state was a jump (1), or this many states in a row held its pose (0: none)
         self._jump_held = 0
+        self._jump_time = 0.0  # [s] the latest jump's time
         self._samples: collections.deque[_Sample] = collections.deque(maxlen=SAMPLES)
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
@@ -227,24 +230,25 @@ class JumpWatch(JumpClocks, JumpMotion):
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         (lone, self._lone), (way_back, self._back) = (self._lone, None), (self._back, None)
         undid, self._undid = self._undid, None
-        if undid is not None and not (
-                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+        changed = moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD
+        if undid is not None and not changed:
             if not (jumped or flipped) and time - undid[2].time <= LONE_SPAN_S:
                 self._undid = undid  # the undoing state's pose held (stale copies): still open
             undid = None
-        elif undid is not None and undid[2].off(xyz, turn, time) is not None:
+        elif undid is not None and not undid[2].takes_back(xyz, turn, time, (moved, turned), 0.0):
             undid = None  # not back where the undoing state left
         if undid is not None and not (jumped or flipped):
-            self._toggle(undid, last)
+            self._toggle(undid, last, xyz, turn, time)
         if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
-        elif not (jumped or flipped) and lone is not None and lone.states < LONE_RUN and \
+        elif not (jumped or flipped) and lone is not None and (
+                lone.states < LONE_RUN or time - lone.time - lone.lone_s <= HELD_S) and \
                 time - lone.time <= LONE_SPAN_S and lone.off(xyz, turn, time) is not None:
             self._lone = lone._replace(states=lone.states + 1)  # held: a glitch of a few states
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
-            lone.takes_back(xyz, turn, time)
+            lone.takes_back(xyz, turn, time, (moved, turned))
         # a glitch's way back is a jump, or the state right after one or after copies of its
         # pose (a gap, no jump; a glitch held up to LONE_RUN states, session 48): never a
         # continuing motion, which can pass half-way back from a reset (breaker40g)
@@ -253,18 +257,23 @@ class JumpWatch(JumpClocks, JumpMotion):
         # resets, by the reach or even right on the reset's course: an arm pulled back to its
         # old pose, a stale copy of it at 30 Hz: breaker47h, breaker47j)
         opened_before = self._open
-        closed = None if returned or not (jump_held or jumped or flipped) else \
+        # (a copy of a held jump's pose is none: the arm's course may reach it, a reset ahead)
+        closed = None if returned or not (
+            after_jump or jumped or flipped or jump_held and changed) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
         if undid is not None and back and (jumped or flipped):  # a way back that adds nothing
-            self._toggle(undid, last)
+            self._toggle(undid, last, xyz, turn, time)
             net = self._net
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
         self._intervals.append((repeated and not (jumped or flipped), gap))
-        self._jump_held = 1 if jumped or flipped else jump_held + 1 if 0 < jump_held < LONE_RUN \
-            and moved <= TCP_JUMP_SLACK_M and turned <= ORIENTATION_JUMP_SLACK_RAD else 0
+        if jumped or flipped:
+            self._jump_held, self._jump_time = 1, time
+        else:
+            self._jump_held = jump_held + 1 if jump_held and not changed and (
+                jump_held < LONE_RUN or time - self._jump_time <= HELD_S) else 0
         if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
             self._first_pose = grace_after_jump(self._change_held)  # a slower source's stream
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
@@ -272,8 +281,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         if not (jumped or flipped):
             if closed is not None:  # back from a held glitch: its states were not the arm's
                 self._run += 1
-                self._undid = (net, opened_before,
-                               _Course(last[1], last[3], last[4], *self._hold_motion))
+                left = _Course(last[1], last[3], last[4], *self._hold_motion)
+                course = left.leaving(xyz, turn, time, 0.0)
+                self._undid = None if course is None else (net, opened_before, course)
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         # a jump away: added up, and open until a state lands back; a way back (a glitch's, a
@@ -326,11 +336,10 @@ class JumpWatch(JumpClocks, JumpMotion):
             if newest is None or newest.stamp != last[0] or newest.run != self._run:
                 return None
             course = _Course(last[1], last[3], last[4], *self._velocity())
-        off = None if time - course.time > LONE_SPAN_S else course.off(xyz, turn, time)
-        return None if off is None else course._replace(lone_m=off[0], lone_rad=off[1],
-                                                          lone_s=time - course.time)
+        return None if time - course.time > LONE_SPAN_S else course.leaving(xyz, turn, time)
 
-    def _toggle(self, undid: tuple, last: tuple) -> None:
+    def _toggle(self, undid: tuple, last: tuple, xyz: np.ndarray, turn: np.ndarray,
+                time: float) -> None:
         """Put back what the previous state undid (``_undid``); keep what it made for later.
 
         The latest state is back where that state left (``undid``'s course), so that state was
@@ -340,8 +349,9 @@ class JumpWatch(JumpClocks, JumpMotion):
         the state they settle on wins (a ``~/reset`` held a few states, a stale copy of the old
         pose that undid it, the reset pose again: a new world; breaker47j, breaker47k C).
         """
-        self._undid = (self._net, self._open,
-                       _Course(last[1], last[3], last[4], *self._hold_motion))
+        course = _Course(last[1], last[3], last[4], *self._hold_motion).leaving(xyz, turn, time,
+                                                                                0.0)
+        self._undid = None if course is None else (self._net, self._open, course)
         self._net, self._open = undid[0], undid[1]
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
