@@ -31,12 +31,13 @@ I. ``landed()`` forgets ``_net``/``_open`` but not ``_undid``: a 10 Hz reset hel
    undo open) -- the hold ends at the second copy (1 s after the jump): landed() None; the reset
    pose then passes and puts the undo back after the hold ended. The reset is missed, and its
    16 cm surface at the next hold: a glitch 4 s later is a false new world (bench
-   reset_gap_stale 936). README: not covered (it says a reset held a few states, stale copies,
-   then the reset pose again is a new world).
+   reset_gap_stale 936; a hand reset of 0.5 rad likewise). README: not covered (it says a
+   reset held a few states, stale copies, then the reset pose again is a new world).
 J. Rule 1 across a gap: a ``~/reset`` 10 cm ahead along a 30 Hz arm's motion (0.3 m/s), held 3
    states, a 0.3 s gap, then the arm 2 cm on at rest: the state after the gap lands on the arm's
    extrapolated course and undoes the reset: missed (bench reset_course 1034; breaker48c B fixed
-   the copies themselves, not the state after a gap). Baseline: a new world; both miss the
+   the copies themselves, not the state after a gap; the hand alone likewise: a hand turning at
+   1 rad/s, a hand reset 0.4 rad ahead). Baseline: a new world; both miss the
    unheld reset (a step after a gap undoes). README: not covered (its held-reset limit is a gap
    hiding the controller pulling the arm back; here it is not pulled back).
 K. ``HELD_S`` keeps a lone course for 30 ms at 1 kHz (30 states), and its "copies" are any
@@ -76,7 +77,9 @@ none where only the baseline is right.
 import numpy as np
 import pytest
 from test_breaker48c import _landings
-from test_robot_jump_lone import _stream, at
+from test_robot_jump_lone import START, _stream, at
+
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 DT30 = 1.0 / 30.0  # [s]
 
@@ -158,28 +161,29 @@ def test_a_1_s_interleave_on_an_arm_turning_at_0_3_m_s2_ends_with_no_new_world()
 
 # ----------------------------------------------- I: an undo put back after landed() ---
 @pytest.mark.xfail(strict=True, reason="I: landed() keeps _undid; put back after the hold")
-def test_a_held_reset_a_gap_two_stale_copies_then_the_reset_pose_is_found_at_once():
-    """Bench reset_gap_stale 936, minimized: 10 Hz, at rest; a reset 16 cm held 2 states.
+@pytest.mark.parametrize("hand", [False, True])
+def test_a_held_reset_a_gap_two_stale_copies_then_the_reset_pose_is_found_at_once(hand):
+    """Bench reset_gap_stale 936, minimized: 10 Hz, at rest; a reset 16 cm (hand: 0.5 rad).
 
-    Input: 0.83 s gap, two stale copies of the old pose (the first passes and undoes the
-    reset; the second keeps the undo open), the reset pose for 3 s, then a 40 cm glitch and
-    its way back. Happened: the hold ends at the second copy (1 s after the jump): landed()
-    None; the reset pose then passes and puts the undo back, after the hold ended; nothing
-    reads it until the glitch's hold: a new world of 16 cm at the glitch, 4 s late (baseline:
-    16 cm at the copy, again at the reset pose's return, none at the glitch). Should: the
-    reset's new world in its own hold and none at the glitch.
+    Input: the reset held 2 states, a 0.83 s gap, two stale copies of the old pose (the first
+    passes and undoes the reset; the second keeps the undo open), the reset pose for 3 s, then
+    a 40 cm (2 rad) glitch and its way back. Happened: the hold ends at the second copy (1 s
+    after the jump): landed() None; the reset pose then passes and puts the undo back, after
+    the hold ended; nothing reads it until the glitch's hold: a new world of 16 cm (0.5 rad)
+    at the glitch, 4 s late (baseline: the reset at the copy, again at the reset pose's
+    return, none at the glitch). Should: the reset's new world in its own hold, none later.
     """
     dt = 0.1
     watch, stamp, p = _stream(velocity=np.zeros(3), dt=dt, count=30)
-    reset = p + [-0.07, -0.14, -0.04]
-    rows = [(at(reset), stamp + dt * k) for k in (1, 2)]
+    reset = at(p, [np.pi, 0.0, 0.5]) if hand else at(p + [-0.07, -0.14, -0.04])
+    glitch = at(p, [np.pi, 0.0, 2.5]) if hand else at(p + [-0.07, -0.14, 0.36])
+    rows = [(reset, stamp + dt * k) for k in (1, 2)]
     stamp += 2 * dt + 0.83
     rows += [(at(p), stamp + dt * k) for k in (0, 1)]
     stamp += 2 * dt
-    rows += [(at(reset), stamp + dt * k) for k in range(30)]
+    rows += [(reset, stamp + dt * k) for k in range(30)]
     stamp += 30 * dt
-    rows += [(at(reset + [0.0, 0.0, 0.4]), stamp)]
-    rows += [(at(reset), stamp + dt * k) for k in range(1, 30)]
+    rows += [(glitch, stamp)] + [(reset, stamp + dt * k) for k in range(1, 30)]
     found = []  # (stamp, landing) at each hold's end
     last_jump = None
     for pose, time in rows:
@@ -188,7 +192,9 @@ def test_a_held_reset_a_gap_two_stale_copies_then_the_reset_pose_is_found_at_onc
         elif last_jump is not None and time - last_jump >= 1.0:
             found.append((time, watch.landed()))
             last_jump = None
-    assert found[0][1] is not None and found[0][1].moved_m == pytest.approx(0.1616, abs=1e-3)
+    first = found[0][1]
+    assert first is not None and (first.turned_rad if hand else first.moved_m) == \
+        pytest.approx(0.5 if hand else 0.1616, abs=1e-3)
     assert found[-1][0] > stamp and found[-1][1] is None  # the glitch's hold
 
 
@@ -210,6 +216,25 @@ def test_a_held_reset_ahead_on_the_arms_course_then_a_gap_is_a_new_world():
     rows += [(at(reset + [0.0, 0.02, 0.0]), stamp + DT30 * k) for k in range(60)]
     landings = _landings(watch, rows)
     assert len(landings) == 1 and landings[0].moved_m == pytest.approx(0.1)
+
+
+@pytest.mark.xfail(strict=True, reason="J: the hand after a gap on its own arc undoes a reset")
+def test_a_held_hand_reset_ahead_on_the_hands_arc_then_a_gap_is_a_new_world():
+    """J, the hand alone: 30 Hz, the hand turning at 1 rad/s; a hand reset 0.4 rad ahead.
+
+    Input: the reset (refused) and 2 copies, 0.3 s of no states, the hand 0.1 rad on, at
+    rest. Happened: undone by the state after the gap (on the arc the hand's 1 rad/s turns it
+    along): missed (baseline: 0.4 rad). Should: a new world of 0.4 rad.
+    """
+    watch, xyz = JumpWatch(), START[:3].copy()
+    for k in range(50):
+        assert watch.problem(at(xyz, [np.pi, 0.0, DT30 * k]), DT30 * k) == ""
+    stamp, yaw = DT30 * 49, DT30 * 49 + 0.4
+    rows = [(at(xyz, [np.pi, 0.0, yaw]), stamp + DT30 * k) for k in (1, 2, 3)]
+    stamp += 3 * DT30 + 0.3
+    rows += [(at(xyz, [np.pi, 0.0, yaw + 0.1]), stamp + DT30 * k) for k in range(60)]
+    landings = _landings(watch, rows)
+    assert len(landings) == 1 and landings[0].turned_rad == pytest.approx(0.4)
 
 
 # --------------------------------------------- K: HELD_S keeps a 1 kHz lone course ---
