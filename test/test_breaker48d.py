@@ -51,6 +51,12 @@ L. ``_toggle``'s course is at the arm's motion *before the hold* (breaker48c A's
    "back" 0.7 s in and the chain stops with the other source's offset counted: a false new
    world of 3.5 cm (bench interleave 1368). README: not covered (its limit: faster than
    1 m/s² under a long burst).
+M. A "copy" of a held jump is any state within the slack of the one before: a 30 Hz reset
+   4-5 cm up, then the controller pulling the arm back without a gap (steps 6-9 mm, then
+   12 mm: they pass) -- the first step over 1 cm is "the first state that moves after the
+   copies", past half way back: undone, missed (cause F of breaker48c without the gap).
+   Baseline right. README: not covered (its pullback limit is "a reset, held or not, after
+   which a gap hides the controller pulling the arm more than half way back").
 
 Differential (``benchmarks/bench_jump_streams.py --seeds 800 --seed0 800 --baseline 8dab191b``,
 new seeds 800-1599, run here): 3565 events, wrong 713 current vs 1002 baseline; 303 only
@@ -257,6 +263,31 @@ def test_a_1_khz_reset_home_after_an_arm_pushed_through_a_gap_is_a_new_world(fol
     rows += [(at(p), stamp + dt * k) for k in range(1, 2000)]
     landings = _landings(watch, rows)
     assert len(landings) == 1 and landings[0].moved_m > 0.06
+
+
+# ------------------------------------ M: a step within the slack counts as a copy ---
+@pytest.mark.xfail(strict=True, reason="M: a pullback's first step is a 'copy', its next undoes")
+@pytest.mark.parametrize("steps, reset_m", [((0.009, 0.012, 0.008, 0.004), 0.04),
+                                            ((0.006, 0.009, 0.012), 0.05)])
+def test_a_reset_the_controller_pulls_back_slowly_without_a_gap_is_a_new_world(steps, reset_m):
+    """30 Hz, at rest; a reset ``reset_m`` up (refused), the controller pulling it back.
+
+    Input: no gap; the arm's steps back ``steps`` [m] (under 0.4 m/s, 3-4 m/s²: they pass),
+    then at rest there. Happened: the steps under the 1 cm slack count as copies of the held
+    jump, so the first step over it is "the first state that moves after the copies": past
+    half way back, it undoes the reset: missed (baseline: ``reset_m``). Should: a new world
+    (breaker40g: a continuing motion is no way back; README's pullback limit needs a gap).
+    """
+    watch, stamp, p = _stream(velocity=np.zeros(3), dt=DT30)
+    y = reset_m
+    rows = [(at(p + [0.0, 0.0, y]), stamp + DT30)]
+    for k, step in enumerate(steps):
+        y -= step
+        rows.append((at(p + [0.0, 0.0, y]), stamp + DT30 * (k + 2)))
+    stamp += DT30 * (len(steps) + 2)
+    rows += [(at(p + [0.0, 0.0, y]), stamp + DT30 * k) for k in range(60)]
+    landings = _landings(watch, rows)
+    assert len(landings) == 1 and landings[0].moved_m == pytest.approx(reset_m)
 
 
 # ---------------------------------------------------------------------------- pins ---
