@@ -74,7 +74,9 @@ jump back: a false 15.7 cm), reset_pullback 1033, burst 1162 (10 Hz teleop, a fi
 
 Pins (held up; "baseline wrong": a gain of 5bedbd4d): a glitch recurring once after its undo
 following 0.5-0.9 s of rest (baseline wrong); a held reset, stale copies held 0.5-1.2 s (also
-after a gap), the reset pose again (baseline: twice the reset, or two new worlds); adopting
+after a gap), the reset pose again (baseline: twice the reset, or two new worlds); a 1 kHz
+reset held 20-25 ms (under ``HELD_S``), 5 stale copies, the reset pose, with gaps (baseline:
+missed or 16 cm in three of four); adopting
 another clock mid-toggle drops the undo. Also run, no test: 600 random interleaves of 3-29
 states (100 Hz and 30 Hz, 1.5-6 cm, every 2nd-4th state): 6 false new worlds vs 13 baseline,
 none where only the baseline is right.
@@ -315,6 +317,27 @@ def test_pin_a_held_reset_long_stale_copies_and_the_reset_pose_is_one_new_world(
     count = int(stale_s / DT30)
     rows += [(at(p), stamp + DT30 * k) for k in range(1, count + 1)]
     rows += [(at(reset), stamp + DT30 * (count + k)) for k in range(1, 100)]
+    landings = _landings(watch, rows)
+    assert len(landings) == 1 and landings[0].moved_m == pytest.approx(0.08)
+
+
+@pytest.mark.parametrize("held, gap_before_s, gap_after_s, moving", [
+    (20, 0.0, 0.3, 0.0), (20, 0.0, 0.3, 0.3), (25, 0.3, 0.0, 0.3), (20, 0.3, 0.3, 0.0)])
+def test_pin_a_1_khz_reset_held_under_30_ms_then_stale_copies_is_one_new_world(
+        held, gap_before_s, gap_after_s, moving):
+    """Pin a 1 kHz reset held under ``HELD_S``, stale copies, the reset pose: one new world.
+
+    8 cm held ``held`` ms, (a gap,) 5 stale copies, (a gap,) the reset pose, the arm moving on
+    at ``moving`` m/s (baseline: none or 16 cm in three of the four).
+    """
+    dt = 0.001
+    watch, stamp, p = _stream(velocity=np.zeros(3), dt=dt, count=300)
+    reset = p + [0.0, 0.08, 0.0]
+    rows = [(at(reset), stamp + dt * k) for k in range(1, held + 1)]
+    stamp += dt * held + gap_before_s
+    rows += [(at(p), stamp + dt * k) for k in range(1, 6)]
+    stamp += dt * 5 + gap_after_s
+    rows += [(at(reset + [moving * dt * k, 0.0, 0.0]), stamp + dt * k) for k in range(1, 2000)]
     landings = _landings(watch, rows)
     assert len(landings) == 1 and landings[0].moved_m == pytest.approx(0.08)
 
