@@ -57,20 +57,26 @@ M. A "copy" of a held jump is any state within the slack of the one before: a 30
    copies", past half way back: undone, missed (cause F of breaker48c without the gap).
    Baseline right. README: not covered (its pullback limit is "a reset, held or not, after
    which a gap hides the controller pulling the arm more than half way back").
+N. A held glitch's undo restarts the arm's run (``_run += 1``), so the next lone state's
+   course leaves at no motion: a 30 Hz arm whose hand turns 0.45-0.6 rad/s, a glitch held 3
+   states, the arm (undoes it), a 0.24 s gap, a second glitch 15 cm off (passes: lone), the
+   arm's jump back: the hand's own 0.1 rad over the gap is beyond the spared reach, no way
+   back: a false new world of 15 cm (bench glitch_gap_glitch 933). Baseline right. README:
+   not covered (its list names "two glitches after two gaps"; here one gap).
 
 Differential (``benchmarks/bench_jump_streams.py --seeds 800 --seed0 800 --baseline 8dab191b``,
 new seeds 800-1599, run here): 3565 events, wrong 713 current vs 1002 baseline; 303 only
 current right, 14 only baseline right; false new worlds 166 vs 396, resets missed 547 vs 606.
 The 14, replayed: reset_gap_stale 936 cause I; reset_course 1034 cause J; interleave 1368
-cause L; glitch_reset 904, 942, reset_glitch 1539, reset_gap_glitch 1105, 1137, 1510, 1591:
-a reset that passes the jump check (10 Hz, 3-13 cm from the arm; a README limit, missed by
-both) next to a glitch held 2-3 states (after a gap: lone, held) which rules 1-2 now rightly
-take back -- the baseline "right" only because that glitch's false new world fell in the
-reset's event; glitch_reset 803: a 10 Hz glitch that passes, held 2 states, then a reset near
-the course (the README limit "a ~/reset onto that course within 3 states"); glitch_gap_glitch
-933 (30 Hz: a glitch held 3, the arm, a 0.24 s gap, a 14.6 cm glitch that passes, the arm's
-jump back: a false 15.7 cm), reset_pullback 1033, burst 1162 (10 Hz teleop, a fixed pose
-5-17 cm off every 4th state, the last one refused: a false 16.5 cm): not minimized.
+cause L; glitch_gap_glitch 933 cause N; reset_pullback 1033 breaker48c's cause F (a held
+reset, a 0.87 s gap, pulled back: a README limit); glitch_reset 904, 942, reset_glitch 1539,
+reset_gap_glitch 1105, 1137, 1510, 1591: a reset that passes the jump check (10 Hz, 3-13 cm
+from the arm; a README limit, missed by both) next to a glitch held 2-3 states (after a gap:
+lone, held) which rules 1-2 now rightly take back -- the baseline "right" only because that
+glitch's false new world fell in the reset's event; glitch_reset 803: a 10 Hz glitch that
+passes, held 2 states, then a reset near the course (the README limit "a ~/reset onto that
+course within 3 states"); burst 1162 (10 Hz teleop, a fixed pose 5-17 cm off every 4th
+state, the last one refused: a false 16.5 cm): not minimized.
 
 Pins (held up; "baseline wrong": a gain of 5bedbd4d): a glitch recurring once after its undo
 following 0.5-0.9 s of rest (baseline wrong); a held reset, stale copies held 0.5-1.2 s (also
@@ -290,6 +296,35 @@ def test_a_reset_the_controller_pulls_back_slowly_without_a_gap_is_a_new_world(s
     rows += [(at(p + [0.0, 0.0, y]), stamp + DT30 * k) for k in range(60)]
     landings = _landings(watch, rows)
     assert len(landings) == 1 and landings[0].moved_m == pytest.approx(reset_m)
+
+
+# ------------------------------- N: after a held glitch's undo the arm's motion is lost ---
+@pytest.mark.xfail(strict=True, reason="N: a lone course at no motion after a held glitch's undo")
+@pytest.mark.parametrize("spin", [0.45, 0.6])
+def test_a_held_glitch_the_arm_a_gap_and_a_second_glitch_is_no_new_world(spin):
+    """Bench glitch_gap_glitch 933, minimized: 30 Hz, 6.7 cm/s, the hand turning ``spin`` rad/s.
+
+    Input: a glitch 5.8 cm (refused) and 2 copies, the arm (passes: undoes it), a 0.237 s gap,
+    a second glitch 15 cm off (passes: the gap; lone), the arm (a jump back). Happened: the
+    undo restarted the arm's run, so the lone course left at no motion; the hand's own
+    0.1 rad over the gap is off it by more than the reach the jump back's angle may be spared
+    in: no way back, a false new world of 15 cm (baseline: none). Should: no new world.
+    """
+    dt, velocity = DT30, np.array([0.0, -0.06, -0.03])
+    watch = JumpWatch()
+
+    def arm(time, offset=(0.0, 0.0, 0.0)):
+        return at(START[:3] + velocity * time + offset, [np.pi, 0.0, spin * time])
+
+    for k in range(50):
+        assert watch.problem(arm(dt * k), dt * k) == ""
+    stamp = dt * 49
+    rows = [(arm(stamp + dt * k, (-0.035, 0.031, 0.036)), stamp + dt * k) for k in (1, 2, 3)]
+    rows.append((arm(stamp + dt * 4), stamp + dt * 4))
+    stamp += dt * 4 + 0.237
+    rows.append((arm(stamp, (-0.024, 0.141, -0.065)), stamp))
+    rows += [(arm(stamp + dt * k), stamp + dt * k) for k in range(1, 60)]
+    assert _landings(watch, rows) == []
 
 
 # ---------------------------------------------------------------------------- pins ---
