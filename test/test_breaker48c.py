@@ -321,8 +321,9 @@ def test_pin_a_held_reset_a_stale_copy_and_the_reset_pose_across_odd_stamps(betw
 def test_pin_forget_mid_toggle_compares_the_next_state_with_nothing():
     watch, stamp, p = _stream(velocity=np.zeros(3), dt=DT30)
     reset = p + [0.0, 0.08, 0.0]
-    _landings(watch, [(at(reset), stamp + DT30 * k) for k in (1, 2, 3)]
-              + [(at(p), stamp + DT30 * 4)])
+    for pose, at_stamp in [(at(reset), stamp + DT30 * k) for k in (1, 2, 3)] + \
+            [(at(p), stamp + DT30 * 4)]:  # (not _landings: its landed() drops the undo, 48d I)
+        watch.problem(pose, at_stamp)
     assert watch._undid is not None
     watch.forget()
     assert watch.problem(at(reset), stamp + DT30 * 5) == "" and watch.landed() is None

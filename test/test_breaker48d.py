@@ -10,7 +10,14 @@ moving, is that undo's way back, again and again while sources alternate (held c
 undoing state's pose keep it open up to 1 s); (4) adopting another clock forgets the hold.
 
 Defects, grouped by cause (strict xfails; truth by construction: a reset = the arm really put
-elsewhere, anything else = no new world; each one 8dab191b gets right):
+elsewhere, anything else = no new world; each one 8dab191b gets right). After this round
+(session 48): M's 6-9-12 mm pullback fixed (copies are measured from the held pose, not step by
+step); I's late new world at a later glitch gone (``landed()`` drops a pending undo), the reset
+itself still missed; a put-back at a jump only for a lone state's way back (H's mechanism, H
+itself not fixed). G, H, I, J, K, L, N and M's 9 mm case stay strict xfails and are README
+limits (each a trade against the 246/303 events the rules fixed on the bench's two seed sets;
+a rule that ran the run of the arm's samples on across a held glitch's undo, for N, broke 18
+earlier tests and was dropped).
 
 G. ``takes_back``'s ``change`` sparing spares a real reset: after a lone state that really
    moved and turned (an arm pushed through a 0.7 s gap), a ``~/reset`` that only moves (the
@@ -174,7 +181,8 @@ def test_a_1_s_interleave_on_an_arm_turning_at_0_3_m_s2_ends_with_no_new_world()
 
 
 # ----------------------------------------------- I: an undo put back after landed() ---
-@pytest.mark.xfail(strict=True, reason="I: landed() keeps _undid; put back after the hold")
+@pytest.mark.xfail(strict=True, reason="I: the hold ends at the copy; the reset pose after "
+                   "it opens no hold")
 @pytest.mark.parametrize("hand", [False, True])
 def test_a_held_reset_a_gap_two_stale_copies_then_the_reset_pose_is_found_at_once(hand):
     """Bench reset_gap_stale 936, minimized: 10 Hz, at rest; a reset 16 cm (hand: 0.5 rad).
@@ -274,9 +282,10 @@ def test_a_1_khz_reset_home_after_an_arm_pushed_through_a_gap_is_a_new_world(fol
 
 
 # ------------------------------------ M: a step within the slack counts as a copy ---
-@pytest.mark.xfail(strict=True, reason="M: a pullback's first step is a 'copy', its next undoes")
-@pytest.mark.parametrize("steps, reset_m", [((0.009, 0.012, 0.008, 0.004), 0.04),
-                                            ((0.006, 0.009, 0.012), 0.05)])
+@pytest.mark.parametrize("steps, reset_m", [
+    pytest.param((0.009, 0.012, 0.008, 0.004), 0.04, marks=pytest.mark.xfail(
+        strict=True, reason="M: the 9 mm step is a copy of the reset pose (within 1 cm)")),
+    ((0.006, 0.009, 0.012), 0.05)])  # fixed in session 48: copies measured from the held pose
 def test_a_reset_the_controller_pulls_back_slowly_without_a_gap_is_a_new_world(steps, reset_m):
     """30 Hz, at rest; a reset ``reset_m`` up (refused), the controller pulling it back.
 

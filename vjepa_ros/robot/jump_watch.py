@@ -151,6 +151,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         # the latest state was a jump (1), or this many states in a row held its pose (0: none)
         self._jump_held = 0
         self._jump_time = 0.0  # [s] the latest jump's time
+        # the pose a held run repeats: the latest jump's, or the lone state's (xyz [3], quat [4])
+        self._held_pose: tuple[np.ndarray, np.ndarray] | None = None
         self._samples: collections.deque[_Sample] = collections.deque(maxlen=SAMPLES)
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
@@ -205,6 +207,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             # the hold's jumps were the old clock's (its new world is the clock rule's to say: a
             # hold across it said a second one at its end; session 47's review)
             self._net, self._open, self._jump_held, self._undid = None, [], 0, None
+            self._held_pose = None
             return ""
         after_jump, jump_held = self._jump_held == 1, self._jump_held
         interval = abs(stamp - last[0])
@@ -242,9 +245,12 @@ class JumpWatch(JumpClocks, JumpMotion):
         if not (jumped or flipped) and (
                 moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
+            if self._lone is not None:
+                self._held_pose = (xyz, turn)
         elif not (jumped or flipped) and lone is not None and (
                 lone.states < LONE_RUN or time - lone.time - lone.lone_s <= HELD_S) and \
-                time - lone.time <= LONE_SPAN_S and lone.off(xyz, turn, time) is not None:
+                time - lone.time <= LONE_SPAN_S and self._copy(xyz, turn) and \
+                lone.off(xyz, turn, time) is not None:
             self._lone = lone._replace(states=lone.states + 1)  # held: a glitch of a few states
         # a lone state's way back: a jump right after it, back onto the course it left
         returned = lone is not None and (jumped or flipped) and not after_jump and \
@@ -262,18 +268,19 @@ class JumpWatch(JumpClocks, JumpMotion):
             after_jump or jumped or flipped or jump_held and changed) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
-        if undid is not None and back and (jumped or flipped):  # a way back that adds nothing
-            self._toggle(undid, last, xyz, turn, time)
+        if undid is not None and returned:  # a lone state's way back, adding nothing (not a
+            self._toggle(undid, last, xyz, turn, time)  # jump's: that undoes; breaker48d H)
             net = self._net
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
         self._intervals.append((repeated and not (jumped or flipped), gap))
         if jumped or flipped:
-            self._jump_held, self._jump_time = 1, time
+            self._jump_held, self._jump_time, self._held_pose = 1, time, (xyz, turn)
         else:
             self._jump_held = jump_held + 1 if jump_held and not changed and (
-                jump_held < LONE_RUN or time - self._jump_time <= HELD_S) else 0
+                jump_held < LONE_RUN or time - self._jump_time <= HELD_S) and \
+                self._copy(xyz, turn) else 0
         if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
             self._first_pose = grace_after_jump(self._change_held)  # a slower source's stream
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
@@ -338,6 +345,16 @@ class JumpWatch(JumpClocks, JumpMotion):
             course = _Course(last[1], last[3], last[4], *self._velocity())
         return None if time - course.time > LONE_SPAN_S else course.leaving(xyz, turn, time)
 
+    def _copy(self, xyz: np.ndarray, turn: np.ndarray) -> bool:
+        """Whether a state is at the pose a held run repeats, within the slack (a copy of it).
+
+        Measured from the run's first pose, not step by step: an arm moving on at 1 kHz, or a
+        controller pulling it back in steps under the slack, is no copy (breaker48d K, M).
+        """
+        pose = self._held_pose
+        return pose is not None and float(np.linalg.norm(xyz - pose[0])) <= TCP_JUMP_SLACK_M \
+            and _angle(pose[1], turn) <= ORIENTATION_JUMP_SLACK_RAD
+
     def _toggle(self, undid: tuple, last: tuple, xyz: np.ndarray, turn: np.ndarray,
                 time: float) -> None:
         """Put back what the previous state undid (``_undid``); keep what it made for later.
@@ -381,8 +398,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         call. The jumps are forgotten either way.
         """
         net = self._net
-        self._net, self._open = None, []
-        if net is None:
+        self._net, self._open, self._undid = None, [], None  # (no undo put back after the hold:
+        if net is None:  # breaker48d I)
             return None
         leap, angle = float(np.linalg.norm(net[0])), _angle(net[1], np.array([1.0, 0, 0, 0]))
         if leap <= TCP_JUMP_SLACK_M and angle <= ORIENTATION_JUMP_SLACK_RAD:
@@ -394,6 +411,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._began = self._refresh = self._change_held = None
         self._first_pose = True
         self._open, self._jump_held, self._lone, self._back = [], 0, None, None
-        self._undid = None
+        self._undid = self._held_pose = None
         self._intervals.clear()
         self._samples.clear()
