@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from vjepa_ros.planning.config import CEMConfig
+from vjepa_ros.planning.config import GRIPPER_AXIS, CEMConfig
 from vjepa_ros.planning.energy import finite_energies, finite_topk
 
 XYZ = slice(0, 3)
 ROTATION = slice(3, 6)
-GRIPPER = 6
+GRIPPER = GRIPPER_AXIS  # one home: planning.config
 
 
 @dataclass

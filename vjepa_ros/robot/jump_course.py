@@ -3,8 +3,9 @@
 Part of :mod:`vjepa_ros.robot.jump_watch` (``JumpWatch._lone``). A state that is no jump but
 leaves the course the arm was on (:class:`_Course`: the pose before it carried on at the
 arm's own velocity for any part of the time since, the arm stopping anywhere on the way: a
-simulator paused, an arm braking, a clock stepped forward) is *lone* until the next state. If
-that next state is a jump back onto the same course, the lone state was the glitch (one bad
+simulator paused, an arm braking, a clock stepped forward) is *lone* until the next state
+(copies of its pose carry that on, up to :data:`LONE_RUN` states or :data:`HELD_S`). If that
+next state is a jump back onto the same course, the lone state was the glitch (one bad
 state after a gap in the states passes the jump check, the gap making it look slow:
 breaker46s) and the way back adds nothing to the hold's jumps. A teleport (a simulator's
 ``~/reset``) lands off the course and still adds up.
@@ -32,7 +33,11 @@ HELD_S = 0.03  # [s] ... or this long: 3 states at 100 Hz, 30 at 1 kHz (a bad re
 
 
 class _Course(typing.NamedTuple):
-    """Where the arm's own motion from one state carries it (``JumpWatch._lone``)."""
+    """Where the arm's own motion from one state carries it.
+
+    ``JumpWatch._lone`` (a lone state's way back lands on it), ``_back`` (a glitch's way back,
+    the course a lone state right after it leaves) and ``_undid`` (a put-back's way back).
+    """
 
     xyz: np.ndarray  # [3] m: the state's position
     turn: np.ndarray  # [4] quaternion (w, x, y, z): its orientation
@@ -49,7 +54,8 @@ class _Course(typing.NamedTuple):
         """Return how far a state (xyz [3] m, quaternion [4], at ``time`` [s]) is off this course.
 
         (distance [m], angle [rad]) when off it, None when on it: within ``TCP_JUMP_SLACK_M``
-        plus the speed times ``accel_rule.STAMP_JITTER_S`` of the segment from :attr:`xyz`
+        plus the speed times ``jitter_s`` [s] (default ``accel_rule.STAMP_JITTER_S``; 0 for a
+        put-back's course, where both states are the stream's own) of the segment from :attr:`xyz`
         along :attr:`velocity` for 0 to ``time - self.time`` seconds, and within
         ``ORIENTATION_JUMP_SLACK_RAD`` plus the turning speed times the jitter of the arc the
         angular velocity turns the orientation through over that time (:meth:`_off_arc`:
@@ -100,7 +106,11 @@ class _Course(typing.NamedTuple):
 
     def leaving(self, xyz: np.ndarray, turn: np.ndarray, time: float,
                 jitter_s: float = STAMP_JITTER_S) -> _Course | None:
-        """Return this course with a state (as for :meth:`off`) as its lone one; None if on it."""
+        """Return this course with a state (as for :meth:`off`) as its lone one; None if on it.
+
+        The lone one's distance, angle (:attr:`lone_m`, :attr:`lone_rad`) and time after the
+        course's (:attr:`lone_s`) set; :attr:`states` kept.
+        """
         off = self.off(xyz, turn, time, jitter_s)
         return None if off is None else \
             self._replace(lone_m=off[0], lone_rad=off[1], lone_s=time - self.time)

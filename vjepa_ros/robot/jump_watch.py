@@ -120,12 +120,13 @@ class JumpWatch(JumpClocks, JumpMotion):
     or ``jump_course.HELD_S`` (a glitch of a few states after a gap).
 
     **Held glitches and undos put back** (session 48): a jump's pose repeated by the next
-    states (up to ``LONE_RUN`` in all, or ``HELD_S``) is undone by the state after them as by
-    the state right after a jump; a copy itself never is (the arm's course may reach a reset
-    ahead of it: breaker48c B). An undo made by a state that passed the jump check is put back
-    when the next state, moving, comes back where the undoing state left (:meth:`_toggle`,
-    ``_Course.takes_back`` without the stamp jitter; again and again while two sources
-    alternate).
+    states (up to ``LONE_RUN`` in all, or ``HELD_S``) is undone by the first state that moves
+    after them, as by the state right after a jump (which may itself be a copy); a later copy
+    never is (the arm's course may reach a reset ahead of it: breaker48c B). An undo made by a
+    state that passed the jump check is put back when a later state, moving (the undoing
+    state's copies in between, up to ``jump_course.LONE_SPAN_S``), is its way back
+    (:meth:`_toggle`, ``_Course.takes_back`` without the stamp jitter), also a lone state's way
+    back, which is refused but adds nothing; again and again while two sources alternate.
 
     :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
     come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
@@ -173,8 +174,10 @@ class JumpWatch(JumpClocks, JumpMotion):
         # where the latest state, a refused jump back (a glitch's way back), put the arm, at the
         # velocity it had before the glitch: the course a lone state right after it leaves
         self._back: _Course | None = None
-        # what the latest state, no jump, undid: (net, open jumps) before it and the pose it left
-        # (at rest): put back if the next state, no jump either, is at that pose again
+        # what the latest state that passed the jump check undid (or put back): (net, open jumps)
+        # before it and the course it left, at the arm's motion before the hold, it the lone
+        # state: put back by a later state, moving, that is its way back (``_toggle``); copies
+        # of its pose keep it waiting up to LONE_SPAN_S
         self._undid: tuple[tuple | None, list, _Course] | None = None
         # the arm's own (velocity [3] m/s, angular velocity [3] rad/s) before the hold's first jump
         self._hold_motion: tuple[np.ndarray, np.ndarray] = (np.zeros(3), np.zeros(3))
@@ -221,56 +224,51 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._last = (stamp, xyz, arrival, turn, time)
         moved = float(np.linalg.norm(xyz - last[1]))
         turned = _angle(last[3], turn)
+        # changed beyond the slack (a jump always is: its limits are the slack and more)
+        changed = moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD
         hold, elapsed, previous, first = self._note_change(xyz, turn, last, time)
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
         flipped = turned > MAX_TCP_ANGULAR_SPEED_RAD_S * interval + ORIENTATION_JUMP_SLACK_RAD
         kick = ""
-        if not (after_jump or jumped or flipped) and (
-                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+        if not (after_jump or jumped or flipped) and changed:
             step_turn = _rotation_vector(_product(turn, _inverse(last[3])))
             kick = "" if refreshing(xyz - last[1], step_turn, hold, elapsed, previous, first) \
                 else self._kicked(xyz, turn, interval, last)
             jumped, flipped = kick.startswith("jumps"), kick.startswith("turns")
         (lone, self._lone), (way_back, self._back) = (self._lone, None), (self._back, None)
+        # a lone state's way back: a jump right after it (or its copies), back onto its course
+        returned = lone is not None and (jumped or flipped) and not after_jump and \
+            lone.takes_back(xyz, turn, time, (moved, turned))
         undid, self._undid = self._undid, None
-        changed = moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD
         if undid is not None and not changed:
-            if not (jumped or flipped) and time - undid[2].time <= LONE_SPAN_S:
+            if time - undid[2].time <= LONE_SPAN_S:
                 self._undid = undid  # the undoing state's pose held (stale copies): still open
-            undid = None
-        elif undid is not None and not undid[2].takes_back(xyz, turn, time, (moved, turned), 0.0):
-            undid = None  # not back where the undoing state left
-        if undid is not None and not (jumped or flipped):
+        elif undid is not None and (returned or not (jumped or flipped)) and \
+                undid[2].takes_back(xyz, turn, time, (moved, turned), 0.0):
+            # back where the undoing state left: no jump, or a lone state's way back (adding
+            # nothing; a jump that undoes does so itself: breaker48d H)
             self._toggle(undid, last, xyz, turn, time)
-        if not (jumped or flipped) and (
-                moved > TCP_JUMP_SLACK_M or turned > ORIENTATION_JUMP_SLACK_RAD):
+        if changed and not (jumped or flipped):
             self._lone = self._left_course(xyz, turn, time, last, after_jump, way_back)
             if self._lone is not None:
                 self._held_pose = (xyz, turn)
-        elif not (jumped or flipped) and lone is not None and (
-                lone.states < LONE_RUN or time - lone.time - lone.lone_s <= HELD_S) and \
-                time - lone.time <= LONE_SPAN_S and self._copy(xyz, turn) and \
+        elif not changed and lone is not None and time - lone.time <= LONE_SPAN_S and \
+                self._held_on(lone.states, lone.time + lone.lone_s, xyz, turn, time) and \
                 lone.off(xyz, turn, time) is not None:
             self._lone = lone._replace(states=lone.states + 1)  # held: a glitch of a few states
-        # a lone state's way back: a jump right after it, back onto the course it left
-        returned = lone is not None and (jumped or flipped) and not after_jump and \
-            lone.takes_back(xyz, turn, time, (moved, turned))
-        # a glitch's way back is a jump, or the state right after one or after copies of its
-        # pose (a gap, no jump; a glitch held up to LONE_RUN states, session 48): never a
-        # continuing motion, which can pass half-way back from a reset (breaker40g)
         net = self._net  # a local: forget() may come from elsewhere; the net before any undo
-        # (not a lone state further on, which passed the jump check: checking those undid real
-        # resets, by the reach or even right on the reset's course: an arm pulled back to its
-        # old pose, a stale copy of it at 30 Hz: breaker47h, breaker47j)
         opened_before = self._open
-        # (a copy of a held jump's pose is none: the arm's course may reach it, a reset ahead)
+        # a glitch's way back is a jump, the state right after one, or the first state that moves
+        # after copies of its pose (a gap, no jump; held up to LONE_RUN states or HELD_S, session
+        # 48; a copy itself is none: the arm's course may reach a reset ahead of it, 48c B):
+        # never a continuing motion, which can pass half-way back from a reset (breaker40g), nor
+        # a lone state further on, which passed the jump check (checking those undid real resets,
+        # by the reach or even right on the reset's course: an arm pulled back to its old pose, a
+        # stale copy of it at 30 Hz: breaker47h, breaker47j)
         closed = None if returned or not (
             after_jump or jumped or flipped or jump_held and changed) else \
             self._undone(xyz, turn, time)
         back = returned or closed is not None
-        if undid is not None and returned:  # a lone state's way back, adding nothing (not a
-            self._toggle(undid, last, xyz, turn, time)  # jump's: that undoes; breaker48d H)
-            net = self._net
         if back and (jumped or flipped):  # refused, yet where the arm is: the next state's course
             motion = (lone.velocity, lone.spin) if returned else (closed.velocity, closed.spin)
             self._back = _Course(xyz, turn, time, *motion)
@@ -278,9 +276,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         if jumped or flipped:
             self._jump_held, self._jump_time, self._held_pose = 1, time, (xyz, turn)
         else:
-            self._jump_held = jump_held + 1 if jump_held and not changed and (
-                jump_held < LONE_RUN or time - self._jump_time <= HELD_S) and \
-                self._copy(xyz, turn) else 0
+            self._jump_held = jump_held + 1 if jump_held and not changed and \
+                self._held_on(jump_held, self._jump_time, xyz, turn, time) else 0
         if jumped or flipped:  # the arm's motion after a jump is not known: as at the start, for
             self._first_pose = grace_after_jump(self._change_held)  # a slower source's stream
         elif not (np.array_equal(xyz, last[1]) and np.array_equal(turn, last[3])):
@@ -288,9 +285,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         if not (jumped or flipped):
             if closed is not None:  # back from a held glitch: its states were not the arm's
                 self._run += 1
-                left = _Course(last[1], last[3], last[4], *self._hold_motion)
-                course = left.leaving(xyz, turn, time, 0.0)
-                self._undid = None if course is None else (net, opened_before, course)
+                self._await_put_back(net, opened_before, last, xyz, turn, time)
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
             return ""
         # a jump away: added up, and open until a state lands back; a way back (a glitch's, a
@@ -345,30 +340,48 @@ class JumpWatch(JumpClocks, JumpMotion):
             course = _Course(last[1], last[3], last[4], *self._velocity())
         return None if time - course.time > LONE_SPAN_S else course.leaving(xyz, turn, time)
 
-    def _copy(self, xyz: np.ndarray, turn: np.ndarray) -> bool:
-        """Whether a state is at the pose a held run repeats, within the slack (a copy of it).
+    def _held_on(self, states: int, since: float, xyz: np.ndarray, turn: np.ndarray,
+                 time: float) -> bool:
+        """Whether a state (xyz [3] m, quaternion [4], at ``time`` [s]) carries a held run on.
 
-        Measured from the run's first pose, not step by step: an arm moving on at 1 kHz, or a
-        controller pulling it back in steps under the slack, is no copy (breaker48d K, M).
+        The run (a jump's pose, or a lone state's, repeated: ``states`` so far, its first at
+        ``since`` [s]) lasts ``jump_course.LONE_RUN`` states or ``HELD_S``, whichever is more,
+        and the state is at the run's first pose within the slack (``_held_pose``): measured
+        from that pose, not step by step, so an arm moving on at 1 kHz or a controller pulling
+        it back in steps under the slack is no copy (breaker48d K, M).
         """
         pose = self._held_pose
-        return pose is not None and float(np.linalg.norm(xyz - pose[0])) <= TCP_JUMP_SLACK_M \
-            and _angle(pose[1], turn) <= ORIENTATION_JUMP_SLACK_RAD
+        return (states < LONE_RUN or time - since <= HELD_S) and pose is not None and \
+            float(np.linalg.norm(xyz - pose[0])) <= TCP_JUMP_SLACK_M and \
+            _angle(pose[1], turn) <= ORIENTATION_JUMP_SLACK_RAD
 
-    def _toggle(self, undid: tuple, last: tuple, xyz: np.ndarray, turn: np.ndarray,
-                time: float) -> None:
-        """Put back what the previous state undid (``_undid``); keep what it made for later.
+    def _await_put_back(self, net: tuple | None, opened: list, last: tuple, xyz: np.ndarray,
+                        turn: np.ndarray, time: float) -> None:
+        """Keep (``net``, ``opened``) for a put-back by the state after this one (``_undid``).
 
-        The latest state is back where that state left (``undid``'s course), so that state was
-        the glitch, not the way back: the hold's (net, open jumps) before it return, and the
-        ones it made wait for a state back at its own pose (``last``, carried on at the arm's
-        motion before the hold, stopping anywhere): alternating sources toggle to and fro, and
-        the state they settle on wins (a ``~/reset`` held a few states, a stale copy of the old
-        pose that undid it, the reset pose again: a new world; breaker47j, breaker47k C).
+        This state (xyz [3] m, quaternion [4], at ``time`` [s]) just undid, or put back, what
+        ``net`` and ``opened`` were; the state that would show it wrong comes back where this
+        one left: the course from ``last`` at the arm's motion before the hold
+        (``_hold_motion``, stopping anywhere), this state its lone one. None when this state
+        is on that course (it left nothing).
         """
         course = _Course(last[1], last[3], last[4], *self._hold_motion).leaving(xyz, turn, time,
                                                                                 0.0)
-        self._undid = None if course is None else (self._net, self._open, course)
+        self._undid = None if course is None else (net, opened, course)
+
+    def _toggle(self, undid: tuple, last: tuple, xyz: np.ndarray, turn: np.ndarray,
+                time: float) -> None:
+        """Put back what an earlier state undid (``undid``, ``_undid``); keep what it made.
+
+        This state (xyz [3] m, quaternion [4], at ``time`` [s]) is back where the undoing state
+        (or ``last``, its latest copy) left (``undid``'s course), so that state was the glitch,
+        not the way back: the hold's (net, open jumps) before it return, and the ones it made
+        wait for a state back where ``last`` is (:meth:`_await_put_back`): alternating sources
+        toggle to and fro, and the state they settle on wins (a ``~/reset`` held a few states,
+        a stale copy of the old pose that undid it, the reset pose again: a new world;
+        breaker47j, breaker47k C).
+        """
+        self._await_put_back(self._net, self._open, last, xyz, turn, time)
         self._net, self._open = undid[0], undid[1]
 
     def _undone(self, xyz: np.ndarray, turn: np.ndarray, time: float) -> _Excursion | None:
