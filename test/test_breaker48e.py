@@ -32,9 +32,10 @@ Q. ``_undid`` stays open while the undoing state's pose is held (meant for stale
    the arm's own), a 0.1-0.3 s gap, the arm back on its course (passes: undoes the glitch), the
    arm stopping dead for 0.17-0.67 s (its own held pose), then moving on: its first moving
    state is within half of the grown segment: the glitch put back, a false new world of 4-14 cm
-   (10 Hz: a 15 cm glitch, 0.5 s stopped). README: not covered (its false-new-world list has
-   no glitch behind the arm nor an arm that stops; "one that lies on the arm's course" is a
-   glitch ahead, where the course runs).
+   (10 Hz: a 15 cm glitch, 0.5 s stopped; the hand alone: a 10 Hz hand turning 1 rad/s, a
+   glitch 0.6 rad behind, the hand standing 0.5 s: 0.5 rad). README: not covered (its
+   false-new-world list has no glitch behind the arm nor an arm that stops; "one that lies on
+   the arm's course" is a glitch ahead, where the course runs).
 
 Differential (``benchmarks/bench_jump_streams.py --seeds 600 --seed0 1600 --baseline
 8dab191b``, new seeds 1600-2199, run here): 2696 events, wrong 548 current vs 736 baseline; 204
@@ -165,6 +166,29 @@ def test_an_arm_that_stops_after_a_glitchs_undo_then_moves_on_is_no_new_world(
     Should: no new world.
     """
     assert _glitch_behind_then_stop(dt, behind_m, gap_s, stop) == []
+
+
+@pytest.mark.xfail(strict=True, reason="Q: the hand's undo stays open while it stands")
+@pytest.mark.parametrize("gap_s", [0.1, 0.3])
+def test_a_hand_that_stops_after_a_hand_glitchs_undo_then_turns_on_is_no_new_world(gap_s):
+    """10 Hz, the hand turning 1 rad/s in yaw; one state's hand 0.6 rad behind, ``gap_s`` gap.
+
+    Input: the hand back on its course (passes: undoes), standing 5 states (0.5 s), then
+    turning on at 1 rad/s. Happened: the glitch's orientation carried on at 1 rad/s for the
+    time since reaches within half of the standing hand: put back, a false new world of
+    0.5 rad (baseline 8dab191b: none). Should: no new world.
+    """
+    dt, spin = 0.1, 1.0
+    rows = [(at(START[:3], [np.pi, 0.0, spin * dt * k]), dt * k) for k in range(50)]
+    stamp = dt * 49
+    rows.append((at(START[:3], [np.pi, 0.0, spin * (stamp + dt) - 0.6]), stamp + dt))
+    stamp += dt + gap_s
+    yaw = spin * (stamp + dt)
+    rows += [(at(START[:3], [np.pi, 0.0, yaw]), stamp + dt * k) for k in range(1, 6)]
+    stamp += dt * 5
+    rows += [(at(START[:3], [np.pi, 0.0, yaw + spin * dt * k]), stamp + dt * k)
+             for k in range(1, 30)]
+    assert _landings(JumpWatch(), rows) == []
 
 
 def test_an_arm_that_moves_on_after_a_glitchs_undo_is_no_new_world():
