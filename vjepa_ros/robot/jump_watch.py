@@ -178,7 +178,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         # before it and the course it left, at the arm's motion before the hold, it the lone
         # state: put back by a later state, moving, that is its way back (``_toggle``); copies
         # of its pose keep it waiting up to LONE_SPAN_S
-        self._undid: tuple[tuple | None, list, _Course] | None = None
+        self._undid: tuple[tuple | None, list, _Course, _Course] | None = None
         # the arm's own (velocity [3] m/s, angular velocity [3] rad/s) before the hold's first jump
         self._hold_motion: tuple[np.ndarray, np.ndarray] = (np.zeros(3), np.zeros(3))
 
@@ -244,7 +244,8 @@ class JumpWatch(JumpClocks, JumpMotion):
             if time - undid[2].time <= LONE_SPAN_S:
                 self._undid = undid  # the undoing state's pose held (stale copies): still open
         elif undid is not None and (returned or not (jumped or flipped)) and \
-                undid[2].takes_back(xyz, turn, time, (moved, turned), 0.0):
+                undid[2].takes_back(xyz, turn, time, (moved, turned), 0.0) and \
+                undid[3].off(xyz, turn, time) is not None:
             # back where the undoing state left: no jump, or a lone state's way back (adding
             # nothing; a jump that undoes does so itself: breaker48d H)
             self._toggle(undid, last, xyz, turn, time)
@@ -362,12 +363,15 @@ class JumpWatch(JumpClocks, JumpMotion):
         This state (xyz [3] m, quaternion [4], at ``time`` [s]) just undid, or put back, what
         ``net`` and ``opened`` were; the state that would show it wrong comes back where this
         one left: the course from ``last`` at the arm's motion before the hold
-        (``_hold_motion``, stopping anywhere), this state its lone one. None when this state
-        is on that course (it left nothing).
+        (``_hold_motion``, stopping anywhere), this state its lone one, and off this state's own
+        course at that motion (not the arm going on from it, also after standing still: a
+        glitch behind an arm lies on the arm's course; breaker48e Q). None when this state is
+        on the first course (it left nothing).
         """
         course = _Course(last[1], last[3], last[4], *self._hold_motion).leaving(xyz, turn, time,
                                                                                 0.0)
-        self._undid = None if course is None else (net, opened, course)
+        self._undid = None if course is None else \
+            (net, opened, course, _Course(xyz, turn, time, *self._hold_motion))
 
     def _toggle(self, undid: tuple, last: tuple, xyz: np.ndarray, turn: np.ndarray,
                 time: float) -> None:
