@@ -293,14 +293,14 @@ class JumpWatch(JumpClocks, JumpMotion):
         # lone state's) adds nothing but is open all the same, to be undone by a state back where
         # it left: that restores the net before it (a stale copy of the old pose between a
         # ~/reset and the states at the new one, also across a gap: breaker47g)
+        motion = self._velocity()  # the arm's own, up to the state before this jump
         if net is None:  # the hold's first jump: the arm's motion before the hold
-            self._hold_motion = self._velocity()
+            self._hold_motion = motion
         net = net or (np.zeros(3), np.array([1.0, 0.0, 0.0, 0.0]))
         opened = self._open  # the oldest kept: the pose before the hold, the usual way back
         kept = opened if len(opened) < self.OPEN_JUMPS else \
             [opened[0], *opened[-(self.OPEN_JUMPS - 2):]]
-        self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net,
-                                        *self._velocity())]
+        self._open = [*kept, _Excursion(last[1], last[3], last[4], moved, turned, net, *motion)]
         if not back:
             self._net = (net[0] + (xyz - last[1]),
                          _product(net[1], _product(_inverse(last[3]), turn)))
