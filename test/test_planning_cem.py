@@ -1,5 +1,9 @@
 """CEM on a hand-built world model whose energy minimum is known, and the CEM building blocks."""
 
+import json
+from dataclasses import asdict
+
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -310,6 +314,23 @@ def test_presets_hold_the_published_settings():
 def test_bad_settings_raise_clear_errors(changes, message):
     with pytest.raises(ValueError, match=message):
         CEMConfig(**changes)
+
+
+def test_numpy_integer_counts_are_taken_and_stored_as_python_ints():
+    """Counts from numpy (``np.int64(400)`` from an array or a sweep) are integers.
+
+    They were refused as "must be an integer" although the config's own ``fixed_axes`` indices
+    take numpy integers; stored as numpy, a JSON report of the config would fail to dump.
+    """
+    config = CEMConfig(horizon=np.int64(2), samples=np.int32(40), topk=np.int64(5),
+                       iterations=np.int16(3), chunk_size=np.int64(8), close_gripper=np.int64(1))
+    values = [config.horizon, config.samples, config.topk, config.iterations,
+              config.chunk_size, config.close_gripper]
+    assert values == [2, 40, 5, 3, 8, 1]
+    assert all(type(value) is int for value in values)
+    json.dumps(asdict(config))
+    with pytest.raises(ValueError, match="CEMConfig.samples must be an integer >= 1, got 40.0"):
+        CEMConfig(samples=40.0)
 
 
 def test_cem_search_rejects_a_scorer_with_the_wrong_shape():

@@ -68,13 +68,21 @@ def check_fixed_axes(spec, name: str, maxnorm: float,
     return tuple(pairs.items())
 
 
-def _require_integer(name: str, value, low: int, optional: bool) -> None:
-    """Refuse a CEMConfig integer field that is not an int >= ``low`` (bools refused; None ok)."""
+def _require_integer(config, name: str, low: int, optional: bool) -> None:
+    """Refuse a CEMConfig integer field that is not an integer >= ``low``; store it as an int.
+
+    Any ``numbers.Integral`` (a numpy integer too, as ``check_fixed_axes`` takes) is accepted
+    and stored as a Python int, so reports and YAML dumps of the config hold plain ints. Bools
+    are refused (True would count as 1); None is accepted where ``optional``. Raises ValueError
+    naming the field.
+    """
+    value = getattr(config, name)
     if optional and value is None:
         return
-    if not isinstance(value, int) or isinstance(value, bool) or value < low:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
         raise ValueError(f"CEMConfig.{name} must be {'None or ' if optional else ''}an integer "
                          f">= {low}, got {value!r}")
+    object.__setattr__(config, name, int(value))
 
 
 @dataclass(frozen=True)
@@ -119,10 +127,10 @@ class CEMConfig:
 
     def __post_init__(self):
         for name in ("horizon", "samples", "topk", "iterations"):
-            _require_integer(name, getattr(self, name), 1, optional=False)
-        _require_integer("close_gripper", self.close_gripper, 0, optional=True)
-        _require_integer("early_stop_patience", self.early_stop_patience, 1, optional=True)
-        _require_integer("chunk_size", self.chunk_size, 1, optional=True)
+            _require_integer(self, name, 1, optional=False)
+        _require_integer(self, "close_gripper", 0, optional=True)
+        _require_integer(self, "early_stop_patience", 1, optional=True)
+        _require_integer(self, "chunk_size", 1, optional=True)
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
                 f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
