@@ -29,10 +29,12 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     walk_files,
 )
 from vjepa_ros.recordings.bag_reader import (  # noqa: F401 - imported from here elsewhere
+    DAMAGED_HINT,
     BagError,
     BagReader,
     DamagedBagError,
     MetadataError,
+    damaged_message,
     iter_messages,
     mcap_recover,
     one_line,

@@ -20,6 +20,19 @@ class BagError(ValueError):
     """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
 
 
+DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
+                "machine, or re-record (train: or leave it out of the data given)")
+
+
+def damaged_message(path, topic: str, index: int, exc: Exception) -> BagError:
+    """Return the error of message ``index`` of ``topic`` that does not deserialize, with a fix.
+
+    Camera and state messages alike (breaker49b: a camera's said no fix).
+    """
+    return BagError(f"{path}: {topic} message {index} is damaged: {one_line(str(exc))}; "
+                    f"{DAMAGED_HINT}")
+
+
 class DamagedBagError(BagError):
     """A data file that fails while its messages are read (corrupt chunk, sqlite error)."""
 
@@ -159,21 +172,52 @@ def zstd_module():
     return zstd
 
 
-def iter_messages(reader: BagReader, path: Path, topics: list[str]):
+def iter_messages(reader: BagReader, path: Path, topics: list[str],
+                  types: dict[str, str] | None = None):
     """Yield ``(connection, receive time ns, raw CDR bytes)`` of these topics, in bag order.
 
-    Damage inside a file becomes a :class:`BagError` naming the bag, the topics being read and
-    the command that recovers the intact part.
+    ``types``: topic -> the message type read (``topic_types.topic_types``); a topic's
+    connections of other types are left out (None: every connection of the topics).
+
+    Damage inside a file becomes a :class:`DamagedBagError` naming the bag, the topics being
+    read and the command that recovers the intact part: any reader error (rosbags'
+    ``ReaderError``, ``OverflowError`` or ``struct.error`` of a damaged record length, zstd and
+    lz4 errors, sqlite errors, ``MemoryError`` of a huge length), and a read that ends with
+    fewer messages of a connection than the file's summary (MCAP statistics, SQLite rows,
+    ``metadata.yaml``) counts: records that vanish without an error in a chunk damaged inside.
     """
-    connections = [c for c in reader.connections if c.topic in topics]
+    connections = [c for c in reader.connections if c.topic in topics
+                   and (types is None or types.get(c.topic) == c.msgtype)]
     iterator = reader.messages(connections=connections)
+    read: dict[int, int] = {}  # id() of a connection -> messages yielded
     while True:
         try:
             item = next(iterator)
         except StopIteration:
-            return
+            break
         except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
-            raise DamagedBagError(f"{shown_path(path)}: damaged bag while reading "
-                                  f"{', '.join(topics)}: {exc}; "
-                           f"{repair_hint(path, reader.storage)}") from exc
+            raise _damaged(reader, path, topics, one_line(str(exc)) or type(exc).__name__) \
+                from exc
+        read[id(item[0])] = read.get(id(item[0]), 0) + 1
         yield item
+    short = [f"{c.topic} {read.get(id(c), 0)} of {c.msgcount}" for c in connections
+             if read.get(id(c), 0) < c.msgcount]
+    if short:
+        raise _damaged(reader, path, topics, f"its summary counts more messages than its "
+                       f"records hold ({', '.join(short)} read)")
+
+
+def _damaged(reader: BagReader, path: Path, topics: list[str], what: str) -> DamagedBagError:
+    """Return the one-line error of a data file that fails while ``topics`` are read.
+
+    The repair command names the data file when the bag has one (a folder's only ``.db3``),
+    else the path given.
+    """
+    from vjepa_ros.recordings.bag_folders import data_files
+
+    path = Path(path)
+    files = reader.files or (data_files(path) if path.is_dir() else [path])
+    kind = "the SQLite3 file is damaged" if reader.storage == "sqlite3" else "damaged bag"
+    fix = repair_hint(files[0] if len(files) == 1 else path, reader.storage)
+    return DamagedBagError(f"{shown_path(path)}: {kind} while reading {', '.join(topics)}: "
+                           f"{what}; {fix}")

@@ -207,6 +207,30 @@ def check_overlap(path, config, image_topic, image_times, state_topic, state_tim
     )
 
 
+def uncovered_note(kind: str, topic: str, times: np.ndarray, state_topic: str,
+                   state_times: np.ndarray, then: str) -> str:
+    """Note the states [ns] more than the slack outside a topic's span ``times`` [ns, sorted].
+
+    The slack: 1 s, or two of the topic's intervals. ``kind``: what the topic is ("gripper",
+    "camera"); ``then``: what those states get. "" when every state lies within the slack (or
+    either has no time). The note names the topic, its span, how many states lie outside and
+    the seconds of the states' span it does not cover.
+    """
+    if not len(times) or not len(state_times):
+        return ""
+    interval = np.median(np.diff(times)) if len(times) > 1 else 0
+    slack = max(COVER_SLACK_NS, 2 * interval)
+    before, after = state_times < times[0] - slack, state_times > times[-1] + slack
+    far = int(np.sum(before | after))
+    if not far:
+        return ""
+    seconds = (max(0, int(times[0]) - int(state_times.min())) * before.any()
+               + max(0, int(state_times.max()) - int(times[-1])) * after.any()) / 1e9
+    return (f"{kind} topic {topic} covers {describe_span(times)}: {far} of {len(state_times)} "
+            f"states of {state_topic} ({seconds:.2f} s of their span) lie more than "
+            f"{slack / 1e9:g} s outside it {then}")
+
+
 def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_topic: str,
                     state_times: np.ndarray, timed_by_receive: bool = False) -> str:
     """Check the gripper topic's times [ns, sorted] against the states' [ns]; return a note or "".
@@ -232,12 +256,8 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
                 f"closedness taken for all {len(state_times)} states of {state_topic} (a gripper "
                 "that publishes on change, or latched)")
     if gap <= slack:
-        far = int(np.sum((state_times < finger_times[0] - slack)
-                         | (state_times > finger_times[-1] + slack)))
-        return "" if not far else (
-            f"gripper topic {topic} covers {describe_span(finger_times)}: {far} of "
-            f"{len(state_times)} states of {state_topic} lie more than {slack / 1e9:g} s outside "
-            "it and get the closedness of its first or last message")
+        return uncovered_note("gripper", topic, finger_times, state_topic, state_times,
+                              "and get the closedness of its first or last message")
     if config.stamps != "header":
         hint = "the recorder received them at different times: are both from this recording?"
     elif timed_by_receive:

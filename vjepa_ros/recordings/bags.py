@@ -37,9 +37,11 @@ from vjepa_ros.recordings.bag_arm_states import (
     joints_to_ee,
     unread_note,
 )
-from vjepa_ros.recordings.bag_files import (
+from vjepa_ros.recordings.bag_files import (  # noqa: F401 - DAMAGED_HINT: here too
+    DAMAGED_HINT,
     BagError,
     DamagedBagError,
+    damaged_message,
     iter_messages,
     open_reader,
     storage_of,
@@ -57,6 +59,7 @@ from vjepa_ros.recordings.bag_stamps import (
     check_steps_back,
     header_from_cdr,
     header_timing,
+    uncovered_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.recording import Recording, decode_frame
@@ -71,12 +74,10 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_state_topic,
 )
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
+from vjepa_ros.recordings.topic_types import topic_types
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
 from vjepa_ros.robot.kinematics import pose_to_state
 from vjepa_ros.robot.state_ranges import arm_unread
-
-DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
-                "machine, or re-record")
 
 
 def read_recording(
@@ -152,7 +153,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         reader = open_reader(path, salvaged, copies)
         damage[:] = reader.damage
         try:
-            types = {c.topic: c.msgtype for c in reader.connections}
+            types, mixed = topic_types(reader.connections)  # one type per topic read
             notes: list[str] = list(reader.notes)
             notes += [part_note] if part_note and not salvaged else []  # x_1.mcap unread
             image_topic = resolve_image_topic(path, types, config.image, notes)
@@ -164,7 +165,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             positions, empty = [], []  # the camera's messages indexed, skipped (0 pixels)
             camera_frames: dict[str, int] = {}  # header.frame_id -> frames (two cameras?)
-            for connection, received, raw in iter_messages(reader, path, wanted):
+            notes += [mixed[topic] for topic in wanted if topic in mixed]
+            for connection, received, raw in iter_messages(reader, path, wanted, types):
                 topic = connection.topic
                 stamps, times, msgs = collected[topic]
                 if topic == image_topic:
@@ -182,16 +184,13 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                         stamps.append(stamp)
                         camera_frames[frame_id] = camera_frames.get(frame_id, 0) + 1
                     except ValueError as exc:
-                        raise BagError(f"{path}: {topic} message {len(msgs)} is damaged: {exc}") \
-                            from exc
+                        raise damaged_message(path, topic, len(msgs), exc) from exc
                     msgs.append(None)
                     continue
                 try:
                     msg = m.typestore().deserialize_cdr(raw, connection.msgtype)
                 except Exception as exc:
-                    raise BagError(
-                        f"{path}: {topic} message {len(msgs)} is damaged: {exc}; {DAMAGED_HINT}"
-                    ) from exc
+                    raise damaged_message(path, topic, len(msgs), exc) from exc
                 stamps.append(m.stamp_ns(msg.header))
                 msgs.append(compact_message(msg, connection.msgtype))  # a few numbers, no message
             storage, compression = storage_of(reader), reader.compression
@@ -321,6 +320,11 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     jump_note = check_state_jumps(path, state_topic, state_times[keep], states[keep], other)
     notes += [jump_note] if jump_note else []
     check_overlap(path, config, image_topic, image_times[order], state_topic, state_times)
+    camera_note = uncovered_note(  # a camera that died (or started) well inside the states
+        "camera", image_topic, image_times[order], state_topic, state_times[keep],
+        "and have no frame: no step there is evaluated or trained (the camera driver stopped, "
+        "or started late?)")
+    notes += [camera_note] if camera_note else []
     if config.stamps == "header":  # overlapping, yet seconds apart: a camera on another clock
         check_clock(path, image_topic, relative_offsets(*clock_of(image_topic),
                                                         *clock_of(state_topic)),

@@ -161,9 +161,13 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
 def messages_are_zstd(part) -> bool | None:
     """Whether a data file's first message is a zstd frame (rosbag2 message compression).
 
-    None when the file holds no message (nothing tells).
+    None when the file holds no message, or its first chunk fails (nothing tells: the read
+    of its messages, ``bag_reader.iter_messages``, says it is damaged).
     """
-    first = next(iter(part.messages(connections=part.connections)), None)
+    try:
+        first = next(iter(part.messages(connections=part.connections)), None)
+    except Exception:  # noqa: BLE001 - any reader error of a damaged file: said when read
+        return None
     return None if first is None else bytes(first[2][:4]) == ZSTD_MAGIC
 
 
@@ -195,6 +199,10 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except OSError as exc:
         raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
                        f"{exc})") from exc
+    if not salvaged.damage.damaged and salvage:  # rosbags failed where the MCAP library reads
+        return salvaged, (f"{shown_path(shown)}: the rosbags reader fails on a record damaged "
+                          "inside its chunks: read by scanning the file (MCAP library), every "
+                          "message intact")
     if not salvaged.damage.damaged:
         return salvaged, (f"{shown_path(shown)}: no MCAP summary ({error}): read by "
                           "scanning the file")

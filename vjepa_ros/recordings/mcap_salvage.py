@@ -65,12 +65,15 @@ class Damage:
     lost_messages: int = 0
     indexed_lost_chunks: int = 0
     orphaned: int = 0  # intact messages of a channel whose record was in a lost chunk: unread
+    # messages the file's intact summary counts beyond those read, lost and orphaned: records
+    # hidden by damage inside a chunk that still decompresses (a record length changed)
+    vanished: int = 0
     first_time: int | None = None
     last_time: int | None = None
 
     @property
     def damaged(self) -> bool:
-        return self.truncated_at is not None or self.lost_chunks > 0
+        return self.truncated_at is not None or self.lost_chunks > 0 or self.vanished > 0
 
     def summary(self, path: Path) -> str:
         """One line: what was read, what was lost (bytes, chunks, time span)."""
@@ -82,6 +85,9 @@ class Damage:
             parts.append(f"{self.partial_chunks} chunk(s) cut short (complete messages kept)")
         if self.lost_chunks:
             parts.append(f"{self.lost_chunks} corrupt chunk(s) skipped")
+        if self.vanished:
+            parts.append(f"{self.vanished} message(s) its summary counts are in no readable "
+                         "record (a chunk damaged inside)")
         if self.orphaned:
             parts.append(f"{self.orphaned} intact message(s) unreadable (their channel was "
                          "defined in a lost chunk, and the file has no summary naming it)")
@@ -91,7 +97,9 @@ class Damage:
             span = f" ({(self.last_time - self.first_time) / 1e9:.2f} s)"
         from vjepa_ros.recordings.bag_files import mcap_recover
 
-        return (f"{shown_path(path)} is damaged (recorder killed mid-write?): "
+        cause = "recorder killed mid-write?" if self.truncated_at is not None else \
+            "changed on disk or in a copy?"
+        return (f"{shown_path(path)} is damaged ({cause}): "
                 f"{'; '.join(parts)}; read "
                 f"{self.messages_read} intact messages{span}, {self._lost_count(lost)}; "
                 f"{mcap_recover(path)} rewrites it")
@@ -104,9 +112,9 @@ class Damage:
         message (``mcap info``'s count), so those are not counted, and the text says so.
         """
         counted = self.indexed_lost_chunks == self.lost_chunks
-        span = f"spanning {seconds:.2f} s"
+        span = f"spanning {seconds:.2f} s" if self.lost_spans else "at unknown times"
         if self.truncated_at is None and counted:
-            return f"lost {self.lost_messages} messages {span}"
+            return f"lost {self.lost_messages + self.vanished} messages {span}"
         uncounted = ("how many is unknown: the cut took the message index and the summary that "
                      "count them" if self.truncated_at is not None else
                      "how many is unknown: a corrupt chunk's message index is gone too")
@@ -173,8 +181,11 @@ class SalvagedMcap:
                                   f"({size} bytes, "
                                   "less than the MCAP magic): nothing to read")
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
-        self._schemas, self._channels = _summary_channels(self.path)
+        self._schemas, self._channels, summed = _summary_channels(self.path)
         counts = Counter(message.channel_id for message in self._walk(self.damage))
+        if self.damage.truncated_at is None:  # else the summary, if any, is not this file's
+            self.damage.vanished = max(0, summed - self.damage.messages_read
+                                       - self.damage.lost_messages - self.damage.orphaned)
         self.connections = []
         for channel in sorted(self._channels.values(), key=lambda c: c.id):
             try:
@@ -187,7 +198,8 @@ class SalvagedMcap:
                 MessageDefinition(MessageDefinitionFormat.NONE, ""), "", counts[channel.id],
                 ConnectionExtRosbag2(channel.message_encoding, qos), self,
             ))
-        if self.damage.messages_read == 0 and self.damage.orphaned:
+        if self.damage.messages_read == 0 and (self.damage.orphaned or self.damage.lost_chunks
+                                               or self.damage.vanished):
             raise McapDamageError(self.damage.summary(self.path))  # "read 0 intact messages"
         if self.damage.messages_read == 0 and self.damage.damaged:
             raise McapDamageError(
@@ -290,11 +302,12 @@ class SalvagedMcap:
         return sorted(messages, key=lambda message: message.log_time)
 
 
-def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel]]:
-    """Return the schema and channel records of the file's summary section, by id.
+def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel], int]:
+    """Return the summary section's schema and channel records by id, and its message count.
 
-    Empty when the file does not end in the MCAP magic (cut short) or its footer or summary
-    does not parse: the data section's own records are then all there is.
+    The count is the statistics record's (0: none). Empty when the file does not end in the
+    MCAP magic (cut short) or its footer or summary does not parse: the data section's own
+    records are then all there is.
     """
     from mcap.reader import make_reader
 
@@ -302,11 +315,12 @@ def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel]
         try:
             file.seek(-MAGIC_SIZE, 2)
             if file.read(MAGIC_SIZE) != MAGIC:
-                return {}, {}
+                return {}, {}, 0
             file.seek(0)
             summary = make_reader(file).get_summary()
         except Exception:  # noqa: BLE001 - any damage in the footer or summary: not used
-            return {}, {}
+            return {}, {}, 0
     if summary is None:
-        return {}, {}
-    return dict(summary.schemas), dict(summary.channels)
+        return {}, {}, 0
+    counted = summary.statistics.message_count if summary.statistics else 0
+    return dict(summary.schemas), dict(summary.channels), counted

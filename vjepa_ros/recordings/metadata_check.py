@@ -27,15 +27,16 @@ def metadata_disagreement(path: Path, reader) -> str:
     the topics it subscribed to).
     """
     directory = reader.storage
-    listed = {c.topic: c.msgtype for c in directory.connections}
-    recorded: dict[str, str] = {}
-    for storage in directory.storages:
-        for connection in storage.connections:
-            recorded.setdefault(connection.topic, connection.msgtype)
+    listed: dict[str, set[str]] = {}  # topic -> its types (several: several connections)
+    for connection in directory.connections:
+        listed.setdefault(connection.topic, set()).add(connection.msgtype)
+    recorded = dict.fromkeys((connection.topic, connection.msgtype)
+                             for storage in directory.storages
+                             for connection in storage.connections)
     problems = [f"{topic} [{kind}] is in the data but not in it"
-                for topic, kind in recorded.items() if topic not in listed]
-    problems += [f"{topic} is {kind} in the data, {listed[topic]} in it"
-                 for topic, kind in recorded.items() if topic in listed and listed[topic] != kind]
+                for topic, kind in recorded if topic not in listed]
+    problems += [f"{topic} is {kind} in the data, {', '.join(sorted(listed[topic]))} in it"
+                 for topic, kind in recorded if kind not in listed.get(topic, {kind})]
     fix = f"delete it and `{reindex(path)}` writes it again from the data"
     mode = reader.compression_mode
     if mode != "file" and directory.storages:

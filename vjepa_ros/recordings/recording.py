@@ -24,7 +24,12 @@ from vjepa_ros.image_notes import (
 )
 from vjepa_ros.images import EncodingError, ImageError, decode_image_message
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.bag_files import (
+    BagError,
+    damaged_message,
+    iter_messages,
+    open_reader,
+)
 from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
 
@@ -163,7 +168,7 @@ class Recording:
         first = None  # (message, shape, index) of the first frame decoded: the others' size
         try:
             for ordinal, (_, _, raw) in enumerate(
-                iter_messages(reader, self.path, [self.image_topic])
+                iter_messages(reader, self.path, [self.image_topic], self.topic_types)
             ):
                 index = wanted.pop(ordinal, None)
                 if index is not None:
@@ -227,4 +232,4 @@ def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
     except ImageError as exc:
         raise BagError(f"{path}: {topic} message {ordinal}: {exc}") from exc
     except Exception as exc:
-        raise BagError(f"{path}: {topic} message {ordinal} is damaged: {exc}") from exc
+        raise damaged_message(path, topic, ordinal, exc) from exc
