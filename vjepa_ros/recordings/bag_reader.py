@@ -29,7 +29,8 @@ def damaged_message(path, topic: str, index: int, exc: Exception) -> BagError:
 
     Camera and state messages alike (breaker49b: a camera's said no fix).
     """
-    return BagError(f"{path}: {topic} message {index} is damaged: {one_line(str(exc))}; "
+    return BagError(f"{path}: {topic} message {index} is damaged: "
+                    f"{one_line(str(exc)).rstrip('.')}; "
                     f"{DAMAGED_HINT}")
 
 
