@@ -33,7 +33,12 @@ Held up (pins): each damaged or foreign file is one line naming it (no traceback
 pickled ``os.system`` is never run; a file whose tensors are tagged ``cuda:0`` loads on a
 CPU-only machine to the same weights; an official-style fp16/bf16 file with prefixes and extra
 entries computes exactly what a model given the same weights in float32 computes, and
-``target_encoder`` is read when asked; preprocessing equals the re-implementation to 1e-6.
+``target_encoder`` is read when asked; preprocessing equals the re-implementation to 1e-6;
+float or 16-bit episode frames are one line naming the file (never cast). Also tried, held, not
+pinned (covered elsewhere or no bug to catch): a mixed fp16/fp32 file through train --encoder
+and --init, a predictor file without ``extrinsics_encoder`` (named missing keys), patch 14 at
+the default 256 px (named), folders (refused by every planning command), the HF config keys
+that change the computation (all read or checked).
 """
 
 import os
@@ -306,3 +311,20 @@ def test_preprocessing_equals_the_published_definition_written_out(size):
     swapped = preprocess_frames(np.ascontiguousarray(frame[..., ::-1]), bgr=True)
     assert torch.equal(swapped, preprocess_frames(frame))
 
+
+
+@pytest.mark.parametrize("dtype", ["float32", "uint16"])
+def test_frames_that_are_not_uint8_are_refused_naming_the_episode(tmp_path, capsys, dtype):
+    """Float (0..1) or 16-bit episode frames: one line naming the file, never cast silently."""
+    from vjepa_ros.example_episode import load_example
+
+    example = load_example()
+    wide = example.frames.astype(dtype)
+    frames = wide / 255.0 if dtype == "float32" else wide * 257
+    path = tmp_path / "episode.npz"
+    np.savez(path, observations=frames.astype(dtype), states=example.states)
+    status, err = _status_and_line(capsys, ["demo", "--episode", str(path), *SMALL_PLAN])
+    assert status == 1 and len(err.splitlines()) == 1, err
+    assert str(path) in err and "uint8" in err and dtype in err, err
+    with pytest.raises(ValueError, match="uint8"):
+        preprocess_frames(torch.from_numpy(frames.astype(dtype)))
