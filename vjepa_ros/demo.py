@@ -65,7 +65,6 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
             model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
                                      predictor=predictor, aspect_ratio_range=aspect_ratio_range,
                                      need_predictor=True)
-            model.check_plannable(checkpoint)
         except CheckpointError as exc:
             raise world_model_error(exc, checkpoint, option, str(given)) from None
         return model, str(checkpoint)

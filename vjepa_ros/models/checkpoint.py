@@ -88,6 +88,12 @@ from .hyper_parameter_merge import (
     _preset_choices,
     _same,
 )
+from .planner_inputs import (
+    check_action_sizes,
+    check_frame_channels,
+    check_predictor_inputs,
+    no_predictor,
+)
 from .predictor import ACPredictor
 from .preprocess import DROID_ASPECT_RATIO_RANGE
 from .presets import ENCODER_PRESETS, PREDICTOR_PRESETS
@@ -121,19 +127,13 @@ class CheckpointSizes(NamedTuple):
     trained_frame_sizes: list[tuple[int, int]] | None
 
 
-def no_predictor(path) -> CheckpointError:
-    """Return the one-line error for a file without the AC predictor that planning needs."""
-    return CheckpointError(f"{path} holds no action-conditioned predictor (an encoder alone): "
-                           "use a V-JEPA 2-AC checkpoint (vjepa2-ac-vitg.pt) or a model "
-                           "vjepa-ros train wrote")
-
-
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                      need_predictor: bool = False) -> CheckpointSizes:
     """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
 
     ``need_predictor``: also raise :class:`CheckpointError` for a file without an AC predictor
-    (an encoder-only file: a command that plans says so before its nodes start).
+    (an encoder-only file: a command that plans says so before its nodes start), or with one
+    of other than 7-dim actions and states (``planner_inputs.check_action_sizes``).
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
@@ -151,6 +151,8 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                                                               encoder_key)
     if need_predictor and predictor_state is None:
         raise no_predictor(path)
+    if need_predictor:  # another robot's actions: before a command starts its nodes
+        check_action_sizes(predictor_state, path)
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
@@ -176,7 +178,11 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     :func:`trained_frame_sizes`); ``{}`` when nothing. ``need_predictor``: raise
     :func:`no_predictor`'s error for a file without a predictor before its encoder is built (an
     encoder alone without a ``config`` would first be refused for its unknown head count, and
-    the advice to give it is no use to a command that plans: breaker38).
+    the advice to give it is no use to a command that plans: breaker38), and refuse a predictor
+    the planner cannot feed (:func:`~vjepa_ros.models.planner_inputs.check_predictor_inputs`:
+    other than 7-dim actions and states, camera extrinsics). An encoder of other than 3 (RGB)
+    input channels is always refused (``planner_inputs.check_frame_channels``). All:
+    :class:`CheckpointError`, one line naming the file.
     """
     path = Path(path).expanduser()
     if path.is_dir():
@@ -191,6 +197,7 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path,
                             _shape_values("encoder", encoder_state, path))
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
+    check_frame_channels(encoder_model, path)  # RGB frames only: refused here, naming the file
     if predictor_state is None:
         if predictor:
             raise CheckpointError(f"{path} holds no predictor, but predictor={predictor} given")
@@ -210,6 +217,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
             "the same value to both (--encoder-arg / --predictor-arg, the planner node's "
             "model.encoder_args / model.predictor_args), or a file whose encoder and predictor "
             "were saved together") from None
+    if need_predictor:  # what the planner feeds it (7-dim actions, no extrinsics), before use
+        check_predictor_inputs(predictor_model, path)
     return encoder_model, predictor_model, config
 
 
@@ -228,8 +237,8 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     range the file records its predictor was trained with (:func:`trained_aspect_ratio_range`,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
     The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded).
-    ``need_predictor``: refuse a file without an AC predictor first (:func:`load_parts`); the
-    commands that plan pass True.
+    ``need_predictor``: refuse a file without an AC predictor first, and one the planner cannot
+    feed (:func:`load_parts`); the commands that plan pass True.
     """
     encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key,
                                                         need_predictor)

@@ -11,7 +11,7 @@ from torch import Tensor
 from .compiled import compile_blocks, is_compiled
 from .device_names import check_device_name, check_dtype_name
 from .encoder import VisionEncoder
-from .errors import CheckpointError
+from .planner_inputs import check_plannable
 from .predictor import ACPredictor, layer_norm_reps
 from .preprocess import DROID_ASPECT_RATIO_RANGE, frames_to_clip, preprocess_frames
 
@@ -123,18 +123,12 @@ class WorldModel:
     def check_plannable(self, source) -> None:
         """Raise CheckpointError (a ValueError) unless CEM can plan with this model (``source``).
 
-        Planning needs an AC predictor that takes actions and states only: a predictor built with
-        ``use_extrinsics=True`` also needs camera extrinsics per frame, which no planner here
-        provides.
+        Planning needs an AC predictor fed RGB frames, 7-dim actions and states and nothing
+        else (a predictor built with ``use_extrinsics=True`` also needs camera extrinsics per
+        frame, which no planner here provides): :func:`.planner_inputs.check_plannable`, which
+        the loaders run when asked for a predictor (``need_predictor``).
         """
-        if self.predictor is None:
-            raise CheckpointError(f"{source} holds no action-conditioned predictor: use a V-JEPA "
-                                  "2-AC checkpoint (vjepa2-ac-vitg.pt)")
-        if self.predictor.config.use_extrinsics:
-            raise CheckpointError(f"{source}: not supported for planning: use_extrinsics=True "
-                                  "(the predictor needs camera extrinsics the planner does not "
-                                  "have); load it with predictor hyper-parameter "
-                                  "use_extrinsics=false only if it was trained without them")
+        check_plannable(self.encoder, self.predictor, source)
 
     def preprocess(self, frames, bgr: bool = False) -> Tensor:
         """Return normalized pixels [B, 3, H, W] float32 on the model device."""

@@ -244,7 +244,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             compile_predictor=model_cfg.compile_predictor, need_predictor=True,
             **model_cfg.hyper_parameters(),
         )
-        model.check_plannable(str(checkpoint))
         note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
         if note:
             self.get_logger().warning(note)

@@ -3,7 +3,8 @@
 :func:`init_predictor` builds a float32 predictor sized from the config with the encoder's
 token grid and width, or loads ``predictor.init``'s with strict shapes (CheckpointError for a
 file without a fitting predictor, e.g. an encoder alone written by ``vjepa-ros pretrain``:
-:func:`is_pretrain_encoder`); :func:`same_weights` tells whether its encoder is the one given.
+:func:`is_pretrain_encoder`, or one of other than 7-dim actions: ``planner_inputs``, before
+any data is read); :func:`same_weights` tells whether its encoder is the one given.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from vjepa_ros.models.checkpoint import (
     read_checkpoint_file,
     trained_aspect_ratio_range,
 )
+from vjepa_ros.models.planner_inputs import check_predictor_inputs
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.features import check_encoder_fits
 
@@ -53,9 +55,7 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         if predictor is None:
             raise CheckpointError(f"{path} holds no action-conditioned predictor to start from "
                                   "(predictor.init wants a V-JEPA 2-AC file, vjepa2-ac-vitg.pt)")
-        if predictor.config.use_extrinsics:
-            raise CheckpointError(f"{path}: predictors with camera extrinsics (use_extrinsics) "
-                                  "are not supported by vjepa-ros train")
+        check_predictor_inputs(predictor, path)  # 7-dim actions, no extrinsics: as planned
         try:
             check_encoder_fits(encoder, predictor)
         except CheckpointError as exc:
