@@ -23,7 +23,14 @@ CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the snapshot folder "
                      "that holds it and its config.json")
-UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL ([\w.]+)")
+# torch's words (torch/_weights_only_unpickler.py) for a global its weights-only load refuses:
+# a module it blocks (os, posix, nt, sys), a global not allowed by default (printed without
+# ``builtins.``), and the tensor types whose modules must be imported first (NJTs, DTensors).
+BLOCKED_GLOBAL = re.compile(r"unsupported GLOBAL (\S+) whose module (\S+) is blocked")
+UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+) was not an allowed global")
+UNIMPORTED_GLOBAL = re.compile(r"(``.+``) must be imported to load ([^\n.]+)")
+RESAVE = ("it was not run; re-save its state dicts (tensors only) with torch.save from a "
+          "copy you trust")
 
 
 def not_a_checkpoint(path, why: str) -> CheckpointError:
@@ -108,11 +115,9 @@ def check_file_checksums(path: Path) -> None:
 
 def _unreadable(path: Path, err: Exception) -> str:
     """Say in a few words why torch.load could not read ``path`` (``err``: its exception)."""
-    objects = UNSUPPORTED_GLOBAL.search(str(err)) if isinstance(err, pickle.UnpicklingError) \
-        else None
-    if objects:
-        return (f"it holds a pickled {objects.group(1)}, not only tensors; checkpoints load "
-                "with torch.load(weights_only=True)")
+    refused = refused_global(str(err)) if isinstance(err, pickle.UnpicklingError) else None
+    if refused:
+        return refused
     if Path(path).suffix.lower() == ".safetensors":
         return SAFETENSORS_ALONE
     with open(path, "rb") as file:
@@ -122,3 +127,30 @@ def _unreadable(path: Path, err: Exception) -> str:
     if magic == ZIP_MAGIC:
         return "a truncated or damaged torch.save file"
     return "not a torch.save file"
+
+
+def refused_global(message: str) -> str | None:
+    """Say what a pickled global torch's weights-only load refused asks for; None if none.
+
+    ``message``: torch.load's UnpicklingError text. Every wording of
+    ``torch/_weights_only_unpickler.py`` for a refused GLOBAL: a blocked module's
+    (``posix.system``: code that would run), one not allowed by default (a class or function
+    whose module would be imported and run), and NJT or DTensor types that need a module
+    imported. The answer says that nothing of it was run, and what to do (:data:`RESAVE`).
+    """
+    found = BLOCKED_GLOBAL.search(message)
+    if found:
+        return (f"it asks to run {found.group(1)}: code of module {found.group(2)}, which a "
+                f"weights-only load blocks; {RESAVE}")
+    found = UNSUPPORTED_GLOBAL.search(message)
+    if found:
+        name = found.group(1) if "." in found.group(1) else f"builtins.{found.group(1)}"
+        return (f"it holds a pickled {name}, not only tensors: loading it would import and run "
+                f"code of module {name.rsplit('.', 1)[0]}, which a weights-only load refuses; "
+                f"{RESAVE}")
+    found = UNIMPORTED_GLOBAL.search(message)
+    if found:
+        modules = found.group(1).replace("``", "")
+        return (f"it holds {found.group(2).strip()}, not plain tensors: loading them would "
+                f"import {modules}, which a weights-only load refuses; {RESAVE}")
+    return None
