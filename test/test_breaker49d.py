@@ -14,7 +14,11 @@ frames, RGB and BGR. ``transformers``' VJEPA2VideoProcessor is installed but nee
 which is not: not usable as an oracle (and it is the evaluation transform, resize + centre crop,
 not DROID's).
 
-Defects (strict xfails):
+Defects (strict xfails until fixed in fix49d: the loaders refuse a predictor of other than
+7-dim actions and states when a command plans or trains from it, and an encoder of other than 3
+input channels always, in one line naming the file, the weight and its shape
+(``models/planner_inputs.py``); every wording torch uses for a refused pickled global is named
+as such, with that it was not run):
 
 1. A predictor of another action size (``action_encoder.weight [D, 10]``) loads as plannable;
    every plan then fails with "predictor: actions must be [113, 1, 10] ... got (113, 1, 7)":
@@ -92,8 +96,6 @@ class _RunsCode:
 
 # ---------------------------------------------------------------------------------- defects
 
-@pytest.mark.xfail(strict=True, reason="a predictor of 10-dim actions loads as plannable; each "
-                   "plan fails naming no file")
 def test_a_predictor_for_another_action_size_is_refused_naming_the_file(tmp_path, capsys):
     """Input: a world model whose AC predictor takes 10-dim actions (another robot's).
 
@@ -111,8 +113,6 @@ def test_a_predictor_for_another_action_size_is_refused_naming_the_file(tmp_path
     assert str(path) in line and "10" in line and "7" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="train --init with a 10-dim-action predictor fails "
-                   "after encoding, naming no file")
 def test_train_init_with_another_action_size_is_refused_naming_the_file(tmp_path, capsys):
     """Input: ``vjepa-ros train --init FILE`` with FILE's predictor taking 10-dim actions.
 
@@ -133,8 +133,6 @@ def test_train_init_with_another_action_size_is_refused_naming_the_file(tmp_path
     assert str(path) in line and "features" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="a 4-channel encoder loads; each encode fails naming no "
-                   "file, advising tubelets")
 def test_an_encoder_for_other_than_three_colour_channels_is_refused_naming_the_file(
         tmp_path, capsys):
     """Input: a world model whose encoder's ``patch_embed.proj.weight`` is [48, 4, 2, 16, 16].
@@ -153,8 +151,6 @@ def test_an_encoder_for_other_than_three_colour_channels_is_refused_naming_the_f
 
 
 @pytest.mark.parametrize("legacy", [False, True], ids=["zip", "legacy"])
-@pytest.mark.xfail(strict=True, reason="a pickled os.system call is described as a zip torch "
-                   "did not write / not a torch.save file")
 def test_a_file_whose_pickle_calls_code_is_named_as_such(tmp_path, legacy):
     """Input: ``torch.save({"encoder": ..., "epoch": <os.system call>})`` (zip or legacy).
 
