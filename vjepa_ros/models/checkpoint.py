@@ -91,6 +91,7 @@ from .hyper_parameter_merge import (
 from .planner_inputs import (
     check_action_sizes,
     check_frame_channels,
+    check_no_extrinsics,
     check_predictor_inputs,
     no_predictor,
 )
@@ -133,7 +134,8 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
 
     ``need_predictor``: also raise :class:`CheckpointError` for a file without an AC predictor
     (an encoder-only file: a command that plans says so before its nodes start), or with one
-    of other than 7-dim actions and states (``planner_inputs.check_action_sizes``).
+    the planner cannot feed as the file records it (``planner_inputs``: other than 3-channel
+    frames, other than 7-dim actions and states, ``use_extrinsics`` in its config).
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
@@ -151,8 +153,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                                                               encoder_key)
     if need_predictor and predictor_state is None:
         raise no_predictor(path)
-    if need_predictor:  # another robot's actions: before a command starts its nodes
+    if need_predictor:  # what the planner node would refuse: before a command starts its nodes
+        check_frame_channels(encoder_state, path)
         check_action_sizes(predictor_state, path)
+        check_no_extrinsics(config.get("predictor", {}).get("use_extrinsics"), path)
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")

@@ -29,6 +29,7 @@ SAFETENSORS_ALONE = ("a safetensors file of a Hugging Face snapshot: give the sn
 BLOCKED_GLOBAL = re.compile(r"unsupported GLOBAL (\S+) whose module (\S+) is blocked")
 UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+) was not an allowed global")
 UNIMPORTED_GLOBAL = re.compile(r"(``.+``) must be imported to load ([^\n.]+)")
+UNSUPPORTED_OPERAND = re.compile(r"Unsupported operand (\d+)")  # a pickle opcode it cannot read
 RESAVE = ("it was not run; re-save its state dicts (tensors only) with torch.save from a "
           "copy you trust")
 
@@ -118,6 +119,13 @@ def _unreadable(path: Path, err: Exception) -> str:
     refused = refused_global(str(err)) if isinstance(err, pickle.UnpicklingError) else None
     if refused:
         return refused
+    operand = (UNSUPPORTED_OPERAND.search(str(err))
+               if isinstance(err, pickle.UnpicklingError) else None)
+    protocol = _pickle_protocol(path) if operand else None
+    if protocol:
+        return (f"a torch.save file pickled with protocol {protocol}, whose opcode "
+                f"{operand.group(1)} a weights-only load cannot read; re-save it with "
+                "torch.save's default pickle_protocol (2)")
     if Path(path).suffix.lower() == ".safetensors":
         return SAFETENSORS_ALONE
     with open(path, "rb") as file:
@@ -127,6 +135,29 @@ def _unreadable(path: Path, err: Exception) -> str:
     if magic == ZIP_MAGIC:
         return "a truncated or damaged torch.save file"
     return "not a torch.save file"
+
+
+def _pickle_protocol(path: Path) -> int | None:
+    """Return the pickle protocol torch.save wrote ``path`` with; None: no pickle's PROTO there.
+
+    torch.save's default is protocol 2; ``torch.save(..., pickle_protocol=4)`` (or 5) writes
+    opcodes (FRAME, 149) that ``torch/_weights_only_unpickler.py`` refuses ("Unsupported
+    operand": breaker49f). Read from the pickle's PROTO opcode (0x80, then the protocol): the
+    zip's ``data.pkl``, or the legacy file's first bytes. Text or random bytes that torch's
+    unpickler also stops at as an "operand" have none: None.
+    """
+    head = b""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
+                head = archive.open(name).read(2) if name else b""
+        else:
+            with open(path, "rb") as file:
+                head = file.read(2)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return None
+    return head[1] if len(head) == 2 and head[0] == 0x80 and head[1] > 2 else None
 
 
 def refused_global(message: str) -> str | None:

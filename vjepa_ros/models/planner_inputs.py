@@ -31,18 +31,23 @@ def no_predictor(path) -> CheckpointError:
 def check_frame_channels(encoder, source) -> None:
     """Raise :class:`CheckpointError` unless ``encoder`` takes 3-channel (RGB) frames.
 
-    ``encoder``: a ``VisionEncoder``; its ``patch_embed.proj.weight`` is [D, C, tubelet, patch,
-    patch] and C must be 3. ``source``: the file it came from, named in the one-line error (an
-    RGB-D or grey encoder: every encode would fail naming no file).
+    ``encoder``: a ``VisionEncoder``, or an encoder state dict (prefixes stripped: a file's
+    entries, checked before the model is built); its ``patch_embed.proj.weight`` is [D, C,
+    tubelet, patch, patch] and C must be 3 (a state dict without it: the loader's to name).
+    ``source``: the file it came from, named in the one-line error (an RGB-D or grey encoder:
+    every encode would fail naming no file).
     """
-    shape = list(encoder.patch_embed.proj.weight.shape)
-    if shape[1] != FRAME_CHANNELS:
-        expected = [shape[0], FRAME_CHANNELS, *shape[2:]]
-        raise CheckpointError(
-            f"{source}: encoder weight patch_embed.proj.weight is {shape}, expected {expected}: "
-            f"it takes {shape[1]}-channel frames, where the camera gives {FRAME_CHANNELS} "
-            "(RGB); give a V-JEPA 2 encoder of RGB frames (Meta's vjepa2-ac-vitg.pt, or a "
-            "model vjepa-ros train wrote)")
+    state = encoder if isinstance(encoder, dict) else encoder.state_dict()
+    weight = state.get("patch_embed.proj.weight")
+    if weight is None or weight.ndim < 2 or weight.shape[1] == FRAME_CHANNELS:
+        return
+    shape = list(weight.shape)
+    expected = [shape[0], FRAME_CHANNELS, *shape[2:]]
+    raise CheckpointError(
+        f"{source}: encoder weight patch_embed.proj.weight is {shape}, expected {expected}: "
+        f"it takes {shape[1]}-channel frames, where the camera gives {FRAME_CHANNELS} "
+        "(RGB); give a V-JEPA 2 encoder of RGB frames (Meta's vjepa2-ac-vitg.pt, or a "
+        "model vjepa-ros train wrote)")
 
 
 def check_action_sizes(state: dict, source) -> None:
@@ -74,7 +79,16 @@ def check_predictor_inputs(predictor, source) -> None:
     (``use_extrinsics``): the one-line error names ``source`` (the file).
     """
     check_action_sizes(predictor.state_dict(), source)
-    if predictor.config.use_extrinsics:
+    check_no_extrinsics(predictor.config.use_extrinsics, source)
+
+
+def check_no_extrinsics(use_extrinsics, source) -> None:
+    """Raise :class:`CheckpointError` for a predictor of camera extrinsics (the planner has none).
+
+    ``use_extrinsics``: the predictor's setting (a bool, or the 0/1 a file's config records;
+    None: not recorded, fine). The one-line error names ``source`` (the file).
+    """
+    if use_extrinsics:
         raise CheckpointError(f"{source}: not supported for planning: use_extrinsics=True "
                               "(the predictor needs camera extrinsics the planner does not "
                               "have); load it with predictor hyper-parameter "
