@@ -88,21 +88,24 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
                     progress: bool = False, max_state_gap_s: float = 0.1,
-                    window_s: tuple[float, float] = (0.0, 0.0),
+                    window_s: tuple[float, float] = (0.0, 0.0), before_planning=None,
                     ) -> tuple[CameraCheckResult, dict]:
     """Run the camera check on an indexed recording; return (result, the evaluation report).
 
     ``cem``: the planner settings of the search (horizon forced to 1). The report is the first
     search's (``seed``); the second's (``repeat_seed(seed)``) only gives ``result.search``.
     ``window_s``: (start_s, end_s) [s] of the bag used, as eval's ``--start`` / ``--end`` (0: not
-    set). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
+    set). ``before_planning``: called with the chosen steps before the first search plans
+    (``evaluate_recording``'s; ``camera-check`` prints its CPU cost note, both searches counted,
+    there). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
     too one-sided motion, or the window holds no frame with states.
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
-    report = evaluate_recording(recording, model, cem, config, progress=progress)
+    report = evaluate_recording(recording, model, cem, config, progress=progress,
+                               before_planning=before_planning)
     again = evaluate_recording(recording, model, cem,
                                dataclasses.replace(config, seed=repeat_seed(seed)),
                                progress=progress)

@@ -13,6 +13,7 @@ it, is refused before the bag loads; one of another world model is replaced with
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from dataclasses import asdict
 from pathlib import Path
 
@@ -127,7 +128,6 @@ def run_settings(args: argparse.Namespace, cem, model_args: dict) -> dict:
     check ran (``cem``, with ``--seed``): loading the file plans with the model and search the
     correction came from.
     """
-    import dataclasses
     import json
 
     from vjepa_ros.input_paths import world_model_path
@@ -297,11 +297,15 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                source)):  # the node's warning
             if note:
                 print(f"note          {note}")
+        from vjepa_ros.eval.cpu_cost import cost_note_printer
+
         try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
-            result, report = check_recording(recording, model, cem, thresholds, args.rate,
-                                             args.max_steps, args.seed, progress=not args.quiet,
-                                             max_state_gap_s=args.max_state_gap,
-                                             window_s=(args.start, args.end))
+            result, report = check_recording(
+                recording, model, cem, thresholds, args.rate, args.max_steps, args.seed,
+                progress=not args.quiet, max_state_gap_s=args.max_state_gap,
+                window_s=(args.start, args.end),  # eval's cost note, two searches a step
+                before_planning=cost_note_printer(model, dataclasses.replace(cem, horizon=1),
+                                                  searches=2))
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it

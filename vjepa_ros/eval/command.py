@@ -181,7 +181,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
             print(option_message(line, EVAL_OPTIONS))
         recording.check_plannable_size()  # frames the planner node refuses: not scored
         from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
-        from vjepa_ros.eval.cpu_cost import cpu_cost_note
+        from vjepa_ros.eval.cpu_cost import cost_note_printer
         from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
 
@@ -195,13 +195,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                  *recording.colour_notes(goal)]
         for line in note_lines(filter(None, notes)):
             print(line)
-
-        def cost_note(chosen):
-            for line in note_lines(filter(None, [cpu_cost_note(model, cem, len(chosen))])):
-                print(line, flush=True)
-
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
-                                    before_planning=cost_note)
+                                    before_planning=cost_note_printer(model, cem))
         stage = "writing"
         notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
         notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)

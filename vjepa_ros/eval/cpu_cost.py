@@ -66,28 +66,48 @@ def seconds_per_sequence(model, cem: CEMConfig) -> float:
     return timed / count
 
 
-def cpu_cost_note(model, cem: CEMConfig, steps: int) -> str:
+def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1) -> str:
     """Return the estimated planning time of ``steps`` steps and the cheaper settings, or "".
 
     Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
-    :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s; a ``--topk`` above its samples
-    is scaled with them, :func:`cheaper_settings`). Timed on torch's threads now, named in the
-    note: eval sets its ``--threads`` first (default reach's, all cores but one), so both
-    estimates are for the threads the plans run on.
+    :data:`CHEAPER` (the option names are ``vjepa-ros eval``'s, and ``camera-check``'s; a
+    ``--topk`` above its samples is scaled with them, :func:`cheaper_settings`). ``searches``:
+    the searches of each step (``camera-check``: 2, the repeat with other noise), counted in
+    both estimates. Timed on torch's threads now, named in the note: the commands set their
+    ``--threads`` first (default reach's, all cores but one), so both estimates are for the
+    threads the plans run on.
     """
     sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
     if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
         return ""
-    each = seconds_per_sequence(model, cem)
+    each = seconds_per_sequence(model, cem) * searches
     settings = cheaper_settings(cem)
     cheaper = dataclasses.replace(cem, **settings)
     per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
     options = " ".join(f"--{name} {value}" for name, value in settings.items())
     threads = counted(torch.get_num_threads(), "CPU thread")  # eval's --threads, reach's default
+    imagined = (f"{sequences_per_step(cem)} imagined sequences a step" if searches == 1 else
+                f"{sequences_per_step(cem)} imagined sequences a search, {searches} searches "
+                "a step")
     return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
-            f"({sequences_per_step(cem)} imagined sequences a step) on {threads} takes about "
+            f"({imagined}) on {threads} takes about "
             f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "
             f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step")
+
+
+def cost_note_printer(model, cem: CEMConfig, searches: int = 1):
+    """Return a ``before_planning`` callback printing :func:`cpu_cost_note` as a ``note`` line.
+
+    Called with the chosen steps (``evaluate.evaluate_recording``), it prints the note (if any)
+    for that many steps, flushed: the line a user reads before minutes of planning.
+    """
+    from vjepa_ros.eval.report import note_lines
+
+    def print_note(chosen) -> None:
+        for line in note_lines(filter(None, [cpu_cost_note(model, cem, len(chosen), searches)])):
+            print(line, flush=True)
+
+    return print_note
 
 
 def _duration(seconds: float) -> str:
