@@ -130,6 +130,28 @@ def test_check_flags_a_domain_id_ros_cannot_start_in(value, unusable, monkeypatc
         assert "UNUSABLE" not in said and not any("UNUSABLE" in line for line in lines)
 
 
+@pytest.mark.parametrize("value, warned", [("101", False), ("102", True), ("214", True),
+                                           ("215", False), ("232", False), ("999", False)])
+def test_check_warns_of_a_domain_id_outside_its_advice(value, warned, monkeypatch, capsys):
+    """breaker49c: check took 102..214 silently while its advice (the refusals') says 0..101.
+
+    ROS 2's "About Domain ID": 0..101 and 215..232 stay clear of Linux's ephemeral ports;
+    102..214 start but can fail to open a port. Check warns for those (status 0), and the
+    advice names both safe ranges; 999 is unusable (status 1), not warned.
+    """
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes.ros_environment import domain_id_risk
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", value)
+    status = main(["check"])
+    out = capsys.readouterr().out
+    assert ("WARNING: domain " in out) == warned, out
+    assert bool(domain_id_risk()) == warned
+    if warned:
+        assert status == 0 and "use 0..101 (or 215..232)" in domain_id_risk()
+    assert "0..101 (or 215..232)" in domain_id_problem({"ROS_DOMAIN_ID": "abc"})
+
+
 @pytest.mark.parametrize("value", ["", " 5 ", "+5", "5\r", "07", "0x10", "010", "1_0", "08",
                                    "0\r", "abc"])
 def test_the_domain_read_is_the_one_rcl_reads(value, monkeypatch):

@@ -16,6 +16,9 @@ import re
 
 MAX_DOMAIN_ID = 232  # DDS port numbers (7400 + 250 * domain + ...) fit below 65536 up to here
 SAFE_DOMAIN_ID = 101  # above it, a domain's ports can collide with Linux's ephemeral ports
+# ... up to here (Linux's default ephemeral ports, 32768..60999): 215..232 are safe again
+EPHEMERAL_TOP_DOMAIN_ID = 214
+SAFE_DOMAINS = f"0..{SAFE_DOMAIN_ID} (or {EPHEMERAL_TOP_DOMAIN_ID + 1}..{MAX_DOMAIN_ID})"
 
 
 # C's strtoul(value, &end, 0), as rcl reads ROS_DOMAIN_ID: white space skipped, a sign, then
@@ -41,7 +44,7 @@ def domain_id_problem(environ=None) -> str:
     value = (os.environ if environ is None else environ).get("ROS_DOMAIN_ID", "")
     if value == "":
         return ""
-    fix = (f"set it to a whole number in 0..{SAFE_DOMAIN_ID} (the nodes that talk to each "
+    fix = (f"set it to a whole number in {SAFE_DOMAINS} (the nodes that talk to each "
            "other need the same one), or unset it for domain 0")
     sign, digits, rest, base, number = _strtoul(value)
     octal = f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an octal"
@@ -63,6 +66,26 @@ def domain_id_problem(environ=None) -> str:
         shown = value if value == value.strip(_C_SPACE) else repr(value)
         return (f"ROS_DOMAIN_ID={shown} in the environment is outside 0..{MAX_DOMAIN_ID}, the "
                 f"domains DDS can open ports for; {fix}")
+    return ""
+
+
+def domain_id_risk(environ=None) -> str:
+    """Return why a usable ``ROS_DOMAIN_ID`` in ``environ`` is risky ("" when it is not).
+
+    Domains :data:`SAFE_DOMAIN_ID` + 1 .. :data:`EPHEMERAL_TOP_DOMAIN_ID` open DDS ports inside
+    Linux's default ephemeral port range (32768..60999, ROS 2's "About Domain ID"): rcl and DDS
+    take them, and a node can fail to open its ports when another program holds one. Safe:
+    :data:`SAFE_DOMAINS`. A value :func:`domain_id_problem` refuses is not risky but unusable: "".
+    """
+    environ = os.environ if environ is None else environ
+    if domain_id_problem(environ) or not environ.get("ROS_DOMAIN_ID", ""):
+        return ""
+    sign, _, _, _, number = _strtoul(environ["ROS_DOMAIN_ID"])
+    number = -number if sign == "-" else number
+    if SAFE_DOMAIN_ID < number <= EPHEMERAL_TOP_DOMAIN_ID:
+        return (f"domain {number}'s DDS ports lie in Linux's ephemeral port range (32768..60999), "
+                "where another program's connection can take one and a node then fails to "
+                f"start; use {SAFE_DOMAINS}")
     return ""
 
 
