@@ -201,7 +201,7 @@ def test_camera_check_takes_evals_window(capsys, tmp_path):
     code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
                           "--quiet", "--start", "3.49", "--out", str(tmp_path / "check"))
     assert code == 1 and err.startswith(f"vjepa-ros camera-check: {bag}: camera check: 1 "
-                                        "executed motions"), "the advised start holds a step"
+                                        "executed motion of"), "the advised start holds a step"
     code, out, err = _err(capsys, "camera-check", bag, "--random-weights", "--no-gripper",
                           "--quiet", "--start", "1", "--end", "1.1", "--out",
                           str(tmp_path / "check"))

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from vjepa_ros.counts import counted
 from vjepa_ros.eval.camera_check_stats import unit_directions
 from vjepa_ros.eval.camera_check_thresholds import PARAM_PREFIX, CheckThresholds
 
@@ -75,7 +76,7 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
     count = int(used.sum())
     if count < thresholds.min_motions:
         raise ValueError(
-            f"camera check: {count} executed motions of at least "
+            f"camera check: {counted(count, 'executed motion')} of at least "
             f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: "
             f"{_more_motion_hint(executed, thresholds)}")
     span = direction_spans(executed[used])

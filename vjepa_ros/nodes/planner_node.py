@@ -33,6 +33,7 @@ from std_msgs.msg import Float64, Float64MultiArray, String
 from std_srvs.srv import SetBool
 
 from vjepa_ros.config import ValueTypeError
+from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
@@ -222,8 +223,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self.model, "compiled", False) else ""
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
-            f"{self.model.dtype}{compiled}, {self.torch_threads} CPU threads, GIL switch interval "
-            f"{self.switch_interval_s * 1e3:g} ms; call "
+            f"{self.model.dtype}{compiled}, {counted(self.torch_threads, 'CPU thread')}, GIL "
+            f"switch interval {self.switch_interval_s * 1e3:g} ms; call "
             f"{self.get_fully_qualified_name()}/enable to command the arm"
         )
 

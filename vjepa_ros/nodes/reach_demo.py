@@ -39,6 +39,7 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.config import ConfigError, flatten
+from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.out_paths import fresh_output_dir, output_dir
@@ -213,8 +214,11 @@ def _device_text(values: dict[str, str]) -> str:
     keys = ("mode", "device", "dtype", "torch_threads", "gil_switch_interval_ms")
     if not all(values.get(key) for key in keys):
         return "started (its diagnostics did not name its device: see its log)"
+    threads = values["torch_threads"]  # a number's text
+    threads = counted(int(threads), "CPU thread") if threads.isdigit() else \
+        f"{threads} CPU threads"
     return (f"{values['mode']} control, device {values['device']}, {values['dtype']}, "
-            f"{values['torch_threads']} CPU threads, GIL switch interval "
+            f"{threads}, GIL switch interval "
             f"{values['gil_switch_interval_ms']} ms")
 
 

@@ -152,7 +152,7 @@ def collect(
             log(
                 f"{path}  {len(episode)} frames {episode.frames.shape[2]}x"
                 f"{episode.frames.shape[1]}, end effector moved {moved:.2f} m, "
-                f"{time.perf_counter() - started:.1f} s"
+                f"collected in {time.perf_counter() - started:.1f} s"
             )
     summary = {"episodes": [p.name for p in paths], "seed": seed,
                "randomized_scenes": randomization is not None,
