@@ -114,8 +114,11 @@ def test_search_spread_measures_the_angle_and_refuses_other_shapes():
 def _fake_evaluation(calls):
     """Return an ``evaluate_recording`` stand-in: CONSISTENT first, then DISAGREEING."""
 
-    def evaluate(recording, model, cem, config, progress=False):
+    def evaluate(recording, model, cem, config, progress=False, before_planning=None):
         calls.append(config.seed)
+        if before_planning is not None:  # camera-check's cost note: before the first search only
+            assert len(calls) == 1
+            before_planning([0])
         found = CONSISTENT if len(calls) == 1 else DISAGREEING
         steps = [{"executed_action": [*b, 0, 0, 0, 0], "planned_action": [*m, 0, 0, 0, 0],
                   "energy_planned": 0.7, "energy_still": 1.0}
@@ -133,9 +136,12 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
     calls = []
     monkeypatch.setattr(bag, "evaluate_recording", _fake_evaluation(calls))
     monkeypatch.setattr(bag, "check_executed_motions", lambda *args: None)
+    noted = []  # camera-check's cost note: once, before the first of the two searches
     result, report = bag.check_recording(object(), None, preset("paper", samples=32,
-                                                                iterations=2), seed=7)
+                                                                iterations=2), seed=7,
+                                         before_planning=noted.append)
     assert len(calls) == 2 and calls[0] == 7 and calls[1] != 7
+    assert noted == [[0]]
     assert result.verdict == Verdict.UNDECIDED and report["summary"]["steps_evaluated"] == 10
     assert "(samples 32, iterations 2)" in result.explanation
 
