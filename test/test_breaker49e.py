@@ -33,8 +33,10 @@ Pins (what held up): the five field recordings (eval output and report as at e77
 ``mcap`` writer's files with statistics, without, without any index, unchunked, lz4,
 uncompressed, small chunks, two channels of one topic in one file, a topic of an unknown type;
 rosbags bags of both storages and every compression mode, with and without ``metadata.yaml``;
-``vjepa-ros record``; reads of some topics only; a damaged chunk played: the player's read
-ends in one ``DamagedBagError`` line with the recover command.
+a recording split in two parts (MCAP, SQLite3) given whole; ``vjepa-ros record``; reads of
+some topics only; a damaged chunk played: the player's read ends in one ``DamagedBagError``
+line with the recover command (the running player logs "playback failed: ... damaged bag
+...", exit 1; that line comes before its "playing ..." line).
 
 Cost of the count check (not asserted; /tmp bag of 200000 JointStates, best of 3):
 ``reader.messages`` 0.372 s, ``iter_messages`` 0.395 s (6.3 %, 116 ns a message) at
@@ -414,3 +416,57 @@ def test_field_recordings_read_and_play_as_before(name, tmp_path):
     assert bool(_damage_said(recording.notes)) == (name == "truncated-mcap"), recording.notes
     played = list(iter_bag(bag))
     assert len(played) == sum(info.count for info in bag_contents(bag).topics.values())
+
+
+def _split_bag(tmp_path, storage):
+    """Write 12 frames, poses, fingers as a split recording: bag_0 (frames 0-5), bag_1 (6-11).
+
+    metadata.yaml lists both parts, its counts the sums (12 a topic), as rosbag2's recorder
+    writes a recording split by ``--max-bag-size``.
+    """
+    import yaml
+
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    frames, states, _ = synthetic_episode(11)
+    folder, suffix = tmp_path / "split", ".mcap" if storage == "mcap" else ".db3"
+    folder.mkdir()
+    metas = []
+    for part, indices in enumerate([range(6), range(6, 12)]):
+        entries = []
+        for i in indices:
+            t = DEFAULT_START_NS + i * QUARTER
+            entries += [(CAMERA, m.IMAGE, t, m.image_message(frames[i], t, "cam")),
+                        (POSE, m.POSE_STAMPED, t, m.pose_message(states[i], t, "base")),
+                        (GRIPPER, m.JOINT_STATE, t, m.joint_state_message(
+                            FINGERS, [0.04 if i < 6 else 0.0] * 2, t))]
+        written = write_messages(tmp_path / f"p{part}", entries, storage)
+        next(written.glob(f"*{suffix}")).rename(folder / f"bag_{part}{suffix}")
+        metas.append(yaml.safe_load((written / "metadata.yaml").read_text()))
+    info = metas[0]["rosbag2_bagfile_information"]
+    second = metas[1]["rosbag2_bagfile_information"]
+    info["files"][0]["path"], second["files"][0]["path"] = f"bag_0{suffix}", f"bag_1{suffix}"
+    info["files"] += second["files"]
+    info["relative_file_paths"] = [f"bag_0{suffix}", f"bag_1{suffix}"]
+    info["message_count"] = 36
+    info["duration"]["nanoseconds"] = 11 * QUARTER + 1
+    for topic in info["topics_with_message_count"]:
+        topic["message_count"] = 12
+    (folder / "metadata.yaml").write_text(yaml.safe_dump(metas[0]))
+    return folder
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_a_split_recording_given_whole_is_read_and_played_whole(storage, tmp_path):
+    """A recording split in two parts, metadata.yaml counting both: read and played whole."""
+    bag = _split_bag(tmp_path, storage)
+    recording = read_recording(bag)
+    _assert_episode(recording)
+    np.testing.assert_allclose(recording.states[:, 6], [0.0] * 6 + [1.0] * 6, atol=1e-6)
+    assert not _damage_said(recording.notes), recording.notes
+    assert len(list(iter_bag(bag))) == 36
+    reader = open_reader(bag)
+    try:  # one topic of both parts, counted against metadata.yaml's sum
+        assert len(list(iter_messages(reader, bag, [CAMERA], {CAMERA: m.IMAGE}))) == 12
+    finally:
+        reader.close()
