@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
+from vjepa_ros.recordings.topic_types import topic_types
 
 
 @dataclasses.dataclass
@@ -101,6 +102,8 @@ def bag_topics(path: str | Path, topics: Iterable[str] = (),
 def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> BagContents:
     """:func:`bag_topics` with the reader's notes; BagError for a missing topic or bag.
 
+    A topic of several types is played as one (``topic_types``' choice, ``together=False``: a
+    publisher has one type), its count that type's; a note names the types left out.
     ``copies``: a ``recordings.temp_copies.TempCopies`` shared by the openings of one bag (a
     ``.db3`` with a pending write-ahead log is then merged into a temporary copy once, not at
     every opening); None: this opening's own, removed when it is dropped.
@@ -109,10 +112,13 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
 
     path = Path(path).expanduser()
     reader = open_reader(path, copies=copies)
-    notes, lost = tuple(reader.notes), reader.lost
+    notes, lost = list(reader.notes), reader.lost
     try:
+        types, _, mixed = topic_types(reader.connections, together=False)
         found: dict[str, TopicInfo] = {}
         for connection in reader.connections:
+            if connection.msgtype != types[connection.topic]:  # left out: the note says so
+                continue
             profiles = connection.ext.offered_qos_profiles \
                 if isinstance(connection.ext, ConnectionExtRosbag2) else []
             latched = any(p.durability == QosDurability.TRANSIENT_LOCAL for p in profiles)
@@ -125,13 +131,19 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     missing = [t for t in wanted if t not in found]
     if missing:
         raise MissingTopicsError(path, missing, sorted(found))
-    return BagContents({t: found[t] for t in (wanted or sorted(found))}, notes, lost)
+    chosen = wanted or sorted(found)
+    notes += [mixed[topic] for topic in chosen if topic in mixed]
+    return BagContents({t: found[t] for t in chosen}, tuple(notes), lost)
 
 
 def iter_bag(path: str | Path, topics: Iterable[str] = (),
              copies=None) -> Iterator[BagMessage]:
     """Yield the bag's messages (all topics, or these) in time order, still serialized.
 
+    Each topic's messages of the type :func:`bag_contents` gives it only (the others are left
+    out, as its note says). A summary count above what the records hold ends no pass (a
+    recorder that dropped messages); a damaged record raises one ``DamagedBagError`` line with
+    the repair command.
     ``copies``: as for :func:`bag_contents`; None: one for this pass, shared by its two
     openings (the topics, then the messages).
     """
@@ -142,7 +154,8 @@ def iter_bag(path: str | Path, topics: Iterable[str] = (),
     chosen = list(bag_topics(path, topics, copies))
     reader = open_reader(path, copies=copies)
     try:
-        for connection, time_ns, data in iter_messages(reader, path, chosen):
+        types = topic_types(reader.connections, together=False)[1]
+        for connection, time_ns, data in iter_messages(reader, path, chosen, types):
             yield BagMessage(connection.topic, connection.msgtype, int(time_ns), bytes(data))
     finally:
         reader.close()

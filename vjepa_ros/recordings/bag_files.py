@@ -41,6 +41,7 @@ from vjepa_ros.recordings.bag_reader import (  # noqa: F401 - imported from here
     plain_lists,
     reindex,
     repair_hint,
+    shortfall_note,
     storage_of,
     zstd_module,
 )
@@ -49,6 +50,7 @@ from vjepa_ros.recordings.data_file_parts import (  # noqa: F401 - imported from
     open_files,
     refuse_unreadable,
 )
+from vjepa_ros.recordings.mcap_salvage import lacks_message_index
 from vjepa_ros.recordings.metadata_check import metadata_disagreement
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
@@ -120,6 +122,8 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
         return open_files(path, files, file_notes, copies=copies)
     if any(map(pending_wal, files)):  # rosbags opens a .db3 without its write-ahead log
         return open_files(path, files, file_notes, copies=copies)
+    if any(f.suffix == ".mcap" and lacks_message_index(f) for f in files):  # rosbags reads none
+        return open_files(path, files, file_notes, copies=copies)  # scanned (data_file_parts)
     if (path / "metadata.yaml").exists():
         try:
             return _open_directory(path, metadata)

@@ -174,23 +174,33 @@ def zstd_module():
 
 
 def iter_messages(reader: BagReader, path: Path, topics: list[str],
-                  types: dict[str, str] | None = None):
+                  types: dict[str, str | frozenset[str]] | None = None,
+                  short: dict[tuple[str, str], tuple[int, int]] | None = None):
     """Yield ``(connection, receive time ns, raw CDR bytes)`` of these topics, in bag order.
 
-    ``types``: topic -> the message type read (``topic_types.topic_types``); a topic's
-    connections of other types are left out (None: every connection of the topics).
+    ``types``: topic -> the message type, or the set of types, read (``topic_types``' second
+    result); a topic's connections of other types are left out (None: every connection of the
+    topics). Decode each message by its own connection's ``msgtype``.
 
     Damage inside a file becomes a :class:`DamagedBagError` naming the bag, the topics being
     read and the command that recovers the intact part: any reader error (rosbags'
     ``ReaderError``, ``OverflowError`` or ``struct.error`` of a damaged record length, zstd and
-    lz4 errors, sqlite errors, ``MemoryError`` of a huge length), and a read that ends with
-    fewer messages of a connection than the file's summary (MCAP statistics, SQLite rows,
-    ``metadata.yaml``) counts: records that vanish without an error in a chunk damaged inside.
+    lz4 errors, sqlite errors, ``MemoryError`` of a huge length), and a read short of its
+    summary's count in an MCAP file with a record that fails to parse (records hidden by a
+    chunk damaged inside). A summary count (MCAP statistics, ``metadata.yaml``) above what the
+    records hold is no damage by itself (a recorder that dropped messages under load counts
+    them; rosbags gives a topic's channels listed twice to one entry): compared per (topic,
+    type) sum, each shortfall goes to ``short`` ((topic, type) -> (counted, read)) when given,
+    for a note (:func:`shortfall_note`).
     """
-    connections = [c for c in reader.connections if c.topic in topics
-                   and (types is None or types.get(c.topic) == c.msgtype)]
+    def wanted(connection) -> bool:
+        kinds = None if types is None else types.get(connection.topic, ())
+        return connection.topic in topics and (
+            kinds is None or connection.msgtype in ({kinds} if isinstance(kinds, str) else kinds))
+
+    connections = [c for c in reader.connections if wanted(c)]
     iterator = reader.messages(connections=connections)
-    read: dict[int, int] = {}  # id() of a connection -> messages yielded
+    read: dict[tuple[str, str], int] = {}  # (topic, type) -> messages yielded
     while True:
         try:
             item = next(iterator)
@@ -199,13 +209,50 @@ def iter_messages(reader: BagReader, path: Path, topics: list[str],
         except Exception as exc:  # rosbags/sqlite/decompression errors of a damaged file
             raise _damaged(reader, path, topics, one_line(str(exc)) or type(exc).__name__) \
                 from exc
-        read[id(item[0])] = read.get(id(item[0]), 0) + 1
+        key = (item[0].topic, item[0].msgtype)
+        read[key] = read.get(key, 0) + 1
         yield item
-    short = [f"{c.topic} {read.get(id(c), 0)} of {c.msgcount}" for c in connections
-             if read.get(id(c), 0) < c.msgcount]
-    if short:
+    counted: dict[tuple[str, str], int] = {}
+    for connection in connections:
+        key = (connection.topic, connection.msgtype)
+        counted[key] = counted.get(key, 0) + connection.msgcount
+    shortfall = {key: (count, read.get(key, 0)) for key, count in counted.items()
+                 if read.get(key, 0) < count}
+    if shortfall and _records_fail(reader, path):
+        held = ", ".join(f"{topic} {held} of {count}"
+                         for (topic, _), (count, held) in shortfall.items())
         raise _damaged(reader, path, topics, f"its summary counts more messages than its "
-                       f"records hold ({', '.join(short)} read)")
+                       f"records hold ({held} read) and a record fails to parse")
+    if short is not None:
+        short.update(shortfall)
+
+
+def shortfall_note(path, topic: str, msgtype: str, counted: int, held: int) -> str:
+    """Say that ``topic``'s summary counts ``counted`` messages where its records hold ``held``.
+
+    No damage: a recorder that dropped messages under load (its cache full) counts them in
+    ``metadata.yaml``; the records read are all there is, and no repair brings more.
+    """
+    return (f"{shown_path(path)}: {topic} [{msgtype}]: its summary counts {counted}, its "
+            f"records hold {held} (messages the recorder counted but dropped under load?): "
+            f"read the {held}")
+
+
+def _records_fail(reader: BagReader, path: Path) -> bool:
+    """Whether a record of the reader's MCAP data files fails to parse (a chunk damaged inside).
+
+    False for SQLite3 (its damage is an error while reading), for a reader that scans its MCAP
+    files already (``mcap_salvage``: its notes say what failed) and for data files that are
+    not plain ``.mcap`` (a ``.zstd`` unpacked by rosbags).
+    """
+    from vjepa_ros.recordings.bag_folders import data_files
+    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap, records_fail
+
+    if reader.storage != "mcap" or any(isinstance(p, SalvagedMcap) for p in reader.parts):
+        return False
+    path = Path(path)
+    files = reader.files or (data_files(path) if path.is_dir() else [path])
+    return any(records_fail(file) for file in files if file.suffix == ".mcap")
 
 
 def _damaged(reader: BagReader, path: Path, topics: list[str], what: str) -> DamagedBagError:

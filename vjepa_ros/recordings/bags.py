@@ -24,6 +24,8 @@ from the messages: :mod:`~vjepa_ros.recordings.bag_arm_states`, the gripper's
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from itertools import compress
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +46,7 @@ from vjepa_ros.recordings.bag_files import (  # noqa: F401 - DAMAGED_HINT: here 
     damaged_message,
     iter_messages,
     open_reader,
+    shortfall_note,
     storage_of,
 )
 from vjepa_ros.recordings.bag_folders import metadata_file_folder
@@ -74,7 +77,7 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_state_topic,
 )
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
-from vjepa_ros.recordings.topic_types import topic_types
+from vjepa_ros.recordings.topic_types import one_stream, topic_types
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
 from vjepa_ros.robot.kinematics import pose_to_state
 from vjepa_ros.robot.state_ranges import arm_unread
@@ -127,6 +130,16 @@ def damage_first(exc: BagError, damage: list[str]) -> BagError:
     return kind(f"{'; '.join(missing)}. What is intact: {exc}")
 
 
+def summary_counted(short: dict[tuple[str, str], tuple[int, int]], topic: str) -> str:
+    """Say that ``topic``'s summary counted more messages than were read ("" when not).
+
+    ``short``: ``iter_messages``' shortfalls, (topic, type) -> (counted, read).
+    """
+    counted = sum(count for (name, _), (count, _) in short.items() if name == topic)
+    return (f", though its summary counted {counted} (the recorder counted messages it did "
+            "not write, or the file changed since)") if counted else ""
+
+
 def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
     """Refuse a camera topic whose frames name more than one header.frame_id: two cameras.
 
@@ -153,7 +166,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         reader = open_reader(path, salvaged, copies)
         damage[:] = reader.damage
         try:
-            types, mixed = topic_types(reader.connections)  # one type per topic read
+            # a topic's type (its camera images: Image and CompressedImage both read)
+            types, read_types, mixed = topic_types(reader.connections)
             notes: list[str] = list(reader.notes)
             notes += [part_note] if part_note and not salvaged else []  # x_1.mcap unread
             image_topic = resolve_image_topic(path, types, config.image, notes)
@@ -164,25 +178,28 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             wanted = [t for t in dict.fromkeys([image_topic, state_topic, *joint_topics]) if t]
             collected = {topic: ([], [], []) for topic in wanted}  # stamps, received, contents
             positions, empty = [], []  # the camera's messages indexed, skipped (0 pixels)
-            camera_frames: dict[str, int] = {}  # header.frame_id -> frames (two cameras?)
+            camera_ids, camera_kinds = [], []  # each frame's header.frame_id and type
             notes += [mixed[topic] for topic in wanted if topic in mixed]
-            for connection, received, raw in iter_messages(reader, path, wanted, types):
+            short: dict[tuple[str, str], tuple[int, int]] = {}  # summary counts above reads
+            for connection, received, raw in iter_messages(reader, path, wanted, read_types,
+                                                           short):
                 topic = connection.topic
                 stamps, times, msgs = collected[topic]
                 if topic == image_topic:
                     ordinal = len(positions) + len(empty)
-                    if m.frame_is_empty(raw, types[topic]):
+                    if m.frame_is_empty(raw, connection.msgtype):
                         empty.append(ordinal)
                         continue
                     if not msgs:  # a depth or other stream: refused before any model is loaded
-                        decode_frame(path, topic, types[topic], raw, ordinal, types)
+                        decode_frame(path, topic, connection.msgtype, raw, ordinal, types)
                     positions.append(ordinal)
                 times.append(received)
                 if topic == image_topic:
                     try:
                         stamp, frame_id = header_from_cdr(raw)
                         stamps.append(stamp)
-                        camera_frames[frame_id] = camera_frames.get(frame_id, 0) + 1
+                        camera_ids.append(frame_id)
+                        camera_kinds.append(connection.msgtype)
                     except ValueError as exc:
                         raise damaged_message(path, topic, len(msgs), exc) from exc
                     msgs.append(None)
@@ -193,7 +210,16 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                     raise damaged_message(path, topic, len(msgs), exc) from exc
                 stamps.append(m.stamp_ns(msg.header))
                 msgs.append(compact_message(msg, connection.msgtype))  # a few numbers, no message
+            keep, note = one_stream(image_topic, types[image_topic], camera_kinds,
+                                    collected[image_topic][1])
+            notes += [note] if note else []
+            if keep is not None:  # two publishers of two types at once: the topic's type only
+                collected[image_topic] = tuple(list(compress(items, keep))
+                                               for items in collected[image_topic])
+                positions, camera_ids = (list(compress(items, keep))
+                                         for items in (positions, camera_ids))
             storage, compression = storage_of(reader), reader.compression
+            notes += [shortfall_note(path, *key, *counts) for key, counts in short.items()]
             break
         except DamagedBagError:
             if salvaged or reader.storage != "mcap":
@@ -229,7 +255,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         check_receive_times(path, topic, received, stamps, note)
         return received
 
-    check_one_camera(path, image_topic, camera_frames)
+    check_one_camera(path, image_topic, dict(Counter(camera_ids)))
     image_times = times_of(image_topic)
     if empty:
         notes.append(f"{image_topic}: {len(empty)} empty frame(s) (0 pixels: a camera driver "
@@ -238,11 +264,12 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     if len(image_times) < 2:
         skipped = f" with pixels ({len(empty)} empty)" if empty else ""
         raise BagError(
-            f"{path}: image topic {image_topic} has {len(image_times)} message(s){skipped}; "
-            "evaluation and "
-            "training need a camera stream of at least two frames: check --image-topic (the "
-            "camera topic of this bag) or record longer"
-        )
+            f"{path}: image topic {image_topic} has {len(image_times)} message(s){skipped}"
+            f"{summary_counted(short, image_topic)}; evaluation and training need a camera "
+            "stream of at least two frames: "
+            + ("re-copy the bag from the recording machine, or record again"
+               if summary_counted(short, image_topic) else
+               "check --image-topic (the camera topic of this bag) or record longer"))
     order = np.argsort(image_times, kind="stable")
     ordinals = np.asarray(positions, np.int64)[order]  # each frame's place among the messages
     if state_topic is None:  # camera only: each frame its own step, its state 0
@@ -257,8 +284,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
-        raise BagError(f"{path}: state topic {state_topic} has no messages: name the topic "
-                       "that carries the arm's state (--pose-topic / --joint-states-topic)")
+        raise BagError(f"{path}: state topic {state_topic} has no messages"
+                       f"{summary_counted(short, state_topic)}: name the topic that carries "
+                       "the arm's state (--pose-topic / --joint-states-topic)")
     prefix = resolve_joint_prefix(path, config.joint_prefix, joint_topics, collected, notes)
     config = dataclasses.replace(config, joint_prefix=prefix)  # right_ -> right_fr3_, noted
     joints = JointStateReader(config.joint_prefix)

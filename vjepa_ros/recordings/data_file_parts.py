@@ -175,8 +175,15 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     """Open one .mcap/.db3 with rosbags; a damaged MCAP falls back to its intact part."""
     from rosbags.rosbag2 import Reader
 
+    from vjepa_ros.recordings.mcap_salvage import (
+        McapDamageError,
+        SalvagedMcap,
+        lacks_message_index,
+    )
+
     error = "its chunks fail"
-    if not (salvage and storage == "mcap"):
+    unindexed = storage == "mcap" and not salvage and lacks_message_index(file)
+    if not (salvage and storage == "mcap") and not unindexed:
         reader = Reader(file)
         try:
             reader.open()
@@ -187,8 +194,6 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         hint = repair_hint(shown, storage)
         raise UnreadableFileError(f"{shown_path(shown)}: the SQLite3 file is damaged "
                                   f"({one_line(str(error))})", hint, hint) from error
-    from vjepa_ros.recordings.mcap_salvage import McapDamageError, SalvagedMcap
-
     try:
         salvaged = SalvagedMcap(file)
     except McapDamageError as exc:  # its own words say why: rosbags' add nothing
@@ -199,10 +204,13 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except OSError as exc:
         raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
                        f"{exc})") from exc
+    if not salvaged.damage.damaged and unindexed:  # optional in MCAP: no damage
+        return salvaged, (f"{shown_path(shown)}: its chunks have no message index (optional "
+                          "in MCAP; rosbags reads none of their messages): read in file order "
+                          "by scanning the file (MCAP library)")
     if not salvaged.damage.damaged and salvage:  # rosbags failed where the MCAP library reads
-        return salvaged, (f"{shown_path(shown)}: the rosbags reader fails on a record damaged "
-                          "inside its chunks: read by scanning the file (MCAP library), every "
-                          "message intact")
+        return salvaged, (f"{shown_path(shown)}: the rosbags reader fails on it: read by "
+                          "scanning the file (MCAP library), every record intact")
     if not salvaged.damage.damaged:
         return salvaged, (f"{shown_path(shown)}: no MCAP summary ({error}): read by "
                           "scanning the file")

@@ -4,7 +4,10 @@ The ``rosbags`` MCAP reader needs the file's footer and summary (written when th
 closes); a file cut short ("File end magic is invalid") is refused whole. This reader streams the
 data section with the MCAP project's own ``mcap.stream_reader.StreamReader`` instead, which needs
 no footer, decompresses each chunk with ``breakup_chunk`` (zstd/lz4, CRC checked) and skips a
-chunk that fails. :class:`Damage` counts what was lost.
+chunk that fails. :class:`Damage` counts what was lost. A chunk that decompresses but holds a
+record whose length runs past the chunk's records fails to parse (``Damage.bad_chunks``): that
+alone, not a summary count above the records read (no message index, messages a recorder
+dropped), is damage inside a chunk.
 
 The library loses a chunk cut by the truncation whole (its record runs past the end of the
 file). rosbag2 writes ~1 MiB chunks, up to a second of camera frames, and a short recording may
@@ -36,7 +39,7 @@ from mcap.data_stream import ReadDataStream
 from mcap.exceptions import EndOfFile, InvalidMagic, RecordLengthLimitExceeded
 from mcap.opcode import Opcode
 from mcap.records import Channel, Chunk, DataEnd, Footer, Message, MessageIndex, Schema
-from mcap.stream_reader import StreamReader, breakup_chunk
+from mcap.stream_reader import StreamReader, breakup_chunk, get_chunk_data_stream
 
 from vjepa_ros.path_text import shown_path
 
@@ -65,15 +68,19 @@ class Damage:
     lost_messages: int = 0
     indexed_lost_chunks: int = 0
     orphaned: int = 0  # intact messages of a channel whose record was in a lost chunk: unread
-    # messages the file's intact summary counts beyond those read, lost and orphaned: records
-    # hidden by damage inside a chunk that still decompresses (a record length changed)
+    # chunks that decompress but hold a record that fails to parse (its length runs past the
+    # chunk's records: changed on disk); the library reads what it can of them
+    bad_chunks: int = 0
+    # messages the file's intact summary counts beyond those read, lost and orphaned, in a
+    # file with a bad chunk: records hidden by that damage (0 without one: a summary count
+    # above the records is no damage by itself)
     vanished: int = 0
     first_time: int | None = None
     last_time: int | None = None
 
     @property
     def damaged(self) -> bool:
-        return self.truncated_at is not None or self.lost_chunks > 0 or self.vanished > 0
+        return self.truncated_at is not None or self.lost_chunks > 0 or self.bad_chunks > 0
 
     def summary(self, path: Path) -> str:
         """One line: what was read, what was lost (bytes, chunks, time span)."""
@@ -85,6 +92,9 @@ class Damage:
             parts.append(f"{self.partial_chunks} chunk(s) cut short (complete messages kept)")
         if self.lost_chunks:
             parts.append(f"{self.lost_chunks} corrupt chunk(s) skipped")
+        if self.bad_chunks:
+            parts.append(f"{self.bad_chunks} chunk(s) with a record that fails to parse (its "
+                         "length runs past the chunk)")
         if self.vanished:
             parts.append(f"{self.vanished} message(s) its summary counts are in no readable "
                          "record (a chunk damaged inside)")
@@ -113,6 +123,8 @@ class Damage:
         """
         counted = self.indexed_lost_chunks == self.lost_chunks
         span = f"spanning {seconds:.2f} s" if self.lost_spans else "at unknown times"
+        if self.truncated_at is None and counted and not self.lost_messages + self.vanished:
+            return "no message lost"
         if self.truncated_at is None and counted:
             return f"lost {self.lost_messages + self.vanished} messages {span}"
         uncounted = ("how many is unknown: the cut took the message index and the summary that "
@@ -183,7 +195,9 @@ class SalvagedMcap:
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
         self._schemas, self._channels, summed = _summary_channels(self.path)
         counts = Counter(message.channel_id for message in self._walk(self.damage))
-        if self.damage.truncated_at is None:  # else the summary, if any, is not this file's
+        # a cut file's summary, if any, is not this file's; without a bad chunk a count above
+        # the records is the writer's (no message index, messages dropped): no damage
+        if self.damage.truncated_at is None and self.damage.bad_chunks:
             self.damage.vanished = max(0, summed - self.damage.messages_read
                                        - self.damage.lost_messages - self.damage.orphaned)
         self.connections = []
@@ -199,7 +213,7 @@ class SalvagedMcap:
                 ConnectionExtRosbag2(channel.message_encoding, qos), self,
             ))
         if self.damage.messages_read == 0 and (self.damage.orphaned or self.damage.lost_chunks
-                                               or self.damage.vanished):
+                                               or self.damage.bad_chunks):
             raise McapDamageError(self.damage.summary(self.path))  # "read 0 intact messages"
         if self.damage.messages_read == 0 and self.damage.damaged:
             raise McapDamageError(
@@ -258,12 +272,15 @@ class SalvagedMcap:
     def _chunk(self, chunk: Chunk, damage: Damage) -> list[Message]:
         self.chunk_compressions.add(chunk.compression)
         try:
-            records = breakup_chunk(chunk, validate_crc=True)
+            stream, size = get_chunk_data_stream(chunk, validate_crc=True)
+            raw = stream.read(size)
+            records = breakup_chunk(dataclasses.replace(chunk, compression="", data=raw))
         except Exception:  # noqa: BLE001 - any decoder/CRC/record error: the chunk is lost
             damage.lost_chunks += 1
             damage.lost_spans.append((chunk.message_start_time, chunk.message_end_time))
             return []
         damage.chunks_read += 1
+        damage.bad_chunks += len(_whole_records(raw)) != len(raw)  # a record runs past the end
         return self._keep(records, damage)
 
     def _cut_chunk(self, rest: bytes, damage: Damage) -> list[Message]:
@@ -302,6 +319,33 @@ class SalvagedMcap:
         return sorted(messages, key=lambda message: message.log_time)
 
 
+def records_fail(path: str | Path) -> bool:
+    """Whether a record of this MCAP file fails to parse (or its chunks, or its end, are lost).
+
+    A scan of the whole file (:class:`SalvagedMcap`): what a read short of the summary's count
+    is checked by, so that only damage is called damage. False when the file cannot be read.
+    """
+    try:
+        return SalvagedMcap(path).damage.damaged
+    except McapDamageError:
+        return True
+    except OSError:
+        return False
+
+
+def lacks_message_index(path: str | Path) -> bool:
+    """Whether an MCAP file's summary indexes a chunk of messages without its message index.
+
+    The message index is optional (MCAP spec; the ``mcap`` writer's
+    ``index_types=IndexType.CHUNK``); rosbags reads no message of such a chunk, so the file is
+    read by scanning it (:class:`SalvagedMcap`), in file order.
+    """
+    summary = _summary(Path(path))
+    return summary is not None and any(not index.message_index_offsets
+                                       and index.message_end_time
+                                       for index in summary.chunk_indexes)
+
+
 def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel], int]:
     """Return the summary section's schema and channel records by id, and its message count.
 
@@ -309,18 +353,23 @@ def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel]
     MCAP magic (cut short) or its footer or summary does not parse: the data section's own
     records are then all there is.
     """
+    summary = _summary(path)
+    if summary is None:
+        return {}, {}, 0
+    counted = summary.statistics.message_count if summary.statistics else 0
+    return dict(summary.schemas), dict(summary.channels), counted
+
+
+def _summary(path: Path):
+    """Return the file's ``mcap`` summary; None when it has none or it does not parse."""
     from mcap.reader import make_reader
 
     with path.open("rb") as file:
         try:
             file.seek(-MAGIC_SIZE, 2)
             if file.read(MAGIC_SIZE) != MAGIC:
-                return {}, {}, 0
+                return None
             file.seek(0)
-            summary = make_reader(file).get_summary()
+            return make_reader(file).get_summary()
         except Exception:  # noqa: BLE001 - any damage in the footer or summary: not used
-            return {}, {}, 0
-    if summary is None:
-        return {}, {}, 0
-    counted = summary.statistics.message_count if summary.statistics else 0
-    return dict(summary.schemas), dict(summary.channels), counted
+            return None

@@ -32,6 +32,7 @@ from vjepa_ros.recordings.bag_files import (
 )
 from vjepa_ros.recordings.state_jumps import jump_intervals
 from vjepa_ros.recordings.topic_choice import camera_topics
+from vjepa_ros.recordings.topic_types import topic_types
 
 COLOUR_FRAMES = 5  # frames spread over a bag that tell whether it is grey (Recording.colour_notes)
 
@@ -44,7 +45,7 @@ class Recording:
     storage: str  # "mcap" | "sqlite3"
     topic_types: dict[str, str]  # every topic in the bag -> its message type
     image_topic: str
-    image_type: str
+    image_type: str  # the camera topic's (most messages); each frame decoded by its own type
     image_times: np.ndarray  # [F] int64 ns, increasing
     image_ordinals: np.ndarray  # [F] int64: position of frame f in the topic's message order
     state_times: np.ndarray  # [M] int64 ns, strictly increasing
@@ -167,12 +168,14 @@ class Recording:
         reader = open_reader(self.path, self.salvaged, self.copies)
         first = None  # (message, shape, index) of the first frame decoded: the others' size
         try:
-            for ordinal, (_, _, raw) in enumerate(
-                iter_messages(reader, self.path, [self.image_topic], self.topic_types)
+            read_types = topic_types(reader.connections)[1]  # the index's: Image(s), compressed
+            for ordinal, (connection, _, raw) in enumerate(
+                iter_messages(reader, self.path, [self.image_topic], read_types)
             ):
                 index = wanted.pop(ordinal, None)
                 if index is not None:
-                    frame = self._decode(raw, ordinal)
+                    frame = decode_frame(self.path, self.image_topic, connection.msgtype, raw,
+                                         ordinal, self.topic_types)
                     first = first or (ordinal, frame.shape, index)
                     if frame.shape != first[1]:
                         raise BagError(self._size_change(first, ordinal, index, frame.shape))
@@ -207,10 +210,6 @@ class Recording:
                 "resolution changed mid-recording?): the world model reads one frame size per "
                 "recording; use a part of one size (eval: --start / --end) or re-record at one "
                 "resolution")
-
-    def _decode(self, raw, ordinal: int) -> np.ndarray:
-        return decode_frame(self.path, self.image_topic, self.image_type, raw, ordinal,
-                            self.topic_types)
 
 
 def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
