@@ -28,6 +28,9 @@ and a read that ends short of the summary's counts, one ``DamagedBagError`` line
 command (the MCAP salvage counts the summary's messages it cannot find as damage); a topic's
 connections of another type are left out with a note (``topic_types``); a damaged camera message
 gets ``DAMAGED_HINT``; a camera's uncovered part of the states is noted (``uncovered_note``).
+fix49e (breaker49e): a read short of the summary's counts is damage only where a record fails
+to parse (a summary counting dropped messages is a note); a camera's CompressedImage among its
+Images at the same time is still left out, one following the other is read.
 
 Pins of what held up: CompressedImage in every format string drivers write (jpeg, png,
 "rgb8; jpeg compressed bgr8", "bgr8; png compressed", 16-bit PNG, grey JPEG) decoded to the
