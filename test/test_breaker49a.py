@@ -18,19 +18,33 @@ Defects:
    ``_value_problem`` asks only ``from_dict`` (the dataclasses' own checks), not the checks the
    node makes in ``__init__`` (``FrankaKinematics``, ``topic_problem``, the empty checkpoint,
    ``load_world_model``'s encoder key). The lab restarts as told and the node refuses to start.
+   (A sweep of every string / int / float parameter with "", " ", "zz", -1, 0, 2**40, NaN,
+   -inf, -1.0, 0.0, 1e300 found no other such pair besides a missing checkpoint file.)
 2. ``ros2 param load /vjepa_planner dump.yaml`` of the node's own ``ros2 param dump`` (one goal
-   path edited): 119 of 124 parameters refused, each one "restart the node with the new value"
-   though the value is the one in force.
+   path edited): 118 of 124 parameters refused (all but the goal ones and use_sim_time), each
+   "restart the node with the new value" though the value is the one in force.
 3. ``ros2 param describe /vjepa_planner planner.samples``: "Read only: false" and a description
    without a word of start-only; rqt_reconfigure offers every start-only parameter for editing,
    each edit then refused.
+4. A goal image sent on ``~/goal_image`` by a publisher of the default QoS (reliable, volatile:
+   ``create_publisher(Image, topic, 10)``, ``ros2 topic pub``) is never taken (DDS matches no
+   volatile writer to the node's transient-local reader); the only line is rclpy's generic
+   incompatible-QoS warning naming ``'~/goal_image'`` unexpanded, with no fix.
+5. ``model.checkpoint`` with a trailing space (``-p`` / ``--params-file``): "parameter
+   'model.checkpoint' /data/x.pt  does not exist" -- the space invisible (breaker42i's defect,
+   fixed for ``goal_image_path`` only).
 
 Held up (pins below; do not repeat): ``use_sim_time`` true at run time while commanding with no
 /clock (holds at once, names /clock and use_sim_time; set false again: commanding resumes, no
-set-point stamped near 0); bursts of 5 concurrent ``~/enable`` true/false requests, the last
-false (no set-point stamped after it); ``~/clear_goals`` while commanding in blocking mode (the
-stream holds the last pose, no gripper command, a new capture resumes); a runtime NaN / inf /
-out-of-range value of a ranged parameter (refused with its own range error, as at start-up).
+set-point stamped near 0); also (not pinned) use_sim_time true with a live /clock and sim-stamped
+inputs (capture refused "another clock" before, commanding on sim stamps after; back to false:
+holds naming the clock); bursts of 5 concurrent ``~/enable`` true/false requests, the last false
+(no set-point stamped after it); ``~/clear_goals`` while commanding in blocking (pinned),
+continuous and async mode (the stream holds one pose, no gripper command, a new capture
+resumes); a run-time NaN / inf / device typo / half an aspect-ratio pair (refused with the
+start-up error, value not stored); ``goal_gripper`` NaN / inf / -1 / 2 at run time (refused,
+goal kept); SIGINT and SIGTERM of a ``planner_node`` process streaming servo_twist (the last
+twist zero, status 130 / 143, one line, no traceback).
 """
 
 import math
@@ -130,14 +144,14 @@ def test_a_nan_inf_or_half_pair_at_run_time_gets_the_start_up_error(planner, nam
     assert planner.get_parameter(name).value == before, "the refused value is not stored"
 
 
-@pytest.mark.xfail(strict=True, reason="ros2 param load of the node's own dump: 119 refusals")
+@pytest.mark.xfail(strict=True, reason="ros2 param load of the node's own dump: 118 refusals")
 def test_loading_the_nodes_own_values_back_is_not_refused_as_new_values(planner):
     """``ros2 param dump /vjepa_planner > p.yaml``, edit ``goal_image_path``, ``ros2 param load``.
 
     ``ros2 param load`` sets every parameter of the file in one set_parameters request. What
-    happened: 119 of the 124 parameters refused, each "is read at start only: setting it at run
+    happened: 118 of the 124 parameters refused, each "is read at start only: setting it at run
     time changes nothing; restart the node with the new value (... -p planner.samples:=800)"
-    while 800 is the value the node runs with; ``ros2 param load`` prints 119 failures around
+    while 800 is the value the node runs with; ``ros2 param load`` prints 118 failures around
     the one change that worked. What should hold: a start-only parameter set to the value in
     force changes nothing and is not a failure (or its reason says the value is already in
     force, not "restart with the new value").
@@ -322,3 +336,49 @@ def test_a_stopped_planner_process_ends_a_moving_twist_at_rest(checkpoint, signu
     assert [last.linear.x, last.linear.y, last.linear.z, last.angular.x, last.angular.y,
             last.angular.z] == [0.0] * 6, "the last servo_twist still moves"
     assert not [m for m in poses if stamp_seconds(m.header.stamp) > stopped + 0.5]
+
+
+@pytest.mark.xfail(strict=True, reason="a volatile goal publisher is never heard; no own line")
+def test_a_goal_image_from_a_default_qos_publisher_is_taken_or_its_qos_named(harness):  # noqa: F811
+    """A lab script sends the goal: ``create_publisher(Image, '/vjepa_planner/goal_image', 10)``.
+
+    That is the default QoS of every rclpy / rclcpp publisher and of ``ros2 topic pub``:
+    reliable, volatile. The node subscribes reliable, transient local (latched, README's
+    interface table), which DDS never matches with a volatile publisher. What happened: ten
+    goal images over 3 s, none taken ("not commanding: no goal"), and the only line is rclpy's
+    generic "New publisher discovered on topic '~/goal_image', offering incompatible QoS ...
+    Last incompatible policy: DURABILITY" (the topic unexpanded, no fix). What should hold: the
+    goal is taken (e.g. a second, volatile subscription beside the latched one), or the node's
+    own line names /vjepa_planner/goal_image and what to publish with (transient_local, as
+    ``ros2 topic pub --qos-durability transient_local``).
+    """
+    h = harness()
+    publisher = h.node.create_publisher(Image, "/vjepa_planner/goal_image", 10)
+    image = Image(**rgb_to_image_fields(frame(77)))
+    for _ in range(10):
+        image.header.stamp = h.node.get_clock().now().to_msg()
+        publisher.publish(image)
+        h.pump(0.3)
+    h.take_queued()
+    told = [m for m in h.logs("/vjepa_planner/goal_image") if "transient_local" in m]
+    assert h.session.goals is not None or told, [m.msg for m in h.got["log"]][-4:]
+
+
+@pytest.mark.xfail(strict=True, reason="a checkpoint path's trailing space is invisible")
+def test_a_checkpoint_path_with_a_trailing_space_is_refused_saying_so(context, checkpoint):  # noqa: F811
+    """``--params-file lab.yaml`` with ``checkpoint: "/data/vjepa2-ac-vitg.pt "`` (or ``-p``).
+
+    A path pasted with the space a terminal selection leaves after it. What happened: the node
+    refuses to start with "parameter 'model.checkpoint' /data/vjepa2-ac-vitg.pt  does not
+    exist: give a file written by vjepa-ros train ..." while ``ls`` shows the file: the one
+    character at fault is invisible before the colon (a newline is shown quoted; a space is
+    not). breaker42i filed this for ``goal_image_path`` and it was fixed there, not for
+    the checkpoint. What should hold: refused (no model guessed), the space made visible (the
+    path quoted, or the whitespace named).
+    """
+    with pytest.raises(ValueError) as refused:
+        PlannerNode(context=context, cli_args=["--ros-args", "-p", "model.device:=cpu"],
+                    parameter_overrides=[Parameter("model.checkpoint", value=f"{checkpoint} ")])
+    reason = str(refused.value)
+    assert f"'{checkpoint} '" in reason or f'"{checkpoint} "' in reason or "space" in reason \
+        or "whitespace" in reason, reason
