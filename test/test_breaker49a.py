@@ -52,7 +52,12 @@ continuous and async mode (the stream holds one pose, no gripper command, a new 
 resumes); a run-time NaN / inf / device typo / half an aspect-ratio pair (refused with the
 start-up error, value not stored); ``goal_gripper`` NaN / inf / -1 / 2 at run time (refused,
 goal kept); SIGINT and SIGTERM of a ``planner_node`` process streaming servo_twist (the last
-twist zero, status 130 / 143, one line, no traceback).
+twist zero, status 130 / 143, one line, no traceback). Not pinned (timing-bound on a shared
+box): a 1 Hz camera under ``max_image_age_s`` 0.5 (holds between frames, one line naming the
+rate and the fix, flapping summarised); a 200 Hz camera beside 33 Hz joint states (the 50 Hz
+stream went on, no line); ``~/enable`` after ``prepare_shutdown`` (refused "closed: the planner is
+shutting down"); ``rclpy`` context shut down under a commanding in-process launch (silent,
+``Launch.shutdown`` returns at once).
 """
 
 import math
