@@ -38,7 +38,8 @@ Defects:
 6. ``-p use_sim_time:=1`` / ``:='"true"'`` (or ``use_sim_time: 1`` in a params file): exit status
    1 and rclpy's "Trying to set parameter 'use_sim_time' to '1' of type 'INTEGER', expecting
    type 'BOOL': use_sim_time", where every other parameter's type error is a usage error
-   (status 2) in the node's words, as ``use_sim_time`` itself gets at run time.
+   (status 2) in the node's words, as ``use_sim_time`` itself gets at run time. ``vjepa-ros
+   launch -p planner.use_sim_time:=1`` says the same rclpy line, status 1.
 7. ``ros2 param set /vjepa_planner goal_image_path "   "``: refused as "goal_image_paths entry
    1 of 1 is empty" -- the other parameter, which was not set.
 
