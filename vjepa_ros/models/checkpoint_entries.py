@@ -10,11 +10,11 @@ from pathlib import Path
 from torch import Tensor
 
 from .checkpoint_file import SAFETENSORS_ALONE, not_a_checkpoint
+from .encoder_keys import ENCODER_KEYS, check_encoder_key
 from .errors import CheckpointError
 
 PREFIXES = ("module.", "backbone.", "_orig_mod.")  # DDP, the official files, torch.compile
 AC_PREDICTOR_PARTS = ("action_encoder.", "state_encoder.")  # what the mask predictor lacks
-ENCODER_KEYS = ("encoder", "target_encoder")
 
 
 def strip_prefixes(state_dict: dict) -> dict:
@@ -48,8 +48,7 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     Raises :class:`CheckpointError` (:func:`not_a_checkpoint`) for anything else torch.save
     can hold: a tensor, a list, an optimizer state, a state dict of another network.
     """
-    if encoder_key not in ENCODER_KEYS:
-        raise ValueError(f"encoder_key must be one of {ENCODER_KEYS}, got {encoder_key!r}")
+    check_encoder_key(encoder_key)
     if not isinstance(raw, dict):
         raise not_a_checkpoint(path, f"it holds a {type(raw).__name__}, not a dict with an "
                                "'encoder' state dict")

@@ -143,11 +143,12 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         ros_arg_sources,
         sourced,
     )
-    from vjepa_ros.nodes.params import UnknownParameterError
+    from vjepa_ros.nodes.params import UnknownParameterError, rclpy_type_error
 
     try:
         return node_class(), 0
-    except (OSError, ValueError, RuntimeError, ParameterException) as exc:
+    except (OSError, ValueError, RuntimeError, ParameterException) as error:
+        exc = rclpy_type_error(error)  # use_sim_time:=1: said as any parameter's type error
         # One prefix, the node's ROS name; the node's own messages carry none.
         default = getattr(node_class, "ROS_NAME", node_class.__name__)  # (as -r rules name it)
         message, sources = one_line(exc), ros_arg_sources(argv, default)

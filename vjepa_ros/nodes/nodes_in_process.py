@@ -41,7 +41,7 @@ class Launch:
         import rclpy
         from rclpy.exceptions import ParameterException
 
-        from vjepa_ros.nodes.params import UnknownParameterError
+        from vjepa_ros.nodes.params import UnknownParameterError, rclpy_type_error
 
         route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
         self.own_context = context is None
@@ -83,7 +83,8 @@ class Launch:
                     except (ParameterException, OSError, ValueError, RuntimeError) as exc:
                         # One prefix, the node as -p NODE.param names it; its messages carry
                         # none. A value error names the sources of the values it names.
-                        raise _prefixed(exc, spec.name, spec.sources(use_sim_time),
+                        raise _prefixed(rclpy_type_error(exc), spec.name,
+                                        spec.sources(use_sim_time),
                                         spec.notes) from None
                     started[index] = node  # (an unknown parameter: refused by the node itself)
             finally:  # the order given; on an error, the nodes started so far (shut down)

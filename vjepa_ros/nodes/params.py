@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import array
+import ast
 import dataclasses
 import math
+import re
 import typing
 from collections.abc import Callable, Collection
 
@@ -88,7 +90,8 @@ def _ints_for_floats(parameter: Parameter, declared_types: dict) -> bool:
 
 
 def declare_config(node: Node, defaults, run_time: Collection[str] = (),
-                   words: Callable[[str], str] | None = None):
+                   words: Callable[[str], str] | None = None,
+                   check: Callable[[object], None] | None = None):
     """Declare every field of dataclass ``defaults`` on ``node``; return the configured copy.
 
     Values given at start-up (``--ros-args --params-file``, launch ``parameters=[...]``,
@@ -103,15 +106,20 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
     ``run_time``: the names the node applies when set at run time (``ros2 param set``); a
     run-time value for any other is refused as read at start only (:func:`_check_run_time_sets`),
     unless the node's settings refuse the value itself: then with their error, passed through
-    ``words`` (the node's names for its settings: ``planner_config.parameter_message``). A
-    run-time value for a name the node does not have gets one line naming it
+    ``words`` (the node's names for its settings: ``planner_config.parameter_message``), or
+    unless ``check`` (the node's own checks of its settings beyond the dataclasses', which the
+    node runs at start-up too: ``planner_settings.check_planner_settings``) raises ValueError
+    for the settings with it: then with that error, as the start-up gives it. A run-time value
+    that equals the value in force is taken as a no-op (``ros2 param load`` of the node's own
+    dump). A run-time value for a name the node does not have gets one line naming it
     (:func:`refuse_undeclared_sets`).
     """
     assert dataclasses.is_dataclass(defaults)
     overrides = start_up_overrides(node)
     names = {name for name, _, _ in flatten(defaults)}
     try:
-        values, declared_types = _declare(node, defaults, overrides)
+        values, declared_types = _declare(node, defaults, overrides,
+                                          set(run_time) | set(_RCLPY_PARAMETERS))
     except InvalidParameterTypeException as exc:  # rclpy's words: "Trying to set parameter ..."
         name = str(exc).rsplit(": ", 1)[-1]  # "...: NAME" (rclpy's ParameterException)
         if name not in overrides or name not in names:
@@ -120,7 +128,8 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
     if declared_types and hasattr(node, "add_pre_set_parameters_callback"):  # rclpy >= Iron
         # At run time too (ros2 param set NODE goal_image_paths "[]"): typed before it is set.
         node.add_pre_set_parameters_callback(lambda params: _typed_lists(params, declared_types))
-    _check_run_time_sets(node, defaults, names, set(run_time) | set(_RCLPY_PARAMETERS), words)
+    _check_run_time_sets(node, defaults, names, set(run_time) | set(_RCLPY_PARAMETERS), words,
+                         check)
     refuse_undeclared_overrides(node)
     refuse_undeclared_sets(node)
     return from_dict(type(defaults), values)
@@ -128,10 +137,37 @@ def declare_config(node: Node, defaults, run_time: Collection[str] = (),
 
 # rclpy's own parameter the nodes take at run time (the node clock), as the type errors say it
 _RCLPY_PARAMETERS = {"use_sim_time": bool}
+# rclpy's InvalidParameterTypeException text (rclpy.exceptions), for its own parameters
+_RCLPY_TYPE_ERROR = re.compile(r"Trying to set parameter '(?P<name>[^']*)' to '(?P<value>.*)' "
+                               r"of type '(?P<type>\w+)', expecting type '\w+'", re.DOTALL)
+
+
+def rclpy_type_error(exc: BaseException) -> BaseException:
+    """Return rclpy's start-up type error of its own parameter as :func:`type_error`'s line.
+
+    ``Node.__init__`` declares ``use_sim_time`` before any node code runs; a ``-p
+    use_sim_time:=1`` (or a params file's ``use_sim_time: 1``) raises rclpy's
+    ``InvalidParameterTypeException`` ("Trying to set parameter 'use_sim_time' to '1' of type
+    'INTEGER', expecting type 'BOOL'"). That becomes ``parameter 'use_sim_time' takes true or
+    false, got 1 (an integer)``, a :class:`config.ValueTypeError` naming it (typed as ``-p``: a
+    usage error), as a run-time set says it. Any other ``exc`` is returned as it is.
+    """
+    match = _RCLPY_TYPE_ERROR.search(str(exc))
+    if not isinstance(exc, InvalidParameterTypeException) or match is None or \
+            match["name"] not in _RCLPY_PARAMETERS:
+        return exc
+    value = match["value"]
+    if match["type"] != "STRING":
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError):
+            pass
+    return type_error(match["name"], value, None)
 _TYPE_CHECK = "_vjepa_parameter_type_check"  # the node attribute holding the run-time check
 
 
-def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None) -> None:
+def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None,
+                         settings_check=None) -> None:
     """Answer a run-time value (``ros2 param set``) the node cannot take in our words.
 
     A parameter not in ``run_time`` is read at start only: a value for it is refused with
@@ -148,7 +184,8 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None)
     would undeclare the parameter). rclpy writes the new value's type into the stored
     descriptor before the callbacks run; the callback writes the declared one back, so ``ros2
     param describe`` keeps showing the declared type. Other on-set callbacks of the node go
-    through :func:`on_set_parameters`, which keeps this check first.
+    through :func:`on_set_parameters`, which keeps this check first. A start-only parameter
+    set to the value in force (:func:`_in_force`) is no change and succeeds.
     """
     declared = {name: node.describe_parameter(name).type for name in names}
     declared.update({name: node.describe_parameter(name).type for name in _RCLPY_PARAMETERS
@@ -159,14 +196,16 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None)
     def check(params) -> SetParametersResult:
         for p in params:
             expected = declared.get(p.name)
-            if expected is None or (p.type_.value == expected and p.name in run_time):
+            if expected is None or (p.type_.value == expected and (
+                    p.name in run_time or _in_force(node, p))):
                 continue
             for q in params:  # rclpy wrote the given types into the descriptors: undo that
                 if q.name in declared:
                     node.describe_parameter(q.name).type = declared[q.name]
             unset = p.type_ == Parameter.Type.NOT_SET
             wrong = "" if unset or p.type_.value == expected else _takes(p.name, p.value, defaults)
-            problem = "" if unset or wrong else _value_problem(node, defaults, p, words)
+            problem = "" if unset or wrong else _value_problem(node, defaults, p, words,
+                                                                  settings_check)
             if problem:
                 reason = problem
             elif p.name not in run_time:
@@ -183,13 +222,28 @@ def _check_run_time_sets(node: Node, defaults, names, run_time: set, words=None)
     node.add_on_set_parameters_callback(check)
 
 
-def _value_problem(node: Node, defaults, parameter: Parameter, words=None) -> str:
+def _in_force(node: Node, parameter: Parameter) -> bool:
+    """Whether ``parameter`` (of its declared type) holds the value the node runs with.
+
+    Lists compare by their items (rclpy gives arrays); an empty list declared by its type
+    alone reads None. An integer for a float parameter was made a float before
+    (:func:`_typed_lists`), and 800 equals 800.0 anyway.
+    """
+    current = node.get_parameter(parameter.name).value
+    value = parameter.value
+    if isinstance(value, (array.array, tuple, list)) or current is None:
+        return list(value or []) == list(current or [])
+    return value == current
+
+
+def _value_problem(node: Node, defaults, parameter: Parameter, words=None, check=None) -> str:
     """Return why the node's settings refuse ``parameter``'s value ("" when they take it).
 
     The settings ``defaults``' class builds from the node's current values with this one
     (``config.from_dict``: each dataclass's own checks), then their ``check()`` where they have
-    one (``SimConfig``, ``PlaybackConfig``): their ValueError on one line, through ``words``.
-    "" also where the current values alone are refused (a node whose own checks came later):
+    one (``SimConfig``, ``PlaybackConfig``): their ValueError on one line, through ``words``;
+    then ``check`` (the node's own checks, as at start-up): its ValueError on one line. "" also
+    where the current values alone are refused (a node whose own checks came later):
     the value is not what is wrong then.
     """
     values = {}
@@ -198,21 +252,29 @@ def _value_problem(node: Node, defaults, parameter: Parameter, words=None) -> st
         if value is None:  # an empty list declared by its type alone
             value = default
         values[name] = list(value) if isinstance(value, (array.array, tuple)) else value
-    if _settings_problem(type(defaults), values):
+    if _settings_problem(type(defaults), values, words, check):
         return ""
     value = parameter.value
     values[parameter.name] = list(value) if isinstance(value, (array.array, tuple)) else value
-    text = _settings_problem(type(defaults), values)
-    return words(text) if text and words is not None else text
+    return _settings_problem(type(defaults), values, words, check)
 
 
-def _settings_problem(cls, values: dict) -> str:
-    """Return the one-line ValueError of settings ``cls`` built from ``values`` ("" none)."""
+def _settings_problem(cls, values: dict, words=None, check=None) -> str:
+    """Return the one-line ValueError of settings ``cls`` built from ``values`` ("" none).
+
+    The dataclasses' (and their ``check()``'s) through ``words``; then ``check``'s as it is.
+    """
     try:
         settings = from_dict(cls, values)
-        check = getattr(settings, "check", None)
-        if callable(check):
-            check()
+        own = getattr(settings, "check", None)
+        if callable(own):
+            own()
+    except ValueError as exc:
+        text = " ".join(str(exc).split())
+        return words(text) if words is not None else text
+    try:
+        if check is not None:
+            check(settings)
     except ValueError as exc:
         return " ".join(str(exc).split())
     return ""
@@ -322,15 +384,34 @@ def _number_kind(hint, default, metadata) -> str:
     return f"a number (e.g. {float(default)!r}{also})"
 
 
-def _declare(node: Node, defaults, overrides: dict) -> tuple[dict, dict]:
+# How ``ros2 param describe`` (and rqt_reconfigure) tells a start-only parameter: its
+# description's start, and its additional constraints. Not read_only: rclpy refuses any set of
+# a read-only parameter, also to the value in force (``ros2 param load`` of a dump).
+START_ONLY = "Read at start only: "
+START_ONLY_CONSTRAINT = ("read at start only: give it at start-up (-p NAME:=VALUE, "
+                         "--params-file) and restart the node; a run-time set of another "
+                         "value is refused")
+
+
+def _descriptor(name: str, description: str, run_time: Collection[str]) -> ParameterDescriptor:
+    """Return the descriptor of parameter ``name``: a start-only one says so (START_ONLY)."""
+    if name in run_time:
+        return ParameterDescriptor(description=description)
+    return ParameterDescriptor(description=START_ONLY + description,
+                               additional_constraints=START_ONLY_CONSTRAINT)
+
+
+def _declare(node: Node, defaults, overrides: dict,
+             run_time: Collection[str] = ()) -> tuple[dict, dict]:
     """Declare the fields of ``defaults`` (:func:`declare_config`); return two dicts by name.
 
     The values, and the declared types: the array type of each list parameter, ``DOUBLE`` for
-    each float (:func:`_typed_lists`).
+    each float (:func:`_typed_lists`). A parameter not in ``run_time`` is described as start
+    only (:func:`_descriptor`).
     """
     values, declared_types = {}, {}
     for name, default, description in flatten(defaults):
-        descriptor = ParameterDescriptor(description=description)
+        descriptor = _descriptor(name, description, run_time)
         if isinstance(default, list):
             (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
             declared_types[name] = _ARRAY_TYPES[item]

@@ -53,10 +53,10 @@ from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
+from vjepa_ros.nodes.planner_settings import check_planner_settings
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
-from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -87,22 +87,14 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         try:
             self.config = cfg = declare_config(self, PlannerNodeConfig(),
                                                run_time=GOAL_PARAMETERS,
-                                               words=parameter_message)
+                                               words=parameter_message, check=self._check_settings)
         except UnknownParameterError:  # already the node's own names ('mppi.x' stays 'mppi.x')
             raise
         except ValueTypeError as exc:  # which parameter it is stays known (-p: status 2)
             raise ValueTypeError(parameter_message(str(exc)), exc.name) from None
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
-        gripper_topic = cfg.robot.gripper_state_topic
-        problem = gripper_topic and topic_problem(gripper_topic, self.get_name())
-        if problem:
-            raise ValueError(f"robot.gripper_state_topic {gripper_topic!r} is not a valid ROS "
-                             f"topic name ({problem}); give a name like "
-                             "/fr3_gripper/joint_states, or leave it empty to search")
-        if not cfg.model.checkpoint:
-            raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
-                             "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
+        self._check_settings(cfg)  # as a run-time value of a start-only parameter is checked
         # torch (seconds) only once every parameter is checked: a bad -p fails fast
         from vjepa_ros.robot.mpc import MPCSession
         from vjepa_ros.robot.targets import ACTION_LABELS
@@ -229,6 +221,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         )
 
     # -- set-up ---------------------------------------------------------------------------------
+    def _check_settings(self, cfg: PlannerNodeConfig) -> None:
+        """Raise ValueError for settings the node cannot run (``check_planner_settings``)."""
+        check_planner_settings(cfg, self.get_name())
+
     def _load_model(self):
         from vjepa_ros.input_paths import world_model_path
         from vjepa_ros.models import load_world_model
