@@ -14,11 +14,19 @@ service or goal files (not by a ``goal_steps`` retune of the old goal: breaker29
 by a newer image that is taken or waits (not by one that is ignored). A publisher listed, named
 and no player's when its image came, and gone before the settle ended (a script that published
 and quit), is taken for live.
+
+The node hears the topic twice: a transient-local subscription (a latched goal published before
+the node started) and a volatile one (a publisher of the default QoS, ``ros2 topic pub``, which
+DDS never matches with a transient-local reader). A transient-local publisher's live message
+comes on both; :class:`GoalImages` takes it once (:func:`message_key`: its publisher where
+rclpy gives ids, its header and pixels).
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import hashlib
 import time
 from collections.abc import Callable
 
@@ -27,6 +35,20 @@ from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
 from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
 from vjepa_ros.robot.recorded_inputs import FirstListed
+
+RECENT_KEYS = 8  # goal images remembered to drop their second copy (two subscriptions)
+
+
+def message_key(message, sender: object) -> tuple:
+    """Return what tells one goal image message from another: publisher, header, pixels.
+
+    ``sender``: its publisher's id (``publisher_ids.publisher_id``) or None where rclpy gives
+    none; the same image with the same stamp from two id-less publishers is one message then.
+    """
+    header = message.header
+    digest = hashlib.blake2b(bytes(message.data), digest_size=16).digest()
+    return (sender, header.stamp.sec, header.stamp.nanosec, header.frame_id, message.height,
+            message.width, message.encoding, digest)
 
 
 @dataclasses.dataclass
@@ -53,13 +75,21 @@ class GoalImages:
         self.pending: WaitingGoal | None = None
         self.listed = FirstListed()  # the goal topic's publishers: listed since when
         self.changes = 0  # goals set by services or goal files (goal_set): supersede a waiting one
+        self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)  # message_key
 
     def goal_set(self) -> None:
         """Note a goal set another way (a service, goal files): a waiting image is older."""
         self.changes += 1
 
     def arrived(self, message, topic: str, sender: object) -> None:
-        """Decide a goal image that came now on ``topic`` from ``sender``."""
+        """Decide a goal image that came now on ``topic`` from ``sender``; once per message.
+
+        A message that came already (on the node's other subscription of the topic) is dropped.
+        """
+        key = message_key(message, sender)
+        if key in self.recent:
+            return
+        self.recent.append(key)
         self._decide(WaitingGoal(message, topic, sender, time.monotonic(), self.changes),
                      fresh=True)
 

@@ -32,6 +32,11 @@ from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, String
 from std_srvs.srv import SetBool
 
+try:
+    from rclpy.event_handler import SubscriptionEventCallbacks
+except ImportError:  # Humble
+    from rclpy.qos_event import SubscriptionEventCallbacks
+
 from vjepa_ros.config import ValueTypeError
 from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import SizeNotes
@@ -76,6 +81,9 @@ SENSOR_QOS = QoSProfile(
 )
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
+)
+VOLATILE = QoSProfile(
+    depth=1, durability=DurabilityPolicy.VOLATILE, reliability=ReliabilityPolicy.RELIABLE
 )
 
 
@@ -179,8 +187,15 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 STATE_QOS)
             self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
         self._watch_inputs(image_type)
+        # latched goals (a publisher before the node started) and default-QoS (volatile) ones,
+        # which DDS never matches with a transient-local reader: each message taken once
+        # (goal_images); rclpy's incompatible-QoS warning of the latched one would be wrong
+        on_goal = callback_with_publisher(self._on_goal_image, "")
         self.goal_subscription = self.create_subscription(
-            Image, "~/goal_image", callback_with_publisher(self._on_goal_image, ""), LATCHED)
+            Image, "~/goal_image", on_goal, LATCHED,
+            event_callbacks=SubscriptionEventCallbacks(incompatible_qos=lambda _: None))
+        self.volatile_goal_subscription = self.create_subscription(
+            Image, "~/goal_image", on_goal, VOLATILE)
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
