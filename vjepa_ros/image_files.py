@@ -24,6 +24,7 @@ from vjepa_ros.image_limits import (
 )
 from vjepa_ros.image_paths import image_file_path, is_package_url
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
+from vjepa_ros.path_text import whitespace_problem
 
 
 def load_image_file(path: str | Path) -> np.ndarray:
@@ -112,9 +113,8 @@ def _refuse_missing(path: Path, named: str = "") -> None:
     ``named``: " (named by URL)" for the ``package://`` URL that named ``path`` ("": none).
     """
     text = str(path)
-    if text != text.strip():  # a pasted path's space: invisible at the end of the line
-        raise ImageError(f"image file not found: {text!r} begins or ends in whitespace, "
-                         f"which is part of a file name: did you mean {text.strip()!r}?")
+    if whitespace_problem(text):  # a pasted path's space: invisible at the end of the line
+        raise ImageError(f"image file not found: {text!r} {whitespace_problem(text)}")
     if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
         raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
                          "-l` shows where it points), or give that file's path")

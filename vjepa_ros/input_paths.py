@@ -12,7 +12,7 @@ import errno
 import os
 from pathlib import Path
 
-from vjepa_ros.path_text import ansi_c, one_line, shown_path
+from vjepa_ros.path_text import ansi_c, one_line, shown_path, whitespace_problem
 from vjepa_ros.train.run_files import RUN_FILES
 
 # What to give, as the messages say it.
@@ -148,6 +148,8 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
         raise ValueError(f"{option} {unreadable(path)}")
     if not problem:
         return path
+    blank = whitespace_problem(str(path))  # a pasted path's space: said, not only quoted
+    problem += f" (its name {blank})" if blank else ""
     raise ValueError(f"{option} {shown_path(path)} {problem}: give {give}")
 
 

@@ -21,12 +21,26 @@ def shown_path(path: str | os.PathLike) -> str:
     A name holding a line break, a tab or another character that is not printable
     (``a\nb.mcap``; a byte that is no UTF-8, as ``os.fsdecode`` gives it) is written in bash's
     ANSI-C quoting, ``$'/data/a\nb.mcap'``, which a shell reads as that very name, so the
-    message (and advice pasted from it) stays one line; any other path as ``str(path)``. Every
+    message (and advice pasted from it) stays one line; so is one that begins or ends in
+    whitespace (``$'/data/x.pt '``: a pasted path's space, invisible unquoted at the end of a
+    line or before a colon); any other path as ``str(path)``. Every
     message that names a user's file builds on it, as advice builds on
     ``input_paths.shell_command`` (which quotes such a word alike).
     """
     text = os.fspath(path)
-    return text if text.isprintable() else ansi_c(text)
+    return text if text.isprintable() and text == text.strip() else ansi_c(text)
+
+
+def whitespace_problem(text: str) -> str:
+    """Say that path ``text`` begins or ends in whitespace, and what it may mean ("" if not).
+
+    ``begins or ends in whitespace, which is part of a file name: did you mean '/data/x.pt'?``,
+    to go after the path in a message saying it was not found.
+    """
+    if text == text.strip():
+        return ""
+    return (f"begins or ends in whitespace, which is part of a file name: did you mean "
+            f"{text.strip()!r}?")
 
 
 def one_line(text: str) -> str:
