@@ -46,11 +46,17 @@ def check_goal_steps(steps) -> None:
                              "would never be reached; give a count >= 1 there")
 
 
-def _empty_entries_problem(paths: list) -> str:
-    """Why ``goal_image_paths`` has empty entries ('' when it has none)."""
+def _empty_entries_problem(name: str, paths: list) -> str:
+    """Why parameter ``name``'s ``paths`` has empty (blank) entries ('' when it has none).
+
+    ``goal_image_path`` (one path, blank: ``"   "``) is named as itself: '' there means no goal.
+    """
     empty = [str(i + 1) for i, p in enumerate(paths) if not str(p).strip()]
     if not empty:
         return ""
+    if name == "goal_image_path":
+        return (f"goal_image_path {paths[0]!r} is blank: give an image file, or '' for no file "
+                "goal (emptying it clears the goal it set)")
     return (f"goal_image_paths entry {', '.join(empty)} of {len(paths)} is empty: give an image "
             "file there, or leave the entry out (an empty list [] means no file goal)")
 
@@ -68,7 +74,7 @@ def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = No
     nothing is kept.
     """
     paths = list(paths)
-    problem = _empty_entries_problem(paths)
+    problem = _empty_entries_problem(name, paths)
     if problem:
         raise ValueError(problem)
     if checked is not None:
@@ -162,7 +168,7 @@ def _goals(paths: list[str], steps, grippers,
     """Make :func:`goals_from_files`'s sub-goals; raise as it does."""
     if not paths:
         raise ValueError("no goal image path given")
-    problem = _empty_entries_problem(paths)
+    problem = _empty_entries_problem("goal_image_paths", paths)
     if problem:
         raise ValueError(problem)
     steps = list(steps or [])
