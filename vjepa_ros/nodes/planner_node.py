@@ -102,7 +102,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             raise ValueTypeError(parameter_message(str(exc)), exc.name) from None
         except ValueError as exc:  # CEMConfig.samples, icem.noise_beta: as their parameters
             raise type(exc)(parameter_message(str(exc))) from None
-        self._check_settings(cfg)  # as a run-time value of a start-only parameter is checked
+        check_planner_settings(cfg, self.get_name())  # as run-time values (_check_settings)
         # torch (seconds) only once every parameter is checked: a bad -p fails fast
         from vjepa_ros.robot.mpc import MPCSession
         from vjepa_ros.robot.targets import ACTION_LABELS
@@ -237,18 +237,29 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
     # -- set-up ---------------------------------------------------------------------------------
     def _check_settings(self, cfg: PlannerNodeConfig) -> None:
-        """Raise ValueError for settings the node cannot run (``check_planner_settings``)."""
+        """Raise ValueError for settings with a run-time value the start-up would refuse.
+
+        ``check_planner_settings``, and the checkpoint file (``_load_model`` at start-up).
+        """
         check_planner_settings(cfg, self.get_name())
+        self._checkpoint_file(cfg)
+
+    def _checkpoint_file(self, cfg: PlannerNodeConfig):
+        """Return ``model.checkpoint``'s file (a Path); ValueError naming the parameter.
+
+        'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes it;
+        a missing, unreadable or folder path: one line naming the parameter.
+        """
+        from vjepa_ros.input_paths import world_model_path
+
+        return world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
 
     def _load_model(self):
-        from vjepa_ros.input_paths import world_model_path
         from vjepa_ros.models import load_world_model
         from vjepa_ros.models.preprocess import crop_note
 
         model_cfg = self.config.model
-        # 'demo': the packaged demo world model, as `vjepa-ros launch --checkpoint demo` takes
-        # it; a missing, unreadable or folder path: one line naming the parameter
-        checkpoint = world_model_path(model_cfg.checkpoint, "parameter 'model.checkpoint'")
+        checkpoint = self._checkpoint_file(self.config)
         crop = model_cfg.aspect_ratio_range()  # None: the parameters' defaults, the file's crop
         model = load_world_model(
             checkpoint, device=model_cfg.device or None, dtype=model_cfg.dtype or None,

@@ -8,7 +8,6 @@ it. No torch: a bad ``-p`` fails before the model loads.
 
 from __future__ import annotations
 
-from vjepa_ros.input_paths import world_model_path
 from vjepa_ros.models.encoder_keys import check_encoder_key
 from vjepa_ros.nodes.topic_options import topic_problem
 from vjepa_ros.robot.kinematics import FrankaKinematics
@@ -19,9 +18,10 @@ def check_planner_settings(cfg: PlannerNodeConfig, node: str) -> None:
     """Raise ValueError (one line naming the parameter) for settings the planner cannot run.
 
     ``node``: the node's name (relative topic names are expanded for it). Checks the gripper
-    state topic's name, that ``model.checkpoint`` is given and names a readable file (or
-    ``demo``), ``model.encoder_key`` and the arm (``robot.model``, ``robot.state_source``:
-    :class:`FrankaKinematics`).
+    state topic's name, that ``model.checkpoint`` is given, ``model.encoder_key`` and the arm
+    (``robot.model``, ``robot.state_source``: :class:`FrankaKinematics`). Whether the
+    checkpoint file can be read is the node's ``_checkpoint_file`` (the model's loading at
+    start-up; a run-time value checks it too).
     """
     gripper_topic = cfg.robot.gripper_state_topic
     problem = gripper_topic and topic_problem(gripper_topic, node)
@@ -33,5 +33,4 @@ def check_planner_settings(cfg: PlannerNodeConfig, node: str) -> None:
         raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                          "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
     FrankaKinematics(cfg.robot)
-    world_model_path(cfg.model.checkpoint, "parameter 'model.checkpoint'")
     check_encoder_key(cfg.model.encoder_key)
