@@ -188,6 +188,8 @@ def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
     # Session 29's notes: GoalImages._decide listed the goal topic's publishers 4-5 times per
     # image (its own look, goal_players twice, bag_players, goal_publishers): several answers
     # of a graph that changes meanwhile, for one decision. Now one listing decides.
+    from sensor_msgs.msg import Image
+
     from vjepa_ros.nodes.goal_images import GoalImages
 
     topic = "/vjepa_planner/goal_image"
@@ -195,8 +197,10 @@ def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
     taken = []
     goals = GoalImages(graph, taken.append)
     goals.listed.settle_s = 0.0  # listed long enough: decided now
-    goals.arrived("live image", topic, (("data", bytes([len("goal_sender")])),))
-    assert taken == ["live image"] and graph.listings == 1, graph.listings
-    goals.arrived("player image", topic, (("data", bytes([len("rosbag2_player")])),))
-    assert taken == ["live image"] and graph.listings == 2, "the player's image is ignored"
+    live, player = Image(), Image()
+    live.header.frame_id, player.header.frame_id = "live", "player"
+    goals.arrived(live, topic, (("data", bytes([len("goal_sender")])),))
+    assert taken == [live] and graph.listings == 1, graph.listings
+    goals.arrived(player, topic, (("data", bytes([len("rosbag2_player")])),))
+    assert taken == [live] and graph.listings == 2, "the player's image is ignored"
     assert "comes from a bag player (/rosbag2_player)" in graph.logged[-1]
