@@ -8,9 +8,9 @@ run time on a commanding node (rclpy's ``TimeSource`` callback, ``nodes/planner_
 ``~/enable`` toggled in bursts of concurrent requests; ``~/clear_goals`` while commanding in
 blocking / async mode; a stop (SIGINT) of a ``planner_node`` process commanding with
 ``control.publish_twist`` (``nodes/node_runner.py``, ``PlannerNode.prepare_shutdown``,
-``nodes/setpoint_output.py``). Each strict xfail asserts what SHOULD happen.
+``nodes/setpoint_output.py``). Each test of a defect asserts what SHOULD happen.
 
-Defects:
+Defects (all fixed in fix49a; their strict xfail markers removed):
 
 1. A run-time value the node refuses at start-up is answered "read at start only ... restart the
    node with the new value (-p NAME:=VALUE)" for ``robot.state_source``, ``robot.model``,
@@ -78,7 +78,12 @@ from rcl_interfaces.msg import Parameter as ParameterMsg  # noqa: E402
 from rcl_interfaces.msg import ParameterType, ParameterValue  # noqa: E402
 from rcl_interfaces.srv import SetParameters  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
-from rclpy.qos import qos_profile_sensor_data  # noqa: E402
+from rclpy.qos import (  # noqa: E402
+    DurabilityPolicy,
+    QoSProfile,
+    ReliabilityPolicy,
+    qos_profile_sensor_data,
+)
 from sensor_msgs.msg import Image, JointState  # noqa: E402
 from std_srvs.srv import SetBool, Trigger  # noqa: E402
 
@@ -113,13 +118,13 @@ def _start_up_error(name: str, value) -> str:
         context.try_shutdown()
 
 
-@pytest.mark.xfail(strict=True, reason="run-time refusal advises a restart the node refuses")
 @pytest.mark.parametrize("name, value, error", [
     ("robot.state_source", "posse", "robot.state_source must be joint_states or pose"),
     ("robot.model", "fr4", "robot.model must be one of ('panda', 'fr3')"),
     ("robot.gripper_state_topic", "not a topic!", "is not a valid ROS topic name"),
     ("model.checkpoint", "", "parameter 'model.checkpoint' is empty"),
     ("model.encoder_key", "", "encoder_key must be one of ('encoder', 'target_encoder')"),
+    ("model.checkpoint", "/nonexistent49a/x.pt", "/nonexistent49a/x.pt does not exist"),  # fix49a
 ])
 def test_a_run_time_value_the_start_up_refuses_is_refused_with_that_error(planner, name, value,
                                                                          error):
@@ -159,7 +164,6 @@ def test_a_nan_inf_or_half_pair_at_run_time_gets_the_start_up_error(planner, nam
     assert planner.get_parameter(name).value == before, "the refused value is not stored"
 
 
-@pytest.mark.xfail(strict=True, reason="ros2 param load of the node's own dump: 118 refusals")
 def test_loading_the_nodes_own_values_back_is_not_refused_as_new_values(planner):
     """``ros2 param dump /vjepa_planner > p.yaml``, edit ``goal_image_path``, ``ros2 param load``.
 
@@ -178,7 +182,6 @@ def test_loading_the_nodes_own_values_back_is_not_refused_as_new_values(planner)
     assert not refused, f"{len(refused)} of {len(names)} refused, e.g. {refused[0]}"
 
 
-@pytest.mark.xfail(strict=True, reason="start-only parameters are described as writable")
 def test_describe_tells_a_start_only_parameter_from_a_run_time_one(planner):
     """``ros2 param describe /vjepa_planner planner.samples`` (or rqt_reconfigure's view).
 
@@ -353,7 +356,6 @@ def test_a_stopped_planner_process_ends_a_moving_twist_at_rest(checkpoint, signu
     assert not [m for m in poses if stamp_seconds(m.header.stamp) > stopped + 0.5]
 
 
-@pytest.mark.xfail(strict=True, reason="a volatile goal publisher is never heard; no own line")
 def test_a_goal_image_from_a_default_qos_publisher_is_taken_or_its_qos_named(harness):  # noqa: F811
     """A lab script sends the goal: ``create_publisher(Image, '/vjepa_planner/goal_image', 10)``.
 
@@ -379,7 +381,6 @@ def test_a_goal_image_from_a_default_qos_publisher_is_taken_or_its_qos_named(har
     assert h.session.goals is not None or told, [m.msg for m in h.got["log"]][-4:]
 
 
-@pytest.mark.xfail(strict=True, reason="a checkpoint path's trailing space is invisible")
 def test_a_checkpoint_path_with_a_trailing_space_is_refused_saying_so(context, checkpoint):  # noqa: F811
     """``--params-file lab.yaml`` with ``checkpoint: "/data/vjepa2-ac-vitg.pt "`` (or ``-p``).
 
@@ -399,7 +400,6 @@ def test_a_checkpoint_path_with_a_trailing_space_is_refused_saying_so(context, c
         or "whitespace" in reason, reason
 
 
-@pytest.mark.xfail(strict=True, reason="use_sim_time's start-up type error is rclpy's, status 1")
 @pytest.mark.parametrize("value", ["1", '"true"'])
 def test_a_start_up_use_sim_time_of_another_type_is_a_usage_error_in_the_nodes_words(
         monkeypatch, capsys, checkpoint, value):  # noqa: F811
@@ -423,7 +423,6 @@ def test_a_start_up_use_sim_time_of_another_type_is_a_usage_error_in_the_nodes_w
     assert "parameter 'use_sim_time' takes true or false" in err and code == 2, (code, err)
 
 
-@pytest.mark.xfail(strict=True, reason="a blank goal_image_path is blamed on goal_image_paths")
 def test_a_blank_goal_image_path_is_refused_naming_that_parameter(harness):  # noqa: F811
     """``ros2 param set /vjepa_planner goal_image_path "  "`` (a tab, or spaces left by an edit).
 
@@ -438,3 +437,24 @@ def test_a_blank_goal_image_path_is_refused_naming_that_parameter(harness):  # n
     result = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results[0]
     assert not result.successful and h.session.goals is None
     assert "goal_image_path" in result.reason.replace("goal_image_paths", ""), result.reason
+
+
+def test_a_latched_goal_image_sent_while_the_node_runs_is_taken_once(harness):  # noqa: F811
+    """fix49a: the node hears ``~/goal_image`` on a transient-local and a volatile subscription.
+
+    A transient-local publisher's message published while the node runs reaches both; it is
+    one goal (one "new goal" line, nothing "replaces the one waiting"), not two.
+    """
+    h = harness()
+    latched = QoSProfile(depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL,
+                         reliability=ReliabilityPolicy.RELIABLE)
+    publisher = h.node.create_publisher(Image, "/vjepa_planner/goal_image", latched)
+    assert h.pump(10.0, until=lambda: publisher.get_subscription_count() >= 2)
+    image = Image(**rgb_to_image_fields(frame(78)))
+    image.header.stamp = h.node.get_clock().now().to_msg()
+    publisher.publish(image)
+    assert h.pump(10.0, until=lambda: h.session.goals is not None)
+    h.pump(2.0)
+    h.take_queued()
+    assert len(h.logs("new goal")) == 1, h.logs("goal")
+    assert not h.logs("replaces the one waiting")

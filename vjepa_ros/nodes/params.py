@@ -163,6 +163,8 @@ def rclpy_type_error(exc: BaseException) -> BaseException:
         except (ValueError, SyntaxError):
             pass
     return type_error(match["name"], value, None)
+
+
 _TYPE_CHECK = "_vjepa_parameter_type_check"  # the node attribute holding the run-time check
 
 
