@@ -19,7 +19,8 @@ The node hears the topic twice: a transient-local subscription (a latched goal p
 the node started) and a volatile one (a publisher of the default QoS, ``ros2 topic pub``, which
 DDS never matches with a transient-local reader). A transient-local publisher's live message
 comes on both; :class:`GoalImages` takes it once (:func:`message_key`: its publisher where
-rclpy gives ids, its header and pixels).
+rclpy gives ids, its header and pixels; the copy is the same key on the other subscription
+within :data:`COPY_S`, so a message its publisher sends again is taken again).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
 from vjepa_ros.robot.recorded_inputs import FirstListed
 
 RECENT_KEYS = 8  # goal images remembered to drop their second copy (two subscriptions)
+COPY_S = 2.0  # [s] the other subscription's copy of a message comes within this (DDS: ms)
 
 
 def message_key(message, sender: object) -> tuple:
@@ -75,21 +77,28 @@ class GoalImages:
         self.pending: WaitingGoal | None = None
         self.listed = FirstListed()  # the goal topic's publishers: listed since when
         self.changes = 0  # goals set by services or goal files (goal_set): supersede a waiting one
-        self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)  # message_key
+        # (message_key, via, steady time) of recent first arrivals, to match their copies
+        self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)
 
     def goal_set(self) -> None:
         """Note a goal set another way (a service, goal files): a waiting image is older."""
         self.changes += 1
 
-    def arrived(self, message, topic: str, sender: object) -> None:
+    def arrived(self, message, topic: str, sender: object, via: str = "") -> None:
         """Decide a goal image that came now on ``topic`` from ``sender``; once per message.
 
-        A message that came already (on the node's other subscription of the topic) is dropped.
+        ``via``: the subscription it came on ("latched", "volatile"; "": the only one). A
+        message that came on the node's *other* subscription within :data:`COPY_S` is that
+        message's copy and is dropped (each first arrival matches one copy). The same message
+        sent again by its publisher (an unstamped goal kept and re-sent after ``~/clear_goals``,
+        goals A, B, A) comes again on the same subscription: taken (breaker49i).
         """
-        key = message_key(message, sender)
-        if key in self.recent:
-            return
-        self.recent.append(key)
+        now, key = time.monotonic(), message_key(message, sender)
+        for first in self.recent:
+            if first[0] == key and via and first[1] not in ("", via) and now - first[2] < COPY_S:
+                self.recent.remove(first)  # the copy of a message taken: dropped
+                return
+        self.recent.append((key, via, now))
         self._decide(WaitingGoal(message, topic, sender, time.monotonic(), self.changes),
                      fresh=True)
 

@@ -32,9 +32,13 @@ RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_paramet
 class PlannerGoals:
     """Goal images from ``~/goal_image`` and goal files from the goal parameters."""
 
-    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None) -> None:
-        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images)."""
-        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender)
+    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None,
+                       via: str = "") -> None:
+        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images).
+
+        ``via``: the subscription it came on ("latched" or "volatile"), to drop the other's copy.
+        """
+        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender, via)
 
     @property
     def pending_goal(self):

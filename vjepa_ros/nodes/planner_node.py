@@ -20,6 +20,7 @@ timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 
@@ -190,12 +191,15 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # latched goals (a publisher before the node started) and default-QoS (volatile) ones,
         # which DDS never matches with a transient-local reader: each message taken once
         # (goal_images); rclpy's incompatible-QoS warning of the latched one would be wrong
-        on_goal = callback_with_publisher(self._on_goal_image, "")
         self.goal_subscription = self.create_subscription(
-            Image, "~/goal_image", on_goal, LATCHED,
+            Image, "~/goal_image",
+            callback_with_publisher(functools.partial(self._on_goal_image, via="latched"), ""),
+            LATCHED,
             event_callbacks=SubscriptionEventCallbacks(incompatible_qos=lambda _: None))
         self.volatile_goal_subscription = self.create_subscription(
-            Image, "~/goal_image", on_goal, VOLATILE)
+            Image, "~/goal_image",
+            callback_with_publisher(functools.partial(self._on_goal_image, via="volatile"), ""),
+            VOLATILE)
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
