@@ -1,0 +1,343 @@
+"""breaker49h: could ``vjepa-ros train`` silently train other than the published objective (2).
+
+Round 2 (round 1: test_breaker42k.py, not repeated). Attacked (main ab4c31d0): what changed in
+``vjepa_ros/train`` since: ``FeatureBank.sample`` (a recording drawn uniformly, then a window
+among all its segments' windows), ``resample(period_ends=False)`` as training calls it, the
+trainer's resume (``save_checkpoint`` / ``restore``), gradient accumulation and clipping, the
+learning rate fed to AdamW, the validation split (``split_sources``) and the numbers
+``vjepa-ros train`` prints at its end, against ../shared/docs/vjepa2-ac-facts.md and the official
+``app/vjepa_droid`` trainer (``forward_predictions``, ``loss_fn``, ``init_opt``).
+
+Every check is differential: the loss, the AdamW update, the clipping, the sampling odds and the
+report's numbers are computed again here, independently and plainly, and compared with the
+trainer's (1e-6 where float32 allows). Tiny models (16-wide features, one predictor block), a
+few steps, one thread: each test runs in about a second.
+
+Held up (pins below): the two-term L1 objective against a plain re-implementation, for
+auto_steps 1..3; the trainer's first update against one AdamW step computed by hand (the WSD
+learning rate of update 1, decoupled weight decay on matrices only, no clipping); clipping at
+``optim.grad_clip`` as the global norm over all gradients; ``--accumulate 2`` of half batches
+equals one whole batch (losses, clipped norms, weights); a run stopped and resumed from
+``latest.pt`` in a fresh model continues bit for bit as the uninterrupted run (losses and
+weights equal, not close); ``sample`` gives each recording 1/R of the clips and each window of a
+recording an equal share, however its segments are cut; a skipped frame makes an invalid step
+(no window crosses it), a repeated stamp its last frame, ``period_ends=False`` the same steps as
+True; actions across the Euler wrap at +-pi stay small and the gripper's is its closedness
+difference; the split holds out whole sources, is the same for a seed whatever the order they
+are listed in, and never puts a source in both; the summary's train loss is the mean of the
+last 10 % of rows and the val loss is jloss + sloss.
+
+Defects found: none in this round's scope (see the report). Not attacked: torchrun (DDP), the
+bf16 autocast path (CUDA), the disk cache's shard identity (path, bytes, mtime), bags.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+N_TOKENS, DIM = 4, 16  # a frame: 4 tokens (img 32, patch 16) of 16 features
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _models(seed: int = 0):
+    from vjepa_ros.models.encoder import EncoderConfig, VisionEncoder
+    from vjepa_ros.models.predictor import ACPredictor, PredictorConfig
+
+    torch.manual_seed(seed)
+    encoder = VisionEncoder(EncoderConfig(embed_dim=DIM, depth=1, num_heads=1, img_size=32))
+    predictor = ACPredictor(PredictorConfig(embed_dim=DIM, predictor_embed_dim=24, depth=1,
+                                            num_heads=1, img_size=32))
+    return encoder, predictor
+
+
+def _bank(lengths, seed: int = 0, names=None):
+    """A bank of random layer-normed features, states and actions (one recording per name)."""
+    from vjepa_ros.train.features import FeatureBank
+
+    generator = torch.Generator().manual_seed(seed)
+    frames = sum(lengths)
+    reps = F.layer_norm(torch.randn(frames, N_TOKENS, DIM, generator=generator), (DIM,))
+    lengths = torch.tensor(lengths)
+    return FeatureBank(reps.half(), torch.randn(frames, 7, generator=generator),
+                       0.1 * torch.randn(frames, 7, generator=generator),
+                       torch.cumsum(lengths, 0) - lengths, lengths,
+                       names or [f"rec{k}" for k in range(len(lengths))])
+
+
+def _config(out, **settings):
+    from vjepa_ros.train.config import make_config
+
+    base = {"out": str(out), "steps": 6, "batch_size": 4, "eval_every": 0, "save_every": 0,
+            "progress": False, "device": "cpu", "data.frames_per_clip": 4, "seed": 3,
+            "optim.warmup": 3, "optim.decay": 2, "optim.grad_clip": 0.0}
+    base.update(settings)
+    return make_config(base)
+
+
+def _trainer(out, bank_lengths=(10, 12, 30), val=True, **settings):
+    from vjepa_ros.train.trainer import Trainer
+
+    encoder, predictor = _models()
+    return Trainer(_config(out, **settings), encoder, predictor, _bank(list(bank_lengths)),
+                   _bank([9, 9], seed=1) if val else None)
+
+
+# -- the objective, re-implemented from the facts (official forward_predictions / loss_fn)
+
+
+def _my_losses(predictor, reps, actions, states, auto_steps):
+    """Plain V-JEPA 2-AC post-training losses: (teacher-forcing L1, rollout L1)."""
+    n = N_TOKENS
+
+    def step(z, a, s):
+        out = predictor(z, a, s)
+        return F.layer_norm(out, (out.shape[-1],))  # every prediction layer-normed
+
+    z_tf = step(reps[:, :-n], actions, states[:, :-1])  # frames 0..T-2 -> 1..T-1
+    jloss = (z_tf - reps[:, n:]).abs().mean()
+    z = torch.cat([reps[:, :n], z_tf[:, :n]], dim=1)  # true frame 0, predicted frame 1
+    for k in range(1, auto_steps):
+        z = torch.cat([z, step(z, actions[:, :k + 1], states[:, :k + 1])[:, -n:]], dim=1)
+    z_ar = z[:, n:]
+    sloss = (z_ar - reps[:, n:n + z_ar.shape[1]]).abs().mean()
+    return jloss, sloss
+
+
+@pytest.mark.parametrize("auto_steps", [1, 2, 3])
+def test_prediction_losses_equal_a_plain_reimplementation(auto_steps):
+    from vjepa_ros.train.objective import prediction_losses
+
+    _, predictor = _models()
+    bank = _bank([12, 12])
+    reps, actions, states = bank.gather(torch.tensor([0, 5, 12, 14]), 5)
+    mine = _my_losses(predictor, reps, actions, states, auto_steps)
+    theirs = prediction_losses(predictor, reps, actions, states, auto_steps)
+    for a, b in zip(mine, theirs, strict=True):
+        assert abs(a.item() - b.item()) < 1e-6
+    # gradients equal too (the rollout is differentiated through)
+    grads = []
+    for losses in (mine, theirs):
+        predictor.zero_grad()
+        (losses[0] + losses[1]).backward()
+        grads.append([p.grad.clone() for p in predictor.parameters() if p.grad is not None])
+    assert len(grads[0]) == len(grads[1])
+    for a, b in zip(*grads, strict=True):
+        assert torch.allclose(a, b, atol=1e-6)
+
+
+def _clips(bank, firsts, frames):
+    """Clips gathered by plain indexing (not ``FeatureBank.gather``)."""
+    reps = torch.stack([bank.reps[f:f + frames].float().reshape(frames * N_TOKENS, DIM)
+                        for f in firsts.tolist()])
+    actions = torch.stack([bank.actions[f:f + frames - 1] for f in firsts.tolist()])
+    states = torch.stack([bank.states[f:f + frames] for f in firsts.tolist()])
+    return reps, actions, states
+
+
+def test_the_first_update_is_one_adamw_step_on_the_published_loss(tmp_path):
+    """Loss, learning rate and update of step 1 against a hand-made AdamW step."""
+    trainer = _trainer(tmp_path / "run", val=False)
+    config = trainer.config
+    before = {n: p.detach().clone() for n, p in trainer.predictor.named_parameters()}
+    firsts = trainer.train_bank.sample(config.batch_size, 4,
+                                       torch.Generator().manual_seed(config.seed))
+    _, mine = _models()
+    reps, actions, states = _clips(trainer.train_bank, firsts, 4)
+    jloss, sloss = _my_losses(mine, reps, actions, states, 2)
+    (jloss + sloss).backward()
+    row = trainer.train_step()
+    assert abs(row["loss"] - float(jloss + sloss)) < 1e-6
+    assert abs(row["jloss"] - float(jloss)) < 1e-6
+    # WSD, update 1 of a 3-step warm-up: start_lr + 1/3 (lr - start_lr)
+    lr = config.optim.start_lr + (config.optim.lr - config.optim.start_lr) / 3
+    assert abs(row["lr"] - lr) < 1e-12
+    eps, wd = config.optim.eps, config.optim.weight_decay
+    for (name, param), mine_param in zip(trainer.predictor.named_parameters(),
+                                         mine.parameters(), strict=True):
+        grad = mine_param.grad
+        if grad is None:  # extrinsics_encoder: no gradient, not touched
+            assert torch.equal(param, before[name]), name
+            continue
+        decay = 0.0 if name.endswith("bias") or param.ndim <= 1 else wd
+        # Adam's first step: m_hat = g, v_hat = g^2
+        expected = before[name] * (1 - lr * decay) - lr * grad / (grad.abs() + eps)
+        assert torch.allclose(param.detach(), expected, atol=1e-6, rtol=0), name
+
+
+def test_clipping_is_the_global_norm_over_all_gradients(tmp_path):
+    trainer = _trainer(tmp_path / "run", val=False, **{"optim.grad_clip": 0.05})
+    firsts = trainer.train_bank.sample(4, 4, torch.Generator().manual_seed(3))
+    _, mine = _models()
+    jloss, sloss = _my_losses(mine, *_clips(trainer.train_bank, firsts, 4), 2)
+    (jloss + sloss).backward()
+    norm = torch.sqrt(sum((p.grad.double() ** 2).sum() for p in mine.parameters()
+                          if p.grad is not None))
+    row = trainer.train_step()
+    assert abs(row["grad_norm"] - float(norm)) < 1e-4 * float(norm)
+    assert float(norm) > 0.05  # the clip did act
+
+
+@pytest.mark.parametrize("clip", [0.0, 0.05])
+def test_accumulating_half_batches_equals_one_whole_batch(tmp_path, clip):
+    whole = _trainer(tmp_path / "whole", val=False, **{"optim.grad_clip": clip})
+    halves = _trainer(tmp_path / "halves", val=False, batch_size=2, grad_accum_steps=2,
+                      **{"optim.grad_clip": clip})
+    for _ in range(3):
+        a, b = whole.train_step(), halves.train_step()
+        assert abs(a["loss"] - b["loss"]) < 1e-6 and abs(a["sloss"] - b["sloss"]) < 1e-6
+        if clip:
+            assert abs(a["grad_norm"] - b["grad_norm"]) < 1e-5
+    for p, q in zip(whole.predictor.parameters(), halves.predictor.parameters(), strict=True):
+        assert torch.allclose(p, q, atol=1e-6, rtol=0)
+
+
+def test_a_resumed_run_continues_bit_for_bit(tmp_path):
+    """6 steps in one go == 3 steps, latest.pt, a fresh model from it, 3 more steps."""
+    from vjepa_ros.models import load_models
+    from vjepa_ros.train.resume_checks import read_latest
+    from vjepa_ros.train.trainer import Trainer
+
+    full = _trainer(tmp_path / "full", **{"optim.grad_clip": 1.0})
+    full.train()
+    part = _trainer(tmp_path / "part", **{"optim.grad_clip": 1.0})
+    part.train(until=3)
+    torch.manual_seed(12345)  # another process's global RNG
+    path, state = read_latest(tmp_path / "part")
+    encoder, predictor = load_models(path)
+    resumed = Trainer(_config(tmp_path / "part", **{"optim.grad_clip": 1.0}), encoder,
+                      predictor, _bank([10, 12, 30]), _bank([9, 9], seed=1))
+    assert resumed.restore(state) is None
+    resumed.train()
+    assert [r["loss"] for r in full.history["train"]] == \
+        [r["loss"] for r in resumed.history["train"]]
+    assert [r["lr"] for r in full.history["train"]] == \
+        [r["lr"] for r in resumed.history["train"]]
+    for p, q in zip(full.predictor.parameters(), resumed.predictor.parameters(), strict=True):
+        assert torch.equal(p, q)
+    assert full.history["val"][-1] == resumed.history["val"][-1]
+
+
+# -- sampling
+
+
+def test_sample_draws_a_recording_uniformly_then_a_window_in_it():
+    """Recording a cut into 3 segments (2 + 0 + 17 windows of 4), b (7), c (none)."""
+    bank = _bank([5, 3, 20, 10, 2], names=["a#0", "a#1", "a#2", "b", "c"])
+    draws = 140_000
+    firsts = bank.sample(draws, 4, torch.Generator().manual_seed(0)).tolist()
+    counts = np.bincount(firsts, minlength=bank.num_frames)
+    a_windows = [0, 1] + list(range(8, 25))  # segment a#1 (frames 5..7) holds no window
+    b_windows = list(range(28, 35))
+    assert set(np.flatnonzero(counts)) == set(a_windows + b_windows)
+    expected_a, expected_b = draws / 2 / 19, draws / 2 / 7  # 1/R, then 1/windows
+    sd_a = (expected_a * (1 - expected_a / draws)) ** 0.5
+    assert np.all(np.abs(counts[a_windows] - expected_a) < 5 * sd_a)
+    sd_b = (expected_b * (1 - expected_b / draws)) ** 0.5
+    assert np.all(np.abs(counts[b_windows] - expected_b) < 5 * sd_b)
+
+
+# -- resampling and actions (what a clip's frames, states and actions are)
+
+MS = 1_000_000
+
+
+def _steps(image_ms, period_ends=False):
+    from vjepa_ros.recordings.resample import resample
+
+    state_times = np.arange(0, int(max(image_ms)) + 300, 10) * MS
+    states = np.zeros((len(state_times), 7))
+    states[:, 0] = state_times / 1e9  # x moves at 1 m/s
+    return resample(np.asarray(image_ms, np.int64) * MS, state_times, states, 4.0,
+                    period_ends=period_ends)
+
+
+def test_a_skipped_frame_is_an_invalid_step_and_period_ends_change_nothing():
+    from vjepa_ros.train.episodes import _valid_runs
+
+    grid = list(range(0, 4000, 250))
+    skipped = _steps([t for t in grid if t != 1500])
+    assert skipped.valid.tolist() == [True] * 6 + [False] + [True] * 9
+    runs = _valid_runs(skipped.valid)
+    assert runs == [(0, 6), (7, 16)]  # no run (hence no clip) spans the missing frame
+    for a, b in runs:  # every kept step one period of motion after the one before
+        assert np.allclose(np.diff(skipped.states[a:b, 0]), 0.25, atol=1e-6)
+    repeated = _steps(sorted(grid + [1500]))  # one stamp twice: its last frame
+    assert repeated.valid.all() and repeated.frame_indices[6] == 7
+    for image in (grid, [t for t in grid if t != 1500]):
+        a, b = _steps(image, False), _steps(image, True)
+        assert np.array_equal(a.valid, b.valid) and np.array_equal(a.frame_indices,
+                                                                   b.frame_indices)
+
+
+def test_actions_across_the_euler_wrap_are_small_and_the_gripper_is_its_difference(tmp_path):
+    """A hand pointing down (roll near +-pi, wrapping) recorded as a 4 Hz .npz episode."""
+    from vjepa_ros.recordings.episode import Episode
+    from vjepa_ros.train.episodes import find_sources, load_segments
+
+    frames = 20
+    states = np.zeros((frames, 7), np.float32)
+    states[:, 0] = 0.4 + 0.01 * np.arange(frames)
+    states[:, 2] = 0.3
+    roll = np.pi + 0.02 * np.sin(np.arange(frames))
+    states[:, 3] = (roll + np.pi) % (2 * np.pi) - np.pi  # crosses +-pi several times
+    states[:, 6] = np.linspace(0, 1, frames)
+    images = np.random.default_rng(0).integers(0, 255, (frames, 32, 32, 3), dtype=np.uint8)
+    Episode.from_states(images, states, np.arange(frames) * 0.25).save(tmp_path / "e/ep.npz")
+    data = _config(tmp_path / "out", **{"data.frames_per_clip": 8}).data
+    segments, _ = load_segments(find_sources([tmp_path / "e"])[0], data)
+    assert [len(s) for s in segments] == [frames]  # nothing dropped at the wrap
+    actions = segments[0].actions
+    assert np.allclose(actions[:, 3], np.diff(roll), atol=1e-4)  # the turn, not 2 pi
+    assert np.allclose(actions[:, 6], np.diff(states[:, 6]), atol=1e-6)
+    assert np.allclose(actions[:, 0], 0.01, atol=1e-6)
+
+
+# -- the validation split
+
+
+def test_the_split_holds_out_whole_sources_the_same_for_a_seed_in_any_order(tmp_path):
+    from vjepa_ros.train.episodes import Source, split_sources
+
+    sources = [Source(tmp_path / f"s{k}.npz", "npz") for k in range(7)]
+    frames = dict(zip(sources, [40, 12, 90, 33, 60, 15, 20], strict=True))
+    keys = {s: f"digest{k * 7 % 11:02d}" for k, s in enumerate(sources)}
+    held = None
+    for order in (sources, sources[::-1], sources[3:] + sources[:3]):
+        train, val = split_sources(list(order), 0.33, 5, (), frames, keys)
+        assert not set(train) & set(val) and set(train) | set(val) == set(sources)
+        held = held or set(val)
+        assert set(val) == held  # by content digests, not by listing order
+    share = sum(frames[s] for s in held) / sum(frames.values())
+    assert abs(share - 0.33) < 0.1, share
+
+
+# -- what train prints at its end
+
+
+def test_the_summary_numbers_are_what_the_history_holds(tmp_path):
+    from vjepa_ros.train.command_lines import summary_lines
+
+    trainer = _trainer(tmp_path / "run", steps=20)
+    summary = trainer.train()
+    rows = trainer.history["train"]
+    assert len(rows) == 20
+    last = [r["loss"] for r in rows[-2:]]  # 10 % of 20 steps
+    assert abs(summary["train_loss"] - sum(last) / 2) < 1e-9
+    val = summary["val"]
+    assert val["step"] == 20 and abs(val["loss"] - (val["jloss"] + val["sloss"])) < 1e-6
+    # the val loss again, plainly: every fixed clip, weighted alike
+    firsts = trainer.val_bank.fixed_clips(4, 256)
+    jloss, sloss = _my_losses(trainer.predictor.eval(), *_clips(trainer.val_bank, firsts, 4), 2)
+    assert abs(val["jloss"] - float(jloss)) < 1e-6 and abs(val["sloss"] - float(sloss)) < 1e-6
+    text = "\n".join(summary_lines(summary, trainer.config))
+    assert f"train {summary['train_loss']:.4f}" in text and f"val {val['loss']:.4f}" in text
