@@ -411,7 +411,7 @@ def test_demonstrations_split_at_resets_weigh_as_trajectories(tmp_path):
     bag at them into ``session#0`` .. ``session#4``, 15-16 steps each: the 5 demonstrations;
     ``FeatureBank.sample`` then draws the *source* uniformly (``shard_bank``: one recording per
     source, whatever split it), so the one short episode gets half of all clips (0.50) and each
-    demonstration of the session a tenth: each of short.npz's 3 windows is trained on 8 times
+    demonstration of the session a tenth: each of short.npz's 3 windows is trained on 14 times
     as often as a window of a demonstration. What should happen, by the official rule the
     docstring cites (the DROID loader draws a *trajectory*, one demonstration, uniformly, then
     a window in it): 1/6 of the clips for short.npz (segments cut at a reset are
