@@ -32,8 +32,8 @@ re-encodes for another encoder and for a recording taken again at the same path.
 
 Defect (strict xfail): a session bag whose demonstrations a simulator reset separates is cut at
 the resets into one segment per demonstration, yet ``sample`` weighs the whole bag as one
-trajectory, so a single short episode beside it gets half of all clips. Defect (strict xfail):
-the fixed validation clips leave out the last transitions of each segment (11 of 39 for
+trajectory, so a single short episode beside it gets half of all clips. Defect (fixed in
+fix49h): the fixed validation clips leave out the last transitions of each segment (11 of 39 for
 segments of 14, 20, 8 frames), though ``fixed_clips`` says every transition is in one.
 Defect (strict xfail): an episode and the package's own JPEG bag copy of it
 (``bag-from-npz --image-format jpeg``) are not known as one recording (states and actions bit
@@ -449,8 +449,6 @@ def test_demonstrations_split_at_resets_weigh_as_trajectories(tmp_path):
     assert share <= 0.25, f"short.npz gets {share:.2f} of the clips"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker49h: fixed validation clips leave out the last "
-                   "transitions of each segment")
 def test_the_validation_clips_cover_every_transition():
     """A validation episode's last steps are never in the val loss.
 

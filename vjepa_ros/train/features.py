@@ -236,17 +236,28 @@ class FeatureBank:
         return self.starts[segment] + window - (ends[segment] - windows[segment])
 
     def fixed_clips(self, frames_per_clip: int, max_clips: int) -> Tensor:
-        """Return the first frames [K] of fixed clips.
+        """Return the first frames [K] int64 of the fixed (validation) clips.
 
-        Windows share their end frames (every transition once), evenly thinned to at most
-        ``max_clips``. A recording weighs by its transitions, not its segments: one split by
-        dropped steps gets no more clips per frame than an intact one.
+        In each segment, windows every ``frames_per_clip - 1`` frames from its first (sharing
+        their end frames) and, where the last of those ends before the segment does, one more
+        window ending at the segment's last frame: every transition of every segment is in at
+        least one clip (the last ones, a demonstration's grasp or place, too; a few at a
+        segment's end in two). Deterministic. More than ``max_clips``: evenly thinned to
+        ``max_clips`` (then some transitions are in none). A recording weighs by its
+        transitions, not its segments: one split by dropped steps gets no more clips per frame
+        than an intact one.
         """
         stride = frames_per_clip - 1
-        firsts = [start + torch.arange(0, int(length) - frames_per_clip + 1, stride)
-                  for start, length in zip(self.starts.tolist(), self.lengths.tolist(),
-                                           strict=True)]
-        firsts = torch.cat(firsts)
+        firsts = []
+        for start, length in zip(self.starts.tolist(), self.lengths.tolist(), strict=True):
+            last = length - frames_per_clip  # the last window's first frame
+            if last < 0:
+                continue
+            own = torch.arange(0, last + 1, stride)
+            if int(own[-1]) < last:  # transitions after the last window's end: one more
+                own = torch.cat([own, torch.tensor([last])])
+            firsts.append(start + own)
+        firsts = torch.cat(firsts) if firsts else torch.zeros(0, dtype=torch.int64)
         if len(firsts) > max_clips:
             firsts = firsts[torch.linspace(0, len(firsts) - 1, max_clips).round().long()]
         return firsts
