@@ -30,7 +30,7 @@ last 10 % of rows and the val loss is jloss + sloss.
 Also held up: activation checkpointing changes no update; a shared ``--feature-cache DIR``
 re-encodes for another encoder and for a recording taken again at the same path.
 
-Defect (strict xfail): a session bag whose demonstrations a simulator reset separates is cut at
+Defect (fixed in fix49h): a session bag whose demonstrations a simulator reset separates is cut at
 the resets into one segment per demonstration, yet ``sample`` weighs the whole bag as one
 trajectory, so a single short episode beside it gets half of all clips. Defect (fixed in
 fix49h): the fixed validation clips leave out the last transitions of each segment (11 of 39 for
@@ -403,8 +403,6 @@ def test_the_summary_numbers_are_what_the_history_holds(tmp_path):
 # -- defects
 
 
-@pytest.mark.xfail(strict=True, reason="breaker49h: a session bag's demonstrations, split at "
-                   "its resets, weigh as one trajectory")
 def test_demonstrations_split_at_resets_weigh_as_trajectories(tmp_path):
     """A simulator session bag of 5 demonstrations weighs as much as one 10-frame episode.
 

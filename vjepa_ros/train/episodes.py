@@ -121,12 +121,20 @@ class Source:
 
 @dataclasses.dataclass
 class Segment:
-    """Consecutive steps of one source: frames [T, H, W, 3] uint8, states [T, 7], actions."""
+    """Consecutive steps of one source: frames [T, H, W, 3] uint8, states [T, 7], actions.
+
+    ``demonstration``: which demonstration of its source it belongs to (0, 1, ... in order): a
+    new one after a state jump (a simulator reset, a re-homed arm: ``state_jumps``) between it
+    and the segment before; segments split by other dropped steps (a missing frame, a state
+    gap) stay in one demonstration. Training draws clips per demonstration
+    (``FeatureBank.sample``).
+    """
 
     name: str
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
     actions: np.ndarray  # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k
+    demonstration: int = 0
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -324,9 +332,9 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
             else []
         state_times, states = times[~stray], episode.states[~stray]
         once = np.append(np.diff(state_times) > 0, True)  # a repeated stamp: its last state
+        jumps = jump_intervals(state_times[once], states[once][:, :6])
         steps = resample(times, state_times[once], states[once], data.rate_hz,
-                         max_state_gap_s=data.max_state_gap_s,
-                         jumps_ns=jump_intervals(state_times[once], states[once][:, :6]),
+                         max_state_gap_s=data.max_state_gap_s, jumps_ns=jumps,
                          period_ends=False)  # (frame to frame: eval's one-period ends unused)
     except ValueError as exc:
         raise EpisodeError(named_once(path, str(exc))) from exc
@@ -339,7 +347,7 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise ShortSourceError(
             path, f"{len(steps)}{at}, shorter than one clip of {data.frames_per_clip} frames",
             len(steps))
-    timing = (times, times, "its states", "its observations")
+    timing = (times, times, "its states", "its observations", jumps)
     return _step_segments(path, steps, lambda wanted: {int(i): episode.frames[int(i)]
                                                        for i in wanted},
                           data, notes, timing, path.stem)
@@ -364,7 +372,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         )
     notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
     timing = (recording.image_times, recording.state_times, recording.state_topic,
-              recording.image_topic)
+              recording.image_topic, recording.state_jumps_ns)
     return _step_segments(path, steps, lambda wanted: dict(recording.iter_frames(wanted)),
                           data, notes, timing, path.name, "; ".join(recording.damage))
 
@@ -374,11 +382,11 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
     """Return the segments of a source's ``steps`` (``resample.Steps``) and ``notes``.
 
     ``frames_of``: frame indices -> {index: frame [H, W, 3] uint8}; ``timing``: (image times,
-    state times [ns], where the states and the frames come from: topics) for the hints on
-    dropped steps; ``name``: the segments' (``NAME#k`` when there are several); ``damage``: a
-    damaged bag's notes.
+    state times [ns], where the states and the frames come from: topics, the state jumps
+    [J, 2] ns or None) for the hints on dropped steps and the demonstrations; ``name``: the
+    segments' (``NAME#k`` when there are several); ``damage``: a damaged bag's notes.
     """
-    image_times, state_times, state_topic, image_topic = timing
+    image_times, state_times, state_topic, image_topic, jumps = timing
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s, steps.dropped,
@@ -405,12 +413,37 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
     except BagError as exc:
         raise EpisodeError(str(exc)) from exc
     segments = []  # frames of one size: iter_frames refuses a size change; an .npz holds one array
+    demonstrations = demonstration_numbers(long_runs, steps.frame_times, jumps)
     for number, (a, b) in enumerate(long_runs):
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
         states = steps.states[a:b].astype(np.float32)
         label = name if len(long_runs) == 1 else f"{name}#{number}"
-        segments.append(Segment(label, run_frames, states, actions_from_states(states)))
+        segments.append(Segment(label, run_frames, states, actions_from_states(states),
+                                demonstrations[number]))
     return segments, notes
+
+
+def demonstration_numbers(runs: list[tuple[int, int]], frame_times: np.ndarray,
+                          jumps_ns) -> list[int]:
+    """Return each run's demonstration number: 0, then one more after each run cut at a jump.
+
+    ``runs``: [start, stop) step ranges in order; ``frame_times`` [K] int64 ns of the steps;
+    ``jumps_ns`` [J, 2] (before, after) state times [ns] of the jumps (``jump_intervals``; None
+    or empty: one demonstration). A run starts a new demonstration when a jump begins at or
+    after the last step of the run before and before its own first step (the steps across it
+    were dropped: ``resample``'s ``STATE_JUMP``).
+    """
+    befores = np.sort(np.asarray(jumps_ns, np.int64).reshape(-1, 2)[:, 0]) \
+        if jumps_ns is not None else np.zeros(0, np.int64)
+    numbers, current = [], 0
+    for k, (a, _) in enumerate(runs):
+        if k:
+            last, first = int(frame_times[runs[k - 1][1] - 1]), int(frame_times[a])
+            cut = np.searchsorted(befores, first, side="left") - np.searchsorted(
+                befores, last, side="left")
+            current += int(cut > 0)
+        numbers.append(current)
+    return numbers
 
 
 GAP_SETTING = "data.max_state_gap_s"  # train's name for resample's max_state_gap_s

@@ -47,6 +47,7 @@ import zlib
 from pathlib import Path
 
 import torch
+from torch import Tensor
 
 from vjepa_ros.atomic_files import replacing, write_text
 from vjepa_ros.planning.memory import memory_size
@@ -140,15 +141,25 @@ def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dic
     size = torch.tensor(segments[0].frames.shape[1:3]) if segments else None  # [H, W] px
     bank = FeatureBank.build(segments, encode)
     return {"reps": bank.reps, "states": bank.states, "actions": bank.actions,
-            "lengths": bank.lengths, "names": bank.names, "notes": notes, "frame_size": size}
+            "lengths": bank.lengths, "names": bank.names, "notes": notes, "frame_size": size,
+            "demonstrations": bank.trajectories}
+
+
+def shard_demonstrations(shard: dict) -> Tensor:
+    """Return a shard's segments' demonstration numbers [E] int64 (one for an older shard)."""
+    found = shard.get("demonstrations")
+    return torch.zeros(len(shard["lengths"]), dtype=torch.int64) if found is None else found
 
 
 def shard_bank(shard: dict) -> FeatureBank:
-    """Return the bank of one shard: one source, one recording (all its segments)."""
+    """Return the bank of one shard: one source, one recording (all its segments).
+
+    Its trajectories: the shard's demonstrations (``Segment.demonstration``).
+    """
     lengths = shard["lengths"]
     return FeatureBank(shard["reps"], shard["states"], shard["actions"],
                        torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]),
-                       torch.zeros(len(lengths), dtype=torch.int64))
+                       torch.zeros(len(lengths), dtype=torch.int64), shard_demonstrations(shard))
 
 
 class FeatureCache:
@@ -401,8 +412,12 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
     lengths = meta["lengths"]
     segments = torch.tensor([len(shards[s]["names"]) for s in sources])  # one recording each
     recordings = torch.repeat_interleave(torch.arange(len(sources)), segments)
+    demonstrations = [shard_demonstrations(shards[s]) for s in sources]
+    firsts = torch.tensor([0] + [int(d[-1]) + 1 for d in demonstrations[:-1]]).cumsum(0)
+    trajectories = torch.cat([d + first for d, first in zip(demonstrations, firsts.tolist(),
+                                                             strict=True)])
     return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
-                       lengths, list(meta["names"]), recordings)
+                       lengths, list(meta["names"]), recordings, trajectories)
 
 
 BANK_DTYPES = {str(d): d for d in (torch.float16, torch.float32)}

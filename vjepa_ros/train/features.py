@@ -126,8 +126,11 @@ class FeatureBank:
     ``actions[f]`` is the action from frame f to f+1 (zero on each segment's last frame, never
     used); segment e occupies frames ``starts[e] .. starts[e] + lengths[e] - 1`` and belongs to
     recording ``recordings[e]`` (a source: its segments are its runs of valid steps, split by
-    dropped steps; consecutive, numbered 0, 1, ... in order). Without ``recordings`` they are
-    told from the names (:func:`recordings_from_names`).
+    dropped steps; consecutive, numbered 0, 1, ... in order) and to trajectory
+    ``trajectories[e]`` (one demonstration: the part of a recording between two simulator
+    resets or re-homings, ``Segment.demonstration``; numbered like ``recordings``, never
+    spanning two recordings). Without ``recordings`` they are told from the names
+    (:func:`recordings_from_names`); without ``trajectories``, one per recording.
     """
 
     reps: Tensor  # [F, N, D] feature dtype
@@ -137,22 +140,30 @@ class FeatureBank:
     lengths: Tensor  # [E] int64
     names: list[str]
     recordings: Tensor | None = None  # [E] int64
+    trajectories: Tensor | None = None  # [E] int64
 
     def __post_init__(self):
         if self.recordings is None:
             self.recordings = recordings_from_names(self.names)
-        recordings = torch.as_tensor(self.recordings, dtype=torch.int64)
-        steps = torch.diff(recordings, prepend=torch.tensor([-1]))
-        if len(recordings) != len(self.names) or not bool(((steps == 0) | (steps == 1)).all()):
-            raise ValueError(f"a feature bank's recordings {recordings.tolist()[:10]} must number "
-                             f"its {len(self.names)} segments 0, 1, ... in order (consecutive "
-                             "segments of one recording)")
-        self.recordings = recordings
+        self.recordings = _numbering(self.recordings, len(self.names), "recordings",
+                                     "recording")
+        if self.trajectories is None:
+            self.trajectories = self.recordings
+        self.trajectories = _numbering(self.trajectories, len(self.names), "trajectories",
+                                       "trajectory")
+        new_recording = torch.diff(self.recordings, prepend=torch.tensor([-1])) == 1
+        new_trajectory = torch.diff(self.trajectories, prepend=torch.tensor([-1])) == 1
+        if bool((new_recording & ~new_trajectory).any()):
+            raise ValueError("a feature bank's trajectory spans two recordings: each recording's "
+                             "first segment must start a trajectory")
 
     @classmethod
     def build(cls, segments, encode: FrameEncoder) -> FeatureBank:
-        """Encode segments (an iterable of :class:`Segment`, consumed one at a time)."""
-        reps, states, actions, lengths, names = [], [], [], [], []
+        """Encode segments (an iterable of :class:`Segment`, consumed one at a time).
+
+        Recordings told from the names; a trajectory per recording and demonstration.
+        """
+        reps, states, actions, lengths, names, demonstrations = [], [], [], [], [], []
         for segment in segments:
             segment: Segment
             reps.append(encode(segment.frames))
@@ -161,30 +172,39 @@ class FeatureBank:
             actions.append(torch.from_numpy(padded.astype(np.float32)))
             lengths.append(len(segment))
             names.append(segment.name)
+            demonstrations.append(segment.demonstration)
         if not names:
             raise ValueError("no segments to build a feature bank from")
-        return cls._joined(reps, states, actions, lengths, names)
+        recordings = recordings_from_names(names)
+        parts = torch.stack([recordings, torch.tensor(demonstrations)], 1)
+        changed = (torch.diff(parts, dim=0) != 0).any(1).long()
+        trajectories = torch.cat([torch.zeros(1, dtype=torch.int64), changed.cumsum(0)])
+        return cls._joined(reps, states, actions, lengths, names, recordings, trajectories)
 
     @classmethod
     def concat(cls, banks: list[FeatureBank]) -> FeatureBank:
         """One bank holding the segments of ``banks`` in order."""
         if not banks:
             raise ValueError("no feature banks to join")
-        recordings, first = [], 0
-        for bank in banks:  # each bank's recordings after the ones before
+        recordings, trajectories, first, first_trajectory = [], [], 0, 0
+        for bank in banks:  # each bank's recordings (trajectories) after the ones before
             recordings.append(bank.recordings + first)
+            trajectories.append(bank.trajectories + first_trajectory)
             first += bank.num_recordings
+            first_trajectory += bank.num_trajectories
         return cls._joined([b.reps for b in banks], [b.states for b in banks],
                            [b.actions for b in banks],
                            [n for b in banks for n in b.lengths.tolist()],
-                           [n for b in banks for n in b.names], torch.cat(recordings))
+                           [n for b in banks for n in b.names], torch.cat(recordings),
+                           torch.cat(trajectories))
 
     @classmethod
-    def _joined(cls, reps, states, actions, lengths, names, recordings=None) -> FeatureBank:
+    def _joined(cls, reps, states, actions, lengths, names, recordings=None,
+                trajectories=None) -> FeatureBank:
         lengths = torch.tensor(lengths, dtype=torch.int64)
         starts = torch.cumsum(lengths, 0) - lengths
         return cls(torch.cat(reps), torch.cat(states), torch.cat(actions), starts, lengths,
-                   list(names), recordings)
+                   list(names), recordings, trajectories)
 
     @property
     def num_frames(self) -> int:
@@ -202,6 +222,14 @@ class FeatureBank:
     def num_recordings(self) -> int:
         return int(self.recordings[-1]) + 1 if len(self.recordings) else 0
 
+    @property
+    def num_trajectories(self) -> int:
+        return int(self.trajectories[-1]) + 1 if len(self.trajectories) else 0
+
+    def by_recording(self) -> FeatureBank:
+        """Return this bank with one trajectory per recording (the sampler before fix49h)."""
+        return dataclasses.replace(self, trajectories=self.recordings)
+
     def num_clips(self, frames_per_clip: int) -> int:
         """Distinct clip windows (start positions) over all segments."""
         return int((self.lengths - frames_per_clip + 1).clamp(min=0).sum())
@@ -212,25 +240,33 @@ class FeatureBank:
                                    actions=self.actions.to(device))
 
     def sample(self, batch: int, frames_per_clip: int, generator: torch.Generator) -> Tensor:
-        """Return the first frames [B] of random clips.
+        """Return the first frames [B] int64 of ``batch`` random clips.
 
-        As the official loader: a recording drawn uniformly (among those holding a clip), then
-        a clip window uniformly among all of its segments' windows. A recording split into many
-        segments by dropped steps weighs as much as an intact one, not once per segment.
+        A trajectory drawn uniformly (among those holding a clip), then a clip window uniformly
+        among all of its segments' windows. The rule is the official loader's (``vjepa2``
+        ``app/vjepa_droid/droid.py``: one dataset item per DROID trajectory, one demonstration,
+        shuffled by a ``DistributedSampler``, then a random start frame in its video;
+        ``../shared/docs/vjepa2-ac-facts.md`` says nothing of sampling). A trajectory here is
+        one demonstration: a recording cut at a simulator reset or a re-homed arm gives one
+        trajectory per part (a session bag of 5 demonstrations weighs 5, as 5 episodes would),
+        while one split by dropped steps (a stalling camera, a state gap) weighs as much as an
+        intact one, not once per segment. One trajectory per recording draws exactly the clips
+        of the per-recording rule (the generator consumed alike). ValueError when no segment
+        holds a clip.
         """
         windows = (self.lengths - frames_per_clip + 1).clamp(min=0)  # per segment
-        per_recording = torch.zeros(self.num_recordings, dtype=torch.int64).index_add_(
-            0, self.recordings, windows)
-        usable = torch.nonzero(per_recording > 0).flatten()
+        per_trajectory = torch.zeros(self.num_trajectories, dtype=torch.int64).index_add_(
+            0, self.trajectories, windows)
+        usable = torch.nonzero(per_trajectory > 0).flatten()
         if not len(usable):
             raise ValueError(f"no segment of the feature bank holds a clip of {frames_per_clip} "
                              "frames")
         chosen = usable[torch.randint(len(usable), (batch,), generator=generator)]
-        count = per_recording[chosen]
+        count = per_trajectory[chosen]
         offsets = (torch.rand(batch, generator=generator, dtype=torch.float64) * count)
         offsets = offsets.floor().long().clamp(max=count - 1)
         # the window's index among all windows, then the segment that holds it
-        window = (torch.cumsum(per_recording, 0) - per_recording)[chosen] + offsets
+        window = (torch.cumsum(per_trajectory, 0) - per_trajectory)[chosen] + offsets
         ends = torch.cumsum(windows, 0)
         segment = torch.searchsorted(ends, window, right=True)
         return self.starts[segment] + window - (ends[segment] - windows[segment])
@@ -277,6 +313,17 @@ class FeatureBank:
         states = self.states.index_select(0, flat).view(batch, frames_per_clip, 7)
         actions = self.actions.index_select(0, flat).view(batch, frames_per_clip, 7)[:, :-1]
         return reps, actions.to(device), states.to(device)
+
+
+def _numbering(values, segments: int, field: str, what: str) -> Tensor:
+    """Return ``values`` as [E] int64, checked to number ``segments`` 0, 1, ... in order."""
+    values = torch.as_tensor(values, dtype=torch.int64)
+    steps = torch.diff(values, prepend=torch.tensor([-1]))
+    if len(values) != segments or not bool(((steps == 0) | (steps == 1)).all()):
+        raise ValueError(f"a feature bank's {field} {values.tolist()[:10]} must number its "
+                         f"{segments} segments 0, 1, ... in order (consecutive segments of one "
+                         f"{what})")
+    return values
 
 
 def recordings_from_names(names: list[str]) -> Tensor:

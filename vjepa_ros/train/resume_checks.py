@@ -115,3 +115,43 @@ def config_of_checkpoint(state: dict) -> TrainConfig:
     if "train_config" not in state:
         raise ValueError("the checkpoint holds no train_config: not written by vjepa-ros train")
     return make_config(state["train_config"])
+
+
+#: How the run draws its clips, stored in ``latest.pt`` (``sampler``): ``trajectory``, one
+#: demonstration uniformly (``FeatureBank.sample``, since fix49h); runs before stored none and
+#: drew one recording uniformly (``recording``): a session bag cut at resets weighed as one.
+SAMPLER = "trajectory"
+SAMPLERS = (SAMPLER, "recording")
+
+
+def resumed_sampler(state: dict, train_bank, val_bank, frames_per_clip: int):
+    """Return (the train bank to draw from, its sampler rule, notes) for a resumed run.
+
+    ``state``: the loaded ``latest.pt``; banks: ``FeatureBank`` (val None). A run from before
+    :data:`SAMPLER` whose data holds a recording cut into several demonstrations keeps drawing
+    a recording uniformly (``FeatureBank.by_recording``), so it continues bit for bit, with a
+    note; where every recording is one demonstration both rules draw the same clips. A note
+    too when such a run's validation clips now cover segment ends its earlier ones missed
+    (``FeatureBank.fixed_clips``): its val losses change there. Raises ConfigError for a rule
+    this version does not know (a newer vjepa-ros's run).
+    """
+    stored = state.get("sampler", "recording")
+    if stored not in SAMPLERS:
+        raise ConfigError(f"the run's latest.pt draws clips by {stored!r}, which this version "
+                          f"does not know ({', '.join(SAMPLERS)}): resume it with the vjepa-ros "
+                          "that started it, or start a new run from it with --init")
+    notes = []
+    if stored == "recording" and train_bank.num_trajectories != train_bank.num_recordings:
+        train_bank = train_bank.by_recording()
+        notes.append("this run began before clips were drawn per demonstration (a recording cut "
+                     "at simulator resets or re-homings weighs once per part): it keeps drawing "
+                     "one recording uniformly, as it began; a new run draws per demonstration")
+    else:
+        stored = SAMPLER
+    stride = frames_per_clip - 1
+    if "sampler" not in state and val_bank is not None and any(
+            length >= frames_per_clip and (length - frames_per_clip) % stride
+            for length in val_bank.lengths.tolist()):
+        notes.append(f"validation clips now cover each segment's last transitions too: val "
+                     f"losses from step {int(state['step'])} on are over more clips than before")
+    return train_bank, stored, notes

@@ -53,7 +53,12 @@ from vjepa_ros.train.features import FeatureBank
 from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
-from vjepa_ros.train.resume_checks import check_world_size, config_of_checkpoint
+from vjepa_ros.train.resume_checks import (
+    SAMPLER,
+    check_world_size,
+    config_of_checkpoint,
+    resumed_sampler,
+)
 from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.schedule import LRSchedule, make_optimizer, resumed_schedule, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
@@ -127,6 +132,7 @@ class Trainer:
         self.schedule = LRSchedule(config.steps, warmup, decay, config.optim.start_lr,
                                    config.optim.lr, config.optim.final_lr)
         self.generator = torch.Generator().manual_seed(config.seed)
+        self.sampler = SAMPLER  # how clips are drawn (resume_checks.resumed_sampler)
         self.step = 0
         self.first_step = 0  # the step this session began at (a resumed run's stored step)
         self.saved_step: int | None = None  # the step <out>/latest.pt holds (None: none yet)
@@ -360,6 +366,7 @@ class Trainer:
                  "data": self.info.get("data_identity"),  # what --resume must find again
                  "held_out": self.info.get("held_out"),  # the validation split, by content
                  "schedule": self.schedule.phases(),  # a resume with other steps keeps it
+                 "sampler": self.sampler,  # a resume draws its clips alike
                  "finished": finished}
         with writing(path, self._disk_full_fix(path)):
             save_world_model(path, self.encoder, self.predictor, extra=extra,
@@ -371,8 +378,10 @@ class Trainer:
     def restore(self, state: dict) -> str | None:
         """Continue from a loaded ``latest.pt`` (its predictor weights already loaded).
 
-        Return a note when the learning-rate schedule was extended to other ``steps``
-        (``schedule.resumed_schedule``: the warm-up keeps its steps), else None.
+        Return a note ("; " between several) when the learning-rate schedule was extended to
+        other ``steps`` (``schedule.resumed_schedule``: the warm-up keeps its steps), or a run
+        from before clips were drawn per demonstration keeps its rule or gets other validation
+        clips (``resume_checks.resumed_sampler``), else None.
         """
         if state.get("format") != CHECKPOINT_FORMAT:
             raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
@@ -392,7 +401,9 @@ class Trainer:
             warmup, decay = stored_config.phase_steps()
             stored = {"total": stored_config.steps, "warmup": warmup, "decay": decay}
         self.schedule, note = resumed_schedule(self.schedule, stored)
-        return note
+        self.train_bank, self.sampler, notes = resumed_sampler(
+            state, self.train_bank, self.val_bank, self.config.data.frames_per_clip)
+        return "; ".join(([note] if note else []) + notes) or None
 
     def export(self, path: str | Path | None = None) -> Path:
         """Write the world model (encoder + predictor + config, no optimizer state).
