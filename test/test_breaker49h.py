@@ -35,7 +35,7 @@ the resets into one segment per demonstration, yet ``sample`` weighs the whole b
 trajectory, so a single short episode beside it gets half of all clips. Defect (fixed in
 fix49h): the fixed validation clips leave out the last transitions of each segment (11 of 39 for
 segments of 14, 20, 8 frames), though ``fixed_clips`` says every transition is in one.
-Defect (strict xfail): an episode and the package's own JPEG bag copy of it
+Defect (fixed in fix49h): an episode and the package's own JPEG bag copy of it
 (``bag-from-npz --image-format jpeg``) are not known as one recording (states and actions bit
 for bit equal, frames 2-4 % apart) and the default seed holds the bag out for validation while
 the .npz trains: validation on training data.
@@ -471,8 +471,6 @@ def test_the_validation_clips_cover_every_transition():
     assert every <= covered, f"transitions in no validation clip: {sorted(every - covered)}"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker49h: an episode and its JPEG bag copy are split "
-                   "between train and val")
 def test_an_episode_and_its_jpeg_bag_copy_are_never_split_between_train_and_val(tmp_path):
     """The package's own JPEG bag of a training episode is validated on while the .npz trains.
 
@@ -481,12 +479,13 @@ def test_an_episode_and_its_jpeg_bag_copy_are_never_split_between_train_and_val(
     (a lab keeps the bag for ``eval`` replays beside the episodes), ``--val-fraction 0.3``,
     ``--seed 0`` (the default). What happened: the bag's states and actions are bit for bit
     the npz's, but its JPEG frames encode 2-4 % apart (per frame, mean |a - b| / mean |a|, tiny
-    encoder), over ``same_content.FRAMES_RTOL`` (1 %), so ``same_steps`` does not know it as the
-    same recording: take1.npz trains and take1_bag is the whole validation set (seed 0; seeds 2
-    and 3 the other way round): the val loss train prints is the loss on training data, and the
-    recording weighs twice in training otherwise. What should happen: one recording is never on
-    both sides: sources with the same states and actions (whole recordings, bit for bit) held
-    out together (or read once, as a raw-image copy is).
+    encoder), over ``same_content.FRAMES_RTOL`` (1 %; fix49h: 10 %), so ``same_steps`` does not
+    know it as the same recording: take1.npz trains and take1_bag is the whole validation set
+    (seed 0; seeds 2 and 3 the other way round): the val loss train prints is the loss on
+    training data, and the recording weighs twice in training otherwise. What should happen:
+    one recording is never on both sides: sources with the same states and actions (whole
+    recordings, bit for bit) held out together (or read once, as a raw-image copy is; fix49h:
+    read once).
     """
     from vjepa_ros.cli import main
     from vjepa_ros.train.config import make_config

@@ -1,8 +1,8 @@
-"""fix49h: clips drawn per demonstration, validation clips to each segment's end.
+"""fix49h: clips drawn per demonstration, validation clips to each segment's end, lossy copies.
 
 breaker49h's three defects are pinned in ``test_breaker49h.py``; here: how the rules behave at
 their edges (a cut by a reset against one by a dropped frame, the disk cache, an old run's
-resume, a segment whose windows end at its end).
+resume, a segment whose windows end at its end, PNG and re-encoded copies, other takes).
 """
 
 from __future__ import annotations
@@ -222,3 +222,64 @@ def test_fixed_clips_cover_every_transition_once_where_the_windows_fit(lengths):
             continue
         assert own.min() == 1  # every transition
         assert own.max() == (1 if (length - fpc) % (fpc - 1) == 0 else 2)  # a fit: once
+
+
+# -- lossy copies
+
+
+def _copies(tmp_path):
+    import cv2
+
+    from vjepa_ros.cli import main
+    from vjepa_ros.recordings.episode import Episode
+    from vjepa_ros.train.synthetic import blob_episode
+
+    data = tmp_path / "data"
+    original = blob_episode(16, seed=3, size=32)
+    original.save(data / "take1.npz")
+    for fmt in ("png", "jpeg"):
+        assert main(["bag-from-npz", "--image-format", fmt, "--episode",
+                     str(data / "take1.npz"), str(data / f"take1_{fmt}")]) == 0
+    recoded = []
+    for frame in original.frames:  # the episode's frames JPEG-compressed again (quality 75)
+        _, data_bytes = cv2.imencode(".jpg", frame[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 75])
+        recoded.append(cv2.imdecode(data_bytes, cv2.IMREAD_COLOR)[:, :, ::-1])
+    Episode.from_states(np.stack(recoded), original.states, original.timestamps).save(
+        data / "take1_q75.npz")
+    # the same scene taken again: the same frames' look, states 1 mm off
+    nudged = original.states + np.float32(0.001) * (np.arange(7) < 3)
+    Episode.from_states(original.frames, nudged, original.timestamps).save(data / "retake.npz")
+    blob_episode(16, seed=4, size=32).save(data / "take2.npz")
+    return data
+
+
+def test_png_jpeg_and_reencoded_copies_are_read_once_and_other_takes_are_kept(tmp_path):
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.data_banks import load_banks
+    from vjepa_ros.train.features import load_encoder
+    from vjepa_ros.train.synthetic import write_tiny_encoder
+
+    data = _copies(tmp_path)
+    encoder_path = write_tiny_encoder(tmp_path / "encoder.pt")
+    config = make_config({"out": str(tmp_path / "out"), "encoder": str(encoder_path),
+                          "data.train": [str(data)], "data.val_fraction": 0,
+                          "data.frames_per_clip": 4, "progress": False})
+    lines = []
+    _, _, info = load_banks(config, load_encoder(encoder_path)[0], log=lines.append)
+    assert sorted(info["train"]["names"]) == ["retake.npz", "take1.npz", "take2.npz"]
+    skipped = [line for line in lines if "skipped" in line]
+    assert len(skipped) == 3 and all("take1.npz" in line for line in skipped), skipped
+
+
+def test_frames_apart_by_more_than_a_lossy_codec_are_not_the_same():
+    from vjepa_ros.train.same_content import FRAMES_RTOL, same_frames
+
+    reps = F.layer_norm(torch.randn(6, 4, 16, generator=torch.Generator().manual_seed(0)),
+                        (16,))
+    noise = torch.randn(6, 4, 16, generator=torch.Generator().manual_seed(1))
+    scale = reps.abs().mean() / noise.abs().mean()
+    assert same_frames(reps, reps + 0.8 * FRAMES_RTOL * scale * noise)
+    assert not same_frames(reps, reps + 1.3 * FRAMES_RTOL * scale * noise)
+    other = reps.clone()
+    other[5] = reps[4]  # one frame of another moment, among equal ones
+    assert not same_frames(reps, other)
