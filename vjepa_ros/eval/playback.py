@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
-from vjepa_ros.recordings.topic_types import topic_types
+from vjepa_ros.recordings.bag_files import BagError, DamagedBagError, iter_messages, open_reader
+from vjepa_ros.recordings.topic_types import one_camera, together_with, topic_types
 
 
 @dataclasses.dataclass
@@ -115,6 +115,8 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     notes, lost = list(reader.notes), reader.lost
     try:
         types, _, mixed = topic_types(reader.connections, together=False)
+        if any(len(together_with(types[topic])) > 1 for topic in mixed):
+            mixed = topic_types(reader.connections, False, _switched(reader, path, types))[2]
         found: dict[str, TopicInfo] = {}
         for connection in reader.connections:
             if connection.msgtype != types[connection.topic]:  # left out: the note says so
@@ -134,6 +136,25 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     chosen = wanted or sorted(found)
     notes += [mixed[topic] for topic in chosen if topic in mixed]
     return BagContents({t: found[t] for t in chosen}, tuple(notes), lost)
+
+
+def _switched(reader, path: Path, types: dict[str, str]) -> set[str]:
+    """Return the topics whose types are one camera whose transport changed (``one_camera``).
+
+    Reads the receive times of the topics carrying two types of one ``TOGETHER`` group (a
+    camera's Image and CompressedImage). A damaged bag: none (the pass itself says so).
+    """
+    groups = {topic: together_with(kind) for topic, kind in types.items()}
+    mixed = {topic: group for topic, group in groups.items() if len(
+        {c.msgtype for c in reader.connections if c.topic == topic} & group) > 1}
+    seen: dict[str, tuple[list[str], list[int]]] = {topic: ([], []) for topic in mixed}
+    try:
+        for connection, time_ns, _ in iter_messages(reader, path, list(mixed), mixed):
+            seen[connection.topic][0].append(connection.msgtype)
+            seen[connection.topic][1].append(int(time_ns))
+    except DamagedBagError:
+        return set()
+    return {topic for topic, (kinds, times) in seen.items() if one_camera(kinds, times)}
 
 
 def iter_bag(path: str | Path, topics: Iterable[str] = (),
