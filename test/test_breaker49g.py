@@ -13,7 +13,7 @@ set-point the fake controller receives is compared with the limits the session w
 the workspace box, ``max_step_m`` from the measured pose, ``max_speed_m_s``, ``max_accel_m_s2``,
 orientation and gripper held.
 
-Defects (strict xfails; each docstring: input, what happened, what should happen):
+Defects (each docstring: input, what happened, what should happen; all fixed in fix49g):
 
 1. A sagging arm (measured 5 mm below its set-point) ends each check 5 mm lower than it began:
    the check's start is the MEASURED pose, its last move returns the set-point there, not to
@@ -111,8 +111,6 @@ def assert_within_limits(arm, start=None, reach_m=None, rates=True):
         assert reach.max() <= reach_m + 1e-9
 
 
-@pytest.mark.xfail(strict=True, reason="the check returns to the measured start, not to the "
-                   "set-point that held the arm: a sagging arm ends each check lower")
 def test_a_sagging_arm_ends_the_check_at_the_set_point_it_held_before():
     """A check on an arm measured 5 mm below its set-point (an impedance controller's sag).
 
@@ -137,8 +135,6 @@ def test_a_sagging_arm_ends_the_check_at_the_set_point_it_held_before():
     assert ended[1:] == ended[:-1], f"the set-point's z after each check: {ended}"
 
 
-@pytest.mark.xfail(strict=True, reason="a distance of one whole step is accepted; the out-move "
-                   "filtered from an arm a few mm off its start is clipped and stops the check")
 def test_a_distance_of_one_whole_step_is_refused_up_front_or_completes():
     """safety.max_step_m 0.04 and camera_check.motion.distance_m 0.04 (allowed: "at most").
 
@@ -161,8 +157,6 @@ def test_a_distance_of_one_whole_step_is_refused_up_front_or_completes():
     assert not run.error, run.error
 
 
-@pytest.mark.xfail(strict=True, reason="a check whose moves cannot arrive within timeout_s at "
-                   "max_speed_m_s is accepted, moves the arm and stops 3 cm from its start")
 def test_a_check_too_slow_for_its_timeout_is_refused_before_anything_moves():
     """safety.max_speed_m_s 0.003 m/s, the default 4 cm motions and timeout_s 10 s.
 
@@ -183,8 +177,6 @@ def test_a_check_too_slow_for_its_timeout_is_refused_before_anything_moves():
     assert not run.error, (run.error, np.linalg.norm(arm.state[:3] - START[:3]))
 
 
-@pytest.mark.xfail(strict=True, reason="~/clear_goals mid-check stops it as 'held: no goal: "
-                   "call ~/capture_goal ...'")
 def test_clear_goals_during_a_check_does_not_stop_it_as_a_missing_goal():
     """~/clear_goals while a check runs (no goal set: the check needs none).
 
@@ -214,8 +206,6 @@ class ObstructedArm(MeteredArm):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="the trial's blocked moves (CorrectionTrial.blocked) are "
-                   "counted but said nowhere: not in the result's trial, its explanation, the log")
 def test_a_trial_whose_moves_were_blocked_says_so_in_its_result():
     """The correction trial toward +x+y+z with an object 3.5 cm along +x from the start.
 

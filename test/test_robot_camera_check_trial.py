@@ -291,14 +291,16 @@ def test_trial_on_the_simulated_arm_confirms_the_correction_and_returns_to_the_s
 def test_node_refuses_a_check_move_longer_than_one_safety_step(setting, length, params):
     """A trial offset or check motion above max_step_m 0.1: refused at start-up, one line.
 
-    Both settings are named; with max_step_m raised to the length it is accepted.
+    Both settings are named; with max_step_m raised to the length (plus
+    control.arrival_tolerance_m 0.01 m: a motion is commanded from an arm up to it off the last
+    target, fix49g) it is accepted.
     """
     from vjepa_ros.robot.planner_config import CameraCheckParams, PlannerNodeConfig
 
     with pytest.raises(ValueError, match=rf"^camera_check\.{re.escape(setting)} "
                        rf"\({length:g} m\) must be at most safety\.max_step_m \(0\.1 m\)[^\n]*$"):
         PlannerNodeConfig(camera_check=CameraCheckParams(**params(length)))
-    PlannerNodeConfig(safety=SafetyLimits(max_step_m=length),
+    PlannerNodeConfig(safety=SafetyLimits(max_step_m=length + 0.01),
                       camera_check=CameraCheckParams(**params(length)))
 
 

@@ -54,7 +54,8 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
             average.
     Returns:
         A new :class:`CameraCheckResult`; ``trial`` holds the legs, both settings' mean and
-        worst progress, the motions' own verdict and the rule's settings.
+        worst progress, the motions' own verdict and the rule's settings, and
+        ``blocked`` (trial moves that did not arrive, also said in the explanation) when any.
     Raises:
         ValueError: no finished trial of one of the two settings.
     """
@@ -87,6 +88,12 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
     trial = {"legs": legs, "progress_uncorrected": uncorrected, "progress_corrected": corrected,
              "worst_uncorrected": worst_u, "worst_corrected": worst_c,
              "motions_verdict": result.verdict, "min_progress": min_progress, "margin": margin}
+    blocked = sum(leg.get("blocked", 0) for leg in legs)
+    if blocked:  # legs cut short: a verdict on them is no clean trial's (breaker49g)
+        trial["blocked"] = blocked
+        explanation += (f"; {blocked} trial move(s) did not arrive within "
+                        "camera_check.motion.timeout_s (blocked: an object in the way?); those "
+                        "trials went on from where the arm stood")
     if result.search_caveat:  # the trial's plans come from the same weak search
         explanation += f"; {result.search_caveat}"
     return dataclasses.replace(result, verdict=verdict, explanation=explanation,

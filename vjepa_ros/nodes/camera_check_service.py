@@ -159,6 +159,8 @@ class CameraCheckService:
         if run.result is None:  # stopped: say that nothing of it was written, as the commands
             response.success = False
             response.message = f"{run.describe()}; {stopped_check_saved(folder, writing=False)}"
+            if run.left:
+                response.message += f"; {run.left}"
             return response
         response.success, response.message = True, run.result.explanation
         try:

@@ -64,6 +64,7 @@ class CameraCheckRun:
         self.trial = None  # camera_check_trial.CorrectionTrial once the estimate asks for one
         self.commands: list[np.ndarray] = []  # every safe target sent (for tests and reports)
         self.error = ""
+        self.left = ""  # a check stopped mid-way: where it left the arm (the session's words)
         self.result = None  # eval.camera_check_result.CameraCheckResult once estimated
         # per recorded motion, in order: the two searches' inferred motions [7] (model frame, m)
         # and the share of its frame change the first one explains
@@ -104,6 +105,15 @@ class CameraCheckRun:
             return self.trial.awaiting_plan
         return not self.inferring and (self.uninferred > 0 or self.moving_done)
 
+    def _stop(self, reason: str, now: float) -> None:
+        """Set :attr:`error` (``done`` not yet): the session ends the run in the same tick.
+
+        ``MPCSession._end_camera_check`` says where the arm was left (:attr:`left`) and then
+        sets ``done`` (:meth:`fail`): a caller woken by ``done`` reads both.
+        """
+        if not self.done.is_set():
+            self.error, self.finished_at = reason, now
+
     def fail(self, reason: str, now: float) -> None:
         if not self.done.is_set():
             self.error = reason
@@ -122,12 +132,13 @@ class CameraCheckRun:
 
         ``measured``: the newest measured state [7]; ``stopped``: the set-point has reached its
         target; ``frame``: the newest camera frame; ``state_at(stamp)``: the stored state nearest
-        a stamp. Sets :attr:`error` (and ``done``) when a move or a frame does not come in time.
+        a stamp. Sets :attr:`error` when a move or a frame does not come in time (``done``: the
+        session's :meth:`fail` that ends it).
         """
         if self.trial_running:
             target = self.trial.advance(now, measured, stopped, frame, state_at, max_state_age_s)
             if self.trial.error:
-                self.fail(self.trial.error, now)
+                self._stop(self.trial.error, now)
             return target
         if not self.active:
             return None
@@ -140,7 +151,7 @@ class CameraCheckRun:
             if stopped and close <= self.arrival_tolerance_m:
                 self.arrived_at = now
             elif now - self.commanded_at > self.config.timeout_s:
-                self.fail(f"camera check stopped: the {move.label} move did not arrive within "
+                self._stop(f"camera check stopped: the {move.label} move did not arrive within "
                           f"{self.config.timeout_s:g} s ({close * 100:.1f} cm away)", now)
             return None
         if not move.record:
@@ -149,7 +160,7 @@ class CameraCheckRun:
         fresh = frame is not None and frame.stamp >= self.arrived_at + self.config.settle_s
         if not fresh:
             if now - self.arrived_at > self.config.settle_s + self.config.timeout_s:
-                self.fail(f"camera check stopped: no camera frame after the {move.label} move "
+                self._stop(f"camera check stopped: no camera frame after the {move.label} move "
                           f"within {self.config.timeout_s:g} s", now)
             return None
         state = state_at(frame.stamp)

@@ -10,8 +10,11 @@ worker estimates the model's frame from them (``eval.camera_check``), and the co
 
 from __future__ import annotations
 
+import numpy as np
+
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial, trial_starts
@@ -29,7 +32,7 @@ class CameraCheckSession:
     def start_camera_check(self, config: CheckMotionConfig | None = None,
                            thresholds=None, trial: CheckTrialConfig | None = None
                            ) -> CameraCheckRun:
-        """Start the live camera check from the measured pose; return its run.
+        """Start the live camera check from the set-point in force; return its run.
 
         Moves ±x, ±y, ±z and the corners and diagonals ``config`` turns on (``config.distance_m``)
         and back, each target through the safety filter
@@ -42,7 +45,11 @@ class CameraCheckSession:
         Raises RuntimeError (one line naming ``~/camera_check``) unless commanding is enabled,
         no goal motion or plan is in progress and the inputs are fresh; ValueError (one line
         naming it too) unless every motion of ``config.distance_m`` passes the safety filter
-        unchanged from this start (``camera_check_motions.check_motions``).
+        unchanged from this start (``camera_check_motions.check_motions``) and the settings fit
+        the safety limits (``camera_check_limits.settings_problem``: a motion plus
+        ``control.arrival_tolerance_m`` within ``safety.max_step_m``, each move arriving within
+        ``timeout_s`` at ``safety.max_speed_m_s``). The start, where the check ends: the last
+        commanded pose (the measured one when nothing was commanded yet).
         """
         with self._lock:
             refuse = "~/camera_check refused: "
@@ -61,8 +68,12 @@ class CameraCheckSession:
             problem = self._input_refusal(now)
             if problem is not None:
                 raise RuntimeError(refuse + problem.detail)
+            problem = settings_problem(config, self.limits, self.control.arrival_tolerance_m,
+                                       trial or CheckTrialConfig())
+            if problem:  # settings its moves cannot keep: refused before anything moves
+                raise ValueError(refuse + problem)
             try:  # a value (the distance, from this start) refused: ValueError, a user's error
-                motions = check_motions(self.inputs.latest_state().value, self.limits, config)
+                motions = check_motions(self._check_start(), self.limits, config)
             except ValueError as exc:
                 raise ValueError(refuse + str(exc).removeprefix("camera check refused: ")
                                  ) from None
@@ -77,6 +88,17 @@ class CameraCheckSession:
             self.log("info", f"camera check started: {len(motions)} motions of "
                      f"{self.camera_check.config.distance_m * 100:g} cm")
             return self.camera_check
+
+    def _check_start(self):
+        """Return where the check starts and ends [7]: the set-point in force (locked).
+
+        The last commanded pose (the stream's target), not the measured one: an arm held below
+        its set-point (a compliant controller's sag) would end each check that much lower
+        (breaker49g). The measured pose only when nothing is streamed yet.
+        """
+        if self.streamer.active:
+            return self.streamer.target.copy()
+        return self.inputs.latest_state().value
 
     def _advance_camera_check(self, now: float) -> None:
         """Stream tick (locked): the check's next move through the safety filter, or nothing."""
@@ -146,8 +168,30 @@ class CameraCheckSession:
                              "and holds there")
             if self._phase is Phase.MOVING:
                 self._transition(Event.ARRIVED)
+        run.left = self._where_left(run)  # before ``done``: a waiting caller reads it
         run.fail(error, self.clock())
-        self.log("warning", run.error)
+        self.log("warning", f"{run.error}; {run.left}" if run.left else run.error)
+
+    def _where_left(self, run: CameraCheckRun) -> str:
+        """Say where a check stopped mid-way left the arm, from its start, and how to get back.
+
+        The arm is not returned: a stop (a move that did not arrive, stale inputs, a disable)
+        means the session cannot drive it safely now (README, Camera placement check: the
+        set-point holds). "" without a measured pose.
+        """
+        latest = self.inputs.latest_state()
+        if latest is None:
+            return ""
+        offset = latest.value[:3] - run.start[:3]
+        away = float(np.linalg.norm(offset))
+        start = ", ".join(f"{v:.3f}" for v in run.start[:3])
+        if away <= run.arrival_tolerance_m:
+            return f"the arm was left at the check's start [{start}] m"
+        along = ", ".join(f"{v:+.3f}" for v in offset)
+        return (f"the arm was left {away * 100:.1f} cm from the check's start [{start}] m "
+                f"(offset [{along}] m along x, y, z): bring it back before checking again "
+                "(~/enable false and guide it, or a goal captured there), or check from where "
+                "it stands")
 
     def _camera_check_worker_turn(self) -> None:
         """Worker thread: search the recorded motions; once all moves are made, estimate.
@@ -316,6 +360,10 @@ class CameraCheckSession:
         from vjepa_ros.eval.camera_check_trial import trial_verdict
 
         config = run.trial_config
+        if run.trial.blocked:
+            self.log("warning", f"camera check: {run.trial.blocked} trial move(s) did not "
+                     f"arrive within {run.config.timeout_s:g} s (blocked); the trials went on "
+                     "from where the arm stood")
         try:
             result = trial_verdict(run.trial.motions_result,
                                    [leg.to_dict() for leg in run.trial.legs],

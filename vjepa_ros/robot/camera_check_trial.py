@@ -154,6 +154,7 @@ class TrialLeg:
     end_distance_m: float | None = None  # measured after the last step
     distances_m: list = dataclasses.field(default_factory=list)  # after each step
     leashed: int = 0  # planned targets pulled back within max_distance_m
+    blocked: int = 0  # its moves that did not arrive within timeout_s (gone on from there)
 
     @property
     def progress(self) -> float | None:
@@ -168,7 +169,7 @@ class TrialLeg:
                 "rotation_rpy_deg": list(self.rotation_rpy_deg),
                 "start_distance_m": self.start_distance_m, "end_distance_m": self.end_distance_m,
                 "distances_m": list(self.distances_m), "progress": self.progress,
-                "leashed": self.leashed}
+                "leashed": self.leashed, "blocked": self.blocked}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -273,6 +274,7 @@ class CorrectionTrial:
                 # blocked (an object, the table) as a planned step may be: go on from where the
                 # arm is, as the planner does after control.arrival_timeout_s
                 self.blocked += 1
+                self.legs[self.leg].blocked += 1
                 self.arrived_at = now
             elif stopped and self.stage in ("goto", "return"):
                 return self.goal.copy()  # shortened by the filter: the next hop

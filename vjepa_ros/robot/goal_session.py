@@ -93,7 +93,11 @@ class GoalSession:
         return f"; warning: {what}: {note}"
 
     def clear_goals(self) -> str:
-        """Forget every goal: nothing is planned or commanded until a new one (arm holds)."""
+        """Forget every goal: nothing is planned or commanded until a new one (arm holds).
+
+        A running camera check goes on (it needs no goal, as a goal set meanwhile waits for
+        its end, breaker49g); the session holds on "no goal" once it has ended.
+        """
         with self._lock:
             count = 0 if self.goals is None else len(self.goals.goals)
             self.goals = None
@@ -101,6 +105,10 @@ class GoalSession:
             self.planner.reset()
             self._drop_prepared("goals cleared")
             message = f"goals cleared ({count} removed)"
+            if self.camera_check is not None:
+                message += "; the camera check goes on (it needs no goal; ~/enable false stops it)"
+                self.log("info", message)
+                return message
             self.log("info", message)
             refusal = Refusal(RefusalKind.NO_GOAL, self._goal_problem())
             if self.enabled:

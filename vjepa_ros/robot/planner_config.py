@@ -17,11 +17,8 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
-from vjepa_ros.robot.camera_check_motions import (
-    CheckMotionConfig,
-    motion_directions,
-    step_problem,
-)
+from vjepa_ros.robot.camera_check_limits import settings_problem
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
@@ -350,7 +347,8 @@ class PlannerNodeConfig:
                 f"camera_check.trial.offset_m ({trial.offset_m:g} m) must be at most "
                 f"safety.max_step_m ({step:g} m): the move to each trial's starting pose is one "
                 "step; lower the one or raise the other")
-        problem = (step_problem(self.camera_check.motion.distance_m, self.safety)
+        problem = (settings_problem(self.camera_check.motion, self.safety,
+                                    self.control.arrival_tolerance_m, trial)
                    or leash_problem(trial, self.safety))
         if problem:
             raise ValueError(problem)
