@@ -241,8 +241,8 @@ def test_motions_along_one_line_say_what_to_record_offline_and_how_to_move_live(
      "anyway", 2),
     (["--checkpoint", "demo", "--random-weights"], "--random-weights: does not apply with "
      "--checkpoint", 2),
-    (["--checkpoint", "demo", "--min-motion", "0.19"], "camera check: 0 executed motions of at "
-     "least 19 cm, need 3: the bag's 3 longest motions are", 1),  # the bag's states: no model
+    (["--checkpoint", "demo", "--min-motion", "0.18"], "camera check: 0 executed motions of at "
+     "least 18 cm, need 3: the bag's 3 longest motions are", 1),  # the bag's states: no model
 ])
 def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_loads(
         option, message, status, sim_bag, tmp_path, monkeypatch, capsys):
@@ -254,10 +254,11 @@ def test_camera_check_refuses_random_weights_and_short_motions_before_the_model_
 
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
     out = tmp_path / "never"
-    if "--min-motion" in option:  # the written file's check motions as long (the node's rule)
+    if "--min-motion" in option:  # the written file's check motions longer (the node's rule:
+        # a motion plus control.arrival_tolerance_m 0.01 m within max_step_m, fix49g)
         params = tmp_path / "long.yaml"
         params.write_text("/**:\n  ros__parameters:\n    safety: {max_step_m: 0.2}\n"
-                          "    camera_check: {motion: {distance_m: 0.2}}\n")
+                          "    camera_check: {motion: {distance_m: 0.19}}\n")
         option = [*option, "--params-file", str(params)]
     assert main(["camera-check", str(sim_bag), "--out", str(out), *option]) == status
     err = capsys.readouterr().err.strip()

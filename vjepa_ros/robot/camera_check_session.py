@@ -168,16 +168,20 @@ class CameraCheckSession:
                              "and holds there")
             if self._phase is Phase.MOVING:
                 self._transition(Event.ARRIVED)
-        run.left = self._where_left(run)  # before ``done``: a waiting caller reads it
+        left = self._where_left(run)
+        if commanding:  # before ``done``: a waiting caller reads it (a disable: the log only)
+            run.left = left
         run.fail(error, self.clock())
-        self.log("warning", f"{run.error}; {run.left}" if run.left else run.error)
+        self.log("warning", f"{run.error}; {left}" if left else run.error)
 
     def _where_left(self, run: CameraCheckRun) -> str:
         """Say where a check stopped mid-way left the arm, from its start, and how to get back.
 
         The arm is not returned: a stop (a move that did not arrive, stale inputs, a disable)
         means the session cannot drive it safely now (README, Camera placement check: the
-        set-point holds). "" without a measured pose.
+        set-point holds). "" without a measured pose. In the answer (``run.left``) for a stop
+        while commanding goes on; after a disable or a shutdown (the person or launch took
+        over) in the log line only.
         """
         latest = self.inputs.latest_state()
         if latest is None:
