@@ -106,22 +106,23 @@ def test_eval_does_not_judge_a_bag_by_a_blank_first_frame(first):
     assert notes(_grey(rng)) == []  # nothing tells: no note
 
 
-def test_eval_reads_the_first_frame_only_of_a_colour_bag(tmp_path):
+def test_eval_reads_the_first_frame_only_of_a_colour_bag(tmp_path, monkeypatch):
     """The real frame reading: a colour bag's notes decode its first frame and close the bag."""
     from vjepa_ros.example_episode import load_example
+    from vjepa_ros.recordings import recording as recording_module
     from vjepa_ros.recordings.bag_writing import write_episode
     from vjepa_ros.recordings.bags import read_recording
 
     episode = load_example()  # real Franka colour frames (../shared/data)
     recording = read_recording(write_episode(tmp_path / "bag", episode))
     assert len(recording.image_times) > 1
-    decoded, real = [], recording._decode
+    decoded, real = [], recording_module.decode_frame
 
-    def decode(raw, ordinal):
+    def decode(path, topic, msgtype, raw, ordinal, types):
         decoded.append(ordinal)
-        return real(raw, ordinal)
+        return real(path, topic, msgtype, raw, ordinal, types)
 
-    recording._decode = decode
+    monkeypatch.setattr(recording_module, "decode_frame", decode)
     grey_goal = np.repeat(episode.frames[-1][..., :1], 3, axis=2)
     (said,) = recording.colour_notes(grey_goal)
     assert "goal image is grey" in said and decoded == [0]

@@ -3,14 +3,14 @@
 :func:`check_planner_settings` runs at start-up (``declare_config``'s ``check``) and on every
 run-time value of a start-only parameter (``params._value_problem``), so that ``ros2 param
 set`` refuses a value with the very error the start-up gives, not with advice to restart with
-it. No torch: a bad ``-p`` fails before the model loads.
+it. No torch at import (the arm's kinematics are imported when checked): a bad ``-p`` fails
+before the model loads.
 """
 
 from __future__ import annotations
 
 from vjepa_ros.models.encoder_keys import check_encoder_key
 from vjepa_ros.nodes.topic_options import topic_problem
-from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 
@@ -32,5 +32,7 @@ def check_planner_settings(cfg: PlannerNodeConfig, node: str) -> None:
     if not cfg.model.checkpoint:
         raise ValueError("parameter 'model.checkpoint' is empty: give the V-JEPA 2-AC "
                          "checkpoint file (e.g. vjepa2-ac-vitg.pt)")
+    from vjepa_ros.robot.kinematics import FrankaKinematics  # torch, scipy: not before a -p
+
     FrankaKinematics(cfg.robot)
     check_encoder_key(cfg.model.encoder_key)

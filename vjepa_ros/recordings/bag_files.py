@@ -50,7 +50,6 @@ from vjepa_ros.recordings.data_file_parts import (  # noqa: F401 - imported from
     open_files,
     refuse_unreadable,
 )
-from vjepa_ros.recordings.mcap_salvage import lacks_message_index
 from vjepa_ros.recordings.metadata_check import metadata_disagreement
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
@@ -122,6 +121,8 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
         return open_files(path, files, file_notes, copies=copies)
     if any(map(pending_wal, files)):  # rosbags opens a .db3 without its write-ahead log
         return open_files(path, files, file_notes, copies=copies)
+    from vjepa_ros.recordings.mcap_salvage import lacks_message_index  # mcap: only when read
+
     if any(f.suffix == ".mcap" and lacks_message_index(f) for f in files):  # rosbags reads none
         return open_files(path, files, file_notes, copies=copies)  # scanned (data_file_parts)
     if (path / "metadata.yaml").exists():

@@ -14,18 +14,16 @@ from __future__ import annotations
 import math
 
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, step_problem
-from vjepa_ros.robot.safety import SafetyLimits
+from vjepa_ros.robot.safety import BRAKING_MARGIN, SafetyLimits
 
 
 def move_time(distance_m: float, limits: SafetyLimits) -> float:
     """Return the time [s] the set-point stream needs for a straight move of ``distance_m`` [m].
 
     From rest to rest: up to ``max_speed_m_s`` at ``max_accel_m_s2``, braking at the stream's
-    own share of it (``targets.BRAKING_MARGIN``); a move too short for the top speed is a
+    own share of it (``safety.BRAKING_MARGIN``); a move too short for the top speed is a
     triangle. The discrete ticks add a few of their periods.
     """
-    from vjepa_ros.robot.targets import BRAKING_MARGIN  # torch: not at import
-
     speed, speed_up = limits.max_speed_m_s, limits.max_accel_m_s2
     brake = speed_up * (1 - BRAKING_MARGIN)
     ramps = 1 / (2 * speed_up) + 1 / (2 * brake)  # distance per v² of both ramps

@@ -341,6 +341,8 @@ class PlannerNodeConfig:
                 f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
             )
         self.planner.to_cem()  # validate the CEM settings at start-up
+        check_values(self)  # every range and frame id (config.param's range=, frame_id=) first:
+        # a value out of its own range is named alone, before the checks across parameters
         trial, step = self.camera_check.trial, self.safety.max_step_m
         if trial.offset_m > step:
             raise ValueError(
@@ -352,7 +354,6 @@ class PlannerNodeConfig:
                    or leash_problem(trial, self.safety))
         if problem:
             raise ValueError(problem)
-        check_values(self)  # every range and frame id (config.param's range=, frame_id=)
 
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave)."""

@@ -30,6 +30,14 @@ STEP_ROUNDING_M = 1e-9
 # from there, so a person brings the arm back (filter_target's outside_box_advice; the simulator
 # passes its own: sim/reach.SIM_OUTSIDE_BOX_ADVICE).
 OUTSIDE_BOX_ADVICE = "move it back by hand"
+# robot/targets.py (the set-point stream) and the camera check's move times use it.
+# The slowing-down is planned at this share below the acceleration limit, so a tick shorter than
+# the one before (a jittered timer: ±10 % on a loaded PC) still finds the velocity it needs within
+# the limit and lands exactly, instead of passing the target by a fraction of a millimetre: a pass
+# that a target on the reach surface (every long step the safety filter shortens) or on a wall of
+# the box cannot allow, whose clamp then stops the set-point in one tick (breaker43g: 1.8x
+# max_accel under ±10 % jitter).
+BRAKING_MARGIN = 0.2
 
 
 @dataclasses.dataclass

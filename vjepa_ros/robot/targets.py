@@ -22,7 +22,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import apply_action
-from vjepa_ros.robot.safety import SafetyLimits, step_reach
+from vjepa_ros.robot.safety import BRAKING_MARGIN, SafetyLimits, step_reach
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
@@ -37,13 +37,6 @@ TICK_HISTORY = 5
 # timer landed from 0.01 m/s in one tick, 0.82-1.2 m/s² against 0.5). Otherwise the step brakes
 # at the limit and passes by what is left of it, then comes back as after any pass.
 LANDING_SLACK = 0.01
-# The slowing-down is planned at this share below the acceleration limit, so a tick shorter than
-# the one before (a jittered timer: ±10 % on a loaded PC) still finds the velocity it needs within
-# the limit and lands exactly, instead of passing the target by a fraction of a millimetre: a pass
-# that a target on the reach surface (every long step the safety filter shortens) or on a wall of
-# the box cannot allow, whose clamp then stops the set-point in one tick (breaker43g: 1.8x
-# max_accel under ±10 % jitter).
-BRAKING_MARGIN = 0.2
 
 
 def target_from_action(state, action) -> np.ndarray:
