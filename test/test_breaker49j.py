@@ -188,7 +188,6 @@ def test_a_bag_whose_states_jump_every_5_steps_is_refused_as_two_sources(tmp_pat
         _load(tmp_path / "bag")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker49j: an .npz jumping every 5 steps: 8 'demos'")
 def test_an_npz_whose_states_jump_every_5_steps_is_not_eight_demonstrations(tmp_path):
     """Input: an .npz of 40 steps whose states take turns between two places 80 cm apart.
 
@@ -197,24 +196,37 @@ def test_an_npz_whose_states_jump_every_5_steps_is_not_eight_demonstrations(tmp_
     demonstrations 0..7, so with clips drawn per demonstration (fix49h) these 39 frames get 8
     shares of the clips and a 40-frame episode beside them 1 (before fix49h: one each).
     Should: refused as the bag is (EpisodeError naming the file and the share of jumps).
+    Fixed in fix49j: the cut into demonstrations checks the share of jumps for every kind.
     """
     from vjepa_ros.train.episodes import EpisodeError
 
     path = _alternating_episode(tmp_path / "alternating.npz")
     segments = None
-    with pytest.raises(EpisodeError, match="alternating.npz"):
+    with pytest.raises(EpisodeError, match="alternating.npz: its states: 7 of 39 steps .* "
+                                           "two sources' states .* leave .*alternating.npz out"):
         segments = _load(path)
     assert segments is None
 
 
 def test_a_reset_every_10_steps_starts_a_demonstration_each_and_short_runs_none(tmp_path):
-    # pin: jumps in under 10 % of the steps are resets, each a demonstration; runs shorter
-    # than a clip (a reset every 2 steps, clips of 2 frames) are left out, never a
-    # demonstration of their own
+    # pin: jumps in under 10 % of the steps are resets, each a demonstration; a run shorter
+    # than a clip (one frame before a reset, clips of 2 frames) is left out, never a
+    # demonstration of its own. A reset every 2 steps (5 of 11 steps jump) is refused as two
+    # sources, as its bag is (fix49j; breaker49j pinned it as one 2-frame demonstration)
+    from vjepa_ros.recordings.episode import Episode
+    from vjepa_ros.train.episodes import EpisodeError
+    from vjepa_ros.train.synthetic import blob_frames
+
     segments = _load(_alternating_episode(tmp_path / "ten.npz", every=10))
     assert [(len(s), s.demonstration) for s in segments] == [(10, 0), (9, 1), (9, 2), (9, 3)]
-    two = _load(_alternating_episode(tmp_path / "two.npz", every=2, frames=12), fpc=2)
-    assert [(len(s), s.demonstration) for s in two] == [(2, 0)]
+    states = np.zeros((40, 7), np.float32)
+    states[:, 0], states[:, 2], states[:, 3] = 0.35 + 0.01 * np.arange(40), 0.3, np.pi - 0.1
+    states[1:21, 1] += 0.8  # a reset after the first frame and another at 21
+    path = Episode.from_states(blob_frames(states, 16), states,
+                               np.arange(40) / 4.0).save(tmp_path / "short.npz")
+    assert [(len(s), s.demonstration) for s in _load(path, fpc=2)] == [(20, 0), (18, 1)]
+    with pytest.raises(EpisodeError, match="two.npz: its states: 5 of 11 steps .* leave"):
+        _load(_alternating_episode(tmp_path / "two.npz", every=2, frames=12), fpc=2)
 
 
 def test_a_fast_move_within_a_demonstration_does_not_cut_it(tmp_path):

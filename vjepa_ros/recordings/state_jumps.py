@@ -8,6 +8,9 @@ left running beside the driver, a second arm's joints) alternate and make most s
 the bag is refused naming the topic; a few jumps (a simulator reset, a re-homed arm) get a note,
 and the steps across them are dropped (:func:`jump_intervals` to ``resample``'s ``jumps_ns``): a
 step across one would pair a frame with the state of another place, an action no arm made.
+Training cuts every recording kind into demonstrations at these jumps, so it refuses an ``.npz``
+episode whose states take turns between two places by the same share (``train.episodes``;
+breaker49j: else cut into many tiny demonstrations, each drawn as often as a whole episode).
 
 A jump that comes straight back is no move of the arm at all but a stray state (a glitch, one
 message of another publisher): ``recordings.stray_states`` finds those, and the readers leave
@@ -67,15 +70,23 @@ def jump_intervals(times_ns: np.ndarray, xyz: np.ndarray) -> np.ndarray:
         np.zeros((0, 2), np.int64)
 
 
+#: What two sources on a bag's state topic are and what to do (:func:`check_state_jumps`).
+TOPIC_SOURCES = ("two publishers on the topic (a flange and a TCP pose, a simulator beside the "
+                 "driver, another arm's joints)? Record one source (ros2 topic info -v lists the "
+                 "publishers)")
+
+
 def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray,
-                      other: str = "") -> str:
+                      other: str = "", sources: str = TOPIC_SOURCES) -> str:
     """Return a note for a few jumps ("" for none); refuse a topic whose steps mostly jump.
 
     ``times_ns`` [M] int64 sorted, ``states`` [M, 7] (xyz [m] first): the states the steps are
     made of (stray ones left out, repeated stamps merged: ``recordings.stray_states``'
     ``check_sources`` refused two sources before), the jumps :func:`jump_intervals` gives.
-    Raises BagError naming the bag, the topic, the share of jumping steps, the largest jump and
-    what to do when more than :data:`SOURCES_SHARE` of the steps (and at least two) jump.
+    Raises BagError naming the bag (or file), the topic (``topic``: e.g. "its states" for an
+    ``.npz``), the share of jumping steps, the largest jump and what to do (``sources``: the
+    likely cause and its fix, :data:`TOPIC_SOURCES` for a bag; ``other``: another fix) when
+    more than :data:`SOURCES_SHARE` of the steps (and at least two) jump.
     """
     jumps = jump_steps(times_ns, states[:, :6])
     if not len(jumps):
@@ -91,10 +102,8 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
     if len(jumps) >= 2 and len(jumps) > SOURCES_SHARE * steps:
         raise BagError(
             f"{path}: {topic}: {len(jumps)} of {steps} steps between its states jump faster than "
-            f"an arm moves ({speed}; up to {largest}): two publishers on the topic (a flange "
-            "and a TCP pose, a simulator beside the driver, another arm's joints)? Record one "
-            "source (ros2 topic info -v lists the publishers)" + (f", or {other}" if other else
-                                                                  ""))
+            f"an arm moves ({speed}; up to {largest}): {sources}"
+            + (f", or {other}" if other else ""))
     start = int(times_ns[0])
     when = ", ".join(f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps[:5])
     return (f"{topic}: the state jumps faster than an arm moves ({speed}) {len(jumps)} time(s), "

@@ -36,7 +36,7 @@ from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
-from vjepa_ros.recordings.state_jumps import jump_intervals
+from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.npz_episode import rate_note, read_training_episode
@@ -347,10 +347,18 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         raise ShortSourceError(
             path, f"{len(steps)}{at}, shorter than one clip of {data.frames_per_clip} frames",
             len(steps))
-    timing = (times, times, "its states", "its observations", jumps)
+    timing = (times, times, "its states", "its observations", jumps,
+              (state_times[once], states[once], _npz_sources(path)))
     return _step_segments(path, steps, lambda wanted: {int(i): episode.frames[int(i)]
                                                        for i in wanted},
                           data, notes, timing, path.stem)
+
+
+def _npz_sources(path: Path) -> str:
+    """Say what an episode's states taking turns between two places are and what to do."""
+    return ("two sources' states taken in turn (two arms, or a simulator's and a driver's "
+            "poses, written into one episode)? Save one source's states per episode, or leave "
+            f"{shown_path(path)} out")
 
 
 def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
@@ -372,7 +380,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
         )
     notes = list(recording.notes)  # what reading repaired or lost (damaged files, clocks)
     timing = (recording.image_times, recording.state_times, recording.state_topic,
-              recording.image_topic, recording.state_jumps_ns)
+              recording.image_topic, recording.state_jumps_ns,
+              (recording.state_times, recording.states, TOPIC_SOURCES))
     return _step_segments(path, steps, lambda wanted: dict(recording.iter_frames(wanted)),
                           data, notes, timing, path.name, "; ".join(recording.damage))
 
@@ -383,10 +392,19 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
 
     ``frames_of``: frame indices -> {index: frame [H, W, 3] uint8}; ``timing``: (image times,
     state times [ns], where the states and the frames come from: topics, the state jumps
-    [J, 2] ns or None) for the hints on dropped steps and the demonstrations; ``name``: the
-    segments' (``NAME#k`` when there are several); ``damage``: a damaged bag's notes.
+    [J, 2] ns or None, (times [M] ns, states [M, 7] the jumps were found on, their likely
+    cause and fix when they take turns: ``check_state_jumps``' ``sources``)) for the hints on
+    dropped steps and the demonstrations; ``name``: the segments' (``NAME#k`` when there are
+    several); ``damage``: a damaged bag's notes. Raises EpisodeError when over
+    ``state_jumps.SOURCES_SHARE`` of the steps jump (two sources taking turns, which would be
+    cut into many tiny demonstrations: breaker49j), for a bag as its reader did, for an ``.npz``
+    naming the file.
     """
-    image_times, state_times, state_topic, image_topic, jumps = timing
+    image_times, state_times, state_topic, image_topic, jumps, jumped = timing
+    try:  # its note on a few jumps: the bag reader's, or dropped_words' steps across them
+        check_state_jumps(shown_path(path), state_topic, jumped[0], jumped[1], sources=jumped[2])
+    except BagError as exc:
+        raise EpisodeError(str(exc)) from None
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s, steps.dropped,
