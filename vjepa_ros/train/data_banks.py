@@ -40,7 +40,7 @@ from vjepa_ros.train.feature_cache import (
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.npz_episode import grouped_rate_notes
 from vjepa_ros.train.run_files import run_files
-from vjepa_ros.train.same_content import agreed_same_steps
+from vjepa_ros.train.same_content import agreed_same_steps, copy_words
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
 from vjepa_ros.train.trainer import compute_dtype
 
@@ -121,18 +121,17 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
                                   config.progress, log, clip_fix(config.auto_steps))
     duplicate_frames = 0  # encoded (or read from disk) before they were found to be copies
     for first, other in agreed_same_steps(sources + val_sources, shards, topology):
+        alike = copy_words(shards[first], shards[other])
         if other in val_sources and first not in val_sources:
             raise EpisodeError(
                 f"--val {shown_path(other.path)} holds the same steps as "
-                f"{shown_path(first.path)} in --data (equal frames, states and actions: one "
-                "recording in two storage formats, e.g. after ros2 bag convert?): a recording "
-                "validated on must not be trained on; give each recording to one of --data and "
-                "--val only")
+                f"{shown_path(first.path)} in --data ({alike}, e.g. after ros2 bag convert or "
+                "a JPEG bag-from-npz?): a recording validated on must not be trained on; give "
+                "each recording to one of --data and --val only")
         duplicate_frames += int(shards[other]["lengths"].sum())
         del shards[other]  # read once: the first path's steps stand for both
         log(f"note        skipped {shown_path(other.path)}: the same steps as "
-            f"{shown_path(first.path)} (equal frames, states and actions: one recording in two "
-            "storage formats?), read once")
+            f"{shown_path(first.path)} ({alike}), read once")
     train_sources, split, info_held = sources, None, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]

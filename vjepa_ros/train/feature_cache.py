@@ -64,6 +64,7 @@ from vjepa_ros.train.episodes import (
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.reader_code import code_files
+from vjepa_ros.train.same_content import block_means
 
 FORMAT = "vjepa_ros.features/1"
 KEY_FILE = "key.json"
@@ -83,7 +84,7 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
 # and encoded (traced) must be among these files.
 READER_CODE = ("recordings/*.py", "train/episodes.py", "train/npz_episode.py",
                "planning/pose.py", "models/preprocess.py", "models/world_model.py",
-               "train/features.py")
+               "train/features.py", "train/same_content.py")  # block_means: shards' blocks
 PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
 CODE_WORDS = "code (the recording readers, the preprocessing or the encoder's code changed)"
 
@@ -135,14 +136,17 @@ def source_identity(source: Source) -> dict:
 def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dict:
     """Read one source and encode its segments: a shard (bank fields, notes, frame_size).
 
-    ``frame_size``: [height, width] px of the source's frames (shards of older caches lack it).
+    ``frame_size``: [height, width] px of the source's frames (shards of older caches lack it);
+    ``blocks``: float16 [F, 3, H // 16, W // 16] block means of its frames, for telling a lossy
+    copy from another recording (``same_content.block_means``).
     """
     segments, notes = load_segments(source, data)
     size = torch.tensor(segments[0].frames.shape[1:3]) if segments else None  # [H, W] px
     bank = FeatureBank.build(segments, encode)
+    blocks = torch.cat([block_means(s.frames) for s in segments]) if segments else None
     return {"reps": bank.reps, "states": bank.states, "actions": bank.actions,
             "lengths": bank.lengths, "names": bank.names, "notes": notes, "frame_size": size,
-            "demonstrations": bank.trajectories}
+            "demonstrations": bank.trajectories, "blocks": blocks}
 
 
 def shard_demonstrations(shard: dict) -> Tensor:

@@ -9,11 +9,14 @@ alike up to the image codec's loss (user30: ``train --data rec-mcap --val rec-db
 on the training data; breaker49h: an episode and its JPEG bag copy split between train and
 val). :func:`same_steps` finds such sources among the shards built from them: bit-for-bit equal
 states, actions and segment lengths (hashed: a copy carries the recorded numbers as they
-were), then encoded frames within :data:`FRAMES_RTOL` (compared only for those). Two takes of
-one scene on a real arm always have other states (no arm repeats its poses to the last bit),
-so they are never merged; a simulator replaying the same commands gives equal states, and its
-takes are merged only when their frames too are within 10 % (a small object moved: keep such
-takes in separate ``--data`` runs, or vary the replay). Torch; no ROS.
+were), then encoded frames within :data:`FRAMES_RTOL` (a cheap first filter), then the frames'
+pixels: every 16x16 px block's mean within :data:`BLOCKS_ATOL` grey levels (:func:`block_means`,
+a resized copy compared at the smaller size). Features cannot tell a lossy copy from a re-render
+of the same simulator seed (breaker49j: shadows off moves them 2.1 %, a JPEG copy up to 4.7 %);
+the pixels can: a re-render changes some blocks by more than a codec does (see
+:data:`BLOCKS_ATOL`). Two takes of one scene on a real arm always have other states (no arm
+repeats its poses to the last bit), so they are never merged; a simulator's takes of one seed
+at another camera pose, light or shadows are kept apart by their pixels. Torch; no ROS.
 """
 
 from __future__ import annotations
@@ -31,6 +34,18 @@ import torch
 #: (``franka_example_traj.npz``); a GPU's nondeterminism and bf16/float16 storage well under 1 %.
 #: Frames of another take or scene differ by 40-55 %. 10 %: twice quality 75's worst.
 FRAMES_RTOL = 1e-1
+
+#: Largest difference [grey levels, 0..255] of any 16x16 px block's mean, of any frame and
+#: colour channel, for two sources with equal steps to be one recording (fix49j). Measured on
+#: the collector's seed-0 frames at 128x128 (8 frames) and the 256x256 lab frames: a JPEG copy
+#: at quality 95 / 85 / 75 / 50 moves a block by at most 1.4 / 2.1 / 3.0 / 3.8 (lab: 1.1 / 2.0
+#: / 2.4 / 2.6; 32x32 blob frames: 1.0 / 1.5 / 1.6 / 2.8), an area-resized copy (64 px) 0.1
+#: (with JPEG 75: 1.9); a re-render of the same seed by 6.4 (shadows off), 7.3 (eye 1 cm
+#: away), 9.3 (2 cm), 40 (light from the other side). Between: the seed rendered at 256 px
+#: beside 128 px, 4.3 (4.7 as a JPEG copy): merged, at the edge. 5: 1.7 x quality 75's worst,
+#: 0.78 x shadows off.
+BLOCKS_ATOL = 5.0
+BLOCK_PX = 16  # [px] block side, at the smaller of two frame sizes
 
 _CHUNK = 64  # frames compared at a time (float32 copies of memory-mapped features stay small)
 
@@ -60,6 +75,64 @@ def same_frames(first, other, rtol: float = FRAMES_RTOL) -> bool:
     return True
 
 
+def block_means(frames) -> torch.Tensor:
+    """Return float16 [T, 3, H // 16, W // 16] (at least 1 x 1): 16x16 px block means.
+
+    ``frames``: [T, H, W, 3] uint8 RGB (a segment's); values in grey levels 0..255. Stored in
+    each shard (``blocks``); :func:`blocks_apart` compares two sources' at the smaller grid.
+    """
+    import torch.nn.functional as F
+
+    pixels = torch.as_tensor(frames).permute(0, 3, 1, 2).float()
+    height, width = pixels.shape[2:]
+    size = (max(height // BLOCK_PX, 1), max(width // BLOCK_PX, 1))
+    return F.interpolate(pixels, size=size, mode="area").half()
+
+
+def blocks_apart(first, other) -> float:
+    """Return the largest difference [grey levels] of two sources' frames' 16 px block means.
+
+    ``first``, ``other``: :func:`block_means` of all their frames, [F, 3, h, w] each (any grid:
+    a resized copy's larger grid is area-pooled to the smaller one first). ``inf`` when the
+    frame counts, channels or aspect ratios (over 2 % apart) differ or one is None (a shard
+    without ``blocks``: only hand-made ones in tests lack them).
+    """
+    import torch.nn.functional as F
+
+    if first is None or other is None:
+        return float("inf")
+    first, other = torch.as_tensor(first), torch.as_tensor(other)
+    if first.shape[:2] != other.shape[:2] or not len(first):
+        return float("inf") if first.shape[:2] != other.shape[:2] else 0.0
+    (h1, w1), (h2, w2) = first.shape[2:], other.shape[2:]
+    if abs(h1 * w2 - h2 * w1) > 0.02 * h1 * w2:
+        return float("inf")
+    size = (min(h1, h2), min(w1, w2))  # the larger frames' blocks pooled to the smaller's
+    worst = 0.0
+    for start in range(0, first.shape[0], _CHUNK):
+        a = F.interpolate(first[start:start + _CHUNK].float(), size=size, mode="area")
+        b = F.interpolate(other[start:start + _CHUNK].float(), size=size, mode="area")
+        worst = max(worst, float((a - b).abs().amax()))
+    return worst
+
+
+def copy_words(first: dict, other: dict) -> str:
+    """Say why two shards paired by :func:`same_steps` are one recording, with the measure.
+
+    E.g. "equal states and actions, frames within 1.9 grey levels in every 16 px block (the
+    rule: within 5): one recording stored twice, a lossy copy"; "equal frames" only when they
+    are bit for bit.
+    """
+    if torch.equal(torch.as_tensor(first["reps"]), torch.as_tensor(other["reps"])) and \
+            blocks_apart(first.get("blocks"), other.get("blocks")) in (0.0, float("inf")):
+        return "equal frames, states and actions: one recording in two storage formats"
+    apart = blocks_apart(first.get("blocks"), other.get("blocks"))
+    measure = "" if apart == float("inf") else f"{apart:.1f} grey levels, "
+    return (f"equal states and actions, frames alike: within {measure}the rule's "
+            f"{BLOCKS_ATOL:g} grey levels in every {BLOCK_PX} px block (and features within "
+            f"{FRAMES_RTOL:.0%}): a lossy or resized copy of one recording")
+
+
 def _steps_key(shard: dict) -> str:
     """Return a digest of a shard's segment lengths, states and actions (what its steps are)."""
     digest = hashlib.sha1()
@@ -73,8 +146,9 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
 
     ``sources``: in the order of preference (the first of equal ones is ``first``); those
     without a shard (left out) are passed over; ``shards``: source -> shard
-    (``feature_cache.encode_source``: ``lengths``, ``states``, ``actions``, ``reps``). Each
-    ``other`` is paired once, with the first source it equals.
+    (``feature_cache.encode_source``: ``lengths``, ``states``, ``actions``, ``reps``,
+    ``blocks``; a shard without ``blocks`` is judged by its features alone). Each ``other`` is
+    paired once, with the first source it equals.
     """
     firsts: dict[str, list] = {}
     pairs = []
@@ -84,12 +158,20 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
             continue
         candidates = firsts.setdefault(_steps_key(shard), [])
         same = next((first for first in candidates
-                     if same_frames(shards[first]["reps"], shard["reps"])), None)
+                     if same_frames(shards[first]["reps"], shard["reps"])
+                     and _same_pixels(shards[first], shard)), None)
         if same is None:
             candidates.append(source)
         else:
             pairs.append((same, source))
     return pairs
+
+
+def _same_pixels(first: dict, other: dict) -> bool:
+    """Return whether two shards' frames are within :data:`BLOCKS_ATOL` (no blocks: True)."""
+    if first.get("blocks") is None and other.get("blocks") is None:
+        return True  # hand-made shards (tests): the features decide
+    return blocks_apart(first.get("blocks"), other.get("blocks")) <= BLOCKS_ATOL
 
 
 def agreed_same_steps(sources: list, shards: dict, topology) -> list[tuple]:
