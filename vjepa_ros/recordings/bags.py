@@ -140,6 +140,16 @@ def summary_counted(short: dict[tuple[str, str], tuple[int, int]], topic: str) -
             "not write, or the file changed since)") if counted else ""
 
 
+def short_topic_fix(counted: str, otherwise: str) -> str:
+    """Return the fix for a topic too short: re-copy or re-record when its summary counted more.
+
+    ``counted``: :func:`summary_counted`'s text ("" when the summary counted no more);
+    ``otherwise``: the fix when it did not (name another topic, record longer).
+    """
+    return "re-copy the bag from the recording machine, or record again" if counted else \
+        otherwise
+
+
 def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
     """Refuse a camera topic whose frames name more than one header.frame_id: two cameras.
 
@@ -263,13 +273,12 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                      + (" ..." if len(empty) > 10 else ""))
     if len(image_times) < 2:
         skipped = f" with pixels ({len(empty)} empty)" if empty else ""
+        counted = summary_counted(short, image_topic)
         raise BagError(
             f"{path}: image topic {image_topic} has {len(image_times)} message(s){skipped}"
-            f"{summary_counted(short, image_topic)}; evaluation and training need a camera "
-            "stream of at least two frames: "
-            + ("re-copy the bag from the recording machine, or record again"
-               if summary_counted(short, image_topic) else
-               "check --image-topic (the camera topic of this bag) or record longer"))
+            f"{counted}; evaluation and training need a camera stream of at least two frames: "
+            + short_topic_fix(counted, "check --image-topic (the camera topic of this bag) or "
+                              "record longer"))
     order = np.argsort(image_times, kind="stable")
     ordinals = np.asarray(positions, np.int64)[order]  # each frame's place among the messages
     if state_topic is None:  # camera only: each frame its own step, its state 0
@@ -284,9 +293,10 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         )
     state_msgs = collected[state_topic][2]
     if not state_msgs:
-        raise BagError(f"{path}: state topic {state_topic} has no messages"
-                       f"{summary_counted(short, state_topic)}: name the topic that carries "
-                       "the arm's state (--pose-topic / --joint-states-topic)")
+        counted = summary_counted(short, state_topic)
+        raise BagError(f"{path}: state topic {state_topic} has no messages{counted}: "
+                       + short_topic_fix(counted, "name the topic that carries the arm's state "
+                                         "(--pose-topic / --joint-states-topic)"))
     prefix = resolve_joint_prefix(path, config.joint_prefix, joint_topics, collected, notes)
     config = dataclasses.replace(config, joint_prefix=prefix)  # right_ -> right_fr3_, noted
     joints = JointStateReader(config.joint_prefix)

@@ -1,0 +1,62 @@
+"""mend49r: a summary shortfall's damage scan runs once per file; a too-short topic's advice.
+
+A bag whose ``metadata.yaml`` counts more messages than its records hold is no damage; the
+MCAP scan that tells it from a chunk damaged inside (``mcap_salvage.records_fail``) decompresses
+the whole file, so it runs once per file as it is on disk, not on every full read. A topic left
+empty or too short while its summary counted more is advised a re-copy, camera and state
+topic alike (the state topic's error advised naming another topic).
+"""
+
+import sqlite3
+
+import pytest
+from test_breaker49b import CAMERA, POSE
+
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+RECOPY = "re-copy the bag from the recording machine, or record again"
+
+
+def _state_rows_dropped(tmp_path):
+    """Return a .db3 bag whose pose rows are deleted, metadata.yaml still counting all 12."""
+    frames, states, _ = synthetic_episode(11)
+    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    (db,) = bag.glob("*.db3")
+    with sqlite3.connect(db) as connection:
+        connection.execute("DELETE FROM messages WHERE topic_id = "
+                           "(SELECT id FROM topics WHERE name = ?)", (POSE,))
+    connection.close()
+    return bag
+
+
+def test_a_state_topic_emptied_below_its_count_is_advised_a_recopy(tmp_path):
+    """A state topic empty though metadata.yaml counts 12: re-copy, not "name the topic"."""
+    with pytest.raises(BagError) as error:
+        read_recording(_state_rows_dropped(tmp_path))
+    text = str(error.value)
+    assert f"state topic {POSE} has no messages, though its summary counted 12" in text, text
+    assert text.endswith(RECOPY), text
+    assert "--pose-topic" not in text, text
+    assert "\n" not in text
+
+
+def test_an_empty_state_topic_never_counted_is_advised_another_topic(tmp_path):
+    """A state topic with no messages and no count above them: name the right topic."""
+    bag = _state_rows_dropped(tmp_path)
+    meta = bag / "metadata.yaml"
+    text = meta.read_text()
+    at = text.index(f"name: {POSE}")
+    start = text.rindex("message_count: 12", 0, at)
+    meta.write_text(f"{text[:start]}message_count: 0{text[start + len('message_count: 12'):]}")
+    with pytest.raises(BagError) as error:
+        read_recording(bag)
+    text = str(error.value)
+    assert text.endswith(f"state topic {POSE} has no messages: name the topic that carries the "
+                         "arm's state (--pose-topic / --joint-states-topic)"), text
+    assert RECOPY not in text
