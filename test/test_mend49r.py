@@ -7,20 +7,53 @@ empty or too short while its summary counted more is advised a re-copy, camera a
 topic alike (the state topic's error advised naming another topic).
 """
 
+import os
 import sqlite3
 
 import pytest
 from test_breaker49b import CAMERA, POSE
+from test_breaker49e import _inflate
 
 from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings import bag_reader, mcap_salvage
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
 from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.recordings.bags import read_recording
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 RECOPY = "re-copy the bag from the recording machine, or record again"
+
+
+def _read_camera(bag) -> int:
+    reader = open_reader(bag)
+    try:
+        short: dict = {}
+        count = len(list(iter_messages(reader, bag, [CAMERA], {CAMERA: frozenset({m.IMAGE})},
+                                       short)))
+        assert short == {(CAMERA, m.IMAGE): (13, 12)}
+        return count
+    finally:
+        reader.close()
+
+
+def test_an_over_counted_mcap_is_scanned_once_until_it_changes(tmp_path, monkeypatch):
+    """Three reads of an over-counted MCAP scan it once; a changed file is scanned again."""
+    frames, states, _ = synthetic_episode(11)
+    bag = _inflate(write_bag(tmp_path / "bag", frames, states))
+    scans = []
+    real = mcap_salvage.records_fail
+    monkeypatch.setattr(mcap_salvage, "records_fail",
+                        lambda path: scans.append(path) or real(path))
+    bag_reader._records_fail_cached.cache_clear()
+    assert [_read_camera(bag) for _ in range(3)] == [12] * 3
+    assert len(scans) == 1, scans
+    (data,) = bag.glob("*.mcap")
+    stat = data.stat()
+    os.utime(data, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
+    assert _read_camera(bag) == 12
+    assert len(scans) == 2, scans  # the file as it is now, not the cached answer
 
 
 def _state_rows_dropped(tmp_path):

@@ -7,6 +7,7 @@ damaged bag (:func:`repair_hint`, :func:`mcap_recover`, :func:`reindex`).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -245,14 +246,43 @@ def _records_fail(reader: BagReader, path: Path) -> bool:
     files already (``mcap_salvage``: its notes say what failed) and for data files that are
     not plain ``.mcap`` (a ``.zstd`` unpacked by rosbags).
     """
-    from vjepa_ros.recordings.bag_folders import data_files
-    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap, records_fail
+    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap
 
     if reader.storage != "mcap" or any(isinstance(p, SalvagedMcap) for p in reader.parts):
         return False
-    path = Path(path)
-    files = reader.files or (data_files(path) if path.is_dir() else [path])
-    return any(records_fail(file) for file in files if file.suffix == ".mcap")
+    return any(_file_records_fail(file) for file in _data_files(reader, Path(path))
+               if file.suffix == ".mcap")
+
+
+def _file_records_fail(file: Path) -> bool:
+    """Whether a record of this MCAP file fails to parse; one scan per file as it is on disk.
+
+    A bag whose ``metadata.yaml`` merely over-counts is short on every full read (the index
+    pass, each player loop): the answer is kept per (resolved path, size, modification time
+    [ns]), so the decompressing scan runs again only for a file changed since. False when the
+    file cannot be read.
+    """
+    try:
+        resolved = Path(file).resolve()
+        stat = resolved.stat()
+    except OSError:
+        return False
+    return _records_fail_cached(resolved, stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=64)
+def _records_fail_cached(resolved: Path, size: int, mtime_ns: int) -> bool:
+    """Scan ``resolved`` (``size`` and ``mtime_ns`` only key the cache)."""
+    from vjepa_ros.recordings.mcap_salvage import records_fail
+
+    return records_fail(resolved)
+
+
+def _data_files(reader: BagReader, path: Path) -> list[Path]:
+    """Return the reader's data files: those opened one by one, a folder's, or ``path`` itself."""
+    from vjepa_ros.recordings.bag_folders import data_files
+
+    return reader.files or (data_files(path) if path.is_dir() else [path])
 
 
 def _damaged(reader: BagReader, path: Path, topics: list[str], what: str) -> DamagedBagError:
@@ -261,10 +291,8 @@ def _damaged(reader: BagReader, path: Path, topics: list[str], what: str) -> Dam
     The repair command names the data file when the bag has one (a folder's only ``.db3``),
     else the path given.
     """
-    from vjepa_ros.recordings.bag_folders import data_files
-
     path = Path(path)
-    files = reader.files or (data_files(path) if path.is_dir() else [path])
+    files = _data_files(reader, path)
     kind = "the SQLite3 file is damaged" if reader.storage == "sqlite3" else "damaged bag"
     fix = repair_hint(files[0] if len(files) == 1 else path, reader.storage)
     return DamagedBagError(f"{shown_path(path)}: {kind} while reading {', '.join(topics)}: "
