@@ -1,5 +1,9 @@
 """mend49r: a summary shortfall's damage scan runs once per file; a too-short topic's advice.
 
+The player reads a camera topic of two types through (to word whether its transport changed)
+only where its notes are used (``bag_contents``, not ``bag_topics``, which each ``iter_bag``
+pass calls) and only for the topics chosen.
+
 A bag whose ``metadata.yaml`` counts more messages than its records hold is no damage; the
 MCAP scan that tells it from a chunk damaged inside (``mcap_salvage.records_fail``) decompresses
 the whole file, so it runs once per file as it is on disk, not on every full read. A topic left
@@ -12,8 +16,9 @@ import sqlite3
 
 import pytest
 from test_breaker49b import CAMERA, POSE
-from test_breaker49e import _inflate
+from test_breaker49e import _inflate, _mcap_writer_bag
 
+from vjepa_ros.eval import playback
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import bag_reader, mcap_salvage
 from vjepa_ros.recordings import messages as m
@@ -93,3 +98,21 @@ def test_an_empty_state_topic_never_counted_is_advised_another_topic(tmp_path):
     assert text.endswith(f"state topic {POSE} has no messages: name the topic that carries the "
                          "arm's state (--pose-topic / --joint-states-topic)"), text
     assert RECOPY not in text
+
+
+def test_the_player_reads_a_two_type_camera_only_to_word_a_note_it_gives(tmp_path, monkeypatch):
+    """bag_contents of the camera words its transport switch; other reads read no camera."""
+    path = _mcap_writer_bag(tmp_path / "x.mcap", compressed_from=5)
+    read = []
+    real = playback._switched
+    monkeypatch.setattr(playback, "_switched",
+                        lambda reader, bag, both: read.append(sorted(both)) or real(reader, bag,
+                                                                                     both))
+    notes = playback.bag_contents(path).notes
+    assert [n for n in notes if n.startswith(CAMERA)
+            and "the camera's transport changed? played as one type" in n], notes
+    assert read == [[CAMERA]]
+    assert not [n for n in playback.bag_contents(path, [POSE]).notes if CAMERA in n]
+    assert set(playback.bag_topics(path)) == {CAMERA, POSE, "/franka_gripper/joint_states"}
+    assert len(list(playback.iter_bag(path))) == 31  # 7 CompressedImages, 12 poses, 12 fingers
+    assert read == [[CAMERA]]  # neither the pose-only contents nor bag_topics read the camera

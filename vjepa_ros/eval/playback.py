@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.recordings.bag_files import BagError, DamagedBagError, iter_messages, open_reader
-from vjepa_ros.recordings.topic_types import one_camera, together_with, topic_types
+from vjepa_ros.recordings.topic_types import one_camera, topic_types
 
 
 @dataclasses.dataclass
@@ -94,9 +94,9 @@ def bag_topics(path: str | Path, topics: Iterable[str] = (),
                copies=None) -> dict[str, TopicInfo]:
     """Topics of a bag (all, or the given ones, which must exist) with type and durability.
 
-    ``copies``: as for :func:`bag_contents`.
+    ``copies``: as for :func:`bag_contents`. The notes are not worded (no topic is read).
     """
-    return bag_contents(path, topics, copies).topics
+    return _contents(path, topics, copies, worded=False).topics
 
 
 def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> BagContents:
@@ -108,6 +108,15 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     ``.db3`` with a pending write-ahead log is then merged into a temporary copy once, not at
     every opening); None: this opening's own, removed when it is dropped.
     """
+    return _contents(path, topics, copies, worded=True)
+
+
+def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> BagContents:
+    """:func:`bag_contents`; ``worded`` False: its notes unread (:func:`bag_topics`).
+
+    Only where the notes are worded, and only for the topics chosen, is a camera topic of two
+    types read through (:func:`_switched`) to say whether its transport changed.
+    """
     from rosbags.interfaces import ConnectionExtRosbag2, QosDurability
 
     path = Path(path).expanduser()
@@ -115,8 +124,6 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     notes, lost = list(reader.notes), reader.lost
     try:
         types, _, mixed = topic_types(reader.connections, together=False)
-        if any(len(together_with(types[topic])) > 1 for topic in mixed):
-            mixed = topic_types(reader.connections, False, _switched(reader, path, types))[2]
         found: dict[str, TopicInfo] = {}
         for connection in reader.connections:
             if connection.msgtype != types[connection.topic]:  # left out: the note says so
@@ -127,29 +134,32 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
             old = found.get(connection.topic)
             count = connection.msgcount + (old.count if old else 0)
             found[connection.topic] = TopicInfo(connection.msgtype, latched, count)
+        wanted = list(topics)
+        missing = [t for t in wanted if t not in found]
+        if missing:
+            raise MissingTopicsError(path, missing, sorted(found))
+        chosen = wanted or sorted(found)
+        # the chosen topics carrying two types of one group (a camera's Image, CompressedImage)
+        both = {topic: kinds for topic, kinds in topic_types(reader.connections)[1].items()
+                if topic in chosen and len(kinds) > 1} if worded else {}
+        if both:
+            mixed = topic_types(reader.connections, False, _switched(reader, path, both))[2]
     finally:
         reader.close()
-    wanted = list(topics)
-    missing = [t for t in wanted if t not in found]
-    if missing:
-        raise MissingTopicsError(path, missing, sorted(found))
-    chosen = wanted or sorted(found)
     notes += [mixed[topic] for topic in chosen if topic in mixed]
     return BagContents({t: found[t] for t in chosen}, tuple(notes), lost)
 
 
-def _switched(reader, path: Path, types: dict[str, str]) -> set[str]:
+def _switched(reader, path: Path, both: dict[str, frozenset[str]]) -> set[str]:
     """Return the topics whose types are one camera whose transport changed (``one_camera``).
 
-    Reads the receive times of the topics carrying two types of one ``TOGETHER`` group (a
-    camera's Image and CompressedImage). A damaged bag: none (the pass itself says so).
+    ``both``: topic -> its types of one ``TOGETHER`` group (``topic_types``' second result),
+    each topic carrying two or more; their receive times are read. A damaged bag: none (the
+    pass itself says so).
     """
-    groups = {topic: together_with(kind) for topic, kind in types.items()}
-    mixed = {topic: group for topic, group in groups.items() if len(
-        {c.msgtype for c in reader.connections if c.topic == topic} & group) > 1}
-    seen: dict[str, tuple[list[str], list[int]]] = {topic: ([], []) for topic in mixed}
+    seen: dict[str, tuple[list[str], list[int]]] = {topic: ([], []) for topic in both}
     try:
-        for connection, time_ns, _ in iter_messages(reader, path, list(mixed), mixed):
+        for connection, time_ns, _ in iter_messages(reader, path, list(both), both):
             seen[connection.topic][0].append(connection.msgtype)
             seen[connection.topic][1].append(int(time_ns))
     except DamagedBagError:
