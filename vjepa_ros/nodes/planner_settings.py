@@ -1,6 +1,7 @@
 """The planner node's checks of its settings beyond the config dataclasses' own.
 
-:func:`check_planner_settings` runs at start-up (``declare_config``'s ``check``) and on every
+:func:`check_planner_settings` runs at start-up (``planner_node`` calls it once
+``declare_config`` has read the parameters) and, as ``declare_config``'s ``check``, on every
 run-time value of a start-only parameter (``params._value_problem``), so that ``ros2 param
 set`` refuses a value with the very error the start-up gives, not with advice to restart with
 it. No torch at import (the arm's kinematics are imported when checked): a bad ``-p`` fails
