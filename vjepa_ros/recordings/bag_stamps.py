@@ -207,19 +207,29 @@ def check_overlap(path, config, image_topic, image_times, state_topic, state_tim
     )
 
 
+def cover_slack(times: np.ndarray) -> float:
+    """Return how far [ns] states may lie outside a topic's span ``times`` [ns, sorted, N >= 1].
+
+    1 s, or two of the topic's (median) intervals when that is longer: a slow topic (a gripper
+    starting a beat late) still covers them.
+    """
+    interval = np.median(np.diff(times)) if len(times) > 1 else 0
+    return max(COVER_SLACK_NS, 2 * interval)
+
+
 def uncovered_note(kind: str, topic: str, times: np.ndarray, state_topic: str,
-                   state_times: np.ndarray, then: str) -> str:
+                   state_times: np.ndarray, then: str, slack: float | None = None) -> str:
     """Note the states [ns] more than the slack outside a topic's span ``times`` [ns, sorted].
 
-    The slack: 1 s, or two of the topic's intervals. ``kind``: what the topic is ("gripper",
-    "camera"); ``then``: what those states get. "" when every state lies within the slack (or
-    either has no time). The note names the topic, its span, how many states lie outside and
-    the seconds of the states' span it does not cover.
+    The slack: :func:`cover_slack` of ``times`` (``slack``: that, already computed).
+    ``kind``: what the topic is ("gripper", "camera"); ``then``: what those states get. ""
+    when every state lies within the slack (or either has no time). The note names the topic,
+    its span, how many states lie outside and the seconds of the states' span it does not
+    cover.
     """
     if not len(times) or not len(state_times):
         return ""
-    interval = np.median(np.diff(times)) if len(times) > 1 else 0
-    slack = max(COVER_SLACK_NS, 2 * interval)
+    slack = cover_slack(times) if slack is None else slack
     before, after = state_times < times[0] - slack, state_times > times[-1] + slack
     far = int(np.sum(before | after))
     if not far:
@@ -247,8 +257,7 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
     """
     if not len(finger_times) or not len(state_times):
         return ""
-    interval = np.median(np.diff(finger_times)) if len(finger_times) > 1 else 0
-    slack = max(COVER_SLACK_NS, 2 * interval)  # a slow gripper starting a beat late: fine
+    slack = cover_slack(finger_times)  # a slow gripper starting a beat late: fine
     gap = max(int(finger_times[0]) - int(state_times[-1]),
               int(state_times[0]) - int(finger_times[-1]))  # > 0: their spans share no time
     if gap <= slack and len(finger_times) == 1:
@@ -257,7 +266,7 @@ def gripper_overlap(path, config, topic: str, finger_times: np.ndarray, state_to
                 "that publishes on change, or latched)")
     if gap <= slack:
         return uncovered_note("gripper", topic, finger_times, state_topic, state_times,
-                              "and get the closedness of its first or last message")
+                              "and get the closedness of its first or last message", slack)
     if config.stamps != "header":
         hint = "the recorder received them at different times: are both from this recording?"
     elif timed_by_receive:
