@@ -113,8 +113,9 @@ def _refuse_missing(path: Path, named: str = "") -> None:
     ``named``: " (named by URL)" for the ``package://`` URL that named ``path`` ("": none).
     """
     text = str(path)
-    if whitespace_problem(text):  # a pasted path's space: invisible at the end of the line
-        raise ImageError(f"image file not found: {text!r} {whitespace_problem(text)}")
+    spaced = whitespace_problem(text)
+    if spaced:  # a pasted path's space: invisible at the end of the line
+        raise ImageError(f"image file not found: {text!r} {spaced}")
     if missing(path) == SYMLINK_LOOP:  # `ls` lists it: "not found" would send one looking
         raise ImageError(f"{path} {SYMLINK_LOOP}: point the link at the goal image file (`ls "
                          "-l` shows where it points), or give that file's path")

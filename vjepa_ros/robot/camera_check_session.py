@@ -68,8 +68,9 @@ class CameraCheckSession:
             problem = self._input_refusal(now)
             if problem is not None:
                 raise RuntimeError(refuse + problem.detail)
+            trial = trial or CheckTrialConfig()
             problem = settings_problem(config, self.limits, self.control.arrival_tolerance_m,
-                                       trial or CheckTrialConfig())
+                                       trial)
             if problem:  # settings its moves cannot keep: refused before anything moves
                 raise ValueError(refuse + problem)
             try:  # a value (the distance, from this start) refused: ValueError, a user's error
@@ -80,7 +81,7 @@ class CameraCheckSession:
             self._drop_prepared("camera check")
             self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
                                                self.control.arrival_tolerance_m, now, thresholds)
-            self.camera_check.trial_config = trial or CheckTrialConfig()
+            self.camera_check.trial_config = trial
             self.last_camera_check = self.camera_check
             if not self.streamer.active:
                 self.streamer.reset(self.inputs.latest_state().value)

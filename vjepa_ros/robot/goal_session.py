@@ -105,11 +105,12 @@ class GoalSession:
             self.planner.reset()
             self._drop_prepared("goals cleared")
             message = f"goals cleared ({count} removed)"
-            if self.camera_check is not None:
+            checking = self.camera_check is not None
+            if checking:
                 message += "; the camera check goes on (it needs no goal; ~/enable false stops it)"
-                self.log("info", message)
-                return message
             self.log("info", message)
+            if checking:
+                return message
             refusal = Refusal(RefusalKind.NO_GOAL, self._goal_problem())
             if self.enabled:
                 self._hold(refusal)
