@@ -450,3 +450,42 @@ def test_a_camera_blob_longer_than_its_message_is_named_damaged(tmp_path):
     connection.close()
     with pytest.raises(BagError, match=f"{CAMERA} message 5 is damaged"):
         read_recording(bag).load_frames(np.arange(12))
+
+
+def _record_length_past_the_chunk(index):
+    """Lengthen message record ``index`` of the chunk by 10**6: it runs past the chunk's end."""
+    def change(data, start):
+        at, seen = start, -1
+        while True:  # opcode u8, length u64, then the record
+            if data[at] == 0x05:
+                seen += 1
+                if seen == index:
+                    break
+            at += 1 + 8 + struct.unpack_from("<Q", data, at + 1)[0]
+        length = struct.unpack_from("<Q", data, at + 1)[0]
+        struct.pack_into("<Q", data, at + 1, length + 10 ** 6)
+    return change
+
+
+def test_a_record_running_past_its_chunk_is_not_read_as_an_intact_message(tmp_path):
+    """user49u (after fix49e): the record whose length runs past its chunk was salvaged.
+
+    Input: an uncompressed-chunk MCAP whose 30th message record's length is raised by 10**6
+    (it now runs past the chunk's end). Happened: the salvage read it, cut at the chunk's
+    end, as an intact message ("read 41 intact messages" counted it), and its deserialization
+    then refused the whole bag ("message 2 is damaged: CDR message size mismatch"). Should:
+    that record and the ones after it in the chunk (unreachable) are lost; every message read
+    deserializes.
+    """
+    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap
+
+    bag = _damaged_mcap(tmp_path, "none", _record_length_past_the_chunk(30))
+    salvaged = SalvagedMcap(next(bag.glob("*.mcap")))
+    try:
+        read = list(salvaged.messages())
+        store = m.typestore()
+        for connection, _, raw in read:
+            store.deserialize_cdr(raw, connection.msgtype)  # raises on a cut message
+    finally:
+        salvaged.close()
+    assert 0 < len(read) <= 30, len(read)

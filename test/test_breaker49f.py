@@ -37,6 +37,7 @@ import io
 import json
 import os
 import pathlib
+import pickle
 import subprocess
 import sys
 from pathlib import Path
@@ -347,5 +348,30 @@ def test_a_file_torch_saved_with_a_newer_pickle_protocol_is_named_truly(tmp_path
         load_world_model(path, device="cpu", need_predictor=True)
     line = str(caught.value)
     assert "torch.save did not write" not in line and "not a torch.save file" not in line, line
-    assert f"pickled with protocol {protocol}, whose opcode 149" in line, line
-    assert "re-save it with torch.save's default pickle_protocol (2)" in line, line
+    assert f"saved by torch.save with pickle_protocol={protocol}" in line, line
+    assert "torch.save(torch.load(FILE, weights_only=False), NEW_FILE)" in line, line
+
+
+@pytest.mark.parametrize("protocol", [2, 4, 5])
+def test_a_plain_pickle_is_not_called_a_torch_save_file(tmp_path, protocol):
+    """``pickle.dump`` of a state dict (protocol 4 is Python's default): no torch.save advice.
+
+    user49u: a protocol-4 plain pickle was called "a torch.save file pickled with protocol 4".
+    """
+    path = tmp_path / "plain.pkl"
+    with open(path, "wb") as file:
+        pickle.dump({"encoder": {"w": [1.0]}}, file, protocol=protocol)
+    with pytest.raises(CheckpointError) as caught:
+        read_checkpoint_file(path)
+    line = str(caught.value)
+    assert "torch.save with pickle_protocol" not in line and "not a torch.save file" in line, line
+
+
+def test_the_resave_the_protocol_refusal_gives_loads(tmp_path):
+    """Follow the refusal's own re-save command on a protocol-4 file: it then loads."""
+    path = save_world_model(tmp_path / "wm.pt", build_encoder(**ENC), build_predictor(**PRED))
+    torch.save(torch.load(path, weights_only=True), path, pickle_protocol=4)
+    with pytest.raises(CheckpointError, match="pickle_protocol=4"):
+        read_checkpoint_file(path)
+    torch.save(torch.load(path, weights_only=False), tmp_path / "new.pt")
+    assert load_world_model(tmp_path / "new.pt", device="cpu", need_predictor=True) is not None

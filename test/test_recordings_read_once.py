@@ -140,6 +140,7 @@ def test_the_mcap_recover_command_is_built_once(tmp_path):
 
     path = tmp_path / "a b.mcap"
     command = mcap_recover(path)
-    assert command == f"`mcap recover {shlex.quote(str(path))} -o recovered.mcap` (MCAP CLI)"
+    assert command == (f"`mcap recover {shlex.quote(str(path))} -o recovered.mcap` (MCAP CLI: "
+                       "https://github.com/foxglove/mcap/releases)")
     assert repair_hint(path, "mcap").endswith(command)
     assert f"{command} rewrites it" in Damage(file_size=10, truncated_at=8).summary(path)

@@ -405,6 +405,9 @@ def test_a_run_time_value_of_another_type_is_refused_naming_the_parameter(oracle
          "parameter 'goal_steps' takes a list of whole numbers ([a, b]), got '4' (a string)"),
         ("use_sim_time", ParameterValue(type=ParameterType.PARAMETER_INTEGER, integer_value=1),
          "parameter 'use_sim_time' takes true or false, got 1 (an integer)"),
+        ("use_sim_time", ParameterValue(type=ParameterType.PARAMETER_STRING, string_value="true"),
+         "parameter 'use_sim_time' takes true or false, got 'true' (a string); give it unquoted "
+         "(true, not 'true')"),  # user49u: "takes true or false, got 'true'" read as a riddle
         ("planner.samples", ParameterValue(type=ParameterType.PARAMETER_STRING,
                                            string_value="x"),
          "parameter 'planner.samples' is read at start only: "),  # a start-only one: that first

@@ -30,6 +30,8 @@ BLOCKED_GLOBAL = re.compile(r"unsupported GLOBAL (\S+) whose module (\S+) is blo
 UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+) was not an allowed global")
 UNIMPORTED_GLOBAL = re.compile(r"(``.+``) must be imported to load ([^\n.]+)")
 UNSUPPORTED_OPERAND = re.compile(r"Unsupported operand (\d+)")  # a pickle opcode it cannot read
+# torch.save's legacy (non-zip) format starts with its magic number pickled as LONG1 (10 bytes)
+LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 RESAVE = ("it was not run; re-save its state dicts (tensors only) with torch.save from a "
           "copy you trust")
 
@@ -123,9 +125,9 @@ def _unreadable(path: Path, err: Exception) -> str:
                if isinstance(err, pickle.UnpicklingError) else None)
     protocol = _pickle_protocol(path) if operand else None
     if protocol:
-        return (f"a torch.save file pickled with protocol {protocol}, whose opcode "
-                f"{operand.group(1)} a weights-only load cannot read; re-save it with "
-                "torch.save's default pickle_protocol (2)")
+        return (f"saved by torch.save with pickle_protocol={protocol}, which a weights-only load "
+                "cannot read; from a copy you trust, re-save it with the default protocol: "
+                f"torch.save(torch.load(FILE, weights_only=False), NEW_FILE)")
     if Path(path).suffix.lower() == ".safetensors":
         return SAFETENSORS_ALONE
     with open(path, "rb") as file:
@@ -146,18 +148,21 @@ def _pickle_protocol(path: Path) -> int | None:
     zip's ``data.pkl``, or the legacy file's first bytes. Text or random bytes that torch's
     unpickler also stops at as an "operand" have none: None.
     """
-    head = b""
+    head, legacy = b"", False
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
                 name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
                 head = archive.open(name).read(2) if name else b""
-        else:
+        else:  # torch.save's legacy format pickles its magic number first; a plain pickle not
             with open(path, "rb") as file:
-                head = file.read(2)
+                head = file.read(32)
+            legacy = LEGACY_MAGIC in head
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         return None
-    return head[1] if len(head) == 2 and head[0] == 0x80 and head[1] > 2 else None
+    if len(head) < 2 or head[0] != 0x80 or head[1] <= 2 or not (legacy or len(head) == 2):
+        return None
+    return head[1]
 
 
 def refused_global(message: str) -> str | None:

@@ -335,7 +335,10 @@ def _takes(name: str, value, defaults) -> str:
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
     got = _GOT.get(type(value), f"a {type(value).__name__}")
-    return f"takes {kind}, got {_shown(value)} ({got}){_string_reason(value, hint, field)}"
+    unquote = ("; give it unquoted (true, not 'true')" if hint is bool and isinstance(value, str)
+               and value.strip().lower() in ("true", "false") else "")  # user49u
+    return (f"takes {kind}, got {_shown(value)} ({got})"
+            f"{_string_reason(value, hint, field)}{unquote}")
 
 
 def _string_reason(value, hint, field) -> str:

@@ -53,11 +53,13 @@ def repair_hint(path: Path, storage: str) -> str:
 def mcap_recover(path: Path) -> str:
     """Return the MCAP CLI command that rewrites a damaged MCAP file's intact part.
 
-    ```mcap recover PATH -o recovered.mcap` (MCAP CLI)``, the path shell-quoted.
+    ```mcap recover PATH -o recovered.mcap` (MCAP CLI: <where to get it>)``, the path
+    shell-quoted.
     """
     from vjepa_ros.input_paths import shell_command
 
-    return f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI)"
+    return (f"`{shell_command('mcap', 'recover', Path(path))} -o recovered.mcap` (MCAP CLI: "
+            "https://github.com/foxglove/mcap/releases)")
 
 
 class BagReader:

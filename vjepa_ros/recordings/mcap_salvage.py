@@ -274,13 +274,15 @@ class SalvagedMcap:
         try:
             stream, size = get_chunk_data_stream(chunk, validate_crc=True)
             raw = stream.read(size)
-            records = breakup_chunk(dataclasses.replace(chunk, compression="", data=raw))
+            whole = _whole_records(raw)  # a record whose length runs past the end: not read
+            records = breakup_chunk(dataclasses.replace(chunk, compression="", data=whole,
+                                                        uncompressed_crc=0))
         except Exception:  # noqa: BLE001 - any decoder/CRC/record error: the chunk is lost
             damage.lost_chunks += 1
             damage.lost_spans.append((chunk.message_start_time, chunk.message_end_time))
             return []
         damage.chunks_read += 1
-        damage.bad_chunks += len(_whole_records(raw)) != len(raw)  # a record runs past the end
+        damage.bad_chunks += len(whole) != len(raw)  # the records after it are lost with it
         return self._keep(records, damage)
 
     def _cut_chunk(self, rest: bytes, damage: Damage) -> list[Message]:
