@@ -62,7 +62,7 @@ from vjepa_ros.train.episodes import (
     leave_out_short,
     load_segments,
 )
-from vjepa_ros.train.features import FeatureBank, FrameEncoder
+from vjepa_ros.train.features import FeatureBank, FrameEncoder, trajectory_numbers
 from vjepa_ros.train.reader_code import code_files
 from vjepa_ros.train.same_content import block_means
 
@@ -161,9 +161,10 @@ def shard_bank(shard: dict) -> FeatureBank:
     Its trajectories: the shard's demonstrations (``Segment.demonstration``).
     """
     lengths = shard["lengths"]
+    recordings = torch.zeros(len(lengths), dtype=torch.int64)
     return FeatureBank(shard["reps"], shard["states"], shard["actions"],
                        torch.cumsum(lengths, 0) - lengths, lengths, list(shard["names"]),
-                       torch.zeros(len(lengths), dtype=torch.int64), shard_demonstrations(shard))
+                       recordings, trajectory_numbers(recordings, shard_demonstrations(shard)))
 
 
 class FeatureCache:
@@ -416,10 +417,8 @@ def mapped_bank(cache: FeatureCache, sources: list[Source], shards: dict[Source,
     lengths = meta["lengths"]
     segments = torch.tensor([len(shards[s]["names"]) for s in sources])  # one recording each
     recordings = torch.repeat_interleave(torch.arange(len(sources)), segments)
-    demonstrations = [shard_demonstrations(shards[s]) for s in sources]
-    firsts = torch.tensor([0] + [int(d[-1]) + 1 for d in demonstrations[:-1]]).cumsum(0)
-    trajectories = torch.cat([d + first for d, first in zip(demonstrations, firsts.tolist(),
-                                                             strict=True)])
+    trajectories = trajectory_numbers(
+        recordings, torch.cat([shard_demonstrations(shards[s]) for s in sources]))
     return FeatureBank(reps, meta["states"], meta["actions"], torch.cumsum(lengths, 0) - lengths,
                        lengths, list(meta["names"]), recordings, trajectories)
 

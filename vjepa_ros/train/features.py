@@ -176,9 +176,7 @@ class FeatureBank:
         if not names:
             raise ValueError("no segments to build a feature bank from")
         recordings = recordings_from_names(names)
-        parts = torch.stack([recordings, torch.tensor(demonstrations)], 1)
-        changed = (torch.diff(parts, dim=0) != 0).any(1).long()
-        trajectories = torch.cat([torch.zeros(1, dtype=torch.int64), changed.cumsum(0)])
+        trajectories = trajectory_numbers(recordings, torch.tensor(demonstrations))
         return cls._joined(reps, states, actions, lengths, names, recordings, trajectories)
 
     @classmethod
@@ -324,6 +322,22 @@ def _numbering(values, segments: int, field: str, what: str) -> Tensor:
                          f"{segments} segments 0, 1, ... in order (consecutive segments of one "
                          f"{what})")
     return values
+
+
+def trajectory_numbers(recordings: Tensor, demonstrations: Tensor) -> Tensor:
+    """Return each segment's trajectory number [E] int64: 0, 1, ... in segment order.
+
+    ``recordings`` [E] and ``demonstrations`` [E] (int64: a segment's recording, and its
+    demonstration within that recording, ``Segment.demonstration``): a new trajectory begins
+    wherever either changes from one segment to the next (the sampler draws trajectories
+    uniformly: ``FeatureBank.sample``). The one numbering of a bank built from segments and of
+    one mapped from the feature cache's shards.
+    """
+    if len(recordings) == 0:
+        return torch.zeros(0, dtype=torch.int64)
+    parts = torch.stack([recordings.long(), demonstrations.long()], 1)
+    changed = (torch.diff(parts, dim=0) != 0).any(1).long()
+    return torch.cat([torch.zeros(1, dtype=torch.int64), changed.cumsum(0)])
 
 
 def recordings_from_names(names: list[str]) -> Tensor:
