@@ -361,7 +361,8 @@ def test_actions_across_the_euler_wrap_are_small_and_the_gripper_is_its_differen
 
 
 def test_the_split_holds_out_whole_sources_the_same_for_a_seed_in_any_order(tmp_path):
-    from vjepa_ros.train.episodes import Source, split_sources
+    from vjepa_ros.train.episode_split import split_sources
+    from vjepa_ros.train.episodes import Source
 
     sources = [Source(tmp_path / f"s{k}.npz", "npz") for k in range(7)]
     frames = dict(zip(sources, [40, 12, 90, 33, 60, 15, 20], strict=True))

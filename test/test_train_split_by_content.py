@@ -10,7 +10,8 @@ import shutil
 import pytest
 
 from vjepa_ros.cli import main
-from vjepa_ros.train.episodes import find_sources, split_sources
+from vjepa_ros.train.episode_split import split_sources
+from vjepa_ros.train.episodes import find_sources
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -12,10 +12,10 @@ Public API::
     find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
     FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
 
-Modules: ``config`` (settings), ``episodes`` (data), ``same_recording`` (each recording once, never
-in train and val both), ``features`` (frozen encoder, bank), ``feature_cache`` (on-disk shards
-shared by runs and ranks; ``reader_code``: the code its key digests), ``objective`` (losses),
-``schedule`` (AdamW, learning rate), ``trainer``
+Modules: ``config`` (settings), ``episodes`` (data), ``episode_split`` (the validation split),
+``same_recording`` (each recording once, never in train and val both), ``features`` (frozen
+encoder, bank), ``feature_cache`` (on-disk shards shared by runs and ranks; ``reader_code``: the
+code its key digests), ``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer``
 (the loop, files), ``distributed`` (torchrun process group), ``memory`` (measured and estimated
 training memory), ``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``,
 ``resume_checks``, ``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the
@@ -30,7 +30,8 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
         "DataConfig", "OptimConfig", "PredictorSettings", "TrainConfig", "config_from_yaml",
         "make_config",
     ),
-    "episodes": ("EpisodeError", "Segment", "find_sources", "load_segments", "split_sources"),
+    "episode_split": ("split_sources",),
+    "episodes": ("EpisodeError", "Segment", "find_sources", "load_segments"),
     "features": ("FeatureBank", "FrameEncoder", "load_encoder"),
     "objective": ("prediction_losses",),
     "predictor_init": ("init_predictor",),

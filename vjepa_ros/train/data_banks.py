@@ -23,13 +23,8 @@ from vjepa_ros.train.bag_only import unused_bag_note
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device
-from vjepa_ros.train.episodes import (
-    SPLIT_RULE,
-    EpisodeError,
-    find_sources,
-    no_usable_source,
-    split_sources,
-)
+from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
+from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source
 from vjepa_ros.train.feature_cache import (
     FeatureCache,
     build_shards,
@@ -68,7 +63,7 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     data that differs from it is refused (ConfigError naming what was added, removed, changed)
     before anything is read. ``info["data_identity"]`` is what latest.pt stores.
     ``legacy_split``: hold out sources by count, as runs did before they stored their data (a
-    resumed one keeps its split); otherwise by frames (``episodes.split_sources``), drawn over
+    resumed one keeps its split); otherwise by frames (``episode_split.split_sources``), drawn over
     the sources ranked by their content digests (``path_order``: by their paths, as runs did
     before they stored ``held_out``). ``held_out``: a resumed run's held-out sources' digests
     (``info["held_out"]``, what latest.pt stores): its split is taken as it is, wherever the
