@@ -13,6 +13,7 @@ import pytest
 import torch
 
 from vjepa_ros.train import feature_cache as fc
+from vjepa_ros.train import mapped_banks as mb
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -186,6 +187,6 @@ def test_a_cached_bank_numbers_one_recording_per_source(tmp_path):
     encode = FrameEncoder(encoder, "cpu", torch.float32, (0.75, 1.35), batch=8)
     cache = fc.FeatureCache(tmp_path / "cache", fc.cache_key(encode, data))
     shards, _ = fc.build_shards(sources, data, encode, cache, Topology(), progress=False)
-    bank = fc.mapped_bank(cache, sources, shards, Topology())
+    bank = mb.mapped_bank(cache, sources, shards, Topology())
     assert bank.names == ["bag#0", "bag#1", "blob_0000", "blob_0001"]
     assert bank.recordings.tolist() == [0, 0, 1, 2]

@@ -10,6 +10,7 @@ import torch
 from vjepa_ros.models import load_models
 from vjepa_ros.train import DataConfig, FrameEncoder, find_sources
 from vjepa_ros.train import feature_cache as fc
+from vjepa_ros.train import mapped_banks as mb
 from vjepa_ros.train.distributed import Topology
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
 
@@ -62,23 +63,23 @@ def _old_meta(raw):  # a bank written before banks held a checksum
 @pytest.mark.parametrize("damage", [_flip, _grow, _cut, _damage_meta, _old_meta])
 def test_a_bank_failing_its_check_is_written_again_with_a_note(tmp_path, encoder, damage):
     cache, sources, shards, _ = _built(tmp_path, encoder)
-    first = fc.mapped_bank(cache, sources, shards, ONE).reps.clone()
+    first = mb.mapped_bank(cache, sources, shards, ONE).reps.clone()
     [raw] = (cache.dir / "banks").glob("*.bin")
     damage(raw)
     lines = []
-    bank = fc.mapped_bank(cache, sources, shards, ONE, log=lines.append)
+    bank = mb.mapped_bank(cache, sources, shards, ONE, log=lines.append)
     assert torch.equal(bank.reps, first)
     assert len(lines) == 1 and raw.stem in lines[0] and "again" in lines[0], lines
-    assert fc.bank_problem(raw, raw.with_suffix(".pt")) == ""
+    assert mb.bank_problem(raw, raw.with_suffix(".pt")) == ""
 
 
 def test_a_sound_bank_is_reused_without_a_word(tmp_path, encoder):
     cache, sources, shards, _ = _built(tmp_path, encoder)
-    fc.mapped_bank(cache, sources, shards, ONE)
+    mb.mapped_bank(cache, sources, shards, ONE)
     [raw] = (cache.dir / "banks").glob("*.bin")
     written = raw.stat().st_mtime_ns
     lines = []
-    fc.mapped_bank(cache, sources, shards, ONE, log=lines.append)
+    mb.mapped_bank(cache, sources, shards, ONE, log=lines.append)
     assert lines == [] and raw.stat().st_mtime_ns == written
 
 

@@ -9,6 +9,7 @@ import torch
 from vjepa_ros.models import load_models
 from vjepa_ros.train import DataConfig, FeatureBank, FrameEncoder, find_sources
 from vjepa_ros.train import feature_cache as fc
+from vjepa_ros.train import mapped_banks as mb
 from vjepa_ros.train.distributed import Topology
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
 
@@ -153,7 +154,7 @@ def test_banks_are_memory_mapped_files_equal_to_the_shards(tmp_path, encoders):
     sources = find_sources(write_blob_episodes(tmp_path / "eps", 3, frames=6))
     shards, _, _ = _build(tmp_path / "cache", sources, encoders[0])
     cache = fc.FeatureCache(tmp_path / "cache", _key(encoders[0]))  # the key _build used
-    bank = fc.mapped_bank(cache, sources[1:], shards, ONE)
+    bank = mb.mapped_bank(cache, sources[1:], shards, ONE)
     joined = FeatureBank.concat([fc.shard_bank(shards[s]) for s in sources[1:]])
     for name in ("reps", "states", "actions", "starts", "lengths"):
         assert torch.equal(getattr(bank, name), getattr(joined, name)), name
@@ -162,9 +163,9 @@ def test_banks_are_memory_mapped_files_equal_to_the_shards(tmp_path, encoders):
     assert len(files) == 1 and files[0].stat().st_size == joined.reps.numel() * 2
     assert _mapped_from(bank.reps) == files[0].resolve()  # mapped, not copied into memory
     written = files[0].stat().st_mtime_ns
-    fc.mapped_bank(cache, sources[1:], shards, ONE)  # the same sources: reused
+    mb.mapped_bank(cache, sources[1:], shards, ONE)  # the same sources: reused
     assert files[0].stat().st_mtime_ns == written
-    fc.mapped_bank(cache, sources[:2], shards, ONE)  # other sources: another bank
+    mb.mapped_bank(cache, sources[:2], shards, ONE)  # other sources: another bank
     assert len(list((tmp_path / "cache").glob("key-*/banks/*.bin"))) == 2
     reps, _, _ = bank.gather(torch.tensor([0, 7]), 4)
     assert reps.dtype == torch.float32 and torch.isfinite(reps).all()

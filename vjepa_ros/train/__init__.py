@@ -15,12 +15,12 @@ Public API::
 Modules: ``config`` (settings), ``episodes`` (data), ``episode_split`` (the validation split),
 ``same_recording`` (each recording once, never in train and val both), ``features`` (frozen
 encoder, bank), ``feature_cache`` (on-disk shards shared by runs and ranks; ``reader_code``: the
-code its key digests), ``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer``
-(the loop, files), ``distributed`` (torchrun process group), ``memory`` (measured and estimated
-training memory), ``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``,
-``resume_checks``, ``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the
-files a run writes), ``model_records`` (what a saved model records of its training data),
-``command`` (the CLI).
+code its key digests; ``mapped_banks``: one file of a run's features that every rank maps),
+``objective`` (losses), ``schedule`` (AdamW, learning rate), ``trainer`` (the loop, files),
+``distributed`` (torchrun process group), ``memory`` (measured and estimated training memory),
+``prepare`` (set-up from a config: ``predictor_init``, ``data_banks``, ``resume_checks``,
+``run_log``), ``report`` (log.json, loss.png), ``run_files`` (the names of the files a run writes),
+``model_records`` (what a saved model records of its training data), ``command`` (the CLI).
 """
 
 from vjepa_ros.lazy_exports import lazy_exports

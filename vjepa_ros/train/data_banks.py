@@ -25,14 +25,9 @@ from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device
 from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source
-from vjepa_ros.train.feature_cache import (
-    FeatureCache,
-    build_shards,
-    cache_key,
-    mapped_bank,
-    shard_bank,
-)
+from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key, shard_bank
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
+from vjepa_ros.train.mapped_banks import mapped_bank
 from vjepa_ros.train.npz_episode import grouped_rate_notes
 from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.same_content import agreed_same_steps, copy_words
