@@ -24,22 +24,21 @@ own ``grad_accum_steps`` micro-batches of ``batch_size`` clips out of it (disjoi
 DistributedSampler rule that no two ranks see the same sample), ``DistributedDataParallel``
 averages the gradients, so a step equals one process on the whole global batch up to float
 rounding. Losses are averaged over ranks before they are logged; rank 0 alone writes files.
-A checkpoint records its world size; resuming under another one is refused.
+A checkpoint records its world size; resuming under another one is refused. Writing and
+restoring ``latest.pt`` and the export are ``trainer_files``'.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import time
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
-from vjepa_ros.models import ACPredictor, VisionEncoder, save_world_model
+from vjepa_ros.models import ACPredictor, VisionEncoder
 from vjepa_ros.train.config import TrainConfig, config_to_dict
-from vjepa_ros.train.disk_full import writing
 from vjepa_ros.train.distributed import (
     Topology,
     all_reduce,
@@ -50,20 +49,13 @@ from vjepa_ros.train.distributed import (
     rank_device,
 )
 from vjepa_ros.train.features import FeatureBank
-from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
 from vjepa_ros.train.objective import prediction_losses
 from vjepa_ros.train.report import plot_losses, write_json
-from vjepa_ros.train.resume_checks import (
-    SAMPLER,
-    check_world_size,
-    config_of_checkpoint,
-    resumed_sampler,
-)
+from vjepa_ros.train.resume_checks import SAMPLER
 from vjepa_ros.train.run_files import run_files
-from vjepa_ros.train.schedule import LRSchedule, make_optimizer, resumed_schedule, set_lr
+from vjepa_ros.train.schedule import LRSchedule, make_optimizer, set_lr
 from vjepa_ros.train.stop_request import InterruptedMidStep, StopRequest, deferred_stop
-
-CHECKPOINT_FORMAT = "vjepa_ros.train/1"
+from vjepa_ros.train.trainer_files import TrainerFiles
 
 
 def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
@@ -71,18 +63,6 @@ def compute_dtype(config: TrainConfig, device: torch.device) -> torch.dtype:
     if config.dtype:
         return torch.bfloat16 if config.dtype == "bfloat16" else torch.float32
     return torch.bfloat16 if device.type == "cuda" else torch.float32
-
-
-class _CastView:
-    """A module's ``config`` and its state dict cast to a dtype, for :func:`save_world_model`."""
-
-    def __init__(self, module: torch.nn.Module, dtype: torch.dtype):
-        self.config = module.config
-        self._module, self._dtype = module, dtype
-
-    def state_dict(self) -> dict:
-        return {name: value.to(self._dtype) if value.is_floating_point() else value
-                for name, value in self._module.state_dict().items()}
 
 
 class Objective(torch.nn.Module):
@@ -98,7 +78,7 @@ class Objective(torch.nn.Module):
         return prediction_losses(self.predictor, reps, actions, states, self.auto_steps)
 
 
-class Trainer:
+class Trainer(TrainerFiles):
     """Train ``predictor`` on clips of ``train_bank``; ``encoder`` is only stored with it.
 
     ``topology``: this process's place in a torchrun group (default: the joined group, else one
@@ -344,107 +324,7 @@ class Trainer:
             "files": {name: str(path) for name, path in (files or {}).items()},
         }
 
-    # -- files
-
-    def save_checkpoint(self, path: str | Path | None = None, finished: bool = False) -> Path:
-        """Write the resumable training checkpoint (default ``<out>/latest.pt``; return its path).
-
-        Writing ``<out>/latest.pt`` sets ``saved_step`` (the step it holds). ``finished``: the
-        run is complete, its world model exported with it (``--resume`` then refuses it,
-        ``resume_checks.check_resumable``); a run stopped after its last step is not.
-        """
-        latest = self.files["latest"]
-        path = Path(path).expanduser() if path else latest
-        path.parent.mkdir(parents=True, exist_ok=True)
-        rng = {"sampler": self.generator.get_state(), "torch": torch.get_rng_state()}
-        if torch.cuda.is_available():
-            rng["cuda"] = torch.cuda.get_rng_state_all()
-        extra = {"format": CHECKPOINT_FORMAT, "step": self.step,
-                 "world_size": self.topology.world_size,
-                 "opt": self.optimizer.state_dict(), "scaler": None, "rng": rng,
-                 "train_config": config_to_dict(self.config), "history": self.history,
-                 "data": self.info.get("data_identity"),  # what --resume must find again
-                 "held_out": self.info.get("held_out"),  # the validation split, by content
-                 "schedule": self.schedule.phases(),  # a resume with other steps keeps it
-                 "sampler": self.sampler,  # a resume draws its clips alike
-                 "finished": finished}
-        with writing(path, self._disk_full_fix(path)):
-            save_world_model(path, self.encoder, self.predictor, extra=extra,
-                             data=self.model_data())  # --init RUN/latest.pt
-        if path == latest:
-            self.saved_step = self.step
-        return path
-
-    def restore(self, state: dict) -> str | None:
-        """Continue from a loaded ``latest.pt`` (its predictor weights already loaded).
-
-        Return a note ("; " between several) when the learning-rate schedule was extended to
-        other ``steps`` (``schedule.resumed_schedule``: the warm-up keeps its steps), or a run
-        from before clips were drawn per demonstration keeps its rule or gets other validation
-        clips (``resume_checks.resumed_sampler``), else None.
-        """
-        if state.get("format") != CHECKPOINT_FORMAT:
-            raise ValueError(f"not a training checkpoint of vjepa-ros train (format "
-                             f"{state.get('format')!r}, expected {CHECKPOINT_FORMAT!r})")
-        check_world_size(state, self.topology.world_size, self.files["latest"])
-        self.optimizer.load_state_dict(state["opt"])
-        self.step = self.saved_step = self.first_step = int(state["step"])
-        self.history = {"train": list(state["history"]["train"]),
-                        "val": list(state["history"]["val"])}
-        self.generator.set_state(state["rng"]["sampler"])
-        torch.set_rng_state(state["rng"]["torch"])
-        if "cuda" in state["rng"] and torch.cuda.is_available():
-            torch.cuda.set_rng_state_all(state["rng"]["cuda"])
-        stored = state.get("schedule")
-        if stored is None:  # a run from before latest.pt stored it: its settings' phases
-            stored_config = config_of_checkpoint(state)
-            warmup, decay = stored_config.phase_steps()
-            stored = {"total": stored_config.steps, "warmup": warmup, "decay": decay}
-        self.schedule, note = resumed_schedule(self.schedule, stored)
-        self.train_bank, self.sampler, notes = resumed_sampler(
-            state, self.train_bank, self.val_bank, self.config.data.frames_per_clip)
-        return "; ".join(([note] if note else []) + notes) or None
-
-    def export(self, path: str | Path | None = None) -> Path:
-        """Write the world model (encoder + predictor + config, no optimizer state).
-
-        Its config records the training frames' sizes (``info["frame_sizes"]``, [height, width]
-        px) when known, so planners can note a camera of another size; a model post-trained
-        from ``predictor.init`` keeps the sizes that file records before them (user30: a demo
-        model fine-tuned on 64x48 frames forgot its 128x128 ones).
-        """
-        path = Path(path).expanduser() if path else self.files["world_model"]
-        dtype = torch.float16 if self.config.export_dtype == "float16" else torch.float32
-        with writing(path, self._disk_full_fix(path)):
-            return save_world_model(path, _CastView(self.encoder, dtype),
-                                    _CastView(self.predictor, dtype), data=self.model_data())
-
-    def _disk_full_fix(self, path: Path) -> str:
-        """Return what to do when ``path`` finds the disk full, and what latest.pt still holds."""
-        held = (f"{self.files['latest']} still holds step {self.saved_step}, resume from it"
-                if self.saved_step is not None else "no latest.pt was saved yet")
-        return f"free space there, or give --out on another disk; {held}"
-
-    def model_data(self) -> dict:
-        """Return what a saved model records of its training data (``config["data"]``).
-
-        ``frame_sizes`` ([height, width] px; the init's first, when known: :meth:`export`) and
-        ``aspect_ratio_range`` (the ``data.aspect_ratio_min/max`` crop the predictor was trained
-        on: ``load_world_model`` preprocesses with it).
-        """
-        return model_data(self.config, self.info.get("frame_sizes"), self.init_frame_sizes)
-
-    @functools.cached_property
-    def init_frame_sizes(self) -> list | None:
-        """Return the frame sizes ``predictor.init`` records, read once per run.
-
-        None without an init; ``[]`` when the init records none
-        (``model_records.recorded_frame_sizes``).
-
-        Read at the first save, not at every one: an init file is up to ~12 GB (ViT-g), and
-        one moved or rewritten while this run trains must not change what its saves record.
-        """
-        return recorded_frame_sizes(self.config.predictor.init)
+    # -- files (latest.pt, its restore and the export: trainer_files.TrainerFiles)
 
     def log_files(self) -> dict[str, Path]:
         """Return the paths :meth:`write_logs` writes: ``log`` (log.json), ``plot`` (loss.png)."""
