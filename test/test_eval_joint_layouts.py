@@ -200,7 +200,7 @@ def test_the_field_recording_with_split_joint_states_reads_in_eval_and_train():
 def test_train_and_eval_options_reach_the_bag_settings():
     from vjepa_ros.cli import build_parser
     from vjepa_ros.eval.command import topics_from_args
-    from vjepa_ros.train.command import overrides_from_args
+    from vjepa_ros.train.command_options import overrides_from_args
 
     train = build_parser().parse_args(["train", "--data", "d", "--no-gripper", "--joint-prefix",
                                        "left_fr3_", "--gripper-topic", "/hand"])

@@ -135,7 +135,7 @@ def test_a_camera_on_its_device_clock_is_refused_with_spans_and_the_option(tmp_p
 
 def test_eval_and_train_take_the_stamps_option(tmp_path, capsys):
     from vjepa_ros.cli import build_parser, main
-    from vjepa_ros.train.command import overrides_from_args
+    from vjepa_ros.train.command_options import overrides_from_args
 
     bag, _ = _two_clock_bag(tmp_path / "bag")
     common = ["--samples", "4", "--topk", "2", "--iterations", "1", "--landscape-points", "0",

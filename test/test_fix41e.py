@@ -71,7 +71,7 @@ def test_the_option_in_eval_camera_check_and_train(tmp_path):
     from vjepa_ros.cli import build_parser
     from vjepa_ros.config import UsageError
     from vjepa_ros.eval.bag_options import topics_from_args
-    from vjepa_ros.train.command import overrides_from_args
+    from vjepa_ros.train.command_options import overrides_from_args
 
     parser = build_parser()
     for command in ("eval", "camera-check"):

@@ -15,7 +15,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train import make_config
-from vjepa_ros.train.command import overrides_from_args
+from vjepa_ros.train.command_options import overrides_from_args
 
 HANDS = "/fr3_gripper/joint_states /hand/state"
 

@@ -171,7 +171,7 @@ def test_episode_files_with_impossible_states_are_refused_naming_the_file(tmp_pa
 def test_base_frame_option_of_eval_camera_check_and_train():
     from vjepa_ros.cli import build_parser
     from vjepa_ros.eval.command import topics_from_args
-    from vjepa_ros.train.command import overrides_from_args
+    from vjepa_ros.train.command_options import overrides_from_args
 
     for command in ("eval", "camera-check"):
         args = build_parser().parse_args([command, "bag", "--base-frame", "world"])

@@ -17,7 +17,8 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.train import make_config
-from vjepa_ros.train.command import add_commands, bag_topics_given, overrides_from_args
+from vjepa_ros.train.command import add_commands
+from vjepa_ros.train.command_options import bag_topics_given, overrides_from_args
 from vjepa_ros.train.episodes import Source, load_segments
 from vjepa_ros.train.synthetic import blob_episode
 

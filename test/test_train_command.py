@@ -204,7 +204,8 @@ def test_config_file_and_package_defaults(data, tmp_path, capsys):
 def test_official_hyper_parameters_reach_the_settings():
     import argparse
 
-    from vjepa_ros.train.command import add_commands, overrides_from_args
+    from vjepa_ros.train.command import add_commands
+    from vjepa_ros.train.command_options import overrides_from_args
 
     parser = argparse.ArgumentParser()
     add_commands(parser.add_subparsers())

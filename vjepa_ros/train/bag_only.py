@@ -44,7 +44,7 @@ def unused_bag_note(sources, data, ignore: tuple[str, ...] = (),
     names = changed_bag_settings(data, ignore)
     if not names:
         return None
-    from vjepa_ros.train.command import OPTIONS, SWITCHES
+    from vjepa_ros.train.command_options import OPTIONS, SWITCHES
 
     options = {field: option for option, field, *_ in (*OPTIONS, *SWITCHES)}
     if not keys:

@@ -14,7 +14,7 @@ import os
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import ConfigError, UsageError
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.train.command import option_given
+from vjepa_ros.train.command_options import option_given
 
 
 def checked_pretrain_config(args: argparse.Namespace):

@@ -13,7 +13,7 @@ from pathlib import Path
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import ConfigError
 from vjepa_ros.counts import counted
-from vjepa_ros.train.command import add_options
+from vjepa_ros.train.command_options import add_options
 from vjepa_ros.train.pretrain_checks import (  # noqa: F401 (re-exported: tests, callers)
     check_batch_memory,
     check_one_process,
@@ -68,7 +68,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         rate_hz = checked_rate(args)
 
         check_one_process()
-        from vjepa_ros.train.command import bag_topics_given
+        from vjepa_ros.train.command_options import bag_topics_given
         from vjepa_ros.train.pretrain import (
             PretrainInterrupted,
             pretrain_encoder,
