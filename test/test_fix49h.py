@@ -224,6 +224,21 @@ def test_fixed_clips_cover_every_transition_once_where_the_windows_fit(lengths):
         assert own.max() == (1 if (length - fpc) % (fpc - 1) == 0 else 2)  # a fit: once
 
 
+@pytest.mark.parametrize("fpc", [3, 4])
+def test_one_segment_tail_rule_for_the_clips_and_the_resume_note(fpc):
+    """fixed_clips' extra window and resumed_sampler's note on it follow one rule."""
+    from vjepa_ros.train.features import tail_window
+    from vjepa_ros.train.resume_checks import resumed_sampler
+
+    for length in range(1, 15):
+        bank = _bank([length], ["r"])
+        strided = len(range(0, length - fpc + 1, fpc - 1))  # windows every fpc - 1 frames
+        extra = len(bank.fixed_clips(fpc, 256)) - strided
+        assert extra == int(tail_window(length, fpc)), length
+        _, _, notes = resumed_sampler({"step": 5}, bank, bank, fpc)  # a run from before
+        assert any("last transitions" in note for note in notes) == tail_window(length, fpc)
+
+
 # -- lossy copies
 
 

@@ -288,7 +288,7 @@ class FeatureBank:
             if last < 0:
                 continue
             own = torch.arange(0, last + 1, stride)
-            if int(own[-1]) < last:  # transitions after the last window's end: one more
+            if tail_window(length, frames_per_clip):  # transitions after the last window's end
                 own = torch.cat([own, torch.tensor([last])])
             firsts.append(start + own)
         firsts = torch.cat(firsts) if firsts else torch.zeros(0, dtype=torch.int64)
@@ -311,6 +311,18 @@ class FeatureBank:
         states = self.states.index_select(0, flat).view(batch, frames_per_clip, 7)
         actions = self.actions.index_select(0, flat).view(batch, frames_per_clip, 7)[:, :-1]
         return reps, actions.to(device), states.to(device)
+
+
+def tail_window(length: int, frames_per_clip: int) -> bool:
+    """Return whether a segment of ``length`` frames gets one more fixed clip at its end.
+
+    :meth:`FeatureBank.fixed_clips` lays windows of ``frames_per_clip`` frames every
+    ``frames_per_clip - 1`` frames from a segment's first; when the last of them ends before the
+    segment does (the *segment tail*), one more window ends at its last frame. False for a
+    segment shorter than one clip (no window at all).
+    """
+    last = length - frames_per_clip  # the last window's first frame
+    return last >= 0 and last % (frames_per_clip - 1) != 0
 
 
 def _numbering(values, segments: int, field: str, what: str) -> Tensor:

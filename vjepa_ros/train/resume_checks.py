@@ -16,6 +16,7 @@ from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.models import CheckpointError
 from vjepa_ros.models.checkpoint import read_checkpoint_file
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
+from vjepa_ros.train.features import tail_window
 from vjepa_ros.train.predictor_init import is_pretrain_encoder
 from vjepa_ros.train.run_files import run_files
 
@@ -148,10 +149,8 @@ def resumed_sampler(state: dict, train_bank, val_bank, frames_per_clip: int):
                      "one recording uniformly, as it began; a new run draws per demonstration")
     else:
         stored = SAMPLER
-    stride = frames_per_clip - 1
     if "sampler" not in state and val_bank is not None and any(
-            length >= frames_per_clip and (length - frames_per_clip) % stride
-            for length in val_bank.lengths.tolist()):
+            tail_window(length, frames_per_clip) for length in val_bank.lengths.tolist()):
         notes.append(f"validation clips now cover each segment's last transitions too: val "
                      f"losses from step {int(state['step'])} on are over more clips than before")
     return train_bank, stored, notes
