@@ -36,7 +36,7 @@ def _image(pixels: bytes = b"\x01\x02\x03", sec: int = 7):
 
 @pytest.fixture
 def clock(monkeypatch):
-    """A steady clock [s] the test moves (``clock.now``), in place of time.monotonic."""
+    """Replace time.monotonic by a steady clock [s] the test moves (``clock.now``)."""
     fake = SimpleNamespace(now=100.0)
     monkeypatch.setattr(goal_images, "time", SimpleNamespace(monotonic=lambda: fake.now))
     return fake
