@@ -38,6 +38,7 @@ colours written, compressedDepth refused naming --image-topic; camera stamps of 
 receipt with a note; a message blob longer than its type named as damaged.
 """
 
+import re
 import sqlite3
 import struct
 
@@ -439,7 +440,10 @@ def test_camera_stamps_of_zero_are_timed_by_receipt_with_a_note(tmp_path):
 
 
 def test_a_camera_blob_longer_than_its_message_is_named_damaged(tmp_path):
-    """Pin: 64 bytes appended to camera message 5's blob in a .db3: refused naming message 5."""
+    """Pin: 64 bytes appended to camera message 5's blob in a .db3: refused naming message 6.
+
+    Named as a user counts (mend50): "message 6 (counting from 1)", index 5 from 0.
+    """
     bag = _episode_bag(tmp_path / "bag", storage="sqlite3")
     connection = sqlite3.connect(next(bag.glob("*.db3")))
     (topic,) = connection.execute("SELECT id FROM topics WHERE name = ?", (CAMERA,)).fetchone()
@@ -448,7 +452,8 @@ def test_a_camera_blob_longer_than_its_message_is_named_damaged(tmp_path):
     connection.execute("UPDATE messages SET data = ? WHERE id = ?", (data + b"\0" * 64, row))
     connection.commit()
     connection.close()
-    with pytest.raises(BagError, match=f"{CAMERA} message 5 is damaged"):
+    with pytest.raises(BagError, match=re.escape(f"{CAMERA} message 6 (counting from 1) is "
+                                                 "damaged: ")):
         read_recording(bag).load_frames(np.arange(12))
 
 

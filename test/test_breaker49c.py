@@ -49,11 +49,12 @@ def vjepa_ros(*args: str, cwd: Path, timeout: float = 180) -> subprocess.Complet
                           capture_output=True, text=True, timeout=timeout)
 
 
-def until_first_step(*args: str, cwd: Path, limit_s: float = 150) -> str:
-    """Run ``vjepa-ros ARGS`` until its first ``eval:`` progress bar, stop it; return stdout.
+def until_first_step(*args: str, cwd: Path, limit_s: float = 150, bar: str = "eval:") -> str:
+    """Run ``vjepa-ros ARGS`` until its first progress bar (``bar``), stop it; return stdout.
 
     What a user sees before the first planned step (the process is stopped with SIGTERM then,
-    or when it ends by itself, or after ``limit_s`` seconds).
+    or when it ends by itself, or after ``limit_s`` seconds); stderr is left in
+    ``cwd/stderr.txt``.
     """
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
@@ -62,7 +63,7 @@ def until_first_step(*args: str, cwd: Path, limit_s: float = 150) -> str:
         deadline = time.monotonic() + limit_s
         try:
             while proc.poll() is None and time.monotonic() < deadline:
-                if "eval:" in err.read_text():
+                if bar in err.read_text():
                     break
                 time.sleep(0.2)
         finally:
@@ -109,8 +110,11 @@ def test_camera_check_says_the_cpu_cost_before_its_first_search(sim_bag, tmp_pat
     gives the same note (counting its two searches a step) before its first search.
     """
     text = until_first_step("camera-check", str(sim_bag), "--checkpoint", "demo", "--out",
-                            str(tmp_path / "check"), "--threads", "1", cwd=tmp_path)
+                            str(tmp_path / "check"), "--threads", "1", cwd=tmp_path,
+                            bar="camera-check search 1 of 2:")
     assert "planning on the CPU" in text, text
+    bars = (tmp_path / "stderr.txt").read_text()  # its first bar says which search (mend50)
+    assert "camera-check search 1 of 2:" in bars and "eval:" not in bars, bars
 
 
 def test_other_routes_send_the_simulators_goal_images_to_the_planner():

@@ -4,6 +4,7 @@ Each is read (with a note that counts what was lost) or refused with one line na
 and the fix. Field recordings, clocks and topics: ``test_eval_recordings.py``.
 """
 
+import re
 import shutil
 
 import numpy as np
@@ -345,8 +346,9 @@ def test_every_storage_and_compression_is_read_and_labelled(tmp_path, episode, s
 def test_an_unreadable_state_message_names_bag_topic_and_message(tmp_path):
     bag = _camera_and_pose_bag(
         tmp_path / "bag", 3, lambda i, t: m.image_message(np.zeros((4, 4, 3), np.uint8), t, "c"),
-        lambda i, t: _pose_bytes(np.zeros(7), t)[:20 if i == 1 else None],  # message 1 cut short
+        lambda i, t: _pose_bytes(np.zeros(7), t)[:20 if i == 1 else None],  # the 2nd cut short
     )
-    with pytest.raises(BagError, match=f"{bag}: /franka_robot_state_broadcaster/current_pose "
-                       "message 1 is damaged"):
+    with pytest.raises(BagError, match=re.escape(f"{bag}: /franka_robot_state_broadcaster/"
+                                                 "current_pose message 2 (counting from 1) is "
+                                                 "damaged")):
         read_recording(bag)

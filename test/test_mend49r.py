@@ -20,6 +20,7 @@ from test_breaker49e import _inflate, _mcap_writer_bag
 
 from vjepa_ros.eval import playback
 from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings import bag_reader, mcap_salvage
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, iter_messages, open_reader
@@ -109,7 +110,7 @@ def test_the_player_reads_a_two_type_camera_only_to_word_a_note_it_gives(tmp_pat
                         lambda reader, bag, both: read.append(sorted(both)) or real(reader, bag,
                                                                                      both))
     notes = playback.bag_contents(path).notes
-    assert [n for n in notes if n.startswith(CAMERA)
+    assert [n for n in notes if n.startswith(f"{shown_path(path)}: {CAMERA}")
             and "the camera's transport changed? played as one type" in n], notes
     assert read == [[CAMERA]]
     assert not [n for n in playback.bag_contents(path, [POSE]).notes if CAMERA in n]

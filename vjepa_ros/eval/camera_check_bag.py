@@ -85,6 +85,10 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     return len(every)
 
 
+# the progress bars of the two searches (the second: another seed, for their disagreement)
+SEARCH_LABELS = ("camera-check search 1 of 2", "camera-check search 2 of 2 (another seed)")
+
+
 def check_recording(recording: Recording, model, cem, thresholds: CheckThresholds | None = None,
                     rate_hz: float = 4.0, max_steps: int = 0, seed: int = 0,
                     progress: bool = False, max_state_gap_s: float = 0.1,
@@ -105,10 +109,10 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     report = evaluate_recording(recording, model, cem, config, progress=progress,
-                               before_planning=before_planning)
+                               before_planning=before_planning, progress_label=SEARCH_LABELS[0])
     again = evaluate_recording(recording, model, cem,
                                dataclasses.replace(config, seed=repeat_seed(seed)),
-                               progress=progress)
+                               progress=progress, progress_label=SEARCH_LABELS[1])
     # frame k to frame k+1, as the inferred motion toward frame k+1 (not executed_period_action)
     executed = np.array([r["executed_action"] for r in report["steps"]])
     inferred = np.array([r["planned_action"] for r in report["steps"]])

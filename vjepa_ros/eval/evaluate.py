@@ -206,6 +206,7 @@ def evaluate_recording(
     goal_image: np.ndarray | None = None,
     progress: bool = False,
     before_planning=None,
+    progress_label: str = "eval",
 ) -> dict:
     """Evaluate the planner on an indexed recording; return the report dict.
 
@@ -215,7 +216,8 @@ def evaluate_recording(
     recording with no step to evaluate (:mod:`step_choice`), none that moved
     ``config.min_motion_m`` (``step_notes.still_arm_problem``) or too many to hold
     (:mod:`rep_memory`). Notes on the steps (dropped, standing still) end
-    ``report["recording"]["notes"]``.
+    ``report["recording"]["notes"]``. ``progress_label``: the progress bar's label (``eval``;
+    ``camera-check`` names each of its two searches).
     """
     from tqdm import tqdm
 
@@ -245,8 +247,8 @@ def evaluate_recording(
     records, previous = [], None
     landscape_report = None
     t0 = bag_start_ns(recording)  # time_s: seconds after it, as --start / --end count
-    for k, first in zip(tqdm(chosen, desc="eval", unit="step", disable=not progress), period,
-                        strict=True):
+    bar = tqdm(chosen, desc=progress_label, unit="step", disable=not progress)
+    for k, first in zip(bar, period, strict=True):
         if previous is None or k != previous + 1:
             planner.reset()  # warm start only across consecutive steps
         previous = k

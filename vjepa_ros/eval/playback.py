@@ -123,7 +123,7 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
     reader = open_reader(path, copies=copies)
     notes, lost = list(reader.notes), reader.lost
     try:
-        types, _, mixed = topic_types(reader.connections, together=False)
+        types, _, mixed = topic_types(reader.connections, together=False, bag=path)
         found: dict[str, TopicInfo] = {}
         for connection in reader.connections:
             if connection.msgtype != types[connection.topic]:  # left out: the note says so
@@ -143,7 +143,7 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
         both = {topic: kinds for topic, kinds in topic_types(reader.connections)[1].items()
                 if topic in chosen and len(kinds) > 1} if worded else {}
         if both:
-            mixed = topic_types(reader.connections, False, _switched(reader, path, both))[2]
+            mixed = topic_types(reader.connections, False, _switched(reader, path, both), path)[2]
     finally:
         reader.close()
     notes += [mixed[topic] for topic in chosen if topic in mixed]

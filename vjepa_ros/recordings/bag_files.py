@@ -37,6 +37,7 @@ from vjepa_ros.recordings.bag_reader import (  # noqa: F401 - imported from here
     damaged_message,
     iter_messages,
     mcap_recover,
+    message_words,
     one_line,
     plain_lists,
     reindex,

@@ -25,12 +25,22 @@ DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the r
                 "machine, or re-record (train: or leave it out of the data given)")
 
 
-def damaged_message(path, topic: str, index: int, exc: Exception) -> BagError:
-    """Return the error of message ``index`` of ``topic`` that does not deserialize, with a fix.
+def message_words(index: int) -> str:
+    """Name a topic's message at 0-based ``index`` as a user counts it, from 1.
 
-    Camera and state messages alike (breaker49b: a camera's said no fix).
+    ``message 6 (counting from 1)`` for index 5. For a message the user must find in the bag
+    (a damaged one, malformed pixels), the same words for every storage (SQLite3, MCAP).
     """
-    return BagError(f"{path}: {topic} message {index} is damaged: "
+    return f"message {index + 1} (counting from 1)"
+
+
+def damaged_message(path, topic: str, index: int, exc: Exception) -> BagError:
+    """Return the error of message ``index`` (0-based) of ``topic`` that does not deserialize.
+
+    With a fix; camera and state messages alike (breaker49b: a camera's said no fix); the
+    message named as :func:`message_words` counts.
+    """
+    return BagError(f"{path}: {topic} {message_words(index)} is damaged: "
                     f"{one_line(str(exc)).rstrip('.')}; "
                     f"{DAMAGED_HINT}")
 

@@ -177,7 +177,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         damage[:] = reader.damage
         try:
             # a topic's type (its camera images: Image and CompressedImage both read)
-            types, read_types, mixed = topic_types(reader.connections)
+            types, read_types, mixed = topic_types(reader.connections, bag=path)
             notes: list[str] = list(reader.notes)
             notes += [part_note] if part_note and not salvaged else []  # x_1.mcap unread
             image_topic = resolve_image_topic(path, types, config.image, notes)
@@ -221,7 +221,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                 stamps.append(m.stamp_ns(msg.header))
                 msgs.append(compact_message(msg, connection.msgtype))  # a few numbers, no message
             keep, note = one_stream(image_topic, types[image_topic], camera_kinds,
-                                    collected[image_topic][1])
+                                    collected[image_topic][1], bag=path)
             notes += [note] if note else []
             if keep is not None:  # two publishers of two types at once: the topic's type only
                 collected[image_topic] = tuple(list(compress(items, keep))

@@ -28,6 +28,7 @@ from vjepa_ros.recordings.bag_files import (
     BagError,
     damaged_message,
     iter_messages,
+    message_words,
     open_reader,
 )
 from vjepa_ros.recordings.state_jumps import jump_intervals
@@ -229,6 +230,6 @@ def decode_frame(path: Path, topic: str, msgtype: str, raw: bytes, ordinal: int,
             "depth/other stream? give the colour topic with --image-topic (data.topics.image); "
             f"other image topics in the bag: {', '.join(others) or 'none'}") from exc
     except ImageError as exc:
-        raise BagError(f"{path}: {topic} message {ordinal}: {exc}") from exc
+        raise BagError(f"{path}: {topic} {message_words(ordinal)}: {exc}") from exc
     except Exception as exc:
         raise damaged_message(path, topic, ordinal, exc) from exc

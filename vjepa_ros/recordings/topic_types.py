@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection
+from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings import messages as m
 
 READ_TYPES = (m.IMAGE, m.COMPRESSED_IMAGE, m.POSE_STAMPED, m.JOINT_STATE)  # what is read
@@ -28,7 +30,8 @@ GAP = 1.5  # [periods] an interval of a stream longer than this is a gap (anothe
 OVERLAP = 2  # messages of each type that may come within the other's stream at a switch
 
 
-def topic_types(connections, together: bool = True, switched: Collection[str] = ()
+def topic_types(connections, together: bool = True, switched: Collection[str] = (),
+                bag: Path | None = None
                 ) -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, str]]:
     """Return (topic -> its type, topic -> the types read, topic -> a note on types left out).
 
@@ -40,7 +43,8 @@ def topic_types(connections, together: bool = True, switched: Collection[str] = 
     connection's type); False: that type alone (a player's one publisher per topic). Each note
     names the topic, the types read and each type left out, with their message counts, and
     asks "the camera's transport changed?" for a topic in ``switched`` (:func:`one_camera`
-    found its types one stream), else "a second publisher of another type on the topic?".
+    found its types one stream), else "a second publisher of another type on the topic?";
+    ``bag``: the bag's path, named first (``BAG: /topic carries ...``; None: the topic first).
     """
     counts: dict[str, dict[str, int]] = {}
     for connection in connections:
@@ -57,8 +61,8 @@ def topic_types(connections, together: bool = True, switched: Collection[str] = 
             taken = ", ".join(f"{kinds[kind]} {kind}" for kind in kinds if kind in read[topic])
             why = "the camera's transport changed? played as one type" if topic in switched \
                 else "a second publisher of another type on the topic?"
-            notes[topic] = (f"{topic} carries messages of {len(kinds)} types: read its "
-                            f"{taken} message(s), left out {', '.join(others)} ({why})")
+            notes[topic] = (f"{_named(bag)}{topic} carries messages of {len(kinds)} types: "
+                            f"read its {taken} message(s), left out {', '.join(others)} ({why})")
     return types, read, notes
 
 
@@ -123,15 +127,16 @@ def _takes_turns(within: list[bool], runs: list[tuple[str, int]]) -> bool:
     return len(runs) > 1 and sum(within) <= 2 * OVERLAP * (len(runs) - 1)
 
 
-def one_stream(topic: str, main: str, kinds: list[str], times: list[int]
-               ) -> tuple[list[bool] | None, str]:
+def one_stream(topic: str, main: str, kinds: list[str], times: list[int],
+               bag: Path | None = None) -> tuple[list[bool] | None, str]:
     """Decide whether a topic read as several types is one stream: (messages kept, a note).
 
     ``kinds``: each message's type, ``times``: its time [ns], in read order; ``main``: the
     topic's type (:func:`topic_types`). One stream (:func:`one_camera`: a camera whose
     transport changed, any number of times): all kept (None), noted with the runs of each
     type. Two publishers at once: only ``main``'s messages kept (a mask), noted with the other
-    types' counts. ``(None, "")`` for a topic of one type.
+    types' counts. ``(None, "")`` for a topic of one type. ``bag``: the bag's path, named
+    first in the note (None: the topic first).
     """
     if len(set(kinds)) < 2:
         return None, ""
@@ -140,10 +145,16 @@ def one_stream(topic: str, main: str, kinds: list[str], times: list[int]
     if not _takes_turns(within, runs):
         others = ", ".join(f"{counts[kind]} {kind}" for kind in counts if kind != main)
         return [kind == main for kind in kinds], (
-            f"{topic}: its {others} message(s) come among its {counts[main]} {main} ones (a "
-            f"second publisher at the same time?): read the {main} ones, left out the others")
+            f"{_named(bag)}{topic}: its {others} message(s) come among its {counts[main]} {main} "
+            "ones (a second publisher at the same time?): read the "
+            f"{main} ones, left out the others")
     order = ", then ".join(f"{count} {kind}" for kind, count in runs)
     overlap = f", and {sum(within)} more where both types came at a switch" if any(within) \
         else ""
-    return None, (f"{topic} carries {order} message(s){overlap} (the camera's transport "
-                  f"changed?): read all {len(kinds)}, each as its own type")
+    return None, (f"{_named(bag)}{topic} carries {order} message(s){overlap} (the camera's "
+                  f"transport changed?): read all {len(kinds)}, each as its own type")
+
+
+def _named(bag: Path | None) -> str:
+    """Return a note's lead naming the bag (``"BAG: "``; "" for None)."""
+    return "" if bag is None else f"{shown_path(bag)}: "
