@@ -111,11 +111,17 @@ def test_search_spread_measures_the_angle_and_refuses_other_shapes():
         check_motions(MOTIONS, CONSISTENT, CheckThresholds(), SHARES, repeat=MOTIONS[:4])
 
 
-def _fake_evaluation(calls):
-    """Return an ``evaluate_recording`` stand-in: CONSISTENT first, then DISAGREEING."""
+def _fake_evaluation(calls, labels=None):
+    """Return an ``evaluate_recording`` stand-in: CONSISTENT first, then DISAGREEING.
 
-    def evaluate(recording, model, cem, config, progress=False, before_planning=None):
+    ``labels``: gets each search's progress bar label.
+    """
+
+    def evaluate(recording, model, cem, config, progress=False, before_planning=None,
+                 progress_label="eval"):
         calls.append(config.seed)
+        if labels is not None:
+            labels.append(progress_label)
         if before_planning is not None:  # camera-check's cost note: before the first search only
             assert len(calls) == 1
             before_planning([0])
@@ -133,8 +139,8 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
     import vjepa_ros.eval.camera_check_bag as bag
     from vjepa_ros.planning import preset
 
-    calls = []
-    monkeypatch.setattr(bag, "evaluate_recording", _fake_evaluation(calls))
+    calls, labels = [], []
+    monkeypatch.setattr(bag, "evaluate_recording", _fake_evaluation(calls, labels))
     monkeypatch.setattr(bag, "check_executed_motions", lambda *args: None)
     noted = []  # camera-check's cost note: once, before the first of the two searches
     result, report = bag.check_recording(object(), None, preset("paper", samples=32,
@@ -142,6 +148,8 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
                                          before_planning=noted.append)
     assert len(calls) == 2 and calls[0] == 7 and calls[1] != 7
     assert noted == [[0]]
+    # each search's progress bar says which it is (mend50: both said "eval")
+    assert labels == ["camera-check search 1 of 2", "camera-check search 2 of 2 (another seed)"]
     assert result.verdict == Verdict.UNDECIDED and report["summary"]["steps_evaluated"] == 10
     assert "(samples 32, iterations 2)" in result.explanation
 
