@@ -24,8 +24,10 @@ Defects (strict xfails, what should happen asserted):
   (median) ... give max_state_gap_s 0.2"), and the still-arm refusal, promised "when nothing would
   be scored", does not come.
 
-Held up (pins): a planner always +x against an arm moving +x / -x / standing still, with an
-unmeasured last step: every summary number equals this file's reimplementation and the printed
+Held up (pins): a hand circling at 30 Hz pose under a camera jittered ±40 ms: each
+executed_period_action is the circle's own s(t_k + 0.25) ⊖ s(t_k) to 0.05 mm, and the scores are
+those of the true motions; a planner always +x against an arm moving +x / -x / standing still, with
+an unmeasured last step: every summary number equals this file's reimplementation and the printed
 lines say the same; q and −q pose messages give the same executed motions; joint names in a new
 order in every message give the FK pose and the gripper closedness of the finger widths;
 actions.png / energies.png / landscape.png plot the report's numbers.
@@ -47,7 +49,7 @@ from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
 from vjepa_ros.eval.report import summary_lines, write_report
 from vjepa_ros.eval.synthetic import oracle_for, render_state_frames
 from vjepa_ros.json_values import json_safe
-from vjepa_ros.planning import preset
+from vjepa_ros.planning import preset, state_difference
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag, write_messages
 from vjepa_ros.recordings.bags import read_recording
@@ -260,6 +262,62 @@ def test_joint_names_in_a_new_order_in_every_message_read_the_same_arm_and_gripp
     assert recording.state_source == "joint_states"
     np.testing.assert_allclose(recording.states[:, :6], pose, atol=1e-12)
     np.testing.assert_allclose(recording.states[:, 6], 1 - width / 0.08, atol=1e-9)
+
+
+def _circle(times_s):
+    """States [T, 7] of a hand circling 5 cm about (0.45, 0) every 4 s, rising 1 cm/s."""
+    t = np.asarray(times_s, dtype=np.float64)
+    states = np.zeros((len(t), 7))
+    states[:, 0] = 0.45 + 0.05 * np.cos(math.pi / 2 * t)
+    states[:, 1] = 0.05 * np.sin(math.pi / 2 * t)
+    states[:, 2] = 0.35 + 0.01 * t
+    states[:, 3] = math.pi - 0.1
+    states[:, 5] = 0.3 * np.sin(math.pi / 2 * t)
+    states[:, 6] = np.clip(t / 4, 0, 1)
+    return states
+
+
+def test_a_jittered_camera_over_a_30_hz_pose_scores_the_true_motion_of_each_period(
+        tmp_path, monkeypatch):
+    rng = np.random.default_rng(2)
+    camera = np.arange(24) / 4.0 + rng.uniform(-0.04, 0.04, 24)
+    camera[0] = 0.0
+    state_times = np.arange(0, camera[-1] + 0.3, 1 / 30)
+    entries = []
+    for t, state in zip(state_times, _circle(state_times), strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append(("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, ns,
+                        m.pose_message(state, ns, "base")))
+        entries.append(("/franka_gripper/joint_states", m.JOINT_STATE, ns, m.joint_state_message(
+            ["panda_finger_joint1", "panda_finger_joint2"], [0.04 * (1 - state[6])] * 2, ns)))
+    frames = render_state_frames(_circle(camera))
+    for t, frame in zip(camera, frames, strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append(("/camera/camera/color/image_raw", m.IMAGE, ns,
+                        m.image_message(frame, ns, "cam")))
+    entries.sort(key=lambda entry: entry[2])
+    bag = write_messages(tmp_path / "bag", entries)
+    monkeypatch.setattr(evaluate_module, "make_planner",
+                        lambda model, cem, seed=0: _AlwaysPlans(PLUS_X, 1))
+    report = evaluate_bag(bag, oracle_for(frames, _circle(camera)),
+                          preset("paper", samples=16, topk=4, iterations=1, horizon=1),
+                          EvalConfig(landscape_points=0))
+    steps = report["steps"]
+    assert len(steps) == 23 and not report["recording"]["notes"]
+    truth = []
+    for r in steps:  # s(t_k + 1/rate) ⊖ s(t_k) of the circle itself, t_k the frame's time
+        begin, end = _circle([r["time_s"], r["time_s"] + 0.25])
+        truth.append(state_difference(torch.tensor(begin), torch.tensor(end)).numpy())
+        # linear / slerp interpolation of 30 Hz samples: within 0.05 mm and 0.2 mrad
+        np.testing.assert_allclose(r["executed_period_action"][:3], truth[-1][:3], atol=5e-5)
+        np.testing.assert_allclose(r["executed_period_action"][3:], truth[-1][3:], atol=2e-4)
+    mine = _my_scores([r["planned_action"] for r in steps], truth)
+    actions = report["summary"]["actions"]
+    assert actions["sign_agreement_steps"] == mine["sign_n"]
+    for axis in "xyz":
+        assert actions["sign_agreement"][axis] == pytest.approx(mine["sign"][axis])
+    assert actions["cosine_xyz_mean"] == pytest.approx(mine["cosine"][0], abs=1e-3)
+    assert actions["magnitude_error_m_mean"] == pytest.approx(mine["magnitude"], abs=5e-5)
 
 
 @pytest.mark.xfail(strict=True, reason="breaker50b: goal_offset < horizon scores the executed "
