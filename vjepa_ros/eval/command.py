@@ -37,8 +37,8 @@ def add_commands(sub) -> None:
     ev.add_argument("--goal", help="goal image file (a path, a file:// URI or a package:// URL); "
                     "default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
-                    help="goal = frame this many steps later (0, the default: the planner "
-                    "horizon, --horizon)")
+                    help="goal = frame this many steps later, at least --horizon (0, the "
+                    "default: the planner horizon, --horizon)")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
@@ -132,6 +132,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         if args.goal is not None and args.goal_offset:
             raise UsageError(f"--goal-offset {args.goal_offset} with --goal {args.goal}: the goal "
                              "is the image, the offset would do nothing; give one of them")
+        from vjepa_ros.eval.eval_config import goal_offset_problem
+
+        problem = goal_offset_problem(config.goal_offset, cem.horizon)  # before the bag's read
+        if problem:
+            raise UsageError(option_message(problem, EVAL_OPTIONS))
         topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
         model_args = model_hyper_parameters(args, "--checkpoint")
         # the options first, then the files: created by write_report, after the run

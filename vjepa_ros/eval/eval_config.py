@@ -23,7 +23,8 @@ LANDSCAPE_POINTS_MAX = 101
 class EvalConfig:
     rate_hz: float = param(4.0, "Model step rate [Hz] the recording is resampled to (DROID: 4).")
     goal_offset: int = param(
-        0, "Goal = the frame this many steps after the current one; 0: the planner's horizon."
+        0, "Goal = the frame this many steps after the current one, at least the planner's "
+        "horizon; 0: the planner's horizon."
     )
     max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
     min_motion_m: float = param(
@@ -79,3 +80,19 @@ class EvalConfig:
         if self.encode_batch < 1:
             raise ValueError(f"encode_batch must be >= 1, got {self.encode_batch}")
         return self
+
+
+def goal_offset_problem(goal_offset: int | None, horizon: int) -> str:
+    """Return why a goal frame ``goal_offset`` steps ahead is refused ("" when it is not).
+
+    ``goal_offset``: ``EvalConfig.goal_offset`` (0: the horizon) or None when a goal image is
+    given; ``horizon``: ``CEMConfig.horizon``. A goal nearer than the horizon is refused: the
+    executed sequence the energy scores (H frame-to-frame actions) would run past the goal
+    frame, and README defines no meaning for it (breaker50b).
+    """
+    if not goal_offset or goal_offset >= horizon:
+        return ""
+    return (f"goal_offset {goal_offset} is below the planner horizon CEMConfig.horizon "
+            f"{horizon}: the executed sequence of {horizon} steps would run past the goal frame; "
+            f"give a goal_offset of at least {horizon} (0: the horizon), or a CEMConfig.horizon "
+            f"of at most {goal_offset}")

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.eval_config import EvalConfig
+from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_problem
 from vjepa_ros.eval.step_notes import still_arm_problem
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
@@ -37,8 +37,12 @@ def valid_steps(recording, config: EvalConfig, horizon: int, goal_offset: int | 
     ``every``: the steps that :func:`planned_steps` allows; ``chosen``: the first
     ``config.max_steps`` of them (0: all). ``goal_offset``: None when a goal image is given.
     Raises ValueError (:func:`window_ns` for a window with no frame, :func:`no_step_message`
-    when no step can be evaluated). What eval and the camera check both evaluate.
+    when no step can be evaluated, :func:`eval_config.goal_offset_problem` for a goal offset
+    below the horizon). What eval and the camera check both evaluate.
     """
+    problem = goal_offset_problem(goal_offset, horizon)
+    if problem:
+        raise ValueError(problem)
     steps = resample(recording.image_times, recording.state_times, recording.states,
                      config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
                      window_ns(recording, config, step_span(horizon, goal_offset)),
@@ -60,7 +64,8 @@ def choose_steps(recording, config: EvalConfig, horizon: int, fixed_goal: bool):
     """
     offset = None if fixed_goal else (config.goal_offset or horizon)
     steps, _, chosen = valid_steps(recording, config, horizon, offset)
-    problem = still_arm_problem(recording, steps, chosen, config.min_motion_m)
+    problem = still_arm_problem(recording, steps, chosen, config.min_motion_m,
+                                config.max_state_gap_s)
     if problem:
         raise ValueError(problem)
     return steps, offset, chosen

@@ -22,7 +22,7 @@ from vjepa_ros.counts import counted
 from vjepa_ros.eval.metrics import AXES, moved, moved_axes
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
-from vjepa_ros.recordings.resample import END_GAP, Steps
+from vjepa_ros.recordings.resample import END_GAP, STATE_GAP, Steps
 
 
 def period_xyz(steps: Steps, chosen) -> np.ndarray:
@@ -36,18 +36,24 @@ def period_xyz(steps: Steps, chosen) -> np.ndarray:
     return (steps.ends[chosen, :3] - steps.states[chosen, :3]).astype(np.float32)
 
 
-def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float) -> str:
+def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
+                      max_state_gap_s: float = 0.1) -> str:
     """Return why nothing would be scored ("" when some step moves at least ``min_motion_m``).
 
     Names the bag, the count and the longest executed motion, and what to do: a ``start_s``
     where the arm moves (when steps other than the chosen ones move: ``max_steps`` took the
     still start), a lower ``rate_hz`` (when the arm moves farther than ``min_motion_m`` over
-    longer times), record while it moves, or a lower ``min_motion_m``.
+    longer times), record while it moves, or a lower ``min_motion_m``. When no chosen step's
+    motion over one period is known at all (:func:`unmeasured_note`, with the
+    ``max_state_gap_s`` [s] that covers a slow state stream), says that instead.
     """
     motions = period_xyz(steps, chosen)
     motions = motions[np.isfinite(motions).all(axis=1)]  # the steps compared
     lengths = np.linalg.norm(motions.astype(np.float64), axis=1)
-    if len(lengths) == 0 or moved(motions, min_motion_m).any():
+    if len(lengths) == 0:  # none compared: every chosen step's period is not covered
+        said, hint = _unmeasured_words(steps, chosen, max_state_gap_s, recording)
+        return f"{recording.path}: no step would be scored: {said}{hint}"
+    if moved(motions, min_motion_m).any():
         return ""
     pairs = np.flatnonzero(steps.period_known())
     moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
@@ -105,22 +111,43 @@ def unmeasured_steps(steps: Steps, chosen) -> dict[str, int]:
     return {problem: problems.count(problem) for problem in dict.fromkeys(problems)}
 
 
-def unmeasured_note(steps: Steps, chosen, max_state_gap_s: float) -> str:
+def unmeasured_note(steps: Steps, chosen, max_state_gap_s: float, recording=None) -> str:
     """Say how many chosen steps are not compared, for want of their period's motion; or "".
 
     Their motion over one period is not covered by the state stream (:func:`unmeasured_steps`);
-    they are still planned and count in the energies.
+    they are still planned and count in the energies. ``recording`` (its state times and topic):
+    for steps left out by a state gap, the ``max_state_gap_s`` that covers a stream slower
+    than ``max_state_gap_s`` [s] (:func:`_unmeasured_words`).
+    """
+    words = _unmeasured_words(steps, chosen, max_state_gap_s, recording)
+    if not words:
+        return ""
+    said, hint = words
+    return (f"{said}: they count in the energies, not in the sign agreement, cosine or |dxyz| "
+            f"error{hint}")
+
+
+def _unmeasured_words(steps: Steps, chosen, max_state_gap_s: float,
+                      recording=None) -> tuple[str, str] | None:
+    """Return ('N of K evaluated steps have no known motion ... (why: n)', hint) or None.
+
+    ``hint``: '; /topic arrives every 0.17 s (median), more than max_state_gap_s 0.1 s allows:
+    give max_state_gap_s 0.2' (``dropped_steps.state_gap_hint``, as the dropped steps' note)
+    when steps are left out by a state gap of a stream slower than ``max_state_gap_s`` [s] and
+    ``recording`` (its state times and topic) is given; else "". None: every step is known.
     """
     counts = unmeasured_steps(steps, chosen)
     if not counts:
-        return ""
+        return None
     total = sum(counts.values())
     why = ", ".join(f"{_said(problem, max_state_gap_s)}: {count}"
                     for problem, count in counts.items())
+    hint = "" if recording is None else state_gap_hint(
+        recording.state_times, recording.state_topic, max_state_gap_s,
+        {STATE_GAP: counts.get(END_GAP, 0)})
     return (f"{total} of {counted(len(chosen), 'evaluated step')} "
             f"{'has' if total == 1 else 'have'} no known motion over one step period, "
-            f"the state stream not covering it ({why}): they count in the energies, not in the "
-            "sign agreement, cosine or |dxyz| error")
+            f"the state stream not covering it ({why})", hint)
 
 
 def _said(problem: str, max_state_gap_s: float) -> str:
@@ -160,5 +187,5 @@ def step_notes(recording, steps: Steps, chosen, min_motion_m: float,
                      + slow_camera_hint(recording.image_times, steps.rate_hz, steps.dropped)
                      + state_gap_hint(recording.state_times, recording.state_topic,
                                       max_state_gap_s, steps.dropped))
-    return notes + list(filter(None, [unmeasured_note(steps, chosen, max_state_gap_s),
+    return notes + list(filter(None, [unmeasured_note(steps, chosen, max_state_gap_s, recording),
                                       motion_note(steps, chosen, min_motion_m)]))
