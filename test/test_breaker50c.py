@@ -47,7 +47,12 @@ from test_pretrain_encoder import square_videos, tiny_config
 from vjepa_ros.models.preprocess import frames_to_clip, preprocess_frames
 from vjepa_ros.train import pretrain as pretrain_module
 from vjepa_ros.train.collapse import collapse_monitors, collapse_warnings
-from vjepa_ros.train.pretrain import PretrainConfig, pretrain_encoder, seeded_encoder
+from vjepa_ros.train.pretrain import (
+    PretrainConfig,
+    load_pretrain_config,
+    pretrain_encoder,
+    seeded_encoder,
+)
 from vjepa_ros.train.pretrain_data import ClipSampler
 from vjepa_ros.train.pretrain_masks import (
     sample_batch_masks,
@@ -286,7 +291,7 @@ def test_mask_statistics_match_the_official_generator(side, blocks, scale):
 
 @pytest.mark.xfail(strict=True, reason="a mask whose larger draws cover the grid is accepted "
                    "and ends the run mid-way")
-def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up():
+def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up(tmp_path):
     """Input: the defaults (128 px: an 8x8 grid) with ``mask_long: {spatial_scale: [0.7, 1.0]}``.
 
     What happened: accepted (the start-up check looks at the range's low end only); a step whose
@@ -298,7 +303,9 @@ def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up():
     size may cover the whole grid.
     """
     try:
-        config = PretrainConfig(mask_long={"num_blocks": 2, "spatial_scale": [0.7, 1.0]})
+        path = tmp_path / "pretrain.yaml"
+        path.write_text("mask_long: {spatial_scale: [0.7, 1.0]}\n")
+        config = load_pretrain_config(path)  # as --config reads it
     except ValueError as exc:
         assert "mask_long" in str(exc) and "spatial_scale" in str(exc)
         return
@@ -450,3 +457,23 @@ def test_the_shipped_yaml_floors_are_the_documented_ones():
     for name in ("feature_std", "effective_rank", "pairwise_distance"):
         assert settings[f"floor_{name}"] == 0.5
         assert getattr(PretrainConfig(), f"floor_{name}") == 0.5
+
+
+def test_a_run_prints_the_documented_warning_line_below_half_the_start(monkeypatch):
+    """README: a monitor below 0.5x its step-0 value prints ``WARNING step N: <monitor> ...``.
+
+    The monitors are made to read the start, then 0.49x it for feature_std alone at step 10.
+    """
+    values = iter([{"feature_std": 1.0, "effective_rank": 10.0, "pairwise_distance": 2.0},
+                   {"feature_std": 0.49, "effective_rank": 10.0, "pairwise_distance": 2.0}])
+    monkeypatch.setattr(pretrain_module, "collapse_monitors", lambda features: next(values))
+    lines = []
+    config = tiny_config(steps=10, monitor_every=10)
+    videos = square_videos(2)
+    sampler = ClipSampler(videos, config.frames_per_clip, config.img_size, 0.25,
+                          torch.Generator().manual_seed(0))
+    result = pretrain_encoder(sampler, np.concatenate(videos)[:4], config, log=lines.append)
+    warned = [line for line in lines if line.startswith("WARNING")]
+    assert warned == ["WARNING step 10: feature_std 0.49 fell below its floor 0.5 x start 1 = "
+                      "0.5: the encoder may be collapsing"]
+    assert result.warnings == [warned[0].removeprefix("WARNING ")]
