@@ -294,20 +294,24 @@ def test_mask_statistics_match_the_official_generator(side, blocks, scale):
 
 @pytest.mark.xfail(strict=True, reason="a mask whose larger draws cover the grid is accepted "
                    "and ends the run mid-way")
-def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up(tmp_path):
-    """Input: the defaults (128 px: an 8x8 grid) with ``mask_long: {spatial_scale: [0.7, 1.0]}``.
+@pytest.mark.parametrize("scale", ["[0.7, 1.0]", "[1.0, 1.0]"])
+def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up(tmp_path, scale):
+    """Refuse at start-up a mask scale whose larger draws cover the whole token grid.
 
-    What happened: accepted (the start-up check looks at the range's low end only); a step whose
-    drawn scale is above ~0.88 gets an 8x8 block (the size is drawn once, only the positions are
-    redrawn), so no draw leaves context and the run dies at that step ("could not draw a mask
-    leaving 1 context positions in 100 tries"), its trained steps unsaved (a 40-step tiny run
-    dies within 40 steps). Should: refused at start-up in one line naming mask_long's
-    spatial_scale, as a mask whose every rectangle covers the grid is (breaker40d), or no drawn
-    size may cover the whole grid.
+    Input: the defaults (128 px: an 8x8 grid), ``mask_long: {spatial_scale: [0.7, 1.0]}`` or
+    ``[1.0, 1.0]`` (aspect ratios 0.75-1.5 as the default), read as ``--config`` reads them.
+    What happened: accepted (the start-up check looks at the range's low end only, and refuses
+    only when every aspect ratio covers the grid: scale 1.0 covers it for ratios 0.88-1.14
+    alone); a step drawing a scale above ~0.88 with a ratio near 1 gets an 8x8 block (the size
+    is drawn once, only the positions are redrawn), so no draw leaves context and the run dies
+    at that step ("could not draw a mask leaving 1 context positions in 100 tries"), its trained
+    steps unsaved (a 40-step tiny run died within 40 steps). Should: refused at start-up in one
+    line naming mask_long's spatial_scale, as a mask whose every rectangle covers the grid is
+    (breaker40d), or no drawn size may cover the whole grid.
     """
     try:
         path = tmp_path / "pretrain.yaml"
-        path.write_text("mask_long: {spatial_scale: [0.7, 1.0]}\n")
+        path.write_text(f"mask_long: {{spatial_scale: {scale}}}\n")
         config = load_pretrain_config(path)  # as --config reads it
     except ValueError as exc:
         assert "mask_long" in str(exc) and "spatial_scale" in str(exc)
