@@ -19,23 +19,32 @@ Defects (strict xfails):
 - the weight decay likewise: update 0 gets exactly ``weight_decay`` (official: the value at
   ``1 / T``), one update behind everywhere;
 - a mask whose spatial_scale range reaches a whole-grid block (``mask_long: {spatial_scale:
-  [0.7, 1.0]}`` at 128 px) is accepted at start-up, then ends the run at the first step that
-  draws such a size (100 position redraws of a grid-covering block), the steps done unsaved.
+  [0.7, 1.0]}``, or ``[1.0, 1.0]``, at 128 px) is accepted at start-up, then ends the run at
+  the first step that draws such a size (100 position redraws of a grid-covering block), the
+  steps done unsaved.
 
-Held up (pins below): one full update (loss, every parameter after AdamW, the EMA) equal to an
-own implementation with L1 on layer-normed no-grad targets, shared and per-sample masks; k = 6
-updates at a constant lr; the warm-up lr and the EMA momentum at every step; the masks'
-statistics over 3000 draws (block sizes, masked fraction, per-sample cut, same rectangles at
-every time step, a new size per batch) against an own official-style generator; the still clips
-giving the encoder the very tubelets the monitors and the planner encode; the collapse monitors
-on constructed sets (complete collapse, rank-1, scaled, shuffled) warning exactly below
-``floor x start`` with the documented floors 0.5.
+Held up (pins below): six full updates (loss, every parameter after AdamW, the EMA) equal to
+an own implementation (L1 on layer-normed no-grad targets, AdamW with the official groups,
+``m t + (1 - m) o`` with the official momentum), shared and per-sample masks, and with each
+network's gradient clipped on its own; the warm-up lr and the EMA momentum at every one of 1500
+updates; the block sizes draw for draw against the official ``_sample_block_size`` (both masks,
+8x8 and 16x16 grids), the masked fraction over 1500 masks, tubes, disjoint sorted context /
+target, the per-sample cut; the predictor placing tokens by index (shuffle-invariant, position
+dependent; zero mask tokens at the start give every target the same prediction, as the
+official zero init does); still clips being exactly the tubelets the monitors and the planner
+encode; a jittered 4 Hz bag of 9 frames and its .npz giving identical segments; the collapse
+monitors on constructed sets (complete collapse, rank 1, shrunk, shuffled) warning exactly
+below ``floor x start``, the floors 0.5 in the defaults and the shipped YAML as the README says,
+the printed ``WARNING step N: ...`` line, pairwise_distance = the planner's l1 energy.
 
-Not reached: the augmentation's crop fallback (torchvision's central crop vs the whole frame
-here, documented), the whole-schedule differential with clipping (clipping: breaker43a/43g).
+Not tested: resume (pretrain has no --resume, documented); the augmentation's crop fallback
+(the whole frame here, torchvision's clamped central crop; documented, off by default); clips
+drawn uniformly over clip starts (a long episode weighs more; the official picks a video, then
+a clip); the lr / wd lag over a whole run (the update pins use constant schedules).
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -459,7 +468,7 @@ def test_a_rank_one_collapse_warns_on_rank_and_a_shrink_on_the_others():
 
 def test_the_shipped_yaml_floors_are_the_documented_ones():
     """config/pretrain.yaml and the defaults: every floor 0.5 (README: 0.5x its step-0 value)."""
-    with open("config/pretrain.yaml") as handle:
+    with open(Path(__file__).resolve().parent.parent / "config" / "pretrain.yaml") as handle:
         settings = yaml.safe_load(handle)
     for name in ("feature_std", "effective_rank", "pairwise_distance"):
         assert settings[f"floor_{name}"] == 0.5
@@ -484,3 +493,16 @@ def test_a_run_prints_the_documented_warning_line_below_half_the_start(monkeypat
     assert warned == ["WARNING step 10: feature_std 0.49 fell below its floor 0.5 x start 1 = "
                       "0.5: the encoder may be collapsing"]
     assert result.warnings == [warned[0].removeprefix("WARNING ")]
+
+
+def test_pairwise_distance_is_the_planners_energy_between_frames():
+    """pairwise_distance = the mean of planning.energy (l1) over all ordered pairs i != j."""
+    from vjepa_ros.planning.energy import energy
+
+    features = _spread(n=6)
+    pairs = [float(energy(features[i:i + 1], features[j:j + 1]))
+             for i in range(6) for j in range(6) if i != j]
+    assert collapse_monitors(features)["pairwise_distance"] == pytest.approx(
+        np.mean(pairs), rel=1e-5)
+    assert collapse_monitors(features)["feature_std"] == pytest.approx(
+        float(features.double().std(0).mean()), rel=1e-12)
