@@ -174,7 +174,9 @@ def test_a_weak_search_whose_actions_are_worse_than_none_is_undecided_not_blind(
 
 def test_weights_turning_non_finite_before_the_monitors_end_in_one_line(tmp_path, capsys,
                                                                         episodes):
-    config = _config(tmp_path, "lr: 1.0e+30\n")  # in range: lr > 0
+    # in range: lr > 0; final_lr too, as a 1-step schedule's only update is its last (fix50c:
+    # stepped before the update as the official WarmupCosineSchedule, it gets final_lr)
+    config = _config(tmp_path, "lr: 1.0e+30\nfinal_lr: 1.0e+30\n")
     try:
         status, _, err = _run(capsys, ["pretrain", "--data", str(episodes), "--out",
                                        str(tmp_path / "enc.pt"), "--config", str(config),

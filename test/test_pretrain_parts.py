@@ -91,9 +91,11 @@ def test_learning_rate_warms_up_then_follows_the_cosine():
 
 
 def test_weight_decay_and_momentum_schedules_reach_their_ends():
-    assert cosine_weight_decay(0, 100, 0.04, 0.4) == pytest.approx(0.04)
-    assert cosine_weight_decay(50, 100, 0.04, 0.4) == pytest.approx(0.22)
-    assert cosine_weight_decay(100, 100, 0.04, 0.4) == pytest.approx(0.4)
+    # update s gets the official CosineWDSchedule's value after its (s + 1)-th step
+    assert cosine_weight_decay(0, 100, 0.04, 0.4) == pytest.approx(
+        0.4 - 0.36 * 0.5 * (1 + math.cos(math.pi / 100)))
+    assert cosine_weight_decay(49, 100, 0.04, 0.4) == pytest.approx(0.22)
+    assert cosine_weight_decay(99, 100, 0.04, 0.4) == pytest.approx(0.4)
     assert cosine_weight_decay(500, 100, 0.04, 0.4) == pytest.approx(0.4)
     assert ema_momentum(0, 80, 0.99925, 1.0) == pytest.approx(0.99925)
     assert ema_momentum(40, 80, 0.998, 1.0) == pytest.approx(0.999)

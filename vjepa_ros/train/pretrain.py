@@ -55,6 +55,7 @@ from vjepa_ros.train.pretrain_schedule import (
     cosine_weight_decay,
     ema_momentum,
     ema_update,
+    schedule_lengths,
     warmup_cosine_lr,
 )
 from vjepa_ros.train.schedule import make_optimizer, set_lr
@@ -152,7 +153,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     model = torch.nn.ModuleDict({"encoder": encoder, "predictor": predictor})
     optimizer = make_optimizer(model, config.weight_decay)
     decayed = optimizer.param_groups[0]
-    total = max(1, round(config.ipe_scale * config.steps))
+    total, momentum_total = schedule_lengths(config.steps, config.ipe_scale)
     warmup = int(config.warmup_fraction * config.steps)
     losses, monitors, warnings = [], [], []
     started = time.perf_counter()
@@ -212,7 +213,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             torch.nn.utils.clip_grad_norm_(encoder.parameters(), config.clip_grad)
             torch.nn.utils.clip_grad_norm_(predictor.parameters(), config.clip_grad)
         optimizer.step()
-        momentum = ema_momentum(step, total, config.ema_start, config.ema_end)
+        momentum = ema_momentum(step, momentum_total, config.ema_start, config.ema_end)
         ema_update(target_encoder, encoder, momentum)
         losses.append(loss.item())
         if not math.isfinite(losses[-1]):

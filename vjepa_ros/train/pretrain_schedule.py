@@ -10,7 +10,11 @@ ramp at V-JEPA 2's 0.99925 (see ``config/pretrain.yaml``).
 
 All three are functions of the update number ``step`` (0-based) and ``total`` = the schedule's
 length, which the official code stretches to ``ipe_scale`` x the updates actually run, so that
-training ends before the cosine reaches ``final_lr`` and before the momentum reaches 1.
+training ends before the cosine reaches ``final_lr`` and before the momentum reaches 1: the lr and
+weight decay schedules' ``T_max`` is ``int(ipe_scale x updates)``, the momentum's divisor the
+product itself (:func:`schedule_lengths`). The official lr and weight decay schedulers are
+stepped once *before* every update, so update ``step`` gets their value at ``step + 1``; the
+momentum generator's first value (``i = 0``) serves the first update.
 """
 
 from __future__ import annotations
@@ -25,27 +29,47 @@ def warmup_cosine_lr(step: int, total: int, warmup: int, start_lr: float, lr: fl
                      final_lr: float) -> float:
     """Linear warm-up ``start_lr -> lr`` over ``warmup`` updates, then cosine to ``final_lr``.
 
-    ``step < warmup``: ``start_lr + (step + 1) / warmup * (lr - start_lr)``; afterwards
+    As ``WarmupCosineSchedule`` stepped before update ``step``: with ``n = step + 1``,
+    ``n < warmup``: ``start_lr + n / warmup * (lr - start_lr)``; afterwards
     ``final_lr + (lr - final_lr) * 0.5 * (1 + cos(pi * p))`` with
-    ``p = (step - warmup) / (total - warmup)`` (clamped to 1).
+    ``p = (n - warmup) / (total - warmup)`` (clamped to 1): the peak ``lr`` at update
+    ``warmup - 1`` alone.
     """
-    if step < warmup:
-        return start_lr + (step + 1) / warmup * (lr - start_lr)
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    count = step + 1
+    if count < warmup:
+        return start_lr + count / warmup * (lr - start_lr)
+    progress = min(1.0, (count - warmup) / max(1, total - warmup))
     return final_lr + (lr - final_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 def cosine_weight_decay(step: int, total: int, weight_decay: float,
                         final_weight_decay: float) -> float:
-    """Weight decay rising (or falling) along a half cosine from ``weight_decay`` to the final."""
-    progress = min(1.0, step / max(1, total))
+    """Weight decay rising (or falling) along a half cosine from ``weight_decay`` to the final.
+
+    As ``CosineWDSchedule`` stepped before update ``step``: progress ``(step + 1) / total``
+    (clamped to 1), so the first update already decays a little more (or less) than
+    ``weight_decay``.
+    """
+    progress = min(1.0, (step + 1) / max(1, total))
     return final_weight_decay + (weight_decay - final_weight_decay) * 0.5 * (
         1.0 + math.cos(math.pi * progress))
 
 
-def ema_momentum(step: int, total: int, start: float, end: float) -> float:
-    """Momentum of the target encoder, linear from ``start`` (step 0) to ``end`` (step total)."""
+def ema_momentum(step: int, total: float, start: float, end: float) -> float:
+    """Momentum of the target encoder, linear from ``start`` (step 0) to ``end`` (step total).
+
+    ``total``: the momentum's divisor, ``ipe_scale x steps`` unrounded (:func:`schedule_lengths`).
+    """
     return start + (end - start) * min(1.0, step / max(1, total))
+
+
+def schedule_lengths(steps: int, ipe_scale: float) -> tuple[int, float]:
+    """Return ``(T, divisor)``: the lr / weight decay schedules' length and the momentum's.
+
+    As the official ``init_opt`` and momentum generator: ``T = int(ipe_scale x steps)``
+    (truncated, at least 1), the divisor ``ipe_scale x steps`` as it is.
+    """
+    return max(1, int(ipe_scale * steps)), ipe_scale * steps
 
 
 def ema_update(target: nn.Module, online: nn.Module, momentum: float) -> None:
