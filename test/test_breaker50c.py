@@ -299,8 +299,6 @@ def test_mask_statistics_match_the_official_generator(side, blocks, scale):
     assert abs(np.std(frac_ours) - np.std(frac_theirs)) < 0.015
 
 
-@pytest.mark.xfail(strict=True, reason="a mask whose larger draws cover the grid is accepted "
-                   "and ends the run mid-way")
 @pytest.mark.parametrize("scale", ["[0.7, 1.0]", "[1.0, 1.0]"])
 def test_a_mask_scale_range_whose_top_covers_the_grid_is_refused_at_start_up(tmp_path, scale):
     """Refuse at start-up a mask scale whose larger draws cover the whole token grid.

@@ -75,6 +75,7 @@ def test_the_shipped_settings_and_the_edges_of_the_ranges_are_accepted(tmp_path)
     path.write_text(yaml.safe_dump({
         "floor_feature_std": 0.0, "floor_effective_rank": 1.0, "start_lr": 6.25e-4,
         "final_lr": 0.0, "ema_start": 1.0, "ema_end": 1.0, "clip_grad": 0.0, "steps": 0,
-        "warmup_fraction": 0.0, "mask_long": {"spatial_scale": [1.0, 1.0]}}))
+        "warmup_fraction": 0.0,  # a whole-frame scale, its blocks narrowed by the ratio 3
+        "mask_long": {"spatial_scale": [1.0, 1.0], "aspect_ratio": [3.0, 3.0]}}))
     config = load_pretrain_config(path)
     assert (config.floor_feature_std, config.mask_long.spatial_scale) == (0.0, [1.0, 1.0])

@@ -134,7 +134,8 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     version: torch 2.11 and 2.13 draw different weights from one seed (session 37).
     ``progress`` False (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the
     warnings stay.
-    Raises ``FloatingPointError`` when the loss stops being finite, and
+    Raises ``FloatingPointError`` when the loss stops being finite (any error raised once the
+    steps began carries ``pretrain_steps_done``, the whole steps done, unsaved), and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
     started: the signal ends the step under way first (``stop_request.deferred_stop``; a second
     Ctrl-C stops at once, within a step's update with ``InterruptedMidStep`` as its ``signal``;
@@ -248,6 +249,9 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                 stop.check()
         except KeyboardInterrupt as exc:
             raise PretrainInterrupted(result(), exc) from None
+        except Exception as exc:  # raised again, telling the command the whole steps done
+            exc.pretrain_steps_done = len(losses)
+            raise
     return result()
 
 

@@ -122,10 +122,12 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
             print(f"vjepa-ros pretrain: {word} while writing the encoder file; it may be "
                   "incomplete", file=sys.stderr)
         return status
-    except (OSError, ValueError, ConfigError, FloatingPointError) as exc:
+    except (OSError, ValueError, ConfigError, FloatingPointError, RuntimeError,
+            MemoryError) as exc:  # train's, and the loss's
         from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
 
-        return command_ended("vjepa-ros pretrain", exc, message=without_train_keys(str(exc)))
+        return command_ended("vjepa-ros pretrain", exc,
+                             message=without_train_keys(str(exc)) + lost_steps(exc, periodic))
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
@@ -142,6 +144,23 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         print(f"WARNING: {counted(len(result.warnings), 'collapse warning')}; first: "
               f"{result.warnings[0]}; {COLLAPSE_NEXT}")
     return 0
+
+
+def lost_steps(exc: BaseException, periodic: list[Path]) -> str:
+    """Return the tail of an error line that ended the run mid-way: the steps it lost.
+
+    ``exc``: raised by ``pretrain_encoder`` after ``exc.pretrain_steps_done`` whole steps (""
+    without it, or with none done). As ``vjepa-ros train``, an error saves nothing (the
+    encoder may be what failed); the tail names the last ``--save-every`` file of ``periodic``
+    and says that a rerun starts at step 0 (no ``--resume``).
+    """
+    done = getattr(exc, "pretrain_steps_done", 0)
+    if not done:
+        return ""
+    kept = (f"the last --save-every file {periodic[-1]} stays" if periodic else
+            "nothing was saved (--save-every N keeps files along the way)")
+    return (f"; lost: the {counted(done, 'step')} done (not saved), {kept}; pretrain has no "
+            "--resume: a rerun starts at step 0")
 
 
 # What to do after collapse warnings: what docs/pretraining.md measured helps, and the real check

@@ -214,14 +214,16 @@ class PretrainConfig:
     )
 
     def _check_masks_leave_context(self) -> None:
-        """Refuse a token grid too small to mask, or a mask whose every draw covers it all.
+        """Refuse a token grid too small to mask, or a mask some of whose draws cover it all.
 
-        The masks' rectangles (``pretrain_masks.sample_block_size``: at least
-        ``int(spatial_scale low x rows x cols)`` tokens, shaped by the aspect ratio) on the
-        ``img_size / patch_size`` grid: one that covers the whole grid for every aspect ratio
-        leaves nothing to predict from, a failure otherwise met only after the data is read
-        (breaker40d).
+        The masks' rectangles on the ``img_size / patch_size`` grid: a block size that covers
+        the whole grid (at the top of the ``spatial_scale`` range, for some aspect ratio), or
+        blocks that cover it on nearly every draw, leave nothing to predict from: a failure
+        otherwise met mid-way through the run, its steps unsaved (breaker40d, breaker50c;
+        ``pretrain_mask_check.mask_problem``).
         """
+        from vjepa_ros.train.pretrain_mask_check import mask_problem
+
         side = self.img_size // self.patch_size
         if side < 2:
             raise ValueError(f"PretrainConfig.patch_size {self.patch_size} leaves a {side}x{side} "
@@ -229,17 +231,11 @@ class PretrainConfig:
                              "least 2x2 (a smaller patch_size or a larger img_size)")
         for name in ("mask_short", "mask_long"):
             spec = getattr(self, name)
-            count = max(1, int(spec.spatial_scale[0] * side * side))
-            low, high = spec.aspect_ratio
-            ratios = [low + (high - low) * k / 8 for k in range(9)]
-            if all(min(side, max(1, round(math.sqrt(count * ratio)))) == side and
-                   min(side, max(1, round(math.sqrt(count / ratio)))) == side
-                   for ratio in ratios):
-                raise ValueError(
-                    f"PretrainConfig.{name}.spatial_scale {spec.spatial_scale}: every rectangle "
-                    f"covers the whole {side}x{side} token grid (img_size {self.img_size} / "
-                    f"patch_size {self.patch_size}), leaving nothing to predict from: lower "
-                    "spatial_scale, or a smaller patch_size")
+            problem = mask_problem(f"PretrainConfig.{name}", spec.num_blocks, spec.spatial_scale,
+                                   spec.aspect_ratio, side,
+                                   f"img_size {self.img_size} / patch_size {self.patch_size}")
+            if problem:
+                raise ValueError(problem)
 
     def __post_init__(self):
         check_values(self, "PretrainConfig.")  # every declared range (param's range=)

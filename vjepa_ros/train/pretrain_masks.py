@@ -24,7 +24,6 @@ official ``[:min_keep]``), so the batch stays one tensor.
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import torch
 from torch import Tensor
@@ -34,6 +33,7 @@ from vjepa_ros.train.pretrain_config import (  # noqa: F401  (the mask settings,
     SHORT_RANGE,
     MaskConfig,
 )
+from vjepa_ros.train.pretrain_mask_check import MAX_TRIES, block_shape
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,22 +47,21 @@ def sample_block_size(rows: int, cols: int, spec: MaskConfig,
     """Draw one rectangle (height, width) in tokens for a ``rows x cols`` grid (see module doc)."""
     scale = _uniform(generator, *spec.spatial_scale)
     ratio = _uniform(generator, *spec.aspect_ratio)
-    count = max(1, int(scale * rows * cols))
-    height = min(rows, max(1, round(math.sqrt(count * ratio))))
-    width = min(cols, max(1, round(math.sqrt(count / ratio))))
-    return height, width
+    return block_shape(max(1, int(scale * rows * cols)), ratio, rows, cols)
 
 
 def sample_block_mask(grid: tuple[int, int, int], spec: MaskConfig, generator: torch.Generator,
-                      min_context: int = 1, max_tries: int = 100,
+                      min_context: int = 1, max_tries: int = MAX_TRIES,
                       size: tuple[int, int] | None = None) -> BlockMask:
     """Draw a tube mask on a ``(time, rows, cols)`` grid (token index t*rows*cols + r*cols + c).
 
     The ``num_blocks`` rectangles share one size (height, width in tokens), ``size`` or drawn
-    once per mask (as the official mask collator); their positions are uniform. Redraws until at
-    least ``min_context`` spatial positions stay visible. Returns 1-D sorted index tensors.
-    Raises ``ValueError`` for a grid smaller than 2x2 or when no draw in ``max_tries`` leaves
-    enough context (lower ``num_blocks`` or ``spatial_scale``).
+    once per mask (as the official mask collator); their positions are uniform. Redraws the
+    positions until at least ``min_context`` spatial positions stay visible (the official
+    redraws without end; the settings whose draws could fail are refused at start-up:
+    ``pretrain_mask_check``). Returns 1-D sorted index tensors. Raises ``ValueError`` for a
+    grid smaller than 2x2 or when no draw in ``max_tries`` leaves enough context (lower
+    ``num_blocks`` or ``spatial_scale``).
     """
     time_steps, rows, cols = grid
     if rows < 2 or cols < 2 or time_steps < 1:
