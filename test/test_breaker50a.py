@@ -4,7 +4,8 @@ Attacked at main cf18ea29: ``vjepa_ros/sim/detectors.py`` (``is_grasped``, ``is_
 ``SuccessMonitor``), ``sim/manipulation.py`` (``task_outcome``: pick-and-place = placed at the end
 and ``grasped_seen``), ``sim/task_run.py`` (``format_totals``, the per-step lines),
 ``sim/run_command.py`` (``vjepa-ros run --task`` options), ``benchmarks/bench_manipulation.py``
-(``main``'s agent keys, ``summarize_*``), the seeds of ``scripts/collect_manipulation_episodes.sh``
+(``main``'s agent keys, ``summarize_*``), ``benchmarks/bench_subgoal_switching.py``
+(``make_waypoints``), the seeds of ``scripts/collect_manipulation_episodes.sh``
 and ``scripts/make_demo_model.sh``. States were set with pybullet directly (CPU, DIRECT, 32 px).
 Earlier rounds (breaker40, 42e, 43e, 43l, 44f, 44y) are not repeated.
 
@@ -24,6 +25,10 @@ Defects (strict xfails):
 4. An object resting upside down on the spot is not placed: the cup (solid uniform cylinder) and
    the box (uniform 5 x 7 x 6 cm) flipped 180 degrees look and rest exactly as upright ones, but
    ``tilt_deg`` 180 > ``max_tilt_deg`` says not placed.
+5. ``bench_subgoal_switching.py`` (fixed steps vs the energy rule, README's measured comparison):
+   ``make_waypoints`` draws from ``default_rng(seed)``, the stream that placed the coloured
+   objects: on 7 of its 10 default seeds the first waypoint is a copy of an object's pose
+   (breaker42e's reach-goal defect, fixed in ``reach_target`` only).
 
 Held up (pins below): the place radius at its boundary (4.9 cm yes, 5.1 cm no, cup and box); a
 cup sliding across the spot is not placed until it stops; an object tossed into the air
@@ -298,3 +303,44 @@ def test_tossed_or_fallen_objects_are_neither_grasped_nor_placed(kind):
         assert sim.object_reading().position[2] < sim.config.scene.table_height - 0.1
         assert not monitor.grasped() and not monitor.placed(spot)
         assert not task_outcome(sim, setup, monitor=monitor).success
+
+
+@pytest.mark.xfail(strict=True, reason="breaker50a: bench_subgoal_switching.make_waypoints draws "
+                   "from default_rng(seed), the stream Sim.reset(seed) places the coloured "
+                   "objects with (breaker42e fixed only reach_target)")
+def test_switching_benchmark_waypoints_do_not_copy_an_object_pose(monkeypatch):
+    """The fixed-steps vs energy benchmark's first waypoint copies a coloured object's pose.
+
+    Input: ``python benchmarks/bench_subgoal_switching.py --seeds 10`` (seeds 900000..900009, the
+    README's "measured" comparison of the switching rules). ``make_waypoints`` draws waypoint A
+    with ``np.random.default_rng(seed)``, the generator ``Sim.reset(seed)`` placed the three
+    coloured objects with: on 7 of the 10 seeds waypoint A's (x, y, z) uniforms are exactly one
+    object's (x, y, yaw) uniforms, so the hand's first sub-goal hovers over a coloured object
+    (seed 900009: waypoint (0.368, -0.051) m, a cube at (0.371, -0.062) m) and its height is
+    that object's yaw. breaker42e found this for ``bench_reach.py``; the fix
+    (``reach.reach_target``: ``default_rng([seed, REACH_GOAL_STREAM])``) was not applied here.
+    What should happen: the waypoints from a stream of their own, independent of the scene.
+    """
+    import vjepa_ros.sim as sim_package
+    from vjepa_ros.sim.config import SceneConfig
+    from vjepa_ros.sim.scene import object_placements
+    from vjepa_ros.sim.tasks import ReachTaskConfig
+
+    spec = importlib.util.spec_from_file_location(
+        "bench_subgoal_switching_b50a", ROOT / "benchmarks" / "bench_subgoal_switching.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    monkeypatch.setattr(sim_package, "capture_goal", lambda sim, state: state)
+    start = np.array([0.307, 0.0, 0.487, np.pi, 0.0, 0.0, 0.0])  # the home TCP
+    home = types.SimpleNamespace(ee_state=lambda: start.copy())
+    scene, task = SceneConfig(), ReachTaskConfig()  # reach_sim_config's scene, the default task
+    low, high = np.array(task.workspace[::2]), np.array(task.workspace[1::2])
+    x0, x1, y0, y1 = scene.object_region
+    copies = []
+    for seed in range(900000, 900010):
+        drawn = (bench.make_waypoints(home, seed, 3)[0][:3] - low) / (high - low)
+        for x, y, _, yaw in object_placements(scene, np.random.default_rng(seed)):
+            uniforms = [(x - x0) / (x1 - x0), (y - y0) / (y1 - y0), (yaw + np.pi) / (2 * np.pi)]
+            if np.allclose(uniforms, drawn, atol=1e-9):
+                copies.append(seed)
+    assert copies == [], f"first waypoints that copy a coloured object's pose: {copies}"
