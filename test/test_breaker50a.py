@@ -33,8 +33,12 @@ Defects (strict xfails):
 Held up (pins below): the place radius at its boundary (4.9 cm yes, 5.1 cm no, cup and box); a
 cup sliding across the spot is not placed until it stops; an object tossed into the air
 (lifted, no fingers) is never grasped; an object off the table is neither grasped nor placed;
-pick-and-place with the oracle and dense sub-goals prints per-step distances that match the
-final scene; every ``run --task`` bad value tried (task names/case, ``--subgoals``, counts,
+``run --task`` step lines and row say what the scene was (reach-with-object, oracle; a box
+pick-and-place with dense sub-goals run by hand: hand-object, object height and spot distances
+follow the motion, the strip and GIF are written where it says); a weak grasp (GripperCommand
+1 N) that slips 3 cm in the fingers but holds is grasped, 0.8 N (the cup stays) is not; the same
+seed's sub-goal images and place spot are bit-identical after another episode in one Sim;
+every ``run --task`` bad value tried (task names/case, ``--subgoals``, counts,
 seeds past 2**32, ``--dense-steps`` counts, ``--device`` with the oracle, a missing model,
 ``--out`` in /proc, the energy rule on one goal) ends with one line and status 2 or 1; the
 held-out seeds 900000.. are disjoint from the collection seeds (0..2079, 3000.., 4000..,
@@ -58,11 +62,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = 900000
 
 
-def _load_bench():
+def _load_bench(name: str = "bench_manipulation"):
+    """Import ``benchmarks/<name>.py`` as a module of its own."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_manipulation_b50a", ROOT / "benchmarks" / "bench_manipulation.py")
+        spec = importlib.util.spec_from_file_location(f"{name}_b50a",
+                                                      ROOT / "benchmarks" / f"{name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
     finally:
@@ -109,23 +114,19 @@ def test_a_cup_grasped_then_pushed_onto_the_spot_is_not_placed():
         cup = sim.object_reading().position.copy()
         spot = setup.place_xy
         state = sim.ee_state()
-        state[:3], state[6] = cup + [0, 0, 0.08], 0.0
-        sim.move_to(state)
-        state[:3] = cup
-        sim.move_to(state)
-        state[6] = 1.0
-        sim.set_target_state(state)
-        sim.advance(1.0)
-        state[2] += 0.07
-        sim.move_to(state)
-        assert monitor.grasped()  # lifted and held: the latch is set here
-        state[2] -= 0.058
-        sim.move_to(state)
         state[6] = 0.0
-        sim.set_target_state(state)
-        sim.advance(1.0)
-        state[2] += 0.15
-        sim.move_to(state)
+        # over the cup, down on it, close, lift 7 cm, down to 1.2 cm above, open, up 15 cm
+        for height, closedness in ((0.08, 0.0), (0.0, 0.0), (0.0, 1.0), (0.07, 1.0),
+                                   (0.012, 1.0), (0.012, 0.0), (0.162, 0.0)):
+            if closedness != state[6]:  # the hand opens or closes where it is (1 s)
+                state[6] = closedness
+                sim.set_target_state(state)
+                sim.advance(1.0)
+                continue
+            state[:3] = cup + [0.0, 0.0, height]
+            sim.move_to(state)
+            if height == 0.07:
+                assert monitor.grasped()  # lifted and held: the latch is set here
         released = sim.object_reading().position.copy()
         assert abs(released[2] - monitor.rest_height) < 0.005  # standing on the table
         assert np.linalg.norm(released[:2] - spot) > 0.15  # far from the spot
@@ -326,10 +327,7 @@ def test_switching_benchmark_waypoints_do_not_copy_an_object_pose(monkeypatch):
     from vjepa_ros.sim.scene import object_placements
     from vjepa_ros.sim.tasks import ReachTaskConfig
 
-    spec = importlib.util.spec_from_file_location(
-        "bench_subgoal_switching_b50a", ROOT / "benchmarks" / "bench_subgoal_switching.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = _load_bench("bench_subgoal_switching")
     monkeypatch.setattr(sim_package, "capture_goal", lambda sim, state: state)
     start = np.array([0.307, 0.0, 0.487, np.pi, 0.0, 0.0, 0.0])  # the home TCP
     home = types.SimpleNamespace(ee_state=lambda: start.copy())
@@ -344,3 +342,36 @@ def test_switching_benchmark_waypoints_do_not_copy_an_object_pose(monkeypatch):
             if np.allclose(uniforms, drawn, atol=1e-9):
                 copies.append(seed)
     assert copies == [], f"first waypoints that copy a coloured object's pose: {copies}"
+
+
+def test_run_task_step_lines_match_the_scene():
+    """Pin: reach-with-object with the oracle (32 px): each step line says what the scene was.
+
+    Step 1 is planned with the object already held and lifted (the task's start): ``held`` yes,
+    ``obj up`` >= 5 cm; the row's success, grasped and ``reach_error_m`` are the detectors' on
+    the final scene, and the summary says the same.
+    """
+    from vjepa_ros.sim.manipulation_loop import task_cem
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach import reach_error
+    from vjepa_ros.sim.reach_config import load_reach_config
+    from vjepa_ros.sim.task_run import run_task
+
+    lines = []
+    with Sim(manipulation_sim_config(SEED, "cup", 32, 32)) as sim:
+        oracle = OracleWorldModel().attach(sim)
+        setup = setup_task(sim, SEED, "reach-with-object")
+        cem = task_cem("reach-with-object", load_reach_config().planner.to_cem(), False)
+        run = run_task(sim, oracle, setup, cem, "cup", seed=0, say=lines.append)
+        monitor = SuccessMonitor(sim)
+        final_error = reach_error(sim.ee_state(), setup.goal_state)
+        held_now = monitor.grasped()
+    row = run.row()
+    first = lines[1].split()
+    assert first[0] == "1" and first[-1] == "yes"  # step 1, the grasp detector holds
+    assert row["object_height_m"][0] >= 0.05
+    assert row["success"] == (held_now and final_error <= setup.config.reach_radius)
+    assert row["grasped"] == held_now
+    assert row["reach_error_m"] == pytest.approx(final_error)
+    assert ("SUCCESS" in run.summary()) == row["success"]
+    assert len(lines) == 1 + row["steps"]
