@@ -29,6 +29,10 @@ Defects (strict xfails):
    ``make_waypoints`` draws from ``default_rng(seed)``, the stream that placed the coloured
    objects: on 7 of its 10 default seeds the first waypoint is a copy of an object's pose
    (breaker42e's reach-goal defect, fixed in ``reach_target`` only).
+6. ``bench_manipulation.probe_placed``, the truth of the README's "detectors agree with a
+   physics probe" column, ignores the tilt: a box lying on its side on the spot is placed to the
+   probe (0.5 cm low, within its 1 cm) and not to the detector, so that column would count the
+   detector's right verdict as a disagreement.
 
 Held up (pins below): the place radius at its boundary (4.9 cm yes, 5.1 cm no, cup and box); a
 cup sliding across the spot is not placed until it stops; an object tossed into the air
@@ -375,3 +379,30 @@ def test_run_task_step_lines_match_the_scene():
     assert row["reach_error_m"] == pytest.approx(final_error)
     assert ("SUCCESS" in run.summary()) == row["success"]
     assert len(lines) == 1 + row["steps"]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker50a: bench_manipulation's place probe (the "
+                   "'detectors agree with a physics probe' column) does not look at the "
+                   "object's tilt: a box lying on its side at the spot is 'placed' to it")
+def test_the_benchmarks_place_probe_refuses_a_box_lying_on_its_side():
+    """The benchmark's ground truth for "placed" calls a box lying on its side placed.
+
+    Input: the seed's box set (pybullet) on the place spot lying on its 7 x 6 cm face (turned
+    90 degrees about its 7 cm edge, the 5 cm edge now vertical), at rest, hand away; then
+    ``probe_placed`` (the open hand rises 10 cm, 1 s passes). What happened: the probe says
+    placed (it stayed put, its centre is 0.5 cm below its standing height, within the probe's
+    1 cm, and within the radius), while the detector says not placed (tilted 90 degrees:
+    detectors.py's own example of why the height alone does not tell). The README's "detectors
+    agree with a physics probe" column counts such an episode as the detector's disagreement
+    with the physics. What should happen: the probe (the truth the detector is scored against)
+    refuses a tipped-over object as the detector does, so a disagreement means the detector
+    erred.
+    """
+    bench = _load_bench()
+    sim, setup, monitor = _pick_and_place("box")
+    with sim:
+        _put(sim, monitor, setup.place_xy, p.getQuaternionFromEuler([0.0, np.pi / 2, 0.0]),
+             z=monitor.rest_height - 0.005)
+        assert abs(sim.object_reading().position[2] - (monitor.rest_height - 0.005)) < 1e-3
+        assert not monitor.placed(setup.place_xy)  # the detector: tipped over
+        assert not bench.probe_placed(sim, monitor, setup.place_xy)
