@@ -71,4 +71,8 @@ def test_a_monitor_remembers_the_grasp_the_expert_made():
         assert not task_outcome(sim, setup).success
         watched = SuccessMonitor(sim)
         watched.grasped_seen = True
-        assert task_outcome(sim, setup, monitor=watched).success
+        assert not task_outcome(sim, setup, monitor=watched).success  # no grasp's position
+        watched.carried_xy = sim.object_reading().position[:2] + [0.0, 0.031]
+        assert not task_outcome(sim, setup, monitor=watched).success  # 3.1 cm away: pushed
+        watched.carried_xy = sim.object_reading().position[:2] + [0.0, 0.029]
+        assert task_outcome(sim, setup, monitor=watched).success  # put down from the hand

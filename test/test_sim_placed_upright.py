@@ -1,4 +1,4 @@
-"""Placed means upright: the object's up axis within max_tilt_deg of the world's up.
+"""Placed means upright: the object's up axis within max_tilt_deg of the world's up or down.
 
 A box on a side face rests within height_tolerance of its upright height, so the height alone
 counted a tipped-over box as placed.
@@ -29,7 +29,9 @@ def _at_rest(rotation: Rotation, z: float = REST) -> ObjectReading:
 def test_a_tilt_beyond_the_limit_about_any_level_axis_is_not_placed(axis):
     axis = np.asarray(axis)
     for degrees, placed in ((MAX_PLACED_TILT_DEG - 1, True), (MAX_PLACED_TILT_DEG + 1, False),
-                            (90.0, False), (180.0, False)):  # 180: upside down
+                            (90.0, False), (180.0 - MAX_PLACED_TILT_DEG - 1, False),
+                            (180.0 - MAX_PLACED_TILT_DEG + 1, True),
+                            (180.0, True)):  # 180: upside down, as upright (symmetric objects)
         turn = Rotation.from_rotvec(np.radians(degrees) * axis)
         assert tilt_deg(turn.as_quat()) == pytest.approx(degrees, abs=1e-6)
         assert is_placed(_at_rest(turn), SPOT, REST) is placed, (axis, degrees)

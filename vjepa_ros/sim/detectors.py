@@ -4,10 +4,15 @@
   and both fingers press on it (pybullet contact points, normal force ≥ ``min_finger_force``).
 - **placed**: the object is at rest (linear speed < ``max_speed``, angular speed <
   ``max_angular_speed``), standing on the table (centre within ``height_tolerance`` of its resting
-  height, so not stacked), upright (its up axis within ``max_tilt_deg``, 10°, of the world's up:
-  a box lying on a side face rests only 0.5 cm off its upright height, so the height alone does
-  not tell), its centre within ``place_radius`` of the target spot in x-y, and not in the hand
-  (no contact with any robot link).
+  height, so not stacked), upright (its up axis within ``max_tilt_deg``, 10°, of the world's up,
+  either way up: the cup, a solid one-colour cylinder, and the box, a uniform block, stand on
+  either end face alike; a box lying on a side face rests only 0.5 cm off its upright height, so
+  the height alone does not tell), its centre within ``place_radius`` of the target spot in x-y,
+  and not in the hand (no contact with any robot link).
+- **put down** (what pick-and-place's success needs): placed, and carried there: the object's
+  centre within ``max_put_down_shift`` (x-y) of where it was at the last moment it was grasped.
+  A cup grasped, set down elsewhere, released and then pushed onto the spot is placed, not put
+  down (breaker50a).
 
 The tests are pure functions of an :class:`ObjectReading` (what :meth:`Sim.object_reading`
 measures); :class:`SuccessMonitor` binds them to a simulator and the graspable object's resting
@@ -27,8 +32,14 @@ from vjepa_ros.sim.objects import graspable_spec
 # Placed: the largest angle [deg] between the object's up axis (its frame's z: the cup's axis,
 # the box's 6 cm edge) and the world's up. An object at rest on a flat table stands within a
 # degree of it; lying on a side it is 90° off, leaning on another object 20° or more. Upside down
-# (180°) is not upright either.
+# (180°) counts as upright: both graspable objects are symmetric under that flip.
 MAX_PLACED_TILT_DEG = 10.0
+# Put down: how far [m] (x-y) the object's centre may end from where it was last grasped. The
+# clean expert lowers the held object straight down to 1 cm above the table and opens: measured
+# on its pick-and-place episodes (seeds 900000..900019, cup and box), the centre then settles at
+# most MEASURED cm away (the object's swing below the lift height and its fall); a push of the
+# object along the table moves it as far as the push goes (breaker50a: 18 cm).
+MAX_PUT_DOWN_SHIFT = 0.03
 
 @dataclasses.dataclass(frozen=True)
 class ObjectReading:
@@ -64,7 +75,12 @@ class DetectorConfig:
     )
     max_tilt_deg: float = param(
         MAX_PLACED_TILT_DEG, "Placed: the object's up axis is within this angle [deg] of the "
-        "world's up (not tipped over).", range=(0, 90)
+        "world's up or down (not tipped over; upside down stands as well).", range=(0, 90)
+    )
+    max_put_down_shift: float = param(
+        MAX_PUT_DOWN_SHIFT, "Pick-and-place: the placed object's centre is within this "
+        "distance [m] (x-y) of where it was last grasped (carried there, not pushed).",
+        range=(0, 0.2)
     )
 
     def __post_init__(self):
@@ -102,18 +118,20 @@ def is_placed(reading: ObjectReading, target_xy, rest_height: float,
               config: DetectorConfig | None = None) -> bool:
     """At rest, upright on the table, within ``place_radius`` of ``target_xy`` [2], not held.
 
-    Upright: :func:`tilt_deg` of the reading's orientation at most ``config.max_tilt_deg``.
+    Upright: :func:`tilt_deg` of the reading's orientation at most ``config.max_tilt_deg``
+    from 0 or from 180 (upside down: the cup and the box are symmetric under that flip).
     """
     config = config or DetectorConfig()
     target_xy = np.asarray(target_xy, dtype=np.float64).reshape(-1)
     if target_xy.shape != (2,) or not np.isfinite(target_xy).all():
         raise ValueError(f"place target must be 2 finite numbers (x, y in m), got {target_xy}")
     position = np.asarray(reading.position, dtype=np.float64)
+    tilt = tilt_deg(reading.quaternion)
     return bool(
         np.linalg.norm(reading.linear_velocity) < config.max_speed
         and np.linalg.norm(reading.angular_velocity) < config.max_angular_speed
         and abs(position[2] - rest_height) <= config.height_tolerance
-        and tilt_deg(reading.quaternion) <= config.max_tilt_deg
+        and min(tilt, 180.0 - tilt) <= config.max_tilt_deg
         and np.linalg.norm(position[:2] - target_xy) <= config.place_radius
         and not reading.touches_hand()
     )
@@ -124,9 +142,12 @@ class SuccessMonitor:
 
     The resting height is the table height plus half the object's height (its centre when it
     stands on the table), so it holds whether or not the object starts on the table.
-    ``grasped_seen``: whether :meth:`grasped` has said yes at any call since the monitor was made
-    (pick-and-place counts a placed object only after a grasp: ``manipulation.task_outcome``);
-    make one monitor per episode and let it watch the whole episode.
+    The monitor watches every physics step of ``sim`` (:meth:`Sim.watch_steps`, outside
+    :meth:`Sim.preserved`) besides every call: ``grasped_seen``: whether the object has been
+    grasped since the monitor was made; ``carried_xy`` [2] m (None before a grasp): the object's
+    centre (x-y) at the last moment it was grasped, where :meth:`put_down` measures from
+    (pick-and-place counts a placed object only when put down: ``manipulation.task_outcome``).
+    Make one monitor per episode, before its first step.
     """
 
     def __init__(self, sim, config: DetectorConfig | None = None):
@@ -137,19 +158,40 @@ class SuccessMonitor:
         scene = sim.config.scene
         self.rest_height = scene.table_height + graspable_spec(scene.graspable).height / 2
         self.grasped_seen = False
+        self.carried_xy: np.ndarray | None = None
+        sim.watch_steps(self._watch)
 
     def reading(self) -> ObjectReading:
         return self.sim.object_reading()
 
+    def _watch(self) -> None:
+        """After a physics step: note a grasp (contacts are read only when lifted)."""
+        if self.sim.object_position()[2] - self.rest_height >= self.config.lift_height:
+            self.grasped()
+
     def grasped(self) -> bool:
         """Whether the object is held and lifted now (see :func:`is_grasped`).
 
-        A yes is latched in ``grasped_seen``.
+        A yes is latched in ``grasped_seen`` and its position in ``carried_xy``.
         """
-        grasped = is_grasped(self.reading(), self.rest_height, self.config)
-        self.grasped_seen |= grasped
+        reading = self.reading()
+        grasped = is_grasped(reading, self.rest_height, self.config)
+        if grasped:
+            self.grasped_seen = True
+            self.carried_xy = np.array(reading.position[:2], dtype=np.float64)
         return grasped
 
     def placed(self, target_xy) -> bool:
         """Whether the object stands at rest at ``target_xy`` [2], out of the hand."""
         return is_placed(self.reading(), target_xy, self.rest_height, self.config)
+
+    def put_down(self, target_xy) -> bool:
+        """Whether the object is placed at ``target_xy`` [2] and was carried there.
+
+        Placed (:meth:`placed`), and its centre within ``config.max_put_down_shift`` [m] (x-y)
+        of ``carried_xy``, where it was last grasped: set down from the hand, not pushed.
+        """
+        if self.carried_xy is None or not self.placed(target_xy):
+            return False
+        shift = np.linalg.norm(self.reading().position[:2] - self.carried_xy)
+        return bool(shift <= self.config.max_put_down_shift)

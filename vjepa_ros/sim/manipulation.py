@@ -18,9 +18,9 @@ task                         start                                 sub-goal imag
 ============================ ===================================== ================================
 
 Success (``detectors.py``): grasp — grasped at the end; reach-with-object — grasped and the TCP
-within ``reach_radius`` of the goal pose; pick-and-place — placed at the spot after the grasp
-detector held during the episode (a cup pushed along the table onto the spot, never lifted, is
-not picked and placed).
+within ``reach_radius`` of the goal pose; pick-and-place — put down at the spot: placed there
+within ``max_put_down_shift`` of where the grasp detector last held (a cup pushed along the
+table onto the spot, never lifted or after a grasp elsewhere, is not picked and placed).
 
     with Sim(manipulation_sim_config(seed, "cup")) as sim:
         setup = setup_task(sim, seed, "pick-and-place")      # reset, start state, sub-goal images
@@ -227,10 +227,11 @@ def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None,
                  monitor: SuccessMonitor | None = None) -> ExpertOutcome:
     """Return the task's success test on the scene as it is now (module docstring).
 
-    Pick-and-place also needs a grasp during the episode: the ``grasped_seen`` of the monitor
-    that watched it (``expert``'s, else ``monitor``). A fresh monitor (neither given) has seen
-    no grasp, so an object standing on the spot is then not a success: it may have been pushed
-    there.
+    Pick-and-place also needs the object carried to the spot: put down
+    (:meth:`SuccessMonitor.put_down`: placed within ``max_put_down_shift`` of where it was last
+    grasped) by the monitor that watched the episode (``expert``'s, else ``monitor``). A fresh
+    monitor (neither given) has seen no grasp, so an object standing on the spot is then not a
+    success: it may have been pushed there; so is one grasped, set down elsewhere and pushed.
     """
     if expert is not None:
         monitor = expert.monitor
@@ -245,7 +246,7 @@ def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None,
     elif setup.task == "reach-with-object":
         success = grasped and error <= setup.config.reach_radius
     else:
-        success = bool(placed) and grasped_during  # picked, then placed
+        success = monitor.put_down(setup.place_xy)  # picked, carried there, set down
     events = expert.recording.events if expert is not None else []
     frames = expert.count if expert is not None else 0
     return ExpertOutcome(success, grasped, placed, error, frames, list(events), False,

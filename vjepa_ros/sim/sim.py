@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import weakref
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -87,6 +88,7 @@ class Sim:
         self.camera = Camera(self.config.camera, self._p)
         self.controller = CartesianController(self.config.controller, self.config.home_joints)
         self._render_hooks: list[RenderHook] = []
+        self._step_watchers: list[weakref.WeakMethod] = []  # watch_steps
         self.reset(self.config.seed)
 
     # -- life cycle
@@ -269,6 +271,24 @@ class Sim:
             self.last_command = command
             self.steps += 1
             self.time = self.steps * self.dt
+            if self._step_watchers:
+                self._call_watchers()
+
+    def watch_steps(self, method: Callable[[], None]) -> None:
+        """Call the bound ``method()`` after every physics step while its object lives.
+
+        Held by a weak reference (a watcher its owner dropped is no longer called). The steps
+        run inside :meth:`preserved` are not shown to the watchers added before it: that
+        world is put back, so its motion is no part of their episode.
+        """
+        self._step_watchers.append(weakref.WeakMethod(method))
+
+    def _call_watchers(self) -> None:
+        watchers = [(ref, ref()) for ref in self._step_watchers]
+        self._step_watchers = [ref for ref, method in watchers if method is not None]
+        for _, method in watchers:
+            if method is not None:
+                method()
 
     def advance(self, seconds: float) -> None:
         """Advance by ``seconds`` of simulated time (rounded to whole physics steps)."""
@@ -317,9 +337,11 @@ class Sim:
         saved_id = p.saveState(physicsClientId=client)
         saved = (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
                  self.time, self.last_command)
+        watchers, self._step_watchers = self._step_watchers, []  # watch_steps
         try:
             yield self
         finally:
+            self._step_watchers = watchers
             p.restoreState(stateId=saved_id, physicsClientId=client)
             p.removeState(saved_id, physicsClientId=client)
             (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
@@ -381,6 +403,12 @@ class Sim:
         """Return the GripperCommand result fields of the current goal, measured now."""
         _, positions, velocities, efforts = self.joint_states()
         return gripper_result(self.gripper_goal, positions[7:], velocities[7:], efforts[7:])
+
+    def object_position(self) -> np.ndarray:
+        """Return the graspable object's centre [3] m (base frame): one query, no contacts."""
+        position, _ = self._p.getBasePositionAndOrientation(self.handles.graspable,
+                                                            physicsClientId=self.client)
+        return np.asarray(position)
 
     def object_reading(self, body: int | None = None) -> ObjectReading:
         """Measure ``body`` (default: the graspable object): pose, velocity, finger contacts.
