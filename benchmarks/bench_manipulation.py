@@ -98,6 +98,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_HELP,
     TASKS,
     check_dense_steps,
+    check_scene_seeds,
     subgoals_text,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
@@ -138,17 +139,25 @@ def probe_held(sim: Sim, monitor: SuccessMonitor) -> bool:
 
 
 def probe_placed(sim: Sim, monitor: SuccessMonitor, place_xy) -> bool:
-    """Raise the hand 10 cm more, wait 1 s: is the object still, upright and on the spot."""
+    """Raise the hand 10 cm more, wait 1 s: is the object still, upright and on the spot.
+
+    Upright, measured here apart from the detector's ``tilt_deg``: the object's own z axis
+    (pybullet's rotation matrix of its pose) within 10 degrees of vertical, either way up (the
+    cup and the box are symmetric under that flip); a box lying on a side rests only 0.5 cm
+    below its standing height, so the height alone does not tell.
+    """
     with sim.preserved():
         before = sim.object_reading().position
         target = sim.target_state()
         sim.set_target(target[:3] + [0.0, 0.0, 0.1], target[3:6])
         sim.advance(1.0)
-        after = sim.object_reading().position
+        after = sim.object_reading()
+    axis_z = sim._p.getMatrixFromQuaternion(after.quaternion.tolist())[8]  # R[2][2]
     return bool(
-        np.linalg.norm(after - before) < 0.005
-        and abs(after[2] - monitor.rest_height) <= 0.01
-        and np.linalg.norm(after[:2] - place_xy) <= monitor.config.place_radius
+        np.linalg.norm(after.position - before) < 0.005
+        and abs(after.position[2] - monitor.rest_height) <= 0.01
+        and abs(axis_z) >= np.cos(np.radians(10.0))
+        and np.linalg.norm(after.position[:2] - place_xy) <= monitor.config.place_radius
     )
 
 
@@ -258,15 +267,43 @@ def _switch_steps(rows: list[dict]) -> list:
     return [statistics.median(by_order[order]) for order in sorted(by_order)]
 
 
+def checkpoint_labels(specs: list[str], taken=("expert", "oracle", "random")) -> list[str]:
+    """Return each ``--checkpoint`` its agent label: the shortest path suffix no other has.
+
+    ``runs/a/world_model.pt`` and ``runs/b/world_model.pt`` (what two ``vjepa-ros train``
+    runs write) are ``a/world_model.pt`` and ``b/world_model.pt``; a lone file keeps its name,
+    ``demo`` stays ``demo``. A label never equals one in ``taken`` (the built-in agents) or
+    another's; the same path given twice gets `` (2)``, `` (3)``, ... appended. Labels key the
+    table's rows, the rule comparison and the ``--json`` results.
+    """
+    parts = [(spec,) if spec == "demo" else Path(spec).parts or (spec,) for spec in specs]
+    labels: list[str] = []
+    for index, own in enumerate(parts):
+        others = parts[:index] + parts[index + 1:]
+        for k in range(1, len(own) + 1):
+            label = "/".join(own[-k:])
+            if label not in taken and all(other[-k:] != own[-k:] for other in others):
+                break
+        base, n = label, 2
+        while label in taken or label in labels:
+            label, n = f"{base} ({n})", n + 1
+        labels.append(label)
+    return labels
+
+
 def print_rule_comparison(results: dict, rules: list[str]) -> None:
-    """Fixed-step vs energy-based switching, per model agent, object and task (same seeds)."""
+    """Fixed-step vs energy-based switching, per model agent, object and task (same seeds).
+
+    ``results``: keys ``<agent>/<object>/<task>/<rule>`` (an agent label may hold slashes).
+    """
     print("\nsub-goal switching on the same seeds (switch at: median step of the 1st, 2nd, ... "
           "switch; reasons: threshold / plateau / steps)")
-    print(f"{'agent':24} {'object':6}  {'task':18}  {'rule':6}  {'success':>11}  {'steps':>5}  "
-          f"{'sim s':>6}  {'switch at':<18}  reasons")
-    keys = sorted({key.rsplit("/", 1)[0] for key in results if key.count("/") == 3})
+    width = max([24] + [len(key.rsplit("/", 3)[0]) for key in results])
+    print(f"{'agent':{width}} {'object':6}  {'task':18}  {'rule':6}  {'success':>11}  "
+          f"{'steps':>5}  {'sim s':>6}  {'switch at':<18}  reasons")
+    keys = sorted({key.rsplit("/", 1)[0] for key in results if key.rsplit("/", 1)[1] in rules})
     for key in keys:
-        agent, kind, task = key.split("/")
+        agent, kind, task = key.rsplit("/", 2)
         for rule in rules:
             rows = results.get(f"{key}/{rule}", [])
             if not rows:
@@ -275,7 +312,7 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
             reasons = [reason for r in rows if r["subgoals"] for _, reason in r["switches"]]
             why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
             at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
-            print(f"{agent[:24]:24} {kind:6}  {task:18}  {rule:6}  {success_text(s):>11}  "
+            print(f"{agent:{width}} {kind:6}  {task:18}  {rule:6}  {success_text(s):>11}  "
                   f"{number(s['steps_median'], '>5g'):>5}  "
                   f"{number(s['sim_s_median'], '>6.1f'):>6}  {at:<18}  {why}")
 
@@ -342,6 +379,7 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
+        check_scene_seeds(args.seed_start, args.seeds, "--seed-start", "--seeds")
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
@@ -357,9 +395,9 @@ def main() -> int:
         check_subgoal_rule(switchings, args.tasks, args.dense, "--dense")
         if args.json:
             output_file(args.json, "--json")
-        models = [(Path(c).name if c != "demo" else "demo",
-                   load_run_model(c, args.device, option="--checkpoint"))
-                  for c in args.checkpoint]
+        models = [(label, load_run_model(c, args.device, option="--checkpoint"))
+                  for label, c in zip(checkpoint_labels(args.checkpoint), args.checkpoint,
+                                      strict=True)]
     except (ValueError, ConfigError) as exc:
         parser.error(planner_option_message(str(exc), args))
     import_simulator()
@@ -374,8 +412,10 @@ def main() -> int:
                                getattr(model, "trained_frame_sizes", None))
         if note:
             print(f"# note: {name}: {note}")
-    print(f"{'agent':24} {'object':6}  {'task':18}  {'success':>11}  {'steps':>5}  {'sim s':>6}  "
-          f"{'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
+    rule_tag = max(len(f" [{rule}]") for rule in rules) if len(rules) > 1 else 0
+    width = max([24] + [len(name) + rule_tag for name, _ in models])  # labels in full
+    print(f"{'agent':{width}} {'object':6}  {'task':18}  {'success':>11}  {'steps':>5}  "
+          f"{'sim s':>6}  {'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
     results = {}
     for kind in args.objects:
         with Sim(manipulation_sim_config(args.seed_start, kind, args.width,
@@ -389,7 +429,7 @@ def main() -> int:
                     rows = [run_expert(sim, task, seed) for seed in seeds]
                     s = summarize_expert(rows)
                     results[f"expert/{kind}/{task}"] = rows
-                    print(f"{'expert':24} {kind:6}  {task:18}  {success_text(s):>11}  "
+                    print(f"{'expert':{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
                           f"{number(s['frames_median'], '>5'):>5}  "
                           f"{number(s['sim_s_median'], '>6.1f'):>6}  "
                           f"{number(s['wall_s_median'], '>6.1f'):>6}  {s['agree']:.0%}, "
@@ -404,7 +444,7 @@ def main() -> int:
                         s = summarize_loop(rows)
                         label = name if len(switchings) == 1 or random_actions else \
                             f"{name} [{switching.rule}]"
-                        print(f"{label[:24]:24} {kind:6}  {task:18}  {success_text(s):>11}  "
+                        print(f"{label:{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
                               f"{number(s['steps_median'], '>5'):>5}  "
                               f"{number(s['sim_s_median'], '>6.1f'):>6}  "
                               f"{number(s['wall_s_median'], '>6.1f'):>6}  "

@@ -116,9 +116,16 @@ class Episode:
 
 
 def make_waypoints(sim: Sim, seed: int, count: int):
-    from vjepa_ros.sim import capture_goal, sample_reach_target
+    """Return ``count`` goals drawn one after another from ``sim``'s hand pose.
 
-    rng = np.random.default_rng(seed)
+    From episode ``seed``'s goal stream (``reach.reach_goal_stream``), not
+    ``default_rng(seed)``: that stream placed the coloured objects, and the first waypoint
+    copied an object's pose on 7 of the 10 default seeds (breaker50a).
+    """
+    from vjepa_ros.sim import capture_goal, sample_reach_target
+    from vjepa_ros.sim.reach import reach_goal_stream
+
+    rng = reach_goal_stream(seed)
     goals, state = [], sim.ee_state()
     for _ in range(count):
         state = sample_reach_target(state, rng)

@@ -9,7 +9,7 @@ and ``grasped_seen``), ``sim/task_run.py`` (``format_totals``, the per-step line
 and ``scripts/make_demo_model.sh``. States were set with pybullet directly (CPU, DIRECT, 32 px).
 Earlier rounds (breaker40, 42e, 43e, 43l, 44f, 44y) are not repeated.
 
-Defects (strict xfails):
+Defects (strict xfails until fix50a fixed them):
 
 1. Pick-and-place counts a cup that was grasped once and then *pushed* onto the spot: the
    grasp latch (``grasped_seen``) is satisfied by any grasp anywhere in the episode, so a cup
@@ -96,9 +96,6 @@ def _put(sim, monitor, xy, quaternion=(0, 0, 0, 1), velocity=(0, 0, 0), z=None,
         sim.advance(settle)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: pick-and-place success needs a grasp at any "
-                   "time (grasped_seen), not that the object reached the spot carried: a grasp, "
-                   "a put-down and a push count as a place")
 def test_a_cup_grasped_then_pushed_onto_the_spot_is_not_placed():
     """A cup grasped, put back down, released and then pushed onto the spot is a success.
 
@@ -159,8 +156,6 @@ def test_a_cup_grasped_then_pushed_onto_the_spot_is_not_placed():
     assert not outcome.success, "a cup pushed onto the spot after a grasp elsewhere counted"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: bench_manipulation keys --checkpoint agents "
-                   "by the file's base name: two world_model.pt files collide in --json and rows")
 def test_two_checkpoints_with_one_file_name_keep_their_own_rows(tmp_path, monkeypatch):
     """Two ``--checkpoint`` files named alike are one agent in the benchmark's results.
 
@@ -217,8 +212,6 @@ def _run(success: bool, placed: bool | None = None):
                                  wall_s=1.0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: vjepa-ros run's totals leave a skipped seed "
-                   "out of the success denominator (the benchmark counts it as a failure)")
 def test_run_totals_count_a_skipped_seed_as_a_failure():
     """``vjepa-ros run --episodes 2``: seed A skipped (no sub-goal images), seed B a success.
 
@@ -235,8 +228,6 @@ def test_run_totals_count_a_skipped_seed_as_a_failure():
     assert "success 1/2 (50%)" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: an upside-down cup or box (symmetric, one "
-                   "colour) standing on the spot is refused as placed (tilt 180 deg)")
 @pytest.mark.parametrize("kind", ["cup", "box"])
 def test_an_object_standing_upside_down_on_the_spot_is_placed(kind):
     """An object flipped 180 degrees, at rest on its end face at the spot, is not placed.
@@ -310,9 +301,6 @@ def test_tossed_or_fallen_objects_are_neither_grasped_nor_placed(kind):
         assert not task_outcome(sim, setup, monitor=monitor).success
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: bench_subgoal_switching.make_waypoints draws "
-                   "from default_rng(seed), the stream Sim.reset(seed) places the coloured "
-                   "objects with (breaker42e fixed only reach_target)")
 def test_switching_benchmark_waypoints_do_not_copy_an_object_pose(monkeypatch):
     """The fixed-steps vs energy benchmark's first waypoint copies a coloured object's pose.
 
@@ -381,9 +369,6 @@ def test_run_task_step_lines_match_the_scene():
     assert len(lines) == 1 + row["steps"]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50a: bench_manipulation's place probe (the "
-                   "'detectors agree with a physics probe' column) does not look at the "
-                   "object's tilt: a box lying on its side at the spot is 'placed' to it")
 def test_the_benchmarks_place_probe_refuses_a_box_lying_on_its_side():
     """The benchmark's ground truth for "placed" calls a box lying on its side placed.
 

@@ -41,11 +41,13 @@ DENSE_STEPS_HELP = (
 )
 
 
-def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--seed") -> None:
+def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--seed",
+                      count_option: str = "--episodes") -> None:
     """Refuse scene seeds outside ``[0, MAX_SEED]`` (ValueError naming ``option``).
 
     ``seed``: the first episode's scene seed; ``episodes``: how many episodes the command runs,
-    seeded ``seed``, ``seed + 1``, ... (None: a command of one episode, without ``--episodes``).
+    seeded ``seed``, ``seed + 1``, ... (None: a command of one episode, without ``--episodes``;
+    ``count_option`` names that count's option, e.g. the benchmark's ``--seeds``).
     Every command that takes a scene seed (``collect``, ``record``, ``run``) checks it here,
     before any simulator starts: ``--seed 4294967295 with --episodes 2: the seeds must lie in
     [0, 4294967295], the last would be 4294967296``.
@@ -59,7 +61,7 @@ def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--s
         return
     last = seed + episodes - 1  # every episode's scene seed, as the simulator's
     if last > MAX_SEED:
-        raise ValueError(f"{option} {seed} with --episodes {episodes}: the seeds must lie in "
+        raise ValueError(f"{option} {seed} with {count_option} {episodes}: the seeds must lie in "
                          f"[0, {MAX_SEED}], the last would be {last}")
 
 
@@ -77,8 +79,11 @@ def check_dense_steps(dense_steps: list[int] | None, dense: bool,
         raise ValueError("--dense-steps is for grasp and pick-and-place: reach-with-object has "
                          "one goal, held until --max-steps")
     if not dense:
-        raise ValueError(f"--dense-steps is for {dense_option} (the paper's sub-goals switch "
-                         f"after 4, 10, 4 steps): add {dense_option} or leave it out")
+        paper = "the paper's pick-and-place sub-goals switch after 4, 10, 4 steps" \
+            if not tasks or "pick-and-place" in tasks else \
+            "the paper's grasp has one sub-goal, held until --max-steps"
+        raise ValueError(f"--dense-steps is for {dense_option} ({paper}): add {dense_option} "
+                         "or leave it out")
     if any(not 1 <= n <= MAX_DENSE_STEPS for n in dense_steps):
         raise ValueError(f"--dense-steps {' '.join(map(str, dense_steps))}: every count must "
                          f"be 1..{MAX_DENSE_STEPS}")

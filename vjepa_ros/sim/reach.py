@@ -159,8 +159,17 @@ def reach_target(start_state, seed: int, task: ReachTaskConfig | None = None) ->
     goals lay within ~5 cm of an object (breaker42e). Goals of a seed differ from those before
     session 42.
     """
-    rng = np.random.default_rng([seed, REACH_GOAL_STREAM])
-    return sample_reach_target(start_state, rng, task)
+    return sample_reach_target(start_state, reach_goal_stream(seed), task)
+
+
+def reach_goal_stream(seed: int) -> np.random.Generator:
+    """Return episode ``seed``'s generator for goal poses: ``default_rng([seed, 10])``.
+
+    Apart from ``default_rng(seed)``, the stream ``Sim.reset(seed)`` places the coloured
+    objects with, so goals do not copy an object's pose (:func:`reach_target`; a run of
+    waypoints, ``bench_subgoal_switching.py``, draws them one after another from it).
+    """
+    return np.random.default_rng([seed, REACH_GOAL_STREAM])
 
 
 def make_reach_goal(sim: Sim, seed: int, task: ReachTaskConfig | None = None) -> Goal:

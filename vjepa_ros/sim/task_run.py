@@ -271,19 +271,23 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
 def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
     """One line over several episodes: successes, grasped, placed, median steps and seconds.
 
-    Then how many episodes ended for each reason (:attr:`TaskRun.end_kind`).
+    Then how many episodes ended for each reason (:attr:`TaskRun.end_kind`). The success rate is
+    over every seed asked for: a ``skipped`` seed (no sub-goal images) counts as a failure, as
+    the benchmark (``bench_manipulation.py``) counts it; grasped and placed are over the
+    episodes that ran.
     """
     count = len(runs)
     if not count:
         return f"total: no episode ran ({skipped} seed{'s' if skipped != 1 else ''} skipped)"
     placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
     placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
-    skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images)" if skipped else ""
+    skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images: counted as failures)" \
+        if skipped else ""
     ends = [r.end_kind for r in runs]
     ended = ", ".join(f"{kind} {ends.count(kind)}" for kind in (SUCCESS_END, BUDGET_END, HELD_END)
                       if kind in ends)
-    return (f"total: success {sum(r.outcome.success for r in runs)}/{count} "
-            f"({sum(r.outcome.success for r in runs) / count:.0%}), grasped during "
+    wins, asked = sum(bool(r.outcome.success) for r in runs), count + skipped
+    return (f"total: success {wins}/{asked} ({wins / asked:.0%}), grasped during "
             f"{sum(r.grasped_during for r in runs)}/{count}{placed_text}; median "
             f"{_median([len(r.steps) for r in runs]):g} steps, "
             f"{_median([r.episode.sim_seconds for r in runs]):.1f} s simulated, "
