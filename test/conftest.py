@@ -49,6 +49,24 @@ os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(
     Path(__file__).resolve().parent.parent / "config" / "fastdds_camera.xml"))
 
 
+def load_benchmark(name: str, tag: str):
+    """Import ``benchmarks/<name>.py`` as a module of its own (``<name>_<tag>``).
+
+    ``benchmarks/`` is on ``sys.path`` while it loads (its sibling imports), not after.
+    """
+    import importlib.util
+
+    folder = Path(__file__).resolve().parent.parent / "benchmarks"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(f"{name}_{tag}", folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
+
+
 def write_test_bag(path, frames=4, seed=1, moving=False):
     """Write a 4 Hz rosbag2 bag (MCAP) of ``frames`` camera frames with states; return its folder.
 

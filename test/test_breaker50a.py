@@ -49,34 +49,24 @@ held-out seeds 900000.. are disjoint from the collection seeds (0..2079, 3000..,
 6000..6079) and the demo model's (0..399, 100000..100039).
 """
 
-import importlib.util
 import sys
 import types
-from pathlib import Path
 
 import numpy as np
 import pybullet as p
 import pytest
 
+from conftest import load_benchmark
 from vjepa_ros.sim import Sim
 from vjepa_ros.sim.detectors import SuccessMonitor
 from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task, task_outcome
 
-ROOT = Path(__file__).resolve().parent.parent
 SEED = 900000
 
 
 def _load_bench(name: str = "bench_manipulation"):
     """Import ``benchmarks/<name>.py`` as a module of its own."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location(f"{name}_b50a",
-                                                      ROOT / "benchmarks" / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    return module
+    return load_benchmark(name, "b50a")
 
 
 def _pick_and_place(kind: str):
