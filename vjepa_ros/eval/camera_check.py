@@ -69,7 +69,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_motions import direction_spans, usable_motions
-from vjepa_ros.eval.camera_check_noise import rotation_uncertainty
+from vjepa_ros.eval.camera_check_noise import richer_fit_observed, rotation_uncertainty
 from vjepa_ros.eval.camera_check_reasons import (
     axes_scope,
     explains_nothing,
@@ -99,11 +99,13 @@ from vjepa_ros.eval.camera_check_stats import (
     unit_directions,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.eval.camera_check_weakest import weakest_direction
+from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 # The base motions span all three axes when the smallest singular value of the stacked unit
 # directions is at least this fraction of the largest; then the full rotation is recommended.
+# Below it, in the table's plane, the motions decide by what they show, not by this share
+# (:func:`_fit_choice`: 48 tabletop motions and a lift saw no tilt that 32 and the lift saw).
 SPAN_3D = 0.3
 # Motions in a plane get the yaw about base z when the plane's normal lies within this angle of z
 # (a tabletop's x-y motions); in another plane (x-z: y never moved) the yaw is no rotation within
@@ -150,6 +152,37 @@ def _horizontal_plane(executed: np.ndarray) -> bool:
     """
     normal = np.linalg.svd(unit_directions(executed))[2][-1]
     return abs(float(normal[2])) >= math.cos(math.radians(PLANE_YAW_DEG))
+
+
+def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarray,
+                executed: np.ndarray, confidence: float):
+    """Return (full fit?, the reflections' fit by ``yaw_only``, cached): yaw or full rotation.
+
+    The full rotation when the motions span all three axes (:data:`SPAN_3D`) or a plane other
+    than the table's (:data:`PLANE_YAW_DEG`). Motions mostly in the table's plane get it when
+    the motions show more than a yaw: the best full rotation or 3-D reflection (3 parameters)
+    explains them better than the best yaw or in-plane reflection (1), beyond the motions'
+    scatter (``camera_check_noise.richer_fit_observed`` at ``confidence``): a tilt of the
+    model's frame seen in the inferred motions' out-of-plane components, or in what the lifts
+    present are inferred as, however few among the tabletop motions. Else the yaw, which
+    keeps z (an in-plane reflection and a tilt of 180° explain tabletop motions alike).
+    ``m_b``/``m_m`` [N, 3]: the executed / inferred motions with an inferred length;
+    ``residual``: the RMS angles [deg] of ``"yaw"`` and ``"full"``.
+    """
+    cache = {}
+
+    def mirrors(yaw_only: bool):
+        if yaw_only not in cache:
+            cache[yaw_only] = mirrored_fit(m_b, m_m, yaw_only=yaw_only)
+        return cache[yaw_only]
+
+    if span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed):
+        return True, mirrors
+    if len(m_b) < 2:
+        return False, mirrors
+    planar = min(residual["yaw"], mirrors(True)[1])
+    spatial = min(residual["full"], mirrors(False)[1])
+    return richer_fit_observed(planar, 1, spatial, 3, len(m_b), confidence), mirrors
 
 
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
@@ -221,7 +254,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     residual = {name: (rms_angle_deg(m_b, m_m, rotation) if moved.any() else 180.0)
                 for name, rotation in (("none", identity), ("yaw", yaw_rotation),
                                        ("full", full))}
-    full_fit = span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed)  # else the yaw
+    full_fit, mirrors = _fit_choice(m_b, m_m, residual, span, executed, thresholds.confidence)
     choice = "full" if full_fit else "yaw"
     chosen = full if full_fit else yaw_rotation
     angle = float(np.degrees(chosen.magnitude()))
@@ -234,11 +267,12 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     noise = rotation_uncertainty(m_b, m_m, chosen, yaw_only=not full_fit,
                                  confidence=thresholds.confidence,
                                  search_deg=spread.error_deg if spread is not None else 0.0)
-    # a mirrored view: the motions fix the handedness when they span all three axes, or the
-    # table's plane with the yaw fit (in another plane a reflection equals a rotation there)
+    # a mirrored view: the motions fix the handedness when they move out of their plane (at
+    # least one motion's worth), or in the table's plane with the yaw fit (in a plane with the
+    # full fit a reflection equals a rotation: a tilt of 180° about an axis in the plane)
     mirror, mirror_deg = "", 180.0
-    if moved.sum() >= 2 and (span[2] >= SPAN_3D * span[0] or not full_fit):
-        reflection, mirror_deg = mirrored_fit(m_b, m_m, yaw_only=not full_fit)
+    if moved.sum() >= 2 and (span[2] ** 2 >= MIN_EVIDENCE or not full_fit):
+        reflection, mirror_deg = mirrors(not full_fit)
         mirror = mirrored_words(reflection, mirror_deg, residual[choice])
     reason = move_reason(thresholds, by_axis, scale, scales, residual[choice], choice, mirror,
                          mirror_deg, by_line, weakest)

@@ -13,7 +13,8 @@ rotation vector error ``δ`` of the least-squares fit has covariance
 
     C = σ² · (Σᵢ (I − cᵢcᵢᵀ))⁻¹,   cᵢ = R·b̂ᵢ,
 
-and for the yaw alone (about base z; the check's choice when the motions span a plane only)
+and for the yaw alone (about base z; the check's choice when the motions lie mostly in the
+table's plane and show no more than a yaw: :func:`richer_fit_observed`)
 ``var(yaw) = σ² / Σᵢ |b̂ᵢ,xy|²``. ``σ²`` is estimated from the fit's residual angles αᵢ (the
 tangential error, small angles): ``σ² = Σ αᵢ² / (2N − p)``, ``p`` = 3 (full) or 1 (yaw) fitted
 parameters.
@@ -140,3 +141,26 @@ def rotation_uncertainty(executed, inferred, rotation: Rotation, yaw_only: bool 
         along_deg=math.degrees(along) if along is not None else
         math.degrees(math.sqrt(p * quantile * np.linalg.eigvalsh(covariance)[-1])),
         search_deg=float(search_deg))
+
+
+def richer_fit_observed(simple_deg: float, simple_p: int, rich_deg: float, rich_p: int, n: int,
+                        confidence: float = 0.95, floor_deg: float = 0.1) -> bool:
+    """Say whether a fit of more parameters explains the motions better than the noise would.
+
+    The nested least-squares test (the extra-sum-of-squares F test, Draper & Smith § 2.7): with
+    ``n`` motions (2 tangential components each), the simpler fit of ``simple_p`` parameters
+    leaving ``simple_deg`` RMS angle and the richer of ``rich_p`` leaving ``rich_deg``,
+    ``F = ((S_simple − S_rich)/(rich_p − simple_p)) / (S_rich/(2n − rich_p))`` with ``S`` the sums
+    of squared residual angles [rad²] follows F(rich_p − simple_p, 2n − rich_p) when the extra
+    parameters are truly zero. True when F exceeds its quantile at ``confidence`` and the RMS
+    angle falls by more than ``floor_deg`` [deg] (float rounding of an exact fit is no
+    evidence). False when ``2n ≤ rich_p`` (the richer fit is not determined).
+    """
+    dof = 2 * n - rich_p
+    if dof <= 0 or not simple_deg - rich_deg > floor_deg:
+        return False
+    simple, rich = (n * math.radians(deg) ** 2 for deg in (simple_deg, rich_deg))
+    if rich <= 0.0:
+        return True
+    f = (simple - rich) / (rich_p - simple_p) / (rich / dof)
+    return f > float(stats.f.ppf(confidence, rich_p - simple_p, dof))
