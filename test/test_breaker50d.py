@@ -2,48 +2,50 @@
 
 Attacked at main's HEAD cf18ea29: ``robot/safety.py`` (``filter_target``, ``limit_rotation``,
 the box and step clamps), ``robot/targets.py`` (``SetpointStreamer``: ramp, landing, box and
-reach clamps, jittered and late ticks), ``robot/command_session.py`` (``_command``: the anchor
-of the set-point is the measured pose of each plan), ``robot/model_frame.py`` and the gripper
-path (``joint_states.finger_position``, ``nodes/gripper_goals.py``). ROS-free, CPU, a
-second in all. Found with a fuzz of the streamer (random safe targets through
-``filter_target``, an arm tracking the set-point, ticks of 1 to 50 ms): every acceleration
-beyond the limit came on a tick where the box or the reach clamp acted; the box's floor is
-the case a lab meets.
+reach clamps, jittered and late ticks), ``robot/command_session.py`` and
+``robot/async_session.py`` (``_command``, the async blend: the set-point's anchor is each
+plan's measured pose), ``robot/model_frame.py`` and the gripper path
+(``joint_states.finger_position``, ``nodes/gripper_goals.py``). ROS-free, CPU, about 15 s on
+2 workers. Found with two fuzzes (not kept): the streamer (random safe targets through
+``filter_target``, an arm tracking the set-point, ticks of 1 to 50 ms) and ``MPCSession`` in
+the three modes (random plans, with and without a model-frame rotation, the arm 1-3 ticks
+behind): every set-point acceleration beyond the limit came on a tick where the box (or the
+reach) clamp acted; blocking and continuous with random plans never exceeded it, async did
+(up to 7 m/s²). The box's floor is where a lab meets it (grasps and pushes at the table).
+Every set-point stayed in the box, under max_speed_m_s and max_angular_speed_rad_s, within
+max_step_m and max_rotation_step_rad of the measured arm.
 
-Defect (strict xfail):
-1. A continuous-control set-point descending toward the box's floor (a grasp near the table:
-   the plan's target below the floor is clipped onto it) is retargeted by the next frame's
-   plan to a point on the floor 14 mm aside. The ramp turns the velocity toward the new
-   target within ``max_accel_m_s2``, but that leaves too little of the budget to brake the
-   descent: the set-point reaches the floor still falling at 0.05 m/s, the box clamp stops it
-   there in one 10 ms tick: 5.1 m/s² against 0.5 (the module docstring of ``targets.py``:
-   Franka's controllers abort on such acceleration discontinuities). The retarget should brake
-   the motion into the floor first (the wall is a position limit the ramp can see ahead).
-   Through ``MPCSession`` (continuous, defaults, 10 Hz camera, the arm a tick behind): eight
-   plans straight down through the floor, the ninth 1 cm aside: 4.73 m/s².
-2. The same through ``MPCSession`` under ``control.mode`` async with every default
-   (``async_blend_m`` 0.01) and no clipping at all: plan 1 straight down onto the floor
-   (target z exactly 0.05 m), the prepared plan 2 a 1 cm slide along the table. Plan 2 is
-   blended in 9.7 mm over the floor with the set-point descending; it meets the floor falling
-   and the clamp stops it in one tick: 4.65 m/s² (0.5 allowed). Any target on a face of the box
-   (a table-top push, a grasp at the floor) followed by a move along that face does it.
-3. No retarget at all: a set-point braking onto a target on the floor, one stream tick 30 or
-   50 ms long (a missed timer callback; ``MAX_TICK_PERIODS`` admits 50 ms): the ramp's pass of
-   the target (the streamer docstring's "passes the target and comes back") is clamped at the
-   floor: 1.1 and 1.96 m/s² (0.5 allowed); the same tick with the target 2 cm over the floor:
-   0.5 (breaker43g fixed this for a ±10 % jittered timer, not for a late tick).
+Defects (strict xfails), all one family: a set-point that reaches a face of the box still
+moving into it is stopped by the clamp in one tick (``targets.py``'s docstring: Franka's
+controllers abort on such acceleration discontinuities):
+1. Continuous control, the set-point descending onto a target on the box's floor (the plan
+   went below it, clipped onto it); 12 mm over the floor the next plan turns 14 mm aside (on
+   the floor again). The ramp spends its acceleration turning toward the new target, the
+   descent is braked too little, the set-point meets the floor at -0.05 m/s: 5.1 m/s² (0.5
+   allowed). Through ``MPCSession`` (continuous, defaults, 10 Hz camera, the arm a tick
+   behind): eight plans straight down through the floor, the ninth 1 cm aside: 4.73 m/s².
+   Should: the descent braked before the floor (a position limit the ramp can see ahead).
+2. Async with every default (``async_blend_m`` 0.01) and nothing clipped: plan 1 straight
+   down onto the floor (target z exactly 0.05 m), the prepared plan 2 a 1 cm slide along the
+   table. Plan 2 is blended in 9.7 mm over the floor with the set-point descending: 4.65
+   m/s². Any target on a face followed by a move along that face does it.
+3. No retarget at all: braking onto a target on the floor, one stream tick 30 or 50 ms long
+   (a missed timer callback; ``MAX_TICK_PERIODS`` admits 50 ms): the ramp's pass of the target
+   (the streamer docstring's "passes the target and comes back") is clamped at the floor: 1.1
+   and 1.96 m/s²; the same tick with the target 2 cm over the floor: 0.5 (breaker43g fixed
+   this for a ±10 % jittered timer, not for a late tick).
 
 Held up (pins): the same descent without a retarget lands on the floor within the limit, and
-with defect 3's late tick 2 cm over the floor; the
-same async blend 4 cm over the floor stays within the limit (the set-point dips 3 mm under the
-first target's height and comes back, as README's blend says); a
-target 2° across the ±180° yaw wrap is not taken for a 358° turn (neither clipped nor turned
-the long way); a NaN in the gripper alone refuses the whole plan; a closedness outside [0, 1]
-never asks the fingers wider than the hand or below closed; the set-point's speed stays within
-``max_speed_m_s`` when a late 50 ms tick is followed by a 1 ms one (a timer catching up).
+so does defect 3's late tick 2 cm over the floor; defect 2's blend 4 cm over the floor stays
+within the limit (the set-point dips 3 mm under the first target's height and comes back, as
+README's blend says); a target 2° across the ±180° yaw wrap is not taken for a 358° turn
+(neither clipped nor turned the long way); a NaN in the gripper alone refuses the whole plan;
+a closedness outside [0, 1] never asks the fingers wider than the hand or below closed; the
+set-point's speed stays within ``max_speed_m_s`` when late 50 ms ticks alternate with 1 ms
+ones (a timer catching up).
 Not reached (judged, not tested): the rotation reach's clamp can stop a turn the same way, but
 only with the arm 0.27 rad behind its set-point; ``~/clear_goals``, a hold and a disable stop
-the set-point at once, as README documents.
+the set-point at once, as README documents; a clock stepped back or sim-time ticks of 0 s.
 """
 
 import math
