@@ -15,7 +15,7 @@ reach) clamp acted; blocking and continuous with random plans never exceeded it,
 Every set-point stayed in the box, under max_speed_m_s and max_angular_speed_rad_s, within
 max_step_m and max_rotation_step_rad of the measured arm.
 
-Defects (strict xfails), all one family: a set-point that reaches a face of the box still
+Defects (strict xfails), 1-3 one family: a set-point that reaches a face of the box still
 moving into it is stopped by the clamp in one tick (``targets.py``'s docstring: Franka's
 controllers abort on such acceleration discontinuities):
 1. Continuous control, the set-point descending onto a target on the box's floor (the plan
@@ -34,6 +34,10 @@ controllers abort on such acceleration discontinuities):
    (the streamer docstring's "passes the target and comes back") is clamped at the floor: 1.1
    and 1.96 m/s²; the same tick with the target 2 cm over the floor: 0.5 (breaker43g fixed
    this for a ±10 % jittered timer, not for a late tick).
+4. Not a face: the node's wall clock stepped back 0.15 s (ntpd steps offsets over 128 ms)
+   while the set-point moves at 0.1 m/s: ``stream_step``'s dt is negative, clipped to 0, the
+   set-point stands still one tick and moves on: 0.1 -> 0 -> 0.1 m/s at the controller's
+   steady 100 Hz: 10 m/s² (a 5 ms step: 5 m/s²). Should: paced by a monotonic clock.
 
 Held up (pins): the same descent without a retarget lands on the floor within the limit, and
 so does defect 3's late tick 2 cm over the floor; defect 2's blend 4 cm over the floor stays
@@ -45,7 +49,8 @@ set-point's speed stays within ``max_speed_m_s`` when late 50 ms ticks alternate
 ones (a timer catching up).
 Not reached (judged, not tested): the rotation reach's clamp can stop a turn the same way, but
 only with the arm 0.27 rad behind its set-point; ``~/clear_goals``, a hold and a disable stop
-the set-point at once, as README documents; a clock stepped back or sim-time ticks of 0 s.
+the set-point at once, as README documents; sim-time ticks of 0 s (two timer calls on one
+/clock value: the same stall as defect 4, in a simulator).
 """
 
 import math
@@ -216,6 +221,51 @@ def test_continuous_a_plan_turning_aside_near_the_floor_stays_within_the_acceler
     peak = peak_acceleration(setpoints)
     assert peak <= LIMITS.max_accel_m_s2 * 1.02, (
         f"the set-point changed velocity at {peak:.2f} m/s² (limit {LIMITS.max_accel_m_s2})")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker50d: a wall clock stepped back 0.15 s mid-motion "
+                   "stalls the set-point one tick (dt < 0 read as 0): 10 m/s², limit 0.5")
+def test_a_wall_clock_stepped_back_mid_motion_does_not_stall_the_set_point():
+    """Keep the set-point's pace when the node's wall clock steps back under it.
+
+    Input: a real arm (use_sim_time false: the node clock is the PC's wall clock), continuous
+    control, the set-point moving along +x at 0.1 m/s; ntpd steps the clock back 0.15 s (it
+    steps offsets over 128 ms; ``Clock.step_wall_back``: stamps and the system clock alike).
+    Happened: the tick after the step has ``now - last_stream_time`` < 0, ``stream_step``
+    clips it to 0 and publishes the set-point of the tick before; the next tick moves 1 mm
+    again. The controller, ticking at its own steady 100 Hz, sees 0.1 -> 0 -> 0.1 m/s: 10
+    m/s² (0.5 allowed). Should: the set-point paced by a clock that does not step (monotonic),
+    so it moves on smoothly (a step of 5 ms, well inside every age limit, gives 5 m/s²).
+    """
+    clock = Clock()
+    session = MPCSession(tiny_world_model(), CEM, LIMITS, ControlConfig(mode="continuous"),
+                         clock=clock, planner=SequencePlanner([[0.08, 0, 0, 0, 0, 0, 0]]),
+                         clock_offset=clock.system_offset)
+    start = ABOVE_FLOOR.copy()
+    start[2] = 0.3
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(start, clock.now)
+    session.set_goals([SubGoal(frame(7), 0, "along x")])
+    session.set_enabled(True)
+    setpoints, arm, next_frame = [], start, clock.now
+    for tick in range(66):
+        if tick == 60:
+            clock.step_wall_back(0.15)
+        clock.now += DT
+        out = session.stream_step()
+        if out is not None and out.setpoint is not None:
+            setpoints.append(out.setpoint)
+            arm = out.setpoint
+        session.observe_state(arm, clock.now)
+        if clock.now >= next_frame - 1e-9:
+            session.observe_image(frame(100 + tick), clock.now)
+            next_frame = clock.now + 0.1
+        session.plan_step()
+    assert len(setpoints) >= 60 and setpoints[-1][0] > start[0] + 0.03  # full speed by then
+    peak = peak_acceleration(setpoints[-15:])
+    assert peak <= LIMITS.max_accel_m_s2 * 1.02, (
+        f"the set-point changed velocity at {peak:.2f} m/s² (limit {LIMITS.max_accel_m_s2}) "
+        "across the clock step")
 
 
 def test_async_blending_into_a_slide_above_the_floor_stays_within_the_acceleration_limit():
