@@ -15,9 +15,9 @@ reach) clamp acted; blocking and continuous with random plans never exceeded it,
 Every set-point stayed in the box, under max_speed_m_s and max_angular_speed_rad_s, within
 max_step_m and max_rotation_step_rad of the measured arm.
 
-Defects (strict xfails), 1-3 one family: a set-point that reaches a face of the box still
-moving into it is stopped by the clamp in one tick (``targets.py``'s docstring: Franka's
-controllers abort on such acceleration discontinuities):
+Defects (strict xfails until fix50d), 1-3 one family: a set-point that reaches a face of the
+box still moving into it is stopped by the clamp in one tick (``targets.py``'s docstring:
+Franka's controllers abort on such acceleration discontinuities):
 1. Continuous control, the set-point descending onto a target on the box's floor (the plan
    went below it, clipped onto it); 12 mm over the floor the next plan turns 14 mm aside (on
    the floor again). The ramp spends its acceleration turning toward the new target, the
@@ -38,6 +38,11 @@ controllers abort on such acceleration discontinuities):
    while the set-point moves at 0.1 m/s: ``stream_step``'s dt is negative, clipped to 0, the
    set-point stands still one tick and moves on: 0.1 -> 0 -> 0.1 m/s at the controller's
    steady 100 Hz: 10 m/s² (a 5 ms step: 5 m/s²). Should: paced by a monotonic clock.
+fix50d: the velocity toward each box face braked ahead of it, first from the acceleration budget
+(``targets.ramp_velocity``'s ``room``); a late tick at a speed the usual ticks after it stop from
+(``targets.stopping_speed``); the stream's ticks timed by ``MPCSession.stream_clock`` (the node:
+``time.monotonic``, sim time under use_sim_time). Added: a wall clock stepped 5 ms back and
+0.15 s forward, and sim-time ticks of 0 s (the set-point repeated, as a timer firing once).
 
 Held up (pins): the same descent without a retarget lands on the floor within the limit, and
 so does defect 3's late tick 2 cm over the floor; defect 2's blend 4 cm over the floor stays
@@ -49,8 +54,7 @@ set-point's speed stays within ``max_speed_m_s`` when late 50 ms ticks alternate
 ones (a timer catching up).
 Not reached (judged, not tested): the rotation reach's clamp can stop a turn the same way, but
 only with the arm 0.27 rad behind its set-point; ``~/clear_goals``, a hold and a disable stop
-the set-point at once, as README documents; sim-time ticks of 0 s (two timer calls on one
-/clock value: the same stall as defect 4, in a simulator).
+the set-point at once, as README documents.
 """
 
 import math
@@ -98,9 +102,6 @@ def peak_acceleration(setpoints) -> float:
     return float(np.linalg.norm(np.diff(velocities, axis=0), axis=1).max() / DT)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50d: a set-point retargeted along the box's "
-                   "floor while descending hits the floor and the box clamp stops it in one "
-                   "tick (5.1 m/s², limit 0.5)")
 def test_a_retarget_along_the_floor_while_descending_brakes_within_the_limit():
     """Brake into the box's floor within ``max_accel_m_s2`` when a retarget turns the motion.
 
@@ -179,8 +180,6 @@ def async_session_setpoints(actions, ticks=200, mode="async", first_frame_s=0.0)
     return np.array(setpoints)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50d: async's blend into a slide along the box's "
-                   "floor stops the descent at the floor in one tick (4.7 m/s², limit 0.5)")
 def test_async_blending_into_a_slide_along_the_floor_stays_within_the_acceleration_limit():
     """Keep async's blend within ``max_accel_m_s2`` when the running target lies on a box face.
 
@@ -202,9 +201,6 @@ def test_async_blending_into_a_slide_along_the_floor_stays_within_the_accelerati
         f"the set-point changed velocity at {peak:.2f} m/s² (limit {LIMITS.max_accel_m_s2})")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50d: continuous control's plan turning aside "
-                   "near the box's floor: the set-point meets the floor falling (4.7 m/s², "
-                   "limit 0.5)")
 def test_continuous_a_plan_turning_aside_near_the_floor_stays_within_the_acceleration_limit():
     """Defect 1 through ``MPCSession`` in continuous control (defaults, a 10 Hz camera).
 
@@ -223,9 +219,50 @@ def test_continuous_a_plan_turning_aside_near_the_floor_stays_within_the_acceler
         f"the set-point changed velocity at {peak:.2f} m/s² (limit {LIMITS.max_accel_m_s2})")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50d: a wall clock stepped back 0.15 s mid-motion "
-                   "stalls the set-point one tick (dt < 0 read as 0): 10 m/s², limit 0.5")
-def test_a_wall_clock_stepped_back_mid_motion_does_not_stall_the_set_point():
+def stream_along_x(clock: Clock, wall_offset: bool = True, step_back_s: float = 0.0,
+                   repeats=()):
+    """Stream a continuous-control set-point along +x (up to 0.1 m/s); its set-points [N, 7].
+
+    Ticks of ``DT`` on ``clock`` (``wall_offset``: it is the node's system clock, its offset
+    passed as ``clock_offset``; else a simulator's); before tick 60 the wall clock steps back
+    ``step_back_s`` [s] (negative: forward). At each tick in ``repeats`` the stream's timer
+    fires twice on one clock value (sim time): the second call must publish the same
+    set-point and twist as the first; only the first is kept.
+    """
+    offset = {"clock_offset": clock.system_offset} if wall_offset else {}
+    session = MPCSession(tiny_world_model(), CEM, LIMITS, ControlConfig(mode="continuous"),
+                         clock=clock, planner=SequencePlanner([[0.08, 0, 0, 0, 0, 0, 0]]),
+                         **offset)
+    start = ABOVE_FLOOR.copy()
+    start[2] = 0.3
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(start, clock.now)
+    session.set_goals([SubGoal(frame(7), 0, "along x")])
+    session.set_enabled(True)
+    setpoints, arm, next_frame = [], start, clock.now
+    for tick in range(66):
+        if tick == 60 and step_back_s:
+            clock.step_wall_back(step_back_s)
+        clock.now += DT
+        out = session.stream_step()
+        if out is not None and out.setpoint is not None:
+            setpoints.append(out.setpoint)
+            arm = out.setpoint
+            if tick in repeats:
+                again = session.stream_step()
+                assert np.array_equal(again.setpoint, out.setpoint), tick
+                assert np.array_equal(again.twist, out.twist), tick
+        session.observe_state(arm, clock.now)
+        if clock.now >= next_frame - 1e-9:
+            session.observe_image(frame(100 + tick), clock.now)
+            next_frame = clock.now + 0.1
+        session.plan_step()
+    assert len(setpoints) >= 60 and setpoints[-1][0] > start[0] + 0.03  # full speed by then
+    return np.array(setpoints)
+
+
+@pytest.mark.parametrize("step_back_s", [0.15, 0.005, -0.15])
+def test_a_wall_clock_stepped_back_mid_motion_does_not_stall_the_set_point(step_back_s):
     """Keep the set-point's pace when the node's wall clock steps back under it.
 
     Input: a real arm (use_sim_time false: the node clock is the PC's wall clock), continuous
@@ -235,37 +272,28 @@ def test_a_wall_clock_stepped_back_mid_motion_does_not_stall_the_set_point():
     clips it to 0 and publishes the set-point of the tick before; the next tick moves 1 mm
     again. The controller, ticking at its own steady 100 Hz, sees 0.1 -> 0 -> 0.1 m/s: 10
     m/s² (0.5 allowed). Should: the set-point paced by a clock that does not step (monotonic),
-    so it moves on smoothly (a step of 5 ms, well inside every age limit, gives 5 m/s²).
+    so it moves on smoothly (a step of 5 ms, well inside every age limit, gives 5 m/s²; a step
+    forward of 0.15 s was a 50 ms tick, the longest the stream takes: 4 mm at once).
     """
-    clock = Clock()
-    session = MPCSession(tiny_world_model(), CEM, LIMITS, ControlConfig(mode="continuous"),
-                         clock=clock, planner=SequencePlanner([[0.08, 0, 0, 0, 0, 0, 0]]),
-                         clock_offset=clock.system_offset)
-    start = ABOVE_FLOOR.copy()
-    start[2] = 0.3
-    session.observe_image(frame(0), clock.now)
-    session.observe_state(start, clock.now)
-    session.set_goals([SubGoal(frame(7), 0, "along x")])
-    session.set_enabled(True)
-    setpoints, arm, next_frame = [], start, clock.now
-    for tick in range(66):
-        if tick == 60:
-            clock.step_wall_back(0.15)
-        clock.now += DT
-        out = session.stream_step()
-        if out is not None and out.setpoint is not None:
-            setpoints.append(out.setpoint)
-            arm = out.setpoint
-        session.observe_state(arm, clock.now)
-        if clock.now >= next_frame - 1e-9:
-            session.observe_image(frame(100 + tick), clock.now)
-            next_frame = clock.now + 0.1
-        session.plan_step()
-    assert len(setpoints) >= 60 and setpoints[-1][0] > start[0] + 0.03  # full speed by then
+    setpoints = stream_along_x(Clock(), step_back_s=step_back_s)
     peak = peak_acceleration(setpoints[-15:])
     assert peak <= LIMITS.max_accel_m_s2 * 1.02, (
         f"the set-point changed velocity at {peak:.2f} m/s² (limit {LIMITS.max_accel_m_s2}) "
         "across the clock step")
+
+
+def test_sim_time_ticks_of_zero_seconds_neither_stall_nor_jump_the_set_point():
+    """Two stream timer calls on one /clock value repeat the set-point; sim time paces it.
+
+    Under use_sim_time the node clock is the simulator's (no clock offset to it) and its
+    controller follows that clock: a second timer call on the same /clock value is a tick of
+    0 s, which must publish the same set-point and twist again (not a stall then a jump in
+    sim time): the set-points at each clock value are those of a timer that fired once.
+    """
+    once = stream_along_x(Clock(), wall_offset=False)
+    twice = stream_along_x(Clock(), wall_offset=False, repeats=range(10, 60, 3))
+    assert np.array_equal(once, twice)
+    assert peak_acceleration(once) <= LIMITS.max_accel_m_s2 * 1.02
 
 
 def test_async_blending_into_a_slide_above_the_floor_stays_within_the_acceleration_limit():
@@ -296,9 +324,6 @@ def braking_with_one_late_tick(floor_gap_m: float, late_s: float):
     return float(changes.max())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50d: one late stream tick while braking onto the "
-                   "box's floor: the pass it makes is clamped at the floor in one tick "
-                   "(1.1 m/s² for 30 ms, 1.96 for 50 ms; limit 0.5)")
 @pytest.mark.parametrize("late_s", [0.03, 0.05])
 def test_one_late_tick_braking_onto_the_floor_stays_within_the_acceleration_limit(late_s):
     """Brake onto a target on the box's floor within the limit through one late tick.

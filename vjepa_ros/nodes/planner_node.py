@@ -124,6 +124,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 clock_note=lambda: self.sources.clock_note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
+                stream_clock=self._stream_clock,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
@@ -304,6 +305,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
     def now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
+
+    def _stream_clock(self) -> float:
+        """Return the stream ticks' time [s]: sim time on it, else steady (breaker50d)."""
+        return self.now() if self.get_clock().ros_time_is_active else time.monotonic()
 
     def _log(self, level: str, message: str) -> None:
         # One call site per severity: rclpy refuses a call site whose severity changes.

@@ -124,6 +124,12 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             are a wall clock stepped under the node (chrony/ntpd/PTP), stamps that go back alone
             a new world (a simulator restarted, a bag looped). Tests pass a hand-driven one to
             simulate a stepped system clock.
+        stream_clock: the clock [s] the set-point's ticks are timed by (only their lengths are
+            used; stamps stay ``clock``'s): a steady one, so a wall clock stepped under the node
+            neither stalls the set-point a tick nor jumps it (breaker50d: 10 m/s² at a 0.15 s
+            step back). The node: ``time.monotonic``, or the simulator's ``clock`` on sim time.
+            None: ``clock`` less a ``clock_offset`` passed in (a hand-driven system clock and
+            its offset, in tests), else ``clock`` itself (a simulator's, a test's).
     """
 
     def __init__(
@@ -146,6 +152,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         outside_box_advice: str = OUTSIDE_BOX_ADVICE,
         wall_clock: Callable[[], float] | None = None,
         clock_offset: Callable[[], float] = system_clock_offset,
+        stream_clock: Callable[[], float] | None = None,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -164,7 +171,12 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.model_frame = ModelFrame(control.model_frame_rpy_deg)  # the camera check's correction
         self.clock, self.log, self._wake = clock, log, wake
         self.wall_clock = wall_clock  # steady [s] of arrivals: a frozen clock's check
-        self.clock_offset = clock_offset  # system minus monotonic clock [s]: a wall clock step
+        # system minus monotonic clock [s]: a wall clock step
+        self.clock_offset = clock_offset
+        if stream_clock is None:  # the real offset is read twice, ms apart on a loaded PC
+            stream_clock = clock if clock_offset is system_clock_offset else \
+                (lambda: clock() - clock_offset())
+        self.stream_clock = stream_clock  # steady [s]: the stream's tick lengths
         self._clock_falls = SystemClockFalls()  # its recent falls, seen at any arrival
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)
@@ -205,7 +217,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._recorded_kinds: frozenset[str] = frozenset()  # what the players published
         self.hand: str | None = None  # the hand measured (FingerWatch.hand), the last one known
         self.last_planned_stamp = -float("inf")
-        self.last_stream_time: float | None = None
+        self.last_stream_time: float | None = None  # stream_clock at the last tick [s]
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
         self._refusal: Refusal | None = None
         self._input_held: Refusal | None = None  # the refusal when it came from the input checks

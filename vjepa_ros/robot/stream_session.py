@@ -61,7 +61,7 @@ class StreamSession:
                 return None
             refusal = self._input_refusal(now)
             if refusal is not None:
-                self.last_stream_time = now
+                self.last_stream_time = self.stream_clock()
                 # held on the robot states, at its start or later in the hold (the camera
                 # first, then the states): resume on states that came after (RESUME_STATES)
                 states_failed = self._states_failed(now)
@@ -81,9 +81,11 @@ class StreamSession:
                     return None  # one state after the hold is no pose to restart at yet
                 if not self._resume_stream(now):
                     return None
-            period = 1.0 / self.control.stream_rate_hz
-            dt = period if self.last_stream_time is None else now - self.last_stream_time
-            self.last_stream_time = now
+            # the tick's length on the steady stream clock: a wall clock stepped under the node
+            # (ntpd, PTP) moves ``now`` and the stamps, not the set-point's pace (breaker50d)
+            period, paced = 1.0 / self.control.stream_rate_hz, self.stream_clock()
+            dt = period if self.last_stream_time is None else paced - self.last_stream_time
+            self.last_stream_time = paced
             if self.camera_check is not None:
                 self._advance_camera_check(now)
             setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))

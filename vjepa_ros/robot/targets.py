@@ -78,28 +78,72 @@ def _lands_within(before, landing, max_accel, dt, next_dt) -> bool:
                 and np.linalg.norm(motion) <= allowed * min(dt, next_dt))
 
 
-def ramp_velocity(velocity, remaining, max_speed, max_accel, dt) -> np.ndarray:
+def stopping_speed(distance, max_accel, dt, next_dt):
+    """Return the speed [m/s] to move at for a tick of ``dt`` [s] with ``distance`` [m] left.
+
+    The largest speed from which, after moving at it for ``dt``, the set-point still stops
+    within ``distance`` slowing by ``max_accel·(1 - BRAKING_MARGIN)·next_dt`` per tick of
+    ``next_dt`` [s] (the usual tick, at most ``dt``) and ending with a step onto the goal (≈
+    √(2·a·d)). A late tick (``dt`` > ``next_dt``) moves slower than the usual profile so that
+    the usual ticks after it still stop in time (breaker50d: braking onto the box's floor, a
+    50 ms tick passed the target by what the box clamp then stopped in one tick). Works on
+    floats and on arrays of distances alike (numpy's element-wise rules).
+    """
+    speed_step = max_accel * (1 - BRAKING_MARGIN) * next_dt
+    ticks = np.maximum(np.asarray(distance, dtype=np.float64), 0.0) / (speed_step * next_dt)
+    late = dt / next_dt  # this tick in usual ticks (1: the usual tick)
+    # Moving at (1 + m + f)·speed_step for this tick, then stopping from (m + f)·speed_step,
+    # slowing by speed_step per usual tick, covers speed_step·next_dt·((1 + m + f)·late +
+    # m(m+1)/2 + (m+1)·f) and ends with a step of f·speed_step onto the goal: solve for the
+    # whole m (-1: this tick's step alone, then at rest) and the fraction f.
+    whole = np.maximum(np.floor(np.sqrt((late - 0.5) ** 2 + 2.0 * ticks) - late - 0.5), -1.0)
+    fraction = np.minimum(
+        (ticks - (whole + 1) * late - whole * (whole + 1) / 2) / (late + whole + 1), 1.0)
+    return speed_step * (1 + whole + fraction)
+
+
+def _limited(change, limit: float) -> np.ndarray:
+    """Return ``change`` [3] scaled down to a norm of at most ``limit`` (itself when within)."""
+    norm = float(np.linalg.norm(change))
+    return change * (limit / norm) if norm > limit else change
+
+
+def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
+                  room=None) -> np.ndarray:
     """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
 
     The wanted velocity points at the goal with the speed from which the set-point can still stop
-    in the remaining distance when slowing by ``max_accel·dt`` per tick (≈ √(2·a·d), at most
-    ``max_speed``); the velocity changes by at most ``max_accel·dt`` per tick.
+    in the remaining distance when slowing by ``max_accel·dt`` per tick (:func:`stopping_speed`,
+    the usual tick ``next_dt`` [s], default ``dt``; at most ``max_speed``); the velocity changes
+    by at most ``max_accel·dt`` per tick. ``room``: None, or (below [3], above [3]) [m] how far
+    the point may still move along each axis down and up (the workspace box's faces): the
+    velocity toward each face is then braked to the stopping speed of its room first (within
+    ``max_accel·dt``), the rest of the change goes toward the wanted velocity (breaker50d: a
+    retarget turning the motion near a face spent the change on the turn, the set-point met the
+    face still moving and the box clamp stopped it in one tick).
     """
+    next_dt = dt if next_dt is None else next_dt
     distance = float(np.linalg.norm(remaining))
-    speed_step = max_accel * (1 - BRAKING_MARGIN) * dt
-    # Stopping from speed (m + f)·speed_step, slowing by speed_step per tick, covers
-    # speed_step·dt·(m(m+1)/2 + (m+1)·f) and ends with a step of f·speed_step onto the goal:
-    # solve for the whole m and the fraction f.
-    ticks = distance / (speed_step * dt)
-    whole = np.floor((np.sqrt(1.0 + 8.0 * ticks) - 1.0) / 2.0)
-    fraction = min((ticks - whole * (whole + 1) / 2) / (whole + 1), 1.0)
-    wanted_speed = min(max_speed, speed_step * (whole + fraction))
+    wanted_speed = min(max_speed, float(stopping_speed(distance, max_accel, dt, next_dt)))
     wanted = remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
-    change = wanted - velocity
-    change_norm = float(np.linalg.norm(change))
-    if change_norm > max_accel * dt:
-        change *= max_accel * dt / change_norm
-    return velocity + change
+    limit = max_accel * dt
+    if room is not None:
+        lowest = -stopping_speed(room[0], max_accel, dt, next_dt)
+        highest = stopping_speed(room[1], max_accel, dt, next_dt)
+        wanted = np.clip(wanted, lowest, highest)  # a target in the box: seldom acts
+        forced = np.clip(velocity, lowest, highest) - velocity  # the faces' braking
+    if room is None or not forced.any():  # no face near: the plain ramp
+        return velocity + _limited(wanted - velocity, limit)
+    forced = _limited(forced, limit)
+    rest = wanted - velocity - forced
+    # the largest share t of the rest with |forced + t·rest| <= limit
+    square = float(np.dot(rest, rest))
+    if square == 0.0:
+        return velocity + forced
+    along = float(np.dot(forced, rest))
+    spare = max(limit ** 2 - float(np.dot(forced, forced)), 0.0)
+    share = min(1.0, (np.sqrt(along ** 2 + square * spare) - along) / square)
+    return velocity + forced + share * rest
 
 
 class SetpointStreamer:
@@ -112,6 +156,10 @@ class SetpointStreamer:
     the reach of that measured pose (``max_step_m``, ``max_rotation_step_rad``). Where a clamp
     acts, the velocity becomes the set-point's actual motion in that tick, so the twist stays
     consistent with the set-points (position limits win over the acceleration limit there).
+    The velocity toward each face of the box is braked ahead of it, that braking first from the
+    acceleration limit (:func:`ramp_velocity`'s ``room``), so a set-point turned toward a target
+    on a face does not meet the face moving (breaker50d); a late tick moves no faster than the
+    usual ticks after it can still stop from (:func:`stopping_speed`).
     The slowing-down lands on the target, exactly and at rest. A step that would pass the
     target (a target set closer ahead than the braking distance, about v²/2a: continuous
     control's next plan near the goal; a late or jittered tick; the stream's rate changed since
@@ -275,9 +323,10 @@ class SetpointStreamer:
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         before = self.velocity
-        self.velocity = ramp_velocity(
-            self.velocity, remaining, limits.max_speed_m_s, limits.max_accel_m_s2, dt
-        )
+        lower, upper = limits.box
+        room = (self.setpoint[:3] - lower, upper - self.setpoint[:3])  # to the box's faces
+        self.velocity = ramp_velocity(self.velocity, remaining, limits.max_speed_m_s,
+                                      limits.max_accel_m_s2, dt, next_dt, room)
         # A step that would pass the target (a target inside the braking distance, a late
         # callback's long tick, a jittered timer, the stream's rate changed: breaker42j) lands on
         # it where stopping there is within the acceleration limit (:func:`_lands_within`); else
@@ -292,7 +341,6 @@ class SetpointStreamer:
             # replaces), within the limit
             xyz = self.target[:3].copy()
             self.velocity = np.zeros(3)
-        lower, upper = limits.box
         clamped = np.clip(self._within_reach(xyz), lower, upper)
         if not np.array_equal(clamped, xyz):
             self.velocity = (clamped - self.setpoint[:3]) / dt
@@ -306,6 +354,7 @@ class SetpointStreamer:
             limits.max_angular_speed_rad_s,
             limits.max_angular_accel_rad_s2,
             dt,
+            next_dt,
         )
         turn = self.angular_velocity * dt
         passes = _passes(turn, rotvec)
