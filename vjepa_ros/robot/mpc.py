@@ -124,10 +124,11 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             are a wall clock stepped under the node (chrony/ntpd/PTP), stamps that go back alone
             a new world (a simulator restarted, a bag looped). Tests pass a hand-driven one to
             simulate a stepped system clock.
-        stream_clock: the clock [s] the set-point's ticks are timed by (only their lengths are
-            used; stamps stay ``clock``'s): a steady one, so a wall clock stepped under the node
-            neither stalls the set-point a tick nor jumps it (breaker50d: 10 m/s² at a 0.15 s
-            step back). The node: ``time.monotonic``, or the simulator's ``clock`` on sim time.
+        stream_clock: a steady clock [s] the set-point's ticks are timed by where ``clock``
+            stepped against it (``stream_session.CLOCK_STEP_S``; stamps stay ``clock``'s), so a
+            wall clock stepped under the node neither stalls the set-point a tick nor jumps it
+            (breaker50d: 10 m/s² at a 0.15 s step back). The node: ``time.monotonic``, or the
+            simulator's ``clock`` on sim time.
             None: ``clock`` less a ``clock_offset`` passed in (a hand-driven system clock and
             its offset, in tests), else ``clock`` itself (a simulator's, a test's).
     """
@@ -176,7 +177,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         if stream_clock is None:  # the real offset is read twice, ms apart on a loaded PC
             stream_clock = clock if clock_offset is system_clock_offset else \
                 (lambda: clock() - clock_offset())
-        self.stream_clock = stream_clock  # steady [s]: the stream's tick lengths
+        self.stream_clock = stream_clock  # steady [s]: the stream's ticks at a clock step
         self._clock_falls = SystemClockFalls()  # its recent falls, seen at any arrival
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)
@@ -217,7 +218,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._recorded_kinds: frozenset[str] = frozenset()  # what the players published
         self.hand: str | None = None  # the hand measured (FingerWatch.hand), the last one known
         self.last_planned_stamp = -float("inf")
-        self.last_stream_time: float | None = None  # stream_clock at the last tick [s]
+        self.last_stream_time: float | None = None
         self._stream_held = False  # the stream entered a hold on bad inputs (one zero twist)
         self._refusal: Refusal | None = None
         self._input_held: Refusal | None = None  # the refusal when it came from the input checks

@@ -30,6 +30,12 @@ INPUT_KINDS = (RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE)
 # [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
 RESUME_TOLERANCE_M = 0.01
 RESUME_TOLERANCE_RAD = 0.05
+# [s] a tick whose length on the node clock differs from the steady stream clock's by more than
+# this is a wall clock stepped under the node (ntpd/chrony steps of 0.1 s or more, PTP): timed by
+# the steady clock (breaker50d). Otherwise by the node clock, so the stamps' differences are the
+# set-point's own motion (README: speeds read from the stamps <= max_speed_m_s); both clocks are
+# read next to each other and run at the same rate but for NTP's slew (<= 0.5 ms/s).
+CLOCK_STEP_S = 0.001
 
 
 class StreamSession:
@@ -42,6 +48,8 @@ class StreamSession:
     _held_pose: np.ndarray | None = None
     # the running command has arrived (the arm seen at its target, or the timeout): _arm_arrived
     _arm_arrival_seen: bool = False
+    # stream_clock at the last tick [s] (set with last_stream_time, the node clock's)
+    _last_paced: float = 0.0
 
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published.
@@ -55,13 +63,13 @@ class StreamSession:
         with self._lock:
             for level, line in self._refusal_log.notes():
                 self.log(level, line)
-            now = self.clock()
+            now, paced = self.clock(), self.stream_clock()  # read together: see CLOCK_STEP_S
             if not self.enabled or not self.streamer.active:
                 self._idle_inputs(now)
                 return None
             refusal = self._input_refusal(now)
             if refusal is not None:
-                self.last_stream_time = self.stream_clock()
+                self.last_stream_time, self._last_paced = now, paced
                 # held on the robot states, at its start or later in the hold (the camera
                 # first, then the states): resume on states that came after (RESUME_STATES)
                 states_failed = self._states_failed(now)
@@ -81,11 +89,9 @@ class StreamSession:
                     return None  # one state after the hold is no pose to restart at yet
                 if not self._resume_stream(now):
                     return None
-            # the tick's length on the steady stream clock: a wall clock stepped under the node
-            # (ntpd, PTP) moves ``now`` and the stamps, not the set-point's pace (breaker50d)
-            period, paced = 1.0 / self.control.stream_rate_hz, self.stream_clock()
-            dt = period if self.last_stream_time is None else paced - self.last_stream_time
-            self.last_stream_time = paced
+            period = 1.0 / self.control.stream_rate_hz
+            dt = period if self.last_stream_time is None else self._tick_length(now, paced)
+            self.last_stream_time, self._last_paced = now, paced
             if self.camera_check is not None:
                 self._advance_camera_check(now)
             setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
@@ -99,6 +105,16 @@ class StreamSession:
                 self._check_arrival(now)
             return StreamOutput(setpoint, self.streamer.twist(), now,
                                 commanding_epoch=self.commanding_epoch)
+
+    def _tick_length(self, now: float, paced: float) -> float:
+        """Return this tick's length [s] from the node clock ``now`` and the steady ``paced``.
+
+        The node clock's, unless it stepped against the steady clock (``CLOCK_STEP_S``): a wall
+        clock stepped 0.15 s back under the node was a tick of 0 s then a usual one, 10 m/s²
+        (breaker50d); the steady clock's length then (stamps step with the clock anyway).
+        """
+        length, steady = now - self.last_stream_time, paced - self._last_paced
+        return steady if abs(length - steady) > CLOCK_STEP_S else length
 
     def _idle_inputs(self, now: float) -> None:
         """Judge the inputs at a tick that streams nothing, ``now`` [s] (locked).
