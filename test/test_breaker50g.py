@@ -28,6 +28,9 @@ Defects (strict xfails, what should happen asserted):
   than 0.2 (the hint's 0.25 itself is right); the older dropped-steps note says the same.
 - mask_long 16 blocks of ``[0.7, 0.7]``: "give fewer num_blocks or a lower spatial_scale", no
   count that passes (11 to 15 are refused too; 10 passes), where the scale refusal names one.
+- ``--horizon 3 --goal-offset 3`` (the offset fix50b asks for) on a 3-step bag: "give a
+  CEMConfig.horizon of at most 2"; horizon 2 with the goal offset 3 kept is refused next ("give a
+  goal_offset of at most 2"): a fix that does not pass as given.
 - ``eval --preset notebook --goal-offset 1``: refused "below the planner horizon --horizon 2 ...",
   naming an option the user did not give (the preset's horizon), where the other CEM errors say
   "of preset 'notebook'".
@@ -151,6 +154,25 @@ def test_a_presets_horizon_is_named_as_the_presets(tmp_path, capsys):
     err = capsys.readouterr().err
     assert status == 2 and "--goal-offset 1" in err, err
     assert "notebook" in err, err
+
+
+@pytest.mark.xfail(strict=True, reason="goal offset = horizon on a too-short bag: told a horizon "
+                   "that the kept goal offset still refuses")
+def test_a_too_short_bag_under_an_equal_goal_offset_is_told_a_fix_that_passes(tmp_path):
+    """Input: 3 frames at 4 Hz (3 steps), horizon 3 and goal_offset 3 given (offset = horizon).
+
+    Happened: 'no step to evaluate: ... (the planner horizon CEMConfig.horizon 3); give a
+    CEMConfig.horizon of at most 2, or a longer recording'; horizon 2 with goal_offset 3 is then
+    refused again ('(goal_offset 3); give a goal_offset of at most 2'). Should: a fix that passes
+    as given (name goal_offset too: both at most 2, or goal_offset 0).
+    """
+    recording = _pose_recording(tmp_path, np.arange(3) / 4.0, np.arange(0, 0.51, 1 / 30))
+    with pytest.raises(ValueError, match="no step to evaluate") as refused:
+        valid_steps(recording, EvalConfig(goal_offset=3), 3, 3)
+    said = str(refused.value)
+    horizon = re.search(r"CEMConfig\.horizon of at most ([0-9]+)", said)
+    assert horizon and "goal_offset" not in said, said  # the advice as it is now
+    valid_steps(recording, EvalConfig(goal_offset=3), int(horizon.group(1)), 3)
 
 
 # --- eval: bags that must still be scored -------------------------------------------------------
