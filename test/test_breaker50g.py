@@ -26,6 +26,8 @@ Defects (strict xfails, what should happen asserted):
 - A pose stream of 0.12-0.22 s intervals run with ``max_state_gap_s 0.2``: the unmeasured note
   says "arrives every 0.18 s (median), more than max_state_gap_s 0.2 s allows": 0.18 is not more
   than 0.2 (the hint's 0.25 itself is right); the older dropped-steps note says the same.
+- mask_long ``spatial_scale [1.0, 1.0]``: "give a high end below 0.8906 (e.g. 0.89)"; the low
+  end 1.0 kept, ``[1.0, 0.89]`` is not a range (refused): no whole range that passes is named.
 - mask_long 16 blocks of ``[0.7, 0.7]``: "give fewer num_blocks or a lower spatial_scale", no
   count that passes (11 to 15 are refused too; 10 passes), where the scale refusal names one.
 - ``--horizon 3 --goal-offset 3`` (the offset fix50b asks for) on a 3-step bag: "give a
@@ -39,7 +41,8 @@ Held up (pins): goal offsets 0, H, H + 1 and a goal image at horizons 1-3, and c
 horizon 1 / offset 1, are accepted; bags that must still be scored are (poses at 10 Hz with
 ±20 ms jitter, a 3 s pause in a 30 Hz stream, states starting 3 s after the camera, /joint_states
 at 1 kHz, a slow stream with max_state_gap_s 5); the hint's gap (95th percentile + 10 %) admits
-every step of a 0.12-0.22 s stream; V-JEPA 2's masks (8 x 0.15 and 2 x 0.7, also the [0.15, 0.7]
+every step of a 0.12-0.22 s stream; the mask refusal's "e.g." high end passes (1-2 blocks, grids
+2..64, six ratio ranges); V-JEPA 2's masks (8 x 0.15 and 2 x 0.7, also the [0.15, 0.7]
 range, aspect 0.75-1.5) pass at every grid 2x2..64x64 (224/256/384 px among them); a refused
 setting's shape really covers the grid as often as the bound says (product sampler); lr, weight
 decay and momentum equal the official schedulers update by update at 1, 2, 7 steps, any warm-up.
@@ -67,7 +70,7 @@ from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.train.pretrain_config import MaskConfig, PretrainConfig
-from vjepa_ros.train.pretrain_mask_check import corner_cover_chance
+from vjepa_ros.train.pretrain_mask_check import corner_cover_chance, mask_problem
 from vjepa_ros.train.pretrain_masks import sample_block_mask
 from vjepa_ros.train.pretrain_schedule import (
     cosine_weight_decay,
@@ -351,6 +354,37 @@ def test_the_suggested_high_end_passes():
     assert suggested, said
     after = _refusal(mask_long=MaskConfig(16, [0.7, float(suggested.group(1))], [0.75, 1.5]))
     assert after == "" or "num_blocks" in said, after
+
+
+def test_the_suggested_high_end_passes_at_every_grid():
+    """1 or 2 blocks of [0.1, 1.0]: the 'e.g.' high end passes at grids 2..64, six ratio ranges."""
+    for side in range(2, 65):
+        for ratio in ([0.75, 1.5], [1, 1], [0.5, 0.8], [1.2, 2.0], [0.3, 3.0], [2, 2]):
+            for blocks in (1, 2):
+                said = mask_problem("m", blocks, [0.1, 1.0], ratio, side, "x")
+                suggested = re.search(r"e\.g\. ([0-9.]+)", said or "")
+                if suggested:
+                    high = float(suggested.group(1))
+                    assert not mask_problem("m", blocks, [min(0.1, high), high], ratio, side,
+                                            "x"), (side, ratio, said)
+
+
+@pytest.mark.xfail(strict=True, reason="spatial_scale [1.0, 1.0] is told a high end of 0.89: "
+                   "[1.0, 0.89] is not a range")
+def test_a_whole_frame_scale_is_told_a_range_that_passes():
+    """Input: mask_long spatial_scale [1.0, 1.0] (breaker40d's setting) at 128 px.
+
+    Happened: '... give a high end below 0.8906 (e.g. 0.89) ...'; the low end 1.0 kept, [1.0,
+    0.89] is refused ('must be [low, high] with low <= high'). Should: a whole range that passes
+    where the low end is above the suggested high end (e.g. [0.89, 0.89]).
+    """
+    said = _refusal(mask_long=MaskConfig(2, [1.0, 1.0], [0.75, 1.5]))
+    high = float(re.search(r"e\.g\. ([0-9.]+)", said).group(1))
+    try:
+        followed = _refusal(mask_long=MaskConfig(2, [1.0, high], [0.75, 1.5]))
+    except ValueError as exc:  # MaskConfig's own check
+        followed = str(exc)
+    assert not followed or "[" in said.split("e.g.")[1], (said, followed)
 
 
 @pytest.mark.xfail(strict=True, reason="the num_blocks refusal names no count of blocks that "
