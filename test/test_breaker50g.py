@@ -49,7 +49,9 @@ decay and momentum equal the official schedulers update by update at 1, 2, 7 ste
 
 Noted, not filed: the RISK 1e-12 line is conservative — 11 blocks of [0.7, 0.7] at 8x8 are
 refused, though 10 000 product masks never fail (a 1500-step run dies with chance ~1e-8); 14
-blocks do fail (2 in 10 000). Not tested: pretrain's lost-steps line, per-sample masks' batch
+blocks do fail (2 in 10 000). A 4 Hz camera jittered ±10 ms with poses at its stamps is refused
+"no step would be scored ... give max_state_gap_s 0.3" (each period ends inside a 0.25 s gap): as
+README's 6 fps case, by design. Not tested: pretrain's lost-steps line, per-sample masks' batch
 risk, eval on real field bags.
 """
 
