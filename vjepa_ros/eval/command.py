@@ -134,7 +134,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
                              "is the image, the offset would do nothing; give one of them")
         from vjepa_ros.eval.eval_config import goal_offset_problem
 
-        problem = goal_offset_problem(config.goal_offset, cem.horizon)  # before the bag's read
+        problem = goal_offset_problem(  # before the bag's read; a horizon not typed: whose
+            config.goal_offset, cem.horizon,
+            "" if args.horizon is not None else f"preset {args.preset!r}")
         if problem:
             raise UsageError(option_message(problem, EVAL_OPTIONS))
         topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here

@@ -82,17 +82,21 @@ class EvalConfig:
         return self
 
 
-def goal_offset_problem(goal_offset: int | None, horizon: int) -> str:
+def goal_offset_problem(goal_offset: int | None, horizon: int, source: str = "") -> str:
     """Return why a goal frame ``goal_offset`` steps ahead is refused ("" when it is not).
 
     ``goal_offset``: ``EvalConfig.goal_offset`` (0: the horizon) or None when a goal image is
-    given; ``horizon``: ``CEMConfig.horizon``. A goal nearer than the horizon is refused: the
-    executed sequence the energy scores (H frame-to-frame actions) would run past the goal
-    frame, and README defines no meaning for it (breaker50b).
+    given; ``horizon``: ``CEMConfig.horizon``; ``source``: where a horizon the user did not set
+    comes from (``preset 'notebook'``: ``CEMConfig.horizon of preset 'notebook' (2)``, as the
+    other planner-setting errors say; "": named with its value). A goal nearer than the horizon
+    is refused: the executed sequence the energy scores (H frame-to-frame actions) would run
+    past the goal frame, and README defines no meaning for it (breaker50b).
     """
     if not goal_offset or goal_offset >= horizon:
         return ""
-    return (f"goal_offset {goal_offset} is below the planner horizon CEMConfig.horizon "
-            f"{horizon}: the executed sequence of {horizon} steps would run past the goal frame; "
-            f"give a goal_offset of at least {horizon} (0: the horizon), or a CEMConfig.horizon "
-            f"of at most {goal_offset}")
+    named = (f"CEMConfig.horizon of {source} ({horizon})" if source
+             else f"CEMConfig.horizon {horizon}")
+    return (f"goal_offset {goal_offset} is below the planner horizon {named}: the executed "
+            f"sequence of {horizon} steps would run past the goal frame; give a goal_offset of "
+            f"at least {horizon} (0: the horizon), or a CEMConfig.horizon of at most "
+            f"{goal_offset}")

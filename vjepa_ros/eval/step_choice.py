@@ -51,7 +51,8 @@ def valid_steps(recording, config: EvalConfig, horizon: int, goal_offset: int | 
     chosen = every[:config.max_steps] if config.max_steps else every
     if not chosen:
         raise ValueError(no_step_message(recording, steps, config.rate_hz, horizon, goal_offset,
-                                         config.max_state_gap_s, config.start_s, config.end_s))
+                                         config.max_state_gap_s, config.start_s, config.end_s,
+                                         offset_given=bool(config.goal_offset)))
     return steps, every, chosen
 
 
@@ -177,14 +178,16 @@ def window_s(recording, start_s: float = 0.0, end_s: float = 0.0) -> tuple[float
 
 def no_step_message(recording, steps, rate_hz: float, horizon: int,
                     goal_offset: int | None, max_state_gap_s: float = 0.1,
-                    start_s: float = 0.0, end_s: float = 0.0) -> str:
+                    start_s: float = 0.0, end_s: float = 0.0, offset_given: bool = True) -> str:
     """Return the error for a recording with no evaluable step.
 
     ``recording``: the ``Recording`` (path, frame and state times); ``steps``: its ``Steps`` at
     ``rate_hz`` [Hz]; ``goal_offset``: None when a goal image is given; ``max_state_gap_s``
     [s]: the state gap the steps were resampled with; ``start_s`` / ``end_s`` [s]: the window
     they were taken from (0: not set), which a too-short one names with a wider window to give.
-    Every value advised is one its setting accepts (a rate_hz within ``RATE_RANGE_HZ``).
+    Every value advised is one its setting accepts (a rate_hz within ``RATE_RANGE_HZ``) and
+    passes as stated: a ``goal_offset`` set (``offset_given``) equal to the horizon is advised
+    down with it.
     """
     span = step_span(horizon, goal_offset)
     count = len(steps)
@@ -205,7 +208,9 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
         fixes = [f"a goal_offset of at most {count - 1}"] if count - 1 >= max(horizon, 1) else []
     else:
         setting = f"the planner horizon CEMConfig.horizon {horizon}"
-        fixes = [f"a CEMConfig.horizon of at most {count - 1}"] if count > 1 else []
+        # a goal_offset equal to the horizon given: kept, it would hold the span; lower both
+        both = " and goal_offset" if offset_given and goal_offset == horizon else ""
+        fixes = [f"a CEMConfig.horizon{both} of at most {count - 1}"] if count > 1 else []
     lowest_rate = max(1.01 * span / seconds, RATE_RANGE_HZ[0]) if seconds > 0 else math.inf
     if lowest_rate <= min(RATE_RANGE_HZ[1], _camera_hz(recording.image_times)):
         fixes.append(f"a rate_hz of at least {_round_up(lowest_rate)}")

@@ -50,20 +50,17 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
     motions = period_xyz(steps, chosen)
     motions = motions[np.isfinite(motions).all(axis=1)]  # the steps compared
     lengths = np.linalg.norm(motions.astype(np.float64), axis=1)
+    later = _later_start(recording, steps, min_motion_m)
     if len(lengths) == 0:  # none compared: every chosen step's period is not covered
         said, hint = _unmeasured_words(steps, chosen, max_state_gap_s, recording)
-        return f"{recording.path}: no step would be scored: {said}{hint}"
+        fix = f"; {later}" if later and not hint else ""  # max_steps took the uncovered start
+        return f"{recording.path}: no step would be scored: {said}{hint}{fix}"
     if moved(motions, min_motion_m).any():
         return ""
-    pairs = np.flatnonzero(steps.period_known())
-    moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
-    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     valid = steps.states[steps.valid, :3]
     reach = float(np.linalg.norm(valid - valid[0], axis=1).max()) if len(valid) else 0.0
-    if len(moving):
-        first_s = (int(steps.grid_times[moving[0]]) - origin) / 1e9
-        fix = (f"the arm first moves {first_s:.1f} s after the bag's start: give start_s "
-               f"{np.floor(first_s * 10) / 10:g} (and end_s) to evaluate where it moves")
+    if later:
+        fix = later
     elif reach >= min_motion_m:  # slower than min_motion_m a step, or in bursts between pauses
         fix = (f"the arm moves {reach * 1e3:.1f} mm in all, less than {min_motion_m * 1e3:g} mm "
                "a step: take longer steps with a lower rate_hz")
@@ -74,6 +71,22 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
             f"{steps.rate_hz:g} Hz, so no step would be scored; the longest is "
             f"{lengths.max() * 1e3:.1f} mm: {fix}"
             f"{', or give a lower min_motion_m' if lengths.max() >= 1e-4 else ''}")
+
+
+def _later_start(recording, steps: Steps, min_motion_m: float) -> str:
+    """Return 'the arm first moves 1.2 s after the bag's start: give start_s 1.2 ...' or "".
+
+    The first step of ``steps`` whose motion over one period is known and reaches
+    ``min_motion_m``: where the steps ``max_steps`` took (still, or not covered) are not all.
+    """
+    pairs = np.flatnonzero(steps.period_known())
+    moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
+    if not len(moving):
+        return ""
+    origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
+    first_s = (int(steps.grid_times[moving[0]]) - origin) / 1e9
+    return (f"the arm first moves {first_s:.1f} s after the bag's start: give start_s "
+            f"{np.floor(first_s * 10) / 10:g} (and end_s) to evaluate where it moves")
 
 
 def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:

@@ -42,13 +42,6 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
             f"{', '.join(parts)}")
 
 
-def state_interval_s(state_times_ns) -> float:
-    """Median time [s] between recorded states; NaN when fewer than two."""
-    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64))
-    intervals = intervals[intervals > 0]
-    return float(np.median(intervals)) / 1e9 if len(intervals) else math.nan
-
-
 def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
     """Return the gap [s] keeping the steps a stream slower than ``max_state_gap_s`` drops.
 
@@ -68,7 +61,7 @@ def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
 
 def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, dropped: dict[str, int],
                    setting: str = "max_state_gap_s", give: str | None = None) -> str:
-    """Return '; /joint_states arrives every 0.20 s (median): give max_state_gap_s 0.25' or "".
+    """Return '; /joint_states arrives every 0.20 s (median), more than ...: give ...' or "".
 
     Only for steps dropped for a state gap, from a stream slower than ``max_state_gap_s`` [s].
     ``setting``: the command's name for the gap; ``give``: how to set it, a format with ``{}``
@@ -79,9 +72,31 @@ def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, dropped: 
     gap = suggested_state_gap_s(state_times_ns, max_state_gap_s)
     if math.isnan(gap):
         return ""
-    every = state_interval_s(state_times_ns)
     if gap > MAX_STATE_GAP_S:  # beyond what the setting accepts: the stream itself is too slow
-        return (f"; {topic} arrives every {every:.2f} s (median), more than even the largest "
+        return (f"; {topic} {arrival_words(state_times_ns, MAX_STATE_GAP_S)} even the largest "
                 f"{setting} ({MAX_STATE_GAP_S:g} s) allows: record the states faster")
-    return (f"; {topic} arrives every {every:.2f} s (median), more than {setting} "
+    return (f"; {topic} {arrival_words(state_times_ns, max_state_gap_s)} {setting} "
             f"{max_state_gap_s:g} s allows: give {(give or setting + ' {}').format(f'{gap:g}')}")
+
+
+def arrival_words(state_times_ns, limit_s: float) -> str:
+    """Say how a stream's intervals exceed ``limit_s`` [s], ending in "more than".
+
+    ``arrives every 0.20 s (median), more than`` where the median interval exceeds the limit;
+    else ``arrives at intervals up to 0.21 s (95th percentile), more than`` (the percentile
+    :func:`suggested_state_gap_s` reads), or ``..., close to what`` where neither exceeds it.
+    Each value is printed with the digits that show it above the limit.
+    """
+    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
+    intervals = intervals[intervals > 0]
+    median, slowest = float(np.median(intervals)), float(np.percentile(intervals, 95))
+    if median > limit_s:
+        return f"arrives every {_above(median, limit_s)} s (median), more than"
+    return (f"arrives at intervals up to {_above(slowest, limit_s)} s (95th percentile), "
+            f"{'more than' if slowest > limit_s else 'close to what'}")
+
+
+def _above(value: float, limit: float) -> str:
+    """Return ``value`` with 2 decimals, or more where 2 would not show it above ``limit``."""
+    return next((text for text in (f"{value:.{digits}f}" for digits in range(2, 7))
+                 if float(text) > limit), f"{value:.2f}")

@@ -222,20 +222,26 @@ class PretrainConfig:
         otherwise met mid-way through the run, its steps unsaved (breaker40d, breaker50c;
         ``pretrain_mask_check.mask_problem``).
         """
-        from vjepa_ros.train.pretrain_mask_check import mask_problem
+        from vjepa_ros.train.pretrain_mask_check import mask_passes, mask_problem
 
         side = self.img_size // self.patch_size
         if side < 2:
             raise ValueError(f"PretrainConfig.patch_size {self.patch_size} leaves a {side}x{side} "
                              f"token grid of img_size {self.img_size}, too small to mask: at "
                              "least 2x2 (a smaller patch_size or a larger img_size)")
-        for name in ("mask_short", "mask_long"):
+        names = ("mask_short", "mask_long")
+        for name in names:
             spec = getattr(self, name)
-            problem = mask_problem(f"PretrainConfig.{name}", spec.num_blocks, spec.spatial_scale,
-                                   spec.aspect_ratio, side,
-                                   f"img_size {self.img_size} / patch_size {self.patch_size}")
-            if problem:
-                raise ValueError(problem)
+            if mask_passes(spec.num_blocks, spec.spatial_scale, spec.aspect_ratio, side):
+                continue
+            others = [getattr(self, other) for other in names if other != name]
+            finer = [(patch, self.img_size // patch) for patch in range(self.patch_size - 1, 0, -1)
+                     if not self.img_size % patch
+                     and all(mask_passes(o.num_blocks, o.spatial_scale, o.aspect_ratio,
+                                         self.img_size // patch) for o in others)]
+            raise ValueError(mask_problem(
+                f"PretrainConfig.{name}", spec.num_blocks, spec.spatial_scale, spec.aspect_ratio,
+                side, f"img_size {self.img_size} / patch_size {self.patch_size}", finer))
 
     def __post_init__(self):
         check_values(self, "PretrainConfig.")  # every declared range (param's range=)

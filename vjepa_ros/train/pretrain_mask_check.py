@@ -61,34 +61,115 @@ def largest_shapes(scale_high: float, aspect_ratio, side: int) -> set[tuple[int,
     return {block_shape(count, r, side, side) for r in ratios}
 
 
-def mask_problem(name: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
-                 grid_note: str) -> str | None:
-    """Return the one-line refusal of a mask some of whose draws cannot leave context, or None.
+def _problem(num_blocks: int, spatial_scale, aspect_ratio, side: int):
+    """Return what of the mask cannot leave context, or None.
 
-    ``name``: the mask's setting (``PretrainConfig.mask_long``); ``side``: the token grid's
-    side; ``grid_note``: how the grid comes about (``img_size 128 / patch_size 16``). A block
-    size covering the whole grid is refused when any aspect ratio of the range draws it at the
-    scale range's high end (rounding ties counted as covering); a smaller one when
-    ``num_blocks`` such blocks cover the grid so often that ``MAX_TRIES`` redraws may all fail
-    (chance above ``RISK``, by :func:`corner_cover_chance`).
+    ("cover", covering): a drawn block covers the grid, ``covering`` the least token count of
+    such a block; ("blocks", (height, width, chance)): that many blocks cover it too often.
     """
     low, high = aspect_ratio
     cells = side * side
     # round(sqrt(count x r)) and round(sqrt(count / r)) both reach side for some r in range
     covering = math.ceil((side - 0.5) ** 2 * max(1.0, low, 1.0 / high))
-    grid = f"the whole {side}x{side} token grid ({grid_note})"
     if covering <= cells and max(1, int(spatial_scale[1] * cells)) >= covering:
-        most = math.floor(covering / cells * 1000 - 1e-9) / 1000
-        return (f"{name}.spatial_scale {list(spatial_scale)}: its larger rectangles (aspect_ratio "
-                f"{list(aspect_ratio)}) cover {grid}, leaving nothing to predict from: give a "
-                f"high end below {covering / cells:.4g} (e.g. {most:g}), or a smaller patch_size")
+        return "cover", covering
     if num_blocks < 2:
         return None  # one rectangle smaller than the grid always leaves context
     for height, width in sorted(largest_shapes(spatial_scale[1], aspect_ratio, side)):
         chance = corner_cover_chance(height, width, side, side, num_blocks)
         if chance > 0 and MAX_TRIES * math.log(chance) > math.log(RISK):
-            return (f"{name}: {num_blocks} rectangles of {height}x{width} tokens (spatial_scale "
-                    f"{list(spatial_scale)}, aspect_ratio {list(aspect_ratio)}) may cover {grid} "
-                    f"in up to {chance:.1%} of draws, too often to redraw: give fewer num_blocks "
-                    "or a lower spatial_scale")
+            return "blocks", (height, width, chance)
     return None
+
+
+def mask_passes(num_blocks: int, spatial_scale, aspect_ratio, side: int) -> bool:
+    """Return whether :func:`mask_problem` accepts the mask on a ``side x side`` token grid."""
+    return _problem(num_blocks, spatial_scale, aspect_ratio, side) is None
+
+
+def _largest(passes, top: int) -> int:
+    """Return the largest k in 1..top with ``passes(k)`` (bisected, then checked), or 0."""
+    low, high = 0, top
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if passes(middle) else (low, middle - 1)
+    if low and passes(low):
+        return low
+    return next((k for k in range(top, 0, -1) if passes(k)), 0)
+
+
+def _high_end(num_blocks: int, spatial_scale, aspect_ratio, side: int) -> list[float] | None:
+    """Return the spatial_scale [low, high] with the largest 3-decimal high end that passes.
+
+    The low end is kept where it is at most that high end; None where no high end passes.
+    """
+    top = min(999, math.ceil(spatial_scale[1] * 1000) - 1)
+
+    def scale(k):
+        return [min(spatial_scale[0], k / 1000), k / 1000]
+
+    best = _largest(lambda k: mask_passes(num_blocks, scale(k), aspect_ratio, side), top)
+    return scale(best) if best else None
+
+
+def _range(scale) -> str:
+    """Word a suggested spatial_scale: its high end, then the whole range."""
+    return f"e.g. {scale[1]:g}, spatial_scale [{scale[0]:g}, {scale[1]:g}]"
+
+
+def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
+                finer=()) -> str:
+    """Return "give ..." (one clause), naming settings that each pass :func:`mask_passes` as stated.
+
+    ``kind``: "cover" or "blocks" (which refusal; its option first); ``finer``: (patch_size,
+    side) pairs, largest patch_size first, of the smaller patch sizes at which every other mask
+    passes. Named: a lower spatial_scale high end (num_blocks kept), fewer num_blocks (scale
+    kept), else both; a smaller patch_size (the rest kept) where one passes.
+    """
+    scale = _high_end(num_blocks, spatial_scale, aspect_ratio, side)
+    fewer = _largest(lambda n: mask_passes(n, spatial_scale, aspect_ratio, side),
+                     num_blocks - 1)
+    options = {"scale": f"a lower spatial_scale ({_range(scale)})" if scale else "",
+               "blocks": f"fewer num_blocks (at most {fewer})" if fewer else ""}
+    if not scale and not fewer:
+        both = _largest(lambda n: _high_end(n, spatial_scale, aspect_ratio, side) is not None,
+                        num_blocks - 1)
+        scale = _high_end(both, spatial_scale, aspect_ratio, side) if both else None
+        if scale:
+            options["blocks"] = (f"fewer num_blocks and a lower spatial_scale ({both} blocks, "
+                                 f"{_range(scale)})")
+    order = ["scale", "blocks"] if kind == "cover" else ["blocks", "scale"]
+    named = [options[key] for key in order if options[key]]
+    patch = next((p for p, grid in finer
+                  if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), None)
+    if patch:
+        named.append(f"a smaller patch_size (e.g. {patch})")
+    return "give " + ", or ".join(named) if named else "give other mask settings"
+
+
+def mask_problem(name: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
+                 grid_note: str, finer=()) -> str | None:
+    """Return the one-line refusal of a mask some of whose draws cannot leave context, or None.
+
+    ``name``: the mask's setting (``PretrainConfig.mask_long``); ``side``: the token grid's
+    side; ``grid_note``: how the grid comes about (``img_size 128 / patch_size 16``); ``finer``:
+    as :func:`mask_advice`. A block size covering the whole grid is refused when any aspect ratio
+    of the range draws it at the scale range's high end (rounding ties counted as covering); a
+    smaller one when ``num_blocks`` such blocks cover the grid so often that ``MAX_TRIES``
+    redraws may all fail (chance above ``RISK``, by :func:`corner_cover_chance`). The advice
+    (:func:`mask_advice`) is checked against this whole check.
+    """
+    problem = _problem(num_blocks, spatial_scale, aspect_ratio, side)
+    if problem is None:
+        return None
+    kind, detail = problem
+    advice = mask_advice(kind, num_blocks, spatial_scale, aspect_ratio, side, finer)
+    grid = f"the whole {side}x{side} token grid ({grid_note})"
+    if kind == "cover":
+        return (f"{name}.spatial_scale {list(spatial_scale)}: its larger rectangles (aspect_ratio "
+                f"{list(aspect_ratio)}) cover {grid}, leaving nothing to predict from unless the high "
+                f"end is below {detail / (side * side):.4g}: {advice}")
+    height, width, chance = detail
+    return (f"{name}: {num_blocks} rectangles of {height}x{width} tokens (spatial_scale "
+            f"{list(spatial_scale)}, aspect_ratio {list(aspect_ratio)}) may cover {grid} "
+            f"in up to {chance:.1%} of draws, too often to redraw: {advice}")
