@@ -45,20 +45,22 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
     still start), a lower ``rate_hz`` (when the arm moves farther than ``min_motion_m`` over
     longer times), record while it moves, or a lower ``min_motion_m``. When no chosen step's
     motion over one period is known at all (:func:`unmeasured_note`, with the
-    ``max_state_gap_s`` [s] that covers a slow state stream), says that instead.
+    ``max_state_gap_s`` [s] that covers a slow state stream), says that instead, and where no
+    such hint applies the ``start_s`` of the first step whose motion is known and moving.
     """
     motions = period_xyz(steps, chosen)
     motions = motions[np.isfinite(motions).all(axis=1)]  # the steps compared
     lengths = np.linalg.norm(motions.astype(np.float64), axis=1)
-    later = _later_start(recording, steps, min_motion_m)
     if len(lengths) == 0:  # none compared: every chosen step's period is not covered
         said, hint = _unmeasured_words(steps, chosen, max_state_gap_s, recording)
-        fix = f"; {later}" if later and not hint else ""  # max_steps took the uncovered start
-        return f"{recording.path}: no step would be scored: {said}{hint}{fix}"
+        later = "" if hint else _later_start(  # max_steps took the uncovered start
+            recording, steps, min_motion_m, "a motion is first known and moving")
+        return f"{recording.path}: no step would be scored: {said}{hint}{later and '; ' + later}"
     if moved(motions, min_motion_m).any():
         return ""
     valid = steps.states[steps.valid, :3]
     reach = float(np.linalg.norm(valid - valid[0], axis=1).max()) if len(valid) else 0.0
+    later = _later_start(recording, steps, min_motion_m)
     if later:
         fix = later
     elif reach >= min_motion_m:  # slower than min_motion_m a step, or in bursts between pauses
@@ -73,11 +75,13 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
             f"{', or give a lower min_motion_m' if lengths.max() >= 1e-4 else ''}")
 
 
-def _later_start(recording, steps: Steps, min_motion_m: float) -> str:
+def _later_start(recording, steps: Steps, min_motion_m: float,
+                 what: str = "the arm first moves") -> str:
     """Return 'the arm first moves 1.2 s after the bag's start: give start_s 1.2 ...' or "".
 
     The first step of ``steps`` whose motion over one period is known and reaches
     ``min_motion_m``: where the steps ``max_steps`` took (still, or not covered) are not all.
+    ``what``: the words before the time.
     """
     pairs = np.flatnonzero(steps.period_known())
     moving = pairs[moved(period_xyz(steps, pairs), min_motion_m)]
@@ -85,7 +89,7 @@ def _later_start(recording, steps: Steps, min_motion_m: float) -> str:
         return ""
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     first_s = (int(steps.grid_times[moving[0]]) - origin) / 1e9
-    return (f"the arm first moves {first_s:.1f} s after the bag's start: give start_s "
+    return (f"{what} {first_s:.1f} s after the bag's start: give start_s "
             f"{np.floor(first_s * 10) / 10:g} (and end_s) to evaluate where it moves")
 
 

@@ -84,19 +84,24 @@ def arrival_words(state_times_ns, limit_s: float) -> str:
 
     ``arrives every 0.20 s (median), more than`` where the median interval exceeds the limit;
     else ``arrives at intervals up to 0.21 s (95th percentile), more than`` (the percentile
-    :func:`suggested_state_gap_s` reads), or ``..., close to what`` where neither exceeds it.
-    Each value is printed with the digits that show it above the limit.
+    :func:`suggested_state_gap_s` reads), or ``..., at the edge of what`` where it does not
+    exceed the limit by a shown digit (up to 6 decimals).
     """
     intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
     intervals = intervals[intervals > 0]
     median, slowest = float(np.median(intervals)), float(np.percentile(intervals, 95))
-    if median > limit_s:
-        return f"arrives every {_above(median, limit_s)} s (median), more than"
-    return (f"arrives at intervals up to {_above(slowest, limit_s)} s (95th percentile), "
-            f"{'more than' if slowest > limit_s else 'close to what'}")
+    shown = _above(median, limit_s)
+    if shown:
+        return f"arrives every {shown} s (median), more than"
+    shown = _above(slowest, limit_s)
+    return (f"arrives at intervals up to {shown or f'{slowest:.2f}'} s (95th percentile), "
+            f"{'more than' if shown else 'at the edge of what'}")
 
 
 def _above(value: float, limit: float) -> str:
-    """Return ``value`` with 2 decimals, or more where 2 would not show it above ``limit``."""
+    """Return ``value`` with 2 decimals, or up to 6 where 2 do not show it above ``limit``.
+
+    "" where even 6 do not.
+    """
     return next((text for text in (f"{value:.{digits}f}" for digits in range(2, 7))
-                 if float(text) > limit), f"{value:.2f}")
+                 if float(text) > limit), "")

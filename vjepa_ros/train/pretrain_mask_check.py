@@ -119,7 +119,7 @@ def _range(scale) -> str:
 
 def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
                 finer=()) -> str:
-    """Return "give ..." (one clause), naming settings that each pass :func:`mask_passes` as stated.
+    """Return "give ...", naming settings that each pass :func:`mask_passes` as stated.
 
     ``kind``: "cover" or "blocks" (which refusal; its option first); ``finer``: (patch_size,
     side) pairs, largest patch_size first, of the smaller patch sizes at which every other mask
@@ -167,8 +167,8 @@ def mask_problem(name: str, num_blocks: int, spatial_scale, aspect_ratio, side: 
     grid = f"the whole {side}x{side} token grid ({grid_note})"
     if kind == "cover":
         return (f"{name}.spatial_scale {list(spatial_scale)}: its larger rectangles (aspect_ratio "
-                f"{list(aspect_ratio)}) cover {grid}, leaving nothing to predict from unless the high "
-                f"end is below {detail / (side * side):.4g}: {advice}")
+                f"{list(aspect_ratio)}) cover {grid}, leaving nothing to predict from unless the "
+                f"high end is below {detail / (side * side):.4g}: {advice}")
     height, width, chance = detail
     return (f"{name}: {num_blocks} rectangles of {height}x{width} tokens (spatial_scale "
             f"{list(spatial_scale)}, aspect_ratio {list(aspect_ratio)}) may cover {grid} "
