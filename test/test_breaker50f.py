@@ -49,6 +49,7 @@ from pathlib import Path
 import pytest
 import torch
 from test_device_check import refusal
+from test_device_posttrain import one_run
 
 from benchmarks import device_check
 
@@ -288,16 +289,7 @@ def _chunk_run(tmp_path: Path, monkeypatch) -> dict:
                                sleep=time.sleep)
     monkeypatch.setattr(trainer_module.Trainer, "train_step", train_step)
     monkeypatch.setattr(trainer_module, "time", clock)
-    args = argparse.Namespace(out=str(tmp_path), posttrain_batch=2, posttrain_steps=None)
-    ctx = device_check.stages.Context("cpu", False, real() + 600, args)
-    record = {"rows": [], "runs": []}
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        device_posttrain.stage_posttrain_run(ctx, record, lambda: None, "64x1x2", data)
-    finally:
-        torch.set_num_threads(threads)
-    return record["runs"][0]
+    return one_run(tmp_path, data, 600)[0]  # its clock: this module's, not the trainer's
 
 
 @pytest.mark.xfail(strict=True, reason="a deadline on a chunk's last step: one step more")
