@@ -34,7 +34,9 @@ Defects (strict xfails, each says the input, what happened and what should):
 
 Held up (pins): the planned call's whole path (parent check, child, probe, fitted steps, export)
 imports only packages the device image lists; an empty archive at the default path is refused
-in one line before any stage; the shell wrapper without python3 ends in one line.
+in one line before any stage; the shell wrapper without python3 ends in one line, and with
+a fake nvidia-smi on PATH it runs the real script's dry run from another folder and records
+the line the machine printed.
 """
 
 from __future__ import annotations
@@ -250,8 +252,9 @@ def test_the_planned_call_without_its_archive_says_it_was_not_carried(tmp_path, 
     Happened: exit status 0 ("every stage gave numbers or was skipped"), the one stage asked
     for "skipped: no --posttrain-data given: pack the episodes ...", which neither names the
     path it looked for nor says it was not carried; the device call reads as a success.
-    Should: as a --posttrain-data given and missing is: refused before any stage (exit 2) in
-    one line naming .device_data/manipulation.tar.xz and that it was not carried.
+    Should (docs/device_check.md: "a missing or truncated archive ... [is] refused in one line
+    naming it"), as a --posttrain-data given and missing is: refused before any stage (exit 2)
+    in one line naming .device_data/manipulation.tar.xz and that it was not carried.
     """
     monkeypatch.setattr(device_check, "ROOT", tmp_path)  # a checkout without .device_data
     out = tmp_path / "out"
@@ -456,3 +459,31 @@ def test_a_call_cut_short_mid_run_brings_back_the_runs_numbers_so_far(tmp_path):
         process.wait()
     runs = stages.get("posttrain", {}).get("runs", [])
     assert [run.get("steps_done", 0) > 0 for run in runs] == [True], stages
+
+
+def test_the_wrapper_runs_the_real_script_with_the_machines_nvidia_smi(tmp_path):
+    """Run scripts/device_check.sh itself from another folder, a fake nvidia-smi on PATH.
+
+    The dry run of the planned stage through the wrapper: --out relative to the caller's
+    folder, the checkout on PYTHONPATH (no venv: the checkout is not installed there), the
+    nvidia-smi line recorded as the machine printed it.
+    """
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    smi = bin_dir / "nvidia-smi"
+    smi.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 580.159.04, 81559 MiB, 1980 MHz, "
+                   "700.00 W'\n")
+    smi.chmod(0o755)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+           "PYTHON": sys.executable, "CUDA_VISIBLE_DEVICES": ""}
+    env.pop("PYTHONPATH", None)
+    env.pop("OUT", None)
+    done = subprocess.run(["bash", str(ROOT / "scripts" / "device_check.sh"), "--dry-run",
+                           "--in-process", "--stages", "posttrain", "--posttrain-runs", "64x1x2",
+                           "--out", "here"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    results = json.loads((tmp_path / "here" / device_check.RESULTS).read_text())
+    assert results["env"]["nvidia_smi"].startswith("NVIDIA H100 80GB HBM3, 580.159.04")
+    assert results["stages"]["posttrain"]["status"] == "done"
+    assert (tmp_path / "here" / "posttrain_64x1x2.pt").is_file()
