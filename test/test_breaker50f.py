@@ -29,6 +29,8 @@ Defects (strict xfails, each says the input, what happened and what should):
 - a call cut short mid-run (the tool's timeout_s) brings back no posttrain numbers: the
   children save their records after every chunk to the parent's temporary folder, and $OUT's
   device_check.json gets them (even the stage's name) only when every child has ended;
+- an --out holding a folder named posttrain_<run>.pt passes the up-front check (only the JSON
+  and the log are checked): the run trains its whole time and fails at its export;
 - device_check.json's ``env.commit`` is HEAD's hash alone, also when the tree that ran (the
   tool copies the working tree) had uncommitted edits.
 
@@ -487,3 +489,20 @@ def test_the_wrapper_runs_the_real_script_with_the_machines_nvidia_smi(tmp_path)
     assert results["env"]["nvidia_smi"].startswith("NVIDIA H100 80GB HBM3, 580.159.04")
     assert results["stages"]["posttrain"]["status"] == "done"
     assert (tmp_path / "here" / "posttrain_64x1x2.pt").is_file()
+
+
+@pytest.mark.xfail(strict=True, reason="a folder where a run's model goes is found after training")
+def test_a_folder_where_a_runs_model_goes_is_refused_before_any_stage(tmp_path, capsys):
+    """Refuse, before any stage, an --out whose posttrain_<run>.pt is a folder.
+
+    ``checked_out``'s docstring: "Only once it could be made and written and no folder is
+    where its files go". Input: --out holding a folder ``posttrain_64x1x2.pt`` (a reused
+    output folder). Happened: only device_check.json and device_check.log are checked; the run
+    trains its whole time, then its export fails ("ReplaceError: ... is a directory"): the
+    stage failed, the model lost, exit status 1. Should: exit 2 at once, one line naming it.
+    """
+    out = tmp_path / "out"
+    (out / "posttrain_64x1x2.pt").mkdir(parents=True)
+    err = refusal(capsys, ["--dry-run", "--in-process", "--stages", "posttrain",
+                           "--posttrain-runs", "64x1x2", "--out", str(out)])
+    assert "posttrain_64x1x2.pt" in err
