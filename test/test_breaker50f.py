@@ -9,10 +9,14 @@ repeat them.
 
 Attacked on the CPU: every third-party import of the planned call's own (not tiny) path
 against the device image's package list (every other top-level import blocked), a CUDA that
-torch reports but cannot start, the carried archive missing or empty at its default path, the
-time-box at a chunk's end and at the parent's SIGTERM, what the dry run goes through, and
-scripts/device_check.sh without a python3 on PATH (``bash -n`` and shellcheck 0.11 found
-nothing in it).
+torch reports but cannot start, the carried archive missing, empty or corrupt, the time-box
+at a chunk's end, at the parent's SIGTERM and at the tool's timeout, what the dry run goes
+through, the output folder, the commit the results name, and scripts/device_check.sh without
+python3 and with a fake nvidia-smi on PATH (``bash -n`` and shellcheck 0.11 found nothing in
+it). Also tried, no defect: the CUDA path's bfloat16 autocast on the CPU (probe and a 6-step
+run, exported), a child's start-up before its deadline is set (0.07 s: no torch import), a
+.tar.gz damaged in its middle (refused in one line), the carry's size (tracked tree 16.4 MiB
++ the 38.5 MiB pack of docs/device_check.md: fits 64 MiB).
 
 Defects (strict xfails, each says the input, what happened and what should):
 
@@ -162,7 +166,7 @@ def test_the_planned_calls_own_path_imports_only_what_the_device_image_has(tmp_p
     steps fitted to the time, the deadline, the export), with every top-level import outside
     the stdlib, the project and the device image's package list refused (rclpy, mcap, rosbags,
     pybullet, ament_index_python, the venv's ROS wheels all among them): it ends done with its
-    model. Capped at 5 steps: ~15 s here.
+    model (the demo run's --init demo: the wrapper's test below). Capped at 5 steps: ~15 s.
     """
     env = only_device_env(tmp_path)
     probe = subprocess.run([sys.executable, "-c", "import rclpy"], env=env, capture_output=True,
@@ -468,9 +472,9 @@ def test_a_call_cut_short_mid_run_brings_back_the_runs_numbers_so_far(tmp_path):
 def test_the_wrapper_runs_the_real_script_with_the_machines_nvidia_smi(tmp_path):
     """Run scripts/device_check.sh itself from another folder, a fake nvidia-smi on PATH.
 
-    The dry run of the planned stage through the wrapper: --out relative to the caller's
-    folder, the checkout on PYTHONPATH (no venv: the checkout is not installed there), the
-    nvidia-smi line recorded as the machine printed it.
+    The dry run of the planned stage (both kinds of run: demo, a new predictor) through the
+    wrapper, only the device image's packages found: --out relative to the caller's folder,
+    the checkout put on PYTHONPATH by the wrapper, the nvidia-smi line recorded as printed.
     """
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -478,19 +482,21 @@ def test_the_wrapper_runs_the_real_script_with_the_machines_nvidia_smi(tmp_path)
     smi.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 580.159.04, 81559 MiB, 1980 MHz, "
                    "700.00 W'\n")
     smi.chmod(0o755)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-           "PYTHON": sys.executable, "CUDA_VISIBLE_DEVICES": ""}
-    env.pop("PYTHONPATH", None)
+    env = only_device_env(tmp_path)  # the wrapper puts the checkout before its PYTHONPATH
+    env.update(PATH=f"{bin_dir}{os.pathsep}{os.environ['PATH']}", PYTHON=sys.executable,
+               PYTHONPATH=str(tmp_path / "only_device"))
     env.pop("OUT", None)
     done = subprocess.run(["bash", str(ROOT / "scripts" / "device_check.sh"), "--dry-run",
-                           "--in-process", "--stages", "posttrain", "--posttrain-runs", "64x1x2",
-                           "--out", "here"], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, check=False, timeout=300)
+                           "--in-process", "--stages", "posttrain", "--posttrain-runs", "demo",
+                           "64x1x2", "--out", "here"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     results = json.loads((tmp_path / "here" / device_check.RESULTS).read_text())
     assert results["env"]["nvidia_smi"].startswith("NVIDIA H100 80GB HBM3, 580.159.04")
     assert results["stages"]["posttrain"]["status"] == "done"
-    assert (tmp_path / "here" / "posttrain_64x1x2.pt").is_file()
+    for name in ("posttrain_demo.pt", "posttrain_64x1x2.pt"):
+        assert (tmp_path / "here" / name).is_file()
+    assert "not on the GPU machine" not in done.stdout + done.stderr
 
 
 @pytest.mark.xfail(strict=True, reason="a folder where a run's model goes is found after training")
