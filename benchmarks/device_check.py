@@ -500,9 +500,13 @@ def check_posttrain_inputs(parser, args) -> None:
     if args.posttrain_data is None:
         return  # --tiny: synthetic episodes; else skipped with its reason
     folder = Path(tempfile.mkdtemp(prefix="device_posttrain_"))
-    problem = posttrain.posttrain_data_problem(args.posttrain_data, folder)
+    problem = "(not checked)"
+    try:
+        problem = posttrain.posttrain_data_problem(args.posttrain_data, folder)
+    finally:  # also for an error the check did not foresee: nothing left behind
+        if problem:
+            shutil.rmtree(folder, ignore_errors=True)
     if problem:
-        shutil.rmtree(folder, ignore_errors=True)
         parser.error(problem)
     args.posttrain_tmp = str(folder)  # removed by main at the end
     args.posttrain_folder = str(posttrain.unpacked(

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import lzma
 import re
 import shlex
 import shutil
 import tarfile
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,9 @@ TINY_BATCH = 2
 PACKED = (".tar", ".tar.xz", ".tar.gz", ".tgz", ".txz")
 DATA_KIND = ("a folder of episode .npz files (vjepa-ros collect) or a .tar, .tar.xz or .tar.gz "
              "of them (benchmarks/device_pack.py)")
+# What a damaged archive raises while tarfile reads it: tarfile's own errors, a stream cut short,
+# and each compression's (xz: LZMAError; gzip: zlib.error; bzip2: OSError) (breaker50f)
+UNPACK_ERRORS = (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error)
 NO_DATA = ("no --posttrain-data given: pack the episodes with benchmarks/device_pack.py "
            "(docs/device_check.md) and carry the file")
 TQDM_FIX = ("the posttrain stage needs tqdm (vjepa-ros train's progress), which this Python "
@@ -173,7 +178,8 @@ def unpacked(data: Path, tmp: Path) -> Path:
 
     A tar is unpacked with tarfile's ``data`` filter (no absolute paths, links out of the folder
     or devices) into ``tmp/episodes``, once (a second call finds it). Raises ValueError naming the
-    file for a tar that cannot be read (damaged, truncated).
+    file for a tar that cannot be read (damaged, truncated: :data:`UNPACK_ERRORS`), the half
+    unpacked folder removed.
     """
     if data.is_dir():
         return data
@@ -190,7 +196,7 @@ def unpacked(data: Path, tmp: Path) -> Path:
                     if not member.isfile() or Path(member.name).is_absolute() or ".." in parts:
                         raise tarfile.TarError(f"{member.name} is not a plain file inside it")
                 tar.extractall(folder)
-    except (tarfile.TarError, EOFError, OSError) as exc:
+    except UNPACK_ERRORS as exc:
         shutil.rmtree(folder, ignore_errors=True)
         raise ValueError(f"--posttrain-data {data}: cannot be unpacked ({exc}); pack it again "
                          "with benchmarks/device_pack.py") from None

@@ -516,7 +516,6 @@ def test_a_folder_where_a_runs_model_goes_is_refused_before_any_stage(tmp_path, 
     assert "posttrain_64x1x2.pt" in err
 
 
-@pytest.mark.xfail(strict=True, reason="a corrupt (not truncated) .tar.xz: LZMAError traceback")
 def test_a_corrupt_archive_is_refused_in_one_line_and_its_unpacking_removed(tmp_path, capsys,
                                                                              monkeypatch):
     """Refuse a .tar.xz damaged in its middle in one line naming it, its unpacking removed.
