@@ -43,7 +43,8 @@ numbers: --pretrain-seeds 0 to 2**32 - 1, --pretrain-batch 1 to 4096, --pretrain
 10**6; --peak-tflops 1 to 1e5; --threads 0 to 1024, 0 or left out the default, as every
 command's), an --out that cannot be a folder, a
 --pretrain-config or --pretrain-data the pretrain stage could not use (the episodes are read
-whole, as the stage reads them).
+whole, as the stage reads them), --posttrain-runs or --posttrain-data the posttrain stage could
+not use (its default archive not carried, an archive that cannot be unpacked).
 """
 
 from __future__ import annotations
@@ -343,7 +344,7 @@ def parse_args(argv=None):
                         "(default: config/pretrain.yaml's values)")
     parser.add_argument("--posttrain-data",
                         help=f"{posttrain.DATA_KIND}, carried to the device (default "
-                        f"{posttrain.DATA} when it exists; --tiny: synthetic blob episodes)")
+                        f"{posttrain.DATA}, refused when not there; --tiny: synthetic blob episodes)")
     parser.add_argument("--posttrain-runs", nargs="+", default=list(posttrain.DEFAULT_RUNS),
                         metavar="RUN", help="post-training runs, side by side: demo (the "
                         "packaged predictor trained further) or WIDTHxDEPTHxHEADS (a new "
@@ -464,10 +465,11 @@ def check_posttrain_inputs(parser, args) -> None:
     """Exit 2 in one line for post-training runs or episodes the posttrain stage could not use.
 
     --posttrain-runs each parsed (``device_posttrain.run_spec``), at most :data:`MAX_RUNS`, none
-    twice; --posttrain-data (default ``device_posttrain.DATA`` when it exists) read whole as the
+    twice; --posttrain-data (default ``device_posttrain.DATA``) read whole as the
     stage reads it, a tar unpacked into a temporary folder that ``args.posttrain_folder`` names
     and main removes at the end (``device_posttrain.posttrain_data_problem``: tqdm too). Without
-    data and without --tiny the stage is skipped with a reason.
+    --posttrain-data and without its default (not carried), refused naming the default path;
+    --tiny without it: synthetic episodes.
     """
     try:
         labels = [posttrain.run_spec(text)[0] for text in args.posttrain_runs]
@@ -491,14 +493,19 @@ def check_posttrain_inputs(parser, args) -> None:
                          f"encoders) take ~{total / 2**20:.0f} MiB together, more than the "
                          f"{DEVICE_TOTAL_BYTES / 2**20:.0f} MiB the device tool brings back: "
                          "give fewer or smaller runs")
-    if args.posttrain_data is None and not args.tiny and (ROOT / posttrain.DATA).is_file():
-        args.posttrain_data = str(ROOT / posttrain.DATA)
+    if args.posttrain_data is None and not args.tiny:
+        default = ROOT / posttrain.DATA
+        if not default.is_file():  # the stage asked for would only be skipped: exit 0, no model
+            parser.error(f"--posttrain-data not given and {default} is not there (was it "
+                         "carried? docs/device_check.md: pack the episodes with "
+                         "benchmarks/device_pack.py and carry the file)")
+        args.posttrain_data = str(default)
     if not importable("torch"):
         return  # main says in one line what to run
     if not importable("tqdm"):
         parser.error(posttrain.TQDM_FIX)
     if args.posttrain_data is None:
-        return  # --tiny: synthetic episodes; else skipped with its reason
+        return  # --tiny: synthetic episodes
     folder = Path(tempfile.mkdtemp(prefix="device_posttrain_"))
     problem = "(not checked)"
     try:

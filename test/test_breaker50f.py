@@ -249,7 +249,6 @@ def test_a_cuda_that_cannot_start_is_recorded_not_a_traceback(tmp_path, monkeypa
     assert "busy or unavailable" in json.dumps(results)
 
 
-@pytest.mark.xfail(strict=True, reason="the planned call without its carry exits 0, path unnamed")
 def test_the_planned_call_without_its_archive_says_it_was_not_carried(tmp_path, capfd,
                                                                        monkeypatch):
     """Say that the default archive was not carried; do not end with status 0.
