@@ -129,17 +129,24 @@ THREADS_HELP = ("torch CPU threads per stage process, 0..1024 (0 or left out: OM
 
 
 def environment(device: str) -> dict:
-    """Describe the machine: Python, torch, CUDA device, memory, CPU count, git commit."""
+    """Describe the machine: Python, torch, CUDA device, memory, CPU count, git commit.
+
+    A CUDA that torch reports but cannot start (``get_device_properties`` raising: busy,
+    unavailable) is ``cuda_error``, its one line; run_all ends the call on it.
+    """
     import torch
 
     env = {"python": platform.python_version(), "torch": torch.__version__,
            "cuda_available": torch.cuda.is_available(), "torch_cuda": torch.version.cuda,
            "cpu_count": os.cpu_count(), "device": device}
     if torch.cuda.is_available():
-        props = torch.cuda.get_device_properties(0)
-        env.update(gpu=props.name, gpu_memory_gib=round(props.total_memory / 2**30, 1),
-                   capability=f"{props.major}.{props.minor}",
-                   bf16=torch.cuda.is_bf16_supported(), gpu_count=torch.cuda.device_count())
+        try:
+            props = torch.cuda.get_device_properties(0)
+            env.update(gpu=props.name, gpu_memory_gib=round(props.total_memory / 2**30, 1),
+                       capability=f"{props.major}.{props.minor}",
+                       bf16=torch.cuda.is_bf16_supported(), gpu_count=torch.cuda.device_count())
+        except Exception as exc:  # noqa: BLE001  (a RuntimeError from the driver, most often)
+            env["cuda_error"] = stages.one_line(exc)
     try:
         query = "name,driver_version,memory.total,clocks.max.sm,power.limit"
         env["nvidia_smi"] = subprocess.run(
@@ -573,10 +580,16 @@ def run_all(args) -> int:
     args.device_name = device
     results.data["env"] = environment(device)
     log.line(f"device_check: {json.dumps(results.data['env'])}")
-    if device == "cpu" and not args.allow_cpu:
+    reason = None
+    if results.data["env"].get("cuda_error"):
+        reason = (f"torch reports CUDA but cannot start the device "
+                  f"({results.data['env']['cuda_error']}): no stage run; see nvidia-smi's line "
+                  "in env")
+    elif device == "cpu" and not args.allow_cpu:
         reason = (f"no CUDA device (torch {torch.__version__}, built for CUDA "
                   f"{torch.version.cuda}): this script measures a GPU; --allow-cpu runs it on "
                   "the CPU (--dry-run: tiny sizes)")
+    if reason:
         results.data["error"] = reason
         results.save()
         log.line(f"device_check: {reason}")

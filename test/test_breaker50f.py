@@ -221,7 +221,6 @@ def test_the_wrapper_without_python3_on_path_ends_in_one_line(tmp_path):
 # ---------------------------------------------------------------------------------- defects
 
 
-@pytest.mark.xfail(strict=True, reason="CUDA reported but unusable: traceback, no JSON in $OUT")
 def test_a_cuda_that_cannot_start_is_recorded_not_a_traceback(tmp_path, monkeypatch):
     """Record a CUDA that torch reports but cannot start; no traceback.
 
