@@ -79,6 +79,7 @@ from device_runs import (  # noqa: E402
     Log,
     Results,
     finish_status,
+    publish,
     run_children,
     summary,
 )
@@ -107,6 +108,7 @@ RESERVE_S = 10.0  # kept at the end of the budget for the last writes
 DEVICE_CALL_S = 600.0
 START_MARGIN_S = 60.0
 MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
+PUBLISH_LOCK = "results.lock"  # in the parent's temporary folder: the children's publish()
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
 MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
 MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
@@ -236,6 +238,7 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
                  "posttrain": args.posttrain_runs}.get(name, [None])
         labels = {(f"{name} {item}" if item else name): item for item in items}
         files = {label: tmp / f"{label.replace(' ', '_')}.json" for label in labels}
+        results.save()  # the stage as running; its children publish into it as they save
         commands = {}
         for label, item in labels.items():
             item = item.removeprefix("s") if name == "pretrain" else item
@@ -258,15 +261,22 @@ def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: P
 
 
 def child_main(args) -> int:
-    """Run one stage (or one pretraining seed) here; its record to --child-json as it grows."""
+    """Run one stage (or one pretraining seed) here; its record to --child-json as it grows.
+
+    Each save also puts the record into --out's device_check.json (``device_runs.publish``).
+    """
     path = Path(args.child_json)
     record = {"status": "running", "reason": None, "rows": []}
     if args.child in MULTI:
         record["runs"] = []
 
-    def save():
+    def save():  # $OUT's JSON first: the parent's copy never shows more than $OUT does
         from vjepa_ros.atomic_files import write_text
 
+        try:
+            publish(Path(args.out), path.parent / PUBLISH_LOCK, args.child, record)
+        except OSError as exc:  # the parent still merges this file at the end
+            print(f"device_check: {RESULTS} not updated ({stages.one_line(exc)})", flush=True)
         write_text(path, json.dumps(record, default=str))
 
     deadline = time.monotonic() + args.child_deadline_s

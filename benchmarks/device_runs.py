@@ -2,8 +2,9 @@
 
 :class:`Results` (device_check.json, written whole after every change), :class:`Log` (lines to
 stdout and device_check.log from several threads), :func:`run_children` (child processes side
-by side, stopped past their deadline), :func:`finish_status` (a stage's status from its rows
-and how its processes ended) and :func:`summary` (the lines worth quoting at the end).
+by side, stopped past their deadline), :func:`publish` (a child's record into device_check.json
+as it grows), :func:`finish_status` (a stage's status from its rows and how its processes
+ended) and :func:`summary` (the lines worth quoting at the end).
 """
 
 from __future__ import annotations
@@ -71,6 +72,49 @@ class Log:
 
     def flush(self) -> None:
         sys.__stdout__.flush()
+
+
+def publish(out: Path, lock: Path, name: str, record: dict) -> None:
+    """Copy a child process's ``record`` into ``out``'s device_check.json, stage ``name``.
+
+    So that a call cut short from outside (the device tool's timeout) still brings back every
+    child's numbers as of its last save, not only those of the children that ended. A record
+    with ``runs`` (pretrain, posttrain: one process per seed or run) puts each run in place of
+    the stage's run of the same seed or run name, else adds it; any other record updates the
+    stage. Under an exclusive ``flock`` of ``lock`` (children side by side; the parent writes
+    the file only before they start and after they end); written atomically. A file that is
+    not there or not JSON is left alone: the parent merges the children's files at the end.
+    Raises OSError when the file cannot be written.
+    """
+    import fcntl
+
+    from vjepa_ros.atomic_files import write_text
+
+    path = Path(out) / RESULTS
+    with open(lock, "a", encoding="utf-8") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # released when the file closes (or the child dies)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            stage = data["stages"].setdefault(name, {"status": "running", "reason": None,
+                                                      "rows": []})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+        if "runs" not in record:
+            stage.update(record)
+        else:
+            runs = stage.setdefault("runs", [])
+            for run in record["runs"]:
+                same = [index for index, old in enumerate(runs) if _run_key(old) == _run_key(run)]
+                if same:
+                    runs[same[0]] = run
+                else:
+                    runs.append(run)
+        write_text(path, json.dumps(data, indent=1, default=str))
+
+
+def _run_key(run: dict) -> tuple:
+    """Return what names a run in a stage's ``runs``: its pretraining seed or run name."""
+    return ("seed", run["seed"]) if "seed" in run else ("run", run.get("run"))
 
 
 def run_children(commands: dict, deadline_s: float, log: Log) -> dict:
