@@ -15,9 +15,13 @@ device (its features cached on disk for the run), then the run gets as many step
 left less a reserve, capped by ``--posttrain-steps``, so its learning-rate schedule
 (warm-up, constant, linear decay: ``train.schedule``) ends where the time does. It trains in
 ``CHUNKS`` parts (its record updated after each); the step that ends past the deadline is its
-last (``Trainer.train(deadline=...)``), and it exports the model it has (``cut`` in its record:
-the decay unfinished). The probe stops at the deadline too. Writes ``posttrain_<run>.pt`` (the
-``world_model.pt`` of the run, float16) under --out, its numbers to the stage's ``runs``.
+last (``Trainer.train(deadline=...)``; a chunk's last step included), and it exports the model
+it has (``cut`` in its record: the decay unfinished). The probe stops at the deadline too. A
+SIGTERM (the parent's stop of a late run) or Ctrl-C ends the step, then the model it has is
+exported likewise (``cut``, ``stopped``) before the stop goes on. ``--tiny`` (the dry run) goes
+the same way with tiny numbers: a probe of ``TINY_PROBE_STEPS``, at most ``TINY_STEPS`` steps.
+Writes ``posttrain_<run>.pt`` (the ``world_model.pt`` of the run, float16) under --out, its
+numbers to the stage's ``runs``.
 
 ``--posttrain-data``: a folder of episode .npz files (``vjepa-ros collect``), or a ``.tar``,
 ``.tar.xz`` or ``.tar.gz`` of them (benchmarks/device_pack.py: the episodes fit the device
@@ -51,6 +55,8 @@ RESERVE = 0.12  # of the time left after the probe: the run's trainer built agai
 RESERVE_S = 15.0  # ... and at least this
 TINY_STEPS = 3
 TINY_BATCH = 2
+TINY_PROBE_STEPS = 3  # --tiny's probe (the dry run goes through the probe and fitted steps)
+TINY_PROBE_WARM = 1
 PACKED = (".tar", ".tar.xz", ".tar.gz", ".tgz", ".txz")
 DATA_KIND = ("a folder of episode .npz files (vjepa-ros collect) or a .tar, .tar.xz or .tar.gz "
              "of them (benchmarks/device_pack.py)")
@@ -273,7 +279,7 @@ def stage_posttrain_run(ctx, record: dict, save, spec: str, data: Path) -> None:
 
 
 def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work: Path) -> None:
-    import torch
+    from vjepa_ros.train.stop_request import InterruptedMidStep
 
     args = ctx.args
     cache = work / "features"
@@ -282,30 +288,9 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
            "cut": False, "complete": False}
     record["runs"].append(run)
     save()
-    if ctx.tiny:
-        steps = args.posttrain_steps or TINY_STEPS
-    else:
-        # the run's own data and split: the probe also times one validation (the run does
-        # up to VALIDATIONS of them, at the start, every tenth and at the end)
-        probe = trainer_for(train_argv(spec, data, work / "probe", cache, ctx.device, batch,
-                                       PROBE_STEPS, every=PROBE_STEPS))
-        # its files are not used: its end-of-call writes (checkpoint, export, log.json and
-        # the plot: 5-7 ms per probed step here) stay out of its s/step (breaker44q)
-        probe.save_checkpoint = probe.export = probe.write_logs = lambda *args, **kwargs: None
-        probe.train(until=PROBE_WARM, deadline=ctx.deadline)
-        started, warm = time.perf_counter(), probe.step
-        probe.train(until=PROBE_STEPS, deadline=ctx.deadline)  # ends with a validation
-        window = time.perf_counter() - started
-        started = time.perf_counter()
-        probe.validate()
-        run["probe_val_s"] = round(time.perf_counter() - started, 3)
-        run["probe_s_per_step"] = round(max(1e-6, window - run["probe_val_s"])
-                                        / max(1, probe.step - warm), 5)
-        del probe
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
-        steps = fitted_steps(run["probe_s_per_step"],
-                             ctx.left() - VALIDATIONS * run["probe_val_s"], args.posttrain_steps)
+    # --tiny (the dry run) goes the same way with tiny numbers: probe, fitted steps, deadline
+    steps = fitted_steps(*_probe(ctx, run, spec, data, work, cache, batch),
+                         args.posttrain_steps or (TINY_STEPS if ctx.tiny else None))
     argv = train_argv(spec, data, work / "run", cache, ctx.device, batch, steps)
     # its paths (--data, --out, --feature-cache) are the machine's temporary folders
     run.update(steps=steps, command=shlex.join(["vjepa-ros", *argv]))
@@ -314,22 +299,65 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
     trainer = trainer_for(argv)
     started = time.perf_counter()
     chunk = max(1, steps // CHUNKS)
-    deadline = None if ctx.tiny else ctx.deadline
-    while trainer.step < steps:
-        target = min(steps, trainer.step + chunk)
-        summary = trainer.train(until=target, deadline=deadline)  # ends at the deadline's step
-        run.update(steps_done=trainer.step, seconds=round(time.perf_counter() - started, 2),
-                   val=summary["val"], train_loss=summary["train_loss"],
-                   copy_baseline=summary["copy_baseline"])
-        save()
-        if trainer.step < target:
-            run["cut"] = True  # past the deadline: the model as it is, the decay unfinished
-            break
+    stopped = None
+    try:
+        while trainer.step < steps:
+            target = min(steps, trainer.step + chunk)
+            summary = trainer.train(until=target, deadline=ctx.deadline)
+            run.update(steps_done=trainer.step, val=summary["val"],
+                       train_loss=summary["train_loss"], copy_baseline=summary["copy_baseline"],
+                       seconds=round(time.perf_counter() - started, 2))
+            save()
+            if trainer.past_deadline and trainer.step < steps:  # at a chunk's last step too
+                run["cut"] = True  # the model as it is, the decay unfinished
+                break
+    except InterruptedMidStep:
+        raise  # a second Ctrl-C within a step: the model may be half updated, none exported
+    except KeyboardInterrupt as exc:  # the parent's SIGTERM (Terminated) or Ctrl-C: the step
+        stopped = exc  # ended and latest.pt saved; the model as it is exported, then re-raised
+        run.update(cut=True, stopped=type(exc).__name__, steps_done=trainer.step)
+    run["seconds"] = round(time.perf_counter() - started, 2)
     out = Path(args.out) / f"posttrain_{label}.pt"
     trainer.export(out)
     run.update(file=out.name, s_per_step=round(run["seconds"] / max(1, trainer.step), 5),
                complete=trainer.step == steps,
                val_curve=[[row["step"], row["loss"]] for row in trainer.history["val"]])
-    print(f"{label}: {trainer.step}/{steps} steps, validation {run['val']}, "
-          f"'nothing moves' {run['copy_baseline']}, file {out.name}", flush=True)
+    print(f"{label}: {trainer.step}/{steps} steps, validation {run.get('val')}, "
+          f"'nothing moves' {run.get('copy_baseline')}, file {out.name}", flush=True)
     save()
+    if stopped is not None:
+        raise stopped
+
+
+def _probe(ctx, run: dict, spec: str, data: Path, work: Path, cache: Path,
+           batch: int) -> tuple[float, float]:
+    """Time the run's steps with a probe trainer; return (s/step, seconds left for its steps).
+
+    ``PROBE_STEPS`` steps timed from ``PROBE_WARM`` (--tiny: ``TINY_PROBE_STEPS`` from
+    ``TINY_PROBE_WARM``) and one validation, both into ``run``; the seconds left: the stage's,
+    less ``VALIDATIONS`` validations. Stops at the deadline as the run does.
+    """
+    import torch
+
+    probe_steps, warm = ((TINY_PROBE_STEPS, TINY_PROBE_WARM) if ctx.tiny else
+                         (PROBE_STEPS, PROBE_WARM))
+    # the run's own data and split: the probe also times one validation (the run does
+    # up to VALIDATIONS of them, at the start, every tenth and at the end)
+    probe = trainer_for(train_argv(spec, data, work / "probe", cache, ctx.device, batch,
+                                   probe_steps, every=probe_steps))
+    # its files are not used: its end-of-call writes (checkpoint, export, log.json and
+    # the plot: 5-7 ms per probed step here) stay out of its s/step (breaker44q)
+    probe.save_checkpoint = probe.export = probe.write_logs = lambda *args, **kwargs: None
+    probe.train(until=warm, deadline=ctx.deadline)
+    started, warm = time.perf_counter(), probe.step
+    probe.train(until=probe_steps, deadline=ctx.deadline)  # ends with a validation
+    window = time.perf_counter() - started
+    started = time.perf_counter()
+    probe.validate()
+    run["probe_val_s"] = round(time.perf_counter() - started, 3)
+    run["probe_s_per_step"] = round(max(1e-6, window - run["probe_val_s"])
+                                    / max(1, probe.step - warm), 5)
+    del probe
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+    return run["probe_s_per_step"], ctx.left() - VALIDATIONS * run["probe_val_s"]

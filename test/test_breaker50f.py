@@ -305,7 +305,6 @@ def _chunk_run(tmp_path: Path, monkeypatch) -> dict:
     return one_run(tmp_path, data, 600)[0]  # its clock: this module's, not the trainer's
 
 
-@pytest.mark.xfail(strict=True, reason="a deadline on a chunk's last step: one step more")
 def test_a_deadline_on_a_chunks_last_step_ends_the_run_there(tmp_path, monkeypatch):
     """End a run at the first step past its deadline, also at a chunk's last step.
 
@@ -351,7 +350,6 @@ finally:
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="a run stopped by SIGTERM leaves no model under --out")
 def test_a_run_stopped_by_the_parents_sigterm_still_gives_its_model(tmp_path):
     """Export the model a run has when the parent's SIGTERM stops it.
 
@@ -376,7 +374,6 @@ def test_a_run_stopped_by_the_parents_sigterm_still_gives_its_model(tmp_path):
     assert (out / "posttrain_64x1x2.pt").is_file(), done.stdout[-2000:] + done.stderr[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="the dry run skips the probe and the time fitting")
 def test_the_dry_run_goes_through_the_probe_and_the_fitted_steps(tmp_path):
     """Run the probe and the fitted steps in ``--dry-run --stages posttrain``.
 

@@ -115,6 +115,7 @@ class Trainer(TrainerFiles):
         self.sampler = SAMPLER  # how clips are drawn (resume_checks.resumed_sampler)
         self.step = 0
         self.first_step = 0  # the step this session began at (a resumed run's stored step)
+        self.past_deadline = False  # the last train(deadline=...) call ended past its deadline
         self.saved_step: int | None = None  # the step <out>/latest.pt holds (None: none yet)
         self.history: dict[str, list] = {"train": [], "val": []}
         self.info = dict(info or {})
@@ -237,7 +238,8 @@ class Trainer(TrainerFiles):
 
         ``deadline``: a ``time.monotonic()`` time; the first step that ends past it is the last
         (every rank stops after the same step), then the run saves as at ``until`` (a time-boxed
-        run: benchmarks/device_posttrain.py).
+        run: benchmarks/device_posttrain.py). ``past_deadline`` (bool) says afterwards whether
+        the last step ended past it, also when that step was ``until``'s.
 
         Ctrl-C (SIGINT) or SIGTERM finishes the current step, saves ``latest.pt`` and raises
         KeyboardInterrupt (``terminate.Terminated`` for SIGTERM); a second Ctrl-C interrupts at
@@ -253,6 +255,7 @@ class Trainer(TrainerFiles):
 
         config, main = self.config, self.topology.is_main
         target = config.steps if until is None else min(until, config.steps)
+        self.past_deadline = False
         if main:
             self.out.mkdir(parents=True, exist_ok=True)
         bar = tqdm(total=config.steps, initial=self.step, unit="step", dynamic_ncols=True,
@@ -278,8 +281,9 @@ class Trainer(TrainerFiles):
                 code = max_over_ranks(stop.code, self.topology, self.device)
                 if code:  # a SIGTERM on any rank wins over a Ctrl-C (stop_request.code)
                     stop.stop(code)
-                if deadline is not None and any_rank(time.monotonic() >= deadline,
-                                                     self.topology, self.device):
+                self.past_deadline = deadline is not None and any_rank(
+                    time.monotonic() >= deadline, self.topology, self.device)
+                if self.past_deadline:
                     break
         except KeyboardInterrupt as exc:
             bar.close()
