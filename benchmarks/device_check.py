@@ -447,6 +447,21 @@ def checked_out(parser, given: str | None) -> str:
     return str(out.absolute())
 
 
+def check_out_names(parser, out: str, names: list[str]) -> None:
+    """Exit 2 in one line for a file of ``names`` under ``out`` its stage could not replace.
+
+    A folder where a model goes (a reused --out), found before the training, not at its
+    export (``out_paths.check_output_names``).
+    """
+    from vjepa_ros.out_paths import check_output_names
+
+    if Path(out).is_dir():
+        try:
+            check_output_names(out, names, "--out")
+        except ValueError as exc:
+            parser.error(str(exc))
+
+
 def check_pretrain_inputs(parser, args) -> None:
     """Exit 2 in one line for pretrain settings or episodes the pretrain stage could not use.
 
@@ -464,6 +479,8 @@ def check_pretrain_inputs(parser, args) -> None:
                  "PretrainConfig.batch_size": "--pretrain-batch"}
         text = " ".join(option_message(str(exc), names).split())
         parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
+    check_out_names(parser, args.out, [stages.encoder_name(config.batch_size, seed)
+                                       for seed in args.pretrain_seeds])
     if importable("torch"):
         size = stages.encoder_file_bytes(config)
         if size > DEVICE_FILE_BYTES:
@@ -498,6 +515,7 @@ def check_posttrain_inputs(parser, args) -> None:
     if len(set(labels)) != len(labels):
         parser.error("--posttrain-runs: a run given twice")
     args.posttrain_runs = labels
+    check_out_names(parser, args.out, [posttrain.model_name(label) for label in labels])
     if importable("torch"):
         total = args.pretrain_bytes if "pretrain" in args.stages else 0
         for label in labels:

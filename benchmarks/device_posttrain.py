@@ -91,6 +91,9 @@ def run_spec(text: str) -> tuple[str, tuple[int, int, int] | None]:
     return f"{width}x{depth}x{heads}", (width, depth, heads)
 
 
+def model_name(label: str) -> str:
+    """Return the file name under --out of run ``label``'s world model: posttrain_<label>.pt."""
+    return f"posttrain_{label}.pt"
 
 
 def run_problem(spec: str) -> tuple[str | None, int]:
@@ -317,7 +320,7 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
         stopped = exc  # ended and latest.pt saved; the model as it is exported, then re-raised
         run.update(cut=True, stopped=type(exc).__name__, steps_done=trainer.step)
     run["seconds"] = round(time.perf_counter() - started, 2)
-    out = Path(args.out) / f"posttrain_{label}.pt"
+    out = Path(args.out) / model_name(label)
     trainer.export(out)
     run.update(file=out.name, s_per_step=round(run["seconds"] / max(1, trainer.step), 5),
                complete=trainer.step == steps,

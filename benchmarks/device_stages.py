@@ -222,7 +222,7 @@ def stage_pretrain_seed(ctx: Context, record: dict, save, seed: int, data: Path)
     segments = load_clip_segments([data], config.frames_per_clip)
     sampler = clip_sampler(segments, config, device=ctx.device)  # preprocessed there
     monitor_frames = spread_frames(segments, config.monitor_frames)
-    out = Path(args.out) / f"pretrain_b{config.batch_size}_s{seed}.pt"
+    out = Path(args.out) / encoder_name(config.batch_size, seed)
     run = {"seed": seed, "batch_size": config.batch_size, "steps": config.steps,
            "steps_done": 0, "frames": sampler.num_frames, "segments": len(segments),
            "complete": False, "file": None}
@@ -286,6 +286,11 @@ def loss_ends(losses: list[float]) -> dict:
             "loss_last": losses[-1] if losses else None, "loss_window": window,
             "loss_first_mean": sum(losses[:window]) / window if window else None,
             "loss_last_mean": sum(losses[-window:]) / window if window else None}
+
+
+def encoder_name(batch: int, seed: int) -> str:
+    """Return the file name under --out of a seed's encoder: pretrain_b<batch>_s<seed>.pt."""
+    return f"pretrain_b{batch}_s{seed}.pt"
 
 
 def pretrain_config(args, tiny: bool, seed: int = 0):

@@ -493,7 +493,6 @@ def test_the_wrapper_runs_the_real_script_with_the_machines_nvidia_smi(tmp_path)
     assert "not on the GPU machine" not in done.stdout + done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="a folder where a run's model goes is found after training")
 def test_a_folder_where_a_runs_model_goes_is_refused_before_any_stage(tmp_path, capsys):
     """Refuse, before any stage, an --out whose posttrain_<run>.pt is a folder.
 
