@@ -156,13 +156,28 @@ def environment(device: str) -> dict:
             capture_output=True, text=True, timeout=20).stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         env["nvidia_smi"] = None
-    try:
-        env["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                       capture_output=True, text=True, timeout=10
-                                       ).stdout.strip() or None
-    except (OSError, subprocess.SubprocessError):
-        env["commit"] = None
+    env["commit"] = checkout_commit()
     return env
+
+
+def checkout_commit() -> str | None:
+    """Return the checkout's short commit, ``<hash>-dirty`` when the tree that runs differs.
+
+    The device tool copies the working tree, uncommitted edits and untracked files included:
+    those (``git status --porcelain``, git-ignored paths such as .device_data left out) make
+    the commit ``-dirty``, as ``git describe --dirty`` says it. None without git or a commit.
+    """
+    def git(*argv: str) -> str:
+        return subprocess.run(["git", *argv], cwd=ROOT, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "--short", "HEAD") or None
+        if commit and git("status", "--porcelain"):
+            commit += "-dirty"
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return commit
 
 
 def child_command(args, stage: str, deadline_s: float, result_file: Path,

@@ -18,7 +18,7 @@ run, exported), a child's start-up before its deadline is set (0.07 s: no torch 
 .tar.gz damaged in its middle (refused in one line), the carry's size (tracked tree 16.4 MiB
 + the 38.5 MiB pack of docs/device_check.md: fits 64 MiB).
 
-Defects (strict xfails, each says the input, what happened and what should):
+Defects (strict xfails until fix50f; each says the input, what happened and what should):
 
 - torch says CUDA is there but the device cannot start (``get_device_properties`` raises):
   the script ends in a traceback and $OUT holds an empty log and no device_check.json;
@@ -394,7 +394,6 @@ def test_the_dry_run_goes_through_the_probe_and_the_fitted_steps(tmp_path):
     assert run.get("probe_s_per_step", 0) > 0, run
 
 
-@pytest.mark.xfail(strict=True, reason="the JSON names HEAD's commit for a tree with edits")
 def test_the_recorded_commit_says_when_the_tree_that_ran_had_edits(tmp_path, monkeypatch):
     """Say in the recorded commit that the tree that ran had uncommitted edits.
 
