@@ -376,7 +376,8 @@ def parse_args(argv=None):
                         "(default: config/pretrain.yaml's values)")
     parser.add_argument("--posttrain-data",
                         help=f"{posttrain.DATA_KIND}, carried to the device (default "
-                        f"{posttrain.DATA}, refused when not there; --tiny: synthetic blob episodes)")
+                        f"{posttrain.DATA}, refused when not there; --tiny: synthetic blob "
+                        "episodes)")
     parser.add_argument("--posttrain-runs", nargs="+", default=list(posttrain.DEFAULT_RUNS),
                         metavar="RUN", help="post-training runs, side by side: demo (the "
                         "packaged predictor trained further) or WIDTHxDEPTHxHEADS (a new "

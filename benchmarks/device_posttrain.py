@@ -318,7 +318,8 @@ def _posttrain(ctx, record: dict, save, spec: str, label: str, data: Path, work:
         raise  # a second Ctrl-C within a step: the model may be half updated, none exported
     except KeyboardInterrupt as exc:  # the parent's SIGTERM (Terminated) or Ctrl-C: the step
         stopped = exc  # ended and latest.pt saved; the model as it is exported, then re-raised
-        run.update(cut=True, stopped=type(exc).__name__, steps_done=trainer.step)
+        run.update(cut=True, stopped=f"signal ({type(exc).__name__})",  # as pretrain's
+                   steps_done=trainer.step)
     run["seconds"] = round(time.perf_counter() - started, 2)
     out = Path(args.out) / model_name(label)
     trainer.export(out)

@@ -60,7 +60,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 import torch
 from test_device_check import refusal
 from test_device_posttrain import one_run
