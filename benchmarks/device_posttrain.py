@@ -339,7 +339,8 @@ def _probe(ctx, run: dict, spec: str, data: Path, work: Path, cache: Path,
 
     ``PROBE_STEPS`` steps timed from ``PROBE_WARM`` (--tiny: ``TINY_PROBE_STEPS`` from
     ``TINY_PROBE_WARM``) and one validation, both into ``run``; the seconds left: the stage's,
-    less ``VALIDATIONS`` validations. Stops at the deadline as the run does.
+    less ``VALIDATIONS`` validations. Stops at the deadline as the run does; cut there before its
+    warm-up ended, it times every step it did (never a rate of 0 s/step).
     """
     import torch
 
@@ -352,14 +353,17 @@ def _probe(ctx, run: dict, spec: str, data: Path, work: Path, cache: Path,
     # its files are not used: its end-of-call writes (checkpoint, export, log.json and
     # the plot: 5-7 ms per probed step here) stay out of its s/step (breaker44q)
     probe.save_checkpoint = probe.export = probe.write_logs = lambda *args, **kwargs: None
+    first = time.perf_counter()
     probe.train(until=warm, deadline=ctx.deadline)
     started, warm = time.perf_counter(), probe.step
     probe.train(until=probe_steps, deadline=ctx.deadline)  # ends with a validation
     window = time.perf_counter() - started
+    if probe.step <= warm:  # cut before its warm-up ended: every step it did, warm-up included
+        window, warm = time.perf_counter() - first, 0  # (slower: fewer steps, none past time)
     started = time.perf_counter()
     probe.validate()
     run["probe_val_s"] = round(time.perf_counter() - started, 3)
-    run["probe_s_per_step"] = round(max(1e-6, window - run["probe_val_s"])
+    run["probe_s_per_step"] = round(max(1e-5, window - run["probe_val_s"])
                                     / max(1, probe.step - warm), 5)
     del probe
     if torch.cuda.is_available():
