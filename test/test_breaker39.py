@@ -105,11 +105,13 @@ def test_a_run_past_its_deadline_is_cut_within_seconds_not_a_chunk_later(tmp_pat
     data = blobs(tmp_path / "episodes", 3)
     # a probe too fast: steps for 150 s at its rate, whatever the time left (a chunk ~15 s)
     monkeypatch.setattr(device_posttrain, "fitted_steps", lambda rate, left, cap: int(150 / rate))
-    run, ctx = one_run(tmp_path, data, 1.0)
-    overrun = time.monotonic() - ctx.deadline
+    run, _ = one_run(tmp_path, data, 1.0)
     assert run["cut"] and (tmp_path / run["file"]).is_file()
-    # the build of the run's trainer and the export come after the deadline here (~2-3 s)
-    assert overrun < 6.0, (overrun, run["steps_done"])
+    # the deadline passed during the probe: the run stops at its first step past it, not at the
+    # end of a chunk (CHUNKS parts of the planned steps). Counted in steps, not seconds: the
+    # trainer's build and the export after the deadline take 2-8 s by the machine's load.
+    chunk = run["steps"] // device_posttrain.CHUNKS
+    assert chunk > 1 and run["steps_done"] <= 1, (chunk, run["steps_done"])
 
 
 # ------------------------------------------------------------------ the packer
