@@ -8,7 +8,12 @@ since the put-down rule) says why, and its totals over seeds all skipped give th
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
+
+from vjepa_ros.cli_options import option_message
 from vjepa_ros.eval.camera_check_bag import SEARCH_LABELS
+from vjepa_ros.eval.step_notes import still_arm_problem
+from vjepa_ros.recordings.resample import END_GAP, Steps
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.sim.manipulation import ExpertOutcome
 from vjepa_ros.sim.task_run import SceneReading, TaskRun, format_totals
@@ -54,3 +59,31 @@ def test_every_seed_skipped_totals_say_the_success_rate_and_why():
         "total: success 0/2 (0%): no episode ran (2 seeds skipped: no sub-goal images)"
     assert format_totals([], skipped=1) == \
         "total: success 0/1 (0%): no episode ran (1 seed skipped: no sub-goal images)"
+
+
+def test_a_step_left_unmeasured_by_a_state_gap_is_told_start_and_the_gap_that_covers_it():
+    """2 chosen steps whose period ends fall in a 0.17 s state gap (the 30 Hz stream's only one).
+
+    The 95th percentile interval is within max_state_gap_s, so no stream-rate hint: the refusal
+    says where a known motion starts (end_s optional) and the max_state_gap_s covering the gap.
+    """
+    state_s = np.concatenate([np.arange(0, 0.21, 1 / 30), np.arange(0.37, 3.0, 1 / 30)])
+    state_ns = np.round(state_s * 1e9).astype(np.int64)
+    states = np.zeros((len(state_s), 7))
+    states[:, 0] = 0.45 + 0.04 * state_s  # 1 cm a step at 4 Hz
+    recording = SimpleNamespace(path="bag", image_times=state_ns, state_times=state_ns,
+                                states=states, state_topic="/pose")
+    grid = np.array([0, 0.05, 1.0, 1.25]) * 1e9
+    grid = grid.astype(np.int64)
+    ends = np.full((4, 7), np.nan)
+    ends[2:] = states[[34, 41]]  # known from 1.0 s on
+    steps = Steps(4.0, grid, np.arange(4), grid, states[[0, 1, 24, 31]], np.ones(4, bool),
+                  ends=ends, end_problems=np.array([END_GAP, END_GAP, "", ""], dtype=object))
+    said = option_message(still_arm_problem(recording, steps, [0, 1], 0.002, 0.1),
+                          {"start_s": "--start", "end_s": "--end",
+                           "max_state_gap_s": "--max-state-gap"})
+    assert said.startswith("bag: no step would be scored: 2 of 2 evaluated steps have no known "
+                           "motion"), said
+    assert said.endswith("a motion is first known and moving 1.0 s after the bag's start: give "
+                         "--start 1 (--end optional) to evaluate where it moves, or give "
+                         "--max-state-gap 0.2 to cover their state gaps"), said
