@@ -3,20 +3,33 @@
 The camera check's two progress bars are quoted by the README as they are labelled.
 ``vjepa-ros run``'s summary of a placed object that is not put down (pick-and-place's success
 since the put-down rule) says why, and its totals over seeds all skipped give the success rate.
+A damaged message gives its fix, then the library's words; train alone adds 'or leave it out of
+the data given'.
 """
 
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.eval.camera_check_bag import SEARCH_LABELS
 from vjepa_ros.eval.step_notes import still_arm_problem
+from vjepa_ros.eval.synthetic import render_state_frames
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_reader import BagError
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.resample import END_GAP, Steps
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.sim.manipulation import ExpertOutcome
 from vjepa_ros.sim.task_run import SceneReading, TaskRun, format_totals
+from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.episodes import EpisodeError
+from vjepa_ros.train.episodes import _bag_segments as segments_of
+
+POSE = "/franka_robot_state_broadcaster/current_pose"
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -87,3 +100,43 @@ def test_a_step_left_unmeasured_by_a_state_gap_is_told_start_and_the_gap_that_co
     assert said.endswith("a motion is first known and moving 1.0 s after the bag's start: give "
                          "--start 1 (--end optional) to evaluate where it moves, or give "
                          "--max-state-gap 0.2 to cover their state gaps"), said
+
+
+def _damaged_pose_bag(tmp_path):
+    """Write a 12-frame bag, then copy it with its 3rd pose message cut to 20 bytes."""
+    from rosbags.rosbag2 import Reader, StoragePlugin, Writer
+
+    t = np.arange(12) / 4.0
+    states = np.tile([0.45, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0], (12, 1))
+    states[:, 0] += 0.04 * t
+    good = write_bag(tmp_path / "good", render_state_frames(states), states, t)
+    with Reader(good) as reader, Writer(tmp_path / "dmg", version=8,
+                                        storage_plugin=StoragePlugin.MCAP) as writer:
+        out = {c.id: writer.add_connection(c.topic, c.msgtype, typestore=None,
+                                           msgdef=c.msgdef.data, rihs01=c.digest)
+               for c in reader.connections}
+        poses = 0
+        for connection, stamp, raw in reader.messages():
+            if connection.msgtype == m.POSE_STAMPED:
+                poses += 1
+                raw = raw[:20] if poses == 3 else raw
+            writer.write(out[connection.id], stamp, raw)
+    return tmp_path / "dmg"
+
+
+def test_a_damaged_message_gives_the_fix_then_the_libraries_words_and_train_its_own_fix(
+        tmp_path):
+    bag = _damaged_pose_bag(tmp_path)
+    with pytest.raises(BagError) as refused:
+        read_recording(bag)
+    said = str(refused.value)
+    lead = f"{bag}: {POSE} message 3 (counting from 1) is damaged: re-copy it from the " \
+           "recording machine, or re-record ("
+    assert said.startswith(lead) and said.endswith(")") and "train" not in said, said
+    cause = said[len(lead):-1]
+    assert cause and "leave it out" not in cause, said
+    with pytest.raises(EpisodeError) as refused:
+        segments_of(bag, DataConfig())
+    assert str(refused.value).endswith(
+        f"is damaged: re-copy it from the recording machine, or re-record, or leave it out of "
+        f"the data given ({cause})"), str(refused.value)
