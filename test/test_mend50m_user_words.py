@@ -4,7 +4,8 @@ The camera check's two progress bars are quoted by the README as they are labell
 ``vjepa-ros run``'s summary of a placed object that is not put down (pick-and-place's success
 since the put-down rule) says why, and its totals over seeds all skipped give the success rate.
 A damaged message gives its fix, then the library's words; train alone adds 'or leave it out of
-the data given'.
+the data given'. Pretrain's refusals of a null clip_grad and a too coarse patch_size give what
+passes; its NaN line says the failed step is among those lost.
 """
 
 from pathlib import Path
@@ -14,6 +15,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.cli_options import option_message
+from vjepa_ros.config import from_dict
 from vjepa_ros.eval.camera_check_bag import SEARCH_LABELS
 from vjepa_ros.eval.step_notes import still_arm_problem
 from vjepa_ros.eval.synthetic import render_state_frames
@@ -28,6 +30,8 @@ from vjepa_ros.sim.task_run import SceneReading, TaskRun, format_totals
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError
 from vjepa_ros.train.episodes import _bag_segments as segments_of
+from vjepa_ros.train.pretrain_command import lost_steps
+from vjepa_ros.train.pretrain_config import PretrainConfig
 
 POSE = "/franka_robot_state_broadcaster/current_pose"
 
@@ -140,3 +144,22 @@ def test_a_damaged_message_gives_the_fix_then_the_libraries_words_and_train_its_
     assert str(refused.value).endswith(
         f"is damaged: re-copy it from the recording machine, or re-record, or leave it out of "
         f"the data given ({cause})"), str(refused.value)
+
+
+def test_pretrain_words_a_null_clip_grad_a_too_coarse_patch_and_a_nan_step():
+    with pytest.raises(ValueError) as refused:
+        from_dict(PretrainConfig, {"clip_grad": None})
+    assert str(refused.value) == "clip_grad: expected a number, got null; 0 disables clipping"
+    with pytest.raises(ValueError) as refused:
+        from_dict(PretrainConfig, {"lr": None})
+    assert str(refused.value) == "lr: expected a number, got null"
+    with pytest.raises(ValueError) as refused:
+        PretrainConfig(patch_size=128)
+    assert str(refused.value).endswith(
+        "at least 2x2 (a smaller patch_size (e.g. patch_size 64: a 2x2 grid), or a larger "
+        "img_size)"), str(refused.value)
+    PretrainConfig(patch_size=64)  # the example passes as given
+    nan = FloatingPointError("pretraining loss became nan at step 2 (lower lr 1e+12 or start_lr)")
+    nan.pretrain_steps_done = 2
+    assert lost_steps(nan, []).startswith("; lost: the 2 steps done, step 2 included (not "
+                                          "saved), nothing was saved"), lost_steps(nan, [])

@@ -77,11 +77,15 @@ def test_a_smaller_patch_size_is_named_exactly_where_one_passes():
                     passing.append(p)
                 except ValueError:
                     pass
-            match = re.search(r"a smaller patch_size \(e\.g\. ([0-9]+)\)", said)
+            match = re.search(r"a smaller patch_size \(e\.g\. ([0-9]+): a ([0-9]+)x\2 token "
+                              r"grid, ([0-9.]+)x the tokens of the ([0-9]+)x\4 now", said)
             assert bool(match) == bool(passing), (img_size, patch, spec, said)
             if match:
                 named += 1
                 assert int(match.group(1)) == max(passing), said  # the least costly one
+                grid, side = int(match.group(2)), int(match.group(4))
+                assert (grid, side) == (img_size // max(passing), img_size // patch), said
+                assert float(match.group(3)) == pytest.approx((grid / side) ** 2), said
     assert named
 
 

@@ -287,7 +287,7 @@ def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     assert "name the camera topic with --image-topic" in capsys.readouterr().err
     assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0",
                  "--image-topic", topic]) == 0
-    assert out.is_file() and "in 1 segments" in capsys.readouterr().out
+    assert out.is_file() and "in 1 segment (" in capsys.readouterr().out
     # --rate, as train's: the 4 Hz frames at 2 Hz are every other one (0.0, 0.5 .. 2.0 s)
     assert main(["pretrain", "--data", str(bag), "--out", str(tmp_path / "two_hz.pt"),
                  "--steps", "0", "--image-topic", topic, "--rate", "2"]) == 0

@@ -124,7 +124,8 @@ def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: i
     ``kind``: "cover" or "blocks" (which refusal; its option first); ``finer``: (patch_size,
     side) pairs, largest patch_size first, of the smaller patch sizes at which every other mask
     passes. Named: a lower spatial_scale high end (num_blocks kept), fewer num_blocks (scale
-    kept), else both; a smaller patch_size (the rest kept) where one passes.
+    kept), else both; a smaller patch_size (the rest kept) where one passes, with its token grid
+    and how many times ``side`` x ``side`` tokens it is (the encoder's cost grows at least so).
     """
     scale = _high_end(num_blocks, spatial_scale, aspect_ratio, side)
     fewer = _largest(lambda n: mask_passes(n, spatial_scale, aspect_ratio, side),
@@ -140,10 +141,12 @@ def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: i
                                  f"{_range(scale)})")
     order = ["scale", "blocks"] if kind == "cover" else ["blocks", "scale"]
     named = [options[key] for key in order if options[key]]
-    patch = next((p for p, grid in finer
-                  if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), None)
-    if patch:
-        named.append(f"a smaller patch_size (e.g. {patch})")
+    patch, grid = next(((p, grid) for p, grid in finer
+                        if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), (0, 0))
+    if patch:  # the tokens a frame grow as the grid's area: the encoder's cost at least as much
+        named.append(f"a smaller patch_size (e.g. {patch}: a {grid}x{grid} token grid, "
+                     f"{(grid / side) ** 2:g}x the tokens of the {side}x{side} now, the "
+                     "encoder's compute at least as much more)")
     return "give " + ", or ".join(named) if named else "give other mask settings"
 
 
