@@ -145,7 +145,7 @@ def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: i
                         if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), (0, 0))
     if patch:  # the tokens a frame grow as the grid's area: the encoder's cost at least as much
         named.append(f"a smaller patch_size (e.g. {patch}: a {grid}x{grid} token grid, "
-                     f"{(grid / side) ** 2:g}x the tokens of the {side}x{side} now, the "
+                     f"{(grid / side) ** 2:.3g}x the tokens of the {side}x{side} now, the "
                      "encoder's compute at least as much more)")
     return "give " + ", or ".join(named) if named else "give other mask settings"
 
