@@ -5,7 +5,8 @@ The camera check's two progress bars are quoted by the README as they are labell
 since the put-down rule) says why, and its totals over seeds all skipped give the success rate.
 A damaged message gives its fix, then the library's words; train alone adds 'or leave it out of
 the data given'. Pretrain's refusals of a null clip_grad and a too coarse patch_size give what
-passes; its NaN line says the failed step is among those lost.
+passes; its NaN line says the failed step is among those lost. A bag with no JointState topic
+says so; eval's size note for the random model (no --checkpoint) says its input and the demo's.
 """
 
 from pathlib import Path
@@ -13,9 +14,15 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from test_breaker50g import _pose_recording
 
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.config import from_dict
+from vjepa_ros.demo import (
+    RANDOM_MODEL_SOURCE,
+    random_model_wording,
+    small_random_world_model,
+)
 from vjepa_ros.eval.camera_check_bag import SEARCH_LABELS
 from vjepa_ros.eval.step_notes import still_arm_problem
 from vjepa_ros.eval.synthetic import render_state_frames
@@ -163,3 +170,21 @@ def test_pretrain_words_a_null_clip_grad_a_too_coarse_patch_and_a_nan_step():
     nan.pretrain_steps_done = 2
     assert lost_steps(nan, []).startswith("; lost: the 2 steps done, step 2 included (not "
                                           "saved), nothing was saved"), lost_steps(nan, [])
+
+
+def test_a_bag_without_joint_states_says_so_and_the_random_models_size_note_is_true(tmp_path):
+    recording = _pose_recording(tmp_path, np.arange(8) / 4.0, np.arange(0, 2.0, 0.1))
+    assert [note for note in recording.notes if note.startswith(
+        "warning: no gripper state in the bag (no JointState topic to read finger joints "
+        "from): gripper closedness 0 (open) throughout")], recording.notes
+    height, width = recording.frame_shape()[:2]
+    model = small_random_world_model()
+    note = recording.frame_size_note(model.img_size, None, **random_model_wording(
+        RANDOM_MODEL_SOURCE))
+    assert note == (f"the bag's frames are {width}x{height} px, smaller than the small random "
+                    "model's 256x256 input: they are upsampled, and its weights are random (no "
+                    "--checkpoint), so that loses nothing; the packaged demo model "
+                    "(--checkpoint demo) takes 128x128 px frames"), note
+    assert random_model_wording("/some/model.pt") == {}  # a checkpoint: the usual words
+    assert "smaller than the world model's 256x256 input" in recording.frame_size_note(
+        model.img_size, None)
