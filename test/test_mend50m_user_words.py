@@ -188,3 +188,19 @@ def test_a_bag_without_joint_states_says_so_and_the_random_models_size_note_is_t
     assert random_model_wording("/some/model.pt") == {}  # a checkpoint: the usual words
     assert "smaller than the world model's 256x256 input" in recording.frame_size_note(
         model.img_size, None)
+
+
+def test_the_covering_gap_is_said_alone_where_no_later_start_is_known():
+    """The same 0.17 s gap, the arm still throughout: only the gap setting is named."""
+    state_s = np.concatenate([np.arange(0, 0.21, 1 / 30), np.arange(0.37, 3.0, 1 / 30)])
+    state_ns = np.round(state_s * 1e9).astype(np.int64)
+    states = np.zeros((len(state_s), 7))
+    recording = SimpleNamespace(path="bag", image_times=state_ns, state_times=state_ns,
+                                states=states, state_topic="/pose")
+    grid = (np.array([0, 0.05]) * 1e9).astype(np.int64)
+    steps = Steps(4.0, grid, np.arange(2), grid, states[[0, 1]], np.ones(2, bool),
+                  ends=np.full((2, 7), np.nan),
+                  end_problems=np.array([END_GAP, END_GAP], dtype=object))
+    said = still_arm_problem(recording, steps, [0, 1], 0.002, 0.1)
+    assert said.endswith(" at its end: 2); give max_state_gap_s 0.2 to cover their state "
+                         "gaps"), said

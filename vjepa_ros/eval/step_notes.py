@@ -110,10 +110,12 @@ def _covering_gap_words(recording, steps: Steps, chosen, after: str) -> str:
         return ""
     ends = steps.frame_times[gapped] + int(round(1e9 / steps.rate_hz))
     span = float(interpolate_states(recording.state_times, recording.states, ends)[1].max())
-    gap = math.ceil(round(span * 10, 6)) / 10
-    if not math.isfinite(gap) or gap > MAX_STATE_GAP_S:
+    if not math.isfinite(span):  # an end past the states: no gap setting covers it
         return ""
-    return f"{', or' if after else ''} give max_state_gap_s {gap:g} to cover their state gaps"
+    gap = math.ceil(round(span * 10, 6)) / 10
+    if gap > MAX_STATE_GAP_S:
+        return ""
+    return f"{', or ' if after else ''}give max_state_gap_s {gap:g} to cover their state gaps"
 
 
 def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
