@@ -204,3 +204,12 @@ def test_the_covering_gap_is_said_alone_where_no_later_start_is_known():
     said = still_arm_problem(recording, steps, [0, 1], 0.002, 0.1)
     assert said.endswith(" at its end: 2); give max_state_gap_s 0.2 to cover their state "
                          "gaps"), said
+
+
+def test_readme_quotes_the_run_summarys_put_down_words_as_printed():
+    text = " ".join(README.read_text().split())
+    pushed = _task_run(placed=True, success=False, shift_m=0.042).summary()
+    quote = "placed yes, not put down (4.2 cm from where it was last held, over " \
+            "max_put_down_shift 3 cm: pushed there?)"
+    assert quote in pushed and f"`{quote}`" in text
+    assert f"`{format_totals([], skipped=2)}`" in text
