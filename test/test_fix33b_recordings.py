@@ -84,7 +84,8 @@ def test_joint_state_stamps_stepping_back_are_refused_and_read_by_receive_time(t
     with pytest.raises(BagError) as caught:
         read_recording(bag)
     words = str(caught.value)
-    assert "step back at message 8" in words and "--stamps receive" in words, words
+    assert "step back at message 9 (counting from 1)" in words, words
+    assert "--stamps receive" in words, words
     recording = read_recording(bag, BagTopics(stamps="receive"))
     assert len(recording.image_times) == 16 and len(recording.state_times) == 16
 
@@ -115,7 +116,8 @@ def test_a_frame_size_change_names_both_messages_and_their_times(tmp_path):
     with pytest.raises(BagError) as caught:
         recording.load_frames([2, 5])
     words = str(caught.value)
-    assert "32x32 px at message 2 (0.50 s), 48x40 px at message 5 (1.25 s)" in words, words
+    assert ("32x32 px at message 3 (counting from 1) (0.50 s), 48x40 px at message 6 (counting "
+            "from 1) (1.25 s)") in words, words
     assert "--end" in words
 
 
@@ -136,7 +138,8 @@ def test_a_nan_pose_with_joint_states_in_the_bag_says_to_read_them(tmp_path):
     with pytest.raises(BagError) as caught:
         read_recording(write_messages(tmp_path / "bag", entries))
     words = str(caught.value)
-    assert "message 2" in words and "--state-source joint_states" in words, words
+    assert "message 3 (counting from 1) holds" in words, words
+    assert "--state-source joint_states" in words, words
 
 
 def _metadata_edit(bag, edit):

@@ -204,7 +204,8 @@ class Recording:
 
         def seen(message, frame_shape, frame) -> str:
             at_s = (int(self.image_times[frame]) - int(start)) / 1e9
-            return f"{frame_shape[1]}x{frame_shape[0]} px at message {message} ({at_s:.2f} s)"
+            return (f"{frame_shape[1]}x{frame_shape[0]} px at {message_words(message)} "
+                    f"({at_s:.2f} s)")
 
         return (f"{self.path}: frames on {self.image_topic} change size: {seen(*first)}, "
                 f"{seen(ordinal, shape, index)}, seconds after the bag's start (the camera's "
