@@ -16,7 +16,6 @@ from test_breaker50g import _pose_recording, _scored
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.step_choice import valid_steps
 from vjepa_ros.recordings.dropped_steps import state_gap_hint
-from vjepa_ros.recordings.resample import STATE_GAP
 from vjepa_ros.train.pretrain_config import MaskConfig, PretrainConfig
 from vjepa_ros.train.pretrain_mask_check import mask_passes, mask_problem
 
@@ -97,7 +96,7 @@ def test_the_state_gap_hint_states_an_interval_above_the_gap():
                       (4.0, 6.0), (0.15, 0.16)):
         for gap in (0.1, 0.15, 0.2, 0.25, 0.5, 2.0):
             times = np.concatenate([[0.0], np.cumsum(rng.uniform(low, high, 80))]) * 1e9
-            hint = state_gap_hint(times, "/p", gap, {STATE_GAP: 5})
+            hint = state_gap_hint(times, "/p", gap, 5)
             if not hint:
                 continue
             hints += 1

@@ -362,14 +362,14 @@ def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
     from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
 
     slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz
-    gap = state_gap_hint(slow, "/joint_states", 0.1, {STATE_GAP: 40}, setting=GAP_SETTING,
+    gap = state_gap_hint(slow, "/joint_states", 0.1, 40, setting=GAP_SETTING,
                          give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     assert gap.endswith("give --set data.max_state_gap_s=0.25")
     camera = "; the camera runs at 3.51 Hz ...: give --rate 3.51 (or less)"
     assert _drop_hints({NO_FRAME: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
     assert _drop_hints({NO_FRAME: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
-    assert state_gap_hint(slow, "/joint_states", 0.1, {NO_FRAME: 3}) == ""
+    assert state_gap_hint(slow, "/joint_states", 0.1, 0) == ""
     # a fast stream with one pause (a recorder that lagged) gets the count, not a wider gap:
     # interpolating the state across a pause would label the steps with motion nobody measured
     paused = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
-    assert state_gap_hint(paused, "/joint_states", 0.1, {STATE_GAP: 40}) == ""
+    assert state_gap_hint(paused, "/joint_states", 0.1, 40) == ""

@@ -185,8 +185,7 @@ def _unmeasured_words(steps: Steps, chosen, max_state_gap_s: float,
     why = ", ".join(f"{_said(problem, max_state_gap_s)}: {count}"
                     for problem, count in counts.items())
     hint = "" if recording is None else state_gap_hint(
-        recording.state_times, recording.state_topic, max_state_gap_s,
-        {STATE_GAP: counts.get(END_GAP, 0)})
+        recording.state_times, recording.state_topic, max_state_gap_s, counts.get(END_GAP, 0))
     return (f"{total} of {counted(len(chosen), 'evaluated step')} "
             f"{'has' if total == 1 else 'have'} no known motion over one step period, "
             f"the state stream not covering it ({why})", hint)
@@ -228,6 +227,6 @@ def step_notes(recording, steps: Steps, chosen, min_motion_m: float,
         notes.append(dropped
                      + slow_camera_hint(recording.image_times, steps.rate_hz, steps.dropped)
                      + state_gap_hint(recording.state_times, recording.state_topic,
-                                      max_state_gap_s, steps.dropped))
+                                      max_state_gap_s, steps.dropped.get(STATE_GAP, 0)))
     return notes + list(filter(None, [unmeasured_note(steps, chosen, max_state_gap_s, recording),
                                       motion_note(steps, chosen, min_motion_m)]))

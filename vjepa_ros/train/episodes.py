@@ -350,8 +350,8 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
         raise EpisodeError(str(exc)) from None
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
-    gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s, steps.dropped,
-                              setting=GAP_SETTING,
+    gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s,
+                              steps.dropped.get(STATE_GAP, 0), setting=GAP_SETTING,
                               give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
     if dropped:
