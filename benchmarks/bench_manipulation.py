@@ -146,13 +146,15 @@ def probe_placed(sim: Sim, monitor: SuccessMonitor, place_xy) -> bool:
     cup and the box are symmetric under that flip); a box lying on a side rests only 0.5 cm
     below its standing height, so the height alone does not tell.
     """
+    from vjepa_ros.sim.sim import quaternion_to_matrix  # loaded with the simulator
+
     with sim.preserved():
         before = sim.object_reading().position
         target = sim.target_state()
         sim.set_target(target[:3] + [0.0, 0.0, 0.1], target[3:6])
         sim.advance(1.0)
         after = sim.object_reading()
-    axis_z = sim._p.getMatrixFromQuaternion(after.quaternion.tolist())[8]  # R[2][2]
+    axis_z = quaternion_to_matrix(after.quaternion)[2, 2]
     return bool(
         np.linalg.norm(after.position - before) < 0.005
         and abs(after.position[2] - monitor.rest_height) <= 0.01
