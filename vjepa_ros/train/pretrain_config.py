@@ -25,6 +25,7 @@ from vjepa_ros.config import (
 )
 from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.train.config import SEED_RANGE
+from vjepa_ros.train.pretrain_mask_check import finer_patches, mask_passes, mask_problem
 from vjepa_ros.yaml_files import read_yaml_mapping
 
 if TYPE_CHECKING:
@@ -222,19 +223,11 @@ class PretrainConfig:
         otherwise met mid-way through the run, its steps unsaved (breaker40d, breaker50c;
         ``pretrain_mask_check.mask_problem``).
         """
-        from vjepa_ros.train.pretrain_mask_check import mask_passes, mask_problem
-
         names = ("mask_short", "mask_long")
-
-        def finer(masks) -> list[tuple[int, int]]:  # (patch_size, side) smaller, masks passing
-            return [(patch, self.img_size // patch) for patch in range(self.patch_size - 1, 0, -1)
-                    if not self.img_size % patch and self.img_size // patch >= 2
-                    and all(mask_passes(o.num_blocks, o.spatial_scale, o.aspect_ratio,
-                                        self.img_size // patch) for o in masks)]
-
         side = self.img_size // self.patch_size
         if side < 2:
-            passing = finer([getattr(self, name) for name in names])[:1]
+            passing = finer_patches(self.img_size, self.patch_size,
+                                    [getattr(self, name) for name in names])[:1]
             example = f" (e.g. patch_size {passing[0][0]}: a {passing[0][1]}x{passing[0][1]} " \
                 "grid)" if passing else ""
             raise ValueError(f"PretrainConfig.patch_size {self.patch_size} leaves a {side}x{side} "
@@ -244,10 +237,11 @@ class PretrainConfig:
             spec = getattr(self, name)
             if mask_passes(spec.num_blocks, spec.spatial_scale, spec.aspect_ratio, side):
                 continue
-            finer_patches = finer([getattr(self, other) for other in names if other != name])
+            others = [getattr(self, other) for other in names if other != name]
+            finer = finer_patches(self.img_size, self.patch_size, others)
             raise ValueError(mask_problem(
                 f"PretrainConfig.{name}", spec.num_blocks, spec.spatial_scale, spec.aspect_ratio,
-                side, f"img_size {self.img_size} / patch_size {self.patch_size}", finer_patches))
+                side, f"img_size {self.img_size} / patch_size {self.patch_size}", finer))
 
     def __post_init__(self):
         check_values(self, "PretrainConfig.")  # every declared range (param's range=)

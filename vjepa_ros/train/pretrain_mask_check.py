@@ -88,12 +88,16 @@ def mask_passes(num_blocks: int, spatial_scale, aspect_ratio, side: int) -> bool
 
 
 def _largest(passes, top: int) -> int:
-    """Return the largest k in 1..top with ``passes(k)`` (bisected, then checked), or 0."""
+    """Return the largest k in 1..top with ``passes(k)`` (bisected), or 0.
+
+    ``low`` only ever holds a k that passed; where none bisected passes, 1..top is searched from
+    the top down.
+    """
     low, high = 0, top
     while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if passes(middle) else (low, middle - 1)
-    if low and passes(low):
+    if low:  # set only from a k that passed
         return low
     return next((k for k in range(top, 0, -1) if passes(k)), 0)
 
@@ -115,6 +119,21 @@ def _high_end(num_blocks: int, spatial_scale, aspect_ratio, side: int) -> list[f
 def _range(scale) -> str:
     """Word a suggested spatial_scale: its high end, then the whole range."""
     return f"e.g. {scale[1]:g}, spatial_scale [{scale[0]:g}, {scale[1]:g}]"
+
+
+def finer_patches(img_size: int, patch_size: int, others) -> list[tuple[int, int]]:
+    """Return (patch_size, side) of each smaller patch size at which the ``others`` masks pass.
+
+    ``img_size`` [px] and ``patch_size`` [px]: the model's; ``others``: the other masks (each
+    with ``num_blocks``, ``spatial_scale``, ``aspect_ratio``: ``PretrainConfig.mask_short``),
+    which a patch_size :func:`mask_advice` names must leave passing. Largest patch_size first;
+    only those dividing ``img_size`` into a grid of at least 2x2. The ``finer`` of
+    :func:`mask_problem`.
+    """
+    return [(patch, img_size // patch) for patch in range(patch_size - 1, 0, -1)
+            if not img_size % patch and img_size // patch >= 2
+            and all(mask_passes(o.num_blocks, o.spatial_scale, o.aspect_ratio, img_size // patch)
+                    for o in others)]
 
 
 def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
