@@ -214,3 +214,22 @@ def test_bag_from_npz_refuses_timestamps_that_do_not_increase(tmp_path, capsys):
     assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(episode)]) == 1
     assert "--rate" in capsys.readouterr().err
     assert not (tmp_path / "bag").exists()
+
+
+def test_camera_stamps_stepping_back_name_the_message_counting_its_empty_frames(tmp_path):
+    """mend50r: camera messages 1-2 are empty (skipped), the stamps go back 3 s from message 9.
+
+    The refusal names message 9 of the topic as ``ros2 bag`` holds it (empty ones counted), not
+    the 7th stamped frame.
+    """
+    entries, _, _ = camera_pose_entries(
+        16, stamp=lambda i, t: t if i < 8 else t - 3 * SEC)
+    for k in (0, 1):
+        t = DEFAULT_START_NS + k * SEC // 4
+        empty = m.typestore().types[m.IMAGE](
+            header=m.make_header(t, "c"), height=0, width=0, encoding="rgb8",
+            is_bigendian=0, step=0, data=np.zeros(0, np.uint8))
+        entries[2 * k] = (CAMERA, m.IMAGE, t, empty)
+    with pytest.raises(BagError, match=rf"{CAMERA} header stamps step back at message 9 "
+                       r"\(counting from 1\)"):
+        read_recording(write_messages(tmp_path / "bag", entries))
