@@ -359,13 +359,13 @@ def test_the_player_plays_the_type_with_more_messages_and_notes_the_other(tmp_pa
     """Pin: the player plays one type of a switched camera topic, the other noted.
 
     Images 0-4 then CompressedImages 5-11: the topic published as CompressedImage, those 7
-    played in time order, a note naming the 5 Images left out, asking as the reader's note
-    does "the camera's transport changed?" (fix49i).
+    played in time order, a note naming the 5 Images not published, asking as the reader's note
+    does "the camera's transport changed?" (fix49i; user50m's words).
     """
     bag = _camera_bag(tmp_path / "bag", lambda i: i >= 5)
     contents = bag_contents(bag)
     assert contents.topics[CAMERA].msgtype == m.COMPRESSED_IMAGE
-    assert any(f"left out 5 {m.IMAGE} (the camera's transport changed?" in note
+    assert any(f"its 5 {m.IMAGE} message(s) are not (the camera's transport changed?" in note
                for note in contents.notes), contents.notes
     played = [message for message in iter_bag(bag) if message.topic == CAMERA]
     assert {message.msgtype for message in played} == {m.COMPRESSED_IMAGE}
