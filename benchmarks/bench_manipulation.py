@@ -62,7 +62,6 @@ physics at 240 Hz); other processes on the machine slow them down.
 from __future__ import annotations  # annotations name the simulator's classes, imported later
 
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -73,6 +72,15 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 # isort: split
 import numpy as np  # noqa: E402
 
+from benchmarks.manipulation_tables import (  # noqa: E402
+    checkpoint_labels,
+    header_lines,
+    number,
+    print_rule_comparison,
+    success_text,
+    summarize_expert,
+    summarize_loop,
+)
 from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
@@ -99,7 +107,6 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     TASKS,
     check_dense_steps,
     check_scene_seeds,
-    subgoals_text,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -146,13 +153,15 @@ def probe_placed(sim: Sim, monitor: SuccessMonitor, place_xy) -> bool:
     cup and the box are symmetric under that flip); a box lying on a side rests only 0.5 cm
     below its standing height, so the height alone does not tell.
     """
+    from vjepa_ros.sim.sim import quaternion_to_matrix  # loaded with the simulator
+
     with sim.preserved():
         before = sim.object_reading().position
         target = sim.target_state()
         sim.set_target(target[:3] + [0.0, 0.0, 0.1], target[3:6])
         sim.advance(1.0)
         after = sim.object_reading()
-    axis_z = sim._p.getMatrixFromQuaternion(after.quaternion.tolist())[8]  # R[2][2]
+    axis_z = quaternion_to_matrix(after.quaternion)[2, 2]
     return bool(
         np.linalg.norm(after.position - before) < 0.005
         and abs(after.position[2] - monitor.rest_height) <= 0.01
@@ -191,44 +200,6 @@ def skipped_row(seed: int) -> dict:
     return {"seed": seed, "subgoals": False, "success": False}
 
 
-def successes(rows: list[dict]) -> int:
-    """Episodes that succeeded; a seed without sub-goal images is a failure of every agent."""
-    return sum(bool(r["subgoals"] and r["success"]) for r in rows)
-
-
-def success_text(summary: dict) -> str:
-    """``13/20  65%``: successes of every seed asked for, as the row's success column."""
-    rate = "-" if not summary["episodes"] else f"{summary['success']:.0%}"
-    return f"{summary['successes']}/{summary['episodes']} {rate:>4}"
-
-
-def number(value, spec: str) -> str:
-    """``value`` formatted with ``spec``, ``-`` when no episode ran (a median of nothing)."""
-    return "-" if value is None else format(value, spec)
-
-
-def summarize_expert(rows: list[dict]) -> dict:
-    """Summarize the expert's rows: success over every seed asked for (``episodes``).
-
-    A seed without sub-goal images is a failure; ``agree`` and the medians are over the episodes
-    that ran (``subgoal_images``).
-    """
-    done = [r for r in rows if r["subgoals"]]
-    with_miss = [r for r in done if r["misses"]]
-    return {
-        "episodes": len(rows),
-        "subgoal_images": len(done),
-        "successes": successes(rows),
-        "success": successes(rows) / max(len(rows), 1),
-        "agree": sum(r["detector"] == r["probe"] for r in done) / max(len(done), 1),
-        "episodes_with_a_miss": len(with_miss),
-        "recovered": sum(r["recovered"] > 0 for r in with_miss),
-        "frames_median": statistics.median(r["frames"] for r in done) if done else None,
-        "wall_s_median": statistics.median(r["wall_s"] for r in done) if done else None,
-        "sim_s_median": statistics.median(r["sim_s"] for r in done) if done else None,
-    }
-
-
 def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, dense: bool,
              loop: TaskLoopConfig, switching, kind: str) -> dict:
     try:
@@ -237,104 +208,6 @@ def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, d
         return skipped_row(seed)
     run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions, seed=seed)
     return {"subgoals": True, **run.row()}
-
-
-def summarize_loop(rows: list[dict]) -> dict:
-    """Summarize a loop agent's rows: success over every seed asked for (``episodes``).
-
-    A seed without sub-goal images is a failure; the medians are over the episodes that ran
-    (``subgoal_images``).
-    """
-    done = [r for r in rows if r["subgoals"]]
-    return {
-        "episodes": len(rows),
-        "subgoal_images": len(done),
-        "successes": successes(rows),
-        "success": successes(rows) / max(len(rows), 1),
-        "steps_median": statistics.median(r["steps"] for r in done) if done else None,
-        "sim_s_median": statistics.median(r["sim_s"] for r in done) if done else None,
-        "wall_s_median": statistics.median(r["wall_s"] for r in done) if done else None,
-        "switch_steps_median": _switch_steps(done),
-    }
-
-
-def _switch_steps(rows: list[dict]) -> list:
-    """Median step of the 1st, 2nd, ... sub-goal switch over the episodes that made it."""
-    by_order: dict[int, list[int]] = {}
-    for row in rows:
-        for order, (step, _) in enumerate(row["switches"]):
-            by_order.setdefault(order, []).append(step)
-    return [statistics.median(by_order[order]) for order in sorted(by_order)]
-
-
-def checkpoint_labels(specs: list[str], taken=("expert", "oracle", "random")) -> list[str]:
-    """Return each ``--checkpoint`` its agent label: the shortest path suffix no other has.
-
-    ``runs/a/world_model.pt`` and ``runs/b/world_model.pt`` (what two ``vjepa-ros train``
-    runs write) are ``a/world_model.pt`` and ``b/world_model.pt``; a lone file keeps its name,
-    ``demo`` stays ``demo``. A label never equals one in ``taken`` (the built-in agents) or
-    another's; the same path given twice gets `` (2)``, `` (3)``, ... appended. Labels key the
-    table's rows, the rule comparison and the ``--json`` results.
-    """
-    parts = [(spec,) if spec == "demo" else Path(spec).parts or (spec,) for spec in specs]
-    labels: list[str] = []
-    for index, own in enumerate(parts):
-        others = parts[:index] + parts[index + 1:]
-        for k in range(1, len(own) + 1):
-            label = "/".join(own[-k:])
-            if label not in taken and all(other[-k:] != own[-k:] for other in others):
-                break
-        base, n = label, 2
-        while label in taken or label in labels:
-            label, n = f"{base} ({n})", n + 1
-        labels.append(label)
-    return labels
-
-
-def print_rule_comparison(results: dict, rules: list[str]) -> None:
-    """Fixed-step vs energy-based switching, per model agent, object and task (same seeds).
-
-    ``results``: keys ``<agent>/<object>/<task>/<rule>`` (an agent label may hold slashes).
-    """
-    print("\nsub-goal switching on the same seeds (switch at: median step of the 1st, 2nd, ... "
-          "switch; reasons: threshold / plateau / steps)")
-    width = max([24] + [len(key.rsplit("/", 3)[0]) for key in results])
-    print(f"{'agent':{width}} {'object':6}  {'task':18}  {'rule':6}  {'success':>11}  "
-          f"{'steps':>5}  {'sim s':>6}  {'switch at':<18}  reasons")
-    keys = sorted({key.rsplit("/", 1)[0] for key in results if key.rsplit("/", 1)[1] in rules})
-    for key in keys:
-        agent, kind, task = key.rsplit("/", 2)
-        for rule in rules:
-            rows = results.get(f"{key}/{rule}", [])
-            if not rows:
-                continue
-            s = summarize_loop(rows)  # a seed without sub-goal images: a failure, as above
-            reasons = [reason for r in rows if r["subgoals"] for _, reason in r["switches"]]
-            why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
-            at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
-            print(f"{agent:{width}} {kind:6}  {task:18}  {rule:6}  {success_text(s):>11}  "
-                  f"{number(s['steps_median'], '>5g'):>5}  "
-                  f"{number(s['sim_s_median'], '>6.1f'):>6}  {at:<18}  {why}")
-
-
-def header_lines(args, cem, loop, switchings, seeds) -> list[str]:
-    """Return the settings lines printed above the table: seeds, camera, planner, sub-goals.
-
-    The planner as ``vjepa-ros run`` names it (the method with its own settings, gradient
-    refinement when on); the sub-goals per task, with the dense step counts that task uses.
-    """
-    round_threshold = "" if switchings[0].gripper == "subgoal" else \
-        f", gripper round threshold {cem.gripper_round_threshold}"  # off: no gripper search
-    subgoals = "; ".join(f"{task}: {subgoals_text(task, args.dense, loop.dense_steps)}"
-                         for task in args.tasks)
-    return [
-        f"# manipulation: seeds {seeds[0]}..{seeds[-1]}, camera {args.width}x{args.height}; loop: "
-        f"blocking control, {cem.describe_method()} H {cem.horizon} S {cem.samples} "
-        f"I {cem.iterations} k {cem.topk} maxnorm {cem.maxnorm}{round_threshold}"
-        f"{cem.refine.describe()}; switching: {'; '.join(s.describe() for s in switchings)}"
-        f"{f', at most {args.max_steps} steps' if args.max_steps else ''}",
-        f"# sub-goals: {subgoals}",
-    ]
 
 
 def main() -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sim_push import push_onto_spot
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,27 +63,7 @@ def test_pushed_cup_is_not_a_pick_and_place_success():
         monitor = SuccessMonitor(sim)
         cup = sim.object_reading().position
         spot = setup.place_xy
-        direction = (spot - cup[:2]) / np.linalg.norm(spot - cup[:2])
-        rotation = sim.target_state()[3:6]
-        sim.set_gripper(1.0)  # the closed hand pushes
-        behind = cup[:2] - direction * 0.07
-        sim.set_target(np.r_[behind, 0.25], rotation)
-        sim.advance(2.0)
-        sim.set_target(np.r_[behind, 0.04], rotation)
-        sim.advance(2.0)
-        end = spot - direction * 0.045
-        lifted = grasped = False
-        for k in range(1, 41):
-            sim.set_target(np.r_[behind + (end - behind) * k / 40, 0.04], rotation)
-            sim.advance(0.1)
-            reading = sim.object_reading()
-            lifted |= reading.position[2] - monitor.rest_height > 0.01
-            grasped |= monitor.grasped()
-        sim.advance(0.5)
-        sim.set_target(np.r_[end - direction * 0.05, 0.04], rotation)
-        sim.advance(1.0)
-        sim.set_target(np.r_[end - direction * 0.05, 0.25], rotation)
-        sim.advance(1.5)
+        lifted, grasped = push_onto_spot(sim, monitor, cup[:2], spot)
         position = sim.object_reading().position
         # the scene is what the test says: pushed onto the spot, never lifted or held
         assert not lifted and not grasped

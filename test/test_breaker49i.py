@@ -342,7 +342,7 @@ def test_a_switch_of_size_is_refused_naming_both_sizes_and_where(tmp_path):
     """Pin: a switch to another frame size is refused naming both sizes and where.
 
     Images 0-4 at 32x32, CompressedImages 5-11 at 64x64: indexed (12 frames, the transport
-    note); ``load_frames`` refuses naming 32x32, 64x64 and message 5 (1.25 s) (eval and train
+    note); ``load_frames`` refuses naming 32x32, 64x64 and message 6 (1.25 s) (eval and train
     exit 1 with that line, not pinned).
     """
     bag = _camera_bag(tmp_path / "bag", lambda i: i >= 5,
@@ -351,8 +351,8 @@ def test_a_switch_of_size_is_refused_naming_both_sizes_and_where(tmp_path):
     assert len(recording.image_times) == 12
     with pytest.raises(BagError) as refused:
         recording.load_frames(np.arange(12))
-    assert "32x32 px at message 0" in str(refused.value) \
-        and "64x64 px at message 5 (1.25 s)" in str(refused.value), refused.value
+    assert "32x32 px at message 1 (counting from 1)" in str(refused.value) \
+        and "64x64 px at message 6 (counting from 1) (1.25 s)" in str(refused.value), refused.value
 
 
 def test_the_player_plays_the_type_with_more_messages_and_notes_the_other(tmp_path):

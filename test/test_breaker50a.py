@@ -55,6 +55,7 @@ import types
 import numpy as np
 import pybullet as p
 import pytest
+from sim_push import push_onto_spot
 
 from conftest import load_benchmark
 from vjepa_ros.sim import Sim
@@ -121,26 +122,9 @@ def test_a_cup_grasped_then_pushed_onto_the_spot_is_not_placed():
         released = sim.object_reading().position.copy()
         assert abs(released[2] - monitor.rest_height) < 0.005  # standing on the table
         assert np.linalg.norm(released[:2] - spot) > 0.15  # far from the spot
-        direction = (spot - released[:2]) / np.linalg.norm(spot - released[:2])
-        rotation = sim.target_state()[3:6]
-        sim.set_gripper(1.0)
-        behind = released[:2] - direction * 0.07
-        sim.set_target(np.r_[behind, 0.25], rotation)
-        sim.advance(2.0)
-        sim.set_target(np.r_[behind, 0.04], rotation)
-        sim.advance(2.0)
-        end, lifted = spot - direction * 0.045, False
-        for k in range(1, 41):
-            sim.set_target(np.r_[behind + (end - behind) * k / 40, 0.04], rotation)
-            sim.advance(0.1)
-            lifted |= sim.object_reading().position[2] - monitor.rest_height > 0.01
-        sim.advance(0.5)
-        sim.set_target(np.r_[end - direction * 0.05, 0.04], rotation)
-        sim.advance(1.0)
-        sim.set_target(np.r_[end - direction * 0.05, 0.25], rotation)
-        sim.advance(1.5)
+        lifted, grasped = push_onto_spot(sim, monitor, released[:2], spot)
         final = sim.object_reading().position
-        assert not lifted  # the last 15+ cm were a push along the table
+        assert not lifted and not grasped  # the last 15+ cm were a push along the table
         assert np.linalg.norm(final[:2] - released[:2]) > 0.1
         outcome = task_outcome(sim, setup, monitor=monitor)
     assert not outcome.success, "a cup pushed onto the spot after a grasp elsewhere counted"

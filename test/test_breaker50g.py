@@ -156,7 +156,8 @@ def test_a_presets_horizon_is_named_as_the_presets(tmp_path, capsys):
                    "1", "--quiet"])
     err = capsys.readouterr().err
     assert status == 2 and "--goal-offset 1" in err, err
-    assert "--horizon of preset 'notebook' (2)" in err, err
+    assert "--goal-offset 1 is below the planner horizon 2 (the --horizon of preset " \
+           "'notebook'): the executed sequence of 2 steps" in err, err
 
 
 def test_a_too_short_bag_under_an_equal_goal_offset_is_told_a_fix_that_passes(tmp_path):

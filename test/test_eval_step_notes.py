@@ -134,7 +134,7 @@ def test_an_arm_that_moves_in_part_says_where_and_how_many_steps_are_scored(
                            str(tmp_path / "out"), "--max-steps", "3", *FAST)
     assert code == 1 and "world model" not in out
     assert "the longest is 0.0 mm: the arm first moves 1.5 s after the bag's start: give " \
-           "--start 1.5 (and --end) to evaluate where it moves" in err, err
+           "--start 1.5 (--end optional) to evaluate where it moves" in err, err
     code, out, err = _eval(capsys, bag, "--checkpoint", checkpoint, "--out",
                            str(tmp_path / "out"), "--end", "2.5", *FAST)
     assert code == 0, err

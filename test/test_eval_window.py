@@ -211,10 +211,9 @@ def test_camera_check_takes_evals_window(capsys, tmp_path):
 
 def test_the_state_gap_hint_never_advises_more_than_the_option_accepts():
     from vjepa_ros.recordings.dropped_steps import state_gap_hint
-    from vjepa_ros.recordings.resample import STATE_GAP
 
     states_every_7s = np.arange(5) * 7 * 10**9
-    hint = state_gap_hint(states_every_7s, "/joint_states", 0.1, {STATE_GAP: 9})
+    hint = state_gap_hint(states_every_7s, "/joint_states", 0.1, 9)
     assert hint == ("; /joint_states arrives every 7.00 s (median), more than even the largest "
                     "max_state_gap_s (5 s) allows: record the states faster"), hint
 

@@ -84,7 +84,8 @@ def test_joint_state_stamps_stepping_back_are_refused_and_read_by_receive_time(t
     with pytest.raises(BagError) as caught:
         read_recording(bag)
     words = str(caught.value)
-    assert "step back at message 8" in words and "--stamps receive" in words, words
+    assert "step back at message 9 (counting from 1)" in words, words
+    assert "--stamps receive" in words, words
     recording = read_recording(bag, BagTopics(stamps="receive"))
     assert len(recording.image_times) == 16 and len(recording.state_times) == 16
 
@@ -115,7 +116,8 @@ def test_a_frame_size_change_names_both_messages_and_their_times(tmp_path):
     with pytest.raises(BagError) as caught:
         recording.load_frames([2, 5])
     words = str(caught.value)
-    assert "32x32 px at message 2 (0.50 s), 48x40 px at message 5 (1.25 s)" in words, words
+    assert ("32x32 px at message 3 (counting from 1) (0.50 s), 48x40 px at message 6 (counting "
+            "from 1) (1.25 s)") in words, words
     assert "--end" in words
 
 
@@ -136,7 +138,8 @@ def test_a_nan_pose_with_joint_states_in_the_bag_says_to_read_them(tmp_path):
     with pytest.raises(BagError) as caught:
         read_recording(write_messages(tmp_path / "bag", entries))
     words = str(caught.value)
-    assert "message 2" in words and "--state-source joint_states" in words, words
+    assert "message 3 (counting from 1) holds" in words, words
+    assert "--state-source joint_states" in words, words
 
 
 def _metadata_edit(bag, edit):
@@ -211,3 +214,22 @@ def test_bag_from_npz_refuses_timestamps_that_do_not_increase(tmp_path, capsys):
     assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(episode)]) == 1
     assert "--rate" in capsys.readouterr().err
     assert not (tmp_path / "bag").exists()
+
+
+def test_camera_stamps_stepping_back_name_the_message_counting_its_empty_frames(tmp_path):
+    """mend50r: camera messages 1-2 are empty (skipped), the stamps go back 3 s from message 9.
+
+    The refusal names message 9 of the topic as ``ros2 bag`` holds it (empty ones counted), not
+    the 7th stamped frame.
+    """
+    entries, _, _ = camera_pose_entries(
+        16, stamp=lambda i, t: t if i < 8 else t - 3 * SEC)
+    for k in (0, 1):
+        t = DEFAULT_START_NS + k * SEC // 4
+        empty = m.typestore().types[m.IMAGE](
+            header=m.make_header(t, "c"), height=0, width=0, encoding="rgb8",
+            is_bigendian=0, step=0, data=np.zeros(0, np.uint8))
+        entries[2 * k] = (CAMERA, m.IMAGE, t, empty)
+    with pytest.raises(BagError, match=rf"{CAMERA} header stamps step back at message 9 "
+                       r"\(counting from 1\)"):
+        read_recording(write_messages(tmp_path / "bag", entries))

@@ -16,7 +16,6 @@ from test_breaker50g import _pose_recording, _scored
 from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.eval.step_choice import valid_steps
 from vjepa_ros.recordings.dropped_steps import state_gap_hint
-from vjepa_ros.recordings.resample import STATE_GAP
 from vjepa_ros.train.pretrain_config import MaskConfig, PretrainConfig
 from vjepa_ros.train.pretrain_mask_check import mask_passes, mask_problem
 
@@ -77,11 +76,15 @@ def test_a_smaller_patch_size_is_named_exactly_where_one_passes():
                     passing.append(p)
                 except ValueError:
                     pass
-            match = re.search(r"a smaller patch_size \(e\.g\. ([0-9]+)\)", said)
+            match = re.search(r"a smaller patch_size \(e\.g\. ([0-9]+): a ([0-9]+)x\2 token "
+                              r"grid, ([0-9.]+)x the tokens of the ([0-9]+)x\4 now", said)
             assert bool(match) == bool(passing), (img_size, patch, spec, said)
             if match:
                 named += 1
                 assert int(match.group(1)) == max(passing), said  # the least costly one
+                grid, side = int(match.group(2)), int(match.group(4))
+                assert (grid, side) == (img_size // max(passing), img_size // patch), said
+                assert float(match.group(3)) == pytest.approx((grid / side) ** 2, rel=0.01), said
     assert named
 
 
@@ -93,7 +96,7 @@ def test_the_state_gap_hint_states_an_interval_above_the_gap():
                       (4.0, 6.0), (0.15, 0.16)):
         for gap in (0.1, 0.15, 0.2, 0.25, 0.5, 2.0):
             times = np.concatenate([[0.0], np.cumsum(rng.uniform(low, high, 80))]) * 1e9
-            hint = state_gap_hint(times, "/p", gap, {STATE_GAP: 5})
+            hint = state_gap_hint(times, "/p", gap, 5)
             if not hint:
                 continue
             hints += 1

@@ -174,6 +174,7 @@ def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_thr
     row = early.row()
     assert row["rule"] == "energy" and row["switches"][0] == [3, "threshold"]
     assert row["active_subgoal"] == [0, 0, 0, 1] and row["placed"] is False
+    assert early.final.carried_shift_m is None  # never grasped: no put-down shift to measure
     line = format_task_step(early.steps[0], early.readings[0], setup.names)
     assert STEP_LINE.match(line).group(10).endswith("cm")  # pick-and-place: object to spot
     assert format_totals([fixed, early]).startswith(

@@ -51,7 +51,7 @@ def test_a_measured_pose_beyond_reach_is_refused_and_driver_frames_are_the_base(
     with pytest.raises(StateError, match=r"\(5.45, 0, 0.35\) is 5.46 m from the base, beyond "
                        r"a Franka's reach \(1.5 m\): positions must be in metres"):
         pose_to_state([5.45, 0.0, 0.35], [1.0, 0, 0, 0], 0.0)
-    with pytest.raises(StateError, match="message 1: "):
+    with pytest.raises(StateError, match=r"message 2 \(counting from 1\): "):
         pose_to_state([[0.5, 0, 0.3], [450.0, 0, 300.0]], [[1.0, 0, 0, 0]] * 2, [0.0, 0.0])
     assert pose_to_state([0.5, 0, 0.3], [1.0, 0, 0, 0], 0.0)[0] == 0.5
     for frame in ("base", "/panda_link0", "fr3_link0", "left_fr3_link0"):
@@ -73,8 +73,9 @@ def joint_bag(path, arm, finger):
 
 
 @pytest.mark.parametrize("unit, message", [
-    ("degrees", r"/joint_states message 0: fr3_joint2 = -45 is outside"),
-    ("millimetres", r"/joint_states message 0: fr3_finger_joint1 = 40 is outside"),
+    ("degrees", r"/joint_states message 1 \(counting from 1\): fr3_joint2 = -45 is outside"),
+    ("millimetres",
+     r"/joint_states message 1 \(counting from 1\): fr3_finger_joint1 = 40 is outside"),
 ])
 def test_eval_and_train_refuse_joint_states_in_other_units(tmp_path, capsys, unit, message):
     arm = HOME + 0.01 * np.arange(6)[:, None]
@@ -91,7 +92,8 @@ def test_eval_and_train_refuse_joint_states_in_other_units(tmp_path, capsys, uni
         load_segments(source, DataConfig(frames_per_clip=4))
     assert main(["eval", str(bad), "--out", str(tmp_path / "out")]) == 1
     err = capsys.readouterr().err.strip()
-    assert "\n" not in err and err.startswith(f"vjepa-ros eval: {bad}: /joint_states message 0")
+    assert "\n" not in err and err.startswith(
+        f"vjepa-ros eval: {bad}: /joint_states message 1 (counting from 1)")
 
 
 def test_gripper_topic_in_millimetres_is_refused_not_taken_as_open(tmp_path):
@@ -105,7 +107,8 @@ def test_gripper_topic_in_millimetres_is_refused_not_taken_as_open(tmp_path):
                     ("/franka_gripper/joint_states", m.JOINT_STATE, t, m.joint_state_message(
                         ["panda_finger_joint1", "panda_finger_joint2"], [30.0, 30.0], t))]
     path = write_messages(tmp_path / "bag", entries)
-    with pytest.raises(BagError, match=r"gripper topic /franka_gripper/joint_states message 0: "
+    with pytest.raises(BagError, match=r"gripper topic /franka_gripper/joint_states message 1 "
+                       r"\(counting from 1\): "
                        r"panda_finger_joint1 = 30 is outside"):
         read_recording(path)
 
@@ -135,7 +138,8 @@ def test_poses_far_away_or_in_another_frame_are_refused_naming_topic_and_fix(tmp
         p.x, p.y, p.z = p.x * 1000, p.y * 1000, p.z * 1000
         entries += [(IMAGE, m.IMAGE, t, m.image_message(frame, t, "cam")),
                     ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t, pose)]
-    with pytest.raises(BagError, match=r"current_pose: message 0: end-effector position "
+    with pytest.raises(BagError, match=r"current_pose: message 1 \(counting from 1\): "
+                       r"end-effector position "
                        r"\(450, 0, 350\) is 570 m from the base, beyond a Franka's reach"):
         read_recording(write_messages(tmp_path / "mm", entries))
 

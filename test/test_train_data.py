@@ -287,7 +287,7 @@ def test_pretrain_reads_camera_only_bags_on_any_image_topic(tmp_path, capsys):
     assert "name the camera topic with --image-topic" in capsys.readouterr().err
     assert main(["pretrain", "--data", str(bag), "--out", str(out), "--steps", "0",
                  "--image-topic", topic]) == 0
-    assert out.is_file() and "in 1 segments" in capsys.readouterr().out
+    assert out.is_file() and "in 1 segment (" in capsys.readouterr().out
     # --rate, as train's: the 4 Hz frames at 2 Hz are every other one (0.0, 0.5 .. 2.0 s)
     assert main(["pretrain", "--data", str(bag), "--out", str(tmp_path / "two_hz.pt"),
                  "--steps", "0", "--image-topic", topic, "--rate", "2"]) == 0
@@ -362,14 +362,14 @@ def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
     from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
 
     slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz
-    gap = state_gap_hint(slow, "/joint_states", 0.1, {STATE_GAP: 40}, setting=GAP_SETTING,
+    gap = state_gap_hint(slow, "/joint_states", 0.1, 40, setting=GAP_SETTING,
                          give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     assert gap.endswith("give --set data.max_state_gap_s=0.25")
     camera = "; the camera runs at 3.51 Hz ...: give --rate 3.51 (or less)"
     assert _drop_hints({NO_FRAME: 14, STATE_GAP: 40}, camera, gap) == f"; {gap}{camera}"
     assert _drop_hints({NO_FRAME: 41, STATE_GAP: 40}, camera, gap) == f"{camera}; {gap}"
-    assert state_gap_hint(slow, "/joint_states", 0.1, {NO_FRAME: 3}) == ""
+    assert state_gap_hint(slow, "/joint_states", 0.1, 0) == ""
     # a fast stream with one pause (a recorder that lagged) gets the count, not a wider gap:
     # interpolating the state across a pause would label the steps with motion nobody measured
     paused = np.cumsum(np.r_[0, [15_000_000] * 50, 380_000_000, [15_000_000] * 50])
-    assert state_gap_hint(paused, "/joint_states", 0.1, {STATE_GAP: 40}) == ""
+    assert state_gap_hint(paused, "/joint_states", 0.1, 40) == ""

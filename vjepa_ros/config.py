@@ -21,6 +21,7 @@ from typing import Any
 def param(default, description: str, **kwargs):
     """Return a dataclass field with a default and a description (``ros2 param describe``).
 
+    ``zero_off="clipping"``: 0 turns the setting off (a ``null`` is refused saying so);
     ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
     ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
     give it in (``must lie in (0, 0.2] m``), ``frame_id=True`` marks a ROS frame id:
@@ -90,6 +91,11 @@ def _field_types(cls) -> dict[str, Any]:
 FLOAT_SPELLING = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
+def _shown(value) -> str:
+    """Return a refused value as the user wrote it: YAML's ``null`` for None, else its repr."""
+    return "null" if value is None else repr(value)
+
+
 def _coerce(value, hint, where: str, root=None):
     origin = typing.get_origin(hint)
     if dataclasses.is_dataclass(hint):
@@ -103,22 +109,22 @@ def _coerce(value, hint, where: str, root=None):
         return [_coerce(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
     if hint is bool:
         if not isinstance(value, bool):
-            raise ValueTypeError(f"{where}: expected true/false, got {value!r}", where)
+            raise ValueTypeError(f"{where}: expected true/false, got {_shown(value)}", where)
         return value
     if hint is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueTypeError(f"{where}: expected an integer, got {value!r}", where)
+            raise ValueTypeError(f"{where}: expected an integer, got {_shown(value)}", where)
         return value
     if hint is float:
         if isinstance(value, str) and FLOAT_SPELLING.fullmatch(value.strip()) and \
                 math.isfinite(float(value)):  # YAML 1.1 reads 1e-1, 1E3, 1.5e3 as strings
             return float(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueTypeError(f"{where}: expected a number, got {value!r}", where)
+            raise ValueTypeError(f"{where}: expected a number, got {_shown(value)}", where)
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ValueTypeError(f"{where}: expected a string, got {value!r}", where)
+            raise ValueTypeError(f"{where}: expected a string, got {_shown(value)}", where)
         return value
     return value
 
@@ -141,7 +147,15 @@ def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     if unknown:
         raise UsageError("; ".join(f"{prefix}{key}: {_unknown(key, types, prefix, root)}"
                                    for key in unknown))
-    values = {k: _coerce(v, types[k], prefix + k, root) for k, v in data.items()}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    try:
+        values = {k: _coerce(v, types[k], prefix + k, root) for k, v in data.items()}
+    except ValueTypeError as exc:  # a null where 0 turns the setting off: say so
+        key = exc.name.removeprefix(prefix)
+        off = fields[key].metadata.get("zero_off") if key in fields else None
+        if off and key in data and data[key] is None:
+            raise ValueTypeError(f"{exc}; 0 disables {off}", exc.name) from None
+        raise
     defaults = cls()
     for name, hint in types.items():
         if name not in values and dataclasses.is_dataclass(hint):

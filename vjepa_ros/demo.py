@@ -30,6 +30,18 @@ SMALL_ENCODER = dict(img_size=256, embed_dim=192, depth=4, num_heads=3)
 SMALL_PREDICTOR = dict(img_size=256, embed_dim=192, predictor_embed_dim=192, depth=4, num_heads=3)
 
 
+# What load_planning_model says it loaded without a checkpoint (``world model   ...``)
+RANDOM_MODEL_SOURCE = ("small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real "
+                       "ones)")
+DEMO_MODEL_PX = 128  # the packaged demo model's input (and trained frame) size [px], square
+# frame_size_note's words for the random model: upsampling costs it nothing; the demo model's size
+RANDOM_MODEL_SIZE_WORDING = {
+    "model": "the small random model",
+    "risk": "its weights are random (no --checkpoint), so that loses nothing",
+    "advice": f"the packaged demo model (--checkpoint demo) takes {DEMO_MODEL_PX}x{DEMO_MODEL_PX} "
+              "px frames"}
+
+
 def small_random_world_model(device=None, dtype=None, seed: int = 0,
                              aspect_ratio_range=None) -> WorldModel:
     """Build the V-JEPA 2 architecture at a small size with random weights (no download).
@@ -71,7 +83,12 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
     if encoder or predictor:
         raise ValueError("--encoder-arg/--predictor-arg describe a --checkpoint; none given")
     model = small_random_world_model(device, dtype, seed, aspect_ratio_range)
-    return model, "small V-JEPA 2 architecture, RANDOM weights (pass --checkpoint for real ones)"
+    return model, RANDOM_MODEL_SOURCE
+
+
+def random_model_wording(source: str) -> dict:
+    """Return :data:`RANDOM_MODEL_SIZE_WORDING` for the random model's ``source``, else {}."""
+    return RANDOM_MODEL_SIZE_WORDING if source == RANDOM_MODEL_SOURCE else {}
 
 
 def first_moving_step(states, min_motion_m: float) -> int | None:

@@ -81,7 +81,8 @@ def trained_size_note(width: int, height: int, trained_sizes, frames: str = "the
 def camera_size_note(width: int, height: int, model_size, trained_sizes,
                      frames: str = "the bag's frames",
                      advice: str = "record at its size or larger",
-                     trained_advice: str = "record at {size}", larger_too: bool = False) -> str:
+                     trained_advice: str = "record at {size}", larger_too: bool = False,
+                     **wording) -> str:
     """Return the one size note for frames of ``width`` x ``height`` px, or "".
 
     The rule of the live planner node, ``vjepa-ros eval``, ``camera-check`` and the simulator
@@ -90,12 +91,14 @@ def camera_size_note(width: int, height: int, model_size, trained_sizes,
     with ``trained_advice`` (saying too when they are smaller than the input ``model_size``:
     upsampled). None recorded: :func:`frame_size_note` with ``advice``, for frames smaller than
     ``model_size`` and, with ``larger_too`` (the simulator, whose models were trained on renders
-    of their input size), larger ones.
+    of their input size), larger ones; ``wording``: its ``model``, ``risk`` (and then
+    ``advice``) words.
     """
     if trained_sizes:
         return trained_size_note(width, height, trained_sizes, frames, trained_advice,
                                  model_size)
-    return frame_size_note(width, height, model_size, frames, advice, larger_too=larger_too)
+    return frame_size_note(width, height, model_size, frames,
+                           **{"advice": advice, "larger_too": larger_too, **wording})
 
 
 def grouped_frame_size_notes(items, model_size, frames, advice, **wording) -> list[str]:

@@ -63,6 +63,7 @@ of "move the camera": ``camera_check_reasons``; the model's inferred motions:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import numpy as np
@@ -169,12 +170,10 @@ def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarr
     ``m_b``/``m_m`` [N, 3]: the executed / inferred motions with an inferred length;
     ``residual``: the RMS angles [deg] of ``"yaw"`` and ``"full"``.
     """
-    cache = {}
 
+    @functools.cache  # each fit once, whoever asks for it first
     def mirrors(yaw_only: bool):
-        if yaw_only not in cache:
-            cache[yaw_only] = mirrored_fit(m_b, m_m, yaw_only=yaw_only)
-        return cache[yaw_only]
+        return mirrored_fit(m_b, m_m, yaw_only=yaw_only)
 
     if span[2] >= SPAN_3D * span[0] or not _horizontal_plane(executed):
         return True, mirrors

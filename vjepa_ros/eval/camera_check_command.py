@@ -280,7 +280,10 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         check_world_model_choice(args)
         recording.check_plannable_size()  # frames the planner node refuses: not checked on
-        from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.demo import (  # torch: after every input is checked
+            load_planning_model,
+            random_model_wording,
+        )
 
         apply_threads_option(args.threads)  # before the model encodes and plans
         model, source = load_planning_model(  # its errors name where the file came from
@@ -292,7 +295,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         from vjepa_ros.models.preprocess import crop_note
 
         for note in (recording.frame_size_note(getattr(model, "img_size", None),
-                                               getattr(model, "trained_frame_sizes", None)),
+                                               getattr(model, "trained_frame_sizes", None),
+                                               **random_model_wording(source)),
                      crop_note(crop, getattr(model, "trained_aspect_ratio_range", None),
                                source)):  # the node's warning
             if note:

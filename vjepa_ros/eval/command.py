@@ -187,7 +187,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                           config.max_state_gap_s)):
             print(option_message(line, EVAL_OPTIONS))
         recording.check_plannable_size()  # frames the planner node refuses: not scored
-        from vjepa_ros.demo import load_planning_model  # torch: after every input is checked
+        from vjepa_ros.demo import (  # torch: after every input is checked
+            load_planning_model,
+            random_model_wording,
+        )
         from vjepa_ros.eval.cpu_cost import cost_note_printer
         from vjepa_ros.eval.evaluate import evaluate_recording
         from vjepa_ros.eval.report import summary_lines, write_report
@@ -197,7 +200,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                             args.seed, **model_args)
         print(f"world model   {source}")
         notes = [recording.frame_size_note(getattr(model, "img_size", None),
-                                           getattr(model, "trained_frame_sizes", None)),
+                                           getattr(model, "trained_frame_sizes", None),
+                                           **random_model_wording(source)),
                  "" if goal is None else recording.goal_size_note(goal.shape),
                  *recording.colour_notes(goal)]
         for line in note_lines(filter(None, notes)):

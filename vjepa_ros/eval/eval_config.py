@@ -87,14 +87,14 @@ def goal_offset_problem(goal_offset: int | None, horizon: int, source: str = "")
 
     ``goal_offset``: ``EvalConfig.goal_offset`` (0: the horizon) or None when a goal image is
     given; ``horizon``: ``CEMConfig.horizon``; ``source``: where a horizon the user did not set
-    comes from (``preset 'notebook'``: ``CEMConfig.horizon of preset 'notebook' (2)``, as the
-    other planner-setting errors say; "": named with its value). A goal nearer than the horizon
+    comes from (``preset 'notebook'``: ``the planner horizon 2 (the CEMConfig.horizon of preset
+    'notebook')``; "": ``the planner horizon CEMConfig.horizon 2``). A goal nearer than the horizon
     is refused: the executed sequence the energy scores (H frame-to-frame actions) would run
     past the goal frame, and README defines no meaning for it (breaker50b).
     """
     if not goal_offset or goal_offset >= horizon:
         return ""
-    named = (f"CEMConfig.horizon of {source} ({horizon})" if source
+    named = (f"{horizon} (the CEMConfig.horizon of {source})" if source
              else f"CEMConfig.horizon {horizon}")
     return (f"goal_offset {goal_offset} is below the planner horizon {named}: the executed "
             f"sequence of {horizon} steps would run past the goal frame; give a goal_offset of "

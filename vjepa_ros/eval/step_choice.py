@@ -20,7 +20,7 @@ from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_problem
 from vjepa_ros.eval.step_notes import still_arm_problem
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
-from vjepa_ros.recordings.resample import Steps, grid_bounds, resample
+from vjepa_ros.recordings.resample import STATE_GAP, Steps, grid_bounds, resample
 from vjepa_ros.recordings.step_rates import RATE_RANGE_HZ
 
 
@@ -195,7 +195,7 @@ def no_step_message(recording, steps, rate_hz: float, horizon: int,
     if count > span:  # long enough: steps were dropped
         dropped = dropped_words(steps.dropped, count, max_state_gap_s)
         gap_hint = state_gap_hint(recording.state_times, recording.state_topic, max_state_gap_s,
-                                  steps.dropped)
+                                  steps.dropped.get(STATE_GAP, 0))
         return (f"{head}: {int(steps.valid.sum())} valid of {count} steps at rate_hz "
                 f"{rate_hz:g}, and each needs the {counted(span, 'step')} after it valid too; "
                 f"{dropped or 'none dropped'}"

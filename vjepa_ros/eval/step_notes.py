@@ -16,13 +16,16 @@ recording that moves in bursts (a blocking-mode run stands still while it plans)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vjepa_ros.counts import counted
 from vjepa_ros.eval.metrics import AXES, moved, moved_axes
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
-from vjepa_ros.recordings.resample import END_GAP, STATE_GAP, Steps
+from vjepa_ros.recordings.resample import END_GAP, STATE_GAP, Steps, interpolate_states
+from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
 def period_xyz(steps: Steps, chosen) -> np.ndarray:
@@ -55,6 +58,8 @@ def still_arm_problem(recording, steps: Steps, chosen, min_motion_m: float,
         said, hint = _unmeasured_words(steps, chosen, max_state_gap_s, recording)
         later = "" if hint else _later_start(  # max_steps took the uncovered start
             recording, steps, min_motion_m, "a motion is first known and moving")
+        if not hint:
+            later += _covering_gap_words(recording, steps, chosen, later)
         return f"{recording.path}: no step would be scored: {said}{hint}{later and '; ' + later}"
     if moved(motions, min_motion_m).any():
         return ""
@@ -90,7 +95,27 @@ def _later_start(recording, steps: Steps, min_motion_m: float,
     origin = min(int(recording.image_times[0]), int(recording.state_times[0]))
     first_s = (int(steps.grid_times[moving[0]]) - origin) / 1e9
     return (f"{what} {first_s:.1f} s after the bag's start: give start_s "
-            f"{np.floor(first_s * 10) / 10:g} (and end_s) to evaluate where it moves")
+            f"{np.floor(first_s * 10) / 10:g} (end_s optional) to evaluate where it moves")
+
+
+def _covering_gap_words(recording, steps: Steps, chosen, after: str) -> str:
+    """Return 'give max_state_gap_s 0.2 to cover their state gaps' (', or ...' ``after`` text).
+
+    The least tenth of a second at least the state gap under each chosen step's period end that
+    ``END_GAP`` left out (the span ``resample`` compared with ``max_state_gap_s``); "" when none
+    or when that is past ``step_rates.MAX_STATE_GAP_S``.
+    """
+    gapped = [k for k in chosen if steps.end_problems[k] == END_GAP]
+    if not gapped:
+        return ""
+    ends = steps.frame_times[gapped] + int(round(1e9 / steps.rate_hz))
+    span = float(interpolate_states(recording.state_times, recording.states, ends)[1].max())
+    if not math.isfinite(span):  # an end past the states: no gap setting covers it
+        return ""
+    gap = math.ceil(round(span * 10, 6)) / 10
+    if gap > MAX_STATE_GAP_S:
+        return ""
+    return f"{', or ' if after else ''}give max_state_gap_s {gap:g} to cover their state gaps"
 
 
 def motion_note(steps: Steps, chosen, min_motion_m: float) -> str:
@@ -160,8 +185,7 @@ def _unmeasured_words(steps: Steps, chosen, max_state_gap_s: float,
     why = ", ".join(f"{_said(problem, max_state_gap_s)}: {count}"
                     for problem, count in counts.items())
     hint = "" if recording is None else state_gap_hint(
-        recording.state_times, recording.state_topic, max_state_gap_s,
-        {STATE_GAP: counts.get(END_GAP, 0)})
+        recording.state_times, recording.state_topic, max_state_gap_s, counts.get(END_GAP, 0))
     return (f"{total} of {counted(len(chosen), 'evaluated step')} "
             f"{'has' if total == 1 else 'have'} no known motion over one step period, "
             f"the state stream not covering it ({why})", hint)
@@ -203,6 +227,6 @@ def step_notes(recording, steps: Steps, chosen, min_motion_m: float,
         notes.append(dropped
                      + slow_camera_hint(recording.image_times, steps.rate_hz, steps.dropped)
                      + state_gap_hint(recording.state_times, recording.state_topic,
-                                      max_state_gap_s, steps.dropped))
+                                      max_state_gap_s, steps.dropped.get(STATE_GAP, 0)))
     return notes + list(filter(None, [unmeasured_note(steps, chosen, max_state_gap_s, recording),
                                       motion_note(steps, chosen, min_motion_m)]))

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_files import BagError, message_words
 from vjepa_ros.recordings.bag_joint_prefixes import prefix_advice
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix
@@ -52,7 +52,7 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
         first.setdefault(frame, index)
     named = [frame for frame in first if frame]
     if len(named) > 1 and not all(frame_matches(frame, config.base_frame) for frame in named):
-        which = ", ".join(f"'{frame}' from message {first[frame]}" for frame in named)
+        which = ", ".join(f"'{frame}' from {message_words(first[frame])}" for frame in named)
         raise BagError(
             f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
             "is looked up, so its poses are in frames that cannot be mixed; "

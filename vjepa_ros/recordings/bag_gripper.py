@@ -99,11 +99,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         ranked = [named]
     if not ranked:
         fix = prefix_fix or "name the topic with --gripper-topic"
-        notes.append(
-            "warning: no gripper state in the bag (looked for finger joints on "
-            f"{', '.join(joint_topics) or 'no JointState topic'}): gripper closedness 0 "
-            f"(open) throughout; {fix}"
-        )
+        looked = f"looked for finger joints on {', '.join(joint_topics)}" if joint_topics \
+            else "no JointState topic to read finger joints from"
+        notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
+                     f"(open) throughout; {fix}")
         return np.zeros(len(state_times)), "none (assumed open)", fix
     if len(ranked) > 1:
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "

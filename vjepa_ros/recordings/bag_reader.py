@@ -21,8 +21,8 @@ class BagError(ValueError):
     """A bag that cannot be used: missing, damaged, lacking a topic or of an unknown type."""
 
 
-DAMAGED_HINT = ("the recording is damaged at this message: re-copy it from the recording "
-                "machine, or re-record (train: or leave it out of the data given)")
+DAMAGED_HINT = "re-copy it from the recording machine, or re-record"  # a damaged message's fix
+TRAIN_DAMAGED_HINT = ", or leave it out of the data given"  # train's further fix (train_words)
 
 
 def message_words(index: int) -> str:
@@ -34,15 +34,37 @@ def message_words(index: int) -> str:
     return f"message {index + 1} (counting from 1)"
 
 
+class DamagedMessageError(BagError):
+    """A message that does not deserialize, with the fix and the library's words.
+
+    ``PATH: TOPIC message N (counting from 1) is damaged: FIX (the library's words)``;
+    :func:`train_words` adds train's fix.
+    """
+
+    def __init__(self, lead: str, cause: str):
+        self.lead, self.cause = lead, cause
+        super().__init__(self.words())
+
+    def words(self, more: str = "") -> str:
+        """Return the message with ``more`` after the fix, before the library's words."""
+        return f"{self.lead}: {DAMAGED_HINT}{more} ({self.cause})"
+
+
 def damaged_message(path, topic: str, index: int, exc: Exception) -> BagError:
     """Return the error of message ``index`` (0-based) of ``topic`` that does not deserialize.
 
     With a fix; camera and state messages alike (breaker49b: a camera's said no fix); the
-    message named as :func:`message_words` counts.
+    message named as :func:`message_words` counts; the library's text last, in parentheses.
     """
-    return BagError(f"{path}: {topic} {message_words(index)} is damaged: "
-                    f"{one_line(str(exc)).rstrip('.')}; "
-                    f"{DAMAGED_HINT}")
+    return DamagedMessageError(f"{path}: {topic} {message_words(index)} is damaged",
+                               one_line(str(exc)).rstrip("."))
+
+
+def train_words(exc: Exception) -> str:
+    """Return ``exc``'s message as train says it: a damaged message may be left out of the data."""
+    if isinstance(exc, DamagedMessageError):
+        return exc.words(TRAIN_DAMAGED_HINT)
+    return str(exc)
 
 
 class DamagedBagError(BagError):

@@ -14,7 +14,7 @@ import struct
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_files import BagError, message_words
 
 STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
                "clock, time every message by when the recorder received it: --stamps receive "
@@ -157,15 +157,16 @@ STEP_BACK_HINT = ("time every message by when the recorder received it: --stamps
                   "(data.topics.stamps: receive), or cut the bag where the stamps go back")
 
 
-def check_steps_back(path, topic: str, stamps: np.ndarray) -> None:
+def check_steps_back(path, topic: str, stamps: np.ndarray, ordinals=None) -> None:
     """Refuse header stamps [ns, int64; in receive order] that step back and stay back.
 
     A simulator reset or a clock step mid-recording: two or more messages in a row stamped more
     than 0.2 s before an earlier one. Paired by stamp, frames would get the states of another
     moment, and frames before it would be dropped as repeats. One message received late (out of
     order, or from a second publisher) is no step: the next one is ahead again, and sorting by
-    stamp places it. Raises BagError naming the bag, the topic, the message and ``--stamps
-    receive``.
+    stamp places it. Raises BagError naming the bag, the topic, the message (as
+    ``message_words`` counts; ``ordinals`` [N] int64: each stamp's place among the topic's
+    messages, None: stamp i is message i) and ``--stamps receive``.
     """
     if len(stamps) < 3:
         return
@@ -176,7 +177,8 @@ def check_steps_back(path, topic: str, stamps: np.ndarray) -> None:
         return
     index = int(stays[0])
     raise BagError(
-        f"{path}: {topic} header stamps step back at message {index}, from "
+        f"{path}: {topic} header stamps step back at "
+        f"{message_words(index if ordinals is None else int(ordinals[index]))}, from "
         f"{int(latest[index]) / 1e9:.3f} s to {int(stamps[index]) / 1e9:.3f} s (a simulator "
         "reset or a clock step mid-recording): frames and states cannot be paired by stamp "
         f"across it; {STEP_BACK_HINT}")

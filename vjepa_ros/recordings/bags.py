@@ -45,6 +45,7 @@ from vjepa_ros.recordings.bag_files import (  # noqa: F401 - DAMAGED_HINT: here 
     DamagedBagError,
     damaged_message,
     iter_messages,
+    message_words,
     open_reader,
     shortfall_note,
     storage_of,
@@ -211,7 +212,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
                         camera_ids.append(frame_id)
                         camera_kinds.append(connection.msgtype)
                     except ValueError as exc:
-                        raise damaged_message(path, topic, len(msgs), exc) from exc
+                        raise damaged_message(path, topic, ordinal, exc) from exc
                     msgs.append(None)
                     continue
                 try:
@@ -258,7 +259,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if note and note not in notes:
             notes.append(note)
         if by_header:
-            check_steps_back(path, topic, stamps)
+            # the camera's empty frames have no stamp: its messages counted with them
+            check_steps_back(path, topic, stamps, positions if topic == image_topic else None)
             return stamps
         receive_timed.add(topic)
         # receive times standing still: one instant, never "record longer"
@@ -317,7 +319,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))
         if len(bad):
             raise BagError(
-                f"{path}: {state_topic} message {bad[0]} holds a NaN or inf pose "
+                f"{path}: {state_topic} {message_words(int(bad[0]))} holds a NaN or inf pose "
                 f"({len(bad)} such message(s) in all; the pose publisher lost its state?): "
                 f"{nan_pose_fix(arm_topics, config, types, prefix_fix)}")
         try:

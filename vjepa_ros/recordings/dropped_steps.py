@@ -42,6 +42,12 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
             f"{', '.join(parts)}")
 
 
+def _intervals_s(state_times_ns) -> np.ndarray:
+    """Return the positive intervals [s, float64] between the states at ``state_times_ns``."""
+    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
+    return intervals[intervals > 0]
+
+
 def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
     """Return the gap [s] keeping the steps a stream slower than ``max_state_gap_s`` drops.
 
@@ -49,8 +55,7 @@ def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
     5 Hz stream: 0.25; a jittery 10 Hz one: 0.15); NaN when that percentile is within
     ``max_state_gap_s`` (the drops come from pauses in the stream, not from its rate).
     """
-    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
-    intervals = intervals[intervals > 0]
+    intervals = _intervals_s(state_times_ns)
     if not len(intervals):
         return math.nan
     typical = float(np.percentile(intervals, 95))
@@ -59,15 +64,16 @@ def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
     return round(math.ceil(typical * 1.1 / 0.05 - 1e-9) * 0.05, 2)
 
 
-def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, dropped: dict[str, int],
+def state_gap_hint(state_times_ns, topic: str, max_state_gap_s: float, gap_drops: int,
                    setting: str = "max_state_gap_s", give: str | None = None) -> str:
     """Return '; /joint_states arrives every 0.20 s (median), more than ...: give ...' or "".
 
-    Only for steps dropped for a state gap, from a stream slower than ``max_state_gap_s`` [s].
+    Only when ``gap_drops`` (the steps dropped for a state gap: ``dropped[STATE_GAP]``) is
+    above 0, for a stream slower than ``max_state_gap_s`` [s].
     ``setting``: the command's name for the gap; ``give``: how to set it, a format with ``{}``
     for the seconds (default ``"<setting> {}"``; train: ``"--set data.max_state_gap_s={}"``).
     """
-    if not dropped.get(STATE_GAP):
+    if not gap_drops:
         return ""
     gap = suggested_state_gap_s(state_times_ns, max_state_gap_s)
     if math.isnan(gap):
@@ -87,8 +93,7 @@ def arrival_words(state_times_ns, limit_s: float) -> str:
     :func:`suggested_state_gap_s` reads), or ``..., at the edge of what`` where it does not
     exceed the limit by a shown digit (up to 6 decimals).
     """
-    intervals = np.diff(np.asarray(state_times_ns, dtype=np.float64)) / 1e9
-    intervals = intervals[intervals > 0]
+    intervals = _intervals_s(state_times_ns)
     median, slowest = float(np.median(intervals)), float(np.percentile(intervals, 95))
     shown = _above(median, limit_s)
     if shown:

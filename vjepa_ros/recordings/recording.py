@@ -85,19 +85,19 @@ class Recording:
             self._frame_shape = next(self.iter_frames([0]))[1].shape
         return self._frame_shape
 
-    def frame_size_note(self, model_size, trained_sizes=None) -> str:
+    def frame_size_note(self, model_size, trained_sizes=None, **wording) -> str:
         """Return a note on the bag's frame size for this model, else "".
 
         Smaller than the model's input, or (when known) another size than the frames it was
         post-trained on. ``model_size``: (height, width) [px] the world model resizes frames to
         (a WorldModel's ``img_size``); ``trained_sizes``: its ``trained_frame_sizes`` (None:
-        unknown); wording: :func:`vjepa_ros.image_notes.camera_size_note`. Reads the first frame
-        only.
+        unknown); wording: :func:`vjepa_ros.image_notes.camera_size_note`, which ``wording``
+        goes to (its ``model``, ``risk``, ``advice``). Reads the first frame only.
         """
         if (model_size is None and not trained_sizes) or not len(self.image_times):
             return ""
         height, width = self.frame_shape()[:2]
-        return camera_size_note(width, height, model_size, trained_sizes)
+        return camera_size_note(width, height, model_size, trained_sizes, **wording)
 
     def check_plannable_size(self) -> None:
         """Raise BagError when the planner cannot plan on this bag's frames for their size.
@@ -204,7 +204,8 @@ class Recording:
 
         def seen(message, frame_shape, frame) -> str:
             at_s = (int(self.image_times[frame]) - int(start)) / 1e9
-            return f"{frame_shape[1]}x{frame_shape[0]} px at message {message} ({at_s:.2f} s)"
+            return (f"{frame_shape[1]}x{frame_shape[0]} px at {message_words(message)} "
+                    f"({at_s:.2f} s)")
 
         return (f"{self.path}: frames on {self.image_topic} change size: {seen(*first)}, "
                 f"{seen(ordinal, shape, index)}, seconds after the bag's start (the camera's "

@@ -42,8 +42,9 @@ def topic_types(connections, together: bool = True, switched: Collection[str] = 
     :data:`TOGETHER` group the topic also carries (a reader that decodes each message by its
     connection's type); False: that type alone (a player's one publisher per topic). Each note
     names the topic, the types read and each type left out, with their message counts, and
-    asks "the camera's transport changed?" for a topic in ``switched`` (:func:`one_camera`
-    found its types one stream), else "a second publisher of another type on the topic?";
+    asks "a second publisher of another type on the topic?"; for a topic in ``switched``
+    (:func:`one_camera` found its types one stream: a player's, which publishes one type) it
+    says which are published and which not, and asks "the camera's transport changed?";
     ``bag``: the bag's path, named first (``BAG: /topic carries ...``; None: the topic first).
     """
     counts: dict[str, dict[str, int]] = {}
@@ -59,10 +60,12 @@ def topic_types(connections, together: bool = True, switched: Collection[str] = 
         others = [f"{kinds[kind]} {kind}" for kind in kinds if kind not in read[topic]]
         if others:
             taken = ", ".join(f"{kinds[kind]} {kind}" for kind in kinds if kind in read[topic])
-            why = "the camera's transport changed? played as one type" if topic in switched \
-                else "a second publisher of another type on the topic?"
-            notes[topic] = (f"{_named(bag)}{topic} carries messages of {len(kinds)} types: "
-                            f"read its {taken} message(s), left out {', '.join(others)} ({why})")
+            done = (f"only its {taken} message(s) are published; its {', '.join(others)} "
+                    "message(s) are not (the camera's transport changed?)") \
+                if topic in switched else (f"read its {taken} message(s), left out "
+                                           f"{', '.join(others)} (a second publisher of another "
+                                           "type on the topic?)")
+            notes[topic] = f"{_named(bag)}{topic} carries messages of {len(kinds)} types: {done}"
     return types, read, notes
 
 

@@ -31,6 +31,7 @@ import re
 
 import numpy as np
 
+from vjepa_ros.recordings.bag_reader import message_words
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
 
@@ -250,7 +251,7 @@ def read_series(times, rows, reader: JointStateReader) -> JointSeries:
         try:
             readings.append(reader.read(names, positions))
         except StateError as exc:
-            raise type(exc)(f"message {index}: {exc}") from exc  # a RangeError stays one
+            raise type(exc)(f"{message_words(index)}: {exc}") from exc  # a RangeError stays one
     arms = [i for i, reading in enumerate(readings) if reading.arm is not None]
     unread = tuple(i for i in arms if arm_unread(readings[i].arm))
     if len(unread) == len(arms):  # no reading at all: nothing to tell them from

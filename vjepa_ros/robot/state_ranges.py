@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.recordings.bag_reader import message_words
+
 # Rows: joint 1..7, columns: lower, upper [rad].
 PANDA_JOINT_LIMITS = np.array([
     [-2.8973, 2.8973], [-1.7628, 1.7628], [-2.8973, 2.8973], [-3.0718, -0.0698],
@@ -105,7 +107,8 @@ def finger_problem(names, positions) -> str:
 def reach_problem(xyz, what: str = "message") -> str:
     """Say which position [..., 3] (m, base frame) lies beyond the arm's reach ("" when none).
 
-    For several positions the first one beyond is named as ``<what> <index>``.
+    For several positions the first one beyond is named: a bag's ``message`` as
+    ``bag_reader.message_words`` counts it (from 1), another ``<what> <index>`` (from 0).
     """
     xyz = np.asarray(xyz, dtype=np.float64)
     distance = np.linalg.norm(xyz.reshape(-1, 3), axis=-1)
@@ -113,7 +116,8 @@ def reach_problem(xyz, what: str = "message") -> str:
     if not len(bad):
         return ""
     i = int(bad[0])
-    where = f"{what} {i}: " if xyz.ndim > 1 else ""
+    label = message_words(i) if what == "message" else f"{what} {i}"
+    where = f"{label}: " if xyz.ndim > 1 else ""
     x, y, z = xyz.reshape(-1, 3)[i]
     return (f"{where}end-effector position ({x:.3g}, {y:.3g}, {z:.3g}) is {distance[i]:.3g} m "
             f"from the base, beyond a Franka's reach ({MAX_REACH_M:g} m): positions must be in "

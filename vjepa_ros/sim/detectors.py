@@ -158,9 +158,13 @@ class SuccessMonitor:
         self.config = config or DetectorConfig()
         scene = sim.config.scene
         self.rest_height = scene.table_height + graspable_spec(scene.graspable).height / 2
-        self.grasped_seen = False
         self.carried_xy: np.ndarray | None = None
         sim.watch_steps(self._watch)
+
+    @property
+    def grasped_seen(self) -> bool:
+        """Whether the object has been grasped since the monitor was made (``carried_xy`` set)."""
+        return self.carried_xy is not None
 
     def reading(self) -> ObjectReading:
         return self.sim.object_reading()
@@ -173,12 +177,11 @@ class SuccessMonitor:
     def grasped(self) -> bool:
         """Whether the object is held and lifted now (see :func:`is_grasped`).
 
-        A yes is latched in ``grasped_seen`` and its position in ``carried_xy``.
+        A yes latches its position in ``carried_xy`` (so ``grasped_seen``).
         """
         reading = self.reading()
         grasped = is_grasped(reading, self.rest_height, self.config)
         if grasped:
-            self.grasped_seen = True
             self.carried_xy = np.array(reading.position[:2], dtype=np.float64)
         return grasped
 
@@ -186,13 +189,14 @@ class SuccessMonitor:
         """Whether the object stands at rest at ``target_xy`` [2], out of the hand."""
         return is_placed(self.reading(), target_xy, self.rest_height, self.config)
 
-    def put_down(self, target_xy) -> bool:
+    def put_down(self, target_xy, placed: bool | None = None) -> bool:
         """Whether the object is placed at ``target_xy`` [2] and was carried there.
 
-        Placed (:meth:`placed`), and its centre within ``config.max_put_down_shift`` [m] (x-y)
-        of ``carried_xy``, where it was last grasped: set down from the hand, not pushed.
+        Placed (:meth:`placed`; ``placed``: its answer for now where the caller has it, None:
+        asked here), and its centre within ``config.max_put_down_shift`` [m] (x-y) of
+        ``carried_xy``, where it was last grasped: set down from the hand, not pushed.
         """
-        if self.carried_xy is None or not self.placed(target_xy):
+        if self.carried_xy is None or not (self.placed(target_xy) if placed is None else placed):
             return False
         shift = np.linalg.norm(self.reading().position[:2] - self.carried_xy)
         return bool(shift <= self.config.max_put_down_shift)

@@ -236,7 +236,7 @@ def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None,
     if expert is not None:
         monitor = expert.monitor
     monitor = monitor or SuccessMonitor(sim)
-    grasped = monitor.grasped()  # latches grasped_seen
+    grasped = monitor.grasped()  # latches carried_xy (grasped_seen)
     grasped_during = monitor.grasped_seen
     placed = monitor.placed(setup.place_xy) if setup.task == "pick-and-place" else None
     error = reach_error(sim.ee_state(), setup.goal_state) \
@@ -246,7 +246,7 @@ def task_outcome(sim: Sim, setup: TaskSetup, expert: Expert | None = None,
     elif setup.task == "reach-with-object":
         success = grasped and error <= setup.config.reach_radius
     else:
-        success = monitor.put_down(setup.place_xy)  # picked, carried there, set down
+        success = monitor.put_down(setup.place_xy, placed)  # picked, carried there, set down
     events = expert.recording.events if expert is not None else []
     frames = expert.count if expert is not None else 0
     return ExpertOutcome(success, grasped, placed, error, frames, list(events), False,

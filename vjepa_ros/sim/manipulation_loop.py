@@ -175,9 +175,10 @@ def run_task_episode(
     each step's sub-goal and switch; ``success``: the task's test held once a move had
     finished; an arm the safety filter holds, e.g. pushed out of the box by a contact, ends it
     with ``stop_reason`` ``"held: <why>"``) and the task's test on the final scene. ``monitor``:
-    the detectors that watch the episode (default a new one), checked at every success test, so
-    the outcome's ``grasped_during`` (pick-and-place succeeds only after a grasp) covers the
-    whole episode; a caller that also reads the scene (``task_run.run_task``) passes its own.
+    the detectors that watch the episode (default a new one, made before its first step): they
+    read every physics step (``Sim.watch_steps``), so the outcome's ``grasped_during``
+    (pick-and-place succeeds only after a grasp) covers the whole episode; a caller that also
+    reads the scene (``task_run.run_task``) passes its own.
     Raises ValueError as :func:`~vjepa_ros.sim.reach.run_reach_episode` does.
     """
     config = config or TaskLoopConfig()

@@ -158,7 +158,7 @@ class SimRunner:
 
     def goal_for_pose(self, position, quaternion_xyzw, frame_id: str = "") -> Goal:
         """Render the goal image of a TCP pose (move there, capture, come back)."""
-        from vjepa_ros.sim.sim import matrix_to_euler
+        from vjepa_ros.sim.sim_readings import matrix_to_euler
         from vjepa_ros.sim.tasks import capture_goal
 
         position, rotation = self.parse_pose(position, quaternion_xyzw, frame_id)

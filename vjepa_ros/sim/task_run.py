@@ -26,7 +26,7 @@ import numpy as np
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.goals import GoalProgress
-from vjepa_ros.sim.detectors import SuccessMonitor
+from vjepa_ros.sim.detectors import MAX_PUT_DOWN_SHIFT, SuccessMonitor
 from vjepa_ros.sim.manipulation import MILESTONES, ExpertOutcome, TaskSetup
 from vjepa_ros.sim.manipulation_loop import TaskLoopConfig, run_task_episode, task_subgoals
 from vjepa_ros.sim.reach import ReachEpisode, ReachStep
@@ -43,6 +43,8 @@ class SceneReading:
     object_spot_m: float | None  # object centre to the place spot in x-y (pick-and-place)
     grasped: bool  # the grasp detector (lifted >= 5 cm, both fingers pressing)
     tcp: np.ndarray | None = None  # [7] the measured end-effector state
+    # object centre (x-y) to where it was last grasped (None: never grasped): put down's shift
+    carried_shift_m: float | None = None
 
 
 def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneReading:
@@ -52,13 +54,17 @@ def read_scene(sim: Sim, setup: TaskSetup, monitor: SuccessMonitor) -> SceneRead
     position = np.asarray(reading.position, dtype=np.float64)
     spot = None if setup.place_xy is None else \
         float(np.linalg.norm(position[:2] - setup.place_xy))
+    grasped = monitor.grasped()  # latches carried_xy
+    carried = monitor.carried_xy
     return SceneReading(
         closedness=float(tcp[6]),
         hand_object_m=float(np.linalg.norm(tcp[:3] - position)),
         object_height_m=float(position[2] - monitor.rest_height),
         object_spot_m=spot,
-        grasped=monitor.grasped(),
+        grasped=grasped,
         tcp=np.array(tcp, dtype=np.float64),
+        carried_shift_m=None if carried is None else
+        float(np.linalg.norm(position[:2] - carried)),
     )
 
 
@@ -81,6 +87,7 @@ class TaskRun:
     final: SceneReading  # after the last move
     wall_s: float  # the whole episode (planning, simulation, rendering)
     max_steps: int | None = None  # the episode's step budget (None: not known)
+    max_put_down_shift: float = MAX_PUT_DOWN_SHIFT  # [m] the monitor's put-down rule
 
     @property
     def steps(self) -> list[ReachStep]:
@@ -129,6 +136,8 @@ class TaskRun:
         """One line: success, grasped / placed, steps, seconds, why the episode ended."""
         outcome, count = self.outcome, len(self.steps)
         placed = "" if outcome.placed is None else f", placed {_yes(outcome.placed)}"
+        if outcome.placed and not outcome.success:
+            placed += f", not put down ({self.put_down_miss})"
         reach = "" if outcome.reach_error is None else \
             f", hand {outcome.reach_error * 100:.1f} cm from the goal pose"
         return (f"seed {self.setup.seed} ({self.kind}, {self.setup.task}): "
@@ -136,6 +145,21 @@ class TaskRun:
                 f"{_yes(self.grasped_during)}, at the end {_yes(outcome.grasped)}{placed}{reach}; "
                 f"{count} step{'s' if count != 1 else ''}, {self.episode.sim_seconds:.1f} s "
                 f"simulated, {self.wall_s:.1f} s wall; ended: {self.end_reason}")
+
+    @property
+    def put_down_miss(self) -> str:
+        """Why a placed object is not put down (pick-and-place's success), in words.
+
+        ``4.2 cm from where it was last held, over max_put_down_shift 3 cm: pushed there?``, or
+        ``never held: pushed there?`` (measured on the final scene).
+        """
+        shift = self.final.carried_shift_m
+        if shift is None:
+            return "never held: pushed there?"
+        limit = f"max_put_down_shift {self.max_put_down_shift * 100:g} cm"
+        if shift <= self.max_put_down_shift:
+            return f"{_cm(shift):g} cm from where it was last held, within {limit}"
+        return f"{_cm(shift):g} cm from where it was last held, over {limit}: pushed there?"
 
     def row(self) -> dict:
         """Return the episode's numbers as JSON types (``bench_manipulation.py --json`` rows)."""
@@ -217,7 +241,8 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
                                         on_step=on_step, switching=switching, monitor=monitor)
     _, max_steps = task_subgoals(setup, config or TaskLoopConfig())  # the loop's budget
     return TaskRun(setup, kind, switching, episode, outcome, readings,
-                   read_scene(sim, setup, monitor), time.perf_counter() - started, max_steps)
+                   read_scene(sim, setup, monitor), time.perf_counter() - started, max_steps,
+                   monitor.config.max_put_down_shift)
 
 
 # -- the lines ---------------------------------------------------------------------------------
@@ -278,9 +303,13 @@ def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
     """
     count = len(runs)
     if not count:
-        return f"total: no episode ran ({skipped} seed{'s' if skipped != 1 else ''} skipped)"
+        return (f"total: success 0/{skipped} (0%): no episode ran ({skipped} "
+                f"seed{'s' if skipped != 1 else ''} skipped: no sub-goal images)")
     placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
+    pushed = sum(bool(r.outcome.placed and not r.outcome.success) for r in runs)
     placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
+    if pushed:
+        placed_text += f" ({pushed} not put down: not carried there)"
     skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images: counted as failures)" \
         if skipped else ""
     ends = [r.end_kind for r in runs]

@@ -30,6 +30,7 @@ from vjepa_ros.recordings.bag_folders import (
     upper_case_fix,
     walk_files,
 )
+from vjepa_ros.recordings.bag_reader import train_words
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
 from vjepa_ros.recordings.episode import actions_from_states
@@ -310,7 +311,7 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s,
                          jumps_ns=recording.state_jumps_ns, period_ends=False)
     except (BagError, ValueError) as exc:
-        raise EpisodeError(named_once(path, str(exc))) from exc
+        raise EpisodeError(named_once(path, train_words(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
         fix = recording.gripper_fix  # e.g. a --joint-prefix that misses the fingers
         raise EpisodeError(
@@ -349,8 +350,8 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
         raise EpisodeError(str(exc)) from None
     runs = _valid_runs(steps.valid)
     long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
-    gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s, steps.dropped,
-                              setting=GAP_SETTING,
+    gap_hint = state_gap_hint(state_times, state_topic, data.max_state_gap_s,
+                              steps.dropped.get(STATE_GAP, 0), setting=GAP_SETTING,
                               give=f"--set {GAP_SETTING}={{}}").removeprefix("; ")
     dropped = dropped_words(steps.dropped, len(steps), data.max_state_gap_s, GAP_SETTING)
     if dropped:
@@ -371,7 +372,7 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
     try:
         frames = frames_of(wanted)
     except BagError as exc:
-        raise EpisodeError(str(exc)) from exc
+        raise EpisodeError(train_words(exc)) from exc
     segments = []  # frames of one size: iter_frames refuses a size change; an .npz holds one array
     demonstrations = demonstration_numbers(long_runs, steps.frame_times, jumps)
     for number, (a, b) in enumerate(long_runs):

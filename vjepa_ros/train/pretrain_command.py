@@ -89,8 +89,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         remove_stale_output_partials(out)  # of runs killed while saving (kill -9)
         check_outputs_free(out)  # again: files may have appeared while the data was read
         height, width = segments[0].shape[1:3]
-        print(f"pretraining on {sampler.num_frames} frames {width}x{height} in {len(segments)} "
-              f"segments ({len(sampler.starts)} clips of {config.frames_per_clip} frames) from "
+        print(f"pretraining on {sampler.num_frames} frames {width}x{height} in "
+              f"{counted(len(segments), 'segment')} ({counted(len(sampler.starts), 'clip')} of "
+              f"{config.frames_per_clip} frames) from "
               f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames")
         for note in size_notes(segments, config.img_size):
             print(f"note: {note}")
@@ -159,8 +160,10 @@ def lost_steps(exc: BaseException, periodic: list[Path]) -> str:
         return ""
     kept = (f"the last --save-every file {periodic[-1]} stays" if periodic else
             "nothing was saved (--save-every N keeps files along the way)")
-    return (f"; lost: the {counted(done, 'step')} done (not saved), {kept}; pretrain has no "
-            "--resume: a rerun starts at step 0")
+    which = f", step {done} included" if isinstance(exc, FloatingPointError) else ""  # the
+    # step whose loss was not finite: its update was applied before its loss was checked
+    return (f"; lost: the {counted(done, 'step')} done{which} (not saved), {kept}; pretrain "
+            "has no --resume: a rerun starts at step 0")
 
 
 # What to do after collapse warnings: what docs/pretraining.md measured helps, and the real check

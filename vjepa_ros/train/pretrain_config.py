@@ -25,6 +25,7 @@ from vjepa_ros.config import (
 )
 from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.train.config import SEED_RANGE
+from vjepa_ros.train.pretrain_mask_check import finer_patches, mask_passes, mask_problem
 from vjepa_ros.yaml_files import read_yaml_mapping
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ class PretrainConfig:
     clip_grad: float = param(
         10.0, "Gradient-norm clip (V-JEPA configs: 10), of the encoder's and the predictor's "
         "gradients each on its own, from the first step after the warm-up (app/vjepa/train.py); "
-        "0 disables.", **AT_LEAST_0
+        "0 disables.", zero_off="clipping", **AT_LEAST_0
     )
     monitor_frames: int = param(64, "Frames the collapse monitors are computed on.", **AT_LEAST_2)
     monitor_every: int = param(100, "Steps between collapse-monitor evaluations.", **COUNT)
@@ -222,23 +223,22 @@ class PretrainConfig:
         otherwise met mid-way through the run, its steps unsaved (breaker40d, breaker50c;
         ``pretrain_mask_check.mask_problem``).
         """
-        from vjepa_ros.train.pretrain_mask_check import mask_passes, mask_problem
-
+        names = ("mask_short", "mask_long")
         side = self.img_size // self.patch_size
         if side < 2:
+            passing = finer_patches(self.img_size, self.patch_size,
+                                    [getattr(self, name) for name in names])[:1]
+            example = f" (e.g. patch_size {passing[0][0]}: a {passing[0][1]}x{passing[0][1]} " \
+                "grid)" if passing else ""
             raise ValueError(f"PretrainConfig.patch_size {self.patch_size} leaves a {side}x{side} "
                              f"token grid of img_size {self.img_size}, too small to mask: at "
-                             "least 2x2 (a smaller patch_size or a larger img_size)")
-        names = ("mask_short", "mask_long")
+                             f"least 2x2 (a smaller patch_size{example}, or a larger img_size)")
         for name in names:
             spec = getattr(self, name)
             if mask_passes(spec.num_blocks, spec.spatial_scale, spec.aspect_ratio, side):
                 continue
             others = [getattr(self, other) for other in names if other != name]
-            finer = [(patch, self.img_size // patch) for patch in range(self.patch_size - 1, 0, -1)
-                     if not self.img_size % patch
-                     and all(mask_passes(o.num_blocks, o.spatial_scale, o.aspect_ratio,
-                                         self.img_size // patch) for o in others)]
+            finer = finer_patches(self.img_size, self.patch_size, others)
             raise ValueError(mask_problem(
                 f"PretrainConfig.{name}", spec.num_blocks, spec.spatial_scale, spec.aspect_ratio,
                 side, f"img_size {self.img_size} / patch_size {self.patch_size}", finer))

@@ -88,12 +88,16 @@ def mask_passes(num_blocks: int, spatial_scale, aspect_ratio, side: int) -> bool
 
 
 def _largest(passes, top: int) -> int:
-    """Return the largest k in 1..top with ``passes(k)`` (bisected, then checked), or 0."""
+    """Return the largest k in 1..top with ``passes(k)`` (bisected), or 0.
+
+    ``low`` only ever holds a k that passed; where none bisected passes, 1..top is searched from
+    the top down.
+    """
     low, high = 0, top
     while low < high:
         middle = (low + high + 1) // 2
         low, high = (middle, high) if passes(middle) else (low, middle - 1)
-    if low and passes(low):
+    if low:  # set only from a k that passed
         return low
     return next((k for k in range(top, 0, -1) if passes(k)), 0)
 
@@ -117,6 +121,21 @@ def _range(scale) -> str:
     return f"e.g. {scale[1]:g}, spatial_scale [{scale[0]:g}, {scale[1]:g}]"
 
 
+def finer_patches(img_size: int, patch_size: int, others) -> list[tuple[int, int]]:
+    """Return (patch_size, side) of each smaller patch size at which the ``others`` masks pass.
+
+    ``img_size`` [px] and ``patch_size`` [px]: the model's; ``others``: the other masks (each
+    with ``num_blocks``, ``spatial_scale``, ``aspect_ratio``: ``PretrainConfig.mask_short``),
+    which a patch_size :func:`mask_advice` names must leave passing. Largest patch_size first;
+    only those dividing ``img_size`` into a grid of at least 2x2. The ``finer`` of
+    :func:`mask_problem`.
+    """
+    return [(patch, img_size // patch) for patch in range(patch_size - 1, 0, -1)
+            if not img_size % patch and img_size // patch >= 2
+            and all(mask_passes(o.num_blocks, o.spatial_scale, o.aspect_ratio, img_size // patch)
+                    for o in others)]
+
+
 def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: int,
                 finer=()) -> str:
     """Return "give ...", naming settings that each pass :func:`mask_passes` as stated.
@@ -124,7 +143,8 @@ def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: i
     ``kind``: "cover" or "blocks" (which refusal; its option first); ``finer``: (patch_size,
     side) pairs, largest patch_size first, of the smaller patch sizes at which every other mask
     passes. Named: a lower spatial_scale high end (num_blocks kept), fewer num_blocks (scale
-    kept), else both; a smaller patch_size (the rest kept) where one passes.
+    kept), else both; a smaller patch_size (the rest kept) where one passes, with its token grid
+    and how many times ``side`` x ``side`` tokens it is (the encoder's cost grows at least so).
     """
     scale = _high_end(num_blocks, spatial_scale, aspect_ratio, side)
     fewer = _largest(lambda n: mask_passes(n, spatial_scale, aspect_ratio, side),
@@ -140,10 +160,12 @@ def mask_advice(kind: str, num_blocks: int, spatial_scale, aspect_ratio, side: i
                                  f"{_range(scale)})")
     order = ["scale", "blocks"] if kind == "cover" else ["blocks", "scale"]
     named = [options[key] for key in order if options[key]]
-    patch = next((p for p, grid in finer
-                  if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), None)
-    if patch:
-        named.append(f"a smaller patch_size (e.g. {patch})")
+    patch, grid = next(((p, grid) for p, grid in finer
+                        if mask_passes(num_blocks, spatial_scale, aspect_ratio, grid)), (0, 0))
+    if patch:  # the tokens a frame grow as the grid's area: the encoder's cost at least as much
+        named.append(f"a smaller patch_size (e.g. {patch}: a {grid}x{grid} token grid, "
+                     f"{(grid / side) ** 2:.3g}x the tokens of the {side}x{side} now, the "
+                     "encoder's compute at least as much more)")
     return "give " + ", or ".join(named) if named else "give other mask settings"
 
 
