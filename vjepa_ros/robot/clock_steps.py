@@ -6,7 +6,8 @@ fell with it; a looping bag, a restarted simulator (``/clock`` from 0) or a sour
 clock steps the stamps alone. This module holds that rule's parts: the offset read at each
 arrival (:func:`system_clock_offset`), the comparison (:func:`wall_clock_stepped`), the recent
 falls kept for a camera's latency (:class:`SystemClockFalls`) and the thresholds of a scene that
-continued across the step (``CLOCK_STEP_*``).
+continued across the step (``CLOCK_STEP_*``). It also holds the set-point stream's rule for a wall
+clock stepped between two ticks (:func:`read_stream_clocks`, :func:`stream_clock_stepped`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 # A clock that went back (frames' stamps more than safety.max_image_age_s back) is a wall clock
 # stepped (chrony/ntpd makestep, PTP on a real arm) only when the node's own system clock went
@@ -38,6 +40,20 @@ CLOCK_STEP_HAND = 0.1
 # seen only at or before the arrival of the first frame stamped after the step.
 CLOCK_FALL_KEEP_S = 5.0
 CLOCK_FALL_MIN_S = 0.01
+# [s] A stream tick whose length on the node clock differs from the steady stream clock's by more
+# than this (plus what the reads leave unknown: stream_clock_stepped) is a wall clock stepped
+# under the node (ntpd/chrony, a PTP servo's sub-ms steps): timed by the steady clock
+# (breaker50d, breaker50h). Otherwise by the node clock, so the stamps' differences are the
+# set-point's own motion (README: speeds read from the stamps <= max_speed_m_s). A step below it
+# changes a 0.1 m/s set-point's pace by under 0.3 m/s² at 10 ms ticks; the two clocks run at the
+# same rate but for NTP's slew (<= 0.5 ms/s: 5 µs a tick).
+CLOCK_STEP_S = 0.0003
+# [s] The node clock is read between two reads of the steady clock; these more than this apart
+# (the thread preempted between them: a GIL switch to the planning thread is up to 5 ms, the
+# interpreter's switch interval) are read again, up to CLOCK_READ_TRIES times (breaker50h: the
+# two clocks read 1.5 ms apart timed a tick by the steady clock, 0.115 m/s from the stamps).
+CLOCK_READ_SPREAD_S = 0.0002
+CLOCK_READ_TRIES = 5
 
 
 def system_clock_offset() -> float:
@@ -47,6 +63,38 @@ def system_clock_offset() -> float:
     steps it by the step.
     """
     return time.time() - time.monotonic()
+
+
+def read_stream_clocks(clock: Callable[[], float],
+                       steady: Callable[[], float]) -> tuple[float, tuple[float, float]]:
+    """Read the node ``clock`` between two reads of the ``steady`` clock; all in seconds.
+
+    Returns (node time, (steady time, spread)): the steady time is the mean of the two steady
+    reads around the node's read, ``spread`` how far apart they were (the node's read lies
+    between them, so the pair is known to ``spread/2``). Reads again while the two are more
+    than ``CLOCK_READ_SPREAD_S`` apart, at most ``CLOCK_READ_TRIES`` times; the tightest read.
+    """
+    best: tuple[float, tuple[float, float]] | None = None
+    for _ in range(CLOCK_READ_TRIES):
+        before = steady()
+        now = clock()
+        after = steady()
+        spread = abs(after - before)
+        if best is None or spread < best[1][1]:
+            best = (now, ((before + after) / 2, spread))
+        if spread <= CLOCK_READ_SPREAD_S:
+            break
+    return best
+
+
+def stream_clock_stepped(length: float, steady: float, spreads: float) -> bool:
+    """Whether a stream tick of ``length`` [s] on the node clock is a wall clock stepped.
+
+    ``steady``: the tick's length on the steady clock [s]; ``spreads``: the two reads' spreads
+    at its ends summed [s] (:func:`read_stream_clocks`). Stepped: the lengths differ by more than
+    ``CLOCK_STEP_S`` plus what the reads leave unknown (``spreads/2``).
+    """
+    return abs(length - steady) > CLOCK_STEP_S + spreads / 2
 
 
 def wall_clock_stepped(back: float, system_back: float | None) -> bool:

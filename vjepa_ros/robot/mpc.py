@@ -125,7 +125,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             a new world (a simulator restarted, a bag looped). Tests pass a hand-driven one to
             simulate a stepped system clock.
         stream_clock: a steady clock [s] the set-point's ticks are timed by where ``clock``
-            stepped against it (``stream_session.CLOCK_STEP_S``; stamps stay ``clock``'s), so a
+            stepped against it (``clock_steps.CLOCK_STEP_S``; stamps stay ``clock``'s), so a
             wall clock stepped under the node neither stalls the set-point a tick nor jumps it
             (breaker50d: 10 m/s² at a 0.15 s step back). The node: ``time.monotonic``, or the
             simulator's ``clock`` on sim time.

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.robot.clock_steps import read_stream_clocks, stream_clock_stepped
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_report import StreamOutput
@@ -30,12 +31,6 @@ INPUT_KINDS = (RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE)
 # [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
 RESUME_TOLERANCE_M = 0.01
 RESUME_TOLERANCE_RAD = 0.05
-# [s] a tick whose length on the node clock differs from the steady stream clock's by more than
-# this is a wall clock stepped under the node (ntpd/chrony steps of 0.1 s or more, PTP): timed by
-# the steady clock (breaker50d). Otherwise by the node clock, so the stamps' differences are the
-# set-point's own motion (README: speeds read from the stamps <= max_speed_m_s); both clocks are
-# read next to each other and run at the same rate but for NTP's slew (<= 0.5 ms/s).
-CLOCK_STEP_S = 0.001
 
 
 class StreamSession:
@@ -48,8 +43,9 @@ class StreamSession:
     _held_pose: np.ndarray | None = None
     # the running command has arrived (the arm seen at its target, or the timeout): _arm_arrived
     _arm_arrival_seen: bool = False
-    # stream_clock at the last tick [s] (set with last_stream_time, the node clock's)
-    _last_paced: float = 0.0
+    # stream_clock at the last tick and its read's spread [s] (set with last_stream_time, the
+    # node clock's): clock_steps.read_stream_clocks
+    _last_paced: tuple[float, float] = (0.0, 0.0)
 
     def stream_step(self) -> StreamOutput | None:
         """Advance the set-point one tick; None when nothing may be published.
@@ -63,7 +59,7 @@ class StreamSession:
         with self._lock:
             for level, line in self._refusal_log.notes():
                 self.log(level, line)
-            now, paced = self.clock(), self.stream_clock()  # read together: see CLOCK_STEP_S
+            now, paced = read_stream_clocks(self.clock, self.stream_clock)
             if not self.enabled or not self.streamer.active:
                 self._idle_inputs(now)
                 return None
@@ -106,15 +102,17 @@ class StreamSession:
             return StreamOutput(setpoint, self.streamer.twist(), now,
                                 commanding_epoch=self.commanding_epoch)
 
-    def _tick_length(self, now: float, paced: float) -> float:
+    def _tick_length(self, now: float, paced: tuple[float, float]) -> float:
         """Return this tick's length [s] from the node clock ``now`` and the steady ``paced``.
 
-        The node clock's, unless it stepped against the steady clock (``CLOCK_STEP_S``): a wall
+        ``paced``: (steady time, its read's spread) [s]. The node clock's, unless it stepped
+        against the steady clock (``clock_steps.stream_clock_stepped``, ``CLOCK_STEP_S``): a wall
         clock stepped 0.15 s back under the node was a tick of 0 s then a usual one, 10 m/s²
         (breaker50d); the steady clock's length then (stamps step with the clock anyway).
         """
-        length, steady = now - self.last_stream_time, paced - self._last_paced
-        return steady if abs(length - steady) > CLOCK_STEP_S else length
+        length, steady = now - self.last_stream_time, paced[0] - self._last_paced[0]
+        stepped = stream_clock_stepped(length, steady, paced[1] + self._last_paced[1])
+        return steady if stepped else length
 
     def _idle_inputs(self, now: float) -> None:
         """Judge the inputs at a tick that streams nothing, ``now`` [s] (locked).

@@ -37,6 +37,10 @@ TICK_HISTORY = 5
 # timer landed from 0.01 m/s in one tick, 0.82-1.2 m/s² against 0.5). Otherwise the step brakes
 # at the limit and passes by what is left of it, then comes back as after any pass.
 LANDING_SLACK = 0.01
+# Each box face's braking is planned at this share of max_accel, so the faces braked at once (an
+# edge, a corner: up to three axes) share max_accel·dt (breaker50h: two faces planned at 0.4
+# m/s² each met the edge moving, 1.8 m/s²)
+FACE_ACCEL_SHARE = 1 / np.sqrt(3.0)
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -117,8 +121,9 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
     the usual tick ``next_dt`` [s], default ``dt``; at most ``max_speed``); the velocity changes
     by at most ``max_accel·dt`` per tick. ``room``: None, or (below [3], above [3]) [m] how far
     the point may still move along each axis down and up (the workspace box's faces): the
-    velocity toward each face is then braked to the stopping speed of its room first (within
-    ``max_accel·dt``), the rest of the change goes toward the wanted velocity (breaker50d: a
+    velocity toward each face is then braked to the stopping speed of its room at
+    ``max_accel·FACE_ACCEL_SHARE`` first (three faces braked at once within ``max_accel·dt``),
+    the rest of the change goes toward the wanted velocity (breaker50d: a
     retarget turning the motion near a face spent the change on the turn, the set-point met the
     face still moving and the box clamp stopped it in one tick). A room whose nearest face is
     farther than the larger of ``max_speed`` and the velocity's components can stop in acts as
@@ -129,7 +134,8 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
     if room is not None:  # stopping_speed grows with the room: the nearest face's is the least
         nearest = min(float(np.min(room[0])), float(np.min(room[1])))
         fastest = max(max_speed, float(np.abs(velocity).max()))  # |wanted| <= max_speed
-        if float(stopping_speed(nearest, max_accel, dt, next_dt)) >= fastest:
+        face_accel = max_accel * FACE_ACCEL_SHARE
+        if float(stopping_speed(nearest, face_accel, dt, next_dt)) >= fastest:
             room = None
     if room is None:
         return velocity + _limited(wanted - velocity, max_accel * dt)
@@ -149,8 +155,9 @@ def _face_braked(velocity, wanted, room, max_accel, dt, next_dt) -> np.ndarray:
     ``wanted`` [3]: :func:`_wanted_velocity`; the velocity toward each face is braked first.
     """
     limit = max_accel * dt
-    lowest = -stopping_speed(room[0], max_accel, dt, next_dt)
-    highest = stopping_speed(room[1], max_accel, dt, next_dt)
+    face_accel = max_accel * FACE_ACCEL_SHARE
+    lowest = -stopping_speed(room[0], face_accel, dt, next_dt)
+    highest = stopping_speed(room[1], face_accel, dt, next_dt)
     wanted = np.clip(wanted, lowest, highest)  # a target in the box: seldom acts
     forced = np.clip(velocity, lowest, highest) - velocity  # the faces' braking
     if not forced.any():  # no face near: the plain ramp
