@@ -1,0 +1,255 @@
+"""breaker51d: the helper nodes and the recording tools as a lab runs them.
+
+Attacked at main 9e177490: vjepa_ros/nodes/camera_node.py (a stand-in camera through the
+``camera_factory`` seam: frames that change size, grey [H, W] frames, zero-size frames),
+nodes/bag_player.py with eval/playback.py (a differential check: a lab-like bag whose receive
+times differ from its header stamps and whose joint_states list the joints in another order,
+read with rosbags' reader and compared message by message with what the player publishes;
+``play``'s rate scaling and ``/clock`` on a fake clock), recordings/bag_writing.py (what
+``bag-from-npz`` and ``record`` write: metadata.yaml counts against the messages read back, every
+storage and compression mode), and ``vjepa-ros bag-from-npz`` of a one-frame episode.
+
+Defect (strict xfail): camera_node publishes a frame whose size differs from the stream it
+started (a device or stand-in delivering 32x24 frames after 64x48 ones) with the camera_info of
+the start: each image and the camera_info of its stamp disagree on width and height, and nothing
+is logged.
+
+Held up (pins): grey and zero-size frames end camera_node with one ImageError line and exit
+status 1; the bag player publishes every message of a lab-like bag equal to what rosbags reads
+(same order, header stamps and joint order kept, /clock never ahead of the message published
+next); ``play`` at rate 2 publishes each message at (t - t0) / 2 of wall time and its /clock
+ticks never pass the next message's time; the counts in metadata.yaml of a written bag equal the
+messages read back for every storage and compression mode.
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+SEC = 1_000_000_000
+T0 = 1_700_000_000 * SEC
+
+
+class _StandInCamera:
+    """A RealSense stand-in: 64x48 frames, then (after 3) what ``mode`` says."""
+
+    mode = "size"
+
+    def __init__(self, config):
+        from vjepa_ros.robot.camera import camera_info_fields
+
+        self.config, self.count = config, 0
+        self.info = camera_info_fields(64, 48, 60.0, 61.0, 32.0, 24.0)
+        self.timestamp_domain, self.capture_time_s = "", None
+
+    def read(self):
+        time.sleep(0.03)
+        self.count += 1
+        self.timestamp_domain, self.capture_time_s = "system_time", time.time()
+        later = {"size": (24, 32, 3), "grey": (48, 64), "zero": (0, 0, 3)}[self.mode]
+        return np.zeros((48, 64, 3) if self.count <= 3 else later, np.uint8)
+
+    def stop(self):
+        pass
+
+
+def _run_camera(context, mode, enough):
+    """Run camera_node on a stand-in camera; return (node, images, infos) once ``enough``."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import CameraInfo, Image
+
+    from vjepa_ros.nodes.camera_node import CameraNode
+
+    camera = type("Cam", (_StandInCamera,), {"mode": mode})
+    node = CameraNode(camera_factory=camera, context=context, parameter_overrides=[
+        Parameter("width", value=64), Parameter("height", value=48)])
+    listener = rclpy.create_node("listener51d", context=context)
+    images, infos = [], []
+    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
+                                 qos_profile_sensor_data)
+    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
+                                 qos_profile_sensor_data)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    executor.add_node(listener)
+    try:
+        deadline = time.monotonic() + 15.0  # only a failing run waits this long
+        while time.monotonic() < deadline and not (node.done.is_set()
+                                                   or enough(images, infos)):
+            executor.spin_once(timeout_sec=0.05)
+        for _ in range(5):
+            executor.spin_once(timeout_sec=0.02)
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        listener.destroy_node()
+    return node, images, infos
+
+
+@pytest.mark.xfail(strict=True, reason="camera_node publishes a frame of another size with the "
+                   "camera_info of the stream it started")
+def test_a_frame_of_another_size_is_not_published_with_the_start_camera_info(context):
+    """A frame whose size differs from the started stream's should not contradict camera_info.
+
+    Input: a camera (``camera_factory``) started at 64x48 (its ``info``) that delivers 32x24
+    frames after the third. Now: camera_node publishes the 32x24 images, each with a
+    camera_info of the same stamp that still says 64x48 (and the 64x48 intrinsics), and logs
+    nothing; any consumer pairing them (image_proc's rectification, rviz, a lab's own
+    projection) reads a frame with the calibration of another size. Should: the image and its
+    camera_info agree on width and height, or the frame is refused with one line naming both
+    sizes (the node ends with exit status 1, as for a lost device).
+    """
+    def enough(images, infos):
+        return sum(i.width == 32 for i in images) >= 3 and len(infos) >= 6
+
+    node, images, infos = _run_camera(context, "size", enough)
+    assert images or node.done.is_set(), "camera_node published nothing"
+    sizes = {(i.header.stamp.sec, i.header.stamp.nanosec): (i.width, i.height) for i in infos}
+    for image in images:
+        stamp = (image.header.stamp.sec, image.header.stamp.nanosec)
+        if stamp in sizes:
+            assert sizes[stamp] == (image.width, image.height), (
+                f"image {image.width}x{image.height} with camera_info "
+                f"{sizes[stamp][0]}x{sizes[stamp][1]} of the same stamp")
+
+
+@pytest.mark.parametrize("mode, shape", [("grey", "(48, 64)"), ("zero", "(0, 0, 3)")])
+def test_a_grey_or_empty_frame_ends_the_node_with_one_line(context, mode, shape):
+    """Pin: a grey [H, W] or a 0x0 frame ends camera_node (ImageError, exit status 1)."""
+    node, images, _ = _run_camera(context, mode, lambda images, infos: False)
+    assert node.done.is_set() and node.exit_status() == 1
+    assert f"got shape {shape}" in str(node.error)
+    assert all((i.width, i.height) == (64, 48) for i in images)
+
+
+def _lab_bag(path, storage):
+    """Write a lab-like bag: received 30 ms / 1 ms after the header stamps, joints reversed."""
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    rng = np.random.default_rng(51)
+    names = [f"fr3_joint{i}" for i in range(7, 0, -1)]  # another order than the arm's
+    entries = []
+    for i in range(5):
+        stamp = T0 + i * SEC // 10
+        frame = rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
+        entries.append(("/camera/camera/color/image_raw", m.IMAGE, stamp + 30_000_000,
+                        m.image_message(frame, stamp, "cam")))
+        entries.append(("/joint_states", m.JOINT_STATE, stamp + 1_000_000,
+                        m.joint_state_message(names, list(rng.normal(size=7)), stamp)))
+    return write_messages(path, entries, storage=storage)
+
+
+@pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
+def test_the_player_publishes_what_rosbags_reads(context, tmp_path, storage):
+    """Pin (differential): every played message equals the bag's, in order; /clock not ahead."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+    from rclpy.qos import QoSProfile
+    from rclpy.serialization import deserialize_message
+    from rosgraph_msgs.msg import Clock
+    from sensor_msgs.msg import Image, JointState
+
+    from vjepa_ros.nodes.bag_player import BagPlayer
+    from vjepa_ros.recordings.bag_files import open_reader
+
+    bag = _lab_bag(tmp_path / "bag", storage)
+    kinds = {"/camera/camera/color/image_raw": Image, "/joint_states": JointState}
+    reader = open_reader(bag)
+    expected = {topic: [] for topic in kinds}
+    order = []
+    for connection, time_ns, data in reader.messages():
+        expected[connection.topic].append(deserialize_message(bytes(data),
+                                                              kinds[connection.topic]))
+        order.append(time_ns)
+    reader.close()
+    listener = rclpy.create_node("listener51d", context=context)
+    got = {topic: [] for topic in kinds}
+    clocks = []
+    for topic, kind in kinds.items():
+        listener.create_subscription(kind, topic, got[topic].append, QoSProfile(depth=100))
+    listener.create_subscription(Clock, "/clock", clocks.append, QoSProfile(depth=1000))
+    player = BagPlayer(context=context, parameter_overrides=[
+        Parameter("bag", value=str(bag)), Parameter("rate", value=4.0),
+        Parameter("start_delay_s", value=1.0)])
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(player)
+    executor.add_node(listener)
+    try:
+        deadline = time.monotonic() + 30.0
+        while time.monotonic() < deadline and not (
+                player.done.is_set() and all(len(got[t]) == 5 for t in kinds)):
+            executor.spin_once(timeout_sec=0.05)
+        for _ in range(10):
+            executor.spin_once(timeout_sec=0.02)
+    finally:
+        executor.shutdown()
+        player.destroy_node()
+        listener.destroy_node()
+    assert player.error is None and player.published == 10
+    for topic in kinds:
+        assert got[topic] == expected[topic], topic  # header stamps and joint order kept
+    assert [n for n in got["/joint_states"][0].name] == [f"fr3_joint{i}" for i in range(7, 0, -1)]
+    clock_ns = [c.clock.sec * SEC + c.clock.nanosec for c in clocks]
+    assert clock_ns and clock_ns[0] == order[0] and max(clock_ns) <= order[-1]
+    assert all(b >= a for a, b in zip(clock_ns, clock_ns[1:], strict=False))
+
+
+def test_play_at_rate_two_publishes_at_half_the_bag_intervals():
+    """Pin: ``play`` (fake clock) publishes at (t - t0) / rate; /clock never passes the next."""
+    from vjepa_ros.eval.playback import BagMessage, play
+
+    times = [T0, T0 + SEC // 4, T0 + SEC, T0 + 3 * SEC]
+    wall = [100.0]
+    published, ticks = [], []
+
+    def publish(message):
+        published.append((message.time_ns, wall[0]))
+
+    def tick(bag_ns):
+        ticks.append((bag_ns, wall[0]))
+
+    def sleep(seconds):
+        wall[0] += seconds
+
+    messages = [BagMessage("/a", "std_msgs/msg/String", t, b"") for t in times]
+    assert play(messages, publish, tick, rate=2.0, clock_hz=40.0, now=lambda: wall[0],
+                sleep=sleep) == 4
+    for time_ns, at in published:
+        assert at == pytest.approx(100.0 + (time_ns - T0) / SEC / 2.0, abs=1e-9)
+    for bag_ns, at in ticks:
+        upcoming = [t for t, w in published if w >= at]
+        assert not upcoming or bag_ns <= upcoming[0]
+    assert all(b[0] > a[0] for a, b in zip(ticks, ticks[1:], strict=False))
+
+
+@pytest.mark.parametrize("storage, compression", [
+    ("mcap", "none"), ("mcap", "file"), ("mcap", "message"), ("mcap", "storage"),
+    ("sqlite3", "file"), ("sqlite3", "message")])
+def test_written_bag_counts_equal_the_messages_read_back(tmp_path, storage, compression):
+    """Pin: metadata.yaml's counts (total, per topic, per file) equal what rosbags reads."""
+    import yaml
+
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.recordings.bag_files import open_reader
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    frames, states, times = synthetic_episode(5, size=16)
+    bag = write_bag(tmp_path / "bag", frames, states, times, storage=storage,
+                    compression=compression, joint_names=[f"j{i}" for i in range(7)],
+                    joint_positions=np.zeros((len(frames), 7)))
+    info = yaml.safe_load((bag / "metadata.yaml").read_text())["rosbag2_bagfile_information"]
+    reader = open_reader(bag)
+    counts: dict[str, int] = {}
+    for connection, _, _ in reader.messages():
+        counts[connection.topic] = counts.get(connection.topic, 0) + 1
+    reader.close()
+    assert info["message_count"] == sum(counts.values()) == 4 * len(frames)
+    assert {t["topic_metadata"]["name"]: t["message_count"]
+            for t in info["topics_with_message_count"]} == counts
+    assert [f["message_count"] for f in info["files"]] == [sum(counts.values())]
