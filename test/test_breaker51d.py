@@ -42,6 +42,25 @@ SEC = 1_000_000_000
 T0 = 1_700_000_000 * SEC
 
 
+def _spin_until(context, node, listener, done, deadline_s):
+    """Spin ``node`` and ``listener`` until ``done()`` (or ``deadline_s``); destroy both."""
+    from rclpy.executors import SingleThreadedExecutor
+
+    executor = SingleThreadedExecutor(context=context)
+    for each in (node, listener):
+        executor.add_node(each)
+    try:
+        deadline = time.monotonic() + deadline_s  # only a failing run waits this long
+        while time.monotonic() < deadline and not done():
+            executor.spin_once(timeout_sec=0.05)
+        for _ in range(10):  # the last messages in flight
+            executor.spin_once(timeout_sec=0.02)
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        listener.destroy_node()
+
+
 class _StandInCamera:
     """A RealSense stand-in: 64x48 frames, then (after 3) what ``mode`` says."""
 
@@ -65,40 +84,8 @@ class _StandInCamera:
         pass
 
 
-def _run_camera(context, mode, enough):
-    """Run camera_node on a stand-in camera; return (node, images, infos) once ``enough``."""
-    import rclpy
-    from rclpy.executors import SingleThreadedExecutor
-    from rclpy.parameter import Parameter
-    from rclpy.qos import qos_profile_sensor_data
-    from sensor_msgs.msg import CameraInfo, Image
-
-    from vjepa_ros.nodes.camera_node import CameraNode
-
-    camera = type("Cam", (_StandInCamera,), {"mode": mode})
-    node = CameraNode(camera_factory=camera, context=context, parameter_overrides=[
-        Parameter("width", value=64), Parameter("height", value=48)])
-    listener = rclpy.create_node("listener51d", context=context)
-    images, infos = [], []
-    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
-                                 qos_profile_sensor_data)
-    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
-                                 qos_profile_sensor_data)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    executor.add_node(listener)
-    try:
-        deadline = time.monotonic() + 15.0  # only a failing run waits this long
-        while time.monotonic() < deadline and not (node.done.is_set()
-                                                   or enough(images, infos)):
-            executor.spin_once(timeout_sec=0.05)
-        for _ in range(5):
-            executor.spin_once(timeout_sec=0.02)
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-        listener.destroy_node()
-    return node, images, infos
+def _stand_in(mode):
+    return type("Cam", (_StandInCamera,), {"mode": mode})
 
 
 @pytest.mark.xfail(strict=True, reason="camera_node publishes a frame of another size with the "
@@ -114,11 +101,10 @@ def test_a_frame_of_another_size_is_not_published_with_the_start_camera_info(con
     camera_info agree on width and height, or the frame is refused with one line naming both
     sizes (the node ends with exit status 1, as for a lost device).
     """
-    def enough(images, infos):
-        return sum(i.width == 32 for i in images) >= 3 and len(infos) >= 6
+    from test_ros_camera_node import _stream
 
-    node, images, infos = _run_camera(context, "size", enough)
-    assert images or node.done.is_set(), "camera_node published nothing"
+    images, infos, _, node = _stream(context, _stand_in("size"), count=8)
+    assert not node.error and any(i.width == 32 for i in images)
     sizes = {(i.header.stamp.sec, i.header.stamp.nanosec): (i.width, i.height) for i in infos}
     for image in images:
         stamp = (image.header.stamp.sec, image.header.stamp.nanosec)
@@ -131,10 +117,18 @@ def test_a_frame_of_another_size_is_not_published_with_the_start_camera_info(con
 @pytest.mark.parametrize("mode, shape", [("grey", "(48, 64)"), ("zero", "(0, 0, 3)")])
 def test_a_grey_or_empty_frame_ends_the_node_with_one_line(context, mode, shape):
     """Pin: a grey [H, W] or a 0x0 frame ends camera_node (ImageError, exit status 1)."""
-    node, images, _ = _run_camera(context, mode, lambda images, infos: False)
-    assert node.done.is_set() and node.exit_status() == 1
-    assert f"got shape {shape}" in str(node.error)
-    assert all((i.width, i.height) == (64, 48) for i in images)
+    from rclpy.parameter import Parameter
+
+    from vjepa_ros.nodes.camera_node import CameraNode
+
+    node = CameraNode(camera_factory=_stand_in(mode), context=context, parameter_overrides=[
+        Parameter("width", value=64), Parameter("height", value=48)])
+    try:
+        assert node.done.wait(15.0), "camera_node still running after a bad frame"
+    finally:
+        node.destroy_node()
+    assert node.exit_status() == 1 and f"got shape {shape}" in str(node.error)
+    assert node.camera.count == 4  # the three good frames, then the bad one
 
 
 def _lab_bag(path, storage):
@@ -159,7 +153,6 @@ def _lab_bag(path, storage):
 def test_the_player_publishes_what_rosbags_reads(context, tmp_path, storage):
     """Pin (differential): every played message equals the bag's, in order; /clock not ahead."""
     import rclpy
-    from rclpy.executors import SingleThreadedExecutor
     from rclpy.parameter import Parameter
     from rclpy.qos import QoSProfile
     from rclpy.serialization import deserialize_message
@@ -188,20 +181,8 @@ def test_the_player_publishes_what_rosbags_reads(context, tmp_path, storage):
     player = BagPlayer(context=context, parameter_overrides=[
         Parameter("bag", value=str(bag)), Parameter("rate", value=4.0),
         Parameter("start_delay_s", value=1.0)])
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(player)
-    executor.add_node(listener)
-    try:
-        deadline = time.monotonic() + 30.0
-        while time.monotonic() < deadline and not (
-                player.done.is_set() and all(len(got[t]) == 5 for t in kinds)):
-            executor.spin_once(timeout_sec=0.05)
-        for _ in range(10):
-            executor.spin_once(timeout_sec=0.02)
-    finally:
-        executor.shutdown()
-        player.destroy_node()
-        listener.destroy_node()
+    _spin_until(context, player, listener, lambda: player.done.is_set() and all(
+        len(got[t]) == 5 for t in kinds), 30.0)
     assert player.error is None and player.published == 10
     for topic in kinds:
         assert got[topic] == expected[topic], topic  # header stamps and joint order kept
