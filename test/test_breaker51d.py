@@ -31,6 +31,10 @@ and no partial episode file. Probed by hand, not pinned: bag-from-npz of a one-f
 and into an existing file or folder (refused in one line), image files (16-bit colour scaled,
 16-bit grey refused, TIFF, JPEG, a folder, a glob, a video: each loaded or refused in one line),
 image_publisher's JPEG transport (cv2 decodes it in BGR order as image_transport's format says).
+Seen, not made a test (its consequence in the planner unchecked): ``play`` publishes a message
+while /clock may still lag its time by up to rate / clock_hz of bag time (0.5 s at rate 20 with
+the default 40 Hz; ``ros2 bag play --clock`` ticks at a fixed rate too), more than the default
+``safety.max_state_age_s`` (0.25 s) a planner allows a stamp ahead of its clock.
 """
 
 import time
