@@ -37,6 +37,7 @@ the default 40 Hz; ``ros2 bag play --clock`` ticks at a fixed rate too), more th
 ``safety.max_state_age_s`` (0.25 s) a planner allows a stamp ahead of its clock.
 """
 
+import errno
 import time
 
 import numpy as np
@@ -81,8 +82,12 @@ class _StandInCamera:
         time.sleep(0.03)
         self.count += 1
         self.timestamp_domain, self.capture_time_s = "system_time", time.time()
-        later = {"size": (24, 32, 3), "grey": (48, 64), "zero": (0, 0, 3)}[self.mode]
-        return np.zeros((48, 64, 3) if self.count <= 3 else later, np.uint8)
+        if self.count <= 3:
+            return np.zeros((48, 64, 3), np.uint8)
+        if self.mode == "deep":
+            return np.zeros((48, 64, 3), np.uint16)
+        return np.zeros({"size": (24, 32, 3), "width": (48, 32, 3), "height": (24, 64, 3),
+                         "grey": (48, 64), "zero": (0, 0, 3)}[self.mode], np.uint8)
 
     def stop(self):
         pass
@@ -92,35 +97,54 @@ def _stand_in(mode):
     return type("Cam", (_StandInCamera,), {"mode": mode})
 
 
-@pytest.mark.xfail(strict=True, reason="camera_node publishes a frame of another size with the "
-                   "camera_info of the stream it started")
 def test_a_frame_of_another_size_is_not_published_with_the_start_camera_info(context):
-    """A frame whose size differs from the started stream's should not contradict camera_info.
+    """A frame whose size differs from the started stream's is refused, not published.
 
     Input: a camera (``camera_factory``) started at 64x48 (its ``info``) that delivers 32x24
-    frames after the third. Now: camera_node publishes the 32x24 images, each with a
-    camera_info of the same stamp that still says 64x48 (and the 64x48 intrinsics), and logs
-    nothing; any consumer pairing them (image_proc's rectification, rviz, a lab's own
-    projection) reads a frame with the calibration of another size. Should: the image and its
-    camera_info agree on width and height, or the frame is refused with one line naming both
-    sizes (the node ends with exit status 1, as for a lost device).
+    frames after the third. Was: camera_node published the 32x24 images, each with a
+    camera_info of the same stamp that still said 64x48 (and the 64x48 intrinsics), and logged
+    nothing. Now: the three 64x48 frames are published with their camera_info, the 32x24 one
+    is not; the node ends (exit status 1, as for a lost device) with one line naming both sizes.
     """
-    from test_ros_camera_node import _stream
+    import rclpy
+    from rclpy.parameter import Parameter
+    from rclpy.qos import qos_profile_sensor_data
+    from sensor_msgs.msg import CameraInfo, Image
 
-    images, infos, _, node = _stream(context, _stand_in("size"), count=8)
-    assert not node.error and any(i.width == 32 for i in images)
+    from vjepa_ros.nodes.camera_node import CameraNode
+
+    listener = rclpy.create_node("listener51d_size", context=context)
+    images, infos = [], []
+    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
+                                 qos_profile_sensor_data)
+    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
+                                 qos_profile_sensor_data)
+    node = CameraNode(camera_factory=_stand_in("size"), context=context, parameter_overrides=[
+        Parameter("width", value=64), Parameter("height", value=48)])
+    _spin_until(context, node, listener, node.done.is_set, 15.0)
+    assert node.done.is_set() and node.exit_status() == 1
+    assert node.camera.count == 4  # the three good frames, then the one of another size
+    text = str(node.error)
+    assert "32x24" in text and "64x48" in text and len(text.splitlines()) == 1, text
+    assert images and all((i.width, i.height) == (64, 48) for i in images)
     sizes = {(i.header.stamp.sec, i.header.stamp.nanosec): (i.width, i.height) for i in infos}
     for image in images:
         stamp = (image.header.stamp.sec, image.header.stamp.nanosec)
         if stamp in sizes:
-            assert sizes[stamp] == (image.width, image.height), (
-                f"image {image.width}x{image.height} with camera_info "
-                f"{sizes[stamp][0]}x{sizes[stamp][1]} of the same stamp")
+            assert sizes[stamp] == (image.width, image.height)
 
 
-@pytest.mark.parametrize("mode, shape", [("grey", "(48, 64)"), ("zero", "(0, 0, 3)")])
-def test_a_grey_or_empty_frame_ends_the_node_with_one_line(context, mode, shape):
-    """Pin: a grey [H, W] or a 0x0 frame ends camera_node (ImageError, exit status 1)."""
+@pytest.mark.parametrize("mode, words", [
+    ("grey", "got shape (48, 64)"), ("zero", "got shape (0, 0, 3)"),
+    ("width", "a 32x48 frame in the 64x48 stream"),
+    ("height", "a 64x24 frame in the 64x48 stream"),
+    ("deep", "expected uint8 pixels, got uint16")])
+def test_a_frame_not_of_the_started_stream_ends_the_node_with_one_line(context, mode, words):
+    """A grey, 0x0, narrower, shorter or 16-bit frame ends camera_node (exit status 1).
+
+    The grey and 0x0 frames held (ImageError); a change of one dimension only, the width or the
+    height, is refused as a change of both is (breaker51d), and so is a 16-bit frame.
+    """
     from rclpy.parameter import Parameter
 
     from vjepa_ros.nodes.camera_node import CameraNode
@@ -131,7 +155,7 @@ def test_a_grey_or_empty_frame_ends_the_node_with_one_line(context, mode, shape)
         assert node.done.wait(15.0), "camera_node still running after a bad frame"
     finally:
         node.destroy_node()
-    assert node.exit_status() == 1 and f"got shape {shape}" in str(node.error)
+    assert node.exit_status() == 1 and words in str(node.error), node.error
     assert node.camera.count == 4  # the three good frames, then the bad one
 
 
@@ -261,34 +285,36 @@ def _two_frame_npz(path):
     return path
 
 
-def _full_disk_after(monkeypatch, owner, name, calls):
-    """Make ``owner.name`` raise ENOSPC at its ``calls``-th call, as a full disk's write does."""
-    import errno
+def _full_disk_after(monkeypatch, owner, name, calls, code=None):
+    """Make ``owner.name`` raise ENOSPC (or ``code``) at its ``calls``-th call, as a full disk."""
+    import os
 
     real, count = getattr(owner, name), [0]
+    code = errno.ENOSPC if code is None else code
 
     def write(*args, **kwargs):
         count[0] += 1
         if count[0] == calls:
-            raise OSError(errno.ENOSPC, "No space left on device")
+            raise OSError(code, os.strerror(code))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(owner, name, write)
 
 
-@pytest.mark.xfail(strict=True, reason="bag-from-npz's full-disk line names no bag and does "
-                   "not say that nothing was written")
-def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys):
-    """A disk that fills while bag-from-npz writes should give a line naming the bag.
+FULL = {"ENOSPC": errno.ENOSPC, "EDQUOT": errno.EDQUOT}  # a full disk, a full quota
 
-    Input: ``vjepa-ros bag-from-npz --episode ep.npz OUT`` where the disk fills at the bag's
-    fifth message (rosbags' ``Writer.write`` raises OSError ENOSPC, as a write to a full disk
-    does: no file name in the error). Now: exit status 1 and the line ``vjepa-ros
-    bag-from-npz: [Errno 28] No space left on device``, naming neither OUT nor its disk, nor
-    that nothing is left at OUT (the partial bag is removed: that held) or what to do. Should:
-    one line naming OUT, that its disk is full and that nothing was written, as train's full
-    disk line does (README: "stops the run in one line naming the file, that its disk is full
-    and what to do").
+
+@pytest.mark.parametrize("code", FULL.values(), ids=FULL)
+def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys, code):
+    """A disk that fills while bag-from-npz writes gives one line naming the bag.
+
+    Input: ``vjepa-ros bag-from-npz --episode ep.npz OUT`` where the disk (or the quota) fills at
+    the bag's fifth message (rosbags' ``Writer.write`` raises OSError ENOSPC / EDQUOT, as a
+    write to a full disk does: no file name in the error). Was: exit status 1 and the line
+    ``vjepa-ros bag-from-npz: [Errno 28] No space left on device``, naming neither OUT nor its
+    disk, nor that nothing is left at OUT, nor what to do. Now: one line naming OUT, that its
+    disk is full, that nothing was saved there and what to do, as train's full-disk line
+    (``train.disk_full.writing``); the partial bag is removed (that held).
     """
     from rosbags.rosbag2 import Writer
 
@@ -296,37 +322,66 @@ def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys
 
     episode = _two_frame_npz(tmp_path / "ep.npz")
     out = tmp_path / "outbag"
-    _full_disk_after(monkeypatch, Writer, "write", 5)
+    _full_disk_after(monkeypatch, Writer, "write", 5, code)
     assert main(["bag-from-npz", "--episode", str(episode), str(out)]) == 1
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["ep.npz"]
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
-    assert "outbag" in err, err
+    assert err.startswith(f"vjepa-ros bag-from-npz: could not write {out}: no space left on "
+                          "its disk, it is full"), err
+    assert "nothing saved there (the part written is removed): free space" in err, err
+    assert "Errno" not in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="collect's full-disk line says neither the file nor "
-                   "how many episodes were saved")
-def test_collect_on_a_full_disk_says_what_was_saved(tmp_path, monkeypatch, capsys):
-    """A disk that fills mid-collect should say which file and how many episodes were kept.
+def test_record_on_a_full_quota_names_the_bag(tmp_path, monkeypatch, capsys):
+    """``record`` writes its bag as bag-from-npz does: the same one line on a full quota."""
+    from rosbags.rosbag2 import Writer
 
-    Input: ``vjepa-ros collect --episodes 2 --frames 3 --width 32 --height 32 --out col``
+    from vjepa_ros.cli import main
+
+    out = tmp_path / "simbag"
+    _full_disk_after(monkeypatch, Writer, "write", 3, errno.EDQUOT)
+    assert main(["record", "--frames", "2", "--width", "32", "--height", "32", str(out)]) == 1
+    assert list(tmp_path.iterdir()) == []
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        f"vjepa-ros record: could not write {out}: no space left on its disk, it is full"), err
+    assert "nothing saved there" in err[0], err
+
+
+@pytest.mark.parametrize("code", FULL.values(), ids=FULL)
+def test_collect_on_a_full_disk_says_what_was_saved(tmp_path, monkeypatch, capsys, code):
+    """A disk that fills mid-collect says which folder, how many episodes it kept, what next.
+
+    Input: ``vjepa-ros collect --episodes 3 --frames 3 --width 32 --height 32 --out col``
     where the disk fills while the second episode is saved (``np.savez_compressed`` raises
-    ENOSPC). Now: exit status 1 with ``vjepa-ros collect: [Errno 28] No space left on
-    device``: no file, no folder, and not that ``episode_000000.npz`` was saved and kept (the
-    partial second file is removed: that held). A rerun into ``col`` is then refused because
-    it holds episodes, so the lab has to find out itself what is there. Should: the line a
-    stopped collect gives (``1 of 2 episodes saved in col``) with the file that could not be
-    written and that its disk is full.
+    ENOSPC / EDQUOT). Was: exit status 1 with ``vjepa-ros collect: [Errno 28] No space left on
+    device``: no folder, and not that ``episode_000000.npz`` was saved and kept, while a rerun
+    into ``col`` is refused because it holds episodes. Now: one line naming ``col``, that its
+    disk is full, the count a stopped collect gives (``1 of 3 episodes saved``), that a rerun
+    into it is refused and the options that collect the rest elsewhere; the partial second
+    file is removed (that held).
     """
     from vjepa_ros.cli import main
 
     out = tmp_path / "col"
-    _full_disk_after(monkeypatch, np, "savez_compressed", 2)
-    assert main(["collect", "--episodes", "2", "--frames", "3", "--width", "32", "--height",
+    _full_disk_after(monkeypatch, np, "savez_compressed", 2, code)
+    assert main(["collect", "--episodes", "3", "--frames", "3", "--width", "32", "--height",
                  "32", "--out", str(out)]) == 1
     assert sorted(p.name for p in out.iterdir()) == ["episode_000000.npz"]
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "1 of 2 episodes saved" in err, err
+    assert err.startswith(f"vjepa-ros collect: could not write {out}: no space left on its "
+                          "disk, it is full"), err
+    assert f"1 of 3 episodes saved in {out}" in err, err
+    assert "a rerun into that folder is refused while it holds them" in err, err
+    assert err.endswith("--out OTHER_FOLDER --seed 1 --episodes 2"), err
+    # what it says to pass is what a rerun accepts: the rest, seeds 1 and 2, elsewhere
+    monkeypatch.undo()
+    other = tmp_path / "other"
+    assert main(["collect", "--episodes", "2", "--seed", "1", "--frames", "3", "--width", "32",
+                 "--height", "32", "--out", str(other)]) == 0
+    assert sorted(p.name for p in other.iterdir() if p.suffix == ".npz") == [
+        "episode_000001.npz", "episode_000002.npz"]
 
 
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])

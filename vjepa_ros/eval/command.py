@@ -268,12 +268,26 @@ def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str
             "is removed)")
 
 
+def bag_writing(bag: Path):
+    """Return the context writing the new ``bag`` folder: a full disk ends it in one line.
+
+    ``could not write BAG: no space left on its disk, it is full, N MB free; nothing saved
+    there (the part written is removed): ...`` (``train.disk_full.writing``, a
+    :class:`~vjepa_ros.train.disk_full.DiskFullError`: ENOSPC, EDQUOT) instead of a bare
+    ``[Errno 28] No space left on device`` that names no file (breaker51d).
+    """
+    from vjepa_ros.train.disk_full import writing
+
+    return writing(bag, "nothing saved there (the part written is removed): free space on "
+                   "that disk, or give another out folder on a disk with room")
+
+
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     """Write ``--episode`` as the new bag ``out``; exit status 2 for a bad option, else 1.
 
     Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying what was saved
     (:func:`_stopped_bag_saved`: nothing, a bag cut short while written removed), status
-    130 / 143.
+    130 / 143. A full disk while the bag is written: one line (:func:`bag_writing`), status 1.
     """
     from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.recordings.bag_files import BagError
@@ -296,9 +310,10 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         if example.episodes > 1:  # one bag of one episode: never drop the others silently
             raise ValueError(several_episodes_message(args.episode, example))
         writing = True
-        path = write_bag(args.out, example.frames, example.states, example.timestamps,
-                         rate_hz=rate, storage=args.storage, image_format=args.image_format,
-                         start_time_ns=episode_start_ns(example.timestamps))
+        with bag_writing(bag):  # a full disk: one line naming the bag (DiskFullError)
+            path = write_bag(args.out, example.frames, example.states, example.timestamps,
+                             rate_hz=rate, storage=args.storage, image_format=args.image_format,
+                             start_time_ns=episode_start_ns(example.timestamps))
     except (KeyboardInterrupt, BagError, OSError, ValueError) as exc:  # a stop: Ctrl-C, SIGTERM
         # bag None: still checking the options, nothing started
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
@@ -335,6 +350,11 @@ def _timing(times, rate: float | None, episode) -> str:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    """Simulate one episode and write it as the new bag ``out``; 2 for a bad option, else 1.
+
+    Stopped: one line saying what was saved (:func:`_stopped_bag_saved`), 130 / 143; a full disk
+    while the bag is written: one line naming it (:func:`bag_writing`), status 1.
+    """
     import numpy as np
 
     from vjepa_ros.out_paths import new_output_dir
@@ -351,7 +371,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
         episode, joints = simulate_episode(args.seed, sim_config, collector_config)
         writing = True
-        path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
+        with bag_writing(bag):
+            path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
     except (KeyboardInterrupt, BagError, OSError, ValueError, ImportError) as exc:
         from vjepa_ros.counts import counted
 

@@ -24,6 +24,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     collect killed while saving an episode, a sub-goal image or ``collector.json``
     (``NAME.PID.partial``, its process gone) are removed, in one line. The record of an earlier
     collect into the folder (``collected.txt``: :func:`_forget_script_record`) is removed too.
+    A full disk (ENOSPC, EDQUOT) while it saves: one line naming ``--out``, how many episodes
+    were saved there and how to collect the rest (:func:`_disk_full_text`), status 1.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
     from vjepa_ros.out_paths import check_output_names, output_dir
@@ -49,15 +51,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
+        from vjepa_ros.train.disk_full import writing
 
-        if args.task == "motion":
-            randomization = (SceneRandomization(what=args.randomize) if args.randomize
-                             else None)
-            collect(args.out, args.episodes, args.seed, sim_config, config,
-                    randomization=randomization)
-        else:
-            collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
-                                 args.seed, args.width, args.height)
+        # a full disk: one line naming the folder and what it holds now (DiskFullError)
+        with writing(args.out, lambda: _disk_full_text(args)):
+            if args.task == "motion":
+                randomization = (SceneRandomization(what=args.randomize) if args.randomize
+                                 else None)
+                collect(args.out, args.episodes, args.seed, sim_config, config,
+                        randomization=randomization)
+            else:
+                collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
+                                     args.seed, args.width, args.height)
     except (KeyboardInterrupt, OSError, ValueError, ImportError, RuntimeError) as exc:
         # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started; once started,
         # any error is the collection's (status 1)
@@ -130,6 +135,31 @@ def _saved_text(out_dir, episodes: int) -> str:
     if not saved:
         return f"nothing saved (0 of {counted(episodes, 'episode')})"
     return f"{saved} of {counted(episodes, 'episode')} saved in {out_dir}"
+
+
+def _disk_full_text(args: argparse.Namespace) -> str:
+    """Say what a collect stopped by a full disk kept in ``--out`` and how to go on.
+
+    ``1 of 4 episodes saved in data/ (the file being written is removed); a rerun into that
+    folder is refused while it holds them: free space, then collect the rest with --out
+    OTHER_FOLDER --seed 1 --episodes 3`` (the next seed: one past the last saved file's,
+    ``..._000000.npz``). All there (``collector.json`` or sub-goal images not): says so.
+    """
+    import re
+
+    saved = _episode_files(args.out)
+    text = _saved_text(args.out, args.episodes)
+    if not saved:
+        return f"{text}: free space there and run collect again"
+    seeds = [int(m.group(1)) for p in saved if (m := re.search(r"(\d+)\.npz$", p.name, re.I))]
+    after = max(seeds, default=args.seed + len(saved) - 1) + 1
+    left = args.seed + args.episodes - after
+    if left <= 0:  # collector.json or the last episode's sub-goal images
+        return (f"{text}, not all of its other files (collector.json, sub-goal images): free "
+                "space there")
+    return (f"{text} (the file being written is removed); a rerun into that folder is "
+            f"refused while it holds them: free space, then collect the rest with --out "
+            f"OTHER_FOLDER --seed {after} --episodes {left}")
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.

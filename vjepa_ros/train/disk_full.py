@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
@@ -88,15 +88,21 @@ def _free(folder: Path) -> str:
     return "" if free is None else f", {free / 2**20:.0f} MB free"
 
 
+def _said(fix: str | Callable[[], str]) -> str:
+    return fix() if callable(fix) else fix
+
+
 @contextlib.contextmanager
-def writing(path: str | Path, fix: str) -> Iterator[None]:
+def writing(path: str | Path, fix: str | Callable[[], str]) -> Iterator[None]:
     """Run a block that writes ``path``; a write stopped short raises :class:`DiskFullError`.
 
     A full disk (:func:`is_disk_full`): ``could not write PATH: no space left on its disk, it is
     full, N MB free; FIX``; ``fix``: what to do (e.g. ``free space there, or give --out on
-    another disk``). A file too large for it (EFBIG), or torch's short write on a disk with
-    room: ``could not write PATH: the write stopped short (file too large ...) with N MB free on
-    its disk: a file-size limit? ...; FIX``, never a full disk. Other errors pass unchanged.
+    another disk``), or a function returning it, called only for those lines (what a command
+    had saved by then: ``collect``'s episodes). A file too large for it (EFBIG), or torch's
+    short write on a disk with room: ``could not write PATH: the write stopped short (file too
+    large ...) with N MB free on its disk: a file-size limit? ...; FIX``, never a full disk.
+    Other errors pass unchanged.
     """
     path = Path(path).expanduser()
     try:
@@ -106,12 +112,12 @@ def writing(path: str | Path, fix: str) -> Iterator[None]:
             raise
         if is_disk_full(exc, path.parent):
             raise DiskFullError(f"could not write {shown_path(path)}: no space left on its disk, "
-                                f"it is full{_free(path.parent)}; {fix}") from exc
+                                f"it is full{_free(path.parent)}; {_said(fix)}") from exc
         code = write_errno(exc)
         if code == errno.EFBIG or (code is None and _short_write(exc)):
             why = " (file too large for it)" if code == errno.EFBIG else ""
             raise DiskFullError(f"could not write {shown_path(path)}: the write stopped "
                                 f"short{why}, not for want of space{_free(path.parent)}: "
                                 f"{LIMIT_WORDS}: write it to a disk without that limit "
-                                f"({fix})") from exc
+                                f"({_said(fix)})") from exc
         raise
