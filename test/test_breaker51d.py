@@ -31,10 +31,16 @@ and no partial episode file. Probed by hand, not pinned: bag-from-npz of a one-f
 and into an existing file or folder (refused in one line), image files (16-bit colour scaled,
 16-bit grey refused, TIFF, JPEG, a folder, a glob, a video: each loaded or refused in one line),
 image_publisher's JPEG transport (cv2 decodes it in BGR order as image_transport's format says).
-Seen, not made a test (its consequence in the planner unchecked): ``play`` publishes a message
-while /clock may still lag its time by up to rate / clock_hz of bag time (0.5 s at rate 20 with
-the default 40 Hz; ``ros2 bag play --clock`` ticks at a fixed rate too), more than the default
-``safety.max_state_age_s`` (0.25 s) a planner allows a stamp ahead of its clock.
+(4) ``play`` published a message while /clock could still lag its time by up to rate / clock_hz
+of bag time (0.5 s at rate 20 with the default 40 Hz; ``ros2 bag play --clock`` ticks at a fixed
+rate too), more than the default ``safety.max_state_age_s`` (0.25 s) a planner allows a stamp
+ahead of its clock: the planner's input check refused such states (fix51d: /clock at each
+message's time just before it; test below).
+
+fix51d: (1) is refused (one line naming both sizes, exit status 1), the family with it (one
+dimension, 16-bit); (2), (3) end in train's full-disk line (``train.disk_full``) naming the
+output, what was kept and what to do, for ENOSPC and EDQUOT, ``record`` and any command's bare
+full-disk error too (``command_errors.command_ended``).
 """
 
 import errno
@@ -248,6 +254,38 @@ def test_play_at_rate_two_publishes_at_half_the_bag_intervals():
     assert all(b[0] > a[0] for a, b in zip(ticks, ticks[1:], strict=False))
 
 
+def test_play_at_rate_twenty_never_publishes_a_state_ahead_of_its_clock():
+    """At rate 20 each message goes out with /clock at its time: the planner's check takes it.
+
+    Was: /clock ticked only every 1 / clock_hz of wall time, so at rate 20 (40 Hz) a message
+    went out up to 0.5 s of bag time ahead of the last /clock, and the planner's input check
+    (``safety.age_problem``, ``max_state_age_s`` 0.25 s both ways) refused a robot state stamped
+    0.45 s ahead of its clock. Now: the clock a subscriber holds when a message comes is the
+    message's time, and the check passes for every one.
+    """
+    from vjepa_ros.eval.playback import BagMessage, play
+    from vjepa_ros.robot.safety import age_problem
+
+    times = [T0 + k * 450_000_000 for k in range(8)]  # 0.45 s of bag time: 22.5 ms at rate 20
+    wall, events = [100.0], []
+
+    def sleep(seconds):
+        wall[0] += seconds
+
+    messages = [BagMessage("/joint_states", "sensor_msgs/msg/JointState", t, b"") for t in times]
+    assert play(messages, lambda m: events.append(("msg", m.time_ns)),
+                lambda ns: events.append(("clock", ns)), rate=20.0, clock_hz=40.0,
+                now=lambda: wall[0], sleep=sleep) == len(times)
+    clock = None
+    for kind, ns in events:
+        if kind == "clock":
+            assert clock is None or ns > clock
+            clock = ns
+            continue
+        assert clock == ns  # the clock a node holds when the message arrives
+        assert age_problem("robot state", (clock - ns) / SEC, 0.25, clock / SEC) == ""
+
+
 @pytest.mark.parametrize("storage, compression", [
     ("mcap", "none"), ("mcap", "file"), ("mcap", "message"), ("mcap", "storage"),
     ("sqlite3", "file"), ("sqlite3", "message")])
@@ -396,3 +434,34 @@ def test_the_player_reads_messages_written_out_of_order_in_time_order(tmp_path, 
                 m.joint_state_message(["a"], [float(i)], T0 + i * SEC // 10)) for i in order]
     bag = write_messages(tmp_path / "bag", entries, storage=storage)
     assert [(message.time_ns - T0) // (SEC // 10) for message in iter_bag(bag)] == sorted(order)
+
+
+@pytest.mark.parametrize("code", FULL.values(), ids=FULL)
+def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsys, code):
+    """A command's bare ENOSPC / EDQUOT (no file named) is worded as train's line, any command.
+
+    ``command_errors.command_ended`` names the output the command claimed (``out_lock``) and
+    what it saved; an error naming its file names that file; other errors keep their words.
+    """
+    import os
+
+    from vjepa_ros.command_errors import command_ended
+    from vjepa_ros.out_lock import claim_output, release_outputs
+
+    out = tmp_path / "report"
+    claim_output(out, "--out")
+    try:
+        bare = OSError(code, os.strerror(code))
+        assert command_ended("vjepa-ros eval", bare, lambda: "nothing saved (SAID)") == 1
+        named = OSError(code, os.strerror(code), str(out / "plot.png"))
+        assert command_ended("vjepa-ros eval", named) == 1
+        assert command_ended("vjepa-ros eval", OSError(errno.EACCES, "Permission denied")) == 1
+    finally:
+        release_outputs()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0].startswith(f"vjepa-ros eval: could not write {out}: no space left on its "
+                               "disk, it is full"), lines
+    assert lines[0].endswith("; nothing saved (SAID): free space there, or give another output "
+                             "on a disk with room"), lines
+    assert lines[1].startswith(f"vjepa-ros eval: could not write {out / 'plot.png'}: no space")
+    assert lines[2] == "vjepa-ros eval: [Errno 13] Permission denied"

@@ -99,8 +99,10 @@ def command_ended(prog: str, exc: BaseException,
       again for :func:`run_reporting` around the command (``PROG: interrupted``, 130 / 143);
     - any other error: one line ``PROG: MESSAGE`` on stderr, and ``status``; None:
       ``config.exit_status`` (2 for a ``config.UsageError``, else 1). MESSAGE: ``message``
-      where the command words the error itself, else the error's own (with ``options``, its
-      settings named as the options that set them: ``cli_options.option_message``).
+      where the command words the error itself, for a bare full disk train's line naming the
+      output and what was saved (:func:`_full_disk_message`), else the error's own (with
+      ``options``, its settings named as the options that set them:
+      ``cli_options.option_message``).
     """
     if isinstance(exc, KeyboardInterrupt):
         if saved is None:
@@ -109,7 +111,7 @@ def command_ended(prog: str, exc: BaseException,
 
         return report_stop(prog, exc, saved if isinstance(saved, str) else saved())
     if message is None:
-        message = str(exc)
+        message = _full_disk_message(exc, saved) or str(exc)
     if options is not None:
         from vjepa_ros.cli_options import option_message
 
@@ -120,6 +122,31 @@ def command_ended(prog: str, exc: BaseException,
     from vjepa_ros.config import exit_status
 
     return exit_status(exc)
+
+
+def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None) -> str | None:
+    """Word a bare full-disk error (ENOSPC, EDQUOT: ``[Errno 28] ...``) as train's line does.
+
+    ``could not write OUT: no space left on its disk, it is full, N MB free; SAVED: free space
+    there, or ...`` (``train.disk_full.full_disk_line``): OUT the file the error names, else the
+    first output the command claimed (``out_lock``); SAVED what it saved (the words of a stop).
+    None for any other error, a line already worded (``DiskFullError``) or no output to name.
+    """
+    if not isinstance(exc, OSError):
+        return None
+    from pathlib import Path
+
+    from vjepa_ros.out_lock import claimed_outputs
+    from vjepa_ros.train.disk_full import DiskFullError, full_disk_line, is_disk_full
+
+    if isinstance(exc, DiskFullError) or not is_disk_full(exc):
+        return None
+    outputs = [Path(exc.filename)] if exc.filename else claimed_outputs()
+    if not outputs:
+        return None
+    said = saved() if callable(saved) else saved
+    fix = "free space there, or give another output on a disk with room"
+    return full_disk_line(outputs[0], f"{said}: {fix}" if said else fix)
 
 
 @contextmanager

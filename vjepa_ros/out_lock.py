@@ -100,6 +100,21 @@ def release_outputs() -> None:
             _release(key, claim)
 
 
+def claimed_outputs() -> list[Path]:
+    """Return the outputs this process holds claims on, first claimed first.
+
+    A folder (its ``.vjepa-ros.lock`` inside), or the file or new bag beside its lock file.
+    """
+    outputs = []
+    for claim in _HELD.values():
+        if claim.pid == os.getpid():
+            name = claim.lock_file.name
+            beside = name.removeprefix(".").removesuffix(".vjepa-ros.lock")
+            outputs.append(claim.lock_file.parent if name == LOCK_NAME else
+                           claim.lock_file.parent / beside)
+    return outputs
+
+
 def holds(folder: Path, beside: str | None = None) -> bool:
     """Whether this process holds the claim on ``folder`` (``claim_output``'s arguments)."""
     claim = _HELD.get(_lock_file(folder, beside).absolute())

@@ -88,6 +88,12 @@ def _free(folder: Path) -> str:
     return "" if free is None else f", {free / 2**20:.0f} MB free"
 
 
+def full_disk_line(path: Path, fix: str) -> str:
+    """Return ``could not write PATH: no space left on its disk, it is full, N MB free; FIX``."""
+    return (f"could not write {shown_path(path)}: no space left on its disk, it is "
+            f"full{_free(path.parent)}; {fix}")
+
+
 def _said(fix: str | Callable[[], str]) -> str:
     return fix() if callable(fix) else fix
 
@@ -111,8 +117,7 @@ def writing(path: str | Path, fix: str | Callable[[], str]) -> Iterator[None]:
         if isinstance(exc, DiskFullError):
             raise
         if is_disk_full(exc, path.parent):
-            raise DiskFullError(f"could not write {shown_path(path)}: no space left on its disk, "
-                                f"it is full{_free(path.parent)}; {_said(fix)}") from exc
+            raise DiskFullError(full_disk_line(path, _said(fix))) from exc
         code = write_errno(exc)
         if code == errno.EFBIG or (code is None and _short_write(exc)):
             why = " (file too large for it)" if code == errno.EFBIG else ""
