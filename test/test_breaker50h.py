@@ -117,12 +117,12 @@ def test_clocks_read_a_few_ms_apart_keep_the_stamps_speed_and_acceleration(lag_s
 def test_a_sub_millisecond_wall_clock_step_keeps_the_set_point_pace(step_back_s):
     """Keep the pace across a wall clock stepped by less than ``CLOCK_STEP_S``.
 
-    Input: the node clock is the PC's wall clock (``clock_offset`` passed, the steady clock
-    derived from it), the set-point at 0.1 m/s; the wall clock steps 0.9 ms back (or forward)
-    before tick 60 (a PTP servo's step). Happened: the node tick (9.1 or 10.9 ms) is within
-    ``CLOCK_STEP_S`` of the steady one, so it times the tick: the controller, at its steady
-    100 Hz, sees 0.1 -> 0.091 -> 0.1 m/s: 0.9 m/s² (limit 0.5). Should: within the limit, as a
-    5 ms or 0.15 s step now is (breaker50d's 4).
+    Input: the node clock is the PC's wall clock (``clock_offset`` passed, ``stream_clock``
+    the steady clock derived from it), the set-point at 0.1 m/s; the wall clock steps 0.9 ms
+    back (or forward) before tick 60 (a PTP servo's step). Happened: the node tick (9.1 or
+    10.9 ms) is within ``CLOCK_STEP_S`` of the steady one, so it times the tick: the
+    controller, at its steady 100 Hz, sees 0.1 -> 0.091 -> 0.1 m/s: 0.9 m/s² (limit 0.5).
+    Should: within the limit, as a 5 ms or 0.15 s step now is (breaker50d's 4).
     """
     clock = Clock()
     setpoints = stream_along_x(clock, step_back_s=step_back_s)
