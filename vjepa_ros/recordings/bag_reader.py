@@ -34,6 +34,14 @@ def message_words(index: int) -> str:
     return f"message {index + 1} (counting from 1)"
 
 
+def message_range_words(first: int, last: int, count: int) -> str:
+    """Name a topic's messages at 0-based ``first``..``last`` of ``count`` as a user counts them.
+
+    ``messages 6..8 of 8`` for indices 5..7: from 1, as :func:`message_words` names one.
+    """
+    return f"messages {first + 1}..{last + 1} of {count}"
+
+
 class DamagedMessageError(BagError):
     """A message that does not deserialize, with the fix and the library's words.
 
