@@ -207,7 +207,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for line in note_lines(filter(None, notes)):
             print(line)
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
-                                    before_planning=cost_note_printer(model, cem))
+                                    before_planning=cost_note_printer(
+                                        model, cem, landscape_points=config.landscape_points))
         stage = "writing"
         notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
         notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
