@@ -333,6 +333,10 @@ def _full_disk_after(monkeypatch, owner, name, calls, code=None):
 
 
 FULL = {"ENOSPC": errno.ENOSPC, "EDQUOT": errno.EDQUOT}  # a full disk, a full quota
+# what each says stopped the write (breaker51g: a full quota is no full disk) and what frees it
+WORDS = {errno.ENOSPC: "no space left on its disk, it is full",
+         errno.EDQUOT: "your disk quota is used up"}
+REMEDY = {errno.ENOSPC: "free space there", errno.EDQUOT: "free some of your quota"}
 
 
 @pytest.mark.parametrize("code", FULL.values(), ids=FULL)
@@ -358,9 +362,8 @@ def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["ep.npz"]
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
-    assert err.startswith(f"vjepa-ros bag-from-npz: could not write {out}: no space left on "
-                          "its disk, it is full"), err
-    assert "nothing saved there (the part written is removed): free space" in err, err
+    assert err.startswith(f"vjepa-ros bag-from-npz: could not write {out}: {WORDS[code]}"), err
+    assert f"nothing saved there (the part written is removed): {REMEDY[code]}" in err, err
     assert "Errno" not in err, err
 
 
@@ -376,8 +379,8 @@ def test_record_on_a_full_quota_names_the_bag(tmp_path, monkeypatch, capsys):
     assert list(tmp_path.iterdir()) == []
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(
-        f"vjepa-ros record: could not write {out}: no space left on its disk, it is full"), err
-    assert "nothing saved there" in err[0], err
+        f"vjepa-ros record: could not write {out}: your disk quota is used up"), err
+    assert "nothing saved there" in err[0] and "it is full" not in err[0], err
 
 
 @pytest.mark.parametrize("code", FULL.values(), ids=FULL)
@@ -401,8 +404,8 @@ def test_collect_on_a_full_disk_says_what_was_saved(tmp_path, monkeypatch, capsy
                  "32", "--out", str(out)]) == 1
     assert sorted(p.name for p in out.iterdir()) == ["episode_000000.npz"]
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert err.startswith(f"vjepa-ros collect: could not write {out}: no space left on its "
-                          "disk, it is full"), err
+    assert err.startswith(f"vjepa-ros collect: could not write {out}: {WORDS[code]}"), err
+    assert f"refused while it holds them: {REMEDY[code]}" in err, err
     assert f"1 of 3 episodes saved in {out}" in err, err
     assert "a rerun into that folder is refused while it holds them" in err, err
     assert err.endswith("--out OTHER_FOLDER --seed 1 --episodes 2"), err
@@ -430,7 +433,8 @@ def test_the_player_reads_messages_written_out_of_order_in_time_order(tmp_path, 
 
 
 @pytest.mark.parametrize("code", FULL.values(), ids=FULL)
-def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsys, code):
+def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsys, code,
+                                                                 monkeypatch):
     """A command's bare ENOSPC / EDQUOT (no file named) is worded as train's line, any command.
 
     ``command_errors.command_ended`` names the output the command claimed (``out_lock``) and
@@ -440,9 +444,12 @@ def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsy
 
     from vjepa_ros.command_errors import command_ended
     from vjepa_ros.out_lock import claim_output, release_outputs
+    from vjepa_ros.train import disk_full
 
     out = tmp_path / "report"
     claim_output(out, "--out")
+    # its disk full (a bare ENOSPC on a disk with room is another disk's: test_breaker51g)
+    monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)
     try:
         bare = OSError(code, os.strerror(code))
         assert command_ended("vjepa-ros eval", bare, lambda: "nothing saved (SAID)") == 1
@@ -452,9 +459,12 @@ def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsy
     finally:
         release_outputs()
     lines = capsys.readouterr().err.strip().splitlines()
-    assert lines[0].startswith(f"vjepa-ros eval: could not write {out}: no space left on its "
-                               "disk, it is full"), lines
-    assert lines[0].endswith("; nothing saved (SAID): free space there, or give another output "
-                             "on a disk with room"), lines
-    assert lines[1].startswith(f"vjepa-ros eval: could not write {out / 'plot.png'}: no space")
+    assert lines[0].startswith(f"vjepa-ros eval: could not write {out}: {WORDS[code]}"), lines
+    # what is in --out, not the command's words (SAID): it wrote nothing there
+    assert lines[0].endswith(f"; nothing saved in {out}: {REMEDY[code]}"
+                             + ("" if code == errno.ENOSPC else
+                                " (delete files of yours on that disk)")
+                             + ", or give another --out on a disk with room"), lines
+    assert lines[1].startswith(f"vjepa-ros eval: could not write {out / 'plot.png'}: "
+                               f"{WORDS[code]}")
     assert lines[2] == "vjepa-ros eval: [Errno 13] Permission denied"

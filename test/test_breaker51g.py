@@ -8,7 +8,8 @@ EFBIG, EROFS, EIO, EACCES: the write simulated by a stand-in that writes what th
 saved by then and raises the errno), ``nodes/camera_node._check_size`` (stand-in cameras through
 ``camera_factory``) and ``eval/playback.play``'s /clock (fake wall clock).
 
-Defects (strict xfails):
+Defects (strict xfails, fixed in fix51g: the tests below pass, tightened; eval and reach with
+the disk of OUT full, as the breaker meant, a bare ENOSPC on a disk with room being (2)):
 (1) ``vjepa-ros run --episodes 2`` whose second episode's pictures hit a full disk says
 ``nothing saved (no step done)`` although the first episode's strip and GIF are in ``--out``.
 (2) a bare ENOSPC (no file named: a write to the temp folder, a cache) in a command whose
@@ -57,8 +58,6 @@ def _raising(code):
     return OSError(code, os.strerror(code))
 
 
-@pytest.mark.xfail(strict=True, reason="run's full-disk line says nothing saved after an "
-                   "episode's strip and GIF were saved")
 def test_run_on_a_full_disk_after_one_episode_says_it_was_saved(tmp_path, monkeypatch, capsys):
     """A full disk in the second of two ``run`` episodes: the first one's pictures are kept.
 
@@ -77,6 +76,7 @@ def test_run_on_a_full_disk_after_one_episode_says_it_was_saved(tmp_path, monkey
         raise _raising(errno.ENOSPC)
 
     monkeypatch.setattr(run_command, "run_episodes", episodes)
+    _disk_full(monkeypatch)
     out = tmp_path / "out"
     assert cli.main(["run", "--task", "grasp", "--episodes", "2", "--world-model", "oracle",
                      "--out", str(out)]) == 1
@@ -85,6 +85,15 @@ def test_run_on_a_full_disk_after_one_episode_says_it_was_saved(tmp_path, monkey
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "no space left" in line, line
     assert "nothing saved" not in line and "900000" in line, line
+    assert (f"saved in {out}: 2 files (grasp_cup_900000.gif, grasp_cup_900000_strip.png)"
+            in line), line
+
+
+def _disk_full(monkeypatch):
+    """Make every disk look full (5 MB free), as the disk a bare ENOSPC came from."""
+    from vjepa_ros.train import disk_full
+
+    monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)
 
 
 def _claimed_end(tmp_path, exc, prog="vjepa-ros eval", saved=None):
@@ -105,8 +114,6 @@ def _claimed_end(tmp_path, exc, prog="vjepa-ros eval", saved=None):
     return err.getvalue().strip()
 
 
-@pytest.mark.xfail(strict=True, reason="a bare ENOSPC from elsewhere calls --out's roomy disk "
-                   "full ('it is full, 74801 MB free')")
 def test_a_bare_enospc_does_not_call_a_disk_with_room_full(tmp_path):
     """A bare ENOSPC while ``--out``'s disk has room did not come from writing ``--out``.
 
@@ -120,9 +127,12 @@ def test_a_bare_enospc_does_not_call_a_disk_with_room_full(tmp_path):
         pytest.skip("tmp_path's disk has less than 1 GB free")
     line = _claimed_end(tmp_path, _raising(errno.ENOSPC), saved="nothing saved")
     assert "it is full" not in line, line
+    assert line.startswith("vjepa-ros eval: a write failed with no space left (not on "
+                           f"{tmp_path / 'out'}: "), line
+    assert "MB free there): the temp folder or a cache? (TMPDIR " in line, line
+    assert "set TMPDIR to a folder on a disk with room" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="EDQUOT is worded as a full disk, not a full quota")
 def test_a_full_quota_is_not_called_a_full_disk(tmp_path):
     """EDQUOT: the user's quota is full, the disk may have room (fix51d words it as ENOSPC).
 
@@ -132,9 +142,11 @@ def test_a_full_quota_is_not_called_a_full_disk(tmp_path):
     """
     line = _claimed_end(tmp_path, _raising(errno.EDQUOT))
     assert "quota" in line and "it is full" not in line, line
+    assert line.startswith(f"vjepa-ros eval: could not write {tmp_path / 'out'}: your disk "
+                           "quota is used up, "), line
+    assert "free space" not in line and "free some of your quota" in line, line
 
 
-@pytest.mark.xfail(strict=True, reason="check (writes no files) is told to give another output")
 def test_check_on_a_full_disk_gives_no_output_advice(capsys):
     """``check`` has no output option: its full-disk line cannot ask for another one.
 
@@ -149,9 +161,9 @@ def test_check_on_a_full_disk_gives_no_output_advice(capsys):
     assert command_ended("vjepa-ros check", exc, "nothing saved (check writes no files)") == 1
     line = capsys.readouterr().err.strip()
     assert "no space left" in line and "another output" not in line, line
+    assert line.endswith("; nothing saved (check writes no files): free space there"), line
 
 
-@pytest.mark.xfail(strict=True, reason="collect's file-size-limit line says 'free space'")
 def test_collect_on_a_file_size_limit_does_not_advise_freeing_space(tmp_path, monkeypatch,
                                                                     capsys):
     """EFBIG (``ulimit -f``, FAT32) in ``collect``: freeing space does not help.
@@ -176,10 +188,9 @@ def test_collect_on_a_file_size_limit_does_not_advise_freeing_space(tmp_path, mo
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "not for want of space" in line, line
     assert "free space" not in line, line
+    assert "`ulimit -f unlimited`" in line and line.endswith("--seed 1 --episodes 3"), line
 
 
-@pytest.mark.xfail(strict=True, reason="collect counts an episode whose sub-goal images were "
-                   "cut off as saved and its rerun advice skips them")
 def test_collect_full_disk_in_sub_goal_images_says_they_are_missing(tmp_path, monkeypatch,
                                                                     capsys):
     """A full disk while seed 1's sub-goal images are saved (its episode file written).
@@ -202,15 +213,33 @@ def test_collect_full_disk_in_sub_goal_images_says_they_are_missing(tmp_path, mo
         raise _raising(errno.ENOSPC)
 
     monkeypatch.setattr(manipulation, "collect_manipulation", collect)
+    out = tmp_path / "out"
     assert cli.main(["collect", "--task", "grasp", "--episodes", "4", "--seed", "0",
-                     "--out", str(tmp_path / "out")]) == 1
+                     "--out", str(out)]) == 1
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "no space left" in line, line
-    assert "--seed 1 " in line or "sub-goal" in line, line
+    assert "--seed 1 " in line and "seed 1: its sub-goal images cut off" in line, line
+    assert f"1 of 4 episodes saved in {out}" in line, line
+    # seed 1 is not saved: its episode file is gone, the advice collects it again
+    assert sorted(p.name for p in out.iterdir()) == [
+        "grasp_cup_000000.npz", "grasp_cup_000000_subgoal1_grasp.png"]
+    advice = line.split("collect the rest with ")[1].split()
+    other = tmp_path / "other"
+    advice[advice.index("OTHER_FOLDER")] = str(other)
+
+    def whole(out_dir, task, kind, episodes, seed, width, height):
+        os.makedirs(out_dir, exist_ok=True)
+        for number in range(seed, seed + episodes):
+            stem = tmp_path / "other" / f"{task}_{kind}_{number:06d}"
+            stem.with_suffix(".npz").write_bytes(b"npz")
+            (tmp_path / "other" / f"{stem.name}_subgoal1_grasp.png").write_bytes(b"png")
+
+    monkeypatch.setattr(manipulation, "collect_manipulation", whole)
+    assert cli.main(["collect", "--task", "grasp", *advice]) == 0
+    seeds = [p.name for folder in (out, other) for p in folder.iterdir() if p.suffix == ".npz"]
+    assert sorted(seeds) == [f"grasp_cup_{n:06d}.npz" for n in range(4)], seeds
 
 
-@pytest.mark.xfail(strict=True, reason="eval's full disk is a bare [Errno 28] (message= skips "
-                   "the full-disk line)")
 def test_eval_on_a_full_disk_names_its_out(tmp_path, monkeypatch, capsys):
     """``eval`` writing its report on a full disk: the README's line, not a bare errno.
 
@@ -231,6 +260,7 @@ def test_eval_on_a_full_disk_names_its_out(tmp_path, monkeypatch, capsys):
         raise _raising(errno.ENOSPC)
 
     monkeypatch.setattr(report, "write_report", write_report)
+    _disk_full(monkeypatch)
     out = tmp_path / "ev"
     assert cli.main(["eval", str(bag), "--out", str(out), "--samples", "8", "--iterations", "1",
                      "--topk", "2", "--landscape-points", "0", "--no-plots", "--quiet"]) == 1
@@ -238,8 +268,6 @@ def test_eval_on_a_full_disk_names_its_out(tmp_path, monkeypatch, capsys):
     assert line.startswith(f"vjepa-ros eval: could not write {out}: no space left"), line
 
 
-@pytest.mark.xfail(strict=True, reason="reach's full disk while saving its pictures is a bare "
-                   "[Errno 28]")
 def test_reach_on_a_full_disk_while_saving_pictures_names_its_out(tmp_path, monkeypatch,
                                                                    capsys):
     """``reach`` whose pictures hit a full disk: the README's line, not a bare errno.
@@ -260,10 +288,12 @@ def test_reach_on_a_full_disk_while_saving_pictures_names_its_out(tmp_path, monk
         raise exc
 
     monkeypatch.setattr(reach_demo, "run_reach_demo", run)
+    _disk_full(monkeypatch)
     out = tmp_path / "out"
     assert cli.main(["reach", "--out", str(out)]) == 1
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith(f"vjepa-ros reach: could not write {out}: no space left"), line
+    assert f"saved in {out}: 1 file (reach_strip.png)" in line, line
 
 
 @pytest.mark.parametrize("code", [errno.EROFS, errno.EIO, errno.EACCES, errno.EFBIG],
@@ -366,3 +396,55 @@ def test_a_four_channel_frame_ends_the_node_with_one_line(context):
         node.destroy_node()
     assert node.exit_status() == 1 and node.camera.count == 3
     assert "got shape (48, 64, 4)" in str(node.error) and "\n" not in str(node.error)
+
+
+def _writing_commands():
+    """Return the ``vjepa-ros --help`` commands that write files (``out`` or ``--out``)."""
+    import argparse
+
+    from vjepa_ros.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return sorted(name for name, parser in sub.choices.items()
+                  if any(action.dest == "out" or "--out" in action.option_strings
+                         for action in parser._actions))
+
+
+def test_the_writing_commands_are_the_readmes():
+    """The commands probed below are those the README says claim an output."""
+    assert _writing_commands() == sorted(["bag-from-npz", "camera-check", "collect", "eval",
+                                          "pretrain", "reach", "record", "run", "train"])
+
+
+@pytest.mark.parametrize("command", _writing_commands())
+@pytest.mark.parametrize("full", [True, False], ids=["its-disk-full", "another-disk"])
+def test_no_command_ends_on_a_bare_errno_28(tmp_path, monkeypatch, command, full):
+    """Every writing command's bare ENOSPC, with its own message as it passes it: never bare.
+
+    ``command_ended`` as each command calls it (its own ``message=``, what it saved), its
+    output claimed: ``could not write OUT: no space left ...`` when OUT's disk is full, else
+    the temp folder's line; never ``[Errno 28] No space left on device``.
+    """
+    if full:
+        _disk_full(monkeypatch)
+    exc = _raising(errno.ENOSPC)
+    import contextlib
+    import io
+
+    from vjepa_ros.command_errors import command_ended
+    from vjepa_ros.out_lock import claim_output, release_outputs
+
+    claim_output(tmp_path / "out", "--out")
+    (tmp_path / "out" / "a.png").write_bytes(b"png")
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            assert command_ended(f"vjepa-ros {command}", exc, "nothing saved", status=1,
+                                 message=str(exc)) == 1
+    finally:
+        release_outputs()
+    line = err.getvalue().strip()
+    assert "Errno" not in line and f"saved in {tmp_path / 'out'}: 1 file (a.png)" in line, line
+    start = (f"could not write {tmp_path / 'out'}: no space left" if full else
+             "a write failed with no space left (not on ")
+    assert line.startswith(f"vjepa-ros {command}: {start}"), line

@@ -279,8 +279,8 @@ def bag_writing(bag: Path):
     """
     from vjepa_ros.train.disk_full import writing
 
-    return writing(bag, "nothing saved there (the part written is removed): free space on "
-                   "that disk, or give another out folder on a disk with room")
+    return writing(bag, lambda remedy: "nothing saved there (the part written is removed): "
+                   f"{remedy}, or give another out folder on a disk with room")
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
