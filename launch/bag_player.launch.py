@@ -17,29 +17,19 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
-from vjepa_ros.nodes.launch_values import given_parameters, required_argument
+from vjepa_ros.nodes.launch_values import node_parameters
 
 # launch argument -> (the parameter it sets, its type), set only when given
 ARGUMENTS = {"bag": ("bag", str), "rate": ("rate", float), "loop": ("loop", bool)}
 
 
 def nodes(context):
-    """Return the bag_player node with the parameters the arguments given set.
-
-    Raises ValueError (one line naming the argument) for an empty bag:= or a text of the
-    wrong type (rate:=fast).
-    """
-    required_argument(context.launch_configurations, "bag_player")
-    params = os.path.join(get_package_share_directory("vjepa_ros"), "config", "bag_player.yaml")
-    given = given_parameters(context.launch_configurations, ARGUMENTS, lambda argument, kind:
-                             ParameterValue(LaunchConfiguration(argument), value_type=kind))
-    return [Node(
-        package="vjepa_ros",
-        executable="bag_player",
-        name="bag_player",
-        parameters=[params, given],
-        output="screen",
-    )]
+    """Return the bag_player node; ValueError naming bag:= empty, rate:=fast (one line)."""
+    config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    given = node_parameters(context.launch_configurations, "bag_player", config, ARGUMENTS,
+                            ParameterValue, LaunchConfiguration)
+    return [Node(package="vjepa_ros", executable="bag_player", name="bag_player", parameters=given,
+                 output="screen")]
 
 
 def generate_launch_description():

@@ -16,32 +16,20 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
-from vjepa_ros.nodes.launch_values import given_parameters, required_argument
+from vjepa_ros.nodes.launch_values import node_parameters
 
 # launch argument -> (the parameter it sets, its type), set only when given
 ARGUMENTS = {"path": ("path", str), "rate_hz": ("rate_hz", float)}
 
 
 def nodes(context):
-    """Return the image_publisher node with the parameters the arguments given set.
-
-    Raises ValueError (one line naming the argument) for an empty path:= or a text of the
-    wrong type (rate_hz:=fast).
-    """
-    required_argument(context.launch_configurations, "image_publisher")
-    params = os.path.join(
-        get_package_share_directory("vjepa_ros"), "config", "image_publisher.yaml"
-    )
-    given = given_parameters(context.launch_configurations, ARGUMENTS, lambda argument, kind:
-                             ParameterValue(LaunchConfiguration(argument), value_type=kind))
-    return [Node(
-        package="vjepa_ros",
-        executable="image_publisher",
-        name="image_publisher",
-        parameters=[params, given],
-        remappings=[("image", LaunchConfiguration("topic"))],
-        output="screen",
-    )]
+    """Return the image_publisher node (ValueError, one line: path:= empty, rate_hz:=fast)."""
+    config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    given = node_parameters(context.launch_configurations, "image_publisher", config, ARGUMENTS,
+                            ParameterValue, LaunchConfiguration)
+    return [Node(package="vjepa_ros", executable="image_publisher", name="image_publisher",
+                 parameters=given, remappings=[("image", LaunchConfiguration("topic"))],
+                 output="screen")]
 
 
 def generate_launch_description():

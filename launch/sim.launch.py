@@ -22,7 +22,7 @@ from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
-from vjepa_ros.nodes.launch_values import given_parameters
+from vjepa_ros.nodes.launch_values import node_parameters
 from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE
 
 # launch argument -> (the parameter it sets, its type, its description), set only when given
@@ -35,6 +35,8 @@ ARGUMENTS = {
     "width": ("camera.width", int, "Camera image width"),
     "height": ("camera.height", int, "Camera image height"),
 }
+TYPED = {  # argument -> (parameter, type), for launch_values.node_parameters
+    name: (parameter, kind) for name, (parameter, kind, _) in ARGUMENTS.items()}
 
 
 def nodes(context):
@@ -42,19 +44,12 @@ def nodes(context):
 
     Raises ValueError (one line naming the argument) for a text of the wrong type.
     """
-    params = os.path.join(get_package_share_directory("vjepa_ros"), "config", "sim.yaml")
-    given = given_parameters(
-        context.launch_configurations,
-        {name: (parameter, kind) for name, (parameter, kind, _) in ARGUMENTS.items()},
-        lambda argument, kind: ParameterValue(LaunchConfiguration(argument), value_type=kind))
-    return [Node(
-        package="vjepa_ros",
-        executable="sim_node",
-        name="sim_node",
-        parameters=[params, given],
-        remappings=[("goal_image", LaunchConfiguration("goal_image_topic"))],
-        output="screen",
-    )]
+    config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    given = node_parameters(context.launch_configurations, "sim", config, TYPED,
+                            ParameterValue, LaunchConfiguration)
+    return [Node(package="vjepa_ros", executable="sim_node", name="sim_node", parameters=given,
+                 remappings=[("goal_image", LaunchConfiguration("goal_image_topic"))],
+                 output="screen")]
 
 
 def generate_launch_description():

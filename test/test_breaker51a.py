@@ -415,7 +415,7 @@ def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text)
     node's "path is required". Should: the text, as sim.launch.py types its arguments
     (``ParameterValue(..., value_type=...)``).
 
-    Fixed in fix51a1: every argument typed (``launch_values.given_parameters``); an empty
+    Fixed in fix51a1: every argument typed (``launch_values.node_parameters``); an empty
     required path refused before the node starts, one line naming the argument.
     """
     argument, others = PATH_ARGUMENTS[launch]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 
 # the first line of a values file: "# launch arguments: {parameter: "argument:=text"}"
@@ -60,16 +61,30 @@ def given_arguments(configurations: dict, arguments: dict) -> dict:
     return values
 
 
-def given_parameters(configurations: dict, arguments: dict, typed) -> dict:
-    """Return ``{parameter: typed(argument, type)}`` for each argument given (not empty).
+def node_parameters(configurations: dict, node: str, config: str, arguments: dict,
+                    parameter_value, launch_configuration) -> list:
+    """Return a launch_ros Node's ``parameters``: its shipped YAML, then the arguments given.
 
-    ``typed``: the launch file's ``ParameterValue(LaunchConfiguration(argument),
-    value_type=type)``, so that launch_ros reads the text as that type, never as YAML. Each
-    text is checked first (:func:`given_arguments`: ValueError naming the argument).
+    Args:
+        configurations: the launch's texts (``context.launch_configurations``).
+        node: the registered node (``node_registry.NODES``: its YAML file, what it requires).
+        config: the installed ``config`` folder.
+        arguments: ``{argument: (parameter, type)}``.
+        parameter_value, launch_configuration: launch_ros' ``ParameterValue`` and launch's
+            ``LaunchConfiguration``: each argument given (not empty) becomes
+            ``ParameterValue(LaunchConfiguration(argument), value_type=type)``, so that
+            launch_ros reads its text as that type, never as YAML.
+    Raises:
+        ValueError: one line naming the argument: an empty required one
+            (:func:`required_argument`), a text of the wrong type (:func:`given_arguments`).
     """
+    from vjepa_ros.nodes.node_registry import NODES
+
+    required_argument(configurations, node)
     given = given_arguments(configurations, arguments)
-    return {parameter: typed(argument, kind) for argument, (parameter, kind) in
-            arguments.items() if parameter in given}
+    return [os.path.join(config, NODES[node].params_file), {
+        parameter: parameter_value(launch_configuration(argument), value_type=kind)
+        for argument, (parameter, kind) in arguments.items() if parameter in given}]
 
 
 def required_argument(configurations: dict, node: str) -> None:
