@@ -11,6 +11,8 @@ parameter files (``nodes/params_file.py``, ``rcl_yaml.py``, ``unknown_params.py`
 ``param_sources.py``) compared with what rcl itself reads from the same file (a bare rclpy node
 declaring its overrides) and with what the running node reports (``get_parameters``).
 Each strict xfail asserts what SHOULD happen.
+Defects 1, 3, 4, 5 and 6 fixed in fix51a1 (``nodes/launch_values.py``, ``nodes/ros_names.py``,
+``dds_profile.profile_problem``): their markers removed.
 
 Defects:
 
