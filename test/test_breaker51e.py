@@ -92,8 +92,6 @@ def _target(runner):
 # -- target poses
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 1: a non-unit quaternion is normalised and "
-                   "followed, not refused")
 @pytest.mark.parametrize("norm", [2.0, 0.5, 1e-5])
 def test_a_target_pose_with_a_non_unit_quaternion_is_refused(runner, norm):
     """A ``target_pose`` whose quaternion is not of unit length is refused, as NaN is.
@@ -157,8 +155,6 @@ def test_unreachable_targets_keep_every_joint_inside_frankas_limits(runner):
     assert np.all(highest <= JOINT_UPPER), (JOINT_UPPER - highest).round(4)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 6: the hand passes 4 cm into the arm's "
-                   "own link 2 (no self-collision)")
 def test_a_target_beside_the_shoulder_does_not_put_the_hand_inside_the_arm():
     """A target beside the shoulder: no two non-neighbouring links of the arm interpenetrate.
 
@@ -202,8 +198,6 @@ def _self_overlaps(sim) -> dict:
 # -- the arm's speed
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 2: joints reach 1.1x Franka's joint speed "
-                   "limits at joint_speed_fraction 1.0")
 def test_joint_speeds_stay_within_frankas_limits_at_its_own_cartesian_limits():
     """At ``joint_speed_fraction`` 1.0 and Franka's Cartesian limits, joints stay within limits.
 
@@ -232,8 +226,6 @@ def test_joint_speeds_stay_within_frankas_limits_at_its_own_cartesian_limits():
 # -- the hand
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 3: a move goal pushes with gripper_force "
-                   "uncapped (150 N > the Franka Hand's 70 N)")
 def test_the_fingers_never_push_harder_than_a_franka_hand():
     """``controller.gripper_force`` 150 N: a move's finger force stays at most 70 N (or refused).
 
@@ -321,8 +313,6 @@ def test_under_clock_each_ticks_joint_states_carry_the_clock_one_tick_apart(cont
         node.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 4: catch-up ticks are all stamped 'now', "
-                   "microseconds apart")
 def test_a_late_timer_call_stamps_each_caught_up_tick_at_its_own_time(context):
     """Wall-clock stamps: ticks caught up after a late timer call are stamped a tick apart.
 
@@ -351,8 +341,6 @@ def test_a_late_timer_call_stamps_each_caught_up_tick_at_its_own_time(context):
         node.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 5: real_time_factor 0 with wall-clock "
-                   "stamps is accepted and its stamps disagree with simulated time")
 def test_flat_out_simulation_on_wall_clock_stamps_is_refused_or_stamped_in_sim_time(context):
     """``real_time_factor`` 0 without ``publish_clock``: refused, or stamps in simulated time.
 
