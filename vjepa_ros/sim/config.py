@@ -122,8 +122,9 @@ class ControllerConfig:
     nullspace_gain: float = param(1.0, "Pull towards the home joint pose in the null space [1/s].",
                                   range=(0, 100))
     joint_speed_fraction: float = param(
-        0.5, "Joint speeds are kept at or below this fraction of Franka's joint speed limits "
-        "(commanded and each joint motor's velocity cap).",
+        0.5, "Joint speeds are commanded at most at this fraction of Franka's joint speed limits "
+        "(pybullet's motor runs ~1.1x the command; above 0.91 the command stays at the limits / "
+        "1.101, so no joint passes them).",
         range=(0, 1), low_open=True
     )
     joint_limit_margin: float = param(0.02, "Joint commands stay this far [rad] inside limits.",

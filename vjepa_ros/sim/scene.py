@@ -9,10 +9,6 @@ below the base gets a pedestal under the robot; one above it (at most 0.2 m,
 shapes (boxes and cylinders) in distinct colours, placed at random (seeded) on the table. With
 ``scene.graspable`` set, one graspable cup or box (``objects.py``) is placed too, after the
 coloured objects (so their placement per seed does not change) and ``graspable_spacing`` from them.
-
-The arm collides with itself (a real Franka's self-collision avoidance stops such a motion; without
-it a target beside the shoulder put the hand 4 cm inside ``panda_link2``: breaker51e), except
-between links a joint connects and the pairs in :data:`TOUCHING_LINKS`, which touch by design.
 """
 
 from __future__ import annotations
@@ -38,10 +34,6 @@ TABLE_THICKNESS = 0.04  # m
 FLOOR_BELOW_TABLE = 0.75  # m
 PEDESTAL_SIZE = (0.25, 0.25)  # m, x and y of the pedestal under a base above the table
 COLUMN_LINKS = (-1, 0)  # pybullet link indices of panda_link0 and panda_link1 (the column)
-# Link pairs of the arm that touch by design, no self-collision between them: the hand is bolted
-# to link7's flange (their meshes overlap 2.5 cm, through the shapeless panda_link8), and the
-# closed fingers meet (2 mm of overlap at width 0).
-TOUCHING_LINKS = (("panda_link7", HAND_LINK), ("panda_leftfinger", "panda_rightfinger"))
 
 
 @dataclass
@@ -68,8 +60,7 @@ def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> 
                         [(x0 + x1) / 2, 0.0, top - TABLE_THICKNESS / 2], (0.62, 0.5, 0.38, 1))
     if top < 0:
         _static_box(p, client, [*PEDESTAL_SIZE, -top], [0, 0, top / 2], (0.3, 0.3, 0.32, 1))
-    robot = p.loadURDF(robot_urdf, [0, 0, 0], useFixedBase=True, physicsClientId=client,
-                       flags=p.URDF_USE_SELF_COLLISION | p.URDF_USE_SELF_COLLISION_EXCLUDE_PARENT)
+    robot = p.loadURDF(robot_urdf, [0, 0, 0], useFixedBase=True, physicsClientId=client)
     if top > 0:
         for link in COLUMN_LINKS:
             p.setCollisionFilterPair(table, robot, -1, link, 0, physicsClientId=client)
@@ -87,10 +78,6 @@ def build_scene(pybullet, client: int, config: SceneConfig, robot_urdf: str) -> 
     )
     if missing:
         raise RuntimeError(f"{robot_urdf} lacks Panda joints/links: {', '.join(missing)}")
-    for first, second in TOUCHING_LINKS:
-        if first in links and second in links:
-            p.setCollisionFilterPair(robot, robot, links[first], links[second], 0,
-                                     physicsClientId=client)
     objects, names = [], []
     size = config.object_size
     for index in range(config.num_objects):

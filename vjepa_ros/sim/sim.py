@@ -268,19 +268,12 @@ class Sim(SimReadings):
                 joints, position, rotation, self._jacobian(position),
                 self.target_position, self.target_rotation, self.dt,
             )
-            # Each motor's velocity capped at the controller's joint speed limit: pybullet's
-            # position motor adds 0.1 x (target - measured) / dt to the target velocity, which
-            # took the joints 10 % past their limits (breaker51e); setJointMotorControlArray
-            # has no maxVelocity, hence a call per joint.
-            for joint, target, velocity, force, limit in zip(
-                    handles.arm_joints, command.positions.tolist(),
-                    command.velocities.tolist(), JOINT_MAX_TORQUE.tolist(),
-                    self.controller.max_speed.tolist(), strict=True):
-                p.setJointMotorControl2(
-                    handles.robot, joint, p.POSITION_CONTROL, targetPosition=target,
-                    targetVelocity=velocity, force=force, maxVelocity=limit,
-                    physicsClientId=client,
-                )
+            p.setJointMotorControlArray(
+                handles.robot, handles.arm_joints, p.POSITION_CONTROL,
+                targetPositions=command.positions.tolist(),
+                targetVelocities=command.velocities.tolist(),
+                forces=JOINT_MAX_TORQUE.tolist(), physicsClientId=client,
+            )
             for joint in handles.finger_joints:
                 p.setJointMotorControl2(
                     handles.robot, joint, p.POSITION_CONTROL, targetPosition=finger,
