@@ -18,6 +18,11 @@ Defects (strict xfails):
    closes the hand on an object (commanded 1.0, the fingers stop at 0.45) makes every later
    async plan start from closedness 1.0 (an empty closed hand) while blocking plans from the
    measured 0.45; nothing compares the closedness on arrival.
+3. Continuous: a camera frame stamped 50 ms before the newest (a driver's stamp jitter, which
+   README says "changes nothing") resets ``last_planned_stamp`` (``input_episodes``'s
+   breaker28d rule, meant for a new pass of a looping source) and is planned on: a plan from a
+   frame older than the one the last command was planned from, its start the arm's pose of
+   50 ms before (4.7 mm behind the last plan's start), is commanded after it.
 
 Held up (pinned): a step that never arrives (the arm stuck 5 cm short) discards the prepared
 plan after ``control.arrival_timeout_s`` with the documented reason, and the next command is
@@ -228,3 +233,33 @@ def test_yaw_across_pi_is_one_pose_for_the_start_check(model):
     assert not [r for r in rig.reports if r.outcome is PlanOutcome.DISCARDED], \
         [r.reason for r in rig.reports]
     assert any(r.predicted_start for _, r in rig.sent[1:])
+
+
+@pytest.mark.xfail(strict=True, reason="a frame 50 ms back resets last_planned_stamp: continuous "
+                   "plans on it and commands it after the newer frame's plan")
+def test_continuous_does_not_command_a_plan_from_a_frame_older_than_the_last_one(model):
+    """Do not plan (and command) on a frame older than the one already planned on.
+
+    Input: continuous, 10 Hz camera, the arm moving at 0.1 m/s under the plans of the frames
+    stamped 0.11 and 0.21 s; then one frame stamped 50 ms before the newest (a driver's stamp
+    jitter, a second camera pipeline's frame delivered late: README, "a smaller step back is a
+    driver's stamp jitter and changes nothing"). What happens: ``observe_image`` sets
+    ``last_planned_stamp`` to -inf for any step back (meant for a looping source's new pass),
+    so the next plan_step plans on that older frame from the state at its stamp and commands
+    ``state(t - 0.05) ⊕ action`` after the command planned from the newer frame: ``outcome``
+    commanded, ``start_state`` 4.7 mm behind the last command's start. What should happen: a
+    step back within ``safety.max_image_age_s`` changes nothing: no plan on a frame older than
+    the last one planned on (the next plan waits for a frame newer than it).
+    """
+    rig = Rig(model, "continuous", [[0.03, 0, 0, 0, 0, 0, 0]])
+    assert rig.session.plan_step().command is not None
+    rig.run(25)
+    assert len(rig.sent) >= 3, [r.reason for r in rig.reports]
+    newest = rig.sent[-1][1].frame_stamp
+    before = len(rig.sent)
+    rig.session.observe_image(frame(999), newest - 0.05)
+    report = rig.session.plan_step()
+    late = [r.frame_stamp for _, r in rig.sent[before:]]
+    assert not late, (
+        f"a plan from the frame stamped {late[0] - newest:+.3f} s from the last planned one went "
+        f"out ({report.reason!r}, start {np.round(report.start[:3], 4).tolist()})")
