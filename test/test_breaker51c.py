@@ -24,7 +24,9 @@ Defects (strict xfails):
    frame older than the one the last command was planned from, its start the arm's pose of
    50 ms before (4.7 mm behind the last plan's start), is commanded after it.
 
-Held up (pinned): a step that never arrives (the arm stuck 5 cm short) discards the prepared
+Held up (pinned): the turning step of defect 1 with ``async_blend_m`` 0 arrives before the
+next goes out (within 0.1 rad); blocking plans a carry from the measured closedness; a step
+that never arrives (the arm stuck 5 cm short) discards the prepared
 plan after ``control.arrival_timeout_s`` with the documented reason, and the next command is
 planned from the measured start; a predicted start at yaw +pi-0.01 with the arm measured at
 -pi+0.01 is one pose (commanded, not discarded). A seeded fuzz (not kept: ~1 min a seed on
@@ -153,6 +155,16 @@ def test_a_blend_does_not_send_a_plan_for_an_orientation_the_arm_has_not_reached
     assert max(turns) <= tolerance + 1e-6, (
         f"prepared plans went out {np.round(turns, 3).tolist()} rad from their predicted "
         f"starts (tolerance {tolerance} rad)")
+
+
+def test_without_the_blend_the_turning_step_arrives_before_the_next_goes_out(model):
+    """Pin: ``async_blend_m`` 0, same steps: every prepared plan goes out within 0.1 rad."""
+    rig = Rig(model, "async", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.03, 0, 0, 0, 0, 0, 0]],
+              async_blend_m=0.0)
+    assert rig.session.plan_step().command is not None
+    rig.run(120)
+    turns = [poses_apart(arm, r.start)[1] for arm, r in rig.sent if r.predicted_start]
+    assert turns and max(turns) <= rig.session.control.async_tolerance_rad, turns
 
 
 def gripper_starts(model, mode):
