@@ -5,6 +5,7 @@ Each test reproduced a reported defect (it failed on the code before the fix tha
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from test_goal_axes import grasp_goals
@@ -33,7 +34,10 @@ def test_a_prepared_plan_commanded_on_arrival_reports_the_axes_it_held():
     goals[0].steps, goals[1].steps = 1, 10
     session.set_goals(goals)
     session.set_enabled(True)
-    assert session.plan_step().outcome is PlanOutcome.COMMANDED
+    first = session.plan_step()
+    assert first.outcome is PlanOutcome.COMMANDED
+    # the hand reaches the closedness step 1 sent (else nothing is prepared: breaker51c)
+    session.observe_state(np.append(START[:6], first.command[6]), clock.now)
     prepared = session.plan_step()
     assert prepared.outcome is PlanOutcome.PREPARED and prepared.held_axes == (0, 1)
     follow(session, clock)

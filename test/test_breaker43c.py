@@ -158,6 +158,8 @@ def test_an_arm_arriving_turned_away_from_the_predicted_start_does_not_get_the_p
     plan, and the next plan starts from a fresh frame.
     """
     rig, first = commanded_step_one(model)
+    # the hand reaches the closedness step 1 sent (else nothing is prepared: breaker51c)
+    rig.session.observe_state(np.append(START[:6], first.command[6]), rig.clock.now)
     prepared = rig.session.plan_step()
     assert "commanded on arrival" in prepared.reason
     session, ticks = rig.session, 0

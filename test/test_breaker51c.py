@@ -9,7 +9,7 @@ ROS-free, CPU: the hand-driven clock and tiny random world model of ``test_robot
 scripted planner (each plan's first action is the test's; it records the start it was given)
 and an arm that follows the streamed set-point exactly or with a first-order lag.
 
-Defects (strict xfails):
+Defects (strict xfails until fix51c, which fixed them; the tests pass as written):
 1. The blend ignores the orientation still to go: a step of 5 mm and 0.3 rad (yaw) is within
    ``control.async_blend_m`` of its target from the start, so the prepared plan goes out the
    moment it is computed, with the arm 0.3 rad from the predicted start it was planned from
@@ -23,6 +23,14 @@ Defects (strict xfails):
    breaker28d rule, meant for a new pass of a looping source) and is planned on: a plan from a
    frame older than the one the last command was planned from, its start the arm's pose of
    50 ms before (4.7 mm behind the last plan's start), is commanded after it.
+
+Fixed so: the blend waits until the arm is turned within ``control.async_tolerance_rad`` of the
+predicted start (``predicted_start.blend_ready``); the predicted start's closedness is the
+measured hand's, nothing prepared while the hand still moves to a commanded closedness, and a
+prepared plan whose hand moved more than ``control.gripper_deadband`` is discarded with the
+closednesses in its reason (``async_session``; both directions tested); a step back within
+``safety.max_image_age_s`` keeps ``last_planned_stamp``, and async preparations set and respect
+it too (blocking in shadow mode, async and continuous tested).
 
 Held up (pinned): the turning step of defect 1 with ``async_blend_m`` 0 arrives before the
 next goes out (within 0.1 rad); blocking plans a carry from the measured closedness; a step
@@ -126,8 +134,6 @@ class Rig:
             self.session.plan_step()
 
 
-@pytest.mark.xfail(strict=True, reason="blend_ready ignores the rotation left: a prepared plan "
-                   "goes out with the arm 0.3 rad from its predicted start")
 def test_a_blend_does_not_send_a_plan_for_an_orientation_the_arm_has_not_reached(model):
     """Blend a prepared plan in only when the arm is near its predicted start's orientation too.
 
@@ -184,8 +190,6 @@ def test_blocking_plans_a_carry_from_the_measured_closedness(model):
     assert closedness and np.allclose(closedness, 0.45), closedness
 
 
-@pytest.mark.xfail(strict=True, reason="async predicts the hand at the commanded closedness, "
-                   "never compares it with the measured one")
 def test_async_plans_a_carry_from_the_closedness_the_hand_has(model):
     """Plan async steps from the hand's closedness, or discard them when it is elsewhere.
 
@@ -209,6 +213,45 @@ def test_async_plans_a_carry_from_the_closedness_the_hand_has(model):
     assert all(abs(c - 0.45) <= deadband + 1e-6 for c in closedness), (
         f"async plans started from closedness {np.round(closedness, 3).tolist()}; the hand "
         "measured 0.45")
+
+
+def test_async_plans_from_a_hand_that_did_not_open(model):
+    """The other direction: the hand commanded open (0.0) stays closed at 0.8 (a failed open).
+
+    Every later plan, prepared or not, starts from the measured 0.8, as blocking's would.
+    """
+    start = START.copy()
+    start[6] = 0.8
+    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, -0.8], [0.03, 0, 0, 0, 0, 0, 0.0]],
+              start=start, async_blend_m=0.0)
+    assert rig.session.plan_step().gripper_command == 0.0
+    rig.run(160)  # the arm's closedness stays 0.8: nothing in the rig moves the hand
+    closedness = [s[6] for s, _ in rig.planner.starts[1:]]
+    assert len(closedness) >= 2 and any(prepared for _, prepared in rig.planner.starts[1:])
+    assert np.allclose(closedness, 0.8), closedness
+
+
+def test_a_prepared_plan_for_a_hand_that_changed_meanwhile_is_discarded(model):
+    """A hand at 0.45 when the plan was prepared, opened to 0.0 before arrival: discarded.
+
+    ``plan_report`` says why (both closednesses and ``control.gripper_deadband``), and the next
+    plan starts from the measured hand.
+    """
+    start = START.copy()
+    start[6] = 0.45
+    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0.0]], start=start, async_blend_m=0.0)
+    assert rig.session.plan_step().command is not None
+    rig.run(3)
+    assert rig.session._prepared is not None and rig.session._prepared.start[6] == 0.45
+    rig.arm[6] = 0.0  # the object slipped out, the fingers opened
+    rig.run(100)
+    discarded = [r for r in rig.reports if r.outcome is PlanOutcome.DISCARDED]
+    assert discarded and discarded[0].predicted_start, [r.reason for r in rig.reports]
+    assert discarded[0].reason == (
+        "async: the hand is at closedness 0.00, the predicted start's is 0.45 "
+        "(control.gripper_deadband 0.10): prepared plan discarded, planning on a fresh frame")
+    later = [s[6] for s, _ in rig.planner.starts[2:]]
+    assert later and np.allclose(later, 0.0), later
 
 
 def test_a_step_that_never_arrives_discards_its_prepared_plan(model):
@@ -247,8 +290,6 @@ def test_yaw_across_pi_is_one_pose_for_the_start_check(model):
     assert any(r.predicted_start for _, r in rig.sent[1:])
 
 
-@pytest.mark.xfail(strict=True, reason="a frame 50 ms back resets last_planned_stamp: continuous "
-                   "plans on it and commands it after the newer frame's plan")
 def test_continuous_does_not_command_a_plan_from_a_frame_older_than_the_last_one(model):
     """Do not plan (and command) on a frame older than the one already planned on.
 
@@ -275,3 +316,34 @@ def test_continuous_does_not_command_a_plan_from_a_frame_older_than_the_last_one
     assert not late, (
         f"a plan from the frame stamped {late[0] - newest:+.3f} s from the last planned one went "
         f"out ({report.reason!r}, start {np.round(report.start[:3], 4).tolist()})")
+
+
+def test_async_prepares_from_no_frame_older_than_the_one_planned_on(model):
+    """async: a late frame (50 ms before the newest) while a step runs is not prepared from.
+
+    The preparation waits for a frame at least as new as the one the running command was
+    planned on; none of the plans starts from the late frame.
+    """
+    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0]], async_blend_m=0.0)
+    first = rig.session.plan_step()
+    assert first.command is not None
+    late = first.frame_stamp - 0.05
+    rig.session.observe_image(frame(999), late)
+    assert rig.session.plan_step() is None and len(rig.planner.starts) == 1
+    rig.run(80)
+    stamps = [r.frame_stamp for r in rig.reports if r.start is not None]
+    assert len(stamps) >= 3 and late not in stamps, stamps
+    assert any(r.predicted_start for r in rig.reports), [r.reason for r in rig.reports]
+    assert stamps == sorted(stamps), stamps
+
+
+def test_shadow_blocking_plans_on_no_frame_older_than_the_one_planned_on(model):
+    """blocking, shadow mode (no arrival to wait for): a late frame is not planned on."""
+    rig = Rig(model, "blocking", [[0.03, 0, 0, 0, 0, 0, 0]])
+    rig.session.set_enabled(False)
+    first = rig.session.plan_step()
+    assert first is not None and first.start is not None
+    rig.session.observe_image(frame(999), first.frame_stamp - 0.05)
+    assert rig.session.plan_step() is None, "planned on a frame older than the last one"
+    rig.run(5)  # the next frame (newer) is planned on
+    assert rig.reports[-1].frame_stamp > first.frame_stamp

@@ -176,6 +176,8 @@ def test_the_session_plans_each_sub_goal_with_its_held_axes_and_says_which(mode)
         session.observe_image(frame(seed), clock.now)
         session.observe_state(start, clock.now)
         session.plan_step()
+        if session.last_gripper is not None:  # the hand follows its commands (async: breaker51c)
+            start[6] = session.last_gripper
         if len(planner.seen) >= 3:
             break
     # pre-grasp (no predecessor): all searched; descend: x, y held; closed (no clear move): all

@@ -261,10 +261,12 @@ def test_async_a_hand_change_drops_the_prepared_plans_gripper_command(when):
         pose(0.0), pose(1.0, dx=0.05), control=control, max_image_age_s=5.0,
         planner_for=lambda model: planners.append(ArrivesWhilePlanning(model, None)) or
         planners[0])
-    assert session.plan_step().gripper_command is not None, "measured: commanded"
+    first = session.plan_step()
+    assert first.gripper_command is not None, "measured: commanded"
+    hand = first.gripper_command  # the hand reaches it (else nothing is prepared: breaker51c)
     clock.now += 0.01
     session.observe_image(image(1), clock.now)
-    session.observe_state(pose(0.0), clock.now)
+    session.observe_state(pose(hand), clock.now)
     if when == "computing":
         planners[0].arrive = session.hand_changed
     prepared = session.plan_step()
@@ -272,7 +274,7 @@ def test_async_a_hand_change_drops_the_prepared_plans_gripper_command(when):
     if when == "prepared":
         session.hand_changed()
     assert not session.prepared.gripper_measured
-    _arrive(session, clock, 0.0, measured=True)
+    _arrive(session, clock, hand, measured=True)
     second = session.plan_step()
     assert second.command is not None and second.predicted_start, second.reason
     assert second.gripper_command is None
@@ -343,10 +345,10 @@ def _arrive(session, clock, gripper, measured):
 def test_async_no_gripper_command_once_the_finger_states_lapse(lapse_at):
     """async: the hand was measured at step 1, then its finger states stopped (stale, NaN).
 
-    Step 2's start is predicted from step 1's command; that closedness is what was *commanded*,
-    not where the hand is (a dead gripper driver, a blocked finger). With the current state's
-    closedness unmeasured, when the plan is prepared or when it would go out, step 2 sends the
-    arm but no gripper command.
+    Step 2's start is predicted from step 1's command; with the hand unmeasured when the plan is
+    prepared, that closedness is what was *commanded*, not where the hand is (a dead gripper
+    driver, a blocked finger). With the current state's closedness unmeasured, when the plan is
+    prepared or when it would go out, step 2 sends the arm but no gripper command.
     """
     control = ControlConfig(mode="async", async_blend_m=0.0)
     session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), control=control,
@@ -355,7 +357,9 @@ def test_async_no_gripper_command_once_the_finger_states_lapse(lapse_at):
     assert first.gripper_command == pytest.approx(0.75, abs=0.02), "measured: commanded"
     clock.now += 0.01
     session.observe_image(image(1), clock.now)
-    session.observe_state(pose(0.0), clock.now, gripper_measured=lapse_at != "preparing")
+    # measured, the hand has reached it (else nothing is prepared: breaker51c)
+    hand = first.gripper_command if lapse_at != "preparing" else 0.0
+    session.observe_state(pose(hand), clock.now, gripper_measured=lapse_at != "preparing")
     prepared = session.plan_step()
     assert prepared.predicted_start and session.prepared is not None
     assert session.prepared.gripper_measured == (lapse_at != "preparing")

@@ -4,8 +4,10 @@
 streamer and phase are the session's). With ``control.mode`` async the planning worker plans the
 next step from the predicted end of the command executing (``predicted_start``) once per
 command; the plan waits as ``prepared`` and goes out when the arm arrives there (or is within
-``control.async_blend_m``), or is discarded when the arm arrived too far from the predicted
-start (position or orientation), the goal changed, or commanding was held or disabled meanwhile.
+``control.async_blend_m`` and turned to within ``control.async_tolerance_rad``), or is discarded
+when the arm arrived too far from the predicted start (position or orientation), the hand is not
+at its closedness, the goal changed, or commanding was held or disabled meanwhile. The predicted
+start's closedness is the measured hand's (:meth:`AsyncSession._predicted_closedness`).
 """
 
 from __future__ import annotations
@@ -24,29 +26,53 @@ class AsyncSession:
     """The asynchronous-control methods of ``MPCSession`` (see the module docstring)."""
 
     def _preparation_job(self, now: float) -> PlanJob | None:
-        """async: plan the next step from the predicted end of the one executing (once each)."""
+        """async: plan the next step from the predicted end of the one executing (once each).
+
+        Its frame is never older than the last one planned on (``last_planned_stamp``: a late
+        frame, a driver's stamp jitter, is no newer view; breaker51c). Its closedness is the
+        hand's (:meth:`_predicted_closedness`); while the hand still moves to a closedness the
+        executing command sent, nothing is prepared (asked again at the next call).
+        """
         frame = self.inputs.frame
         if self._prepared is not None or self._prepared_for == self.commands_sent or \
-                frame is None:
+                frame is None or frame.stamp < self.last_planned_stamp:
             return None
         state = self._state_near(frame) if self._inputs_usable(now) else None
         if state is None:
             return None
+        closedness = self._predicted_closedness(state)
+        if closedness is None:
+            return None
         self._prepared_for = self.commands_sent
-        predicted, measured = self.command_target.copy(), self.command_gripper_measured
-        if not state.gripper_measured:
-            # the hand is not measured now (finger states stale, unusable or another hand's):
-            # its commanded closedness is no measurement of where it is, so no gripper command
-            measured = False
-        elif not measured and self.goal_switching.gripper == "planned":
-            # the executing command rested on a guessed hand, so no gripper command went out
-            # (command_session): the hand ends where it is measured now, not where it was guessed
-            predicted[GRIPPER_INDEX], measured = state.value[GRIPPER_INDEX], True
+        predicted = self.command_target.copy()
+        predicted[GRIPPER_INDEX], measured = closedness
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        predicted_start=predicted, command_index=self.commands_sent,
                        predicted_gripper_measured=measured, hand_epoch=self.hand_epoch,
                        stop_epoch=self.stop_epoch)
+
+    def _predicted_closedness(self, state) -> tuple[float, bool] | None:
+        """Return (closedness, measured) the executing step ends with; None: not known yet.
+
+        ``state``: the measured state nearest the preparation's frame (``Stamped``). The hand as
+        measured (the newest state's closedness, else ``state``'s), as blocking plans from it:
+        the command's closedness is where the hand was sent, not where it is (fingers stopped on
+        an object at 0.45 after a close to 1.0, or a hand that did not open; breaker51c). While
+        the executing command sent the hand to a closedness (``command_moved_hand``) it has not
+        reached within ``control.gripper_deadband``, the hand still moves or stopped short:
+        None, and a hand that stays short gets the next plan after arrival, from a settled
+        frame, as in blocking mode. A hand not measured now (finger states stale, unusable or
+        another hand's): the command's closedness, unmeasured (no gripper command rests on it).
+        """
+        commanded = float(self.command_target[GRIPPER_INDEX])
+        if not state.gripper_measured:
+            return commanded, False
+        latest = self.inputs.latest_state()
+        hand = float((latest if latest.gripper_measured else state).value[GRIPPER_INDEX])
+        if self.command_moved_hand and abs(hand - commanded) > self.control.gripper_deadband:
+            return None
+        return hand, True
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
@@ -81,15 +107,12 @@ class AsyncSession:
             return None
         self._prepared = None
         measured = self.inputs.latest_state()
-        mismatch, turn = poses_apart(measured.value, prepared.start)
-        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
-        if (mismatch > tolerance or turn > tolerance_rad) and self._phase is Phase.IDLE:
+        missed = self._start_missed(prepared, measured)
+        if missed:
             report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
             report.predicted_start, report.latency_s = True, prepared.latency_s
-            report.reason = (f"async: arrived {mismatch * 1000:.1f} mm and {turn:.3f} rad from "
-                             f"the predicted start (tolerance {tolerance * 1000:.1f} mm, "
-                             f"{tolerance_rad:.3f} rad): prepared plan discarded, "
-                             "planning on a fresh frame")
+            report.reason = (f"async: {missed}: prepared plan discarded, planning on a fresh "
+                             "frame")
             report.outcome = PlanOutcome.DISCARDED
             self.log("info", report.reason)
         else:
@@ -101,6 +124,28 @@ class AsyncSession:
         report.goal_version, report.enable_epoch = prepared.version, prepared.epoch
         report.held_axes = prepared.held_axes
         return report
+
+    def _start_missed(self, prepared: PreparedPlan, measured) -> str:
+        """Why ``prepared`` may not go out from the ``measured`` state (``Stamped``); "" if it may.
+
+        On arrival (idle): the arm farther than ``control.async_tolerance_m`` or turned more
+        than ``control.async_tolerance_rad`` from the predicted start (while blending the arm
+        tracks the set-point, ``blend_ready``). On arrival or blending: a measured hand whose
+        closedness is more than ``control.gripper_deadband`` from the start's measured one (the
+        plan was made for a hand that is not there: breaker51c).
+        """
+        mismatch, turn = poses_apart(measured.value, prepared.start)
+        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
+        if (mismatch > tolerance or turn > tolerance_rad) and self._phase is Phase.IDLE:
+            return (f"arrived {mismatch * 1000:.1f} mm and {turn:.3f} rad from the predicted "
+                    f"start (tolerance {tolerance * 1000:.1f} mm, {tolerance_rad:.3f} rad)")
+        hand, start = float(measured.value[GRIPPER_INDEX]), float(prepared.start[GRIPPER_INDEX])
+        deadband = self.control.gripper_deadband
+        if prepared.gripper_measured and measured.gripper_measured and \
+                abs(hand - start) > deadband:
+            return (f"the hand is at closedness {hand:.2f}, the predicted start's is {start:.2f} "
+                    f"(control.gripper_deadband {deadband:.2f})")
+        return ""
 
     def _blending(self) -> bool:
         """async: the running step is within the blend radius (``predicted_start.blend_ready``).

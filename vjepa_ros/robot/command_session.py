@@ -126,7 +126,6 @@ class CommandSession:
         self.command_time = now
         self._arm_arrival_seen = False
         self.command_target = np.array(decision.target, dtype=np.float64)
-        self.command_gripper_measured = gripper_measured  # async plans start from this target
         self.commands_sent += 1
         if isinstance(self.planner, CommandFollowingPlanner):
             self.planner.commanded()  # its warm start drops this step (before a sub-goal reset)
@@ -136,11 +135,13 @@ class CommandSession:
             self.planner.reset()
             self.log("info", f"{switch.describe()}; next sub-goal: {self.goals.describe()}")
         gripper = float(decision.target[6])
+        self.command_moved_hand = False
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
         if not held and not self._gripper_guessed(gripper_measured) and (
                 self.last_gripper is None
                 or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
             report.gripper_command = self.last_gripper = gripper
+            self.command_moved_hand = True
             if self.gripper_output is not None:  # with the set-point's target, atomically
                 try:
                     self.gripper_output(gripper)

@@ -93,7 +93,12 @@ class InputEpisodes:
             arrival = self.arrived_at[0] if self.wall_clock is not None else None
             self._clock_falls.observe(offset, time.monotonic() if arrival is None else arrival)
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
-                self.last_planned_stamp = -float("inf")  # plan on the new pass (breaker28d)
+                # with the node clock gone back too: a new pass (a short looping bag under
+                # use_sim_time), planned on (breaker28d); else a late frame, a driver's stamp
+                # jitter: nothing changes, and no frame older than the last one planned on is
+                # planned on (breaker51c); a step back beyond max_image_age_s is another time
+                if self.frame_came_at is not None and now < self.frame_came_at:
+                    self.last_planned_stamp = -float("inf")
                 back = self.inputs.frame.stamp - stamp
                 if back > self.limits.max_image_age_s:
                     self._time_went_back(self.inputs.frame.stamp, stamp,
@@ -146,8 +151,10 @@ class InputEpisodes:
         ``system_back``: :meth:`_system_went_back` across the step.
 
         Called for a step back of more than ``safety.max_image_age_s`` (a frame that much older
-        than the newest is another time, not a driver's stamp jitter, which only resets
-        ``last_planned_stamp``). What was timed on the old clock is forgotten either way. A
+        than the newest is another time, not a driver's stamp jitter, which changes nothing:
+        its frame is not planned on, being older than the last one planned on, unless the node
+        clock went back with it). What was timed on the old clock, ``last_planned_stamp``
+        included, is forgotten either way. A
         new world (a simulator restarted, its ``/clock`` from 0 again: user31; a looping bag; a
         source stamping on another clock) when the node's own system clock did not go back
         with the stamps (:func:`wall_clock_stepped`: decided at once, whatever the arm and the

@@ -207,7 +207,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         # predicted the end of a motion that no longer ends there (void, async_session)
         self.stop_epoch = 0
         self.command_target: np.ndarray | None = None  # [7] the safe target being executed
-        self.command_gripper_measured = True  # that target's start had a measured closedness
+        self.command_moved_hand = False  # that command sent a gripper command (async_session)
         self.hand_epoch = 0  # bumped when the closedness starts coming from another hand
         self.recorded_inputs = ""  # bag players publish inputs, in words (set_recorded_inputs)
         self._recorded_said = ""  # that problem, once logged as "not commanding" (while enabled)

@@ -146,8 +146,8 @@ class PlanningSession:
             job = self._next_job(self.clock())
             if job is None:
                 return None
-            if job.predicted_start is None:
-                self.last_planned_stamp = job.frame.stamp
+            # (async: a preparation's frame too, so the next never starts from an older one)
+            self.last_planned_stamp = job.frame.stamp
             self.planning = True
             self._idle.clear()
             self._transition(Event.PLAN_STARTED)
@@ -208,7 +208,6 @@ class PlanningSession:
         with self._lock:
             self.hand_epoch += 1
             self.inputs.unmeasure_gripper()  # a frame stamped before the change: its state too
-            self.command_gripper_measured = False
             if self._prepared is not None:
                 self._prepared.gripper_measured = False
             if hand is None or hand == self.hand:
