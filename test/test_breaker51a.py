@@ -25,7 +25,7 @@ Defects:
 2. A tab used as in-line white space (``checkpoint: demo<TAB># the packaged one``,
    ``samples:<TAB>40``, ``{samples: 40,<TAB>topk: 4}``) -- valid YAML that rcl reads -- is
    refused by the node executables and ``vjepa-ros launch`` as "not valid YAML (... found
-   character '\\t' that cannot start any token)": PyYAML's scanner, not rcl's.
+   character '<TAB>' that cannot start any token)": PyYAML's scanner, not rcl's.
 3. ``ros2 launch vjepa_ros bag_player.launch.py bag:=2025-01-01`` (a bag folder named by its
    date) or ``bag:=20250101``: the ``bag`` argument reaches launch_ros as a bare substitution,
    which it reads as YAML: a ``datetime.date`` (launch_ros' TypeError "Allowed value types are
@@ -126,7 +126,7 @@ def _node_reports(command: list[str], names: list[str], wait_s: float = 60.0):
             if answer is None:  # (the node's start-up outlasted the wait)
                 break
             values = {name: (value.string_value or value.integer_value or value.bool_value)
-                      for name, value in zip(names, answer.values)}
+                      for name, value in zip(names, answer.values, strict=True)}
             break
     finally:
         if process.poll() is None:
@@ -141,7 +141,7 @@ def _node_reports(command: list[str], names: list[str], wait_s: float = 60.0):
 
 
 def _lab_file(tmp_path: Path, model: str) -> Path:
-    """A lab's file: planner settings under its own name first, shared values under '/**'."""
+    """Write a lab's file: planner settings under its own name first, shared values under '/**'."""
     return _write(tmp_path / "lab.yaml", yaml.safe_dump({
         "/vjepa_planner": {"ros__parameters": FAST_FILE},
         "/**": {"ros__parameters": {"model": {"checkpoint": model, "device": "cpu"}}},
@@ -149,7 +149,7 @@ def _lab_file(tmp_path: Path, model: str) -> Path:
 
 
 def _launch_ros_planner_command(monkeypatch, **given) -> list[str]:
-    """The planner's command line as launch_ros builds it from vjepa_mpc.launch.py's Node."""
+    """Return the planner's command line as launch_ros builds it from the launch file's Node."""
     entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", **given)
     planner = next(e.kwargs for e in entities if type(e).__name__ == "Node"
                    and e.kwargs["executable"] == "planner_node")
@@ -164,8 +164,8 @@ def _launch_ros_planner_command(monkeypatch, **given) -> list[str]:
 
 @pytest.mark.xfail(strict=True, reason="breaker51a: a launch argument loses to the params_file's "
                    "'/**' when the file names the node first (rcl's section order)")
-def test_a_launch_argument_wins_over_a_params_file_naming_the_node_first(  # noqa: F811
-        monkeypatch, tmp_path, checkpoint):
+def test_a_launch_argument_wins_over_a_params_file_naming_the_node_first(
+        monkeypatch, tmp_path, checkpoint):  # noqa: F811
     """``ros2 launch vjepa_ros vjepa_mpc.launch.py params_file:=lab.yaml checkpoint:=B``.
 
     lab.yaml: ``/vjepa_planner:`` (the planner's search settings) first, then ``/**:`` with the
@@ -222,7 +222,7 @@ def test_a_tab_between_tokens_is_read_as_rcl_reads_it(tmp_path, case):
     YAML allows tabs as separating white space inside a line (only indentation must be
     spaces); rcl reads these files (checked first). ``vjepa-ros launch --params-file`` (and
     the node executables, ``ros2 launch``'s params_file) refuse them: "is not valid YAML (line
-    3, column ..: found character '\\t' that cannot start any token): fix that line". The lab's
+    3, column ..: found character '<TAB>' that cannot start any token): fix that line". The lab's
     file works with every other ROS node. Should: read as rcl reads it, the launch goes on to
     the next check (here: the missing checkpoint file it names).
     """
@@ -237,7 +237,7 @@ def test_a_tab_between_tokens_is_read_as_rcl_reads_it(tmp_path, case):
 
 
 def _launch_ros_value(value, text_of):
-    """What launch_ros' ``evaluate_parameter_dict`` makes of one recorded dict value.
+    """Return what launch_ros' ``evaluate_parameter_dict`` makes of one recorded dict value.
 
     A bare LaunchConfiguration: its text read as YAML (a scalar kept, as launch_ros keeps
     bool/int/float/str; anything else its TypeError); a ParameterValue with ``value_type``: the
