@@ -27,7 +27,8 @@ Defects:
    refused by the node executables and ``vjepa-ros launch`` as "not valid YAML (... found
    character '<TAB>' that cannot start any token)": PyYAML's scanner, not rcl's.
 3. ``ros2 launch vjepa_ros bag_player.launch.py bag:=2025-01-01`` (a bag folder named by its
-   date) or ``bag:=20250101``: the ``bag`` argument reaches launch_ros as a bare substitution,
+   date) or ``bag:=20250101`` (and ``image_publisher.launch.py path:=``, launch_ros' TypeError
+   for YAML's null): the ``bag`` argument reaches launch_ros as a bare substitution,
    which it reads as YAML: a ``datetime.date`` (launch_ros' TypeError "Allowed value types are
    ...", naming no argument) or the integer 20250101 (the node: "parameter 'bag' takes a string
    ... got 20250101 (an integer)", naming a ``launch_params_`` temporary file). sim.launch.py
@@ -44,6 +45,8 @@ Defects:
    failed`` lines, then runs on its defaults (the 512 KiB segment the profile exists to enlarge:
    raw frames between processes lost). Expected: one line naming ``dds_profile`` and what to
    give, before any node starts.
+6. ``namespace:=arm1/`` (``-r __ns:=/arm1/``): rclpy's RuntimeWarning and its source line, then
+   rcl's "invalid node namespace: namespace must not end with a '/'", the value not named.
 
 Held up (pins below, or checked by hand and not pinned):
 - Parameter files through the node executable and ``vjepa-ros launch``: a typo'd key (unknown,
@@ -292,26 +295,37 @@ def _launch_ros_value(value, text_of):
     return value
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: bag_player.launch.py hands bag:= to "
-                   "launch_ros untyped: a date-named bag becomes a date or an integer")
-@pytest.mark.parametrize("bag", ["2025-01-01", "20250101"])
-def test_a_bag_named_by_its_date_reaches_the_player_as_a_path(monkeypatch, bag):
+PATH_ARGUMENTS = {  # launch file: (its path argument, the other arguments' texts)
+    "bag_player.launch.py": ("bag", {"rate": "1.0", "loop": "false"}),
+    "image_publisher.launch.py": ("path", {"rate_hz": "0.0"}),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51a: bag_player / image_publisher launch files "
+                   "hand their path argument to launch_ros untyped: read as YAML")
+@pytest.mark.parametrize("launch, text", [("bag_player.launch.py", "2025-01-01"),
+                                          ("bag_player.launch.py", "20250101"),
+                                          ("image_publisher.launch.py", "")])
+def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text):
     """``ros2 launch vjepa_ros bag_player.launch.py bag:=2025-01-01`` (or ``bag:=20250101``).
 
     bag_player.launch.py passes ``{"bag": LaunchConfiguration("bag")}``; launch_ros reads a
-    bare substitution's text as YAML: ``2025-01-01`` is a ``datetime.date`` (launch_ros stops
-    with "Allowed value types are ... Got <class 'datetime.date'>", no argument named),
-    ``20250101`` the integer 20250101 (bag_player: "parameter 'bag' takes a string ... got
-    20250101 (an integer)", naming a launch_params_ temporary file). Should: the path text, as
-    sim.launch.py types its arguments (``ParameterValue(..., value_type=str)``) and ``ros2 run
-    vjepa_ros bag_player --ros-args -p bag:=...`` users are told to quote.
+    bare substitution's text as YAML: ``2025-01-01`` (a bag folder named by its date) is a
+    ``datetime.date`` (launch_ros stops with "Allowed value types are ... Got <class
+    'datetime.date'>", no argument named), ``20250101`` the integer 20250101 (bag_player:
+    "parameter 'bag' takes a string ... got 20250101 (an integer)", naming a launch_params_
+    temporary file). ``image_publisher.launch.py path:=`` (``path:=$GOAL`` with the variable
+    unset): YAML's null, launch_ros' TypeError "... Got <class 'NoneType'>" instead of the
+    node's "path is required". Should: the text, as sim.launch.py types its arguments
+    (``ParameterValue(..., value_type=...)``).
     """
-    entities = load_launch_file(monkeypatch, "bag_player.launch.py", bag=bag)
-    player = next(e.kwargs for e in entities if type(e).__name__ == "Node")
-    given = next(p for p in player["parameters"] if isinstance(p, dict))
-    texts = {"bag": bag, "rate": "1.0", "loop": "false"}
-    value = _launch_ros_value(given["bag"], lambda configuration: texts[configuration.args[0]])
-    assert value == bag and isinstance(value, str)
+    argument, others = PATH_ARGUMENTS[launch]
+    texts = {argument: text, **others}
+    entities = load_launch_file(monkeypatch, launch, **{argument: text})
+    node = next(e.kwargs for e in entities if type(e).__name__ == "Node")
+    given = next(p for p in node["parameters"] if isinstance(p, dict))
+    value = _launch_ros_value(given[argument], lambda configuration: texts[configuration.args[0]])
+    assert value == text and isinstance(value, str)
 
 
 @pytest.mark.xfail(strict=True, reason="breaker51a: dds_profile:= a missing file or a folder is "
@@ -329,6 +343,30 @@ def test_a_dds_profile_that_is_no_file_is_refused_naming_the_argument(monkeypatc
     """
     with pytest.raises(Exception, match="dds_profile"):
         load_launch_file(monkeypatch, "vjepa_mpc.launch.py", dds_profile=profile)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51a: a namespace ending in '/' gives rclpy's "
+                   "RuntimeWarning and its source line before the error, which names no value")
+def test_a_namespace_ending_in_a_slash_is_one_line_naming_it():
+    """``ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=arm1/`` (``-r __ns:=/arm1/``).
+
+    launch_ros runs the planner with ``-r __ns:=/arm1/``, as ``ros2 run vjepa_ros planner_node
+    --ros-args -r __ns:=/arm1/`` does.
+
+    The planner exits 1 with three lines: rclpy's "node.py:221: RuntimeWarning: Failed to fini
+    rosout publisher: rcl node implementation is invalid", its source line ``self.__node =
+    _rclpy.Node(``, then "vjepa_planner: error creating node: invalid node namespace: namespace
+    must not end with a '/' ... at /project/src/rmw_node.cpp:68" -- the value given is not
+    named (``-r __ns:=/arm-1`` is: "-r __ns:=/arm-1: rcl cannot parse this remap rule").
+    Should: one line naming ``/arm1/`` and what to give (``/arm1``).
+    """
+    ended = subprocess.run([PYTHON, "-m", "vjepa_ros.nodes.planner_node", "--ros-args", "-r",
+                            "__ns:=/arm1/", "-p", "model.checkpoint:=demo"],
+                           capture_output=True, text=True, timeout=120)
+    lines = ended.stderr.strip().splitlines()
+    assert ended.returncode != 0 and "namespace" in lines[-1]
+    assert len(lines) == 1, lines
+    assert "/arm1/" in lines[0]
 
 
 def test_a_given_argument_wins_over_a_section_naming_the_node_written_last(
