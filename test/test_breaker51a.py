@@ -47,6 +47,11 @@ Defects:
    give, before any node starts.
 6. ``namespace:=arm1/`` (``-r __ns:=/arm1/``): rclpy's RuntimeWarning and its source line, then
    rcl's "invalid node namespace: namespace must not end with a '/'", the value not named.
+7. A parameter group left empty (``planner: {}``): passes the file check; rcl then refuses the
+   file in its own words (``vjepa-ros launch``: "planner: Failed to parse ROS arguments:
+   Couldn't parse params file ... Cannot have a value before ros__parameters at line 4, at
+   /project/src/parse.c:800"), or, as the last entry, "unknown parameter 'planner'" with neither
+   file nor line named.
 
 Held up (pins below, or checked by hand and not pinned):
 - Parameter files through the node executable and ``vjepa-ros launch``: a typo'd key (unknown,
@@ -270,6 +275,33 @@ def test_a_tab_between_tokens_is_read_as_rcl_reads_it(tmp_path, case):
                            capture_output=True, text=True, timeout=60)
     assert "not valid YAML" not in ended.stderr, ended.stderr
     assert "does not exist" in ended.stderr and "no_such_model.pt" in ended.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51a: an empty group (planner: {}) passes the "
+                   "file check; rcl then refuses it in its own words, or it reads as a parameter")
+@pytest.mark.parametrize("where", ["before another group", "last"])
+def test_an_empty_parameter_group_is_refused_naming_it(tmp_path, where):
+    """``vjepa-ros launch --params-file lab.yaml`` with ``planner: {}`` in lab.yaml.
+
+    An empty group: a placeholder, or what ``yaml.safe_dump`` writes for a script's empty
+    dict. ``check_params_file`` lets it through; before another group rcl cannot parse the
+    file: "vjepa-ros launch: planner: Failed to parse ROS arguments: Couldn't parse params
+    file: '--params-file lab.yaml'. Error: Cannot have a value before ros__parameters at line
+    4, at /project/src/parse.c:800, ..." (the node executable: "rcl cannot parse this params
+    file (...): see ros2 run --help"), pointing at the line after the mistake; as the last
+    entry: "unknown parameter 'planner' (closest: -p planner.planner.seed:=...)", neither the
+    file nor the line named. Should: one line naming the file, ``planner`` and its line, as
+    every other layout mistake is refused (``parameter 'model' of /** has no value``).
+    """
+    body = {"before another group": "    planner: {}\n    model: {checkpoint: demo}\n",
+            "last": "    model: {checkpoint: demo}\n    planner: {}\n"}[where]
+    lab = _write(tmp_path / "lab.yaml", "/**:\n  ros__parameters:\n" + body)
+    ended = subprocess.run([PYTHON, "-m", "vjepa_ros.cli", "launch", "--params-file", str(lab)],
+                           capture_output=True, text=True, timeout=120)
+    lines = [line for line in ended.stderr.splitlines() if not line.startswith("[")]
+    assert ended.returncode == 2 and len(lines) == 1, ended.stderr[-2000:]
+    assert "/project/src" not in lines[0] and "unknown parameter" not in lines[0]
+    assert str(lab) in lines[0] and "'planner'" in lines[0]
 
 
 def _launch_ros_value(value, text_of):
