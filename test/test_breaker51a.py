@@ -52,6 +52,10 @@ Defects:
    Couldn't parse params file ... Cannot have a value before ros__parameters at line 4, at
    /project/src/parse.c:800"), or, as the last entry, "unknown parameter 'planner'" with neither
    file nor line named.
+8. ``vjepa-ros launch --image-transport raw -p planner.image_transport:=compressed`` (and
+   ``--use-sim-time -p planner.use_sim_time:=false``): the running planner reports
+   ``compressed`` (and false): the option given is dropped without a word, where ``--checkpoint
+   A -p planner.model.checkpoint:=B`` is refused ("give one of them").
 
 Held up (pins below, or checked by hand and not pinned):
 - Parameter files through the node executable and ``vjepa-ros launch``: a typo'd key (unknown,
@@ -245,6 +249,36 @@ def test_a_refused_launch_argument_is_named_as_the_argument(monkeypatch, tmp_pat
     assert ended.returncode != 0 and value in line, ended.stderr[-2000:]
     assert "launch_params_" not in line
     assert f"{argument}:=" in line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51a: vjepa-ros launch drops --image-transport / "
+                   "--use-sim-time silently for a -p planner. value of the same parameter")
+def test_an_option_and_a_p_item_setting_one_parameter_are_not_silently_resolved(
+        checkpoint):  # noqa: F811
+    """``vjepa-ros launch`` given an option and a ``-p`` item for one planner parameter.
+
+    ``--image-transport raw -p planner.image_transport:=compressed --use-sim-time -p
+    planner.use_sim_time:=false``: the running planner reports image_transport
+    ``compressed`` and use_sim_time false: both options given were dropped without a word (``mpc_nodes`` keeps a ``-p`` image_transport
+    over the option; ``NodeLaunch._overrides`` lays ``-p`` over ``--use-sim-time``), the
+    planner waits for CompressedImage messages a raw camera never sends and runs on the wall
+    clock beside nodes put on /clock. ``--checkpoint A -p planner.model.checkpoint:=B`` is
+    refused ("name different world models: give one of them"). Should: refused the same way
+    (exit status 2, naming both), or the option's value used -- never a silent pick.
+    """
+    values, output = _node_reports([
+        PYTHON, "-m", "vjepa_ros.cli", "launch", "--checkpoint", checkpoint,
+        "--image-transport", "raw", "-p", "planner.image_transport:=compressed",
+        "--use-sim-time", "-p", "planner.use_sim_time:=false",
+        *(arg for name, value in FAST_P.items() for arg in ("-p", f"planner.{name}:={value}"))],
+        ["image_transport", "use_sim_time"])
+    if values is None:  # refused: naming both sources
+        assert "--image-transport" in output and "-p planner.image_transport" in output, output
+    else:
+        assert values == {"image_transport": "raw", "use_sim_time": True}, output[-1500:]
+
+
+FAST_P = {"planner.samples": 12, "planner.topk": 4, "planner.iterations": 2, "model.device": "cpu"}
 
 
 TAB_FILES = {
