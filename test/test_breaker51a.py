@@ -260,10 +260,11 @@ def test_an_option_and_a_p_item_setting_one_parameter_are_not_silently_resolved(
     ``--image-transport raw -p planner.image_transport:=compressed --use-sim-time -p
     planner.use_sim_time:=false``: the running planner reports image_transport
     ``compressed`` and use_sim_time false: both options given were dropped without a word
-    (``mpc_nodes`` keeps a ``-p`` image_transport over the option; ``NodeLaunch._overrides`` lays ``-p`` over ``--use-sim-time``), the
-    planner waits for CompressedImage messages a raw camera never sends and runs on the wall
-    clock beside nodes put on /clock. ``--checkpoint A -p planner.model.checkpoint:=B`` is
-    refused ("name different world models: give one of them"). Should: refused the same way
+    (``mpc_nodes`` keeps a ``-p`` image_transport over the option;
+    ``NodeLaunch._overrides`` lays ``-p`` over ``--use-sim-time``): the planner waits for
+    CompressedImage messages a raw camera never sends and runs on the wall clock beside
+    nodes put on /clock. ``--checkpoint A -p planner.model.checkpoint:=B`` is refused
+    ("name different world models: give one of them"). Should: refused the same way
     (exit status 2, naming both), or the option's value used -- never a silent pick.
     """
     values, output = _node_reports([
