@@ -102,12 +102,13 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
-def _rcl_reads(*cli_args, overrides=()) -> dict:
-    """Return what rcl gives a node /vjepa_planner from ``cli_args`` (and rclpy overrides)."""
+def _rcl_reads(*cli_args, overrides=(), name="vjepa_planner", namespace=None) -> dict:
+    """Return what rcl gives a node ``name`` from ``cli_args`` (and rclpy overrides)."""
     context = rclpy.Context()
     rclpy.init(args=[], context=context)
     try:
-        node = Node("vjepa_planner", context=context, cli_args=["--ros-args", *cli_args],
+        node = Node(name, namespace=namespace, context=context,
+                    cli_args=["--ros-args", *cli_args],
                     parameter_overrides=list(overrides),
                     automatically_declare_parameters_from_overrides=True)
         values = {name: p.value for name, p in node._parameters.items()}
@@ -457,29 +458,17 @@ def test_the_camera_follows_a_params_file_putting_the_planner_on_sim_time_in_a_n
     The camera_node gets use_sim_time true under its own full name (/camera/camera), read by
     rcl as the camera's; a section for another namespace does not count.
     """
-    lab = _write(tmp_path / "lab.yaml", yaml.safe_dump({
-        "/arm1/vjepa_planner": {"ros__parameters": {"use_sim_time": True}}}))
-    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", params_file=str(lab),
-                                namespace="arm1", camera="true")
-    camera = next(e.kwargs for e in entities if type(e).__name__ == "Node"
-                  and e.kwargs["executable"] == "camera_node")
-    files = [str(p) for p in camera["parameters"]]
-    assert len(files) == 2 and os.path.isfile(files[1])
-    context = rclpy.Context()
-    rclpy.init(args=[], context=context)
-    try:
-        node = Node("camera", namespace="camera", context=context,
-                    cli_args=["--ros-args", *(a for f in files for a in ("--params-file", f))],
-                    automatically_declare_parameters_from_overrides=True)
-        assert node.get_parameter("use_sim_time").value is True
-        node.destroy_node()
-    finally:
-        rclpy.shutdown(context=context)
-    other = _write(tmp_path / "other.yaml", yaml.safe_dump({
-        "/arm2/vjepa_planner": {"ros__parameters": {"use_sim_time": True}}}))
-    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", params_file=str(other),
-                                namespace="arm1", camera="true")
-    camera = next(e.kwargs for e in entities if type(e).__name__ == "Node"
-                  and e.kwargs["executable"] == "camera_node")
-    assert camera["parameters"][1:] == []
+    def camera_files(params: dict) -> list[str]:
+        lab = _write(tmp_path / "lab.yaml", yaml.safe_dump(params))
+        entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py", params_file=str(lab),
+                                    namespace="arm1", camera="true")
+        return [str(path) for e in entities if type(e).__name__ == "Node"
+                and e.kwargs["executable"] == "camera_node" for path in e.kwargs["parameters"]]
 
+    files = camera_files({"/arm1/vjepa_planner": {"ros__parameters": {"use_sim_time": True}}})
+    assert len(files) == 2 and os.path.isfile(files[1])
+    read = _rcl_reads(*(arg for path in files for arg in ("--params-file", path)),
+                      name="camera", namespace="camera")
+    assert read["use_sim_time"] is True
+    assert len(camera_files({"/arm2/vjepa_planner": {
+        "ros__parameters": {"use_sim_time": True}}})) == 1
