@@ -56,6 +56,9 @@ Defects:
    ``--use-sim-time -p planner.use_sim_time:=false``): the running planner reports
    ``compressed`` (and false): the option given is dropped without a word, where ``--checkpoint
    A -p planner.model.checkpoint:=B`` is refused ("give one of them").
+9. ``vjepa-ros launch --params-file search.yaml --params-file site.yaml``: the last one only
+   (argparse's store); the running planner reports the packaged ``planner.samples`` 800, not
+   search.yaml's, without a word, where ``ros2 run``/launch_ros apply both in order.
 
 Held up (pins below, or checked by hand and not pinned):
 - Parameter files through the node executable and ``vjepa-ros launch``: a typo'd key (unknown,
@@ -278,6 +281,31 @@ def test_an_option_and_a_p_item_setting_one_parameter_are_not_silently_resolved(
         assert "--image-transport" in output and "-p planner.image_transport" in output, output
     else:
         assert values == {"image_transport": "raw", "use_sim_time": True}, output[-1500:]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51a: a second --params-file silently drops the "
+                   "first (rcl and ros2 run apply both)")
+def test_two_params_files_are_both_applied_or_refused(tmp_path, checkpoint):  # noqa: F811
+    """``vjepa-ros launch --params-file search.yaml --params-file site.yaml``.
+
+    A lab keeps its search settings and its site's values in two files, as ``ros2 run ...
+    --ros-args --params-file a.yaml --params-file b.yaml`` (and launch_ros' ``parameters=[a,
+    b]``) take them, each applied in turn. ``vjepa-ros launch`` keeps the last
+    ``--params-file`` only: the running planner reports ``planner.samples`` 800 (the
+    packaged default) instead of search.yaml's 12, without a word. Should: both applied in
+    order, or a usage error (exit status 2) naming the option given twice.
+    """
+    search = _write(tmp_path / "search.yaml", yaml.safe_dump({"/**": {"ros__parameters": {
+        "planner": {"samples": 12, "topk": 4, "iterations": 2}}}}))
+    site = _write(tmp_path / "site.yaml", yaml.safe_dump({"/**": {"ros__parameters": {
+        "model": {"checkpoint": checkpoint, "device": "cpu"}}}}))
+    values, output = _node_reports([PYTHON, "-m", "vjepa_ros.cli", "launch", "--params-file",
+                                    str(search), "--params-file", str(site)],
+                                   ["planner.samples", "model.device"])
+    if values is None:  # refused
+        assert "--params-file" in output and "Traceback" not in output, output[-1500:]
+    else:
+        assert values == {"planner.samples": 12, "model.device": "cpu"}, output[-1500:]
 
 
 FAST_P = {"planner.samples": 12, "planner.topk": 4, "planner.iterations": 2, "model.device": "cpu"}
