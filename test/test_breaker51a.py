@@ -75,7 +75,14 @@ Held up (pins below, or checked by hand and not pinned):
   missing, ``--image-transport ''``, ``--use-sim-time=true``, ``--node ''``, ``-p`` for a node
   not started, ``-p NODE.x`` of the wrong type: one line, status 2 (1 for a checkpoint).
 - SIGINT / SIGTERM of ``vjepa-ros launch --node sim --node image_publisher`` (three nodes in one
-  process, no child processes): status 130 / 143, one line, no temporary file left.
+  process, no child processes), running or 1 / 2.5 / 4 s into start-up, signal sent twice:
+  status 130 / 143, one line, no traceback, no temporary file left; a node that cannot start
+  (``--camera`` without pyrealsense2, a bag folder with no bag) named, status 1.
+- 32 scalar spellings (``1e3``, ``0x1F``, ``010``, ``08``, ``on``, ``y``, ``~``, ``1:30``,
+  ``2025-01-01``, ``1e400``, ``!!str 5`` ...) and odd keys (``1:``, ``true:``, ``null:``) read
+  by the file check exactly as rcl reads them; every key of the shipped sim / image_publisher
+  / bag_player YAMLs is its node's parameter with the dataclass default; ``~`` in
+  ``model.checkpoint`` expanded by the node.
 """
 
 import os
