@@ -164,20 +164,21 @@ class RclLoader(RepeatedKeys, *_BASES):
         its line (rcl: "No key at line ...").
         """
         self.get_event()  # StreamStartEvent
-        documents, repeated = [], []
+        documents, starts, repeated = [], [], []
         while not self.check_event(yaml.StreamEndEvent):
+            starts.append(self.peek_event().start_mark)  # its '---' (or its first line)
             documents.append(self.compose_document())
             repeated += self.repeated
         self.get_event()
         if len(documents) < 2:
             self.repeated = repeated
             return documents[0] if documents else None
-        for document in documents:
+        for document, start in zip(documents, starts, strict=True):
             if not isinstance(document, yaml.MappingNode):
                 raise yaml.composer.ComposerError(
                     None, None, "a document of this file holds no mapping of nodes: rcl reads "
                     "the documents of a file (---) as one mapping; remove that document or "
-                    "write '<node>: ros__parameters: ...' in it", document.start_mark)
+                    "write '<node>: ros__parameters: ...' in it", start)
         joined = yaml.MappingNode(_MAP, [pair for document in documents
                                          for pair in document.value],
                                   documents[0].start_mark, documents[-1].end_mark)
