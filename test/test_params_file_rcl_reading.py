@@ -12,7 +12,7 @@ import pytest
 import yaml
 from test_breaker51a import _rcl_reads
 
-from vjepa_ros.config import UsageError
+from vjepa_ros.config import UsageError, unflatten
 from vjepa_ros.nodes.launch_inputs import check_option_overrides
 from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.params_file import check_params_file
@@ -31,16 +31,6 @@ SAME_AS_RCL = {  # files rcl reads; read_ros_params must give the planner what r
 }
 
 
-def _flat(params: dict, prefix: str = "") -> dict:
-    flat = {}
-    for key, value in params.items():
-        if isinstance(value, dict):
-            flat.update(_flat(value, f"{prefix}{key}."))
-        else:
-            flat[f"{prefix}{key}"] = value
-    return flat
-
-
 @pytest.mark.parametrize("case", sorted(SAME_AS_RCL))
 def test_a_file_rcl_reads_gives_the_node_what_rcl_gives_it(case, tmp_path):
     path = tmp_path / "lab.yaml"
@@ -49,7 +39,7 @@ def test_a_file_rcl_reads_gives_the_node_what_rcl_gives_it(case, tmp_path):
     read = _rcl_reads("--params-file", str(path))
     for name in ("use_sim_time", "start_type_description_service"):
         read.pop(name, None)
-    assert _flat(read_ros_params(path, "/vjepa_planner")) == read
+    assert read_ros_params(path, "/vjepa_planner") == unflatten(read)
     if case == "tabs":
         assert read["s"] == "x\ty" and read["t"] == "5" and read["g.c"] == [1, 2]
 

@@ -56,11 +56,10 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     last parameter file's ``model.checkpoint`` that gives one (as the node will read it;
     ``demo``: the packaged demo world model, ``input_paths.world_model_path``); none at all is
     refused as the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch
-    and the model load. A ``-p planner.model.checkpoint`` that is no string is refused (a UsageError
-    in the node's words), with ``--checkpoint`` too, which would drop it unseen; so is one
-    naming another file than ``--checkpoint`` (``demo`` and its file, a path and a link to it
-    are one). Returns (the
-    source as messages name it, the checkpoint).
+    and the model load. A ``-p planner.model.checkpoint`` that is no string is refused (a
+    UsageError in the node's words), with ``--checkpoint`` too, which would drop it unseen; so
+    is one naming another file than ``--checkpoint`` (``demo`` and its file, a path and a link
+    to it are one). Returns (the source as messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
     from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
