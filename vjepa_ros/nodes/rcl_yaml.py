@@ -269,7 +269,9 @@ def load(text: str, repeated: list | None = None):
         line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
         if mark and line[mark.column:mark.column + 1] == "\t" and "tab" not in exc.problem:
             exc.problem = ("found a tab where rcl reads none (tabs may separate the tokens of a "
-                           "line, not indent it or follow '-'): use spaces there")
+                           "line, not indent it or follow '-'): use spaces there") if _LibYaml \
+                else ("found a tab, which this PyYAML (built without libyaml, rcl's parser) "
+                      "cannot read: use spaces there")
         raise
     finally:
         loader.dispose()
