@@ -83,8 +83,7 @@ def _launch(args: argparse.Namespace) -> int:
             args.checkpoint = checkpoint
         nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
-                          (args.params_file or [None])[0], args.image_transport,
-                          overrides.get("planner"))
+                          args.params_file, args.image_transport, overrides.get("planner"))
         if given_files:  # each applied in turn over the one before, as ros2 run applies them
             nodes[0].file_label = f"--params-file {given_files[0]}"
             nodes[0].more_files = [(path, f"--params-file {name}") for path, name in

@@ -144,13 +144,16 @@ class NodeLaunch:
 def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
               target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
               gripper_topic: str = "gripper_command", camera: bool = False,
-              params_file: str | None = None, image_transport: str | None = None,
+              params_file: str | list[str] | None = None, image_transport: str | None = None,
               planner_parameters: dict | None = None) -> list[NodeLaunch]:
     """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments.
 
     An argument that sets a parameter (``checkpoint`` "", ``image_transport`` None: not given)
     sets it only when given, so the parameter file's value stays otherwise (user33).
+    ``params_file``: a path, or the paths ``--params-file`` gave (argparse's list: each applied
+    in turn, :attr:`NodeLaunch.more_files` after the first).
     """
+    files = [params_file] if isinstance(params_file, str) else list(params_file or [])
     parameters = dict(planner_parameters or {})
     labels = {}
     if image_transport is not None and "image_transport" not in parameters:
@@ -160,7 +163,8 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
         parameters["model.checkpoint"] = checkpoint
         labels["model.checkpoint"] = "--checkpoint"
     nodes = [NodeLaunch(
-        "planner", parameters=parameters, params_file=params_file, labels=labels,
+        "planner", parameters=parameters, params_file=files[0] if files else None,
+        labels=labels, more_files=[(path, f"--params-file {path}") for path in files[1:]],
         remappings={"image": camera_topic, "target_pose": target_topic,
                     "joint_states": joint_states_topic, "gripper_command": gripper_topic},
     )]
