@@ -53,6 +53,7 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
+from vjepa_ros.path_text import distinct_files  # noqa: E402
 
 # The check and its statistics (scipy: seconds under load) are imported where they are first
 # needed, after the options are checked: --help and a bad option answer at once.
@@ -221,6 +222,7 @@ def main(argv=None) -> int:
         thresholds = verdict_thresholds(args)
     except ValueError as exc:
         parser.error(str(exc))
+    args.rows = distinct_files(args.rows, "--rows")
     rows = load_rows(args.rows)  # a file missing or unreadable: exit status 1 (run_script)
     try:
         stats = [row_statistics(row, thresholds) for row in rows]

@@ -43,6 +43,7 @@ import numpy as np
 from vjepa_ros import saved_outputs
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.path_text import distinct_files
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
 
@@ -208,7 +209,8 @@ def report(args: argparse.Namespace) -> None:
 
     from vjepa_ros.models import WorldModel, build_encoder, load_world_model
 
-    models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
+    models = [(path, load_world_model(path, device="cpu"))
+              for path in distinct_files(args.encoder, "--encoder")]
     if models:
         config = models[0][1].encoder.config
         torch.manual_seed(0)

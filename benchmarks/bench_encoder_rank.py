@@ -45,6 +45,7 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
+from vjepa_ros.path_text import distinct_files
 
 if TYPE_CHECKING:
     import torch
@@ -127,7 +128,8 @@ def feature_rows(args, frames: np.ndarray):
 
     from vjepa_ros.models import WorldModel, build_encoder, load_world_model
 
-    models = [(path, load_world_model(path, device="cpu")) for path in args.encoder]
+    models = [(path, load_world_model(path, device="cpu"))
+              for path in distinct_files(args.encoder, "--encoder")]
     config = (models[0][1].encoder.config.to_dict() if models else
               {"img_size": frames.shape[1], "patch_size": 16, "embed_dim": 192, "depth": 4,
                "num_heads": 3})

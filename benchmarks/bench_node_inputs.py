@@ -50,15 +50,15 @@ import re
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # node_inputs_process beside it
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # node_inputs_process, lab_feeder
 import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
 # isort: split
 import numpy as np  # noqa: E402
+from lab_feeder import ARM_TOPIC, CAMERA_TOPIC, FINGER_TOPIC, Feeder  # noqa: E402
 from node_inputs_process import (  # noqa: E402, F401 - TIMED, PARTS: here too (tests)
     EXECUTOR_ENV,
     PARTS,
@@ -81,12 +81,6 @@ os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ["ROS_LOCALHOST_ONLY"] = "1"
 os.environ.setdefault("ROS_DOMAIN_ID", str(os.getpid() % 100 + 1))
 
-HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]
-ARM = [f"panda_joint{i}" for i in range(1, 8)]
-FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
-CAMERA_TOPIC = "/camera/camera/color/image_raw"
-ARM_TOPIC = "/joint_states"
-FINGER_TOPIC = "/franka_gripper/joint_states"
 TARGET_TOPIC = "/target_pose"
 GRIPPER_TOPIC = "/gripper_command"
 NODE_START_S = 180.0  # [s] the node's start (torch, the model) on a loaded machine
@@ -109,69 +103,6 @@ def read_log(path: Path) -> list[tuple[str, str]]:
         elif line.strip():
             lines.append(("OUT", line.strip()))
     return lines
-
-
-class Feeder:
-    """Publish the lab's camera, arm and finger streams from a thread of this process."""
-
-    def __init__(self, node, args):
-        from rclpy.qos import qos_profile_sensor_data
-        from sensor_msgs.msg import Image, JointState
-
-        from vjepa_ros.images import rgb_to_image_fields
-
-        self.node, self.args = node, args
-        rng = np.random.default_rng(0)
-        frames = rng.integers(0, 256, (4, args.height, args.width, 3), dtype=np.uint8)
-        self.images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
-        for image in self.images:
-            image.header.frame_id = "camera_color_optical_frame"
-        self.image_pub = node.create_publisher(Image, CAMERA_TOPIC, qos_profile_sensor_data)
-        self.arm_pub = node.create_publisher(JointState, ARM_TOPIC, 10)
-        self.finger_pub = node.create_publisher(JointState, FINGER_TOPIC, 10)
-        self.JointState = JointState
-        self.sent = collections.Counter()
-        self.last: dict[str, float] = {}  # [s] when each stream was last published
-        self.gap: dict[str, float] = collections.defaultdict(float)  # [s] its longest gap
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        periods = {"image": 1.0 / self.args.fps, "arm": 1.0 / self.args.arm_hz,
-                   "finger": 1.0 / self.args.finger_hz}
-        due = dict.fromkeys(periods, time.monotonic())
-        index = 0
-        while self.running:
-            now = time.monotonic()
-            stamp = self.node.get_clock().now().to_msg()
-            if now >= due["image"]:
-                msg = self.images[index % len(self.images)]
-                msg.header.stamp = stamp
-                self.image_pub.publish(msg)
-                index += 1
-            if now >= due["arm"]:
-                msg = self.JointState(name=ARM, position=list(HOME))
-                msg.header.stamp = stamp
-                self.arm_pub.publish(msg)
-            if now >= due["finger"]:
-                msg = self.JointState(name=FINGERS, position=[0.04, 0.04])
-                msg.header.stamp = stamp
-                self.finger_pub.publish(msg)
-            for name, period in periods.items():
-                if now >= due[name]:
-                    self.sent[name] += 1
-                    if name in self.last:
-                        self.gap[name] = max(self.gap[name], now - self.last[name])
-                    self.last[name] = now
-                    due[name] = max(due[name] + period, now - period)  # no burst after a stall
-            time.sleep(max(0.0, min(due.values()) - time.monotonic()))
-
-    def start(self):
-        self.thread.start()
-
-    def stop(self):
-        self.running = False
-        self.thread.join(5.0)
 
 
 def final_reports(reports: list[dict]) -> list[dict]:

@@ -31,7 +31,8 @@ stage printed) and pretrain_b<batch>_s<seed>.pt per seed (encoder-only files wit
 monitor curves, for vjepa-ros train --encoder and bench_encoder_landscape.py): 2 + one file per
 seed (at most 6 seeds: the device tool brings back 8 files), and posttrain_<run>.pt per
 post-training run (world models, for bench_manipulation.py --checkpoint). The stages themselves:
-device_stages.py; the child processes, results file and log: device_runs.py.
+device_stages.py; the child processes, results file and log: device_runs.py; the options'
+checks: device_inputs.py; one stage's run (in process or children): device_stage_run.py.
 
 No CUDA: says so and exits 1, unless --allow-cpu. ``--tiny``: tiny models and settings (a CPU
 smoke of the code paths in well under a minute; pretraining on --pretrain-data when given, else
@@ -50,9 +51,7 @@ not use (its default archive not carried, an archive that cannot be unpacked).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime
-import importlib.util
 import json
 import math
 import os
@@ -70,19 +69,24 @@ sys.path.insert(0, str(ROOT / "benchmarks"))  # device_stages and the bench_*.py
 
 import device_posttrain as posttrain  # noqa: E402
 import device_stages as stages  # noqa: E402
+from device_inputs import (  # noqa: E402
+    MAX_SEEDS,
+    Bounded,
+    check_posttrain_inputs,
+    check_pretrain_inputs,
+    checked_out,
+)
 from device_runs import (  # noqa: E402
-    DEVICE_FILE_BYTES,
     DEVICE_FILES,
-    DEVICE_TOTAL_BYTES,
     LOG,
-    RESULTS,
+    RESULTS,  # noqa: F401
     Log,
     Results,
-    finish_status,
-    publish,
-    run_children,
+    finish_status,  # noqa: F401  (tests reach device_runs' functions through this module)
+    run_children,  # noqa: F401
     summary,
 )
+from device_stage_run import child_main, run_stage  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.config import UsageError  # noqa: E402
@@ -97,7 +101,7 @@ from vjepa_ros.threads import (  # noqa: E402
 STAGES = ("models", "planner", "train", "pretrain", "posttrain")
 DEFAULT_STAGES = STAGES[:4]  # posttrain only when asked for
 SHARES = {"models": 0.15, "planner": 0.3, "train": 0.2}  # of the budget
-MULTI = ("pretrain", "posttrain")  # the rest, split evenly; one process per seed or run each
+# the rest (device_stage_run.MULTI: pretrain, posttrain) split evenly: stage_deadline
 RESERVE_S = 10.0  # kept at the end of the budget for the last writes
 # The device tool runs one command for at most 10 minutes (its timeout_s); the script needs time
 # outside the budget: its start (torch, nvidia-smi, reading --pretrain-data) and a child's
@@ -108,10 +112,7 @@ RESERVE_S = 10.0  # kept at the end of the budget for the last writes
 DEVICE_CALL_S = 600.0
 START_MARGIN_S = 60.0
 MAX_BUDGET_S = DEVICE_CALL_S - START_MARGIN_S
-PUBLISH_LOCK = "results.lock"  # in the parent's temporary folder: the children's publish()
 DATA = ".device_data/episodes"  # --pretrain-data when not given and there (git-ignored, carried)
-MAX_SEEDS = 6  # the device tool returns at most 8 files: the JSON, the log and the encoders
-MAX_RUNS = MAX_SEEDS  # ... or the post-trained world models
 # Each count's range, refused past it before anything starts: past it a run failed late (a
 # --pretrain-batch of 1e8 clips asked ~4.9 TB after 23 s), crashed (--threads 100000: OpenBLAS
 # could not start its threads, a segfault) or overflowed (a seed past 2**64: torch.manual_seed)
@@ -178,165 +179,6 @@ def checkout_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return commit
-
-
-def child_command(args, stage: str, deadline_s: float, result_file: Path,
-                  item: int | str | None = None, data: Path | None = None) -> list[str]:
-    """Return the command of one stage's process (``item``: its pretraining seed or run)."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", stage,
-               "--child-json", str(result_file), "--child-deadline-s", f"{deadline_s:.1f}",
-               "--device-name", args.device_name]
-    if item is not None:
-        command += ["--child-seed" if stage == "pretrain" else "--child-run", str(item),
-                    "--child-data", str(data)]
-    for option in ("out", "budget_s", "peak_tflops", "pretrain_config", "pretrain_steps",
-                   "pretrain_batch", "posttrain_steps", "posttrain_batch", "threads"):
-        value = getattr(args, option)
-        if value is not None:
-            command += [f"--{option.replace('_', '-')}", str(value)]
-    return command + (["--tiny"] if args.tiny else []) + (["--allow-cpu"] if args.allow_cpu
-                                                          else [])
-
-
-def run_stage(name: str, ctx: stages.Context, results: Results, log: Log, tmp: Path) -> None:
-    """Run stage ``name`` in this process or in child process(es); record it in ``results``."""
-    record = results.stage(name)
-    args = ctx.args
-    started = time.monotonic()
-    data = None
-    if name in MULTI:  # --pretrain-data / --posttrain-data were checked whole by parse_args
-        given = args.pretrain_data if name == "pretrain" else args.posttrain_folder
-        if given is not None:
-            data = Path(given).expanduser().resolve()
-            shown = args.pretrain_data if name == "pretrain" else args.posttrain_data
-            log.line(f"{name}: episodes of --{name}-data {shown}")
-        elif ctx.tiny:
-            from vjepa_ros.train.synthetic import write_blob_episodes
-
-            data = tmp / "blob_episodes"
-            if not data.is_dir():
-                write_blob_episodes(data, 3, frames=8, size=64)
-            log.line(f"{name}: synthetic blob episodes (--tiny without --{name}-data)")
-        else:
-            reason = stages.NO_DATA if name == "pretrain" else posttrain.NO_DATA
-            record.update(status="skipped", reason=reason)
-            log.line(f"{name}: skipped: {reason}")
-            results.save()
-            return
-        record.update(runs=[], data=str(data))
-    log.line(f"== {name}: {ctx.left():.0f} s")
-    if args.in_process:
-        def save():
-            results.save()
-
-        returncode = 0
-        try:
-            with contextlib.redirect_stdout(log):  # the stage's lines into the log too
-                if name == "pretrain":
-                    for seed in args.pretrain_seeds:
-                        stages.stage_pretrain_seed(ctx, record, save, seed, data)
-                elif name == "posttrain":  # one after the other: each its share of the time
-                    for index, spec in enumerate(args.posttrain_runs):
-                        share = ctx.left() / (len(args.posttrain_runs) - index)
-                        posttrain.stage_posttrain_run(
-                            stages.Context(ctx.device, ctx.tiny, time.monotonic() + share,
-                                           args), record, save, spec, data)
-                else:
-                    stages.STAGE_FUNCTIONS[name](ctx, record, save)
-        except Exception as exc:  # noqa: BLE001  (record it; the next stage still runs)
-            log.line(stages.failure_text(exc))
-            record.update(status="failed", reason=stages.one_line(exc))
-            returncode = 1
-        outcome = {name: (returncode, False)}
-    else:
-        items = {"pretrain": [f"s{seed}" for seed in args.pretrain_seeds],
-                 "posttrain": args.posttrain_runs}.get(name, [None])
-        labels = {(f"{name} {item}" if item else name): item for item in items}
-        files = {label: tmp / f"{label.replace(' ', '_')}.json" for label in labels}
-        results.save()  # the stage as running; its children publish into it as they save
-        commands = {}
-        for label, item in labels.items():
-            item = item.removeprefix("s") if name == "pretrain" else item
-            commands[label] = child_command(args, name, ctx.left(), files[label], item, data)
-        outcome = run_children(commands, ctx.left(), log)
-        for label, path in files.items():
-            part = json.loads(path.read_text()) if path.exists() else {}
-            if name in MULTI:
-                record["runs"] += part.get("runs", [])
-                if part.get("status") == "failed":
-                    record.update(status="failed", reason=f"{label}: {part.get('reason')}")
-            else:
-                record.update(part)
-    codes = [code for code, _ in outcome.values()]
-    finish_status(record, max(codes, key=abs), any(late for _, late in outcome.values()))
-    record["seconds"] = round(time.monotonic() - started, 1)
-    log.line(f"== {name}: {record['status']}" + (f" ({record['reason']})" if record["reason"]
-                                                  else "") + f", {record['seconds']} s")
-    results.save()
-
-
-def child_main(args) -> int:
-    """Run one stage (or one pretraining seed) here; its record to --child-json as it grows.
-
-    Each save also puts the record into --out's device_check.json (``device_runs.publish``).
-    """
-    path = Path(args.child_json)
-    record = {"status": "running", "reason": None, "rows": []}
-    if args.child in MULTI:
-        record["runs"] = []
-
-    def save():  # $OUT's JSON first: the parent's copy never shows more than $OUT does
-        from vjepa_ros.atomic_files import write_text
-
-        try:
-            publish(Path(args.out), path.parent / PUBLISH_LOCK, args.child, record)
-        except OSError as exc:  # the parent still merges this file at the end
-            print(f"device_check: {RESULTS} not updated ({stages.one_line(exc)})", flush=True)
-        write_text(path, json.dumps(record, default=str))
-
-    deadline = time.monotonic() + args.child_deadline_s
-    ctx = stages.Context(args.device_name, args.tiny, deadline, args)
-    if args.child in MULTI or ctx.device == "cpu":
-        set_torch_threads(args.threads)  # None: OMP_NUM_THREADS, else all cores but one
-    try:
-        if args.child == "pretrain":
-            stages.stage_pretrain_seed(ctx, record, save, args.child_seed, Path(args.child_data))
-        elif args.child == "posttrain":
-            posttrain.stage_posttrain_run(ctx, record, save, args.child_run,
-                                          Path(args.child_data))
-        else:
-            stages.STAGE_FUNCTIONS[args.child](ctx, record, save)
-    except Exception as exc:  # noqa: BLE001
-        print(stages.failure_text(exc), flush=True)
-        record.update(status="failed", reason=stages.one_line(exc))
-        save()
-        return 1
-    save()
-    return 0
-
-
-class Bounded:
-    """An option's type: a number of ``kind`` (int: a whole number) from ``low`` to ``high``.
-
-    Anything else (not a number of that kind, nan, inf, out of range) is argparse's one-line
-    usage error (exit 2) naming the option and the range: ``argument --pretrain-batch: '1e8':
-    give a whole number from 1 to 4096 (clips per step; the default is 256)``.
-    """
-
-    def __init__(self, kind: type, low: float, high: float, why: str):
-        self.kind, self.low, self.high, self.why = kind, low, high, why
-
-    def __call__(self, text: str):
-        try:
-            value = self.kind(text)
-        except ValueError:
-            value = None
-        if value is None or not self.low <= value <= self.high:  # (nan: never in range)
-            what, low, high = (("a whole number", self.low, self.high) if self.kind is int
-                               else ("a number", f"{self.low:g}", f"{self.high:g}"))
-            raise argparse.ArgumentTypeError(f"{text!r}: give {what} from {low} to {high} "
-                                             f"({self.why})")
-        return value
 
 
 def parse_args(argv=None):
@@ -439,144 +281,8 @@ def parse_args(argv=None):
         if "pretrain" in args.stages:
             check_pretrain_inputs(parser, args)
         if "posttrain" in args.stages:
-            check_posttrain_inputs(parser, args)
+            check_posttrain_inputs(parser, args, ROOT)
     return args
-
-
-def checked_out(parser, given: str | None) -> str:
-    """Return the output folder (--out, else $OUT, else ./outputs/device_check), absolute.
-
-    Only once it could be made and written and no folder is where its files go; else exit 2 in
-    one line naming the option (``out_paths``' checks: a file on the way, a folder it cannot
-    write). Nothing is created here.
-    """
-    from vjepa_ros.out_paths import check_output_names, output_dir
-
-    option = "--out" if given else "$OUT" if os.environ.get("OUT") else "--out (default)"
-    out = Path(given or os.environ.get("OUT") or Path("outputs") / "device_check").expanduser()
-    try:
-        output_dir(out, option, create=False, claim=False)
-        if out.is_dir():
-            check_output_names(out, [RESULTS, LOG], option)
-    except ValueError as exc:
-        parser.error(str(exc))
-    return str(out.absolute())
-
-
-def check_out_names(parser, out: str, names: list[str]) -> None:
-    """Exit 2 in one line for a file of ``names`` under ``out`` its stage could not replace.
-
-    A folder where a model goes (a reused --out), found before the training, not at its
-    export (``out_paths.check_output_names``).
-    """
-    from vjepa_ros.out_paths import check_output_names
-
-    if Path(out).is_dir():
-        try:
-            check_output_names(out, names, "--out")
-        except ValueError as exc:
-            parser.error(str(exc))
-
-
-def check_pretrain_inputs(parser, args) -> None:
-    """Exit 2 in one line for pretrain settings or episodes the pretrain stage could not use.
-
-    --pretrain-config and the --pretrain-* values as ``PretrainConfig`` (its one-line errors),
-    then --pretrain-data read whole as the stage reads it (``pretrain_data_problem``; a few
-    seconds for the default 259 episodes). Without --pretrain-data: nothing to check (the stage
-    is skipped with a reason; --tiny: synthetic episodes).
-    """
-    from vjepa_ros.cli_options import option_message
-
-    try:
-        config = stages.pretrain_config(args, args.tiny)
-    except ValueError as exc:
-        names = {"PretrainConfig.steps": "--pretrain-steps",
-                 "PretrainConfig.batch_size": "--pretrain-batch"}
-        text = " ".join(option_message(str(exc), names).split())
-        parser.error(f"--pretrain-config {text}" if args.pretrain_config else text)
-    check_out_names(parser, args.out, [stages.encoder_name(config.batch_size, seed)
-                                       for seed in args.pretrain_seeds])
-    if importable("torch"):
-        size = stages.encoder_file_bytes(config)
-        if size > DEVICE_FILE_BYTES:
-            parser.error(f"--pretrain-config: each seed's encoder would be a {size / 1e6:.1f} MB "
-                         f"file (float32), more than the {DEVICE_FILE_BYTES / 2**20:.0f} "
-                         "MiB the device tool brings back: give a smaller encoder")
-        args.pretrain_bytes = size * len(args.pretrain_seeds)
-    if args.pretrain_data is not None and importable("torch"):
-        # (without torch, which reading episodes needs, main says in one line what to run)
-        problem = stages.pretrain_data_problem(args, args.tiny)
-        if problem:
-            parser.error(problem)
-
-
-def check_posttrain_inputs(parser, args) -> None:
-    """Exit 2 in one line for post-training runs or episodes the posttrain stage could not use.
-
-    --posttrain-runs each parsed (``device_posttrain.run_spec``), at most :data:`MAX_RUNS`, none
-    twice; --posttrain-data (default ``device_posttrain.DATA``) read whole as the
-    stage reads it, a tar unpacked into a temporary folder that ``args.posttrain_folder`` names
-    and main removes at the end (``device_posttrain.posttrain_data_problem``: tqdm too). Without
-    --posttrain-data and without its default (not carried), refused naming the default path;
-    --tiny without it: synthetic episodes.
-    """
-    try:
-        labels = [posttrain.run_spec(text)[0] for text in args.posttrain_runs]
-    except ValueError as exc:
-        parser.error(str(exc))
-    if len(labels) > MAX_RUNS:
-        parser.error(f"--posttrain-runs: at most {MAX_RUNS} (the device tool returns at most 8 "
-                     "files: the JSON, the log and one world model per run)")
-    if len(set(labels)) != len(labels):
-        parser.error("--posttrain-runs: a run given twice")
-    args.posttrain_runs = labels
-    check_out_names(parser, args.out, [posttrain.model_name(label) for label in labels])
-    if importable("torch"):
-        total = args.pretrain_bytes if "pretrain" in args.stages else 0
-        for label in labels:
-            problem, size = posttrain.run_problem(label)
-            if problem:
-                parser.error(problem)
-            total += size
-        if total > DEVICE_TOTAL_BYTES:
-            parser.error(f"--posttrain-runs: their world models (and the pretrain stage's "
-                         f"encoders) take ~{total / 2**20:.0f} MiB together, more than the "
-                         f"{DEVICE_TOTAL_BYTES / 2**20:.0f} MiB the device tool brings back: "
-                         "give fewer or smaller runs")
-    if args.posttrain_data is None and not args.tiny:
-        default = ROOT / posttrain.DATA
-        if not default.is_file():  # the stage asked for would only be skipped: exit 0, no model
-            parser.error(f"--posttrain-data not given and {default} is not there (was it "
-                         "carried? docs/device_check.md: pack the episodes with "
-                         "benchmarks/device_pack.py and carry the file)")
-        args.posttrain_data = str(default)
-    if not importable("torch"):
-        return  # main says in one line what to run
-    if not importable("tqdm"):
-        parser.error(posttrain.TQDM_FIX)
-    if args.posttrain_data is None:
-        return  # --tiny: synthetic episodes
-    folder = Path(tempfile.mkdtemp(prefix="device_posttrain_"))
-    problem = "(not checked)"
-    try:
-        problem = posttrain.posttrain_data_problem(args.posttrain_data, folder)
-    finally:  # also for an error the check did not foresee: nothing left behind
-        if problem:
-            shutil.rmtree(folder, ignore_errors=True)
-    if problem:
-        parser.error(problem)
-    args.posttrain_tmp = str(folder)  # removed by main at the end
-    args.posttrain_folder = str(posttrain.unpacked(
-        Path(args.posttrain_data).expanduser(), folder))
-
-
-def importable(name: str) -> bool:
-    """Whether module ``name`` can be found (a finder that raises ImportError: not)."""
-    try:
-        return importlib.util.find_spec(name) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def stage_deadline(name: str, chosen: list[str], budget_s: float, now: float,

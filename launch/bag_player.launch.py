@@ -3,21 +3,36 @@
 ros2 launch vjepa_ros bag_player.launch.py bag:=run1 rate:=1.0
 
 On a full ROS install `ros2 bag play run1 --clock` does the same; this node needs no rosbag2.
+An argument sets its parameter only when given (rate, loop: config/bag_player.yaml's values
+otherwise); each text is read as its parameter's type (bag:=2025-01-01 stays a folder's name).
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
+from vjepa_ros.nodes.launch_values import node_parameters
+
+# launch argument -> (the parameter it sets, its type), set only when given
+ARGUMENTS = {"bag": ("bag", str), "rate": ("rate", float), "loop": ("loop", bool)}
+
+
+def nodes(context):
+    """Return the bag_player node; ValueError naming bag:= empty, rate:=fast (one line)."""
+    config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    given = node_parameters(context.launch_configurations, "bag_player", config, ARGUMENTS,
+                            ParameterValue, LaunchConfiguration)
+    return [Node(package="vjepa_ros", executable="bag_player", name="bag_player", parameters=given,
+                 output="screen")]
 
 
 def generate_launch_description():
-    params = os.path.join(get_package_share_directory("vjepa_ros"), "config", "bag_player.yaml")
     profile = EnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE", default_value=os.path.join(
         get_package_share_directory("vjepa_ros"), "config", PROFILE_FILE))
     return LaunchDescription(
@@ -26,23 +41,11 @@ def generate_launch_description():
             # Raw frames to nodes in other processes need the larger shared-memory segment.
             *(SetEnvironmentVariable(name, profile)
               for name in profile_variables(os.environ.get("ROS_DISTRO"))),
-            DeclareLaunchArgument("rate", default_value="1.0", description="Playback speed"),
-            DeclareLaunchArgument(
-                "loop", default_value="false", description="Start again when the bag ends"
-            ),
-            Node(
-                package="vjepa_ros",
-                executable="bag_player",
-                name="bag_player",
-                parameters=[
-                    params,
-                    {
-                        "bag": LaunchConfiguration("bag"),
-                        "rate": LaunchConfiguration("rate"),
-                        "loop": LaunchConfiguration("loop"),
-                    },
-                ],
-                output="screen",
-            ),
+            DeclareLaunchArgument("rate", default_value="", description="Playback speed; "
+                                  "empty (default): config/bag_player.yaml's (1.0)"),
+            DeclareLaunchArgument("loop", default_value="", description="true: start again "
+                                  "when the bag ends; empty (default): config/bag_player.yaml's "
+                                  "(false)"),
+            OpaqueFunction(function=nodes),
         ]
     )

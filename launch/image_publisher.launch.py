@@ -1,23 +1,38 @@
 """Publish an image file (e.g. a goal image) on a topic.
 
 ros2 launch vjepa_ros image_publisher.launch.py path:=goal.png topic:=/vjepa_planner/goal_image
+
+rate_hz sets its parameter only when given (config/image_publisher.yaml's value otherwise); the
+path's text reaches the node as it is (path:=2025-01-01 a file's name, not a date).
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, SetEnvironmentVariable
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
+from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
+from vjepa_ros.nodes.launch_values import node_parameters
+
+# launch argument -> (the parameter it sets, its type), set only when given
+ARGUMENTS = {"path": ("path", str), "rate_hz": ("rate_hz", float)}
+
+
+def nodes(context):
+    """Return the image_publisher node (ValueError, one line: path:= empty, rate_hz:=fast)."""
+    config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    given = node_parameters(context.launch_configurations, "image_publisher", config, ARGUMENTS,
+                            ParameterValue, LaunchConfiguration)
+    return [Node(package="vjepa_ros", executable="image_publisher", name="image_publisher",
+                 parameters=given, remappings=[("image", LaunchConfiguration("topic"))],
+                 output="screen")]
 
 
 def generate_launch_description():
-    params = os.path.join(
-        get_package_share_directory("vjepa_ros"), "config", "image_publisher.yaml"
-    )
     profile = EnvironmentVariable("FASTDDS_DEFAULT_PROFILES_FILE", default_value=os.path.join(
         get_package_share_directory("vjepa_ros"), "config", PROFILE_FILE))
     return LaunchDescription(
@@ -31,22 +46,10 @@ def generate_launch_description():
             ),
             DeclareLaunchArgument(
                 "rate_hz",
-                default_value="0.0",
-                description="Republish rate [Hz], 0 to 1000; 0 publishes once, latched",
+                default_value="",
+                description="Republish rate [Hz], 0 to 1000; 0 publishes once, latched; empty "
+                "(default): config/image_publisher.yaml's (0.0)",
             ),
-            Node(
-                package="vjepa_ros",
-                executable="image_publisher",
-                name="image_publisher",
-                parameters=[
-                    params,
-                    {
-                        "path": LaunchConfiguration("path"),
-                        "rate_hz": LaunchConfiguration("rate_hz"),
-                    },
-                ],
-                remappings=[("image", LaunchConfiguration("topic"))],
-                output="screen",
-            ),
+            OpaqueFunction(function=nodes),
         ]
     )

@@ -6,9 +6,13 @@ ros2 launch vjepa_ros vjepa_mpc.launch.py checkpoint:=/path/vjepa2-ac-vitg.pt \
 The planner starts in shadow mode; `ros2 service call /vjepa_planner/enable std_srvs/srv/SetBool
 "{data: true}"` starts commanding. An argument that sets a parameter (checkpoint, device,
 image_transport, use_sim_time) sets it only when given: the params_file's value stays otherwise.
-A given value is written under the node's fully qualified name (/vjepa_planner,
-/arm1/vjepa_planner) in a file after params_file, so it wins over the file's '/**' and over a
-section naming the node (launch_ros would write a dict under '/**', which that section overrides).
+A given value is written under '/**' and under the node's fully qualified name (/vjepa_planner,
+/arm1/vjepa_planner) in a file after params_file: rcl merges the sections of one name and applies
+them in the order each name first appears, so under both names it wins over params_file whatever
+the order of its sections (launch_ros would write a dict under '/**' alone, which a section
+naming the node overrides). A value the planner refuses is named by its argument
+(checkpoint:=...), not by that file. namespace:= and dds_profile:= are checked before any node
+starts (one line naming the argument).
 Those files are removed when the launch shuts down (they were left in the temporary folder, one
 per launch).
 Without `ros2 launch`, `vjepa-ros launch` starts the same nodes with the same parameter files
@@ -16,9 +20,7 @@ Without `ros2 launch`, `vjepa-ros launch` starts the same nodes with the same pa
 """
 
 import os
-import tempfile
 
-import yaml
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
 from launch.actions import (
@@ -32,8 +34,10 @@ from launch.event_handlers import OnShutdown
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 
-from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
+from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_problem, profile_variables
+from vjepa_ros.nodes.launch_values import given_arguments, values_file
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.ros_names import namespace_problem
 
 # launch argument -> (the parameter it sets, its type): given only when the argument is not
 # empty (its default), so a params_file's value stays otherwise (user33)
@@ -51,19 +55,37 @@ def given_values(context, names=tuple(PARAMETER_ARGUMENTS)):
     Values are typed (str, or bool from true/false in any case); raises ValueError (one line
     naming the argument) for another use_sim_time text.
     """
-    values = {}
-    for name in names:
-        text = context.launch_configurations.get(name, "")
-        if not text:
-            continue
-        parameter, kind = PARAMETER_ARGUMENTS[name]
-        if kind is bool:
-            if text.strip().lower() not in ("true", "false"):
-                raise ValueError(f"launch argument {name}:={text}: give true or false")
-            values[parameter] = text.strip().lower() == "true"
-        else:
-            values[parameter] = text
-    return values
+    return given_arguments(context.launch_configurations,
+                           {name: PARAMETER_ARGUMENTS[name] for name in names})
+
+
+def given_labels(context, values):
+    """Return ``{parameter: "argument:=text"}`` for the ``values`` of :func:`given_values`.
+
+    Written in the values file, so that a node refusing a value names the argument given
+    (``checkpoint:=/no/such/model.pt``), not the file.
+    """
+    by_parameter = {parameter: name for name, (parameter, _) in PARAMETER_ARGUMENTS.items()}
+    return {parameter: f"{by_parameter[parameter]}:="
+            f"{context.launch_configurations[by_parameter[parameter]]}"
+            for parameter in values}
+
+
+def check_arguments(context):
+    """Refuse a namespace rcl refuses and a dds_profile that is no file, before any node.
+
+    ValueError, one line naming the argument (``namespace:=arm1/``, ``dds_profile:=...``).
+    """
+    configurations = context.launch_configurations
+    namespace = configurations.get("namespace", "")
+    problem = namespace and namespace_problem(namespace, relative_ok=True)
+    if problem:
+        raise ValueError(f"launch argument namespace:={namespace}: {problem}")
+    if "dds_profile" in configurations:  # (its default: $FASTDDS_DEFAULT_PROFILES_FILE)
+        problem = profile_problem(configurations["dds_profile"])
+        if problem:
+            raise ValueError(f"launch argument dds_profile:={configurations['dds_profile']}: "
+                             f"{problem}")
 
 
 def node_fqn(context, namespace, name):
@@ -95,32 +117,22 @@ def planner_clock(context, fqn):
     return {"use_sim_time": True} if values.get("use_sim_time") is True else {}
 
 
-def values_file(fqn, values):
-    """Return ``[path]`` of a new YAML file setting ``values`` under ``fqn`` ([] when none).
-
-    rclpy applies a node's own section after '/**' whatever the order, and a later file's
-    value for the same section and name wins: after params_file, these values win over it.
-    """
-    if not values:
-        return []
-    with tempfile.NamedTemporaryFile("w", prefix="launch_params_", suffix=".yaml",
-                                     delete=False) as file:
-        yaml.safe_dump({fqn: {"ros__parameters": values}}, file)
-    return [file.name]
-
-
 def nodes(context):
     """Return the planner and camera nodes, with the parameters the arguments given set.
 
     With them, when a value was given, the handler that removes its file at shutdown.
     """
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
+    check_arguments(context)
     namespace = context.launch_configurations.get("namespace", "")
     planner = node_fqn(context, namespace, PLANNER_NODE)
-    planner_given = values_file(planner, given_values(context))
+    values = given_values(context)
+    planner_given = values_file(planner, values, given_labels(context, values))
     # the camera follows the planner's clock: the argument, else the planner's params_file
-    camera_given = values_file(node_fqn(context, "camera", "camera"), given_values(
-        context, ("use_sim_time",)) or planner_clock(context, planner))
+    clock = given_values(context, ("use_sim_time",))
+    camera_given = values_file(node_fqn(context, "camera", "camera"),
+                               clock or planner_clock(context, planner),
+                               given_labels(context, clock))
     planner_node = Node(
         package="vjepa_ros",
         executable="planner_node",

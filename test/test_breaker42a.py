@@ -38,7 +38,8 @@ def approach_and_grasp_session(limits=None):
                          ControlConfig(mode="continuous"), clock=clock,
                          log=lambda level, message: logs.append((level, message)),
                          goal_switching=GoalSwitchConfig(gripper="subgoal"),
-                         clock_offset=clock.system_offset)
+                         clock_offset=clock.system_offset,
+                         stream_clock=clock.steady)
     approach, grasp = START.copy(), START.copy()
     grasp[2] -= 0.05
     grasp[6] = 0.25  # captured holding the cup

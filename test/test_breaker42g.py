@@ -79,7 +79,8 @@ def test_a_bag_that_loops_back_to_its_start_pose_restarts_the_goal_sequence():
     clock, logs = Clock(), []
     session = MPCSession(tiny_world_model(), CEM, SafetyLimits(), ControlConfig(mode="continuous"),
                          clock=clock, log=lambda level, message: logs.append((level, message)),
-                         goal_switching=GoalSwitchConfig(), clock_offset=clock.system_offset)
+                         goal_switching=GoalSwitchConfig(), clock_offset=clock.system_offset,
+                         stream_clock=clock.steady)
     approach, place = START.copy(), START.copy()
     place[1] += 0.05
     session.set_goals([SubGoal(frame(1), steps=1, source="approach", state=approach),

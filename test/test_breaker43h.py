@@ -41,7 +41,8 @@ class Rig:
         self.session = MPCSession(
             model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
             log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset)
+            planner=self.planner, clock_offset=self.clock.system_offset,
+            stream_clock=self.clock.steady)
         self.frames = 0
         self.next_frame = self.clock.now
         self.push = np.zeros(7)  # where a hand has pushed the arm from the set-point

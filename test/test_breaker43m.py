@@ -163,6 +163,7 @@ def test_continuous_subgoal_gripper_does_not_open_before_the_place_move_ran(mode
     session = MPCSession(model, CEM, LIMITS, ControlConfig(mode="continuous"), clock=clock,
                          log=lambda level, message: logs.append((level, message)),
                          planner=HookedPlanner(model), clock_offset=clock.system_offset,
+                         stream_clock=clock.steady,
                          goal_switching=GoalSwitchConfig(gripper="subgoal"))
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)

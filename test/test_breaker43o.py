@@ -40,6 +40,7 @@ class GripperRig:
             model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
             log=lambda level, message: self.logs.append((level, message)),
             planner=self.planner, clock_offset=self.clock.system_offset,
+            stream_clock=self.clock.steady,
             goal_switching=switching or GoalSwitchConfig(gripper="subgoal"))
         self.lag, self.push = lag, np.zeros(7)
         self.frames, self.next_frame = 0, self.clock.now

@@ -69,7 +69,8 @@ def commanding_session(model, state, action, rpy=(0.0, 0.0, 0.0), mode="blocking
     clock = Clock()
     session = MPCSession(model, CEM, SafetyLimits(),
                          ControlConfig(mode=mode, model_frame_rpy_deg=list(rpy)), clock=clock,
-                         planner=FixedPlanner(action), clock_offset=clock.system_offset)
+                         planner=FixedPlanner(action), clock_offset=clock.system_offset,
+                         stream_clock=clock.steady)
     session.observe_image(frame(0), clock.now)
     session.observe_state(state, clock.now)
     session.set_goals([SubGoal(frame(7), 0, "test")])

@@ -285,7 +285,7 @@ class AheadRig(Rig):
     """``test_breaker43h.Rig`` whose camera stamps its frames ``ahead`` [s] after its arrival.
 
     A camera on another host whose clock runs ahead (within ``safety.max_image_age_s``, which
-    ``safety.age_problem`` accepts in both directions).
+    ``input_ages.age_problem`` accepts in both directions).
     """
 
     ahead = 0.4

@@ -163,7 +163,8 @@ def async_session_setpoints(actions, ticks=200, mode="async", first_frame_s=0.0)
     clock = Clock()
     session = MPCSession(tiny_world_model(), CEM, LIMITS, ControlConfig(mode=mode),
                          clock=clock, planner=SequencePlanner(actions),
-                         clock_offset=clock.system_offset)
+                         clock_offset=clock.system_offset,
+                         stream_clock=clock.steady)
     session.observe_image(frame(0), clock.now)
     session.observe_state(ABOVE_FLOOR, clock.now)
     session.set_goals([SubGoal(frame(7), 0, "slide along the table")])
@@ -234,7 +235,7 @@ def stream_along_x(clock: Clock, wall_offset: bool = True, step_back_s: float = 
     ``MPCSession`` arguments.
     """
     if wall_offset:
-        session_options["clock_offset"] = clock.system_offset
+        session_options.update(clock_offset=clock.system_offset, stream_clock=clock.steady)
     session = MPCSession(tiny_world_model(), CEM, LIMITS, ControlConfig(mode="continuous"),
                          clock=clock, planner=SequencePlanner([[0.08, 0, 0, 0, 0, 0, 0]]),
                          **session_options)

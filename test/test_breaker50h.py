@@ -117,12 +117,12 @@ def test_clocks_read_a_few_ms_apart_keep_the_stamps_speed_and_acceleration(lag_s
 def test_a_sub_millisecond_wall_clock_step_keeps_the_set_point_pace(step_back_s):
     """Keep the pace across a wall clock stepped by less than ``CLOCK_STEP_S``.
 
-    Input: the node clock is the PC's wall clock (``clock_offset`` passed, the steady clock
-    derived from it), the set-point at 0.1 m/s; the wall clock steps 0.9 ms back (or forward)
-    before tick 60 (a PTP servo's step). Happened: the node tick (9.1 or 10.9 ms) is within
-    ``CLOCK_STEP_S`` of the steady one, so it times the tick: the controller, at its steady
-    100 Hz, sees 0.1 -> 0.091 -> 0.1 m/s: 0.9 m/s² (limit 0.5). Should: within the limit, as a
-    5 ms or 0.15 s step now is (breaker50d's 4).
+    Input: the node clock is the PC's wall clock (``clock_offset`` passed, ``stream_clock``
+    the steady clock derived from it), the set-point at 0.1 m/s; the wall clock steps 0.9 ms
+    back (or forward) before tick 60 (a PTP servo's step). Happened: the node tick (9.1 or
+    10.9 ms) is within ``CLOCK_STEP_S`` of the steady one, so it times the tick: the
+    controller, at its steady 100 Hz, sees 0.1 -> 0.091 -> 0.1 m/s: 0.9 m/s² (limit 0.5).
+    Should: within the limit, as a 5 ms or 0.15 s step now is (breaker50d's 4).
     """
     clock = Clock()
     setpoints = stream_along_x(clock, step_back_s=step_back_s)
@@ -191,11 +191,6 @@ def braking_with_a_catch_up(floor_gap_m: float, late_s: float, late_tick: int = 
     return float((np.linalg.norm(np.diff(velocities, axis=0), axis=1) / np.array(dts[1:])).max())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker50h 3: a late tick then a catch-up tick of "
-                   "2·period - late braking onto the floor: the next tick is planned as the "
-                   "shortest recent one (10 ms), the 0.5-1 ms tick's box clamp stops the motion "
-                   "left (fix50h: 0.79/1.54 m/s² at tick 110; no local fix: planning for a "
-                   "catch-up tick slows the late tick and the history after it)")
 @pytest.mark.parametrize("late_tick, late_s", [(110, 0.019), (110, 0.0195)])
 def test_a_timer_catching_up_while_braking_onto_the_floor_stays_within_the_limit(
         late_tick, late_s):
@@ -208,7 +203,8 @@ def test_a_timer_catching_up_while_braking_onto_the_floor_stays_within_the_limit
     stops that: 2.76 m/s² (18 ms: 1.43) against 0.5. Should: within ``max_accel_m_s2``, as the
     same ticks give with the target 2 cm over the floor (pin below). After fix50h (each
     face's braking planned at 1/√3 of the rate) tick 100's are within it; tick 110 (19 ms,
-    19.5 ms) still gives 0.79 and 1.54 m/s².
+    19.5 ms) still gave 0.79 and 1.54 m/s²; fix51h (``targets.face_stopping_speed``: each tick
+    ends with room >= v²/2a to each face, so any later tick can still brake) holds the limit.
     """
     peak = braking_with_a_catch_up(0.0, late_s, late_tick)
     assert peak <= LIMITS.max_accel_m_s2 * 1.02, f"{peak:.2f} m/s²"

@@ -11,6 +11,8 @@ parameter files (``nodes/params_file.py``, ``rcl_yaml.py``, ``unknown_params.py`
 ``param_sources.py``) compared with what rcl itself reads from the same file (a bare rclpy node
 declaring its overrides) and with what the running node reports (``get_parameters``).
 Each strict xfail asserts what SHOULD happen.
+Defects 1, 3, 4, 5 and 6 fixed in fix51a1 (``nodes/launch_values.py``, ``nodes/ros_names.py``,
+``dds_profile.profile_problem``): their markers removed.
 
 Defects:
 
@@ -191,8 +193,6 @@ def _launch_ros_planner_command(monkeypatch, **given) -> list[str]:
                                             for arg in ("--params-file", str(path)))]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: a launch argument loses to the params_file's "
-                   "'/**' when the file names the node first (rcl's section order)")
 def test_a_launch_argument_wins_over_a_params_file_naming_the_node_first(
         monkeypatch, tmp_path, checkpoint):  # noqa: F811
     """``ros2 launch vjepa_ros vjepa_mpc.launch.py params_file:=lab.yaml checkpoint:=B``.
@@ -235,9 +235,6 @@ def test_vjepa_ros_launch_checkpoint_wins_over_the_same_file(tmp_path, checkpoin
     assert in_process["planner.samples"] == as_child["planner.samples"] == 12
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: a launch argument the planner refuses is "
-                   "named as '--params-file /tmp/launch_params_XXXX.yaml', a file the user never "
-                   "wrote")
 @pytest.mark.parametrize("argument, value", [("checkpoint", "/no/such/model.pt"),
                                              ("image_transport", "jpeg"), ("device", "gpu")])
 def test_a_refused_launch_argument_is_named_as_the_argument(monkeypatch, tmp_path, argument,
@@ -396,8 +393,6 @@ PATH_ARGUMENTS = {  # launch file: (its path argument, the other arguments' text
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: bag_player / image_publisher launch files "
-                   "hand their path argument to launch_ros untyped: read as YAML")
 @pytest.mark.parametrize("launch, text", [("bag_player.launch.py", "2025-01-01"),
                                           ("bag_player.launch.py", "20250101"),
                                           ("image_publisher.launch.py", "")])
@@ -413,9 +408,17 @@ def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text)
     unset): YAML's null, launch_ros' TypeError "... Got <class 'NoneType'>" instead of the
     node's "path is required". Should: the text, as sim.launch.py types its arguments
     (``ParameterValue(..., value_type=...)``).
+
+    Fixed in fix51a1: every argument typed (``launch_values.node_parameters``); an empty
+    required path refused before the node starts, one line naming the argument.
     """
     argument, others = PATH_ARGUMENTS[launch]
     texts = {argument: text, **others}
+    if not text:  # required: refused naming the argument, the node never started
+        with pytest.raises(ValueError, match=rf"^launch argument {argument}:= is empty: give "
+                                             r"the image file to publish$"):
+            load_launch_file(monkeypatch, launch, **{argument: text})
+        return
     entities = load_launch_file(monkeypatch, launch, **{argument: text})
     node = next(e.kwargs for e in entities if type(e).__name__ == "Node")
     given = next(p for p in node["parameters"] if isinstance(p, dict))
@@ -423,8 +426,6 @@ def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text)
     assert value == text and isinstance(value, str)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: dds_profile:= a missing file or a folder is "
-                   "not refused: Fast DDS logs XMLPARSER errors and runs on its defaults")
 @pytest.mark.parametrize("profile", ["/no/such/profile.xml", "/tmp"])
 def test_a_dds_profile_that_is_no_file_is_refused_naming_the_argument(monkeypatch, profile):
     """``ros2 launch vjepa_ros vjepa_mpc.launch.py dds_profile:=/no/such/profile.xml``.
@@ -436,12 +437,11 @@ def test_a_dds_profile_that_is_no_file_is_refused_naming_the_argument(monkeypatc
     of ours names the argument. Should: the launch refuses before any node starts, one line
     naming ``dds_profile`` and what to give (a Fast DDS XML profile file; empty: its defaults).
     """
-    with pytest.raises(Exception, match="dds_profile"):
+    with pytest.raises(ValueError, match=f"^launch argument dds_profile:={profile}: ") as raised:
         load_launch_file(monkeypatch, "vjepa_mpc.launch.py", dds_profile=profile)
+    assert "\n" not in str(raised.value) and "Fast DDS XML profile file" in str(raised.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: a namespace ending in '/' gives rclpy's "
-                   "RuntimeWarning and its source line before the error, which names no value")
 def test_a_namespace_ending_in_a_slash_is_one_line_naming_it():
     """``ros2 launch vjepa_ros vjepa_mpc.launch.py namespace:=arm1/`` (``-r __ns:=/arm1/``).
 

@@ -27,7 +27,8 @@ def test_counted(number, words):
     (1, True, "reached: within 5 cm of the goal after 1 step"),
 ])
 def test_the_reach_summary_counts_its_steps(count, success, outcome):
-    from vjepa_ros.sim.reach import ReachEpisode, format_summary
+    from vjepa_ros.sim.reach import ReachEpisode
+    from vjepa_ros.sim.reach_text import format_summary
 
     frame = np.zeros((4, 4, 3), np.uint8)
     episode = ReachEpisode(frame, np.zeros(7), 0.1, [SimpleNamespace(planning_s=0.5)] * count,

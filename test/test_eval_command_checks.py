@@ -111,6 +111,10 @@ def test_the_cost_note_counts_what_a_step_imagines():
     note = cpu_cost_note(model, preset("paper"), 5)
     assert note.startswith("planning on the CPU with S 800, I 10 (8003 imagined sequences")
     assert "for 5 step(s); --samples 100 --iterations 5" in note
+    assert "landscape" not in note  # none asked for
+    # eval's --landscape-points 11 (default): its 121 sequences, once, in the note too (mend51)
+    note = cpu_cost_note(model, preset("paper"), 5, landscape_points=11)
+    assert "; the energy landscape (11x11 = 121 sequences, once) about " in note, note
 
 
 def test_the_cost_note_takes_a_topk_above_the_cheaper_samples():

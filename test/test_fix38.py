@@ -198,16 +198,16 @@ def test_header_timing_falls_back_for_unset_or_wholly_still_stamps_notes_a_part(
     by_header, unset = header_timing("/c", np.zeros(8, np.int64), received)
     assert not by_header and "are 0" in unset
     by_header, stale = header_timing("/c", np.full(8, 3 * step, np.int64), received)
-    assert not by_header and "messages 0..7 of 8" in stale and "1.75 s" in stale, stale
+    assert not by_header and "messages 1..8 of 8" in stale and "1.75 s" in stale, stale
     assert stale.endswith("timed by when the recorder received them")
     most = received.copy()
     most[:6] = most[0]  # 6 of 8 (a simulator paused at the start): kept, with a note
     by_header, note = header_timing("/c", most, received)
-    assert by_header and "messages 0..5 of 8" in note
+    assert by_header and "messages 1..6 of 8" in note
     part = received.copy()
     part[5:] = part[5]  # 3 of 8 stand still: kept, with a note
     by_header, note = header_timing("/c", part, received)
-    assert by_header and "messages 5..7 of 8" in note and "0.50 s" in note
+    assert by_header and "messages 6..8 of 8" in note and "0.50 s" in note
     assert "timed by when the recorder received them" not in note
     assert header_timing("/c", np.zeros(0, np.int64), received[:0]) == (False, "")
 
@@ -234,7 +234,7 @@ def test_a_topic_with_frozen_header_stamps_is_timed_by_receive_with_a_note(tmp_p
     bag = _moving_bag(tmp_path)
     source = read_recording(bag)
     frozen = read_recording(rewritten_bag(bag, tmp_path / "f", _freeze(topic)))
-    assert any(note.startswith(f"{topic}: header stamps stand still (messages 0..7 of 8")
+    assert any(note.startswith(f"{topic}: header stamps stand still (messages 1..8 of 8")
                for note in frozen.notes), frozen.notes
     # the frames keep their order and number, and each keeps its state (the receive times of
     # a bag written by our writer are its stamps)

@@ -1,9 +1,9 @@
 """``vjepa_mpc.launch.py`` passes a launch argument's value only when it was given (user33).
 
-Its own parameter file comes after ``params_file`` and names the node (rclpy: a node's own
-section wins over '/**', and a later file's value over an earlier one's), so an argument at its
-default must not be in it; executed against the recording stand-ins of
-``test_launch_files.py`` (launch_ros is not installable here).
+Its own parameter file comes after ``params_file``, its values under '/**' and under the node's
+name (rcl applies sections in the order each name first appears, a later file's value of a
+section winning), so an argument at its default must not be in it; executed against the
+recording stand-ins of ``test_launch_files.py`` (launch_ros is not installable here).
 """
 
 import os
@@ -17,6 +17,15 @@ GIVEN = {"checkpoint": ("/data/vjepa2-ac-vitg.pt", "model.checkpoint", str),
          "device": ("cuda:1", "model.device", str),
          "image_transport": ("compressed", "image_transport", str),
          "use_sim_time": ("true", "use_sim_time", bool)}
+
+
+def under_both(fqn, values):
+    """Return a values file's content: ``values`` under '/**' and under the node's full name.
+
+    (rcl applies sections in the order each name first appears across files: under both, the
+    values win over a params_file whatever the order of its sections; test_breaker51a.)
+    """
+    return {"/**": {"ros__parameters": values}, fqn: {"ros__parameters": values}}
 
 
 def nodes(monkeypatch, **given):
@@ -46,8 +55,10 @@ def test_an_argument_given_sets_its_parameter_alone(monkeypatch, argument):
     file, own = planner["parameters"]
     assert file.args == ("params_file",), "the file first: what the launch gives wins"
     written = yaml.safe_load(open(own).read())
-    assert written == {"/vjepa_planner": {"ros__parameters": {parameter: kind(
-        yaml.safe_load(text))}}}, "under the node's own name: a named section loses to it"
+    assert written == under_both("/vjepa_planner", {parameter: kind(yaml.safe_load(text))}), \
+        "under the node's own name and '/**': a section of either name loses to it"
+    assert open(own).readline() == f'# launch arguments: {{"{parameter}": "{argument}:={text}"}}\n'
+
 
 
 def test_the_given_values_are_under_the_nodes_full_name_in_every_namespace(monkeypatch):
@@ -59,9 +70,9 @@ def test_the_given_values_are_under_the_nodes_full_name_in_every_namespace(monke
             ({"ros_namespace": "lab"}, "/lab/vjepa_planner", "/lab/camera/camera")]:
         started = nodes(monkeypatch, use_sim_time="True", **given)
         planner = yaml.safe_load(open(started["planner_node"]["parameters"][1]).read())
-        assert planner == {fqn: {"ros__parameters": {"use_sim_time": True}}}, given
+        assert planner == under_both(fqn, {"use_sim_time": True}), given
         camera = yaml.safe_load(open(started["camera_node"]["parameters"][1]).read())
-        assert list(camera) == [camera_fqn], given
+        assert list(camera) == ["/**", camera_fqn], given
 
 
 def test_a_use_sim_time_neither_true_nor_false_is_refused_naming_it(monkeypatch):
@@ -73,7 +84,7 @@ def test_a_use_sim_time_neither_true_nor_false_is_refused_naming_it(monkeypatch)
 def test_use_sim_time_given_reaches_the_camera_too_and_a_namespace_the_planner(monkeypatch):
     started = nodes(monkeypatch, use_sim_time="false", namespace="arm1")
     camera = yaml.safe_load(open(started["camera_node"]["parameters"][1]).read())
-    assert camera == {"/camera/camera": {"ros__parameters": {"use_sim_time": False}}}
+    assert camera == under_both("/camera/camera", {"use_sim_time": False})
     assert started["planner_node"]["namespace"] == "arm1"
     assert started["camera_node"]["namespace"] == "camera"
 
@@ -98,7 +109,7 @@ def test_the_camera_follows_the_planners_clock_from_its_params_file(monkeypatch,
         assert camera["parameters"][1:] == []
     else:
         written = yaml.safe_load(open(camera["parameters"][1]).read())
-        assert written == {"/camera/camera": {"ros__parameters": {"use_sim_time": expected}}}
+        assert written == under_both("/camera/camera", {"use_sim_time": expected})
 
 
 def test_the_values_files_are_removed_when_the_launch_shuts_down(monkeypatch):

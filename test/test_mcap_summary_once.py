@@ -29,7 +29,7 @@ def _counted_parses(monkeypatch) -> list:
         return reader
 
     monkeypatch.setattr(mcap.reader, "make_reader", make_reader)
-    mcap_salvage._parsed_summary.cache_clear()
+    mcap_salvage._summary.cache_clear()
     return parses
 
 

@@ -17,8 +17,6 @@ from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 from vjepa_ros.sim.reach import (  # noqa: E402
     ReachError,
-    format_step,
-    format_summary,
     make_reach_goal,
     reach_sim_config,
     run_reach_episode,
@@ -31,6 +29,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
     resolve_checkpoint,
 )
 from vjepa_ros.sim.reach_media import save_episode_pictures  # noqa: E402
+from vjepa_ros.sim.reach_text import format_step, format_summary  # noqa: E402
 from vjepa_ros.sim.tasks import Goal, reach_error  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest

@@ -58,6 +58,10 @@ class Clock:
     def system_offset(self) -> float:
         return self.offset
 
+    def steady(self) -> float:
+        """Return the steady clock [s]: ``now`` less ``offset`` (``MPCSession.stream_clock``)."""
+        return self.now - self.offset
+
     def step_wall_back(self, seconds: float) -> None:
         """Step the wall clock back ``seconds`` (chrony/ntpd/PTP).
 
@@ -99,7 +103,8 @@ def make_session(model, mode="continuous", planner=None, **limit_changes):
     clock, logs = Clock(), []
     session = MPCSession(model, CEM, SafetyLimits(**limit_changes), ControlConfig(mode=mode),
                          clock=clock, log=lambda level, message: logs.append((level, message)),
-                         planner=planner, clock_offset=clock.system_offset)
+                         planner=planner, clock_offset=clock.system_offset,
+                         stream_clock=clock.steady)
     return session, clock, logs
 
 

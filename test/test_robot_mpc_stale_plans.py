@@ -17,7 +17,8 @@ from test_robot_mpc import (
 )
 
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.safety import SafetyLimits, plan_age_problem
+from vjepa_ros.robot.input_ages import plan_age_problem
+from vjepa_ros.robot.safety import SafetyLimits
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.robot.safety import SafetyLimits, filter_target, input_problem, is_safe_setpoint
+from vjepa_ros.robot.input_ages import input_problem
+from vjepa_ros.robot.safety import SafetyLimits, filter_target, is_safe_setpoint
 
 LIMITS = SafetyLimits()
 LOWER, UPPER = LIMITS.box

@@ -63,6 +63,17 @@ def test_camera_node_without_pyrealsense2_exits_with_a_clear_message(monkeypatch
     assert "pyrealsense2 cannot be imported" in capsys.readouterr().err
 
 
+def _listener(context, name="listener"):
+    """Return a node listening to camera_node's image and camera_info, and their two lists."""
+    listener = rclpy.create_node(name, context=context)
+    images, infos = [], []
+    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
+                                 qos_profile_sensor_data)
+    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
+                                 qos_profile_sensor_data)
+    return listener, images, infos
+
+
 def _stream(context, camera=FakeCamera, count=5, **parameters):
     """Run camera_node on ``camera`` until ``count`` images came (60 s at most), then stop it.
 
@@ -73,12 +84,7 @@ def _stream(context, camera=FakeCamera, count=5, **parameters):
     node = camera_node.CameraNode(camera_factory=camera, context=context, parameter_overrides=[
         Parameter("width", value=64), Parameter("height", value=48),
         *(Parameter(name, value=value) for name, value in parameters.items())])
-    listener = rclpy.create_node("listener", context=context)
-    images, infos = [], []
-    listener.create_subscription(Image, "/camera/camera/color/image_raw", images.append,
-                                 qos_profile_sensor_data)
-    listener.create_subscription(CameraInfo, "/camera/camera/color/camera_info", infos.append,
-                                 qos_profile_sensor_data)
+    listener, images, infos = _listener(context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(listener)
     deadline = time.monotonic() + 60  # only a failing run waits this long

@@ -180,7 +180,7 @@ def test_bad_parameters_fail_at_start(context):
 @pytest.mark.parametrize("name, value, message", [
     ("max_target_distance", -1.0, r"max_target_distance must lie in \[0, 10\], got -1.0"),
     ("seed", -1, r"seed must lie in \[0, 4294967295\], got -1"),
-    ("controller.gripper_force", 0.0, r"controller.gripper_force must lie in \(0, 200\], got 0.0"),
+    ("controller.gripper_force", 0.0, r"controller.gripper_force must lie in \(0, 70\], got 0.0"),
     ("scene.table_height", float("nan"), r"scene.table_height must lie in \[-0.3, 0.2\], got nan"),
     # inf ran a 0 s step timer (a busy loop), 1e9 warned that the CPU was too busy
     ("real_time_factor", float("inf"), r"real_time_factor must lie in \[0, 100\], got inf"),
@@ -312,7 +312,8 @@ def test_a_launch_whose_simulator_refuses_ends_with_its_line_said_once(context, 
 
     monkeypatch.setattr(sim_node, "NEWCOMER_S", 1e9)  # the other one, found late, came first
     launch = Launch([NodeLaunch("sim", parameters={
-        "real_time_factor": 0.0, "camera.width": 64, "camera.height": 48})], context=context)
+        "real_time_factor": 0.0, "publish_clock": True, "camera.width": 64,
+        "camera.height": 48})], context=context)
     other_context = rclpy.Context()  # the simulator of another process
     rclpy.init(context=other_context)
     guard = threading.Timer(60.0, launch.executor.shutdown)  # old code: spun on until this
@@ -401,7 +402,7 @@ def test_a_simulation_slower_than_real_time_on_the_wall_clock_says_so_once(
 
 def test_use_sim_time_without_publish_clock_is_refused_at_run_time_too(context):
     """Seen live: the set succeeded and joint_states came stamped 0.0 from then on."""
-    harness = Harness(context, publish_clock=False)
+    harness = Harness(context, real_time_factor=1.0, publish_clock=False)
     try:
         result = harness.node.set_parameters([Parameter("use_sim_time", value=True)])[0]
         assert not result.successful and "publish_clock" in result.reason, result
@@ -411,7 +412,7 @@ def test_use_sim_time_without_publish_clock_is_refused_at_run_time_too(context):
 
 def test_the_run_time_use_sim_time_refusal_keeps_the_value_and_lets_a_clock_source_switch(context):
     """Refused: the node clock stays on wall time; with publish_clock the same set is taken."""
-    harness = Harness(context, publish_clock=False)
+    harness = Harness(context, real_time_factor=1.0, publish_clock=False)
     try:
         harness.node.set_parameters([Parameter("use_sim_time", value=True)])
         assert harness.node.get_parameter("use_sim_time").value is False

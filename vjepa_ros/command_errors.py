@@ -12,6 +12,7 @@ the package's user errors (a value the settings refuse, a missing file: ``ValueE
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
@@ -100,7 +101,10 @@ def command_ended(prog: str, exc: BaseException,
     - any other error: one line ``PROG: MESSAGE`` on stderr, and ``status``; None:
       ``config.exit_status`` (2 for a ``config.UsageError``, else 1). MESSAGE: ``message``
       where the command words the error itself, else the error's own (with ``options``, its
-      settings named as the options that set them: ``cli_options.option_message``).
+      settings named as the options that set them: ``cli_options.option_message``); a bare
+      full disk or quota (ENOSPC, EDQUOT), worded by the command or not: train's line naming
+      the output, what is in it and what to do (:func:`_full_disk_message`), never a bare
+      ``[Errno 28]``.
     """
     if isinstance(exc, KeyboardInterrupt):
         if saved is None:
@@ -108,7 +112,10 @@ def command_ended(prog: str, exc: BaseException,
         from vjepa_ros.terminate import report_stop
 
         return report_stop(prog, exc, saved if isinstance(saved, str) else saved())
-    if message is None:
+    full = _full_disk_message(exc, saved)
+    if full is not None:  # the same line whatever the command's own words
+        message = full
+    elif message is None:
         message = str(exc)
     if options is not None:
         from vjepa_ros.cli_options import option_message
@@ -120,6 +127,70 @@ def command_ended(prog: str, exc: BaseException,
     from vjepa_ros.config import exit_status
 
     return exit_status(exc)
+
+
+def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None) -> str | None:
+    """Word a bare full-disk error (ENOSPC, EDQUOT: ``[Errno 28] ...``) as train's line does.
+
+    ``could not write OUT: no space left on its disk, it is full, N MB free; SAVED: free space
+    there, or give another --out on a disk with room`` (``train.disk_full.full_disk_line``):
+    OUT the file the error names, else the first output the command claimed (``out_lock``);
+    EDQUOT names the quota (``your disk quota is used up``), not a full disk. SAVED: what is
+    in the claimed outputs now that the command wrote (``saved in run: 2 files (a.gif,
+    a_strip.png)``, ``nothing saved in run``: ``out_lock.claims_written``), else (no output)
+    ``saved``, the command's words for a stop. The advice names the options of the outputs
+    the command claimed, none for a command without one (``check``). A bare ENOSPC while OUT's
+    disk has room (or no output at all): ``a write failed with no space left (not on OUT: N MB
+    free there): the temp folder or a cache? (TMPDIR /tmp: M MB free); ...`` (its disk is
+    not called full). None for any other error or a line already worded (``DiskFullError``).
+    """
+    if not isinstance(exc, OSError):
+        return None
+    from pathlib import Path
+
+    from vjepa_ros.out_lock import claims_written
+    from vjepa_ros.train.disk_full import (
+        DiskFullError,
+        elsewhere_line,
+        full_disk_line,
+        has_room,
+        is_disk_full,
+        remedy,
+    )
+
+    if isinstance(exc, DiskFullError) or not is_disk_full(exc):
+        return None
+    held = claims_written()
+    said = _written_words(held) if held else (saved() if callable(saved) else saved)
+    said = f"{said}: " if said else ""
+    options = " / ".join(dict.fromkeys(option for _, option, _ in held))
+    other = f", or give another {options} on a disk with room" if held else ""
+    fix = f"{said}{remedy(exc.errno)}{other}"
+    if exc.filename:
+        return full_disk_line(Path(exc.filename), fix, exc.errno)
+    output = held[0][0] if held else None
+    if output is None and exc.errno == errno.EDQUOT:
+        return f"a write failed: your disk quota is used up; {fix}"
+    if output is not None and (exc.errno != errno.ENOSPC or not has_room(output)):
+        return full_disk_line(output, fix, exc.errno)
+    return elsewhere_line(output, f"{said}free space in the temp folder (or the cache), or set "
+                          "TMPDIR to a folder on a disk with room")
+
+
+def _written_words(held: list) -> str:
+    """Say what the claimed outputs hold that the command wrote (``out_lock.claims_written``)."""
+    from vjepa_ros.counts import counted
+    from vjepa_ros.path_text import shown_path
+
+    words = []
+    for output, _, names in held:
+        shown = shown_path(output)
+        if not names:
+            words.append(f"nothing saved in {shown}")
+            continue
+        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        words.append(f"saved in {shown}: {counted(len(names), 'file')} ({listed})")
+    return "; ".join(words)
 
 
 @contextmanager

@@ -29,6 +29,7 @@ import dataclasses
 import fcntl
 import os
 import sys
+import time
 from pathlib import Path
 
 LOCK_NAME = ".vjepa-ros.lock"
@@ -43,6 +44,9 @@ class _Claim:
     lock_file: Path
     made: list[Path]  # folders the claim created, deepest first
     pid: int  # the claiming process (a forked child inherits the fd, never releases it)
+    option: str = "--out"  # the option that gave it (``--out``, ``OUT``)
+    before: frozenset = frozenset()  # the names in the folder when claimed (a folder claim)
+    since: float = 0.0  # when it was claimed (time.time())
 
 
 _HELD: dict[Path, _Claim] = {}
@@ -90,7 +94,9 @@ def claim_output(folder: Path, option: str, shown: Path | None = None,
     os.ftruncate(fd, 0)
     holder = f"{os.getpid()}: {' '.join(sys.argv)}"[:4000].replace("\n", " ")
     os.write(fd, f"{holder}\n{NOTE}\n".encode())
-    _HELD[key] = _Claim(fd, lock_file, made, os.getpid())
+    _HELD[key] = _Claim(fd, lock_file, made, os.getpid(), option,
+                        frozenset(os.listdir(folder)) if beside is None else frozenset(),
+                        time.time())
 
 
 def release_outputs() -> None:
@@ -98,6 +104,54 @@ def release_outputs() -> None:
     for key, claim in list(_HELD.items()):
         if claim.pid == os.getpid():
             _release(key, claim)
+
+
+def claimed_outputs() -> list[Path]:
+    """Return the outputs this process holds claims on, first claimed first.
+
+    A folder (its ``.vjepa-ros.lock`` inside), or the file or new bag beside its lock file.
+    """
+    return [output for output, _, _ in claims_written()]
+
+
+def claims_written() -> list[tuple[Path, str, list[str]]]:
+    """Return (output, option, names written) of each claim this process holds, first first.
+
+    Names written: in a folder output the entries the claim did not find there or modified
+    since (sorted; hidden lock files and ``NAME.PID.partial`` files left out); a file or new
+    bag output: its own name when it exists now. What a command that stopped on an error has
+    saved, as it stands on the disk (``command_errors.command_ended``).
+    """
+    held = []
+    for claim in _HELD.values():
+        if claim.pid == os.getpid():
+            name = claim.lock_file.name
+            if name == LOCK_NAME:
+                output = claim.lock_file.parent
+                written = sorted(n for n in _names(output) if not n.startswith(".")
+                                 and not n.endswith(".partial")
+                                 and (n not in claim.before or _since(output / n, claim)))
+            else:
+                output = claim.lock_file.parent / name.removeprefix(".").removesuffix(
+                    ".vjepa-ros.lock")
+                written = [output.name] if output.exists() else []
+            held.append((output, claim.option, written))
+    return held
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _since(path: Path, claim: _Claim) -> bool:
+    """Whether ``path`` was modified after ``claim`` was made."""
+    try:
+        return path.stat().st_mtime >= claim.since
+    except OSError:
+        return False
 
 
 def holds(folder: Path, beside: str | None = None) -> bool:

@@ -207,7 +207,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for line in note_lines(filter(None, notes)):
             print(line)
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,
-                                    before_planning=cost_note_printer(model, cem))
+                                    before_planning=cost_note_printer(
+                                        model, cem, landscape_points=config.landscape_points))
         stage = "writing"
         notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
         notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
@@ -268,12 +269,26 @@ def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str
             "is removed)")
 
 
+def bag_writing(bag: Path):
+    """Return the context writing the new ``bag`` folder: a full disk ends it in one line.
+
+    ``could not write BAG: no space left on its disk, it is full, N MB free; nothing saved
+    there (the part written is removed): ...`` (``train.disk_full.writing``, a
+    :class:`~vjepa_ros.train.disk_full.DiskFullError`: ENOSPC, EDQUOT) instead of a bare
+    ``[Errno 28] No space left on device`` that names no file (breaker51d).
+    """
+    from vjepa_ros.train.disk_full import writing
+
+    return writing(bag, lambda remedy: "nothing saved there (the part written is removed): "
+                   f"{remedy}, or give another out folder on a disk with room")
+
+
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:
     """Write ``--episode`` as the new bag ``out``; exit status 2 for a bad option, else 1.
 
     Stopped (Ctrl-C, SIGTERM) once the options are checked: one line saying what was saved
     (:func:`_stopped_bag_saved`: nothing, a bag cut short while written removed), status
-    130 / 143.
+    130 / 143. A full disk while the bag is written: one line (:func:`bag_writing`), status 1.
     """
     from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.recordings.bag_files import BagError
@@ -296,9 +311,10 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         if example.episodes > 1:  # one bag of one episode: never drop the others silently
             raise ValueError(several_episodes_message(args.episode, example))
         writing = True
-        path = write_bag(args.out, example.frames, example.states, example.timestamps,
-                         rate_hz=rate, storage=args.storage, image_format=args.image_format,
-                         start_time_ns=episode_start_ns(example.timestamps))
+        with bag_writing(bag):  # a full disk: one line naming the bag (DiskFullError)
+            path = write_bag(args.out, example.frames, example.states, example.timestamps,
+                             rate_hz=rate, storage=args.storage, image_format=args.image_format,
+                             start_time_ns=episode_start_ns(example.timestamps))
     except (KeyboardInterrupt, BagError, OSError, ValueError) as exc:  # a stop: Ctrl-C, SIGTERM
         # bag None: still checking the options, nothing started
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
@@ -335,6 +351,11 @@ def _timing(times, rate: float | None, episode) -> str:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    """Simulate one episode and write it as the new bag ``out``; 2 for a bad option, else 1.
+
+    Stopped: one line saying what was saved (:func:`_stopped_bag_saved`), 130 / 143; a full disk
+    while the bag is written: one line naming it (:func:`bag_writing`), status 1.
+    """
     import numpy as np
 
     from vjepa_ros.out_paths import new_output_dir
@@ -351,7 +372,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
         episode, joints = simulate_episode(args.seed, sim_config, collector_config)
         writing = True
-        path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
+        with bag_writing(bag):
+            path = write_sim_bag(args.out, episode, joints, args.storage, args.image_format)
     except (KeyboardInterrupt, BagError, OSError, ValueError, ImportError) as exc:
         from vjepa_ros.counts import counted
 

@@ -66,7 +66,8 @@ def seconds_per_sequence(model, cem: CEMConfig) -> float:
     return timed / count
 
 
-def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1) -> str:
+def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1,
+                  landscape_points: int = 0) -> str:
     """Return the estimated planning time of ``steps`` steps and the cheaper settings, or "".
 
     Only when the model runs on the CPU and ``cem`` imagines more sequences a step than
@@ -75,12 +76,15 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1) -> str:
     the searches of each step (``camera-check``: 2, the repeat with other noise), counted in
     both estimates. Timed on torch's threads now, named in the note: the commands set their
     ``--threads`` first (default reach's, all cores but one), so both estimates are for the
-    threads the plans run on.
+    threads the plans run on. ``landscape_points``: eval's ``--landscape-points`` (0: none);
+    its grid, ``points``² sequences rolled out once at one step whatever the settings, is
+    added as its own clause (``; the energy landscape (11x11 = 121 sequences, once) about 3 s``).
     """
     sized = getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)
     if not sized or not is_costly_on_cpu(model, cem):  # a stand-in model: nothing to time
         return ""
-    each = seconds_per_sequence(model, cem) * searches
+    one = seconds_per_sequence(model, cem)
+    each = one * searches
     settings = cheaper_settings(cem)
     cheaper = dataclasses.replace(cem, **settings)
     per_step, cheap_step = each * sequences_per_step(cem), each * sequences_per_step(cheaper)
@@ -92,19 +96,31 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1) -> str:
     return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
             f"({imagined}) on {threads} takes about "
             f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "
-            f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step")
+            f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step"
+            + _landscape_clause(one, landscape_points))
 
 
-def cost_note_printer(model, cem: CEMConfig, searches: int = 1):
+def _landscape_clause(seconds_each: float, points: int) -> str:
+    """Say what eval's energy landscape adds (``points``² sequences [s each]), or ""."""
+    if points <= 0:
+        return ""
+    grid = points * points
+    return (f"; the energy landscape ({points}x{points} = {grid} sequences, once) about "
+            f"{_duration(seconds_each * grid)}")
+
+
+def cost_note_printer(model, cem: CEMConfig, searches: int = 1, landscape_points: int = 0):
     """Return a ``before_planning`` callback printing :func:`cpu_cost_note` as a ``note`` line.
 
     Called with the chosen steps (``evaluate.evaluate_recording``), it prints the note (if any)
     for that many steps, flushed: the line a user reads before minutes of planning.
+    ``landscape_points``: eval's landscape grid per axis (0: none), in the note too.
     """
     from vjepa_ros.eval.report import note_lines
 
     def print_note(chosen) -> None:
-        for line in note_lines(filter(None, [cpu_cost_note(model, cem, len(chosen), searches)])):
+        for line in note_lines(filter(None, [cpu_cost_note(model, cem, len(chosen), searches,
+                                                             landscape_points)])):
             print(line, flush=True)
 
     return print_note

@@ -13,7 +13,10 @@ capture time the node clock does not agree with, frames are stamped on arrival, 
 Without pyrealsense2 or without a connected device the node exits with a clear message and 1; a
 device lost while it runs (unplugged, a USB link reset: ``read()`` raises CameraError) ends it the
 same way, with the error logged once and exit status 1 (its ``done`` event and ``exit_status()``,
-as :func:`~vjepa_ros.nodes.node_runner.run_node` ends a node whose work ended by itself).
+as :func:`~vjepa_ros.nodes.node_runner.run_node` ends a node whose work ended by itself). So does a
+frame that is not the started stream's: another width or height than camera_info's (the intrinsics
+were read from the device for the start size and fit no other: never published with them), or not
+[H, W, 3] uint8 (grey, empty, 16-bit: ``ImageError``).
 """
 
 from __future__ import annotations
@@ -87,13 +90,24 @@ class CameraNode(Node):
                             "the previous frame's stamp (that frame was stamped on arrival)")
             return True
         self.last_stamp_ns = stamp.nanoseconds
-        image = Image(**rgb_to_image_fields(rgb))
+        image = Image(**rgb_to_image_fields(rgb))  # ImageError: not [H, W, 3] uint8
+        self._check_size(image)
         image.header.stamp = stamp.to_msg()
         image.header.frame_id = self.config.frame_id
         self.info.header.stamp = image.header.stamp
         self.image_pub.publish(image)
         self.info_pub.publish(self.info)
         return True
+
+    def _check_size(self, image: Image) -> None:
+        """Raise :class:`CameraError` when ``image``'s size is not camera_info's (the start's)."""
+        started = f"{self.info.width}x{self.info.height}"
+        if (image.width, image.height) != (self.info.width, self.info.height):
+            raise CameraError(
+                f"the camera delivered a {image.width}x{image.height} frame in the {started} "
+                f"stream it started (camera_info's intrinsics are the device's for {started} "
+                "and fit no other size): its resolution changed mid-stream; not published. "
+                "Restart the node (and find what changed the device's resolution)")
 
     def _stamp(self, arrival: Time) -> Time:
         """Return the stamp of the frame just read at node time ``arrival`` (``stamp_source``)."""

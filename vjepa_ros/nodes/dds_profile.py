@@ -30,6 +30,27 @@ def profile_variables(ros_distro: str | None) -> tuple[str, ...]:
     return PROFILE_VARIABLES[:1]
 
 
+def profile_problem(path: str) -> str:
+    """Return why ``path`` is no Fast DDS profile file to read ("" when it is one, or empty).
+
+    Fast DDS logs "[XMLPARSER Error] realpath failed" for a missing file ("Error opening" for a
+    folder) and runs on its defaults (the 512 KiB segment): said before any node starts
+    instead. Empty: the Fast DDS defaults, asked for.
+    """
+    if not path:
+        return ""
+    if os.path.isdir(path):
+        what = "a folder"
+    elif not os.path.isfile(path):
+        what = "no such file"
+    elif not os.access(path, os.R_OK):
+        what = "not readable"
+    else:
+        return ""
+    return (f"{what}: give a Fast DDS XML profile file (config/{PROFILE_FILE} is the "
+            "package's), or leave it empty for the Fast DDS defaults")
+
+
 def use_camera_profile(environ: MutableMapping[str, str] = os.environ) -> str:
     """Point both profile variables at the package's profile unless one is already set.
 

@@ -102,8 +102,11 @@ def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
     ``--params-file F`` gives ``--params-file F`` for each parameter F sets for node ``name``
     (after ``-r __ns:=``/``__node:=``), or ``the packaged default config/NAME`` when F is the
     package's own file (:func:`params_file_label`: the launch file passes it itself);
-    ``-p NAME:=VALUE`` gives ``-p NAME``; the last one given wins.
+    ``-p NAME:=VALUE`` gives ``-p NAME``; the last one given wins. A values file of
+    ``vjepa_mpc.launch.py`` gives ``launch argument checkpoint:=TEXT``
+    (``launch_values.argument_sources``), not the temporary file the user never wrote.
     """
+    from vjepa_ros.nodes.launch_values import argument_sources
     from vjepa_ros.nodes.ros_args import node_name, ros_arguments
 
     arguments = ros_arguments(argv)
@@ -111,7 +114,10 @@ def ros_arg_sources(argv: list[str], name: str) -> dict[str, str]:
     sources: dict[str, str] = {}
     for flag, value in arguments:
         if flag == "--params-file" and value:
-            sources.update(file_sources(value, node, params_file_label(value)))
+            given = file_sources(value, node, params_file_label(value))
+            given.update({name: label for name, label in argument_sources(value).items()
+                          if name in given})  # a launch file's values: named by argument
+            sources.update(given)
         elif flag == "-p" and value and ":=" in value:
             parameter = value.partition(":=")[0].rpartition(":")[2]  # (a NODE: prefix)
             sources[parameter] = f"-p {parameter}"

@@ -40,7 +40,8 @@ from vjepa_ros.nodes.reach_episode import (
 from vjepa_ros.nodes.spinning import NodeSpinner
 from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
-from vjepa_ros.sim.reach import STEP_HEADER, ReachEpisode, format_step, reach_target
+from vjepa_ros.sim.reach import ReachEpisode, reach_target
+from vjepa_ros.sim.reach_text import STEP_HEADER, format_step
 from vjepa_ros.sim.tasks import reach_error
 from vjepa_ros.terminate import stop_signals_held
 

@@ -140,8 +140,8 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
-    from vjepa_ros.sim.reach import format_summary
     from vjepa_ros.sim.reach_media import save_episode_pictures
+    from vjepa_ros.sim.reach_text import format_summary
     from vjepa_ros.sim.run_command import image_size_note
 
     stage, client, demo = "start-up", None, None

@@ -104,8 +104,10 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         ValueError: one line naming the argument: a valued flag with nothing after it, a
             ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
             by ``-r __ns:=`` or ``-r __node:=``), a ``-p`` without ``NAME:=`` or whose value is
-            no ROS value.
+            no ROS value, a ``-r __ns:=`` namespace rcl refuses (``ros_names``).
     """
+    from vjepa_ros.nodes.ros_names import namespace_problem
+
     arguments = ros_arguments(argv)
     for flag, value in arguments:
         if flag in _VALUED.values() and value is None:
@@ -119,6 +121,10 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         elif flag == "-r" and ":=" not in value:
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
+        elif flag == "-r" and value.partition(":=")[0].rpartition(":")[2] == "__ns":
+            problem = namespace_problem(value.partition(":=")[2])
+            if problem:
+                raise ValueError(f"-r {value}: {problem}")
 
 
 def check_param_item(item: str) -> None:

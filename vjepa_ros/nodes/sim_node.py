@@ -71,6 +71,11 @@ PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pac
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; set -p publish_clock:=true (the simulator "
             "is the clock; a start-up parameter) or -p use_sim_time:=false")
+FLAT_OUT_ON_WALL_CLOCK = (
+    "real_time_factor 0 (as fast as the CPU allows) needs publish_clock true: with wall-clock "
+    "stamps the simulation is stamped at the CPU's pace, not its own (the arm reads faster or "
+    "slower than it moves); set -p publish_clock:=true (and use_sim_time:=true on the other "
+    "nodes) or a real_time_factor > 0")
 
 
 @dataclasses.dataclass
@@ -78,7 +83,8 @@ class SimNodeConfig(SimConfig, RunnerConfig):
     """The simulator's settings (``seed``, ``camera.width``, ...) plus the node's own."""
 
     real_time_factor: float = param(
-        1.0, "Simulated seconds per wall-clock second; 0 runs as fast as the CPU allows.",
+        1.0, "Simulated seconds per wall-clock second, 0..100; 0 runs as fast as the CPU allows "
+        "(only with publish_clock: refused on wall-clock stamps).",
         range=REAL_TIME_FACTOR
     )
     publish_clock: bool = param(
@@ -88,9 +94,15 @@ class SimNodeConfig(SimConfig, RunnerConfig):
     camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images.")
 
     def check(self) -> SimNodeConfig:
-        """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self."""
+        """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self.
+
+        ValueError also for ``real_time_factor`` 0 without ``publish_clock``
+        (:data:`FLAT_OUT_ON_WALL_CLOCK`).
+        """
         super().check()
         check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate
+        if self.real_time_factor == 0 and not self.publish_clock:
+            raise ValueError(FLAT_OUT_ON_WALL_CLOCK)
         return self
 
 
@@ -220,10 +232,18 @@ class SimNode(Node):
         """Return the simulated seconds since the node started (resets do not turn it back)."""
         return self._time_offset + self.runner.sim.time
 
-    def stamp(self) -> Time:
+    def stamp(self, wall: float | None = None) -> Time:
+        """Return the stamp of what is published now: simulated time under ``publish_clock``.
+
+        Else the node clock's now, or ``wall`` [s, the node clock's seconds] when given and not
+        later than now (the time a caught-up tick stands for: :meth:`_advance`).
+        """
         if self.config.publish_clock:
             return set_stamp(Time(), self.sim_time())
-        return self.get_clock().now().to_msg()
+        now = self.get_clock().now()
+        if wall is None or wall * 1e9 >= now.nanoseconds:
+            return now.to_msg()
+        return set_stamp(Time(), wall)
 
     def on_timer(self) -> None:
         try:
@@ -234,13 +254,27 @@ class SimNode(Node):
             # Shutting down (Ctrl-C) while this tick published: nothing to report.
 
     def _advance(self) -> None:
+        """Run the ticks that are due by now (at most :data:`MAX_TICKS_PER_CALLBACK`).
+
+        With wall-clock stamps (no ``publish_clock``) each tick is stamped with the wall time
+        it stands for, ``start + simulated time / real_time_factor`` (capped at now), not with
+        the time it happens to be published: a late timer call (the executor busy rendering a
+        large frame) catches up in a burst, and stamps microseconds apart made 100 ms of motion
+        read as instantaneous (breaker51e: a 0.25 m/s TCP read as 2 m/s). The debt is run, not
+        dropped, so the arm's motion per wall second stays what was asked; beyond
+        MAX_TICKS_PER_CALLBACK it is dropped (the pace check then warns).
+        """
         rtf = self.config.real_time_factor
         if rtf > 0:
-            due = self._sim_start + (time.monotonic() - self._wall_start) * rtf
+            now = time.monotonic()
+            wall_now = self.get_clock().now().nanoseconds * 1e-9
+            due = self._sim_start + (now - self._wall_start) * rtf
             ticks = 0
             while self.runner.sim.time + 1e-9 < due and ticks < MAX_TICKS_PER_CALLBACK:
                 with self.lock:
-                    self._tick()
+                    stands_for = self._wall_start + (
+                        self.runner.sim.time + self.runner.tick_seconds - self._sim_start) / rtf
+                    self._tick(wall_now + stands_for - now)
                 ticks += 1
             if ticks == MAX_TICKS_PER_CALLBACK:  # too slow for real time: do not build up a debt
                 self._wall_start = time.monotonic()
@@ -249,20 +283,21 @@ class SimNode(Node):
             with self.lock:
                 self._tick()
 
-    def _tick(self) -> None:
+    def _tick(self, wall: float | None = None) -> None:
+        """Step one tick and publish; ``wall``: its wall-clock stamp [s] (:meth:`stamp`)."""
         frame_due = self.runner.tick()
         if self.clock_pub is not None:
             self.clock_pub.publish(Clock(clock=set_stamp(Time(), self.sim_time())))
-        self.publish_state()
+        self.publish_state(wall)
         if frame_due:
-            self.publish_frame()
+            self.publish_frame(wall)
 
     # -- outputs
 
-    def publish_state(self) -> None:
+    def publish_state(self, wall: float | None = None) -> None:
         if self.refused:  # its publishers are gone (check_other_simulator)
             return
-        sim, stamp = self.runner.sim, self.stamp()
+        sim, stamp = self.runner.sim, self.stamp(wall)
         names, positions, velocities, efforts = sim.joint_states()
         msg = JointState(name=list(names), position=positions.tolist(),
                          velocity=velocities.tolist(), effort=efforts.tolist())
@@ -276,10 +311,10 @@ class SimNode(Node):
         o.x, o.y, o.z, o.w = sim.ee_quaternion().tolist()
         self.pose_pub.publish(pose)
 
-    def publish_frame(self) -> None:
+    def publish_frame(self, wall: float | None = None) -> None:
         if self.refused:
             return
-        stamp = self.stamp()
+        stamp = self.stamp(wall)
         image = Image(**rgb_to_image_fields(self.runner.sim.render()))
         image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id
         self.camera_info.header.stamp = stamp
@@ -309,8 +344,8 @@ class SimNode(Node):
                     return
                 self.runner.command_pose([p.x, p.y, p.z], [o.x, o.y, o.z, o.w],
                                          msg.header.frame_id)
-        except CommandError as exc:
-            self.get_logger().warning(str(exc), throttle_duration_sec=1.0)
+        except CommandError as exc:  # the arm keeps its previous target
+            self.get_logger().warning(f"target_pose: {exc}", throttle_duration_sec=1.0)
 
     def on_gripper_command(self, msg: Float64) -> None:
         try:

@@ -7,11 +7,11 @@ damaged bag (:func:`repair_hint`, :func:`mcap_recover`, :func:`reindex`).
 
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.file_versions import per_file_version
 
 KILLED_BEFORE_WRITING = ("the recorder stopped (was killed) before it wrote a message: leave "
                          "this bag out of the data given, or record it again")
@@ -32,6 +32,14 @@ def message_words(index: int) -> str:
     (a damaged one, malformed pixels), the same words for every storage (SQLite3, MCAP).
     """
     return f"message {index + 1} (counting from 1)"
+
+
+def message_range_words(first: int, last: int, count: int) -> str:
+    """Name a topic's messages at 0-based ``first``..``last`` of ``count`` as a user counts them.
+
+    ``messages 6..8 of 8`` for indices 5..7: from 1, as :func:`message_words` names one.
+    """
+    return f"messages {first + 1}..{last + 1} of {count}"
 
 
 class DamagedMessageError(BagError):
@@ -292,21 +300,19 @@ def _file_records_fail(file: Path) -> bool:
     """Whether a record of this MCAP file fails to parse; one scan per file as it is on disk.
 
     A bag whose ``metadata.yaml`` merely over-counts is short on every full read (the index
-    pass, each player loop): the answer is kept per (resolved path, size, modification time
-    [ns]), so the decompressing scan runs again only for a file changed since. False when the
-    file cannot be read.
+    pass, each player loop): the answer is kept per file version (resolved;
+    ``file_versions.per_file_version``), so the decompressing scan runs again only for a file
+    changed since. False when the file cannot be read.
     """
     try:
-        resolved = Path(file).resolve()
-        stat = resolved.stat()
+        return _records_fail_cached(file)
     except OSError:
         return False
-    return _records_fail_cached(resolved, stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=64)
-def _records_fail_cached(resolved: Path, size: int, mtime_ns: int) -> bool:
-    """Scan ``resolved`` (``size`` and ``mtime_ns`` only key the cache)."""
+@per_file_version(64, resolve=True)
+def _records_fail_cached(resolved: Path) -> bool:
+    """Scan ``resolved`` for a record that fails to parse (``mcap_salvage.records_fail``)."""
     from vjepa_ros.recordings.mcap_salvage import records_fail
 
     return records_fail(resolved)

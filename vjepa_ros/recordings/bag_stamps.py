@@ -15,6 +15,7 @@ import struct
 import numpy as np
 
 from vjepa_ros.recordings.bag_files import BagError, message_words
+from vjepa_ros.recordings.bag_reader import message_range_words
 
 STAMPS_HINT = ("if a camera stamps frames on its own device clock while the robot uses the system "
                "clock, time every message by when the recorder received it: --stamps receive "
@@ -45,7 +46,7 @@ def header_from_cdr(raw) -> tuple[int, str]:
 
 RECEIVE_FALLBACK = ": timed by when the recorder received them"
 UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
-STALE_NOTE = ("{topic}: header stamps stand still (messages {first}..{last} of {count} carry one "
+STALE_NOTE = ("{topic}: header stamps stand still ({messages} carry one "
               "stamp over {seconds:.2f} s: a driver that stamps once, or copies a stale header)"
               + RECEIVE_FALLBACK)
 SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
@@ -111,12 +112,12 @@ def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray) -> tuple
     first, last = run
     held_s = (int(received[last]) - int(received[first])) / 1e9
     if run == (0, len(stamps) - 1):
-        return False, STALE_NOTE.format(topic=topic, first=first, last=last, count=len(stamps),
-                                        seconds=held_s)
-    return True, (f"{topic}: header stamps stand still for {held_s:.2f} s (messages {first}.."
-                  f"{last} of {len(stamps)} carry one stamp: a paused simulator or a stalled "
-                  "driver?): they fall on one instant and count as one; --stamps receive times "
-                  "every message by when the recorder received it")
+        return False, STALE_NOTE.format(topic=topic, seconds=held_s,
+                                        messages=message_range_words(first, last, len(stamps)))
+    return True, (f"{topic}: header stamps stand still for {held_s:.2f} s "
+                  f"({message_range_words(first, last, len(stamps))} carry one stamp: a paused "
+                  "simulator or a stalled driver?): they fall on one instant and count as one; "
+                  "--stamps receive times every message by when the recorder received it")
 
 
 def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarray,
@@ -139,8 +140,8 @@ def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarr
         if run is None:
             return
         first, last = run
-        what = (f"messages {first}..{last} of {len(received)} were received at one time over "
-                f"{(int(stamps[last]) - int(stamps[first])) / 1e9:.2f} s of their stamps")
+        what = (f"{message_range_words(first, last, len(received))} were received at one time "
+                f"over {(int(stamps[last]) - int(stamps[first])) / 1e9:.2f} s of their stamps")
     what += (" (a recorder on a paused /clock with use_sim_time, or a converter that gave them "
              "one time)")
     if header_note:

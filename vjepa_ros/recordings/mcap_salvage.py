@@ -29,7 +29,6 @@ The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this packa
 from __future__ import annotations
 
 import dataclasses
-import functools
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -43,6 +42,7 @@ from mcap.records import Channel, Chunk, DataEnd, Footer, Message, MessageIndex,
 from mcap.stream_reader import StreamReader, breakup_chunk, get_chunk_data_stream
 
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.file_versions import per_file_version
 
 MAGIC_SIZE = 8
 MAGIC = b"\x89MCAP0\r\n"  # at the start and the end of a file (MCAP spec, "Magic")
@@ -363,23 +363,16 @@ def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel]
     return dict(summary.schemas), dict(summary.channels), counted
 
 
+@per_file_version(16, resolve=True)
 def _summary(path: Path):
     """Return the file's ``mcap`` summary; None when it has none or it does not parse.
 
     Parsed once per file as it is on disk: one open of a bag asks up to three times
     (``bag_files``' and ``data_file_parts``' :func:`lacks_message_index`, then
-    :class:`SalvagedMcap`), so the summary is kept per (resolved path, size, modification time
-    [ns]) and parsed again only for a file changed since. Raises OSError for a file that
-    cannot be read, as its open does.
+    :class:`SalvagedMcap`), so the summary is kept per file version
+    (``file_versions.per_file_version``) and parsed again only for a file changed since.
+    Raises OSError for a file that cannot be read, as its open does.
     """
-    resolved = Path(path).resolve()
-    stat = resolved.stat()
-    return _parsed_summary(resolved, stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=16)
-def _parsed_summary(path: Path, size: int, mtime_ns: int):
-    """Parse ``path``'s summary (``size`` and ``mtime_ns`` only key the cache)."""
     from mcap.reader import make_reader
 
     with path.open("rb") as file:

@@ -15,13 +15,12 @@ scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
 
 from __future__ import annotations
 
-import functools
-import os
 from pathlib import Path
 from typing import NamedTuple
 
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
+from vjepa_ros.recordings.file_versions import per_file_version
 
 # The most parts said to be missing by a split recording's numbering, per part found: rosbag2
 # numbers parts 0, 1, 2, ... one after another, and a copy that lost some keeps most of them
@@ -52,7 +51,7 @@ class Metadata(NamedTuple):
 def read_metadata(file: Path) -> Metadata:
     """Read and parse a bag's ``metadata.yaml`` once, for all that asks it.
 
-    Cached per file version (path, size, modification and change times: a ``chmod`` is a new
+    Cached per file version (``file_versions.per_file_version``: a ``chmod`` is a new
     version too): discovery (``train.same_recording``, each bag folder's listed files), the
     ``--val`` copy check and ``bag_files.open_reader`` ask for the same files, and PyYAML
     takes milliseconds to parse a recorder's metadata. Problems: ``FILE is empty (0 bytes)``,
@@ -62,15 +61,9 @@ def read_metadata(file: Path) -> Metadata:
     ``chmod``), ``FILE cannot be read (WHY)`` (also for a missing one).
     """
     try:
-        info = os.stat(file)
-    except OSError:  # its reading names the problem
+        return _metadata_of_version(file)
+    except OSError:  # not stat'ed: its reading names the problem
         return _parse_metadata(file)
-    return _metadata_of_version(file, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
-
-
-@functools.lru_cache(maxsize=4096)
-def _metadata_of_version(file: Path, _size: int, _mtime_ns: int, _ctime_ns: int) -> Metadata:
-    return _parse_metadata(file)
 
 
 def _parse_metadata(file: Path) -> Metadata:
@@ -98,6 +91,9 @@ def _parse_metadata(file: Path) -> Metadata:
         what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return Metadata(None, f"{shown_path(file)} is not valid YAML "
                               f"({where}{one_line(str(what))})", "")
+
+
+_metadata_of_version = per_file_version(4096)(_parse_metadata)
 
 
 def listed_names(directory: Path, metadata: Metadata | None = None) -> set[str] | None:

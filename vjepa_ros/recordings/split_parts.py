@@ -20,12 +20,12 @@ killed recorder's folder of ``<name>_<N>`` files from separate episodes copied i
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME
+from vjepa_ros.recordings.file_versions import per_file_version
 
 MAX_SPLIT_GAP_S = 1.0  # between a part's last message and the next part's first [s]
 # How far a part's first message may lie before the last one's last (messages logged out of
@@ -155,19 +155,18 @@ def _after(before: tuple[int, int], after: tuple[int, int], gap_s: float | None)
 def _span_ns(file: Path) -> tuple[int, int] | None:
     """Return a data file's (first, last) message times [ns]; None when they cannot be read.
 
-    Cached per file version (path, size, modification time): discovery, the lone-part note and
+    Cached per file version (``file_versions.per_file_version``): discovery, the lone-part note and
     the ``--data``/``--val`` check ask for the same files' spans, and each read opens the file
     (a ``.zstd`` part is decompressed to do so).
     """
     try:
-        stat = file.stat()
+        return _span_of_version(file)
     except OSError:
         return None
-    return _span_of_version(file, stat.st_size, stat.st_mtime_ns)
 
 
-@functools.lru_cache(maxsize=4096)
-def _span_of_version(file: Path, _size: int, _mtime_ns: int) -> tuple[int, int] | None:
+@per_file_version(4096)
+def _span_of_version(file: Path) -> tuple[int, int] | None:
     from vjepa_ros.recordings.bag_files import BagError, open_reader
 
     try:

@@ -16,11 +16,12 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
+from vjepa_ros.robot.input_ages import plan_age_problem
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
-from vjepa_ros.robot.safety import filter_target, plan_age_problem
+from vjepa_ros.robot.safety import filter_target
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
 from vjepa_ros.robot.targets import poses_apart, target_from_action
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
-from vjepa_ros.robot.safety import age_problem, outside_box_problem
+from vjepa_ros.robot.safety import outside_box_problem
 
 # [s] wall time without a frame or state, the node clock standing still: a frozen clock
 FROZEN_CLOCK_S = 5.0

@@ -25,11 +25,12 @@ from vjepa_ros.robot.clock_steps import (
     SystemClockFalls,
     wall_clock_stepped,
 )
+from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.phase import Event
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind, worded
-from vjepa_ros.robot.safety import age_problem, outside_box_problem
+from vjepa_ros.robot.safety import outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
 
 

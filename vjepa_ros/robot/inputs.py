@@ -14,8 +14,9 @@ import threading
 
 import numpy as np
 
+from vjepa_ros.robot.input_ages import input_problem
 from vjepa_ros.robot.refusal import worded
-from vjepa_ros.robot.safety import SafetyLimits, input_problem
+from vjepa_ros.robot.safety import SafetyLimits
 
 PERIOD_FRAMES = 5  # frames whose stamps measure the camera's frame period
 STATE_HISTORY = 400  # robot states kept at least to find the one at a frame's stamp

@@ -128,9 +128,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             stepped against it (``clock_steps.CLOCK_STEP_S``; stamps stay ``clock``'s), so a
             wall clock stepped under the node neither stalls the set-point a tick nor jumps it
             (breaker50d: 10 m/s² at a 0.15 s step back). The node: ``time.monotonic``, or the
-            simulator's ``clock`` on sim time.
-            None: ``clock`` less a ``clock_offset`` passed in (a hand-driven system clock and
-            its offset, in tests), else ``clock`` itself (a simulator's, a test's).
+            simulator's ``clock`` on sim time. None: ``clock`` itself (a simulator's, a test's
+            that never steps it). Off sim time this is the node's ``wall_clock`` (one steady
+            clock); on sim time the two part: the ticks follow the simulator, the arrivals'
+            frozen-clock check still needs real time.
     """
 
     def __init__(
@@ -174,10 +175,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.wall_clock = wall_clock  # steady [s] of arrivals: a frozen clock's check
         # system minus monotonic clock [s]: a wall clock step
         self.clock_offset = clock_offset
-        if stream_clock is None:  # the real offset is read twice, ms apart on a loaded PC
-            stream_clock = clock if clock_offset is system_clock_offset else \
-                (lambda: clock() - clock_offset())
-        self.stream_clock = stream_clock  # steady [s]: the stream's ticks at a clock step
+        # steady [s] off sim time: the stream's ticks at a clock step (None: clock itself)
+        self.stream_clock = clock if stream_clock is None else stream_clock
         self._clock_falls = SystemClockFalls()  # its recent falls, seen at any arrival
         self.arrived_at: list[float | None] = [None, None]  # wall_clock of the newest frame, state
         self._clock_mark: tuple[float, float] | None = None  # (clock, wall_clock when first read)

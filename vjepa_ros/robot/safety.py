@@ -16,6 +16,7 @@ import numbers
 import numpy as np
 
 from vjepa_ros.config import check_values, param
+from vjepa_ros.robot.input_ages import input_problem
 from vjepa_ros.robot.recorded_inputs import not_relays_problem
 from vjepa_ros.robot.state_ranges import MAX_REACH_M
 
@@ -211,96 +212,6 @@ class SafetyDecision:
 
 def refuse(reason: str) -> SafetyDecision:
     return SafetyDecision(target=None, reason=reason)
-
-
-# An input further off the node clock than this [s] is not late or early: it is stamped on another
-# clock (sim time against wall time: about 1.8e9 s apart), and the refusal says so.
-OTHER_CLOCK_S = 86400.0
-# [s] a node clock below this may be a simulator's that started again (its first frame is
-# stamped 0 legitimately: user31), not a driver that leaves header.stamp 0
-SIM_START_S = 60.0
-
-
-def beyond(value: float, limit: float, digits: int = 2) -> str:
-    """``value`` written with the fewest decimals (at least ``digits``) that read beyond ``limit``.
-
-    For a ``value`` over ``limit`` (both in one unit) shown beside the limit: 0.503 against 0.5
-    is "0.503", never "0.50" (which reads as within the limit). Up to 9 decimals; a value not
-    beyond the limit, or not finite, with ``digits`` decimals.
-    """
-    for decimals in range(digits, 10):
-        text = f"{value:.{decimals}f}"
-        if not math.isfinite(value) or abs(float(text)) > abs(limit) or \
-                abs(value) <= abs(limit):
-            return text
-    return text
-
-
-def age_problem(what: str, age: float | None, limit: float, now: float | None = None) -> str:
-    """Why the newest ``what`` ("camera image", "robot state") may not be used ("" when it may).
-
-    ``age`` [s] is node clock − its ``header.stamp`` (None: none received yet); ``limit`` [s] the
-    largest age, in both directions (a stamp more than ``limit`` ahead of the clock is refused
-    too). The one freshness test of the package: the safety filter, the hold of the planning
-    loop and the goal captures (``~/capture_goal``, ``~/add_subgoal``) all ask it. With ``now``
-    (the node clock [s]) a refusal names a clock problem plainly: a node clock of 0 (sim time
-    without /clock), a ``header.stamp`` of 0 (an unstamped driver), an offset beyond
-    :data:`OTHER_CLOCK_S` (stamps of another clock).
-    """
-    if age is None:
-        return f"no {what} received yet"
-    if not math.isfinite(age):
-        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"  # nan, inf: no digits
-    if abs(age) <= limit:
-        return ""
-    hint = "" if now is None else clock_hint(what, age, now)
-    if hint:
-        return hint
-    if age > limit:
-        return f"{what} is stale: {beyond(age, limit)} s old (limit {limit:.2f} s)"
-    return (f"{what} stamp lies {beyond(-age, limit)} s in the future (limit {limit:.2f} s; "
-            "clock mismatch?)")
-
-
-def clock_hint(what: str, age: float, now: float) -> str:
-    """Name the clock problem behind an ``age`` [s] far off at node clock ``now`` [s], or ""."""
-    if now == 0.0:
-        return (f"{what} cannot be timed: the node clock reads 0 s: use_sim_time is true but no "
-                "/clock has arrived; start what publishes /clock (the simulator, ros2 bag play "
-                "--clock) or set use_sim_time false")
-    if abs(now - age) < 1e-9 and now > SIM_START_S:  # a simulator's first stamps are near 0
-        return (f"{what} header.stamp is 0: its driver does not stamp the messages; make the "
-                "driver fill header.stamp (its timestamp option)")
-    if abs(age) > OTHER_CLOCK_S:
-        side = "behind" if age > 0 else "ahead of"
-        return (f"{what} is stamped {abs(age):.0f} s {side} the node clock: the messages are "
-                "stamped on another clock (sim time vs wall time); set use_sim_time to match "
-                "their source")
-    return ""
-
-
-def input_problem(image_age: float | None, state_age: float | None, limits: SafetyLimits,
-                  now: float | None = None) -> str:
-    """Return why the inputs are too old or missing to command from, or "" when they are fine.
-
-    ``now``: the node clock [s], for refusals that name a clock problem (:func:`age_problem`).
-    """
-    return (age_problem("camera image", image_age, limits.max_image_age_s, now)
-            or age_problem("robot state", state_age, limits.max_state_age_s, now))
-
-
-def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:
-    """Return why a plan from a frame ``frame_age_s`` [s] old may not be commanded, or "".
-
-    ``frame_age_s`` is node clock − the planned frame's ``header.stamp`` at command time; a
-    non-finite age is a problem too (a clock that jumped).
-    """
-    if math.isfinite(frame_age_s) and frame_age_s <= limits.max_plan_age_s:
-        return ""
-    age = beyond(frame_age_s, limits.max_plan_age_s, 1)
-    return (f"plan too old: its camera frame is {age} s old at command time (limit "
-            f"safety.max_plan_age_s = {limits.max_plan_age_s:g} s; was the process stalled or "
-            "the planner slower than that?): plan discarded, planning on a fresh frame")
 
 
 def in_box(xyz: np.ndarray, limits: SafetyLimits, tolerance: float = 0.0) -> bool:

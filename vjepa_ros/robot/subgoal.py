@@ -93,7 +93,7 @@ def capture_refusal(service: str, camera: Blocker, camera_topic: str = "image",
 
     ``camera``, ``state``: why the session would not plan on the newest frame, the newest robot
     state now (an empty ``detail``: it would); the planning loop's own tests
-    (``InputChecks._camera_blocker``, ``InputChecks._state_blocker``: ``safety.age_problem``
+    (``InputChecks._camera_blocker``, ``InputChecks._state_blocker``: ``input_ages.age_problem``
     and the state's validity), so a frame or a state the loop refuses (too old, stamped in the
     future, invalid, none yet) is never captured either: a sub-goal kept without its state
     holds no axis and commands no closedness, silently. The session passes one of the two, the

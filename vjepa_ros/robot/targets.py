@@ -106,6 +106,22 @@ def stopping_speed(distance, max_accel, dt, next_dt):
     return speed_step * (1 + whole + fraction)
 
 
+def face_stopping_speed(room, face_accel, dt, next_dt):
+    """Return the speed [m/s] toward a face ``room`` [m] away to move at for a tick of ``dt`` [s].
+
+    :func:`stopping_speed` at ``face_accel`` [m/s²], and at most the speed from which any later
+    ticks, however short, still stop before the face braking at ``face_accel``: the tick ends
+    with ``room ≥ v²/(2·face_accel)`` left. A timer catching up (a 19 ms tick, then 1 ms) would
+    otherwise have the discrete profile's last step meet the face moving and the box clamp stop
+    it in the short tick (breaker50h 3: 0.8-1.5 m/s² against 0.5); so the set-point nears the
+    face ever slower (the remaining room squares each tick: about 4 ticks more at 10 ms) and
+    lands on it within float rounding. Works on floats and arrays alike.
+    """
+    room = np.maximum(np.asarray(room, dtype=np.float64), 0.0)
+    creep = face_accel * (np.sqrt(dt * dt + 2.0 * room / face_accel) - dt)
+    return np.minimum(stopping_speed(room, face_accel, dt, next_dt), creep)
+
+
 def _limited(change, limit: float) -> np.ndarray:
     """Return ``change`` [3] scaled down to a norm of at most ``limit`` (itself when within)."""
     norm = float(np.linalg.norm(change))
@@ -135,7 +151,7 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
         nearest = min(float(np.min(room[0])), float(np.min(room[1])))
         fastest = max(max_speed, float(np.abs(velocity).max()))  # |wanted| <= max_speed
         face_accel = max_accel * FACE_ACCEL_SHARE
-        if float(stopping_speed(nearest, face_accel, dt, next_dt)) >= fastest:
+        if float(face_stopping_speed(nearest, face_accel, dt, next_dt)) >= fastest:
             room = None
     if room is None:
         return velocity + _limited(wanted - velocity, max_accel * dt)
@@ -156,8 +172,8 @@ def _face_braked(velocity, wanted, room, max_accel, dt, next_dt) -> np.ndarray:
     """
     limit = max_accel * dt
     face_accel = max_accel * FACE_ACCEL_SHARE
-    lowest = -stopping_speed(room[0], face_accel, dt, next_dt)
-    highest = stopping_speed(room[1], face_accel, dt, next_dt)
+    lowest = -face_stopping_speed(room[0], face_accel, dt, next_dt)
+    highest = face_stopping_speed(room[1], face_accel, dt, next_dt)
     wanted = np.clip(wanted, lowest, highest)  # a target in the box: seldom acts
     forced = np.clip(velocity, lowest, highest) - velocity  # the faces' braking
     if not forced.any():  # no face near: the plain ramp

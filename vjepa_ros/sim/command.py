@@ -24,6 +24,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     collect killed while saving an episode, a sub-goal image or ``collector.json``
     (``NAME.PID.partial``, its process gone) are removed, in one line. The record of an earlier
     collect into the folder (``collected.txt``: :func:`_forget_script_record`) is removed too.
+    A full disk (ENOSPC, EDQUOT) while it saves: one line naming ``--out``, how many episodes
+    were saved there and how to collect the rest (:func:`_disk_full_text`), status 1.
     """
     from vjepa_ros.atomic_files import remove_stale_partials
     from vjepa_ros.out_paths import check_output_names, output_dir
@@ -49,15 +51,18 @@ def cmd_collect(args: argparse.Namespace) -> int:
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
+        from vjepa_ros.train.disk_full import writing
 
-        if args.task == "motion":
-            randomization = (SceneRandomization(what=args.randomize) if args.randomize
-                             else None)
-            collect(args.out, args.episodes, args.seed, sim_config, config,
-                    randomization=randomization)
-        else:
-            collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
-                                 args.seed, args.width, args.height)
+        # a full disk: one line naming the folder and what it holds now (DiskFullError)
+        with writing(args.out, lambda remedy: _disk_full_text(args, remedy)):
+            if args.task == "motion":
+                randomization = (SceneRandomization(what=args.randomize) if args.randomize
+                                 else None)
+                collect(args.out, args.episodes, args.seed, sim_config, config,
+                        randomization=randomization)
+            else:
+                collect_manipulation(args.out, args.task, args.object or "cup", args.episodes,
+                                     args.seed, args.width, args.height)
     except (KeyboardInterrupt, OSError, ValueError, ImportError, RuntimeError) as exc:
         # a stop (Ctrl-C, SIGTERM) still checking the options: nothing started; once started,
         # any error is the collection's (status 1)
@@ -130,6 +135,69 @@ def _saved_text(out_dir, episodes: int) -> str:
     if not saved:
         return f"nothing saved (0 of {counted(episodes, 'episode')})"
     return f"{saved} of {counted(episodes, 'episode')} saved in {out_dir}"
+
+
+def _disk_full_text(args: argparse.Namespace, remedy: str) -> str:
+    """Say what a collect stopped by a full disk kept in ``--out`` and how to go on.
+
+    ``1 of 4 episodes saved in data/ (the file being written is removed); a rerun into that
+    folder is refused while it holds them: REMEDY, then collect the rest with --out
+    OTHER_FOLDER --seed 1 --episodes 3`` (the next seed: one past the last saved file's,
+    ``..._000000.npz``). REMEDY: what frees the write (``disk_full.remedy``: free space, the
+    quota, the file-size limit). An episode whose sub-goal images were cut off is not saved:
+    its files are removed and the line names its seed (:func:`_remove_cut_episodes`), so the
+    seeds said collect it again. All there (``collector.json`` not): says so.
+    """
+    import re
+
+    cut = _remove_cut_episodes(args)
+    saved = _episode_files(args.out)
+    text = _saved_text(args.out, args.episodes)
+    removed = "the file being written is removed" + (
+        f"; seed {', '.join(map(str, cut))}: its sub-goal images cut off, its episode removed"
+        if cut else "")
+    if not saved:
+        return f"{text} ({removed}): {remedy} and run collect again"
+    seeds = [int(m.group(1)) for p in saved if (m := re.search(r"(\d+)\.npz$", p.name, re.I))]
+    after = max(seeds, default=args.seed + len(saved) - 1) + 1
+    left = args.seed + args.episodes - after
+    if left <= 0:  # collector.json
+        return f"{text}, not all of its other files (collector.json): {remedy}"
+    return (f"{text} ({removed}); a rerun into that folder is refused while it holds them: "
+            f"{remedy}, then collect the rest with --out OTHER_FOLDER --seed {after} "
+            f"--episodes {left}")
+
+
+def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
+    """Remove the files of each manipulation episode in ``--out`` not saved whole; its seeds.
+
+    Whole: ``<task>_<object>_<seed>.npz`` and each of its sub-goal images
+    (``..._subgoal<i>_<name>.png``, ``choices.MILESTONES[task]``). The motion task has none.
+    """
+    import re
+    from pathlib import Path
+
+    from vjepa_ros.sim.choices import MILESTONES
+
+    if args.task == "motion":
+        return []
+    folder = Path(args.out).expanduser()
+    prefix = f"{args.task}_{args.object or 'cup'}_"
+    stems: dict[int, list[Path]] = {}
+    for path in folder.iterdir():
+        found = re.fullmatch(re.escape(prefix) + r"(\d+)(\.npz|_subgoal\d+_.+\.png)", path.name)
+        if found:
+            stems.setdefault(int(found.group(1)), []).append(path)
+    cut = []
+    for seed, files in sorted(stems.items()):
+        stem = f"{prefix}{seed:06d}"
+        whole = {f"{stem}.npz"} | {f"{stem}_subgoal{number}_{name}.png"
+                                   for number, name in enumerate(MILESTONES[args.task], 1)}
+        if not whole <= {p.name for p in files}:
+            cut.append(seed)
+            for path in files:
+                path.unlink(missing_ok=True)
+    return cut
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.

@@ -15,6 +15,7 @@ import numpy as np
 from vjepa_ros.config import check_values, param
 from vjepa_ros.image_limits import MIN_SIDE_PX
 from vjepa_ros.sim.choices import MAX_SEED
+from vjepa_ros.sim.gripper import FRANKA_HAND_MAX_FORCE
 from vjepa_ros.sim.objects import graspable_spec
 from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, JOINT_LOWER, JOINT_UPPER, READY_JOINTS
 
@@ -121,13 +122,19 @@ class ControllerConfig:
     nullspace_gain: float = param(1.0, "Pull towards the home joint pose in the null space [1/s].",
                                   range=(0, 100))
     joint_speed_fraction: float = param(
-        0.5, "Joint speeds are kept below this fraction of Franka's joint speed limits.",
+        0.5, "Joint speeds are commanded at most at this fraction of Franka's joint speed limits "
+        "(pybullet's motor runs ~1.1x the command; above 0.91 the command stays at the limits / "
+        "1.101, so no joint passes them).",
         range=(0, 1), low_open=True
     )
     joint_limit_margin: float = param(0.02, "Joint commands stay this far [rad] inside limits.",
                                       range=(0, 0.2), high_open=True)
     gripper_speed: float = param(0.1, "Finger speed limit [m/s].", range=(0, 1), low_open=True)
-    gripper_force: float = param(40.0, "Finger force limit [N].", range=(0, 200), low_open=True)
+    gripper_force: float = param(
+        40.0, "Finger force limit [N] of the gripper_command (Float64) path's moves and grasps, "
+        "0 < f <= 70: the Franka Hand's continuous grasp force (its 140 N peak is not modelled).",
+        range=(0, FRANKA_HAND_MAX_FORCE), low_open=True
+    )
 
 
 @dataclasses.dataclass

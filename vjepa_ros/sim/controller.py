@@ -17,6 +17,13 @@ from vjepa_ros.sim.config import ControllerConfig
 from vjepa_ros.sim.panda import JOINT_LOWER, JOINT_MAX_SPEED, JOINT_UPPER
 from vjepa_ros.sim.rotvec import matrix_to_rotvec
 
+# pybullet's position motor (target position = measured + velocity x dt, target velocity) runs
+# the joints at ~1.1x the commanded velocity: its velocity target adds positionGain (0.1) x the
+# position error / dt. Measured 1.1002x; commands stay below the datasheet limit / this
+# (breaker51e: joints at 1.10x Franka's limits at joint_speed_fraction 1). Fractions below
+# 1 / 1.101 are unchanged, so their joints still reach 1.1x the fraction (0.55 at 0.5).
+POSITION_MOTOR_OVERSHOOT = 1.101
+
 
 @dataclass
 class JointCommand:
@@ -48,7 +55,9 @@ class CartesianController:
         margin = config.joint_limit_margin
         self.lower = JOINT_LOWER + margin
         self.upper = JOINT_UPPER - margin
-        self.max_speed = JOINT_MAX_SPEED * config.joint_speed_fraction
+        # commanded at most the fraction, and at most the datasheet's limit / the overshoot
+        self.max_speed = JOINT_MAX_SPEED * min(config.joint_speed_fraction,
+                                               1.0 / POSITION_MOTOR_OVERSHOOT)
 
     def command(
         self,

@@ -30,7 +30,6 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from vjepa_ros.counts import counted
 from vjepa_ros.planning.cem import PlanResult, make_generator
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
@@ -428,31 +427,3 @@ def run_reach_episode(
         wall_seconds=time.perf_counter() - started_wall, log=log,
         still_fraction=driver.still_ticks / max(driver.ticks, 1), time_split=driver.split,
     )
-
-
-# -- what the demo and the benchmark print ----------------------------------------------------
-
-STEP_HEADER = f"{'step':>4}  {'energy':>10}  {'distance':>9}  {'planning':>9}"
-
-
-def format_step(step: ReachStep) -> str:
-    """One line per planning step: step, energy, distance to goal [cm], planning time [s]."""
-    energy = "-" if math.isnan(step.energy) else f"{step.energy:.6f}"
-    return (f"{step.step:>4}  {energy:>10}  {step.distance * 100:>6.1f} cm  "
-            f"{step.planning_s:>7.2f} s")
-
-
-def format_summary(episode: ReachEpisode) -> str:
-    """Two lines: the outcome, then distances and times."""
-    radius = episode.success_radius * 100
-    count = len(episode.steps)
-    if episode.success:
-        outcome = f"reached: within {radius:g} cm of the goal after {counted(count, 'step')}"
-    else:
-        outcome = (f"not reached: step limit ({counted(count, 'step')}), success radius "
-                   f"{radius:g} cm")
-    planning = ("" if not count else
-                f", planning {episode.planning_s_median:.2f} s per step (median)")
-    return (f"{outcome}\ndistance {episode.start_distance * 100:.1f} cm -> "
-            f"{episode.final_distance * 100:.1f} cm{planning}, {episode.sim_seconds:.1f} s "
-            f"simulated, {episode.wall_seconds:.1f} s wall")

@@ -29,6 +29,7 @@ from vjepa_ros.sim.camera import Camera
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
 from vjepa_ros.sim.gripper import (
+    FRANKA_HAND_MAX_FORCE,
     SAME_WIDTH,
     GripperGoal,
     goal_for_closedness,
@@ -52,6 +53,10 @@ RenderHook = Callable[[np.ndarray, np.ndarray], None]
 
 GEAR_ERP = 0.8  # how fast the finger gear corrects a difference between the joints
 GEAR_MAX_FORCE = 1000.0  # N: the rack does not slip
+# How far from 1 a target quaternion's norm may be. A float32 round trip of a unit quaternion
+# is off by ~1e-7, a float64 one (the planner's, scipy) by ~1e-16; tf2 refuses |q|^2 off 1 by
+# 0.01 (|q| by ~0.005): 1e-3 is 1e4x float32's error and stricter than tf2.
+QUATERNION_NORM_TOLERANCE = 1e-3
 
 
 def _finite(name: str, values, size: int) -> np.ndarray:
@@ -64,10 +69,20 @@ def _finite(name: str, values, size: int) -> np.ndarray:
 
 
 def quaternion_to_matrix(quat_xyzw) -> np.ndarray:
-    """Rotation matrix [3, 3] of a quaternion (x, y, z, w), normalized; zero norm raises."""
+    """Return the rotation matrix [3, 3] float64 of a unit quaternion (x, y, z, w).
+
+    Raises ValueError for NaN/inf, a zero norm, or a norm off 1 by more than
+    :data:`QUATERNION_NORM_TOLERANCE` (a zeroed or half-filled message, a sender that forgot
+    to normalise: tf2 refuses such a transform, and a controller that builds its quaternion
+    from the message without normalising scales its orientation error by the norm).
+    """
     quat = _finite("orientation quaternion", quat_xyzw, 4)
-    if float(np.linalg.norm(quat)) < 1e-6:
+    norm = float(np.linalg.norm(quat))
+    if norm < 1e-6:
         raise ValueError("orientation quaternion has zero norm")
+    if abs(norm - 1.0) > QUATERNION_NORM_TOLERANCE:
+        raise ValueError(f"orientation quaternion has norm {norm:.6g}, not 1 within "
+                         f"{QUATERNION_NORM_TOLERANCE:g}: not normalised; send (x, y, z, w) / |q|")
     return Rotation.from_quat(quat).as_matrix()
 
 
@@ -242,7 +257,9 @@ class Sim(SimReadings):
     def step(self, count: int = 1) -> None:
         """Advance ``count`` physics steps, running the controller before each."""
         p, client, handles = self._p, self.client, self.handles
-        finger, force = self.gripper_goal.finger_target, self.gripper_goal.max_effort
+        finger = self.gripper_goal.finger_target
+        # every finger motor at most the Franka Hand's continuous force, whatever the goal says
+        force = min(self.gripper_goal.max_effort, FRANKA_HAND_MAX_FORCE)
         cfg = self.config.controller
         for _ in range(int(count)):
             joints = self.arm_joint_positions()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
@@ -88,15 +88,80 @@ def _free(folder: Path) -> str:
     return "" if free is None else f", {free / 2**20:.0f} MB free"
 
 
+# What frees the write, by its cause (the errno): the words a caller's ``fix`` gets.
+FREE_SPACE = "free space there"
+FREE_QUOTA = "free some of your quota (delete files of yours on that disk)"
+RAISE_LIMIT = "raise the file-size limit (`ulimit -f unlimited`) or write to a disk without one"
+
+
+def no_space_words(code: int | None) -> str:
+    """Return what stopped the write: ``no space left on its disk, it is full`` or the quota's.
+
+    EDQUOT: ``your disk quota is used up`` (the disk may have room: the user's quota does not).
+    """
+    if code == errno.EDQUOT:
+        return "your disk quota is used up"
+    return "no space left on its disk, it is full"
+
+
+def remedy(code: int | None) -> str:
+    """Return what frees a write stopped by errno ``code`` (:data:`FREE_SPACE`, ...)."""
+    return {errno.EDQUOT: FREE_QUOTA, errno.EFBIG: RAISE_LIMIT}.get(code, FREE_SPACE)
+
+
+def full_disk_line(path: Path, fix: str, code: int | None = errno.ENOSPC) -> str:
+    """Return ``could not write PATH: no space left on its disk, it is full, N MB free; FIX``.
+
+    ``code`` EDQUOT: ``could not write PATH: your disk quota is used up, N MB free on its disk;
+    FIX``.
+    """
+    where = " on its disk" if code == errno.EDQUOT else ""
+    return (f"could not write {shown_path(path)}: {no_space_words(code)}"
+            f"{_free(path.parent)}{where}; {fix}")
+
+
+def elsewhere_line(output: Path | None, fix: str) -> str:
+    """Return the line of a bare ENOSPC that did not come from ``output`` (its disk has room).
+
+    ``a write failed with no space left (not on OUT: N MB free there): the temp folder or a
+    cache? (TMPDIR /tmp: M MB free); FIX``; no ``output``: ``(not an output of this command)``.
+    """
+    import tempfile
+
+    temp = Path(tempfile.gettempdir())
+    if output is None:
+        where = "not an output of this command"
+    else:
+        free = _free_bytes(output)
+        where = f"not on {shown_path(output)}" + (
+            "" if free is None else f": {free / 2**20:.0f} MB free there")
+    return (f"a write failed with no space left ({where}): the temp folder or a cache? "
+            f"(TMPDIR {shown_path(temp)}{_free(temp)}); {fix}")
+
+
+def has_room(path: Path) -> bool:
+    """Whether ``path``'s disk has at least :data:`LOW_FREE_BYTES` free (False: not told)."""
+    free = _free_bytes(path)
+    return free is not None and free >= LOW_FREE_BYTES
+
+
+def _said(fix: str | Callable[[str], str], code: int | None) -> str:
+    return fix(remedy(code)) if callable(fix) else fix
+
+
 @contextlib.contextmanager
-def writing(path: str | Path, fix: str) -> Iterator[None]:
+def writing(path: str | Path, fix: str | Callable[[str], str]) -> Iterator[None]:
     """Run a block that writes ``path``; a write stopped short raises :class:`DiskFullError`.
 
     A full disk (:func:`is_disk_full`): ``could not write PATH: no space left on its disk, it is
-    full, N MB free; FIX``; ``fix``: what to do (e.g. ``free space there, or give --out on
-    another disk``). A file too large for it (EFBIG), or torch's short write on a disk with
-    room: ``could not write PATH: the write stopped short (file too large ...) with N MB free on
-    its disk: a file-size limit? ...; FIX``, never a full disk. Other errors pass unchanged.
+    full, N MB free; FIX`` (a full quota, EDQUOT: ``your disk quota is used up``, not a full
+    disk). A file too large for it (EFBIG), or torch's short write on a disk with room:
+    ``could not write PATH: the write stopped short (file too large for it), not for want of
+    space, N MB free: a file-size limit? ...; FIX``, never a full disk. ``fix``: what to do,
+    or a function of what frees the write (:func:`remedy`: :data:`FREE_SPACE`,
+    :data:`FREE_QUOTA` or :data:`RAISE_LIMIT`) returning it, called only for those lines (what
+    a command had saved by then: ``collect``'s episodes; never ``free space`` for a file-size
+    limit). Other errors pass unchanged.
     """
     path = Path(path).expanduser()
     try:
@@ -104,14 +169,15 @@ def writing(path: str | Path, fix: str) -> Iterator[None]:
     except (OSError, RuntimeError) as exc:
         if isinstance(exc, DiskFullError):
             raise
-        if is_disk_full(exc, path.parent):
-            raise DiskFullError(f"could not write {shown_path(path)}: no space left on its disk, "
-                                f"it is full{_free(path.parent)}; {fix}") from exc
         code = write_errno(exc)
+        if is_disk_full(exc, path.parent):
+            raise DiskFullError(full_disk_line(path, _said(fix, code), code)) from exc
         if code == errno.EFBIG or (code is None and _short_write(exc)):
             why = " (file too large for it)" if code == errno.EFBIG else ""
+            said = _said(fix, errno.EFBIG)
             raise DiskFullError(f"could not write {shown_path(path)}: the write stopped "
                                 f"short{why}, not for want of space{_free(path.parent)}: "
-                                f"{LIMIT_WORDS}: write it to a disk without that limit "
-                                f"({fix})") from exc
+                                f"{LIMIT_WORDS}: " + (said if callable(fix) else
+                                                      f"write it to a disk without that "
+                                                      f"limit ({said})")) from exc
         raise

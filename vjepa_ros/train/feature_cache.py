@@ -224,9 +224,9 @@ class FeatureCache:
 
     def writing(self, path: Path):
         """Return the context of writing ``path`` into the cache (``disk_full.writing``)."""
-        return writing(path, f"free space in the feature cache {self.root} (its key-* folders "
-                             "of other settings can go), or give --feature-cache DIR on "
-                             "another disk")
+        return writing(path, lambda remedy: f"{remedy} (the feature cache {self.root}: its "
+                       "key-* folders of other settings can go), or give --feature-cache DIR "
+                       "on another disk")
 
     def disk_bytes(self, sources) -> int:
         return sum(self.shard_path(s).stat().st_size for s in sources

@@ -110,11 +110,15 @@ class TrainerFiles:
             return save_world_model(path, _CastView(self.encoder, dtype),
                                     _CastView(self.predictor, dtype), data=self.model_data())
 
-    def _disk_full_fix(self, path: Path) -> str:
-        """Return what to do when ``path`` finds the disk full, and what latest.pt still holds."""
+    def _disk_full_fix(self, path: Path):
+        """Return what to do when ``path``'s write stops short (``disk_full.writing``'s fix).
+
+        A function of what frees the write (free space, the quota, the file-size limit), saying
+        what latest.pt still holds.
+        """
         held = (f"{self.files['latest']} still holds step {self.saved_step}, resume from it"
                 if self.saved_step is not None else "no latest.pt was saved yet")
-        return f"free space there, or give --out on another disk; {held}"
+        return lambda remedy: f"{remedy}, or give --out on another disk; {held}"
 
     def model_data(self) -> dict:
         """Return what a saved model records of its training data (``config["data"]``).

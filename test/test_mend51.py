@@ -1,0 +1,43 @@
+"""Session 51's mends: a file given twice under two names runs once (``path_text.distinct_files``).
+
+Happened: ``bench_manipulation.py --checkpoint ./x.pt --checkpoint ../repo/x.pt`` (or a symlink
+to it) loaded and ran the one model twice, as two agents; ``bench_camera_verdict.py --rows`` given
+one file twice scored its rows twice. Should: one run per file, and a note naming the repeat.
+"""
+
+import json
+
+from test_bench_camera_verdict import _row
+
+from benchmarks import bench_camera_verdict as bench  # repository root on sys.path: conftest
+from vjepa_ros.eval.camera_check_result import Verdict
+from vjepa_ros.path_text import distinct_files
+
+
+def test_one_file_under_two_names_is_kept_once(tmp_path, monkeypatch):
+    (tmp_path / "repo").mkdir()
+    model = tmp_path / "repo" / "x.pt"
+    model.write_bytes(b"")
+    (tmp_path / "link.pt").symlink_to(model)
+    monkeypatch.chdir(tmp_path / "repo")
+    notes = []
+    kept = distinct_files(["./x.pt", "../repo/x.pt", str(tmp_path / "link.pt"), "demo", "demo",
+                           "gone.pt", "./gone.pt"], "--checkpoint", notes.append)
+    assert kept == ["./x.pt", "demo", "gone.pt", "./gone.pt"]  # a missing file: its loader's
+    assert notes == ["# note: --checkpoint ../repo/x.pt is ./x.pt again: run once",
+                     f"# note: --checkpoint {tmp_path / 'link.pt'} is ./x.pt again: run once",
+                     "# note: --checkpoint demo is demo again: run once"]
+
+
+def test_a_rows_file_given_twice_is_scored_once(tmp_path, capsys, monkeypatch):
+    import numpy as np
+
+    axis = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1], [0, 0, -1]])
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps({"seeds": [900000],
+                                "rows": [_row("default", axis * 1.1, Verdict.FINE, (8, 8, 8))]}))
+    monkeypatch.chdir(tmp_path)
+    bench.main(["--rows", "rows.json", str(path)])
+    out = capsys.readouterr().out
+    assert f"--rows {path} is rows.json again: run once" in out
+    assert "(1 rows from 1 files)" in out, out
