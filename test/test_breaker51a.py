@@ -259,8 +259,6 @@ def test_a_refused_launch_argument_is_named_as_the_argument(monkeypatch, tmp_pat
     assert f"{argument}:=" in line
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: vjepa-ros launch drops --image-transport / "
-                   "--use-sim-time silently for a -p planner. value of the same parameter")
 def test_an_option_and_a_p_item_setting_one_parameter_are_not_silently_resolved(
         checkpoint):  # noqa: F811
     """``vjepa-ros launch`` given an option and a ``-p`` item for one planner parameter.
@@ -287,8 +285,6 @@ def test_an_option_and_a_p_item_setting_one_parameter_are_not_silently_resolved(
         assert values == {"image_transport": "raw", "use_sim_time": True}, output[-1500:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: a second --params-file silently drops the "
-                   "first (rcl and ros2 run apply both)")
 def test_two_params_files_are_both_applied_or_refused(tmp_path, checkpoint):  # noqa: F811
     """``vjepa-ros launch --params-file search.yaml --params-file site.yaml``.
 
@@ -322,8 +318,6 @@ TAB_FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: a tab as in-line white space (valid YAML, "
-                   "read by rcl) is refused as 'not valid YAML'")
 @pytest.mark.parametrize("case", sorted(TAB_FILES))
 def test_a_tab_between_tokens_is_read_as_rcl_reads_it(tmp_path, case):
     """``--params-file lab.yaml`` where a line has a tab between its tokens.
@@ -345,8 +339,6 @@ def test_a_tab_between_tokens_is_read_as_rcl_reads_it(tmp_path, case):
     assert "does not exist" in ended.stderr and "no_such_model.pt" in ended.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51a: an empty group (planner: {}) passes the "
-                   "file check; rcl then refuses it in its own words, or it reads as a parameter")
 @pytest.mark.parametrize("where", ["before another group", "last"])
 def test_an_empty_parameter_group_is_refused_naming_it(tmp_path, where):
     """``vjepa-ros launch --params-file lab.yaml`` with ``planner: {}`` in lab.yaml.

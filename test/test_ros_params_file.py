@@ -45,6 +45,21 @@ FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
     "trailing_slash": ('"n/":\n  ros__parameters:\n    a: 1\n', "node name 'n/' has an empty"),
     "star_in_name": ('"/n*":\n  ros__parameters:\n    a: 1\n', "node name '/n*' holds a char"),
     "broken": ("a: [\n", "is not valid YAML ("),
+    # tabs: between a line's tokens read (libyaml, rcl's parser), as indentation refused
+    "tabs_in_line": ("/**:\t# all\n  ros__parameters:\n    a:\t1\t# one\n    g: {b: 1,\tc: x}\n",
+                     None),
+    "tab_indent": ("/**:\n  ros__parameters:\n\ta: 1\n", "is not valid YAML (line 3, column 1: "
+                   "found a tab where rcl reads none"),
+    "tab_after_dash": ("/**:\n  ros__parameters:\n    a:\n      -\t1\n",
+                       "(line 4, column 8: found a tab where rcl reads none"),
+    # documents: one mapping of nodes to rcl
+    "documents": ("---\n/**:\n  ros__parameters:\n    a: 1\n---\nn:\n  ros__parameters:\n"
+                  "    a: 2\n", None),
+    "empty_document": ("---\n/**:\n  ros__parameters:\n    a: 1\n---\n", "(line 5, column 1: "
+                       "a document of this file holds no mapping of nodes"),
+    "empty_parameters": ("/**:\n  ros__parameters: {}\n", None),
+    "empty_group": ("/**:\n  ros__parameters:\n    planner: {}\n    model: {device: cpu}\n",
+                    "parameter group 'planner' of /** (line 3) is empty: rcl cannot read"),
 }
 
 
@@ -74,7 +89,7 @@ def test_the_check_refuses_exactly_what_rcl_refuses_in_one_line(name, tmp_path):
     message = str(caught.value)
     assert message.startswith(f"--params-file {path}") and refusal in message, message
     assert "\n" not in message
-    if "mixes types" in message:  # its own fix, not "give a file like ..."
+    if "mixes types" in message or "is empty" in message:  # its own fix, not "give ..."
         assert "give a ROS 2 parameter file" not in message, message
     else:
         assert message.endswith("(<node>: ros__parameters: {name: value})")

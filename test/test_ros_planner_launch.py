@@ -78,7 +78,7 @@ def test_launch_reads_a_wildcard_section_s_checkpoint_beside_the_node_s_model_gr
     params.write_text("/**:\n  ros__parameters:\n    model:\n      checkpoint: demo\n"
                       "vjepa_planner:\n  ros__parameters:\n    model:\n"
                       "      aspect_ratio_min: 1.0\n")
-    args = argparse.Namespace(params_file=str(params), checkpoint=None)
+    args = argparse.Namespace(params_file=[str(params)], checkpoint=None)
     source, checkpoint = check_launch_inputs(args, {})
     assert source == f"--params-file {params}: model.checkpoint", source
     assert Path(checkpoint) == DEMO_MODEL.resolve()
@@ -114,7 +114,7 @@ def test_the_launch_checks_its_parameter_file_before_rclpy_loads(tmp_path):
     params.write_text("vjepa_planer:\n  ros__parameters:\n    a: 1\n")
     probe = ("import argparse, sys\n"
              "from vjepa_ros.nodes.launch_inputs import check_launch_inputs\n"
-             f"args = argparse.Namespace(params_file={str(params)!r}, checkpoint='x')\n"
+             f"args = argparse.Namespace(params_file=[{str(params)!r}], checkpoint='x')\n"
              "try:\n    check_launch_inputs(args, {})\nexcept ValueError as exc:\n"
              "    print(exc)\nprint('rclpy' in sys.modules)\n")
     import subprocess
@@ -301,9 +301,9 @@ def test_a_local_params_file_reaches_the_planner_not_the_package_s_config(tmp_pa
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "mine.yaml").write_text((ROOT / "config" / "planner.yaml").read_text())
-    args = argparse.Namespace(params_file=name, checkpoint=str(DEMO_MODEL))
+    args = argparse.Namespace(params_file=[name], checkpoint=str(DEMO_MODEL))  # (append)
     check_launch_inputs(args, {})
-    planner = mpc_nodes(str(DEMO_MODEL), params_file=args.params_file)[0]
+    planner = mpc_nodes(str(DEMO_MODEL), params_file=args.params_file[0])[0]
     cli_args = planner.node_kwargs()["cli_args"]
     assert cli_args[cli_args.index("--params-file") + 1] == str(tmp_path / "mine.yaml")
 

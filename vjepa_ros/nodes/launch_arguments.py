@@ -41,9 +41,10 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         help="use /clock (bag play --clock, simulator), for every node started; "
                         "--no-use-sim-time: the wall clock (default: each node's parameter "
                         "file, else the wall clock)")
-    parser.add_argument("--params-file", type=Takes("a parameter file"),
-                        help="planner parameter file (default: the package's "
-                        "config/planner.yaml)")
+    parser.add_argument("--params-file", action="append", type=Takes("a parameter file"),
+                        help="planner parameter file (repeatable: each applied in turn, a "
+                        "later file's value over an earlier one's, as ros2 run and launch_ros "
+                        "apply them; default: the package's config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
                         help="start another registered node with its config file (repeatable; "
                         "default: none, the planner alone)")

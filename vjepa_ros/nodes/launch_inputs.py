@@ -2,7 +2,8 @@
 
 :func:`check_launch_inputs`: the planner's ``--params-file`` (a bare name: here, else the
 package's ``config/``) and its checkpoint; :func:`check_override_nodes`: every ``-p NODE.``
-names a node the launch starts.
+names a node the launch starts; :func:`check_option_overrides`: no option and ``-p`` item give
+one parameter two values.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ def _params_file_path(name: str) -> Path:
 
 
 def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tuple[str, str]:
-    """Check ``--params-file`` and the planner's checkpoint file; ValueError naming the source.
+    """Check each ``--params-file`` and the planner's checkpoint; ValueError naming the source.
+
+    ``args.params_file``: the names given (None: none), replaced by the absolute paths found.
 
     A parameter file that cannot be used is a UsageError (exit status 2); a checkpoint that is
     missing or empty, a ValueError (exit status 1, as the planner node refuses it).
@@ -50,14 +53,13 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     reads (never a ``planner.yaml`` in the working directory), named as "the packaged default".
 
     The checkpoint comes from ``--checkpoint``, else ``-p planner.model.checkpoint``, else the
-    parameter file's ``model.checkpoint`` (as the node will read it; ``demo``: the packaged
-    demo world model, ``input_paths.world_model_path``); none at all is refused as
-    the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch and the
-    model load. A ``-p planner.model.checkpoint`` that is no string is refused (a UsageError
-    in the node's words), with ``--checkpoint`` too, which would drop it unseen; so is one
-    naming another file than ``--checkpoint`` (``demo`` and its file, a path and a link to it
-    are one). Returns (the
-    source as messages name it, the checkpoint).
+    last parameter file's ``model.checkpoint`` that gives one (as the node will read it;
+    ``demo``: the packaged demo world model, ``input_paths.world_model_path``); none at all is
+    refused as the node refuses it (naming ``--checkpoint demo`` too), but before rclpy, torch
+    and the model load. A ``-p planner.model.checkpoint`` that is no string is refused (a
+    UsageError in the node's words), with ``--checkpoint`` too, which would drop it unseen; so
+    is one naming another file than ``--checkpoint`` (``demo`` and its file, a path and a link
+    to it are one). Returns (the source as messages name it, the checkpoint).
     """
     from vjepa_ros.input_paths import CHECKPOINT_FORMAT, world_model_path
     from vjepa_ros.nodes.param_sources import PACKAGED, packaged_file
@@ -65,20 +67,24 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
 
     nodes = [f"/{PLANNER_NODE}"]  # the file goes to the planner only
     nodes_are = "launch gives this file to"  # --node sim etc. start with their own files
-    if args.params_file:
-        path, option = _params_file_path(args.params_file), "--params-file"
-        where = f"--params-file {args.params_file}"
+    if args.params_file:  # each in turn, as rcl applies them
+        files = [(_params_file_path(name), "--params-file", f"--params-file {name}")
+                 for name in args.params_file]
     else:  # the file the node will read: the package's, never one of that name here
-        path, option = config_path(NODES["planner"].params_file), PACKAGED
-        where = packaged_file(NODES["planner"].params_file)
+        files = [(config_path(NODES["planner"].params_file), PACKAGED,
+                  packaged_file(NODES["planner"].params_file))]
     alongside = [*getattr(args, "node", []), *(["camera"] if getattr(args, "camera", False)
                                                 else [])]  # each started on its own file
-    params_file = check_params_file(path, option, nodes=nodes, nodes_are=nodes_are,
-                                    alongside=alongside)
-    if args.params_file:  # the file found, as the planner's --ros-args --params-file
+    found = [check_params_file(path, option, nodes=nodes, nodes_are=nodes_are,
+                               alongside=alongside) for path, option, _ in files]
+    if args.params_file:  # the files found, as the planner's --ros-args --params-file
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
-        args.params_file = str(params_file.absolute())
-    model = read_ros_params(params_file, nodes[0]).get("model")
+        args.params_file = [str(path.absolute()) for path in found]
+    in_file = None  # (source, value): the last file giving model.checkpoint wins, as in rcl
+    for path, (_, _, where) in zip(found, files, strict=True):
+        model = read_ros_params(path, nodes[0]).get("model")
+        if isinstance(model, dict) and "checkpoint" in model:
+            in_file = (f"{where}: model.checkpoint", model["checkpoint"])
     given = planner_overrides.get("model.checkpoint")
     if given is not None and not isinstance(given, str):  # --checkpoint would drop it unseen
         from vjepa_ros.nodes.params import type_error  # (rclpy: only to refuse)
@@ -91,8 +97,7 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
                          f"{given} name different world models: give one of them")
     sources = (("--checkpoint", args.checkpoint),
                ("-p planner.model.checkpoint", given),
-               (f"{where}: model.checkpoint",
-                model.get("checkpoint") if isinstance(model, dict) else None))
+               in_file or ("", None))
     for source, checkpoint in sources:
         if checkpoint:  # 'demo' too, as the node takes it
             return source, str(world_model_path(str(checkpoint), source))
@@ -117,6 +122,34 @@ def _model_file(spec: str) -> str:
         except ValueError:
             return spec
     return os.path.realpath(os.path.expanduser(spec))
+
+
+def check_option_overrides(args: argparse.Namespace, overrides: dict[str, dict]) -> None:
+    """Refuse an option and a ``-p`` item giving one parameter different values.
+
+    The options that set a parameter: ``--image-transport`` (the planner's
+    ``image_transport``), ``--use-sim-time`` / ``--no-use-sim-time`` (``use_sim_time`` of
+    every node started); ``--checkpoint`` is checked with its file (:func:`check_launch_inputs`:
+    two names of one file are one value). Either would silently drop the other. Raises
+    UsageError (exit status 2) naming both: ``--image-transport raw and -p
+    planner.image_transport:=compressed give the planner's image_transport different values:
+    give one of them``. The same value twice is no conflict.
+    """
+    from vjepa_ros.nodes.ros_args import ros_arg_value
+
+    given = []  # (the option as typed, node, parameter, value)
+    if getattr(args, "image_transport", None) is not None:
+        given.append((f"--image-transport {args.image_transport}", "planner",
+                      "image_transport", args.image_transport))
+    if getattr(args, "use_sim_time", None) is not None:
+        flag = "--use-sim-time" if args.use_sim_time else "--no-use-sim-time"
+        given += [(flag, node, "use_sim_time", args.use_sim_time) for node in overrides]
+    for option, node, name, value in given:
+        item = overrides.get(node, {})
+        if name in item and (type(item[name]) is not type(value) or item[name] != value):
+            text = item[name] if isinstance(item[name], str) else ros_arg_value(item[name])
+            raise UsageError(f"{option} and -p {node}.{name}:={text} give the {node}'s {name} "
+                             "different values: give one of them")
 
 
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
@@ -147,10 +180,7 @@ def check_required_parameters(nodes: list) -> None:
     for node in nodes:
         entry = NODES.get(node.name)
         for name, what in entry.required if entry else ():
-            value = node.parameters.get(name)
-            path = node.params_file_path()  # the file the node reads
-            if value is None and path:
-                value = read_ros_params(path, f"/{entry.ros_name}").get(name)
+            value = node.start_value(name, None)  # -p, else the files the node reads
             if value in (None, ""):
                 raise UsageError(f"--node {node.name} needs parameter '{name}', {what}: give "
                                  f"-p {node.name}.{name}:=PATH")

@@ -30,6 +30,7 @@ from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.launch_inputs import (
     check_launch_inputs,
+    check_option_overrides,
     check_override_nodes,
     check_required_parameters,
 )
@@ -75,15 +76,18 @@ def _launch(args: argparse.Namespace) -> int:
     try:
         notes: dict[str, dict] = {}
         overrides = parse_overrides(args.overrides, notes)
-        given_file = args.params_file
+        check_option_overrides(args, overrides)  # an option and a -p item: never a silent pick
+        given_files = list(args.params_file or ())  # named as typed, not as the paths found
         source, checkpoint = check_launch_inputs(args, overrides.get("planner", {}))  # no torch
         if args.checkpoint:  # 'demo' (as run / bench accept it) or a path: the file found
             args.checkpoint = checkpoint
         nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
                           args.params_file, args.image_transport, overrides.get("planner"))
-        if given_file:  # its values named as typed, not as the absolute path found
-            nodes[0].file_label = f"--params-file {given_file}"
+        if given_files:  # each applied in turn over the one before, as ros2 run applies them
+            nodes[0].file_label = f"--params-file {given_files[0]}"
+            nodes[0].more_files = [(path, f"--params-file {name}") for path, name in
+                                   zip(args.params_file[1:], given_files[1:], strict=True)]
         # a node named twice (--node sim --node sim) is started once: two would be a mistake
         nodes += [NodeLaunch(name) for name in dict.fromkeys(args.node)
                   if name not in {n.name for n in nodes}]

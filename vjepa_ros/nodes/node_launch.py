@@ -31,6 +31,9 @@ class NodeLaunch:
     # {parameter: option} for values from the launch's own options, and the file's name as given
     labels: dict = dataclasses.field(default_factory=dict)
     file_label: str | None = None  # None: "--params-file PATH"
+    # Further parameter files, applied after params_file in turn (--params-file given again):
+    # [(path, how messages name it)]
+    more_files: list = dataclasses.field(default_factory=list)
     # {parameter: how rcl read its -p text} where not as its digits (08: the float 8.0), said
     # after a value error naming it (param_sources.noted)
     notes: dict = dataclasses.field(default_factory=dict)
@@ -72,13 +75,10 @@ class NodeLaunch:
         it): ``-p NODE.name``, or the option that set it (:attr:`labels`; ``use_sim_time``:
         ``--use-sim-time`` / ``--no-use-sim-time`` when not None).
         """
-        from vjepa_ros.nodes.param_sources import file_sources, packaged_file
+        from vjepa_ros.nodes.param_sources import file_sources
 
         sources = {}
-        path = self.params_file_path()
-        if path:
-            label = (self.file_label or f"--params-file {path}") if self.params_file else \
-                packaged_file(self._entry().params_file)
+        for path, label in self.files():  # later files over earlier ones, as rcl applies them
             sources.update(file_sources(path, f"/{self._entry().ros_name}", label))
         if use_sim_time is not None:
             sources["use_sim_time"] = "--use-sim-time" if use_sim_time else "--no-use-sim-time"
@@ -87,19 +87,21 @@ class NodeLaunch:
         return sources
 
     def start_value(self, name: str, default):
-        """Return the start-up value of parameter ``name``: an override, else the file's.
+        """Return the start-up value of parameter ``name``: an override, else the files'.
 
-        ``default`` when neither gives it, or the file cannot be read (its own check refuses
-        it before any node starts).
+        The last of the node's parameter files (:meth:`files`) giving it, as rcl applies them;
+        ``default`` when none gives it, or a file cannot be read (its own check refuses it
+        before any node starts).
         """
-        from vjepa_ros.config import ConfigError
+        from vjepa_ros.config import ConfigError, merge_deep
         from vjepa_ros.yaml_files import read_ros_params
 
         if name in self.parameters:
             return self.parameters[name]
-        path = self.params_file_path()
+        value: dict = {}
         try:
-            value = read_ros_params(path, f"/{self._entry().ros_name}") if path else {}
+            for path, _ in self.files():
+                value = merge_deep(value, read_ros_params(path, f"/{self._entry().ros_name}"))
         except (ConfigError, OSError):
             return default
         for part in name.split("."):  # groups: model.checkpoint is model: {checkpoint: ...}
@@ -115,10 +117,24 @@ class NodeLaunch:
             return ""
         return params_file if "/" in params_file else str(config_path(params_file))
 
-    def _file_and_remap_args(self) -> list[str]:
+    def files(self) -> list[tuple[str, str]]:
+        """Return ``[(path, label)]``: the node's parameter files in the order rcl applies them.
+
+        :meth:`params_file_path` (``label``: ``--params-file NAME`` as given, else its path; the
+        registry's own file: ``the packaged default config/NAME``), then :attr:`more_files`.
+        """
+        from vjepa_ros.nodes.param_sources import packaged_file
+
         path = self.params_file_path()
+        if not path:
+            return list(self.more_files)
+        label = (self.file_label or f"--params-file {path}") if self.params_file else \
+            packaged_file(self._entry().params_file)
+        return [(path, label), *self.more_files]
+
+    def _file_and_remap_args(self) -> list[str]:
         cli_args = ["--ros-args"]
-        if path:
+        for path, _ in self.files():  # each applied in turn, a later value over an earlier
             cli_args += ["--params-file", path]
         for source, target in self.remappings.items():
             cli_args += ["-r", f"{source}:={target}"]
@@ -128,13 +144,16 @@ class NodeLaunch:
 def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
               target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
               gripper_topic: str = "gripper_command", camera: bool = False,
-              params_file: str | None = None, image_transport: str | None = None,
+              params_file: str | list[str] | None = None, image_transport: str | None = None,
               planner_parameters: dict | None = None) -> list[NodeLaunch]:
     """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments.
 
     An argument that sets a parameter (``checkpoint`` "", ``image_transport`` None: not given)
     sets it only when given, so the parameter file's value stays otherwise (user33).
+    ``params_file``: a path, or the paths ``--params-file`` gave (argparse's list: each applied
+    in turn, :attr:`NodeLaunch.more_files` after the first).
     """
+    files = [params_file] if isinstance(params_file, str) else list(params_file or [])
     parameters = dict(planner_parameters or {})
     labels = {}
     if image_transport is not None and "image_transport" not in parameters:
@@ -144,7 +163,8 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
         parameters["model.checkpoint"] = checkpoint
         labels["model.checkpoint"] = "--checkpoint"
     nodes = [NodeLaunch(
-        "planner", parameters=parameters, params_file=params_file, labels=labels,
+        "planner", parameters=parameters, params_file=files[0] if files else None,
+        labels=labels, more_files=[(path, f"--params-file {path}") for path in files[1:]],
         remappings={"image": camera_topic, "target_pose": target_topic,
                     "joint_states": joint_states_topic, "gripper_command": gripper_topic},
     )]

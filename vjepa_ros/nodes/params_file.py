@@ -28,6 +28,7 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
+from vjepa_ros.nodes.rcl_yaml import EmptyMapping
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
@@ -55,8 +56,9 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             file (...)`` for a missing, unreadable, non-YAML or empty file (rcl reads no
             parameters from it: a mistake, not a request for defaults), a document that is not
             a mapping, a value outside ``ros__parameters``, a node section without one (or with
-            it misspelled), a node name rcl refuses, a parameter without a value, or a list
-            mixing types; one
+            it misspelled), a node name rcl refuses, a parameter without a value, an empty
+            parameter group (``planner: {}``: rcl misreads it; ``ros__parameters: {}`` is read,
+            as rcl reads it: no parameters), or a list mixing types; one
             line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
             closest: '...' ...`` for a section that applies to none of ``nodes``, but for a
             section of another node of this package (``sim_node`` in the planner's file): rcl
@@ -131,6 +133,12 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
     """Return the first value rcl refuses (none, or a list mixing types) ('' none)."""
     for name, value in parameters.items():
         here = f"parameter '{group}{name}' of {node}"
+        if isinstance(value, EmptyMapping) or value == {}:
+            line = f" (line {value.line})" if getattr(value, "line", 0) else ""
+            return _Fixed(f"parameter group '{group}{name}' of {node}{line} is empty: rcl cannot "
+                          "read an empty group (it misreads the lines after it, or takes the "
+                          "group for a parameter without a value); remove it or give it its "
+                          "parameters")
         if isinstance(value, dict):
             problem = _values_problem(value, node, f"{group}{name}.")
             if problem:

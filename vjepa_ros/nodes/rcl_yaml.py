@@ -11,7 +11,10 @@ overflows (``1e400``) stays a string, as does ``null``/``~``. A quoted scalar or
 these (``1e-9``/``inf``/``08`` are strings there, ``1_000`` an int, ``1:30`` 90, ``null`` and
 ``~`` None, a ``|-`` block holding 300 a string). An empty scalar that is not quoted is None
 (rcl refuses it: "No value"; ``-`` is a list of one); an alias is refused; a mapping's key is
-a name, a string.
+a name, a string. The text is parsed by libyaml, rcl's parser, where PyYAML has it (its
+wheels do): tabs between the tokens of a line are read as rcl reads them (PyYAML's own parser
+refuses them), tabs as indentation refused as rcl refuses them. The documents of a file
+(``---``) are one mapping of nodes to rcl: read so here (:func:`load`).
 No rclpy here. Matches rcl on glibc (Linux), checked against it in test/test_rcl_yaml.py.
 """
 
@@ -25,7 +28,12 @@ from fractions import Fraction
 
 import yaml
 
-from vjepa_ros.yaml_keys import RepeatedKeys, dotted_repeats
+from vjepa_ros.yaml_keys import RepeatedKeys, dotted_repeats, merge_repeated
+
+try:  # libyaml, the parser rcl reads files with (bundled in PyYAML's wheels)
+    from yaml.cyaml import CParser as _LibYaml
+except ImportError:  # PyYAML built without it: its own parser (a tab between tokens refused)
+    _LibYaml = None
 
 _TRUE = {"Y", "y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"}
 _FALSE = {"N", "n", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"}
@@ -44,6 +52,7 @@ _C_SPACE = " \t\n\v\f\r"  # C's isspace
 _PLAIN = "tag:vjepa_ros,rcl:plain"  # a plain scalar, typed by rcl_scalar
 _EMPTY = "tag:vjepa_ros,rcl:empty"  # an empty scalar that is not quoted: None, no value
 _STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "seq", "map"))
+_EMPTY_MAP = "tag:vjepa_ros,rcl:empty-map"  # '{}': EmptyMapping
 
 
 def rcl_scalar(text: str):
@@ -116,7 +125,11 @@ def _exact(text: str, form: re.Match) -> Fraction:
     return -value if sign == "-" else value
 
 
-class RclLoader(RepeatedKeys, yaml.SafeLoader):
+_BASES = (yaml.composer.Composer, _LibYaml, yaml.constructor.SafeConstructor,
+          yaml.resolver.Resolver) if _LibYaml else (yaml.SafeLoader,)
+
+
+class RclLoader(RepeatedKeys, *_BASES):
     """A PyYAML loader typing values as rcl does, from libyaml's events as rcl reads them.
 
     A scalar that is not quoted (plain, or a ``|``/``>`` block: ``|-`` holding 300 is 300) is
@@ -131,6 +144,48 @@ class RclLoader(RepeatedKeys, yaml.SafeLoader):
     """
 
     keep_last = True  # (yaml_keys.RepeatedKeys)
+
+    def __init__(self, stream):
+        if not _LibYaml:
+            super().__init__(stream)
+            return
+        _LibYaml.__init__(self, stream)  # its events, composed by PyYAML's Composer here
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+
+    def get_single_node(self):
+        """Return the file's documents as one node: rcl reads them as one mapping of nodes.
+
+        One document: its node (None: none). Several (``---``): their mappings joined in file
+        order, a section given in two documents merged and a value given twice the later one,
+        as rcl reads them (its sections applied in the order each name first appears). A
+        document that is not a mapping (empty, a list) among several: a ComposerError naming
+        its line (rcl: "No key at line ...").
+        """
+        self.get_event()  # StreamStartEvent
+        documents, starts, repeated = [], [], []
+        while not self.check_event(yaml.StreamEndEvent):
+            starts.append(self.peek_event().start_mark)  # its '---' (or its first line)
+            documents.append(self.compose_document())
+            repeated += self.repeated
+        self.get_event()
+        if len(documents) < 2:
+            self.repeated = repeated
+            return documents[0] if documents else None
+        for document, start in zip(documents, starts, strict=True):
+            if not isinstance(document, yaml.MappingNode):
+                raise yaml.composer.ComposerError(
+                    None, None, "a document of this file holds no mapping of nodes: rcl reads "
+                    "the documents of a file (---) as one mapping; remove that document or "
+                    "write '<node>: ros__parameters: ...' in it", start)
+        joined = yaml.MappingNode(_MAP, [pair for document in documents
+                                         for pair in document.value],
+                                  documents[0].start_mark, documents[-1].end_mark)
+        merge_repeated(joined, True, found=repeated)
+        repeated += [found for found in dotted_repeats(joined) if found not in repeated]
+        self.repeated = repeated
+        return joined
 
     def compose_document(self):
         node = super().compose_document()
@@ -163,7 +218,7 @@ class RclLoader(RepeatedKeys, yaml.SafeLoader):
 
     def compose_mapping_node(self, anchor):
         node = super().compose_mapping_node(anchor)
-        node.tag = _MAP
+        node.tag = _MAP if node.value else _EMPTY_MAP
         for key, _ in node.value:  # a key is a name (a node's, a parameter's): never typed
             if isinstance(key, yaml.ScalarNode) and key.tag in (_PLAIN, _EMPTY):
                 key.tag = _STR
@@ -174,15 +229,50 @@ RclLoader.add_constructor(_PLAIN, lambda loader, node: rcl_scalar(loader.constru
 RclLoader.add_constructor(_EMPTY, lambda loader, node: None)
 
 
+class EmptyMapping(dict):
+    """A mapping written empty (``planner: {}``); ``line``: where (1-based).
+
+    rcl cannot read one as a parameter group: before another entry it fails ("Cannot have a
+    value before ros__parameters"), after a group's last entry it misreads what follows
+    (``{b: {}, a: 1}`` gives ``b.a``), as the last it declares the group's name as a parameter
+    without a value (``params_file`` refuses it). Holds keys only where the same mapping is
+    given again below with some (merged).
+    """
+
+    line = 0
+
+
+def _empty_mapping(loader, node):
+    mapping = EmptyMapping()
+    mapping.line = node.start_mark.line + 1
+    yield mapping
+    mapping.update(loader.construct_mapping(node))
+
+
+RclLoader.add_constructor(_EMPTY_MAP, _empty_mapping)
+
+
 def load(text: str, repeated: list | None = None):
     """Return the YAML document ``text`` with rcl's scalar types; raises yaml.YAMLError.
 
+    Several documents (``---``) are one mapping, as rcl reads them (``RclLoader``). A tab
+    where libyaml (and so rcl) refuses one, as indentation or after ``-``: the error's problem
+    says so (``found a tab ...: indent with spaces``).
     ``repeated``: receives each value given twice in one mapping, whose later one is kept (as
     rcl keeps it): ``(key path, first line, later line)`` (``yaml_keys.RepeatedKeys``).
     """
     loader = RclLoader(text)
     try:
         document = loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = text.splitlines()[mark.line] if mark and mark.line < len(text.splitlines()) else ""
+        if mark and line[mark.column:mark.column + 1] == "\t" and "tab" not in exc.problem:
+            exc.problem = ("found a tab where rcl reads none (tabs may separate the tokens of a "
+                           "line, not indent it or follow '-'): use spaces there") if _LibYaml \
+                else ("found a tab, which this PyYAML (built without libyaml, rcl's parser) "
+                      "cannot read: use spaces there")
+        raise
     finally:
         loader.dispose()
     if repeated is not None:
