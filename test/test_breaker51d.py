@@ -252,9 +252,9 @@ def test_play_at_rate_twenty_never_publishes_a_state_ahead_of_its_clock():
 
     Was: /clock ticked only every 1 / clock_hz of wall time, so at rate 20 (40 Hz) a message
     went out up to 0.5 s of bag time ahead of the last /clock, and the planner's input check
-    (``input_ages.age_problem``, ``max_state_age_s`` 0.25 s both ways) refused a robot state stamped
-    0.45 s ahead of its clock. Now: the clock a subscriber holds when a message comes is the
-    message's time, and the check passes for every one.
+    (``input_ages.age_problem``, ``max_state_age_s`` 0.25 s both ways) refused a robot state
+    stamped 0.45 s ahead of its clock. Now: the clock a subscriber holds when a message comes is
+    the message's time, and the check passes for every one.
     """
     from vjepa_ros.eval.playback import BagMessage, play
     from vjepa_ros.robot.input_ages import age_problem
