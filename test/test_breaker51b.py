@@ -69,15 +69,10 @@ def _quiet(line):
 
 
 def _config(root, out, **changes):
-    settings = {
-        "out": str(out), "encoder": str(root / "encoder.pt"),
-        "data.train": [str(root / "episodes")], "data.feature_cache_dir": str(root / "cache"),
-        "steps": 4, "batch_size": 2, "eval_every": 2, "save_every": 0, "progress": False,
-        "data.frames_per_clip": 4, "data.val_fraction": 0.25, "optim.lr": 1e-3,
-        "optim.warmup": 1, "optim.decay": 1, "predictor.embed_dim": 32, "predictor.depth": 1,
-        "predictor.num_heads": 2}
-    settings.update(changes)
-    return make_config(settings)
+    """Return test_train_distributed's tiny run, depth 1, batch 2, ``changes`` applied."""
+    from test_train_distributed import _config as tiny_run
+
+    return tiny_run(root, out, **{"batch_size": 2, "predictor.depth": 1, **changes})
 
 
 @pytest.fixture(scope="module")
