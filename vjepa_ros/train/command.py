@@ -235,7 +235,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     read as settings, a ``--set`` item that is not ``KEY=VALUE`` YAML, an option or ``--set``
     value out of its range, options that do not go together (:func:`_checked_with_options`).
 
-    Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed).
+    Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed with
+    its rank; a rank whose collective failed because another rank ended prints nothing, exit 1:
+    that rank's line names the cause, ``distributed.another_rank_ended``).
     """
     trainer, topology, config = None, None, None  # topology: once the process group is up
     bars = False  # progress bars on: a stop line first ends the bar's line
@@ -258,8 +260,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from vjepa_ros.terminate import stopped_by
 
         word, status = stopped_by(exc)
-        if topology is not None and not topology.is_main:
-            return status
+        if topology is not None and (not topology.is_main or _another_rank_ended(topology, exc)):
+            return status  # torchrun stopped the survivors of a rank that failed: its line
         lead = "\n" if bars else ""  # --quiet: no bar, no empty line
         if trainer is None:
             print(f"{lead}vjepa-ros train: {word} before training started", file=sys.stderr)
@@ -267,9 +269,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"{lead}vjepa-ros train: {stop_line(word, trainer, exc)}", file=sys.stderr)
         return status
     except (OSError, ValueError, RuntimeError, ImportError, MemoryError) as exc:
+        if _another_rank_ended(topology, exc):
+            return 1  # the collective's raw words: the rank that ended says why, not this one
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         return command_ended("vjepa-ros train", exc,
                              message=f"{rank}{error_text(exc, trainer, config)}")
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0
+
+
+def _another_rank_ended(topology, exc: BaseException) -> bool:
+    """Return whether ``exc`` on this torchrun rank came of another rank's end (no line then)."""
+    if topology is None or not topology.distributed:
+        return False
+    from vjepa_ros.train.distributed import another_rank_ended
+
+    return another_rank_ended(exc)

@@ -24,18 +24,47 @@ def error_text(exc: BaseException, trainer, config) -> str:
             "memory")
 
 
+def resume_advice(out, world_size: int, per_node: int | None = None) -> str:
+    """Return the command that resumes the run in ``out`` with ``world_size`` processes in all.
+
+    One process: ``vjepa-ros train --out RUN --resume``. Several: the torchrun line on one
+    machine (``per_node`` = ``world_size``, torchrun's ``LOCAL_WORLD_SIZE``); on several
+    machines (``per_node`` fewer) the same torchrun line on each node with ``--resume``;
+    ``per_node`` None (not known): both. A resume with another count is refused
+    (``resume_checks.check_world_size``): the sampler's global batch depends on it.
+    """
+    tail = f"train --out {shlex.quote(str(out))} --resume"
+    if world_size <= 1:
+        return f"vjepa-ros {tail}"
+    machine = f"torchrun --standalone --nproc_per_node {world_size} -m vjepa_ros.cli {tail}"
+    nodes = "the same torchrun line on each node with --resume"
+    if per_node is not None and per_node >= world_size:
+        return machine
+    if per_node is None or world_size % per_node:
+        return (f"{machine} (on several machines: {nodes}, --nnodes x --nproc_per_node = "
+                f"{world_size})")
+    return (f"{nodes} (--nnodes {world_size // per_node} x --nproc_per_node {per_node} = "
+            f"{world_size} processes in all)")
+
+
 def stop_line(word: str, trainer, exc: KeyboardInterrupt) -> str:
     """Return what a run that ``exc`` stopped saved and how to continue it (the line's tail).
 
     ``word``: ``terminate.stopped_by``'s. A stop between steps saved ``latest.pt`` at the step
-    reached; a second Ctrl-C within a step (``stop_request.InterruptedMidStep``) saved nothing
+    reached (the command that continues it: :func:`resume_advice`, the torchrun line under
+    torchrun); a second Ctrl-C within a step (``stop_request.InterruptedMidStep``) saved nothing
     (the model was half updated): the line says which step ``latest.pt`` still holds, or that
     there is none and nothing to resume.
     """
+    from vjepa_ros.train.distributed import processes_on_host
     from vjepa_ros.train.stop_request import InterruptedMidStep
 
-    latest = trainer.files["latest"]
-    resume = f"continue with: vjepa-ros train --out {shlex.quote(str(trainer.out))} --resume"
+    latest, world = trainer.files["latest"], trainer.topology.world_size
+    try:
+        per_node = processes_on_host() if world > 1 else 1
+    except ValueError:  # LOCAL_WORLD_SIZE not a number (torchrun's is): both lines
+        per_node = None
+    resume = f"continue with: {resume_advice(trainer.out, world, per_node)}"
     if not isinstance(exc, InterruptedMidStep):
         return f"{word} at step {trainer.step}; {latest} saved, {resume}"
     head = (f"{word} at once in the middle of step {exc.step}, not saved (its update was half "

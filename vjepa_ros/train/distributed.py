@@ -51,15 +51,16 @@ class Topology:
 SINGLE_PROCESS = {"RANK": 0, "WORLD_SIZE": 1, "LOCAL_RANK": 0}
 
 
-def torchrun_numbers(environ=None) -> dict[str, int]:
+def torchrun_numbers(environ=None, names: dict[str, int] = SINGLE_PROCESS) -> dict[str, int]:
     """Return ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` as ints (unset or empty: one process's).
 
-    The one parse of them (:func:`topology_from_env`, ``pretrain``'s one-process check). Raises
+    The one parse of them (:func:`topology_from_env`, ``pretrain``'s one-process check,
+    :func:`processes_on_host`); ``names``: other variables and their defaults. Raises
     ConfigError naming the variable for a value that is not a whole number.
     """
     environ = os.environ if environ is None else environ
     values = {}
-    for name, default in SINGLE_PROCESS.items():
+    for name, default in names.items():
         text = environ.get(name, "")
         try:
             values[name] = int(text) if text.strip() else default
@@ -67,6 +68,15 @@ def torchrun_numbers(environ=None) -> dict[str, int]:
             raise ConfigError(f"environment variable {name}={text!r} is not a whole number "
                               "(torchrun sets it; unset it for a single process)") from None
     return values
+
+
+def processes_on_host(environ=None) -> int:
+    """Return torchrun's ``LOCAL_WORLD_SIZE``: the processes of the run on this machine (>= 1).
+
+    Unset or empty: 1 (one process). They share the host's memory (``prepare``'s memory check);
+    fewer than ``WORLD_SIZE``: the run spans several machines (``command_lines.resume_advice``).
+    """
+    return max(1, torchrun_numbers(environ, {"LOCAL_WORLD_SIZE": 1})["LOCAL_WORLD_SIZE"])
 
 
 def topology_from_env(environ=None) -> Topology:
@@ -183,6 +193,30 @@ def broadcast_object(value, topology: Topology):
     return box[0]
 
 
+# What a collective raises on a rank when another rank has ended (its process exited and its
+# sockets closed): gloo's and NCCL's transport words, lower case.
+PEER_LOST = ("connection closed by peer", "connection reset by peer",
+             "remote process exited", "communicator was aborted")
+
+
+def another_rank_ended(exc: BaseException | None) -> bool:
+    """Return whether ``exc``, or an error it was raised in handling, says another rank ended.
+
+    A collective (barrier, all-reduce, DDP's gradient sum) on a surviving rank raises the
+    transport's own words (gloo: "[.../gloo/transport/tcp/pair.cc:553] Connection closed by
+    peer [127.0.0.1]:PORT"; :data:`PEER_LOST`); a stop (torchrun's SIGTERM to the survivors)
+    that comes while that error unwinds carries it as its ``__context__``. The rank that ended
+    printed its own line (or torchrun's summary names its signal), so a survivor adds none.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, RuntimeError) and any(w in str(exc).lower() for w in PEER_LOST):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """Return a TCP port free on ``host`` now (for a loopback rendezvous)."""
     import socket
@@ -226,6 +260,7 @@ def spawn_local(fn, world_size: int, args: tuple = (), device: str = "cpu") -> N
 
 def _local_rank(rank: int, fn, world_size: int, port: int, device: str, args: tuple) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), LOCAL_RANK=str(rank),
-                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+                      LOCAL_WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1",
+                      MASTER_PORT=str(port))
     with process_group(device) as topology:
         fn(topology, *args)

@@ -115,7 +115,11 @@ def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: A
 
     Before the data is read and encoded: ``memory.clip_floor_bytes`` per clip, the least a step
     holds (``--batch-size 100000`` once ran 86 s, then died in the allocator's raw message).
+    Off CUDA the torchrun ranks on a host (``LOCAL_WORLD_SIZE``) share its free memory: each
+    rank's batch is judged against its share (each GPU rank has its own device's).
     """
+    from vjepa_ros.planning.memory import available_bytes
+    from vjepa_ros.train.distributed import processes_on_host
     from vjepa_ros.train.memory import batch_memory_problem, clip_floor_bytes
 
     c = encoder.config
@@ -124,7 +128,13 @@ def check_batch_memory(config: TrainConfig, encoder: VisionEncoder, predictor: A
         tokens, c.embed_dim, config.data.frames_per_clip, config.auto_steps,
         predictor.config.depth, predictor.config.predictor_embed_dim,
         torch.finfo(getattr(torch, config.data.feature_dtype)).bits // 8)
-    problem = batch_memory_problem(config.batch_size, per_clip, device)
+    share = 1 if device.type == "cuda" else processes_on_host()
+    free = available_bytes(device)
+    if free is None:
+        return  # not known: not checked
+    where = str(device) if share == 1 else \
+        f"{device} for each of the {share} processes on this host (its free memory / {share})"
+    problem = batch_memory_problem(config.batch_size, per_clip, where, available=free // share)
     if problem:
         raise ConfigError(problem)
 

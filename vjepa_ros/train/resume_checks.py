@@ -15,6 +15,7 @@ from pathlib import Path
 from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.models import CheckpointError
 from vjepa_ros.models.checkpoint import read_checkpoint_file
+from vjepa_ros.train.command_lines import resume_advice
 from vjepa_ros.train.config import TrainConfig, absolute_paths, make_config
 from vjepa_ros.train.features import tail_window
 from vjepa_ros.train.predictor_init import is_pretrain_encoder
@@ -106,8 +107,8 @@ def check_world_size(state: dict, world_size: int, path) -> None:
     if stored != world_size:
         raise ConfigError(
             f"{path} was written by {stored} process(es) (world size {stored}) but this run has "
-            f"world size {world_size}: resume with {stored} process(es) in all (torchrun "
-            f"--nnodes x --nproc_per_node = {stored}), or start a new run from its weights "
+            f"world size {world_size}: resume with {stored} process(es) in all: "
+            f"{resume_advice(Path(path).parent, stored)}; or start a new run from its weights "
             f"with --init {path}")
 
 

@@ -20,12 +20,13 @@ cached once: the official preprocessing is deterministic too (see ``objective``)
 Many processes (``torchrun``, see ``distributed``): every rank holds the same sampler generator
 and draws the same global batch of ``batch_size x world_size x grad_accum_steps`` clips per step
 (for one process and no accumulation: exactly the draw of a single-process run); rank r takes its
-own ``grad_accum_steps`` micro-batches of ``batch_size`` clips out of it (disjoint: the
-DistributedSampler rule that no two ranks see the same sample), ``DistributedDataParallel``
-averages the gradients, so a step equals one process on the whole global batch up to float
-rounding. Losses are averaged over ranks before they are logged; rank 0 alone writes files.
-A checkpoint records its world size; resuming under another one is refused. Writing and
-restoring ``latest.pt`` and the export are ``trainer_files``'.
+own ``grad_accum_steps`` micro-batches of ``batch_size`` clips out of it (disjoint positions of
+the global batch, never empty; the clips are drawn with replacement, as one process draws them,
+so two ranks may get the same clip in a step, as one process may get it twice),
+``DistributedDataParallel`` averages the gradients, so a step equals one process on the whole
+global batch up to float rounding. Losses are averaged over ranks before they are logged; rank 0
+alone writes files. A checkpoint records its world size; resuming under another one is refused.
+Writing and restoring ``latest.pt`` and the export are ``trainer_files``'.
 """
 
 from __future__ import annotations
@@ -200,14 +201,17 @@ class Trainer(TrainerFiles):
     def validate(self) -> dict | None:
         """Mean losses over the fixed validation clips (None without validation data).
 
-        Under torchrun each rank scores every world_size-th clip; the sums are all-reduced.
+        Under torchrun each rank scores every world_size-th clip; the sums are all-reduced and
+        divided by the count of all clips, so the mean is one process's. A rank left without a
+        clip (fewer clips than ranks) scores nothing and adds 0.
         """
         if self.val_bank is None:
             return None
         config, topo = self.config, self.topology
         self.predictor.eval()
         sums = torch.zeros(2, dtype=torch.float64)
-        for chunk in self.val_firsts[topo.rank::topo.world_size].split(config.batch_size):
+        mine = self.val_firsts[topo.rank::topo.world_size]
+        for chunk in mine.split(config.batch_size) if len(mine) else ():  # split: 1 empty chunk
             reps, actions, states = self.val_bank.gather(chunk, config.data.frames_per_clip,
                                                          self.device)
             with self._autocast():
