@@ -22,7 +22,9 @@ Defects (strict xfails):
   ``prepared`` then ``commanded``, where README says the only second report is ``discarded``;
 - a plan voided by a clock step back reports a negative ``frame_age_s`` (-20.0, ``-20.000``);
 - shadow mode without a goal is OK before an enable but WARN ``no_goal`` after an enable and a
-  disable (the enabled hold's refusal kept), in the same state.
+  disable (the enabled hold's refusal kept), in the same state;
+- the node's ``/diagnostics`` with a twin planner: ERROR, ``refusal`` the twin's line,
+  ``refusal_kind`` empty.
 
 Held up (pins): the energy rule's switches (threshold, plateau) and the steps rule's, against a
 log of each commanded plan's energy and step; ``commands_sent`` / ``subgoal_steps_done`` /
@@ -34,6 +36,7 @@ level and kind, ``detail`` = ``last_plan``; every report strict JSON; the ages w
 import json
 import math
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -278,6 +281,61 @@ def test_shadow_mode_without_a_goal_reads_the_same_before_and_after_an_enable(mo
     assert shown()[2] == "no_goal"
     session.set_enabled(False)
     assert shown() == before
+
+
+@pytest.mark.xfail(strict=True, reason="a twin's refusal has no refusal_kind (ERROR, kind empty)")
+def test_a_twin_refusal_has_a_kind(model):
+    """Give every refusal ``/diagnostics`` shows a ``refusal_kind``, the twin node's too.
+
+    Input: the node's 2 Hz ``_publish_diagnostics`` (``nodes/planner_diagnostics.py``) while a
+    second planner of the same full name publishes on the command topic (a second
+    ``vjepa-ros launch``); the session itself in shadow mode with fresh inputs.
+    Happened: level ERROR, ``refusal`` is the twin's line ("another node named /vjepa_planner
+    publishes on /target_pose ..."), but ``refusal_kind`` is "" — README: the kind is "empty
+    when nothing is refused", and tools read the hold from ``refusal_kind`` (``vjepa-ros
+    reach`` ends on a hold it cannot leave by it): an ERROR with a refusal and no kind.
+    Should: a non-empty kind whenever ``refusal`` is non-empty (a documented one for a twin).
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from builtin_interfaces.msg import Time
+
+    from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics, twin_line
+
+    session, clock, _ = make_session(model, "blocking")
+    session.observe_image(frame(0), clock.now)
+    session.observe_state(START, clock.now)
+    sent = []
+
+    class Node(PlannerDiagnostics):  # the attributes _publish_diagnostics reads, graph stubbed
+        closing, twin_problem, other_publishers = False, "", []
+        foreign_joint_states = frame_refusals = 0
+        torch_threads, switch_interval_s = 2, 0.005
+        sources = SimpleNamespace(check_graph=lambda: None)
+        goal_images = SimpleNamespace(retry=lambda: None, pending=None)
+        fingers = SimpleNamespace(topic="", conflict=False, status=lambda now: "none yet")
+        config = SimpleNamespace(robot=SimpleNamespace(model="fr3"))
+        diagnostics_pub = SimpleNamespace(publish=sent.append)
+
+        def __init__(self):
+            self.session, self.model = session, model
+
+        def _check_other_publishers(self):
+            self.twin_problem = twin_line("/vjepa_planner", "/target_pose", 1)
+
+        def _input_problems(self):
+            return []
+
+        def get_fully_qualified_name(self):
+            return "/vjepa_planner"
+
+        def get_clock(self):
+            return SimpleNamespace(now=lambda: SimpleNamespace(to_msg=Time))
+
+    Node()._publish_diagnostics()
+    status, = sent[-1].status
+    values = {pair.key: pair.value for pair in status.values}
+    assert status.level == bytes([ERROR]) and values["refusal"].startswith("another node named")
+    assert values["refusal_kind"] != "", values["refusal"][:80]
 
 
 # --- pins --------------------------------------------------------------------------------------
