@@ -4,11 +4,13 @@ Attacked at 80a8488f: ``vjepa_ros/robot/diagnostics.py`` (``diagnostic_status``)
 ``robot/plan_record.py`` (``PlanRecord.from_report``, ``to_json``), ``robot/plan_report.py``,
 ``robot/planning_session.py`` (``_finish``: the reports of a plan that ended without a result),
 ``robot/command_session.py`` (``_report``), ``robot/async_session.py`` (``_prepare``,
-``_take_prepared``) and ``robot/mpc.py`` (``snapshot``), against README's ``~/plan_report``
-fields table and ``/diagnostics`` keys table. ROS-free, CPU, a hand-driven clock, the tiny random
-world model of ``test_robot_mpc`` and ``test_breaker43h``'s rig (an arm that tracks the
-set-point). Earlier rounds (44g, 44k, 44p, 45j) are not repeated. For each event the test keeps
-its own log (what was planned on, for which goal, when) and compares the published fields.
+``_take_prepared``), ``robot/mpc.py`` (``snapshot``), ``robot/camera_check_session.py`` and
+``nodes/planner_diagnostics.py`` (``_publish_diagnostics``, graph stubbed), against README's
+``~/plan_report`` fields table and ``/diagnostics`` keys table. ROS-free (but one test), CPU, a
+hand-driven clock, the tiny random world model of ``test_robot_mpc`` and ``test_breaker43h``'s
+rig (an arm that tracks the set-point). Earlier rounds (44g, 44k, 44p, 45j) are not repeated.
+For each event the test keeps its own log (what was planned on, for which goal, when) and
+compares the published fields.
 
 Defects (strict xfails):
 - a plan that ends without a result (a planner error, a cancelled plan) reports ``frame_age_s``
