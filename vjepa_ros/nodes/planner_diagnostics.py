@@ -17,6 +17,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from vjepa_ros.nodes.graph_publishers import other_publishers, package_planners
 from vjepa_ros.nodes.input_watch import silent_inputs_message
 from vjepa_ros.nodes.planner_name import diagnostics_name
+from vjepa_ros.robot.refusal import RefusalKind
 
 
 class PlannerDiagnostics:
@@ -86,9 +87,10 @@ class PlannerDiagnostics:
         commanding_fights = self.other_publishers and self.session.enabled
         level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
                     else 0)
-        if self.twin_problem:
+        if self.twin_problem:  # the session's own kind first (what tools act on), as its words
             values["refusal"] = "; ".join(v for v in (values.get("refusal"),
                                                       self.twin_problem) if v)
+            values["refusal_kind"] = values.get("refusal_kind") or str(RefusalKind.TWIN_PLANNER)
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(

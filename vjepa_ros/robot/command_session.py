@@ -19,7 +19,7 @@ from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.input_ages import plan_age_problem
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
-from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, frame_age
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.safety import filter_target
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
@@ -43,7 +43,7 @@ class CommandSession:
             actions=plan.actions.double().numpy(),
             target=target_from_action(start, action),
             energy=float(plan.elite_energies[-1]),
-            frame_age_s=self.clock() - frame_stamp,
+            frame_age_s=frame_age(self.clock(), frame_stamp),
             frame_stamp=frame_stamp,
             start=np.array(start, dtype=np.float64),
             subgoal=None if self.goals is None else self.goals.progress(),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from vjepa_ros.robot.goal_axes import AXIS_NAMES
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.plan_record import last_plan_text
+from vjepa_ros.robot.plan_record import finite_number, finite_vector, last_plan_text
 from vjepa_ros.robot.plan_report import SessionStatus
 from vjepa_ros.robot.refusal import blocking_text
 
@@ -39,6 +39,15 @@ def subgoal_values(status: SessionStatus, shown: int = 3) -> dict:
     }
 
 
+def fixed(value: float | None, decimals: int) -> str:
+    """Return ``value`` with ``decimals`` decimals; "" for none or a non-finite number.
+
+    The rule of ``~/plan_report``'s null (``plan_record.finite_number``), for every number key.
+    """
+    number = finite_number(value)
+    return "" if number is None else f"{number:.{decimals}f}"
+
+
 def shown_state(status: SessionStatus) -> str:
     """Return the phase as diagnostics name it (``state``).
 
@@ -61,24 +70,25 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "enabled": str(status.enabled),
         "mode": status.mode,
         "goal": status.goal or "none",
-        "energy": "" if report.energy is None else f"{report.energy:.6f}",
-        "planning_latency_s": f"{report.latency_s:.3f}",
-        "frame_age_s": "" if status.image_age_s is None else f"{status.image_age_s:.3f}",
-        "state_age_s": "" if status.state_age_s is None else f"{status.state_age_s:.3f}",
-        "planned_frame_age_s": f"{report.frame_age_s:.3f}",
+        "energy": fixed(report.energy, 6),
+        "planning_latency_s": fixed(report.latency_s, 3),
+        "frame_age_s": fixed(status.image_age_s, 3),
+        "state_age_s": fixed(status.state_age_s, 3),
+        "planned_frame_age_s": fixed(report.frame_age_s, 3),
         "commands_sent": str(status.commands_sent),
         "frames_received": str(status.frames_received),
         "refusal": "" if refusal is None else refusal.detail,
         "refusal_kind": "" if refusal is None else str(refusal.kind),  # robot/refusal.RefusalKind
         "last_plan": last_plan_text(report),
-        "last_action": "" if report.action is None else " ".join(
-            f"{v:+.4f}" for v in report.action),
+        "last_action": " ".join(f"{v:+.4f}" for v in finite_vector(report.action) or ()),
         "camera_check": status.camera_check,
         "blocking": blocking_text(status.blocking),  # all of them; refusal: the one acted on
     }
     values.update(subgoal_values(status))
     if refusal is not None:  # every reason, not only the one acted on (refusal)
         message = blocking_text(status.blocking) or refusal.detail
+    elif status.camera_check_running:  # its moves are commanded, no goal is asked for
+        message = f"camera check running: {status.camera_check}"
     else:
         message = "commanding" if status.enabled else "shadow mode (not enabled)"
     return {"level": level, "message": message, "values": values}

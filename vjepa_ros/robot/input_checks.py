@@ -308,8 +308,12 @@ class InputChecks:
         The input checks (size, freshness, clock) of the latest inputs, not those of the last
         plan, while nothing else is refused: a blocking plan takes seconds, and a frame is held for
         its size as it arrives; the refusal the planning thread set is out of date meanwhile.
+        A ``no_goal`` refusal only while a goal is asked for (``_asks_goal``): shadow mode after
+        an enabled hold reads as before it, and a live camera check is no hold (breaker51f).
         """
         stored = self._refusal
+        if stored is not None and stored.kind is RefusalKind.NO_GOAL and not self._asks_goal:
+            stored = None
         if stored is not None and stored is not self._input_held:
             return stored
         if self.inputs.frame is None and not self.enabled:  # starting up in shadow mode

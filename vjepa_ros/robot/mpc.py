@@ -266,6 +266,15 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         return self._phase is Phase.MOVING and self.control.mode != "continuous"
 
     @property
+    def _asks_goal(self) -> bool:
+        """Whether a missing goal holds anything back: enabled, no live camera check running.
+
+        Shadow mode commands nothing and the camera check commands its own moves, so neither
+        shows a ``no_goal`` refusal (``snapshot``), whatever refusal came before.
+        """
+        return self.enabled and self.camera_check is None
+
+    @property
     def refusal(self) -> str:
         """The current refusal's message ("" when nothing is refused)."""
         return "" if self._refusal is None else self._refusal.detail
@@ -300,7 +309,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             now = self.clock()
             image_age, state_age = self.inputs.ages(now)
             refusal = self._status_refusal(now)
-            goal_problem = self._goal_problem() if self.enabled else ""
+            goal_problem = self._goal_problem() if self._asks_goal else ""
             if refusal is None and goal_problem:
                 refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
             return SessionStatus(
@@ -314,6 +323,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
                 subgoal_switches=tuple(self.goals.switches) if self.goals else (),
                 camera_check="idle" if self.last_camera_check is None else
                 self.last_camera_check.state(),
+                camera_check_running=self.camera_check is not None,
             )
 
     def status(self) -> dict:

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from vjepa_ros.robot.goals import GoalProgress
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.subgoal import SubGoal
 
@@ -25,6 +26,9 @@ class PlanJob:
     hand_epoch: int = 0  # the session's hand_epoch when the plan began (MPCSession.hand_changed)
     fixed_axes: tuple = ()  # ((action index, value), ...) held still in this plan (goals.axes)
     stop_epoch: int = 0  # the session's stop_epoch when the plan (async: preparation) began
+    # where the goal sequence stood when the plan began (set by plan_step): the sub-goal fields
+    # of a plan that ends after a new goal came are still those of the goal it was made for
+    subgoal: GoalProgress | None = None
 
     @property
     def held_axes(self) -> tuple[int, ...]:

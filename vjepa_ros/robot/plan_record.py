@@ -6,7 +6,9 @@ a user's script). The message is ``std_msgs/String`` whose ``data`` is one JSON 
 fields of :class:`PlanRecord` (units in the comments; README, planner node, ``~/plan_report``):
 numbers stay numbers and vectors stay arrays, which ``diagnostic_msgs`` key/values (strings only)
 would not give. ``schema`` names the layout; a field is only ever added under the same schema.
-Non-finite numbers (the random baseline's energy) are written as ``null``: JSON has no NaN.
+Non-finite numbers (the random baseline's energy) are written as ``null``: JSON has no NaN;
+a vector with one is ``null`` as a whole (``finite_number``, ``finite_vector``: the one rule,
+which ``/diagnostics`` follows with empty strings).
 
 ``/diagnostics`` shows the same plan's fate as ``last_plan`` through :func:`last_plan_text`.
 ROS-free: no rclpy here.
@@ -55,7 +57,8 @@ class PlanRecord:
     command: list[float] | None  # [7] safe target sent to the set-point stream (if commanded)
     energy: float | None  # final elite energy of the search (None: none or not finite)
     latency_s: float  # [s] encode + plan wall time
-    frame_age_s: float  # [s] age of the planned frame when the plan finished
+    frame_age_s: float | None  # [s] age of the planned frame when the plan finished (None:
+    # no frame, or the clock went back past its stamp: plan_report.frame_age)
     mode: str  # control.mode: blocking | continuous | async
     phase: str  # session phase after the plan: shadow | idle | planning | moving | holding | ...
     goal_version: int  # goal id: bumped by every new goal (capture, ~/goal_image, parameters)
@@ -81,13 +84,13 @@ class PlanRecord:
             refusal=None if report.refusal is None else str(report.refusal),
             detail=last_plan_text(report),
             commanded=report.command is not None,
-            start_state=_vector(report.start),
+            start_state=finite_vector(report.start),
             predicted_start=bool(report.predicted_start),
-            first_action=_vector(report.action),
-            command=_vector(report.command),
-            energy=_number(report.energy),
+            first_action=finite_vector(report.action),
+            command=finite_vector(report.command),
+            energy=finite_number(report.energy),
             latency_s=float(report.latency_s),
-            frame_age_s=float(report.frame_age_s),
+            frame_age_s=finite_number(report.frame_age_s),
             mode=report.mode,
             phase="" if report.phase is None else str(report.phase),
             goal_version=int(report.goal_version),
@@ -186,12 +189,17 @@ def _switch(progress) -> dict | None:
     if switch is None:
         return None
     return {"index": int(switch.index), "reason": switch.reason, "step": int(switch.step),
-            "energy": _number(switch.energy)}
+            "energy": finite_number(switch.energy)}
 
 
-def _vector(value) -> list[float] | None:
-    return None if value is None else [float(v) for v in np.asarray(value, dtype=np.float64)]
+def finite_vector(value) -> list[float] | None:
+    """Return ``value`` ([7] array-like) as floats; None for none or one non-finite number."""
+    if value is None:
+        return None
+    numbers = [float(v) for v in np.asarray(value, dtype=np.float64)]
+    return numbers if all(math.isfinite(v) for v in numbers) else None
 
 
-def _number(value) -> float | None:
+def finite_number(value) -> float | None:
+    """Return ``value`` as a float; None for none or a non-finite number (NaN, ±inf)."""
     return None if value is None or not math.isfinite(value) else float(value)

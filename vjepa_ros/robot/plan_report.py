@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import math
 
 import numpy as np
 
@@ -18,13 +19,26 @@ class PlanOutcome(str, enum.Enum):
 
     COMMANDED = "commanded"  # its safe target went to the set-point streamer
     SHADOW = "shadow"  # not enabled: published, never commanded
-    PREPARED = "prepared"  # async: kept, to be commanded when the arm arrives
+    PREPARED = "prepared"  # async: kept, to be commanded on arrival (reported again then)
     DISCARDED = "discarded"  # void (enable, new goal, another command, async start mismatch)
     CANCELLED = "cancelled"  # stopped before its end because its result was void
     REFUSED = "refused"  # a refusal (``PlanReport.refusal``): safety, invalid state, error
 
     def __str__(self) -> str:
         return self.value
+
+
+def frame_age(now: float, stamp: float | None) -> float | None:
+    """Return the age [s] of a frame stamped ``stamp`` at ``now`` (one clock), or None.
+
+    None when there is no frame (``stamp`` None) or when the age is negative or not finite:
+    the clock went back past the stamp (a simulator restarted, a bag looped; the plan's
+    ``reason`` says so), so no age can be told; never a negative age (breaker51f).
+    """
+    if stamp is None:
+        return None
+    age = now - stamp
+    return age if math.isfinite(age) and age >= 0.0 else None
 
 
 @dataclasses.dataclass
@@ -41,7 +55,8 @@ class PlanReport:
     gripper_command: float | None = None  # closedness to send to the gripper, if it changed
     energy: float | None = None  # elite energy of the last CEM iteration
     latency_s: float = 0.0  # encode + plan wall time
-    frame_age_s: float = 0.0  # age of the planned frame when the plan finished
+    frame_age_s: float | None = None  # [s] age of the planned frame when the plan finished
+    # (frame_age: None before any frame, or when the clock went back past its stamp)
     reason: str = ""  # why nothing was commanded (or what was clipped)
     debug_rgb: np.ndarray | None = None  # current | goal | error image
     predicted_start: bool = False  # async: planned from the predicted end of the running step
@@ -88,4 +103,5 @@ class SessionStatus:
     subgoal: GoalProgress | None = None  # None without a goal
     subgoal_switches: tuple[SubGoalSwitch, ...] = ()  # of the current sequence, in order
     camera_check: str = "idle"  # the last live camera check's state (CameraCheckRun.state)
+    camera_check_running: bool = False  # a live camera check commands the arm now
     blocking: tuple[Blocker, ...] = ()  # every reason nothing would be commanded, in order

@@ -19,7 +19,7 @@ from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_compute import compute_plan, error_line
 from vjepa_ros.robot.plan_job import PlanJob
-from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport
+from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, frame_age
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
 
 
@@ -148,6 +148,7 @@ class PlanningSession:
                 return None
             # (async: a preparation's frame too, so the next never starts from an older one)
             self.last_planned_stamp = job.frame.stamp
+            job.subgoal = None if self.goals is None else self.goals.progress()
             self.planning = True
             self._idle.clear()
             self._transition(Event.PLAN_STARTED)
@@ -228,7 +229,11 @@ class PlanningSession:
         """End a plan_step (under the lock): idle again, latency set, report kept and returned.
 
         Completes the report's context (``job``: what the plan started from; None for a
-        prepared plan, whose report already has it): mode, phase, goal and enable epoch.
+        prepared plan, whose report already has it): mode, phase, goal and enable epoch. A plan
+        that ended without a result (a planner error, cancelled) gets its frame's stamp and age
+        now (``frame_age``: None when the clock went back past it); a plan whose goal changed
+        meanwhile keeps the sub-goal fields of the goal it was made for (``job.subgoal``,
+        beside its ``goal_version``), not the new goal's.
         """
         self.planning = False
         self._idle.set()
@@ -240,8 +245,11 @@ class PlanningSession:
             report.held_axes = job.held_axes
             if report.frame_stamp is None:
                 report.frame_stamp = job.frame.stamp
+                report.frame_age_s = frame_age(self.clock(), job.frame.stamp)
                 report.start = job.state.value if job.predicted_start is None else \
                     job.predicted_start
+            if job.version != self.goal_version or report.subgoal is None:
+                report.subgoal = job.subgoal
         if report.subgoal is None and self.goals is not None:  # refusals: where the goals stand
             report.subgoal = self.goals.progress()
         report.mode, report.phase, report.commands_sent = \

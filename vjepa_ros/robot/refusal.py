@@ -20,6 +20,9 @@ class RefusalKind(str, enum.Enum):
     SAFETY = "safety"  # the safety filter rejected the target
     PLANNER_ERROR = "planner_error"  # encoding or planning raised
     INTERNAL_ERROR = "internal_error"  # a check that should never fire did (unsafe set-point)
+    # another planner (a twin of this node's name, or of this package) on the command topic:
+    # the node's (nodes/planner_diagnostics.py), never the session's; ~/enable is refused
+    TWIN_PLANNER = "twin_planner"
 
     def __str__(self) -> str:
         return self.value
