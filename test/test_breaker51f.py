@@ -112,6 +112,73 @@ def sequence(steps=(2, 2, 1)):
             zip(THREE, steps, "abc", strict=True)]
 
 
+def node_diagnostics(session, model, problem):
+    """Publish the node's ``/diagnostics`` once (graph stubbed, ``twin_problem`` = ``problem``).
+
+    Returns (its one ``DiagnosticStatus``, its values as a dict). Needs rclpy.
+    """
+    from builtin_interfaces.msg import Time
+
+    from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
+
+    sent = []
+
+    class Node(PlannerDiagnostics):  # the attributes _publish_diagnostics reads, graph stubbed
+        closing, twin_problem, other_publishers = False, "", []
+        foreign_joint_states = frame_refusals = 0
+        torch_threads, switch_interval_s = 2, 0.005
+        sources = SimpleNamespace(check_graph=lambda: None)
+        goal_images = SimpleNamespace(retry=lambda: None, pending=None)
+        fingers = SimpleNamespace(topic="", conflict=False, status=lambda now: "none yet")
+        config = SimpleNamespace(robot=SimpleNamespace(model="fr3"))
+        diagnostics_pub = SimpleNamespace(publish=sent.append)
+
+        def __init__(self):
+            self.session, self.model = session, model
+
+        def _check_other_publishers(self):
+            self.twin_problem = problem
+
+        def _input_problems(self):
+            return []
+
+        def get_fully_qualified_name(self):
+            return "/vjepa_planner"
+
+        def get_clock(self):
+            return SimpleNamespace(now=lambda: SimpleNamespace(to_msg=Time))
+
+    Node()._publish_diagnostics()
+    status, = sent[-1].status
+    return status, {pair.key: pair.value for pair in status.values}
+
+
+def end_without_result(rig, ending, seconds):
+    """Make the next plan end without a result, ``seconds`` after it began.
+
+    ``ending``: "planner_error" (``RuntimeError: CUDA out of memory``) or "cancelled" (a new
+    goal set while the planner works), before the planner's first iteration.
+    """
+    inner = rig.planner.inner
+
+    def later():
+        rig.clock.now += seconds
+        if ending == "cancelled":
+            rig.session.set_goals([SubGoal(frame(5), 0, "new")])
+        else:
+            raise RuntimeError("CUDA out of memory")
+
+    class Planner:  # the event happens while the planner works, before its first iteration
+        def reset(self):
+            inner.reset()
+
+        def plan(self, *args, **kwargs):
+            later()
+            return inner.plan(*args, **kwargs)
+
+    rig.planner.inner = Planner()
+
+
 # --- defects -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("ending", ["planner_error", "cancelled"])
@@ -131,22 +198,7 @@ def test_a_plan_without_a_result_reports_its_frames_age(model, ending):
     rig = Rig(model, "blocking")
     log = recorded(rig)
 
-    def later():
-        rig.clock.now += 0.3
-        if ending == "cancelled":
-            rig.session.set_goals([SubGoal(frame(5), 0, "new")])
-        else:
-            raise RuntimeError("CUDA out of memory")
-
-    class Planner:  # the event happens while the planner works, before its first iteration
-        def reset(self):
-            inner.reset()
-
-        def plan(self, *args, **kwargs):
-            later()
-            return inner.plan(*args, **kwargs)
-
-    inner, rig.planner.inner = rig.planner.inner, Planner()
+    end_without_result(rig, ending, 0.3)
     rig.session.plan_step()
     (data, record, status), = log
     assert record.outcome == ("refused" if ending == "planner_error" else "cancelled")
@@ -316,43 +368,13 @@ def test_a_twin_refusal_has_a_kind(model):
     Should: a non-empty kind whenever ``refusal`` is non-empty (a documented one for a twin).
     """
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    from builtin_interfaces.msg import Time
-
-    from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics, twin_line
+    from vjepa_ros.nodes.planner_diagnostics import twin_line
 
     session, clock, _ = make_session(model, "blocking")
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)
-    sent = []
-
-    class Node(PlannerDiagnostics):  # the attributes _publish_diagnostics reads, graph stubbed
-        closing, twin_problem, other_publishers = False, "", []
-        foreign_joint_states = frame_refusals = 0
-        torch_threads, switch_interval_s = 2, 0.005
-        sources = SimpleNamespace(check_graph=lambda: None)
-        goal_images = SimpleNamespace(retry=lambda: None, pending=None)
-        fingers = SimpleNamespace(topic="", conflict=False, status=lambda now: "none yet")
-        config = SimpleNamespace(robot=SimpleNamespace(model="fr3"))
-        diagnostics_pub = SimpleNamespace(publish=sent.append)
-
-        def __init__(self):
-            self.session, self.model = session, model
-
-        def _check_other_publishers(self):
-            self.twin_problem = twin_line("/vjepa_planner", "/target_pose", 1)
-
-        def _input_problems(self):
-            return []
-
-        def get_fully_qualified_name(self):
-            return "/vjepa_planner"
-
-        def get_clock(self):
-            return SimpleNamespace(now=lambda: SimpleNamespace(to_msg=Time))
-
-    Node()._publish_diagnostics()
-    status, = sent[-1].status
-    values = {pair.key: pair.value for pair in status.values}
+    status, values = node_diagnostics(session, model, twin_line("/vjepa_planner", "/target_pose",
+                                                                 1))
     assert status.level == bytes([ERROR]) and values["refusal"].startswith("another node named")
     assert values["refusal_kind"] != "", values["refusal"][:80]
 

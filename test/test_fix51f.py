@@ -11,16 +11,14 @@ import dataclasses
 import math
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from test_breaker43h import Rig
-from test_breaker51f import recorded, sequence, strict_json
+from test_breaker51f import end_without_result, node_diagnostics, recorded, sequence, strict_json
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
 from vjepa_ros.robot.diagnostics import OK, diagnostic_status
-from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.plan_report import PlanOutcome, PlanReport, SessionStatus, frame_age
@@ -78,24 +76,7 @@ def test_a_plan_without_a_result_keeps_its_goal(model, ending):
     rig = Rig(model, "blocking", goals=sequence())
     log = recorded(rig)
 
-    def event():
-        rig.clock.now += 0.2
-        if ending == "cancelled":
-            rig.session.set_goals([SubGoal(frame(5), 0, "new")])
-        else:
-            raise RuntimeError("CUDA out of memory")
-
-    inner = rig.planner.inner
-
-    class Planner:  # the event before the first iteration
-        def reset(self):
-            inner.reset()
-
-        def plan(self, *args, **kwargs):
-            event()
-            return inner.plan(*args, **kwargs)
-
-    rig.planner.inner = Planner()
+    end_without_result(rig, ending, 0.2)
     rig.session.plan_step()
     (data, record, status), = log
     assert (record.goal_version, record.subgoal_index, record.subgoal_count) == (1, 0, 3), data
@@ -150,46 +131,15 @@ def test_every_place_that_writes_a_refusal_writes_its_kind():
 def test_the_nodes_refusals_have_a_kind(model, problem, session_kind, kind):
     """A twin or another planner of the package: a kind; the session's own one stays first."""
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    from builtin_interfaces.msg import Time
-
-    from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics, planners_line, twin_line
+    from vjepa_ros.nodes.planner_diagnostics import planners_line, twin_line
 
     session, clock, _ = make_session(model, "blocking")
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)
     if session_kind is not None:
         session._refusal = Refusal(session_kind, "outside the box")
-    sent = []
     line = twin_line("/p", "/target_pose", 1) if problem == "twin" else \
         planners_line(["/arm2/p"], "/target_pose")
-
-    class Node(PlannerDiagnostics):  # as breaker51f's, graph stubbed
-        closing, twin_problem, other_publishers = False, "", []
-        foreign_joint_states = frame_refusals = 0
-        torch_threads, switch_interval_s = 2, 0.005
-        sources = SimpleNamespace(check_graph=lambda: None)
-        goal_images = SimpleNamespace(retry=lambda: None, pending=None)
-        fingers = SimpleNamespace(topic="", conflict=False, status=lambda now: "none yet")
-        config = SimpleNamespace(robot=SimpleNamespace(model="fr3"))
-        diagnostics_pub = SimpleNamespace(publish=sent.append)
-
-        def __init__(self):
-            self.session, self.model = session, model
-
-        def _check_other_publishers(self):
-            self.twin_problem = line
-
-        def _input_problems(self):
-            return []
-
-        def get_fully_qualified_name(self):
-            return "/p"
-
-        def get_clock(self):
-            return SimpleNamespace(now=lambda: SimpleNamespace(to_msg=Time))
-
-    Node()._publish_diagnostics()
-    status, = sent[-1].status
-    values = {pair.key: pair.value for pair in status.values}
+    _, values = node_diagnostics(session, model, line)
     assert values["refusal_kind"] == kind and values["refusal"].endswith(line), values
     assert values["refusal"].startswith("outside the box") == (session_kind is not None)
