@@ -358,7 +358,10 @@ def test_disable_and_clear_goals_replace_a_safety_refusal_at_once(model):
     session.set_enabled(False)
     assert session.refusal == "", "shadow mode sends no command: no safety refusal to show"
     session.clear_goals()
-    assert session.refusal.startswith("no goal") and "no goal" in session.status()["message"]
+    assert session.refusal.startswith("no goal")
+    status = session.status()  # shadow mode asks for no goal: listed, no hold (fix51f)
+    assert status["message"] == "shadow mode (not enabled)" and status["level"] == 0, status
+    assert "no goal: call ~/capture_goal" in status["values"]["blocking"], status["values"]
     clock.now += 0.2
     observe(session, clock)  # the arm back in the box (else it is said, as it must be)
     session.set_enabled(True)
