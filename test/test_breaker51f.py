@@ -12,7 +12,8 @@ rig (an arm that tracks the set-point). Earlier rounds (44g, 44k, 44p, 45j) are 
 For each event the test keeps its own log (what was planned on, for which goal, when) and
 compares the published fields.
 
-Defects (strict xfails):
+Defects (strict xfails at 80a8488f, fixed by fix51f; the async one by a decision: the second
+``commanded`` report stays, README says so, and its test pins that instead):
 - a plan that ends without a result (a planner error, a cancelled plan) reports ``frame_age_s``
   0.0 and ``/diagnostics`` ``planned_frame_age_s`` ``0.000``, though its frame was planned on
   and is older (its ``stamp`` is in the same report);
