@@ -48,6 +48,9 @@ import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
+from test_breaker51e import _recorded  # noqa: E402
+from test_fix51e import runner  # noqa: E402, F401  (the module fixture)
+
 from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.gripper import FRANKA_HAND_MAX_FORCE  # noqa: E402
 from vjepa_ros.sim.panda import JOINT_MAX_SPEED  # noqa: E402
@@ -100,18 +103,6 @@ def _node(context, monkeypatch, read_s: float = 0.0, **params):
     return node, fake
 
 
-def _recorded(publisher) -> list:
-    """Record what ``publisher`` publishes from now on (it still publishes)."""
-    messages, publish = [], publisher.publish
-
-    def record(msg):
-        messages.append(msg)
-        publish(msg)
-
-    publisher.publish = record
-    return messages
-
-
 def _seconds(stamp) -> float:
     return stamp.sec + stamp.nanosec * 1e-9 - ROS_EPOCH
 
@@ -149,6 +140,17 @@ def _read_over_moved(joints, poses, tick: float) -> np.ndarray:
     return (moved / np.diff(stamps))[moving] / (moved / tick)[moving]
 
 
+def _assert_speeds_read_within_1_5x(context, monkeypatch, lateness: dict, calls: int) -> None:
+    """Run the timer (:func:`_run_timer`); assert the TCP speed read from stamps <= 1.5x."""
+    node, fake = _node(context, monkeypatch)
+    try:
+        joints, poses = _run_timer(node, fake, lateness, calls)
+        ratio = _read_over_moved(joints, poses, node.runner.tick_seconds)
+        assert ratio.max() < 1.5, ratio.round(2)
+    finally:
+        node.destroy_node()
+
+
 def test_one_ticks_joint_states_and_current_pose_share_a_stamp_that_keeps_increasing(
         context, monkeypatch):
     """Late calls (1.1, 1.5, 2.3 and 60 ticks), then ``~/reset``: stamps rise, pairs agree."""
@@ -182,13 +184,7 @@ def test_a_call_a_tick_late_stamps_its_two_ticks_a_tick_apart(context, monkeypat
     should happen: consecutive ticks stamped about a tick apart: the speed read from the
     stamps within 1.5x of the arm's (the planner reads speeds from stamps).
     """
-    node, fake = _node(context, monkeypatch)
-    try:
-        joints, poses = _run_timer(node, fake, {10: 1.1})
-        ratio = _read_over_moved(joints, poses, node.runner.tick_seconds)
-        assert ratio.max() < 1.5, ratio.round(2)
-    finally:
-        node.destroy_node()
+    _assert_speeds_read_within_1_5x(context, monkeypatch, {10: 1.1}, calls=30)
 
 
 @pytest.mark.xfail(strict=True, reason="breaker51j 2: after a dropped debt the next call's two "
@@ -206,13 +202,7 @@ def test_after_a_dropped_catch_up_debt_ticks_are_stamped_a_tick_apart(context, m
     ticks stamped about a tick apart (speed read within 1.5x), a longer gap only where time
     was dropped.
     """
-    node, fake = _node(context, monkeypatch)
-    try:
-        joints, poses = _run_timer(node, fake, {10: 60.0}, calls=80)
-        ratio = _read_over_moved(joints, poses, node.runner.tick_seconds)
-        assert ratio.max() < 1.5, ratio.round(2)
-    finally:
-        node.destroy_node()
+    _assert_speeds_read_within_1_5x(context, monkeypatch, {10: 60.0}, calls=80)
 
 
 @pytest.mark.xfail(strict=True, reason="breaker51j 3: a tick's image is stamped later than its "
@@ -257,14 +247,7 @@ def test_real_time_factor_and_gripper_force_cannot_be_set_at_run_time(context, m
 # -- quaternions
 
 
-@pytest.fixture(scope="module")
-def runner():
-    runner = SimRunner(SimConfig(camera=SMALL), RunnerConfig(max_target_distance=0.0))
-    yield runner
-    runner.close()
-
-
-def test_q_and_minus_q_float32_and_denormal_components_are_followed_alike(runner):
+def test_q_and_minus_q_float32_and_denormal_components_are_followed_alike(runner):  # noqa: F811
     """q, -q, q as float32 and q with denormal components give one target rotation."""
     expected = np.diag([1.0, -1.0, -1.0])
     tiny = np.nextafter(0.0, 1.0)  # 5e-324: a denormal
@@ -275,7 +258,7 @@ def test_q_and_minus_q_float32_and_denormal_components_are_followed_alike(runner
 
 
 @pytest.mark.parametrize("norm", [1.01, 0.99, 1e-3, 1e200])
-def test_goal_pose_applies_the_same_norm_tolerance(runner, norm):
+def test_goal_pose_applies_the_same_norm_tolerance(runner, norm):  # noqa: F811
     """``goal_pose`` (``goal_for_pose``) refuses a non-unit quaternion as ``target_pose`` does."""
     with pytest.raises(CommandError, match="orientation quaternion has"):
         runner.goal_for_pose([0.35, 0.0, 0.35], norm * HAND_DOWN, "panda_link0")
@@ -288,25 +271,25 @@ def test_goal_pose_applies_the_same_norm_tolerance(runner, norm):
 
 def test_every_finger_force_path_stays_at_or_below_70_n():
     """Give gripper_force 70: grasp, move, 500 N GripperCommand, reset <= 70 N; 0 refused."""
-    runner = SimRunner(SimConfig(camera=SMALL, controller=ControllerConfig(gripper_force=70.0)),
+    arm = SimRunner(SimConfig(camera=SMALL, controller=ControllerConfig(gripper_force=70.0)),
                        RunnerConfig(max_target_distance=0.0))
     try:
-        forces = [runner.sim.gripper_goal.max_effort]
+        forces = [arm.sim.gripper_goal.max_effort]
         for closedness in (1.0, 0.5, 0.0):
-            runner.command_gripper(closedness)
-            forces.append(runner.sim.gripper_goal.max_effort)
-            runner.tick()
+            arm.command_gripper(closedness)
+            forces.append(arm.sim.gripper_goal.max_effort)
+            arm.tick()
         for position, effort in ((0.0, 500.0), (0.03, 500.0), (0.01, 1e9)):
-            forces.append(runner.command_gripper_goal(position, effort).max_effort)
+            forces.append(arm.command_gripper_goal(position, effort).max_effort)
             for _ in range(5):
-                runner.tick()
-                assert np.all(np.abs(runner.sim.joint_states()[3][7:]) <= 70.0 + 1e-6)
+                arm.tick()
+                assert np.all(np.abs(arm.sim.joint_states()[3][7:]) <= 70.0 + 1e-6)
         with pytest.raises(CommandError, match="0 N"):
-            runner.command_gripper_goal(0.0, 0.0)
-        runner.reset()
-        forces.append(runner.sim.gripper_goal.max_effort)
+            arm.command_gripper_goal(0.0, 0.0)
+        arm.reset()
+        forces.append(arm.sim.gripper_goal.max_effort)
     finally:
-        runner.close()
+        arm.close()
     assert max(forces) <= FRANKA_HAND_MAX_FORCE, forces
     with pytest.raises(ValueError, match="gripper_force"):
         SimConfig(controller=ControllerConfig(gripper_force=0.0)).check()
@@ -318,17 +301,17 @@ def test_every_finger_force_path_stays_at_or_below_70_n():
 @pytest.mark.parametrize("fraction", [0.95, 1.0])
 def test_fast_fractions_keep_joints_within_limits_and_still_arrive(fraction):
     """Fractions 0.95 and 1: joints within Franka's limits, and each reach arrives (no creep)."""
-    runner = SimRunner(SimConfig(camera=SMALL, controller=ControllerConfig(
+    arm = SimRunner(SimConfig(camera=SMALL, controller=ControllerConfig(
         joint_speed_fraction=fraction, max_linear_speed=1.7, max_angular_speed=2.5)),
         RunnerConfig(max_target_distance=0.0))
     try:
         fastest = np.zeros(7)
         for target in ([0.5, 0.2, 0.2], [0.3, -0.4, 0.5], [0.45, 0.0, 0.6]):
-            runner.command_pose(target, HAND_DOWN, "panda_link0")
+            arm.command_pose(target, HAND_DOWN, "panda_link0")
             for _ in range(120):
-                runner.tick()
-                fastest = np.maximum(fastest, np.abs(runner.sim.joint_states()[2][:7]))
-            assert np.linalg.norm(runner.sim.ee_pose()[0] - target) < 2e-3, target
+                arm.tick()
+                fastest = np.maximum(fastest, np.abs(arm.sim.joint_states()[2][:7]))
+            assert np.linalg.norm(arm.sim.ee_pose()[0] - target) < 2e-3, target
     finally:
-        runner.close()
+        arm.close()
     assert np.all(fastest <= JOINT_MAX_SPEED), (fastest / JOINT_MAX_SPEED).round(4)
