@@ -24,9 +24,14 @@ Defects (strict xfails):
 3. The same tick's camera image and joint_states carry different stamps whenever the tick's
    stamp is capped at now (every tick in steady state): ``publish_frame`` reads the clock
    again after ``publish_state``.
+4. Not fix51e's code, but the "every pose input" question: the planner's measured
+   ``current_pose`` (``pose_msgs.state_from_pose``) takes a quaternion of any norm above 1e-6
+   (2, 0.5, 1e-5) and normalises it silently, where the simulator now refuses beyond 1e-3.
 
 Held up (pins): joint_states and current_pose of one tick share a stamp; stamps strictly
-increase across late calls, a debt drop and ``~/reset``; q and -q, float32 and
+increase across late calls, a debt drop and ``~/reset``; a machine 1.5x slower than real time
+keeps its stamps rising, within 10 ticks of now (the 6-tick debt cap: a 9.5-tick gap at each
+drop, speeds read lower there, never higher); q and -q, float32 and
 denormal-component unit quaternions are followed, the tolerance applies to ``goal_pose``
 (``goal_for_pose``) as to ``target_pose``; ``ros2 param set`` of ``controller.gripper_force``
 150 or ``real_time_factor`` at run time is refused; every finger force path (Float64 grasp
@@ -49,7 +54,7 @@ import pytest
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
 from test_breaker51e import _recorded  # noqa: E402
-from test_fix51e import runner  # noqa: E402, F401  (the module fixture)
+from test_fix51e import _Pose, runner  # noqa: E402, F401  (runner: the module fixture)
 
 from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.gripper import FRANKA_HAND_MAX_FORCE  # noqa: E402
@@ -169,6 +174,32 @@ def test_one_ticks_joint_states_and_current_pose_share_a_stamp_that_keeps_increa
         node.destroy_node()
 
 
+def test_a_machine_slower_than_real_time_keeps_stamps_rising_and_near_now(context, monkeypatch):
+    """Each tick costing 1.5 ticks of wall time: stamps rise, lag now by < 10 ticks, no spike."""
+    node, fake = _node(context, monkeypatch)
+    try:
+        joints, poses = _recorded(node.joint_pub), _recorded(node.pose_pub)
+        tick, step = node.runner.tick_seconds, node.runner.tick
+
+        def slow_tick():
+            fake.now += 1.5 * tick
+            return step()
+
+        node.runner.tick = slow_tick
+        node.runner.command_pose([0.3, 0.3, 0.4], HAND_DOWN, "panda_link0")
+        lags = []
+        for _ in range(40):  # the timer always overdue: called back to back
+            fake.now += 1e-4
+            node._advance()
+            lags.append(fake.now - _seconds(joints[-1].header.stamp))
+        stamps = np.array([_seconds(m.header.stamp) for m in joints])
+        assert np.all(np.diff(stamps) > 0)
+        assert 0 <= min(lags) and max(lags) < 10 * tick, np.array(lags) / tick
+        assert _read_over_moved(joints, poses, tick).max() < 1.5
+    finally:
+        node.destroy_node()
+
+
 @pytest.mark.xfail(strict=True, reason="breaker51j 1: a call 1.1 ticks late stamps two ticks "
                    "0.12 tick apart (TCP speed read 8x)")
 def test_a_call_a_tick_late_stamps_its_two_ticks_a_tick_apart(context, monkeypatch):
@@ -264,6 +295,32 @@ def test_goal_pose_applies_the_same_norm_tolerance(runner, norm):  # noqa: F811
         runner.goal_for_pose([0.35, 0.0, 0.35], norm * HAND_DOWN, "panda_link0")
     with pytest.raises(CommandError, match="orientation quaternion has"):
         runner.command_pose([0.35, 0.0, 0.35], norm * HAND_DOWN, "panda_link0")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker51j 4: the planner's current_pose input takes a "
+                   "quaternion of any non-zero norm")
+@pytest.mark.parametrize("norm", [2.0, 0.5, 1e-5])
+def test_a_measured_current_pose_with_a_non_unit_quaternion_is_refused(norm):
+    """The planner's ``current_pose`` (``pose_msgs.state_from_pose``) refuses a non-unit q.
+
+    Input: a ``geometry_msgs/Pose`` at [0.4, 0, 0.3] m whose quaternion is the hand-down one
+    scaled to norm 2, 0.5 or 1e-5 (a zeroed message with float noise: norms from 1e-6 up pass
+    the zero check). What happens: ``state_from_pose`` (``kinematics.pose_to_state``) normalises
+    it silently and the planner keeps the state, while fix51e refuses the same quaternion on
+    the simulator's ``target_pose`` and ``goal_pose`` (``QUATERNION_NORM_TOLERANCE`` 1e-3, for
+    tf2's reason: a sender that did not normalise or a half-filled message). What should
+    happen: the state refused (``StateError`` naming the norm) as a NaN one is, with the same
+    tolerance.
+    """
+    from vjepa_ros.nodes.pose_msgs import state_from_pose
+    from vjepa_ros.robot.kinematics import StateError
+
+    pose = _Pose()
+    pose.position.x, pose.position.z = 0.4, 0.3
+    o = pose.orientation
+    o.x, o.y, o.z, o.w = (norm * HAND_DOWN).tolist()
+    with pytest.raises(StateError, match="norm"):
+        state_from_pose(pose, 0.0)
 
 
 # -- the hand's force
