@@ -28,6 +28,11 @@ Defects (strict xfails):
    ``current_pose`` (``pose_msgs.state_from_pose``) takes a quaternion of any norm above 1e-6
    (2, 0.5, 1e-5) and normalises it silently, where the simulator now refuses beyond 1e-3.
 
+Fixed by fix51j (markers removed): 1-3, tick k stamped with its grid time start + k x tick /
+real_time_factor and run only once that time has come (the slower-machine pin's first timer call
+now comes a tick after the start: before it no tick is due); 4, ``pose_to_state`` refuses a norm
+off 1 by more than ``state_ranges.QUATERNION_NORM_TOLERANCE``, the simulator's constant.
+
 Held up (pins): joint_states and current_pose of one tick share a stamp; stamps strictly
 increase across late calls, a debt drop and ``~/reset``; a machine 1.5x slower than real time
 keeps its stamps rising, within 10 ticks of now (the 6-tick debt cap: a 9.5-tick gap at each
@@ -188,7 +193,8 @@ def test_a_machine_slower_than_real_time_keeps_stamps_rising_and_near_now(contex
         node.runner.tick = slow_tick
         node.runner.command_pose([0.3, 0.3, 0.4], HAND_DOWN, "panda_link0")
         lags = []
-        for _ in range(40):  # the timer always overdue: called back to back
+        fake.now += tick  # the timer's first call: a tick after the start (nothing due before)
+        for _ in range(40):  # then always overdue: called back to back
             fake.now += 1e-4
             node._advance()
             lags.append(fake.now - _seconds(joints[-1].header.stamp))
@@ -200,8 +206,6 @@ def test_a_machine_slower_than_real_time_keeps_stamps_rising_and_near_now(contex
         node.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51j 1: a call 1.1 ticks late stamps two ticks "
-                   "0.12 tick apart (TCP speed read 8x)")
 def test_a_call_a_tick_late_stamps_its_two_ticks_a_tick_apart(context, monkeypatch):
     """Wall-clock stamps, one timer call 1.1 ticks late: its two ticks are stamped a tick apart.
 
@@ -218,8 +222,6 @@ def test_a_call_a_tick_late_stamps_its_two_ticks_a_tick_apart(context, monkeypat
     _assert_speeds_read_within_1_5x(context, monkeypatch, {10: 1.1}, calls=30)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51j 2: after a dropped debt the next call's two "
-                   "ticks are stamped microseconds apart")
 def test_after_a_dropped_catch_up_debt_ticks_are_stamped_a_tick_apart(context, monkeypatch):
     """A call 60 ticks late (a 1 s stall): the ticks after the dropped debt a tick apart.
 
@@ -236,8 +238,6 @@ def test_after_a_dropped_catch_up_debt_ticks_are_stamped_a_tick_apart(context, m
     _assert_speeds_read_within_1_5x(context, monkeypatch, {10: 60.0}, calls=80)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51j 3: a tick's image is stamped later than its "
-                   "joint_states when the stamp is capped at now")
 def test_a_ticks_image_carries_its_joint_states_stamp(context, monkeypatch):
     """Each camera image's stamp is the stamp of the joint_states of the tick that rendered it.
 

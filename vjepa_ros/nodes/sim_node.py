@@ -171,8 +171,9 @@ class SimNode(Node):
         if self.pace is not None:
             self.create_timer(PACE_CHECK_S, self.check_pace,
                               clock=RosClock(clock_type=ClockType.STEADY_TIME))
-        self.publish_state()
-        self.publish_frame()
+        stamp = self.stamp()  # the start's messages share one stamp, as each tick's do
+        self.publish_state(stamp)
+        self.publish_frame(stamp)
         cam = self.config.camera
         self.get_logger().info(
             f"simulated Franka: physics {self.config.physics_hz:g} Hz, control "
@@ -232,18 +233,18 @@ class SimNode(Node):
         """Return the simulated seconds since the node started (resets do not turn it back)."""
         return self._time_offset + self.runner.sim.time
 
-    def stamp(self, wall: float | None = None) -> Time:
+    def stamp(self, wall_ns: int | None = None) -> Time:
         """Return the stamp of what is published now: simulated time under ``publish_clock``.
 
-        Else the node clock's now, or ``wall`` [s, the node clock's seconds] when given and not
-        later than now (the time a caught-up tick stands for: :meth:`_advance`).
+        Else ``wall_ns`` [ns, the node clock's] when given (the grid time of the tick being
+        published: :meth:`_advance`), or the node clock's now.
         """
         if self.config.publish_clock:
             return set_stamp(Time(), self.sim_time())
-        now = self.get_clock().now()
-        if wall is None or wall * 1e9 >= now.nanoseconds:
-            return now.to_msg()
-        return set_stamp(Time(), wall)
+        if wall_ns is None:
+            return self.get_clock().now().to_msg()
+        seconds, nanoseconds = divmod(wall_ns, 1_000_000_000)
+        return Time(sec=seconds, nanosec=nanoseconds)
 
     def on_timer(self) -> None:
         try:
@@ -256,48 +257,58 @@ class SimNode(Node):
     def _advance(self) -> None:
         """Run the ticks that are due by now (at most :data:`MAX_TICKS_PER_CALLBACK`).
 
-        With wall-clock stamps (no ``publish_clock``) each tick is stamped with the wall time
-        it stands for, ``start + simulated time / real_time_factor`` (capped at now), not with
-        the time it happens to be published: a late timer call (the executor busy rendering a
-        large frame) catches up in a burst, and stamps microseconds apart made 100 ms of motion
-        read as instantaneous (breaker51e: a 0.25 m/s TCP read as 2 m/s). The debt is run, not
-        dropped, so the arm's motion per wall second stays what was asked; beyond
-        MAX_TICKS_PER_CALLBACK it is dropped (the pace check then warns).
+        Tick k after the anchor (``_wall_start`` [s, monotonic], ``_sim_start`` [s, simulated])
+        stands for the grid time t_k = ``_wall_start`` + k x ``tick_seconds`` /
+        ``real_time_factor``, the end of the simulated interval it steps; a call runs only the
+        ticks with t_k <= now, and on wall-clock stamps (no ``publish_clock``) stamps each with
+        its t_k (on the node clock): consecutive ticks are stamped exactly a period apart
+        whenever the executor calls (a late call, a first call), never in the future, so the
+        speeds a planner reads from the stamps are the arm's (breaker51e, breaker51j). With
+        more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than real time) the
+        rest of the debt is dropped: the grid is re-anchored so the call's last tick stands
+        for now and the next one for a period after now (the pace check then warns).
         """
         rtf = self.config.real_time_factor
-        if rtf > 0:
-            now = time.monotonic()
-            wall_now = self.get_clock().now().nanoseconds * 1e-9
-            due = self._sim_start + (now - self._wall_start) * rtf
-            ticks = 0
-            while self.runner.sim.time + 1e-9 < due and ticks < MAX_TICKS_PER_CALLBACK:
-                with self.lock:
-                    stands_for = self._wall_start + (
-                        self.runner.sim.time + self.runner.tick_seconds - self._sim_start) / rtf
-                    self._tick(wall_now + stands_for - now)
-                ticks += 1
-            if ticks == MAX_TICKS_PER_CALLBACK:  # too slow for real time: do not build up a debt
-                self._wall_start = time.monotonic()
-                self._sim_start = self.runner.sim.time
-        else:
+        if rtf <= 0:
             with self.lock:
                 self._tick()
+            return
+        period = self.runner.tick_seconds / rtf
+        now = time.monotonic()
+        wall_now_ns = self.get_clock().now().nanoseconds  # the node clock at ``now``
+        with self.lock:
+            if self._next_grid_time(period) + MAX_TICKS_PER_CALLBACK * period <= now:
+                self._wall_start = now - MAX_TICKS_PER_CALLBACK * period
+                self._sim_start = self.runner.sim.time
+        for _ in range(MAX_TICKS_PER_CALLBACK):
+            with self.lock:  # (a ~/reset between two ticks re-anchors the grid)
+                grid_time = self._next_grid_time(period)
+                if grid_time > now:
+                    return
+                self._tick(wall_now_ns - round((now - grid_time) * 1e9))
 
-    def _tick(self, wall: float | None = None) -> None:
-        """Step one tick and publish; ``wall``: its wall-clock stamp [s] (:meth:`stamp`)."""
+    def _next_grid_time(self, period: float) -> float:
+        """Return the monotonic time [s] the next tick stands for (:meth:`_advance`; locked)."""
+        done = round((self.runner.sim.time - self._sim_start) / self.runner.tick_seconds)
+        return self._wall_start + (done + 1) * period
+
+    def _tick(self, wall_ns: int | None = None) -> None:
+        """Step one tick and publish its messages with one stamp (``wall_ns``: :meth:`stamp`)."""
         frame_due = self.runner.tick()
         if self.clock_pub is not None:
             self.clock_pub.publish(Clock(clock=set_stamp(Time(), self.sim_time())))
-        self.publish_state(wall)
+        stamp = self.stamp(wall_ns)
+        self.publish_state(stamp)
         if frame_due:
-            self.publish_frame(wall)
+            self.publish_frame(stamp)
 
     # -- outputs
 
-    def publish_state(self, wall: float | None = None) -> None:
+    def publish_state(self, stamp: Time | None = None) -> None:
+        """Publish joint_states and current_pose stamped ``stamp`` (None: :meth:`stamp`)."""
         if self.refused:  # its publishers are gone (check_other_simulator)
             return
-        sim, stamp = self.runner.sim, self.stamp(wall)
+        sim, stamp = self.runner.sim, self.stamp() if stamp is None else stamp
         names, positions, velocities, efforts = sim.joint_states()
         msg = JointState(name=list(names), position=positions.tolist(),
                          velocity=velocities.tolist(), effort=efforts.tolist())
@@ -311,10 +322,11 @@ class SimNode(Node):
         o.x, o.y, o.z, o.w = sim.ee_quaternion().tolist()
         self.pose_pub.publish(pose)
 
-    def publish_frame(self, wall: float | None = None) -> None:
+    def publish_frame(self, stamp: Time | None = None) -> None:
+        """Publish the camera image and camera_info stamped ``stamp`` (None: :meth:`stamp`)."""
         if self.refused:
             return
-        stamp = self.stamp(wall)
+        stamp = self.stamp() if stamp is None else stamp
         image = Image(**rgb_to_image_fields(self.runner.sim.render()))
         image.header.stamp, image.header.frame_id = stamp, self.config.camera_frame_id
         self.camera_info.header.stamp = stamp
@@ -396,8 +408,8 @@ class SimNode(Node):
             stamp = self.stamp()
             self._reset_stamp = stamp.sec + stamp.nanosec * 1e-9
             self._said_stale = False
-            self.publish_state()
-            self.publish_frame()
+            self.publish_state(stamp)
+            self.publish_frame(stamp)
         response.success, response.message = True, f"scene reset (seed {self.runner.sim.seed})"
         return response
 
