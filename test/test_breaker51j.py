@@ -297,8 +297,6 @@ def test_goal_pose_applies_the_same_norm_tolerance(runner, norm):  # noqa: F811
         runner.command_pose([0.35, 0.0, 0.35], norm * HAND_DOWN, "panda_link0")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51j 4: the planner's current_pose input takes a "
-                   "quaternion of any non-zero norm")
 @pytest.mark.parametrize("norm", [2.0, 0.5, 1e-5])
 def test_a_measured_current_pose_with_a_non_unit_quaternion_is_refused(norm):
     """The planner's ``current_pose`` (``pose_msgs.state_from_pose``) refuses a non-unit q.

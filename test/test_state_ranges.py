@@ -60,6 +60,28 @@ def test_a_measured_pose_beyond_reach_is_refused_and_driver_frames_are_the_base(
     assert frame_matches("world", "world") and not frame_matches("base", "world")
 
 
+def test_a_measured_quaternion_has_the_simulators_norm_tolerance():
+    """pose_to_state refuses |q| off 1 by more than the tolerance the simulator's target has."""
+    pytest.importorskip("pybullet", reason="sim.sim needs pybullet")
+    from vjepa_ros.robot import state_ranges
+    from vjepa_ros.sim import sim
+
+    tolerance = state_ranges.QUATERNION_NORM_TOLERANCE
+    assert sim.QUATERNION_NORM_TOLERANCE is tolerance  # one constant, not two that may part
+    hand_down = np.array([1.0, 0, 0, 0])
+    for norm in (1 + 0.9 * tolerance, 1 - 0.9 * tolerance):
+        assert pose_to_state([0.5, 0, 0.3], norm * hand_down, 0.0)[0] == 0.5
+    for norm in (1 + 1.1 * tolerance, 1 - 1.1 * tolerance, 2.0, 1e-5):
+        with pytest.raises(StateError, match=r"^end-effector orientation quaternion has norm "
+                           r"[0-9.e-]+, not 1 within 0.001: not normalised"):
+            pose_to_state([0.5, 0, 0.3], norm * hand_down, 0.0)
+        with pytest.raises(ValueError, match="orientation quaternion has"):
+            sim.quaternion_to_matrix(norm * hand_down)
+    with pytest.raises(StateError, match=r"^message 2 \(counting from 1\): end-effector "
+                       r"orientation quaternion has norm 0.5,"):
+        pose_to_state([[0.5, 0, 0.3]] * 2, [hand_down, 0.5 * hand_down], [0.0, 0.0])
+
+
 def joint_bag(path, arm, finger):
     """Camera and merged /joint_states (arm [T, 7] rad, both fingers [T] m) at 4 Hz."""
     frames, _, _ = synthetic_episode(len(arm) - 1)

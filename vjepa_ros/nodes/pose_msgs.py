@@ -32,7 +32,11 @@ def set_stamp(stamp, seconds: float):
 
 
 def state_from_pose(pose, gripper: float) -> np.ndarray:
-    """7-D state of a ``geometry_msgs/Pose``; ``StateError`` on NaN/inf or a zero quaternion."""
+    """7-D state of a ``geometry_msgs/Pose``; ``StateError`` on NaN/inf or a non-unit quaternion.
+
+    Non-unit: zero, or a norm off 1 by more than ``state_ranges.QUATERNION_NORM_TOLERANCE`` (the
+    simulator's too): refused, never normalised silently (``kinematics.pose_to_state``).
+    """
     p, q = pose.position, pose.orientation
     return pose_to_state([p.x, p.y, p.z], [q.x, q.y, q.z, q.w], gripper)
 

@@ -21,7 +21,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
-from vjepa_ros.robot.state_ranges import FINGER_MAX_M, reach_problem
+from vjepa_ros.robot.state_ranges import FINGER_MAX_M, quaternion_norm_problem, reach_problem
 
 # Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
 FRANKA_DH = np.array(
@@ -169,9 +169,10 @@ def forward_kinematics(
 def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     """7-D state [..., 7] from positions [..., 3], quaternions [..., 4] (x, y, z, w), gripper.
 
-    For measured poses: raises :class:`StateError` for NaN/inf, a zero quaternion and a position
-    beyond the arm's reach (``state_ranges.MAX_REACH_M`` from the base: millimetres, another
-    frame).
+    For measured poses: raises :class:`StateError` for NaN/inf, a zero quaternion, a quaternion
+    whose norm is off 1 by more than ``state_ranges.QUATERNION_NORM_TOLERANCE`` (not normalised:
+    never normalised silently; the simulator refuses such a target too) and a position beyond
+    the arm's reach (``state_ranges.MAX_REACH_M`` from the base: millimetres, another frame).
     """
     position = np.asarray(position, dtype=np.float64)
     quat = np.asarray(quat_xyzw, dtype=np.float64)
@@ -182,6 +183,9 @@ def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     norm = np.linalg.norm(quat, axis=-1)
     if np.any(norm < 1e-6):
         raise StateError("end-effector orientation is a zero quaternion")
+    problem = quaternion_norm_problem(quat, subject="end-effector orientation quaternion")
+    if problem:  # the simulator's target_pose tolerance (never normalised silently)
+        raise StateError(problem)
     problem = reach_problem(position)
     if problem:
         raise StateError(problem)

@@ -62,6 +62,13 @@ CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
 # [-π, π] (the pitch in [-π/2, π/2]); degrees given as radians lie far beyond for any pose away
 # from the zero rotation (a Franka pointing down has a roll near ±π: ±180 in degrees).
 EULER_TOLERANCE_RAD = 0.01
+# How far from 1 the norm of a pose message's quaternion may be: the simulator's target_pose
+# and goal_pose (``sim.sim.quaternion_to_matrix``) and the planner's measured current_pose
+# (``kinematics.pose_to_state``) alike. A float32 round trip of a unit quaternion is off by
+# ~1e-7, a float64 one (the planner's, scipy) by ~1e-16; tf2 refuses |q|^2 off 1 by 0.01 (|q| by
+# ~0.005): 1e-3 is 1e4x float32's error and stricter than tf2. Off by more: a sender that did not
+# normalise, a half-filled or zeroed message (whose orientation is then a guess).
+QUATERNION_NORM_TOLERANCE = 1e-3
 
 
 def first_outside(values, lower, upper, tolerance: float) -> int | None:
@@ -122,6 +129,27 @@ def reach_problem(xyz, what: str = "message") -> str:
     return (f"{where}end-effector position ({x:.3g}, {y:.3g}, {z:.3g}) is {distance[i]:.3g} m "
             f"from the base, beyond a Franka's reach ({MAX_REACH_M:g} m): positions must be in "
             "metres, in the arm's base frame")
+
+
+def quaternion_norm_problem(quat_xyzw, what: str = "message",
+                            subject: str = "orientation quaternion") -> str:
+    """Say which quaternion [..., 4] (x, y, z, w) is not of unit norm ("" when none).
+
+    Not unit: a norm off 1 by more than :data:`QUATERNION_NORM_TOLERANCE` (zero included).
+    For several quaternions the first one off is named as in :func:`reach_problem`. The line
+    reads ``<subject> has norm N, not 1 within ...`` (the simulator's refusals match it).
+    """
+    quat = np.asarray(quat_xyzw, dtype=np.float64)
+    with np.errstate(over="ignore"):  # a norm of inf (1e200 components) is off too
+        norm = np.linalg.norm(quat.reshape(-1, 4), axis=-1)
+    bad = np.flatnonzero(~(np.abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE))
+    if not len(bad):
+        return ""
+    i = int(bad[0])
+    label = message_words(i) if what == "message" else f"{what} {i}"
+    where = f"{label}: " if quat.ndim > 1 else ""
+    return (f"{where}{subject} has norm {norm[i]:.6g}, not 1 within "
+            f"{QUATERNION_NORM_TOLERANCE:g}: not normalised; send (x, y, z, w) / |q|")
 
 
 def states_problem(states) -> str:

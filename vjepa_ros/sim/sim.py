@@ -25,6 +25,10 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import euler_to_matrix
 from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH
+from vjepa_ros.robot.state_ranges import (  # noqa: F401  (QUATERNION_NORM_TOLERANCE: sim's)
+    QUATERNION_NORM_TOLERANCE,
+    quaternion_norm_problem,
+)
 from vjepa_ros.sim.camera import Camera
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
@@ -53,10 +57,6 @@ RenderHook = Callable[[np.ndarray, np.ndarray], None]
 
 GEAR_ERP = 0.8  # how fast the finger gear corrects a difference between the joints
 GEAR_MAX_FORCE = 1000.0  # N: the rack does not slip
-# How far from 1 a target quaternion's norm may be. A float32 round trip of a unit quaternion
-# is off by ~1e-7, a float64 one (the planner's, scipy) by ~1e-16; tf2 refuses |q|^2 off 1 by
-# 0.01 (|q| by ~0.005): 1e-3 is 1e4x float32's error and stricter than tf2.
-QUATERNION_NORM_TOLERANCE = 1e-3
 
 
 def _finite(name: str, values, size: int) -> np.ndarray:
@@ -77,12 +77,11 @@ def quaternion_to_matrix(quat_xyzw) -> np.ndarray:
     from the message without normalising scales its orientation error by the norm).
     """
     quat = _finite("orientation quaternion", quat_xyzw, 4)
-    norm = float(np.linalg.norm(quat))
-    if norm < 1e-6:
+    if float(np.linalg.norm(quat)) < 1e-6:
         raise ValueError("orientation quaternion has zero norm")
-    if abs(norm - 1.0) > QUATERNION_NORM_TOLERANCE:
-        raise ValueError(f"orientation quaternion has norm {norm:.6g}, not 1 within "
-                         f"{QUATERNION_NORM_TOLERANCE:g}: not normalised; send (x, y, z, w) / |q|")
+    problem = quaternion_norm_problem(quat)  # the planner's current_pose has the same tolerance
+    if problem:
+        raise ValueError(problem)
     return Rotation.from_quat(quat).as_matrix()
 
 
