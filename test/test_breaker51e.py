@@ -36,7 +36,8 @@ Defects (strict xfails):
    machine: 1 s simulated in 1.9 s of stamps, camera frames 5 Hz by their stamps (10 Hz asked).
 6. No self-collision: a target beside the shoulder ([-0.1, 0.1, 0.3] m, within the default
    max_target_distance) is reached with the hand 4.2 cm inside panda_link2; a real Franka's
-   self-collision avoidance stops it.
+   self-collision avoidance stops it. (Fixed by fix51k: a self-collision guard in the
+   controller, not pybullet's self-collision; the xfail is gone.)
 
 Held up (pins): NaN/inf and other-frame targets are refused and keep the old target; gripper
 widths outside 0..0.08 m and NaN closedness are refused; unreachable targets keep every joint
@@ -155,9 +156,6 @@ def test_unreachable_targets_keep_every_joint_inside_frankas_limits(runner):
     assert np.all(highest <= JOINT_UPPER), (JOINT_UPPER - highest).round(4)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51e 6: the hand passes 4 cm into the arm's "
-                   "own link 2 (no self-collision; fix51e: loading with self-collision changed "
-                   "contact-rich outcomes (test_breaker43e) with no self-contact at all)")
 def test_a_target_beside_the_shoulder_does_not_put_the_hand_inside_the_arm():
     """A target beside the shoulder: no two non-neighbouring links of the arm interpenetrate.
 
@@ -168,7 +166,9 @@ def test_a_target_beside_the_shoulder_does_not_put_the_hand_inside_the_arm():
     (panda_hand) 4.2 cm and the left finger 3.8 cm inside panda_link2's collision shape. What
     should happen: the arm stops short of itself, as a real Franka does (its self-collision
     avoidance stops the motion with a reflex error); a planner that drives the hand into the
-    arm's own links must not succeed here. At the ready pose no such links overlap.
+    arm's own links must not succeed here. At the ready pose no such links overlap. Fixed by
+    fix51k: the controller's self-collision guard (``sim/self_collision.py``) holds the arm
+    3 cm short of itself (test_fix51k).
     """
     runner = SimRunner(SimConfig(camera=SMALL), RunnerConfig())
     try:

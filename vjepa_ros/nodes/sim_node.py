@@ -295,6 +295,9 @@ class SimNode(Node):
     def _tick(self, wall_ns: int | None = None) -> None:
         """Step one tick and publish its messages with one stamp (``wall_ns``: :meth:`stamp`)."""
         frame_due = self.runner.tick()
+        warning = self.runner.self_collision_warning()  # a real Franka's reflex, as a warning
+        if warning:
+            self.get_logger().warning(f"target_pose: {warning}")
         if self.clock_pub is not None:
             self.clock_pub.publish(Clock(clock=set_stamp(Time(), self.sim_time())))
         stamp = self.stamp(wall_ns)

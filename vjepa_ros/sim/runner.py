@@ -106,6 +106,20 @@ class SimRunner:
         self.sim.step(self.steps_per_tick)
         return self.frames.due(self.sim.time)
 
+    def self_collision_warning(self) -> str | None:
+        """Say the self-collision stop that began since the last call, naming its target; or None.
+
+        ``target pose [-0.100, 0.100, 0.300] refused: panda_hand would come within 2.9 cm of
+        panda_link2 (self-collision margin 3 cm); the arm holds where it stopped: send a target
+        clear of the arm`` (``Sim.step`` holds the arm; see ``sim/self_collision.py``).
+        """
+        stop = self.sim.pop_self_collision()
+        if stop is None:
+            return None
+        where = ", ".join(f"{value:.3f}" for value in self.sim.target_position)
+        return (f"target pose [{where}] refused: {stop.text()}; the arm holds where it stopped: "
+                "send a target clear of the arm")
+
     def reset(self, seed: int | None = None) -> None:
         self.sim.reset(seed)
         self.frames.restart(self.sim.time)

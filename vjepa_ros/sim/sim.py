@@ -51,6 +51,7 @@ from vjepa_ros.sim.scene import (
     graspable_placement,
     object_placements,
 )
+from vjepa_ros.sim.self_collision import SelfCollision, SelfCollisionGuard
 from vjepa_ros.sim.sim_readings import SimReadings
 
 RenderHook = Callable[[np.ndarray, np.ndarray], None]
@@ -102,7 +103,19 @@ class Sim(SimReadings):
         self.controller = CartesianController(self.config.controller, self.config.home_joints)
         self._render_hooks: list[RenderHook] = []
         self._step_watchers: list[weakref.WeakMethod] = []  # watch_steps
+        self.guard = SelfCollisionGuard(self._p, self._urdf)  # the arm's own links
+        self._check_home_clear()
         self.reset(self.config.seed)
+
+    def _check_home_clear(self) -> None:
+        """Refuse a ``home_joints`` pose whose links are within the self-collision margin."""
+        stop = self.guard.check(self.config.home_joints, [FINGER_MAX_OPENING] * 2)
+        if stop is not None:
+            self.close()
+            raise ValueError(f"home_joints put the arm's {stop.links[1]} "
+                             f"{100 * stop.distance:.1f} cm from its {stop.links[0]} (self-"
+                             f"collision margin {100 * stop.margin:g} cm): give a home pose "
+                             "with the arm clear of itself")
 
     # -- life cycle
 
@@ -135,6 +148,12 @@ class Sim(SimReadings):
         self.time = 0.0
         self.steps = 0
         self.last_command: JointCommand | None = None
+        # the self-collision guard's state: the last joint command it let through, the refusal
+        # in force (None: the last command went out) and one not yet reported
+        self._safe_joints = np.array(self.config.home_joints, dtype=np.float64)
+        self.self_collision: SelfCollision | None = None
+        self._unreported: SelfCollision | None = None
+        self._stopped_target: tuple | None = None  # (position, rotation) of the last stop's
         position, rotation = self.ee_pose()
         self.target_position, self.target_rotation = position, rotation
         self.gripper_goal = GripperGoal(FINGER_MAX_OPENING, self.config.controller.gripper_force)
@@ -157,7 +176,9 @@ class Sim(SimReadings):
                            physicsClientId=self.client)
 
     def close(self) -> None:
-        """Disconnect the pybullet client (idempotent)."""
+        """Disconnect the pybullet clients, the scene's and the guard's (idempotent)."""
+        if getattr(self, "guard", None) is not None:
+            self.guard.close()
         if getattr(self, "client", None) is not None:
             with contextlib.suppress(Exception):
                 self._p.disconnect(physicsClientId=self.client)
@@ -267,6 +288,7 @@ class Sim(SimReadings):
                 joints, position, rotation, self._jacobian(position),
                 self.target_position, self.target_rotation, self.dt,
             )
+            command = self._guarded(command)
             p.setJointMotorControlArray(
                 handles.robot, handles.arm_joints, p.POSITION_CONTROL,
                 targetPositions=command.positions.tolist(),
@@ -288,6 +310,31 @@ class Sim(SimReadings):
             self.time = self.steps * self.dt
             if self._step_watchers:
                 self._call_watchers()
+
+    def _guarded(self, command: JointCommand) -> JointCommand:
+        """Return ``command``, or the last safe joints held when it would collide the arm.
+
+        The guard (``self_collision.py``) measures the commanded joints with the fingers where
+        they are: within the margin, the arm holds the last command that was clear (velocity
+        0), as a real Franka's self-collision reflex stops it, until a command clear of itself.
+        """
+        stop = self.guard.check(command.positions, self.finger_positions())
+        if stop is None:
+            self._safe_joints, self.self_collision = command.positions, None
+            return command
+        target = (self.target_position, self.target_rotation)
+        if self._stopped_target is None or not all(
+                np.array_equal(a, b) for a, b in zip(target, self._stopped_target, strict=True)):
+            # the first stop on the way to this target: reported once (pop_self_collision)
+            self._unreported, self._stopped_target = stop, target
+        self.self_collision = stop
+        return JointCommand(self._safe_joints.copy(), np.zeros(7), command.position_error,
+                            command.orientation_error)
+
+    def pop_self_collision(self) -> SelfCollision | None:
+        """Return the stop that began since the last call, one per target (then None)."""
+        stop, self._unreported = self._unreported, None
+        return stop
 
     def watch_steps(self, method: Callable[[], None]) -> None:
         """Call the bound ``method()`` after every physics step while its object lives.
@@ -353,7 +400,8 @@ class Sim(SimReadings):
         p, client = self._p, self.client
         saved_id = p.saveState(physicsClientId=client)
         saved = (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
-                 self.time, self.last_command)
+                 self.time, self.last_command, self._safe_joints, self.self_collision,
+                 self._unreported, self._stopped_target)
         watchers, self._step_watchers = self._step_watchers, []  # watch_steps
         try:
             yield self
@@ -362,7 +410,8 @@ class Sim(SimReadings):
             p.restoreState(stateId=saved_id, physicsClientId=client)
             p.removeState(saved_id, physicsClientId=client)
             (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
-             self.time, self.last_command) = saved
+             self.time, self.last_command, self._safe_joints, self.self_collision,
+             self._unreported, self._stopped_target) = saved
 
     # -- camera
 
