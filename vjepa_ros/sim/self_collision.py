@@ -14,10 +14,12 @@ Pairs one or two joints apart are left to the joint limits: the wrist's ``panda_
 ``panda_link7`` sit 2.0 cm apart at the ready pose, so a margin of centimetres there would refuse
 the ready pose itself.
 
-Cost: a measurement (set 9 joints, 30 closest-point queries) takes ~250 µs; it is skipped while
-the arm cannot have come within the margin since the last one: no point of the arm lies farther
-than :data:`ARM_REACH_BOUND` from any joint axis, so a joint change ``dq`` moves any link against
-any other by at most ``ARM_REACH_BOUND * sum(|dq|)`` (plus the fingers' own travel).
+Cost: a measurement (set 9 joints, 30 closest-point queries) takes ~110 µs of CPU; it is
+skipped (~7 µs) while the arm cannot have come within the margin since the last one: no point of
+the arm lies farther than :data:`ARM_REACH_BOUND` from any joint axis, so a joint change ``dq``
+moves any link against any other by at most ``ARM_REACH_BOUND * sum(|dq|)`` (plus the fingers'
+own travel). Measured on the expert's pick-and-place 3 % of the 240 Hz steps measure, on fast
+reaches 9 %: ~15-20 µs a physics step on average.
 """
 
 from __future__ import annotations
