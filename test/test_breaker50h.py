@@ -203,7 +203,7 @@ def test_a_timer_catching_up_while_braking_onto_the_floor_stays_within_the_limit
     stops that: 2.76 m/s² (18 ms: 1.43) against 0.5. Should: within ``max_accel_m_s2``, as the
     same ticks give with the target 2 cm over the floor (pin below). After fix50h (each
     face's braking planned at 1/√3 of the rate) tick 100's are within it; tick 110 (19 ms,
-    19.5 ms) still gave 0.79 and 1.54 m/s²; fix51h (``targets.face_stopping_speed``: each tick
+    19.5 ms) still gave 0.79 and 1.54 m/s²; fix51h (``face_braking.face_stopping_speed``: each tick
     ends with room >= v²/2a to each face, so any later tick can still brake) holds the limit.
     """
     peak = braking_with_a_catch_up(0.0, late_s, late_tick)

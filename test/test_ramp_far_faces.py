@@ -3,18 +3,13 @@
 Far from every face (each room's stopping speed at least ``max_speed`` and every velocity
 component), the faces' clips cannot act: ``room`` is skipped. These tests pin that the skip
 changes no output: exactly the ``room=None`` velocity where it applies, exactly the clipped
-computation (``_face_braked``) over random near and far faces, usual, late and jittered ticks.
+computation (``face_braked``) over random near and far faces, usual, late and jittered ticks.
 """
 
 import numpy as np
 
-from vjepa_ros.robot.targets import (
-    FACE_ACCEL_SHARE,
-    _face_braked,
-    _wanted_velocity,
-    ramp_velocity,
-    stopping_speed,
-)
+from vjepa_ros.robot.face_braking import FACE_ACCEL_SHARE, face_braked, stopping_speed
+from vjepa_ros.robot.targets import _wanted_velocity, ramp_velocity
 
 STREAM_DT = 0.01  # [s] the usual tick
 
@@ -48,7 +43,7 @@ def test_far_from_every_face_the_room_changes_nothing():
         free = ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt)
         boxed = ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt, room)
         assert np.array_equal(free, boxed), (velocity, remaining, room, dt, next_dt)
-        full = _face_braked(velocity, _wanted_velocity(remaining, max_speed, max_accel, dt,
+        full = face_braked(velocity, _wanted_velocity(remaining, max_speed, max_accel, dt,
                                                        next_dt), room, max_accel, dt, next_dt)
         assert np.array_equal(full, boxed), (velocity, remaining, room, dt, next_dt)
     assert skipped > 1000, skipped  # the far cases are most of them
@@ -60,7 +55,7 @@ def test_the_early_exit_equals_the_full_computation_near_and_far():
     for k in range(20_000):
         velocity, remaining, max_speed, max_accel, dt, next_dt, room = _case(rng, near=k % 2 == 0)
         wanted = _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt)
-        full = _face_braked(velocity, wanted, room, max_accel, dt, next_dt)
+        full = face_braked(velocity, wanted, room, max_accel, dt, next_dt)
         fast = ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt, room)
         assert np.array_equal(full, fast), (velocity, remaining, room, dt, next_dt)
         braked += not np.allclose(fast, ramp_velocity(velocity, remaining, max_speed, max_accel,

@@ -1,15 +1,17 @@
 """The set-point streamer under a timer catching up (fix51h): any tick may be the short one.
 
 rcl's timer calls at the next period after a late call, so a late tick L is followed by a short
-one (19 ms then 1 ms; 25 then 5; 30 then 0.1). ``targets.face_stopping_speed`` ends every
-tick with room to brake onto each box face within ``max_accel_m_s2`` whatever the next tick's
-length (breaker50h 3). Accelerations are read from the set-points and their ticks (each
-tick's change of velocity over its own length, as ``test_breaker50h`` reads them). ROS-free,
+one (19 ms then 1 ms; 25 then 5; 30 then 0.1). ``face_braking.face_stopping_speed`` ends every
+tick with room to brake onto each box face and the reach's ball (translation and rotation)
+within the acceleration limit whatever the next tick's length (breaker50h 3, fix51i).
+Accelerations are read from the set-points and their ticks (each tick's change of velocity
+over its own length, as ``test_breaker50h`` reads them). ROS-free,
 CPU, a few seconds.
 """
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.targets import SetpointStreamer
@@ -24,6 +26,10 @@ STARTS_AND_TARGETS = {  # (start [7], target [7]) each within max_step_m
     "wall": (np.r_[0.5, LOWER[1] + 0.07, 0.3, HAND_DOWN], np.r_[0.5, LOWER[1], 0.3, HAND_DOWN]),
     "corner": (np.r_[LOWER + 0.05, HAND_DOWN], np.r_[LOWER, HAND_DOWN]),
     "mid-air": (np.r_[0.5, 0.0, 0.3, HAND_DOWN], np.r_[0.5, -0.06, 0.3, HAND_DOWN]),
+    # plans past max_step_m, clipped onto the reach's ball (fix51i)
+    "reach": (np.r_[0.5, 0.0, 0.3, HAND_DOWN], np.r_[0.5, 0.3, 0.3, HAND_DOWN]),
+    "reach, diagonal": (np.r_[0.5, 0.0, 0.3, HAND_DOWN], np.r_[0.7, -0.2, 0.1, HAND_DOWN]),
+    "turn reach": (np.r_[0.5, 0.0, 0.3, HAND_DOWN], np.r_[0.5, 0.0, 0.3, np.pi, 0.0, 1.5, 0.0]),
 }
 
 
@@ -33,6 +39,15 @@ def peak_speed_and_acceleration(setpoints, dts) -> tuple[float, float]:
     velocities = np.diff(np.asarray(setpoints)[:, :3], axis=0) / dts[:, None]
     changes = np.linalg.norm(np.diff(velocities, axis=0), axis=1) / dts[1:]
     return float(np.linalg.norm(velocities, axis=1).max()), float(changes.max())
+
+
+def peak_turn_rate_and_acceleration(setpoints, dts) -> tuple[float, float]:
+    """Peak angular speed [rad/s] and acceleration [rad/s²] of ``setpoints`` [N+1, 7]."""
+    dts = np.asarray(dts)
+    orientations = Rotation.from_euler("xyz", np.asarray(setpoints)[:, 3:6])
+    spins = (orientations[1:] * orientations[:-1].inv()).as_rotvec() / dts[:, None]
+    changes = np.linalg.norm(np.diff(spins, axis=0), axis=1) / dts[1:]
+    return float(np.linalg.norm(spins, axis=1).max()), float(changes.max())
 
 
 def stream(start, target, dts, streamer=None):
@@ -52,10 +67,14 @@ def test_a_catch_up_tick_anywhere_in_the_motion_stays_within_the_limits(where, l
     Input: ticks of ``DT`` but one late tick and the short one after it, placed at every fifth
     tick of the motion (the ramp up, full speed, the braking, its last steps, the arrival).
     Should: every acceleration <= ``max_accel_m_s2`` (2 % for rounding), speed <=
-    ``max_speed_m_s``, the target reached exactly and at rest. Before fix51h, onto the floor
-    (19 + 1 ms at tick 110): 0.79 m/s².
+    ``max_speed_m_s``, the target reached (within float rounding: the reach clamp keeps a
+    point 1e-12 of the radius inside) and at rest; the same for the turn. Before fix51h, onto
+    the floor (19 + 1 ms at tick 110): 0.79 m/s²; before fix51i, onto the reach's ball (19 + 1
+    ms at tick 120): 2.76 m/s², 30 + 0.1 ms: 26.7; onto the rotation's (0.35 rad): 10.5 and
+    66.6 rad/s² (limit 2).
     """
     start, target = STARTS_AND_TARGETS[where]
+    safe = filter_target(start, target, LIMITS).target
     for late_tick in range(1, 140, 5):
         dts = [DT] * 200
         dts[late_tick:late_tick + 2] = late_s, catch_up_s
@@ -64,7 +83,11 @@ def test_a_catch_up_tick_anywhere_in_the_motion_stays_within_the_limits(where, l
         speed, accel = peak_speed_and_acceleration(setpoints, dts)
         assert accel <= LIMITS.max_accel_m_s2 * 1.02, f"tick {late_tick}: {accel:.3f} m/s²"
         assert speed <= LIMITS.max_speed_m_s * 1.02, f"tick {late_tick}: {speed:.4f} m/s"
-        assert streamer.arrived() and np.array_equal(setpoints[-1][:3], target[:3])
+        spin, spin_accel = peak_turn_rate_and_acceleration(setpoints, dts)
+        assert spin_accel <= LIMITS.max_angular_accel_rad_s2 * 1.02, f"tick {late_tick}"
+        assert spin <= LIMITS.max_angular_speed_rad_s * 1.02, f"tick {late_tick}"
+        assert streamer.arrived()
+        assert np.abs(setpoints[-1][:3] - safe[:3]).max() <= 1e-12
 
 
 def random_ticks(rng, count: int) -> list[float]:
@@ -89,7 +112,7 @@ def test_random_catch_up_ticks_and_retargets_near_the_faces_stay_within_the_limi
 
     Each run: a start 0-3 cm inside one to three lower faces, a target through
     ``filter_target`` (a plan through the faces is clipped onto them; within ``max_step_m``:
-    see the README's known limit for a target on the reach's boundary), a new target from the
+    ``test_face_braking_fuzz`` clips plans onto the reach's ball), a new target from the
     set-point at a random tick, late ticks each caught up after; then steady ticks until it
     arrives. Should: acceleration <= ``max_accel_m_s2``·1.02 and speed <= ``max_speed_m_s``·1.02
     over the set-points' ticks; every target reached.

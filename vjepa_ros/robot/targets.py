@@ -22,7 +22,16 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import apply_action
-from vjepa_ros.robot.safety import BRAKING_MARGIN, SafetyLimits, step_reach
+from vjepa_ros.robot.face_braking import (
+    FACE_ACCEL_SHARE,
+    face_braked,
+    face_stopping_speed,
+    limited,
+    nearest_room,
+    reach_face,
+    stopping_speed,
+)
+from vjepa_ros.robot.safety import SafetyLimits, step_reach
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
@@ -37,10 +46,6 @@ TICK_HISTORY = 5
 # timer landed from 0.01 m/s in one tick, 0.82-1.2 m/s² against 0.5). Otherwise the step brakes
 # at the limit and passes by what is left of it, then comes back as after any pass.
 LANDING_SLACK = 0.01
-# Each box face's braking is planned at this share of max_accel, so the faces braked at once (an
-# edge, a corner: up to three axes) share max_accel·dt (breaker50h: two faces planned at 0.4
-# m/s² each met the edge moving, 1.8 m/s²)
-FACE_ACCEL_SHARE = 1 / np.sqrt(3.0)
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -82,80 +87,36 @@ def _lands_within(before, landing, max_accel, dt, next_dt) -> bool:
                 and np.linalg.norm(motion) <= allowed * min(dt, next_dt))
 
 
-def stopping_speed(distance, max_accel, dt, next_dt):
-    """Return the speed [m/s] to move at for a tick of ``dt`` [s] with ``distance`` [m] left.
-
-    The largest speed from which, after moving at it for ``dt``, the set-point still stops
-    within ``distance`` slowing by ``max_accel·(1 - BRAKING_MARGIN)·next_dt`` per tick of
-    ``next_dt`` [s] (the usual tick, at most ``dt``) and ending with a step onto the goal (≈
-    √(2·a·d)). A late tick (``dt`` > ``next_dt``) moves slower than the usual profile so that
-    the usual ticks after it still stop in time (breaker50d: braking onto the box's floor, a
-    50 ms tick passed the target by what the box clamp then stopped in one tick). Works on
-    floats and on arrays of distances alike (numpy's element-wise rules).
-    """
-    speed_step = max_accel * (1 - BRAKING_MARGIN) * next_dt
-    ticks = np.maximum(np.asarray(distance, dtype=np.float64), 0.0) / (speed_step * next_dt)
-    late = dt / next_dt  # this tick in usual ticks (1: the usual tick)
-    # Moving at (1 + m + f)·speed_step for this tick, then stopping from (m + f)·speed_step,
-    # slowing by speed_step per usual tick, covers speed_step·next_dt·((1 + m + f)·late +
-    # m(m+1)/2 + (m+1)·f) and ends with a step of f·speed_step onto the goal: solve for the
-    # whole m (-1: this tick's step alone, then at rest) and the fraction f.
-    whole = np.maximum(np.floor(np.sqrt((late - 0.5) ** 2 + 2.0 * ticks) - late - 0.5), -1.0)
-    fraction = np.minimum(
-        (ticks - (whole + 1) * late - whole * (whole + 1) / 2) / (late + whole + 1), 1.0)
-    return speed_step * (1 + whole + fraction)
-
-
-def face_stopping_speed(room, face_accel, dt, next_dt):
-    """Return the speed [m/s] toward a face ``room`` [m] away to move at for a tick of ``dt`` [s].
-
-    :func:`stopping_speed` at ``face_accel`` [m/s²], and at most the speed from which any later
-    ticks, however short, still stop before the face braking at ``face_accel``: the tick ends
-    with ``room ≥ v²/(2·face_accel)`` left. A timer catching up (a 19 ms tick, then 1 ms) would
-    otherwise have the discrete profile's last step meet the face moving and the box clamp stop
-    it in the short tick (breaker50h 3: 0.8-1.5 m/s² against 0.5); so the set-point nears the
-    face ever slower (the remaining room squares each tick: about 4 ticks more at 10 ms) and
-    lands on it within float rounding. Works on floats and arrays alike.
-    """
-    room = np.maximum(np.asarray(room, dtype=np.float64), 0.0)
-    creep = face_accel * (np.sqrt(dt * dt + 2.0 * room / face_accel) - dt)
-    return np.minimum(stopping_speed(room, face_accel, dt, next_dt), creep)
-
-
-def _limited(change, limit: float) -> np.ndarray:
-    """Return ``change`` [3] scaled down to a norm of at most ``limit`` (itself when within)."""
-    norm = float(np.linalg.norm(change))
-    return change * (limit / norm) if norm > limit else change
-
-
 def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
-                  room=None) -> np.ndarray:
+                  room=None, reach=None) -> np.ndarray:
     """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
 
     The wanted velocity points at the goal with the speed from which the set-point can still stop
     in the remaining distance when slowing by ``max_accel·dt`` per tick (:func:`stopping_speed`,
     the usual tick ``next_dt`` [s], default ``dt``; at most ``max_speed``); the velocity changes
     by at most ``max_accel·dt`` per tick. ``room``: None, or (below [3], above [3]) [m] how far
-    the point may still move along each axis down and up (the workspace box's faces): the
-    velocity toward each face is then braked to the stopping speed of its room at
-    ``max_accel·FACE_ACCEL_SHARE`` first (three faces braked at once within ``max_accel·dt``),
-    the rest of the change goes toward the wanted velocity (breaker50d: a
-    retarget turning the motion near a face spent the change on the turn, the set-point met the
-    face still moving and the box clamp stopped it in one tick). A room whose nearest face is
-    farther than the larger of ``max_speed`` and the velocity's components can stop in acts as
-    None (no clip can act: the usual tick far from the faces skips them).
+    the point may still move along each axis down and up (the workspace box's faces);
+    ``reach``: None, or the reach ball's face (``face_braking.reach_face``: outward [3], room
+    [m]). The velocity toward each face is braked first (``face_braking.face_braked``: three
+    faces at once within ``max_accel·dt``), the rest of the change goes toward the wanted
+    velocity (breaker50d: a retarget turning the motion near a face spent the change on the
+    turn, the set-point met the face still moving and the box clamp stopped it in one tick).
+    Faces whose nearest is farther than the larger of ``max_speed`` and the velocity (its
+    components; its norm with a ``reach``) can stop in act as None (no clip can act: the usual
+    tick far from the faces skips them).
     """
     next_dt = dt if next_dt is None else next_dt
     wanted = _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt)
-    if room is not None:  # stopping_speed grows with the room: the nearest face's is the least
-        nearest = min(float(np.min(room[0])), float(np.min(room[1])))
-        fastest = max(max_speed, float(np.abs(velocity).max()))  # |wanted| <= max_speed
-        face_accel = max_accel * FACE_ACCEL_SHARE
-        if float(face_stopping_speed(nearest, face_accel, dt, next_dt)) >= fastest:
-            room = None
-    if room is None:
-        return velocity + _limited(wanted - velocity, max_accel * dt)
-    return _face_braked(velocity, wanted, room, max_accel, dt, next_dt)
+    if room is not None or reach is not None:  # the nearest face's stopping speed is the least
+        moving = float(np.abs(velocity).max() if reach is None else np.linalg.norm(velocity))
+        fastest = max(max_speed, moving)  # |wanted| <= max_speed
+        nearest = nearest_room(room, reach)
+        if float(face_stopping_speed(nearest, max_accel * FACE_ACCEL_SHARE, dt,
+                                     next_dt)) >= fastest:
+            room = reach = None
+    if room is None and reach is None:
+        return velocity + limited(wanted - velocity, max_accel * dt)
+    return face_braked(velocity, wanted, room, max_accel, dt, next_dt, reach)
 
 
 def _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt) -> np.ndarray:
@@ -163,31 +124,6 @@ def _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt) -> np.ndarray
     distance = float(np.linalg.norm(remaining))
     wanted_speed = min(max_speed, float(stopping_speed(distance, max_accel, dt, next_dt)))
     return remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
-
-
-def _face_braked(velocity, wanted, room, max_accel, dt, next_dt) -> np.ndarray:
-    """Return :func:`ramp_velocity`'s next velocity [3] with the faces' ``room`` clips computed.
-
-    ``wanted`` [3]: :func:`_wanted_velocity`; the velocity toward each face is braked first.
-    """
-    limit = max_accel * dt
-    face_accel = max_accel * FACE_ACCEL_SHARE
-    lowest = -face_stopping_speed(room[0], face_accel, dt, next_dt)
-    highest = face_stopping_speed(room[1], face_accel, dt, next_dt)
-    wanted = np.clip(wanted, lowest, highest)  # a target in the box: seldom acts
-    forced = np.clip(velocity, lowest, highest) - velocity  # the faces' braking
-    if not forced.any():  # no face near: the plain ramp
-        return velocity + _limited(wanted - velocity, limit)
-    forced = _limited(forced, limit)
-    rest = wanted - velocity - forced
-    # the largest share t of the rest with |forced + t·rest| <= limit
-    square = float(np.dot(rest, rest))
-    if square == 0.0:
-        return velocity + forced
-    along = float(np.dot(forced, rest))
-    spare = max(limit ** 2 - float(np.dot(forced, forced)), 0.0)
-    share = min(1.0, (np.sqrt(along ** 2 + square * spare) - along) / square)
-    return velocity + forced + share * rest
 
 
 class SetpointStreamer:
@@ -225,6 +161,9 @@ class SetpointStreamer:
         # far the measured pose lay outside the box (safety.step_reach)
         self.reach_m = limits.max_step_m
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
+        # (target's, anchor's orientation bytes) and the target's turn from the anchor [rad]
+        self._turn_key: tuple[bytes, bytes] | None = None
+        self._target_turn = 0.0
         # what the target is for, as ``set_target`` was told ("goal": a plan's command; "camera
         # check": one of its moves); "" once anything else sets it (hold, reset, a restart at
         # the arm): the set-point then follows no one's command
@@ -369,8 +308,10 @@ class SetpointStreamer:
         before = self.velocity
         lower, upper = limits.box
         room = (self.setpoint[:3] - lower, upper - self.setpoint[:3])  # to the box's faces
+        reach = None if self.anchor is None else reach_face(
+            self.setpoint[:3] - self.anchor[:3], self.reach_m, self.velocity)
         self.velocity = ramp_velocity(self.velocity, remaining, limits.max_speed_m_s,
-                                      limits.max_accel_m_s2, dt, next_dt, room)
+                                      limits.max_accel_m_s2, dt, next_dt, room, reach)
         # A step that would pass the target (a target inside the braking distance, a late
         # callback's long tick, a jittered timer, the stream's rate changed: breaker42j) lands on
         # it where stopping there is within the acceleration limit (:func:`_lands_within`); else
@@ -390,8 +331,10 @@ class SetpointStreamer:
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
 
-        rotvec = self._remaining_rotation().as_rotvec()
+        orientation = Rotation.from_euler("xyz", self.setpoint[3:6])
+        rotvec = (Rotation.from_euler("xyz", self.target[3:6]) * orientation.inv()).as_rotvec()
         spin_before = self.angular_velocity
+        turn_reach = self._turn_reach(orientation, rotvec, dt, next_dt)
         self.angular_velocity = ramp_velocity(
             self.angular_velocity,
             rotvec,
@@ -399,6 +342,8 @@ class SetpointStreamer:
             limits.max_angular_accel_rad_s2,
             dt,
             next_dt,
+            None,  # no box for a turn
+            turn_reach,
         )
         turn = self.angular_velocity * dt
         passes = _passes(turn, rotvec)
@@ -411,14 +356,37 @@ class SetpointStreamer:
             self.setpoint[3:6] = self.target[3:6]
             self.angular_velocity = np.zeros(3)
         else:
-            before = Rotation.from_euler("xyz", self.setpoint[3:6])
-            turned = Rotation.from_rotvec(self.angular_velocity * dt) * before
-            limited = self._turn_within_reach(turned)
-            if limited is not turned:
-                self.angular_velocity = (limited * before.inv()).as_rotvec() / dt
-            self.setpoint[3:6] = limited.as_euler("xyz")
+            turned = Rotation.from_rotvec(self.angular_velocity * dt) * orientation
+            kept = self._turn_within_reach(turned)
+            if kept is not turned:
+                self.angular_velocity = (kept * orientation.inv()).as_rotvec() / dt
+            self.setpoint[3:6] = kept.as_euler("xyz")
         self.setpoint[6] = self.target[6]
         return self.setpoint.copy()
+
+    def _turn_reach(self, orientation: Rotation, rotvec, dt: float, next_dt: float):
+        """Return the rotation reach's face (``face_braking.reach_face``) or None when far.
+
+        ``orientation``: the set-point's; ``rotvec`` [3]: the turn left to the target [rad].
+        The set-point turns at most ``|rotvec|`` plus the target's turn from the anchor (kept
+        per target and anchor) from the anchor; where the room that leaves already lets the
+        fastest turn stop (no clip can act), the exact offset (about 0.1 ms of rotations) is
+        skipped: None.
+        """
+        if self.anchor is None:
+            return None
+        key = (self.target[3:6].tobytes(), self.anchor[3:6].tobytes())
+        if key != self._turn_key:
+            self._turn_key = key
+            self._target_turn = poses_apart(self.target, self.anchor)[1]
+        limits = self.limits
+        room = limits.max_rotation_step_rad - self._target_turn - float(np.linalg.norm(rotvec))
+        fastest = max(limits.max_angular_speed_rad_s, float(np.linalg.norm(self.angular_velocity)))
+        if room > 0.0 and float(face_stopping_speed(
+                room, limits.max_angular_accel_rad_s2 * FACE_ACCEL_SHARE, dt, next_dt)) >= fastest:
+            return None
+        offset = (orientation * Rotation.from_euler("xyz", self.anchor[3:6]).inv()).as_rotvec()
+        return reach_face(offset, limits.max_rotation_step_rad, self.angular_velocity)
 
     def _within_reach(self, xyz: np.ndarray) -> np.ndarray:
         """Project ``xyz`` [3] onto the ball of radius :attr:`reach_m` around the anchor.
