@@ -6,11 +6,12 @@ ros2 launch vjepa_ros vjepa_mpc.launch.py checkpoint:=/path/vjepa2-ac-vitg.pt \
 The planner starts in shadow mode; `ros2 service call /vjepa_planner/enable std_srvs/srv/SetBool
 "{data: true}"` starts commanding. An argument that sets a parameter (checkpoint, device,
 image_transport, use_sim_time) sets it only when given: the params_file's value stays otherwise.
-A given value is written under '/**' and under the node's fully qualified name (/vjepa_planner,
-/arm1/vjepa_planner) in a file after params_file: rcl merges the sections of one name and applies
-them in the order each name first appears, so under both names it wins over params_file whatever
-the order of its sections (launch_ros would write a dict under '/**' alone, which a section
-naming the node overrides). A value the planner refuses is named by its argument
+A given value is written under '/**', the node's fully qualified name (/vjepa_planner,
+/arm1/vjepa_planner) and every section name of params_file, in a file after params_file: rcl
+merges the sections of one name and applies them in the order each name first appears, so it
+wins over params_file whatever its sections and their order (launch_ros would write a dict under
+'/**' alone, which a section naming the node overrides); a text is written quoted (checkpoint:=2e5
+stays a text). A value the planner refuses is named by its argument
 (checkpoint:=...), not by that file. namespace:= and dds_profile:= are checked before any node
 starts (one line naming the argument).
 Those files are removed when the launch shuts down (they were left in the temporary folder, one
@@ -34,10 +35,16 @@ from launch.event_handlers import OnShutdown
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 
-from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_problem, profile_variables
+from vjepa_ros.nodes.dds_profile import (
+    PROFILE_FILE,
+    PROFILE_VARIABLES,
+    profile_problem,
+    profile_variables,
+    variable_problem,
+)
 from vjepa_ros.nodes.launch_values import given_arguments, values_file
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.ros_names import namespace_problem
+from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
 
 # launch argument -> (the parameter it sets, its type): given only when the argument is not
 # empty (its default), so a params_file's value stays otherwise (user33)
@@ -52,8 +59,8 @@ PARAMETER_ARGUMENTS = {
 def given_values(context, names=tuple(PARAMETER_ARGUMENTS)):
     """Return ``{parameter: value}`` of the arguments ``names`` given (not empty) at launch.
 
-    Values are typed (str, or bool from true/false in any case); raises ValueError (one line
-    naming the argument) for another use_sim_time text.
+    Values are typed (str, or bool from true, True, TRUE, false, False, FALSE); raises
+    ValueError (one line naming the argument) for another use_sim_time text.
     """
     return given_arguments(context.launch_configurations,
                            {name: PARAMETER_ARGUMENTS[name] for name in names})
@@ -72,20 +79,26 @@ def given_labels(context, values):
 
 
 def check_arguments(context):
-    """Refuse a namespace rcl refuses and a dds_profile that is no file, before any node.
+    """Refuse a namespace rcl refuses and a dds_profile that is no profile, before any node.
 
-    ValueError, one line naming the argument (``namespace:=arm1/``, ``dds_profile:=...``).
+    ValueError, one line naming the argument (``namespace:=arm1/``, a namespace too long for
+    the planner's services, ``dds_profile:=...``), or the variable
+    ``FASTDDS_DEFAULT_PROFILES_FILE`` when dds_profile is its value.
     """
     configurations = context.launch_configurations
     namespace = configurations.get("namespace", "")
-    problem = namespace and namespace_problem(namespace, relative_ok=True)
+    problem = namespace and (namespace_problem(namespace, relative_ok=True) or name_length_problem(
+        node_fqn(context, namespace, PLANNER_NODE).rpartition("/")[0], PLANNER_NODE))
     if problem:
         raise ValueError(f"launch argument namespace:={namespace}: {problem}")
-    if "dds_profile" in configurations:  # (its default: $FASTDDS_DEFAULT_PROFILES_FILE)
-        problem = profile_problem(configurations["dds_profile"])
+    profile = configurations.get("dds_profile")  # its default: $FASTDDS_DEFAULT_PROFILES_FILE
+    if profile is None or profile in (os.environ.get(name) for name in PROFILE_VARIABLES):
+        problem = variable_problem()  # not given: the variable named
         if problem:
-            raise ValueError(f"launch argument dds_profile:={configurations['dds_profile']}: "
-                             f"{problem}")
+            raise ValueError(problem)
+    problem = profile and profile_problem(profile)
+    if problem:
+        raise ValueError(f"launch argument dds_profile:={profile}: {problem}")
 
 
 def node_fqn(context, namespace, name):
@@ -127,12 +140,14 @@ def nodes(context):
     namespace = context.launch_configurations.get("namespace", "")
     planner = node_fqn(context, namespace, PLANNER_NODE)
     values = given_values(context)
-    planner_given = values_file(planner, values, given_labels(context, values))
+    planner_given = values_file(planner, values, given_labels(context, values),
+                                before=(context.launch_configurations.get("params_file", ""),))
     # the camera follows the planner's clock: the argument, else the planner's params_file
     clock = given_values(context, ("use_sim_time",))
     camera_given = values_file(node_fqn(context, "camera", "camera"),
                                clock or planner_clock(context, planner),
-                               given_labels(context, clock))
+                               given_labels(context, clock),
+                               before=(os.path.join(config, "camera.yaml"),))
     planner_node = Node(
         package="vjepa_ros",
         executable="planner_node",

@@ -132,10 +132,10 @@ def _launch_ros_files(node: dict, texts: dict, folder: Path) -> list[str]:
     return files
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a wildcard section after the node's own "
-                                       "section wins over the launch argument")
-@pytest.mark.parametrize("namespace, third", [("arm1", "/**/vjepa_planner"), ("", "/*"),
-                                              ("", "vjepa_planner")])
+@pytest.mark.parametrize("namespace, third", [
+    ("arm1", "/**/vjepa_planner"), ("", "/*"), ("", "vjepa_planner"), ("", "/**/vjepa_planner"),
+    ("arm1", "/arm1/*"), ("arm1", "/*/vjepa_planner"), ("arm1", "/**/*"), ("arm1", "/*/*"),
+    ("arm1", "/arm1/**"), ("arm1", "arm1/vjepa_planner"), ("", "/**/**")])
 def test_a_given_argument_wins_over_a_third_section_matching_the_planner(
         monkeypatch, tmp_path, namespace, third):
     """``vjepa_mpc.launch.py namespace:=arm1 params_file:=lab.yaml checkpoint:=B``.
@@ -158,10 +158,12 @@ def test_a_given_argument_wins_over_a_third_section_matching_the_planner(
     assert read["model.checkpoint"] == "B.pt"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a given text PyYAML writes plain is read by "
-                                       "rcl as a number or bool")
-@pytest.mark.parametrize("text", ["2e5", "inf", "y"])
-def test_a_given_checkpoint_reaches_the_planner_as_its_text(monkeypatch, tmp_path, text):
+@pytest.mark.parametrize("argument, parameter", [("checkpoint", "model.checkpoint"),
+                                                 ("device", "model.device")])
+@pytest.mark.parametrize("text", ["2e5", "inf", "y", "yes", "null", "~", "0x10", ".nan", "08",
+                                  "true", "-", "'a'", '"b"'])
+def test_a_given_checkpoint_reaches_the_planner_as_its_text(monkeypatch, tmp_path, text,
+                                                            argument, parameter):
     """``vjepa_mpc.launch.py checkpoint:=2e5`` (a checkpoint named by its step count).
 
     ``values_file`` writes ``model.checkpoint: 2e5`` plain (PyYAML's resolver: a string); rcl
@@ -172,41 +174,38 @@ def test_a_given_checkpoint_reaches_the_planner_as_its_text(monkeypatch, tmp_pat
     """
     lab = tmp_path / "lab.yaml"
     lab.write_text("/**:\n  ros__parameters: {model: {device: cpu}}\n")
-    read = _planner_reads(monkeypatch, params_file=str(lab), checkpoint=text)
-    assert read["model.checkpoint"] == text
+    read = _planner_reads(monkeypatch, params_file=str(lab), **{argument: text})
+    assert read[parameter] == text
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: the node names launch_ros' temporary file, "
-                                       "not the argument")
-@pytest.mark.parametrize("launch, executable, argument, text", [
-    ("bag_player.launch.py", "bag_player", "rate", "-2"),
-    ("image_publisher.launch.py", "image_publisher", "rate_hz", "5000")])
+@pytest.mark.parametrize("launch, executable, argument, text, words", [
+    ("bag_player.launch.py", "bag_player", "rate", "-2", "rate must lie in (0, 100], got -2.0"),
+    ("image_publisher.launch.py", "image_publisher", "rate_hz", "5000",
+     "rate_hz must lie in [0, 1000], got 5000.0")])
 def test_a_value_the_node_refuses_is_named_by_its_argument(monkeypatch, tmp_path, launch,
-                                                           executable, argument, text):
+                                                           executable, argument, text, words):
     """``ros2 launch vjepa_ros bag_player.launch.py bag:=run1 rate:=-2``.
 
-    The launch's type check takes -2 (a number); launch_ros dumps ``{rate: -2.0}`` to
+    Was: the launch's type check took -2 (a number); launch_ros dumped ``{rate: -2.0}`` to
     ``/tmp/launch_params_XXXX``; the node: "bag_player: --params-file /tmp/launch_params_XXXX:
     rate must lie in (0, 100], got -2.0" (image_publisher ``rate_hz:=5000``: "... must be a
-    rate in [0, 1000] Hz"). Should: ``launch argument rate:=-2``, as vjepa_mpc.launch.py's
-    values are named since fix51a1.
+    rate in [0, 1000] Hz"). Now: refused before the node starts, one line naming ``launch
+    argument rate:=-2`` and the node's own declared range; the node refuses the same value.
     """
     texts = {**REQUIRED[launch], argument: text}
     if "bag" in texts:
         texts["bag"] = str(tmp_path)
-    node = _node(load_launch_file(monkeypatch, launch, **texts))
-    files = _launch_ros_files(node, texts, tmp_path)
+    with pytest.raises(ValueError) as refused:
+        load_launch_file(monkeypatch, launch, **texts)
+    assert str(refused.value) == f"launch argument {argument}:={text}: {words}"
     ended = subprocess.run([sys.executable, "-m", f"vjepa_ros.nodes.{executable}", "--ros-args",
-                            "-r", f"__node:={node['name']}",
-                            *(arg for path in files for arg in ("--params-file", path))],
+                            *(arg for name, value in texts.items() for arg in (
+                                "-p", f"{name}:={value}"))],
                            capture_output=True, text=True, timeout=60)
-    line = ended.stderr.strip().splitlines()[-1]
-    assert ended.returncode != 0 and argument in line, ended.stderr[-2000:]
-    assert "launch_params_" not in line and f"{argument}:={text}" in line
+    assert ended.returncode != 0 and argument in ended.stderr.strip().splitlines()[-1], \
+        ended.stderr[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: the launch check takes a bool text "
-                                       "launch_ros refuses")
 @pytest.mark.parametrize("launch, argument, text", [("sim.launch.py", "publish_clock", "tRuE"),
                                                     ("bag_player.launch.py", "loop", "fALSE")])
 def test_a_bool_the_launch_check_takes_launch_ros_takes(monkeypatch, launch, argument, text):
@@ -228,26 +227,25 @@ def test_a_bool_the_launch_check_takes_launch_ros_takes(monkeypatch, launch, arg
         _launch_ros_typed(value, texts[value.args[0].args[0]])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a whole number past int64 is taken, rcl "
-                                       "reads it as a float")
 def test_a_seed_past_int64_is_refused_naming_the_argument(monkeypatch, tmp_path):
     """``ros2 launch vjepa_ros sim.launch.py seed:=9223372036854775808``.
 
-    ``typed_text`` takes any Python int; launch_ros writes ``seed: 9223372036854775808``, and
-    rcl reads it as the double 9.223372036854776e+18 (checked below): the sim node is given a
-    float for its integer ``seed``, named by launch_ros' temporary file. Should: refused
-    before the node starts, naming ``seed:=``, as rcl's int64 cannot hold it.
+    Was: ``typed_text`` took any Python int; launch_ros wrote ``seed: 9223372036854775808``,
+    and rcl reads it as the double 9.223372036854776e+18 (checked below): the sim node was
+    given a float for its integer ``seed``, named by launch_ros' temporary file. Now: refused
+    before the node starts, naming ``seed:=``, as rcl's int64 cannot hold it; int64's last
+    value is still typed.
     """
     text = "9223372036854775808"
-    node = _node(load_launch_file(monkeypatch, "sim.launch.py", seed=text))
-    files = _launch_ros_files(node, {"seed": text}, tmp_path)
-    assert isinstance(_rcl_reads("--params-file", files[-1], name="sim_node")["seed"], float)
-    with pytest.raises(ValueError, match=rf"^launch argument seed:={text}: "):
-        load_launch_file(monkeypatch, "sim.launch.py", seed=text)
+    written = tmp_path / "launch_params_seed"
+    written.write_text(yaml.dump({"/**": {"ros__parameters": {"seed": int(text)}}}))
+    assert isinstance(_rcl_reads("--params-file", str(written), name="sim_node")["seed"], float)
+    for refused in (text, "-9223372036854775809"):
+        with pytest.raises(ValueError, match=rf"^launch argument seed:={refused}: give a whole "):
+            load_launch_file(monkeypatch, "sim.launch.py", seed=refused)
+    assert typed_text("seed", "9223372036854775807", int) == 2 ** 63 - 1
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a namespace too long for the planner's "
-                                       "services is taken")
 def test_a_namespace_too_long_for_the_planner_is_refused_naming_it(monkeypatch):
     """``vjepa_mpc.launch.py namespace:=`` a 220-character name.
 
@@ -268,8 +266,6 @@ def test_a_namespace_too_long_for_the_planner_is_refused_naming_it(monkeypatch):
         load_launch_file(monkeypatch, "vjepa_mpc.launch.py", namespace=namespace)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a readable file that is no XML is taken as "
-                                       "a Fast DDS profile")
 @pytest.mark.parametrize("profile", ["planner.yaml", "empty.xml"])
 def test_a_dds_profile_that_is_no_xml_is_refused(monkeypatch, tmp_path, profile):
     """``vjepa_mpc.launch.py dds_profile:=config/planner.yaml`` (or an empty file).
@@ -361,8 +357,6 @@ def test_the_header_names_the_argument_and_rcl_reads_the_text(monkeypatch, tmp_p
     assert read["model.checkpoint"] == text
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a node name rcl refuses is three lines "
-                                       "not naming it")
 def test_a_node_name_too_long_is_one_line_naming_it():
     """``ros2 run vjepa_ros image_publisher --ros-args -r __node:=PPP...`` (300 characters).
 
@@ -381,8 +375,6 @@ def test_a_node_name_too_long_is_one_line_naming_it():
     assert len(lines) == 1 and "__node:=" in lines[0], lines
 
 
-@pytest.mark.xfail(strict=True, reason="breaker51h: a profile from the environment that is no "
-                                       "file is taken by the node executables")
 def test_a_profile_variable_that_is_no_file_is_refused_by_the_nodes(tmp_path):
     """``FASTDDS_DEFAULT_PROFILES_FILE=/no/such.xml ros2 launch vjepa_ros bag_player.launch.py``.
 
@@ -399,3 +391,72 @@ def test_a_profile_variable_that_is_no_file_is_refused_by_the_nodes(tmp_path):
     assert ended.returncode != 0
     assert "XMLPARSER" not in ended.stdout + ended.stderr
     assert "FASTDDS_DEFAULT_PROFILES_FILE" in ended.stderr, ended.stderr[-2000:]
+
+
+@pytest.mark.parametrize("launch", ["vjepa_mpc.launch.py", *REQUIRED])
+@pytest.mark.parametrize("profile", ["/no/such.xml", "config/planner.yaml"])
+def test_a_profile_variable_that_is_no_profile_is_refused_by_every_launch_file(
+        monkeypatch, launch, profile):
+    """``FASTDDS_DEFAULT_PROFILES_FILE=/no/such.xml ros2 launch vjepa_ros LAUNCH``: one line.
+
+    Each launch file passes the variable on to its nodes (vjepa_mpc.launch.py as
+    ``dds_profile``'s default): refused before any node starts, naming the variable.
+    """
+    path = profile if profile.startswith("/") else str(ROOT / profile)
+    monkeypatch.setenv("FASTDDS_DEFAULT_PROFILES_FILE", path)
+    with pytest.raises(ValueError, match=rf"^FASTDDS_DEFAULT_PROFILES_FILE={path}: "):
+        load_launch_file(monkeypatch, launch, **REQUIRED.get(launch, {}))
+
+
+def test_a_profile_given_overrides_a_variable_that_is_no_profile(monkeypatch):
+    """``dds_profile:=config/fastdds_camera.xml`` with a stale variable: the launch starts."""
+    monkeypatch.setenv("FASTDDS_DEFAULT_PROFILES_FILE", "/no/such.xml")
+    entities = load_launch_file(monkeypatch, "vjepa_mpc.launch.py",
+                                dds_profile=str(ROOT / "config" / "fastdds_camera.xml"))
+    assert _node(entities, "planner_node")
+
+
+def test_the_node_name_rules_match_rclpys_validator_on_random_names():
+    """Pin: 2000 random names of ``ab1_/~ .-`` and the length bound: same verdict as rclpy."""
+    from rclpy.exceptions import InvalidNodeNameException
+    from rclpy.validate_node_name import validate_node_name
+
+    from vjepa_ros.nodes.ros_names import MAX_NODE_NAME_LENGTH, node_name_rule
+
+    draw = random.Random(52)
+    names = ["".join(draw.choice("ab1_/~ .-") for _ in range(draw.randint(0, 7)))
+             for _ in range(2000)]
+    for name in [*names, "p" * MAX_NODE_NAME_LENGTH, "p" * (MAX_NODE_NAME_LENGTH + 1)]:
+        try:
+            rclpy_takes = validate_node_name(name)
+        except InvalidNodeNameException:
+            rclpy_takes = False
+        assert (node_name_rule(name) == "") == rclpy_takes, name
+
+
+def test_the_longest_namespace_taken_is_the_longest_rclpy_makes_the_planner_in():
+    """Pin: ``name_length_problem``'s bound is rclpy's, one character either side."""
+    from vjepa_ros.nodes.planner_name import PLANNER_NODE
+    from vjepa_ros.nodes.ros_names import name_length_problem
+
+    longest = max(length for length in range(150, 260)
+                  if not name_length_problem("/" + "a" * length, PLANNER_NODE))
+    context = rclpy.Context()
+    rclpy.init(args=[], context=context)
+    try:
+        rclpy.create_node(PLANNER_NODE, namespace="/" + "a" * longest,
+                          context=context).destroy_node()
+        with pytest.raises(rclpy.exceptions.InvalidServiceNameException):
+            rclpy.create_node(PLANNER_NODE, namespace="/" + "a" * (longest + 1), context=context)
+    finally:
+        rclpy.shutdown(context=context)
+
+
+@pytest.mark.parametrize("name", ["1cam", "cam-2", "", "p" * 256])
+def test_a_node_name_rcl_refuses_is_one_line_naming_it(name):
+    """``-r __node:=1cam`` (a digit first), ``cam-2``, empty, 256 characters: one line."""
+    from vjepa_ros.nodes.ros_args import check_ros_args
+
+    with pytest.raises(ValueError, match=rf"^-r __node:={name}: no ROS node name: .*; give "):
+        check_ros_args(["image_publisher", "--ros-args", "-r", f"__node:={name}"],
+                       "image_publisher")

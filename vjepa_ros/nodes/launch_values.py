@@ -18,22 +18,27 @@ import tempfile
 
 # the first line of a values file: "# launch arguments: {parameter: "argument:=text"}"
 ARGUMENTS_HEADER = "# launch arguments: "
-_BOOLS = {"true": True, "false": False}
+# The bool texts launch_ros (YAML's bools) and rcl (the node's) both read as that bool, and the
+# node's type error asks for ("true or false"); tRuE, yes, y are refused
+_BOOLS = {text: word == "true" for word in ("true", "false")
+          for text in (word, word.capitalize(), word.upper())}
+INT64 = (-(2 ** 63), 2 ** 63 - 1)  # rcl's integer parameters (int64_t)
 
 
 def typed_text(argument: str, text: str, kind: type):
     """Return launch argument ``argument``'s ``text`` as a ``kind`` (str, bool, int or float).
 
-    bool: true or false in any case; int: decimal digits (a sign allowed); float: a finite
+    bool: true, True, TRUE, false, False or FALSE (what launch_ros and rcl both read as that
+    bool); int: decimal digits (a sign allowed) within int64, rcl's integer; float: a finite
     number. Raises ValueError, one line naming ``argument:=text`` and what to give.
     """
     if kind is str:
         return text
     word = text.strip()
     if kind is bool:
-        if word.lower() not in _BOOLS:
+        if word not in _BOOLS:
             raise ValueError(f"launch argument {argument}:={text}: give true or false")
-        return _BOOLS[word.lower()]
+        return _BOOLS[word]
     try:
         value = int(word, 10) if kind is int else float(word)
     except ValueError:
@@ -41,6 +46,9 @@ def typed_text(argument: str, text: str, kind: type):
     if value is None or not math.isfinite(value):
         what = "a whole number" if kind is int else "a number"
         raise ValueError(f"launch argument {argument}:={text}: give {what}")
+    if kind is int and not INT64[0] <= value <= INT64[1]:
+        raise ValueError(f"launch argument {argument}:={text}: give a whole number in "
+                         f"[{INT64[0]}, {INT64[1]}] (rcl's int64)")
     return value
 
 
@@ -76,15 +84,53 @@ def node_parameters(configurations: dict, node: str, config: str, arguments: dic
             launch_ros reads its text as that type, never as YAML.
     Raises:
         ValueError: one line naming the argument: an empty required one
-            (:func:`required_argument`), a text of the wrong type (:func:`given_arguments`).
+            (:func:`required_argument`), a text of the wrong type (:func:`given_arguments`),
+            a value outside the node's declared range (:func:`check_ranges`); or naming
+            the Fast DDS profile variable when it names no profile file
+            (``dds_profile.variable_problem``).
     """
+    from vjepa_ros.nodes.dds_profile import variable_problem
     from vjepa_ros.nodes.node_registry import NODES
 
+    problem = variable_problem()
+    if problem:
+        raise ValueError(problem)
     required_argument(configurations, node)
     given = given_arguments(configurations, arguments)
+    check_ranges(configurations, NODES[node].config, given, arguments)
     return [os.path.join(config, NODES[node].params_file), {
         parameter: parameter_value(launch_configuration(argument), value_type=kind)
         for argument, (parameter, kind) in arguments.items() if parameter in given}]
+
+
+def check_ranges(configurations: dict, config: str, given: dict, arguments: dict) -> None:
+    """Refuse a ``given`` value outside its range in the node's parameters dataclass.
+
+    ``config``: "module:Class" (``NodeEntry.config``; "" nothing to check); ``given``:
+    :func:`given_arguments`' values; ``arguments``: ``{argument: (parameter, type)}``. The
+    node's own declared ranges (``config.check_given``), checked before the node starts:
+    ValueError "launch argument rate:=-2: rate must lie in (0, 100], got -2.0".
+    """
+    if not config or not given:
+        return
+    import importlib
+
+    from vjepa_ros.config import check_given
+
+    module, _, name = config.partition(":")
+    defaults = getattr(importlib.import_module(module), name)()
+    for argument, (parameter, _) in arguments.items():
+        if parameter not in given:
+            continue
+        *groups, leaf = parameter.split(".")
+        owner = defaults
+        for group in groups:
+            owner = getattr(owner, group)
+        try:
+            check_given(type(owner), {leaf: given[parameter]}, parameter[:-len(leaf)])
+        except ValueError as exc:
+            raise ValueError(f"launch argument {argument}:={configurations[argument]}: "
+                             f"{exc}") from None
 
 
 def required_argument(configurations: dict, node: str) -> None:
@@ -101,26 +147,57 @@ def required_argument(configurations: dict, node: str) -> None:
             raise ValueError(f"launch argument {name}:= is empty: give {what}")
 
 
-def values_file(fqn: str, values: dict, arguments: dict | None = None) -> list[str]:
+def values_file(fqn: str, values: dict, arguments: dict | None = None,
+                before: tuple[str, ...] = ()) -> list[str]:
     """Return ``[path]`` of a new YAML file setting ``values`` for node ``fqn`` ([] if none).
 
-    The values stand under '/**' and under ``fqn``: rcl merges the sections of one name across
-    files and applies them in the order each name first appeared, so a params_file naming the
-    node before its '/**' would apply its '/**' last; under both names, in a file after
-    params_file, the values win whatever its order. ``arguments``: ``{parameter: "argument:=
-    text"}``, written in the first line (:func:`argument_sources`).
+    rcl (rcl_yaml_param_parser) merges a section into the first one of the same name read
+    before, a later value replacing an earlier one, and gives a node the sections matching it
+    in the order each name first appeared: a section of a file given ``before`` this one
+    (``params_file``: ``/**``, ``/arm1/vjepa_planner``, then ``/**/vjepa_planner``) merged with
+    none of ours would be applied after ours and win. So the values stand under '/**', ``fqn``
+    and every section name of the files ``before`` (one not matching the node is not applied
+    to it): whatever
+    sections those files hold, in whatever order, the last applied holds the values. Strings
+    are written double-quoted, so that rcl reads each as the text (``2e5``, ``y``, ``null``
+    plain would be a float, a bool, no value). ``arguments``: ``{parameter: "argument:=text"}``,
+    written in the first line (:func:`argument_sources`).
     """
     if not values:
         return []
     import yaml
 
+    class Dumper(yaml.SafeDumper):
+        """PyYAML's safe dumper, writing a parameter's text double-quoted."""
+
+    Dumper.add_representer(_Text, lambda dumper, text: dumper.represent_scalar(
+        "tag:yaml.org,2002:str", str(text), style='"'))
+    quoted = {name: _Text(value) if isinstance(value, str) else value
+              for name, value in values.items()}
+    names = dict.fromkeys(["/**", fqn, *(name for path in before for name in _sections(path))])
     with tempfile.NamedTemporaryFile("w", prefix="launch_params_", suffix=".yaml",
                                      delete=False) as file:
         file.write(f"{ARGUMENTS_HEADER}{json.dumps(arguments or {})}\n")
-        yaml.safe_dump({"/**": {"ros__parameters": dict(values)},  # two copies: no alias,
-                        fqn: {"ros__parameters": dict(values)}}, file,  # which rcl refuses
-                       sort_keys=False)
+        # a copy for each section: no alias, which rcl refuses
+        yaml.dump({name: {"ros__parameters": dict(quoted)} for name in names}, file,
+                  Dumper=Dumper, sort_keys=False)
     return [file.name]
+
+
+class _Text(str):
+    """A parameter's text, written double-quoted by :func:`values_file`."""
+
+
+def _sections(path: str) -> list[str]:
+    """Return the section (node) names of parameter file ``path`` ([]: not readable as one)."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as file:
+            loaded = yaml.safe_load(file)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return []  # the node refuses the file in its own words
+    return [name for name in loaded if isinstance(name, str)] if isinstance(loaded, dict) else []
 
 
 def argument_sources(path: str) -> dict[str, str]:

@@ -27,6 +27,9 @@ class NodeEntry:
     # {parameter: what it names} a node cannot start without: ``launch --node NAME`` refuses it
     # empty before any node starts (launch_inputs.check_required_parameters)
     required: tuple[tuple[str, str], ...] = ()
+    # "module:Class" of the node's parameters dataclass (its declared ranges), "" none here:
+    # a launch file checks the values it gives against them (launch_values.check_ranges)
+    config: str = ""
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -40,9 +43,12 @@ NODES: dict[str, NodeEntry] = {
                         ros_name="camera"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
                                  "image_publisher.yaml", ros_name="image_publisher",
-                                 required=(("path", "the image file to publish"),)),
-    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node"),
+                                 required=(("path", "the image file to publish"),),
+                                 config="vjepa_ros.nodes.image_publisher:ImagePublisherConfig"),
+    "sim": NodeEntry("vjepa_ros.nodes.sim_node:SimNode", "sim.yaml", ros_name="sim_node",
+                     config="vjepa_ros.nodes.sim_node:SimNodeConfig"),
     "bag_player": NodeEntry("vjepa_ros.nodes.bag_player:BagPlayer", "bag_player.yaml",
                             ros_name="bag_player", held=True,
-                            required=(("bag", "the bag to play (a folder, .mcap or .db3)"),)),
+                            required=(("bag", "the bag to play (a folder, .mcap or .db3)"),),
+                            config="vjepa_ros.eval.playback:PlaybackConfig"),
 }

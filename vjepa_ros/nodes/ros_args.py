@@ -26,6 +26,7 @@ from vjepa_ros.nodes.params_file import (
     nested_kind,
 )
 from vjepa_ros.nodes.ros_environment import rcl_text
+from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":
@@ -93,6 +94,9 @@ def started_name(name: str, argv: list[str]) -> str:
     return node_name(name, ros_arguments(argv)).rpartition("/")[2] or name
 
 
+_NAME_RULES = {"__ns": namespace_problem, "__node": node_name_problem}  # -r __ns:=, __node:=
+
+
 def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml") -> None:
     """Refuse the ROS arguments rcl would refuse, and parameter files that miss the node.
 
@@ -104,10 +108,9 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         ValueError: one line naming the argument: a valued flag with nothing after it, a
             ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
             by ``-r __ns:=`` or ``-r __node:=``), a ``-p`` without ``NAME:=`` or whose value is
-            no ROS value, a ``-r __ns:=`` namespace rcl refuses (``ros_names``).
+            no ROS value, a ``-r __ns:=`` namespace or ``-r __node:=`` node name rcl refuses
+            (``ros_names``).
     """
-    from vjepa_ros.nodes.ros_names import namespace_problem
-
     arguments = ros_arguments(argv)
     for flag, value in arguments:
         if flag in _VALUED.values() and value is None:
@@ -121,8 +124,9 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         elif flag == "-r" and ":=" not in value:
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
-        elif flag == "-r" and value.partition(":=")[0].rpartition(":")[2] == "__ns":
-            problem = namespace_problem(value.partition(":=")[2])
+        elif flag == "-r" and value.partition(":=")[0].rpartition(":")[2] in _NAME_RULES:
+            rule = _NAME_RULES[value.partition(":=")[0].rpartition(":")[2]]
+            problem = rule(value.partition(":=")[2])
             if problem:
                 raise ValueError(f"-r {value}: {problem}")
 

@@ -12,6 +12,14 @@ from __future__ import annotations
 import re
 
 MAX_NAMESPACE_LENGTH = 245  # rmw's RMW_NAMESPACE_MAX_NAME_LENGTH as rclpy's validator counts it
+MAX_NODE_NAME_LENGTH = 255  # rmw's RMW_NODE_NAME_MAX_NAME_LENGTH
+MAX_TOPIC_LENGTH = 255 - 8  # rmw's RMW_TOPIC_MAX_NAME_LENGTH ("255U - 8U"), services too
+# The services every rclpy node makes under its own name (~/NAME): rclpy's parameter services
+# and its type description service. Longer than any topic or service the package's nodes make
+# under their names (the planner's longest own: ~/capture_goal), so they bound the namespace.
+NODE_SERVICES = ("describe_parameters", "get_parameter_types", "get_parameters",
+                 "list_parameters", "set_parameters", "set_parameters_atomically",
+                 "get_type_description")
 _TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_/]*")
 
 
@@ -69,3 +77,50 @@ def namespace_problem(given: str, relative_ok: bool = False) -> str:
     fix = namespace_fix(namespace)
     instead = f"give e.g. {fix}" if fix != "/" else "give e.g. /arm1, or leave it out"
     return f"no ROS namespace: {rule}; {instead}"
+
+
+def node_name_rule(name: str) -> str:
+    """Return the rule of rmw that node name ``name`` breaks, "" when it breaks none.
+
+    rmw's ``rmw_validate_node_name``: not empty, only letters, digits and '_', not starting
+    with a digit, at most :data:`MAX_NODE_NAME_LENGTH` characters.
+    """
+    if not name:
+        return "a node name must not be empty"
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name, flags=re.ASCII):
+        return "a node name holds only letters, digits and '_'"
+    if name[0].isdigit():
+        return "a node name must not start with a digit"
+    if len(name) > MAX_NODE_NAME_LENGTH:
+        return f"a node name is at most {MAX_NODE_NAME_LENGTH} characters long"
+    return ""
+
+
+def node_name_problem(name: str) -> str:
+    """Return why ``name`` is no node name rcl takes ("" when it is one), with one to give.
+
+    The caller names the argument (``-r __node:=PPP...: no ROS node name: ...``).
+    """
+    rule = node_name_rule(name)
+    if not rule:
+        return ""
+    fix = re.sub(r"\W", "", name, flags=re.ASCII)[:MAX_NODE_NAME_LENGTH] or "node"
+    fix = f"_{fix}"[:MAX_NODE_NAME_LENGTH] if fix[0].isdigit() else fix
+    return f"no ROS node name: {rule}; give e.g. {fix}"
+
+
+def name_length_problem(namespace: str, node: str) -> str:
+    """Return why node ``node`` cannot be made in absolute ``namespace`` ("" when it can).
+
+    rclpy makes :data:`NODE_SERVICES` under the node's full name; the longest of them
+    (``/arm1/vjepa_planner/set_parameters_atomically``) must hold at most
+    :data:`MAX_TOPIC_LENGTH` characters, or rclpy refuses the node in a traceback
+    (``InvalidServiceNameException``). The caller names ``namespace``.
+    """
+    longest = max(NODE_SERVICES, key=len)
+    room = MAX_TOPIC_LENGTH - len(f"/{node}/{longest}")  # for the namespace ("/arm1")
+    if len(namespace.rstrip("/")) <= room:
+        return ""
+    return (f"no ROS namespace for {node}: its service {node}/{longest} would be longer than "
+            f"rcl's {MAX_TOPIC_LENGTH} characters; give a namespace of at most {room} "
+            "characters")
