@@ -11,13 +11,19 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction, SetEnvironmentVariable
+from launch.actions import (
+    DeclareLaunchArgument,
+    OpaqueFunction,
+    RegisterEventHandler,
+    SetEnvironmentVariable,
+)
+from launch.event_handlers import OnShutdown
 from launch.substitutions import EnvironmentVariable, LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
-from vjepa_ros.nodes.launch_values import node_parameters
+from vjepa_ros.nodes.launch_values import node_parameters, removal, written_files
 
 # launch argument -> (the parameter it sets, its type), set only when given
 ARGUMENTS = {"bag": ("bag", str), "rate": ("rate", float), "loop": ("loop", bool)}
@@ -29,7 +35,8 @@ def nodes(context):
     given = node_parameters(context.launch_configurations, "bag_player", config, ARGUMENTS,
                             ParameterValue, LaunchConfiguration)
     return [Node(package="vjepa_ros", executable="bag_player", name="bag_player", parameters=given,
-                 output="screen")]
+                 output="screen"),
+            *removal(written_files(given), RegisterEventHandler, OnShutdown)]
 
 
 def generate_launch_description():

@@ -42,7 +42,7 @@ from vjepa_ros.nodes.dds_profile import (
     profile_variables,
     variable_problem,
 )
-from vjepa_ros.nodes.launch_values import given_arguments, values_file
+from vjepa_ros.nodes.launch_values import given_arguments, removal, values_file
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
 
@@ -171,20 +171,8 @@ def nodes(context):
         condition=IfCondition(LaunchConfiguration("camera")),
         output="screen",
     )
-    written = [*planner_given, *camera_given]
-    if not written:
-        return [planner_node, camera]
-    return [planner_node, camera, RegisterEventHandler(OnShutdown(
-        on_shutdown=lambda event, context: remove_files(written)))]
-
-
-def remove_files(paths):
-    """Remove the values files of :func:`values_file` (the launch shuts down: read by then)."""
-    for path in paths:
-        try:
-            os.remove(path)
-        except FileNotFoundError:
-            pass
+    return [planner_node, camera, *removal([*planner_given, *camera_given],
+                                           RegisterEventHandler, OnShutdown)]
 
 
 def generate_launch_description():

@@ -364,29 +364,6 @@ def test_an_empty_parameter_group_is_refused_naming_it(tmp_path, where):
     assert str(lab) in lines[0] and "'planner'" in lines[0]
 
 
-def _launch_ros_value(value, text_of):
-    """Return what launch_ros' ``evaluate_parameter_dict`` makes of one recorded dict value.
-
-    A bare LaunchConfiguration: its text read as YAML (a scalar kept, as launch_ros keeps
-    bool/int/float/str; anything else its TypeError); a ParameterValue with ``value_type``: the
-    text as that type.
-    """
-    kind = type(value).__name__
-    if kind == "ParameterValue":
-        text = text_of(value.args[0] if value.args else value.kwargs["value"])
-        value_type = value.kwargs.get("value_type")
-        if value_type is bool:
-            return text.lower() == "true"
-        return value_type(text) if value_type else yaml.safe_load(text)
-    if kind == "LaunchConfiguration":
-        loaded = yaml.safe_load(text_of(value))
-        if type(loaded) not in (bool, int, float, str, bytes):
-            raise TypeError("Allowed value types are bytes, bool, int, float, str, Sequence"
-                            f"[...]. Got {type(loaded)}.")
-        return loaded
-    return value
-
-
 PATH_ARGUMENTS = {  # launch file: (its path argument, the other arguments' texts)
     "bag_player.launch.py": ("bag", {"rate": "1.0", "loop": "false"}),
     "image_publisher.launch.py": ("path", {"rate_hz": "0.0"}),
@@ -413,7 +390,6 @@ def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text)
     required path refused before the node starts, one line naming the argument.
     """
     argument, others = PATH_ARGUMENTS[launch]
-    texts = {argument: text, **others}
     if not text:  # required: refused naming the argument, the node never started
         with pytest.raises(ValueError, match=rf"^launch argument {argument}:= is empty: give "
                                              r"the image file to publish$"):
@@ -422,7 +398,10 @@ def test_a_path_argument_reaches_the_node_as_its_text(monkeypatch, launch, text)
     entities = load_launch_file(monkeypatch, launch, **{argument: text})
     node = next(e.kwargs for e in entities if type(e).__name__ == "Node")
     given = next(p for p in node["parameters"] if isinstance(p, dict))
-    value = _launch_ros_value(given[argument], lambda configuration: texts[configuration.args[0]])
+    assert argument not in given  # a text: in a values file of its own, quoted (fix51l)
+    files = [path for path in node["parameters"][1:] if isinstance(path, str)]
+    value = _rcl_reads(*(arg for path in files for arg in ("--params-file", path)),
+                       name=node["name"])[argument]
     assert value == text and isinstance(value, str)
 
 

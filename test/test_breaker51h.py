@@ -321,7 +321,9 @@ def test_an_empty_optional_argument_leaves_the_yaml_and_a_default_value_is_still
     texts = {"bag": "run1", "rate": ""}
     node = _node(load_launch_file(monkeypatch, "bag_player.launch.py", **texts))
     (given,) = [p for p in node["parameters"] if isinstance(p, dict)]
-    assert set(given) == {"bag"}
+    assert given == {}  # bag: a text, in a values file of its own
+    (written,) = [p for p in node["parameters"][1:] if isinstance(p, str)]
+    assert set(argument_sources(written)) == {"bag"}
     node = _node(load_launch_file(monkeypatch, "bag_player.launch.py", bag="run1", rate="1.0"))
     (given,) = [p for p in node["parameters"] if isinstance(p, dict)]
     assert _launch_ros_typed(given["rate"], "1.0") == 1.0
@@ -460,3 +462,24 @@ def test_a_node_name_rcl_refuses_is_one_line_naming_it(name):
     with pytest.raises(ValueError, match=rf"^-r __node:={name}: no ROS node name: .*; give "):
         check_ros_args(["image_publisher", "--ros-args", "-r", f"__node:={name}"],
                        "image_publisher")
+
+
+@pytest.mark.parametrize("launch, argument", [("bag_player.launch.py", "bag"),
+                                              ("image_publisher.launch.py", "path")])
+@pytest.mark.parametrize("text", ["2e5", "inf", "y", "08", "1e-9", "null"])
+def test_a_text_argument_of_every_launch_file_reaches_the_node_as_its_text(
+        monkeypatch, tmp_path, launch, argument, text):
+    """``bag_player.launch.py bag:=2e5`` (``image_publisher.launch.py path:=y``).
+
+    Was: ``ParameterValue(..., value_type=str)`` in launch_ros' dict, dumped plain by PyYAML
+    (``2e5``, ``inf``, ``y``, ``08`` are strings by its rules), read by rcl as a float or a
+    bool: "parameter 'bag' takes a string ... got 200000.0", naming launch_ros' temporary
+    file. Now: the texts in a values file of their own, quoted; rcl reads the text, and a
+    refusal names the argument (the file's first line).
+    """
+    node = _node(load_launch_file(monkeypatch, launch, **{**REQUIRED[launch], argument: text}))
+    files = _launch_ros_files(node, {}, tmp_path)
+    read = _rcl_reads(*(arg for path in files for arg in ("--params-file", path)),
+                      name=node["name"])
+    assert read[argument] == text
+    assert argument_sources(files[1]) == {argument: f"launch argument {argument}:={text}"}

@@ -29,9 +29,13 @@ def started(monkeypatch, launch, **given):
     """Return the launch file's one Node's parameters: (its YAML file, {parameter: value})."""
     entities = load_launch_file(monkeypatch, launch, **REQUIRED[launch], **given)
     (node,) = [e.kwargs for e in entities if type(e).__name__ == "Node"]
-    params, values = node["parameters"]
+    params, *files, values = node["parameters"]
     texts = {**REQUIRED[launch], **given}
     typed = {}
+    for path in files:  # the texts: in a values file of their own, quoted, each named
+        written = yaml.safe_load(open(path).read())["/**"]["ros__parameters"]
+        assert set(argument_sources(path)) == set(written)
+        typed.update(written)
     for parameter, value in values.items():  # as launch_ros: the text as the value_type
         assert type(value).__name__ == "ParameterValue", "a bare substitution: read as YAML"
         kind, text = value.kwargs["value_type"], texts[value.args[0].args[0]]

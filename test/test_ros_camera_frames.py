@@ -16,6 +16,7 @@ import time
 import numpy as np
 import pytest
 
+from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import PROFILE_VARIABLES, use_camera_profile
 
 SIZES = [(640, 480), (848, 480), (1280, 720)]
@@ -100,7 +101,7 @@ def test_raw_and_compressed_frames_arrive_from_other_processes(context, tmp_path
         node.destroy_node()
 
 
-def test_the_profile_is_set_unless_the_user_chose_one():
+def test_the_profile_is_set_unless_the_user_chose_one(tmp_path):
     package = use_camera_profile({})
     assert package.endswith("config/fastdds_camera.xml") and os.path.isfile(package)
     environ = {}
@@ -109,9 +110,13 @@ def test_the_profile_is_set_unless_the_user_chose_one():
     humble = {"ROS_DISTRO": "humble"}
     use_camera_profile(humble)
     assert {humble[name] for name in PROFILE_VARIABLES} == {package}
-    mine = {"FASTRTPS_DEFAULT_PROFILES_FILE": "/etc/my_dds.xml"}
-    assert use_camera_profile(mine) == "/etc/my_dds.xml"
-    assert mine == {"FASTRTPS_DEFAULT_PROFILES_FILE": "/etc/my_dds.xml"}
+    own = tmp_path / "my_dds.xml"
+    own.write_text(open(package).read())
+    mine = {"FASTRTPS_DEFAULT_PROFILES_FILE": str(own)}
+    assert use_camera_profile(mine) == str(own)
+    assert mine == {"FASTRTPS_DEFAULT_PROFILES_FILE": str(own)}
+    with pytest.raises(ConfigError, match="^FASTDDS_DEFAULT_PROFILES_FILE=/etc/none.xml: no such"):
+        use_camera_profile({"FASTDDS_DEFAULT_PROFILES_FILE": "/etc/none.xml"})  # (fix51l)
     defaults = {"FASTDDS_DEFAULT_PROFILES_FILE": ""}  # "" asks for the Fast DDS defaults
     assert use_camera_profile(defaults) == "" and defaults == {}
 

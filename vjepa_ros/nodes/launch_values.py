@@ -73,6 +73,10 @@ def node_parameters(configurations: dict, node: str, config: str, arguments: dic
                     parameter_value, launch_configuration) -> list:
     """Return a launch_ros Node's ``parameters``: its shipped YAML, then the arguments given.
 
+    Texts (str arguments) go in a :func:`values_file` of their own (quoted: ``bag:=2e5`` stays a
+    text, which launch_ros' plain YAML dump would make a float for rcl; the node names the
+    argument), numbers and bools in a dict (last, possibly empty) as launch_ros' typed values.
+
     Args:
         configurations: the launch's texts (``context.launch_configurations``).
         node: the registered node (``node_registry.NODES``: its YAML file, what it requires).
@@ -98,9 +102,40 @@ def node_parameters(configurations: dict, node: str, config: str, arguments: dic
     required_argument(configurations, node)
     given = given_arguments(configurations, arguments)
     check_ranges(configurations, NODES[node].config, given, arguments)
-    return [os.path.join(config, NODES[node].params_file), {
-        parameter: parameter_value(launch_configuration(argument), value_type=kind)
-        for argument, (parameter, kind) in arguments.items() if parameter in given}]
+    shipped = os.path.join(config, NODES[node].params_file)
+    texts = {parameter: given[parameter] for parameter, kind in arguments.values()
+             if kind is str and parameter in given}
+    labels = {parameter: f"{argument}:={configurations[argument]}"
+              for argument, (parameter, _) in arguments.items() if parameter in texts}
+    return [shipped, *values_file(f"/{NODES[node].ros_name}", texts, labels, before=(shipped,)),
+            {parameter: parameter_value(launch_configuration(argument), value_type=kind)
+             for argument, (parameter, kind) in arguments.items()
+             if parameter in given and kind is not str}]
+
+
+def written_files(parameters: list) -> list[str]:
+    """Return the :func:`values_file` files among a Node's ``parameters`` (to remove at exit)."""
+    return [path for path in parameters if isinstance(path, str) and argument_sources(path)]
+
+
+def remove_files(paths) -> None:
+    """Remove the values files of :func:`values_file` (the launch shuts down: read by then)."""
+    for path in paths:
+        try:
+            os.remove(path)
+        except FileNotFoundError:
+            pass
+
+
+def removal(paths: list[str], register_event_handler, on_shutdown) -> list:
+    """Return ``[RegisterEventHandler(OnShutdown(...))]`` removing ``paths`` ([] for none).
+
+    ``register_event_handler``, ``on_shutdown``: launch's classes (no launch import here).
+    """
+    if not paths:
+        return []
+    return [register_event_handler(on_shutdown(
+        on_shutdown=lambda event, context: remove_files(paths)))]
 
 
 def check_ranges(configurations: dict, config: str, given: dict, arguments: dict) -> None:
