@@ -51,6 +51,9 @@ Defects:
    ``image_publisher.launch.py`` (which pass the variable on) and the node executables start,
    Fast DDS printing "[XMLPARSER Error] realpath failed" and running on its defaults.
 
+Fixed in fix51l (the markers removed; 3 and 5 now assert the refusal before any node starts,
+as their "Should" asks): every defect above, with more spellings, texts and launch files.
+
 Held up (pins below): the namespace rules against rclpy's validator on 2000 random names of
 ``ab1_/~ .-``; int / float arguments (`` 5 ``, ``+1``, ``1_000``, ``-0``, Arabic-Indic digits,
 ``1e3`` for a float; ``0x10`` and ``1e3`` refused for an int) typed as launch_ros types them;

@@ -4,8 +4,10 @@ A launch argument sets its parameter only when given (not empty): the node's YAM
 one source of defaults (user33). Each given text is read as its parameter's type here, so that
 launch_ros never reads a path as YAML (``bag:=2025-01-01`` a date, ``bag:=20250101`` an int);
 a text that is no value of the type is refused in one line naming the argument
-(:func:`given_arguments`). ``vjepa_mpc.launch.py`` writes its values in a file of its own
-(:func:`values_file`) whose first line says which argument gave each value, so that the node
+(:func:`given_arguments`), as is a number outside the node's declared range
+(:func:`check_ranges`). ``vjepa_mpc.launch.py`` writes its values, and the other launch files
+their texts, in a file of their own (:func:`values_file`: quoted, under every section name that
+could match the node) whose first line says which argument gave each value, so that the node
 names ``checkpoint:=...`` in its error, not the temporary file (:func:`argument_sources`).
 """
 
