@@ -26,14 +26,22 @@ Defects (strict xfails):
    fix51c: the unmeasured case kept the command's closedness).
 
 Held up (pinned): noise +-0.02 with the default deadband (every later step prepared, no
-discard); no finger state at all (async keeps preparing and commanding, no gripper command); a
-hand stopped at 0.45 after a close to 1.0 with the planner asking for +0.2 each step (async
-keeps commanding, alternating fallback and prepared steps); the rotation blend for a 0.3 rad
-step of yaw across +-pi, of roll at pi and of pitch through 90 degrees (every prepared plan out
-within ``async_tolerance_rad``); a camera whose stamps go back 1 ms every third frame
-(continuous keeps planning, never on a frame older than the last planned).
-Not reached: a sim ~/reset, a looping bag without a clock step back, a finger-state topic
-slower than the arm's, a gripper state stamped older than the frame.
+discard); no finger state at all (async keeps preparing and commanding, no gripper command
+after the first); a hand stopped at 0.45 after a close to 1.0 with the planner asking for +0.2
+each step (async keeps commanding, alternating fallback and prepared steps); finger readings at
+2 Hz under 100 Hz arm states (every later plan from 0.45, none discarded); the rotation blend
+for a 0.3 rad step of yaw across +-pi, of roll at pi and of pitch through 90 degrees (every
+prepared plan out within ``async_tolerance_rad``); ``async_tolerance_rad`` 0 refused; a camera
+whose stamps go back 1 ms every third frame (continuous keeps planning, never on a frame older
+than the last planned); stamps back 0.3 s with the node clock steady (no plan on an older
+frame, planning resumes once the stamps pass the last planned: a stall bounded by the step, at
+most ``max_image_age_s``; a larger step is ``_time_went_back``'s) and with the node clock back
+too (the new pass planned on at once). Seen, not kept: a hand reading oscillating +-0.06 (more
+than the deadband peak to peak) discards some prepared plans, not all (2 of 4 in 3 s), and
+planning goes on.
+Not reached: a simulator's ~/reset through the node, a bag played with use_sim_time false
+(its frames are stale by their recorded stamps, refused before this rule), a gripper state
+stamped older than the frame (the node builds the closedness into each arm state; ROS-only).
 """
 
 import math
@@ -43,6 +51,7 @@ import pytest
 from test_breaker51c import DT, Rig
 from test_robot_mpc import START, frame, tiny_world_model
 
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.plan_report import PlanOutcome
 from vjepa_ros.robot.targets import poses_apart
 
@@ -59,13 +68,16 @@ class HandRig(Rig):
 
     ``hand_rate``: closedness per second (None: at once); ``stop_at``: an object stops the
     fingers there; ``noise``: the measured closedness is off by up to this; ``measured``:
-    False for a hand with no finger state (a placeholder closedness).
+    False for a hand with no finger state (a placeholder closedness); ``finger_every``: a new
+    finger reading every this many ticks (the states keep the last one between);
+    ``stamp_offset``: added to the camera's stamps [s].
     """
 
     def __init__(self, *args, noise=0.0, hand_rate=None, stop_at=None, measured=True, **kw):
         self.rng, self.noise, self.hand_rate = np.random.default_rng(1), noise, hand_rate
         self.stop_at, self.measured, self.hand_goal = stop_at, measured, None
         self.late_every = 0  # every n-th frame a second one stamped 1 ms before it follows
+        self.finger_every, self.ticks, self.reading, self.stamp_offset = 1, 0, None, 0.0
         super().__init__(*args, **kw)
         self.session.gripper_output = self._grip
 
@@ -81,14 +93,18 @@ class HandRig(Rig):
             goal = self.hand_goal if self.stop_at is None else min(self.hand_goal, self.stop_at)
             rate = 1e9 if self.hand_rate is None else self.hand_rate * DT
             self.arm[6] += float(np.clip(goal - self.arm[6], -rate, rate))
+        self.ticks += 1
+        if self.reading is None or self.ticks % self.finger_every == 0:
+            self.reading = self.arm[6] + self.noise * self.rng.uniform(-1, 1)
         seen = self.arm.copy()
-        seen[6] += self.noise * self.rng.uniform(-1, 1)
+        seen[6] = self.reading
         self.session.observe_state(seen, self.clock.now, gripper_measured=self.measured)
         if self.clock.now >= self.next_frame - 1e-9:
             self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
+            stamp = self.clock.now + self.stamp_offset
+            self.session.observe_image(frame(100 + self.frames), stamp)
             if self.late_every and self.frames % self.late_every == 0:
-                self.session.observe_image(frame(900 + self.frames), self.clock.now - 0.001)
+                self.session.observe_image(frame(900 + self.frames), stamp - 0.001)
             self.next_frame = self.clock.now + 0.1
 
     def outcomes(self):
@@ -191,6 +207,22 @@ def test_a_hand_stopped_on_an_object_keeps_async_commanding(model):
     assert np.allclose(starts, 0.45), starts
 
 
+def test_a_finger_topic_slower_than_the_arm_keeps_async_preparing(model):
+    """Pin: finger readings at 2 Hz (arm states at 100 Hz), close on an object stopping at 0.45.
+
+    Every later plan starts from 0.45 (none from the stale reading), most of them prepared.
+    """
+    rig = HandRig(model, "async", [[0.03, 0, 0, 0, 0, 0, 1.0], CARRY], stop_at=0.45,
+                  async_blend_m=0.0)
+    rig.finger_every = 50
+    assert rig.session.plan_step().command is not None
+    rig.run(300)
+    sent, predicted, discarded = rig.outcomes()
+    assert sent >= 5 and predicted >= sent - 2 and not discarded, (sent, predicted, discarded)
+    starts = [s[6] for s, _ in rig.planner.starts[1:]]
+    assert np.allclose(starts, 0.45), starts
+
+
 @pytest.mark.parametrize("axis, at", [(5, math.pi - 0.1), (3, math.pi), (4, 1.45)])
 def test_a_turning_step_blends_only_within_the_rotation_tolerance(model, axis, at):
     """Pin: 5 mm + 0.3 rad (yaw across +-pi, roll at pi, pitch through 90 deg), default blend."""
@@ -210,3 +242,41 @@ def test_interleaved_camera_stamps_keep_continuous_planning(model):
     rig.run(150)
     stamps = [r.frame_stamp for _, r in rig.sent]
     assert len(stamps) >= 12 and stamps == sorted(stamps), stamps
+
+
+@pytest.mark.parametrize("clock_back", [False, True])
+def test_a_step_back_within_the_image_age_stalls_at_most_that_long(model, clock_back):
+    """Pin: continuous; the camera's stamps go back 0.3 s (the node clock too, or not).
+
+    With the node clock steady (a source's stamps restarted a little back) no plan goes out on
+    a frame older than the last planned, and planning resumes once the stamps pass it; with
+    the node clock back as well (a short looping bag) the new pass is planned on at once.
+    """
+    rig = HandRig(model, "continuous", [[0.01, 0, 0, 0, 0, 0, 0]])
+    assert rig.session.plan_step().command is not None
+    rig.run(30)
+    last = rig.sent[-1][1].frame_stamp
+    before = len(rig.sent)
+    if clock_back:
+        rig.clock.now -= 0.3
+        rig.next_frame = rig.clock.now
+    else:
+        rig.stamp_offset = -0.3
+    rig.run(60)
+    stamps = [r.frame_stamp for _, r in rig.sent[before:]]
+    assert len(stamps) >= 2, [r.reason for r in rig.reports[-5:]]
+    if clock_back:
+        assert stamps[0] < last, stamps
+    else:
+        assert min(stamps) > last and stamps[0] - last < 0.15, (last, stamps)
+
+
+def test_a_zero_rotation_tolerance_is_refused_a_zero_deadband_is_not():
+    """Pin: ``async_tolerance_rad`` 0 is refused naming it; ``gripper_deadband`` 0 is taken.
+
+    (So the blend's rotation rule never meets a zero tolerance, and defect 1's setting is one
+    a user may give.)
+    """
+    with pytest.raises(ValueError, match="control.async_tolerance_rad must be > 0"):
+        ControlConfig(mode="async", async_tolerance_rad=0.0)
+    assert ControlConfig(mode="async", gripper_deadband=0.0).gripper_deadband == 0.0
