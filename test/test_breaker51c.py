@@ -234,7 +234,7 @@ def test_async_plans_from_a_hand_that_did_not_open(model):
 def test_a_prepared_plan_for_a_hand_that_changed_meanwhile_is_discarded(model):
     """A hand at 0.45 when the plan was prepared, opened to 0.0 before arrival: discarded.
 
-    ``plan_report`` says why (both closednesses and ``control.gripper_deadband``), and the next
+    ``plan_report`` says why (both closednesses and the hand tolerance), and the next
     plan starts from the measured hand.
     """
     start = START.copy()
@@ -249,7 +249,8 @@ def test_a_prepared_plan_for_a_hand_that_changed_meanwhile_is_discarded(model):
     assert discarded and discarded[0].predicted_start, [r.reason for r in rig.reports]
     assert discarded[0].reason == (
         "async: the hand is at closedness 0.00, the predicted start's is 0.45 "
-        "(control.gripper_deadband 0.10): prepared plan discarded, planning on a fresh frame")
+        "(hand tolerance 0.10: control.gripper_deadband, at least 0.05): prepared plan "
+        "discarded, planning on a fresh frame")
     later = [s[6] for s, _ in rig.planner.starts[2:]]
     assert later and np.allclose(later, 0.0), later
 

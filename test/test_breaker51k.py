@@ -52,6 +52,8 @@ from test_breaker51c import DT, Rig
 from test_robot_mpc import START, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.hand_motion import hand_moving
+from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.plan_report import PlanOutcome
 from vjepa_ros.robot.targets import poses_apart
 
@@ -121,7 +123,6 @@ def run_async(model, actions, ticks=300, **kw):
     return rig
 
 
-@pytest.mark.xfail(strict=True, reason="gripper_deadband 0: async never prepares again")
 def test_deadband_zero_with_finger_noise_still_prepares(model):
     """Keep async preparing with ``control.gripper_deadband`` 0 and a noisy finger sensor.
 
@@ -139,7 +140,6 @@ def test_deadband_zero_with_finger_noise_still_prepares(model):
     assert sent >= 4 and predicted >= sent - 2, (sent, predicted)
 
 
-@pytest.mark.xfail(strict=True, reason="fallback plan stops a closing hand mid-motion")
 def test_a_closing_hand_is_not_recommanded_to_where_it_was_mid_motion(model):
     """Let a slow hand finish the close the step commanded before planning from it.
 
@@ -157,6 +157,51 @@ def test_a_closing_hand_is_not_recommanded_to_where_it_was_mid_motion(model):
     assert commands[0] == 1.0
     assert rig.arm[6] > 0.95, (f"hand at {rig.arm[6]:.2f}; gripper commands "
                                f"{np.round(commands, 2).tolist()}")
+
+
+def test_blocking_lets_a_closing_hand_finish_too(model):
+    """Blocking shares the rule (``_hand_moving``): the close to 1.0 is not cut short."""
+    rig = HandRig(model, "blocking", [[0.03, 0, 0, 0, 0, 0, 1.0], CARRY], hand_rate=1.0)
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.run(300)
+    commands = [r.gripper_command for _, r in rig.sent if r.gripper_command is not None]
+    assert len(rig.sent) >= 3 and commands == [1.0], commands
+    assert rig.arm[6] > 0.95 and all(r.start[6] > 0.85 for _, r in rig.sent[1:])
+
+
+@pytest.mark.parametrize("mode", ["blocking", "async"])
+def test_the_wait_for_a_moving_hand_ends_at_the_arrival_timeout(model, mode):
+    """A hand closing at 0.2/s (5 s to close), ``arrival_timeout_s`` 1: planned from mid-way.
+
+    The next plan waits while the hand still moves, at most ``control.arrival_timeout_s``
+    after the command; then it starts from where the hand is (its gripper command stops it).
+    """
+    rig = HandRig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], CARRY], hand_rate=0.2,
+                  async_blend_m=0.0, arrival_timeout_s=1.0)
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.run(150)
+    assert len(rig.sent) >= 2, [r.reason for r in rig.reports]
+    first, second = rig.sent[0][1], rig.sent[1][1]
+    # planned once the timeout passed, on the newest frame (< 0.1 s older): not on the frame
+    # settle_s after the arm's arrival (0.81 s, the hand at 0.16), and from the hand then
+    assert second.frame_stamp - first.frame_stamp > 0.89, (first.frame_stamp, second.frame_stamp)
+    assert 0.17 < second.start[6] < 0.3, second.start
+
+
+def test_a_hand_at_rest_short_of_its_command_is_not_moving():
+    """``hand_moving``: toward, at rest short of (an object), away, at, unmeasured."""
+    def states(*closedness, measured=True):
+        return [Stamped(0.1 * i, np.array([0, 0, 0, 0, 0, 0, c]), measured)
+                for i, c in enumerate(closedness)]
+
+    assert hand_moving(states(0.2, 0.4, 0.6), 1.0, 0.05)
+    assert not hand_moving(states(0.45, 0.46, 0.45), 1.0, 0.05)  # stopped on an object
+    assert not hand_moving(states(0.45, 0.2, 0.0), 0.45, 0.05)  # slipped out: moved away
+    assert not hand_moving(states(0.8, 0.9, 0.97), 1.0, 0.05)  # within the tolerance
+    assert not hand_moving(states(0.2, 0.4, 0.6, measured=False), 1.0, 0.05)
+    assert not hand_moving([], 1.0, 0.05)
+    assert ControlConfig(gripper_deadband=0.0).hand_tolerance == 0.05
+    assert ControlConfig(gripper_deadband=0.2).hand_tolerance == 0.2
 
 
 def test_finger_noise_within_the_deadband_discards_nothing(model):
@@ -178,7 +223,6 @@ def test_no_finger_state_keeps_async_preparing(model):
     assert all(r.gripper_command is None for _, r in rig.sent[1:])
 
 
-@pytest.mark.xfail(strict=True, reason="unmeasured hand: predicted closedness drifts")
 def test_an_unmeasured_hand_is_not_predicted_closing_by_unsent_commands(model):
     """Do not accumulate planned closedness that no gripper command sent.
 

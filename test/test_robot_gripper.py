@@ -318,13 +318,19 @@ def test_async_a_prepared_plan_from_a_guessed_hand_takes_the_measured_closedness
 
 
 def test_async_a_prepared_plan_stays_guessed_while_no_finger_state_comes():
+    """async, no finger state: the prepared start's closedness is the state's, unmeasured.
+
+    Step 1's target (the guess 0.0 plus the planned 0.75) sent no gripper command, so the hand
+    is not predicted there: the start is the placeholder state's 0.0, as blocking's would be
+    (breaker51k: the targets piled up unsent changes, 0.3, 0.6, 0.9 ...).
+    """
     control = ControlConfig(mode="async", async_blend_m=0.0)
     session, clock = session_toward(pose(0.0), pose(1.0, dx=0.05), gripper_measured=False,
                                     control=control, max_image_age_s=5.0)
-    session.plan_step()
+    assert session.plan_step().command[6] == pytest.approx(0.75, abs=0.02)
     session.plan_step()
     assert session.prepared is not None and not session.prepared.gripper_measured
-    assert session.prepared.start[6] == pytest.approx(0.75, abs=0.02)
+    assert session.prepared.start[6] == 0.0
 
 
 def _arrive(session, clock, gripper, measured):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from vjepa_ros.robot.control_config import HAND_TOLERANCE_FLOOR
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_job import PlanJob
@@ -60,17 +61,20 @@ class AsyncSession:
         the command's closedness is where the hand was sent, not where it is (fingers stopped on
         an object at 0.45 after a close to 1.0, or a hand that did not open; breaker51c). While
         the executing command sent the hand to a closedness (``command_moved_hand``) it has not
-        reached within ``control.gripper_deadband``, the hand still moves or stopped short:
-        None, and a hand that stays short gets the next plan after arrival, from a settled
-        frame, as in blocking mode. A hand not measured now (finger states stale, unusable or
-        another hand's): the command's closedness, unmeasured (no gripper command rests on it).
+        reached within ``control.hand_tolerance`` (``control.gripper_deadband``, at least
+        ``HAND_TOLERANCE_FLOOR``: a sensor's noise is no motion; breaker51k), the hand still
+        moves or stopped short: None, and the next plan comes after arrival, once the hand no
+        longer moves (``_hand_moving``), as in blocking mode. A hand not measured now (finger
+        states stale, unusable or another hand's): ``state``'s closedness, unmeasured (no
+        gripper command rests on it), as blocking's start: the command's target would add up
+        planned changes no gripper command sent (breaker51k: 0.3, 0.6, 0.9 with the hand at 0.3).
         """
-        commanded = float(self.command_target[GRIPPER_INDEX])
         if not state.gripper_measured:
-            return commanded, False
+            return float(state.value[GRIPPER_INDEX]), False
         latest = self.inputs.latest_state()
         hand = float((latest if latest.gripper_measured else state).value[GRIPPER_INDEX])
-        if self.command_moved_hand and abs(hand - commanded) > self.control.gripper_deadband:
+        commanded = float(self.command_target[GRIPPER_INDEX])
+        if self.command_moved_hand and abs(hand - commanded) > self.control.hand_tolerance:
             return None
         return hand, True
 
@@ -131,7 +135,7 @@ class AsyncSession:
         On arrival (idle): the arm farther than ``control.async_tolerance_m`` or turned more
         than ``control.async_tolerance_rad`` from the predicted start (while blending the arm
         tracks the set-point, ``blend_ready``). On arrival or blending: a measured hand whose
-        closedness is more than ``control.gripper_deadband`` from the start's measured one (the
+        closedness is more than ``control.hand_tolerance`` from the start's measured one (the
         plan was made for a hand that is not there: breaker51c).
         """
         mismatch, turn = poses_apart(measured.value, prepared.start)
@@ -140,11 +144,12 @@ class AsyncSession:
             return (f"arrived {mismatch * 1000:.1f} mm and {turn:.3f} rad from the predicted "
                     f"start (tolerance {tolerance * 1000:.1f} mm, {tolerance_rad:.3f} rad)")
         hand, start = float(measured.value[GRIPPER_INDEX]), float(prepared.start[GRIPPER_INDEX])
-        deadband = self.control.gripper_deadband
+        tolerance = self.control.hand_tolerance
         if prepared.gripper_measured and measured.gripper_measured and \
-                abs(hand - start) > deadband:
+                abs(hand - start) > tolerance:
             return (f"the hand is at closedness {hand:.2f}, the predicted start's is {start:.2f} "
-                    f"(control.gripper_deadband {deadband:.2f})")
+                    f"(hand tolerance {tolerance:.2f}: control.gripper_deadband, at least "
+                    f"{HAND_TOLERANCE_FLOOR:.2f})")
         return ""
 
     def _blending(self) -> bool:

@@ -12,6 +12,11 @@ MODES = ("blocking", "continuous", "async")
 # [deg] largest |angle| of control.model_frame_rpy_deg: one full turn (the camera check writes
 # angles in [-180, 180])
 MAX_MODEL_FRAME_DEG = 360.0
+# [closedness] the measured hand is "at" a closedness (or "has not moved") within
+# max(control.gripper_deadband, this): a finger sensor reads +-0.02 (breaker51k), and 0.05 is
+# about 2 mm of a Franka hand's 80 mm width; gripper_deadband is the command's rule (0: send
+# every change), never below the sensor's noise for a measurement (ControlConfig.hand_tolerance)
+HAND_TOLERANCE_FLOOR = 0.05
 
 
 @dataclasses.dataclass
@@ -68,7 +73,9 @@ class ControlConfig:
         False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
     )
     gripper_deadband: float = param(
-        0.1, "Send a gripper command only when the planned closedness changes more than this.",
+        0.1, "Send a gripper command only when the planned closedness changes more than this; "
+        "the measured hand is at its command (or still) within max(this, 0.05), 0.05 "
+        "(~2 mm of finger width) being above a finger sensor's noise.",
         range=(0, 1)
     )
     gripper_action: str = param(
@@ -104,6 +111,16 @@ class ControlConfig:
         if not self.async_blend_m >= 0:
             raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
                              f"{self.async_blend_m!r}")
+
+    @property
+    def hand_tolerance(self) -> float:
+        """Return the measured hand's tolerance (closedness, float in [0.05, 1]).
+
+        The hand is at its command, or has not moved, within it: ``gripper_deadband``, never
+        below :data:`HAND_TOLERANCE_FLOOR` (a measurement has noise; breaker51k: with a
+        deadband of 0 a hand read to +-0.02 was never at its command, and async never prepared).
+        """
+        return max(self.gripper_deadband, HAND_TOLERANCE_FLOOR)
 
 
 def model_frame_angles(rpy_deg) -> np.ndarray:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from vjepa_ros.planning.cancel import PlanCancelled
+from vjepa_ros.robot.hand_motion import HAND_WINDOW_S, hand_moving
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.phase import Event, Phase
 from vjepa_ros.robot.plan_compute import compute_plan, error_line
@@ -46,13 +47,32 @@ class PlanningSession:
                     frame.stamp < self.arrival_time + self.control.settle_s:
                 return None
         state = self._state_near(frame)
-        if state is None:
+        if state is None or self.enabled and self.control.mode != "continuous" and \
+                self._hand_moving(now, state):
             return None
         if not self.enabled:
             self._clear_refusal()  # shadow mode: nothing to command, the inputs are fine again
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
                        fixed_axes=self.goals.fixed_axes(model_frame=self.model_frame),
                        hand_epoch=self.hand_epoch, stop_epoch=self.stop_epoch)
+
+    def _hand_moving(self, now: float, state: Stamped) -> bool:
+        """Whether the hand still moved to the last gripper command sent at ``state``'s stamp.
+
+        blocking, and async after arrival: no plan on a frame (``state`` the robot state nearest
+        it) taken while the hand still closed or opened toward its command: the plan would
+        start from a closedness mid-motion and its gripper command stop the hand there
+        (breaker51k). ``hand_motion.hand_moving`` over the states of the ``control.settle_s``
+        (at least ``HAND_WINDOW_S``) up to ``state``, with ``control.hand_tolerance``. False
+        when no gripper command was sent, and once ``control.arrival_timeout_s`` has passed
+        since the last command went out (then the plan starts from where the hand is).
+        """
+        if self.last_gripper is None or now - self.command_time > self.control.arrival_timeout_s:
+            return False
+        window = max(self.control.settle_s, HAND_WINDOW_S)
+        states = [s for s in self.inputs.states_after(state.stamp - window)
+                  if s.stamp <= state.stamp]
+        return hand_moving(states, self.last_gripper, self.control.hand_tolerance)
 
     def _inputs_usable(self, now: float) -> bool:
         """Return True when there is a goal and the inputs are fresh; otherwise hold.
