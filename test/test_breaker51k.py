@@ -8,7 +8,7 @@ discarded when the hand moved more than the deadband) and ``input_episodes``'
 follows the gripper command (at a finite rate, or stopping on an object) and measured
 closedness noise.
 
-Defects (strict xfails):
+Defects (strict xfails until fix51m, which fixed them; the tests pass as written):
 1. ``control.gripper_deadband`` 0 (allowed: range [0, 1]) with fingers measured to +-0.02:
    async never prepares a plan again (every command sends a gripper command, so
    ``command_moved_hand``, and the noisy hand is never exactly at it): 0 of the commands
@@ -24,6 +24,12 @@ Defects (strict xfails):
    executing command's target, which piles up planned deltas no gripper command sent:
    prepared plans start from 0.3, 0.6, 0.9, 1.0 while every state says 0.3 (as before
    fix51c: the unmeasured case kept the command's closedness).
+
+Fixed so (fix51m): the measured hand's tolerance is ``control.hand_tolerance``,
+``gripper_deadband`` but at least 0.05; blocking's plan and async's after arrival wait while
+the hand still moves toward the last gripper command (``hand_motion.hand_moving``), at most
+``control.arrival_timeout_s`` after the command (tested in both modes, with the timeout); an
+unmeasured hand's predicted closedness is the state's, as blocking's start.
 
 Held up (pinned): noise +-0.02 with the default deadband (every later step prepared, no
 discard); no finger state at all (async keeps preparing and commanding, no gripper command
