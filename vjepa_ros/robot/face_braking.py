@@ -12,6 +12,8 @@ at ``max_accel·FACE_ACCEL_SHARE``, however short the ticks after it (a timer ca
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from vjepa_ros.robot.safety import BRAKING_MARGIN
@@ -19,7 +21,26 @@ from vjepa_ros.robot.safety import BRAKING_MARGIN
 # Each face's braking is planned at this share of max_accel, so the faces braked at once (an
 # edge, a corner: up to three axes) share max_accel·dt (breaker50h: two faces planned at 0.4
 # m/s² each met the edge moving, 1.8 m/s²)
-FACE_ACCEL_SHARE = 1 / np.sqrt(3.0)
+FACE_ACCEL_SHARE = 1 / math.sqrt(3.0)  # a float: np.sqrt's bits, float arithmetic
+
+
+def _floor(value: float) -> float:
+    """Return ``value`` rounded down, a float (inf and nan as they are, as ``np.floor``)."""
+    return float(math.floor(value)) if math.isfinite(value) else value
+
+
+# (maximum, minimum, floor, sqrt): a float's in the math module (a stream tick's single faces:
+# about 2 µs a call against numpy's 13), an array's in numpy; the same IEEE operations, so
+# both give the same bits (test_stream_tick_same)
+_FLOAT_OPS = (max, min, _floor, math.sqrt)
+_ARRAY_OPS = (np.maximum, np.minimum, np.floor, np.sqrt)
+
+
+def _ops(value):
+    """Return ``value`` as a float or a float64 array, and the operations for it."""
+    if isinstance(value, float):  # np.float64 too
+        return float(value), _FLOAT_OPS
+    return np.asarray(value, dtype=np.float64), _ARRAY_OPS
 
 
 def stopping_speed(distance, max_accel, dt, next_dt):
@@ -31,17 +52,21 @@ def stopping_speed(distance, max_accel, dt, next_dt):
     √(2·a·d)). A late tick (``dt`` > ``next_dt``) moves slower than the usual profile so that
     the usual ticks after it still stop in time (breaker50d: braking onto the box's floor, a
     50 ms tick passed the target by what the box clamp then stopped in one tick). Works on
-    floats and on arrays of distances alike (numpy's element-wise rules).
+    floats (a float back, math module) and on arrays of distances alike (numpy's element-wise
+    rules; a 0-d array gives a numpy float), with the same bits.
     """
     speed_step = max_accel * (1 - BRAKING_MARGIN) * next_dt
-    ticks = np.maximum(np.asarray(distance, dtype=np.float64), 0.0) / (speed_step * next_dt)
+    per_tick = speed_step * next_dt  # 0 (a tick under ~1e-150 s): numpy's inf, no exception
+    distance, (maximum, minimum, floor, sqrt) = _ops(distance if per_tick else
+                                                     np.asarray(distance))
+    ticks = maximum(distance, 0.0) / per_tick
     late = dt / next_dt  # this tick in usual ticks (1: the usual tick)
     # Moving at (1 + m + f)·speed_step for this tick, then stopping from (m + f)·speed_step,
     # slowing by speed_step per usual tick, covers speed_step·next_dt·((1 + m + f)·late +
     # m(m+1)/2 + (m+1)·f) and ends with a step of f·speed_step onto the goal: solve for the
     # whole m (-1: this tick's step alone, then at rest) and the fraction f.
-    whole = np.maximum(np.floor(np.sqrt((late - 0.5) ** 2 + 2.0 * ticks) - late - 0.5), -1.0)
-    fraction = np.minimum(
+    whole = maximum(floor(sqrt((late - 0.5) ** 2 + 2.0 * ticks) - late - 0.5), -1.0)
+    fraction = minimum(
         (ticks - (whole + 1) * late - whole * (whole + 1) / 2) / (late + whole + 1), 1.0)
     return speed_step * (1 + whole + fraction)
 
@@ -55,11 +80,19 @@ def face_stopping_speed(room, face_accel, dt, next_dt):
     otherwise have the discrete profile's last step meet the face moving and the clamp stop it
     in the short tick (breaker50h 3: 0.8-1.5 m/s² against 0.5; the reach's ball: 2.8, fix51i);
     so the set-point nears the face ever slower (the remaining room squares each tick: about 4
-    ticks more at 10 ms) and lands on it within float rounding. Works on floats and arrays.
+    ticks more at 10 ms) and lands on it within float rounding. Works on floats (a float
+    back) and arrays, as :func:`stopping_speed`.
     """
-    room = np.maximum(np.asarray(room, dtype=np.float64), 0.0)
-    creep = face_accel * (np.sqrt(dt * dt + 2.0 * room / face_accel) - dt)
-    return np.minimum(stopping_speed(room, face_accel, dt, next_dt), creep)
+    room, (maximum, minimum, _, sqrt) = _ops(room)
+    room = maximum(room, 0.0)
+    creep = face_accel * (sqrt(dt * dt + 2.0 * room / face_accel) - dt)
+    return minimum(stopping_speed(room, face_accel, dt, next_dt), creep)
+
+
+def norm3(vector) -> float:
+    """Return the length of a float64 vector [3]: ``np.linalg.norm``'s bits, without its checks."""
+    vector = np.asarray(vector, dtype=np.float64)
+    return math.sqrt(float(vector.dot(vector)))
 
 
 def reach_face(offset, radius: float, velocity):
@@ -71,16 +104,16 @@ def reach_face(offset, radius: float, velocity):
     the surface along it (0 on or outside it). At the centre the radius is taken along the
     motion (every direction has the same room); at the centre and at rest: None.
     """
-    distance = float(np.linalg.norm(offset))
+    distance = norm3(offset)
     if distance > 0.0:
         return offset / distance, max(radius - distance, 0.0)
-    speed = float(np.linalg.norm(velocity))
+    speed = norm3(velocity)
     return (velocity / speed, radius) if speed > 0.0 else None
 
 
 def limited(change, limit: float) -> np.ndarray:
     """Return ``change`` [3] scaled down to a norm of at most ``limit`` (itself when within)."""
-    norm = float(np.linalg.norm(change))
+    norm = norm3(change)
     return change * (limit / norm) if norm > limit else change
 
 
@@ -96,6 +129,16 @@ def nearest_room(room, reach) -> float:
     return nearest
 
 
+def _face_speeds(rooms, face_accel, dt, next_dt) -> np.ndarray:
+    """Return :func:`face_stopping_speed` of each of ``rooms`` [3] [m], face by face on floats.
+
+    The math module on each float takes a third of numpy's time on the three-element array,
+    with the same bits.
+    """
+    return np.array([face_stopping_speed(room, face_accel, dt, next_dt)
+                     for room in np.asarray(rooms, dtype=np.float64).ravel().tolist()])
+
+
 def face_braked(velocity, wanted, room, max_accel, dt, next_dt, reach=None) -> np.ndarray:
     """Return the next velocity [3] [m/s] toward ``wanted`` [3] with the faces braked first.
 
@@ -109,13 +152,13 @@ def face_braked(velocity, wanted, room, max_accel, dt, next_dt, reach=None) -> n
     face_accel = max_accel * FACE_ACCEL_SHARE
     braked = velocity
     if room is not None:
-        lowest = -face_stopping_speed(room[0], face_accel, dt, next_dt)
-        highest = face_stopping_speed(room[1], face_accel, dt, next_dt)
+        lowest = -_face_speeds(room[0], face_accel, dt, next_dt)
+        highest = _face_speeds(room[1], face_accel, dt, next_dt)
         wanted = np.clip(wanted, lowest, highest)  # a target in the box: seldom acts
         braked = np.clip(velocity, lowest, highest)
     if reach is not None:  # the ball's tangent plane: the same rule along its outward radius
         outward, reach_room = reach
-        top = float(face_stopping_speed(reach_room, face_accel, dt, next_dt))
+        top = face_stopping_speed(float(reach_room), face_accel, dt, next_dt)
         wanted = wanted - max(float(np.dot(wanted, outward)) - top, 0.0) * outward
         braked = braked - max(float(np.dot(braked, outward)) - top, 0.0) * outward
     forced = braked - velocity  # the faces' braking
@@ -129,5 +172,5 @@ def face_braked(velocity, wanted, room, max_accel, dt, next_dt, reach=None) -> n
         return velocity + forced
     along = float(np.dot(forced, rest))
     spare = max(limit ** 2 - float(np.dot(forced, forced)), 0.0)
-    share = min(1.0, (np.sqrt(along ** 2 + square * spare) - along) / square)
+    share = min(1.0, (math.sqrt(along ** 2 + square * spare) - along) / square)
     return velocity + forced + share * rest

@@ -28,6 +28,7 @@ from vjepa_ros.robot.face_braking import (
     face_stopping_speed,
     limited,
     nearest_room,
+    norm3,
     reach_face,
     stopping_speed,
 )
@@ -83,8 +84,8 @@ def _lands_within(before, landing, max_accel, dt, next_dt) -> bool:
     """
     allowed = max_accel * (1 + LANDING_SLACK)
     motion = np.asarray(landing, dtype=np.float64) / dt
-    return bool(np.linalg.norm(motion - before) <= allowed * dt
-                and np.linalg.norm(motion) <= allowed * min(dt, next_dt))
+    return bool(norm3(motion - before) <= allowed * dt
+                and norm3(motion) <= allowed * min(dt, next_dt))
 
 
 def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
@@ -108,11 +109,11 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
     next_dt = dt if next_dt is None else next_dt
     wanted = _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt)
     if room is not None or reach is not None:  # the nearest face's stopping speed is the least
-        moving = float(np.abs(velocity).max() if reach is None else np.linalg.norm(velocity))
+        moving = float(np.abs(velocity).max()) if reach is None else norm3(velocity)
         fastest = max(max_speed, moving)  # |wanted| <= max_speed
         nearest = nearest_room(room, reach)
-        if float(face_stopping_speed(nearest, max_accel * FACE_ACCEL_SHARE, dt,
-                                     next_dt)) >= fastest:
+        if face_stopping_speed(float(nearest), max_accel * FACE_ACCEL_SHARE, dt,
+                               next_dt) >= fastest:
             room = reach = None
     if room is None and reach is None:
         return velocity + limited(wanted - velocity, max_accel * dt)
@@ -121,8 +122,8 @@ def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
 
 def _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt) -> np.ndarray:
     """Return the velocity [3] toward a point ``remaining`` [3] away that can still stop there."""
-    distance = float(np.linalg.norm(remaining))
-    wanted_speed = min(max_speed, float(stopping_speed(distance, max_accel, dt, next_dt)))
+    distance = norm3(remaining)
+    wanted_speed = min(max_speed, stopping_speed(distance, max_accel, dt, next_dt))
     return remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
 
 
@@ -161,9 +162,9 @@ class SetpointStreamer:
         # far the measured pose lay outside the box (safety.step_reach)
         self.reach_m = limits.max_step_m
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
-        # (target's, anchor's orientation bytes) and the target's turn from the anchor [rad]
-        self._turn_key: tuple[bytes, bytes] | None = None
-        self._target_turn = 0.0
+        # what depends only on the target's and the anchor's (and the set-point's) orientation,
+        # kept while they are unchanged: name -> (their bytes, value) (:meth:`_kept`)
+        self._kept_values: dict[str, tuple] = {}
         # what the target is for, as ``set_target`` was told ("goal": a plan's command; "camera
         # check": one of its moves); "" once anything else sets it (hold, reset, a restart at
         # the arm): the set-point then follows no one's command
@@ -319,7 +320,7 @@ class SetpointStreamer:
         # braking ramp by at most what is left of the step: breaker42m), and the ramp comes back.
         xyz = self.setpoint[:3] + self.velocity * dt
         passes = _passes(self.velocity * dt, remaining)
-        if np.linalg.norm(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
+        if norm3(self.target[:3] - xyz) <= 1e-9:  # landed, up to float rounding
             xyz = self.target[:3].copy()
         elif passes and _lands_within(before, remaining, limits.max_accel_m_s2, dt, next_dt):
             # land on the target and stop there (the jump is shorter than the step it
@@ -331,8 +332,10 @@ class SetpointStreamer:
             self.velocity = (clamped - self.setpoint[:3]) / dt
         self.setpoint[:3] = clamped
 
-        orientation = Rotation.from_euler("xyz", self.setpoint[3:6])
-        rotvec = (Rotation.from_euler("xyz", self.target[3:6]) * orientation.inv()).as_rotvec()
+        orientation = self._euler("set-point", self.setpoint[3:6])
+        rotvec = self._kept("turn left", lambda: (
+            self._euler("target", self.target[3:6]) * orientation.inv()).as_rotvec(),
+            self.target[3:6], self.setpoint[3:6])
         spin_before = self.angular_velocity
         turn_reach = self._turn_reach(orientation, rotvec, dt, next_dt)
         self.angular_velocity = ramp_velocity(
@@ -347,7 +350,7 @@ class SetpointStreamer:
         )
         turn = self.angular_velocity * dt
         passes = _passes(turn, rotvec)
-        if np.linalg.norm(rotvec - turn) <= 1e-9:
+        if norm3(rotvec - turn) <= 1e-9:
             self.setpoint[3:6] = self.target[3:6]
         elif passes and _lands_within(spin_before, rotvec, limits.max_angular_accel_rad_s2, dt,
                                       next_dt):
@@ -375,17 +378,15 @@ class SetpointStreamer:
         """
         if self.anchor is None:
             return None
-        key = (self.target[3:6].tobytes(), self.anchor[3:6].tobytes())
-        if key != self._turn_key:
-            self._turn_key = key
-            self._target_turn = poses_apart(self.target, self.anchor)[1]
+        target_turn = self._kept("target turn", lambda: poses_apart(self.target, self.anchor)[1],
+                                 self.target[3:6], self.anchor[3:6])
         limits = self.limits
-        room = limits.max_rotation_step_rad - self._target_turn - float(np.linalg.norm(rotvec))
-        fastest = max(limits.max_angular_speed_rad_s, float(np.linalg.norm(self.angular_velocity)))
-        if room > 0.0 and float(face_stopping_speed(
-                room, limits.max_angular_accel_rad_s2 * FACE_ACCEL_SHARE, dt, next_dt)) >= fastest:
+        room = limits.max_rotation_step_rad - target_turn - norm3(rotvec)
+        fastest = max(limits.max_angular_speed_rad_s, norm3(self.angular_velocity))
+        if room > 0.0 and face_stopping_speed(
+                room, limits.max_angular_accel_rad_s2 * FACE_ACCEL_SHARE, dt, next_dt) >= fastest:
             return None
-        offset = (orientation * Rotation.from_euler("xyz", self.anchor[3:6]).inv()).as_rotvec()
+        offset = (orientation * self._anchor_inverse()).as_rotvec()
         return reach_face(offset, limits.max_rotation_step_rad, self.angular_velocity)
 
     def _within_reach(self, xyz: np.ndarray) -> np.ndarray:
@@ -396,7 +397,7 @@ class SetpointStreamer:
         if self.anchor is None:
             return xyz
         offset = xyz - self.anchor[:3]
-        distance = float(np.linalg.norm(offset))
+        distance = norm3(offset)
         radius = self.reach_m
         if distance <= radius:
             return xyz
@@ -409,13 +410,35 @@ class SetpointStreamer:
         """
         if self.anchor is None:
             return orientation
-        anchor = Rotation.from_euler("xyz", self.anchor[3:6])
-        offset = (orientation * anchor.inv()).as_rotvec()
-        angle = float(np.linalg.norm(offset))
+        offset = (orientation * self._anchor_inverse()).as_rotvec()
+        angle = norm3(offset)
         limit = self.limits.max_rotation_step_rad
         if angle <= limit:
             return orientation
-        return Rotation.from_rotvec(offset * (limit / angle * (1 - 1e-12))) * anchor
+        return Rotation.from_rotvec(offset * (limit / angle * (1 - 1e-12))) * \
+            self._euler("anchor", self.anchor[3:6])
+
+    def _kept(self, name: str, compute, *arrays):
+        """Return ``compute()``, computed again only when ``arrays`` (float64) changed.
+
+        One value per ``name``, kept with the bytes of the arrays it was computed from (a
+        target's or an anchor's orientation stays for many ticks; the same bits come back).
+        """
+        key = b"".join(array.tobytes() for array in arrays)
+        kept = self._kept_values.get(name)
+        if kept is None or kept[0] != key:
+            kept = (key, compute())
+            self._kept_values[name] = kept
+        return kept[1]
+
+    def _euler(self, name: str, angles: np.ndarray) -> Rotation:
+        """Return the rotation of the ``xyz`` Euler ``angles`` [3] [rad] (kept per ``name``)."""
+        return self._kept(name, lambda: Rotation.from_euler("xyz", angles), angles)
+
+    def _anchor_inverse(self) -> Rotation:
+        """Return the inverse of the anchor's orientation (kept while the anchor is unchanged)."""
+        return self._kept("anchor inverse",
+                          lambda: self._euler("anchor", self.anchor[3:6]).inv(), self.anchor[3:6])
 
     def twist(self) -> np.ndarray:
         """Return the set-point velocity [6]: linear [m/s] then angular [rad/s], base frame."""
