@@ -2,9 +2,10 @@
 
 Usage: ``PYTHONPATH=$PWD python benchmarks/bench_stream_tick.py [--rounds N] [--old REV]
 [--main REV]``. Versions: ``--old`` (default 9e177490, before the faces' braking), ``--main``
-(default HEAD) read with ``git show`` (``stream_versions.streamer_at``), and the working tree's.
-Cases: mid-air (a 6 cm move inside the box), reach edge (a plan clipped onto the reach's ball),
-floor (a move onto the box's floor); each from the anchor at rest, 150 ticks of 10 ms. Rounds
+(default the main branch) read with ``git show`` (``stream_versions.streamer_at``), and the
+working tree's. Cases: mid-air (a 6 cm move inside the box), reach edge (a plan clipped onto the
+reach's ball), floor (a move onto the box's floor), turn (0.3 rad about z, the set-point's
+orientation new each tick); each from the anchor at rest, 150 ticks of 10 ms. Rounds
 interleave the versions; prints each version's best (and median) µs per tick. CPU only.
 """
 
@@ -27,6 +28,7 @@ CASES = {  # target [7] from START (made safe by filter_target)
     "mid-air": np.r_[0.5, -0.06, 0.3, HAND_DOWN],
     "reach edge": np.r_[0.5, 0.3, 0.3, HAND_DOWN],
     "floor": np.r_[0.5, 0.0, LIMITS.workspace_min[2], HAND_DOWN],
+    "turn": np.r_[0.5, 0.0, 0.3, np.pi, 0.0, 0.3, 0.0],
 }
 TICKS = 150
 DT = 0.01
@@ -47,7 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--old", default="9e177490")
-    parser.add_argument("--main", default="HEAD")
+    parser.add_argument("--main", default="main")
     args = parser.parse_args()
     versions = {args.old: streamer_at(args.old), args.main: streamer_at(args.main),
                 "this tree": SetpointStreamer}
