@@ -296,10 +296,13 @@ def test_reach_on_a_full_disk_while_saving_pictures_names_its_out(tmp_path, monk
     assert f"saved in {out}: 1 file (reach_strip.png)" in line, line
 
 
-@pytest.mark.parametrize("code", [errno.EROFS, errno.EIO, errno.EACCES, errno.EFBIG],
-                         ids=["EROFS", "EIO", "EACCES", "EFBIG"])
+@pytest.mark.parametrize("code", [errno.EROFS, errno.EIO, errno.EACCES],
+                         ids=["EROFS", "EIO", "EACCES"])
 def test_errors_that_are_not_a_full_disk_keep_their_words(tmp_path, code):
-    """Pin: a read-only disk, an I/O error, a refused permission, a file-size limit: no wolf."""
+    """Pin: a read-only disk, an I/O error, a refused permission: no wolf.
+
+    (A file-size limit, EFBIG, has its own line: user51m, below.)
+    """
     line = _claimed_end(tmp_path, _raising(code), saved="nothing saved")
     assert line == f"vjepa-ros eval: [Errno {code}] {os.strerror(code)}", line
 
@@ -448,3 +451,76 @@ def test_no_command_ends_on_a_bare_errno_28(tmp_path, monkeypatch, command, full
     start = (f"could not write {tmp_path / 'out'}: no space left" if full else
              "a write failed with no space left (not on ")
     assert line.startswith(f"vjepa-ros {command}: {start}"), line
+
+
+@pytest.mark.parametrize("command", _writing_commands())
+def test_no_command_ends_on_a_bare_errno_27(tmp_path, command):
+    """Every writing command's bare EFBIG (``ulimit -f``; a plot PNG names no file): one line.
+
+    user51u: ``(ulimit -f 20; vjepa-ros eval b1 --out e1 ...)`` ended ``vjepa-ros eval: [Errno
+    27] File too large``: no file, nothing of what was saved, no fix. Should (``command_ended``
+    as each command calls it, its own ``message=``): name OUT, the limit, what OUT holds, and
+    raise the limit (a new shell for a lowered hard limit), never free space or a disk with room.
+    """
+    import contextlib
+    import io
+
+    from vjepa_ros.command_errors import command_ended
+    from vjepa_ros.out_lock import claim_output, release_outputs
+
+    exc = _raising(errno.EFBIG)
+    claim_output(tmp_path / "out", "--out")
+    (tmp_path / "out" / "a.png").write_bytes(b"png")
+    err = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(err):
+            assert command_ended(f"vjepa-ros {command}", exc, "nothing saved", status=1,
+                                 message=str(exc)) == 1
+    finally:
+        release_outputs()
+    line = err.getvalue().strip()
+    assert line.startswith(f"vjepa-ros {command}: could not write {tmp_path / 'out'}: the write "
+                           "stopped short (file too large for it), not for want of space, "), line
+    assert f"saved in {tmp_path / 'out'}: 1 file (a.png): raise the file-size limit" in line, line
+    assert "in a new shell" in line and "`ulimit -S -f N`" in line, line
+    assert line.endswith("or write to a disk without one (another --out there)"), line
+    assert "Errno" not in line and "free space" not in line and "with room" not in line, line
+
+
+def test_a_bare_efbig_with_no_output_names_the_limit(capsys):
+    """EFBIG in a command with no output (``check``): the limit and its fix, no output advice."""
+    from vjepa_ros.command_errors import command_ended
+
+    exc = _raising(errno.EFBIG)
+    assert command_ended("vjepa-ros check", exc, "nothing saved (check writes no files)") == 1
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("vjepa-ros check: a write stopped short (file too large for it): a "
+                           "file-size limit? "), line
+    assert line.endswith("nothing saved (check writes no files): raise the file-size limit "
+                         "(`ulimit -f unlimited`, in a new shell if `ulimit -f N` lowered this "
+                         "one's hard limit: `ulimit -S -f N` lowers only the soft one) or write "
+                         "to a disk without one"), line
+
+
+def test_bag_from_npz_on_a_file_size_limit_points_at_no_disk_with_room(tmp_path):
+    """bag-from-npz's EFBIG: ``... or write to a disk without one (another out folder there)``.
+
+    user51u: the line said ``not for want of space`` and ended ``or give another out folder on
+    a disk with room`` (``bag_writing`` added it whatever the cause). ENOSPC keeps it.
+    """
+    from vjepa_ros.eval.command import bag_writing
+    from vjepa_ros.train.disk_full import DiskFullError
+
+    lines = {}
+    for code in (errno.EFBIG, errno.ENOSPC):
+        with pytest.raises(DiskFullError) as caught, bag_writing(tmp_path / "b1"):
+            raise _raising(code)
+        lines[code] = str(caught.value)
+    assert lines[errno.EFBIG].endswith(
+        "nothing saved there (the part written is removed): raise the file-size limit "
+        "(`ulimit -f unlimited`, in a new shell if `ulimit -f N` lowered this one's hard limit: "
+        "`ulimit -S -f N` lowers only the soft one) or write to a disk without one (another out "
+        "folder there)"), lines[errno.EFBIG]
+    assert "with room" not in lines[errno.EFBIG], lines[errno.EFBIG]
+    assert lines[errno.ENOSPC].endswith(
+        ": free space there, or give another out folder on a disk with room"), lines[errno.ENOSPC]

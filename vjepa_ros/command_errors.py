@@ -102,9 +102,9 @@ def command_ended(prog: str, exc: BaseException,
       ``config.exit_status`` (2 for a ``config.UsageError``, else 1). MESSAGE: ``message``
       where the command words the error itself, else the error's own (with ``options``, its
       settings named as the options that set them: ``cli_options.option_message``); a bare
-      full disk or quota (ENOSPC, EDQUOT), worded by the command or not: train's line naming
-      the output, what is in it and what to do (:func:`_full_disk_message`), never a bare
-      ``[Errno 28]``.
+      full disk or quota (ENOSPC, EDQUOT) or a file-size limit (EFBIG), worded by the command
+      or not: train's line naming the output, what is in it and what to do
+      (:func:`_full_disk_message`), never a bare ``[Errno 28]`` or ``[Errno 27]``.
     """
     if isinstance(exc, KeyboardInterrupt):
         if saved is None:
@@ -130,7 +130,7 @@ def command_ended(prog: str, exc: BaseException,
 
 
 def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None) -> str | None:
-    """Word a bare full-disk error (ENOSPC, EDQUOT: ``[Errno 28] ...``) as train's line does.
+    """Word a bare full-disk or file-size-limit error (``[Errno 28]``, ``[Errno 27]``) as train's.
 
     ``could not write OUT: no space left on its disk, it is full, N MB free; SAVED: free space
     there, or give another --out on a disk with room`` (``train.disk_full.full_disk_line``):
@@ -142,7 +142,11 @@ def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None
     the command claimed, none for a command without one (``check``). A bare ENOSPC while OUT's
     disk has room (or no output at all): ``a write failed with no space left (not on OUT: N MB
     free there): the temp folder or a cache? (TMPDIR /tmp: M MB free); ...`` (its disk is
-    not called full). None for any other error or a line already worded (``DiskFullError``).
+    not called full). EFBIG (``ulimit -f``, FAT32's 4 GB): ``could not write OUT: the write
+    stopped short (file too large for it), not for want of space, N MB free: a file-size
+    limit? ...: SAVED: raise the file-size limit ... (another --out there)``
+    (``disk_full.limit_line``), never to free space. None for any other error or a line already
+    worded (``DiskFullError``).
     """
     if not isinstance(exc, OSError):
         return None
@@ -155,17 +159,23 @@ def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None
         full_disk_line,
         has_room,
         is_disk_full,
+        limit_line,
+        other_output,
         remedy,
     )
 
-    if isinstance(exc, DiskFullError) or not is_disk_full(exc):
+    limit = exc.errno == errno.EFBIG  # a file-size limit (`ulimit -f`), not a full disk
+    if isinstance(exc, DiskFullError) or not (limit or is_disk_full(exc)):
         return None
     held = claims_written()
     said = _written_words(held) if held else (saved() if callable(saved) else saved)
     said = f"{said}: " if said else ""
     options = " / ".join(dict.fromkeys(option for _, option, _ in held))
-    other = f", or give another {options} on a disk with room" if held else ""
+    other = other_output(exc.errno, options) if held else ""
     fix = f"{said}{remedy(exc.errno)}{other}"
+    if limit:
+        return limit_line(Path(exc.filename) if exc.filename else
+                          (held[0][0] if held else None), fix)
     if exc.filename:
         return full_disk_line(Path(exc.filename), fix, exc.errno)
     output = held[0][0] if held else None

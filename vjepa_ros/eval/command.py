@@ -275,12 +275,20 @@ def bag_writing(bag: Path):
     ``could not write BAG: no space left on its disk, it is full, N MB free; nothing saved
     there (the part written is removed): ...`` (``train.disk_full.writing``, a
     :class:`~vjepa_ros.train.disk_full.DiskFullError`: ENOSPC, EDQUOT) instead of a bare
-    ``[Errno 28] No space left on device`` that names no file (breaker51d).
+    ``[Errno 28] No space left on device`` that names no file (breaker51d); a file-size limit
+    (EFBIG): ``... raise the file-size limit ... or write to a disk without one (another out
+    folder there)``, never a disk with room.
     """
-    from vjepa_ros.train.disk_full import writing
+    import errno
 
-    return writing(bag, lambda remedy: "nothing saved there (the part written is removed): "
-                   f"{remedy}, or give another out folder on a disk with room")
+    from vjepa_ros.train.disk_full import RAISE_LIMIT, other_output, writing
+
+    def fix(remedy: str) -> str:
+        code = errno.EFBIG if remedy == RAISE_LIMIT else None
+        return (f"nothing saved there (the part written is removed): {remedy}"
+                f"{other_output(code, 'out folder')}")
+
+    return writing(bag, fix)
 
 
 def cmd_bag_from_npz(args: argparse.Namespace) -> int:

@@ -91,7 +91,9 @@ def _free(folder: Path) -> str:
 # What frees the write, by its cause (the errno): the words a caller's ``fix`` gets.
 FREE_SPACE = "free space there"
 FREE_QUOTA = "free some of your quota (delete files of yours on that disk)"
-RAISE_LIMIT = "raise the file-size limit (`ulimit -f unlimited`) or write to a disk without one"
+RAISE_LIMIT = ("raise the file-size limit (`ulimit -f unlimited`, in a new shell if `ulimit -f N` "
+               "lowered this one's hard limit: `ulimit -S -f N` lowers only the soft one) or "
+               "write to a disk without one")
 
 
 def no_space_words(code: int | None) -> str:
@@ -118,6 +120,31 @@ def full_disk_line(path: Path, fix: str, code: int | None = errno.ENOSPC) -> str
     where = " on its disk" if code == errno.EDQUOT else ""
     return (f"could not write {shown_path(path)}: {no_space_words(code)}"
             f"{_free(path.parent)}{where}; {fix}")
+
+
+def other_output(code: int | None, output: str) -> str:
+    """Return the advice naming another ``output`` (``--out``) for a write stopped by ``code``.
+
+    ``, or give another OUTPUT on a disk with room`` (ENOSPC, EDQUOT); `` (another OUTPUT
+    there)`` after :data:`RAISE_LIMIT` (EFBIG: room is not what it lacks).
+    """
+    if code == errno.EFBIG:
+        return f" (another {output} there)"
+    return f", or give another {output} on a disk with room"
+
+
+def limit_line(path: Path | None, fix: str, why: str = " (file too large for it)") -> str:
+    """Return the line of a write stopped short on a disk with room (a file-size limit).
+
+    ``could not write PATH: the write stopped short (file too large for it), not for want of
+    space, N MB free: a file-size limit? (FAT32 ...; `ulimit -f` ...): FIX``; no ``path`` (no
+    file named, no output): ``a write stopped short (file too large for it): ...``. ``why``:
+    "" for torch's short write of unknown cause.
+    """
+    if path is None:
+        return f"a write stopped short{why}: {LIMIT_WORDS}: {fix}"
+    return (f"could not write {shown_path(path)}: the write stopped short{why}, not for want of "
+            f"space{_free(path.parent)}: {LIMIT_WORDS}: {fix}")
 
 
 def elsewhere_line(output: Path | None, fix: str) -> str:
@@ -175,9 +202,7 @@ def writing(path: str | Path, fix: str | Callable[[str], str]) -> Iterator[None]
         if code == errno.EFBIG or (code is None and _short_write(exc)):
             why = " (file too large for it)" if code == errno.EFBIG else ""
             said = _said(fix, errno.EFBIG)
-            raise DiskFullError(f"could not write {shown_path(path)}: the write stopped "
-                                f"short{why}, not for want of space{_free(path.parent)}: "
-                                f"{LIMIT_WORDS}: " + (said if callable(fix) else
-                                                      f"write it to a disk without that "
-                                                      f"limit ({said})")) from exc
+            raise DiskFullError(limit_line(path, said if callable(fix) else
+                                           f"write it to a disk without that limit ({said})",
+                                           why)) from exc
         raise
