@@ -113,7 +113,12 @@ def test_flat_out_on_wall_clock_stamps_is_refused_naming_publish_clock():
     from vjepa_ros.nodes.sim_node import SimNodeConfig
 
     with pytest.raises(ValueError, match=r"real_time_factor 0 .* needs publish_clock true.*"
-                       "-p publish_clock:=true"):
+                       "-p publish_clock:=true") as caught:
         SimNodeConfig(real_time_factor=0.0, publish_clock=False).check()
+    # user51u: `-p publish_clock:=true` alone is refused by vjepa-ros launch (-p NODE.param):
+    # both ways of starting are said, as the slow-pace warning says them
+    assert ("(vjepa-ros launch ... --node sim --use-sim-time; ros2 run: sim_node --ros-args -p "
+            "publish_clock:=true, and -p use_sim_time:=true for every node) or give a "
+            "real_time_factor > 0") in str(caught.value), caught.value
     SimNodeConfig(real_time_factor=0.0, publish_clock=True).check()
     SimNodeConfig(real_time_factor=1.0, publish_clock=False).check()

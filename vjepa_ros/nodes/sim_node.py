@@ -56,7 +56,7 @@ from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
-from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
+from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
 
 LATCHED = QoSProfile(
@@ -74,8 +74,8 @@ NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publish
 FLAT_OUT_ON_WALL_CLOCK = (
     "real_time_factor 0 (as fast as the CPU allows) needs publish_clock true: with wall-clock "
     "stamps the simulation is stamped at the CPU's pace, not its own (the arm reads faster or "
-    "slower than it moves); set -p publish_clock:=true (and use_sim_time:=true on the other "
-    "nodes) or a real_time_factor > 0")
+    f"slower than it moves); run on simulated time {SIM_TIME_WAYS} or give a real_time_factor "
+    "> 0")
 
 
 @dataclasses.dataclass

@@ -22,9 +22,10 @@ RECOVERED_FRACTION = 0.95  # a slow stretch ends at this fraction: the next one 
 # The sim node's private service (``~/vjepa_ros_simulator``, std_srvs/Trigger): it marks the
 # node as this package's simulator in the ROS graph, whatever its name or namespace.
 SIMULATOR_SERVICE = "vjepa_ros_simulator"
-SIM_TIME_FIX = ("run on simulated time (vjepa-ros launch ... --node sim --use-sim-time; ros2 run: "
-                "sim_node --ros-args -p publish_clock:=true, and -p use_sim_time:=true for "
-                "every node), so that ages count simulated seconds")
+# How to run on simulated time, in each way of starting the nodes
+SIM_TIME_WAYS = ("(vjepa-ros launch ... --node sim --use-sim-time; ros2 run: sim_node --ros-args "
+                 "-p publish_clock:=true, and -p use_sim_time:=true for every node)")
+SIM_TIME_FIX = f"run on simulated time {SIM_TIME_WAYS}, so that ages count simulated seconds"
 
 
 class PaceMeter:
