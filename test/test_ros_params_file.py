@@ -21,6 +21,10 @@ FILES = {  # name -> (text, what the one-line refusal says; None: accepted)
     "groups": ("node:\n  ros__parameters:\n    model: {device: cpu, sizes: []}\n", None),
     "list": ("- a\n- b\n", "holds a YAML list, not a mapping of nodes"),
     "bare_value": ("node:\n  a: 1\n", "'node/a' holds the value 1 outside any ros__parameters"),
+    # user51u: was "holds nothing outside any ros__parameters" (as if keys were misplaced)
+    "empty_node": ("/**:\n  ros__parameters:\n    a: 1\n/arm1/vjepa_planner:\n",
+                   "'/arm1/vjepa_planner' is empty: give it ros__parameters: {name: value}, or "
+                   "remove it"),
     "sibling": ("/**:\n  ros__parameters:\n    a: 1\n  extra: 2\n", "'/**/extra' holds"),
     "parameters_list": ("/**:\n  ros__parameters: [1, 2]\n",
                         "'/**/ros__parameters' holds the value [1, 2], not a mapping"),

@@ -122,6 +122,9 @@ def _node_problem(section: dict, where: str) -> str:
             problem = _node_problem(value, f"{here}/") or (
                 "" if sections(value) else f"'{here}' holds no {PARAMETERS} (rcl reads nothing "
                 "from it)")
+        elif value is None:  # a node's or namespace's section with nothing under it
+            problem = _Fixed(f"'{here}' is empty: give it {PARAMETERS}: {{name: value}}, or "
+                             "remove it")
         else:
             problem = f"'{here}' holds {_kind(value)} outside any ros__parameters"
         if problem:
@@ -155,7 +158,7 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
 
 
 class _Fixed(str):
-    """A problem of :func:`_values_problem` that says its own fix (no "give a file like ...")."""
+    """A layout problem that says its own fix (no "give a file like ...")."""
 
 
 FLAT_LIST = "a ROS list holds plain values (true/false, whole numbers, numbers or strings)"
