@@ -53,6 +53,7 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
+from vjepa_ros.counts import counted  # noqa: E402
 from vjepa_ros.path_text import distinct_files  # noqa: E402
 
 # The check and its statistics (scipy: seconds under load) are imported where they are first
@@ -236,7 +237,8 @@ def main(argv=None) -> int:
             parser.error("no 'default' row with reach: give --reference (reach successes at the "
                          "reference placement)")
         reference = successes(defaults_rows[0], "uncorrected")
-    print(f"camera check verdicts against reach ({len(rows)} rows from {len(args.rows)} files)")
+    print(f"camera check verdicts against reach ({counted(len(rows), 'row')} from "
+          f"{counted(len(args.rows), 'file')})")
     print(f"  thresholds     "
           f"{', '.join(f'{k} {v:g}' for k, v in dataclasses.asdict(thresholds).items())}")
     print(f"  reference      {reference:g} successes; right: fine when uncorrected >= "

@@ -223,7 +223,7 @@ def test_collect_full_disk_in_sub_goal_images_says_they_are_missing(tmp_path, mo
     # seed 1 is not saved: its episode file is gone, the advice collects it again
     assert sorted(p.name for p in out.iterdir()) == [
         "grasp_cup_000000.npz", "grasp_cup_000000_subgoal1_grasp.png"]
-    advice = line.split("collect the rest with ")[1].split()
+    advice = line.split("collect the rest: rerun the same command with ")[1].split()
     other = tmp_path / "other"
     advice[advice.index("OTHER_FOLDER")] = str(other)
 

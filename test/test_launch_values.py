@@ -114,6 +114,14 @@ def test_the_namespace_rules_are_rclpys(namespace):
         assert namespace_rule(namespace_fix(namespace)) == "" or len(namespace) > 245
 
 
+def test_a_leading_digit_is_moved_not_prefixed():
+    """user51u: ``/1arm`` suggested ``/_1arm`` (legal, but a person means ``/arm1``)."""
+    assert namespace_fix("/1arm") == "/arm1"
+    assert namespace_fix("/12arm/3b") == "/arm12/b3"
+    assert namespace_fix("/a/1") == "/a/_1"  # digits alone: nothing to move them behind
+    assert namespace_problem("/1arm").endswith("; give e.g. /arm1")
+
+
 def test_a_node_executables_ns_remap_is_checked_before_rcl():
     with pytest.raises(ValueError, match=r"^-r __ns:=/arm1/: no ROS namespace: a namespace "
                                          r"must not end with a '/' .*give e\.g\. /arm1$"):

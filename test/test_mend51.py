@@ -24,9 +24,9 @@ def test_one_file_under_two_names_is_kept_once(tmp_path, monkeypatch):
     kept = distinct_files(["./x.pt", "../repo/x.pt", str(tmp_path / "link.pt"), "demo", "demo",
                            "gone.pt", "./gone.pt"], "--checkpoint", notes.append)
     assert kept == ["./x.pt", "demo", "gone.pt", "./gone.pt"]  # a missing file: its loader's
-    assert notes == ["# note: --checkpoint ../repo/x.pt is ./x.pt again: run once",
-                     f"# note: --checkpoint {tmp_path / 'link.pt'} is ./x.pt again: run once",
-                     "# note: --checkpoint demo is demo again: run once"]
+    assert notes == ["# note: --checkpoint ../repo/x.pt names the same file as ./x.pt: run once",
+                     f"# note: --checkpoint {tmp_path / 'link.pt'} names the same file as ./x.pt: run once",
+                     "# note: --checkpoint demo names the same file as demo: run once"]
 
 
 def test_a_rows_file_given_twice_is_scored_once(tmp_path, capsys, monkeypatch):
@@ -39,5 +39,5 @@ def test_a_rows_file_given_twice_is_scored_once(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     bench.main(["--rows", "rows.json", str(path)])
     out = capsys.readouterr().out
-    assert f"--rows {path} is rows.json again: run once" in out
-    assert "(1 rows from 1 files)" in out, out
+    assert f"--rows {path} names the same file as rows.json: run once" in out
+    assert "(1 row from 1 file)" in out, out

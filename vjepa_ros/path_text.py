@@ -104,7 +104,7 @@ def distinct_files(specs: list[str], option: str,
     Two specs are one file when they resolve to the same path (``./x.pt`` and ``../repo/x.pt``,
     a symlink and its target); a spec that is no file (``demo``, a missing path: refused later
     by its loader) is one only with the same text. The note: ``# note: --checkpoint
-    ../repo/x.pt is x.pt again: run once`` (``option`` names the list). Never raises on a path
+    ../repo/x.pt names the same file as x.pt: run once`` (``option`` names the list). Never raises on a path
     it cannot resolve.
     """
     kept: list[str] = []
@@ -115,7 +115,7 @@ def distinct_files(specs: list[str], option: str,
         except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL: its loader says
             key = ("text", spec)
         if key in seen:
-            say(f"# note: {option} {spec} is {seen[key]} again: run once")
+            say(f"# note: {option} {spec} names the same file as {seen[key]}: run once")
             continue
         seen[key] = spec
         kept.append(spec)

@@ -53,10 +53,12 @@ def namespace_fix(namespace: str) -> str:
     """Return a namespace of rcl's rules close to ``namespace`` (for "give ..." in a message).
 
     Tokens kept in order, each cut to letters, digits and '_' (``_`` before a leading digit),
-    joined by single '/': ``/arm1/`` → ``/arm1``, ``arm 1`` → ``/arm1``, ``/1arm`` → ``/_1arm``.
+    joined by single '/': ``/arm1/`` → ``/arm1``, ``arm 1`` → ``/arm1``, ``/1arm`` → ``/arm1``
+    (leading digits moved to the end, as a person means; digits alone: ``/1`` → ``/_1``).
     """
     tokens = [re.sub(r"\W", "", token, flags=re.ASCII) for token in namespace.split("/")]
-    tokens = [f"_{token}" if token[:1].isdigit() else token for token in tokens if token]
+    tokens = [re.sub(r"^(\d+)(\D\w*)$", r"\2\1", token) for token in tokens if token]
+    tokens = [f"_{token}" if token[:1].isdigit() else token for token in tokens]
     return "/" + "/".join(tokens)
 
 

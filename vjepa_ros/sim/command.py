@@ -141,8 +141,8 @@ def _disk_full_text(args: argparse.Namespace, remedy: str) -> str:
     """Say what a collect stopped by a full disk kept in ``--out`` and how to go on.
 
     ``1 of 4 episodes saved in data/ (the file being written is removed); a rerun into that
-    folder is refused while it holds them: REMEDY, then collect the rest with --out
-    OTHER_FOLDER --seed 1 --episodes 3`` (the next seed: one past the last saved file's,
+    folder is refused while it holds them: REMEDY, then collect the rest: rerun the same command
+    with --out OTHER_FOLDER --seed 1 --episodes 3`` (the same --frames, --width, ...; the next seed: one past the last saved file's,
     ``..._000000.npz``). REMEDY: what frees the write (``disk_full.remedy``: free space, the
     quota, the file-size limit). An episode whose sub-goal images were cut off is not saved:
     its files are removed and the line names its seed (:func:`_remove_cut_episodes`), so the
@@ -164,8 +164,8 @@ def _disk_full_text(args: argparse.Namespace, remedy: str) -> str:
     if left <= 0:  # collector.json
         return f"{text}, not all of its other files (collector.json): {remedy}"
     return (f"{text} ({removed}); a rerun into that folder is refused while it holds them: "
-            f"{remedy}, then collect the rest with --out OTHER_FOLDER --seed {after} "
-            f"--episodes {left}")
+            f"{remedy}, then collect the rest: rerun the same command with --out OTHER_FOLDER "
+            f"--seed {after} --episodes {left}")
 
 
 def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
