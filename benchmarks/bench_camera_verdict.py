@@ -48,12 +48,12 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 import numpy as np  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.counts import counted  # noqa: E402
 from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     add_verdict_arguments,
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
-from vjepa_ros.counts import counted  # noqa: E402
 from vjepa_ros.path_text import distinct_files  # noqa: E402
 
 # The check and its statistics (scipy: seconds under load) are imported where they are first

@@ -25,7 +25,8 @@ def test_one_file_under_two_names_is_kept_once(tmp_path, monkeypatch):
                            "gone.pt", "./gone.pt"], "--checkpoint", notes.append)
     assert kept == ["./x.pt", "demo", "gone.pt", "./gone.pt"]  # a missing file: its loader's
     assert notes == ["# note: --checkpoint ../repo/x.pt names the same file as ./x.pt: run once",
-                     f"# note: --checkpoint {tmp_path / 'link.pt'} names the same file as ./x.pt: run once",
+                     f"# note: --checkpoint {tmp_path / 'link.pt'} names the same file as "
+                     "./x.pt: run once",
                      "# note: --checkpoint demo names the same file as demo: run once"]
 
 

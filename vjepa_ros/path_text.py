@@ -104,8 +104,8 @@ def distinct_files(specs: list[str], option: str,
     Two specs are one file when they resolve to the same path (``./x.pt`` and ``../repo/x.pt``,
     a symlink and its target); a spec that is no file (``demo``, a missing path: refused later
     by its loader) is one only with the same text. The note: ``# note: --checkpoint
-    ../repo/x.pt names the same file as x.pt: run once`` (``option`` names the list). Never raises on a path
-    it cannot resolve.
+    ../repo/x.pt names the same file as x.pt: run once`` (``option`` names the list). Never
+    raises on a path it cannot resolve.
     """
     kept: list[str] = []
     seen: dict[object, str] = {}
