@@ -419,18 +419,12 @@ def test_the_writing_commands_are_the_readmes():
                                           "pretrain", "reach", "record", "run", "train"])
 
 
-@pytest.mark.parametrize("command", _writing_commands())
-@pytest.mark.parametrize("full", [True, False], ids=["its-disk-full", "another-disk"])
-def test_no_command_ends_on_a_bare_errno_28(tmp_path, monkeypatch, command, full):
-    """Every writing command's bare ENOSPC, with its own message as it passes it: never bare.
+def _command_line(tmp_path, command, exc):
+    """Return the line ``command_ended`` prints for ``exc`` as ``command`` passes it.
 
-    ``command_ended`` as each command calls it (its own ``message=``, what it saved), its
-    output claimed: ``could not write OUT: no space left ...`` when OUT's disk is full, else
-    the temp folder's line; never ``[Errno 28] No space left on device``.
+    Its own ``message=``, ``nothing saved`` as its stop words, ``tmp_path/out`` claimed as its
+    ``--out`` and holding ``a.png``.
     """
-    if full:
-        _disk_full(monkeypatch)
-    exc = _raising(errno.ENOSPC)
     import contextlib
     import io
 
@@ -446,7 +440,21 @@ def test_no_command_ends_on_a_bare_errno_28(tmp_path, monkeypatch, command, full
                                  message=str(exc)) == 1
     finally:
         release_outputs()
-    line = err.getvalue().strip()
+    return err.getvalue().strip()
+
+
+@pytest.mark.parametrize("command", _writing_commands())
+@pytest.mark.parametrize("full", [True, False], ids=["its-disk-full", "another-disk"])
+def test_no_command_ends_on_a_bare_errno_28(tmp_path, monkeypatch, command, full):
+    """Every writing command's bare ENOSPC, with its own message as it passes it: never bare.
+
+    ``command_ended`` as each command calls it (its own ``message=``, what it saved), its
+    output claimed: ``could not write OUT: no space left ...`` when OUT's disk is full, else
+    the temp folder's line; never ``[Errno 28] No space left on device``.
+    """
+    if full:
+        _disk_full(monkeypatch)
+    line = _command_line(tmp_path, command, _raising(errno.ENOSPC))
     assert "Errno" not in line and f"saved in {tmp_path / 'out'}: 1 file (a.png)" in line, line
     start = (f"could not write {tmp_path / 'out'}: no space left" if full else
              "a write failed with no space left (not on ")
@@ -462,23 +470,7 @@ def test_no_command_ends_on_a_bare_errno_27(tmp_path, command):
     as each command calls it, its own ``message=``): name OUT, the limit, what OUT holds, and
     raise the limit (a new shell for a lowered hard limit), never free space or a disk with room.
     """
-    import contextlib
-    import io
-
-    from vjepa_ros.command_errors import command_ended
-    from vjepa_ros.out_lock import claim_output, release_outputs
-
-    exc = _raising(errno.EFBIG)
-    claim_output(tmp_path / "out", "--out")
-    (tmp_path / "out" / "a.png").write_bytes(b"png")
-    err = io.StringIO()
-    try:
-        with contextlib.redirect_stderr(err):
-            assert command_ended(f"vjepa-ros {command}", exc, "nothing saved", status=1,
-                                 message=str(exc)) == 1
-    finally:
-        release_outputs()
-    line = err.getvalue().strip()
+    line = _command_line(tmp_path, command, _raising(errno.EFBIG))
     assert line.startswith(f"vjepa-ros {command}: could not write {tmp_path / 'out'}: the write "
                            "stopped short (file too large for it), not for want of space, "), line
     assert f"saved in {tmp_path / 'out'}: 1 file (a.png): raise the file-size limit" in line, line
