@@ -144,9 +144,10 @@ def _disk_full_text(args: argparse.Namespace, remedy: str) -> str:
     folder is refused while it holds them: REMEDY, then collect the rest: rerun the same command
     with --out OTHER_FOLDER --seed 1 --episodes 3`` (its --frames, --width, ... kept: episodes of
     one shape; the next seed: one past the last saved file's, ``..._000000.npz``). REMEDY: what
-    frees the write (``disk_full.remedy``: free space, the quota, the file-size limit). An episode whose sub-goal images were cut off is not saved:
-    its files are removed and the line names its seed (:func:`_remove_cut_episodes`), so the
-    seeds said collect it again. All there (``collector.json`` not): says so.
+    frees the write (``disk_full.remedy``: free space, the quota, the file-size limit). An
+    episode whose sub-goal images were cut off is not saved: its files are removed and the line
+    names its seed (:func:`_remove_cut_episodes`), so the seeds said collect it again. All
+    there (``collector.json`` not): says so.
     """
     import re
 
