@@ -68,6 +68,11 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
+# [s] a reading of the node clock against the monotonic one taken within this (no preemption
+# between the reads) may move the offset the grid's stamps use, and does when they differ by
+# more than CLOCK_STEP_S (the system clock stepped or slewed): see SimNode._clock_offset_ns
+CLOCK_READ_MAX_S = 2e-4
+CLOCK_STEP_S = 1e-3
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; set -p publish_clock:=true (the simulator "
             "is the clock; a start-up parameter) or -p use_sim_time:=false")
@@ -158,6 +163,7 @@ class SimNode(Node):
         self._wall_start = time.monotonic()
         self._sim_start = 0.0
         self._time_offset = 0.0
+        self._offset_ns: int | None = None  # node clock - monotonic [ns] (_clock_offset_ns)
         # ~/reset's stamp [s]: a target_pose stamped no later was sent before it (in flight)
         self._reset_stamp, self._said_stale = 0.0, False
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
@@ -261,7 +267,8 @@ class SimNode(Node):
         stands for the grid time t_k = ``_wall_start`` + k x ``tick_seconds`` /
         ``real_time_factor``, the end of the simulated interval it steps; a call runs only the
         ticks with t_k <= now, and on wall-clock stamps (no ``publish_clock``) stamps each with
-        its t_k (on the node clock): consecutive ticks are stamped exactly a period apart
+        its t_k (on the node clock, through :meth:`_clock_offset_ns`, so a thread preempted
+        between two clock reads shifts no stamp): consecutive ticks are stamped exactly a period apart
         whenever the executor calls (a late call, a first call), never in the future, so the
         speeds a planner reads from the stamps are the arm's (breaker51e, breaker51j). With
         more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than real time) the
@@ -274,8 +281,8 @@ class SimNode(Node):
                 self._tick()
             return
         period = self.runner.tick_seconds / rtf
+        offset_ns = self._clock_offset_ns()
         now = time.monotonic()
-        wall_now_ns = self.get_clock().now().nanoseconds  # the node clock at ``now``
         with self.lock:
             if self._next_grid_time(period) + MAX_TICKS_PER_CALLBACK * period <= now:
                 self._wall_start = now - MAX_TICKS_PER_CALLBACK * period
@@ -285,7 +292,26 @@ class SimNode(Node):
                 grid_time = self._next_grid_time(period)
                 if grid_time > now:
                     return
-                self._tick(wall_now_ns - round((now - grid_time) * 1e9))
+                self._tick(round(grid_time * 1e9) + offset_ns)
+
+    def _clock_offset_ns(self) -> int:
+        """Return the node clock minus the monotonic clock [ns] the grid's stamps use.
+
+        Each call reads monotonic, node clock, monotonic; the offset moves only on a reading
+        whose monotonic reads lie within :data:`CLOCK_READ_MAX_S` and that differs from it by
+        more than :data:`CLOCK_STEP_S` (a clock step), so a thread preempted between two reads
+        (a loaded machine, another thread holding the GIL) never shifts one call's ticks against
+        the next call's: live, such a shift stamped consecutive ticks 10-23 ms apart instead of
+        16.7 (live51). The first reading is taken whatever its spread.
+        """
+        before = time.monotonic()
+        wall_ns = self.get_clock().now().nanoseconds
+        after = time.monotonic()
+        offset_ns = wall_ns - round((before + after) * 0.5e9)
+        if self._offset_ns is None or (after - before <= CLOCK_READ_MAX_S and abs(
+                offset_ns - self._offset_ns) > CLOCK_STEP_S * 1e9):
+            self._offset_ns = offset_ns
+        return self._offset_ns
 
     def _next_grid_time(self, period: float) -> float:
         """Return the monotonic time [s] the next tick stands for (:meth:`_advance`; locked)."""
