@@ -267,9 +267,10 @@ class SimNode(Node):
         stands for the grid time t_k = ``_wall_start`` + k x ``tick_seconds`` /
         ``real_time_factor``, the end of the simulated interval it steps; a call runs only the
         ticks with t_k <= now, and on wall-clock stamps (no ``publish_clock``) stamps each with
-        its t_k (on the node clock, through :meth:`_clock_offset_ns`, so a thread preempted
-        between two clock reads shifts no stamp): consecutive ticks are stamped exactly a period apart
-        whenever the executor calls (a late call, a first call), never in the future, so the
+        its t_k (on the node clock, through :meth:`_clock_offset_ns`: a thread preempted
+        between two clock reads shifts no stamp): consecutive ticks are stamped exactly a
+        period apart whenever the executor calls (a late call, a first call), never in the
+        future, so the
         speeds a planner reads from the stamps are the arm's (breaker51e, breaker51j). With
         more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than real time) the
         rest of the debt is dropped: the grid is re-anchored so the call's last tick stands
