@@ -270,11 +270,11 @@ class SimNode(Node):
         its t_k (on the node clock, through :meth:`_clock_offset_ns`: a thread preempted
         between two clock reads shifts no stamp): consecutive ticks are stamped exactly a
         period apart whenever the executor calls (a late call, a first call), never in the
-        future, so the
-        speeds a planner reads from the stamps are the arm's (breaker51e, breaker51j). With
-        more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than real time) the
-        rest of the debt is dropped: the grid is re-anchored so the call's last tick stands
-        for now and the next one for a period after now (the pace check then warns).
+        future, so the speeds a planner reads from the stamps are the arm's (breaker51e,
+        breaker51j). With more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than
+        real time) the rest of the debt is dropped: the grid is re-anchored so the call's last
+        tick stands for now and the next one for a period after now (the pace check then
+        warns).
         """
         rtf = self.config.real_time_factor
         if rtf <= 0:
