@@ -226,13 +226,19 @@ class _Text(str):
 
 
 def _sections(path: str) -> list[str]:
-    """Return the section (node) names of parameter file ``path`` ([]: not readable as one)."""
+    """Return the section (node) names of parameter file ``path`` ([]: not readable as one).
+
+    Read as rcl reads it (``rcl_yaml.load``): its documents (``---``) as one mapping, tabs
+    between the tokens of a line taken.
+    """
     import yaml
+
+    from vjepa_ros.nodes import rcl_yaml
 
     try:
         with open(path, encoding="utf-8") as file:
-            loaded = yaml.safe_load(file)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            loaded = rcl_yaml.load(file.read())
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
         return []  # the node refuses the file in its own words
     return [name for name in loaded if isinstance(name, str)] if isinstance(loaded, dict) else []
 
