@@ -18,7 +18,7 @@ from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.predicted_start import blend_ready, imagine_next_frame, start_mismatch
 from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.robot.targets import target_from_action
+from vjepa_ros.robot.targets import poses_apart, target_from_action
 from vjepa_ros.sim.oracle import OracleWorldModel, decode_poses, encode_states
 
 # These tests' arm never moves its hand: the planner keeps the hand as it is (a planned change
@@ -164,6 +164,25 @@ def test_blend_rule_waits_for_arrival_when_the_arm_turns_away_from_the_setpoint(
     measured[5] += turn_rad  # position tracks exactly, yaw does not
     assert blend_ready(setpoint, target, measured, 0.01, 0.02, 0.1) == ready
     assert blend_ready(setpoint, target, measured, 0.01, 0.02), "no angle given: position only"
+
+
+def test_blend_rule_answers_as_its_three_checks_on_a_seeded_sweep():
+    """The early return for a far set-point changes no answer: position, tracking and turn."""
+    rng = np.random.default_rng(51)
+    answers = set()
+    for _ in range(400):
+        target = START + np.r_[rng.normal(0, 0.02, 3), rng.normal(0, 0.1, 3), 0]
+        setpoint = target + np.r_[rng.normal(0, 0.01, 3), rng.normal(0, 0.05, 3), 0]
+        measured = setpoint + np.r_[rng.normal(0, 0.01, 3), rng.normal(0, 0.05, 3), 0]
+        blend_m, tolerance_m, tolerance_rad = rng.uniform(0, 0.02), 0.015, rng.uniform(0, 0.2)
+        gap, turn = poses_apart(measured, setpoint)
+        expected = (np.linalg.norm(target[:3] - setpoint[:3]) <= blend_m
+                    and gap <= tolerance_m
+                    and max(turn, poses_apart(measured, target)[1]) <= tolerance_rad)
+        ready = blend_ready(setpoint, target, measured, blend_m, tolerance_m, tolerance_rad)
+        assert ready == expected
+        answers.add(ready)
+    assert answers == {True, False}, "the sweep reaches both answers"
 
 
 def blend_run(model, offset_mm=0.0, tolerance=0.02, blend=0.01):

@@ -113,6 +113,8 @@ def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, 
         return False
     measured = np.asarray(measured, dtype=np.float64)
     remaining = float(np.linalg.norm(np.asarray(target)[:3] - np.asarray(setpoint)[:3]))
+    if remaining > blend_m:
+        return False  # most ticks: no rotation work (each poses_apart ~60 us)
     gap, turn = poses_apart(measured, np.asarray(setpoint, dtype=np.float64))
     to_go = poses_apart(measured, np.asarray(target, dtype=np.float64))[1]
     return remaining <= blend_m and gap <= tolerance_m and max(turn, to_go) <= tolerance_rad
