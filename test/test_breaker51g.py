@@ -1,7 +1,8 @@
 """breaker51g: the full-disk lines of every command, camera_node's size refusal, /clock.
 
 Attacked at main d9e1d1ab (fix51d's commits 0753b740, 6ae5a86f, d9e1d1ab):
-``command_errors.command_ended`` / ``_full_disk_message`` with ``out_lock.claimed_outputs`` and
+``command_errors.command_ended`` / ``_full_disk_message`` with ``out_lock.claimed_outputs`` (since
+fix51g ``claims_written``; ``claimed_outputs`` removed in mend51r) and
 ``train.disk_full.full_disk_line`` / ``writing`` (``vjepa-ros run``, ``collect`` for the motion
 and manipulation tasks, ``eval``, ``reach``, ``check``, any command on a bare ENOSPC, EDQUOT,
 EFBIG, EROFS, EIO, EACCES: the write simulated by a stand-in that writes what the real one had

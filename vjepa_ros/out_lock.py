@@ -106,14 +106,6 @@ def release_outputs() -> None:
             _release(key, claim)
 
 
-def claimed_outputs() -> list[Path]:
-    """Return the outputs this process holds claims on, first claimed first.
-
-    A folder (its ``.vjepa-ros.lock`` inside), or the file or new bag beside its lock file.
-    """
-    return [output for output, _, _ in claims_written()]
-
-
 def claims_written() -> list[tuple[Path, str, list[str]]]:
     """Return (output, option, names written) of each claim this process holds, first first.
 
