@@ -16,10 +16,10 @@ import pytest
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 
 from vjepa_ros.nodes.pose_msgs import set_pose  # noqa: E402
+from vjepa_ros.robot.state_ranges import QUATERNION_NORM_TOLERANCE  # noqa: E402
 from vjepa_ros.sim.config import CameraConfig, ControllerConfig, SimConfig  # noqa: E402
 from vjepa_ros.sim.panda import JOINT_MAX_SPEED  # noqa: E402
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner  # noqa: E402
-from vjepa_ros.sim.sim import QUATERNION_NORM_TOLERANCE  # noqa: E402
 
 SMALL = CameraConfig(width=32, height=32)
 HAND_DOWN = np.array([1.0, 0.0, 0.0, 0.0])

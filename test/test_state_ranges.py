@@ -67,8 +67,11 @@ def test_a_measured_quaternion_has_the_simulators_norm_tolerance():
     from vjepa_ros.sim import sim
 
     tolerance = state_ranges.QUATERNION_NORM_TOLERANCE
-    assert sim.QUATERNION_NORM_TOLERANCE is tolerance  # one constant, not two that may part
+    assert not hasattr(sim, "QUATERNION_NORM_TOLERANCE")  # one constant, not two that may part
     hand_down = np.array([1.0, 0, 0, 0])
+    sim.quaternion_to_matrix((1 + 0.9 * tolerance) * hand_down)
+    with pytest.raises(ValueError):
+        sim.quaternion_to_matrix((1 + 1.1 * tolerance) * hand_down)
     for norm in (1 + 0.9 * tolerance, 1 - 0.9 * tolerance):
         assert pose_to_state([0.5, 0, 0.3], norm * hand_down, 0.0)[0] == 0.5
     for norm in (1 + 1.1 * tolerance, 1 - 1.1 * tolerance, 2.0, 1e-5):

@@ -25,10 +25,7 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import euler_to_matrix
 from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH
-from vjepa_ros.robot.state_ranges import (  # noqa: F401  (QUATERNION_NORM_TOLERANCE: sim's)
-    QUATERNION_NORM_TOLERANCE,
-    quaternion_norm_problem,
-)
+from vjepa_ros.robot.state_ranges import quaternion_norm_problem
 from vjepa_ros.sim.camera import Camera
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.controller import CartesianController, JointCommand, orientation_error
