@@ -42,7 +42,12 @@ from vjepa_ros.nodes.dds_profile import (
     profile_variables,
     variable_problem,
 )
-from vjepa_ros.nodes.launch_values import given_arguments, removal, values_file
+from vjepa_ros.nodes.launch_values import (
+    argument_labels,
+    given_arguments,
+    removal,
+    values_file,
+)
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
 
@@ -64,18 +69,6 @@ def given_values(context, names=tuple(PARAMETER_ARGUMENTS)):
     """
     return given_arguments(context.launch_configurations,
                            {name: PARAMETER_ARGUMENTS[name] for name in names})
-
-
-def given_labels(context, values):
-    """Return ``{parameter: "argument:=text"}`` for the ``values`` of :func:`given_values`.
-
-    Written in the values file, so that a node refusing a value names the argument given
-    (``checkpoint:=/no/such/model.pt``), not the file.
-    """
-    by_parameter = {parameter: name for name, (parameter, _) in PARAMETER_ARGUMENTS.items()}
-    return {parameter: f"{by_parameter[parameter]}:="
-            f"{context.launch_configurations[by_parameter[parameter]]}"
-            for parameter in values}
 
 
 def check_arguments(context):
@@ -140,13 +133,15 @@ def nodes(context):
     namespace = context.launch_configurations.get("namespace", "")
     planner = node_fqn(context, namespace, PLANNER_NODE)
     values = given_values(context)
-    planner_given = values_file(planner, values, given_labels(context, values),
+    labels = argument_labels(context.launch_configurations, PARAMETER_ARGUMENTS, values)
+    planner_given = values_file(planner, values, labels,
                                 before=(context.launch_configurations.get("params_file", ""),))
     # the camera follows the planner's clock: the argument, else the planner's params_file
     clock = given_values(context, ("use_sim_time",))
     camera_given = values_file(node_fqn(context, "camera", "camera"),
                                clock or planner_clock(context, planner),
-                               given_labels(context, clock),
+                               argument_labels(context.launch_configurations,
+                                               PARAMETER_ARGUMENTS, clock),
                                before=(os.path.join(config, "camera.yaml"),))
     planner_node = Node(
         package="vjepa_ros",

@@ -107,12 +107,22 @@ def node_parameters(configurations: dict, node: str, config: str, arguments: dic
     shipped = os.path.join(config, NODES[node].params_file)
     texts = {parameter: given[parameter] for parameter, kind in arguments.values()
              if kind is str and parameter in given}
-    labels = {parameter: f"{argument}:={configurations[argument]}"
-              for argument, (parameter, _) in arguments.items() if parameter in texts}
+    labels = argument_labels(configurations, arguments, texts)
     return [shipped, *values_file(f"/{NODES[node].ros_name}", texts, labels, before=(shipped,)),
             {parameter: parameter_value(launch_configuration(argument), value_type=kind)
              for argument, (parameter, kind) in arguments.items()
              if parameter in given and kind is not str}]
+
+
+def argument_labels(configurations: dict, arguments: dict, parameters) -> dict[str, str]:
+    """Return ``{parameter: "argument:=text"}`` for each of ``parameters`` an argument gave.
+
+    ``configurations``: the launch's texts; ``arguments``: ``{argument: (parameter, type)}``.
+    Written in the first line of a :func:`values_file`, so that a node refusing a value names
+    the argument given (``checkpoint:=/no/such/model.pt``), not the file.
+    """
+    return {parameter: f"{argument}:={configurations[argument]}"
+            for argument, (parameter, _) in arguments.items() if parameter in parameters}
 
 
 def written_files(parameters: list) -> list[str]:
