@@ -160,3 +160,21 @@ def test_a_node_keeps_its_own_clock_and_a_planner_on_the_wall_clock_leads_nobody
               "--node", "sim"])
         assert "use_sim_time" not in started["nodes"][1].parameters
         assert "publish_clock" not in started["nodes"][1].parameters
+
+
+def test_each_params_file_is_named_as_typed_and_applied_in_turn(started, tmp_path,
+                                                                monkeypatch):
+    """``launch --params-file search.yaml --params-file site.yaml`` (relative): both, as typed."""
+    from vjepa_ros.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("search.yaml", "site.yaml"):
+        (tmp_path / name).write_text("/**:\n  ros__parameters:\n    planner: {samples: 12}\n")
+    main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", "search.yaml",
+          "--params-file", "site.yaml"])
+    (planner,) = started["nodes"]
+    assert [label for _, label in planner.files()] == ["--params-file search.yaml",
+                                                       "--params-file site.yaml"]
+    assert [Path(path).name for path, _ in planner.files()] == ["search.yaml", "site.yaml"]
+    assert [label for _, label in mpc_nodes(params_file=["/a.yaml", "/b.yaml"])[0].files()] == [
+        "--params-file /a.yaml", "--params-file /b.yaml"]  # no names given: the paths

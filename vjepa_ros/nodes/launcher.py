@@ -83,11 +83,8 @@ def _launch(args: argparse.Namespace) -> int:
             args.checkpoint = checkpoint
         nodes = mpc_nodes(args.checkpoint or "", args.camera_topic, args.target_topic,
                           args.joint_states_topic, args.gripper_topic, args.camera,
-                          args.params_file, args.image_transport, overrides.get("planner"))
-        if given_files:  # each applied in turn over the one before, as ros2 run applies them
-            nodes[0].file_label = f"--params-file {given_files[0]}"
-            nodes[0].more_files = [(path, f"--params-file {name}") for path, name in
-                                   zip(args.params_file[1:], given_files[1:], strict=True)]
+                          args.params_file, args.image_transport, overrides.get("planner"),
+                          params_labels=given_files)  # each file named as typed
         # a node named twice (--node sim --node sim) is started once: two would be a mistake
         nodes += [NodeLaunch(name) for name in dict.fromkeys(args.node)
                   if name not in {n.name for n in nodes}]

@@ -145,15 +145,18 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
               target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
               gripper_topic: str = "gripper_command", camera: bool = False,
               params_file: str | list[str] | None = None, image_transport: str | None = None,
-              planner_parameters: dict | None = None) -> list[NodeLaunch]:
+              planner_parameters: dict | None = None,
+              params_labels: list[str] | None = None) -> list[NodeLaunch]:
     """Return the nodes of ``launch/vjepa_mpc.launch.py``, given the same arguments.
 
     An argument that sets a parameter (``checkpoint`` "", ``image_transport`` None: not given)
     sets it only when given, so the parameter file's value stays otherwise (user33).
     ``params_file``: a path, or the paths ``--params-file`` gave (argparse's list: each applied
-    in turn, :attr:`NodeLaunch.more_files` after the first).
+    in turn, :attr:`NodeLaunch.more_files` after the first). ``params_labels``: each file's
+    name as the user typed it, for messages (``--params-file NAME``; None: its path).
     """
     files = [params_file] if isinstance(params_file, str) else list(params_file or [])
+    names = [f"--params-file {name}" for name in (params_labels or files)]
     parameters = dict(planner_parameters or {})
     labels = {}
     if image_transport is not None and "image_transport" not in parameters:
@@ -164,7 +167,8 @@ def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/im
         labels["model.checkpoint"] = "--checkpoint"
     nodes = [NodeLaunch(
         "planner", parameters=parameters, params_file=files[0] if files else None,
-        labels=labels, more_files=[(path, f"--params-file {path}") for path in files[1:]],
+        labels=labels, file_label=names[0] if names else None,
+        more_files=list(zip(files[1:], names[1:], strict=True)),
         remappings={"image": camera_topic, "target_pose": target_topic,
                     "joint_states": joint_states_topic, "gripper_command": gripper_topic},
     )]
