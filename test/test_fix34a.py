@@ -166,9 +166,23 @@ def test_a_full_temp_disk_while_unpacking_a_zstd_names_tmpdir(tmp_path, monkeypa
 
     monkeypatch.setattr(data_file_parts, "zstd_module", lambda: type(
         "Z", (), {"ZstdDecompressor": Full, "ZstdError": ValueError}))
-    with pytest.raises(BagError, match=r"\.mcap\.zstd: cannot unpack it: no space left in the "
-                       r"temp folder .*TMPDIR"):
+    with pytest.raises(BagError, match=r"\.mcap\.zstd: cannot unpack it: no room in the temp "
+                       r"folder .*: no space left on its disk, it is full; free space there, "
+                       r"or set TMPDIR"):
         read_recording(next(bag.glob("*.zstd")))
+
+
+def test_a_used_up_quota_in_the_temp_folder_is_not_called_a_full_disk(tmp_path):
+    """EDQUOT: the quota is named, and what frees it (a quota is not a full disk: fix51g)."""
+    from vjepa_ros.recordings.temp_copies import temp_copy_full_words
+
+    copied = tmp_path / "x.db3"
+    copied.write_bytes(b"\0" * 2**20)
+    line = temp_copy_full_words(OSError(errno.EDQUOT, "Disk quota exceeded"), copied)
+    assert "x.db3 (1 MB): your disk quota is used up; free some of your quota" in line, line
+    assert "full" not in line and line.endswith("set TMPDIR to a folder on a disk with room "
+                                                "for it")
+    assert temp_copy_full_words(OSError(errno.EACCES, "denied"), copied) == ""
 
 
 def test_a_failed_read_leaves_no_temporary_copy(tmp_path, monkeypatch):

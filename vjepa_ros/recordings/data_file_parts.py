@@ -24,7 +24,7 @@ from vjepa_ros.recordings.bag_reader import (
     zstd_module,
 )
 from vjepa_ros.recordings.sqlite_wal import merged_copy, pending_wal
-from vjepa_ros.recordings.temp_copies import TempCopies, no_space_words
+from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
 STORAGE_OF_SUFFIX = {".mcap": "mcap", ".db3": "sqlite3"}
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"  # zstd frame magic (RFC 8878); CDR starts 00 01 / 00 00
@@ -221,7 +221,7 @@ def _unpack_zstd(file: Path, copies: TempCopies) -> tuple[Path, str | None]:
     """Decompress a file-compressed data file into a temporary directory (as rosbags does).
 
     Raises BagError naming the file for a corrupt stream, and the temp folder and ``TMPDIR``
-    when it has no space for the unpacked copy (``temp_copies.no_space_words``).
+    when it has no space for the unpacked copy (``temp_copies.temp_copy_full_words``).
     """
     zstd = zstd_module()
     target = copies.folder("vjepa_ros_bag_") / file.name[: -len(".zstd")]
@@ -234,7 +234,7 @@ def _unpack_zstd(file: Path, copies: TempCopies) -> tuple[Path, str | None]:
             raise BagError(f"{shown_path(file)}: the zstd stream is corrupt ({exc}); re-copy "
                            "the file from the recording machine") from exc
         except OSError as exc:
-            if not (full := no_space_words(exc, file)):
+            if not (full := temp_copy_full_words(exc, file)):
                 raise
             raise BagError(f"{shown_path(file)}: cannot unpack it: {full}") from exc
     if not decompressor.eof:

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.recordings.temp_copies import TempCopies, no_space_words
+from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
 
 def pending_wal(file: Path) -> Path | None:
@@ -74,7 +74,7 @@ def _merge(file: Path, wal: Path, copies: TempCopies, shown: Path) -> tuple[Path
             connection.close()
         after = _count(f"file:{quote(str(target))}?mode=ro")
     except (OSError, sqlite3.Error) as exc:
-        why = no_space_words(exc, file) or str(exc)
+        why = temp_copy_full_words(exc, file) or str(exc)
         return file, (f"{shown_path(shown)}-wal: its write-ahead log could not be merged ({why}): "
                       "the messages only it holds are not read"), True
     return target, (f"{shown_path(shown)}-wal: {after - before} message(s) the recorder had not "

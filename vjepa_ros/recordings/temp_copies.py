@@ -68,18 +68,21 @@ def _remove(folders: list[str]) -> None:
     folders.clear()
 
 
-def no_space_words(exc: BaseException, copied: Path) -> str:
-    """Say that the temp folder is full while copying ``copied`` ("" for another error).
+def temp_copy_full_words(exc: BaseException, copied: Path) -> str:
+    """Say that the temp folder had no room for a copy of ``copied`` ("" for another error).
 
-    Names the temp folder, the size of the copy and what to do: free space there, or set
-    ``TMPDIR`` to a folder on a disk with room for it.
+    Names the temp folder, the size of the copy, the cause by ``exc.errno`` (a full disk or a
+    used-up quota: ``disk_full.no_space_words``) and what to do (``disk_full.remedy``, or set
+    ``TMPDIR`` to a folder on a disk with room for it).
     """
+    from vjepa_ros.train.disk_full import no_space_words, remedy
+
     if not isinstance(exc, OSError) or exc.errno not in NO_SPACE_ERRNOS:
         return ""
     try:
         size = f" ({os.path.getsize(copied) / 2**20:.0f} MB)"
     except OSError:
         size = ""
-    return (f"no space left in the temp folder {shown_path(tempfile.gettempdir())} for a copy "
-            f"of {shown_path(copied.name)}{size}: free space there, or set TMPDIR to a folder on "
-            "a disk with room for it")
+    return (f"no room in the temp folder {shown_path(tempfile.gettempdir())} for a copy of "
+            f"{shown_path(copied.name)}{size}: {no_space_words(exc.errno)}; "
+            f"{remedy(exc.errno)}, or set TMPDIR to a folder on a disk with room for it")
