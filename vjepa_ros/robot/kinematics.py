@@ -21,7 +21,12 @@ import math
 import numpy as np
 
 from vjepa_ros.config import param
-from vjepa_ros.robot.state_ranges import FINGER_MAX_M, quaternion_norm_problem, reach_problem
+from vjepa_ros.robot.state_ranges import (
+    FINGER_MAX_M,
+    QUATERNION_NORM_TOLERANCE,
+    quaternion_norm_problem,
+    reach_problem,
+)
 
 # Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
 FRANKA_DH = np.array(
@@ -183,9 +188,10 @@ def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     norm = np.linalg.norm(quat, axis=-1)
     if np.any(norm < 1e-6):
         raise StateError("end-effector orientation is a zero quaternion")
-    problem = quaternion_norm_problem(quat, subject="end-effector orientation quaternion")
-    if problem:  # the simulator's target_pose tolerance (never normalised silently)
-        raise StateError(problem)
+    if not np.all(np.abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE):  # the norm it has: worded
+        # only when off (the simulator's target_pose tolerance; never normalised silently)
+        raise StateError(quaternion_norm_problem(
+            quat, subject="end-effector orientation quaternion"))
     problem = reach_problem(position)
     if problem:
         raise StateError(problem)
