@@ -275,7 +275,9 @@ class Sim(SimReadings):
         """Advance ``count`` physics steps, running the controller before each."""
         p, client, handles = self._p, self.client, self.handles
         finger = self.gripper_goal.finger_target
-        # every finger motor at most the Franka Hand's continuous force, whatever the goal says
+        # every finger motor at most the Franka Hand's continuous force, whatever the goal says:
+        # kept over the config's range and gripper_goal's cap as the one place every goal passes
+        # (one assigned to gripper_goal directly, a config changed after check())
         force = min(self.gripper_goal.max_effort, FRANKA_HAND_MAX_FORCE)
         cfg = self.config.controller
         for _ in range(int(count)):
