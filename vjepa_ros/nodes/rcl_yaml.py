@@ -252,6 +252,22 @@ def _empty_mapping(loader, node):
 RclLoader.add_constructor(_EMPTY_MAP, _empty_mapping)
 
 
+def _python_parser_error(text: str) -> None:
+    """Raise PyYAML's own parser's error for ``text`` that libyaml refused, if it has one.
+
+    The two word the same fault differently (libyaml: ``line 2, column 1: did not find
+    expected ',' or ']'``; PyYAML: ``line 1, column 16: expected ',' or ']', but got '<stream
+    end>'``, at the place the text stops making sense): one wording whether or not this PyYAML
+    has libyaml. Not where PyYAML's fault is a tab libyaml reads (then libyaml's error stands).
+    """
+    try:
+        for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.MarkedYAMLError as exc:
+        if "\t" not in (exc.problem or ""):
+            raise exc from None
+
+
 def load(text: str, repeated: list | None = None):
     """Return the YAML document ``text`` with rcl's scalar types; raises yaml.YAMLError.
 
@@ -272,6 +288,8 @@ def load(text: str, repeated: list | None = None):
                            "line, not indent it or follow '-'): use spaces there") if _LibYaml \
                 else ("found a tab, which this PyYAML (built without libyaml, rcl's parser) "
                       "cannot read: use spaces there")
+        elif _LibYaml:
+            _python_parser_error(text)
         raise
     finally:
         loader.dispose()
