@@ -11,13 +11,13 @@ interleave the versions; prints each version's best (and median) µs per tick. C
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
 import numpy as np
 
 from benchmarks.stream_versions import streamer_at
+from vjepa_ros.cli_parser import ArgumentParser
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.targets import SetpointStreamer
 
@@ -46,7 +46,7 @@ def tick_time(streamer_type, target) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--old", default="9e177490")
     parser.add_argument("--main", default="main")
