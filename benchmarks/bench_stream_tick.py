@@ -1,6 +1,6 @@
 """Time ``SetpointStreamer.step`` (the stream tick) of three versions side by side.
 
-Usage: ``PYTHONPATH=$PWD python benchmarks/bench_stream_tick.py [--rounds N] [--old REV]
+Usage: ``python benchmarks/bench_stream_tick.py [--rounds N] [--old REV]
 [--main REV]``. Versions: ``--old`` (default 9e177490, before the faces' braking), ``--main``
 (default the main branch) read with ``git show`` (``stream_versions.streamer_at``), and the
 working tree's. Cases: mid-air (a 6 cm move inside the box), reach edge (a plan clipped onto the
@@ -12,14 +12,21 @@ interleave the versions; prints each version's best (and median) µs per tick. C
 from __future__ import annotations
 
 import statistics
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.stream_versions import streamer_at
-from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.robot.safety import SafetyLimits, filter_target
-from vjepa_ros.robot.targets import SetpointStreamer
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
+import numpy as np  # noqa: E402
+
+from benchmarks.stream_versions import streamer_at  # noqa: E402
+from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.robot.safety import SafetyLimits, filter_target  # noqa: E402
+from vjepa_ros.robot.targets import SetpointStreamer  # noqa: E402
 
 LIMITS = SafetyLimits()
 HAND_DOWN = np.array([np.pi, 0.0, 0.0, 0.0])
@@ -47,10 +54,12 @@ def tick_time(streamer_type, target) -> float:
 
 def main() -> None:
     parser = ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=30, help="rounds (at least 1; default 30)")
     parser.add_argument("--old", default="9e177490")
     parser.add_argument("--main", default="main")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     versions = {args.old: streamer_at(args.old), args.main: streamer_at(args.main),
                 "this tree": SetpointStreamer}
     times = {(case, name): [] for case in CASES for name in versions}
@@ -67,4 +76,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))

@@ -234,7 +234,7 @@ def test_stamps_stepping_back_on_an_unused_joint_state_topic_leave_the_bag_reada
 
 FILE_SIZE_LIMIT = """
 import resource, signal, sys, torch
-from vjepa_ros.train.disk_full import writing
+from vjepa_ros.disk_full import writing
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG
 resource.setrlimit(resource.RLIMIT_FSIZE, (100_000, resource.RLIM_INFINITY))
 try:

@@ -38,7 +38,7 @@ ahead of its clock: the planner's input check refused such states (fix51d: /cloc
 message's time just before it; test below).
 
 fix51d: (1) is refused (one line naming both sizes, exit status 1), the family with it (one
-dimension, 16-bit); (2), (3) end in train's full-disk line (``train.disk_full``) naming the
+dimension, 16-bit); (2), (3) end in train's full-disk line (``disk_full``) naming the
 output, what was kept and what to do, for ENOSPC and EDQUOT, ``record`` and any command's bare
 full-disk error too (``command_errors.command_ended``).
 """
@@ -349,7 +349,7 @@ def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys
     ``vjepa-ros bag-from-npz: [Errno 28] No space left on device``, naming neither OUT nor its
     disk, nor that nothing is left at OUT, nor what to do. Now: one line naming OUT, that its
     disk is full, that nothing was saved there and what to do, as train's full-disk line
-    (``train.disk_full.writing``); the partial bag is removed (that held).
+    (``disk_full.writing``); the partial bag is removed (that held).
     """
     from rosbags.rosbag2 import Writer
 
@@ -442,9 +442,9 @@ def test_any_command_ending_on_a_bare_full_disk_names_its_output(tmp_path, capsy
     """
     import os
 
+    from vjepa_ros import disk_full
     from vjepa_ros.command_errors import command_ended
     from vjepa_ros.out_lock import claim_output, release_outputs
-    from vjepa_ros.train import disk_full
 
     out = tmp_path / "report"
     claim_output(out, "--out")

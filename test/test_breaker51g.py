@@ -3,7 +3,7 @@
 Attacked at main d9e1d1ab (fix51d's commits 0753b740, 6ae5a86f, d9e1d1ab):
 ``command_errors.command_ended`` / ``_full_disk_message`` with ``out_lock.claimed_outputs`` (since
 fix51g ``claims_written``; ``claimed_outputs`` removed in mend51r) and
-``train.disk_full.full_disk_line`` / ``writing`` (``vjepa-ros run``, ``collect`` for the motion
+``disk_full.full_disk_line`` / ``writing`` (``vjepa-ros run``, ``collect`` for the motion
 and manipulation tasks, ``eval``, ``reach``, ``check``, any command on a bare ENOSPC, EDQUOT,
 EFBIG, EROFS, EIO, EACCES: the write simulated by a stand-in that writes what the real one had
 saved by then and raises the errno), ``nodes/camera_node._check_size`` (stand-in cameras through
@@ -92,7 +92,7 @@ def test_run_on_a_full_disk_after_one_episode_says_it_was_saved(tmp_path, monkey
 
 def _disk_full(monkeypatch):
     """Make every disk look full (5 MB free), as the disk a bare ENOSPC came from."""
-    from vjepa_ros.train import disk_full
+    from vjepa_ros import disk_full
 
     monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)
 
@@ -501,8 +501,8 @@ def test_bag_from_npz_on_a_file_size_limit_points_at_no_disk_with_room(tmp_path)
     user51u: the line said ``not for want of space`` and ended ``or give another out folder on
     a disk with room`` (``bag_writing`` added it whatever the cause). ENOSPC keeps it.
     """
+    from vjepa_ros.disk_full import DiskFullError
     from vjepa_ros.eval.command import bag_writing
-    from vjepa_ros.train.disk_full import DiskFullError
 
     lines = {}
     for code in (errno.EFBIG, errno.ENOSPC):

@@ -276,7 +276,7 @@ def test_the_cache_code_digest_leaves_out_modules_no_reader_imports(tmp_path, mo
 
 
 def test_a_file_too_large_for_its_disk_is_not_a_full_disk(tmp_path):
-    from vjepa_ros.train.disk_full import DiskFullError, writing
+    from vjepa_ros.disk_full import DiskFullError, writing
 
     with pytest.raises(DiskFullError) as caught, writing(tmp_path / "latest.pt", "FIX"):
         raise OSError(errno.EFBIG, os.strerror(errno.EFBIG))
@@ -286,7 +286,7 @@ def test_a_file_too_large_for_its_disk_is_not_a_full_disk(tmp_path):
 
 
 def test_a_short_write_without_errno_on_a_nearly_full_disk_is_a_full_disk(tmp_path, monkeypatch):
-    from vjepa_ros.train import disk_full
+    from vjepa_ros import disk_full
 
     monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)
     with pytest.raises(disk_full.DiskFullError, match=r"x\.pt: no space left on its disk, it "

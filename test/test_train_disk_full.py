@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from vjepa_ros.cli import main
-from vjepa_ros.train.disk_full import DiskFullError, is_disk_full, writing
+from vjepa_ros.disk_full import DiskFullError, is_disk_full, writing
 from vjepa_ros.train.synthetic import write_blob_episodes, write_tiny_encoder
 
 pytestmark = pytest.mark.usefixtures("one_thread")

@@ -133,7 +133,7 @@ def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None
     """Word a bare full-disk or file-size-limit error (``[Errno 28]``, ``[Errno 27]``) as train's.
 
     ``could not write OUT: no space left on its disk, it is full, N MB free; SAVED: free space
-    there, or give another --out on a disk with room`` (``train.disk_full.full_disk_line``):
+    there, or give another --out on a disk with room`` (``disk_full.full_disk_line``):
     OUT the file the error names, else the first output the command claimed (``out_lock``);
     EDQUOT names the quota (``your disk quota is used up``), not a full disk. SAVED: what is
     in the claimed outputs now that the command wrote (``saved in run: 2 files (a.gif,
@@ -152,8 +152,7 @@ def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None
         return None
     from pathlib import Path
 
-    from vjepa_ros.out_lock import claims_written
-    from vjepa_ros.train.disk_full import (
+    from vjepa_ros.disk_full import (
         DiskFullError,
         elsewhere_line,
         full_disk_line,
@@ -163,6 +162,7 @@ def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None
         other_output,
         remedy,
     )
+    from vjepa_ros.out_lock import claims_written
 
     limit = exc.errno == errno.EFBIG  # a file-size limit (`ulimit -f`), not a full disk
     if isinstance(exc, DiskFullError) or not (limit or is_disk_full(exc)):

@@ -273,15 +273,15 @@ def bag_writing(bag: Path):
     """Return the context writing the new ``bag`` folder: a full disk ends it in one line.
 
     ``could not write BAG: no space left on its disk, it is full, N MB free; nothing saved
-    there (the part written is removed): ...`` (``train.disk_full.writing``, a
-    :class:`~vjepa_ros.train.disk_full.DiskFullError`: ENOSPC, EDQUOT) instead of a bare
+    there (the part written is removed): ...`` (``disk_full.writing``, a
+    :class:`~vjepa_ros.disk_full.DiskFullError`: ENOSPC, EDQUOT) instead of a bare
     ``[Errno 28] No space left on device`` that names no file (breaker51d); a file-size limit
     (EFBIG): ``... raise the file-size limit ... or write to a disk without one (another out
     folder there)``, never a disk with room.
     """
     import errno
 
-    from vjepa_ros.train.disk_full import RAISE_LIMIT, other_output, writing
+    from vjepa_ros.disk_full import RAISE_LIMIT, other_output, writing
 
     def fix(remedy: str) -> str:
         code = errno.EFBIG if remedy == RAISE_LIMIT else None

@@ -75,7 +75,7 @@ def temp_copy_full_words(exc: BaseException, copied: Path) -> str:
     used-up quota: ``disk_full.no_space_words``) and what to do (``disk_full.remedy``, or set
     ``TMPDIR`` to a folder on a disk with room for it).
     """
-    from vjepa_ros.train.disk_full import no_space_words, remedy
+    from vjepa_ros.disk_full import no_space_words, remedy
 
     if not isinstance(exc, OSError) or exc.errno not in NO_SPACE_ERRNOS:
         return ""

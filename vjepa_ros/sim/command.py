@@ -48,10 +48,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         remove_stale_partials(args.out, lambda name: _writes(args.task, name))
         _forget_script_record(args.out)
         started = True  # stopped from here on (the imports take seconds): say what was saved
+        from vjepa_ros.disk_full import writing
         from vjepa_ros.sim.collector import collect  # the simulator: after every check
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
-        from vjepa_ros.train.disk_full import writing
 
         # a full disk: one line naming the folder and what it holds now (DiskFullError)
         with writing(args.out, lambda remedy: _disk_full_text(args, remedy)):

@@ -49,10 +49,10 @@ import torch
 from torch import Tensor
 
 from vjepa_ros.atomic_files import replacing, write_text
+from vjepa_ros.disk_full import writing
 from vjepa_ros.planning.memory import memory_size
 from vjepa_ros.recordings.bag_files import walk_files
 from vjepa_ros.train.config import DataConfig
-from vjepa_ros.train.disk_full import writing
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
 from vjepa_ros.train.episodes import (
     ClipFix,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import torch
 
+from vjepa_ros.disk_full import writing
 from vjepa_ros.models import save_world_model
 from vjepa_ros.train.config import config_to_dict
-from vjepa_ros.train.disk_full import writing
 from vjepa_ros.train.model_records import model_data, recorded_frame_sizes
 from vjepa_ros.train.resume_checks import check_world_size, config_of_checkpoint, resumed_sampler
 from vjepa_ros.train.schedule import resumed_schedule
