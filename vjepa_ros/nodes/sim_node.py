@@ -55,6 +55,7 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.robot.clock_steps import CLOCK_READ_SPREAD_S, read_stream_clocks
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
@@ -68,10 +69,10 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
-# [s] a reading of the node clock against the monotonic one taken within this (no preemption
-# between the reads) may move the offset the grid's stamps use, and does when they differ by
-# more than CLOCK_STEP_S (the system clock stepped or slewed): see SimNode._clock_offset_ns
-CLOCK_READ_MAX_S = 2e-4
+# [s] a reading of the node clock between two monotonic reads within clock_steps'
+# CLOCK_READ_SPREAD_S (no preemption between them) may move the offset the grid's stamps use,
+# and does when they differ by more than this (the system clock stepped or slewed): see
+# SimNode._clock_offset_ns
 CLOCK_STEP_S = 1e-3
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; set -p publish_clock:=true (the simulator "
@@ -298,18 +299,18 @@ class SimNode(Node):
     def _clock_offset_ns(self) -> int:
         """Return the node clock minus the monotonic clock [ns] the grid's stamps use.
 
-        Each call reads monotonic, node clock, monotonic; the offset moves only on a reading
-        whose monotonic reads lie within :data:`CLOCK_READ_MAX_S` and that differs from it by
-        more than :data:`CLOCK_STEP_S` (a clock step), so a thread preempted between two reads
+        Each call reads monotonic, node clock, monotonic (``clock_steps.read_stream_clocks``, as
+        the planner's stream does: the tightest of a few tries); the offset moves only on a
+        reading whose monotonic reads lie within ``CLOCK_READ_SPREAD_S`` and that differs from it
+        by more than :data:`CLOCK_STEP_S` (a clock step), so a thread preempted between two reads
         (a loaded machine, another thread holding the GIL) never shifts one call's ticks against
         the next call's: live, such a shift stamped consecutive ticks 10-23 ms apart instead of
         16.7 (live51). The first reading is taken whatever its spread.
         """
-        before = time.monotonic()
-        wall_ns = self.get_clock().now().nanoseconds
-        after = time.monotonic()
-        offset_ns = wall_ns - round((before + after) * 0.5e9)
-        if self._offset_ns is None or (after - before <= CLOCK_READ_MAX_S and abs(
+        wall_ns, (steady, spread) = read_stream_clocks(
+            lambda: self.get_clock().now().nanoseconds, time.monotonic)
+        offset_ns = wall_ns - round(steady * 1e9)
+        if self._offset_ns is None or (spread <= CLOCK_READ_SPREAD_S and abs(
                 offset_ns - self._offset_ns) > CLOCK_STEP_S * 1e9):
             self._offset_ns = offset_ns
         return self._offset_ns
