@@ -335,7 +335,9 @@ def test_a_late_timer_call_stamps_each_caught_up_tick_at_its_own_time(context):
         joints = _recorded(node.joint_pub)
         tick = node.runner.tick_seconds
         # the timer's call is 100 ms (6 ticks) late
-        node._wall_start = time.monotonic() - (node.runner.sim.time - node._sim_start) - 6 * tick
+        grid = node.grid
+        grid.anchor(grid.sim_start,
+                    time.monotonic() - (node.runner.sim.time - grid.sim_start) - 6 * tick)
         node._advance()
         assert len(joints) == 6
         gaps = np.diff([_seconds(m.header.stamp) for m in joints])

@@ -109,7 +109,7 @@ def _node(context, monkeypatch, read_s: float = 0.0, **params):
             return Time(nanoseconds=int(round((fake.now + ROS_EPOCH) * 1e9)))
 
     node.get_clock = _Clock
-    node._wall_start, node._sim_start = fake.now, node.runner.sim.time
+    node.grid.anchor(node.runner.sim.time, fake.now)  # the grid on the fake monotonic
     return node, fake
 
 
@@ -120,7 +120,7 @@ def _seconds(stamp) -> float:
 def _run_timer(node, fake, lateness: dict, calls: int = 30) -> tuple[list, list]:
     """Call ``_advance`` as the steady timer would: ``lateness`` {call: ticks late}.
 
-    The timer starts 50 us after ``_wall_start`` (as ``create_timer`` does in ``__init__``),
+    The timer starts 50 us after the grid's anchor (as ``create_timer`` does in ``__init__``),
     with up to 0.3 ms of jitter; a call due before the previous (late) one ran is skipped, as
     rcl's timer skips missed periods. The arm moves to a target 0.35 m away meanwhile. Returns
     the joint_states and current_pose messages.

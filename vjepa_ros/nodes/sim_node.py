@@ -55,25 +55,19 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
-from vjepa_ros.robot.clock_steps import CLOCK_READ_SPREAD_S, read_stream_clocks
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
+from vjepa_ros.sim.tick_grid import TickGrid
 
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
 )
-MAX_TICKS_PER_CALLBACK = 6  # when behind real time, catch up at most this much per timer call
 REFUSED = ("this simulator started second, so it refuses to run: stop the other one first, or "
            "give this one another ROS_DOMAIN_ID")
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
-# [s] a reading of the node clock between two monotonic reads within clock_steps'
-# CLOCK_READ_SPREAD_S (no preemption between them) may move the offset the grid's stamps use,
-# and does when they differ by more than this (the system clock stepped or slewed): see
-# SimNode._clock_offset_ns
-CLOCK_STEP_S = 1e-3
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; set -p publish_clock:=true (the simulator "
             "is the clock; a start-up parameter) or -p use_sim_time:=false")
@@ -161,10 +155,11 @@ class SimNode(Node):
         self.camera_info = self._camera_info()
         rtf = self.config.real_time_factor
         period = self.runner.tick_seconds / rtf if rtf > 0 else 1e-3
-        self._wall_start = time.monotonic()
-        self._sim_start = 0.0
+        # which ticks are due on the wall clock and their stamps (none when flat out); the
+        # lambdas read sim_node's time and the node's clock at each call
+        self.grid = TickGrid(self.runner.tick_seconds, rtf, lambda: time.monotonic(),
+                             lambda: self.get_clock().now().nanoseconds) if rtf > 0 else None
         self._time_offset = 0.0
-        self._offset_ns: int | None = None  # node clock - monotonic [ns] (_clock_offset_ns)
         # ~/reset's stamp [s]: a target_pose stamped no later was sent before it (in flight)
         self._reset_stamp, self._said_stale = 0.0, False
         # The simulator is a clock source: it steps on the steady clock whatever use_sim_time
@@ -244,7 +239,7 @@ class SimNode(Node):
         """Return the stamp of what is published now: simulated time under ``publish_clock``.
 
         Else ``wall_ns`` [ns, the node clock's] when given (the grid time of the tick being
-        published: :meth:`_advance`), or the node clock's now.
+        published: ``TickGrid.advance``), or the node clock's now.
         """
         if self.config.publish_clock:
             return set_stamp(Time(), self.sim_time())
@@ -262,63 +257,16 @@ class SimNode(Node):
             # Shutting down (Ctrl-C) while this tick published: nothing to report.
 
     def _advance(self) -> None:
-        """Run the ticks that are due by now (at most :data:`MAX_TICKS_PER_CALLBACK`).
+        """Run the ticks that are due by now (``sim.tick_grid.TickGrid.advance``).
 
-        Tick k after the anchor (``_wall_start`` [s, monotonic], ``_sim_start`` [s, simulated])
-        stands for the grid time t_k = ``_wall_start`` + k x ``tick_seconds`` /
-        ``real_time_factor``, the end of the simulated interval it steps; a call runs only the
-        ticks with t_k <= now, and on wall-clock stamps (no ``publish_clock``) stamps each with
-        its t_k (on the node clock, through :meth:`_clock_offset_ns`: a thread preempted
-        between two clock reads shifts no stamp): consecutive ticks are stamped exactly a
-        period apart whenever the executor calls (a late call, a first call), never in the
-        future, so the speeds a planner reads from the stamps are the arm's (breaker51e,
-        breaker51j). With more than MAX_TICKS_PER_CALLBACK due (a stall, a machine slower than
-        real time) the rest of the debt is dropped: the grid is re-anchored so the call's last
-        tick stands for now and the next one for a period after now (the pace check then
-        warns).
+        On wall-clock stamps (no ``publish_clock``) each is stamped with its grid time; flat
+        out (``real_time_factor`` 0) one tick per call.
         """
-        rtf = self.config.real_time_factor
-        if rtf <= 0:
+        if self.grid is None:
             with self.lock:
                 self._tick()
             return
-        period = self.runner.tick_seconds / rtf
-        offset_ns = self._clock_offset_ns()
-        now = time.monotonic()
-        with self.lock:
-            if self._next_grid_time(period) + MAX_TICKS_PER_CALLBACK * period <= now:
-                self._wall_start = now - MAX_TICKS_PER_CALLBACK * period
-                self._sim_start = self.runner.sim.time
-        for _ in range(MAX_TICKS_PER_CALLBACK):
-            with self.lock:  # (a ~/reset between two ticks re-anchors the grid)
-                grid_time = self._next_grid_time(period)
-                if grid_time > now:
-                    return
-                self._tick(round(grid_time * 1e9) + offset_ns)
-
-    def _clock_offset_ns(self) -> int:
-        """Return the node clock minus the monotonic clock [ns] the grid's stamps use.
-
-        Each call reads monotonic, node clock, monotonic (``clock_steps.read_stream_clocks``, as
-        the planner's stream does: the tightest of a few tries); the offset moves only on a
-        reading whose monotonic reads lie within ``CLOCK_READ_SPREAD_S`` and that differs from it
-        by more than :data:`CLOCK_STEP_S` (a clock step), so a thread preempted between two reads
-        (a loaded machine, another thread holding the GIL) never shifts one call's ticks against
-        the next call's: live, such a shift stamped consecutive ticks 10-23 ms apart instead of
-        16.7 (live51). The first reading is taken whatever its spread.
-        """
-        wall_ns, (steady, spread) = read_stream_clocks(
-            lambda: self.get_clock().now().nanoseconds, time.monotonic)
-        offset_ns = wall_ns - round(steady * 1e9)
-        if self._offset_ns is None or (spread <= CLOCK_READ_SPREAD_S and abs(
-                offset_ns - self._offset_ns) > CLOCK_STEP_S * 1e9):
-            self._offset_ns = offset_ns
-        return self._offset_ns
-
-    def _next_grid_time(self, period: float) -> float:
-        """Return the monotonic time [s] the next tick stands for (:meth:`_advance`; locked)."""
-        done = round((self.runner.sim.time - self._sim_start) / self.runner.tick_seconds)
-        return self._wall_start + (done + 1) * period
+        self.grid.advance(lambda: self.runner.sim.time, self._tick, self.lock)
 
     def _tick(self, wall_ns: int | None = None) -> None:
         """Step one tick and publish its messages with one stamp (``wall_ns``: :meth:`stamp`)."""
@@ -435,7 +383,8 @@ class SimNode(Node):
         with self.lock:
             self._time_offset += self.runner.sim.time
             self.runner.reset()
-            self._wall_start, self._sim_start = time.monotonic(), 0.0
+            if self.grid is not None:
+                self.grid.anchor()  # simulated time 0 now
             stamp = self.stamp()
             self._reset_stamp = stamp.sec + stamp.nanosec * 1e-9
             self._said_stale = False
