@@ -18,6 +18,16 @@ from vjepa_ros.config import check_values, param
 from vjepa_ros.recordings.bag_files import BagError, DamagedBagError, iter_messages, open_reader
 from vjepa_ros.recordings.topic_types import one_camera, topic_types
 
+# [s of bag time] A message goes out with /clock at most this far behind its time: /clock is
+# published before a message only when the message's time is more than this ahead of the last
+# /clock (a 1 kHz bag: about 100 /clock a second besides the clock_hz ticks, not 1000). A
+# subscriber on use_sim_time then sees a stamp at most this far ahead of its clock: 1/25 of the
+# planner's tightest default freshness limit (safety.max_state_age_s 0.25 s, checked both ways
+# by input_ages.age_problem), a tick of a 100 Hz joint-state stream, and what
+# robot.camera_stamp.MAX_AHEAD_S already takes as agreeing clocks (a capture time up to 10 ms
+# after arrival).
+CLOCK_MARGIN_S = 0.01
+
 
 @dataclasses.dataclass
 class PlaybackConfig:
@@ -219,18 +229,21 @@ def play(
     now: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     should_stop: Callable[[], bool] = lambda: False,
+    clock_margin_s: float = CLOCK_MARGIN_S,
 ) -> int:
     """Publish ``messages`` at their relative times / ``rate``; tick ``publish_clock`` meanwhile.
 
     The clock gets the first message's time right away, then the bag time every 1/clock_hz
-    seconds of wall time (never going backwards), and each message's time just before it is
-    published: a node on this clock never receives a message stamped ahead of it. Ticks alone
-    lag a message by up to rate / clock_hz of bag time (0.5 s at rate 20 and 40 Hz), beyond
-    ``safety.max_state_age_s`` (0.25 s) the planner allows a state stamped ahead of its clock
-    (breaker51d). Returns how many messages were published;
-    ``should_stop`` ends playback early (checked at least every 50 ms).
+    seconds of wall time (never going backwards), and a message's time just before it is
+    published when that is more than ``clock_margin_s`` [s of bag time, default
+    :data:`CLOCK_MARGIN_S`] ahead of the last clock: a node on this clock never receives a
+    message whose bag time is more than ``clock_margin_s`` ahead of it (0: never ahead; a dense
+    bag then doubles the publishes). Ticks alone lag a message by up to rate / clock_hz of bag
+    time (0.5 s at rate 20 and 40 Hz), beyond ``safety.max_state_age_s`` (0.25 s) the planner
+    allows a state stamped ahead of its clock (breaker51d). Returns how many messages were
+    published; ``should_stop`` ends playback early (checked at least every 50 ms).
     """
-    period = 1.0 / clock_hz
+    period, margin_ns = 1.0 / clock_hz, round(clock_margin_s * 1e9)
     clock, next_tick, published, last_clock = None, 0.0, 0, None
 
     def tick(bag_ns: int) -> None:
@@ -260,7 +273,8 @@ def play(
             if publish_clock is not None:
                 wait = min(wait, max(next_tick - current, 0.0))
             sleep(min(wait, 0.05))
-        tick(message.time_ns)  # /clock at the message's time first: never a message ahead of it
+        if last_clock is not None and message.time_ns - last_clock > margin_ns:
+            tick(message.time_ns)  # /clock first: never a message more than the margin ahead
         publish(message)
         published += 1
     return published

@@ -15,6 +15,11 @@ notices; a bag only missing its ``metadata.yaml`` plays with a warning and exit 
 ``clock`` (the default) the player's ``/clock`` is the recorder's receive times: a ``/clock``
 the bag recorded (a simulator's) is not replayed beside it (``/clock`` would jump back and
 forth), with a warning; ``clock:=false`` replays the recorded one.
+Besides the ``clock_hz`` ticks, ``/clock`` gets a message's time just before it when that is
+more than ``eval.playback.CLOCK_MARGIN_S`` (10 ms of bag time) ahead of the last ``/clock``: a
+node on ``use_sim_time`` never receives a message more than 10 ms ahead of its clock (the
+planner allows 0.25 s both ways by default), and a 1 kHz bag is not doubled by 1000 ``/clock``
+a second.
 ``~/vjepa_ros_bag_player`` (std_srvs/Trigger) marks the node as a bag player whatever its name
 (``-r __node:=...``): a planner node does not command from what it publishes
 (``robot.recorded_inputs``).
