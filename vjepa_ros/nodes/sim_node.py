@@ -154,11 +154,11 @@ class SimNode(Node):
                             callback_group=inputs)
         self.camera_info = self._camera_info()
         rtf = self.config.real_time_factor
-        period = self.runner.tick_seconds / rtf if rtf > 0 else 1e-3
         # which ticks are due on the wall clock and their stamps (none when flat out); the
         # lambdas read sim_node's time and the node's clock at each call
         self.grid = TickGrid(self.runner.tick_seconds, rtf, lambda: time.monotonic(),
                              lambda: self.get_clock().now().nanoseconds) if rtf > 0 else None
+        period = self.grid.period if self.grid is not None else 1e-3  # [s] the stepping timer's
         self._time_offset = 0.0
         # ~/reset's stamp [s]: a target_pose stamped no later was sent before it (in flight)
         self._reset_stamp, self._said_stale = 0.0, False
