@@ -7,7 +7,10 @@ the masked-prediction one, recognized by its lack of the action and state encode
 skipped; a predictor with either is an AC predictor, loaded strictly). Keys may start with
 ``module.`` (DDP), ``backbone.`` and/or ``_orig_mod.`` (``torch.compile``): all are stripped.
 An encoder ``pos_embed`` is ignored (the models use RoPE). Files written by
-:func:`save_world_model` add a ``config`` entry with the hyper-parameters.
+:func:`save_world_model` add a ``config`` entry with the hyper-parameters. An encoder in
+transformers' key names saved with ``torch.save`` (``VJEPA2Model.state_dict()`` or its
+``.encoder``'s, bare or as the ``encoder`` entry) is converted exactly (``hf``); a Hugging Face
+snapshot folder, or the hub cache's folder of the model, is read by ``hf.read_hf_directory``.
 
 Which encoder weights: ``encoder_key="encoder"`` (default) is what ``torch.hub``'s
 ``vjepa2_ac_vit_giant`` / ``vjepa2_vit_*`` load. The AC predictor was trained on representations
@@ -21,9 +24,12 @@ image size cannot be read from shapes: they come from the matching preset, or 25
 from the ``config`` entry, or from the caller: ``load_world_model(path, encoder={...},
 predictor={...})`` with official hyper-parameter names (these override everything else), except
 that a value no weight shape checks (``num_heads``; the encoder's ``img_size``; the predictor's
-``img_size``, ``use_extrinsics``) must be the one the file's ``config`` records or, without one,
-the one of the preset its shapes match (another would compute another model from the released
-weights, silently: breaker38, breaker42c). A file
+``img_size``, ``use_extrinsics``) given for a file without a ``config`` must be the one of the
+preset its shapes match, and ``num_heads`` the one a file's ``config`` records (another would
+compute another model from the released weights, silently: breaker38, breaker42c). A caller's
+``img_size`` (and ``use_extrinsics``, which the commands that plan refuse) overrides the one a
+file's ``config`` records: V-JEPA 2's RoPE positions are computed for any grid, so the model
+runs at the size given (one logged warning says it differs from the file's: breaker52d). A file
 named like the official ``vitg-384.pt`` (``*-384.pt``) of a preset shape, or a link to one,
 is read as 384 px.
 Any key or shape that does not match raises one :class:`CheckpointError` naming what differs:
@@ -140,7 +146,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
     FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`; also for a malformed
-    ``config.data.frame_sizes``). A folder (a Hugging Face snapshot) is not checked here.
+    ``config.data.frame_sizes``; as the load: weights without data (meta) or not dense, and
+    weights the architecture is read from of another rank, e.g. an image ViT's 2-D patch
+    embedding: ``checkpoint_shapes.SHAPE_WEIGHTS``). A folder (a Hugging Face snapshot) is not
+    checked here.
 
     Returns the image sizes of the model as :func:`load_world_model` reads them
     (:class:`CheckpointSizes`: both None for a folder), for the camera size note
@@ -153,6 +162,9 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                                                               encoder_key)
     if need_predictor and predictor_state is None:
         raise no_predictor(path)
+    for kind, state in (("encoder", encoder_state), ("predictor", predictor_state)):
+        if state is not None:  # the weights the shapes are read from: of their rank, as the load
+            _shape_values(kind, state, path)
     if need_predictor:  # what the planner node would refuse: before a command starts its nodes
         check_frame_channels(encoder_state, path)
         check_action_sizes(predictor_state, path)
@@ -167,8 +179,9 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
                 encoder_key: str = "encoder") -> tuple[VisionEncoder, ACPredictor | None]:
     """Load (encoder, predictor or None) on CPU in the file's dtype.
 
-    ``path``: an official-format file, an encoder state-dict file or a local HF snapshot directory.
-    See the module docstring.
+    ``path``: an official-format file, an encoder state-dict file (official or transformers' key
+    names), a local HF snapshot directory or the hub cache's folder of the model
+    (``hf.hub_snapshot``). See the module docstring.
     """
     encoder_model, predictor_model, _ = load_parts(path, encoder, predictor, encoder_key)
     return encoder_model, predictor_model
@@ -200,7 +213,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path,
                             _shape_values("encoder", encoder_state, path))
-    encoder_model = build_encoder_from_state(encoder_state, encoder_values, path)
+    encoder_model = build_encoder_from_state(encoder_state, encoder_values, path,
+                                             config.get("encoder"))
     check_frame_channels(encoder_model, path)  # RGB frames only: refused here, naming the file
     if predictor_state is None:
         if predictor:
@@ -212,7 +226,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
                               _shape_values("predictor", predictor_state, path))
     for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
         predictor_values.setdefault(name, getattr(encoder_model.config, name))
-    predictor_model = build_predictor_from_state(predictor_state, predictor_values, path)
+    predictor_model = build_predictor_from_state(predictor_state, predictor_values, path,
+                                                 config.get("predictor"))
     try:
         WorldModel.check_pair(encoder_model, predictor_model)
     except ValueError as err:  # the file's config (or the caller) gives them other sizes

@@ -10,6 +10,7 @@ from torch import nn
 
 from .encoder import VisionEncoder
 from .errors import CheckpointError
+from .official_names import UnknownHyperParameters
 from .predictor import ACPredictor
 from .presets import encoder_config, predictor_config
 
@@ -52,26 +53,40 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
     return module
 
 
-def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint",
+                             recorded: dict | None = None):
+    """Build the encoder of ``hyper_parameters`` with ``state``'s weights: _build_from_state."""
     state = {k: v for k, v in state.items() if k not in IGNORED_ENCODER_KEYS}
     return _build_from_state("encoder", encoder_config, VisionEncoder, state, hyper_parameters,
-                             path)
+                             path, recorded)
 
 
-def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint"):
+def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint",
+                               recorded: dict | None = None):
+    """Build the AC predictor of ``hyper_parameters`` with ``state``'s weights."""
     return _build_from_state("predictor", predictor_config, ACPredictor, state,
-                             hyper_parameters, path)
+                             hyper_parameters, path, recorded)
 
 
 def _build_from_state(kind: str, make_config, module_class, state: dict,
-                      hyper_parameters: dict, path) -> nn.Module:
+                      hyper_parameters: dict, path, recorded: dict | None = None) -> nn.Module:
     """Build ``module_class`` of ``make_config(**hyper_parameters)`` with ``state``'s weights.
 
     Raises CheckpointError naming ``path`` and ``kind`` (``encoder``, ``predictor``) for
     hyper-parameters the config refuses, or weights that do not fit (``_load_into``).
+    ``recorded``: what the file's ``config`` records for ``kind``; a name of it this version
+    does not know (``rope_theta``: a file of a newer vjepa_ros) is refused saying so.
     """
     try:
         config = make_config(**hyper_parameters)
+    except UnknownHyperParameters as err:
+        newer = [name for name in err.names if name in (recorded or {})]
+        if not newer:
+            raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
+        raise CheckpointError(
+            f"{path}: its config records {kind} hyper-parameter(s) {newer} that this vjepa_ros "
+            "does not know (a file written by a newer version?): upgrade vjepa_ros, or give a "
+            "file written by this one") from err
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
     with torch.device("meta"):

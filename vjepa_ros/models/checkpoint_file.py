@@ -30,6 +30,10 @@ BLOCKED_GLOBAL = re.compile(r"unsupported GLOBAL (\S+) whose module (\S+) is blo
 UNSUPPORTED_GLOBAL = re.compile(r"Unsupported global: GLOBAL (\S+) was not an allowed global")
 UNIMPORTED_GLOBAL = re.compile(r"(``.+``) must be imported to load ([^\n.]+)")
 UNSUPPORTED_OPERAND = re.compile(r"Unsupported operand (\d+)")  # a pickle opcode it cannot read
+# torch's words (caffe2/serialize/inline_container.cc) for a zip whose format version record is
+# above what this torch reads: the file of a newer torch (breaker52d)
+NEWER_FORMAT = re.compile(r"PyTorch file with version (\d+), but the maximum supported version "
+                          r"for reading is (\d+)")
 # torch.save's legacy (non-zip) format starts with its magic number pickled as LONG1 (10 bytes)
 LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
 RESAVE = ("it was not run; re-save its state dicts (tensors only) with torch.save from a "
@@ -51,7 +55,9 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
 
     Raises FileNotFoundError for a missing path and :class:`CheckpointError`
     (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
-    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects.
+    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects; and
+    for one a newer torch wrote (its zip's format version record above what this torch reads),
+    saying to upgrade torch.
     ``verify``: also check the zip's CRC-32 of every entry (:func:`check_file_checksums`; reads
     the whole file, ~1 s per GB); the loaders verify, the cheap :func:`check_checkpoint` not.
     """
@@ -69,6 +75,13 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
             loaded = torch.load(path, map_location="cpu", weights_only=True,
                                 mmap=zipfile.is_zipfile(path))
     except Exception as err:  # torch.load raises many kinds on files it cannot read
+        newer = NEWER_FORMAT.search(str(err))
+        if newer:  # a checkpoint, of a torch this one cannot read
+            raise CheckpointError(
+                f"{path} was written by a newer PyTorch: its file format version is "
+                f"{newer.group(1)}, this torch {torch.__version__} reads up to {newer.group(2)}; "
+                "upgrade torch, or re-save its state dicts with torch.save where it was "
+                "written") from err
         raise not_a_checkpoint(path, _unreadable(path, err)) from err
     if verify:
         check_file_checksums(path)

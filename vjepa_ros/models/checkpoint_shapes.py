@@ -30,10 +30,32 @@ def _depth(state: dict, prefix: str) -> int:
     return max(indices) + 1 if indices else 0
 
 
+# The weights whose shapes tell the architecture: their dimensions, by name (the rank expected)
+SHAPE_WEIGHTS = {
+    "patch_embed.proj.weight": "[embed_dim, in_chans, tubelet, patch, patch]",
+    "blocks.0.mlp.fc1.weight": "[mlp hidden, embed_dim]",
+    "predictor_embed.weight": "[predictor_embed_dim, embed_dim]",
+    "action_encoder.weight": "[predictor_embed_dim, action_embed_dim]",
+    "predictor_blocks.0.mlp.fc1.weight": "[mlp hidden, predictor_embed_dim]",
+}
+
+
 def _shape(state: dict, key: str, path, what: str) -> tuple:
+    """Return the shape of ``state[key]`` (one of :data:`SHAPE_WEIGHTS`), of the rank it has there.
+
+    CheckpointError naming ``path``, ``what`` (encoder, predictor) and the key when it lacks the
+    key, or the weight has another rank (an image ViT's 2-D patch embedding, a 1-D weight).
+    """
     if key not in state:
         raise CheckpointError(f"{path}: {what} lacks {key!r} (first keys {sorted(state)[:5]})")
-    return tuple(state[key].shape)
+    shape, dims = tuple(state[key].shape), SHAPE_WEIGHTS[key]
+    rank = dims.count(",") + 1
+    if len(shape) != rank:
+        raise CheckpointError(
+            f"{path}: {what} weight {key} has shape {list(shape)} (rank {len(shape)}), expected "
+            f"rank {rank} {dims}: the weights of another network; give a V-JEPA 2(-AC) checkpoint "
+            "(Meta's vjepa2-ac-vitg.pt, or a model vjepa-ros train wrote)")
+    return shape
 
 
 def _encoder_presets_of(values: dict) -> list[str]:

@@ -11,6 +11,9 @@ not the AC predictor, and is not used here):
 
 An HF snapshot directory holds ``config.json`` and ``model.safetensors`` (or shards listed in
 ``model.safetensors.index.json``); keys may carry a ``vjepa2.`` prefix (classification models).
+The hub cache's folder of a model (``models--facebook--vjepa2-.../``: ``snapshots/REV/`` of links
+into ``blobs/``, ``refs/main`` naming a REV) is read as the snapshot ``refs/main`` names, else
+its only one (:func:`hub_snapshot`).
 """
 
 import json
@@ -19,6 +22,8 @@ from pathlib import Path
 
 import torch
 from torch import Tensor
+
+from vjepa_ros.input_paths import missing
 
 from .errors import CheckpointError
 
@@ -120,12 +125,56 @@ def _json_object(file: Path) -> dict:
     return value
 
 
+def _check_downloaded(file: Path) -> None:
+    """Raise CheckpointError for a link to a file not there (a hub snapshot's unfinished blob)."""
+    if file.is_symlink() and not file.exists():  # the hub links snapshots/REV/* to blobs/
+        raise CheckpointError(f"{file} {missing(file)}: its download is unfinished or its blob "
+                              f"was removed; {DOWNLOAD_AGAIN}")
+
+
+def hub_snapshot(path: Path) -> Path:
+    """Return the snapshot folder to read for ``path``: itself, or the hub cache's choice.
+
+    A folder without ``config.json`` that holds ``snapshots/`` (huggingface_hub's cache folder
+    of a model, ``models--ORG--NAME``): the snapshot its ``refs/main`` names, else its only
+    one. CheckpointError naming the folder and the snapshots to choose from (or, for none,
+    to download again) otherwise.
+    """
+    snapshots = path / "snapshots"
+    if (path / "config.json").exists() or not snapshots.is_dir():
+        return path
+    revisions = sorted(entry.name for entry in snapshots.iterdir() if entry.is_dir())
+    try:
+        main = (path / "refs" / "main").read_text(encoding="utf-8").strip()
+    except (OSError, ValueError):  # no refs/main (a download by revision), unreadable
+        main = ""
+    if main in revisions:
+        return snapshots / main
+    if len(revisions) == 1:
+        return snapshots / revisions[0]
+    if not revisions:
+        raise CheckpointError(f"{path} is a Hugging Face cache folder without snapshots "
+                              f"({snapshots} is empty): {DOWNLOAD_AGAIN}")
+    more = f" (+{len(revisions) - 5} more)" if len(revisions) > 5 else ""
+    raise CheckpointError(
+        f"{path} is a Hugging Face cache folder of {len(revisions)} snapshots, none named by "
+        f"refs/main: give one of them: {', '.join(str(snapshots / r) for r in revisions[:5])}"
+        f"{more}")
+
+
 def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
-    """(official encoder state dict, encoder hyper-parameters) from a local HF snapshot."""
+    """(official encoder state dict, encoder hyper-parameters) from a local HF snapshot.
+
+    ``path``: the snapshot folder, or the hub cache's folder of the model (:func:`hub_snapshot`).
+    CheckpointError naming the file for a missing, unfinished (a link to a blob not there) or
+    damaged file.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
+    path = hub_snapshot(path)
     config_file = path / "config.json"
+    _check_downloaded(config_file)
     if not config_file.is_file():
         raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
     config = _json_object(config_file)
@@ -141,6 +190,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
         files = [path / "model.safetensors"]
     state_dict = {}
     for file in files:
+        _check_downloaded(file)
         if not file.is_file():
             raise CheckpointError(f"{file} is missing (only safetensors HF snapshots are read)")
         try:

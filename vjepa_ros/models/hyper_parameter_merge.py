@@ -1,9 +1,13 @@
 """Hyper-parameters of a checkpoint's model: its shapes and preset, its config, the caller's.
 
 :func:`_merge` refuses a caller's value that no weight shape checks (``num_heads``, ``img_size``,
-``use_extrinsics``) against what the file records or the preset its shapes match (breaker38,
-breaker42c). Used by :mod:`vjepa_ros.models.checkpoint`.
+``use_extrinsics``) against the preset a config-less file's shapes match, and a caller's
+``num_heads`` against the file's config (breaker38, breaker42c). A caller's ``img_size`` over
+the one a file's config records is taken (V-JEPA 2's RoPE positions are computed for any grid),
+with one logged line saying so (breaker52d). Used by :mod:`vjepa_ros.models.checkpoint`.
 """
+
+import logging
 
 from .checkpoint_shapes import _encoder_presets_of, _predictor_presets_of
 from .encoder import as_hw
@@ -19,6 +23,7 @@ SHAPE_FREE_KEYS = ("num_heads",)
 # action_embed_dim), the encoder (the predictor's img_size and patch_size: check_pair), the
 # official names (use_rope, use_silu, qkv_bias, qk_scale, ...: official_names); the predictor's
 # tubelet_size computes nothing (the encoder's, from its weights, does).
+LOG = logging.getLogger(__name__)
 PRESET_SHAPE_FREE_KEYS = {"encoder": ("num_heads", "img_size"),
                           "predictor": ("num_heads", "img_size", "use_extrinsics")}
 
@@ -88,6 +93,11 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
                     f"file records no config): the released weights would compute another model "
                     f"than the one trained; leave {key} out (--{kind}-arg, the planner node's "
                     f"model.{kind}_args)")
+    if kind == "encoder" and "img_size" in caller and "img_size" in config and \
+            not _same("img_size", caller["img_size"], config["img_size"]):  # the predictor's:
+        LOG.warning("%s: encoder img_size=%s given over the %s its config records: the model "
+                    "runs at the size given, not the one it was trained at", path,
+                    caller["img_size"], config["img_size"])  # the encoder's (check_pair)
     merged = {**inferred, **config, **caller}
     if "num_heads" not in merged:
         raise CheckpointError(

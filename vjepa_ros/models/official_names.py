@@ -107,19 +107,28 @@ def _checked(kind: str, values: dict) -> dict:
     return rules
 
 
+class UnknownHyperParameters(ValueError):
+    """A hyper-parameter name neither a config field nor official; ``names``: the names."""
+
+    def __init__(self, names: list[str], message: str):
+        super().__init__(message)
+        self.names = names
+
+
 def split_official(kind: str, values: dict, config_names: set[str]) -> dict:
     """Return the values that are config fields, after checking the other official names.
 
     ``values``: hyper-parameters by official name (a preset merged with the caller's).
-    Raises ValueError for a checked name with a value these models do not compute with, and for
-    names neither in ``config_names`` nor official (listing the accepted names).
+    Raises ValueError for a checked name with a value these models do not compute with, and
+    :class:`UnknownHyperParameters` (a ValueError) for names neither in ``config_names`` nor
+    official (listing the accepted names).
     """
     ignored = IGNORED_ENCODER if kind == "encoder" else IGNORED_PREDICTOR
     rules = _checked(kind, values)
     unknown = sorted(set(values) - config_names - set(ignored) - set(rules))
     if unknown:
-        raise ValueError(f"unknown {kind} hyper-parameter(s) {unknown}; known: "
-                         f"{sorted(config_names | set(ignored) | set(rules))}")
+        raise UnknownHyperParameters(unknown, f"unknown {kind} hyper-parameter(s) {unknown}; "
+                                     f"known: {sorted(config_names | set(ignored) | set(rules))}")
     for name, (supported, what) in rules.items():
         if name in values and not supported(values[name]):
             raise ValueError(f"{kind}: not supported: {name}={values[name]!r} (supported: "
