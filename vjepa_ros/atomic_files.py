@@ -23,6 +23,8 @@ import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from vjepa_ros.name_lists import first_names
+
 PARTIAL_SUFFIX = ".partial"
 _PARTIAL_NAME = re.compile(r"^(?P<target>.+)\.(?P<pid>\d+)\.partial$")  # NAME.PID.partial
 
@@ -88,8 +90,7 @@ def remove_stale_partials(folder: str | os.PathLike, wanted: Callable[[str], boo
                 files.append(path)
     if say is not None:
         if files:
-            names = ", ".join(path.name for path in files[:2]) + (", ..." if len(files) > 2
-                                                                  else "")
+            names = first_names((path.name for path in files), 2)
             say(f"note: removed {len(files)} partial file(s) of stopped runs in {folder} "
                 f"({names})")
         for path in folders_removed:  # a bag's part each: named one by one

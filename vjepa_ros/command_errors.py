@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 
+from vjepa_ros.name_lists import first_names
+
 # The package's user errors a benchmark script ends on in one line: a value its settings refuse
 # (ValueError, config.ConfigError and UsageError among them) or a file it cannot read or write.
 SCRIPT_ERRORS = (ValueError, OSError)
@@ -198,7 +200,7 @@ def _written_words(held: list) -> str:
         if not names:
             words.append(f"nothing saved in {shown}")
             continue
-        listed = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+        listed = first_names(names, 5)
         words.append(f"saved in {shown}: {counted(len(names), 'file')} ({listed})")
     return "; ".join(words)
 

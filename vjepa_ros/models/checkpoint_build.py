@@ -8,6 +8,8 @@ Any missing, unexpected, mis-shaped, non-float or non-finite weight is one
 import torch
 from torch import nn
 
+from vjepa_ros.name_lists import first_names
+
 from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .official_names import UnknownHyperParameters
@@ -32,8 +34,7 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
         for label, items in (("missing keys", missing), ("unexpected keys", unexpected),
                              ("shape mismatches (file vs model)", mismatched)):
             if items:
-                more = f" (+{len(items) - 5} more)" if len(items) > 5 else ""
-                parts.append(f"{len(items)} {label}: {items[:5]}{more}")
+                parts.append(f"{len(items)} {label}: {first_names(items, 5, ' (+{count} more)')}")
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
     not_float = [f"{key} ({str(state[key].dtype).removeprefix('torch.')})"

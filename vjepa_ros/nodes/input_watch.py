@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 
+from vjepa_ros.name_lists import first_names
+
 SILENT_S = 5.0  # [s] no message this long after the start, or since the last one: a warning
 SIMILAR = 0.6  # difflib ratio from which a topic name counts as similar to the one listened on
 
@@ -83,8 +85,7 @@ class InputWatch:
                         f"{self.setting.format(topic=best)}")
         kind = self.msg_type.rsplit("/", 1)[-1]
         others = [t for t in candidates if t not in own]
-        shown = ", ".join(own[:3]) + (" ..." if len(own) > 3 else "")
-        elsewhere = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        shown, elsewhere = first_names(own, 3), first_names(others, 3)
         listed = "; ".join(part for part in (
             f"{kind} topics with a publisher: {shown}" if own else "",
             f"{kind} topics outside this robot's namespace {self.robot_namespace(others)} "

@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, message_words
 from vjepa_ros.recordings.bag_joint_prefixes import prefix_advice
@@ -149,7 +150,7 @@ def default_joints_to_pose() -> JointsToPose:
 
 def unread_note(topic: str, unread) -> str:
     """Return the note on the messages ``read_series`` left out as no reading of the arm."""
-    which = ", ".join(map(str, unread[:5])) + (", ..." if len(unread) > 5 else "")
+    which = first_names(unread, 5)
     return (f"{topic}: {len(unread)} message(s) with every arm joint at exactly 0 left out "
             f"(message(s) {which}): a driver's message before its first reading of the arm, no "
             "pose a Franka takes (joint 4's range ends at -0.07 rad)")

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_files: here too
     DATA_SUFFIXES,
@@ -145,14 +146,14 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
             return reader  # not rosbags' "File ... seems to be empty" beside that note
     if not files:
         names = sorted(p.name for p in path.iterdir())
-        present = names[:10] + ([f"and {len(names) - 10} more"] if len(names) > 10 else [])
+        present = first_names(names, 10, ", and {count} more")
         upper = next((f"; {name}: {fix}" for name in names  # all: not only those shown
                       if not name.lower().endswith(".npz")
                       and (fix := upper_case_fix(path / name))), "")
         raise BagError(
             f"{shown_path(path)}: no metadata.yaml and no rosbag2 data file "
             f"({', '.join(DATA_SUFFIXES)}) in "
-            f"it: not a rosbag2 recording (it holds: {', '.join(present) or 'nothing'}); give the "
+            f"it: not a rosbag2 recording (it holds: {present or 'nothing'}); give the "
             f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
     reader = open_files(path, files, file_notes, copies=copies)

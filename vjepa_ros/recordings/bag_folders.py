@@ -16,6 +16,7 @@ import stat
 from pathlib import Path
 
 from vjepa_ros.atomic_files import is_partial
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.data_names import (  # noqa: F401 - suffix_any_case, READ_NAMES: here too
     DATA_SUFFIXES,
@@ -65,8 +66,8 @@ def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
             _walk(link, found, links, notes, walked, forks)
     if forks:
         forks = sorted(set(forks))
-        more = f" (and {len(forks) - 2} more)" if len(forks) > 2 else ""
-        notes.append(f"skipped {', '.join(map(shown_path, forks[:2]))}{more}: macOS resource "
+        shown = first_names(map(shown_path, forks), 2, " (and {count} more)")
+        notes.append(f"skipped {shown}: macOS resource "
                      "forks (._ files a Mac writes beside each file on a FAT/exFAT disk), no "
                      "recordings")
     return sorted(found)
@@ -289,8 +290,7 @@ def several_recordings(path: Path, loose: list[Path]) -> str:
 
     ``loose``: its data files, each a recording of its own.
     """
-    names = ", ".join(shown_path(file.name) for file in loose[:3]) + \
-        (", ..." if len(loose) > 3 else "")
+    names = first_names((shown_path(file.name) for file in loose), 3)
     files = "data files" if len(loose) > 1 else "data file"
     if len({recording_name(file) for file in loose}) > 1:
         why = (f"its {files} ({names}) are named after different recordings (a killed "

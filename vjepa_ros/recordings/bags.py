@@ -30,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_arm_states import (
     JointsToPose,
@@ -271,8 +272,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     image_times = times_of(image_topic)
     if empty:
         notes.append(f"{image_topic}: {len(empty)} empty frame(s) (0 pixels: a camera driver "
-                     f"starting?) skipped: message(s) {', '.join(map(str, empty[:10]))}"
-                     + (" ..." if len(empty) > 10 else ""))
+                     f"starting?) skipped: message(s) {first_names(empty, 10)}")
     if len(image_times) < 2:
         skipped = f" with pixels ({len(empty)} empty)" if empty else ""
         counted = summary_counted(short, image_topic)

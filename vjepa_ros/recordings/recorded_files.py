@@ -18,6 +18,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import PART_NAME, compressed_copy_of, data_files
 from vjepa_ros.recordings.file_versions import per_file_version
@@ -255,13 +256,13 @@ def _missing_note(folder: Path, name: str, gone: list[int], parts: dict[int, Pat
     numbers = sorted(parts)
     suffix = PART_NAME.match(parts[numbers[0]].name)["suffix"]
     first, last = parts[numbers[0]].name, parts[numbers[-1]].name
-    names = ", ".join(shown_path(f"{name}_{number}{suffix}") for number in gone[:3])
-    more = f" (and {len(gone) - 3} more)" if len(gone) > 3 else ""
+    names = first_names((shown_path(f"{name}_{number}{suffix}") for number in gone), 3,
+                        " (and {count} more)")
     inside = any(numbers[0] < number < numbers[-1] for number in gone)
     where = ([f"before {shown_path(first)}"] if gone[0] < numbers[0] else []) + \
         ([f"between {shown_path(first)} and {shown_path(last)}"] if inside else []) + \
         ([f"after {shown_path(last)}"] if gone[-1] > numbers[-1] else [])
-    return (f"{shown_path(folder)}: {names}{more} of split recording {shown_path(name)} "
+    return (f"{shown_path(folder)}: {names} of split recording {shown_path(name)} "
             f"missing {' and '.join(where)}: "
             f"its messages are lost{' (a gap in time)' if inside else ''}; copy it in from the "
             "recording machine if it is there")

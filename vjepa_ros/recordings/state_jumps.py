@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ANGULAR_SPEED_RAD_S,
@@ -105,7 +106,7 @@ def check_state_jumps(path, topic: str, times_ns: np.ndarray, states: np.ndarray
             f"an arm moves ({speed}; up to {largest}): {sources}"
             + (f", or {other}" if other else ""))
     start = int(times_ns[0])
-    when = ", ".join(f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps[:5])
+    when = first_names((f"{(int(times_ns[i + 1]) - start) / 1e9:.2f} s" for i in jumps), 5)
     return (f"{topic}: the state jumps faster than an arm moves ({speed}) {len(jumps)} time(s), "
             f"up to {largest}, at {when} after its first state (a simulator reset or a re-homed "
             "arm?): the steps across them are left out (each would pair a frame with the state "

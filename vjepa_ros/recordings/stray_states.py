@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.robot.state_ranges import (
     CLOSEDNESS_JUMP_SLACK,
     MAX_CLOSEDNESS_RATE_PER_S,
@@ -305,8 +306,7 @@ def stray_note(topic: str, times_ns: np.ndarray, stray: np.ndarray) -> str:
     times = np.asarray(times_ns, dtype=np.int64)
     start = int(times[0])
     runs = run_starts(stray)
-    when = ", ".join(f"{(int(times[i]) - start) / 1e9:.2f} s" for i in runs[:5])
-    more = ", …" if len(runs) > 5 else ""
-    return (f"{topic}: {int(stray.sum())} stray state(s) left out, at {when}{more} after its "
+    when = first_names((f"{(int(times[i]) - start) / 1e9:.2f} s" for i in runs), 5)
+    return (f"{topic}: {int(stray.sum())} stray state(s) left out, at {when} after its "
             "first state: each changed faster than an arm moves and straight back (a glitch, or "
             "one message of another publisher): no step is made of them")

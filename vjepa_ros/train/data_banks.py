@@ -14,6 +14,7 @@ from pathlib import Path
 from vjepa_ros.config import ConfigError
 from vjepa_ros.image_notes import grouped_frame_size_notes, input_size
 from vjepa_ros.models import VisionEncoder
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_gripper import NO_GRIPPER_NOTE
@@ -238,8 +239,7 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     read = sum(source in shards for source in sources)
 
     def frames(group) -> str:
-        names = ", ".join(shown_path(s.name) for s in group[:3]) + (
-            ", ..." if len(group) > 3 else "")
+        names = first_names((shown_path(s.name) for s in group), 3)
         return "the frames of " + (shown_path(group[0].path) if len(group) == 1 else
                                    f"all {len(group)} sources" if len(group) == read
                                    else f"{len(group)} sources ({names})")

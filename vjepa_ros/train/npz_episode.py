@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.episode import Episode, _unbatch, file_timestamps
 from vjepa_ros.recordings.episode_file import read_episode_arrays
@@ -109,8 +110,7 @@ def grouped_rate_notes(notes: list[str]) -> list[str]:
         if len(paths) == 1:
             out.append(note)
         else:
-            names = ", ".join(Path(p).name for p in paths[:SHOWN_NAMES])
-            more = ", ..." if len(paths) > SHOWN_NAMES else ""
-            out.append(f"{len(paths)} episodes ({names}{more}){words}{rest}")
+            names = first_names((Path(p).name for p in paths), SHOWN_NAMES)
+            out.append(f"{len(paths)} episodes ({names}){words}{rest}")
         del groups[words + rest]
     return out
