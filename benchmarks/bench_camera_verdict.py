@@ -54,7 +54,7 @@ from vjepa_ros.eval.camera_check_options import (  # noqa: E402
     verdict_thresholds,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds  # noqa: E402
-from vjepa_ros.path_text import distinct_files  # noqa: E402
+from vjepa_ros.input_paths import distinct_files  # noqa: E402
 
 # The check and its statistics (scipy: seconds under load) are imported where they are first
 # needed, after the options are checked: --help and a bad option answer at once.

@@ -43,7 +43,7 @@ import numpy as np
 from vjepa_ros import saved_outputs
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.path_text import distinct_files
+from vjepa_ros.input_paths import distinct_files
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.randomize import randomized_sim_config
 

@@ -45,7 +45,7 @@ import vjepa_ros  # noqa: F401 (first: a stop while the rest loads: one line, ma
 import numpy as np
 
 from vjepa_ros.cli_parser import ArgumentParser
-from vjepa_ros.path_text import distinct_files
+from vjepa_ros.input_paths import distinct_files
 
 if TYPE_CHECKING:
     import torch

@@ -97,9 +97,9 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
     check_subgoal_rule,
     goal_switch_configs,
 )
+from vjepa_ros.input_paths import distinct_files  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
-from vjepa_ros.path_text import distinct_files  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
     CLOSE_GRIPPER_TASK_DEFAULT,
@@ -250,7 +250,7 @@ def main() -> int:
         parser.error(str(exc))
     if args.max_steps is not None and args.max_steps < 1:
         parser.error(f"--max-steps {args.max_steps}: must be >= 1")
-    args.checkpoint = distinct_files(args.checkpoint, "--checkpoint")
+    args.checkpoint = distinct_files(args.checkpoint, "--checkpoint", keywords=("demo",))
     args.agents = list(dict.fromkeys(args.agents))  # an agent named twice: run once
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")

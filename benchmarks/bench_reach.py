@@ -55,10 +55,9 @@ from vjepa_ros.cli_options import (  # noqa: E402
     planner_overrides,
 )
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
-from vjepa_ros.input_paths import world_model_path  # noqa: E402
+from vjepa_ros.input_paths import distinct_files, world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
-from vjepa_ros.path_text import distinct_files  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
@@ -230,8 +229,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
         if not 0 <= low < high < float("inf"):
             raise ValueError(f"--goal-distance {low:g} {high:g}: need 0 <= MIN < MAX [m]")
         task = ReachTaskConfig(min_distance=low, max_distance=high)
-    checkpoints = [world_model_path(c, "--checkpoint")
-                   for c in distinct_files(args.checkpoint, "--checkpoint")]
+    given = distinct_files(args.checkpoint, "--checkpoint", keywords=("demo",))
+    checkpoints = [world_model_path(c, "--checkpoint") for c in given]
     return config, task, control_overrides, checkpoints
 
 

@@ -1,5 +1,6 @@
-"""Session 51's mends: a file given twice under two names runs once (``path_text.distinct_files``).
+"""Session 51's mends: a file given twice under two names runs once (``distinct_files``).
 
+``input_paths.distinct_files`` (moved from ``path_text``, mend52b).
 Happened: ``bench_manipulation.py --checkpoint ./x.pt --checkpoint ../repo/x.pt`` (or a symlink
 to it) loaded and ran the one model twice, as two agents; ``bench_camera_verdict.py --rows`` given
 one file twice scored its rows twice. Should: one run per file, and a note naming the repeat.
@@ -11,7 +12,7 @@ from test_bench_camera_verdict import _row
 
 from benchmarks import bench_camera_verdict as bench  # repository root on sys.path: conftest
 from vjepa_ros.eval.camera_check_result import Verdict
-from vjepa_ros.path_text import distinct_files
+from vjepa_ros.input_paths import distinct_files
 
 
 def test_one_file_under_two_names_is_kept_once(tmp_path, monkeypatch):
@@ -28,6 +29,28 @@ def test_one_file_under_two_names_is_kept_once(tmp_path, monkeypatch):
                      f"# note: --checkpoint {tmp_path / 'link.pt'} names the same file as "
                      "./x.pt: run once",
                      "# note: --checkpoint demo names the same file as demo: run once"]
+
+
+
+def test_demo_and_the_packaged_file_it_names_are_one(tmp_path, monkeypatch):
+    """mend52b: ``--checkpoint demo --checkpoint .../demo_world_model.pt`` ran the model twice."""
+    from vjepa_ros.sim import reach_config
+
+    packaged = tmp_path / "data" / "demo_world_model.pt"
+    packaged.parent.mkdir()
+    packaged.write_bytes(b"")
+    monkeypatch.setattr(reach_config, "demo_model_path", lambda: packaged)
+    notes = []
+    kept = distinct_files(["demo", str(packaged), "Demo"], "--checkpoint", notes.append,
+                          keywords=("demo",))
+    assert kept == ["demo", "Demo"]  # "Demo": world_model_path refuses its spelling later
+    assert notes == [f"# note: --checkpoint {packaged} names the same file as demo: run once"]
+    # without the keyword (--rows, --encoder) "demo" is only a name: the file stays
+    assert distinct_files(["demo", str(packaged)], "--rows", notes.append) == ["demo",
+                                                                              str(packaged)]
+    packaged.unlink()  # not installed: "demo" is one only with "demo"
+    assert distinct_files(["demo", str(packaged), "demo"], "--checkpoint", notes.append,
+                          keywords=("demo",)) == ["demo", str(packaged)]
 
 
 def test_a_rows_file_given_twice_is_scored_once(tmp_path, capsys, monkeypatch):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from vjepa_ros.path_text import ansi_c, one_line, shown_path, whitespace_problem
@@ -233,3 +234,40 @@ def world_model_error(exc: Exception | str, path: str | os.PathLike, option: str
         return type(exc)(message) if isinstance(exc, ValueError) else ValueError(message)
     except TypeError:  # a kind with another signature
         return ValueError(message)
+
+
+def distinct_files(specs: list[str], option: str, say: Callable[[str], object] = print,
+                   keywords: tuple[str, ...] = ()) -> list[str]:
+    """Return ``specs`` with each file once (its first spelling); ``say`` notes each dropped.
+
+    Two specs are one file when they resolve to the same path (``./x.pt`` and ``../repo/x.pt``,
+    a symlink and its target). A keyword in ``keywords`` (``"demo"``, for the world model
+    options) is first read as the packaged file it names (``sim.reach_config.demo_model_path``),
+    so ``demo`` and that file's path are one too. A spec that is no file (``demo`` not
+    installed, a missing path: refused later by its loader) is one only with the same text.
+    The note: ``# note: --checkpoint ../repo/x.pt names the same file as x.pt: run once``
+    (``option`` names the list). Never raises on a path it cannot resolve.
+    """
+    kept: list[str] = []
+    seen: dict[object, str] = {}
+    for spec in specs:
+        path = _keyword_file(spec) if spec in keywords else Path(spec)
+        try:
+            key: object = path.resolve() if path.exists() else ("text", spec)
+        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL: its loader says
+            key = ("text", spec)
+        if key in seen:
+            say(f"# note: {option} {spec} names the same file as {seen[key]}: run once")
+            continue
+        seen[key] = spec
+        kept.append(spec)
+    return kept
+
+
+def _keyword_file(keyword: str) -> Path:
+    """Return the packaged file ``keyword`` names (``demo``: the demo world model)."""
+    if keyword != "demo":
+        raise ValueError(f"distinct_files: no file known for the keyword {keyword!r}")
+    from vjepa_ros.sim.reach_config import demo_model_path  # numpy and yaml only
+
+    return demo_model_path()

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
-from pathlib import Path
 
 # A run of whitespace holding a line break (any that str.splitlines breaks at), with the indent
 # around it: where a library's multi-line message is joined (one_line).
@@ -96,27 +94,3 @@ def ansi_c(text: str) -> str:
             out.extend(f"\\x{byte:02x}" for byte in char.encode("utf-8", "surrogatepass"))
     return "$'" + "".join(out) + "'"
 
-
-def distinct_files(specs: list[str], option: str,
-                   say: Callable[[str], object] = print) -> list[str]:
-    """Return ``specs`` with each file once (its first spelling); ``say`` notes each dropped.
-
-    Two specs are one file when they resolve to the same path (``./x.pt`` and ``../repo/x.pt``,
-    a symlink and its target); a spec that is no file (``demo``, a missing path: refused later
-    by its loader) is one only with the same text. The note: ``# note: --checkpoint
-    ../repo/x.pt names the same file as x.pt: run once`` (``option`` names the list). Never
-    raises on a path it cannot resolve.
-    """
-    kept: list[str] = []
-    seen: dict[object, str] = {}
-    for spec in specs:
-        try:
-            key: object = Path(spec).resolve() if Path(spec).exists() else ("text", spec)
-        except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL: its loader says
-            key = ("text", spec)
-        if key in seen:
-            say(f"# note: {option} {spec} names the same file as {seen[key]}: run once")
-            continue
-        seen[key] = spec
-        kept.append(spec)
-    return kept
