@@ -23,7 +23,7 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
-from vjepa_ros.nodes.launch_values import node_parameters, removal, written_files
+from vjepa_ros.nodes.launch_values import node_parameters, removal
 
 # launch argument -> (the parameter it sets, its type), set only when given
 ARGUMENTS = {"bag": ("bag", str), "rate": ("rate", float), "loop": ("loop", bool)}
@@ -32,11 +32,11 @@ ARGUMENTS = {"bag": ("bag", str), "rate": ("rate", float), "loop": ("loop", bool
 def nodes(context):
     """Return the bag_player node; ValueError naming bag:= empty, rate:=fast (one line)."""
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
-    given = node_parameters(context.launch_configurations, "bag_player", config, ARGUMENTS,
-                            ParameterValue, LaunchConfiguration)
+    given, written = node_parameters(context.launch_configurations, "bag_player", config,
+                                     ARGUMENTS, ParameterValue, LaunchConfiguration)
     return [Node(package="vjepa_ros", executable="bag_player", name="bag_player", parameters=given,
                  output="screen"),
-            *removal(written_files(given), RegisterEventHandler, OnShutdown)]
+            *removal(written, RegisterEventHandler, OnShutdown)]
 
 
 def generate_launch_description():

@@ -22,7 +22,7 @@ from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
 from vjepa_ros.nodes.dds_profile import PROFILE_FILE, profile_variables
-from vjepa_ros.nodes.launch_values import node_parameters, removal, written_files
+from vjepa_ros.nodes.launch_values import node_parameters, removal
 
 # launch argument -> (the parameter it sets, its type), set only when given
 ARGUMENTS = {"path": ("path", str), "rate_hz": ("rate_hz", float)}
@@ -31,12 +31,12 @@ ARGUMENTS = {"path": ("path", str), "rate_hz": ("rate_hz", float)}
 def nodes(context):
     """Return the image_publisher node (ValueError, one line: path:= empty, rate_hz:=fast)."""
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
-    given = node_parameters(context.launch_configurations, "image_publisher", config, ARGUMENTS,
-                            ParameterValue, LaunchConfiguration)
+    given, written = node_parameters(context.launch_configurations, "image_publisher", config,
+                                     ARGUMENTS, ParameterValue, LaunchConfiguration)
     return [Node(package="vjepa_ros", executable="image_publisher", name="image_publisher",
                  parameters=given, remappings=[("image", LaunchConfiguration("topic"))],
                  output="screen"),
-            *removal(written_files(given), RegisterEventHandler, OnShutdown)]
+            *removal(written, RegisterEventHandler, OnShutdown)]
 
 
 def generate_launch_description():

@@ -17,12 +17,13 @@ import os
 
 from ament_index_python.packages import get_package_share_directory
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, OpaqueFunction, RegisterEventHandler
+from launch.event_handlers import OnShutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
-from vjepa_ros.nodes.launch_values import node_parameters
+from vjepa_ros.nodes.launch_values import node_parameters, removal
 from vjepa_ros.nodes.node_launch import PLANNER_GOAL_IMAGE
 
 # launch argument -> (the parameter it sets, its type, its description), set only when given
@@ -45,11 +46,12 @@ def nodes(context):
     Raises ValueError (one line naming the argument) for a text of the wrong type.
     """
     config = os.path.join(get_package_share_directory("vjepa_ros"), "config")
-    given = node_parameters(context.launch_configurations, "sim", config, TYPED,
-                            ParameterValue, LaunchConfiguration)
+    given, written = node_parameters(context.launch_configurations, "sim", config, TYPED,
+                                     ParameterValue, LaunchConfiguration)
     return [Node(package="vjepa_ros", executable="sim_node", name="sim_node", parameters=given,
                  remappings=[("goal_image", LaunchConfiguration("goal_image_topic"))],
-                 output="screen")]
+                 output="screen"),
+            *removal(written, RegisterEventHandler, OnShutdown)]  # [] while all are numbers
 
 
 def generate_launch_description():

@@ -72,12 +72,14 @@ def given_arguments(configurations: dict, arguments: dict) -> dict:
 
 
 def node_parameters(configurations: dict, node: str, config: str, arguments: dict,
-                    parameter_value, launch_configuration) -> list:
-    """Return a launch_ros Node's ``parameters``: its shipped YAML, then the arguments given.
+                    parameter_value, launch_configuration) -> tuple[list, list[str]]:
+    """Return (a launch_ros Node's ``parameters``, the values files written for them).
 
-    Texts (str arguments) go in a :func:`values_file` of their own (quoted: ``bag:=2e5`` stays a
-    text, which launch_ros' plain YAML dump would make a float for rcl; the node names the
-    argument), numbers and bools in a dict (last, possibly empty) as launch_ros' typed values.
+    The parameters: the node's shipped YAML, then the arguments given. Texts (str arguments) go
+    in a :func:`values_file` of their own (quoted: ``bag:=2e5`` stays a text, which launch_ros'
+    plain YAML dump would make a float for rcl; the node names the argument), numbers and bools
+    in a dict (last, possibly empty) as launch_ros' typed values. The files written (``[]`` or
+    that one file's path): for :func:`removal` at shutdown.
 
     Args:
         configurations: the launch's texts (``context.launch_configurations``).
@@ -108,10 +110,11 @@ def node_parameters(configurations: dict, node: str, config: str, arguments: dic
     texts = {parameter: given[parameter] for parameter, kind in arguments.values()
              if kind is str and parameter in given}
     labels = argument_labels(configurations, arguments, texts)
-    return [shipped, *values_file(f"/{NODES[node].ros_name}", texts, labels, before=(shipped,)),
+    written = values_file(f"/{NODES[node].ros_name}", texts, labels, before=(shipped,))
+    return [shipped, *written,
             {parameter: parameter_value(launch_configuration(argument), value_type=kind)
              for argument, (parameter, kind) in arguments.items()
-             if parameter in given and kind is not str}]
+             if parameter in given and kind is not str}], written
 
 
 def argument_labels(configurations: dict, arguments: dict, parameters) -> dict[str, str]:
@@ -123,11 +126,6 @@ def argument_labels(configurations: dict, arguments: dict, parameters) -> dict[s
     """
     return {parameter: f"{argument}:={configurations[argument]}"
             for argument, (parameter, _) in arguments.items() if parameter in parameters}
-
-
-def written_files(parameters: list) -> list[str]:
-    """Return the :func:`values_file` files among a Node's ``parameters`` (to remove at exit)."""
-    return [path for path in parameters if isinstance(path, str) and argument_sources(path)]
 
 
 def remove_files(paths) -> None:
