@@ -53,8 +53,10 @@ def cmd_collect(args: argparse.Namespace) -> int:
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
 
-        # a full disk: one line naming the folder and what it holds now (DiskFullError)
-        with writing(args.out, lambda remedy: _disk_full_text(args, remedy)):
+        # a full disk: the episodes cut off are removed, then one line naming the folder and
+        # what it holds now (DiskFullError)
+        with writing(args.out, lambda remedy: _disk_full_text(args, remedy,
+                                                              _remove_cut_episodes(args))):
             if args.task == "motion":
                 randomization = (SceneRandomization(what=args.randomize) if args.randomize
                                  else None)
@@ -137,21 +139,21 @@ def _saved_text(out_dir, episodes: int) -> str:
     return f"{saved} of {counted(episodes, 'episode')} saved in {out_dir}"
 
 
-def _disk_full_text(args: argparse.Namespace, remedy: str) -> str:
+def _disk_full_text(args: argparse.Namespace, remedy: str, cut: list[int]) -> str:
     """Say what a collect stopped by a full disk kept in ``--out`` and how to go on.
 
     ``1 of 4 episodes saved in data/ (the file being written is removed); a rerun into that
     folder is refused while it holds them: REMEDY, then collect the rest: rerun the same command
     with --out OTHER_FOLDER --seed 1 --episodes 3`` (its --frames, --width, ... kept: episodes of
     one shape; the next seed: one past the last saved file's, ``..._000000.npz``). REMEDY: what
-    frees the write (``disk_full.remedy``: free space, the quota, the file-size limit). An
-    episode whose sub-goal images were cut off is not saved: its files are removed and the line
-    names its seed (:func:`_remove_cut_episodes`), so the seeds said collect it again. All
-    there (``collector.json`` not): says so.
+    frees the write (``disk_full.remedy``: free space, the quota, the file-size limit).
+    ``cut``: the seeds of the episodes whose sub-goal images were cut off, their files removed
+    already by the caller (:func:`_remove_cut_episodes`): the line names them, so the seeds
+    said collect them again. All there (``collector.json`` not): says so. Words only: reads
+    the folder, removes nothing.
     """
     import re
 
-    cut = _remove_cut_episodes(args)
     saved = _episode_files(args.out)
     text = _saved_text(args.out, args.episodes)
     removed = "the file being written is removed" + (
