@@ -24,7 +24,8 @@ def param(default, description: str, **kwargs):
     ``zero_off="clipping"``: 0 turns the setting off (a ``null`` is refused saying so);
     ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
     ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
-    give it in (``must lie in (0, 0.2] m``), ``frame_id=True`` marks a ROS frame id:
+    give it in (``must lie in (0, 0.2] m``), ``why="..."`` the reason for the range that a
+    refusal adds (``got 80.0: 70 N is ...``), ``frame_id=True`` marks a ROS frame id:
     :func:`check_values` refuses other values.
     """
     if isinstance(default, (list, dict)):
@@ -232,6 +233,7 @@ def value_range(field) -> str:
 
 
 RANGE_KEYS = ("range", "low_open", "high_open", "unit")
+CHECK_KEYS = (*RANGE_KEYS, "why")  # what check_range takes of a field's metadata
 
 
 def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa: A002
@@ -243,18 +245,18 @@ def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa
 
 
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
-                high_open: bool = False, unit: str = "") -> None:
+                high_open: bool = False, unit: str = "", why: str = "") -> None:
     """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
 
     Raises ValueError in one line naming ``name``, the range and the value: ``planner.samples
-    must lie in [1, 1000000], got 0``.
+    must lie in [1, 1000000], got 0``, then ``why`` when given (``: 70 N is ...``).
     """
     low, high = range
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (math.isfinite(value) and above and below):
         raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open, unit)}"
-                         f", got {value!r}")
+                         f", got {value!r}" + (f": {why}" if why else ""))
 
 
 def check_values(cfg, prefix: str = "") -> None:
@@ -270,7 +272,7 @@ def check_values(cfg, prefix: str = "") -> None:
             check_values(value, f"{name}.")
             continue
         if "range" in f.metadata:
-            check_range(name, value, **{k: v for k, v in f.metadata.items() if k in RANGE_KEYS})
+            check_range(name, value, **{k: v for k, v in f.metadata.items() if k in CHECK_KEYS})
         if f.metadata.get("frame_id") and value and not FRAME_ID.fullmatch(value):
             raise ValueError(f"{name} must be a ROS frame id (letters, digits, '_', '/' "
                              f"separators; no spaces), got {value!r}")
@@ -286,7 +288,7 @@ def check_given(cls, values: dict, prefix: str = "") -> None:
     for name, value in values.items():
         if name in fields and "range" in fields[name].metadata:
             check_range(prefix + name, value, **{k: v for k, v in fields[name].metadata.items()
-                                                 if k in RANGE_KEYS})
+                                                 if k in CHECK_KEYS})
 
 
 def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_FORCE, FRANKA_HAND_PEAK_FORCE
 
 MODES = ("blocking", "continuous", "async")
 # [deg] largest |angle| of control.model_frame_rpy_deg: one full turn (the camera check writes
@@ -84,9 +85,12 @@ class ControlConfig:
     )
     gripper_max_effort: float = param(
         20.0, "max_effort of GripperCommand goals [N]: franka_gripper's grasp force when closing "
-        "(0 would grasp with no force); the Franka Hand grasps with at most 140 as a short peak, "
-        "70 continuously (datasheet); the simulator presses with at most 70.",
-        range=(0, 140), low_open=True)
+        f"(0 would grasp with no force); the Franka Hand grasps with at most "
+        f"{FRANKA_HAND_PEAK_FORCE:g} as a short peak, {FRANKA_HAND_MAX_FORCE:g} continuously "
+        f"(datasheet); the simulator presses with at most {FRANKA_HAND_MAX_FORCE:g}.",
+        range=(0, FRANKA_HAND_PEAK_FORCE), low_open=True,
+        why=f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
+            "(datasheet)")
     gripper_result_timeout_s: float = param(
         10.0, "Warn when a GripperCommand goal has no answer this long [s]: not accepted this "
         "long after it was sent, or no result this long after the server accepted it (the "

@@ -37,6 +37,13 @@ from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_p
 
 ARM_JOINTS = 7
 FRANKA_HAND_MAX_WIDTH = 0.08  # m: the Franka Hand's full opening
+# The Franka Hand's grasp force (datasheet): 70 N continuously, 140 N as a short peak
+FRANKA_HAND_MAX_FORCE = 70.0  # N: continuous; the simulator's cap (sim.gripper)
+FRANKA_HAND_PEAK_FORCE = 140.0  # N: a short peak; control.gripper_max_effort's cap
+# Why a force above the continuous one is refused (the range refusal's reason, config.check_range)
+CONTINUOUS_FORCE_WHY = (f"{FRANKA_HAND_MAX_FORCE:g} N is the Franka Hand's continuous grasp "
+                        f"force (datasheet); its {FRANKA_HAND_PEAK_FORCE:g} N short peak is not "
+                        "modelled")
 _ARM_NAME = re.compile(r"^(?P<prefix>.*(?:panda|fr3)_)joint(?P<index>[1-7])$")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
 _CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "

@@ -14,8 +14,12 @@ import numpy as np
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.image_limits import MIN_SIDE_PX
+from vjepa_ros.robot.joint_states import (
+    CONTINUOUS_FORCE_WHY,
+    FRANKA_HAND_MAX_FORCE,
+    FRANKA_HAND_PEAK_FORCE,
+)
 from vjepa_ros.sim.choices import MAX_SEED
-from vjepa_ros.sim.gripper import FRANKA_HAND_MAX_FORCE
 from vjepa_ros.sim.objects import graspable_spec
 from vjepa_ros.sim.panda import FRANKA_HAND_TCP_OFFSET, JOINT_LOWER, JOINT_UPPER, READY_JOINTS
 
@@ -132,8 +136,9 @@ class ControllerConfig:
     gripper_speed: float = param(0.1, "Finger speed limit [m/s].", range=(0, 1), low_open=True)
     gripper_force: float = param(
         40.0, "Finger force limit [N] of the gripper_command (Float64) path's moves and grasps, "
-        "0 < f <= 70: the Franka Hand's continuous grasp force (its 140 N peak is not modelled).",
-        range=(0, FRANKA_HAND_MAX_FORCE), low_open=True
+        f"0 < f <= {FRANKA_HAND_MAX_FORCE:g}: the Franka Hand's continuous grasp force (its "
+        f"{FRANKA_HAND_PEAK_FORCE:g} N peak is not modelled).",
+        range=(0, FRANKA_HAND_MAX_FORCE), low_open=True, why=CONTINUOUS_FORCE_WHY
     )
 
 

@@ -36,12 +36,12 @@ import math
 import numpy as np
 
 from vjepa_ros.robot.joint_states import (
+    FRANKA_HAND_MAX_FORCE,  # N: continuous grasp force of the Franka Hand (datasheet)
     FRANKA_HAND_MAX_WIDTH,
     closedness_from_fingers,
     finger_position,
 )
 
-FRANKA_HAND_MAX_FORCE = 70.0  # N: continuous grasp force of the Franka Hand (datasheet)
 SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
 STILL_SPEED = 0.002  # [m/s] a finger slower than this is at rest (stalled, or at its goal)
 GRASP_EPSILON = 0.005  # m: franka_gripper's default grasp epsilon (inner and outer)
