@@ -1,6 +1,6 @@
 """Whether camera stamps that went back went back with the node's own system clock.
 
-A clock step of the frames' stamps (``input_episodes.InputEpisodes._time_went_back``) is a wall
+A clock step of the frames' stamps (``new_worlds.NewWorlds._time_went_back``) is a wall
 clock stepped under the node (chrony/ntpd ``makestep``, PTP) only when the node's system clock
 fell with it; a looping bag, a restarted simulator (``/clock`` from 0) or a source on another
 clock steps the stamps alone. This module holds that rule's parts: the offset read at each
