@@ -14,6 +14,8 @@ import dataclasses
 import os
 from pathlib import Path
 
+from vjepa_ros.name_lists import first_names
+
 
 @dataclasses.dataclass
 class _Output:
@@ -66,7 +68,7 @@ def saved_text() -> str:
             written.setdefault(output.option, []).append(output.path)
         else:
             missing.append(f"{output.option} {output.path} not written")
-    saved = [f"{option} {paths[0]}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+    saved = [f"{option} {first_names(paths, 1, ' and {count} more')}"
              for option, paths in written.items()]
     if not saved:
         return f"nothing saved ({'; '.join(missing)})" if missing else "nothing saved"
