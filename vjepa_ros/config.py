@@ -24,9 +24,9 @@ def param(default, description: str, **kwargs):
     ``zero_off="clipping"``: 0 turns the setting off (a ``null`` is refused saying so);
     ``range=(low, high)`` (and ``low_open=True`` for ``low < value``, ``high_open=True`` for
     ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
-    give it in (``must lie in (0, 0.2] m``), ``why="..."`` the reason for the range that a
-    refusal adds (``got 80.0: 70 N is ...``), ``frame_id=True`` marks a ROS frame id:
-    :func:`check_values` refuses other values.
+    give it in (``must lie in (0, 0.2] m``), ``high_why="..."`` the reason for its upper bound
+    that a refusal of a value above it adds (``got 80.0: 70 N is ...``), ``frame_id=True``
+    marks a ROS frame id: :func:`check_values` refuses other values.
     """
     if isinstance(default, (list, dict)):
         return dataclasses.field(
@@ -233,7 +233,7 @@ def value_range(field) -> str:
 
 
 RANGE_KEYS = ("range", "low_open", "high_open", "unit")
-CHECK_KEYS = (*RANGE_KEYS, "why")  # what check_range takes of a field's metadata
+CHECK_KEYS = (*RANGE_KEYS, "high_why")  # what check_range takes of a field's metadata
 
 
 def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa: A002
@@ -245,18 +245,20 @@ def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa
 
 
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
-                high_open: bool = False, unit: str = "", why: str = "") -> None:
+                high_open: bool = False, unit: str = "", high_why: str = "") -> None:
     """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
 
     Raises ValueError in one line naming ``name``, the range and the value: ``planner.samples
-    must lie in [1, 1000000], got 0``, then ``why`` when given (``: 70 N is ...``).
+    must lie in [1, 1000000], got 0``; above ``high``, then ``high_why`` when given
+    (``: 70 N is ...``).
     """
     low, high = range
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
     if not (math.isfinite(value) and above and below):
         raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open, unit)}"
-                         f", got {value!r}" + (f": {why}" if why else ""))
+                         f", got {value!r}" + (f": {high_why}" if high_why and value > high
+                                               else ""))
 
 
 def check_values(cfg, prefix: str = "") -> None:

@@ -89,7 +89,7 @@ class ControlConfig:
         f"{FRANKA_HAND_PEAK_FORCE:g} as a short peak, {FRANKA_HAND_MAX_FORCE:g} continuously "
         f"(datasheet); the simulator presses with at most {FRANKA_HAND_MAX_FORCE:g}.",
         range=(0, FRANKA_HAND_PEAK_FORCE), low_open=True,
-        why=f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
+        high_why=f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
             "(datasheet)")
     gripper_result_timeout_s: float = param(
         10.0, "Warn when a GripperCommand goal has no answer this long [s]: not accepted this "
