@@ -14,10 +14,14 @@ Defects (strict xfails):
   tensor, so the gripper's momentum written into it is truncated to 0 (or 1): the gripper mean
   jumps to the elites' mean and the plan differs from the published CEM (gripper 1.0 instead of
   0.9775 after two iterations at close step 0; -0.41 instead of -0.36) with no error.
-- A bool given for a float setting is accepted: ``maxnorm=True`` plans in a ±1 m box (20x the
-  default 5 cm per step); ``momentum_mean=True`` is accepted and every plan then fails inside torch
-  ("Subtraction ... with a bool tensor is not supported"), naming no setting. The integer fields
-  refuse bools since fix48b.
+- A bool given for a float setting is accepted (CEMConfig, ICEMSettings, MPPISettings,
+  RefineSettings): ``maxnorm=True`` plans in a ±1 m box (20x the default 5 cm per step);
+  ``momentum_mean=True`` is accepted and every plan then fails inside torch ("Subtraction ...
+  with a bool tensor is not supported"), naming no setting. The integer fields refuse bools
+  since fix48b.
+- ``CEMConfig.early_stop_rel_tol`` is not checked (the node's parameter has [0, 1]): NaN stops
+  every plan after patience + 1 iterations whatever the energy does (0.9 mm off instead of 2 µm
+  on a quadratic), a negative value turns early stop off, 5.0 always stops.
 
 Held up (pins): the package's CEM equals the plain published CEM to 1e-6 over random settings
 (float momenta; the ~1e-9 differences are the order of float operations), at horizons 1-3 and
@@ -50,7 +54,7 @@ from test_planning_rollout import WIDTH, predictor, scene  # noqa: F401 (fixture
 from vjepa_ros.planning.cem import cem_search, make_generator, plan, refit_distribution
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.icem import icem_search
-from vjepa_ros.planning.methods import ICEMSettings, MPPISettings
+from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.mppi import mppi_search
 from vjepa_ros.planning.rollout import ImaginedRollout
 
@@ -170,19 +174,40 @@ def test_a_momentum_given_as_an_int_keeps_the_gripper_momenta(momenta):
     assert mean == pytest.approx(0.2) and std == pytest.approx(0.6), (mean, std)
 
 
-@pytest.mark.xfail(strict=True, reason="bools accepted for CEMConfig float settings")
-@pytest.mark.parametrize("field", ["maxnorm", "momentum_mean", "gripper_init_std"])
-def test_a_bool_for_a_float_setting_is_refused_naming_it(field):
-    """A bool for a float CEM setting is taken as 1.0 (or crashes the plan inside torch).
+@pytest.mark.xfail(strict=True, reason="bools accepted for float search settings")
+@pytest.mark.parametrize(("settings", "field"), [
+    (CEMConfig, "maxnorm"), (CEMConfig, "momentum_mean"), (CEMConfig, "gripper_init_std"),
+    (ICEMSettings, "noise_beta"), (MPPISettings, "temperature"), (RefineSettings, "lr")])
+def test_a_bool_for_a_float_setting_is_refused_naming_it(settings, field):
+    """A bool for a float search setting is taken as 1.0 (or crashes the plan inside torch).
 
     Input: ``CEMConfig(maxnorm=True)`` (a YAML ``yes``/``true`` or a flag passed to the wrong
-    keyword). Happened: accepted; ``maxnorm`` True samples xyz steps in ±1 m (the default box is
-    5 cm); ``momentum_mean=True`` is accepted and every plan then raises torch's "Subtraction,
-    the `-` operator, with a bool tensor is not supported", naming no setting. The integer fields
-    refuse bools (fix48b). Should: ValueError naming ``CEMConfig.<field>``.
+    keyword), also ``ICEMSettings(noise_beta=True)``, ``MPPISettings(temperature=True)``,
+    ``RefineSettings(lr=True)``. Happened: accepted; ``maxnorm`` True samples xyz steps in ±1 m
+    (the default box is 5 cm); ``momentum_mean=True`` is accepted and every plan then raises
+    torch's "Subtraction, the `-` operator, with a bool tensor is not supported", naming no
+    setting; refine lr True is a step across the whole box. The integer fields refuse bools
+    (fix48b), and these refuse NaN/inf. Should: ValueError naming the field.
     """
     with pytest.raises(ValueError, match=field):
-        CEMConfig(**{field: True})
+        settings(**{field: True})
+
+
+@pytest.mark.xfail(strict=True, reason="CEMConfig.early_stop_rel_tol is not checked")
+@pytest.mark.parametrize("tolerance", [math.nan, -0.5, 5.0])
+def test_an_early_stop_tolerance_outside_0_1_is_refused_naming_it(tolerance):
+    """``CEMConfig.early_stop_rel_tol`` NaN, negative or above 1 is accepted and misplans.
+
+    Input: ``CEMConfig(horizon=1, samples=100, iterations=10, early_stop_patience=2,
+    early_stop_rel_tol=nan)`` toward a 3.7 cm goal (quadratic energy). Happened: accepted (the
+    node's planner.early_stop_rel_tol has the range [0, 1], CEMConfig checks every other float);
+    NaN makes no iteration an improvement, so every plan stops after 3 iterations however fast the
+    energy falls (elite energy 1.1e-3, 9.8e-5, 2.1e-5 → stopped, plan 0.9 mm off where tol 1e-3
+    runs all 10 and lands within 2 µm); -0.5 never stops (early stop silently off); 5.0 always
+    stops. Should: ValueError naming ``CEMConfig.early_stop_rel_tol``.
+    """
+    with pytest.raises(ValueError, match="early_stop_rel_tol"):
+        CEMConfig(early_stop_patience=2, early_stop_rel_tol=tolerance)
 
 
 def test_float_momenta_plan_the_published_gripper_mean(predictor, scene):  # noqa: F811
