@@ -19,6 +19,10 @@ Defects (strict xfails):
   ``momentum_mean=True`` is accepted and every plan then fails inside torch ("Subtraction ...
   with a bool tensor is not supported"), naming no setting. The integer fields refuse bools
   since fix48b.
+- MPPI with a held gripper (``fixed_axes`` (6, v)) and a close-gripper step: every sample closes
+  at the close step, but ``mppi_search`` writes the held value over every step of the mean, so the
+  plan never closes (gripper [0, 0]) where CEM and iCEM plan [0, 0.9966] / [0, 1]; the config
+  accepts the combination (the node avoids it: goal_switch_config.planner_settings).
 - ``CEMConfig.early_stop_rel_tol`` is not checked (the node's parameter has [0, 1]): NaN stops
   every plan after patience + 1 iterations whatever the energy does (0.9 mm off instead of 2 µm
   on a quadratic), a negative value turns early stop off, 5.0 always stops.
@@ -208,6 +212,38 @@ def test_an_early_stop_tolerance_outside_0_1_is_refused_naming_it(tolerance):
     """
     with pytest.raises(ValueError, match="early_stop_rel_tol"):
         CEMConfig(early_stop_patience=2, early_stop_rel_tol=tolerance)
+
+
+@pytest.mark.xfail(strict=True, reason="MPPI's mean drops the close-gripper step under a held "
+                   "gripper")
+def test_mppi_with_a_held_gripper_plans_the_close_step_it_scored():
+    """MPPI returns gripper 0 at the close step although every sample it scored closed there.
+
+    Input: ``CEMConfig(horizon=2, samples=20, topk=5, iterations=3, fixed_axes=((6, 0.0),),
+    close_gripper=1, method="mppi")`` (accepted; the Python API, ``reach --config`` users). Every
+    sample has gripper 1 at step 1 (``clip_to_box``: close after fixed), so the weighted mean
+    is 1 there; ``mppi_search`` then writes the fixed value 0 over every step of the mean. Plan:
+    gripper [0, 0], the hand never closes, while CEM and iCEM (same samples rule, mean from the
+    elites) plan [0, 0.9966] / [0, 1]: the three methods disagree on the same rules, and MPPI's
+    plan is not what it imagined. Should: the close step kept in MPPI's mean as in CEM's (or the
+    combination refused by CEMConfig naming fixed_axes and close_gripper).
+    """
+    target = torch.tensor([0.03, -0.02, 0.01])
+    scored = []
+
+    def score(actions):
+        scored.append(actions.clone())
+        return ((actions[:, :, :3].sum(1) - target) ** 2).sum(-1)
+
+    try:
+        config = CEMConfig(horizon=2, samples=20, topk=5, iterations=3, fixed_axes=((6, 0.0),),
+                           close_gripper=1, method="mppi")
+    except ValueError as error:
+        assert "close_gripper" in str(error) and "fixed_axes" in str(error), error
+        return
+    result = mppi_search(score, config, CPU, make_generator(3))
+    assert (torch.cat(scored)[:, 1, 6] == 1.0).all()
+    assert result.actions[1, 6].item() == pytest.approx(1.0), result.actions[:, 6]
 
 
 def test_float_momenta_plan_the_published_gripper_mean(predictor, scene):  # noqa: F811
