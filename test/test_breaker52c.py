@@ -169,8 +169,10 @@ def test_a_momentum_given_as_an_int_keeps_the_gripper_momenta(momenta):
     Input: ``CEMConfig(momentum_mean=0)`` (or 1, or ``momentum_std=0``: how one writes 0 and 1
     in Python; ``preset("paper", momentum_mean=0)``), gripper momenta 0.5. Happened:
     ``refit_distribution`` fills ``torch.full((7,), 0)``, an int64 tensor, and writing the
-    gripper's 0.5 into it stores 0: the gripper mean moves to the elites' mean 0.4 (0.2 wanted),
-    the std to 0.2 (0.6 wanted); on the tiny predictor the plan's gripper was 1.0 instead of the
+    gripper's 0.5 into it stores 0: with momentum_mean 0 or 1 the gripper mean moves to the
+    elites' 0.4 (0.2 wanted), with momentum_std 0 the std to 0.2 (0.6 wanted); only the Python
+    API passes ints (the CLI and node parameters are floats). On the tiny predictor the plan's
+    gripper was 1.0 instead of the
     published 0.9775 (close step 0), -0.41 instead of -0.36. No error. Should: the momenta as
     given (or ints refused naming the field).
     """
