@@ -13,7 +13,8 @@ Defects (strict xfails):
   =1)``, the usual way to write 0 and 1) makes ``refit_distribution`` build an int64 momentum
   tensor, so the gripper's momentum written into it is truncated to 0 (or 1): the gripper mean
   jumps to the elites' mean and the plan differs from the published CEM (gripper 1.0 instead of
-  0.9775 after two iterations at close step 0; -0.41 instead of -0.36) with no error.
+  0.9775 after two iterations at close step 0; -0.41 instead of -0.36) with no error. Only the
+  Python API passes ints (the CLI options and node parameters are floats).
 - A bool given for a float setting is accepted (CEMConfig, ICEMSettings, MPPISettings,
   RefineSettings): ``maxnorm=True`` plans in a ±1 m box (20x the default 5 cm per step);
   ``momentum_mean=True`` is accepted and every plan then fails inside torch ("Subtraction ...
@@ -28,20 +29,24 @@ Defects (strict xfails):
   on a quadratic), a negative value turns early stop off, 5.0 always stops.
 
 Held up (pins): the package's CEM equals the plain published CEM to 1e-6 over random settings
-(float momenta; the ~1e-9 differences are the order of float operations), at horizons 1-3 and
-chunk sizes that do not divide the samples; in bfloat16 and float16 the cached rollout's energies
-are as close to the same rounded weights computed in float32 as the full recompute's (the
-bfloat16 plans of the two differ by up to 9 mm at H 2, 0.39 at H 3: bfloat16 noise of the order
-of the energies' spread, shared by both ways, so not a defect of the cache); a context cache
-(async control) imagines exactly what a full recompute of [previous frame, context frame] does,
-and a plan leaves that cache as it was; CEM, iCEM and MPPI never score nor return an action
-outside the search box (per-axis clip, rotation, close-gripper step, warm starts beyond the box);
-iCEM's plan is the lowest finite energy it scored, NaN energies included.
+(float momenta; the ~1e-9 differences are the order of float operations), at horizons 1-3 and chunk
+sizes that do not divide the samples, also searching rotation (states near gimbal lock imagined as
+scipy's poses give, checked by hand); in bfloat16 and float16 the cached rollout's energies are as
+close to the same rounded weights computed in float32 as the full recompute's (the bfloat16 plans
+of the two differ by up to 9 mm at H 2, 0.39 at H 3: bfloat16 noise of the order of the energies'
+spread, shared by both ways, so not a defect of the cache); a context cache (async control)
+imagines exactly what a full recompute of [previous frame, context frame] does, and a plan leaves
+that cache as it was; CEM, iCEM and MPPI never score nor return an action outside the search box
+(per-axis clip, rotation, close-gripper step, warm starts beyond the box); iCEM's plan is the
+lowest finite energy it scored, NaN energies included.
 ``bench_search.py open-loop --models demo --budgets 50 100 250 --problems 3 --methods cem icem``
 (this session, 2 shared cores): CEM 0.07156/0.06496/0.06438, iCEM 0.06431/0.06442/0.06424: iCEM
 at 56 evaluations beats CEM at 250, so the README's "2-5x fewer evaluations" holds (the absolute
 energies are ~0.002 below docs/planners.md's table; CEM's budget 50 now runs S 11 = 55
 evaluations, since topk 10 needs samples > 10).
+
+Not covered: CUDA (no device lent to this task: the CUDA auto chunk size, bfloat16 there, the
+"same plan on any device" claim); bench_search closed-loop; async control beyond the cache.
 """
 
 import copy
@@ -104,13 +109,15 @@ def _plain_cem(model, context, state, goal, config, seed):
     mean = torch.zeros(horizon, 7)
     std = torch.zeros(horizon, 7)
     std[:, :3], std[:, 6] = config.maxnorm, config.gripper_init_std
+    rotation = config.rotation_maxnorm if config.search_rotation else 0.0  # beyond published
+    std[:, 3:6] = rotation
     m_mean = torch.tensor([config.momentum_mean] * 6 + [config.momentum_mean_gripper])
     m_std = torch.tensor([config.momentum_std] * 6 + [config.momentum_std_gripper])
     for _ in range(config.iterations):
         noise = torch.randn((config.samples, horizon, 7), generator=generator)
         actions = noise * std + mean
         actions[..., :3] = actions[..., :3].clamp(-config.maxnorm, config.maxnorm)
-        actions[..., 3:6] = 0.0
+        actions[..., 3:6] = actions[..., 3:6].clamp(-rotation, rotation)
         actions[..., 6] = actions[..., 6].clamp(-clip, clip)
         if config.close_gripper is not None:
             actions[:, config.close_gripper:, 6] = 1.0
@@ -148,6 +155,17 @@ def test_cem_equals_the_published_cem_written_out_for_any_setting(predictor, sce
         mean, std = _plain_cem(predictor, *scene, config, trial)
         assert torch.allclose(got.mean, mean, atol=1e-6), (settings, got.mean, mean)
         assert torch.allclose(got.std, std, atol=1e-6), (settings, got.std, std)
+
+
+@pytest.mark.parametrize("horizon", [1, 3])
+def test_cem_searching_rotation_equals_the_written_out_search(predictor, scene, horizon):  # noqa: F811
+    # Beyond published: rotation sampled with std and clip rotation_maxnorm, xyz's momenta.
+    config = CEMConfig(horizon=horizon, samples=20, topk=4, iterations=3, search_rotation=True,
+                       rotation_maxnorm=0.3, momentum_mean=0.3, momentum_std=0.5)
+    got = plan(predictor, *scene, config, generator=2)
+    mean, std = _plain_cem(predictor, *scene, config, 2)
+    assert torch.allclose(got.mean, mean, atol=1e-6) and torch.allclose(got.std, std, atol=1e-6)
+    assert got.mean[:, 3:6].abs().max() > 0.01
 
 
 def _refit_gripper(**momenta):
