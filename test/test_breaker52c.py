@@ -36,9 +36,9 @@ close to the same rounded weights computed in float32 as the full recompute's (t
 of the two differ by up to 9 mm at H 2, 0.39 at H 3: bfloat16 noise of the order of the energies'
 spread, shared by both ways, so not a defect of the cache); a context cache (async control)
 imagines exactly what a full recompute of [previous frame, context frame] does, and a plan leaves
-that cache as it was; CEM, iCEM and MPPI never score nor return an action outside the search box
-(per-axis clip, rotation, close-gripper step, warm starts beyond the box); iCEM's plan is the
-lowest finite energy it scored, NaN energies included.
+that cache as it was, and gradient refinement scores with it too; CEM, iCEM and MPPI never score
+nor return an action outside the search box (per-axis clip, rotation, close-gripper step, warm
+starts beyond the box); iCEM's plan is the lowest finite energy it scored, NaN energies included.
 ``bench_search.py open-loop --models demo --budgets 50 100 250 --problems 3 --methods cem icem``
 (this session, 2 shared cores): CEM 0.07156/0.06496/0.06438, iCEM 0.06431/0.06442/0.06424: iCEM
 at 56 evaluations beats CEM at 250, so the README's "2-5x fewer evaluations" holds (the absolute
@@ -60,6 +60,7 @@ import torch.nn.functional as F
 from scipy.spatial.transform import Rotation
 from test_planning_rollout import WIDTH, predictor, scene  # noqa: F401 (fixtures)
 
+from vjepa_ros.planning import make_planner
 from vjepa_ros.planning.cem import cem_search, make_generator, plan, refit_distribution
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.icem import icem_search
@@ -331,6 +332,26 @@ def test_a_context_cache_imagines_as_the_full_sequence_and_is_left_as_it_was(
             full = _imagine_full(predictor, context, state, goal, actions,
                                  (previous, previous_state, previous_action))
         assert torch.allclose(cached, full, atol=1e-6), (cached - full).abs().max()
+
+
+@pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
+def test_refinement_scores_with_the_context_cache(predictor, scene, method):  # noqa: F811
+    # The gradient rollout (ImaginedRollout.differentiable) keeps the async history frame: its
+    # first energy is the sampler's plan's under the cache (1.128 here), not without it (1.108).
+    context, state, goal = scene
+    cache = predictor.new_cache()
+    with torch.inference_mode():
+        predictor.step(torch.roll(context, 1, dims=1), torch.full((1, 7), 0.02), state[None],
+                       cache)
+    config = CEMConfig(horizon=2, samples=20, topk=4, iterations=2, method=method)
+    sampled = make_planner(predictor, config, seed=0).plan(*scene, context_cache=cache)
+    refined = make_planner(predictor, config.with_(refine=RefineSettings(steps=2)),
+                           seed=0).plan(*scene, context_cache=cache)
+    with torch.inference_mode():
+        want = ImaginedRollout(predictor, *scene, context_cache=cache).energies(
+            sampled.actions[None])[0]
+        without = ImaginedRollout(predictor, *scene).energies(sampled.actions[None])[0]
+    assert refined.refine_energies[0].item() == want.item() != without.item()
 
 
 def _in_box(actions, config):
