@@ -8,7 +8,10 @@ round threshold, close-gripper step, chunks) against a plain published CEM writt
 per-sample scipy poses), the model dtype (bfloat16/float16 on CPU), the async context cache, the
 search box under every method, and the settings' types.
 
-Defects (strict xfails):
+Defects (strict xfails until fix52c, which fixed them all: every int/float field of CEMConfig,
+ICEMSettings, MPPISettings, RefineSettings checked by one rule, planning/settings_check.py: ints
+stored as floats, bools refused, declared ranges; MPPI's mean put in the box by the samples' rule,
+cem.clip_to_box, so the close step survives a held gripper):
 - A momentum given as a Python int (``CEMConfig(momentum_mean=0)`` / ``preset(..., momentum_std
   =1)``, the usual way to write 0 and 1) makes ``refit_distribution`` build an int64 momentum
   tensor, so the gripper's momentum written into it is truncated to 0 (or 1): the gripper mean
@@ -50,8 +53,10 @@ Not covered: CUDA (no device lent to this task: the CUDA auto chunk size, bfloat
 """
 
 import copy
+import dataclasses
 import math
 import random
+import typing
 
 import numpy as np
 import pytest
@@ -67,6 +72,7 @@ from vjepa_ros.planning.icem import icem_search
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.mppi import mppi_search
 from vjepa_ros.planning.rollout import ImaginedRollout
+from vjepa_ros.robot.planner_config import CEMParams
 
 CPU = torch.device("cpu")
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -178,7 +184,6 @@ def _refit_gripper(**momenta):
     return new_mean[0, 6].item(), new_std[0, 6].item()
 
 
-@pytest.mark.xfail(strict=True, reason="an int momentum truncates the gripper's momenta to 0/1")
 @pytest.mark.parametrize("momenta", [dict(momentum_mean=0, momentum_std=0.0),
                                      dict(momentum_mean=1, momentum_std=0.0),
                                      dict(momentum_mean=0.15, momentum_std=0)])
@@ -199,7 +204,6 @@ def test_a_momentum_given_as_an_int_keeps_the_gripper_momenta(momenta):
     assert mean == pytest.approx(0.2) and std == pytest.approx(0.6), (mean, std)
 
 
-@pytest.mark.xfail(strict=True, reason="bools accepted for float search settings")
 @pytest.mark.parametrize(("settings", "field"), [
     (CEMConfig, "maxnorm"), (CEMConfig, "momentum_mean"), (CEMConfig, "gripper_init_std"),
     (ICEMSettings, "noise_beta"), (MPPISettings, "temperature"), (RefineSettings, "lr")])
@@ -218,7 +222,6 @@ def test_a_bool_for_a_float_setting_is_refused_naming_it(settings, field):
         settings(**{field: True})
 
 
-@pytest.mark.xfail(strict=True, reason="CEMConfig.early_stop_rel_tol is not checked")
 @pytest.mark.parametrize("tolerance", [math.nan, -0.5, 5.0])
 def test_an_early_stop_tolerance_outside_0_1_is_refused_naming_it(tolerance):
     """``CEMConfig.early_stop_rel_tol`` NaN, negative or above 1 is accepted and misplans.
@@ -231,12 +234,10 @@ def test_an_early_stop_tolerance_outside_0_1_is_refused_naming_it(tolerance):
     runs all 10 and lands within 2 µm); -0.5 never stops (early stop silently off); 5.0 always
     stops. Should: ValueError naming ``CEMConfig.early_stop_rel_tol``.
     """
-    with pytest.raises(ValueError, match="early_stop_rel_tol"):
+    with pytest.raises(ValueError, match=r"^CEMConfig.early_stop_rel_tol must lie in \[0, 1\]"):
         CEMConfig(early_stop_patience=2, early_stop_rel_tol=tolerance)
 
 
-@pytest.mark.xfail(strict=True, reason="MPPI's mean drops the close-gripper step under a held "
-                   "gripper")
 def test_mppi_with_a_held_gripper_plans_the_close_step_it_scored():
     """MPPI returns gripper 0 at the close step although every sample it scored closed there.
 
@@ -265,6 +266,105 @@ def test_mppi_with_a_held_gripper_plans_the_close_step_it_scored():
     result = mppi_search(score, config, CPU, make_generator(3))
     assert (torch.cat(scored)[:, 1, 6] == 1.0).all()
     assert result.actions[1, 6].item() == pytest.approx(1.0), result.actions[:, 6]
+
+
+SETTINGS = ((CEMConfig, "CEMConfig."), (ICEMSettings, "icem."), (MPPISettings, "mppi."),
+            (RefineSettings, "refine."))
+
+
+def _float_fields():
+    """Return (class, message prefix, field) for every float field of the settings classes."""
+    found = []
+    for cls, prefix in SETTINGS:
+        hints = typing.get_type_hints(cls)
+        for field in dataclasses.fields(cls):
+            if float in (typing.get_args(hints[field.name]) or (hints[field.name],)):
+                found.append((cls, prefix, field))
+    return found
+
+
+FLOAT_FIELDS = _float_fields()
+
+
+def test_every_float_setting_is_found():
+    names = {prefix + field.name for _, prefix, field in FLOAT_FIELDS}
+    assert len(names) == 17 and {"CEMConfig.maxnorm", "CEMConfig.early_stop_rel_tol",
+                                 "icem.noise_beta", "mppi.temperature", "refine.lr"} <= names
+
+
+@pytest.mark.parametrize(("settings", "prefix", "field"), FLOAT_FIELDS,
+                         ids=[prefix + field.name for _, prefix, field in FLOAT_FIELDS])
+def test_every_float_setting_takes_an_int_as_a_float_and_refuses_a_bool(settings, prefix, field):
+    # The int at the range's low end (or 1 above an open 0): in range for every field.
+    low = field.metadata["range"][0]
+    value = int(low) + 1 if field.metadata.get("low_open") else int(low)
+    taken = getattr(settings(**{field.name: value}), field.name)
+    assert type(taken) is float and taken == value
+    for bad in (True, False, "0.5", None):
+        with pytest.raises(ValueError, match=rf"^{prefix}{field.name} must be a number in "):
+            settings(**{field.name: bad})
+    for bad in (math.nan, math.inf, -math.inf):
+        with pytest.raises(ValueError, match=rf"^{prefix}{field.name} must lie in [\[(]"):
+            settings(**{field.name: bad})
+
+
+@pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
+def test_int_settings_plan_as_the_float_settings_bit_for_bit(predictor, scene, method):  # noqa: F811
+    # xyz momenta ints beside the gripper's 0.15: an int64 momentum tensor truncated those to 0
+    ints = dict(maxnorm=1, gripper_clip=1, momentum_mean=0, momentum_std=1, gripper_init_std=2,
+                icem=dict(noise_beta=0, keep_elites_fraction=1, population_decay=1),
+                mppi=dict(temperature=1, noise_sigma=1, noise_decay=1),
+                refine=dict(steps=1, lr=1))
+    groups = dict(icem=ICEMSettings, mppi=MPPISettings, refine=RefineSettings)
+
+    def settings(cast):
+        return {name: (groups[name](**{key: cast(v) if key != "steps" else v
+                                       for key, v in value.items()})
+                       if name in groups else cast(value)) for name, value in ints.items()}
+
+    base = CEMConfig(horizon=2, samples=12, topk=3, iterations=2, close_gripper=1,
+                     method=method)
+    got = [make_planner(predictor, base.with_(**values), seed=4).plan(*scene)
+           for values in (settings(lambda v: v), settings(float))]
+    for name in ("actions", "mean", "std", "refine_energies"):
+        assert torch.equal(getattr(got[0], name), getattr(got[1], name)), name
+    assert got[0].mean.dtype == torch.float32
+
+
+@pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
+def test_every_search_keeps_the_close_step_under_a_held_gripper(method):
+    config = CEMConfig(horizon=2, samples=20, topk=5, iterations=3, fixed_axes=((6, 0.0),),
+                       close_gripper=1, method=method)
+
+    def score(actions):
+        return ((actions[:, :, :3].sum(1) - torch.tensor([0.03, -0.02, 0.01])) ** 2).sum(-1)
+
+    result = _search(method, score, config, 3, None)
+    assert result.actions[0, 6].item() == 0.0 and result.actions[1, 6].item() > 0.99, (
+        result.actions[:, 6])
+
+
+def test_planner_ranges_hold_the_node_parameter_ranges():
+    """Check CEMConfig takes what planner.* takes (the same range: early_stop_rel_tol, momenta).
+
+    The node narrows some (planner.maxnorm <= 0.2 m on the robot; CEMConfig takes any positive
+    box for benchmarks); early_stop_rel_tol and the momenta are one range on both sides.
+    """
+    def interval(metadata):
+        low, high = metadata["range"]
+        return low, high, metadata.get("low_open", False), metadata.get("high_open", False)
+
+    node = {field.name: interval(field.metadata) for field in dataclasses.fields(CEMParams)
+            if "range" in field.metadata}
+    for _, prefix, field in FLOAT_FIELDS:
+        if prefix != "CEMConfig.":
+            continue  # icem/mppi/refine: the node's groups are these classes themselves
+        (low, high, low_open, high_open) = mine = interval(field.metadata)
+        node_low, node_high, node_low_open, node_high_open = node[field.name]
+        assert low < node_low or (low == node_low and (node_low_open or not low_open)), field
+        assert node_high < high or (node_high == high and (node_high_open or not high_open)), field
+        if field.name == "early_stop_rel_tol" or field.name.startswith("momentum"):
+            assert mine == node[field.name], field.name
 
 
 def test_float_momenta_plan_the_published_gripper_mean(predictor, scene):  # noqa: F811

@@ -16,13 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.planning.methods import (
-    METHODS,
-    ICEMSettings,
-    MPPISettings,
-    RefineSettings,
-    require_finite,
-)
+from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.settings_check import check_numbers, ranged
 
 ENERGIES = ("l1", "l2")
 # CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
@@ -68,57 +63,48 @@ def check_fixed_axes(spec, name: str, maxnorm: float,
     return tuple(pairs.items())
 
 
-def _require_integer(config, name: str, low: int, optional: bool) -> None:
-    """Refuse a CEMConfig integer field that is not an integer >= ``low``; store it as an int.
-
-    Any ``numbers.Integral`` (a numpy integer too, as ``check_fixed_axes`` takes) is accepted
-    and stored as a Python int, so reports and YAML dumps of the config hold plain ints. Bools
-    are refused (True would count as 1); None is accepted where ``optional``. Raises ValueError
-    naming the field.
-    """
-    value = getattr(config, name)
-    if optional and value is None:
-        return
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < low:
-        raise ValueError(f"CEMConfig.{name} must be {'None or ' if optional else ''}an integer "
-                         f">= {low}, got {value!r}")
-    object.__setattr__(config, name, int(value))
-
-
 @dataclass(frozen=True)
 class CEMConfig:
-    """All settings of one CEM replanning step."""
+    """All settings of one CEM replanning step.
 
-    horizon: int = 2  # H: rollout steps (actions) per plan
-    samples: int = 400  # S: action sequences per iteration
-    topk: int = 10  # k: elites per iteration
-    iterations: int = 10  # I: CEM iterations per replanning step
-    maxnorm: float = 0.05  # xyz: initial std and per-axis clip [m]
-    gripper_clip: float = 0.75  # gripper delta samples are clipped to ±this
-    gripper_init_std: float = 1.0  # initial std of the gripper delta
-    momentum_mean: float = 0.15  # xyz (and rotation, when searched)
-    momentum_std: float = 0.15
-    momentum_mean_gripper: float = 0.15
-    momentum_std_gripper: float = 0.15
-    gripper_round_threshold: float = 0.25  # plan gripper values with |g| below this become 0
+    Numbers are checked by their annotation and declared range (``ranged``) in one rule for every
+    planner settings dataclass (``settings_check.check_numbers``): an int for a float field is
+    taken and stored as a float, a bool or NaN is refused (ValueError naming the field and its
+    range); the cross-field rules follow (top-k below samples, round threshold below the clip,
+    close step below the horizon, fixed axes in the box).
+    """
+
+    horizon: int = ranged(2, 1)  # H: rollout steps (actions) per plan
+    samples: int = ranged(400, 1)  # S: action sequences per iteration
+    topk: int = ranged(10, 1)  # k: elites per iteration
+    iterations: int = ranged(10, 1)  # I: CEM iterations per replanning step
+    maxnorm: float = ranged(0.05, 0, low_open=True)  # xyz: initial std and per-axis clip [m]
+    gripper_clip: float = ranged(0.75, 0, low_open=True)  # gripper delta samples: clipped to ±this
+    gripper_init_std: float = ranged(1.0, 0, low_open=True)  # initial std of the gripper delta
+    momentum_mean: float = ranged(0.15, 0, 1)  # xyz (and rotation, when searched)
+    momentum_std: float = ranged(0.15, 0, 1)
+    momentum_mean_gripper: float = ranged(0.15, 0, 1)
+    momentum_std_gripper: float = ranged(0.15, 0, 1)
+    # plan gripper values with |g| below this become 0; below gripper_clip (checked)
+    gripper_round_threshold: float = ranged(0.25, 0)
     # From this rollout step on, sampled gripper deltas are 1; below horizon (checked), None: never
-    close_gripper: int | None = None
+    close_gripper: int | None = ranged(None, 0)
     # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
     # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
     # the gripper is 3); values within the clip box; stored as tuples (check_fixed_axes).
     fixed_axes: tuple[tuple[int, float], ...] = ()
     # -- beyond published --
     search_rotation: bool = False  # also sample rotation deltas (std and clip `rotation_maxnorm`)
-    rotation_maxnorm: float = 0.1  # [rad]
+    rotation_maxnorm: float = ranged(0.1, 0, low_open=True)  # [rad]
     energy: Literal["l1", "l2"] = "l1"  # l1: mean |z − g| (published); l2: mean (z − g)²
     warm_start: bool = False  # CEMPlanner starts from its previous mean shifted by one step
     # Stop after this many iterations in a row whose elite energy does not fall by more than
     # early_stop_rel_tol (relative); None = always run all iterations.
-    early_stop_patience: int | None = None
-    early_stop_rel_tol: float = 1e-3
+    early_stop_patience: int | None = ranged(None, 1)
+    early_stop_rel_tol: float = ranged(1e-3, 0, 1)  # as planner.early_stop_rel_tol
     # Samples per predictor call (bounds memory; results do not depend on it). None = automatic:
     # ~2048 tokens per call on CPU, 70 % of the free memory on CUDA (see cost.auto_chunk_size).
-    chunk_size: int | None = None
+    chunk_size: int | None = ranged(None, 1)
     # -- search method (beyond published): cem = the published CEM; icem, mppi: methods.py --
     method: Literal["cem", "icem", "mppi"] = "cem"
     icem: ICEMSettings = ICEMSettings()  # used when method == "icem"
@@ -126,11 +112,7 @@ class CEMConfig:
     refine: RefineSettings = RefineSettings()  # gradient refinement after any method; 0 steps: off
 
     def __post_init__(self):
-        for name in ("horizon", "samples", "topk", "iterations"):
-            _require_integer(self, name, 1, optional=False)
-        _require_integer(self, "close_gripper", 0, optional=True)
-        _require_integer(self, "early_stop_patience", 1, optional=True)
-        _require_integer(self, "chunk_size", 1, optional=True)
+        check_numbers(self, "CEMConfig.")  # types and the fields' declared ranges
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
                 f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
@@ -140,20 +122,6 @@ class CEMConfig:
             raise ValueError(
                 f"CEMConfig.topk must be >= 2 (the elite std needs two), got {self.topk}"
             )
-        for name in ("maxnorm", "gripper_clip", "rotation_maxnorm", "gripper_init_std"):
-            require_finite(f"CEMConfig.{name}", getattr(self, name), 0.0, strict=True)
-        for name in (
-            "momentum_mean",
-            "momentum_std",
-            "momentum_mean_gripper",
-            "momentum_std_gripper",
-        ):
-            if not 0.0 <= getattr(self, name) <= 1.0:
-                raise ValueError(
-                    f"CEMConfig.{name} must lie in [0, 1], got {getattr(self, name)!r}"
-                )
-        require_finite("CEMConfig.gripper_round_threshold", self.gripper_round_threshold, 0.0,
-                       strict=False)
         if self.gripper_round_threshold >= self.gripper_clip:
             raise ValueError(
                 f"CEMConfig.gripper_round_threshold ({self.gripper_round_threshold}) must be "

@@ -30,7 +30,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from vjepa_ros.config import UsageError, check_values, param
+from vjepa_ros.config import UsageError, param
+from vjepa_ros.planning.settings_check import check_numbers
 
 METHODS = ("cem", "icem", "mppi")
 
@@ -75,8 +76,11 @@ class ICEMSettings:
     )
 
     def __post_init__(self):
-        """Raise ValueError ``icem.noise_beta must lie in [0, 8], got -1.0`` (declared ranges)."""
-        check_values(self, "icem.")
+        """Raise ValueError ``icem.noise_beta must lie in [0, 8], got -1.0`` (declared ranges).
+
+        And for a number field given a bool or a non-number (``settings_check.check_numbers``).
+        """
+        check_numbers(self, "icem.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,8 +110,11 @@ class MPPISettings:
     )
 
     def __post_init__(self):
-        """Raise ValueError ``mppi.temperature must lie in (0, inf), got 0.0`` (declared)."""
-        check_values(self, "mppi.")
+        """Raise ValueError ``mppi.temperature must lie in (0, inf), got 0.0`` (declared).
+
+        And for a number field given a bool or a non-number (``settings_check.check_numbers``).
+        """
+        check_numbers(self, "mppi.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,11 +142,10 @@ class RefineSettings:
     def __post_init__(self):
         """Raise ValueError ``refine.lr must lie in (0, 1], got 5.0`` (declared ranges).
 
-        And for ``steps`` that is not an integer (``True``, ``2.5``).
+        And for ``steps`` that is not an integer (``True``, ``2.5``), ``lr`` not a number
+        (``True``): ``settings_check.check_numbers``.
         """
-        if isinstance(self.steps, bool) or not isinstance(self.steps, int):
-            raise ValueError(f"refine.steps must be an integer, got {self.steps!r}")
-        check_values(self, "refine.")
+        check_numbers(self, "refine.")
 
     def describe(self) -> str:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""

@@ -5,9 +5,11 @@ around the mean with Gaussian noise of std σ·(CEM's initial std), turned into 
 CEM does (``cem.sample_actions``: per-axis clip, rotation 0 unless searched, fixed axes,
 close-gripper step); score them; weight them by w ∝ exp(−(E − min E) / λ) (energies first divided
 by their std over the samples when ``normalize_costs``); the new mean is Σ w·a over the clipped
-samples, so it stays inside the search box. The std shrinks by ``noise_decay`` per iteration. The
-plan is the final mean with CEM's plan rules (rotation 0 unless searched, |gripper| < threshold
-→ 0); the next step starts from it shifted by one step (``shift_warm_start``).
+samples put in the box by the samples' rule (``cem.clip_to_box``: the close-gripper step's 1
+kept under a held gripper, as CEM's and iCEM's elites keep it). The std shrinks by
+``noise_decay`` per iteration. The plan is the final mean with CEM's plan rules (rotation 0
+unless searched, |gripper| < threshold → 0); the next step starts from it shifted by one step
+(``shift_warm_start``).
 
 ``PlanResult.elite_energies`` holds the mean of the k lowest energies per iteration (k = ``topk``,
 as CEM reports), ``best_energies`` the lowest energy sampled so far in this step.
@@ -20,12 +22,11 @@ import torch
 
 from vjepa_ros.planning.cancel import check_stop
 from vjepa_ros.planning.cem import (
-    ROTATION,
     PlanResult,
     SamplingPlanner,
     SearchLog,
+    clip_to_box,
     initial_distribution,
-    keep_in_box,
     sample_actions,
 )
 from vjepa_ros.planning.config import CEMConfig
@@ -75,12 +76,11 @@ def mppi_search(
         actions = sample_actions(mean, std, noise, config)
         energies = log.score(score, actions, device)
         weights = mppi_weights(energies, settings.temperature, settings.normalize_costs)
-        mean = torch.einsum("s,shd->hd", weights.to(actions.dtype), actions)
-        if not config.search_rotation:
-            mean[:, ROTATION] = 0.0
-        for index, value in config.fixed_axes:  # exact, not a weighted sum of equal values
-            mean[:, index] = value
-        keep_in_box(mean, config)  # a weighted sum of in-box samples, up to float rounding
+        # A weighted sum of in-box samples is in the box up to float rounding; the samples' own
+        # rule then makes it exact: fixed axes their value, the close step's gripper 1 (a fixed
+        # gripper too, as every sample there and CEM's and iCEM's elites), rotation 0 unless
+        # searched.
+        mean = clip_to_box(torch.einsum("s,shd->hd", weights.to(actions.dtype), actions), config)
         std = std * settings.noise_decay
         lowest = finite_topk(energies, config.topk)[0]  # NaN samples weigh 0: not lowest
         best_energy = min(best_energy, lowest[0].item())
