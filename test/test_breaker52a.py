@@ -152,7 +152,7 @@ def test_add_subgoal_is_refused_while_enabled_also_during_a_check():
 
 @pytest.mark.xfail(strict=True, reason="a sub-goal is captured from a frame older than the "
                                        "states showing the arm moved 5 cm since, silently")
-@pytest.mark.parametrize("service", ["add_subgoal", "capture_goal"])
+@pytest.mark.parametrize("service", ["add_subgoal", "capture_goal", "second add_subgoal"])
 def test_capture_on_a_frame_the_arm_has_moved_away_from_says_so(model, service):
     """A capture on a frame the arm has moved 5 cm away from since is refused, saying so.
 
@@ -163,10 +163,81 @@ def test_capture_on_a_frame_the_arm_has_moved_away_from_says_so(model, service):
     0.25 s before the call, 5 cm from where the person holds it, and nothing says the arm moved
     after the frame. Should: refused in one line naming the service, that the arm moved (how
     far) since the newest frame and to hold it still and call again (or wait for a frame taken
-    after the motion), as ``vjepa-ros reach`` waits for a frame taken at rest.
+    after the motion), as ``vjepa-ros reach`` waits for a frame taken at rest. "second
+    add_subgoal": sub-goal 1 added on a frame, the arm guided 5 cm on, no frame since, a second
+    ``~/add_subgoal``: taken as sub-goal 2, the same image and TCP as sub-goal 1 (a duplicate;
+    the pose the person guided the arm to is in no sub-goal).
     """
     session, clock, _ = make_session(model)
+    if service.startswith("second"):  # sub-goal 1 on the frame, then the arm guided on
+        observe(session, clock, seed=1)
+        session.add_subgoal()
+        service = "add_subgoal"
     _moved_after_the_frame(session, clock)
+    before = None if session.goals is None else len(session.goals.goals)
     with pytest.raises(RuntimeError, match=rf"^~/{service} refused: .*moved"):
         getattr(session, service)()
-    assert session.goals is None
+    assert (None if session.goals is None else len(session.goals.goals)) == before
+
+
+def test_a_goal_captured_while_a_plan_is_computed_voids_that_plan():
+    """Pin: a capture while the planner works voids the plan, reported for the goal it was for.
+
+    Enabled toward 3 sub-goals; during the plan a new frame comes and ``~/capture_goal``: the
+    plan is ``discarded`` ("goal changed while planning"), its report keeps the old goal's
+    ``goal_version`` and sub-goal fields (0 of 3); the next plan is for the captured goal,
+    encoded bit for bit as the model encodes that frame.
+    """
+    from test_robot_mpc import HookedPlanner
+
+    from vjepa_ros.robot.subgoal import SubGoal
+
+    model = tiny_world_model()
+    planner = HookedPlanner(model)
+    session, clock, _ = make_session(model, planner=planner)
+    session.set_goals([SubGoal(frame(20 + i), None, f"g{i}") for i in range(3)])
+    session.set_enabled(True)
+    observe(session, clock, seed=1)
+    version = session.goal_version
+
+    def capture():
+        observe(session, clock, seed=2)
+        session.capture_goal()
+
+    planner.after = capture
+    voided = session.plan_step()
+    assert voided.outcome.value == "discarded" and "goal changed" in voided.reason
+    assert voided.goal_version == version and voided.subgoal.count == 3
+    after = session.plan_step()
+    assert after.outcome.value == "commanded" and after.goal_version == version + 1
+    assert after.subgoal.count == 1
+    assert torch.equal(session.goals.current.reps, model.encode(frame(2)[None]))
+
+
+@pytest.mark.parametrize("encoding", ["bgr8", "rgb8", "bgra8"])
+def test_goal_on_the_topic_decodes_as_the_camera_frame_of_the_same_message(model, encoding):
+    """Pin: a goal message and a camera message of the same bytes give the same tensor.
+
+    The planner's two decodings (``image_msg_to_rgb(goal=True)`` for ``~/goal_image``,
+    ``decode_image_message`` for the camera) on an opaque message with 16 bytes of row padding,
+    then the model's encode: bit for bit.
+    """
+    from types import SimpleNamespace
+
+    from vjepa_ros.image_encodings import image_msg_to_rgb
+    from vjepa_ros.images import decode_image_message
+
+    rgb = frame(5)
+    height, width = rgb.shape[:2]
+    pixels = {"rgb8": rgb, "bgr8": rgb[..., ::-1],
+              "bgra8": np.dstack([rgb[..., ::-1], np.full((height, width), 255, np.uint8)])}
+    channels = pixels[encoding].shape[2]
+    step = width * channels + 16
+    data = np.zeros((height, step), np.uint8)
+    data[:, :width * channels] = pixels[encoding].reshape(height, -1)
+    message = SimpleNamespace(height=height, width=width, encoding=encoding, step=step,
+                              is_bigendian=0, data=data.tobytes())
+    goal = image_msg_to_rgb(message, goal=True)
+    camera = decode_image_message(message)
+    assert np.array_equal(goal, rgb) and np.array_equal(camera, rgb)
+    assert torch.equal(model.encode(goal[None]), model.encode(camera[None]))
