@@ -4,8 +4,9 @@ Attacked at 33af8d11 (main's HEAD): ``robot/goal_session.py`` (``capture_goal``,
 ``add_subgoal``, ``_captured_subgoal``), ``robot/plan_compute.py`` (the goal encoded once on the
 planning thread, ``goal.reps = model.encode(goal.image[None])``), ``robot/goal_files.py``
 (``goals_from_files``) and ``robot/camera_check_session.py`` (what a running live camera check
-lets the goal services do). ROS-free, CPU: the tiny random world model and hand-driven clock of
-``test_robot_goals`` and the ideal arm with the oracle of ``test_robot_camera_check_live``.
+lets the goal services do), ``nodes/planner_inputs.py`` (the goal size note). Mostly ROS-free,
+CPU: the tiny random world model and hand-driven clock of ``test_robot_goals``, the ideal arm
+with the oracle of ``test_robot_camera_check_live``; one test over ROS (the planner harness).
 
 Defects (strict xfails; each docstring: input, what happened, what should happen):
 
@@ -17,17 +18,28 @@ Defects (strict xfails; each docstring: input, what happened, what should happen
   same way (one line naming ``~/capture_goal``, the running check and what to do).
 - ``~/add_subgoal`` (and ``~/capture_goal``) on a frame older than the robot states that came
   after it, the arm having moved 5 cm since that frame (a slow or throttled camera, 4-5 Hz, the
-  person calls the service as the arm comes to rest): the sub-goal is the frame's pose, answered
+  person calls the service as the arm comes to rest; or a second ``~/add_subgoal`` with no
+  frame since sub-goal 1's, a duplicate of it): the sub-goal is the frame's pose, answered
   as ``sub-goal 1 added at TCP (0.500, ...)`` while the arm the person holds is at 0.550, with
   no word that the arm moved after the frame. It should refuse (or wait for a frame taken after
   the motion) saying the arm moved since the newest frame, as ``vjepa-ros reach`` itself waits
   for a frame taken at rest before it captures.
 
+- ``goal_image_paths`` [a 64x48 PNG, a 128x96 PNG] for 64x48 camera frames: the size note
+  ("the goal image is 128x96 px and the camera's frames are 64x48 px ...") is given for the
+  active sub-goal only (``PlannerInputs._on_image`` passes ``goals.current`` to ``SizeNotes``),
+  so sub-goal 2's file is said once the arm has run sub-goal 1's steps, in shadow mode never;
+  it should be said when the list is set (one 128x96 file alone is noted at once).
+
 Held up (pins): the goal's encoding on the planning thread is bit for bit the model's own
 ``encode`` of the same pixels, for a captured frame and for a goal file (PNG through the one
 loader), and a goal file holding a camera frame's pixels gives that frame's representation
 exactly; a capture before the first plan leaves ``reps`` unset until the planning thread
-encodes it; ``~/add_subgoal`` refuses while commanding is enabled, also during a check.
+encodes it; ``~/add_subgoal`` refuses while commanding is enabled, also during a check; a capture
+while a plan is computed voids that plan (``discarded``, "goal changed while planning", its report
+keeping the old goal's ``goal_version`` and sub-goal count) and the next is for the new goal; a
+``~/goal_image`` message (rgb8, bgr8, opaque bgra8, padded rows) decodes to the pixels the camera
+path gives the same message, and encodes alike.
 
 Not got to: ``vjepa-ros eval --goal`` batch-versus-single encoding differences, concurrent
 parameter sets against the services (the planner node's executor is single-threaded, so those
@@ -241,3 +253,55 @@ def test_goal_on_the_topic_decodes_as_the_camera_frame_of_the_same_message(model
     camera = decode_image_message(message)
     assert np.array_equal(goal, rgb) and np.array_equal(camera, rgb)
     assert torch.equal(model.encode(goal[None]), model.encode(camera[None]))
+
+
+def _set_goal_paths(h, paths, steps):
+    """Set ``goal_image_paths`` and ``goal_steps`` in one call; return (successful, reason)s."""
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    request = SetParameters.Request(parameters=[
+        Parameter(name="goal_image_paths", value=ParameterValue(
+            type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=paths)),
+        Parameter(name="goal_steps", value=ParameterValue(
+            type=ParameterType.PARAMETER_INTEGER_ARRAY, integer_array_value=steps))])
+    results = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    return [(r.successful, r.reason) for r in results]
+
+
+@pytest.mark.xfail(strict=True, reason="a sub-goal file of another size than the camera's "
+                                       "frames is said only once it becomes the active one")
+def test_a_later_sub_goal_of_another_size_is_noted_when_the_list_is_set(tmp_path, monkeypatch):
+    """Sub-goal 2 of another size than the camera's frames is noted when the list is set.
+
+    Input: the planner node (shadow mode, the oracle world model), 64x48 camera frames;
+    ``goal_image_paths`` [a 64x48 PNG, a 128x96 PNG] with ``goal_steps`` [4, 0] (sub-goal 2 an
+    export from another camera or resized). Happened: no note: ``SizeNotes`` only judges the
+    active sub-goal (``goals.current``) as each frame comes, so the 128x96 file is said only
+    once sub-goal 1's 4 steps have been commanded, with the arm moving; in shadow mode (where a
+    person checks a list before ``~/enable``) never. Should: "the goal image is 128x96 px and
+    the camera's frames are 64x48 px ..." (naming the sub-goal) once the list is set, while the
+    person can still fix the file, as a single goal file of that size is noted at once.
+    """
+    from test_ros_planner_goals import ORACLE
+    from test_ros_planner_node import Harness
+
+    from vjepa_ros.image_files import save_image_file
+    from vjepa_ros.nodes.planner_node import PlannerNode
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    oracle = OracleWorldModel()
+    monkeypatch.setattr(PlannerNode, "_load_model", lambda self: oracle)
+    h = Harness("oracle (test stand-in)", **ORACLE)
+    try:
+        first = save_image_file(tmp_path / "first.png", frame(11))
+        other = np.random.default_rng(12).integers(0, 256, (96, 128, 3), dtype=np.uint8)
+        second = save_image_file(tmp_path / "second.png", other)
+        results = _set_goal_paths(h, [str(first), str(second)], [4, 0])
+        assert all(ok for ok, _ in results), results
+        assert h.pump(3.0, until=lambda: h.session.goals is not None)
+        note = "the goal image is 128x96 px and the camera's frames are 64x48 px"
+        h.pump(1.5)  # frames of 64x48 come all along (a fixed window: the note comes at once)
+        assert h.logs(note), "sub-goal 2's size not said"
+    finally:
+        h.close()
