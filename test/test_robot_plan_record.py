@@ -32,12 +32,13 @@ def session_with_inputs(model, mode="blocking", planner=None, goals=None):
     session.observe_state(START, 99.9)
     session.observe_state(STATE_AT_FRAME, 100.0)  # the state at the frame's stamp
     session.observe_image(frame(0), 100.0)
-    session.observe_state(START, 100.04)  # newer than the frame: not the start state
-    clock.now = 100.05
-    if goals is None:
+    clock.now = 100.02
+    if goals is None:  # captured before the arm moves on (a frame it left is refused, fix52a)
         session.capture_goal()
     else:
         session.set_goals(goals)
+    session.observe_state(START, 100.04)  # newer than the frame: not the start state
+    clock.now = 100.05
     return session, clock
 
 

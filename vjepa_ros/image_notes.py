@@ -250,16 +250,18 @@ class SizeNotes:
         self.given: set[str] = set()
         self.frames_kind = ""  # what the stream's frames are: "grey", "colour", "" (not told yet)
         self.frames_noted = False  # the grey-frames note given
-        self.goal = None  # the goal image last judged (the array itself) ...
-        self.goal_grey = False  # ... whether it is grey ...
-        self.goal_key: bytes | None = None  # ... and its content's digest, once needed
+        # the goal images last judged, by id: [the array itself, whether it is grey, its
+        # content's digest once needed]
+        self.judged: dict[int, list] = {}
         self.grey_goals: set[bytes] = set()  # the digests of the grey goals noted
 
-    def colour(self, frame, goal=None) -> list[str]:
+    def colour(self, frame, goal=None, goals=()) -> list[str]:
         """Return the colour notes not given before: grey frames, a grey goal for colour ones.
 
         ``frame``: the camera's ``[H, W, 3]`` frame; ``goal``: the active goal image (None:
-        none). The stream's frames are grey or colour as the first frame that tells says
+        none); ``goals``: ``(label, image)`` of each sub-goal of a list, its note prefixed
+        ``"label: "`` (the planner judges the whole list, not only the active sub-goal:
+        breaker52a). The stream's frames are grey or colour as the first frame that tells says
         (:func:`colour_kind`: an all-black start-up frame does not); the grey-frames note comes
         once. Every grey goal is noted once (by its content: another grey goal after a colour
         one is noted again, the same one sent again not), while the frames are colour. A goal
@@ -271,14 +273,19 @@ class SizeNotes:
         if self._frames_kind(frame) == "grey" and not self.frames_noted:
             self.frames_noted = True
             notes.append(grey_frames_note(self.FRAMES))
-        if goal is not None:
-            if goal is not self.goal:
-                self.goal, self.goal_grey, self.goal_key = goal, colour_kind(goal) == "grey", None
-            if self.goal_grey and self.frames_kind == "colour":
-                self.goal_key = self.goal_key or _digest(goal)
-                if self.goal_key not in self.grey_goals:
-                    self.grey_goals.add(self.goal_key)
-                    notes.append(grey_goal_note(True, False, self.FRAMES, self.GREY_GOAL_ADVICE))
+        goals = ([("", goal)] if goal is not None else []) + list(goals)
+        judged, self.judged = self.judged, {}
+        for label, image in goals:
+            entry = judged.get(id(image))
+            if entry is None or entry[0] is not image:
+                entry = [image, colour_kind(image) == "grey", None]
+            self.judged[id(image)] = entry
+            if entry[1] and self.frames_kind == "colour":
+                entry[2] = entry[2] or _digest(image)
+                if entry[2] not in self.grey_goals:
+                    self.grey_goals.add(entry[2])
+                    note = grey_goal_note(True, False, self.FRAMES, self.GREY_GOAL_ADVICE)
+                    notes.append(f"{label}: {note}" if label else note)
         return notes
 
     def _frames_kind(self, frame) -> str:
@@ -300,17 +307,24 @@ class SizeNotes:
         self.frames_kind = colour_kind(frame) or kind
         return self.frames_kind
 
-    def check(self, frame_shape, goal_shape=None) -> list[str]:
-        """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``."""
-        key = (tuple(frame_shape[:2]), None if goal_shape is None else tuple(goal_shape[:2]))
+    def check(self, frame_shape, goal_shape=None, goals=()) -> list[str]:
+        """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``.
+
+        ``goals``: ``(label, shape)`` of each sub-goal of a list, its note prefixed
+        ``"label: "`` (every sub-goal is judged as soon as the list is set, breaker52a).
+        """
+        goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
+            (label, tuple(shape[:2])) for label, shape in goals)
+        key = (tuple(frame_shape[:2]), goals)
         if key == self.last:
             return []
         self.last = key
         height, width = key[0]
         notes = [camera_size_note(width, height, self.model_size, self.trained_sizes,
                                   self.FRAMES, self.FRAME_ADVICE, self.TRAINED_ADVICE)]
-        if goal_shape is not None:
-            notes.append(goal_size_note(goal_shape, frame_shape, self.FRAMES, self.GOAL_ADVICE))
+        for label, shape in goals:
+            note = goal_size_note(shape, frame_shape, self.FRAMES, self.GOAL_ADVICE)
+            notes.append(f"{label}: {note}" if note and label else note)
         new = [note for note in notes if note and note not in self.given]
         self.given.update(new)
         return new

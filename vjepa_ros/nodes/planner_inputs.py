@@ -71,11 +71,26 @@ class PlannerInputs:
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
             return
-        goal = self.session.goals.current if self.session.goals is not None else None
-        for note in self.size_notes.check(rgb.shape, None if goal is None else goal.image.shape):
+        goals = self._goal_images()
+        for note in self.size_notes.check(rgb.shape, goals=[(n, g.shape) for n, g in goals]):
             self.get_logger().warning(note)  # each once: frames small, goal of another size
-        for note in self.size_notes.colour(rgb, None if goal is None else goal.image):
+        for note in self.size_notes.colour(rgb, goals=goals):
             self.get_logger().warning(note)  # each once: grey frames, a grey goal (breaker42c)
+
+    def _goal_images(self) -> list[tuple[str, object]]:
+        """Return ``(label, image)`` of every goal image to judge against the camera's frames.
+
+        Every sub-goal of the list, not only the active one (breaker52a: a later sub-goal of
+        another size was said only once the arm had run the earlier ones' steps, in shadow
+        mode never), so each note comes with the first frame after the list is set. Label:
+        "" for a single goal, ``"sub-goal 2 of 3 (<file or source>)"`` in a list.
+        """
+        goals = self.session.goals
+        listed = [] if goals is None else list(goals.goals)
+        if len(listed) == 1:
+            return [("", listed[0].image)]
+        return [(f"sub-goal {index} of {len(listed)}" + (f" ({g.source})" if g.source else ""),
+                 g.image) for index, g in enumerate(listed, 1)]
 
     def _log_once(self, message: str, level: str = "info") -> None:
         if message not in self.logged_once:

@@ -38,6 +38,7 @@ from vjepa_ros.nodes.reach_episode import (
     ReachFollower,
 )
 from vjepa_ros.nodes.spinning import NodeSpinner
+from vjepa_ros.robot.frame_rest import REST_SETTLE_S, REST_TOLERANCE_M
 from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import ReachEpisode, reach_target
@@ -49,8 +50,6 @@ CAMERA_TOPIC = "/camera/camera/color/image_raw"
 POLL_S = 0.01
 STATE_HISTORY = 6000  # true TCP states kept (60 simulated s at the simulator's 100 Hz)
 FRAME_HISTORY = 64  # camera frames kept by stamp (16 simulated s at 4 Hz)
-GUIDE_TOLERANCE_M = 0.002  # hand guiding: the arm is "there" within this
-GUIDE_SETTLE_S = 0.3  # simulated seconds to wait once there
 GUIDE_RESEND_S = 0.5  # wall seconds between repeats of the guide pose (lost before discovery)
 SERVICE_TIMEOUT_S = 30.0
 ARRIVAL_PARAMETERS = ("control.arrival_tolerance_m", "control.arrival_timeout_s",
@@ -302,7 +301,7 @@ class ReachDemo:
         def there() -> bool:
             nonlocal next_send
             latest = inputs.latest_state()
-            if latest is not None and reach_error(latest.value, state) <= GUIDE_TOLERANCE_M:
+            if latest is not None and reach_error(latest.value, state) <= REST_TOLERANCE_M:
                 return True
             if time.monotonic() >= next_send and guide.get_subscription_count() > 0:
                 guide.publish(msg)
@@ -310,7 +309,8 @@ class ReachDemo:
             return False
 
         self._wait(there, 60.0, "the arm to reach the guided pose")
-        settled = inputs.latest_state().stamp + GUIDE_SETTLE_S - 1e-3  # diagnostics: ms
+        # a frame of the arm at rest (frame_rest): REST_SETTLE_S [simulated s] after it got there
+        settled = inputs.latest_state().stamp + REST_SETTLE_S - 1e-3  # diagnostics: ms
         self._wait(lambda: client.planner_frame_stamp() >= settled, 60.0,
                    "a camera frame at the guided pose in the planner (its /diagnostics)")
 

@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from vjepa_ros.robot.frame_rest import REST_TOLERANCE_M, moved_refusal, moved_since_frame
 from vjepa_ros.robot.goals import GoalSequence
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import unreachable_goal_note
@@ -45,8 +46,9 @@ class GoalSession:
     def capture_goal(self) -> str:
         """Make the newest camera frame the only goal.
 
-        RuntimeError (one line naming ``~/capture_goal``) without a fresh frame or on a robot
-        state the planning loop refuses (``_captured_subgoal``).
+        RuntimeError (one line naming ``~/capture_goal``) without a fresh frame, on a robot
+        state the planning loop refuses, on a frame the arm has moved away from since, or while
+        a live camera check runs (``_captured_subgoal``).
         """
         with self._lock:
             goal = self._captured_subgoal("~/capture_goal", "captured frame")
@@ -57,13 +59,15 @@ class GoalSession:
 
         Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
         on a robot state the planning loop refuses (none yet, stale, stamped in the future,
-        invalid: NaN, inf, a glitch), while commanding is enabled (the person guides the arm)
-        or with a full list.
+        invalid: NaN, inf, a glitch), while commanding is enabled (the person guides the arm;
+        also during a live camera check, said so), on a frame the arm has moved away from since
+        (``_captured_subgoal``) or with a full list.
         """
         with self._lock:
             if self.enabled:
-                raise RuntimeError("~/add_subgoal refused: commanding is enabled; call ~/enable "
-                                   "false, guide the arm to the sub-goal, then add it")
+                raise RuntimeError("~/add_subgoal refused: commanding is enabled"
+                                   f"{self._check_running(' (')}; call ~/enable false, guide "
+                                   "the arm to the sub-goal, then add it")
             # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
             goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
                      for g in (self.goals.goals if self.goals is not None else [])]
@@ -128,8 +132,16 @@ class GoalSession:
         one lies far from the frame, so without this test the sub-goal would be kept with no
         state (held axes, gripper), silently. While enabled, a
         frame from a bag player is refused too, as the loop refuses it (breaker44n): the arm
-        would be driven toward the recording's picture.
+        would be driven toward the recording's picture. Refused as well: any capture while a
+        live camera check runs (its frames show the arm on a test motion, breaker52a; a goal
+        file or ``~/goal_image`` set meanwhile waits for the check's end, breaker49g), and a
+        newest frame the TCP has moved more than ``frame_rest.REST_TOLERANCE_M`` from in the
+        robot states after it (the arm guided on since a slow camera's frame: the sub-goal
+        would be a pose the arm left, or a duplicate of the previous one; breaker52a).
         """
+        if self.camera_check is not None:  # its frames show the arm on a test motion
+            raise RuntimeError(f"{service} refused: {self._check_running()}; wait for its answer "
+                               f"(or stop it with ~/enable false), then call {service} again")
         frame = self.inputs.frame
         now = self.clock()
         whose, blocker = self._first_input_blocker(now)  # in the loop's order (fix45c)
@@ -141,12 +153,23 @@ class GoalSession:
                 blocker if whose in ("state", "invalid_state") else None, self.state_topic())
         if problem:
             raise RuntimeError(problem)
+        moved = moved_since_frame(self.inputs, frame.stamp)
+        if moved > REST_TOLERANCE_M:  # the frame shows a pose the arm has left (frame_rest)
+            raise RuntimeError(moved_refusal(service, moved))
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
                        gripper_measured=measured, hand=self.hand if measured else None)
+
+    def _check_running(self, opening: str = "") -> str:
+        """Say that a live camera check moves the arm (after ``opening``, closed); "" if none."""
+        if self.camera_check is None:
+            return ""
+        words = ("a live camera check (~/camera_check) is running: the arm is on its test "
+                 "motions and the frames show poses it leaves")
+        return f"{opening}{words})" if opening else words
 
     def _goal_problem(self) -> str:
         if self.goals is None:
