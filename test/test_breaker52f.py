@@ -51,7 +51,9 @@ ahead alone (refused, --stamps receive); identical header stamps on the camera o
 whole, counts above noted); a split recording's part missing (noted with its name); a split
 listed in reverse order (refused by stamps, and ``--stamps receive`` advised then reads all
 12); frames stamped out of receipt order (reader and pretrain keep each picture with its
-stamp); a path with spaces and unicode; eval, train and pretrain on the odd bags agree with the
+stamp); fingers both on /joint_states and on the *gripper* topic (the latter read, noted; eval's
+gripper line agrees), that gripper topic listed but empty (the /joint_states fingers read); a
+path with spaces and unicode; eval, train and pretrain on the odd bags agree with the
 reader (steps, frames, gripper range).
 
 Not reached: TF-only poses were only seen refused as "no arm state" (no word on /tf; README
@@ -722,3 +724,33 @@ def test_an_empty_pose_topic_beside_joint_states_names_the_state_source(tmp_path
     with pytest.raises(BagError) as info:
         read_recording(bag)
     assert "--state-source joint_states" in str(info.value), str(info.value)
+
+
+def test_gripper_as_finger_pair_and_as_its_own_topic_eval_agrees(tmp_path, capsys,
+                                                                  tiny_world_model):
+    """Fingers on /joint_states (open) and on /franka_gripper/joint_states (closing).
+
+    The *gripper* topic is read, with a note naming the other; eval's gripper line says the
+    same topic and range. With the gripper topic listed but empty, /joint_states' fingers are.
+    """
+    def arm(k, t, width):
+        return ("/joint_states", m.JOINT_STATE, t, m.joint_state_message(
+            ARM + FINGERS, [*HOME, width, width], t))
+
+    bag = _bag(tmp_path / "both", lambda k, t: [arm(k, t, 0.04)])
+    recording = read_recording(bag)
+    _assert_true(recording)
+    assert recording.gripper_source == GRIPPER
+    assert any("also on /joint_states" in note for note in recording.notes)
+    code, out, err = _run(capsys, "eval", str(bag), "--checkpoint", str(tiny_world_model),
+                          "--out", str(tmp_path / "ev"), *FAST)
+    assert code == 0, err
+    assert f"gripper: {GRIPPER} (closedness 0.00..0.44)" in out
+    entries = []
+    for k in range(8):
+        t = DEFAULT_START_NS + k * QUARTER
+        entries += [_frame(k, t), _pose(k, t), arm(k, t, 0.04 - 0.0025 * k)]
+    recording = read_recording(_with_empty_topic(tmp_path / "empty", (GRIPPER, m.JOINT_STATE),
+                                                 entries))
+    _assert_true(recording)
+    assert recording.gripper_source == "/joint_states"
