@@ -62,6 +62,7 @@ from vjepa_ros.recordings.recorded_files import (
     once_each,
     read_metadata,
     said_missing,
+    unlisted_parts,
 )
 from vjepa_ros.recordings.sqlite_wal import pending_wal
 
@@ -114,6 +115,10 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     files, file_notes = once_each(files)
     names = listed_names(path, metadata)
     file_notes += missing_parts(files, names)
+    unlisted = unlisted_parts(files, names)
+    if unlisted:  # a recorder killed after a split: rosbags would read the listed parts only
+        file_notes.insert(0, _unlisted_note(path, unlisted))
+        return open_files(path, files, file_notes, salvage, copies)
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if salvage and files:
@@ -163,6 +168,14 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
         note += f"; `{reindex(path)}` writes the metadata"
     reader.notes.insert(0, note)
     return reader
+
+
+def _unlisted_note(path: Path, unlisted: list[Path]) -> str:
+    """Say that split parts its ``metadata.yaml`` does not list are read with the bag."""
+    names = ", ".join(shown_path(file.name) for file in unlisted)
+    return (f"{shown_path(path)}: {names} {'is a part' if len(unlisted) == 1 else 'are parts'} "
+            "of its split recording that metadata.yaml does not list (the recorder was killed "
+            f"after a split?): read with it, in order; `{reindex(path)}` writes the metadata")
 
 
 def _about_left_out(problem: str, files: list[Path], read: list[Path]) -> bool:

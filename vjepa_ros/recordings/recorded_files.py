@@ -2,7 +2,9 @@
 
 A bag folder's ``metadata.yaml`` lists its files (:func:`listed_data_files`): one beside them it
 does not list is never read with the bag, so it is a recording of its own
-(:func:`unlisted_data_files`), not one counted as read. A recorder killed while compressing
+(:func:`unlisted_data_files`), not one counted as read; but a part named as the listed ones
+(``bag_1.mcap`` beside a listed ``bag_0.mcap``: a recorder killed after a split) is the bag's own,
+read with it and named in a note (:func:`unlisted_parts`). A recorder killed while compressing
 leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
 recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
 ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
@@ -119,14 +121,43 @@ def listed_data_files(directory: Path, metadata: Metadata | None = None) -> list
     None when there is no ``metadata.yaml`` or it cannot be read as a rosbag2 one; [] when
     none it lists is there (its data files are then read directly: ``bag_files.open_reader``).
     An original beside its listed compressed copy (``x.mcap`` beside ``x.mcap.zstd``) counts
-    as listed. ``metadata``: :func:`read_metadata` of it when already read.
+    as listed, and so does a part of a listed recording's naming (:func:`unlisted_parts`).
+    ``metadata``: :func:`read_metadata` of it when already read.
     """
     names = listed_names(directory, metadata)
     if names is None:
         return None
     return [file for file in data_files(directory)
-            if file.name in names or f"{file.name}.zstd" in names
-            or file.name.removesuffix(".zstd") in names]
+            if _is_listed(file.name, names) or _of_listed_naming(file.name, names)]
+
+
+def unlisted_parts(files: list[Path], names: set[str] | None) -> list[Path]:
+    """Return the parts of ``files`` named as the listed recording's but not listed.
+
+    ``names``: :func:`listed_names`. A recorder killed after a split leaves ``metadata.yaml``
+    of its first part(s) and the next part's file (``bag_1.mcap``) beside it: one recording,
+    read with it (:func:`listed_data_files` counts it listed), with a note naming it.
+    """
+    return [file for file in files
+            if names and not _is_listed(file.name, names) and _of_listed_naming(file.name, names)]
+
+
+def _is_listed(name: str, names: set[str]) -> bool:
+    """Whether data file ``name`` is one of ``names``, or its ``.zstd`` copy or original."""
+    return name in names or f"{name}.zstd" in names or name.removesuffix(".zstd") in names
+
+
+def _of_listed_naming(name: str, names: set[str]) -> bool:
+    """Whether ``name`` is a part ``<name>_<N><suffix>`` of a recording ``names`` lists parts of.
+
+    The suffix compared without ``.zstd`` (a part compressed or not is the same part).
+    """
+    match = PART_NAME.match(name)
+    if not match:
+        return False
+    key = (match["name"], match["suffix"].removesuffix(".zstd"))
+    return any((listed["name"], listed["suffix"].removesuffix(".zstd")) == key
+               for listed in map(PART_NAME.match, names) if listed)
 
 
 def unlisted_data_files(directory: Path) -> list[Path]:
