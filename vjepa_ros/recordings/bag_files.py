@@ -26,7 +26,6 @@ from vjepa_ros.recordings.bag_folders import (  # noqa: F401 - walk_files, data_
     metadata_file_folder,
     refuse_special,
     several_recordings,
-    upper_case_fix,
     walk_files,
 )
 from vjepa_ros.recordings.bag_reader import (  # noqa: F401 - imported from here elsewhere
@@ -64,6 +63,7 @@ from vjepa_ros.recordings.recorded_files import (
     said_missing,
     unlisted_parts,
 )
+from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.sqlite_wal import pending_wal
 
 
@@ -154,7 +154,7 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
         present = first_names(names, 10, ", and {count} more")
         upper = next((f"; {name}: {fix}" for name in names  # all: not only those shown
                       if not name.lower().endswith(".npz")
-                      and (fix := upper_case_fix(path / name))), "")
+                      and (fix := skipped_fix(path / name))), "")
         raise BagError(
             f"{shown_path(path)}: no metadata.yaml and no rosbag2 data file "
             f"({', '.join(DATA_SUFFIXES)}) in "

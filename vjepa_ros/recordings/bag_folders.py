@@ -26,7 +26,7 @@ from vjepa_ros.recordings.data_names import (  # noqa: F401 - suffix_any_case, R
     is_read,
     suffix_any_case,
 )
-from vjepa_ros.recordings.upper_case import upper_case_fix
+from vjepa_ros.recordings.upper_case import upper_case_fix  # noqa: F401 - imported from here
 
 
 def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
@@ -43,7 +43,8 @@ def walk_files(directory: Path, notes: list[str] | None = None) -> list[Path]:
     sorted. A ``*.partial`` file (of a writer killed mid-write: ``atomic_files``) is no file of
     the folder's data: left out, as is a FIFO, socket or device of another name than data's
     (never opened); so are a disk's ``lost+found`` this user may not list and macOS ``._*``
-    files (resource forks a Mac writes onto a FAT/exFAT stick), with a line in ``notes``.
+    files (resource forks a Mac writes onto a FAT/exFAT stick), an upper-case ``x.MCAP`` and a
+    ROS 1 ``x.bag`` (``ros1_bags.skipped_fix``), with a line in ``notes``.
     Raises ``BagError`` for one named as data (``*.mcap``, ``*.db3``, ``*.zstd``, ``*.npz``,
     ``metadata.yaml``): :func:`refuse_special`; and for another folder that cannot be listed
     (permission denied), whose recordings would be left out without a word.
@@ -85,6 +86,8 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
     ``walked``: the real folders walked (None: a second route to a walked one, its links left);
     ``forks``: the macOS ``._`` files met.
     """
+    from vjepa_ros.recordings.ros1_bags import skipped_fix
+
     if walked is not None:
         walked.add(os.path.realpath(folder))
     try:
@@ -106,7 +109,7 @@ def _walk(folder: Path, found: list[Path], links: list[Path], notes: list[str],
                 _walk(path, found, links, notes, walked, forks)
         elif is_fork(entry.name):
             forks.append(path)
-        elif fix := upper_case_fix(path):
+        elif fix := skipped_fix(path):  # x.MCAP, a ROS 1 x.bag: the move or the conversion
             notes.append(f"skipped {shown_path(path)}: {fix}")
         elif not (is_partial(entry.name) or (special_file(path) and not is_read(entry.name))):
             refuse_special(path)  # a pipe or socket of another name is no data: never opened

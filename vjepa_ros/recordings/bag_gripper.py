@@ -98,7 +98,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if named:
         ranked = [named]
     if not ranked:
-        fix = prefix_fix or "name the topic with --gripper-topic"
+        fix = prefix_fix or ("name the topic with --gripper-topic" if joint_topics else
+                             no_joint_state_fix(types or {}, config.no_gripper_fix()))
         looked = f"looked for finger joints on {', '.join(joint_topics)}" if joint_topics \
             else "no JointState topic to read finger joints from"
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
@@ -130,6 +131,24 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
         finger_times, closed = finger_times[~stray], closed[~stray]
     return held_values(state_times, finger_times, closed), ranked[0], ""
+
+
+WIDTH_TYPES = ("std_msgs/msg/Float64", "std_msgs/msg/Float32")  # a gripper's width, as some log it
+
+
+def no_joint_state_fix(types: dict[str, str], no_gripper: str) -> str:
+    """Say what reads a bag without a JointState topic: no ``--gripper-topic`` can.
+
+    ``types``: topic -> message type; a gripper recorded as a width (:data:`WIDTH_TYPES`, a
+    name with 'gripper' or 'width') is named as not read. ``no_gripper``: the closedness-0 fix
+    (``BagTopics.no_gripper_fix``).
+    """
+    widths = [topic for topic, kind in sorted(types.items()) if kind in WIDTH_TYPES
+              and ("gripper" in topic.lower() or "width" in topic.lower())]
+    said = (f"{', '.join(f'{t} ({types[t]})' for t in widths)} not read (a width: the "
+            "gripper is read from a JointState's finger joints only); " if widths else "")
+    return (f"{said}record the hand's sensor_msgs/JointState (e.g. "
+            f"/franka_gripper/joint_states) to read the gripper, or {no_gripper}")
 
 
 def latched_held(topic: str, series: JointSeries, state_topic: str, clock_of, notes: list[str],

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, refuse_special, upper_case_fix
+from vjepa_ros.recordings.bag_folders import DATA_SUFFIXES, refuse_special
 from vjepa_ros.recordings.bag_reader import (
     BagError,
     BagReader,
@@ -23,6 +23,7 @@ from vjepa_ros.recordings.bag_reader import (
     repair_hint,
     zstd_module,
 )
+from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.sqlite_wal import merged_copy, pending_wal
 from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
@@ -134,7 +135,7 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
             damage.append(note)
     storage = STORAGE_OF_SUFFIX.get(inner.suffix)
     if storage is None and not file.name.lower().endswith(".npz") and \
-            (fix := upper_case_fix(file)):
+            (fix := skipped_fix(file)):  # x.MCAP: the move; a ROS 1 x.bag: the conversion
         raise BagError(f"{shown_path(file)}: {fix}")
     if storage is None:
         from vjepa_ros.input_paths import shell_command

@@ -27,7 +27,6 @@ from vjepa_ros.recordings.bag_folders import (
     loose_bag_files,
     metadata_file_folder,
     refuse_special,
-    upper_case_fix,
     walk_files,
 )
 from vjepa_ros.recordings.bag_reader import train_words
@@ -37,6 +36,7 @@ from vjepa_ros.recordings.episode import actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
+from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
@@ -209,7 +209,7 @@ def _find_sources(paths, notes: list[str] | None) -> list[Source]:
 
 
 def _file_source(path: Path) -> Source:
-    if fix := upper_case_fix(path):  # EP0.NPZ: refused with the move, as in a folder
+    if fix := skipped_fix(path):  # EP0.NPZ: the move; a ROS 1 x.bag: the conversion
         raise EpisodeError(f"{shown_path(path)}: {fix}")
     if path.suffix == ".npz":
         return Source(path, "npz")
