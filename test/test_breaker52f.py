@@ -349,7 +349,6 @@ def test_a_storage_identifier_in_upper_case_reads_the_true_data(tmp_path, capsys
     assert "closedness 0.00..0.44" in out and "7 evaluated of 8" in out
 
 
-@pytest.mark.xfail(strict=True, reason="note passes rosbags' 'please report issue' on", )
 def test_a_storage_identifier_in_upper_case_is_noted_by_its_cause(tmp_path):
     """metadata.yaml ``storage_identifier: MCAP`` (a hand-edited or converted file).
 

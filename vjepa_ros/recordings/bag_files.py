@@ -51,7 +51,7 @@ from vjepa_ros.recordings.data_file_parts import (  # noqa: F401 - imported from
     open_files,
     refuse_unreadable,
 )
-from vjepa_ros.recordings.metadata_check import metadata_disagreement
+from vjepa_ros.recordings.metadata_check import metadata_disagreement, storage_identifier_problem
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
     absent_listed,
@@ -203,7 +203,9 @@ def _open_directory(path: Path, metadata: Metadata) -> BagReader:
     """
     from rosbags.rosbag2 import Reader
 
-    _, problem, fix = metadata
+    info, problem, fix = metadata
+    if not problem:  # 'MCAP', '': rosbags' "not supported; please report issue"
+        problem, fix = storage_identifier_problem(path, info, data_files(path))
     if problem:
         raise MetadataError(problem, fix or f"delete it and `{reindex(path)}` writes it "
                             "again")

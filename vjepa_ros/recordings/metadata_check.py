@@ -5,7 +5,8 @@ message-compressed bag, and a hand-edited or copied ``metadata.yaml`` can leave 
 give it another type: read through it, the recorded pose is "not in the bag" and the zstd
 messages "damaged". :func:`metadata_disagreement` says how they differ (one line naming
 ``metadata.yaml`` and its fix); :func:`vjepa_ros.recordings.bag_files.open_reader` then reads
-the data files directly, with that line as a note.
+the data files directly, with that line as a note; so it does for a ``storage_identifier``
+that is none of rosbag2's (:func:`storage_identifier_problem`: ``MCAP``, empty).
 """
 
 from __future__ import annotations
@@ -54,3 +55,28 @@ def metadata_disagreement(path: Path, reader) -> str:
         return ""
     return (f"{shown_path(path / 'metadata.yaml')} disagrees with its data files: "
             f"{'; '.join(problems)} ({fix})")
+
+
+STORAGE_IDS = ("mcap", "sqlite3")  # rosbag2's storage_identifier values, as it writes them
+
+
+def storage_identifier_problem(path: Path, info, files: list[Path]) -> tuple[str, str]:
+    """Return (problem, fix) for a ``storage_identifier`` none of rosbag2's, else ("", "").
+
+    ``info``: the parsed ``metadata.yaml``; ``files``: the folder's data files, read as their
+    extension says. ``MCAP`` (another case, a hand-edited or converted file) or empty: rosbags
+    would refuse the storage plugin ("please report issue"), though the data files read.
+    """
+    try:
+        value = info["rosbag2_bagfile_information"]["storage_identifier"]
+    except (KeyError, TypeError):
+        return "", ""
+    if value in STORAGE_IDS:
+        return "", ""
+    shown = f"'{value}'" if value not in (None, "") else "empty"
+    suffixes = sorted({file.name.removesuffix(".zstd").rsplit(".", 1)[-1] for file in files})
+    right = {("mcap",): "mcap", ("db3",): "sqlite3"}.get(tuple(suffixes))
+    said = f"; `storage_identifier: {right}` in it is rosbag2's" if right else ""
+    return (f"{shown_path(path / 'metadata.yaml')}: its storage_identifier is {shown} "
+            f"(rosbag2 writes {' or '.join(STORAGE_IDS)})",
+            f"read as the files' extension says ({', '.join('.' + s for s in suffixes)}){said}")
