@@ -362,7 +362,6 @@ def test_a_storage_identifier_in_upper_case_is_noted_by_its_cause(tmp_path):
     assert any("storage_identifier" in note for note in said), said
 
 
-@pytest.mark.xfail(strict=True, reason="7 names / 9 positions refused without a fix")
 def test_a_joint_state_with_more_positions_than_names_is_refused_with_a_fix(tmp_path):
     """/joint_states with the 7 arm names and 9 positions (the fingers' values unnamed).
 

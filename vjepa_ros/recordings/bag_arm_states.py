@@ -90,15 +90,22 @@ def joint_series(path, topic, collected, times_of, joints: JointStateReader,
 
 
 def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
-    """Return '; what to give' when messages of ``rows`` (names, positions) lack positions.
+    """Return '; what to give' when messages of ``rows`` (names, positions) differ in length.
 
-    A JointState topic of velocities or efforts alone: the states need the joint positions; ''
-    when every message has them.
+    Fewer positions than names: a JointState topic of velocities or efforts alone, the states
+    need the joint positions. More: values no name says the joint of (a driver that names the
+    arm's 7 and sends the fingers' too?), so none can be read as a joint's. '' when every
+    message has one position a name.
     """
-    if not any(len(positions) < len(names) for names, positions in rows):
+    if any(len(positions) < len(names) for names, positions in rows):
+        why = ("publishes joint states without positions (velocities or efforts only?), and "
+               "the arm's state needs the joint positions")
+    elif any(len(positions) > len(names) for names, positions in rows):
+        why = ("publishes more positions than joint names (its driver left joints unnamed?): "
+               "no position can be told to be a given joint's")
+    else:
         return ""
-    return (f"; {topic} publishes joint states without positions (velocities or efforts only?), "
-            f"and the arm's state needs the joint positions: {arm_topic_fix(types, topic)}")
+    return f"; {topic} {why}: {arm_topic_fix(types, topic)}"
 
 
 def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
