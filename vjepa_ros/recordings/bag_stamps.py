@@ -2,7 +2,8 @@
 
 A topic is timed by its messages' ``header.stamp`` or, when those are unset or ``--stamps
 receive`` asks for it, by when the recorder received them (:func:`header_timing`); header stamps
-that step back and stay back (a sim reset, a clock step) are refused, naming the topic and
+that step back and stay back (a sim reset, a clock step) are refused, and so is a topic whose
+messages all carry one time by both clocks (:func:`check_one_time`), naming the topic and
 message (:func:`check_steps_back`); camera frames and states that share no time are refused naming
 both spans (:func:`check_overlap`), and so is a gripper topic that shares none with the
 states, one that covers part of them gets a note (:func:`gripper_overlap`).
@@ -150,6 +151,28 @@ def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarr
                        "times this topic; record it again with a running clock")
     raise BagError(f"{path}: {topic}: {what}: receive times cannot time it; use its header "
                    "stamps: --stamps header (data.topics.stamps: header)")
+
+
+def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
+                   others=()) -> None:
+    """Refuse a topic whose every message carries one time, by header stamp and receipt alike.
+
+    ``stamps``, ``received`` [N, ns, int64]: the topic's two clocks; ``others``: the (stamps,
+    received) of the bag's other topics with messages. A converter that gave every message
+    one time leaves nothing to order them by: read, they fell on one instant (a camera's frames
+    one step, a pose's steps "two publishers"). Raises BagError (one line) naming the bag, the
+    topic, the time and, when every topic's messages carry one time, saying so.
+    """
+    if len(stamps) < 2 or np.ptp(stamps) or np.ptp(received):
+        return
+    every = all(len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
+    what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and others
+            else f"all {len(stamps)} messages of {topic}")
+    stamp, receipt = int(stamps[0]) / 1e9, int(received[0]) / 1e9
+    raise BagError(f"{path}: {what} carry one time, by header stamp ({stamp:.3f} s) and by "
+                   f"receipt ({receipt:.3f} s) alike (a converter that gave them one time?): "
+                   "neither clock times them (no --stamps can); record again, or convert "
+                   "keeping each message's time")
 
 
 COVER_SLACK_NS = 1_000_000_000  # states this far outside the gripper's span get a note

@@ -59,6 +59,7 @@ from vjepa_ros.recordings.bag_joint_prefixes import (
     topics_of_arm,
 )
 from vjepa_ros.recordings.bag_stamps import (
+    check_one_time,
     check_overlap,
     check_receive_times,
     check_steps_back,
@@ -257,6 +258,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         stamps, received, by_header, note = timing[topic]
         if not used:
             return stamps if by_header else received
+        check_one_time(path, topic, stamps, received, [  # no clock orders them: neither --stamps
+            (np.array(c[0]), np.array(c[1])) for t, c in collected.items() if t != topic and c[1]])
         if note and note not in notes:
             notes.append(note)
         if by_header:
