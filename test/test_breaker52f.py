@@ -667,7 +667,6 @@ def _with_empty_topic(path, empty, entries):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="an empty raw camera topic hides the recorded /compressed")
 def test_an_empty_raw_camera_beside_its_compressed_frames_names_them(tmp_path):
     """The raw camera topic listed but empty, its /compressed transport holding 8 frames.
 
@@ -693,8 +692,6 @@ def test_an_empty_raw_camera_beside_its_compressed_frames_names_them(tmp_path):
         _assert_true(recording)
 
 
-@pytest.mark.xfail(strict=True, reason="an empty pose topic: advice without the state source "
-                   "that reads the bag")
 def test_an_empty_pose_topic_beside_joint_states_names_the_state_source(tmp_path):
     """The pose topic listed but empty (broadcaster not running), /joint_states of 8 states.
 

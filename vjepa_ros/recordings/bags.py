@@ -183,7 +183,10 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             types, read_types, mixed = topic_types(reader.connections, bag=path)
             notes: list[str] = list(reader.notes)
             notes += [part_note] if part_note and not salvaged else []  # x_1.mcap unread
-            image_topic = resolve_image_topic(path, types, config.image, notes)
+            counts = Counter()  # topic -> its messages (a listed topic may have none)
+            for connection in reader.connections:
+                counts[connection.topic] += connection.msgcount
+            image_topic = resolve_image_topic(path, types, config.image, notes, counts)
             source, state_topic = resolve_state_topic(path, types, config, notes)
             gripper_topic = resolve_gripper_topic(path, types, config.gripper)
             joint_topics = [] if state_topic is None else \
@@ -299,9 +302,11 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     state_msgs = collected[state_topic][2]
     if not state_msgs:
         counted = summary_counted(short, state_topic)
+        arms, prefix_fix = arms_to_advise(config.joint_prefix, joint_topics, collected)
+        other = other_source_fix(source, arms, config, types, prefix_fix)  # e.g. joint states
         raise BagError(f"{path}: state topic {state_topic} has no messages{counted}: "
-                       + short_topic_fix(counted, "name the topic that carries the arm's state "
-                                         "(--pose-topic / --joint-states-topic)"))
+                       + short_topic_fix(counted, other or "name the topic that carries the "
+                                         "arm's state (--pose-topic / --joint-states-topic)"))
     prefix = resolve_joint_prefix(path, config.joint_prefix, joint_topics, collected, notes)
     config = dataclasses.replace(config, joint_prefix=prefix)  # right_ -> right_fr3_, noted
     joints = JointStateReader(config.joint_prefix)

@@ -171,17 +171,27 @@ def _all_topics(types: dict[str, str]) -> str:
     return ", ".join(f"{t} [{ty}]" for t, ty in sorted(types.items())) or "none"
 
 
-def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str]) -> str:
+def resolve_image_topic(path: Path, types: dict[str, str], topic: str, notes: list[str],
+                        counts: dict[str, int] | None = None) -> str:
     """Return the camera topic to read: ``topic``, or ``topic/compressed`` when only that is there.
 
-    ``topic``: one camera topic, or several candidates (:func:`pick_topic`). Raises BagError
+    ``topic``: one camera topic, or several candidates (:func:`pick_topic`). ``counts``: topic
+    -> its message count (None: not known); a ``topic`` listed with no message (a recorder
+    told to record it, no driver publishing it) beside ``topic/compressed`` with messages reads
+    that, noted. Raises BagError
     naming the option and the bag's image topics (or, when it has none, what to record); the
     option named gives its colour stream (:func:`camera_topics`), never its depth one.
     """
     given, topic = topic, pick_topic(path, types, "image", topic)
-    if topic not in types and f"{topic}/compressed" in types:
-        notes.append(f"{topic} not recorded: reading {topic}/compressed")
-        topic = f"{topic}/compressed"
+    compressed = f"{topic}/compressed"
+    if topic not in types and compressed in types:
+        notes.append(f"{topic} not recorded: reading {compressed}")
+        topic = compressed
+    elif counts is not None and topic in types and not counts.get(topic) and \
+            counts.get(compressed):
+        notes.append(f"{topic} recorded with no message: reading {compressed} "
+                     f"({counts[compressed]} messages)")
+        topic = compressed
     images = camera_topics(types)
     if not images:
         raise BagError(
