@@ -223,7 +223,8 @@ def test_directories_and_files_that_are_not_recordings(tmp_path, episode):
         read_recording(empty)
     ros1 = tmp_path / "old.bag"
     ros1.write_bytes(b"#ROSBAG V2.0\n")
-    with pytest.raises(BagError, match=f"{ros1}: not a rosbag2 data file"):
+    with pytest.raises(BagError, match=f"{ros1}: a ROS 1 bag .*`rosbags-convert --src {ros1} "
+                       f"--dst {ros1.with_suffix('')}`"):
         read_recording(ros1)
     not_mcap = tmp_path / "x.mcap"
     not_mcap.write_bytes(b"PK\x03\x04" + bytes(100))

@@ -160,11 +160,13 @@ def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
     ``stamps``, ``received`` [N, ns, int64]: the topic's two clocks; ``others``: the (stamps,
     received) of the bag's other topics with messages. A converter that gave every message
     one time leaves nothing to order them by: read, they fell on one instant (a camera's frames
-    one step, a pose's steps "two publishers"). Raises BagError (one line) naming the bag, the
-    topic, the time and, when every topic's messages carry one time, saying so.
+    one step, a pose's steps "two publishers"). Header stamps unset (0:
+    :func:`header_stamps_unset`) are left to :func:`check_receive_times`. Raises BagError (one
+    line) naming the bag, the topic, the time and, when every topic's messages carry one time,
+    saying so.
     """
-    if len(stamps) < 2 or np.ptp(stamps) or np.ptp(received):
-        return
+    if len(stamps) < 2 or np.ptp(stamps) or np.ptp(received) or header_stamps_unset(stamps):
+        return  # stamps of 0 are none: check_receive_times says neither clock times it
     every = all(len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
     what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and others
             else f"all {len(stamps)} messages of {topic}")
