@@ -5,7 +5,7 @@ Attacked at 33af8d11: ``vjepa_ros/recordings/`` (``bags.read_recording``, ``bag_
 ``vjepa-ros eval``, ``train``, ``pretrain`` on them. Each input is a small bag written here with
 ``rosbags`` (the field's library) and every result is checked against what was written.
 
-Defects (strict xfails until fixed):
+Defects (strict xfails until fixed; fixed by fix52f, markers removed):
 
 - a split recording whose ``metadata.yaml`` lists only its first part (a recorder killed after a
   split, its counts the first part's): the folder is read to its first part without a word
