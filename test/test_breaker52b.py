@@ -27,12 +27,13 @@ Defects (strict xfails, what should happen asserted):
 
 Held up (pins): bags on an epoch clock and on a simulated clock from 1 s whose messages the
 recorder received out of order (camera up to 0.6 s late, poses up to 0.2 s): every
-executed_period_action is the path's own s(t_k + 0.25) − s(t_k) to 2 µm, the gripper's to 1e-8, the executed energies 0;
-rotation columns of both executed motions equal scipy's R_end·R_startᵀ as extrinsic xyz Euler
-angles (base frame, the facts file's convention) on a hand turning about a tilted axis; two
-episodes in one bag (the arm teleported home at 3 s and 6 s): both jumps noted and counted, no
-evaluated step's context and goal lie in different episodes, every executed energy 0; the
-landscape's [dz][dx] grid has its minimum at the grid point nearest the executed (Δx, Δz).
+executed_period_action is the path's own s(t_k + 0.25) − s(t_k) to 2 µm, the gripper's to
+1e-8, the executed energies 0; the rotation columns of both executed motions equal scipy's
+R_end·R_startᵀ as extrinsic xyz Euler angles (base frame, the facts file's convention) on a
+hand turning about a tilted axis; two episodes in one bag (the arm teleported home at 3 s and
+6 s): both jumps noted and counted, no evaluated step's context and goal lie in different
+episodes, every executed energy 0; the landscape's [dz][dx] grid has its minimum at the grid
+point nearest the executed (Δx, Δz).
 
 Not filed: a gripper that snaps 1 -> 0 between two 30 Hz samples at a simulator reset (arm
 continuous) is no jump (only the pose is judged) and the steps across it are scored; the product
