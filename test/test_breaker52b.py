@@ -342,3 +342,33 @@ def test_a_goal_further_than_the_horizon_scores_an_executed_sequence_that_reache
     said = any("goal frame" in note or "goal_offset" in note
                for note in report["recording"]["notes"])
     assert max(executed) < 1e-6 or said, (executed, report["recording"]["notes"])
+
+
+def test_the_command_prints_its_reports_numbers_on_the_threads_asked(tmp_path, monkeypatch,
+                                                                     capsys):
+    """``vjepa-ros eval --threads 1 --horizon 2 --goal-offset 3``: printed == report.json's."""
+    import json
+
+    from vjepa_ros import demo
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.report import summary_lines
+
+    camera = np.arange(13) / 4.0
+    bag, oracle = _bag(tmp_path / "bag", camera, np.arange(0, 3.5, 1 / 30))
+    monkeypatch.setattr(demo, "load_planning_model", lambda *args, **kwargs: (oracle, "oracle"))
+    monkeypatch.setattr(evaluate_module, "make_planner",
+                        lambda model, cem, seed=0: _AlwaysPlans(cem.horizon))
+    out = tmp_path / "out"
+    status = main(["eval", str(bag), "--out", str(out), "--quiet", "--no-plots", "--threads", "1",
+                   "--horizon", "2", "--goal-offset", "3", "--max-steps", "4",
+                   "--landscape-points", "3"])
+    printed = capsys.readouterr().out.splitlines()
+    assert status == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["model"]["torch_threads"] == 1
+    assert [r["step"] for r in report["steps"]] == [0, 1, 2, 3]
+    assert [r["goal_step"] for r in report["steps"]] == [3, 4, 5, 6]
+    lines = summary_lines(report, input_notes=False)
+    assert printed[1:-1] == lines, (printed, lines)
+    assert "(float32, 1 CPU thread)" in lines[3]
+    assert "x 1.00 (4 of 4)" in lines[4]
