@@ -18,7 +18,8 @@ Defects (strict xfails, what should happen asserted):
   ... for frames stamped 0, 0.25, ..., 15 steps instead of 16. README promises that a simulated
   clock starting at exactly 0 keeps its header stamps and a message received late is sorted in.
   The same on /joint_states at 100 Hz received 0-50 ms late (the message stamped 0 second): the
-  arm timed by its jittered receive times, a step dropped, executed motions off by 1.4 mm.
+  arm timed by its jittered receive times, a step dropped, executed motions off by 1.4 mm. And
+  on the gripper topic (seen, not filed apart): its closedness read 20 ms late, off by 0.017.
 - ``--horizon 2 --goal-offset 3`` (accepted; README: "--goal-offset ... at least --horizon"): the
   executed sequence the energy scores is the demonstrator's first 2 steps, which end at frame
   k + 2, one step short of the goal frame k + 3; the oracle gives the demonstrator that reached
@@ -35,12 +36,15 @@ R_end·R_startᵀ as extrinsic xyz Euler angles (base frame, the facts file's co
 hand turning about a tilted axis; two episodes in one bag (the arm teleported home at 3 s and
 6 s): both jumps noted and counted, no evaluated step's context and goal lie in different
 episodes, every executed energy 0; the landscape's [dz][dx] grid has its minimum at the grid
-point nearest the executed (Δx, Δz).
+point nearest the executed (Δx, Δz); ``vjepa-ros eval --threads 1 --horizon 2 --goal-offset 3
+--max-steps 4`` prints exactly ``summary_lines`` of its report.json, ``torch_threads`` 1.
 
 Not filed: a gripper that snaps 1 -> 0 between two 30 Hz samples at a simulator reset (arm
 continuous) is no jump (only the pose is judged) and the steps across it are scored; the product
-says a simulated hand closes within one 0.1 s step, so by design. Not done: the CLI end to end
-(``--threads``, ``--goal`` image): one random-model run took 87 s on this loaded machine.
+says a simulated hand closes within one 0.1 s step, so by design. The CLI end to end runs here
+with the oracle in place of the model (``demo.load_planning_model`` patched): a random-model run
+took 87 s on this loaded machine. Not done: ``--goal`` image energies against a computed truth,
+``--stamps receive``, the camera check.
 """
 
 import math
