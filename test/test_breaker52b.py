@@ -37,14 +37,15 @@ hand turning about a tilted axis; two episodes in one bag (the arm teleported ho
 6 s): both jumps noted and counted, no evaluated step's context and goal lie in different
 episodes, every executed energy 0; the landscape's [dz][dx] grid has its minimum at the grid
 point nearest the executed (Δx, Δz); ``vjepa-ros eval --threads 1 --horizon 2 --goal-offset 3
---max-steps 4`` prints exactly ``summary_lines`` of its report.json, ``torch_threads`` 1.
+--max-steps 4`` prints exactly ``summary_lines`` of its report.json, ``torch_threads`` 1; a
+``--goal`` image at horizons 1 and 2: energy_executed and energy_still are the L1 mean of the
+reached state's and the standing state's representations against the goal's, to 1e-6.
 
 Not filed: a gripper that snaps 1 -> 0 between two 30 Hz samples at a simulator reset (arm
 continuous) is no jump (only the pose is judged) and the steps across it are scored; the product
 says a simulated hand closes within one 0.1 s step, so by design. The CLI end to end runs here
 with the oracle in place of the model (``demo.load_planning_model`` patched): a random-model run
-took 87 s on this loaded machine. Not done: ``--goal`` image energies against a computed truth,
-``--stamps receive``, the camera check.
+took 87 s on this loaded machine. Not done: ``--stamps receive``, real field bags, the camera check.
 """
 
 import math
@@ -377,3 +378,28 @@ def test_the_command_prints_its_reports_numbers_on_the_threads_asked(tmp_path, m
     assert printed[1:-1] == lines, (printed, lines)
     assert "(float32, 1 CPU thread)" in lines[3]
     assert "x 1.00 (4 of 4)" in lines[4]
+
+
+def test_a_goal_image_scores_executed_and_still_toward_its_own_state(tmp_path, monkeypatch):
+    """--goal (the hand's frame at 2.6 s): energies = mean |rep(s) − rep(goal)|, s as reached."""
+    from vjepa_ros.sim.oracle import encode_states
+
+    camera = np.arange(13) / 4.0
+    bag, oracle = _bag(tmp_path / "bag", camera, np.arange(0, 3.2, 1 / 30))
+    goal_state = _path(np.array([2.6]))
+    goal = render_state_frames(goal_state)[0]
+    oracle.remember(goal, goal_state[0])
+    goal_reps = encode_states(torch.tensor(goal_state))
+    monkeypatch.setattr(evaluate_module, "make_planner",
+                        lambda model, cem, seed=0: _AlwaysPlans(cem.horizon))
+    for horizon in (1, 2):
+        cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)
+        report = evaluate_bag(bag, oracle, cem, EvalConfig(landscape_points=0),
+                              goal_image=goal)
+        steps = report["steps"]
+        assert report["eval"]["goal"] == "image" and len(steps) == 13 - horizon
+        assert all(r["goal_step"] is None for r in steps)
+        t = np.array([r["time_s"] for r in steps])
+        for key, reached in (("energy_executed", t + 0.25 * horizon), ("energy_still", t)):
+            truth = (encode_states(torch.tensor(_path(reached))) - goal_reps).abs().mean((1, 2))
+            np.testing.assert_allclose([r[key] for r in steps], truth.numpy(), atol=1e-6)
