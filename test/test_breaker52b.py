@@ -45,7 +45,8 @@ Not filed: a gripper that snaps 1 -> 0 between two 30 Hz samples at a simulator 
 continuous) is no jump (only the pose is judged) and the steps across it are scored; the product
 says a simulated hand closes within one 0.1 s step, so by design. The CLI end to end runs here
 with the oracle in place of the model (``demo.load_planning_model`` patched): a random-model run
-took 87 s on this loaded machine. Not done: ``--stamps receive``, real field bags, the camera check.
+took 87 s on this loaded machine. Not done: ``--stamps receive``, real field bags, the camera
+check.
 """
 
 import math
