@@ -153,11 +153,15 @@ def test_a_bag_received_out_of_order_scores_the_paths_own_motion(tmp_path, monke
         assert actions["sign_agreement_steps"]["x"] == 16
 
 
-@pytest.mark.xfail(strict=True, reason="a sim clock's frame stamped 0 received after the next "
-                   "frame: the whole camera is timed by receive times")
+@pytest.mark.parametrize("late_topic", [CAMERA, POSE, GRIPPER])
 def test_a_sim_clock_frame_stamped_0_received_late_keeps_the_header_stamps(tmp_path,
-                                                                          monkeypatch):
+                                                                          monkeypatch,
+                                                                          late_topic):
     """Keep a sim clock's header stamps when its frame stamped 0 arrives after the next frame.
+
+    ``late_topic``: the topic whose message stamped 0 is received 0.3 s late (fix52b: the pose
+    and the gripper topic too, the states' 5 ms delay then moving them and the gripper's
+    closedness; the camera's as below).
 
     Input: a simulated clock from 0 (use_sim_time); 4 Hz camera, 30 Hz pose and gripper, every
     message received 60 ms (camera) / 5 ms (states) after its stamp, but the first frame
@@ -178,13 +182,15 @@ def test_a_sim_clock_frame_stamped_0_received_late_keeps_the_header_stamps(tmp_p
     entries = []
     for t, state in zip(states, _path(states), strict=True):
         ns = int(round(t * 1e9))
-        entries.append((POSE, m.POSE_STAMPED, ns + 5_000_000, m.pose_message(state, ns, "base")))
-        entries.append((GRIPPER, m.JOINT_STATE, ns + 5_000_000,
+        entries.append((POSE, m.POSE_STAMPED, ns + 5_000_000 + 300_000_000 * (
+            ns == 0 and late_topic == POSE), m.pose_message(state, ns, "base")))
+        entries.append((GRIPPER, m.JOINT_STATE, ns + 5_000_000 + 300_000_000 * (
+            ns == 0 and late_topic == GRIPPER),
                         m.joint_state_message(FINGERS, [0.04 * (1 - state[6])] * 2, ns)))
     frames = render_state_frames(_path(camera))
     for index, (t, frame) in enumerate(zip(camera, frames, strict=True)):
         ns = int(round(t * 1e9))
-        got = ns + 60_000_000 + (300_000_000 if index == 0 else 0)
+        got = ns + 60_000_000 + (300_000_000 if index == 0 and late_topic == CAMERA else 0)
         entries.append((CAMERA, m.IMAGE, got, m.image_message(frame, ns, "cam")))
     entries.sort(key=lambda entry: entry[2])
     bag = write_messages(tmp_path / "bag", entries)
@@ -195,6 +201,7 @@ def test_a_sim_clock_frame_stamped_0_received_late_keeps_the_header_stamps(tmp_p
     truth = _path(camera[:16] + 0.25) - _path(camera[:16])
     period = np.array([r["executed_period_action"] for r in steps])
     np.testing.assert_allclose(period[:, :3], truth[:, :3], atol=2e-6)
+    np.testing.assert_allclose(period[:, 6], truth[:, 6], atol=1e-8)
     assert max(r["energy_executed"] for r in steps) < 1e-6
 
 
@@ -211,8 +218,6 @@ def _fk_states(t):
     return np.concatenate([FrankaKinematics().ee_pose(joints), (0.25 * t)[:, None]], axis=1)
 
 
-@pytest.mark.xfail(strict=True, reason="sim clock from 0, /joint_states jittered: the message "
-                   "stamped 0 received second re-times the whole arm by receive times")
 def test_sim_clock_joint_states_with_jitter_keep_their_header_stamps(tmp_path, monkeypatch):
     """Keep /joint_states' sim-clock stamps when their first message (stamp 0) comes second.
 

@@ -164,14 +164,38 @@ def test_a_sim_clock_starting_at_zero_is_timed_by_its_header_stamps(tmp_path):
 def test_unset_header_stamps_still_fall_back_to_receive_times():
     from vjepa_ros.recordings.bag_stamps import header_stamps_unset
 
-    assert header_stamps_unset(np.zeros(5, np.int64))
-    assert header_stamps_unset(np.array([0, 0, 0, 5], np.int64))  # most unset
-    assert header_stamps_unset(np.array([0, 1_700_000_000 * 10**9], np.int64))  # epoch + a 0
-    assert not header_stamps_unset(np.array([0, 250_000_000, 500_000_000], np.int64))
-    assert not header_stamps_unset(np.array([1, 2], np.int64))
-    assert not header_stamps_unset(np.array([0, 0, 250_000_000, 500_000_000], np.int64))
-    # a 0 after the clock moved on is a stamp the driver left unset, not the clock's start
-    assert header_stamps_unset(np.array([250_000_000, 0, 500_000_000, 750_000_000], np.int64))
+    ms = 1_000_000
+
+    def unset(stamps, received=None):  # received: 60 ms after each stamp unless given
+        stamps = np.array(stamps, np.int64)
+        received = stamps + 60 * ms if received is None else np.array(received, np.int64)
+        return header_stamps_unset(stamps, received)
+
+    assert unset(np.zeros(5), np.arange(5) * 250 * ms)
+    assert unset([0, 0, 0, 5], [0, 1, 2, 3])  # most unset
+    assert unset([0, 1_700_000_000 * 10**9])  # epoch + a 0
+    assert not unset([0, 250 * ms, 500 * ms])
+    assert not unset([1, 2])
+    assert not unset([0, 0, 250 * ms, 500 * ms])
+    # a 0 received in step with stamps 2.5 s into the clock: a stamp the driver left unset
+    grid = np.arange(21) * 250 * ms
+    left = grid.copy()
+    left[10] = 0
+    assert unset(left, grid + 60 * ms)
+    assert not unset(grid, grid + 60 * ms)
+    # ... on a sim clock 3x slower or faster than the recorder's: dated by its neighbours' delay
+    for received in (5000 * ms + 3 * grid, 5000 * ms + grid // 3):
+        assert unset(left, received) and not unset(grid, received)
+        first_late = received.copy()
+        first_late[[0, 1]] = received[1], received[1] + 100 * ms  # stamp 0 received second
+        assert not unset(grid[[1, 0, *range(2, 21)]], first_late)
+    # a sim clock's first message (stamp 0) received after later ones is its start: kept
+    assert not unset([250 * ms, 0, 500 * ms, 750 * ms], [310 * ms, 360 * ms, 560 * ms, 810 * ms])
+    assert not unset([*grid[1:4], 0, *grid[4:]], [*(grid[1:4] + 60 * ms), 850 * ms,
+                                                  *(grid[4:] + 60 * ms)])
+    # ... unless received more than 1 s into the clock (a stamp left unset)
+    assert unset([*grid[1:5], 0, *grid[5:]], [*(grid[1:5] + 60 * ms), 1110 * ms,
+                                              *(grid[5:] + 60 * ms)])
 
 
 def test_camera_check_cut_short_by_max_steps_says_the_bag_moves_later(capsys, tmp_path):

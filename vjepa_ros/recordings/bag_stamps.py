@@ -53,22 +53,37 @@ STALE_NOTE = ("{topic}: header stamps stand still ({messages} carry one "
 SYSTEM_CLOCK_NS = 10**18  # stamps after 2001-09-09: a system (epoch) clock, not a sim clock
 
 
-def header_stamps_unset(stamps: np.ndarray) -> bool:
+LATE_ZERO_NS = 1_000_000_000  # a 0 read this far into the clock by its receive time: unset
+NEIGHBOURS = 8  # set stamps each side whose receive delay dates a message stamped 0
+
+
+def header_stamps_unset(stamps: np.ndarray, received: np.ndarray) -> bool:
     """Whether a topic's header stamps [ns, int64] were left unset (the driver fills none).
 
-    ``stamps`` in the order the recorder received them. Unset: more than half of them 0, any
-    negative, a 0 among system-clock (epoch) stamps, or a 0 after a later stamp (a driver that
-    fills some stamps and not others). A simulated clock starts at 0, so a leading run of
-    stamps of exactly 0 before small ones are its first messages and are kept (switching the
-    topic to receive times for them mistimed it).
+    ``stamps``, ``received`` [N; ns, int64]: header stamps and receive times, in receive order.
+    Unset: more than half of them 0, any negative, a 0 among system-clock (epoch) stamps, or a 0
+    received while the clock had run on: dated by the receive delay of the set stamps received
+    nearest it (up to 8 each side: a simulated clock running faster or slower than the
+    recorder's keeps its delay locally), over 1 s (:data:`LATE_ZERO_NS`) into the clock (a
+    driver that fills some stamps and not others). A simulated clock starts at 0, so stamps of
+    exactly 0 received within 1 s of its start are its first messages and are kept, however
+    many later messages the recorder received before them (one received late is sorted into
+    place; switching the topic to receive times for it mistimed every message).
     """
     zero = stamps == 0
     if not len(stamps) or np.any(stamps < 0) or zero.mean() > 0.5:
         return bool(len(stamps))
     if not zero.any():
         return False
-    leading = int(np.argmin(zero))  # the first nonzero stamp; every 0 must come before it
-    return bool(zero[leading:].any() or stamps[~zero].min() >= SYSTEM_CLOCK_NS)
+    if stamps[~zero].min() >= SYSTEM_CLOCK_NS:
+        return True
+    order = np.argsort(received[~zero], kind="stable")
+    set_received = received[~zero][order]
+    delay = (set_received - stamps[~zero][order]).astype(np.float64)
+    near = np.searchsorted(set_received, received[zero])[:, None] + np.arange(
+        -NEIGHBOURS, NEIGHBOURS)
+    dated = received[zero] - np.median(delay[np.clip(near, 0, len(delay) - 1)], axis=1)
+    return bool(np.any(dated > LATE_ZERO_NS))
 
 
 STILL_S = 0.2  # [s] one stamp held this long by the other clock: the clock stood still
@@ -105,7 +120,7 @@ def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray) -> tuple
     """
     if not len(stamps):
         return False, ""
-    if header_stamps_unset(stamps):
+    if header_stamps_unset(stamps, received):
         return False, UNSET_NOTE.format(topic=topic)
     run = still_run(stamps, received)
     if run is None:
