@@ -24,7 +24,8 @@ class EvalConfig:
     rate_hz: float = param(4.0, "Model step rate [Hz] the recording is resampled to (DROID: 4).")
     goal_offset: int = param(
         0, "Goal = the frame this many steps after the current one, at least the planner's "
-        "horizon; 0: the planner's horizon."
+        "horizon (above it the executed sequence stops short of the goal frame: a note says "
+        "so); 0: the planner's horizon."
     )
     max_steps: int = param(0, "Evaluate at most this many steps (0: all).")
     min_motion_m: float = param(
@@ -90,7 +91,8 @@ def goal_offset_problem(goal_offset: int | None, horizon: int, source: str = "")
     comes from (``preset 'notebook'``: ``the planner horizon 2 (the CEMConfig.horizon of preset
     'notebook')``; "": ``the planner horizon CEMConfig.horizon 2``). A goal nearer than the horizon
     is refused: the executed sequence the energy scores (H frame-to-frame actions) would run
-    past the goal frame, and README defines no meaning for it (breaker50b).
+    past the goal frame, and README defines no meaning for it (breaker50b). A further one is
+    kept (the paper plans toward sub-goals several steps away) with :func:`goal_offset_note`.
     """
     if not goal_offset or goal_offset >= horizon:
         return ""
@@ -100,3 +102,25 @@ def goal_offset_problem(goal_offset: int | None, horizon: int, source: str = "")
             f"sequence of {horizon} steps would run past the goal frame; give a goal_offset of "
             f"at least {horizon} (0: the horizon), or a CEMConfig.horizon of at most "
             f"{goal_offset}")
+
+
+def goal_offset_note(goal_offset: int | None, horizon: int) -> str:
+    """Say that the executed sequence stops short of a goal frame beyond the horizon ("" if not).
+
+    ``goal_offset``, ``horizon`` as :func:`goal_offset_problem`. The executed sequence is the
+    recording's H frame-to-frame actions from frame k (as the model was trained, one step
+    period each), so it ends at frame k + H: the goal frame only when ``goal_offset`` is the
+    horizon (or 0); above it, its energy is not 0 even where the arm reached the goal frame, and
+    ``planned <= executed`` compares two H-step motions toward a goal neither has to reach
+    (breaker52b).
+    """
+    if not goal_offset or goal_offset <= horizon:
+        return ""
+    short = goal_offset - horizon
+    return (f"goal_offset {goal_offset} is above the planner horizon CEMConfig.horizon "
+            f"{horizon}: the executed sequence the energies score is the recording's {horizon} "
+            f"step(s) from frame k, ending at frame k + {horizon}, {short} step(s) short of the "
+            f"goal frame k + {goal_offset}: energy_executed is not 0 even where the arm reached "
+            f"the goal frame, and planned <= executed compares two {horizon}-step motions toward "
+            "a goal neither has to reach; for a sequence that ends at the goal frame give "
+            f"goal_offset 0 (the horizon) or a CEMConfig.horizon of {goal_offset}")

@@ -11,8 +11,9 @@ For a recording resampled to the model's step rate (``recordings/resample.py``),
    and counted);
 3. score, under the model and toward the same goal, the planned sequence [H, 7], the executed
    one, frame to frame as the model was trained (a_k … a_{k+H−1}, a_k = s_{k+1} ⊖ s_k:
-   ``executed_actions``, which lead from s_k to the goal frame's state) and standing still (zero
-   actions) with the planner's own rollout (``planning.ImaginedRollout``);
+   ``executed_actions``, which lead from s_k to the goal frame's state; a goal_offset above H:
+   short of it, noted) and standing still (zero actions) with the planner's own rollout
+   (``planning.ImaginedRollout``);
 4. time the planning step.
 
 Optionally the energy landscape of one step: the executed sequence with its first action's Δx and
@@ -30,7 +31,7 @@ import numpy as np
 import torch
 
 from vjepa_ros.eval import metrics
-from vjepa_ros.eval.eval_config import EvalConfig
+from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_note
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
@@ -51,7 +52,9 @@ def executed_actions(steps: Steps, start: int, horizon: int) -> torch.Tensor:
 
     Frame to frame, as the model was trained (``train`` reads them so): the executed sequence
     a_start … a_{start+H−1} leads from the state at frame ``start`` to the state at frame
-    ``start + H``, the goal frame the energy is taken toward (breaker44m). The report's
+    ``start + H``, the goal frame the energy is taken toward when the goal offset is the
+    horizon (breaker44m); a larger offset's goal frame lies beyond it, as a note says
+    (``eval_config.goal_offset_note``, breaker52b). The report's
     ``executed_action`` and the camera check read them too. Not the motion the planned first
     action is compared with (:func:`executed_period_actions`).
     """
@@ -225,6 +228,7 @@ def evaluate_recording(
     horizon = cem.horizon
     steps, offset, chosen = choose_steps(recording, config, horizon, goal_image is not None)
     notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
+    notes += [note for note in [goal_offset_note(offset, horizon)] if note]
     landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "

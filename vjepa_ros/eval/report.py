@@ -144,6 +144,15 @@ def note_lines(notes) -> list[str]:
     return lines
 
 
+def _short_of_goal(report: dict) -> str:
+    """Say on the energy line that the executed sequence stops short of a further goal frame."""
+    offset, horizon = report["eval"].get("goal_offset", 0), report["planner"]["horizon"]
+    if report["eval"].get("goal") == "image" or offset <= horizon:
+        return ""
+    return (f" (executed: {horizon} step(s), {offset - horizon} short of the goal frame "
+            f"{offset} ahead)")
+
+
 def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints).
 
@@ -183,7 +192,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"moved, as the cosine)",
         f"energy        planned {_fmt(energy['planned_mean'], '.4f')}  executed "
         f"{_fmt(energy['executed_mean'], '.4f')}  planned <= executed in "
-        f"{_fmt(100 * energy['planned_at_most_executed'], '.0f')} % of steps",
+        f"{_fmt(100 * energy['planned_at_most_executed'], '.0f')} % of steps"
+        + _short_of_goal(report),
         f"latency       plan p50 {_fmt(plan.get('p50'))} s  p90 {_fmt(plan.get('p90'))} s  "
         f"p99 {_fmt(plan.get('p99'))} s  max {_fmt(plan.get('max'))} s; encode "
         f"{_fmt(1e3 * encode['mean'] if encode.get('count') else None, '.1f')} ms/frame",
