@@ -37,9 +37,9 @@ def add_commands(sub) -> None:
     ev.add_argument("--goal", help="goal image file (a path, a file:// URI or a package:// URL); "
                     "default: the frame --goal-offset steps later")
     ev.add_argument("--goal-offset", type=int, default=0,
-                    help="goal = frame this many steps later, at least --horizon (above it the "
-                    "executed sequence stops short of the goal frame, noted; 0, the default: the "
-                    "planner horizon, --horizon)")
+                    help="goal = frame this many steps later, at least --horizon (0, the "
+                    "default: the planner horizon, --horizon; above it the executed sequence "
+                    "stops short of the goal frame, noted)")
     ev.add_argument("--landscape-points", type=int, default=11,
                     help="Δx/Δz energy landscape grid size per axis, 2..101 (0: none)")
     ev.add_argument("--min-motion", type=float, default=0.002,
