@@ -180,7 +180,8 @@ def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
     line) naming the bag, the topic, the time and, when every topic's messages carry one time,
     saying so.
     """
-    if len(stamps) < 2 or np.ptp(stamps) or np.ptp(received) or header_stamps_unset(stamps):
+    if (len(stamps) < 2 or np.ptp(stamps) or np.ptp(received)
+            or header_stamps_unset(stamps, received)):
         return  # stamps of 0 are none: check_receive_times says neither clock times it
     every = all(len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
     what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and others
