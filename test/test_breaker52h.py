@@ -43,6 +43,12 @@ folder read by a relative path, through a linked cache root, by refs/main of two
 model's cache folder is refused naming the snapshot and its model_type; the img_size line is one
 per load and, given to both parts through demo, one line naming file and both sizes.
 
+Seen, not made a test: ``load_models(f, encoder={"img_size": "64"})`` on a 64 px file logs
+"img_size=64 given over the 64 its config records ..." and then refuses the string (the line
+comes before the value is checked: defect 6's cause). A file of transformers' VJEPA2Model holds
+its mask predictor; ``need_predictor`` says "holds no action-conditioned predictor (an encoder
+alone)", as for the official pretraining files.
+
 Not done: real vitl/vith/vitg widths (a 300M+ parameter model per test); reach/eval through
 their planner node processes (where the img_size line lands).
 """
