@@ -120,8 +120,6 @@ def test_official_names_with_one_transformers_key_are_refused_naming_it(tmp_path
     assert "encoder.layer.0.attention.query.weight" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="official-named weights beside transformers' names are "
-                   "dropped silently by hf_to_official_encoder")
 def test_official_names_beside_transformers_names_are_not_dropped_silently(tmp_path):
     """Input: ``official_to_hf_encoder(sd)`` plus ``norm.weight`` (zeros), torch.save'd.
 
@@ -194,8 +192,6 @@ def test_another_models_cache_folder_is_refused_naming_the_snapshot(tmp_path):
     assert str(root / "snapshots" / "abcd") in message and "'bert'" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="refs/main naming a missing snapshot: the only other "
-                   "snapshot loads silently")
 def test_refs_main_naming_a_missing_snapshot_does_not_load_another(tiny_hf, tmp_path):
     """Input: ``models--facebook--vjepa2-tiny`` with snapshots/old11111 and refs/main new22222.
 
@@ -209,8 +205,6 @@ def test_refs_main_naming_a_missing_snapshot_does_not_load_another(tiny_hf, tmp_
     assert "new22222" in message and "download" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="a folder inside the hub cache folder is 'not an HF "
-                   "snapshot' with no folder to give")
 @pytest.mark.parametrize("inner", ["snapshots", "blobs", "refs"])
 def test_a_folder_inside_the_hub_folder_names_the_snapshot_to_give(hub, inner):
     """Input: ``models--facebook--vjepa2-tiny/snapshots`` (or ``blobs``, ``refs``).
@@ -228,8 +222,6 @@ def test_a_folder_inside_the_hub_folder_names_the_snapshot_to_give(hub, inner):
             f"give {root}" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="an incomplete snapshot of the hub cache gives a format "
-                   "message, not 'download again'")
 @pytest.mark.parametrize("gone", ["model.safetensors", "config.json"])
 def test_an_incomplete_hub_snapshot_says_download_again(tiny_hf, tmp_path, gone):
     """Input: a hub cache folder whose only snapshot lacks ``gone`` (no link at all).
@@ -245,8 +237,6 @@ def test_an_incomplete_hub_snapshot_says_download_again(tiny_hf, tmp_path, gone)
     assert str(snapshot) in message and "download" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="check_checkpoint(folder, need_predictor=True) passes a "
-                   "folder, which never holds an AC predictor")
 def test_the_cheap_check_refuses_a_folder_when_a_predictor_is_needed(hub):
     """Input: ``check_checkpoint(models--facebook--vjepa2-tiny, need_predictor=True)``.
 
@@ -325,7 +315,6 @@ def test_half_and_mixed_dtype_files_load_in_their_dtype(tmp_path, dtypes):
     assert tuple(next(part.parameters()).dtype for part in loaded) == dtypes
 
 
-@pytest.mark.xfail(strict=True, reason="a float8 weight crashes in torch.isfinite (no file)")
 def test_a_float8_weight_is_refused_naming_the_file(saved, tmp_path):
     """Input: our file with ``norm.weight`` as ``torch.float8_e4m3fn`` (a float8 export).
 
@@ -351,7 +340,6 @@ NOT_LOADABLE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="check_checkpoint passes weights/config the load refuses")
 @pytest.mark.parametrize("kind", list(NOT_LOADABLE))
 def test_the_cheap_check_refuses_what_the_load_refuses(saved, tmp_path, kind):
     """Input: our file with an int64 / quint8 weight, or a tensor as the config's img_size.
@@ -395,8 +383,6 @@ def test_demo_at_another_img_size_says_it_once(saved):
     assert str(saved) in lines[0] and "img_size=96" in lines[0] and "64" in lines[0], lines
 
 
-@pytest.mark.xfail(strict=True, reason="encoder img_size alone: 'runs at the size given', then a "
-                   "refusal blaming the file's config")
 def test_demo_with_the_encoders_img_size_alone_is_one_line(saved):
     """Input: ``vjepa-ros demo --checkpoint wm.pt --encoder-arg img_size=96`` (file: 64 px).
 

@@ -50,12 +50,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from .checkpoint_build import (
-    IGNORED_ENCODER_KEYS,
     _build_from_state,
     _load_into,
     build_encoder_from_state,
     build_predictor_from_state,
 )
+from .checkpoint_checks import IGNORED_ENCODER_KEYS, check_entries
 from .checkpoint_entries import (
     AC_PREDICTOR_PARTS,
     ENCODER_KEYS,
@@ -93,11 +93,11 @@ from .hyper_parameter_merge import (
     _merge,
     _preset_choices,
     _same,
+    log_size_override,
+    predictor_caller_values,
 )
 from .planner_inputs import (
-    check_action_sizes,
     check_frame_channels,
-    check_no_extrinsics,
     check_predictor_inputs,
     no_predictor,
 )
@@ -146,29 +146,24 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
     FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`; also for a malformed
-    ``config.data.frame_sizes``; as the load: weights without data (meta) or not dense, and
+    ``config.data.frame_sizes``; the checks the load runs too, ``checkpoint_checks.check_entries``:
+    weights without data (meta) or not dense, of a dtype not loadable (int, quantized, float8),
     weights the architecture is read from of another rank, e.g. an image ViT's 2-D patch
-    embedding: ``checkpoint_shapes.SHAPE_WEIGHTS``). A folder (a Hugging Face snapshot) is not
-    checked here.
+    embedding: ``checkpoint_shapes.SHAPE_WEIGHTS``, tensors as config values). A folder (a
+    Hugging Face snapshot) is not read here; with ``need_predictor`` it is refused (no folder
+    holds an AC predictor).
 
     Returns the image sizes of the model as :func:`load_world_model` reads them
     (:class:`CheckpointSizes`: both None for a folder), for the camera size note
     (``image_notes.camera_size_note``) before the model loads.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
+    if path.is_dir():  # not read; it holds no AC predictor (refused when one is needed)
+        check_entries(None, None, {}, path, need_predictor)
         return CheckpointSizes(None, None)
     encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
                                                               encoder_key)
-    if need_predictor and predictor_state is None:
-        raise no_predictor(path)
-    for kind, state in (("encoder", encoder_state), ("predictor", predictor_state)):
-        if state is not None:  # the weights the shapes are read from: of their rank, as the load
-            _shape_values(kind, state, path)
-    if need_predictor:  # what the planner node would refuse: before a command starts its nodes
-        check_frame_channels(encoder_state, path)
-        check_action_sizes(predictor_state, path)
-        check_no_extrinsics(config.get("predictor", {}).get("use_extrinsics"), path)
+    check_entries(encoder_state, predictor_state, config, path, need_predictor)  # as the load
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
@@ -208,8 +203,7 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     else:
         raw = read_checkpoint_file(path, verify=True)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
-    if need_predictor and predictor_state is None:
-        raise no_predictor(path)
+    check_entries(encoder_state, predictor_state, config, path, need_predictor)  # as the cheap
     inferred = _file_encoder_values(encoder_state, path)
     encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path,
                             _shape_values("encoder", encoder_state, path))
@@ -219,7 +213,9 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     if predictor_state is None:
         if predictor:
             raise CheckpointError(f"{path} holds no predictor, but predictor={predictor} given")
+        log_size_override(path, encoder, config)
         return encoder_model, None, config
+    predictor = predictor_caller_values(encoder, predictor, config)  # encoder img_size alone
     predictor_values = _merge("predictor",
                               infer_predictor_hyper_parameters(predictor_state, path),
                               config.get("predictor", {}), predictor, path,
@@ -238,6 +234,7 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
             "were saved together") from None
     if need_predictor:  # what the planner feeds it (7-dim actions, no extrinsics), before use
         check_predictor_inputs(predictor_model, path)
+    log_size_override(path, encoder, config)
     return encoder_model, predictor_model, config
 
 

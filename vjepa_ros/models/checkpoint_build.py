@@ -10,19 +10,20 @@ from torch import nn
 
 from vjepa_ros.name_lists import first_names
 
+from .checkpoint_checks import IGNORED_ENCODER_KEYS, check_weight_dtypes
 from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .official_names import UnknownHyperParameters
 from .predictor import ACPredictor
 from .presets import encoder_config, predictor_config
 
-IGNORED_ENCODER_KEYS = ("pos_embed",)
-
 
 def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
     """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted).
 
-    CheckpointError for missing, unexpected or mis-shaped keys, and for NaN/inf weights.
+    CheckpointError for missing, unexpected or mis-shaped keys, weights of a dtype the model
+    cannot compute in (``checkpoint_checks.check_weight_dtypes``: int, quantized, float8), and
+    for NaN/inf weights.
     """
     expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
     missing = sorted(set(expected) - set(state))
@@ -37,13 +38,7 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
                 parts.append(f"{len(items)} {label}: {first_names(items, 5, ' (+{count} more)')}")
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
-    not_float = [f"{key} ({str(state[key].dtype).removeprefix('torch.')})"
-                 for key, value in module.state_dict().items()
-                 if value.is_floating_point() and not state[key].is_floating_point()]
-    if not_float:  # a quantized export: torch would fail in two lines naming no file
-        raise CheckpointError(f"{path}: {what} weights {', '.join(not_float[:3])} are not "
-                              "floating point (a quantized export?): give the float32, float16 "
-                              "or bfloat16 checkpoint")
+    check_weight_dtypes(state, what, path)  # as the cheap check (checkpoint_checks)
     not_finite = [key for key, value in state.items()
                   if value.is_floating_point() and not bool(torch.isfinite(value).all())]
     if not_finite:  # a diverged run or a damaged file: every plan would be NaN

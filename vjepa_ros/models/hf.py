@@ -12,8 +12,9 @@ not the AC predictor, and is not used here):
 An HF snapshot directory holds ``config.json`` and ``model.safetensors`` (or shards listed in
 ``model.safetensors.index.json``); keys may carry a ``vjepa2.`` prefix (classification models).
 The hub cache's folder of a model (``models--facebook--vjepa2-.../``: ``snapshots/REV/`` of links
-into ``blobs/``, ``refs/main`` naming a REV) is read as the snapshot ``refs/main`` names, else
-its only one (:func:`hub_snapshot`).
+into ``blobs/``, ``refs/main`` naming a REV), or a folder of it, is read as the snapshot
+``refs/main`` names, else its only one (:func:`hub_snapshot`); a part of it not there is
+"download again" (:func:`unfinished`).
 """
 
 import json
@@ -24,10 +25,12 @@ import torch
 from torch import Tensor
 
 from vjepa_ros.input_paths import missing
+from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
 
 _QKV = ("query", "key", "value")
+HF_OTHER_PARTS = ("predictor.", "pooler.", "classifier.")  # not the encoder: dropped
 
 
 def official_to_hf_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -54,12 +57,23 @@ def official_to_hf_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
 
 
 def hf_to_official_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
-    """HF VJEPA2 keys -> official encoder state dict; non-encoder keys are dropped."""
-    encoder = {}
+    """HF VJEPA2 keys -> official encoder state dict.
+
+    The mask predictor's (``predictor.``) and a classification model's (``pooler.``,
+    ``classifier.``) keys are dropped; any other key outside ``encoder.`` (an official name
+    mixed in: which of two weights is meant?) is a CheckpointError naming it.
+    """
+    encoder, unknown = {}, []
     for key, value in state_dict.items():
-        key = key.removeprefix("vjepa2.")
-        if key.startswith("encoder."):
-            encoder[key[len("encoder."):]] = value
+        name = key.removeprefix("vjepa2.")
+        if name.startswith("encoder."):
+            encoder[name[len("encoder."):]] = value
+        elif not name.startswith(HF_OTHER_PARTS):
+            unknown.append(key)
+    if unknown:
+        raise CheckpointError(f"keys {first_names(sorted(unknown), 5, ' (+{count} more)')} are "
+                              "no transformers' VJEPA2 names (official names mixed in?): save "
+                              "the state dict of one model, in one naming")
     if not encoder:
         raise CheckpointError("no 'encoder.*' weights among the HF keys "
                               f"(first keys: {sorted(state_dict)[:5]})")
@@ -109,6 +123,18 @@ def hf_encoder_hyper_parameters(config: dict) -> dict:
 
 
 DOWNLOAD_AGAIN = "download the snapshot again (huggingface-cli download facebook/vjepa2-...)"
+HUB_PARTS = ("snapshots", "blobs", "refs")  # the folders of the hub cache's folder of a model
+
+
+def unfinished(what: str) -> CheckpointError:
+    """Return the error for a hub download not all there: ``what`` (the file and its lack).
+
+    One wording for every part of a hub cache folder that is not there: a snapshot's link to a
+    blob not there, a snapshot without config.json or its weights, a revision ``refs/main``
+    names without its snapshot, no snapshot at all.
+    """
+    return CheckpointError(f"{what}: its download is unfinished or part of it was removed; "
+                           f"{DOWNLOAD_AGAIN}")
 
 
 def _json_object(file: Path) -> dict:
@@ -128,18 +154,21 @@ def _json_object(file: Path) -> dict:
 def _check_downloaded(file: Path) -> None:
     """Raise CheckpointError for a link to a file not there (a hub snapshot's unfinished blob)."""
     if file.is_symlink() and not file.exists():  # the hub links snapshots/REV/* to blobs/
-        raise CheckpointError(f"{file} {missing(file)}: its download is unfinished or its blob "
-                              f"was removed; {DOWNLOAD_AGAIN}")
+        raise unfinished(f"{file} {missing(file)}")
 
 
 def hub_snapshot(path: Path) -> Path:
     """Return the snapshot folder to read for ``path``: itself, or the hub cache's choice.
 
     A folder without ``config.json`` that holds ``snapshots/`` (huggingface_hub's cache folder
-    of a model, ``models--ORG--NAME``): the snapshot its ``refs/main`` names, else its only
-    one. CheckpointError naming the folder and the snapshots to choose from (or, for none,
-    to download again) otherwise.
+    of a model, ``models--ORG--NAME``), or one of its ``snapshots/``, ``blobs/``, ``refs/``
+    (read as the model's folder): the snapshot its ``refs/main`` names, else its only one.
+    CheckpointError naming the folder and the snapshots to choose from otherwise, and
+    :func:`unfinished`'s for a ``refs/main`` naming a snapshot not there or no snapshot.
     """
+    if path.name in HUB_PARTS and not (path / "config.json").exists() and \
+            (path.parent / "snapshots").is_dir():
+        path = path.parent  # a folder inside the model's cache folder: the model's
     snapshots = path / "snapshots"
     if (path / "config.json").exists() or not snapshots.is_dir():
         return path
@@ -150,16 +179,20 @@ def hub_snapshot(path: Path) -> Path:
         main = ""
     if main in revisions:
         return snapshots / main
+    others = ", ".join(str(snapshots / r) for r in revisions[:5]) + \
+        (f" (+{len(revisions) - 5} more)" if len(revisions) > 5 else "")
+    if main:  # another snapshot would be another model than the one main names
+        older = f", or give one that is there: {others}" if revisions else ""
+        raise unfinished(f"{path}: refs/main names revision {main}, whose snapshot is not in "
+                         f"{snapshots}{older}")
     if len(revisions) == 1:
         return snapshots / revisions[0]
     if not revisions:
-        raise CheckpointError(f"{path} is a Hugging Face cache folder without snapshots "
-                              f"({snapshots} is empty): {DOWNLOAD_AGAIN}")
-    more = f" (+{len(revisions) - 5} more)" if len(revisions) > 5 else ""
+        raise unfinished(f"{path} is a Hugging Face cache folder without snapshots "
+                         f"({snapshots} is empty)")
     raise CheckpointError(
         f"{path} is a Hugging Face cache folder of {len(revisions)} snapshots, none named by "
-        f"refs/main: give one of them: {', '.join(str(snapshots / r) for r in revisions[:5])}"
-        f"{more}")
+        f"refs/main: give one of them: {others}")
 
 
 def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
@@ -173,9 +206,12 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     from safetensors.torch import load_file
 
     path = hub_snapshot(path)
-    config_file = path / "config.json"
+    in_hub = path.parent.name == "snapshots"  # a hub cache's snapshot: a file not there is
+    config_file = path / "config.json"        # a download not finished (--include, stopped)
     _check_downloaded(config_file)
     if not config_file.is_file():
+        if in_hub:
+            raise unfinished(f"{path} is a hub snapshot without config.json")
         raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
     config = _json_object(config_file)
     index = path / "model.safetensors.index.json"
@@ -191,6 +227,8 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     state_dict = {}
     for file in files:
         _check_downloaded(file)
+        if not file.is_file() and in_hub:
+            raise unfinished(f"{file} is not in the hub snapshot")
         if not file.is_file():
             raise CheckpointError(f"{file} is missing (only safetensors HF snapshots are read)")
         try:
@@ -198,6 +236,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
         except (SafetensorError, OSError) as err:
             raise CheckpointError(f"cannot read {file} (truncated or corrupt?): {err}") from err
     try:
-        return hf_to_official_encoder(state_dict), hf_encoder_hyper_parameters(config)
+        values = hf_encoder_hyper_parameters(config)  # another model_type: said first
+        return hf_to_official_encoder(state_dict), values
     except CheckpointError as err:  # name the snapshot
         raise CheckpointError(f"{path}: {err}") from None

@@ -4,7 +4,9 @@
 ``use_extrinsics``) against the preset a config-less file's shapes match, and a caller's
 ``num_heads`` against the file's config (breaker38, breaker42c). A caller's ``img_size`` over
 the one a file's config records is taken (V-JEPA 2's RoPE positions are computed for any grid),
-with one logged line saying so (breaker52d). Used by :mod:`vjepa_ros.models.checkpoint`.
+the predictor's following the encoder's when given for the encoder alone
+(:func:`predictor_caller_values`), with one logged line once the model is built
+(:func:`log_size_override`: breaker52d, breaker52h). Used by :mod:`vjepa_ros.models.checkpoint`.
 """
 
 import logging
@@ -93,11 +95,6 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
                     f"file records no config): the released weights would compute another model "
                     f"than the one trained; leave {key} out (--{kind}-arg, the planner node's "
                     f"model.{kind}_args)")
-    if kind == "encoder" and "img_size" in caller and "img_size" in config and \
-            not _same("img_size", caller["img_size"], config["img_size"]):  # the predictor's:
-        LOG.warning("%s: encoder img_size=%s given over the %s its config records: the model "
-                    "runs at the size given, not the one it was trained at", path,
-                    caller["img_size"], config["img_size"])  # the encoder's (check_pair)
     merged = {**inferred, **config, **caller}
     if "num_heads" not in merged:
         raise CheckpointError(
@@ -107,3 +104,38 @@ def _merge(kind: str, inferred: dict, config: dict, caller: dict | None, path,
             f"(command line: --{kind}-arg num_heads=N; planner node: model.{kind}_args)"
         )
     return merged
+
+
+def _size_override(caller: dict | None, config: dict) -> bool:
+    """Whether ``caller`` gives an ``img_size`` other than the one a file's ``config`` records."""
+    caller = caller or {}
+    return "img_size" in caller and "img_size" in config and \
+        not _same("img_size", caller["img_size"], config["img_size"])
+
+
+def predictor_caller_values(encoder: dict | None, predictor: dict | None,
+                            config: dict) -> dict | None:
+    """Return the caller's predictor hyper-parameters, the encoder's ``img_size`` added.
+
+    An ``img_size`` given for the encoder alone, over the one the file's ``config`` records
+    for both parts, is the predictor's too: the predictor runs on the encoder's grid of tokens
+    (its RoPE positions, as the encoder's, are computed for any grid); else ``check_pair``
+    would refuse the pair (breaker52h). A file without a config keeps its preset's size (the
+    caller's is checked against it by :func:`_merge`).
+    """
+    if not _size_override(encoder, config.get("encoder", {})) or "img_size" in (predictor or {}) \
+            or "img_size" not in config.get("predictor", {}):
+        return predictor
+    return {**(predictor or {}), "img_size": encoder["img_size"]}
+
+
+def log_size_override(path, encoder: dict | None, config: dict) -> None:
+    """Log one warning when the caller's encoder ``img_size`` is not the one ``config`` records.
+
+    Called once the model is built (the size given is a valid one, and the pair fits): the
+    model runs at the size given, not the one it was trained at (breaker52d, breaker52h).
+    """
+    if _size_override(encoder, config.get("encoder", {})):
+        LOG.warning("%s: encoder img_size=%s given over the %s its config records: the model "
+                    "runs at the size given, not the one it was trained at", path,
+                    encoder["img_size"], config["encoder"]["img_size"])
