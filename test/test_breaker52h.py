@@ -12,7 +12,8 @@ our own ``train`` / ``pretrain`` outputs, the official file layout (opt, scaler,
 target_encoder, a meta tensor nested in opt), float16/bfloat16/float64/mixed dtypes,
 float8/int/quantized weights, tensors inside ``config``, the img_size line through the CLI.
 
-Defects (strict xfails):
+Defects (strict xfails until fix52h, which fixed each and removed its marker; the cheap
+check and the load now run one list of entry checks, ``checkpoint_checks.ENTRY_CHECKS``):
 
 1. transformers' names beside official ones (an HF-named encoder dict plus ``norm.weight``):
    the official-named weights are dropped without a word and the model loads.
@@ -337,6 +338,11 @@ NOT_LOADABLE = {
                                                                       torch.tensor(64)),
     "config_meta": lambda raw: raw["config"]["encoder"].__setitem__(
         "img_size", torch.empty(1, device="meta")),
+    "float8": lambda raw: raw["predictor"].__setitem__(  # fix52h: every dtype the load refuses
+        "module.predictor_norm.weight",
+        raw["predictor"]["module.predictor_norm.weight"].to(torch.float8_e5m2)),
+    "bool": lambda raw: raw["encoder"].__setitem__("module.norm.weight",
+                                                   torch.ones(32, dtype=torch.bool)),
 }
 
 
@@ -395,3 +401,36 @@ def test_demo_with_the_encoders_img_size_alone_is_one_line(saved):
     status, lines = demo(saved, "--encoder-arg", "img_size=96")
     assert len(lines) == 1, lines
     assert status == 0 or "its config gives" not in lines[0], lines
+    # fix52h: the predictor follows the encoder's size (it runs on the encoder's token grid)
+    assert status == 0 and "img_size=96" in lines[0] and str(saved) in lines[0], lines
+
+
+def test_an_encoder_img_size_alone_is_the_predictors_too(saved, caplog):
+    """fix52h: ``encoder={"img_size": 96}`` on a 64 px file: both parts at 96, one line."""
+    with caplog.at_level("WARNING", logger="vjepa_ros.models.hyper_parameter_merge"):
+        encoder, predictor = load_models(saved, encoder={"img_size": 96})
+    assert encoder.img_size == (96, 96)
+    assert (predictor.grid_height, predictor.grid_width) == (96 // 16,) * 2
+    assert len(caplog.records) == 1, caplog.records
+
+
+def test_an_invalid_img_size_is_refused_before_any_override_line(saved, caplog):
+    """Seen by breaker52h: ``img_size="64"`` logged 'given over the 64', then was refused."""
+    with caplog.at_level("WARNING", logger="vjepa_ros.models.hyper_parameter_merge"):
+        message = refusal(saved, encoder={"img_size": "64"})
+    assert str(saved) in message and "whole number" in message, message
+    assert not caplog.records, caplog.records
+
+
+def test_the_load_and_the_cheap_check_run_one_list_of_checks(monkeypatch, saved):
+    """fix52h: a check added to ENTRY_CHECKS is run by both (they cannot drift apart again)."""
+    from vjepa_ros.models import checkpoint_checks
+
+    def refuse(encoder, predictor, config, path, need_predictor):
+        raise CheckpointError(f"{path}: refused by the added check")
+
+    monkeypatch.setattr(checkpoint_checks, "ENTRY_CHECKS", (*checkpoint_checks.ENTRY_CHECKS,
+                                                            refuse))
+    for run in (check_checkpoint, load_models):
+        with pytest.raises(CheckpointError, match="refused by the added check"):
+            run(saved)
