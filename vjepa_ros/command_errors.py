@@ -131,6 +131,30 @@ def command_ended(prog: str, exc: BaseException,
     return exit_status(exc)
 
 
+def saved_whole(what: str, path) -> str:
+    """Say that a stop came just after ``path`` (a file or folder) was written whole.
+
+    ``stopped just after writing WHAT: PATH is saved whole`` (after ``PROG: interrupted; ``):
+    a bag renamed whole into place, a report written before its summary was printed.
+    """
+    from vjepa_ros.path_text import shown_path
+
+    return f"stopped just after writing {what}: {shown_path(path)} is saved whole"
+
+
+def after_saving(prog: str, saved: str, show: Callable[[], int | None]) -> int:
+    """Return ``show()`` (None: 0): it prints what a command wrote and found, its work done.
+
+    A stop (Ctrl-C, SIGTERM) while it prints is one line saying that the output is saved
+    (``saved``: :func:`saved_whole`'s words) and 130 / 143 (:func:`command_ended`), not a bare
+    ``interrupted`` that reads as "nothing saved".
+    """
+    try:
+        return show() or 0
+    except KeyboardInterrupt as exc:
+        return command_ended(prog, exc, saved)
+
+
 def _full_disk_message(exc: BaseException, saved: str | Callable[[], str] | None) -> str | None:
     """Word a bare full-disk or file-size-limit error (``[Errno 28]``, ``[Errno 27]``) as train's.
 

@@ -63,16 +63,46 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"{option} {shown_path(path)}: cannot create it ({exc.strerror}); give a "
-                         "directory you can write") from None
+        raise unwritable(option, path, "cannot create it", exc) from None
     try:  # a real try, as above: root passes access() on /proc, /sys, a read-only mount
         os.rmdir(tempfile.mkdtemp(prefix=".vjepa_ros_probe_", dir=path))
     except OSError as exc:
-        raise ValueError(f"{option} {shown_path(path)}: not writable ({exc.strerror}); give a "
-                         "directory you can write") from None
+        raise unwritable(option, path, "not writable", exc) from None
     if claim:
         _claim(path, option)
     return path
+
+
+def unwritable(option: str, path: str | os.PathLike, what: str, exc: OSError) -> ValueError:
+    """Return the one-line error for output ``path`` of ``option`` that cannot be made or written.
+
+    ``what``: what failed (``cannot create it in /dir``, ``not writable``); ``exc``: the
+    OSError, whose ``strerror`` (``Read-only file system``) is quoted. The line ends with what
+    to do: ``give a directory you can write``.
+    """
+    return ValueError(f"{option} {shown_path(path)}: {what} ({exc.strerror}); give a directory "
+                      "you can write")
+
+
+def overwritten_note(folder: str | os.PathLike, what: str, names=None,
+                     option: str = "--out") -> str:
+    """Return the note of a command about to overwrite what ``folder`` holds ('' for nothing).
+
+    ``--out DIR holds WHAT: it is overwritten``, as every command that overwrites its outputs
+    words it (``eval``'s earlier report, ``run``'s and ``reach``'s pictures). ``names``: the
+    file names the command writes into ``folder``; those there already are named after
+    ``what`` (``an earlier run's``), two at most and how many more; none there: "". None: the
+    caller knows ``what`` is there.
+    """
+    if names is not None:
+        there = [name for name in names if os.path.lexists(Path(folder).expanduser() / name)]
+        if not there:
+            return ""
+        more = f" and {len(there) - 2} more" if len(there) > 2 else ""
+        what = f"{what} {' and '.join(there[:2])}{more}"
+        if len(there) > 1:
+            return f"{option} {shown_path(folder)} holds {what}: they are overwritten"
+    return f"{option} {shown_path(folder)} holds {what}: it is overwritten"
 
 
 def _check_parts(path: Path, option: str) -> None:
@@ -98,8 +128,7 @@ def _check_folder(path: Path, option: str) -> None:
     except OSError as exc:
         where = "cannot write in it" if existing == path.absolute() else \
             f"cannot create it in {shown_path(existing)}"
-        raise ValueError(f"{option} {shown_path(path)}: {where} ({exc.strerror}); give a "
-                         "directory you can write") from None
+        raise unwritable(option, path, where, exc) from None
 
 
 def check_output_names(folder: str | os.PathLike, names, option: str = "--out") -> None:
@@ -138,8 +167,7 @@ def _claim(folder: Path, option: str, shown: Path | None = None,
     try:
         claim_output(folder, option, shown, beside, just_made)
     except OSError as exc:
-        raise ValueError(f"{option} {shown_path(shown or folder)}: cannot create it "
-                         f"({exc.strerror}); give a directory you can write") from None
+        raise unwritable(option, shown or folder, "cannot create it", exc) from None
 
 
 def new_output_dir(path: str | os.PathLike, what: str = "bag") -> Path:
@@ -176,7 +204,9 @@ def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path
     """Make and claim a new folder ``<prefix>_<date>-<time>[_n]`` under ``base`` (cwd); return it.
 
     Made at once (two commands started in the same second get two folders); removed again at
-    the end of the command while it is empty (``out_lock``).
+    the end of the command while it is empty (``out_lock``). Raises ValueError naming ``--out``
+    (:func:`output_dir`'s words) when ``base`` is a read-only folder, a file, or cannot be
+    written.
     """
     from datetime import datetime
 
@@ -189,6 +219,9 @@ def fresh_output_dir(prefix: str, base: str | os.PathLike | None = None) -> Path
             break
         except FileExistsError:
             path, n = base / f"{stem}_{n}", n + 1
+        except OSError as exc:  # EROFS, EACCES, ENOTDIR: the same line as a given --out's
+            _check_folder(path, "--out")
+            raise unwritable("--out", path, "cannot create it", exc) from None
     _claim(path, "--out", just_made=True)
     return path
 

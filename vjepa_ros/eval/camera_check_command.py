@@ -24,7 +24,12 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.command_errors import command_ended, usage_errors
+from vjepa_ros.command_errors import (
+    after_saving,
+    command_ended,
+    saved_whole,
+    usage_errors,
+)
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 from vjepa_ros.eval.camera_check_base import check_node_start, params_file_checkpoint
 from vjepa_ros.eval.camera_check_options import (
@@ -325,20 +330,24 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         return command_ended("vjepa-ros camera-check", exc, None if stage == "checking" else
                              lambda: _check_saved(out, stage),
                              message=without_train_keys(str(exc)))  # its options alone
-    print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
-          f"{args.rate:g} Hz")
-    print("\n".join(summary_lines(result)))
-    if args.random_weights:  # the verdict's reasons name no cause: this run's is known
-        print("note          random weights (--random-weights): the verdict means nothing")
-    print(f"written       {', '.join(str(p) for p in written.values())}")
-    if "params" not in written:  # undecided: the search was too weak to trust
-        print(f"              no {PARAMS_FILE}: the verdict is undecided"
-              + (f" (the one an earlier check left in {out} was removed)" if stale else ""))
-        return 0
-    checkpoint = base["model"]["checkpoint"]
-    print(f"              {written['params'].name} plans with "
-          + (f"model.checkpoint {checkpoint}" if checkpoint else
-             "no model.checkpoint (random weights: the node refuses it until you set one)")
-          + f" and the check's search ({cem.method}, samples {cem.samples}, iterations "
-          f"{cem.iterations}, maxnorm {cem.maxnorm:g})")
-    return 0
+
+    def show() -> None:  # the check written: a stop now says it is saved
+        copies.close()  # here, not in a finalizer as the command returns (a stop there: ignored)
+        print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
+              f"{args.rate:g} Hz")
+        print("\n".join(summary_lines(result)))
+        if args.random_weights:  # the verdict's reasons name no cause: this run's is known
+            print("note          random weights (--random-weights): the verdict means nothing")
+        print(f"written       {', '.join(str(p) for p in written.values())}")
+        if "params" not in written:  # undecided: the search was too weak to trust
+            print(f"              no {PARAMS_FILE}: the verdict is undecided"
+                  + (f" (the one an earlier check left in {out} was removed)" if stale else ""))
+            return
+        checkpoint = base["model"]["checkpoint"]
+        print(f"              {written['params'].name} plans with "
+              + (f"model.checkpoint {checkpoint}" if checkpoint else
+                 "no model.checkpoint (random weights: the node refuses it until you set one)")
+              + f" and the check's search ({cem.method}, samples {cem.samples}, iterations "
+              f"{cem.iterations}, maxnorm {cem.maxnorm:g})")
+
+    return after_saving("vjepa-ros camera-check", saved_whole("the check", out), show)

@@ -18,7 +18,7 @@ from vjepa_ros.cli_options import (
     model_hyper_parameters,
     option_message,
 )
-from vjepa_ros.command_errors import command_ended
+from vjepa_ros.command_errors import after_saving, command_ended, saved_whole
 from vjepa_ros.config import UsageError
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
 from vjepa_ros.threads import apply_threads_option, check_threads_option
@@ -224,9 +224,14 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return command_ended("vjepa-ros eval", exc, None if stage == "checking" else
                              lambda: _eval_saved(out, stage), options=EVAL_OPTIONS,
                              message=without_train_keys(str(exc)))  # eval's options alone
-    print("\n".join(summary_lines(report, input_notes=False)))
-    print(f"written       {', '.join(str(p) for p in written.values())}")
-    return 0
+
+    def show() -> None:
+        print("\n".join(summary_lines(report, input_notes=False)))
+        print(f"written       {', '.join(str(p) for p in written.values())}")
+        if recording.copies is not None:  # here, not in a finalizer as the command returns:
+            recording.copies.close()  # a stop there was "Exception ignored" and status 0
+
+    return after_saving("vjepa-ros eval", saved_whole("its report", out), show)
 
 
 def _eval_saved(out: Path, stage: str) -> str:
@@ -265,7 +270,7 @@ def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str
 
     shutil.rmtree(partial_path(bag), ignore_errors=True)  # (gone already, unless cut short)
     if bag.is_dir():
-        return f"stopped just after writing the bag: {shown_path(bag)} is saved whole"
+        return saved_whole("the bag", bag)
     return (f"stopped while writing the bag {shown_path(bag)}: nothing saved (the part written "
             "is removed)")
 

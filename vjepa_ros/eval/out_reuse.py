@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from vjepa_ros.out_paths import overwritten_note
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.bag_folders import (
     DATA_SUFFIXES,
@@ -131,4 +132,4 @@ def previous_report_note(out: str | Path, bag: str | Path,
             f"{part} (this run: {window_words(window_s)}): give another --out, or remove {shown} "
             "to replace it"
         )
-    return f"--out {shown} holds this bag's earlier eval report: it is overwritten"
+    return overwritten_note(out, "this bag's earlier eval report")

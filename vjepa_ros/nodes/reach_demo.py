@@ -42,7 +42,7 @@ from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.out_paths import fresh_output_dir, output_dir
+from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
 
 if TYPE_CHECKING:
     from vjepa_ros.sim.reach import ReachEpisode
@@ -55,6 +55,7 @@ PROG = "vjepa-ros reach"  # the prefix of its one-line errors and stop lines
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
+PICTURES = ("reach_strip.png", "reach.gif")  # what reach_media.save_episode_pictures writes
 
 
 def fresh_out_dir(base: Path | None = None) -> Path:
@@ -153,9 +154,10 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
             "and ROS_LOCALHOST_ONLY=1)")
         say(f"world model  {checkpoint}")
         sizes = check_checkpoint(checkpoint)
-        note = image_size_note(sizes.img_size, config.sim.width, config.sim.height,
-                               sizes.trained_frame_sizes, SIZE_SETTINGS)
-        if note:
+        notes = (image_size_note(sizes.img_size, config.sim.width, config.sim.height,
+                                 sizes.trained_frame_sizes, SIZE_SETTINGS),
+                 overwritten_note(out_dir, "an earlier run's", PICTURES))
+        for note in filter(None, notes):
             say(f"note         {note}")
         processes = demo_processes(demo_nodes(config, checkpoint))
         use_camera_profile()  # this process subscribes to the frames too
@@ -193,15 +195,29 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         raise
 
 
-def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint") -> Path:
+def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint",
+                    settings: str | os.PathLike | None = None) -> Path:
     """Return the world model file of ``config`` (``checkpoint``, or the packaged demo model).
 
     ValueError naming ``option`` for a missing, unreadable or folder path
-    (``input_paths.world_model_path``).
+    (``input_paths.world_model_path``). ``settings``: the ``--config`` file the checkpoint came
+    from. Its relative path is the working directory's (as a ``--params-file``'s and a goal
+    file's are, and ``train --config``'s): one not there is refused naming the absolute path
+    looked at, and the file of that name beside the settings file where there is one.
     """
     from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.path_text import shown_path
 
-    return world_model_path(config.checkpoint or "demo", option)
+    spec = config.checkpoint
+    path = Path(spec).expanduser()
+    if settings and spec and spec != "demo" and not path.is_absolute() and not path.exists() \
+            and not path.is_symlink():
+        beside = Path(settings).parent / path
+        there = f"; {shown_path(beside)} is there" if beside.exists() else ""
+        raise ValueError(f"{option} {shown_path(spec)} does not exist (a relative path: looked "
+                         f"at {shown_path(path.absolute())}, in the working directory, not "
+                         f"beside {shown_path(settings)}{there}): give an absolute path")
+    return world_model_path(spec or "demo", option)
 
 
 def _device_text(values: dict[str, str]) -> str:
@@ -304,12 +320,13 @@ def cmd_reach(args: argparse.Namespace) -> int:
         out_dir = output_dir(args.out, create=False) if args.out else fresh_out_dir()
     except ValueError as exc:
         return command_ended(PROG, exc, status=1)
-    problem = domain_id_problem()  # else each node process's line, or DDS's and exit 1
+    # else each node process's line, or DDS's and exit 1; unset, keep_dds_local draws one
+    problem = domain_id_problem(unset="a random domain in 1..100 (printed on reach's ROS line)")
     if problem:
         return command_ended(PROG, RuntimeError(problem), status=1)
     try:
         option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
-        checkpoint = checkpoint_path(config, option)
+        checkpoint = checkpoint_path(config, option, None if args.checkpoint else args.config)
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
 
         from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above

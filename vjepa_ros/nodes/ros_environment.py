@@ -28,10 +28,15 @@ _STRTOUL = re.compile(
     rf"[{_C_SPACE}]*([+-]?)(0[xX](?=[0-9a-fA-F])[0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)?")
 
 
-def domain_id_problem(environ=None) -> str:
+UNSET_DOMAIN = "domain 0"  # what rcl does with ROS_DOMAIN_ID unset (a node, launch)
+
+
+def domain_id_problem(environ=None, unset: str = UNSET_DOMAIN) -> str:
     r"""Return why ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``) cannot be used ("" it can).
 
-    Unset or empty is domain 0 (rcl's default). rcl reads the variable with C's
+    ``unset``: what the command does with the variable unset, for the advice ``or unset it for
+    UNSET`` (``reach`` draws a random domain: ``node_processes.keep_dds_local``). Unset or
+    empty is domain 0 to rcl. rcl reads the variable with C's
     ``strtoul(value, &end, 0)`` and refuses it only when that reads 0 with something after
     it (``0\r``, ``08``, ``abc``, a blank value); else it takes the number read and ignores
     what follows. A value is taken here when rcl reads the number a person reads in it, in
@@ -45,7 +50,7 @@ def domain_id_problem(environ=None) -> str:
     if value == "":
         return ""
     fix = (f"set it to a whole number in {SAFE_DOMAINS} (the nodes that talk to each "
-           "other need the same one), or unset it for domain 0")
+           f"other need the same one), or unset it for {unset}")
     sign, digits, rest, base, number = _strtoul(value)
     octal = f"ROS_DOMAIN_ID={value!r} in the environment starts with 0: rcl reads it as an octal"
     if base == 8 and rest[:1] and rest[0] in "0123456789":  # 08, 0800: rcl stops at the 8

@@ -264,6 +264,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     are saved (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the
     exception is raised again.
     """
+    from vjepa_ros.out_paths import overwritten_note
     from vjepa_ros.sim.choices import subgoals_text
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
@@ -280,10 +281,13 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {switching.describe()}")
     say(f"planner      {planner_text(cem, switching)}")
+    names = [f"{args.task}_{args.object}_{seed}{end}" for seed in seeds
+             for end in ("_strip.png", ".gif")]  # save_task_pictures's, per episode
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold, switching.axes),
              image_size_note(getattr(model, "img_size", None), width, height,
-                             getattr(model, "trained_frame_sizes", None)))
+                             getattr(model, "trained_frame_sizes", None)),
+             overwritten_note(out_dir, "an earlier run's", names))
     for note in notes:
         if note:
             say(f"note         {note}")
