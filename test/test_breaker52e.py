@@ -213,7 +213,6 @@ def _readme_block_line(after: str, label: str) -> str:
     return next(line for line in block.splitlines() if line.startswith(label))
 
 
-@pytest.mark.xfail(strict=True, reason="README's quoted vjepa-ros demo output is stale")
 def test_demo_prints_the_readme_output(tmp_path: Path) -> None:
     """``vjepa-ros demo`` (one torch thread; README "One planning step on real Franka frames").
 
@@ -232,7 +231,6 @@ def test_demo_prints_the_readme_output(tmp_path: Path) -> None:
         assert printed.split() == quoted.split(), (printed, quoted)
 
 
-@pytest.mark.xfail(strict=True, reason="README's quoted eval franka_bag output is stale")
 def test_eval_franka_bag_prints_the_readme_output(tmp_path: Path) -> None:
     """``vjepa-ros bag-from-npz franka_bag`` then ``vjepa-ros eval franka_bag --out franka_eval``.
 
