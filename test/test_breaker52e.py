@@ -14,7 +14,7 @@ JSON, encoder alone), broken ``--config`` files, ``--device gpu`` / ``cuda`` on 
 ``ROS_DOMAIN_ID``, a read-only working folder (a read-only bind mount: root passes every
 permission check), the same ``--out`` twice, no DISPLAY.
 
-Defects (strict xfails): ``reach`` in a read-only working folder (its default ``--out`` is a new
+Defects (strict xfails until fix52e, which fixed each and removed its marker): ``reach`` in a read-only working folder (its default ``--out`` is a new
 folder there) ends in a traceback (``OSError: [Errno 30] Read-only file system``) from
 ``out_paths.fresh_output_dir``; ``run`` there prints the bare ``[Errno 30] Read-only file system:
 '/.../run_...'`` with no option and no advice, where ``record``, ``eval`` and ``camera-check`` say
