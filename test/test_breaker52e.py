@@ -14,9 +14,9 @@ JSON, encoder alone), broken ``--config`` files, ``--device gpu`` / ``cuda`` on 
 ``ROS_DOMAIN_ID``, a read-only working folder (a read-only bind mount: root passes every
 permission check), the same ``--out`` twice, no DISPLAY.
 
-Defects (strict xfails until fix52e, which fixed each and removed its marker): ``reach`` in a read-only working folder (its default ``--out`` is a new
-folder there) ends in a traceback (``OSError: [Errno 30] Read-only file system``) from
-``out_paths.fresh_output_dir``; ``run`` there prints the bare ``[Errno 30] Read-only file system:
+Defects (strict xfails until fix52e fixed them): ``reach`` in a read-only working folder (its
+default ``--out`` is a new folder there) ends in a traceback (``OSError: [Errno 30] Read-only
+file system``) from ``out_paths.fresh_output_dir``; ``run`` there prints the bare ``[Errno 30] Read-only file system:
 '/.../run_...'`` with no option and no advice, where ``record``, ``eval`` and ``camera-check`` say
 ``cannot create it in DIR (Read-only file system); give a directory you can write``; a settings
 file's relative ``checkpoint:`` is looked up in the working folder, not beside the file, and the
@@ -258,7 +258,17 @@ STOP_IN_SUMMARY = ("import sys, vjepa_ros.eval.report as r\n"
                    "r.summary_lines = stop\n" + ENTRY.replace("; ", "\n"))
 
 
-def test_eval_stopped_after_its_report_says_it_is_saved(tmp_path: Path) -> None:
+# fix52e: the Ctrl-C the breaker once saw land in a finalizer (``Exception ignored in: <finalize
+# object ...>``, status 0) was the bag's temporary copies (``recordings.temp_copies``) removed as
+# cmd_eval returned; here the stop is raised there (deterministic)
+STOP_IN_COPIES = ("import sys, vjepa_ros.recordings.temp_copies as t\n"
+                  "def stop(*a, **k):\n    raise KeyboardInterrupt\n"
+                  "t._remove = stop\n" + ENTRY.replace("; ", "\n"))
+
+
+@pytest.mark.parametrize("script", [STOP_IN_SUMMARY, STOP_IN_COPIES],
+                         ids=["summary", "copies"])
+def test_eval_stopped_after_its_report_says_it_is_saved(tmp_path: Path, script: str) -> None:
     """Ctrl-C while ``vjepa-ros eval franka_bag --out ev`` prints its summary.
 
     Run for real (SIGINT to the group when the ``planner``/``sign agree`` summary line came):
@@ -272,7 +282,7 @@ def test_eval_stopped_after_its_report_says_it_is_saved(tmp_path: Path) -> None:
     """
     made = vjepa_ros("bag-from-npz", "franka_bag", cwd=tmp_path)
     assert made.returncode == 0, made.stderr[-1500:]
-    proc = subprocess.run([sys.executable, "-c", STOP_IN_SUMMARY, "eval", "franka_bag", "--out",
+    proc = subprocess.run([sys.executable, "-c", script, "eval", "franka_bag", "--out",
                            "ev", "--samples", "11", "--iterations", "1", "--landscape-points",
                            "0", "--no-plots", "--quiet", "--threads", "1"], cwd=tmp_path,
                           env=_env(), capture_output=True, text=True, timeout=180)
@@ -368,26 +378,3 @@ def test_run_ctrl_c_after_step_3_saves_the_steps_done(tmp_path: Path) -> None:
     assert "Traceback" not in rest, rest
     assert (tmp_path / "ci" / "pick-and-place_box_900000_stopped_strip.png").is_file()
     assert (tmp_path / "ci" / "pick-and-place_box_900000_stopped.gif").is_file()
-
-
-# fix52e: the Ctrl-C the breaker once saw land in a finalizer (``Exception ignored in: <finalize
-# object ...>``, status 0) was the bag's temporary copies (``recordings.temp_copies``) removed as
-# cmd_eval returned; here the stop is raised there (deterministic)
-STOP_IN_COPIES = ("import sys, vjepa_ros.recordings.temp_copies as t\n"
-                  "def stop(*a, **k):\n    raise KeyboardInterrupt\n"
-                  "t._remove = stop\n" + ENTRY.replace("; ", "\n"))
-
-
-def test_eval_stopped_while_removing_its_copies_says_it_is_saved(tmp_path: Path) -> None:
-    """Ctrl-C while eval removes the bag's temporary copies, after its summary: one line, 130."""
-    made = vjepa_ros("bag-from-npz", "franka_bag", cwd=tmp_path)
-    assert made.returncode == 0, made.stderr[-1500:]
-    proc = subprocess.run([sys.executable, "-c", STOP_IN_COPIES, "eval", "franka_bag", "--out",
-                           "ev", "--samples", "11", "--iterations", "1", "--landscape-points",
-                           "0", "--no-plots", "--quiet", "--threads", "1"], cwd=tmp_path,
-                          env=_env(), capture_output=True, text=True, timeout=180)
-    assert "written       ev/report.json" in proc.stdout, proc.stdout[-1500:]
-    line = one_line(proc)
-    assert proc.returncode == 130, line
-    assert line == "vjepa-ros eval: interrupted; stopped just after writing its report: ev is " \
-        "saved whole", line
