@@ -15,21 +15,21 @@ JSON, encoder alone), broken ``--config`` files, ``--device gpu`` / ``cuda`` on 
 permission check), the same ``--out`` twice, no DISPLAY.
 
 Defects (strict xfails until fix52e fixed them): ``reach`` in a read-only working folder (its
-default ``--out`` is a new folder there) ends in a traceback (``OSError: [Errno 30] Read-only
-file system``) from ``out_paths.fresh_output_dir``; ``run`` there prints the bare ``[Errno 30] Read-only file system:
-'/.../run_...'`` with no option and no advice, where ``record``, ``eval`` and ``camera-check`` say
-``cannot create it in DIR (Read-only file system); give a directory you can write``; a settings
-file's relative ``checkpoint:`` is looked up in the working folder, not beside the file, and the
-refusal names neither the place looked at nor that it is relative (the planner node's goal files
-say ``looked at /abs/path``); ``run`` twice into one ``--out`` overwrites the first run's strip
-and GIF without a word (``eval`` says ``holds this bag's earlier eval report: it is
-overwritten``); ``reach`` with a bad ``ROS_DOMAIN_ID`` advises "unset it for domain 0", but
-unset, ``reach`` picks a random domain 1..100; Ctrl-C while ``eval`` prints its summary (its
-report already written whole) says only ``vjepa-ros eval: interrupted`` (once, a finalizer's
-traceback and status 0 instead); the README's quoted outputs of ``vjepa-ros demo``
-(cosine +0.385 at "1 CPU thread", while its own prose says one thread gives +0.32) and of
-``vjepa-ros eval franka_bag`` (cosine -0.155, ``|dxyz|`` 50.5 mm) are not what the commands
-print at one thread (+0.323; -0.235, 52.0 mm, every run the same).
+default ``--out`` is a new folder there) ends in a traceback (``OSError: [Errno 30] Read-only file
+system``) from ``out_paths.fresh_output_dir``; ``run`` there prints the bare ``[Errno 30] Read-only
+file system: '/.../run_...'`` with no option and no advice, where ``record``, ``eval`` and
+``camera-check`` say ``cannot create it in DIR (Read-only file system); give a directory you can
+write``; a settings file's relative ``checkpoint:`` is looked up in the working folder, not beside
+the file, and the refusal names neither the place looked at nor that it is relative (the planner
+node's goal files say ``looked at /abs/path``); ``run`` twice into one ``--out`` overwrites the
+first run's strip and GIF without a word (``eval`` says ``holds this bag's earlier eval report: it
+is overwritten``); ``reach`` with a bad ``ROS_DOMAIN_ID`` advises "unset it for domain 0", but
+unset, ``reach`` picks a random domain 1..100; Ctrl-C while ``eval`` prints its summary (its report
+already written whole) says only ``vjepa-ros eval: interrupted`` (once, a finalizer's traceback and
+status 0 instead); the README's quoted outputs of ``vjepa-ros demo`` (cosine +0.385 at "1 CPU
+thread", while its own prose says one thread gives +0.32) and of ``vjepa-ros eval franka_bag``
+(cosine -0.155, ``|dxyz|`` 50.5 mm) are not what the commands print at one thread (+0.323; -0.235,
+52.0 mm, every run the same).
 
 Held (pins): seeds given as words or out of range are one line with status 2; a missing, folder,
 text, ``.npz`` or encoder-only world model is one line naming the option and what to give;
