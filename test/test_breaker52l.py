@@ -14,15 +14,17 @@ Defects (strict xfails):
   recording of 12 frames spanning a day, no word of the gap (33af8d11: the listed 6 frames);
   when the foreign one is a day older, the folder is refused as "header stamps step back ...
   (a simulator reset ...)" where 33af8d11 read it right;
-- (new at e195c30c) a gripper topic whose 2 (or 3) messages carry one time by both clocks (a sim gripper that
-  publishes on change, twice at start on a clock not yet running): the whole recording is
-  refused "a converter that gave them one time? ... record again" (33af8d11: read, the gripper
-  held, noted): the one-time rule of a camera or pose stream applied to a few held messages;
-- family missed (as at 33af8d11): every message received at one time but header stamps distinct (a bag merged by
-  a converter): camera and pose are read by header, the gripper topic is taken for a latched one
-  and 6 of its 8 messages left out: closedness 0.375 x7 then 0.4375 for 0 .. 0.4375;
-- family missed (as at 33af8d11): a camera of 8 frames of which 7 carry one time (header and receipt): read
-  without a word as 7 frames at one instant, each paired with the first state.
+- (new at e195c30c) a gripper topic whose 2 (or 3) messages carry one time by both clocks (a
+  sim gripper that publishes on change, twice at start on a clock not yet running): the whole
+  recording is refused "a converter that gave them one time? ... record again" (33af8d11:
+  read, the gripper held, noted): the one-time rule of a camera or pose stream applied to a few
+  held messages;
+- family missed (as at 33af8d11): every message received at one time but header stamps
+  distinct (a bag merged by a converter): camera and pose are read by header, the gripper
+  topic is taken for a latched one and 6 of its 8 messages left out: closedness 0.375 x7 then
+  0.4375 for 0 .. 0.4375;
+- family missed (as at 33af8d11): a camera of 8 frames of which 7 carry one time (header and
+  receipt): read without a word as 7 frames at one instant, each paired with the first state.
 
 What held up (pins): the shared field recordings (same frames before and after); a backup copy
 ``bag_0 (copy).mcap``, ``bag_1.mcap.tmp`` and ``bag_1.mcap-wal`` beside listed parts (ignored);
