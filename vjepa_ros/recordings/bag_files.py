@@ -52,6 +52,7 @@ from vjepa_ros.recordings.data_file_parts import (  # noqa: F401 - imported from
     refuse_unreadable,
 )
 from vjepa_ros.recordings.metadata_check import metadata_disagreement, storage_identifier_problem
+from vjepa_ros.recordings.part_continuation import continuing_parts
 from vjepa_ros.recordings.recorded_files import (
     Metadata,
     absent_listed,
@@ -114,7 +115,9 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     # x.mcap beside x.mcap.zstd (killed while compressing): notes on the copy left unread
     files, file_notes = once_each(files)
     names = listed_names(path, metadata)
-    file_notes += missing_parts(files, names)
+    # a file only named as a part (another recording's bag_0 copied in as bag_9): not read
+    files, foreign = continuing_parts(files, names)
+    file_notes += foreign + missing_parts(files, names)
     unlisted = unlisted_parts(files, names)
     if unlisted:  # a recorder killed after a split: rosbags would read the listed parts only
         file_notes.insert(0, _unlisted_note(path, unlisted))
@@ -134,7 +137,9 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
         return open_files(path, files, file_notes, copies=copies)  # scanned (data_file_parts)
     if (path / "metadata.yaml").exists():
         try:
-            return _open_directory(path, metadata)
+            reader = _open_directory(path, metadata)
+            reader.notes[:0] = foreign  # the parts read are the listed ones: rosbags' own
+            return reader
         except MetadataError as exc:
             if not files:
                 raise BagError(f"{exc.problem}, and {shown_path(path)} holds no rosbag2 data file "

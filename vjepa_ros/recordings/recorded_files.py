@@ -4,10 +4,11 @@ A bag folder's ``metadata.yaml`` lists its files (:func:`listed_data_files`): on
 does not list is never read with the bag, so it is a recording of its own
 (:func:`unlisted_data_files`), not one counted as read; but a part named as the listed ones
 (``bag_1.mcap`` beside a listed ``bag_0.mcap``: a recorder killed after a split) is the bag's own,
-read with it and named in a note (:func:`unlisted_parts`). A recorder killed while compressing
-leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A killed split
-recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one its
-``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
+read with it and named in a note (:func:`unlisted_parts`) when it continues the listed parts
+(``part_continuation``: its number, times and topics; else named, not read). A recorder killed
+while compressing leaves ``x.mcap`` and ``x.mcap.zstd`` both: read once (:func:`once_each`). A
+killed split recording missing a part (``x_0``, ``x_2``: ``x_1``; ``x_1``, ``x_2``: ``x_0``; one
+its ``metadata.yaml`` lists) names it (:func:`missing_parts`), so its lost steps are not blamed on
 the camera (by the numbering: at most :data:`GONE_PER_PART` gone per part found, or
 :data:`GONE_IN_ITS_FOLDER` in a folder named as the recording, else the numbers are another
 scheme, ``ep_100``, ``ep_400``); once (:func:`said_missing`: not again in
@@ -218,9 +219,17 @@ def said_missing(files: list[Path], listed: set[str] | None, absent: list[str]) 
     (:func:`absent_listed`); False for none. Where it does, a library's "Some database files
     are missing" says again what the package's note says.
     """
-    gone = {f"{name}_{number}{suffix}" for (name, suffix), (numbers, _) in
-            _gone_parts(files, listed).items() for number in numbers}
+    gone = {f"{name}_{number}{suffix}" for (name, suffix), numbers in
+            gone_part_numbers(files, listed).items() for number in numbers}
     return bool(absent) and all(name.removesuffix(".zstd") in gone for name in absent)
+
+
+def gone_part_numbers(files: list[Path], listed: set[str] | None) -> dict:
+    """Return ``{(name, suffix): gone part numbers}``: those :func:`missing_parts` names.
+
+    ``suffix`` without ``.zstd``; recordings missing no part left out.
+    """
+    return {key: set(gone) for key, (gone, _) in _gone_parts(files, listed).items()}
 
 
 def absent_listed(directory: Path, listed: set[str] | None) -> list[str]:

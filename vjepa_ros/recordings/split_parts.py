@@ -153,20 +153,28 @@ def _after(before: tuple[int, int], after: tuple[int, int], gap_s: float | None)
 
 
 def _span_ns(file: Path) -> tuple[int, int] | None:
-    """Return a data file's (first, last) message times [ns]; None when they cannot be read.
+    """Return a data file's (first, last) message times [ns]; None when they cannot be read."""
+    facts = part_facts(file)
+    return facts[0] if facts else None
 
-    Cached per file version (``file_versions.per_file_version``): discovery, the lone-part note and
-    the ``--data``/``--val`` check ask for the same files' spans, and each read opens the file
-    (a ``.zstd`` part is decompressed to do so).
+
+def part_facts(file: Path) -> tuple[tuple[int, int], frozenset[str]] | None:
+    """Return a data file's ((first, last) message times [ns], its topics); None: unreadable.
+
+    Topics: those its connections name (rosbag2 registers every recorded topic in each split
+    part). Cached per file version (``file_versions.per_file_version``): discovery, the
+    lone-part note, the ``--data``/``--val`` check and an unlisted part's check
+    (``part_continuation``) ask for the same files, and each read opens the file (a ``.zstd``
+    part is decompressed to do so).
     """
     try:
-        return _span_of_version(file)
+        return _facts_of_version(file)
     except OSError:
         return None
 
 
 @per_file_version(4096)
-def _span_of_version(file: Path) -> tuple[int, int] | None:
+def _facts_of_version(file: Path) -> tuple[tuple[int, int], frozenset[str]] | None:
     from vjepa_ros.recordings.bag_files import BagError, open_reader
 
     try:
@@ -175,12 +183,13 @@ def _span_of_version(file: Path) -> tuple[int, int] | None:
         return None
     try:
         spans = [_part_span(part) for part in reader.parts]
+        topics = frozenset(connection.topic for connection in reader.connections)
     finally:
         reader.close()
     spans = [span for span in spans if span is not None]
     if not spans:
         return None
-    return min(first for first, _ in spans), max(last for _, last in spans)
+    return (min(first for first, _ in spans), max(last for _, last in spans)), topics
 
 
 def _part_span(part) -> tuple[int, int] | None:
