@@ -109,7 +109,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
                      "(choose with --gripper-topic)")
     series = found[ranked[0]]
-    times_of(ranked[0])  # the topic used: stamps must not step back (BagError), unusable noted
+    # the topic used: stamps must not step back (BagError), unusable noted; held by value
+    times_of(ranked[0], held=True)
     finger_times, fingers, offsets = series.finger_times, series.fingers, np.zeros(0)
     if clock_of is not None and ranked[0] != state_topic and config.stamps == "header" and \
             ranked[0] not in receive_timed:

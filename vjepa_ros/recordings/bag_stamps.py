@@ -2,8 +2,8 @@
 
 A topic is timed by its messages' ``header.stamp`` or, when those are unset or ``--stamps
 receive`` asks for it, by when the recorder received them (:func:`header_timing`); header stamps
-that step back and stay back (a sim reset, a clock step) are refused, and so is a topic whose
-messages all carry one time by both clocks (:func:`check_one_time`), naming the topic and
+that step back and stay back (a sim reset, a clock step) are refused, and so is a stream whose
+messages (all or most) carry one time by both clocks (:func:`check_one_time`), naming the topic and
 message (:func:`check_steps_back`); camera frames and states that share no time are refused naming
 both spans (:func:`check_overlap`), and so is a gripper topic that shares none with the
 states, one that covers part of them gets a note (:func:`gripper_overlap`).
@@ -168,25 +168,40 @@ def check_receive_times(path, topic: str, received: np.ndarray, stamps: np.ndarr
                    "stamps: --stamps header (data.topics.stamps: header)")
 
 
+ONE_TIME_MIN = 4  # messages of one time, both clocks: 3 steps of a stream lost; fewer: held
+
+
 def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
-                   others=()) -> None:
-    """Refuse a topic whose every message carries one time, by header stamp and receipt alike.
+                   others=(), held: bool = False) -> None:
+    """Refuse a stream whose messages (all, or most) carry one time, by header stamp and receipt.
 
     ``stamps``, ``received`` [N, ns, int64]: the topic's two clocks; ``others``: the (stamps,
     received) of the bag's other topics with messages. A converter that gave every message
     one time leaves nothing to order them by: read, they fell on one instant (a camera's frames
-    one step, a pose's steps "two publishers"). Header stamps unset (0:
+    one step, a pose's steps "two publishers"); when it gave one time to most of them (7 of 8
+    frames), those are read as one instant each paired with one state. Judged for a stream (a
+    camera, a pose, joint states) only: at least :data:`ONE_TIME_MIN` messages (3 steps) of
+    one time, more than half of the topic's. A topic held by value (``held``: the gripper,
+    published on change or latched; its closedness is held between messages) and a few
+    messages of one time (a sim's 2 messages at start, its clock not yet running; two
+    /tf_static-like messages) lose no timing: never refused. Header stamps unset (0:
     :func:`header_stamps_unset`) are left to :func:`check_receive_times`. Raises BagError (one
-    line) naming the bag, the topic, the time and, when every topic's messages carry one time,
-    saying so.
+    line) naming the bag, the topic, how many of its messages share the time, the time and,
+    when every topic's messages carry one time, saying so.
     """
-    if (len(stamps) < 2 or np.ptp(stamps) or np.ptp(received)
-            or header_stamps_unset(stamps, received)):
+    if held or len(stamps) < ONE_TIME_MIN or header_stamps_unset(stamps, received):
         return  # stamps of 0 are none: check_receive_times says neither clock times it
-    every = all(len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
+    pairs, counts = np.unique(np.stack([stamps, received], axis=1), axis=0, return_counts=True)
+    most = int(np.argmax(counts))
+    shared = int(counts[most])
+    if shared < ONE_TIME_MIN or 2 * shared <= len(stamps):
+        return
+    every = shared == len(stamps) and all(
+        len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
     what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and others
-            else f"all {len(stamps)} messages of {topic}")
-    stamp, receipt = int(stamps[0]) / 1e9, int(received[0]) / 1e9
+            else f"all {len(stamps)} messages of {topic}" if shared == len(stamps)
+            else f"{shared} of the {len(stamps)} messages of {topic}")
+    stamp, receipt = int(pairs[most, 0]) / 1e9, int(pairs[most, 1]) / 1e9
     raise BagError(f"{path}: {what} carry one time, by header stamp ({stamp:.3f} s) and by "
                    f"receipt ({receipt:.3f} s) alike (a converter that gave them one time?): "
                    "neither clock times them (no --stamps can); record again, or convert "

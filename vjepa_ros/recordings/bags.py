@@ -247,11 +247,12 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     timing = {}  # topic -> (stamps, receive times, timed by header?, note)
     receive_timed: set[str] = set()  # the topics used that are timed by receive times
 
-    def times_of(topic, used=True):
+    def times_of(topic, used=True, held=False):
         """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
 
         A JointState topic the gripper search reads is timed with ``used`` False: only the one
-        chosen is checked (a conveyor's clock that reset refused the bag, breaker34a).
+        chosen is checked (a conveyor's clock that reset refused the bag, breaker34a); ``held``:
+        the gripper's, held by value (a few messages of one time are no stream's lost timing).
         """
         if topic not in timing:  # decided once per topic (the gripper search asks again)
             stamps = np.array(collected[topic][0], np.int64)
@@ -262,7 +263,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if not used:
             return stamps if by_header else received
         check_one_time(path, topic, stamps, received, [  # no clock orders them: neither --stamps
-            (np.array(c[0]), np.array(c[1])) for t, c in collected.items() if t != topic and c[1]])
+            (np.array(c[0]), np.array(c[1])) for t, c in collected.items() if t != topic and c[1]],
+            held)
         if note and note not in notes:
             notes.append(note)
         if by_header:

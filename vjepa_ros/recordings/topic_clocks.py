@@ -96,6 +96,19 @@ def states_clock_at(received, state_times, state_received) -> np.ndarray:
                                                 state_received)).astype(np.int64)
 
 
+def received_at_once(state_times, state_received) -> bool:
+    """Whether the states were received within :data:`LATCH_BURST_S` while their stamps run on.
+
+    ``state_times``, ``state_received`` [M] int64 ns: header stamps and receive times. A bag
+    merged by a converter gives every message one receive time, its header stamps distinct:
+    receipt then dates neither a subscription nor a clock.
+    """
+    state_times = np.asarray(state_times, np.int64)
+    state_received = np.asarray(state_received, np.int64)
+    return bool(len(state_received)) and \
+        int(np.ptp(state_received)) <= LATCH_BURST_S * 1e9 < int(np.ptp(state_times))
+
+
 def relative_offsets(times, received, state_times, state_received) -> np.ndarray:
     """Return [N] s: each message's (time - receive time), less the states' at its receive time.
 
@@ -105,10 +118,15 @@ def relative_offsets(times, received, state_times, state_received) -> np.ndarray
     their ends), so a clock that runs at another rate (sim time) is compared at one moment; the
     difference, in the stamps' seconds, is divided by the states' :func:`stamp_rate`: seconds of
     the receive clock, where latency lives (a 4x sim's 300 ms frame latency is 1.2 s of stamps).
+    All 0 when the states' receive times time nothing (:func:`received_at_once`: a merged bag):
+    no offset is measured, no message taken for latched (a gripper timed by its header stamps as
+    the camera and the states are) and no clock said to be off.
     """
     times, received = np.asarray(times, np.int64), np.asarray(received, np.int64)
     if not len(times) or not len(state_times):
         return np.zeros(0)
+    if received_at_once(state_times, state_received):
+        return np.zeros(len(times))
     at = _state_offset_at(received, state_times, state_received)
     rate = stamp_rate(state_times, state_received)
     return ((times - received).astype(np.float64) - at) / 1e9 / rate
