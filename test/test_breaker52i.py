@@ -395,7 +395,7 @@ def test_train_can_label_joint_state_bags_at_the_planners_tcp():
 
 
 def _no_gripper(bank):
-    """What --no-gripper makes of the data: closedness 0 throughout, so gripper actions 0."""
+    """Zero the gripper, as --no-gripper reads the data: closedness 0, so gripper actions 0."""
     bank.states[:, 6] = 0.0
     bank.actions[:, 6] = 0.0
     return bank
@@ -410,9 +410,9 @@ def test_a_model_trained_without_gripper_says_so_to_the_planner(tmp_path):
     as the planner loads it, one CEM plan (paper preset, horizon 2, 16 samples). What happens:
     the file's ``config["data"]`` holds only ``aspect_ratio_range`` (nothing says the gripper was
     never seen), and the plan's first gripper delta is +0.58 here (context: bank seed 5; seed
-    1 gives -0.39), above the 0.25 rounding threshold: under the default ``goals.gripper: planned`` the node closes the hand on a
-    value the model never learnt (its gripper weights are their random init). Expected: the
-    model file records that its gripper was not trained (a ``config["data"]`` entry naming the
+    1 gives -0.39), above the 0.25 rounding threshold: under the default
+    ``goals.gripper: planned`` the node closes the hand on a value the model never learnt (its
+    gripper weights are their random init). Expected: the model file records that its gripper was not trained (a ``config["data"]`` entry naming the
     gripper) so a planner can hold the gripper axis (as ``goals.gripper: hold``) or refuse
     ``planned``.
     """
