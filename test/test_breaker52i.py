@@ -408,13 +408,13 @@ def test_a_model_trained_without_gripper_says_so_to_the_planner(tmp_path):
 
     Input: 6 steps on clips whose gripper state and action are 0 throughout, exported, loaded
     as the planner loads it, one CEM plan (paper preset, horizon 2, 16 samples). What happens:
-    the file's ``config["data"]`` holds only ``aspect_ratio_range`` (nothing says the gripper was
-    never seen), and the plan's first gripper delta is +0.58 here (context: bank seed 5; seed
-    1 gives -0.39), above the 0.25 rounding threshold: under the default
-    ``goals.gripper: planned`` the node closes the hand on a value the model never learnt (its
-    gripper weights are their random init). Expected: the model file records that its gripper was not trained (a ``config["data"]`` entry naming the
-    gripper) so a planner can hold the gripper axis (as ``goals.gripper: hold``) or refuse
-    ``planned``.
+    the file's ``config["data"]`` holds only ``aspect_ratio_range`` (nothing says the gripper
+    was never seen), and the plan's first gripper delta is +0.58 here (bank seed 5; seed 1
+    gives -0.39), above the 0.25 rounding threshold: under the default ``goals.gripper:
+    planned`` the node closes the hand on a value the model never learnt (its gripper weights
+    are their random init). Expected: the model file records that its gripper was not trained
+    (a ``config["data"]`` entry naming the gripper), so a planner can hold the gripper axis (as
+    ``goals.gripper: hold``) or refuse ``planned``.
     """
     from vjepa_ros.models import load_world_model
     from vjepa_ros.models.checkpoint import read_checkpoint_file
