@@ -363,8 +363,6 @@ def test_with_the_default_tcp_a_joint_state_label_is_the_planners_motion():
                                _planner_motion(RobotConfig(), before, after), atol=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason="train's joint-state FK has the Franka Hand TCP fixed; "
-                   "the planner's TCP is robot.tcp_xyz/tcp_rpy")
 def test_train_can_label_joint_state_bags_at_the_planners_tcp():
     """A tool 0.2 m from the flange: the planner's robot.tcp_xyz [0, 0, 0.2].
 
@@ -380,7 +378,7 @@ def test_train_can_label_joint_state_bags_at_the_planners_tcp():
     from vjepa_ros.config import flatten
     from vjepa_ros.recordings.bag_arm_states import default_joints_to_pose
     from vjepa_ros.robot.kinematics import RobotConfig
-    from vjepa_ros.train.config import TrainConfig
+    from vjepa_ros.train.config import TrainConfig, make_config
 
     before, after = _ready_and_turned()
     planner = _planner_motion(RobotConfig(tcp_xyz=[0.0, 0.0, 0.2]), before, after)
@@ -389,6 +387,11 @@ def test_train_can_label_joint_state_bags_at_the_planners_tcp():
     names = [name for name, _, _ in flatten(TrainConfig())]
     assert any(name.endswith("tcp_xyz") for name in names), \
         "no TCP setting in vjepa-ros train: labels stay at the Franka Hand TCP"
+    # fix52i: data.topics.tcp_xyz / tcp_rpy label the bag at the planner's point
+    config = make_config({"data.topics.tcp_xyz": [0.0, 0.0, 0.2]}).check(need_paths=False)
+    topics = config.data.topics
+    label = _label(default_joints_to_pose(topics.tcp_xyz, topics.tcp_rpy), before, after)
+    np.testing.assert_allclose(label, planner, atol=1e-9)
 
 
 # -- gripper off at training, on at planning
@@ -401,8 +404,6 @@ def _no_gripper(bank):
     return bank
 
 
-@pytest.mark.xfail(strict=True, reason="world_model.pt does not record --no-gripper; the "
-                   "planner searches and commands the gripper of a model that learnt none")
 def test_a_model_trained_without_gripper_says_so_to_the_planner(tmp_path):
     """A run with data.topics.no_gripper (``--no-gripper``: closedness 0 in every state).
 
@@ -429,3 +430,19 @@ def test_a_model_trained_without_gripper_says_so_to_the_planner(tmp_path):
     assert float(plan.first_action[6]) >= 0.25  # close the hand: a command from noise
     record = read_checkpoint_file(tmp_path / "world_model.pt")["config"].get("data", {})
     assert any("gripper" in key for key in record), f"recorded: {sorted(record)}"
+    # fix52i: the rule every planning command applies holds the gripper (goals.gripper hold)
+    from vjepa_ros.planning.config import preset
+    from vjepa_ros.planning.planners import make_planner
+    from vjepa_ros.robot.goal_switch_config import planner_settings
+    from vjepa_ros.robot.trained_model import gripper_rule
+
+    assert model.trained_without_gripper and record["no_gripper"] is True
+    switching, note = gripper_rule(model, None)
+    assert switching.gripper == "hold" and "goals.gripper" in note and "no_gripper" in note
+    bank = _no_gripper(_bank([9], seed=5))
+    reps, _, states = bank.gather(torch.tensor([0]), 3)
+    config = planner_settings(preset("paper", horizon=2, samples=16, iterations=2, topk=4),
+                              switching)
+    held = make_planner(model, config, seed=0).plan(reps[:, :N_TOKENS], states[0, 0],
+                                                    reps[:, -N_TOKENS:])
+    assert torch.all(held.actions[..., 6] == 0.0)  # never a gripper command from noise

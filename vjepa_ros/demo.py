@@ -135,6 +135,13 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
           f"{model.tokens_per_frame} tokens x {model.embed_dim} per frame, "
           f"loaded in {load_s:.2f} s")
 
+    from vjepa_ros.robot.goal_switch_config import planner_settings
+    from vjepa_ros.robot.trained_model import gripper_rule
+
+    switching, gripper_note = gripper_rule(model, None)  # no gripper trained: held
+    if gripper_note:
+        print(f"note          {gripper_note}")
+    config = planner_settings(config, switching)
     planner = make_planner(model, config, seed=seed)  # too many samples: refused here
     if step:  # step 0 too still for the cosine to mean anything: the first that moves
         print(f"note          step 0 -> 1 moves {_mm(example.states, 0)}, below {limit}: "

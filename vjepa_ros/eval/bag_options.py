@@ -88,6 +88,12 @@ def add_topic_arguments(parser) -> None:
                         "refused (default: base or <prefix>link0)")
     parser.add_argument("--no-gripper", action="store_true",
                         help="read no gripper topic: closedness 0 throughout (one note)")
+    parser.add_argument("--tcp-xyz", nargs=3, type=float, metavar=("X", "Y", "Z"),
+                        help="flange to end-effector point [m] joint-state bags are read at "
+                        "(the planner's robot.tcp_xyz; default the Franka Hand TCP, 0 0 0.1034)")
+    parser.add_argument("--tcp-rpy", nargs=3, type=float, metavar=("R", "P", "Y"),
+                        help="flange to end-effector rotation [rad], extrinsic xyz (the "
+                        "planner's robot.tcp_rpy; default 0 0 -0.785)")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
                         default="auto", help="where end-effector states come from: the pose "
                         "topic, or forward kinematics of the joint states (auto: the pose if "
@@ -117,6 +123,7 @@ def topics_from_args(args):
         ("joint_states", joined_topics(args.joint_states_topic)),
         ("gripper", joined_topics(args.gripper_topic)),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
+        ("tcp_xyz", args.tcp_xyz), ("tcp_rpy", args.tcp_rpy),
     ) if value}
     topics = BagTopics(state_source=args.state_source, stamps=args.stamps,
                        no_gripper=args.no_gripper, max_clock_offset_s=args.max_clock_offset,
@@ -129,6 +136,7 @@ def topics_from_args(args):
         from vjepa_ros.config import UsageError
 
         said = str(exc).replace("max_clock_offset_s", "--max-clock-offset", 1)
+        said = said.replace("tcp_xyz", "--tcp-xyz", 1).replace("tcp_rpy", "--tcp-rpy", 1)
         raise UsageError(said) from None
     conflict = topics.gripper_conflict("--no-gripper", "--gripper-topic")
     if conflict:

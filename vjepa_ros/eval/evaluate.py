@@ -41,6 +41,8 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
+from vjepa_ros.robot.goal_switch_config import planner_settings
+from vjepa_ros.robot.trained_model import gripper_rule
 
 
 def _as_tensor(array) -> torch.Tensor:
@@ -238,6 +240,9 @@ def evaluate_recording(
     problem = representations_problem(model, frames, len(chosen))
     if problem:
         raise ValueError(f"{recording.path}: {problem}")
+    switching, gripper_note = gripper_rule(model, None)  # no gripper trained: held
+    notes += [gripper_note] if gripper_note else []
+    cem = planner_settings(cem, switching)
     planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
     if before_planning is not None:
         before_planning(chosen)

@@ -71,7 +71,12 @@ from .checkpoint_file import (
     not_a_checkpoint,
     read_checkpoint_file,
 )
-from .checkpoint_records import trained_aspect_ratio_range, trained_frame_sizes
+from .checkpoint_records import (
+    trained_aspect_ratio_range,
+    trained_frame_sizes,
+    trained_tcp,
+    trained_without_gripper,
+)
 from .checkpoint_save import _cpu_state, save_world_model
 from .checkpoint_shapes import (
     OFFICIAL_384_NAME,
@@ -117,7 +122,7 @@ __all__ = ["AC_PREDICTOR_PARTS", "CHECKPOINT_HINT", "CheckpointSizes", "ENCODER_
            "infer_predictor_hyper_parameters", "load_models", "load_parts", "load_world_model",
            "no_predictor", "not_a_checkpoint", "read_checkpoint_file", "save_world_model",
            "split_checkpoint", "strip_prefixes", "trained_aspect_ratio_range",
-           "trained_frame_sizes"]
+           "trained_frame_sizes", "trained_tcp", "trained_without_gripper"]
 
 
 class CheckpointSizes(NamedTuple):
@@ -252,15 +257,20 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     ``aspect_ratio_range``: (min, max) w/h centre-crop range of the preprocessing; None: the
     range the file records its predictor was trained with (:func:`trained_aspect_ratio_range`,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
-    The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded).
-    ``need_predictor``: refuse a file without an AC predictor first, and one the planner cannot
-    feed (:func:`load_parts`); the commands that plan pass True.
+    The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded), as
+    are its ``trained_tcp`` (:func:`trained_tcp`) and ``trained_without_gripper``
+    (:func:`trained_without_gripper`). ``need_predictor``: refuse a file without an AC
+    predictor first, and one the planner cannot feed (:func:`load_parts`); the commands that
+    plan pass True.
     """
     encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key,
                                                         need_predictor)
     sizes = trained_frame_sizes(config, path)
     recorded = trained_aspect_ratio_range(config, path)
     crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE
-    return WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
-                      trained_frame_sizes=sizes, aspect_ratio_range=crop,
-                      trained_aspect_ratio_range=recorded, **world_model_options)
+    model = WorldModel(encoder_model, predictor_model, device=device, dtype=dtype,
+                       trained_frame_sizes=sizes, aspect_ratio_range=crop,
+                       trained_aspect_ratio_range=recorded, **world_model_options)
+    model.trained_tcp = trained_tcp(config, path)
+    model.trained_without_gripper = trained_without_gripper(config, path)
+    return model

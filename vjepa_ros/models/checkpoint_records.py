@@ -1,4 +1,4 @@
-"""What a checkpoint's ``config["data"]`` records of the frames its model was trained on.
+"""What a checkpoint's ``config["data"]`` records of the data its model was trained on.
 
 ``vjepa-ros train`` writes them (:func:`vjepa_ros.models.checkpoint.save_world_model`'s
 ``data``); files without them (older ones, the official and HF ones) read as None.
@@ -46,3 +46,39 @@ def trained_aspect_ratio_range(config: dict, path) -> tuple[float, float] | None
                               f"crop ratios, 0 < min <= max, got {value!r}; remove the entry or "
                               "write the file again with vjepa-ros train")
     return float(value[0]), float(value[1])
+
+
+def trained_tcp(config: dict, path) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """Return the (tcp_xyz [m], tcp_rpy [rad]) joint-state bags were labelled at, or None.
+
+    ``vjepa-ros train`` records ``data.topics.tcp_xyz`` / ``tcp_rpy`` in ``config["data"]``
+    (files it wrote before, the official and HF ones: None, not recorded). Raises
+    :class:`CheckpointError` naming ``path`` for entries that are not 3 finite numbers each.
+    """
+    data = config.get("data") or {}
+    values = [data.get("tcp_xyz"), data.get("tcp_rpy")]
+    if values == [None, None]:
+        return None
+    for name, value in zip(("tcp_xyz", "tcp_rpy"), values, strict=True):
+        if not (isinstance(value, (list, tuple)) and len(value) == 3 and all(
+                isinstance(n, (int, float)) and not isinstance(n, bool)
+                and abs(n) < float("inf") for n in value)):
+            raise CheckpointError(f"{path}: config.data.{name} must be 3 numbers (the TCP "
+                                  f"joint-state bags were labelled at), got {value!r}; remove "
+                                  "the entry or write the file again with vjepa-ros train")
+    return tuple(float(n) for n in values[0]), tuple(float(n) for n in values[1])
+
+
+def trained_without_gripper(config: dict, path) -> bool:
+    """Tell whether a file's model was trained with no gripper state (``--no-gripper``).
+
+    ``vjepa-ros train`` records ``data.topics.no_gripper`` in ``config["data"]["no_gripper"]``
+    (closedness 0 throughout: the gripper dimension never learnt); files without it: False.
+    Raises :class:`CheckpointError` naming ``path`` for an entry that is not true or false.
+    """
+    value = (config.get("data") or {}).get("no_gripper", False)
+    if not isinstance(value, bool):
+        raise CheckpointError(f"{path}: config.data.no_gripper must be true or false, got "
+                              f"{value!r}; remove the entry or write the file again with "
+                              "vjepa-ros train")
+    return value

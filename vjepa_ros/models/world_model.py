@@ -69,8 +69,13 @@ class WorldModel:
     post-trained with, as its file records it, or None (not recorded); ``aspect_ratio_range``:
     the crop it preprocesses with. ``compile_predictor``: compile the predictor's blocks with
     ``torch.compile`` (:mod:`vjepa_ros.models.compiled`: faster on a GPU, inexact, off by
-    default); ``compiled`` says whether it was.
+    default); ``compiled`` says whether it was. ``trained_tcp`` ((tcp_xyz [m], tcp_rpy [rad])
+    joint-state bags were labelled at) and ``trained_without_gripper`` (bool): the file's
+    records (``load_world_model``); None / False when not recorded.
     """
+
+    trained_tcp = None
+    trained_without_gripper = False
 
     def __init__(
         self,

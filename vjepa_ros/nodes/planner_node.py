@@ -275,6 +275,12 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
         if note:
             self.get_logger().warning(note)
+        from vjepa_ros.robot.trained_model import tcp_note
+
+        robot = self.config.robot  # joint-state labels at another point than the planner's
+        note = tcp_note(model, robot.tcp_xyz, robot.tcp_rpy)
+        if note:
+            self.get_logger().warning(f"{checkpoint}: {note}")
         return model
 
     def _watch_inputs(self, image_type) -> None:

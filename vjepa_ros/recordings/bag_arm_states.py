@@ -22,7 +22,13 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import arm_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader, arm_prefixes, read_series
-from vjepa_ros.robot.kinematics import FrankaKinematics, StateError
+from vjepa_ros.robot.kinematics import (
+    HAND_TCP_RPY,
+    HAND_TCP_XYZ,
+    FrankaKinematics,
+    RobotConfig,
+    StateError,
+)
 
 # A function of (the bag's names of arm joints 1..7, positions [M, 7]) -> ee states without
 # gripper [M, 6] (xyz, extrinsic xyz Euler).
@@ -108,10 +114,11 @@ def positions_fix(rows, topic: str, types: dict[str, str]) -> str:
     return f"; {topic} {why}: {arm_topic_fix(types, topic)}"
 
 
-def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
+def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose: JointsToPose,
                  joint_prefix: str = "", types=None, elsewhere=()) -> np.ndarray:
     """Return the end-effector states [M, 6] of ``series``' arm joints (forward kinematics).
 
+    ``joints_to_pose``: the kinematics (the bag's TCP: :func:`default_joints_to_pose`).
     No arm joints on ``topic``: BagError saying what the names there are and what to give;
     ``elsewhere``: the other JointState topics that hold ``joint_prefix``'s arm
     (:func:`topics_of_arm`), named as the fix (an arm on its own topic, e.g. a second arm's
@@ -136,18 +143,22 @@ def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose,
             f"{', '.join(names[:20]) or 'none'}); {fix}"
         )
     try:
-        ee = (joints_to_pose or default_joints_to_pose())(list(series.arm_names), series.arm)
+        ee = joints_to_pose(list(series.arm_names), series.arm)
     except ValueError as exc:
         raise BagError(f"{path}: {topic}: {exc}") from exc
     return np.asarray(ee, dtype=np.float64)
 
 
-def default_joints_to_pose() -> JointsToPose:
-    """Franka forward kinematics (``vjepa_ros.robot.kinematics``, Franka Hand TCP) as a function.
+def default_joints_to_pose(tcp_xyz=HAND_TCP_XYZ, tcp_rpy=HAND_TCP_RPY) -> JointsToPose:
+    """Franka forward kinematics (``vjepa_ros.robot.kinematics``) at a TCP as a function.
 
-    Panda and FR3 share the kinematics, so the joint names are not needed.
+    ``tcp_xyz`` [m] / ``tcp_rpy`` [rad]: flange to end-effector point, as the planner's
+    ``robot.tcp_xyz`` / ``tcp_rpy`` (``BagTopics.tcp_xyz``, default the Franka Hand TCP): the
+    one function every joint-state bag reader (train, eval, pretrain) labels states with.
+    ValueError for values the planner refuses. Panda and FR3 share the kinematics, so the joint
+    names are not needed.
     """
-    kinematics = FrankaKinematics()
+    kinematics = FrankaKinematics(RobotConfig(tcp_xyz=list(tcp_xyz), tcp_rpy=list(tcp_rpy)))
 
     def joints_to_pose(names: list[str], positions: np.ndarray) -> np.ndarray:
         return kinematics.ee_pose(positions)

@@ -11,6 +11,7 @@ import dataclasses
 
 from vjepa_ros.config import check_values, param
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ, RobotConfig
 
 STATE_SOURCES = ("auto", "pose", "joint_states", "none")  # none: camera only (pretraining)
 STAMPS = ("header", "receive")
@@ -59,6 +60,19 @@ class BagTopics:
         "auto", "Where end-effector states come from: auto (pose if recorded, else "
         "joint_states), pose or joint_states; none: the camera alone (pretraining, which uses "
         "no states): states 0 at the frame stamps, so frames are resampled by their own stamps.",
+    )
+    # The planner's robot.tcp_xyz / tcp_rpy (same meaning, same check): a joint-state bag
+    # labelled at another point than the planner's state trains the model on other motions
+    # (breaker52i: dx 0.040 m labelled, 0.059 m planned, for a tool 0.2 m from the flange).
+    tcp_xyz: list[float] = param(
+        HAND_TCP_XYZ, "Flange to end-effector (TCP) translation [m], each in [-1, 1], the "
+        "point joint-state bags are labelled at through forward kinematics (as the planner's "
+        "robot.tcp_xyz; default the Franka Hand TCP); give the planner's robot.tcp_xyz. Train "
+        "records it in world_model.pt; a planner at another robot.tcp_xyz warns.",
+    )
+    tcp_rpy: list[float] = param(
+        HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad], each in "
+        "[-2π, 2π] (as the planner's robot.tcp_rpy).",
     )
     gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.",
                                      range=(0, 0.5), low_open=True)  # Franka hand: 0.08
@@ -110,6 +124,8 @@ class BagTopics:
             raise BagError(f"stamps must be one of {', '.join(STAMPS)}, got '{self.stamps}'")
         try:  # the declared range: gripper_max_width must lie in (0, 0.5], got inf
             check_values(self)
+            # the planner's check of robot.tcp_xyz / tcp_rpy, named as this setting
+            RobotConfig(tcp_xyz=self.tcp_xyz, tcp_rpy=self.tcp_rpy)
         except ValueError as exc:
-            raise BagError(str(exc)) from None
+            raise BagError(str(exc).replace("robot.tcp_", "tcp_")) from None
         return self

@@ -36,6 +36,7 @@ from vjepa_ros.recordings.bag_arm_states import (
     JointsToPose,
     check_pose_frames,
     compact_message,
+    default_joints_to_pose,
     joint_series,
     joints_to_ee,
     unread_note,
@@ -93,7 +94,8 @@ def read_recording(
     """Index a bag: every state of the state topic, the timestamp of every camera frame.
 
     ``joints_to_pose`` maps joint states to end-effector poses for bags without a pose topic
-    (default: Franka forward kinematics from :mod:`vjepa_ros.robot`). ``alone``: the path was
+    (default: Franka forward kinematics from :mod:`vjepa_ros.robot` at ``topics.tcp_xyz`` /
+    ``tcp_rpy``, ``bag_arm_states.default_joints_to_pose``). ``alone``: the path was
     handed to a command by itself (eval, camera-check): a data file that is one part of a split
     recording gets a note, after the reader's, that its other parts are unread
     (``split_parts.lone_part_note``); train's discovery, which groups a folder's parts itself,
@@ -340,7 +342,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints,
                                                    types)
         state_times = series.arm_times
-        ee = joints_to_ee(path, state_topic, series, state_msgs, joints_to_pose,
+        kinematics = joints_to_pose or default_joints_to_pose(config.tcp_xyz, config.tcp_rpy)
+        ee = joints_to_ee(path, state_topic, series, state_msgs, kinematics,
                           config.joint_prefix, types,
                           topics_of_arm(config.joint_prefix, joint_topics, collected))
         if series.unread:

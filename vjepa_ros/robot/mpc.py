@@ -78,6 +78,7 @@ from vjepa_ros.robot.refusal_session import RefusalSession
 from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE, SafetyLimits
 from vjepa_ros.robot.stream_session import StreamSession
 from vjepa_ros.robot.targets import SetpointStreamer
+from vjepa_ros.robot.trained_model import gripper_rule
 
 
 class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, CommandSession,
@@ -160,6 +161,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
                             " and an action-conditioned .predictor (step, new_cache)")
         self.model = model
+        # a model trained without the gripper: goals.gripper planned held (robot/trained_model)
+        goal_switching, gripper_note = gripper_rule(model, goal_switching)
+        if gripper_note:
+            log("warning", gripper_note)
         cem = planner_settings(cem, goal_switching)  # goals.gripper subgoal: gripper fixed at 0
         self._planner = planner if planner is not None else make_planner(model, cem, seed=seed)
         self.cem = cem

@@ -40,6 +40,7 @@ from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.subgoal import SubGoal
+from vjepa_ros.robot.trained_model import gripper_rule
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
@@ -356,6 +357,9 @@ def run_reach_episode(
         def done(state):
             return reach_error(state, goal_state) <= config.success_radius
     driver = _SimDriver(sim, control.stream_rate_hz, config.camera_rate_hz, done)
+    switching, gripper_note = gripper_rule(model, switching)  # no gripper trained: held
+    if gripper_note:
+        log.append(("warning", gripper_note))
     cem = planner_settings(cem, switching)  # goals.gripper subgoal: the search leaves the hand
     # the planner of cem.method (cem, icem, mppi), its sample count checked against the memory
     planner = RandomActionPlanner(cem, seed) if random_actions else make_planner(model, cem, seed)

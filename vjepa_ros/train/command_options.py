@@ -63,6 +63,12 @@ OPTIONS = (
      "Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
      "base; poses in another frame are refused (default: base or <prefix>link0)")),
+    ("--tcp-xyz", "data.topics.tcp_xyz", dict(nargs=3, type=float, metavar=("X", "Y", "Z"),
+     help="bags: flange to end-effector point [m] joint-state bags are labelled at (give the "
+     "planner's robot.tcp_xyz; recorded in world_model.pt)")),
+    ("--tcp-rpy", "data.topics.tcp_rpy", dict(nargs=3, type=float, metavar=("R", "P", "Y"),
+     help="bags: flange to end-effector rotation [rad], extrinsic xyz (the planner's "
+     "robot.tcp_rpy)")),
     ("--state-source", "data.topics.state_source",  # not none: camera-only is pretrain's
      dict(choices=("auto", "pose", "joint_states"), help="bags: where end-effector states "
           "come from: auto (pose if recorded, else joint_states), pose or joint_states")),

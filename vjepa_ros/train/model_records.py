@@ -2,8 +2,12 @@
 
 ``aspect_ratio_range``: the ``data.aspect_ratio_min/max`` w/h crop its predictor was trained
 with; ``frame_sizes``: the [height, width] px of the frames it was post-trained on, the ones
-``predictor.init`` records first. The loaders and planners read them back
-(``models.checkpoint.trained_aspect_ratio_range``, ``trained_frame_sizes``).
+``predictor.init`` records first; ``tcp_xyz`` / ``tcp_rpy``: the end-effector point joint-state
+bags were labelled at (``data.topics.tcp_xyz`` / ``tcp_rpy``); ``no_gripper``: whether the
+gripper was read (``data.topics.no_gripper``: closedness 0 throughout, so the model never learnt
+the gripper). The loaders and planners read them back
+(``models.checkpoint.trained_aspect_ratio_range``, ``trained_frame_sizes``, ``trained_tcp``,
+``trained_without_gripper``).
 """
 
 from __future__ import annotations
@@ -17,12 +21,18 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     """Return what a saved model records of its training data (``config["data"]``).
 
     ``aspect_ratio_range`` ([min, max] w/h, ``data.aspect_ratio_min/max``: ``load_world_model``
-    preprocesses with it) and ``frame_sizes`` ([[height, width], ...] px of this run's frames,
-    ``frame_sizes``, after those ``predictor.init`` records, ``init_sizes``:
+    preprocesses with it), ``tcp_xyz`` [m] / ``tcp_rpy`` [rad] (``data.topics``: the point
+    joint-state bags were labelled at), ``no_gripper`` (bool, ``data.topics.no_gripper``)
+    and ``frame_sizes`` ([[height, width], ...] px of this run's frames, ``frame_sizes``,
+    after those ``predictor.init`` records, ``init_sizes``:
     :func:`with_init_sizes`; left out when unknown).
     """
+    topics = config.data.topics
     data: dict = {"aspect_ratio_range": [config.data.aspect_ratio_min,
-                                         config.data.aspect_ratio_max]}
+                                         config.data.aspect_ratio_max],
+                  "tcp_xyz": [float(v) for v in topics.tcp_xyz],
+                  "tcp_rpy": [float(v) for v in topics.tcp_rpy],
+                  "no_gripper": bool(topics.no_gripper)}
     sizes = with_init_sizes(frame_sizes, init_sizes)
     if sizes:
         data["frame_sizes"] = sizes

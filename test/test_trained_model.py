@@ -1,0 +1,117 @@
+"""fix52i: the end-effector point and the gripper a model was trained with, end to end.
+
+``data.topics.tcp_xyz`` / ``tcp_rpy`` label a joint-state bag (``read_recording``) at the
+planner's point; ``world_model.pt`` records them and ``no_gripper``; ``robot.trained_model``'s
+rules (the gripper held, a warning for another point) read them back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+from vjepa_ros.recordings.bags import read_recording
+from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+from vjepa_ros.robot.kinematics import HAND_TCP_RPY, FrankaKinematics, RobotConfig
+from vjepa_ros.robot.trained_model import gripper_rule, tcp_note
+
+SEC = 1_000_000_000
+HOME = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])
+
+
+def _joint_state_bag(path):
+    names = [f"panda_joint{i}" for i in range(1, 8)]
+    entries, joints = [], []
+    for i in range(3):
+        t = DEFAULT_START_NS + i * SEC // 4
+        q = HOME + np.r_[0, 0, 0, 0, 0, 0.1 * i, 0]
+        joints.append(q)
+        entries.append(("/joint_states", m.JOINT_STATE, t, m.joint_state_message(names, q, t)))
+        entries.append(("/camera/camera/color/image_raw", m.IMAGE, t,
+                        m.image_message(np.zeros((8, 8, 3), np.uint8), t, "cam")))
+    write_messages(path, entries, "mcap")
+    return path, np.array(joints)
+
+
+def test_a_joint_state_bag_is_read_at_the_topics_tcp(tmp_path):
+    path, joints = _joint_state_bag(tmp_path / "bag")
+    tool = [0.0, 0.0, 0.2]
+    recording = read_recording(path, BagTopics(tcp_xyz=tool, no_gripper=True))
+    want = FrankaKinematics(RobotConfig(tcp_xyz=tool)).ee_pose(joints)
+    np.testing.assert_allclose(recording.states[:, :6], want, atol=1e-9)
+    hand = read_recording(path, BagTopics(no_gripper=True))
+    assert np.abs(hand.states[:, :3] - recording.states[:, :3]).max() > 0.01
+
+
+@pytest.mark.parametrize("field, value", [("tcp_xyz", [0, 0, 5]), ("tcp_rpy", [0, 0]),
+                                          ("tcp_xyz", [0, float("nan"), 0])])
+def test_an_impossible_tcp_is_refused_naming_the_setting(field, value):
+    with pytest.raises(BagError, match=f"^{field} must be 3 numbers"):
+        BagTopics(**{field: value}).check()
+
+
+def test_train_and_eval_options_set_the_tcp():
+    import argparse
+
+    from vjepa_ros.eval.bag_options import add_topic_arguments, topics_from_args
+    from vjepa_ros.train.command_options import OPTIONS
+
+    fields = {field for _, field, _ in OPTIONS}
+    assert {"data.topics.tcp_xyz", "data.topics.tcp_rpy"} <= fields
+    parser = argparse.ArgumentParser()
+    add_topic_arguments(parser)
+    topics = topics_from_args(parser.parse_args(["--tcp-xyz", "0", "0", "0.2"]))
+    assert topics.tcp_xyz == [0.0, 0.0, 0.2] and topics.tcp_rpy == HAND_TCP_RPY
+    from vjepa_ros.config import UsageError
+
+    with pytest.raises(UsageError, match="--tcp-xyz must be 3 numbers"):
+        topics_from_args(parser.parse_args(["--tcp-xyz", "0", "0", "9"]))
+
+
+@dataclasses.dataclass
+class _Model:
+    trained_tcp: tuple | None = None
+    trained_without_gripper: bool = False
+
+
+def test_tcp_note_names_both_points_and_the_parameter():
+    hand = ((0.0, 0.0, 0.1034), tuple(HAND_TCP_RPY))
+    assert tcp_note(_Model(hand), [0, 0, 0.1034], HAND_TCP_RPY) == ""
+    assert tcp_note(_Model(None), [0, 0, 0.3], HAND_TCP_RPY) == ""  # official: not recorded
+    note = tcp_note(_Model(hand), [0, 0, 0.2], HAND_TCP_RPY)
+    assert "xyz [0, 0, 0.1034]" in note and "xyz [0, 0, 0.2]" in note
+    assert "robot.tcp_xyz" in note and "\n" not in note
+
+
+@pytest.mark.parametrize("gripper", ["planned", "subgoal", "hold"])
+def test_the_gripper_rule_holds_only_planned_on_a_model_without_gripper(gripper):
+    switching = GoalSwitchConfig(gripper=gripper)
+    assert gripper_rule(_Model(), switching) == (switching, "")
+    held, note = gripper_rule(_Model(trained_without_gripper=True), switching)
+    assert held.gripper == ("subgoal" if gripper == "subgoal" else "hold")  # subgoal: kept
+    assert bool(note) == (gripper == "planned") and "goals.gripper" in (note or "goals.gripper")
+    assert held.rule == switching.rule
+
+
+def test_the_model_file_records_the_point_and_a_bad_record_names_the_file(tmp_path):
+    from vjepa_ros.models.checkpoint import CheckpointError
+    from vjepa_ros.models.checkpoint_records import trained_tcp, trained_without_gripper
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.model_records import model_data
+
+    config = make_config({"data.topics.tcp_xyz": [0.0, 0.0, 0.2],
+                          "data.topics.no_gripper": True})
+    data = model_data(config, None, None)
+    assert trained_tcp({"data": data}, "f.pt") == ((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY))
+    assert trained_without_gripper({"data": data}, "f.pt") is True
+    assert trained_tcp({}, "f.pt") is None and trained_without_gripper({}, "f.pt") is False
+    with pytest.raises(CheckpointError, match="^f.pt: config.data.tcp_xyz must be 3"):
+        trained_tcp({"data": {"tcp_xyz": [0, 1], "tcp_rpy": [0, 0, 0]}}, "f.pt")
+    with pytest.raises(CheckpointError, match="^f.pt: config.data.no_gripper must be"):
+        trained_without_gripper({"data": {"no_gripper": "yes"}}, "f.pt")
