@@ -56,26 +56,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-N_TOKENS, DIM = 4, 16  # a frame: 4 tokens (img 32, patch 16) of 16 features
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-def _models(seed: int = 0):
-    from vjepa_ros.models.encoder import EncoderConfig, VisionEncoder
-    from vjepa_ros.models.predictor import ACPredictor, PredictorConfig
-
-    torch.manual_seed(seed)
-    encoder = VisionEncoder(EncoderConfig(embed_dim=DIM, depth=1, num_heads=1, img_size=32))
-    predictor = ACPredictor(PredictorConfig(embed_dim=DIM, predictor_embed_dim=24, depth=1,
-                                            num_heads=1, img_size=32))
-    return encoder, predictor
+# the tiny models (4 tokens of 16 features a frame) and one torch thread, as breaker49h's
+# and their run settings (6 steps of 4 clips, WSD 3 + 2, no clipping)
+from test_breaker49h import DIM, N_TOKENS, _config, _models, _one_thread  # noqa: F401 - fixture
 
 
 def _bank(lengths, seed: int = 0):
@@ -97,16 +80,6 @@ def _bank(lengths, seed: int = 0):
     lengths = torch.tensor(lengths)
     return FeatureBank(reps.half(), states, actions, torch.cumsum(lengths, 0) - lengths,
                        lengths, [f"rec{k}" for k in range(len(lengths))])
-
-
-def _config(out, **settings):
-    from vjepa_ros.train.config import make_config
-
-    base = {"out": str(out), "steps": 6, "batch_size": 4, "eval_every": 0, "save_every": 0,
-            "progress": False, "device": "cpu", "data.frames_per_clip": 4, "seed": 3,
-            "optim.warmup": 3, "optim.decay": 2, "optim.grad_clip": 0.0}
-    base.update(settings)
-    return make_config(base)
 
 
 def _trainer(out, val=True, **settings):

@@ -1,5 +1,7 @@
 """Training runs on a tiny model: learning, exact resume, exported world model, AC init."""
 
+import math
+
 import numpy as np
 import pytest
 import torch
@@ -119,7 +121,10 @@ def test_the_exported_model_records_its_training_frames_size(files, tmp_path):
     exported = tmp_path / "run" / "world_model.pt"
     assert torch.load(exported, weights_only=True)["config"]["data"] == {
         "frame_sizes": [[32, 32]],  # write_blob_episodes' 32x32 frames, [height, width]
-        "aspect_ratio_range": [0.75, 1.35]}  # data.aspect_ratio_*: the crop it trained on
+        "aspect_ratio_range": [0.75, 1.35],  # data.aspect_ratio_*: the crop it trained on
+        # data.topics: the point joint-state bags are labelled at (the Franka Hand TCP), the
+        # gripper read (fix52i: the planner holds a --no-gripper model's gripper)
+        "tcp_xyz": [0.0, 0.0, 0.1034], "tcp_rpy": [0.0, 0.0, -math.pi / 4], "no_gripper": False}
     assert load_world_model(exported, device="cpu").trained_frame_sizes == [(32, 32)]
 
 
