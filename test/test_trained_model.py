@@ -115,3 +115,25 @@ def test_the_model_file_records_the_point_and_a_bad_record_names_the_file(tmp_pa
         trained_tcp({"data": {"tcp_xyz": [0, 1], "tcp_rpy": [0, 0, 0]}}, "f.pt")
     with pytest.raises(CheckpointError, match="^f.pt: config.data.no_gripper must be"):
         trained_without_gripper({"data": {"no_gripper": "yes"}}, "f.pt")
+
+
+@pytest.mark.parametrize("gripper, held", [("planned", True), ("subgoal", False)])
+def test_the_planner_session_holds_the_gripper_of_a_model_without_one(gripper, held):
+    """The planner node's, ``vjepa-ros run``'s and reach's session: the rule where it plans."""
+    from vjepa_ros.demo import small_random_world_model
+    from vjepa_ros.planning.config import preset
+    from vjepa_ros.robot.control_config import ControlConfig
+    from vjepa_ros.robot.mpc import MPCSession
+    from vjepa_ros.robot.safety import SafetyLimits
+
+    model = small_random_world_model("cpu", None, 0)
+    model.trained_without_gripper = True
+    logs = []
+    session = MPCSession(model, preset("paper", horizon=1, samples=8, iterations=1, topk=2),
+                         SafetyLimits(), ControlConfig(), clock=lambda: 0.0,
+                         log=lambda level, message: logs.append((level, message)),
+                         goal_switching=GoalSwitchConfig(gripper=gripper))
+    assert session.goal_switching.gripper == ("hold" if held else "subgoal")
+    assert (6, 0.0) in session.cem.fixed_axes and session.cem.close_gripper is None
+    warned = [level for level, message in logs if "goals.gripper" in message]
+    assert warned == (["warning"] if held else [])
