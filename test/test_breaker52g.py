@@ -9,7 +9,7 @@ parameter retunes: ``nodes/planner_node.py``, ``nodes/planner_goals.py``,
 ``MPCSession.close``/``wait_idle``). Not repeated: breaker44s (gripper send after the step, a
 tick's set-point across a disable), 46n (the tick's epoch), 44k (dropped prepared reports).
 
-Defects (strict xfail):
+Defects (strict xfail at 2b866dfc; fixed by fix52g, the tests now pass as written):
 
 1. The live camera check's motion search (``_search_motions`` -> ``infer_motions``: a CEM
    plan per recorded motion, twice, on the planning worker) is handed no ``should_stop``, so
@@ -119,7 +119,6 @@ def _search_started(monkeypatch):
     return arm, run, worker, given, made
 
 
-@pytest.mark.xfail(strict=True, reason="the camera check's motion search ignores close()")
 def test_close_during_the_camera_checks_motion_search_ends_it_within_a_chunk(monkeypatch):
     """Shut the planner down while the worker searches the camera check's recorded motions.
 
@@ -318,7 +317,6 @@ def test_three_threads_for_two_seconds_keep_every_invariant_and_close_cleanly(mo
     assert rig.session.commands_sent > 0  # it did command meanwhile
 
 
-@pytest.mark.xfail(strict=True, reason="~/enable false leaves the check's search running")
 def test_a_check_stopped_by_a_disable_lets_the_next_check_start_at_once(monkeypatch):
     """Stop a camera check with ``~/enable`` false mid-search, enable, call ~/camera_check again.
 
@@ -398,7 +396,6 @@ def test_shutdown_mid_goal_plan_ends_it_and_sends_nothing_after():
         fake.worker.stop(5.0)
 
 
-@pytest.mark.xfail(strict=True, reason="a plan reads its generation after building its scorer")
 @pytest.mark.parametrize("method", ["cem", "icem", "mppi"])
 def test_a_reset_while_a_plan_builds_its_scorer_leaves_no_warm_start(monkeypatch, method):
     """``planner.reset()`` from another thread just after the worker's ``plan()`` began.

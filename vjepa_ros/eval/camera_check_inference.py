@@ -21,8 +21,8 @@ def explained_share(inferred_energy, still_energy) -> np.ndarray:
     return np.where(still_energy > 0, share, 0.0)
 
 
-def infer_motions(model, cem, befores, states, afters,
-                  planner=None) -> tuple[np.ndarray, np.ndarray]:
+def infer_motions(model, cem, befores, states, afters, planner=None,
+                  should_stop=None) -> tuple[np.ndarray, np.ndarray]:
     """Return the model's inferred motion [N, 7] for each (frame before, state, frame after).
 
     Args:
@@ -32,15 +32,20 @@ def infer_motions(model, cem, befores, states, afters,
         states: [N, 7] the measured states at the frames before (base frame).
         planner: the search to run (reset before each motion; its noise stream goes on across
             calls: ``camera_check_search.search_planners``); None: a new one seeded 0.
+        should_stop: optional callable polled before each motion and by each motion's search
+            between its iterations and sample chunks (the live check's end).
     Returns:
         The planner's first action toward each frame after, from the frame before (see the
         module docstring), float64 [N, 7], in the model's frame; and the share of each frame
         change it explains [N] (:func:`explained_share`).
+    Raises:
+        PlanCancelled: ``should_stop`` became true (nothing is returned for any motion).
     """
     import torch
 
     from vjepa_ros.eval.evaluate import sequence_energies
     from vjepa_ros.planning import make_planner
+    from vjepa_ros.planning.cancel import check_stop
 
     cem = dataclasses.replace(cem, horizon=1)
     planner = planner if planner is not None else make_planner(model, cem, seed=0)
@@ -48,10 +53,11 @@ def infer_motions(model, cem, befores, states, afters,
     after_reps = model.encode(np.stack(afters))
     actions, explained = [], []
     for k in range(len(befores)):
+        check_stop(should_stop, f"before motion {k + 1} of {len(befores)}")
         planner.reset()
         context, goal = before_reps[k:k + 1], after_reps[k:k + 1]
         state = torch.as_tensor(np.asarray(states[k], dtype=np.float32))
-        result = planner.plan(context, state, goal)
+        result = planner.plan(context, state, goal, should_stop=should_stop)
         candidates = torch.stack([result.actions, torch.zeros_like(result.actions)])
         energies = sequence_energies(model, cem, context, state, goal, candidates)
         actions.append(result.first_action.double().numpy())

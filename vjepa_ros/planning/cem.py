@@ -360,13 +360,13 @@ class SamplingPlanner:
         context_cache=None,
         fixed_axes: tuple[tuple[int, float], ...] = (),
     ) -> PlanResult:
+        generation = self._generation  # as it begins: a reset() while the scorer builds counts
         config = self.config.with_held_axes(fixed_axes)
         with allocation_failures_named(config):  # not torch's raw allocator message
             score, rollout = make_scorer(
                 self.model, context_reps, context_state, goal_reps, config, token_weights,
                 should_stop, context_cache,
             )
-            generation = self._generation
             noise_state = self.generator.get_state()
             try:
                 with torch.inference_mode():

@@ -257,18 +257,29 @@ class CameraCheckSession:
     def _search_motions(self, run: CameraCheckRun, befores, states, afters) -> tuple:
         """Worker, unlocked: search these recorded motions twice.
 
-        Returns (first search's motions [N, 7], second's [N, 7], explained shares [N]).
+        Returns (first search's motions [N, 7], second's [N, 7], explained shares [N]). Each
+        search polls the check's end (``~/enable`` false, ``close()``) between its chunks, as
+        the correction trial's plans do: ``PlanCancelled`` once the check has ended.
         """
         from vjepa_ros.eval.camera_check_inference import infer_motions
         from vjepa_ros.eval.camera_check_search import search_planners
 
         if run.searches is None:
             run.searches = search_planners(self.model, self.cem)
+        ended = self._check_ended(run)
         inferred, explained = infer_motions(self.model, self.cem, befores, states, afters,
-                                            run.searches[0])
+                                            run.searches[0], ended)
         repeat, _ = infer_motions(self.model, self.cem, befores, states, afters,
-                                  run.searches[1])
+                                  run.searches[1], ended)
         return list(inferred), list(repeat), explained.tolist()
+
+    def _check_ended(self, run: CameraCheckRun):
+        """Return the ``should_stop`` of ``run``'s plans: true once it is no longer the check.
+
+        ``~/enable`` false, ``close()`` and a failure end it (``camera_check`` no longer
+        ``run``); its searches and trial plans then stop within one sample chunk.
+        """
+        return lambda: self.camera_check is not run
 
     def _estimate(self, run: CameraCheckRun):
         """Worker, unlocked: the model's frame and the verdict from every motion's two searches."""
@@ -342,7 +353,7 @@ class CameraCheckSession:
         error, action = "", None
         try:
             plan, _ = compute_plan(self.model, trial.planner, job.frame, job.state,
-                                   trial.plan_goal, False, lambda: self.camera_check is not run,
+                                   trial.plan_goal, False, self._check_ended(run),
                                    None, ModelFrame(job.rotation_rpy_deg))
             action = plan.first_action.double().numpy()
         except PlanCancelled:
