@@ -74,8 +74,6 @@ def _after_the_frame(session, clock, change, states=5):
 
 
 # -- defects -----------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="the rest rule compares the TCP position only: a wrist "
-                   "turned 30 deg at a fixed tool point after the frame is 'at rest'")
 @pytest.mark.parametrize("service", ["capture_goal", "add_subgoal"])
 def test_a_wrist_turned_after_the_frame_is_not_at_rest(model, service):
     """A capture on a frame the hand has turned 30 degrees from since is refused.
@@ -96,8 +94,6 @@ def test_a_wrist_turned_after_the_frame_is_not_at_rest(model, service):
     assert session.goals is None
 
 
-@pytest.mark.xfail(strict=True, reason="the rest rule ignores the gripper: fingers closed "
-                   "after the frame with the arm still are 'at rest'")
 def test_fingers_closed_after_the_frame_are_not_at_rest(model):
     """``~/add_subgoal`` on a frame of the open hand, the hand closed since, is refused.
 
@@ -115,8 +111,6 @@ def test_fingers_closed_after_the_frame_are_not_at_rest(model):
     assert session.goals is None
 
 
-@pytest.mark.xfail(strict=True, reason="no state after the frame counts as 0 m moved: a frame "
-                   "of the arm moving at 20 cm/s is captured as a frame at rest")
 def test_a_frame_of_a_moving_arm_with_no_state_after_it_is_not_at_rest(model):
     """A capture on a frame of the arm in motion, no state after it yet, is not taken as rest.
 
@@ -142,8 +136,6 @@ def test_a_frame_of_a_moving_arm_with_no_state_after_it_is_not_at_rest(model):
     assert session.goals is None
 
 
-@pytest.mark.xfail(strict=True, reason="the moved refusal tells the person to hold the arm "
-                   "still while the planner itself is moving it (enabled, phase moving)")
 def test_the_moved_refusal_while_the_planner_moves_the_arm_says_so(model):
     """``~/capture_goal`` while commanding moves the arm names the motion it can stop.
 
@@ -183,8 +175,6 @@ def _notes_of(notes, session):
             + notes.colour(rgb, goals=goals))
 
 
-@pytest.mark.xfail(strict=True, reason="each ~/add_subgoal re-says every wrong-size file's "
-                   "note: the label's 'of N' changes and the notes are deduplicated by text")
 def test_adding_a_sub_goal_does_not_repeat_the_other_files_size_notes(model):
     """Growing a list by ``~/add_subgoal`` says no file's size note twice.
 

@@ -247,7 +247,8 @@ class SizeNotes:
         self.model_size = model_size
         self.trained_sizes = trained_sizes
         self.last: tuple | None = None
-        self.given: set[str] = set()
+        # the size notes given, per file and kind: (the label without its count, the note)
+        self.given: set[tuple[str, str]] = set()
         self.frames_kind = ""  # what the stream's frames are: "grey", "colour", "" (not told yet)
         self.frames_noted = False  # the grey-frames note given
         # the goal images last judged, by id: [the array itself, whether it is grey, its
@@ -310,8 +311,11 @@ class SizeNotes:
     def check(self, frame_shape, goal_shape=None, goals=()) -> list[str]:
         """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``.
 
-        ``goals``: ``(label, shape)`` of each sub-goal of a list, its note prefixed
-        ``"label: "`` (every sub-goal is judged as soon as the list is set, breaker52a).
+        ``goals``: ``(label, shape)`` of each sub-goal of a list (:func:`subgoal_label`), its
+        note prefixed ``"label: "`` (every sub-goal is judged as soon as the list is set,
+        breaker52a). Each note once per file and kind: a sub-goal's label without its count
+        (a list grown by ``~/add_subgoal`` says no file's note again, breaker52k), a file twice
+        in a list at each place.
         """
         goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
             (label, tuple(shape[:2])) for label, shape in goals)
@@ -320,14 +324,29 @@ class SizeNotes:
             return []
         self.last = key
         height, width = key[0]
-        notes = [camera_size_note(width, height, self.model_size, self.trained_sizes,
-                                  self.FRAMES, self.FRAME_ADVICE, self.TRAINED_ADVICE)]
-        for label, shape in goals:
-            note = goal_size_note(shape, frame_shape, self.FRAMES, self.GOAL_ADVICE)
-            notes.append(f"{label}: {note}" if note and label else note)
-        new = [note for note in notes if note and note not in self.given]
-        self.given.update(new)
+        notes = [("", camera_size_note(width, height, self.model_size, self.trained_sizes,
+                                        self.FRAMES, self.FRAME_ADVICE, self.TRAINED_ADVICE))]
+        notes += [(label, goal_size_note(shape, frame_shape, self.FRAMES, self.GOAL_ADVICE))
+                  for label, shape in goals]
+        new = []
+        for label, note in notes:
+            key = (_place(label), note)  # per file, not per text: "of N" grows (breaker52k)
+            if note and key not in self.given:
+                self.given.add(key)
+                new.append(f"{label}: {note}" if label else note)
         return new
+
+
+def subgoal_label(index: int, count: int, source: str = "") -> str:
+    """Return how a note names sub-goal ``index`` (1-based) of ``count``, and its file."""
+    return f"sub-goal {index} of {count}" + (f" ({source})" if source else "")
+
+
+def _place(label: str) -> str:
+    """Return a :func:`subgoal_label` without its count: the same file at the same place."""
+    import re
+
+    return re.sub(r"^(sub-goal \d+) of \d+", r"\1", label)
 
 
 def _digest(image) -> bytes:

@@ -15,6 +15,7 @@ import time
 from geometry_msgs.msg import PoseStamped
 from sensor_msgs.msg import JointState
 
+from vjepa_ros.image_notes import subgoal_label
 from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
 from vjepa_ros.robot.finger_watch import note_level
@@ -89,8 +90,8 @@ class PlannerInputs:
         listed = [] if goals is None else list(goals.goals)
         if len(listed) == 1:
             return [("", listed[0].image)]
-        return [(f"sub-goal {index} of {len(listed)}" + (f" ({g.source})" if g.source else ""),
-                 g.image) for index, g in enumerate(listed, 1)]
+        return [(subgoal_label(index, len(listed), g.source), g.image)
+                for index, g in enumerate(listed, 1)]
 
     def _log_once(self, message: str, level: str = "info") -> None:
         if message not in self.logged_once:

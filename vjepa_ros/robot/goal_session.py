@@ -12,8 +12,9 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.robot.frame_rest import REST_TOLERANCE_M, moved_refusal, moved_since_frame
+from vjepa_ros.robot.frame_rest import frame_motion, moved_refusal
 from vjepa_ros.robot.goals import GoalSequence
+from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
 from vjepa_ros.robot.safety import unreachable_goal_note
 from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
@@ -135,9 +136,12 @@ class GoalSession:
         would be driven toward the recording's picture. Refused as well: any capture while a
         live camera check runs (its frames show the arm on a test motion, breaker52a; a goal
         file or ``~/goal_image`` set meanwhile waits for the check's end, breaker49g), and a
-        newest frame the TCP has moved more than ``frame_rest.REST_TOLERANCE_M`` from in the
-        robot states after it (the arm guided on since a slow camera's frame: the sub-goal
-        would be a pose the arm left, or a duplicate of the previous one; breaker52a).
+        newest frame not at rest (``frame_rest.frame_motion``: the TCP moved, the hand turned
+        or the gripper changed beyond their tolerances in the robot states after it, or, none
+        after it yet, in the ``REST_SETTLE_S`` before it): the arm guided on since a slow
+        camera's frame, the sub-goal would be a state the arm left, or a duplicate of the
+        previous one (breaker52a, breaker52k). While commanding drives the arm toward a goal,
+        the refusal names ``~/clear_goals`` and ``~/enable false``, not holding the arm still.
         """
         if self.camera_check is not None:  # its frames show the arm on a test motion
             raise RuntimeError(f"{service} refused: {self._check_running()}; wait for its answer "
@@ -153,9 +157,11 @@ class GoalSession:
                 blocker if whose in ("state", "invalid_state") else None, self.state_topic())
         if problem:
             raise RuntimeError(problem)
-        moved = moved_since_frame(self.inputs, frame.stamp)
-        if moved > REST_TOLERANCE_M:  # the frame shows a pose the arm has left (frame_rest)
-            raise RuntimeError(moved_refusal(service, moved))
+        motion = frame_motion(self.inputs, frame.stamp)
+        if not motion.at_rest:  # the frame shows a state the arm has left (frame_rest)
+            planner_moving = (self.enabled and self.phase is not Phase.HOLDING
+                              and self.goals is not None and not self.goals.finished)
+            raise RuntimeError(moved_refusal(service, motion, planner_moving))
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured
