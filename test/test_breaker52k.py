@@ -175,6 +175,17 @@ def _notes_of(notes, session):
             + notes.colour(rgb, goals=goals))
 
 
+def _wrong_size_list(session, clock, seed, prefix, count):
+    """Set ``count`` 128x96 files (64x48 frames), observe a frame: (files, notes, first notes)."""
+    rng = np.random.default_rng(seed)
+    files = [SubGoal(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8), None,
+                     f"{prefix}{i}.png") for i in range(count)]
+    session.set_goals(files)
+    observe(session, clock, seed=1)
+    notes = SizeNotes(None)
+    return files, notes, _notes_of(notes, session)
+
+
 def test_adding_a_sub_goal_does_not_repeat_the_other_files_size_notes(model):
     """Growing a list by ``~/add_subgoal`` says no file's size note twice.
 
@@ -187,13 +198,7 @@ def test_adding_a_sub_goal_does_not_repeat_the_other_files_size_notes(model):
     captured sub-goals (the camera's own size) adding no note.
     """
     session, clock, _ = make_session(model)
-    rng = np.random.default_rng(0)
-    files = [SubGoal(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8), None, f"f{i}.png")
-             for i in range(5)]
-    session.set_goals(files)
-    observe(session, clock, seed=1)
-    notes = SizeNotes(None)
-    first = _notes_of(notes, session)
+    _, notes, first = _wrong_size_list(session, clock, 0, "f", 5)
     assert len(first) == 5 and all("128x96" in note for note in first), first
     said = []
     for seed in (2, 3):
@@ -305,13 +310,7 @@ def test_twenty_odd_sub_goals_are_said_once_each_and_not_after_a_clear(model):
     of the list comes again, and the same list set again is not said twice.
     """
     session, clock, _ = make_session(model)
-    rng = np.random.default_rng(1)
-    files = [SubGoal(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8), None, f"g{i}.png")
-             for i in range(20)]
-    session.set_goals(files)
-    observe(session, clock, seed=1)
-    notes = SizeNotes(None)
-    first = _notes_of(notes, session)
+    files, notes, first = _wrong_size_list(session, clock, 1, "g", 20)
     assert [note.split(":")[0] for note in first] == [
         f"sub-goal {i} of 20 (g{i - 1}.png)" for i in range(1, 21)]
     for seed in range(2, 5):
