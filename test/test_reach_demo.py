@@ -141,7 +141,7 @@ def test_reach_command_prints_steps_and_saves_strip_and_gif(tiny_world_model, tm
 
 
 def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, capsys,
-                                                                  node_children):
+                                                                  node_children, monkeypatch):
     assert main(["reach", "--checkpoint", str(tmp_path / "missing.pt")]) == 1
     assert capsys.readouterr().err == f"vjepa-ros reach: --checkpoint {tmp_path / 'missing.pt'} " \
         f"does not exist: give {CHECKPOINT_FORMAT}\n"
@@ -154,9 +154,21 @@ def test_missing_or_corrupt_model_exits_1_and_stops_the_simulator(tmp_path, caps
         "vjepa_ros checkpoint (a truncated or damaged torch.save file): give " \
         f"{CHECKPOINT_FORMAT}\n"
     assert not node_children, "a file that is no checkpoint is caught before anything starts"
-    headless = tmp_path / "headless.pt"  # a checkpoint, but only the planner's load finds its flaw
+    headless = tmp_path / "headless.pt"  # a checkpoint whose predictor lacks a weight
     torch.save({"encoder": {"patch_embed.proj.weight": torch.zeros(8, 3, 2, 4, 4)},
                 "predictor": {"state_encoder.weight": torch.zeros(8, 7)}}, headless)
+    assert main(["reach", "--checkpoint", str(headless), "--config",
+                 str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err  # the cheap check runs the load's entry checks (fix52h)
+    assert err.startswith(f"vjepa-ros reach: --checkpoint {headless}: ")
+    assert "predictor_embed.weight" in err and err.count("\n") == 1
+    assert not node_children, "a predictor the load refuses is caught before anything starts"
+    # a flaw only the planner's own load finds (stand-in: the cheap check bypassed) is reported
+    # from its process, and the simulator started beside it is stopped
+    import vjepa_ros.models.checkpoint as checkpoint_module
+
+    monkeypatch.setattr(checkpoint_module, "check_checkpoint",
+                        lambda *a, **k: checkpoint_module.CheckpointSizes(None, None))
     assert main(["reach", "--checkpoint", str(headless), "--config",
                  str(_config(tmp_path, 2)), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
