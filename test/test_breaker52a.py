@@ -36,7 +36,8 @@ Held up (pins): the goal's encoding on the planning thread is bit for bit the mo
 ``encode`` of the same pixels, for a captured frame and for a goal file (PNG through the one
 loader), and a goal file holding a camera frame's pixels gives that frame's representation
 exactly; a capture before the first plan leaves ``reps`` unset until the planning thread
-encodes it; ``~/add_subgoal`` refuses while commanding is enabled, also during a check; a capture
+encodes it; ``~/add_subgoal`` refuses while commanding is enabled, also during a check (in the
+capture's words since user52n, adding that commanding must be off); a capture
 while a plan is computed voids that plan (``discarded``, "goal changed while planning", its report
 keeping the old goal's ``goal_version`` and sub-goal count) and the next is for the new goal; a
 ``~/goal_image`` message (rgb8, bgr8, opaque bgra8, padded rows) decodes to the pixels the camera
@@ -149,7 +150,12 @@ def test_capture_goal_during_a_live_camera_check_is_refused_naming_the_check():
 
 
 def test_add_subgoal_is_refused_while_enabled_also_during_a_check():
-    """Pin: ``~/add_subgoal`` during a live check is refused (commanding is enabled)."""
+    """Pin: ``~/add_subgoal`` during a live check is refused in ``~/capture_goal``'s words.
+
+    user52n: it advised ``~/enable false`` only (which stops the check) while the capture
+    advised waiting for the check's answer; now both say wait or stop, and the sub-goal's
+    refusal adds that commanding must be off. Once the check is stopped, the enabled refusal.
+    """
     from test_robot_camera_check_live import NO_TRIAL, IdealArm
 
     from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
@@ -160,9 +166,21 @@ def test_add_subgoal_is_refused_while_enabled_also_during_a_check():
                                    NO_TRIAL)
     for _ in range(30):
         arm.tick()
-    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: commanding is enabled"):
+    with pytest.raises(RuntimeError) as during:
         arm.session.add_subgoal()
+    with pytest.raises(RuntimeError) as capture:
+        arm.session.capture_goal()
+    assert str(during.value) == str(capture.value).replace(
+        "~/capture_goal", "~/add_subgoal") + "; sub-goals are added with commanding off " \
+        "(~/enable false)", str(during.value)
+    assert "wait for its answer (or stop it with ~/enable false)" in str(during.value)
     assert arm.session.goals is None
+    with arm.session._lock:  # the check ended by a reason of its own: commanding stays on
+        arm.session._end_camera_check("camera check stopped: test")
+    assert arm.session.camera_check is None and arm.session.enabled
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: commanding is enabled; "
+                                           r"call ~/enable false"):
+        arm.session.add_subgoal()
 
 
 @pytest.mark.parametrize("service", ["add_subgoal", "capture_goal", "second add_subgoal"])
@@ -330,8 +348,8 @@ def test_during_a_live_check_captures_are_refused_and_goal_files_and_clears_are_
     with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: a live camera check "
                                            r"\(~/camera_check\) is running.*~/enable false"):
         arm.session.capture_goal()
-    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: commanding is enabled "
-                                           r"\(a live camera check \(~/camera_check\)"):
+    with pytest.raises(RuntimeError, match=r"^~/add_subgoal refused: a live camera check "
+                                           r"\(~/camera_check\) is running.*wait for its answer"):
         arm.session.add_subgoal()
     path = save_image_file(tmp_path / "goal.png", frame(3))
     assert arm.session.set_goals(goals_from_files([str(path)])).startswith("new goal: ")
@@ -399,7 +417,18 @@ def test_every_sub_goal_of_a_list_is_judged_for_size_and_grey_naming_it():
     assert size.startswith("sub-goal 3 of 3 (c.png): the goal image is 64x48 px")
     (grey_note,) = notes.colour(frame_, goals=goals)
     assert grey_note.startswith("sub-goal 2 of 3 (b.png): the goal image is grey")
+    # user52n: a sub-goal's note never advises ~/capture_goal, which replaces the whole list
+    for note in (size, grey_note):
+        assert note.endswith("~/capture_goal would replace the whole list with one goal"), note
+        assert "save that sub-goal's image again" in note and "(~/clear_goals, then " \
+            "~/add_subgoal at each pose)" in note
+        assert "(~/capture_goal)" not in note
     assert notes.check(frame_.shape, goals=[(n, g.shape) for n, g in goals]) == []
     assert notes.colour(frame_, goals=goals) == []
     (single,) = SizeNotes(None).check(frame_.shape, large.shape)
     assert single.startswith("the goal image is 64x48 px")
+    assert single.endswith("capture the goal with this camera (~/capture_goal) at its size")
+    single_notes = SizeNotes(None)
+    single_notes.colour(frame_)  # the frames told colour first
+    (single_grey,) = single_notes.colour(frame_, grey)
+    assert single_grey.endswith("capture the goal with this colour camera (~/capture_goal)")

@@ -205,8 +205,15 @@ def test_add_subgoal_builds_a_list_with_the_captured_states(model):
         assert goal.source == f"added sub-goal {i + 1}"
     assert "switching: steps" in [m for _, m in logs if "new goal" in m][-1]
     observe(session, clock, seed=9)
-    assert "goal 1/1" in session.capture_goal(), "~/capture_goal replaces the list"
+    answer = session.capture_goal()
+    assert "goal 1/1" in answer, "~/capture_goal replaces the list"
+    # user52n: the list of 3 was dropped without a word; the answer now says so first
+    assert answer.startswith("replaced the list of 3 sub-goals with this one goal (to change one "
+                             "sub-goal: ~/clear_goals, then ~/add_subgoal at each pose); new "
+                             "goal: goal 1/1 (captured frame)"), answer
     assert len(session.goals.goals) == 1 and session.goals.steps == [0]
+    observe(session, clock, seed=10)
+    assert session.capture_goal().startswith("new goal: "), "one goal replaced: nothing to say"
     for first in (SubGoal(frame(5), 0, "held until changed"), SubGoal(frame(5), 7, "counted")):
         session.set_goals([first])
         session.add_subgoal()  # a goal without limit is no longer the last: default count

@@ -351,6 +351,9 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
         "goal_image_path cannot be set while goal_image_paths holds 2 sub-goal file(s)")
     cleared = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
     assert cleared.success and sources() is None
+    # user52n: the answer names what it emptied (the parameter no longer describes the goal)
+    assert cleared.message == "goals cleared (2 removed); goal_image_paths set back to empty " \
+        "(the goal parameters describe a goal from files only)", cleared.message
     assert params() == {"goal_image_path": "", "goal_image_paths": [], "goal_steps": [],
                         "goal_gripper": []}
     assert set_goal_param(h, "goal_steps", [3, 3]).successful and sources() is None
@@ -360,8 +363,11 @@ def test_goal_parameters_are_checked_alone_and_emptied_with_the_goal(oracle_harn
     assert h.logs(f"new goal: goal 1/1 ({files[1]})")
     # a captured goal replaces the file goal: the parameters no longer say otherwise
     h.feed_frame(0.3, image_msg(3))  # with the robot state: a capture refuses without one
-    assert h.capture().success and sources() == ["captured frame"]
+    captured = h.capture()
+    assert captured.success and sources() == ["captured frame"]
     assert params()["goal_image_path"] == ""
+    assert captured.message.endswith("; goal_image_path set back to empty (the goal parameters "
+                                     "describe a goal from files only)"), captured.message
 
 
 @pytest.mark.parametrize("given, message", [

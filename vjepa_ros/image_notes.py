@@ -241,6 +241,13 @@ class SizeNotes:
                       "sim.camera.width:={width} -p sim.camera.height:={height})")
     GOAL_ADVICE = "capture the goal with this camera (~/capture_goal) at its size"
     GREY_GOAL_ADVICE = "capture the goal with this colour camera (~/capture_goal)"
+    # a sub-goal of a list: ~/capture_goal would replace the whole list with one goal (user52u)
+    SUBGOAL_ADVICE = ("save that sub-goal's image again at the camera's size, or rebuild the "
+                      "list from this camera (~/clear_goals, then ~/add_subgoal at each pose); "
+                      "~/capture_goal would replace the whole list with one goal")
+    GREY_SUBGOAL_ADVICE = ("save that sub-goal's image again in colour from this camera, or "
+                           "rebuild the list from it (~/clear_goals, then ~/add_subgoal at each "
+                           "pose); ~/capture_goal would replace the whole list with one goal")
 
     def __init__(self, model_size, trained_sizes=None):
         """``model_size``, ``trained_sizes``: as :func:`camera_size_note` takes them."""
@@ -259,16 +266,17 @@ class SizeNotes:
     def colour(self, frame, goal=None, goals=()) -> list[str]:
         """Return the colour notes not given before: grey frames, a grey goal for colour ones.
 
-        ``frame``: the camera's ``[H, W, 3]`` frame; ``goal``: the active goal image (None:
-        none); ``goals``: ``(label, image)`` of each sub-goal of a list, its note prefixed
-        ``"label: "`` (the planner judges the whole list, not only the active sub-goal:
+        ``frame``: the camera's ``[H, W, 3]`` frame; ``goal``: the active goal image (None: none);
+        ``goals``: ``(label, image)`` of each sub-goal of a list, its note prefixed ``"label: "``
+        and advising to save that image again or rebuild the list, not ``~/capture_goal``, which
+        replaces the whole list (the planner judges the whole list, not only the active sub-goal:
         breaker52a). The stream's frames are grey or colour as the first frame that tells says
         (:func:`colour_kind`: an all-black start-up frame does not); the grey-frames note comes
-        once. Every grey goal is noted once (by its content: another grey goal after a colour
-        one is noted again, the same one sent again not), while the frames are colour. A goal
-        is judged once (while it is the same array). Cost: a colour frame, and any frame once
-        the frames are told grey, costs a sparse sample of its pixels; a frame that does not
-        tell (black, saturated, uniform) the full comparison while none has told yet.
+        once. Every grey goal is noted once (by its content: another grey goal after a colour one
+        is noted again, the same one sent again not), while the frames are colour. A goal is judged
+        once (while it is the same array). Cost: a colour frame, and any frame once the frames are
+        told grey, costs a sparse sample of its pixels; a frame that does not tell (black,
+        saturated, uniform) the full comparison while none has told yet.
         """
         notes = []
         if self._frames_kind(frame) == "grey" and not self.frames_noted:
@@ -285,7 +293,8 @@ class SizeNotes:
                 entry[2] = entry[2] or _digest(image)
                 if entry[2] not in self.grey_goals:
                     self.grey_goals.add(entry[2])
-                    note = grey_goal_note(True, False, self.FRAMES, self.GREY_GOAL_ADVICE)
+                    note = grey_goal_note(True, False, self.FRAMES, self.GREY_SUBGOAL_ADVICE
+                                          if label else self.GREY_GOAL_ADVICE)
                     notes.append(f"{label}: {note}" if label else note)
         return notes
 
@@ -311,11 +320,11 @@ class SizeNotes:
     def check(self, frame_shape, goal_shape=None, goals=()) -> list[str]:
         """Return the notes not given before for frames of ``frame_shape``, goal ``goal_shape``.
 
-        ``goals``: ``(label, shape)`` of each sub-goal of a list (:func:`subgoal_label`), its
-        note prefixed ``"label: "`` (every sub-goal is judged as soon as the list is set,
-        breaker52a). Each note once per file and kind: a sub-goal's label without its count
-        (a list grown by ``~/add_subgoal`` says no file's note again, breaker52k), a file twice
-        in a list at each place.
+        ``goals``: ``(label, shape)`` of each sub-goal of a list (:func:`subgoal_label`), its note
+        prefixed ``"label: "`` and advising :attr:`SUBGOAL_ADVICE` (every sub-goal is judged as
+        soon as the list is set, breaker52a). Each note once per file and kind: a sub-goal's label
+        without its count (a list grown by ``~/add_subgoal`` says no file's note again,
+        breaker52k), a file twice in a list at each place.
         """
         goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
             (label, tuple(shape[:2])) for label, shape in goals)
@@ -326,7 +335,8 @@ class SizeNotes:
         height, width = key[0]
         notes = [("", camera_size_note(width, height, self.model_size, self.trained_sizes,
                                         self.FRAMES, self.FRAME_ADVICE, self.TRAINED_ADVICE))]
-        notes += [(label, goal_size_note(shape, frame_shape, self.FRAMES, self.GOAL_ADVICE))
+        notes += [(label, goal_size_note(shape, frame_shape, self.FRAMES,
+                                         self.SUBGOAL_ADVICE if label else self.GOAL_ADVICE))
                   for label, shape in goals]
         new = []
         for label, note in notes:

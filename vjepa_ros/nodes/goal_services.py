@@ -7,9 +7,9 @@ holds). ``~/capture_goal`` keeps its meaning: the list becomes the newest frame 
 are created here; the logic, refusals included, is :class:`vjepa_ros.robot.mpc.MPCSession`'s
 (``capture_goal``, ``add_subgoal``, ``clear_goals``): a refusal answers success false with its
 one-line reason, is logged as a warning and moves nothing. A call that changes the goal sets the
-goal parameters back to empty (``PlannerNode.forget_goal_files``), so ``ros2 param get`` tells
-the truth and a later ``goal_steps`` alone does not bring the old goal files back (it applies to
-the new goal's sub-goals instead: ``nodes/goal_updates.py``).
+goal parameters back to empty (``PlannerNode.forget_goal_files``; the answer names those that held
+a value), so ``ros2 param get`` tells the truth and a later ``goal_steps`` alone does not bring the
+old goal files back (it applies to the new goal's sub-goals instead: ``nodes/goal_updates.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def add_goal_list_services(node) -> None:
             try:
                 response.message = call()
                 response.success = True
-                node.forget_goal_files()  # the goal parameters no longer describe the goal
+                # the goal parameters no longer describe the goal: emptied, and said (user52u)
+                response.message += node.forget_goal_files()
             except (RuntimeError, ValueError) as exc:
                 response.success, response.message = False, str(exc)
                 node.get_logger().warning(response.message)

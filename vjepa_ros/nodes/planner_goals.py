@@ -73,21 +73,26 @@ class PlannerGoals:
                     "or ~/clear_goals stops it")
         return f"the previous goal stays ({status.goal})"
 
-    def forget_goal_files(self) -> None:
+    def forget_goal_files(self) -> str:
         """Set the goal parameters back to empty: a service or topic replaced the goal.
 
         They no longer describe it, and a later change of one of them (``goal_steps`` alone)
-        must not load the old files again (``nodes/goal_parameters.py``).
+        must not load the old files again (``nodes/goal_parameters.py``). Returns what a
+        service's answer adds: ``"; goal_image_paths set back to empty (...)"`` naming the
+        parameters emptied ("" when none held a value).
         """
         self.goal_parameter = ""
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
         stale = emptied(self.goal_values)
-        if stale:
-            self.forgetting = True  # through _on_set_parameters: stored, no goal change
-            try:
-                self.set_parameters(stale)
-            finally:
-                self.forgetting = False
+        if not stale:
+            return ""
+        self.forgetting = True  # through _on_set_parameters: stored, no goal change
+        try:
+            self.set_parameters(stale)
+        finally:
+            self.forgetting = False
+        return (f"; {', '.join(p.name for p in stale)} set back to empty (the goal parameters "
+                "describe a goal from files only)")
 
     def load_goal_files(self, values: dict, at_start: bool = False) -> str:
         """Load the goal files the goal parameters ``values`` give, once the lists agree."""

@@ -45,30 +45,38 @@ class GoalSession:
             return message
 
     def capture_goal(self) -> str:
-        """Make the newest camera frame the only goal.
+        """Make the newest camera frame the only goal; return the answer (one line).
 
+        The answer starts by saying so when it replaces a list of several sub-goals.
         RuntimeError (one line naming ``~/capture_goal``) without a fresh frame, on a robot
         state the planning loop refuses, on a frame the arm has moved away from since, or while
         a live camera check runs (``_captured_subgoal``).
         """
         with self._lock:
             goal = self._captured_subgoal("~/capture_goal", "captured frame")
-            return self.set_goals([goal]) + self._unreachable("the goal", goal)
+            count = 0 if self.goals is None else len(self.goals.goals)
+            replaced = (f"replaced the list of {count} sub-goals with this one goal (to change "
+                        "one sub-goal: ~/clear_goals, then ~/add_subgoal at each pose); "
+                        if count > 1 else "")  # a list dropped without a word (user52u)
+            return replaced + self.set_goals([goal]) + self._unreachable("the goal", goal)
 
     def add_subgoal(self) -> str:
         """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
 
         Raises RuntimeError (a one-line refusal naming ``~/add_subgoal``) without a fresh frame,
         on a robot state the planning loop refuses (none yet, stale, stamped in the future,
-        invalid: NaN, inf, a glitch), while commanding is enabled (the person guides the arm;
-        also during a live camera check, said so), on a frame the arm has moved away from since
+        invalid: NaN, inf, a glitch), while a live camera check runs (as ``~/capture_goal``,
+        adding that commanding must be off), while commanding is enabled (the person guides
+        the arm), on a frame the arm has moved away from since
         (``_captured_subgoal``) or with a full list.
         """
         with self._lock:
+            if self.camera_check is not None:  # the capture's words, and why enable matters
+                raise RuntimeError(self._check_refusal(
+                    "~/add_subgoal", "; sub-goals are added with commanding off (~/enable false)"))
             if self.enabled:
-                raise RuntimeError("~/add_subgoal refused: commanding is enabled"
-                                   f"{self._check_running(' (')}; call ~/enable false, guide "
-                                   "the arm to the sub-goal, then add it")
+                raise RuntimeError("~/add_subgoal refused: commanding is enabled; call ~/enable "
+                                   "false, guide the arm to the sub-goal, then add it")
             # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
             goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
                      for g in (self.goals.goals if self.goals is not None else [])]
@@ -144,8 +152,7 @@ class GoalSession:
         the refusal names ``~/clear_goals`` and ``~/enable false``, not holding the arm still.
         """
         if self.camera_check is not None:  # its frames show the arm on a test motion
-            raise RuntimeError(f"{service} refused: {self._check_running()}; wait for its answer "
-                               f"(or stop it with ~/enable false), then call {service} again")
+            raise RuntimeError(self._check_refusal(service))
         frame = self.inputs.frame
         now = self.clock()
         whose, blocker = self._first_input_blocker(now)  # in the loop's order (fix45c)
@@ -169,13 +176,15 @@ class GoalSession:
                        state=np.array(state.value, dtype=np.float64) if near else None,
                        gripper_measured=measured, hand=self.hand if measured else None)
 
-    def _check_running(self, opening: str = "") -> str:
-        """Say that a live camera check moves the arm (after ``opening``, closed); "" if none."""
-        if self.camera_check is None:
-            return ""
-        words = ("a live camera check (~/camera_check) is running: the arm is on its test "
-                 "motions and the frames show poses it leaves")
-        return f"{opening}{words})" if opening else words
+    @staticmethod
+    def _check_refusal(service: str, then: str = "") -> str:
+        """Return a capture's refusal while a live camera check runs, the same for both services.
+
+        ``then``: words after the advice (``~/add_subgoal``: commanding must be off).
+        """
+        return (f"{service} refused: a live camera check (~/camera_check) is running: the arm is "
+                "on its test motions and the frames show poses it leaves; wait for its answer "
+                f"(or stop it with ~/enable false), then call {service} again{then}")
 
     def _goal_problem(self) -> str:
         if self.goals is None:
