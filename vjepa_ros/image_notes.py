@@ -262,6 +262,11 @@ class SizeNotes:
         # content's digest once needed]
         self.judged: dict[int, list] = {}
         self.grey_goals: set[bytes] = set()  # the digests of the grey goals noted
+        # the goals tuples last judged by check / colour (the same tuple again: nothing new to
+        # judge), and whether a grey one of the latter is still to be noted
+        self.checked_goals: tuple | None = None
+        self.coloured_goals: tuple | None = None
+        self.grey_pending = False
 
     def colour(self, frame, goal=None, goals=()) -> list[str]:
         """Return the colour notes not given before: grey frames, a grey goal for colour ones.
@@ -276,13 +281,18 @@ class SizeNotes:
         is noted again, the same one sent again not), while the frames are colour. A goal is judged
         once (while it is the same array). Cost: a colour frame, and any frame once the frames are
         told grey, costs a sparse sample of its pixels; a frame that does not tell (black,
-        saturated, uniform) the full comparison while none has told yet.
+        saturated, uniform) the full comparison while none has told yet. The same ``goals``
+        tuple as last time (no ``goal``) is not looked through again unless a grey goal of it is
+        still to be noted (the notes are those of looking).
         """
         notes = []
         if self._frames_kind(frame) == "grey" and not self.frames_noted:
             self.frames_noted = True
             notes.append(grey_frames_note(self.FRAMES))
-        goals = ([("", goal)] if goal is not None else []) + list(goals)
+        if (goal is None and type(goals) is tuple and goals is self.coloured_goals
+                and not self.grey_pending):
+            return notes
+        goals_given, goals = goals, ([("", goal)] if goal is not None else []) + list(goals)
         judged, self.judged = self.judged, {}
         for label, image in goals:
             entry = judged.get(id(image))
@@ -296,6 +306,9 @@ class SizeNotes:
                     note = grey_goal_note(True, False, self.FRAMES, self.GREY_SUBGOAL_ADVICE
                                           if label else self.GREY_GOAL_ADVICE)
                     notes.append(f"{label}: {note}" if label else note)
+        self.coloured_goals = goals_given if goal is None else None
+        self.grey_pending = any(entry[1] and entry[2] not in self.grey_goals
+                                for entry in self.judged.values())
         return notes
 
     def _frames_kind(self, frame) -> str:
@@ -324,8 +337,13 @@ class SizeNotes:
         prefixed ``"label: "`` and advising :attr:`SUBGOAL_ADVICE` (every sub-goal is judged as
         soon as the list is set, breaker52a). Each note once per file and kind: a sub-goal's label
         without its count (a list grown by ``~/add_subgoal`` says no file's note again,
-        breaker52k), a file twice in a list at each place.
+        breaker52k), a file twice in a list at each place. The same ``goals`` tuple as last time
+        (no ``goal_shape``), frames of the same size: no note without looking through it again.
         """
+        if (goal_shape is None and type(goals) is tuple and goals is self.checked_goals
+                and tuple(frame_shape[:2]) == self.last[0]):
+            return []
+        self.checked_goals = goals if goal_shape is None else None
         goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
             (label, tuple(shape[:2])) for label, shape in goals)
         key = (tuple(frame_shape[:2]), goals)
