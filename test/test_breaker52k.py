@@ -169,10 +169,10 @@ def test_the_moved_refusal_while_the_planner_moves_the_arm_says_so(model):
 
 def _notes_of(notes, session):
     """Return the size and colour notes ``SizeNotes`` gives for the session's newest frame."""
-    goals = PlannerInputs._goal_images(SimpleNamespace(session=session))
+    goals, shapes = PlannerInputs._goal_images(SimpleNamespace(session=session,
+                                                               _labelled=(None, (), ())))
     rgb = session.inputs.frame.value
-    return (notes.check(rgb.shape, goals=[(label, g.shape) for label, g in goals])
-            + notes.colour(rgb, goals=goals))
+    return notes.check(rgb.shape, goals=shapes) + notes.colour(rgb, goals=goals)
 
 
 def _wrong_size_list(session, clock, seed, prefix, count):
