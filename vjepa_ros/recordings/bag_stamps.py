@@ -108,11 +108,13 @@ def still_run(times: np.ndarray, other: np.ndarray) -> tuple[int, int] | None:
     return (int(starts[longest]), int(ends[longest])) if held[longest] > STILL_S else None
 
 
-def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray) -> tuple[bool, str]:
+def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray,
+                  unset: bool | None = None) -> tuple[bool, str]:
     """Whether ``topic``'s header stamps time it, and the note to say about them ("" if none).
 
-    ``stamps``, ``received`` [ns, int64, in receive order]. Not used (timed by receive times):
-    unset (:func:`header_stamps_unset`, :data:`UNSET_NOTE`) or one stamp for every message held
+    ``stamps``, ``received`` [ns, int64, in receive order]; ``unset``: their
+    :func:`header_stamps_unset`, when already known (None: computed). Not used (timed by receive
+    times): unset (:data:`UNSET_NOTE`) or one stamp for every message held
     over 0.2 s (:func:`still_run`, :data:`STALE_NOTE`: a driver that stamps once). A run of part
     of them keeps the header stamps, however long (a simulator paused while the other topics'
     stamps stood still too would be put on another clock than theirs: breaker38c), with a note
@@ -120,7 +122,7 @@ def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray) -> tuple
     """
     if not len(stamps):
         return False, ""
-    if header_stamps_unset(stamps, received):
+    if header_stamps_unset(stamps, received) if unset is None else unset:
         return False, UNSET_NOTE.format(topic=topic)
     run = still_run(stamps, received)
     if run is None:
@@ -172,11 +174,13 @@ ONE_TIME_MIN = 4  # messages of one time, both clocks: 3 steps of a stream lost;
 
 
 def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
-                   others=(), held: bool = False) -> None:
+                   others=tuple, held: bool = False, unset: bool | None = None) -> None:
     """Refuse a stream whose messages (all, or most) carry one time, by header stamp and receipt.
 
-    ``stamps``, ``received`` [N, ns, int64]: the topic's two clocks; ``others``: the (stamps,
-    received) of the bag's other topics with messages. A converter that gave every message
+    ``stamps``, ``received`` [N, ns, int64]: the topic's two clocks; ``others``: a callable
+    returning the (stamps, received) arrays of the bag's other topics with messages (called only
+    to word a refusal); ``unset``: :func:`header_stamps_unset` of the two, when already known
+    (None: computed). A converter that gave every message
     one time leaves nothing to order them by: read, they fell on one instant (a camera's frames
     one step, a pose's steps "two publishers"); when it gave one time to most of them (7 of 8
     frames), those are read as one instant each paired with one state. Judged for a stream (a
@@ -189,19 +193,28 @@ def check_one_time(path, topic: str, stamps: np.ndarray, received: np.ndarray,
     line) naming the bag, the topic, how many of its messages share the time, the time and,
     when every topic's messages carry one time, saying so.
     """
-    if held or len(stamps) < ONE_TIME_MIN or header_stamps_unset(stamps, received):
+    if held or len(stamps) < ONE_TIME_MIN:
+        return
+    if header_stamps_unset(stamps, received) if unset is None else unset:
         return  # stamps of 0 are none: check_receive_times says neither clock times it
-    pairs, counts = np.unique(np.stack([stamps, received], axis=1), axis=0, return_counts=True)
+    # a time held by over half the messages holds the median stamp: the rest cannot have it
+    middle = len(stamps) // 2
+    majority = stamps == np.partition(stamps, middle)[middle]
+    if 2 * int(np.count_nonzero(majority)) <= len(stamps):
+        return
+    receipts, counts = np.unique(received[majority], return_counts=True)
     most = int(np.argmax(counts))
     shared = int(counts[most])
     if shared < ONE_TIME_MIN or 2 * shared <= len(stamps):
         return
+    rest = others()
     every = shared == len(stamps) and all(
-        len(r) and not np.ptp(s) and not np.ptp(r) for s, r in others)
-    what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and others
+        len(r) and not np.ptp(s) and not np.ptp(r) for s, r in rest)
+    what = (f"every message of every topic read, {topic}'s {len(stamps)} too," if every and rest
             else f"all {len(stamps)} messages of {topic}" if shared == len(stamps)
             else f"{shared} of the {len(stamps)} messages of {topic}")
-    stamp, receipt = int(pairs[most, 0]) / 1e9, int(pairs[most, 1]) / 1e9
+    stamp = int(stamps[majority][0]) / 1e9
+    receipt = int(receipts[most]) / 1e9
     raise BagError(f"{path}: {what} carry one time, by header stamp ({stamp:.3f} s) and by "
                    f"receipt ({receipt:.3f} s) alike (a converter that gave them one time?): "
                    "neither clock times them (no --stamps can); record again, or convert "

@@ -65,6 +65,7 @@ from vjepa_ros.recordings.bag_stamps import (
     check_receive_times,
     check_steps_back,
     header_from_cdr,
+    header_stamps_unset,
     header_timing,
     uncovered_note,
 )
@@ -246,8 +247,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         finally:
             reader.close()
 
-    timing = {}  # topic -> (stamps, receive times, timed by header?, note)
+    timing = {}  # topic -> (stamps, receive times, timed by header?, note, stamps unset?)
     receive_timed: set[str] = set()  # the topics used that are timed by receive times
+    one_time_checked: set[str] = set()  # check_one_time's verdict holds for the topic's reads
 
     def times_of(topic, used=True, held=False):
         """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
@@ -259,14 +261,18 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if topic not in timing:  # decided once per topic (the gripper search asks again)
             stamps = np.array(collected[topic][0], np.int64)
             received = np.array(collected[topic][1], np.int64)
-            timing[topic] = (stamps, received, *(header_timing(topic, stamps, received)
-                                                 if config.stamps == "header" else (False, "")))
-        stamps, received, by_header, note = timing[topic]
+            unset = header_stamps_unset(stamps, received) if config.stamps == "header" else None
+            timing[topic] = (stamps, received, *(header_timing(topic, stamps, received, unset)
+                                                 if config.stamps == "header" else (False, "")),
+                             unset)
+        stamps, received, by_header, note, unset = timing[topic]
         if not used:
             return stamps if by_header else received
-        check_one_time(path, topic, stamps, received, [  # no clock orders them: neither --stamps
-            (np.array(c[0]), np.array(c[1])) for t, c in collected.items() if t != topic and c[1]],
-            held)
+        if not held and topic not in one_time_checked:  # held: never refused
+            one_time_checked.add(topic)
+            check_one_time(path, topic, stamps, received, lambda: [  # no clock orders them
+                (np.array(c[0]), np.array(c[1])) for t, c in collected.items()
+                if t != topic and c[1]], unset=unset)
         if note and note not in notes:
             notes.append(note)
         if by_header:
@@ -317,7 +323,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
 
     def clock_of(topic):
         """Return (times, receive times) [N] int64 ns of every message of a topic timed."""
-        stamps, received, by_header, _ = timing[topic]
+        stamps, received, by_header, *_ = timing[topic]
         return (stamps if by_header else received), received
 
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
