@@ -116,14 +116,15 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     files, file_notes = once_each(files)
     names = listed_names(path, metadata)
     # a file only named as a part (another recording's bag_0 copied in as bag_9): not read
-    files, foreign = continuing_parts(files, names)
-    file_notes += foreign + missing_parts(files, names)
     unlisted = unlisted_parts(files, names)
+    files, foreign = continuing_parts(files, names, unlisted)
+    unlisted = [file for file in unlisted if file in files]
+    file_notes += foreign + missing_parts(files, names)
+    for file in files:  # before a library says it in its words (sqlite: "unable to open")
+        refuse_unreadable(file)
     if unlisted:  # a recorder killed after a split: rosbags would read the listed parts only
         file_notes.insert(0, _unlisted_note(path, unlisted))
         return open_files(path, files, file_notes, salvage, copies)
-    for file in files:  # before a library says it in its words (sqlite: "unable to open")
-        refuse_unreadable(file)
     if salvage and files:
         return open_files(path, files, file_notes, salvage, copies)
     if files and said_missing(files, names, absent_listed(path, names)):

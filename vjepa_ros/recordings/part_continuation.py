@@ -20,20 +20,21 @@ from pathlib import Path
 
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.data_names import PART_NAME
-from vjepa_ros.recordings.recorded_files import gone_part_numbers, unlisted_parts
+from vjepa_ros.recordings.recorded_files import gone_part_numbers
 from vjepa_ros.recordings.split_parts import MAX_OVERLAP_S, MAX_SPLIT_GAP_S, part_facts
 
 
-def continuing_parts(files: list[Path], names: set[str] | None) -> tuple[list[Path], list[str]]:
+def continuing_parts(files: list[Path], names: set[str] | None,
+                     unlisted: list[Path]) -> tuple[list[Path], list[str]]:
     """Return ``files`` less the unlisted parts that do not continue the listed ones, and notes.
 
     ``files``: a bag folder's data files to read (listed ones and parts of their naming, in
-    part order); ``names``: ``recorded_files.listed_names``. One note per part left out,
+    part order); ``names``: ``recorded_files.listed_names``; ``unlisted``: those of ``files``
+    ``unlisted_parts`` gives. One note per part left out,
     naming it and why (its number, its times [s] against the listed parts' end, its topics):
     not read; it can be given by itself. ``files`` unchanged and no note when every unlisted
     part continues them (or there is none).
     """
-    unlisted = unlisted_parts(files, names)
     if not unlisted:
         return files, []
     listed = [file for file in files if file not in unlisted]
