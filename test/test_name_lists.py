@@ -28,3 +28,9 @@ def test_stray_note_marks_runs_left_out_as_the_other_notes_do():
     note = stray_note("/arm", times, stray)
     assert "at 0.10 s, 0.40 s, 0.70 s, 1.00 s, 1.30 s, ... after its first state" in note
     assert "…" not in note
+
+
+def test_names_joined_by_a_separator_given():
+    """out_paths' overwrite note: "a and b and 2 more", as it wrote it by hand."""
+    assert first_names(["a", "b"], 2, " and {count} more", " and ") == "a and b"
+    assert first_names(list("abcd"), 2, " and {count} more", " and ") == "a and b and 2 more"

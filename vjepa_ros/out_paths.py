@@ -16,6 +16,7 @@ from pathlib import Path
 from vjepa_ros import saved_outputs
 from vjepa_ros.atomic_files import remove_stale_partials, replace_problem
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.out_lock import claim_output
 from vjepa_ros.path_text import shown_path
 
@@ -98,8 +99,7 @@ def overwritten_note(folder: str | os.PathLike, what: str, names=None,
         there = [name for name in names if os.path.lexists(Path(folder).expanduser() / name)]
         if not there:
             return ""
-        more = f" and {len(there) - 2} more" if len(there) > 2 else ""
-        what = f"{what} {' and '.join(there[:2])}{more}"
+        what = f"{what} {first_names(there, 2, ' and {count} more', ' and ')}"
         if len(there) > 1:
             return f"{option} {shown_path(folder)} holds {what}: they are overwritten"
     return f"{option} {shown_path(folder)} holds {what}: it is overwritten"

@@ -12,6 +12,8 @@ load's checks of the data (NaN or inf) and of the built modules are its own. Use
 import torch
 from torch import Tensor
 
+from vjepa_ros.name_lists import first_names
+
 from .checkpoint_shapes import _shape_values
 from .errors import CheckpointError
 from .planner_inputs import (
@@ -36,7 +38,7 @@ def check_weight_dtypes(state: dict, what: str, path) -> None:
            if value.dtype not in LOADABLE_DTYPES and
            not (what == "encoder" and key in IGNORED_ENCODER_KEYS)]
     if bad:
-        raise CheckpointError(f"{path}: {what} weights {', '.join(bad[:3])} are not float32, "
+        raise CheckpointError(f"{path}: {what} weights {first_names(bad, 3)} are not float32, "
                               "float16, bfloat16 or float64 (a quantized or float8 export?): "
                               "give the float32, float16 or bfloat16 checkpoint")
 
@@ -64,7 +66,7 @@ def _config_values(encoder, predictor, config, path, need_predictor) -> None:
                    if isinstance(value, Tensor)]
         if tensors:  # a hyper-parameter is a number, a list or a string, never a tensor
             raise CheckpointError(
-                f"{path}: its config records {what} hyper-parameter(s) {', '.join(tensors[:3])} "
+                f"{path}: its config records {what} hyper-parameter(s) {first_names(tensors, 3)} "
                 "as tensors, not numbers: re-save the file with plain values (.item()), or "
                 "give another checkpoint")
 

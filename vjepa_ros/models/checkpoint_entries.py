@@ -13,6 +13,8 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from vjepa_ros.name_lists import first_names
+
 from .checkpoint_file import SAFETENSORS_ALONE, not_a_checkpoint
 from .encoder_keys import ENCODER_KEYS, check_encoder_key
 from .errors import CheckpointError
@@ -77,14 +79,14 @@ def check_dense(state: dict, what: str, path) -> None:
     meta = [key for key, value in state.items() if value.device.type != "cpu"]
     if meta:
         raise CheckpointError(
-            f"{path}: {what} weight(s) {', '.join(meta[:3])} hold no data (meta tensors: saved "
+            f"{path}: {what} weight(s) {first_names(meta, 3)} hold no data (meta tensors: saved "
             "from a model built on the meta device before its weights were loaded): re-save the "
             "file after loading its weights, or give another checkpoint")
     other = [f"{key} ({str(value.layout).removeprefix('torch.')})"
              for key, value in state.items() if value.layout != torch.strided]
     if other:
         raise CheckpointError(
-            f"{path}: {what} weight(s) {', '.join(other[:3])} are not dense tensors: re-save "
+            f"{path}: {what} weight(s) {first_names(other, 3)} are not dense tensors: re-save "
             "them dense (tensor.to_dense()), or give another checkpoint")
 
 

@@ -179,8 +179,7 @@ def hub_snapshot(path: Path) -> Path:
         main = ""
     if main in revisions:
         return snapshots / main
-    others = ", ".join(str(snapshots / r) for r in revisions[:5]) + \
-        (f" (+{len(revisions) - 5} more)" if len(revisions) > 5 else "")
+    others = first_names((snapshots / r for r in revisions), 5, " (+{count} more)")
     if main:  # another snapshot would be another model than the one main names
         older = f", or give one that is there: {others}" if revisions else ""
         raise unfinished(f"{path}: refs/main names revision {main}, whose snapshot is not in "

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.data_names import PART_NAME
 from vjepa_ros.recordings.recorded_files import gone_part_numbers
@@ -99,7 +100,7 @@ def _why_not(file: Path, number: int, state: _State, kept: list[Path], names, ke
                 f"starts within {bound / 1e9:.2f} s)")
     lacking = sorted(state.topics - topics)
     if lacking:
-        return f"it lacks topic(s) {', '.join(lacking[:3])} of the parts read"
+        return f"it lacks topic(s) {first_names(lacking, 3)} of the parts read"
     return ""
 
 
