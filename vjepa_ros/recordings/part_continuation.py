@@ -20,8 +20,7 @@ from pathlib import Path
 
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.recordings.data_names import PART_NAME
-from vjepa_ros.recordings.recorded_files import gone_part_numbers
+from vjepa_ros.recordings.recorded_files import gone_part_numbers, part_key, parts_by_recording
 from vjepa_ros.recordings.split_parts import MAX_OVERLAP_S, MAX_SPLIT_GAP_S, part_facts
 
 
@@ -40,12 +39,12 @@ def continuing_parts(files: list[Path], names: set[str] | None,
         return files, []
     listed = [file for file in files if file not in unlisted]
     kept, notes = list(listed), []
-    for key, parts in _by_recording(unlisted).items():
-        numbers = [number for name, number in map(_key_number, names or ()) if name == key]
+    for key, parts in parts_by_recording(unlisted).items():
+        numbers = [number for name, number in map(part_key, names or ()) if name == key]
         # the last listed part alone (a .zstd one is unpacked to be read): its end, its
         # duration (the split's), its topics (rosbag2 registers every one in each part)
-        last = max((file for file in listed if _key_number(file.name)[0] == key),
-                   key=lambda file: _key_number(file.name)[1], default=None)
+        last = max((file for file in listed if part_key(file.name)[0] == key),
+                   key=lambda file: part_key(file.name)[1], default=None)
         state = _State(max(numbers, default=-1), [part_facts(last)] if last else [])
         for number, file in sorted(parts.items()):
             why = _why_not(file, number, state, kept, names, key)
@@ -103,19 +102,3 @@ def _why_not(file: Path, number: int, state: _State, kept: list[Path], names, ke
         return f"it lacks topic(s) {first_names(lacking, 3)} of the parts read"
     return ""
 
-
-def _key_number(name: str) -> tuple[tuple[str, str] | None, int]:
-    """Return a part name's (recording name, suffix without ``.zstd``) and number."""
-    match = PART_NAME.match(name)
-    if not match:
-        return None, -1
-    return (match["name"], match["suffix"].removesuffix(".zstd")), int(match["number"])
-
-
-def _by_recording(files: list[Path]) -> dict:
-    """Return ``{(name, suffix): {number: file}}`` of part files."""
-    found: dict = {}
-    for file in files:
-        key, number = _key_number(file.name)
-        found.setdefault(key, {})[number] = file
-    return found

@@ -153,12 +153,34 @@ def _of_listed_naming(name: str, names: set[str]) -> bool:
 
     The suffix compared without ``.zstd`` (a part compressed or not is the same part).
     """
+    key = part_key(name)[0]
+    return key is not None and any(part_key(listed)[0] == key for listed in names)
+
+
+def part_key(name: str) -> tuple[tuple[str, str] | None, int]:
+    """Return a split part name's recording key and number: ``bag_1.mcap.zstd`` ((bag, .mcap), 1).
+
+    The key, (recording name, suffix without ``.zstd``), groups the parts of one recording (a
+    part compressed or not is the same part); (None, -1) for a name not of the
+    ``<name>_<N><suffix>`` form (:data:`~vjepa_ros.recordings.data_names.PART_NAME`).
+    """
     match = PART_NAME.match(name)
     if not match:
-        return False
-    key = (match["name"], match["suffix"].removesuffix(".zstd"))
-    return any((listed["name"], listed["suffix"].removesuffix(".zstd")) == key
-               for listed in map(PART_NAME.match, names) if listed)
+        return None, -1
+    return (match["name"], match["suffix"].removesuffix(".zstd")), int(match["number"])
+
+
+def parts_by_recording(files: list[Path]) -> dict[tuple[str, str], dict[int, Path]]:
+    """Return ``{key: {number: file}}`` of the part-named ``files`` (:func:`part_key`).
+
+    Files not named as parts are left out; of two files of one number, the first is kept.
+    """
+    found: dict[tuple[str, str], dict[int, Path]] = {}
+    for file in files:
+        key, number = part_key(file.name)
+        if key is not None:
+            found.setdefault(key, {}).setdefault(number, file)
+    return found
 
 
 def unlisted_data_files(directory: Path) -> list[Path]:
@@ -248,18 +270,11 @@ def _gone_parts(files: list[Path], listed: set[str] | None) -> dict:
 
     ``suffix`` without ``.zstd``; recordings missing no part left out; sorted by key.
     """
-    found: dict[tuple[str, str], dict[int, Path]] = {}
-    for file in files:
-        match = PART_NAME.match(file.name)
-        if match:
-            key = (match["name"], match["suffix"].removesuffix(".zstd"))
-            found.setdefault(key, {}).setdefault(int(match["number"]), file)
+    found = parts_by_recording(files)
     expected: dict[tuple[str, str], set[int]] = {}
-    for name in listed or ():
-        match = PART_NAME.match(name)
-        if match:
-            key = (match["name"], match["suffix"].removesuffix(".zstd"))
-            expected.setdefault(key, set()).add(int(match["number"]))
+    for key, number in map(part_key, listed or ()):
+        if key is not None:
+            expected.setdefault(key, set()).add(number)
     result = {}
     for key, parts in sorted(found.items()):
         gone = sorted((_gone_in_order(key[0], parts, files[0].parent.name)
