@@ -55,7 +55,6 @@ PROG = "vjepa-ros reach"  # the prefix of its one-line errors and stop lines
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
-PICTURES = ("reach_strip.png", "reach.gif")  # what reach_media.save_episode_pictures writes
 
 
 def fresh_out_dir(base: Path | None = None) -> Path:
@@ -141,7 +140,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
-    from vjepa_ros.sim.reach_media import save_episode_pictures
+    from vjepa_ros.sim.reach_media import picture_names, save_episode_pictures
     from vjepa_ros.sim.reach_text import format_summary
     from vjepa_ros.sim.run_command import image_size_note
 
@@ -156,7 +155,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         sizes = check_checkpoint(checkpoint)
         notes = (image_size_note(sizes.img_size, config.sim.width, config.sim.height,
                                  sizes.trained_frame_sizes, SIZE_SETTINGS),
-                 overwritten_note(out_dir, "an earlier run's", PICTURES))
+                 overwritten_note(out_dir, "an earlier run's", picture_names("reach")))
         for note in filter(None, notes):
             say(f"note         {note}")
         processes = demo_processes(demo_nodes(config, checkpoint))

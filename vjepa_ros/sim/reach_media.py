@@ -152,14 +152,23 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
     return path
 
 
+def picture_names(name: str) -> tuple[str, str]:
+    """Return the file names of the pictures saved as ``name``: its strip's, then its GIF's.
+
+    ``(<name>_strip.png, <name>.gif)``: what the savers below write, and what the overwrite
+    notes of ``run`` and ``reach`` name.
+    """
+    return f"{name}_strip.png", f"{name}.gif"
+
+
 def save_episode_pictures(out_dir, episode, name: str = "reach") -> tuple[Path, Path]:
     """Write ``<name>_strip.png`` and ``<name>.gif`` of a ``ReachEpisode`` to ``out_dir``."""
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
     captions = episode_captions(episode)
-    strip = save_strip(out_dir / f"{name}_strip.png", episode.goal_frame, episode.frames,
-                       captions)
-    gif = save_gif(out_dir / f"{name}.gif", episode.goal_frame, episode.frames, captions[1:])
+    strip_name, gif_name = picture_names(name)
+    strip = save_strip(out_dir / strip_name, episode.goal_frame, episode.frames, captions)
+    gif = save_gif(out_dir / gif_name, episode.goal_frame, episode.frames, captions[1:])
     return strip, gif
 
 
@@ -193,8 +202,9 @@ def save_step_pictures(out_dir, setup, steps, name: str, ending=None) -> tuple[P
         frames.append(ending[0])
         captions.append(ending[1])
         active.append(last)
-    strip = save_strip(out_dir / f"{name}_strip.png", goals, frames,
+    strip_name, gif_name = picture_names(name)
+    strip = save_strip(out_dir / strip_name, goals, frames,
                        [f"g{i + 1} {n}" for i, n in enumerate(names)] + captions)
-    gif = save_gif(out_dir / f"{name}.gif", [goals[i] for i in active], frames, captions,
+    gif = save_gif(out_dir / gif_name, [goals[i] for i in active], frames, captions,
                    goal_captions=[f"g{i + 1} {names[i]}" for i in active])
     return strip, gif

@@ -268,7 +268,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     from vjepa_ros.sim.choices import subgoals_text
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
-    from vjepa_ros.sim.reach_media import save_task_pictures
+    from vjepa_ros.sim.reach_media import picture_names, save_task_pictures
     from vjepa_ros.sim.sim import Sim
     from vjepa_ros.sim.task_run import format_totals, run_task
 
@@ -281,8 +281,8 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {switching.describe()}")
     say(f"planner      {planner_text(cem, switching)}")
-    names = [f"{args.task}_{args.object}_{seed}{end}" for seed in seeds
-             for end in ("_strip.png", ".gif")]  # save_task_pictures's, per episode
+    names = [file for seed in seeds  # save_task_pictures's, per episode
+             for file in picture_names(f"{args.task}_{args.object}_{seed}")]
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold, switching.axes),
              image_size_note(getattr(model, "img_size", None), width, height,
