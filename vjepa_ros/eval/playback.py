@@ -20,12 +20,12 @@ from vjepa_ros.recordings.topic_types import one_camera, topic_types
 
 # [s of bag time] A message goes out with /clock at most this far behind its time: /clock is
 # published before a message only when the message's time is more than this ahead of the last
-# /clock (a 1 kHz bag: about 100 /clock a second besides the clock_hz ticks, not 1000). A
-# subscriber on use_sim_time then sees a stamp at most this far ahead of its clock: 1/25 of the
-# planner's tightest default freshness limit (safety.max_state_age_s 0.25 s, checked both ways
-# by input_ages.age_problem), a tick of a 100 Hz joint-state stream, and what
-# robot.camera_stamp.MAX_AHEAD_S already takes as agreeing clocks (a capture time up to 10 ms
-# after arrival).
+# /clock (a 1 kHz bag played with 40 Hz ticks: about 120 /clock a second in all, 80 of them
+# besides the ticks, not 1000; a 100 Hz bag about 80 in all). A subscriber on use_sim_time
+# then sees a stamp at most this far ahead of its clock: 1/25 of the planner's tightest default
+# freshness limit (safety.max_state_age_s 0.25 s, checked both ways by input_ages.age_problem),
+# a tick of a 100 Hz joint-state stream, and what robot.camera_stamp.MAX_AHEAD_S already takes
+# as agreeing clocks (a capture time up to 10 ms after arrival).
 CLOCK_MARGIN_S = 0.01
 
 

@@ -85,7 +85,7 @@ class ControlConfig:
     )
     gripper_max_effort: float = param(
         20.0, "max_effort of GripperCommand goals [N]: franka_gripper's grasp force when closing "
-        f"(0 would grasp with no force); the Franka Hand grasps with at most "
+        "(0 would grasp with no force); the Franka Hand grasps with at most "
         f"{FRANKA_HAND_PEAK_FORCE:g} as a short peak, {FRANKA_HAND_MAX_FORCE:g} continuously "
         f"(datasheet); the simulator presses with at most {FRANKA_HAND_MAX_FORCE:g}.",
         range=(0, FRANKA_HAND_PEAK_FORCE), low_open=True,

@@ -60,10 +60,11 @@ class TickGrid:
         self._offset_ns: int | None = None  # node clock - monotonic [ns] (clock_offset_ns)
 
     def anchor(self, sim_s: float = 0.0, wall_s: float | None = None) -> None:
-        """Restart the grid: tick 1 after simulated time ``sim_s`` [s] stands for ``wall_s``.
+        """Restart the grid: simulated time ``sim_s`` [s] stands for wall time ``wall_s``.
 
-        ``wall_s`` [s, monotonic]: the anchor's wall time (None: ``monotonic()`` now); a scene
-        reset anchors at its simulated time 0 and now.
+        Tick 1 after it stands for ``wall_s`` + ``period``, tick k for ``wall_s`` + k x
+        ``period``. ``wall_s`` [s, monotonic]: the anchor's wall time (None: ``monotonic()``
+        now); a scene reset anchors at its simulated time 0 and now.
         """
         self.wall_start = self.monotonic() if wall_s is None else wall_s
         self.sim_start = sim_s
