@@ -231,10 +231,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
                              message=without_train_keys(str(exc)))  # eval's options alone
 
     def show() -> None:
+        # first (a stop while printing skips nothing), and not in a finalizer as the command
+        # returns: a stop there was "Exception ignored" and status 0
+        if recording.copies is not None:
+            recording.copies.close()
         print("\n".join(summary_lines(report, input_notes=False)))
         print(f"written       {', '.join(str(p) for p in written.values())}")
-        if recording.copies is not None:  # here, not in a finalizer as the command returns:
-            recording.copies.close()  # a stop there was "Exception ignored" and status 0
 
     return after_saving("vjepa-ros eval", saved_whole("its report", out), show)
 
