@@ -406,12 +406,14 @@ def test_a_model_trained_without_gripper_says_so_to_the_planner(tmp_path):
     # fix52i: the rule every planning command applies holds the gripper (goals.gripper hold)
     from vjepa_ros.planning.config import preset
     from vjepa_ros.planning.planners import make_planner
-    from vjepa_ros.robot.goal_switch_config import planner_settings
+    from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
     from vjepa_ros.robot.trained_model import gripper_rule
 
     assert model.trained_without_gripper and record["no_gripper"] is True
-    switching, note = gripper_rule(model, None)
-    assert switching.gripper == "hold" and "goals.gripper" in note and "no_gripper" in note
+    switching, note = gripper_rule(model, None)  # eval, demo, reach: no goals.* to advise
+    assert switching.gripper == "hold" and "held" in note and "no_gripper" in note
+    assert "goals.gripper" not in note  # fix52m: an option those commands lack
+    assert "goals.gripper hold or subgoal" in gripper_rule(model, GoalSwitchConfig())[1]
     bank = _no_gripper(_bank([9], seed=5))
     reps, _, states = bank.gather(torch.tensor([0]), 3)
     config = planner_settings(preset("paper", horizon=2, samples=16, iterations=2, topk=4),

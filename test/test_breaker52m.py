@@ -4,7 +4,7 @@ Attacked: 316ff497 (``robot.trained_model.tcp_note`` / ``gripper_rule``, ``confi
 ``tcp_xyz`` / ``tcp_rpy`` / ``no_gripper`` in ``world_model.pt``, where planning commands apply
 them) and 4c173061 (``out_paths.unwritable``, ``overwritten_note``, ``after_saving``).
 
-Defects (strict xfail below):
+Defects (strict xfails until fix52m, which fixed them; the tests below assert the fixes):
 
 1. The TCP warning exists in the planner node (its ROS log) and in eval on a joint-state bag
    only. ``vjepa-ros run`` plans in the simulator, whose end effector is the Franka Hand TCP
@@ -74,8 +74,6 @@ def _tcp_lines(text: str) -> list[str]:
             if "tcp" in line.lower() and "0.2" in line and "0.1034" in line]
 
 
-@pytest.mark.xfail(strict=True, reason="run plans at the sim's hand TCP with a model labelled "
-                   "at another point without a word")
 def test_run_warns_of_a_model_labelled_at_another_tcp(tmp_path, capsys, monkeypatch):
     """``vjepa-ros run`` with a model whose file records ``tcp_xyz`` [0, 0, 0.2].
 
@@ -101,8 +99,6 @@ def test_run_warns_of_a_model_labelled_at_another_tcp(tmp_path, capsys, monkeypa
     assert len(_tcp_lines(printed.out)) == 1, printed.out
 
 
-@pytest.mark.xfail(strict=True, reason="reach prints no TCP note; the node's warning is in a "
-                   "hidden child log")
 def test_reach_warns_of_a_model_labelled_at_another_tcp(tmp_path, capsys, monkeypatch):
     """``vjepa-ros reach --checkpoint`` a model whose file records ``tcp_xyz`` [0, 0, 0.2].
 
@@ -238,8 +234,6 @@ def test_run_never_commands_the_hand_of_a_no_gripper_model(tmp_path, capsys, mon
     assert any(line.startswith("seed 900000 ") for line in lines), lines
 
 
-@pytest.mark.xfail(strict=True, reason="run hides the gripper rule's warning (ReachEpisode.log) "
-                   "and prints the gripper as planned")
 def test_run_says_the_gripper_of_a_no_gripper_model_is_held(tmp_path, capsys, monkeypatch):
     """``vjepa-ros run --task reach-with-object --world-model`` a --no-gripper model.
 
@@ -255,6 +249,7 @@ def test_run_says_the_gripper_of_a_no_gripper_model_is_held(tmp_path, capsys, mo
     held = [line for line in lines if "trained without the gripper" in line]
     planner = next(line for line in lines if line.startswith("planner "))
     assert len(held) == 1 and "close from step" not in planner, lines
+    assert "gripper held" in planner and "--subgoal-gripper hold" not in held[0], lines
 
 
 # -- a --no-gripper model in `vjepa-ros eval` (a joint-state bag)
@@ -300,8 +295,6 @@ def test_eval_prints_the_tcp_note_once_naming_both_points(tmp_path, capsys):
     assert any("trained without the gripper" in note for note in notes), notes
 
 
-@pytest.mark.xfail(strict=True, reason="eval's gripper-held note is only in report.json, and "
-                   "it advises --subgoal-gripper, an option eval lacks")
 def test_eval_says_on_the_terminal_that_the_gripper_is_held(tmp_path, capsys):
     """``vjepa-ros eval BAG --checkpoint`` a --no-gripper model.
 
@@ -318,6 +311,7 @@ def test_eval_says_on_the_terminal_that_the_gripper_is_held(tmp_path, capsys):
     held = [line for line in lines if "trained without the gripper" in line]
     (note,) = [note for note in notes if "trained without the gripper" in note]
     assert len(held) == 1 and "--subgoal-gripper" not in note, (lines, note)
+    assert "--subgoal-gripper" not in held[0] and "goals.gripper" not in held[0], held
 
 
 def test_resuming_a_run_stored_before_the_tcp_setting_keeps_the_hand_tcp(tmp_path):

@@ -99,6 +99,29 @@ def test_the_gripper_rule_holds_only_planned_on_a_model_without_gripper(gripper)
     assert held.rule == switching.rule
 
 
+def test_the_simulator_notes_advise_only_what_run_and_reach_take():
+    """fix52m: run and reach plan at the Franka Hand TCP, which no option of theirs changes.
+
+    run's --subgoal-gripper refuses ``hold``; reach sets no goals.* at all (nor eval, demo).
+    """
+    from vjepa_ros.cli_options import option_message
+    from vjepa_ros.robot.trained_model import simulator_rules
+    from vjepa_ros.sim.run_command import RUN_GRIPPER_ADVICE
+
+    switching = GoalSwitchConfig()
+    assert simulator_rules(_Model(), switching, RUN_GRIPPER_ADVICE) == (switching, ["", ""])
+    model = _Model(((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY)), True)
+    held, (tcp, gripper) = simulator_rules(model, switching, RUN_GRIPPER_ADVICE)
+    gripper = option_message(gripper)  # as run prints it
+    assert held.gripper == "hold" and "--subgoal-gripper subgoal" in gripper
+    assert "--subgoal-gripper hold" not in gripper and "goals." not in gripper
+    assert "xyz [0, 0, 0.1034]" in tcp and "xyz [0, 0, 0.2]" in tcp and "--tcp-xyz" in tcp
+    assert "robot.tcp" not in tcp and "give" not in tcp  # no setting to give the point
+    _, (reach_tcp, reach_gripper) = simulator_rules(model)  # reach: no goals.* settings
+    assert reach_tcp == tcp and "held" in reach_gripper
+    assert "goals." not in reach_gripper and "--subgoal" not in reach_gripper
+
+
 def test_the_model_file_records_the_point_and_a_bad_record_names_the_file(tmp_path):
     from vjepa_ros.models.checkpoint import CheckpointError
     from vjepa_ros.models.checkpoint_records import trained_tcp, trained_without_gripper

@@ -132,11 +132,15 @@ class CheckpointSizes(NamedTuple):
     file's ``config`` or the official preset its shapes match say; None when the file records
     none, or for a folder). ``trained_frame_sizes``: the (height, width) [px] sizes of the frames
     it was post-trained on, as the file records them (:func:`trained_frame_sizes`; None: not
-    recorded).
+    recorded). ``trained_tcp`` / ``trained_without_gripper``: the file's training records
+    (:func:`trained_tcp`, :func:`trained_without_gripper`; None / False for a folder), as a
+    loaded model holds them, for ``robot.trained_model``'s notes before the model loads.
     """
 
     img_size: int | None
     trained_frame_sizes: list[tuple[int, int]] | None
+    trained_tcp: tuple[tuple[float, ...], tuple[float, ...]] | None = None
+    trained_without_gripper: bool = False
 
 
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
@@ -158,9 +162,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     Hugging Face snapshot) is not read here; with ``need_predictor`` it is refused (no folder
     holds an AC predictor).
 
-    Returns the image sizes of the model as :func:`load_world_model` reads them
-    (:class:`CheckpointSizes`: both None for a folder), for the camera size note
-    (``image_notes.camera_size_note``) before the model loads.
+    Returns the image sizes of the model as :func:`load_world_model` reads them, and its
+    training records (:class:`CheckpointSizes`: None for a folder; a malformed record raises
+    :class:`CheckpointError` as the load does), for the camera size note
+    (``image_notes.camera_size_note``) and ``robot.trained_model``'s before the model loads.
     """
     path = Path(path).expanduser()
     if path.is_dir():  # not read; it holds no AC predictor (refused when one is needed)
@@ -172,7 +177,8 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
-    return CheckpointSizes(size, trained_frame_sizes(config, path))
+    return CheckpointSizes(size, trained_frame_sizes(config, path), trained_tcp(config, path),
+                           trained_without_gripper(config, path))
 
 
 def load_models(path, encoder: dict | None = None, predictor: dict | None = None,

@@ -140,6 +140,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.models.checkpoint import check_checkpoint
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
+    from vjepa_ros.robot.trained_model import simulator_rules
     from vjepa_ros.sim.reach_media import picture_names, save_episode_pictures
     from vjepa_ros.sim.reach_text import format_summary
     from vjepa_ros.sim.run_command import image_size_note
@@ -153,8 +154,10 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
             "and ROS_LOCALHOST_ONLY=1)")
         say(f"world model  {checkpoint}")
         sizes = check_checkpoint(checkpoint)
+        # the planner node logs these into its hidden output (node_processes): said here
+        _, model_notes = simulator_rules(sizes)  # reach sets no goals.gripper: no advice
         notes = (image_size_note(sizes.img_size, config.sim.width, config.sim.height,
-                                 sizes.trained_frame_sizes, SIZE_SETTINGS),
+                                 sizes.trained_frame_sizes, SIZE_SETTINGS), *model_notes,
                  overwritten_note(out_dir, "an earlier run's", picture_names("reach")))
         for note in filter(None, notes):
             say(f"note         {note}")

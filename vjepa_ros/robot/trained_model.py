@@ -4,7 +4,9 @@
 gripper was read (``data.topics.no_gripper``) and the end-effector point joint-state bags were
 labelled at (``data.topics.tcp_xyz`` / ``tcp_rpy``); ``load_world_model`` gives them to the
 model (``trained_without_gripper``, ``trained_tcp``). Two rules, applied where a model is
-planned with (the planner node's and ``vjepa-ros run``'s / reach's ``MPCSession``, eval, demo):
+planned with (the planner node's and ``vjepa-ros run``'s / reach's ``MPCSession``, eval, demo);
+every command that plans prints their notes once (``run`` and ``reach`` through
+:func:`simulator_rules`: reach's planner node logs into a hidden child output):
 
 - :func:`gripper_rule`: a model trained without the gripper (closedness 0 in every state, every
   gripper action 0) has gripper weights that learnt nothing; under ``goals.gripper: planned`` the
@@ -32,35 +34,61 @@ from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 TCP_TOLERANCE = 1e-6  # [m] / [rad]: the YAML round trip of a setting, not another point
 
 
-def gripper_rule(model, switching: GoalSwitchConfig | None
+# What the planner node's user may set instead (its goals.gripper parameter)
+NODE_GRIPPER_ADVICE = "set goals.gripper hold or subgoal to say so"
+
+
+def gripper_rule(model, switching: GoalSwitchConfig | None, advice: str = NODE_GRIPPER_ADVICE
                  ) -> tuple[GoalSwitchConfig | None, str]:
     """Return (``switching`` as planning with ``model`` runs it, a warning or "").
 
-    ``model``: a world model (``trained_without_gripper``, False when absent); ``switching``:
-    the ``goals.*`` settings, None for a planner without them (eval, demo: taken as
-    ``goals.gripper: planned``). A model trained without the gripper under ``planned``:
-    ``gripper`` hold (``goal_switch_config.planner_settings`` then fixes the gripper delta at 0)
-    and one line naming the parameter; anything else is returned unchanged with "".
+    ``model``: a world model, or a file's records (``models.checkpoint.CheckpointSizes``;
+    ``trained_without_gripper``, False when absent); ``switching``: the ``goals.*`` settings,
+    None for a planner without them (eval, demo, reach: taken as ``goals.gripper: planned``).
+    A model trained without the gripper under ``planned``: ``gripper`` hold
+    (``goal_switch_config.planner_settings`` then fixes the gripper delta at 0) and one line;
+    anything else is returned unchanged with "". ``advice``: what the command's user may set
+    instead, in the names it takes (``goals.*`` names become options through
+    ``cli_options.option_message``); used only with ``switching`` (a command without
+    ``goals.*`` settings is advised only to train with the gripper).
     """
     if not getattr(model, "trained_without_gripper", False):
         return switching, ""
     current = switching or GoalSwitchConfig()
     if current.gripper != "planned":
         return switching, ""
-    note = ("the world model was trained without the gripper (data.topics.no_gripper, "
-            "--no-gripper: closedness 0 throughout), so its gripper dimension learnt nothing: "
-            "goals.gripper planned is held instead (the gripper is never commanded, as "
-            "goals.gripper hold); set goals.gripper hold or subgoal to say so, or train with "
-            "the gripper's state for a planned gripper")
+    held, advised = ("goals.gripper planned is held instead", f"{advice}, or ") \
+        if switching is not None and advice else ("the gripper is held instead of planned", "")
+    note = ("the world model was trained without the gripper (vjepa-ros train --no-gripper, "
+            "data.topics.no_gripper: closedness 0 throughout), so its gripper dimension learnt "
+            f"nothing: {held} (the search's gripper delta fixed at 0, the hand never "
+            f"commanded); {advised}train with the gripper's state for a planned gripper")
     return dataclasses.replace(current, gripper="hold"), note
 
 
-def tcp_note(model, tcp_xyz, tcp_rpy, parameter: str = "robot.tcp_xyz / robot.tcp_rpy") -> str:
+def simulator_rules(model, switching: GoalSwitchConfig | None = None, advice: str = ""
+                    ) -> tuple[GoalSwitchConfig | None, list[str]]:
+    """Apply both rules to planning in the simulator; return (``switching``, notes or "").
+
+    The simulator states and commands the end effector at the Franka Hand TCP
+    (``kinematics.HAND_TCP_XYZ`` / ``HAND_TCP_RPY``), a point no setting of ``vjepa-ros run``
+    or ``reach`` changes. ``model``, ``switching``, ``advice``: :func:`gripper_rule`'s. The
+    notes: [the TCP note, the gripper note], each "" when its rule has nothing to say.
+    """
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
+
+    switching, gripper_note = gripper_rule(model, switching, advice)
+    return switching, [tcp_note(model, HAND_TCP_XYZ, HAND_TCP_RPY, None), gripper_note]
+
+
+def tcp_note(model, tcp_xyz, tcp_rpy,
+             parameter: str | None = "robot.tcp_xyz / robot.tcp_rpy") -> str:
     """Return one warning when ``model`` records another end-effector point, else "".
 
     ``tcp_xyz`` [m] / ``tcp_rpy`` [rad]: the point the planner states (and commands) the end
-    effector at; ``parameter``: its setting, named in the line. Models that record none (the
-    official ones, older files): "".
+    effector at; ``parameter``: its setting, named in the line and advised; None: the
+    simulator's Franka Hand TCP, which no setting changes (only training again is advised).
+    Models that record none (the official ones, older files): "".
     """
     recorded = getattr(model, "trained_tcp", None)
     if recorded is None:
@@ -73,11 +101,13 @@ def tcp_note(model, tcp_xyz, tcp_rpy, parameter: str = "robot.tcp_xyz / robot.tc
     def shown(point) -> str:
         return f"xyz {_numbers(point[0])} m, rpy {_numbers(point[1])} rad"
 
+    planned = f"{parameter} is" if parameter else "the simulator plans at the Franka Hand TCP,"
+    advice = f"give {parameter} the trained point if the tool is the same, or " \
+        if parameter else ""
     return (f"the world model's joint-state labels were computed at the end-effector point "
             f"{shown(recorded)} (vjepa-ros train's data.topics.tcp_xyz / tcp_rpy), but "
-            f"{parameter} is {shown(mine)}: planned motions are of another point than it "
-            f"learnt; give {parameter} the trained point if the tool is the same, or train "
-            "again with --tcp-xyz / --tcp-rpy set to this one")
+            f"{planned} {shown(mine)}: planned motions are of another point than it learnt; "
+            f"{advice}train again with --tcp-xyz / --tcp-rpy set to this one")
 
 
 def _numbers(values) -> str:

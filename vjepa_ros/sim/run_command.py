@@ -46,6 +46,10 @@ HELD_CUP_CLOSEDNESS = 0.24
 # The packaged model's cup successes with dense sub-goals and the gripper from them (README,
 # Manipulation): every axis searched, then --subgoal-axes subgoal (the box: 12/20 and 11/20)
 CUP_AXES_MEASURED = {"grasp": ("13/20", "16/20"), "pick-and-place": ("11/20", "13/20")}
+# What run's user may set for a model trained without the gripper (trained_model.gripper_rule;
+# --subgoal-gripper hold is not among run's choices: goal_switch_options.SIM_GRIPPER_LEFT_OUT)
+RUN_GRIPPER_ADVICE = ("set goals.gripper subgoal (with --subgoals dense for grasp and "
+                      "pick-and-place) for a hand that follows the captured sub-goals")
 
 
 def _settings(args: argparse.Namespace) -> dict:
@@ -178,6 +182,7 @@ def planner_text(cem, switching) -> str:
     """
     gripper = ("gripper from the sub-goals (--subgoal-gripper subgoal: open or closed as each "
                "was captured)" if switching.gripper == "subgoal" else
+               "gripper held (never commanded)" if switching.gripper == "hold" else
                f"gripper clip {cem.gripper_clip}, round threshold {cem.gripper_round_threshold}"
                f"{'' if cem.close_gripper is None else f', close from step {cem.close_gripper}'}")
     if switching.axes == "subgoal":
@@ -265,6 +270,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     exception is raised again.
     """
     from vjepa_ros.out_paths import overwritten_note
+    from vjepa_ros.robot.trained_model import simulator_rules
     from vjepa_ros.sim.choices import subgoals_text
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
@@ -273,20 +279,23 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     from vjepa_ros.sim.task_run import format_totals, run_task
 
     cem, switching, (width, height) = settings["cem"], settings["switching"], settings["camera"]
+    # the model's records: its TCP against the simulator's, a --no-gripper model's hand held
+    held, model_notes = simulator_rules(model, switching, RUN_GRIPPER_ADVICE)
     dense = args.subgoals == "dense"
     seeds = range(args.seed, args.seed + args.episodes)
     say(f"world model  {_model_text(args.world_model, model)}")
     say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
         f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {width}x{height}; "
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
-        f"switching: {switching.describe()}")
-    say(f"planner      {planner_text(cem, switching)}")
+        f"switching: {held.describe()}")
+    say(f"planner      {planner_text(cem, held)}")
     names = [file for seed in seeds  # save_task_pictures's, per episode
              for file in picture_names(f"{args.task}_{args.object}_{seed}")]
     notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold, switching.axes),
              image_size_note(getattr(model, "img_size", None), width, height,
                              getattr(model, "trained_frame_sizes", None)),
+             *(option_message(note) for note in model_notes),
              overwritten_note(out_dir, "an earlier run's", names))
     for note in notes:
         if note:
@@ -308,7 +317,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             done: list = []  # the steps of this episode, as they are done
             try:
                 run = run_task(sim, model, setup, cem, args.object, settings["loop"],
-                               switching, seed=settings["cem_seed"], say=say, steps=done)
+                               held, seed=settings["cem_seed"], say=say, steps=done)
             except KeyboardInterrupt:
                 words = save_stopped_episode(out_dir, setup, done, args, seed)
                 if stopped is not None:
