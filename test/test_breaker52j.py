@@ -12,7 +12,7 @@ steady, ±10 % jittered, late up to 5 periods and rcl catch-ups; 220 seeds) and 
 disable and an enable, pushes of 2 cm; 120 seeds over the three modes). Kept: 12 streamer
 seeds and 3 session seeds (one per mode) as pins, the two defect inputs as strict xfails.
 
-Defect (strict xfail):
+Defects (strict xfails), one family: re-anchoring on a trailing arm:
 1. A lagging arm is taken for a pushed one. ``set_target(target, anchor=measured)`` restarts
    the set-point at the measured pose, at rest, when the set-point lies outside the new
    anchor's ``max_step_m`` reach (README: "the arm pushed away, or brought back into the box
@@ -27,6 +27,13 @@ Defect (strict xfail):
    10 ticks): 37 restarts, 5.4 m/s (limit 0.5), 544 m/s² (limit 5). Should: the set-point
    brakes within the limits (a plan it cannot follow within the new reach held or shortened),
    never jumps. Default limits need a lag over 1 s: not met.
+1b. The same re-anchoring without a restart: the set-point still inside the trailing arm's
+   new reach but moving outward faster than the room left lets it brake; the reach clamp
+   stops it in one tick. Rotation, ``max_angular_speed_rad_s`` 2.5, ``_accel`` 25, default
+   ``max_rotation_step_rad``, the arm 200 ms behind, :func:`turning_arm` seed 0: 1.23 ->
+   0.24 rad/s in 10 ms, 117 rad/s² (limit 25); breaker50d judged it (the arm 0.27 rad
+   behind), not tested. Should: braked within the limit (the new reach's room known before
+   the target is taken).
 
 Held up (pins): every streamer fuzz seed kept each set-point in the box, within ``max_step_m``
 and ``max_rotation_step_rad`` of its anchor, under ``max_speed_m_s`` and
@@ -136,6 +143,56 @@ def test_a_trailing_arm_on_few_plans_keeps_the_set_point_within_the_limits():
     assert restarts == 0
     assert speed.max() <= SMALL_REACH.max_speed_m_s * SLACK
     assert accel.max() <= SMALL_REACH.max_accel_m_s2 * SLACK
+
+
+FAST_TURNS = SafetyLimits(max_angular_speed_rad_s=2.5, max_angular_accel_rad_s2=25.0)
+
+
+def turning_arm(seed: int, limits: SafetyLimits, lag_ticks: int, every: int, ticks: int = 400):
+    """Stream random turns (0.3 rad normal per axis) from an arm ``lag_ticks`` behind; points.
+
+    As :func:`lagging_arm`, rotation only: the plans' position is the arm's.
+    """
+    rng = np.random.default_rng(seed)
+    streamer = SetpointStreamer(limits)
+    streamer.reset(START)
+    points = [START.copy()]
+    for tick in range(ticks):
+        arm = points[max(0, len(points) - 1 - lag_ticks)]
+        if tick % every == 0:
+            proposed = arm.copy()
+            proposed[3:6] = (Rotation.from_rotvec(rng.normal(0, 0.3, 3))
+                             * rot(arm[3:6])).as_euler("xyz")
+            streamer.set_target(filter_target(arm, proposed, limits).target, anchor=arm)
+        points.append(streamer.step(DT))
+    return np.array(points)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker52j 1b: a new anchor from a trailing arm leaves "
+                   "a turning set-point too little reach to brake: its clamp stops the turn, "
+                   "117 rad/s² against 25")
+def test_a_turn_re_anchored_on_a_trailing_arm_brakes_within_the_limit():
+    """A turning set-point re-anchored on an arm 20 ticks behind brakes within the limit.
+
+    Input: ``max_angular_speed_rad_s`` 2.5, ``max_angular_accel_rad_s2`` 25 (in range), the
+    default ``max_rotation_step_rad`` 0.35, :func:`turning_arm` seed 0, the arm 200 ms behind,
+    a plan every 10 ticks (no target clipped, no restart). What happened: the plan of tick 110
+    anchored the reach on the trailing arm with the set-point turning outward at 1.5 rad/s
+    too close to the new reach's edge; the rotation reach clamp stopped it: 1.23 -> 0.24 rad/s
+    in one 10 ms tick, 117 rad/s². Should: within 25 rad/s² (breaker50d judged this family,
+    "the arm 0.27 rad behind", untested).
+    """
+    points = turning_arm(0, FAST_TURNS, lag_ticks=20, every=10)
+    _, _, _, spin_accel = rates(points, np.arange(len(points)) * DT)
+    assert spin_accel.max() <= FAST_TURNS.max_angular_accel_rad_s2 * SLACK, spin_accel.max()
+
+
+def test_a_turn_re_anchored_on_an_arm_100_ms_behind_brakes_within_the_limit():
+    """Pin: the same turns with the arm 10 ticks behind stay within 25 rad/s² and 2.5 rad/s."""
+    points = turning_arm(0, FAST_TURNS, lag_ticks=10, every=10)
+    _, spin, _, spin_accel = rates(points, np.arange(len(points)) * DT)
+    assert spin.max() <= FAST_TURNS.max_angular_speed_rad_s * SLACK
+    assert spin_accel.max() <= FAST_TURNS.max_angular_accel_rad_s2 * SLACK
 
 
 def continuous_zig_zag(limits: SafetyLimits, lag_ticks: int, ticks: int = 60):
