@@ -115,8 +115,6 @@ SMALL_REACH = SafetyLimits(max_step_m=0.006, workspace_tolerance_m=0.002, max_sp
                            max_accel_m_s2=5.0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker52j 1: a set-point restarts at an arm that only "
-                   "trails it (set_target's reach rule), jumping back at 10x the speed limit")
 def test_a_trailing_arm_never_has_the_set_point_jump_back_onto_it():
     """Plans from an arm 10 ticks behind its set-point never make the set-point jump.
 
@@ -168,9 +166,6 @@ def turning_arm(seed: int, limits: SafetyLimits, lag_ticks: int, every: int, tic
     return np.array(points)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker52j 1b: a new anchor from a trailing arm leaves "
-                   "a turning set-point too little reach to brake: its clamp stops the turn, "
-                   "117 rad/s² against 25")
 def test_a_turn_re_anchored_on_a_trailing_arm_brakes_within_the_limit():
     """A turning set-point re-anchored on an arm 20 ticks behind brakes within the limit.
 
@@ -228,8 +223,6 @@ def continuous_zig_zag(limits: SafetyLimits, lag_ticks: int, ticks: int = 60):
 FAST = SafetyLimits(max_speed_m_s=1.0, max_accel_m_s2=10.0, max_step_m=0.05)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker52j 1: continuous control restarts the set-point "
-                   "at an arm 200 ms behind it: 5.8 m/s against 1.0")
 def test_continuous_plans_from_a_trailing_arm_never_jump_the_set_point():
     """Continuous control from an arm 200 ms behind its set-point never jumps the set-point.
 

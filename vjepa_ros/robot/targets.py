@@ -22,6 +22,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import apply_action
+from vjepa_ros.robot.anchor_lag import TRAIL_TICKS, settles, trails
 from vjepa_ros.robot.face_braking import (
     FACE_ACCEL_SHARE,
     face_braked,
@@ -162,6 +163,9 @@ class SetpointStreamer:
         # far the measured pose lay outside the box (safety.step_reach)
         self.reach_m = limits.max_step_m
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
+        self._trail: deque[np.ndarray] = deque(maxlen=TRAIL_TICKS)  # the last set-points [7]
+        # a trailing arm's anchor not taken yet: (anchor [7], its reach [m], the target [7])
+        self._pending: tuple | None = None
         # what depends only on the target's and the anchor's (and the set-point's) orientation,
         # kept while they are unchanged: name -> (their bytes, value) (:meth:`_kept`)
         self._kept_values: dict[str, tuple] = {}
@@ -186,11 +190,13 @@ class SetpointStreamer:
         self.target = self.setpoint.copy()
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
-        self.anchor = None
+        self.anchor = self._pending = None
         self.purpose = ""
+        self._trail.clear()
+        self._trail.append(self.setpoint.copy())
 
     def deactivate(self) -> None:
-        self.setpoint = self.target = self.anchor = None
+        self.setpoint = self.target = self.anchor = self._pending = None
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.purpose = ""
@@ -202,25 +208,60 @@ class SetpointStreamer:
         ``current``). When given, every later set-point stays within ``limits.max_step_m`` and
         ``limits.max_rotation_step_rad`` of it (its position: within :attr:`reach_m` of it
         clamped into the box, as ``filter_target`` measures the step; the target must lie
-        within them; the safety filter guarantees that). None: no reach limit (box only). A
-        set-point outside the new anchor's reach (the arm was moved or pushed away from it)
-        restarts at the anchor, at rest, instead of being pulled into the reach in one tick.
+        within them; the safety filter guarantees that). None: no reach limit (box only).
+        A set-point that cannot keep within the new reach within the limits (outside it, or
+        moving outward too fast to brake in the room left: ``anchor_lag.settles``) with an
+        anchor on its recent path (``anchor_lag.trails``: the arm lags it) keeps the reach of
+        before and heads for the target's nearest pose within it, braking within the limits;
+        the new anchor and the target are taken once it can keep within them (breaker52j). A
+        set-point outside the reach of an anchor off its path (the arm was moved or pushed
+        away) restarts at the anchor, at rest, instead of being pulled into the reach.
         """
         if self.setpoint is None:
             raise RuntimeError("SetpointStreamer.reset(state) must come before set_target")
         self.target = np.asarray(target, dtype=np.float64).copy()
         self.purpose = purpose
         if anchor is None:
-            self.anchor = None
-        else:
-            self.anchor = self._boxed(anchor)  # as filter_target measures the step
-            self.reach_m = step_reach(np.asarray(anchor, dtype=np.float64).reshape(7)[:3],
-                                      self.limits)
-            if not self._reaches(self.setpoint):
-                # The arm is elsewhere (moved while the set-point held, pushed away): clamping
-                # the set-point into this reach would be a jump that the velocity then carries
-                # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
-                self._restart_at(self.anchor, self.target)
+            self.anchor = self._pending = None
+            return
+        boxed = self._boxed(anchor)  # as filter_target measures the step
+        self._pending = (boxed, step_reach(np.asarray(anchor, dtype=np.float64).reshape(7)[:3],
+                                           self.limits), self.target)
+        usual = min(self.recent_dts, default=1.0)  # no tick yet: at rest, any tick stops it
+        if self._settle(usual, usual):
+            return
+        if trails(boxed, self._trail, self.limits, max(self.recent_dts, default=0.0)):
+            self.target = self._within_current_reach(self.target)
+            return
+        self._take_pending()
+        if not self._reaches(self.setpoint):
+            # The arm is elsewhere (moved while the set-point held, pushed away): clamping
+            # the set-point into this reach would be a jump that the velocity then carries
+            # on (15 cm away: about 6 m/s for four ticks). Restart at the measured pose.
+            self._restart_at(self.anchor, self.target)
+
+    def _settle(self, dt: float, next_dt: float) -> bool:
+        """Take the pending anchor if the set-point can keep within its reach; whether taken."""
+        anchor, reach_m, _ = self._pending
+        if not settles(self.setpoint, self.velocity, self.angular_velocity, anchor, reach_m,
+                       self.limits, dt, next_dt):
+            return False
+        self._take_pending()
+        return True
+
+    def _take_pending(self) -> None:
+        self.anchor, self.reach_m, self.target = self._pending
+        self._pending = None
+
+    def _within_current_reach(self, target: np.ndarray) -> np.ndarray:
+        """Return ``target`` [7] moved to its nearest pose within the current anchor's reach."""
+        target = target.copy()
+        target[:3] = self._within_reach(target[:3])  # on the segment anchor-target: in the box
+        turn = Rotation.from_euler("xyz", target[3:6])
+        kept = self._turn_within_reach(turn)
+        if kept is not turn:
+            target[3:6] = kept.as_euler("xyz")
+        return target
 
     def restart_if_away(self, state, tolerance_m: float, tolerance_rad: float) -> float | None:
         """Restart at the measured pose ``state`` [7] if the set-point is not at it.
@@ -275,6 +316,7 @@ class SetpointStreamer:
         self.velocity = np.zeros(3)
         self.angular_velocity = np.zeros(3)
         self.purpose = ""
+        self._pending = None
 
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
@@ -304,6 +346,8 @@ class SetpointStreamer:
             return self.setpoint.copy()
         self.recent_dts.append(dt)
         next_dt = min(self.recent_dts)  # the next tick may be this short
+        if self._pending is not None:
+            self._settle(dt, next_dt)
         limits = self.limits
         remaining = self.target[:3] - self.setpoint[:3]
         before = self.velocity
@@ -365,6 +409,9 @@ class SetpointStreamer:
                 self.angular_velocity = (kept * orientation.inv()).as_rotvec() / dt
             self.setpoint[3:6] = kept.as_euler("xyz")
         self.setpoint[6] = self.target[6]
+        self._trail.append(self.setpoint.copy())
+        if self._pending is not None and self.arrived() and not self._settle(dt, next_dt):
+            self._pending = None  # at rest within the reach of before: it holds there
         return self.setpoint.copy()
 
     def _turn_reach(self, orientation: Rotation, rotvec, dt: float, next_dt: float):

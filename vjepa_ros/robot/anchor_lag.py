@@ -1,0 +1,76 @@
+"""A new anchor measured from an arm that trails its set-point: when to take it, and how.
+
+``SetpointStreamer.set_target(target, anchor=measured)`` bounds every later set-point within the
+reach of the measured pose (``max_step_m``, ``max_rotation_step_rad``). An arm that only lags
+its set-point (tracking lag plus the state's latency: 200 ms at 1 m/s is 20 cm) leaves the
+set-point outside that reach, or inside it but moving outward faster than the room left lets it
+brake; taking the reach at once would stop the set-point in one tick or restart it at the arm
+(breaker52j: 5.4 m/s against 0.5, 117 rad/s² against 25). Such an anchor (:func:`trails`: the
+measured pose lies on the set-point's recent path) waits until the set-point can keep within it
+within the limits (:func:`settles`); until then the reach taken before still bounds it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.robot.face_braking import FACE_ACCEL_SHARE, face_stopping_speed, norm3
+from vjepa_ros.robot.safety import SafetyLimits
+
+# The set-point's recent path is kept for this many ticks (1.28 s at 100 Hz: the states admitted
+# are at most max_state_age_s old, 250 ms by default, plus the arm's tracking lag)
+TRAIL_TICKS = 128
+# A measured orientation this close [rad] to one on the recent path (plus a tick's turn at the
+# top angular speed) is the arm trailing its set-point, not a turned one
+TRAIL_TOLERANCE_RAD = 0.05
+
+
+def trails(anchor, path, limits: SafetyLimits, dt: float) -> bool:
+    """Whether the measured pose ``anchor`` [7] lies on the set-point's recent ``path``.
+
+    ``path``: the set-points [N, 7] of the last ticks (N >= 1); ``dt``: the longest of the
+    last ticks [s] (0: none yet). On it means within ``workspace_tolerance_m`` plus a tick's
+    step at ``max_speed_m_s`` of one of them, its orientation within
+    :data:`TRAIL_TOLERANCE_RAD` plus a tick's turn at ``max_angular_speed_rad_s`` of that
+    one's: the arm where the set-point was recently (lagging it). Anything else (pushed, moved
+    by hand, another plan's pose) is not.
+    """
+    points = np.asarray(path, dtype=np.float64).reshape(-1, 7)
+    anchor = np.asarray(anchor, dtype=np.float64).reshape(7)
+    apart = np.linalg.norm(points[:, :3] - anchor[:3], axis=1)
+    near = apart <= limits.workspace_tolerance_m + limits.max_speed_m_s * dt
+    if not near.any():
+        return False
+    turns = (Rotation.from_euler("xyz", points[near, 3:6])
+             * Rotation.from_euler("xyz", anchor[3:6]).inv()).magnitude()
+    return bool((turns <= TRAIL_TOLERANCE_RAD + limits.max_angular_speed_rad_s * dt).any())
+
+
+def settles(setpoint, velocity, angular_velocity, anchor, reach_m: float,
+            limits: SafetyLimits, dt: float, next_dt: float) -> bool:
+    """Whether a set-point can keep within ``anchor``'s reach from now on, within the limits.
+
+    ``setpoint``, ``anchor`` [7]; ``velocity`` [3] [m/s], ``angular_velocity`` [3] [rad/s]
+    (base frame); ``reach_m`` [m] the translation reach (``max_rotation_step_rad`` the
+    rotation's); ``dt``, ``next_dt`` [s] this tick and the shortest usual one. True when the
+    set-point lies within both reaches and its speed outward along each (the reach ball's
+    radius through it) is at most what the reach face's braking allows with the room left
+    (``face_braking.face_stopping_speed`` at ``FACE_ACCEL_SHARE`` of the acceleration limit):
+    the streamer's face braking then keeps it inside without a clamp.
+    """
+    turn = (Rotation.from_euler("xyz", setpoint[3:6])
+            * Rotation.from_euler("xyz", anchor[3:6]).inv()).as_rotvec()
+    for offset, motion, radius, accel in (
+            (np.asarray(setpoint[:3]) - anchor[:3], velocity, reach_m, limits.max_accel_m_s2),
+            (turn, angular_velocity, limits.max_rotation_step_rad,
+             limits.max_angular_accel_rad_s2)):
+        distance = norm3(offset)
+        if distance > radius + 1e-9:
+            return False
+        # at the centre every direction has the same room: the speed is outward
+        outward = float(np.dot(motion, offset)) / distance if distance else norm3(motion)
+        if outward > face_stopping_speed(max(radius - distance, 0.0), accel * FACE_ACCEL_SHARE,
+                                         dt, next_dt):
+            return False
+    return True
