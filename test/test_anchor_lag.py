@@ -8,7 +8,7 @@ import numpy as np
 from test_breaker52j import DT, SLACK, START, lagging_arm, rates
 
 from vjepa_ros.robot.anchor_lag import settles, trails
-from vjepa_ros.robot.safety import SafetyLimits, filter_target
+from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer, poses_apart
 
 FAST = SafetyLimits(max_step_m=0.05, max_speed_m_s=1.0, max_accel_m_s2=10.0)
