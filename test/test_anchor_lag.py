@@ -92,14 +92,16 @@ def test_trails_tells_a_lagging_arm_from_a_moved_one():
 
 
 def test_settles_needs_the_room_to_brake_within_the_reach():
-    """Inside at rest -> True; outside -> False; 1 cm inside at 1 m/s outward -> False."""
+    """Inside at rest -> True; outside -> False; too fast outward or across the ball -> False."""
     anchor = START.copy()
     inside = START.copy()
     inside[0] += 0.04
     args = (FAST, DT, DT)
     assert settles(inside, np.zeros(3), np.zeros(3), anchor, 0.05, *args)
     assert not settles(inside, np.array([1.0, 0, 0]), np.zeros(3), anchor, 0.05, *args)
-    assert settles(inside, np.array([-1.0, 0, 0]), np.zeros(3), anchor, 0.05, *args)
+    assert settles(inside, np.array([-0.3, 0, 0]), np.zeros(3), anchor, 0.05, *args)
+    # 1 m/s across: its stop (8.7 cm at 5.8 m/s²) ends outside, though not moving outward
+    assert not settles(inside, np.array([0, 1.0, 0]), np.zeros(3), anchor, 0.05, *args)
     outside = START.copy()
     outside[0] += 0.06
     assert not settles(outside, np.zeros(3), np.zeros(3), anchor, 0.05, *args)

@@ -12,7 +12,8 @@ steady, ±10 % jittered, late up to 5 periods and rcl catch-ups; 220 seeds) and 
 disable and an enable, pushes of 2 cm; 120 seeds over the three modes). Kept: 12 streamer
 seeds and 3 session seeds (one per mode) as pins, the two defect inputs as strict xfails.
 
-Defects (strict xfails), one family: re-anchoring on a trailing arm:
+Defects (strict xfails; fixed by fix52j, ``robot/anchor_lag.py``), one family: re-anchoring on
+a trailing arm:
 1. A lagging arm is taken for a pushed one. ``set_target(target, anchor=measured)`` restarts
    the set-point at the measured pose, at rest, when the set-point lies outside the new
    anchor's ``max_step_m`` reach (README: "the arm pushed away, or brought back into the box

@@ -56,8 +56,9 @@ def settles(setpoint, velocity, angular_velocity, anchor, reach_m: float,
     rotation's); ``dt``, ``next_dt`` [s] this tick and the shortest usual one. True when the
     set-point lies within both reaches and its speed outward along each (the reach ball's
     radius through it) is at most what the reach face's braking allows with the room left
-    (``face_braking.face_stopping_speed`` at ``FACE_ACCEL_SHARE`` of the acceleration limit):
-    the streamer's face braking then keeps it inside without a clamp.
+    (``face_braking.face_stopping_speed`` at ``FACE_ACCEL_SHARE`` of the acceleration limit),
+    and a tick on plus a straight stop at that share ends inside too (a motion across the
+    ball): the streamer's face braking then keeps it inside without a clamp.
     """
     turn = (Rotation.from_euler("xyz", setpoint[3:6])
             * Rotation.from_euler("xyz", anchor[3:6]).inv()).as_rotvec()
@@ -70,7 +71,12 @@ def settles(setpoint, velocity, angular_velocity, anchor, reach_m: float,
             return False
         # at the centre every direction has the same room: the speed is outward
         outward = float(np.dot(motion, offset)) / distance if distance else norm3(motion)
-        if outward > face_stopping_speed(max(radius - distance, 0.0), accel * FACE_ACCEL_SHARE,
-                                         dt, next_dt):
+        face_accel = accel * FACE_ACCEL_SHARE
+        if outward > face_stopping_speed(max(radius - distance, 0.0), face_accel, dt, next_dt):
+            return False
+        # a motion across the ball nears its surface too (the tangent plane's braking does not
+        # see it coming): a tick on and a stop straight ahead must end inside
+        speed = norm3(motion)
+        if norm3(offset + motion * (dt + speed / (2.0 * face_accel))) > radius:
             return False
     return True
