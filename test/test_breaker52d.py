@@ -224,7 +224,7 @@ def test_a_snapshot_whose_weights_were_not_downloaded_says_download_again(hub_ca
 
     Happened: "X is missing (only safetensors HF snapshots are read)": it reads as a format
     question. Should: say the file is not there (an unfinished download) and to download the
-    snapshot again, as the snapshot's other damaged files do (``hf.DOWNLOAD_AGAIN``).
+    snapshot again, as the snapshot's other damaged files do (``hf.download_again``).
     """
     _, root, snapshot = hub_cache
     copy = tmp_path / "snapshot"

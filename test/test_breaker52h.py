@@ -204,6 +204,10 @@ def test_refs_main_naming_a_missing_snapshot_does_not_load_another(tiny_hf, tmp_
     hub_folder(root, tiny_hf, ["old11111"], main="new22222")
     message = refusal(root)
     assert "new22222" in message and "download" in message, message
+    # the repository id from the folder's name, and the snapshot there offered after the
+    # unfinished download (not called unfinished itself)
+    assert "hf download facebook/vjepa2-tiny" in message, message
+    assert message.index("unfinished") < message.index("old11111"), message
 
 
 @pytest.mark.parametrize("inner", ["snapshots", "blobs", "refs"])
@@ -229,7 +233,7 @@ def test_an_incomplete_hub_snapshot_says_download_again(tiny_hf, tmp_path, gone)
 
     Happened: "model.safetensors is missing (only safetensors HF snapshots are read)" /
     "is a directory without config.json (not an HF snapshot)". Should: say the snapshot is
-    incomplete and to download it again (hf.DOWNLOAD_AGAIN), as for a link to a missing blob.
+    incomplete and to download it again (hf.download_again), as for a link to a missing blob.
     """
     root = tmp_path / "models--facebook--vjepa2-tiny"
     snapshot, = hub_folder(root, tiny_hf, ["0123abcd"], main="0123abcd")

@@ -122,19 +122,34 @@ def hf_encoder_hyper_parameters(config: dict) -> dict:
     return {ours: config[theirs] for theirs, ours in names.items() if theirs in config}
 
 
-DOWNLOAD_AGAIN = "download the snapshot again (huggingface-cli download facebook/vjepa2-...)"
 HUB_PARTS = ("snapshots", "blobs", "refs")  # the folders of the hub cache's folder of a model
 
 
-def unfinished(what: str) -> CheckpointError:
+def download_again(path: Path) -> str:
+    """Return the advice to download again the model ``path`` (a file or folder) is part of.
+
+    The repository id comes from the hub cache's folder name above ``path``
+    (``models--ORG--NAME``: ``ORG/NAME``); ``ORG/NAME`` stands for it elsewhere. The command is
+    huggingface_hub's ``hf download``; older releases name it ``huggingface-cli download``.
+    """
+    repo = next((folder.name.split("--", 2) for folder in (path, *path.parents)
+                 if folder.name.startswith("models--") and folder.name.count("--") >= 2), None)
+    repo_id = f"{repo[1]}/{repo[2]}" if repo else "ORG/NAME"
+    return (f"download the snapshot again (hf download {repo_id}; older huggingface_hub: "
+            f"huggingface-cli download {repo_id})")
+
+
+def unfinished(what: str, path: Path, *, or_else: str = "") -> CheckpointError:
     """Return the error for a hub download not all there: ``what`` (the file and its lack).
 
     One wording for every part of a hub cache folder that is not there: a snapshot's link to a
     blob not there, a snapshot without config.json or its weights, a revision ``refs/main``
-    names without its snapshot, no snapshot at all.
+    names without its snapshot, no snapshot at all. ``path``: the file or folder lacking (its
+    hub folder names the repository to download, :func:`download_again`); ``or_else``: another
+    way out, said after the download.
     """
     return CheckpointError(f"{what}: its download is unfinished or part of it was removed; "
-                           f"{DOWNLOAD_AGAIN}")
+                           f"{download_again(path)}{or_else}")
 
 
 def _json_object(file: Path) -> dict:
@@ -144,17 +159,17 @@ def _json_object(file: Path) -> dict:
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError: ValueErrors
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else \
             " ".join(str(err).split())
-        raise CheckpointError(f"cannot read {file} ({why}): {DOWNLOAD_AGAIN}") from None
+        raise CheckpointError(f"cannot read {file} ({why}): {download_again(file)}") from None
     if not isinstance(value, dict):
         raise CheckpointError(f"{file} holds a JSON {type(value).__name__}, not an object of "
-                              f"settings: {DOWNLOAD_AGAIN}")
+                              f"settings: {download_again(file)}")
     return value
 
 
 def _check_downloaded(file: Path) -> None:
     """Raise CheckpointError for a link to a file not there (a hub snapshot's unfinished blob)."""
     if file.is_symlink() and not file.exists():  # the hub links snapshots/REV/* to blobs/
-        raise unfinished(f"{file} {missing(file)}")
+        raise unfinished(f"{file} {missing(file)}", file)
 
 
 def hub_snapshot(path: Path) -> Path:
@@ -181,14 +196,14 @@ def hub_snapshot(path: Path) -> Path:
         return snapshots / main
     others = first_names((snapshots / r for r in revisions), 5, " (+{count} more)")
     if main:  # another snapshot would be another model than the one main names
-        older = f", or give one that is there: {others}" if revisions else ""
-        raise unfinished(f"{path}: refs/main names revision {main}, whose snapshot is not in "
-                         f"{snapshots}{older}")
+        older = f"; or give a snapshot that is there: {others}" if revisions else ""
+        raise unfinished(f"{path}: refs/main names revision {main}, whose snapshot "
+                         f"{snapshots / main} is not there", path, or_else=older)
     if len(revisions) == 1:
         return snapshots / revisions[0]
     if not revisions:
         raise unfinished(f"{path} is a Hugging Face cache folder without snapshots "
-                         f"({snapshots} is empty)")
+                         f"({snapshots} is empty)", path)
     raise CheckpointError(
         f"{path} is a Hugging Face cache folder of {len(revisions)} snapshots, none named by "
         f"refs/main: give one of them: {others}")
@@ -210,7 +225,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     _check_downloaded(config_file)
     if not config_file.is_file():
         if in_hub:
-            raise unfinished(f"{path} is a hub snapshot without config.json")
+            raise unfinished(f"{path} is a hub snapshot without config.json", path)
         raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
     config = _json_object(config_file)
     index = path / "model.safetensors.index.json"
@@ -219,7 +234,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
         if not isinstance(weight_map, dict) or not weight_map or not all(
                 isinstance(name, str) and name for name in weight_map.values()):
             raise CheckpointError(f"{index} has no weight_map of tensor names to safetensors "
-                                  f"files: {DOWNLOAD_AGAIN}")
+                                  f"files: {download_again(index)}")
         files = [path / name for name in sorted(set(weight_map.values()))]
     else:
         files = [path / "model.safetensors"]
@@ -227,7 +242,7 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     for file in files:
         _check_downloaded(file)
         if not file.is_file() and in_hub:
-            raise unfinished(f"{file} is not in the hub snapshot")
+            raise unfinished(f"{file} is not in the hub snapshot", file)
         if not file.is_file():
             raise CheckpointError(f"{file} is missing (only safetensors HF snapshots are read)")
         try:
