@@ -391,7 +391,11 @@ def test_the_command_prints_its_reports_numbers_on_the_threads_asked(tmp_path, m
     assert [r["step"] for r in report["steps"]] == [0, 1, 2, 3]
     assert [r["goal_step"] for r in report["steps"]] == [3, 4, 5, 6]
     lines = summary_lines(report, input_notes=False)
-    assert printed[1:-1] == lines, (printed, lines)
+    assert printed[-len(lines) - 1:-1] == lines, (printed, lines)
+    # user52u: the note is printed too (before the model loads), not only in report.json
+    note, = [line for line in printed if "is above the planner horizon" in line]
+    assert note.startswith("note") and "--goal-offset 3" in note and "--horizon 2" in note, note
+    assert printed.index(note) < len(printed) - len(lines) - 1, printed
     assert "(float32, 1 CPU thread)" in lines[3]
     assert "x 1.00 (4 of 4)" in lines[4]
     assert "1 short of the goal frame 3 ahead" in lines[7]  # fix52b: the executed sequence's end

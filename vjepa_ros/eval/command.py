@@ -183,9 +183,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.step_notes import step_notes
 
         # too short, or the arm still: refused before the model loads
-        steps, _, chosen = choose_steps(recording, config, cem.horizon, goal is not None)
-        for line in note_lines(step_notes(recording, steps, chosen, config.min_motion_m,
-                                          config.max_state_gap_s)):
+        steps, offset, chosen = choose_steps(recording, config, cem.horizon, goal is not None)
+        from vjepa_ros.eval.eval_config import goal_offset_note
+
+        for line in note_lines(filter(None, [  # as report.json's recording.notes has them
+                *step_notes(recording, steps, chosen, config.min_motion_m,
+                            config.max_state_gap_s), goal_offset_note(offset, cem.horizon)])):
             print(option_message(line, EVAL_OPTIONS))
         recording.check_plannable_size()  # frames the planner node refuses: not scored
         from vjepa_ros.demo import (  # torch: after every input is checked
