@@ -146,7 +146,19 @@ def test_an_age_just_over_its_limit_never_reads_as_the_limit(model):
     session, clock, _ = enabled_session(model)
     clock.now += 0.5004  # the frame and the state are 0.5004 s old: over both limits
     refusal = session.status()["values"]["refusal"]
-    assert refusal == "camera image is stale: 0.5004 s old (limit 0.50 s)"
+    assert refusal == "camera image is stale: just over 0.50 s old (limit 0.50 s)"
+
+
+@pytest.mark.parametrize(("age", "words"), [
+    (0.25 + 1e-12, "just over 0.25 s old (limit 0.25 s)"),  # user52u: was 0.250000000
+    (0.2504, "just over 0.25 s old (limit 0.25 s)"),  # under 1 ms over: no sub-ms digits
+    (0.253, "0.253 s old (limit 0.25 s)"), (0.8, "0.80 s old (limit 0.25 s)"),
+    (-0.2504, "just over 0.25 s in the future (limit 0.25 s;")])
+def test_an_age_reads_beyond_its_limit_in_the_limits_digits(age, words):
+    """An age over its limit: the limit's decimals, a third (ms) if needed, else "just over"."""
+    from vjepa_ros.robot.input_ages import age_problem
+
+    assert words in age_problem("robot state", age, 0.25), age_problem("robot state", age, 0.25)
 
 
 def test_a_state_rejected_with_an_empty_reason_holds_in_placeholder_words(model):

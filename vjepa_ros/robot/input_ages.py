@@ -3,7 +3,7 @@
 :func:`age_problem` (a camera image's or robot state's age against its limit, both directions,
 naming a clock problem plainly), :func:`input_problem` (both inputs, ``SafetyLimits``' limits:
 the safety filter's first check), :func:`plan_age_problem` (a plan's frame at command time) and
-:func:`beyond` (a value written so it reads beyond its limit).
+:func:`beyond` (a value written so it reads beyond its limit, :func:`seconds` the limit).
 """
 
 from __future__ import annotations
@@ -22,19 +22,35 @@ OTHER_CLOCK_S = 86400.0
 SIM_START_S = 60.0
 
 
-def beyond(value: float, limit: float, digits: int = 2) -> str:
-    """``value`` written with the fewest decimals (at least ``digits``) that read beyond ``limit``.
+def seconds(value: float, digits: int = 2) -> str:
+    """``value`` [s] with ``digits`` decimals, a third where its milliseconds need it.
 
-    For a ``value`` over ``limit`` (both in one unit) shown beside the limit: 0.503 against 0.5
-    is "0.503", never "0.50" (which reads as within the limit). Up to 9 decimals; a value not
-    beyond the limit, or not finite, with ``digits`` decimals.
+    0.5 is "0.50", 0.125 "0.125", 10.2 "10.20" (``digits`` 2); a value under 1 ms (not 0) with
+    3 significant digits, "0.0005". The limits' form in the refusals.
     """
-    for decimals in range(digits, 10):
+    if math.isfinite(value) and 0 < abs(value) < 1e-3:
+        return f"{value:.3g}"
+    text = f"{value:.{max(digits, 3)}f}"
+    while text.endswith("0") and len(text.partition(".")[2]) > digits:
+        text = text[:-1]
+    return text
+
+
+def beyond(value: float, limit: float, digits: int = 2) -> str:
+    """``value`` written so that it reads beyond ``limit``: its decimals, or "just over" the limit.
+
+    For a ``value`` over ``limit`` (both in seconds) shown beside the limit: ``digits`` decimals,
+    a third (milliseconds) when those read as the limit or under it: 0.503 against 0.5 is
+    "0.503", never "0.50". Closer than that: "just over LIMIT" (LIMIT as :func:`seconds` writes
+    it), never "0.250000000" against 0.25. A value not beyond the limit, or not finite, with
+    ``digits`` decimals.
+    """
+    for decimals in range(digits, max(digits, 3) + 1):
         text = f"{value:.{decimals}f}"
         if not math.isfinite(value) or abs(float(text)) > abs(limit) or \
                 abs(value) <= abs(limit):
             return text
-    return text
+    return f"just over {seconds(abs(limit), digits)}"
 
 
 def age_problem(what: str, age: float | None, limit: float, now: float | None = None) -> str:
@@ -51,15 +67,15 @@ def age_problem(what: str, age: float | None, limit: float, now: float | None = 
     if age is None:
         return f"no {what} received yet"
     if not math.isfinite(age):
-        return f"{what} is stale: {age:.2f} s old (limit {limit:.2f} s)"  # nan, inf: no digits
+        return f"{what} is stale: {age:.2f} s old (limit {seconds(limit)} s)"  # nan, inf
     if abs(age) <= limit:
         return ""
     hint = "" if now is None else clock_hint(what, age, now)
     if hint:
         return hint
     if age > limit:
-        return f"{what} is stale: {beyond(age, limit)} s old (limit {limit:.2f} s)"
-    return (f"{what} stamp lies {beyond(-age, limit)} s in the future (limit {limit:.2f} s; "
+        return f"{what} is stale: {beyond(age, limit)} s old (limit {seconds(limit)} s)"
+    return (f"{what} stamp lies {beyond(-age, limit)} s in the future (limit {seconds(limit)} s; "
             "clock mismatch?)")
 
 
