@@ -41,6 +41,7 @@ from vjepa_ros.recordings.bag_reader import (  # noqa: F401 - imported from here
     one_line,
     plain_lists,
     reindex,
+    reindex_advice,
     repair_hint,
     shortfall_note,
     storage_of,
@@ -171,7 +172,7 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     note = (f"{shown_path(path)}: no metadata.yaml (the recorder did not close, e.g. it was "
             f"killed): read {', '.join(shown_path(f.name) for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
-        note += f"; `{reindex(path)}` writes the metadata"
+        note += f"; {reindex_advice(path)}"
     reader.notes.insert(0, note)
     return reader
 
@@ -181,7 +182,7 @@ def _unlisted_note(path: Path, unlisted: list[Path]) -> str:
     names = ", ".join(shown_path(file.name) for file in unlisted)
     return (f"{shown_path(path)}: {names} {'is a part' if len(unlisted) == 1 else 'are parts'} "
             "of its split recording that metadata.yaml does not list (the recorder was killed "
-            f"after a split?): read with it, in order; `{reindex(path)}` writes the metadata")
+            f"after a split?): read with it, in order; {reindex_advice(path)}")
 
 
 def _about_left_out(problem: str, files: list[Path], read: list[Path]) -> bool:

@@ -162,6 +162,15 @@ def reindex(path: Path) -> str:
     return shell_command("ros2", "bag", "reindex", path)
 
 
+def reindex_advice(path: Path) -> str:
+    """Return the optional advice to write a bag folder's missing metadata (:func:`reindex`).
+
+    Optional: the data files are read without it; ``ros2`` needs a ROS 2 install, which this
+    package does not (user52u).
+    """
+    return f"with a ROS 2 install, `{reindex(path)}` writes the metadata (not needed to read it)"
+
+
 class MetadataError(BagError):
     """A ``metadata.yaml`` that is no YAML: ``problem`` (one line naming the file), ``fix``."""
 
