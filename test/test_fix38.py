@@ -196,7 +196,13 @@ def test_header_timing_falls_back_for_unset_or_wholly_still_stamps_notes_a_part(
     received = np.arange(1, 9, dtype=np.int64) * step
     assert header_timing("/c", received, received) == (True, "")
     by_header, unset = header_timing("/c", np.zeros(8, np.int64), received)
-    assert not by_header and "are 0" in unset
+    assert not by_header and unset.startswith("/c: header stamps are 0: timed by"), unset
+    one_late = received.copy()
+    one_late[6] = 0  # 1 of 8 stamped 0, received 1.75 s into the clock: the topic re-timed
+    by_header, unset = header_timing("/c", one_late, received)
+    assert not by_header and unset.startswith("/c: header stamps are 0 (1 of 8): "), unset
+    one_late[5] = -1
+    assert "0 or negative (1 of 8 0, 1 negative)" in header_timing("/c", one_late, received)[1]
     by_header, stale = header_timing("/c", np.full(8, 3 * step, np.int64), received)
     assert not by_header and "messages 1..8 of 8" in stale and "1.75 s" in stale, stale
     assert stale.endswith("timed by when the recorder received them")

@@ -46,7 +46,22 @@ def header_from_cdr(raw) -> tuple[int, str]:
 
 
 RECEIVE_FALLBACK = ": timed by when the recorder received them"
-UNSET_NOTE = "{topic}: header stamps are 0" + RECEIVE_FALLBACK
+UNSET_NOTE = "{topic}: header stamps are 0{share}" + RECEIVE_FALLBACK
+
+
+def unset_note(topic: str, stamps: np.ndarray) -> str:
+    """Return :data:`UNSET_NOTE` for ``topic``, saying how many of its ``stamps`` [ns] are 0.
+
+    All of them: no count; some: "(1 of 16)", the topic timed whole by receive times all the
+    same (:func:`header_stamps_unset`); negative ones counted too ("0 or negative (...)").
+    """
+    zero, negative = int(np.sum(stamps == 0)), int(np.sum(stamps < 0))
+    if zero == len(stamps):
+        return UNSET_NOTE.format(topic=topic, share="")
+    if not negative:
+        return UNSET_NOTE.format(topic=topic, share=f" ({zero} of {len(stamps)})")
+    return UNSET_NOTE.format(topic=topic, share=f" or negative ({zero} of {len(stamps)} 0, "
+                             f"{negative} negative)")
 STALE_NOTE = ("{topic}: header stamps stand still ({messages} carry one "
               "stamp over {seconds:.2f} s: a driver that stamps once, or copies a stale header)"
               + RECEIVE_FALLBACK)
@@ -123,7 +138,7 @@ def header_timing(topic: str, stamps: np.ndarray, received: np.ndarray,
     if not len(stamps):
         return False, ""
     if header_stamps_unset(stamps, received) if unset is None else unset:
-        return False, UNSET_NOTE.format(topic=topic)
+        return False, unset_note(topic, stamps)
     run = still_run(stamps, received)
     if run is None:
         return True, ""
