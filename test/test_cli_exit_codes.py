@@ -30,7 +30,7 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
     (["launch", "--checkpoint", "demo", "--node", "bag_player", "-p", "bag_player.bag:="],
      "--node bag_player needs parameter 'bag'"),
     (["launch", "--checkpoint", "demo", "--node", "sim", "-p", "sim.real_time_factor:=-1"],
-     "sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100]"),
+     "sim: -p sim.real_time_factor must lie in [0, 100]"),
     (["eval", "BAG", "--out", "OUT", "--rate", "0"], "--rate must be a step rate"),
     (["eval", "BAG", "--out", "OUT", "--topk", "100"], "--topk (100) must be less than"),
     (["bag-from-npz", "OUT", "--rate", "0"], "--rate must be a step rate"),

@@ -264,7 +264,7 @@ NODE_PARAMETERS = [
      "vjepa-ros launch: sim: -p sim.camera.width: SimConfig: camera.width/height must be "
      "32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
-     "vjepa-ros launch: sim: -p sim.real_time_factor: real_time_factor must lie in [0, 100], "
+     "vjepa-ros launch: sim: -p sim.real_time_factor must lie in [0, 100], "
      "got -1.0"),
     # a parameter the node cannot start without, empty in its own file: what to give, a usage
     # error (cli31: it was the node's refusal of its packaged file, status 1)

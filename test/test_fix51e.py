@@ -103,7 +103,7 @@ def test_no_joint_passes_frankas_speed_limits_at_any_fraction(fraction):
 def test_gripper_force_up_to_the_franka_hands_70_n_and_no_more():
     """70 N is accepted; 70.5 N refused with the parameter's name and range (0, 70]."""
     SimConfig(controller=ControllerConfig(gripper_force=70.0)).check()
-    with pytest.raises(ValueError, match=r"controller.gripper_force must lie in \(0, 70\], "
+    with pytest.raises(ValueError, match=r"controller.gripper_force must lie in \(0, 70\] N, "
                        "got 70.5"):
         SimConfig(controller=ControllerConfig(gripper_force=70.5)).check()
 

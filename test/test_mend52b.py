@@ -18,12 +18,12 @@ def test_the_gripper_force_refusal_says_why_70_n():
     with pytest.raises(ValueError) as caught:
         SimConfig(controller=ControllerConfig(gripper_force=80.0)).check()
     assert str(caught.value) == (
-        "controller.gripper_force must lie in (0, 70], got 80.0: 70 N is the Franka Hand's "
+        "controller.gripper_force must lie in (0, 70] N, got 80.0: 70 N is the Franka Hand's "
         "continuous grasp force (datasheet); its 140 N short peak is not modelled")
     SimConfig(controller=ControllerConfig(gripper_force=70.0)).check()  # the cap itself: fine
     with pytest.raises(ValueError) as caught:  # below the range: the cap's reason is no reason
         SimConfig(controller=ControllerConfig(gripper_force=0.0)).check()
-    assert str(caught.value) == "controller.gripper_force must lie in (0, 70], got 0.0"
+    assert str(caught.value) == "controller.gripper_force must lie in (0, 70] N, got 0.0"
 
 
 def test_the_max_effort_refusal_says_why_140_n():

@@ -123,7 +123,7 @@ def test_a_refused_value_rcl_read_unlike_its_digits_says_how(text, value, note):
     refused = ValueError(f"planner.samples must lie in [1, 100000], got {value!r}")
     message = str(_prefixed(refused, "planner",
                             {"planner.samples": "-p planner.planner.samples"}, notes["planner"]))
-    assert message == (f"planner: -p planner.planner.samples: planner.samples must lie in "
+    assert message == (f"planner: -p planner.planner.samples must lie in "
                        f"[1, 100000], got {value!r}; {note}")
     # a node executable's --ros-args -p: the same note (node_runner)
     assert ros_arg_notes(["planner_node", "--ros-args", "-p", f"planner.samples:={text}"]) == {

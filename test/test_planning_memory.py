@@ -169,7 +169,7 @@ def test_the_planner_node_refuses_too_many_samples_at_start(tiny_world_model):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.splitlines()[-1])
     assert result["code"] == 1
-    assert result["err"].startswith("vjepa_planner: -p planner.samples: planner.samples "
+    assert result["err"].startswith("vjepa_planner: -p planner.samples "
                                     "100000 at horizon 1 needs about 27 MiB for the planner's "
                                     "action samples, more than the 16 MiB free on cpu: give at "
                                     "most 29000 "), result["err"]

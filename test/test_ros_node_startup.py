@@ -35,7 +35,7 @@ print(json.dumps(results))
 # type typed as -p (as argparse's "invalid int value"; was 1); 1: a value out of range
 BAD_PARAMETERS = [
     ("planner_node", "planner.samples:=0", 1,
-     "vjepa_planner: -p planner.samples: planner.samples must lie in [1, 100000], got 0"),
+     "vjepa_planner: -p planner.samples must lie in [1, 100000], got 0"),
     ("planner_node", "planner.samples:=3.5", 2, "vjepa_planner: -p planner.samples: parameter "
      "'planner.samples' takes a whole number (e.g. 800), got 3.5 (a float)"),
     ("planner_node", "planner.sampels:=8", 2,

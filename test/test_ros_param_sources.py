@@ -150,8 +150,8 @@ def test_launch_names_its_params_file_as_typed_and_a_p_over_it(monkeypatch, caps
                                        "planner.samples must lie in [1, 100000], got -5\n")
     assert main([*launch, "-p", "planner.planner.samples:=-7"]) == 2  # the -p wins: named
     # (a value typed as -p that the settings refuse is a usage error: status 2, as options')
-    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
-                                       "planner.samples must lie in [1, 100000], got -7\n")
+    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples "
+                                       "must lie in [1, 100000], got -7\n")
 
 
 def _packaged(monkeypatch, tmp_path, samples: str) -> Path:
@@ -181,8 +181,8 @@ def test_launch_names_the_packaged_default_file_not_a_params_file_never_given(
         "must lie in [1, 100000], got -5\n")
     assert main(["launch", "--checkpoint", str(DEMO_MODEL), "-p",
                  "planner.planner.samples:=-7"]) == 2  # the -p over it: named, not the file
-    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples: "
-                                       "planner.samples must lie in [1, 100000], got -7\n")
+    assert capsys.readouterr().err == ("vjepa-ros launch: planner: -p planner.planner.samples "
+                                       "must lie in [1, 100000], got -7\n")
 
 
 def test_launch_checks_the_packaged_default_file_as_the_packaged_default(monkeypatch, capsys,

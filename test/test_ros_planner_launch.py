@@ -207,20 +207,20 @@ def test_use_sim_time_with_the_simulator_makes_it_the_clock(monkeypatch, capsys,
      "'mppi.temperature' (closest: -p planner.planner.mppi.temperature:=...)"),
     ("planner.samples:=0", 2, "vjepa-ros launch: planner: unknown parameter 'samples' "
      "(closest: -p planner.planner.samples:=...)"),
-    ("planner.planner.samples:=0", 2, "vjepa-ros launch: planner: -p planner.planner.samples: "
-     "planner.samples must lie in [1, 100000], got 0"),
+    ("planner.planner.samples:=0", 2, "vjepa-ros launch: planner: -p planner.planner.samples "
+     "must lie in [1, 100000], got 0"),
     ("planner.camera_check.verdict.min_explained:=2.0", 2, "vjepa-ros launch: planner: "
-     "-p planner.camera_check.verdict.min_explained: camera_check.verdict.min_explained must be "
+     "-p planner.camera_check.verdict.min_explained must be "
      "a fraction"),
-    ("sim.real_time_factor:=-1.0", 2, "vjepa-ros launch: sim: -p sim.real_time_factor: "
-     "real_time_factor must lie in [0, 100], got -1.0"),
+    ("sim.real_time_factor:=-1.0", 2, "vjepa-ros launch: sim: -p sim.real_time_factor "
+     "must lie in [0, 100], got -1.0"),
     # typed as rcl types -p (a node executable's): inf a float, 1e-320 a string, saying why
-    ("sim.max_target_distance:=inf", 2, "vjepa-ros launch: sim: -p sim.max_target_distance: "
-     "max_target_distance must lie in [0, 10], got inf"),
+    ("sim.max_target_distance:=inf", 2, "vjepa-ros launch: sim: -p sim.max_target_distance "
+     "must lie in [0, 10], got inf"),
     ("sim.seed:=1e-320", 2, "vjepa-ros launch: sim: -p sim.seed: parameter 'seed' takes a whole "
      "number (e.g. 0), got '1e-320' (a string); rcl reads a number this small as a string"),
     ("planner.safety.max_step_m:=100", 2, "vjepa-ros launch: planner: -p "
-     "planner.safety.max_step_m: safety.max_step_m must lie in (0, 0.2], got 100.0"),
+     "planner.safety.max_step_m must lie in (0, 0.2], got 100.0"),
 ])
 def test_launch_refuses_unknown_or_mistyped_overrides_in_one_line(capsys, override, status,
                                                                  message):

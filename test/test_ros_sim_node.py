@@ -180,7 +180,8 @@ def test_bad_parameters_fail_at_start(context):
 @pytest.mark.parametrize("name, value, message", [
     ("max_target_distance", -1.0, r"max_target_distance must lie in \[0, 10\], got -1.0"),
     ("seed", -1, r"seed must lie in \[0, 4294967295\], got -1"),
-    ("controller.gripper_force", 0.0, r"controller.gripper_force must lie in \(0, 70\], got 0.0"),
+    ("controller.gripper_force", 0.0,
+     r"controller.gripper_force must lie in \(0, 70\] N, got 0.0"),
     ("scene.table_height", float("nan"), r"scene.table_height must lie in \[-0.3, 0.2\], got nan"),
     # inf ran a 0 s step timer (a busy loop), 1e9 warned that the CPU was too busy
     ("real_time_factor", float("inf"), r"real_time_factor must lie in \[0, 100\], got inf"),

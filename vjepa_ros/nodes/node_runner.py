@@ -154,9 +154,9 @@ def _start_node(node_class, name: str, argv: list[str]) -> tuple:
         message, sources = one_line(exc), ros_arg_sources(argv, default)
         if isinstance(exc, UnknownParameterError):  # a file's names after that file
             message = exc.message(sources=sources)
-        elif not isinstance(exc, UsageError):  # (a usage error names its parameter itself)
-            message = sourced(message, sources)
         message = noted(message, ros_arg_notes(argv))  # 08: rcl's float 8.0, said why
+        if not isinstance(exc, (UnknownParameterError, UsageError)):  # (a usage error names
+            message = sourced(message, sources)  # its parameter itself)
         print(f"{name}: {message}", file=sys.stderr)
         if typed_on_command_line(exc, command_line_names(sources)):
             return None, 2  # a -p value of the wrong type: a usage error, as argparse's

@@ -202,13 +202,13 @@ def _prefixed(exc: BaseException, name: str, sources: dict | None = None,
     """
     from vjepa_ros.nodes.param_sources import command_line_names, named, noted, sourced
 
-    text = one_line(exc)
+    text = said = one_line(exc)  # said: the names as the node wrote them (sourced: once)
+    text = noted(text, notes or {})
     if sources and not isinstance(exc, UsageError):
         text = sourced(text, sources)
-    text = noted(text, notes or {})
     message = f"{name}: {text}"
     typed = command_line_names(sources or {})
-    if typed_on_command_line(exc, typed) or (type(exc) is ValueError and named(text, typed)):
+    if typed_on_command_line(exc, typed) or (type(exc) is ValueError and named(said, typed)):
         return UsageError(message)  # a -p value refused: status 2, as argparse's
     if isinstance(exc, (OSError, ValueError, RuntimeError)):
         try:

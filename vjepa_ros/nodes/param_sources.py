@@ -2,7 +2,7 @@
 
 A value a node refuses at start-up (``planner.samples must lie in [1, 100000], got -5``) is named
 by its source, as a ``--config`` settings file's value is named by the file and its key:
-``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples: planner.samples ...``.
+``--params-file p.yaml: planner.samples ...`` or ``-p planner.samples must lie ...``.
 rcl applies a node's ``--params-file`` files and ``-p`` items in the order given, the last one
 that sets a parameter winning (:func:`ros_arg_sources`); ``vjepa-ros launch`` adds its own
 ``-p NODE.name`` values and options on top (``node_launch.NodeLaunch.sources``). :func:`sourced`
@@ -180,7 +180,9 @@ def sourced(message: str, sources: dict[str, str]) -> str:
     """Return ``message`` after the sources of the parameters it names (``message`` if none).
 
     ``planner.samples must lie in [1, 100000], got -5`` with ``{"planner.samples": "--params-file
-    p.yaml"}`` → ``--params-file p.yaml: planner.samples must lie ...``. Two sources:
+    p.yaml"}`` → ``--params-file p.yaml: planner.samples must lie ...``; a message that begins
+    with the parameter a ``-p`` gave names it once: ``-p planner.planner.samples must lie ...``
+    (``{"planner.samples": "-p planner.planner.samples"}``). Two sources:
     ``--params-file p.yaml (camera_check.trial.offset_m), -p safety.max_step_m: ...`` (a ``-p``
     names its parameter itself). A parameter is named where its dotted name stands as a whole
     (``safety.workspace_min[2]`` names ``safety.workspace_min``).
@@ -191,7 +193,11 @@ def sourced(message: str, sources: dict[str, str]) -> str:
     if not by_label:
         return message
     if len(by_label) == 1:
-        return f"{next(iter(by_label))}: {message}"
+        (label, names), = by_label.items()
+        if len(names) == 1 and message.startswith(f"{names[0]} ") and label.startswith("-p ") \
+                and (label == f"-p {names[0]}" or label.endswith(f".{names[0]}")):
+            return label + message[len(names[0]):]  # named once: "-p sim.x must lie in ..."
+        return f"{label}: {message}"
     parts = [label if label.startswith("-p ") else f"{label} ({', '.join(names)})"
              for label, names in by_label.items()]
     return f"{', '.join(parts)}: {message}"

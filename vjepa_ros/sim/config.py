@@ -138,7 +138,8 @@ class ControllerConfig:
         40.0, "Finger force limit [N] of the gripper_command (Float64) path's moves and grasps, "
         f"0 < f <= {FRANKA_HAND_MAX_FORCE:g}: the Franka Hand's continuous grasp force (its "
         f"{FRANKA_HAND_PEAK_FORCE:g} N peak is not modelled).",
-        range=(0, FRANKA_HAND_MAX_FORCE), low_open=True, high_why=CONTINUOUS_FORCE_WHY
+        range=(0, FRANKA_HAND_MAX_FORCE), low_open=True, unit="N",
+        high_why=CONTINUOUS_FORCE_WHY
     )
 
 
