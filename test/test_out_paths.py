@@ -37,6 +37,9 @@ def test_checking_without_creating_tries_for_real_and_leaves_nothing(tmp_path, m
     if Path("/proc/self").is_dir():
         with pytest.raises(ValueError, match=r"^--out /proc/nope/run: cannot create it in /proc"):
             output_dir("/proc/nope/run", create=False)
+        with pytest.raises(ValueError) as caught:  # the kernel's ENOENT: /proc is there (user52u)
+            output_dir("/proc/nope", create=False)
+        assert "No such file" not in str(caught.value), caught.value
     before = sorted(tmp_path.iterdir())
     assert output_dir(tmp_path / "a" / "b", create=False) == tmp_path / "a" / "b"
     release_outputs()

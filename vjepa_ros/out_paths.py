@@ -74,15 +74,16 @@ def output_dir(path: str | os.PathLike, option: str = "--out", create: bool = Tr
     return path
 
 
-def unwritable(option: str, path: str | os.PathLike, what: str, exc: OSError) -> ValueError:
+def unwritable(option: str, path: str | os.PathLike, what: str, exc: OSError,
+               why: str = "") -> ValueError:
     """Return the one-line error for output ``path`` of ``option`` that cannot be made or written.
 
     ``what``: what failed (``cannot create it in /dir``, ``not writable``); ``exc``: the
-    OSError, whose ``strerror`` (``Read-only file system``) is quoted. The line ends with what
-    to do: ``give a directory you can write``.
+    OSError, whose ``strerror`` (``Read-only file system``) is quoted, or ``why`` in its place
+    when given. The line ends with what to do: ``give a directory you can write``.
     """
-    return ValueError(f"{option} {shown_path(path)}: {what} ({exc.strerror}); give a directory "
-                      "you can write")
+    return ValueError(f"{option} {shown_path(path)}: {what} ({why or exc.strerror}); give a "
+                      "directory you can write")
 
 
 def overwritten_note(folder: str | os.PathLike, what: str, names=None,
@@ -128,7 +129,9 @@ def _check_folder(path: Path, option: str) -> None:
     except OSError as exc:
         where = "cannot write in it" if existing == path.absolute() else \
             f"cannot create it in {shown_path(existing)}"
-        raise unwritable(option, path, where, exc) from None
+        # ENOENT in a folder that exists: the kernel's own (/proc, /sys), not a missing folder
+        why = "a kernel file system that takes no new files" if exc.errno == errno.ENOENT else ""
+        raise unwritable(option, path, where, exc, why) from None
 
 
 def check_output_names(folder: str | os.PathLike, names, option: str = "--out") -> None:
