@@ -183,6 +183,9 @@ def test_config_relative_checkpoint_names_where_it_looked(tmp_path: Path) -> Non
     # fix52e: a relative path stays the working directory's (as train --config's, a
     # --params-file's and the goal files'); the line names the file beside the settings file
     assert "cfg/mymodel.pt is there" in line and "give an absolute path" in line, line
+    # user52u: the settings file first, and the value to write in it
+    assert "cfg/my.yaml: checkpoint mymodel.pt does not exist" in line, line
+    assert line.endswith("or checkpoint: cfg/mymodel.pt"), line
 
 
 def test_run_twice_into_one_out_says_it_overwrites(tmp_path: Path) -> None:

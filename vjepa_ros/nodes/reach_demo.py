@@ -216,9 +216,11 @@ def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint",
             and not path.is_symlink():
         beside = Path(settings).parent / path
         there = f"; {shown_path(beside)} is there" if beside.exists() else ""
+        instead = f", or checkpoint: {shown_path(beside)}" if beside.exists() else ""
         raise ValueError(f"{option} {shown_path(spec)} does not exist (a relative path: looked "
                          f"at {shown_path(path.absolute())}, in the working directory, not "
-                         f"beside {shown_path(settings)}{there}): give an absolute path")
+                         f"beside {shown_path(settings)}{there}): give an absolute path"
+                         f"{instead}")
     return world_model_path(spec or "demo", option)
 
 
@@ -327,7 +329,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     if problem:
         return command_ended(PROG, RuntimeError(problem), status=1)
     try:
-        option = "--checkpoint" if args.checkpoint else f"checkpoint of {args.config}"
+        option = "--checkpoint" if args.checkpoint else f"{args.config}: checkpoint"
         checkpoint = checkpoint_path(config, option, None if args.checkpoint else args.config)
         import rclpy  # noqa: F401  (a clear message when ROS is missing)
 
