@@ -360,3 +360,20 @@ def test_a_pose_most_of_whose_messages_share_one_time_is_refused(tmp_path):
     with pytest.raises(BagError) as info:
         read_recording(bag)
     assert "6 of the 8 messages" in str(info.value) and "one time" in str(info.value)
+
+
+def test_the_ros1_advice_gives_the_converters_path_when_it_is_not_on_path(monkeypatch):
+    """user52u: ``rosbags-convert`` is in the package's environment's bin, not on PATH."""
+    import sys
+    from pathlib import Path
+
+    from vjepa_ros.recordings.ros1_bags import ros1_fix
+
+    script = Path(sys.executable).parent / "rosbags-convert"
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    fix = ros1_fix(Path("run.bag"))
+    assert "`rosbags-convert --src run.bag --dst run`" in fix, fix
+    if script.is_file():
+        assert f"installed with this package as {script}" in fix, fix
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert ros1_fix(Path("run.bag")).endswith("(rosbags-convert comes with rosbags)")

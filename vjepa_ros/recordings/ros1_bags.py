@@ -28,7 +28,25 @@ def ros1_fix(path: Path) -> str:
     folder = path.with_name(path.name[: -len(ROS1_SUFFIX)] or "converted")
     convert = shell_command("rosbags-convert", "--src", path, "--dst", folder)
     return ("a ROS 1 bag (only rosbag2 recordings are read: a folder, .mcap or .db3); convert "
-            f"it into a rosbag2 bag folder: `{convert}` (rosbags-convert comes with rosbags)")
+            f"it into a rosbag2 bag folder: `{convert}` ({_where_convert()})")
+
+
+def _where_convert() -> str:
+    """Say where ``rosbags-convert`` is: with rosbags, and its full path when not on PATH.
+
+    A package installed in a virtual environment not activated (its python run by path) has
+    the script in that environment's ``bin`` only (user52u).
+    """
+    import shutil
+    import sys
+
+    from vjepa_ros.input_paths import shell_command
+
+    script = Path(sys.executable).parent / "rosbags-convert"
+    if shutil.which("rosbags-convert") or not script.is_file():
+        return "rosbags-convert comes with rosbags"
+    return (f"rosbags-convert comes with rosbags, installed with this package as "
+            f"{shell_command(script)}: give that path where its environment is not activated")
 
 
 def skipped_fix(path: Path) -> str:
