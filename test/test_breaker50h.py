@@ -67,8 +67,9 @@ from vjepa_ros.robot.clock_steps import (
     read_stream_clocks,
     stream_clock_stepped,
 )
+from vjepa_ros.robot.face_braking import stopping_speed
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
-from vjepa_ros.robot.targets import SetpointStreamer, ramp_velocity, stopping_speed
+from vjepa_ros.robot.targets import SetpointStreamer, ramp_velocity
 
 LIMITS = SafetyLimits()  # box floor z = 0.05 m, max_accel_m_s2 0.5, max_speed_m_s 0.1
 DT = 0.01  # the default stream period

@@ -70,7 +70,7 @@ from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.targets import SetpointStreamer, poses_apart
 
 DT = 0.01  # the default stream period [s]
-SLACK = 1.02  # float rounding and the landing rule's 1 % (targets.LANDING_SLACK)
+SLACK = 1.02  # float rounding and the landing rule's 1 % (velocity_ramp.LANDING_SLACK)
 START = np.array([0.5, 0.0, 0.4, math.pi, 0.0, 0.0, 0.0])  # hand down, mid-box
 
 

@@ -9,7 +9,7 @@ computation (``face_braked``) over random near and far faces, usual, late and ji
 import numpy as np
 
 from vjepa_ros.robot.face_braking import FACE_ACCEL_SHARE, face_braked, stopping_speed
-from vjepa_ros.robot.targets import _wanted_velocity, ramp_velocity
+from vjepa_ros.robot.velocity_ramp import _wanted_velocity, ramp_velocity
 
 STREAM_DT = 0.01  # [s] the usual tick
 

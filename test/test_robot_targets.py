@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from scipy.spatial.transform import Rotation
 
 import vjepa_ros.robot.targets as targets
+import vjepa_ros.robot.velocity_ramp as velocity_ramp
 from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
@@ -264,7 +265,7 @@ def test_after_a_catch_up_tick_a_retarget_is_followed_within_the_limits(monkeypa
     for tick in range(300):
         streamer.step(0.01)
         change = np.linalg.norm(streamer.velocity - velocity) / 0.01
-        assert change <= LIMITS.max_accel_m_s2 * (1 + targets.LANDING_SLACK) + 1e-9, tick
+        assert change <= LIMITS.max_accel_m_s2 * (1 + velocity_ramp.LANDING_SLACK) + 1e-9, tick
         velocity = streamer.velocity.copy()
         farthest = max(farthest, streamer.setpoint[0])
         if streamer.arrived(1e-9):

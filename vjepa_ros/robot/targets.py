@@ -4,7 +4,9 @@ The planner returns a 7-D delta (V-JEPA 2-AC facts §4); :func:`target_from_acti
 the absolute end-effector target state ⊕ action with the planning package's pose algebra. The
 :class:`SetpointStreamer` then moves a set-point toward that target at the stream rate with
 bounded speed and acceleration (linear and angular), so the arm never receives a jump: Franka's
-controllers abort on acceleration/jerk discontinuities of the commanded motion.
+controllers abort on acceleration/jerk discontinuities of the commanded motion. Each tick's
+velocity and its landing rule are :mod:`vjepa_ros.robot.velocity_ramp`'s; the braking ahead of
+the box's and the reach's faces is :mod:`vjepa_ros.robot.face_braking`'s.
 
 A target given with the measured pose it was made safe against (``set_target(target, anchor=...)``)
 also bounds every set-point on the way: never farther than ``max_step_m`` (translation) and
@@ -25,15 +27,12 @@ from vjepa_ros.planning.pose import apply_action
 from vjepa_ros.robot.anchor_lag import TRAIL_TICKS, settles, trails
 from vjepa_ros.robot.face_braking import (
     FACE_ACCEL_SHARE,
-    face_braked,
     face_stopping_speed,
-    limited,
-    nearest_room,
     norm3,
     reach_face,
-    stopping_speed,
 )
 from vjepa_ros.robot.safety import SafetyLimits, step_reach
+from vjepa_ros.robot.velocity_ramp import _lands_within, _passes, ramp_velocity
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
 # A late stream tick advances the set-point by at most this many stream periods (MPCSession.
@@ -42,12 +41,6 @@ MAX_TICK_PERIODS = 5
 # A landing's stop is judged over the shortest of this many last tick lengths (the next tick
 # may be that short: a timer alternating 10 and 12 ms, a catch-up tick after a late one).
 TICK_HISTORY = 5
-# A step that would pass a target lands on it (and stops there) only when that is within the
-# acceleration limit, up to this share: the landing tick's change of velocity and the stop after
-# it, each at most max_accel·(1 + LANDING_SLACK) over the tick (breaker42m: a ±10 % jittered
-# timer landed from 0.01 m/s in one tick, 0.82-1.2 m/s² against 0.5). Otherwise the step brakes
-# at the limit and passes by what is left of it, then comes back as after any pass.
-LANDING_SLACK = 0.01
 
 
 def target_from_action(state, action) -> np.ndarray:
@@ -68,66 +61,6 @@ def poses_apart(pose, other) -> tuple[float, float]:
     return offset, float(turn)
 
 
-def _passes(step, remaining) -> bool:
-    """Whether a ``step`` [3] reaches or passes a point ``remaining`` [3] away (along it)."""
-    return float(np.dot(step, remaining)) >= float(np.dot(remaining, remaining))
-
-
-def _lands_within(before, landing, max_accel, dt, next_dt) -> bool:
-    """Whether moving by ``landing`` [3] in a tick of ``dt`` [s] and stopping is within the limit.
-
-    ``before``: the velocity [3] of the tick before; ``next_dt``: the shortest tick the stop
-    after the landing may come in [s] (the caller's: the shortest of the last few ticks, so a
-    timer alternating 10 and 12 ms does not stop a 12 ms landing in 10 ms above the limit:
-    breaker42o). The landing tick's
-    velocity is ``landing/dt``; its change from ``before`` and the stop from it are each at most
-    ``max_accel·(1 + LANDING_SLACK)`` times their tick.
-    """
-    allowed = max_accel * (1 + LANDING_SLACK)
-    motion = np.asarray(landing, dtype=np.float64) / dt
-    return bool(norm3(motion - before) <= allowed * dt
-                and norm3(motion) <= allowed * min(dt, next_dt))
-
-
-def ramp_velocity(velocity, remaining, max_speed, max_accel, dt, next_dt=None,
-                  room=None, reach=None) -> np.ndarray:
-    """Return the velocity [3] toward a point ``remaining`` [3] away, speed/accel-limited.
-
-    The wanted velocity points at the goal with the speed from which the set-point can still stop
-    in the remaining distance when slowing by ``max_accel·dt`` per tick (:func:`stopping_speed`,
-    the usual tick ``next_dt`` [s], default ``dt``; at most ``max_speed``); the velocity changes
-    by at most ``max_accel·dt`` per tick. ``room``: None, or (below [3], above [3]) [m] how far
-    the point may still move along each axis down and up (the workspace box's faces);
-    ``reach``: None, or the reach ball's face (``face_braking.reach_face``: outward [3], room
-    [m]). The velocity toward each face is braked first (``face_braking.face_braked``: three
-    faces at once within ``max_accel·dt``), the rest of the change goes toward the wanted
-    velocity (breaker50d: a retarget turning the motion near a face spent the change on the
-    turn, the set-point met the face still moving and the box clamp stopped it in one tick).
-    Faces whose nearest is farther than the larger of ``max_speed`` and the velocity (its
-    components; its norm with a ``reach``) can stop in act as None (no clip can act: the usual
-    tick far from the faces skips them).
-    """
-    next_dt = dt if next_dt is None else next_dt
-    wanted = _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt)
-    if room is not None or reach is not None:  # the nearest face's stopping speed is the least
-        moving = float(np.abs(velocity).max()) if reach is None else norm3(velocity)
-        fastest = max(max_speed, moving)  # |wanted| <= max_speed
-        nearest = nearest_room(room, reach)
-        if face_stopping_speed(float(nearest), max_accel * FACE_ACCEL_SHARE, dt,
-                               next_dt) >= fastest:
-            room = reach = None
-    if room is None and reach is None:
-        return velocity + limited(wanted - velocity, max_accel * dt)
-    return face_braked(velocity, wanted, room, max_accel, dt, next_dt, reach)
-
-
-def _wanted_velocity(remaining, max_speed, max_accel, dt, next_dt) -> np.ndarray:
-    """Return the velocity [3] toward a point ``remaining`` [3] away that can still stop there."""
-    distance = norm3(remaining)
-    wanted_speed = min(max_speed, stopping_speed(distance, max_accel, dt, next_dt))
-    return remaining * (wanted_speed / distance) if distance > 0 else np.zeros(3)
-
-
 class SetpointStreamer:
     """A set-point that follows the latest target with bounded speed and acceleration.
 
@@ -141,7 +74,7 @@ class SetpointStreamer:
     The velocity toward each face of the box is braked ahead of it, that braking first from the
     acceleration limit (:func:`ramp_velocity`'s ``room``), so a set-point turned toward a target
     on a face does not meet the face moving (breaker50d); a late tick moves no faster than the
-    usual ticks after it can still stop from (:func:`stopping_speed`).
+    usual ticks after it can still stop from (``face_braking.stopping_speed``).
     The slowing-down lands on the target, exactly and at rest. A step that would pass the
     target (a target set closer ahead than the braking distance, about v²/2a: continuous
     control's next plan near the goal; a late or jittered tick; the stream's rate changed since
