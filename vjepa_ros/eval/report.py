@@ -17,6 +17,7 @@ import numpy as np
 
 from vjepa_ros.atomic_files import remove_stale_partials, save_plot, write_text
 from vjepa_ros.counts import counted
+from vjepa_ros.eval.eval_config import goal_offset_note
 from vjepa_ros.eval.metrics import AXES, cosine_similarity
 from vjepa_ros.json_values import json_safe
 from vjepa_ros.planning.methods import RefineSettings
@@ -147,8 +148,8 @@ def note_lines(notes) -> list[str]:
 def _short_of_goal(report: dict) -> str:
     """Say on the energy line that the executed sequence stops short of a further goal frame."""
     offset, horizon = report["eval"].get("goal_offset", 0), report["planner"]["horizon"]
-    if report["eval"].get("goal") == "image" or offset <= horizon:
-        return ""
+    if report["eval"].get("goal") == "image" or not goal_offset_note(offset, horizon):
+        return ""  # the note's rule: one place says when the sequence stops short
     return (f" (executed: {horizon} step(s), {offset - horizon} short of the goal frame "
             f"{offset} ahead)")
 

@@ -7,7 +7,11 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import param
-from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_FORCE, FRANKA_HAND_PEAK_FORCE
+from vjepa_ros.robot.joint_states import (
+    FRANKA_HAND_MAX_FORCE,
+    FRANKA_HAND_PEAK_FORCE,
+    PEAK_FORCE_WHY,
+)
 
 MODES = ("blocking", "continuous", "async")
 # [deg] largest |angle| of control.model_frame_rpy_deg: one full turn (the camera check writes
@@ -89,8 +93,7 @@ class ControlConfig:
         f"{FRANKA_HAND_PEAK_FORCE:g} as a short peak, {FRANKA_HAND_MAX_FORCE:g} continuously "
         f"(datasheet); the simulator presses with at most {FRANKA_HAND_MAX_FORCE:g}.",
         range=(0, FRANKA_HAND_PEAK_FORCE), low_open=True,
-        high_why=f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
-            "(datasheet)")
+        high_why=PEAK_FORCE_WHY)
     gripper_result_timeout_s: float = param(
         10.0, "Warn when a GripperCommand goal has no answer this long [s]: not accepted this "
         "long after it was sent, or no result this long after the server accepted it (the "

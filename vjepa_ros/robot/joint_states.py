@@ -44,6 +44,9 @@ FRANKA_HAND_PEAK_FORCE = 140.0  # N: a short peak; control.gripper_max_effort's 
 CONTINUOUS_FORCE_WHY = (f"{FRANKA_HAND_MAX_FORCE:g} N is the Franka Hand's continuous grasp "
                         f"force (datasheet); its {FRANKA_HAND_PEAK_FORCE:g} N short peak is not "
                         "modelled")
+# Why a force above the peak is refused (control.gripper_max_effort's range refusal)
+PEAK_FORCE_WHY = (f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
+                  "(datasheet)")
 _ARM_NAME = re.compile(r"^(?P<prefix>.*(?:panda|fr3)_)joint(?P<index>[1-7])$")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
 _CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "
