@@ -9,7 +9,7 @@ of the four helper configs given NaN, +-inf, 0, -1, empty and blank values; the 
 as processes (``image_publisher``, ``sim_node``) with ``ros2 param dump`` (its YAML, written
 from the node's ``list_parameters`` / ``get_parameters`` as ros2param writes it) and
 ``ros2 param set`` (``set_parameters``) emulated. Earlier rounds (51a, 51h, 51d, 51g, 51f) are
-not repeated. Each strict xfail asserts what SHOULD happen.
+not repeated. Each (formerly strict xfail) defect test asserts what SHOULD happen; fixed in fix53f.
 
 Defects:
 
@@ -96,13 +96,11 @@ def slash_runner():
         close()
 
 
-@pytest.mark.xfail(strict=True, reason="SimRunner.parse_pose strips '/' of the message's "
-                   "frame only: '/panda_link0' refused as not '/panda_link0'")
 @pytest.mark.parametrize("frame", ["panda_link0", "/panda_link0"])
 def test_a_leading_slash_base_frame_takes_poses_in_that_frame(slash_runner, frame):
     """``base_frame: /panda_link0`` and a target stamped ``frame``.
 
-    What happens: CommandError "target pose is in frame '/panda_link0', expected
+    Was (9434ff76): CommandError "target pose is in frame '/panda_link0', expected
     '/panda_link0'" (also for ``panda_link0``, the planner's default stamp). Should: the pose
     is taken, as the planner's ``frame_matches`` takes either spelling.
     """
@@ -133,7 +131,13 @@ FRAME_CASES = {
     "sim-camera-space": (SimNodeConfig, "camera_frame_id", "camera color"),
     "device-camera-space": (DeviceCameraConfig, "frame_id", "camera color"),
     "image-publisher-newline": (ImagePublisherConfig, "frame_id", "a\nb"),
+    "sim-camera-empty": (SimNodeConfig, "camera_frame_id", ""),
+    "device-camera-empty": (DeviceCameraConfig, "frame_id", ""),
+    "image-publisher-empty": (ImagePublisherConfig, "frame_id", ""),
+    "image-publisher-leading-space": (ImagePublisherConfig, "frame_id", " camera"),
 }
+HELPER_FRAMES = [(SimNodeConfig, "base_frame"), (SimNodeConfig, "camera_frame_id"),
+                 (DeviceCameraConfig, "frame_id"), (ImagePublisherConfig, "frame_id")]
 
 
 def _checked(cls, values: dict):
@@ -153,13 +157,11 @@ def test_the_planner_refuses_a_frame_id_with_a_space():
         _checked(RobotConfig, {"base_frame": "panda link0"})
 
 
-@pytest.mark.xfail(strict=True, reason="RunnerConfig / CameraConfig / ImagePublisherConfig "
-                   "frame ids lack frame_id=True: '', spaces, newlines taken")
 @pytest.mark.parametrize("case", sorted(FRAME_CASES))
 def test_a_helper_node_refuses_a_frame_id_the_planner_refuses(case):
     """A helper node's frame id given '' (base_frame), a space or a newline.
 
-    What happens: taken at start (the node then stamps images / poses with it; with
+    Was (9434ff76): taken at start (the node then stamps images / poses with it; with
     ``base_frame: ''`` the sim refuses every planner target, "expected ''"). Should: one
     ValueError naming the parameter, as the planner's ``robot.base_frame`` check gives.
     """
@@ -167,6 +169,30 @@ def test_a_helper_node_refuses_a_frame_id_the_planner_refuses(case):
     values = _sim_values(**{name: value}) if cls is SimNodeConfig else {name: value}
     with pytest.raises(ValueError, match=name):
         _checked(cls, values)
+
+
+@pytest.mark.parametrize("cls, name", HELPER_FRAMES)
+@pytest.mark.parametrize("value", ["/panda_link0", "left_arm/camera_1", "_a"])
+def test_a_helper_node_takes_the_frame_ids_tf2_takes(cls, name, value):
+    """A leading slash, '/' separators and '_' are taken (the same form the planner takes)."""
+    values = _sim_values(**{name: value}) if cls is SimNodeConfig else {name: value}
+    assert getattr(_checked(cls, values), name) == value
+
+
+def test_the_planners_empty_base_frame_is_still_taken():
+    """``robot.base_frame: ''`` means '<prefix>link0' (``frame_id=True``): not refused."""
+    assert _checked(RobotConfig, {"base_frame": ""}).base_frame == ""
+
+
+@pytest.mark.parametrize("stamp, taken", [("panda_link1", False), ("//panda_link0", True),
+                                          ("", True)])
+def test_a_slashed_base_frame_follows_the_planners_rule(slash_runner, stamp, taken):
+    """Another frame is refused naming both; an empty stamp is the base frame (frame_matches)."""
+    if taken:
+        slash_runner.parse_pose([0.5, 0.0, 0.3], [1.0, 0.0, 0.0, 0.0], stamp)
+        return
+    with pytest.raises(CommandError, match=f"'{stamp}', expected '/panda_link0'"):
+        slash_runner.parse_pose([0.5, 0.0, 0.3], [1.0, 0.0, 0.0, 0.0], stamp)
 
 
 # --- defect 3: a zero light direction --------------------------------------------------------
@@ -198,12 +224,10 @@ def test_a_zero_camera_up_is_refused_naming_it():
         SimConfig(camera=CameraConfig(up=[0.0, 0.0, 0.0])).check()
 
 
-@pytest.mark.xfail(strict=True, reason="SimConfig.check takes camera.light_direction "
-                   "[0, 0, 0]: TinyRenderer draws a 2-colour silhouette")
 def test_a_zero_light_direction_is_refused_naming_it():
     """``camera.light_direction: [0.0, 0.0, 0.0]`` (sim_node, sim.yaml, ``collect``).
 
-    What happens: taken; the rendered frame has 2 colours (black scene on white) where the
+    Was (9434ff76): taken; the rendered frame has 2 colours (black scene on white) where the
     default light gives ~250. Should: ValueError naming ``camera.light_direction``.
     """
     config = SimConfig(camera=CameraConfig(width=64, height=64,
@@ -214,6 +238,22 @@ def test_a_zero_light_direction_is_refused_naming_it():
         assert "camera.light_direction" in str(exc)
         return
     pytest.fail(f"taken; the frame has {_colours([0.0, 0.0, 0.0])} colours")
+
+
+@pytest.mark.parametrize("name, value", [
+    ("light_direction", [1e-9, 0.0, 0.0]), ("light_direction", [0.0, -0.0, 0.0]),
+    ("up", [0.0, 0.0, 1e-30]), ("eye", [0.4, 0.0, 0.3500000001]),
+])
+def test_a_near_zero_camera_direction_is_refused_naming_it(name, value):
+    """Light, up, or eye-to-target shorter than 1e-6: refused in one line naming the setting."""
+    with pytest.raises(ValueError, match=f"camera.{name}") as caught:
+        SimConfig(camera=CameraConfig(**{name: value})).check()
+    assert "\n" not in str(caught.value)
+
+
+def test_a_short_but_real_light_direction_is_taken():
+    """A light direction of length 1e-5 is a direction (rendered as its unit vector): taken."""
+    SimConfig(camera=CameraConfig(light_direction=[6e-6, -4e-6, 1e-5])).check()
 
 
 def test_non_finite_numbers_in_every_helper_config_are_refused():

@@ -195,6 +195,46 @@ def test_stamps_never_go_back_when_one_frame_falls_back_to_its_arrival(context, 
     assert err.count("[WARN]") == 2, err  # the fallback's reason, the drop: each once
 
 
+def test_use_sim_time_switched_on_mid_stream_says_so_naming_clock_and_frames_go_on(context,
+                                                                                   capfd):
+    """``ros2 param set ... use_sim_time true`` while streaming, no /clock publisher.
+
+    The frames after it are stamped 0 (the sim clock before /clock), later than none: they
+    are published, not dropped as going back from the wall-clock stamps (which stopped every
+    frame, with a warning about a capture stamp). One warning names use_sim_time and /clock.
+    """
+    from rclpy.parameter import Parameter
+
+    node = camera_node.CameraNode(camera_factory=FakeCamera, context=context, parameter_overrides=[
+        Parameter("width", value=64), Parameter("height", value=48)])
+    listener, images, _ = _listener(context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(listener)
+    executor.add_node(node)
+
+    def spin_until(count):
+        deadline = time.monotonic() + 60  # only a failing run waits this long
+        while len(images) < count and time.monotonic() < deadline:
+            executor.spin_once(timeout_sec=0.05)
+
+    try:
+        spin_until(3)
+        before = len(images)
+        assert before >= 3
+        assert node.set_parameters([Parameter("use_sim_time", value=True)])[0].successful
+        spin_until(before + 10)
+    finally:
+        executor.shutdown()
+        listener.destroy_node()
+        node.destroy_node()
+    stamps = _stamps(images)
+    assert len(stamps) >= before + 10, "frames stopped after use_sim_time was switched on"
+    assert min(stamps[:before]) > 1e9 and stamps[-5:] == [0.0] * 5, stamps
+    err = capfd.readouterr().err
+    assert err.count("[WARN]") == 1, err
+    assert "use_sim_time switched on" in err and "/clock" in err and "stamped 0" in err, err
+
+
 class UnpluggedCamera(FakeCamera):
     """A FakeCamera whose device is lost after 3 frames: ``read()`` raises CameraError."""
 

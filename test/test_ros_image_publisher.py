@@ -136,3 +136,29 @@ def test_a_stand_in_camera_with_a_rate_reaches_a_later_subscriber(context, tmp_p
     received = frames_heard(context, publisher)
     assert received, "no frame from the stand-in"
     assert int(image_msg_to_rgb(received[0])[0, 0, 0]) == 90
+
+
+def test_use_sim_time_switched_on_at_run_time_says_why_frames_wait_naming_clock(context, tmp_path,
+                                                                              capfd):
+    """``ros2 param set /image_publisher use_sim_time true`` on a stand-in camera, no /clock.
+
+    Its timer is on the node clock, which reads 0 until /clock publishes: republishing stops.
+    One warning says so, naming /clock; a refused set (an integer) and setting the value in
+    force say nothing; switching back says the system clock drives it again.
+    """
+    path = save_image_file(tmp_path / "frame.png", np.full((48, 64, 3), 90, np.uint8))
+    publisher = ImagePublisher(context=context, parameter_overrides=[
+        Parameter("path", value=str(path)), Parameter("rate_hz", value=20.0)])
+    try:
+        assert not publisher.set_parameters([Parameter("use_sim_time", value=1)])[0].successful
+        assert publisher.set_parameters([Parameter("use_sim_time", value=False)])[0].successful
+        assert "[WARN]" not in capfd.readouterr().err
+        assert publisher.set_parameters([Parameter("use_sim_time", value=True)])[0].successful
+        err = capfd.readouterr().err
+        assert err.count("[WARN]") == 1 and "use_sim_time switched on" in err, err
+        assert "/clock" in err and "no image is republished" in err, err
+        assert publisher.set_parameters([Parameter("use_sim_time", value=False)])[0].successful
+        err = capfd.readouterr().err
+        assert err.count("[WARN]") == 1 and "switched off" in err and "system clock" in err, err
+    finally:
+        publisher.destroy_node()

@@ -26,7 +26,9 @@ def param(default, description: str, **kwargs):
     ``value < high``) gives a number's sane range, ``unit="m"`` the unit its messages and help
     give it in (``must lie in (0, 0.2] m``), ``high_why="..."`` the reason for its upper bound
     that a refusal of a value above it adds (``got 80.0: 70 N is ...``), ``frame_id=True``
-    marks a ROS frame id: :func:`check_values` refuses other values.
+    marks a ROS frame id or empty (a default is derived from other settings), and
+    ``frame_id="required"`` a ROS frame id that must be given: :func:`check_values` refuses
+    other values.
     """
     if isinstance(default, (list, dict)):
         return dataclasses.field(
@@ -266,7 +268,7 @@ def check_values(cfg, prefix: str = "") -> None:
 
     Raises ValueError in one line naming the parameter (``prefix`` + dotted name), its range
     and the value: ``safety.max_step_m must lie in (0, 0.2], got 100.0``; a ``frame_id`` field
-    that is not empty and not a ROS frame id (``'a b'``) likewise.
+    that is not a ROS frame id (``'a b'``; ``''`` where it is ``"required"``) likewise.
     """
     for f in dataclasses.fields(cfg):
         value, name = getattr(cfg, f.name), prefix + f.name
@@ -275,9 +277,11 @@ def check_values(cfg, prefix: str = "") -> None:
             continue
         if "range" in f.metadata:
             check_range(name, value, **{k: v for k, v in f.metadata.items() if k in CHECK_KEYS})
-        if f.metadata.get("frame_id") and value and not FRAME_ID.fullmatch(value):
+        kind = f.metadata.get("frame_id")
+        if kind and (value or kind == "required") and not FRAME_ID.fullmatch(value):
             raise ValueError(f"{name} must be a ROS frame id (letters, digits, '_', '/' "
-                             f"separators; no spaces), got {value!r}")
+                             f"separators; no spaces{'' if value else '; not empty'}), got "
+                             f"{value!r}")
 
 
 def check_given(cls, values: dict, prefix: str = "") -> None:

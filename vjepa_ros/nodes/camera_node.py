@@ -9,7 +9,10 @@ frame's capture time from the device (``stamp_source: device``, as the official 
 planner pairs each frame with the joint state at its stamp, and the node clock on arrival is
 tens of ms late. Under ``use_sim_time``, in the device's ``hardware_clock`` domain, or for a
 capture time the node clock does not agree with, frames are stamped on arrival, with one warning
-(:func:`~vjepa_ros.robot.camera_stamp.device_stamp_problem`).
+(:func:`~vjepa_ros.robot.camera_stamp.device_stamp_problem`). ``use_sim_time`` switched at run
+time: one warning naming ``/clock`` (stamps read 0 until it publishes), and the stamps start
+again on the new clock (frames stamped on simulated time are not dropped as going back from the
+system clock's).
 Without pyrealsense2 or without a connected device the node exits with a clear message and 1; a
 device lost while it runs (unplugged, a USB link reset: ``read()`` raises CameraError) ends it the
 same way, with the error logged once and exit status 1 (its ``done`` event and ``exit_status()``,
@@ -30,6 +33,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
 from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
 from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
@@ -49,6 +53,12 @@ class CameraNode(Node):
                                               qos_profile_sensor_data)
         self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
         self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
+        self.clock_switched = False  # use_sim_time set at run time: stamps start again
+        device = self.config.stamp_source == "device"
+        warn_on_sim_time_switch(
+            self, "the frames' stamps" + (" (on arrival under use_sim_time: the capture times "
+                                          "are wall time)" if device else ""),
+            "frames are stamped 0", self._on_clock_switch)
         self.running = True
         self.error: BaseException | None = None  # what ended the read loop while running
         self.done = threading.Event()  # set when the read loop ends on an error: run_node ends
@@ -82,6 +92,8 @@ class CameraNode(Node):
         rgb = self.camera.read()
         if not self.running:
             return False
+        if self.clock_switched:  # another time line: its stamps may lie before the last one's
+            self.clock_switched, self.last_stamp_ns = False, -1
         stamp = self._stamp(self.get_clock().now())
         if stamp.nanoseconds < self.last_stamp_ns:
             # a capture stamp before the last frame's arrival stamp (the check failed for
@@ -123,6 +135,12 @@ class CameraNode(Node):
         self._warn_once(kind, "stamp_source 'device': stamping frames on arrival instead (tens of "
                         "ms after capture; set stamp_source: arrival to choose this): " + reason)
         return arrival
+
+    def _on_clock_switch(self, on: bool) -> None:
+        """Restart the stamp order; the switch's warning said why device stamps are not used."""
+        self.clock_switched = True
+        if on:
+            self.stamp_warnings.add("sim_time")
 
     def _warn_once(self, kind: str, message: str) -> None:
         if kind not in self.stamp_warnings:

@@ -9,7 +9,9 @@ rate with fresh stamps. As a stand-in camera (``rate_hz`` > 0, ``qos`` sensor_da
 what a camera driver does: best-effort frames, raw on ``image`` or JPEG
 (``transport`` compressed) on ``image/compressed`` as image_transport names it. ``qos``
 sensor_data with ``rate_hz`` 0 is refused at start-up: one best-effort, unlatched frame sent as
-the node starts reaches no subscriber that starts later.
+the node starts reaches no subscriber that starts later. The republishing timer runs on the node
+clock: under ``use_sim_time`` at ``/clock``'s pace (none before ``/clock`` publishes); switched at
+run time, one warning says so (``nodes/sim_time_switch.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.images import (
     ImageError,
     encode_compressed,
@@ -30,6 +32,7 @@ from vjepa_ros.images import (
 )
 from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
 MAX_RATE_HZ = 1000.0
@@ -40,7 +43,8 @@ class ImagePublisherConfig:
     path: str = param("", "Image file (PNG, JPEG, ...) to publish, a path, a file:// URI or a "
                       "package:// URL; required. 32 to 8192 px a side, long side at most 4 "
                       "times the short one (vjepa_ros/image_limits.py).")
-    frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image.")
+    frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image "
+                          "(a ROS frame id).", frame_id="required")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz, 0 to 1000; 0 publishes once on a "
                            "latched topic (qos latched; refused with sensor_data).",
@@ -55,6 +59,7 @@ class ImagePublisherConfig:
         if not (math.isfinite(self.rate_hz) and 0 <= self.rate_hz <= MAX_RATE_HZ):
             raise ValueError(f"parameter 'rate_hz' must be a rate in [0, {MAX_RATE_HZ:g}] Hz (0: "
                              f"publish once, latched), got {self.rate_hz}")
+        check_values(self)  # frame_id: a ROS frame id (config.param's frame_id=)
         # encoding is checked whatever the transport: compressed (JPEG) ignores it, and a
         # value that raw frames would refuse is a mistake either way
         for name, allowed in (("encoding", ("rgb8", "bgr8")),
@@ -98,6 +103,8 @@ class ImagePublisher(Node):
         self.publisher = self.create_publisher(kind, topic, qos)
         if self.config.rate_hz > 0:
             self.create_timer(1.0 / self.config.rate_hz, self.publish)
+            warn_on_sim_time_switch(self, "the republishing timer and the stamps",
+                                    "no image is republished")
         self.publish()
         self.get_logger().info(
             f"publishing {self.config.path} ({rgb.shape[1]}x{rgb.shape[0]}, "

@@ -91,7 +91,8 @@ class SimNodeConfig(SimConfig, RunnerConfig):
         False, "Publish /clock with the simulated time and stamp messages with it (then run the "
         "other nodes with use_sim_time:=true)."
     )
-    camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images.")
+    camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images "
+                                 "(a ROS frame id).", frame_id="required")
 
     def check(self) -> SimNodeConfig:
         """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self.

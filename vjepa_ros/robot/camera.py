@@ -49,7 +49,8 @@ class CameraConfig:
     height: int = param(480, "Colour stream height [px], 32..4096.", range=STREAM_SIZE_PX)
     fps: int = param(30, "Colour stream frame rate [Hz], 1..300.", range=STREAM_FPS)
     frame_id: str = param(
-        "camera_color_optical_frame", "header.frame_id of image and camera_info."
+        "camera_color_optical_frame", "header.frame_id of image and camera_info (a ROS frame "
+        "id).", frame_id="required"
     )
     timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s], (0, 600].",
                              range=(0, 600), low_open=True)
@@ -62,7 +63,7 @@ class CameraConfig:
     )
 
     def __post_init__(self):
-        check_values(self)  # width, height, fps, timeout_s: finite, in their declared ranges
+        check_values(self)  # width, height, fps, timeout_s in their ranges; frame_id's form
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

@@ -46,6 +46,10 @@ SUCCESS_RADIUS = {"range": (0, 0.2), "low_open": True, "unit": "m"}
 # (The default object_region's far corner, x 0.7 m y 0.3 m, is reached down to -0.15 m only.)
 TABLE_HEIGHT_M = (-0.3, 0.2)
 TABLE_BEHIND_BASE = 0.3  # m of table behind the robot base: its back edge lies at x = -0.3 m
+# Shortest camera.up / camera.light_direction / camera.eye-to-target vector taken as a direction
+# (a shorter one is a zero meant or mistyped). Measured on 64x64 frames: light [0, 0, 0] draws
+# 2 colours (black on white), up [0, 0, 1e-30] 1 colour; lengths 1e-7 render as their direction.
+MIN_LENGTH = 1e-6
 
 
 @dataclasses.dataclass
@@ -172,10 +176,14 @@ class SimConfig:
         _require(camera.near < camera.far, "camera.near must be < camera.far")
         for name in ("eye", "target", "up", "light_direction"):
             _require_vector(f"camera.{name}", getattr(camera, name), 3)
-        _require(
-            math.dist(camera.eye, camera.target) > 0, "camera.eye and camera.target coincide"
-        )
+        _require(math.dist(camera.eye, camera.target) > MIN_LENGTH,
+                 f"camera.eye and camera.target coincide (closer than {MIN_LENGTH:g} m): the "
+                 "camera has no viewing direction")
         check_camera_up(camera)
+        _require(np.linalg.norm(camera.light_direction) > MIN_LENGTH,
+                 f"camera.light_direction {list(camera.light_direction)} has no direction "
+                 f"(length <= {MIN_LENGTH:g}): the renderer would draw the scene black on "
+                 "white; give the direction towards the light, e.g. [0.6, -0.4, 1.0]")
         _require(scene.graspable in ("", "cup", "box"),
                  "scene.graspable must be '', 'cup' or 'box'")
         _require_vector("scene.table_size", scene.table_size, 2)
@@ -218,7 +226,8 @@ def check_camera_up(camera: CameraConfig) -> None:
     """
     forward = np.subtract(camera.target, camera.eye, dtype=np.float64)
     up = np.asarray(camera.up, dtype=np.float64)
-    _require(np.linalg.norm(up) > 0, "camera.up is [0, 0, 0]: give the image's up direction")
+    _require(np.linalg.norm(up) > MIN_LENGTH, f"camera.up {list(camera.up)} has no direction "
+             f"(length <= {MIN_LENGTH:g}): give the image's up direction, e.g. [0, 0, 1]")
     scale = np.linalg.norm(forward) * np.linalg.norm(up)
     if np.linalg.norm(np.cross(forward, up)) >= 1e-6 * scale:
         return

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from vjepa_ros.config import param
+from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.sim.config import SimConfig
 from vjepa_ros.sim.frame_clock import FrameClock
 from vjepa_ros.sim.panda import BASE_FRAME
@@ -40,7 +41,10 @@ class RunnerConfig:
         "rendered on the first tick at or after it is due; the rate holds on average).",
         range=(0, 1000), low_open=True
     )
-    base_frame: str = param(BASE_FRAME, "Frame of target poses and published poses.")
+    base_frame: str = param(
+        BASE_FRAME, "Frame of target poses and published poses (a ROS frame id; a leading '/' "
+        "on either side is ignored, as the planner's robot.base_frame).", frame_id="required"
+    )
     max_target_distance: float = param(
         0.5, "Targets farther than this [m] from the current TCP are refused; 0 accepts any.",
         range=(0, 10)
@@ -126,7 +130,7 @@ class SimRunner:
 
     def parse_pose(self, position, quaternion_xyzw, frame_id: str = ""):
         """Return (position [3], rotation [3, 3]) of a pose message's fields or raise."""
-        if frame_id and frame_id.lstrip("/") != self.config.base_frame:
+        if frame_matches(frame_id, self.config.base_frame) is False:  # the planner's rule
             raise CommandError(
                 f"target pose is in frame '{frame_id}', expected '{self.config.base_frame}'"
             )
