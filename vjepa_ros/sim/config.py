@@ -180,10 +180,9 @@ class SimConfig:
                  f"camera.eye and camera.target coincide (closer than {MIN_LENGTH:g} m): the "
                  "camera has no viewing direction")
         check_camera_up(camera)
-        _require(np.linalg.norm(camera.light_direction) > MIN_LENGTH,
-                 f"camera.light_direction {list(camera.light_direction)} has no direction "
-                 f"(length <= {MIN_LENGTH:g}): the renderer would draw the scene black on "
-                 "white; give the direction towards the light, e.g. [0.6, -0.4, 1.0]")
+        _require_direction("camera.light_direction", camera.light_direction,
+                           "the direction towards the light, e.g. [0.6, -0.4, 1.0] (a zero "
+                           "one draws the scene black on white)")
         _require(scene.graspable in ("", "cup", "box"),
                  "scene.graspable must be '', 'cup' or 'box'")
         _require_vector("scene.table_size", scene.table_size, 2)
@@ -226,8 +225,7 @@ def check_camera_up(camera: CameraConfig) -> None:
     """
     forward = np.subtract(camera.target, camera.eye, dtype=np.float64)
     up = np.asarray(camera.up, dtype=np.float64)
-    _require(np.linalg.norm(up) > MIN_LENGTH, f"camera.up {list(camera.up)} has no direction "
-             f"(length <= {MIN_LENGTH:g}): give the image's up direction, e.g. [0, 0, 1]")
+    _require_direction("camera.up", camera.up, "the image's up direction, e.g. [0, 0, 1]")
     scale = np.linalg.norm(forward) * np.linalg.norm(up)
     if np.linalg.norm(np.cross(forward, up)) >= 1e-6 * scale:
         return
@@ -265,6 +263,14 @@ def _require_joint_limits(home) -> None:
 def _require(ok: bool, message: str) -> None:
     if not ok:
         raise ValueError(f"SimConfig: {message}")
+
+
+def _require_direction(name: str, vector, what: str) -> None:
+    """Refuse a direction ``vector`` [3] of length <= :data:`MIN_LENGTH`, asking for ``what``."""
+    length = float(np.linalg.norm(np.asarray(vector, dtype=np.float64)))
+    given = "[0, 0, 0]" if length == 0 else f"{list(vector)} (length {length:.3g})"
+    _require(length > MIN_LENGTH,
+             f"{name} is {given}: no direction (length <= {MIN_LENGTH:g}); give {what}")
 
 
 def _require_vector(name: str, value, size: int) -> None:
