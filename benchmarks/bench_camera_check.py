@@ -354,6 +354,11 @@ def main() -> int:
     print(f"  verdict        {', '.join(f'{k} {v:g}' for k, v in verdict.items())}")
     settings = dataclasses.asdict(trial)
     print(f"  trial          {', '.join(f'{k} {v}' for k, v in settings.items())}")
+    if args.checkpoint:  # its TCP against the simulator's, a --no-gripper model's hand held
+        from vjepa_ros.robot.trained_model import simulator_notes
+
+        for note in simulator_notes(model):
+            print(f"  note           {note}")
     rows = []
     if args.checkpoint:
         for label, camera in cameras:

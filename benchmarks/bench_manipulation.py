@@ -85,6 +85,7 @@ from vjepa_ros.atomic_files import write_text  # noqa: E402
 from vjepa_ros.cli_options import (  # noqa: E402
     add_cem_arguments,
     add_search_method_arguments,
+    option_message,
     planner_option_message,
     planner_overrides,
 )
@@ -100,6 +101,7 @@ from vjepa_ros.goal_switch_options import (  # noqa: E402
 from vjepa_ros.input_paths import distinct_files  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
+from vjepa_ros.robot.trained_model import simulator_notes  # noqa: E402
 from vjepa_ros.sim.camera_options import add_camera_size_arguments, camera_size  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
     CLOSE_GRIPPER_TASK_DEFAULT,
@@ -113,6 +115,11 @@ from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
 from vjepa_ros.versions import versions_line  # noqa: E402
+
+# What this benchmark's user may give for a model trained without the gripper (its
+# --subgoal-gripper takes no hold: goal_switch_options.SIM_GRIPPER_LEFT_OUT)
+BENCH_GRIPPER_ADVICE = ("give --subgoal-gripper subgoal (with --dense for grasp and "
+                        "pick-and-place) for a hand that follows the captured sub-goals")
 
 
 def import_simulator() -> None:
@@ -284,10 +291,13 @@ def main() -> int:
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     print(f"# versions: {versions_line()}")  # seeds' outcomes are not portable between installs
     for name, model in models:
-        note = image_size_note(model.img_size, args.width, args.height,
-                               getattr(model, "trained_frame_sizes", None))
-        if note:
-            print(f"# note: {name}: {note}")
+        # its TCP against the simulator's, a --no-gripper model's hand held (trained_model)
+        for note in (image_size_note(model.img_size, args.width, args.height,
+                                     getattr(model, "trained_frame_sizes", None)),
+                     *map(option_message,  # goals.* as this benchmark's options
+                          simulator_notes(model, switchings, BENCH_GRIPPER_ADVICE))):
+            if note:
+                print(f"# note: {name}: {note}")
     rule_tag = max(len(f" [{rule}]") for rule in rules) if len(rules) > 1 else 0
     width = max([24] + [len(name) + rule_tag for name, _ in models])  # labels in full
     print(f"{'agent':{width}} {'object':6}  {'task':18}  {'success':>11}  {'steps':>5}  "

@@ -290,6 +290,7 @@ def main() -> int:
         parser.error(str(exc))
     import torch
 
+    from vjepa_ros.robot.trained_model import simulator_notes
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config, reach_target
@@ -330,11 +331,13 @@ def main() -> int:
     except ValueError as exc:
         parser.error(str(exc))
     for path, model in models:
-        note = image_size_note(model.img_size, cam.width, cam.height,
-                               getattr(model, "trained_frame_sizes", None),
-                               "sim.width/sim.height of --config")
-        if note:
-            print(f"  note: {path.name}: {note}")
+        # its TCP against the simulator's, a --no-gripper model's hand held (trained_model)
+        for note in (image_size_note(model.img_size, cam.width, cam.height,
+                                     getattr(model, "trained_frame_sizes", None),
+                                     "sim.width/sim.height of --config"),
+                     *simulator_notes(model)):
+            if note:
+                print(f"  note: {path.name}: {note}")
     results = []
     with Sim(reach_sim_config(seeds[0], config.sim)) as sim:
         oracle = OracleWorldModel().attach(sim)

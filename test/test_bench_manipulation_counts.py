@@ -65,3 +65,28 @@ def test_the_rule_comparison_counts_skipped_seeds(bench, capsys):
     energy = next(line for line in lines if " energy " in line and line.startswith("demo"))
     assert " 1/2  50% " in steps and "0 / 0 / 1" in steps
     assert " 0/2   0% " in energy
+
+
+def test_a_model_trained_without_the_gripper_is_noted_once_in_the_benchmarks_words(bench):
+    """mend53b: the note was only in each episode's log (unprinted), in the node's words.
+
+    Under two switching rules (steps, energy) the gripper note comes once, advising this
+    benchmark's --subgoal-gripper subgoal with --dense (no goals.*, no hold); the TCP note names
+    the simulator's Franka Hand TCP and the model's point.
+    """
+    from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY
+    from vjepa_ros.robot.trained_model import simulator_notes
+
+    class Model:
+        trained_tcp = ((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY))
+        trained_without_gripper = True
+
+    switchings = [GoalSwitchConfig(rule="steps"), GoalSwitchConfig(rule="energy")]
+    tcp, gripper = map(bench.option_message,  # as the benchmark prints them
+                       simulator_notes(Model(), switchings, bench.BENCH_GRIPPER_ADVICE))
+    assert "Franka Hand TCP" in tcp and "xyz [0, 0, 0.2]" in tcp
+    assert "--subgoal-gripper planned is held" in gripper
+    assert "--subgoal-gripper subgoal (with --dense" in gripper
+    assert "goals." not in gripper and "hold or" not in gripper
+    assert simulator_notes(type("Official", (), {})(), switchings) == []

@@ -364,3 +364,37 @@ def test_camera_check_refuses_a_params_file_the_node_would_refuse_before_the_bag
                           "run's options: the planner node would refuse the written file: "
                           "--min-motion (0.2 m) must be below camera_check.motion.distance_m")
     assert not out.exists()
+
+
+def test_camera_check_holds_and_says_so_for_a_model_trained_without_the_gripper(
+        sim_bag, tmp_path, monkeypatch, capsys):
+    """mend53b: camera-check applies robot/trained_model's rules as eval does.
+
+    Input: a model recording ``no_gripper`` (``trained_without_gripper``). Expected: every
+    search plans with the gripper delta fixed at 0 and no close, and one printed note says the
+    gripper is held (it went only into the report's notes, never printed).
+    """
+    import vjepa_ros.demo
+    import vjepa_ros.eval.evaluate as evaluate
+    from vjepa_ros.cli import main
+    from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
+
+    oracle = _oracle_for(sim_bag, (0, 0, 0))
+    oracle.trained_without_gripper = True
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
+                        lambda *args, **kwargs: (oracle, "oracle (test)"))
+    searched, make_planner = [], evaluate.make_planner
+
+    def planner(model, cem, seed=0):
+        searched.append(cem)
+        return make_planner(model, cem, seed=seed)
+
+    monkeypatch.setattr(evaluate, "make_planner", planner)
+    assert main(["camera-check", str(sim_bag), "--checkpoint", "demo", "--quiet", "--no-plots",
+                 "--out", str(tmp_path / "check"), "--samples", "16", "--iterations", "2",
+                 "--maxnorm", "0.075"]) == 0
+    assert len(searched) == 2 and all((GRIPPER_INDEX, 0.0) in cem.fixed_axes and
+                                      cem.close_gripper is None for cem in searched)
+    held = [line for line in capsys.readouterr().out.splitlines()
+            if "trained without the gripper" in line]
+    assert len(held) == 1 and held[0].startswith("note") and "goals." not in held[0], held

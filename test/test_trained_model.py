@@ -160,3 +160,22 @@ def test_the_planner_session_holds_the_gripper_of_a_model_without_one(gripper, h
     assert (6, 0.0) in session.cem.fixed_axes and session.cem.close_gripper is None
     warned = [level for level, message in logs if "goals.gripper" in message]
     assert warned == (["warning"] if held else [])
+
+
+@pytest.mark.parametrize("source", ["joint_states", "pose"])
+def test_the_recording_notes_compare_the_point_only_on_a_joint_state_bag(source):
+    """Say both notes for a recorded bag in one function (eval, camera-check; mend53b).
+
+    A joint-state bag is labelled at --tcp-xyz; a pose-topic bag at its recorder's point, which
+    no option of theirs sets. The gripper note needs no goals.* (they take none).
+    """
+    from vjepa_ros.robot.trained_model import recording_rules
+
+    recording = type("Recording", (), {"state_source": source})()
+    topics = BagTopics(tcp_xyz=[0.0, 0.0, 0.1034])
+    model = _Model(((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY)), True)
+    tcp, gripper = recording_rules(model, recording, topics)
+    assert ("--tcp-xyz" in tcp and "xyz [0, 0, 0.2]" in tcp) == (source == "joint_states")
+    assert bool(tcp) == (source == "joint_states")
+    assert "held" in gripper and "goals." not in gripper
+    assert recording_rules(_Model(), recording, topics) == ["", ""]

@@ -298,12 +298,15 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         if replaced:  # this bag's check with another world model
             print(f"note          {replaced}")
         from vjepa_ros.models.preprocess import crop_note
+        from vjepa_ros.robot.trained_model import recording_rules
 
         for note in (recording.frame_size_note(getattr(model, "img_size", None),
                                                getattr(model, "trained_frame_sizes", None),
                                                **random_model_wording(source)),
                      crop_note(crop, getattr(model, "trained_aspect_ratio_range", None),
-                               source)):  # the node's warning
+                               source),  # the node's warning
+                     # labelled at --tcp-xyz: the model's point?; held (evaluate_recording)
+                     *recording_rules(model, recording, topics)):
             if note:
                 print(f"note          {note}")
         from vjepa_ros.eval.cpu_cost import cost_note_printer

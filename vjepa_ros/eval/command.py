@@ -208,12 +208,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                            **random_model_wording(source)),
                  "" if goal is None else recording.goal_size_note(goal.shape),
                  *recording.colour_notes(goal)]
-        from vjepa_ros.robot.trained_model import gripper_rule, tcp_note
+        from vjepa_ros.robot.trained_model import recording_rules
 
-        if recording.state_source == "joint_states":  # labelled at --tcp-xyz: the model's?
-            notes.append(tcp_note(model, topics.tcp_xyz, topics.tcp_rpy,
-                                  "--tcp-xyz / --tcp-rpy"))
-        notes.append(gripper_rule(model, None)[1])  # held (evaluate_recording): said here too
+        # labelled at --tcp-xyz: the model's point?; held (evaluate_recording): said here too
+        notes += recording_rules(model, recording, topics)
         for line in note_lines(filter(None, notes)):
             print(line)
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,

@@ -4,9 +4,10 @@
 gripper was read (``data.topics.no_gripper``) and the end-effector point joint-state bags were
 labelled at (``data.topics.tcp_xyz`` / ``tcp_rpy``); ``load_world_model`` gives them to the
 model (``trained_without_gripper``, ``trained_tcp``). Two rules, applied where a model is
-planned with (the planner node's and ``vjepa-ros run``'s / reach's ``MPCSession``, eval, demo);
-every command that plans prints their notes once (``run`` and ``reach`` through
-:func:`simulator_rules`: reach's planner node logs into a hidden child output):
+planned with (the planner node's and ``vjepa-ros run``'s / reach's ``MPCSession``, eval,
+camera-check, demo); every command that plans prints their notes once (``run``, ``reach`` and
+the simulator benchmarks through :func:`simulator_rules`: reach's planner node logs into a
+hidden child output; ``eval`` and ``camera-check`` through :func:`recording_rules`):
 
 - :func:`gripper_rule`: a model trained without the gripper (closedness 0 in every state, every
   gripper action 0) has gripper weights that learnt nothing; under ``goals.gripper: planned`` the
@@ -79,6 +80,36 @@ def simulator_rules(model, switching: GoalSwitchConfig | None = None, advice: st
 
     switching, gripper_note = gripper_rule(model, switching, advice)
     return switching, [tcp_note(model, HAND_TCP_XYZ, HAND_TCP_RPY, None), gripper_note]
+
+
+def simulator_notes(model, switchings=(None,), advice: str = "") -> list[str]:
+    """Return :func:`simulator_rules`' notes for a run over ``switchings``, each once.
+
+    For a command or benchmark that plans several episodes, perhaps under several
+    ``GoalSwitchConfig`` (None: no ``goals.*`` settings), and says the notes once per run
+    (``ReachEpisode.log`` keeps each episode's, worded for the planner node, unprinted).
+    ``advice``: :func:`gripper_rule`'s. Empty notes are left out.
+    """
+    notes = [note for switching in switchings
+             for note in simulator_rules(model, switching, advice)[1] if note]
+    return list(dict.fromkeys(notes))
+
+
+def recording_rules(model, recording, topics,
+                    parameter: str = "--tcp-xyz / --tcp-rpy") -> list[str]:
+    """Apply both rules to planning on a recorded bag; return [the TCP note, the gripper note].
+
+    ``recording``: a ``recordings.Recording`` (its ``state_source``); ``topics``: the
+    ``BagTopics`` it was read with. A joint-state bag's states are labelled at
+    ``topics.tcp_xyz`` / ``tcp_rpy`` (``parameter``: the options that set it), so that point is
+    compared with the model's; a pose-topic bag carries its recorder's point (no TCP note). The
+    gripper: ``eval.evaluate.evaluate_recording`` (eval's and camera-check's searches) holds it
+    by :func:`gripper_rule` with no ``goals.*`` settings; its note is returned here so that the
+    command prints it. Each note is "" when its rule has nothing to say.
+    """
+    tcp = tcp_note(model, topics.tcp_xyz, topics.tcp_rpy, parameter) \
+        if recording.state_source == "joint_states" else ""
+    return [tcp, gripper_rule(model, None)[1]]
 
 
 def tcp_note(model, tcp_xyz, tcp_rpy,
