@@ -430,8 +430,8 @@ def test_the_load_and_the_cheap_check_run_one_list_of_checks(monkeypatch, saved)
     """fix52h: a check added to ENTRY_CHECKS is run by both (they cannot drift apart again)."""
     from vjepa_ros.models import checkpoint_checks
 
-    def refuse(encoder, predictor, config, path, need_predictor):
-        raise CheckpointError(f"{path}: refused by the added check")
+    def refuse(entries):  # one checkpoint_checks.Entries, its fields by name
+        raise CheckpointError(f"{entries.path}: refused by the added check")
 
     monkeypatch.setattr(checkpoint_checks, "ENTRY_CHECKS", (*checkpoint_checks.ENTRY_CHECKS,
                                                             refuse))

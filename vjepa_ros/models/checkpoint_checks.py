@@ -9,6 +9,8 @@ load's checks of the data (NaN or inf) and of the built modules are its own. Use
 :mod:`vjepa_ros.models.checkpoint` and ``checkpoint_build``.
 """
 
+import dataclasses
+
 import torch
 from torch import Tensor
 
@@ -43,42 +45,63 @@ def check_weight_dtypes(state: dict, what: str, path) -> None:
                               "give the float32, float16 or bfloat16 checkpoint")
 
 
-def _predictor_needed(encoder, predictor, config, path, need_predictor) -> None:
-    if need_predictor and predictor is None:  # a folder (an HF snapshot) never holds one
-        raise no_predictor(path)
+@dataclasses.dataclass(frozen=True)
+class Entries:
+    """A checkpoint's entries, as each of :data:`ENTRY_CHECKS` reads them (by name, not order).
+
+    ``encoder`` / ``predictor``: state dicts (name -> Tensor), None when not read (a folder in
+    the cheap check) or absent; ``config``: the file's ``config`` dict; ``path``: the file,
+    named in every refusal; ``need_predictor``: a command that plans.
+    """
+
+    encoder: dict | None
+    predictor: dict | None
+    config: dict
+    path: object
+    need_predictor: bool = False
+
+    def states(self):
+        """Yield (what, state dict) for the encoder and predictor entries that were read."""
+        for what, state in (("encoder", self.encoder), ("predictor", self.predictor)):
+            if state is not None:
+                yield what, state
 
 
-def _dtypes(encoder, predictor, config, path, need_predictor) -> None:
-    for what, state in (("encoder", encoder), ("predictor", predictor)):
-        if state is not None:
-            check_weight_dtypes(state, what, path)
+def _predictor_needed(entries: Entries) -> None:
+    if entries.need_predictor and entries.predictor is None:  # an HF folder never holds one
+        raise no_predictor(entries.path)
 
 
-def _ranks(encoder, predictor, config, path, need_predictor) -> None:
-    for what, state in (("encoder", encoder), ("predictor", predictor)):
-        if state is not None:  # the weights the shapes are read from: of their rank
-            _shape_values(what, state, path)
+def _dtypes(entries: Entries) -> None:
+    for what, state in entries.states():
+        check_weight_dtypes(state, what, entries.path)
 
 
-def _config_values(encoder, predictor, config, path, need_predictor) -> None:
+def _ranks(entries: Entries) -> None:
+    for what, state in entries.states():  # the weights the shapes are read from: of their rank
+        _shape_values(what, state, entries.path)
+
+
+def _config_values(entries: Entries) -> None:
     for what in ("encoder", "predictor"):
-        tensors = [name for name, value in config.get(what, {}).items()
+        tensors = [name for name, value in entries.config.get(what, {}).items()
                    if isinstance(value, Tensor)]
         if tensors:  # a hyper-parameter is a number, a list or a string, never a tensor
             raise CheckpointError(
-                f"{path}: its config records {what} hyper-parameter(s) {first_names(tensors, 3)} "
-                "as tensors, not numbers: re-save the file with plain values (.item()), or "
-                "give another checkpoint")
+                f"{entries.path}: its config records {what} hyper-parameter(s) "
+                f"{first_names(tensors, 3)} as tensors, not numbers: re-save the file with "
+                "plain values (.item()), or give another checkpoint")
 
 
-def _planner_inputs(encoder, predictor, config, path, need_predictor) -> None:
-    if need_predictor:  # what the planner node would refuse: before a command starts its nodes
-        check_frame_channels(encoder, path)
-        check_action_sizes(predictor, path)
-        check_no_extrinsics(config.get("predictor", {}).get("use_extrinsics"), path)
+def _planner_inputs(entries: Entries) -> None:
+    if entries.need_predictor:  # what the planner node refuses: before a command starts nodes
+        check_frame_channels(entries.encoder, entries.path)
+        check_action_sizes(entries.predictor, entries.path)
+        check_no_extrinsics(entries.config.get("predictor", {}).get("use_extrinsics"),
+                            entries.path)
 
 
-# (encoder state or None, predictor state or None, config dict, path, need_predictor) -> None
+# Each takes one Entries and returns None or raises CheckpointError naming entries.path
 ENTRY_CHECKS = (_predictor_needed, _dtypes, _ranks, _config_values, _planner_inputs)
 
 
@@ -92,5 +115,6 @@ def check_entries(encoder: dict | None, predictor: dict | None, config: dict, pa
     the architecture is read from of another rank, a tensor as a config value, a predictor the
     planner cannot feed.
     """
+    entries = Entries(encoder, predictor, config, path, need_predictor)
     for check in ENTRY_CHECKS:
-        check(encoder, predictor, config, path, need_predictor)
+        check(entries)
