@@ -8,6 +8,7 @@ one file twice scored its rows twice. Should: one run per file, and a note namin
 
 import json
 
+import pytest
 from test_bench_camera_verdict import _row
 
 from benchmarks import bench_camera_verdict as bench  # repository root on sys.path: conftest
@@ -51,6 +52,13 @@ def test_demo_and_the_packaged_file_it_names_are_one(tmp_path, monkeypatch):
     packaged.unlink()  # not installed: "demo" is one only with "demo"
     assert distinct_files(["demo", str(packaged), "demo"], "--checkpoint", notes.append,
                           keywords=("demo",)) == ["demo", str(packaged)]
+
+
+def test_a_keyword_without_a_packaged_file_is_the_callers_mistake_whatever_is_given():
+    """mend53b: it raised only when a user happened to give the keyword; now on every call."""
+    for specs in ([], ["x.pt"], ["best"]):
+        with pytest.raises(ValueError, match="no packaged file for the keyword.*'best'.*demo"):
+            distinct_files(specs, "--checkpoint", keywords=("demo", "best"))
 
 
 def test_a_rows_file_given_twice_is_scored_once(tmp_path, capsys, monkeypatch):

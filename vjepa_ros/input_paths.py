@@ -246,12 +246,19 @@ def distinct_files(specs: list[str], option: str, say: Callable[[str], object] =
     so ``demo`` and that file's path are one too. A spec that is no file (``demo`` not
     installed, a missing path: refused later by its loader) is one only with the same text.
     The note: ``# note: --checkpoint ../repo/x.pt names the same file as x.pt: run once``
-    (``option`` names the list). Never raises on a path it cannot resolve.
+    (``option`` names the list). Never raises on a path it cannot resolve; raises ValueError
+    for a keyword without a packaged file (:data:`KEYWORD_FILES`: ``demo`` only), whatever
+    ``specs`` hold (the caller's mistake, not its user's).
     """
+    unknown = [keyword for keyword in keywords if keyword not in KEYWORD_FILES]
+    if unknown:
+        raise ValueError(f"distinct_files: no packaged file for the keyword(s) "
+                         f"{', '.join(map(repr, unknown))} (known: "
+                         f"{', '.join(KEYWORD_FILES)})")
     kept: list[str] = []
     seen: dict[object, str] = {}
     for spec in specs:
-        path = _keyword_file(spec) if spec in keywords else Path(spec)
+        path = KEYWORD_FILES[spec]() if spec in keywords else Path(spec)
         try:
             key: object = path.resolve() if path.exists() else ("text", spec)
         except (OSError, RuntimeError, ValueError):  # a loop of links, a NUL: its loader says
@@ -264,10 +271,12 @@ def distinct_files(specs: list[str], option: str, say: Callable[[str], object] =
     return kept
 
 
-def _keyword_file(keyword: str) -> Path:
-    """Return the packaged file ``keyword`` names (``demo``: the demo world model)."""
-    if keyword != "demo":
-        raise ValueError(f"distinct_files: no file known for the keyword {keyword!r}")
+def _demo_file() -> Path:
+    """Return the packaged demo world model's path (``sim.reach_config.demo_model_path``)."""
     from vjepa_ros.sim.reach_config import demo_model_path  # numpy and yaml only
 
     return demo_model_path()
+
+
+# keyword -> the packaged file it names (distinct_files' keywords)
+KEYWORD_FILES: dict[str, Callable[[], Path]] = {"demo": _demo_file}
