@@ -132,3 +132,20 @@ def test_the_player_node_publishes_the_dense_bag_with_few_clocks(context, tmp_pa
     messages, clocks = _check_clock_before_each(events, stamp)
     assert messages == COUNT
     assert clocks < COUNT // 4, clocks  # ~100 + 40 ticks; session 51: 1000
+
+
+def test_the_clock_margin_stays_well_inside_the_planners_freshness_limits():
+    """mend53b: CLOCK_MARGIN_S moves with what a played bag's stamps are judged by.
+
+    A stamp up to the margin ahead of /clock must read as fresh to the planner on use_sim_time
+    (input_ages.age_problem refuses a stamp ahead by more than a limit), with room to spare:
+    at most a tenth of each default age limit of the safety filter. camera_stamp.MAX_AHEAD_S is
+    not tied to it (never used on simulated time): no relation pinned.
+    """
+    from vjepa_ros.robot.input_ages import age_problem
+    from vjepa_ros.robot.safety import SafetyLimits
+
+    limits = SafetyLimits()
+    for limit in (limits.max_image_age_s, limits.max_state_age_s):
+        assert CLOCK_MARGIN_S <= limit / 10, (CLOCK_MARGIN_S, limit)
+        assert age_problem("robot state", -CLOCK_MARGIN_S, limit) == ""

@@ -24,8 +24,11 @@ from vjepa_ros.recordings.topic_types import one_camera, topic_types
 # besides the ticks, not 1000; a 100 Hz bag about 80 in all). A subscriber on use_sim_time
 # then sees a stamp at most this far ahead of its clock: 1/25 of the planner's tightest default
 # freshness limit (safety.max_state_age_s 0.25 s, checked both ways by input_ages.age_problem),
-# a tick of a 100 Hz joint-state stream, and what robot.camera_stamp.MAX_AHEAD_S already takes
-# as agreeing clocks (a capture time up to 10 ms after arrival).
+# and a tick of a 100 Hz joint-state stream. It bounds what a node on use_sim_time sees, so it
+# moves with those freshness limits (test_bag_player_clock pins it below a tenth of each), not
+# with robot.camera_stamp.MAX_AHEAD_S: that one judges a RealSense capture time against wall
+# arrival and is never applied on simulated time (device_stamp_problem refuses it there), so
+# the two are equal (10 ms) by choice, not by a rule that ties them.
 CLOCK_MARGIN_S = 0.01
 
 
