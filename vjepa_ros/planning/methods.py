@@ -36,17 +36,6 @@ from vjepa_ros.planning.settings_check import check_numbers
 METHODS = ("cem", "icem", "mppi")
 
 
-def require_finite(name: str, value: float, low: float, strict: bool) -> None:
-    """Refuse a setting that is not a finite number above ``low`` (``strict``: > low, else >=).
-
-    Raises ValueError ``"<name> must be a finite number > <low>, got <value>"`` (NaN and ±inf
-    included: the planner's samples would turn NaN).
-    """
-    if not (math.isfinite(value) and (value > low if strict else value >= low)):
-        raise ValueError(f"{name} must be a finite number {'>' if strict else '>='} {low:g}, "
-                         f"got {value!r}")
-
-
 @dataclasses.dataclass(frozen=True)
 class ICEMSettings:
     """The iCEM knobs (Pinneri et al. 2020); ``samples`` is the first iteration's population N."""

@@ -28,8 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vjepa_ros.config import check_values, param
-from vjepa_ros.planning.methods import require_finite
+from vjepa_ros.config import check_given, check_values, param
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.safety import SafetyLimits
@@ -83,8 +82,10 @@ class CheckTrialConfig:
         if self.when not in WHEN:
             raise ValueError(f"camera_check.trial.when must be one of {', '.join(WHEN)}, got "
                              f"{self.when!r}")
-        for name in ("offset_m", "max_distance_m"):
-            require_finite(f"camera_check.trial.{name}", getattr(self, name), 0.0, strict=True)
+        # their declared ranges first: NaN or inf refused, not compared below
+        check_given(type(self), {name: getattr(self, name)
+                                 for name in ("offset_m", "max_distance_m")},
+                    "camera_check.trial.")
         if self.max_distance_m < self.offset_m:
             raise ValueError(f"camera_check.trial.max_distance_m ({self.max_distance_m:g} m) must "
                              f"be at least camera_check.trial.offset_m ({self.offset_m:g} m)")
