@@ -220,6 +220,9 @@ def test_collect_full_disk_in_sub_goal_images_says_they_are_missing(tmp_path, mo
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert "no space left" in line, line
     assert "--seed 1 " in line and "seed 1: its sub-goal images cut off" in line, line
+    # mend53b: the removed episode file was whole: the line says so, and that the rerun remakes it
+    assert "episode file (whole, usable for training) is removed too" in line, line
+    assert "a rerun from that seed records it again with them" in line, line
     assert f"1 of 4 episodes saved in {out}" in line, line
     # seed 1 is not saved: its episode file is gone, the advice collects it again
     assert sorted(p.name for p in out.iterdir()) == [

@@ -53,8 +53,9 @@ def cmd_collect(args: argparse.Namespace) -> int:
         from vjepa_ros.sim.manipulation import collect_manipulation
         from vjepa_ros.sim.randomize import SceneRandomization
 
-        # a full disk: the episodes cut off are removed, then one line naming the folder and
-        # what it holds now (DiskFullError)
+        # a full disk: an episode whose sub-goal images were cut off is removed (its whole
+        # .npz too: the advice records it again), then one line naming the folder and what it
+        # holds now (DiskFullError)
         with writing(args.out, lambda remedy: _disk_full_text(args, remedy,
                                                               _remove_cut_episodes(args))):
             if args.task == "motion":
@@ -157,8 +158,9 @@ def _disk_full_text(args: argparse.Namespace, remedy: str, cut: list[int]) -> st
     saved = _episode_files(args.out)
     text = _saved_text(args.out, args.episodes)
     removed = "the file being written is removed" + (
-        f"; seed {', '.join(map(str, cut))}: its sub-goal images cut off, its episode removed"
-        if cut else "")
+        f"; seed {', '.join(map(str, cut))}: its sub-goal images cut off, so its episode file "
+        "(whole, usable for training) is removed too: a rerun from that seed records it again "
+        "with them" if cut else "")
     if not saved:
         return f"{text} ({removed}): {remedy} and run collect again"
     seeds = [int(m.group(1)) for p in saved if (m := re.search(r"(\d+)\.npz$", p.name, re.I))]
@@ -176,6 +178,12 @@ def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
 
     Whole: ``<task>_<object>_<seed>.npz`` and each of its sub-goal images
     (``..._subgoal<i>_<name>.png``, ``choices.MILESTONES[task]``). The motion task has none.
+    A cut episode's ``.npz`` is written first and whole (atomic): ``vjepa-ros train`` could use
+    it. It is removed all the same, so that the folder holds only episodes with their sub-goal
+    images and :func:`_disk_full_text`'s advice (collect again from the first seed not whole)
+    remakes the episode with its images (seeded: the same scene and expert noise); kept, the
+    advice would skip its images and the rerun folder would hold a second copy. The lab loses
+    the minutes of simulation the rerun repeats, not data.
     """
     import re
     from pathlib import Path
