@@ -45,7 +45,7 @@ def continuing_parts(files: list[Path], names: set[str] | None,
         # duration (the split's), its topics (rosbag2 registers every one in each part)
         last = max((file for file in listed if part_key(file.name)[0] == key),
                    key=lambda file: part_key(file.name)[1], default=None)
-        state = _State(max(numbers, default=-1), [part_facts(last)] if last else [])
+        state = _State(max(numbers, default=-1), part_facts(last) if last else None)
         for number, file in sorted(parts.items()):
             why = _why_not(file, number, state, kept, names, key)
             if why:
@@ -60,16 +60,19 @@ def continuing_parts(files: list[Path], names: set[str] | None,
 
 
 class _State:
-    """The last part read of one recording: its number, end [ns], longest part [ns], topics."""
+    """The last part read of one recording: its number, end [ns], longest part [ns], topics.
 
-    def __init__(self, number: int, facts: list):
-        known = [fact for fact in facts if fact]
-        self.number = number
-        self.end = max((span[1] for span, _ in known), default=None)
-        self.longest = max((span[1] - span[0] for span, _ in known), default=0)
-        self.topics = frozenset().union(*(topics for _, topics in known))
+    ``facts``: the last listed part's ``split_parts.part_facts`` ((first, last) [ns], topics),
+    None when there is no listed part of this recording or its times cannot be read.
+    """
 
-    def follow(self, number: int, facts) -> None:
+    def __init__(self, number: int, facts: tuple | None):
+        self.number, self.end, self.longest = number, None, 0
+        self.topics = facts[1] if facts else frozenset()
+        self.follow(number, facts)
+
+    def follow(self, number: int, facts: tuple | None) -> None:
+        """Take part ``number`` (its ``part_facts``, None: unreadable) as the last one read."""
         self.number = number
         if facts:
             span = facts[0]
