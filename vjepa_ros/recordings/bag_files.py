@@ -62,6 +62,7 @@ from vjepa_ros.recordings.recorded_files import (
     missing_parts,
     once_each,
     read_metadata,
+    read_order,
     said_missing,
     unlisted_parts,
 )
@@ -226,7 +227,8 @@ def _open_directory(path: Path, metadata: Metadata) -> BagReader:
     if problem:  # the data is the truth: open_reader reads the data files, with this note
         reader.close()
         raise BagError(problem)
-    stores = reader.storage.storages
+    stores = reader.storage.storages  # read in this order: the parts' own, not the listing's
+    stores[:] = [stores[index] for index in read_order(info)]
     storage = "mcap" if stores and "mcap" in type(stores[0]).__name__.lower() else "sqlite3"
     if reader.compression_mode:
         compression = f"{reader.compression_format} {reader.compression_mode}"

@@ -328,3 +328,31 @@ def _size(file: Path) -> int:
         return file.stat().st_size
     except OSError:
         return 0
+
+
+def read_order(info: dict) -> list[int]:
+    """Return the indices of a ``metadata.yaml``'s data files in the order to read them.
+
+    ``info``: its parsed YAML. rosbags reads ``relative_file_paths`` as listed; a listing sorted
+    as text (``bag_10`` before ``bag_2``: a hand-made file, another tool's reindex) would read
+    the recording out of time, refused as stamps stepping back. Parts of one recording
+    (:func:`part_key`, every file of one key): by part number, the recorder's own sequence.
+    Otherwise by each file's start time where ``files`` (metadata version 5 on) gives one for
+    every file; otherwise as listed. Sorts are stable: as listed on a tie.
+    """
+    bag = info["rosbag2_bagfile_information"]
+    names = [Path(str(name)).name for name in bag["relative_file_paths"]]
+    keys = [part_key(name) for name in names]
+    if keys and keys[0][0] is not None and all(key == keys[0][0] for key, _ in keys):
+        return sorted(range(len(names)), key=lambda index: keys[index][1])
+    starts = {Path(str(entry.get("path", ""))).name: _start_ns(entry.get("starting_time"))
+              for entry in bag.get("files") or () if isinstance(entry, dict)}
+    if all(isinstance(starts.get(name), int) for name in names):
+        return sorted(range(len(names)), key=lambda index: starts[names[index]])
+    return list(range(len(names)))
+
+
+def _start_ns(starting) -> int | None:
+    """Return a ``files`` entry's ``starting_time`` [ns since the epoch]; None if it has none."""
+    ns = starting.get("nanoseconds_since_epoch") if isinstance(starting, dict) else None
+    return ns if isinstance(ns, int) and not isinstance(ns, bool) else None
