@@ -43,8 +43,12 @@ energy to a sub-goal falls below ``--subgoal-energy-threshold`` or stops improvi
 compares them on the same seeds (random actions have no energy: they run once). ``--json``: one
 row per episode (success, grasped, grasped during, placed, steps, sim and wall s, gripper
 commands, per-step energy, active sub-goal and switches: ``vjepa_ros.sim.task_run.TaskRun.row``);
-a seed without sub-goal images is ``{"seed", "subgoals": false, "success": false}``, so the
-share of rows with ``success`` true is the printed rate.
+a seed without sub-goal images is ``{"seed", "subgoals": false, "success": false}``, an episode
+that raised (a model's CUDA error, say; not Ctrl-C) ``{"seed", "subgoals": true, "success":
+false, "crashed": "RuntimeError: ..."}`` (one ``# crashed`` line names it; the run goes on and
+its table row ends ``crashed N (seeds ...)``), so the share of rows with ``success`` true is the
+printed rate. A loop agent plans seed s with CEM noise seed s (``run_command.planner_seed``,
+as ``vjepa-ros run --seed s``: the same episode in both).
 
 ``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
 (``choices.DENSE_MILESTONES``: approach (halfway to pre-grasp), pre-grasp, descend, closed, grasp,
@@ -74,6 +78,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.manipulation_tables import (  # noqa: E402
     checkpoint_labels,
+    crashed_text,
     header_lines,
     number,
     print_rule_comparison,
@@ -113,7 +118,12 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
-from vjepa_ros.sim.run_command import image_size_note, load_run_model  # noqa: E402
+from vjepa_ros.sim.run_command import (  # noqa: E402
+    crash_text,
+    image_size_note,
+    load_run_model,
+    planner_seed,
+)
 from vjepa_ros.versions import versions_line  # noqa: E402
 
 # What this benchmark's user may give for a model trained without the gripper (its
@@ -214,7 +224,12 @@ def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, d
         setup = setup_task(sim, seed, task, dense=dense)
     except RuntimeError:
         return skipped_row(seed)
-    run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions, seed=seed)
+    try:
+        run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions,
+                       seed=planner_seed(seed))
+    except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure; not Ctrl-C)
+        print(f"# crashed: {kind} {task} seed {seed}: {crash_text(exc)}", flush=True)
+        return {"seed": seed, "subgoals": True, "success": False, "crashed": crash_text(exc)}
     return {"subgoals": True, **run.row()}
 
 
@@ -334,8 +349,8 @@ def main() -> int:
                               f"{number(s['steps_median'], '>5'):>5}  "
                               f"{number(s['sim_s_median'], '>6.1f'):>6}  "
                               f"{number(s['wall_s_median'], '>6.1f'):>6}  "
-                              f"sub-goal images {s['subgoal_images']}/{s['episodes']}",
-                              flush=True)
+                              f"sub-goal images {s['subgoal_images']}/{s['episodes']}"
+                              f"{crashed_text(rows)}", flush=True)
     if len(rules) > 1:
         print_rule_comparison({k: v for k, v in results.items()
                                if not k.startswith(("expert/", "random/"))}, rules)

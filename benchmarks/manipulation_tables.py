@@ -31,6 +31,17 @@ def number(value, spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
 
+def ran(rows: list[dict]) -> list[dict]:
+    """Return the rows of episodes that ran to their end: sub-goal images, and no crash."""
+    return [r for r in rows if r["subgoals"] and not r.get("crashed")]
+
+
+def crashed_text(rows: list[dict]) -> str:
+    """``, crashed 2 (seeds 900003, 900007)``: the row's crashed episodes, or ``""``."""
+    seeds = [str(r["seed"]) for r in rows if r.get("crashed")]
+    return f", crashed {len(seeds)} (seeds {', '.join(seeds)})" if seeds else ""
+
+
 def _success_counts(rows: list[dict]) -> dict:
     """Return a summary's episodes (every seed asked for), subgoal_images, successes, success."""
     return {"episodes": len(rows), "subgoal_images": sum(bool(r["subgoals"]) for r in rows),
@@ -63,10 +74,10 @@ def summarize_expert(rows: list[dict]) -> dict:
 def summarize_loop(rows: list[dict]) -> dict:
     """Summarize a loop agent's rows: success over every seed asked for (``episodes``).
 
-    A seed without sub-goal images is a failure; the medians are over the episodes that ran
-    (``subgoal_images``).
+    A seed without sub-goal images, and an episode that crashed (``crashed``: its error), is a
+    failure; the medians are over the episodes that ran to their end (:func:`ran`).
     """
-    done = [r for r in rows if r["subgoals"]]
+    done = ran(rows)
     return {**_success_counts(rows), **_medians(done, "steps", "sim_s", "wall_s"),
             "switch_steps_median": _switch_steps(done)}
 
@@ -122,7 +133,7 @@ def print_rule_comparison(results: dict, rules: list[str]) -> None:
             if not rows:
                 continue
             s = summarize_loop(rows)  # a seed without sub-goal images: a failure, as above
-            reasons = [reason for r in rows if r["subgoals"] for _, reason in r["switches"]]
+            reasons = [reason for r in ran(rows) for _, reason in r["switches"]]
             why = " / ".join(str(reasons.count(x)) for x in ("threshold", "plateau", "steps"))
             at = "/".join(f"{v:g}" for v in s["switch_steps_median"]) or "-"
             print(f"{agent:{width}} {kind:6}  {task:18}  {rule:6}  {success_text(s):>11}  "

@@ -10,9 +10,12 @@
   the height alone does not tell), its centre within ``place_radius`` of the target spot in x-y,
   and not in the hand (no contact with any robot link).
 - **put down** (what pick-and-place's success needs): placed, and carried there: the object's
-  centre within ``max_put_down_shift`` (x-y) of where it was at the last moment it was grasped.
-  A cup grasped, set down elsewhere, released and then pushed onto the spot is placed, not put
-  down (breaker50a).
+  centre within ``max_put_down_shift`` (x-y) of where it was at the last moment it was held in
+  the hand after a grasp: both fingers pressing (``min_finger_force``) while it is off the table
+  (centre more than ``height_tolerance`` above its rest), at any height, so a held object
+  lowered down and across at once is carried all the way (breaker53e). A cup grasped, set down
+  elsewhere, released and then pushed onto the spot is placed, not put down (breaker50a); so is
+  one pushed along the table by the closed fingers (on the table: not held off it).
 
 The tests are pure functions of an :class:`ObjectReading` (what :meth:`Sim.object_reading`
 measures); :class:`SuccessMonitor` binds them to a simulator and the graspable object's resting
@@ -34,12 +37,13 @@ from vjepa_ros.sim.objects import graspable_spec
 # degree of it; lying on a side it is 90° off, leaning on another object 20° or more. Upside down
 # (180°) counts as upright: both graspable objects are symmetric under that flip.
 MAX_PLACED_TILT_DEG = 10.0
-# Put down: how far [m] (x-y) the object's centre may end from where it was last grasped. The
+# Put down: how far [m] (x-y) the object's centre may end from where it was last held. The
 # expert lowers the held object straight down to 1 cm above the table and opens; measured on its
 # (noisy) pick-and-place episodes at seeds 900000..900019 (fix50a), the centre settled at most
-# 0.33 cm (cup, median 0.07) and 0.65 cm (box, median 0.03) away: its swing below the lift height
-# and its short fall. 3 cm leaves a planner's less straight descent room, and stays well below
-# a push's travel (breaker50a: 18 cm) and the place radius (5 cm).
+# 0.33 cm (cup, median 0.07) and 0.65 cm (box, median 0.03) away from where it was last lifted
+# 5 cm (the rule then): its swing below the lift height and its short fall. 3 cm leaves a
+# planner's less straight descent room, and stays well below a push's travel (breaker50a: 18 cm)
+# and the place radius (5 cm).
 MAX_PUT_DOWN_SHIFT = 0.03
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +84,8 @@ class DetectorConfig:
     )
     max_put_down_shift: float = param(
         MAX_PUT_DOWN_SHIFT, "Pick-and-place: the placed object's centre is within this "
-        "distance [m] (x-y) of where it was last grasped (carried there, not pushed).",
+        "distance [m] (x-y) of where it was last held off the table after a grasp (carried "
+        "there, not pushed).",
         range=(0, 0.2)
     )
 
@@ -146,8 +151,9 @@ class SuccessMonitor:
     The monitor watches every physics step of ``sim`` (:meth:`Sim.watch_steps`, outside
     :meth:`Sim.preserved`) besides every call: ``grasped_seen``: whether the object has been
     grasped since the monitor was made; ``carried_xy`` [2] m (None before a grasp): the object's
-    centre (x-y) at the last moment it was grasped, where :meth:`put_down` measures from
-    (pick-and-place counts a placed object only when put down: ``manipulation.task_outcome``).
+    centre (x-y) at the last moment it was held off the table after a grasp
+    (:meth:`held_off_table`), where :meth:`put_down` measures from (pick-and-place counts a
+    placed object only when put down: ``manipulation.task_outcome``).
     Make one monitor per episode, before its first step.
     """
 
@@ -170,9 +176,34 @@ class SuccessMonitor:
         return self.sim.object_reading()
 
     def _watch(self) -> None:
-        """After a physics step: note a grasp (contacts are read only when lifted)."""
-        if self.sim.object_position()[2] - self.rest_height >= self.config.lift_height:
+        """After a physics step: note a grasp, then where the object is held off the table.
+
+        Contacts are read only when the object is up (before a grasp: ``lift_height``; after
+        one: off the table, more than ``height_tolerance``).
+        """
+        up = self.sim.object_position()[2] - self.rest_height
+        if up >= self.config.lift_height:
             self.grasped()
+        elif self.carried_xy is not None and up > self.config.height_tolerance:
+            self.held_off_table()
+
+    def held_off_table(self) -> bool:
+        """Whether both fingers hold the object off the table now (after a grasp: latched).
+
+        Held: both fingers press with at least ``min_finger_force`` [N]; off the table: its centre
+        more than ``height_tolerance`` [m] above its rest height (a push along the table, even by
+        both closed fingers at once, never is). A yes after the first grasp (:meth:`grasped`)
+        moves ``carried_xy`` to the object's centre; before it nothing is latched
+        (``grasped_seen`` still needs the ``lift_height`` lift).
+        """
+        reading = self.reading()
+        held = bool(
+            float(reading.position[2]) - self.rest_height > self.config.height_tolerance
+            and (np.asarray(reading.finger_forces) >= self.config.min_finger_force).all()
+        )
+        if held and self.carried_xy is not None:
+            self.carried_xy = np.array(reading.position[:2], dtype=np.float64)
+        return held
 
     def grasped(self) -> bool:
         """Whether the object is held and lifted now (see :func:`is_grasped`).
@@ -194,7 +225,8 @@ class SuccessMonitor:
 
         Placed (:meth:`placed`; ``placed``: its answer for now where the caller has it, None:
         asked here), and its centre within ``config.max_put_down_shift`` [m] (x-y) of
-        ``carried_xy``, where it was last grasped: set down from the hand, not pushed.
+        ``carried_xy``, where it was last held off the table after a grasp: set down from the
+        hand, not pushed.
         """
         if self.carried_xy is None or not (self.placed(target_xy) if placed is None else placed):
             return False

@@ -59,7 +59,7 @@ def _settings(args: argparse.Namespace) -> dict:
     options come first, whatever the files (an ``--mppi-*`` option with ``--method cem``
     before a missing ``--world-model`` file), and both before the simulator and torch load.
     """
-    planner, cem, switching, camera = _checked_options(args)
+    _, cem, switching, camera = _checked_options(args)
     if args.world_model != "oracle":  # a missing file: before the simulator and torch load
         from vjepa_ros.input_paths import world_model_path
 
@@ -68,11 +68,26 @@ def _settings(args: argparse.Namespace) -> dict:
 
     return {
         "cem": task_cem(args.task, cem, args.close_gripper is not None),
-        "cem_seed": planner.seed_or_none,
         "switching": switching,
         "loop": task_loop_config(args.max_steps, args.dense_steps, args.subgoals == "dense"),
         "camera": camera,
     }
+
+
+def planner_seed(scene_seed: int) -> int:
+    """Return the seed of the planner's sampling noise for the episode of ``scene_seed``.
+
+    The scene seed itself (an int in [0, 2**32 - 1], as ``planner.seed`` takes): ``vjepa-ros
+    run --seed S`` and ``bench_manipulation.py``'s row for seed S plan with the same noise, so
+    they are the same episode (breaker53e: ``run`` planned every episode with
+    ``planner.seed`` 0).
+    """
+    return int(scene_seed)
+
+
+def crash_text(exc: BaseException) -> str:
+    """``RuntimeError: CUDA error: ...``: an episode's exception as one line."""
+    return " ".join(f"{type(exc).__name__}: {option_message(str(exc))}".split())
 
 
 def _checked_options(args: argparse.Namespace) -> tuple:
@@ -262,12 +277,16 @@ def image_size_note(model_size, width: int, height: int, trained_sizes=None,
 
 
 def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
-                 say=print, stopped: list[str] | None = None) -> list:
+                 say=print, stopped: list[str] | None = None,
+                 crashed: list[str] | None = None) -> list:
     """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list.
 
-    Ctrl-C or SIGTERM (KeyboardInterrupt) mid-episode: the strip and GIF of the steps done so far
-    are saved (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the
-    exception is raised again.
+    Episode of seed s: planned with noise seed :func:`planner_seed` (s). Ctrl-C or SIGTERM
+    (KeyboardInterrupt) mid-episode: the strip and GIF of the steps done so far are saved
+    (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the exception
+    is raised again. Any other exception in an episode (a model's CUDA error, say): one line
+    ``seed S: crashed (RuntimeError: ...)`` with what was saved, ``crashed`` gets that line, the
+    episode counts as a failure in the totals and the next seed runs.
     """
     from vjepa_ros.out_paths import overwritten_note
     from vjepa_ros.robot.trained_model import simulator_rules
@@ -300,7 +319,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     for note in notes:
         if note:
             say(f"note         {note}")
-    runs, skipped = [], 0
+    runs, skipped, crashes = [], 0, [] if crashed is None else crashed
     with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
         if isinstance(model, OracleWorldModel):
             model.attach(sim)  # before the sub-goal images are rendered
@@ -317,12 +336,17 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             done: list = []  # the steps of this episode, as they are done
             try:
                 run = run_task(sim, model, setup, cem, args.object, settings["loop"],
-                               held, seed=settings["cem_seed"], say=say, steps=done)
+                               held, seed=planner_seed(seed), say=say, steps=done)
             except KeyboardInterrupt:
                 words = save_stopped_episode(out_dir, setup, done, args, seed)
                 if stopped is not None:
                     stopped.append(words)
                 raise
+            except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
+                crashes.append(f"seed {seed}: crashed ({crash_text(exc)}); counted as a failure; "
+                               f"{save_stopped_episode(out_dir, setup, done, args, seed)}")
+                say(crashes[-1])
+                continue
             runs.append(run)
             # a hold's reason names the planning settings (an allocation failing mid-episode:
             # CEMConfig.samples): named as this command's options (--samples), as cli.main does
@@ -330,7 +354,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
             say(f"saved        {strip}\n             {gif}")
     if len(seeds) > 1:
-        say("\n" + format_totals(runs, skipped))
+        say("\n" + format_totals(runs, skipped, len(crashes)))
     return runs
 
 
@@ -386,12 +410,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return command_ended("vjepa-ros run", exc, _stopped_text([]))
     apply_threads_option(args.threads)  # OMP_NUM_THREADS, else reach's: all cores but one
     stopped: list[str] = []  # what was saved of an episode Ctrl-C or SIGTERM stopped
+    crashed: list[str] = []  # an episode that raised: its line (the others ran on)
     try:
-        run_episodes(args, settings, model, out_dir, stopped=stopped)
+        run_episodes(args, settings, model, out_dir, stopped=stopped, crashed=crashed)
     except (KeyboardInterrupt, OSError, ValueError, RuntimeError) as exc:
         # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting)
         return command_ended("vjepa-ros run", exc, _stopped_text(stopped), status=1)
-    return 0
+    return 1 if crashed else 0
 
 
 def add_commands(sub) -> None:

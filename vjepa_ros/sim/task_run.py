@@ -293,18 +293,20 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
             f"{switch_label(step.subgoal, names)}").rstrip()
 
 
-def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
+def format_totals(runs: list[TaskRun], skipped: int = 0, crashed: int = 0) -> str:
     """One line over several episodes: successes, grasped, placed, median steps and seconds.
 
     Then how many episodes ended for each reason (:attr:`TaskRun.end_kind`). The success rate is
     over every seed asked for: a ``skipped`` seed (no sub-goal images) counts as a failure, as
-    the benchmark (``bench_manipulation.py``) counts it; grasped and placed are over the
-    episodes that ran.
+    the benchmark (``bench_manipulation.py``) counts it, and so does a ``crashed`` episode (one
+    that raised); grasped and placed are over the episodes that ran to their end.
     """
     count = len(runs)
+    crashed_text = f"; {crashed} episode(s) crashed (counted as failures)" if crashed else ""
     if not count:
-        return (f"total: success 0/{skipped} (0%): no episode ran ({skipped} "
-                f"seed{'s' if skipped != 1 else ''} skipped: no sub-goal images)")
+        return (f"total: success 0/{skipped + crashed} (0%): no episode ran ({skipped} "
+                f"seed{'s' if skipped != 1 else ''} skipped: no sub-goal images"
+                f"{crashed_text})")
     placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
     pushed = sum(bool(r.outcome.placed and not r.outcome.success) for r in runs)
     placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
@@ -315,13 +317,13 @@ def format_totals(runs: list[TaskRun], skipped: int = 0) -> str:
     ends = [r.end_kind for r in runs]
     ended = ", ".join(f"{kind} {ends.count(kind)}" for kind in (SUCCESS_END, BUDGET_END, HELD_END)
                       if kind in ends)
-    wins, asked = sum(bool(r.outcome.success) for r in runs), count + skipped
+    wins, asked = sum(bool(r.outcome.success) for r in runs), count + skipped + crashed
     return (f"total: success {wins}/{asked} ({wins / asked:.0%}), grasped during "
             f"{sum(r.grasped_during for r in runs)}/{count}{placed_text}; median "
             f"{_median([len(r.steps) for r in runs]):g} steps, "
             f"{_median([r.episode.sim_seconds for r in runs]):.1f} s simulated, "
             f"{_median([r.wall_s for r in runs]):.1f} s wall per episode; ended: {ended}"
-            f"{skipped_text}")
+            f"{skipped_text}{crashed_text}")
 
 
 def _cm(metres: float) -> float:
