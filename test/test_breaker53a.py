@@ -86,8 +86,6 @@ def _stepped_back(step_s, speed, rate=1000.0, before_s=0.5, after_s=2.0):
     return refused, watch.landed()
 
 
-@pytest.mark.xfail(strict=True, reason="A: a clock stepped back 0.2-1.5 s under a moving arm "
-                   "is a false new world (jump_clocks._out_of_order keeps no state)")
 @pytest.mark.parametrize(("step_s", "speed"), [(0.3, 0.1), (0.6, 0.3), (1.2, 0.1)])
 def test_a_clock_stepped_back_under_a_moving_arm_is_no_new_world(step_s, speed):
     """A 1 kHz arm at 0.1-0.3 m/s; chrony steps its clock back 0.3, 0.6 or 1.2 s.
@@ -100,8 +98,6 @@ def test_a_clock_stepped_back_under_a_moving_arm_is_no_new_world(step_s, speed):
     assert landing is None, f"a false new world: {landing}"
 
 
-@pytest.mark.xfail(strict=True, reason="A: one state of a 100 Hz stream stamped 20 ms late "
-                   "on an arm at 1 m/s: a jump '0.020 m in 0 ms' and a 2 cm false new world")
 def test_one_state_stamped_20_ms_late_at_100_hz_is_no_jump():
     """An arm at 1 m/s, 100 Hz; state 50 stamped 20 ms late (its pose on time).
 
@@ -154,8 +150,6 @@ def _session(model, goal_switching=None):
     return session, clock, logs
 
 
-@pytest.mark.xfail(strict=True, reason="A: a wall clock stepped back 0.6 s under an arm at "
-                   "0.1 m/s restarts the goal sequence (a false 'settled ... new world')")
 def test_a_wall_clock_step_under_a_moving_arm_keeps_the_goal_progress(model):
     """An enabled session, 100 Hz states of an arm at 0.1 m/s, 33 Hz frames; clock back 0.6 s.
 
@@ -189,8 +183,6 @@ def test_a_wall_clock_step_under_a_moving_arm_keeps_the_goal_progress(model):
     assert (session.goals.index, session.last_gripper, worlds) == (1, gripper, [])
 
 
-@pytest.mark.xfail(strict=True, reason="B: a reset that opens the closed hand alone is no new "
-                   "world; under goals.gripper subgoal the close is never re-sent")
 def test_a_reset_that_opens_the_hand_alone_gets_the_hand_commanded_again(model):
     """Grasp (hand 1.0) commanded and measured closed; a ``~/reset`` opens the hand at once.
 

@@ -118,7 +118,8 @@ class InputEpisodes(NewWorlds):
         ``wall_clock``, a repeated stamp of a stream that repeats stamps without jumping is
         timed by its arrival, at most twice the usual arrival gap) is unusable; a hold on such
         jumps that ends with the states where the latest one went, and there since, is a new
-        world (:meth:`_arm_teleported`).
+        world (:meth:`_arm_teleported`); so is a measured hand put elsewhere at once, away from
+        its last command (:meth:`_hand_moved`).
         """
         now = self.clock()
         if self.wall_clock is not None:
@@ -149,6 +150,8 @@ class InputEpisodes(NewWorlds):
                 after = self.inputs.latest_state()
                 if pending is not None and after is not None:
                     self._clock_step_judged(*pending, after)
+        if cleared is not None:
+            self._hand_moved(state, gripper_measured)  # locks only for a hand put elsewhere
         if cleared == "":
             return  # the common case (1 kHz from a Franka): without the session's lock
         with self._lock:

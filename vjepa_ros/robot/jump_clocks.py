@@ -27,6 +27,20 @@ LEAP_S = 0.25  # [s]
 ADOPT_S = 0.5  # [s] of arrivals
 
 
+def _excess(xyz: np.ndarray, turn: np.ndarray, near_xyz: np.ndarray, near_turn: np.ndarray,
+            interval: float) -> tuple[float, float, float]:
+    """Return how far a pose is beyond the jump limits from another ``interval`` [s] apart.
+
+    (excess: the larger of [m] past ``MAX_TCP_SPEED_M_S`` x interval + ``TCP_JUMP_SLACK_M`` and
+    [rad] past the angular ones, 0 or less: no jump; moved [m]; turned [rad]).
+    """
+    moved = float(np.linalg.norm(xyz - near_xyz))
+    turned = _angle(near_turn, turn)
+    return max(moved - MAX_TCP_SPEED_M_S * interval - TCP_JUMP_SLACK_M,
+               turned - MAX_TCP_ANGULAR_SPEED_RAD_S * interval
+               - ORIENTATION_JUMP_SLACK_RAD), moved, turned
+
+
 class JumpClocks:
     """JumpWatch's judgement of a state's stamp: another clock, out of order, coarse stamps.
 
@@ -34,6 +48,43 @@ class JumpClocks:
     ``REPEAT_S``, ``STALL_FACTOR``, ``_words`` and the state its ``__init__`` sets
     (``_last``, ``_intervals``, ``_samples``, ``_newest``, ``_run``, ``_elsewhere_since``).
     """
+
+    def _restamp(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float | None,
+                 last: tuple | None) -> tuple[float, str | None, bool]:
+        """Judge a state (xyz [3] m, quaternion [4]) stamped before the newest ``last``.
+
+        ``stamp`` [s]: on the watch's clock (the stamp plus ``_shift``). Returns (its stamp on
+        the watch's clock, the verdict, whether to start afresh at it); the verdict is None to
+        judge the state on (in order, or beyond :data:`NEW_WORLD_S` back: the clock rules'),
+        else :meth:`_out_of_order`'s (nothing else changes).
+
+        Judged against the state nearest it in arrival first: one that continues the newest
+        over their arrival gap (a usual one, within :data:`STALL_FACTOR` of the median: no
+        refused states between), within the jump limits, is the arm's own on stamps that
+        stepped back (a wall clock stepped by chrony/ntpd ``makestep`` or PTP, a stamp jittered
+        late; judged by stamp alone, the newest stayed the reference and a step under a moving
+        arm read as a jump of its speed times the step, never undone: breaker53a): the stamps
+        from it on move forward by the step (``_shift``), it in order after the newest, as far
+        after it as it arrived; a step beyond :data:`NEW_WORLD_S` starts afresh at it at once,
+        as another clock adopted (so a step of any size under the arm is taken). Else against
+        the states nearest it in stamp (:meth:`_out_of_order`: a late delivery, a second
+        publisher on a clock behind) when within :data:`NEW_WORLD_S`.
+        """
+        if last is None or stamp >= last[0] - self.REPEAT_S:
+            return stamp, None, False
+        usual = self._usual_gap()
+        gap = None if arrival is None or last[2] is None else arrival - last[2]
+        if gap is not None and usual is not None and 0.0 <= gap <= self.STALL_FACTOR * usual \
+                and _excess(xyz, turn, last[1], last[3], gap)[0] <= 0:
+            if stamp < last[0] - self.NEW_WORLD_S:
+                self._elsewhere_since = None
+                return stamp, None, True
+            step = last[0] + gap - stamp
+            self._shift += step
+            return stamp + step, None, False
+        if stamp < last[0] - self.NEW_WORLD_S:
+            return stamp, None, False
+        return stamp, self._out_of_order(xyz, turn, stamp, last[0]), False
 
     def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
                    last: tuple) -> str | None:
@@ -92,11 +143,7 @@ class JumpClocks:
         best = None
         for near in samples[max(0, low - 1):high + 1]:
             interval = abs(stamp - near.stamp)
-            moved = float(np.linalg.norm(xyz - near.xyz))
-            turned = _angle(near.turn, turn)
-            excess = max(moved - MAX_TCP_SPEED_M_S * interval - TCP_JUMP_SLACK_M,
-                         turned - MAX_TCP_ANGULAR_SPEED_RAD_S * interval
-                         - ORIENTATION_JUMP_SLACK_RAD)
+            excess, moved, turned = _excess(xyz, turn, near.xyz, near.turn, interval)
             if excess <= 0:
                 return ""
             if best is None or excess < best[0]:
@@ -114,11 +161,16 @@ class JumpClocks:
         within :data:`STALL_FACTOR` of the median gap (no burst, no stall).
         """
         intervals = tuple(self._intervals)  # one copy: forget() may clear it meanwhile
-        gaps = [gap for _, gap in intervals if gap is not None]
-        if not gaps:
+        usual = self._usual_gap(intervals)
+        if usual is None:
             return None
-        usual = float(np.median(gaps))
         coarse = any(quiet and gap is not None and
                      usual / self.STALL_FACTOR <= gap <= self.STALL_FACTOR * usual
                      for quiet, gap in intervals)
         return usual if coarse else None
+
+    def _usual_gap(self, intervals: tuple | None = None) -> float | None:
+        """Return the median arrival gap [s] of the remembered intervals (None: none timed)."""
+        gaps = [gap for _, gap in (tuple(self._intervals) if intervals is None else intervals)
+                if gap is not None]
+        return float(np.median(gaps)) if gaps else None

@@ -87,11 +87,14 @@ class JumpWatch(JumpClocks, JumpMotion):
     puts the arm elsewhere at the same stamp) has no repeat at all; a state delayed in a
     stalled executor counts at most the cap.
 
-    **Out of order.** A state stamped before the newest (by up to :data:`NEW_WORLD_S`) is
-    compared with the arm's own states remembered at and around its stamp, over their interval
-    (a second publisher on a clock 0.3 s behind, 15 cm off, was compared with the newest over
-    0.3 s and passed: breaker41a); it changes nothing else. With arrivals timed, a state
-    stamped further back, or one whose stamp ran :data:`LEAP_S` further ahead than its arrival
+    **Out of order.** With arrivals timed, a state stamped before the newest that continues
+    it over a usual arrival gap is the arm's own on stamps that stepped back (``jump_clocks``
+    ``_restamp``: a clock stepped back under a moving arm, breaker53a): its stamps move on by
+    the step, beyond :data:`NEW_WORLD_S` it starts afresh. Any other state stamped before the
+    newest (by up to :data:`NEW_WORLD_S`) is compared with the arm's own states remembered at
+    and around its stamp, over their interval (a second publisher on a clock 0.3 s behind,
+    15 cm off, was compared with the newest over 0.3 s and passed: breaker41a); it changes
+    nothing else. With arrivals timed, a state stamped further back, or one whose stamp ran :data:`LEAP_S` further ahead than its arrival
     and that jumped over its arrival gap (a second publisher on a clock 0.5 s ahead became the
     newest, and the arm's own states were refused against it: breaker41d), is on another
     clock: refused, changing nothing, until the stream's states have come on that clock alone
@@ -158,6 +161,7 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._newest: _Sample | None = None  # the arm's newest own state (no jump)
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
+        self._shift = 0.0  # [s] added to the stamps: the steps back of a continuing arm's clock
         self._run_start: float | None = None  # [s] time of the current run's first own state
         # the newest state's pose's first state: (time [s], xyz [m], quaternion [4])
         self._began: tuple[float, np.ndarray, np.ndarray] | None = None
@@ -191,16 +195,16 @@ class JumpWatch(JumpClocks, JumpMotion):
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         last = self._last
-        adopted = False
-        if last is not None and arrival is not None and last[2] is not None:
+        stamp, late, adopted = self._restamp(xyz, turn, stamp + self._shift, arrival, last)
+        if not adopted and last is not None and arrival is not None and last[2] is not None:
             elsewhere = self._elsewhere(xyz, turn, stamp, arrival, last)
             if elsewhere:
                 return elsewhere
             adopted = elsewhere == ""
-        if not adopted and last is not None and \
-                last[0] - self.NEW_WORLD_S <= stamp < last[0] - self.REPEAT_S:
-            return self._out_of_order(xyz, turn, stamp, last[0])
+        if not adopted and late is not None:
+            return late
         if adopted or last is None or stamp < last[0] - self.NEW_WORLD_S:
+            stamp, self._shift = stamp - self._shift, 0.0
             self._last = (stamp, xyz, arrival, turn, stamp)
             self._intervals.clear()
             self._samples.clear()
@@ -213,9 +217,9 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._held_pose = None
             return ""
         after_jump, jump_held = self._jump_held == 1, self._jump_held
+        gap = None if arrival is None or last[2] is None else abs(arrival - last[2])
         interval = abs(stamp - last[0])
         repeated = interval < self.REPEAT_S
-        gap = None if arrival is None or last[2] is None else abs(arrival - last[2])
         if repeated and gap is not None:
             usual = self._coarse_gap()
             if usual is not None:
@@ -429,5 +433,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._first_pose = True
         self._open, self._jump_held, self._lone, self._back = [], 0, None, None
         self._undid = self._held_pose = None
+        self._shift = 0.0
         self._intervals.clear()
         self._samples.clear()

@@ -29,6 +29,16 @@ from vjepa_ros.robot.safety import outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
 
 
+def hand_changed(before: float, after: float) -> bool:
+    """Whether the hand's closedness (0 open .. 1 closed) changed from ``before`` to ``after``.
+
+    By ``clock_steps.CLOCK_STEP_HAND`` or more: the one notion of a changed hand, for a wall
+    clock step (:meth:`NewWorlds._clock_step_judged`) and a hand put elsewhere at once
+    (:meth:`NewWorlds._hand_moved`).
+    """
+    return abs(after - before) >= CLOCK_STEP_HAND
+
+
 class NewWorlds:
     """The clock-step and new-world methods of ``MPCSession`` (see the module docstring)."""
 
@@ -42,6 +52,8 @@ class NewWorlds:
     # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
     _frame_clock: tuple[float, float | None] | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
+    _hand_seen: float | None = None  # the hand's latest measured closedness (_hand_moved)
+    _hand_lapsed = False  # states with the hand unmeasured came since (_hand_moved)
 
     def _system_went_back(self, offset: float, arrival: float | None,
                           back: float) -> float | None:
@@ -125,7 +137,7 @@ class NewWorlds:
             hand = abs(float(after.value[6]) - float(before.value[6]))
             back = max(back, before.stamp - after.stamp)
             if moved < CLOCK_STEP_MOVED_M and turned < CLOCK_STEP_TURNED_RAD and \
-                    hand < CLOCK_STEP_HAND:
+                    not hand_changed(float(before.value[6]), float(after.value[6])):
                 self.arrival_time -= back  # -inf stays -inf
                 self.command_time -= back
                 why = f"the clock went back {back:.2f} s"
@@ -213,3 +225,35 @@ class NewWorlds:
             "~/reset, a bag that loops, a driver re-homing): a new world: the planner's warm "
             "start and last gripper command are forgotten"
             + (f", {goals}" if goals else "") + streamed))
+
+    def _hand_moved(self, state: np.ndarray, gripper_measured: bool) -> None:
+        """Start afresh when the measured hand was put elsewhere at once (a state kept, [7]).
+
+        The first measured closedness (``state[6]``; ``gripper_measured`` False: a placeholder)
+        after unmeasured ones (the finger watch refuses jumped readings for a second, a finger
+        topic lapsed) that changed (:func:`hand_changed`) from the latest measured one, away
+        from the last gripper command (farther from it than before): the hand was opened or
+        closed at once against its command (a simulator's ``~/reset`` with the arm already
+        home; the jump watch judges the TCP alone) -- a new world (:meth:`_new_world`), so the
+        command goes out again even when the sub-goal's equals it (breaker53a: the hand stayed
+        open through the rest of "grasp"). A hand moving toward its command, one never
+        commanded, or a change between measured readings (an async plan's hand check
+        discards its prepared plan: breaker51c) is not judged here.
+        """
+        if not gripper_measured:
+            self._hand_lapsed = True
+            return
+        before, after, lapsed = self._hand_seen, float(state[6]), self._hand_lapsed
+        self._hand_seen, self._hand_lapsed = after, False
+        command = self.last_gripper
+        if not lapsed or before is None or command is None or \
+                not hand_changed(before, after) or abs(after - command) <= abs(before - command):
+            return
+        with self._lock:
+            goals = self._new_world("the hand's measured closedness changed at once")
+            self.log("warning" if self.enabled else "info", (
+                f"the hand's measured closedness went from {before:.2f} to {after:.2f} at once, "
+                f"away from the last gripper command ({command:.2f}; a simulator's ~/reset, a "
+                "hand opened by hand?): a new world: the planner's warm start and last gripper "
+                "command are forgotten (the next plan commands the hand again)"
+                + (f", {goals}" if goals else "")))
