@@ -94,10 +94,10 @@ class JumpWatch(JumpClocks, JumpMotion):
     newest (by up to :data:`NEW_WORLD_S`) is compared with the arm's own states remembered at
     and around its stamp, over their interval (a second publisher on a clock 0.3 s behind,
     15 cm off, was compared with the newest over 0.3 s and passed: breaker41a); it changes
-    nothing else. With arrivals timed, a state stamped further back, or one whose stamp ran :data:`LEAP_S` further ahead than its arrival
-    and that jumped over its arrival gap (a second publisher on a clock 0.5 s ahead became the
-    newest, and the arm's own states were refused against it: breaker41d), is on another
-    clock: refused, changing nothing, until the stream's states have come on that clock alone
+    nothing else. With arrivals timed, another state stamped further back, or one whose stamp
+    ran :data:`LEAP_S` further ahead than its arrival and that jumped over its arrival gap (a
+    second publisher on a clock 0.5 s ahead became the newest, and the arm's own states were
+    refused against it: breaker41d), is on another clock: refused, changing nothing, until the stream's states have come on that clock alone
     for :data:`ADOPT_S` (a looping bag, a restarted simulator, a clock stepped: then a new
     world, compared with nothing). Without arrivals a state stamped further back than
     :data:`NEW_WORLD_S` is a new world at once.
