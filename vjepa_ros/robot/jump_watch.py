@@ -97,10 +97,10 @@ class JumpWatch(JumpClocks, JumpMotion):
     nothing else. With arrivals timed, another state stamped further back, or one whose stamp
     ran :data:`LEAP_S` further ahead than its arrival and that jumped over its arrival gap (a
     second publisher on a clock 0.5 s ahead became the newest, and the arm's own states were
-    refused against it: breaker41d), is on another clock: refused, changing nothing, until the stream's states have come on that clock alone
-    for :data:`ADOPT_S` (a looping bag, a restarted simulator, a clock stepped: then a new
-    world, compared with nothing). Without arrivals a state stamped further back than
-    :data:`NEW_WORLD_S` is a new world at once.
+    refused against it: breaker41d), is on another clock: refused, changing nothing, until
+    the stream's states have come on that clock alone for :data:`ADOPT_S` (a looping bag, a
+    restarted simulator, a clock stepped: then a new world, compared with nothing). Without
+    arrivals a state stamped further back than :data:`NEW_WORLD_S` is a new world at once.
 
     **New worlds** (:meth:`landed`): a hold on jumps ends in a new world when the hold's jumps
     added up (their position changes summed, their rotations composed: the arm's own motion
