@@ -40,11 +40,17 @@ on its own; a dataset of a single clip pretrains (with the note that clips repea
 shorter than a clip, a damaged and a truncated ``.npz`` are refused in one line naming the file;
 2 gloo ranks on 5 sources of 5..13 frames (rank shares 3 + 2) build the bank and the validation
 clips bit-equal to one process's and train with clipping to the same losses and weights as one
-process on the doubled batch; rank 0's ``world_model.pt`` loads in one process with those weights.
+process on the doubled batch; rank 0's ``world_model.pt`` and ``latest.pt`` load in one process
+with those weights.
 
 Noticed, not a test: ``pretrain_schedule``'s module docstring says "this package's default starts
 the ramp at V-JEPA 2's 0.99925 (see ``config/pretrain.yaml``)", while the default and the YAML
-are V-JEPA's 0.998 (docs/pretraining.md and the README say 0.998).
+are V-JEPA's 0.998 (docs/pretraining.md and the README say 0.998). The random resized crop
+(``pretrain_augment``, off by default) cuts the box from the frame already resized to
+``img_size`` and upsamples it back, where the official transform crops the decoded frame, then
+resizes: a 0.3-area crop has about half the detail (a lead, not measured). Under ``torchrun``,
+sources all shorter than a clip are refused by each rank in the same line (2 copies), followed
+by torchrun's own traceback and summary.
 
 Not got to: a SIGINT resume of ``train`` mid-run under the ``torchrun`` CLI with uneven sources
 (51b did it with even ones), an RGBA / grey ``.npz`` to pretrain, bags with a corrupt image
@@ -305,9 +311,10 @@ def test_two_ranks_on_uneven_sources_equal_one_process_and_rank_0s_file_loads(tm
             assert got == pytest.approx([r["loss"] for r in single.history[key]], abs=2e-5)
         for name, value in single.predictor.state_dict().items():
             torch.testing.assert_close(run["weights"][name], value, atol=2e-5, rtol=0)
-    loaded = load_world_model(tmp_path / "ddp" / "world_model.pt", device="cpu")
-    for name, value in single.predictor.state_dict().items():
-        torch.testing.assert_close(loaded.predictor.state_dict()[name], value, atol=2e-5, rtol=0)
+    for written in ("world_model.pt", "latest.pt"):  # rank 0's files, one process loads them
+        loaded = load_world_model(tmp_path / "ddp" / written, device="cpu").predictor
+        for name, value in single.predictor.state_dict().items():
+            torch.testing.assert_close(loaded.state_dict()[name], value, atol=2e-5, rtol=0)
     assert len({row["loss"] for row in single.history["train"]}) == 2  # it trains
 
 
