@@ -17,7 +17,7 @@ updates)`` for update i, clipping only after the warm-up (facts in /work/shared/
 ``facebookresearch/jepa`` ``src/masks/multiblock3d.py`` read again: one uniform draw each for the
 temporal scale, the spatial scale and the aspect ratio, as the package draws them).
 
-Defects (strict xfails):
+Defects (strict xfails until fix53b; they pass now):
 
 - ``pretrain --config`` of a file named ``planner.yaml`` (or ``refine.yaml``, ``icem.yaml``,
   ``mppi.yaml``) with a bad value: the one-line error names ``/dir/--yaml`` (``--refine-yaml``),
@@ -210,9 +210,8 @@ def test_a_short_or_damaged_source_is_refused_in_one_line_naming_it(tmp_path, ca
     assert "Traceback" not in err and not (tmp_path / "enc.pt").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="option_message rewrites planner.yaml in the path to "
-                   "--yaml: pretrain's --config error names a file that does not exist")
-@pytest.mark.parametrize("name", ["planner.yaml", "refine.yaml"])
+@pytest.mark.parametrize("name", ["planner.yaml", "refine.yaml", "icem.yaml", "mppi.yaml",
+                                  "goals.yaml"])
 def test_a_bad_value_in_a_config_named_planner_yaml_names_that_file(tmp_path, capsys, name):
     """``pretrain --config DIR/planner.yaml`` holding ``steps: -3``.
 
@@ -231,8 +230,6 @@ def test_a_bad_value_in_a_config_named_planner_yaml_names_that_file(tmp_path, ca
     assert str(settings) in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="a train config given to pretrain (and the reverse) is "
-                   "refused in a ~8000-character line repeating the known-settings list per key")
 @pytest.mark.parametrize("command, shipped", [("pretrain", "train.yaml"),
                                               ("train", "pretrain.yaml")])
 def test_the_other_commands_config_is_refused_in_a_readable_line(tmp_path, capsys, command,
@@ -253,6 +250,9 @@ def test_the_other_commands_config_is_refused_in_a_readable_line(tmp_path, capsy
     err = capsys.readouterr().err
     assert shipped in err
     assert err.count("(known: ") <= 1 and len(err) < 1500, (len(err), err.count("(known: "))
+    other = "train" if command == "pretrain" else "pretrain"
+    assert f"this looks like a settings file for vjepa-ros {other} " in err, err
+    assert len(err.strip().splitlines()) == 1
 
 
 # --------------------------------------------- 2 gloo ranks on uneven sources == 1 process

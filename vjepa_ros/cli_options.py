@@ -292,18 +292,39 @@ def option_message(message: str, options: dict[str, str] | None = None,
     (--gripper-topic)``) becomes the option once.
     ``typed`` (a collection of options, e.g. ``{"--samples"}``): a planner setting is named as
     its option only if given there, else by its bare name (``samples``, ``icem.noise_beta``:
-    a script that has no such option); None: always as the option.
+    a script that has no such option); None: always as the option. Only a name standing as a
+    setting's is rewritten: a file's path (``/d/planner.yaml``, ``refine.yaml``, ``planner.d/``)
+    stays as it is.
     """
     def option(match):
+        if _file_name(match):
+            return match.group(0)
         flag = f"--{re.sub('[._]', '-', match.group(1))}"
         return flag if typed is None or flag in typed else match.group(1)
 
     for name in sorted(options or {}, key=len, reverse=True):
-        message = re.sub(rf"(?<![\w./-]){re.escape(name)}(?![\w])"
+        message = re.sub(rf"{_KEY_START}{re.escape(name)}{_KEY_END}"
                          rf"(?: \({re.escape(options[name])}\))?", options[name], message)
-    message = re.sub(r"(?:CEMConfig\.|planner\.|\b(?=(?:icem|mppi|refine)\.))(\w+(?:\.\w+)?)",
-                     option, message)
-    return re.sub(r"goals\.(\w+)", lambda m: goal_option(m.group(1)), message)
+    message = re.sub(rf"{_KEY_START}(?:CEMConfig\.|planner\.|(?=(?:icem|mppi|refine)\.))"
+                     rf"(\w+(?:\.\w+)?){_KEY_END}", option, message)
+    return re.sub(rf"{_KEY_START}goals\.(\w+){_KEY_END}",
+                  lambda m: m.group(0) if _file_name(m) else goal_option(m.group(1)), message)
+
+
+# Where a setting's name stands in a message: not inside a word or a path (``/d/planner.yaml``,
+# ``planner.d/x``, ``~planner.x``), nor followed by more of one (``planner.samples/``,
+# ``goal.x.y`` for ``goal``); a sentence's full stop may follow it.
+_KEY_START = r"(?<![\w./\\~-])"
+_KEY_END = r"(?![\w/\\-]|\.\w)"
+# Last parts of a file's name that no setting has: ``planner.yaml`` in a message is a file.
+_FILE_SUFFIXES = frozenset(("yaml", "yml", "json", "toml", "xml", "txt", "csv", "log", "npz",
+                            "npy", "pt", "pth", "ckpt", "safetensors", "mcap", "db3", "bag",
+                            "png", "jpg", "jpeg", "py", "d"))
+
+
+def _file_name(match: re.Match) -> bool:
+    """Return whether a matched ``planner.X`` / ``goals.X`` is a file's name (``planner.yaml``)."""
+    return match.group(0).rsplit(".", 1)[-1].lower() in _FILE_SUFFIXES
 
 
 def goal_option(name: str) -> str:

@@ -138,7 +138,10 @@ def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     Missing keys keep their defaults. Unknown keys raise :class:`UsageError` (exit status 2,
     as an unknown option), one ``; ``-separated part each, its whole key path and the section
     a setting of that name is in (``lr: unknown setting here; did you mean optim.lr?``), else
-    the closest name (``planner.sampels: unknown setting (closest: samples)``); wrongly typed
+    the closest name (``planner.sampels: unknown setting (closest: samples)``); the keys with
+    neither share one part listing the known settings once (``a, b: unknown settings (known:
+    ...)``); a file whose keys are mostly another command's is named as that (``this looks
+    like a settings file for vjepa-ros train ...``, ``config_kinds.looks_like``); wrongly typed
     values raise :class:`ValueTypeError` (``planner.samples: expected an integer, got 'x'``).
     ``prefix``: the key path of ``data`` (``planner.``); ``root``: ``(dataclass, its key
     path)`` whose sections an unknown key is looked for in (default ``(cls, prefix)``).
@@ -148,8 +151,7 @@ def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     root = root or (cls, prefix)
     unknown = sorted(set(data) - set(types))
     if unknown:
-        raise UsageError("; ".join(f"{prefix}{key}: {_unknown(key, types, prefix, root)}"
-                                   for key in unknown))
+        raise UsageError(_unknown_message(unknown, types, prefix, root, data))
     fields = {f.name: f for f in dataclasses.fields(cls)}
     try:
         values = {k: _coerce(v, types[k], prefix + k, root) for k, v in data.items()}
@@ -166,13 +168,44 @@ def from_dict(cls, data: dict | None, prefix: str = "", root=None):
     return dataclasses.replace(defaults, **values)
 
 
-def _unknown(key: str, names, prefix: str, root) -> str:
-    """Return why ``key`` is unknown: the sections holding a setting of that name, or close."""
+def _unknown_message(unknown: list[str], names, prefix: str, root, data: dict) -> str:
+    """Return the one line refusing the ``unknown`` keys of ``data`` (``names``: the known).
+
+    The file of another command (``train``'s read as ``pretrain``'s, a ROS 2 parameter file):
+    whose it looks like (``config_kinds.looks_like``). Else each key with a hint gets its own
+    part (the section holding a setting of that name, or the closest name); the keys without
+    one share a part that lists the known settings once.
+    """
+    if not prefix:
+        from vjepa_ros.config_kinds import looks_like
+
+        kind = looks_like(root[0], data, unknown)
+        if kind:
+            return kind
+    parts, plain = [], []
+    for key in unknown:
+        hint = _unknown(key, names, prefix, root)
+        if hint:
+            parts.append(f"{prefix}{key}: {hint}")
+        else:
+            plain.append(prefix + key)
+    if plain:
+        parts.append(f"{', '.join(plain)}: unknown setting{'s' if len(plain) > 1 else ''} "
+                     f"(known: {', '.join(sorted(names))})")
+    return "; ".join(parts)
+
+
+def _unknown(key: str, names, prefix: str, root) -> str | None:
+    """Return why ``key`` is unknown: the sections holding a setting of that name, or close.
+
+    None when neither is found.
+    """
     homes = [name for name in _dotted_fields(*root) if name.rpartition(".")[2] == key
              and name != prefix + key]
     if homes:
         return f"unknown setting here; did you mean {' or '.join(homes)}?"
-    return f"unknown setting ({_closest(key, names)})"
+    meant = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
+    return f"unknown setting (closest: {meant[0]})" if meant else None
 
 
 def _dotted_fields(cls, prefix: str = "") -> list[str]:
@@ -183,12 +216,6 @@ def _dotted_fields(cls, prefix: str = "") -> list[str]:
         if dataclasses.is_dataclass(hint):
             names += _dotted_fields(hint, f"{prefix}{name}.")
     return names
-
-
-def _closest(key: str, names) -> str:
-    """Return ``closest: NAME`` for unknown ``key``, or ``known: A, B, ...`` if none is close."""
-    meant = difflib.get_close_matches(key, list(names), n=1, cutoff=0.6)
-    return f"closest: {meant[0]}" if meant else f"known: {', '.join(sorted(names))}"
 
 
 # A user's YAML file without a document (empty, or comments and blank lines only) is a mistake

@@ -6,7 +6,8 @@ momentum scheduler; configs ``vitl16.yaml``: ``start_lr`` 2e-4, ``lr`` 6.25e-4, 
 1e-6, warm-up 40 of 300 epochs, ``weight_decay`` 0.04 -> ``final_weight_decay`` 0.4,
 ``ema`` [0.998, 1.0], ``ipe_scale`` 1.25). V-JEPA 2 (arXiv 2506.09985) keeps the momentum at
 0.99925 and trains at a constant rate with a final cool-down; this package's default starts the
-ramp at V-JEPA 2's 0.99925 (see ``config/pretrain.yaml``).
+ramp at V-JEPA's 0.998 (``PretrainConfig.ema_start``, ``config/pretrain.yaml``); V-JEPA 2's
+0.99925 is run B of docs/pretraining.md.
 
 All three are functions of the update number ``step`` (0-based) and ``total`` = the schedule's
 length, which the official code stretches to ``ipe_scale`` x the updates actually run, so that
