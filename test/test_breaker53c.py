@@ -1,0 +1,214 @@
+"""breaker53c: the camera check, live and offline, third round: cameras that show nothing.
+
+Attacked at 9434ff76 (main's HEAD): ``vjepa_ros/eval/camera_check.py`` (``check_motions``: the
+"undecided" gate before the floors), ``eval/camera_check_search.py`` (``search_spread``),
+``eval/camera_check_reasons.py`` (``explains_nothing``, ``search_failed``),
+``eval/camera_check_inference.py`` (``explained_share``), ``eval/camera_check_report.py``
+(``summary_lines``), ``eval/camera_check_bag.py`` (``check_bag``) and the live run
+(``robot/camera_check_run.py``, ``MPCSession.start_camera_check``) on
+test_robot_camera_check_live's ``IdealArm`` (an arm where its set-point is; a 10 Hz camera whose
+frames the oracle knows).
+Differential: cameras whose truth is known: a FROZEN stream (a driver that hangs and keeps
+publishing its last image with fresh stamps: every frame before and after every motion is the
+same picture), frames of unrelated poses (a looping bag on the camera topic), and motions
+whose inferred directions are random.
+
+Defects (strict xfails; each docstring: input, what happened, what should happen):
+
+1. Live, a frozen camera (the same image, newly stamped, at 10 Hz): the check moves the arm
+   through its 14 motions and says "undecided: search too weak (samples 64, iterations 4) ...
+   restart the planner with planner.samples >= 128 and planner.iterations >= 8": advice to
+   strengthen a search that has nothing to find. Every frame before a motion is byte-equal to
+   the frame after it; the frame change to explain is zero, so ``explained_share``'s standing-
+   still energy (the denominator) is ~0 and the shares come out -3000 to -6000; the negative
+   shares make ``search_failed`` true, which lets the spread gate say "undecided" before
+   ``explains_nothing``'s "move the camera: the model does not see the motion ... does the
+   camera show the arm's motion?" can. (``eval/camera_check.py`` ``check_motions``.)
+2. Offline, the same on a bag whose camera topic is frozen (``check_bag``): "undecided ...
+   rerun with --samples >= 128 --iterations >= 8".
+3. The printed ``explained`` line of that check reads "x -5306.18 y -3799.95 z -6746.43 (share
+   of the frame change the model's best action explains, per axis moved)": a share of the
+   frame change of -530618 % when there was no frame change at all
+   (``eval/camera_check_inference.explained_share`` divides by a ~0 energy; the report prints
+   it as a share).
+
+Held up (pins): frames of unrelated poses on the camera topic (a looping bag) give "move the
+camera" live (no rotation explains the motions, RMS 67° after the best one); 100 draws of
+random inferred directions with full lengths and two agreeing searches on the 14 live motions
+are "move the camera" in every draw, never "placement fine" nor "correct by rotation"; inferred
+motions of ~1 mm with shares 0 (a model that sees nothing) are "move the camera" (the model
+does not see the motion) even though its two searches disagree.
+
+Not repeated: breaker43b/43f/43i/43k (blind directions), 44b (the correction's algebra), 49g
+(the live moves' limits and stops), 50e (the fits on known rotations). Not got to: an image
+mirrored / rotated in pixels through a learned model (the oracle looks frames up by hash, so
+a moved sim camera changes nothing for it; the demo model is too slow for a seconds-long test),
+offline bags with unset header stamps or a missing camera_info, the gripper holding an object.
+"""
+
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vjepa_ros.eval.camera_check import check_motions
+from vjepa_ros.eval.camera_check_result import Verdict
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_robot_camera_check_live import NO_TRIAL, START, IdealArm  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+D = 0.04  # m: the live check's default motion length
+LIVE_DIRECTIONS = np.array([*np.eye(3), *-np.eye(3)] + [
+    np.array(corner) / np.sqrt(3) for corner in itertools.product((1, -1), repeat=3)])
+
+
+class FrozenCamera(IdealArm):
+    """A camera whose driver hangs: its first image, newly stamped, at 10 Hz forever."""
+
+    def observe(self, state_too=True):
+        if state_too:
+            self.session.observe_state(self.state, self.now)
+        if self.now >= self.next_frame:
+            if not hasattr(self, "first"):
+                self.first = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+                self.oracle.remember(self.first, self.state)
+            self.session.observe_image(self.first.copy(), self.now)
+            self.next_frame = self.now + 0.1
+
+
+class LoopingCamera(IdealArm):
+    """Frames of poses the arm is not at (a bag looping on the camera topic), 10 Hz."""
+
+    def observe(self, state_too=True):
+        if state_too:
+            self.session.observe_state(self.state, self.now)
+        if self.now >= self.next_frame:
+            frame = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+            pose = np.array(START) + np.r_[self.rng.uniform(-D, D, 3), 0, 0, 0, 0]
+            self.oracle.remember(frame, pose)
+            self.session.observe_image(frame, self.now)
+            self.next_frame = self.now + 0.1
+
+
+def _live(arm_class):
+    arm = arm_class()
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(None, None, NO_TRIAL)
+    arm.run(run)
+    return run
+
+
+@pytest.fixture(scope="module")
+def frozen_bag_result(tmp_path_factory):
+    """Check offline a bag whose camera froze on its first frame (oracle model)."""
+    from vjepa_ros.eval.camera_check_bag import check_bag
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.planning import preset
+    from vjepa_ros.recordings.bag_writing import write_bag
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    frames, states, stamps = synthetic_episode(11, seed=0)
+    frozen = np.repeat(np.asarray(frames)[:1], len(frames), 0)
+    bag = write_bag(tmp_path_factory.mktemp("frozen") / "bag", frozen, states, stamps)
+    oracle = OracleWorldModel()
+    oracle.remember(frozen[0], np.asarray(states)[0])
+    result, _ = check_bag(bag, oracle, preset("paper", samples=64, iterations=4, maxnorm=0.075))
+    return result
+
+
+@pytest.mark.xfail(strict=True, reason="a frozen camera is 'undecided: search too weak', "
+                   "advice to raise planner.samples, not 'move the camera'")
+def test_a_frozen_camera_live_is_not_blamed_on_the_search():
+    """Live check, the camera publishing its first image with fresh stamps at 10 Hz.
+
+    Input: ``~/camera_check`` (14 motions of 4 cm, no trial) on the ideal arm; every frame is
+    the same picture. Happened: "undecided: search too weak (samples 64, iterations 4): two
+    independent searches ... disagree by 108° ...; restart the planner with planner.samples
+    >= 128 and planner.iterations >= 8 and call ~/camera_check again" (the shares -2856 to
+    -6006 make ``search_failed`` true, so the spread gate speaks first). Should: "move the
+    camera" (the model does not see the motion; does the camera show it?) or a stop naming
+    the camera (the frames before and after each motion are identical), never advice to
+    restart the planner with a stronger search, which cannot help.
+    """
+    run = _live(FrozenCamera)
+    said = run.describe()
+    assert run.error or run.result.verdict == Verdict.MOVE, said
+    assert "planner.samples" not in said, said
+
+
+@pytest.mark.xfail(strict=True, reason="a frozen camera topic in a bag is 'undecided ... rerun "
+                   "with --samples', not 'move the camera'")
+def test_a_frozen_camera_in_a_bag_is_not_blamed_on_the_search(frozen_bag_result):
+    """Offline ``check_bag`` of a 12-frame bag whose 12 images are the first one.
+
+    Input: ``eval.synthetic`` states (1-4 cm per step along each axis), every image the same;
+    the oracle knows that image. Happened: "undecided: search too weak (samples 64,
+    iterations 4): ... disagree by 93.1° ...; rerun with --samples >= 128 --iterations >= 8".
+    Should: "move the camera" (the model does not see the motion) or a refusal naming the
+    image topic (its frames do not change), not a stronger search.
+    """
+    assert frozen_bag_result.verdict == Verdict.MOVE, frozen_bag_result.explanation
+    assert "--samples" not in frozen_bag_result.explanation
+
+
+@pytest.mark.xfail(strict=True, reason="the printed 'share of the frame change' is -5306.18 "
+                   "when the frames did not change")
+def test_the_printed_explained_share_of_a_frozen_bag_is_a_share(frozen_bag_result):
+    """The ``explained`` line of ``summary_lines`` for the frozen bag above.
+
+    Happened: "explained     x -5306.18  y -3799.95  z -6746.43   (share of the frame change
+    the model's best action explains, per axis moved)": ``explained_share`` is 1 - E/E_still
+    with E_still ~0 (the frame after equals the frame before), printed as a share.
+    Should: no number that claims to be a share of a frame change that did not happen: the
+    line says the frames did not change (or the shares are not given), and a printed share
+    lies within [-1, 1] (at worst: the best action twice as far as standing still).
+    """
+    from vjepa_ros.eval.camera_check_report import summary_lines
+
+    line = next(text for text in summary_lines(frozen_bag_result)
+                if text.startswith("explained"))
+    shares = [float(v) for v in re.findall(r"[xyz] (-?\d+\.\d+)", line)]
+    assert all(-1.0 <= share <= 1.0 for share in shares), line
+
+
+def test_frames_of_unrelated_poses_live_say_move_the_camera():
+    """Pin: a looping bag's frames on the camera topic: "move the camera", nothing corrected."""
+    run = _live(LoopingCamera)
+    assert not run.error, run.error
+    assert run.result.verdict == Verdict.MOVE, run.result.explanation
+    assert run.result.correction == "none"
+
+
+def test_random_inferred_directions_are_never_fine_nor_corrected():
+    """Pin: 100 draws of random directions at full length, two agreeing searches, shares 0.3-0.9.
+
+    The 14 live motions; a camera showing motion that is not the arm's: never "placement
+    fine", never "correct by rotation".
+    """
+    executed = LIVE_DIRECTIONS * D
+    verdicts = set()
+    for seed in range(100):
+        rng = np.random.default_rng(seed)
+        inferred = rng.normal(size=executed.shape)
+        inferred *= D / np.linalg.norm(inferred, axis=1, keepdims=True)
+        repeat = inferred + rng.normal(0, 0.003, executed.shape)
+        result = check_motions(executed, inferred, explained=rng.uniform(0.3, 0.9, 14),
+                               repeat=repeat, search_settings=(300, 10), live=True)
+        verdicts.add(result.verdict)
+    assert verdicts == {Verdict.MOVE}, verdicts
+
+
+def test_a_model_that_sees_nothing_says_move_the_camera_despite_a_noisy_search():
+    """Pin: ~1 mm inferred motions, shares 0, searches 85° apart: "move the camera"."""
+    executed = LIVE_DIRECTIONS * D
+    rng = np.random.default_rng(0)
+    result = check_motions(executed, rng.normal(0, 1e-3, executed.shape),
+                           explained=np.zeros(14), repeat=rng.normal(0, 1e-3, executed.shape),
+                           search_settings=(300, 10), live=True)
+    assert result.verdict == Verdict.MOVE, result.explanation
+    assert "does not see the motion" in result.explanation
