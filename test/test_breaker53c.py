@@ -31,19 +31,35 @@ Defects (strict xfails; each docstring: input, what happened, what should happen
    frame change of -530618 % when there was no frame change at all
    (``eval/camera_check_inference.explained_share`` divides by a ~0 energy; the report prints
    it as a share).
+4. Live, a GOOD camera (the exact model, no frame error) whose driver repeats its last image
+   for 3 s (a USB hiccup): the +x motion's frame after is its frame before, its share ~-5000;
+   the x axis's mean share (+x and -x) falls far below the floor and the check says "move the
+   camera: the model does not see the arm move along x: its best action explains x -268853.4%
+   of the frame change", although the other 13 motions fit within 5.1° and the search
+   converged. One frame glitch fails a good placement (``explained_share`` unbounded below,
+   averaged per axis by ``check_motions``' ``_explained_by_axis``, judged by
+   ``camera_check_reasons.move_reason``).
+
+(Defects 1-4 share a cause: ``explained_share`` = 1 - E(inferred)/E(still) is unbounded below
+when the frames before and after a motion are the same picture (E(still) ~0, not exactly 0:
+exactly 0 gives share 0 and "move the camera: the model does not see the motion"), and no
+step of the check notices that a motion's two frames are identical.)
 
 Held up (pins): frames of unrelated poses on the camera topic (a looping bag) give "move the
-camera" live (no rotation explains the motions, RMS 67° after the best one); 100 draws of
-random inferred directions with full lengths and two agreeing searches on the 14 live motions
-are "move the camera" in every draw, never "placement fine" nor "correct by rotation"; inferred
-motions of ~1 mm with shares 0 (a model that sees nothing) are "move the camera" (the model
-does not see the motion) even though its two searches disagree.
+camera" live (no rotation explains the motions, RMS 67° after the best one); 100 draws (40
+pinned) of random inferred directions with full lengths and two agreeing searches on the 14
+live motions are "move the camera" in every draw, never "placement fine" nor "correct by
+rotation"; inferred motions of ~1 mm with shares 0 (a model that sees nothing) are "move the
+camera" (the model does not see the motion) even though its two searches disagree. The looping
+camera with the correction trial (default when) also says "move the camera" (its legs closed
+-87 %: the arm ended farther from the goal).
 
 Not repeated: breaker43b/43f/43i/43k (blind directions), 44b (the correction's algebra), 49g
 (the live moves' limits and stops), 50e (the fits on known rotations). Not got to: an image
-mirrored / rotated in pixels through a learned model (the oracle looks frames up by hash, so
-a moved sim camera changes nothing for it; the demo model is too slow for a seconds-long test),
-offline bags with unset header stamps or a missing camera_info, the gripper holding an object.
+mirrored / rotated in pixels through a learned model (the oracle looks frames up by hash, so a
+moved sim camera changes nothing for it; the demo model is too slow for a seconds-long test),
+offline bags with a missing camera_info (unset image header stamps: probed, the receive times
+are used), the gripper holding an object.
 """
 
 import itertools
@@ -78,6 +94,21 @@ class FrozenCamera(IdealArm):
                 self.first = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
                 self.oracle.remember(self.first, self.state)
             self.session.observe_image(self.first.copy(), self.now)
+            self.next_frame = self.now + 0.1
+
+
+class HiccupCamera(IdealArm):
+    """A good camera whose driver repeats its last image for the first 3 s (a USB hiccup)."""
+
+    def observe(self, state_too=True):
+        if state_too:
+            self.session.observe_state(self.state, self.now)
+        if self.now >= self.next_frame:
+            held = getattr(self, "held", None)
+            if held is None or self.now >= 53.0:  # IdealArm starts at 50 s
+                held = self.held = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+                self.oracle.remember(held, self.state)
+            self.session.observe_image(held.copy(), self.now)
             self.next_frame = self.now + 0.1
 
 
@@ -176,6 +207,29 @@ def test_the_printed_explained_share_of_a_frozen_bag_is_a_share(frozen_bag_resul
     assert all(-1.0 <= share <= 1.0 for share in shares), line
 
 
+@pytest.mark.xfail(strict=True, reason="one motion whose frames did not change (a 3 s camera "
+                   "hiccup) turns a good camera into 'move the camera' (x explained -268853%)")
+def test_one_repeated_frame_does_not_fail_a_good_camera():
+    """Live check, exact model (no frame error), the camera repeating its image for 3 s.
+
+    Input: ``~/camera_check`` (14 motions, no trial) on the ideal arm; for the first 3 s the
+    driver re-publishes its last image (newly stamped), so the +x motion's frame after is its
+    frame before; the other 13 motions are seen exactly. Happened: "move the camera: the model
+    does not see the arm move along x: its best action explains x -268853.4% of the frame
+    change, against 94.1% along the best-seen axis" (the one motion's share is ~-5000: its
+    standing-still energy is ~0; the per-axis mean of +x and -x is then far below the floor),
+    although the search converged (3.8°), the 14 motions fit within 5.1° (p 0.99 against no
+    rotation) and every sign agrees. Should: "placement fine" (the one motion's share bounded,
+    or the motion left out as one whose frames did not change), or a refusal/stop naming the
+    repeated frame; never "the model does not see the arm move along x" with a share of
+    -268853 %. (``eval/camera_check_inference.explained_share``, ``eval/camera_check.py``
+    ``_explained_by_axis`` and ``camera_check_reasons.move_reason``.)
+    """
+    run = _live(HiccupCamera)
+    assert not run.error, run.error
+    assert run.result.verdict == Verdict.FINE, run.result.explanation
+
+
 def test_frames_of_unrelated_poses_live_say_move_the_camera():
     """Pin: a looping bag's frames on the camera topic: "move the camera", nothing corrected."""
     run = _live(LoopingCamera)
@@ -185,14 +239,14 @@ def test_frames_of_unrelated_poses_live_say_move_the_camera():
 
 
 def test_random_inferred_directions_are_never_fine_nor_corrected():
-    """Pin: 100 draws of random directions at full length, two agreeing searches, shares 0.3-0.9.
+    """Pin: 40 draws of random directions at full length, two agreeing searches, shares 0.3-0.9.
 
     The 14 live motions; a camera showing motion that is not the arm's: never "placement
     fine", never "correct by rotation".
     """
     executed = LIVE_DIRECTIONS * D
     verdicts = set()
-    for seed in range(100):
+    for seed in range(40):
         rng = np.random.default_rng(seed)
         inferred = rng.normal(size=executed.shape)
         inferred *= D / np.linalg.norm(inferred, axis=1, keepdims=True)
