@@ -83,47 +83,46 @@ LIVE_DIRECTIONS = np.array([*np.eye(3), *-np.eye(3)] + [
     np.array(corner) / np.sqrt(3) for corner in itertools.product((1, -1), repeat=3)])
 
 
-class FrozenCamera(IdealArm):
+class CameraArm(IdealArm):
+    """The ideal arm with a camera of its own (``image``: the next picture the driver sends)."""
+
+    def observe(self, state_too=True):
+        if state_too:
+            self.session.observe_state(self.state, self.now)
+        if self.now >= self.next_frame:
+            self.session.observe_image(self.image().copy(), self.now)
+            self.next_frame = self.now + 0.1
+
+    def picture(self, pose):
+        """Return a new picture the oracle knows as showing the arm at ``pose``."""
+        frame = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+        self.oracle.remember(frame, pose)
+        return frame
+
+
+class FrozenCamera(CameraArm):
     """A camera whose driver hangs: its first image, newly stamped, at 10 Hz forever."""
 
-    def observe(self, state_too=True):
-        if state_too:
-            self.session.observe_state(self.state, self.now)
-        if self.now >= self.next_frame:
-            if not hasattr(self, "first"):
-                self.first = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-                self.oracle.remember(self.first, self.state)
-            self.session.observe_image(self.first.copy(), self.now)
-            self.next_frame = self.now + 0.1
+    def image(self):
+        if not hasattr(self, "first"):
+            self.first = self.picture(self.state)
+        return self.first
 
 
-class HiccupCamera(IdealArm):
+class HiccupCamera(CameraArm):
     """A good camera whose driver repeats its last image for the first 3 s (a USB hiccup)."""
 
-    def observe(self, state_too=True):
-        if state_too:
-            self.session.observe_state(self.state, self.now)
-        if self.now >= self.next_frame:
-            held = getattr(self, "held", None)
-            if held is None or self.now >= 53.0:  # IdealArm starts at 50 s
-                held = self.held = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-                self.oracle.remember(held, self.state)
-            self.session.observe_image(held.copy(), self.now)
-            self.next_frame = self.now + 0.1
+    def image(self):
+        if getattr(self, "held", None) is None or self.now >= 53.0:  # IdealArm starts at 50 s
+            self.held = self.picture(self.state)
+        return self.held
 
 
-class LoopingCamera(IdealArm):
+class LoopingCamera(CameraArm):
     """Frames of poses the arm is not at (a bag looping on the camera topic), 10 Hz."""
 
-    def observe(self, state_too=True):
-        if state_too:
-            self.session.observe_state(self.state, self.now)
-        if self.now >= self.next_frame:
-            frame = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-            pose = np.array(START) + np.r_[self.rng.uniform(-D, D, 3), 0, 0, 0, 0]
-            self.oracle.remember(frame, pose)
-            self.session.observe_image(frame, self.now)
-            self.next_frame = self.now + 0.1
+    def image(self):
+        return self.picture(np.array(START) + np.r_[self.rng.uniform(-D, D, 3), 0, 0, 0, 0])
 
 
 def _live(arm_class):
