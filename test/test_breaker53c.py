@@ -50,13 +50,13 @@ exactly 0 gives share 0 and "move the camera: the model does not see the motion"
 step of the check notices that a motion's two frames are identical.)
 
 Held up (pins): frames of unrelated poses on the camera topic (a looping bag) give "move the
-camera" live (no rotation explains the motions, RMS 67° after the best one); 100 draws (40
-pinned) of random inferred directions with full lengths and two agreeing searches on the 14
+camera" live (probed: no rotation explains the motions, RMS 67° after the best one); 100 draws
+(40 pinned) of random inferred directions with full lengths and two agreeing searches on the 14
 live motions are "move the camera" in every draw, never "placement fine" nor "correct by
 rotation"; inferred motions of ~1 mm with shares 0 (a model that sees nothing) are "move the
-camera" (the model does not see the motion) even though its two searches disagree. The looping
-camera with the correction trial (default when) also says "move the camera" (its legs closed
--87 %: the arm ended farther from the goal).
+camera" (the model does not see the motion) even though its two searches disagree. Probed, not
+pinned: the looping camera with the correction trial (default when) also says "move the camera"
+(its legs closed -87 %: the arm ended farther from the goal).
 
 Not repeated: breaker43b/43f/43i/43k (blind directions), 44b (the correction's algebra), 49g
 (the live moves' limits and stops), 50e (the fits on known rotations). Not got to: an image
