@@ -126,9 +126,9 @@ def _fake_evaluation(calls, labels=None):
             assert len(calls) == 1
             before_planning([0])
         found = CONSISTENT if len(calls) == 1 else DISAGREEING
-        steps = [{"executed_action": [*b, 0, 0, 0, 0], "planned_action": [*m, 0, 0, 0, 0],
-                  "energy_planned": 0.7, "energy_still": 1.0}
-                 for b, m in zip(MOTIONS, found, strict=True)]
+        steps = [{"step": k, "executed_action": [*b, 0, 0, 0, 0],
+                  "planned_action": [*m, 0, 0, 0, 0], "energy_planned": 0.7, "energy_still": 1.0}
+                 for k, (b, m) in enumerate(zip(MOTIONS, found, strict=True))]
         return {"steps": steps, "summary": {"steps_evaluated": len(steps)},
                 "planner": {"samples": cem.samples}, "model": {"torch_threads": 1}}
 
@@ -142,6 +142,8 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
     calls, labels = [], []
     monkeypatch.setattr(bag, "evaluate_recording", _fake_evaluation(calls, labels))
     monkeypatch.setattr(bag, "check_executed_motions", lambda *args: None)
+    monkeypatch.setattr(bag, "unchanged_steps",
+                        lambda *args: dict.fromkeys(range(len(MOTIONS)), False))  # no frames
     noted = []  # camera-check's cost note: once, before the first of the two searches
     result, report = bag.check_recording(object(), None, preset("paper", samples=32,
                                                                 iterations=2), seed=7,

@@ -57,7 +57,8 @@ at least 10 usable motions and no motion alone along a direction (else ``weakest
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
 rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words
 of "move the camera": ``camera_check_reasons``; the model's inferred motions:
-``camera_check_inference``.
+``camera_check_inference``; the motions whose frame after is the frame before (left out, or
+all of them: refused): ``camera_check_unchanged``.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ from vjepa_ros.eval.camera_check_stats import (
     unit_directions,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_unchanged import frames_changed, skipped_note
 from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
@@ -187,7 +189,8 @@ def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarr
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   explained=None, repeat=None,
                   search_settings: tuple[int, int] | None = None,
-                  live: bool = False) -> CameraCheckResult:
+                  live: bool = False, unchanged=None,
+                  image_topic: str = "the camera topic") -> CameraCheckResult:
     """Estimate the model's frame from motions and give the verdict.
 
     Args:
@@ -208,13 +211,18 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             ``planner.*`` parameters, not the command's options
             (``camera_check_search.undecided_explanation``); motions along one line are to be
             moved, not recorded (``camera_check_motions.usable_motions``).
+        unchanged: [N] bool, optional: the motions whose frame after is the frame before
+            (``camera_check_unchanged.unchanged_frames``): left out of the verdict, which says
+            how many (``skipped``); None: none.
+        image_topic: the camera topic, named when every motion is ``unchanged``.
     Returns:
         :class:`CameraCheckResult`; "placement fine" and "correct by rotation" name the axes
         they cover when a base axis had no motion (``unchecked_axes``, :func:`axes_scope`).
     Raises:
         ValueError: shapes differ, not finite, fewer than ``min_motions`` motions of at least
             ``min_motion_m``, or all of them along one line (the rotation is not determined);
-            the message says what motion is missing.
+            the message says what motion is missing (and how many were skipped as unchanged);
+            every motion ``unchanged``: the frames on ``image_topic`` do not change.
     """
     thresholds = thresholds or CheckThresholds()
     executed = np.asarray(executed, dtype=np.float64)
@@ -230,7 +238,18 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         search_spread(inferred, repeat)  # the shapes, before the motions' own checks
         repeat = repeat[:, :3]
         finite &= np.isfinite(repeat).all(1)
-    used = usable_motions(executed, thresholds, finite, live)
+    unchanged = np.zeros(len(executed), bool) if unchanged is None else \
+        np.asarray(unchanged, dtype=bool).reshape(-1)
+    if len(unchanged) != len(executed):
+        raise ValueError(f"camera check: unchanged must be [N] with N = {len(executed)} motions, "
+                         f"got {len(unchanged)}")
+    moved = usable_motions(executed, thresholds, finite, live)  # an arm at rest: no evidence
+    frames_changed(unchanged[moved], image_topic, live)
+    skipped = skipped_note(unchanged[moved])
+    try:
+        used = usable_motions(executed, thresholds, moved & ~unchanged, live)
+    except ValueError as exc:
+        raise ValueError(f"{exc} ({skipped})" if skipped else str(exc)) from None
     executed, inferred, count = executed[used], inferred[used], int(used.sum())
     spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:
@@ -323,6 +342,8 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         explanation = f"{words} {scope}: {rest}"
     caveat = "" if verdict == Verdict.UNDECIDED else budget_caveat(
         *(search_settings or (None, None)), live)
+    if skipped:
+        explanation += f"; {skipped}"
     if caveat:
         explanation += f"; {caveat}"
     corrected = chosen.inv().apply(inferred)  # the inferred motions in the base frame
@@ -353,5 +374,5 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         inferred_repeat=repeat[used].tolist() if repeat is not None else None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
         mirror=mirror if verdict == Verdict.MOVE else "",
-        search_caveat=caveat,
+        search_caveat=caveat, skipped=skipped,
     )

@@ -26,6 +26,11 @@ from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
+from vjepa_ros.eval.camera_check_unchanged import (
+    frame_digest,
+    frames_changed,
+    unchanged_frames,
+)
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
@@ -85,6 +90,30 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     return len(every)
 
 
+def unchanged_steps(recording: Recording, thresholds: CheckThresholds,
+                    config) -> dict[int, bool]:
+    """Return {step: its frame one step later is its own frame} for the steps eval will plan.
+
+    The steps as :func:`check_executed_motions` picks them; one pass over the image topic,
+    keeping a digest per frame (``camera_check_unchanged``: a duplicated message, a frozen
+    camera). Two steps on one frame (a rate above the camera's) count as unchanged too.
+    Raises ValueError naming the bag and its image topic, before any planning, when every
+    motion the check uses is unchanged (``camera_check_unchanged.frames_changed``).
+    """
+    steps, _, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
+    pairs = [(int(steps.frame_indices[k]), int(steps.frame_indices[k + GOAL_OFFSET]))
+             for k in chosen]
+    digests = {index: frame_digest(frame)
+               for index, frame in recording.iter_frames([i for pair in pairs for i in pair])}
+    same = unchanged_frames([digests[b] for b, _ in pairs], [digests[a] for _, a in pairs])
+    try:
+        moved = usable_motions(executed_step_actions(steps, chosen), thresholds)
+        frames_changed(same[moved], recording.image_topic, live=False)
+    except ValueError as exc:
+        raise ValueError(f"{recording.path}: {exc}") from None
+    return dict(zip(chosen, same.tolist(), strict=True))
+
+
 # the progress bars of the two searches (the second: another seed, for their disagreement)
 SEARCH_LABELS = ("camera-check search 1 of 2", "camera-check search 2 of 2 (another seed)")
 
@@ -102,12 +131,15 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     set). ``before_planning``: called with the chosen steps before the first search plans
     (``evaluate_recording``'s; ``camera-check`` prints its CPU cost note, both searches counted,
     there). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
-    too one-sided motion, or the window holds no frame with states.
+    too one-sided motion, the window holds no frame with states, or the frames on its image
+    topic do not change (every motion's frame after is its frame before); motions whose frames
+    did not change are left out of the verdict, which says how many (``result.skipped``).
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
+    unchanged = unchanged_steps(recording, thresholds, config)
     report = evaluate_recording(recording, model, cem, config, progress=progress,
                                before_planning=before_planning, progress_label=SEARCH_LABELS[0])
     again = evaluate_recording(recording, model, cem,
@@ -121,7 +153,9 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                                 [r["energy_still"] for r in report["steps"]])
     try:
         result = check_motions(executed, inferred, thresholds, explained, repeat,
-                               (cem.samples, cem.iterations))
+                               (cem.samples, cem.iterations),
+                               unchanged=[unchanged[r["step"]] for r in report["steps"]],
+                               image_topic=recording.image_topic)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
     return result, report

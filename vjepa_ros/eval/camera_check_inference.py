@@ -11,14 +11,23 @@ import dataclasses
 
 import numpy as np
 
+# The lowest share: the best action twice as far from the frame after as standing still. Below
+# it the ratio says nothing more (the search failed either way: camera_check_reasons), and near
+# E(still) ~0 (a frame after that is, or nearly is, the frame before) it runs to -5000 and more,
+# which a per-axis mean must not average in (breaker53c).
+MIN_SHARE = -1.0
+
 
 def explained_share(inferred_energy, still_energy) -> np.ndarray:
-    """``1 − E(inferred) / E(still)`` per motion [N] (0 where standing still scores 0)."""
+    """``1 − E(inferred) / E(still)`` per motion [N], within [:data:`MIN_SHARE`, 1].
+
+    0 where standing still scores 0. Energies ≥ 0 (float, any shape that broadcasts).
+    """
     inferred_energy = np.asarray(inferred_energy, dtype=np.float64)
     still_energy = np.asarray(still_energy, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = 1.0 - inferred_energy / still_energy
-    return np.where(still_energy > 0, share, 0.0)
+    return np.where(still_energy > 0, np.clip(share, MIN_SHARE, 1.0), 0.0)
 
 
 def infer_motions(model, cem, befores, states, afters, planner=None,

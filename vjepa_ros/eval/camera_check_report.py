@@ -125,7 +125,8 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
     correction = ", ".join(f"{v:.1f}" for v in r.correction_rpy_deg)
     return [
         f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
-        f"the model infers {r.scale:.0%} of their length",
+        f"the model infers {r.scale:.0%} of their length"
+        + (f"; {r.skipped}" if r.skipped else ""),
         f"length        {_fmt_agreement(r.axis_scale)}   (inferred / executed, per base axis)",
         f"sign agree    {_fmt_agreement(r.sign_agreement)}   (inferred vs executed, per "
         "base axis)",

@@ -73,6 +73,9 @@ class CameraCheckResult:
     # "6 motions: too few to judge directions off the axes (at least 10)"; "": it is),
     # held to min_scale; None: too few motions for the fit
     weakest_direction: dict | None = None
+    # the motions left out because their frame after was their frame before, in words ("k of N
+    # motions skipped: the frame did not change ..."; "": none) (camera_check_unchanged)
+    skipped: str = ""
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

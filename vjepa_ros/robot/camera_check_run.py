@@ -185,17 +185,21 @@ class CameraCheckRun:
 
         ``motion k of n: label`` (k counts motions, each a move to its start and one along it:
         ``motion 2 of 6: start before -x``), ``moving back to the start``, ``estimating the
-        model's frame``, ``done: <verdict>
-        (rotation A°, correction C)`` or ``stopped: <reason>``.
+        model's frame``, ``done: <verdict>`` (``correct by rotation``: with ``(rotation A°,
+        correction C)``, the rotation it corrects by; no other verdict uses one) or
+        ``stopped: <reason>``.
         """
         if self.error:
             reason = self.error.removeprefix("camera check stopped: ")
             return f"stopped: {reason.removeprefix('camera check ')}"
         if self.trial_running:
             return self.trial.describe_stage()
+        result = self.result
+        if result is not None and result.correction != "none":
+            return (f"done: {result.verdict} (rotation {result.correction_angle_deg:.1f}°, "
+                    f"correction {result.correction})")
         if self.result is not None:
-            return (f"done: {self.result.verdict} (rotation "
-                    f"{self.result.rotation_angle_deg:.1f}°, correction {self.result.correction})")
+            return f"done: {self.result.verdict}"
         if self.moving_done:
             return "estimating the model's frame"
         move = self.moves[self.index]
