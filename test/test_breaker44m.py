@@ -115,7 +115,7 @@ def test_the_camera_check_compares_the_frame_to_frame_motion(tmp_path, monkeypat
     class Stop(Exception):
         pass
 
-    def capture(executed, *rest):
+    def capture(executed, *rest, **named):
         captured["executed"] = np.asarray(executed)
         raise Stop
 

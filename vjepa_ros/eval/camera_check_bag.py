@@ -22,7 +22,7 @@ import numpy as np
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_inference import explained_share
-from vjepa_ros.eval.camera_check_motions import usable_motions
+from vjepa_ros.eval.camera_check_motions import long_enough, usable_motions
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
@@ -107,7 +107,7 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds,
                for index, frame in recording.iter_frames([i for pair in pairs for i in pair])}
     same = unchanged_frames([digests[b] for b, _ in pairs], [digests[a] for _, a in pairs])
     try:
-        moved = usable_motions(executed_step_actions(steps, chosen), thresholds)
+        moved = long_enough(executed_step_actions(steps, chosen), thresholds)
         frames_changed(same[moved], recording.image_topic, live=False)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None

@@ -53,6 +53,16 @@ ALONG_TWO_AXES = {False: "record the arm moving along at least two axes (or run 
                   True: "move the arm along at least two axes"}
 
 
+def long_enough(executed, thresholds: CheckThresholds) -> np.ndarray:
+    """Return the mask [N] of finite executed motions [N, 3+] (m) of at least ``min_motion_m``.
+
+    To a micrometre: float rounding of a motion of exactly 1 cm counts. Refuses nothing.
+    """
+    executed = np.asarray(executed, dtype=np.float64).reshape(len(executed), -1)[:, :3]
+    return np.isfinite(executed).all(1) & (
+        np.linalg.norm(executed, axis=1) >= thresholds.min_motion_m - MOTION_TOLERANCE_M)
+
+
 def usable_motions(executed, thresholds: CheckThresholds | None = None,
                    also=None, live: bool = False) -> np.ndarray:
     """Return the mask [N] of executed motions [N, 3+] (base frame, m) the check can use.
@@ -69,8 +79,7 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
     """
     thresholds = thresholds or CheckThresholds()
     executed = np.asarray(executed, dtype=np.float64).reshape(len(executed), -1)[:, :3]
-    used = np.isfinite(executed).all(1) & (
-        np.linalg.norm(executed, axis=1) >= thresholds.min_motion_m - MOTION_TOLERANCE_M)
+    used = long_enough(executed, thresholds)
     if also is not None:
         used &= np.asarray(also, dtype=bool)
     count = int(used.sum())
