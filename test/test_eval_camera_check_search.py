@@ -7,6 +7,7 @@ default-placement bag at samples 32 / iterations 2 said "correct by rotation", 4
 """
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -145,8 +146,8 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
     monkeypatch.setattr(bag, "unchanged_steps",
                         lambda *args: dict.fromkeys(range(len(MOTIONS)), False))  # no frames
     noted = []  # camera-check's cost note: once, before the first of the two searches
-    result, report = bag.check_recording(object(), None, preset("paper", samples=32,
-                                                                iterations=2), seed=7,
+    result, report = bag.check_recording(SimpleNamespace(image_topic="/cam"), None,
+                                         preset("paper", samples=32, iterations=2), seed=7,
                                          before_planning=noted.append)
     assert len(calls) == 2 and calls[0] == 7 and calls[1] != 7
     assert noted == [[0]]
