@@ -31,6 +31,7 @@ from vjepa_ros.robot.face_braking import (
     norm3,
     reach_face,
 )
+from vjepa_ros.robot.reach_stop import kept_in_reach, kept_stoppable, turn_stops_inside
 from vjepa_ros.robot.safety import SafetyLimits, step_reach
 from vjepa_ros.robot.velocity_ramp import _lands_within, _passes, ramp_velocity
 
@@ -290,6 +291,10 @@ class SetpointStreamer:
             self.setpoint[:3] - self.anchor[:3], self.reach_m, self.velocity)
         self.velocity = ramp_velocity(self.velocity, remaining, limits.max_speed_m_s,
                                       limits.max_accel_m_s2, dt, next_dt, room, reach)
+        if reach is not None:  # a straight stop kept within the curved reach (reach_stop)
+            self.velocity = kept_in_reach(before, self.velocity, self.setpoint[:3] -
+                                          self.anchor[:3], remaining, self.reach_m, limits, dt,
+                                          next_dt)
         # A step that would pass the target (a target inside the braking distance, a late
         # callback's long tick, a jittered timer, the stream's rate changed: breaker42j) lands on
         # it where stopping there is within the acceleration limit (:func:`_lands_within`); else
@@ -325,6 +330,11 @@ class SetpointStreamer:
             None,  # no box for a turn
             turn_reach,
         )
+        if turn_reach is not None:  # as for the translation above
+            offset, accel = orientation * self._anchor_inverse(), limits.max_angular_accel_rad_s2
+            self.angular_velocity = kept_stoppable(spin_before, self.angular_velocity, accel, dt,
+                                                   lambda w: turn_stops_inside(
+                offset, w, dt, limits.max_rotation_step_rad, accel))
         turn = self.angular_velocity * dt
         passes = _passes(turn, rotvec)
         if norm3(rotvec - turn) <= 1e-9:
