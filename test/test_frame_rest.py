@@ -1,4 +1,7 @@
-"""fix52k: ``frame_rest``'s rule per part of the state, its words, and the planner's refusal."""
+"""fix52k: ``frame_rest``'s rule per part of the state, its words, and the planner's refusal.
+
+mend53a: with no state after the frame, the look-back follows the state stream's rate.
+"""
 
 import math
 
@@ -8,12 +11,16 @@ from test_robot_goals import START, make_session, observe
 from test_robot_mpc import tiny_world_model
 
 from vjepa_ros.robot.frame_rest import (
+    REST_BEFORE_FRAME_S,
+    REST_BEFORE_MAX_S,
     REST_TOLERANCE_CLOSEDNESS,
     REST_TOLERANCE_RAD,
     FrameMotion,
     frame_motion,
+    look_back,
     moved_refusal,
 )
+from vjepa_ros.robot.inputs import InputBuffer
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -73,3 +80,81 @@ def test_no_state_after_the_frame_judges_the_states_just_before_it(model):
     with pytest.raises(RuntimeError, match=r"turned 8\.0 degrees in the 0\.05 s before the "
                                            "newest camera frame, and no robot state has come"):
         session.add_subgoal()
+
+
+RATES = (10, 20, 100, 1000)  # [Hz] state streams: a slow driver's, 20 Hz, the sim's, a Franka's
+FRAME = 1.0  # [s] the frame's stamp
+
+
+def stream(rate: float, position, until: float = FRAME) -> InputBuffer:
+    """Return an InputBuffer of states at ``rate`` [Hz] up to ``until``, x from ``position(t)``.
+
+    The stamps are 0.3 of an interval off the frame's (no state on the frame itself).
+    """
+    inputs = InputBuffer(history=5000)
+    stamp = 0.3 / rate
+    while stamp <= until:
+        state = START.copy()
+        state[0] += position(stamp)
+        inputs.observe_state(state, stamp)
+        stamp += 1.0 / rate
+    return inputs
+
+
+def braking_to(stop: float, speed: float = 0.1, accel: float = 0.5):
+    """Return x(t) [m] of an arm at ``speed`` [m/s] braking at ``accel`` to rest at ``stop``."""
+    def position(t):
+        left = max(stop - t, 0.0)  # [s] of braking left
+        return -0.5 * accel * left * left if left < speed / accel else \
+            -speed * speed / (2 * accel) - speed * (left - speed / accel)
+    return position
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_a_moving_arm_with_no_state_after_the_frame_is_refused_at_any_rate(rate):
+    """10 cm/s up to the frame, no state after it: refused on a 10 Hz to 1 kHz stream.
+
+    Before: the look-back was 0.05 s; a 20 Hz stream had one state in it (no motion seen),
+    a 10 Hz one none: both taken for an arm at rest.
+    """
+    inputs = stream(rate, lambda t: 0.1 * t)
+    motion = frame_motion(inputs, FRAME)
+    assert not motion.after and not motion.at_rest, motion
+    assert motion.before_s == pytest.approx(max(0.05, 2.0 / rate))
+    line = moved_refusal("~/capture_goal", motion)
+    assert f"in the {max(0.05, 2.0 / rate):g} s before the newest camera frame" in line
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_a_resting_arm_with_no_state_after_the_frame_is_accepted_at_any_rate(rate):
+    """Still for a second before the frame: at rest on every stream."""
+    assert frame_motion(stream(rate, lambda t: 0.0), FRAME).at_rest
+
+
+@pytest.mark.parametrize("rate", RATES)
+def test_an_arm_that_just_stopped_is_judged_on_two_of_its_states(rate):
+    """Braked at 0.5 m/s² from 10 cm/s to rest 0.03 s before the frame (a camera check's last).
+
+    100 Hz and 1 kHz: the 0.05 s before the frame show it still: accepted (session 52: a
+    0.3 s look-back refused these). 20 Hz: the state 85 ms before, 0.8 mm from rest: accepted.
+    10 Hz: the state 170 ms before was still braking (4.9 mm): refused until a state after
+    the frame shows the arm there, then accepted.
+    """
+    inputs = stream(rate, braking_to(FRAME - 0.03))
+    motion = frame_motion(inputs, FRAME)
+    assert motion.at_rest == (rate > 10), motion
+    state = START.copy()
+    inputs.observe_state(state, FRAME + 0.3 / rate)  # the first state after the frame: still
+    assert frame_motion(inputs, FRAME).at_rest
+
+
+def test_the_look_back_follows_the_stream_s_usual_interval_within_its_bounds():
+    """Two intervals of the median one (a pause does not stretch it), 0.05 s to 0.25 s."""
+    assert look_back([], FRAME) == REST_BEFORE_FRAME_S
+    assert look_back([0.9], FRAME) == REST_BEFORE_FRAME_S
+    assert look_back(np.arange(0.0, 1.0, 0.05), FRAME) == pytest.approx(0.1)
+    assert look_back(np.arange(0.0, 1.0, 0.001), FRAME) == REST_BEFORE_FRAME_S
+    assert look_back(np.arange(0.0, 1.0, 0.5), FRAME) == REST_BEFORE_MAX_S  # 2 Hz
+    paused = list(np.arange(0.0, 0.5, 0.01)) + [0.95]  # a 0.45 s pause: still 100 Hz
+    assert look_back(paused, FRAME) == REST_BEFORE_FRAME_S
+    assert look_back(list(np.arange(0.0, 1.0, 0.05)) + [1.5, 1.6], FRAME) == pytest.approx(0.1)

@@ -5,10 +5,12 @@ tool point (TCP) stayed within :data:`REST_TOLERANCE_M` of its position at the f
 within :data:`REST_TOLERANCE_RAD` of its orientation there and the gripper within
 :data:`REST_TOLERANCE_CLOSEDNESS` of its closedness (each changes the picture: a wrist turned at
 a fixed tool point, fingers closed with the arm still; breaker52k). With no state after the
-frame yet, the states of the :data:`REST_BEFORE_FRAME_S` before it are the evidence instead
-(the arm within the same tolerances there: still at the frame; moving, and where it is now
-unknown). ``vjepa-ros reach`` guides the arm until the TCP is within :data:`REST_TOLERANCE_M` of
-the pose, then waits :data:`REST_SETTLE_S` for a frame stamped after (``nodes.reach_client``; its
+frame yet, the states just before it are the evidence instead (the arm within the same
+tolerances there: still at the frame; moving, and where it is now unknown): those of the
+:data:`REST_BEFORE_FRAME_S` before it, or of :data:`REST_BEFORE_INTERVALS` of the state
+stream's intervals where that is longer (:func:`look_back`, at most :data:`REST_BEFORE_MAX_S`).
+``vjepa-ros reach`` guides the arm until the TCP is within :data:`REST_TOLERANCE_M` of the
+pose, then waits :data:`REST_SETTLE_S` for a frame stamped after (``nodes.reach_client``; its
 targets keep the orientation and the gripper): such a frame passes this rule. The planner's
 captures (``~/capture_goal``, ``~/add_subgoal``) refuse a newest frame that is not at rest
 (:func:`frame_motion`, :func:`moved_refusal`): the goal would be a state the arm left, not the
@@ -29,6 +31,14 @@ REST_SETTLE_S = 0.3  # [s] reach: once at the pose, the frame awaited is stamped
 # REST_SETTLE_S: a frame 0.03 s after the arm converged (a live camera check's last one) or
 # 0.05 s after a guided arm stopped shows the arm where it stays (breaker52k's, 52a's pins)
 REST_BEFORE_FRAME_S = 0.05
+# A slower state stream is looked back on over this many of its intervals (a 20 Hz stream has
+# at most one state in 0.05 s: no motion to see, a moving arm's frame was taken for one at rest)
+REST_BEFORE_INTERVALS = 2
+# [s] the longest look-back (a 10 Hz stream: 0.2 s); max_state_age_s's default: a stream
+# slower than this is too old to plan on anyway
+REST_BEFORE_MAX_S = 0.25
+# the stream's interval is the median of at most this many of its last intervals before the frame
+RATE_INTERVALS = 8
 # [rad] the hand's orientation this close is the frame's: 1 degree turns a point ~0.11 m from
 # the TCP (the fingers, the hand's far edge) by 2 mm, REST_TOLERANCE_M at the scene's scale
 REST_TOLERANCE_RAD = math.radians(1.0)
@@ -44,13 +54,14 @@ class FrameMotion:
     ``moved_m`` [m]: the largest TCP distance; ``turned_rad`` [rad]: the largest rotation angle
     of the hand; ``gripper``: the largest closedness change (0.0 when either closedness is a
     placeholder, no finger joints). ``after``: measured in the states after the frame (False:
-    none came yet: measured in the :data:`REST_BEFORE_FRAME_S` before it).
+    none came yet: measured in the ``before_s`` [s] before it, :func:`look_back`).
     """
 
     moved_m: float = 0.0
     turned_rad: float = 0.0
     gripper: float = 0.0
     after: bool = True
+    before_s: float = REST_BEFORE_FRAME_S
 
     @property
     def at_rest(self) -> bool:
@@ -77,9 +88,9 @@ def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
     ``states_after``); the reference is the stored state nearest to ``frame_stamp``, compared
     with every state stamped after it (TCP xyz, extrinsic xyz Euler angles wrap-free, the
     closedness where both are measured). No state after the frame: the states stamped less
-    than :data:`REST_BEFORE_FRAME_S` before it (``after`` False): a frame of an arm in motion
-    is no frame at rest, one the arm held still for that long is (a sparse stream with no
-    state in that time shows no motion: at rest). No state at all: at rest.
+    than :func:`look_back` before it (``after`` False, ``before_s`` that time): a frame of an
+    arm in motion is no frame at rest, one the arm held still for that long is (at least two
+    of the stream's states, up to :data:`REST_BEFORE_MAX_S`). No state at all: at rest.
     """
     from vjepa_ros.recordings.stray_states import state_changes
 
@@ -87,18 +98,37 @@ def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
     if at_frame is None:
         return FrameMotion()
     judged = inputs.states_after(frame_stamp)
-    after = bool(judged)
+    after, before_s = bool(judged), REST_BEFORE_FRAME_S
     if not after:
-        judged = inputs.states_after(frame_stamp - REST_BEFORE_FRAME_S + 1e-6)  # less before
+        before_s = look_back([state.stamp for state in inputs.states], frame_stamp)
+        judged = inputs.states_after(frame_stamp - before_s + 1e-6)  # less than before_s
     if not judged:
-        return FrameMotion()
+        return FrameMotion(before_s=before_s)
     states = np.array([at_frame.value] + [state.value for state in judged], dtype=np.float64)
     changes = state_changes(states, np.zeros(len(judged), dtype=int),
                             np.arange(1, len(judged) + 1))
     measured = np.array([at_frame.gripper_measured and state.gripper_measured
                          for state in judged])
     gripper = float(changes[measured, 2].max()) if measured.any() else 0.0
-    return FrameMotion(float(changes[:, 0].max()), float(changes[:, 1].max()), gripper, after)
+    return FrameMotion(float(changes[:, 0].max()), float(changes[:, 1].max()), gripper, after,
+                       before_s)
+
+
+def look_back(stamps, frame_stamp: float) -> float:
+    """Return how long [s] before a frame its states show whether the arm was still at it.
+
+    ``stamps``: the kept robot states' stamps [s], oldest first; ``frame_stamp`` [s]. The
+    longer of :data:`REST_BEFORE_FRAME_S` and :data:`REST_BEFORE_INTERVALS` times the
+    stream's interval (the median of its last :data:`RATE_INTERVALS` intervals up to the
+    frame), at most :data:`REST_BEFORE_MAX_S`: a 10 Hz stream 0.2 s, 20 Hz 0.1 s, 100 Hz and
+    1 kHz 0.05 s (a frame 0.03 s after the arm stopped, a live camera check's last, passes).
+    """
+    before = np.asarray([stamp for stamp in stamps if stamp <= frame_stamp][-RATE_INTERVALS - 1:],
+                        dtype=np.float64)
+    if len(before) < 2:
+        return REST_BEFORE_FRAME_S
+    interval = float(np.median(np.diff(before)))
+    return min(max(REST_BEFORE_FRAME_S, REST_BEFORE_INTERVALS * interval), REST_BEFORE_MAX_S)
 
 
 def moved_refusal(service: str, motion: FrameMotion, planner_moving: bool = False) -> str:
@@ -109,7 +139,7 @@ def moved_refusal(service: str, motion: FrameMotion, planner_moving: bool = Fals
     holding the arm still.
     """
     when = ("since the newest camera frame" if motion.after else
-            f"in the {REST_BEFORE_FRAME_S:g} s before the newest camera frame, and no robot "
+            f"in the {motion.before_s:.2g} s before the newest camera frame, and no robot "
             "state has come since it")
     tolerance = (f"at rest: within {REST_TOLERANCE_M * 1000:g} mm, "
                  f"{math.degrees(REST_TOLERANCE_RAD):g} degree, gripper closedness "
