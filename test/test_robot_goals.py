@@ -193,7 +193,8 @@ def test_add_subgoal_builds_a_list_with_the_captured_states(model):
         session.add_subgoal()
     poses = [START + np.array([0.0, 0.05 * i, 0.0, 0, 0, 0, i / 2]) for i in range(3)]
     for i, pose in enumerate(poses):
-        observe(session, clock, seed=i, state=pose)
+        for _ in range(2):  # guided there and held: the 20 Hz states before the frame still
+            observe(session, clock, seed=i, state=pose)
         answer = session.add_subgoal()
         where = f"at TCP (0.500, {0.05 * i:.3f}, 0.300) m, gripper {i / 2:.2f}"
         assert answer.startswith(f"sub-goal {i + 1} added {where}; new goal: goal 1/{i + 1}")
@@ -204,6 +205,7 @@ def test_add_subgoal_builds_a_list_with_the_captured_states(model):
         np.testing.assert_allclose(goal.state, poses[i])
         assert goal.source == f"added sub-goal {i + 1}"
     assert "switching: steps" in [m for _, m in logs if "new goal" in m][-1]
+    clock.now += 1.0  # the arm brought back to START: the states of its motion 1 s old
     observe(session, clock, seed=9)
     answer = session.capture_goal()
     assert "goal 1/1" in answer, "~/capture_goal replaces the list"

@@ -29,7 +29,7 @@ def session_with_inputs(model, mode="blocking", planner=None, goals=None):
     clock = Clock()
     session = MPCSession(model, CEM, SafetyLimits(), ControlConfig(mode=mode), clock=clock,
                          planner=planner)
-    session.observe_state(START, 99.9)
+    session.observe_state(START, 99.7)  # the arm came to the frame's pose before it
     session.observe_state(STATE_AT_FRAME, 100.0)  # the state at the frame's stamp
     session.observe_image(frame(0), 100.0)
     clock.now = 100.02
