@@ -47,7 +47,7 @@ a seed without sub-goal images is ``{"seed", "subgoals": false, "success": false
 that raised (a model's CUDA error, say; not Ctrl-C) ``{"seed", "subgoals": true, "success":
 false, "crashed": "RuntimeError: ..."}`` (one ``# crashed`` line names it; the run goes on and
 its table row ends ``crashed N (seeds ...)``), so the share of rows with ``success`` true is the
-printed rate. A loop agent plans seed s with CEM noise seed s (``run_command.planner_seed``,
+printed rate. A loop agent plans seed s with CEM noise seed s (``run_loop.planner_seed``,
 as ``vjepa-ros run --seed s``: the same episode in both).
 
 ``--dense``: the loop agents get a sub-goal image at every turn of the expert's motion
@@ -118,12 +118,9 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
-from vjepa_ros.sim.run_command import (  # noqa: E402
-    crash_text,
-    image_size_note,
-    load_run_model,
-    planner_seed,
-)
+from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
+from vjepa_ros.sim.run_loop import crash_text, planner_seed  # noqa: E402
+from vjepa_ros.sim.run_notes import image_size_note  # noqa: E402
 from vjepa_ros.versions import versions_line  # noqa: E402
 
 # What this benchmark's user may give for a model trained without the gripper (its

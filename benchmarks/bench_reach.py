@@ -294,7 +294,8 @@ def main() -> int:
     from vjepa_ros.sim import Sim
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config, reach_target
-    from vjepa_ros.sim.run_command import image_size_note, load_run_model
+    from vjepa_ros.sim.run_command import load_run_model
+    from vjepa_ros.sim.run_notes import image_size_note
 
     set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     seeds = list(range(args.seed_start, args.seed_start + args.goals))

@@ -121,7 +121,7 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
 ])
 def test_run_says_when_its_sub_goals_and_gripper_rule_are_known_to_fail(
         task, dense, gripper, world_model, kind, threshold, expected):
-    from vjepa_ros.sim.run_command import setup_note
+    from vjepa_ros.sim.run_notes import setup_note
 
     note = setup_note(task, dense, gripper, world_model, kind, threshold)
     assert (expected in note) if expected else note == ""
@@ -329,7 +329,7 @@ def test_bench_runs_the_packaged_demo_model_as_an_agent_under_both_rules(tmp_pat
      "input, the size it was trained at: they are downsampled, so expect other results"),
 ])
 def test_a_camera_size_other_than_the_models_is_noted(trained, width, height, note):
-    from vjepa_ros.sim.run_command import image_size_note
+    from vjepa_ros.sim.run_notes import image_size_note
 
     text = image_size_note(trained, width, height)
     assert (note in text and text) if note else text == ""
@@ -337,7 +337,7 @@ def test_a_camera_size_other_than_the_models_is_noted(trained, width, height, no
 
 def test_the_simulator_and_the_live_node_word_the_small_frames_note_alike():
     from vjepa_ros.image_notes import SizeNotes
-    from vjepa_ros.sim.run_command import image_size_note
+    from vjepa_ros.sim.run_notes import image_size_note
 
     (live,) = SizeNotes((128, 128)).check((40, 40, 3))
     assert image_size_note(128, 40, 40).split(";")[0] == live.split(";")[0]
@@ -402,7 +402,7 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
 def test_the_camera_size_is_compared_with_the_size_the_checkpoint_was_trained_at(
         width, trained, note):
     from vjepa_ros.image_notes import camera_size_note
-    from vjepa_ros.sim.run_command import image_size_note
+    from vjepa_ros.sim.run_notes import image_size_note
 
     text = image_size_note(64, width, width, trained)
     assert (note in text and text) if note else text == ""

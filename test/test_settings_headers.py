@@ -16,7 +16,7 @@ from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.robot.goals import GoalSwitchConfig
 from vjepa_ros.sim.choices import DENSE_STEPS_DEFAULT, subgoals_text
-from vjepa_ros.sim.run_command import planner_text
+from vjepa_ros.sim.run_notes import planner_text
 
 ROOT = Path(__file__).resolve().parent.parent
 ICEM = CEMConfig(horizon=1, samples=100, iterations=5, method="icem",

@@ -106,7 +106,7 @@ def test_the_simulator_notes_advise_only_what_run_and_reach_take():
     """
     from vjepa_ros.cli_options import option_message
     from vjepa_ros.robot.trained_model import simulator_rules
-    from vjepa_ros.sim.run_command import RUN_GRIPPER_ADVICE
+    from vjepa_ros.sim.run_notes import RUN_GRIPPER_ADVICE
 
     switching = GoalSwitchConfig()
     assert simulator_rules(_Model(), switching, RUN_GRIPPER_ADVICE) == (switching, ["", ""])

@@ -143,7 +143,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.robot.trained_model import simulator_rules
     from vjepa_ros.sim.reach_media import picture_names, save_episode_pictures
     from vjepa_ros.sim.reach_text import format_summary
-    from vjepa_ros.sim.run_command import image_size_note
+    from vjepa_ros.sim.run_notes import image_size_note
 
     stage, client, demo = "start-up", None, None
     try:

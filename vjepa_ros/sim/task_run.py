@@ -43,7 +43,8 @@ class SceneReading:
     object_spot_m: float | None  # object centre to the place spot in x-y (pick-and-place)
     grasped: bool  # the grasp detector (lifted >= 5 cm, both fingers pressing)
     tcp: np.ndarray | None = None  # [7] the measured end-effector state
-    # object centre (x-y) to where it was last grasped (None: never grasped): put down's shift
+    # object centre (x-y) to where it was last held off the table after a grasp
+    # (SuccessMonitor.carried_xy; None: never grasped): put down's shift
     carried_shift_m: float | None = None
 
 

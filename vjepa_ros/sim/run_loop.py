@@ -1,0 +1,151 @@
+"""``vjepa-ros run``'s episodes: the header, the per-episode loop, crashes and stops.
+
+:func:`run_episodes` runs seeds ``--seed``, ``--seed + 1``, ... in one simulator, each planned
+with noise seed :func:`planner_seed` (the scene seed, as ``bench_manipulation.py`` plans it);
+an episode that raises is one line (:func:`crash_text`) and a failure in the totals, and a
+stopped one (Ctrl-C, SIGTERM) has its steps so far saved (:func:`save_stopped_episode`).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from vjepa_ros.cli_options import option_message
+from vjepa_ros.sim.run_notes import (
+    RUN_GRIPPER_ADVICE,
+    image_size_note,
+    planner_text,
+    setup_note,
+)
+
+
+def planner_seed(scene_seed: int) -> int:
+    """Return the seed of the planner's sampling noise for the episode of ``scene_seed``.
+
+    The scene seed itself (an int in [0, 2**32 - 1], as ``planner.seed`` takes): ``vjepa-ros
+    run --seed S`` and ``bench_manipulation.py``'s row for seed S plan with the same noise, so
+    they are the same episode (breaker53e: ``run`` planned every episode with
+    ``planner.seed`` 0).
+    """
+    return int(scene_seed)
+
+
+def crash_text(exc: BaseException) -> str:
+    """``RuntimeError: CUDA error: ...``: an episode's exception as one line."""
+    return " ".join(f"{type(exc).__name__}: {option_message(str(exc))}".split())
+
+
+def _model_text(spec: str, model) -> str:
+    if spec == "oracle":
+        return "oracle (the simulator's exact stand-in world model: it knows the hand, not " \
+               "the object)"
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    path = resolve_checkpoint("" if spec == "demo" else spec)
+    from vjepa_ros.threads import threads_text
+
+    return (f"{path} ({model.device}, {str(model.dtype).replace('torch.', '')}"
+            f"{threads_text(model.device)})")
+
+
+def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
+                 say=print, stopped: list[str] | None = None,
+                 crashed: list[str] | None = None) -> list:
+    """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list.
+
+    Episode of seed s: planned with noise seed :func:`planner_seed` (s). Ctrl-C or SIGTERM
+    (KeyboardInterrupt) mid-episode: the strip and GIF of the steps done so far are saved
+    (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the exception
+    is raised again. Any other exception in an episode (a model's CUDA error, say): one line
+    ``seed S: crashed (RuntimeError: ...)`` with what was saved, ``crashed`` gets that line, the
+    episode counts as a failure in the totals and the next seed runs.
+    """
+    from vjepa_ros.out_paths import overwritten_note
+    from vjepa_ros.robot.trained_model import simulator_rules
+    from vjepa_ros.sim.choices import subgoals_text
+    from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
+    from vjepa_ros.sim.oracle import OracleWorldModel
+    from vjepa_ros.sim.reach_media import picture_names, save_task_pictures
+    from vjepa_ros.sim.sim import Sim
+    from vjepa_ros.sim.task_run import format_totals, run_task
+
+    cem, switching, (width, height) = settings["cem"], settings["switching"], settings["camera"]
+    # the model's records: its TCP against the simulator's, a --no-gripper model's hand held
+    held, model_notes = simulator_rules(model, switching, RUN_GRIPPER_ADVICE)
+    dense = args.subgoals == "dense"
+    seeds = range(args.seed, args.seed + args.episodes)
+    say(f"world model  {_model_text(args.world_model, model)}")
+    say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
+        f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {width}x{height}; "
+        f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
+        f"switching: {held.describe()}")
+    say(f"planner      {planner_text(cem, held)}")
+    names = [file for seed in seeds  # save_task_pictures's, per episode
+             for file in picture_names(f"{args.task}_{args.object}_{seed}")]
+    notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
+                        cem.gripper_round_threshold, switching.axes),
+             image_size_note(getattr(model, "img_size", None), width, height,
+                             getattr(model, "trained_frame_sizes", None)),
+             *(option_message(note) for note in model_notes),
+             overwritten_note(out_dir, "an earlier run's", names))
+    for note in notes:
+        if note:
+            say(f"note         {note}")
+    runs, skipped, crashes = [], 0, [] if crashed is None else crashed
+    with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
+        if isinstance(model, OracleWorldModel):
+            model.attach(sim)  # before the sub-goal images are rendered
+        for number, seed in enumerate(seeds, 1):
+            say(f"\nepisode {number}/{len(seeds)}: seed {seed}")
+            try:
+                setup = setup_task(sim, seed, args.task, dense=dense)
+            except RuntimeError as exc:
+                say(f"seed {seed}: skipped ({exc})")
+                skipped += 1
+                continue
+            if setup.place_xy is not None:
+                say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
+            done: list = []  # the steps of this episode, as they are done
+            try:
+                run = run_task(sim, model, setup, cem, args.object, settings["loop"],
+                               held, seed=planner_seed(seed), say=say, steps=done)
+            except KeyboardInterrupt:
+                words = save_stopped_episode(out_dir, setup, done, args, seed)
+                if stopped is not None:
+                    stopped.append(words)
+                raise
+            except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
+                crashes.append(f"seed {seed}: crashed ({crash_text(exc)}); counted as a failure; "
+                               f"{save_stopped_episode(out_dir, setup, done, args, seed)}")
+                say(crashes[-1])
+                continue
+            runs.append(run)
+            # a hold's reason names the planning settings (an allocation failing mid-episode:
+            # CEMConfig.samples): named as this command's options (--samples), as cli.main does
+            say(option_message(run.summary()))
+            strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
+            say(f"saved        {strip}\n             {gif}")
+    if len(seeds) > 1:
+        say("\n" + format_totals(runs, skipped, len(crashes)))
+    return runs
+
+
+def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Namespace,
+                         seed: int) -> str:
+    """Save the strip and GIF of an episode stopped after ``steps``; return where, in words.
+
+    ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif``, or ``nothing saved of
+    seed 900000 (no step done)``. A failure to write is said, not raised (the stop goes on).
+    """
+    from vjepa_ros.sim.reach_media import save_step_pictures
+
+    if not steps:
+        return f"nothing saved of seed {seed} (no step done)"
+    try:
+        strip, gif = save_step_pictures(out_dir, setup, steps,
+                                        f"{args.task}_{args.object}_{seed}_stopped")
+    except (OSError, ValueError) as exc:
+        return f"nothing saved of seed {seed} ({exc})"
+    return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
+
