@@ -71,7 +71,7 @@ def test_run_on_a_full_disk_after_one_episode_says_it_was_saved(tmp_path, monkey
     import vjepa_ros.sim.run_command as run_command
     from vjepa_ros import cli
 
-    def episodes(args, settings, model, out_dir, stopped=None):
+    def episodes(args, settings, model, out_dir, stopped=None, crashed=None):
         (out_dir / "grasp_cup_900000_strip.png").write_bytes(b"png")
         (out_dir / "grasp_cup_900000.gif").write_bytes(b"gif")
         raise _raising(errno.ENOSPC)
