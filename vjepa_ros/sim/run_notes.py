@@ -16,7 +16,11 @@ MEASURED_SEARCH = " (measured with --refine-steps 5)"  # --method icem was given
 # ran the published CEM whatever the method then (sim/reach.py), so CEM is what was measured
 HELD_CUP_CLOSEDNESS = 0.24
 # The packaged model's cup successes with dense sub-goals and the gripper from them (README,
-# Manipulation): every axis searched, then --subgoal-axes subgoal (the box: 12/20 and 11/20)
+# Manipulation): every axis searched, then --subgoal-axes subgoal (the box: 12/20 and 11/20).
+# Not re-run (20 seeds, minutes each): bench_manipulation.py --checkpoint demo --agents --dense
+# --subgoal-gripper subgoal --refine-steps 5 --seeds 20 (docs/manipulation.md: the packaged row,
+# then session 35 [--subgoal-axes subgoal]), which planned seed s with noise seed s: run's rule
+# too since f6b0abdb (run_loop.planner_seed), so run --seed s replays those rows' episodes
 CUP_AXES_MEASURED = {"grasp": ("13/20", "16/20"), "pick-and-place": ("11/20", "13/20")}
 # What run's user may set for a model trained without the gripper (trained_model.gripper_rule;
 # --subgoal-gripper hold is not among run's choices: goal_switch_options.SIM_GRIPPER_LEFT_OUT)
