@@ -130,8 +130,11 @@ class InputEpisodes(NewWorlds):
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
         self._clock_falls.observe(self.clock_offset(),
                                   time.monotonic() if arrival is None else arrival)
-        jump = self._jumps.problem(state, stamp, arrival) if state.shape == (7,) and \
-            np.isfinite(state).all() else ""
+        valid = state.shape == (7,) and bool(np.isfinite(state).all())
+        jump = self._jumps.problem(state, stamp, arrival) if valid else ""
+        # judged at its stamp, not in order (a late delivery, a relay, a clock step unconfirmed):
+        # put in its place, not a new history (each relayed state wiped it: breaker53i)
+        late = valid and self._jumps.behind
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
@@ -140,10 +143,10 @@ class InputEpisodes(NewWorlds):
                 f"{RECOVERY_S:g} s")
             return
         latest = self.inputs.latest_state()
-        if latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
+        if not late and latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
             self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
-                                            gripper_measured=gripper_measured)
+                                            gripper_measured=gripper_measured, late=late)
         if self._clock_step_pending is not None and cleared is not None:
             with self._lock:
                 pending = self._clock_step_pending

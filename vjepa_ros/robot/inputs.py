@@ -196,11 +196,14 @@ class InputBuffer:
             return (stamps[-1] - stamps[0]) / (len(stamps) - 1)
 
     def observe_state(self, state, stamp: float, now: float | None = None,
-                      gripper_measured: bool = True) -> str | None:
+                      gripper_measured: bool = True, late: bool = False) -> str | None:
         """Store a robot state [7]; None when it is invalid (then it is rejected, not stored).
 
         ``gripper_measured``: False when index 6 (closedness) is a placeholder (no finger joint
-        state yet); kept with the state (:class:`Stamped`).
+        state yet); kept with the state (:class:`Stamped`). A state stamped before the newest
+        starts the history afresh (a clock stepped back: its states are of another time), or,
+        ``late`` (a late delivery of the same clock: a relay, a second publisher behind), is
+        put in its place by stamp (not stored when older than the history kept).
 
         Otherwise returns the earlier problem this valid state ends: "" when there was none, or
         while valid states have come for less than ``recovery_s`` (``now`` [s]: the caller's
@@ -212,11 +215,18 @@ class InputBuffer:
             self.reject_state(f"robot state is invalid: {state.tolist()}", now)
             return None
         with self._lock:
-            if self._stamps and stamp < self._stamps[-1]:
+            self.states_received += 1
+            stamps = self._stamps
+            if late and stamps and stamp < stamps[-1]:
+                if stamp >= stamps[self._start]:
+                    at = bisect.bisect_right(stamps, stamp, self._start)
+                    stamps.insert(at, stamp)
+                    self._states.insert(at, Stamped(stamp, state, gripper_measured))
+                return self._state_trouble.good(now)
+            if stamps and stamp < stamps[-1]:
                 self._states, self._stamps, self._start = [], [], 0
             self._states.append(Stamped(stamp, state, gripper_measured))
             self._stamps.append(stamp)
-            self.states_received += 1
             self._drop_old_states(stamp)
             return self._state_trouble.good(now)
 

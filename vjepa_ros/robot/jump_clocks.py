@@ -7,6 +7,7 @@ order**). ROS-free; numpy only.
 from __future__ import annotations
 
 import bisect
+import typing
 
 import numpy as np
 
@@ -25,6 +26,22 @@ from vjepa_ros.robot.tcp_quaternions import _angle
 # restarted, a clock stepped): then it is the stream's clock, a new world.
 LEAP_S = 0.25  # [s]
 ADOPT_S = 0.5  # [s] of arrivals
+# A clock stepped back under the arm is taken when this many of its states, over this long in
+# arrivals, continued the arm with none of the old clock's between (JumpClocks._restamp).
+STEP_STATES = 3
+STEP_S = 0.05  # [s]
+
+
+class _Step(typing.NamedTuple):
+    """A clock stepped back under the arm, awaiting its confirmation (``JumpClocks._restamp``)."""
+
+    step: float  # [s] how far back, as first seen: the newest's stamp + arrival gap - its stamp
+    since: float  # [s] the arrival of its first state
+    stamp: float  # [s] its latest state's stamp (on the watch's clock)
+    arrival: float  # [s] its latest state's arrival
+    xyz: np.ndarray  # [3] m, its latest state's position
+    turn: np.ndarray  # [4] quaternion, its latest state's orientation
+    states: int  # its states so far
 
 
 def _excess(xyz: np.ndarray, turn: np.ndarray, near_xyz: np.ndarray, near_turn: np.ndarray,
@@ -51,40 +68,87 @@ class JumpClocks:
 
     def _restamp(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float | None,
                  last: tuple | None) -> tuple[float, str | None, bool]:
-        """Judge a state (xyz [3] m, quaternion [4]) stamped before the newest ``last``.
+        """Judge a state (xyz [3] m, quaternion [4]) against a clock stepped back under the arm.
 
         ``stamp`` [s]: on the watch's clock (the stamp plus ``_shift``). Returns (its stamp on
         the watch's clock, the verdict, whether to start afresh at it); the verdict is None to
         judge the state on (in order, or beyond :data:`NEW_WORLD_S` back: the clock rules'),
-        else :meth:`_out_of_order`'s (nothing else changes).
+        else "" or :meth:`_out_of_order`'s (nothing else changes). Sets ``behind``: the state
+        is one the watch does not take in order (its verdict given here, or another clock's).
 
-        Judged against the state nearest it in arrival first: one that continues the newest
-        over their arrival gap (a usual one, within :data:`STALL_FACTOR` of the median: no
-        refused states between), within the jump limits, is the arm's own on stamps that
-        stepped back (a wall clock stepped by chrony/ntpd ``makestep`` or PTP, a stamp jittered
-        late; judged by stamp alone, the newest stayed the reference and a step under a moving
-        arm read as a jump of its speed times the step, never undone: breaker53a): the stamps
-        from it on move forward by the step (``_shift``), it in order after the newest, as far
-        after it as it arrived; a step beyond :data:`NEW_WORLD_S` starts afresh at it at once,
-        as another clock adopted (so a step of any size under the arm is taken). Else against
-        the states nearest it in stamp (:meth:`_out_of_order`: a late delivery, a second
-        publisher on a clock behind) when within :data:`NEW_WORLD_S`.
+        A state stamped before the newest ``last`` that continues it over their arrival gap
+        (within the jump limits over the time since the newest arrived; the state right after
+        it, also after a burst's gap or a stall, else at a gap within :data:`STALL_FACTOR` of
+        the median: states refused between do not widen it) may be the arm's own on stamps
+        that stepped back (a wall clock stepped by chrony/ntpd ``makestep`` or PTP, a stamp
+        jittered late; judged by stamp alone, the newest stayed the reference and a step under
+        a moving arm read as a jump of its speed times the step, never undone: breaker53a;
+        fix53a's test of a usual gap alone failed at a burst or a stall: breaker53i). The step
+        is taken only when the states after it confirm it (:data:`STEP_STATES` states and
+        :data:`STEP_S` of arrivals, each continuing the one before on the stepped clock, none
+        of the old clock between: a state is the clock's whose latest state foretells its
+        stamp, by their arrival gap, better):
+        the stamps from then on move forward by the step as first seen (``_shift``), so that
+        state sits as far after the newest as it arrived; a step beyond :data:`NEW_WORLD_S`
+        starts afresh. Until then its states pass ("") within :data:`NEW_WORLD_S`, changing
+        nothing, and are refused beyond it (:meth:`_elsewhere`). States of two clocks that
+        alternate (a relay of the arm's states 0.2 s late, a second publisher on a clock
+        behind) never confirm a step: each is judged against the arm's own states at its stamp
+        (:meth:`_out_of_order`), and ``_shift`` grows by no switch (a step taken at once
+        widened the next own state's interval by the lag, per switch: a 0.5 m teleport
+        hidden, a glitch passed; breaker53i).
         """
+        stepped, self._stepped, self.behind = self._stepped, None, False
+        previous, self._arrived = self._arrived, arrival
+        if stepped is not None and last is not None and arrival is not None and \
+                self._on_step(stamp, arrival, last, stepped):
+            interval = max(0.0, stamp - stepped.stamp, arrival - stepped.arrival)
+            if stamp >= stepped.stamp - self.REPEAT_S and \
+                    _excess(xyz, turn, stepped.xyz, stepped.turn, interval)[0] <= 0:
+                stepped = stepped._replace(stamp=stamp, arrival=arrival, xyz=xyz, turn=turn,
+                                           states=stepped.states + 1)
+                if stepped.states < STEP_STATES or arrival - stepped.since < STEP_S:
+                    return self._await_step(stepped, stamp, last)
+                if stepped.step > self.NEW_WORLD_S:
+                    self._elsewhere_since = None
+                    return stamp, None, True
+                self._shift += stepped.step
+                return stamp + stepped.step, None, False
         if last is None or stamp >= last[0] - self.REPEAT_S:
             return stamp, None, False
-        usual = self._usual_gap()
+        self.behind = True
         gap = None if arrival is None or last[2] is None else arrival - last[2]
-        if gap is not None and usual is not None and 0.0 <= gap <= self.STALL_FACTOR * usual \
-                and _excess(xyz, turn, last[1], last[3], gap)[0] <= 0:
-            if stamp < last[0] - self.NEW_WORLD_S:
-                self._elsewhere_since = None
-                return stamp, None, True
-            step = last[0] + gap - stamp
-            self._shift += step
-            return stamp + step, None, False
+        usual = self._usual_gap()
+        # right after the newest (a burst's gap, a stall), or at a usual gap: not widened by
+        # states refused since (a looping bag's states refused for ADOPT_S)
+        if gap is not None and gap >= 0.0 and (previous == last[2] or usual is not None and
+                                                gap <= self.STALL_FACTOR * usual) and \
+                _excess(xyz, turn, last[1], last[3], gap)[0] <= 0:
+            return self._await_step(_Step(last[0] + gap - stamp, arrival, stamp, arrival, xyz,
+                                          turn, 1), stamp, last)
         if stamp < last[0] - self.NEW_WORLD_S:
             return stamp, None, False
+        self._elsewhere_since = None
         return stamp, self._out_of_order(xyz, turn, stamp, last[0]), False
+
+    def _await_step(self, stepped: _Step, stamp: float, last: tuple) -> tuple:
+        """Keep ``stepped`` awaiting its confirmation; return ``_restamp``'s answer meanwhile."""
+        self._stepped, self.behind = stepped, True
+        if stamp < last[0] - self.NEW_WORLD_S:
+            return stamp, None, False  # another clock's, for _elsewhere to refuse
+        self._elsewhere_since = None
+        return stamp, "", False
+
+    @staticmethod
+    def _on_step(stamp: float, arrival: float, last: tuple, stepped: _Step) -> bool:
+        """Whether a state stamped ``stamp`` [s] is on ``stepped``'s clock, not ``last``'s.
+
+        The clock whose latest state, moved on by the arrival gap since it, is nearer.
+        """
+        if last[2] is None:
+            return True
+        return abs(stamp - stepped.stamp - (arrival - stepped.arrival)) < \
+            abs(stamp - last[0] - (arrival - last[2]))
 
     def _elsewhere(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float,
                    last: tuple) -> str | None:

@@ -19,7 +19,7 @@ import typing
 import numpy as np
 
 from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
-from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks
+from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks, _Step
 from vjepa_ros.robot.jump_course import HELD_S, LONE_RUN, LONE_SPAN_S, _Course
 from vjepa_ros.robot.jump_excursions import (
     LAND_ACCEL_M_S2,
@@ -88,9 +88,12 @@ class JumpWatch(JumpClocks, JumpMotion):
     stalled executor counts at most the cap.
 
     **Out of order.** With arrivals timed, a state stamped before the newest that continues
-    it over a usual arrival gap is the arm's own on stamps that stepped back (``jump_clocks``
-    ``_restamp``: a clock stepped back under a moving arm, breaker53a): its stamps move on by
-    the step, beyond :data:`NEW_WORLD_S` it starts afresh. Any other state stamped before the
+    it over its arrival gap may be the arm's own on stamps that stepped back (``jump_clocks``
+    ``_restamp``: a clock stepped back under a moving arm, breaker53a): when the states after
+    it stay on that clock (``jump_clocks.STEP_STATES`` and ``STEP_S``, none of the old clock
+    between) the stamps move on by the step, beyond :data:`NEW_WORLD_S` it starts afresh;
+    meanwhile they pass, changing nothing (refused beyond :data:`NEW_WORLD_S`). Two clocks
+    alternating (a relay 0.2 s late) take no step (breaker53i). Any other state stamped before the
     newest (by up to :data:`NEW_WORLD_S`) is compared with the arm's own states remembered at
     and around its stamp, over their interval (a second publisher on a clock 0.3 s behind,
     15 cm off, was compared with the newest over 0.3 s and passed: breaker41a); it changes
@@ -162,6 +165,10 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._run = 0  # bumped by every jump: the arm's velocity is measured within one run
         self._elsewhere_since: float | None = None  # arrival of the first state on another clock
         self._shift = 0.0  # [s] added to the stamps: the steps back of a continuing arm's clock
+        self._stepped: _Step | None = None  # a step back awaiting its confirmation (_restamp)
+        self._arrived: float | None = None  # [s] the latest state's arrival (_restamp)
+        # the latest state was not taken in order: judged at its stamp, or a step's unconfirmed
+        self.behind = False
         self._run_start: float | None = None  # [s] time of the current run's first own state
         # the newest state's pose's first state: (time [s], xyz [m], quaternion [4])
         self._began: tuple[float, np.ndarray, np.ndarray] | None = None
@@ -196,7 +203,8 @@ class JumpWatch(JumpClocks, JumpMotion):
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         last = self._last
         stamp, late, adopted = self._restamp(xyz, turn, stamp + self._shift, arrival, last)
-        if not adopted and last is not None and arrival is not None and last[2] is not None:
+        if late is None and not adopted and last is not None and arrival is not None and \
+                last[2] is not None:
             elsewhere = self._elsewhere(xyz, turn, stamp, arrival, last)
             if elsewhere:
                 return elsewhere
@@ -433,6 +441,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._first_pose = True
         self._open, self._jump_held, self._lone, self._back = [], 0, None, None
         self._undid = self._held_pose = None
-        self._shift = 0.0
+        self._shift, self._stepped, self.behind, self._arrived = 0.0, None, False, None
         self._intervals.clear()
         self._samples.clear()

@@ -54,6 +54,8 @@ class NewWorlds:
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
     _hand_seen: float | None = None  # the hand's latest measured closedness (_hand_moved)
     _hand_lapsed = False  # states with the hand unmeasured came since (_hand_moved)
+    # the last gripper command and the hand's measured closedness as it came (None: none yet)
+    _hand_command: tuple[float, float | None] | None = None
 
     def _system_went_back(self, offset: float, arrival: float | None,
                           back: float) -> float | None:
@@ -231,29 +233,44 @@ class NewWorlds:
 
         The first measured closedness (``state[6]``; ``gripper_measured`` False: a placeholder)
         after unmeasured ones (the finger watch refuses jumped readings for a second, a finger
-        topic lapsed) that changed (:func:`hand_changed`) from the latest measured one, away
-        from the last gripper command (farther from it than before): the hand was opened or
-        closed at once against its command (a simulator's ``~/reset`` with the arm already
-        home; the jump watch judges the TCP alone) -- a new world (:meth:`_new_world`), so the
-        command goes out again even when the sub-goal's equals it (breaker53a: the hand stayed
-        open through the rest of "grasp"). A hand moving toward its command, one never
-        commanded, or a change between measured readings (an async plan's hand check
-        discards its prepared plan: breaker51c) is not judged here.
+        topic lapsed) that changed (:func:`hand_changed`) from the latest measured one against
+        the way the last gripper command moved the hand (closing when it opened the hand,
+        opening when it closed it: from the hand measured as the command came): the hand was
+        opened or closed at once against its command (a simulator's ``~/reset`` with the arm
+        already home; the jump watch judges the TCP alone) -- a new world (:meth:`_new_world`),
+        so the command goes out again even when the sub-goal's equals it (breaker53a: the hand
+        stayed open through the rest of "grasp"). A hand moved further the commanded way is
+        none: a grasp goal closes until something blocks it, past a planned closedness on a
+        thinner object (breaker53i C). A command that moved nothing (no hand measured before
+        it, or the hand at it already): a hand farther from it than before. A hand never
+        commanded, or a change between measured readings (an async plan's hand check discards
+        its prepared plan: breaker51c), is not judged here.
         """
+        command = self.last_gripper
+        if command is None:
+            self._hand_command = None
+        elif self._hand_command is None or self._hand_command[0] != command:
+            self._hand_command = (command, self._hand_seen)  # the hand as the command came
         if not gripper_measured:
             self._hand_lapsed = True
             return
         before, after, lapsed = self._hand_seen, float(state[6]), self._hand_lapsed
         self._hand_seen, self._hand_lapsed = after, False
-        command = self.last_gripper
-        if not lapsed or before is None or command is None or \
-                not hand_changed(before, after) or abs(after - command) <= abs(before - command):
+        if not lapsed or before is None or command is None or not hand_changed(before, after):
             return
+        origin = self._hand_command[1]
+        way = 0.0 if origin is None or abs(command - origin) < 1e-9 else command - origin
+        if (after - before) * way > 0.0 or \
+                not way and abs(after - command) <= abs(before - command):
+            return
+        moved = "closed" if after > before else "opened"
+        what = ("nothing measured before it" if origin is None else
+                f"from {origin:.2f}, {'closing' if way > 0 else 'opening' if way else 'holding'}")
         with self._lock:
             goals = self._new_world("the hand's measured closedness changed at once")
             self.log("warning" if self.enabled else "info", (
-                f"the hand's measured closedness went from {before:.2f} to {after:.2f} at once, "
-                f"away from the last gripper command ({command:.2f}; a simulator's ~/reset, a "
-                "hand opened by hand?): a new world: the planner's warm start and last gripper "
-                "command are forgotten (the next plan commands the hand again)"
-                + (f", {goals}" if goals else "")))
+                f"the hand's measured closedness went from {before:.2f} to {after:.2f} at once "
+                f"({moved}), against the last gripper command ({command:.2f}, {what}; the hand "
+                "was moved other than commanded: a simulator's ~/reset?): a new world: the "
+                "planner's warm start and last gripper command are forgotten (the next plan "
+                "commands the hand again)" + (f", {goals}" if goals else "")))
