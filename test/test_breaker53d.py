@@ -16,7 +16,10 @@ tolerances (``control.async_tolerance_m``/``_rad``), and its gripper change is a
 was planned (at S, as blocking does, not on the way there); a plan made before a goal change,
 disable or stop is never applied; no plan's frame is older than ``safety.max_plan_age_s``.
 
-Defects (strict xfails):
+Defects (strict xfails until fix53d, which fixed all four: a prepared plan that changes the
+hand under any ``goals.gripper`` but hold waits for arrival; ``blend_ready`` bounds the arm's
+distance to the start by ``async_tolerance_m``; the doc names ``safety.BRAKING_MARGIN``; a
+preparation per command and goal):
 1. A prepared plan whose first action changes the hand under ``goals.gripper`` planned (the
    default) is blended in: a plan made at T_1 (the end of a 3 cm step) that closes the hand
    goes out with the set-point and the arm 9.7 mm short of T_1 and still moving, so the close
@@ -129,8 +132,6 @@ def sent_predicted(rig):
     return [(arm, report) for arm, report in rig.sent if report.predicted_start]
 
 
-@pytest.mark.xfail(strict=True, reason="async_session._blending blends a prepared hand change in "
-                   "under goals.gripper planned: the close goes out 1 cm short, moving")
 def test_a_prepared_hand_change_is_applied_at_the_pose_it_was_planned_at(model):  # noqa: F811
     """Send a prepared plan's gripper change where it was planned: at its start, not before.
 
@@ -171,8 +172,6 @@ def test_without_the_blend_the_hand_change_goes_out_at_its_start(model):  # noqa
     assert closes and all(poses_apart(arm, r.start)[0] <= 1e-3 for arm, r in closes)
 
 
-@pytest.mark.xfail(strict=True, reason="predicted_start.blend_ready bounds no arm-to-start "
-                   "distance: a trailing arm is blended in 24-25 mm from the predicted start")
 def test_a_trailing_arm_is_not_blended_from_farther_than_arrival_allows(model):  # noqa: F811
     """Blend a prepared plan in only with the arm within ``async_tolerance_m`` of its start.
 
@@ -236,15 +235,24 @@ def disable_enable(rig):
     rig.session.set_enabled(True)
 
 
-@pytest.mark.parametrize("hook, why", [(new_goal, "goal changed while planning"),
-                                        (disable_enable, "enabled while planning")])
-def test_a_preparation_voided_mid_plan_is_never_commanded(model, hook, why):  # noqa: F811
-    """Pin: a goal change or a disable + enable mid-preparation voids it; planning goes on."""
+@pytest.mark.parametrize("hook, why, prepared", [
+    (new_goal, "goal changed while planning", True),
+    (disable_enable, "enabled while planning", False)])
+def test_a_preparation_voided_mid_plan_is_never_commanded(model, hook, why,  # noqa: F811
+                                                           prepared):
+    """Pin: a goal change or a disable + enable mid-preparation voids it; planning goes on.
+
+    After a goal change (the step runs on) the next command is the new goal's, prepared from
+    the same predicted start (fix53d: a preparation per goal); after a disable + enable (a
+    stop) it comes from a measured start.
+    """
     rig = mid_preparation(model, hook)
     void = rig.reports[1]
     assert void.outcome is PlanOutcome.DISCARDED and why in void.reason, void.reason
     assert void.command is None and len(rig.sent) >= 2
-    assert not rig.sent[1][1].predicted_start  # the next from a measured start, after the stop
+    after = rig.sent[1][1]
+    assert after.predicted_start is prepared and after.goal_version == rig.session.goal_version
+    assert after.goal_version != void.goal_version or not prepared
 
 
 def test_a_planner_error_mid_preparation_holds_the_set_point(model):  # noqa: F811
@@ -258,8 +266,6 @@ def test_a_planner_error_mid_preparation_holds_the_set_point(model):  # noqa: F8
     assert len(rig.sent) >= 3  # a one-off error: commanding resumes (the next from a fresh frame)
 
 
-@pytest.mark.xfail(strict=True, reason="docs/async_control.md names targets.BRAKING_MARGIN; it is "
-                   "safety.BRAKING_MARGIN (targets has no such name)")
 def test_the_doc_names_the_braking_margin_where_it_is():
     """Name the braking margin in docs/async_control.md where the code defines it.
 
@@ -274,9 +280,6 @@ def test_the_doc_names_the_braking_margin_where_it_is():
     assert not named or hasattr(targets, "BRAKING_MARGIN")
 
 
-@pytest.mark.xfail(strict=True, reason="async_session._preparation_job prepares once per command "
-                   "(_prepared_for): a goal changed mid-step gets no preparation, async turns "
-                   "blocking for that step")
 def test_a_goal_changed_mid_step_is_prepared_for_while_the_step_runs(model):  # noqa: F811
     """Prepare the new goal's next step from the running step's predicted end.
 

@@ -3,8 +3,9 @@
 :class:`AsyncSession` is a mixin of :class:`~vjepa_ros.robot.mpc.MPCSession` (its lock, inputs,
 streamer and phase are the session's). With ``control.mode`` async the planning worker plans the
 next step from the predicted end of the command executing (``predicted_start``) once per
-command; the plan waits as ``prepared`` and goes out when the arm arrives there (or is within
-``control.async_blend_m`` and turned to within ``control.async_tolerance_rad``), or is discarded
+command and goal; the plan waits as ``prepared`` and goes out when the arm arrives there (or,
+unless it changes the hand, once the set-point is within ``control.async_blend_m`` of it and the
+arm within ``control.async_tolerance_m`` and ``_rad``: ``blend_ready``), or is discarded
 when the arm arrived too far from the predicted start (position or orientation), the hand is not
 at its closedness, the goal changed, or commanding was held or disabled meanwhile. The predicted
 start's closedness is the measured hand's (:meth:`AsyncSession._predicted_closedness`).
@@ -27,16 +28,22 @@ class AsyncSession:
     """The asynchronous-control methods of ``MPCSession`` (see the module docstring)."""
 
     def _preparation_job(self, now: float) -> PlanJob | None:
-        """async: plan the next step from the predicted end of the one executing (once each).
+        """async: plan the next step from the predicted end of the one executing.
 
-        Its frame is never older than the last one planned on (``last_planned_stamp``: a late
-        frame, a driver's stamp jitter, is no newer view; breaker51c). Its closedness is the
+        Once per command and goal (``_prepared_for``: commands_sent, ``goal_version``): a goal
+        changed while the step runs (its preparation dropped or voided) gets its own, from the
+        same predicted start, so the step toward it goes out on arrival, not after blocking's
+        stop, settle and plan (breaker53d); a plan for an older goal is still never commanded
+        (``_job_void``, ``_void_reason``). Its frame is never older than the last one planned
+        on (``last_planned_stamp``: a late frame, a driver's stamp jitter, is no newer view;
+        breaker51c). Its closedness is the
         hand's (:meth:`_predicted_closedness`); while the hand still moves to a closedness the
         executing command sent, nothing is prepared (asked again at the next call).
         """
         frame = self.inputs.frame
-        if self._prepared is not None or self._prepared_for == self.commands_sent or \
-                frame is None or frame.stamp < self.last_planned_stamp:
+        generation = (self.commands_sent, self.goal_version)
+        if self._prepared is not None or self._prepared_for == generation or \
+                self.goals is None or frame is None or frame.stamp < self.last_planned_stamp:
             return None
         state = self._state_near(frame) if self._inputs_usable(now) else None
         if state is None:
@@ -44,7 +51,7 @@ class AsyncSession:
         closedness = self._predicted_closedness(state)
         if closedness is None:
             return None
-        self._prepared_for = self.commands_sent
+        self._prepared_for = generation
         predicted = self.command_target.copy()
         predicted[GRIPPER_INDEX], measured = closedness
         return PlanJob(frame, state, self.goals.current, self.goal_version, self.enable_epoch,
@@ -155,10 +162,11 @@ class AsyncSession:
     def _blending(self) -> bool:
         """async: the running step is within the blend radius (``predicted_start.blend_ready``).
 
-        Never for a prepared plan that changes the hand (``_hand_changes``: under
-        ``goals.gripper`` subgoal, the next sub-goal's closedness): blended in, it opened the
-        hand with the set-point ~1 cm short of the place and turned it toward the release
-        (breaker43o). It goes out on arrival (``_arm_arrived``), as in blocking mode.
+        Never for a prepared plan that changes the hand (``_hand_changes``, any
+        ``goals.gripper`` but hold: the next sub-goal's closedness under subgoal, the plan's
+        first action under planned): blended in, it opened the hand with the set-point ~1 cm
+        short of the place (breaker43o), or closed it 1 cm short of the grasp pose the plan
+        was made at (breaker53d). It goes out on arrival, at rest, as in blocking mode.
         """
         if self._phase is not Phase.MOVING or self.control.mode != "async" or \
                 not self.streamer.active:
@@ -170,12 +178,17 @@ class AsyncSession:
                            self.control.async_tolerance_m, self.control.async_tolerance_rad)
 
     def _prepared_gripper(self) -> float:
-        """Return the closedness the prepared plan would command (``command_session._report``)."""
+        """Return the closedness the prepared plan would command (``command_session._report``).
+
+        Under ``goals.gripper`` subgoal the sub-goal's, else the predicted start's plus the
+        plan's first action, clipped to 0..1 as ``safety.filter_target`` clips it.
+        """
         goal = self.goals.current if self.goals is not None else None
         if self.goal_switching.gripper == "subgoal" and goal is not None:
             return goal.gripper_command(self.goal_switching.gripper_closed_above)
         action = self._prepared.plan.first_action
-        return float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
+        closedness = float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
+        return min(max(closedness, 0.0), 1.0)
 
     def _drop_prepared(self, why: str) -> None:
         """async: forget the prepared plan and report its fate (locked; every cause of a drop).

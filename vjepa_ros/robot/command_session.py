@@ -167,7 +167,7 @@ class CommandSession:
         the hand until the timeout, as nothing commands the arm back).
         """
         if self.control.mode != "continuous" or self.goals is None or \
-                not self._hand_changes(gripper):
+                self.goal_switching.gripper != "subgoal" or not self._hand_changes(gripper):
             return ""
         switch = self.goals.unarrived_switch
         if switch is None:
@@ -184,13 +184,17 @@ class CommandSession:
         return reason
 
     def _hand_changes(self, gripper: float) -> bool:
-        """Tell whether a command carrying ``gripper`` changes the hand (goals.gripper subgoal).
+        """Tell whether a command carrying closedness ``gripper`` (0..1) changes the hand.
 
-        The sub-goal's closedness, beyond ``control.gripper_deadband`` from the last gripper
-        command: such a command waits for the arm's arrival at the target of the one running
-        (continuous: :meth:`_gripper_waits`; async: not blended in, ``_blending``).
+        As :meth:`_command` sends a gripper command: ``goals.gripper`` not hold (``gripper``
+        is the sub-goal's closedness under subgoal, the plan's under planned) and beyond
+        ``control.gripper_deadband`` from the last gripper command. Such a command waits for
+        the arm's arrival at the target of the one running: async, every ``goals.gripper``
+        (not blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the
+        place, breaker43o, a planned close 1 cm short of the grasp pose, breaker53d);
+        continuous, under subgoal (:meth:`_gripper_waits`).
         """
-        return self.goal_switching.gripper == "subgoal" and self.last_gripper is not None and \
+        return self.goal_switching.gripper != "hold" and self.last_gripper is not None and \
             abs(gripper - self.last_gripper) > self.control.gripper_deadband
 
     def _left_start(self, measured: np.ndarray, start: np.ndarray) -> str:

@@ -68,8 +68,8 @@ class ControlConfig:
         0.01, "async: command the prepared plan once the set-point is this close to the running "
         "target [m] (a blend radius: the arm turns toward the next target instead of stopping), "
         "if the measured TCP tracks the set-point within async_tolerance_m and "
-        "async_tolerance_rad and is turned within async_tolerance_rad of the running target; "
-        "0: wait for arrival. "
+        "async_tolerance_rad and is within them of the running target, and the plan keeps the "
+        "hand (one that changes it waits for arrival); 0: wait for arrival. "
         "Default: v²/2a at the default speed and acceleration (1 cm), about where the "
         "set-point begins to brake (it brakes 20 % below the limit: from 1.25 cm).",
         range=(0, 0.1)

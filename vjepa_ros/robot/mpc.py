@@ -239,7 +239,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.commands_sent = 0
         self.planning = False
         self._prepared: PreparedPlan | None = None  # async: the next step, ready for arrival
-        self._prepared_for = -1  # async: commands_sent a preparation was begun for
+        self._prepared_for = None  # async: (commands_sent, goal_version) last prepared for
         self._blend_woken = False  # async: the worker was woken for the prepared plan's blend
         self._listeners: list[Callable[[PlanReport], None]] = []
         self._listeners_failing: set[int] = set()  # ids of listeners whose last call raised

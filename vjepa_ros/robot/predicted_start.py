@@ -13,8 +13,8 @@ prepared plan is commanded at once, unless the measured pose differs from the pr
 by more than ``control.async_tolerance_m`` or is turned from it by more than
 ``control.async_tolerance_rad`` (then it is discarded and the next plan starts from a
 fresh frame, as in blocking mode). It may go out earlier, once the set-point is within
-``control.async_blend_m`` of the running target and the arm turned to within
-``control.async_tolerance_rad`` of its orientation (:func:`blend_ready`): the target is absolute
+``control.async_blend_m`` of the running target and the arm within ``control.async_tolerance_m``
+and ``control.async_tolerance_rad`` of it (:func:`blend_ready`): the target is absolute
 (T_k ⊕ a), so the arm turns toward it instead of braking to a stop at T_k first, as a blend
 radius (industrial robots' "zone"/"blend" between consecutive moves) does.
 """
@@ -96,18 +96,20 @@ def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, 
         measured: [7] the measured state now.
         blend_m: blend radius [m]: the set-point's position is at most this far from ``target``
             (0: never; wait for arrival).
-        tolerance_m: the measured TCP tracks the set-point within this distance [m]; otherwise
-            the arm may not get where the plan starts, and the decision waits for arrival
-            (where ``start_mismatch`` against ``control.async_tolerance_m`` decides).
-        tolerance_rad: ``control.async_tolerance_rad`` [rad]: the measured TCP orientation
-            tracks the set-point's within it, and the rotation still to go (the measured
-            orientation to ``target``'s, ``targets.poses_apart``) is within it too: the start
-            check's rotation rule, applied at the blend (a step that mostly turns the hand is
-            within the blend radius from its start; the plan prepared from its end went out
-            0.3 rad from its start: breaker51c). Default: no rotation rule.
-    The blend radius is on positions (xyz); the rotation is blended only within the start
-    check's tolerance, so a prepared plan never goes out turned farther from the orientation
-    it was planned from than on arrival.
+        tolerance_m: ``control.async_tolerance_m`` [m]: the measured TCP tracks the set-point
+            within it, and its distance still to go (the measured position to ``target``'s) is
+            within it too: the start check's rule on arrival, applied at the blend (an arm
+            trailing the set-point by 15 mm went out 24-25 mm from ``target`` with no such
+            bound: breaker53d). Otherwise the decision waits for arrival (where
+            ``start_mismatch`` against ``control.async_tolerance_m`` decides).
+        tolerance_rad: ``control.async_tolerance_rad`` [rad]: the same two rules on the
+            orientation: the measured one tracks the set-point's within it, and the rotation
+            still to go (to ``target``'s, ``targets.poses_apart``) is within it (a step that
+            mostly turns the hand is within the blend radius from its start; the plan prepared
+            from its end went out 0.3 rad from its start: breaker51c). Default: no rotation rule.
+    The blend radius is on positions (xyz); translation and rotation are blended only within
+    the start check's tolerances, so a prepared plan never goes out farther from the pose it
+    was planned from than on arrival.
     """
     if not blend_m > 0:
         return False
@@ -116,5 +118,5 @@ def blend_ready(setpoint: np.ndarray, target: np.ndarray, measured: np.ndarray, 
     if remaining > blend_m:
         return False  # most ticks: no rotation work (each poses_apart ~60 us)
     gap, turn = poses_apart(measured, np.asarray(setpoint, dtype=np.float64))
-    to_go = poses_apart(measured, np.asarray(target, dtype=np.float64))[1]
-    return remaining <= blend_m and gap <= tolerance_m and max(turn, to_go) <= tolerance_rad
+    gap_to_go, turn_to_go = poses_apart(measured, np.asarray(target, dtype=np.float64))
+    return max(gap, gap_to_go) <= tolerance_m and max(turn, turn_to_go) <= tolerance_rad

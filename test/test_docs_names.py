@@ -1,0 +1,51 @@
+"""Every ``module.NAME`` constant or class named in README.md's and docs/*.md's code spans exists.
+
+A constant or class moved to another module leaves the docs naming a place it is not
+(breaker53d: ``targets.BRAKING_MARGIN``, defined in ``safety``). Checked: inline code spans
+``stem.Name`` (``Name`` starting upper case, optionally ``.attribute`` or a call after it)
+whose ``stem`` is the file name of a module of the package; the name must be an attribute
+of one of the modules with that stem. Lower-case names are left out: ``safety.max_step_m``
+and the like are parameters, not module attributes.
+"""
+
+import importlib
+import re
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+SPAN = re.compile(r"`([^`\n]+)`")
+NAME = re.compile(r"([a-z_][a-z0-9_]*)\.([A-Z][A-Za-z0-9_]*)(?:\.([A-Za-z_]\w*))?(?:\(.*\))?")
+
+
+def module_stems() -> dict[str, list[str]]:
+    """Map each module file's stem to the dotted names of the package's modules with it."""
+    stems = defaultdict(list)
+    for path in sorted((ROOT / "vjepa_ros").rglob("*.py")):
+        if path.name != "__init__.py":
+            stems[path.stem].append(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    return stems
+
+
+def defined(modules: list[str], name: str, attribute: str | None) -> bool:
+    for dotted in modules:
+        value = getattr(importlib.import_module(dotted), name, None)
+        if value is not None and (attribute is None or hasattr(value, attribute)):
+            return True
+    return False
+
+
+def test_every_module_name_in_the_docs_exists():
+    stems = module_stems()
+    missing, checked = [], 0
+    for doc in DOCS:
+        for span in SPAN.findall(doc.read_text()):
+            match = NAME.fullmatch(span.strip())
+            if match is None or match.group(1) not in stems:
+                continue
+            checked += 1
+            if not defined(stems[match.group(1)], match.group(2), match.group(3)):
+                missing.append(f"{doc.relative_to(ROOT)}: `{span}`")
+    assert checked >= 5, "the docs' module.NAME references were not found (pattern broken?)"
+    assert not missing, "named in the docs, not defined there: " + "; ".join(missing)
