@@ -112,6 +112,14 @@ class SetpointStreamer:
     def active(self) -> bool:
         return self.setpoint is not None
 
+    @property
+    def waiting_anchor(self) -> np.ndarray | None:
+        """Return the newest anchor [7] (in the box) while it waits for a trailing arm, else None.
+
+        While one waits (``set_target``), :attr:`anchor` and :attr:`reach_m` are those of before.
+        """
+        return None if self._pending is None else self._pending[0].copy()
+
     def reset(self, state) -> None:
         """Start at the measured pose ``state`` [7], its position clamped into the workspace box.
 
