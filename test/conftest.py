@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
@@ -43,6 +44,16 @@ if _WORKER.startswith("gw"):
                                                     int(_WORKER[2:])))
     os.environ.setdefault("OMP_NUM_THREADS", str(max(
         1, (os.cpu_count() or 1) // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))))
+# Hypothesis: in CI (CI set, as .ci/run and most CI services do) every property test draws the
+# same examples each run (derandomize: a test passes or fails by the code, not by chance); by hand
+# the draws are random (--hypothesis-seed=N repeats one). Either way a failure prints the blob
+# that replays it (@reproduce_failure). HYPOTHESIS_PROFILE names another profile.
+_DEFAULTS = hypothesis_settings.get_profile("default")  # not the one hypothesis loaded for CI
+hypothesis_settings.register_profile("vjepa-ci", _DEFAULTS, derandomize=True, database=None,
+                                     print_blob=True)
+hypothesis_settings.register_profile("vjepa-dev", _DEFAULTS, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or (
+    "vjepa-ci" if os.environ.get("CI") else "vjepa-dev"))
 # The Fast DDS profile every node executable and launch file uses (raw camera frames between
 # processes; vjepa_ros/nodes/dds_profile.py), also for the participants of the test process.
 os.environ.setdefault("FASTDDS_DEFAULT_PROFILES_FILE", str(
