@@ -4,9 +4,10 @@ Session 52's sweep of a trailing arm (:func:`test_breaker52j.lagging_arm`: two s
 a lab may set, the arm 5-30 ticks behind, plans every 1-25 ticks, 4 seeds: 128 combinations)
 left 2 where the set-point's acceleration exceeded the limit at the reach ball's curved surface
 while a new anchor waited (1.22x and 2.02x: the face braking brakes against the tangent plane,
-the surface curves toward a set-point moving across it). Here every combination, and the
-rotation's (:func:`test_breaker52j.turning_arm`, 128 more), keeps every set-point step within
-the speed and acceleration limits. ROS-free, CPU.
+the surface curves toward a set-point moving across it). The whole sweep, and the rotation's
+(:func:`test_breaker52j.turning_arm`, 128 more), is ``benchmarks/bench_reach_stop.py`` (about
+45 s of CPU: it prints each set's worst ratio to the limits and fails beyond them); here every
+lag, plan rate and seed of each set once, and the two combinations that failed. ROS-free, CPU.
 """
 
 import math
@@ -14,64 +15,33 @@ import math
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
-from test_breaker52j import (
-    DT,
-    FAST_TURNS,
-    SMALL_REACH,
-    START,
-    lagging_arm,
-    rates,
-    rot,
-    turning_arm,
-)
+from test_breaker52j import DT, START, rot
 
+from conftest import load_benchmark
 from vjepa_ros.robot.reach_stop import kept_stoppable, stops_inside, turn_stops_inside
-from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer
 
-# The streamer lands on a target within 1e-9 m (float rounding: targets.step's snap) keeping
-# its velocity: up to 1e-9/dt² = 1e-5 m/s² off the limit at 10 ms ticks (2e-6 of 5 m/s²).
-FLOAT = 1 + 1e-5
-FAST = SafetyLimits(max_step_m=0.05, max_speed_m_s=1.0, max_accel_m_s2=10.0)
-SMALL_TURNS = SafetyLimits(max_angular_speed_rad_s=2.5, max_angular_accel_rad_s2=25.0,
-                           max_rotation_step_rad=0.1)
-LAGS, EVERY, SEEDS = (5, 10, 20, 30), (1, 5, 10, 25), range(4)
+SWEEP = load_benchmark("bench_reach_stop", "test")
+FLOAT, SMALL_TURNS, worst_ratios = SWEEP.FLOAT, SWEEP.SMALL_TURNS, SWEEP.worst_ratios
+# Per set, lag i of the sweep with plan rate i and seed (i + 1) mod 4 (each once; a Latin
+# diagonal of the sweep's 64), and session 52's two failures: (fast, 20, every 10, seed 1)
+# 2.02x the acceleration limit, (small reach, 20, every 5, seed 1) 1.22x before mend53a.
+COMBINATIONS = [(name, lag, every, (i + 1) % len(SWEEP.SEEDS)) for name in SWEEP.SETS
+                for i, (lag, every) in enumerate(zip(SWEEP.LAGS, SWEEP.EVERY, strict=True))]
+COMBINATIONS += [("fast", 20, 10, 1), ("small reach", 20, 5, 1)]
 
 
-def worst_ratios(points, limits: SafetyLimits) -> tuple[float, float, float, float]:
-    """Return the worst speed, acceleration, angular speed and angular acceleration / limit."""
-    speed, spin, accel, spin_accel = rates(points, np.arange(len(points)) * DT)
-    return (speed.max() / limits.max_speed_m_s, accel.max() / limits.max_accel_m_s2,
-            spin.max() / limits.max_angular_speed_rad_s,
-            spin_accel.max() / limits.max_angular_accel_rad_s2)
-
-
-@pytest.mark.parametrize("lag", LAGS)
-@pytest.mark.parametrize("name", ["small reach", "fast"])
-def test_a_trailing_arm_s_plans_keep_every_step_within_the_limits(name, lag):
-    """Session 52's sweep, 16 combinations per case: every step within the limits.
+@pytest.mark.parametrize("name, lag, every, seed", COMBINATIONS)
+def test_a_trailing_arm_s_plans_keep_every_step_within_the_limits(name, lag, every, seed):
+    """Session 52's sweep (a subset: the whole in the benchmark): every step within the limits.
 
     Input: ``max_step_m`` 6 mm at 0.5 m/s and 5 m/s² (small reach) or 5 cm at 1 m/s and 10
-    m/s² (fast), the arm ``lag`` ticks behind, plans every 1, 5, 10, 25 ticks, seeds 0-3.
-    Before: (fast, 20, every 10, seed 1) 2.02x the acceleration limit, (small, 20, 5, 1)
-    1.22x, the reach clamp stopping a set-point that met the curved surface.
+    m/s² (fast), random plans; or random turns with a 0.35 rad or a 0.1 rad reach; the arm
+    ``lag`` ticks behind, plans every ``every`` ticks, 200 ticks of 10 ms. Before: the reach
+    clamp stopped a set-point that met the curved surface.
     """
-    limits = SMALL_REACH if name == "small reach" else FAST
-    for every in EVERY:
-        for seed in SEEDS:
-            _, points = lagging_arm(seed, limits, lag, every, ticks=200)
-            worst = worst_ratios(points, limits)
-            assert max(worst) <= FLOAT, (every, seed, worst)
-
-
-@pytest.mark.parametrize("lag", LAGS)
-@pytest.mark.parametrize("limits", [FAST_TURNS, SMALL_TURNS], ids=["0.35 rad", "0.1 rad"])
-def test_a_trailing_arm_s_turns_keep_every_step_within_the_limits(limits, lag):
-    """The rotation's sweep: random turns from an arm ``lag`` ticks behind, within the limits."""
-    for every in EVERY:
-        for seed in SEEDS:
-            worst = worst_ratios(turning_arm(seed, limits, lag, every, ticks=200), limits)
-            assert max(worst) <= FLOAT, (every, seed, worst)
+    worst = SWEEP.combination_worst(name, lag, every, seed)
+    assert max(worst) <= FLOAT, worst
 
 
 def test_a_turn_across_the_rotation_reach_brakes_within_the_limit():
