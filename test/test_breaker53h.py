@@ -229,7 +229,7 @@ def test_the_totals_of_crashed_episodes_only_do_not_speak_of_skipped_seeds():
 
 
 def _listing(names, starts=None):
-    """A parsed metadata.yaml listing ``names``; ``starts``: their files' start times [ns]."""
+    """Return a parsed metadata.yaml listing ``names``; ``starts``: their start times [ns]."""
     bag = {"relative_file_paths": names}
     if starts is not None:
         bag["files"] = [{"path": name, "starting_time": {"nanoseconds_since_epoch": start}}
