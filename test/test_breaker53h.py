@@ -84,28 +84,24 @@ CUDA = "CUDA error: an illegal memory access was encountered"
 
 
 def _carry_low_onto_spot(hover: float, back: float = 0.05):
-    """Grasp the cup, lift 12 cm, lower ``back`` m before the spot to the hand ``hover`` m up.
+    """Grasp the cup (the expert), lower ``back`` m before the spot to the hand ``hover`` m up.
 
     Then carry it across to the spot at that height (4 s), open and rise 15 cm. Returns
     (outcome, smallest finger force while crossing [N], highest centre above rest while
     crossing [m], contacts with anything but the robot while crossing, carried_xy's distance
     to the spot [m], the cup's end distance to the spot [m]).
     """
+    from vjepa_ros.sim.expert import Expert, ExpertConfig
+
     with Sim(manipulation_sim_config(SEED, "cup", 32, 32)) as sim:
         setup = setup_task(sim, SEED, "pick-and-place", subgoal_images=False)
         monitor = SuccessMonitor(sim)
         cup, spot = sim.object_reading().position.copy(), setup.place_xy
-        state = sim.ee_state()
-        state[6] = 0.0
-        for height in (0.09, 0.01):  # the expert's grasp: the TCP 3.5 cm below the cup's top
-            state[:3] = cup + [0.0, 0.0, height]
-            sim.move_to(state)
-        state[6] = 1.0
-        sim.set_target_state(state)
-        sim.advance(1.0)
-        state[:3] = cup + [0.0, 0.0, 0.12]
-        sim.move_to(state)
-        assert monitor.grasped()
+        # the clean expert's grasp and lift (its own motion; seed-free: no noise)
+        assert Expert(sim, ExpertConfig().clean(), np.random.default_rng(0),
+                      record=False).grasp()
+        assert monitor.grasped_seen
+        state = sim.target_state()
         direction = (spot - cup[:2]) / np.linalg.norm(spot - cup[:2])
         for height in (0.12, hover):  # over the start of the low carry, then down to it
             state[:3] = np.r_[spot - direction * back, cup[2] + height]
@@ -140,7 +136,7 @@ def _carry_low_onto_spot(hover: float, back: float = 0.05):
 def test_a_cup_carried_low_clear_of_the_table_onto_the_spot_is_put_down():
     """A cup carried in the hand 5 cm across, 0.5 cm above its rest, is not put down.
 
-    Input (seed 900000, cup, pybullet): the expert's grasp, a 12 cm lift, over a point 5 cm
+    Input (seed 900000, cup, pybullet): the clean expert's grasp and lift, over a point 5 cm
     before the place spot, down to the hand 1.5 cm above the grasp height (the cup's centre
     0.5 cm above its rest: clear of the table), then straight across to the spot at that height
     (4 s), open, rise 15 cm. Both fingers press with more than 30 N the whole way across and the
