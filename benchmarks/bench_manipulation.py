@@ -119,7 +119,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
-from vjepa_ros.sim.run_loop import crash_text, planner_seed  # noqa: E402
+from vjepa_ros.sim.run_loop import crash_text, planner_seed, simulator_lost  # noqa: E402
 from vjepa_ros.sim.run_notes import image_size_note  # noqa: E402
 from vjepa_ros.versions import versions_line  # noqa: E402
 
@@ -215,19 +215,46 @@ def skipped_row(seed: int) -> dict:
     return {"seed": seed, "subgoals": False, "success": False}
 
 
+# A row's ``crashed`` for an episode left not run: a crash before it disconnected the simulator
+LOST = "not run: the simulator's physics server was lost in an earlier crash"
+
+
 def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, dense: bool,
-             loop: TaskLoopConfig, switching, kind: str) -> dict:
+             loop: TaskLoopConfig, switching, kind: str, agent: str) -> dict:
+    """Run one loop episode of ``agent``; return its row (``crashed``: the error, one line).
+
+    A seed whose set-up raises RuntimeError (no sub-goal images) is skipped; any other
+    exception in its set-up or run is a crashed row and one ``# crashed:`` line naming the
+    agent; once a crash has disconnected ``sim`` (:func:`simulator_lost`) every later episode
+    on it is a row ``not_run``, ``crashed``: :data:`LOST` (said once, after that crash).
+    """
+    if simulator_lost(sim):
+        return {"seed": seed, "subgoals": True, "success": False, "crashed": LOST,
+                "not_run": True}
     try:
         setup = setup_task(sim, seed, task, dense=dense)
     except RuntimeError:
         return skipped_row(seed)
+    except Exception as exc:  # noqa: BLE001 (a scene not set up: a crash)
+        return crashed_row(sim, exc, seed, f"{agent} {kind} {task}")
     try:
         run = run_task(sim, model, setup, cem, kind, loop, switching, random_actions,
                        seed=planner_seed(seed))
     except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure; not Ctrl-C)
-        print(f"# crashed: {kind} {task} seed {seed}: {crash_text(exc)}", flush=True)
-        return {"seed": seed, "subgoals": True, "success": False, "crashed": crash_text(exc)}
+        return crashed_row(sim, exc, seed, f"{agent} {kind} {task}")
     return {"subgoals": True, **run.row()}
+
+
+def crashed_row(sim: Sim, exc: Exception, seed: int, episode: str) -> dict:
+    """Print ``# crashed: AGENT OBJECT TASK seed S: ERROR``; return the episode's crashed row.
+
+    A crash that disconnected ``sim`` adds one line: the object's episodes after it are not run.
+    """
+    print(f"# crashed: {episode} seed {seed}: {crash_text(exc)}", flush=True)
+    if simulator_lost(sim):
+        print("# simulator lost in that crash (pybullet disconnected): the episodes after it on "
+              "this object are not run (failures)", flush=True)
+    return {"seed": seed, "subgoals": True, "success": False, "crashed": crash_text(exc)}
 
 
 def main() -> int:
@@ -323,6 +350,8 @@ def main() -> int:
             loop_agents += [(agent, oracle, agent == "random") for agent in args.agents
                             if agent != "expert"]
             for task in args.tasks:
+                if simulator_lost(sim):  # a crash disconnected it (said): the rest not run
+                    break
                 if "expert" in args.agents:
                     rows = [run_expert(sim, task, seed) for seed in seeds]
                     s = summarize_expert(rows)
@@ -337,7 +366,8 @@ def main() -> int:
                     for switching in switchings[:1] if random_actions else switchings:
                         task_settings = task_cem(task, cem, args.close_gripper is not None)
                         rows = [run_loop(sim, model, task_settings, task, seed, random_actions,
-                                         args.dense, loop, switching, kind) for seed in seeds]
+                                         args.dense, loop, switching, kind, name)
+                                for seed in seeds]
                         results[f"{name}/{kind}/{task}/{switching.rule}"] = rows
                         s = summarize_loop(rows)
                         label = name if len(switchings) == 1 or random_actions else \
@@ -353,7 +383,9 @@ def main() -> int:
                                if not k.startswith(("expert/", "random/"))}, rules)
     if args.json:
         write_text(args.json, json.dumps(results, indent=1, default=lambda o: o.item()))
-    return 0
+    # as vjepa-ros run: an episode that crashed (or was not run after one) is status 1, after
+    # the table and the JSON, so a script or CI job tells a broken model from a run of failures
+    return 1 if any(row.get("crashed") for rows in results.values() for row in rows) else 0
 
 
 if __name__ == "__main__":

@@ -37,9 +37,14 @@ def ran(rows: list[dict]) -> list[dict]:
 
 
 def crashed_text(rows: list[dict]) -> str:
-    """``, crashed 2 (seeds 900003, 900007)``: the row's crashed episodes, or ``""``."""
-    seeds = [str(r["seed"]) for r in rows if r.get("crashed")]
-    return f", crashed {len(seeds)} (seeds {', '.join(seeds)})" if seeds else ""
+    """``, crashed 2 (seeds 900003, 900007)``: the row's crashed episodes, or ``""``.
+
+    Rows ``not_run`` (a crash before them lost the simulator) follow: ``, not run 3``.
+    """
+    seeds = [str(r["seed"]) for r in rows if r.get("crashed") and not r.get("not_run")]
+    not_run = sum(bool(r.get("not_run")) for r in rows)
+    return (f", crashed {len(seeds)} (seeds {', '.join(seeds)})" if seeds else "") + \
+        (f", not run {not_run} (simulator lost)" if not_run else "")
 
 
 def _success_counts(rows: list[dict]) -> dict:

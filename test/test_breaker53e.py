@@ -199,7 +199,7 @@ def _bench_rows(bench, seed: int, count: int) -> list[dict]:
         oracle = OracleWorldModel().attach(sim)
         cem = task_cem("grasp", load_reach_config().planner.to_cem(), False)
         rows = [bench.run_loop(sim, oracle, cem, "grasp", seed, False, False,
-                               TaskLoopConfig(step_limit=2), GoalSwitchConfig(), "cup")
+                               TaskLoopConfig(step_limit=2), GoalSwitchConfig(), "cup", "oracle")
                 for _ in range(count)]
     return rows
 

@@ -185,6 +185,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (KeyboardInterrupt, OSError, ValueError, RuntimeError) as exc:
         # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting)
         return command_ended("vjepa-ros run", exc, _stopped_text(stopped), status=1)
+    except Exception as exc:  # noqa: BLE001 (outside an episode: the simulator, the pictures)
+        from vjepa_ros.sim.run_loop import crash_text
+
+        return command_ended("vjepa-ros run", exc, status=1, message=crash_text(exc))
     return 1 if crashed else 0
 
 

@@ -32,8 +32,32 @@ def planner_seed(scene_seed: int) -> int:
 
 
 def crash_text(exc: BaseException) -> str:
-    """``RuntimeError: CUDA error: ...``: an episode's exception as one line."""
-    return " ".join(f"{type(exc).__name__}: {option_message(str(exc))}".split())
+    """``RuntimeError: CUDA error: ...``: an episode's exception as one line.
+
+    An exception without a message (``MemoryError()``, an ``assert``'s AssertionError) is its
+    type's name alone, with no dangling ':'.
+    """
+    message = " ".join(option_message(str(exc)).split())
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def simulator_lost(sim) -> bool:
+    """Whether ``sim``'s pybullet physics server is gone (closed, or disconnected by a crash).
+
+    Every later pybullet call on it raises ``pybullet.error: Not connected to physics server``
+    (a GUI window closed mid-run does it too), so no further episode can run on ``sim``.
+    """
+    from vjepa_ros.sim.pybullet_import import import_pybullet
+
+    client = getattr(sim, "client", None)
+    return client is None or not import_pybullet()[0].isConnected(physicsClientId=client)
+
+
+def lost_text(seeds) -> str:
+    """One line for the ``seeds`` [range] a lost simulator leaves not run."""
+    return (f"seed{'s' if len(seeds) > 1 else ''} {seeds[0]}"
+            f"{f'..{seeds[-1]}' if len(seeds) > 1 else ''}: not run (the simulator's physics "
+            "server was lost in that crash); counted as failures")
 
 
 def _model_text(spec: str, model) -> str:
@@ -59,7 +83,11 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the exception
     is raised again. Any other exception in an episode (a model's CUDA error, say): one line
     ``seed S: crashed (RuntimeError: ...)`` with what was saved, ``crashed`` gets that line, the
-    episode counts as a failure in the totals and the next seed runs.
+    episode counts as a failure in the totals and the next seed runs; one in the scene's set-up
+    other than its RuntimeError (a skip: no sub-goal images) likewise. A crash that leaves the
+    simulator's pybullet server disconnected (:func:`simulator_lost`) ends the loop: the seeds
+    left are one line (:func:`lost_text`), not run, and failures in the totals (with ``crashed``
+    non-empty the command exits 1).
     """
     from vjepa_ros.out_paths import overwritten_note
     from vjepa_ros.robot.trained_model import simulator_rules
@@ -92,7 +120,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     for note in notes:
         if note:
             say(f"note         {note}")
-    runs, skipped, crashes = [], 0, [] if crashed is None else crashed
+    runs, skipped, crashes, not_run = [], 0, [] if crashed is None else crashed, 0
     with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
         if isinstance(model, OracleWorldModel):
             model.attach(sim)  # before the sub-goal images are rendered
@@ -104,21 +132,33 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                 say(f"seed {seed}: skipped ({exc})")
                 skipped += 1
                 continue
-            if setup.place_xy is not None:
-                say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
+            except Exception as exc:  # noqa: BLE001 (a scene not set up: a crash, no step)
+                setup, crash = None, exc
             done: list = []  # the steps of this episode, as they are done
-            try:
-                run = run_task(sim, model, setup, cem, args.object, settings["loop"],
-                               held, seed=planner_seed(seed), say=say, steps=done)
-            except KeyboardInterrupt:
-                words = save_stopped_episode(out_dir, setup, done, args, seed)
-                if stopped is not None:
-                    stopped.append(words)
-                raise
-            except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
-                crashes.append(f"seed {seed}: crashed ({crash_text(exc)}); counted as a failure; "
-                               f"{save_stopped_episode(out_dir, setup, done, args, seed)}")
+            if setup is not None:
+                if setup.place_xy is not None:
+                    say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
+                try:
+                    run = run_task(sim, model, setup, cem, args.object, settings["loop"],
+                                   held, seed=planner_seed(seed), say=say, steps=done)
+                    crash = None
+                except KeyboardInterrupt:
+                    words = save_stopped_episode(out_dir, setup, done, args, seed)
+                    if stopped is not None:
+                        stopped.append(words)
+                    raise
+                except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
+                    crash = exc
+            if crash is not None:
+                saved = save_stopped_episode(out_dir, setup, done, args, seed)
+                crashes.append(f"seed {seed}: crashed ({crash_text(crash)}); counted as a "
+                               f"failure; {saved}")
                 say(crashes[-1])
+                if simulator_lost(sim):  # every later episode would raise in its set-up
+                    not_run = len(seeds) - number
+                    if not_run:
+                        say(lost_text(seeds[number:]))
+                    break
                 continue
             runs.append(run)
             # a hold's reason names the planning settings (an allocation failing mid-episode:
@@ -127,7 +167,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
             strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
             say(f"saved        {strip}\n             {gif}")
     if len(seeds) > 1:
-        say("\n" + format_totals(runs, skipped, len(crashes)))
+        say("\n" + format_totals(runs, skipped, len(crashes), not_run))
     return runs
 
 

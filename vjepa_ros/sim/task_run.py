@@ -43,7 +43,7 @@ class SceneReading:
     object_spot_m: float | None  # object centre to the place spot in x-y (pick-and-place)
     grasped: bool  # the grasp detector (lifted >= 5 cm, both fingers pressing)
     tcp: np.ndarray | None = None  # [7] the measured end-effector state
-    # object centre (x-y) to where it was last held off the table after a grasp
+    # object centre (x-y) to where it was last held clear of the table after a grasp
     # (SuccessMonitor.carried_xy; None: never grasped): put down's shift
     carried_shift_m: float | None = None
 
@@ -294,37 +294,43 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
             f"{switch_label(step.subgoal, names)}").rstrip()
 
 
-def format_totals(runs: list[TaskRun], skipped: int = 0, crashed: int = 0) -> str:
+def format_totals(runs: list[TaskRun], skipped: int = 0, crashed: int = 0,
+                  not_run: int = 0) -> str:
     """One line over several episodes: successes, grasped, placed, median steps and seconds.
 
     Then how many episodes ended for each reason (:attr:`TaskRun.end_kind`). The success rate is
     over every seed asked for: a ``skipped`` seed (no sub-goal images) counts as a failure, as
     the benchmark (``bench_manipulation.py``) counts it, and so does a ``crashed`` episode (one
-    that raised); grasped and placed are over the episodes that ran to their end.
+    that raised) and a seed ``not_run`` (the simulator lost in a crash before it); grasped and
+    placed are over the episodes that ran to their end. A count of 0 has no clause.
     """
     count = len(runs)
-    crashed_text = f"; {crashed} episode(s) crashed (counted as failures)" if crashed else ""
+    clauses = [f"{skipped} seed{'s' if skipped != 1 else ''} skipped: no sub-goal images"
+               if not count else f"{skipped} seed(s) skipped (no sub-goal images: counted as "
+               "failures)"] if skipped else []
+    if crashed:
+        clauses.append(f"{crashed} episode(s) crashed (counted as failures)")
+    if not_run:
+        clauses.append(f"{not_run} seed(s) not run (the simulator was lost: counted as "
+                       "failures)")
+    asked = count + skipped + crashed + not_run
     if not count:
-        return (f"total: success 0/{skipped + crashed} (0%): no episode ran ({skipped} "
-                f"seed{'s' if skipped != 1 else ''} skipped: no sub-goal images"
-                f"{crashed_text})")
+        return f"total: success 0/{asked} (0%): no episode ran ({'; '.join(clauses)})"
     placed = [r.outcome.placed for r in runs if r.outcome.placed is not None]
     pushed = sum(bool(r.outcome.placed and not r.outcome.success) for r in runs)
     placed_text = f", placed {sum(placed)}/{len(placed)}" if placed else ""
     if pushed:
         placed_text += f" ({pushed} not put down: not carried there)"
-    skipped_text = f"; {skipped} seed(s) skipped (no sub-goal images: counted as failures)" \
-        if skipped else ""
     ends = [r.end_kind for r in runs]
     ended = ", ".join(f"{kind} {ends.count(kind)}" for kind in (SUCCESS_END, BUDGET_END, HELD_END)
                       if kind in ends)
-    wins, asked = sum(bool(r.outcome.success) for r in runs), count + skipped + crashed
+    wins = sum(bool(r.outcome.success) for r in runs)
     return (f"total: success {wins}/{asked} ({wins / asked:.0%}), grasped during "
             f"{sum(r.grasped_during for r in runs)}/{count}{placed_text}; median "
             f"{_median([len(r.steps) for r in runs]):g} steps, "
             f"{_median([r.episode.sim_seconds for r in runs]):.1f} s simulated, "
             f"{_median([r.wall_s for r in runs]):.1f} s wall per episode; ended: {ended}"
-            f"{skipped_text}{crashed_text}")
+            f"{''.join('; ' + clause for clause in clauses)}")
 
 
 def _cm(metres: float) -> float:
