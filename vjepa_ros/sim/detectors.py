@@ -11,11 +11,13 @@
   and not in the hand (no contact with any robot link).
 - **put down** (what pick-and-place's success needs): placed, and carried there: the object's
   centre within ``max_put_down_shift`` (x-y) of where it was at the last moment it was held in
-  the hand after a grasp: both fingers pressing (``min_finger_force``) while it is off the table
-  (centre more than ``height_tolerance`` above its rest), at any height, so a held object
-  lowered down and across at once is carried all the way (breaker53e). A cup grasped, set down
-  elsewhere, released and then pushed onto the spot is placed, not put down (breaker50a); so is
-  one pushed along the table by the closed fingers (on the table: not held off it).
+  the hand after a grasp: both fingers pressing (``min_finger_force``) while it touches nothing
+  but the robot (no pybullet contact point with the table, the floor or another object), at any
+  height, so a held object lowered down and across at once is carried all the way (breaker53e),
+  and so is one carried low, a few millimetres clear of the table (breaker53h). A cup grasped,
+  set down elsewhere, released and then pushed onto the spot is placed, not put down
+  (breaker50a); so is one pushed along the table by the closed fingers, even a box on its edge
+  (touching the table: not held off it).
 
 The tests are pure functions of an :class:`ObjectReading` (what :meth:`Sim.object_reading`
 measures); :class:`SuccessMonitor` binds them to a simulator and the graspable object's resting
@@ -84,8 +86,8 @@ class DetectorConfig:
     )
     max_put_down_shift: float = param(
         MAX_PUT_DOWN_SHIFT, "Pick-and-place: the placed object's centre is within this "
-        "distance [m] (x-y) of where it was last held off the table after a grasp (carried "
-        "there, not pushed).",
+        "distance [m] (x-y) of where it was last held clear of the table after a grasp "
+        "(carried there, not pushed).",
         range=(0, 0.2)
     )
 
@@ -151,7 +153,7 @@ class SuccessMonitor:
     The monitor watches every physics step of ``sim`` (:meth:`Sim.watch_steps`, outside
     :meth:`Sim.preserved`) besides every call: ``grasped_seen``: whether the object has been
     grasped since the monitor was made; ``carried_xy`` [2] m (None before a grasp): the object's
-    centre (x-y) at the last moment it was held off the table after a grasp
+    centre (x-y) at the last moment it was held clear of the table after a grasp
     (:meth:`held_off_table`), where :meth:`put_down` measures from (pick-and-place counts a
     placed object only when put down: ``manipulation.task_outcome``).
     Make one monitor per episode, before its first step.
@@ -165,6 +167,9 @@ class SuccessMonitor:
         scene = sim.config.scene
         self.rest_height = scene.table_height + graspable_spec(scene.graspable).height / 2
         self.carried_xy: np.ndarray | None = None
+        from vjepa_ros.sim.pybullet_import import import_pybullet
+
+        self._pybullet = import_pybullet()[0]  # the contacts besides the robot's
         sim.watch_steps(self._watch)
 
     @property
@@ -176,31 +181,40 @@ class SuccessMonitor:
         return self.sim.object_reading()
 
     def _watch(self) -> None:
-        """After a physics step: note a grasp, then where the object is held off the table.
+        """After a physics step: note a grasp, then where the object is held clear of the table.
 
-        Contacts are read only when the object is up (before a grasp: ``lift_height``; after
-        one: off the table, more than ``height_tolerance``).
+        Before a grasp only its height is read (contacts once it is ``lift_height`` up); after
+        one, the fingers' and the other contacts at every step below that height.
         """
         up = self.sim.object_position()[2] - self.rest_height
         if up >= self.config.lift_height:
             self.grasped()
-        elif self.carried_xy is not None and up > self.config.height_tolerance:
+        elif self.carried_xy is not None:
             self.held_off_table()
 
-    def held_off_table(self) -> bool:
-        """Whether both fingers hold the object off the table now (after a grasp: latched).
+    def touches_other(self) -> bool:
+        """Whether the object touches any body but the robot (a pybullet contact point).
 
-        Held: both fingers press with at least ``min_finger_force`` [N]; off the table: its centre
-        more than ``height_tolerance`` [m] above its rest height (a push along the table, even by
-        both closed fingers at once, never is). A yes after the first grasp (:meth:`grasped`)
-        moves ``carried_xy`` to the object's centre; before it nothing is latched
-        (``grasped_seen`` still needs the ``lift_height`` lift).
+        The table, the floor or another object: resting on or pressed against it, not held up
+        by the hand alone.
+        """
+        sim = self.sim
+        return any(contact[2] != sim.handles.robot for contact in self._pybullet.getContactPoints(
+            bodyA=sim.handles.graspable, physicsClientId=sim.client))
+
+    def held_off_table(self) -> bool:
+        """Whether both fingers hold the object clear of the table now (after a grasp: latched).
+
+        Held: both fingers press with at least ``min_finger_force`` [N]; clear of the table: it
+        touches nothing but the robot (:meth:`touches_other`), at any height: a low carry a few
+        millimetres up is held, a push along the table, even by both closed fingers at once and
+        of a box tipped on its edge (its centre up to 1.6 cm up), never is. A yes after the first
+        grasp (:meth:`grasped`) moves ``carried_xy`` to the object's centre; before it nothing
+        is latched (``grasped_seen`` still needs the ``lift_height`` lift).
         """
         reading = self.reading()
-        held = bool(
-            float(reading.position[2]) - self.rest_height > self.config.height_tolerance
-            and (np.asarray(reading.finger_forces) >= self.config.min_finger_force).all()
-        )
+        held = bool((np.asarray(reading.finger_forces) >= self.config.min_finger_force).all()
+                    and not self.touches_other())
         if held and self.carried_xy is not None:
             self.carried_xy = np.array(reading.position[:2], dtype=np.float64)
         return held
@@ -225,8 +239,8 @@ class SuccessMonitor:
 
         Placed (:meth:`placed`; ``placed``: its answer for now where the caller has it, None:
         asked here), and its centre within ``config.max_put_down_shift`` [m] (x-y) of
-        ``carried_xy``, where it was last held off the table after a grasp: set down from the
-        hand, not pushed.
+        ``carried_xy``, where it was last held clear of the table after a grasp: set down from
+        the hand, not pushed.
         """
         if self.carried_xy is None or not (self.placed(target_xy) if placed is None else placed):
             return False
