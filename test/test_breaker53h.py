@@ -137,6 +137,12 @@ def test_a_cup_carried_low_clear_of_the_table_onto_the_spot_is_put_down():
     assert outcome.success, "a cup carried low in the hand onto the spot counted as pushed"
 
 
+def _disconnecting(sim, *args, **kwargs):
+    """Stand in for ``run_task``: disconnect ``sim``'s physics client, raise what pybullet does."""
+    p.disconnect(physicsClientId=sim.client)
+    raise p.error("Not connected to physics server.")
+
+
 def test_a_crash_that_disconnects_the_simulator_does_not_end_run_in_a_traceback(
         tmp_path, monkeypatch, capsys):
     """``vjepa-ros run --episodes 3``: episode 1 crashes and leaves pybullet disconnected.
@@ -154,16 +160,46 @@ def test_a_crash_that_disconnects_the_simulator_does_not_end_run_in_a_traceback(
     import vjepa_ros.sim.task_run as task_run
     from vjepa_ros.cli import main
 
-    def disconnecting(sim, *args, **kwargs):
-        p.disconnect(physicsClientId=sim.client)
-        raise p.error("Not connected to physics server.")
-
-    monkeypatch.setattr(task_run, "run_task", disconnecting)
+    monkeypatch.setattr(task_run, "run_task", _disconnecting)
     status = main(["run", "--task", "grasp", "--world-model", "oracle", "--size", "32",
                    "--episodes", "3", "--seed", str(SEED), "--max-steps", "1", "--out",
                    str(tmp_path)])
     text = "".join(capsys.readouterr())
     assert f"seed {SEED}: crashed (error: Not connected to physics server.)" in text
+    assert status == 1
+    # fix53h: the seeds left are one line, not run, and failures in the totals
+    assert f"seeds {SEED + 1}..{SEED + 2}: not run (the simulator's physics server" in text
+    assert "total: success 0/3 (0%): no episode ran (1 episode(s) crashed (counted as " \
+        "failures); 2 seed(s) not run" in text
+    assert "Traceback" not in text and "episode 2/3" not in text
+
+
+def test_the_benchmark_runs_no_episode_on_a_simulator_a_crash_disconnected(
+        tmp_path, monkeypatch, capsys):
+    """fix53h: the benchmark's episodes after a crash that lost pybullet are not run, status 1.
+
+    ``--agents oracle random --seeds 2 --tasks grasp --objects cup`` with the first
+    ``run_task`` disconnecting the physics client: one ``# crashed:`` line naming the agent,
+    one line saying the simulator is lost, the oracle's row ``crashed 1 ..., not run 1``, the
+    random agent's ``not run 2``, JSON rows marked ``not_run``, the table and JSON written,
+    then status 1 (no traceback).
+    """
+    import vjepa_ros.sim.task_run as task_run
+
+    monkeypatch.setattr(task_run, "run_task", _disconnecting)
+    bench = load_benchmark("bench_manipulation", "f53h")
+    monkeypatch.setattr(sys, "argv", [
+        "bench_manipulation.py", "--agents", "oracle", "random", "--seeds", "2", "--tasks",
+        "grasp", "--objects", "cup", "--max-steps", "1", "--size", "32", "--seed-start",
+        str(SEED), "--json", str(tmp_path / "rows.json")])
+    status = bench.main()
+    out = capsys.readouterr().out
+    assert out.count("# crashed:") == 1 and out.count("# simulator lost") == 1
+    assert f"# crashed: oracle cup grasp seed {SEED}: error: Not connected" in out
+    assert re.search(r"oracle\s+cup\s+grasp\s+0/2 .*crashed 1 \(seeds 900000\), not run 1 "
+                     r"\(simulator lost\)", out)
+    assert re.search(r"random\s+cup\s+grasp\s+0/2 .*, not run 2 \(simulator lost\)", out)
+    assert (tmp_path / "rows.json").read_text().count('"not_run": true') == 3
     assert status == 1
 
 
