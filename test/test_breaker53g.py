@@ -33,6 +33,11 @@ Defects (strict xfails):
   closedness is inside the deadband: the hand stays open for good while the arm goes on; the
   README's "one line when it answers" never comes either (it is said only as a goal goes out).
   Tried in blocking and async too (not kept as tests): 3 s, 3 and 4 commands, no goal sent.
+- Continuous control lifts before the grasp closed: sub-goals "grasp" (closed, 1 step) then
+  "lift" (closed): the first lift command goes out with the next camera frame, the fingers at
+  79 mm (a 30 mm object), the arm still 81 mm from the grasp pose (``command_session.
+  _gripper_waits`` waits only for a hand *change*; fix51m's ``hand_moving`` wait is blocking's
+  and async's: there the lift goes at 1.5 s, the arm at the grasp, the fingers on the object).
 - ``~/enable`` false and ``prepare_shutdown`` leave a running gripper goal running: the arm's
   set-points end, the hand goes on closing (nothing in the node cancels a goal).
 
@@ -219,9 +224,10 @@ def test_a_silent_driver_is_one_warning_naming_the_action():
 class HandRig(GripperRig):
     """The session commanding the hand through GripperGoals; the fingers measured from ``hand``."""
 
-    def __init__(self, model, hand, mode="continuous", switching=None, deadband=0.1):
+    def __init__(self, model, hand, mode="continuous", switching=None, deadband=0.1,
+                 goals=None):
         self.hand, self.logs_goals = hand, []
-        super().__init__(model, mode, [SubGoal(frame(7), 200, "grasp", gripper=1.0)],
+        super().__init__(model, mode, goals or [SubGoal(frame(7), 200, "grasp", gripper=1.0)],
                          switching=switching, gripper_deadband=deadband)
         self.goals = goals_for(hand, self.logs_goals)
         self.session.gripper_output = self.goals.send
@@ -304,6 +310,44 @@ def test_a_goal_that_never_reached_the_hand_is_sent_again(model, outage):
     assert hand.width == pytest.approx(0.0), (
         f"fingers at {hand.width * 1000:.0f} mm after {len(hand.received)} goal(s) reached the "
         f"server; planner log: {warnings(rig.logs_goals)[:2]}")
+
+
+@pytest.mark.xfail(strict=True, reason="continuous control commands the next sub-goal (lift) "
+                   "while the hand still closes for the grasp that ended the one before: only a "
+                   "hand change waits (command_session._gripper_waits), never a hand moving")
+def test_continuous_does_not_lift_before_the_grasp_closed(model):
+    """Continuous: the lift must not be commanded while the grasp's close still runs.
+
+    Input: ``control.mode`` continuous, ``goals.gripper`` subgoal, sub-goals "grasp" (closed,
+    1 step) then "lift" (closed, 3 steps); a 30 mm object; the hand closes at franka_gripper's
+    0.1 m/s (0.5 s from 80 to 30 mm). What happens: the grasp's command ends sub-goal 1 as it
+    goes out, and the next frame's plan toward "lift" (same closedness: no hand change, so
+    ``CommandSession._gripper_waits`` lets it through) is commanded with the next camera frame
+    (10 ms later here; 0.1 s with any 10 Hz camera), the fingers at 79 mm (not yet on the
+    object) and the arm still 81 mm from the grasp pose: the arm turns to the lift before it
+    reached the object or the fingers closed on it. Blocking and
+    async (fix51m's ``hand_moving`` wait) send the first lift command at 1.5 s, the arm at the
+    grasp pose, the fingers on the object. What should: as for a hand change (breaker43m), the
+    next sub-goal's command waits for the command that ended the one before to arrive and for
+    the hand to stop moving (bounded by ``control.arrival_timeout_s``).
+    """
+    goals = [SubGoal(frame(7), 1, "grasp", gripper=1.0), SubGoal(frame(8), 3, "lift", gripper=1.0)]
+    hand = FrankaHand(object_width=0.03)
+    rig = HandRig(model, hand, goals=goals)
+    first = rig.session.plan_step()
+    assert first.command is not None and first.subgoal.index == 0, "setup: the grasp went out"
+    start = rig.clock.now
+    for _ in range(300):
+        rig.tick()
+        report = rig.session.plan_step()
+        if report is not None and report.command is not None and report.subgoal.index == 1:
+            break
+    else:
+        pytest.fail("setup: no lift command in 3 s")
+    gap = float(np.linalg.norm(rig.arm[:3] - first.command[:3]))
+    assert hand.width <= 0.03 + 1e-6 and gap <= 0.01, (
+        f"lift commanded {rig.clock.now - start:.2f} s after the grasp, fingers at "
+        f"{hand.width * 1000:.0f} mm (object 30 mm), the arm {gap * 1000:.0f} mm from the grasp")
 
 
 def test_a_reenable_sends_the_closedness_again(model):
