@@ -12,8 +12,14 @@ gripper_action_controller cancels the active goal when the next arrives), is one
 server at the name (the gripper driver not running, or a wrong name: ``/franka_gripper/...`` for
 an FR3's ``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. once Ctrl-C shut
 the context down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning
-per outage and one line at its end. Those rules, and the goals awaited, are
-``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is the action-client plumbing.
+per outage and one line at its end. A close that stopped on an object (ABORTED by
+franka_gripper, its result's position, one finger [m], above the goal's) is a grasp, not a
+failure (``awaited_goals.held_width``). :meth:`GripperGoals.send` returns the goal's
+:class:`Delivery`: the session sends the same closedness again when it did not reach the hand
+(not sent, rejected, lost with a driver that went, or unanswered past the timeout).
+:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those
+rules, and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is
+the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
 the arm: the Float64 topic is still published and the arm's commands go on.
 """
@@ -23,10 +29,45 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, STATUS_CANCELED, AwaitedGoals
+from vjepa_ros.robot.awaited_goals import (
+    STATUS_ABORTED,
+    STATUS_CANCELED,
+    AwaitedGoals,
+    held_width,
+)
 from vjepa_ros.robot.joint_states import finger_position
 
-__all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "GripperGoals"]
+__all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]
+
+
+class Delivery:
+    """One gripper goal's way to the hand, as :meth:`GripperGoals.send` returns it.
+
+    Returned only for a goal that went out (``send`` returns False otherwise). ``state``:
+    "sent" (awaiting acceptance), "accepted", "rejected" (or its request failed), "lost" (the
+    server went while it was awaited, or it went unanswered past
+    ``control.gripper_result_timeout_s``), "ended" (a result came), "canceled" (by us). Its
+    state is set on the executor's thread.
+    """
+
+    def __init__(self, goals: GripperGoals, number: int, closedness: float):
+        self.goals, self.number, self.closedness = goals, number, closedness
+        self.state = "sent"
+
+    def needs_resend(self) -> bool:
+        """Tell whether the hand never got this goal and the server answers now.
+
+        Lost: once the server is ready again (one resend per appearance; the session also
+        spaces them out); rejected: True. An awaited goal whose server is not
+        ready becomes lost (a driver that crashed forgot it). Asks ``server_is_ready``.
+        """
+        if self.state == "rejected":
+            return True
+        if self.state == "lost":
+            return self.goals.server_ready()
+        if self.state in ("sent", "accepted") and not self.goals.server_ready():
+            self.state = "lost"
+        return False
 
 
 class GripperGoals:
@@ -43,14 +84,28 @@ class GripperGoals:
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
                  warn: Callable[[str], None], info: Callable[[str], None],
-                 result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic):
+                 result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
+                 debug: Callable[[str], None] | None = None):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
-        self.warn, self.info, self.clock = warn, info, clock
+        self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
         self.answers = AwaitedGoals(name, result_timeout_s)
+        self.latest: Delivery | None = None  # the newest goal's delivery
+        self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
 
-    def send(self, closedness: float) -> bool:
-        """Send a goal for ``closedness`` (0 open .. 1 closed); return True when it went out."""
+    def server_ready(self) -> bool:
+        """Tell whether the action server answers now (False when asking raises)."""
+        try:
+            return bool(self.client.server_is_ready())
+        except Exception:  # noqa: BLE001 - a context shut down: no server to send to
+            return False
+
+    def send(self, closedness: float) -> Delivery | bool:
+        """Send a goal for ``closedness`` (0 open .. 1 closed).
+
+        Returns its :class:`Delivery` (true) when it went out, False when it did not (no server
+        ready, or the send raised: said once per outage).
+        """
         goal = self.goal_type()
         goal.command.position = finger_position(closedness, self.max_width)
         goal.command.max_effort = self.max_effort
@@ -66,21 +121,55 @@ class GripperGoals:
         if future is None:
             self._say("warning", self.answers.not_sent(number, why))
             return False
+        delivery = self.latest = Delivery(self, number, closedness)
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
-        future.add_done_callback(lambda done: self._answered(done, closedness, number, sent_at))
-        return True
+        future.add_done_callback(
+            lambda done: self._answered(done, closedness, delivery, sent_at))
+        return delivery
 
-    def _answered(self, done, closedness: float, number: int, sent_at: float) -> None:
+    def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
-        handle = _result_of(done)
+        handle, number = _result_of(done), delivery.number
         if handle is None or not getattr(handle, "accepted", False):
+            delivery.state = "rejected"
             self._say("warning", self.answers.rejected(number, closedness, sent_at, self.clock(),
                                                        request_failed=handle is None))
             return
+        if delivery.state == "sent":
+            delivery.state = "accepted"
         self.answers.accepted(number, closedness, self.clock())
+        self.handles[number] = handle
+        if number <= self.answers.canceled_through:  # canceled while it was on its way
+            self._cancel(number)
         handle.get_result_async().add_done_callback(
-            lambda finished: self._finished(finished, closedness, number, sent_at))
+            lambda finished: self._finished(finished, closedness, delivery, sent_at))
+
+    def cancel(self) -> int:
+        """Cancel the goals accepted and not yet ended, and those still on their way.
+
+        The hand stops where it is (franka_gripper stops it on a cancel); their CANCELED ends are
+        not warned. One info line when a goal was running. Returns how many were canceled.
+        """
+        self.answers.cancelling()
+        numbers = sorted(self.handles)
+        for number in numbers:
+            self._cancel(number)
+        if numbers:
+            self._say("info", f"control.gripper_action: the gripper goal to {self.name} was "
+                      "canceled: the hand stops where it is")
+        return len(numbers)
+
+    def _cancel(self, number: int) -> None:
+        """Ask the server to cancel accepted goal ``number`` (a failed request is a warning)."""
+        handle = self.handles.pop(number, None)
+        if self.latest is not None and self.latest.number == number:
+            self.latest.state = "canceled"
+        try:
+            handle.cancel_goal_async()
+        except Exception as exc:  # noqa: BLE001 - the context shut down: nothing more to do
+            self._say("warning", f"control.gripper_action: canceling the gripper goal to "
+                      f"{self.name} failed ({exc}); the hand may still move")
 
     def overdue(self) -> list[int]:
         """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
@@ -91,21 +180,33 @@ class GripperGoals:
         """
         numbers, line = self.answers.overdue(self.clock())
         self._say("warning", line)
+        latest = self.latest
+        if latest is not None and latest.number in numbers and latest.state in ("sent",
+                                                                                "accepted"):
+            latest.state = "lost"  # sent again once the server is ready (Delivery)
         return numbers
 
-    def _finished(self, finished, closedness: float, number: int, sent_at: float) -> None:
-        """Take an accepted goal's end: say aborted or canceled unless superseded."""
-        response = _result_of(finished)
-        said = self.answers.finished(number, closedness, sent_at, self.clock(),
-                                     getattr(response, "status", None),
-                                     request_failed=response is None)
+    def _finished(self, finished, closedness: float, delivery: Delivery, sent_at: float) -> None:
+        """Take an accepted goal's end: say aborted or canceled unless superseded or a grasp."""
+        response, number = _result_of(finished), delivery.number
+        self.handles.pop(number, None)
+        status = getattr(response, "status", None)
+        if response is not None and delivery.state != "canceled":
+            delivery.state = "ended"
+        held = held_width(status, finger_position(closedness, self.max_width),
+                          getattr(response, "result", None))
+        said = self.answers.finished(number, closedness, sent_at, self.clock(), status,
+                                     request_failed=response is None, held=held)
         if said is not None:
             self._say(*said)
 
     def _say(self, level: str, line: str) -> None:
-        """Log ``line`` at ``level`` ("warning" or "info"); nothing when it is empty."""
-        if line:
-            (self.warn if level == "warning" else self.info)(line)
+        """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty."""
+        if not line:
+            return
+        say = {"warning": self.warn, "info": self.info}.get(level, self.debug)
+        if say is not None:
+            say(line)
 
 
 def _result_of(future):

@@ -338,6 +338,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             response.success, response.message = self.session.set_enabled(bool(request.data))
         if not request.data:
             self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
+            if self.gripper_action is not None:  # and a closing or opening hand where it is
+                self.gripper_action.cancel()
         if request.data and response.success:  # what the session cannot know: where, who else
             notes = [p.hint for p in self._input_problems() if p.hint]
             if self.other_publishers:
@@ -353,6 +355,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         with self.command_lock:
             self.session.set_enabled(False)
         self.setpoints.end()
+        if self.gripper_action is not None:  # the hand too stops where it is
+            self.gripper_action.cancel()
         self.get_logger().error(f"{where} failed, commanding disabled: "
                                 f"{type(exc).__name__}: {exc}")
 
@@ -422,6 +426,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 setpoints.end(close=True)
             except Exception as exc:  # noqa: BLE001 - the context may be gone: go on closing
                 self.get_logger().warning(f"no zero servo_twist at shutdown: {exc}")
+        goals = getattr(self, "gripper_action", None)
+        if goals is not None:  # a hand still closing or opening stops where it is
+            goals.cancel()
         if session is not None:
             session.wait_idle(timeout)
         worker = getattr(self, "worker", None)

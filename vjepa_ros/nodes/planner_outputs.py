@@ -45,7 +45,8 @@ class PlannerOutputs:
         goals = GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
-                             control.gripper_result_timeout_s)
+                             control.gripper_result_timeout_s,
+                             debug=self.get_logger().debug)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(min(1.0, control.gripper_result_timeout_s / 2), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -98,10 +99,16 @@ class PlannerOutputs:
             return
         self.plan_report_failed = False
 
-    def _send_gripper(self, closedness: float) -> None:
-        """Send a gripper command (``session.gripper_output``: under the session lock)."""
+    def _send_gripper(self, closedness: float):
+        """Send a gripper command (``session.gripper_output``: under the session lock).
+
+        Returns the GripperCommand goal's ``Delivery``, False when it was not sent (the session
+        sends the closedness again when it did not reach the hand), or None: no goal (no
+        action, or closing).
+        """
         if self.closing:
-            return
+            return None
         self.gripper_pub.publish(Float64(data=closedness))
-        if self.gripper_action is not None:
-            self.gripper_action.send(closedness)
+        if self.gripper_action is None:
+            return None
+        return self.gripper_action.send(closedness)

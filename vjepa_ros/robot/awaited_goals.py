@@ -14,6 +14,14 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
   line. A failed request (a future that ended in an exception) is no answer and ends nothing.
 - An answer answers older goals too: a result all of them (the driver preempts an accepted goal
   with a newer one), a rejection only those not yet accepted (it preempts nothing).
+- A closing goal whose fingers stopped wider than asked (:func:`held_width`: ABORTED, or
+  SUCCEEDED stalled / not reached, its result's position above the goal's) is a grasp holding
+  an object, not a failure: said once at info ("holding an object N mm wide"), then at debug
+  level. An opening goal that stopped short reads below its goal: a failure as any abort.
+- A rejection of the closedness rejected last, no goal accepted since (the session sends a goal
+  that never reached the hand again), is counted in ``failed``, not said again.
+- A cancel of ours (:meth:`AwaitedGoals.cancelling`: ``~/enable`` false, shutdown) is no
+  failure.
 - An abort or cancel is a failure unless a newer goal went out and was not rejected (superseded):
   the newest accepted, any sent after it still unjudged, or one dropped unaccepted as overdue and
   not rejected since (a goal rejected after it was dropped supersedes nothing). Those are kept
@@ -28,12 +36,17 @@ Thread-safe: the answers come on the executor's thread, the sends on the plannin
 
 from __future__ import annotations
 
+import math
 import threading
 
 from vjepa_ros.robot.goal_spans import GoalSpans
 
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
+STATUS_SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
+# [m] of one finger: a result position this much above the goal's is fingers stopped wider than
+# asked (franka_gripper counts a width within 1e-4 m of the current one as already there)
+HOLD_MARGIN_M = 1e-4
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
@@ -68,6 +81,9 @@ class AwaitedGoals:
         self.unjudged: set[int] = set()
         self.forgotten = GoalSpans(MAX_FORGOTTEN_SPANS)
         self.failed = 0  # goals rejected, or aborted / canceled while the newest
+        self.rejecting: float | None = None  # closedness of the last goal rejected, none since
+        self.canceled_through = 0  # goals up to this number were canceled by us (cancelling)
+        self.holding_said = False  # "holding an object" said once at info; then at debug
         self._lock = threading.Lock()
 
     @property
@@ -119,7 +135,10 @@ class AwaitedGoals:
 
     def rejected(self, number: int, closedness: float, sent_at: float, now: float,
                  request_failed: bool = False) -> str:
-        """Note goal ``number`` was rejected (or its request failed); return the warning."""
+        """Note goal ``number`` was rejected (or its request failed); return the warning.
+
+        "" for a repeat: the closedness rejected last, rejected again (no goal accepted since).
+        """
         with self._lock:
             self.failed += 1
             self.unjudged.discard(number)  # preempts nothing: an older accepted goal stands
@@ -129,6 +148,10 @@ class AwaitedGoals:
                 back = ""
             else:
                 back = self._back(number, sent_at, now, superseding=False)
+            again = not (request_failed or back) and self.rejecting == closedness
+            self.rejecting = None if request_failed else closedness
+        if again:  # the session sending the closedness again: said with the first rejection
+            return ""
         failed = " (its request failed: no answer)" if request_failed else ""
         return (f"{PREFIX}{self.name} rejected the gripper goal (closedness {closedness:.2f})"
                 f"{failed}; the hand was not commanded{back}")
@@ -136,6 +159,7 @@ class AwaitedGoals:
     def accepted(self, number: int, closedness: float, now: float) -> None:
         """Note goal ``number`` was accepted at ``now``: its result is awaited."""
         with self._lock:
+            self.rejecting = None
             self.unjudged.discard(number)
             self.forgotten.discard(number)
             if number > self.newest_accepted:  # the goals still awaited before it matter no more
@@ -146,12 +170,24 @@ class AwaitedGoals:
             if number in self.awaiting:  # not yet overdue: its result may take as long again
                 self.awaiting[number] = (now, closedness, True)
 
+    def cancelling(self) -> int:
+        """Note every goal sent so far is being canceled by us; return the newest's number.
+
+        Their CANCELED ends are no failure (``~/enable`` false or shutdown stopped the hand).
+        """
+        with self._lock:
+            self.canceled_through = self.sent
+            return self.sent
+
     def finished(self, number: int, closedness: float, sent_at: float, now: float,
-                 status: int | None, request_failed: bool = False) -> tuple[str, str] | None:
+                 status: int | None, request_failed: bool = False,
+                 held: float | None = None) -> tuple[str, str] | None:
         """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
 
-        Returns (level, line) to say, or None: an abort or cancel not superseded is a warning,
-        a result that ends an outage an info line. ``request_failed``: no answer came.
+        Returns (level, line) to say, or None: an abort or cancel not superseded is a warning
+        (not a grasp holding an object, ``held``: its width [m] from :func:`held_width`, nor
+        a cancel of ours), a result that ends an outage an info line, a grasp holding an
+        object one info line the first time ("debug" after). ``request_failed``: no answer came.
         """
         with self._lock:
             if request_failed:  # the result request failed: no answer, the outage goes on
@@ -160,8 +196,16 @@ class AwaitedGoals:
             back = self._back(number, sent_at, now)
             superseded = (self.newest_accepted > number or self.forgotten.newest > number
                           or any(n > number for n in self.unjudged))
-            failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not superseded
+            ours = status == STATUS_CANCELED and number <= self.canceled_through
+            holding = held is not None and not superseded
+            failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not (
+                superseded or ours or holding)
             self.failed += failed
+            first_hold, self.holding_said = not self.holding_said, self.holding_said or holding
+        if holding:
+            return ("info" if first_hold or back else "debug",
+                    f"{PREFIX}holding an object {held * 1000:.0f} mm wide (closedness "
+                    f"{closedness:.2f} asked: the fingers stopped on it){back}")
         if failed:
             word = "aborted" if status == STATUS_ABORTED else "canceled"
             return ("warning", f"{PREFIX}the gripper goal to {self.name} was {word} (closedness "
@@ -219,6 +263,34 @@ class AwaitedGoals:
                          f"have hung or died; check the hand and its driver (ros2 action info "
                          f"{self.name}); later goals without an answer are counted until it "
                          "answers")
+
+
+def held_width(status: int | None, goal_position: float, result) -> float | None:
+    """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
+
+    franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
+    GripperCommand's ``command.position`` and its result's ``position`` are one finger's joint
+    position, half the width between the fingers [m]. A close onto an object ends ABORTED
+    there (libfranka's grasp stops outside its epsilons of the width asked) or, with
+    ros2_controllers' gripper action, SUCCEEDED with ``stalled`` true / ``reached_goal`` false;
+    its result's position lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`:
+    the width held is 2 x that position. None for any other status, a result without a finite
+    position, a goal reached, and an opening goal that stopped short (below its goal: a
+    failure).
+    """
+    position = getattr(result, "position", None)
+    if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or isinstance(position, bool):
+        return None
+    try:
+        position = float(position)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(position) or position <= goal_position + HOLD_MARGIN_M:
+        return None
+    if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
+            getattr(result, "reached_goal", True):
+        return None
+    return 2.0 * position
 
 
 def _answered_by(older: int, accepted: bool, number: int, superseding: bool) -> bool:

@@ -6,7 +6,11 @@ enable changed meanwhile) or too old, reported only in shadow mode, refused on s
 inputs (``input_checks``) or by ``safety.filter_target``; otherwise its target goes to the
 set-point streamer, the sub-goal's step is counted and the gripper command (outside its
 deadband, unless ``goals.gripper`` hold, or planned from a state recorded before any finger
-joint state) goes into the report.
+joint state) goes into the report. A gripper command whose GripperCommand goal did not reach the
+hand (its ``Delivery``: not sent, rejected, lost with its driver) is sent again with a later
+command, spaced out (:meth:`CommandSession._gripper_resend_due`). Continuous control's first
+command after a hand change waits for the arm's arrival and the hand's stop, as blocking and
+async plan only then (:meth:`CommandSession._hand_settling`).
 """
 
 from __future__ import annotations
@@ -25,11 +29,27 @@ from vjepa_ros.robot.safety import filter_target
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
 from vjepa_ros.robot.targets import poses_apart, target_from_action
 
+# [s] the first resend of a gripper goal that did not reach the hand comes this long after the
+# last send at the earliest; each further one twice as long after, at most
+# control.gripper_result_timeout_s (RESEND_CAP_S when that is 0): a server that keeps rejecting
+# gets a few goals in its first seconds, then one per timeout
+RESEND_FIRST_S = 0.05
+RESEND_CAP_S = 10.0
+# [s] a gripper command not sent at all (no server: gripper_output returned False) is tried again
+# at least this often (the gripper_command topic carries it again each time)
+UNSENT_RETRY_S = 1.0
+
 
 class CommandSession:
     """The plan-to-command methods of ``MPCSession`` (see the module docstring)."""
 
     _gripper_wait_noted = None  # the switch whose gripper wait was logged (_gripper_waits)
+    _gripper_delivery = None  # the last gripper_output's answer (a Delivery, or None)
+    _gripper_sent_at = -float("inf")  # [s] when the last gripper command went out
+    _gripper_resends = 0  # resends of the same gripper command since one reached the hand
+    _hand_change_pending = False  # the last gripper command was sent to a hand not there
+    _settle_next = False  # continuous: the next sub-goal waits for that change (_hand_settling)
+    _hand_settle_noted = None  # the command time whose settling wait was logged
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -137,17 +157,92 @@ class CommandSession:
         gripper = float(decision.target[6])
         self.command_moved_hand = False
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
-        if not held and not self._gripper_guessed(gripper_measured) and (
-                self.last_gripper is None
-                or abs(gripper - self.last_gripper) > self.control.gripper_deadband):
+        if held or self._gripper_guessed(gripper_measured):
+            return report  # (hold and an unmeasured hand change nothing: no settling either)
+        changed = self.last_gripper is None or \
+            abs(gripper - self.last_gripper) > self.control.gripper_deadband
+        if changed or self._gripper_resend_due(now):
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
-            if self.gripper_output is not None:  # with the set-point's target, atomically
-                try:
-                    self.gripper_output(gripper)
-                except Exception as exc:  # noqa: BLE001 - raised once the step has ended
-                    self._gripper_error = exc  # (plan_step: breaker44t)
+            self._gripper_resends = 0 if changed else self._gripper_resends + 1
+            hand = latest.value[GRIPPER_INDEX] if latest.gripper_measured else None
+            self._hand_change_pending = hand is None or \
+                abs(float(hand) - gripper) > self.control.hand_tolerance
+            self._send_gripper_command(gripper, now)
+        if switch is not None and self._hand_change_pending:  # the next sub-goal waits for it
+            self._settle_next = self.command_moved_hand or \
+                self._hand_moving(now, self.inputs.latest_state())
         return report
+
+    def _send_gripper_command(self, gripper: float, now: float) -> None:
+        """Hand ``gripper`` to ``gripper_output`` with the set-point's target (locked).
+
+        Its answer is kept: a ``Delivery`` (``nodes.gripper_goals``) tells later whether the
+        goal reached the hand, False says it was not sent; anything else (None) is taken as
+        delivered.
+        """
+        self._gripper_sent_at, self._gripper_delivery = now, None
+        if self.gripper_output is None:
+            return
+        try:
+            answer = self.gripper_output(gripper)
+        except Exception as exc:  # noqa: BLE001 - raised once the step has ended
+            self._gripper_error = exc  # (plan_step: breaker44t)
+            return
+        if answer is False or callable(getattr(answer, "needs_resend", None)):
+            self._gripper_delivery = answer
+
+    def _gripper_resend_due(self, now: float) -> bool:
+        """Tell whether the last gripper command, which never reached the hand, goes out again.
+
+        ``gripper_output`` said it was not sent (False: no server), or its ``Delivery`` says it
+        was rejected, or lost (its server went, or it went unanswered past
+        ``control.gripper_result_timeout_s``) and the server answers now: the plan's
+        closedness, inside the deadband, would otherwise never reach the hand (breaker53g).
+        Spaced out: :data:`RESEND_FIRST_S` after the last send, doubling with each resend up
+        to the timeout (a send not made: up to :data:`UNSENT_RETRY_S`); reset once a goal was
+        accepted.
+        """
+        delivery = self._gripper_delivery
+        if delivery is None:
+            return False
+        if delivery is not False and delivery.state in ("accepted", "ended"):
+            self._gripper_resends = 0
+        cap = UNSENT_RETRY_S if delivery is False else \
+            self.control.gripper_result_timeout_s or RESEND_CAP_S
+        wait = min(RESEND_FIRST_S * 2 ** self._gripper_resends, max(cap, RESEND_FIRST_S))
+        if now - self._gripper_sent_at < wait:
+            return False
+        return delivery is False or delivery.needs_resend()
+
+    def _hand_settling(self) -> str:
+        """Why a continuous command waits for the last hand change to settle; "" when not.
+
+        A command that ended a sub-goal while a hand change still ran (it sent the hand to a
+        closedness its measured one, or an unmeasured one, was beyond ``control.hand_tolerance``
+        of, or the hand still moved toward an earlier one: ``_settle_next``) is followed by the
+        next sub-goal's first command only once the arm has arrived at that command's target
+        (``_arm_arrived``) and the hand no longer moves (``_hand_moving``), each bounded by
+        ``control.arrival_timeout_s``: discarded frame after frame meanwhile, as blocking and
+        async plan only then (fix51m). Without it the lift went out 10 ms after the grasp, the
+        fingers at 79 mm and the arm 81 mm short (breaker53g). Commands within a sub-goal go
+        on while the hand moves (the hand closes on the way to the grasp pose, as before).
+        """
+        if not self._settle_next:
+            return ""
+        now = self.clock()
+        latest = self.inputs.latest_state()
+        if self._arm_arrived(now) and (latest is None or not self._hand_moving(now, latest)):
+            self._settle_next = self._hand_change_pending = False
+            return ""
+        reason = (f"the next sub-goal's first command waits until the arm has arrived where the "
+                  f"last one ended and the hand has stopped (gripper change to "
+                  f"{self.last_gripper:.2f}; continuous control, as blocking and async): plan "
+                  "discarded")
+        if self._hand_settle_noted != self.command_time:
+            self._hand_settle_noted = self.command_time
+            self.log("info", reason)
+        return reason
 
     def _gripper_waits(self, gripper: float) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
@@ -161,14 +256,18 @@ class CommandSession:
         the sub-goal before it has arrived (``GoalSequence.unarrived_switch``, undone by a hold
         that cuts it): the arm, not its set-point, at the target (``_arm_arrived``, as blocking
         waits; breaker43o: a trailing arm 16 mm short), or ``control.arrival_timeout_s`` with
-        its warning. A command that keeps the hand goes out as always. An arm that arrived and
+        its warning. A command that keeps the hand goes out, unless a hand change still runs
+        at a sub-goal's end (:meth:`_hand_settling`). An arm that arrived and
         was then moved off the place (a push during a camera hold) is not brought back first:
         the hand changes where it is (README; breaker46l, breaker46p: waiting for it stalled
         the hand until the timeout, as nothing commands the arm back).
         """
-        if self.control.mode != "continuous" or self.goals is None or \
-                self.goal_switching.gripper != "subgoal" or not self._hand_changes(gripper):
+        if self.control.mode != "continuous":
             return ""
+        settling = self._hand_settling()
+        if settling or self.goals is None or self.goal_switching.gripper != "subgoal" or \
+                not self._hand_changes(gripper):
+            return settling
         switch = self.goals.unarrived_switch
         if switch is None:
             return ""
