@@ -47,8 +47,9 @@ class CommandSession:
     _gripper_delivery = None  # the last gripper_output's answer (a Delivery, or None)
     _gripper_sent_at = -float("inf")  # [s] when the last gripper command went out
     _gripper_resends = 0  # resends of the same gripper command since one reached the hand
-    _hand_change_pending = False  # the last gripper command was sent to a hand not there
-    _settle_next = False  # continuous: the next sub-goal waits for that change (_hand_settling)
+    _hand_change_pending = False  # the last gripper command went to a measured hand not there
+    # continuous: (goal version, sub-goal index) whose first command waits for that change
+    _settle_next: tuple[int, int] | None = None
     _hand_settle_noted = None  # the command time whose settling wait was logged
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
@@ -165,13 +166,12 @@ class CommandSession:
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
             self._gripper_resends = 0 if changed else self._gripper_resends + 1
-            hand = latest.value[GRIPPER_INDEX] if latest.gripper_measured else None
-            self._hand_change_pending = hand is None or \
-                abs(float(hand) - gripper) > self.control.hand_tolerance
+            self._hand_change_pending = latest.gripper_measured and abs(  # (unmeasured: unknown)
+                float(latest.value[GRIPPER_INDEX]) - gripper) > self.control.hand_tolerance
             self._send_gripper_command(gripper, now)
-        if switch is not None and self._hand_change_pending:  # the next sub-goal waits for it
-            self._settle_next = self.command_moved_hand or \
-                self._hand_moving(now, self.inputs.latest_state())
+        if switch is not None and self._hand_change_pending and (  # the next sub-goal waits
+                self.command_moved_hand or self._hand_moving(now, self.inputs.latest_state())):
+            self._settle_next = (self.goal_version, self.goals.index)
         return report
 
     def _send_gripper_command(self, gripper: float, now: float) -> None:
@@ -218,22 +218,29 @@ class CommandSession:
     def _hand_settling(self) -> str:
         """Why a continuous command waits for the last hand change to settle; "" when not.
 
-        A command that ended a sub-goal while a hand change still ran (it sent the hand to a
-        closedness its measured one, or an unmeasured one, was beyond ``control.hand_tolerance``
-        of, or the hand still moved toward an earlier one: ``_settle_next``) is followed by the
-        next sub-goal's first command only once the arm has arrived at that command's target
-        (``_arm_arrived``) and the hand no longer moves (``_hand_moving``), each bounded by
+        A command that ended a sub-goal while a hand change still ran (``_settle_next``: it
+        sent the hand to a closedness its measured one was beyond ``control.hand_tolerance``
+        of, or the hand still moved toward an earlier one; a hand not measured: no wait, its
+        change unknown) is followed by the next sub-goal's first command (unless a hold
+        reopened the sub-goal, or goals changed) only once the hand no longer moves
+        (``_hand_moving``) and, unless it reached its command within the tolerance (nothing in
+        it), the arm has arrived at that command's target (``_arm_arrived``), each bounded by
         ``control.arrival_timeout_s``: discarded frame after frame meanwhile, as blocking and
         async plan only then (fix51m). Without it the lift went out 10 ms after the grasp, the
         fingers at 79 mm and the arm 81 mm short (breaker53g). Commands within a sub-goal go
         on while the hand moves (the hand closes on the way to the grasp pose, as before).
         """
-        if not self._settle_next:
+        if self._settle_next is None:
+            return ""
+        if self._settle_next != (self.goal_version, self.goals.index):  # a hold reopened the
+            self._settle_next = None  # sub-goal (or new goals): its command is no next one
             return ""
         now = self.clock()
         latest = self.inputs.latest_state()
-        if self._arm_arrived(now) and (latest is None or not self._hand_moving(now, latest)):
-            self._settle_next = self._hand_change_pending = False
+        there = latest.gripper_measured and abs(float(latest.value[GRIPPER_INDEX]) - float(
+            self.last_gripper)) <= self.control.hand_tolerance  # the change done: no object
+        if (there or self._arm_arrived(now)) and not self._hand_moving(now, latest):
+            self._settle_next, self._hand_change_pending = None, False
             return ""
         reason = (f"the next sub-goal's first command waits until the arm has arrived where the "
                   f"last one ended and the hand has stopped (gripper change to "
