@@ -8,9 +8,10 @@ set-point streamer, the sub-goal's step is counted and the gripper command (outs
 deadband, unless ``goals.gripper`` hold, or planned from a state recorded before any finger
 joint state) goes into the report. A gripper command whose GripperCommand goal did not reach the
 hand (its ``Delivery``: not sent, rejected, lost with its driver) is sent again with a later
-command, spaced out (:meth:`CommandSession._gripper_resend_due`). Continuous control's first
-command after a hand change waits for the arm's arrival and the hand's stop, as blocking and
-async plan only then (:meth:`CommandSession._hand_settling`).
+command, spaced out (:meth:`CommandSession._gripper_resend_due`). Continuous control's next
+sub-goal, after one ended with a hand change still running, waits for the hand's stop (and, for
+a hand stopped short on an object, the arm's arrival), as blocking and async plan only then
+(:meth:`CommandSession._hand_settling`).
 """
 
 from __future__ import annotations
