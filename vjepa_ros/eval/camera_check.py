@@ -101,7 +101,13 @@ from vjepa_ros.eval.camera_check_stats import (
     unit_directions,
 )
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.eval.camera_check_unchanged import frames_changed, skipped_note
+from vjepa_ros.eval.camera_check_unchanged import (
+    SAME,
+    frames_changed,
+    skipped_motions,
+    skipped_note,
+    too_few_changed,
+)
 from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
@@ -186,6 +192,18 @@ def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarr
     return richer_fit_observed(planar, 1, spatial, 3, len(m_b), confidence), mirrors
 
 
+def stale_reasons(unchanged, count: int) -> list[str]:
+    """Return per motion why its frames are stale ("" not) from a bool or str mask [count]."""
+    if unchanged is None:
+        return [""] * count
+    reasons = [value if isinstance(value, str) else (SAME if value else "")
+               for value in np.asarray(unchanged, dtype=object).reshape(-1).tolist()]
+    if len(reasons) != count:
+        raise ValueError(f"camera check: unchanged must be [N] with N = {count} motions, "
+                         f"got {len(reasons)}")
+    return reasons
+
+
 def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   explained=None, repeat=None,
                   search_settings: tuple[int, int] | None = None,
@@ -211,18 +229,21 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             ``planner.*`` parameters, not the command's options
             (``camera_check_search.undecided_explanation``); motions along one line are to be
             moved, not recorded (``camera_check_motions.usable_motions``).
-        unchanged: [N] bool, optional: the motions whose frame after is the frame before
-            (``camera_check_unchanged.unchanged_frames``): left out of the verdict, which says
-            how many (``skipped``); None: none.
-        image_topic: the camera topic, named when every motion is ``unchanged``.
+        unchanged: [N] bool or str, optional: the motions whose frames are stale (their frame
+            after the same picture as before, ``camera_check_unchanged.unchanged_frames``, or
+            a repeat of an image taken elsewhere; str: why, "" none): left out of the verdict,
+            which says how many (``skipped``) and which (``skipped_motions``); None: none.
+        image_topic: the camera topic, named when every motion is ``unchanged`` or too few
+            are left without them.
     Returns:
         :class:`CameraCheckResult`; "placement fine" and "correct by rotation" name the axes
         they cover when a base axis had no motion (``unchecked_axes``, :func:`axes_scope`).
     Raises:
         ValueError: shapes differ, not finite, fewer than ``min_motions`` motions of at least
             ``min_motion_m``, or all of them along one line (the rotation is not determined);
-            the message says what motion is missing (and how many were skipped as unchanged);
-            every motion ``unchanged``: the frames on ``image_topic`` do not change.
+            the message says what motion is missing; every motion ``unchanged``: the frames
+            on ``image_topic`` do not change; too few left without the ``unchanged`` ones: the
+            frames stopped changing (how many were skipped; no advice on ``min_motion_m``).
     """
     thresholds = thresholds or CheckThresholds()
     executed = np.asarray(executed, dtype=np.float64)
@@ -238,18 +259,17 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         search_spread(inferred, repeat)  # the shapes, before the motions' own checks
         repeat = repeat[:, :3]
         finite &= np.isfinite(repeat).all(1)
-    unchanged = np.zeros(len(executed), bool) if unchanged is None else \
-        np.asarray(unchanged, dtype=bool).reshape(-1)
-    if len(unchanged) != len(executed):
-        raise ValueError(f"camera check: unchanged must be [N] with N = {len(executed)} motions, "
-                         f"got {len(unchanged)}")
+    reasons = stale_reasons(unchanged, len(executed))
+    unchanged = np.array([bool(reason) for reason in reasons], dtype=bool)
     moved = usable_motions(executed, thresholds, finite, live)  # an arm at rest: no evidence
     frames_changed(unchanged[moved], image_topic, live)
-    skipped = skipped_note(unchanged[moved])
+    skipped, moved_at_all = skipped_note(unchanged[moved]), moved
     try:
         used = usable_motions(executed, thresholds, moved & ~unchanged, live)
-    except ValueError as exc:
-        raise ValueError(f"{exc} ({skipped})" if skipped else str(exc)) from None
+    except ValueError:  # enough motions moved (above): the stale frames left too few
+        raise ValueError(too_few_changed(int((moved & ~unchanged).sum()),
+                                         thresholds.min_motions, skipped, image_topic, live)
+                         ) from None
     executed, inferred, count = executed[used], inferred[used], int(used.sum())
     spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:
@@ -375,4 +395,5 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
         mirror=mirror if verdict == Verdict.MOVE else "",
         search_caveat=caveat, skipped=skipped,
+        skipped_motions=skipped_motions(reasons, moved_at_all),
     )

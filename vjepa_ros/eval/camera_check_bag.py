@@ -27,9 +27,14 @@ from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
 from vjepa_ros.eval.camera_check_unchanged import (
-    frame_digest,
+    REPEAT,
+    SAME,
+    first_seen,
     frames_changed,
-    unchanged_frames,
+    picture,
+    same_picture,
+    skipped_note,
+    too_few_changed,
 )
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
@@ -90,28 +95,72 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     return len(every)
 
 
-def unchanged_steps(recording: Recording, thresholds: CheckThresholds,
-                    config) -> dict[int, bool]:
-    """Return {step: its frame one step later is its own frame} for the steps eval will plan.
+class StaleSteps(dict):
+    """{step: why its frames are stale ("" not)} and ``executed``: {step: Δxyz [3] [m]}.
+
+    ``executed``: the steps whose frame before or after repeats an image taken at another step
+    (a camera publishing each image twice): their motion as the frames show it, from where the
+    frame before's image was taken to where the frame after's was (``camera_check_unchanged``
+    ``first_seen``), replacing ``s_{k+1} ⊖ s_k``'s position part.
+    """
+
+    def __init__(self, reasons: dict, executed: dict):
+        super().__init__(reasons)
+        self.executed = executed
+
+
+def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -> StaleSteps:
+    """Return, for the steps eval will plan, why each one's frames are stale ("" not).
 
     The steps as :func:`check_executed_motions` picks them; one pass over the image topic,
-    keeping a digest per frame (``camera_check_unchanged``: a duplicated message, a frozen
-    camera). Two steps on one frame (a rate above the camera's) count as unchanged too.
+    keeping a sample per frame (``camera_check_unchanged.picture``). A step is stale when its
+    frame one step later is the same picture as its own (a duplicated message, a frozen
+    camera, one with an overlaid counter; two steps on one frame), or when its frames repeat
+    images taken elsewhere so that they show less than ``min_motion_m`` of motion; a step whose
+    frames repeat images taken elsewhere but still show a motion is kept as the frames show it
+    (``StaleSteps.executed``). Each frame is compared with every frame of the check before it.
     Raises ValueError naming the bag and its image topic, before any planning, when every
-    motion the check uses is unchanged (``camera_check_unchanged.frames_changed``).
+    motion the check uses is stale (``camera_check_unchanged.frames_changed``) or too few are
+    left without them (``too_few_changed``: how many were skipped).
     """
     steps, _, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
-    pairs = [(int(steps.frame_indices[k]), int(steps.frame_indices[k + GOAL_OFFSET]))
-             for k in chosen]
-    digests = {index: frame_digest(frame)
-               for index, frame in recording.iter_frames([i for pair in pairs for i in pair])}
-    same = unchanged_frames([digests[b] for b, _ in pairs], [digests[a] for _, a in pairs])
+    order = sorted({k + shift for k in chosen for shift in (0, GOAL_OFFSET)})
+    indices = [int(steps.frame_indices[k]) for k in order]
+    pictures = dict(recording.iter_frames(sorted(set(indices))))
+    pictures = {index: picture(frame) for index, frame in pictures.items()}
+    origins = dict(zip(order, (order[i] for i in first_seen(
+        [pictures[index] for index in indices], steps.states[order], thresholds.min_motion_m)),
+        strict=True))
+    executed = executed_step_actions(steps, chosen).astype(np.float64)
+    reasons, shown = [], {}
+    for row, k in enumerate(chosen):
+        before, after = origins[k], origins[k + GOAL_OFFSET]
+        reason = ""
+        if same_picture(pictures[int(steps.frame_indices[k])],
+                        pictures[int(steps.frame_indices[k + GOAL_OFFSET])]):
+            reason = SAME
+        elif (before, after) != (k, k + GOAL_OFFSET):
+            motion = steps.states[after][:3] - steps.states[before][:3]
+            if np.linalg.norm(motion) < thresholds.min_motion_m:
+                reason = REPEAT
+            else:
+                shown[k] = executed[row, :3] = motion
+        reasons.append(reason)
+    stale = np.array([bool(reason) for reason in reasons])
     try:
-        moved = long_enough(executed_step_actions(steps, chosen), thresholds)
-        frames_changed(same[moved], recording.image_topic, live=False)
+        moved = long_enough(executed, thresholds)
+        frames_changed(stale[moved], recording.image_topic, live=False)
+        try:
+            usable_motions(executed, thresholds, moved & ~stale)
+        except ValueError:
+            if not stale[moved].any():
+                raise  # check_executed_motions' refusal: not the frames'
+            raise ValueError(too_few_changed(int((moved & ~stale).sum()),
+                                             thresholds.min_motions, skipped_note(stale[moved]),
+                                             recording.image_topic, live=False)) from None
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
-    return dict(zip(chosen, same.tolist(), strict=True))
+    return StaleSteps(dict(zip(chosen, reasons, strict=True)), shown)
 
 
 # the progress bars of the two searches (the second: another seed, for their disagreement)
@@ -132,8 +181,9 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     (``evaluate_recording``'s; ``camera-check`` prints its CPU cost note, both searches counted,
     there). Raises ValueError (a one-line reason naming the bag) when the bag has too little or
     too one-sided motion, the window holds no frame with states, or the frames on its image
-    topic do not change (every motion's frame after is its frame before); motions whose frames
-    did not change are left out of the verdict, which says how many (``result.skipped``).
+    topic do not change or too few change (:func:`unchanged_steps`, all before planning);
+    motions whose frames are stale are left out of the verdict, which says how many
+    (``result.skipped``) and which (``result.skipped_motions``).
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
@@ -146,7 +196,11 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                                dataclasses.replace(config, seed=repeat_seed(seed)),
                                progress=progress, progress_label=SEARCH_LABELS[1])
     # frame k to frame k+1, as the inferred motion toward frame k+1 (not executed_period_action)
-    executed = np.array([r["executed_action"] for r in report["steps"]])
+    executed = np.array([r["executed_action"] for r in report["steps"]], dtype=np.float64)
+    shown = getattr(unchanged, "executed", {})  # motions as their repeated frames show them
+    for row, r in enumerate(report["steps"]):
+        if r["step"] in shown:
+            executed[row, :3] = shown[r["step"]]
     inferred = np.array([r["planned_action"] for r in report["steps"]])
     repeat = np.array([r["planned_action"] for r in again["steps"]])
     explained = explained_share([r["energy_planned"] for r in report["steps"]],

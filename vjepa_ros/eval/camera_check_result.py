@@ -73,9 +73,17 @@ class CameraCheckResult:
     # "6 motions: too few to judge directions off the axes (at least 10)"; "": it is),
     # held to min_scale; None: too few motions for the fit
     weakest_direction: dict | None = None
-    # the motions left out because their frame after was their frame before, in words ("k of N
-    # motions skipped: the frame did not change ..."; "": none) (camera_check_unchanged)
+    # the motions left out because their frames were stale, in words ("k of N motions skipped:
+    # the frame did not change ..."; "": none) (camera_check_unchanged); in the JSON:
+    # ``skipped_note`` (``skipped``: the motions, below)
     skipped: str = ""
+    # which: [{"motion": index among the motions given, "reason": why}] ([]: none); the JSON's
+    # ``skipped``
+    skipped_motions: list = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        """Return the result as plain data; ``skipped`` the motions, ``skipped_note`` the words."""
+        data = dataclasses.asdict(self)
+        data["skipped_note"] = data.pop("skipped")
+        data["skipped"] = data.pop("skipped_motions")
+        return data

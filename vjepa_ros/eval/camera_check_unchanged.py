@@ -1,72 +1,192 @@
-"""Camera-check motions whose frame before and frame after are the same picture.
+"""Camera-check frames that are stale: the same picture as before, or an image taken elsewhere.
 
 A camera driver that hangs and re-publishes its last image with fresh stamps (a frozen camera, a
-USB hiccup, a bag's duplicated message) makes a motion's frame after byte-equal to its frame
-before. There is no frame change to explain: the model's standing-still energy toward the frame
-after is ~0 and ``explained_share`` (``1 − E(inferred) / E(still)``) says nothing about what the
-model sees; the inferred direction is the search's noise. Such a motion is evidence about the
-camera, not about the model: :func:`unchanged_frames` finds them, :func:`frames_changed` refuses
-when every motion is one, :func:`skipped_note` says how many the verdict left out.
+USB hiccup, a bag's duplicated message), one that re-encodes that image with a time stamp or a
+counter drawn in or dither added, a slow camera behind a faster republisher (a new image once a
+second, re-published at 10 Hz), and a camera that does not show the arm all send frames that do
+not show the motion the arm made. There is no frame change to explain: the model's
+standing-still energy toward such a frame is ~0 and ``explained_share`` says nothing about what
+the model sees; the inferred direction is the search's noise. Such a motion is evidence about the
+camera, not about the model.
 
-Why byte equality and no threshold on the change: a motion the camera shows little of (along its
-optical axis, or a small arm far away) changes its frame little, and exactly those motions are
-what "move the camera: the model does not see the arm move along z" must judge; a threshold on
-the pixel or embedding change relative to the other motions' would drop them as "unchanged" and
-hide a bad placement. A repeated image is byte-equal (it is the same message's pixels), so
-equality catches every repeat and nothing a real camera sends while the arm moves (its sensor
-noise alone changes some pixels).
+**The same picture** (:func:`same_picture`): two frames of one shape whose pixels differ, by
+more than :data:`GREY_LEVELS` grey levels in some channel, in fewer than :data:`CHANGED_FLOOR`
+of the image (judged on every k-th pixel, at most :data:`SAMPLE_SIDE` per side: a sample of the
+image, so the share is the image's own). Why this floor: a dither or a re-encoding changes many
+pixels by a few grey levels (below the step), an overlaid counter or time stamp changes a few
+pixels by a lot (below the share); the arm moving a few cm changes the region it covers and
+uncovers by tens of grey levels, in a 640x480 view at 1 m some 1-2 % of the image. What it
+cannot tell: an overlay larger than 0.5 % of the image (a wide time-stamp banner) is a change;
+a motion that changes less than 0.5 % of the image (a small arm far away moving along the
+optical axis) reads as the same picture, so its motion is skipped instead of judged by "move the
+camera" (when every motion is: the refusal names both causes); a real camera's sensor noise
+above the step in many pixels (a dark, high-gain image) makes every frame new, so a frozen
+scene there is not caught (a real camera does not freeze that way: a hung driver repeats one
+image).
+
+**An image taken elsewhere** (:func:`first_seen`): a frame that is the same picture as an
+earlier one of the check, taken while the arm stood at least ``min_shift_m`` away (a repeat:
+the picture shows the arm where it was then). Frames of one pose that look alike (every
+"before" frame of the live check at its start) are no repeat.
+
+:func:`unchanged_frames` finds the motions whose frame after is the same picture as their
+frame before; :func:`frames_changed` refuses when every motion is stale,
+:func:`too_few_changed` when too few are left, :func:`skipped_note` says how many the verdict
+left out and :func:`skipped_motions` which.
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 
 import numpy as np
 
 from vjepa_ros.counts import counted
 
+# a pixel has changed when some channel differs by more than this many grey levels (of 255)
+GREY_LEVELS = 8
+# two frames are the same picture when fewer than this share of their pixels changed
+CHANGED_FLOOR = 0.005
+# the pixels compared: every k-th along each side, at most this many per side (k >= 1)
+SAMPLE_SIDE = 64
+# why a motion was skipped (``skipped_motions``' reasons, per motion)
+SAME = "its frame after is the same picture as its frame before"
+REPEAT = "a frame repeats an image taken with the arm elsewhere"
+# what makes frames stale, in every refusal of them
+CAUSES = "the camera driver publishes no new images, or the camera does not see the arm"
 
-def frame_digest(frame) -> bytes:
-    """Return a digest of a frame's pixels and shape (equal digests: the same picture)."""
-    frame = np.ascontiguousarray(frame)
-    return hashlib.blake2b(frame.tobytes() + str(frame.shape).encode(), digest_size=16).digest()
+
+def picture(frame) -> tuple:
+    """Return what :func:`same_picture` compares of a frame [H, W(, C)]: (shape, the sample).
+
+    The sample: every k-th pixel along each side (``k = ceil(max(H, W) / SAMPLE_SIDE)``),
+    int16 [h, w, C].
+    """
+    frame = np.asarray(frame)
+    step = max(1, math.ceil(max(frame.shape[:2], default=1) / SAMPLE_SIDE))
+    sample = frame[::step, ::step] if frame.ndim >= 2 else frame
+    sample = sample.reshape(*sample.shape[:2], -1) if frame.ndim >= 2 else sample
+    return tuple(frame.shape), sample.astype(np.int16)
+
+
+def changed_share(a, b) -> float:
+    """Return the share [0, 1] of pixels that changed between two pictures (1: other shapes).
+
+    ``a``, ``b``: frames or :func:`picture` tuples.
+    """
+    a = a if isinstance(a, tuple) else picture(a)
+    b = b if isinstance(b, tuple) else picture(b)
+    if a[0] != b[0]:
+        return 1.0
+    changed = np.abs(a[1] - b[1]) > GREY_LEVELS
+    changed = changed.any(-1) if changed.ndim == 3 else changed
+    return float(changed.mean()) if changed.size else 0.0
+
+
+def same_picture(a, b) -> bool:
+    """Return True when two frames (or :func:`picture` tuples) are the same picture (module)."""
+    return changed_share(a, b) < CHANGED_FLOOR
 
 
 def unchanged_frames(befores, afters) -> np.ndarray:
-    """Return the mask [N] bool of motions whose frame after equals its frame before.
+    """Return the mask [N] bool of motions whose frame after is the same picture as before.
 
-    ``befores``, ``afters``: N frames [H, W, 3] uint8 each (or their :func:`frame_digest`).
+    ``befores``, ``afters``: N frames [H, W, 3] uint8 each (or their :func:`picture`).
     """
-    def digest(frame):
-        return frame if isinstance(frame, bytes) else frame_digest(frame)
-
-    return np.array([digest(b) == digest(a) for b, a in zip(befores, afters, strict=True)],
+    return np.array([same_picture(b, a) for b, a in zip(befores, afters, strict=True)],
                     dtype=bool).reshape(-1)
 
 
-def frames_changed(unchanged: np.ndarray, image_topic: str, live: bool) -> None:
-    """Refuse when every motion's frames did not change (the camera shows one picture).
+def first_seen(pictures, positions, min_shift_m: float) -> list[int]:
+    """Return, per frame, the index of the earlier frame whose image it repeats (else itself).
 
-    ``unchanged``: the mask [N] of :func:`unchanged_frames`; ``image_topic``: the camera topic
-    (named in the refusal); ``live``: the planner node's check (its words: what to call again).
-    Raises ValueError naming the topic when all N > 0 motions are unchanged.
+    ``pictures``: N frames in the order taken (or their :func:`picture`); ``positions``
+    [N, 3+]: where the arm stood at each [m]. A frame repeats an earlier one when they are the
+    same picture and the arm stood at least ``min_shift_m`` apart; the index given is where
+    that image was first seen (a repeat's own repeats point there too). Each frame is compared
+    with every earlier image first seen (vectorised: a 1200-step bag of 640x480 images, about
+    10 s).
     """
-    if not len(unchanged) or not unchanged.all():
-        return
+    pictures = [p if isinstance(p, tuple) else picture(p) for p in pictures]
+    positions = np.asarray(positions, dtype=np.float64).reshape(len(pictures), -1)[:, :3]
+    origins: list[int] = []
+    kept: dict[tuple, list] = {}  # per shape: [the first-seen frames' indices, their samples]
+    for i, (shape, sample) in enumerate(pictures):
+        indices, samples = kept.setdefault(shape, [[], []])
+        origin = i
+        if indices:
+            far = np.linalg.norm(positions[indices] - positions[i], axis=1) >= min_shift_m
+            if far.any():
+                stack = np.stack([samples[k] for k in np.flatnonzero(far)])
+                changed = np.abs(stack - sample) > GREY_LEVELS
+                changed = changed.any(-1) if changed.ndim == 4 else changed
+                same = changed.reshape(len(stack), -1).mean(1) < CHANGED_FLOOR
+                if same.any():
+                    origin = indices[int(np.flatnonzero(far)[np.argmax(same)])]
+        if origin == i:
+            indices.append(i)
+            samples.append(sample)
+        origins.append(origin)
+    return origins
+
+
+def frames_changed(unchanged: np.ndarray, image_topic: str, live: bool) -> None:
+    """Refuse when every motion's frames are stale (the camera shows one picture).
+
+    ``unchanged``: the mask [N] of the stale motions (:func:`unchanged_frames`, repeats);
+    ``image_topic``: the camera topic (named in the refusal); ``live``: the planner node's check
+    (its words: what to call again). Raises ValueError (:func:`stale_refusal`) when all N > 0
+    motions are stale.
+    """
+    if len(unchanged) and np.asarray(unchanged, dtype=bool).all():
+        which = f"each of the {counted(len(unchanged), 'motion')}"
+        raise ValueError(stale_refusal(image_topic, which, live))
+
+
+def _what_to_do(image_topic: str, live: bool) -> str:
     again = ("call ~/camera_check again" if live else
              "record the bag again with a camera that shows the arm moving")
-    raise ValueError(
-        f"camera check: frames on {image_topic} do not change: the camera is frozen or the "
-        f"topic repeats one image (the frame after each of the {counted(len(unchanged), 'motion')}"
-        f" is the frame before it, so the model has no frame change to explain); check that the "
-        f"camera driver publishes new images (e.g. ros2 topic hz and a viewer on {image_topic}), "
-        f"then {again}")
+    return (f"check that the camera driver publishes new images (e.g. ros2 topic hz and a viewer "
+            f"on {image_topic}) and that the arm is in the camera's view, then {again}")
+
+
+def stale_refusal(image_topic: str, which: str, live: bool, stopped: str = "") -> str:
+    """Return the refusal of stale frames: ``which`` motions ("each of the 14 motions").
+
+    ``stopped``: what the check did about it (the live check's early stop), after the reason.
+    """
+    return (f"camera check: frames on {image_topic} do not change: the camera is frozen or the "
+            f"topic repeats one image, or the camera does not show the arm moving ({CAUSES}): "
+            f"the frame after {which} is the same picture as the frame before it or an image "
+            f"taken with the arm elsewhere, so the model has no frame change to explain"
+            f"{stopped}; {_what_to_do(image_topic, live)}")
+
+
+def too_few_changed(kept: int, need: int, note: str, image_topic: str, live: bool) -> str:
+    """Return the refusal of too few motions left once the stale ones are skipped.
+
+    ``kept``: the motions left; ``need``: ``min_motions``; ``note``: :func:`skipped_note`.
+    Lowering ``min_motion_m`` cannot help here (the motions were long enough), so it says not.
+    """
+    return (f"camera check: {counted(kept, 'motion')} with frames that change, need {need} "
+            f"along at least two directions: frames on {image_topic} stopped changing or repeat "
+            f"earlier images ({CAUSES}) ({note}); {_what_to_do(image_topic, live)}")
 
 
 def skipped_note(unchanged: np.ndarray) -> str:
-    """Return "k of N motions skipped: the frame did not change" ("" when none was)."""
-    skipped = int(np.count_nonzero(unchanged))
+    """Return "k of N motions skipped: the frame did not change ..." ("" when none was)."""
+    skipped = int(np.count_nonzero(np.asarray(unchanged, dtype=bool)))
     if not skipped:
         return ""
     return (f"{skipped} of {counted(len(unchanged), 'motion')} skipped: the frame did not change "
-            "(the camera repeated an image)")
+            "(the camera repeated an image, or does not show the arm moving)")
+
+
+def skipped_motions(reasons, considered: np.ndarray) -> list[dict]:
+    """Return [{"motion": index, "reason": why}] of the skipped motions (the JSON's ``skipped``).
+
+    ``reasons`` [N] str ("" kept; :data:`SAME`, :data:`REPEAT`); ``considered`` [N] bool: the
+    motions long enough to count (an arm at rest is no skip).
+    """
+    return [{"motion": int(i), "reason": reasons[i]}
+            for i in np.flatnonzero(considered) if reasons[i]]

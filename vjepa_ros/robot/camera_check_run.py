@@ -13,6 +13,15 @@ motions (the inference hides behind the arm time instead of adding to it); once 
 and every motion searched, the worker estimates the model's frame (``eval.camera_check``).
 A disable, a hold (stale inputs, ...), a move that does not arrive within ``timeout_s`` or no
 fresh frame ends the run at once with the reason (:attr:`error`); the arm is not moved further.
+
+A fresh stamp is not taken for a fresh image: the run keeps a sample of every new image seen
+during the check with where the arm stood when it first came (``eval.camera_check_unchanged``),
+and a frame to record that is the same picture as one first seen with the arm at least
+``min_motion_m`` away (a slow camera re-published faster, a frozen one) is stale: the run waits
+up to :data:`STALE_WAIT_S` more for a new image, then records it as stale (the motion is
+skipped, :attr:`stale`). Once the first :data:`EARLY_MOTIONS` motions are all stale the run
+moves the arm back to the start and stops with the stale-frame refusal: a frozen camera is not
+moved through every motion.
 """
 
 from __future__ import annotations
@@ -23,8 +32,21 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.eval.camera_check_unchanged import (
+    REPEAT,
+    SAME,
+    picture,
+    same_picture,
+    stale_refusal,
+)
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
+
+# a stale frame to record: wait this much longer than settle_s for a new image [s] (a 1 Hz
+# camera sends one within 1 s; a frozen one never)
+STALE_WAIT_S = 1.2
+# the first this many motions all stale: the camera shows no motion; stop, the arm back at start
+EARLY_MOTIONS = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,6 +97,14 @@ class CameraCheckRun:
         self.inferring = False
         self.finished_at: float | None = None
         self.done = threading.Event()
+        self.image_topic = "the camera topic"  # named in the stale-frame refusal
+        # every new image seen during the check: (its picture, where the arm was [3]), the
+        # newest frame's stamp looked at, and per recorded motion why its frames are stale
+        self.seen: list[tuple] = []
+        self.seen_stamp = -float("inf")
+        self.stale: list[str] = []
+        self.before_stale = False
+        self.abandon = ""  # the refusal to stop with once the arm is back at the start
 
     @property
     def moving_done(self) -> bool:
@@ -142,6 +172,7 @@ class CameraCheckRun:
             return target
         if not self.active:
             return None
+        self._watch(frame, state_at, measured)
         move = self.moves[self.index]
         if self.commanded != self.index:
             self.commanded, self.commanded_at, self.arrived_at = self.index, now, None
@@ -155,6 +186,8 @@ class CameraCheckRun:
                           f"{self.config.timeout_s:g} s ({close * 100:.1f} cm away)", now)
             return None
         if not move.record:
+            if self.abandon:
+                self._stop(self.abandon, now)
             self.index += 1  # back at the start: all moves made
             return None
         fresh = frame is not None and frame.stamp >= self.arrived_at + self.config.settle_s
@@ -166,14 +199,51 @@ class CameraCheckRun:
         state = state_at(frame.stamp)
         if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
             return None  # wait for a state near a frame
+        stale = self._repeats(frame.value, np.asarray(state.value, dtype=np.float64)[:3])
+        if stale and now - self.arrived_at < self.config.settle_s + STALE_WAIT_S:
+            return None  # an image taken elsewhere: wait for a new one
         if move.record == "before":
             self.befores.append(frame.value.copy())
             self.before_states.append(np.array(state.value, dtype=np.float64))
+            self.before_stale = stale
         else:
             self.afters.append(frame.value.copy())
             self.after_states.append(np.array(state.value, dtype=np.float64))
+            self.stale.append(SAME if same_picture(self.befores[-1], self.afters[-1]) else
+                              REPEAT if stale or self.before_stale else "")
+            self._stop_early()
         self.index += 1
         return None
+
+    def _watch(self, frame: Stamped | None, state_at, measured: np.ndarray) -> None:
+        """Keep a newly stamped frame's picture, unless it is the last image again.
+
+        Where the arm stood: the state nearest its stamp (the measured one without).
+        """
+        if frame is None or frame.stamp <= self.seen_stamp:
+            return
+        self.seen_stamp = frame.stamp
+        mine = picture(frame.value)
+        if self.seen and same_picture(self.seen[-1][0], mine):
+            return  # re-published: where it was first seen stands
+        state = state_at(frame.stamp)
+        where = np.asarray(measured if state is None else state.value, dtype=np.float64)[:3]
+        self.seen.append((mine, where))
+
+    def _repeats(self, frame: np.ndarray, where: np.ndarray) -> bool:
+        """Return True when ``frame`` is an image first seen with the arm elsewhere (module)."""
+        shift = self.thresholds.min_motion_m if self.thresholds is not None else 0.01
+        mine = picture(frame)
+        return any(np.linalg.norm(at - where) >= shift and same_picture(seen, mine)
+                   for seen, at in self.seen)
+
+    def _stop_early(self) -> None:
+        """Once the first :data:`EARLY_MOTIONS` motions are all stale: back to start, then stop."""
+        if len(self.stale) == EARLY_MOTIONS and all(self.stale):
+            self.abandon = stale_refusal(
+                self.image_topic, f"each of the first {EARLY_MOTIONS} motions", live=True,
+                stopped="; the check stopped after them and moved the arm back to its start")
+            self.index = len(self.moves) - 2  # the caller's += 1: the move back to the start
 
     @property
     def executed(self) -> np.ndarray:

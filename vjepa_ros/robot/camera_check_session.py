@@ -82,6 +82,7 @@ class CameraCheckSession:
             self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
                                                self.control.arrival_tolerance_m, now, thresholds)
             self.camera_check.trial_config = trial
+            self.camera_check.image_topic = self.camera_topic()
             self.last_camera_check = self.camera_check
             if not self.streamer.active:
                 self.streamer.reset(self.inputs.latest_state().value)
@@ -286,13 +287,11 @@ class CameraCheckSession:
         import numpy as np
 
         from vjepa_ros.eval.camera_check import check_motions as estimate
-        from vjepa_ros.eval.camera_check_unchanged import unchanged_frames
 
         return estimate(run.executed, np.stack(run.inferred), run.thresholds,
                         np.array(run.explained), np.stack(run.inferred_repeat),
                         (self.cem.samples, self.cem.iterations), live=True,
-                        unchanged=unchanged_frames(run.befores, run.afters),
-                        image_topic=self.camera_topic())
+                        unchanged=run.stale, image_topic=self.camera_topic())
 
     def _complete_camera_check(self, run: CameraCheckRun, result, error: str) -> None:
         """End the check (locked) with its result, or its error: the session plans goals again."""
