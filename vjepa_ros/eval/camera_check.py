@@ -57,8 +57,9 @@ at least 10 usable motions and no motion alone along a direction (else ``weakest
 This module gives the verdict (:func:`check_motions`); the result: ``camera_check_result``; the
 rotation fits: ``camera_check_rotation``; the motions used: ``camera_check_motions``; the words
 of "move the camera": ``camera_check_reasons``; the model's inferred motions:
-``camera_check_inference``; the motions whose frame after is the frame before (left out, or
-all of them: refused): ``camera_check_unchanged``.
+``camera_check_inference``; the motions whose frames are stale, the frame after the same
+picture as the frame before or an image taken with the arm elsewhere (left out; all of them, or
+too many to leave enough: refused, naming the image topic): ``camera_check_unchanged``.
 """
 
 from __future__ import annotations

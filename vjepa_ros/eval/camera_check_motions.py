@@ -27,19 +27,27 @@ def direction_spans(executed: np.ndarray) -> np.ndarray:
     return np.concatenate([span, np.zeros(3 - len(span))])
 
 
-def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds) -> str:
-    """Say what to do about too few motions, naming the threshold when shorter ones exist."""
+def _more_motion_hint(executed: np.ndarray, thresholds: CheckThresholds,
+                      live: bool = False) -> str:
+    """Say what to do about too few motions, naming the threshold when shorter ones exist.
+
+    ``live``: the planner node's check (its motions were commanded, not a bag's: no bag named).
+    """
     lengths = np.linalg.norm(executed[np.isfinite(executed).all(1)], axis=1)
     moved = np.sort(lengths[lengths > 0])[::-1]
-    record = "record the arm moving a few cm along x, y and z (or run the live check, " \
-        "~/camera_check)"
+    record = ("check that the arm follows the check's set-points (camera_check.motion."
+              "distance_m of motion each) and call ~/camera_check again" if live else
+              "record the arm moving a few cm along x, y and z (or run the live check, "
+              "~/camera_check)")
+    n = thresholds.min_motions
+    longest = f"the {n} longest executed motions" if live else f"the bag's {n} longest motions"
     if not len(moved):
         return record
     name, default = f"{PARAM_PREFIX}min_motion_m", CheckThresholds().min_motion_m
     enough = len(moved) >= thresholds.min_motions
     nth = moved[thresholds.min_motions - 1] if enough else 0.0
     if enough and nth >= default - MOTION_TOLERANCE_M:
-        return (f"the bag's {thresholds.min_motions} longest motions are {moved[0] * 100:.1f} "
+        return (f"{longest} are {moved[0] * 100:.1f} "
                 f"to {nth * 100:.1f} cm: lower {name} (a length in metres, default {default:g})"
                 f" to at most {math.floor(nth * 1000) / 1000:g}")
     return (f"the longest motion is {moved[0] * 100:.1f} cm ({name}, a length in metres, default "
@@ -87,7 +95,7 @@ def usable_motions(executed, thresholds: CheckThresholds | None = None,
         raise ValueError(
             f"camera check: {counted(count, 'executed motion')} of at least "
             f"{thresholds.min_motion_m * 100:g} cm, need {thresholds.min_motions}: "
-            f"{_more_motion_hint(executed, thresholds)}")
+            f"{_more_motion_hint(executed, thresholds, live)}")
     span = direction_spans(executed[used])
     if span[1] < SPAN_2D * span[0]:
         raise ValueError("camera check: the executed motions all lie along one line, which does "
