@@ -150,17 +150,28 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -
     try:
         moved = long_enough(executed, thresholds)
         frames_changed(stale[moved], recording.image_topic, live=False)
-        try:
-            usable_motions(executed, thresholds, moved & ~stale)
-        except ValueError:
-            if not stale[moved].any():
-                raise  # check_executed_motions' refusal: not the frames'
+        if _too_few_left(executed, thresholds, moved, stale):
             raise ValueError(too_few_changed(int((moved & ~stale).sum()),
                                              thresholds.min_motions, skipped_note(stale[moved]),
-                                             recording.image_topic, live=False)) from None
+                                             recording.image_topic, live=False))
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
     return StaleSteps(dict(zip(chosen, reasons, strict=True)), shown)
+
+
+def _too_few_left(executed, thresholds: CheckThresholds, moved, stale) -> bool:
+    """Return True when the motions determine a rotation, but not without the stale ones.
+
+    Too few motions whatever the frames: not the frames' refusal (``check_executed_motions``'
+    before, ``check_motions``' after planning).
+    """
+    for mask, usable in ((moved & ~stale, False), (moved, True)):
+        try:
+            usable_motions(executed, thresholds, mask)
+        except ValueError:
+            continue
+        return usable
+    return False
 
 
 # the progress bars of the two searches (the second: another seed, for their disagreement)
