@@ -15,14 +15,14 @@ of the image (judged on every k-th pixel, at most :data:`SAMPLE_SIDE` per side: 
 image, so the share is the image's own). Why this floor: a dither or a re-encoding changes many
 pixels by a few grey levels (below the step), an overlaid counter or time stamp changes a few
 pixels by a lot (below the share); the arm moving a few cm changes the region it covers and
-uncovers by tens of grey levels, in a 640x480 view at 1 m some 1-2 % of the image (an
-estimate, not measured). What it cannot tell: an overlay larger than 0.5 % of the image (a wide time-stamp banner) is a change;
-a motion that changes less than 0.5 % of the image (a small arm far away moving along the
-optical axis) reads as the same picture, so its motion is skipped instead of judged by "move the
-camera" (when every motion is: the refusal names both causes); a real camera's sensor noise
-above the step in many pixels (a dark, high-gain image) makes every frame new, so a frozen
-scene there is not caught (a real camera does not freeze that way: a hung driver repeats one
-image).
+uncovers by tens of grey levels, in a 640x480 view at 1 m some 1-2 % of the image (an estimate,
+not measured). What it cannot tell: an overlay larger than 0.5 % of the image (a wide
+time-stamp banner) is a change; a motion that changes less than 0.5 % of the image (a small arm
+far away moving along the optical axis) reads as the same picture, so its motion is skipped
+instead of judged by "move the camera" (when every motion is: the refusal names both causes); a
+real camera's sensor noise above the step in many pixels (a dark, high-gain image) makes every
+frame new, so a frozen scene there is not caught (a real camera does not freeze that way: a
+hung driver repeats one image).
 
 **An image taken elsewhere** (:func:`first_seen`): a frame that is the same picture as an
 earlier one of the check, taken while the arm stood at least ``min_shift_m`` away (a repeat:
