@@ -24,11 +24,22 @@ Defects (strict xfails; each test's docstring: input, what happened, what should
    previous plan's 0.0x s); the only sign comes once the plan ends. Expected: WARN while a plan
    runs longer than ``safety.max_plan_age_s``, naming it.
 
+3. ``safety.max_image_age_s`` 0.8, ``safety.max_plan_age_s`` 1: a plan stalls 3 s and the
+   camera stops as it begins (the arm holds ``stale_inputs`` from 0.8 s on). The plan's
+   report is ``discarded`` ``stale_plan`` ("was the process stalled ...: planning on a fresh
+   frame"), where README's ``refusal`` field says inputs gone stale while a plan is computed
+   refuse it with ``stale_inputs`` and the arm holds (``command_session._command`` checks the
+   plan's age first).
+4. Same run: from the plan's end until the camera comes back, ``/diagnostics``
+   ``refusal_kind`` is ``stale_plan`` and ``refusal`` the frozen "plan too old: ... 3.0 s"
+   line (``input_checks._status_refusal`` returns the stored refusal before the inputs'),
+   the dead camera only in ``blocking``: a tool acting on the kind waits for a fresh frame.
+
 Held up (pins): ``/diagnostics`` keeps its 2 Hz during the stalled plan (its steady-clock
 timer on the executor, the plan on the worker); the stalled plan's report: ``discarded``,
 ``stale_plan``, ``latency_s`` and ``frame_age_s`` at least the stall, its ``stamp`` a frame
-the tester sent, the next plan commanded and the level back to OK; a goal parameter set
-mid-plan cancels that plan (its report keeps the old ``goal_version``) and the next plan is
+the tester sent, the next plan commanded and the level back to OK (also once the dead camera
+of 3-4 is back); a goal parameter set mid-plan cancels that plan (its report keeps the old ``goal_version``) and the next plan is
 for the new goal (checked by hand, not pinned: the 4 s stall it needs); camera silent, joint
 states silent, goals cleared while enabled: WARN ``stale_inputs`` / ``no_goal``, back to OK
 once the cause ends, disabled OK ``shadow`` (by hand: explored in one run, not pinned);
@@ -78,15 +89,26 @@ def tiny(tmp_path_factory):
                                 predictor))
 
 
+def start_commanding(h) -> None:
+    """Capture the goal once a frame is there (a loaded box: retried), then enable."""
+    assert h.pump(1.0, until=lambda: h.session.frame is not None), "no camera frame"
+    answers = []
+    for _ in range(5):
+        answers.append(h.capture())
+        if answers[-1].success:
+            break
+        h.pump(0.5)
+    assert answers[-1].success, [a.message for a in answers]
+    assert h.enable().success
+
+
 @pytest.fixture(scope="module")
 def stalled(tiny):
     """Continuous, enabled, one plan stalled STALL_S; what the tester heard, stall start."""
     h = Harness(tiny, **{"control.mode": "continuous",
                          "safety.max_plan_age_s": MAX_PLAN_AGE_S})
     try:
-        h.pump(0.5)
-        assert h.capture().success
-        assert h.enable().success
+        start_commanding(h)
         assert h.pump(2.0, until=lambda: any(
             json.loads(m.data)["outcome"] == "commanded" for m in h.got["report"]))
         plan, stall = h.session.planner.plan, {"armed": True, "at": None, "planning": []}
@@ -102,11 +124,12 @@ def stalled(tiny):
         h.pump(STALL_S + 3.0)
         h.take_queued()
         assert stall["at"] is not None, "no plan ran in the window"
-        yield {"diag": h.got["diag"][first_diag:], "report": [
+        run = {"diag": h.got["diag"][first_diag:], "report": [
             json.loads(m.data) for m in h.got["report"][first_report:]],
             "at": stall["at"], "image_stamps": list(h.image_stamps)}
-    finally:
+    finally:  # before the next harness: two planners of one name on the domain are twins
         h.close()
+    return run
 
 
 def in_stall(run, start, end):
@@ -175,6 +198,92 @@ def test_a_plan_running_past_max_plan_age_warns(stalled):
         text = status.message + " " + " ".join(values(status).values())
         assert status.level >= b"\x01" and "max_plan_age_s" in text, (status.level,
                                                                       status.message)
+
+
+# -- the camera stops while a plan stalls ------------------------------------------------------
+@pytest.fixture(scope="module")
+def camera_dies(tiny):
+    """Continuous, 0.8 s input ages; a plan stalls 3 s, the camera silent 0 .. 4.5 s of it."""
+    h = Harness(tiny, **{"control.mode": "continuous", "safety.max_plan_age_s": MAX_PLAN_AGE_S,
+                         "safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8})
+    try:
+        start_commanding(h)
+        assert h.pump(2.0, until=lambda: any(
+            json.loads(m.data)["outcome"] == "commanded" for m in h.got["report"]))
+        plan, stall = h.session.planner.plan, {"armed": True, "at": None}
+
+        def slow(*args, **kwargs):
+            if stall["armed"]:
+                stall["armed"], stall["at"] = False, time.time()
+                time.sleep(3.0)
+            return plan(*args, **kwargs)
+
+        h.session.planner.plan = slow
+        first_diag, first_report = len(h.got["diag"]), len(h.got["report"])
+        assert h.pump(1.0, until=lambda: stall["at"] is not None)
+        h.pump(4.5, image=None)  # the camera stops as the plan stalls; back after it ended
+        h.pump(2.5)
+        h.take_queued()
+        run = {"diag": h.got["diag"][first_diag:], "report": [
+            json.loads(m.data) for m in h.got["report"][first_report:]], "at": stall["at"]}
+    finally:
+        h.close()
+    return run
+
+
+def _stalled_report(run):
+    late = [r for r in run["report"] if r["latency_s"] >= 3.0]
+    assert len(late) == 1, [(r["outcome"], r["refusal"], r["latency_s"]) for r in run["report"]]
+    return late[0]
+
+
+@pytest.mark.xfail(strict=True, reason="camera stale while planning: reported stale_plan")
+def test_a_plan_whose_camera_died_meanwhile_is_refused_stale_inputs(camera_dies):
+    """A plan ending with the camera silent for 2 s is refused ``stale_inputs``, as README says.
+
+    Input: continuous, ``safety.max_image_age_s`` 0.8, ``safety.max_plan_age_s`` 1; a plan
+    stalls 3 s and the camera stops as it begins (stale from 0.8 s on, while the arm holds
+    with ``stale_inputs``). What happened: its report is ``discarded`` ``stale_plan`` ("plan
+    too old ... was the process stalled or the planner slower than that?: plan discarded,
+    planning on a fresh frame"; ``command_session._command`` checks the plan's age first), and
+    ``phase`` ``holding``. README's ``refusal`` field: "inputs that go stale or invalid while a
+    plan is computed refuse it with ``stale_inputs`` / ``invalid_state`` and the input check's
+    words ..., and the arm holds"; ``stale_plan`` is "no hold: the next fresh frame is planned
+    on", and there is no fresh frame. Expected: ``refused`` ``stale_inputs`` with the camera's
+    words (the plan's age may be added).
+    """
+    report = _stalled_report(camera_dies)
+    assert report["refusal"] == "stale_inputs", (report["outcome"], report["detail"])
+
+
+@pytest.mark.xfail(strict=True, reason="refusal_kind stale_plan while the camera is dead")
+def test_diagnostics_keep_stale_inputs_while_the_camera_is_dead(camera_dies):
+    """``refusal_kind`` stays ``stale_inputs`` while the camera is silent, after the plan too.
+
+    Same run. What happened: ``/diagnostics`` said ``stale_inputs`` "camera image is stale"
+    from 1.1 s on; once the stalled plan ended (3.0 s) and until the camera came back (4.5 s)
+    it says ``refusal_kind`` ``stale_plan``, ``refusal`` "plan too old: its camera frame is
+    3.0 s old at command time ...: plan discarded, planning on a fresh frame" (frozen at
+    3.0 s), the camera only in ``blocking`` (``input_checks._status_refusal`` returns the
+    stored refusal before the inputs' own). A tool acting on the kind waits for a fresh frame
+    that never comes; README's ``refusal`` is "the reason acted on", the camera here.
+    Expected: ``stale_inputs`` with the camera's current age while it is silent.
+    """
+    after = in_stall(camera_dies, 3.3, 4.3)
+    assert after, "no /diagnostics between the plan's end and the camera's return"
+    kinds = [values(s)["refusal_kind"] for s in after]
+    assert set(kinds) == {"stale_inputs"}, kinds
+
+
+def test_the_level_is_ok_once_the_camera_is_back(camera_dies):
+    """Pin: the camera back: OK, commanding again, a plan commanded after the stalled one."""
+    report = _stalled_report(camera_dies)
+    after = camera_dies["report"][camera_dies["report"].index(report) + 1:]
+    assert any(r["outcome"] == "commanded" for r in after)
+    last = camera_dies["diag"][-1].status[0]
+    assert last.level == b"\x00" and values(last)["refusal_kind"] == "", values(last)
+    held = in_stall(camera_dies, 1.5, 2.8)
+    assert held and all(values(s)["refusal_kind"] == "stale_inputs" for s in held)
 
 
 # -- run-time sets on the running node ---------------------------------------------------------
