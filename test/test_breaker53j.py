@@ -39,9 +39,9 @@ Held up (pins): ``/diagnostics`` keeps its 2 Hz during the stalled plan (its ste
 timer on the executor, the plan on the worker); the stalled plan's report: ``discarded``,
 ``stale_plan``, ``latency_s`` and ``frame_age_s`` at least the stall, its ``stamp`` a frame
 the tester sent, the next plan commanded and the level back to OK (also once the dead camera
-of 3-4 is back); a goal parameter set mid-plan cancels that plan (its report keeps the old ``goal_version``) and the next plan is
-for the new goal (checked by hand, not pinned: the 4 s stall it needs); camera silent, joint
-states silent, goals cleared while enabled: WARN ``stale_inputs`` / ``no_goal``, back to OK
+of 3-4 is back); a goal parameter set mid-plan cancels that plan (its report keeps the old
+``goal_version``) and the next plan is for the new goal (checked by hand, not pinned: the 4 s
+stall it needs); camera silent, joint states silent, goals cleared while enabled: WARN ``stale_inputs`` / ``no_goal``, back to OK
 once the cause ends, disabled OK ``shadow`` (by hand: explored in one run, not pinned);
 ``set_parameters_atomically`` with one bad value among good goal values (a wrong type, NaN,
 a start-only parameter, ``use_sim_time`` 5, an unknown name): refused in one line naming the
