@@ -35,18 +35,18 @@ Defects (strict xfails; each test's docstring: input, what happened, what should
    line (``input_checks._status_refusal`` returns the stored refusal before the inputs'),
    the dead camera only in ``blocking``: a tool acting on the kind waits for a fresh frame.
 
-Held up (pins): ``/diagnostics`` keeps its 2 Hz during the stalled plan (its steady-clock
-timer on the executor, the plan on the worker); the stalled plan's report: ``discarded``,
-``stale_plan``, ``latency_s`` and ``frame_age_s`` at least the stall, its ``stamp`` a frame
-the tester sent, the next plan commanded and the level back to OK (also once the dead camera
-of 3-4 is back); a goal parameter set mid-plan cancels that plan (its report keeps the old
+Held up (pins): ``/diagnostics`` keeps its 2 Hz during the stalled plan (its steady-clock timer
+on the executor, the plan on the worker); the stalled plan's report: ``discarded``,
+``stale_plan``, ``latency_s`` and ``frame_age_s`` at least the stall, its ``stamp`` a frame the
+tester sent, the next plan commanded and the level back to OK (also once the dead camera of 3-4
+is back); a goal parameter set mid-plan cancels that plan (its report keeps the old
 ``goal_version``) and the next plan is for the new goal (checked by hand, not pinned: the 4 s
-stall it needs); camera silent, joint states silent, goals cleared while enabled: WARN ``stale_inputs`` / ``no_goal``, back to OK
-once the cause ends, disabled OK ``shadow`` (by hand: explored in one run, not pinned);
-``set_parameters_atomically`` with one bad value among good goal values (a wrong type, NaN,
-a start-only parameter, ``use_sim_time`` 5, an unknown name): refused in one line naming the
-bad parameter, none applied; an all-good atomic goal set applies together; the read-only
-``start_type_description_service`` refused.
+stall it needs); camera silent, joint states silent, goals cleared while enabled: WARN
+``stale_inputs`` / ``no_goal``, back to OK once the cause ends, disabled OK ``shadow`` (by hand:
+explored in one run, not pinned); ``set_parameters_atomically`` with one bad value among good
+goal values (a wrong type, NaN, a start-only parameter, ``use_sim_time`` 5, an unknown name):
+refused in one line naming the bad parameter, none applied; an all-good atomic goal set applies
+together; the read-only ``start_type_description_service`` refused.
 
 Noted, not filed: in continuous mode 3 of 100 reports had ``latency_s`` up to 15 ms above
 ``frame_age_s`` (the age is read in ``_command``, the latency in ``_finish`` after it).
