@@ -63,7 +63,7 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import cv2  # noqa: E402
-from planner_harness import Harness, frame  # noqa: E402
+from planner_harness import Harness, checkpoint, frame  # noqa: E402, F401
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically  # noqa: E402
 from rclpy.parameter import Parameter  # noqa: E402
 
@@ -73,20 +73,6 @@ MAX_PLAN_AGE_S = 1.0  # safety.max_plan_age_s of the stalled run
 
 def wall(stamp) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    import torch
-
-    from vjepa_ros.models import build_encoder, build_predictor, save_world_model
-
-    torch.manual_seed(0)
-    encoder = build_encoder(img_size=64, embed_dim=64, depth=1, num_heads=2)
-    predictor = build_predictor(img_size=64, embed_dim=64, predictor_embed_dim=64, depth=1,
-                                num_heads=2)
-    return str(save_world_model(tmp_path_factory.mktemp("model") / "tiny.pt", encoder,
-                                predictor))
 
 
 def start_commanding(h) -> None:
@@ -103,9 +89,9 @@ def start_commanding(h) -> None:
 
 
 @pytest.fixture(scope="module")
-def stalled(tiny):
+def stalled(checkpoint):  # noqa: F811 - planner_harness fixture
     """Continuous, enabled, one plan stalled STALL_S; what the tester heard, stall start."""
-    h = Harness(tiny, **{"control.mode": "continuous",
+    h = Harness(checkpoint, **{"control.mode": "continuous",
                          "safety.max_plan_age_s": MAX_PLAN_AGE_S})
     try:
         start_commanding(h)
@@ -202,10 +188,11 @@ def test_a_plan_running_past_max_plan_age_warns(stalled):
 
 # -- the camera stops while a plan stalls ------------------------------------------------------
 @pytest.fixture(scope="module")
-def camera_dies(tiny):
+def camera_dies(checkpoint):  # noqa: F811 - planner_harness fixture
     """Continuous, 0.8 s input ages; a plan stalls 3 s, the camera silent 0 .. 4.5 s of it."""
-    h = Harness(tiny, **{"control.mode": "continuous", "safety.max_plan_age_s": MAX_PLAN_AGE_S,
-                         "safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8})
+    h = Harness(checkpoint, **{
+        "control.mode": "continuous", "safety.max_plan_age_s": MAX_PLAN_AGE_S,
+        "safety.max_image_age_s": 0.8, "safety.max_state_age_s": 0.8})
     try:
         start_commanding(h)
         assert h.pump(2.0, until=lambda: any(
@@ -288,14 +275,14 @@ def test_the_level_is_ok_once_the_camera_is_back(camera_dies):
 
 # -- run-time sets on the running node ---------------------------------------------------------
 @pytest.fixture(scope="module")
-def shadow(tiny, tmp_path_factory):
+def shadow(checkpoint, tmp_path_factory):  # noqa: F811 - planner_harness fixture
     """Start a planner in shadow mode without a goal; yield it and two goal PNGs."""
     folder = tmp_path_factory.mktemp("goals")
     paths = []
     for seed in (101, 102):
         paths.append(str(folder / f"g{seed}.png"))
         cv2.imwrite(paths[-1], frame(seed)[..., ::-1])
-    h = Harness(tiny)
+    h = Harness(checkpoint)
     try:
         h.pump(0.5)
         yield h, paths
