@@ -2,7 +2,7 @@
 
 import pytest
 
-from vjepa_ros.robot.phase import TRANSITIONS, Event, Phase, next_phase
+from vjepa_ros.robot.phase import TRANSITIONS, Event, Phase, next_phase, shown_phase
 
 S, IDLE, P, M, H, C = (Phase.SHADOW, Phase.IDLE, Phase.PLANNING, Phase.MOVING, Phase.HOLDING,
                     Phase.CLOSED)
@@ -41,3 +41,22 @@ def test_phases_compare_equal_to_their_old_strings():
     assert next_phase("shadow", "enable") == "idle"
     with pytest.raises(ValueError):
         next_phase("flying", Event.ENABLE)
+
+
+@pytest.mark.parametrize("phase", list(Phase))
+def test_the_shown_phase_follows_the_worker_at_rest(phase):
+    """At rest (idle / planning) the worker's flag alone says planning; other phases stay."""
+    at_rest = phase in (IDLE, P)
+    assert shown_phase(phase, True) is (P if at_rest else phase)
+    assert shown_phase(phase, False) is (IDLE if at_rest else phase)
+
+
+def test_a_plan_begun_while_moving_is_shown_planning_after_the_arrival():
+    """breaker53j: moving, a plan starts (table: still moving), the arm arrives (table: idle)."""
+    phase = next_phase(next_phase(M, Event.PLAN_STARTED), Event.ARRIVED)
+    assert phase is IDLE and shown_phase(phase, planning=True) is P
+    for event in (Event.RESUME, Event.ENABLE):  # a hold lifted, an enable, mid-plan
+        before = H if event is Event.RESUME else S
+        assert shown_phase(next_phase(before, event), planning=True) is P
+    assert shown_phase(next_phase(P, Event.DISABLE), planning=True) is S  # disabled mid-plan
+    assert shown_phase(next_phase(M, Event.PLAN_ENDED), planning=False) is M  # ended moving

@@ -68,7 +68,7 @@ from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldModel
 from vjepa_ros.robot.jump_watch import JumpWatch
 from vjepa_ros.robot.model_frame import ModelFrame
-from vjepa_ros.robot.phase import Event, Phase, next_phase
+from vjepa_ros.robot.phase import Event, Phase, next_phase, shown_phase
 from vjepa_ros.robot.plan_report import PlanReport, SessionStatus
 from vjepa_ros.robot.planning_session import PlanningSession
 from vjepa_ros.robot.predicted_start import PreparedPlan
@@ -255,7 +255,12 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
 
     @property
     def phase(self) -> Phase:
-        return self._phase
+        """The phase shown: ``planning`` (not ``idle``) exactly while the worker plans.
+
+        ``phase.shown_phase`` of the transition table's phase and :attr:`planning`, the one
+        source of truth for a running plan (a plan begun while moving runs on after the arrival).
+        """
+        return shown_phase(self._phase, self.planning)
 
     @property
     def enabled(self) -> bool:
@@ -318,7 +323,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             if refusal is None and goal_problem:
                 refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
             return SessionStatus(
-                phase=self._phase, enabled=self.enabled, mode=self.control.mode,
+                phase=self.phase, enabled=self.enabled, mode=self.control.mode,
                 goal=self.goals.describe() if self.goals else "", refusal=refusal,
                 blocking=tuple(self.blocking_problems(now)),
                 last_report=self.last_report, image_age_s=image_age, state_age_s=state_age,

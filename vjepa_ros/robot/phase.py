@@ -8,6 +8,13 @@ changes nothing). ``test/test_robot_phase.py`` checks every phase × every event
     shadow  --ENABLE-->  idle  --PLAN_STARTED-->  planning  --COMMANDED-->  moving
     moving  --ARRIVED--> idle;   any enabled phase --HOLD--> holding --RESUME--> idle
     any enabled phase --DISABLE--> shadow;   any phase --CLOSE--> closed (final)
+
+Whether a plan runs has one source of truth, the planning worker (``MPCSession.planning``), not
+this table: the phase a session shows is :func:`shown_phase` of the table's phase and that
+flag. The table's PLANNING follows the worker only where its events see the plan start and end
+(from idle or holding); a plan begun while moving, or still running after an arrival, a resume
+or an enable (begun in shadow mode), leaves the table at ``idle`` while the worker plans
+(breaker53j).
 """
 
 from __future__ import annotations
@@ -65,6 +72,19 @@ TRANSITIONS: dict[tuple[Phase, Event], Phase] = {
     (Phase.MOVING, Event.HOLD): Phase.HOLDING,
     (Phase.HOLDING, Event.RESUME): Phase.IDLE,
 }
+
+
+def shown_phase(phase: Phase, planning: bool) -> Phase:
+    """Return ``phase`` as the session shows it, told whether its worker runs a plan now.
+
+    An enabled arm at rest (``idle`` / ``planning``) is ``planning`` exactly while the worker
+    runs a plan, ``idle`` otherwise; every other phase is kept (``moving``: a plan may run
+    meanwhile; ``holding``: refusing to command; ``shadow``, ``closed``).
+    """
+    phase = Phase(phase)
+    if phase in (Phase.IDLE, Phase.PLANNING):
+        return Phase.PLANNING if planning else Phase.IDLE
+    return phase
 
 
 def next_phase(phase: Phase, event: Event) -> Phase:
