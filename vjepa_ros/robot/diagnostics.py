@@ -7,6 +7,7 @@ publishes: ``MPCSession.status()`` returns :func:`diagnostic_status` of its snap
 from __future__ import annotations
 
 from vjepa_ros.robot.goal_axes import AXIS_NAMES
+from vjepa_ros.robot.input_ages import beyond
 from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_record import finite_number, finite_vector, last_plan_text
 from vjepa_ros.robot.plan_report import SessionStatus
@@ -83,6 +84,8 @@ def diagnostic_status(status: SessionStatus) -> dict:
         "last_action": " ".join(f"{v:+.4f}" for v in finite_vector(report.action) or ()),
         "camera_check": status.camera_check,
         "blocking": blocking_text(status.blocking),  # all of them; refusal: the one acted on
+        "running_plan_s": fixed(status.running_plan_s, 3),
+        "running_plan_frame_age_s": fixed(status.running_frame_age_s, 3),
     }
     values.update(subgoal_values(status))
     if refusal is not None:  # every reason, not only the one acted on (refusal)
@@ -91,4 +94,25 @@ def diagnostic_status(status: SessionStatus) -> dict:
         message = f"camera check running: {status.camera_check}"
     else:
         message = "commanding" if status.enabled else "shadow mode (not enabled)"
+    stalled = running_plan_problem(status)
+    if stalled:  # sure to be discarded once it ends (a stuck plan: never ends)
+        level = max(level, WARN)
+        message = stalled if refusal is None and message == "commanding" else \
+            f"{message}; {stalled}"
     return {"level": level, "message": message, "values": values}
+
+
+def running_plan_problem(status: SessionStatus) -> str:
+    """Return why the running plan will be discarded, or "" (none runs, or its frame is young).
+
+    Its frame older than ``safety.max_plan_age_s`` (``status.max_plan_age_s`` [s]) now: the
+    plan cannot be commanded whenever it ends (``stale_plan``), and a plan stuck for good never
+    ends, so ``/diagnostics`` says it while it runs (breaker53j). Enabled only: shadow mode's
+    plans command nothing and are published whatever their age.
+    """
+    age, limit = status.running_frame_age_s, status.max_plan_age_s
+    if not status.enabled or status.running_plan_s is None or age is None or age <= limit:
+        return ""
+    return (f"a plan has run {status.running_plan_s:.1f} s on a camera frame "
+            f"{beyond(age, limit, 1)} s old, older than safety.max_plan_age_s = {limit:g} s: "
+            "it will be discarded when it ends; is the planner stalled or slower than that?")

@@ -69,7 +69,7 @@ from vjepa_ros.robot.interfaces import CommandFollowingPlanner, Planner, WorldMo
 from vjepa_ros.robot.jump_watch import JumpWatch
 from vjepa_ros.robot.model_frame import ModelFrame
 from vjepa_ros.robot.phase import Event, Phase, next_phase, shown_phase
-from vjepa_ros.robot.plan_report import PlanReport, SessionStatus
+from vjepa_ros.robot.plan_report import PlanReport, SessionStatus, frame_age
 from vjepa_ros.robot.planning_session import PlanningSession
 from vjepa_ros.robot.predicted_start import PreparedPlan
 from vjepa_ros.robot.refusal import Refusal, RefusalKind
@@ -238,6 +238,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.last_report = PlanReport()
         self.commands_sent = 0
         self.planning = False
+        # (frame stamp, start) [s, session clock] of the goal plan the worker runs; None: none
+        self.running_plan: tuple[float, float] | None = None
         self._prepared: PreparedPlan | None = None  # async: the next step, ready for arrival
         self._prepared_for = None  # async: (commands_sent, goal_version) last prepared for
         self._blend_woken = False  # async: the worker was woken for the prepared plan's blend
@@ -318,7 +320,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         with self._lock:
             now = self.clock()
             image_age, state_age = self.inputs.ages(now)
-            refusal = self._status_refusal(now)
+            refusal, running = self._status_refusal(now), self.running_plan
             goal_problem = self._goal_problem() if self._asks_goal else ""
             if refusal is None and goal_problem:
                 refusal = Refusal(RefusalKind.NO_GOAL, goal_problem)
@@ -334,6 +336,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
                 camera_check="idle" if self.last_camera_check is None else
                 self.last_camera_check.state(),
                 camera_check_running=self.camera_check is not None,
+                running_plan_s=None if running is None else now - running[1],
+                running_frame_age_s=None if running is None else frame_age(now, running[0]),
+                max_plan_age_s=self.limits.max_plan_age_s,
             )
 
     def status(self) -> dict:

@@ -105,3 +105,6 @@ class SessionStatus:
     camera_check: str = "idle"  # the last live camera check's state (CameraCheckRun.state)
     camera_check_running: bool = False  # a live camera check commands the arm now
     blocking: tuple[Blocker, ...] = ()  # every reason nothing would be commanded, in order
+    running_plan_s: float | None = None  # [s] how long the running goal plan has run; None: none
+    running_frame_age_s: float | None = None  # [s] its frame's age now (None: none, clock back)
+    max_plan_age_s: float = math.inf  # [s] safety.max_plan_age_s: an older plan is discarded

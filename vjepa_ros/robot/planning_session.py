@@ -163,13 +163,15 @@ class PlanningSession:
             report = self._take_prepared(self.clock())
             if report is not None:
                 return self._finish(report, started)
-            job = self._next_job(self.clock())
+            now = self.clock()
+            job = self._next_job(now)
             if job is None:
                 return None
             # (async: a preparation's frame too, so the next never starts from an older one)
             self.last_planned_stamp = job.frame.stamp
             job.subgoal = None if self.goals is None else self.goals.progress()
             self.planning = True
+            self.running_plan = (job.frame.stamp, now)  # /diagnostics: its age as it runs
             self._idle.clear()
             self._transition(Event.PLAN_STARTED)
         started = time.perf_counter()
@@ -255,7 +257,7 @@ class PlanningSession:
         meanwhile keeps the sub-goal fields of the goal it was made for (``job.subgoal``,
         beside its ``goal_version``), not the new goal's.
         """
-        self.planning = False
+        self.planning, self.running_plan = False, None
         self._idle.set()
         self._transition(Event.PLAN_ENDED)  # planning → idle; any other phase stays
         if not report.latency_s:
