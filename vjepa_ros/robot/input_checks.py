@@ -310,14 +310,20 @@ class InputChecks:
         its size as it arrives; the refusal the planning thread set is out of date meanwhile.
         A ``no_goal`` refusal only while a goal is asked for (``_asks_goal``): shadow mode after
         an enabled hold reads as before it, and a live camera check is no hold (breaker51f).
+        The inputs' own refusal now (a silent camera with its current age) wins over a stored
+        one of another kind (a ``stale_plan``, a ``safety`` refusal, ``no_goal``), which is
+        shown only while the inputs are fine: it is no longer the cause while they refuse
+        (breaker53j: ``stale_plan`` frozen while the camera stayed dead). A fault (``is_error``)
+        stays shown whatever the inputs.
         """
         stored = self._refusal
         if stored is not None and stored.kind is RefusalKind.NO_GOAL and not self._asks_goal:
             stored = None
-        if stored is not None and stored is not self._input_held:
+        if stored is not None and stored.is_error:
             return stored
         if self.inputs.frame is None and not self.enabled:  # starting up in shadow mode
             return stored
         # enabled without a frame (use_sim_time without /clock, a silent camera): diagnostics
         # said "commanding" with no refusal while nothing could be (user31)
-        return self._input_refusal(now)
+        current = self._input_refusal(now)
+        return current if current is not None or stored is self._input_held else stored
