@@ -92,18 +92,20 @@ class CommandSession:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
             report.outcome = PlanOutcome.SHADOW
             return report
+        # inputs gone stale or invalid while planning first (README's refusal: they hold the
+        # arm; a stale_plan waits for a fresh frame that a dead camera never sends: breaker53j)
+        inputs = self._input_refusal(now)
+        if inputs is not None:  # the same kind and words as the hold of the stream and the loop
+            self._hold_on_inputs(inputs)
+            report.reason, report.outcome, report.refusal = \
+                inputs.detail, PlanOutcome.REFUSED, inputs.kind
+            return report
         too_old = plan_age_problem(now - frame_stamp, self.limits)
         if too_old:  # a stalled process or a slow planner: the view it planned on is history
             report.reason, report.outcome = too_old, PlanOutcome.DISCARDED
             report.refusal = RefusalKind.STALE_PLAN
             self._refuse(Refusal(RefusalKind.STALE_PLAN, too_old))  # logged once, until a plan
             return report  # goes out; no hold: the next fresh frame is planned on
-        inputs = self._input_refusal(now)  # gone stale or invalid while planning
-        if inputs is not None:  # the same kind and words as the hold of the stream and the loop
-            self._hold_on_inputs(inputs)
-            report.reason, report.outcome, report.refusal = \
-                inputs.detail, PlanOutcome.REFUSED, inputs.kind
-            return report
         latest = self.inputs.latest_state()
         left = self._left_start(latest.value, start) if start_check else ""
         if left:
