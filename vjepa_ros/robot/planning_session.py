@@ -189,6 +189,8 @@ class PlanningSession:
                 self._hold(Refusal(RefusalKind.PLANNER_ERROR, reason))
                 return self._finish(PlanReport(reason=reason, outcome=PlanOutcome.REFUSED,
                                                refusal=RefusalKind.PLANNER_ERROR), started, job)
+        # read before _command reads the clock for the frame's age: frame_age_s >= latency_s
+        latency_s = time.perf_counter() - started
         with self._lock:
             self._note_few_elites(getattr(plan, "elites_note", ""))
             if job.predicted_start is None:
@@ -200,8 +202,9 @@ class PlanningSession:
                                        and latest.gripper_measured,
                                        start_check=self._checks_start(job))
             else:
-                report = self._prepare(plan, job, time.perf_counter() - started)
+                report = self._prepare(plan, job, latency_s)
             report.debug_rgb = debug_rgb
+            report.latency_s = report.latency_s or latency_s
             return self._finish(report, started, job)
 
     def _note_few_elites(self, note: str) -> None:
