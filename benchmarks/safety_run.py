@@ -174,6 +174,22 @@ class Watch:
         index = np.clip(np.searchsorted(times, stamps, side="right") - 1, 0, len(times) - 1)
         return np.array([self.arm[i][1] for i in index])
 
+    def arm_over(self, stamps, window_s: float) -> np.ndarray:
+        """Return the arm's TCPs [N, K, 3] in the ``window_s`` [s] up to each stamp, newest last.
+
+        Each row holds the pose at the stamp (:meth:`arm_at`) and those of the states stamped
+        within ``window_s`` before it, the oldest repeated in front to K: the poses the node may
+        have restarted its stream at (its newest state, ``safety.max_state_age_s`` old at most).
+        """
+        times = np.array([t for t, _ in self.arm])
+        poses = np.array([xyz for _, xyz in self.arm])
+        stamps = np.asarray(stamps, dtype=float)
+        last = np.clip(np.searchsorted(times, stamps, side="right") - 1, 0, len(times) - 1)
+        first = np.minimum(np.searchsorted(times, stamps - window_s, side="left"), last)
+        width = int((last - first).max(initial=0)) + 1
+        index = np.maximum(last[:, None] - np.arange(width)[::-1], first[:, None])
+        return poses[index]
+
     def phase(self, name: str, start: float, end: float, starts_stream: bool) -> Phase:
         """Return what reached the arm between node-clock times ``start`` and ``end`` [s].
 
@@ -194,7 +210,8 @@ class Watch:
                                                                          upper)))
         if len(inside) >= 2:
             motion = measure_setpoints(stamps, [s[1] for s in inside], [s[2] for s in inside],
-                                       self.limits, self.period_s, measured)
+                                       self.limits, self.period_s,
+                                       self.arm_over(stamps, self.limits.max_state_age_s))
         seen = {}  # one per kind of refusal: a stale-input refusal carries its own age
         for t, v in self.diagnostics:
             if start <= t < end and v.get("refusal"):

@@ -98,6 +98,36 @@ def test_a_jump_onto_the_measured_pose_is_a_restart_and_a_jump_elsewhere_is_not(
     assert motion.restarts == () and any("set-point step" in line for line in failed)
 
 
+def test_a_restart_at_the_nodes_older_state_of_a_moving_arm_is_a_restart():
+    # live53: under load the node restarts at its newest state, up to max_state_age_s older than
+    # the set-point's stamp; the arm, still moving, is 27 mm on at the stamp. Read against the
+    # pose at the stamp alone the restart was a 27 mm "step" at 0.3-0.5 m/s (bench FAIL).
+    from benchmarks.safety_run import Watch
+
+    stamps, xyz, quats = stream(speed=0.05)
+    arm_stamps = 100.0 + 0.01 * np.arange(300)
+    arm_xyz = [0.4, 0.0, 0.3] + np.outer(0.1 * (arm_stamps - 100.0), [0, 1, 0])  # 0.1 m/s
+    held = xyz[119].copy()
+    node_state = arm_xyz[100]  # the node's newest state at stamp 101.2: 0.2 s old
+    xyz[120:] = node_state + np.outer(0.05 * (stamps[120:] - stamps[120]), [1, 0, 0])
+    xyz[:120] = held
+    watch = object.__new__(Watch)
+    watch.arm = list(zip(arm_stamps, arm_xyz, strict=True))
+    at_stamp = watch.arm_at(stamps)
+    motion, failed = failures(stamps, xyz, quats, at_stamp)  # the pose at the stamp alone
+    assert motion.restarts == () and any("set-point step" in line for line in failed)
+    window = watch.arm_over(stamps, LIMITS.max_state_age_s)
+    assert window.shape[0] == len(stamps) and np.allclose(window[:, -1], at_stamp)
+    motion, failed = failures(stamps, xyz, quats, window)
+    assert failed == [] and len(motion.restarts) == 1
+    assert motion.max_step_m == pytest.approx(0.05 * PERIOD)
+    xyz[120:] += [0.0, 0.0, 0.01]  # 1 cm off every pose of the window: still a lurch
+    motion, failed = failures(stamps, xyz, quats, window)
+    assert motion.restarts == () and any("set-point step" in line for line in failed)
+    too_old = watch.arm_over(stamps, 0.1)  # the node's state lies outside a 0.1 s window
+    assert failures(stamps, xyz - [0.0, 0.0, 0.01], quats, too_old)[0].restarts == ()
+
+
 def test_too_few_or_mismatched_set_points_are_refused():
     stamps, xyz, quats = stream(ticks=3)
     with pytest.raises(ValueError, match="two or more set-points"):

@@ -18,7 +18,11 @@ per message (``longest_step_m``).
 A step longer than that which lands on the measured pose (within ``restart_tolerance_m``) is a
 *restart*: the stream starting again at the arm (``SetpointStreamer.set_target``: the arm out
 of the set-point's reach), a command moved onto the arm, not away from it. Restarts are counted
-and their lengths kept; steps and speeds are measured between them.
+and their lengths kept; steps and speeds are measured between them. The node restarts at the
+newest state *it* has, which under load is up to ``safety.max_state_age_s`` older than the
+set-point's stamp: a watcher that gives the arm's poses over that window (``measured_xyz``
+[N, K, 3]) has a restart onto any of them counted as one (a moving arm's restart read against
+its pose at the stamp alone was a 27-32 mm "step" at 0.3-0.5 m/s, session 53).
 """
 
 from __future__ import annotations
@@ -77,7 +81,9 @@ def measure_setpoints(stamps, xyz, quat_xyzw, limits: SafetyLimits, period_s: fl
     """Measure set-points: ``stamps`` [N] s (increasing), ``xyz`` [N, 3], ``quat_xyzw`` [N, 4].
 
     ``measured_xyz`` [N, 3]: the arm's measured TCP when each set-point was sent (None: no reach
-    and no restarts are measured); ``period_s``: the stream period (``control.stream_rate_hz``).
+    and no restarts are measured), or [N, K, 3]: K poses per set-point, the newest last, any of
+    which the node may have restarted at (module docstring; the reach is the newest's);
+    ``period_s``: the stream period (``control.stream_rate_hz``).
     Raises ValueError for fewer than two set-points or mismatched lengths.
     """
     stamps = np.asarray(stamps, dtype=float)
@@ -93,10 +99,12 @@ def measure_setpoints(stamps, xyz, quat_xyzw, limits: SafetyLimits, period_s: fl
     reach = float("nan")
     if measured_xyz is not None:
         lower, upper = limits.box
-        arm = np.clip(np.asarray(measured_xyz, dtype=float).reshape(-1, 3), lower, upper)
-        gap = np.linalg.norm(xyz - arm, axis=1)
-        reach = float(gap.max())
-        restart = (steps > longest_step_m(limits, period_s)) & (gap[1:] <= restart_tolerance_m)
+        arm = np.asarray(measured_xyz, dtype=float)
+        arm = np.clip(arm.reshape(len(xyz), -1, 3), lower, upper)  # [N, K, 3]
+        gaps = np.linalg.norm(xyz[:, None, :] - arm, axis=2)
+        reach = float(gaps[:, -1].max())
+        landed = gaps.min(axis=1)[1:] <= restart_tolerance_m
+        restart = (steps > longest_step_m(limits, period_s)) & landed
     cuts = np.flatnonzero(restart) + 1
     speed = angular = 0.0
     for part in np.split(np.arange(len(stamps)), cuts):
