@@ -79,8 +79,6 @@ def grasp_on_object(model, mode):  # noqa: F811
     return rig
 
 
-@pytest.mark.xfail(strict=True, reason="a plan keeping the hand sends an opening command "
-                   "(judged against the last command, not the measured start)")
 @pytest.mark.parametrize("mode", ["blocking", "async"])
 def test_a_plan_that_keeps_a_grasping_hand_sends_no_gripper_command(model, mode):  # noqa: F811
     """Send no gripper command for a plan whose gripper delta is 0 after a grasp on an object.

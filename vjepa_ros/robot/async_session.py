@@ -171,7 +171,9 @@ class AsyncSession:
         if self._phase is not Phase.MOVING or self.control.mode != "async" or \
                 not self.streamer.active:
             return False
-        if self._prepared is not None and self._hand_changes(self._prepared_gripper()):
+        prepared = self._prepared
+        if prepared is not None and self._hand_changes(
+                self._prepared_gripper(), float(prepared.start[GRIPPER_INDEX])):
             return False
         return blend_ready(self.streamer.setpoint, self.streamer.target,
                            self.inputs.latest_state().value, self.control.async_blend_m,

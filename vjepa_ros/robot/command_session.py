@@ -132,7 +132,7 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        wait = self._gripper_waits(float(decision.target[6]))
+        wait = self._gripper_waits(float(decision.target[6]), float(start[GRIPPER_INDEX]))
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
@@ -163,8 +163,7 @@ class CommandSession:
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
         if held or self._gripper_guessed(gripper_measured):
             return report  # (hold and an unmeasured hand change nothing: no settling either)
-        changed = self.last_gripper is None or \
-            abs(gripper - self.last_gripper) > self.control.gripper_deadband
+        changed = self._hand_changes(gripper, float(start[GRIPPER_INDEX]))
         if changed or self._gripper_resend_due(now):
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
@@ -254,8 +253,10 @@ class CommandSession:
             self.log("info", reason)
         return reason
 
-    def _gripper_waits(self, gripper: float) -> str:
+    def _gripper_waits(self, gripper: float, start: float) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
+
+        ``start``: the closedness of the plan's start state (:meth:`_hand_changes`).
 
         Continuous control plans on every frame and never waits for arrival, and a command
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
@@ -276,7 +277,7 @@ class CommandSession:
             return ""
         settling = self._hand_settling()
         if settling or self.goals is None or self.goal_switching.gripper != "subgoal" or \
-                not self._hand_changes(gripper):
+                not self._hand_changes(gripper, start):
             return settling
         switch = self.goals.unarrived_switch
         if switch is None:
@@ -292,19 +293,30 @@ class CommandSession:
             self.log("info", reason)
         return reason
 
-    def _hand_changes(self, gripper: float) -> bool:
+    def _hand_changes(self, gripper: float, start: float) -> bool:
         """Tell whether a command carrying closedness ``gripper`` (0..1) changes the hand.
 
-        As :meth:`_command` sends a gripper command: ``goals.gripper`` not hold (``gripper``
-        is the sub-goal's closedness under subgoal, the plan's under planned) and beyond
-        ``control.gripper_deadband`` from the last gripper command. Such a command waits for
+        ``start``: the closedness (0..1) of the state the plan started from. The one rule
+        :meth:`_command` sends a gripper command by: ``goals.gripper`` not hold (``gripper``
+        is the sub-goal's closedness under subgoal, the plan's under planned), and no gripper
+        command sent yet, or beyond ``control.gripper_deadband`` from the last one and, under
+        planned, from ``start``: a plan whose own change is within the deadband keeps
+        the hand and the last command stands (its ``start`` + 0 on fingers stopped on an object
+        at 0.45 after a close to 1.0 was an opening command, no grasp force; breaker53l). Such
+        a command waits for
         the arm's arrival at the target of the one running: async, every ``goals.gripper``
         (not blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the
         place, breaker43o, a planned close 1 cm short of the grasp pose, breaker53d);
         continuous, under subgoal (:meth:`_gripper_waits`).
         """
-        return self.goal_switching.gripper != "hold" and self.last_gripper is not None and \
-            abs(gripper - self.last_gripper) > self.control.gripper_deadband
+        if self.goal_switching.gripper == "hold":
+            return False
+        if self.last_gripper is None:
+            return True
+        deadband = self.control.gripper_deadband
+        if self.goal_switching.gripper == "planned" and abs(gripper - start) <= deadband:
+            return False
+        return abs(gripper - self.last_gripper) > deadband
 
     def _left_start(self, measured: np.ndarray, start: np.ndarray) -> str:
         """Why a plan from the measured ``start`` [7] may not go out with the arm at ``measured``.
