@@ -52,6 +52,7 @@ class CommandSession:
     # continuous: (goal version, sub-goal index) whose first command waits for that change
     _settle_next: tuple[int, int] | None = None
     _hand_settle_noted = None  # the command time whose settling wait was logged
+    _away_noted = None  # the command time whose start wait was logged (_away_from_start)
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -132,7 +133,7 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        wait = self._gripper_waits(float(decision.target[6]), float(start[GRIPPER_INDEX]))
+        wait = self._gripper_waits(float(decision.target[6]), start)
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
@@ -253,11 +254,10 @@ class CommandSession:
             self.log("info", reason)
         return reason
 
-    def _gripper_waits(self, gripper: float, start: float) -> str:
+    def _gripper_waits(self, gripper: float, start: np.ndarray) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
 
-        ``start``: the closedness of the plan's start state (:meth:`_hand_changes`).
-
+        ``start``: the plan's start state [7] (its closedness: :meth:`_hand_changes`).
         Continuous control plans on every frame and never waits for arrival, and a command
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
         closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
@@ -272,24 +272,48 @@ class CommandSession:
         was then moved off the place (a push during a camera hold) is not brought back first:
         the hand changes where it is (README; breaker46l, breaker46p: waiting for it stalled
         the hand until the timeout, as nothing commands the arm back).
+        Under every ``goals.gripper`` but hold, a hand change also goes out only with the arm
+        within ``control.async_tolerance_m`` / ``_rad`` of the start it was planned from
+        (:meth:`_away_from_start`; discarded, the next frame is planned on), as async blends:
+        a planned close went out 31.5 mm from its start, the arm still moving (breaker53l).
         """
         if self.control.mode != "continuous":
             return ""
         settling = self._hand_settling()
-        if settling or self.goals is None or self.goal_switching.gripper != "subgoal" or \
-                not self._hand_changes(gripper, start):
+        if settling or self.goals is None or \
+                not self._hand_changes(gripper, float(start[GRIPPER_INDEX])):
             return settling
         switch = self.goals.unarrived_switch
-        if switch is None:
-            return ""
+        if self.goal_switching.gripper != "subgoal" or switch is None:
+            return self._away_from_start(start)
         if self._arm_arrived(self.clock()):
             self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
-            return ""
+            return self._away_from_start(start)
         reason = (f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until "
                   f"the command that ended sub-goal {switch.index + 1}/{switch.count} has "
                   "arrived (continuous control, goals.gripper subgoal): plan discarded")
         if self._gripper_wait_noted is not switch:
             self._gripper_wait_noted = switch
+            self.log("info", reason)
+        return reason
+
+    def _away_from_start(self, start: np.ndarray) -> str:
+        """Why a continuous hand change planned from ``start`` [7] may not go out now; "" if not.
+
+        The measured arm farther than ``control.async_tolerance_m`` or turned more than
+        ``control.async_tolerance_rad`` from ``start``: the change would land away from the
+        pose the plan imagined it at. Logged once per running command.
+        """
+        gap, turn = poses_apart(self.inputs.latest_state().value, start)
+        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
+        if gap <= tolerance and turn <= tolerance_rad:
+            return ""
+        reason = (f"the gripper change waits for the arm at the start it was planned from: "
+                  f"{gap * 1000:.1f} mm and {turn:.3f} rad away (tolerance "
+                  f"{tolerance * 1000:.1f} mm, {tolerance_rad:.3f} rad; continuous control): "
+                  "plan discarded, planning on the next frame")
+        if self._away_noted != self.command_time:
+            self._away_noted = self.command_time
             self.log("info", reason)
         return reason
 
