@@ -143,8 +143,6 @@ def unmeasured_hand_run(model, delta):  # noqa: F811
     return rig
 
 
-@pytest.mark.xfail(strict=True, reason="async stops at every step for a hand change that "
-                   "_command never sends (no fingers): _hand_changes ignores _gripper_guessed")
 def test_an_unsent_hand_change_does_not_stop_the_arm(model):  # noqa: F811
     """Blend a prepared plan whose gripper change will not be sent (the hand unmeasured).
 

@@ -173,7 +173,8 @@ class AsyncSession:
             return False
         prepared = self._prepared
         if prepared is not None and self._hand_changes(
-                self._prepared_gripper(), float(prepared.start[GRIPPER_INDEX])):
+                self._prepared_gripper(), float(prepared.start[GRIPPER_INDEX]),
+                prepared.gripper_measured):
             return False
         return blend_ready(self.streamer.setpoint, self.streamer.target,
                            self.inputs.latest_state().value, self.control.async_blend_m,

@@ -133,7 +133,7 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        wait = self._gripper_waits(float(decision.target[6]), start)
+        wait = self._gripper_waits(float(decision.target[6]), start, gripper_measured)
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
@@ -164,7 +164,7 @@ class CommandSession:
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
         if held or self._gripper_guessed(gripper_measured):
             return report  # (hold and an unmeasured hand change nothing: no settling either)
-        changed = self._hand_changes(gripper, float(start[GRIPPER_INDEX]))
+        changed = self._hand_changes(gripper, float(start[GRIPPER_INDEX]), gripper_measured)
         if changed or self._gripper_resend_due(now):
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
@@ -254,10 +254,11 @@ class CommandSession:
             self.log("info", reason)
         return reason
 
-    def _gripper_waits(self, gripper: float, start: np.ndarray) -> str:
+    def _gripper_waits(self, gripper: float, start: np.ndarray, measured: bool) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
 
-        ``start``: the plan's start state [7] (its closedness: :meth:`_hand_changes`).
+        ``start``: the plan's start state [7], ``measured``: whether its closedness was
+        measured (both: :meth:`_hand_changes`).
         Continuous control plans on every frame and never waits for arrival, and a command
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
         closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
@@ -281,7 +282,7 @@ class CommandSession:
             return ""
         settling = self._hand_settling()
         if settling or self.goals is None or \
-                not self._hand_changes(gripper, float(start[GRIPPER_INDEX])):
+                not self._hand_changes(gripper, float(start[GRIPPER_INDEX]), measured):
             return settling
         switch = self.goals.unarrived_switch
         if self.goal_switching.gripper != "subgoal" or switch is None:
@@ -317,23 +318,24 @@ class CommandSession:
             self.log("info", reason)
         return reason
 
-    def _hand_changes(self, gripper: float, start: float) -> bool:
+    def _hand_changes(self, gripper: float, start: float, measured: bool) -> bool:
         """Tell whether a command carrying closedness ``gripper`` (0..1) changes the hand.
 
-        ``start``: the closedness (0..1) of the state the plan started from. The one rule
-        :meth:`_command` sends a gripper command by: ``goals.gripper`` not hold (``gripper``
-        is the sub-goal's closedness under subgoal, the plan's under planned), and no gripper
+        ``start``: the closedness (0..1) of the state the plan started from, ``measured``:
+        whether it was measured. The one rule :meth:`_command` sends a gripper command by:
+        ``goals.gripper`` not hold (``gripper`` is the sub-goal's closedness under subgoal, the
+        plan's under planned), no guessed hand (:meth:`_gripper_guessed`: planned from an
+        unmeasured closedness, nothing is sent, so async blends such a plan; breaker53l), and no
         command sent yet, or beyond ``control.gripper_deadband`` from the last one and, under
         planned, from ``start``: a plan whose own change is within the deadband keeps
         the hand and the last command stands (its ``start`` + 0 on fingers stopped on an object
         at 0.45 after a close to 1.0 was an opening command, no grasp force; breaker53l). Such
-        a command waits for
-        the arm's arrival at the target of the one running: async, every ``goals.gripper``
-        (not blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the
-        place, breaker43o, a planned close 1 cm short of the grasp pose, breaker53d);
-        continuous, under subgoal (:meth:`_gripper_waits`).
+        a command waits: async, for the arm's arrival at the target of the one running (not
+        blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the place,
+        breaker43o, a planned close 1 cm short of the grasp pose, breaker53d); continuous, for
+        the arm near its start and, under subgoal, the switch's arrival (:meth:`_gripper_waits`).
         """
-        if self.goal_switching.gripper == "hold":
+        if self.goal_switching.gripper == "hold" or self._gripper_guessed(measured):
             return False
         if self.last_gripper is None:
             return True
