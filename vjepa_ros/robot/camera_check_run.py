@@ -39,6 +39,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
     stale_refusal,
 )
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
 
@@ -65,6 +66,8 @@ class CameraCheckRun:
                  arrival_tolerance_m: float, started_at: float, thresholds=None):
         self.config = config
         self.thresholds = thresholds  # camera_check_thresholds.CheckThresholds (None: defaults)
+        # the arm's way [m] past which the same image again is stale
+        self.shift = (thresholds if thresholds is not None else CheckThresholds()).min_motion_m
         self.arrival_tolerance_m = arrival_tolerance_m
         self.started_at = started_at
         self.moves: list[CheckMove] = []
@@ -98,10 +101,14 @@ class CameraCheckRun:
         self.finished_at: float | None = None
         self.done = threading.Event()
         self.image_topic = "the camera topic"  # named in the stale-frame refusal
-        # every new image seen during the check: (its picture, where the arm was [3]), the
-        # newest frame's stamp looked at, and per recorded motion why its frames are stale
+        # new images seen during the check: (its picture, where the arm was [3]), one kept per
+        # half min_motion_m of the arm's way plus the newest (``_watch``); the newest frame's
+        # stamp looked at and its picture; the stale answer for (stamp, where); and per
+        # recorded motion why its frames are stale
         self.seen: list[tuple] = []
         self.seen_stamp = -float("inf")
+        self.seen_picture: np.ndarray | None = None
+        self.repeat_memo: tuple = (None, None, False)
         self.stale: list[str] = []
         self.before_stale = False
         self.abandon = ""  # the refusal to stop with once the arm is back at the start
@@ -199,7 +206,7 @@ class CameraCheckRun:
         state = state_at(frame.stamp)
         if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
             return None  # wait for a state near a frame
-        stale = self._repeats(frame.value, np.asarray(state.value, dtype=np.float64)[:3])
+        stale = self._repeats(frame, np.asarray(state.value, dtype=np.float64)[:3])
         if stale and now - self.arrived_at < self.config.settle_s + STALE_WAIT_S:
             return None  # an image taken elsewhere: wait for a new one
         if move.record == "before":
@@ -218,24 +225,40 @@ class CameraCheckRun:
     def _watch(self, frame: Stamped | None, state_at, measured: np.ndarray) -> None:
         """Keep a newly stamped frame's picture, unless it is the last image again.
 
-        Where the arm stood: the state nearest its stamp (the measured one without).
+        Where the arm stood: the state nearest its stamp (the measured one without). The newest
+        image is always kept; the one before it only when it came at least half ``min_motion_m``
+        from the one kept before that (a moving arm's images are thinned to its way, so the
+        stale search in :meth:`_repeats` stays short on a long check).
         """
         if frame is None or frame.stamp <= self.seen_stamp:
             return
         self.seen_stamp = frame.stamp
-        mine = picture(frame.value)
+        mine = self.seen_picture = picture(frame.value)
         if self.seen and same_picture(self.seen[-1][0], mine):
             return  # re-published: where it was first seen stands
         state = state_at(frame.stamp)
         where = np.asarray(measured if state is None else state.value, dtype=np.float64)[:3]
-        self.seen.append((mine, where))
+        if len(self.seen) >= 2 and (np.linalg.norm(self.seen[-1][1] - self.seen[-2][1])
+                                    < self.shift / 2):
+            self.seen[-1] = (mine, where)  # the newest came near the one kept before it
+        else:
+            self.seen.append((mine, where))
 
-    def _repeats(self, frame: np.ndarray, where: np.ndarray) -> bool:
-        """Return True when ``frame`` is an image first seen with the arm elsewhere (module)."""
-        shift = self.thresholds.min_motion_m if self.thresholds is not None else 0.01
-        mine = picture(frame)
-        return any(np.linalg.norm(at - where) >= shift and same_picture(seen, mine)
-                   for seen, at in self.seen)
+    def _repeats(self, frame: Stamped, where: np.ndarray) -> bool:
+        """Return True when ``frame`` is an image first seen with the arm elsewhere (module).
+
+        Searched once per frame stamp and ``where`` [3] (the stream tick asks on every tick
+        while it waits for a new image); the picture is ``_watch``'s for the newest stamp.
+        """
+        stamp, at_where, answer = self.repeat_memo
+        if stamp == frame.stamp and np.array_equal(at_where, where):
+            return answer
+        mine = (self.seen_picture if frame.stamp == self.seen_stamp
+                and self.seen_picture is not None else picture(frame.value))
+        answer = any(np.linalg.norm(at - where) >= self.shift and same_picture(seen, mine)
+                     for seen, at in self.seen)
+        self.repeat_memo = (frame.stamp, where.copy(), answer)
+        return answer
 
     def _stop_early(self) -> None:
         """Once the first :data:`EARLY_MOTIONS` motions are all stale: back to start, then stop."""
