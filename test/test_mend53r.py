@@ -30,7 +30,8 @@ def test_a_moving_arm_keeps_few_pictures_and_a_frozen_newest_image_is_still_stal
     for i in range(400):
         state[0] = START[0] + i * 1e-4
         frame = Stamped(float(i), _image(i))
-        run._watch(frame, lambda stamp, s=state.copy(): Stamped(stamp, s), state)
+        where = state.copy()
+        run._watch(frame, lambda stamp, at=where: Stamped(stamp, at), state)
     assert len(run.seen) <= 10, len(run.seen)
     newest = Stamped(399.0, _image(399))
     far = START[:3] + np.array([0.04 + 0.02, 0.0, 0.0])

@@ -32,6 +32,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.camera_check_unchanged import (
     REPEAT,
     SAME,
@@ -39,7 +40,6 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
     stale_refusal,
 )
-from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
 
