@@ -245,7 +245,7 @@ def test_one_repeated_frame_does_not_fail_a_good_camera():
     assert run.result.verdict == Verdict.FINE, run.result.explanation
     # fixed (fix53c): the motion left out, and said so
     note = "1 of 14 motions skipped: the frame did not change"
-    assert note in run.result.explanation and run.result.skipped.startswith(note)
+    assert note in run.result.explanation and run.result.skipped_note.startswith(note)
     assert run.result.motions == 13
     assert run.state() == "done: placement fine"  # no rotation the verdict did not use
 
@@ -299,7 +299,7 @@ def test_an_arm_at_rest_with_a_still_frame_is_no_frozen_camera():
     unchanged = np.r_[np.zeros(14, bool), np.ones(5, bool)]
     result = check_motions(executed, executed, explained=np.full(19, 0.9), live=True,
                            unchanged=unchanged)
-    assert result.verdict == Verdict.FINE and not result.skipped, result.explanation
+    assert result.verdict == Verdict.FINE and not result.skipped_note, result.explanation
 
 
 def test_undecided_status_line_names_no_rotation():

@@ -164,7 +164,7 @@ def test_a_frozen_camera_with_a_stamp_overlay_live_is_not_blamed_on_the_search()
     """
     run = _live(StampedFrozenCamera)
     said = run.describe()
-    assert run.result is None or run.result.skipped == "", said  # nothing is byte-equal
+    assert run.result is None or run.result.skipped_note == "", said  # nothing is byte-equal
     assert "planner.samples" not in said, said
     assert run.error or run.result.verdict == Verdict.MOVE, said
     # fixed (fix53k): 2 pixels of 1024 changed is the same picture; stopped after 3 motions
@@ -318,7 +318,7 @@ def test_a_bag_whose_camera_repeats_each_image_once_does_not_fail_a_good_camera(
     # as their frames show them (from where the repeated image was taken): "placement fine"
     result, _ = _bag(tmp_path, frames, states, stamps, oracle)
     assert result.verdict == Verdict.FINE, result.explanation
-    assert [m["motion"] for m in result.skipped_motions] == list(range(0, 15, 2))
+    assert [m["motion"] for m in result.skipped] == list(range(0, 15, 2))
     assert "8 of 15 motions skipped" in result.explanation, result.explanation
 
 
@@ -340,14 +340,14 @@ def test_a_slow_camera_republished_fast_live_does_not_fail_a_good_camera():
     # fixed (fix53k): a repeated transit image is waited past; nothing skipped, "placement fine"
     assert not run.error, run.error
     assert run.result.verdict == Verdict.FINE, run.result.explanation
-    assert run.result.skipped_motions == [], run.result.skipped_motions
+    assert run.result.skipped == [], run.result.skipped
 
 
 def test_a_camera_one_frame_late_is_fine_and_skips_nothing():
     """Pin: images one publish (0.1 s) late, the arm settled: "placement fine", none skipped."""
     run = _live(LaggingCamera)
     assert not run.error, run.error
-    assert run.result.verdict == Verdict.FINE and run.result.skipped == "", run.describe()
+    assert run.result.verdict == Verdict.FINE and run.result.skipped_note == "", run.describe()
 
 
 def test_a_frozen_jpeg_bag_is_refused_before_planning(tmp_path):

@@ -144,7 +144,8 @@ def test_the_offline_check_searches_twice_with_independent_seeds(monkeypatch):
     monkeypatch.setattr(bag, "evaluate_recording", _fake_evaluation(calls, labels))
     monkeypatch.setattr(bag, "check_executed_motions", lambda *args: None)
     monkeypatch.setattr(bag, "unchanged_steps",
-                        lambda *args: dict.fromkeys(range(len(MOTIONS)), False))  # no frames
+                        lambda *args: bag.StaleSteps(dict.fromkeys(range(len(MOTIONS)), ""),
+                                                     {}))  # no frames
     noted = []  # camera-check's cost note: once, before the first of the two searches
     result, report = bag.check_recording(SimpleNamespace(image_topic="/cam"), None,
                                          preset("paper", samples=32, iterations=2), seed=7,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+from vjepa_ros.eval.camera_check_unchanged import refuse_stale
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.inputs import Stamped
@@ -40,3 +43,25 @@ def test_a_moving_arm_keeps_few_pictures_and_a_frozen_newest_image_is_still_stal
     assert not run._repeats(newest, here)
     run.seen = []  # a memo hit does not search again
     assert not run._repeats(newest, here)
+
+
+def test_refuse_stale_refuses_only_what_the_stale_frames_cause():
+    """``camera_check_unchanged.refuse_stale``: the one stale-frame refusal of both checks.
+
+    Input: 6 motions of 4 cm along x and y; stale masks. Right: none stale -> the 6 used;
+    every one stale -> "do not change"; 4 stale (2 left, need 3) -> "with frames that change"
+    naming 4 of 6 skipped; 2 motions only (too few whatever the frames) -> None.
+    """
+    executed = np.array([[0.04, 0, 0], [0, 0.04, 0], [-0.04, 0, 0], [0, -0.04, 0],
+                         [0.04, 0.0, 0], [0, 0.04, 0]])
+    moved = np.ones(6, dtype=bool)
+    thresholds = CheckThresholds()
+    used = refuse_stale(executed, thresholds, moved, np.zeros(6, bool), "/cam", live=False)
+    assert used.tolist() == [True] * 6
+    with pytest.raises(ValueError, match="do not change"):
+        refuse_stale(executed, thresholds, moved, np.ones(6, bool), "/cam", live=False)
+    stale = np.array([True, True, True, True, False, False])
+    with pytest.raises(ValueError, match="with frames that change.*4 of 6 motions skipped"):
+        refuse_stale(executed, thresholds, moved, stale, "/cam", live=True)
+    two = np.array([True, True, False, False, False, False])
+    assert refuse_stale(executed, thresholds, two, np.zeros(6, bool), "/cam", False) is None

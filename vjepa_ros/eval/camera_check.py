@@ -104,10 +104,9 @@ from vjepa_ros.eval.camera_check_stats import (
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.camera_check_unchanged import (
     SAME,
-    frames_changed,
+    refuse_stale,
     skipped_motions,
     skipped_note,
-    too_few_changed,
 )
 from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
 from vjepa_ros.eval.metrics import AXES, sign_agreement
@@ -233,7 +232,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         unchanged: [N] bool or str, optional: the motions whose frames are stale (their frame
             after the same picture as before, ``camera_check_unchanged.unchanged_frames``, or
             a repeat of an image taken elsewhere; str: why, "" none): left out of the verdict,
-            which says how many (``skipped``) and which (``skipped_motions``); None: none.
+            which says how many (``skipped_note``) and which (``skipped``); None: none.
         image_topic: the camera topic, named when every motion is ``unchanged`` or too few
             are left without them.
     Returns:
@@ -263,14 +262,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     reasons = stale_reasons(unchanged, len(executed))
     unchanged = np.array([bool(reason) for reason in reasons], dtype=bool)
     moved = usable_motions(executed, thresholds, finite, live)  # an arm at rest: no evidence
-    frames_changed(unchanged[moved], image_topic, live)
-    skipped, moved_at_all = skipped_note(unchanged[moved]), moved
-    try:
-        used = usable_motions(executed, thresholds, moved & ~unchanged, live)
-    except ValueError:  # enough motions moved (above): the stale frames left too few
-        raise ValueError(too_few_changed(int((moved & ~unchanged).sum()),
-                                         thresholds.min_motions, skipped, image_topic, live)
-                         ) from None
+    # enough motions moved (above): never None here
+    used = refuse_stale(executed, thresholds, moved, unchanged, image_topic, live)
+    skipped, skipped_list = skipped_note(unchanged[moved]), skipped_motions(reasons, moved)
     executed, inferred, count = executed[used], inferred[used], int(used.sum())
     spread = search_spread(inferred, repeat[used]) if repeat is not None else None
     if explained is not None:
@@ -395,6 +389,5 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         inferred_repeat=repeat[used].tolist() if repeat is not None else None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
         mirror=mirror if verdict == Verdict.MOVE else "",
-        search_caveat=caveat, skipped=skipped,
-        skipped_motions=skipped_motions(reasons, moved_at_all),
+        search_caveat=caveat, skipped_note=skipped, skipped=skipped_list,
     )

@@ -30,11 +30,9 @@ from vjepa_ros.eval.camera_check_unchanged import (
     REPEAT,
     SAME,
     first_seen,
-    frames_changed,
     picture,
+    refuse_stale,
     same_picture,
-    skipped_note,
-    too_few_changed,
 )
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
@@ -126,8 +124,9 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -
     steps, _, chosen = valid_steps(recording, config, HORIZON, GOAL_OFFSET)
     order = sorted({k + shift for k in chosen for shift in (0, GOAL_OFFSET)})
     indices = [int(steps.frame_indices[k]) for k in order]
-    pictures = dict(recording.iter_frames(sorted(set(indices))))
-    pictures = {index: picture(frame) for index, frame in pictures.items()}
+    # one frame at a time: only the small pictures are kept (a long bag's frames are ~1 GB)
+    pictures = {index: picture(frame) for index, frame in recording.iter_frames(
+        sorted(set(indices)))}
     origins = dict(zip(order, (order[i] for i in first_seen(
         [pictures[index] for index in indices], steps.states[order], thresholds.min_motion_m)),
         strict=True))
@@ -148,30 +147,11 @@ def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -
         reasons.append(reason)
     stale = np.array([bool(reason) for reason in reasons])
     try:
-        moved = long_enough(executed, thresholds)
-        frames_changed(stale[moved], recording.image_topic, live=False)
-        if _too_few_left(executed, thresholds, moved, stale):
-            raise ValueError(too_few_changed(int((moved & ~stale).sum()),
-                                             thresholds.min_motions, skipped_note(stale[moved]),
-                                             recording.image_topic, live=False))
+        refuse_stale(executed, thresholds, long_enough(executed, thresholds), stale,
+                     recording.image_topic, live=False)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
     return StaleSteps(dict(zip(chosen, reasons, strict=True)), shown)
-
-
-def _too_few_left(executed, thresholds: CheckThresholds, moved, stale) -> bool:
-    """Return True when the motions determine a rotation, but not without the stale ones.
-
-    Too few motions whatever the frames: not the frames' refusal (``check_executed_motions``'
-    before, ``check_motions``' after planning).
-    """
-    for mask, usable in ((moved & ~stale, False), (moved, True)):
-        try:
-            usable_motions(executed, thresholds, mask)
-        except ValueError:
-            continue
-        return usable
-    return False
 
 
 # the progress bars of the two searches (the second: another seed, for their disagreement)
@@ -194,7 +174,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     too one-sided motion, the window holds no frame with states, or the frames on its image
     topic do not change or too few change (:func:`unchanged_steps`, all before planning);
     motions whose frames are stale are left out of the verdict, which says how many
-    (``result.skipped``) and which (``result.skipped_motions``).
+    (``result.skipped_note``) and which (``result.skipped``).
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
@@ -208,7 +188,7 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
                                progress=progress, progress_label=SEARCH_LABELS[1])
     # frame k to frame k+1, as the inferred motion toward frame k+1 (not executed_period_action)
     executed = np.array([r["executed_action"] for r in report["steps"]], dtype=np.float64)
-    shown = getattr(unchanged, "executed", {})  # motions as their repeated frames show them
+    shown = unchanged.executed  # motions as their repeated frames show them
     for row, r in enumerate(report["steps"]):
         if r["step"] in shown:
             executed[row, :3] = shown[r["step"]]

@@ -126,7 +126,7 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
     return [
         f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
         f"the model infers {r.scale:.0%} of their length"
-        + (f"; {r.skipped}" if r.skipped else ""),
+        + (f"; {r.skipped_note}" if r.skipped_note else ""),
         f"length        {_fmt_agreement(r.axis_scale)}   (inferred / executed, per base axis)",
         f"sign agree    {_fmt_agreement(r.sign_agreement)}   (inferred vs executed, per "
         "base axis)",

@@ -74,16 +74,11 @@ class CameraCheckResult:
     # held to min_scale; None: too few motions for the fit
     weakest_direction: dict | None = None
     # the motions left out because their frames were stale, in words ("k of N motions skipped:
-    # the frame did not change ..."; "": none) (camera_check_unchanged); in the JSON:
-    # ``skipped_note`` (``skipped``: the motions, below)
-    skipped: str = ""
-    # which: [{"motion": index among the motions given, "reason": why}] ([]: none); the JSON's
-    # ``skipped``
-    skipped_motions: list = dataclasses.field(default_factory=list)
+    # the frame did not change ..."; "": none) (camera_check_unchanged)
+    skipped_note: str = ""
+    # which: [{"motion": index among the motions given, "reason": why}] ([]: none)
+    skipped: list = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
-        """Return the result as plain data; ``skipped`` the motions, ``skipped_note`` the words."""
-        data = dataclasses.asdict(self)
-        data["skipped_note"] = data.pop("skipped")
-        data["skipped"] = data.pop("skipped_motions")
-        return data
+        """Return the result as plain data (its fields by name)."""
+        return dataclasses.asdict(self)

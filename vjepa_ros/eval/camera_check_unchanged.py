@@ -31,8 +31,8 @@ the picture shows the arm where it was then). Frames of one pose that look alike
 
 :func:`unchanged_frames` finds the motions whose frame after is the same picture as their
 frame before; :func:`frames_changed` refuses when every motion is stale,
-:func:`too_few_changed` when too few are left, :func:`skipped_note` says how many the verdict
-left out and :func:`skipped_motions` which.
+:func:`too_few_changed` when too few are left (:func:`refuse_stale`: both),
+:func:`skipped_note` says how many the verdict left out and :func:`skipped_motions` which.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
+from vjepa_ros.eval.camera_check_motions import usable_motions
 
 # a pixel has changed when some channel differs by more than this many grey levels (of 255)
 GREY_LEVELS = 8
@@ -171,6 +172,30 @@ def too_few_changed(kept: int, need: int, note: str, image_topic: str, live: boo
     return (f"camera check: {counted(kept, 'motion')} with frames that change, need {need} "
             f"along at least two directions: frames on {image_topic} stopped changing or repeat "
             f"earlier images ({CAUSES}) ({note}); {_what_to_do(image_topic, live)}")
+
+
+def refuse_stale(executed, thresholds, moved: np.ndarray, stale: np.ndarray, image_topic: str,
+                 live: bool) -> np.ndarray | None:
+    """Refuse stale frames; return the mask [N] of the motions used without the stale ones.
+
+    ``executed`` [N, 3+] (base frame, m); ``thresholds``: ``CheckThresholds``; ``moved`` [N]
+    bool: the motions long enough to count; ``stale`` [N] bool (:func:`unchanged_frames`,
+    repeats). Raises ValueError: every moved motion stale (:func:`frames_changed`), or the moved
+    motions determine a rotation but not without the stale ones (:func:`too_few_changed`, how
+    many were skipped). None: too few motions whatever the frames (not the frames' refusal:
+    ``usable_motions`` says what is missing, to the caller).
+    """
+    moved, stale = np.asarray(moved, dtype=bool), np.asarray(stale, dtype=bool)
+    frames_changed(stale[moved], image_topic, live)
+    try:
+        return usable_motions(executed, thresholds, moved & ~stale, live)
+    except ValueError:
+        try:
+            usable_motions(executed, thresholds, moved, live)
+        except ValueError:
+            return None
+    raise ValueError(too_few_changed(int((moved & ~stale).sum()), thresholds.min_motions,
+                                     skipped_note(stale[moved]), image_topic, live))
 
 
 def skipped_note(unchanged: np.ndarray) -> str:
