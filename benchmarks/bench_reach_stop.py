@@ -28,6 +28,7 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 import numpy as np  # noqa: E402
 from test_breaker52j import (  # noqa: E402
     DT,
+    FAST,
     FAST_TURNS,
     SMALL_REACH,
     lagging_arm,
@@ -41,7 +42,6 @@ from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 # The streamer lands on a target within 1e-9 m (float rounding: targets.step's snap) keeping
 # its velocity: up to 1e-9/dt² = 1e-5 m/s² off the limit at 10 ms ticks (2e-6 of 5 m/s²).
 FLOAT = 1 + 1e-5
-FAST = SafetyLimits(max_step_m=0.05, max_speed_m_s=1.0, max_accel_m_s2=10.0)
 SMALL_TURNS = SafetyLimits(max_angular_speed_rad_s=2.5, max_angular_accel_rad_s2=25.0,
                            max_rotation_step_rad=0.1)
 # set name -> (limits, whether the plans turn)

@@ -113,13 +113,17 @@ def tilt_deg(quaternion) -> float:
     return float(np.degrees(np.arccos(np.clip(1.0 - 2.0 * (x * x + y * y), -1.0, 1.0))))
 
 
+def fingers_hold(reading: ObjectReading, config: DetectorConfig) -> bool:
+    """Whether both fingers press on the object with at least ``min_finger_force`` [N]."""
+    return bool((np.asarray(reading.finger_forces) >= config.min_finger_force).all())
+
+
 def is_grasped(reading: ObjectReading, rest_height: float,
                config: DetectorConfig | None = None) -> bool:
     """Lifted ≥ ``lift_height`` above ``rest_height`` [m] and pressed by both fingers."""
     config = config or DetectorConfig()
     lifted = float(reading.position[2]) - rest_height >= config.lift_height
-    held = bool((np.asarray(reading.finger_forces) >= config.min_finger_force).all())
-    return lifted and held
+    return lifted and fingers_hold(reading, config)
 
 
 def is_placed(reading: ObjectReading, target_xy, rest_height: float,
@@ -213,8 +217,7 @@ class SuccessMonitor:
         is latched (``grasped_seen`` still needs the ``lift_height`` lift).
         """
         reading = self.reading()
-        held = bool((np.asarray(reading.finger_forces) >= self.config.min_finger_force).all()
-                    and not self.touches_other())
+        held = fingers_hold(reading, self.config) and not self.touches_other()
         if held and self.carried_xy is not None:
             self.carried_xy = np.array(reading.position[:2], dtype=np.float64)
         return held
