@@ -119,7 +119,12 @@ from vjepa_ros.sim.choices import (  # noqa: E402
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 from vjepa_ros.sim.run_command import load_run_model  # noqa: E402
-from vjepa_ros.sim.run_loop import crash_text, planner_seed, simulator_lost  # noqa: E402
+from vjepa_ros.sim.run_loop import (  # noqa: E402
+    LOST,
+    crash_text,
+    planner_seed,
+    simulator_lost,
+)
 from vjepa_ros.sim.run_notes import image_size_note  # noqa: E402
 from vjepa_ros.versions import versions_line  # noqa: E402
 
@@ -185,7 +190,21 @@ def probe_placed(sim: Sim, monitor: SuccessMonitor, place_xy) -> bool:
     )
 
 
-def run_expert(sim: Sim, task: str, seed: int) -> dict:
+def run_expert(sim: Sim, task: str, seed: int, kind: str) -> dict:
+    """Run one expert episode; return its row, as :func:`run_loop` does for a loop agent.
+
+    A seed whose set-up raises RuntimeError is skipped; any other exception is a crashed row
+    and one ``# crashed:`` line; on a lost simulator a row ``not_run`` (:data:`LOST_ROW`).
+    """
+    if simulator_lost(sim):
+        return lost_row(seed)
+    try:
+        return _expert_row(sim, task, seed)
+    except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure; not Ctrl-C)
+        return crashed_row(sim, exc, seed, f"expert {kind} {task}")
+
+
+def _expert_row(sim: Sim, task: str, seed: int) -> dict:
     started = time.perf_counter()
     try:
         setup = setup_task(sim, seed, task)
@@ -216,7 +235,13 @@ def skipped_row(seed: int) -> dict:
 
 
 # A row's ``crashed`` for an episode left not run: a crash before it disconnected the simulator
-LOST = "not run: the simulator's physics server was lost in an earlier crash"
+LOST_ROW = f"not run: {LOST} in an earlier crash"
+
+
+def lost_row(seed: int) -> dict:
+    """Return the row of an episode not run: a crash before it lost the simulator."""
+    return {"seed": seed, "subgoals": True, "success": False, "crashed": LOST_ROW,
+            "not_run": True}
 
 
 def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, dense: bool,
@@ -226,11 +251,10 @@ def run_loop(sim: Sim, model, cem, task: str, seed: int, random_actions: bool, d
     A seed whose set-up raises RuntimeError (no sub-goal images) is skipped; any other
     exception in its set-up or run is a crashed row and one ``# crashed:`` line naming the
     agent; once a crash has disconnected ``sim`` (:func:`simulator_lost`) every later episode
-    on it is a row ``not_run``, ``crashed``: :data:`LOST` (said once, after that crash).
+    on it is a row ``not_run``, ``crashed``: :data:`LOST_ROW` (said once, after that crash).
     """
     if simulator_lost(sim):
-        return {"seed": seed, "subgoals": True, "success": False, "crashed": LOST,
-                "not_run": True}
+        return lost_row(seed)
     try:
         setup = setup_task(sim, seed, task, dense=dense)
     except RuntimeError:
@@ -252,8 +276,8 @@ def crashed_row(sim: Sim, exc: Exception, seed: int, episode: str) -> dict:
     """
     print(f"# crashed: {episode} seed {seed}: {crash_text(exc)}", flush=True)
     if simulator_lost(sim):
-        print("# simulator lost in that crash (pybullet disconnected): the episodes after it on "
-              "this object are not run (failures)", flush=True)
+        print(f"# simulator lost ({LOST} in that crash, pybullet disconnected): the episodes "
+              "after it on this object are not run (failures)", flush=True)
     return {"seed": seed, "subgoals": True, "success": False, "crashed": crash_text(exc)}
 
 
@@ -350,10 +374,9 @@ def main() -> int:
             loop_agents += [(agent, oracle, agent == "random") for agent in args.agents
                             if agent != "expert"]
             for task in args.tasks:
-                if simulator_lost(sim):  # a crash disconnected it (said): the rest not run
-                    break
+                # a crash that disconnected sim (said): every later episode a not_run row
                 if "expert" in args.agents:
-                    rows = [run_expert(sim, task, seed) for seed in seeds]
+                    rows = [run_expert(sim, task, seed, kind) for seed in seeds]
                     s = summarize_expert(rows)
                     results[f"expert/{kind}/{task}"] = rows
                     print(f"{'expert':{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
@@ -361,7 +384,8 @@ def main() -> int:
                           f"{number(s['sim_s_median'], '>6.1f'):>6}  "
                           f"{number(s['wall_s_median'], '>6.1f'):>6}  {s['agree']:.0%}, "
                           f"{s['episodes_with_a_miss']} → {s['recovered']}, "
-                          f"{s['subgoal_images']}/{s['episodes']}", flush=True)
+                          f"{s['subgoal_images']}/{s['episodes']}{crashed_text(rows)}",
+                          flush=True)
                 for name, model, random_actions in loop_agents:
                     for switching in switchings[:1] if random_actions else switchings:
                         task_settings = task_cem(task, cem, args.close_gripper is not None)

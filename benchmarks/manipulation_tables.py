@@ -63,9 +63,9 @@ def summarize_expert(rows: list[dict]) -> dict:
     """Summarize the expert's rows: success over every seed asked for (``episodes``).
 
     A seed without sub-goal images is a failure; ``agree`` and the medians are over the episodes
-    that ran (``subgoal_images``).
+    that ran to their end (:func:`ran`: a crashed or not-run row is a failure, not a median).
     """
-    done = [r for r in rows if r["subgoals"]]
+    done = ran(rows)
     with_miss = [r for r in done if r["misses"]]
     return {
         **_success_counts(rows),

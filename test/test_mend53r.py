@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+
 import numpy as np
 import pytest
 
@@ -65,3 +69,68 @@ def test_refuse_stale_refuses_only_what_the_stale_frames_cause():
         refuse_stale(executed, thresholds, moved, stale, "/cam", live=True)
     two = np.array([True, True, False, False, False, False])
     assert refuse_stale(executed, thresholds, two, np.zeros(6, bool), "/cam", False) is None
+
+
+def _bench(monkeypatch, *argv):
+    """Load bench_manipulation with ``argv`` (cup, 2 seeds, 32 px, 1 step); return it."""
+    pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+    from conftest import load_benchmark
+
+    bench = load_benchmark("bench_manipulation", "m53r")
+    monkeypatch.setattr(sys, "argv", [
+        "bench_manipulation.py", *argv, "--seeds", "2", "--objects", "cup", "--max-steps", "1",
+        "--size", "32", "--seed-start", "900000"])
+    return bench
+
+
+def test_a_lost_simulator_leaves_not_run_rows_for_the_objects_later_tasks(
+        tmp_path, monkeypatch, capsys):
+    """``bench_manipulation``: the tasks after a crash that lost pybullet are rows ``not_run``.
+
+    Input: ``--agents oracle --tasks grasp pick-and-place``, the first ``run_task`` disconnecting
+    the physics client. Right: grasp ``crashed 1, not run 1``; pick-and-place printed with ``not
+    run 2`` (before: no row at all, its episodes silently left out); 3 JSON rows ``not_run``;
+    status 1.
+    """
+    import pybullet as p
+
+    import vjepa_ros.sim.task_run as task_run
+
+    def disconnecting(sim, *args, **kwargs):
+        p.disconnect(physicsClientId=sim.client)
+        raise p.error("Not connected to physics server.")
+
+    monkeypatch.setattr(task_run, "run_task", disconnecting)
+    bench = _bench(monkeypatch, "--agents", "oracle", "--tasks", "grasp", "pick-and-place",
+                   "--json", str(tmp_path / "rows.json"))
+    status = bench.main()
+    out = capsys.readouterr().out
+    assert re.search(r"oracle\s+cup\s+grasp\s+0/2 .*crashed 1 .*not run 1 \(simulator lost\)",
+                     out), out
+    assert re.search(r"oracle\s+cup\s+pick-and-place\s+0/2 .*not run 2 \(simulator lost\)",
+                     out), out
+    rows = json.loads((tmp_path / "rows.json").read_text())
+    assert len(rows["oracle/cup/pick-and-place/" + next(iter(rows)).split("/")[-1]]) == 2
+    assert sum(bool(r.get("not_run")) for v in rows.values() for r in v) == 3
+    assert status == 1
+
+
+def test_an_expert_crash_is_a_crashed_row_not_a_traceback(monkeypatch, capsys):
+    """``bench_manipulation``: an exception in the expert's episode is a row ``crashed``.
+
+    Input: ``--agents expert --tasks grasp`` with ``record_expert_episode`` raising ValueError.
+    Right: two ``# crashed: expert cup grasp`` lines, the expert row ``crashed 2``, status 1.
+    """
+    bench = _bench(monkeypatch, "--agents", "expert", "--tasks", "grasp")
+
+    def broken(*args, **kwargs):
+        raise ValueError("expert broke")
+
+    import vjepa_ros.sim.manipulation as manipulation
+
+    monkeypatch.setattr(manipulation, "record_expert_episode", broken)
+    status = bench.main()
+    out = capsys.readouterr().out
+    assert out.count("# crashed: expert cup grasp seed") == 2, out
+    assert re.search(r"expert\s+cup\s+grasp\s+0/2 .*crashed 2 \(seeds 900000, 900001\)", out), out
+    assert status == 1

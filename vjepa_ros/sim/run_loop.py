@@ -53,11 +53,15 @@ def simulator_lost(sim) -> bool:
     return client is None or not import_pybullet()[0].isConnected(physicsClientId=client)
 
 
+# what a crash that disconnected pybullet did, in every line about it (here, bench_manipulation)
+LOST = "the simulator's physics server was lost"
+
+
 def lost_text(seeds) -> str:
     """One line for the ``seeds`` [range] a lost simulator leaves not run."""
     return (f"seed{'s' if len(seeds) > 1 else ''} {seeds[0]}"
-            f"{f'..{seeds[-1]}' if len(seeds) > 1 else ''}: not run (the simulator's physics "
-            "server was lost in that crash); counted as failures")
+            f"{f'..{seeds[-1]}' if len(seeds) > 1 else ''}: not run ({LOST} in that crash); "
+            "counted as failures")
 
 
 def _model_text(spec: str, model) -> str:
