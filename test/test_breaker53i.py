@@ -3,7 +3,7 @@
 Attacked: main's 430e1c94 (fix53a; with 5d2c0830, 4ac9eb26: docstrings) --
 ``jump_clocks.JumpClocks._restamp`` (a state stamped behind the newest that continues it over
 a usual arrival gap moves the watch's stamps on by the step, ``_shift``) as
-``JumpWatch.problem`` calls it, and ``new_worlds.hand_changed`` / ``NewWorlds._hand_moved``
+``JumpWatch.problem`` calls it, and ``new_worlds.hand_jumped`` / ``NewWorlds._hand_moved``
 (the first measured hand after unmeasured ones, changed 0.1 or more, farther from the last
 gripper command: a new world), called by ``input_episodes.observe_state``. Not repeated:
 breaker53a's cases (now passing), breaker41*/47*/48* causes (other clocks, lone states, held

@@ -29,12 +29,15 @@ from vjepa_ros.robot.safety import outside_box_problem
 from vjepa_ros.robot.targets import poses_apart
 
 
-def hand_changed(before: float, after: float) -> bool:
-    """Whether the hand's closedness (0 open .. 1 closed) changed from ``before`` to ``after``.
+def hand_jumped(before: float, after: float) -> bool:
+    """Whether the hand's closedness (0 open .. 1 closed) jumped from ``before`` to ``after``.
 
-    By ``clock_steps.CLOCK_STEP_HAND`` or more: the one notion of a changed hand, for a wall
-    clock step (:meth:`NewWorlds._clock_step_judged`) and a hand put elsewhere at once
-    (:meth:`NewWorlds._hand_moved`).
+    By ``clock_steps.CLOCK_STEP_HAND`` (0.1) or more: the clock-step / jump threshold, for a
+    wall clock step (:meth:`NewWorlds._clock_step_judged`) and a hand put elsewhere at once
+    (:meth:`NewWorlds._hand_moved`). Not the only hand threshold: a commanded hand change
+    counts beyond ``control.gripper_deadband`` and a pending one beyond
+    ``control.hand_tolerance`` (max(deadband, 0.05)); at the defaults all three are 0.1, but a
+    lab's smaller deadband makes those two smaller than this one.
     """
     return abs(after - before) >= CLOCK_STEP_HAND
 
@@ -139,7 +142,7 @@ class NewWorlds:
             hand = abs(float(after.value[6]) - float(before.value[6]))
             back = max(back, before.stamp - after.stamp)
             if moved < CLOCK_STEP_MOVED_M and turned < CLOCK_STEP_TURNED_RAD and \
-                    not hand_changed(float(before.value[6]), float(after.value[6])):
+                    not hand_jumped(float(before.value[6]), float(after.value[6])):
                 self.arrival_time -= back  # -inf stays -inf
                 self.command_time -= back
                 why = f"the clock went back {back:.2f} s"
@@ -233,7 +236,7 @@ class NewWorlds:
 
         The first measured closedness (``state[6]``; ``gripper_measured`` False: a placeholder)
         after unmeasured ones (the finger watch refuses jumped readings for a second, a finger
-        topic lapsed) that changed (:func:`hand_changed`) from the latest measured one against
+        topic lapsed) that jumped (:func:`hand_jumped`) from the latest measured one against
         the way the last gripper command moved the hand (closing when it opened the hand,
         opening when it closed it: from the hand measured as the command came): the hand was
         opened or closed at once against its command (a simulator's ``~/reset`` with the arm
@@ -256,7 +259,7 @@ class NewWorlds:
             return
         before, after, lapsed = self._hand_seen, float(state[6]), self._hand_lapsed
         self._hand_seen, self._hand_lapsed = after, False
-        if not lapsed or before is None or command is None or not hand_changed(before, after):
+        if not lapsed or before is None or command is None or not hand_jumped(before, after):
             return
         origin = self._hand_command[1]
         way = 0.0 if origin is None or abs(command - origin) < 1e-9 else command - origin
