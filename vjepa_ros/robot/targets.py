@@ -327,7 +327,7 @@ class SetpointStreamer:
             self._euler("target", self.target[3:6]) * orientation.inv()).as_rotvec(),
             self.target[3:6], self.setpoint[3:6])
         spin_before = self.angular_velocity
-        turn_reach = self._turn_reach(orientation, rotvec, dt, next_dt)
+        turn_reach, offset = self._turn_reach(orientation, rotvec, dt, next_dt)
         self.angular_velocity = ramp_velocity(
             self.angular_velocity,
             rotvec,
@@ -339,7 +339,7 @@ class SetpointStreamer:
             turn_reach,
         )
         if turn_reach is not None:  # as for the translation above
-            offset, accel = orientation * self._anchor_inverse(), limits.max_angular_accel_rad_s2
+            accel = limits.max_angular_accel_rad_s2
             self.angular_velocity = kept_stoppable(spin_before, self.angular_velocity, accel, dt,
                                                    lambda w: turn_stops_inside(
                 offset, w, dt, limits.max_rotation_step_rad, accel))
@@ -366,16 +366,19 @@ class SetpointStreamer:
         return self.setpoint.copy()
 
     def _turn_reach(self, orientation: Rotation, rotvec, dt: float, next_dt: float):
-        """Return the rotation reach's face (``face_braking.reach_face``) or None when far.
+        """Return (the rotation reach's face (``face_braking.reach_face``), the offset) or Nones.
+
+        The offset: the set-point's rotation from the anchor (``orientation`` times the
+        anchor's inverse, a Rotation), for the tick's ``kept_stoppable``; (None, None) when far.
 
         ``orientation``: the set-point's; ``rotvec`` [3]: the turn left to the target [rad].
         The set-point turns at most ``|rotvec|`` plus the target's turn from the anchor (kept
         per target and anchor) from the anchor; where the room that leaves already lets the
         fastest turn stop (no clip can act), the exact offset (about 0.1 ms of rotations) is
-        skipped: None.
+        skipped: (None, None).
         """
         if self.anchor is None:
-            return None
+            return None, None
         target_turn = self._kept("target turn", lambda: poses_apart(self.target, self.anchor)[1],
                                  self.target[3:6], self.anchor[3:6])
         limits = self.limits
@@ -383,9 +386,10 @@ class SetpointStreamer:
         fastest = max(limits.max_angular_speed_rad_s, norm3(self.angular_velocity))
         if room > 0.0 and face_stopping_speed(
                 room, limits.max_angular_accel_rad_s2 * FACE_ACCEL_SHARE, dt, next_dt) >= fastest:
-            return None
-        offset = (orientation * self._anchor_inverse()).as_rotvec()
-        return reach_face(offset, limits.max_rotation_step_rad, self.angular_velocity)
+            return None, None
+        offset = orientation * self._anchor_inverse()
+        return reach_face(offset.as_rotvec(), limits.max_rotation_step_rad,
+                          self.angular_velocity), offset
 
     def _within_reach(self, xyz: np.ndarray) -> np.ndarray:
         """Project ``xyz`` [3] onto the ball of radius :attr:`reach_m` around the anchor.
