@@ -134,3 +134,23 @@ def test_an_expert_crash_is_a_crashed_row_not_a_traceback(monkeypatch, capsys):
     assert out.count("# crashed: expert cup grasp seed") == 2, out
     assert re.search(r"expert\s+cup\s+grasp\s+0/2 .*crashed 2 \(seeds 900000, 900001\)", out), out
     assert status == 1
+
+
+def test_a_4_hz_stream_with_a_raised_max_state_age_keeps_two_states_in_the_look_back():
+    """``frame_rest.frame_motion``: the look-back's cap is ``safety.max_state_age_s``.
+
+    Input: a 4 Hz state stream of an arm at 10 cm/s, no state after the frame; the cap 0.6 s
+    (a lab's raised ``max_state_age_s``) and the default. Right: with 0.6 s it looks back two
+    intervals (0.5 s, two states) and refuses the moving arm; with the default 0.25 s (before:
+    always, a copied constant) it sees at most one state and takes the arm for one at rest.
+    """
+    from test_frame_rest import FRAME, stream
+
+    from vjepa_ros.robot.frame_rest import frame_motion, look_back
+
+    inputs = stream(4.0, lambda t: 0.1 * t)
+    raised = frame_motion(inputs, FRAME, max_look_back_s=0.6)
+    assert raised.before_s == pytest.approx(0.5) and not raised.after
+    assert not raised.at_rest, raised
+    assert frame_motion(inputs, FRAME).at_rest  # the default cap: one state, no motion seen
+    assert look_back([state.stamp for state in inputs.states], FRAME, 0.6) == pytest.approx(0.5)

@@ -8,7 +8,7 @@ a fixed tool point, fingers closed with the arm still; breaker52k). With no stat
 frame yet, the states just before it are the evidence instead (the arm within the same
 tolerances there: still at the frame; moving, and where it is now unknown): those of the
 :data:`REST_BEFORE_FRAME_S` before it, or of :data:`REST_BEFORE_INTERVALS` of the state
-stream's intervals where that is longer (:func:`look_back`, at most :data:`REST_BEFORE_MAX_S`).
+stream's intervals where that is longer (:func:`look_back`, at most ``safety.max_state_age_s``).
 ``vjepa-ros reach`` guides the arm until the TCP is within :data:`REST_TOLERANCE_M` of the
 pose, then waits :data:`REST_SETTLE_S` for a frame stamped after (``nodes.reach_client``; its
 targets keep the orientation and the gripper): such a frame passes this rule. The planner's
@@ -24,6 +24,8 @@ import math
 
 import numpy as np
 
+from vjepa_ros.robot.safety import SafetyLimits
+
 REST_TOLERANCE_M = 0.002  # [m] the TCP this close to a pose is at it (hand guiding, captures)
 REST_SETTLE_S = 0.3  # [s] reach: once at the pose, the frame awaited is stamped this much later
 # [s] with no state after a frame, the states this long before it show whether the arm was still
@@ -34,9 +36,9 @@ REST_BEFORE_FRAME_S = 0.05
 # A slower state stream is looked back on over this many of its intervals (a 20 Hz stream has
 # at most one state in 0.05 s: no motion to see, a moving arm's frame was taken for one at rest)
 REST_BEFORE_INTERVALS = 2
-# [s] the longest look-back (a 10 Hz stream: 0.2 s); max_state_age_s's default: a stream
-# slower than this is too old to plan on anyway
-REST_BEFORE_MAX_S = 0.25
+# [s] the longest look-back (a 10 Hz stream: 0.2 s) without the lab's setting: the default of
+# safety.max_state_age_s (a state older is too old to plan on); the captures pass the setting
+REST_BEFORE_MAX_S = SafetyLimits().max_state_age_s
 # the stream's interval is the median of at most this many of its last intervals before the frame
 RATE_INTERVALS = 8
 # [rad] the hand's orientation this close is the frame's: 1 degree turns a point ~0.11 m from
@@ -81,7 +83,8 @@ class FrameMotion:
         return " and ".join(parts)
 
 
-def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
+def frame_motion(inputs, frame_stamp: float,
+                 max_look_back_s: float = REST_BEFORE_MAX_S) -> FrameMotion:
     """Return how far the arm moved from its state at ``frame_stamp`` (:class:`FrameMotion`).
 
     ``inputs``: an :class:`~vjepa_ros.robot.inputs.InputBuffer` (``state_at``,
@@ -90,7 +93,9 @@ def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
     closedness where both are measured). No state after the frame: the states stamped less
     than :func:`look_back` before it (``after`` False, ``before_s`` that time): a frame of an
     arm in motion is no frame at rest, one the arm held still for that long is (at least two
-    of the stream's states, up to :data:`REST_BEFORE_MAX_S`). No state at all: at rest.
+    of the stream's states, up to ``max_look_back_s`` [s]: ``safety.max_state_age_s``, so a
+    lab's 4 Hz stream with it raised to 0.6 s looks back 0.5 s, two states). No state at all:
+    at rest.
     """
     from vjepa_ros.recordings.stray_states import state_changes
 
@@ -100,7 +105,8 @@ def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
     judged = inputs.states_after(frame_stamp)
     after, before_s = bool(judged), REST_BEFORE_FRAME_S
     if not after:
-        before_s = look_back([state.stamp for state in inputs.states], frame_stamp)
+        before_s = look_back([state.stamp for state in inputs.states], frame_stamp,
+                             max_look_back_s)
         judged = inputs.states_after(frame_stamp - before_s + 1e-6)  # less than before_s
     if not judged:
         return FrameMotion(before_s=before_s)
@@ -114,21 +120,22 @@ def frame_motion(inputs, frame_stamp: float) -> FrameMotion:
                        before_s)
 
 
-def look_back(stamps, frame_stamp: float) -> float:
+def look_back(stamps, frame_stamp: float, max_s: float = REST_BEFORE_MAX_S) -> float:
     """Return how long [s] before a frame its states show whether the arm was still at it.
 
     ``stamps``: the kept robot states' stamps [s], oldest first; ``frame_stamp`` [s]. The
     longer of :data:`REST_BEFORE_FRAME_S` and :data:`REST_BEFORE_INTERVALS` times the
     stream's interval (the median of its last :data:`RATE_INTERVALS` intervals up to the
-    frame), at most :data:`REST_BEFORE_MAX_S`: a 10 Hz stream 0.2 s, 20 Hz 0.1 s, 100 Hz and
-    1 kHz 0.05 s (a frame 0.03 s after the arm stopped, a live camera check's last, passes).
+    frame), at most ``max_s`` [s] (``safety.max_state_age_s``; default its default,
+    :data:`REST_BEFORE_MAX_S`): a 10 Hz stream 0.2 s, 20 Hz 0.1 s, 100 Hz and 1 kHz 0.05 s (a
+    frame 0.03 s after the arm stopped, a live camera check's last, passes).
     """
     before = np.asarray([stamp for stamp in stamps if stamp <= frame_stamp][-RATE_INTERVALS - 1:],
                         dtype=np.float64)
     if len(before) < 2:
         return REST_BEFORE_FRAME_S
     interval = float(np.median(np.diff(before)))
-    return min(max(REST_BEFORE_FRAME_S, REST_BEFORE_INTERVALS * interval), REST_BEFORE_MAX_S)
+    return min(max(REST_BEFORE_FRAME_S, REST_BEFORE_INTERVALS * interval), max_s)
 
 
 def moved_refusal(service: str, motion: FrameMotion, planner_moving: bool = False) -> str:

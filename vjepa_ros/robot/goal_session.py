@@ -164,7 +164,7 @@ class GoalSession:
                 blocker if whose in ("state", "invalid_state") else None, self.state_topic())
         if problem:
             raise RuntimeError(problem)
-        motion = frame_motion(self.inputs, frame.stamp)
+        motion = frame_motion(self.inputs, frame.stamp, self.limits.max_state_age_s)
         if not motion.at_rest:  # the frame shows a state the arm has left (frame_rest)
             planner_moving = (self.enabled and self.phase is not Phase.HOLDING
                               and self.goals is not None and not self.goals.finished)
