@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from vjepa_ros.cli_options import goal_option, option_message
+from vjepa_ros.cli_option_message import goal_option, option_message
 
 GOAL_SWITCH_OPTIONS = ("rule", "energy_threshold", "patience", "min_delta")
 
