@@ -459,3 +459,28 @@ def test_a_target_sent_before_a_reset_does_not_take_the_arm_back(harness):
     harness.target_pub.publish(harness.pose(later, quat))  # unstamped (0): followed as before
     harness.spin_sim_seconds(1.5)
     assert np.linalg.norm(sim.ee_state()[:3] - later) < 5e-3
+
+
+def test_use_sim_time_switched_at_run_time_says_once_that_the_stamps_stay_simulated(context,
+                                                                                  capfd):
+    """Seen live: sim_node took both switches without a word (the other nodes log one line).
+
+    With publish_clock it is the /clock source: one info line each way says the node clock
+    follows and the stamps do not; a refused set (an integer) and the value in force say nothing.
+    """
+    harness = Harness(context, publish_clock=True)
+    try:
+        node = harness.node
+        assert not node.set_parameters([Parameter("use_sim_time", value=1)])[0].successful
+        assert node.set_parameters([Parameter("use_sim_time", value=False)])[0].successful
+        assert "use_sim_time switched" not in capfd.readouterr().err
+        assert node.set_parameters([Parameter("use_sim_time", value=True)])[0].successful
+        err = capfd.readouterr().err
+        assert err.count("use_sim_time switched on") == 1 and "[WARN]" not in err, err
+        assert "/clock, which this node publishes" in err and "stamps do not change" in err, err
+        assert node.set_parameters([Parameter("use_sim_time", value=False)])[0].successful
+        err = capfd.readouterr().err
+        assert err.count("use_sim_time switched off") == 1 and "system clock" in err, err
+        assert "stamps do not change" in err, err
+    finally:
+        harness.close()

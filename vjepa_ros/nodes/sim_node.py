@@ -29,6 +29,9 @@ Without ``publish_clock`` its messages are stamped with the wall clock, so a sim
 than its ``real_time_factor`` (a busy CPU, a large camera) makes its inputs stale for a planner:
 the node measures its pace every :data:`PACE_CHECK_S` and warns once per slow stretch with the
 measured factor and the fix, simulated time (``sim.pace``).
+
+``use_sim_time`` switched at run time (only with ``publish_clock``) logs one info line: the node
+clock follows, the stamps do not (``nodes/sim_time_switch.py``).
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
@@ -120,6 +124,8 @@ class SimNode(Node):
         if self.get_parameter("use_sim_time").value and not self.config.publish_clock:
             raise ValueError(NO_CLOCK)
         on_set_parameters(self, self.on_set_parameters)  # use_sim_time at run time too
+        # taken only with publish_clock: one line says the stamps stay the simulated time
+        log_on_sim_time_switch(self, own_clock_message, warn=False)
         self.lock = threading.Lock()  # one thread at a time in pybullet
         try:
             self.runner = SimRunner(self.config, self.config)
