@@ -65,7 +65,7 @@ def test_a_cem_setting_the_user_did_not_give_says_where_its_value_comes_from(
     ("planner:\n  topk: 500\n", 1, "planner.topk (500) must be less than planner.samples (100)"),
     ("episode:\n  max_steps: 0\n", 1, "episode.max_steps must be an integer >= 1, got 0"),
     # what reach passes to the simulator node, refused before any node starts (was: the node's
-    # "sim_node: SimConfig: camera.width/height must be 32..1024 px, got 0x128" after start-up,
+    # "sim_node: camera.width/height must be 32..1024 px, got 0x128" after start-up,
     # naming neither the file nor the key)
     ("sim: {width: 0}\n", 1, "sim.width must lie in [32, 1024], got 0"),
     ("sim: {height: 2000}\n", 1, "sim.height must lie in [32, 1024], got 2000"),

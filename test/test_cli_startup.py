@@ -261,7 +261,7 @@ def assert_refused_light(argv: list[str], message: str, light_results: dict,
 # loads torch and the world model (it starts last), in one line, never a traceback.
 NODE_PARAMETERS = [
     (["--node", "sim", "-p", "sim.camera.width:=5"],
-     "vjepa-ros launch: sim: -p sim.camera.width: SimConfig: camera.width/height must be "
+     "vjepa-ros launch: sim: -p sim.camera.width: camera.width/height must be "
      "32..1024 px, got 5x256"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
      "vjepa-ros launch: sim: -p sim.real_time_factor must lie in [0, 100], "

@@ -76,7 +76,7 @@ def test_the_tables_extent_follows_table_size_and_unused_regions_are_not_checked
 def test_a_camera_up_along_the_view_is_refused_and_the_suggested_up_is_taken(eye, target, up):
     camera = CameraConfig(eye=eye, target=target, up=up)
     message = _refusal(SimConfig(camera=camera))
-    assert message.startswith(f"SimConfig: camera.up {up} is parallel to the viewing direction")
+    assert message.startswith(f"camera.up {up} is parallel to the viewing direction")
     suggested = [float(v) for v in message.split("e.g. [")[1].rstrip("]").split(",")]
     fixed = dataclasses.replace(camera, up=suggested)
     assert SimConfig(camera=fixed).check() is not None
@@ -86,8 +86,28 @@ def test_a_camera_up_along_the_view_is_refused_and_the_suggested_up_is_taken(eye
 
 
 def test_a_zero_camera_up_is_refused_naming_it():
-    with pytest.raises(ValueError, match=r"camera\.up is \[0, 0, 0\]"):
+    with pytest.raises(ValueError, match=r"camera\.up is \[0\.0, 0\.0, 0\.0\]: length 0 < 1e-06"):
         check_camera_up(CameraConfig(up=[0.0, 0.0, 0.0]))
+
+
+@pytest.mark.parametrize("name, value, length", [
+    ("light_direction", [1e-07, 0.0, 0.0], "1e-07"), ("up", [0.0, 0.0, 0.0], "0")])
+def test_a_near_zero_direction_names_the_parameter_once_with_the_vector_as_given(name, value,
+                                                                                length):
+    """user53u: ``sim_node: -p camera.light_direction: SimConfig: camera.light_direction is ...``.
+
+    No internal class name; the vector as given and why it is refused; through the node's
+    sources (``-p NAME``) the parameter is named once.
+    """
+    from vjepa_ros.nodes.param_sources import sourced
+
+    message = _refusal(SimConfig(camera=CameraConfig(**{name: value})))
+    assert "SimConfig" not in message, message
+    assert message.startswith(f"camera.{name} is {value}: length {length} < 1e-06: a direction "
+                              "is needed; give "), message
+    line = sourced(message, {f"camera.{name}": f"-p camera.{name}"})
+    assert line.startswith(f"-p camera.{name} is {value}: "), line
+    assert line.count(f"camera.{name}") == 1, line
 
 
 @pytest.mark.parametrize("height", [0.25, 1.0, -0.31, -1.0])  # the shoulder; out of reach

@@ -212,7 +212,7 @@ def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.
-SIM_OPTIONS = {"SimConfig: camera.width/height": "--width/--height",
+SIM_OPTIONS = {"camera.width/height": "--width/--height",
                "CollectorConfig.frames": "--frames"}
 
 

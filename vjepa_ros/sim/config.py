@@ -261,16 +261,21 @@ def _require_joint_limits(home) -> None:
 
 
 def _require(ok: bool, message: str) -> None:
+    """Raise ValueError(``message``) unless ``ok``: the message names the setting first."""
     if not ok:
-        raise ValueError(f"SimConfig: {message}")
+        raise ValueError(message)
 
 
 def _require_direction(name: str, vector, what: str) -> None:
-    """Refuse a direction ``vector`` [3] of length <= :data:`MIN_LENGTH`, asking for ``what``."""
+    """Refuse a direction ``vector`` [3] shorter than :data:`MIN_LENGTH`, asking for ``what``.
+
+    ``camera.light_direction is [1e-07, 0.0, 0.0]: length 1e-07 < 1e-06: a direction is
+    needed; give ...`` (the vector as given).
+    """
     length = float(np.linalg.norm(np.asarray(vector, dtype=np.float64)))
-    given = "[0, 0, 0]" if length == 0 else f"{list(vector)} (length {length:.3g})"
-    _require(length > MIN_LENGTH,
-             f"{name} is {given}: no direction (length <= {MIN_LENGTH:g}); give {what}")
+    _require(length >= MIN_LENGTH,
+             f"{name} is {[float(v) for v in vector]}: length {length:.3g} < {MIN_LENGTH:g}: "
+             f"a direction is needed; give {what}")
 
 
 def _require_vector(name: str, value, size: int) -> None:
