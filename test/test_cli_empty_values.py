@@ -143,3 +143,47 @@ def test_an_empty_p_item_is_refused_alike_by_launch_and_a_node_executable(capsys
         check_ros_args(["planner_node", "--ros-args", "-p", ""], "vjepa_planner")
     assert str(refused.value) == ("--ros-args -p: an empty value (''): give NAME:=VALUE (e.g. "
                                   "use_sim_time:=true), or leave the option out for its default")
+
+
+@pytest.mark.parametrize("node, name, example", [
+    ("sim", "base_frame", "panda_link0"), ("sim", "camera_frame_id", "camera_color_optical_frame"),
+    ("camera", "frame_id", "camera_color_optical_frame"),
+    ("image_publisher", "frame_id", "camera_color_optical_frame")])
+def test_an_empty_frame_id_p_says_to_give_one_not_to_quote_an_empty_string(node, name, example):
+    """user53u: ``-p base_frame:=`` advised ``-p 'base_frame:=""'``, which is refused next.
+
+    A parameter that refuses an empty value (``frame_id="required"``) says what it takes; the
+    quoted empty string, at start or set at run time, is refused with the same words.
+    """
+    from vjepa_ros.config import empty_refused
+    from vjepa_ros.nodes.node_registry import NODES
+    from vjepa_ros.nodes.node_runner import _empty_refused
+    from vjepa_ros.nodes.params import _settings_problem
+    from vjepa_ros.nodes.ros_args import check_ros_args
+
+    entry = NODES[node]
+    with pytest.raises(ValueError) as refused:
+        check_ros_args(["x", "--ros-args", "-p", f"{name}:="], entry.ros_name, "",
+                       _empty_refused([entry]))
+    line = str(refused.value)
+    assert line.startswith(f"-p {name}: '' is no value to rcl"), line
+    assert line.endswith(f"give a non-empty ROS frame id (letters, digits, '_', '/' separators; "
+                         f"no spaces), e.g. {example}"), line
+    assert "quote" not in line, line
+    settings = entry.settings()
+    assert set(empty_refused(settings)) >= {name}
+    # what a run-time set is refused with (the settings built with the value, then checked)
+    refusal = _settings_problem(type(settings), {name: ""})
+    assert refusal.startswith(f"{name} must be a non-empty ROS frame id (letters, digits, "
+                              "'_', '/' separators; no spaces), got ''"), refusal
+
+
+def test_an_empty_value_of_another_string_parameter_still_advises_quoting():
+    """``-p serial:=`` of camera_node: an empty string is a value there (the first camera)."""
+    from vjepa_ros.nodes.node_registry import NODES
+    from vjepa_ros.nodes.node_runner import _empty_refused
+    from vjepa_ros.nodes.ros_args import check_ros_args
+
+    with pytest.raises(ValueError, match="or quote a string"):
+        check_ros_args(["x", "--ros-args", "-p", "serial:="], "camera", "",
+                       _empty_refused([NODES["camera"]]))

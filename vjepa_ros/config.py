@@ -252,6 +252,7 @@ def merge_deep(base: dict, extra: dict) -> dict:
 
 # A ROS frame id as tf2 takes it: letters, digits, '_' and '/' separators, no spaces.
 FRAME_ID = re.compile(r"/?[A-Za-z_][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*")
+FRAME_ID_RULE = "ROS frame id (letters, digits, '_', '/' separators; no spaces)"
 
 
 def value_range(field) -> str:
@@ -306,9 +307,25 @@ def check_values(cfg, prefix: str = "") -> None:
             check_range(name, value, **{k: v for k, v in f.metadata.items() if k in CHECK_KEYS})
         kind = f.metadata.get("frame_id")
         if kind and (value or kind == "required") and not FRAME_ID.fullmatch(value):
-            raise ValueError(f"{name} must be a ROS frame id (letters, digits, '_', '/' "
-                             f"separators; no spaces{'' if value else '; not empty'}), got "
-                             f"{value!r}")
+            raise ValueError(f"{name} must be a {'' if value else 'non-empty '}{FRAME_ID_RULE}, "
+                             f"got {value!r}")
+
+
+def empty_refused(cfg, prefix: str = "") -> dict[str, str]:
+    """Return ``{dotted name: what to give}`` for each field of ``cfg`` an empty value fails.
+
+    The ``frame_id="required"`` fields (nested dataclasses too): ``{"base_frame": "a non-empty
+    ROS frame id (...), e.g. panda_link0"}`` (the default as the example). For a ``-p NAME:=``
+    left empty: quoting an empty string would only be refused next (``ros_args.no_value``).
+    """
+    out: dict[str, str] = {}
+    for f in dataclasses.fields(cfg):
+        value, name = getattr(cfg, f.name), prefix + f.name
+        if dataclasses.is_dataclass(value):
+            out.update(empty_refused(value, f"{name}."))
+        elif f.metadata.get("frame_id") == "required":
+            out[name] = f"a non-empty {FRAME_ID_RULE}, e.g. {value}"
+    return out
 
 
 def check_given(cls, values: dict, prefix: str = "") -> None:

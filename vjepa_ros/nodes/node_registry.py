@@ -35,12 +35,19 @@ class NodeEntry:
         module, _, name = self.target.partition(":")
         return getattr(importlib.import_module(module), name)
 
+    def settings(self):
+        """Return the node's parameters dataclass at its defaults (:attr:`config`; None: none)."""
+        if not self.config:
+            return None
+        module, _, name = self.config.partition(":")
+        return getattr(importlib.import_module(module), name)()
+
 
 NODES: dict[str, NodeEntry] = {
     "planner": NodeEntry("vjepa_ros.nodes.planner_node:PlannerNode", "planner.yaml",
                          slow_start=True, ros_name=PLANNER_NODE),
     "camera": NodeEntry("vjepa_ros.nodes.camera_node:CameraNode", "camera.yaml",
-                        ros_name="camera"),
+                        ros_name="camera", config="vjepa_ros.robot.camera:CameraConfig"),
     "image_publisher": NodeEntry("vjepa_ros.nodes.image_publisher:ImagePublisher",
                                  "image_publisher.yaml", ros_name="image_publisher",
                                  required=(("path", "the image file to publish"),),

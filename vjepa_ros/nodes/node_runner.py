@@ -171,6 +171,18 @@ def node_help(node_class, argv: list[str]) -> str:
     return usage_text(program_name(argv, launch), entry.params_file if entry else "", launch)
 
 
+def _empty_refused(entries) -> dict[str, str]:
+    """Return ``config.empty_refused`` of the registry ``entries``' parameters dataclasses."""
+    from vjepa_ros.config import empty_refused
+
+    needs: dict[str, str] = {}
+    for entry in entries:
+        settings = entry.settings()
+        if settings is not None:
+            needs.update(empty_refused(settings))
+    return needs
+
+
 def program_name(argv: list[str], default: str) -> str:
     """Return the executable's name as typed (``python -m``'s ``sim_node.py``: sim_node)."""
     return Path(argv[0]).name.removesuffix(".py") if argv and argv[0] else default
@@ -203,13 +215,15 @@ def init_node_args(node_class, args=None) -> int:
     from vjepa_ros.terminate import call_held
 
     default = getattr(node_class, "ROS_NAME", node_class.__name__)
-    files = [entry.params_file for entry in NODES.values()
-             if entry.target.endswith(f":{node_class.__name__}") and entry.params_file]
+    entries = [entry for entry in NODES.values()
+               if entry.target.endswith(f":{node_class.__name__}")]
+    files = [entry.params_file for entry in entries if entry.params_file]
     argv = sys.argv if args is None else list(args)
     name = started_name(default, argv)  # its lines' prefix: its ROS name
     try:
         check_ros_args(argv, default,
-                       f"config/{files[0]}" if files else "config/planner.yaml")
+                       f"config/{files[0]}" if files else "config/planner.yaml",
+                       _empty_refused(entries))
     except ValueError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2

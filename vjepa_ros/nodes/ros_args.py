@@ -97,13 +97,16 @@ def started_name(name: str, argv: list[str]) -> str:
 _NAME_RULES = {"__ns": namespace_problem, "__node": node_name_problem}  # -r __ns:=, __node:=
 
 
-def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml") -> None:
+def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml",
+                   needs: dict[str, str] | None = None) -> None:
     """Refuse the ROS arguments rcl would refuse, and parameter files that miss the node.
 
     Args:
         argv: the executable's arguments (``sys.argv``).
         node: the node's ROS name before remapping (``vjepa_planner``).
         like: the package's example parameter file, for the message.
+        needs: ``{parameter: what it takes}`` for the node's parameters an empty value fails
+            (``config.empty_refused``): a ``-p NAME:=`` left empty says that.
     Raises:
         ValueError: one line naming the argument: a valued flag with nothing after it, a
             ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
@@ -120,7 +123,7 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
             check_params_file(value, PACKAGED if packaged_name(value) else "--params-file",
                               like=like, nodes=[node_name(node, arguments)])
         elif flag == "-p":
-            check_param_item(value)
+            check_param_item(value, needs)
         elif flag == "-r" and ":=" not in value:
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
@@ -131,11 +134,11 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
                 raise ValueError(f"-r {value}: {problem}")
 
 
-def check_param_item(item: str) -> None:
+def check_param_item(item: str, needs: dict[str, str] | None = None) -> None:
     """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item.
 
     An empty item (``-p ''``) in the words of ``vjepa-ros launch -p ''``
-    (``cli_parser.empty_refusal``).
+    (``cli_parser.empty_refusal``). ``needs``: as :func:`check_ros_args`'.
     """
     if not item.strip():
         raise ValueError(f"--ros-args -p: {empty_refusal(item, f'NAME:=VALUE (e.g. {_EXAMPLE})')}")
@@ -143,12 +146,12 @@ def check_param_item(item: str) -> None:
     if not sep or not name or name.endswith((".", ":")):
         raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
     value = yaml_value(name, raw, "name")
-    check_param_value(name, value, raw)
+    check_param_value(name, value, raw, (needs or {}).get(name.rpartition(":")[2], ""))
     if isinstance(value, list) and len(list_kinds(value)) > 1:
         raise ValueError(mixed_list(name, value))
 
 
-def check_param_value(key: str, value, raw: str = "") -> None:
+def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
 
     ``value`` as :func:`yaml_value` reads ``raw``; the one line says what to write. A mapping
@@ -156,7 +159,8 @@ def check_param_value(key: str, value, raw: str = "") -> None:
     parameter that takes YAML text, ``model.encoder_args``), no value or a list with an empty
     entry (None: rcl's "No value"; ``-`` is YAML's list of one empty entry) and a list holding
     lists or mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
-    -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``.
+    -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``. ``needs``:
+    what the parameter takes where an empty string fails too (:func:`no_value`).
     """
     if isinstance(value, dict):
         first = next((str(name) for name in value), "NAME")
@@ -164,18 +168,20 @@ def check_param_value(key: str, value, raw: str = "") -> None:
                          f"one -p per parameter (-p {key}.{first}:=VALUE), or quote a mapping "
                          f"a string parameter takes as text (-p '{key}:=\"{{...}}\"')")
     if value is None or (isinstance(value, list) and None in value):
-        raise ValueError(no_value(key, value, raw))
+        raise ValueError(no_value(key, value, raw, needs))
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
 
 
-def no_value(key: str, value, raw: str) -> str:
+def no_value(key: str, value, raw: str, needs: str = "") -> str:
     """Return the one-line refusal of ``-p key:=raw`` read as None or a list with a None entry.
 
     rcl refuses an empty value that is not quoted ("No value"): ``-p key:=!!str``, ``-``
     (YAML's list of one empty entry), ``[!!str , a]``. The fix: a value there, or the quoted
-    string (``-p 'key:="-"'``).
+    string (``-p 'key:="-"'``). ``needs``: what the parameter takes where an empty string is
+    refused too (``config.empty_refused``: ``a non-empty ROS frame id ...``): said instead of
+    quoting (an empty value read as an empty string would only be refused next).
     """
     if value is None:
         what = f"{raw!r} is no value to rcl"
@@ -185,6 +191,8 @@ def no_value(key: str, value, raw: str) -> str:
                 f"{', '.join(empty)} of {len(value)} {'are' if len(empty) > 1 else 'is'} empty, "
                 "no value to rcl")
     text = raw.strip()
+    if needs and value is None:
+        return f"-p {key}: {what} (\"No value\"): give {needs}"
     if "\n" in text:
         return f"-p {key}: {what} (\"No value\"): give each entry a value"
     quoted = json.dumps(text) if text else '""'
