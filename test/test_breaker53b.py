@@ -255,6 +255,24 @@ def test_the_other_commands_config_is_refused_in_a_readable_line(tmp_path, capsy
     assert len(err.strip().splitlines()) == 1
 
 
+
+@pytest.mark.parametrize("command", ["pretrain", "train"])
+def test_another_commands_config_is_named_before_a_missing_data(tmp_path, capsys, command):
+    """``pretrain --config config/planner.yaml --data /missing``: the file named first (user53u).
+
+    It said only that --data does not exist (the file was named once --data was fixed);
+    ``train`` named the file first. One order for both: the ``--config`` file's kind before
+    ``--data``.
+    """
+    out = str(tmp_path / ("o.pt" if command == "pretrain" else "o"))
+    argv = [command, "--data", str(tmp_path / "missing"), "--out", out, "--config",
+            str(REPO / "config" / "planner.yaml")]
+    if command == "train":
+        argv += ["--encoder", str(tmp_path / "enc.pt")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "this looks like a ROS 2 parameter file" in err and "missing" not in err, err
+
 # --------------------------------------------- 2 gloo ranks on uneven sources == 1 process
 
 LENGTHS = (5, 13, 7, 9, 6)  # frames per source: rank shares 3 + 2, of unequal lengths

@@ -79,23 +79,30 @@ def checked_rate(args: argparse.Namespace) -> float:
     return rate
 
 
-def check_pretrain_inputs(args: argparse.Namespace) -> None:
-    """Check ``--data`` and ``--config`` before torch loads; ValueError naming the option.
+def check_pretrain_config_file(args: argparse.Namespace) -> None:
+    """Check that ``--config`` (when given) can be read: UsageError (exit status 2) naming it.
 
-    A ``--config`` that cannot be read is a UsageError (exit status 2), as are one that is not
-    YAML or not a mapping (``yaml_files.read_yaml_mapping``, when it is read).
+    First of the inputs, as ``train`` reads its ``--config`` before it looks at ``--data``:
+    its settings (:func:`checked_pretrain_config`: another command's file is named as such)
+    come next, then :func:`check_pretrain_inputs`.
     """
     from vjepa_ros.input_paths import input_path
 
-    for path in args.data:
-        input_path(path, "--data", "episode .npz files, rosbag2 bags or directories holding "
-                   "them", folder=True)
     if args.config:
         try:
             input_path(args.config, "--config", "a YAML file of PretrainConfig settings (like "
                        "config/pretrain.yaml)")
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+
+
+def check_pretrain_inputs(args: argparse.Namespace) -> None:
+    """Check ``--data`` before torch loads (after ``--config``); ValueError naming the option."""
+    from vjepa_ros.input_paths import input_path
+
+    for path in args.data:
+        input_path(path, "--data", "episode .npz files, rosbag2 bags or directories holding "
+                   "them", folder=True)
 
 
 def check_out_beside_data(args: argparse.Namespace) -> None:

@@ -18,6 +18,7 @@ from vjepa_ros.train.pretrain_checks import (  # noqa: F401 (re-exported: tests,
     check_batch_memory,
     check_one_process,
     check_out_beside_data,
+    check_pretrain_config_file,
     check_pretrain_inputs,
     checked_pretrain_config,
     checked_rate,
@@ -62,9 +63,11 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         output_file(args.out, create=False)
         check_out_name(out)
         check_outputs_free(out)
+        # --config (readable, then its settings) before --data, in train's order
+        check_pretrain_config_file(args)
+        config = checked_pretrain_config(args)
         check_pretrain_inputs(args)
         check_out_beside_data(args)
-        config = checked_pretrain_config(args)
         rate_hz = checked_rate(args)
 
         check_one_process()
