@@ -292,3 +292,13 @@ def test_a_short_write_without_errno_on_a_nearly_full_disk_is_a_full_disk(tmp_pa
     with pytest.raises(disk_full.DiskFullError, match=r"x\.pt: no space left on its disk, it "
                        r"is full, 5 MB free; FIX"), disk_full.writing(tmp_path / "x.pt", "FIX"):
         raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 7 vs 5")
+
+
+def test_a_disk_with_under_a_megabyte_free_says_kilobytes_not_0_mb(tmp_path, monkeypatch):
+    """user53u: collect's line said ``0 MB free`` with 136 KB free (the partial file removed)."""
+    from vjepa_ros import disk_full
+
+    monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 136 * 2**10)
+    with pytest.raises(disk_full.DiskFullError, match=r"it is full, 136 KB free; FIX"), \
+            disk_full.writing(tmp_path / "x.pt", "FIX"):
+        raise OSError(errno.ENOSPC, "No space left on device")

@@ -83,9 +83,15 @@ def _free_bytes(folder: Path) -> int | None:
 
 
 def _free(folder: Path) -> str:
-    """Return ``, N MB free`` on ``folder``'s disk ("" when it cannot be told)."""
+    """Return ``, N MB free`` on ``folder``'s disk ("" when it cannot be told).
+
+    Measured when the line is made: after the partial file of the write that failed is removed
+    (``atomic_files.replacing``). Under 1 MB: ``, N KB free`` (not ``0 MB``).
+    """
     free = _free_bytes(folder)
-    return "" if free is None else f", {free / 2**20:.0f} MB free"
+    if free is None:
+        return ""
+    return f", {free / 2**10:.0f} KB free" if free < 2**20 else f", {free / 2**20:.0f} MB free"
 
 
 # What frees the write, by its cause (the errno): the words a caller's ``fix`` gets.

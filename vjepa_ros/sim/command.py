@@ -147,7 +147,8 @@ def _disk_full_text(args: argparse.Namespace, remedy: str, cut: list[int]) -> st
     folder is refused while it holds them: REMEDY, then collect the rest: rerun the same command
     with --out OTHER_FOLDER --seed 1 --episodes 3`` (its --frames, --width, ... kept: episodes of
     one shape; the next seed: one past the last saved file's, ``..._000000.npz``). REMEDY: what
-    frees the write (``disk_full.remedy``: free space, the quota, the file-size limit).
+    frees the write (``disk_full.remedy``: free space, named on the disk of ``--out``, the
+    quota, the file-size limit).
     ``cut``: the seeds of the episodes whose sub-goal images were cut off, their files removed
     already by the caller (:func:`_remove_cut_episodes`): the line names them, so the seeds
     said collect them again. All there (``collector.json`` not): says so. Words only: reads
@@ -155,12 +156,16 @@ def _disk_full_text(args: argparse.Namespace, remedy: str, cut: list[int]) -> st
     """
     import re
 
+    from vjepa_ros.disk_full import FREE_SPACE
+
     saved = _episode_files(args.out)
     text = _saved_text(args.out, args.episodes)
     removed = "the file being written is removed" + (
         f"; seed {', '.join(map(str, cut))}: its sub-goal images cut off, so its episode file "
         "(whole, usable for training) is removed too: a rerun from that seed records it again "
         "with them" if cut else "")
+    if remedy == FREE_SPACE:  # which disk: the --out folder's
+        remedy = "free space on that folder's disk"
     if not saved:
         return f"{text} ({removed}): {remedy} and run collect again"
     seeds = [int(m.group(1)) for p in saved if (m := re.search(r"(\d+)\.npz$", p.name, re.I))]
@@ -169,8 +174,8 @@ def _disk_full_text(args: argparse.Namespace, remedy: str, cut: list[int]) -> st
     if left <= 0:  # collector.json
         return f"{text}, not all of its other files (collector.json): {remedy}"
     return (f"{text} ({removed}); a rerun into that folder is refused while it holds them: "
-            f"{remedy}, then collect the rest: rerun the same command with --out OTHER_FOLDER "
-            f"--seed {after} --episodes {left}")
+            f"{remedy} (or choose an OTHER_FOLDER on a disk with room), then collect the rest: "
+            f"rerun the same command with --out OTHER_FOLDER --seed {after} --episodes {left}")
 
 
 def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
