@@ -54,7 +54,7 @@ class _Publisher:
 
 def _streaming_node(errors: list) -> tuple[PlannerNode, _Publisher, _Publisher]:
     target_pub, twist_pub = _Publisher(), _Publisher()
-    node = bare_node(session=_Session(), command_lock=threading.Lock(),
+    node = bare_node(session=_Session(), command_lock=threading.Lock(), gripper_action=None,
                      setpoints=SetpointOutput(target_pub, twist_pub, "fr3_link0", lambda: 2.0),
                      get_logger=lambda: types.SimpleNamespace(error=errors.append))
     return node, target_pub, twist_pub

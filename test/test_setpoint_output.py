@@ -87,6 +87,7 @@ def node_with(out, session):
     logged = []
     node = types.SimpleNamespace(
         session=session, setpoints=out, closing=False, command_lock=threading.Lock(),
+        gripper_action=None,  # no GripperCommand action configured
         get_logger=lambda: types.SimpleNamespace(error=logged.append, warning=logged.append))
     return node, logged
 

@@ -31,7 +31,10 @@ class ControlConfig:
         "blocking: plan on a fresh frame, move, wait for arrival (or timeout), observe again (as "
         "the paper); continuous: replan on the newest frame while the last command executes "
         "(under `goals.gripper` subgoal a gripper change for the next sub-goal waits for the "
-        "arrival of the command that ended the one before); async: while a step executes, "
+        "arrival of the command that ended the one before; under any `goals.gripper` but "
+        "hold, a plan that changes the hand goes out only with the arm within "
+        "`control.async_tolerance_m` / `_rad` of the start it was planned from, else it is "
+        "discarded and the next frame planned on); async: while a step executes, "
         "plan the next one from its predicted end (state ⊕ action "
         "and the predictor's imagined frame) and command it on arrival.",
     )
@@ -55,7 +58,8 @@ class ControlConfig:
     )
     async_tolerance_m: float = param(
         0.02, "async: discard the plan prepared from the predicted start when the measured TCP "
-        "on arrival is farther than this from that start [m]; then plan on a fresh frame.",
+        "on arrival is farther than this from that start [m]; then plan on a fresh frame. "
+        "continuous: a plan that changes the hand goes out only within it of its start.",
         range=(0, 0.1), low_open=True
     )
     async_tolerance_rad: float = param(
@@ -78,9 +82,10 @@ class ControlConfig:
         False, "Also publish the set-point velocity on servo_twist (MoveIt Servo)."
     )
     gripper_deadband: float = param(
-        0.1, "Send a gripper command only when the planned closedness changes more than this; "
-        "the measured hand is at its command (or still) within max(this, 0.05), 0.05 "
-        "(~2 mm of finger width) being above a finger sensor's noise.",
+        0.1, "Send a gripper command only when the planned closedness changes more than this "
+        "(from the last command and, with `goals.gripper: planned`, from the hand the plan "
+        "started from); the measured hand is at its command (or still) within max(this, "
+        "0.05), 0.05 (~2 mm of finger width) being above a finger sensor's noise.",
         range=(0, 1)
     )
     gripper_action: str = param(
