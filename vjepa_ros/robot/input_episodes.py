@@ -143,6 +143,12 @@ class InputEpisodes(NewWorlds):
                 f"{RECOVERY_S:g} s")
             return
         latest = self.inputs.latest_state()
+        # another time, not a late delivery: a step beyond a frame's (_time_went_back, which
+        # then forgets the old clock's states: none left), or the node clock went back with it
+        # (a looping bag: the newest kept ahead of the clock, refused); a new history (fix53z)
+        if late and latest is not None and (latest.stamp - stamp > self.limits.max_image_age_s
+                                            or latest.stamp - now > self.limits.max_state_age_s):
+            late = False
         if not late and latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
             self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
