@@ -14,8 +14,10 @@ timer keep their rates while the GPU (or CPU) works. The input callbacks live in
 :mod:`vjepa_ros.nodes.planner_inputs`, the 2 Hz diagnostics and graph checks in
 :mod:`vjepa_ros.nodes.planner_diagnostics`, goal images and goal files in
 :mod:`vjepa_ros.nodes.planner_goals`, a plan's outputs and the gripper's in
-:mod:`vjepa_ros.nodes.planner_outputs` (mixins of :class:`PlannerNode`); the set-point stream's
-``target_pose`` and ``servo_twist`` go out through :mod:`vjepa_ros.nodes.setpoint_output`.
+:mod:`vjepa_ros.nodes.planner_outputs`, ``~/enable`` and the stops of commanding (a failure,
+shutdown) in :mod:`vjepa_ros.nodes.planner_commanding` (mixins of :class:`PlannerNode`); the
+set-point stream's ``target_pose`` and ``servo_twist`` go out through
+:mod:`vjepa_ros.nodes.setpoint_output`.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from vjepa_ros.nodes.input_watch import (
     InputWatches,
 )
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
+from vjepa_ros.nodes.planner_commanding import PlannerCommanding
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
@@ -88,7 +91,8 @@ VOLATILE = QoSProfile(
 )
 
 
-class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs, Node):
+class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs,
+                  PlannerCommanding, Node):
     ROS_NAME = PLANNER_NODE  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, **kwargs):
@@ -325,50 +329,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         else:
             self.get_logger().info(message)
 
-    # -- services (goals: planner_goals) ---------------------------------------------------------
-    def _enable(self, request, response):
-        if request.data:
-            self._check_recorded_inputs()  # before the first plan may go out
-            self._check_other_publishers()
-            if self.twin_problem:  # a twin (this name, or a planner on its topic): enabled too?
-                response.success, response.message = False, self.twin_problem
-                self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
-                return response
-        with self.command_lock:  # a stream tick's publish under way ends first (_stream)
-            response.success, response.message = self.session.set_enabled(bool(request.data))
-        if not request.data:
-            self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
-            if self.gripper_action is not None:  # and a closing or opening hand where it is
-                self.gripper_action.cancel()
-        if request.data and response.success:  # what the session cannot know: where, who else
-            notes = [p.hint for p in self._input_problems() if p.hint]
-            if self.other_publishers:
-                notes.append(self._publishers_warning())  # logged by the next diagnostics
-            if notes:
-                response.message += "; " + "; ".join(notes)
-        self.worker.wake()
-        return response
-
-    # -- planning (worker thread) and streaming --------------------------------------------------
-    def _failed(self, where: str, exc: BaseException) -> None:
-        """Stop commanding after an unexpected exception; the node goes on."""
-        with self.command_lock:
-            self.session.set_enabled(False)
-        self.setpoints.end()
-        if self.gripper_action is not None:  # the hand too stops where it is
-            self.gripper_action.cancel()
-        self.get_logger().error(f"{where} failed, commanding disabled: "
-                                f"{type(exc).__name__}: {exc}")
-
-    def _planning_failed(self, exc: BaseException) -> None:
-        from vjepa_ros.planning.memory import is_out_of_memory, out_of_memory_message
-
-        if is_out_of_memory(exc):  # named after the parameter, not torch's allocator text
-            message = out_of_memory_message(self.config.planner.to_cem())
-            exc = MemoryError(parameter_message(message))
-        if not self.closing:
-            self._failed("planning step", exc)
-
+    # -- the set-point stream (~/enable, failures, shutdown: planner_commanding) -----------------
     def _stream_tick(self) -> None:
         """Tick the stream from its timer (the node's clock); the watchdog's mark of it."""
         self.stream_ticked = time.monotonic()
@@ -413,31 +374,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             current = out is not None and self.session.enabled and (
                 self.session.commanding_epoch == out.commanding_epoch)
             self.setpoints.publish(out if current else None)
-
-    def prepare_shutdown(self, timeout: float = 30.0) -> None:
-        """Stop commanding and planning; wait (bounded) for a running plan to end."""
-        self.closing = True
-        session = getattr(self, "session", None)  # None when __init__ failed half-way
-        if session is not None:
-            session.close()  # a running plan stops at its next sample chunk
-        setpoints = getattr(self, "setpoints", None)
-        if setpoints is not None:
-            try:  # a moving servo_twist ends at rest; then nothing more goes out
-                setpoints.end(close=True)
-            except Exception as exc:  # noqa: BLE001 - the context may be gone: go on closing
-                self.get_logger().warning(f"no zero servo_twist at shutdown: {exc}")
-        goals = getattr(self, "gripper_action", None)
-        if goals is not None:  # a hand still closing or opening stops where it is
-            goals.cancel()
-        if session is not None:
-            session.wait_idle(timeout)
-        worker = getattr(self, "worker", None)
-        if worker is not None:
-            worker.stop(timeout)
-        service = getattr(self, "camera_check_service", None)
-        if service is not None:
-            self.camera_check_service = None
-            service.close()
 
     def destroy_node(self) -> None:
         self.prepare_shutdown()

@@ -1,0 +1,85 @@
+"""The planner node's commanding switch and stops: ~/enable, a failure, shutdown (a mixin).
+
+:class:`PlannerCommanding` is mixed into :class:`vjepa_ros.nodes.planner_node.PlannerNode`: the
+``~/enable`` (SetBool) service callback (``_enable``: the input and twin checks before an enable,
+the switch under ``command_lock``, a disable's end of ``servo_twist`` and cancel of a running
+GripperCommand goal), the stop after an unexpected exception (``_failed``; the planning worker's
+``_planning_failed``, an out-of-memory named after ``planner.samples``) and the node's shutdown
+(``prepare_shutdown``). The set-point stream itself stays in the node (``_stream``). The
+attributes used are set by the node's ``__init__``.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.robot.planner_config import parameter_message
+
+
+class PlannerCommanding:
+    """The planner node's ~/enable switch and the paths that stop its commanding."""
+
+    def _enable(self, request, response):
+        if request.data:
+            self._check_recorded_inputs()  # before the first plan may go out
+            self._check_other_publishers()
+            if self.twin_problem:  # a twin (this name, or a planner on its topic): enabled too?
+                response.success, response.message = False, self.twin_problem
+                self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
+                return response
+        with self.command_lock:  # a stream tick's publish under way ends first (_stream)
+            response.success, response.message = self.session.set_enabled(bool(request.data))
+        if not request.data:
+            self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
+            if self.gripper_action is not None:  # and a closing or opening hand where it is
+                self.gripper_action.cancel()
+        if request.data and response.success:  # what the session cannot know: where, who else
+            notes = [p.hint for p in self._input_problems() if p.hint]
+            if self.other_publishers:
+                notes.append(self._publishers_warning())  # logged by the next diagnostics
+            if notes:
+                response.message += "; " + "; ".join(notes)
+        self.worker.wake()
+        return response
+
+    def _failed(self, where: str, exc: BaseException) -> None:
+        """Stop commanding after an unexpected exception; the node goes on."""
+        with self.command_lock:
+            self.session.set_enabled(False)
+        self.setpoints.end()
+        if self.gripper_action is not None:  # the hand too stops where it is
+            self.gripper_action.cancel()
+        self.get_logger().error(f"{where} failed, commanding disabled: "
+                                f"{type(exc).__name__}: {exc}")
+
+    def _planning_failed(self, exc: BaseException) -> None:
+        from vjepa_ros.planning.memory import is_out_of_memory, out_of_memory_message
+
+        if is_out_of_memory(exc):  # named after the parameter, not torch's allocator text
+            message = out_of_memory_message(self.config.planner.to_cem())
+            exc = MemoryError(parameter_message(message))
+        if not self.closing:
+            self._failed("planning step", exc)
+
+    def prepare_shutdown(self, timeout: float = 30.0) -> None:
+        """Stop commanding and planning; wait (bounded) for a running plan to end."""
+        self.closing = True
+        session = getattr(self, "session", None)  # None when __init__ failed half-way
+        if session is not None:
+            session.close()  # a running plan stops at its next sample chunk
+        setpoints = getattr(self, "setpoints", None)
+        if setpoints is not None:
+            try:  # a moving servo_twist ends at rest; then nothing more goes out
+                setpoints.end(close=True)
+            except Exception as exc:  # noqa: BLE001 - the context may be gone: go on closing
+                self.get_logger().warning(f"no zero servo_twist at shutdown: {exc}")
+        goals = getattr(self, "gripper_action", None)
+        if goals is not None:  # a hand still closing or opening stops where it is
+            goals.cancel()
+        if session is not None:
+            session.wait_idle(timeout)
+        worker = getattr(self, "worker", None)
+        if worker is not None:
+            worker.stop(timeout)
+        service = getattr(self, "camera_check_service", None)
+        if service is not None:
+            self.camera_check_service = None
+            service.close()
