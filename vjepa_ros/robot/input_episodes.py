@@ -132,9 +132,6 @@ class InputEpisodes(NewWorlds):
                                   time.monotonic() if arrival is None else arrival)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump = self._jumps.problem(state, stamp, arrival) if valid else ""
-        # judged at its stamp, not in order (a late delivery, a relay, a clock step unconfirmed):
-        # put in its place, not a new history (each relayed state wiped it: breaker53i)
-        late = valid and self._jumps.behind
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
@@ -143,12 +140,7 @@ class InputEpisodes(NewWorlds):
                 f"{RECOVERY_S:g} s")
             return
         latest = self.inputs.latest_state()
-        # another time, not a late delivery: a step beyond a frame's (_time_went_back, which
-        # then forgets the old clock's states: none left), or the node clock went back with it
-        # (a looping bag: the newest kept ahead of the clock, refused); a new history (fix53z)
-        if late and latest is not None and (latest.stamp - stamp > self.limits.max_image_age_s
-                                            or latest.stamp - now > self.limits.max_state_age_s):
-            late = False
+        late = valid and self._jumps.behind and self._same_time(latest, stamp, now)
         if not late and latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
             self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
@@ -173,6 +165,20 @@ class InputEpisodes(NewWorlds):
                 landing = self._jumps.landed()
                 if landing is not None:  # settled where a jump went: a teleport
                     self._arm_teleported(landing, state)
+
+    def _same_time(self, latest: Stamped | None, stamp: float, now: float) -> bool:
+        """Tell whether a state judged at its stamp (``JumpWatch.behind``) is of this time.
+
+        Such a state (a late delivery, a relay, a clock step not yet confirmed) is put in its
+        place by stamp, not made a new history (each relayed state wiped it: breaker53i) — unless
+        it is another time: ``safety.max_image_age_s`` or more behind the newest ``latest`` (a
+        step beyond a frame's, which ``_time_went_back`` then forgets the old clock's states
+        for: none would be left), or the newest is ahead of the node clock ``now`` [s] by more
+        than ``safety.max_state_age_s`` (the node clock went back with the stamps: a looping
+        bag, whose newest kept would refuse every plan). Then it starts a new history (fix53z).
+        """
+        return latest is None or (latest.stamp - stamp <= self.limits.max_image_age_s
+                                  and latest.stamp - now <= self.limits.max_state_age_s)
 
     def _input_episode_ended(self, kind: RefusalKind, line: str, said: bool = True) -> None:
         """Log ``line`` (an episode of unusable input ``kind`` ended) if its start was logged.
