@@ -51,8 +51,7 @@ class CommandSession:
     _hand_change_pending = False  # the last gripper command went to a measured hand not there
     # continuous: (goal version, sub-goal index) whose first command waits for that change
     _settle_next: tuple[int, int] | None = None
-    _hand_settle_noted = None  # the command time whose settling wait was logged
-    _away_noted = None  # the command time whose start wait was logged (_away_from_start)
+    _waits_noted = None  # {wait name: the command time whose wait was logged} (_note_wait)
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -249,10 +248,7 @@ class CommandSession:
                   f"last one ended and the hand has stopped (gripper change to "
                   f"{self.last_gripper:.2f}; continuous control, as blocking and async): plan "
                   "discarded")
-        if self._hand_settle_noted != self.command_time:
-            self._hand_settle_noted = self.command_time
-            self.log("info", reason)
-        return reason
+        return self._note_wait("settle", reason)
 
     def _gripper_waits(self, gripper: float, start: np.ndarray, measured: bool) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
@@ -313,8 +309,14 @@ class CommandSession:
                   f"{gap * 1000:.1f} mm and {turn:.3f} rad away (tolerance "
                   f"{tolerance * 1000:.1f} mm, {tolerance_rad:.3f} rad; continuous control): "
                   "plan discarded, planning on the next frame")
-        if self._away_noted != self.command_time:
-            self._away_noted = self.command_time
+        return self._note_wait("away", reason)
+
+    def _note_wait(self, name: str, reason: str) -> str:
+        """Log ``reason`` (a wait called ``name``) once per running command; return it."""
+        if self._waits_noted is None:
+            self._waits_noted = {}
+        if self._waits_noted.get(name) != self.command_time:
+            self._waits_noted[name] = self.command_time
             self.log("info", reason)
         return reason
 
