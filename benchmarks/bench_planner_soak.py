@@ -67,13 +67,46 @@ def read_joint_lines(track, lines) -> None:
         track.feed(line)
 
 
+def _compressed_fields(frame: np.ndarray) -> dict:
+    """Return a CompressedImage's fields (jpeg ``format``, ``data``) for an RGB frame [H, W, 3]."""
+    from vjepa_ros.recordings.messages import compressed_image_message
+
+    msg = compressed_image_message(frame, 0, "camera")
+    return {"format": msg.format, "data": bytes(msg.data)}
+
+
+class PosedImages:
+    """Camera frames that change with the arm, as a camera seeing it: one picture per pose.
+
+    ``make``: frame [H, W, 3] uint8 -> image message. :meth:`get` returns the message for the
+    arm's joints (rounded to 1 mrad: a still arm is one picture, a moving one a new picture
+    each frame), the base frame's pixels rolled by an amount the pose decides. Cycling a few
+    fixed frames whatever the arm does reads as a frozen camera to the camera check
+    (fix53k: a frame repeating one taken at another pose is stale), so the safety run's camera
+    check scenario needs pictures that follow the arm.
+    """
+
+    def __init__(self, make):
+        self._make, self._key, self._message = make, None, None
+
+    def get(self, position, base: np.ndarray):
+        """Return the image message for the arm at ``position`` (7 joints [rad] first)."""
+        key = tuple(round(float(v), 3) for v in position[:7])
+        if key != self._key:
+            shift = hash(key) % (base.shape[0] * base.shape[1])
+            frame = np.roll(base.reshape(-1, 3), shift, axis=0).reshape(base.shape)
+            self._key, self._message = key, self._make(frame)
+        return self._message
+
+
 def publish_sensors(args) -> None:
     """Publish frames at ``--fps`` and joint states at 100 Hz until killed (sensor process).
 
     The arm stands at HOME, hand open; with ``--joints-from-stdin`` every line on stdin
     ("q1 ... q7 finger", :func:`read_joint_lines`) moves it there at once, and stamped lines
     ("q1 ... q7 finger stamp") make it follow them continuously in time, a little behind
-    (``arm_track.ArmTrack``: a stall of the sender never makes the arm jump).
+    (``arm_track.ArmTrack``: a stall of the sender never makes the arm jump), and the frames
+    then follow the arm (:class:`PosedImages`); without it they cycle 4 fixed random frames.
     """
     import rclpy
     from rclpy.qos import qos_profile_sensor_data
@@ -82,7 +115,6 @@ def publish_sensors(args) -> None:
     from std_msgs.msg import Header
 
     from vjepa_ros.images import rgb_to_image_fields
-    from vjepa_ros.recordings.messages import compressed_image_message
     try:
         from vjepa_ros.nodes.dds_profile import use_camera_profile
     except ImportError:  # an older vjepa_ros (before/after runs): FASTDDS_DEFAULT_PROFILES_FILE
@@ -97,10 +129,7 @@ def publish_sensors(args) -> None:
         if args.transport == "compressed":
             image_pub = node.create_publisher(CompressedImage, "soak/image/compressed",
                                               qos_profile_sensor_data)
-            images = []
-            for frame in frames:
-                msg = compressed_image_message(frame, 0, "camera")
-                images.append(CompressedImage(format=msg.format, data=bytes(msg.data)))
+            images = [CompressedImage(**_compressed_fields(frame)) for frame in frames]
         else:
             image_pub = node.create_publisher(Image, "soak/image", qos_profile_sensor_data)
             images = [Image(**rgb_to_image_fields(frame)) for frame in frames]
@@ -113,13 +142,17 @@ def publish_sensors(args) -> None:
 
         track = ArmTrack(HOME + [0.04])
         threading.Thread(target=read_joint_lines, args=(track, sys.stdin), daemon=True).start()
+        posed_images = PosedImages(
+            lambda frame: (CompressedImage(**_compressed_fields(frame)) if args.transport
+                           == "compressed" else Image(**rgb_to_image_fields(frame))))
     next_image = next_joint = time.monotonic()
     index = 0
     while rclpy.ok():
         now = time.monotonic()
         stamp = node.get_clock().now().to_msg()
         if now >= next_image:
-            msg = images[index % len(images)]
+            msg = images[index % len(images)] if track is None else \
+                posed_images.get(position, frames[0])
             msg.header.stamp = stamp
             image_pub.publish(msg)
             index += 1
