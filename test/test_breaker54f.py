@@ -8,7 +8,7 @@ helper's own spinner), ``nodes/nodes_in_process.py`` (``Launch.shutdown``) and
 three-thread stress), 49a (enable bursts, use_sim_time at run time, SIGINT/SIGTERM of a
 streaming node process), 44s/44t/46n.
 
-Defects (strict xfail at 6761720e):
+Defects (strict xfail at 6761720e; fixed by fix54f):
 
 1. A planner refused at start-up by its goal files (``goal_steps`` / ``goal_gripper`` /
    ``goal_image_path`` refused: ``goal files not loaded: ...``) raises out of ``__init__`` after
@@ -90,9 +90,6 @@ BAD_GOAL_FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54f: a planner refused at start by its goal files "
-                   "leaves its publishers and the ~/camera_check helper with its spinner thread "
-                   "on the context; the next planner's ~/enable is refused as a twin")
 @pytest.mark.parametrize("bad", sorted(BAD_GOAL_FILES))
 def test_a_start_refused_by_its_goal_files_leaves_nothing_behind(checkpoint, tmp_path,  # noqa: F811
                                                                bad):

@@ -45,6 +45,7 @@ from vjepa_ros.eval.playback import (
     play,
 )
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
@@ -72,6 +73,10 @@ class BagPlayer(Node):
         ``kwargs``: rclpy ``Node``'s. Raises ValueError / BagError for bad parameters or bag.
         """
         super().__init__(self.ROS_NAME, **kwargs)
+        start_or_destroy(self, self._start, held)  # refused: its copies removed too
+
+    def _start(self, held: bool) -> None:
+        """Check the parameters and the bag, make the publishers, start the playing thread."""
         self.config = declare_config(self, PlaybackConfig()).check()
         if self.config.clock and CLOCK in self.config.topic_list():
             raise ValueError(f"parameter 'topics' names {CLOCK} while clock:=true publishes the "
@@ -196,7 +201,7 @@ class BagPlayer(Node):
         return 1 if self.error or self.lost else 0
 
     def destroy_node(self):
-        thread = getattr(self, "thread", None)  # None when __init__ failed half-way
+        thread = getattr(self, "thread", None)  # None when the start was refused before it
         if thread is not None:
             self.stop_event.set()
             self.released.set()  # a held player ends without playing

@@ -78,12 +78,16 @@ class CameraCheckService:
         self.helper = rclpy.create_node(f"{node.get_name()}_camera_check",
                                         namespace=node.get_namespace(), context=node.context,
                                         use_global_arguments=False)
-        self.service = self.helper.create_service(
-            Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback,
-            callback_group=ReentrantCallbackGroup())
         self.spinner = NodeSpinner(node.context)
-        self.spinner.add_node(self.helper, threads=2)
-        self.spinner.start()
+        try:  # refused (a service name rcl refuses): the helper goes with the planner's start
+            self.service = self.helper.create_service(
+                Trigger, f"{node.get_fully_qualified_name()}/camera_check", self._callback,
+                callback_group=ReentrantCallbackGroup())
+            self.spinner.add_node(self.helper, threads=2)
+            self.spinner.start()
+        except BaseException:
+            self.close()
+            raise
 
     def _callback(self, request, response):
         if not self.running.acquire(blocking=False):

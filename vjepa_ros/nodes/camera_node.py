@@ -33,6 +33,7 @@ from sensor_msgs.msg import CameraInfo, Image
 
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
 from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
 from vjepa_ros.robot.camera_stamp import device_stamp_problem
@@ -44,6 +45,10 @@ class CameraNode(Node):
     def __init__(self, camera_factory=RealSenseColor, **kwargs):
         kwargs.setdefault("namespace", "camera")
         super().__init__(self.ROS_NAME, **kwargs)
+        start_or_destroy(self, self._start, camera_factory)  # refused: the camera stopped too
+
+    def _start(self, camera_factory) -> None:
+        """Check the parameters, open the camera, make the publishers, start the read loop."""
         self.config = declare_config(self, CameraConfig())
         self.camera = camera_factory(self.config)
         self.info = CameraInfo(**self.camera.info)
@@ -153,8 +158,9 @@ class CameraNode(Node):
 
     def destroy_node(self) -> None:
         self.running = False
-        if getattr(self, "thread", None) is not None:  # None when __init__ failed half-way
+        if getattr(self, "thread", None) is not None:  # None when the start was refused
             self.thread.join(timeout=self.config.timeout_s + 1.0)
+        if getattr(self, "camera", None) is not None:  # opened, also by a refused start
             self.camera.stop()
         super().destroy_node()
 

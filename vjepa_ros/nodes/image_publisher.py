@@ -32,6 +32,7 @@ from vjepa_ros.images import (
 )
 from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.params import declare_config
+from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
@@ -87,6 +88,10 @@ class ImagePublisher(Node):
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
+        start_or_destroy(self, self._start)  # refused: its publisher and timer destroyed
+
+    def _start(self) -> None:
+        """Check the parameters, read the image, make the publisher; publish it once."""
         self.config = declare_config(self, ImagePublisherConfig())
         if not self.config.path:
             raise ImageError("parameter 'path' is empty: give the image file to publish")

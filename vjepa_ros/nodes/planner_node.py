@@ -64,6 +64,7 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
 from vjepa_ros.nodes.planner_settings import check_planner_settings
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
+from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
@@ -97,6 +98,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
     def __init__(self, **kwargs):
         super().__init__(PLANNER_NODE, **kwargs)
+        start_or_destroy(self, self._start)  # refused: its threads, helper and entities too
+
+    def _start(self) -> None:
+        """Check the parameters, load the model, make the session, entities, helper, worker."""
         try:
             self.config = cfg = declare_config(self, PlannerNodeConfig(),
                                                run_time=GOAL_PARAMETERS,

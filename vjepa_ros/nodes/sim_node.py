@@ -58,6 +58,7 @@ from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
@@ -116,6 +117,10 @@ class SimNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__(self.ROS_NAME, **kwargs)
+        start_or_destroy(self, self._start)  # refused: pybullet's simulator closed too
+
+    def _start(self) -> None:
+        """Check the parameters, make the simulator, its entities and timers; first state."""
         self.started = time.monotonic()
         self.config = declare_config(self, SimNodeConfig())
         # the simulator's settings, before pybullet and torch load: each number in its declared
@@ -134,8 +139,7 @@ class SimNode(Node):
         self.own_topics = [self.resolve_topic_name("joint_states")] + (
             ["/clock"] if self.config.publish_clock else [])
         problem = self._other_simulator(own=0)  # what discovery found already
-        if problem:
-            self.runner.close()
+        if problem:  # (destroy_node closes the runner)
             raise RuntimeError(f"{problem}; {REFUSED}")
         self.warned_others = ""  # the last warning about another publisher
         self.refused = ""  # why this simulator stopped itself (a second simulator)
@@ -410,7 +414,7 @@ class SimNode(Node):
                 "where it was (commands stamped later are followed)")
 
     def destroy_node(self):
-        runner = getattr(self, "runner", None)  # None when __init__ failed half-way
+        runner = getattr(self, "runner", None)  # None when the start was refused before it
         if runner is not None:
             with self.lock:
                 runner.close()
