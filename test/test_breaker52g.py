@@ -357,6 +357,7 @@ def test_shutdown_mid_goal_plan_ends_it_and_sends_nothing_after():
 
     from test_robot_mpc import CEM, enabled_session, tiny_world_model
 
+    from vjepa_ros.nodes.planner_commanding import PlannerCommanding
     from vjepa_ros.nodes.planner_node import PlannerNode
     from vjepa_ros.nodes.setpoint_output import SetpointOutput
     from vjepa_ros.planning.cem import CEMPlanner
@@ -371,7 +372,10 @@ def test_shutdown_mid_goal_plan_ends_it_and_sends_nothing_after():
     def publisher(name):
         return types.SimpleNamespace(publish=lambda msg: sent.append(name))
 
-    fake = types.SimpleNamespace(
+    class NodeStandIn(PlannerCommanding, types.SimpleNamespace):
+        """The attributes given, with the planner's commanding methods (``stop_commanding``)."""
+
+    fake = NodeStandIn(
         closing=False, session=session, camera_check_service=None,
         debug_pub=types.SimpleNamespace(get_subscription_count=lambda: 0),
         action_pub=publisher("action"), action_labels="dx dy dz droll dpitch dyaw dgripper",

@@ -371,9 +371,14 @@ def test_hold_sends_no_gripper_goal(model):
 # -- disable and shutdown -------------------------------------------------------------------------
 def _node_stand_in(goals, session):
     """Return what ``PlannerNode._enable`` / ``prepare_shutdown`` use of the node."""
+    from vjepa_ros.nodes.planner_commanding import PlannerCommanding
+
+    class NodeStandIn(PlannerCommanding, types.SimpleNamespace):
+        """The attributes given, with the planner's commanding methods (``stop_commanding``)."""
+
     noop = types.SimpleNamespace(end=lambda close=False: None, wake=lambda: None,
-                                 stop=lambda timeout=None: None)
-    return types.SimpleNamespace(
+                                 stop=lambda timeout=None: True)
+    return NodeStandIn(
         session=session, command_lock=threading.Lock(), setpoints=noop, worker=noop,
         gripper_action=goals, closing=False, camera_check_service=None,
         get_logger=lambda: types.SimpleNamespace(warning=print, info=print))

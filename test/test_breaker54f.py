@@ -146,9 +146,6 @@ def _stuck_plan(h):
     return entered, release
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54f: destroy_node prepares the shutdown again with "
-                   "30 s waits: Launch.shutdown(timeout=0.5) with a plan stuck in the model took "
-                   "61 s (run_node: 2 x 60 s)")
 def test_a_shutdown_keeps_its_bound_with_a_plan_stuck_in_the_model(harness):  # noqa: F811
     """``Launch.shutdown(timeout=0.5)`` while the worker's plan is stuck in ``model.encode``.
 

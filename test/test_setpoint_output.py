@@ -14,6 +14,7 @@ import pytest
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from geometry_msgs.msg import Pose  # noqa: E402
 
+from vjepa_ros.nodes.planner_commanding import PlannerCommanding  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import set_pose, stamp_seconds  # noqa: E402
 from vjepa_ros.nodes.setpoint_output import SetpointOutput  # noqa: E402
@@ -83,9 +84,13 @@ def test_no_twist_publisher_means_no_twist_and_no_error():
     assert len(target.sent) == 1
 
 
+class NodeStandIn(PlannerCommanding, types.SimpleNamespace):
+    """The attributes given, with the planner's commanding methods (``stop_commanding``)."""
+
+
 def node_with(out, session):
     logged = []
-    node = types.SimpleNamespace(
+    node = NodeStandIn(
         session=session, setpoints=out, closing=False, command_lock=threading.Lock(),
         gripper_action=None,  # no GripperCommand action configured
         get_logger=lambda: types.SimpleNamespace(error=logged.append, warning=logged.append))

@@ -11,6 +11,9 @@ attributes used are set by the node's ``__init__``.
 
 from __future__ import annotations
 
+import os
+import time
+
 from vjepa_ros.robot.planner_config import parameter_message
 
 
@@ -59,12 +62,20 @@ class PlannerCommanding:
         if not self.closing:
             self._failed("planning step", exc)
 
-    def prepare_shutdown(self, timeout: float = 30.0) -> None:
-        """Stop commanding and planning; wait (bounded) for a running plan to end."""
+    def stop_commanding(self) -> None:
+        """Stop commanding and planning now, without waiting; the first step of a shutdown.
+
+        ``closing`` set (the stream, ``~/enable`` and the worker's failures go quiet), the
+        session closed (a running plan stops at its next sample chunk, a camera check ends, a
+        plan that ends anyway commands nothing), a moving ``servo_twist`` ended at rest and
+        nothing more sent on it, a running GripperCommand goal cancelled. Again: nothing more.
+        ``spinning.NodeSpinner`` calls it before it stops the executors (Ctrl-C, a callback's
+        error), so that nothing is commanded once a shutdown began.
+        """
         self.closing = True
-        session = getattr(self, "session", None)  # None when __init__ failed half-way
+        session = getattr(self, "session", None)  # None when the start was refused before it
         if session is not None:
-            session.close()  # a running plan stops at its next sample chunk
+            session.close()
         setpoints = getattr(self, "setpoints", None)
         if setpoints is not None:
             try:  # a moving servo_twist ends at rest; then nothing more goes out
@@ -74,12 +85,43 @@ class PlannerCommanding:
         goals = getattr(self, "gripper_action", None)
         if goals is not None:  # a hand still closing or opening stops where it is
             goals.cancel()
-        if session is not None:
+
+    def prepare_shutdown(self, timeout: float = 30.0) -> bool:
+        """:meth:`stop_commanding`, then wait up to ``timeout`` [s] in all for the worker's end.
+
+        Waits once: a later call (``destroy_node`` after ``Launch.shutdown`` or ``run_node``)
+        does not wait again on a plan the first call gave up on, so the first caller's limit is
+        the shutdown's. A worker still inside a step after it (a plan stuck in the model: a
+        first plan under ``torch.compile``, a hung device; the encoder polls no stop) is said in
+        one warning line, and left running (a daemon thread). Then the ``~/camera_check``
+        helper node is closed. Returns whether the planning worker has ended.
+        """
+        self.stop_commanding()
+        waited = getattr(self, "shutdown_waited", False)  # an earlier call waited its limit
+        self.shutdown_waited = True
+        deadline = time.monotonic() + (0.0 if waited else timeout)
+        session = getattr(self, "session", None)
+        if session is not None and not waited:
             session.wait_idle(timeout)
         worker = getattr(self, "worker", None)
-        if worker is not None:
-            worker.stop(timeout)
+        ended = worker is None or worker.stop(max(0.0, deadline - time.monotonic()))
+        if not ended and not waited:
+            self.get_logger().warning(self._stuck_worker_line(timeout))
         service = getattr(self, "camera_check_service", None)
         if service is not None:
             self.camera_check_service = None
             service.close()
+        return bool(ended)
+
+    def _stuck_worker_line(self, timeout: float) -> str:
+        """One line: the planning worker still runs ``timeout`` s into the shutdown, and where."""
+        session = getattr(self, "session", None)
+        running = getattr(session, "running_plan", None)
+        if running is not None:  # (its frame's stamp, the session's clock as it began) [s]
+            doing = (f"a plan begun {session.clock() - running[1]:.1f} s ago (frame stamped "
+                     f"{running[0]:.3f} s) is still in the world model")
+        else:
+            doing = "the planning worker is still in its step"
+        return (f"shutdown: {doing} after {timeout:g} s (a first plan compiling under "
+                "model.compile_predictor, a hung device); the node shuts down without it; "
+                f"if the process does not exit, kill it: kill -9 {os.getpid()}")
