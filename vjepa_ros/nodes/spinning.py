@@ -28,7 +28,12 @@ for shutdown but not yet built its wait set then waits without the guard, on its
 entities alone: a timer-less node waited forever (seen in CI). Each node therefore gets a wake
 guard condition of the spinner's own (``node.create_guard_condition``: in every wait set the
 thread builds, and a trigger stays pending until a wait takes it), triggered after every
-executor shutdown; the spinner destroys it once the thread has ended.
+executor shutdown; the spinner destroys it once the thread has ended. Before any executor stops
+(``shutdown``, Ctrl-C in ``spin``, a callback's error) each node's ``stop_commanding()`` runs, if
+it has one: the planner's worker thread plans and sends gripper commands outside the executor,
+and between a Ctrl-C and the owner's ``prepare_shutdown`` (``Launch.shutdown``) it could still
+command the arm with the stream timer already stopped (breaker54f); nothing is commanded once a
+shutdown began.
 
 At exit: a spinner still running when the interpreter exits (a script that returned or was
 stopped without ``shutdown``) left its daemon threads inside rclpy's wait, and the exit ended in
@@ -143,6 +148,7 @@ class NodeSpinner:
             self._stopped = True
             executors, threads = list(self.executors), list(self.threads)
         _RUNNING.discard(self)
+        _stop_commanding(executors)  # nothing commanded while the executors stop
         for executor in executors:
             self._stop(executor, timeout_sec)
         current = threading.current_thread()
@@ -185,6 +191,7 @@ class NodeSpinner:
                 return  # shutting down: a callback cut short or a destroyed handle, no error
             if self.error is None:
                 self.error = exc
+            _stop_commanding(self.executors)  # every node stops: no command goes out after
             for other in list(self.executors):
                 if other is not executor:
                     self._stop(other, 0.0)
@@ -197,6 +204,19 @@ def _shutdown_running() -> None:
     """Shut down every spinner still running at interpreter exit (module docstring, "At exit")."""
     for spinner in list(_RUNNING):
         spinner.shutdown(timeout_sec=EXIT_TIMEOUT_S)
+
+
+def _stop_commanding(executors) -> None:
+    """Call ``stop_commanding()`` of each node of ``executors`` that has one (module docstring).
+
+    The planner's worker thread plans and sends gripper commands outside any executor: a node
+    whose executor stopped could still command until its owner's ``prepare_shutdown``.
+    """
+    for executor in list(executors):
+        for node in executor.get_nodes():
+            stop = getattr(node, "stop_commanding", None)
+            if stop is not None:
+                stop()
 
 
 def _nothing() -> None:
