@@ -60,7 +60,6 @@ def model():
     return tiny_world_model()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: the same goal image re-sent is a new goal")
 @pytest.mark.parametrize("fresh_stamp", [False, True], ids=["topic-pub", "image-publisher"])
 def test_the_same_goal_image_sent_again_is_not_a_new_goal(harness, fresh_stamp):  # noqa: F811
     """The active goal's image sent again on ``~/goal_image`` leaves the goal as it is.
@@ -108,7 +107,6 @@ def _frozen_camera_after_the_first_capture(session, clock, service):
     return state
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: a frozen camera's picture is captured")
 @pytest.mark.parametrize("service", ["add_subgoal", "capture_goal"])
 def test_a_capture_on_a_frozen_camera_picture_is_refused(model, service):
     """A capture whose picture is the one captured with the arm 10 cm away is refused.
@@ -133,7 +131,6 @@ def test_a_capture_on_a_frozen_camera_picture_is_refused(model, service):
     assert session.goals.goals == before
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: goal_steps re-reads goal files edited since")
 def test_a_count_change_keeps_the_goal_images_loaded(harness, tmp_path):  # noqa: F811
     """``goal_steps`` set on a goal from files changes the counts, not the pictures.
 
@@ -158,7 +155,6 @@ def test_a_count_change_keeps_the_goal_images_loaded(harness, tmp_path):  # noqa
         "a count change swapped sub-goal 2's picture for the file's new content"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: goal_steps refused for a goal file gone")
 def test_a_count_change_after_a_goal_file_was_moved_names_what_to_do(harness, tmp_path):  # noqa: F811
     """``goal_steps`` set after a goal file of the active goal was moved away.
 
@@ -179,7 +175,6 @@ def test_a_count_change_after_a_goal_file_was_moved_names_what_to_do(harness, tm
                                  and "goal_image_paths" in result.reason), result.reason
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: the full-list refusal misstates the limit")
 def test_the_full_list_refusal_says_the_limit(model):
     """``~/add_subgoal`` onto a list longer than ``goals.max_subgoals`` states the real limit.
 
@@ -198,7 +193,6 @@ def test_the_full_list_refusal_says_the_limit(model):
     assert "3" in str(refused.value)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54a: a refused goal file set keeps its image")
 def test_a_refused_goal_file_set_keeps_nothing_and_leaves_the_waiting_list(tmp_path):
     """``goal_image_path`` refused beside ``goal_image_paths`` leaves the checked images as were.
 

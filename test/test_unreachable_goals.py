@@ -67,7 +67,7 @@ def test_capturing_a_goal_below_the_floor_warns_in_the_answer_and_the_log(servic
     assert "; warning: " in answer and "z 0.030 m < safety.workspace_min[2] 0.05" in answer
     assert [level for level, message in logged if "outside the safety" in message] == ["warning"]
     clock[0] += 0.5  # time for the arm to get there (faster is a glitch: jump_watch.JumpWatch)
-    session.observe_image(image(1), clock[0])
+    session.observe_image(image(2), clock[0])  # the view there (image 1 again: a frozen camera)
     session.observe_state(START, clock[0])  # inside: no warning
     assert "warning" not in getattr(session, service)()
 

@@ -145,10 +145,14 @@ def frames_changed(unchanged: np.ndarray, image_topic: str, live: bool) -> None:
 
 
 def _what_to_do(image_topic: str, live: bool) -> str:
-    again = ("call ~/camera_check again" if live else
-             "record the bag again with a camera that shows the arm moving")
+    return camera_advice(image_topic, "call ~/camera_check again" if live else
+                         "record the bag again with a camera that shows the arm moving")
+
+
+def camera_advice(image_topic: str, then: str) -> str:
+    """Return what to check of stale frames on ``image_topic``, then do ``then`` (words)."""
     return (f"check that the camera driver publishes new images (e.g. ros2 topic hz and a viewer "
-            f"on {image_topic}) and that the arm is in the camera's view, then {again}")
+            f"on {image_topic}) and that the arm is in the camera's view, then {then}")
 
 
 def stale_refusal(image_topic: str, which: str, live: bool, stopped: str = "") -> str:

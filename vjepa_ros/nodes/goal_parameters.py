@@ -28,6 +28,7 @@ from rclpy.parameter import Parameter
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.goal_files import check_goal_files, check_goal_gripper, check_goal_steps
 
+FILE_PARAMETERS = ("goal_image_path", "goal_image_paths")  # the goal parameters holding files
 # Each goal parameter's empty default and its ROS type (an empty list has none of its own).
 EMPTY = {"goal_image_path": ("", Parameter.Type.STRING),
          "goal_image_paths": ([], Parameter.Type.STRING_ARRAY),
@@ -57,29 +58,40 @@ def updated_goal_values(current: dict, changes: dict, *,
     """Return ``current`` (goal parameter → value) with ``changes`` once each passes its check.
 
     Raises ValueError naming the parameter set: a value refused on its own
-    (:func:`check_goal_value`), or ``goal_image_path`` and ``goal_image_paths`` both holding
-    files afterwards. ``checked``: the node's :class:`CheckedGoalImages`, given each check.
+    (:func:`check_goal_value`; the goal file parameters last, so a set refused for another
+    value decodes no file), or ``goal_image_path`` and ``goal_image_paths`` both holding files
+    afterwards. ``checked``: the node's :class:`CheckedGoalImages`, given each file check; a
+    set refused for both holding files checks its files with nothing kept, leaving ``checked``
+    as it was (a list waiting for its counts keeps its images: breaker54a); a goal file check
+    that fails keeps nothing of its own (``goal_files.check_goal_files``).
     """
     changes = {name: value if isinstance(value, str) else list(value or [])
                for name, value in changes.items()}
-    for name, value in changes.items():
-        check_goal_value(name, value, checked=checked)
     values = {**current, **changes}
+    both = _two_file_sources(values, changes)  # refused below, after the values' own checks
+    files = [name for name in FILE_PARAMETERS if name in changes]
+    for name in [name for name in changes if name not in files] + files:  # files last
+        check_goal_value(name, changes[name], checked=None if both else checked)
+    if both:
+        raise ValueError(both)
+    return values
+
+
+def _two_file_sources(values: dict, changes: dict) -> str:
+    """Why both file parameters would hold files, naming the parameter set ('' if not)."""
     path, paths = values["goal_image_path"], values["goal_image_paths"]
-    if path and paths:
-        if "goal_image_path" in changes and "goal_image_paths" in changes:
-            raise ValueError("goal_image_path and goal_image_paths are both set: give one (one "
-                             "goal file, or the sub-goal files), and leave the other empty")
-        if "goal_image_path" in changes:
-            raise ValueError(
-                f"goal_image_path cannot be set while goal_image_paths holds {len(paths)} "
+    if not (path and paths):
+        return ""
+    if "goal_image_path" in changes and "goal_image_paths" in changes:
+        return ("goal_image_path and goal_image_paths are both set: give one (one goal file, or "
+                "the sub-goal files), and leave the other empty")
+    if "goal_image_path" in changes:
+        return (f"goal_image_path cannot be set while goal_image_paths holds {len(paths)} "
                 "sub-goal file(s): set goal_image_paths to [] first (or call ~/clear_goals), "
                 "or put the file in goal_image_paths")
-        raise ValueError(
-            f"goal_image_paths cannot be set while goal_image_path holds {path}: set "
+    return (f"goal_image_paths cannot be set while goal_image_path holds {path}: set "
             "goal_image_path to '' first (or call ~/clear_goals), or list that file in "
             "goal_image_paths")
-    return values
 
 
 def goal_files(values: dict) -> tuple[list[str], list[int], list[float]]:

@@ -4,7 +4,10 @@ The parameters and the active goal must agree, since ``~/enable`` drives toward 
 
 - Goal files given (``goal_image_path`` or ``goal_image_paths``): they are loaded once the lists
   agree in length (``PlannerNode.load_goal_files``); the node remembers which parameter set the
-  goal (``PlannerNode.goal_parameter``).
+  goal and the files it loaded (``PlannerNode.goal_parameter``, ``goal_files_loaded``).
+  ``goal_steps`` / ``goal_gripper`` set on the goal those files made change its counts and
+  closedness only, as for captured sub-goals: the files are not read again (an edited file
+  would silently become a sub-goal, a deleted one would refuse a count change: breaker54a).
 - No goal file left, and the active goal came from the emptied parameter: the goal is cleared,
   as ``~/clear_goals`` does (logged; an enabled arm holds). A goal file parameter left holding
   a stale goal no parameter shows once let ``~/enable`` drive toward it.
@@ -21,10 +24,11 @@ from __future__ import annotations
 
 import dataclasses
 
+from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS, goal_files
+from vjepa_ros.robot.goal_files import goal_files_problem
 from vjepa_ros.robot.subgoal import SubGoal
 
 RETUNED = {"goal_steps": "steps", "goal_gripper": "gripper"}  # parameter → SubGoal field
-FILE_PARAMETERS = ("goal_image_path", "goal_image_paths")
 
 
 def file_parameter(values: dict) -> str:
@@ -54,6 +58,27 @@ def retuned_goals(goals: list[SubGoal], changes: dict) -> list[SubGoal]:
     return goals
 
 
+def _retune_file_goal(node, retune: dict, values: dict) -> None:
+    """Apply ``goal_steps`` / ``goal_gripper`` (``retune``) to the sub-goals loaded from files.
+
+    The files are not read again (one edited, moved or deleted since the goal was loaded
+    changes nothing: breaker54a); ``goal_image_path(s)`` set again reads them. Lists of another
+    length than the files wait as a change of files does (logged, the goal kept).
+    """
+    paths, steps, grippers = goal_files(values)
+    problem = goal_files_problem(paths, steps, grippers, node.session.goal_switching)
+    if problem:
+        node.get_logger().warning(f"goal not changed yet: {problem}")
+        return
+    goals = retuned_goals(node.session.goals.goals, retune)
+    node.get_logger().info(", ".join(f"{name} {list(value or [])}" for name, value in
+                                     retune.items())
+                           + f" applied to the {len(goals)} sub-goal(s) loaded from "
+                           f"{node.goal_parameter} (the files are not read again)")
+    node.session.set_goals(goals)
+    node.worker.wake()
+
+
 def apply_goal_values(node, changes: dict, values: dict) -> None:
     """Make ``node``'s active goal follow its goal parameters, now ``values`` after ``changes``.
 
@@ -63,11 +88,17 @@ def apply_goal_values(node, changes: dict, values: dict) -> None:
     """
     log = node.get_logger()
     if file_parameter(values):
-        node.load_goal_files(values)
+        retune = {name: changes[name] for name in RETUNED if name in changes}
+        active, paths = node.session.goals, goal_files(values)[0]
+        if (retune and len(retune) == len(changes) and active is not None
+                and node.goal_files_loaded == paths and len(active.goals) == len(paths)):
+            _retune_file_goal(node, retune, values)  # the files loaded: counts only
+        else:
+            node.load_goal_files(values, setting=list(changes))
         return
     session = node.session
     if node.goal_parameter:  # its files set the active goal, and no file is left
-        was, node.goal_parameter = node.goal_parameter, ""
+        was, node.goal_parameter, node.goal_files_loaded = node.goal_parameter, "", []
         log.info(f"{was} is now empty, so the goal it set is cleared as ~/clear_goals does (an "
                  "enabled arm holds until a new goal)")
         session.clear_goals()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from sensor_msgs.msg import Image
 
@@ -51,6 +52,8 @@ class PlannerGoals:
             problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")
+            if self._same_goal_image(rgb):  # re-sent (topic pub at 1 Hz): no new goal
+                return
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
             self.forget_goal_files()  # (and a waiting image is older now)
         except (ImageError, ValueError) as exc:
@@ -58,6 +61,32 @@ class PlannerGoals:
             self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
                                     f"{self._goal_kept()}")
         self.worker.wake()
+
+    def _same_goal_image(self, rgb) -> bool:
+        """Whether ``rgb`` [H, W, 3] uint8 is the active goal's image, which came on this topic.
+
+        ``ros2 topic pub`` without ``--once`` re-sends its message at 1 Hz, an
+        ``image_publisher`` with ``rate_hz`` > 0 with fresh stamps: each copy replacing the goal
+        would void the plan in progress and the warm start every second (a plan slower than
+        that never went out: breaker54a). The same pixels as the active goal's single sub-goal
+        from ``~/goal_image`` (its counts retuned or not) change nothing; said once per goal
+        (info). A goal cleared, replaced (A, B, A) or set another way since is no such goal: the
+        image is taken again (breaker49i). The comparison is of the decoded pixels (any encoding
+        of one picture is one goal): 0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
+        """
+        goals = self.session.goals
+        if goals is None or len(goals.goals) != 1 or goals.goals[0].source != "~/goal_image":
+            return False
+        if not np.array_equal(goals.goals[0].image, rgb):
+            return False
+        version = self.session.goal_version
+        if self.same_goal_said != version:
+            self.same_goal_said = version
+            self.get_logger().info(
+                f"the goal image on {self.goal_subscription.topic_name} came again with the same "
+                "pixels: the goal stays as it is (the plan in progress goes on); said once "
+                "per goal")
+        return True
 
     def _goal_kept(self) -> str:
         """Return what a refused goal image leaves: the previous goal, pursued while enabled.
@@ -81,7 +110,7 @@ class PlannerGoals:
         service's answer adds: ``"; goal_image_paths set back to empty (...)"`` naming the
         parameters emptied ("" when none held a value).
         """
-        self.goal_parameter = ""
+        self.goal_parameter, self.goal_files_loaded = "", []
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
         stale = emptied(self.goal_values)
         if not stale:
@@ -94,8 +123,15 @@ class PlannerGoals:
         return (f"; {', '.join(p.name for p in stale)} set back to empty (the goal parameters "
                 "describe a goal from files only)")
 
-    def load_goal_files(self, values: dict, at_start: bool = False) -> str:
-        """Load the goal files the goal parameters ``values`` give, once the lists agree."""
+    def load_goal_files(self, values: dict, at_start: bool = False,
+                        setting: list[str] | None = None) -> str:
+        """Load the goal files the goal parameters ``values`` give, once the lists agree.
+
+        ``setting``: the goal parameters whose change loads them (named in a refusal). Raises
+        :class:`ImageError` naming them and the file's parameter entry for a file that cannot
+        be read now (changed since its check: moved, deleted, truncated); ValueError at start
+        for lists that disagree.
+        """
         paths, steps, grippers = goal_files(values)
         if not paths:
             return "no goal file"
@@ -107,10 +143,19 @@ class PlannerGoals:
                 raise ValueError(message)
             self.get_logger().warning(message)
             return message
-        message = self.session.set_goals(
-            goals_from_files(paths, steps, grippers, checked=self.checked_goal_images))
+        parameter = file_parameter(values)
+        try:
+            goals = goals_from_files(paths, steps, grippers, checked=self.checked_goal_images,
+                                     name=parameter)
+        except ImageError as exc:
+            what = "goal files not loaded" if at_start else (
+                f"{' and '.join(setting or [parameter])} not applied: the goal files are read "
+                "now to load them")
+            raise ImageError(f"{what}: {exc}; the previous goal stays: put the file back or set "
+                             f"{parameter} again") from None
+        message = self.session.set_goals(goals)
         self.goal_images.goal_set()
-        self.goal_parameter = file_parameter(values)
+        self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.worker.wake()
         return message
 

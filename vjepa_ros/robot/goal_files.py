@@ -143,7 +143,8 @@ def goal_files_problem(paths: list[str], steps: list, grippers: list,
 
 def goals_from_files(paths: list[str], steps: list[int] | None = None,
                      grippers: list[float] | None = None, *,
-                     checked: CheckedGoalImages | None = None) -> list[SubGoal]:
+                     checked: CheckedGoalImages | None = None,
+                     name: str = "goal_image_paths") -> list[SubGoal]:
     """Load sub-goals from image files; ``steps`` one per file, or none (the default counts).
 
     ``grippers``: the hand's closedness 0..1 at each file's sub-goal (``goals.gripper``
@@ -154,17 +155,18 @@ def goals_from_files(paths: list[str], steps: list[int] | None = None,
     without a word) and counts that do not match. Each sub-goal's image is ``[H, W, 3]`` uint8
     RGB: the one ``checked`` keeps for its file (:func:`check_goal_files`; a file changed since
     is read again), else read now (``checked`` None: every file read now). ``checked`` is
-    released either way.
+    released either way. ``name``: the parameter holding ``paths``, which starts a file's
+    refusal (``goal_image_paths entry 2 of 3: image file not found: ...``).
     """
     try:
-        return _goals(paths, steps, grippers, checked)
+        return _goals(paths, steps, grippers, checked, name)
     finally:
         if checked is not None:  # taken (the goal holds them now), or refused: none needs them
             checked.release()
 
 
-def _goals(paths: list[str], steps, grippers,
-           checked: CheckedGoalImages | None) -> list[SubGoal]:
+def _goals(paths: list[str], steps, grippers, checked: CheckedGoalImages | None,
+           name: str) -> list[SubGoal]:
     """Make :func:`goals_from_files`'s sub-goals; raise as it does."""
     if not paths:
         raise ValueError("no goal image path given")
@@ -185,11 +187,20 @@ def _goals(paths: list[str], steps, grippers,
             "closedness (0 open .. 1 closed) each, or none")
     check_goal_gripper(grippers)
     closed = [float(g) for g in grippers] if grippers else [None] * len(paths)
-    return [SubGoal(_goal_image(p, checked), n, source=p, gripper=g)
-            for p, n, g in zip(paths, counts, closed, strict=True)]
+    return [SubGoal(_goal_image(p, checked, name if len(paths) == 1 else
+                                f"{name} entry {i + 1} of {len(paths)}"), n, source=p, gripper=g)
+            for i, (p, n, g) in enumerate(zip(paths, counts, closed, strict=True))]
 
 
-def _goal_image(path: str, checked: CheckedGoalImages | None):
-    """Return goal file ``path`` as ``[H, W, 3]`` uint8 RGB: as ``checked`` keeps it, or read."""
+def _goal_image(path: str, checked: CheckedGoalImages | None, entry: str):
+    """Return goal file ``path`` as ``[H, W, 3]`` uint8 RGB: as ``checked`` keeps it, or read.
+
+    Raises :class:`ImageError` starting with ``entry`` (the parameter and entry holding it).
+    """
     kept = None if checked is None else checked.image(path)
-    return kept if kept is not None else load_image_file(path)
+    if kept is not None:
+        return kept
+    try:
+        return load_image_file(path)
+    except ImageError as exc:
+        raise ImageError(f"{entry}: {exc}") from None

@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from vjepa_ros.robot.capture_pictures import stale_capture_refusal
 from vjepa_ros.robot.frame_rest import frame_motion, moved_refusal
 from vjepa_ros.robot.goals import GoalSequence
 from vjepa_ros.robot.phase import Phase
@@ -80,9 +81,15 @@ class GoalSession:
             # a goal held "until changed" (steps 0: captured, ~/goal_image) is one step count now
             goals = [dataclasses.replace(g, steps=None) if g.steps == 0 else g
                      for g in (self.goals.goals if self.goals is not None else [])]
-            if len(goals) >= self.goal_switching.max_subgoals:
-                raise RuntimeError(f"~/add_subgoal refused: the list is full ({len(goals)} = "
-                                   "goals.max_subgoals); call ~/clear_goals to start a new one")
+            most = self.goal_switching.max_subgoals
+            if len(goals) >= most:  # a list of goal files may be longer (not bounded by it)
+                held = (f"the list is full ({len(goals)} sub-goals = goals.max_subgoals)"
+                        if len(goals) == most else
+                        f"the list holds {len(goals)} sub-goals (goal files are not bounded by "
+                        f"goals.max_subgoals), more than goals.max_subgoals {most} lets "
+                        "~/add_subgoal make")
+                raise RuntimeError(f"~/add_subgoal refused: {held}; call ~/clear_goals to start "
+                                   "a new one")
             stale = [str(index + 1) for index, g in enumerate(goals) if g.other_hand(self.hand)]
             if stale and self.goal_switching.gripper == "subgoal":  # the list restarts at 1
                 raise RuntimeError(
@@ -150,6 +157,9 @@ class GoalSession:
         camera's frame, the sub-goal would be a state the arm left, or a duplicate of the
         previous one (breaker52a, breaker52k). While commanding drives the arm toward a goal,
         the refusal names ``~/clear_goals`` and ``~/enable false``, not holding the arm still.
+        Refused last: a frame that is the same picture as an earlier capture's while the arm
+        stands ``capture_pictures.MIN_SHIFT_M`` or more from where that one was taken (a frozen
+        camera re-publishing with fresh stamps, or an arm out of view: breaker54a).
         """
         if self.camera_check is not None:  # its frames show the arm on a test motion
             raise RuntimeError(self._check_refusal(service))
@@ -171,6 +181,11 @@ class GoalSession:
             raise RuntimeError(moved_refusal(service, motion, planner_moving))
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
+        position = np.asarray(state.value)[:3] if near else None
+        repeat = self.captures.offer(f"an earlier capture ({source}, {service})", frame.value,
+                                     position)  # a frozen camera (capture_pictures)
+        if repeat is not None:
+            raise RuntimeError(stale_capture_refusal(service, self.camera_topic(), *repeat))
         measured = near and state.gripper_measured
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,

@@ -54,7 +54,8 @@ class GoalSwitchConfig:
     )
     max_subgoals: int = param(
         10, "Most sub-goals ~/add_subgoal keeps; a further one is refused (clear the list with "
-        "~/clear_goals).", range=(1, 1000)
+        "~/clear_goals). A list of goal files (goal_image_paths) is not bounded by it.",
+        range=(1, 1000)
     )
     gripper: str = param(
         "planned", "Who decides the gripper: planned = the planner's gripper dimension (as "

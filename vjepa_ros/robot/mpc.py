@@ -55,6 +55,7 @@ from vjepa_ros.planning.planners import make_planner
 from vjepa_ros.robot.async_session import AsyncSession
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_session import CameraCheckSession
+from vjepa_ros.robot.capture_pictures import CapturePictures
 from vjepa_ros.robot.clock_steps import SystemClockFalls, system_clock_offset
 from vjepa_ros.robot.command_session import CommandSession
 from vjepa_ros.robot.control_config import ControlConfig
@@ -192,6 +193,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._lock = threading.RLock()
         self._phase = Phase.SHADOW
         self.goals: GoalSequence | None = None
+        self.captures = CapturePictures()  # the captures' pictures: a frozen camera refused
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
