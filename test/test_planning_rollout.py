@@ -231,7 +231,7 @@ def test_bad_inputs_raise_clear_errors(predictor, scene):
         plan(predictor, context, torch.full((7,), float("nan")), goal, config)
     with pytest.raises(TypeError, match="is not an AC predictor"):
         plan(torch.nn.Linear(2, 2), context, state, goal, config)
-    with pytest.raises(ValueError, match=r"warm-start mean must have shape \[1, 7\]"):
+    with pytest.raises(ValueError, match=r"warm_mean \(warm start\) must have shape \[1, 7\]"):
         plan(predictor, context, state, goal, config, warm_mean=torch.zeros(2, 7))
     # [N, D] reps and a [1, 7] state are accepted
     assert plan(predictor, context[0], state[None], goal[0], config).actions.shape == (1, 7)
@@ -255,6 +255,25 @@ def test_flop_counter_matches_torch_flop_counter(predictor):
     assert plan_flops(dims, samples, 2, 10).total == 10 * cached.get_total_flops()
 
 
+@pytest.mark.parametrize("context_frames", [1, 2])
+def test_flop_counter_counts_a_context_cache(predictor, scene, context_frames):
+    # Asynchronous control's rollouts attend to the context cache's frames too.
+    dims = predictor_dims(predictor)
+    context, state, goal = scene
+    cache = _context_cache(predictor, context, state, context_frames)
+    rollout = ImaginedRollout(predictor, context, state, goal, context_cache=cache)
+    actions = torch.randn(3, 2, 7, generator=torch.Generator().manual_seed(2)) * 0.05
+    with torch.inference_mode(), sdpa_kernel(SDPBackend.MATH):
+        with FlopCounterMode(display=False) as counted:
+            rollout.imagine(actions)
+    assert rollout_flops(dims, 3, 2, context_frames=context_frames).total == (
+        counted.get_total_flops())
+    assert plan_flops(dims, 3, 2, 4, context_frames=context_frames).total == (
+        4 * counted.get_total_flops())
+    with pytest.raises(ValueError, match="context_frames needs the cached rollout"):
+        rollout_flops(dims, 3, 2, cached=False, context_frames=context_frames)
+
+
 def _allocator_peak_bytes(fn) -> int:
     try:
         return allocator_peak_bytes(fn)
@@ -262,23 +281,65 @@ def _allocator_peak_bytes(fn) -> int:
         pytest.skip(str(exc))
 
 
+def _context_cache(model, context, state, frames):
+    """Return a batch-1 predictor cache holding ``frames`` frames before the context (or None)."""
+    if not frames:
+        return None
+    cache = model.new_cache()
+    with torch.inference_mode():
+        for _ in range(frames):  # async control: the imagined start's history
+            model.step(context.to(model.predictor_embed.weight.dtype), torch.full((1, 7), 0.01),
+                       state[None].to(model.predictor_embed.weight.dtype), cache)
+    return cache
+
+
+@pytest.mark.parametrize("context_frames", [0, 1, 2])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
-def test_chunk_memory_estimate_bounds_the_measured_peak(predictor, scene, dtype):
+def test_chunk_memory_estimate_bounds_the_measured_peak(predictor, scene, dtype, context_frames):
     # auto_chunk_size trusts bytes_per_sample to fit a chunk into the free GPU memory (the paper
-    # settings on a 24 GB card): it must be an upper bound of what a chunk really allocates.
+    # settings on a 24 GB card): it must be an upper bound of what a chunk really allocates,
+    # also with asynchronous control's context cache (its frames join every sample's cache).
     model = predictor.to(dtype)
     context, state, goal = scene
     try:
+        cache = _context_cache(model, context, state, context_frames)
         for horizon in (1, 2, 3):
-            rollout = ImaginedRollout(model, context, state, goal, chunk_size=16)
+            rollout = ImaginedRollout(model, context, state, goal, chunk_size=16,
+                                      context_cache=cache)
+            assert rollout.context_frames == context_frames
             noise = torch.randn(16, horizon, 7, generator=torch.Generator().manual_seed(0))
             actions = noise * 0.05
             with torch.inference_mode():
                 peak = _allocator_peak_bytes(lambda r=rollout, a=actions: r.energies(a))
-            estimate = 16 * bytes_per_sample(predictor_dims(model), horizon, dtype.itemsize)
+            estimate = 16 * bytes_per_sample(predictor_dims(model), horizon, dtype.itemsize,
+                                             context_frames)
             assert 0.5 * estimate < peak <= estimate, (horizon, peak / estimate)
     finally:
         predictor.float()
+
+
+def test_the_automatic_chunk_counts_the_context_frames(predictor, scene, monkeypatch):
+    # The rollout hands its context cache's frames to the chunking; each frame costs memory.
+    dims = predictor_dims(predictor)
+    sizes = [bytes_per_sample(dims, 2, 4, frames) for frames in range(4)]
+    assert sizes == sorted(set(sizes))
+    free = 64 * sizes[0]
+    chunks = [auto_chunk_size(dims, 2, 4, "cuda", free_bytes=free, context_frames=frames)
+              for frames in range(4)]
+    assert chunks[0] > chunks[1] > chunks[3] >= 1
+    seen = []
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("context_frames"))
+        return 5
+
+    monkeypatch.setattr("vjepa_ros.planning.rollout.auto_chunk_size", spy)
+    context, state, goal = scene
+    for frames in (0, 2):
+        rollout = ImaginedRollout(predictor, context, state, goal,
+                                  context_cache=_context_cache(predictor, context, state, frames))
+        assert rollout.samples_per_call(40, 2) == 5
+    assert seen == [0, 2]
 
 
 def test_cached_values_hold_only_their_own_memory(predictor, scene):

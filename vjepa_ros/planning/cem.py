@@ -41,22 +41,20 @@ from vjepa_ros.planning.search_log import (  # noqa: F401 (re-exported: the sear
 def initial_distribution(
     config: CEMConfig, device: torch.device, warm_mean: torch.Tensor | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Return the start mean, std [H, 7]: 0 (or ``warm_mean``), maxnorm (xyz) / 1 (gripper).
+    """Return the start mean and std [H, 7] float32: 0 or ``warm_mean``; maxnorm, gripper_init_std.
 
     A ``warm_mean`` is put in the samples' box first (:func:`clip_to_box`): shifted by one step,
     a close-gripper step's gripper 1 would otherwise start a step whose samples are clipped to
-    ±gripper_clip, and the momentum would keep the plan outside that clip.
+    ±gripper_clip, and the momentum would keep the plan outside that clip. Raises ValueError
+    naming ``warm_mean`` for one that is not a [H, 7] tensor of finite values (checked by
+    :func:`check_warm_start`).
     """
     horizon = config.horizon
-    mean = torch.zeros(horizon, 7, device=device)
+    mean = torch.zeros(horizon, 7, dtype=torch.float32, device=device)
     if warm_mean is not None:
-        if warm_mean.shape != (horizon, 7):
-            raise ValueError(
-                f"warm-start mean must have shape [{horizon}, 7], got {list(warm_mean.shape)}"
-            )
-        mean.copy_(warm_mean)
+        mean.copy_(check_warm_start("warm_mean", warm_mean, (horizon, 7)))
         clip_to_box(mean, config)
-    std = torch.zeros(horizon, 7, device=device)
+    std = torch.zeros(horizon, 7, dtype=torch.float32, device=device)
     std[:, XYZ] = config.maxnorm
     std[:, GRIPPER] = config.gripper_init_std
     if config.search_rotation:
@@ -64,6 +62,29 @@ def initial_distribution(
     for index, value in config.fixed_axes:
         mean[:, index] = value
     return mean, std
+
+
+def check_warm_start(name: str, warm: torch.Tensor, shape: tuple[int, ...]) -> torch.Tensor:
+    """Return a warm start (``warm_mean`` [H, 7], iCEM's ``warm_elites`` [m, H, 7]) if usable.
+
+    ``shape``: the one expected (a ``-1`` entry takes any size). Raises ValueError naming ``name``
+    for a non-tensor, another shape, or a NaN/inf entry (the box would keep a NaN, every sample
+    would be NaN and the search would blame the world model; an inf would be clipped silently
+    to the box's edge).
+    """
+    if not isinstance(warm, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(warm).__name__}")
+    if warm.ndim != len(shape) or any(
+            n not in (-1, size) for n, size in zip(shape, warm.shape, strict=True)):
+        wanted = ", ".join("m" if n == -1 else str(n) for n in shape)
+        raise ValueError(f"{name} (warm start) must have shape [{wanted}], got "
+                         f"{list(warm.shape)}")
+    bad = ~torch.isfinite(warm)
+    if bad.any():
+        where = [int(i) for i in bad.nonzero()[0]]
+        raise ValueError(f"{name} (warm start) must be finite, got {warm[tuple(where)].item()} "
+                         f"at index {where}: give a finite start or None (start from 0)")
+    return warm
 
 
 def sample_actions(
@@ -75,6 +96,18 @@ def sample_actions(
     set, gripper forced to 1 from step ``close_gripper`` on (:func:`clip_to_box`).
     """
     return clip_to_box(noise * std + mean, config)
+
+
+def standard_noise(config: CEMConfig, generator: torch.Generator) -> torch.Tensor:
+    """Return one standard-normal draw [S, H, 7] float32 on the CPU from the CPU ``generator``.
+
+    Float32 whatever torch's default dtype (``torch.set_default_dtype(torch.float64)`` elsewhere
+    in the process would otherwise draw another sequence from the same seed, and plan in
+    float64); the official planner draws ``torch.randn`` under the float32 default: the same
+    numbers.
+    """
+    shape = (config.samples, config.horizon, 7)
+    return torch.randn(shape, generator=generator, dtype=torch.float32)
 
 
 def clip_to_box(actions: torch.Tensor, config: CEMConfig) -> torch.Tensor:
@@ -103,8 +136,8 @@ def refit_distribution(
     elite_mean = elites.mean(dim=0)
     # unbiased, as torch.std and the official code; one elite (one finite energy) has no spread
     elite_std = elites.std(dim=0) if elites.shape[0] > 1 else std
-    momentum_mean = torch.full((7,), config.momentum_mean, device=mean.device)
-    momentum_std = torch.full((7,), config.momentum_std, device=mean.device)
+    momentum_mean = torch.full((7,), config.momentum_mean, dtype=mean.dtype, device=mean.device)
+    momentum_std = torch.full((7,), config.momentum_std, dtype=mean.dtype, device=mean.device)
     momentum_mean[GRIPPER] = config.momentum_mean_gripper
     momentum_std[GRIPPER] = config.momentum_std_gripper
     new_mean = elite_mean * (1.0 - momentum_mean) + mean * momentum_mean
@@ -169,7 +202,7 @@ def cem_search(
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
-        noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
+        noise = standard_noise(config, generator).to(device)
         actions = sample_actions(mean, std, noise, config)  # [S, H, 7]
         energies = log.score(score, actions, device)  # [S]
         elite_values, elite_index = log.elites(energies, config.topk, iteration)
@@ -340,12 +373,17 @@ class SamplingPlanner:
         return None
 
     def _keep(self, warm: dict, generation: int) -> None:
-        """Keep a plan's warm-start state unless reset() came since it began; not if NaN/inf."""
+        """Keep a plan's warm-start state unless reset() came since it began; not if NaN/inf.
+
+        Kept as copies: the state is the returned ``PlanResult.mean`` (and iCEM's elites), which
+        a caller may edit in place; the next plan must not start from those edits.
+        """
         with self._lock:
             if generation != self._generation:
                 return
             if all(value is None or bool(torch.isfinite(value).all()) for value in warm.values()):
-                vars(self).update(warm)
+                vars(self).update({name: None if value is None else value.clone()
+                                   for name, value in warm.items()})
                 self._commanded = False
             else:  # NaN/inf: a start no later plan recovers from
                 self._forget()

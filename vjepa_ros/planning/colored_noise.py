@@ -27,7 +27,7 @@ def colored_noise(
     if beta < 0:
         raise ValueError(f"colored noise exponent beta must be >= 0, got {beta}")
     if beta == 0 or horizon == 1:
-        return torch.randn((samples, horizon, dims), generator=generator)
+        return torch.randn((samples, horizon, dims), generator=generator, dtype=torch.float32)
     frequencies = torch.fft.rfftfreq(horizon, dtype=torch.float64)  # [F], 0 .. 0.5
     frequencies = frequencies.clamp(min=1.0 / horizon)
     scale = frequencies.pow(-beta / 2.0)  # amplitude ∝ f^(−β/2): power ∝ f^−β

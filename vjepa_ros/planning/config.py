@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
-from vjepa_ros.planning.settings_check import check_numbers, ranged
+from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.settings_check import check_fields, ranged
 
 ENERGIES = ("l1", "l2")
 # CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
@@ -67,11 +67,14 @@ def check_fixed_axes(spec, name: str, maxnorm: float,
 class CEMConfig:
     """All settings of one CEM replanning step.
 
-    Numbers are checked by their annotation and declared range (``ranged``) in one rule for every
-    planner settings dataclass (``settings_check.check_numbers``): an int for a float field is
-    taken and stored as a float, a bool or NaN is refused (ValueError naming the field and its
-    range); the cross-field rules follow (top-k below samples, round threshold below the clip,
-    close step below the horizon, fixed axes in the box).
+    Fields are checked by their annotation (numbers also by their declared range, ``ranged``) in
+    one rule for every planner settings dataclass (``settings_check.check_fields``): an int for a
+    float field is taken and stored as a float, a bool or NaN for a number is refused, a bool
+    field takes True/False only (not ``"false"``), ``energy``/``method`` one of their values, and
+    ``icem``/``mppi``/``refine`` their dataclass or a mapping of its fields (as
+    ``dataclasses.asdict`` gives them back: ``CEMConfig(**asdict(config))`` equals ``config``);
+    ValueError naming the field. The cross-field rules follow (top-k below samples, round
+    threshold below the clip, close step below the horizon, fixed axes in the box).
     """
 
     horizon: int = ranged(2, 1)  # H: rollout steps (actions) per plan
@@ -112,7 +115,7 @@ class CEMConfig:
     refine: RefineSettings = RefineSettings()  # gradient refinement after any method; 0 steps: off
 
     def __post_init__(self):
-        check_numbers(self, "CEMConfig.")  # types and the fields' declared ranges
+        check_fields(self, "CEMConfig.")  # types, values and the fields' declared ranges
         if self.topk >= self.samples:  # all samples elites: the refit would ignore the energies
             raise ValueError(
                 f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
@@ -137,10 +140,6 @@ class CEMConfig:
             )
         object.__setattr__(self, "fixed_axes", check_fixed_axes(
             self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip))
-        if self.energy not in ENERGIES:
-            raise ValueError(f"CEMConfig.energy must be one of {ENERGIES}, got {self.energy!r}")
-        if self.method not in METHODS:
-            raise ValueError(f"CEMConfig.method must be one of {METHODS}, got {self.method!r}")
 
     def describe_method(self) -> str:
         """Return the search method and its own settings, for the commands' planner lines.

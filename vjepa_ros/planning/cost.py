@@ -78,13 +78,22 @@ def _forward_flops(
 
 
 def rollout_flops(
-    dims: PredictorDims, samples: int, horizon: int, cached: bool = True
+    dims: PredictorDims, samples: int, horizon: int, cached: bool = True,
+    context_frames: int = 0,
 ) -> Flops:
-    """Count predictor FLOPs of imagining ``samples`` sequences of ``horizon`` steps."""
+    """Count predictor FLOPs of imagining ``samples`` sequences of ``horizon`` steps.
+
+    ``context_frames``: frames already in a context cache (asynchronous control's
+    ``ImaginedRollout(context_cache=...)``, cached rollouts only): every step's queries also
+    attend to their keys.
+    """
+    if context_frames and not cached:
+        raise ValueError("context_frames needs the cached rollout (full recompute has no cache)")
     total = Flops(0, 0)
     for step in range(horizon):
         if cached:
-            total += _forward_flops(dims, new_frames=1, key_frames=step + 1, output_frames=1)
+            total += _forward_flops(dims, new_frames=1, key_frames=context_frames + step + 1,
+                                    output_frames=1)
         else:
             frames = step + 1
             total += _forward_flops(
@@ -94,10 +103,11 @@ def rollout_flops(
 
 
 def plan_flops(
-    dims: PredictorDims, samples: int, horizon: int, iterations: int, cached: bool = True
+    dims: PredictorDims, samples: int, horizon: int, iterations: int, cached: bool = True,
+    context_frames: int = 0,
 ) -> Flops:
-    """Count predictor FLOPs of one replanning step (``iterations`` rollouts)."""
-    return rollout_flops(dims, samples, horizon, cached) * iterations
+    """Count predictor FLOPs of one replanning step (``iterations`` rollouts, as above)."""
+    return rollout_flops(dims, samples, horizon, cached, context_frames) * iterations
 
 
 # -- memory: how many samples fit through the predictor at once
@@ -106,25 +116,35 @@ CPU_TOKENS_PER_CALL = 2048  # on CPU, calls of about this many tokens run fastes
 CUDA_MEMORY_FRACTION = 0.7  # share of the free GPU memory a rollout chunk may use
 
 
-def bytes_per_sample(dims: PredictorDims, horizon: int, dtype_bytes: int) -> int:
+def bytes_per_sample(
+    dims: PredictorDims, horizon: int, dtype_bytes: int, context_frames: int = 0
+) -> int:
     """Rough peak memory of one sample in a rollout chunk (an over-estimate, for chunking).
 
     The KV cache of the first H−1 frames (the last step only reads it), one layer's keys/values
     of all H frames, one layer's activations (about 16 widths plus twice the MLP hidden per token)
-    and the float32 energy temporaries.
+    and the float32 energy temporaries. ``context_frames``: frames of a context cache of batch 1
+    (asynchronous control's ``ImaginedRollout(context_cache=...)``): the first step concatenates
+    them to every sample's keys/values, so each sample's cache and keys hold them too.
     """
     per_frame = dims.tokens_per_frame + COND_TOKENS
-    cache = dims.depth * 2 * (horizon - 1) * per_frame * dims.width * dtype_bytes
-    attention_keys = 2 * horizon * per_frame * dims.width * dtype_bytes
+    cached_frames = context_frames + horizon - 1
+    cache = dims.depth * 2 * cached_frames * per_frame * dims.width * dtype_bytes
+    attention_keys = 2 * (context_frames + horizon) * per_frame * dims.width * dtype_bytes
     activations = per_frame * (16 * dims.width + 2 * dims.mlp_hidden) * dtype_bytes
     energy = 4 * dims.tokens_per_frame * dims.embed_dim * 4
     return cache + attention_keys + activations + energy
 
 
 def auto_chunk_size(
-    dims: PredictorDims, horizon: int, dtype_bytes: int, device, free_bytes: int | None = None
+    dims: PredictorDims, horizon: int, dtype_bytes: int, device, free_bytes: int | None = None,
+    context_frames: int = 0,
 ) -> int:
-    """Return samples per predictor call: ~2048 tokens on CPU, bounded by free memory on CUDA."""
+    """Return samples per predictor call: ~2048 tokens on CPU, bounded by free memory on CUDA.
+
+    On CUDA: :data:`CUDA_MEMORY_FRACTION` of ``free_bytes`` (None: the device's free memory)
+    over :func:`bytes_per_sample` with ``context_frames`` (a context cache's frames).
+    """
     per_frame = dims.tokens_per_frame + COND_TOKENS
     if getattr(device, "type", str(device)) != "cuda" and free_bytes is None:
         return max(1, CPU_TOKENS_PER_CALL // per_frame)
@@ -135,4 +155,4 @@ def auto_chunk_size(
         # Blocks the caching allocator holds but does not use are free for us too.
         free_bytes += torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
     budget = CUDA_MEMORY_FRACTION * free_bytes
-    return max(1, int(budget // bytes_per_sample(dims, horizon, dtype_bytes)))
+    return max(1, int(budget // bytes_per_sample(dims, horizon, dtype_bytes, context_frames)))

@@ -28,6 +28,7 @@ from vjepa_ros.planning.cem import (
     PlanResult,
     SamplingPlanner,
     SearchLog,
+    check_warm_start,
     clip_to_box,
     initial_distribution,
     refit_distribution,
@@ -79,16 +80,19 @@ def icem_search(
 ) -> tuple[PlanResult, torch.Tensor]:
     """Run iCEM over a batched scorer ``score(actions [S', H, 7]) → energies [S']``.
 
-    ``warm_mean`` [H, 7] and ``warm_elites`` [m, H, 7] (already shifted) seed the search.
+    ``warm_mean`` [H, 7] and ``warm_elites`` [m, H, 7] (already shifted) seed the search;
+    ValueError naming them when not finite or of another shape (``cem.check_warm_start``).
     Returns the result and the kept elites [m, H, 7] of the last iteration (unshifted).
     ``should_stop`` is polled before every iteration (:class:`~vjepa_ros.planning.PlanCancelled`).
     """
     settings = config.icem
     log = SearchLog()
     mean, std = initial_distribution(config, device, warm_mean)
-    zero_noise = torch.zeros(1, config.horizon, 7, device=device)
+    zero_noise = torch.zeros(1, config.horizon, 7, dtype=torch.float32, device=device)
     keep = kept_count(config)
     kept_actions = None  # the warm elites in the box, as the warm mean (initial_distribution)
+    if warm_elites is not None:
+        check_warm_start("warm_elites", warm_elites, (-1, config.horizon, 7))
     if warm_elites is not None and keep:
         kept_actions = clip_to_box(warm_elites[:keep].to(device, copy=True), config)
     kept_energies = None  # None: the kept actions must be scored (new frame)
@@ -118,7 +122,7 @@ def icem_search(
         kept_energies = elite_values[:keep] if keep else None
         log.record(elite_values.mean().item(), best_energy, iteration_start)
     result = log.result(best_actions if settings.execute_best else mean, mean, std, config)
-    empty = torch.zeros(0, config.horizon, 7)
+    empty = torch.zeros(0, config.horizon, 7, dtype=torch.float32)
     return result, (kept_actions.cpu() if kept_actions is not None else empty)
 
 

@@ -31,7 +31,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import UsageError, param
-from vjepa_ros.planning.settings_check import check_numbers
+from vjepa_ros.planning.settings_check import check_fields
 
 METHODS = ("cem", "icem", "mppi")
 
@@ -67,9 +67,10 @@ class ICEMSettings:
     def __post_init__(self):
         """Raise ValueError ``icem.noise_beta must lie in [0, 8], got -1.0`` (declared ranges).
 
-        And for a number field given a bool or a non-number (``settings_check.check_numbers``).
+        And for a field of the wrong type: a number given a bool or a non-number, a bool given
+        anything but a bool (``"false"``) (``settings_check.check_fields``).
         """
-        check_numbers(self, "icem.")
+        check_fields(self, "icem.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,9 +102,10 @@ class MPPISettings:
     def __post_init__(self):
         """Raise ValueError ``mppi.temperature must lie in (0, inf), got 0.0`` (declared).
 
-        And for a number field given a bool or a non-number (``settings_check.check_numbers``).
+        And for a field of the wrong type: a number given a bool or a non-number, a bool given
+        anything but a bool (``"no"``) (``settings_check.check_fields``).
         """
-        check_numbers(self, "mppi.")
+        check_fields(self, "mppi.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,9 +134,9 @@ class RefineSettings:
         """Raise ValueError ``refine.lr must lie in (0, 1], got 5.0`` (declared ranges).
 
         And for ``steps`` that is not an integer (``True``, ``2.5``), ``lr`` not a number
-        (``True``): ``settings_check.check_numbers``.
+        (``True``): ``settings_check.check_fields``.
         """
-        check_numbers(self, "refine.")
+        check_fields(self, "refine.")
 
     def describe(self) -> str:
         """Return ``", refine N steps lr X"`` when on, else ``""`` (the commands' planner line)."""

@@ -28,6 +28,7 @@ from vjepa_ros.planning.cem import (
     clip_to_box,
     initial_distribution,
     sample_actions,
+    standard_noise,
 )
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.energy import finite_energies, finite_topk
@@ -72,7 +73,7 @@ def mppi_search(
     for iteration in range(config.iterations):
         check_stop(should_stop, f"before iteration {iteration + 1} of {config.iterations}")
         iteration_start = time.perf_counter()
-        noise = torch.randn((config.samples, config.horizon, 7), generator=generator).to(device)
+        noise = standard_noise(config, generator).to(device)
         actions = sample_actions(mean, std, noise, config)
         energies = log.score(score, actions, device)
         weights = mppi_weights(energies, settings.temperature, settings.normalize_costs)

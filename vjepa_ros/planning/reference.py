@@ -19,6 +19,9 @@ from vjepa_ros.planning.cem import PlanResult, make_generator
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.rollout import ImaginedRollout
 
+# The official code builds its tensors under torch's float32 default; explicit here, so a process
+# that set another default (torch.set_default_dtype) plans the same.
+F32 = torch.float32
 SEARCHED_COLUMNS = [0, 1, 2, 6]  # xyz and gripper, as the official 4-vector (x, y, z, gripper)
 
 
@@ -64,11 +67,11 @@ def reference_plan(
         context = inputs.context_reps.repeat(samples, 1, 1, 1)  # [S, 1, N, D]
         goal = inputs.goal_reps.float().repeat(samples, 1, 1)  # [S, N, D]
         pose = inputs.context_state.repeat(samples, 1, 1)  # [S, 1, 7] float32
-        mean = torch.zeros(horizon, 4, device=device)
+        mean = torch.zeros(horizon, 4, dtype=F32, device=device)
         std = torch.cat(
             [
-                torch.full((horizon, 3), config.maxnorm, device=device),
-                torch.full((horizon, 1), config.gripper_init_std, device=device),
+                torch.full((horizon, 3), config.maxnorm, dtype=F32, device=device),
+                torch.full((horizon, 1), config.gripper_init_std, dtype=F32, device=device),
             ],
             dim=-1,
         )
@@ -77,7 +80,7 @@ def reference_plan(
             mean[:, column] = value
         elite_energies, best_energies = [], []
         for _ in range(config.iterations):
-            noise = torch.randn((samples, horizon, 7), generator=generator).to(device)
+            noise = torch.randn((samples, horizon, 7), generator=generator, dtype=F32).to(device)
             action_traj, frame_traj, pose_traj = None, context, pose
             for h in range(horizon):
                 sampled = noise[:, h, SEARCHED_COLUMNS] * std[h] + mean[h]  # [S, 4]
@@ -85,9 +88,9 @@ def reference_plan(
                 sampled[:, 3:] = sampled[:, 3:].clip(-config.gripper_clip, config.gripper_clip)
                 for column, value in fixed.items():
                     sampled[:, column] = value
+                no_rotation = torch.zeros(samples, 3, dtype=F32, device=device)
                 step_actions = torch.cat(
-                    [sampled[:, :3], torch.zeros(samples, 3, device=device), sampled[:, 3:]],
-                    dim=-1,
+                    [sampled[:, :3], no_rotation, sampled[:, 3:]], dim=-1
                 )[:, None]  # [S, 1, 7]
                 if config.close_gripper is not None and h >= config.close_gripper:
                     step_actions[:, :, -1] = 1.0
@@ -130,20 +133,17 @@ def reference_plan(
             best_energies.append(top.values[0].item())
         gripper = mean[:, -1:]
         gripper = torch.where(gripper.abs() < config.gripper_round_threshold, 0.0, gripper)
-        actions = torch.cat(
-            [mean[:, :3], torch.zeros(horizon, 3, device=device), gripper], dim=-1
-        ).cpu()
-        full_mean = torch.cat(
-            [mean[:, :3], torch.zeros(horizon, 3, device=device), mean[:, -1:]], -1
-        )
-        full_std = torch.cat([std[:, :3], torch.zeros(horizon, 3, device=device), std[:, -1:]], -1)
+        no_rotation = torch.zeros(horizon, 3, dtype=F32, device=device)
+        actions = torch.cat([mean[:, :3], no_rotation, gripper], dim=-1).cpu()
+        full_mean = torch.cat([mean[:, :3], no_rotation, mean[:, -1:]], -1)
+        full_std = torch.cat([std[:, :3], no_rotation, std[:, -1:]], -1)
     if device.type == "cuda":
         torch.cuda.synchronize(device)
     return PlanResult(
         first_action=actions[0].clone(),
         actions=actions,
-        elite_energies=torch.tensor(elite_energies),
-        best_energies=torch.tensor(best_energies),
+        elite_energies=torch.tensor(elite_energies, dtype=F32),
+        best_energies=torch.tensor(best_energies, dtype=F32),
         mean=full_mean.cpu(),
         std=full_std.cpu(),
         iterations_run=config.iterations,

@@ -38,7 +38,7 @@ FORWARDS_PER_GRADIENT_STEP = 3.0
 
 def axis_bounds(config: CEMConfig) -> torch.Tensor:
     """Return each action axis' clip bound [7] float32: maxnorm (xyz), rotation, gripper."""
-    bounds = torch.empty(7)
+    bounds = torch.empty(7, dtype=torch.float32)
     bounds[XYZ] = config.maxnorm
     bounds[ROTATION] = config.rotation_maxnorm
     bounds[GRIPPER] = config.gripper_clip
@@ -140,7 +140,7 @@ def refine_plan(
                 scaled[~free] = scaled_start[~free]
     return Refinement(
         actions=best.detach().cpu(),
-        energies=torch.tensor(energies),
+        energies=torch.tensor(energies, dtype=torch.float32),
         gradient_steps=steps_taken,
         improved=best_energy < energies[0],
         evaluations=refinement_evaluations(gradient_passes, forward_passes),

@@ -103,7 +103,11 @@ class ImaginedRollout:
         self._auto_chunks: dict[tuple[int, int], int] = {}
 
     def samples_per_call(self, samples: int, horizon: int) -> int:
-        """Return samples per predictor call: ``chunk_size``, or ``cost.auto_chunk_size``."""
+        """Return samples per predictor call: ``chunk_size``, or ``cost.auto_chunk_size``.
+
+        The automatic size counts the context cache's frames (:attr:`context_frames`): every
+        sample's keys/values hold them from the first step on.
+        """
         if self.chunk_size is not None:
             return min(self.chunk_size, samples)
         try:
@@ -113,9 +117,15 @@ class ImaginedRollout:
         key = (samples, horizon)
         if key not in self._auto_chunks:  # decided once, so every iteration runs the same shapes
             dtype_bytes = torch.finfo(self.dtype).bits // 8
-            chunk = auto_chunk_size(dims, horizon, dtype_bytes, self.device)
+            chunk = auto_chunk_size(dims, horizon, dtype_bytes, self.device,
+                                    context_frames=self.context_frames)
             self._auto_chunks[key] = min(samples, chunk)
         return self._auto_chunks[key]
+
+    @property
+    def context_frames(self) -> int:
+        """Frames the context cache holds before the context frame (0 without one)."""
+        return 0 if self.context_cache is None else int(self.context_cache.num_frames)
 
     def differentiable(self) -> "ImaginedRollout":
         """Return this rollout over plain-tensor copies of its inputs, for gradient rollouts.

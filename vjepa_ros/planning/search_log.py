@@ -36,7 +36,8 @@ class PlanResult:
     evaluations: int = 0
     # [n]: with gradient refinement (config.refine.steps > 0), the energy of the sampler's plan,
     # then of each refined iterate (the plan is the lowest); empty without.
-    refine_energies: torch.Tensor = field(default_factory=lambda: torch.zeros(0))
+    refine_energies: torch.Tensor = field(
+        default_factory=lambda: torch.zeros(0, dtype=torch.float32))
     # Why an iteration refit to fewer elites than ``topk`` (fewer energies finite), "" if none.
     elites_note: str = ""
 
@@ -121,8 +122,8 @@ class SearchLog:
         return PlanResult(
             first_action=actions[0].clone(),
             actions=actions,
-            elite_energies=torch.tensor(self.elite_energies),
-            best_energies=torch.tensor(self.best_energies),
+            elite_energies=torch.tensor(self.elite_energies, dtype=torch.float32),
+            best_energies=torch.tensor(self.best_energies, dtype=torch.float32),
             mean=mean.cpu(),
             std=std.cpu(),
             iterations_run=len(self.elite_energies),
