@@ -2,6 +2,7 @@
 
 import re
 import sys
+import threading
 import time
 import types
 
@@ -63,6 +64,9 @@ def test_camera_node_without_pyrealsense2_exits_with_a_clear_message(monkeypatch
     assert "pyrealsense2 cannot be imported" in capsys.readouterr().err
 
 
+_TOPICS = ("/camera/camera/color/image_raw", "/camera/camera/color/camera_info")
+
+
 def _listener(context, name="listener"):
     """Return a node listening to camera_node's image and camera_info, and their two lists."""
     listener = rclpy.create_node(name, context=context)
@@ -81,13 +85,26 @@ def _stream(context, camera=FakeCamera, count=5, **parameters):
     """
     from rclpy.parameter import Parameter
 
-    node = camera_node.CameraNode(camera_factory=camera, context=context, parameter_overrides=[
+    # The camera reads its first frame only once the listener is matched on both topics: a
+    # frame published before discovery is lost, and the tests count frames by their index.
+    matched = threading.Event()
+
+    class Gated(camera):
+        def read(self):
+            matched.wait(60)
+            return super().read()
+
+    listener, images, infos = _listener(context)
+    node = camera_node.CameraNode(camera_factory=Gated, context=context, parameter_overrides=[
         Parameter("width", value=64), Parameter("height", value=48),
         *(Parameter(name, value=value) for name, value in parameters.items())])
-    listener, images, infos = _listener(context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(listener)
     deadline = time.monotonic() + 60  # only a failing run waits this long
+    while (not all(node.count_subscribers(topic) for topic in _TOPICS)
+           and time.monotonic() < deadline):
+        executor.spin_once(timeout_sec=0.05)
+    matched.set()
     while (len(images) < count or not infos) and time.monotonic() < deadline:
         executor.spin_once(timeout_sec=0.05)
     camera = node.camera
