@@ -12,6 +12,11 @@
    (``world``, a table frame) is accepted without a word: ``target_pose`` then goes out stamped
    ``world`` carrying link0 coordinates, and a consumer that transforms by its frame (MoveIt
    Servo, a TF-aware controller) moves the arm by the mount's offset, outside the box.
+
+Fixed (fix54g): 1. such a set is refused at start naming control.stream_rate_hz, the limit and
+the largest value accepted (robot/stream_jerk.py; test_stream_jerk.py: the family). 2. refused
+at start naming robot.base_frame (base_frame.joint_states_frame_problem); the learned-prefix path
+in test_base_frame_joint_states.py and test_ros_planner_arm_checks.py.
 """
 
 import numpy as np
@@ -71,9 +76,6 @@ def _stream_jerks(limits: SafetyLimits, rate_hz: float) -> tuple[float, float]:
                                                                            axis=1).max())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54g: the set-point stream has no jerk bound; "
-                   "stream_rate_hz 1000 with accelerations inside their ranges streams 3-4x "
-                   "Franka's Cartesian jerk limits, accepted at start")
 @pytest.mark.parametrize("accel, angular_accel", [(10.0, 2.0), (0.5, 25.0), (10.0, 25.0)])
 def test_accepted_limits_keep_the_set_point_within_frankas_jerk_limits(accel, angular_accel):
     limits = SafetyLimits(max_speed_m_s=1.0, max_accel_m_s2=accel, max_angular_speed_rad_s=2.5,
@@ -103,8 +105,6 @@ def _base_frame_said(cfg: PlannerNodeConfig) -> bool:
     return any("robot.base_frame" in line for line in warnings)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54g: robot.base_frame other than the arm's link0 "
-                   "with state_source joint_states: link0 coordinates go out stamped in it")
 @pytest.mark.parametrize("robot", [
     RobotConfig(base_frame="world"),
     RobotConfig(base_frame="table", model="fr3"),

@@ -24,9 +24,12 @@ class PlannerCommanding:
         if request.data:
             self._check_recorded_inputs()  # before the first plan may go out
             self._check_other_publishers()
-            if self.twin_problem:  # a twin (this name, or a planner on its topic): enabled too?
-                response.success, response.message = False, self.twin_problem
-                self.get_logger().warning(f"~/enable refused: {self.twin_problem}")
+            # a twin (this name, or a planner on its topic): enabled too? link0 coordinates
+            # that would go out stamped in another frame (robot.base_frame)?
+            refusal = self.twin_problem or self.base_frame_problem
+            if refusal:
+                response.success, response.message = False, refusal
+                self.get_logger().warning(f"~/enable refused: {refusal}")
                 return response
         with self.command_lock:  # a stream tick's publish under way ends first (_stream)
             response.success, response.message = self.session.set_enabled(bool(request.data))

@@ -18,6 +18,7 @@ from sensor_msgs.msg import JointState
 from vjepa_ros.image_notes import subgoal_label
 from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
+from vjepa_ros.robot.base_frame import learned_base_frame
 from vjepa_ros.robot.finger_watch import note_level
 from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers
 from vjepa_ros.robot.kinematics import StateError
@@ -142,6 +143,7 @@ class PlannerInputs:
                 self._reject_state("joint state", topic, UNREAD_ARM)
             return
         self._log_note(self.fingers.check_arm(self.joints.prefix))
+        self._follow_arm_prefix()
         stamp = stamp_seconds(msg.header.stamp)  # 0: not stamped
         if reading.fingers is not None:
             self._log_note(self.fingers.offer(
@@ -167,7 +169,41 @@ class PlannerInputs:
         if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
             return
         state = self.kinematics.state(reading.arm, self.fingers.value())
+        self.arm_joints = reading.arm  # the joint-limit guard's (_guard_joints)
         self.session.observe_state(state, stamp, gripper_measured=self._gripper_measured(now))
+
+    def _guard_joints(self, current, decision):
+        """Check a safe target's step against the joint limits (``MPCSession.joint_guard``).
+
+        ``current``: the measured state [7] the step starts from; ``decision``: the accepted
+        ``SafetyDecision`` of ``filter_target``. The newest arm joints read predict the joints
+        along the step (:class:`vjepa_ros.robot.joint_guard.JointLimitGuard`); the decision
+        comes back as it was, shortened or refused.
+        """
+        joints = self.arm_joints
+        return decision if joints is None else self.joint_limits.check(joints, current, decision)
+
+    def _follow_arm_prefix(self) -> None:
+        """Stamp set-points in the learned arm's link0, or stop commanding (robot.base_frame).
+
+        Once the arm's joint prefix is known (``robot.joint_prefix`` empty: learned from the
+        names), ``target_pose`` goes out in ``<prefix>link0`` (``base_frame.learned_base_frame``:
+        the FR3's joints under ``robot.model`` panda are in fr3_link0, not panda_link0); a
+        ``robot.base_frame`` naming another arm's link0 is logged once, commanding is disabled
+        and ``~/enable`` refused with that line. Joint states only (a pose source: its frame_id).
+        """
+        prefix = self.joints.prefix
+        if (prefix is None or prefix == self.frame_prefix
+                or self.config.robot.state_source == "pose"):
+            return
+        self.frame_prefix = prefix
+        frame, self.base_frame_problem = learned_base_frame(self.config.robot, prefix)
+        self.setpoints.frame_id = frame
+        if self.base_frame_problem:
+            self.get_logger().error(self.base_frame_problem)
+            with self.command_lock:
+                self.session.set_enabled(False)
+            self.setpoints.end()
 
     def _state_crowded(self, sender, now: float, what: str, topic: str, words: str) -> bool:
         """Refuse (hold) a robot state while two publishers send it: a bag on the live topic.

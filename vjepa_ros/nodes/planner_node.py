@@ -70,6 +70,7 @@ from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
+from vjepa_ros.robot.joint_guard import JointLimitGuard
 from vjepa_ros.robot.joint_states import JointStateReader
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
@@ -138,6 +139,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
+        self.arm_joints = None  # the newest arm joints read [7] (joint states only)
+        if cfg.robot.state_source == "joint_states":  # a pose source has no joints to check
+            self.joint_limits = JointLimitGuard(self.kinematics, cfg.safety.joint_limit_margin_rad)
+            self.session.joint_guard = self._guard_joints
         # the finger joints' topic once known, and whether the closedness is measured
         self.fingers = FingerWatch(
             cfg.robot.gripper_state_topic, cfg.safety.max_gripper_state_age_s,
@@ -147,6 +152,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.sources = InputSources(self)
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
+        self.frame_prefix: str | None = None  # the arm prefix target_pose's frame follows
+        self.base_frame_problem = ""  # robot.base_frame is not the learned arm's link0
         self.logged_once: set[str] = set()
         self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
                                     getattr(self.model, "trained_frame_sizes", None))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from vjepa_ros.models.encoder_keys import check_encoder_key
 from vjepa_ros.nodes.topic_options import topic_problem
+from vjepa_ros.robot.base_frame import joint_states_frame_problem
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
 
@@ -20,9 +21,10 @@ def check_planner_settings(cfg: PlannerNodeConfig, node: str) -> None:
 
     ``node``: the node's name (relative topic names are expanded for it). Checks the gripper
     state topic's name, that ``model.checkpoint`` is given, ``model.encoder_key`` and the arm
-    (``robot.model``, ``robot.state_source``: :class:`FrankaKinematics`). Whether the
-    checkpoint file can be read is the node's ``_checkpoint_file`` (the model's loading at
-    start-up; a run-time value checks it too).
+    (``robot.model``, ``robot.state_source``: :class:`FrankaKinematics`) and ``robot.base_frame``
+    against the frame forward kinematics gives (``base_frame.joint_states_frame_problem``).
+    Whether the checkpoint file can be read is the node's ``_checkpoint_file`` (the model's
+    loading at start-up; a run-time value checks it too).
     """
     gripper_topic = cfg.robot.gripper_state_topic
     problem = gripper_topic and topic_problem(gripper_topic, node)
@@ -36,4 +38,7 @@ def check_planner_settings(cfg: PlannerNodeConfig, node: str) -> None:
     from vjepa_ros.robot.kinematics import FrankaKinematics  # torch, scipy: not before a -p
 
     FrankaKinematics(cfg.robot)
+    problem = joint_states_frame_problem(cfg.robot)
+    if problem:
+        raise ValueError(problem)
     check_encoder_key(cfg.model.encoder_key)

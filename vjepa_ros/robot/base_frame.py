@@ -7,6 +7,14 @@ caller says so once); a leading '/' (ROS 1 style) is ignored. The planner node c
 one configured base frame (``robot.base_frame``, default ``<prefix>link0``); a bag reader, which
 knows no robot configuration, accepts the base frames Franka drivers stamp poses in (``base``,
 ``<prefix>link0``) unless it is given one (``data.topics.base_frame``, ``--base-frame``).
+
+With ``robot.state_source: joint_states`` the states are forward kinematics from the arm's
+``<prefix>link0``, whatever ``robot.base_frame`` says, and ``target_pose``/``servo_twist`` go out
+stamped in it: a base frame other than link0 (``world``, a table) would send link0 coordinates
+stamped in it, and a TF-aware consumer (MoveIt Servo, a controller that transforms by the
+frame_id) would move the arm by the mount's offset. :func:`joint_states_frame_problem` refuses
+it at start; :func:`learned_base_frame` gives the frame to stamp once the arm's prefix is learned
+from the joint names (``robot.joint_prefix`` empty).
 """
 
 from __future__ import annotations
@@ -16,6 +24,11 @@ import re
 # Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and
 # ``<prefix>link0`` (panda_link0, fr3_link0, left_fr3_link0, ...), the planner node's default.
 DRIVER_BASE_FRAME = re.compile(r"base|.*link0")
+# franka_description's franka_arm macro joins a link named ``base`` (its ``connected_to``, not
+# prefixed) to ``<prefix>link0`` at the mount's xyz/rpy, 0 0 0 by default: then the same frame
+FRANKA_DESCRIPTION_BASE = "base"
+# link0 of an arm whose prefix is learned from the joint names (joint_states.JointStateReader)
+ARM_LINK0 = re.compile(r".*(?:panda|fr3)_link0")
 
 
 def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
@@ -28,3 +41,50 @@ def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
     if not base_frame:
         return DRIVER_BASE_FRAME.fullmatch(frame_id.lstrip("/")) is not None
     return frame_id.lstrip("/") == base_frame.lstrip("/")
+
+
+def _fix(link0: str) -> str:
+    return (f"set robot.base_frame to {link0} or {FRANKA_DESCRIPTION_BASE} (franka_description's, "
+            f"where its mount offset is 0) or leave it empty, or give the pose in that frame on "
+            "current_pose with robot.state_source pose")
+
+
+def joint_states_frame_problem(robot) -> str:
+    """Return why ``robot`` (a ``RobotConfig``) stamps link0 coordinates in another frame ('' ok).
+
+    Only with ``state_source`` joint_states and a ``base_frame`` given: it must be
+    ``<joint_prefix>link0`` (a leading '/' ignored) or :data:`FRANKA_DESCRIPTION_BASE`; with an
+    empty ``joint_prefix`` any ``<prefix>panda_link0``/``<prefix>fr3_link0`` (the prefix learned
+    at run time is checked then: :func:`learned_base_frame`). One line naming the parameter.
+    """
+    frame = robot.base_frame.lstrip("/")
+    if robot.state_source != "joint_states" or not frame or frame == FRANKA_DESCRIPTION_BASE:
+        return ""
+    link0 = f"{robot.joint_prefix or robot.model + '_'}link0"
+    if frame == link0 or not robot.joint_prefix and ARM_LINK0.fullmatch(frame):
+        return ""
+    return (f"robot.base_frame {robot.base_frame!r} with robot.state_source joint_states: the "
+            f"states are forward kinematics from the arm's {link0}, so target_pose would carry "
+            f"{link0} coordinates stamped {robot.base_frame!r} (a consumer that transforms by "
+            f"the frame would move the arm by the mount's offset); {_fix(link0)}")
+
+
+def learned_base_frame(robot, prefix: str) -> tuple[str, str]:
+    """Return (the frame to stamp set-points in, a problem or '') for the arm's joint ``prefix``.
+
+    ``robot``: the ``RobotConfig``; ``prefix``: the arm's joint name prefix as read from the joint
+    states (``fr3_`` of fr3_joint1..7). ``robot.base_frame`` empty: ``<prefix>link0``, the frame
+    forward kinematics is in (not ``<model>_link0``: the FR3's joints under robot.model panda).
+    Given: itself where it is that frame or :data:`FRANKA_DESCRIPTION_BASE`, else a problem in
+    one line naming ``robot.base_frame`` (commanding is refused).
+    """
+    link0 = f"{prefix}link0"
+    frame = robot.base_frame.lstrip("/")
+    if not frame:
+        return link0, ""
+    if frame in (link0, FRANKA_DESCRIPTION_BASE):
+        return robot.base_frame, ""
+    return robot.base_frame, (
+        f"robot.base_frame {robot.base_frame!r} but the arm's joints are {prefix}joint1..7: the "
+        f"states are forward kinematics from {link0}, and target_pose would carry them stamped "
+        f"{robot.base_frame!r}; commanding refused: {_fix(link0)}")

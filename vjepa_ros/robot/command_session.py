@@ -52,6 +52,9 @@ class CommandSession:
     # continuous: (goal version, sub-goal index) whose first command waits for that change
     _settle_next: tuple[int, int] | None = None
     _waits_noted = None  # {wait name: the command time whose wait was logged} (_note_wait)
+    # (state [7], accepted SafetyDecision) -> SafetyDecision: the node's joint-limit guard
+    # (robot/joint_guard.py) with joint states; None: targets are checked in Cartesian space only
+    joint_guard = None
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -121,6 +124,8 @@ class CommandSession:
             *self.inputs.ages(now),
             outside_box_advice=self.outside_box_advice,
         )
+        if decision.accepted and self.joint_guard is not None:  # the joints along the step
+            decision = self.joint_guard(latest.value, decision)
         if not decision.accepted:
             report.reason = decision.reason
             self._hold(Refusal(RefusalKind.SAFETY, decision.reason))

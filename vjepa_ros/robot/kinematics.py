@@ -61,7 +61,10 @@ class RobotConfig:
     )
     base_frame: str = param(
         "", "Base frame of states, current_pose and target poses; empty: '<joint_prefix>link0' "
-        "('<model>_link0' without a prefix). Poses stamped in another frame are refused.",
+        "(without a prefix: the arm's link0 as its joint names give it, e.g. fr3_link0; "
+        "current_pose: '<model>_link0'). Poses stamped in another frame are refused. With "
+        "state_source joint_states (forward kinematics from link0) only the arm's link0 or "
+        "franka_description's base (mount offset 0) are accepted.",
         frame_id=True
     )
     flange_offset: float = param(FLANGE_OFFSET, "Joint 7 to flange distance along z [m].",

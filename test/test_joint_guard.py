@@ -1,0 +1,142 @@
+"""The joint-limit guard (robot/joint_guard.py; fix54g, breaker54g's note on the wrist flip).
+
+A yaw planned step after step turned joint 7 past ±2.8973 rad with nothing in Cartesian space to
+stop it. With joint states, each command's step is followed through the kinematics and shortened
+(the clip naming the joint) or refused before a joint comes within safety.joint_limit_margin_rad
+of its limit; a joint may always turn away from its limit. ROS-free, CPU.
+"""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.spatial.transform import Rotation
+from test_breaker45g import commanding_session, model  # noqa: F401
+
+from vjepa_ros.robot.joint_guard import JOINT_LIMITS, JointLimitGuard
+from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
+from vjepa_ros.robot.safety import SafetyLimits, filter_target
+
+HOME = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
+LIMITS = SafetyLimits()
+MARGIN = LIMITS.joint_limit_margin_rad
+ARM = FrankaKinematics()
+
+
+def _guard(arm="panda", margin=MARGIN):
+    return JointLimitGuard(FrankaKinematics(RobotConfig(model=arm)), margin)
+
+
+def _step(joints, delta, guard=None):
+    """Return (the state at ``joints``, the guard's decision on a step by ``delta`` [6])."""
+    guard = guard or _guard()
+    state = guard.kinematics.state(joints, 0.0)
+    target = state.copy()
+    target[:6] += delta
+    return state, guard.check(joints, state, filter_target(state, target, LIMITS))
+
+
+def _room(guard, joints):
+    return np.minimum(joints - guard.lower, guard.upper - joints)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_predicted_joints_reach_the_target(seed):
+    rng = np.random.default_rng(seed)
+    joints = HOME + rng.uniform(-0.3, 0.3, 7)
+    state = ARM.state(joints, 0.0)
+    target = state.copy()
+    target[:3] += rng.uniform(-0.06, 0.06, 3)
+    target[3:6] += rng.uniform(-0.2, 0.2, 3)
+    end = _guard().predict(joints, target)[-1]
+    reached = ARM.tool_pose(end)
+    assert np.linalg.norm(reached[:3, 3] - target[:3]) < 1e-3  # [m]
+    wanted = Rotation.from_euler("xyz", target[3:6])
+    assert (Rotation.from_matrix(reached[:3, :3]) * wanted.inv()).magnitude() < 1e-2  # [rad]
+
+
+@pytest.mark.parametrize("wrist, yaw", [(2.6, -0.3), (-2.6, 0.3)])
+def test_a_yaw_into_the_wrists_limit_is_shortened_naming_joint_7(wrist, yaw):
+    joints = HOME.copy()
+    joints[6] = wrist
+    guard = _guard()
+    state, decision = _step(joints, [0, 0, 0, 0, 0, yaw], guard)
+    assert decision.accepted and "joint 7" in decision.reason
+    assert "safety.joint_limit_margin_rad" in decision.reason
+    done = abs(decision.target[5] - state[5])
+    assert 0.05 < done < abs(yaw)  # shortened, not stopped
+    end = guard.predict(joints, decision.target)[-1]
+    assert _room(guard, end)[6] >= MARGIN - 1e-3  # the shortened step keeps clear
+    away, back = _step(joints, [0, 0, 0, 0, 0, -yaw], guard)
+    assert back.accepted and back.reason == ""  # turning away: untouched
+
+
+def test_a_yaw_planned_step_after_step_stops_short_of_the_wrists_limit():
+    """The breaker's family: the plan turns the hand the same way every step (a wrist flip)."""
+    guard, joints, refused = _guard(), HOME.copy(), False
+    for _ in range(40):
+        state, decision = _step(joints, [0, 0, 0, 0, 0, -0.3], guard)
+        if not decision.accepted:
+            refused = "joint 7" in decision.reason
+            break
+        joints = guard.predict(joints, decision.target)[-1]  # the arm gets there
+        assert _room(guard, joints).min() >= MARGIN - 1e-3, joints
+    assert refused, "never refused: the wrist was turned on"
+    assert guard.upper[6] - joints[6] < 2 * MARGIN  # it got near before it was refused
+
+
+def test_a_joint_already_in_the_margin_may_turn_away_and_not_further_in():
+    joints = HOME.copy()
+    joints[6] = 2.85  # within 0.1 of 2.8973
+    _, toward = _step(joints, [0, 0, 0, 0, 0, -0.3])
+    assert not toward.accepted and "joint 7" in toward.reason and "refused" in toward.reason
+    _, away = _step(joints, [0, 0, 0, 0, 0, 0.3])
+    assert away.accepted and away.reason == ""
+
+
+# a box as wide as the parameters allow: these postures lie outside the default one
+WIDE = SafetyLimits(workspace_min=[-1.2, -1.2, -0.4], workspace_max=[1.2, 1.2, 1.4])
+
+
+@pytest.mark.parametrize("joint, value, axis, sign", [
+    (1, 1.6, 0, -1),  # the shoulder leant forward to its limit, the hand pulled back
+    (2, 2.7, 1, -1),
+    (3, -0.2, 0, 1),  # the elbow stretched toward -0.0698: reaching out
+    (4, 2.7, 1, 1),
+    (5, 3.6, 0, 1),  # the wrist bent toward 3.7525
+    (5, 0.1, 0, -1),  # and toward -0.0175
+])
+def test_other_joints_are_guarded_too(joint, value, axis, sign):
+    joints = HOME.copy()
+    joints[joint] = value
+    guard = _guard()
+    state = guard.kinematics.state(joints, 0.0)
+    target = state.copy()
+    target[axis] += sign * LIMITS.max_step_m
+    decision = guard.check(joints, state, filter_target(state, target, WIDE))
+    assert f"joint {joint + 1} would come within" in decision.reason, decision.reason
+    if decision.accepted:
+        end = guard.predict(joints, decision.target)[-1]
+        assert _room(guard, end)[joint] >= MARGIN - 1e-3
+
+
+def test_the_models_own_limits_count():
+    joints = HOME.copy()
+    joints[6] = 2.75  # 0.147 from the Panda's 2.8973, 0.266 from the FR3's 3.0159
+    _, panda = _step(joints, [0, 0, 0, 0, 0, -0.1], _guard("panda"))
+    _, fr3 = _step(joints, [0, 0, 0, 0, 0, -0.1], _guard("fr3"))
+    assert "joint 7" in panda.reason and fr3.reason == ""
+    assert set(JOINT_LIMITS) == {"panda", "fr3"}
+
+
+def test_an_accepted_command_of_the_session_goes_through_the_guard(model):  # noqa: F811
+    joints = HOME.copy()
+    joints[6] = 2.7
+    guard = _guard()
+    state = guard.kinematics.state(joints, 0.0)
+    action = [0.0, 0.0, 0.0, 0.0, 0.0, -0.3, 0.0]  # yaw into joint 7's limit
+    session, _ = commanding_session(model, state, action)
+    session.joint_guard = lambda current, decision: guard.check(joints, current, decision)
+    report = session.plan_step()
+    assert report.command is not None and "joint 7" in report.reason, report.reason
+    assert abs(report.command[5] - state[5]) < 0.3 - 0.05
