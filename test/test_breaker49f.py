@@ -124,8 +124,8 @@ def test_the_official_layout_at_official_widths_loads_to_plan(tmp_path, official
     assert list(official_state[1]["action_encoder.weight"].shape) == [1024, 7]
     assert list(official_state[1]["extrinsics_encoder.weight"].shape) == [1024, 6]
     path = _official_file(tmp_path / "vjepa2-ac-vitg-depth1.pt", official_state, dtype)
-    check_checkpoint(path, need_predictor=True)
     heads = dict(encoder={"num_heads": 22}, predictor={"num_heads": 16})  # depth 1: no preset
+    check_checkpoint(path, need_predictor=True, **heads)  # as the load: the heads given
     for key in ("encoder", "target_encoder"):
         model = load_world_model(path, device="cpu", need_predictor=True, encoder_key=key,
                                  **heads)

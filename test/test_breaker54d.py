@@ -6,7 +6,7 @@ official_names.py, presets.py, preprocess.py, world_model.py) through ``load_mod
 ``vjepa-ros demo`` and ``vjepa-ros train``. Earlier rounds (breaker31, 38, 42c, 49d, 49f, 52d,
 52h) are not repeated.
 
-Defects (strict xfails: each asserts what should happen):
+Defects (strict xfails until fix54d, which fixed each; the tests assert what should happen):
 
 1. ``check_checkpoint(need_predictor=True)`` passes files whose load is refused from their keys,
    shapes and config alone (no weight read): a config-less file of no preset (heads unknown),
@@ -125,8 +125,6 @@ CHEAP_VARIANTS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: check_checkpoint(need_predictor) passes "
-                   "files the load refuses from keys, shapes and config (reach starts its nodes)")
 @pytest.mark.parametrize("name", CHEAP_VARIANTS)
 def test_the_cheap_check_refuses_what_the_load_refuses_without_reading_weights(saved, tmp_path,
                                                                               name):
@@ -143,8 +141,6 @@ def test_the_cheap_check_refuses_what_the_load_refuses_without_reading_weights(s
 
 # -- 2. an AC predictor under another prefix is taken for the mask predictor and dropped
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: an AC predictor under a 'predictor.' or "
-                   "'model.' prefix is dropped as a mask predictor: no predictor, no word")
 @pytest.mark.parametrize("prefix", ["predictor.", "model.predictor."])
 def test_an_ac_predictor_under_another_prefix_is_loaded_or_named(saved, tmp_path, prefix):
     """Input: our file whose predictor keys read ``PREFIX action_encoder.weight`` ...
@@ -186,8 +182,6 @@ def _snapshot(root: Path) -> Path:
     return root
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: a damaged or LFS-pointer model.safetensors "
-                   "says 'truncated or corrupt?' with no fix")
 @pytest.mark.parametrize("damage", ["lfs pointer", "zero bytes", "half", "html page"])
 def test_a_damaged_snapshot_weights_file_says_to_fetch_it_again(tmp_path, damage):
     """Input: an HF snapshot folder whose ``model.safetensors`` is not the weights.
@@ -209,8 +203,6 @@ def test_a_damaged_snapshot_weights_file_says_to_fetch_it_again(tmp_path, damage
         assert "git lfs" in message.lower(), message
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: a Git LFS pointer saved as the .pt is 'not "
-                   "a torch.save file', nothing says git lfs pull")
 def test_a_git_lfs_pointer_as_the_checkpoint_says_so(tmp_path):
     """Input: ``vjepa2-ac-vitg.pt`` as a clone without git-lfs leaves it (130 bytes of text)."""
     path = tmp_path / "vjepa2-ac-vitg.pt"
@@ -237,9 +229,10 @@ print(json.dumps(out))
 """
 
 
-def _without_read_rights(args: list[str]) -> subprocess.CompletedProcess:
-    """Run UNREADABLE_RUN as a user the file's mode 000 stops (root: without DAC rights)."""
-    command = [sys.executable, "-c", UNREADABLE_RUN, *args]
+def _without_read_rights(args: list[str], script: str = UNREADABLE_RUN
+                         ) -> subprocess.CompletedProcess:
+    """Run ``script`` as a user the file's mode 000 stops (root: without DAC rights)."""
+    command = [sys.executable, "-c", script, *args]
     if os.geteuid() == 0:
         setpriv = shutil.which("setpriv")
         if setpriv is None:
@@ -251,8 +244,6 @@ def _without_read_rights(args: list[str]) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: an unreadable checkpoint given to train "
-                   "--encoder/--init is '[Errno 13] Permission denied', no option, no fix")
 @pytest.mark.parametrize("option", ["--encoder", "--init"])
 def test_an_unreadable_checkpoint_names_the_option_and_the_fix(saved, tmp_path, option):
     """Input: a checkpoint of mode 000 given to ``vjepa-ros train`` and to ``load_models``.
@@ -281,8 +272,6 @@ def test_an_unreadable_checkpoint_names_the_option_and_the_fix(saved, tmp_path, 
 
 # -- 5. a caller's shape hyper-parameter against the weights: say it was given
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: a given depth/patch_size/... the weights "
-                   "contradict is refused as 'weights do not match', not as the value given")
 @pytest.mark.parametrize("kind,key,value", [
     ("encoder", "depth", 2), ("encoder", "patch_size", 8), ("encoder", "tubelet_size", 1),
     ("encoder", "mlp_ratio", 2.0), ("predictor", "depth", 3),
@@ -302,8 +291,6 @@ def test_a_given_shape_value_the_weights_contradict_is_named_as_given(saved, kin
 
 # -- 6. a dict of other keys, a tensor as config: one line, not a traceback
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: non-string keys give AttributeError (a "
-                   "traceback from demo), a tensor config 'Boolean value of Tensor ...'")
 @pytest.mark.parametrize("what", ["int keys", "int keys in encoder", "tensor config"])
 def test_entries_of_another_type_are_one_line_naming_the_file(saved, tmp_path, what):
     """Input: ``torch.save(dict(enumerate(features)))`` given as a checkpoint.
@@ -320,8 +307,6 @@ def test_entries_of_another_type_are_one_line_naming_the_file(saved, tmp_path, w
     refusal(lambda: check_checkpoint(path), path)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54d: vjepa-ros demo ends in a traceback for a "
-                   "torch.save dict of integer keys")
 def test_demo_refuses_a_dict_of_integer_keys_in_one_line(tmp_path, capsys):
     path = tmp_path / "features.pt"
     torch.save({index: torch.randn(4, 32) for index in range(3)}, path)

@@ -193,12 +193,15 @@ def run_model_file(path: str | os.PathLike) -> Path | None:
     """Return the model file in ``path`` when it is a train output folder, else None.
 
     ``world_model.pt`` (the finished run's export), else ``latest.pt`` (a run's checkpoint,
-    loadable too); None for a file, a missing path or a folder without them.
+    loadable too); None for a file, a missing path or a folder without them, and for a folder
+    this user may not enter (os.path's tests: no PermissionError; :func:`input_path` or the
+    loader then says so with :func:`unreadable`'s advice).
     """
     folder = Path(path).expanduser()
-    if not folder.is_dir():
+    if not os.path.isdir(folder):
         return None
-    return next((folder / name for name in RUN_MODEL_FILES if (folder / name).is_file()), None)
+    return next((folder / name for name in RUN_MODEL_FILES if os.path.isfile(folder / name)),
+                None)
 
 
 def run_folder_fix(inside: Path) -> str:

@@ -144,23 +144,32 @@ class CheckpointSizes(NamedTuple):
 
 
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
-                     need_predictor: bool = False) -> CheckpointSizes:
-    """Raise unless ``path`` holds checkpoint entries; cheap (a zip file is memory-mapped).
+                     need_predictor: bool = False, encoder: dict | None = None,
+                     predictor: dict | None = None,
+                     options: str | None = None) -> CheckpointSizes:
+    """Raise unless ``path`` loads as :func:`load_parts` would; cheap (no weight's data read).
 
-    ``need_predictor``: also raise :class:`CheckpointError` for a file without an AC predictor
-    (an encoder-only file: a command that plans says so before its nodes start), or with one
-    the planner cannot feed as the file records it (``planner_inputs``: other than 3-channel
-    frames, other than 7-dim actions and states, ``use_extrinsics`` in its config).
+    The same rule as the load, run on the file's keys, shapes and ``config`` (a zip file is
+    memory-mapped, its weights left unread): the entries (``checkpoint_checks.check_entries``),
+    the hyper-parameters (the file's, the caller's ``encoder``/``predictor``), the modules built
+    on ``meta`` (nothing allocated) and every key and shape compared (``checkpoint_build``),
+    the encoder and predictor compared (``check_pair``): what the load refuses from these, this
+    refuses in the same line (breaker54d: a file ``vjepa-ros reach`` passed was refused by the
+    planner node 27 s later). Only the load's checks of the data (NaN or inf, the zip's CRC-32)
+    are not run.
+
+    ``need_predictor``: also refuse a file without an AC predictor (an encoder-only file: a
+    command that plans says so before its nodes start), or with one the planner cannot feed as
+    the file records it (``planner_inputs``: other than 3-channel frames, other than 7-dim
+    actions and states, ``use_extrinsics`` in its config). ``options``: how the caller's command
+    takes hyper-parameters, said where one is needed (``hyper_parameter_merge._merge``: e.g.
+    ``vjepa-ros reach``'s, which takes none); None: the loaders' options.
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
-    one-line :func:`not_a_checkpoint` error comes before anything starts. Raises
-    FileNotFoundError or :class:`CheckpointError` (as :func:`load_models`; also for a malformed
-    ``config.data.frame_sizes``; the checks the load runs too, ``checkpoint_checks.check_entries``:
-    weights without data (meta) or not dense, of a dtype not loadable (int, quantized, float8),
-    weights the architecture is read from of another rank, e.g. an image ViT's 2-D patch
-    embedding: ``checkpoint_shapes.SHAPE_WEIGHTS``, tensors as config values). A folder (a
-    Hugging Face snapshot) is not read here; with ``need_predictor`` it is refused (no folder
-    holds an AC predictor).
+    one-line error comes before anything starts. Raises FileNotFoundError or
+    :class:`CheckpointError` (as :func:`load_models`; also for a malformed
+    ``config.data.frame_sizes``). A folder (a Hugging Face snapshot) is not read here; with
+    ``need_predictor`` it is refused (no folder holds an AC predictor).
 
     Returns the image sizes of the model as :func:`load_world_model` reads them, and its
     training records (:class:`CheckpointSizes`: None for a folder; a malformed record raises
@@ -168,12 +177,13 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     (``image_notes.camera_size_note``) and ``robot.trained_model``'s before the model loads.
     """
     path = Path(path).expanduser()
-    if path.is_dir():  # not read; it holds no AC predictor (refused when one is needed)
+    if os.path.isdir(path):  # not read; it holds no AC predictor (refused when one is needed)
         check_entries(None, None, {}, path, need_predictor)
         return CheckpointSizes(None, None)
     encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
                                                               encoder_key)
-    check_entries(encoder_state, predictor_state, config, path, need_predictor)  # as the load
+    _build_parts(encoder_state, predictor_state, config, path,
+                 _Asked(encoder, predictor, need_predictor, options), load=False)
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
@@ -208,45 +218,70 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     :class:`CheckpointError`, one line naming the file.
     """
     path = Path(path).expanduser()
-    if path.is_dir():
+    if os.path.isdir(path):  # (one this user may not enter: False; said when read)
         encoder_state, hf_values = read_hf_directory(path)
         predictor_state, config = None, {"encoder": hf_values}
     else:
         raw = read_checkpoint_file(path, verify=True)
         encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
-    check_entries(encoder_state, predictor_state, config, path, need_predictor)  # as the cheap
+    encoder_model, predictor_model = _build_parts(
+        encoder_state, predictor_state, config, path,
+        _Asked(encoder, predictor, need_predictor), load=True)
+    log_size_override(path, encoder, config)
+    return encoder_model, predictor_model, config
+
+
+class _Asked(NamedTuple):
+    """What a caller asks of a file (:func:`load_parts`, :func:`check_checkpoint`)."""
+
+    encoder: dict | None
+    predictor: dict | None
+    need_predictor: bool
+    options: str | None = None
+
+
+def _build_parts(encoder_state: dict, predictor_state: dict | None, config: dict, path,
+                 asked: _Asked, load: bool):
+    """Return (encoder, predictor or None) of a file's entries: the one rule of both checks.
+
+    :func:`load_parts` (``load``: the weights given to the modules) and
+    :func:`check_checkpoint` (``load`` False: the modules stay on ``meta``, their keys, shapes
+    and dtypes compared, no weight's data read) run it alike, so that the cheap check refuses
+    what the load refuses (breaker52h, breaker54d). Raises :class:`CheckpointError`.
+    """
+    check_entries(encoder_state, predictor_state, config, path, asked.need_predictor)
     inferred = _file_encoder_values(encoder_state, path)
-    encoder_values = _merge("encoder", inferred, config.get("encoder", {}), encoder, path,
-                            _shape_values("encoder", encoder_state, path))
+    encoder_values = _merge("encoder", inferred, config.get("encoder", {}), asked.encoder, path,
+                            _shape_values("encoder", encoder_state, path), asked.options)
     encoder_model = build_encoder_from_state(encoder_state, encoder_values, path,
-                                             config.get("encoder"))
+                                             config.get("encoder"), load)
     check_frame_channels(encoder_model, path)  # RGB frames only: refused here, naming the file
     if predictor_state is None:
-        if predictor:
-            raise CheckpointError(f"{path} holds no predictor, but predictor={predictor} given")
-        log_size_override(path, encoder, config)
-        return encoder_model, None, config
-    predictor = predictor_caller_values(encoder, predictor, config)  # encoder img_size alone
+        if asked.predictor:
+            raise CheckpointError(f"{path} holds no predictor, but predictor={asked.predictor} "
+                                  "given")
+        return encoder_model, None
+    predictor = predictor_caller_values(asked.encoder, asked.predictor, config)
     predictor_values = _merge("predictor",
                               infer_predictor_hyper_parameters(predictor_state, path),
                               config.get("predictor", {}), predictor, path,
-                              _shape_values("predictor", predictor_state, path))
+                              _shape_values("predictor", predictor_state, path), asked.options)
     for name in ("img_size", "patch_size"):  # not in the weights: the encoder's (they must match)
         predictor_values.setdefault(name, getattr(encoder_model.config, name))
     predictor_model = build_predictor_from_state(predictor_state, predictor_values, path,
-                                                 config.get("predictor"))
+                                                 config.get("predictor"), load)
     try:
         WorldModel.check_pair(encoder_model, predictor_model)
     except ValueError as err:  # the file's config (or the caller) gives them other sizes
+        both = ("give the same value to both (--encoder-arg / --predictor-arg, the planner "
+                "node's model.encoder_args / model.predictor_args), or " if asked.options is None
+                else "")  # a command that takes no hyper-parameters: the file is the way out
         raise CheckpointError(
-            f"{path}: {err}: its config gives the encoder and the predictor other sizes; give "
-            "the same value to both (--encoder-arg / --predictor-arg, the planner node's "
-            "model.encoder_args / model.predictor_args), or a file whose encoder and predictor "
-            "were saved together") from None
-    if need_predictor:  # what the planner feeds it (7-dim actions, no extrinsics), before use
+            f"{path}: {err}: its config gives the encoder and the predictor other sizes; "
+            f"{both}give a file whose encoder and predictor were saved together") from None
+    if asked.need_predictor:  # what the planner feeds it (7-dim actions, no extrinsics)
         check_predictor_inputs(predictor_model, path)
-    log_size_override(path, encoder, config)
-    return encoder_model, predictor_model, config
+    return encoder_model, predictor_model
 
 
 def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,

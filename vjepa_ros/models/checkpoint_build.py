@@ -1,8 +1,10 @@
 """Encoder and predictor modules built on ``meta`` and given a checkpoint's weights, strictly.
 
 Any missing, unexpected, mis-shaped, non-float or non-finite weight is one
-:class:`CheckpointError`: nothing is ever partially loaded. Used by
-:mod:`vjepa_ros.models.checkpoint`.
+:class:`CheckpointError`: nothing is ever partially loaded. ``load=False`` builds the same
+module on ``meta`` and checks the same keys, shapes and dtypes without reading a weight's data:
+the cheap check (``checkpoint.check_checkpoint``) and the load run one rule (breaker54d). Used
+by :mod:`vjepa_ros.models.checkpoint`.
 """
 
 import torch
@@ -18,12 +20,14 @@ from .predictor import ACPredictor
 from .presets import encoder_config, predictor_config
 
 
-def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
-    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted).
+def check_fit(module: nn.Module, state: dict, what: str, path) -> None:
+    """Raise :class:`CheckpointError` unless ``state``'s keys and shapes are ``module``'s.
 
-    CheckpointError for missing, unexpected or mis-shaped keys, weights of a dtype the model
-    cannot compute in (``checkpoint_checks.check_weight_dtypes``: int, quantized, float8), and
-    for NaN/inf weights.
+    ``module``: built on ``meta`` (no weight allocated); ``state``: the file's state dict for
+    ``what`` (encoder, predictor), whose data is not read. Missing, unexpected or mis-shaped
+    keys, and weights of a dtype the model cannot compute in
+    (``checkpoint_checks.check_weight_dtypes``: int, quantized, float8), one line naming
+    ``path``.
     """
     expected = {key: tuple(value.shape) for key, value in module.state_dict().items()}
     missing = sorted(set(expected) - set(state))
@@ -39,6 +43,14 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
     check_weight_dtypes(state, what, path)  # as the cheap check (checkpoint_checks)
+
+
+def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
+    """Strictly load ``state`` into a module built on ``meta`` (its tensors are adopted).
+
+    CheckpointError for what :func:`check_fit` refuses, and for NaN/inf weights.
+    """
+    check_fit(module, state, what, path)
     not_finite = [key for key, value in state.items()
                   if value.is_floating_point() and not bool(torch.isfinite(value).all())]
     if not_finite:  # a diverged run or a damaged file: every plan would be NaN
@@ -50,28 +62,31 @@ def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
 
 
 def build_encoder_from_state(state: dict, hyper_parameters: dict, path="checkpoint",
-                             recorded: dict | None = None):
+                             recorded: dict | None = None, load: bool = True):
     """Build the encoder of ``hyper_parameters`` with ``state``'s weights: _build_from_state."""
     state = {k: v for k, v in state.items() if k not in IGNORED_ENCODER_KEYS}
     return _build_from_state("encoder", encoder_config, VisionEncoder, state, hyper_parameters,
-                             path, recorded)
+                             path, recorded, load)
 
 
 def build_predictor_from_state(state: dict, hyper_parameters: dict, path="checkpoint",
-                               recorded: dict | None = None):
+                               recorded: dict | None = None, load: bool = True):
     """Build the AC predictor of ``hyper_parameters`` with ``state``'s weights."""
     return _build_from_state("predictor", predictor_config, ACPredictor, state,
-                             hyper_parameters, path, recorded)
+                             hyper_parameters, path, recorded, load)
 
 
 def _build_from_state(kind: str, make_config, module_class, state: dict,
-                      hyper_parameters: dict, path, recorded: dict | None = None) -> nn.Module:
+                      hyper_parameters: dict, path, recorded: dict | None = None,
+                      load: bool = True) -> nn.Module:
     """Build ``module_class`` of ``make_config(**hyper_parameters)`` with ``state``'s weights.
 
     Raises CheckpointError naming ``path`` and ``kind`` (``encoder``, ``predictor``) for
     hyper-parameters the config refuses, or weights that do not fit (``_load_into``).
     ``recorded``: what the file's ``config`` records for ``kind``; a name of it this version
     does not know (``rope_theta``: a file of a newer vjepa_ros) is refused saying so.
+    ``load`` False: the module stays on ``meta``, its fit checked (:func:`check_fit`), no
+    weight's data read.
     """
     try:
         config = make_config(**hyper_parameters)
@@ -87,4 +102,7 @@ def _build_from_state(kind: str, make_config, module_class, state: dict,
         raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
     with torch.device("meta"):
         module = module_class(config)
+    if not load:
+        check_fit(module, state, kind, path)
+        return module
     return _load_into(module, state, kind, path)

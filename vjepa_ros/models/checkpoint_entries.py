@@ -3,9 +3,12 @@
 :func:`split_checkpoint` tells what ``torch.load`` gave (an official dict, a bare encoder state
 dict), strips the ``module.``/``backbone.``/``_orig_mod.`` key prefixes and converts an encoder
 in transformers' key names (``torch.save(VJEPA2Model.state_dict())``, or its ``.encoder``'s)
-with :func:`~vjepa_ros.models.hf.hf_to_official_encoder`; anything else, and weights that hold
-no data (meta) or are not dense (sparse), is one :class:`CheckpointError`. Used by
-:mod:`vjepa_ros.models.checkpoint`.
+with :func:`~vjepa_ros.models.hf.hf_to_official_encoder`; a state dict whose every key carries
+one more prefix (``predictor.action_encoder.weight``: a combined module's state dict split by
+name) is read without it (:func:`outer_prefix`, breaker54d). Anything else, a V-JEPA 2.1 encoder
+(:func:`refuse_vjepa_2_1`), keys that are not weight names (an ``int``), a ``config`` that is no
+dict, and weights that hold no data (meta) or are not dense (sparse), is one
+:class:`CheckpointError` naming the file. Used by :mod:`vjepa_ros.models.checkpoint`.
 """
 
 from pathlib import Path
@@ -23,14 +26,41 @@ from .hf import hf_to_official_encoder
 PREFIXES = ("module.", "backbone.", "_orig_mod.")  # DDP, the official files, torch.compile
 AC_PREDICTOR_PARTS = ("action_encoder.", "state_encoder.")  # what the mask predictor lacks
 HF_PATCH_KEY = "embeddings.patch_embeddings.proj.weight"  # transformers' VJEPA2 encoder's
+ENCODER_ANCHOR = "patch_embed.proj.weight"  # every V-JEPA 2 encoder's (official names)
+# The weights of a V-JEPA 2.1 encoder that a 2.0 one lacks (Meta's vjepa2 repository, 2.1 models:
+# an image patch embedding beside the video one, modality embeddings, per-block output norms):
+# key parts, any prefix
+VJEPA_2_1_PARTS = ("patch_embed_img", "norms_block", "img_mod_embed", "video_mod_embed")
+# The entries of a pretraining file an encoder may sit in (2.1 files: ema_encoder)
+ENCODER_ENTRIES = (*ENCODER_KEYS, "ema_encoder")
+OFFICIAL_2_0 = ("give a V-JEPA 2 (2.0) checkpoint: Meta's vjepa2-ac-vitg.pt (the world model), "
+                "or its pretrained encoders vitl.pt, vith.pt, vitg.pt, vitg-384.pt (vjepa-ros "
+                "train --encoder)")
+
+
+def check_weight_names(state: dict, what: str, path) -> None:
+    """Raise :class:`CheckpointError` unless every key of ``state`` is a string (a weight name).
+
+    ``torch.save(dict(enumerate(features)))`` (a per-frame cache given by mistake) holds
+    tensors under ``int`` keys: one line naming ``path``, ``what`` (the file, its 'encoder'
+    entry) and the keys, not an AttributeError of the prefix stripping.
+    """
+    other = [key for key in state if not isinstance(key, str)]
+    if other:
+        kinds = sorted({type(key).__name__ for key in other})
+        raise not_a_checkpoint(path, f"{what} holds tensors under {'/'.join(kinds)} keys "
+                               f"{first_names(map(repr, other), 3)}, not weight names: a "
+                               "cache of features or frames?")
 
 
 def strip_prefixes(state_dict: dict, path=None) -> dict:
     """Drop leading ``module.``/``backbone.``/``_orig_mod.`` (any order and number) from keys.
 
     Two keys that become one (``module.norm.weight`` beside ``norm.weight``): CheckpointError,
-    naming ``path`` (the file) when given.
+    naming ``path`` (the file) when given; so are keys that are not strings
+    (:func:`check_weight_names`).
     """
+    check_weight_names(state_dict, "a state dict", path)
     stripped = {}
     for key, value in state_dict.items():
         name = key
@@ -45,6 +75,50 @@ def strip_prefixes(state_dict: dict, path=None) -> dict:
     return stripped
 
 
+def outer_prefix(state: dict, anchors: tuple[str, ...], what: str, path) -> dict:
+    """Return ``state`` without one more prefix all its keys carry before a part of ``anchors``.
+
+    ``state``: prefixes stripped; ``anchors``: the key parts the state dict of ``what`` has at
+    its top (the AC predictor's ``action_encoder.``, the encoder's ``patch_embed.proj.weight``).
+    A combined module's state dict split by name keeps the module's attribute
+    (``predictor.action_encoder.weight``, ``model.predictor. ...``): read without it when every
+    key carries it; a state dict as is when an anchor is at its top, or none is anywhere.
+    CheckpointError naming ``path``, ``what`` and the prefix when only some keys carry it
+    (which weights are meant?).
+    """
+    if any(key.startswith(anchors) for key in state):
+        return state
+    prefixes = sorted({key[:key.index(f".{anchor}") + 1] for key in state for anchor in anchors
+                       if f".{anchor}" in key})
+    if not prefixes:
+        return state
+    if len(prefixes) == 1 and all(key.startswith(prefixes[0]) for key in state):
+        return {key[len(prefixes[0]):]: value for key, value in state.items()}
+    others = [key for key in state if not key.startswith(prefixes[0])]
+    raise CheckpointError(
+        f"{path}: its {what} weights sit under the prefix {prefixes[0]!r} beside other keys "
+        f"({first_names(others or prefixes[1:], 3)}): save the part's own state dict "
+        f"({{'encoder': encoder.state_dict(), 'predictor': predictor.state_dict()}})")
+
+
+def refuse_vjepa_2_1(raw: dict, path) -> None:
+    """Raise :class:`CheckpointError` when a file's encoder is a V-JEPA 2.1 one.
+
+    ``raw``: what ``torch.load`` gave (a bare state dict, or entries such as ``encoder``,
+    ``target_encoder``, ``ema_encoder``). A 2.1 encoder (:data:`VJEPA_2_1_PARTS`) would be
+    refused as keys that do not match, after advice to choose another entry: the line says
+    V-JEPA 2.1 is not supported and which files to give (:data:`OFFICIAL_2_0`).
+    """
+    states = [raw, *(raw[name] for name in ENCODER_ENTRIES if isinstance(raw.get(name), dict))]
+    found = sorted({key for state in states for key in state if isinstance(key, str)
+                    and any(part in VJEPA_2_1_PARTS for part in key.split("."))})
+    if found:
+        raise CheckpointError(
+            f"{path} holds a V-JEPA 2.1 encoder ({first_names(found, 3)}: an image patch "
+            f"embedding, modality embeddings, block norms), which vjepa_ros does not run; "
+            f"{OFFICIAL_2_0}")
+
+
 def official_encoder_names(state: dict, path) -> dict:
     """Return an encoder state dict in official names; one in transformers' names converted.
 
@@ -54,12 +128,12 @@ def official_encoder_names(state: dict, path) -> dict:
     query/key/value weights concatenated into qkv: exact); any other dict is returned as is.
     CheckpointError naming ``path`` for transformers' names that do not convert.
     """
-    if "patch_embed.proj.weight" in state:
+    if ENCODER_ANCHOR in state:
         return state
     if HF_PATCH_KEY in state:  # VJEPA2Model.encoder.state_dict(): the model's without "encoder."
         state = {f"encoder.{key}": value for key, value in state.items()}
     if not any(key.removeprefix("vjepa2.") == f"encoder.{HF_PATCH_KEY}" for key in state):
-        return state
+        return outer_prefix(state, (ENCODER_ANCHOR,), "encoder", path)
     try:
         return hf_to_official_encoder(state)
     except CheckpointError as err:
@@ -94,6 +168,7 @@ def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:
     if not isinstance(value, dict) or not value:
         raise not_a_checkpoint(path, f"its {what} entry is a {type(value).__name__}, not a "
                                "state dict")
+    check_weight_names(value, f"its {what} entry", path)
     not_tensors = [key for key, tensor in value.items() if not isinstance(tensor, Tensor)]
     if not_tensors:
         raise not_a_checkpoint(path, f"its {what} entry is not a state dict: non-tensor "
@@ -111,7 +186,9 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     if not isinstance(raw, dict):
         raise not_a_checkpoint(path, f"it holds a {type(raw).__name__}, not a dict with an "
                                "'encoder' state dict")
+    refuse_vjepa_2_1(raw, path)
     if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
+        check_weight_names(raw, "it", path)
         state = official_encoder_names(strip_prefixes(raw, path), path)
         if "patch_embed.proj.weight" not in state:
             if Path(path).suffix.lower() == ".safetensors":  # torch reads them: HF's names
@@ -139,7 +216,8 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
                                f"patch_embed.proj.weight, first keys {sorted(encoder_state)[:5]}")
     predictor_state = None
     if raw.get("predictor") is not None:
-        predictor_state = _tensor_dict(raw["predictor"], "'predictor'", path)
+        predictor_state = outer_prefix(_tensor_dict(raw["predictor"], "'predictor'", path),
+                                       AC_PREDICTOR_PARTS, "predictor", path)
         if not any(key.startswith(AC_PREDICTOR_PARTS) for key in predictor_state):
             # Pretraining files (vitl.pt, vitg.pt, ...) hold the V-JEPA 2 *mask* predictor
             # (mask_tokens, no action/state encoders): not an AC predictor, not loaded. One with
@@ -148,7 +226,10 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
     check_dense(encoder_state, "encoder", path)
     if predictor_state is not None:
         check_dense(predictor_state, "predictor", path)
-    config = raw.get("config") or {}
+    config = raw.get("config")
+    if config is None or (isinstance(config, (dict, list, tuple, str)) and not config):
+        config = {}  # none recorded (the official files); a tensor has no truth value
     if not isinstance(config, dict) or not all(isinstance(v, dict) for v in config.values()):
-        raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts")
+        got = "" if isinstance(config, dict) else f" (it holds a {type(config).__name__})"
+        raise CheckpointError(f"{path}: 'config' must map 'encoder'/'predictor' to dicts{got}")
     return encoder_state, predictor_state, config

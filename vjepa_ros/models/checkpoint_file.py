@@ -17,6 +17,7 @@ import torch
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 from .errors import CheckpointError
+from .file_problems import check_not_lfs_pointer, readable
 
 # What to give instead of a file that is not a checkpoint (every command's message ends so).
 CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
@@ -55,17 +56,27 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
 
     Raises FileNotFoundError for a missing path and :class:`CheckpointError`
     (:func:`not_a_checkpoint`) for a file torch cannot read as a weights-only ``torch.save``
-    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects; and
-    for one a newer torch wrote (its zip's format version record above what this torch reads),
-    saying to upgrade torch.
+    file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects; for
+    one a newer torch wrote (its zip's format version record above what this torch reads),
+    saying to upgrade torch; for a Git LFS pointer in its place (``git lfs pull``) and a file
+    this user may not read (``chmod``: ``file_problems``).
     ``verify``: also check the zip's CRC-32 of every entry (:func:`check_file_checksums`; reads
     the whole file, ~1 s per GB); the loaders verify, the cheap :func:`check_checkpoint` not.
     """
     path = Path(path).expanduser()
+    with readable(path):  # a folder on the way, or the file, this user may not read
+        return _read(path, verify)
+
+
+def _read(path: Path, verify: bool):
+    """:func:`read_checkpoint_file` of an expanded ``path``; PermissionError left to it."""
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:
         raise not_a_checkpoint(path, "an empty file")
+    check_not_lfs_pointer(path, "download the file again")
+    with open(path, "rb"):  # readable by this user: before torch, whose error names no file
+        pass
     if is_torchscript_archive(path):  # before torch.load, which warns and then tries jit.load
         raise not_a_checkpoint(path, "a TorchScript program written by torch.jit.save, not the "
                                "tensors of a torch.save file")

@@ -28,6 +28,7 @@ from vjepa_ros.input_paths import missing
 from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
+from .file_problems import check_not_lfs_pointer, folder_advice, readable
 
 _QKV = ("query", "key", "value")
 HF_OTHER_PARTS = ("predictor.", "pooler.", "classifier.")  # not the encoder: dropped
@@ -156,6 +157,8 @@ def _json_object(file: Path) -> dict:
     """Return the JSON object in ``file``; CheckpointError naming it when it holds none."""
     try:
         value = json.loads(file.read_text(encoding="utf-8"))
+    except PermissionError:  # the file is fine: its permissions (file_problems.readable)
+        raise
     except (OSError, ValueError) as err:  # JSONDecodeError and UnicodeDecodeError: ValueErrors
         why = "not UTF-8 text" if isinstance(err, UnicodeDecodeError) else \
             " ".join(str(err).split())
@@ -214,8 +217,16 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
 
     ``path``: the snapshot folder, or the hub cache's folder of the model (:func:`hub_snapshot`).
     CheckpointError naming the file for a missing, unfinished (a link to a blob not there) or
-    damaged file.
+    damaged file (empty, cut short, an error page: download it again; a Git LFS pointer: ``git
+    lfs pull``), and for a file or folder this user may not read (``chmod``:
+    ``file_problems.readable``); a folder that is no snapshot says what one holds.
     """
+    with readable(path):
+        return _read_snapshot(Path(path))
+
+
+def _read_snapshot(path: Path) -> tuple[dict[str, Tensor], dict]:
+    """:func:`read_hf_directory`, a PermissionError left to it."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -226,7 +237,8 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
     if not config_file.is_file():
         if in_hub:
             raise unfinished(f"{path} is a hub snapshot without config.json", path)
-        raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)")
+        raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot): "
+                              f"{folder_advice(path)}")
     config = _json_object(config_file)
     index = path / "model.safetensors.index.json"
     if index.is_file():
@@ -245,10 +257,18 @@ def read_hf_directory(path: Path) -> tuple[dict[str, Tensor], dict]:
             raise unfinished(f"{file} is not in the hub snapshot", file)
         if not file.is_file():
             raise CheckpointError(f"{file} is missing (only safetensors HF snapshots are read)")
+        check_not_lfs_pointer(file, download_again(file))
+        if file.stat().st_size == 0:
+            raise CheckpointError(f"{file} is empty (a download that never started?): "
+                                  f"{download_again(file)}")
         try:
             state_dict.update(load_file(str(file), device="cpu"))
-        except (SafetensorError, OSError) as err:
-            raise CheckpointError(f"cannot read {file} (truncated or corrupt?): {err}") from err
+        except PermissionError:
+            raise
+        except (SafetensorError, OSError) as err:  # cut short, an error page, damaged bytes
+            why = " ".join(str(err).split())
+            raise CheckpointError(f"cannot read {file} (cut short, an error page or damaged: "
+                                  f"{why}): {download_again(file)}") from err
     try:
         values = hf_encoder_hyper_parameters(config)  # another model_type: said first
         return hf_to_official_encoder(state_dict), values

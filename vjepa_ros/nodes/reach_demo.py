@@ -55,6 +55,12 @@ PROG = "vjepa-ros reach"  # the prefix of its one-line errors and stop lines
 SIM = "sim_node"
 CAMERA_TOPIC = "/camera/camera/color/image_raw"
 SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
+# How reach takes a model's hyper-parameters (none: its planner node reads them from the file),
+# said where a file needs one (models.checkpoint.check_checkpoint's options; {kind}: encoder,
+# predictor)
+HYPER_PARAMETERS = ("vjepa-ros reach gives the planner none: give a file that records them "
+                    "(vjepa-ros train writes its config), or start the planner node yourself "
+                    "with model.{kind}_args")
 
 
 def fresh_out_dir(base: Path | None = None) -> Path:
@@ -153,7 +159,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         say(f"ROS          domain {domain}, this machine only (watch with the same ROS_DOMAIN_ID "
             "and ROS_LOCALHOST_ONLY=1)")
         say(f"world model  {checkpoint}")
-        sizes = check_checkpoint(checkpoint)
+        sizes = check_checkpoint(checkpoint, options=HYPER_PARAMETERS)
         # the planner node logs these into its hidden output (node_processes): said here
         _, model_notes = simulator_rules(sizes)  # reach sets no goals.gripper: no advice
         notes = (image_size_note(sizes.img_size, config.sim.width, config.sim.height,
@@ -336,7 +342,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
         from vjepa_ros.models.checkpoint import check_checkpoint  # torch: after the checks above
 
         # a file that is no checkpoint, or holds no predictor: before the nodes start
-        check_checkpoint(checkpoint, need_predictor=True)
+        check_checkpoint(checkpoint, need_predictor=True, options=HYPER_PARAMETERS)
         from vjepa_ros.models.world_model import resolve_device
         from vjepa_ros.planning.memory import check_samples_fit
 

@@ -39,18 +39,22 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     return data
 
 
-def recorded_frame_sizes(init: str | None) -> list | None:
+def recorded_frame_sizes(init: str | None, encoder_args: dict | None = None,
+                         predictor_args: dict | None = None) -> list | None:
     """Return the frame sizes [[height, width], ...] the file ``init`` records.
 
     None without an ``init``; ``[]`` when it records none or cannot be read any more (Meta's
-    checkpoint records none; an older file, a moved one).
+    checkpoint records none; an older file, a moved one). ``encoder_args`` /
+    ``predictor_args``: the run's, with which ``init`` was loaded (the check reads the file as
+    the load does: ``check_checkpoint``).
     """
     if not init:
         return None
     from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
 
     try:
-        return list(check_checkpoint(Path(init).expanduser()).trained_frame_sizes or [])
+        return list(check_checkpoint(Path(init).expanduser(), encoder=encoder_args or None,
+                                     predictor=predictor_args or None).trained_frame_sizes or [])
     except (CheckpointError, OSError, ValueError):
         return []
 

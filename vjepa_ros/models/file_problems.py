@@ -1,0 +1,97 @@
+"""What a weights file may be instead of the weights: unreadable by this user, a Git LFS pointer.
+
+One rule for every file the loaders read (a ``torch.save`` checkpoint:
+``checkpoint_file.read_checkpoint_file``; a Hugging Face snapshot's ``config.json`` and
+``model.safetensors``: ``hf.read_hf_directory``), each a one-line :class:`CheckpointError`
+naming the file and what to do (breaker54d):
+
+- a file or folder this user may not read: ``input_paths.unreadable``'s words, the ``chmod``
+  that ``vjepa-ros demo`` advises too (:func:`readable`), not a bare PermissionError;
+- a folder that is no Hugging Face snapshot: what one holds, and the checkpoint files in it
+  (:func:`folder_advice`);
+- a Git LFS pointer (a ``git clone`` of a model repository without git-lfs leaves a ~130-byte
+  text file whose first line is ``version https://git-lfs.github.com/spec/v1`` in place of
+  each weights file): ``git lfs pull``, or the download again (:func:`check_not_lfs_pointer`).
+"""
+
+import contextlib
+import os
+from pathlib import Path
+
+from vjepa_ros.input_paths import unreadable
+from vjepa_ros.name_lists import first_names
+
+from .errors import CheckpointError
+
+LFS_POINTER_START = b"version https://git-lfs"  # the first line of every Git LFS pointer file
+LFS_POINTER_MAX = 1024  # pointer files are ~130 bytes; git-lfs reads no larger file as one
+
+
+@contextlib.contextmanager
+def readable(path: str | os.PathLike):
+    """Turn a PermissionError inside the block into :class:`CheckpointError` (``chmod`` advice).
+
+    ``path``: the file or folder read (named when the error names no file). The line:
+    ``FILE cannot be read by this user (Permission denied): let this user read it: `chmod a+r
+    FILE` ...`` (``input_paths.unreadable``; a folder: ``chmod -R a+rX``).
+    """
+    try:
+        yield
+    except PermissionError as exc:
+        denied = denied_path(exc.filename or path)
+        raise CheckpointError(unreadable(denied, exc.strerror or "Permission denied")) from None
+
+
+def denied_path(path: str | os.PathLike) -> Path:
+    """Return the first folder on the way to ``path`` this user may not enter, else ``path``.
+
+    A file in a folder of mode 000 is denied for the folder, whose ``chmod -R a+rX`` is the fix
+    (``input_paths.read_access``), not the file's ``chmod a+r``.
+    """
+    path = Path(path)
+    for folder in reversed(path.absolute().parents):
+        if not os.access(folder, os.X_OK):
+            return folder
+    return path
+
+
+def check_not_lfs_pointer(path: Path, again: str) -> None:
+    """Raise :class:`CheckpointError` when ``path`` is a Git LFS pointer, not the file it names.
+
+    ``again``: the other way to get the file (``download the file again``), said after
+    ``git lfs pull``. Reads at most :data:`LFS_POINTER_MAX` bytes of a file that small; a
+    PermissionError is :func:`readable`'s.
+    """
+    with readable(path):
+        if path.stat().st_size > LFS_POINTER_MAX:  # (a pointer is small)
+            return
+        head = path.read_bytes()
+    if head.startswith(LFS_POINTER_START):
+        raise CheckpointError(
+            f"{path} is a Git LFS pointer ({len(head)} bytes of text), not the weights: the "
+            "repository was cloned without git-lfs; run `git lfs install && git lfs pull` in "
+            f"the clone, or {again}")
+
+
+# What a model folder must hold, as the refusal of another folder says it
+FOLDER_HOLDS = ("a model folder is a Hugging Face snapshot: config.json and model.safetensors "
+                "(or its shards and model.safetensors.index.json), as save_pretrained or hf "
+                "download facebook/vjepa2-vitl-fpc64-256 write them; else give a checkpoint file")
+CHECKPOINT_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")  # torch.save files a folder may hold
+
+
+def folder_advice(path: Path) -> str:
+    """Say what a model folder holds, and name the torch.save files in folder ``path``.
+
+    :data:`FOLDER_HOLDS`, then ``" (it holds X.pt: give that file)"`` when it holds such files
+    (up to 3 named).
+    """
+    try:
+        files = sorted(entry for entry in path.iterdir()
+                       if entry.suffix.lower() in CHECKPOINT_SUFFIXES and entry.is_file())
+    except OSError:
+        files = []
+    if not files:
+        return FOLDER_HOLDS
+    which = "that file" if len(files) == 1 else "one of them"
+    return f"{FOLDER_HOLDS} (it holds {first_names(files, 3)}: give {which})"
