@@ -18,7 +18,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from vjepa_ros.input_paths import unreadable
+from vjepa_ros.input_paths import run_model_file, unreadable
 from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
@@ -84,8 +84,11 @@ def folder_advice(path: Path) -> str:
     """Say what a model folder holds, and name the torch.save files in folder ``path``.
 
     :data:`FOLDER_HOLDS`, then ``" (it holds X.pt: give that file)"`` when it holds such files
-    (up to 3 named).
+    (up to 3 named). A train output folder (``input_paths.run_model_file``) gets ``""``: the
+    commands' ``input_paths.world_model_error`` names the file to give there, in its own words.
     """
+    if run_model_file(path) is not None:
+        return ""
     try:
         files = sorted(entry for entry in path.iterdir()
                        if entry.suffix.lower() in CHECKPOINT_SUFFIXES and entry.is_file())

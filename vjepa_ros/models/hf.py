@@ -237,8 +237,9 @@ def _read_snapshot(path: Path) -> tuple[dict[str, Tensor], dict]:
     if not config_file.is_file():
         if in_hub:
             raise unfinished(f"{path} is a hub snapshot without config.json", path)
-        raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot): "
-                              f"{folder_advice(path)}")
+        advice = folder_advice(path)
+        raise CheckpointError(f"{path} is a directory without config.json (not an HF snapshot)"
+                              + (f": {advice}" if advice else ""))
     config = _json_object(config_file)
     index = path / "model.safetensors.index.json"
     if index.is_file():
