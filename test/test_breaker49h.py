@@ -430,7 +430,9 @@ def test_demonstrations_split_at_resets_weigh_as_trajectories(tmp_path):
     demos, per = 5, 80  # 4 s at 20 Hz each
     states = np.zeros((demos * per, 7), np.float32)
     states[:, 0] = 0.3 + 0.002 * np.tile(np.arange(per), demos)  # 4 cm/s along x
-    states[:, 1] = 0.1 * np.repeat(np.arange(demos), per)  # each demo 10 cm beside the last
+    # each demo 5 cm beside the last, all in the picture (blob_frames shows y within 0.3 m:
+    # demos 30 and 40 cm aside drew one picture, dropped as frames unchanged since fix54e)
+    states[:, 1] = 0.05 * np.repeat(np.arange(demos), per)
     states[:, 2], states[:, 3] = 0.3, np.pi
     write_bag(tmp_path / "data/session", blob_frames(states, 16), states,
               np.arange(len(states)) * 0.05)

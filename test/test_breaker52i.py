@@ -291,6 +291,7 @@ def test_a_resampled_npz_keeps_each_steps_state_at_its_frames_time(tmp_path, rat
     states[:, 0], states[:, 2] = 0.3 + 0.1 * times, 0.4
     frames = np.zeros((n, 32, 32, 3), np.uint8)
     frames[:, 0, 0, 0] = np.arange(n)  # each frame tells its index
+    frames[:, 1:, :, 1] = (10 * np.arange(n))[:, None, None]  # and changes as the arm moves
     path = Episode.from_states(frames, states, times, {}).save(tmp_path / "ep.npz")
     config = make_config({"out": str(tmp_path / "out"), "data.frames_per_clip": 4})
     segments, _ = load_segments(find_sources([path])[0], config.data)

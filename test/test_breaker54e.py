@@ -146,9 +146,6 @@ REPEATS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54e: a camera repeating its picture with fresh "
-                   "stamps is trained on silently: identical frames labelled with the arm's "
-                   "1 cm motion, no note")
 @pytest.mark.parametrize("kind", ["bag", "npz"])
 @pytest.mark.parametrize("repeat", list(REPEATS))
 def test_a_repeated_picture_under_a_moving_arm_never_reaches_the_trainer(repeat, kind,

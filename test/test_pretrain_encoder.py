@@ -139,8 +139,8 @@ def test_a_collapsing_run_is_flagged():
 def test_pretrain_command_writes_a_loadable_encoder_file(tmp_path, capsys):
     data = tmp_path / "episodes"
     for index, frames in enumerate(square_videos(2)):
-        states = np.zeros((len(frames), 7))
-        states[:, 0] = np.linspace(0.3, 0.5, len(frames))
+        states = np.zeros((len(frames), 7))  # an arm at rest: the square's motion is no arm's
+        states[:, 0] = 0.3  # (a moving arm's frames that do not change are dropped: fix54e)
         Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(
             data / f"episode_{index:06d}.npz")
     settings = tmp_path / "tiny.yaml"
@@ -180,8 +180,8 @@ def test_a_one_step_run_says_1_step_and_a_collapse_warning_says_what_to_do(tmp_p
 
     data = tmp_path / "episodes"
     for index, frames in enumerate(square_videos(2)):
-        states = np.zeros((len(frames), 7))
-        states[:, 0] = np.linspace(0.3, 0.5, len(frames))
+        states = np.zeros((len(frames), 7))  # an arm at rest: the square's motion is no arm's
+        states[:, 0] = 0.3  # (a moving arm's frames that do not change are dropped: fix54e)
         Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(
             data / f"episode_{index:06d}.npz")
     settings = tmp_path / "tiny.yaml"

@@ -12,7 +12,8 @@ Public API::
     find_sources(paths) / split_sources / load_segments   .npz episodes and rosbag2 bags
     FrameEncoder(encoder, device, dtype, ...)(frames) -> reps; FeatureBank.build(segments, enc)
 
-Modules: ``config`` (settings), ``episodes`` (data), ``episode_split`` (the validation split),
+Modules: ``config`` (settings), ``episodes`` (data; ``stale_frames``: steps whose frame did not
+change while the arm moved), ``episode_split`` (the validation split),
 ``same_recording`` (each recording once, never in train and val both), ``features`` (frozen
 encoder, bank), ``feature_cache`` (on-disk shards shared by runs and ranks; ``reader_code``: the
 code its key digests; ``mapped_banks``: one file of a run's features that every rank maps),

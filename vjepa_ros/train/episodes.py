@@ -43,6 +43,7 @@ from vjepa_ros.recordings.stray_states import stray_note, stray_states
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.npz_episode import rate_note, read_training_episode
 from vjepa_ros.train.same_recording import read_once
+from vjepa_ros.train.stale_frames import stale_note, stale_steps, stale_words
 
 
 class EpisodeError(ValueError):
@@ -357,6 +358,21 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
     if dropped:
         notes.append(f"{shown_path(path.name)}: {dropped}"
                      + (f" ({gap_hint})" if gap_hint else ""))
+    frames, stale = {}, 0
+    if long_runs:
+        wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
+        try:
+            frames = frames_of(wanted)
+        except BagError as exc:
+            raise EpisodeError(train_words(exc)) from exc
+        # a frame that did not change while the arm moved: dropped as a missing frame is
+        judged = np.concatenate([np.arange(a, b) for a, b in long_runs])
+        repeated = stale_steps(frames, steps.frame_indices, steps.states, judged)
+        stale = int(repeated.sum())
+        if stale:
+            notes.append(stale_note(shown_path(path.name), stale, len(steps)))
+            runs = _valid_runs(steps.valid & ~repeated)
+            long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
         notes.append(f"{shown_path(path.name)}: {len(short)} run(s) of valid steps shorter "
@@ -364,15 +380,11 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
     if not long_runs:
         longest = max((b - a for a, b in runs), default=0)
         camera_hint = slow_camera_hint(image_times, data.rate_hz, steps.dropped)
+        said = "; ".join(filter(None, [dropped, stale_words(stale)])) or "none dropped"
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
-            f"(longest run {longest} of {len(steps)} steps; {dropped or 'none dropped'})"
+            f"(longest run {longest} of {len(steps)} steps; {said})"
             f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest, damage=damage)
-    wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
-    try:
-        frames = frames_of(wanted)
-    except BagError as exc:
-        raise EpisodeError(train_words(exc)) from exc
     segments = []  # frames of one size: iter_frames refuses a size change; an .npz holds one array
     demonstrations = demonstration_numbers(long_runs, steps.frame_times, jumps)
     for number, (a, b) in enumerate(long_runs):
