@@ -10,7 +10,7 @@ Each check computes the expected states here (scipy Euler angles of the written 
 project's FK of the written joints in the right order, closedness 1 - width / 0.08) and reads
 them through ``find_sources`` + ``load_segments``, as ``train`` does.
 
-Defects (strict xfails below), by harm:
+Defects (strict xfails until fix54e fixed them), by harm:
 
 1. A camera that repeats its picture with fresh stamps (a hung driver re-publishing its last
    image, a slow camera behind a faster republisher, a simulator rendering slower than it
@@ -260,9 +260,6 @@ OTHER_HAND = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54e: a gripper topic the user names, holding one "
-                   "hand's finger joints of another prefix than the one arm's, is refused as "
-                   "'holds no finger joints'; only --no-gripper gets through")
 @pytest.mark.parametrize("case", list(OTHER_HAND))
 def test_the_named_gripper_topic_of_the_one_hand_is_read(case, tmp_path):
     """One arm, one hand on its own topic whose joint names carry another prefix.
@@ -277,9 +274,6 @@ def test_the_named_gripper_topic_of_the_one_hand_is_read(case, tmp_path):
     _assert_joint_states(_read(path, topics={"gripper": GRIPPER})[0])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54e: a hand of another prefix is refused as 'no "
-                   "finger joints' on the topic that holds them, advising --gripper-topic, "
-                   "which is refused in turn")
 @pytest.mark.parametrize("case", list(OTHER_HAND))
 def test_a_hand_of_another_prefix_is_read_or_named(case, tmp_path):
     """The same bag without --gripper-topic: read, or refused naming the fingers it found.
@@ -305,9 +299,6 @@ def test_a_hand_of_another_prefix_is_read_or_named(case, tmp_path):
 # -- 3. a Robotiq hand (DROID's)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54e: a Robotiq hand's JointState is refused "
-                   "advising --gripper-topic, which no topic of the bag can pass, and its joint "
-                   "is not named")
 @pytest.mark.parametrize("joint", ["finger_joint", "robotiq_85_left_knuckle_joint"])
 @pytest.mark.parametrize("apart", [True, False])
 def test_a_robotiq_hand_is_read_or_refused_with_a_fix_that_works(joint, apart, tmp_path):
@@ -337,8 +328,6 @@ def test_a_robotiq_hand_is_read_or_refused_with_a_fix_that_works(joint, apart, t
 # -- 4. arm joints named joint1..7
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54e: an arm named joint1..7 is refused with 'the "
-                   "bag has no other arm state: record the arm's /joint_states', which it holds")
 def test_arm_joints_without_a_robot_name_are_not_advised_to_be_recorded(tmp_path):
     """MuJoCo Menagerie's Panda names its joints joint1..7 and finger_joint1/2.
 

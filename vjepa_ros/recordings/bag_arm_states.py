@@ -17,9 +17,9 @@ import numpy as np
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError, message_words
-from vjepa_ros.recordings.bag_joint_prefixes import prefix_advice
+from vjepa_ros.recordings.bag_joint_prefixes import other_arm_names_fix, prefix_advice
 from vjepa_ros.recordings.bag_topics import BagTopics
-from vjepa_ros.recordings.topic_choice import arm_topic_fix
+from vjepa_ros.recordings.topic_choice import NO_OTHER_ARM_STATE, arm_topic_fix
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader, arm_prefixes, read_series
 from vjepa_ros.robot.kinematics import (
@@ -133,7 +133,7 @@ def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose: JointsT
                if joint_prefix and others else
                f"--joint-prefix {joint_prefix} names none of them: "
                f"{prefix_advice(joint_prefix, found, 'arm joints')}"
-               if joint_prefix and found else arm_topic_fix(types or {}, topic))
+               if joint_prefix and found else _no_franka_fix(names, types or {}, topic))
         wanted = (f"{joint_prefix}joint1..7" if joint_prefix and others else
                   f"{joint_prefix}joint1..7 (--joint-prefix is all of the name before joint1..7, "
                   f"e.g. {(found or ['fr3_'])[0]})" if joint_prefix else
@@ -147,6 +147,18 @@ def joints_to_ee(path, topic, series: JointSeries, rows, joints_to_pose: JointsT
     except ValueError as exc:
         raise BagError(f"{path}: {topic}: {exc}") from exc
     return np.asarray(ee, dtype=np.float64)
+
+
+def _no_franka_fix(names, types: dict[str, str], topic: str) -> str:
+    """Say what reads a bag whose JointState ``topic`` names no Franka arm (``names``).
+
+    An arm under other names (``joint1..7``): what reads those (``other_arm_names_fix``), then
+    the bag's other arm state if it has one; never advice to record the topic it holds.
+    """
+    other, renamed = arm_topic_fix(types, topic), other_arm_names_fix(names)
+    if not renamed:
+        return other
+    return renamed if other == NO_OTHER_ARM_STATE else f"{renamed}; or {other}"
 
 
 def default_joints_to_pose(tcp_xyz=HAND_TCP_XYZ, tcp_rpy=HAND_TCP_RPY) -> JointsToPose:

@@ -14,6 +14,13 @@ from vjepa_ros.recordings.bag_arm_states import positions_fix
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
+from vjepa_ros.recordings.other_hands import (
+    arm_named,
+    hand_prefixes,
+    knuckle_fix,
+    lone_hand,
+    other_hands_fix,
+)
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
 from vjepa_ros.recordings.topic_clocks import (
@@ -80,12 +87,20 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             continue
         if len(series.fingers):
             found[topic] = series
+    if (not found or named and named not in found) and arm_named(config.joint_prefix,
+                                                                  joint_topics, collected):
+        # a hand of another prefix than the arm's (never past a --joint-prefix naming no arm)
+        found.update(other_hand(path, joints.prefix or "", named, joint_topics, collected,
+                                times_of, notes, types or {}))
     ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
     prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
                                    [named] if named else joint_topics, collected,
                                    config.no_gripper_fix())
     if named and named not in found and prefix_fix:  # it holds fingers, of another prefix
         raise BagError(f"{path}: gripper topic {named}: {prefix_fix}")
+    knuckle = knuckle_fix([named], collected, config.no_gripper_fix()) if named else ""
+    if named and named not in found and knuckle:  # a Robotiq's: no topic can pass
+        raise BagError(f"{path}: gripper topic {named}: {knuckle}")
     if named and named not in found:
         given = candidates(config.gripper)
         what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"
@@ -98,8 +113,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if named:
         ranked = [named]
     if not ranked:
-        fix = prefix_fix or ("name the topic with --gripper-topic" if joint_topics else
-                             no_joint_state_fix(types or {}, config.no_gripper_fix()))
+        fix = prefix_fix or other_hands_fix(joints.prefix or "", joint_topics, collected,
+                                            config.no_gripper_fix()) or (
+            "name the topic with --gripper-topic" if joint_topics else
+            no_joint_state_fix(types or {}, config.no_gripper_fix()))
         looked = f"looked for finger joints on {', '.join(joint_topics)}" if joint_topics \
             else "no JointState topic to read finger joints from"
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
@@ -132,6 +149,38 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
         finger_times, closed = finger_times[~stray], closed[~stray]
     return held_values(state_times, finger_times, closed), ranked[0], ""
+
+
+def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,
+               notes: list[str], types: dict[str, str]) -> dict[str, JointSeries]:
+    """Return {topic: its series} of a hand of another prefix than the arm's, read as its hand.
+
+    ``named``: the gripper topic the user named ('' none): its one hand is read, whatever its
+    prefix; unnamed, the recording's only hand on a gripper topic beside one arm
+    (``other_hands.lone_hand``). Each read with a note naming its joints; {} when there is
+    none (or several hands on the named topic: the refusal names them). BagError naming the
+    topic for joints that cannot be read.
+    """
+    if named:
+        hands = hand_prefixes(named, collected)
+        lone = (named, hands[0]) if len(hands) == 1 and hands[0] != arm_prefix else None
+    else:
+        lone = lone_hand(topics, collected)
+    if lone is None:
+        return {}
+    topic, prefix = lone
+    try:
+        series = read_series(times_of(topic, False), collected[topic][2],
+                             JointStateReader(arm_prefix, hand_prefix=prefix))
+    except StateError as exc:
+        fix = positions_fix(collected[topic][2], topic, types)
+        raise BagError(f"{path}: gripper topic {topic} {exc}{fix}") from exc
+    arm = f"the arm's {arm_prefix}joint1..7" if arm_prefix else "the arm's joints"
+    why = "named with --gripper-topic" if named else (
+        "the recording's only hand; choose another with --gripper-topic, or pass --no-gripper")
+    notes.append(f"gripper from {topic}: its finger joints {prefix}finger_joint1/2 carry another "
+                 f"prefix than {arm}, read as this arm's hand ({why})")
+    return {topic: series} if len(series.fingers) else {}
 
 
 WIDTH_TYPES = ("std_msgs/msg/Float64", "std_msgs/msg/Float32")  # a gripper's width, as some log it

@@ -8,6 +8,8 @@ prefix that names no arm or finger joints there names the prefixes that do
 
 from __future__ import annotations
 
+import re
+
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.robot.joint_states import arm_prefixes, finger_prefixes
 
@@ -24,10 +26,10 @@ def topics_of_arm(prefix: str, topics, collected) -> list[str]:
 
 def _arms_on(topic: str, collected) -> list[str]:
     """Return the prefixes of the arms whose joints 1..7 the messages of ``topic`` name."""
-    return arm_prefixes(_joint_names([topic], collected))
+    return arm_prefixes(joint_names([topic], collected))
 
 
-def _joint_names(topics, collected) -> list[str]:
+def joint_names(topics, collected) -> list[str]:
     """Return the joint names (each once, sorted) in the messages of ``topics`` collected."""
     return sorted({str(name) for topic in topics if topic in collected
                    for names, _ in collected[topic][2] for name in names})
@@ -70,7 +72,7 @@ def finger_prefix_fix(prefix: str | None, topics, collected,
     """
     if not prefix:
         return ""
-    names = _joint_names(topics, collected)
+    names = joint_names(topics, collected)
     others = [found for found in finger_prefixes(names) if found != prefix]
     if not others:
         return ""
@@ -111,7 +113,7 @@ def resolve_joint_prefix(path, given: str, topics, collected, notes: list[str]) 
     """
     if not given:
         return given
-    names = _joint_names(topics, collected)
+    names = joint_names(topics, collected)
     arms, hands = arm_prefixes(names), finger_prefixes(names)
     if given in arms or given in hands or any(f"{given}joint{i}" in names for i in range(1, 8)):
         return given  # it names joints (of any arm model, as the reader reads it)
@@ -129,3 +131,37 @@ def resolve_joint_prefix(path, given: str, topics, collected, notes: list[str]) 
             f"begin with it ({', '.join(longer)}): give the whole prefix of the arm to read, "
             f"{' or '.join(f'--joint-prefix {prefix}' for prefix in longer)}")
     return given
+
+
+_ANY_ARM_JOINT = re.compile(r"^(?P<prefix>.*)joint(?P<index>[1-7])$")
+
+
+def other_arm_names_fix(names) -> str:
+    """Say what reads arm joints ``<p>joint1..7`` without a Franka's ``panda_``/``fr3_`` name.
+
+    ``names``: a JointState topic's joint names, none of them a Franka arm's. A complete set
+    with a prefix (``arm_joint1..7``): ``--joint-prefix`` naming it reads them as a Franka's (the
+    reader takes ``<prefix>joint1..7`` exactly). Without one (``joint1..7``: MuJoCo
+    Menagerie's Panda, some simulator bridges): no option names them (an empty
+    ``--joint-prefix`` means "found from the Franka names"), so the joints must be renamed
+    where they are published or in the bag (a topic relay renames topics, not the joint names
+    in a message). "" when the names hold no complete set.
+    """
+    groups: dict[str, set[int]] = {}
+    for name in names:
+        match = _ANY_ARM_JOINT.match(str(name))
+        if match:
+            groups.setdefault(match["prefix"], set()).add(int(match["index"]))
+    complete = sorted(prefix for prefix, found in groups.items() if len(found) == 7)
+    if not complete:
+        return ""
+    prefixed = [prefix for prefix in complete if prefix]
+    if prefixed:
+        return (f"{prefixed[0]}joint1..7 are not a Franka's names (panda_/fr3_); if they are a "
+                f"Panda's or an FR3's joints, read them with --joint-prefix {prefixed[0]}")
+    return ("joint1..7 carry no prefix, and no option reads such names as a Franka's "
+            "(--joint-prefix is the text before joint1..7; left empty, it is found from panda_/"
+            "fr3_ names): if they are a Panda's or an FR3's joints, rename them fr3_joint1..7 "
+            "(fingers fr3_finger_joint1/2) where they are published (the simulator's model or "
+            "bridge) and record again, or rewrite the bag's JointState names (e.g. with the "
+            "rosbags library); a topic relay renames topics, not the joints in a message")

@@ -311,8 +311,12 @@ def arm_topic_fix(types: dict[str, str], topic: str) -> str:
     poses = topics_of_kind(types, "pose")
     if poses:
         return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
-    return ("the bag has no other arm state: record the arm's /joint_states or its end-effector "
-            "pose with the camera")
+    return NO_OTHER_ARM_STATE
+
+
+# arm_topic_fix's advice for a bag whose JointState topic holds no arm and has no other state
+NO_OTHER_ARM_STATE = ("the bag has no other arm state: record the arm's /joint_states or its "
+                      "end-effector pose with the camera")
 
 
 def joint_states_instead(arm_topics: list[str], config, types: dict[str, str],

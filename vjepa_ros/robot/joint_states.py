@@ -13,7 +13,9 @@ The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vj
   finger joints as *separate* messages on one topic), or the fingers on their own topic
   (franka_ros2: ``/<arm_id>_gripper/joint_states``).
 - Finger joints ``<prefix>finger_joint1/2``; one of them alone (the other mimics it) counts for
-  both. When the arm's prefix is known the fingers must share it (another robot's hand is foreign).
+  both. When the arm's prefix is known the fingers must share it (another robot's hand is foreign),
+  unless a recording's reader is told the hand's own prefix (``hand_prefix``: a gripper topic the
+  user named, or the recording's only hand; the live node never is).
 
 A message with none of this arm's joints and no finger joint is *foreign* (a head, a mobile base,
 another robot): :attr:`JointReading.foreign`; callers ignore it.
@@ -129,9 +131,12 @@ class JointStateReader:
     beyond the Panda/FR3 limits, e.g. degrees; fingers outside 0..0.04 m, e.g. millimetres).
     """
 
-    def __init__(self, joint_prefix: str = ""):
+    def __init__(self, joint_prefix: str = "", hand_prefix: str | None = None):
         self.joint_prefix = joint_prefix
         self.prefix: str | None = joint_prefix or None  # the arm's prefix once known
+        # the fingers' prefix when the hand is known to be this arm's under another prefix (a
+        # recording's gripper topic named by the user, or its only hand); None: the arm's
+        self.hand_prefix = hand_prefix
 
     def read(self, names, positions) -> JointReading:
         names = tuple(str(name) for name in names)
@@ -201,9 +206,13 @@ class JointStateReader:
         Returns (their prefix, joint number → index in names), (None, None) without them.
         Before the arm's prefix is known a lone hand of any prefix is returned: callers that keep
         it (the planner node's :class:`~vjepa_ros.robot.finger_watch.FingerWatch`) check its
-        prefix against the arm's once that is known.
+        prefix against the arm's once that is known. With ``hand_prefix`` (a recording's
+        reader only, never the live node's) the fingers of that prefix are this hand's.
         """
         groups = _groups(names, _FINGER_NAME)
+        if self.hand_prefix is not None:  # told which hand is this arm's: that one only
+            return ((self.hand_prefix, groups[self.hand_prefix]) if self.hand_prefix in groups
+                    else (None, None))
         prefix = self.prefix if self.prefix is not None else (
             next(iter(arms)) if len(arms) == 1 else None)
         if prefix is not None:

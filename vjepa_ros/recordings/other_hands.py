@@ -1,0 +1,89 @@
+"""A recording's hand that is not read as its arm's by the prefix rule: which, and what reads it.
+
+The gripper is read from finger joints ``<prefix>finger_joint1/2`` sharing the arm's prefix
+(``robot.joint_states``). A gripper node launched with its own default arm id publishes another
+prefix (an ``fr3_`` arm with ``panda_finger_joint1/2`` on its gripper topic, a ``left_fr3_`` arm
+with ``fr3_`` fingers): such a hand is read when the user names its topic
+(``--gripper-topic``: the topic's one hand, whatever its prefix) or when it is the recording's
+only hand, on a gripper topic, beside one arm (:func:`lone_hand`). A hand that is no Franka
+Hand (a Robotiq 2F-85's ``finger_joint`` or ``robotiq_85_left_knuckle_joint``: a knuckle angle,
+not finger distances) is never read: :func:`other_hands_fix` names it and what works.
+
+``collected[topic][2]``: a topic's (names, positions) rows, as ``bags`` collects them.
+"""
+
+from __future__ import annotations
+
+import re
+
+from vjepa_ros.recordings.bag_joint_prefixes import joint_names
+from vjepa_ros.robot.joint_states import arm_prefixes, finger_prefixes
+
+# a hand whose joint is an angle (Robotiq 2F-85 / 2F-140: ros-industrial's ``finger_joint``,
+# ros2_robotiq_gripper's ``robotiq_85_left_knuckle_joint``), not a Franka Hand's distances
+_KNUCKLE = re.compile(r"(^|.*[/_])(finger_joint|[a-z0-9_]*knuckle_joint)$")
+
+
+def hand_prefixes(topic: str, collected) -> list[str]:
+    """Return the prefixes of the finger joints (``<prefix>finger_joint1/2``) on ``topic``."""
+    return finger_prefixes(joint_names([topic], collected))
+
+
+def arm_named(joint_prefix: str, topics, collected) -> bool:
+    """Return True unless ``--joint-prefix`` ``joint_prefix`` names no arm's joints 1..7 there.
+
+    A prefix that names no arm (``fr3_`` given for a Panda's bag) is the user's mistake: its
+    refusal names it (``bag_joint_prefixes.finger_prefix_fix``), no hand of another prefix is
+    read past it. An empty prefix (found from the names) names the arm found.
+    """
+    names = set(joint_names(topics, collected))
+    return not joint_prefix or all(f"{joint_prefix}joint{i}" in names for i in range(1, 8))
+
+
+def lone_hand(topics, collected) -> tuple[str, str] | None:
+    """Return (topic, finger prefix) of the recording's only hand when it may be the arm's.
+
+    The JointState ``topics`` hold one hand's finger joints in all, on topics of which the
+    first named *gripper* holds them, and at most one arm's joints (another arm's hand is never
+    taken for this one's); None otherwise.
+    """
+    hands = {prefix for topic in topics for prefix in hand_prefixes(topic, collected)}
+    if len(hands) != 1 or len(arm_prefixes(joint_names(topics, collected))) > 1:
+        return None
+    holding = [topic for topic in topics if hand_prefixes(topic, collected)
+               and "gripper" in topic.lower()]
+    return (holding[0], next(iter(hands))) if holding else None
+
+
+def other_hands_fix(arm_prefix: str, topics, collected, no_gripper: str) -> str:
+    """Say which hands the JointState ``topics`` hold that were not read, and what reads them.
+
+    Finger joints of another prefix than ``arm_prefix``'s: ``--gripper-topic`` naming their
+    topic (a named topic's one hand is read); else a knuckle joint (:func:`knuckle_fix`).
+    ``no_gripper``: the closedness-0 fix. "" when neither is there.
+    """
+    fingers = [(f"{prefix}finger_joint1/2", topic) for topic in topics
+               for prefix in hand_prefixes(topic, collected) if prefix != arm_prefix]
+    if not fingers:
+        return knuckle_fix(topics, collected, no_gripper)
+    listed = "; ".join(f"{joints} on {topic}" for joints, topic in fingers[:3])
+    return (f"finger joints of another prefix than the arm's are there ({listed}): if they "
+            f"are this arm's hand, read them with --gripper-topic {fingers[0][1]} (a named "
+            f"topic's hand is read whatever its prefix), or {no_gripper}")
+
+
+def knuckle_fix(topics, collected, no_gripper: str) -> str:
+    """Say that a Robotiq-style knuckle joint on ``topics`` is not read, and what works ("": none).
+
+    No option reads a knuckle angle as closedness: ``no_gripper`` (the closedness-0 fix) is
+    the one advised.
+    """
+    knuckles = [(name, topic) for topic in topics
+                for name in joint_names([topic], collected) if _KNUCKLE.match(name)]
+    if not knuckles:
+        return ""
+    listed = "; ".join(f"{name} on {topic}" for name, topic in knuckles[:3])
+    return (f"the hand there is no Franka Hand: {listed} (a Robotiq-style gripper's knuckle "
+            "angle) is not read, the gripper is read from a Franka Hand's finger distances "
+            f"only, and no option reads it: {no_gripper} (the hand's motion is then "
+            "unlabelled)")
