@@ -5,7 +5,7 @@ node's ``destroy_node``, ``nodes/planner_commanding.py`` (``stop_commanding``,
 ``prepare_shutdown``), ``nodes/spinning.py`` (``stop_commanding`` before the executors),
 ``nodes/nodes_in_process.py`` (``Launch``) and a planner started again in one process.
 
-Defects (strict xfail at dca5fdfa):
+Defects (strict xfail at dca5fdfa; fixed by fix54h):
 
 1. A node whose ``destroy_node`` raises half-way never reaches rclpy's ``Node.destroy_node``:
    ``CameraNode.destroy_node`` calls ``self.camera.stop()`` (librealsense's ``pipeline.stop()``,
@@ -87,9 +87,6 @@ class UnpluggedCamera:
         raise RuntimeError("failed to set power state")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54h: a camera whose stop() raises keeps its node "
-                   "in the graph (destroy_node never reaches rclpy's), and the context's "
-                   "try_shutdown raises the camera's error again")
 @pytest.mark.parametrize("refuse", [True, False], ids=["refused start", "running camera"])
 def test_a_camera_whose_stop_raises_still_leaves_the_graph(refuse):
     """Refused after it opened, or running: the camera's stop raises (device gone).
@@ -129,9 +126,6 @@ def test_a_camera_whose_stop_raises_still_leaves_the_graph(refuse):
         context.try_shutdown()  # must not raise the camera's error a second time
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54h: a Ctrl-C while Launch adds its nodes to the "
-                   "spinner (after every node is made) leaves the planner, its worker and its "
-                   "camera-check helper running with nobody holding them")
 def test_a_ctrl_c_while_launch_adds_its_nodes_leaves_nothing(checkpoint, monkeypatch):  # noqa: F811
     """Ctrl-C noted inside ``NodeSpinner.add_node`` and raised as it returns (its stop hold).
 
@@ -166,8 +160,6 @@ def test_a_ctrl_c_while_launch_adds_its_nodes_leaves_nothing(checkpoint, monkeyp
         context.try_shutdown()  # (destroys what was left: the planner's threads end)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54h: model.gil_switch_interval_s 0 ('leave "
-                   "Python's default') keeps the 0.1 ms an earlier planner of the process set")
 def test_a_switch_interval_of_0_is_pythons_default_after_an_earlier_planner(
         checkpoint, context):  # noqa: F811
     """A planner (default 0.1 ms) started and shut down; then one with 0 on the same context.

@@ -25,18 +25,46 @@ def test_set_torch_threads_applies_the_number():
         torch.set_num_threads(before)
 
 
-def test_gil_switch_interval_is_set_and_zero_leaves_the_default():
+def test_gil_switch_interval_is_set_and_zero_is_the_interpreters_at_the_first_call(
+        monkeypatch):
+    """0: the interval the process had at the first call, also after another one was set."""
     import sys
 
-    from vjepa_ros.threads import set_gil_switch_interval
+    from vjepa_ros import threads
 
+    monkeypatch.setattr(threads, "_FIRST_SWITCH_INTERVAL", [])  # as in a fresh process
     before = sys.getswitchinterval()
     try:
-        assert set_gil_switch_interval(1e-4) == pytest.approx(1e-4)
+        assert threads.set_gil_switch_interval(1e-4) == pytest.approx(1e-4)
         assert sys.getswitchinterval() == pytest.approx(1e-4)
-        assert set_gil_switch_interval(0.0) == pytest.approx(1e-4)  # 0: leave as it is
+        assert threads.set_gil_switch_interval(0.0) == pytest.approx(before)  # not 0.1 ms
+        assert sys.getswitchinterval() == pytest.approx(before)
+        sys.setswitchinterval(0.002)  # set since by someone else: 0 is still the first one's
+        assert threads.set_gil_switch_interval(-1.0) == pytest.approx(before)
     finally:
         sys.setswitchinterval(before)
+
+
+def test_found_thread_settings_are_restored_once():
+    import sys
+
+    import torch
+
+    from vjepa_ros.threads import FoundThreadSettings
+
+    threads, interval = torch.get_num_threads(), sys.getswitchinterval()
+    try:
+        found = FoundThreadSettings()
+        torch.set_num_threads(threads + 1)
+        sys.setswitchinterval(0.0003)
+        found.restore()
+        assert (torch.get_num_threads(), sys.getswitchinterval()) == (threads, interval)
+        sys.setswitchinterval(0.0003)  # a later owner's: a second restore leaves it
+        found.restore()
+        assert sys.getswitchinterval() == pytest.approx(0.0003)
+    finally:
+        torch.set_num_threads(threads)
+        sys.setswitchinterval(interval)
 
 
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])

@@ -117,15 +117,50 @@ def threads_text(device, threads: int | None = None) -> str:
     return f", {counted(threads, 'CPU thread')}" if threads else ""
 
 
+# The interpreter's switch interval as the first set_gil_switch_interval of the process found it
+_FIRST_SWITCH_INTERVAL: list[float] = []
+
+
 def set_gil_switch_interval(seconds: float) -> float:
     """Set this process's GIL switch interval (``sys.setswitchinterval``); return the one in force.
 
-    ``seconds`` ≤ 0 leaves Python's default (5 ms). torch releases the GIL inside each op; after
-    the op the planning thread must take it back, and while a callback thread holds it the
-    planning thread waits up to the switch interval for every op. Measured in the reach demo with
-    the simulator's callbacks in the planner's process: 45 s per plan at 5 ms, 1.5 s at 0.1 ms;
-    with the planner in its own process: ``benchmarks/bench_planner_node.py --switch-interval``.
+    ``seconds`` ≤ 0: Python's default, the interval the process had at the first call (5 ms
+    unless the program set its own before), set again: an earlier planner of the process (a
+    second launch of a script or test) may have left its own. torch releases the GIL inside
+    each op; after the op the planning thread must take it back, and while a callback thread
+    holds it the planning thread waits up to the switch interval for every op. Measured in the
+    reach demo with the simulator's callbacks in the planner's process: 45 s per plan at 5 ms,
+    1.5 s at 0.1 ms; with the planner in its own process:
+    ``benchmarks/bench_planner_node.py --switch-interval``.
     """
-    if seconds > 0:
-        sys.setswitchinterval(float(seconds))
+    if not _FIRST_SWITCH_INTERVAL:
+        _FIRST_SWITCH_INTERVAL.append(sys.getswitchinterval())
+    sys.setswitchinterval(float(seconds) if seconds > 0 else _FIRST_SWITCH_INTERVAL[0])
     return sys.getswitchinterval()
+
+
+class FoundThreadSettings:
+    """torch's CPU thread count (this thread's) and the GIL switch interval found, to restore.
+
+    Both are the process's (OpenMP's count: the calling thread's), not one node's: a planner
+    node records them before it sets its own (:func:`set_torch_threads`,
+    :func:`set_gil_switch_interval`) and :meth:`restore` sets them back when it is destroyed,
+    its start refused included, so that what runs after it in the process (a second planner
+    with ``model.gil_switch_interval_s`` 0, a benchmark's next run) does not inherit them.
+    """
+
+    def __init__(self):
+        import torch
+
+        self.torch_threads = torch.get_num_threads()
+        self.switch_interval_s = sys.getswitchinterval()
+        self.restored = False
+
+    def restore(self) -> None:
+        """Set torch's thread count and the switch interval back to those found (once)."""
+        import torch
+
+        if not self.restored:
+            self.restored = True
+            torch.set_num_threads(self.torch_threads)
+            sys.setswitchinterval(self.switch_interval_s)

@@ -44,6 +44,7 @@ from vjepa_ros.eval.playback import (
     iter_bag,
     play,
 )
+from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.recordings.bag_files import BagError
@@ -200,7 +201,11 @@ class BagPlayer(Node):
         """1 when playback failed or the bag had lost messages (a damaged bag), else 0."""
         return 1 if self.error or self.lost else 0
 
-    def destroy_node(self):
+    def destroy_node(self) -> None:
+        destroy_after(self, self._stop_playing, super().destroy_node, "stopping the bag")
+
+    def _stop_playing(self) -> None:
+        """End the reader thread (a held player too), then remove the merged copies."""
         thread = getattr(self, "thread", None)  # None when the start was refused before it
         if thread is not None:
             self.stop_event.set()
@@ -210,7 +215,6 @@ class BagPlayer(Node):
         copies = getattr(self, "copies", None)
         if copies is not None and not (thread is not None and thread.is_alive()):
             copies.close()  # the merged copies' folders (a thread still reading keeps them)
-        return super().destroy_node()
 
 
 def main(args=None):

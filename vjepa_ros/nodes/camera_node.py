@@ -32,6 +32,7 @@ from rclpy.time import Time
 from sensor_msgs.msg import CameraInfo, Image
 
 from vjepa_ros.images import rgb_to_image_fields
+from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
@@ -157,12 +158,16 @@ class CameraNode(Node):
         return 1 if self.error else 0
 
     def destroy_node(self) -> None:
+        # a device gone (USB reset) raises in its stop: said, and the node destroyed anyway
+        destroy_after(self, self._close_camera, super().destroy_node, "stopping the camera")
+
+    def _close_camera(self) -> None:
+        """End the reader thread, then stop the camera (each only if it was made)."""
         self.running = False
         if getattr(self, "thread", None) is not None:  # None when the start was refused
             self.thread.join(timeout=self.config.timeout_s + 1.0)
         if getattr(self, "camera", None) is not None:  # opened, also by a refused start
             self.camera.stop()
-        super().destroy_node()
 
 
 def main(args=None) -> int:

@@ -92,6 +92,7 @@ class GripperGoals:
         self.answers = AwaitedGoals(name, result_timeout_s)
         self.latest: Delivery | None = None  # the newest goal's delivery
         self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
+        self.on_the_way: set[int] = set()  # goals sent whose acceptance was not taken yet
 
     def server_ready(self) -> bool:
         """Tell whether the action server answers now (False when asking raises)."""
@@ -124,6 +125,7 @@ class GripperGoals:
         delivery = self.latest = Delivery(self, number, closedness)
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
+        self.on_the_way.add(number)
         future.add_done_callback(
             lambda done: self._answered(done, closedness, delivery, sent_at))
         return delivery
@@ -131,6 +133,7 @@ class GripperGoals:
     def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
         handle, number = _result_of(done), delivery.number
+        self.on_the_way.discard(number)
         if handle is None or not getattr(handle, "accepted", False):
             delivery.state = "rejected"
             self._say("warning", self.answers.rejected(number, closedness, sent_at, self.clock(),
@@ -159,6 +162,16 @@ class GripperGoals:
             self._say("info", f"control.gripper_action: the gripper goal to {self.name} was "
                       "canceled: the hand stops where it is")
         return len(numbers)
+
+    def cancel_pending(self) -> bool:
+        """Tell whether a goal canceled on its way still awaits its acceptance.
+
+        Its cancel goes out when the acceptance is taken (:meth:`_answered`, on the node's
+        executor): a shutdown lets that executor spin until this is False (or its bound), so
+        that a goal the server accepts after Ctrl-C is canceled too, not left to move the hand.
+        """
+        through = self.answers.canceled_through
+        return any(number <= through for number in self.on_the_way.copy())
 
     def _cancel(self, number: int) -> None:
         """Ask the server to cancel accepted goal ``number`` (a failed request is a warning)."""

@@ -90,15 +90,16 @@ class Launch:
             finally:  # the order given; on an error, the nodes started so far (shut down)
                 self.nodes = [started[i] for i in sorted(started)]
                 self.names = {node: nodes[i].name for i, node in started.items()}
-        except BaseException:
-            self.shutdown()
+            # add_node, spin, shutdown like an executor
+            self.executor = NodeSpinner(self.context)
+            for node in self.nodes:
+                self.executor.add_node(node)
+            for index, spec in enumerate(nodes):  # every node made (the planner's model loaded)
+                if NODES[spec.name].held:
+                    self.nodes[index].release()
+        except BaseException:  # a refusal, or a stop (Ctrl-C) anywhere before the launch runs
+            self._refused_shutdown()
             raise
-        self.executor = NodeSpinner(self.context)  # add_node, spin, shutdown like an executor
-        for node in self.nodes:
-            self.executor.add_node(node)
-        for index, spec in enumerate(nodes):  # every node made (the planner's model loaded)
-            if NODES[spec.name].held:
-                self.nodes[index].release()
 
     def node(self, name: str):
         """Return the started node whose ROS name is ``name``."""
@@ -169,23 +170,69 @@ class Launch:
         return self
 
     def shutdown(self, timeout: float = 30.0) -> None:
+        """Stop every node's work, the executors, then destroy the nodes and the own context.
+
+        Each step runs for every node and whatever an earlier one raised: a node whose
+        ``prepare_shutdown`` or ``destroy_node`` raises (rclpy's destroy of a context gone) is
+        one warning line and the next node is still destroyed; the context is shut down last.
+        The first such error is raised at the end (a stop signal: at once, after the rest).
+        """
+        errors: list[BaseException] = []
         for node in self.nodes:  # let long callbacks (a plan) end before the executor stops:
             prepare = getattr(node, "prepare_shutdown", None)  # rclpy's executor shutdown does
             if prepare is not None:  # not wait for a running callback before destroying its
-                prepare(timeout)  # wake-up guard condition
+                _each(errors, node, "prepare_shutdown", prepare, timeout)  # wake-up guard
         if self.executor is not None:
-            self.executor.shutdown(timeout_sec=timeout)
-        for node in self.nodes:
-            node.destroy_node()
-        self.nodes = []
+            _each(errors, None, "the executors' shutdown", self.executor.shutdown, timeout)
+        nodes, self.nodes = self.nodes, []
+        for node in nodes:
+            _each(errors, node, "destroy_node", node.destroy_node)
         if self.own_context:
-            self.context.try_shutdown()
+            _each(errors, None, "the context's shutdown", self.context.try_shutdown)
+        if errors:  # a stop signal first: the command ends as stopped
+            stops = [exc for exc in errors if not isinstance(exc, Exception)]
+            raise (stops or errors)[0]
+
+    def _refused_shutdown(self) -> None:
+        """:meth:`shutdown` after a refused or stopped start; its own error is only said.
+
+        The refusal (or the Ctrl-C) is what the caller must see, never an error of the clean-up
+        after it; a stop signal during the clean-up is raised after it (``stop_signals_held``).
+        """
+        from rclpy.logging import get_logger
+
+        with stop_signals_held():  # every node destroyed and thread ended, never cut halfway
+            try:
+                self.shutdown()
+            except Exception as exc:  # noqa: BLE001 - said; the refusal is raised, not this
+                get_logger("vjepa_ros.launch").warning(
+                    f"start refused; shutting down what it made failed: "
+                    f"{type(exc).__name__}: {exc}")
 
     def __enter__(self) -> Launch:
         return self
 
     def __exit__(self, *exc) -> None:
         self.shutdown()
+
+
+def _each(errors: list, node, step: str, call, *args) -> None:
+    """Call ``call(*args)``; an exception is appended to ``errors`` and said in one warning line.
+
+    ``node``: whose step it is (its logger says it), None for the launch's own steps. A stop
+    signal (KeyboardInterrupt) is appended too, not said: :meth:`Launch.shutdown` goes on with
+    the other nodes and raises it at the end.
+    """
+    try:
+        call(*args)
+    except BaseException as exc:  # noqa: BLE001 - the other nodes are still shut down
+        errors.append(exc)
+        if isinstance(exc, Exception):
+            from rclpy.logging import get_logger
+
+            logger = node.get_logger() if node is not None else get_logger("vjepa_ros.launch")
+            logger.warning(f"shutdown: {step} failed ({type(exc).__name__}: {exc}); "
+                           "the other nodes are shut down still")
 
 
 def _prefixed(exc: BaseException, name: str, sources: dict | None = None,

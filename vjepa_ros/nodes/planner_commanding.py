@@ -89,6 +89,17 @@ class PlannerCommanding:
         if goals is not None:  # a hand still closing or opening stops where it is
             goals.cancel()
 
+    def commands_pending(self) -> bool:
+        """Tell whether what :meth:`stop_commanding` stopped still needs the node's executor.
+
+        True while a GripperCommand goal canceled on its way awaits its acceptance: its cancel
+        is sent as the executor takes that acceptance (``GripperGoals.cancel_pending``). The
+        spinners (``spinning.NodeSpinner``, ``node_runner.run_node``) spin on until it is False,
+        for at most ``spinning.SETTLE_S``, before they stop the executor.
+        """
+        goals = getattr(self, "gripper_action", None)
+        return goals is not None and goals.cancel_pending()
+
     def prepare_shutdown(self, timeout: float = 30.0) -> bool:
         """:meth:`stop_commanding`, then wait up to ``timeout`` [s] in all for the worker's end.
 

@@ -55,6 +55,7 @@ from vjepa_ros.nodes.input_watch import (
     InputWatch,
     InputWatches,
 )
+from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_commanding import PlannerCommanding
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
@@ -75,7 +76,7 @@ from vjepa_ros.robot.joint_states import JointStateReader
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.threads import set_gil_switch_interval, set_torch_threads
+from vjepa_ros.threads import FoundThreadSettings, set_gil_switch_interval, set_torch_threads
 
 # [s] wall time (at least three stream periods) without a stream tick before the steady clock
 # ticks it (``PlannerNode._stream_watchdog``)
@@ -119,6 +120,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         from vjepa_ros.robot.targets import ACTION_LABELS
 
         self.action_labels = " ".join(ACTION_LABELS)
+        self.found_threads = FoundThreadSettings()  # the process's: restored at destroy_node
         self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
         self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
@@ -390,8 +392,17 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self.setpoints.publish(out if current else None)
 
     def destroy_node(self) -> None:
-        self.prepare_shutdown()
-        super().destroy_node()
+        # a failing end of the worker or helper: said, and the node destroyed anyway
+        destroy_after(self, self._end_work, super().destroy_node, "ending the planning work")
+
+    def _end_work(self) -> None:
+        """:meth:`prepare_shutdown`, then the process's thread settings as the start found them."""
+        try:
+            self.prepare_shutdown()
+        finally:
+            found = getattr(self, "found_threads", None)  # None: refused before it set them
+            if found is not None:
+                found.restore()
 
 
 def main(args=None) -> int:

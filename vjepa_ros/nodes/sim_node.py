@@ -56,6 +56,7 @@ from std_srvs.srv import Trigger
 from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
+from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
@@ -413,12 +414,14 @@ class SimNode(Node):
                 f"({self._reset_stamp:.3f} s): sent before it, it would take the arm back to "
                 "where it was (commands stamped later are followed)")
 
-    def destroy_node(self):
+    def destroy_node(self) -> None:
+        destroy_after(self, self._close_runner, super().destroy_node, "closing the simulator")
+
+    def _close_runner(self) -> None:
         runner = getattr(self, "runner", None)  # None when the start was refused before it
         if runner is not None:
             with self.lock:
                 runner.close()
-        return super().destroy_node()
 
 
 def main(args=None) -> int:

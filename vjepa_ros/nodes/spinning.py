@@ -33,7 +33,9 @@ executor shutdown; the spinner destroys it once the thread has ended. Before any
 it has one: the planner's worker thread plans and sends gripper commands outside the executor,
 and between a Ctrl-C and the owner's ``prepare_shutdown`` (``Launch.shutdown``) it could still
 command the arm with the stream timer already stopped (breaker54f); nothing is commanded once a
-shutdown began.
+shutdown began. The executors then spin on (at most :data:`SETTLE_S`) while a node's
+``commands_pending()`` is true: a gripper goal canceled on its way is canceled when its
+acceptance is taken, on the executor (:func:`settle`).
 
 At exit: a spinner still running when the interpreter exits (a script that returned or was
 stopped without ``shutdown``) left its daemon threads inside rclpy's wait, and the exit ended in
@@ -46,12 +48,17 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 import weakref
+from collections.abc import Callable
 
 from vjepa_ros.terminate import stop_signals_held
 
 POLL_S = 0.2  # [s] how often the foreground spin looks at the threads (and its ``until``)
 EXIT_TIMEOUT_S = 5.0  # [s] how long the exit handler waits for each spin thread to end
+# [s] at most how long a shutdown spins on after stop_commanding for what it still needs from the
+# executors (``commands_pending``: a gripper goal canceled on its way, its acceptance to take)
+SETTLE_S = 2.0
 _RUNNING: weakref.WeakSet = weakref.WeakSet()  # started spinners, for the exit handler
 
 
@@ -149,6 +156,9 @@ class NodeSpinner:
             executors, threads = list(self.executors), list(self.threads)
         _RUNNING.discard(self)
         _stop_commanding(executors)  # nothing commanded while the executors stop
+        if any(thread.is_alive() for thread in threads):  # they still spin: let them take
+            settle(_nodes(executors), lambda: time.sleep(0.01),  # what the stop still needs
+                   SETTLE_S if timeout_sec is None else min(SETTLE_S, timeout_sec))
         for executor in executors:
             self._stop(executor, timeout_sec)
         current = threading.current_thread()
@@ -206,17 +216,42 @@ def _shutdown_running() -> None:
         spinner.shutdown(timeout_sec=EXIT_TIMEOUT_S)
 
 
+def settle(nodes, wait: Callable[[], object], bound_s: float = SETTLE_S) -> bool:
+    """Call ``wait()`` until no node of ``nodes`` has ``commands_pending()`` true, or ``bound_s``.
+
+    After ``stop_commanding``: the planner's cancel of a gripper goal still on its way is sent
+    when its executor takes the goal's acceptance, so the executor must spin on a little before
+    it stops (breaker54h's defect 4). ``wait``: a short sleep while the executors spin on their
+    threads, one ``spin_once`` where the caller spins itself (``node_runner.run_node``).
+    Returns whether every node settled; a ``wait`` that raises (the context shut down) ends it.
+    """
+    pending = [node for node in nodes if hasattr(node, "commands_pending")]
+    deadline = time.monotonic() + bound_s
+    while any(node.commands_pending() for node in pending):
+        if time.monotonic() >= deadline:
+            return False
+        try:
+            wait()
+        except Exception:  # noqa: BLE001 - nothing spins any more: nothing to wait for
+            return False
+    return True
+
+
+def _nodes(executors) -> list:
+    """Return the nodes of ``executors``, in order."""
+    return [node for executor in list(executors) for node in executor.get_nodes()]
+
+
 def _stop_commanding(executors) -> None:
     """Call ``stop_commanding()`` of each node of ``executors`` that has one (module docstring).
 
     The planner's worker thread plans and sends gripper commands outside any executor: a node
     whose executor stopped could still command until its owner's ``prepare_shutdown``.
     """
-    for executor in list(executors):
-        for node in executor.get_nodes():
-            stop = getattr(node, "stop_commanding", None)
-            if stop is not None:
-                stop()
+    for node in _nodes(executors):
+        stop = getattr(node, "stop_commanding", None)
+        if stop is not None:
+            stop()
 
 
 def _nothing() -> None:
