@@ -153,6 +153,36 @@ def test_the_arms_own_states_delivered_out_of_order_pass_and_change_nothing():
     assert watch.landed() is None
 
 
+def test_the_verdict_says_which_states_were_not_taken_in_order():
+    # judge() answers what problem() says and whether the state is behind (judged at its stamp,
+    # or on a clock stepped back awaiting confirmation): the session keeps such a state in place
+    # (input_episodes._same_time). A late delivery 30 ms behind, a glitch 0.3 s behind, a clock
+    # stepped back 0.2 s under the moving arm (until the states after confirm the step).
+    watch, told = JumpWatch(), JumpWatch()
+    stamp, arrival, xyz, seen = 0.0, 0.0, START[:3].copy(), []
+
+    def judge(pose, when, arrived):
+        verdict = watch.judge(pose, when, arrived)
+        assert verdict.problem == told.problem(pose, when, arrived)  # one rule, two views
+        seen.append(verdict.behind)
+        return verdict
+
+    for _ in range(100):  # 0.2 m/s along x at 100 Hz
+        stamp, arrival, xyz = stamp + 0.01, arrival + 0.01, xyz + [0.002, 0, 0]
+        assert judge(at(xyz), stamp, arrival) == ("", False)
+    assert judge(at(xyz - [0.006, 0, 0]), stamp - 0.03, arrival + 0.001) == ("", True)
+    stamp, arrival, xyz = stamp + 0.01, arrival + 0.01, xyz + [0.002, 0, 0]
+    assert judge(at(xyz), stamp, arrival) == ("", False)
+    glitch = judge(at(xyz + [0, 0, 0.15]), stamp - 0.3, arrival + 0.002)
+    assert "jumps" in glitch.problem and glitch.behind
+    stamp -= 0.2  # the driver's clock stepped back 0.2 s under the arm
+    for k in range(40):
+        stamp, arrival, xyz = stamp + 0.01, arrival + 0.01, xyz + [0.002, 0, 0]
+        assert judge(at(xyz), stamp, arrival).problem == "", k
+    assert seen[-40] and not seen[-1]  # behind until confirmed, then in order again
+    assert watch.landed() is None
+
+
 @pytest.mark.parametrize("back_s", [0.05, 0.3, 0.9])
 def test_a_pose_stamped_in_the_past_is_judged_against_the_arm_then_and_opens_no_jump(back_s):
     watch, stamp, xyz = JumpWatch(), 0.0, START[:3].copy()

@@ -131,7 +131,7 @@ class InputEpisodes(NewWorlds):
         self._clock_falls.observe(self.clock_offset(),
                                   time.monotonic() if arrival is None else arrival)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
-        jump = self._jumps.problem(state, stamp, arrival) if valid else ""
+        jump, behind = self._jumps.judge(state, stamp, arrival) if valid else ("", False)
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "
@@ -140,7 +140,7 @@ class InputEpisodes(NewWorlds):
                 f"{RECOVERY_S:g} s")
             return
         latest = self.inputs.latest_state()
-        late = valid and self._jumps.behind and self._same_time(latest, stamp, now)
+        late = behind and self._same_time(latest, stamp, now)
         if not late and latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
             self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
@@ -167,7 +167,7 @@ class InputEpisodes(NewWorlds):
                     self._arm_teleported(landing, state)
 
     def _same_time(self, latest: Stamped | None, stamp: float, now: float) -> bool:
-        """Tell whether a state judged at its stamp (``JumpWatch.behind``) is of this time.
+        """Tell whether a state judged at its stamp (``jump_watch.Verdict``'s behind) is now.
 
         Such a state (a late delivery, a relay, a clock step not yet confirmed) is put in its
         place by stamp, not made a new history (each relayed state wiped it: breaker53i) — unless

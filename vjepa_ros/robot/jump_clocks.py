@@ -67,14 +67,15 @@ class JumpClocks:
     """
 
     def _restamp(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float | None,
-                 last: tuple | None) -> tuple[float, str | None, bool]:
+                 last: tuple | None) -> tuple[float, str | None, bool, bool]:
         """Judge a state (xyz [3] m, quaternion [4]) against a clock stepped back under the arm.
 
         ``stamp`` [s]: on the watch's clock (the stamp plus ``_shift``). Returns (its stamp on
-        the watch's clock, the verdict, whether to start afresh at it); the verdict is None to
-        judge the state on (in order, or beyond :data:`NEW_WORLD_S` back: the clock rules'),
-        else "" or :meth:`_out_of_order`'s (nothing else changes). Sets ``behind``: the state
-        is one the watch does not take in order (its verdict given here, or another clock's).
+        the watch's clock, the verdict, whether to start afresh at it, whether it is behind);
+        the verdict is None to judge the state on (in order, or beyond :data:`NEW_WORLD_S`
+        back: the clock rules'), else "" or :meth:`_out_of_order`'s (nothing else changes).
+        Behind: the state is one the watch does not take in order (its verdict given here, or
+        another clock's; ``jump_watch.Verdict.behind``).
 
         A state stamped before the newest ``last`` that continues it over their arrival gap
         (within the jump limits over the time since the newest arrived; the state right after
@@ -98,7 +99,7 @@ class JumpClocks:
         widened the next own state's interval by the lag, per switch: a 0.5 m teleport
         hidden, a glitch passed; breaker53i).
         """
-        stepped, self._stepped, self.behind = self._stepped, None, False
+        stepped, self._stepped = self._stepped, None
         previous, self._arrived = self._arrived, arrival
         if stepped is not None and last is not None and arrival is not None and \
                 self._on_step(stamp, arrival, last, stepped):
@@ -111,12 +112,11 @@ class JumpClocks:
                     return self._await_step(stepped, stamp, last)
                 if stepped.step > self.NEW_WORLD_S:
                     self._elsewhere_since = None
-                    return stamp, None, True
+                    return stamp, None, True, False
                 self._shift += stepped.step
-                return stamp + stepped.step, None, False
+                return stamp + stepped.step, None, False, False
         if last is None or stamp >= last[0] - self.REPEAT_S:
-            return stamp, None, False
-        self.behind = True
+            return stamp, None, False, False
         gap = None if arrival is None or last[2] is None else arrival - last[2]
         usual = self._usual_gap()
         # right after the newest (a burst's gap, a stall), or at a usual gap: not widened by
@@ -127,17 +127,17 @@ class JumpClocks:
             return self._await_step(_Step(last[0] + gap - stamp, arrival, stamp, arrival, xyz,
                                           turn, 1), stamp, last)
         if stamp < last[0] - self.NEW_WORLD_S:
-            return stamp, None, False
+            return stamp, None, False, True
         self._elsewhere_since = None
-        return stamp, self._out_of_order(xyz, turn, stamp, last[0]), False
+        return stamp, self._out_of_order(xyz, turn, stamp, last[0]), False, True
 
     def _await_step(self, stepped: _Step, stamp: float, last: tuple) -> tuple:
         """Keep ``stepped`` awaiting its confirmation; return ``_restamp``'s answer meanwhile."""
-        self._stepped, self.behind = stepped, True
+        self._stepped = stepped
         if stamp < last[0] - self.NEW_WORLD_S:
-            return stamp, None, False  # another clock's, for _elsewhere to refuse
+            return stamp, None, False, True  # another clock's, for _elsewhere to refuse
         self._elsewhere_since = None
-        return stamp, "", False
+        return stamp, "", False, True
 
     @staticmethod
     def _on_step(stamp: float, arrival: float, last: tuple, stepped: _Step) -> bool:

@@ -44,8 +44,9 @@ from vjepa_ros.robot.tcp_quaternions import (
 )
 
 __all__ = ["ADOPT_S", "JumpWatch", "LAND_ACCEL_M_S2", "LAND_ANGULAR_ACCEL_RAD_S2",
-           "LAND_SPEED_SPREAD", "LEAP_S", "Landing", "SAMPLES", "SAMPLE_S", "_Excursion",
-           "_Sample", "_angle", "_exp", "_inverse", "_product", "_quaternion", "_rotation_vector"]
+           "LAND_SPEED_SPREAD", "LEAP_S", "Landing", "SAMPLES", "SAMPLE_S", "Verdict",
+           "_Excursion", "_Sample", "_angle", "_exp", "_inverse", "_product", "_quaternion",
+           "_rotation_vector"]
 
 
 class Landing(typing.NamedTuple):
@@ -53,6 +54,15 @@ class Landing(typing.NamedTuple):
 
     moved_m: float  # [m] the jumps' position changes added up
     turned_rad: float  # [rad] the angle of the jumps' rotations composed
+
+
+class Verdict(typing.NamedTuple):
+    """:meth:`JumpWatch.judge`'s answer about one state."""
+
+    problem: str  # why the state is a jump ("" when it is not)
+    # not taken in order: judged at its stamp against the arm's states there, or on a clock
+    # stepped back whose step is not confirmed yet, or another clock's (refused)
+    behind: bool
 
 
 class JumpWatch(JumpClocks, JumpMotion):
@@ -134,9 +144,9 @@ class JumpWatch(JumpClocks, JumpMotion):
     (:meth:`_toggle`, ``_Course.takes_back`` without the stamp jitter), also a lone state's way
     back, which is refused but adds nothing; again and again while two sources alternate.
 
-    :meth:`problem` is called by the state callback alone, without a lock; :meth:`forget` may
-    come from another thread (a bag player stopped): one lost in a race leaves a recorded pose
-    to compare the next state with, at worst a 1 s hold (safe side).
+    :meth:`judge` (:meth:`problem`) is called by the state callback alone, without a lock;
+    :meth:`forget` may come from another thread (a bag player stopped): one lost in a race
+    leaves a recorded pose to compare the next state with, at worst a 1 s hold (safe side).
     """
 
     NEW_WORLD_S = 1.0  # [s] a step back in the stamps this long starts afresh
@@ -167,8 +177,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._shift = 0.0  # [s] added to the stamps: the steps back of a continuing arm's clock
         self._stepped: _Step | None = None  # a step back awaiting its confirmation (_restamp)
         self._arrived: float | None = None  # [s] the latest state's arrival (_restamp)
-        # the latest state was not taken in order: judged at its stamp, or a step's unconfirmed
-        self.behind = False
         self._run_start: float | None = None  # [s] time of the current run's first own state
         # the newest state's pose's first state: (time [s], xyz [m], quaternion [4])
         self._began: tuple[float, np.ndarray, np.ndarray] | None = None
@@ -196,21 +204,30 @@ class JumpWatch(JumpClocks, JumpMotion):
     def problem(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> str:
         """Return why finite ``state`` [7] at ``stamp`` [s] is a jump ("" when it is not).
 
+        :meth:`judge`'s ``problem`` alone (for a caller that keeps no state out of order).
+        """
+        return self.judge(state, stamp, arrival).problem
+
+    def judge(self, state: np.ndarray, stamp: float, arrival: float | None = None) -> Verdict:
+        """Judge finite ``state`` [7] at ``stamp`` [s]: whether it is a jump, and in order.
+
         ``arrival`` [s]: when it arrived on the caller's steady clock (None: not timed; the
-        stamps alone then). The text: ``jumps 0.150 m in 10 ms, faster than an arm moves
-        (3 m/s)``.
+        stamps alone then). :class:`Verdict`: the problem's text (``jumps 0.150 m in 10 ms,
+        faster than an arm moves (3 m/s)``; "" when it is none) and whether the state is
+        behind (not taken in order: see the class docstring's **Out of order**).
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         last = self._last
-        stamp, late, adopted = self._restamp(xyz, turn, stamp + self._shift, arrival, last)
+        stamp, late, adopted, behind = self._restamp(xyz, turn, stamp + self._shift, arrival,
+                                                     last)
         if late is None and not adopted and last is not None and arrival is not None and \
                 last[2] is not None:
             elsewhere = self._elsewhere(xyz, turn, stamp, arrival, last)
             if elsewhere:
-                return elsewhere
+                return Verdict(elsewhere, behind)
             adopted = elsewhere == ""
         if not adopted and late is not None:
-            return late
+            return Verdict(late, behind)
         if adopted or last is None or stamp < last[0] - self.NEW_WORLD_S:
             stamp, self._shift = stamp - self._shift, 0.0
             self._last = (stamp, xyz, arrival, turn, stamp)
@@ -223,7 +240,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             # hold across it said a second one at its end; session 47's review)
             self._net, self._open, self._jump_held, self._undid = None, [], 0, None
             self._held_pose = None
-            return ""
+            return Verdict("", behind)
         after_jump, jump_held = self._jump_held == 1, self._jump_held
         gap = None if arrival is None or last[2] is None else abs(arrival - last[2])
         interval = abs(stamp - last[0])
@@ -300,7 +317,7 @@ class JumpWatch(JumpClocks, JumpMotion):
                 self._run += 1
                 self._await_put_back(net, opened_before, last, xyz, turn, time)
             self._remember(_Sample(time, stamp, xyz, turn, self._run))
-            return ""
+            return Verdict("", behind)
         # a jump away: added up, and open until a state lands back; a way back (a glitch's, a
         # lone state's) adds nothing but is open all the same, to be undone by a state back where
         # it left: that restores the net before it (a stale copy of the old pose between a
@@ -317,7 +334,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._net = (net[0] + (xyz - last[1]),
                          _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
-        return kick or self._words(moved, turned, interval, jumped)
+        return Verdict(kick or self._words(moved, turned, interval, jumped), behind)
 
     @staticmethod
     def _words(moved: float, turned: float, interval: float, jumped: bool) -> str:
@@ -441,6 +458,6 @@ class JumpWatch(JumpClocks, JumpMotion):
         self._first_pose = True
         self._open, self._jump_held, self._lone, self._back = [], 0, None, None
         self._undid = self._held_pose = None
-        self._shift, self._stepped, self.behind, self._arrived = 0.0, None, False, None
+        self._shift, self._stepped, self._arrived = 0.0, None, None
         self._intervals.clear()
         self._samples.clear()
