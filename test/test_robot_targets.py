@@ -320,8 +320,9 @@ def stream_ticks(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
     The measured pose follows the set-point with a first-order ``lag`` (0: the arm stands still).
     Each proposal is made safe by ``filter_target`` against the measured pose of that moment and
     given to the streamer with that pose as its anchor. Yield per tick (set-point [7], that
-    newest anchor [7], the anchor in force [7] and its reach [m], whether the newest waits,
-    the velocity [3] [m/s]).
+    newest anchor [7], the anchor in force [7] and its reach [m], whether the newest waits
+    (the anchor in force is not it, clamped into the box as the streamer keeps it), the
+    velocity [3] [m/s]).
     """
     from vjepa_ros.robot.safety import filter_target
 
@@ -332,11 +333,12 @@ def stream_ticks(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
         decision = filter_target(measured, proposal, limits)
         assert decision.accepted, decision.reason
         anchor = measured.copy()
+        boxed = np.concatenate([np.clip(anchor[:3], *limits.box), anchor[3:]])
         streamer.set_target(decision.target, anchor=anchor)
         for _ in range(ticks):
             setpoint = streamer.step(dt)
             yield (setpoint, anchor, streamer.anchor.copy(), streamer.reach_m,
-                   streamer.waiting_anchor is not None, streamer.velocity.copy())
+                   not np.array_equal(streamer.anchor, boxed), streamer.velocity.copy())
             if lag:
                 measured[:3] += (setpoint[:3] - measured[:3]) * lag
                 measured[3:6] = setpoint[3:6]

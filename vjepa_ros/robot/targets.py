@@ -112,14 +112,6 @@ class SetpointStreamer:
     def active(self) -> bool:
         return self.setpoint is not None
 
-    @property
-    def waiting_anchor(self) -> np.ndarray | None:
-        """Return the newest anchor [7] (in the box) while it waits for a trailing arm, else None.
-
-        While one waits (``set_target``), :attr:`anchor` and :attr:`reach_m` are those of before.
-        """
-        return None if self._pending is None else self._pending[0].copy()
-
     def reset(self, state) -> None:
         """Start at the measured pose ``state`` [7], its position clamped into the workspace box.
 
@@ -155,7 +147,8 @@ class SetpointStreamer:
         moving outward too fast to brake in the room left: ``anchor_lag.settles``) with an
         anchor on its recent path (``anchor_lag.trails``: the arm lags it) keeps the reach of
         before and heads for the target's nearest pose within it, braking within the limits;
-        the new anchor and the target are taken once it can keep within them (breaker52j). A
+        the new anchor and the target are taken once it can keep within them (breaker52j;
+        meanwhile :attr:`anchor` and :attr:`reach_m` are those of before). A
         set-point outside the reach of an anchor off its path (the arm was moved or pushed
         away) restarts at the anchor, at rest, instead of being pulled into the reach.
         """
