@@ -2,9 +2,9 @@
 
 Usage: ``python benchmarks/bench_reach_stop.py [--ticks N]``. The arm trails the set-point
 by 5, 10, 20 or 30 ticks (10 ms), plans every 1, 5, 10 or 25 ticks, seeds 0-3: 64 combinations
-per set of limits; translation (``test_breaker52j.lagging_arm``) with a 6 mm reach at 0.5 m/s
+per set of limits; translation (``trailing_arm.lagging_arm``) with a 6 mm reach at 0.5 m/s
 and 5 m/s² ("small reach") or 5 cm at 1 m/s and 10 m/s² ("fast"), rotation
-(``test_breaker52j.turning_arm``) with the 0.35 rad reach ("0.35 rad") or 0.1 rad at 2.5 rad/s
+(``trailing_arm.turning_arm``) with the 0.35 rad reach ("0.35 rad") or 0.1 rad at 2.5 rad/s
 and 25 rad/s² ("0.1 rad"): 256 in all, ``--ticks`` each (200). Prints each set's worst ratio
 (speed, acceleration, angular speed, angular acceleration over its limit) and its combination;
 exits 1 when one exceeds the limits (``FLOAT``: the 1 nm landing snap). About 45 s of CPU;
@@ -20,13 +20,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "test"))  # the sweep's streams: test_breaker52j
 
 import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
 
 # isort: split
 import numpy as np  # noqa: E402
-from test_breaker52j import (  # noqa: E402
+
+from benchmarks.trailing_arm import (  # noqa: E402
     DT,
     FAST,
     FAST_TURNS,
@@ -35,7 +35,6 @@ from test_breaker52j import (  # noqa: E402
     rates,
     turning_arm,
 )
-
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
 

@@ -5,8 +5,9 @@ only a pose off its recent path (a push) restarts it. ROS-free, CPU.
 """
 
 import numpy as np
-from test_breaker52j import DT, SLACK, START, lagging_arm, rates
+from test_breaker52j import SLACK
 
+from benchmarks.trailing_arm import DT, START, lagging_arm, rates
 from vjepa_ros.robot.anchor_lag import settles, trails
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer, poses_apart

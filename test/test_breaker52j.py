@@ -63,57 +63,24 @@ from scipy.spatial.transform import Rotation
 from test_breaker50d import SequencePlanner
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
+from benchmarks.trailing_arm import (  # the trailing arm's streams (the benchmark's too)
+    DT,
+    FAST,
+    FAST_TURNS,
+    SMALL_REACH,
+    START,
+    lagging_arm,
+    rates,
+    rot,
+    turning_arm,
+)
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 from vjepa_ros.robot.targets import SetpointStreamer, poses_apart
 
-DT = 0.01  # the default stream period [s]
 SLACK = 1.02  # float rounding and the landing rule's 1 % (velocity_ramp.LANDING_SLACK)
-START = np.array([0.5, 0.0, 0.4, math.pi, 0.0, 0.0, 0.0])  # hand down, mid-box
-
-
-def rot(angles) -> Rotation:
-    return Rotation.from_euler("xyz", angles)
-
-
-def rates(setpoints, stamps):
-    """Return (speeds [N], angular speeds [N], accelerations [N-1], angular [N-1]) of a stream."""
-    points, stamps = np.asarray(setpoints), np.asarray(stamps, dtype=np.float64)
-    gaps = np.diff(stamps)
-    velocity = np.diff(points[:, :3], axis=0) / gaps[:, None]
-    spin = np.array([(rot(b[3:6]) * rot(a[3:6]).inv()).as_rotvec()
-                     for a, b in zip(points[:-1], points[1:], strict=True)]) / gaps[:, None]
-    accel = np.linalg.norm(np.diff(velocity, axis=0), axis=1) / gaps[1:]
-    spin_accel = np.linalg.norm(np.diff(spin, axis=0), axis=1) / gaps[1:]
-    return (np.linalg.norm(velocity, axis=1), np.linalg.norm(spin, axis=1), accel, spin_accel)
-
-
-def lagging_arm(seed: int, limits: SafetyLimits, lag_ticks: int, every: int, ticks: int = 400):
-    """Stream random plans from an arm ``lag_ticks`` behind the set-point; (restarts, points).
-
-    Every ``every`` ticks a plan 5 cm (normal, per axis) from the measured arm goes through
-    ``filter_target`` and ``set_target(anchor=arm)``; ticks of 10 ms.
-    """
-    rng = np.random.default_rng(seed)
-    streamer = SetpointStreamer(limits)
-    streamer.reset(START)
-    points, restarts = [START.copy()], 0
-    for tick in range(ticks):
-        arm = points[max(0, len(points) - 1 - lag_ticks)]
-        if tick % every == 0:
-            proposed = arm.copy()
-            proposed[:3] += rng.normal(0, 0.05, 3)
-            before = streamer.setpoint.copy()
-            streamer.set_target(filter_target(arm, proposed, limits).target, anchor=arm)
-            restarts += not np.array_equal(before, streamer.setpoint)
-        points.append(streamer.step(DT))
-    return restarts, np.array(points)
-
-
-SMALL_REACH = SafetyLimits(max_step_m=0.006, workspace_tolerance_m=0.002, max_speed_m_s=0.5,
-                           max_accel_m_s2=5.0)
 
 
 def test_a_trailing_arm_never_has_the_set_point_jump_back_onto_it():
@@ -142,29 +109,6 @@ def test_a_trailing_arm_on_few_plans_keeps_the_set_point_within_the_limits():
     assert restarts == 0
     assert speed.max() <= SMALL_REACH.max_speed_m_s * SLACK
     assert accel.max() <= SMALL_REACH.max_accel_m_s2 * SLACK
-
-
-FAST_TURNS = SafetyLimits(max_angular_speed_rad_s=2.5, max_angular_accel_rad_s2=25.0)
-
-
-def turning_arm(seed: int, limits: SafetyLimits, lag_ticks: int, every: int, ticks: int = 400):
-    """Stream random turns (0.3 rad normal per axis) from an arm ``lag_ticks`` behind; points.
-
-    As :func:`lagging_arm`, rotation only: the plans' position is the arm's.
-    """
-    rng = np.random.default_rng(seed)
-    streamer = SetpointStreamer(limits)
-    streamer.reset(START)
-    points = [START.copy()]
-    for tick in range(ticks):
-        arm = points[max(0, len(points) - 1 - lag_ticks)]
-        if tick % every == 0:
-            proposed = arm.copy()
-            proposed[3:6] = (Rotation.from_rotvec(rng.normal(0, 0.3, 3))
-                             * rot(arm[3:6])).as_euler("xyz")
-            streamer.set_target(filter_target(arm, proposed, limits).target, anchor=arm)
-        points.append(streamer.step(DT))
-    return np.array(points)
 
 
 def test_a_turn_re_anchored_on_a_trailing_arm_brakes_within_the_limit():
@@ -219,9 +163,6 @@ def continuous_zig_zag(limits: SafetyLimits, lag_ticks: int, ticks: int = 60):
             session.observe_image(frame(100 + tick), clock.now)
         session.plan_step()
     return np.array(published), np.array(stamps)
-
-
-FAST = SafetyLimits(max_speed_m_s=1.0, max_accel_m_s2=10.0, max_step_m=0.05)
 
 
 def test_continuous_plans_from_a_trailing_arm_never_jump_the_set_point():

@@ -1,13 +1,14 @@
 """The set-point's straight stop kept within the curved reach (robot/reach_stop.py): mend53a.
 
-Session 52's sweep of a trailing arm (:func:`test_breaker52j.lagging_arm`: two sets of limits
-a lab may set, the arm 5-30 ticks behind, plans every 1-25 ticks, 4 seeds: 128 combinations)
-left 2 where the set-point's acceleration exceeded the limit at the reach ball's curved surface
-while a new anchor waited (1.22x and 2.02x: the face braking brakes against the tangent plane,
-the surface curves toward a set-point moving across it). The whole sweep, and the rotation's
-(:func:`test_breaker52j.turning_arm`, 128 more), is ``benchmarks/bench_reach_stop.py`` (about
-45 s of CPU: it prints each set's worst ratio to the limits and fails beyond them); here every
-lag, plan rate and seed of each set once, and the two combinations that failed. ROS-free, CPU.
+Session 52's sweep of a trailing arm (:func:`benchmarks.trailing_arm.lagging_arm`: two sets of
+limits a lab may set, the arm 5-30 ticks behind, plans every 1-25 ticks, 4 seeds: 128
+combinations) left 2 where the set-point's acceleration exceeded the limit at the reach ball's
+curved surface while a new anchor waited (1.22x and 2.02x: the face braking brakes against the
+tangent plane, the surface curves toward a set-point moving across it). The whole sweep, and
+the rotation's (``trailing_arm.turning_arm``, 128 more), is ``benchmarks/bench_reach_stop.py``
+(about 45 s of CPU: it prints each set's worst ratio to the limits and fails beyond them); here
+every lag, plan rate and seed of each set once, and the two combinations that failed. ROS-free,
+CPU.
 """
 
 import math
@@ -15,8 +16,8 @@ import math
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
-from test_breaker52j import DT, START, rot
 
+from benchmarks.trailing_arm import DT, START, rot
 from conftest import load_benchmark
 from vjepa_ros.robot.reach_stop import kept_stoppable, stops_inside, turn_stops_inside
 from vjepa_ros.robot.targets import SetpointStreamer
