@@ -11,7 +11,9 @@ from test_robot_goals import START, make_session, observe
 from test_robot_mpc import tiny_world_model
 
 from vjepa_ros.robot.frame_rest import (
+    RATE_INTERVALS,
     REST_BEFORE_FRAME_S,
+    REST_BEFORE_INTERVALS,
     REST_BEFORE_MAX_S,
     REST_TOLERANCE_CLOSEDNESS,
     REST_TOLERANCE_RAD,
@@ -158,3 +160,52 @@ def test_the_look_back_follows_the_stream_s_usual_interval_within_its_bounds():
     paused = list(np.arange(0.0, 0.5, 0.01)) + [0.95]  # a 0.45 s pause: still 100 Hz
     assert look_back(paused, FRAME) == REST_BEFORE_FRAME_S
     assert look_back(list(np.arange(0.0, 1.0, 0.05)) + [1.5, 1.6], FRAME) == pytest.approx(0.1)
+
+
+def scanned_look_back(stamps, frame_stamp: float, max_s: float = REST_BEFORE_MAX_S) -> float:
+    """Return the look-back by a scan of every stamp (the rule before the bisection)."""
+    before = np.asarray([stamp for stamp in stamps if stamp <= frame_stamp][-RATE_INTERVALS - 1:])
+    if len(before) < 2:
+        return REST_BEFORE_FRAME_S
+    interval = float(np.median(np.diff(before)))
+    return min(max(REST_BEFORE_FRAME_S, REST_BEFORE_INTERVALS * interval), max_s)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_bisected_look_back_is_the_scan_s_on_random_histories(seed):
+    """``look_back`` on the buffer's stamps (``stamps_until``) equals the scan of them all.
+
+    Random streams (10-1000 Hz, jittered, repeated stamps, pauses) with late deliveries kept in
+    place (``late``: a relay 0-0.3 s behind, some older than the history: not kept) and clock
+    steps back (a new history), a history of 40-400 states: the kept stamps stay sorted, and
+    at frames anywhere (before the first state, on a stamp, between, after the newest) both
+    rules give the same look-back.
+    """
+    rng = np.random.default_rng(seed)
+    inputs = InputBuffer(history=int(rng.integers(40, 400)))
+    stamp, period = 10.0, 1.0 / float(rng.choice([10, 20, 100, 1000]))
+    late_states = 0
+    for _ in range(int(rng.integers(200, 1500))):
+        draw = rng.random()
+        if draw < 0.15 and inputs.states:
+            late_states += 1
+            inputs.observe_state(START, stamp - rng.uniform(0, 0.3), late=True)
+            continue
+        if draw < 0.17:
+            stamp -= rng.uniform(0.5, 2.0)  # a clock stepped back: a new history
+        elif draw < 0.2:
+            stamp += rng.uniform(0.1, 1.0)  # a pause
+        elif draw < 0.9:
+            stamp += period * rng.uniform(0.8, 1.2)  # else a repeated stamp
+        inputs.observe_state(START, stamp)
+    kept = [state.stamp for state in inputs.states]
+    assert kept == sorted(kept) and late_states > 0
+    frames = [kept[0] - 1.0, stamp + 1.0, *rng.choice(kept, 20),
+              *rng.uniform(kept[0] - 0.1, kept[-1] + 0.1, 20)]
+    for frame_stamp in frames:
+        expected = scanned_look_back(kept, frame_stamp)
+        assert look_back(kept, frame_stamp) == expected
+        last = inputs.stamps_until(frame_stamp, RATE_INTERVALS + 1)
+        assert look_back(last, frame_stamp) == expected
+        assert look_back(last, frame_stamp, 0.6) == \
+            scanned_look_back(kept, frame_stamp, 0.6)

@@ -19,6 +19,7 @@ one it holds. ROS-free.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import math
 
@@ -105,7 +106,7 @@ def frame_motion(inputs, frame_stamp: float,
     judged = inputs.states_after(frame_stamp)
     after, before_s = bool(judged), REST_BEFORE_FRAME_S
     if not after:
-        before_s = look_back([state.stamp for state in inputs.states], frame_stamp,
+        before_s = look_back(inputs.stamps_until(frame_stamp, RATE_INTERVALS + 1), frame_stamp,
                              max_look_back_s)
         judged = inputs.states_after(frame_stamp - before_s + 1e-6)  # less than before_s
     if not judged:
@@ -123,15 +124,16 @@ def frame_motion(inputs, frame_stamp: float,
 def look_back(stamps, frame_stamp: float, max_s: float = REST_BEFORE_MAX_S) -> float:
     """Return how long [s] before a frame its states show whether the arm was still at it.
 
-    ``stamps``: the kept robot states' stamps [s], oldest first; ``frame_stamp`` [s]. The
-    longer of :data:`REST_BEFORE_FRAME_S` and :data:`REST_BEFORE_INTERVALS` times the
+    ``stamps``: the kept robot states' stamps [s], oldest first (sorted, ties allowed: the
+    buffer's, ``InputBuffer.stamps_until``; found by bisection, O(log n)); ``frame_stamp``
+    [s]. The longer of :data:`REST_BEFORE_FRAME_S` and :data:`REST_BEFORE_INTERVALS` times the
     stream's interval (the median of its last :data:`RATE_INTERVALS` intervals up to the
     frame), at most ``max_s`` [s] (``safety.max_state_age_s``; default its default,
     :data:`REST_BEFORE_MAX_S`): a 10 Hz stream 0.2 s, 20 Hz 0.1 s, 100 Hz and 1 kHz 0.05 s (a
     frame 0.03 s after the arm stopped, a live camera check's last, passes).
     """
-    before = np.asarray([stamp for stamp in stamps if stamp <= frame_stamp][-RATE_INTERVALS - 1:],
-                        dtype=np.float64)
+    end = bisect.bisect_right(stamps, frame_stamp)
+    before = np.asarray(stamps[max(0, end - RATE_INTERVALS - 1):end], dtype=np.float64)
     if len(before) < 2:
         return REST_BEFORE_FRAME_S
     interval = float(np.median(np.diff(before)))

@@ -287,6 +287,15 @@ class InputBuffer:
         with self._lock:
             return self._states[bisect.bisect_right(self._stamps, stamp, self._start):]
 
+    def stamps_until(self, stamp: float, count: int) -> list[float]:
+        """Return the last ``count`` kept states' stamps [s] at or before ``stamp``, oldest first.
+
+        O(log n + count): the stamps are kept sorted (a late state is put in its place).
+        """
+        with self._lock:
+            end = bisect.bisect_right(self._stamps, stamp, self._start)
+            return self._stamps[max(self._start, end - count):end]
+
     def ages(self, now: float) -> tuple[float | None, float | None]:
         """Return (newest frame age, newest state age) [s] at ``now``; None when none came."""
         with self._lock:
