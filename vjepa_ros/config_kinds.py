@@ -22,6 +22,8 @@ COMMAND_SETTINGS = {
 }
 PARAMETER_FILE = ("a ROS 2 parameter file (for vjepa-ros launch --params-file, like "
                   "config/planner.yaml and config/sim.yaml)")
+SHOWN_KEYS = 20  # unknown keys a refusal names; the rest are counted
+MIN_UNKNOWN = 3  # fewer unknown keys: a typo or a key in the wrong section, not another's file
 
 
 def _name(cls) -> str:
@@ -71,6 +73,3 @@ def looks_like(cls, data: dict, unknown: list[str]) -> str | None:
     return (f"this looks like {best}: {len(unknown)} of its {len(keys)} settings are unknown "
             f"here ({shown}); {advice}")
 
-
-SHOWN_KEYS = 20  # unknown keys a refusal names; the rest are counted
-MIN_UNKNOWN = 3  # fewer unknown keys: a typo or a key in the wrong section, not another's file

@@ -93,18 +93,19 @@ def _steps_enough(steps, every, taken: int, thresholds: CheckThresholds) -> int:
     return len(every)
 
 
-class StaleSteps(dict):
-    """{step: why its frames are stale ("" not)} and ``executed``: {step: Δxyz [3] [m]}.
+@dataclasses.dataclass(frozen=True)
+class StaleSteps:
+    """Which steps' frames are stale, and the motion the frames show where they repeat images.
 
-    ``executed``: the steps whose frame before or after repeats an image taken at another step
-    (a camera publishing each image twice): their motion as the frames show it, from where the
-    frame before's image was taken to where the frame after's was (``camera_check_unchanged``
+    ``reasons``: {step: why its frames are stale ("" not)}. ``executed``: {step: Δxyz [3] [m]}
+    for the steps whose frame before or after repeats an image taken at another step (a camera
+    publishing each image twice): their motion as the frames show it, from where the frame
+    before's image was taken to where the frame after's was (``camera_check_unchanged``
     ``first_seen``), replacing ``s_{k+1} ⊖ s_k``'s position part.
     """
 
-    def __init__(self, reasons: dict, executed: dict):
-        super().__init__(reasons)
-        self.executed = executed
+    reasons: dict[int, str]
+    executed: dict[int, np.ndarray]
 
 
 def unchanged_steps(recording: Recording, thresholds: CheckThresholds, config) -> StaleSteps:
@@ -199,7 +200,8 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     try:
         result = check_motions(executed, inferred, thresholds, explained, repeat,
                                (cem.samples, cem.iterations),
-                               unchanged=[unchanged[r["step"]] for r in report["steps"]],
+                               unchanged=[unchanged.reasons[r["step"]]
+                                          for r in report["steps"]],
                                image_topic=recording.image_topic)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
