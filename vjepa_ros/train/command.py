@@ -237,7 +237,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     Under torchrun every rank runs this; rank 0 alone prints (errors: every rank, prefixed with
     its rank; a rank whose collective failed because another rank ended prints nothing, exit 1:
-    that rank's line names the cause, ``distributed.another_rank_ended``).
+    that rank's line names the cause, ``distributed.another_rank_ended``; a data refusal every
+    rank reaches alike, no usable source among short ones, once, by rank 0, when every rank
+    refused in the same words, else each refusing rank its own: ``distributed.refuse_together``).
     """
     trainer, topology, config = None, None, None  # topology: once the process group is up
     bars = False  # progress bars on: a stop line first ends the bar's line
@@ -271,12 +273,21 @@ def cmd_train(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError, ImportError, MemoryError) as exc:
         if _another_rank_ended(topology, exc):
             return 1  # the collective's raw words: the rank that ended says why, not this one
+        line = _rank_refusal(exc)  # the ranks' refusal: once, or each rank's own
+        if line is not None:
+            return command_ended("vjepa-ros train", exc, message=line) if line else 1
         rank = f"rank {topology.rank}: " if topology is not None and topology.distributed else ""
         return command_ended("vjepa-ros train", exc,
                              message=f"{rank}{error_text(exc, trainer, config)}")
     if topology.is_main:
         print("\n".join(summary_lines(summary, config)))
     return 0
+
+
+def _rank_refusal(exc: BaseException) -> str | None:
+    """Return this rank's line of the ranks' refusal (``distributed.RankRefusal``), else None."""
+    module = sys.modules.get("vjepa_ros.train.distributed")  # not loaded: no such refusal
+    return exc.line if module is not None and isinstance(exc, module.RankRefusal) else None
 
 
 def _another_rank_ended(topology, exc: BaseException) -> bool:

@@ -23,7 +23,7 @@ from vjepa_ros.recordings.split_parts import refuse_split_parts
 from vjepa_ros.train.bag_only import unused_bag_note
 from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_identity import data_identity, resume_change
-from vjepa_ros.train.distributed import Topology, current, rank_device
+from vjepa_ros.train.distributed import Topology, current, rank_device, refuse_together
 from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
 from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source
 from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key, shard_bank
@@ -126,8 +126,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     train_sources, split, info_held = sources, None, None
     if not data.val:  # held out among the usable sources: a short one is left out of both
         usable = [source for source in sources if source in shards]
-        if not usable:
-            raise no_usable_source(sources, counts["left_out"], "source")
+        refuse_together(None if usable else no_usable_source(sources, counts["left_out"],
+                                                              "source"), topology)
         digests = {s: identity["--data"][str(s.path.expanduser().resolve())] for s in usable}
         if held_out is not None:  # a resumed run's split, by content: exactly as it was
             train_sources = [s for s in usable if digests[s] not in held_out]
@@ -152,8 +152,8 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
     banks = []
     for label, given in (("train", train_sources), ("val", val_sources)):
         group = [source for source in given if source in shards]  # short ones left out
-        if given and not group:
-            raise no_usable_source(given, counts["left_out"], f"{label} source")
+        refuse_together(no_usable_source(given, counts["left_out"], f"{label} source")
+                        if given and not group else None, topology)
         if not group:
             banks.append(None)
             continue

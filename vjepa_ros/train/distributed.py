@@ -193,6 +193,49 @@ def broadcast_object(value, topology: Topology):
     return box[0]
 
 
+class RankRefusal(ValueError):
+    """The ranks' refusal at one point (:func:`refuse_together`): this rank's line ("": none)."""
+
+    def __init__(self, line: str):
+        super().__init__(line)
+        self.line = line
+
+
+def refusal_lines(refusals: list[str | None]) -> list[str]:
+    """Return what each rank says of the ranks' refusals at one point ("": nothing).
+
+    ``refusals``: each rank's refusal (None: it had none), by rank. Every rank refused with the
+    same words: rank 0 says them once, unprefixed (as one process would); otherwise each rank
+    that refused says its own, prefixed ``rank N:`` (a rank without one says nothing: the
+    others' lines name the cause). None refused: nothing.
+    """
+    said = [text for text in refusals if text is not None]
+    if said and len(said) == len(refusals) and len(set(said)) == 1:
+        return [said[0]] + [""] * (len(refusals) - 1)
+    return ["" if text is None else f"rank {rank}: {text}" for rank, text in enumerate(refusals)]
+
+
+def refuse_together(error: Exception | None, topology: Topology) -> None:
+    """Raise this rank's ``error`` (None: none) once every rank's at this point is known.
+
+    Every rank calls it at the same point (a collective under torchrun), after work whose
+    outcome the ranks share (a data refusal found from the same files: every rank reached it
+    alike, and N ranks printed N copies of one line). One process: ``error`` raised as it is.
+    Under torchrun, when any rank refused, every rank raises :class:`RankRefusal` carrying its
+    line of :func:`refusal_lines` (``train.command`` prints only a line that is not empty).
+    """
+    if not topology.distributed:
+        if error is not None:
+            raise error
+        return
+    from vjepa_ros.path_text import one_line
+
+    refusals: list[str | None] = [None] * topology.world_size
+    dist.all_gather_object(refusals, None if error is None else one_line(str(error)))
+    if any(text is not None for text in refusals):
+        raise RankRefusal(refusal_lines(refusals)[topology.rank]) from error
+
+
 # What a collective raises on a rank when another rank has ended (its process exited and its
 # sockets closed): gloo's and NCCL's transport words, lower case.
 PEER_LOST = ("connection closed by peer", "connection reset by peer",
