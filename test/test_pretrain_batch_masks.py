@@ -5,8 +5,10 @@ import pytest
 import torch
 
 from vjepa_ros.models import build_encoder
+from vjepa_ros.models.preprocess import preprocess_frames
 from vjepa_ros.train.pretrain import PretrainConfig
 from vjepa_ros.train.pretrain_augment import ClipAugment, crop_box
+from vjepa_ros.train.pretrain_data import ClipSampler
 from vjepa_ros.train.pretrain_masks import (
     LONG_RANGE,
     SHORT_RANGE,
@@ -107,25 +109,76 @@ def test_crop_boxes_follow_the_configured_scale_and_aspect_ratio():
     assert area[drawn].min() > 0.28 and ratio[drawn].min() > 0.72 and ratio[drawn].max() < 1.4
     assert 0.5 < area[drawn].mean() < 0.7  # uniform in [0.3, 1] minus the boxes that do not fit
     assert crop_box(8, 8, (1.0, 1.0), (1.0, 1.0), generator) == (0, 0, 8, 8)
-    assert crop_box(8, 8, (0.9, 1.0), (3.0, 4.0), generator) == (0, 0, 8, 8)  # never fits
+    # never fits: the official fallback, the central crop with the aspect ratio clamped
+    assert crop_box(8, 8, (0.9, 1.0), (3.0, 4.0), generator) == (2, 0, 3, 8)
+    assert crop_box(90, 160, (0.9, 1.0), (0.75, 1.35), generator) == (0, 19, 90, 122)
+
+
+def _ramps(height: int, width: int, frames: int) -> np.ndarray:
+    """Frames [frames, H, W, 3] uint8 whose red is the column, green the row, blue the frame."""
+    rows, columns = np.mgrid[0:height, 0:width]
+    return np.stack([np.stack([columns, rows, np.full_like(rows, 10 * t)], -1)
+                     for t in range(frames)]).astype(np.uint8)
+
+
+def _boxes_seen(clips: torch.Tensor) -> np.ndarray:
+    """Return the crop boxes [N, 4] (left, top, width, height) [px] clips of ramps show.
+
+    Undoes the normalization; bilinear resizing (no antialias) of a ramp samples it exactly, at
+    a box ``w`` px wide cut to S px: its first and last columns ``(S - 1) * w / S`` apart.
+    """
+    from vjepa_ros.models.preprocess import IMAGENET_MEAN, IMAGENET_STD
+
+    mean = torch.tensor(IMAGENET_MEAN)[:2, None, None] * 255
+    std = torch.tensor(IMAGENET_STD)[:2, None, None] * 255
+    pixels = clips[:, :2, 0] * std + mean  # [N, 2, S, S]: column, row
+    size = clips.shape[-1]
+    low, high = pixels.flatten(2).amin(2), pixels.flatten(2).amax(2)
+    extent = (high - low) * size / (size - 1)
+    start = low - (0.5 * extent / size - 0.5)
+    return torch.cat([start, extent], 1).numpy()
+
+
+def test_the_crop_is_cut_from_the_recorded_frame_then_resized():
+    """A 200x120 frame (wider than 1.35): boxes of its own pixels, then the square (official).
+
+    V-JEPA 2's ``random_resized_crop`` draws the box on the decoded frame: its area a fraction
+    in [0.3, 1] of the frame's 24,000 px and its width / height in [0.75, 1.35] in the frame's
+    pixels. Cutting it from the frame already centre-cropped to 1.35 and squashed to the square
+    (before session 54) gave boxes 1.01-1.82 times as wide as high in the frame's pixels, and
+    areas from 0.24 of it.
+    """
+    sampler = ClipSampler([_ramps(120, 200, 3)], 2, 32, 0.0, torch.Generator().manual_seed(4),
+                          ClipAugment((0.3, 1.0), (0.75, 1.35), flip=False))
+    clips = sampler.sample(400)
+    assert clips.shape == (400, 3, 2, 32, 32)
+    left, top, width, height = _boxes_seen(clips).T
+    assert (left > -0.5).all() and (top > -0.5).all()
+    assert (left + width < 200.5).all() and (top + height < 120.5).all()
+    aspect, area = width / height, width * height / (200 * 120)
+    assert aspect.min() > 0.74 and aspect.max() < 1.37
+    assert (aspect < 1.0).mean() > 0.25  # log-uniform in [0.75, 1.35]: 49 % below 1 if all fit
+    assert area.min() > 0.28 and area.max() < 0.82  # 1.35 x 120 px wide at most: 0.81
+    assert 0.4 < area.mean() < 0.6
+    # one box per clip: its frames differ only by their blue (the frame's index), not the box
+    torch.testing.assert_close(clips[:, :2, 1], clips[:, :2, 0])
 
 
 def test_one_crop_per_clip_applied_to_all_its_frames():
     generator = torch.Generator().manual_seed(1)
-    base = torch.randn(16, 3, 1, 24, 24)
-    clips = base + torch.arange(4.0).view(1, 1, 4, 1, 1)  # frame t = frame 0 + t
-    out = ClipAugment((0.3, 1.0), (0.75, 1.35), flip=False)(clips, generator)
-    assert out.shape == clips.shape
+    frames = torch.from_numpy(_ramps(24, 24, 4)).expand(16, -1, -1, -1, -1)  # [16, 4, H, W, 3]
+    out = ClipAugment((0.3, 1.0), (0.75, 1.35), flip=False)(frames, 24, generator)
+    assert out.shape == (16, 3, 4, 24, 24)
+    whole = preprocess_frames(frames[0], 24).transpose(0, 1)  # [3, 4, 24, 24]
     # Crop and bilinear resize are linear and keep constants: the same box on every frame.
-    torch.testing.assert_close(out - out[:, :, :1], clips - clips[:, :, :1])
-    changed = (out[:, :, 0] - clips[:, :, 0]).flatten(1).abs().amax(1) > 1e-4
+    torch.testing.assert_close(out - out[:, :, :1], (whole - whole[:, :1]).expand_as(out))
+    changed = (out[:, :, 0] - whole[None, :, 0]).flatten(1).abs().amax(1) > 1e-4
     assert changed.sum() >= 12
-    same = ClipAugment((1.0, 1.0), (0.75, 1.35), flip=False)(clips, generator)
-    torch.testing.assert_close(same, clips)
-    flipped = ClipAugment((1.0, 1.0), (0.75, 1.35), flip=True)(clips, generator)
-    mirrored = torch.tensor([torch.equal(f, c.flip(-1)) for f, c in zip(flipped, clips,
-                                                                          strict=True)])
-    kept = torch.tensor([torch.equal(f, c) for f, c in zip(flipped, clips, strict=True)])
+    same = ClipAugment((1.0, 1.0), (0.75, 1.35), flip=False)(frames, 24, generator)
+    torch.testing.assert_close(same, whole.expand_as(same))
+    flipped = ClipAugment((1.0, 1.0), (0.75, 1.35), flip=True)(frames, 24, generator)
+    mirrored = torch.tensor([torch.equal(f, whole.flip(-1)) for f in flipped])
+    kept = torch.tensor([torch.equal(f, whole) for f in flipped])
     assert (mirrored | kept).all() and 3 <= mirrored.sum() <= 13
 
 

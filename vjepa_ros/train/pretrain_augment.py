@@ -1,11 +1,16 @@
 """Random resized crops (and horizontal flips) of pretraining clips, one box per clip.
 
-Source: V-JEPA's video transform (``facebookresearch/jepa`` ``src/datasets/utils/video/
-transforms.py`` via ``app/vjepa/transforms.py``; configs ``data_aug``: ``random_resize_scale``
-[0.3, 1.0], ``random_resize_aspect_ratio`` [0.75, 1.35], horizontal flip on): the box is drawn as
-torchvision's ``RandomResizedCrop`` draws it (area fraction uniform in ``scale``, aspect ratio
-w/h log-uniform in ``ratio``, up to 10 tries, then the whole frame) and applied to every frame of
-the clip, so a clip stays one continuous video; the crop is resized back bilinearly.
+Source: V-JEPA 2's video transform (``facebookresearch/vjepa2`` ``app/vjepa_2_1/transforms.py``
+``VideoTransform`` with ``src/datasets/utils/video/transforms.py`` ``random_resized_crop``;
+configs ``data_aug``: ``random_resize_scale`` [0.3, 1.0], ``random_resize_aspect_ratio`` [0.75,
+1.35], horizontal flip on). Its order: the box is cut from the decoded frame (an area fraction of
+the frame's own pixels, uniform in ``scale``; an aspect ratio w/h of its own pixels, log-uniform
+in ``ratio``; up to 10 tries, then the central crop with its aspect ratio clamped into
+``ratio``), then resized bilinearly (align_corners False) to the square the encoder sees, then
+flipped, then normalized. The box is applied to every frame of the clip, so a clip stays one
+continuous video. (Before session 54 the box was cut from the frame already resized to the
+square: a wider frame's boxes were wider than ``ratio`` in its own pixels, and a small box had
+less detail.)
 """
 
 from __future__ import annotations
@@ -14,9 +19,9 @@ import dataclasses
 import math
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
+from vjepa_ros.models.preprocess import central_crop_box, preprocess_frames
 from vjepa_ros.train.pretrain_config import check_crop_ranges
 
 
@@ -29,25 +34,36 @@ class ClipAugment:
     def __post_init__(self):
         check_crop_ranges(self.scale, self.ratio)
 
-    def __call__(self, clips: Tensor, generator: torch.Generator) -> Tensor:
-        """Crop-resize (and maybe flip) each clip of [B, C, T, H, W]; same shape back."""
-        out = torch.empty_like(clips)
-        height, width = clips.shape[-2:]
-        for index, clip in enumerate(clips):
+    def __call__(self, frames: Tensor, img_size: int, generator: torch.Generator,
+                 device=None) -> Tensor:
+        """Crop, resize, maybe flip and normalize clips of decoded frames (module doc).
+
+        ``frames``: uint8 [B, T, H, W, 3] RGB (the frames as recorded, any size). Returns
+        normalized pixels [B, 3, T, img_size, img_size] float32 on ``device`` (default: where
+        the frames are), as ``models.preprocess.preprocess_frames`` normalizes them.
+        """
+        height, width = frames.shape[2:4]
+        clips = []
+        for clip in frames:
             top, left, box_h, box_w = crop_box(height, width, self.scale, self.ratio, generator)
-            frames = clip[:, :, top:top + box_h, left:left + box_w].transpose(0, 1)  # [T, C, h, w]
-            if (box_h, box_w) != (height, width):
-                frames = F.interpolate(frames, size=(height, width), mode="bilinear",
-                                       align_corners=False)
+            # the box as it is (its own aspect ratio: no second crop), resized to the square
+            pixels = preprocess_frames(clip[:, top:top + box_h, left:left + box_w], img_size,
+                                       aspect_ratio_range=(box_w / box_h, box_w / box_h),
+                                       device=device)  # [T, 3, S, S]
             if self.flip and float(torch.rand((), generator=generator)) < 0.5:
-                frames = frames.flip(-1)
-            out[index] = frames.transpose(0, 1)
-        return out
+                pixels = pixels.flip(-1)
+            clips.append(pixels.transpose(0, 1))
+        return torch.stack(clips)
 
 
 def crop_box(height: int, width: int, scale, ratio,
              generator: torch.Generator, tries: int = 10) -> tuple[int, int, int, int]:
-    """(top, left, box height, box width) of one random resized crop (module doc)."""
+    """(top, left, box height, box width) [px] of one random resized crop of a frame.
+
+    ``height`` x ``width``: the decoded frame's size [px]; ``scale``: the box's area fraction
+    range; ``ratio``: its width / height range. No box fits in ``tries``: the central crop
+    with the frame's aspect ratio clamped into ``ratio`` (the whole frame when it lies within).
+    """
     area = height * width
     log_low, log_high = math.log(ratio[0]), math.log(ratio[1])
     for _ in range(tries):
@@ -58,4 +74,4 @@ def crop_box(height: int, width: int, scale, ratio,
         box_h = round(math.sqrt(target / aspect))
         if 0 < box_w <= width and 0 < box_h <= height:
             return (int(a * (height - box_h + 1)), int(b * (width - box_w + 1)), box_h, box_w)
-    return 0, 0, height, width
+    return central_crop_box(height, width, ratio)

@@ -110,10 +110,11 @@ def pretrain_clip_fix(path, longest: int) -> str:
 class ClipSampler:
     """Draws batches of clips [B, 3, T, S, S] (normalized, as ``preprocess_frames``) at random.
 
-    ``augment(clips, generator)`` (e.g. ``pretrain_augment.ClipAugment``), if given, transforms
-    every batch. ``device`` (default: the CPU): where the drawn frames are preprocessed and the
-    clips returned; the draws (``generator``) stay on the CPU, so a seed picks the same clips
-    everywhere.
+    ``augment(frames, img_size, generator, device)`` (``pretrain_augment.ClipAugment``), if
+    given, crops and resizes every clip's decoded frames [B, T, H, W, 3] instead of the central
+    crop (as V-JEPA 2's video transform: cut from the frame, then resized). ``device``
+    (default: the CPU): where the drawn frames are preprocessed and the clips returned; the
+    draws (``generator``) stay on the CPU, so a seed picks the same clips everywhere.
     """
 
     def __init__(self, segments: list[np.ndarray], frames_per_clip: int, img_size: int,
@@ -146,10 +147,11 @@ class ClipSampler:
         first = self.first[picks[:, 0]] + picks[:, 1]  # [B]
         index = first[:, None] + torch.where(still[:, None], 0, offsets)  # [B, T]
         frames = self.frames[index]  # [B, T, H, W, 3] uint8
+        if self.augment:  # a random box of each clip's frames, resized
+            return self.augment(frames, self.img_size, self.generator, self.device)
         pixels = preprocess_frames(frames.flatten(0, 1), self.img_size,
                                    device=self.device)  # [B*T, 3, S, S]
-        clips = pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
-        return self.augment(clips, self.generator) if self.augment else clips
+        return pixels.unflatten(0, (batch_size, self.frames_per_clip)).transpose(1, 2)
 
 
 def clip_sampler(segments: list[np.ndarray], config, device=None) -> ClipSampler:
