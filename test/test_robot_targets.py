@@ -1,5 +1,7 @@
 """Targets from actions and the streamed set-point: bounded speed and acceleration, no jumps."""
 
+import copy
+import functools
 import math
 
 import numpy as np
@@ -188,6 +190,22 @@ def _path_limits(path: np.ndarray, dt: float) -> tuple[float, float]:
             float(np.linalg.norm(np.diff(spin, axis=0), axis=1).max()) / dt)
 
 
+@functools.cache
+def _moving_half_a_second(dt: float) -> tuple[list, SetpointStreamer]:
+    """Return a streamer 0.5 s on its way from rest to a target 9 cm, 0.3 rad off, and its path.
+
+    The same for every example of a tick length ``dt`` [s]: streamed once, copied per example.
+    """
+    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+    first = start.copy()
+    first[:3] += 0.09 * np.array([1.0, 0.0, 0.0])
+    first[5] += 0.3
+    streamer = SetpointStreamer(LIMITS)
+    streamer.reset(start)
+    streamer.set_target(first, anchor=start)
+    return [start.copy()] + [streamer.step(dt) for _ in range(int(0.5 / dt))], streamer
+
+
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 10_000), ahead=st.floats(0.0, 1.2), aside=st.floats(0.0, 0.5),
        dt=st.sampled_from([0.01, 0.004]))
@@ -198,14 +216,8 @@ def test_a_retarget_inside_the_braking_distance_brakes_within_the_limits_and_lan
     # the acceleration limits and come back to, never landed on from full speed; the set-point
     # then lands on it exactly and at rest (no oscillation around it), whatever the direction
     rng = np.random.default_rng(seed)
-    start = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
-    first = start.copy()
-    first[:3] += 0.09 * np.array([1.0, 0.0, 0.0])
-    first[5] += 0.3
-    streamer = SetpointStreamer(LIMITS)
-    streamer.reset(start)
-    streamer.set_target(first, anchor=start)
-    path = [start.copy()] + [streamer.step(dt) for _ in range(int(0.5 / dt))]
+    path, streamer = _moving_half_a_second(dt)
+    path, streamer = list(path), copy.deepcopy(streamer)  # this example's own
     braking = LIMITS.max_speed_m_s ** 2 / (2 * LIMITS.max_accel_m_s2)  # 1 cm
     turning = LIMITS.max_angular_speed_rad_s ** 2 / (2 * LIMITS.max_angular_accel_rad_s2)
     heading = streamer.velocity / np.linalg.norm(streamer.velocity)
@@ -329,7 +341,7 @@ def stream_ticks(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
     measured = np.array(start, dtype=float)
     streamer = SetpointStreamer(limits)
     streamer.reset(measured)
-    for proposal, ticks in zip(proposals, ticks_between, strict=True):
+    for count, (proposal, ticks) in enumerate(zip(proposals, ticks_between, strict=True), 1):
         decision = filter_target(measured, proposal, limits)
         assert decision.accepted, decision.reason
         anchor = measured.copy()
@@ -337,11 +349,20 @@ def stream_ticks(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
         streamer.set_target(decision.target, anchor=anchor)
         for _ in range(ticks):
             setpoint = streamer.step(dt)
-            yield (setpoint, anchor, streamer.anchor.copy(), streamer.reach_m,
-                   not np.array_equal(streamer.anchor, boxed), streamer.velocity.copy())
+            waiting = not np.array_equal(streamer.anchor, boxed)
+            yield (setpoint, anchor, streamer.anchor.copy(), streamer.reach_m, waiting,
+                   streamer.velocity.copy())
+            if count == len(proposals) and not waiting and at_rest_on_target(streamer):
+                break  # the last target: every later tick would repeat this one
             if lag:
                 measured[:3] += (setpoint[:3] - measured[:3]) * lag
                 measured[3:6] = setpoint[3:6]
+
+
+def at_rest_on_target(streamer: SetpointStreamer) -> bool:
+    """Whether the set-point lies exactly on its target, at rest: a tick changes nothing more."""
+    return not (streamer.velocity.any() or streamer.angular_velocity.any()) and \
+        np.array_equal(streamer.setpoint[:6], streamer.target[:6])
 
 
 def stream_targets(limits, start, proposals, ticks_between, dt=0.01, lag=0.0):
