@@ -234,7 +234,8 @@ class HandRig(GripperRig):
         super().__init__(model, mode, goals or [SubGoal(frame(7), 200, "grasp", gripper=1.0)],
                          switching=switching, gripper_deadband=deadband)
         self.goals = goals_for(hand, self.logs_goals)
-        self.session.gripper_output = self.goals.send
+        # the node's output without its topic (resend: the goal alone, as the node sends it)
+        self.session.gripper_output = lambda closedness, resend=False: self.goals.send(closedness)
 
     def tick(self, camera=True):
         self.hand.advance(DT)

@@ -99,16 +99,19 @@ class PlannerOutputs:
             return
         self.plan_report_failed = False
 
-    def _send_gripper(self, closedness: float):
+    def _send_gripper(self, closedness: float, resend: bool = False):
         """Send a gripper command (``session.gripper_output``: under the session lock).
 
         Returns the GripperCommand goal's ``Delivery``, False when it was not sent (the session
         sends the closedness again when it did not reach the hand), or None: no goal (no
-        action, or closing).
+        action, or closing). ``resend``: the session's resend of the same command to a hand the
+        goal never reached: the goal alone goes out again; ``gripper_command`` carried the
+        command once (a subscriber sees one message per command, not one per retry).
         """
         if self.closing:
             return None
-        self.gripper_pub.publish(Float64(data=closedness))
+        if not resend:
+            self.gripper_pub.publish(Float64(data=closedness))
         if self.gripper_action is None:
             return None
         return self.gripper_action.send(closedness)

@@ -37,7 +37,7 @@ from vjepa_ros.robot.targets import poses_apart, target_from_action
 RESEND_FIRST_S = 0.05
 RESEND_CAP_S = 10.0
 # [s] a gripper command not sent at all (no server: gripper_output returned False) is tried again
-# at least this often (the gripper_command topic carries it again each time)
+# at least this often (the goal alone: the gripper_command topic carried the command once)
 UNSENT_RETRY_S = 1.0
 
 
@@ -175,24 +175,27 @@ class CommandSession:
             self._gripper_resends = 0 if changed else self._gripper_resends + 1
             self._hand_change_pending = latest.gripper_measured and abs(  # (unmeasured: unknown)
                 float(latest.value[GRIPPER_INDEX]) - gripper) > self.control.hand_tolerance
-            self._send_gripper_command(gripper, now)
+            self._send_gripper_command(gripper, now, resend=not changed)
         if switch is not None and self._hand_change_pending and (  # the next sub-goal waits
                 self.command_moved_hand or self._hand_moving(now, self.inputs.latest_state())):
             self._settle_next = (self.goal_version, self.goals.index)
         return report
 
-    def _send_gripper_command(self, gripper: float, now: float) -> None:
+    def _send_gripper_command(self, gripper: float, now: float, resend: bool = False) -> None:
         """Hand ``gripper`` to ``gripper_output`` with the set-point's target (locked).
 
         Its answer is kept: a ``Delivery`` (``nodes.gripper_goals``) tells later whether the
         goal reached the hand, False says it was not sent; anything else (None) is taken as
-        delivered.
+        delivered. ``resend``: the same command again, for a hand it never reached
+        (:meth:`_gripper_resend_due`): called ``gripper_output(gripper, resend=True)``, so the
+        node sends the goal again but publishes no second ``gripper_command`` message.
         """
         self._gripper_sent_at, self._gripper_delivery = now, None
         if self.gripper_output is None:
             return
         try:
-            answer = self.gripper_output(gripper)
+            answer = self.gripper_output(gripper, resend=True) if resend else \
+                self.gripper_output(gripper)
         except Exception as exc:  # noqa: BLE001 - raised once the step has ended
             self._gripper_error = exc  # (plan_step: breaker44t)
             return

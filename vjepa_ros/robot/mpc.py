@@ -234,8 +234,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         # called with each gripper command under the session lock, as it is commanded (the
         # planner node's gripper_command and GripperCommand goal): a service answered after the
         # plan step can no longer void it halfway (breaker44s); None: read
-        # PlanReport.gripper_command after plan_step (the simulator loops)
-        self.gripper_output: Callable[[float], None] | None = None
+        # PlanReport.gripper_command after plan_step (the simulator loops). A resend of the same
+        # command to a hand it never reached is called with resend=True (the node's topic
+        # carries each command once: CommandSession._send_gripper_command)
+        self.gripper_output: Callable[..., object] | None = None
         self._gripper_error: Exception | None = None  # gripper_output raised in this step
         self.last_report = PlanReport()
         self.commands_sent = 0
