@@ -14,7 +14,10 @@ an FR3's ``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. o
 the context down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning
 per outage and one line at its end. A close that stopped on an object (ABORTED by
 franka_gripper, its result's position, one finger [m], above the goal's) is a grasp, not a
-failure (``awaited_goals.held_width``). :meth:`GripperGoals.send` returns the goal's
+failure (``awaited_goals.held_width``). A server whose results are the width between the fingers
+(a ROS 1-style one: above the hand's half width, or twice the measured finger; a failed close
+read in franka_ros2's units would be a hold) is said once and read so from then on
+(``awaited_goals.full_width_result``). :meth:`GripperGoals.send` returns the goal's
 :class:`Delivery`: the session sends the same closedness again when it did not reach the hand
 (not sent, rejected, lost with a driver that went, or unanswered past the timeout).
 :meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those
@@ -30,10 +33,13 @@ import time
 from collections.abc import Callable
 
 from vjepa_ros.robot.awaited_goals import (
+    PREFIX,
     STATUS_ABORTED,
     STATUS_CANCELED,
     AwaitedGoals,
+    full_width_result,
     held_width,
+    result_position,
 )
 from vjepa_ros.robot.joint_states import finger_position
 
@@ -79,16 +85,21 @@ class GripperGoals:
     ``max_width`` [m]: the hand's full opening; ``max_effort`` [N]; ``warn`` / ``info``: the
     node logger's methods (one line each); ``result_timeout_s`` [s]: how long a goal's acceptance,
     then its result, may take before :meth:`overdue` says so (0: never); ``clock``: steady
-    seconds. ``answers``: the goals awaited (``AwaitedGoals``).
+    seconds; ``measured``: the hand's measured closedness now (None: not measured), to tell a
+    server that reports the full width between the fingers (``full_width``, said once).
+    ``answers``: the goals awaited (``AwaitedGoals``).
     """
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
                  warn: Callable[[str], None], info: Callable[[str], None],
                  result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
-                 debug: Callable[[str], None] | None = None):
+                 debug: Callable[[str], None] | None = None,
+                 measured: Callable[[], float | None] | None = None):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
+        self.measured = measured
+        self.full_width = False  # its results are the width between the fingers (said once)
         self.answers = AwaitedGoals(name, result_timeout_s)
         self.latest: Delivery | None = None  # the newest goal's delivery
         self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
@@ -206,12 +217,34 @@ class GripperGoals:
         status = getattr(response, "status", None)
         if response is not None and delivery.state != "canceled":
             delivery.state = "ended"
-        held = held_width(status, finger_position(closedness, self.max_width),
-                          getattr(response, "result", None))
+        result, goal = getattr(response, "result", None), finger_position(closedness,
+                                                                         self.max_width)
+        held = held_width(status, goal, result, self.full_width)
+        position = result_position(result)
+        if not self.full_width and position is not None and (
+                position > self.max_width / 2 or held is not None) and \
+                full_width_result(position, self._finger(), self.max_width):
+            self.full_width = True  # a ROS 1-style server: a failed close read as a hold
+            self._say("warning", self._full_width_line(position))
+            held = held_width(status, goal, result, True)
         said = self.answers.finished(number, closedness, sent_at, self.clock(), status,
                                      request_failed=response is None, held=held)
         if said is not None:
             self._say(*said)
+
+    def _finger(self) -> float | None:
+        """Return one finger's measured position [m] now (None: the hand is not measured)."""
+        closedness = None if self.measured is None else self.measured()
+        return None if closedness is None else finger_position(closedness, self.max_width)
+
+    def _full_width_line(self, position: float) -> str:
+        """Say (once) that the server's results are the width between the fingers."""
+        return (f"{PREFIX}{self.name}'s result position {position * 1000:.1f} mm is the width "
+                f"between the fingers (a ROS 1-style gripper server; franka_ros2's reports one "
+                f"finger's, half the width, which this node sends and reads): its results are "
+                f"read as full widths from now on; set control.gripper_action to a franka_ros2 "
+                f"gripper action (ros2 action list: .../gripper_action of franka_gripper), or "
+                f"empty to drive the hand by gripper_command alone")
 
     def _say(self, level: str, line: str) -> None:
         """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty."""

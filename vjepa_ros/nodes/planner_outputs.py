@@ -46,11 +46,18 @@ class PlannerOutputs:
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s,
-                             debug=self.get_logger().debug)
+                             debug=self.get_logger().debug, measured=self._measured_closedness)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(min(1.0, control.gripper_result_timeout_s / 2), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))
         return goals
+
+    def _measured_closedness(self) -> float | None:
+        """Return the newest robot state's measured gripper closedness (None: not measured)."""
+        latest = self.session.inputs.latest_state()
+        if latest is None or not latest.gripper_measured:
+            return None
+        return float(latest.value[6])
 
     def _plan_and_publish(self) -> bool:
         """Plan once if possible (worker thread) and publish; return True when a plan ran."""

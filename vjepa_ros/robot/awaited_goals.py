@@ -47,6 +47,11 @@ STATUS_SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
 # [m] of one finger: a result position this much above the goal's is fingers stopped wider than
 # asked (franka_gripper counts a width within 1e-4 m of the current one as already there)
 HOLD_MARGIN_M = 1e-4
+# [m] a result's position this close to a finger joint reading is that reading (the reading's
+# noise and the hand's last tenths of a millimetre between them)
+READING_MARGIN_M = 1e-3
+# [m] one finger read below this tells neither convention from the other (a closed hand: ~0 both)
+READING_MIN_M = 2e-3
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
@@ -265,7 +270,37 @@ class AwaitedGoals:
                          "answers")
 
 
-def held_width(status: int | None, goal_position: float, result) -> float | None:
+def result_position(result) -> float | None:
+    """Return a GripperCommand result's finite ``position`` [m], else None."""
+    position = getattr(result, "position", None)
+    if isinstance(position, bool):
+        return None
+    try:
+        position = float(position)
+    except (TypeError, ValueError):
+        return None
+    return position if math.isfinite(position) else None
+
+
+def full_width_result(position: float, finger_m: float | None, max_width: float) -> bool:
+    """Tell whether a result's ``position`` [m] is the width between the fingers, not one's.
+
+    franka_ros2's convention (:func:`held_width`) is one finger's position, at most half the
+    hand's ``max_width`` [m]; a ROS 1-style server (franka_ros' ``franka_gripper``) reports the
+    whole width. Full: above ``max_width`` / 2 (no finger gets there), or, with the finger
+    joint reading ``finger_m`` [m] (one finger, from joint_states; None: none), within
+    :data:`READING_MARGIN_M` of twice the reading and not of the reading itself (a reading
+    under :data:`READING_MIN_M` tells nothing: a closed hand reads ~0 both ways).
+    """
+    if position > max_width / 2 + READING_MARGIN_M:
+        return True
+    if finger_m is None or finger_m < READING_MIN_M:
+        return False
+    return abs(position - 2.0 * finger_m) <= READING_MARGIN_M < abs(position - finger_m)
+
+
+def held_width(status: int | None, goal_position: float, result,
+               full_width: bool = False) -> float | None:
     """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
 
     franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
@@ -276,16 +311,15 @@ def held_width(status: int | None, goal_position: float, result) -> float | None
     its result's position lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`:
     the width held is 2 x that position. None for any other status, a result without a finite
     position, a goal reached, and an opening goal that stopped short (below its goal: a
-    failure).
+    failure). ``full_width``: the server reports the width between the fingers instead
+    (:func:`full_width_result`): its position is halved first.
     """
-    position = getattr(result, "position", None)
-    if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or isinstance(position, bool):
+    position = result_position(result)
+    if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or position is None:
         return None
-    try:
-        position = float(position)
-    except (TypeError, ValueError):
-        return None
-    if not math.isfinite(position) or position <= goal_position + HOLD_MARGIN_M:
+    if full_width:
+        position /= 2.0
+    if position <= goal_position + HOLD_MARGIN_M:
         return None
     if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
             getattr(result, "reached_goal", True):
