@@ -244,6 +244,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.planning = False
         # (frame stamp, start) [s, session clock] of the goal plan the worker runs; None: none
         self.running_plan: tuple[float, float] | None = None
+        # time.monotonic() as that plan began: its wall age (sim time can stand still)
+        self.running_plan_began: float | None = None
         self._prepared: PreparedPlan | None = None  # async: the next step, ready for arrival
         self._prepared_for = None  # async: (commands_sent, goal_version) last prepared for
         self._blend_woken = False  # async: the worker was woken for the prepared plan's blend

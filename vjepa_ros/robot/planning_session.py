@@ -172,6 +172,7 @@ class PlanningSession:
             job.subgoal = None if self.goals is None else self.goals.progress()
             self.planning = True
             self.running_plan = (job.frame.stamp, now)  # /diagnostics: its age as it runs
+            self.running_plan_began = time.monotonic()  # the shutdown line's age
             self._idle.clear()
             self._transition(Event.PLAN_STARTED)
         started = time.perf_counter()
@@ -260,7 +261,7 @@ class PlanningSession:
         meanwhile keeps the sub-goal fields of the goal it was made for (``job.subgoal``,
         beside its ``goal_version``), not the new goal's.
         """
-        self.planning, self.running_plan = False, None
+        self.planning, self.running_plan, self.running_plan_began = False, None, None
         self._idle.set()
         self._transition(Event.PLAN_ENDED)  # planning → idle; any other phase stays
         if not report.latency_s:
