@@ -117,7 +117,8 @@ def test_capture_pictures_judges_nothing_without_a_position_and_keeps_the_newest
     pictures = CapturePictures()
     assert pictures.offer("a", frame(1), None) is None, "no position: not judged"
     assert pictures.offer("a", frame(1), [0.5, 0.0, 0.3]) is None
-    assert pictures.offer("b", frame(1), [0.5, 0.2, 0.3]) == ("a", pytest.approx(0.2))
+    repeat = pictures.offer("b", frame(1), [0.5, 0.2, 0.3])
+    assert (repeat.earlier, repeat.moved_m) == ("a", pytest.approx(0.2))
     assert pictures.offer("c", frame(2), [0.5, 0.2, 0.3]) is None
     for i in range(40):  # bounded: the oldest are forgotten
         pictures.offer(f"d{i}", frame(100 + i), [0.0, 0.0, i * 0.1])

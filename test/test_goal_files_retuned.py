@@ -38,7 +38,9 @@ def test_the_goal_image_again_in_another_encoding_or_retuned_is_the_same_goal(ha
         h.goal_pub.publish(message)
         h.pump(1.0)
     assert h.session.goal_version == version and h.session.goals.steps == [5]
-    assert len(h.logs("came again with the same pixels")) == 1, "said once per goal"
+    said = h.logs("came again with the same pixels")
+    assert len(said) == 1, "said once per goal"
+    assert "commanding is off: ~/enable true pursues it" in said[0], "no plan is in progress"
     h.goal_pub.publish(Image(**rgb_to_image_fields(frame(8))))  # another picture: a new goal
     assert h.pump(3.0, until=lambda: h.session.goal_version > version)
     assert np.array_equal(h.session.goals.goals[0].image, frame(8))

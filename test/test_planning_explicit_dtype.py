@@ -3,8 +3,9 @@
 - Noise, mean, std, momenta and the result are float32 by explicit dtype: a process that calls
   ``torch.set_default_dtype(torch.float64)`` plans the same plan, in float32 (PlanResult's
   documented dtype), with every method, gradient refinement and the reference planner.
-- A warm start (``warm_mean``, iCEM's ``warm_elites``) that is not finite or of another shape is
-  refused naming it, before anything is imagined.
+- A warm start (``warm_mean``, iCEM's ``warm_elites``) that is not finite, of another shape, or
+  of an int, bool or complex dtype is refused naming it, before anything is imagined; one of
+  another float dtype or requiring grad plans its values, in float32, with no autograd history.
 - The warm-start state a planner keeps is its own copy: editing a returned ``PlanResult.mean``
   in place does not change the next plan.
 """
@@ -146,3 +147,48 @@ def test_editing_a_returned_mean_leaves_the_next_plan_alone(predictor, scene, me
         first.mean.fill_(0.04)  # a caller's own use of the result (in place)
         first.std.zero_()
     assert torch.equal(edited.plan(*scene).actions, untouched.plan(*scene).actions)
+
+
+WARM_RESULTS = ("first_action", "actions", "elite_energies", "best_energies", "mean", "std")
+ICEM = CONFIG.with_(method="icem")
+
+
+def _warm_plans(search, warm):
+    """Return the plan of ``search`` from ``warm`` [m, 3, 7] (its first as warm_mean)."""
+    if search == "icem-elites":
+        return icem_search(_quadratic, ICEM, CPU, make_generator(0), None, warm)[0]
+    if search == "icem-both":
+        return icem_search(_quadratic, ICEM, CPU, make_generator(0), warm[0], warm)[0]
+    if search == "icem":
+        return icem_search(_quadratic, ICEM, CPU, make_generator(0), warm[0])[0]
+    return SEARCHES[search](CONFIG.with_(method=search), warm_mean=warm[0])
+
+
+@pytest.mark.parametrize("search", ["cem", "icem", "mppi", "icem-elites", "icem-both"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("grad", [False, True])
+def test_a_warm_start_of_another_float_dtype_or_with_grad_plans_its_values_in_float32(
+        search, dtype, grad):
+    """A warm start loaded in float64 (numpy's), half precision, or requiring grad: its values.
+
+    The plan equals the one from the same values in float32 without autograd history, and
+    every PlanResult tensor is float32 requiring no grad (breaker54i).
+    """
+    warm = (torch.randn(4, 3, 7, generator=torch.Generator().manual_seed(1)) * 0.01).to(dtype)
+    want = _warm_plans(search, warm.float())
+    got = _warm_plans(search, warm.clone().requires_grad_(grad))
+    for name in WARM_RESULTS:
+        value = getattr(got, name)
+        assert value.dtype == torch.float32 and not value.requires_grad, name
+        assert torch.equal(value, getattr(want, name)), name
+
+
+@pytest.mark.parametrize("search", ["cem", "icem", "mppi", "icem-elites"])
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.bool, torch.complex64])
+def test_a_warm_start_of_int_bool_or_complex_values_is_refused_naming_it(search, dtype):
+    """An int warm start would plan truncated values; a complex one its real part, silently."""
+    warm = torch.zeros(4, 3, 7, dtype=dtype)
+    name = "warm_elites" if search == "icem-elites" else "warm_mean"
+    with pytest.raises(ValueError, match=rf"^{name} \(warm start\) must be a real floating-point "
+                                         rf"tensor .* got {dtype}"):
+        _warm_plans(search, warm)

@@ -120,3 +120,34 @@ def test_a_config_read_back_from_its_saved_json_equals_it(preset, method):
     saved = json.loads(json.dumps(dataclasses.asdict(config)))
     assert CEMConfig(**saved) == config
     assert config.with_(icem=saved["icem"]) == config  # with_ too (replace runs the checks)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_the_node_settings_read_back_from_json_equal_them_and_refuse_by_the_same_rule(method):
+    """``CEMParams`` (the node's ``planner.*``) runs the one rule too, naming ``planner.*``.
+
+    The camera check's written ``planner`` section (``asdict(CEMParams.from_cem(...))``) read
+    back as ``CEMParams(**saved)`` builds the groups (breaker54i); a bool or a float for an int,
+    a string for a bool, an unknown group key: refused in one line naming the parameter.
+    """
+    from vjepa_ros.robot.planner_config import CEMParams
+
+    params = CEMParams(method=method, seed=7, icem=ICEMSettings(noise_beta=3.0),
+                       mppi={"temperature": 0.2}, refine=RefineSettings(steps=2, lr=0.05))
+    assert type(params.mppi) is MPPISettings and params.mppi.temperature == 0.2
+    saved = json.loads(json.dumps(dataclasses.asdict(params)))
+    again = CEMParams(**saved)
+    assert again == params and again.to_cem() == params.to_cem()
+    assert again.refine.describe() == params.refine.describe() != ""
+    assert CEMParams(horizon=np.int64(2)).horizon == 2 and type(CEMParams(horizon=np.int64(
+        2)).horizon) is int
+    for bad, words in ((dict(horizon=True), r"planner.horizon must be an integer in \[1, 16\], "
+                                            "got True"),
+                       (dict(iterations=5.0), "planner.iterations must be an integer"),
+                       (dict(search_rotation="false"), "planner.search_rotation must be True or "
+                                                       "False"),
+                       (dict(icem={"beta": 2.0}), "planner.icem has no setting 'beta'"),
+                       (dict(refine="steps: 2"), "planner.refine must be RefineSettings or a "
+                                                 "mapping")):
+        with pytest.raises(ValueError, match=words):
+            CEMParams(**bad)

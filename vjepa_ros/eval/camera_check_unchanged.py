@@ -9,20 +9,22 @@ standing-still energy toward such a frame is ~0 and ``explained_share`` says not
 the model sees; the inferred direction is the search's noise. Such a motion is evidence about the
 camera, not about the model.
 
-**The same picture** (:func:`same_picture`): two frames of one shape whose pixels differ, by
-more than :data:`GREY_LEVELS` grey levels in some channel, in fewer than :data:`CHANGED_FLOOR`
-of the image (judged on every k-th pixel, at most :data:`SAMPLE_SIDE` per side: a sample of the
-image, so the share is the image's own). Why this floor: a dither or a re-encoding changes many
-pixels by a few grey levels (below the step), an overlaid counter or time stamp changes a few
-pixels by a lot (below the share); the arm moving a few cm changes the region it covers and
-uncovers by tens of grey levels, in a 640x480 view at 1 m some 1-2 % of the image (an estimate,
-not measured). What it cannot tell: an overlay larger than 0.5 % of the image (a wide
-time-stamp banner) is a change; a motion that changes less than 0.5 % of the image (a small arm
-far away moving along the optical axis) reads as the same picture, so its motion is skipped
-instead of judged by "move the camera" (when every motion is: the refusal names both causes); a
-real camera's sensor noise above the step in many pixels (a dark, high-gain image) makes every
-frame new, so a frozen scene there is not caught (a real camera does not freeze that way: a
-hung driver repeats one image).
+**The same picture** (:func:`same_picture`): two frames of one shape whose pixels differ, by more
+than :data:`GREY_LEVELS` grey levels in some channel, in fewer than :data:`CHANGED_FLOOR` of the
+image (judged on every k-th pixel, at most :data:`SAMPLE_SIDE` per side: a sample of the image, so
+the share is the image's own). Why this floor: a dither or a re-encoding changes many pixels by a
+few grey levels (below the step), an overlaid counter or time stamp changes a few pixels by a lot
+(below the share); the arm moving a few cm changes the region it covers and uncovers by tens of
+grey levels: measured on the package's scene (the least over directions,
+benchmarks/bench_capture_changes.py), 1 cm from the default view ~1 m away 0.94 % of the sample,
+from 2 m 0.13 % (3 cm 0.52 %), from 2.5 m 3 cm 0.42 %. What it cannot tell: an overlay larger than
+0.5 % of the image (a wide time-stamp banner) is a change; a motion that changes less than 0.5 % of
+the image (a small arm far away moving along the optical axis; 3 cm motions seen from 2-2.5 m
+change 0.42-0.55 %, near the floor: the live check moves 4 cm) reads as the same picture, so its
+motion is skipped instead of judged by "move the camera" (when every motion is: the refusal names
+both causes); a real camera's sensor noise above the step in many pixels (a dark, high-gain image)
+makes every frame new, so a frozen scene there is not caught (a real camera does not freeze that
+way: a hung driver repeats one image).
 
 **An image taken elsewhere** (:func:`first_seen`): a frame that is the same picture as an
 earlier one of the check, taken while the arm stood at least ``min_shift_m`` away (a repeat:
@@ -57,36 +59,60 @@ REPEAT = "a frame repeats an image taken with the arm elsewhere"
 CAUSES = "the camera driver publishes no new images, or the camera does not see the arm"
 
 
-def picture(frame) -> tuple:
+def picture(frame, side: int = SAMPLE_SIDE) -> tuple:
     """Return what :func:`same_picture` compares of a frame [H, W(, C)]: (shape, the sample).
 
-    The sample: every k-th pixel along each side (``k = ceil(max(H, W) / SAMPLE_SIDE)``),
-    int16 [h, w, C].
+    The sample: every k-th pixel along each side (``k = ceil(max(H, W) / side)``: at most
+    ``side`` pixels a side, default :data:`SAMPLE_SIDE`), a copy [h, w, C] in the frame's dtype
+    (uint8: 18 kB of a 640x480 frame at 64 a side). Pictures compared are made with one ``side``.
     """
     frame = np.asarray(frame)
-    step = max(1, math.ceil(max(frame.shape[:2], default=1) / SAMPLE_SIDE))
+    step = max(1, math.ceil(max(frame.shape[:2], default=1) / side))
     sample = frame[::step, ::step] if frame.ndim >= 2 else frame
     sample = sample.reshape(*sample.shape[:2], -1) if frame.ndim >= 2 else sample
-    return tuple(frame.shape), sample.astype(np.int16)
+    return tuple(frame.shape), np.array(sample, copy=True)
 
 
-def changed_share(a, b) -> float:
+def _changed(a: np.ndarray, b: np.ndarray, grey_levels: int) -> np.ndarray:
+    """Return the mask of samples (the trailing channel axis folded) changed by > grey_levels.
+
+    uint8 without widening, the channels or-ed one by one (``any(-1)`` over 3 channels is ~10x
+    slower: a capture compares up to 16 full 640x480 pictures).
+    """
+    if a.dtype == np.uint8 and b.dtype == np.uint8:
+        changed = (np.maximum(a, b) - np.minimum(a, b)) > grey_levels
+    else:
+        changed = np.abs(a.astype(np.int16) - b.astype(np.int16)) > grey_levels
+    if changed.ndim != 3 or not changed.shape[-1]:
+        return changed.any(-1) if changed.ndim == 3 else changed
+    folded = changed[..., 0].copy()
+    for channel in range(1, changed.shape[-1]):
+        folded |= changed[..., channel]
+    return folded
+
+
+def changed_share(a, b, grey_levels: int = GREY_LEVELS) -> float:
     """Return the share [0, 1] of pixels that changed between two pictures (1: other shapes).
 
-    ``a``, ``b``: frames or :func:`picture` tuples.
+    ``a``, ``b``: frames or :func:`picture` tuples; a pixel changed when some channel differs
+    by more than ``grey_levels`` (default :data:`GREY_LEVELS`).
     """
     a = a if isinstance(a, tuple) else picture(a)
     b = b if isinstance(b, tuple) else picture(b)
     if a[0] != b[0]:
         return 1.0
-    changed = np.abs(a[1] - b[1]) > GREY_LEVELS
-    changed = changed.any(-1) if changed.ndim == 3 else changed
-    return float(changed.mean()) if changed.size else 0.0
+    changed = _changed(a[1], b[1], grey_levels)
+    return float(np.count_nonzero(changed) / changed.size) if changed.size else 0.0
 
 
-def same_picture(a, b) -> bool:
-    """Return True when two frames (or :func:`picture` tuples) are the same picture (module)."""
-    return changed_share(a, b) < CHANGED_FLOOR
+def same_picture(a, b, floor: float = CHANGED_FLOOR, grey_levels: int = GREY_LEVELS) -> bool:
+    """Return True when two frames (or :func:`picture` tuples) are the same picture (module).
+
+    The same picture: fewer than ``floor`` of the pixels changed by more than ``grey_levels``.
+    The defaults are the camera check's (:data:`CHANGED_FLOOR`, :data:`GREY_LEVELS`); the
+    captures pass their own (``robot.capture_pictures``: only a repeated image is refused).
+    """
+    return changed_share(a, b, grey_levels) < floor
 
 
 def unchanged_frames(befores, afters) -> np.ndarray:
@@ -119,7 +145,7 @@ def first_seen(pictures, positions, min_shift_m: float) -> list[int]:
             far = np.linalg.norm(positions[indices] - positions[i], axis=1) >= min_shift_m
             if far.any():
                 stack = np.stack([samples[k] for k in np.flatnonzero(far)])
-                changed = np.abs(stack - sample) > GREY_LEVELS
+                changed = np.abs(stack.astype(np.int16) - sample) > GREY_LEVELS
                 changed = changed.any(-1) if changed.ndim == 4 else changed
                 same = changed.reshape(len(stack), -1).mean(1) < CHANGED_FLOOR
                 if same.any():

@@ -68,24 +68,38 @@ class PlannerGoals:
         ``ros2 topic pub`` without ``--once`` re-sends its message at 1 Hz, an
         ``image_publisher`` with ``rate_hz`` > 0 with fresh stamps: each copy replacing the goal
         would void the plan in progress and the warm start every second (a plan slower than
-        that never went out: breaker54a). The same pixels as the active goal's single sub-goal
-        from ``~/goal_image`` (its counts retuned or not) change nothing; said once per goal
-        (info). A goal cleared, replaced (A, B, A) or set another way since is no such goal: the
-        image is taken again (breaker49i). The comparison is of the decoded pixels (any encoding
-        of one picture is one goal): 0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
+        that never went out: breaker54a), and restart a goal of counted steps every second once
+        done. The same pixels as the active goal's single sub-goal from ``~/goal_image`` (its
+        counts retuned or not) change nothing, finished or not (``--once`` sent twice looks the
+        same as a 1 Hz re-send: no stamp or content tells them apart). Said once per goal and
+        state (info), truly (breaker54i): a plan in progress goes on; a finished goal stays
+        finished, and how to run it again (``~/clear_goals``, then send it; or another image);
+        commanding off, the goal waits for ``~/enable true``. A goal cleared, replaced (A, B,
+        A) or set another way since is no such goal: the image is taken again (breaker49i).
+        The comparison is of the decoded pixels (any encoding of one picture is one goal):
+        0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
         """
         goals = self.session.goals
         if goals is None or len(goals.goals) != 1 or goals.goals[0].source != "~/goal_image":
             return False
         if not np.array_equal(goals.goals[0].image, rgb):
             return False
-        version = self.session.goal_version
-        if self.same_goal_said != version:
-            self.same_goal_said = version
+        if goals.finished:
+            state, stays = "finished", (
+                f"the goal is finished ({goals.describe()}) and stays so: the same image again is "
+                "no new goal (a re-sending publisher would restart it every time); to run it "
+                "again call ~/clear_goals, then send it, or send another image")
+        elif self.session.enabled:
+            state, stays = "pursued", "the goal stays as it is (the plan in progress goes on)"
+        else:
+            state, stays = "waiting", ("the goal stays as it is (commanding is off: ~/enable "
+                                       "true pursues it)")
+        said = (self.session.goal_version, state)
+        if self.same_goal_said != said:
+            self.same_goal_said = said
             self.get_logger().info(
                 f"the goal image on {self.goal_subscription.topic_name} came again with the same "
-                "pixels: the goal stays as it is (the plan in progress goes on); said once "
-                "per goal")
+                f"pixels: {stays}; said once per goal and state")
         return True
 
     def _goal_kept(self) -> str:

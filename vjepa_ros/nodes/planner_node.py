@@ -234,7 +234,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             raise ValueError(f"goal files not loaded: {exc}") from None
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
         self.goal_files_loaded: list[str] = []  # the files it loaded (goal_updates: retunes)
-        self.same_goal_said = -1  # the goal_version whose image re-sent was logged
+        self.same_goal_said = None  # (goal_version, its state) whose image re-sent was logged
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
         self.load_goal_files(self.goal_values, at_start=True)
         on_set_parameters(self, self._on_set_parameters)  # after the type check

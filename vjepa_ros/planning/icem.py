@@ -92,9 +92,10 @@ def icem_search(
     keep = kept_count(config)
     kept_actions = None  # the warm elites in the box, as the warm mean (initial_distribution)
     if warm_elites is not None:
-        check_warm_start("warm_elites", warm_elites, (-1, config.horizon, 7))
-    if warm_elites is not None and keep:
-        kept_actions = clip_to_box(warm_elites[:keep].to(device, copy=True), config)
+        warm_elites = check_warm_start("warm_elites", warm_elites, (-1, config.horizon, 7))
+    if warm_elites is not None and keep:  # a float32 copy of its values (float64 from numpy)
+        kept_actions = clip_to_box(warm_elites[:keep].to(device, torch.float32, copy=True),
+                                   config)
     kept_energies = None  # None: the kept actions must be scored (new frame)
     best_actions, best_energy = None, math.inf
     for iteration in range(config.iterations):

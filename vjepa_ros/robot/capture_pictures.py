@@ -3,36 +3,85 @@
 A camera driver that hangs and re-publishes its last image with fresh stamps (a USB hiccup, a
 slow camera behind a faster republisher) passes every stamp-based check: ``~/add_subgoal`` and
 ``~/capture_goal`` would take the picture of where the arm *was* with the state of where it *is*
-(an image and a state that disagree, silently: breaker54a). The rule is the live camera check's
-for the same kind (``eval.camera_check_unchanged``: :func:`same_picture`, an image first taken
-with the arm at least ``min_motion_m`` away is stale): a capture whose frame is the same picture
-as an earlier capture's while the arm stands at least :data:`MIN_SHIFT_M` from where that one
-was taken is refused. The same picture with the arm elsewhere also means the camera does not
-see the arm (it moved out of view, the camera looks elsewhere): the goal would not show the
-pose either, so that is refused too, and the refusal names both causes.
+(an image and a state that disagree, silently: breaker54a). A capture whose frame **repeats** an
+earlier capture's image while the hand's state has changed since that one (the TCP
+:data:`MIN_SHIFT_M` or more away, the hand turned :data:`MIN_TURN_RAD` or more, or its measured
+closedness changed by :data:`MIN_CLOSEDNESS` or more: a grasp sub-goal closes the hand in
+place) is refused. The same image with the hand's state changed also means the camera does not
+see the hand (it moved out of view, the camera looks elsewhere): the goal would not show the
+state either, so that is refused too, and the refusal names both causes.
 
-:class:`CapturePictures` keeps the :func:`picture` sample (a 64-pixel-a-side int16 sample) and
-the TCP position of the last :data:`KEPT_CAPTURES` captures, whatever became of their goals
-(a ``~/clear_goals`` or a ``~/capture_goal`` between two captures leaves the camera as frozen
-as it was). ROS-free.
+**A repeat** (``eval.camera_check_unchanged.same_picture`` with the captures' own numbers): on
+a sample of at most :data:`CAPTURE_SIDE` pixels a side (every pixel of a 640x480 frame), fewer
+than :data:`CAPTURE_FLOOR` of the pixels changed by more than :data:`CAPTURE_GREY_LEVELS` grey
+levels. Not the camera check's rule (0.5 % by 8 levels on a 64-a-side sample: what it cannot
+judge, it skips): a refused capture blocks the user, so only a repeated image is refused.
+Measured on the package's pybullet scene (``benchmarks/bench_capture_changes.py``; cameras 1 to
+2.5 m from the arm at 640x480 and 320x240): a republisher's JPEG re-encoding of the frozen
+image (quality 30 to 95) changes no pixel by more than 25 levels, a +-3 dither none by more than
+3; the smallest real changes, from 2.5 m, change by more than 32 levels 0.049 % of the pixels
+(1 cm along the optical axis), 0.026 % (the hand closed), 0.009 % (turned 1 degree), 0.023 %
+(5 mm). Not caught: a frozen image with a time stamp or counter drawn in (the digits
+change ~0.1 % of the pixels by up to 255 levels: as much as the hand closing far away), nor
+one whose pixels change by more than 32 levels in many places (a dark, high-gain re-encode).
+
+:class:`CapturePictures` keeps the :func:`picture` sample (uint8, at most 0.9 MB: a 640x480
+frame) and the hand's state of the last :data:`KEPT_CAPTURES` captures, whatever became of
+their goals (a ``~/clear_goals`` or a ``~/capture_goal`` between two captures leaves the camera
+as frozen as it was). ROS-free.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
+import math
 
 import numpy as np
 
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.camera_check_unchanged import CAUSES, camera_advice, picture, same_picture
+from vjepa_ros.robot.frame_rest import REST_TOLERANCE_CLOSEDNESS, REST_TOLERANCE_RAD
 
-KEPT_CAPTURES = 16  # captures remembered (each ~25 kB: the sample of a 640x480 frame)
-# [m] the arm's way past which the same picture again is stale: the camera check's own
+KEPT_CAPTURES = 16  # captures remembered (each at most 0.9 MB: the sample of a 640x480 frame)
+# [m] the TCP's way past which the same image again is a repeat: the camera check's own
 MIN_SHIFT_M = CheckThresholds().min_motion_m
+MIN_TURN_RAD = REST_TOLERANCE_RAD  # [rad] the hand turned this much: a repeat (1 degree)
+MIN_CLOSEDNESS = REST_TOLERANCE_CLOSEDNESS  # the measured closedness changed this much: a repeat
+CAPTURE_SIDE = 640  # [px] the sample a side: every pixel up to 640x640, every k-th above
+CAPTURE_GREY_LEVELS = 32  # a pixel changed by more than this (re-encoding: <= 25 measured)
+CAPTURE_FLOOR = 0.00005  # a repeat: fewer than 0.005 % of the pixels changed (15 of 640x480)
+
+
+@dataclasses.dataclass(frozen=True)
+class Repeat:
+    """An earlier capture whose image a new capture repeats, and how the hand changed since.
+
+    ``earlier``: that capture in words; ``moved_m`` [m]: the TCP's distance; ``turned_rad``
+    [rad]: the hand's rotation angle; ``gripper``: the closedness change (0.0 when either is not
+    measured).
+    """
+
+    earlier: str
+    moved_m: float
+    turned_rad: float = 0.0
+    gripper: float = 0.0
+
+    def words(self) -> str:
+        """Say how the hand changed ("the arm 5.0 cm from where it is now and ...")."""
+        parts = []
+        if self.moved_m >= MIN_SHIFT_M:
+            parts.append(f"the arm {self.moved_m * 100:.1f} cm from where it is now")
+        if self.turned_rad >= MIN_TURN_RAD:
+            parts.append(f"the hand turned {math.degrees(self.turned_rad):.1f} degrees from how "
+                         "it is now")
+        if self.gripper >= MIN_CLOSEDNESS:
+            parts.append(f"the gripper's closedness {self.gripper:.2f} from what it is now")
+        return " and ".join(parts)
 
 
 class CapturePictures:
-    """The last :data:`KEPT_CAPTURES` captures' pictures and TCP positions (module docstring).
+    """The last :data:`KEPT_CAPTURES` captures' pictures and hand states (module docstring).
 
     Not locked: the session calls it under its own lock.
     """
@@ -41,29 +90,38 @@ class CapturePictures:
         self.min_shift_m = min_shift_m
         self._kept: collections.deque = collections.deque(maxlen=KEPT_CAPTURES)
 
-    def offer(self, what: str, frame: np.ndarray, position) -> tuple[str, float] | None:
-        """Remember a capture unless its picture repeats an earlier one's with the arm elsewhere.
+    def offer(self, what: str, frame: np.ndarray, state,
+              gripper_measured: bool = True) -> Repeat | None:
+        """Remember a capture unless its image repeats an earlier one's with the hand changed.
 
         ``what``: the capture in words (named when a later one repeats it); ``frame``
-        [H, W, 3] uint8; ``position`` [3+]: the TCP [m] at the frame (None: unknown, neither
-        judged nor kept). Returns (the earlier capture's ``what``, metres away) for a repeat,
-        which is not kept; None for a capture now kept.
+        [H, W, 3] uint8; ``state``: the hand's state at the frame, [7] (TCP xyz [m], extrinsic
+        xyz Euler angles [rad], closedness) or [3] (the TCP only); None: unknown, neither judged
+        nor kept. ``gripper_measured``: False when the closedness is a placeholder (not
+        compared). Returns the :class:`Repeat` (not kept), or None for a capture now kept.
         """
-        if position is None:
+        if state is None:
             return None
-        mine = picture(frame)
-        where = np.asarray(position, dtype=np.float64)[:3].copy()
-        for earlier, seen, at in reversed(self._kept):
-            away = float(np.linalg.norm(at - where))
-            if away >= self.min_shift_m and same_picture(seen, mine):
-                return earlier, away
-        self._kept.append((what, mine, where))
+        from vjepa_ros.recordings.stray_states import turn_angles
+
+        mine = picture(frame, CAPTURE_SIDE)
+        state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
+        for earlier, seen, at, measured in reversed(self._kept):
+            moved = float(np.linalg.norm(at[:3] - state[:3]))
+            turned = gripper = 0.0
+            if len(at) >= 7 and len(state) >= 7:
+                turned = float(turn_angles(at[3:6], state[3:6])[0])
+                gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
+            changed = (moved >= self.min_shift_m or turned >= MIN_TURN_RAD
+                       or gripper >= MIN_CLOSEDNESS)
+            if changed and same_picture(seen, mine, CAPTURE_FLOOR, CAPTURE_GREY_LEVELS):
+                return Repeat(earlier, moved, turned, gripper)
+        self._kept.append((what, mine, state, gripper_measured))
         return None
 
 
-def stale_capture_refusal(service: str, camera_topic: str, earlier: str, away_m: float) -> str:
-    """Return the one-line refusal of a capture whose frame repeats ``earlier``'s picture."""
+def stale_capture_refusal(service: str, camera_topic: str, repeat: Repeat) -> str:
+    """Return the one-line refusal of a capture whose frame repeats ``repeat.earlier``'s image."""
     return (f"{service} refused: the newest frame on {camera_topic} is the same picture as "
-            f"{earlier}, taken with the arm {away_m * 100:.1f} cm from where it is now: the "
-            f"camera does not show the arm's pose ({CAUSES}); "
-            f"{camera_advice(camera_topic, f'call {service} again')}")
+            f"{repeat.earlier}, taken with {repeat.words()}: the camera does not show the "
+            f"arm's pose ({CAUSES}); {camera_advice(camera_topic, f'call {service} again')}")

@@ -157,9 +157,10 @@ class GoalSession:
         camera's frame, the sub-goal would be a state the arm left, or a duplicate of the
         previous one (breaker52a, breaker52k). While commanding drives the arm toward a goal,
         the refusal names ``~/clear_goals`` and ``~/enable false``, not holding the arm still.
-        Refused last: a frame that is the same picture as an earlier capture's while the arm
-        stands ``capture_pictures.MIN_SHIFT_M`` or more from where that one was taken (a frozen
-        camera re-publishing with fresh stamps, or an arm out of view: breaker54a).
+        Refused last: a frame that repeats an earlier capture's image while the hand's state
+        changed since that one (``capture_pictures``: the TCP 1 cm away, the hand turned 1
+        degree, its closedness 0.025): a frozen camera re-publishing with fresh stamps, or an
+        arm out of view (breaker54a, breaker54i).
         """
         if self.camera_check is not None:  # its frames show the arm on a test motion
             raise RuntimeError(self._check_refusal(service))
@@ -181,12 +182,12 @@ class GoalSession:
             raise RuntimeError(moved_refusal(service, motion, planner_moving))
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
-        position = np.asarray(state.value)[:3] if near else None
-        repeat = self.captures.offer(f"an earlier capture ({source}, {service})", frame.value,
-                                     position)  # a frozen camera (capture_pictures)
-        if repeat is not None:
-            raise RuntimeError(stale_capture_refusal(service, self.camera_topic(), *repeat))
         measured = near and state.gripper_measured
+        repeat = self.captures.offer(f"an earlier capture ({source}, {service})", frame.value,
+                                     state.value if near else None,
+                                     measured)  # a frozen camera (capture_pictures)
+        if repeat is not None:
+            raise RuntimeError(stale_capture_refusal(service, self.camera_topic(), repeat))
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
                        gripper_measured=measured, hand=self.hand if measured else None)

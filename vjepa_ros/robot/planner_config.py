@@ -17,6 +17,7 @@ from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.settings_check import check_fields
 from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, leash_problem
@@ -226,12 +227,17 @@ class CEMParams:
         """Refuse a value outside its declared range, then settings the planner cannot run.
 
         Raises ValueError in one line: ``planner.iterations must lie in [1, 1000], got 0``
-        (``config.param``'s ``range=``), then the planning package's own cross-field checks
+        (``config.param``'s ``range=``; each field by its annotation first, the planning
+        package's one rule, ``settings_check.check_fields``: ``planner.horizon must be an
+        integer in [1, 16], got True``; the ``icem`` / ``mppi`` / ``refine`` groups built from a
+        mapping of their settings, what ``dataclasses.asdict`` and JSON give back, breaker54i),
+        then the planning package's own cross-field checks
         (``CEMConfig.topk (20) must be less than CEMConfig.samples (8)``; the node and commands
         name their parameters and options: ``robot.planner_config.parameter_message``,
         ``cli_options.cem_option_message``).
         """
         close_gripper_step(self.close_gripper, "planner.close_gripper")  # below -1: its words
+        check_fields(self, "planner.")
         check_values(self, "planner.")
         self.to_cem()
 
