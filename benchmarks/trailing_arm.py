@@ -24,6 +24,7 @@ START = np.array([0.5, 0.0, 0.4, math.pi, 0.0, 0.0, 0.0])  # hand down, mid-box
 
 
 def rot(angles) -> Rotation:
+    """Return the rotation of extrinsic xyz Euler ``angles`` [rad] (scipy's ``"xyz"``)."""
     return Rotation.from_euler("xyz", angles)
 
 

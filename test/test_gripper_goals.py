@@ -278,3 +278,29 @@ def test_a_goal_pending_when_the_server_went_is_in_that_outage_alone():
     client.answer(0)  # the old goal's result, late: superseded, nothing to say
     clock.now += 5.0
     assert goals.overdue() == [] and len(lines) == 2, lines
+
+
+def test_a_goal_canceled_by_both_paths_is_canceled_once_without_a_false_warning():
+    # cancel() (any thread) lists the accepted goals while _answered (the executor) cancels a
+    # goal accepted after a cancel began: both reach goal 1; the second must do nothing (it
+    # warned "canceling ... failed; the hand may still move" on a goal canceled already)
+    class Pending(Future):
+        def add_done_callback(self, callback):
+            pass  # the result never comes: the goal runs on
+
+    canceled = []
+
+    class Running(Client):
+        def send_goal_async(self, goal):
+            self.goals.append(goal)
+            handle = types.SimpleNamespace(
+                accepted=True, get_result_async=lambda: Pending(),
+                cancel_goal_async=lambda: canceled.append(len(self.goals)))
+            return Future(handle)
+
+    goals, lines = make(Running())
+    goals.send(1.0)
+    number = max(goals.handles)
+    goals._cancel(number)
+    goals._cancel(number)  # the other path, a moment later
+    assert canceled == [1] and not [line for line in lines if line[0] == "warn"], lines

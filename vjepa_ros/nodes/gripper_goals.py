@@ -185,10 +185,16 @@ class GripperGoals:
         return any(number <= through for number in self.on_the_way.copy())
 
     def _cancel(self, number: int) -> None:
-        """Ask the server to cancel accepted goal ``number`` (a failed request is a warning)."""
+        """Ask the server to cancel accepted goal ``number`` (a failed request is a warning).
+
+        Once per goal: :meth:`cancel` (any thread) and ``_answered`` (the executor) may both
+        reach a goal; the second finds its handle gone and does nothing.
+        """
         handle = self.handles.pop(number, None)
         if self.latest is not None and self.latest.number == number:
             self.latest.state = "canceled"
+        if handle is None:  # canceled already by the other path
+            return
         try:
             handle.cancel_goal_async()
         except Exception as exc:  # noqa: BLE001 - the context shut down: nothing more to do

@@ -57,7 +57,7 @@ def run_node(node_class, args=None) -> int:
     from rclpy.executors import SingleThreadedExecutor
 
     from vjepa_ros.nodes.ros_args import started_name
-    from vjepa_ros.nodes.spinning import settle
+    from vjepa_ros.nodes.spinning import settle, stop_node_commanding
     from vjepa_ros.terminate import (
         ignore_stop_signals,
         sigint_raises,
@@ -108,7 +108,7 @@ def run_node(node_class, args=None) -> int:
         finally:  # the node's work, the executor, the node, then the context
             ignore_stop_signals()
             if node is not None and executor is not None and hasattr(node, "stop_commanding"):
-                node.stop_commanding()  # then spin on for what it still needs (spinning.settle)
+                stop_node_commanding(node)  # then spin on for what it still needs (settle)
                 settle([node], lambda: executor.spin_once(timeout_sec=0.01))
             if node is not None and hasattr(node, "prepare_shutdown"):
                 node.prepare_shutdown()

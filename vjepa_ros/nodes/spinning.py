@@ -249,9 +249,26 @@ def _stop_commanding(executors) -> None:
     whose executor stopped could still command until its owner's ``prepare_shutdown``.
     """
     for node in _nodes(executors):
-        stop = getattr(node, "stop_commanding", None)
-        if stop is not None:
-            stop()
+        stop_node_commanding(node)
+
+
+def stop_node_commanding(node) -> None:
+    """Call ``node.stop_commanding()`` when it has one; its failure is one warning, not raised.
+
+    A node that cannot stop commanding must not keep the executors spinning and the other
+    nodes commanding: shutdown goes on (its ``prepare_shutdown`` closes the session anyway).
+    """
+    stop = getattr(node, "stop_commanding", None)
+    if stop is None:
+        return
+    try:
+        stop()
+    except Exception as exc:  # noqa: BLE001 - said; the rest of the shutdown must still run
+        try:
+            node.get_logger().warning(f"shutdown: stopping the commands failed ({exc}); "
+                                      "the node is shut down anyway")
+        except Exception:  # noqa: BLE001 - no logger left: nothing more to say
+            pass
 
 
 def _nothing() -> None:
