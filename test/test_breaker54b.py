@@ -1,0 +1,137 @@
+"""breaker54b: are the numbers ``vjepa-ros eval`` prints and writes true (at 6761720e).
+
+Method: bags written with the project's ``write_messages`` whose truth is known by
+construction (a path s(t) in closed form, frames that show their state, the simulator's oracle
+world model, a stand-in planner with known first actions), every reported number compared with
+a hand computation; then the field recordings (../shared/data/field/) and bag families.
+
+Defects (strict xfails, the right behaviour asserted):
+
+- Two arms in one bag, each with its own namespaced hand (``/franka_gripper/joint_states`` and
+  ``/fr3_2/franka_gripper/joint_states``; ``/left/...`` and ``/right/...``): eval of one arm reads
+  the gripper of the other. ``bag_gripper.gripper_closedness`` ranks the JointState topics
+  holding finger joints by 'gripper' in the name, then the state topic, then alphabetically, so
+  ``/fr3_2/franka_gripper/joint_states`` beats the default ``/franka_gripper/joint_states`` of
+  the arm evaluated and ``/left/...`` beats ``/right/...`` for ``--pose-topic
+  /right/...``: every step's closedness is the other hand's (0 instead of 0..0.92), executed
+  gripper deltas 0 instead of 0.083, executed energies up to 2.5e-3 under the oracle (1.6e-7
+  with the right hand). Only a note ("gripper from /fr3_2/...; finger joints also on ...").
+
+Held up (not filed): see the module's end.
+"""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vjepa_ros.eval import evaluate as evaluate_module
+from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
+from vjepa_ros.eval.synthetic import oracle_for, render_state_frames
+from vjepa_ros.planning import preset
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+POSE = "/franka_robot_state_broadcaster/current_pose"
+CAMERA = "/camera/camera/color/image_raw"
+GRIPPER = "/franka_gripper/joint_states"
+FINGERS = ["fr3_finger_joint1", "fr3_finger_joint2"]
+
+
+class _AlwaysPlans:
+    """A planner that plans +5 mm along x at every step of its horizon."""
+
+    def __init__(self, horizon):
+        self.actions = torch.zeros(horizon, 7)
+        self.actions[:, 0] = 0.005
+
+    def reset(self):
+        pass
+
+    def plan(self, context, state, goal):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(first_action=self.actions[0].clone(), actions=self.actions.clone(),
+                               elite_energies=torch.zeros(1), timings={"total": 0.25})
+
+
+def _path(t):
+    """States [T, 7] at times ``t`` [s]: +4 cm/s x, a 1 cm sine in y, the gripper closing."""
+    t = np.asarray(t, dtype=np.float64)
+    states = np.zeros((len(t), 7))
+    states[:, 0] = 0.45 + 0.04 * t
+    states[:, 1] = 0.01 * np.sin(t)
+    states[:, 2] = 0.35
+    states[:, 3] = math.pi - 0.1
+    states[:, 6] = np.clip(t / 3, 0, 1)
+    return states
+
+
+def _eval(monkeypatch, bag, oracle, topics=None, horizon=1, **config):
+    monkeypatch.setattr(evaluate_module, "make_planner",
+                        lambda model, cem, seed=0: _AlwaysPlans(horizon))
+    config.setdefault("landscape_points", 0)
+    cem = preset("paper", samples=16, topk=4, iterations=1, horizon=horizon)
+    return evaluate_bag(bag, oracle, cem, EvalConfig(**config), topics=topics)
+
+
+# (evaluated arm's pose topic, its hand's topic, the other arm's pose topic, its hand's topic)
+TWO_ARMS = {
+    "default arm, second namespaced": (POSE, GRIPPER, "/fr3_2" + POSE, "/fr3_2" + GRIPPER),
+    "right of left and right": ("/right" + POSE, "/right" + GRIPPER, "/left" + POSE,
+                                "/left" + GRIPPER),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="breaker54b: eval of one of two arms reads the other "
+                   "arm's hand (gripper topics ranked alphabetically, not by namespace)")
+@pytest.mark.parametrize("layout", list(TWO_ARMS))
+def test_two_arms_each_arm_is_scored_with_its_own_hand(tmp_path, monkeypatch, layout):
+    """Input: two arms recorded together, each with its pose and its hand under its namespace.
+
+    The evaluated arm (its pose topic the default or given with --pose-topic) moves +4 cm/s and
+    its hand closes over 3 s; the other arm's hand stays open. 4 Hz camera, 30 Hz states.
+
+    Happened: ``gripper_closedness`` ranks the finger topics alphabetically after 'gripper' in
+    the name: ``/fr3_2/franka_gripper/joint_states`` (or ``/left/...``) is read, every step's
+    closedness is 0 (truth up to 0.92), the executed gripper delta 0 (truth 0.083 a step),
+    executed energies up to 2.5e-3 under the oracle instead of 0; a note names the topic used.
+    Should: the hand in the evaluated arm's namespace (the one whose topic shares the state
+    topic's namespace), the closedness of its path to 1e-6, executed energies 0.
+    """
+    pose, hand, other_pose, other_hand = TWO_ARMS[layout]
+    camera = np.arange(13) / 4.0
+    states = np.arange(0, 3.2, 1 / 30)
+    entries = []
+    for t, state in zip(states, _path(states), strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries += [
+            (pose, m.POSE_STAMPED, ns, m.pose_message(state, ns, "base")),
+            (hand, m.JOINT_STATE, ns,
+             m.joint_state_message(FINGERS, [0.04 * (1 - state[6])] * 2, ns)),
+            (other_pose, m.POSE_STAMPED, ns,
+             m.pose_message(state + [0, 0.3, 0, 0, 0, 0, 0], ns, "base")),
+            (other_hand, m.JOINT_STATE, ns, m.joint_state_message(FINGERS, [0.04, 0.04], ns)),
+        ]
+    frames = render_state_frames(_path(camera))
+    for t, frame in zip(camera, frames, strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append((CAMERA, m.IMAGE, ns, m.image_message(frame, ns, "cam")))
+    entries.sort(key=lambda entry: entry[2])
+    bag = write_messages(tmp_path / "bag", entries)
+    topics = None if pose == POSE else BagTopics(pose=pose)
+    report = _eval(monkeypatch, bag, oracle_for(frames, _path(camera)), topics)
+    steps = report["steps"]
+    assert len(steps) == 12
+    assert report["recording"]["state_topic"] == pose
+    assert report["recording"]["gripper_source"] == hand, report["recording"]["notes"]
+    t = np.array([r["time_s"] for r in steps])
+    np.testing.assert_allclose([r["state"][6] for r in steps], _path(t)[:, 6], atol=1e-6)
+    truth = _path(t + 0.25)[:, 6] - _path(t)[:, 6]
+    np.testing.assert_allclose([r["executed_period_action"][6] for r in steps], truth,
+                               atol=1e-6)
+    assert max(r["energy_executed"] for r in steps) < 1e-6
