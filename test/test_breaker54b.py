@@ -135,3 +135,60 @@ def test_two_arms_each_arm_is_scored_with_its_own_hand(tmp_path, monkeypatch, la
     np.testing.assert_allclose([r["executed_period_action"][6] for r in steps], truth,
                                atol=1e-6)
     assert max(r["energy_executed"] for r in steps) < 1e-6
+
+
+def _arm_names(prefix):
+    return [f"{prefix}joint{i}" for i in range(1, 8)]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker54b: two hands on /joint_states with a pose "
+                   "topic: the no-gripper warning advises --gripper-topic, not --joint-prefix")
+@pytest.mark.parametrize("layout", ["merged", "split"])
+def test_two_hands_on_joint_states_warning_names_the_joint_prefix(tmp_path, monkeypatch, layout):
+    """Name --joint-prefix when two hands on /joint_states leave the gripper unread.
+
+    Input: a pose topic for the arm evaluated; /joint_states holds two arms and two hands
+    (left_fr3_*, right_fr3_*), merged in one message or one message per arm.
+
+    Happened: the note "/joint_states not used for the gripper: ... set the joint prefix" and
+    then "warning: no gripper state in the bag (looked for finger joints on /joint_states):
+    gripper closedness 0 (open) throughout; name the topic with --gripper-topic": followed,
+    ``--gripper-topic /joint_states`` is refused ("finger joints of more than one hand ... set
+    the joint prefix"); the right hand's closedness (0..0.92 here) read as 0 meanwhile. Should:
+    the warning's fix (``Recording.gripper_fix``, what train refuses such a bag with) names
+    --joint-prefix (``--joint-prefix right_`` reads right_fr3_finger_joint1/2 here, 1e-6).
+    """
+    home = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
+    camera = np.arange(13) / 4.0
+    states = np.arange(0, 3.2, 1 / 30)
+    entries = []
+    for t, state in zip(states, _path(states), strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append(("/right" + POSE, m.POSE_STAMPED, ns, m.pose_message(state, ns, "base")))
+        left = (_arm_names("left_fr3_") + ["left_fr3_finger_joint1", "left_fr3_finger_joint2"],
+                [*home, 0.04, 0.04])
+        right = (_arm_names("right_fr3_") + ["right_fr3_finger_joint1", "right_fr3_finger_joint2"],
+                 [*(home + 0.1 * t), *[0.04 * (1 - state[6])] * 2])
+        if layout == "merged":
+            entries.append(("/joint_states", m.JOINT_STATE, ns,
+                            m.joint_state_message(left[0] + right[0], left[1] + right[1], ns)))
+        else:
+            entries += [("/joint_states", m.JOINT_STATE, ns + k * 1000,
+                         m.joint_state_message(*arm, ns + k * 1000))
+                        for k, arm in enumerate((left, right))]
+    frames = render_state_frames(_path(camera))
+    for t, frame in zip(camera, frames, strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append((CAMERA, m.IMAGE, ns, m.image_message(frame, ns, "cam")))
+    entries.sort(key=lambda entry: entry[2])
+    bag = write_messages(tmp_path / "bag", entries)
+    oracle = oracle_for(frames, _path(camera))
+    right_hand = _eval(monkeypatch, bag, oracle,
+                       BagTopics(pose="/right" + POSE, joint_prefix="right_fr3_"))["steps"]
+    t = np.array([r["time_s"] for r in right_hand])
+    np.testing.assert_allclose([r["state"][6] for r in right_hand], _path(t)[:, 6], atol=1e-6)
+    from vjepa_ros.recordings.bags import read_recording
+
+    recording = read_recording(bag, BagTopics(pose="/right" + POSE))
+    warning, = [note for note in recording.notes if note.startswith("warning: no gripper")]
+    assert "--joint-prefix" in recording.gripper_fix, (recording.gripper_fix, warning)
