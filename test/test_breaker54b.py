@@ -17,7 +17,26 @@ Defects (strict xfails, the right behaviour asserted):
   gripper deltas 0 instead of 0.083, executed energies up to 2.5e-3 under the oracle (1.6e-7
   with the right hand). Only a note ("gripper from /fr3_2/...; finger joints also on ...").
 
-Held up (not filed): see the module's end.
+- Two arms' hands on one /joint_states (left_fr3_*, right_fr3_*) beside a pose topic: the
+  gripper is read as open throughout with a warning whose fix is "name the topic with
+  --gripper-topic"; followed, that is refused ("finger joints of more than one hand ... set the
+  joint prefix"). ``--joint-prefix right_`` is the fix (it reads the right hand exactly).
+
+Held up (checked against hand computations, not filed): a stand-in planner with known first
+actions: sign agreement per axis and its step counts, all-axes, cosine mean / median, |dxyz|,
+xyz error, planned / executed norms, planned <= executed, latency percentiles as numpy's
+(1e-6); 40 random bags (camera 3-30 fps jittered and received up to 80 ms late, states 10-1000
+Hz, camera and state gaps, --rate 2-8, --horizon 1-3, --goal-offset 0 / H / H+1) with a linear
+path and a constant-rate turn: every time_s a frame stamp (1e-9 s), state and
+executed_period_action the path's (1e-9 m, rotation R_end R_startᵀ 3e-9 rad), executed energies 0
+for offsets up to H, drops counted; the same episode in MCAP / SQLite3 x zstd none / file /
+message / chunks x raw / PNG: identical reports; duplicated pose and camera messages; all camera
+frames received at one instant (converter) or in 1 s bursts; the field bags (camera-8uc3,
+joint-states-split, killed-no-metadata-mcap/db3, truncated-mcap: its 6 steps equal the first 6
+of the intact recording's; a .db3 cut at 70 %: one-line refusal with the sqlite3 .recover
+command); --start at a step's time_s starts there. Not filed: frames all received at one
+instant in shuffled order are refused as a clock step with a --stamps receive hint (receive
+times that tell nothing there; no converter seen doing it).
 """
 
 import math
