@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 import pytest
-import torch
+from test_breaker52b import _AlwaysPlans, _path
 
 from vjepa_ros.eval import evaluate as evaluate_module
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag
@@ -58,36 +58,17 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 POSE = "/franka_robot_state_broadcaster/current_pose"
 CAMERA = "/camera/camera/color/image_raw"
 GRIPPER = "/franka_gripper/joint_states"
-FINGERS = ["fr3_finger_joint1", "fr3_finger_joint2"]
+FINGERS = ["fr3_finger_joint1", "fr3_finger_joint2"]  # the hands of both arms
 
 
-class _AlwaysPlans:
-    """A planner that plans +5 mm along x at every step of its horizon."""
-
-    def __init__(self, horizon):
-        self.actions = torch.zeros(horizon, 7)
-        self.actions[:, 0] = 0.005
-
-    def reset(self):
-        pass
-
-    def plan(self, context, state, goal):
-        from types import SimpleNamespace
-
-        return SimpleNamespace(first_action=self.actions[0].clone(), actions=self.actions.clone(),
-                               elite_energies=torch.zeros(1), timings={"total": 0.25})
-
-
-def _path(t):
-    """States [T, 7] at times ``t`` [s]: +4 cm/s x, a 1 cm sine in y, the gripper closing."""
-    t = np.asarray(t, dtype=np.float64)
-    states = np.zeros((len(t), 7))
-    states[:, 0] = 0.45 + 0.04 * t
-    states[:, 1] = 0.01 * np.sin(t)
-    states[:, 2] = 0.35
-    states[:, 3] = math.pi - 0.1
-    states[:, 6] = np.clip(t / 3, 0, 1)
-    return states
+def _written(tmp_path, entries, camera):
+    """Write ``entries`` and a 4 Hz camera showing ``_path`` at ``camera`` [s]: (bag, oracle)."""
+    frames = render_state_frames(_path(camera))
+    for t, frame in zip(camera, frames, strict=True):
+        ns = DEFAULT_START_NS + int(round(t * 1e9))
+        entries.append((CAMERA, m.IMAGE, ns, m.image_message(frame, ns, "cam")))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(tmp_path / "bag", entries), oracle_for(frames, _path(camera))
 
 
 def _eval(monkeypatch, bag, oracle, topics=None, horizon=1, **config):
@@ -136,14 +117,9 @@ def test_two_arms_each_arm_is_scored_with_its_own_hand(tmp_path, monkeypatch, la
              m.pose_message(state + [0, 0.3, 0, 0, 0, 0, 0], ns, "base")),
             (other_hand, m.JOINT_STATE, ns, m.joint_state_message(FINGERS, [0.04, 0.04], ns)),
         ]
-    frames = render_state_frames(_path(camera))
-    for t, frame in zip(camera, frames, strict=True):
-        ns = DEFAULT_START_NS + int(round(t * 1e9))
-        entries.append((CAMERA, m.IMAGE, ns, m.image_message(frame, ns, "cam")))
-    entries.sort(key=lambda entry: entry[2])
-    bag = write_messages(tmp_path / "bag", entries)
+    bag, oracle = _written(tmp_path, entries, camera)
     topics = None if pose == POSE else BagTopics(pose=pose)
-    report = _eval(monkeypatch, bag, oracle_for(frames, _path(camera)), topics)
+    report = _eval(monkeypatch, bag, oracle, topics)
     steps = report["steps"]
     assert len(steps) == 12
     assert report["recording"]["state_topic"] == pose
@@ -195,13 +171,7 @@ def test_two_hands_on_joint_states_warning_names_the_joint_prefix(tmp_path, monk
             entries += [("/joint_states", m.JOINT_STATE, ns + k * 1000,
                          m.joint_state_message(*arm, ns + k * 1000))
                         for k, arm in enumerate((left, right))]
-    frames = render_state_frames(_path(camera))
-    for t, frame in zip(camera, frames, strict=True):
-        ns = DEFAULT_START_NS + int(round(t * 1e9))
-        entries.append((CAMERA, m.IMAGE, ns, m.image_message(frame, ns, "cam")))
-    entries.sort(key=lambda entry: entry[2])
-    bag = write_messages(tmp_path / "bag", entries)
-    oracle = oracle_for(frames, _path(camera))
+    bag, oracle = _written(tmp_path, entries, camera)
     right_hand = _eval(monkeypatch, bag, oracle,
                        BagTopics(pose="/right" + POSE, joint_prefix="right_fr3_"))["steps"]
     t = np.array([r["time_s"] for r in right_hand])
