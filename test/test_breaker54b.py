@@ -5,7 +5,7 @@ construction (a path s(t) in closed form, frames that show their state, the simu
 world model, a stand-in planner with known first actions), every reported number compared with
 a hand computation; then the field recordings (../shared/data/field/) and bag families.
 
-Defects (strict xfails, the right behaviour asserted):
+Defects (strict xfails until fix54b, the right behaviour asserted):
 
 - Two arms in one bag, each with its own namespaced hand (``/franka_gripper/joint_states`` and
   ``/fr3_2/franka_gripper/joint_states``; ``/left/...`` and ``/right/...``): eval of one arm reads
@@ -87,8 +87,6 @@ TWO_ARMS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54b: eval of one of two arms reads the other "
-                   "arm's hand (gripper topics ranked alphabetically, not by namespace)")
 @pytest.mark.parametrize("layout", list(TWO_ARMS))
 def test_two_arms_each_arm_is_scored_with_its_own_hand(tmp_path, monkeypatch, layout):
     """Input: two arms recorded together, each with its pose and its hand under its namespace.
@@ -136,8 +134,6 @@ def _arm_names(prefix):
     return [f"{prefix}joint{i}" for i in range(1, 8)]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54b: two hands on /joint_states with a pose "
-                   "topic: the no-gripper warning advises --gripper-topic, not --joint-prefix")
 @pytest.mark.parametrize("layout", ["merged", "split"])
 def test_two_hands_on_joint_states_warning_names_the_joint_prefix(tmp_path, monkeypatch, layout):
     """Name --joint-prefix when two hands on /joint_states leave the gripper unread.

@@ -14,6 +14,7 @@ from vjepa_ros.recordings.bag_arm_states import positions_fix
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
+from vjepa_ros.recordings.hand_namespaces import by_rank, hand_topics
 from vjepa_ros.recordings.other_hands import (
     arm_named,
     hand_prefixes,
@@ -50,7 +51,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
 
     The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
-    fingers, another arm's fingers, else ``--gripper-topic``; "" when found), the advice
+    fingers, another arm's fingers, each hand's ``--joint-prefix`` for two hands on one topic,
+    else ``--gripper-topic``; "" when found), the advice
     ``train`` refuses such a bag with. ``receive_timed``: the topics ``times_of`` timed by
     receive times (their header stamps unusable), for the gripper overlap's hint.
     ``clock_of``: topic -> (its times, its receive times) [N] int64 ns of every message, once
@@ -65,10 +67,12 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     ``named``: the candidate of ``config.gripper`` this bag holds (``resolve_gripper_topic``;
     '': none named). It must hold finger joints (else BagError naming the candidates given, the
     bag's JointState topics and the one holding fingers to give instead); otherwise the
-    JointState topics holding them are ranked: names with 'gripper', then the state topic, then
-    the rest (alphabetical). Its times must overlap the states' (``bag_stamps.gripper_overlap``:
-    BagError on another clock, a note for states far outside its span); only its stamps must not
-    step back (``bag_stamps.check_steps_back``), not those of the topics merely searched.
+    JointState topics holding them are ranked by the namespace of ``state_topic``, the arm's
+    (``hand_namespaces.hand_topics``: a *gripper* topic in it first, then one above, fingers
+    merged into joint states last; BagError when two tie or none lies in it). Its times must
+    overlap the states' (``bag_stamps.gripper_overlap``: BagError on another clock, a note for
+    states far outside its span); only its stamps must not step back
+    (``bag_stamps.check_steps_back``), not those of the topics merely searched.
     """
     if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
         notes.append(NO_GRIPPER_NOTE)
@@ -92,7 +96,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         # a hand of another prefix than the arm's (never past a --joint-prefix naming no arm)
         found.update(other_hand(path, joints.prefix or "", named, joint_topics, collected,
                                 times_of, notes, types or {}))
-    ranked = sorted(found, key=lambda t: ("gripper" not in t, t != state_topic, t))
+    ranked = by_rank(found, state_topic)  # the arm's namespace first (hand_namespaces)
     prefix_fix = finger_prefix_fix(config.joint_prefix if not found else "",
                                    [named] if named else joint_topics, collected,
                                    config.no_gripper_fix())
@@ -112,6 +116,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                        f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
     if named:
         ranked = [named]
+    elif ranked:  # the hand in the arm's namespace; two that no namespace decides: BagError
+        ranked = hand_topics(path, ranked, state_topic, collected, joints.prefix or "", notes,
+                             config.no_gripper_fix())
     if not ranked:
         fix = prefix_fix or other_hands_fix(joints.prefix or "", joint_topics, collected,
                                             config.no_gripper_fix()) or (
@@ -122,9 +129,6 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
                      f"(open) throughout; {fix}")
         return np.zeros(len(state_times)), "none (assumed open)", fix
-    if len(ranked) > 1:
-        notes.append(f"gripper from {ranked[0]}; finger joints also on {', '.join(ranked[1:])} "
-                     "(choose with --gripper-topic)")
     series = found[ranked[0]]
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
     times_of(ranked[0], held=True)

@@ -44,7 +44,8 @@ class BagTopics:
     gripper: str = param(
         "", "Gripper topic (sensor_msgs/JointState with <prefix>finger_joint1/2); closedness = "
         "1 - opening / gripper_max_width. Empty: the JointState topic holding the finger "
-        "joints (one named *gripper* first, then joint_states, then any other). Several "
+        "joints, of several the one in the state topic's namespace (one named *gripper* "
+        "first, then joint_states; two it cannot tell apart are refused). Several "
         "separated by spaces: each bag reads the one it holds.",
     )
     no_gripper: bool = param(

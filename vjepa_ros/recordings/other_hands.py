@@ -58,12 +58,29 @@ def lone_hand(topics, collected) -> tuple[str, str] | None:
 def other_hands_fix(arm_prefix: str, topics, collected, no_gripper: str) -> str:
     """Say which hands the JointState ``topics`` hold that were not read, and what reads them.
 
-    Finger joints of another prefix than ``arm_prefix``'s: ``--gripper-topic`` naming their
-    topic (a named topic's one hand is read); else a knuckle joint (:func:`knuckle_fix`).
-    ``no_gripper``: the closedness-0 fix. "" when neither is there.
+    Finger joints of another prefix than ``arm_prefix``'s: on a topic of one hand,
+    ``--gripper-topic`` naming it (a named topic's one hand is read); on a topic of several
+    (two arms' hands merged into ``/joint_states``, where ``--gripper-topic`` is refused) with
+    the arm's prefix unknown (a pose topic's arm), ``--joint-prefix`` naming each prefix, which
+    reads that hand's fingers (the arm's prefix known: no option reads one, said so); else a
+    knuckle joint (:func:`knuckle_fix`). ``no_gripper``: the closedness-0 fix. "" when none
+    is there.
     """
-    fingers = [(f"{prefix}finger_joint1/2", topic) for topic in topics
-               for prefix in hand_prefixes(topic, collected) if prefix != arm_prefix]
+    held = {topic: hand_prefixes(topic, collected) for topic in topics}
+    shared = [(topic, found) for topic, found in held.items() if len(found) > 1]
+    fingers = [(f"{found[0]}finger_joint1/2", topic) for topic, found in held.items()
+               if len(found) == 1 and found[0] != arm_prefix]
+    if shared and (not arm_prefix or not fingers):
+        topic, found = shared[0]
+        hands = (f"the finger joints of {len(found)} hands are on {topic} "
+                 f"({', '.join(f'{prefix}finger_joint1/2' for prefix in found)})")
+        if arm_prefix:  # known, and none of theirs: no option reads one as this arm's
+            return (f"{hands}, none of them {arm_prefix}finger_joint1/2, and --gripper-topic "
+                    f"reads a topic of one hand only: record this arm's hand on a topic of its "
+                    f"own, or {no_gripper}")
+        return (f"{hands}: give this arm's prefix to read its hand, "
+                f"{' or '.join(f'--joint-prefix {prefix}' for prefix in found)} (--gripper-topic "
+                f"reads a topic of one hand), or {no_gripper}")
     if not fingers:
         return knuckle_fix(topics, collected, no_gripper)
     listed = "; ".join(f"{joints} on {topic}" for joints, topic in fingers[:3])
