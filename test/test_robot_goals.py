@@ -234,6 +234,7 @@ def test_add_subgoal_refusals_say_what_to_do_and_move_nothing(model):
     assert session.goals is None
     observe(session, clock)
     session.add_subgoal()
+    observe(session, clock)  # a newer frame (the very same one is refused: live54)
     session.add_subgoal()
     with pytest.raises(RuntimeError, match="list is full.*~/clear_goals"):
         session.add_subgoal()

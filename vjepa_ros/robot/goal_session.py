@@ -9,6 +9,7 @@ and the planner's warm start; the services' refusals are one line naming the ser
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -69,7 +70,9 @@ class GoalSession:
         invalid: NaN, inf, a glitch), while a live camera check runs (as ``~/capture_goal``,
         adding that commanding must be off), while commanding is enabled (the person guides
         the arm), on a frame the arm has moved away from since
-        (``_captured_subgoal``) or with a full list.
+        (``_captured_subgoal``), on the very frame a sub-goal of the list was captured from (a
+        retried call: that sub-goal again, its steps spent where the arm already is) or
+        with a full list.
         """
         with self._lock:
             if self.camera_check is not None:  # the capture's words, and why enable matters
@@ -96,7 +99,8 @@ class GoalSession:
                     f"~/add_subgoal refused: sub-goal(s) {', '.join(stale)} of the list were "
                     f"captured on another hand than this arm's ({self.hand}); call ~/clear_goals "
                     "and capture the list again")
-            goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}")
+            goal = self._captured_subgoal("~/add_subgoal", f"added sub-goal {len(goals) + 1}",
+                                          goals)
             gripper = "unknown (no recent finger joints)" if goal.closedness() is None else \
                 f"{goal.closedness():.2f}"
             where = "" if goal.state is None else (
@@ -138,7 +142,8 @@ class GoalSession:
                 self._refuse(refusal)
             return message
 
-    def _captured_subgoal(self, service: str, source: str) -> SubGoal:
+    def _captured_subgoal(self, service: str, source: str,
+                          listed: Sequence[SubGoal] = ()) -> SubGoal:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked.
 
         RuntimeError (one line naming ``service``) when the planning loop would refuse the
@@ -160,7 +165,10 @@ class GoalSession:
         Refused last: a frame that repeats an earlier capture's image while the hand's state
         changed since that one (``capture_pictures``: the TCP 1 cm away, the hand turned 1
         degree, its closedness 0.025): a frozen camera re-publishing with fresh stamps, or an
-        arm out of view (breaker54a, breaker54i).
+        arm out of view (breaker54a, breaker54i). Before that, with ``listed`` (the list
+        ``~/add_subgoal`` appends to): the very frame one of them was captured from
+        (``SubGoal.captured_from``: same stamp and pixels), a call repeated before a newer frame
+        came (live54); a newer frame of the arm still is taken (the same pose again).
         """
         if self.camera_check is not None:  # its frames show the arm on a test motion
             raise RuntimeError(self._check_refusal(service))
@@ -180,6 +188,12 @@ class GoalSession:
             planner_moving = (self.enabled and self.phase is not Phase.HOLDING
                               and self.goals is not None and not self.goals.finished)
             raise RuntimeError(moved_refusal(service, motion, planner_moving))
+        for index, earlier in enumerate(listed):  # a retried call: that sub-goal again
+            if earlier.captured_from(frame.stamp, frame.value):
+                raise RuntimeError(
+                    f"{service} refused: the newest frame on {self.camera_topic()} (stamp "
+                    f"{frame.stamp:.3f} s) is already sub-goal {index + 1}; move the arm or "
+                    f"wait for a newer frame, then call {service} again")
         state = self.inputs.state_at(frame.stamp)
         near = state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured
@@ -190,7 +204,8 @@ class GoalSession:
             raise RuntimeError(stale_capture_refusal(service, self.camera_topic(), repeat))
         return SubGoal(frame.value.copy(), None, source=source,
                        state=np.array(state.value, dtype=np.float64) if near else None,
-                       gripper_measured=measured, hand=self.hand if measured else None)
+                       gripper_measured=measured, hand=self.hand if measured else None,
+                       frame_stamp=frame.stamp)
 
     @staticmethod
     def _check_refusal(service: str, then: str = "") -> str:

@@ -28,6 +28,8 @@ class SubGoal:
     # received, or no state at the frame's time): state[6], if any, is a placeholder
     hand: str | None = None  # the hand whose measured closedness state[6] is (FingerWatch.hand:
     # "<topic> (<prefix>finger_joint1/2)"); None: not captured from a known hand
+    frame_stamp: float | None = None  # [s] the stamp of the camera frame it was captured from
+    # (~/capture_goal, ~/add_subgoal); None: not captured (a file, ~/goal_image)
 
     def other_hand(self, hand: str | None) -> bool:
         """Whether this sub-goal's closedness was measured on a hand other than ``hand``.
@@ -38,6 +40,15 @@ class SubGoal:
         """
         return (hand is not None and self.hand is not None and self.gripper is None
                 and self.gripper_measured and self.hand != hand)
+
+    def captured_from(self, stamp: float, image: np.ndarray) -> bool:
+        """Whether this sub-goal was captured from the frame (``stamp`` [s], ``image`` [H, W, 3]).
+
+        The very frame: the same stamp and the same pixels (a frame re-stamped, or another
+        picture under a repeated stamp, is another frame). False for a sub-goal not captured.
+        """
+        return (self.frame_stamp is not None and self.frame_stamp == stamp
+                and np.array_equal(self.image, image))
 
     def closedness(self) -> float | None:
         """Return the hand's closedness 0..1 here: ``gripper``, else ``state[6]``, else None."""
