@@ -54,9 +54,6 @@ from vjepa_ros.nodes.node_launch import mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
 
 WAIT_S = 30.0  # [s] the bound of a wait for a condition (ends as soon as it holds)
-# [s] when the stuck model of defect 2 is let go by the test itself: far beyond the 3 x 0.5 s
-# that Launch.shutdown(timeout=0.5) may wait; an ordering, not a timing, is asserted
-RELEASE_S = 20.0
 
 
 def _wait(condition, seconds: float = WAIT_S) -> bool:
@@ -132,18 +129,41 @@ def test_a_start_refused_by_its_goal_files_leaves_nothing_behind(checkpoint, tmp
 
 
 def _stuck_plan(h):
-    """Make the planner's next plan block inside ``model.encode``; return (entered, release)."""
-    entered, release = threading.Event(), threading.Event()
+    """Make the planner's next plan block inside ``model.encode``.
+
+    Returns (entered, release, left): set when the plan enters the encoder, the event that lets
+    it go on, set when it has left the encoder.
+    """
+    entered, release, left = threading.Event(), threading.Event(), threading.Event()
     model = h.planner.model
     encode = model.encode
 
     def stuck(frames):
         entered.set()
         release.wait()
+        left.set()
         return encode(frames)
 
     model.encode = stuck
-    return entered, release
+    return entered, release, left
+
+
+def _recorded_waits(h) -> list[tuple[str, float | None]]:
+    """Record every wait the shutdown asks on the plan: (``wait_idle`` or ``stop``, its limit)."""
+    waits = []
+    session, worker = h.session, h.planner.worker
+    wait_idle, stop = session.wait_idle, worker.stop
+
+    def recorded_wait_idle(timeout=None):
+        waits.append(("wait_idle", timeout))
+        return wait_idle(timeout)
+
+    def recorded_stop(timeout=None):
+        waits.append(("stop", timeout))
+        return stop(timeout)
+
+    session.wait_idle, worker.stop = recorded_wait_idle, recorded_stop
+    return waits
 
 
 def test_a_shutdown_keeps_its_bound_with_a_plan_stuck_in_the_model(harness):  # noqa: F811
@@ -153,23 +173,26 @@ def test_a_shutdown_keeps_its_bound_with_a_plan_stuck_in_the_model(harness):  # 
     polls no ``should_stop``: a first plan compiling, a hung device); the launch is shut down
     with a 0.5 s bound. Happened: ``prepare_shutdown(0.5)`` gave up on the plan after 2 x 0.5 s,
     then ``destroy_node`` called ``prepare_shutdown()`` again and waited 30 s + 30 s on the same
-    plan; the test's own release of the model (after :data:`RELEASE_S`) came first. Should: the
-    shutdown returns within its bound, the model still stuck.
+    plan. Should: the shutdown returns with the model still stuck (the test lets it go only
+    after), having asked no wait on the plan beyond its 0.5 s: an ordering and the limits asked,
+    not a wall-clock race (mend54b; as ``test_planner_shutdown_wait``).
     """
     h = harness()
     assert h.pump(3.0, until=lambda: h.session.frame is not None)
     assert h.capture().success
-    entered, release = _stuck_plan(h)
+    entered, release, left = _stuck_plan(h)
     assert h.pump(5.0, until=entered.is_set), "no plan began"
-    watchdog = threading.Timer(RELEASE_S, release.set)
-    watchdog.start()
+    waits = _recorded_waits(h)
     try:
         h.launch.shutdown(timeout=0.5)
-        released_first = release.is_set()
+        still_stuck = not left.is_set()
     finally:
-        release.set()
-        watchdog.cancel()
-    assert not released_first, "the shutdown waited for the stuck plan past its 0.5 s bound"
+        release.set()  # only now: the shutdown has returned
+    assert still_stuck, "the plan left the model before the shutdown returned"
+    assert [limit for what, limit in waits if what == "wait_idle"] == [0.5], waits
+    assert waits and all(limit is not None and limit <= 0.5 for _, limit in waits), \
+        f"the shutdown waited on the stuck plan past its 0.5 s bound: {waits}"
+    assert left.wait(WAIT_S), "the plan did not go on once released"
 
 
 def test_a_context_shut_down_under_a_running_launch_ends_the_planners_threads(checkpoint):  # noqa: F811
