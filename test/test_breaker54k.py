@@ -139,8 +139,6 @@ IN_MARGIN = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: with a joint inside the margin, float "
-                   "noise of the prediction refuses or clips a command that does not move the arm")
 def test_a_command_that_keeps_the_arms_pose_is_never_refused_or_clipped_by_the_guard():
     """A gripper-only command with a joint inside the margin goes out as planned.
 
@@ -207,9 +205,6 @@ def _simulated_joints(kinematics, joints, target, limits, seconds=1.5):
     return np.array(path)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: the guard passes a step its own prediction "
-                   "ends 44 mm short of (DLS stalled at the straight arm); the sim's controller "
-                   "turns joint 4 0.10 rad past its limit")
 def test_a_step_the_guard_passes_keeps_the_simulated_arm_inside_its_joint_limits():
     guard = _guard()
     state = guard.kinematics.state(UPRIGHT, 0.0)

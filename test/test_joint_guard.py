@@ -7,13 +7,19 @@ of its limit; a joint may always turn away from its limit. ROS-free, CPU.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 from test_breaker45g import commanding_session, model  # noqa: F401
 
-from vjepa_ros.robot.joint_guard import JOINT_LIMITS, JointLimitGuard
+from vjepa_ros.robot.joint_guard import (
+    JOINT_LIMITS,
+    MOTION_TOLERANCE_RAD,
+    SUBSTEPS,
+    JointLimitGuard,
+)
 from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
 from vjepa_ros.robot.safety import SafetyLimits, filter_target
 
@@ -92,6 +98,57 @@ def test_a_joint_already_in_the_margin_may_turn_away_and_not_further_in():
     assert not toward.accepted and "joint 7" in toward.reason and "refused" in toward.reason
     _, away = _step(joints, [0, 0, 0, 0, 0, 0.3])
     assert away.accepted and away.reason == ""
+
+
+@pytest.mark.parametrize("joint, value", [(6, 2.85), (6, -2.85), (3, -0.12), (5, 0.02)])
+@pytest.mark.parametrize("axis", range(6))
+def test_a_joint_in_the_margin_never_creeps_further_in(joint, value, axis):
+    """A step that does not turn a joint inside the margin away is shortened or refused.
+
+    live54: "not nearer than at start" let each step creep in by the prediction's error (the
+    wrist 2.836 -> 2.862, the margin's edge at 2.797). A step passes only where the prediction
+    turns that joint away at every part, by more than MOTION_TOLERANCE_RAD.
+    """
+    joints = HOME.copy()
+    joints[joint] = value
+    guard = _guard()
+    for sign in (1, -1):
+        delta = np.zeros(6)
+        delta[axis] = sign * (0.01 if axis < 3 else 0.05)
+        state, decision = _step(joints, delta, guard)
+        if not decision.accepted or f"joint {joint + 1} would stay within" in decision.reason:
+            continue
+        path = guard.predict(joints, decision.target)
+        nearer = guard.upper[joint] if value > 0 else guard.lower[joint]
+        gap = np.abs(nearer - path[:, joint])
+        assert (gap[1:] > gap[0] + MOTION_TOLERANCE_RAD).all(), (delta, gap)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_motion_tolerance_is_far_below_a_real_steps_joint_motion(seed):
+    """A 1 mm (or 0.01 rad) step turns some joint by >= 100 x the tolerance in each part."""
+    rng = np.random.default_rng(seed)
+    guard = _guard()
+    for _ in range(10):
+        joints = np.clip(HOME + rng.uniform(-0.6, 0.6, 7), guard.lower + 0.2, guard.upper - 0.2)
+        state = guard.kinematics.state(joints, 0.0)
+        target = state.copy()
+        direction = rng.normal(size=3)
+        if rng.random() < 0.5:
+            target[:3] += 1e-3 * direction / np.linalg.norm(direction)
+        else:
+            turn = Rotation.from_rotvec(0.01 * direction / np.linalg.norm(direction))
+            target[3:6] = (turn * Rotation.from_euler("xyz", state[3:6])).as_euler("xyz")
+        path = guard.predict(joints, target)
+        assert np.abs(np.diff(path, axis=0)).max(axis=1).min() > 100 * MOTION_TOLERANCE_RAD
+
+
+def test_a_shortened_step_is_named_by_its_exact_share():
+    joints = HOME.copy()
+    joints[6] = 2.6
+    _, decision = _step(joints, [0, 0, 0, 0, 0, -0.3])
+    share = re.search(r"step shortened to ([0-9.]+)%", decision.reason).group(1)
+    assert float(share) * SUBSTEPS / 100 == round(float(share) * SUBSTEPS / 100), decision.reason
 
 
 # a box as wide as the parameters allow: these postures lie outside the default one
