@@ -59,8 +59,6 @@ def _guard(model="panda"):
 
 # --- 1. the arm's limits, not robot.model's -------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: the joint guard takes robot.model's limits, "
-                   "not those of the arm the joint names (fr3_/panda_) identify")
 @pytest.mark.parametrize("model, arm, joint, start, end", [
     # an FR3 under the default model: joint 6 from 0.80 to 0.60, 0.056 from the FR3's 0.5445
     ("panda", "fr3", 6, 0.80, 0.60),

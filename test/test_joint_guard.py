@@ -197,3 +197,21 @@ def test_an_accepted_command_of_the_session_goes_through_the_guard(model):  # no
     report = session.plan_step()
     assert report.command is not None and "joint 7" in report.reason, report.reason
     assert abs(report.command[5] - state[5]) < 0.3 - 0.05
+
+
+@pytest.mark.parametrize("arm_model", ["panda", "fr3"])
+@pytest.mark.parametrize("prefix, arm", [
+    ("fr3_", "fr3"), ("left_fr3_", "fr3"), ("ns/fr3_", "fr3"), ("panda_", "panda"),
+    ("panda_1_", "panda"), ("robot1/panda_", "panda"), ("arm_", None), ("", None),
+])
+def test_the_guard_takes_the_limits_of_the_arm_its_joint_names_name(arm_model, prefix, arm):
+    """breaker54k: fr3_joint1..7 under robot.model panda were kept from the Panda's limits."""
+    guard = _guard(arm_model)
+    note = guard.follow_prefix(prefix)
+    arm = arm or arm_model
+    np.testing.assert_array_equal(np.stack([guard.lower, guard.upper], axis=1), JOINT_LIMITS[arm])
+    assert (arm in note and "\n" not in note) if arm != arm_model else note == ""
+    joints = HOME.copy()
+    joints[6] = 2.85  # 0.166 from the FR3's 3.0159, inside the Panda's margin (2.8973)
+    _, decision = _step(joints, [0, 0, 0, 0, 0, -0.02], guard)  # joint 7 +0.02
+    assert ("joint 7" in decision.reason) == (arm == "panda"), decision.reason

@@ -190,7 +190,8 @@ class PlannerInputs:
         names), ``target_pose`` goes out in ``<prefix>link0`` (``base_frame.learned_base_frame``:
         the FR3's joints under ``robot.model`` panda are in fr3_link0, not panda_link0); a
         ``robot.base_frame`` naming another arm's link0 is logged once, commanding is disabled
-        and ``~/enable`` refused with that line. Joint states only (a pose source: its frame_id).
+        and ``~/enable`` refused with that line. The joint-limit guard takes that arm's limits.
+        Joint states only (a pose source: its frame_id).
         """
         prefix = self.joints.prefix
         if (prefix is None or prefix == self.frame_prefix
@@ -198,6 +199,10 @@ class PlannerInputs:
             return
         self.frame_prefix = prefix
         frame, self.base_frame_problem = learned_base_frame(self.config.robot, prefix)
+        guard = getattr(self, "joint_limits", None)  # the arm's own limits (joint_guard.py)
+        note = "" if guard is None else guard.follow_prefix(prefix)
+        if note:
+            self.get_logger().info(note)
         self.setpoints.frame_id = frame
         if self.base_frame_problem:
             self.get_logger().error(self.base_frame_problem)

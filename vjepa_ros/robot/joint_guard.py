@@ -21,6 +21,8 @@ room for the two to differ; a joint inside it may not creep further in by the pr
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from vjepa_ros.robot.kinematics import FrankaKinematics, _rotation
@@ -28,6 +30,8 @@ from vjepa_ros.robot.safety import SafetyDecision, refuse
 from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS
 
 JOINT_LIMITS = {"panda": PANDA_JOINT_LIMITS, "fr3": FR3_JOINT_LIMITS}  # by robot.model [rad]
+# the arm a joint name prefix names (its last "panda"/"fr3"): fr3_, left_fr3_, panda_1_, ns/panda_
+ARM_IN_PREFIX = re.compile(r".*(panda|fr3)")
 SUBSTEPS = 8  # the step is followed in this many parts (each <= 12.5 mm, 0.044 rad by default)
 DAMPING = 0.05  # [m, rad] the damped least-squares λ: steps stay bounded near a singularity
 JACOBIAN_EPS = 1e-6  # [rad] the joint offset of the numerical Jacobian's differences
@@ -58,7 +62,36 @@ class JointLimitGuard:
     def __init__(self, kinematics: FrankaKinematics, margin: float):
         self.kinematics = kinematics
         self.margin = float(margin)
-        self.lower, self.upper = JOINT_LIMITS[kinematics.config.model].T
+        self.model = kinematics.config.model
+        self.bounds = JOINT_LIMITS[self.model].T  # [2, 7] lower, upper [rad]; one assignment
+
+    @property
+    def lower(self) -> np.ndarray:
+        return self.bounds[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        return self.bounds[1]
+
+    def follow_prefix(self, prefix: str) -> str:
+        """Take the limits of the arm the joint names' ``prefix`` names; return a note or ''.
+
+        ``fr3_joint1..7`` are an FR3's whatever ``robot.model`` says (breaker54k: an FR3 under
+        the default panda was guarded by the Panda's joint 6 lower limit 0.0175, the FR3's is
+        0.5445); a prefix naming neither keeps ``robot.model``'s. The note (one line) says which
+        limits are taken when they are not ``robot.model``'s.
+        """
+        named = ARM_IN_PREFIX.match(prefix or "")
+        model = named.group(1) if named else self.kinematics.config.model
+        if model == self.model:
+            return ""
+        self.model = model
+        self.bounds = JOINT_LIMITS[model].T  # (a check under way keeps the bounds it read)
+        if model == self.kinematics.config.model:
+            return ""
+        return (f"joint-limit guard: the arm's joints are {prefix}joint1..7, so the {model}'s "
+                f"joint limits are kept clear of, not robot.model "
+                f"{self.kinematics.config.model}'s")
 
     def _pose_and_jacobian(self, joints):
         """Return (position [3], rotation, Jacobian [6, 7]) of ``joints`` [7] (base frame)."""
@@ -125,12 +158,13 @@ class JointLimitGuard:
         if not decision.accepted or _still(np.asarray(current, dtype=np.float64),
                                            decision.target):
             return decision
+        lower, upper = self.bounds
         path, misses = self.predict_with_misses(joints, decision.target)
-        room = np.minimum(path - self.lower, self.upper - path)  # [SUBSTEPS + 1, 7]
+        room = np.minimum(path - lower, upper - path)  # [SUBSTEPS + 1, 7]
         inside = room[0] < self.margin
         # toward the limit nearer at the start: a joint inside the margin must turn away
-        side = np.where(path[0] - self.lower <= self.upper - path[0], path - self.lower,
-                        self.upper - path)
+        side = np.where(path[0] - lower <= upper - path[0], path - lower,
+                        upper - path)
         bad = np.where(inside, side < side[0] + MOTION_TOLERANCE_RAD, room < self.margin)
         bad[0] = False
         missed = (misses[:, 0] > REACH_TOLERANCE_M) | (misses[:, 1] > REACH_TOLERANCE_RAD)
@@ -141,8 +175,8 @@ class JointLimitGuard:
         if bad[first].any():
             joint = int(np.flatnonzero(bad[first])[0])
             near_upper = path[first, joint] > path[0, joint] if not inside[joint] \
-                else self.upper[joint] - path[0, joint] < path[0, joint] - self.lower[joint]
-            limit = self.upper[joint] if near_upper else self.lower[joint]
+                else upper[joint] - path[0, joint] < path[0, joint] - lower[joint]
+            limit = upper[joint] if near_upper else lower[joint]
             verb = "would stay within" if inside[joint] else "would come within"
             words = (f"joint {joint + 1} {verb} safety.joint_limit_margin_rad "
                      f"{self.margin:g} of its limit {limit:+.4f} rad (at {path[0, joint]:+.3f}, "
