@@ -94,8 +94,6 @@ def test_the_guard_keeps_the_arm_its_joint_names_identify_clear_of_its_limits(
 WRIST_NEAR = np.array([0.3646, -0.1006, 0.1546, -2.3241, 0.0338, 2.3488, 2.7621])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: the camera check's motions reach the "
-                   "set-point stream through filter_target only, never the joint guard")
 def test_the_camera_checks_motions_are_checked_against_the_joint_limits(one_thread):
     from test_robot_camera_check_live import NO_TRIAL, IdealArm
 

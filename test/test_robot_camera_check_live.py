@@ -423,3 +423,34 @@ def test_a_mirrored_view_says_move_the_camera_and_tries_no_rotation():
     assert result.trial == {"skipped": "no trial: the view is mirrored along base x: no "
                                        "rotation corrects it"}
     assert len(run.commands) == 13, "no trial moves after the motions"
+
+
+@pytest.mark.parametrize("shorten", [False, True])
+def test_a_move_the_joint_limit_guard_changes_stops_the_check_naming_the_joint(shorten):
+    """breaker54k: the check's moves reached the stream through the safety filter alone."""
+    from vjepa_ros.robot.safety import SafetyDecision, refuse
+
+    arm = IdealArm()
+    words = "joint 3 would come within safety.joint_limit_margin_rad 0.1 of its limit"
+    seen = []
+
+    def guard(current, decision):  # the node's JointLimitGuard: +y turns joint 3 to its limit
+        seen.append(decision.target.copy())
+        if decision.target[1] <= START[1] + 0.01:
+            return decision
+        if not shorten:
+            return refuse(f"{words}: step refused")
+        target = decision.target.copy()
+        target[1] = START[1] + 0.01
+        return SafetyDecision(target=target, reason=f"clipped: {words}",
+                              clipped=(f"{words}: step shortened to 25%",))
+
+    arm.session.joint_guard = guard
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.04, corners=False),
+                                         None, NO_TRIAL)
+    arm.run(run)
+    assert run.error.startswith("camera check stopped: the joint-limit guard changed a move")
+    assert "joint 3" in run.error and run.result is None
+    assert all(command[1] <= START[1] + 0.01 + 1e-9 for command in run.commands)
+    assert any(target[1] > START[1] + 0.01 for target in seen)

@@ -103,7 +103,12 @@ class CameraCheckSession:
         return self.inputs.latest_state().value
 
     def _advance_camera_check(self, now: float) -> None:
-        """Stream tick (locked): the check's next move through the safety filter, or nothing."""
+        """Stream tick (locked): the check's next move through the safety filter, or nothing.
+
+        A move (the check's or its trial's) goes through the joint-limit guard too
+        (``joint_guard``, as a plan's step): a check's move it shortens or refuses ends the
+        check with its words (the joint named).
+        """
         run = self.camera_check
         latest = self.inputs.latest_state()
         target = run.advance(now, latest.value, self.streamer.arrived(), self.inputs.frame,
@@ -123,10 +128,15 @@ class CameraCheckSession:
             return
         decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now),
                                  outside_box_advice=self.outside_box_advice)
+        changed_by = "the safety filter"
+        if decision.accepted and self.joint_guard is not None:  # the joints, as a plan's are
+            guarded = self.joint_guard(latest.value, decision)
+            if guarded is not decision:
+                decision, changed_by = guarded, "the joint-limit guard"
         # the check's own motions must go as asked (checked at the start); the trial's plans and
         # its longer moves may be shortened like any plan
         if not decision.accepted or (decision.clipped and run.trial is None):
-            self._end_camera_check(f"camera check stopped: the safety filter changed a move "
+            self._end_camera_check(f"camera check stopped: {changed_by} changed a move "
                                    f"({decision.reason})")
             return
         self.streamer.set_target(decision.target, anchor=latest.value, purpose="camera check")
