@@ -241,8 +241,6 @@ def _streamed_accelerations(limits: SafetyLimits, rate_hz: float) -> tuple[float
 FR3_CARTESIAN_ACCEL = (9.0, 17.0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: robot.model fr3 accepts accelerations above "
-                   "the FR3's Cartesian acceleration limits (9 m/s², 17 rad/s²)")
 @pytest.mark.parametrize("accel, angular_accel", [(10.0, 2.0), (0.5, 25.0), (0.5, 20.0)])
 def test_fr3_settings_keep_the_set_point_within_its_cartesian_acceleration_limits(
         accel, angular_accel):
@@ -273,8 +271,6 @@ def test_base_is_refused_for_an_arm_of_a_multi_arm_description(prefix):
 
 # --- 7. the jerk refusal's advice ------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: the jerk refusal's largest accepted values "
-                   "are rounded up (.4g): set as advised they are refused again")
 @pytest.mark.parametrize("model, rate, accel", [
     ("panda", 1000.0, 10.0), ("fr3", 1000.0, 10.0), ("panda", 1000.0, 5.0), ("fr3", 1000.0, 5.0),
     ("panda", 500.0, 9.9), ("panda", 999.9, 3.3), ("fr3", 999.9, 3.3),

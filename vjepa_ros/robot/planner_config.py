@@ -25,7 +25,7 @@ from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.robot.stream_jerk import stream_jerk_problem
+from vjepa_ros.robot.stream_jerk import stream_accel_problem, stream_jerk_problem
 from vjepa_ros.threads import MAX_THREADS
 
 IMAGE_TRANSPORTS = ("raw", "compressed")
@@ -363,8 +363,10 @@ class PlannerNodeConfig:
                    or leash_problem(trial, self.safety))
         if problem:
             raise ValueError(problem)
-        problem = stream_jerk_problem(self.control.stream_rate_hz, self.safety.max_accel_m_s2,
-                                      self.safety.max_angular_accel_rad_s2, self.robot.model)
+        problem = stream_accel_problem(self.safety.max_accel_m_s2,
+                                       self.safety.max_angular_accel_rad_s2, self.robot.model) \
+            or stream_jerk_problem(self.control.stream_rate_hz, self.safety.max_accel_m_s2,
+                                   self.safety.max_angular_accel_rad_s2, self.robot.model)
         if problem:
             raise ValueError(problem)
 

@@ -73,7 +73,8 @@ class SafetyLimits:
     max_accel_m_s2: float = param(
         0.5, "Largest change of set-point speed per second [m/s²] (no velocity jumps); "
         "2·this·control.stream_rate_hz (the jerk of an acceleration turning round in one tick) "
-        "at most Franka's Cartesian jerk limit of robot.model (Panda 6500, FR3 4500 m/s³).",
+        "at most Franka's Cartesian jerk limit of robot.model (Panda 6500, FR3 4500 m/s³); "
+        "1.01·this at most its acceleration limit (FR3 9 m/s²).",
         range=(0, 10.0), low_open=True
     )
     max_angular_speed_rad_s: float = param(0.5, "Top angular speed of the set-point [rad/s].",
@@ -81,15 +82,17 @@ class SafetyLimits:
     max_angular_accel_rad_s2: float = param(
         2.0, "Largest change of set-point angular speed per second [rad/s²]; "
         "2·this·control.stream_rate_hz at most Franka's Cartesian jerk limit of robot.model "
-        "(Panda 12500, FR3 8500 rad/s³).",
+        "(Panda 12500, FR3 8500 rad/s³); 1.01·this at most its acceleration limit (Panda 25, "
+        "FR3 17 rad/s²).",
         range=(0, 25.0), low_open=True
     )
     joint_limit_margin_rad: float = param(
         0.1, "With robot.state_source joint_states: a planned step whose predicted joints (damped "
         "least-squares steps through the forward kinematics' Jacobian) bring a joint within "
-        "this of its limit (Franka's, of robot.model), turning toward it, is shortened, the "
-        "clip naming the joint, or refused where no part of it keeps clear (a wrist turned "
-        "into its limit trips the arm's reflex) [rad]. Not checked with state_source pose.",
+        "this of its limit (Franka's, of the arm the joint names name), or do not turn a joint "
+        "already within it away, is shortened, the clip naming the joint, or refused where no "
+        "part of it keeps clear (a wrist turned into its limit trips the arm's reflex) [rad]. "
+        "Not checked with state_source pose.",
         range=(0, 0.5), low_open=True
     )
     max_image_age_s: float = param(
