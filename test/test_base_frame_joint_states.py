@@ -49,7 +49,9 @@ def test_an_empty_base_frame_follows_the_learned_prefix(model, prefix):
 @pytest.mark.parametrize("base_frame, prefix, ok", [
     ("panda_link0", "fr3_", False), ("fr3_link0", "panda_", False),
     ("fr3_link0", "left_fr3_", False), ("fr3_link0", "fr3_", True),
-    ("/fr3_link0", "fr3_", True), ("base", "left_fr3_", True),
+    ("/fr3_link0", "fr3_", True), ("base", "left_fr3_", False), ("base", "fr3_", True),
+    ("base", "panda_", True), ("/base", "", True), ("base", "panda_1_", False),
+    ("/base", "robot1/panda_", False),
 ])
 def test_a_given_base_frame_must_be_the_learned_arms_link0(base_frame, prefix, ok):
     frame, problem = learned_base_frame(RobotConfig(base_frame=base_frame), prefix)
@@ -59,3 +61,14 @@ def test_a_given_base_frame_must_be_the_learned_arms_link0(base_frame, prefix, o
     else:
         assert problem.startswith(f"robot.base_frame {base_frame!r}") and "\n" not in problem
         assert f"{prefix}joint1..7" in problem and "commanding refused" in problem
+        assert f"set robot.base_frame to {prefix}link0" in problem
+        assert ("or base (" in problem) == (prefix in ("", "panda_", "fr3_")), problem
+
+
+@pytest.mark.parametrize("prefix", ["left_fr3_", "right_fr3_", "panda_1_", "robot1/panda_"])
+@pytest.mark.parametrize("base", ["base", "/base"])
+def test_base_is_refused_at_start_for_a_multi_arm_prefix_and_not_advised(prefix, base):
+    """breaker54k: each arm of a multi-arm description is mounted on base at its own offset."""
+    problem = joint_states_frame_problem(RobotConfig(base_frame=base, joint_prefix=prefix))
+    assert problem.startswith(f"robot.base_frame {base!r}") and "\n" not in problem
+    assert f"set robot.base_frame to {prefix}link0 or leave it empty" in problem

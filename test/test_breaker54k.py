@@ -258,8 +258,6 @@ def test_fr3_settings_keep_the_set_point_within_its_cartesian_acceleration_limit
 
 # --- 6. ``base`` for a prefixed arm ----------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker54k: robot.base_frame base is accepted for a "
-                   "prefixed arm, which franka_description mounts at its own offset from base")
 @pytest.mark.parametrize("prefix", ["left_fr3_", "right_fr3_", "panda_1_", "robot1/panda_"])
 def test_base_is_refused_for_an_arm_of_a_multi_arm_description(prefix):
     given = joint_states_frame_problem(RobotConfig(base_frame="base", joint_prefix=prefix))

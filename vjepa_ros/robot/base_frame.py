@@ -27,6 +27,10 @@ DRIVER_BASE_FRAME = re.compile(r"base|.*link0")
 # franka_description's franka_arm macro joins a link named ``base`` (its ``connected_to``, not
 # prefixed) to ``<prefix>link0`` at the mount's xyz/rpy, 0 0 0 by default: then the same frame
 FRANKA_DESCRIPTION_BASE = "base"
+# the joint prefixes of a single arm, the one franka_description joins to ``base`` at 0 0 0 by
+# default; a multi-arm setup's arms (left_fr3_, panda_1_, robot1/panda_) are each joined to the
+# shared ``base`` at their own mount offset (Franka's multi-arm tutorial: xyz 0 ±0.5 1)
+SINGLE_ARM_PREFIXES = ("", "panda_", "fr3_")
 # link0 of an arm whose prefix is learned from the joint names (joint_states.JointStateReader)
 ARM_LINK0 = re.compile(r".*(?:panda|fr3)_link0")
 
@@ -43,30 +47,46 @@ def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
     return frame_id.lstrip("/") == base_frame.lstrip("/")
 
 
-def _fix(link0: str) -> str:
-    return (f"set robot.base_frame to {link0} or {FRANKA_DESCRIPTION_BASE} (franka_description's, "
-            f"where its mount offset is 0) or leave it empty, or give the pose in that frame on "
-            "current_pose with robot.state_source pose")
+def _fix(link0: str, prefix: str = "") -> str:
+    base = (f" or {FRANKA_DESCRIPTION_BASE} (franka_description's, where its mount offset is 0)"
+            if prefix in SINGLE_ARM_PREFIXES else "")
+    return (f"set robot.base_frame to {link0}{base} or leave it empty, or give the pose in that "
+            "frame on current_pose with robot.state_source pose")
+
+
+def _base_problem(robot, prefix: str) -> str:
+    """Return why ``base`` is not this arm's link0 ('' for a single arm's prefix)."""
+    if prefix in SINGLE_ARM_PREFIXES:
+        return ""
+    return (f"robot.base_frame {robot.base_frame!r} with the arm's joints {prefix}joint1..7: "
+            f"franka_description joins each arm of a multi-arm setup to the shared "
+            f"{FRANKA_DESCRIPTION_BASE} at its own mount offset, so target_pose would carry "
+            f"{prefix}link0 coordinates stamped {robot.base_frame!r} (off by that offset); "
+            f"{_fix(prefix + 'link0', prefix)}")
 
 
 def joint_states_frame_problem(robot) -> str:
     """Return why ``robot`` (a ``RobotConfig``) stamps link0 coordinates in another frame ('' ok).
 
     Only with ``state_source`` joint_states and a ``base_frame`` given: it must be
-    ``<joint_prefix>link0`` (a leading '/' ignored) or :data:`FRANKA_DESCRIPTION_BASE`; with an
+    ``<joint_prefix>link0`` (a leading '/' ignored) or :data:`FRANKA_DESCRIPTION_BASE` (only for a
+    single arm's prefix, :data:`SINGLE_ARM_PREFIXES`: a multi-arm setup's arm is offset); with an
     empty ``joint_prefix`` any ``<prefix>panda_link0``/``<prefix>fr3_link0`` (the prefix learned
     at run time is checked then: :func:`learned_base_frame`). One line naming the parameter.
     """
     frame = robot.base_frame.lstrip("/")
-    if robot.state_source != "joint_states" or not frame or frame == FRANKA_DESCRIPTION_BASE:
+    if robot.state_source != "joint_states" or not frame:
         return ""
+    if frame == FRANKA_DESCRIPTION_BASE:  # (an empty joint_prefix: the one learned decides)
+        return _base_problem(robot, robot.joint_prefix)
     link0 = f"{robot.joint_prefix or robot.model + '_'}link0"
     if frame == link0 or not robot.joint_prefix and ARM_LINK0.fullmatch(frame):
         return ""
     return (f"robot.base_frame {robot.base_frame!r} with robot.state_source joint_states: the "
             f"states are forward kinematics from the arm's {link0}, so target_pose would carry "
             f"{link0} coordinates stamped {robot.base_frame!r} (a consumer that transforms by "
-            f"the frame would move the arm by the mount's offset); {_fix(link0)}")
+            f"the frame would move the arm by the mount's offset); "
+            f"{_fix(link0, robot.joint_prefix)}")
 
 
 def learned_base_frame(robot, prefix: str) -> tuple[str, str]:
@@ -75,16 +95,20 @@ def learned_base_frame(robot, prefix: str) -> tuple[str, str]:
     ``robot``: the ``RobotConfig``; ``prefix``: the arm's joint name prefix as read from the joint
     states (``fr3_`` of fr3_joint1..7). ``robot.base_frame`` empty: ``<prefix>link0``, the frame
     forward kinematics is in (not ``<model>_link0``: the FR3's joints under robot.model panda).
-    Given: itself where it is that frame or :data:`FRANKA_DESCRIPTION_BASE`, else a problem in
-    one line naming ``robot.base_frame`` (commanding is refused).
+    Given: itself where it is that frame or :data:`FRANKA_DESCRIPTION_BASE` (a single arm's
+    prefix only), else a problem in one line naming ``robot.base_frame`` (commanding is
+    refused).
     """
     link0 = f"{prefix}link0"
     frame = robot.base_frame.lstrip("/")
     if not frame:
         return link0, ""
-    if frame in (link0, FRANKA_DESCRIPTION_BASE):
+    if frame == link0:
         return robot.base_frame, ""
+    if frame == FRANKA_DESCRIPTION_BASE:
+        problem = _base_problem(robot, prefix)
+        return robot.base_frame, problem and f"{problem}; commanding refused"
     return robot.base_frame, (
         f"robot.base_frame {robot.base_frame!r} but the arm's joints are {prefix}joint1..7: the "
         f"states are forward kinematics from {link0}, and target_pose would carry them stamped "
-        f"{robot.base_frame!r}; commanding refused: {_fix(link0)}")
+        f"{robot.base_frame!r}; commanding refused: {_fix(link0, prefix)}")
