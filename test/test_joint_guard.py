@@ -199,6 +199,22 @@ def test_an_accepted_command_of_the_session_goes_through_the_guard(model):  # no
     assert abs(report.command[5] - state[5]) < 0.3 - 0.05
 
 
+@pytest.mark.parametrize("wrist, kind", [(2.85, "joint_limit"), (2.6, "")])
+def test_a_step_the_guard_refuses_is_a_joint_limit_refusal_not_a_safety_one(
+        model, wrist, kind):  # noqa: F811
+    """live54: a guard refusal had refusal_kind safety, which ended `vjepa-ros reach` at once."""
+    joints = HOME.copy()
+    joints[6] = wrist
+    guard = _guard()
+    state = guard.kinematics.state(joints, 0.0)
+    session, _ = commanding_session(model, state, [0.0, 0.0, 0.0, 0.0, 0.0, -0.3, 0.0])
+    session.joint_guard = lambda current, decision: guard.check(joints, current, decision)
+    report = session.plan_step()
+    assert str(report.refusal or "") == kind, (report.refusal, report.reason)
+    assert "joint 7" in report.reason
+    assert session.status()["values"]["refusal_kind"] == kind
+
+
 @pytest.mark.parametrize("arm_model", ["panda", "fr3"])
 @pytest.mark.parametrize("prefix, arm", [
     ("fr3_", "fr3"), ("left_fr3_", "fr3"), ("ns/fr3_", "fr3"), ("panda_", "panda"),

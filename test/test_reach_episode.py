@@ -236,3 +236,13 @@ def test_a_command_after_the_step_limit_is_counted_apart_not_as_a_step():
     late, target = move(arm, f, 0.02)  # the planner was quicker than the demo's disable
     assert late is None and len(f.steps) == 2 and f.late_commands == 1
     assert f.update() == STEP_LIMIT
+
+
+def test_a_joint_limit_refusal_does_not_end_the_episode():
+    """live54: the guard's refusal was `safety`, which ended reach though a plan may turn back."""
+    arm, now = Arm(), [0.0]
+    f = follower(arm, clock=lambda: now[0])
+    move(arm, f, 0.05)
+    for now[0] in (0.0, 3 * STALE_GRACE_S):  # as long as it lasts: the step limit decides
+        f.on_status(status("joint_limit", "joint 7 would stay within ...: step refused"))
+    assert f.update() is None and len(f.steps) == 1

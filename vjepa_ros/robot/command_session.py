@@ -124,12 +124,13 @@ class CommandSession:
             *self.inputs.ages(now),
             outside_box_advice=self.outside_box_advice,
         )
+        kind = RefusalKind.SAFETY
         if decision.accepted and self.joint_guard is not None:  # the joints along the step
-            decision = self.joint_guard(latest.value, decision)
+            decision, kind = self.joint_guard(latest.value, decision), RefusalKind.JOINT_LIMIT
         if not decision.accepted:
             report.reason = decision.reason
-            self._hold(Refusal(RefusalKind.SAFETY, decision.reason))
-            report.outcome, report.refusal = PlanOutcome.REFUSED, RefusalKind.SAFETY
+            self._hold(Refusal(kind, decision.reason))
+            report.outcome, report.refusal = PlanOutcome.REFUSED, kind
             return report
         resuming = self._stream_held and self.streamer.active  # a plan before the resume tick
         if resuming and self._states_unconfirmed():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from vjepa_ros.robot.goals import SubGoalSwitch
 from vjepa_ros.robot.phase import Event, Phase
-from vjepa_ros.robot.refusal import RefusalKind, blocking_text
+from vjepa_ros.robot.refusal import COMMAND_KINDS, RefusalKind, blocking_text
 
 
 class EnableSession:
@@ -27,9 +27,10 @@ class EnableSession:
                 was = self.enabled
                 self._stop_commanding("disabled", disable=True)
                 self._transition(Event.DISABLE)
-                if self._refusal is not None and self._refusal.kind is RefusalKind.SAFETY:
+                if self._refusal is not None and self._refusal.kind in COMMAND_KINDS:
                     self._refusal = None  # about a command; none is sent in shadow mode
-                self._refusal_log.cleared(RefusalKind.SAFETY)
+                for kind in COMMAND_KINDS:
+                    self._refusal_log.cleared(kind)
                 if was:  # as enabling is logged: the log tells when commanding stopped
                     self.log("info", "disabled: shadow mode (planning, no commands)")
                 return True, "disabled: shadow mode (planning, no commands)" if was else (

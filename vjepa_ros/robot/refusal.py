@@ -18,6 +18,9 @@ class RefusalKind(str, enum.Enum):
     STALE_PLAN = "stale_plan"  # a plan's frame older than safety.max_plan_age_s at command time
     INVALID_STATE = "invalid_state"  # the robot state is unusable (NaN joints, bad pose ...)
     SAFETY = "safety"  # the safety filter rejected the target
+    # the joint-limit guard (robot/joint_guard.py) refused the step: a joint at its margin; a
+    # plan turning it back is taken (not a hold for the user, as ``safety``'s box refusals are)
+    JOINT_LIMIT = "joint_limit"
     PLANNER_ERROR = "planner_error"  # encoding or planning raised
     INTERNAL_ERROR = "internal_error"  # a check that should never fire did (unsafe set-point)
     # another planner (a twin of this node's name, or of this package) on the command topic:
@@ -29,6 +32,8 @@ class RefusalKind(str, enum.Enum):
 
 
 ERROR_KINDS = (RefusalKind.PLANNER_ERROR, RefusalKind.INTERNAL_ERROR)
+# refusals of a command's target: cleared by a disable (shadow mode sends none)
+COMMAND_KINDS = (RefusalKind.SAFETY, RefusalKind.JOINT_LIMIT)
 
 # the words of a refusal whose check gave no reason: "" reads as "fine" to the input checks
 NO_REASON = "refused with no reason given (a check returned an empty reason: please report it)"
