@@ -215,6 +215,34 @@ def test_a_step_the_guard_refuses_is_a_joint_limit_refusal_not_a_safety_one(
     assert session.status()["values"]["refusal_kind"] == kind
 
 
+@pytest.mark.parametrize("moved", [0.0, 2e-3])
+def test_the_guard_runs_outside_the_session_lock_unless_the_arm_moved_meanwhile(
+        model, moved):  # noqa: F811
+    """breaker54k's note: ~11 ms of prediction under the lock every stream tick takes."""
+    joints = HOME.copy()
+    joints[6] = 2.6
+    guard = _guard()
+    state = guard.kinematics.state(joints, 0.0)
+    session, clock = commanding_session(model, state, [0.0, 0.0, 0.0, 0.0, 0.0, -0.3, 0.0])
+    locked = []
+
+    def check(current, decision):
+        locked.append(session._lock._is_owned())
+        if len(locked) == 1 and moved:  # a joint state comes while the guard predicts
+            elsewhere = state.copy()
+            elsewhere[0] += moved
+            session.observe_state(elsewhere, clock.now)
+        return guard.check(joints, current, decision)
+
+    session.joint_guard = check
+    report = session.plan_step()
+    assert "joint 7" in report.reason and report.command is not None, report.reason
+    assert locked == ([False] if not moved else [False, True]), locked
+    start = state if not moved else session.inputs.latest_state().value
+    expected = guard.check(joints, start, filter_target(start, report.target, LIMITS))
+    np.testing.assert_allclose(report.command, expected.target, atol=1e-12)
+
+
 @pytest.mark.parametrize("arm_model", ["panda", "fr3"])
 @pytest.mark.parametrize("prefix, arm", [
     ("fr3_", "fr3"), ("left_fr3_", "fr3"), ("ns/fr3_", "fr3"), ("panda_", "panda"),

@@ -192,6 +192,9 @@ class PlanningSession:
                                                refusal=RefusalKind.PLANNER_ERROR), started, job)
         # read before _command reads the clock for the frame's age: frame_age_s >= latency_s
         latency_s = time.perf_counter() - started
+        # the joint-limit guard's prediction before the lock, which every stream tick takes
+        ahead = self._guard_ahead(plan, job.frame.stamp, job.state.value) \
+            if job.predicted_start is None else None
         with self._lock:
             self._note_few_elites(getattr(plan, "elites_note", ""))
             if job.predicted_start is None:
@@ -201,7 +204,7 @@ class PlanningSession:
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
                                        job.epoch, self._same_hand(job) and latest is not None
                                        and latest.gripper_measured,
-                                       start_check=self._checks_start(job))
+                                       start_check=self._checks_start(job), ahead=ahead)
             else:
                 report = self._prepare(plan, job, latency_s)
             report.debug_rgb = debug_rgb
