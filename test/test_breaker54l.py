@@ -59,8 +59,6 @@ def same_weights(model, other) -> bool:
 
 # -- 1. the cheap check passes a crop record the load refuses
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: check_checkpoint does not read "
-                   "config.data.aspect_ratio_range, which load_world_model refuses")
 @pytest.mark.parametrize("crop", [[2.0, 1.0], "wide", [0, 1.35], [1.0]])
 def test_the_cheap_check_refuses_the_crop_record_the_load_refuses(tiny_world_model, tmp_path,
                                                                   crop):

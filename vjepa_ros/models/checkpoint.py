@@ -167,9 +167,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line error comes before anything starts. Raises FileNotFoundError or
-    :class:`CheckpointError` (as :func:`load_models`; also for a malformed
-    ``config.data.frame_sizes``). A folder (a Hugging Face snapshot) is not read here; with
-    ``need_predictor`` it is refused (no folder holds an AC predictor).
+    :class:`CheckpointError` (as :func:`load_world_model`; also for a malformed
+    ``config.data.frame_sizes`` or ``config.data.aspect_ratio_range``: breaker54l). A folder
+    (a Hugging Face snapshot) is not read here; with ``need_predictor`` it is refused (no
+    folder holds an AC predictor).
 
     Returns the image sizes of the model as :func:`load_world_model` reads them, and its
     training records (:class:`CheckpointSizes`: None for a folder; a malformed record raises
@@ -187,7 +188,9 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     size = config.get("encoder", {}).get("img_size")
     if size is None:
         size = _file_encoder_values(encoder_state, path).get("img_size")
-    return CheckpointSizes(size, trained_frame_sizes(config, path), trained_tcp(config, path),
+    sizes = trained_frame_sizes(config, path)
+    trained_aspect_ratio_range(config, path)  # a malformed crop record: refused as the load does
+    return CheckpointSizes(size, sizes, trained_tcp(config, path),
                            trained_without_gripper(config, path))
 
 
