@@ -96,8 +96,6 @@ def _hub_snapshot(root: Path) -> tuple[Path, Path]:
     return model, weights
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: an unreadable safetensors file over 1 KiB "
-                   "is 'No such file or directory ... download the snapshot again'")
 @pytest.mark.parametrize("given", ["the model's cache folder", "its snapshot"])
 def test_a_snapshot_weights_file_this_user_may_not_read_says_chmod(tmp_path, given):
     """Input: a hub cache whose weights blob (250 KB) is mode 000, as another user's umask 077.

@@ -39,3 +39,53 @@ def test_a_good_crop_record_passes_the_cheap_check(tiny_world_model, tmp_path):
                    lambda raw: raw["config"].update(data={"aspect_ratio_range": [1.0, 1.0]}))
     assert check_checkpoint(path, need_predictor=True).img_size == 64
     assert load_world_model(path, device="cpu").trained_aspect_ratio_range == (1.0, 1.0)
+
+
+# -- 2. every weights file this user may not read says chmod, whatever reads it after
+
+def _sharded_snapshot(folder):
+    """Write a tiny encoder as a sharded HF snapshot (two safetensors files and the index)."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+
+    from vjepa_ros.models import build_encoder
+    from vjepa_ros.models.hf import official_to_hf_encoder
+
+    torch.manual_seed(0)
+    encoder = build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2)
+    state = {k: v.contiguous() for k, v in official_to_hf_encoder(encoder.state_dict()).items()}
+    names = sorted(state)
+    shards = {"model-00001-of-00002.safetensors": names[: len(names) // 2],
+              "model-00002-of-00002.safetensors": names[len(names) // 2:]}
+    folder.mkdir()
+    for shard, keys in shards.items():
+        save_file({key: state[key] for key in keys}, str(folder / shard))
+    (folder / "model.safetensors.index.json").write_text(json.dumps(
+        {"weight_map": {key: shard for shard, keys in shards.items() for key in keys}}))
+    (folder / "config.json").write_text(json.dumps({
+        "model_type": "vjepa2", "hidden_size": 32, "num_hidden_layers": 1,
+        "num_attention_heads": 2, "crop_size": 64}))
+    return folder / "model-00002-of-00002.safetensors"
+
+
+def test_a_shard_this_user_may_not_read_says_chmod(tmp_path):
+    """Input: a sharded snapshot whose second shard (over 1 KiB) is mode 000."""
+    from test_breaker54d import _without_read_rights
+    from test_checkpoint_refusals54d import READ_AS_OTHER_USER
+
+    from vjepa_ros.models.checkpoint import load_models
+
+    shard = _sharded_snapshot(tmp_path / "snapshot")
+    assert shard.stat().st_size > 1024
+    assert load_models(tmp_path / "snapshot")[0] is not None  # readable: it loads
+    shard.chmod(0)
+    try:
+        done = _without_read_rights([str(tmp_path / "snapshot")], READ_AS_OTHER_USER)
+    finally:
+        shard.chmod(0o644)
+    assert done.returncode == 0, done.stderr[-2000:]
+    load = done.stdout.strip().splitlines()[-2]
+    assert load.startswith("CheckpointError ") and f"chmod a+r {shard}" in load, load
+    assert "download" not in load and "damaged" not in load, load

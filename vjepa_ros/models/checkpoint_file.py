@@ -74,9 +74,7 @@ def _read(path: Path, verify: bool):
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:
         raise not_a_checkpoint(path, "an empty file")
-    check_not_lfs_pointer(path, "download the file again")
-    with open(path, "rb"):  # readable by this user: before torch, whose error names no file
-        pass
+    check_not_lfs_pointer(path, "download the file again")  # (and readable: before torch)
     if is_torchscript_archive(path):  # before torch.load, which warns and then tries jit.load
         raise not_a_checkpoint(path, "a TorchScript program written by torch.jit.save, not the "
                                "tensors of a torch.save file")

@@ -6,7 +6,9 @@ One rule for every file the loaders read (a ``torch.save`` checkpoint:
 naming the file and what to do (breaker54d):
 
 - a file or folder this user may not read: ``input_paths.unreadable``'s words, the ``chmod``
-  that ``vjepa-ros demo`` advises too (:func:`readable`), not a bare PermissionError;
+  that ``vjepa-ros demo`` advises too (:func:`readable`), not a bare PermissionError nor a
+  library's own error (each file is opened before a library reads it:
+  :func:`check_not_lfs_pointer`);
 - a folder that is no Hugging Face snapshot: what one holds, and the checkpoint files in it
   (:func:`folder_advice`);
 - a Git LFS pointer (a ``git clone`` of a model repository without git-lfs leaves a ~130-byte
@@ -56,16 +58,19 @@ def denied_path(path: str | os.PathLike) -> Path:
 
 
 def check_not_lfs_pointer(path: Path, again: str) -> None:
-    """Raise :class:`CheckpointError` when ``path`` is a Git LFS pointer, not the file it names.
+    """Raise :class:`CheckpointError` unless ``path`` is a file this user may read, no LFS pointer.
 
-    ``again``: the other way to get the file (``download the file again``), said after
-    ``git lfs pull``. Reads at most :data:`LFS_POINTER_MAX` bytes of a file that small; a
-    PermissionError is :func:`readable`'s.
+    The file is opened first, whatever its size: a file this user may not read is
+    :func:`readable`'s ``chmod`` line here, before a library reads it (safetensors' error is no
+    PermissionError: a shared hub cache's blob of another user's mode 600 was called "cut short,
+    an error page or damaged ... download again", breaker54l). A Git LFS pointer in place of
+    the file (at most :data:`LFS_POINTER_MAX` bytes, read only then) says ``git lfs pull``;
+    ``again``: the other way to get the file (``download the file again``), said after it.
     """
-    with readable(path):
-        if path.stat().st_size > LFS_POINTER_MAX:  # (a pointer is small)
+    with readable(path), open(path, "rb") as file:
+        if os.fstat(file.fileno()).st_size > LFS_POINTER_MAX:  # (a pointer is small)
             return
-        head = path.read_bytes()
+        head = file.read()
     if head.startswith(LFS_POINTER_START):
         raise CheckpointError(
             f"{path} is a Git LFS pointer ({len(head)} bytes of text), not the weights: the "
