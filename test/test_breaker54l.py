@@ -119,9 +119,6 @@ def test_a_snapshot_weights_file_this_user_may_not_read_says_chmod(tmp_path, giv
 
 # -- 3. a checkpoint in a folder this user may not enter, directly or through a link
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: a file in a folder not enterable: 'cannot be "
-                   "reached (Permission denied)' without the chmod; through a link a bare "
-                   "PermissionError from the loaders")
 @pytest.mark.parametrize("given", ["the file", "a link to it"])
 def test_a_checkpoint_in_a_folder_this_user_may_not_enter_says_chmod_of_it(tiny_world_model,
                                                                            tmp_path, given):

@@ -89,3 +89,63 @@ def test_a_shard_this_user_may_not_read_says_chmod(tmp_path):
     load = done.stdout.strip().splitlines()[-2]
     assert load.startswith("CheckpointError ") and f"chmod a+r {shard}" in load, load
     assert "download" not in load and "damaged" not in load, load
+
+
+# -- 3. a path through a folder this user may not enter: that folder's chmod, no other advice
+
+ENTER_RUN = r"""
+import json, sys
+from vjepa_ros.cli import main
+from vjepa_ros.input_paths import world_model_path
+out = {}
+try:
+    world_model_path(sys.argv[1])
+except ValueError as exc:
+    out["path"] = str(exc)
+out["train"] = main(["train", "--init", sys.argv[1], "--data", sys.argv[2], "--out",
+                     sys.argv[3], "--steps", "1"])
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("given", ["the file", "a link to it", "a link to its folder"])
+def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_model,
+                                                                     tmp_path, given):
+    """Input: ``--checkpoint`` (demo, reach: ``world_model_path``) and ``train --init``.
+
+    The file sits in ``models/`` of mode 000 (another user's), given directly, through a link
+    to it, or through a link to the folder: one line naming the folder and its ``chmod -R
+    a+rX``, never "give a file written by ..." (the file is fine).
+    """
+    import json
+    import shutil
+
+    from test_breaker54d import _without_read_rights
+
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=6, size=16)
+    locked = tmp_path / "models"
+    locked.mkdir()
+    shutil.copy(tiny_world_model, locked / "wm.pt")
+    path = locked / "wm.pt"
+    if given == "a link to it":
+        path = tmp_path / "wm_link.pt"
+        path.symlink_to(locked / "wm.pt")
+    elif given == "a link to its folder":
+        (tmp_path / "shared").symlink_to(locked)
+        path = tmp_path / "shared" / "wm.pt"
+    locked.chmod(0)
+    try:
+        done = _without_read_rights([str(path), str(data), str(tmp_path / "out")], ENTER_RUN)
+    finally:
+        locked.chmod(0o755)
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    fix = f"chmod -R a+rX {locked}"
+    assert result["path"].startswith(f"--checkpoint {path} ") and fix in result["path"], result
+    assert "give" not in result["path"], result
+    lines = [line for line in done.stderr.splitlines() if line.startswith("vjepa-ros train")]
+    assert result["train"] != 0 and len(lines) == 1 and fix in lines[0], done.stderr[-2000:]
+    assert "give" not in lines[0], lines[0]

@@ -61,7 +61,9 @@ def test_a_symlink_loop_or_a_broken_link_is_said_as_such_not_missing(tmp_path):
     if os.geteuid() != 0:  # root enters any folder
         locked = tmp_path / "locked"
         locked.mkdir(mode=0)
-        assert missing(locked / "m.pt") == "cannot be reached (Permission denied)"
+        why = missing(locked / "m.pt")
+        assert why.startswith(f"cannot be reached: {locked} cannot be read by this user "
+                              "(Permission denied): ") and f"chmod -R a+rX {locked}" in why
 
 
 def test_a_loader_error_is_one_line_naming_the_option_and_the_file(tmp_path):

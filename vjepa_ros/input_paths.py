@@ -28,6 +28,7 @@ CHECKPOINT_FORMAT = (f"a file written by vjepa-ros train or Meta's V-JEPA 2-AC c
                      f"{OFFICIAL_CHECKPOINT_URL})")
 SYMLINK_LOOP = "is a symlink loop (it cannot be resolved)"
 DOES_NOT_EXIST = "does not exist"  # missing()'s word for a path with nothing there at all
+UNREACHABLE = "cannot be reached"  # missing()'s start for a path the OS will not stat
 
 
 def missing(path: str | os.PathLike) -> str:
@@ -35,8 +36,10 @@ def missing(path: str | os.PathLike) -> str:
 
     ``does not exist``; for a symlink whose target cannot be reached ``is a symlink loop (it
     cannot be resolved)`` or ``is a broken symlink (to TARGET, which does not exist)``; for a
-    folder on the way that cannot be entered ``cannot be reached (Permission denied)``. ``~``
-    is expanded.
+    folder on the way (a link's way too) this user may not enter ``cannot be reached: FOLDER
+    cannot be read by this user (Permission denied): `` + :func:`permission_fix` of the folder
+    (its ``chmod -R a+rX``: the whole line's advice, :func:`gives_fix`); another error
+    ``cannot be reached (STRERROR)``. ``~`` is expanded.
     """
     path = os.path.expanduser(path)
     try:
@@ -45,11 +48,34 @@ def missing(path: str | os.PathLike) -> str:
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             return SYMLINK_LOOP
+        folder = blocked_folder(path) if exc.errno == errno.EACCES else None
+        if folder is not None:
+            return f"{UNREACHABLE}: {unreadable(folder, exc.strerror)}"
         if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
-            return f"cannot be reached ({exc.strerror})"
+            return f"{UNREACHABLE} ({exc.strerror})"
     if os.path.islink(path):
         return f"is a broken symlink (to {shown_path(os.readlink(path))}, which does not exist)"
     return DOES_NOT_EXIST
+
+
+def gives_fix(problem: str) -> bool:
+    """Whether :func:`missing`'s ``problem`` carries its own fix (a folder's ``chmod``).
+
+    Then a message says no other advice after it (``give FILE``: the file is fine).
+    """
+    return problem.startswith(f"{UNREACHABLE}: ")
+
+
+def blocked_folder(path: str | os.PathLike) -> Path | None:
+    """Return the first folder on the way to ``path`` this user may not enter, else None.
+
+    The way is the one the OS takes: links followed (``os.path.realpath``), so a link in the
+    user's folder to ``/data/models/wm.pt`` names ``/data/models`` when that is the one. A
+    file in such a folder is fixed by the folder's ``chmod -R a+rX``, not the file's.
+    """
+    real = Path(os.path.realpath(os.path.expanduser(path)))
+    return next((folder for folder in reversed(real.parents)
+                 if not os.access(folder, os.X_OK)), None)
 
 
 def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> str:
@@ -82,7 +108,7 @@ def permission_fix(path: str | os.PathLike) -> str:
         user = pwd.getpwuid(os.getuid()).pw_name
     except KeyError:
         user = str(os.getuid())
-    recursive = ("-R",) if path.is_dir() else ()
+    recursive = ("-R",) if os.path.isdir(path) else ()  # (a link to a folder not entered: False)
     return (f"let this user read it: `{read_access(path)}` as its owner ({owner}), or "
             f"`sudo {shell_command('chown', *recursive, user, path)}`")
 
@@ -97,7 +123,7 @@ def read_access(path: str | os.PathLike, folder: bool | None = None) -> str:
     ``bag_folders.unreadable_folder``).
     """
     path = Path(path).expanduser()
-    if path.is_dir() if folder is None else folder:
+    if os.path.isdir(path) if folder is None else folder:
         return shell_command("chmod", "-R", "a+rX", path)
     return shell_command("chmod", "a+r", path)
 
@@ -143,6 +169,8 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
     """
     path = Path(path).expanduser()
     problem = missing(path)
+    if gives_fix(problem):  # a folder on the way this user may not enter: its chmod, no more
+        raise ValueError(f"{option} {shown_path(path)} {problem}")
     if not problem and path.is_dir() and not folder:
         problem = "is a folder"
     elif not problem and not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):

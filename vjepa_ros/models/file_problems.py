@@ -20,7 +20,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from vjepa_ros.input_paths import run_model_file, unreadable
+from vjepa_ros.input_paths import blocked_folder, run_model_file, unreadable
 from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
@@ -48,13 +48,10 @@ def denied_path(path: str | os.PathLike) -> Path:
     """Return the first folder on the way to ``path`` this user may not enter, else ``path``.
 
     A file in a folder of mode 000 is denied for the folder, whose ``chmod -R a+rX`` is the fix
-    (``input_paths.read_access``), not the file's ``chmod a+r``.
+    (``input_paths.read_access``), not the file's ``chmod a+r``; the way is the one links lead
+    (``input_paths.blocked_folder``: a link to a file in such a folder names that folder).
     """
-    path = Path(path)
-    for folder in reversed(path.absolute().parents):
-        if not os.access(folder, os.X_OK):
-            return folder
-    return path
+    return blocked_folder(path) or Path(path)
 
 
 def check_not_lfs_pointer(path: Path, again: str) -> None:

@@ -22,7 +22,7 @@ from vjepa_ros.config import (
     param,
     unflatten,
 )
-from vjepa_ros.input_paths import CHECKPOINT_FORMAT, missing
+from vjepa_ros.input_paths import CHECKPOINT_FORMAT, gives_fix, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.recordings.bag_files import BagError
@@ -361,8 +361,8 @@ class TrainConfig:
             if self.encoder and (why := missing(self.encoder)):
                 problems.append(f"encoder: {self.encoder} {why}")
             if self.predictor.init and (why := missing(self.predictor.init)):
-                problems.append(f"predictor.init: {self.predictor.init} {why}: give "
-                                f"{CHECKPOINT_FORMAT}")  # as every command says it
+                give = "" if gives_fix(why) else f": give {CHECKPOINT_FORMAT}"  # as every
+                problems.append(f"predictor.init: {self.predictor.init} {why}{give}")  # command
         if problems:
             raise (UsageError if usage else ConfigError)("; ".join(problems))
 
