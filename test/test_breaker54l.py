@@ -163,15 +163,13 @@ def target_encoder_only(tiny_world_model, tmp_path):
                    lambda raw: raw.update(target_encoder=raw.pop("encoder")))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: train --init is told --encoder-key, which "
-                   "applies to --encoder: the same refusal comes back")
 def test_train_init_of_a_target_encoder_file_gives_advice_that_works(target_encoder_only,
                                                                      tmp_path, capsys):
     """Input: ``train --init FILE`` (FILE: target_encoder + AC predictor), then as advised."""
     from vjepa_ros.train.synthetic import write_blob_episodes
 
     data = tmp_path / "data"
-    write_blob_episodes(data, 2, frames=6, size=16)
+    write_blob_episodes(data, 2, frames=8, size=16)
     common = ["train", "--init", str(target_encoder_only), "--data", str(data), "--steps", "1"]
     if main([*common, "--out", str(tmp_path / "a")]) == 0:
         return  # its predictor is taken: nothing to advise
@@ -184,8 +182,6 @@ def test_train_init_of_a_target_encoder_file_gives_advice_that_works(target_enco
     assert advised == 0, capsys.readouterr().err[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: reach and demo are told of --encoder-key "
-                   "and encoder_key=, which they lack")
 @pytest.mark.parametrize("command", ["reach", "demo"])
 def test_a_target_encoder_file_names_no_option_the_command_lacks(target_encoder_only, command,
                                                                  capsys):

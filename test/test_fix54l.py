@@ -149,3 +149,67 @@ def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_
     lines = [line for line in done.stderr.splitlines() if line.startswith("vjepa-ros train")]
     assert result["train"] != 0 and len(lines) == 1 and fix in lines[0], done.stderr[-2000:]
     assert "give" not in lines[0], lines[0]
+
+
+# -- 4. a file of target_encoder only: advice each command can follow, and train's --init
+
+def test_train_init_and_encoder_of_another_file_read_a_target_encoder_init(tiny_world_model,
+                                                                           tmp_path):
+    """Input: ``train --encoder OTHER --encoder-key encoder --init FILE`` (FILE: target only).
+
+    ``--encoder-key`` chooses ``--encoder``'s entry; the init file's own encoder (compared with
+    it for the note) is its ``target_encoder``, the one its predictor was trained on. The run
+    records the init's frame sizes (``model_records.recorded_frame_sizes``).
+    """
+    import torch
+    from test_breaker54d import variant
+
+    from vjepa_ros.cli import main
+    from vjepa_ros.models.checkpoint import load_world_model
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    target_only = variant(tiny_world_model, tmp_path / "target_only.pt", lambda raw: (
+        raw.update(target_encoder=raw.pop("encoder")),
+        raw["config"].update(data={"frame_sizes": [[48, 64]]})))
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=8, size=16)
+    assert main(["train", "--encoder", str(tiny_world_model), "--encoder-key", "encoder",
+                 "--init", str(target_only), "--data", str(data), "--steps", "1", "--out",
+                 str(tmp_path / "out")]) == 0
+    saved = torch.load(tmp_path / "out" / "world_model.pt", weights_only=True)
+    assert saved["config"]["data"]["frame_sizes"][0] == [48, 64]
+    assert load_world_model(tmp_path / "out" / "world_model.pt", device="cpu").predictor
+
+
+def test_the_loaders_name_their_own_ways_to_choose_the_entry(tiny_world_model, tmp_path):
+    """Input: ``load_world_model(FILE)`` of a target_encoder-only file (Python, planner node)."""
+    from test_breaker54d import refusal, variant
+
+    from vjepa_ros.models.checkpoint import load_world_model
+
+    path = variant(tiny_world_model, tmp_path / "t.pt",
+                   lambda raw: raw.update(target_encoder=raw.pop("encoder")))
+    line = refusal(lambda: load_world_model(path, device="cpu"), path)
+    assert "encoder_key='target_encoder'" in line and "planner.model.encoder_key" in line
+    assert load_world_model(path, device="cpu", encoder_key="target_encoder").predictor
+
+
+@pytest.mark.parametrize("command", ["run", "eval"])
+def test_other_planning_commands_give_a_target_encoder_file_advice_they_can_follow(
+        tiny_world_model, tmp_path, command, capsys):
+    """Input: ``vjepa-ros run --world-model FILE`` / ``eval --checkpoint FILE`` (target only)."""
+    from test_breaker54d import variant
+
+    from vjepa_ros.demo import load_planning_model
+    from vjepa_ros.sim.run_command import load_run_model
+
+    path = variant(tiny_world_model, tmp_path / "t.pt",
+                   lambda raw: raw.update(target_encoder=raw.pop("encoder")))
+    with pytest.raises(ValueError) as caught:
+        if command == "run":
+            load_run_model(str(path), "cpu", need_predictor=True)
+        else:  # eval and camera-check load as demo does
+            load_planning_model(str(path), "cpu", option="--checkpoint")
+    line = str(caught.value)
+    assert str(path) in line and "c['encoder'] = c['target_encoder']" in line, line
+    assert "--encoder-key" not in line and "encoder_key" not in line, line

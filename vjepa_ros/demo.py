@@ -18,6 +18,7 @@ from vjepa_ros.eval.eval_config import EvalConfig
 from vjepa_ros.example_episode import Example, load_example  # noqa: F401 (its names here)
 from vjepa_ros.input_paths import world_model_error
 from vjepa_ros.models import WorldModel, build_encoder, build_predictor, load_world_model
+from vjepa_ros.models.checkpoint_entries import ENTRY_FIXED
 from vjepa_ros.models.errors import CheckpointError
 from vjepa_ros.models.preprocess import DROID_ASPECT_RATIO_RANGE
 from vjepa_ros.planning.config import preset
@@ -76,7 +77,7 @@ def load_planning_model(checkpoint=None, device=None, dtype=None, seed: int = 0,
         try:
             model = load_world_model(checkpoint, device=device, dtype=dtype, encoder=encoder,
                                      predictor=predictor, aspect_ratio_range=aspect_ratio_range,
-                                     need_predictor=True)
+                                     need_predictor=True, key_options=ENTRY_FIXED)
         except CheckpointError as exc:
             raise world_model_error(exc, checkpoint, option, str(given)) from None
         return model, str(checkpoint)

@@ -59,6 +59,7 @@ from .checkpoint_checks import IGNORED_ENCODER_KEYS, check_entries
 from .checkpoint_entries import (
     AC_PREDICTOR_PARTS,
     ENCODER_KEYS,
+    ENTRY_FIXED,
     PREFIXES,
     _tensor_dict,
     split_checkpoint,
@@ -145,8 +146,8 @@ class CheckpointSizes(NamedTuple):
 
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
                      need_predictor: bool = False, encoder: dict | None = None,
-                     predictor: dict | None = None,
-                     options: str | None = None) -> CheckpointSizes:
+                     predictor: dict | None = None, options: str | None = None,
+                     key_options: str | None = None) -> CheckpointSizes:
     """Raise unless ``path`` loads as :func:`load_parts` would; cheap (no weight's data read).
 
     The same rule as the load, run on the file's keys, shapes and ``config`` (a zip file is
@@ -163,7 +164,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     the file records it (``planner_inputs``: other than 3-channel frames, other than 7-dim
     actions and states, ``use_extrinsics`` in its config). ``options``: how the caller's command
     takes hyper-parameters, said where one is needed (``hyper_parameter_merge._merge``: e.g.
-    ``vjepa-ros reach``'s, which takes none); None: the loaders' options.
+    ``vjepa-ros reach``'s, which takes none); None: the loaders' options. ``key_options``: how
+    it chooses the encoder entry (``checkpoint_entries.split_checkpoint``); None: where
+    ``options`` are a command's, ``ENTRY_FIXED`` (reach reads ``encoder`` only), else the
+    loaders'.
 
     For commands that hand the file to another process (``vjepa-ros reach``'s planner node): the
     one-line error comes before anything starts. Raises FileNotFoundError or
@@ -181,8 +185,10 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     if os.path.isdir(path):  # not read; it holds no AC predictor (refused when one is needed)
         check_entries(None, None, {}, path, need_predictor)
         return CheckpointSizes(None, None)
+    if key_options is None and options is not None:  # a command's words: not the loaders'
+        key_options = ENTRY_FIXED
     encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
-                                                              encoder_key)
+                                                              encoder_key, key_options)
     _build_parts(encoder_state, predictor_state, config, path,
                  _Asked(encoder, predictor, need_predictor, options), load=False)
     size = config.get("encoder", {}).get("img_size")
@@ -207,7 +213,8 @@ def load_models(path, encoder: dict | None = None, predictor: dict | None = None
 
 
 def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
-               encoder_key: str = "encoder", need_predictor: bool = False):
+               encoder_key: str = "encoder", need_predictor: bool = False,
+               key_options: str | None = None):
     """Return (encoder, predictor or None, the file's ``config`` entry): :func:`load_models`.
 
     The ``config`` dict holds what the file records (:func:`trained_aspect_ratio_range`,
@@ -218,7 +225,9 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     the planner cannot feed (:func:`~vjepa_ros.models.planner_inputs.check_predictor_inputs`:
     other than 7-dim actions and states, camera extrinsics). An encoder of other than 3 (RGB)
     input channels is always refused (``planner_inputs.check_frame_channels``). All:
-    :class:`CheckpointError`, one line naming the file.
+    :class:`CheckpointError`, one line naming the file. ``key_options``: how the caller's
+    command chooses the encoder entry, said for a file without ``encoder_key``
+    (:func:`check_checkpoint`'s).
     """
     path = Path(path).expanduser()
     if os.path.isdir(path):  # (one this user may not enter: False; said when read)
@@ -226,7 +235,8 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
         predictor_state, config = None, {"encoder": hf_values}
     else:
         raw = read_checkpoint_file(path, verify=True)
-        encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key)
+        encoder_state, predictor_state, config = split_checkpoint(raw, path, encoder_key,
+                                                                  key_options)
     encoder_model, predictor_model = _build_parts(
         encoder_state, predictor_state, config, path,
         _Asked(encoder, predictor, need_predictor), load=True)
@@ -290,7 +300,8 @@ def _build_parts(encoder_state: dict, predictor_state: dict | None, config: dict
 def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                      predictor: dict | None = None, encoder_key: str = "encoder",
                      aspect_ratio_range: tuple[float, float] | None = None,
-                     need_predictor: bool = False, **world_model_options) -> WorldModel:
+                     need_predictor: bool = False, key_options: str | None = None,
+                     **world_model_options) -> WorldModel:
     """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
 
     ``path``: a checkpoint file or Hugging Face snapshot folder (``~`` expanded).
@@ -305,10 +316,11 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     are its ``trained_tcp`` (:func:`trained_tcp`) and ``trained_without_gripper``
     (:func:`trained_without_gripper`). ``need_predictor``: refuse a file without an AC
     predictor first, and one the planner cannot feed (:func:`load_parts`); the commands that
-    plan pass True.
+    plan pass True. ``key_options``: how the caller's command chooses the encoder entry
+    (:func:`check_checkpoint`'s; None: the loaders').
     """
     encoder_model, predictor_model, config = load_parts(path, encoder, predictor, encoder_key,
-                                                        need_predictor)
+                                                        need_predictor, key_options)
     sizes = trained_frame_sizes(config, path)
     recorded = trained_aspect_ratio_range(config, path)
     crop = aspect_ratio_range or recorded or DROID_ASPECT_RATIO_RANGE

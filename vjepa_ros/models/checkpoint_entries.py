@@ -176,11 +176,25 @@ def _tensor_dict(value, what: str, path) -> dict[str, Tensor]:
     return strip_prefixes(value, path)
 
 
-def split_checkpoint(raw, path, encoder_key: str = "encoder"):
+# How a command that takes no encoder entry (reach, demo, eval, run ...: the 'encoder' one)
+# has a file of another entry read (split_checkpoint's key_options; {key}: the file's entry)
+ENTRY_FIXED = ("this command reads the 'encoder' entry: save the file again with its {key!r} "
+               "weights also under 'encoder' (Python: c = torch.load(FILE, weights_only=True); "
+               "c['encoder'] = c[{key!r}]; torch.save(c, NEW_FILE)) and give that file")
+# The loaders' own ways to choose the entry ({key}), said where no command is known
+ENTRY_OPTIONS = ("choose it with encoder_key {key} (vjepa-ros train: --encoder-key {key}; the "
+                 "planner node: -p planner.model.encoder_key:={key}; Python: "
+                 "encoder_key={key!r})")
+
+
+def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str | None = None):
     """Split a loaded file into (encoder state, predictor state or None, config dict).
 
     Raises :class:`CheckpointError` (:func:`not_a_checkpoint`) for anything else torch.save
-    can hold: a tensor, a list, an optimizer state, a state dict of another network.
+    can hold: a tensor, a list, an optimizer state, a state dict of another network. A file
+    without the ``encoder_key`` entry but with the other one: the line says how to choose it,
+    ``key_options`` (``{key}`` filled in: :data:`ENTRY_FIXED` for a command that takes no
+    entry, breaker54l); None: the loaders' (:data:`ENTRY_OPTIONS`).
     """
     check_encoder_key(encoder_key)
     if not isinstance(raw, dict):
@@ -204,11 +218,8 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder"):
                                f" without an 'encoder' entry, entries "
                                f"{sorted(map(str, raw))[:10]}")
     if encoder_key not in raw:
-        raise CheckpointError(
-            f"{path} has no {encoder_key!r} entry; it has {present}: choose it with "
-            f"encoder_key {present[0]} (vjepa-ros train: --encoder-key {present[0]}; the planner "
-            f"node: -p planner.model.encoder_key:={present[0]}; Python: "
-            f"encoder_key={present[0]!r})")
+        how = (ENTRY_OPTIONS if key_options is None else key_options).format(key=present[0])
+        raise CheckpointError(f"{path} has no {encoder_key!r} entry; it has {present}: {how}")
     encoder_state = official_encoder_names(_tensor_dict(raw[encoder_key], f"'{encoder_key}'",
                                                         path), path)
     if "patch_embed.proj.weight" not in encoder_state:

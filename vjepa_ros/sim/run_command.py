@@ -120,6 +120,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
     """
     from vjepa_ros.input_paths import world_model_error, world_model_path
     from vjepa_ros.models import load_world_model
+    from vjepa_ros.models.checkpoint_entries import ENTRY_FIXED
     from vjepa_ros.models.world_model import resolve_device, resolve_dtype
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import check_model
@@ -137,7 +138,7 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
         raise ValueError(f"--dtype: {exc}") from None
     try:
         model = load_world_model(path, device=resolved, dtype=dtype,
-                                 need_predictor=need_predictor)
+                                 need_predictor=need_predictor, key_options=ENTRY_FIXED)
         if need_predictor:
             check_model(model)
     except (OSError, ValueError, KeyError, RuntimeError) as exc:

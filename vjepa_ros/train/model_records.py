@@ -39,22 +39,26 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     return data
 
 
-def recorded_frame_sizes(init: str | None, encoder_args: dict | None = None,
-                         predictor_args: dict | None = None) -> list | None:
-    """Return the frame sizes [[height, width], ...] the file ``init`` records.
+def recorded_frame_sizes(config: TrainConfig) -> list | None:
+    """Return the frame sizes [[height, width], ...] ``config.predictor.init`` records.
 
-    None without an ``init``; ``[]`` when it records none or cannot be read any more (Meta's
-    checkpoint records none; an older file, a moved one). ``encoder_args`` /
-    ``predictor_args``: the run's, with which ``init`` was loaded (the check reads the file as
-    the load does: ``check_checkpoint``).
+    None without an init; ``[]`` when it records none or cannot be read any more (Meta's
+    checkpoint records none; an older file, a moved one). The check reads the file as the run
+    loaded it (``check_checkpoint`` with the run's ``encoder_args`` / ``predictor_args``, its
+    encoder entry: ``predictor_init.init_encoder_key``: a file of ``target_encoder`` only
+    recorded nothing, breaker54l).
     """
+    init = config.predictor.init
     if not init:
         return None
     from vjepa_ros.models.checkpoint import CheckpointError, check_checkpoint
+    from vjepa_ros.train.predictor_init import init_encoder_key
 
     try:
-        return list(check_checkpoint(Path(init).expanduser(), encoder=encoder_args or None,
-                                     predictor=predictor_args or None).trained_frame_sizes or [])
+        return list(check_checkpoint(Path(init).expanduser(), init_encoder_key(config),
+                                     encoder=config.encoder_args or None,
+                                     predictor=config.predictor_args or None
+                                     ).trained_frame_sizes or [])
     except (CheckpointError, OSError, ValueError):
         return []
 

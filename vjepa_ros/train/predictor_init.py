@@ -26,7 +26,7 @@ from vjepa_ros.models.checkpoint import (
 )
 from vjepa_ros.models.planner_inputs import check_predictor_inputs
 from vjepa_ros.train.config import TrainConfig
-from vjepa_ros.train.features import check_encoder_fits
+from vjepa_ros.train.features import check_encoder_fits, resolve_encoder_key
 
 
 def count_parameters(module: torch.nn.Module) -> int:
@@ -47,7 +47,7 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         path = Path(settings.init).expanduser()
         own_encoder, predictor, recorded = load_parts(
             path, encoder=config.encoder_args or None, predictor=config.predictor_args or None,
-            encoder_key="encoder")
+            encoder_key=init_encoder_key(config))
         if predictor is None and is_pretrain_encoder(read_checkpoint_file(path)):
             raise CheckpointError(f"{path} is an encoder alone, written by vjepa-ros pretrain: "
                                   "no predictor to start from; give it as --encoder "
@@ -86,6 +86,20 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
     pc = predictor.config
     return predictor, (f"{source}: width {pc.predictor_embed_dim}, depth {pc.depth}, heads "
                        f"{pc.num_heads} ({count_parameters(predictor) / 1e6:.2f} M parameters)")
+
+
+def init_encoder_key(config: TrainConfig) -> str:
+    """Return the entry of ``predictor.init``'s file its own encoder is read from.
+
+    ``encoder_key`` (``auto``: ``target_encoder`` when the file holds one, the encoder its AC
+    predictor was trained on, else ``encoder``: ``features.resolve_encoder_key``) where that
+    file gives the frozen encoder too (no ``encoder``, or the same file); else ``auto``:
+    ``--encoder-key`` chooses ``--encoder``'s entry, and a file of ``target_encoder`` only was
+    refused for an ``encoder`` entry it was never asked for (breaker54l).
+    """
+    path = Path(config.predictor.init).expanduser()
+    same = not config.encoder or Path(config.encoder).expanduser().resolve() == path.resolve()
+    return resolve_encoder_key(path, config.encoder_key if same else "auto")
 
 
 def init_crop_note(config: TrainConfig, recorded, path) -> str:

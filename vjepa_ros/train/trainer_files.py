@@ -139,5 +139,4 @@ class TrainerFiles:
         Read at the first save, not at every one: an init file is up to ~12 GB (ViT-g), and
         one moved or rewritten while this run trains must not change what its saves record.
         """
-        return recorded_frame_sizes(self.config.predictor.init, self.config.encoder_args,
-                                    self.config.predictor_args)
+        return recorded_frame_sizes(self.config)
