@@ -242,8 +242,6 @@ def test_the_cheap_check_of_an_encoder_in_transformers_names_reads_no_weights(tm
 
 # -- 6. blocks compiled one by one: _orig_mod. inside the keys
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: _orig_mod. is stripped only at the start "
-                   "of a key; torch.compile'd blocks are refused as missing weights, no fix")
 def test_blocks_wrapped_by_torch_compile_load_their_weights(tiny_world_model, tmp_path):
     """Input: ``model.blocks[i] = torch.compile(block)`` (regional compilation) then saved.
 

@@ -213,3 +213,53 @@ def test_other_planning_commands_give_a_target_encoder_file_advice_they_can_foll
     line = str(caught.value)
     assert str(path) in line and "c['encoder'] = c['target_encoder']" in line, line
     assert "--encoder-key" not in line and "encoder_key" not in line, line
+
+
+# -- 5. torch.compile's _orig_mod. wherever a compiled module sits
+
+@pytest.mark.parametrize("where", ["the whole model and its blocks", "DDP over compiled parts",
+                                   "the predictor's action encoder"])
+def test_compiled_modules_anywhere_load_their_weights(tiny_world_model, tmp_path, where):
+    """Input: state dicts of modules compiled at several depths (``_orig_mod.`` in the keys)."""
+    import re
+
+    import torch
+    from test_breaker54d import variant
+
+    from vjepa_ros.models.checkpoint import check_checkpoint, load_models
+
+    def compiled(raw):
+        for entry in ("encoder", "predictor"):
+            state = raw[entry]
+            if where == "the whole model and its blocks":
+                state = {"_orig_mod." + re.sub(r"(blocks\.\d+\.)", r"\1_orig_mod.", key): value
+                         for key, value in state.items()}
+            elif where == "DDP over compiled parts":
+                state = {f"module._orig_mod.{key.replace('.', '._orig_mod.', 1)}": value
+                         for key, value in state.items()}
+            elif entry == "predictor":
+                state = {key.replace("action_encoder.", "action_encoder._orig_mod."): value
+                         for key, value in state.items()}
+            raw[entry] = state
+
+    path = variant(tiny_world_model, tmp_path / "compiled.pt", compiled)
+    assert check_checkpoint(path, need_predictor=True).img_size == 64
+    encoder, predictor = load_models(path)
+    expected = load_models(tiny_world_model)
+    for mine, theirs in ((encoder, expected[0]), (predictor, expected[1])):
+        assert all(torch.equal(value, theirs.state_dict()[key])
+                   for key, value in mine.state_dict().items())
+
+
+def test_a_compiled_and_a_plain_copy_of_one_weight_is_refused(tiny_world_model, tmp_path):
+    """Input: ``blocks.0._orig_mod.norm1.weight`` beside ``blocks.0.norm1.weight`` (which one?)."""
+    from test_breaker54d import refusal, variant
+
+    from vjepa_ros.models.checkpoint import load_models
+
+    def both(raw):
+        raw["encoder"]["blocks.0._orig_mod.norm1.weight"] = \
+            raw["encoder"]["module.blocks.0.norm1.weight"]
+
+    path = variant(tiny_world_model, tmp_path / "both.pt", both)
+    assert "blocks.0.norm1.weight" in refusal(lambda: load_models(path), path)

@@ -5,7 +5,8 @@ a ``torch.save`` dict whose ``encoder`` and ``predictor`` entries are state dict
 files also hold ``target_encoder``, ``epoch``, optimizer state ..., and their ``predictor`` is
 the masked-prediction one, recognized by its lack of the action and state encoders and
 skipped; a predictor with either is an AC predictor, loaded strictly). Keys may start with
-``module.`` (DDP), ``backbone.`` and/or ``_orig_mod.`` (``torch.compile``): all are stripped.
+``module.`` (DDP), ``backbone.`` and/or ``_orig_mod.`` (``torch.compile``): all are stripped,
+``_orig_mod.`` also inside a key (a module compiled inside the model: ``blocks.0._orig_mod.``).
 An encoder ``pos_embed`` is ignored (the models use RoPE). Files written by
 :func:`save_world_model` add a ``config`` entry with the hyper-parameters. An encoder in
 transformers' key names saved with ``torch.save`` (``VJEPA2Model.state_dict()`` or its

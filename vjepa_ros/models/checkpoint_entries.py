@@ -23,7 +23,8 @@ from .encoder_keys import ENCODER_KEYS, check_encoder_key
 from .errors import CheckpointError
 from .hf import hf_to_official_encoder
 
-PREFIXES = ("module.", "backbone.", "_orig_mod.")  # DDP, the official files, torch.compile
+COMPILED = "_orig_mod."  # torch.compile's wrapper: before the names of the module it compiled
+PREFIXES = ("module.", "backbone.", COMPILED)  # DDP, the official files, torch.compile
 AC_PREDICTOR_PARTS = ("action_encoder.", "state_encoder.")  # what the mask predictor lacks
 HF_PATCH_KEY = "embeddings.patch_embeddings.proj.weight"  # transformers' VJEPA2 encoder's
 ENCODER_ANCHOR = "patch_embed.proj.weight"  # every V-JEPA 2 encoder's (official names)
@@ -56,9 +57,12 @@ def check_weight_names(state: dict, what: str, path) -> None:
 def strip_prefixes(state_dict: dict, path=None) -> dict:
     """Drop leading ``module.``/``backbone.``/``_orig_mod.`` (any order and number) from keys.
 
-    Two keys that become one (``module.norm.weight`` beside ``norm.weight``): CheckpointError,
-    naming ``path`` (the file) when given; so are keys that are not strings
-    (:func:`check_weight_names`).
+    ``_orig_mod.`` goes wherever it sits: ``torch.compile`` wraps a module in one whose state
+    dict puts it before the module's own names, so blocks compiled one by one (regional
+    compilation) save ``blocks.0._orig_mod.attn.qkv.weight`` (breaker54l); no V-JEPA 2 weight
+    name holds that part. Two keys that become one (``module.norm.weight`` beside
+    ``norm.weight``): CheckpointError, naming ``path`` (the file) when given; so are keys that
+    are not strings (:func:`check_weight_names`).
     """
     check_weight_names(state_dict, "a state dict", path)
     stripped = {}
@@ -66,6 +70,8 @@ def strip_prefixes(state_dict: dict, path=None) -> dict:
         name = key
         while name.startswith(PREFIXES):
             name = name.split(".", 1)[1]
+        if f".{COMPILED}" in name:  # a module compiled inside the model
+            name = ".".join(part for part in name.split(".") if f"{part}." != COMPILED)
         if name in stripped:
             where = f"{path}: " if path is not None else ""
             raise CheckpointError(f"{where}keys {key!r} and another both become {name!r} "
