@@ -264,8 +264,6 @@ def test_blocks_wrapped_by_torch_compile_load_their_weights(tiny_world_model, tm
 
 # -- 7. a git-annex placeholder instead of the weights
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: a git-annex placeholder is 'checkpoint not "
-                   "found' / 'not a torch.save file', nothing says git annex get")
 @pytest.mark.parametrize("kind", ["a link to an annex object not fetched", "an unlocked pointer"])
 def test_a_git_annex_placeholder_says_to_get_the_file(tmp_path, kind):
     """Input: a DataLad/git-annex clone whose ``vjepa2-ac-vitg.pt`` was never fetched.

@@ -263,3 +263,61 @@ def test_a_compiled_and_a_plain_copy_of_one_weight_is_refused(tiny_world_model, 
 
     path = variant(tiny_world_model, tmp_path / "both.pt", both)
     assert "blocks.0.norm1.weight" in refusal(lambda: load_models(path), path)
+
+
+# -- 6. git-annex / DataLad placeholders wherever a model file is read
+
+ANNEX_KEY = "SHA256E-s1048576--" + "ab" * 32 + ".safetensors"
+
+
+def _placeholder(path, locked: bool):
+    """Make ``path`` a git-annex placeholder of a clone at ``path.parent`` (not fetched)."""
+    (path.parent / ".git" / "annex" / "objects").mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    if locked:
+        path.symlink_to(f".git/annex/objects/Qm/7z/{ANNEX_KEY}/{ANNEX_KEY}")
+    else:
+        path.write_text(f"/annex/objects/{ANNEX_KEY}\n")
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["locked", "unlocked"])
+def test_a_snapshot_weights_file_not_fetched_says_annex_get(tmp_path, locked):
+    """Input: a DataLad clone of an HF model repository, model.safetensors never fetched."""
+    from vjepa_ros.models.checkpoint import load_models
+
+    folder = tmp_path / "vjepa2-vitl-fpc64-256"
+    shard = _sharded_snapshot(folder)
+    _placeholder(shard, locked)
+    with pytest.raises(Exception) as caught:
+        load_models(folder)
+    line = str(caught.value)
+    assert type(caught.value).__name__ == "CheckpointError" and "\n" not in line, line
+    assert f"git -C {folder} annex get {shard.name}" in line and str(shard) in line, line
+    assert "download" not in line, line
+
+
+@pytest.mark.parametrize("locked", [True, False], ids=["locked", "unlocked"])
+def test_the_commands_say_annex_get_before_loading(tiny_world_model, tmp_path, locked,
+                                                  capsys):
+    """Input: ``--checkpoint`` (demo, reach's early check) and ``train --encoder`` of one."""
+    from vjepa_ros.cli import main
+    from vjepa_ros.input_paths import world_model_path
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    path = tmp_path / "clone" / "vjepa2-ac-vitg.pt"
+    path.parent.mkdir()
+    _placeholder(path, locked)
+    if locked:  # seen before torch: the link itself tells
+        with pytest.raises(ValueError) as caught:
+            world_model_path(str(path))
+        line = str(caught.value)
+        assert line.startswith(f"--checkpoint {path} is a git-annex placeholder"), line
+        assert "annex get" in line and "give" not in line, line
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=8, size=16)
+    assert main(["train", "--encoder", str(path), "--data", str(data), "--steps", "1",
+                 "--out", str(tmp_path / "out")]) != 0
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert str(path) in line and f"git -C {path.parent} annex get {path.name}" in line, line
+    assert "give" not in line and not (tmp_path / "out").exists(), line

@@ -39,7 +39,9 @@ def missing(path: str | os.PathLike) -> str:
     folder on the way (a link's way too) this user may not enter ``cannot be reached: FOLDER
     cannot be read by this user (Permission denied): `` + :func:`permission_fix` of the folder
     (its ``chmod -R a+rX``: the whole line's advice, :func:`gives_fix`); another error
-    ``cannot be reached (STRERROR)``. ``~`` is expanded.
+    ``cannot be reached (STRERROR)``; for a git-annex file whose content was never fetched (a
+    link into ``.git/annex/objects/``) :data:`ANNEX_PLACEHOLDER` and :func:`annex_get`'s advice
+    (:func:`gives_fix` too). ``~`` is expanded.
     """
     path = os.path.expanduser(path)
     try:
@@ -54,16 +56,39 @@ def missing(path: str | os.PathLike) -> str:
         if exc.errno not in (errno.ENOENT, errno.ENOTDIR):
             return f"{UNREACHABLE} ({exc.strerror})"
     if os.path.islink(path):
-        return f"is a broken symlink (to {shown_path(os.readlink(path))}, which does not exist)"
+        target = os.readlink(path)
+        if ANNEX_OBJECTS in target:  # a locked git-annex file whose content is not here
+            return f"{ANNEX_PLACEHOLDER} (a link into {ANNEX_OBJECTS}): {annex_get(path)}"
+        return f"is a broken symlink (to {shown_path(target)}, which does not exist)"
     return DOES_NOT_EXIST
+
+
+# A git-annex (DataLad) clone's file whose content was never fetched: a link into the objects
+# (locked, the default), or an unlocked pointer file whose text starts ANNEX_POINTER_START
+ANNEX_OBJECTS = ".git/annex/objects/"
+ANNEX_POINTER_START = b"/annex/objects/"
+ANNEX_PLACEHOLDER = ("is a git-annex placeholder, not the file: its content was never fetched "
+                     "into this clone")
+
+
+def annex_get(path: str | os.PathLike) -> str:
+    """Say how to fetch a git-annex placeholder's content: ``git annex get`` / ``datalad get``.
+
+    ``run `git -C FOLDER annex get NAME` (DataLad: `datalad get PATH`)``, shell-quoted (a
+    ``-C`` so that it runs from any folder).
+    """
+    path = Path(path).expanduser()
+    return (f"run `{shell_command('git', '-C', path.parent, 'annex', 'get', path.name)}` "
+            f"(DataLad: `{shell_command('datalad', 'get', path)}`)")
 
 
 def gives_fix(problem: str) -> bool:
     """Whether :func:`missing`'s ``problem`` carries its own fix (a folder's ``chmod``).
 
-    Then a message says no other advice after it (``give FILE``: the file is fine).
+    Then a message says no other advice after it (``give FILE``: the file is fine, or is
+    fetched so).
     """
-    return problem.startswith(f"{UNREACHABLE}: ")
+    return problem.startswith((f"{UNREACHABLE}: ", ANNEX_PLACEHOLDER))
 
 
 def blocked_folder(path: str | os.PathLike) -> Path | None:

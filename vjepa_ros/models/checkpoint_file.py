@@ -17,7 +17,7 @@ import torch
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
 
 from .errors import CheckpointError
-from .file_problems import check_not_lfs_pointer, readable
+from .file_problems import check_fetched, check_not_lfs_pointer, readable
 
 # What to give instead of a file that is not a checkpoint (every command's message ends so).
 CHECKPOINT_HINT = f"give {CHECKPOINT_FORMAT}"
@@ -70,6 +70,7 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
 
 def _read(path: Path, verify: bool):
     """:func:`read_checkpoint_file` of an expanded ``path``; PermissionError left to it."""
+    check_fetched(path)  # a git-annex link to content not here: not "not found"
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
     if path.stat().st_size == 0:

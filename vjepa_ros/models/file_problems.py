@@ -20,7 +20,15 @@ import contextlib
 import os
 from pathlib import Path
 
-from vjepa_ros.input_paths import blocked_folder, run_model_file, unreadable
+from vjepa_ros.input_paths import (
+    ANNEX_PLACEHOLDER,
+    ANNEX_POINTER_START,
+    annex_get,
+    blocked_folder,
+    missing,
+    run_model_file,
+    unreadable,
+)
 from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
@@ -55,24 +63,43 @@ def denied_path(path: str | os.PathLike) -> Path:
 
 
 def check_not_lfs_pointer(path: Path, again: str) -> None:
-    """Raise :class:`CheckpointError` unless ``path`` is a file this user may read, no LFS pointer.
+    """Raise :class:`CheckpointError` unless ``path`` is a file this user may read, no pointer.
 
     The file is opened first, whatever its size: a file this user may not read is
     :func:`readable`'s ``chmod`` line here, before a library reads it (safetensors' error is no
     PermissionError: a shared hub cache's blob of another user's mode 600 was called "cut short,
     an error page or damaged ... download again", breaker54l). A Git LFS pointer in place of
     the file (at most :data:`LFS_POINTER_MAX` bytes, read only then) says ``git lfs pull``;
-    ``again``: the other way to get the file (``download the file again``), said after it.
+    ``again``: the other way to get the file (``download the file again``), said after it. A
+    git-annex pointer (an unlocked file not fetched: ``/annex/objects/KEY``) says ``git annex
+    get`` (``input_paths.annex_get``).
     """
     with readable(path), open(path, "rb") as file:
         if os.fstat(file.fileno()).st_size > LFS_POINTER_MAX:  # (a pointer is small)
             return
         head = file.read()
+    if head.startswith(ANNEX_POINTER_START):  # an unlocked git-annex file, not fetched
+        raise CheckpointError(f"{path} {ANNEX_PLACEHOLDER} (an unlocked file holding "
+                              f"{len(head)} bytes of text, {ANNEX_POINTER_START.decode()}...): "
+                              f"{annex_get(path)}")
     if head.startswith(LFS_POINTER_START):
         raise CheckpointError(
             f"{path} is a Git LFS pointer ({len(head)} bytes of text), not the weights: the "
             "repository was cloned without git-lfs; run `git lfs install && git lfs pull` in "
             f"the clone, or {again}")
+
+
+def check_fetched(path: Path) -> None:
+    """Raise :class:`CheckpointError` for a link to a git-annex object not fetched (locked).
+
+    ``FILE is a git-annex placeholder, ...: run `git -C FOLDER annex get NAME` ...``
+    (``input_paths.missing``'s words), not "not found": ``ls`` lists the file. An unlocked
+    one is :func:`check_not_lfs_pointer`'s.
+    """
+    if os.path.islink(path):
+        why = missing(path)
+        if why.startswith(ANNEX_PLACEHOLDER):
+            raise CheckpointError(f"{path} {why}")
 
 
 # What a model folder must hold, as the refusal of another folder says it

@@ -28,7 +28,7 @@ from vjepa_ros.input_paths import missing
 from vjepa_ros.name_lists import first_names
 
 from .errors import CheckpointError
-from .file_problems import check_not_lfs_pointer, folder_advice, readable
+from .file_problems import check_fetched, check_not_lfs_pointer, folder_advice, readable
 
 _QKV = ("query", "key", "value")
 HF_OTHER_PARTS = ("predictor.", "pooler.", "classifier.")  # not the encoder: dropped
@@ -170,7 +170,12 @@ def _json_object(file: Path) -> dict:
 
 
 def _check_downloaded(file: Path) -> None:
-    """Raise CheckpointError for a link to a file not there (a hub snapshot's unfinished blob)."""
+    """Raise CheckpointError for a link to a file not there (a hub snapshot's unfinished blob).
+
+    A git-annex link (a DataLad clone of a model repository): ``git annex get``
+    (``file_problems.check_fetched``).
+    """
+    check_fetched(file)
     if file.is_symlink() and not file.exists():  # the hub links snapshots/REV/* to blobs/
         raise unfinished(f"{file} {missing(file)}", file)
 
