@@ -210,8 +210,6 @@ print(peak_kib() - before)
 """
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54l: check_checkpoint concatenates the "
-                   "query/key/value weights of an encoder in transformers' names")
 def test_the_cheap_check_of_an_encoder_in_transformers_names_reads_no_weights(tmp_path):
     """Input: ``torch.save(VJEPA2Model.state_dict())`` of width 512, 16 blocks (200 MB).
 

@@ -321,3 +321,43 @@ def test_the_commands_say_annex_get_before_loading(tiny_world_model, tmp_path, l
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert str(path) in line and f"git -C {path.parent} annex get {path.name}" in line, line
     assert "give" not in line and not (tmp_path / "out").exists(), line
+
+
+# -- 7. the cheap check of transformers' names: shapes only, the load's refusals alike
+
+@pytest.mark.parametrize("change", ["none", "key weight of another width", "value bias 0-dim",
+                                    "query on meta", "value of another dtype", "key sparse"])
+def test_the_cheap_check_of_transformers_names_refuses_as_the_load(tmp_path, change):
+    """Input: ``torch.save(VJEPA2Model.state_dict())`` as is, or with one q/k/v part changed."""
+    import torch
+    from test_breaker54d import refusal
+
+    from vjepa_ros.models import build_encoder
+    from vjepa_ros.models.checkpoint import check_checkpoint, load_models
+    from vjepa_ros.models.hf import official_to_hf_encoder
+
+    torch.manual_seed(0)
+    encoder = build_encoder(img_size=64, embed_dim=32, depth=1, num_heads=2)
+    state = official_to_hf_encoder(encoder.state_dict())
+    attention = "encoder.layer.0.attention."
+    if change == "key weight of another width":
+        state[f"{attention}key.weight"] = torch.zeros(32, 31)
+    elif change == "value bias 0-dim":
+        state[f"{attention}value.bias"] = torch.tensor(0.0)
+    elif change == "query on meta":
+        state[f"{attention}query.weight"] = torch.empty(32, 32, device="meta")
+    elif change == "value of another dtype":
+        state[f"{attention}value.weight"] = state[f"{attention}value.weight"].double()
+    elif change == "key sparse":
+        state[f"{attention}key.weight"] = state[f"{attention}key.weight"].to_sparse()
+    path = tmp_path / "hf_names.pt"
+    torch.save(state, path)
+    if change == "none":
+        assert check_checkpoint(path, encoder={"num_heads": 2}).img_size is None
+        loaded = load_models(path, encoder={"num_heads": 2})[0]
+        assert all(torch.equal(value, encoder.state_dict()[key])
+                   for key, value in loaded.state_dict().items())
+        return
+    loaded = refusal(lambda: load_models(path, encoder={"num_heads": 2}), path)
+    checked = refusal(lambda: check_checkpoint(path, encoder={"num_heads": 2}), path)
+    assert checked == loaded

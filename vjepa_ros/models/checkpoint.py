@@ -188,8 +188,8 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
         return CheckpointSizes(None, None)
     if key_options is None and options is not None:  # a command's words: not the loaders'
         key_options = ENTRY_FIXED
-    encoder_state, predictor_state, config = split_checkpoint(read_checkpoint_file(path), path,
-                                                              encoder_key, key_options)
+    encoder_state, predictor_state, config = split_checkpoint(
+        read_checkpoint_file(path), path, encoder_key, key_options, read=False)
     _build_parts(encoder_state, predictor_state, config, path,
                  _Asked(encoder, predictor, need_predictor, options), load=False)
     size = config.get("encoder", {}).get("img_size")

@@ -125,14 +125,15 @@ def refuse_vjepa_2_1(raw: dict, path) -> None:
             f"{OFFICIAL_2_0}")
 
 
-def official_encoder_names(state: dict, path) -> dict:
+def official_encoder_names(state: dict, path, read: bool = True) -> dict:
     """Return an encoder state dict in official names; one in transformers' names converted.
 
     ``state``: prefixes stripped. transformers' ``VJEPA2Model`` keys (``encoder.embeddings.``
     ..., optionally ``vjepa2.``-prefixed; its ``predictor.*`` dropped) or its ``.encoder``'s own
     (``embeddings.`` ...) go through :func:`~vjepa_ros.models.hf.hf_to_official_encoder` (the
     query/key/value weights concatenated into qkv: exact); any other dict is returned as is.
-    CheckpointError naming ``path`` for transformers' names that do not convert.
+    CheckpointError naming ``path`` for transformers' names that do not convert. ``read``
+    False: no weight's data read (``hf.hf_to_official_encoder``'s stand-ins for ``qkv``).
     """
     if ENCODER_ANCHOR in state:
         return state
@@ -141,7 +142,7 @@ def official_encoder_names(state: dict, path) -> dict:
     if not any(key.removeprefix("vjepa2.") == f"encoder.{HF_PATCH_KEY}" for key in state):
         return outer_prefix(state, (ENCODER_ANCHOR,), "encoder", path)
     try:
-        return hf_to_official_encoder(state)
+        return hf_to_official_encoder(state, read)
     except CheckpointError as err:
         raise CheckpointError(f"{path}: an encoder in transformers' (Hugging Face) key names "
                               f"that do not convert: {err}; give its save_pretrained snapshot "
@@ -193,14 +194,17 @@ ENTRY_OPTIONS = ("choose it with encoder_key {key} (vjepa-ros train: --encoder-k
                  "encoder_key={key!r})")
 
 
-def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str | None = None):
+def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str | None = None,
+                     read: bool = True):
     """Split a loaded file into (encoder state, predictor state or None, config dict).
 
     Raises :class:`CheckpointError` (:func:`not_a_checkpoint`) for anything else torch.save
     can hold: a tensor, a list, an optimizer state, a state dict of another network. A file
     without the ``encoder_key`` entry but with the other one: the line says how to choose it,
     ``key_options`` (``{key}`` filled in: :data:`ENTRY_FIXED` for a command that takes no
-    entry, breaker54l); None: the loaders' (:data:`ENTRY_OPTIONS`).
+    entry, breaker54l); None: the loaders' (:data:`ENTRY_OPTIONS`). ``read`` False (the cheap
+    check): an encoder in transformers' names is converted without reading its weights
+    (:func:`official_encoder_names`).
     """
     check_encoder_key(encoder_key)
     if not isinstance(raw, dict):
@@ -209,7 +213,7 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str |
     refuse_vjepa_2_1(raw, path)
     if raw and all(isinstance(value, Tensor) for value in raw.values()):  # a bare state dict
         check_weight_names(raw, "it", path)
-        state = official_encoder_names(strip_prefixes(raw, path), path)
+        state = official_encoder_names(strip_prefixes(raw, path), path, read)
         if "patch_embed.proj.weight" not in state:
             if Path(path).suffix.lower() == ".safetensors":  # torch reads them: HF's names
                 raise CheckpointError(f"{path} is {SAFETENSORS_ALONE}")
@@ -227,7 +231,7 @@ def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str |
         how = (ENTRY_OPTIONS if key_options is None else key_options).format(key=present[0])
         raise CheckpointError(f"{path} has no {encoder_key!r} entry; it has {present}: {how}")
     encoder_state = official_encoder_names(_tensor_dict(raw[encoder_key], f"'{encoder_key}'",
-                                                        path), path)
+                                                        path), path, read)
     if "patch_embed.proj.weight" not in encoder_state:
         raise not_a_checkpoint(path, f"its '{encoder_key}' state dict has no "
                                f"patch_embed.proj.weight, first keys {sorted(encoder_state)[:5]}")

@@ -57,12 +57,15 @@ def official_to_hf_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
     return converted
 
 
-def hf_to_official_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
+def hf_to_official_encoder(state_dict: dict[str, Tensor],
+                           read: bool = True) -> dict[str, Tensor]:
     """HF VJEPA2 keys -> official encoder state dict.
 
     The mask predictor's (``predictor.``) and a classification model's (``pooler.``,
     ``classifier.``) keys are dropped; any other key outside ``encoder.`` (an official name
-    mixed in: which of two weights is meant?) is a CheckpointError naming it.
+    mixed in: which of two weights is meant?) is a CheckpointError naming it. ``read`` False
+    (a check of keys and shapes): each ``attn.qkv`` is a stand-in of the concatenation's shape,
+    dtype and device holding no data (:func:`_concatenated`), so that no weight is read.
     """
     encoder, unknown = {}, []
     for key, value in state_dict.items():
@@ -98,8 +101,36 @@ def hf_to_official_encoder(state_dict: dict[str, Tensor]) -> dict[str, Tensor]:
         missing = [name for name in _QKV if name not in parts]
         if missing:
             raise CheckpointError(f"HF layer {layer} lacks attention {missing} {kind}")
-        converted[f"blocks.{layer}.attn.qkv.{kind}"] = torch.cat([parts[n] for n in _QKV], dim=0)
+        converted[f"blocks.{layer}.attn.qkv.{kind}"] = _concatenated(
+            [parts[n] for n in _QKV], f"encoder.layer.{layer}.attention.*.{kind}", read)
     return converted
+
+
+def _concatenated(parts: list[Tensor], name: str, read: bool) -> Tensor:
+    """Return the query, key, value ``parts`` joined along dim 0 (the official ``qkv``).
+
+    ``read`` False: ``torch.empty((), ...).expand(shape)``, the joined shape in the parts'
+    dtype without their data (a memory-mapped file's weights stay unread: breaker54l, a ViT-L
+    checked as +584 MiB); so too where a part holds no data (on ``meta``: the stand-in is
+    there, for ``checkpoint_entries.check_dense`` to refuse, in check and load alike). Parts
+    whose shapes do not join (other than dim 0), of several dtypes or not dense:
+    CheckpointError naming ``name``, as for the load.
+    """
+    shapes = [tuple(part.shape) for part in parts]
+    got = ", ".join(f"{n} {list(shape)} {part.dtype} {str(part.layout).removeprefix('torch.')}"
+                    for n, shape, part in zip(_QKV, shapes, parts, strict=True))
+    if any(len(shape) == 0 or shape[1:] != shapes[0][1:] for shape in shapes) or \
+            len({part.dtype for part in parts}) > 1:
+        raise CheckpointError(f"{name}: query, key and value do not join into one qkv ({got})")
+    if any(part.layout != torch.strided for part in parts):
+        raise CheckpointError(f"{name}: query, key and value are not all dense tensors ({got}): "
+                              "re-save them dense (tensor.to_dense())")
+    elsewhere = [part.device for part in parts if part.device.type != "cpu"]
+    if read and not elsewhere:
+        return torch.cat(parts, dim=0)
+    shape = (sum(shape[0] for shape in shapes), *shapes[0][1:])
+    device = elsewhere[0] if elsewhere else parts[0].device
+    return torch.empty((), dtype=parts[0].dtype, device=device).expand(shape)
 
 
 def hf_encoder_hyper_parameters(config: dict) -> dict:
