@@ -1,6 +1,6 @@
 """breaker54l: second round on fix54d (the cheap check, prefixes, placeholders, permissions).
 
-Each test is a strict xfail asserting the right behaviour; the defects, ranked by harm:
+Each test was a strict xfail asserting the right behaviour (fixed by fix54l); the defects, by harm:
 
 1. ``check_checkpoint`` (``vjepa-ros reach``'s check before its nodes start) passes a file
    whose ``config.data.aspect_ratio_range`` the load refuses (``trained_aspect_ratio_range``
@@ -119,6 +119,29 @@ def test_a_snapshot_weights_file_this_user_may_not_read_says_chmod(tmp_path, giv
 
 # -- 3. a checkpoint in a folder this user may not enter, directly or through a link
 
+def locked_model(saved: Path, tmp_path: Path, given: str) -> tuple[Path, Path, Path]:
+    """Return (episodes folder, ``models/`` to lock, the path to give) of a copy of ``saved``.
+
+    ``given``: "the file" (``models/wm.pt``), "a link to it", "a link to its folder"
+    (``shared/wm.pt``, ``shared`` linking to ``models``). The caller locks ``models``.
+    """
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=6, size=16)
+    locked = tmp_path / "models"
+    locked.mkdir()
+    shutil.copy(saved, locked / "wm.pt")
+    path = locked / "wm.pt"
+    if given == "a link to it":
+        path = tmp_path / "wm_link.pt"
+        path.symlink_to(locked / "wm.pt")
+    elif given == "a link to its folder":
+        (tmp_path / "shared").symlink_to(locked)
+        path = tmp_path / "shared" / "wm.pt"
+    return data, locked, path
+
+
 @pytest.mark.parametrize("given", ["the file", "a link to it"])
 def test_a_checkpoint_in_a_folder_this_user_may_not_enter_says_chmod_of_it(tiny_world_model,
                                                                            tmp_path, given):
@@ -128,17 +151,7 @@ def test_a_checkpoint_in_a_folder_this_user_may_not_enter_says_chmod_of_it(tiny_
     loaders raise CheckpointError and train says one line, both with the folder's chmod (the
     file's own mode is fine), as fix54d words a folder not enterable.
     """
-    from vjepa_ros.train.synthetic import write_blob_episodes
-
-    data = tmp_path / "data"
-    write_blob_episodes(data, 2, frames=6, size=16)
-    locked = tmp_path / "models"
-    locked.mkdir()
-    shutil.copy(tiny_world_model, locked / "wm.pt")
-    path = locked / "wm.pt"
-    if given == "a link to it":
-        path = tmp_path / "wm_link.pt"
-        path.symlink_to(locked / "wm.pt")
+    data, locked, path = locked_model(tiny_world_model, tmp_path, given)
     locked.chmod(0)
     try:
         done = _without_read_rights([str(path), "--encoder", str(data), str(tmp_path / "out")],

@@ -118,24 +118,11 @@ def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_
     a+rX``, never "give a file written by ..." (the file is fine).
     """
     import json
-    import shutil
 
     from test_breaker54d import _without_read_rights
+    from test_breaker54l import locked_model
 
-    from vjepa_ros.train.synthetic import write_blob_episodes
-
-    data = tmp_path / "data"
-    write_blob_episodes(data, 2, frames=6, size=16)
-    locked = tmp_path / "models"
-    locked.mkdir()
-    shutil.copy(tiny_world_model, locked / "wm.pt")
-    path = locked / "wm.pt"
-    if given == "a link to it":
-        path = tmp_path / "wm_link.pt"
-        path.symlink_to(locked / "wm.pt")
-    elif given == "a link to its folder":
-        (tmp_path / "shared").symlink_to(locked)
-        path = tmp_path / "shared" / "wm.pt"
+    data, locked, path = locked_model(tiny_world_model, tmp_path, given)
     locked.chmod(0)
     try:
         done = _without_read_rights([str(path), str(data), str(tmp_path / "out")], ENTER_RUN)
