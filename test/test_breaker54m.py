@@ -131,9 +131,6 @@ def _read(path: Path, rate_hz: float, **topics):
 # -- 1. a far camera's real motion read as a frozen camera
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54m: a 2 m camera's 1 cm steps (every frame "
-                   "new, 0.23-0.5 % of the pixels changed) are dropped as stale: 12 of 24 steps, "
-                   "the episode refused as a frozen camera")
 @pytest.mark.parametrize("kind", ["npz", "bag"])
 def test_a_far_cameras_slow_motion_keeps_every_step(kind, far_slide, tmp_path):
     """The scene at 2 m, 1 cm a step at 4 Hz: one segment of all 24 steps, nothing dropped.
@@ -150,8 +147,6 @@ def test_a_far_cameras_slow_motion_keeps_every_step(kind, far_slide, tmp_path):
     assert not [note for note in notes if "did not change" in note], notes
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54m: at --rate 30, 2 mm steps under a 2 m "
-                   "camera are dropped as repeats of pictures taken 6+ mm away: 27 of 48 steps")
 def test_a_30_hz_recording_of_a_far_camera_keeps_every_step(far_slide_30hz, tmp_path):
     """The scene at 2 m, 2 mm a step at 30 Hz (6 cm/s), read at --rate 30: all 48 steps kept."""
     frames, states = far_slide_30hz

@@ -6,14 +6,26 @@ renders slower than it publishes, and a camera that does not see the arm all giv
 not show the arm's motion. Trained on, such a transition (two frames of one picture labelled
 with the arm's real motion) teaches the model that moving changes nothing.
 
-The rule is the camera check's (``eval.camera_check_unchanged``, imported, not copied): two
-frames are *the same picture* when fewer than 0.5 % of their pixels changed by more than 8 grey
-levels (byte-equal frames among them), and a frame *repeats* an earlier one when it is the same
-picture as a frame taken with the arm at least :data:`STALE_SHIFT_M` away. A step is stale when
-its frame is the same picture as the step before's while the end effector moved at least
-:data:`STALE_SHIFT_M` between them, or repeats a picture taken with the arm that far away. A
-stale step is dropped as a step without a frame is: the segment is split there, so no action
-spans it.
+**The same frame** (:func:`same_frame`): two frames of one shape of which fewer than
+:data:`SAME_SHARE` of the pixels (full resolution) changed by more than :data:`STEP_LEVELS` grey
+levels in some channel. Measured on the package's pybullet scene at 256x256 and 640x480
+(fix54m): a repeat changes at most 0.005 % of the pixels that much (byte-equal frames; a JPEG
+re-encoding of the picture at its quality or a higher one; a dither of up to +-12 grey levels or
+sensor noise up to sigma 4 on each copy: none), a real motion at least 0.13 % (the arm sliding
+1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the arm's edges move across
+the scene by tens of levels), so the floor, 0.03 %, lies 6x above the one and 4x below the
+other. The camera check's rule (``eval.camera_check_unchanged.same_picture``: 0.5 % of the
+pixels by more than 8 levels, on a 64-px sample) found 0.23-0.5 % for those motions and took
+half of their steps for repeats (breaker54m). What this rule cannot tell: a motion changing
+fewer than 0.03 % of the pixels (a small, low-contrast arm far away) reads as a repeat; a frozen
+picture with an overlaid counter or time stamp over 0.03 % of the image, re-encoded at a lower
+quality (5 below: 0.06 %), or under noise above sigma 4 reads as new frames, kept.
+
+A frame *repeats* an earlier one when it is the same frame as one taken with the arm at least
+:data:`STALE_SHIFT_M` away. A step is stale when its frame is the same frame as the step
+before's while the end effector moved at least :data:`STALE_SHIFT_M` between them, or repeats a
+picture taken with the arm that far away. A stale step is dropped as a step without a frame is:
+the segment is split there, so no action spans it.
 
 What it cannot tell: an arm at rest (or moving less than :data:`STALE_SHIFT_M`, or turning in
 place) under one picture is kept, as it should be (its action is ~0); a camera-only recording
@@ -23,11 +35,21 @@ pictures are kept (a still scene and a frozen camera look the same there).
 
 from __future__ import annotations
 
+import math
+
+import cv2
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.camera_check_unchanged import CAUSES, first_seen, picture, same_picture
+from vjepa_ros.eval.camera_check_unchanged import CAUSES
 
+# a pixel changed when some channel differs by more than this many grey levels (of 255)
+STEP_LEVELS = 32
+# two frames are the same frame when fewer than this share of their pixels changed
+SAME_SHARE = 0.0003
+# the first comparison, on every k-th pixel along each side, at most this many per side: an exact
+# shortcut (a sample's changed pixels are the frame's), the full frames only when it says little
+SAMPLE_SIDE = 64
 # [m] the end effector's shift under one picture that makes a frame stale: half the camera
 # check's shortest motion (camera_check.verdict.min_motion_m, 1 cm): a frozen camera is caught
 # once the arm moved 5 mm, a slow real motion whose picture changes little is kept below that
@@ -37,6 +59,43 @@ STALE_SHIFT_M = 0.005
 REPEAT_STEPS = 16
 
 
+def _changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
+    changed = cv2.absdiff(a, b) > STEP_LEVELS
+    return int(np.count_nonzero(changed.any(-1) if changed.ndim == 3 else changed))
+
+
+def same_frame(a, b) -> bool:
+    """Return True when frames ``a``, ``b`` [H, W(, C)] uint8 are the same frame (module).
+
+    Frames of other shapes are not. The sample (every k-th pixel) is compared first: when its
+    changed pixels alone reach the share of the frame, the frames differ; else the full frames.
+    """
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if a.shape != b.shape or a.dtype != b.dtype:
+        return False
+    limit = SAME_SHARE * math.prod(a.shape[:2])
+    step = max(1, math.ceil(max(a.shape[:2], default=1) / SAMPLE_SIDE))
+    if _changed_pixels(a[::step, ::step], b[::step, ::step]) >= limit:
+        return False
+    return _changed_pixels(a, b) < limit
+
+
+def _repeats(frames: list, positions: np.ndarray) -> np.ndarray:
+    """Return the mask [N] of the frames that repeat an earlier one taken STALE_SHIFT_M away.
+
+    Each is compared with the frames first seen before it (a repeat is none: its own repeats
+    match the frame it repeats).
+    """
+    seen: list[int] = []
+    repeats = np.zeros(len(frames), dtype=bool)
+    for i, frame in enumerate(frames):
+        far = [j for j in seen if np.linalg.norm(positions[j] - positions[i]) >= STALE_SHIFT_M]
+        repeats[i] = any(same_frame(frames[j], frame) for j in far)
+        if not repeats[i]:
+            seen.append(i)
+    return repeats
+
+
 def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states: np.ndarray,
                 steps: np.ndarray) -> np.ndarray:
     """Return the mask [K] bool of the stale steps among ``steps`` (the module's rule).
@@ -44,30 +103,29 @@ def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states
     ``frames``: frame index -> frame [H, W, 3] uint8; ``frame_indices`` [K] int64: each step's
     frame index; ``states`` [K, 7+] (x, y, z [m] first); ``steps``: the step indices judged,
     in order (those with a frame and a state: steps between them, a gap, split the pairs).
-    Each frame is compared with the step before's and with the pictures first seen among the
-    :data:`REPEAT_STEPS` to ``2 * REPEAT_STEPS`` steps before it (``camera_check_unchanged``
-    ``first_seen`` over windows: linear in a source's steps, where the whole source would be
-    quadratic; ``benchmarks/bench_stale_frames.py``).
+    Each frame is compared with the step before's and with the frames first seen among the
+    :data:`REPEAT_STEPS` to ``2 * REPEAT_STEPS`` steps before it (windows: linear in a
+    source's steps, where the whole source would be quadratic;
+    ``benchmarks/bench_stale_frames.py``).
     """
     steps = np.asarray(steps, dtype=np.int64).reshape(-1)
     stale = np.zeros(len(frame_indices), dtype=bool)
     if len(steps) < 2:
         return stale
-    pictures = [picture(frames[int(frame_indices[k])]) for k in steps]
+    pictures = [np.asarray(frames[int(frame_indices[k])]) for k in steps]
     positions = np.asarray(states, dtype=np.float64)[steps, :3]
     repeats = np.zeros(len(steps), dtype=bool)
     # windows of 2 * REPEAT_STEPS steps, REPEAT_STEPS apart: each step judged in the first
     # window where it has at least REPEAT_STEPS steps before it (or all, at the start)
     for start in range(0, max(len(steps) - REPEAT_STEPS, 1), REPEAT_STEPS):
         stop = min(start + 2 * REPEAT_STEPS, len(steps))
-        origins = first_seen(pictures[start:stop], positions[start:stop], STALE_SHIFT_M)
         first = 0 if start == 0 else REPEAT_STEPS
-        repeats[start + first:stop] = [origins[row] != row for row in range(first, stop - start)]
+        repeats[start + first:stop] = _repeats(pictures[start:stop], positions[start:stop])[first:]
     for row, k in enumerate(steps):
         repeat = repeats[row]
         moved = row > 0 and steps[row - 1] == k - 1 and np.linalg.norm(
             positions[row] - positions[row - 1]) >= STALE_SHIFT_M
-        stale[k] = repeat or bool(moved and same_picture(pictures[row - 1], pictures[row]))
+        stale[k] = repeat or bool(moved and same_frame(pictures[row - 1], pictures[row]))
     return stale
 
 
