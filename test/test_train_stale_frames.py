@@ -94,6 +94,19 @@ def test_a_hung_camera_is_dropped_however_it_repeats_the_picture(kind, tmp_path)
     assert "publishes no new images" in note and "does not see the arm" in note, note
 
 
+def test_one_picture_under_changing_light_is_kept(tmp_path):
+    """Frames 4..12: picture 3 brightened 5 levels a step (exposure, light): new frames, kept.
+
+    Every pixel changes by less than the step a changed pixel needs (32 levels), as a dither's
+    do, but the whole picture shifts (a repeat keeps its mean level): every step kept.
+    """
+    frames = [np.clip(_picture(3).astype(int) + 5 * (k - 3), 0, 255).astype(np.uint8)
+              if 4 <= k <= 12 else _picture(k) for k in range(STEPS)]
+    segments, notes = _read(_episode(tmp_path / "ep.npz", frames))
+    assert [len(segment) for segment in segments] == [STEPS]
+    assert not any("did not change" in note for note in notes), notes
+
+
 def test_a_camera_cycling_old_pictures_is_dropped(tmp_path):
     """Frames 4.. show pictures 0..3 again in turn: no two consecutive alike, each a repeat.
 

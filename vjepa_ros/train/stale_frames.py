@@ -8,13 +8,14 @@ with the arm's real motion) teaches the model that moving changes nothing.
 
 **The same frame** (:func:`same_frame`): two frames of one shape of which fewer than
 :data:`SAME_SHARE` of the pixels (full resolution) changed by more than :data:`STEP_LEVELS` grey
-levels in some channel. Measured on the package's pybullet scene at 256x256 and 640x480
-(fix54m): a repeat changes at most 0.005 % of the pixels that much (byte-equal frames; a JPEG
-re-encoding of the picture at its quality or a higher one; a dither of up to +-12 grey levels or
-sensor noise up to sigma 4 on each copy: none), a real motion at least 0.13 % (the arm sliding
-1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the arm's edges move across
-the scene by tens of levels), so the floor, 0.03 %, lies 6x above the one and 4x below the
-other. The camera check's rule (``eval.camera_check_unchanged.same_picture``: 0.5 % of the
+levels in some channel, and of one mean level (within :data:`MEAN_LEVELS`: a uniform change of
+light or exposure is a new frame). Measured on the package's pybullet scene at 256x256 and
+640x480 (fix54m): a repeat changes at most 0.005 % of the pixels that much (byte-equal frames; a
+JPEG re-encoding of the picture at its quality or a higher one; a dither of up to +-12 grey
+levels or sensor noise up to sigma 4 on each copy: none), a real motion at least 0.13 % (the arm
+sliding 1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the arm's edges move
+across the scene by tens of levels), so the floor, 0.03 %, lies 6x above the one and 4x below
+the other. The camera check's rule (``eval.camera_check_unchanged.same_picture``: 0.5 % of the
 pixels by more than 8 levels, on a 64-px sample) found 0.23-0.5 % for those motions and took
 half of their steps for repeats (breaker54m). What this rule cannot tell: a motion changing
 fewer than 0.03 % of the pixels (a small, low-contrast arm far away) reads as a repeat; a frozen
@@ -47,6 +48,9 @@ from vjepa_ros.eval.camera_check_unchanged import CAUSES
 STEP_LEVELS = 32
 # two frames are the same frame when fewer than this share of their pixels changed
 SAME_SHARE = 0.0003
+# two frames whose mean grey level differs by more than this in some channel are new frames (a
+# change of light or exposure: a copy's dither or re-encoding keeps the mean within ~1 level)
+MEAN_LEVELS = 3
 # the first comparison, on every k-th pixel along each side, at most this many per side: an exact
 # shortcut (a sample's changed pixels are the frame's), the full frames only when it says little
 SAMPLE_SIDE = 64
@@ -67,15 +71,20 @@ def _changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
 def same_frame(a, b) -> bool:
     """Return True when frames ``a``, ``b`` [H, W(, C)] uint8 are the same frame (module).
 
-    Frames of other shapes are not. The sample (every k-th pixel) is compared first: when its
-    changed pixels alone reach the share of the frame, the frames differ; else the full frames.
+    Frames of other shapes are not, nor frames whose mean level differs by more than
+    :data:`MEAN_LEVELS` in some channel (the light or the exposure changed: a repeat keeps it).
+    The sample (every k-th pixel) is compared first: when its mean differs so, or its changed
+    pixels alone reach the share of the frame, the frames differ; else the full frames.
     """
     a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
     if a.shape != b.shape or a.dtype != b.dtype:
         return False
     limit = SAME_SHARE * math.prod(a.shape[:2])
     step = max(1, math.ceil(max(a.shape[:2], default=1) / SAMPLE_SIDE))
-    if _changed_pixels(a[::step, ::step], b[::step, ::step]) >= limit:
+    sample_a, sample_b = a[::step, ::step], b[::step, ::step]
+    shift = np.abs(sample_a.reshape(-1, *a.shape[2:]).mean(0)
+                   - sample_b.reshape(-1, *b.shape[2:]).mean(0))
+    if np.any(shift > MEAN_LEVELS) or _changed_pixels(sample_a, sample_b) >= limit:
         return False
     return _changed_pixels(a, b) < limit
 
