@@ -254,8 +254,6 @@ def test_a_tool_changers_hands_on_one_topic_are_read_as_advised(tmp_path):
 # -- 3. how visible the shrinking is
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54m: stale notes are one line per source with no "
-                   "total: 40 episodes give 40 lines and no count of what the set lost")
 def test_steps_dropped_as_stale_across_many_sources_are_said_once_with_the_total(tmp_path):
     """40 .npz episodes of 17 steps, each with frames 4..12 one picture under a 1 cm/step arm.
 

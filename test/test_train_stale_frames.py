@@ -209,3 +209,21 @@ def test_pretrain_of_a_camera_only_bag_keeps_its_repeated_pictures(tmp_path):
     bag = write_messages(tmp_path / "bag", entries)
     segments = load_clip_segments([bag], frames_per_clip=4, log=None)
     assert [len(segment) for segment in segments] == [STEPS]
+
+
+def test_pretrain_says_the_stale_steps_of_several_sources_once_with_their_totals(tmp_path):
+    """Three hung episodes (9 of 17 steps stale each) and a clean one: one line, 27 of 51 steps.
+
+    It names the three (``hung0.npz``, ...) and no per-source line is left beside it.
+    """
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+
+    hung = [_picture(3) if 4 <= k <= 12 else _picture(k) for k in range(STEPS)]
+    paths = [_episode(tmp_path / f"hung{n}.npz", hung) for n in range(3)]
+    paths.append(_episode(tmp_path / "clean.npz", [_picture(k) for k in range(STEPS)]))
+    lines: list[str] = []
+    segments = load_clip_segments(paths, frames_per_clip=4, log=lines.append)
+    assert len(segments) == 7
+    (line,) = [line for line in lines if "did not change" in line]
+    assert "27 of 51 steps in 3 sources (hung0.npz, hung1.npz, hung2.npz) dropped" in line, line
+    assert "publishes no new images" in line and "clean.npz" not in line, line

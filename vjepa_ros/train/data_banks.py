@@ -33,6 +33,7 @@ from vjepa_ros.train.npz_episode import grouped_rate_notes
 from vjepa_ros.train.run_files import run_files
 from vjepa_ros.train.same_content import agreed_same_steps, copy_words
 from vjepa_ros.train.same_recording import in_train_and_val, shared_recordings
+from vjepa_ros.train.stale_frames import grouped_stale_notes
 from vjepa_ros.train.trainer import compute_dtype
 
 
@@ -216,7 +217,9 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
     when they lack it (named once, on one line: ``path_text.named_once``); ``left_out``: the
     notes on short sources left out; one note per frame size smaller than ``model_size`` (the
     encoder's (height, width) [px], as ``eval`` says it); one note for the episodes at one rate
-    (or without timestamps) alike (``npz_episode.grouped_rate_notes``); ``--no-gripper``'s
+    (or without timestamps) alike (``npz_episode.grouped_rate_notes``); one for the steps dropped
+    as stale in several sources, with their totals (``stale_frames.grouped_stale_notes``);
+    ``--no-gripper``'s
     (``bag_gripper.NO_GRIPPER_NOTE``) once, for every bag.
     """
     notes = list(left_out)
@@ -250,5 +253,6 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
                 f"{width}x{height} frames")
 
     notes = grouped_rate_notes(notes)  # 500 episodes at 10 Hz: one line, as frame sizes
+    notes = grouped_stale_notes(notes)  # 40 sources losing stale steps: one line, the totals
     notes += grouped_frame_size_notes(sizes, model_size, frames, advice, model="the encoder")
     return list(dict.fromkeys(notes))

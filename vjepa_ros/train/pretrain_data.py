@@ -28,6 +28,7 @@ from vjepa_ros.train.episodes import (
     no_usable_source,
 )
 from vjepa_ros.train.npz_episode import grouped_rate_notes, is_rate_note
+from vjepa_ros.train.stale_frames import grouped_stale_notes, is_stale_note
 
 # pretrain sets these two itself (the camera alone): not a user's bag settings
 CAMERA_ONLY = ("data.topics.state_source", "data.topics.no_gripper")
@@ -47,7 +48,7 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     """
     camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
     data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
-    segments, left_out, rates = [], [], []
+    segments, left_out, grouped = [], [], []
     origins: dict[tuple, list[str]] = {}  # frame shape -> the sources that have it
     skipped: list[str] = []  # broken symlinks in the data folders
     sources = find_sources(paths, skipped)
@@ -66,11 +67,11 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
         segments += [segment.frames for segment in found]
         for shape in {segment.frames.shape[1:] for segment in found}:
             origins.setdefault(shape, []).append(str(source.path))
-        rates += [note for note in notes if is_rate_note(note)]  # said once for all, below
+        grouped += [note for note in notes if is_grouped(note)]  # said once for all, below
         for note in notes:
-            if log and not is_rate_note(note):
+            if log and not is_grouped(note):
                 log(f"note: {note}")
-    for note in grouped_rate_notes(rates):
+    for note in grouped_stale_notes(grouped_rate_notes(grouped)):
         if log:
             log(f"note: {note}")
     if not segments:
@@ -80,6 +81,11 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
                          "pretrain on sources of one size (record them at one size, or give "
                          "only the sources of one size)")
     return segments
+
+
+def is_grouped(note: str) -> bool:
+    """Whether ``note`` is said once for all sources: a rate note or a stale-steps note."""
+    return is_rate_note(note) or is_stale_note(note)
 
 
 def frame_size_text(origins: dict[tuple, list[str]], most: int = 3) -> str:
