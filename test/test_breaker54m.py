@@ -196,8 +196,6 @@ def _bag_read(path: Path, **topics):
     return read(path, topics=topics)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker54m: a left_fr3_ arm's bag whose only hand is "
-                   "right_fr3_'s is read as the left arm's hand (a note, no refusal)")
 def test_the_other_sides_hand_is_not_taken_for_a_lone_arms(tmp_path):
     """A left_fr3_ arm (/left/joint_states), the only hand right_fr3_'s (/right_gripper/...).
 

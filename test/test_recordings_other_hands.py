@@ -133,3 +133,41 @@ def test_the_live_reader_never_takes_another_prefixs_fingers():
     told = JointStateReader("fr3_", hand_prefix="panda_")
     np.testing.assert_allclose(told.read(PANDA_HAND, [0.03, 0.03]).fingers, [0.03, 0.03])
     assert told.read(["fr3_finger_joint1", "fr3_finger_joint2"], [0.01, 0.01]).foreign
+
+
+@pytest.mark.parametrize(("hand", "read"), [("fr3_", True), ("right_fr3_", False),
+                                            ("arm2_fr3_", False), ("panda_", True)])
+def test_a_lone_hand_is_read_unless_its_prefix_names_another_arm(hand, read, tmp_path):
+    """A left_fr3_ arm, the only hand ``hand``'s on a gripper topic: read, or refused.
+
+    Another arm id of the arm's robot type (right_fr3_, arm2_fr3_) is the other arm's hand:
+    refused naming its joints and --gripper-topic, which reads it (the user says whose it
+    is); a prefix without an arm id (fr3_: a gripper node's default) or of another type is read
+    unasked, with a note.
+    """
+    from test_breaker54m import _arm_and_hands, _fingers
+
+    arm = [f"left_fr3_joint{i}" for i in range(1, 8)]
+    path = _arm_and_hands(tmp_path / "bag", "/left/joint_states", arm,
+                          [("/hand/gripper/joint_states", _fingers(hand), 0, 3)])
+    topics = {"joint_states": "/left/joint_states"}
+    if not read:
+        text = _refusal(path, topics=topics)
+        assert f"{hand}finger_joint1" in text, text
+        topics["gripper"] = re.search(r"--gripper-topic (\S+)", text)[1]
+    segments, notes = _read(path, topics=topics)
+    closedness = np.concatenate([segment.states[:, 6] for segment in segments])
+    np.testing.assert_allclose(closedness, np.arange(13) * 0.25 / 3, atol=0.02)
+    assert any(f"{hand}finger_joint1/2 carry another prefix" in note for note in notes), notes
+
+
+def test_the_prefixes_that_name_another_arm():
+    """``other_arms_hand``: another arm id of the same robot type, nothing else."""
+    from vjepa_ros.recordings.other_hands import other_arms_hand
+
+    assert other_arms_hand("right_fr3_", "left_fr3_")
+    assert other_arms_hand("robot_b_panda_", "robot_a_panda_")
+    assert not other_arms_hand("fr3_", "left_fr3_")  # no arm id: a node's default
+    assert not other_arms_hand("left_fr3_", "fr3_")  # the arm has none to differ from
+    assert not other_arms_hand("right_panda_", "left_fr3_")  # another robot type
+    assert not other_arms_hand("left_fr3_", "left_fr3_")

@@ -5,7 +5,9 @@ The gripper is read from finger joints ``<prefix>finger_joint1/2`` sharing the a
 prefix (an ``fr3_`` arm with ``panda_finger_joint1/2`` on its gripper topic, a ``left_fr3_`` arm
 with ``fr3_`` fingers): such a hand is read when the user names its topic
 (``--gripper-topic``: the topic's one hand, whatever its prefix) or when it is the recording's
-only hand, on a gripper topic, beside one arm (:func:`lone_hand`). A hand that is no Franka
+only hand, on a gripper topic, beside one arm, its prefix naming no other arm of the arm's robot
+type (:func:`lone_hand`; ``right_fr3_`` fingers beside a ``left_fr3_`` arm are the other arm's:
+:func:`other_arms_hand`). A hand that is no Franka
 Hand (a Robotiq 2F-85's ``finger_joint`` or ``robotiq_85_left_knuckle_joint``: a knuckle angle,
 not finger distances) is never read: :func:`other_hands_fix` names it and what works.
 
@@ -45,14 +47,36 @@ def lone_hand(topics, collected) -> tuple[str, str] | None:
 
     The JointState ``topics`` hold one hand's finger joints in all, on topics of which the
     first named *gripper* holds them, and at most one arm's joints (another arm's hand is never
-    taken for this one's); None otherwise.
+    taken for this one's), and the hand's prefix names no other arm (:func:`other_arms_hand`);
+    None otherwise.
     """
     hands = {prefix for topic in topics for prefix in hand_prefixes(topic, collected)}
-    if len(hands) != 1 or len(arm_prefixes(joint_names(topics, collected))) > 1:
+    arms = arm_prefixes(joint_names(topics, collected))
+    if len(hands) != 1 or len(arms) > 1 or (arms and other_arms_hand(next(iter(hands)),
+                                                                    arms[0])):
         return None
     holding = [topic for topic in topics if hand_prefixes(topic, collected)
                and "gripper" in topic.lower()]
     return (holding[0], next(iter(hands))) if holding else None
+
+
+def other_arms_hand(hand_prefix: str, arm_prefix: str) -> bool:
+    """Return True when ``hand_prefix`` names another arm of the arm's robot type.
+
+    A prefix is an arm id and a robot type (``left_`` and ``fr3_`` of ``left_fr3_``): a hand of
+    the arm's type under another arm id (``right_fr3_`` fingers beside a ``left_fr3_`` arm) is
+    the other arm's of a two-arm rig; a hand without an arm id (``fr3_`` beside ``left_fr3_``:
+    a gripper node's default) or of another type (``panda_`` beside ``fr3_``) may be this one's.
+    """
+    hand_id, hand_type = _id_and_type(hand_prefix)
+    arm_id, arm_type = _id_and_type(arm_prefix)
+    return bool(hand_id and arm_id and hand_id != arm_id and hand_type == arm_type)
+
+
+def _id_and_type(prefix: str) -> tuple[str, str]:
+    """Split a joint prefix into (arm id, robot type): ``left_fr3_`` -> (``left_``, ``fr3_``)."""
+    words = prefix.rstrip("_").rsplit("_", 1)
+    return (words[0] + "_", words[1] + "_") if len(words) == 2 else ("", prefix)
 
 
 def other_hands_fix(arm_prefix: str, topics, collected, no_gripper: str) -> str:
