@@ -171,3 +171,25 @@ def test_the_prefixes_that_name_another_arm():
     assert not other_arms_hand("left_fr3_", "fr3_")  # the arm has none to differ from
     assert not other_arms_hand("right_panda_", "left_fr3_")  # another robot type
     assert not other_arms_hand("left_fr3_", "left_fr3_")
+
+
+@pytest.mark.parametrize("named", [False, True])
+def test_two_live_hands_on_one_topic_are_refused_naming_both(named, tmp_path):
+    """hand_a_ and hand_b_ fingers both published on /gripper/joint_states the whole time.
+
+    Two grippers on one topic: which is this arm's is unknown, unasked or with the topic named.
+    Refused naming both hands and what works (--no-gripper, one bag per hand), advising no
+    --gripper-topic (it would read neither); --no-gripper then reads the bag.
+    """
+    from test_breaker54m import _arm_and_hands, _fingers
+
+    fr3 = [f"fr3_joint{i}" for i in range(1, 8)]
+    path = _arm_and_hands(tmp_path / "bag", "/joint_states", fr3,
+                          [("/gripper/joint_states", _fingers("hand_a_"), 0, 3),
+                           ("/gripper/joint_states", _fingers("hand_b_"), 0, 3)])
+    text = _refusal(path, topics={"gripper": "/gripper/joint_states"} if named else {})
+    assert "hand_a_finger_joint1/2 and hand_b_finger_joint1/2" in text, text
+    assert "--gripper-topic /gripper/joint_states" not in text, text
+    assert "holds no finger joints" not in text and "--no-gripper" in text, text
+    segments, _ = _read(path, topics={"no_gripper": True})
+    assert sum(len(segment) for segment in segments) == 13

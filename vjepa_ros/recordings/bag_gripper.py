@@ -21,6 +21,7 @@ from vjepa_ros.recordings.other_hands import (
     knuckle_fix,
     lone_hand,
     other_hands_fix,
+    several_hands_fix,
 )
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
@@ -105,6 +106,10 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     knuckle = knuckle_fix([named], collected, config.no_gripper_fix()) if named else ""
     if named and named not in found and knuckle:  # a Robotiq's: no topic can pass
         raise BagError(f"{path}: gripper topic {named}: {knuckle}")
+    several = hand_prefixes(named, collected) if named else []
+    if named and named not in found and len(several) > 1:  # a tool changer's hands
+        raise BagError(f"{path}: gripper topic {named}: "
+                       f"{several_hands_fix(named, several, config.no_gripper_fix())}")
     if named and named not in found:
         given = candidates(config.gripper)
         what = (f"gripper topic {named}: it holds no finger joints (<prefix>finger_joint1/2)"

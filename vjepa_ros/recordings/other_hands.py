@@ -108,9 +108,26 @@ def other_hands_fix(arm_prefix: str, topics, collected, no_gripper: str) -> str:
     if not fingers:
         return knuckle_fix(topics, collected, no_gripper)
     listed = "; ".join(f"{joints} on {topic}" for joints, topic in fingers[:3])
+    readable = [topic for _, topic in fingers if len(hand_prefixes(topic, collected)) == 1]
+    if not readable:  # each topic holds several hands: no --gripper-topic reads one
+        return several_hands_fix(fingers[0][1], hand_prefixes(fingers[0][1], collected),
+                                 no_gripper)
     return (f"finger joints of another prefix than the arm's are there ({listed}): if they "
-            f"are this arm's hand, read them with --gripper-topic {fingers[0][1]} (a named "
+            f"are this arm's hand, read them with --gripper-topic {readable[0]} (a named "
             f"topic's hand is read whatever its prefix), or {no_gripper}")
+
+
+def several_hands_fix(topic: str, prefixes, no_gripper: str) -> str:
+    """Say that ``topic`` holds several hands' finger joints, which nothing reads, and what works.
+
+    ``prefixes``: the hands' (``hand_a_``, ``hand_b_``: a tool changer publishing each mounted
+    hand under its own prefix); ``no_gripper``: the closedness-0 fix.
+    """
+    hands = " and ".join(f"{prefix}finger_joint1/2" for prefix in prefixes)
+    return (f"{topic} holds the finger joints of {len(prefixes)} hands ({hands}: a tool "
+            "changer's, or several grippers on one topic), and no option reads one closedness "
+            f"from them: {no_gripper}, or cut the recording into one bag per mounted hand (each "
+            "such bag's hand is read)")
 
 
 def knuckle_fix(topics, collected, no_gripper: str) -> str:
