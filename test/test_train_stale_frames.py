@@ -107,6 +107,26 @@ def test_one_picture_under_changing_light_is_kept(tmp_path):
     assert not any("did not change" in note for note in notes), notes
 
 
+def test_a_soft_pictures_motion_is_kept(tmp_path):
+    """``train.synthetic``'s soft blob sliding 1 cm a step across a 32-px view: every step kept.
+
+    No pixel changes by 32 levels (the blob has no edge) but the change is broad: new frames.
+    """
+    from vjepa_ros.train.synthetic import blob_frames
+
+    states = np.zeros((STEPS, 7))
+    states[:, 0] = 0.35 + 0.01 * np.arange(STEPS)
+    states[:, 2], states[:, 3] = 0.3, np.pi
+    frames = blob_frames(states)
+    steps = np.abs(np.diff(frames.astype(int), axis=0)).max(axis=(1, 2, 3))
+    assert steps.max() < 32, steps  # the precondition: no sharp change
+    path = tmp_path / "ep.npz"
+    np.savez(path, observations=frames, states=states, timestamps=np.arange(STEPS) * 0.25)
+    segments, notes = _read(path)
+    assert [len(segment) for segment in segments] == [STEPS]
+    assert not any("did not change" in note for note in notes), notes
+
+
 def test_a_camera_cycling_old_pictures_is_dropped(tmp_path):
     """Frames 4.. show pictures 0..3 again in turn: no two consecutive alike, each a repeat.
 

@@ -6,21 +6,25 @@ renders slower than it publishes, and a camera that does not see the arm all giv
 not show the arm's motion. Trained on, such a transition (two frames of one picture labelled
 with the arm's real motion) teaches the model that moving changes nothing.
 
-**The same frame** (:func:`same_frame`): two frames of one shape of which fewer than
-:data:`SAME_SHARE` of the pixels (full resolution) changed by more than :data:`STEP_LEVELS` grey
-levels in some channel, and of one mean level (within :data:`MEAN_LEVELS`: a uniform change of
-light or exposure is a new frame). Measured on the package's pybullet scene at 256x256 and
-640x480 (fix54m): a repeat changes at most 0.005 % of the pixels that much (byte-equal frames; a
-JPEG re-encoding of the picture at its quality or a higher one; a dither of up to +-12 grey
-levels or sensor noise up to sigma 4 on each copy: none), a real motion at least 0.13 % (the arm
-sliding 1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the arm's edges move
-across the scene by tens of levels), so the floor, 0.03 %, lies 6x above the one and 4x below
-the other. The camera check's rule (``eval.camera_check_unchanged.same_picture``: 0.5 % of the
-pixels by more than 8 levels, on a 64-px sample) found 0.23-0.5 % for those motions and took
-half of their steps for repeats (breaker54m). What this rule cannot tell: a motion changing
-fewer than 0.03 % of the pixels (a small, low-contrast arm far away) reads as a repeat; a frozen
-picture with an overlaid counter or time stamp over 0.03 % of the image, re-encoded at a lower
-quality (5 below: 0.06 %), or under noise above sigma 4 reads as new frames, kept.
+**The same frame** (:func:`same_frame`): two frames of one shape that differ neither sharply (at
+least :data:`SAME_SHARE` of the pixels, full resolution, changed by more than :data:`STEP_LEVELS`
+grey levels in some channel), nor broadly (the difference averaged over :data:`BROAD_BOX` px
+squares over :data:`BROAD_LEVELS` levels in :data:`BROAD_SHARE` of the pixels: a soft or
+low-contrast picture's motion), nor in mean level (over :data:`MEAN_LEVELS`: light or exposure).
+Measured on the package's pybullet scene at 256x256 and 640x480 (fix54m): a repeat changes at
+most 0.005 % of the pixels sharply and 0.14 % broadly (byte-equal frames; a JPEG re-encoding of
+the picture at its quality or a higher one; a dither of up to +-12 grey levels or sensor noise up
+to sigma 4 on each copy); a real motion at least 0.13 % sharply (the arm sliding 1 cm a step seen
+from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the arm's edges move across the scene by tens
+of levels), so the sharp floor, 0.03 %, lies 6x above the one and 4x below the other; the soft
+blob of ``train.synthetic`` moving 1-4 cm changes under 32 levels anywhere but 1.5 % or more
+broadly. The camera check's rule (``eval.camera_check_unchanged.same_picture``: 0.5 % of the
+pixels by more than 8 levels, on a 64-px sample) found 0.23-0.5 % for the far motions and took
+half of their steps for repeats (breaker54m). What this rule cannot tell: a motion changing fewer
+than 0.03 % of the pixels sharply and 1 % broadly (a small, low-contrast arm far away) reads as a
+repeat; a frozen picture with an overlaid counter or time stamp over 0.03 % of the image,
+re-encoded at a lower quality (5 below: 0.06 %; a 32-px picture at quality 50 or less, broadly),
+or under noise above sigma 4 reads as new frames, kept.
 
 A frame *repeats* an earlier one when it is the same frame as one taken with the arm at least
 :data:`STALE_SHIFT_M` away. A step is stale when its frame is the same frame as the step
@@ -50,6 +54,12 @@ from vjepa_ros.name_lists import first_names
 STEP_LEVELS = 32
 # two frames are the same frame when fewer than this share of their pixels changed
 SAME_SHARE = 0.0003
+# a soft picture's motion (a blurred or low-contrast arm: every pixel under STEP_LEVELS): two
+# frames differ when the difference averaged over BROAD_BOX x BROAD_BOX px exceeds BROAD_LEVELS
+# in at least BROAD_SHARE of the pixels (a copy's dither, noise or re-encoding averages out)
+BROAD_BOX = 5
+BROAD_LEVELS = 8
+BROAD_SHARE = 0.01
 # two frames whose mean grey level differs by more than this in some channel are new frames (a
 # change of light or exposure: a copy's dither or re-encoding keeps the mean within ~1 level)
 MEAN_LEVELS = 3
@@ -76,32 +86,53 @@ def same_frame(a, b) -> bool:
     Frames of other shapes are not, nor frames whose mean level differs by more than
     :data:`MEAN_LEVELS` in some channel (the light or the exposure changed: a repeat keeps it).
     The sample (every k-th pixel) is compared first: when its mean differs so, or its changed
-    pixels alone reach the share of the frame, the frames differ; else the full frames.
+    pixels alone reach the share of the frame, the frames differ; else the full frames, sharply
+    then broadly.
     """
-    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
-    if a.shape != b.shape or a.dtype != b.dtype:
+    return _same(_prepared(a), _prepared(b))
+
+
+def _prepared(frame) -> tuple:
+    """Return (frame, its sample, the sample's mean per channel) for :func:`_same`."""
+    frame = np.ascontiguousarray(frame)
+    step = max(1, math.ceil(max(frame.shape[:2], default=1) / SAMPLE_SIDE))
+    sample = np.ascontiguousarray(frame[::step, ::step])
+    return frame, sample, sample.reshape(-1, *frame.shape[2:]).mean(0)
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    (frame_a, sample_a, mean_a), (frame_b, sample_b, mean_b) = a, b
+    if frame_a.shape != frame_b.shape or frame_a.dtype != frame_b.dtype:
         return False
-    limit = SAME_SHARE * math.prod(a.shape[:2])
-    step = max(1, math.ceil(max(a.shape[:2], default=1) / SAMPLE_SIDE))
-    sample_a, sample_b = a[::step, ::step], b[::step, ::step]
-    shift = np.abs(sample_a.reshape(-1, *a.shape[2:]).mean(0)
-                   - sample_b.reshape(-1, *b.shape[2:]).mean(0))
-    if np.any(shift > MEAN_LEVELS) or _changed_pixels(sample_a, sample_b) >= limit:
+    pixels = math.prod(frame_a.shape[:2])
+    limit = SAME_SHARE * pixels
+    if np.any(np.abs(mean_a - mean_b) > MEAN_LEVELS) or \
+            _changed_pixels(sample_a, sample_b) >= limit:
         return False
-    return _changed_pixels(a, b) < limit
+    if _changed_pixels(frame_a, frame_b) >= limit:
+        return False
+    return _broad_change(frame_a, frame_b) < BROAD_SHARE * pixels
+
+
+def _broad_change(a: np.ndarray, b: np.ndarray) -> int:
+    """Return how many pixels' mean difference over BROAD_BOX px changed by > BROAD_LEVELS."""
+    difference = a.astype(np.float32) - b.astype(np.float32)
+    mean = cv2.blur(difference, (BROAD_BOX, BROAD_BOX), borderType=cv2.BORDER_REFLECT)
+    changed = np.abs(mean) > BROAD_LEVELS
+    return int(np.count_nonzero(changed.any(-1) if changed.ndim == 3 else changed))
 
 
 def _repeats(frames: list, positions: np.ndarray) -> np.ndarray:
     """Return the mask [N] of the frames that repeat an earlier one taken STALE_SHIFT_M away.
 
-    Each is compared with the frames first seen before it (a repeat is none: its own repeats
-    match the frame it repeats).
+    ``frames``: N :func:`_prepared` frames; ``positions`` [N, 3] m. Each is compared with the
+    frames first seen before it (a repeat is none: its own repeats match the frame it repeats).
     """
     seen: list[int] = []
     repeats = np.zeros(len(frames), dtype=bool)
     for i, frame in enumerate(frames):
         far = [j for j in seen if np.linalg.norm(positions[j] - positions[i]) >= STALE_SHIFT_M]
-        repeats[i] = any(same_frame(frames[j], frame) for j in far)
+        repeats[i] = any(_same(frames[j], frame) for j in far)
         if not repeats[i]:
             seen.append(i)
     return repeats
@@ -123,7 +154,7 @@ def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states
     stale = np.zeros(len(frame_indices), dtype=bool)
     if len(steps) < 2:
         return stale
-    pictures = [np.asarray(frames[int(frame_indices[k])]) for k in steps]
+    pictures = [_prepared(frames[int(frame_indices[k])]) for k in steps]
     positions = np.asarray(states, dtype=np.float64)[steps, :3]
     repeats = np.zeros(len(steps), dtype=bool)
     # windows of 2 * REPEAT_STEPS steps, REPEAT_STEPS apart: each step judged in the first
@@ -136,7 +167,7 @@ def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states
         repeat = repeats[row]
         moved = row > 0 and steps[row - 1] == k - 1 and np.linalg.norm(
             positions[row] - positions[row - 1]) >= STALE_SHIFT_M
-        stale[k] = repeat or bool(moved and same_frame(pictures[row - 1], pictures[row]))
+        stale[k] = repeat or bool(moved and _same(pictures[row - 1], pictures[row]))
     return stale
 
 
