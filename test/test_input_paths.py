@@ -44,6 +44,31 @@ def test_world_model_path_names_the_option_for_a_missing_file_and_a_folder(tmp_p
     assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"
 
 
+def test_a_checkpoint_folder_names_the_files_it_holds_as_the_loaders_do(tmp_path):
+    """user54u: reach/demo said only "is a folder: give a file ..." of a folder holding model.pt.
+
+    Input: a folder holding one .pt, two torch.save files, and only other files; every
+    command's ``--checkpoint`` / ``--world-model`` / ``model.checkpoint`` goes through this.
+    """
+    from vjepa_ros.models.file_problems import folder_advice
+
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(tmp_path), "--world-model")
+    assert str(caught.value) == f"--world-model {tmp_path} is a folder: give {CHECKPOINT_FORMAT}"
+    (tmp_path / "model.pt").write_bytes(b"x")
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(tmp_path))
+    held = f"it holds {tmp_path / 'model.pt'}: give that file"
+    assert str(caught.value) == f"--checkpoint {tmp_path} is a folder: {held}"
+    assert folder_advice(tmp_path).endswith(f"({held})")  # the loaders' words (train --init)
+    (tmp_path / "ema.PTH").write_bytes(b"x")
+    with pytest.raises(ValueError) as caught:
+        world_model_path(str(tmp_path), "parameter 'model.checkpoint'")
+    assert str(caught.value).endswith(f"{tmp_path / 'ema.PTH'}, {tmp_path / 'model.pt'}: give "
+                                      "one of them")
+
+
 def test_a_symlink_loop_or_a_broken_link_is_said_as_such_not_missing(tmp_path):
     """A symlink loop said "does not exist", sending the user to look for a file that is there."""
     (tmp_path / "a").symlink_to(tmp_path / "b")

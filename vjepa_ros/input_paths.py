@@ -212,12 +212,13 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     """Return the file a world model option names: ``demo`` (the packaged one) or a path.
 
     For the commands that plan: a folder (a Hugging Face snapshot) holds an encoder only and is
-    refused too; a train output folder with the advice to give its ``world_model.pt`` (else
-    ``latest.pt``). Raises ValueError naming ``option`` for a missing, unreadable or folder path,
-    and for ``demo`` when the demo world model is not installed
-    (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``: the names the option takes
-    besides paths; one given in other letters (``Demo``) with no such file is refused saying the
-    keyword's spelling (breaker38: it read "does not exist").
+    refused too, naming the torch.save files it holds (``it holds X.pt: give that file``, as
+    the loaders say it: ``models.file_problems.held_checkpoints``); a train output folder with
+    the advice to give its ``world_model.pt`` (else ``latest.pt``). Raises ValueError naming
+    ``option`` for a missing, unreadable or folder path, and for ``demo`` when the demo world
+    model is not installed (``sim.reach_config.resolve_checkpoint``'s message). ``keywords``:
+    the names the option takes besides paths; one given in other letters (``Demo``) with no such
+    file is refused saying the keyword's spelling (breaker38: it read "does not exist").
     """
     lower = str(spec).lower()
     if lower in keywords and spec != lower and not Path(spec).expanduser().exists():
@@ -235,7 +236,14 @@ def world_model_path(spec: str, option: str = "--checkpoint",
     if inside is not None:
         shown = Path(spec).expanduser()
         raise ValueError(f"{option} {shown_path(shown)} is a folder: {run_folder_fix(inside)}")
-    return input_path(spec, option, CHECKPOINT_FORMAT)
+    path = input_path(spec, option, CHECKPOINT_FORMAT, folder=True)
+    if path.is_dir():  # a snapshot holds an encoder only; name the files it holds (user54u)
+        from vjepa_ros.models.file_problems import held_checkpoints
+
+        held = held_checkpoints(path)
+        raise ValueError(f"{option} {shown_path(path)} is a folder: "
+                         f"{held or f'give {CHECKPOINT_FORMAT}'}")
+    return path
 
 
 # The model files a `vjepa-ros train` output folder holds, the one to give first.

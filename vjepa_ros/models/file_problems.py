@@ -113,17 +113,30 @@ def folder_advice(path: Path) -> str:
     """Say what a model folder holds, and name the torch.save files in folder ``path``.
 
     :data:`FOLDER_HOLDS`, then ``" (it holds X.pt: give that file)"`` when it holds such files
-    (up to 3 named). A train output folder (``input_paths.run_model_file``) gets ``""``: the
-    commands' ``input_paths.world_model_error`` names the file to give there, in its own words.
+    (:func:`held_checkpoints`). A train output folder (``input_paths.run_model_file``) gets
+    ``""``: the commands' ``input_paths.world_model_error`` names the file to give there, in its
+    own words.
     """
     if run_model_file(path) is not None:
         return ""
+    held = held_checkpoints(path)
+    return f"{FOLDER_HOLDS} ({held})" if held else FOLDER_HOLDS
+
+
+def held_checkpoints(path: str | os.PathLike) -> str:
+    """Return ``"it holds X.pt: give that file"`` for the torch.save files in folder ``path``.
+
+    Files whose suffix is one of :data:`CHECKPOINT_SUFFIXES` (up to 3 named, ``give one of
+    them`` for several); ``""`` when it holds none or cannot be listed. Said by the loaders'
+    folder refusal (:func:`folder_advice`) and by the commands' ``--checkpoint`` folder
+    refusal (``input_paths.world_model_path``) alike (user54u).
+    """
     try:
-        files = sorted(entry for entry in path.iterdir()
+        files = sorted(entry for entry in Path(path).iterdir()
                        if entry.suffix.lower() in CHECKPOINT_SUFFIXES and entry.is_file())
     except OSError:
-        files = []
+        return ""
     if not files:
-        return FOLDER_HOLDS
+        return ""
     which = "that file" if len(files) == 1 else "one of them"
-    return f"{FOLDER_HOLDS} (it holds {first_names(files, 3)}: give {which})"
+    return f"it holds {first_names(files, 3)}: give {which}"
