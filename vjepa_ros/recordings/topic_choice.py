@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.arm_namespaces import arm_namespaces, in_namespace
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 
@@ -277,12 +278,21 @@ def _state_fix(types: dict[str, str], config, source: str, auto: bool, given=Non
     if other_topic in types and not auto:
         return f"give --state-source {other} (or auto): {other_topic} is in the bag"
     switch = "" if auto else f"--state-source {other} "
-    fixes = [_option(source, t, getattr(given, source), types)
-             for t in topics_of_kind(types, source)[:1]]
-    fixes += [switch + _option(other, t, getattr(given, other), types)
-              for t in topics_of_kind(types, other)[:1]]
-    if auto:  # auto prefers the pose: so does the advice
-        fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
+
+    def fixes_in(namespace: str = "") -> list[str]:
+        fixes = [_option(source, t, getattr(given, source), types)
+                 for t in topics_of_kind(types, source) if in_namespace(t, namespace)][:1]
+        fixes += [switch + _option(other, t, getattr(given, other), types)
+                  for t in topics_of_kind(types, other) if in_namespace(t, namespace)][:1]
+        if auto:  # auto prefers the pose: so does the advice
+            fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
+        return fixes
+
+    arms = arm_namespaces([topics_of_kind(types, "pose"), topics_of_kind(types, "joint_states")])
+    if arms:  # which arm is the user's to say (user54u): each one's topics
+        return (f"the bag holds {len(arms)} arms ({', '.join(arms)}): say which one to read, "
+                + "; or ".join(f"for {arm} give {' or '.join(fixes_in(arm))}" for arm in arms))
+    fixes = fixes_in()
     if fixes:
         return "give " + ", or ".join(fixes)
     record = (f"record the arm's state ({config.pose} or {config.joint_states}) with the "
