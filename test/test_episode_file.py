@@ -117,7 +117,7 @@ def test_a_folder_or_an_unreadable_file_is_refused_naming_it(tmp_path, monkeypat
         read_episode_arrays(locked)
     message = str(caught.value)  # the file is fine: its permissions are the fix
     assert message.startswith(f"episode {locked} cannot be read by this user")
-    assert f"`chmod a+r {locked}`" in message and "\n" not in message
+    assert f"`chmod u+r {locked}`" in message and "\n" not in message  # this user's file
 
 
 def test_only_the_arrays_asked_for_are_read(tmp_path):

@@ -106,12 +106,29 @@ def blocked_folder(path: str | os.PathLike) -> Path | None:
 def unreadable(path: str | os.PathLike, reason: str = "Permission denied") -> str:
     """Say that ``path`` cannot be read by this user and how to fix its permissions, one line.
 
-    ``PATH cannot be read by this user (Permission denied): `` + :func:`permission_fix`. The
-    file is fine, so the advice is its permissions, not another file. ``reason``: the OS's
-    words.
+    ``PATH cannot be read by this user (Permission denied): `` + :func:`read_fix`. The file is
+    fine, so the advice is its permissions, not another file. ``reason``: the OS's words.
     """
     path = Path(path).expanduser()
-    return f"{shown_path(path)} cannot be read by this user ({reason}): {permission_fix(path)}"
+    return f"{shown_path(path)} cannot be read by this user ({reason}): {read_fix(path)}"
+
+
+def read_fix(path: str | os.PathLike) -> str:
+    """Say how to let this user read ``path``: its own ``chmod``, else :func:`permission_fix`.
+
+    A path this user owns (mode 000 on its own file): ``let this user read it: `chmod u+r
+    PATH``` (a folder: ``chmod -R u+rX``), no other owner nor sudo to ask (user54u); another
+    user's, or one whose owner cannot be seen: the owner's ``chmod`` or ``sudo chown``.
+    """
+    path = Path(path).expanduser()
+    try:
+        own = os.stat(path).st_uid == os.getuid()
+    except OSError:  # a folder on the way not entered: the owner is not known
+        own = False
+    if not own:
+        return permission_fix(path)
+    mode = ("-R", "u+rX") if os.path.isdir(path) else ("u+r",)
+    return f"let this user read it: `{shell_command('chmod', *mode, path)}`"
 
 
 def permission_fix(path: str | os.PathLike) -> str:

@@ -73,7 +73,7 @@ def read_metadata(file: Path) -> Metadata:
 def _parse_metadata(file: Path) -> Metadata:
     import yaml
 
-    from vjepa_ros.input_paths import permission_fix
+    from vjepa_ros.input_paths import read_fix
     from vjepa_ros.recordings.bag_files import one_line
 
     try:
@@ -81,7 +81,7 @@ def _parse_metadata(file: Path) -> Metadata:
     except PermissionError as exc:
         return Metadata(None, f"{shown_path(file)} cannot be read by this user "
                               f"({exc.strerror or exc})",
-                        permission_fix(file))
+                        read_fix(file))
     except OSError as exc:
         return Metadata(None, f"{shown_path(file)} cannot be read ({exc.strerror or exc})", "")
     if not text.strip():
