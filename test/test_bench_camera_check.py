@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread
     # the node's rule and words (camera_check_motions.step_problem), the option named
     (["--distance", "5"], "error: --distance (5 m) must be at most safety.max_step_m (0.1 m): "
      "each check motion is one step; give at most 0.1 (run"),
-    (["--distance", "nan"], "error: --distance must be finite and > 0, got nan (run"),
+    (["--distance", "nan"], "error: --distance must lie in (0, 0.2], got nan (run"),
     (["--max-scale", "0.5"], "--max-scale must lie in (1, 100], got 0.5"),
     # the verdict thresholds of `vjepa-ros camera-check` (eval/camera_check_options.py)
     (["--fine-deg", "200"], "--fine-deg must be an angle in (0, 180) deg"),

@@ -148,9 +148,9 @@ def test_a_run_time_value_the_start_up_refuses_is_refused_with_that_error(planne
 
 
 @pytest.mark.parametrize("name, value, error", [
-    ("safety.max_speed_m_s", math.nan, "safety.max_speed_m_s must be a finite number > 0"),
+    ("safety.max_speed_m_s", math.nan, "safety.max_speed_m_s must lie in (0, 1]"),
     ("control.stream_rate_hz", math.inf, "control.stream_rate_hz must lie in [1, 1000]"),
-    ("goals.energy_threshold", math.nan, "goals.energy_threshold must be a finite number >= 0"),
+    ("goals.energy_threshold", math.nan, "goals.energy_threshold must lie in [0, inf)"),
     ("model.device", "gpu", "model.device: unknown device 'gpu'"),
     ("model.aspect_ratio_min", 0.9, "model.aspect_ratio_min/max 0.9, 0: give both"),
 ])

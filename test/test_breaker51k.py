@@ -327,6 +327,7 @@ def test_a_zero_rotation_tolerance_is_refused_a_zero_deadband_is_not():
     (So the blend's rotation rule never meets a zero tolerance, and defect 1's setting is one
     a user may give.)
     """
-    with pytest.raises(ValueError, match="control.async_tolerance_rad must be > 0"):
+    with pytest.raises(ValueError,
+                       match=r"control.async_tolerance_rad must lie in \(0, 1\], got 0.0$"):
         ControlConfig(mode="async", async_tolerance_rad=0.0)
     assert ControlConfig(mode="async", gripper_deadband=0.0).gripper_deadband == 0.0

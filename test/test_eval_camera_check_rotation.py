@@ -254,7 +254,8 @@ def test_the_edges_of_the_threshold_ranges_are_accepted():
      "camera_check.verdict.min_motions must lie in [2, 26], got 27"),  # the most there are
     ({"verdict": {"confidence": 1.0}}, "camera_check.verdict.confidence must be a probability"),
     ({"verdict": {"fine_deg": 200.0}}, "camera_check.verdict.fine_deg must be an angle"),
-    ({"motion": {"distance_m": math.inf}}, "camera_check.motion.distance_m must be finite"),
+    ({"motion": {"distance_m": math.inf}},
+     "camera_check.motion.distance_m must lie in (0, 0.2], got inf"),
 ])
 def test_the_planner_nodes_camera_check_parameters_are_checked_before_the_arm_moves(
         params, message):

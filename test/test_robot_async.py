@@ -264,7 +264,8 @@ def test_blend_off_commands_only_on_arrival(model):
 
 
 def test_blend_radius_is_validated():
-    with pytest.raises(ValueError, match="control.async_blend_m must be >= 0"):
+    with pytest.raises(ValueError,
+                       match=r"^control.async_blend_m must lie in \[0, 0.1\], got -0.01$"):
         ControlConfig(mode="async", async_blend_m=-0.01)
     with pytest.raises(ValueError, match="async_blend_m"):
         ControlConfig(mode="async", async_blend_m=float("nan"))

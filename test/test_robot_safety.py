@@ -134,7 +134,7 @@ def test_an_integer_safety_limit_is_checked_as_a_float_one_is(name):
     # number without a decimal point (a Python caller of MPCSession, a YAML 'max_step_m: -1'
     # read by a script) taken: filter_target then reversed and lengthened the step
     for value in (-1, 0, np.int64(-1), np.float32(-1.0)):
-        with pytest.raises(ValueError, match=f"^safety.{name} must be a finite number > 0"):
+        with pytest.raises(ValueError, match=rf"^safety.{name} must lie in \(0, "):
             SafetyLimits(**{name: value})
     with pytest.raises(ValueError, match=f"^safety.{name} must be a number, got True"):
         SafetyLimits(**{name: True})  # a bool is no limit (True would read as 1)
@@ -196,8 +196,11 @@ def test_the_set_point_starts_inside_the_box_and_never_outruns_the_speed_limit()
 
 def test_the_workspace_tolerance_is_bounded():
     assert SafetyLimits(workspace_tolerance_m=0.02).workspace_tolerance_m == 0.02
-    with pytest.raises(ValueError, match=r"workspace_tolerance_m must be at most 0.02 m"):
+    with pytest.raises(ValueError) as caught:
         SafetyLimits(workspace_tolerance_m=0.5)
+    assert str(caught.value) == ("safety.workspace_tolerance_m must lie in (0, 0.02], got 0.5: "
+                                 "a measured pose farther outside the box is not tracking "
+                                 "overshoot")
 
 
 def test_a_step_of_exactly_max_step_passes_unchanged_from_any_start():
@@ -217,3 +220,53 @@ def test_a_step_of_exactly_max_step_passes_unchanged_from_any_start():
     longer = current.copy()
     longer[:3] = start + (LIMITS.max_step_m + 1e-6) * axis  # a micrometre too long: shortened
     assert "step" in filter_target(current, longer, LIMITS).reason
+
+
+def _ranged_configs():
+    from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
+    from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
+    from vjepa_ros.robot.control_config import ControlConfig
+    from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
+    from vjepa_ros.sim.detectors import DetectorConfig
+
+    return [(SafetyLimits, "safety."), (CheckMotionConfig, "camera_check.motion."),
+            (CheckTrialConfig, "camera_check.trial."), (ControlConfig, "control."),
+            (GoalSwitchConfig, "goals."), (DetectorConfig, "DetectorConfig.")]
+
+
+def test_a_value_below_a_range_is_worded_as_one_above_it():
+    """A value below a declared range is refused in the words of one above it (user54u).
+
+    ``safety.joint_limit_margin_rad`` 0 was "must be a finite number > 0", 0.6 "must lie in
+    (0, 0.5]"; so were the other limits, the camera check's motion times, ``control.*``
+    (``must be > 0``), ``goals.patience`` (``>= 0``), the trial's counts.
+
+    Input: every ranged field of these settings at (or past) its low end, past its top, NaN:
+    one wording, with the range, for each.
+    """
+    import dataclasses
+    import math
+
+    from vjepa_ros.config import format_range
+
+    checked = 0
+    for cls, prefix in _ranged_configs():
+        for field in dataclasses.fields(cls):
+            if "range" not in field.metadata:
+                continue
+            low, high = field.metadata["range"]
+            low_open, high_open = (field.metadata.get(k, False) for k in ("low_open",
+                                                                         "high_open"))
+            shown = format_range((low, high), low_open, high_open,
+                                 field.metadata.get("unit", ""))
+            whole = field.type in ("int", int)
+            values = [low if low_open else low - 1] + ([] if not math.isfinite(high) else
+                                                      [high if high_open else high + 1])
+            values += [] if whole else [math.nan]
+            for value in values:
+                with pytest.raises(ValueError) as caught:
+                    cls(**{field.name: value})
+                assert str(caught.value).startswith(
+                    f"{prefix}{field.name} must lie in {shown}, got {value!r}"), caught.value
+                checked += 1
+    assert checked > 50

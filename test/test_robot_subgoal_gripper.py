@@ -82,10 +82,12 @@ def test_unknown_gripper_source_and_bad_numbers_are_refused_with_the_parameter_n
     with pytest.raises(ValueError, match="goals.gripper must be one of"):
         GoalSwitchConfig(gripper="auto")
     for bad in (1.0, -0.1, float("nan")):
-        with pytest.raises(ValueError, match=r"goals.gripper_closed_above must be in \[0, 1\)"):
+        with pytest.raises(ValueError,
+                           match=r"^goals.gripper_closed_above must lie in \[0, 1\), got "):
             GoalSwitchConfig(gripper_closed_above=bad)
     for bad in (float("nan"), float("inf"), -1.0):
-        with pytest.raises(ValueError, match="goals.energy_threshold must be a finite number"):
+        with pytest.raises(ValueError,
+                           match=r"^goals.energy_threshold must lie in \[0, inf\), got "):
             GoalSwitchConfig(rule="energy", energy_threshold=bad)
     for bad in (True, 1.5, "1", None):
         with pytest.raises(ValueError, match="goal_gripper entries must be closedness"):

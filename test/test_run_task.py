@@ -224,7 +224,7 @@ def test_bad_options_are_refused_in_one_line_naming_the_option_and_write_nothing
          r"--gripper-round-threshold must lie in \[0, 1\], got -0.1"),
         (["--subgoal-patience", "2"], "--subgoal-patience is for --subgoal-rule energy"),
         (["--subgoal-rule", "energy", "--subgoal-energy-threshold", "-1"],
-         "--subgoal-energy-threshold must be a finite number >= 0"),
+         r"--subgoal-energy-threshold must lie in \[0, inf\), got -1.0"),
         (["--method", "mppi", "--mppi-temperature", "0"],
          r"--mppi-temperature must lie in \(0, inf\), got 0.0"),
         (["--dense-steps", *"6 6 5 2 4 8 4 2 3".split()], "--dense-steps is for --subgoals dense"),

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 
-from vjepa_ros.config import param
+from vjepa_ros.config import check_values, param
 from vjepa_ros.robot.joint_states import (
     FRANKA_HAND_MAX_FORCE,
     FRANKA_HAND_PEAK_FORCE,
@@ -115,14 +115,10 @@ class ControlConfig:
     def __post_init__(self):
         if self.mode not in MODES:
             raise ValueError(f"control.mode must be one of {MODES}, got {self.mode!r}")
-        for name in ("stream_rate_hz", "arrival_tolerance_m", "arrival_timeout_s",
-                     "async_tolerance_m", "async_tolerance_rad"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"control.{name} must be > 0, got {getattr(self, name)!r}")
+        # the declared ranges (param's range=), 0 and NaN as above the top: one wording
+        # (control.stream_rate_hz must lie in [1, 1000], got 0; user54u)
+        check_values(self, "control.")
         model_frame_angles(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError
-        if not self.async_blend_m >= 0:
-            raise ValueError(f"control.async_blend_m must be >= 0 (0: off), got "
-                             f"{self.async_blend_m!r}")
 
     @property
     def hand_tolerance(self) -> float:

@@ -10,7 +10,6 @@ refusals or get clipped, so nothing unsafe can come out of it.
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 
 import numpy as np
@@ -56,7 +55,8 @@ class SafetyLimits:
         "distance to the box; below max_step_m) is still planned from (targets and set-points "
         "stay clamped inside): an arm tracking a set-point on the box's face overshoots by "
         "millimetres (a grasp near the floor); farther out -> hold. (0, 0.02].",
-        range=(0, 0.02), low_open=True
+        range=(0, MAX_WORKSPACE_TOLERANCE), low_open=True,
+        high_why="a measured pose farther outside the box is not tracking overshoot"
     )
     max_step_m: float = param(
         0.10, "Longest translation of one planned target from the measured pose [m]; longer "
@@ -140,8 +140,10 @@ class SafetyLimits:
 
         Raises ValueError: a workspace corner that is not 3 finite numbers, lies beyond a
         Franka's reach (``box_problem``: a unit mistake) or not below the other corner; a limit
-        that is no number (a bool too), not finite or not > 0 (an int alike: ``max_step_m: -1``
-        would turn a step around), outside its declared range; a bad ``not_relays`` name.
+        that is no number (a bool too), or outside its declared range, 0, NaN and inf included
+        (an int alike: ``max_step_m: -1`` would turn a step around), in one wording with the
+        range for every value (``safety.joint_limit_margin_rad must lie in (0, 0.5], got 0.0``,
+        as for 0.6: ``config.check_values``; user54u); a bad ``not_relays`` name.
         """
         lower = np.asarray(self.workspace_min, dtype=float)
         upper = np.asarray(self.workspace_max, dtype=float)
@@ -156,22 +158,18 @@ class SafetyLimits:
             value = getattr(self, f.name)
             if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
                 raise ValueError(f"safety.{f.name} must be a number, got {value!r}")
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"safety.{f.name} must be a finite number > 0, got {value!r}")
+            if "range" not in f.metadata:  # every limit declares one; a new one must too
+                raise TypeError(f"safety.{f.name} declares no range")
+        check_values(self, "safety.")  # the declared ranges (param's range=), before their use
         problem = not_relays_problem(self.not_relays)
         if problem:
             raise ValueError(problem)
-        if self.workspace_tolerance_m > MAX_WORKSPACE_TOLERANCE:
-            raise ValueError(f"safety.workspace_tolerance_m must be at most "
-                             f"{MAX_WORKSPACE_TOLERANCE} m (a measured pose farther outside the "
-                             f"box is not tracking overshoot), got {self.workspace_tolerance_m!r}")
         if max(self.workspace_tolerance_m, BOX_TOLERANCE) >= self.max_step_m:
             raise ValueError(
                 f"safety.max_step_m ({self.max_step_m:g} m) must be more than "
                 f"safety.workspace_tolerance_m ({self.workspace_tolerance_m:g} m, at least "
                 f"{BOX_TOLERANCE:g} m): no step from an arm that far outside the box could end "
                 "inside it within max_step_m; lower the tolerance or raise max_step_m")
-        check_values(self, "safety.")  # the declared ranges (param's range=)
 
     @property
     def box(self) -> tuple[np.ndarray, np.ndarray]:

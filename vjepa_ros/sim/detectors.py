@@ -82,21 +82,22 @@ class DetectorConfig:
     )
     max_tilt_deg: float = param(
         MAX_PLACED_TILT_DEG, "Placed: the object's up axis is within this angle [deg] of the "
-        "world's up or down (not tipped over; upside down stands as well).", range=(0, 90)
+        "world's up or down (not tipped over; upside down stands as well).", range=(0, 90),
+        low_open=True
     )
     max_put_down_shift: float = param(
         MAX_PUT_DOWN_SHIFT, "Pick-and-place: the placed object's centre is within this "
         "distance [m] (x-y) of where it was last held clear of the table after a grasp "
         "(carried there, not pushed).",
-        range=(0, 0.2)
+        range=(0, 0.2), low_open=True
     )
 
     def __post_init__(self):
+        check_values(self, "DetectorConfig.")  # declared ranges first: one wording (user54u)
         for field in dataclasses.fields(self):
-            if not getattr(self, field.name) > 0:
+            if "range" not in field.metadata and not getattr(self, field.name) > 0:
                 raise ValueError(f"DetectorConfig.{field.name} must be > 0, got "
                                  f"{getattr(self, field.name)!r}")
-        check_values(self, "DetectorConfig.")  # place_radius: (0, 0.2] m
 
 
 def tilt_deg(quaternion) -> float:
