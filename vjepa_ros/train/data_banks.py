@@ -25,7 +25,7 @@ from vjepa_ros.train.config import TrainConfig
 from vjepa_ros.train.data_identity import data_identity, resume_change
 from vjepa_ros.train.distributed import Topology, current, rank_device, refuse_together
 from vjepa_ros.train.episode_split import SPLIT_RULE, split_sources
-from vjepa_ros.train.episodes import EpisodeError, find_sources, no_usable_source
+from vjepa_ros.train.episodes import EpisodeError, find_sources, load_segments, no_usable_source
 from vjepa_ros.train.feature_cache import FeatureCache, build_shards, cache_key, shard_bank
 from vjepa_ros.train.features import FeatureBank, FrameEncoder
 from vjepa_ros.train.mapped_banks import mapped_bank
@@ -91,8 +91,13 @@ def load_banks(config: TrainConfig, encoder: VisionEncoder, topology: Topology |
             "run on the same data; put the data back as it was, or train on this data in a new "
             f"run: --out NEW_DIR --init {run_files(config.out)['latest']} (starts from this "
             "run's predictor)")
-    if not data.val:
-        split_sources(sources, data.val_fraction, config.seed)  # one source: refused before
+    if not data.val:  # one source: refused before it is encoded, for its own fault first
+        try:
+            split_sources(sources, data.val_fraction, config.seed)
+        except EpisodeError:  # a frozen camera, too short: that, not the split (user54u)
+            for source in sources:
+                load_segments(source, data)
+            raise
     # by data files, not by path; a copy by the digests just taken
     shared = shared_recordings(sources, val_sources, {**identity["--data"], **identity["--val"]})
     if shared:
