@@ -1,5 +1,7 @@
 """fix54l: the families around breaker54l's defects (checkpoints: records, permissions, keys)."""
 
+import os
+
 import pytest
 from test_breaker54d import refusal, variant
 
@@ -87,7 +89,10 @@ def test_a_shard_this_user_may_not_read_says_chmod(tmp_path):
         shard.chmod(0o644)
     assert done.returncode == 0, done.stderr[-2000:]
     load = done.stdout.strip().splitlines()[-2]
-    assert load.startswith("CheckpointError ") and f"chmod a+r {shard}" in load, load
+    # the file is this user's (root without its read override here): its own chmod u+r
+    # (input_paths.read_fix); another user's file: the owner's chmod a+r
+    mode = "u+r" if shard.stat().st_uid == os.getuid() else "a+r"
+    assert load.startswith("CheckpointError ") and f"chmod {mode} {shard}" in load, load
     assert "download" not in load and "damaged" not in load, load
 
 
@@ -114,8 +119,9 @@ def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_
     """Input: ``--checkpoint`` (demo, reach: ``world_model_path``) and ``train --init``.
 
     The file sits in ``models/`` of mode 000 (another user's), given directly, through a link
-    to it, or through a link to the folder: one line naming the folder and its ``chmod -R
-    a+rX``, never "give a file written by ..." (the file is fine).
+    to it, or through a link to the folder: one line naming the folder and its ``chmod -R``
+    (``u+rX`` for this user's folder, ``a+rX`` for another's), never "give a file written by
+    ..." (the file is fine).
     """
     import json
 
@@ -130,7 +136,8 @@ def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_
         locked.chmod(0o755)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    fix = f"chmod -R a+rX {locked}"
+    mode = "u+rX" if locked.stat().st_uid == os.getuid() else "a+rX"  # read_fix, as above
+    fix = f"chmod -R {mode} {locked}"
     assert result["path"].startswith(f"--checkpoint {path} ") and fix in result["path"], result
     assert "give" not in result["path"], result
     lines = [line for line in done.stderr.splitlines() if line.startswith("vjepa-ros train")]
