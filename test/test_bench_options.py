@@ -49,7 +49,7 @@ def bench():
     (["--max-steps", "0"], "--max-steps must be an integer >= 1, got 0"),
     (["--success-radius", "-0.1"], "--success-radius must lie in (0, 0.2] m, got -0.1"),
     (["--success-radius", "5"], "--success-radius must lie in (0, 0.2] m, got 5.0"),
-    (["--async-blend-m", "-1"], "--async-blend-m must be >= 0"),
+    (["--async-blend-m", "-1"], "--async-blend-m must lie in [0, 0.1], got -1.0"),
     (["--goal-distance", "0.3", "0.1"], "--goal-distance 0.3 0.1: need 0 <= MIN < MAX [m]"),
     (["--goals", "0"], "--goals 0: must be >= 1"),
     (["--seed-start", "-5"], "--seed-start -5: must be >= 0"),

@@ -188,7 +188,7 @@ def test_two_live_hands_on_one_topic_are_refused_naming_both(named, tmp_path):
                           [("/gripper/joint_states", _fingers("hand_a_"), 0, 3),
                            ("/gripper/joint_states", _fingers("hand_b_"), 0, 3)])
     text = _refusal(path, topics={"gripper": "/gripper/joint_states"} if named else {})
-    assert "hand_a_finger_joint1/2 and hand_b_finger_joint1/2" in text, text
+    assert "hand_a_finger_joint1/2" in text and "hand_b_finger_joint1/2" in text, text
     assert "--gripper-topic /gripper/joint_states" not in text, text
     assert "holds no finger joints" not in text and "--no-gripper" in text, text
     segments, _ = _read(path, topics={"no_gripper": True})

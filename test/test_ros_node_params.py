@@ -109,7 +109,7 @@ def test_ros2_run_of_a_node_with_a_typo_exits_2_with_one_line(monkeypatch, capsy
     ("camera_check.verdict.fine_deg:=200.0", "camera_check.verdict.fine_deg must be an angle"),
     ("camera_check.verdict.min_motions:=15",
      "camera_check.verdict.min_motions (15) exceeds the 14"),
-    ("camera_check.motion.distance_m:=0.0", "camera_check.motion.distance_m must be finite"),
+    ("camera_check.motion.distance_m:=0.0", "camera_check.motion.distance_m must lie in (0, 0.2]"),
 ])
 def test_a_bad_planner_parameter_is_one_line_with_one_prefix_naming_the_parameter(
         monkeypatch, capsys, parameter, message):

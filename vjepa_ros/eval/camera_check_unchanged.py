@@ -45,6 +45,7 @@ import numpy as np
 
 from vjepa_ros.counts import counted
 from vjepa_ros.eval.camera_check_motions import usable_motions
+from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-exported
 
 # a pixel has changed when some channel differs by more than this many grey levels (of 255)
 GREY_LEVELS = 8
@@ -55,8 +56,6 @@ SAMPLE_SIDE = 64
 # why a motion was skipped (``skipped_motions``' reasons, per motion)
 SAME = "its frame after is the same picture as its frame before"
 REPEAT = "a frame repeats an image taken with the arm elsewhere"
-# what makes frames stale, in every refusal of them
-CAUSES = "the camera driver publishes no new images, or the camera does not see the arm"
 
 
 def picture(frame, side: int = SAMPLE_SIDE) -> tuple:

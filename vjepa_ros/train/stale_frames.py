@@ -47,8 +47,8 @@ import cv2
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.eval.camera_check_unchanged import CAUSES
 from vjepa_ros.name_lists import first_names
+from vjepa_ros.stale_camera import CAUSES
 
 # a pixel changed when some channel differs by more than this many grey levels (of 255)
 STEP_LEVELS = 32
