@@ -30,6 +30,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one line, main_start)
+
+# isort: split
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 
 
@@ -158,4 +161,6 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from vjepa_ros.command_errors import run_script  # a user error: one line, no traceback
+
+    raise SystemExit(run_script(main))
