@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from test_fix49h import reset_frames
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO = REPO_ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"
@@ -164,13 +165,12 @@ def test_the_skip_note_does_not_call_frames_10_percent_apart_equal(tmp_path, dem
 def _alternating_episode(path, every: int = 5, frames: int = 40):
     """Write a 4 Hz .npz episode whose states jump 80 cm away and back every ``every`` steps."""
     from vjepa_ros.recordings.episode import Episode
-    from vjepa_ros.train.synthetic import blob_frames
 
     states = np.zeros((frames, 7), np.float32)
     states[:, 0] = 0.35 + 0.01 * np.arange(frames)
     states[:, 2], states[:, 3] = 0.3, np.pi - 0.1
     states[:, 1] += 0.8 * ((np.arange(frames) // every) % 2)  # two places, taking turns
-    return Episode.from_states(blob_frames(states, 16), states, np.arange(frames) / 4.0).save(path)
+    return Episode.from_states(reset_frames(states), states, np.arange(frames) / 4.0).save(path)
 
 
 def _load(path, fpc=4):
@@ -219,14 +219,13 @@ def test_a_reset_every_10_steps_starts_a_demonstration_each_and_short_runs_none(
     # sources, as its bag is (fix49j; breaker49j pinned it as one 2-frame demonstration)
     from vjepa_ros.recordings.episode import Episode
     from vjepa_ros.train.episodes import EpisodeError
-    from vjepa_ros.train.synthetic import blob_frames
 
     segments = _load(_alternating_episode(tmp_path / "ten.npz", every=10))
     assert [(len(s), s.demonstration) for s in segments] == [(10, 0), (9, 1), (9, 2), (9, 3)]
     states = np.zeros((40, 7), np.float32)
     states[:, 0], states[:, 2], states[:, 3] = 0.35 + 0.01 * np.arange(40), 0.3, np.pi - 0.1
     states[1:21, 1] += 0.8  # a reset after the first frame and another at 21
-    path = Episode.from_states(blob_frames(states, 16), states,
+    path = Episode.from_states(reset_frames(states), states,
                                np.arange(40) / 4.0).save(tmp_path / "short.npz")
     assert [(len(s), s.demonstration) for s in _load(path, fpc=2)] == [(20, 0), (18, 1)]
     with pytest.raises(EpisodeError, match="two.npz: its states: 5 of 11 steps .* leave"):

@@ -37,10 +37,25 @@ def _bank(lengths, names, recordings=None, trajectories=None, seed=0):
 # -- demonstrations
 
 
+def reset_frames(states: np.ndarray, size: int = 16) -> np.ndarray:
+    """Draw ``states``' frames with their y scaled by 1/4, so an 80 cm reset stays in the picture.
+
+    blob_frames shows y within about 0.3 m of its centre: an arm 80 cm aside draws a blob off the
+    picture's edge whose 1 cm steps change no frame, and since fix54e such steps are dropped as
+    stale (the frame did not change while the arm moved). A reset must beat 3 m/s (76 cm at 4 Hz),
+    so the jump stays; only its picture is drawn 20 cm aside.
+    """
+    from vjepa_ros.train.synthetic import blob_frames
+
+    shown = np.array(states, np.float64)
+    shown[:, 1] *= 0.25
+    return blob_frames(shown, size)
+
+
+
 def _reset_episode(path, skip_frame: int | None = None, jump_at: int | None = 12, frames=24):
     """Write a 4 Hz .npz episode: the arm teleported 80 cm at ``jump_at``, a frame left out."""
     from vjepa_ros.recordings.episode import Episode
-    from vjepa_ros.train.synthetic import blob_frames
 
     states = np.zeros((frames, 7), np.float32)
     states[:, 0] = 0.35 + 0.01 * np.arange(frames)
@@ -51,7 +66,7 @@ def _reset_episode(path, skip_frame: int | None = None, jump_at: int | None = 12
     keep = np.ones(frames, bool)
     if skip_frame is not None:
         keep[skip_frame] = False  # a dropped frame: a hole of one step
-    return Episode.from_states(blob_frames(states[keep], 16), states[keep],
+    return Episode.from_states(reset_frames(states[keep]), states[keep],
                                times[keep]).save(path)
 
 
