@@ -40,45 +40,18 @@ worker is the sender).
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from planner_harness import FAST, checkpoint, frame, harness  # noqa: E402, F401
-from rclpy.executors import SingleThreadedExecutor  # noqa: E402
-from std_srvs.srv import SetBool  # noqa: E402
+
+# the bound of a wait, the wait and the ~/enable call: test_ros_refused_starts' (one copy)
+from test_ros_refused_starts import WAIT_S, _enable, _wait  # noqa: E402
 
 from vjepa_ros.images import save_image_file  # noqa: E402
 from vjepa_ros.nodes.node_launch import mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
-
-WAIT_S = 30.0  # [s] the bound of a wait for a condition (ends as soon as it holds)
-
-
-def _wait(condition, seconds: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.05)
-    return condition()
-
-
-def _enable(context, name: str = "/vjepa_planner/enable"):
-    """Call ``~/enable`` true from a tester node on ``context``; return the response."""
-    node = rclpy.create_node("breaker54f_tester", context=context)
-    executor = SingleThreadedExecutor(context=context)
-    executor.add_node(node)
-    try:
-        client = node.create_client(SetBool, name)
-        assert client.wait_for_service(timeout_sec=WAIT_S), f"{name} not available"
-        future = client.call_async(SetBool.Request(data=True))
-        executor.spin_until_future_complete(future, timeout_sec=WAIT_S)
-        assert future.done(), f"{name} did not answer"
-        return future.result()
-    finally:
-        executor.shutdown()
-        node.destroy_node()
-
 
 BAD_GOAL_FILES = {
     "goal_steps": lambda one, two: {"goal_image_paths": [one, two], "goal_steps": [1, 2, 3]},
@@ -117,11 +90,11 @@ def test_a_start_refused_by_its_goal_files_leaves_nothing_behind(checkpoint, tmp
 
         launch = Launch(mpc_nodes(checkpoint, camera_topic="cam/image", planner_parameters=FAST),
                         context=context).start()
-        answer = _enable(context)
+        success, message = _enable(context)
         launch.shutdown()
         launch = None
         assert _wait(lambda: not left(), 10.0), f"threads left: {left()}"
-        assert answer.success, answer.message
+        assert success, message
     finally:
         if launch is not None:
             launch.shutdown()
