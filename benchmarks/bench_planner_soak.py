@@ -79,9 +79,9 @@ class PosedImages:
     """Camera frames that change with the arm, as a camera seeing it: one picture per pose.
 
     ``make``: frame [H, W, 3] uint8 -> image message. :meth:`get` returns the message for the
-    arm's joints (rounded to 1 mrad: a still arm is one picture, a moving one a new picture
-    each frame), the base frame's pixels rolled by an amount the pose decides. Cycling a few
-    fixed frames whatever the arm does reads as a frozen camera to the camera check
+    arm's joints and finger (rounded to 1 mrad / 1 mm: a still arm is one picture, a moving one a
+    new picture each frame), the base frame's pixels rolled by an amount the pose decides.
+    Cycling a few fixed frames whatever the arm does reads as a frozen camera to the camera check
     (fix53k: a frame repeating one taken at another pose is stale), so the safety run's camera
     check scenario needs pictures that follow the arm.
     """
@@ -90,8 +90,12 @@ class PosedImages:
         self._make, self._key, self._message = make, None, None
 
     def get(self, position, base: np.ndarray):
-        """Return the image message for the arm at ``position`` (7 joints [rad] first)."""
-        key = tuple(round(float(v), 3) for v in position[:7])
+        """Return the image message for the arm at ``position`` (7 joints [rad], then the finger).
+
+        The finger is part of the pose a camera sees: a hand that closed in place is a new
+        picture (captures refuse a repeat taken with the hand's closedness changed: fix54i).
+        """
+        key = tuple(round(float(v), 3) for v in position[:8])
         if key != self._key:
             shift = hash(key) % (base.shape[0] * base.shape[1])
             frame = np.roll(base.reshape(-1, 3), shift, axis=0).reshape(base.shape)
