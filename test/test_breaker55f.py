@@ -35,6 +35,14 @@ Defects (strict xfails; each test's docstring: input, what happens, what should 
    gripper" warned), ``/diagnostics`` level OK, "commanding", ``inputs`` "arriving" (only
    ``gripper_state_age_s`` 3.9 says anything).
 
+Fixed by fix55f (markers removed; the rest of each family in ``test/test_fix55f.py``): fingers
+at the hand's full opening after a close hold nothing (``held_width``'s ``max_width``): the goal
+failed; a SUCCEEDED goal stalled away from its goal and holding nothing is a failure
+(``stopped_words``); a failed goal is one warning naming the server and is sent again (Delivery
+"failed"); a late acceptance counts after any "lost"; ``/diagnostics`` is ERROR with the
+base-frame refusal (``refusal_kind`` base_frame) and WARN with ``withheld`` while the hand's
+commands are withheld (no server, stale fingers, goals unanswered / rejected / failing).
+
 Held up (pins at the end): a grasp on a 30 mm object under ros2_controllers (SUCCEEDED stalled)
 is one info line, no warning; ``/diagnostics`` is named ``<fully qualified node>: mpc``, carries
 the robot model as ``hardware_id``, and no value reads nan/inf.
@@ -101,8 +109,6 @@ class LateHand(FrankaHand):
 
 
 # -- 1-3: the goals' answers ----------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="breaker55f: a close whose fingers never moved from the "
-                   "full opening is read as 'holding an object 80 mm wide', no warning")
 @pytest.mark.parametrize("hand", [StuckHand(), StallingController(blocked_at=0.08)],
                          ids=["franka_gripper_grasp_failed", "ros2_controllers_stalled_open"])
 def test_a_close_whose_fingers_never_moved_is_no_grasp(hand):
@@ -128,8 +134,6 @@ def test_a_close_whose_fingers_never_moved_is_no_grasp(hand):
     assert not any("holding an object" in line for _, line in logs), logs
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55f: an opening that stalled short under "
-                   "ros2_controllers (SUCCEEDED, stalled, not reached) is silent")
 def test_an_opening_that_stalled_short_is_said():
     """An open that stopped short of its width (the object still in the hand) is a warning.
 
@@ -149,8 +153,6 @@ def test_an_opening_that_stalled_short_is_said():
     assert len(said) == 1 and NAME in said[0], logs
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55f: a goal accepted after "
-                   "control.gripper_result_timeout_s stays 'lost' and is sent again mid-motion")
 def test_a_goal_accepted_late_is_not_sent_again_while_it_runs():
     """A goal accepted late reached the hand: it must not be sent again while it runs.
 
@@ -202,8 +204,6 @@ def commanding(h) -> None:
     assert h.pump(3.0, until=lambda: h.session.commands_sent > 3), "setup: no commands"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55f: ~/enable refused for robot.base_frame, "
-                   "/diagnostics level OK with no refusal")
 def test_an_enable_refused_for_the_base_frame_shows_in_diagnostics(harness):  # noqa: F811
     """A refused ``~/enable`` (robot.base_frame) must show in ``/diagnostics``.
 
@@ -251,8 +251,6 @@ def gripper_action(monkeypatch):
     monkeypatch.setattr(rclpy.action, "ActionClient", NoGripperServer)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55f: no GripperCommand server while commanding, "
-                   "/diagnostics level OK 'commanding' with no word of it")
 def test_a_gripper_action_without_a_server_shows_in_diagnostics(gripper_action,
                                                                  harness):  # noqa: F811
     """``control.gripper_action`` unanswered while commanding must show in ``/diagnostics``.
@@ -274,8 +272,6 @@ def test_a_gripper_action_without_a_server_shows_in_diagnostics(gripper_action,
         status.level, status.message)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55f: finger joint states stale while commanding "
-                   "(planned gripper commands withheld), /diagnostics level OK 'commanding'")
 def test_stale_finger_states_while_commanding_show_in_diagnostics(harness):  # noqa: F811
     """Fingers unmeasured while commanding (no planned gripper command goes out): WARN.
 

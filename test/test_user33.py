@@ -78,7 +78,8 @@ def _stand_in(namespace: str):
 
     logger = _Logger()
     node = types.SimpleNamespace(
-        closing=False, twin_problem="", other_publishers=[], warned_publishers=[],
+        closing=False, twin_problem="", base_frame_problem="", other_publishers=[],
+        warned_publishers=[], gripper_action=None,
         target_pub=types.SimpleNamespace(topic_name=f"{namespace}/target_pose"),
         session=types.SimpleNamespace(enabled=False,
                                       snapshot=lambda: types.SimpleNamespace(blocking=[])),

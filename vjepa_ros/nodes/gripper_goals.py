@@ -14,12 +14,16 @@ an FR3's ``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. o
 the context down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning
 per outage and one line at its end. A close that stopped on an object (ABORTED by
 franka_gripper, its result's position, one finger [m], above the goal's) is a grasp, not a
-failure (``awaited_goals.held_width``). A server whose results are the width between the fingers
+failure (``awaited_goals.held_width``), unless the fingers stayed at the hand's full opening
+(they never closed: a failure); a goal ended SUCCEEDED but stalled away from its goal
+(ros2_controllers' ``allow_stalling``) and holding nothing is a failure too
+(``awaited_goals.stopped_words``). A failed goal is sent again (its Delivery "failed"). A
+server whose results are the width between the fingers
 (a ROS 1-style one: above the hand's half width, or twice the measured finger; a failed close
 read in franka_ros2's units would be a hold) is said once and read so from then on
 (``awaited_goals.full_width_result``). :meth:`GripperGoals.send` returns the goal's
 :class:`Delivery`: the session sends the same closedness again when it did not reach the hand
-(not sent, rejected, lost with a driver that went, or unanswered past the timeout).
+(not sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
 :meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those
 rules, and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is
 the action-client plumbing.
@@ -40,6 +44,7 @@ from vjepa_ros.robot.awaited_goals import (
     full_width_result,
     held_width,
     result_position,
+    stopped_words,
 )
 from vjepa_ros.robot.joint_states import finger_position
 
@@ -50,10 +55,11 @@ class Delivery:
     """One gripper goal's way to the hand, as :meth:`GripperGoals.send` returns it.
 
     Returned only for a goal that went out (``send`` returns False otherwise). ``state``:
-    "sent" (awaiting acceptance), "accepted", "rejected" (or its request failed), "lost" (the
-    server went while it was awaited, or it went unanswered past
-    ``control.gripper_result_timeout_s``), "ended" (a result came), "canceled" (by us). Its
-    state is set on the executor's thread.
+    "sent" (awaiting acceptance), "accepted" (also when that came after it was "lost"),
+    "rejected" (or its request failed), "lost" (the server went while it was awaited, or it
+    went unanswered past ``control.gripper_result_timeout_s``), "failed" (a result came: the
+    hand did not get there, ``AwaitedGoals.finished``'s failure), "ended" (a result came
+    otherwise), "canceled" (by us). Its state is set on the executor's thread.
     """
 
     def __init__(self, goals: GripperGoals, number: int, closedness: float):
@@ -63,13 +69,13 @@ class Delivery:
     def needs_resend(self) -> bool:
         """Tell whether the hand never got this goal and the server answers now.
 
-        Lost: once the server is ready again (one resend per appearance; the session also
+        Lost or failed: once the server is ready (one resend per appearance; the session also
         spaces them out); rejected: True. An awaited goal whose server is not
         ready becomes lost (a driver that crashed forgot it). Asks ``server_is_ready``.
         """
         if self.state == "rejected":
             return True
-        if self.state == "lost":
+        if self.state in ("lost", "failed"):
             return self.goals.server_ready()
         if self.state in ("sent", "accepted") and not self.goals.server_ready():
             self.state = "lost"
@@ -150,7 +156,7 @@ class GripperGoals:
             self._say("warning", self.answers.rejected(number, closedness, sent_at, self.clock(),
                                                        request_failed=handle is None))
             return
-        if delivery.state == "sent":
+        if delivery.state in ("sent", "lost"):  # a late acceptance: the hand got it
             delivery.state = "accepted"
         self.answers.accepted(number, closedness, self.clock())
         self.handles[number] = handle
@@ -201,6 +207,10 @@ class GripperGoals:
             self._say("warning", f"control.gripper_action: canceling the gripper goal to "
                       f"{self.name} failed ({exc}); the hand may still move")
 
+    def problem(self) -> str:
+        """Return why the goals do not reach the hand now ("": they do; ``AwaitedGoals``)."""
+        return self.answers.problem(self.server_ready())
+
     def overdue(self) -> list[int]:
         """Say goals without an answer ``result_timeout_s`` on; return their numbers (ascending).
 
@@ -225,16 +235,21 @@ class GripperGoals:
             delivery.state = "ended"
         result, goal = getattr(response, "result", None), finger_position(closedness,
                                                                          self.max_width)
-        held = held_width(status, goal, result, self.full_width)
+        held = held_width(status, goal, result, self.full_width, self.max_width)
         position = result_position(result)
         if not self.full_width and position is not None and (
                 position > self.max_width / 2 or held is not None) and \
                 full_width_result(position, self._finger(), self.max_width):
             self.full_width = True  # a ROS 1-style server: a failed close read as a hold
             self._say("warning", self._full_width_line(position))
-            held = held_width(status, goal, result, True)
+            held = held_width(status, goal, result, True, self.max_width)
+        stopped = stopped_words(status, goal, result, self.max_width, self.full_width)
         said = self.answers.finished(number, closedness, sent_at, self.clock(), status,
-                                     request_failed=response is None, held=held)
+                                     request_failed=response is None, held=held,
+                                     stopped=stopped)
+        if response is not None and self.answers.last_failure == number and \
+                delivery.state == "ended":
+            delivery.state = "failed"  # sent again (Delivery.needs_resend)
         if said is not None:
             self._say(*said)
 

@@ -5,7 +5,14 @@ twice a second it looks at the ROS graph (other publishers of arm commands, a tw
 node, bag players among the inputs' publishers, a goal image waiting for the graph) and
 publishes ``/diagnostics`` (one ``DiagnosticStatus`` named by the node's fully qualified
 name, ``/arm1/vjepa_planner: mpc``: the session's refusal, the inputs, the
-gripper state topic and the process's device and threads as values). Executor callbacks only.
+gripper state topic and the process's device and threads as values). Every state in which the
+node refuses or withholds commanding raises the level, with a key naming why, and back to OK
+when it ends: the session's refusals (``refusal``), a twin planner and a ``robot.base_frame``
+naming another arm's link0 (``~/enable`` refused: ERROR, in ``refusal``), silent inputs
+(``inputs``), another command publisher while enabled (``other_command_publishers``), and, while
+enabled, the hand's commands withheld (``withheld``: WARN): no recent finger joint state under
+``goals.gripper`` planned, gripper goals that do not reach the hand (``GripperGoals.problem``).
+Executor callbacks only.
 """
 
 from __future__ import annotations
@@ -84,23 +91,48 @@ class PlannerDiagnostics:
         values["goal_image_waiting_s"] = "" if waiting is None else \
             f"{time.monotonic() - waiting.since:.1f}"
         values.update(self.runtime_values())
+        withheld = self._withheld(snapshot) if self.session.enabled else []
+        values["withheld"] = "; ".join(withheld)
         commanding_fights = self.other_publishers and self.session.enabled
-        level = max(status["level"], 2 if self.twin_problem else 1 if commanding_fights or inputs
-                    else 0)
-        if self.twin_problem:  # the session's own kind first (what tools act on), as its words
-            values["refusal"] = "; ".join(v for v in (values.get("refusal"),
-                                                      self.twin_problem) if v)
-            values["refusal_kind"] = values.get("refusal_kind") or str(RefusalKind.TWIN_PLANNER)
+        refused = self.twin_problem or self.base_frame_problem  # ~/enable's refusals (node's)
+        level = max(status["level"], 2 if refused else 1 if commanding_fights or inputs or
+                    withheld else 0)
+        if refused:  # the session's own kind first (what tools act on), as its words
+            values["refusal"] = "; ".join(v for v in (values.get("refusal"), refused) if v)
+            values["refusal_kind"] = values.get("refusal_kind") or str(
+                RefusalKind.TWIN_PLANNER if self.twin_problem else RefusalKind.BASE_FRAME)
+        message = refused or silent_inputs_message(inputs, snapshot.blocking) or \
+            status["message"]
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
             level=bytes([level]), name=diagnostics_name(self.get_fully_qualified_name()),
-            message=self.twin_problem or silent_inputs_message(inputs, snapshot.blocking) or
-            status["message"],
+            message="; ".join([message] + withheld),
             hardware_id=self.config.robot.model,
             values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
         )]
         self.diagnostics_pub.publish(msg)
+
+    def _withheld(self, snapshot) -> list[str]:
+        """Return what of the commands is withheld while enabled, one line each (none: []).
+
+        The hand's: under ``goals.gripper`` planned, no planned gripper command goes out without
+        a recent usable finger joint state (``command_session._gripper_guessed``); gripper goals
+        that do not reach the hand (no GripperCommand server, unanswered, rejected, failing:
+        ``GripperGoals.problem``). The arm is commanded meanwhile.
+        """
+        lines = []
+        rule = snapshot.goal_switching
+        now = time.monotonic()
+        if rule is not None and rule.gripper == "planned" and not self.fingers.measured(now):
+            lines.append(f"gripper commands withheld: no recent finger joint state on "
+                         f"{self.sources.gripper_topics()} (gripper_state_age_s "
+                         f"{self.fingers.status(now)}, safety.max_gripper_state_age_s "
+                         f"{self.fingers.max_age_s:g}); check the gripper driver")
+        problem = "" if self.gripper_action is None else self.gripper_action.problem()
+        if problem:
+            lines.append(f"control.gripper_action: {problem}")
+        return lines
 
     def runtime_values(self) -> dict[str, str]:
         """Return what the start-up line says of the process, as ``/diagnostics`` values.

@@ -17,7 +17,14 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
 - A closing goal whose fingers stopped wider than asked (:func:`held_width`: ABORTED, or
   SUCCEEDED stalled / not reached, its result's position above the goal's) is a grasp holding
   an object, not a failure: said once at info ("holding an object N mm wide"), then at debug
-  level. An opening goal that stopped short reads below its goal: a failure as any abort.
+  level; but fingers left at the hand's full opening (within :data:`OPEN_MARGIN_M`) hold
+  nothing (the grasp failed before they moved: franka_gripper's hand in error, fingers blocked
+  open). An opening goal that stopped short reads below its goal: a failure as any abort, also
+  when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``: the words
+  ``stopped`` of :meth:`AwaitedGoals.finished`).
+- A failure of the closedness that failed last, no goal ended well since (the session sends a
+  failed goal again), is counted in ``failed`` and said at debug level, not warned again; the
+  first goal of that closedness that ends well says how many failed before it (info).
 - A rejection of the closedness rejected last, no goal accepted since (the session sends a goal
   that never reached the hand again), is counted in ``failed``, not said again.
 - A cancel of ours (:meth:`AwaitedGoals.cancelling`: ``~/enable`` false, shutdown) is no
@@ -52,6 +59,10 @@ HOLD_MARGIN_M = 1e-4
 READING_MARGIN_M = 1e-3
 # [m] one finger read below this tells neither convention from the other (a closed hand: ~0 both)
 READING_MIN_M = 2e-3
+# [m] of one finger: a result this close to half the hand's full opening (or wider) is fingers
+# that did not close at all: no object is that wide (a hand homed a little narrower than
+# robot.gripper_max_width still reads open)
+OPEN_MARGIN_M = 1e-3
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
@@ -89,6 +100,11 @@ class AwaitedGoals:
         self.rejecting: float | None = None  # closedness of the last goal rejected, none since
         self.canceled_through = 0  # goals up to this number were canceled by us (cancelling)
         self.holding_said = False  # "holding an object" said once at info; then at debug
+        # closedness of the last goal that failed (aborted, canceled, stalled short), no goal
+        # ended well since; how many failed meanwhile; the number of the newest goal failed
+        self.failing: float | None = None
+        self.failing_count = 0
+        self.last_failure = 0
         self._lock = threading.Lock()
 
     @property
@@ -186,13 +202,18 @@ class AwaitedGoals:
 
     def finished(self, number: int, closedness: float, sent_at: float, now: float,
                  status: int | None, request_failed: bool = False,
-                 held: float | None = None) -> tuple[str, str] | None:
+                 held: float | None = None, stopped: str = "") -> tuple[str, str] | None:
         """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
 
         Returns (level, line) to say, or None: an abort or cancel not superseded is a warning
         (not a grasp holding an object, ``held``: its width [m] from :func:`held_width`, nor
-        a cancel of ours), a result that ends an outage an info line, a grasp holding an
-        object one info line the first time ("debug" after). ``request_failed``: no answer came.
+        a cancel of ours), and so is a SUCCEEDED goal whose fingers stopped away from its
+        goal and hold nothing (``stopped``: where they stopped, in words; "" when they reached
+        it or nothing tells: ros2_controllers' ``allow_stalling``); a failure of the
+        closedness failing already is said at debug level (module docstring). A result that
+        ends an outage is an info line, a grasp holding an object one info line the first time
+        ("debug" after). ``request_failed``: no answer came. A failure sets
+        :attr:`last_failure` to ``number`` (its Delivery is sent again).
         """
         with self._lock:
             if request_failed:  # the result request failed: no answer, the outage goes on
@@ -203,22 +224,59 @@ class AwaitedGoals:
                           or any(n > number for n in self.unjudged))
             ours = status == STATUS_CANCELED and number <= self.canceled_through
             holding = held is not None and not superseded
-            failed = status in (STATUS_ABORTED, STATUS_CANCELED) and not (
-                superseded or ours or holding)
+            failed = (status in (STATUS_ABORTED, STATUS_CANCELED) or bool(stopped) and
+                      status == STATUS_SUCCEEDED) and not (superseded or ours or holding)
             self.failed += failed
             first_hold, self.holding_said = not self.holding_said, self.holding_said or holding
+            again = failed and self.failing == closedness
+            recovered = self.failing_count if self.failing == closedness and not (
+                failed or superseded or ours) else 0  # the failing goal, sent again, got there
+            if failed:
+                self.last_failure = number
+                self.failing, self.failing_count = closedness, self.failing_count + 1
+            elif not (superseded or ours):  # a goal that ended as asked (or on an object)
+                self.failing, self.failing_count = None, 0
         if holding:
-            return ("info" if first_hold or back else "debug",
+            return ("info" if first_hold or back or recovered else "debug",
                     f"{PREFIX}holding an object {held * 1000:.0f} mm wide (closedness "
-                    f"{closedness:.2f} asked: the fingers stopped on it){back}")
+                    f"{closedness:.2f} asked: the fingers stopped on it){_after(recovered)}"
+                    f"{back}")
         if failed:
-            word = "aborted" if status == STATUS_ABORTED else "canceled"
-            return ("warning", f"{PREFIX}the gripper goal to {self.name} was {word} (closedness "
-                    f"{closedness:.2f}): the driver did not complete it; check the hand{back}")
-        if back:
+            word = {STATUS_ABORTED: "was aborted", STATUS_CANCELED: "was canceled"}.get(
+                status, "ended SUCCEEDED stalled, not at its goal")
+            where = f" ({stopped})" if stopped else ""
+            return ("debug" if again and not back else "warning",
+                    f"{PREFIX}the gripper goal to {self.name} {word} (closedness "
+                    f"{closedness:.2f}): the driver did not complete it; check the hand{where}; "
+                    f"it is sent again while the server answers (its further failures are "
+                    f"counted, not said){back}")
+        if back or recovered:
             return ("info", f"{PREFIX}a result came for the gripper goal (closedness "
-                    f"{closedness:.2f}){back}")
+                    f"{closedness:.2f}){_after(recovered)}{back}")
         return None
+
+    def problem(self, server_ready: bool) -> str:
+        """Return why gripper goals do not reach the hand now, in one line; "" when they do.
+
+        For ``/diagnostics`` while commanding: no server at :attr:`name` (warned as a goal could
+        not go out, and ``server_ready`` False still), goals unanswered past the timeout (the
+        outage under way), the last goal rejected (none accepted since), or the closedness
+        failing (none ended well since). ``server_ready``: whether the server answers now.
+        """
+        with self._lock:
+            if self.missing and not server_ready:
+                return (f"no GripperCommand action server at {self.name}: gripper goals are not "
+                        f"sent ({self.unsent_now} not sent)")
+            if self.late:
+                return (f"{len(self.late)} gripper goal(s) to {self.name} unanswered past "
+                        "control.gripper_result_timeout_s: the driver may have hung or died")
+            if self.rejecting is not None:
+                return (f"{self.name} rejected the gripper goal (closedness "
+                        f"{self.rejecting:.2f}): the hand is not commanded")
+            if self.failing is not None:
+                return (f"the gripper goal to {self.name} (closedness {self.failing:.2f}) "
+                        f"failed {self.failing_count} time(s): the hand did not get there")
+        return ""
 
     def _back(self, number: int, sent_at: float, now: float, superseding: bool = True) -> str:
         """Note goal ``number`` (sent at ``sent_at``) answered at ``now``; locked.
@@ -270,6 +328,11 @@ class AwaitedGoals:
                          "answers")
 
 
+def _after(failures: int) -> str:
+    """Return the words for a goal that ended well after ``failures`` failed ("" for none)."""
+    return f" (after {failures} failed)" if failures else ""
+
+
 def result_position(result) -> float | None:
     """Return a GripperCommand result's finite ``position`` [m], else None."""
     position = getattr(result, "position", None)
@@ -287,20 +350,25 @@ def full_width_result(position: float, finger_m: float | None, max_width: float)
 
     franka_ros2's convention (:func:`held_width`) is one finger's position, at most half the
     hand's ``max_width`` [m]; a ROS 1-style server (franka_ros' ``franka_gripper``) reports the
-    whole width. Full: above ``max_width`` / 2 (no finger gets there), or, with the finger
-    joint reading ``finger_m`` [m] (one finger, from joint_states; None: none), within
-    :data:`READING_MARGIN_M` of twice the reading and not of the reading itself (a reading
-    under :data:`READING_MIN_M` tells nothing: a closed hand reads ~0 both ways).
+    whole width. Full: above ``max_width`` / 2 (no finger of the hand as set gets there),
+    unless the finger joint reading ``finger_m`` [m] (one finger, from joint_states; None:
+    none) says the hand is fully open (a hand homed wider than set reads clipped there) and
+    the result is not twice it: one wider finger's, not a switch for good on one result; below,
+    with a reading, within :data:`READING_MARGIN_M` of twice the reading and not of the reading
+    itself (a reading under :data:`READING_MIN_M` tells nothing: a closed hand reads ~0 both
+    ways).
     """
-    if position > max_width / 2 + READING_MARGIN_M:
-        return True
-    if finger_m is None or finger_m < READING_MIN_M:
-        return False
-    return abs(position - 2.0 * finger_m) <= READING_MARGIN_M < abs(position - finger_m)
+    read = finger_m is not None and finger_m >= READING_MIN_M
+    twice = read and abs(position - 2.0 * finger_m) <= READING_MARGIN_M
+    if position > max_width / 2 + READING_MARGIN_M:  # wider than a finger of the hand as set
+        # unless the hand reads fully open (its closedness clipped at 0: a hand homed wider
+        # than robot.gripper_max_width) and the result is not twice that: one such finger's
+        return twice or not read or finger_m < max_width / 2 - READING_MARGIN_M
+    return twice and READING_MARGIN_M < abs(position - finger_m)
 
 
 def held_width(status: int | None, goal_position: float, result,
-               full_width: bool = False) -> float | None:
+               full_width: bool = False, max_width: float | None = None) -> float | None:
     """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
 
     franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
@@ -312,19 +380,51 @@ def held_width(status: int | None, goal_position: float, result,
     the width held is 2 x that position. None for any other status, a result without a finite
     position, a goal reached, and an opening goal that stopped short (below its goal: a
     failure). ``full_width``: the server reports the width between the fingers instead
-    (:func:`full_width_result`): its position is halved first.
+    (:func:`full_width_result`): its position is halved first. ``max_width`` [m]: the hand's
+    full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond) hold nothing:
+    None (the close failed before they moved; None: not judged).
     """
-    position = result_position(result)
+    position = _finger_result(result, full_width)
     if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or position is None:
         return None
-    if full_width:
-        position /= 2.0
     if position <= goal_position + HOLD_MARGIN_M:
+        return None
+    if max_width is not None and position >= max_width / 2 - OPEN_MARGIN_M:
         return None
     if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
             getattr(result, "reached_goal", True):
         return None
     return 2.0 * position
+
+
+def stopped_words(status: int | None, goal_position: float, result, max_width: float,
+                  full_width: bool = False) -> str:
+    """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
+
+    For :meth:`AwaitedGoals.finished` (``stopped``): "" for a result without a finite
+    position, one within :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], and a
+    SUCCEEDED one the server says reached its goal (``reached_goal`` true, not ``stalled``:
+    franka_gripper's grasp within its epsilons). Else the width between the fingers [mm] and
+    the width asked, or, for fingers at the hand's full opening (``max_width`` [m]) after a
+    goal to close, that they never closed and hold nothing.
+    """
+    position = _finger_result(result, full_width)
+    if position is None or abs(position - goal_position) <= HOLD_MARGIN_M:
+        return ""
+    if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
+            getattr(result, "reached_goal", True):
+        return ""
+    opening = max_width / 2 - OPEN_MARGIN_M
+    if position >= opening > goal_position:
+        return (f"the fingers stayed at the hand's full opening, {2000 * position:.0f} mm: "
+                "they never closed, nothing is held")
+    return f"the fingers stopped at {2000 * position:.0f} mm, {2000 * goal_position:.0f} mm asked"
+
+
+def _finger_result(result, full_width: bool) -> float | None:
+    """Return a result's position as one finger's [m] (halved when ``full_width``), or None."""
+    position = result_position(result)
+    return None if position is None else position / 2.0 if full_width else position
 
 
 def _answered_by(older: int, accepted: bool, number: int, superseding: bool) -> bool:

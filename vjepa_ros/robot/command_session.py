@@ -7,8 +7,8 @@ inputs (``input_checks``) or by ``safety.filter_target``; otherwise its target g
 set-point streamer, the sub-goal's step is counted and the gripper command (outside its
 deadband, unless ``goals.gripper`` hold, or planned from a state recorded before any finger
 joint state) goes into the report. A gripper command whose GripperCommand goal did not reach the
-hand (its ``Delivery``: not sent, rejected, lost with its driver) is sent again with a later
-command, spaced out (:meth:`CommandSession._gripper_resend_due`). Continuous control's next
+hand (its ``Delivery``: not sent, rejected, lost with its driver, failed) is sent again with a
+later command, spaced out (:meth:`CommandSession._gripper_resend_due`). Continuous control's next
 sub-goal, after one ended with a hand change still running, waits for the hand's stop (and, for
 a hand stopped short on an object, the arm's arrival), as blocking and async plan only then
 (:meth:`CommandSession._hand_settling`).
@@ -252,16 +252,18 @@ class CommandSession:
 
         ``gripper_output`` said it was not sent (False: no server), or its ``Delivery`` says it
         was rejected, or lost (its server went, or it went unanswered past
-        ``control.gripper_result_timeout_s``) and the server answers now: the plan's
+        ``control.gripper_result_timeout_s``) or failed (aborted, stalled short, a close that
+        left the fingers open) and the server answers now: the plan's
         closedness, inside the deadband, would otherwise never reach the hand (breaker53g).
         Spaced out: :data:`RESEND_FIRST_S` after the last send, doubling with each resend up
-        to the timeout (a send not made: up to :data:`UNSENT_RETRY_S`); reset once a goal was
-        accepted.
+        to the timeout (a send not made: up to :data:`UNSENT_RETRY_S`); reset once a goal ended
+        well (not on its acceptance: a goal that fails after it, a hand in error, is sent again
+        once per timeout at most, not with every command).
         """
         delivery = self._gripper_delivery
         if delivery is None:
             return False
-        if delivery is not False and delivery.state in ("accepted", "ended"):
+        if delivery is not False and delivery.state == "ended":  # (a failed one stays spaced)
             self._gripper_resends = 0
         cap = UNSENT_RETRY_S if delivery is False else \
             self.control.gripper_result_timeout_s or RESEND_CAP_S

@@ -26,6 +26,10 @@ class RefusalKind(str, enum.Enum):
     # another planner (a twin of this node's name, or of this package) on the command topic:
     # the node's (nodes/planner_diagnostics.py), never the session's; ~/enable is refused
     TWIN_PLANNER = "twin_planner"
+    # robot.base_frame names another arm's link0 than the joint states' (learned at run time):
+    # the node's (nodes/planner_inputs.py, _follow_arm_prefix), never the session's; commanding
+    # disabled and ~/enable refused
+    BASE_FRAME = "base_frame"
 
     def __str__(self) -> str:
         return self.value
