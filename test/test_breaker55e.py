@@ -1,0 +1,165 @@
+"""breaker55e: helper nodes' rates at the timer's limits; -r __node:= / __ns:= as rcl reads them.
+
+Attacked at 29438d5b (main's HEAD): ``nodes/image_publisher.py``, ``nodes/sim_node.py``,
+``nodes/bag_player.py`` (``PlaybackConfig``), ``nodes/ros_args.py`` (``node_name``: the node's
+fully qualified name that ``params_file.check_params_file`` matches the file's sections to),
+``nodes/rcl_yaml.py`` / ``params_file.py`` / ``param_sections.py``, ``vjepa-ros launch`` and the
+other commands' options. Each test asserts what SHOULD happen (strict xfail until fixed).
+
+Defects:
+
+1. A small positive rate, inside the declared range, crashes the node with a traceback from
+   rclpy's ``create_timer`` instead of a one-line refusal naming the parameter:
+   ``image_publisher -p rate_hz:=1e-10`` (range [0, 1000]: a period of 1e10 s is 1e19 ns,
+   beyond the int64 rcl's timer takes: ``TypeError: __init__(): incompatible constructor
+   arguments``), ``rate_hz:=1e-300`` (``OverflowError: cannot convert float infinity to
+   integer``); ``sim_node -p real_time_factor:=1e-12`` (range 0..100: the stepping timer's
+   period is the tick over the factor) and ``control_rate_hz:=1e-300 camera_rate_hz:=1e-300``
+   (``check_rates`` takes them). The declared range promises these values; the node must
+   refuse them naming the parameter (and a range it can keep), or run.
+2. ``-r __node:=`` / ``-r __ns:=`` given twice, or a node-targeted namespace rule
+   (``-r image_publisher:__ns:=/robot1 -r image_publisher:__node:=goal_pub``): rcl applies the
+   FIRST rule that matches (``rcl_remap_first_match``), and matches a node-targeted ``__ns``
+   rule against the node's name after its ``__node`` rule; ``ros_args.node_name`` applies the
+   LAST and in command-line order. The node runs as ``/a/first`` (``-r __node:=first -r
+   __node:=second -r __ns:=/a -r __ns:=/b``), the check thinks ``/b/second``: a file with
+   section ``/a/first`` (the node's real name) is refused ("section '/a/first' applies to no
+   node started here (/b/second)"), and one with section ``/b/second`` passes the check and is
+   then silently not applied by rcl (its ``path``: "parameter 'path' is empty"; a ``rate_hz``
+   in it would be dropped without a word). The node's own lines are prefixed ``second:``.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+
+ROOT = Path(__file__).resolve().parent.parent
+READY = ("publishing ", "simulated Franka:", "vjepa-ros launch: running")  # it runs
+
+
+@pytest.fixture(scope="module")
+def small_png(tmp_path_factory) -> Path:
+    """Write a 64x64 random RGB PNG (image_publisher's path)."""
+    import cv2
+    import numpy as np
+
+    path = tmp_path_factory.mktemp("png") / "goal.png"
+    cv2.imwrite(str(path), np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8))
+    return path
+
+
+def _run(module: str, *ros_args: str) -> tuple[int | None, str]:
+    """Start ``python -m vjepa_ros.nodes.MODULE --ros-args ...``; return (status, output)."""
+    return _run_command(["-m", f"vjepa_ros.nodes.{module}", "--ros-args", *ros_args])
+
+
+def _run_command(argv: list[str]) -> tuple[int | None, str]:
+    """Start ``python ARGV``; return (status, output).
+
+    Read until the node (or launch) says it runs (then stopped with SIGINT: status None) or
+    it ends. This worktree's package is imported (PYTHONPATH), on this test's ROS domain.
+    """
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, *argv], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines, running = [], False
+    for line in process.stdout:
+        lines.append(line)
+        if any(word in line for word in READY):
+            running = True
+            break
+    if running:
+        process.send_signal(signal.SIGINT)
+    try:
+        rest, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        rest, _ = process.communicate()
+    output = "".join(lines) + (rest or "")
+    return (None if running else process.returncode), output
+
+
+def _refused_or_ran(status, output: str, name: str) -> None:
+    """Assert a refusal in one line naming ``name`` (no traceback), or a node that ran."""
+    assert "Traceback" not in output, output[-2000:]
+    if status is not None:
+        assert status in (1, 2), (status, output[-2000:])
+        assert name in output, output[-2000:]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: a small positive rate_hz (in its range) "
+                   "crashes image_publisher in rclpy's create_timer with a traceback")
+@pytest.mark.parametrize("rate", ["1e-10", "1e-300"])
+def test_image_publisher_refuses_or_runs_a_tiny_rate(small_png, rate):
+    status, output = _run("image_publisher", "-p", f"path:={small_png}", "-p", f"rate_hz:={rate}")
+    _refused_or_ran(status, output, "rate_hz")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: a small positive real_time_factor or "
+                   "control/camera rate (in range) crashes sim_node in rclpy's create_timer")
+@pytest.mark.parametrize("values,name", [
+    ({"real_time_factor": "1e-12"}, "real_time_factor"),
+    ({"control_rate_hz": "1e-300", "camera_rate_hz": "1e-300"}, "control_rate_hz"),
+])
+def test_sim_node_refuses_or_runs_a_tiny_rate(values, name):
+    args = ["-p", "camera.width:=32", "-p", "camera.height:=32"]
+    for key, value in values.items():
+        args += ["-p", f"{key}:={value}"]
+    status, output = _run("sim_node", *args)
+    _refused_or_ran(status, output, name)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: vjepa-ros launch --node image_publisher "
+                   "with a small positive rate_hz ends in rclpy's traceback")
+def test_launch_refuses_or_runs_a_tiny_image_publisher_rate(small_png):
+    status, output = _run_command([
+        "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo", "-p", "planner.model.device:=cpu",
+        "--node", "image_publisher", "-p", f"image_publisher.path:={small_png}",
+        "-p", "image_publisher.rate_hz:=1e-10"])
+    _refused_or_ran(status, output, "rate_hz")
+
+
+def test_a_tiny_rate_that_fits_the_timer_still_runs(small_png):
+    """Pin: rate_hz 1e-9 (a period of 1e18 ns, inside int64) runs, publishing once at start."""
+    status, output = _run("image_publisher", "-p", f"path:={small_png}", "-p", "rate_hz:=1e-9")
+    assert status is None and "Traceback" not in output, output[-2000:]
+
+
+REMAPS = {  # the rules, the name rcl gives the node (checked by hand against rcl, Jazzy)
+    "each rule twice": (["-r", "__node:=first", "-r", "__node:=second",
+                         "-r", "__ns:=/a", "-r", "__ns:=/b"], "/a/first"),
+    "node-targeted ns before the rename": (["-r", "image_publisher:__ns:=/robot1",
+                                            "-r", "image_publisher:__node:=goal_pub"],
+                                           "/goal_pub"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: ros_args.node_name applies the last -r "
+                   "__node/__ns rule in command-line order; rcl the first, __node before __ns")
+@pytest.mark.parametrize("case", sorted(REMAPS))
+def test_a_params_file_for_the_name_rcl_gives_is_applied(small_png, tmp_path, case):
+    rules, name = REMAPS[case]
+    params = tmp_path / "goal.yaml"
+    params.write_text(f"{name}:\n  ros__parameters:\n    path: {small_png}\n")
+    status, output = _run("image_publisher", *rules, "--params-file", str(params))
+    assert status is None, output[-2000:]  # it runs, with the file's path
+    assert f"[{name.strip('/').replace('/', '.')}]" in output, output[-2000:]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: a params file section for the name "
+                   "ros_args.node_name computes (not rcl's) passes the check, then rcl drops it")
+@pytest.mark.parametrize("case", sorted(REMAPS))
+def test_a_params_file_for_another_name_is_refused_before_start(small_png, tmp_path, case):
+    rules, name = REMAPS[case]
+    wrong = {"/a/first": "/b/second", "/goal_pub": "/robot1/goal_pub"}[name]
+    params = tmp_path / "goal.yaml"
+    params.write_text(f"{wrong}:\n  ros__parameters:\n    path: {small_png}\n")
+    status, output = _run("image_publisher", *rules, "--params-file", str(params))
+    assert status == 2, output[-2000:]  # refused by the check: the section fits no node
+    assert f"section '{wrong}' applies to no node" in output, output[-2000:]
