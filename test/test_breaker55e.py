@@ -269,3 +269,20 @@ def test_a_plain_number_in_a_settings_file_is_read_as_written(tmp_path):
     path.write_text("goal_seed: 0\nplanner:\n  samples: 100\n")
     config = load_reach_config(path)
     assert (config.goal_seed, config.planner.samples) == (0, 100)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55e: train --set steps=0100 is YAML 1.1 octal "
+                   "(64) where --steps 0100 is 100")
+def test_train_set_reads_a_zero_led_number_as_its_option_does():
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.train.command_options import overrides_from_args
+
+    option = overrides_from_args(build_parser().parse_args(["train", "--steps", "0100"]))
+    assert option == {"steps": 100}  # (pin: argparse's int)
+    try:
+        given = overrides_from_args(build_parser().parse_args(["train", "--set", "steps=0100"]))
+    except UsageError as exc:
+        assert "0100" in str(exc), exc
+        return
+    assert given == option, given
