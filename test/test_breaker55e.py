@@ -27,6 +27,24 @@ Defects:
    node started here (/b/second)"), and one with section ``/b/second`` passes the check and is
    then silently not applied by rcl (its ``path``: "parameter 'path' is empty"; a ``rate_hz``
    in it would be dropped without a word). The node's own lines are prefixed ``second:``.
+3. A quoted ``-p`` value holding `` #`` (``-p "path:=/data/goal.png #2"``, ``vjepa-ros launch -p
+   "image_publisher.path:=..."``): cut at the YAML comment (as rcl cuts it) without a word, and
+   ``/data/goal.png`` is published as the planner's goal; every other YAML sign in a ``-p``
+   value is explained (``#x.png``, ``[a].png``, ``@a``, ``*a``, ``!a``, ``a: b``, ``- a``).
+4. A settings file (``reach``/``run``/``train --config``, ``train --set``) reads a zero-led
+   whole number as YAML 1.1 octal: ``samples: 0100`` is 64, ``goal_seed: 000042`` 34 (the
+   package's own names are zero-padded: ``episode_000042.npz``), where ``--steps 0100`` is 100.
+
+Held (probed, not pinned unless below): ``--params-file`` with a BOM, CRLF, ``/**``, ``/*``,
+``/**/NAME``, ``/NS/**``, ``NS/*`` (each agreed with rcl on a renamed, namespaced node), node
+names with ``.``, duplicate keys, a value set in one file and re-set in a later one;
+``--ros-args`` with ``--param``/``--remap`` long forms, ``--params-file=F`` (refused),
+``--log-level``, ``--enclave``, ``--`` then a stray word, a dangling ``--params-file``,
+``-r __ns:=`` relative / with a trailing or repeated ``/``, ``-r other:__node:=x``, ``-p
+other:NAME:=bad`` (ignored, as rcl ignores it); ``-p`` group names / sub-names / wrong types /
+list lengths; bag_player ``rate`` 1e-300 (it waits, no crash), ``topics`` misspelt (listed);
+``vjepa-ros`` option errors (empty, ``1e2``, ``64.0``, misspelt options with a closest, seeds
+out of [0, 2**32)); unicode and spaces in bag, image and params-file paths; ``file://`` URIs.
 """
 
 import os
