@@ -111,16 +111,12 @@ def _refused_or_ran(status, output: str, name: str) -> None:
         assert name in output, output[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a small positive rate_hz (in its range) "
-                   "crashes image_publisher in rclpy's create_timer with a traceback")
 @pytest.mark.parametrize("rate", ["1e-10", "1e-300"])
 def test_image_publisher_refuses_or_runs_a_tiny_rate(small_png, rate):
     status, output = _run("image_publisher", "-p", f"path:={small_png}", "-p", f"rate_hz:={rate}")
     _refused_or_ran(status, output, "rate_hz")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a small positive real_time_factor or "
-                   "control/camera rate (in range) crashes sim_node in rclpy's create_timer")
 @pytest.mark.parametrize("values,name", [
     ({"real_time_factor": "1e-12"}, "real_time_factor"),
     ({"control_rate_hz": "1e-300", "camera_rate_hz": "1e-300"}, "control_rate_hz"),
@@ -133,8 +129,6 @@ def test_sim_node_refuses_or_runs_a_tiny_rate(values, name):
     _refused_or_ran(status, output, name)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: vjepa-ros launch --node image_publisher "
-                   "with a small positive rate_hz ends in rclpy's traceback")
 def test_launch_refuses_or_runs_a_tiny_image_publisher_rate(small_png):
     status, output = _run_command([
         "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo", "-p", "planner.model.device:=cpu",
@@ -158,8 +152,6 @@ REMAPS = {  # the rules, the name rcl gives the node (checked by hand against rc
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: ros_args.node_name applies the last -r "
-                   "__node/__ns rule in command-line order; rcl the first, __node before __ns")
 @pytest.mark.parametrize("case", sorted(REMAPS))
 def test_a_params_file_for_the_name_rcl_gives_is_applied(small_png, tmp_path, case):
     rules, name = REMAPS[case]
@@ -170,8 +162,6 @@ def test_a_params_file_for_the_name_rcl_gives_is_applied(small_png, tmp_path, ca
     assert f"[{name.strip('/').replace('/', '.')}]" in output, output[-2000:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a params file section for the name "
-                   "ros_args.node_name computes (not rcl's) passes the check, then rcl drops it")
 @pytest.mark.parametrize("case", sorted(REMAPS))
 def test_a_params_file_for_another_name_is_refused_before_start(small_png, tmp_path, case):
     rules, name = REMAPS[case]
@@ -197,8 +187,6 @@ def _said_hash(status, output: str, plain: Path) -> None:
     assert status == 2 and "#" in output.splitlines()[-1], (status, output[-2000:])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a quoted -p value with ' #' is cut at the "
-                   "YAML comment without a word: image_publisher publishes another file")
 def test_a_hash_inside_a_quoted_p_value_is_named(hashed_goal):
     """``image_publisher --ros-args -p "path:=/data/goal.png #2"``.
 
@@ -214,8 +202,6 @@ def test_a_hash_inside_a_quoted_p_value_is_named(hashed_goal):
     _said_hash(status, output, plain)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: vjepa-ros launch -p NODE.path:='... #2' is "
-                   "cut at the YAML comment without a word")
 def test_a_hash_inside_a_launch_p_value_is_named(hashed_goal):
     plain, hashed = hashed_goal
     status, output = _run_command([
@@ -233,8 +219,6 @@ ZERO_LED = {  # setting: (text, the decimal the user wrote)
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a settings file's zero-led whole number "
-                   "(samples: 0100) is read as YAML 1.1 octal (64) without a word")
 @pytest.mark.parametrize("setting", sorted(ZERO_LED))
 def test_a_zero_led_number_in_a_reach_settings_file_is_its_decimal_or_refused(tmp_path, setting):
     """``vjepa-ros reach --config lab.yaml`` with ``samples: 0100`` or ``goal_seed: 000042``.
@@ -264,8 +248,6 @@ def test_a_zero_led_number_in_a_reach_settings_file_is_its_decimal_or_refused(tm
     assert value == decimal, f"{setting}: {value}"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: a train settings file's zero-led whole "
-                   "number (steps: 0100) is read as YAML 1.1 octal (64) without a word")
 def test_a_zero_led_number_in_a_train_settings_file_is_its_decimal_or_refused(tmp_path):
     from vjepa_ros.train.config import config_from_yaml, make_config
 
@@ -289,8 +271,6 @@ def test_a_plain_number_in_a_settings_file_is_read_as_written(tmp_path):
     assert (config.goal_seed, config.planner.samples) == (0, 100)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55e: train --set steps=0100 is YAML 1.1 octal "
-                   "(64) where --steps 0100 is 100")
 def test_train_set_reads_a_zero_led_number_as_its_option_does():
     from vjepa_ros.cli import build_parser
     from vjepa_ros.config import UsageError

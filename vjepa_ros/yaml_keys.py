@@ -14,6 +14,8 @@ and in its group, one parameter to rcl: ``dotted_repeats``). No rclpy here.
 
 from __future__ import annotations
 
+import re
+
 import yaml
 
 _MERGE = "tag:yaml.org,2002:merge"  # '<<: *base': keys of an anchor, overridden by design
@@ -60,12 +62,32 @@ class RepeatedKeys:
         return node
 
 
+_DECIMAL = "tag:vjepa_ros,settings:decimal"  # zero-led digits: a decimal, as YAML 1.2 reads them
+_ZERO_LED = re.compile(r"[-+]?0[0-9_]+")
+
+
 class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
-    """``yaml.SafeLoader`` whose sections given twice merge and whose values given twice fail."""
+    """``yaml.SafeLoader`` whose sections given twice merge and whose values given twice fail.
+
+    Plain whole numbers with leading zeros (``0100``, ``000042``, ``08``, ``0900001``) are their
+    decimal value, as YAML 1.2 (and the commands' options: ``--steps 0100``) reads them, not
+    YAML 1.1's octal (64, 34) or a string (``08``, not an octal number there).
+    """
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0] and _ZERO_LED.fullmatch(value):
+            return _DECIMAL
+        return super().resolve(kind, value, implicit)
+
+
+SettingsLoader.add_constructor(
+    _DECIMAL, lambda loader, node: int(loader.construct_scalar(node).replace("_", ""), 10))
 
 
 def load_settings(text: str):
     """Return the YAML document ``text`` (as ``yaml.safe_load``) with keys given twice handled.
+
+    Zero-led whole numbers are decimal (``0100`` is 100: :class:`SettingsLoader`).
 
     Raises :class:`RepeatedKeyError` for a value given twice, yaml.YAMLError for bad YAML.
     """

@@ -34,6 +34,7 @@ from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
+from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, long_period, lowest
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
 MAX_RATE_HZ = 1000.0
@@ -47,7 +48,7 @@ class ImagePublisherConfig:
     frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image "
                           "(a ROS frame id).", frame_id="required")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
-    rate_hz: float = param(0.0, "Republish rate in Hz, 0 to 1000; 0 publishes once on a "
+    rate_hz: float = param(0.0, "Republish rate in Hz, 0 or 1e-9 to 1000; 0 publishes once on a "
                            "latched topic (qos latched; refused with sensor_data).",
                            range=(0, MAX_RATE_HZ))
     qos: str = param("latched", "latched (reliable, transient local, depth 1: goal images) or "
@@ -60,6 +61,12 @@ class ImagePublisherConfig:
         if not (math.isfinite(self.rate_hz) and 0 <= self.rate_hz <= MAX_RATE_HZ):
             raise ValueError(f"parameter 'rate_hz' must be a rate in [0, {MAX_RATE_HZ:g}] Hz (0: "
                              f"publish once, latched), got {self.rate_hz}")
+        if self.rate_hz > 0:  # its republishing timer's period
+            least = lowest(1 / MAX_TIMER_PERIOD_S)
+            problem = long_period("rate_hz", self.rate_hz, 1 / self.rate_hz,
+                                  f"{least:g} or more, or 0 to publish once (latched)")
+            if problem:
+                raise ValueError(problem)
         check_values(self)  # frame_id: a ROS frame id (config.param's frame_id=)
         # encoding is checked whatever the transport: compressed (JPEG) ignores it, and a
         # value that raw frames would refuse is a mistake either way

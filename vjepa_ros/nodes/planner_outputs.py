@@ -18,6 +18,7 @@ from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.nodes.timer_period import poll_period
 from vjepa_ros.robot.plan_record import PlanRecord
 
 
@@ -48,7 +49,7 @@ class PlannerOutputs:
                              control.gripper_result_timeout_s,
                              debug=self.get_logger().debug, measured=self._measured_closedness)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
-            self.create_timer(min(1.0, control.gripper_result_timeout_s / 2), goals.overdue,
+            self.create_timer(poll_period(control.gripper_result_timeout_s), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))
         return goals
 

@@ -68,21 +68,35 @@ def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
 
 
 def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
-    """Return the fully qualified name of node ``name`` after ``-r __node:=``/``__ns:=``."""
-    namespace = "/"
+    """Return the fully qualified name of node ``name`` after ``-r __node:=``/``__ns:=``, as rcl.
+
+    rcl (``rcl_node_init``, ``rcl_remap_first_match``) takes the FIRST rule of each kind that
+    applies, not the last: the first ``__node:=`` (or ``__name:=``) rule for every node or for
+    ``name`` (``name:__node:=``) renames it; then the first ``__ns:=`` rule for every node or for
+    the node's NEW name sets its namespace (``-r image_publisher:__ns:=/robot1 -r
+    image_publisher:__node:=goal_pub``: ``/goal_pub``; ``-r __node:=first -r __node:=second -r
+    __ns:=/a -r __ns:=/b``: ``/a/first``).
+    """
+    name = _first_rule(("__node", "__name"), name, arguments) or name
+    namespace = (_first_rule(("__ns",), name, arguments) or "/").strip("/")
+    return f"/{namespace}/{name}" if namespace else f"/{name}"
+
+
+def _first_rule(sources: tuple[str, ...], name: str,
+                arguments: list[tuple[str, str | None]]) -> str | None:
+    """Return the target of the first ``-r`` rule from one of ``sources`` that applies to ``name``.
+
+    A rule applies to every node (``__ns:=/a``) or to the node it names (``name:__ns:=/a``).
+    None where no rule does (an empty target is returned: rcl refuses it, ``check_ros_args``).
+    """
     for flag, rule in arguments:
         if flag != "-r" or not rule or ":=" not in rule:
             continue
         source, _, target = rule.partition(":=")
-        only, _, source = source.rpartition(":")  # "node:__ns:=..." remaps that node only
-        if only and only != name:
-            continue
-        if source in ("__node", "__name"):
-            name = target
-        elif source == "__ns":
-            namespace = target
-    namespace = namespace.strip("/")
-    return f"/{namespace}/{name}" if namespace else f"/{name}"
+        only, _, source = source.rpartition(":")
+        if source in sources and (not only or only == name):
+            return target
+    return None
 
 
 def started_name(name: str, argv: list[str]) -> str:
@@ -94,7 +108,9 @@ def started_name(name: str, argv: list[str]) -> str:
     return node_name(name, ros_arguments(argv)).rpartition("/")[2] or name
 
 
-_NAME_RULES = {"__ns": namespace_problem, "__node": node_name_problem}  # -r __ns:=, __node:=
+# -r __ns:=, __node:= (__name:=, its other spelling to rcl)
+_NAME_RULES = {"__ns": namespace_problem, "__node": node_name_problem,
+               "__name": node_name_problem}
 
 
 def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml",
@@ -112,7 +128,8 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
             ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
             by ``-r __ns:=`` or ``-r __node:=``), a ``-p`` without ``NAME:=`` or whose value is
             no ROS value, a ``-r __ns:=`` namespace or ``-r __node:=`` node name rcl refuses
-            (``ros_names``).
+            (``ros_names``), or such a rule for a node named otherwise than by its bare node
+            name (``-r /image_publisher:__node:=x``).
     """
     arguments = ros_arguments(argv)
     for flag, value in arguments:
@@ -128,10 +145,15 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
         elif flag == "-r" and value.partition(":=")[0].rpartition(":")[2] in _NAME_RULES:
-            rule = _NAME_RULES[value.partition(":=")[0].rpartition(":")[2]]
-            problem = rule(value.partition(":=")[2])
+            only, _, source = value.partition(":=")[0].rpartition(":")
+            problem = _NAME_RULES[source](value.partition(":=")[2])
             if problem:
                 raise ValueError(f"-r {value}: {problem}")
+            if only and node_name_problem(only):  # rcl's lexer: a bare name before ':'
+                raise ValueError(
+                    f"-r {value}: the node a rule is for is named by its node name alone "
+                    f"(letters, digits, '_'; no '/' or namespace), not {only!r}: e.g. -r "
+                    f"{only.rpartition('/')[2] or node}:{value.partition(':')[2]}")
 
 
 def check_param_item(item: str, needs: dict[str, str] | None = None) -> None:
@@ -158,7 +180,8 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string for a
     parameter that takes YAML text, ``model.encoder_args``), no value or a list with an empty
     entry (None: rcl's "No value"; ``-`` is YAML's list of one empty entry) and a list holding
-    lists or mappings (``[[1]]``: one flat list). Shared by a node executable's ``--ros-args
+    lists or mappings (``[[1]]``: one flat list), and a value holding a YAML comment (``a.png
+    #2``: rcl reads ``a.png``, :func:`cut_at_comment`). Shared by a node executable's ``--ros-args
     -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``. ``needs``:
     what the parameter takes where an empty string fails too (:func:`no_value`).
     """
@@ -169,9 +192,47 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
                          f"a string parameter takes as text (-p '{key}:=\"{{...}}\"')")
     if value is None or (isinstance(value, list) and None in value):
         raise ValueError(no_value(key, value, raw, needs))
+    if comment_start(raw) is not None:
+        raise ValueError(cut_at_comment(key, value, raw))
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
+
+
+def comment_start(raw: str) -> int | None:
+    """Return where a YAML comment starts in the ``-p`` value ``raw`` (None: it holds none).
+
+    A ``#`` outside every token of the text (after white space or at its start, not inside a
+    quoted string or a word: ``a#b`` is one word): YAML drops it and what follows on its line,
+    and so does rcl. None where the text is no YAML (then :func:`yaml_value` says why).
+    """
+    import yaml
+
+    if "#" not in raw:
+        return None
+    text = raw.replace("\t", " ")  # (PyYAML's own scanner refuses tabs libyaml reads)
+    try:
+        spans = [(token.start_mark.index, token.end_mark.index)
+                 for token in yaml.scan(text, Loader=yaml.SafeLoader)]
+    except yaml.YAMLError:
+        return None
+    return next((index for index, char in enumerate(text) if char == "#" and not any(
+        start <= index < end for start, end in spans)), None)
+
+
+def cut_at_comment(key: str, value, raw: str) -> str:
+    """Return the one-line refusal of ``-p key:=raw`` whose ``raw`` holds a YAML comment.
+
+    ``-p "path:=/data/goal.png #2"``: rcl reads ``/data/goal.png`` and drops `` #2`` without a
+    word (another file, or none, is used). The fix: the value quoted (a string), or no comment.
+    """
+    kept = raw[:comment_start(raw)].strip()
+    said = (f"-p {key}: {raw!r} holds a YAML comment (' #' starts one): rcl reads {kept!r} and "
+            "drops the rest")
+    if isinstance(value, str):
+        return (f"{said}; quote the value to keep the '#': "
+                f"-p {shlex.quote(f'{key}:={json.dumps(raw.strip())}')}")
+    return f"{said}; leave the comment out (from ' #' on)"
 
 
 def no_value(key: str, value, raw: str, needs: str = "") -> str:

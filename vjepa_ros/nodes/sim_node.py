@@ -61,9 +61,16 @@ from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
+from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, long_period, lowest
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
-from vjepa_ros.sim.runner import CommandError, RunnerConfig, SimRunner, check_rates
+from vjepa_ros.sim.runner import (
+    CommandError,
+    RunnerConfig,
+    SimRunner,
+    check_rates,
+    steps_per_tick,
+)
 from vjepa_ros.sim.tick_grid import TickGrid
 
 LATCHED = QoSProfile(
@@ -104,13 +111,31 @@ class SimNodeConfig(SimConfig, RunnerConfig):
         """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self.
 
         ValueError also for ``real_time_factor`` 0 without ``publish_clock``
-        (:data:`FLAT_OUT_ON_WALL_CLOCK`).
+        (:data:`FLAT_OUT_ON_WALL_CLOCK`), and for a stepping timer's period longer than a ROS
+        timer keeps (``control_rate_hz`` 1e-300, ``real_time_factor`` 1e-12: ``timer_period``).
         """
         super().check()
         check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate
         if self.real_time_factor == 0 and not self.publish_clock:
             raise ValueError(FLAT_OUT_ON_WALL_CLOCK)
+        self._check_timer()
         return self
+
+    def _check_timer(self) -> None:
+        """Refuse a stepping timer period longer than a ROS timer keeps (``timer_period``).
+
+        The tick (``control_rate_hz``), then its wall-clock time (over ``real_time_factor``).
+        """
+        tick = steps_per_tick(self.physics_hz, self.control_rate_hz) / self.physics_hz  # [s]
+        rtf = self.real_time_factor
+        problem = long_period("control_rate_hz", self.control_rate_hz, tick,
+                              f"{lowest(1 / MAX_TIMER_PERIOD_S):g} Hz or more")
+        if not problem and rtf > 0:
+            problem = long_period("real_time_factor", rtf, tick / rtf,
+                                  f"{lowest(tick / MAX_TIMER_PERIOD_S):g} or more (or 0, as "
+                                  "fast as the CPU allows, with publish_clock)")
+        if problem:
+            raise ValueError(problem)
 
 
 class SimNode(Node):
