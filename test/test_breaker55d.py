@@ -164,3 +164,33 @@ def test_a_stopped_run_still_totals_the_episodes_it_finished(tmp_path, monkeypat
     assert status == 130
     assert text.count("saved        ") == 2  # episodes 1 and 2 finished, pictures saved
     assert re.search(r"total: success \d+/\d+", text), text[-500:]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55d: run takes --subgoal-rule energy with "
+                   "--subgoal-patience 0 and no threshold: an energy rule that never switches")
+@pytest.mark.parametrize("extra", [[], ["--subgoal-energy-threshold", "0"]],
+                         ids=["threshold-default", "threshold-0"])
+def test_run_refuses_an_energy_rule_with_no_energy_test(tmp_path, monkeypatch, capsys, extra):
+    """``run --subgoal-rule energy --subgoal-patience 0``: runs the steps rule under its name.
+
+    Input: ``vjepa-ros run --task pick-and-place --world-model oracle --size 32 --subgoal-rule
+    energy --subgoal-patience 0`` (the energy threshold left at its default 0, "off", or given
+    as 0). What happened: accepted (exit 0 after the episode), the header reads ``switching:
+    energy (no energy test set; step counts as limits)``: no energy test is on, so every switch
+    is the fixed (4, 10, 4) count's, which the user asked to replace. ``run`` refuses the energy
+    rule where it switches nothing for another reason (a single sub-goal image:
+    ``goal_switch_options.check_subgoal_rule``) and options the planner would not use; this
+    one slips through (``goal_switch_configs`` only checks the energy options are given with
+    the energy rule). What should happen: a usage error (exit 2) naming
+    ``--subgoal-patience`` / ``--subgoal-energy-threshold``: the energy rule needs one of them.
+    """
+    import vjepa_ros.sim.run_command as run_command
+
+    ran = []
+    monkeypatch.setattr(run_command, "run_episodes", lambda *args, **kwargs: ran.append(1))
+    status, text = _run_command(
+        ["run", "--task", "pick-and-place", "--world-model", "oracle", "--size", "32",
+         "--subgoal-rule", "energy", "--subgoal-patience", "0", *extra, "--out",
+         str(tmp_path)], capsys)
+    assert not ran and status == 2, (status, text[-300:])
+    assert "--subgoal-patience" in text or "--subgoal-energy-threshold" in text, text[-300:]
