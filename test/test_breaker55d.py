@@ -30,6 +30,19 @@ def _run_command(argv, capsys) -> tuple[int, str]:
     return status, printed.out + printed.err
 
 
+def _stop_at_call(monkeypatch, module, name: str, call: int) -> None:
+    """Make ``module.name`` raise KeyboardInterrupt (Ctrl-C) at its ``call``-th call."""
+    real, calls = getattr(module, name), []
+
+    def stopping(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, stopping)
+
+
 @pytest.mark.xfail(strict=True, reason="breaker55d: run's stop line says nothing was saved "
                    "after earlier episodes' pictures were saved")
 def test_a_stop_between_episodes_does_not_say_nothing_was_saved(tmp_path, monkeypatch, capsys):
@@ -47,15 +60,7 @@ def test_a_stop_between_episodes_does_not_say_nothing_was_saved(tmp_path, monkey
     """
     import vjepa_ros.sim.manipulation as manipulation
 
-    real, calls = manipulation.setup_task, []
-
-    def stopped_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(manipulation, "setup_task", stopped_second)
+    _stop_at_call(monkeypatch, manipulation, "setup_task", 2)
     status, text = _run_command(
         ["run", "--task", "grasp", "--world-model", "oracle", "--size", "32", "--episodes", "2",
          "--seed", str(SEED), "--max-steps", "1", "--out", str(tmp_path)], capsys)
@@ -149,15 +154,7 @@ def test_a_stopped_run_still_totals_the_episodes_it_finished(tmp_path, monkeypat
     """
     import vjepa_ros.sim.task_run as task_run
 
-    real, calls = task_run.run_task, []
-
-    def stopped_third(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(task_run, "run_task", stopped_third)
+    _stop_at_call(monkeypatch, task_run, "run_task", 3)
     status, text = _run_command(
         ["run", "--task", "grasp", "--world-model", "oracle", "--size", "32", "--episodes", "3",
          "--seed", str(SEED), "--max-steps", "1", "--out", str(tmp_path)], capsys)
