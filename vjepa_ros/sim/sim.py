@@ -400,7 +400,7 @@ class Sim(SimReadings):
         saved_id = p.saveState(physicsClientId=client)
         saved = (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
                  self.time, self.last_command, self._safe_joints, self.self_collision,
-                 self._unreported, self._stopped_target)
+                 self._unreported, self._stopped_target, self._move_pending)
         watchers, self._step_watchers = self._step_watchers, []  # watch_steps
         try:
             yield self
@@ -410,7 +410,7 @@ class Sim(SimReadings):
             p.removeState(saved_id, physicsClientId=client)
             (self.target_position, self.target_rotation, self.gripper_goal, self.steps,
              self.time, self.last_command, self._safe_joints, self.self_collision,
-             self._unreported, self._stopped_target) = saved
+             self._unreported, self._stopped_target, self._move_pending) = saved
 
     # -- camera
 
