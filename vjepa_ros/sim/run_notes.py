@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from vjepa_ros.image_notes import SizeNotes, camera_size_note
 
-# setup_note: the search the manipulation numbers were measured with, and the held cup's
-# closedness as measured (6 cm cup in the 8 cm Franka hand; docs/manipulation.md, Limits)
+# setup_note: the search the manipulation numbers were measured with (an object's held
+# closedness: objects.ObjectSpec.held_closedness; docs/manipulation.md, Limits)
 MEASURED_SEARCH = " (measured with --refine-steps 5)"  # --method icem was given, but the loop
 # ran the published CEM whatever the method then (sim/reach.py), so CEM is what was measured
-HELD_CUP_CLOSEDNESS = 0.24
 # The packaged model's cup successes with dense sub-goals and the gripper from them (README,
 # Manipulation): every axis searched, then --subgoal-axes subgoal (the box: 12/20 and 11/20).
 # Not re-run (20 seeds, minutes each): bench_manipulation.py --checkpoint demo --agents --dense
@@ -56,13 +55,14 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
     learned model grasps (0/5: the first sub-goal is the object held and lifted, and nothing
     says "descend first"); with dense sub-goals a learned model grasps 0-2/5 with the published
     gripper search (the seeded encoder barely sees the fingers) and 65 % (cup) with the gripper
-    from the sub-goals; the oracle's planned gripper never closes on the cup while the round
-    threshold is above the held cup's closedness (0.24). reach-with-object has one goal and
-    closes the hand from the first step. With dense sub-goals and the gripper from them, a
-    learned model loses the cup's descent with every axis searched (grasp 13/20, pick-and-place
-    11/20; 16/20 and 13/20 with ``axes`` subgoal, session 35); not the box's (grasp 12/20 with
-    every axis searched, 11/20 with ``axes`` subgoal): no note for it, and no advice of ``axes``
-    subgoal for it.
+    from the sub-goals; the oracle's planned gripper never closes on the object while the round
+    threshold is above its held closedness (``objects.ObjectSpec.held_closedness``: the cup
+    0.24, the box 0.36; any other kind in ``objects.GRASPABLES`` by its size).
+    reach-with-object has one goal and closes the hand from the first step. With dense sub-goals
+    and the gripper from them, a learned model loses the cup's descent with every axis searched
+    (grasp 13/20, pick-and-place 11/20; 16/20 and 13/20 with ``axes`` subgoal, session 35); not
+    the box's (grasp 12/20 with every axis searched, 11/20 with ``axes`` subgoal): no note for
+    it, and no advice of ``axes`` subgoal for it.
     """
     learned = world_model != "oracle"
     if task == "reach-with-object":
@@ -89,11 +89,14 @@ def setup_note(task: str, dense: bool, gripper: str, world_model: str, object_ki
                 "search (its energy barely sees the fingers at 128 px); the measured setup adds "
                 f"--subgoal-gripper subgoal{axes_option}{MEASURED_SEARCH} (README, "
                 "Manipulation)")
-    if object_kind == "cup" and round_threshold > HELD_CUP_CLOSEDNESS:
-        return (f"{task}: the oracle's plans for the held cup read closedness "
-                f"{HELD_CUP_CLOSEDNESS}, below --gripper-round-threshold {round_threshold:g}, so "
-                "the hand never closes; add --gripper-round-threshold 0.1 or --subgoal-gripper "
-                "subgoal (README, Manipulation)")
+    from vjepa_ros.sim.objects import graspable_spec
+
+    held = graspable_spec(object_kind).held_closedness()
+    if round_threshold > held:
+        return (f"{task}: the oracle's plans for the held {object_kind} read closedness "
+                f"{held:.2f}, below --gripper-round-threshold {round_threshold:g}, so the hand "
+                "never closes; add --gripper-round-threshold 0.1 or --subgoal-gripper subgoal "
+                "(README, Manipulation)")
     return ""
 
 
