@@ -102,6 +102,11 @@ class GoalSwitchConfig:
         # the declared ranges (param's range=): patience -1 as 1001, energy_threshold -1 as
         # inf, in one wording (user54u)
         check_values(self, "goals.")
+        if self.rule == "energy" and self.energy_threshold == 0 and self.patience == 0:
+            # both tests off: every switch would be the steps rule's, announced as energy's
+            raise ValueError("goals.rule energy needs an energy test, but goals.energy_threshold "
+                             "and goals.patience are both 0 (off): set one of them above 0, or "
+                             "use goals.rule steps")
         if not self.axes_min_move_m > self.axes_tolerance_m:
             raise ValueError(f"goals.axes_min_move_m ({self.axes_min_move_m!r} m) must be above "
                              f"goals.axes_tolerance_m ({self.axes_tolerance_m!r} m), or every "
@@ -118,8 +123,7 @@ class GoalSwitchConfig:
         parts = [f"energy < {self.energy_threshold:g}"] if self.energy_threshold > 0 else []
         if self.patience:
             parts.append(f"no improvement > {self.min_delta:g} for {self.patience} steps")
-        return (f"energy ({' or '.join(parts) or 'no energy test set'}; step counts as "
-                f"limits){gripper}")
+        return f"energy ({' or '.join(parts)}; step counts as limits){gripper}"
 
 
 def default_step_counts(count: int, config: GoalSwitchConfig) -> list[int]:
