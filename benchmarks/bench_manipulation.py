@@ -82,6 +82,7 @@ from benchmarks.manipulation_tables import (  # noqa: E402
     header_lines,
     number,
     print_rule_comparison,
+    stopped_line,
     success_text,
     summarize_expert,
     summarize_loop,
@@ -115,6 +116,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     TASKS,
     check_dense_steps,
     check_scene_seeds,
+    training_seeds_note,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -353,6 +355,8 @@ def main() -> int:
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     print(f"# versions: {versions_line()}")  # seeds' outcomes are not portable between installs
+    if note := training_seeds_note(args.seed_start, args.seeds, "--seed-start"):
+        print(f"# note: {note}")
     for name, model in models:
         # its TCP against the simulator's, a --no-gripper model's hand held (trained_model)
         for note in (image_size_note(model.img_size, args.width, args.height,
@@ -365,43 +369,50 @@ def main() -> int:
     width = max([24] + [len(name) + rule_tag for name, _ in models])  # labels in full
     print(f"{'agent':{width}} {'object':6}  {'task':18}  {'success':>11}  {'steps':>5}  "
           f"{'sim s':>6}  {'wall s':>6}  expert: agree, misses → recovered, sub-goal images")
-    results = {}
-    for kind in args.objects:
-        with Sim(manipulation_sim_config(args.seed_start, kind, args.width,
-                                         args.height)) as sim:
-            oracle = OracleWorldModel().attach(sim)  # remembers every frame from here on
-            loop_agents = [(name, model, False) for name, model in models]
-            loop_agents += [(agent, oracle, agent == "random") for agent in args.agents
-                            if agent != "expert"]
-            for task in args.tasks:
-                # a crash that disconnected sim (said): every later episode a not_run row
-                if "expert" in args.agents:
-                    rows = [run_expert(sim, task, seed, kind) for seed in seeds]
-                    s = summarize_expert(rows)
-                    results[f"expert/{kind}/{task}"] = rows
-                    print(f"{'expert':{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
-                          f"{number(s['frames_median'], '>5'):>5}  "
-                          f"{number(s['sim_s_median'], '>6.1f'):>6}  "
-                          f"{number(s['wall_s_median'], '>6.1f'):>6}  {s['agree']:.0%}, "
-                          f"{s['episodes_with_a_miss']} → {s['recovered']}, "
-                          f"{s['subgoal_images']}/{s['episodes']}{crashed_text(rows)}",
-                          flush=True)
-                for name, model, random_actions in loop_agents:
-                    for switching in switchings[:1] if random_actions else switchings:
-                        task_settings = task_cem(task, cem, args.close_gripper is not None)
-                        rows = [run_loop(sim, model, task_settings, task, seed, random_actions,
-                                         args.dense, loop, switching, kind, name)
-                                for seed in seeds]
-                        results[f"{name}/{kind}/{task}/{switching.rule}"] = rows
-                        s = summarize_loop(rows)
-                        label = name if len(switchings) == 1 or random_actions else \
-                            f"{name} [{switching.rule}]"
-                        print(f"{label:{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
-                              f"{number(s['steps_median'], '>5'):>5}  "
+    results: dict[str, list[dict]] = {}
+    try:
+        for kind in args.objects:
+            with Sim(manipulation_sim_config(args.seed_start, kind, args.width,
+                                             args.height)) as sim:
+                oracle = OracleWorldModel().attach(sim)  # remembers every frame from here on
+                loop_agents = [(name, model, False) for name, model in models]
+                loop_agents += [(agent, oracle, agent == "random") for agent in args.agents
+                                if agent != "expert"]
+                for task in args.tasks:
+                    # a crash that disconnected sim (said): every later episode a not_run row
+                    if "expert" in args.agents:
+                        # filled as the episodes end: a stop keeps them (stopped_line)
+                        rows = results[f"expert/{kind}/{task}"] = []
+                        rows += (run_expert(sim, task, seed, kind) for seed in seeds)
+                        s = summarize_expert(rows)
+                        print(f"{'expert':{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
+                              f"{number(s['frames_median'], '>5'):>5}  "
                               f"{number(s['sim_s_median'], '>6.1f'):>6}  "
-                              f"{number(s['wall_s_median'], '>6.1f'):>6}  "
-                              f"sub-goal images {s['subgoal_images']}/{s['episodes']}"
-                              f"{crashed_text(rows)}", flush=True)
+                              f"{number(s['wall_s_median'], '>6.1f'):>6}  {s['agree']:.0%}, "
+                              f"{s['episodes_with_a_miss']} → {s['recovered']}, "
+                              f"{s['subgoal_images']}/{s['episodes']}{crashed_text(rows)}",
+                              flush=True)
+                    for name, model, random_actions in loop_agents:
+                        for switching in switchings[:1] if random_actions else switchings:
+                            task_settings = task_cem(task, cem, args.close_gripper is not None)
+                            rows = results[f"{name}/{kind}/{task}/{switching.rule}"] = []
+                            rows += (run_loop(sim, model, task_settings, task, seed,
+                                              random_actions, args.dense, loop, switching,
+                                              kind, name) for seed in seeds)
+                            s = summarize_loop(rows)
+                            label = name if len(switchings) == 1 or random_actions else \
+                                f"{name} [{switching.rule}]"
+                            print(f"{label:{width}} {kind:6}  {task:18}  {success_text(s):>11}  "
+                                  f"{number(s['steps_median'], '>5'):>5}  "
+                                  f"{number(s['sim_s_median'], '>6.1f'):>6}  "
+                                  f"{number(s['wall_s_median'], '>6.1f'):>6}  "
+                                  f"sub-goal images {s['subgoal_images']}/{s['episodes']}"
+                                  f"{crashed_text(rows)}", flush=True)
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: what ran is not lost (breaker55d)
+        print(stopped_line(results, len(seeds)), flush=True)
+        if args.json:  # the episodes that ended; run_script's stop line names the file
+            write_text(args.json, json.dumps(results, indent=1, default=lambda o: o.item()))
+        raise
     if len(rules) > 1:
         print_rule_comparison({k: v for k, v in results.items()
                                if not k.startswith(("expert/", "random/"))}, rules)

@@ -59,6 +59,7 @@ from vjepa_ros.input_paths import distinct_files, world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
+from vjepa_ros.sim.choices import training_seeds_note  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     check_config_file,
@@ -325,6 +326,8 @@ def main() -> int:
     print("reach benchmark (ROS-free closed loop, vjepa_ros.sim.reach)")
     for key, value in settings.items():
         print(f"  {key:<18} {value}")
+    if note := training_seeds_note(args.seed_start, args.goals, "--seed-start"):
+        print(f"  note: {note}")
 
     try:  # a file that is not a world model: one line, before the simulator starts
         models = [(path, load_run_model(str(path), config.device or None, config.dtype or None,

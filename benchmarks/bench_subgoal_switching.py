@@ -145,16 +145,20 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     args = parser.parse_args()
     # no seed, a negative one, a cap of no step: nothing to measure, or a failure at work
-    parser.check_at_least(args, {"--seeds": 1, "--first-seed": 0, "--cap": 1})
+    # --patience 0: the "plateau only" energy rule would have no energy test (GoalSwitchConfig)
+    parser.check_at_least(args, {"--seeds": 1, "--first-seed": 0, "--cap": 1, "--patience": 1})
     if not (args.radius > 0 and args.radius < float("inf")):
         parser.error(f"--radius {args.radius:g}: must be a distance > 0 [m]")
     check_option_ranges({"samples": args.samples})  # worded as vjepa-ros's --samples
     cem = CEMConfig(horizon=1, samples=args.samples, topk=10, iterations=5, maxnorm=0.075)
     check_samples_fit(cem, "cpu")  # the oracle plans on the CPU
     from vjepa_ros.sim import Sim
+    from vjepa_ros.sim.choices import training_seeds_note
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config
 
+    if note := training_seeds_note(args.first_seed, args.seeds, "--first-seed"):
+        print(f"note: {note}")
     rules = {}
     results: dict[str, list[dict]] = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):

@@ -47,6 +47,21 @@ def crashed_text(rows: list[dict]) -> str:
         (f", not run {not_run} (simulator lost)" if not_run else "")
 
 
+def stopped_line(results: dict[str, list[dict]], asked: int) -> str:
+    """Say where a stop (Ctrl-C, SIGTERM) cut the table, with the cut row's episodes so far.
+
+    ``results``: the rows by ``--json`` key, a row's list filled as its episodes end; ``asked``:
+    the seeds per row. ``# stopped in oracle/cup/grasp/steps after 3 of 20 seeds: success 2/3
+    (not a table row)``, or ``# stopped between rows`` when every row there is whole.
+    """
+    cut = [(key, rows) for key, rows in results.items() if len(rows) < asked]
+    if not cut:
+        return "# stopped between rows (the rows above are whole)"
+    key, rows = cut[-1]
+    return (f"# stopped in {key} after {len(rows)} of {asked} seeds: success "
+            f"{successes(rows)}/{len(rows)} (not a table row)")
+
+
 def _success_counts(rows: list[dict]) -> dict:
     """Return a summary's episodes (every seed asked for), subgoal_images, successes, success."""
     return {"episodes": len(rows), "subgoal_images": sum(bool(r["subgoals"]) for r in rows),

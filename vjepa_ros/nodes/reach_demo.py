@@ -147,6 +147,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
     from vjepa_ros.nodes.dds_profile import use_camera_profile
     from vjepa_ros.nodes.reach_client import ReachClient, ReachDemo
     from vjepa_ros.robot.trained_model import simulator_rules
+    from vjepa_ros.sim.choices import training_seeds_note
     from vjepa_ros.sim.reach_media import picture_names, save_episode_pictures
     from vjepa_ros.sim.reach_text import format_summary
     from vjepa_ros.sim.run_notes import image_size_note
@@ -162,7 +163,8 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         sizes = check_checkpoint(checkpoint, options=HYPER_PARAMETERS)
         # the planner node logs these into its hidden output (node_processes): said here
         _, model_notes = simulator_rules(sizes)  # reach sets no goals.gripper: no advice
-        notes = (image_size_note(sizes.img_size, config.sim.width, config.sim.height,
+        notes = (training_seeds_note(config.goal_seed, 1, "--goal-seed"),
+                 image_size_note(sizes.img_size, config.sim.width, config.sim.height,
                                  sizes.trained_frame_sizes, SIZE_SETTINGS), *model_notes,
                  overwritten_note(out_dir, "an earlier run's", picture_names("reach")))
         for note in filter(None, notes):

@@ -65,6 +65,52 @@ def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--s
                          f"[0, {MAX_SEED}], the last would be {last}")
 
 
+def _seed_range(seed: int, count: int) -> str:
+    return f"{seed}" if count == 1 else f"{seed}..{seed + count - 1}"
+
+
+def check_training_seeds(seed: int, episodes: int, option: str = "--seed",
+                         count_option: str = "--episodes") -> None:
+    """Refuse training seeds that reach the held-out ones (ValueError naming ``option``).
+
+    A command that makes training data (``collect``, the collection scripts) records episodes
+    seeded ``seed`` .. ``seed + episodes - 1``; a seed of :data:`HELD_OUT_SEED_START` and up is
+    exactly the scene that ``vjepa-ros run``, ``bench_manipulation.py`` and ``bench_reach.py``
+    evaluate on (same objects, place spot, goal and sub-goal images), so a model trained on it
+    is evaluated on its own training scenes. Call after :func:`check_scene_seeds`.
+    """
+    last = seed + episodes - 1
+    if last < HELD_OUT_SEED_START:
+        return
+    if seed >= HELD_OUT_SEED_START:
+        fix = f"give a {option} below {HELD_OUT_SEED_START}"
+    else:
+        fix = (f"the last would be {last}: give {count_option} at most "
+               f"{HELD_OUT_SEED_START - seed} or a lower {option}")
+    given = f"{option} {seed}" + ("" if episodes == 1 else f" with {count_option} {episodes}")
+    raise ValueError(f"{given}: seeds {HELD_OUT_SEED_START} and up are the held-out evaluation "
+                     "scenes (vjepa-ros run, bench_manipulation.py, bench_reach.py), and "
+                     f"training data uses seeds below {HELD_OUT_SEED_START}: {fix}")
+
+
+def training_seeds_note(seed: int, count: int, option: str = "--seed") -> str:
+    """Return a note when an evaluation's seeds ``seed`` .. ``seed + count - 1`` are training's.
+
+    Seeds below :data:`HELD_OUT_SEED_START` are the ones ``collect`` records training data on,
+    so a success rate measured there is not a held-out one. "" when every seed is held out.
+    The same rule for every command that evaluates on scene seeds (``vjepa-ros run``,
+    ``bench_manipulation.py``, ``bench_reach.py``, ``bench_subgoal_switching.py``).
+    """
+    if seed >= HELD_OUT_SEED_START:
+        return ""
+    inside = min(count, HELD_OUT_SEED_START - seed)
+    return (f"seed{'s' if inside > 1 else ''} {_seed_range(seed, inside)} (from {option}) "
+            f"{'are' if inside > 1 else 'is a'} training seed{'s' if inside > 1 else ''} (collect "
+            f"records training data below {HELD_OUT_SEED_START}): success measured on "
+            f"{'them' if inside > 1 else 'it'} is not held-out; the held-out scenes are "
+            f"{HELD_OUT_SEED_START} and up")
+
+
 def check_dense_steps(dense_steps: list[int] | None, dense: bool,
                       dense_option: str = "--subgoals dense", tasks=()) -> None:
     """Refuse a ``--dense-steps`` that would be ignored or never end (ValueError).

@@ -6,7 +6,7 @@ import argparse
 
 from vjepa_ros.command_errors import command_ended, usage_errors
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.sim.choices import RANDOMIZE_WHAT, TASKS
+from vjepa_ros.sim.choices import HELD_OUT_SEED_START, RANDOMIZE_WHAT, TASKS
 
 SUMMARY_NAME = "collector.json"  # the motion task's list of its episodes (sim.collector)
 # scripts/collect_manipulation_episodes.sh's record of the collect that made a folder (its
@@ -231,7 +231,8 @@ def checked_sim_options(args: argparse.Namespace, frames: int,
     ``collect`` and ``record`` check them before any simulator starts; UsageError (exit status
     2) naming the option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``,
     as ``run``), ``--seed -1: must be >= 0``, a seed past ``sim.choices.MAX_SEED``, for
-    collect's last episode too: ``sim.choices.check_scene_seeds``, as ``run``).
+    collect's last episode too: ``sim.choices.check_scene_seeds``, as ``run``), and for
+    collect a seed of the held-out scenes, 900000 and up (``sim.choices.check_training_seeds``).
     """
     with usage_errors():
         return _checked_sim_options(args, frames, episodes)
@@ -239,11 +240,13 @@ def checked_sim_options(args: argparse.Namespace, frames: int,
 
 def _checked_sim_options(args: argparse.Namespace, frames: int, episodes: int | None) -> tuple:
     from vjepa_ros.cli_options import option_message
-    from vjepa_ros.sim.choices import check_scene_seeds
+    from vjepa_ros.sim.choices import check_scene_seeds, check_training_seeds
     from vjepa_ros.sim.collector_config import CollectorConfig
     from vjepa_ros.sim.config import CameraConfig, SimConfig
 
     check_scene_seeds(args.seed, episodes)
+    if episodes is not None:  # collect: training data, never the held-out scenes
+        check_training_seeds(args.seed, episodes)
     try:
         return (SimConfig(camera=CameraConfig(width=args.width, height=args.height)).check(),
                 CollectorConfig(frames=frames))
@@ -284,7 +287,9 @@ def add_commands(sub) -> None:
                          help="graspable object of the manipulation tasks (default cup)")
     collect.add_argument("--frames", type=int,
                          help="frames per episode (4 Hz; --task motion; default 16)")
-    collect.add_argument("--seed", type=int, default=0, help="seed of the first episode")
+    collect.add_argument("--seed", type=int, default=0, help="seed of the first episode (every "
+                         f"episode's below {HELD_OUT_SEED_START}: the held-out scenes start "
+                         "there)")
     collect.add_argument("--width", type=int, default=256, help="image width [px], 32..1024")
     collect.add_argument("--height", type=int, default=256, help="image height [px], 32..1024")
     collect.add_argument("--randomize", nargs="?", const="all", choices=RANDOMIZE_WHAT,

@@ -149,9 +149,8 @@ def load_run_model(spec: str, device: str | None = None, dtype: str | None = Non
 def _stopped_text(stopped: list[str]) -> str:
     """Say what a stopped run saved (after ``vjepa-ros run: terminated; ``), one line.
 
-    ``stopped``: what :func:`~vjepa_ros.sim.run_loop.save_stopped_episode` saved; none
-    (stopped during set-up or before an episode's first step): ``nothing saved (no step
-    done)``.
+    ``stopped``: what the run saved (``run_stop.SavedPictures.stop_text``); none (stopped
+    before the episodes, while the model loads): ``nothing saved (no step done)``.
     """
     return "; ".join(stopped or ["nothing saved (no step done)"])
 

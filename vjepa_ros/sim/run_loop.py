@@ -18,6 +18,7 @@ from vjepa_ros.sim.run_notes import (
     planner_text,
     setup_note,
 )
+from vjepa_ros.sim.run_stop import NO_STEP, SavedPictures
 
 
 def planner_seed(scene_seed: int) -> int:
@@ -83,9 +84,12 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     """Run the episodes, print their lines, save their pictures; return the ``TaskRun`` list.
 
     Episode of seed s: planned with noise seed :func:`planner_seed` (s). Ctrl-C or SIGTERM
-    (KeyboardInterrupt) mid-episode: the strip and GIF of the steps done so far are saved
-    (:func:`save_stopped_episode`), ``stopped`` gets the words saying where, and the exception
-    is raised again. Any other exception in an episode (a model's CUDA error, say): one line
+    (KeyboardInterrupt) anywhere (mid-episode, in a set-up, while pictures are written): the
+    strip and GIF of the steps done so far are saved (:func:`save_stopped_episode`),
+    ``stopped`` gets the words saying what the run saved (every episode's files:
+    ``run_stop.SavedPictures.stop_text``), the totals over the episodes that ended are printed,
+    marked as stopped, and the exception is raised again. Any other exception in an episode (a
+    model's CUDA error, say): one line
     ``seed S: crashed (RuntimeError: ...)`` with what was saved, ``crashed`` gets that line, the
     episode counts as a failure in the totals and the next seed runs; one in the scene's set-up
     other than its RuntimeError (a skip: no sub-goal images) likewise. A crash that leaves the
@@ -95,7 +99,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     """
     from vjepa_ros.out_paths import overwritten_note
     from vjepa_ros.robot.trained_model import simulator_rules
-    from vjepa_ros.sim.choices import subgoals_text
+    from vjepa_ros.sim.choices import subgoals_text, training_seeds_note
     from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach_media import picture_names, save_task_pictures
@@ -113,9 +117,11 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {held.describe()}")
     say(f"planner      {planner_text(cem, held)}")
-    names = [file for seed in seeds  # save_task_pictures's, per episode
-             for file in picture_names(f"{args.task}_{args.object}_{seed}")]
-    notes = (setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
+    names = [file for seed in seeds  # save_task_pictures's, per episode, and an earlier
+             for name in (f"{args.task}_{args.object}_{seed}", stopped_name(args, seed))
+             for file in picture_names(name)]  # stop's (replaced: _remove_stale_stopped)
+    notes = (training_seeds_note(args.seed, args.episodes),
+             setup_note(args.task, dense, switching.gripper, args.world_model, args.object,
                         cem.gripper_round_threshold, switching.axes),
              image_size_note(getattr(model, "img_size", None), width, height,
                              getattr(model, "trained_frame_sizes", None)),
@@ -125,71 +131,112 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
         if note:
             say(f"note         {note}")
     runs, skipped, crashes, not_run = [], 0, [] if crashed is None else crashed, 0
-    with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
-        if isinstance(model, OracleWorldModel):
-            model.attach(sim)  # before the sub-goal images are rendered
-        for number, seed in enumerate(seeds, 1):
-            say(f"\nepisode {number}/{len(seeds)}: seed {seed}")
-            try:
-                setup = setup_task(sim, seed, args.task, dense=dense)
-            except RuntimeError as exc:
-                say(f"seed {seed}: skipped ({exc})")
-                skipped += 1
-                continue
-            except Exception as exc:  # noqa: BLE001 (a scene not set up: a crash, no step)
-                setup, crash = None, exc
-            done: list = []  # the steps of this episode, as they are done
-            if setup is not None:
-                if setup.place_xy is not None:
-                    say(f"place spot   ({setup.place_xy[0]:.3f}, {setup.place_xy[1]:.3f}) m")
+    pictures = SavedPictures(out_dir)  # what a stop says was saved
+    current = None  # (seed, what was saved of it) of the episode under way: a stop's words
+    try:
+        with Sim(manipulation_sim_config(seeds[0], args.object, width, height)) as sim:
+            if isinstance(model, OracleWorldModel):
+                model.attach(sim)  # before the sub-goal images are rendered
+            for number, seed in enumerate(seeds, 1):
+                current = (seed, "")
+                say(f"\nepisode {number}/{len(seeds)}: seed {seed}")
                 try:
-                    run = run_task(sim, model, setup, cem, args.object, settings["loop"],
-                                   held, seed=planner_seed(seed), say=say, steps=done)
-                    crash = None
-                except KeyboardInterrupt:
-                    words = save_stopped_episode(out_dir, setup, done, args, seed)
-                    if stopped is not None:
-                        stopped.append(words)
-                    raise
-                except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
-                    crash = exc
-            if crash is not None:
-                saved = save_stopped_episode(out_dir, setup, done, args, seed)
-                crashes.append(f"seed {seed}: crashed ({crash_text(crash)}); counted as a "
-                               f"failure; {saved}")
-                say(crashes[-1])
-                if simulator_lost(sim):  # every later episode would raise in its set-up
-                    not_run = len(seeds) - number
-                    if not_run:
-                        say(lost_text(seeds[number:]))
-                    break
-                continue
-            runs.append(run)
-            # a hold's reason names the planning settings (an allocation failing mid-episode:
-            # CEMConfig.samples): named as this command's options (--samples), as cli.main does
-            say(option_message(run.summary()))
-            strip, gif = save_task_pictures(out_dir, run, f"{args.task}_{args.object}_{seed}")
-            say(f"saved        {strip}\n             {gif}")
+                    setup = setup_task(sim, seed, args.task, dense=dense)
+                except RuntimeError as exc:
+                    say(f"seed {seed}: skipped ({exc})")
+                    skipped, current = skipped + 1, None
+                    continue
+                except Exception as exc:  # noqa: BLE001 (a scene not set up: a crash, no step)
+                    setup, crash = None, exc
+                done: list = []  # the steps of this episode, as they are done
+                if setup is not None:
+                    if setup.place_xy is not None:
+                        say(f"place spot   ({setup.place_xy[0]:.3f}, "
+                            f"{setup.place_xy[1]:.3f}) m")
+                    try:
+                        run = run_task(sim, model, setup, cem, args.object, settings["loop"],
+                                       held, seed=planner_seed(seed), say=say, steps=done)
+                        crash = None
+                    except KeyboardInterrupt:
+                        current = (seed, save_stopped_episode(out_dir, setup, done, args, seed,
+                                                              pictures))
+                        raise
+                    except Exception as exc:  # noqa: BLE001 (one episode's crash: a failure)
+                        crash = exc
+                if crash is not None:
+                    saved = save_stopped_episode(out_dir, setup, done, args, seed, pictures)
+                    crashes.append(f"seed {seed}: crashed ({crash_text(crash)}); counted as a "
+                                   f"failure; {saved}")
+                    current = None
+                    say(crashes[-1])
+                    if simulator_lost(sim):  # every later episode would raise in its set-up
+                        not_run = len(seeds) - number
+                        if not_run:
+                            say(lost_text(seeds[number:]))
+                        break
+                    continue
+                runs.append(run)
+                current = None  # finished: its pictures, even cut off by a stop, are noted
+                # a hold's reason names the planning settings (an allocation failing
+                # mid-episode: CEMConfig.samples): named as this command's options
+                # (--samples), as cli.main does
+                say(option_message(run.summary()))
+                name = f"{args.task}_{args.object}_{seed}"
+                with pictures.writing(seed, picture_names(name)):
+                    strip, gif = save_task_pictures(out_dir, run, name)
+                _remove_stale_stopped(out_dir, name)
+                say(f"saved        {strip}\n             {gif}")
+    except KeyboardInterrupt:
+        if stopped is not None:
+            stopped.append(pictures.stop_text(*(current or (None,))))
+        finished = len(runs) + skipped + len(crashes)
+        if finished:  # the episodes that ended: their totals are not lost (breaker55d)
+            say(f"\n{format_totals(runs, skipped, len(crashes))}; stopped after {finished} "
+                f"of {len(seeds)} episodes (the totals are over those)")
+        raise
     if len(seeds) > 1:
         say("\n" + format_totals(runs, skipped, len(crashes), not_run))
     return runs
 
 
 def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Namespace,
-                         seed: int) -> str:
+                         seed: int, pictures: SavedPictures | None = None) -> str:
     """Save the strip and GIF of an episode stopped after ``steps``; return where, in words.
 
     ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif``, or ``nothing saved of
     seed 900000 (no step done)``. A failure to write is said, not raised (the stop goes on).
+    ``pictures``: notes the files written (:class:`~vjepa_ros.sim.run_stop.SavedPictures`).
     """
-    from vjepa_ros.sim.reach_media import save_step_pictures
+    from vjepa_ros.sim.reach_media import picture_names, save_step_pictures
 
     if not steps:
-        return f"nothing saved of seed {seed} (no step done)"
+        return f"nothing saved of seed {seed} ({NO_STEP})"
+    name = stopped_name(args, seed)
     try:
-        strip, gif = save_step_pictures(out_dir, setup, steps,
-                                        f"{args.task}_{args.object}_{seed}_stopped")
+        with (pictures or SavedPictures(out_dir)).writing(seed, picture_names(name)):
+            strip, gif = save_step_pictures(out_dir, setup, steps, name)
     except (OSError, ValueError) as exc:
         return f"nothing saved of seed {seed} ({exc})"
     return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
+
+
+def stopped_name(args: argparse.Namespace, seed: int) -> str:
+    """Return the name of a stopped or crashed episode's pictures.
+
+    ``<task>_<object>_<seed>_stopped`` (its strip and GIF: ``reach_media.picture_names``).
+    """
+    return f"{args.task}_{args.object}_{seed}_stopped"
+
+
+def _remove_stale_stopped(out_dir: Path, name: str) -> None:
+    """Remove an earlier run's stopped pictures of the episode just saved whole as ``name``.
+
+    This run's own stop or crash of that seed would have left no whole pictures, so they are
+    an earlier run's: kept, they would sit beside the new ones as if of this run (the overwrite
+    note names them).
+    """
+    from vjepa_ros.sim.reach_media import picture_names
+
+    for stale in picture_names(f"{name}_stopped"):
+        (Path(out_dir) / stale).unlink(missing_ok=True)
 

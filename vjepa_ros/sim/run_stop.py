@@ -1,0 +1,87 @@
+"""What a stopped ``vjepa-ros run`` (Ctrl-C, SIGTERM) had saved, for its one stop line.
+
+:class:`SavedPictures` notes every picture the run writes (finished episodes', crashed and
+stopped ones'), whenever the stop comes: between episodes, in an episode's set-up, while
+pictures are written. :meth:`SavedPictures.stop_text` words them after ``vjepa-ros run:
+interrupted; `` (never "nothing saved" when an earlier episode's pictures are on disk).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from vjepa_ros.counts import counted
+from vjepa_ros.name_lists import first_names
+from vjepa_ros.path_text import shown_path
+
+NO_STEP = "no step done"
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+
+
+def seeds_text(seeds: list[int]) -> str:
+    """``seed 900000``, ``seeds 900000..900003`` (consecutive) or ``seeds 900000, 900002``."""
+    seeds = sorted(seeds)
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}..{seeds[-1]}"
+    return f"seeds {first_names(seeds, 4)}"
+
+
+class SavedPictures:
+    """The picture files a run wrote into ``out_dir``, by scene seed, as they are written."""
+
+    def __init__(self, out_dir: str | os.PathLike):
+        self.out_dir = Path(out_dir).expanduser()
+        self.files: list[tuple[int, Path]] = []  # (seed, file) in the order written
+
+    @contextlib.contextmanager
+    def writing(self, seed: int, names) -> Iterator[None]:
+        """Note which of the files ``names`` (in ``out_dir``) the body writes, stopped or not.
+
+        A file counts once it is there whole with a modification time other than before the
+        body (the pictures are written whole or not at all: ``atomic_files``).
+        """
+        paths = [self.out_dir / name for name in names]
+        before = [_mtime(path) for path in paths]
+        try:
+            yield
+        finally:
+            self.files += [(seed, path) for path, was in zip(paths, before, strict=True)
+                           if _mtime(path) not in (None, was)]
+
+    def stop_text(self, seed: int | None = None, words: str = "") -> str:
+        """Say what the run saved, after ``vjepa-ros run: interrupted; ``.
+
+        ``seed``: the episode the stop came in (None: between episodes, or while a finished
+        episode's pictures were written); ``words``: what was saved of it
+        (``run_loop.save_stopped_episode``: ``steps 1-7 of seed 900001 saved: ...`` or
+        ``nothing saved of seed 900001 (no step done)``; "" for a stop in its set-up). The
+        other episodes' files come first: ``seed 900000 saved in runs: 2 files
+        (grasp_cup_900000_strip.png and grasp_cup_900000.gif); seed 900001: no step done``.
+        Nothing written at all: ``nothing saved of seed S (no step done)`` / ``nothing saved
+        (no step done)``.
+        """
+        earlier = [(s, path) for s, path in self.files if s != seed]
+        parts = []
+        if earlier:
+            names = [path.name for _, path in earlier]
+            parts.append(f"{seeds_text(list({s for s, _ in earlier}))} saved in "
+                         f"{shown_path(self.out_dir)}: {counted(len(names), 'file')} "
+                         f"({first_names(names, 4, ' and {count} more', ' and ')})")
+        if seed is not None:
+            words = words or f"nothing saved of seed {seed} ({NO_STEP})"
+            nothing = f"nothing saved of seed {seed} ("
+            if earlier and words.startswith(nothing):  # (no step done) or why not
+                words = f"seed {seed}: {words[len(nothing):-1]}, nothing of it saved"
+            parts.append(words)
+        return "; ".join(parts) or f"nothing saved ({NO_STEP})"
