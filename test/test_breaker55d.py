@@ -4,8 +4,9 @@ Attacked at commit 29438d5b (branch breaker55d = main): ``vjepa_ros/sim/`` (dete
 expert, manipulation, manipulation_loop, task_run, run_command, run_loop, reach_media, reach)
 and ``vjepa-ros run`` / ``vjepa-ros collect`` end to end with the oracle (32 px, few steps).
 
-Each defect is a strict xfail asserting the right behaviour; see each test's docstring (input,
-what happened, what should happen). CPU, pybullet DIRECT, 32 px images; seconds each.
+Each defect was a strict xfail asserting the right behaviour (fixed in fix55d; see each test's
+docstring: input, what happened, what should happen). CPU, pybullet DIRECT, 32 px images;
+seconds each.
 """
 
 import re
@@ -43,8 +44,6 @@ def _stop_at_call(monkeypatch, module, name: str, call: int) -> None:
     monkeypatch.setattr(module, name, stopping)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: run's stop line says nothing was saved "
-                   "after earlier episodes' pictures were saved")
 def test_a_stop_between_episodes_does_not_say_nothing_was_saved(tmp_path, monkeypatch, capsys):
     """Ctrl-C while episode 2 makes its sub-goal images: "nothing saved" after episode 1 saved.
 
@@ -71,8 +70,6 @@ def test_a_stop_between_episodes_does_not_say_nothing_was_saved(tmp_path, monkey
     assert str(SEED) in stop, stop
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: collect records the held-out seeds "
-                   "(900000 and up) as training episodes without a word")
 @pytest.mark.parametrize("seed,episodes", [(SEED, 1), (SEED - 1, 2)],
                          ids=["held-out", "crossing-into-held-out"])
 def test_collect_refuses_or_names_held_out_seeds(tmp_path, capsys, seed, episodes):
@@ -95,8 +92,6 @@ def test_collect_refuses_or_names_held_out_seeds(tmp_path, capsys, seed, episode
     assert re.search(r"held[- ]out", text), (status, text[-400:])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: the episode's final frame (the strip's "
-                   "'end' tile) is up to a camera period older than the final scene")
 def test_the_end_tile_shows_the_scene_at_the_end_of_the_episode():
     """The final frame of a task episode shows the hand ~1.5 cm short of where it ended.
 
@@ -137,8 +132,6 @@ def test_the_end_tile_shows_the_scene_at_the_end_of_the_episode():
             f"TCP {gap * 100:.2f} cm from the end"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: a run stopped after finished episodes "
-                   "prints no totals: their success rate is lost")
 def test_a_stopped_run_still_totals_the_episodes_it_finished(tmp_path, monkeypatch, capsys):
     """Ctrl-C in episode 3 of ``run --episodes 3``: episodes 1 and 2 ran, no totals line.
 
@@ -163,8 +156,6 @@ def test_a_stopped_run_still_totals_the_episodes_it_finished(tmp_path, monkeypat
     assert re.search(r"total: success \d+/\d+", text), text[-500:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: run takes --subgoal-rule energy with "
-                   "--subgoal-patience 0 and no threshold: an energy rule that never switches")
 @pytest.mark.parametrize("extra", [[], ["--subgoal-energy-threshold", "0"]],
                          ids=["threshold-default", "threshold-0"])
 def test_run_refuses_an_energy_rule_with_no_energy_test(tmp_path, monkeypatch, capsys, extra):
@@ -193,8 +184,6 @@ def test_run_refuses_an_energy_rule_with_no_energy_test(tmp_path, monkeypatch, c
     assert "--subgoal-patience" in text or "--subgoal-energy-threshold" in text, text[-300:]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55d: run's note that the oracle's hand never "
-                   "closes knows the cup's held closedness only, not the box's")
 @pytest.mark.parametrize("task", ["grasp", "pick-and-place"])
 def test_the_never_closes_note_covers_the_box(task):
     """``run --object box --world-model oracle --subgoals dense --gripper-round-threshold 0.5``.
