@@ -203,7 +203,7 @@ def test_the_stop_text_words_each_case():
     pictures.files += [(5, pictures.out_dir / "a.png"), (5, pictures.out_dir / "a.gif"),
                        (6, pictures.out_dir / "b.png"), (7, pictures.out_dir / "c.png")]
     assert pictures.stop_text(7, "steps 1-2 of seed 7 saved: runs/c.png") == (
-        "seeds 5..6 saved in runs: 3 files (a.png and a.gif and b.png); steps 1-2 of seed 7 "
+        "seeds 5..6 saved in runs: 3 files (a.png, a.gif, b.png); steps 1-2 of seed 7 "
         "saved: runs/c.png")
     assert pictures.stop_text(8, "nothing saved of seed 8 (disk full)").endswith(
         "; seed 8: disk full, nothing of it saved")

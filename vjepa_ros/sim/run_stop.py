@@ -67,7 +67,8 @@ class SavedPictures:
         (``run_loop.save_stopped_episode``: ``steps 1-7 of seed 900001 saved: ...`` or
         ``nothing saved of seed 900001 (no step done)``; "" for a stop in its set-up). The
         other episodes' files come first: ``seed 900000 saved in runs: 2 files
-        (grasp_cup_900000_strip.png and grasp_cup_900000.gif); seed 900001: no step done``.
+        (grasp_cup_900000_strip.png, grasp_cup_900000.gif); seed 900001: no step done, nothing of
+        it saved``.
         Nothing written at all: ``nothing saved of seed S (no step done)`` / ``nothing saved
         (no step done)``.
         """
@@ -77,7 +78,7 @@ class SavedPictures:
             names = [path.name for _, path in earlier]
             parts.append(f"{seeds_text(list({s for s, _ in earlier}))} saved in "
                          f"{shown_path(self.out_dir)}: {counted(len(names), 'file')} "
-                         f"({first_names(names, 4, ' and {count} more', ' and ')})")
+                         f"({first_names(names, 4, ' and {count} more')})")
         if seed is not None:
             words = words or f"nothing saved of seed {seed} ({NO_STEP})"
             nothing = f"nothing saved of seed {seed} ("
