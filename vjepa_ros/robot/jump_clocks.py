@@ -12,6 +12,7 @@ import typing
 import numpy as np
 
 from vjepa_ros.robot.jump_motion import _Sample
+from vjepa_ros.robot.jump_verdicts import jump_words
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ANGULAR_SPEED_RAD_S,
     MAX_TCP_SPEED_M_S,
@@ -62,7 +63,7 @@ class JumpClocks:
     """JumpWatch's judgement of a state's stamp: another clock, out of order, coarse stamps.
 
     A mixin of :class:`~vjepa_ros.robot.jump_watch.JumpWatch`: reads its ``NEW_WORLD_S``,
-    ``REPEAT_S``, ``STALL_FACTOR``, ``_words`` and the state its ``__init__`` sets
+    ``REPEAT_S``, ``STALL_FACTOR`` and the state its ``__init__`` sets
     (``_last``, ``_intervals``, ``_samples``, ``_newest``, ``_run``, ``_elsewhere_since``).
     """
 
@@ -75,7 +76,7 @@ class JumpClocks:
         the verdict is None to judge the state on (in order, or beyond :data:`NEW_WORLD_S`
         back: the clock rules'), else "" or :meth:`_out_of_order`'s (nothing else changes).
         Behind: the state is one the watch does not take in order (its verdict given here, or
-        another clock's; ``jump_watch.Verdict.behind``).
+        another clock's; ``jump_verdicts.Verdict.behind``).
 
         A state stamped before the newest ``last`` that continues it over their arrival gap
         (within the jump limits over the time since the newest arrived; the state right after
@@ -172,7 +173,7 @@ class JumpClocks:
                 self._elsewhere_since = None
                 return None  # the clock stepped forward, or a simulator ran ahead: the arm's
             what = (f"stamped {ahead:.2f} s further ahead than it arrived after the newest "
-                    f"state, and {self._words(moved, turned, gap, jumped)} by its arrival")
+                    f"state, and {jump_words(moved, turned, gap, jumped)} by its arrival")
         else:
             self._elsewhere_since = None
             return None
@@ -214,7 +215,7 @@ class JumpClocks:
                 best = (excess, moved, turned, interval)
         _, moved, turned, interval = best
         jumped = moved > MAX_TCP_SPEED_M_S * interval + TCP_JUMP_SLACK_M
-        what = self._words(moved, turned, interval, jumped)
+        what = jump_words(moved, turned, interval, jumped)
         return (f"stamped {(newest - stamp) * 1e3:.0f} ms before the newest, {what} from the "
                 "arm's state at that stamp")
 

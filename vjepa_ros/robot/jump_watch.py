@@ -7,14 +7,14 @@ simulator's ``~/reset``, a re-homed driver) or came back (glitches, a burst of a
 publisher's pose). ROS-free; numpy only (no scipy or torch on the state callback).
 
 The parts live in files of their own: quaternions in ``tcp_quaternions``, a hold's open jumps in
-``jump_excursions``, the arm's own motion in ``jump_motion`` and the stamps' clocks in
-``jump_clocks`` (mixins of :class:`JumpWatch`); every name keeps its home here.
+``jump_excursions``, the arm's own motion in ``jump_motion``, the stamps' clocks in
+``jump_clocks`` (mixins of :class:`JumpWatch`) and its answers (:class:`Verdict`,
+:class:`Landing`, a jump's words) in ``jump_verdicts``; every name keeps its home here.
 """
 
 from __future__ import annotations
 
 import collections
-import typing
 
 import numpy as np
 
@@ -28,6 +28,7 @@ from vjepa_ros.robot.jump_excursions import (
     _Excursion,
 )
 from vjepa_ros.robot.jump_motion import SAMPLE_S, SAMPLES, JumpMotion, _Sample
+from vjepa_ros.robot.jump_verdicts import Landing, Verdict, jump_words
 from vjepa_ros.robot.state_ranges import (
     MAX_TCP_ANGULAR_SPEED_RAD_S,
     MAX_TCP_SPEED_M_S,
@@ -47,22 +48,6 @@ __all__ = ["ADOPT_S", "JumpWatch", "LAND_ACCEL_M_S2", "LAND_ANGULAR_ACCEL_RAD_S2
            "LAND_SPEED_SPREAD", "LEAP_S", "Landing", "SAMPLES", "SAMPLE_S", "Verdict",
            "_Excursion", "_Sample", "_angle", "_exp", "_inverse", "_product", "_quaternion",
            "_rotation_vector"]
-
-
-class Landing(typing.NamedTuple):
-    """Where a hold's jumps put the arm (``JumpWatch.landed``): their sum, not undone."""
-
-    moved_m: float  # [m] the jumps' position changes added up
-    turned_rad: float  # [rad] the angle of the jumps' rotations composed
-
-
-class Verdict(typing.NamedTuple):
-    """:meth:`JumpWatch.judge`'s answer about one state."""
-
-    problem: str  # why the state is a jump ("" when it is not)
-    # not taken in order: judged at its stamp against the arm's states there, or on a clock
-    # stepped back whose step is not confirmed yet, or another clock's (refused)
-    behind: bool
 
 
 class JumpWatch(JumpClocks, JumpMotion):
@@ -334,15 +319,7 @@ class JumpWatch(JumpClocks, JumpMotion):
             self._net = (net[0] + (xyz - last[1]),
                          _product(net[1], _product(_inverse(last[3]), turn)))
         self._run += 1  # the states after a jump are another run (another pose, or the arm's)
-        return Verdict(kick or self._words(moved, turned, interval, jumped), behind)
-
-    @staticmethod
-    def _words(moved: float, turned: float, interval: float, jumped: bool) -> str:
-        if not jumped:  # the orientation alone: a wrist joint read wrong
-            return (f"turns {turned:.2f} rad in {interval * 1e3:.0f} ms, faster than an arm "
-                    f"turns ({MAX_TCP_ANGULAR_SPEED_RAD_S:g} rad/s)")
-        return (f"jumps {moved:.3f} m in {interval * 1e3:.0f} ms, faster than an arm moves "
-                f"({MAX_TCP_SPEED_M_S:g} m/s)")
+        return Verdict(kick or jump_words(moved, turned, interval, jumped), behind)
 
     def _left_course(self, xyz: np.ndarray, turn: np.ndarray, time: float, last: tuple,
                      after_jump: bool, way_back: _Course | None) -> _Course | None:
