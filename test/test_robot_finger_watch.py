@@ -317,9 +317,9 @@ def test_a_hand_taken_from_above_the_arms_namespace_says_so_and_how_to_refuse_it
     watch = FingerWatch(max_age_s=1.0, arm_topic="/robot_b/joint_states")
     note = watch.offer("/franka_gripper/joint_states", "panda_", 1.0, now=1.0)
     assert "1 namespace(s) above this arm's state topic /robot_b/joint_states" in note
-    assert "set robot.gripper_state_topic" in note
+    assert "restart the planner with robot.gripper_state_topic" in note
     own = watch.offer("/robot_b/franka_gripper/joint_states", "panda_", 0.0, now=1.1)
-    assert "in this arm's namespace" in own and "set robot." not in own
+    assert "in this arm's namespace" in own and "robot.gripper_state_topic" not in own
 
 
 def test_notes_are_info_when_good_news_and_warnings_when_they_ask_for_a_fix():

@@ -232,11 +232,15 @@ def test_parameters_idle_under_the_other_settings_are_accepted_with_one_warning_
     for line in expected:
         assert err.count(line) == 1, (line, err)
     assert "planner.icem" not in err and "control." not in err  # defaults: no warning
-    # At run time: goal_gripper set (accepted) while the gripper is planned, warned on each change.
+    # At run time: goal_gripper set (accepted) while the gripper is planned, warned on each change;
+    # goals.gripper is read at start only, so the fix is a restart with it (mend55b)
     assert set_double_array(h, "goal_gripper", [0.5]).successful
     assert h.pump(2.0, until=lambda: h.logs("goal_gripper does nothing"), joints=None)
     warned = h.logs("goal_gripper does nothing while goals.gripper is 'planned'", level=30)
-    assert len(warned) == 1 and warned[0] == expected[0]
+    restart = expected[0].replace("set goals.gripper to subgoal", (
+        "restart the planner with goals.gripper subgoal (vjepa-ros launch -p "
+        "planner.goals.gripper:=subgoal, or ros2 run: --ros-args -p goals.gripper:=subgoal)"))
+    assert len(warned) == 1 and warned[0] == restart, warned
     assert set_double_array(h, "goal_gripper", []).successful  # dropped: nothing more to say
     h.pump(0.5, joints=None)
     assert len(h.logs("goal_gripper does nothing")) == 1

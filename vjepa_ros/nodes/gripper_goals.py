@@ -47,6 +47,7 @@ from vjepa_ros.robot.awaited_goals import (
     stopped_words,
 )
 from vjepa_ros.robot.joint_states import finger_position
+from vjepa_ros.start_forms import restart_planner_with
 
 __all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]
 
@@ -260,12 +261,14 @@ class GripperGoals:
 
     def _full_width_line(self, position: float) -> str:
         """Say (once) that the server's results are the width between the fingers."""
+        restart = restart_planner_with("control.gripper_action", what=(
+            "a franka_ros2 gripper action (ros2 action list: .../gripper_action of "
+            "franka_gripper)"))
         return (f"{PREFIX}{self.name}'s result position {position * 1000:.1f} mm is the width "
                 f"between the fingers (a ROS 1-style gripper server; franka_ros2's reports one "
                 f"finger's, half the width, which this node sends and reads): its results are "
-                f"read as full widths from now on; set control.gripper_action to a franka_ros2 "
-                f"gripper action (ros2 action list: .../gripper_action of franka_gripper), or "
-                f"empty to drive the hand by gripper_command alone")
+                f"read as full widths from now on; {restart}, or empty to drive the hand by "
+                f"gripper_command alone")
 
     def _say(self, level: str, line: str) -> None:
         """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty."""

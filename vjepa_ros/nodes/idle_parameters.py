@@ -26,6 +26,7 @@ from vjepa_ros.config import flatten
 from vjepa_ros.planning.config import CEM_ONLY_FIELDS
 from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.start_forms import restart_planner_with
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,12 +35,16 @@ class IdleRule:
 
     ``names``: dotted parameter names (one ending in ``.`` stands for its whole group);
     ``because(config)`` says why they do nothing, ``fix`` what to do instead of dropping them.
+    ``restart``: (parameter, value) that ``fix`` sets, for a rule naming a parameter settable at
+    run time (``goal_gripper``): the setting is read at start only, so a run-time change is
+    told to restart the planner with it (``start_forms.restart_planner_with``).
     """
 
     names: tuple[str, ...]
     idle: Callable[[PlannerNodeConfig], bool]
     because: Callable[[PlannerNodeConfig], str]
     fix: str
+    restart: tuple[str, str] | None = None
 
 
 # goals.gripper in words: who decides the gripper under each value
@@ -58,7 +63,8 @@ RULES = (
              "set goals.axes to subgoal"),
     IdleRule(("goal_gripper", "goals.gripper_closed_above"),
              lambda c: c.goals.gripper != "subgoal",
-             lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to subgoal"),
+             lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to subgoal",
+             ("goals.gripper", "subgoal")),
     IdleRule(tuple(f"planner.{name}" for name in GRIPPER_SEARCH_OPTIONS),
              lambda c: c.goals.gripper != "planned",
              lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to planned"),
@@ -106,7 +112,8 @@ def idle_parameter_warnings(config: PlannerNodeConfig, only=None) -> list[str]:
 
     A parameter counts when its value differs from the node's default (``PlannerNodeConfig()``)
     while its rule's setting idles it; ``only``: consider these parameter names alone (a run-time
-    change). Each line: ``A, B do nothing while X is 'v' (why): set X to w, or drop A, B``.
+    change: the fix is a restart with the setting, which is read at start only). Each line:
+    ``A, B do nothing while X is 'v' (why): set X to w, or drop A, B``.
     """
     values = {name: value for name, value, _ in flatten(config)}
     defaults = {name: value for name, value, _ in flatten(PlannerNodeConfig())}
@@ -120,6 +127,8 @@ def idle_parameter_warnings(config: PlannerNodeConfig, only=None) -> list[str]:
         if given and rule.idle(config):
             listed = ", ".join(given)
             verb = "does" if len(given) == 1 else "do"
-            lines.append(f"{listed} {verb} nothing while {rule.because(config)}: {rule.fix}, or "
+            fix = rule.fix if only is None or rule.restart is None else \
+                restart_planner_with(*rule.restart)
+            lines.append(f"{listed} {verb} nothing while {rule.because(config)}: {fix}, or "
                          f"drop {listed}")
     return lines

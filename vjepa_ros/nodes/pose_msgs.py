@@ -11,6 +11,7 @@ import numpy as np
 
 from vjepa_ros.robot.base_frame import frame_matches
 from vjepa_ros.robot.kinematics import pose_to_state, state_to_pose
+from vjepa_ros.start_forms import restart_planner_with
 
 
 def stamp_seconds(stamp) -> float:
@@ -71,5 +72,6 @@ def frame_problem(topic: str, frame_id: str, base_frame: str) -> str | None:
     if matches:
         return ""
     return (f"{topic} is in frame '{frame_id}' but the planner works in '{base_frame}': "
-            f"refusing it (nothing is commanded); publish it in {base_frame}, or set "
-            f"robot.base_frame:={frame_id} if that is the arm's base frame")
+            f"refusing it (nothing is commanded); publish it in {base_frame}, or, if "
+            f"'{frame_id}' is the arm's base frame, "
+            f"{restart_planner_with('robot.base_frame', frame_id.lstrip('/'))}")

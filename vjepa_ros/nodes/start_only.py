@@ -9,10 +9,8 @@ parameter is read at start, and how to start the node with the value. No rclpy i
 from __future__ import annotations
 
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_args import shell_arg_value
-
-ANY_VALUE = "..."  # the value shown when the given one has the wrong type (or none)
+from vjepa_ros.start_forms import ANY_VALUE, start_forms
 
 
 def start_only_message(node: str, name: str, value=None, type_problem: str = "") -> str:
@@ -26,9 +24,7 @@ def start_only_message(node: str, name: str, value=None, type_problem: str = "")
     shown = ANY_VALUE if value is None or type_problem else _ros_text(name, value)
     registry = next((key for key, entry in NODES.items() if entry.ros_name == node), "")
     if registry:
-        flag = "" if node == PLANNER_NODE else f" --node {registry}"
-        how = (f"vjepa-ros launch{flag} -p {registry}.{name}:={shown}, or ros2 run: "
-               f"--ros-args -p {name}:={shown}")
+        how = start_forms(registry, name, shown)
     else:
         how = f"--ros-args -p {name}:={shown}"
     line = (f"parameter '{name}' is read at start only: setting it at run time changes nothing; "

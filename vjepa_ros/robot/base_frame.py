@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import re
 
+from vjepa_ros.start_forms import restart_planner_with
+
 # Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and
 # ``<prefix>link0`` (panda_link0, fr3_link0, left_fr3_link0, ...), the planner node's default.
 DRIVER_BASE_FRAME = re.compile(r"base|.*link0")
@@ -48,10 +50,11 @@ def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
 
 
 def _fix(link0: str, prefix: str = "") -> str:
+    """Return what to do: restart with another ``robot.base_frame`` (start only), or a pose."""
     base = (f" or {FRANKA_DESCRIPTION_BASE} (franka_description's, where its mount offset is 0)"
             if prefix in SINGLE_ARM_PREFIXES else "")
-    return (f"set robot.base_frame to {link0}{base} or leave it empty, or give the pose in that "
-            "frame on current_pose with robot.state_source pose")
+    return (f"{restart_planner_with('robot.base_frame', link0)}{base} or empty, or with "
+            "robot.state_source pose and the pose in that frame on current_pose")
 
 
 def _base_problem(robot, prefix: str) -> str:

@@ -49,6 +49,7 @@ ROS-free: the node passes topic names, readings and the steady clock in and logs
 from __future__ import annotations
 
 import dataclasses
+import math
 
 from vjepa_ros.robot.closedness_jumps import ClosednessJumps
 from vjepa_ros.robot.finger_topics import (  # noqa: F401 - MERGED_RANK, topic_rank: here too
@@ -62,7 +63,10 @@ from vjepa_ros.robot.finger_topics import (  # noqa: F401 - MERGED_RANK, topic_r
 )
 from vjepa_ros.robot.publisher_window import PublisherWindow
 from vjepa_ros.robot.said_sparingly import SaidSparingly
+from vjepa_ros.start_forms import RESTART, restart_planner_with
 
+# the planner's parameter naming this arm's finger topic (read at start only: advice restarts)
+TOPIC_PARAMETER = "robot.gripper_state_topic"
 DEFAULT_MAX_AGE_S = 1.0  # [s] Franka's gripper drivers publish finger states at 30-50 Hz
 # the notes that are good news (logged as info; the others warn): note_level
 GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one publisher again")
@@ -72,9 +76,9 @@ def note_level(note: str) -> str:
     """Return the log level of a :class:`FingerWatch` note ("info" or "warning").
 
     Good news (a hand found, fingers back) is info; the rest, and any note asking to set a
-    parameter, warns.
+    parameter (a restart with it: ``start_forms.RESTART``), warns.
     """
-    good = any(news in note for news in GOOD_HAND_NEWS) and "set robot." not in note
+    good = any(news in note for news in GOOD_HAND_NEWS) and RESTART not in note
     return "info" if good else "warning"
 
 
@@ -254,8 +258,7 @@ class FingerWatch:
             if self.arm_prefix not in (None, prefix):
                 return (f"the finger joints on {topic} are another hand's ({prefix}finger_joint1"
                         f"/2; this arm is {self.arm_prefix}joint1..7): they do not count as "
-                        "this gripper's state; set robot.gripper_state_topic to the topic of "
-                        f"{self.arm_prefix}finger_joint1/2")
+                        f"this gripper's state; {self._restart_topic()}")
             return self._choose()
         rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
         self.sources[(topic, prefix)] = FingerSource(topic, prefix, rank)
@@ -268,7 +271,7 @@ class FingerWatch:
                 f"finger joints {prefix}finger_joint1/2 on {topic} are not taken as this "
                 f"gripper's state: the topic is not in the namespace of this arm's state topic "
                 f"({anchor}) or one above it, so it may be another robot's hand; if it is this "
-                f"arm's gripper, set robot.gripper_state_topic:={topic}")) if n)
+                f"arm's gripper, {restart_planner_with(TOPIC_PARAMETER, topic)}")) if n)
         return note
 
     def may_take(self, topic: str) -> bool:
@@ -339,8 +342,7 @@ class FingerWatch:
             notes.append(f"gripper state from {topic} once its finger joints can be read "
                          "(its messages so far were unusable)")
         elif notes:
-            notes.append(f"set robot.gripper_state_topic to the topic of {self.arm_prefix}"
-                         "finger_joint1/2" if self.configured_topic else
+            notes.append(self._restart_topic() if self.configured_topic else
                          "searching again for this arm's hand")
         return "; ".join(notes)
 
@@ -357,16 +359,21 @@ class FingerWatch:
         where = (f"{rank} namespace(s) above this arm's state topic {anchor}"
                  if rank != PREFIX_RANK else
                  "outside this arm's namespace, by its distinctive prefix")
-        return (f", {where}; if it is another robot's hand, set robot.gripper_state_topic to "
-                "this arm's gripper topic")
+        restart = restart_planner_with(TOPIC_PARAMETER, what="this arm's gripper topic")
+        return f", {where}; if it is another robot's hand, {restart}"
+
+    def _restart_topic(self) -> str:
+        """Return the advice to name this arm's finger topic (``robot.gripper_state_topic``)."""
+        return restart_planner_with(TOPIC_PARAMETER,
+                                    what=f"the topic of {self.arm_prefix}finger_joint1/2")
 
     def _conflict_words(self, tied: list[tuple[str, str]]) -> str:
         prefixes = sorted({prefix for _, prefix in tied if prefix is not None})
         where = ", ".join(f"{prefix or '<unreadable>'}finger_joint1/2 on {topic}"
                           for topic, prefix in tied)
-        fix = ("set robot.joint_prefix to this arm's prefix (or robot.gripper_state_topic)"
-               if len(prefixes) > 1 else
-               "set robot.gripper_state_topic to the topic of this arm's gripper")
+        fix = (restart_planner_with("robot.joint_prefix", what="this arm's prefix")
+               + f" (or {TOPIC_PARAMETER})" if len(prefixes) > 1 else
+               restart_planner_with(TOPIC_PARAMETER, what="the topic of this arm's gripper"))
         return (f"which hand is this arm's is ambiguous ({where}): the gripper's closedness "
                 f"counts as unknown and no planned gripper command goes out; {fix}")
 
@@ -460,6 +467,8 @@ class FingerWatch:
         slow = ""
         if gap is not None and gap > self.max_age_s:
             slow = (f" after {gap:.1f} s without one; if the gripper driver publishes this "
-                    f"slowly, raise safety.max_gripper_state_age_s above {gap:.1f}")
+                    f"slowly, raise safety.max_gripper_state_age_s above {gap:.1f}: "
+                    + restart_planner_with("safety.max_gripper_state_age_s",
+                                           f"{math.ceil(gap * 12.0) / 10.0:g}"))
         return (f"finger joint states on {topic} arrive again{slow}: the gripper's closedness "
                 "is measured and planned gripper commands resume")
