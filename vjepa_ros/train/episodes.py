@@ -94,15 +94,15 @@ def damaged_fix(path: Path) -> str:
 
 
 def leave_out_short(sources: list[Source], source: Source, exc: ShortSourceError,
-                    notes: list[str], fix: ClipFix | None = None) -> None:
-    """Note a too-short ``source`` as left out when there are several; re-raise when alone.
+                    left: list[ShortSourceError], fix: ClipFix | None = None) -> None:
+    """Keep a too-short ``source``'s error in ``left`` when there are several; re-raise when alone.
 
-    ``fix``: the command's advice (:class:`ShortSourceError`); the note names the path once.
+    ``fix``: the command's advice (:class:`ShortSourceError`). The notes on those left come
+    once every source is read (``left_out.left_out_notes``: one advice for them all).
     """
-    exc = exc.with_fix(fix)
     if len(sources) < 2:
-        raise exc
-    notes.append(f"left out {exc}")
+        raise exc.with_fix(fix)
+    left.append(exc)
 
 
 def no_usable_source(sources: list[Source], notes: list[str], what: str) -> EpisodeError:

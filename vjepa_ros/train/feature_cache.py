@@ -62,6 +62,7 @@ from vjepa_ros.train.episodes import (
     load_segments,
 )
 from vjepa_ros.train.features import FeatureBank, FrameEncoder, trajectory_numbers
+from vjepa_ros.train.left_out import left_out_notes
 from vjepa_ros.train.reader_code import code_files
 from vjepa_ros.train.same_content import block_means
 
@@ -340,13 +341,13 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         missing = list(range(len(sources)))
         mine = list(sources)
     shards: dict[Source, dict] = {}
-    left_out: list[str] = []
+    short: list[ShortSourceError] = []  # the sources left out (their notes: left_out_notes)
 
     def encoded(source: Source) -> dict | None:
         try:
             return encode_source(source, data, encode)
         except ShortSourceError as exc:
-            leave_out_short(sources, source, exc, left_out, fix)
+            leave_out_short(sources, source, exc, short, fix)
             return None
 
     bar = tqdm(mine, unit="episode", dynamic_ncols=True, desc="features",
@@ -362,13 +363,13 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
             shards[source] = shard
     bar.close()
     counts = {"encoded": 0, "from_disk": 0, "seconds": encode.seconds, "disk_bytes": None,
-              "left_out": left_out}
+              "left_out": left_out_notes(short, fix)}
     if cache is None:
         counts["encoded"] = encode.frames_encoded
         return shards, counts
     barrier(topology)  # every rank's shards written
     fresh = {sources[i] for i in missing}
-    left_out.clear()  # this rank's own notes on every source, below
+    short.clear()  # this rank's own notes on every source, below
     for source in sources:
         shard = cache.load(source)
         if shard is None:  # short, damaged since, or written by a rank that failed: encode it
@@ -382,6 +383,7 @@ def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
         counts["encoded" if source in fresh else "from_disk"] += int(shard["lengths"].sum())
     counts["seconds"] = encode.seconds
     counts["disk_bytes"] = cache.disk_bytes(sources)
+    counts["left_out"] = left_out_notes(short, fix)
     return shards, counts
 
 

@@ -27,6 +27,7 @@ from vjepa_ros.train.episodes import (
     load_segments,
     no_usable_source,
 )
+from vjepa_ros.train.left_out import left_out_notes
 from vjepa_ros.train.npz_episode import grouped_rate_notes, is_rate_note
 from vjepa_ros.train.stale_frames import grouped_stale_notes, is_stale_note
 
@@ -48,7 +49,7 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     """
     camera = dataclasses.replace(topics or BagTopics(), state_source="none", no_gripper=True)
     data = DataConfig(frames_per_clip=frames_per_clip, rate_hz=rate_hz, topics=camera)
-    segments, left_out, grouped = [], [], []
+    segments, short, grouped = [], [], []
     origins: dict[tuple, list[str]] = {}  # frame shape -> the sources that have it
     skipped: list[str] = []  # broken symlinks in the data folders
     sources = find_sources(paths, skipped)
@@ -62,8 +63,8 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
         try:
             found, notes = load_segments(source, data)
         except ShortSourceError as exc:
-            leave_out_short(sources, source, exc, left_out, pretrain_clip_fix)
-            found, notes = [], left_out[-1:]
+            leave_out_short(sources, source, exc, short, pretrain_clip_fix)
+            found, notes = [], []  # said below, advised for every source left out
         segments += [segment.frames for segment in found]
         for shape in {segment.frames.shape[1:] for segment in found}:
             origins.setdefault(shape, []).append(str(source.path))
@@ -71,7 +72,8 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
         for note in notes:
             if log and not is_grouped(note):
                 log(f"note: {note}")
-    for note in grouped_stale_notes(grouped_rate_notes(grouped)):
+    left_out = left_out_notes(short, pretrain_clip_fix)
+    for note in left_out + grouped_stale_notes(grouped_rate_notes(grouped)):
         if log:
             log(f"note: {note}")
     if not segments:

@@ -1,0 +1,47 @@
+"""The notes on the sources left out as shorter than one clip, with advice that keeps them all.
+
+Each such source (``episodes.ShortSourceError``: no run of ``frames_per_clip`` valid steps, a
+frozen camera's or a short recording's) is left out with a note among several sources. Its
+advice, shorter clips, is one setting for every source: clips as long as one source's longest
+run still leave out a source whose run is shorter (three frozen episodes whose runs were 7, 4
+and 2 steps were told ``--frames-per-clip 7``, ``4`` and ``2``). So the advice is computed for
+the sources actually left out: the longest clips that keep them all (the shortest of their
+runs), or that none does (a source with no 2 consecutive valid steps). A damaged bag's note
+keeps its own advice (its damage, not the clip length, took the rest). ROS-free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vjepa_ros.path_text import shown_path
+from vjepa_ros.train.episodes import ClipFix, ShortSourceError, shorter_fix
+
+MIN_CLIP = 2  # [frames] the shortest clip any command takes (one action between two frames)
+
+
+def left_out_notes(errors: list[ShortSourceError], fix: ClipFix | None = None) -> list[str]:
+    """Return one ``left out ...`` note per error in ``errors``, advised for them all.
+
+    ``fix``: the command's advice for a source and a run length [frames] (``episodes.ClipFix``;
+    default ``episodes.shorter_fix``), given here the shortest run among the sources left out
+    (not damaged) when there are two or more, with which clips keep them all, or saying that
+    no clip length does.
+    """
+    runs = [exc for exc in errors if not exc.damage]
+    if len(runs) < 2:
+        return [f"left out {exc.with_fix(fix)}" for exc in errors]
+    shortest = min(runs, key=lambda exc: exc.longest)
+    keeps, count = shortest.longest, len(runs)
+    advise = fix or shorter_fix
+
+    def for_all(path: Path, longest: int) -> str:
+        advice = advise(path, keeps)
+        if keeps >= MIN_CLIP:
+            return (f"{advice} (the longest clips that keep all {count} sources left out, "
+                    f"{shown_path(shortest.path)}'s run of {keeps} steps the shortest)")
+        return (f"{advice} (no clip length keeps all {count} sources left out: "
+                f"{shown_path(shortest.path)} has no {MIN_CLIP} consecutive valid steps; "
+                f"{longest} steps would keep this one)")
+
+    return [f"left out {exc if exc.damage else exc.with_fix(for_all)}" for exc in errors]
