@@ -5,7 +5,8 @@ target_pose is stamped in the learned arm's link0 (breaker54g item 2).
 arm is a panda_joint1..7 one; under ``robot.model`` fr3 the default frame was fr3_link0 while
 forward kinematics gave panda_link0 coordinates. A ``robot.base_frame`` naming the other arm's
 link0 refuses ``~/enable`` and stops a commanding already on, in one line naming it. Each
-command is checked against the newest joints read (robot/joint_guard.py).
+command is checked against the joints read with the state it starts from (robot/joint_guard.py,
+robot/accepted_joints.py), not a newer reading the session refused.
 """
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from planner_harness import HOME, checkpoint, harness  # noqa: E402, F401
 
+from vjepa_ros.robot.accepted_joints import NO_JOINTS  # noqa: E402
 from vjepa_ros.robot.safety import filter_target  # noqa: E402
 
 
@@ -54,6 +56,38 @@ def test_commands_are_checked_against_the_newest_joints_read(harness):  # noqa: 
     assert not refused.accepted and "joint 7" in refused.reason
     assert "safety.joint_limit_margin_rad 0.2" in refused.reason
     assert h.session.joint_guard(state, filter_target(state, away, limits)).reason == ""
+
+
+def test_the_guard_reads_the_accepted_state_s_joints_not_a_refused_glitch_s(harness):  # noqa: F811
+    """review54 item 7: a glitched wrist reading refused by the jump watch was what the guard read.
+
+    The real wrist 0.147 rad from its limit (inside the margin); one joint state reads it at 0
+    (the hand's yaw jumps 2.75 rad in 30 ms: refused). A step turning the wrist on must still be
+    refused from the accepted state's joints; a state with no joints kept refuses any step.
+    """
+    h = harness(**{"safety.joint_limit_margin_rad": 0.2})
+    wrist = list(HOME)
+    wrist[6] = 2.75
+    assert h.pump(1.0, until=lambda: h.planner.arm_joints is not None
+                  and h.planner.arm_joints[6] == 2.75, joints=wrist)
+    accepted = h.session.inputs.latest_state().value.copy()
+    glitch = list(wrist)
+    glitch[6] = 0.0
+    h.publish(joints=glitch)
+    assert h.pump(1.0, until=lambda: h.planner.arm_joints[6] == 0.0, joints=None)
+    assert h.logs("faster than an arm turns"), "setup: the glitch was refused as a jump"
+    np.testing.assert_array_equal(h.session.inputs.latest_state().value, accepted)
+    toward = accepted.copy()
+    toward[5] -= 0.2  # the hand's yaw turns joint 7 up, into its limit
+    limits = h.planner.config.safety
+    verdict = h.session.joint_guard(accepted, filter_target(accepted, toward, limits))
+    assert not verdict.accepted and "joint 7 would stay within" in verdict.reason, verdict
+    unknown = accepted.copy()
+    unknown[0] += 0.01  # no joint state gave this pose
+    moved = unknown.copy()
+    moved[0] += 0.01
+    verdict = h.session.joint_guard(unknown, filter_target(unknown, moved, limits))
+    assert not verdict.accepted and verdict.reason == NO_JOINTS
 
 
 def test_a_pose_source_has_no_joint_guard(harness):  # noqa: F811

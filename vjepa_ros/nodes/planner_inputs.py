@@ -169,19 +169,23 @@ class PlannerInputs:
         if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
             return
         state = self.kinematics.state(reading.arm, self.fingers.value())
-        self.arm_joints = reading.arm  # the joint-limit guard's (_guard_joints)
+        self.arm_joints = reading.arm  # the newest read (the guard's: only an accepted state's)
         self.session.observe_state(state, stamp, gripper_measured=self._gripper_measured(now))
+        latest = self.session.inputs.latest_state()
+        self.accepted_joints.note(state, reading.arm, None if latest is None else latest.value)
 
     def _guard_joints(self, current, decision):
         """Check a safe target's step against the joint limits (``MPCSession.joint_guard``).
 
         ``current``: the measured state [7] the step starts from; ``decision``: the accepted
-        ``SafetyDecision`` of ``filter_target``. The newest arm joints read predict the joints
-        along the step (:class:`vjepa_ros.robot.joint_guard.JointLimitGuard`); the decision
-        comes back as it was, shortened or refused.
+        ``SafetyDecision`` of ``filter_target``. The arm joints read with ``current`` (the
+        session accepted it: ``accepted_joints.AcceptedJoints``; not the newest read, which may
+        be a refused glitch's) predict the joints along the step
+        (:class:`vjepa_ros.robot.joint_guard.JointLimitGuard`); the decision comes back as it
+        was, shortened or refused (also when no joints are kept for ``current``).
         """
-        joints = self.arm_joints
-        return decision if joints is None else self.joint_limits.check(joints, current, decision)
+        return self.joint_limits.check(self.accepted_joints.joints_for(current), current,
+                                       decision)
 
     def _follow_arm_prefix(self) -> None:
         """Stamp set-points in the learned arm's link0, or stop commanding (robot.base_frame).

@@ -68,6 +68,7 @@ from vjepa_ros.nodes.publisher_ids import callback_with_publisher
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
+from vjepa_ros.robot.accepted_joints import AcceptedJoints
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -142,6 +143,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             raise ValueError(parameter_message(str(exc))) from None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
         self.arm_joints = None  # the newest arm joints read [7] (joint states only)
+        self.accepted_joints = AcceptedJoints()  # the joints of the states the session took
         if cfg.robot.state_source == "joint_states":  # a pose source has no joints to check
             self.joint_limits = JointLimitGuard(self.kinematics, cfg.safety.joint_limit_margin_rad)
             self.session.joint_guard = self._guard_joints

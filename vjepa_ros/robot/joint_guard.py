@@ -25,6 +25,7 @@ import re
 
 import numpy as np
 
+from vjepa_ros.robot.accepted_joints import NO_JOINTS
 from vjepa_ros.robot.kinematics import FrankaKinematics, _rotation
 from vjepa_ros.robot.safety import SafetyDecision, refuse
 from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS
@@ -145,9 +146,11 @@ class JointLimitGuard:
     def check(self, joints, current, decision: SafetyDecision) -> SafetyDecision:
         """Return ``decision`` (an accepted one of ``filter_target``), shortened or refused.
 
-        ``joints``: the measured arm joints [7] [rad]; ``current``: the measured state [7] the
-        step starts from. A part counts when a joint ends it within ``margin`` of a limit
-        having started outside the margin, or, started inside it, not farther from its nearer
+        ``joints``: the measured arm joints [7] [rad] of ``current``, the measured state [7] the
+        step starts from (None: none known for it, ``accepted_joints.AcceptedJoints``: a step
+        that moves the end effector is refused, ``accepted_joints.NO_JOINTS``). A part counts
+        when a joint ends it within ``margin`` of a limit having started outside the margin, or,
+        started inside it, not farther from its nearer
         limit than at the start by more than :data:`MOTION_TOLERANCE_RAD`; or when its
         prediction misses the part's end (:data:`REACH_TOLERANCE_M`, :data:`REACH_TOLERANCE_RAD`).
         The target then ends at the last part before (its share of the translation and the
@@ -158,6 +161,8 @@ class JointLimitGuard:
         if not decision.accepted or _still(np.asarray(current, dtype=np.float64),
                                            decision.target):
             return decision
+        if joints is None:
+            return refuse(NO_JOINTS)
         lower, upper = self.bounds
         path, misses = self.predict_with_misses(joints, decision.target)
         room = np.minimum(path - lower, upper - path)  # [SUBSTEPS + 1, 7]
