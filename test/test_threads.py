@@ -67,6 +67,77 @@ def test_found_thread_settings_are_restored_once():
         sys.setswitchinterval(interval)
 
 
+def _settings():
+    import sys
+
+    import torch
+
+    return torch.get_num_threads(), round(sys.getswitchinterval(), 5)  # kept in whole µs
+
+
+def _own(threads: int, interval: float) -> None:
+    """Set a planner's own settings, as PlannerNode does after recording them."""
+    import sys
+
+    import torch
+
+    torch.set_num_threads(threads)
+    sys.setswitchinterval(interval)
+
+
+@pytest.mark.parametrize("order", ["first destroyed first", "last created first"])
+def test_overlapping_planners_restore_the_process_s_settings_when_the_last_ends(order):
+    """mend55b: two planners in one process; the last destroyed restored what it found.
+
+    Planner A found the process's settings and set its own; B found A's and set its own.
+    Destroyed A then B: A set the process's back under the running B, and B then set A's.
+    Now: while one runs its settings (or the newest live one's) stay; the last restores the
+    process's, in either order.
+    """
+    from vjepa_ros.threads import FoundThreadSettings
+
+    process = _settings()
+    try:
+        first = FoundThreadSettings()
+        _own(1, 0.0001)
+        second = FoundThreadSettings()
+        _own(2, 0.0002)
+        if order == "first destroyed first":
+            first.restore()
+            assert _settings() == (2, 0.0002), "the second planner runs on with its own"
+            second.restore()
+        else:
+            second.restore()
+            assert _settings() == (1, 0.0001), "the first planner runs on with its own again"
+            first.restore()
+        assert _settings() == process
+    finally:
+        _own(*process)
+
+
+def test_a_middle_planner_hands_what_it_found_to_the_one_after_it():
+    from vjepa_ros.threads import FoundThreadSettings
+
+    process = _settings()
+    try:
+        first = FoundThreadSettings()
+        _own(1, 0.0001)
+        middle = FoundThreadSettings()
+        _own(2, 0.0002)
+        last = FoundThreadSettings()
+        _own(3, 0.0003)
+        middle.restore()
+        assert _settings() == (3, 0.0003)
+        last.restore()
+        assert _settings() == (1, 0.0001), "the first planner's, not the middle one's"
+        middle.restore()  # once: nothing again
+        assert _settings() == (1, 0.0001)
+        first.restore()
+        assert _settings() == process
+    finally:
+        _own(*process)
+
+
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])
 def test_the_node_refuses_a_switch_interval_out_of_range(value):
     from vjepa_ros.robot.planner_config import ModelParams

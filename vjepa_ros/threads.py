@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
 # The most torch CPU threads a setting or option takes (the planner's model.threads, train's,
 # reach's, --threads): torch.set_num_threads took 1000000, and a process segfaulted at exit.
@@ -147,20 +148,44 @@ class FoundThreadSettings:
     :func:`set_gil_switch_interval`) and :meth:`restore` sets them back when it is destroyed,
     its start refused included, so that what runs after it in the process (a second planner
     with ``model.gil_switch_interval_s`` 0, a benchmark's next run) does not inherit them.
+
+    Lifetimes may overlap (two planners in one process, destroyed in either order): the records
+    not yet restored form a stack in the order made (:data:`_LIVE`). Restoring the newest sets
+    back what it found (the planner below it runs with its own settings again; the last one
+    restores what the first found); restoring one below a newer one sets nothing (the newer
+    one's settings are in force) and hands what it found to the one above, which then restores
+    it (mend55b: the first destroyed set the process's settings back under the second planner,
+    and the last destroyed set the first planner's).
     """
 
     def __init__(self):
         import torch
 
-        self.torch_threads = torch.get_num_threads()
-        self.switch_interval_s = sys.getswitchinterval()
-        self.restored = False
+        with _LIVE_LOCK:
+            self.torch_threads = torch.get_num_threads()
+            self.switch_interval_s = sys.getswitchinterval()
+            self.restored = False
+            _LIVE.append(self)
 
     def restore(self) -> None:
-        """Set torch's thread count and the switch interval back to those found (once)."""
+        """Set the settings back to those found (once), unless a newer record is live."""
         import torch
 
-        if not self.restored:
+        with _LIVE_LOCK:
+            if self.restored:
+                return
             self.restored = True
+            index = _LIVE.index(self)
+            del _LIVE[index]
+            if index < len(_LIVE):  # a newer one is live: its settings stay, it restores ours
+                above = _LIVE[index]
+                above.torch_threads, above.switch_interval_s = (self.torch_threads,
+                                                                self.switch_interval_s)
+                return
             torch.set_num_threads(self.torch_threads)
             sys.setswitchinterval(self.switch_interval_s)
+
+
+# The FoundThreadSettings not yet restored, oldest first (a stack of overlapping lifetimes)
+_LIVE: list[FoundThreadSettings] = []
+_LIVE_LOCK = threading.Lock()
