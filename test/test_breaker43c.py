@@ -10,8 +10,8 @@ what SHOULD happen and fails now; its docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, FRAME_EVERY
-from test_breaker43h import Rig as SessionRig
+from session_rig import DT, FRAME_EVERY
+from session_rig import Rig as SessionRig
 from test_robot_mpc import START, frame, tiny_world_model
 
 from vjepa_ros.robot.phase import Phase

@@ -14,57 +14,16 @@ fails now; its docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
+from session_rig import DT, Rig, pushed_during_camera_dropout
+from test_robot_mpc import START, frame, tiny_world_model
 
-from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.safety import SafetyLimits
-
-LIMITS = SafetyLimits()  # defaults: frames stale after 0.5 s, states after 0.25 s
-DT = 0.01  # the stream period (control.stream_rate_hz 100)
-FRAME_EVERY = 0.1  # a 10 Hz camera
 
 
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-class Rig:
-    """A session, a hooked planner, and an arm that tracks the set-point exactly (+ ``push``)."""
-
-    def __init__(self, model, mode, goals=None, **control):
-        self.clock, self.logs = Clock(), []
-        self.planner = HookedPlanner(model)
-        self.session = MPCSession(
-            model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset,
-            stream_clock=self.clock.steady)
-        self.frames = 0
-        self.next_frame = self.clock.now
-        self.push = np.zeros(7)  # where a hand has pushed the arm from the set-point
-        self.session.observe_image(frame(0), self.clock.now)
-        self.session.observe_state(START, self.clock.now)
-        self.session.set_goals(goals or [SubGoal(frame(7), 0, "test")])
-        self.session.set_enabled(True)
-
-    def tick(self, camera=True):
-        """One stream period: the arm is where the set-point was (plus ``push``); 10 Hz camera."""
-        self.clock.now += DT
-        out = self.session.stream_step()
-        if out is None or out.setpoint is None:  # held: the arm stays (or is pushed)
-            state = self.session.latest_state().value.copy()
-        else:
-            state = out.setpoint + self.push
-        self.session.observe_state(state, self.clock.now)
-        if camera and self.clock.now >= self.next_frame:
-            self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
-            self.next_frame = self.clock.now + FRAME_EVERY
-        return out
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async"])
@@ -102,22 +61,6 @@ def test_the_last_step_of_a_finished_sequence_runs_to_its_target(model, mode):
     assert rig.session.refusal == "no goal: all 1 sub-goals done", rig.session.refusal
     said = [m for _, m in rig.logs if m == "not commanding: no goal: all 1 sub-goals done"]
     assert len(said) == 1, said
-
-
-def pushed_during_camera_dropout(rig, push_m=0.04):
-    """Stall the camera 0.8 s while a hand pushes the held arm ``push_m`` along +y."""
-    held = False
-    for i in range(80):
-        rig.push[1] = min(push_m, push_m * (i + 1) / 40)  # 0.1 m/s, as a hand guides an arm
-        rig.clock.now += DT
-        out = rig.session.stream_step()
-        held = held or (out is not None and out.hold_started)
-        rig.session.observe_state(rig.base + rig.push, rig.clock.now)
-    assert held and rig.session.phase is Phase.HOLDING
-    rig.next_frame = rig.clock.now
-    rig.push[:] = 0  # the set-point restarts at the pushed arm, which then tracks it again
-    for _ in range(10):  # frames again: the stream resumes, the set-point restarts at the arm
-        rig.tick()
 
 
 def test_a_blocking_plan_from_before_a_hold_is_not_commanded_for_an_arm_pushed_meanwhile(model):

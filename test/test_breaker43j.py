@@ -12,7 +12,7 @@ docstring says why a lab would meet it.
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, Rig
+from session_rig import DT, Rig
 from test_robot_mpc import frame, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal

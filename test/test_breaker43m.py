@@ -14,8 +14,7 @@ the set-point at rest: breaker43p) and added its control case (a hold after the 
 
 import numpy as np
 import pytest
-from test_breaker43h import LIMITS, Rig
-from test_breaker43o import GripperRig, place_release
+from session_rig import LIMITS, GripperRig, Rig, place_release
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig

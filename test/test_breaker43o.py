@@ -13,65 +13,15 @@ happen (each failed at cf181eb; fixed by fix43o); its docstring says why a lab w
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, FRAME_EVERY, LIMITS, Rig
-from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, tiny_world_model
+from session_rig import GripperRig, Rig, place_release
+from test_robot_mpc import frame, tiny_world_model
 
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
-from vjepa_ros.robot.mpc import MPCSession
+from vjepa_ros.robot.goals import SubGoal
 
 
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-class GripperRig:
-    """A session under ``goals.gripper`` subgoal; the arm follows the set-point (``lag`` behind).
-
-    ``lag`` [0, 1): each tick the arm covers only (1 - lag) of its gap to the set-point (a
-    compliant impedance controller trailing its set-point); ``push`` [7] is added on top.
-    """
-
-    def __init__(self, model, mode, goals, lag=0.0, switching=None, **control):
-        self.clock, self.logs = Clock(), []
-        self.planner = HookedPlanner(model)
-        self.session = MPCSession(
-            model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset,
-            stream_clock=self.clock.steady,
-            goal_switching=switching or GoalSwitchConfig(gripper="subgoal"))
-        self.lag, self.push = lag, np.zeros(7)
-        self.frames, self.next_frame = 0, self.clock.now
-        self.arm = np.array(START, dtype=np.float64)
-        self.session.observe_image(frame(0), self.clock.now)
-        self.session.observe_state(self.arm, self.clock.now)
-        self.session.set_goals(goals)
-        self.session.set_enabled(True)
-
-    def arm_goal(self, out):
-        """Return where the arm converges this tick: the newest set-point (None: it stays)."""
-        return None if out is None else out.setpoint
-
-    def tick(self, camera=True):
-        self.clock.now += DT
-        out = self.session.stream_step()
-        goal = self.arm_goal(out)
-        if goal is not None:
-            self.arm = self.arm + (1 - self.lag) * (goal - self.arm)
-            self.arm[6] = goal[6]
-        self.session.observe_state(self.arm + self.push, self.clock.now)
-        if camera and self.clock.now >= self.next_frame:
-            self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
-            self.next_frame = self.clock.now + FRAME_EVERY
-        return out
-
-
-def place_release():
-    return [SubGoal(frame(7), 1, "place", gripper=1.0),
-            SubGoal(frame(8), 1, "release", gripper=0.0)]
 
 
 def test_async_blend_does_not_open_the_hand_before_the_place_target(model):

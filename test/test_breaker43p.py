@@ -14,29 +14,13 @@ meet it.
 
 import numpy as np
 import pytest
-from test_breaker43o import GripperRig, place_release
+from session_rig import PoseRig, place_release
 from test_robot_mpc import tiny_world_model
 
 
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-class PoseRig(GripperRig):
-    """``GripperRig`` with a pose-tracking (impedance) controller.
-
-    The arm goes on converging on the last ``target_pose`` published (``lag`` per tick) while
-    the stream publishes none (a hold), as a Franka cartesian impedance controller does.
-    """
-
-    last = None
-
-    def arm_goal(self, out):
-        """Return the last set-point published: the arm converges on it through a hold too."""
-        if out is not None and out.setpoint is not None:
-            self.last = out.setpoint
-        return self.last
 
 
 def _run_until_open(rig, place, ticks, camera_off=()):

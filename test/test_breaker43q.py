@@ -19,7 +19,7 @@ tracks the set-point (the move had arrived by the stale limit: no warning).
 
 import numpy as np
 import pytest
-from test_breaker43h import Rig
+from session_rig import Rig
 from test_robot_mpc import START, tiny_world_model
 
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig

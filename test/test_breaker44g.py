@@ -14,7 +14,7 @@ import pathlib
 import re
 
 import pytest
-from test_breaker43h import Rig
+from session_rig import Rig
 from test_robot_mpc import frame, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal

@@ -35,8 +35,7 @@ for a 1-step sub-goal, the arm carried ~29 cm past the first target.
 
 import numpy as np
 import pytest
-from test_breaker43o import GripperRig
-from test_breaker43p import PoseRig
+from session_rig import GripperRig, PoseRig
 from test_robot_mpc import frame, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal

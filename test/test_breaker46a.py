@@ -53,8 +53,7 @@ import types
 
 import numpy as np
 import pytest
-from test_breaker43o import GripperRig
-from test_breaker43p import PoseRig
+from session_rig import GripperRig, PoseRig, _rig, _said, _step
 from test_robot_mpc import START, frame, tiny_world_model
 
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
@@ -71,30 +70,6 @@ DONE = "no goal: all 1 sub-goals done"
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-def _rig(model, mode, rig_class=GripperRig, lag=0.0, goals=None, **control):
-    """Return a session with one 1-step sub-goal (unless ``goals``), its first command out."""
-    rig = rig_class(model, mode, goals or [SubGoal(frame(7), 1, "only", gripper=0.0)], lag=lag,
-                    **control)
-    first = rig.session.plan_step()
-    assert first is not None and first.command is not None
-    rig.commands, rig.first = 1, first
-    return rig
-
-
-def _step(rig, camera=True):
-    """One tick and one plan step; return the (t, message) lines they logged and the report."""
-    said = len(rig.logs)
-    rig.tick(camera=camera)
-    report = rig.session.plan_step()
-    if report is not None and report.command is not None:
-        rig.commands += 1
-    return [m for _, m in rig.logs[said:]], report
-
-
-def _said(rig, text):
-    return [m for _, m in rig.logs if text in m]
 
 
 def _holding_done(rig):

@@ -49,8 +49,7 @@ state nearest the newest frame's stamp before the hold) as the reference of the 
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
-from test_breaker43h import DT, Rig, pushed_during_camera_dropout
-from test_breaker46a import _rig, _said, _step
+from session_rig import DT, Rig, _rig, _said, _step, pushed_during_camera_dropout
 from test_robot_mpc import frame, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal

@@ -47,8 +47,7 @@ limitation after breaker46p showed its wait stalling the hand until the timeout,
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, Rig
-from test_breaker46a import _rig, _said, _step
+from session_rig import DT, Rig, _rig, _said, _step
 from test_breaker46g import AheadRig, _finished, _gap
 from test_robot_mpc import frame, tiny_world_model
 

@@ -35,7 +35,7 @@ stream and the command then resets it at the arm, as the tick-first order's next
 
 import numpy as np
 import pytest
-from test_breaker46a import _rig, _said, _step
+from session_rig import _rig, _said, _step
 from test_breaker46n import RacingLock, _speeds
 from test_robot_mpc import enabled_session, frame, tiny_world_model
 
@@ -96,7 +96,7 @@ def test_a_plan_before_the_resume_tick_says_the_resume_once(model, mode):
     second time at the next tick), "moved meanwhile" once, no "still not commanding" before the
     command, and the phase ends MOVING with the plan's command out.
     """
-    from test_breaker43h import DT, Rig
+    from session_rig import DT, Rig
 
     rig = Rig(model, mode, goals=[SubGoal(frame(7), 20, "many")])
     session = rig.session

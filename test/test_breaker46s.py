@@ -57,8 +57,7 @@ goes out on the tick the place arrives, with the arm within tolerance.
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, Rig
-from test_breaker46a import _rig, _said, _step
+from session_rig import DT, Rig, _rig, _said, _step
 from test_breaker46n import _speeds
 from test_breaker46p import _racing_node, _ticks
 from test_robot_mpc import enabled_session, frame, tiny_world_model

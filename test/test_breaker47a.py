@@ -47,7 +47,7 @@ states, a moving/turning arm (sines) with arrivals, this shared 2-core machine, 
 
 import numpy as np
 import pytest
-from test_breaker43h import DT
+from session_rig import DT
 from test_robot_jump_lone import START, _session_in_sub_goal_2, at
 from test_robot_mpc import frame, tiny_world_model
 
@@ -181,7 +181,7 @@ def test_session_a_reset_home_after_a_10_hz_arm_started_is_a_new_world(model):
     should happen (the parent): "settled 0.188 m from where it was before it jumped": a new
     world, the goal sequence starts again at sub-goal 1.
     """
-    from test_breaker46a import _said
+    from session_rig import _said
     rig = _session_in_sub_goal_2(model)
     home = rig.session.latest_state().value.copy()
     for _ in range(5):

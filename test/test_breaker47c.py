@@ -248,7 +248,7 @@ def _glitch_gap_lone_glitch(model, glitch_states):
     Then the arm where it was, 150 ticks; asserts no new world, sub-goal 2/2 going on.
     """
     import test_breaker46s as rig46s
-    from test_breaker46a import _said
+    from session_rig import _said
     from test_robot_mpc import frame
     rig = _session_in_sub_goal_2(model)
     session = rig.session

@@ -301,7 +301,7 @@ def test_session_a_reset_then_the_arm_pulled_back_across_a_gap_is_a_new_world(mo
     sub-goal progress forgotten, "starts again"), as fd2fac94 does.
     """
     import test_breaker46s as rig46s
-    from test_breaker46a import _said
+    from session_rig import _said
     from test_robot_jump_lone import _session_in_sub_goal_2
     rig = _session_in_sub_goal_2(model)
     arm = rig.session.latest_state().value.copy()

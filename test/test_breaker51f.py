@@ -46,7 +46,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from test_breaker43h import LIMITS, Rig
+from session_rig import LIMITS, Rig
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, make_session, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig

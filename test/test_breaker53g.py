@@ -62,8 +62,7 @@ import types
 
 import numpy as np
 import pytest
-from test_breaker43h import DT, FRAME_EVERY
-from test_breaker43o import GripperRig
+from session_rig import DT, FRAME_EVERY, GripperRig
 from test_breaker46i import _Future as Future  # rclpy's: callbacks run on the setter
 from test_gripper_goals import Goal  # control_msgs' GripperCommand.Goal fields
 from test_robot_mpc import frame, tiny_world_model

@@ -61,14 +61,13 @@ is refused as missing/unexpected keys after the advice to choose ``encoder_key
 target_encoder``: nothing says V-JEPA 2.1 encoders are not supported.
 """
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
+from checkpoint_variants import LFS_POINTER, refusal, variant
+from unreadable_runs import _without_read_rights
 
 from vjepa_ros.cli import main
 from vjepa_ros.models import CheckpointError
@@ -76,34 +75,11 @@ from vjepa_ros.models.checkpoint import check_checkpoint, load_models, load_part
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
-ROOT = Path(__file__).resolve().parents[1]
-LFS_POINTER = (b"version https://git-lfs.github.com/spec/v1\noid sha256:"
-               b"4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\n"
-               b"size 10031857664\n")
-
 
 @pytest.fixture
 def saved(tiny_world_model):
     """Our own file (conftest: encoder + predictor + config, ``module.`` keys, 64 px, width 32)."""
     return tiny_world_model
-
-
-def variant(saved, path, change):
-    """Write ``saved`` changed by ``change(raw)`` to ``path`` (entries and config copied)."""
-    raw = torch.load(saved, weights_only=True)
-    raw["config"] = {key: dict(value) for key, value in raw["config"].items()}
-    change(raw)
-    torch.save(raw, path)
-    return path
-
-
-def refusal(call, path) -> str:
-    """Return the one-line CheckpointError ``call()`` raises naming ``path`` (else fail)."""
-    with pytest.raises(CheckpointError) as caught:
-        call()
-    message = str(caught.value)
-    assert "\n" not in message and str(path) in message, message
-    return message
 
 
 # -- 1. the cheap check (vjepa-ros reach, before its nodes) passes what the load refuses
@@ -212,36 +188,6 @@ def test_a_git_lfs_pointer_as_the_checkpoint_says_so(tmp_path):
 
 
 # -- 4. permission denied: one line naming the option and the fix
-
-UNREADABLE_RUN = r"""
-import json, sys
-from vjepa_ros.cli import main
-from vjepa_ros.models.checkpoint import load_models
-out = {}
-try:
-    load_models(sys.argv[1])
-    out["load"] = "loaded"
-except Exception as exc:
-    out["load"] = [type(exc).__name__, str(exc)]
-out["train"] = main(["train", sys.argv[2], sys.argv[1], "--data", sys.argv[3], "--out",
-                     sys.argv[4], "--steps", "1"])
-print(json.dumps(out))
-"""
-
-
-def _without_read_rights(args: list[str], script: str = UNREADABLE_RUN
-                         ) -> subprocess.CompletedProcess:
-    """Run ``script`` as a user the file's mode 000 stops (root: without DAC rights)."""
-    command = [sys.executable, "-c", script, *args]
-    if os.geteuid() == 0:
-        setpriv = shutil.which("setpriv")
-        if setpriv is None:
-            pytest.skip("root reads any file and setpriv (util-linux) is not here")
-        caps = "-dac_override,-dac_read_search"
-        command = [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", *command]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=600)
 
 
 @pytest.mark.parametrize("option", ["--encoder", "--init"])

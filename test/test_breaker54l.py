@@ -34,8 +34,9 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_breaker54d import UNREADABLE_RUN, _without_read_rights, refusal, variant
+from checkpoint_variants import refusal, variant
 from test_checkpoint_refusals54d import READ_AS_OTHER_USER
+from unreadable_runs import UNREADABLE_RUN, _without_read_rights
 
 from vjepa_ros.cli import main
 from vjepa_ros.models import CheckpointError, build_encoder

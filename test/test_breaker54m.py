@@ -165,7 +165,7 @@ def _arm_and_hands(path: Path, arm_topic: str, arm_names, hands) -> Path:
     ``hands``: (topic, finger joint names, from s, to s): published while ``from <= t <= to``,
     each finger at (1 - t / 3) * 0.04 m (closedness t / 3).
     """
-    from test_breaker54e import JOINT_RATE, READY, _picture
+    from train_bags import JOINT_RATE, READY, _picture
 
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_writing import write_messages
@@ -191,7 +191,7 @@ def _fingers(prefix: str) -> list[str]:
 
 
 def _bag_read(path: Path, **topics):
-    from test_breaker54e import _read as read
+    from train_bags import _read as read
 
     return read(path, topics=topics)
 

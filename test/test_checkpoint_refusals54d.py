@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_breaker54d import LFS_POINTER, _without_read_rights, refusal, variant
+from checkpoint_variants import LFS_POINTER, refusal, variant
+from unreadable_runs import _without_read_rights
 
 from vjepa_ros.models.checkpoint import check_checkpoint, load_models, load_parts
 from vjepa_ros.nodes.reach_demo import HYPER_PARAMETERS

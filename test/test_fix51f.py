@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_breaker43h import Rig
+from session_rig import Rig
 from test_breaker51f import end_without_result, node_diagnostics, recorded, sequence, strict_json
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 

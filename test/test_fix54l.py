@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from test_breaker54d import refusal, variant
+from checkpoint_variants import refusal, variant
 
 from vjepa_ros.models.checkpoint import check_checkpoint, load_world_model
 from vjepa_ros.nodes.reach_demo import HYPER_PARAMETERS
@@ -74,8 +74,8 @@ def _sharded_snapshot(folder):
 
 def test_a_shard_this_user_may_not_read_says_chmod(tmp_path):
     """Input: a sharded snapshot whose second shard (over 1 KiB) is mode 000."""
-    from test_breaker54d import _without_read_rights
     from test_checkpoint_refusals54d import READ_AS_OTHER_USER
+    from unreadable_runs import _without_read_rights
 
     from vjepa_ros.models.checkpoint import load_models
 
@@ -125,8 +125,8 @@ def test_a_model_behind_a_folder_not_entered_says_that_folders_chmod(tiny_world_
     """
     import json
 
-    from test_breaker54d import _without_read_rights
     from test_breaker54l import locked_model
+    from unreadable_runs import _without_read_rights
 
     data, locked, path = locked_model(tiny_world_model, tmp_path, given)
     locked.chmod(0)
@@ -156,7 +156,7 @@ def test_train_init_and_encoder_of_another_file_read_a_target_encoder_init(tiny_
     records the init's frame sizes (``model_records.recorded_frame_sizes``).
     """
     import torch
-    from test_breaker54d import variant
+    from checkpoint_variants import variant
 
     from vjepa_ros.cli import main
     from vjepa_ros.models.checkpoint import load_world_model
@@ -177,7 +177,7 @@ def test_train_init_and_encoder_of_another_file_read_a_target_encoder_init(tiny_
 
 def test_the_loaders_name_their_own_ways_to_choose_the_entry(tiny_world_model, tmp_path):
     """Input: ``load_world_model(FILE)`` of a target_encoder-only file (Python, planner node)."""
-    from test_breaker54d import refusal, variant
+    from checkpoint_variants import refusal, variant
 
     from vjepa_ros.models.checkpoint import load_world_model
 
@@ -192,7 +192,7 @@ def test_the_loaders_name_their_own_ways_to_choose_the_entry(tiny_world_model, t
 def test_other_planning_commands_give_a_target_encoder_file_advice_they_can_follow(
         tiny_world_model, tmp_path, command, capsys):
     """Input: ``vjepa-ros run --world-model FILE`` / ``eval --checkpoint FILE`` (target only)."""
-    from test_breaker54d import variant
+    from checkpoint_variants import variant
 
     from vjepa_ros.demo import load_planning_model
     from vjepa_ros.sim.run_command import load_run_model
@@ -218,7 +218,7 @@ def test_compiled_modules_anywhere_load_their_weights(tiny_world_model, tmp_path
     import re
 
     import torch
-    from test_breaker54d import variant
+    from checkpoint_variants import variant
 
     from vjepa_ros.models.checkpoint import check_checkpoint, load_models
 
@@ -247,7 +247,7 @@ def test_compiled_modules_anywhere_load_their_weights(tiny_world_model, tmp_path
 
 def test_a_compiled_and_a_plain_copy_of_one_weight_is_refused(tiny_world_model, tmp_path):
     """Input: ``blocks.0._orig_mod.norm1.weight`` beside ``blocks.0.norm1.weight`` (which one?)."""
-    from test_breaker54d import refusal, variant
+    from checkpoint_variants import refusal, variant
 
     from vjepa_ros.models.checkpoint import load_models
 
@@ -324,7 +324,7 @@ def test_the_commands_say_annex_get_before_loading(tiny_world_model, tmp_path, l
 def test_the_cheap_check_of_transformers_names_refuses_as_the_load(tmp_path, change):
     """Input: ``torch.save(VJEPA2Model.state_dict())`` as is, or with one q/k/v part changed."""
     import torch
-    from test_breaker54d import refusal
+    from checkpoint_variants import refusal
 
     from vjepa_ros.models import build_encoder
     from vjepa_ros.models.checkpoint import check_checkpoint, load_models

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 from test_breaker54b import _written
-from test_breaker54e import READY
+from train_bags import READY
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
@@ -120,7 +120,7 @@ def test_two_hands_no_namespace_decides_are_refused_and_the_advice_reads(tmp_pat
 
     Each option advised reads its hand exactly; train refuses with the same words.
     """
-    from test_breaker54e import _read
+    from train_bags import _read
 
     from vjepa_ros.train.episodes import EpisodeError
 
@@ -145,7 +145,7 @@ def test_two_hands_no_namespace_decides_are_refused_and_the_advice_reads(tmp_pat
 
 def test_train_reads_the_evaluated_arms_hand(tmp_path):
     """The steps train reads of each arm carry its hand's closedness, as eval's do."""
-    from test_breaker54e import _read
+    from train_bags import _read
 
     arms = TWO_ARMS["poses, default and /fr3_2"]
     bag = _bag(tmp_path, arms)
@@ -184,7 +184,7 @@ def test_two_hands_on_one_topic_are_advised_the_joint_prefix_that_reads(tmp_path
 
     Never ``--gripper-topic`` of that topic (refused: it holds two hands).
     """
-    from test_breaker54e import _read
+    from train_bags import _read
 
     from vjepa_ros.train.episodes import EpisodeError
 

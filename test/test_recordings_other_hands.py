@@ -13,7 +13,7 @@ import re
 
 import numpy as np
 import pytest
-from test_breaker54e import FR3, GRIPPER, _expected_joint_states, _joint_bag, _read
+from train_bags import FR3, GRIPPER, _expected_joint_states, _joint_bag, _read
 
 PANDA_HAND = ["panda_finger_joint1", "panda_finger_joint2"]
 
@@ -50,7 +50,7 @@ def test_another_arms_hand_is_never_taken_for_this_arms(tmp_path):
     The left arm read (--joint-prefix left_fr3_): the only hand is the other arm's, refused
     naming it.
     """
-    from test_breaker54e import CAMERA, READY, T0, _picture
+    from train_bags import CAMERA, READY, T0, _picture
 
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_writing import write_messages

@@ -353,7 +353,7 @@ def model():
 
 
 def _session_in_sub_goal_2(model):
-    from test_breaker43h import Rig
+    from session_rig import Rig
     from test_robot_mpc import frame
 
     from vjepa_ros.robot.goals import SubGoal
@@ -370,7 +370,7 @@ def _session_in_sub_goal_2(model):
 def test_session_a_glitch_after_a_states_gap_is_no_new_world(model, monkeypatch, glitch_m,
                                                               nan_between):
     import test_breaker46s as rig46s
-    from test_breaker46a import _said
+    from session_rig import _said
     monkeypatch.setattr(rig46s, "GLITCH_M", glitch_m)
     rig = _session_in_sub_goal_2(model)
     arm = rig46s._states_gap_then_glitch(rig)
@@ -385,7 +385,7 @@ def test_session_a_glitch_after_a_states_gap_is_no_new_world(model, monkeypatch,
 
 def test_session_a_reset_right_after_a_paused_simulator_is_a_new_world(model, monkeypatch):
     import test_breaker46s as rig46s
-    from test_breaker46a import _said
+    from session_rig import _said
     monkeypatch.setattr(rig46s, "GLITCH_M", 0.0)  # the state after the gap: the paused arm
     rig = _session_in_sub_goal_2(model)
     for _ in range(20):

@@ -8,7 +8,7 @@ stands, not "fine again". ROS-free, CPU: ``test_breaker43h``'s rig.
 """
 
 import pytest
-from test_breaker43h import DT, Rig
+from session_rig import DT, Rig
 from test_breaker43j import one_step_rig, run_with_dropout
 from test_robot_mpc import frame, tiny_world_model
 

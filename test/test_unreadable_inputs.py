@@ -135,8 +135,7 @@ except ValueError as exc:
 
 def test_mode_000_on_ones_own_episode_is_mended_by_the_advice_pasted(tmp_path, episode):
     """A real mode-000 file of this user's (root without its DAC rights): the chmod works."""
-    from test_breaker54d import _without_read_rights
-
+    from unreadable_runs import _without_read_rights
     frames, states = episode
     path = tmp_path / "own.npz"
     np.savez(path, observations=frames[None], states=states[None].astype(np.float32))

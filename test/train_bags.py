@@ -1,0 +1,91 @@
+"""Bags written for the training-data tests, and what train reads of a path.
+
+:func:`_joint_bag` writes 13 camera frames (:func:`_picture`, no two alike) at 4 Hz and an
+arm's and hand's joint states at 50 Hz (the arm from :data:`READY` at :data:`JOINT_RATE`);
+:func:`_expected_joint_states` is what train must read of it (FK, closedness t / 3);
+:func:`_read` returns (segments, notes) of a path as ``train`` reads it. First written for
+breaker54e.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+T0 = 1_700_000_000 * 10**9  # [ns] the bags' first stamp
+CAMERA = "/camera/camera/color/image_raw"
+GRIPPER = "/fr3_gripper/joint_states"
+FR3 = [f"fr3_joint{i}" for i in range(1, 8)]
+READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # [rad] Franka's ready pose
+JOINT_RATE = np.array([0.1, 0.05, -0.1, 0.1, 0.2, -0.1, 0.3])  # [rad/s] the written motion
+
+
+def _picture(seed: int) -> np.ndarray:
+    """Return a 48x64 RGB picture of random pixels, one per seed (no two alike, as a camera's)."""
+    return np.random.default_rng(seed).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+
+
+def _read(path: Path, **data):
+    """Return (segments, notes) of ``path`` as ``train`` reads it.
+
+    ``data``: DataConfig fields (``topics``: a dict of BagTopics fields).
+    """
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import find_sources, load_segments
+
+    topics = data.pop("topics", {})
+    config = DataConfig(**data)
+    config = dataclasses.replace(config, topics=dataclasses.replace(config.topics, **topics))
+    notes: list[str] = []
+    segments = []
+    for source in find_sources([path], notes):
+        found, more = load_segments(source, config)
+        segments += found
+        notes += more
+    return segments, notes
+
+
+def _joint_bag(path: Path, arm_names, finger_names, *, fingers_apart: bool,
+               reverse: bool = False) -> Path:
+    """Write 13 frames at 4 Hz over 3 s and the arm's and hand's joints at 50 Hz; return the bag.
+
+    Arm: READY + JOINT_RATE t; fingers closing linearly, closedness t / 3, on ``/joint_states``
+    with the arm or on GRIPPER (``fingers_apart``); ``reverse``: each /joint_states message
+    lists its joints last first.
+    """
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    entries = []
+    for k in range(13):
+        time = T0 + k * 250_000_000
+        entries.append((CAMERA, m.IMAGE, time, m.image_message(_picture(k), time, "camera")))
+    for k in range(151):
+        seconds, time = k / 50, T0 + k * 20_000_000
+        arm = list(READY + JOINT_RATE * seconds)
+        finger = (1 - seconds / 3) * 0.04  # [m] each finger's distance from the centre
+        hand = [finger] * len(finger_names)
+        if fingers_apart:
+            entries.append((GRIPPER, m.JOINT_STATE, time,
+                            m.joint_state_message(list(finger_names), hand, time)))
+            entries.append(("/joint_states", m.JOINT_STATE, time,
+                            m.joint_state_message(list(arm_names), arm, time)))
+        else:
+            names, values = [*arm_names, *finger_names], arm + hand
+            if reverse:
+                names, values = names[::-1], values[::-1]
+            entries.append(("/joint_states", m.JOINT_STATE, time,
+                            m.joint_state_message(names, values, time)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+def _expected_joint_states(count: int = 13) -> np.ndarray:
+    """[count, 7]: FK of the written joints at the frames' times, closedness t / 3."""
+    from vjepa_ros.robot.kinematics import FrankaKinematics
+
+    seconds = np.arange(count) * 0.25
+    pose = FrankaKinematics().ee_pose(READY + JOINT_RATE * seconds[:, None])
+    return np.concatenate([pose, (seconds / 3)[:, None]], axis=1)
