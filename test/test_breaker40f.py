@@ -5,6 +5,7 @@ Each test was a strict xfail (it asserts what should happen), fixed in session 4
 
 import numpy as np
 import pytest
+from pose_steps import moved
 from test_breaker40e import _session_at_subgoal_1
 from test_eval_camera_check_floors import MOTIONS, _inferred
 from test_robot_mpc import START as SESSION_START
@@ -15,14 +16,6 @@ from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.robot.jump_watch import JumpWatch
 
 START = np.array([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0])  # xyz [m], xyz Euler [rad], closedness
-
-
-def moved(pose, dx=0.0, dy=0.0, dz=0.0, dyaw=0.0):
-    """Return ``pose`` [7] moved by dx, dy, dz [m] and turned by dyaw [rad]."""
-    out = np.array(pose, dtype=np.float64)
-    out[:3] += [dx, dy, dz]
-    out[5] += dyaw
-    return out
 
 
 def feed(watch, states):

@@ -5,7 +5,7 @@ Each test was a strict xfail (it asserts what should happen), fixed in session 4
 
 import numpy as np
 import pytest
-from test_breaker40f import moved
+from pose_steps import moved
 
 from vjepa_ros.robot.jump_watch import JumpWatch
 

@@ -9,7 +9,7 @@ the warm start and the last gripper command and restarts the set-point
 
 import numpy as np
 import pytest
-from test_breaker40f import moved
+from pose_steps import moved
 
 from vjepa_ros.robot.jump_watch import JumpWatch
 

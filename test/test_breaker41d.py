@@ -8,7 +8,7 @@ the set-point (``input_episodes._arm_teleported``); a refused real state holds t
 second.
 """
 
-from test_breaker40f import moved
+from pose_steps import moved
 from test_breaker41a import DEFAULT, START, at_rest  # a driver's default pose 22 cm away
 
 from vjepa_ros.robot.jump_watch import JumpWatch

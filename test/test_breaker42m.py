@@ -26,7 +26,7 @@ comment edit in an encode-path file rebuilds the cache (by design, conservative)
 import math
 
 import numpy as np
-from test_breaker42a import approach_and_grasp_session, grasp_then_hold
+from grasp_sessions import approach_and_grasp_session, grasp_then_hold
 from test_robot_mpc import frame
 
 from vjepa_ros.robot.goals import GRIPPER_CLOSED_ABOVE

@@ -33,7 +33,8 @@ import types
 
 import numpy as np
 import pytest
-from test_gripper_goals import SUCCEEDED, Future, HungClient, Pending, make_timed
+from deferred_server import Deferred, _finish
+from test_gripper_goals import SUCCEEDED, Future, HungClient, make_timed
 from test_refusal_flaps import TOPIC, _run, _session
 from test_robot_mpc import START, frame, tiny_world_model
 
@@ -178,34 +179,6 @@ def test_a_hold_moving_between_two_inputs_every_tick_is_no_flood(model):
 
 
 # --- gripper outages --------------------------------------------------------------------------
-
-class Deferred:
-    """A ready server whose every answer (acceptance, then result) is given by hand."""
-
-    def __init__(self):
-        self.ready, self.goals, self.requests, self.results = True, [], [], []
-
-    def server_is_ready(self):
-        return self.ready
-
-    def send_goal_async(self, goal):
-        self.goals.append(goal)
-        request = Pending()
-        self.requests.append(request)
-        return request
-
-    def accept(self, index, accepted=True):
-        result = Pending()
-        self.results.append(result)
-        request = self.requests[index]
-        request.value = types.SimpleNamespace(accepted=accepted, get_result_async=lambda: result)
-        request.callback(request)
-        return result
-
-
-def _finish(result, status=SUCCEEDED):
-    result.value = types.SimpleNamespace(status=status)
-    result.callback(result)
 
 
 def test_a_server_gone_with_a_goal_pending_is_one_warning():

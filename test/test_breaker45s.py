@@ -39,7 +39,7 @@ import types
 
 import numpy as np
 import pytest
-from test_breaker45n import Deferred, _finish
+from deferred_server import Deferred, _finish
 from test_gripper_goals import HungClient, make_timed
 from test_refusal_flaps import TOPIC, _run, _session
 from test_robot_mpc import START, frame, tiny_world_model

@@ -22,8 +22,7 @@ import json
 
 import numpy as np
 import pytest
-
-from vjepa_ros.cli import main
+from cli_runs import _run
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
@@ -31,12 +30,6 @@ FAST = ["--samples", "12", "--iterations", "1", "--landscape-points", "0", "--qu
         "--threads", "1"]
 HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]  # [rad] a Franka's ready pose
 POSE = "/franka_robot_state_broadcaster/current_pose"
-
-
-def _run(capsys, *argv):
-    code = main(list(argv))
-    printed = capsys.readouterr()
-    return code, printed.out, printed.err.strip()
 
 
 def _write(path, extra):

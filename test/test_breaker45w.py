@@ -31,7 +31,7 @@ first age, not its last; "refused 6 times, recovered 7 times" (breaker45s' known
 import re
 
 import pytest
-from test_breaker45n import Deferred, _finish
+from deferred_server import Deferred, _finish
 from test_gripper_goals import make_timed
 from test_refusal_flaps import TOPIC, _session
 from test_robot_mpc import START, frame, make_session, tiny_world_model

@@ -29,7 +29,7 @@ differently; the pins' shadow-mode camera episodes at 10 s spacing are said twic
 import time
 
 import pytest
-from test_breaker45n import Deferred, _finish
+from deferred_server import Deferred, _finish
 from test_gripper_goals import make_timed
 from test_refusal_flaps import TOPIC
 from test_robot_mpc import START, frame, make_session, tiny_world_model

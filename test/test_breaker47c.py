@@ -275,7 +275,7 @@ def test_session_under_subgoal_gripper_a_lone_glitch_keeps_the_grasp(model):
     # (f) holding a cup in sub-goal 2 (goals.gripper: subgoal), 20 Hz states: they stop 0.3 s
     # (frames on), one state 12 cm off, then the arm: refused and held, no new world, no hand
     # command at all (sub-goal 1's open hand would drop the cup), sub-goal 2 goes on
-    from test_breaker42a import approach_and_grasp_session, grasp_then_hold
+    from grasp_sessions import approach_and_grasp_session, grasp_then_hold
     from test_robot_mpc import frame
     session, clock, logs = approach_and_grasp_session()
     state, reports, scene = START.copy(), [], frame(0).astype(int)

@@ -44,7 +44,7 @@ import struct
 
 import numpy as np
 import pytest
-from test_breaker45v import _run
+from cli_runs import _run
 
 from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings import messages as m

@@ -58,7 +58,7 @@ import shutil
 
 import numpy as np
 import pytest
-from test_breaker45v import _run
+from cli_runs import _run
 from test_breaker49b import CAMERA, GRIPPER, POSE, QUARTER, _damaged_mcap, _flip, _two_type_bag
 
 from vjepa_ros.eval.playback import bag_contents, iter_bag

@@ -68,7 +68,7 @@ import json
 import numpy as np
 import pytest
 import yaml
-from test_breaker45v import _run
+from cli_runs import _run
 
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError

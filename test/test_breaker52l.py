@@ -48,7 +48,7 @@ import numpy as np
 import pytest
 import yaml
 import zstandard
-from test_breaker45v import _run
+from cli_runs import _run
 from test_breaker52f import (
     CAMERA,
     DAY,
