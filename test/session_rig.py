@@ -24,17 +24,22 @@ DT = 0.01  # the stream period (control.stream_rate_hz 100)
 FRAME_EVERY = 0.1  # a 10 Hz camera
 
 
+def _hooked_session(rig, model, mode, control: dict, **session) -> None:
+    """Give ``rig`` a fake clock, its log list, a hooked planner and a session in ``mode``."""
+    rig.clock, rig.logs = Clock(), []
+    rig.planner = HookedPlanner(model)
+    rig.session = MPCSession(
+        model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=rig.clock,
+        log=lambda level, message: rig.logs.append((level, message)),
+        planner=rig.planner, clock_offset=rig.clock.system_offset,
+        stream_clock=rig.clock.steady, **session)
+
+
 class Rig:
     """A session, a hooked planner, and an arm that tracks the set-point exactly (+ ``push``)."""
 
     def __init__(self, model, mode, goals=None, **control):
-        self.clock, self.logs = Clock(), []
-        self.planner = HookedPlanner(model)
-        self.session = MPCSession(
-            model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset,
-            stream_clock=self.clock.steady)
+        _hooked_session(self, model, mode, control)
         self.frames = 0
         self.next_frame = self.clock.now
         self.push = np.zeros(7)  # where a hand has pushed the arm from the set-point
@@ -83,14 +88,8 @@ class GripperRig:
     """
 
     def __init__(self, model, mode, goals, lag=0.0, switching=None, **control):
-        self.clock, self.logs = Clock(), []
-        self.planner = HookedPlanner(model)
-        self.session = MPCSession(
-            model, CEM, LIMITS, ControlConfig(mode=mode, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset,
-            stream_clock=self.clock.steady,
-            goal_switching=switching or GoalSwitchConfig(gripper="subgoal"))
+        _hooked_session(self, model, mode, control,
+                        goal_switching=switching or GoalSwitchConfig(gripper="subgoal"))
         self.lag, self.push = lag, np.zeros(7)
         self.frames, self.next_frame = 0, self.clock.now
         self.arm = np.array(START, dtype=np.float64)

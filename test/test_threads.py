@@ -85,6 +85,17 @@ def _own(threads: int, interval: float) -> None:
     sys.setswitchinterval(interval)
 
 
+def _planners(*owns):
+    """Start one planner per (threads, interval): it records what it finds, then sets its own."""
+    from vjepa_ros.threads import FoundThreadSettings
+
+    found = []
+    for own in owns:
+        found.append(FoundThreadSettings())
+        _own(*own)
+    return found
+
+
 @pytest.mark.parametrize("order", ["first destroyed first", "last created first"])
 def test_overlapping_planners_restore_the_process_s_settings_when_the_last_ends(order):
     """mend55b: two planners in one process; the last destroyed restored what it found.
@@ -94,14 +105,9 @@ def test_overlapping_planners_restore_the_process_s_settings_when_the_last_ends(
     Now: while one runs its settings (or the newest live one's) stay; the last restores the
     process's, in either order.
     """
-    from vjepa_ros.threads import FoundThreadSettings
-
     process = _settings()
     try:
-        first = FoundThreadSettings()
-        _own(1, 0.0001)
-        second = FoundThreadSettings()
-        _own(2, 0.0002)
+        first, second = _planners((1, 0.0001), (2, 0.0002))
         if order == "first destroyed first":
             first.restore()
             assert _settings() == (2, 0.0002), "the second planner runs on with its own"
@@ -116,16 +122,9 @@ def test_overlapping_planners_restore_the_process_s_settings_when_the_last_ends(
 
 
 def test_a_middle_planner_hands_what_it_found_to_the_one_after_it():
-    from vjepa_ros.threads import FoundThreadSettings
-
     process = _settings()
     try:
-        first = FoundThreadSettings()
-        _own(1, 0.0001)
-        middle = FoundThreadSettings()
-        _own(2, 0.0002)
-        last = FoundThreadSettings()
-        _own(3, 0.0003)
+        first, middle, last = _planners((1, 0.0001), (2, 0.0002), (3, 0.0003))
         middle.restore()
         assert _settings() == (3, 0.0003)
         last.restore()
