@@ -50,6 +50,7 @@ import zlib
 
 import numpy as np
 import pytest
+from goal_image_files import PIXELS, _premultiplied_tiff, _save, _tiff
 from PIL import Image
 
 from vjepa_ros.image_encodings import _to_8bit
@@ -57,53 +58,9 @@ from vjepa_ros.images import ImageError, decode_image_message, image_msg_to_rgb,
 from vjepa_ros.robot import goal_files
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 
-PIXELS = np.random.default_rng(4608).integers(0, 256, (48, 64, 3), dtype=np.uint8)
-
 
 def _exact(values):
     return ((values.astype(np.uint64) * 255 + 32767) // 65535).astype(np.uint8)
-
-
-def _tiff(path, pages, order="<", bits=8):
-    """Write an uncompressed chunky RGB(A) TIFF: ``pages`` in IFD order.
-
-    Each page: (pixels [H, W, 3 or 4], NewSubfileType) or (pixels, NewSubfileType, extra tags
-    as (tag, type, count, value): Orientation (274), ExtraSamples (338), ...).
-    """
-    out = bytearray(b"II*\0" if order == "<" else b"MM\0*") + struct.pack(order + "I", 0)
-    link = 4
-    for pixels, subfile_type, *extra in pages:
-        height, width, channels = pixels.shape
-        data = pixels.astype(order + ("u2" if bits == 16 else "u1")).tobytes()
-        data_at = len(out)
-        out += data + b"\0" * (len(data) % 2)
-        bits_at = len(out)
-        out += struct.pack(order + "H" * channels, *[bits] * channels)
-        tags = sorted([(254, 4, 1, subfile_type), (256, 4, 1, width), (257, 4, 1, height),
-                       (258, 3, channels, bits_at), (259, 3, 1, 1), (262, 3, 1, 2),
-                       (273, 4, 1, data_at), (277, 3, 1, channels), (278, 4, 1, height),
-                       (279, 4, 1, len(data)), (284, 3, 1, 1), *(extra[0] if extra else ())])
-        struct.pack_into(order + "I", out, link, len(out))
-        out += struct.pack(order + "H", len(tags))
-        for tag, kind, count, value in tags:
-            short = kind == 3 and count == 1
-            out += struct.pack(order + ("HHIHH" if short else "HHII"), tag, kind, count, value,
-                               *([0] if short else []))
-        link = len(out)
-        out += struct.pack(order + "I", 0)
-    path.write_bytes(bytes(out))
-
-
-def _premultiplied_tiff(path, alpha):
-    """Write PIXELS premultiplied by ``alpha`` (one value) as an associated-alpha RGBA TIFF."""
-    colour = (PIXELS.astype(np.uint32) * alpha // 255).astype(np.uint8)
-    rgba = np.concatenate([colour, np.full((48, 64, 1), alpha, np.uint8)], axis=-1)
-    Image.fromarray(rgba, "RGBA").save(path)  # ExtraSamples 2 (unassociated) ...
-    data = bytearray(path.read_bytes())
-    at = data.find(struct.pack("<HHI", 338, 3, 1))
-    assert at > 0 and data[at + 8:at + 10] == struct.pack("<H", 2)
-    data[at + 8:at + 10] = struct.pack("<H", 1)  # ... made 1: associated (premultiplied)
-    path.write_bytes(bytes(data))
 
 
 # ---------------------------------------------------------------- (1) the transparency rule
@@ -181,11 +138,6 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
 
 
 # ---------------------------------------------------------------- (2) the decoded-image cache
-
-
-def _save(path, pixels):
-    Image.fromarray(pixels).save(path)
-    return str(path)
 
 
 def _changes(tmp_path):

@@ -11,13 +11,13 @@ import re
 
 import numpy as np
 import pytest
-from PIL import Image
-from test_breaker46h import (
+from goal_image_files import (
     PIXELS,
     _premultiplied_tiff,
     _save,
     _tiff,
 )
+from PIL import Image
 
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot import goal_files

@@ -6,7 +6,7 @@ the images the other had checked and was waiting to make its goal from.
 """
 
 import numpy as np
-from test_breaker46h import PIXELS, _save
+from goal_image_files import PIXELS, _save
 
 from vjepa_ros.nodes.goal_parameters import EMPTY, updated_goal_values
 from vjepa_ros.robot import goal_files
