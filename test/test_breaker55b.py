@@ -48,6 +48,16 @@ Defects (strict xfails; each docstring: input, what happens, what should happen)
    yaw alone does worse than nothing, and at a half turn about a level axis the in-plane map
    is a mirror whose best yaw is arbitrary (``check_motions``: ``math.degrees(yaw)`` in the
    ROTATE explanation).
+6. Live, a camera whose driver hangs as the correction trial begins (its last image, newly
+   stamped, from then on; the 14 motions saw a good camera): the trial's plans all start from
+   that one picture, the arm hardly moves (progress -5 % to 9 %), and the verdict turns "correct
+   by rotation" (61.3°; or, with ``when: always``, "placement fine") into "move the camera: in
+   the trial the planner closed 2 % of the distance ... place it so that the arm's motion
+   along x, y and z shows clearly in the image": the placement blamed for a frozen driver.
+   fix53c/53k find unchanged frames in the check's motions only; the trial
+   (``robot/camera_check_trial.CorrectionTrial``) takes any freshly stamped frame. Should: the
+   trial's frames checked as the motions' are: a frozen camera stops the check naming the
+   image topic, never a verdict on the placement.
 
 Held up (not pinned: each already pinned elsewhere, or probed only): the live 14 motions at yaw
 0, ±30, ±90, ±179, ±179.9, 180 and tilts (20, 0, 0) ... (0, 90, 0) gimbal, (30, -90, 10),
@@ -77,6 +87,7 @@ from scipy.spatial.transform import Rotation
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.phase import Phase
@@ -84,6 +95,7 @@ from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.subgoal import SubGoal
 
 sys.path.insert(0, str(Path(__file__).parent))
+from test_breaker53c import CameraArm  # noqa: E402
 from test_robot_camera_check_live import CEM, NO_TRIAL, START, IdealArm  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -301,3 +313,38 @@ def test_a_check_on_a_planner_corrected_right_writes_the_absolute_rotation():
     written = Rotation.from_euler("xyz", result.correction_rpy_deg, degrees=True)
     true = Rotation.from_euler("z", 60, degrees=True)
     assert np.degrees((written * true.inv()).magnitude()) < 5.0
+
+
+class FreezesAtTrial(CameraArm):
+    """A good camera whose driver hangs once the correction trial begins (last image, 10 Hz)."""
+
+    def image(self):
+        run = self.session.camera_check
+        if run is not None and run.trial is not None:
+            if not hasattr(self, "held"):
+                self.held = self.picture(self.state)
+            return self.held
+        return self.picture(self.state)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55b: a camera frozen during the correction trial "
+                   "turns 'correct by rotation' into 'move the camera' (placement blamed), the "
+                   "frozen image never named")
+@pytest.mark.parametrize("when", ["auto", "always"])
+def test_a_camera_frozen_during_the_trial_is_named_not_blamed_on_the_placement(when):
+    """Defect 6: the trial takes a frozen camera's frames and blames the placement.
+
+    Input: the exact model 60° off (auto: the motions say "correct by rotation", the trial runs)
+    or with no frame error (always); the camera hangs on its last image, newly stamped, once
+    the trial begins. Happens: "move the camera: in the trial the planner closed 2% of the
+    distance ..." (the arm barely moved: every plan saw the same picture). Should: the check
+    stops (or its verdict says so) naming the frozen image topic; never "move the camera".
+    """
+    arm = FreezesAtTrial((0, 0, 60) if when == "auto" else (0, 0, 0))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(None, None, CheckTrialConfig(when=when))
+    arm.run(run, max_ticks=400000)
+    assert run.error or run.result.trial and "legs" in run.result.trial  # the trial ran
+    text = run.error or run.result.explanation
+    assert run.result is None or run.result.verdict != Verdict.MOVE, text
+    assert arm.session.camera_topic() in text or "frozen" in text, text
