@@ -338,7 +338,9 @@ def test_printed_json_header_and_plot_title_agree(tmp_path, monkeypatch):
     assert saved["headline"] == "CORRECT BY ROTATION"
     assert np.allclose(saved["correction_rpy_deg"], result.correction_rpy_deg)
     assert titles and "correct by rotation" in titles[0]
-    assert f"rotation {result.rotation_angle_deg:.1f}°, yaw {result.yaw_deg:.1f}°" in titles[0]
+    rpy = ", ".join(f"{v:.1f}" for v in result.rotation_rpy_deg)  # not the yaw-only fit
+    assert f"rotation {result.rotation_angle_deg:.1f}°, rpy [{rpy}]°" in titles[0]
+    assert f"(rpy [{rpy}]°)" in header
 
 
 @pytest.mark.parametrize("axis", [0, 1, 2])

@@ -137,9 +137,6 @@ def _six_motion_check(arm):
     return run.result
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: a live check never names the correction "
-                   "the planner runs with: 'placement fine; no correction needed' while it "
-                   "plans 60 deg off")
 def test_a_check_on_a_corrected_planner_says_its_correction_is_wrong():
     """Defect 1: a check on a corrected planner never names the correction in force.
 
@@ -178,9 +175,6 @@ def _goal_run_between_steps():
     raise AssertionError("the goal run never settled between two steps")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: ~/camera_check accepted between two steps of "
-                   "a goal run (phase idle), refused a moment before or after; the goal run "
-                   "resumes after the check")
 def test_a_check_is_refused_between_the_steps_of_a_goal_run():
     """Defect 2: a check called between two steps of a goal run is accepted.
 
@@ -199,9 +193,29 @@ def test_a_check_is_refused_between_the_steps_of_a_goal_run():
                                        None, NO_TRIAL)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: camera-check writes a bag's correction "
-                   "into a --params-file of another base frame (left_fr3_link0 poses, "
-                   "robot.base_frame right_fr3_link0)")
+def camera_check_bag_for_file(tmp_path, monkeypatch, load, bag_frame: str, file_frame: str):
+    """Run ``vjepa-ros camera-check`` on a 12-step bag with poses stamped ``bag_frame``.
+
+    ``--params-file``: the package's planner file with ``robot.base_frame`` ``file_frame`` and
+    ``state_source`` pose; ``load`` replaces ``demo.load_planning_model``. Returns the status.
+    """
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.package_files import config_path
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", load)
+    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1), base_frame=bag_frame)
+    params = yaml.safe_load(config_path("planner.yaml").read_text())
+    node = next(iter(params))
+    params[node]["ros__parameters"]["robot"].update(base_frame=file_frame, state_source="pose")
+    right = tmp_path / "right.yaml"
+    right.write_text(yaml.safe_dump(params))
+    return main(["camera-check", str(bag), "--checkpoint", "demo", "--params-file", str(right),
+                 "--out", str(tmp_path / "out"), "--quiet"])
+
+
 def test_a_bag_of_another_arms_base_frame_is_refused_for_this_planner_file(
         tmp_path, monkeypatch, capsys):
     """Defect 3: a bag of another base frame is checked for this planner file.
@@ -212,34 +226,16 @@ def test_a_bag_of_another_arms_base_frame_is_refused_for_this_planner_file(
     the right arm's file). Should: refused before the model loads (exit status 1 or 2), one
     line naming robot.base_frame and the bag's frame.
     """
-    import vjepa_ros.demo
-    from vjepa_ros.cli import main
-    from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.package_files import config_path
-    from vjepa_ros.recordings.bag_writing import write_bag
-
     def loaded(*args, **kwargs):
         raise AssertionError("the model loaded before the refusal")
 
-    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
-    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1),
-                    base_frame="left_fr3_link0")
-    params = yaml.safe_load(config_path("planner.yaml").read_text())
-    node = next(iter(params))
-    params[node]["ros__parameters"]["robot"].update(base_frame="right_fr3_link0",
-                                                    state_source="pose")
-    right = tmp_path / "right.yaml"
-    right.write_text(yaml.safe_dump(params))
-    status = main(["camera-check", str(bag), "--checkpoint", "demo", "--params-file",
-                   str(right), "--out", str(tmp_path / "out"), "--quiet"])
+    status = camera_check_bag_for_file(tmp_path, monkeypatch, loaded, "left_fr3_link0",
+                                       "right_fr3_link0")
     err = capsys.readouterr().err
     assert status in (1, 2) and "base_frame" in err and "left_fr3_link0" in err, err
     assert not (tmp_path / "out" / "planner_camera_check.yaml").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: tabletop motions with a half turn about x or "
-                   "y (a rotation) are called a mirror 'no rotation corrects', while the full "
-                   "fit explains them within 0 deg")
 @pytest.mark.parametrize("rpy", [(180, 0, 0), (0, 180, 0)])
 def test_tabletop_motions_do_not_call_a_half_turn_a_mirror(rpy):
     """Defect 4: tabletop motions call a half turn about a level axis a mirror.
@@ -260,14 +256,11 @@ def test_tabletop_motions_do_not_call_a_half_turn_a_mirror(rpy):
 
 
 def _named_yaw(explanation: str) -> float:
-    match = re.search(r"\(yaw (-?[\d.]+)°\)", explanation)
+    match = re.search(r"\byaw (-?[\d.]+)°\)", explanation)  # "(roll R°, pitch P°, yaw Y°)"
     assert match, explanation
     return float(match.group(1))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: the correct-by-rotation explanation's "
-                   "'(yaw X)' is the yaw-only fit: -153.4 for rpy [180,0,0], 0.0 for "
-                   "[160,0,30] and [0,170,0]")
 @pytest.mark.parametrize("rpy", [(180, 0, 0), (160, 0, 30), (0, 170, 0)])
 def test_the_yaw_the_explanation_names_is_the_corrections(rpy):
     """Defect 5: the explanation's yaw is the yaw-only fit, not the correction's.
@@ -327,9 +320,6 @@ class FreezesAtTrial(CameraArm):
         return self.picture(self.state)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55b: a camera frozen during the correction trial "
-                   "turns 'correct by rotation' into 'move the camera' (placement blamed), the "
-                   "frozen image never named")
 @pytest.mark.parametrize("when", ["auto", "always"])
 def test_a_camera_frozen_during_the_trial_is_named_not_blamed_on_the_placement(when):
     """Defect 6: the trial takes a frozen camera's frames and blames the placement.

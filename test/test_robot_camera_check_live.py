@@ -405,7 +405,7 @@ def test_a_search_too_weak_for_the_live_check_is_undecided_and_tries_no_correcti
     assert result.explanation.endswith("restart the planner with planner.samples >= 64 and "
                                        "planner.iterations >= 4 and call ~/camera_check again")
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
-    assert result.trial == {"skipped": "no trial: the search is too weak to trust (undecided)"}
+    assert result.trial == {"skipped": "no trial: the verdict is undecided: no rotation to trust"}
     assert len(run.commands) == 13, "no trial moves after the motions"
 
 

@@ -18,7 +18,8 @@ into an answer:
   before and after the correction;
 - a verdict in plain words (:class:`Verdict`, thresholds in :class:`CheckThresholds`); given a
   second, independent search of the same motions, "undecided" when the two disagree too much
-  for any verdict (``camera_check_search``).
+  for any verdict (``camera_check_search``); "undecided" too when motions in the table's plane
+  fit a mirror and a half turn about a level axis alike (``level_turn_words``: only z tells).
 
 **The model's inferred motion** of one executed motion is found through the predictor: the
 planner's own search (CEM/iCEM/MPPI as configured, horizon 1) from the frame before the motion
@@ -83,6 +84,7 @@ from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
 from vjepa_ros.eval.camera_check_rotation import (
     estimate_rotation,
     estimate_yaw,
+    level_turn_words,
     mirrored_fit,
     mirrored_words,
     no_worse_than_identity,
@@ -190,6 +192,16 @@ def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarr
     planar = min(residual["yaw"], mirrors(True)[1])
     spatial = min(residual["full"], mirrors(False)[1])
     return richer_fit_observed(planar, 1, spatial, 3, len(m_b), confidence), mirrors
+
+
+def _rpy_words(rotation: Rotation) -> str:
+    """Return the correction's own angles, ``roll R°, pitch P°, yaw Y°`` (as written).
+
+    The angles ``control.model_frame_rpy_deg`` gets (extrinsic xyz); never the yaw-only fit,
+    which differs from the correction's yaw by up to 180° once the frame is tilted (breaker55b).
+    """
+    roll, pitch, yaw = rotation.as_euler("xyz", degrees=True)
+    return f"roll {roll:.1f}°, pitch {pitch:.1f}°, yaw {yaw:.1f}°"
 
 
 def stale_reasons(unchanged, count: int) -> list[str]:
@@ -307,8 +319,12 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     if moved.sum() >= 2 and (span[2] ** 2 >= MIN_EVIDENCE or not full_fit):
         reflection, mirror_deg = mirrors(not full_fit)
         mirror = mirrored_words(reflection, mirror_deg, residual[choice])
-    reason = move_reason(thresholds, by_axis, scale, scales, residual[choice], choice, mirror,
-                         mirror_deg, by_line, weakest)
+    # in the table's plane a mirror and a half turn about a level axis look alike (breaker55b)
+    level_turn = "" if full_fit else level_turn_words(mirror, mirror_deg, full, residual["full"],
+                                                      span[2] ** 2 >= MIN_EVIDENCE)
+    judged = ("full", "") if level_turn else (choice, mirror)  # judged as the turn's fit
+    reason = move_reason(thresholds, by_axis, scale, scales, residual[judged[0]], judged[0],
+                         judged[1], mirror_deg, by_line, weakest)
     why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
     mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
@@ -316,6 +332,9 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
             explains_nothing(thresholds, by_axis) is None or search_failed(by_axis)):
         verdict = Verdict.UNDECIDED
         explanation = undecided_explanation(spread, *(search_settings or (None, None)), live)
+        choice, chosen, angle = "none", identity, 0.0
+    elif level_turn and why is None:
+        verdict, explanation = Verdict.UNDECIDED, f"undecided: {level_turn}"
         choice, chosen, angle = "none", identity, 0.0
     elif why is not None:
         verdict = Verdict.MOVE
@@ -346,7 +365,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         explanation = (f"correct by rotation: the model predicts motion in a frame rotated "
                        f"{angle:.1f}° (±{noise.along_deg:.1f}° along its axis, "
                        f"±{noise.bound_deg:.1f}° widest, {noise.confidence:.0%}) from the "
-                       f"base frame (yaw {math.degrees(yaw):.1f}°); the "
+                       f"base frame ({_rpy_words(chosen)}); the "
                        f"{choice} rotation explains its motions within {residual[choice]:.1f}° "
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "
                        "file (control.model_frame_rpy_deg), or move the camera nearer the "

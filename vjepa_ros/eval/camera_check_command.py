@@ -267,6 +267,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
         recording = read_recording(args.bag, topics,
                                    copies=copies)  # before torch; the check's copies
+        from vjepa_ros.eval.camera_check_frames import base_frame_problem
+
+        problem = base_frame_problem(node_config.robot, recording.state_frame, args.bag,
+                                     recording.state_topic, args.params_file)
+        if problem:  # another arm's bag: its correction is not this file's (breaker55b)
+            raise ValueError(problem)
         from vjepa_ros.eval.camera_check_bag import STEP_SPAN
         from vjepa_ros.eval.step_choice import covered_ns, window_ns
 
@@ -322,7 +328,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
-        written = write_check(result, out, base, plot=not args.no_plots, extra={
+        written = write_check(result, out, base, plot=not args.no_plots,
+                              camera_topic=recording.image_topic, extra={
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
@@ -339,9 +346,22 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
               f"{args.rate:g} Hz")
         print("\n".join(summary_lines(result)))
+        from vjepa_ros.eval.camera_check_in_force import in_force_words
+
+        held = in_force_words(  # the file's own correction, replaced in the written one
+            node_config.control.model_frame_rpy_deg, result,
+            f"--params-file {args.params_file or 'config/planner.yaml'} gave",
+            "a planner started with that file plans with it: start it with the written file")
+        if held:
+            print(f"note          {held}")
         if args.random_weights:  # the verdict's reasons name no cause: this run's is known
             print("note          random weights (--random-weights): the verdict means nothing")
+        previous = written.pop("previous", None)
         print(f"written       {', '.join(str(p) for p in written.values())}")
+        if previous is not None:  # a correction is never replaced by none unsaid
+            from vjepa_ros.eval.camera_check_keep import kept_words
+
+            print(f"note          {kept_words(previous)}")
         if "params" not in written:  # undecided: the search was too weak to trust
             print(f"              no {PARAMS_FILE}: the verdict is undecided"
                   + (f" (the one an earlier check left in {out} was removed)" if stale else ""))

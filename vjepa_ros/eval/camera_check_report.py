@@ -4,7 +4,9 @@ The parameter file (``planner_camera_check.yaml``) is a complete planner paramet
 base file's parameters (default the package's ``config/planner.yaml``; the live check: the
 node's own) with ``control.model_frame_rpy_deg`` set to the check's correction (0, 0, 0 when
 the verdict is "placement fine" or "move the camera"; not written at all, and an older one in
-the folder removed, when it is "undecided": the search was too weak to trust);
+the folder removed, when it is "undecided": the search was too weak to trust, or tabletop motions
+cannot tell a mirror from a half turn); a verdict with no correction moves an earlier correction
+there aside (``camera_check_keep``);
 ``vjepa-ros camera-check`` also writes
 the checkpoint and the search settings it ran with (``model.*``, ``planner.*``), so the file
 plans with the model the correction belongs to. ``ros2 launch vjepa_ros
@@ -121,8 +123,7 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
 def summary_lines(result: CameraCheckResult) -> list[str]:
     """Return what the check prints: agreement, rotations, residuals, the verdict."""
     r = result
-    rpy = ", ".join(f"{v:.1f}" for v in r.rotation_rpy_deg)
-    correction = ", ".join(f"{v:.1f}" for v in r.correction_rpy_deg)
+    rpy, correction = _degrees(r.rotation_rpy_deg), _degrees(r.correction_rpy_deg)
     return [
         f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
         f"the model infers {r.scale:.0%} of their length"
@@ -133,7 +134,8 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         f"  corrected   {_fmt_agreement(r.sign_agreement_corrected)}",
         f"explained     {_fmt_agreement(r.explained)}   (share of the frame change the model's "
         "best action explains, per axis moved)",
-        f"yaw           {r.yaw_deg:+.1f}° about base z (base -> model frame)",
+        f"yaw only      {r.yaw_deg:+.1f}° about base z (the best turn about z alone, base -> "
+        "model frame; the correction's angles: the correction line)",
         f"rotation      rpy [{rpy}]° ({r.rotation_angle_deg:.1f}° in all; full 3-D fit)",
         f"residual      RMS angle none {r.residual_deg['none']:.1f}°  yaw "
         f"{r.residual_deg['yaw']:.1f}°  full {r.residual_deg['full']:.1f}°",
@@ -143,7 +145,7 @@ def summary_lines(result: CameraCheckResult) -> list[str]:
         _uncertainty_line(r.uncertainty),
         *_search_lines(r.search),
         *_trial_lines(r.trial),
-        ("correction    none: no parameter file written (the search was too weak to trust)"
+        ("correction    none: no parameter file written (undecided: see the verdict)"
          if r.verdict == Verdict.UNDECIDED else
          f"correction    {r.correction}: control.model_frame_rpy_deg [{correction}]"
          + (" (no rotation: the written file leaves the planner uncorrected)"
@@ -195,14 +197,26 @@ def _fitted_to(result: CameraCheckResult) -> str:
             f"{' and '.join(unchecked)} was not checked)")
 
 
-def write_params(result: CameraCheckResult, path: str | Path, base: dict) -> Path:
-    """Write the planner parameter file with the check's correction; return its path."""
+def _degrees(values) -> str:
+    """Return angles [deg] as ``a, b, c`` with one decimal."""
+    return ", ".join(f"{value:.1f}" for value in values)
+
+
+def write_params(result: CameraCheckResult, path: str | Path, base: dict,
+                 camera_topic: str = "") -> Path:
+    """Write the planner parameter file with the check's correction; return its path.
+
+    ``camera_topic``: the camera the correction holds for (a comment line; "" none): the
+    rotation is that camera's, where it stood.
+    """
     path = Path(path).expanduser()
+    camera = (f"# camera: {' '.join(camera_topic.split())} (the correction holds for this camera "
+              "where it stood during the check)\n" if camera_topic else "")
     header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
               f"~/camera_check).\n# verdict: {verdict_line(result)}; estimated rotation "
-              f"{result.rotation_angle_deg:.1f}° (yaw {result.yaw_deg:.1f}°), correction "
-              f"{result.correction}{_fitted_to(result)}.\n"
-              f"# {_uncertainty_line(result.uncertainty)}\n")
+              f"{result.rotation_angle_deg:.1f}° (rpy [{_degrees(result.rotation_rpy_deg)}]°), "
+              f"correction {result.correction}{_fitted_to(result)}.\n"
+              f"# {_uncertainty_line(result.uncertainty)}\n{camera}")
     body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
                                                  result.thresholds),
                           sort_keys=False, default_flow_style=None)
@@ -243,14 +257,19 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
             ax.axvline(0, color="0.85", lw=0.8)
             ax.legend(loc="upper left", fontsize=8)
     title = textwrap.fill(f"Camera check: {verdict_line(result, short=True)}", 90)
-    fig.suptitle(f"{title}\n(rotation {result.rotation_angle_deg:.1f}°, yaw "
-                 f"{result.yaw_deg:.1f}°)", fontsize=10)
+    fig.suptitle(f"{title}\n(rotation {result.rotation_angle_deg:.1f}°, rpy "
+                 f"[{_degrees(result.rotation_rpy_deg)}]°)", fontsize=10)
     return save_plot(fig, path, dpi=100)
 
 
 def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
-                extra: dict | None = None, plot: bool = True) -> dict[str, Path]:
+                extra: dict | None = None, plot: bool = True,
+                camera_topic: str = "") -> dict[str, Path]:
     """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file.
+
+    ``camera_topic``: named in the parameter file's header (:func:`write_params`). A verdict
+    with no correction moves an earlier check's correction there aside first
+    (``camera_check_keep``: the mapping's ``"previous"``).
 
     An "undecided" verdict writes no parameter file and removes one an earlier check left in
     ``out_dir`` (a correction from a search too weak to trust must not be loaded by mistake);
@@ -263,7 +282,13 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
     if result.verdict == Verdict.UNDECIDED:
         (out_dir / PARAMS_FILE).unlink(missing_ok=True)
     else:
-        written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params)
+        from vjepa_ros.eval.camera_check_keep import keep_earlier_correction
+
+        previous = keep_earlier_correction(result, out_dir / PARAMS_FILE)  # not overwritten
+        if previous is not None:
+            written["previous"] = previous
+        written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params,
+                                         camera_topic)
     path = out_dir / REPORT_FILE
     picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
     if picture is not None:

@@ -114,3 +114,27 @@ def mirrored_words(mirror: np.ndarray, mirror_deg: float, rotation_deg: float) -
     else:
         where = "base direction [" + ", ".join(f"{v:.2f}" for v in normal) + "]"
     return f"mirrored along {where}"
+
+
+def level_turn_words(mirror: str, mirror_deg: float, full: Rotation, full_deg: float,
+                     z_seen: bool) -> str:
+    """Say that motions in the table's plane cannot tell a mirror from a half turn ("" they can).
+
+    Within the x-y plane a reflection and a 180° turn about an axis in that plane (a camera
+    upside down) map every motion alike; only motion along z tells them apart (the turn reverses
+    it, the mirror keeps it). ``mirror``: :func:`mirrored_words` of the in-plane reflection,
+    ``mirror_deg`` its RMS angle [deg]; ``full``: the best 3-D rotation, ``full_deg`` its RMS
+    angle [deg]; ``z_seen``: the motions moved along z by at least one motion's worth. The words
+    when the reflection was found (``mirror``) and either no motion moved along z or the
+    reflection does not explain the motions clearly better than that rotation
+    (:data:`MIRROR_SHARE`).
+    """
+    if not mirror or (z_seen and mirror_deg <= MIRROR_SHARE * full_deg):
+        return ""
+    rpy = ", ".join(f"{value:.1f}" for value in full.as_euler("xyz", degrees=True))
+    return (f"the motions lie in the table's plane, where a view {mirror} (a reflection explains "
+            f"them within {mirror_deg:.1f}° RMS) and a view turned "
+            f"{np.degrees(full.magnitude()):.1f}° about a level axis (rotation rpy [{rpy}]°, "
+            f"within {full_deg:.1f}° RMS: a camera upside down) look alike; only motion along z "
+            "tells them apart (the turn reverses it, the mirror keeps it): record motions along "
+            "±z too (the live ~/camera_check makes them) and check again")

@@ -173,8 +173,14 @@ class CameraCheckService:
             written = write_check(run.result, folder,
                                   dataclasses.asdict(node.config),
                                   extra={"source": "~/camera_check", "labels": run.labels,
-                                         KEY: self._identity()})
+                                         KEY: self._identity()},
+                                  camera_topic=run.image_topic)
+            previous = written.pop("previous", None)
             response.message += f"; written: {', '.join(str(p) for p in written.values())}"
+            if previous is not None:  # a correction is never replaced by none unsaid
+                from vjepa_ros.eval.camera_check_keep import kept_words
+
+                response.message += f"; {kept_words(previous)}"
             if "params" not in written:  # undecided: no correction to load
                 response.message += (f"; no {PARAMS_FILE}: the verdict is undecided"
                                      + (" (the one an earlier check left was removed)"

@@ -333,6 +333,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_times = times_of(state_topic)
         check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes,
                           other)
+        state_frame = next((frame.lstrip("/") for frame, _ in state_msgs if frame), "")
         poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
         bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))
         if len(bad):
@@ -352,6 +353,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         ee = joints_to_ee(path, state_topic, series, state_msgs, kinematics,
                           config.joint_prefix, types,
                           topics_of_arm(config.joint_prefix, joint_topics, collected))
+        state_frame = f"{joints.prefix}link0" if joints.prefix is not None else ""
         if series.unread:
             notes.append(unread_note(state_topic, series.unread))
         elif len(series.arm) and arm_unread(series.arm).all():
@@ -396,6 +398,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=[] if config.no_gripper else joint_topics, damage=list(damage),
         copies=copies,
-        gripper_fix=gripper_fix,
+        gripper_fix=gripper_fix, state_frame=state_frame,
     )
 

@@ -60,6 +60,10 @@ class Recording:
     gripper_searched: list[str] = dataclasses.field(default_factory=list)  # JointState topics
     # with no gripper state found: what to give for it (bag_gripper.gripper_closedness), else ""
     gripper_fix: str = ""
+    # the frame the states are in: the poses' header.frame_id ('/' stripped), or for joint
+    # states the arm's <prefix>link0 (forward kinematics); "": not known (empty frame_id, no
+    # states)
+    state_frame: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)

@@ -172,8 +172,10 @@ class CameraCheckRun:
         a stamp. Sets :attr:`error` when a move or a frame does not come in time (``done``: the
         session's :meth:`fail` that ends it).
         """
-        if self.trial_running:
-            target = self.trial.advance(now, measured, stopped, frame, state_at, max_state_age_s)
+        if self.trial_running:  # its frames are watched as the motions' (a frozen camera)
+            self._watch(frame, state_at, measured)
+            target = self.trial.advance(now, measured, stopped, frame, state_at, max_state_age_s,
+                                        self._repeats, STALE_WAIT_S)
             if self.trial.error:
                 self._stop(self.trial.error, now)
             return target

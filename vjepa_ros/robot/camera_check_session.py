@@ -43,7 +43,8 @@ class CameraCheckSession:
         correction trial (``camera_check_trial``) plans toward the start's frame uncorrected and
         corrected, and its progress decides the verdict (``eval.camera_check_trial``).
         Raises RuntimeError (one line naming ``~/camera_check``) unless commanding is enabled,
-        no goal motion or plan is in progress and the inputs are fresh; ValueError (one line
+        no goal run is in progress (:meth:`_goal_run_words`: between two steps too) and the
+        inputs are fresh; ValueError (one line
         naming it too) unless every motion of ``config.distance_m`` passes the safety filter
         unchanged from this start (``camera_check_motions.check_motions``) and the settings fit
         the safety limits (``camera_check_limits.settings_problem``: a motion plus
@@ -58,9 +59,10 @@ class CameraCheckSession:
                                    "(the check moves the arm a few cm along each axis)")
             if self.camera_check is not None:
                 raise RuntimeError(refuse + "a check is already running")
-            if self._phase is Phase.MOVING or (self.planning and self.goals is not None):
-                raise RuntimeError(refuse + f"the arm is {self._phase.value} toward a goal; "
-                                   "call ~/clear_goals and wait until it stands still")
+            run = self._goal_run_words()
+            if run:  # between two steps too: the run would go on by itself after the check
+                raise RuntimeError(refuse + f"{run}; call ~/clear_goals (or ~/enable false) "
+                                   "and wait until it stands still")
             if self._phase is Phase.PLANNING or self.planning:
                 raise RuntimeError(refuse + "the planning worker is still busy (a plan or an "
                                    "estimate in progress); call ~/camera_check again in a moment")
@@ -90,6 +92,29 @@ class CameraCheckSession:
             self.log("info", f"camera check started: {len(motions)} motions of "
                      f"{self.camera_check.config.distance_m * 100:g} cm")
             return self.camera_check
+
+    def _goal_run_words(self) -> str:
+        """Say how a goal run is in progress ("" none): a check now would interrupt it (locked).
+
+        A run is in progress while commanding is enabled toward goals not all done, whatever the
+        phase of its step: moving, planning, settling between two steps (idle), held on its way
+        (its inputs back, it goes on by itself), or not set off yet (the next plan sets off). A
+        goal motion of a run just ended (the arm still moving) counts as well (breaker55b: a
+        check accepted between two steps moved the arm from mid-way, and the run set off toward
+        the goal again once it had ended).
+        """
+        running = self.goals is not None and not self.goals.finished
+        if self._phase is Phase.MOVING:
+            return "the arm is moving toward a goal"
+        if not running:
+            return ""
+        if self._phase is Phase.PLANNING or self.planning:
+            return "the arm is planning its next step toward a goal"
+        if self._phase is Phase.HOLDING:
+            return "the arm is held on its way toward a goal"
+        if self.goals.index == 0 and self.goals.steps_done == 0:
+            return "commanding is enabled toward a goal: the next plan sets the arm off toward it"
+        return "the arm is between two steps toward a goal"
 
     def _check_start(self):
         """Return where the check starts and ends [7]: the set-point in force (locked).
@@ -312,6 +337,14 @@ class CameraCheckSession:
             run.fail(error, self.clock())
             self.log("error", error)
         else:
+            from vjepa_ros.eval.camera_check_in_force import in_force_words
+
+            held = in_force_words(  # a planner started with an earlier correction (breaker55b)
+                self.model_frame.rpy_deg, result, "this planner runs with",
+                "it plans with the rotation in force until restarted: restart it with the "
+                "written planner_camera_check.yaml (camera_check.output_dir)")
+            if held:
+                result.explanation += f"; {held}"
             run.finish(result, self.clock())
             self.log("info", result.explanation)
 
@@ -319,7 +352,8 @@ class CameraCheckSession:
         """Locked: begin the correction trial when its settings ask for one; True if begun.
 
         ``when`` auto: only after a verdict other than "placement fine". Never after
-        "undecided": the search is too weak to trust the rotation it would try (nor its plans);
+        "undecided": the search is too weak to trust the rotation it would try (nor its plans),
+        or the motions cannot tell a mirror from a half turn;
         nor after a mirrored view (``result.mirror``): no rotation corrects it, and a trial
         could pick one that helps on some poses. The verdict stays, its ``trial`` says so.
         Without room for a trial's starting pose the result keeps the motions' verdict and says
@@ -329,7 +363,7 @@ class CameraCheckSession:
 
         config = run.trial_config
         if result.verdict == Verdict.UNDECIDED or result.mirror:
-            why = ("the search is too weak to trust (undecided)" if not result.mirror else
+            why = ("the verdict is undecided: no rotation to trust" if not result.mirror else
                    f"the view is {result.mirror}: no rotation corrects it")
             if config is not None and config.when != "never":
                 result.trial = {"skipped": f"no trial: {why}"}
@@ -350,7 +384,7 @@ class CameraCheckSession:
         run.trial = CorrectionTrial(
             run.start, SubGoal(run.befores[0], 0, "camera check start"), starts, result,
             make_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
-            run.config.timeout_s, run.arrival_tolerance_m)
+            run.config.timeout_s, run.arrival_tolerance_m, run.image_topic)
         self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "
                  f"{result.candidate} rotation {result.rotation_angle_deg:.1f}°); trying the "
                  f"planner uncorrected and corrected from {len(starts)} poses "

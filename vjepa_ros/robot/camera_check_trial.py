@@ -13,7 +13,13 @@ distance closed decides (``eval.camera_check_trial.trial_verdict``).
 Every target goes through the session's safety filter and set-point stream (``mpc``), and the
 trial's plans are held within ``max_distance_m`` of the check's start (a leash: a model that plans
 the wrong way cannot walk the arm off). A move that does not arrive within the check's
-``timeout_s``, no fresh frame, a disable or a hold ends the check as for its motions.
+``timeout_s``, no fresh frame, a disable or a hold ends the check as for its motions. A frame to
+record that is the same picture as one first seen with the arm at least ``min_motion_m`` away
+(``CameraCheckRun``'s rule for its motions, fix53c/fix53k: a camera that froze as the trial began,
+re-publishing its last image with fresh stamps) is waited past for ``STALE_WAIT_S``; then the
+trial moves the arm back to the check's start and stops the check naming the image topic: its
+plans would all start from one picture, and the progress they made would blame the placement
+(breaker55b).
 
 :class:`CorrectionTrial` is the state machine; the stream timer advances it (``advance``), the
 planning worker computes its plans (``pending`` → ``deliver``).
@@ -187,11 +193,14 @@ class CorrectionTrial:
             its own (``eval.camera_check_trial.trial_verdict``).
         planner: the trial's own planner (the session's keeps its state), used by the worker.
         config, settle_s, timeout_s, arrival_tolerance_m: the trial's and the check's settings.
+        image_topic: the camera topic, named when its frames stop changing.
     """
 
     def __init__(self, start, plan_goal, starts, motions_result, planner,
                  config: CheckTrialConfig, settle_s: float, timeout_s: float,
-                 arrival_tolerance_m: float):
+                 arrival_tolerance_m: float, image_topic: str = "the camera topic"):
+        self.image_topic = image_topic
+        self.abandon = ""  # the refusal to stop with once the arm is back at the start
         self.start = np.asarray(start, dtype=np.float64).reshape(7)
         self.plan_goal, self.planner = plan_goal, planner
         self.motions_result = motions_result
@@ -234,13 +243,18 @@ class CorrectionTrial:
         self.goal, self.commanded_at, self.arrived_at = target.copy(), now, None
 
     def advance(self, now: float, measured: np.ndarray, stopped: bool, frame: Stamped | None,
-                state_at: Callable[[float], Stamped | None], max_state_age_s: float
-                ) -> np.ndarray | None:
+                state_at: Callable[[float], Stamped | None], max_state_age_s: float,
+                repeats: Callable[[Stamped, np.ndarray], bool] | None = None,
+                stale_wait_s: float = 0.0) -> np.ndarray | None:
         """Step the trial at ``now`` [s]; return a target [7] to command now, or None.
 
         As ``CameraCheckRun.advance``; the targets here may be shortened by the safety filter
         (a move farther than ``safety.max_step_m`` goes in hops: re-commanded until it arrives).
-        Sets :attr:`error` when a move or a frame does not come in time.
+        ``repeats(frame, where [3])``: whether a frame repeats an image first seen with the arm
+        elsewhere (``CameraCheckRun._repeats``); such a frame is waited past for
+        ``stale_wait_s`` [s] more, then the arm goes back to the start and the trial stops
+        (:attr:`error`, the stale-frame refusal). Sets :attr:`error` when a move or a frame does
+        not come in time.
         """
         if self.finished or self.error or self.pending is not None:
             return None
@@ -272,7 +286,10 @@ class CorrectionTrial:
                 return self.goal.copy()  # shortened by the filter: the next hop
             return None
         if self.stage == "return":
-            self.finished = True
+            if self.abandon:  # back at the start: stop with the stale-frame refusal
+                self.error = self.abandon
+            else:
+                self.finished = True
             return None
         if frame is None or frame.stamp < self.arrived_at + self.settle_s:
             if now - self.arrived_at > self.settle_s + self.timeout_s:
@@ -282,8 +299,25 @@ class CorrectionTrial:
         state = state_at(frame.stamp)
         if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
             return None
-        self._record(frame, np.array(state.value, dtype=np.float64))
+        measured_at = np.array(state.value, dtype=np.float64)
+        if repeats is not None and repeats(frame, measured_at[:3]):
+            if now - self.arrived_at < self.settle_s + stale_wait_s:
+                return None  # an image taken elsewhere: wait for a new one
+            self._abandon()
+            return None
+        self._record(frame, measured_at)
         return None
+
+    def _abandon(self) -> None:
+        """Go back to the start, then stop naming the image topic (a stale frame to record)."""
+        from vjepa_ros.eval.camera_check_unchanged import stale_refusal  # scipy: not at import
+
+        self.abandon = "camera check stopped: " + stale_refusal(
+            self.image_topic, f"the correction trial's move ({self.describe_stage()})",
+            live=True, stopped="; the check stopped during its correction trial (its plans "
+            "would all start from that picture, and their progress would blame the placement) "
+            "and moved the arm back to its start").removeprefix("camera check: ")
+        self.stage, self.goal, self.pending, self.planned = "return", None, None, None
 
     def _record(self, frame: Stamped, state: np.ndarray) -> None:
         """Record a settled frame at a trial's start or after a step: plan on, or end the trial."""

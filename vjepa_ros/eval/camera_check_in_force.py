@@ -1,0 +1,60 @@
+"""The correction a planner runs with, against the one its camera check writes.
+
+A planner started with an earlier check's file (``control.model_frame_rpy_deg`` [0, 0, 60]) keeps
+planning with that rotation until it is restarted: its parameters are fixed at start-up. The
+check itself infers the model's motions uncorrected (the absolute rotation of the model's frame),
+so its verdict and written file say nothing about the rotation in force: a camera put back since
+gave "placement fine ...; no correction needed" and a file with [0, 0, 0], while the planner
+answering went on planning 60° off (breaker55b). :func:`in_force_words` names the rotation in
+force, how far it is from the written one and whether a restart with the written file is needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation
+
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
+
+PARAMETER = "control.model_frame_rpy_deg"
+
+
+def _rotation(rpy_deg) -> Rotation:
+    return Rotation.from_euler("xyz", [float(value) for value in rpy_deg], degrees=True)
+
+
+def _angles(rpy_deg) -> str:
+    return "[" + ", ".join(f"{float(value):.1f}" for value in rpy_deg) + "]"
+
+
+def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
+                   restart: str) -> str:
+    """Say how the rotation in force compares with the check's ("" when none is in force).
+
+    Args:
+        in_force_rpy_deg: [3] the ``control.model_frame_rpy_deg`` in force [deg].
+        result: the check's result (its verdict and ``correction_rpy_deg``, the written one).
+        who: who holds it, with its verb ("this planner runs with", "--params-file FILE
+            gave").
+        restart: what to do to load the written file ("restart it with the written file").
+    Returns:
+        "" when no rotation is in force; else one clause naming the rotation in force, its angle
+        and, unless the written one is within ``fine_deg`` of it (nothing to change), the
+        angle between them and ``restart``. An "undecided" verdict writes no file: the clause
+        says the rotation stays in force, untested.
+    """
+    in_force = _rotation(in_force_rpy_deg)
+    angle = float(np.degrees(in_force.magnitude()))
+    if angle < 1e-9:
+        return ""
+    held = f"{who} {PARAMETER} {_angles(in_force_rpy_deg)} ({angle:.1f}° in all)"
+    if result.verdict == Verdict.UNDECIDED:
+        return f"{held}; it stays in force (no file written to replace it)"
+    written = _rotation(result.correction_rpy_deg)
+    apart = float(np.degrees((written * in_force.inv()).magnitude()))
+    fine = float(result.thresholds.get("fine_deg", 0.0))
+    now = (f"the written file has {_angles(result.correction_rpy_deg)}"
+           if result.correction != "none" else "the written file has no correction")
+    if apart <= fine:
+        return f"{held}, within {apart:.1f}° of this check's: nothing to change"
+    return f"{held}, {apart:.1f}° from this check's: {now}; {restart}"

@@ -1,0 +1,60 @@
+"""A check with no correction never replaces an earlier check's correction without a word.
+
+``planner_camera_check.yaml`` of a "move the camera" or "placement fine" verdict sets
+``control.model_frame_rpy_deg`` [0, 0, 0]; written over an earlier check's correction in the same
+folder (the node's ``camera_check.output_dir``, a reused ``--out``) it silently threw away the
+rotation a user may have been planning with (breaker55b). :func:`keep_earlier_correction` moves
+that earlier file aside, to :data:`PREVIOUS_FILE`, before the new one is written, and
+:func:`kept_words` says so, naming its rotation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from vjepa_ros.eval.camera_check_result import CameraCheckResult
+
+PREVIOUS_FILE = "planner_camera_check.previous.yaml"
+
+
+def written_rotation(path: Path) -> list[float] | None:
+    """Return the ``control.model_frame_rpy_deg`` [3] a written parameter file sets (None: none).
+
+    Any node section of the file counts (the check writes ``/**``); unreadable: None.
+    """
+    try:
+        params = yaml.safe_load(Path(path).read_text())
+        for section in params.values():
+            rpy = section["ros__parameters"]["control"]["model_frame_rpy_deg"]
+            return [float(value) for value in rpy]
+    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+        return None
+    return None
+
+
+def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Path | None:
+    """Move an earlier correction at ``params_path`` aside when ``result`` writes none.
+
+    ``result.correction`` "none" (the written file sets [0, 0, 0]) and the file there sets a
+    rotation: it is renamed to :data:`PREVIOUS_FILE` beside it (replacing an older one) and its
+    new path returned; else None (nothing moved).
+    """
+    params_path = Path(params_path)
+    if result.correction != "none" or not params_path.is_file():
+        return None
+    rpy = written_rotation(params_path)
+    if rpy is None or not any(abs(value) > 1e-9 for value in rpy):
+        return None
+    previous = params_path.with_name(PREVIOUS_FILE)
+    params_path.replace(previous)
+    return previous
+
+
+def kept_words(previous: Path) -> str:
+    """Say that an earlier correction was kept at ``previous`` (its rotation) and what is new."""
+    rpy = written_rotation(previous) or []
+    angles = ", ".join(f"{value:.1f}" for value in rpy)
+    return (f"the earlier check's correction (control.model_frame_rpy_deg [{angles}]) was kept as "
+            f"{previous}; the new file has no correction")
