@@ -52,9 +52,6 @@ def model():
 
 
 # -- 1: a cancel by another client ----------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="breaker55g: a goal canceled by another client (an "
-                   "operator's cancel, ros2_controllers preempting for another node) is resent "
-                   "at once")
 def test_a_goal_canceled_by_another_client_is_not_sent_again(model):
     """A cancel that is not ours is someone stopping the hand: warned, never fought.
 
@@ -86,9 +83,6 @@ def test_a_goal_canceled_by_another_client_is_not_sent_again(model):
 
 # -- 2: a hand homed narrower than robot.gripper_max_width, opened --------------------------------
 @pytest.mark.parametrize("homed", [0.0795, 0.0792])
-@pytest.mark.xfail(strict=True, reason="breaker55g: an open on a hand homed narrower than "
-                   "robot.gripper_max_width is aborted out of range while fully open: warned, "
-                   "resent forever, /diagnostics WARN")
 def test_an_open_of_a_hand_homed_narrower_at_its_full_opening_is_no_failure(homed):
     """An open that finds the fingers at the hand's full opening got there: no failure.
 
@@ -113,8 +107,6 @@ def test_an_open_of_a_hand_homed_narrower_at_its_full_opening_is_no_failure(home
     assert goals.problem() == "", goals.problem()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55g: the session resends an open to a hand homed "
-                   "narrower (fully open) once per timeout for good")
 def test_the_session_does_not_resend_an_open_to_a_hand_at_its_full_opening(model):
     """The same hand under the session: one open goal, not a resend loop.
 
@@ -133,8 +125,6 @@ def test_the_session_does_not_resend_an_open_to_a_hand_at_its_full_opening(model
 # -- 3: the same closedness, a few hundredths apart -----------------------------------------------
 @pytest.mark.parametrize("hand", [StuckHand(), FrankaHand(reject=True)],
                          ids=["hand_in_error", "server_rejecting"])
-@pytest.mark.xfail(strict=True, reason="breaker55g: failed/rejected resends compare closedness by "
-                   "float equality: a planned close (1.00, 0.97, 0.99) is warned at every resend")
 def test_a_failing_planned_close_is_warned_once(hand):
     """Resends of one planned close, a few hundredths apart, are one failure: one warning.
 
@@ -158,8 +148,6 @@ def test_a_failing_planned_close_is_warned_once(hand):
 
 
 # -- 4: a wide object -----------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="breaker55g: a grasp on a 78.5 mm object (fingers moved "
-                   "1.5 mm) reads as 'never closed, nothing is held', warned and resent")
 def test_a_grasp_on_an_object_almost_as_wide_as_the_hand_is_a_hold():
     """Fingers that moved from 80 to 78.5 mm and stopped closed on something: a hold.
 

@@ -165,7 +165,8 @@ def status(kind, detail="why", enabled="True"):
     return {"enabled": enabled, "refusal_kind": kind, "refusal": detail}
 
 
-@pytest.mark.parametrize("kind", ["safety", "no_goal", "planner_error", "internal_error"])
+@pytest.mark.parametrize("kind", ["safety", "no_goal", "planner_error", "internal_error",
+                                  "twin_planner"])
 def test_a_hold_in_the_planners_status_ends_the_episode_at_once_saying_what_to_do(kind):
     arm = Arm()
     f = follower(arm)

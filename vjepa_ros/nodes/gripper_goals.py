@@ -8,25 +8,31 @@ width 2 · position when opening and grasps with that force when closing).
 
 A goal that cannot go out, or whose answer does not come, is never dropped without a word: a
 rejection, or an abort or cancel not superseded by a newer goal of ours (ros2_controllers'
-gripper_action_controller cancels the active goal when the next arrives), is one warning; no
-server at the name (the gripper driver not running, or a wrong name: ``/franka_gripper/...`` for
-an FR3's ``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. once Ctrl-C shut
-the context down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning
-per outage and one line at its end. A close that stopped on an object (ABORTED by
-franka_gripper, its result's position, one finger [m], above the goal's) is a grasp, not a
-failure (``awaited_goals.held_width``), unless the fingers stayed at the hand's full opening
-(they never closed: a failure); a goal ended SUCCEEDED but stalled away from its goal
+gripper_action_controller cancels the active goal when the next arrives), is one warning; no server
+at the name (the gripper driver not running, or a wrong name: ``/franka_gripper/...`` for an FR3's
+``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. once Ctrl-C shut the context
+down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning per outage and
+one line at its end. A close that stopped on an object (ABORTED by franka_gripper, its result's
+position, one finger [m], above the goal's) is a grasp, not a failure
+(``awaited_goals.held_width``), unless the fingers stayed at the hand's full opening (they never
+closed: a failure, unless the finger measured when it was sent was wider: they closed onto an
+object almost as wide as the hand); an open that finds the fingers at the hand's full opening got
+there, whatever its status (a hand homed a little narrower than ``robot.gripper_max_width``:
+franka_gripper aborts it as out of range); a goal ended SUCCEEDED but stalled away from its goal
 (ros2_controllers' ``allow_stalling``) and holding nothing is a failure too
-(``awaited_goals.stopped_words``). A failed goal is sent again (its Delivery "failed"). A
-server whose results are the width between the fingers
-(a ROS 1-style one: above the hand's half width, or twice the measured finger; a failed close
-read in franka_ros2's units would be a hold) is said once and read so from then on
+(``awaited_goals.stopped_words``). A failed goal is sent again (its Delivery "failed"), but not a
+goal canceled by another client (an operator's cancel, or the controller preempting it for another
+node's goal: warned, the hand left where they stopped it) nor an open aborted with the fingers
+unmoved short of the full opening (out of range: the warning names ``robot.gripper_max_width``; a
+resend cannot open the hand). A server whose results are the width between the fingers (a ROS
+1-style one: above the hand's half width, or twice the measured finger; a failed close read in
+franka_ros2's units would be a hold) is said once and read so from then on
 (``awaited_goals.full_width_result``). :meth:`GripperGoals.send` returns the goal's
-:class:`Delivery`: the session sends the same closedness again when it did not reach the hand
-(not sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
-:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those
-rules, and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is
-the action-client plumbing.
+:class:`Delivery`: the session sends the same closedness again when it did not reach the hand (not
+sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
+:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those rules,
+and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is the
+action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
 the arm: the Float64 topic is still published and the arm's commands go on.
 """
@@ -43,9 +49,12 @@ from vjepa_ros.robot.awaited_goals import (
     AwaitedGoals,
     full_width_result,
     held_width,
+    out_of_range_words,
+    reached_goal,
     result_position,
     stopped_words,
 )
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.start_forms import restart_planner_with
 
@@ -60,11 +69,14 @@ class Delivery:
     "rejected" (or its request failed), "lost" (the server went while it was awaited, or it
     went unanswered past ``control.gripper_result_timeout_s``), "failed" (a result came: the
     hand did not get there, ``AwaitedGoals.finished``'s failure), "ended" (a result came
-    otherwise), "canceled" (by us). Its state is set on the executor's thread.
+    otherwise, or canceled by another client: warned, not sent again), "canceled" (by us).
+    Its state is set on the executor's thread.
     """
 
-    def __init__(self, goals: GripperGoals, number: int, closedness: float):
+    def __init__(self, goals: GripperGoals, number: int, closedness: float,
+                 start: float | None = None):
         self.goals, self.number, self.closedness = goals, number, closedness
+        self.start = start  # [m] one finger measured when it was sent (None: not measured)
         self.state = "sent"
 
     def needs_resend(self) -> bool:
@@ -94,20 +106,24 @@ class GripperGoals:
     then its result, may take before :meth:`overdue` says so (0: never); ``clock``: steady
     seconds; ``measured``: the hand's measured closedness now (None: not measured), to tell a
     server that reports the full width between the fingers (``full_width``, said once).
-    ``answers``: the goals awaited (``AwaitedGoals``).
+    ``measured`` also gives the finger where each goal started (a close that moved onto an
+    object almost as wide as the hand holds it). ``deadband``: ``control.gripper_deadband``
+    (closednesses within it are one command, warned once when failing). ``answers``: the goals
+    awaited (``AwaitedGoals``).
     """
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
                  warn: Callable[[str], None], info: Callable[[str], None],
                  result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
                  debug: Callable[[str], None] | None = None,
-                 measured: Callable[[], float | None] | None = None):
+                 measured: Callable[[], float | None] | None = None,
+                 deadband: float = ControlConfig.gripper_deadband):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
         self.measured = measured
         self.full_width = False  # its results are the width between the fingers (said once)
-        self.answers = AwaitedGoals(name, result_timeout_s)
+        self.answers = AwaitedGoals(name, result_timeout_s, deadband)
         self.latest: Delivery | None = None  # the newest goal's delivery
         self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
         self.on_the_way: set[int] = set()  # goals sent whose acceptance was not taken yet
@@ -128,7 +144,7 @@ class GripperGoals:
         goal = self.goal_type()
         goal.command.position = finger_position(closedness, self.max_width)
         goal.command.max_effort = self.max_effort
-        number = self.answers.sending()
+        number, start = self.answers.sending(), self._finger()  # where the fingers start
         try:
             future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
                 else None
@@ -140,7 +156,7 @@ class GripperGoals:
         if future is None:
             self._say("warning", self.answers.not_sent(number, why))
             return False
-        delivery = self.latest = Delivery(self, number, closedness)
+        delivery = self.latest = Delivery(self, number, closedness, start)
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
         self.on_the_way.add(number)
@@ -236,18 +252,21 @@ class GripperGoals:
             delivery.state = "ended"
         result, goal = getattr(response, "result", None), finger_position(closedness,
                                                                          self.max_width)
-        held = held_width(status, goal, result, self.full_width, self.max_width)
+        start = delivery.start
+        held = held_width(status, goal, result, self.full_width, self.max_width, start)
         position = result_position(result)
         if not self.full_width and position is not None and (
                 position > self.max_width / 2 or held is not None) and \
                 full_width_result(position, self._finger(), self.max_width):
             self.full_width = True  # a ROS 1-style server: a failed close read as a hold
             self._say("warning", self._full_width_line(position))
-            held = held_width(status, goal, result, True, self.max_width)
-        stopped = stopped_words(status, goal, result, self.max_width, self.full_width)
-        said = self.answers.finished(number, closedness, sent_at, self.clock(), status,
-                                     request_failed=response is None, held=held,
-                                     stopped=stopped)
+            held = held_width(status, goal, result, True, self.max_width, start)
+        width, wide = self.max_width, self.full_width
+        said = self.answers.finished(
+            number, closedness, sent_at, self.clock(), status, request_failed=response is None,
+            held=held, stopped=stopped_words(status, goal, result, width, wide, start),
+            reached=reached_goal(goal, result, width, wide),
+            advice=out_of_range_words(status, goal, result, width, wide, start))
         if response is not None and self.answers.last_failure == number and \
                 delivery.state == "ended":
             delivery.state = "failed"  # sent again (Delivery.needs_resend)

@@ -8,7 +8,8 @@ name, ``/arm1/vjepa_planner: mpc``: the session's refusal, the inputs, the
 gripper state topic and the process's device and threads as values). Every state in which the
 node refuses or withholds commanding raises the level, with a key naming why, and back to OK
 when it ends: the session's refusals (``refusal``), a twin planner and a ``robot.base_frame``
-naming another arm's link0 (``~/enable`` refused: ERROR, in ``refusal``), silent inputs
+naming another arm's link0 (``~/enable`` refused: ERROR, in ``refusal``, both lines when both,
+their kind in ``refusal_kind`` unless the session's own refusal is an ERROR too), silent inputs
 (``inputs``), another command publisher while enabled (``other_command_publishers``), and, while
 enabled, the hand's commands withheld (``withheld``: WARN): no recent finger joint state under
 ``goals.gripper`` planned, gripper goals that do not reach the hand (``GripperGoals.problem``).
@@ -29,6 +30,9 @@ from vjepa_ros.robot.refusal import RefusalKind
 
 class PlannerDiagnostics:
     """Diagnostics and graph checks of the planner node (module docstring)."""
+
+    twin_problem = ""  # another planner of this name or on its topic (_check_other_publishers)
+    base_frame_problem = ""  # robot.base_frame is not the learned arm's link0 (planner_inputs)
 
     def _check_other_publishers(self) -> None:
         """Find the other publishers of arm commands, twins of this node's full name included.
@@ -94,15 +98,22 @@ class PlannerDiagnostics:
         withheld = self._withheld(snapshot) if self.session.enabled else []
         values["withheld"] = "; ".join(withheld)
         commanding_fights = self.other_publishers and self.session.enabled
-        refused = self.twin_problem or self.base_frame_problem  # ~/enable's refusals (node's)
+        node_refusals = [(kind, line) for kind, line in (
+            (RefusalKind.TWIN_PLANNER, self.twin_problem),
+            (RefusalKind.BASE_FRAME, self.base_frame_problem)) if line]  # ~/enable's refusals
+        refused = "; ".join(line for _, line in node_refusals)
         level = max(status["level"], 2 if refused else 1 if commanding_fights or inputs or
                     withheld else 0)
-        if refused:  # the session's own kind first (what tools act on), as its words
-            values["refusal"] = "; ".join(v for v in (values.get("refusal"), refused) if v)
-            values["refusal_kind"] = values.get("refusal_kind") or str(
-                RefusalKind.TWIN_PLANNER if self.twin_problem else RefusalKind.BASE_FRAME)
-        message = refused or silent_inputs_message(inputs, snapshot.blocking) or \
-            status["message"]
+        # the kind and words of what sets the level (ERROR) first: the session's own, or ours
+        session_first = bool(status["level"] >= 2 and values.get("refusal_kind"))
+        if refused:
+            lines = (values.get("refusal"), refused) if session_first else \
+                (refused, values.get("refusal"))
+            values["refusal"] = "; ".join(v for v in lines if v)
+            values["refusal_kind"] = values["refusal_kind"] if session_first else \
+                str(node_refusals[0][0])
+        message = (f"{status['message']}; {refused}" if session_first else refused) if refused \
+            else silent_inputs_message(inputs, snapshot.blocking) or status["message"]
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(

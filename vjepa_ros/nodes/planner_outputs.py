@@ -47,7 +47,8 @@ class PlannerOutputs:
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s,
-                             debug=self.get_logger().debug, measured=self._measured_closedness)
+                             debug=self.get_logger().debug, measured=self._measured_closedness,
+                             deadband=control.gripper_deadband)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(poll_period(control.gripper_result_timeout_s), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))

@@ -64,6 +64,10 @@ HOLD_ADVICE = {
                   "(config/planner.yaml) or use a faster planner setting",
     "planner_error": "see the planner's log",
     "internal_error": "see the planner's log",
+    # /diagnostics shows it over the session's own WARN kind (safety, no_goal): ERROR
+    "twin_planner": "another planner commands the same arm (its /diagnostics refusal names it): "
+                    "stop it (ros2 node list) and run again, with nothing else on this "
+                    "ROS_DOMAIN_ID",
 }
 
 

@@ -19,16 +19,26 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
   an object, not a failure: said once at info ("holding an object N mm wide"), then at debug
   level; but fingers left at the hand's full opening (within :data:`OPEN_MARGIN_M`) hold
   nothing (the grasp failed before they moved: franka_gripper's hand in error, fingers blocked
-  open). An opening goal that stopped short reads below its goal: a failure as any abort, also
-  when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``: the words
+  open), unless the finger measured when the goal was sent was wider by :data:`MOVED_MARGIN_M`
+  (they closed onto an object almost as wide as the hand). An open whose fingers are at the full
+  opening got there, whatever its status (:func:`reached_goal`: a hand homed narrower than
+  ``robot.gripper_max_width``, its open aborted as out of range); one aborted with the fingers
+  unmoved short of it is out of range too (:func:`out_of_range_words`): warned naming
+  ``robot.gripper_max_width``, never sent again (a resend cannot open the hand). An opening
+  goal that stopped short reads below its goal: a failure as any abort, also when
+  ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``: the words
   ``stopped`` of :meth:`AwaitedGoals.finished`).
-- A failure of the closedness that failed last, no goal ended well since (the session sends a
-  failed goal again), is counted in ``failed`` and said at debug level, not warned again; the
-  first goal of that closedness that ends well says how many failed before it (info).
-- A rejection of the closedness rejected last, no goal accepted since (the session sends a goal
-  that never reached the hand again), is counted in ``failed``, not said again.
+- A failure of the closedness that failed last (within ``deadband``: a planned close drifts
+  from resend to resend), no goal ended well since (the session sends a failed goal again), is
+  counted in ``failed`` and said at debug level, not warned again; the first goal of that
+  closedness that ends well says how many failed before it (info).
+- A rejection of the closedness rejected last (within ``deadband``), no goal accepted since
+  (the session sends a goal that never reached the hand again), is counted in ``failed``, not
+  said again.
 - A cancel of ours (:meth:`AwaitedGoals.cancelling`: ``~/enable`` false, shutdown) is no
-  failure.
+  failure; a cancel by another client (an operator stopping the hand, gripper_action_controller
+  preempting ours for another node's goal) is warned, naming the server, and not sent again: the
+  planner does not fight it for the hand.
 - An abort or cancel is a failure unless a newer goal went out and was not rejected (superseded):
   the newest accepted, any sent after it still unjudged, or one dropped unaccepted as overdue and
   not rejected since (a goal rejected after it was dropped supersedes nothing). Those are kept
@@ -63,6 +73,9 @@ READING_MIN_M = 2e-3
 # that did not close at all: no object is that wide (a hand homed a little narrower than
 # robot.gripper_max_width still reads open)
 OPEN_MARGIN_M = 1e-3
+# [m] of one finger: a result this much closer than the finger measured when the goal was sent is
+# fingers that moved (onto an object almost as wide as the hand; a Franka finger reads to ~0.1 mm)
+MOVED_MARGIN_M = 5e-4
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
@@ -72,11 +85,13 @@ class AwaitedGoals:
 
     ``result_timeout_s`` [s]: how long a goal's acceptance, then its result, may take (0: goals
     are not timed, nothing is kept). Times ``now`` / ``sent_at`` [s] are the caller's steady
-    clock. Goals are numbered from 1 in the order sent.
+    clock. Goals are numbered from 1 in the order sent. ``deadband`` (closedness, 0..1,
+    ``control.gripper_deadband``): closednesses this close are one command (a planned one drifts
+    within it from resend to resend), warned once when failing or rejected.
     """
 
-    def __init__(self, name: str, result_timeout_s: float = 0.0):
-        self.name, self.result_timeout_s = name, result_timeout_s
+    def __init__(self, name: str, result_timeout_s: float = 0.0, deadband: float = 0.0):
+        self.name, self.result_timeout_s, self.deadband = name, result_timeout_s, deadband
         # goals awaiting their answer: number -> (when sent, then accepted [s], closedness,
         # accepted); only with a result timeout
         self.awaiting: dict[int, tuple[float, float, bool]] = {}
@@ -169,7 +184,7 @@ class AwaitedGoals:
                 back = ""
             else:
                 back = self._back(number, sent_at, now, superseding=False)
-            again = not (request_failed or back) and self.rejecting == closedness
+            again = not (request_failed or back) and self._same(self.rejecting, closedness)
             self.rejecting = None if request_failed else closedness
         if again:  # the session sending the closedness again: said with the first rejection
             return ""
@@ -202,7 +217,8 @@ class AwaitedGoals:
 
     def finished(self, number: int, closedness: float, sent_at: float, now: float,
                  status: int | None, request_failed: bool = False,
-                 held: float | None = None, stopped: str = "") -> tuple[str, str] | None:
+                 held: float | None = None, stopped: str = "", reached: bool = False,
+                 advice: str = "") -> tuple[str, str] | None:
         """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
 
         Returns (level, line) to say, or None: an abort or cancel not superseded is a warning
@@ -212,8 +228,12 @@ class AwaitedGoals:
         it or nothing tells: ros2_controllers' ``allow_stalling``); a failure of the
         closedness failing already is said at debug level (module docstring). A result that
         ends an outage is an info line, a grasp holding an object one info line the first time
-        ("debug" after). ``request_failed``: no answer came. A failure sets
-        :attr:`last_failure` to ``number`` (its Delivery is sent again).
+        ("debug" after). ``request_failed``: no answer came. ``reached``: the fingers are where
+        asked whatever the status (:func:`reached_goal`): no failure. A cancel by another client
+        (not ours, not superseded: an operator's cancel, gripper_action_controller preempting it
+        for another node's goal) is warned, never a failure to send again. ``advice``: a failure
+        that sending again cannot mend (:func:`out_of_range_words`), warned with it. Any other
+        failure sets :attr:`last_failure` to ``number`` (its Delivery is sent again).
         """
         with self._lock:
             if request_failed:  # the result request failed: no answer, the outage goes on
@@ -223,28 +243,39 @@ class AwaitedGoals:
             superseded = (self.newest_accepted > number or self.forgotten.newest > number
                           or any(n > number for n in self.unjudged))
             ours = status == STATUS_CANCELED and number <= self.canceled_through
+            theirs = status == STATUS_CANCELED and not (ours or superseded or reached)
             holding = held is not None and not superseded
             failed = (status in (STATUS_ABORTED, STATUS_CANCELED) or bool(stopped) and
-                      status == STATUS_SUCCEEDED) and not (superseded or ours or holding)
-            self.failed += failed
+                      status == STATUS_SUCCEEDED) and not (superseded or ours or holding
+                                                           or reached or theirs)
+            self.failed += failed or theirs
             first_hold, self.holding_said = not self.holding_said, self.holding_said or holding
-            again = failed and self.failing == closedness
-            recovered = self.failing_count if self.failing == closedness and not (
-                failed or superseded or ours) else 0  # the failing goal, sent again, got there
+            again = failed and self._same(self.failing, closedness)
+            recovered = self.failing_count if self._same(self.failing, closedness) and not (
+                failed or superseded or ours or theirs) else 0  # the failing goal got there
             if failed:
-                self.last_failure = number
+                self.last_failure = number if not advice else self.last_failure
                 self.failing, self.failing_count = closedness, self.failing_count + 1
-            elif not (superseded or ours):  # a goal that ended as asked (or on an object)
+            elif not (superseded or ours or theirs):  # ended as asked (or on an object)
                 self.failing, self.failing_count = None, 0
         if holding:
             return ("info" if first_hold or back or recovered else "debug",
                     f"{PREFIX}holding an object {held * 1000:.0f} mm wide (closedness "
                     f"{closedness:.2f} asked: the fingers stopped on it){_after(recovered)}"
                     f"{back}")
+        where = f" ({stopped})" if stopped else ""
+        if theirs:
+            return ("warning", f"{PREFIX}the gripper goal to {self.name} (closedness "
+                    f"{closedness:.2f}) was canceled by another client (an operator's cancel, or "
+                    f"the controller preempting it for another node's goal): the hand stops where "
+                    f"it is{where}; it is not sent again (the next gripper change is){back}")
+        if failed and advice:
+            return ("warning", f"{PREFIX}the gripper goal to {self.name} was aborted (closedness "
+                    f"{closedness:.2f}): {advice}; it is not sent again (a resend cannot open "
+                    f"the hand){back}")
         if failed:
             word = {STATUS_ABORTED: "was aborted", STATUS_CANCELED: "was canceled"}.get(
                 status, "ended SUCCEEDED stalled, not at its goal")
-            where = f" ({stopped})" if stopped else ""
             return ("debug" if again and not back else "warning",
                     f"{PREFIX}the gripper goal to {self.name} {word} (closedness "
                     f"{closedness:.2f}): the driver did not complete it; check the hand{where}; "
@@ -277,6 +308,10 @@ class AwaitedGoals:
                 return (f"the gripper goal to {self.name} (closedness {self.failing:.2f}) "
                         f"failed {self.failing_count} time(s): the hand did not get there")
         return ""
+
+    def _same(self, last: float | None, closedness: float) -> bool:
+        """Tell whether ``closedness`` is command ``last`` (None: none) within the deadband."""
+        return last is not None and abs(last - closedness) <= self.deadband + 1e-9
 
     def _back(self, number: int, sent_at: float, now: float, superseding: bool = True) -> str:
         """Note goal ``number`` (sent at ``sent_at``) answered at ``now``; locked.
@@ -368,7 +403,8 @@ def full_width_result(position: float, finger_m: float | None, max_width: float)
 
 
 def held_width(status: int | None, goal_position: float, result,
-               full_width: bool = False, max_width: float | None = None) -> float | None:
+               full_width: bool = False, max_width: float | None = None,
+               start: float | None = None) -> float | None:
     """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
 
     franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
@@ -382,14 +418,17 @@ def held_width(status: int | None, goal_position: float, result,
     failure). ``full_width``: the server reports the width between the fingers instead
     (:func:`full_width_result`): its position is halved first. ``max_width`` [m]: the hand's
     full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond) hold nothing:
-    None (the close failed before they moved; None: not judged).
+    None (the close failed before they moved; None: not judged), unless they moved there:
+    ``start`` [m], one finger measured when the goal was sent (None: not measured), more than
+    :data:`MOVED_MARGIN_M` wider (they closed onto an object almost as wide as the hand).
     """
     position = _finger_result(result, full_width)
     if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or position is None:
         return None
     if position <= goal_position + HOLD_MARGIN_M:
         return None
-    if max_width is not None and position >= max_width / 2 - OPEN_MARGIN_M:
+    if max_width is not None and position >= max_width / 2 - OPEN_MARGIN_M and \
+            not _moved(start, position):
         return None
     if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
             getattr(result, "reached_goal", True):
@@ -398,27 +437,72 @@ def held_width(status: int | None, goal_position: float, result,
 
 
 def stopped_words(status: int | None, goal_position: float, result, max_width: float,
-                  full_width: bool = False) -> str:
+                  full_width: bool = False, start: float | None = None) -> str:
     """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
 
     For :meth:`AwaitedGoals.finished` (``stopped``): "" for a result without a finite
     position, one within :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], and a
     SUCCEEDED one the server says reached its goal (``reached_goal`` true, not ``stalled``:
-    franka_gripper's grasp within its epsilons). Else the width between the fingers [mm] and
-    the width asked, or, for fingers at the hand's full opening (``max_width`` [m]) after a
-    goal to close, that they never closed and hold nothing.
+    franka_gripper's grasp within its epsilons), nor one at the hand's full opening after an
+    open (:func:`reached_goal`). Else the width between the fingers [mm] and the width asked,
+    or, for fingers at the hand's full opening (``max_width`` [m]) after a goal to close, not
+    moved from ``start`` (:func:`held_width`), that they never closed and hold nothing.
     """
     position = _finger_result(result, full_width)
-    if position is None or abs(position - goal_position) <= HOLD_MARGIN_M:
+    if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
+            reached_goal(goal_position, result, max_width, full_width):
         return ""
     if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
             getattr(result, "reached_goal", True):
         return ""
     opening = max_width / 2 - OPEN_MARGIN_M
-    if position >= opening > goal_position:
+    if position >= opening > goal_position and not _moved(start, position):
         return (f"the fingers stayed at the hand's full opening, {2000 * position:.0f} mm: "
                 "they never closed, nothing is held")
     return f"the fingers stopped at {2000 * position:.0f} mm, {2000 * goal_position:.0f} mm asked"
+
+
+def reached_goal(goal_position: float, result, max_width: float,
+                 full_width: bool = False) -> bool:
+    """Tell whether an open's fingers are where asked, whatever its status.
+
+    ``goal_position`` [m, one finger] and the result both at the hand's full opening (within
+    :data:`OPEN_MARGIN_M` of ``max_width`` / 2 [m]): franka_gripper aborts a width above the
+    hand's homed opening as out of range at once, and a hand homed at 79.5 mm with
+    ``robot.gripper_max_width`` 0.08 is open as asked (as a close's fingers left there are
+    "never closed", :func:`stopped_words`).
+    """
+    position = _finger_result(result, full_width)
+    if position is None:
+        return False
+    return min(position, goal_position) >= max_width / 2 - OPEN_MARGIN_M
+
+
+def out_of_range_words(status: int | None, goal_position: float, result, max_width: float,
+                       full_width: bool = False, start: float | None = None) -> str:
+    """Say why an open to the hand's full opening was aborted with the fingers unmoved; "" if not.
+
+    An ABORTED goal to ``max_width`` / 2 [m] (within :data:`OPEN_MARGIN_M`: closedness 0), its
+    fingers short of the full opening and not moved from ``start`` [m, one finger measured
+    when it was sent; None: not measured] by more than :data:`MOVED_MARGIN_M`: franka_gripper
+    aborts a width above the hand's homed opening as out of range, at once, so sending it again
+    cannot open the hand (a hand holding an object at 30 mm keeps it). The words name
+    ``robot.gripper_max_width`` (for :meth:`AwaitedGoals.finished`'s ``advice``).
+    """
+    position = _finger_result(result, full_width)
+    opening = max_width / 2 - OPEN_MARGIN_M
+    if status != STATUS_ABORTED or position is None or goal_position < opening or \
+            position >= opening or (start is not None and abs(position - start) > MOVED_MARGIN_M):
+        return ""
+    return (f"the fingers stayed at {2000 * position:.0f} mm: franka_gripper aborts an open "
+            f"wider than the hand's homed opening as out of range, and robot.gripper_max_width "
+            f"{max_width:g} m may be above this hand's (its width fully open after homing): set "
+            f"robot.gripper_max_width to it, or check the hand (an error needs its recovery)")
+
+
+def _moved(start: float | None, position: float) -> bool:
+    """Tell whether a finger measured at ``start`` [m] (None: unknown) closed to ``position``."""
+    return start is not None and start - position > MOVED_MARGIN_M
 
 
 def _finger_result(result, full_width: bool) -> float | None:

@@ -54,6 +54,8 @@ class CommandSession:
     _gripper_sent_at = -float("inf")  # [s] when the last gripper command went out
     _gripper_resends = 0  # resends of the same gripper command since one reached the hand
     _hand_change_pending = False  # the last gripper command went to a measured hand not there
+    _gripper_sent_pose = None  # [7] the arm where the last gripper change first went out
+    _resend_held_noted = False  # the held resend of that change was logged (_resend_in_place)
     # continuous: (goal version, sub-goal index) whose first command waits for that change
     _settle_next: tuple[int, int] | None = None
     _waits_noted = None  # {wait name: the command time whose wait was logged} (_note_wait)
@@ -214,7 +216,9 @@ class CommandSession:
         if held or self._gripper_guessed(gripper_measured):
             return report  # (hold and an unmeasured hand change nothing: no settling either)
         changed = self._hand_changes(gripper, float(start[GRIPPER_INDEX]), gripper_measured)
-        if changed or self._gripper_resend_due(now):
+        if changed or (self._gripper_resend_due(now) and self._resend_in_place(gripper, latest)):
+            if changed:
+                self._gripper_sent_pose, self._resend_held_noted = latest.value.copy(), False
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
             self._gripper_resends = 0 if changed else self._gripper_resends + 1
@@ -271,6 +275,32 @@ class CommandSession:
         if now - self._gripper_sent_at < wait:
             return False
         return delivery is False or delivery.needs_resend()
+
+    def _resend_in_place(self, gripper: float, latest) -> bool:
+        """Tell whether a resend of closedness ``gripper`` may go out with the arm at ``latest``.
+
+        A resend that opens the measured hand (beyond ``control.hand_tolerance``: a release that
+        failed, the object still held) goes out only with the arm within
+        ``control.async_tolerance_m`` / ``_rad`` of where the change first went out, as the
+        first send waited for the arm there: a hand that recovers mid-retreat would drop the
+        object wherever the arm is. Held back otherwise (one info line; the arm goes on). A
+        close, or an unmeasured hand, is sent again anywhere.
+        """
+        pose = self._gripper_sent_pose
+        if pose is None or not latest.gripper_measured or \
+                float(latest.value[GRIPPER_INDEX]) - gripper <= self.control.hand_tolerance:
+            return True
+        gap, turn = poses_apart(latest.value, pose)
+        if gap <= self.control.async_tolerance_m and turn <= self.control.async_tolerance_rad:
+            return True
+        if not self._resend_held_noted:
+            self._resend_held_noted = True
+            self.log("info", f"the gripper change to {gripper:.2f}, which never reached the "
+                     f"hand, is not sent again here: the arm is {gap * 1000:.1f} mm and "
+                     f"{turn:.3f} rad from where it went out (control.async_tolerance_m, "
+                     "_rad); an open elsewhere would drop what the hand holds; it is sent again "
+                     "if the arm comes back, or with the plan's next gripper change")
+        return False
 
     def _hand_settling(self) -> str:
         """Why a continuous command waits for the last hand change to settle; "" when not.
