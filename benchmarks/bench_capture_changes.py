@@ -12,10 +12,10 @@ against the first decode); dithered +-3 grey levels; with a time-stamp overlay (
 drawn white on black in a corner, as a driver's overlay does).
 
 Printed per camera and change: the share [%] of pixels changed by more than 8 grey levels in
-some channel (``camera_check_unchanged.GREY_LEVELS``) on the check's sample (every k-th pixel,
+some channel (``camera_check_unchanged.CHECK``) on the check's sample (every k-th pixel,
 64 a side: ``picture``) and on every pixel, the largest change [grey levels], and the captures'
-share (more than ``CAPTURE_GREY_LEVELS`` 32 levels on at most ``CAPTURE_SIDE`` 640 pixels a
-side; a repeat below ``CAPTURE_FLOOR`` 0.005 %). Real motions: the smallest of each over the
+share (``capture_pictures.CAPTURE``: more than 32 levels on at most 640 pixels a side; a repeat
+below 0.005 %). Real motions: the smallest of each over the
 directions of each size.
 
 Run:  python benchmarks/bench_capture_changes.py [--distances 1 1.5 2 2.5]
@@ -89,14 +89,14 @@ def measure(a, b) -> tuple[float, float, int, float]:
     """
     import numpy as np
 
-    from vjepa_ros.eval.camera_check_unchanged import GREY_LEVELS, changed_share, picture
-    from vjepa_ros.robot.capture_pictures import CAPTURE_GREY_LEVELS, CAPTURE_SIDE
+    from vjepa_ros.eval.camera_check_unchanged import CHECK
+    from vjepa_ros.picture_repeats import changed_share
+    from vjepa_ros.robot.capture_pictures import CAPTURE
 
     diff = np.abs(a.astype(np.int16) - b.astype(np.int16))
-    every = float((diff > GREY_LEVELS).any(-1).mean())
-    capture = changed_share(picture(a, CAPTURE_SIDE), picture(b, CAPTURE_SIDE),
-                            CAPTURE_GREY_LEVELS)
-    return changed_share(a, b) * 100, every * 100, int(diff.max()), capture * 100
+    every = float((diff > CHECK.grey_levels).any(-1).mean())
+    capture = changed_share(a, b, CAPTURE)
+    return changed_share(a, b, CHECK) * 100, every * 100, int(diff.max()), capture * 100
 
 
 def main(argv=None) -> None:

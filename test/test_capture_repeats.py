@@ -23,15 +23,14 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 @pytest.fixture(scope="module")
 def views():
     """Return {change: (frame [240, 320, 3] uint8, state [7])} of the scene from 2.5 m."""
+    from vjepa_ros.sim.camera import camera_at_distance
     from vjepa_ros.sim.config import SimConfig
     from vjepa_ros.sim.sim import Sim
 
     config = SimConfig()
-    target = np.asarray(config.camera.target, dtype=np.float64)
-    sight = np.asarray(config.camera.eye, dtype=np.float64) - target
+    sight = np.asarray(config.camera.eye, dtype=np.float64) - config.camera.target
     sight /= np.linalg.norm(sight)
-    config = dataclasses.replace(config, camera=dataclasses.replace(
-        config.camera, width=320, height=240, eye=[float(v) for v in target + 2.5 * sight]))
+    config = dataclasses.replace(config, camera=camera_at_distance(config.camera, 2.5, 320, 240))
     out = {}
     with Sim(config) as sim:
         sim.reset(seed=0)

@@ -9,9 +9,9 @@ standing-still energy toward such a frame is ~0 and ``explained_share`` says not
 the model sees; the inferred direction is the search's noise. Such a motion is evidence about the
 camera, not about the model.
 
-**The same picture** (:func:`same_picture`): two frames of one shape whose pixels differ, by more
-than :data:`GREY_LEVELS` grey levels in some channel, in fewer than :data:`CHANGED_FLOOR` of the
-image (judged on every k-th pixel, at most :data:`SAMPLE_SIDE` per side: a sample of the image, so
+**The same picture** (:func:`same_picture`, :data:`CHECK`: mechanics: ``picture_repeats``):
+two frames of one shape whose pixels differ, by more than 8 grey levels in some channel, in fewer
+than 0.5 % of the image (judged on every k-th pixel, at most 64 per side: a sample of the image, so
 the share is the image's own). Why this floor: a dither or a re-encoding changes many pixels by a
 few grey levels (below the step), an overlaid counter or time stamp changes a few pixels by a lot
 (below the share); the arm moving a few cm changes the region it covers and uncovers by tens of
@@ -39,79 +39,45 @@ frame before; :func:`frames_changed` refuses when every motion is stale,
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from vjepa_ros.counts import counted
 from vjepa_ros.eval.camera_check_motions import usable_motions
+from vjepa_ros.picture_repeats import Picture, RepeatRule, same_as
+from vjepa_ros.picture_repeats import changed_share as share_of
+from vjepa_ros.picture_repeats import picture as picture_of
+from vjepa_ros.picture_repeats import same_picture as same_as_rule
 from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-exported
 
-# a pixel has changed when some channel differs by more than this many grey levels (of 255)
-GREY_LEVELS = 8
-# two frames are the same picture when fewer than this share of their pixels changed
-CHANGED_FLOOR = 0.005
-# the pixels compared: every k-th along each side, at most this many per side (k >= 1)
-SAMPLE_SIDE = 64
+# the camera check's "same picture" (module docstring: what it cannot tell): fewer than 0.5 % of
+# a 64-a-side sample changed by more than 8 grey levels. A dither or re-encoding changes many
+# pixels by a few levels, an overlaid counter a few by a lot; 1 cm from ~1 m changes 0.94 % of
+# the sample, 3 cm from 2 m 0.52 %, from 2.5 m 0.42 % (benchmarks/bench_capture_changes.py)
+CHECK = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)
 # why a motion was skipped (``skipped_motions``' reasons, per motion)
 SAME = "its frame after is the same picture as its frame before"
 REPEAT = "a frame repeats an image taken with the arm elsewhere"
 
 
-def picture(frame, side: int = SAMPLE_SIDE) -> tuple:
-    """Return what :func:`same_picture` compares of a frame [H, W(, C)]: (shape, the sample).
+def picture(frame) -> Picture:
+    """Return what :func:`same_picture` compares of a frame [H, W(, C)] (:data:`CHECK`'s sample).
 
-    The sample: every k-th pixel along each side (``k = ceil(max(H, W) / side)``: at most
-    ``side`` pixels a side, default :data:`SAMPLE_SIDE`), a copy [h, w, C] in the frame's dtype
-    (uint8: 18 kB of a 640x480 frame at 64 a side). Pictures compared are made with one ``side``.
+    A copy (uint8: 18 kB of a 640x480 frame): the frame may be written to afterwards.
     """
-    frame = np.asarray(frame)
-    step = max(1, math.ceil(max(frame.shape[:2], default=1) / side))
-    sample = frame[::step, ::step] if frame.ndim >= 2 else frame
-    sample = sample.reshape(*sample.shape[:2], -1) if frame.ndim >= 2 else sample
-    return tuple(frame.shape), np.array(sample, copy=True)
+    return picture_of(frame, CHECK)
 
 
-def _changed(a: np.ndarray, b: np.ndarray, grey_levels: int) -> np.ndarray:
-    """Return the mask of samples (the trailing channel axis folded) changed by > grey_levels.
+def changed_share(a, b) -> float:
+    """Return the share [0, 1] of :data:`CHECK`'s sample that changed (1: other shapes).
 
-    uint8 without widening, the channels or-ed one by one (``any(-1)`` over 3 channels is ~10x
-    slower: a capture compares up to 16 full 640x480 pictures).
+    ``a``, ``b``: frames or pictures (:func:`picture`).
     """
-    if a.dtype == np.uint8 and b.dtype == np.uint8:
-        changed = (np.maximum(a, b) - np.minimum(a, b)) > grey_levels
-    else:
-        changed = np.abs(a.astype(np.int16) - b.astype(np.int16)) > grey_levels
-    if changed.ndim != 3 or not changed.shape[-1]:
-        return changed.any(-1) if changed.ndim == 3 else changed
-    folded = changed[..., 0].copy()
-    for channel in range(1, changed.shape[-1]):
-        folded |= changed[..., channel]
-    return folded
+    return share_of(a, b, CHECK)
 
 
-def changed_share(a, b, grey_levels: int = GREY_LEVELS) -> float:
-    """Return the share [0, 1] of pixels that changed between two pictures (1: other shapes).
-
-    ``a``, ``b``: frames or :func:`picture` tuples; a pixel changed when some channel differs
-    by more than ``grey_levels`` (default :data:`GREY_LEVELS`).
-    """
-    a = a if isinstance(a, tuple) else picture(a)
-    b = b if isinstance(b, tuple) else picture(b)
-    if a[0] != b[0]:
-        return 1.0
-    changed = _changed(a[1], b[1], grey_levels)
-    return float(np.count_nonzero(changed) / changed.size) if changed.size else 0.0
-
-
-def same_picture(a, b, floor: float = CHANGED_FLOOR, grey_levels: int = GREY_LEVELS) -> bool:
-    """Return True when two frames (or :func:`picture` tuples) are the same picture (module).
-
-    The same picture: fewer than ``floor`` of the pixels changed by more than ``grey_levels``.
-    The defaults are the camera check's (:data:`CHANGED_FLOOR`, :data:`GREY_LEVELS`); the
-    captures pass their own (``robot.capture_pictures``: only a repeated image is refused).
-    """
-    return changed_share(a, b, grey_levels) < floor
+def same_picture(a, b) -> bool:
+    """Return True when two frames (or their :func:`picture`) are the same picture (CHECK)."""
+    return same_as_rule(a, b, CHECK)
 
 
 def unchanged_frames(befores, afters) -> np.ndarray:
@@ -133,25 +99,17 @@ def first_seen(pictures, positions, min_shift_m: float) -> list[int]:
     with every earlier image first seen (vectorised: a 1200-step bag of 640x480 images, about
     10 s).
     """
-    pictures = [p if isinstance(p, tuple) else picture(p) for p in pictures]
+    pictures = [picture(p) for p in pictures]
     positions = np.asarray(positions, dtype=np.float64).reshape(len(pictures), -1)[:, :3]
     origins: list[int] = []
-    kept: dict[tuple, list] = {}  # per shape: [the first-seen frames' indices, their samples]
-    for i, (shape, sample) in enumerate(pictures):
-        indices, samples = kept.setdefault(shape, [[], []])
-        origin = i
-        if indices:
-            far = np.linalg.norm(positions[indices] - positions[i], axis=1) >= min_shift_m
-            if far.any():
-                stack = np.stack([samples[k] for k in np.flatnonzero(far)])
-                changed = np.abs(stack.astype(np.int16) - sample) > GREY_LEVELS
-                changed = changed.any(-1) if changed.ndim == 4 else changed
-                same = changed.reshape(len(stack), -1).mean(1) < CHANGED_FLOOR
-                if same.any():
-                    origin = indices[int(np.flatnonzero(far)[np.argmax(same)])]
+    indices: list[int] = []  # the frames first seen
+    for i, mine in enumerate(pictures):
+        far = [indices[k] for k in np.flatnonzero(np.linalg.norm(
+            positions[indices] - positions[i], axis=1) >= min_shift_m)] if indices else []
+        found = same_as(mine, [pictures[j] for j in far], CHECK)
+        origin = i if found is None else far[found]
         if origin == i:
             indices.append(i)
-            samples.append(sample)
         origins.append(origin)
     return origins
 

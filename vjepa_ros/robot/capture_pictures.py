@@ -11,19 +11,19 @@ place) is refused. The same image with the hand's state changed also means the c
 see the hand (it moved out of view, the camera looks elsewhere): the goal would not show the
 state either, so that is refused too, and the refusal names both causes.
 
-**A repeat** (``eval.camera_check_unchanged.same_picture`` with the captures' own numbers): on
-a sample of at most :data:`CAPTURE_SIDE` pixels a side (every pixel of a 640x480 frame), fewer
-than :data:`CAPTURE_FLOOR` of the pixels changed by more than :data:`CAPTURE_GREY_LEVELS` grey
-levels. Not the camera check's rule (0.5 % by 8 levels on a 64-a-side sample: what it cannot
-judge, it skips): a refused capture blocks the user, so only a repeated image is refused.
-Measured on the package's pybullet scene (``benchmarks/bench_capture_changes.py``; cameras 1 to
-2.5 m from the arm at 640x480 and 320x240): a republisher's JPEG re-encoding of the frozen
-image (quality 30 to 95) changes no pixel by more than 25 levels, a +-3 dither none by more than
-3; the smallest real changes, from 2.5 m, change by more than 32 levels 0.049 % of the pixels
-(1 cm along the optical axis), 0.026 % (the hand closed), 0.009 % (turned 1 degree), 0.023 %
-(5 mm). Not caught: a frozen image with a time stamp or counter drawn in (the digits
-change ~0.1 % of the pixels by up to 255 levels: as much as the hand closing far away), nor
-one whose pixels change by more than 32 levels in many places (a dark, high-gain re-encode).
+**A repeat** (``picture_repeats.same_picture`` with the captures' rule, :data:`CAPTURE`): on a
+sample of at most 640 pixels a side (every pixel of a 640x480 frame), fewer than 0.005 % of the
+pixels changed by more than 32 grey levels. Not the camera check's rule (0.5 % by 8 levels on a
+64-a-side sample: what it cannot judge, it skips): a refused capture blocks the user, so only a
+repeated image is refused. Measured on the package's pybullet scene
+(``benchmarks/bench_capture_changes.py``; cameras 1 to 2.5 m from the arm at 640x480 and 320x240):
+a republisher's JPEG re-encoding of the frozen image (quality 30 to 95) changes no pixel by more
+than 25 levels, a +-3 dither none by more than 3; the smallest real changes, from 2.5 m, change by
+more than 32 levels 0.049 % of the pixels (1 cm along the optical axis), 0.026 % (the hand closed),
+0.009 % (turned 1 degree), 0.023 % (5 mm). Not caught: a frozen image with a time stamp or counter
+drawn in (the digits change ~0.1 % of the pixels by up to 255 levels: as much as the hand closing
+far away), nor one whose pixels change by more than 32 levels in many places (a dark, high-gain
+re-encode).
 
 :class:`CapturePictures` keeps the :func:`picture` sample (uint8, at most 0.9 MB: a 640x480
 frame) and the hand's state of the last :data:`KEPT_CAPTURES` captures, whatever became of
@@ -40,7 +40,8 @@ import math
 import numpy as np
 
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
-from vjepa_ros.eval.camera_check_unchanged import CAUSES, camera_advice, picture, same_picture
+from vjepa_ros.eval.camera_check_unchanged import CAUSES, camera_advice
+from vjepa_ros.picture_repeats import RepeatRule, picture, same_picture
 from vjepa_ros.robot.frame_rest import REST_TOLERANCE_CLOSEDNESS, REST_TOLERANCE_RAD
 
 KEPT_CAPTURES = 16  # captures remembered (each at most 0.9 MB: the sample of a 640x480 frame)
@@ -48,9 +49,10 @@ KEPT_CAPTURES = 16  # captures remembered (each at most 0.9 MB: the sample of a 
 MIN_SHIFT_M = CheckThresholds().min_motion_m
 MIN_TURN_RAD = REST_TOLERANCE_RAD  # [rad] the hand turned this much: a repeat (1 degree)
 MIN_CLOSEDNESS = REST_TOLERANCE_CLOSEDNESS  # the measured closedness changed this much: a repeat
-CAPTURE_SIDE = 640  # [px] the sample a side: every pixel up to 640x640, every k-th above
-CAPTURE_GREY_LEVELS = 32  # a pixel changed by more than this (re-encoding: <= 25 measured)
-CAPTURE_FLOOR = 0.00005  # a repeat: fewer than 0.005 % of the pixels changed (15 of 640x480)
+# a repeat (module docstring): every pixel up to 640x640 (every k-th above), a pixel changed by
+# more than 32 levels (a re-encoding: <= 25 measured), fewer than 0.005 % of them (15 of 640x480;
+# the least real change from 2.5 m: 0.009 %, turned 1 degree)
+CAPTURE = RepeatRule(sample_side=640, grey_levels=32, floor=0.00005)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +106,7 @@ class CapturePictures:
             return None
         from vjepa_ros.recordings.stray_states import turn_angles
 
-        mine = picture(frame, CAPTURE_SIDE)
+        mine = picture(frame, CAPTURE)
         state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
         for earlier, seen, at, measured in reversed(self._kept):
             moved = float(np.linalg.norm(at[:3] - state[:3]))
@@ -114,7 +116,7 @@ class CapturePictures:
                 gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
             changed = (moved >= self.min_shift_m or turned >= MIN_TURN_RAD
                        or gripper >= MIN_CLOSEDNESS)
-            if changed and same_picture(seen, mine, CAPTURE_FLOOR, CAPTURE_GREY_LEVELS):
+            if changed and same_picture(seen, mine, CAPTURE):
                 return Repeat(earlier, moved, turned, gripper)
         self._kept.append((what, mine, state, gripper_measured))
         return None

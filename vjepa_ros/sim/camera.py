@@ -42,6 +42,23 @@ def in_image(config: CameraConfig, points, pybullet) -> np.ndarray:
     return (w > 0) & np.all(np.abs(ndc) <= 1, axis=1)
 
 
+def camera_at_distance(config: CameraConfig, distance_m: float, width: int | None = None,
+                       height: int | None = None) -> CameraConfig:
+    """Return ``config`` moved along its line of sight to ``distance_m`` [m] from its target.
+
+    The same direction (eye towards target), a far or near camera of the same scene; ``width``,
+    ``height`` [px]: another image size (None: the config's).
+    """
+    import dataclasses
+
+    target = np.asarray(config.target, dtype=np.float64)
+    sight = np.asarray(config.eye, dtype=np.float64) - target
+    eye = target + distance_m * sight / np.linalg.norm(sight)
+    return dataclasses.replace(config, eye=[float(v) for v in eye],
+                               width=config.width if width is None else int(width),
+                               height=config.height if height is None else int(height))
+
+
 class Camera:
     def __init__(self, config: CameraConfig, pybullet):
         self.config = config

@@ -6,11 +6,11 @@ renders slower than it publishes, and a camera that does not see the arm all giv
 not show the arm's motion. Trained on, such a transition (two frames of one picture labelled
 with the arm's real motion) teaches the model that moving changes nothing.
 
-**The same frame** (:func:`same_frame`): two frames of one shape that differ neither sharply (at
-least :data:`SAME_SHARE` of the pixels, full resolution, changed by more than :data:`STEP_LEVELS`
-grey levels in some channel), nor broadly (the difference averaged over :data:`BROAD_BOX` px
-squares over :data:`BROAD_LEVELS` levels in :data:`BROAD_SHARE` of the pixels: a soft or
-low-contrast picture's motion), nor in mean level (over :data:`MEAN_LEVELS`: light or exposure).
+**The same frame** (:func:`same_frame`, :data:`TRAINING`: the mechanics are
+``picture_repeats``'): two frames of one shape that differ neither sharply (at least 0.03 % of
+the pixels, full resolution, changed by more than 32 grey levels in some channel), nor broadly
+(the difference averaged over 5 px squares over 8 levels in 1 % of the pixels: a soft or
+low-contrast picture's motion), nor in mean level (over 3 levels: light or exposure).
 Measured on the package's pybullet scene at 256x256 and 640x480 (fix54m): a repeat changes at
 most 0.005 % of the pixels sharply and 0.14 % broadly (byte-equal frames; a JPEG re-encoding of
 the picture at its quality or a higher one; a dither of up to +-12 grey levels or sensor noise up
@@ -40,32 +40,24 @@ pictures are kept (a still scene and a frozen camera look the same there).
 
 from __future__ import annotations
 
-import math
 import re
 
-import cv2
 import numpy as np
 
 from vjepa_ros.counts import counted
 from vjepa_ros.name_lists import first_names
+from vjepa_ros.picture_repeats import Broad, RepeatRule, picture, same_as, same_picture
 from vjepa_ros.stale_camera import CAUSES
 
-# a pixel changed when some channel differs by more than this many grey levels (of 255)
-STEP_LEVELS = 32
-# two frames are the same frame when fewer than this share of their pixels changed
-SAME_SHARE = 0.0003
-# a soft picture's motion (a blurred or low-contrast arm: every pixel under STEP_LEVELS): two
-# frames differ when the difference averaged over BROAD_BOX x BROAD_BOX px exceeds BROAD_LEVELS
-# in at least BROAD_SHARE of the pixels (a copy's dither, noise or re-encoding averages out)
-BROAD_BOX = 5
-BROAD_LEVELS = 8
-BROAD_SHARE = 0.01
-# two frames whose mean grey level differs by more than this in some channel are new frames (a
-# change of light or exposure: a copy's dither or re-encoding keeps the mean within ~1 level)
-MEAN_LEVELS = 3
-# the first comparison, on every k-th pixel along each side, at most this many per side: an exact
-# shortcut (a sample's changed pixels are the frame's), the full frames only when it says little
-SAMPLE_SIDE = 64
+# the same frame (module docstring; fix54m measured a repeat <= 0.005 %, a real motion >= 0.13 %):
+# fewer than 0.03 % of the full frame's pixels changed by more
+# than 32 grey levels in some channel (a 64-a-side sample first: an exact shortcut); a soft
+# picture's motion (a blurred or low-contrast arm: every pixel under 32 levels) differs broadly,
+# the difference averaged over 5x5 px over 8 levels in 1 % of the pixels (a copy's dither, noise
+# or re-encoding averages out); a mean level changed by more than 3 in some channel (light or
+# exposure: a copy's dither or re-encoding keeps the mean within ~1 level) differs too
+TRAINING = RepeatRule(sample_side=64, grey_levels=32, floor=0.0003, whole_frame=True,
+                      broad=Broad(box=5, levels=8, share=0.01), mean_levels=3)
 # [m] the end effector's shift under one picture that makes a frame stale: half the camera
 # check's shortest motion (camera_check.verdict.min_motion_m, 1 cm): a frozen camera is caught
 # once the arm moved 5 mm, a slow real motion whose picture changes little is kept below that
@@ -75,64 +67,26 @@ STALE_SHIFT_M = 0.005
 REPEAT_STEPS = 16
 
 
-def _changed_pixels(a: np.ndarray, b: np.ndarray) -> int:
-    changed = cv2.absdiff(a, b) > STEP_LEVELS
-    return int(np.count_nonzero(changed.any(-1) if changed.ndim == 3 else changed))
-
-
 def same_frame(a, b) -> bool:
-    """Return True when frames ``a``, ``b`` [H, W(, C)] uint8 are the same frame (module).
+    """Return True when frames ``a``, ``b`` [H, W(, C)] uint8 are the same frame (TRAINING).
 
-    Frames of other shapes are not, nor frames whose mean level differs by more than
-    :data:`MEAN_LEVELS` in some channel (the light or the exposure changed: a repeat keeps it).
-    The sample (every k-th pixel) is compared first: when its mean differs so, or its changed
-    pixels alone reach the share of the frame, the frames differ; else the full frames, sharply
-    then broadly.
+    Frames of other shapes are not, nor frames whose mean level differs by more than 3 levels
+    in some channel (the light or the exposure changed: a repeat keeps it).
     """
-    return _same(_prepared(a), _prepared(b))
-
-
-def _prepared(frame) -> tuple:
-    """Return (frame, its sample, the sample's mean per channel) for :func:`_same`."""
-    frame = np.ascontiguousarray(frame)
-    step = max(1, math.ceil(max(frame.shape[:2], default=1) / SAMPLE_SIDE))
-    sample = np.ascontiguousarray(frame[::step, ::step])
-    return frame, sample, sample.reshape(-1, *frame.shape[2:]).mean(0)
-
-
-def _same(a: tuple, b: tuple) -> bool:
-    (frame_a, sample_a, mean_a), (frame_b, sample_b, mean_b) = a, b
-    if frame_a.shape != frame_b.shape or frame_a.dtype != frame_b.dtype:
-        return False
-    pixels = math.prod(frame_a.shape[:2])
-    limit = SAME_SHARE * pixels
-    if np.any(np.abs(mean_a - mean_b) > MEAN_LEVELS) or \
-            _changed_pixels(sample_a, sample_b) >= limit:
-        return False
-    if _changed_pixels(frame_a, frame_b) >= limit:
-        return False
-    return _broad_change(frame_a, frame_b) < BROAD_SHARE * pixels
-
-
-def _broad_change(a: np.ndarray, b: np.ndarray) -> int:
-    """Return how many pixels' mean difference over BROAD_BOX px changed by > BROAD_LEVELS."""
-    difference = a.astype(np.float32) - b.astype(np.float32)
-    mean = cv2.blur(difference, (BROAD_BOX, BROAD_BOX), borderType=cv2.BORDER_REFLECT)
-    changed = np.abs(mean) > BROAD_LEVELS
-    return int(np.count_nonzero(changed.any(-1) if changed.ndim == 3 else changed))
+    return same_picture(a, b, TRAINING)
 
 
 def _repeats(frames: list, positions: np.ndarray) -> np.ndarray:
     """Return the mask [N] of the frames that repeat an earlier one taken STALE_SHIFT_M away.
 
-    ``frames``: N :func:`_prepared` frames; ``positions`` [N, 3] m. Each is compared with the
+    ``frames``: N pictures (:func:`picture`); ``positions`` [N, 3] m. Each is compared with the
     frames first seen before it (a repeat is none: its own repeats match the frame it repeats).
     """
     seen: list[int] = []
     repeats = np.zeros(len(frames), dtype=bool)
     for i, frame in enumerate(frames):
         far = [j for j in seen if np.linalg.norm(positions[j] - positions[i]) >= STALE_SHIFT_M]
-        repeats[i] = any(_same(frames[j], frame) for j in far)
+        repeats[i] = same_as(frame, [frames[j] for j in far], TRAINING) is not None
         if not repeats[i]:
             seen.append(i)
     return repeats
@@ -154,7 +108,7 @@ def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states
     stale = np.zeros(len(frame_indices), dtype=bool)
     if len(steps) < 2:
         return stale
-    pictures = [_prepared(frames[int(frame_indices[k])]) for k in steps]
+    pictures = [picture(frames[int(frame_indices[k])], TRAINING) for k in steps]
     positions = np.asarray(states, dtype=np.float64)[steps, :3]
     repeats = np.zeros(len(steps), dtype=bool)
     # windows of 2 * REPEAT_STEPS steps, REPEAT_STEPS apart: each step judged in the first
@@ -167,7 +121,8 @@ def stale_steps(frames: dict[int, np.ndarray], frame_indices: np.ndarray, states
         repeat = repeats[row]
         moved = row > 0 and steps[row - 1] == k - 1 and np.linalg.norm(
             positions[row] - positions[row - 1]) >= STALE_SHIFT_M
-        stale[k] = repeat or bool(moved and _same(pictures[row - 1], pictures[row]))
+        stale[k] = repeat or bool(moved and same_picture(pictures[row - 1], pictures[row],
+                                                                  TRAINING))
     return stale
 
 
