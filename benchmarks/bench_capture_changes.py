@@ -23,7 +23,6 @@ Run:  python benchmarks/bench_capture_changes.py [--distances 1 1.5 2 2.5]
 About 2 minutes on 2 shared cores (the arm's moves and TinyRenderer's renders).
 """
 
-import dataclasses
 import math
 import sys
 from pathlib import Path
@@ -99,12 +98,35 @@ def measure(a, b) -> tuple[float, float, int, float]:
     return changed_share(a, b, CHECK) * 100, every * 100, int(diff.max()), capture * 100
 
 
+def render_changes(config, cameras: dict, changes: list) -> tuple[dict, list]:
+    """Render the home pose and each TCP change from each camera of the scene ``config``.
+
+    ``cameras``: {key: CameraConfig}; ``changes``: [state change [7]] from the home pose (seed
+    0). Returns ({key: the home frame}, [(reached, {key: frame})] per change).
+    """
+    from vjepa_ros.sim.camera import Camera
+    from vjepa_ros.sim.sim import Sim
+
+    views = []
+    with Sim(config) as sim:
+        sim.reset(seed=0)
+        built = {key: Camera(camera, sim._p) for key, camera in cameras.items()}
+        home = sim.ee_state().copy()
+        assert sim.move_to(home)
+        base = {key: camera.render(sim._p, sim.client) for key, camera in built.items()}
+        for change in changes:
+            with sim.preserved():
+                reached = sim.move_to(home + change)
+                views.append((reached, {key: camera.render(sim._p, sim.client)
+                                        for key, camera in built.items()}))
+    return base, views
+
+
 def main(argv=None) -> None:
     import numpy as np
 
-    from vjepa_ros.sim.camera import Camera
+    from vjepa_ros.sim.camera import camera_at_distance
     from vjepa_ros.sim.config import SimConfig
-    from vjepa_ros.sim.sim import Sim
 
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--distances", type=float, nargs="+", default=[1.0, 1.5, 2.0, 2.5],
@@ -113,33 +135,23 @@ def main(argv=None) -> None:
                         help="image sizes WxH")
     args = parser.parse_args(argv)
     config = SimConfig()
-    target = np.asarray(config.camera.target, dtype=np.float64)
-    sight = np.asarray(config.camera.eye, dtype=np.float64) - target
+    cameras = {(distance, size): camera_at_distance(config.camera, distance,
+                                                    *(int(v) for v in size.split("x")))
+               for distance in args.distances for size in args.sizes}
+    sight = np.asarray(config.camera.eye, dtype=np.float64) - config.camera.target
     sight /= np.linalg.norm(sight)
-    cameras = {}
-    for distance in args.distances:
-        for size in args.sizes:
-            width, height = (int(v) for v in size.split("x"))
-            cameras[(distance, size)] = dataclasses.replace(
-                config.camera, width=width, height=height,
-                eye=[float(v) for v in target + distance * sight])
+    found = changes()
+    states = []
+    for name, _, change, size in found:
+        state = change.copy()
+        if name.endswith("axis"):  # along the optical axis, toward the camera
+            state[:3] += size * sight
+        states.append(state)
+    base, views = render_changes(config, cameras, states)
     rows: dict = {}
-    with Sim(config) as sim:
-        sim.reset(seed=0)
-        built = {key: Camera(camera, sim._p) for key, camera in cameras.items()}
-        home = sim.ee_state().copy()
-        assert sim.move_to(home)
-        base = {key: camera.render(sim._p, sim.client) for key, camera in built.items()}
-        for name, group, change, size in changes():
-            with sim.preserved():
-                state = home + change
-                if name.endswith("axis"):  # along the optical axis, toward the camera
-                    state[:3] += size * sight
-                reached = sim.move_to(state)
-                for key, camera in built.items():
-                    rows.setdefault(key, []).append(
-                        (name, group, reached, measure(base[key], camera.render(sim._p,
-                                                                                 sim.client))))
+    for (name, group, _, _), (reached, frames) in zip(found, views, strict=True):
+        for key, frame in frames.items():
+            rows.setdefault(key, []).append((name, group, reached, measure(base[key], frame)))
     print("share of pixels changed by > 8 grey levels [%] (64-a-side sample, every pixel), the "
           "largest change, the captures' share by > 32 levels [%]; the default scene, seed 0")
     for key, measured in rows.items():

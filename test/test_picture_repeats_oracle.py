@@ -15,6 +15,7 @@ changed one by one up to each rule's floor and past it: the boundary arithmetic)
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import cv2
@@ -23,7 +24,7 @@ import pytest
 
 from vjepa_ros.eval.camera_check_unchanged import CHECK, first_seen
 from vjepa_ros.picture_repeats import picture, same_picture
-from vjepa_ros.robot.capture_pictures import CAPTURE
+from vjepa_ros.robot.capture_pictures import CAPTURE, CAPTURE_MOVED
 from vjepa_ros.train.stale_frames import TRAINING, stale_steps
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -140,8 +141,9 @@ def _old_stale_steps(frames, positions):
     return stale
 
 
+# the rules without mend55a's overlay box (its own change: test_the_overlay_box_...)
 OLD = {"check": (old_check, CHECK), "capture": (old_capture, CAPTURE),
-       "training": (old_training, TRAINING)}
+       "training": (old_training, dataclasses.replace(TRAINING, overlay_share=None))}
 
 
 # -- the frames
@@ -197,7 +199,7 @@ def _region(frame, share, levels):
 
 
 def copies(frame, seed):
-    """Return [(name, frame)]: a frozen camera's copies of ``frame`` and small real changes."""
+    """Return [(name, frame or (frame, next frame))]: a frozen camera's copies, small changes."""
     rng = np.random.default_rng(seed)
     out = [("same bytes", frame.copy())]
     for quality in (30, 50, 75, 95):
@@ -208,6 +210,8 @@ def copies(frame, seed):
     out.append(("noise 3", np.clip(np.round(frame + rng.normal(0, 3, frame.shape)), 0, 255)
                 .astype(np.uint8)))
     out.append(("stamp", _stamped(_stamped(frame, "12:00:01.123"), "12:00:02.456")))
+    out.append(("stamp on a stamp", (_stamped(frame, "12:00:01.123"),
+                                     _stamped(frame, "12:00:02.456"))))
     for levels in (2, 3, 4, 6):
         out.append((f"light +{levels}", np.clip(frame.astype(int) + levels, 0, 255)
                     .astype(np.uint8)))
@@ -254,15 +258,21 @@ def rendered():
     return out
 
 
+def _pair(base, copy) -> tuple:
+    """Return (frame, next frame): ``copy`` a frame (after ``base``) or a pair of frames."""
+    return copy if isinstance(copy, tuple) else (base, copy)
+
+
 def _pairs(rendered):
     pairs = []
     for key, poses in rendered.items():
         home = poses[0][1]
         pairs += [(f"{key} home vs {name}", home, frame) for name, frame in poses[1:]]
-        pairs += [(f"{key} {name}", home, frame) for name, frame in copies(home, 1)]
+        pairs += [(f"{key} {name}", *_pair(home, frame)) for name, frame in copies(home, 1)]
     for shape in ((48, 64, 3), (256, 256, 3), (480, 640, 3), (120, 160)):
         base = _texture(0, shape)
-        pairs += [(f"texture {shape} {name}", base, frame) for name, frame in copies(base, 2)]
+        pairs += [(f"texture {shape} {name}", *_pair(base, frame))
+                  for name, frame in copies(base, 2)]
         pairs.append((f"texture {shape} vs another", base, _texture(1, shape)))
     pairs.append(("other shapes", _texture(0, (48, 64, 3)), _texture(0, (64, 48, 3))))
     return pairs
@@ -279,6 +289,27 @@ def test_every_pair_gets_the_old_decision_from_each_rule(rendered):
                 differ.append(f"{use}: {name}: old {want}")
     assert differ == []
     assert all(found == {True, False} for found in decided.values()), decided
+
+
+def test_the_overlay_box_changes_only_the_decisions_on_a_small_box(rendered):
+    """With the overlay box, training and the moved captures call more pairs the same picture.
+
+    Only pairs whose changed pixels (> 32 levels) lie in a box of at most 0.5 % of the image
+    (time stamps, a small region, a few pixels, the hand closed in place: no TCP motion), never
+    a rendered TCP motion (test_picture_overlays: the family).
+    """
+    from benchmarks.bench_picture_rules import changed_box
+
+    changed = set()
+    for name, a, b in _pairs(rendered):
+        for old, rule in ((old_training, TRAINING), (old_capture, CAPTURE_MOVED)):
+            new = same_picture(a, b, rule)
+            assert new or not old(a, b), name
+            if new != old(a, b):
+                changed.add(name)
+                assert changed_box(a, b)[0] <= 0.5 and not any(
+                    move in name for move in ("mm", "cm")), name
+    assert sum("stamp" in name for name in changed) >= 4, changed
 
 
 def test_repeats_in_a_sequence_are_found_as_before(rendered):

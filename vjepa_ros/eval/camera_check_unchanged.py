@@ -9,7 +9,7 @@ standing-still energy toward such a frame is ~0 and ``explained_share`` says not
 the model sees; the inferred direction is the search's noise. Such a motion is evidence about the
 camera, not about the model.
 
-**The same picture** (:func:`same_picture`, :data:`CHECK`: mechanics: ``picture_repeats``):
+**The same picture** (:func:`same_picture`, :data:`CHECK`; mechanics: ``picture_repeats``):
 two frames of one shape whose pixels differ, by more than 8 grey levels in some channel, in fewer
 than 0.5 % of the image (judged on every k-th pixel, at most 64 per side: a sample of the image, so
 the share is the image's own). Why this floor: a dither or a re-encoding changes many pixels by a

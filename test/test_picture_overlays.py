@@ -1,0 +1,131 @@
+"""mend55a: a frozen image with a time stamp or frame counter drawn in: a repeat (train, captures).
+
+Before: a frozen camera whose driver draws a time stamp or a counter into its last image (the
+digits change 0.06-0.36 % of the pixels by up to 255 levels every frame) passed training's rule
+(0.03 % by 32 levels) at 256x256 and the captures' (0.005 %) everywhere: its steps were trained
+on, its captures taken. Now changed pixels confined to one box of at most 0.5 % of the image
+are an overlay (``picture_repeats``' ``overlay_share``): the same picture. A real motion of
+the arm changes its links' edges, a box of >= 1.15 % of the image from 2.5 m (5 mm) and >= 0.61 %
+from 3.5 m (``benchmarks/bench_picture_rules.py``): kept, with a time stamp drawn in too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from test_breaker54m import _npz, _read, far_slide  # noqa: F401 - the 2 m camera's slow slide
+from test_capture_repeats import jpeg, views  # noqa: F401 - the scene from 2.5 m, 320x240
+from test_train_stale_frames import _read as read_clips  # clips of 3 frames
+
+from benchmarks.bench_picture_rules import stamped
+from vjepa_ros.picture_repeats import RepeatRule, same_picture
+from vjepa_ros.robot.capture_pictures import CapturePictures
+from vjepa_ros.train.stale_frames import TRAINING
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+def _time(k: int) -> str:
+    """Return the time stamp of frame ``k`` at 4 Hz (a minute rolls over at k = 4)."""
+    seconds = 59 * 60 + 59 + 0.25 * k
+    return f"2026-12-06 16:{int(seconds // 60) % 60:02d}:{seconds % 60:06.3f}"
+
+
+OVERLAYS = {
+    "a time stamp": lambda frame, k: stamped(frame, _time(k)),
+    "a frame counter": lambda frame, k: stamped(
+        frame, f"frame {1240 + k}", ((frame.shape[1] - 100) * 480 / frame.shape[0], 440)),
+    "a time stamp re-encoded as JPEG 75": lambda frame, k: jpeg(stamped(frame, _time(k)), 75),
+}
+
+
+@pytest.mark.parametrize("overlay", list(OVERLAYS))
+def test_a_frozen_camera_drawing_an_overlay_is_dropped_a_real_one_kept(
+        far_slide, overlay, tmp_path):  # noqa: F811
+    """The 2 m slide (1 cm a step, 4 Hz, 256x256), every frame with ``overlay`` drawn in.
+
+    Frames 3..12 show frame 3's picture (the camera froze; the driver's overlay goes on): 9
+    steps dropped, two segments of 4 left; the real frames with the overlay: all 24 kept.
+    """
+    frames, states = far_slide
+    draw = OVERLAYS[overlay]
+    real = np.stack([draw(frame, k) for k, frame in enumerate(frames)])
+    segments, notes = _read(_npz(tmp_path / "real.npz", real, states, 4.0), 4.0)
+    assert [len(segment) for segment in segments] == [24], notes
+    frozen = np.stack([draw(frames[3 if 3 <= k <= 12 else k], k) for k in range(len(frames))])
+    before = dataclasses.replace(TRAINING, overlay_share=None)  # the rule before mend55a
+    assert not all(same_picture(frozen[k], frozen[k + 1], before) for k in range(3, 12)), \
+        "the precondition: the old rule took a frozen step for a new frame"
+    segments, notes = read_clips(_npz(tmp_path / "frozen.npz", frozen[:17], states[:17], 4.0))
+    assert [len(segment) for segment in segments] == [4, 4], notes
+    assert any(note.startswith("frozen.npz: 9 of 17 steps dropped") for note in notes), notes
+
+
+@pytest.mark.parametrize("overlay", list(OVERLAYS))
+def test_a_capture_of_a_frozen_image_with_an_overlay_is_refused_once_the_tcp_moved(
+        views, overlay):  # noqa: F811
+    """From 2.5 m (320x240): the frozen home image, its overlay redrawn, the TCP 2 cm away."""
+    draw = OVERLAYS[overlay]
+    (home, at_home), (moved, at_moved) = views["home"], views["2 cm x"]
+    pictures = CapturePictures()
+    assert pictures.offer("sub-goal 1", draw(home, 0), at_home) is None
+    found = pictures.offer("sub-goal 2", draw(home, 5), at_moved)
+    assert found is not None and found.earlier == "sub-goal 1" and found.moved_m >= 0.019
+    assert pictures.offer("sub-goal 3", draw(moved, 6), at_moved) is None, "the real picture"
+
+
+@pytest.mark.parametrize("change", ["1 cm x", "1 cm toward the camera"])
+def test_a_far_cameras_real_small_motion_under_an_overlay_is_taken(views, change):  # noqa: F811
+    """The TCP moved 1 cm seen from 2.5 m, a time stamp on each frame: a new picture, taken."""
+    (home, at_home), (moved, at_moved) = views["home"], views[change]
+    pictures = CapturePictures()
+    assert pictures.offer("sub-goal 1", stamped(home, _time(0)), at_home) is None
+    assert pictures.offer("sub-goal 2", stamped(moved, _time(5)), at_moved) is None
+
+
+def test_a_hand_closed_in_place_is_no_overlay(views):  # noqa: F811
+    """The fingers closing from 2.5 m: as small a box as an overlay's, taken (no TCP motion).
+
+    Only a TCP motion lets the captures call a small box an overlay.
+    """
+    (home, at_home), (closed, at_closed) = views["home"], views["hand closed"]
+    pictures = CapturePictures()
+    assert pictures.offer("sub-goal 1", home, at_home) is None
+    assert pictures.offer("sub-goal 2", closed, at_closed) is None
+
+
+def _texture(seed: int, shape=(240, 320, 3)) -> np.ndarray:
+    import cv2
+
+    pixels = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    return cv2.GaussianBlur(pixels, (0, 0), 1.0)
+
+
+@pytest.mark.parametrize("whole_frame", [True, False])
+def test_only_changes_inside_one_small_box_are_an_overlay(whole_frame):
+    """A box of 0.45 % of the image changed: the same picture; 0.55 %: not.
+
+    Two small boxes far apart (a stamp and a change elsewhere): not; a stamp over a light
+    change: not.
+    """
+    rule = RepeatRule(sample_side=64 if whole_frame else 320, grey_levels=32, floor=0.0003,
+                      whole_frame=whole_frame, mean_levels=3, overlay_share=0.005)
+    image = _texture(0)
+    h, w = image.shape[:2]
+
+    def boxed(share, at=(0, 0)):
+        out = image.copy()
+        side = int(np.sqrt(share * h * w))
+        out[at[0]:at[0] + side, at[1]:at[1] + side] = 255 - out[at[0]:at[0] + side,
+                                                                 at[1]:at[1] + side]
+        return out
+
+    assert same_picture(image, boxed(0.0045), rule)
+    assert not same_picture(image, boxed(0.0055), rule)
+    two = boxed(0.001)
+    two[200:205, 300:305] = 255 - two[200:205, 300:305]
+    assert not same_picture(image, two, rule), "changes in two places: a box of the image"
+    brighter = np.clip(boxed(0.001).astype(int) + 5, 0, 255).astype(np.uint8)
+    assert not same_picture(image, brighter, rule), "the light changed outside the box"
