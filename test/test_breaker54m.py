@@ -77,10 +77,9 @@ def far_slide_30hz():
 
 def _assert_real_motion(frames, states, step_m):
     """Preconditions: every frame differs from the one before, the arm moved ~``step_m``."""
-    from vjepa_ros.eval.camera_check_unchanged import changed_share
-
-    shares = [changed_share(a, b) for a, b in zip(frames[:-1], frames[1:], strict=True)]
-    assert min(shares) > 0, shares  # no two frames alike: the camera is not frozen
+    changed = [np.count_nonzero(np.abs(a.astype(np.int16) - b) > 8)  # pixels, by > 8 levels
+               for a, b in zip(frames[:-1], frames[1:], strict=True)]
+    assert min(changed) > 0, changed  # no two frames alike: the camera is not frozen
     moved = np.linalg.norm(np.diff(states[:, :3], axis=0), axis=1)
     np.testing.assert_allclose(moved, step_m, atol=0.0015)
 

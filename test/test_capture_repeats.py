@@ -4,8 +4,8 @@
 more than 0.005 % of the pixels changed by more than 32 grey levels) while the hand's state
 changed since (TCP 1 cm, 1 degree, closedness 0.025). Measured in
 ``benchmarks/bench_capture_changes.py``; here the hardest camera of those measured: 2.5 m from
-the arm at 320x240 (the arm small in the image), where the camera check's own rule (0.5 % by 8
-levels) would call every one of these motions the same picture.
+the arm at 320x240 (the arm small in the image), where the camera check's own rule (judged on a
+64-px sample) calls every one of these motions the same picture.
 """
 
 import dataclasses
@@ -58,7 +58,7 @@ def jpeg(pixels, quality):
                                     "turned 0.5 rad"])
 def test_a_live_far_camera_showing_a_small_change_of_the_hand_is_taken(views, change):
     (home, at_home), (moved, at_moved) = views["home"], views[change]
-    if change != "turned 0.5 rad":  # that one changes 0.59 % of the check's sample
+    if change != "turned 0.5 rad":  # that one the check's rule tells apart
         assert same_picture(home, moved), "the camera check's own rule cannot tell it apart"
     pictures = CapturePictures()
     assert pictures.offer("sub-goal 1", home, at_home) is None

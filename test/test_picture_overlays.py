@@ -1,4 +1,4 @@
-"""mend55a: a frozen image with a time stamp or frame counter drawn in: a repeat (train, captures).
+"""mend55a: a frozen image with a time stamp or counter drawn in is a repeat; the check sees far.
 
 Before: a frozen camera whose driver draws a time stamp or a counter into its last image (the
 digits change 0.06-0.36 % of the pixels by up to 255 levels every frame) passed training's rule
@@ -6,7 +6,9 @@ digits change 0.06-0.36 % of the pixels by up to 255 levels every frame) passed 
 on, its captures taken. Now changed pixels confined to one box of at most 0.5 % of the image
 are an overlay (``picture_repeats``' ``overlay_share``): the same picture. A real motion of
 the arm changes its links' edges, a box of >= 1.15 % of the image from 2.5 m (5 mm) and >= 0.61 %
-from 3.5 m (``benchmarks/bench_picture_rules.py``): kept, with a time stamp drawn in too.
+from 3.5 m (``benchmarks/bench_picture_rules.py``): kept, with a time stamp drawn in too. The
+camera check now judges with training's numbers on its 64-px sample and the same box: a far
+camera's 4 cm motions are told apart, every frozen copy is still the same picture.
 """
 
 from __future__ import annotations
@@ -129,3 +131,37 @@ def test_only_changes_inside_one_small_box_are_an_overlay(whole_frame):
     assert not same_picture(image, two, rule), "changes in two places: a box of the image"
     brighter = np.clip(boxed(0.001).astype(int) + 5, 0, 255).astype(np.uint8)
     assert not same_picture(image, brighter, rule), "the light changed outside the box"
+
+
+@pytest.fixture(scope="module")
+def far_check_moves():
+    """Return (home frame, [the frame after each 4 cm move, +-x, +-y, +-z]): 2.5 m, 640x480."""
+    from benchmarks.bench_capture_changes import render_changes
+    from benchmarks.bench_picture_rules import moves
+    from vjepa_ros.sim.camera import camera_at_distance
+    from vjepa_ros.sim.config import SimConfig
+
+    config = SimConfig()
+    camera = {"far": camera_at_distance(config.camera, 2.5, 640, 480)}
+    changes = [change for group, change in moves() if group == "move 4 cm"]
+    base, rendered = render_changes(config, camera, changes)
+    assert all(reached for reached, _ in rendered)
+    return base["far"], [frames["far"] for _, frames in rendered]
+
+
+def test_the_camera_check_tells_a_far_cameras_4_cm_motions_apart_and_overlays_not(
+        far_check_moves):
+    """The live check's 4 cm motions seen from 2.5 m: none the same picture.
+
+    The rule before mend55a (0.5 % of the sample by 8 levels) skipped one; every frozen copy
+    (re-encoded, dithered, a time stamp or counter drawn in) is the same picture.
+    """
+    from benchmarks.bench_picture_rules import frozen
+    from vjepa_ros.eval.camera_check_unchanged import CHECK
+
+    home, moved = far_check_moves
+    before = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)
+    assert any(same_picture(home, frame, before) for frame in moved)
+    assert not any(same_picture(home, frame, CHECK) for frame in moved)
+    for name, (a, b) in frozen(home):
+        assert same_picture(a, b, CHECK), name

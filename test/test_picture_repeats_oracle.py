@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from vjepa_ros.eval.camera_check_unchanged import CHECK, first_seen
-from vjepa_ros.picture_repeats import picture, same_picture
+from vjepa_ros.picture_repeats import RepeatRule, picture, same_picture
 from vjepa_ros.robot.capture_pictures import CAPTURE, CAPTURE_MOVED
 from vjepa_ros.train.stale_frames import TRAINING, stale_steps
 
@@ -142,7 +142,8 @@ def _old_stale_steps(frames, positions):
 
 
 # the rules without mend55a's overlay box (its own change: test_the_overlay_box_...)
-OLD = {"check": (old_check, CHECK), "capture": (old_capture, CAPTURE),
+OLD_CHECK = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)  # before mend55a's step 2
+OLD = {"check": (old_check, OLD_CHECK), "capture": (old_capture, CAPTURE),
        "training": (old_training, dataclasses.replace(TRAINING, overlay_share=None))}
 
 
@@ -324,7 +325,8 @@ def test_repeats_in_a_sequence_are_found_as_before(rendered):
         frames.append(np.clip(frames[0].astype(int) + 5, 0, 255).astype(np.uint8))
         positions = np.zeros((len(frames), 3))
         positions[:, 0] = 0.01 * (np.arange(len(frames)) % 5)
-        assert first_seen(frames, positions, 0.01) == _old_first_seen(frames, positions, 0.01)
+        assert first_seen(frames, positions, 0.01, OLD_CHECK) == _old_first_seen(frames, positions,
+                                                                                 0.01)
         states = np.zeros((len(frames), 7))
         states[:, :3] = positions
         indices = np.arange(len(frames))
@@ -337,5 +339,5 @@ def test_a_picture_made_once_is_compared_as_the_frame():
     """A :func:`picture` compared again gives what its frame gives (the captures keep them)."""
     a, b = _texture(0, (240, 320, 3)), _texture(0, (240, 320, 3))
     b[100:110, 100:110] = 0
-    for rule in (CHECK, CAPTURE, TRAINING):
+    for rule in (CHECK, OLD_CHECK, CAPTURE, CAPTURE_MOVED, TRAINING):
         assert same_picture(picture(a, rule), picture(b, rule), rule) == same_picture(a, b, rule)

@@ -9,22 +9,25 @@ standing-still energy toward such a frame is ~0 and ``explained_share`` says not
 the model sees; the inferred direction is the search's noise. Such a motion is evidence about the
 camera, not about the model.
 
-**The same picture** (:func:`same_picture`, :data:`CHECK`; mechanics: ``picture_repeats``):
-two frames of one shape whose pixels differ, by more than 8 grey levels in some channel, in fewer
-than 0.5 % of the image (judged on every k-th pixel, at most 64 per side: a sample of the image, so
-the share is the image's own). Why this floor: a dither or a re-encoding changes many pixels by a
-few grey levels (below the step), an overlaid counter or time stamp changes a few pixels by a lot
-(below the share); the arm moving a few cm changes the region it covers and uncovers by tens of
-grey levels: measured on the package's scene (the least over directions,
-benchmarks/bench_capture_changes.py), 1 cm from the default view ~1 m away 0.94 % of the sample,
-from 2 m 0.13 % (3 cm 0.52 %), from 2.5 m 3 cm 0.42 %. What it cannot tell: an overlay larger than
-0.5 % of the image (a wide time-stamp banner) is a change; a motion that changes less than 0.5 % of
-the image (a small arm far away moving along the optical axis; 3 cm motions seen from 2-2.5 m
-change 0.42-0.55 %, near the floor: the live check moves 4 cm) reads as the same picture, so its
-motion is skipped instead of judged by "move the camera" (when every motion is: the refusal names
-both causes); a real camera's sensor noise above the step in many pixels (a dark, high-gain image)
-makes every frame new, so a frozen scene there is not caught (a real camera does not freeze that
-way: a hung driver repeats one image).
+**The same picture** (:func:`same_picture`, :data:`CHECK`; mechanics: ``picture_repeats``): two
+frames of one shape none of whose sampled pixels (every k-th, at most 64 per side) changed by more
+than 32 grey levels in some channel (fewer than 0.03 % of the sample: training's numbers,
+``train.stale_frames``), or whose changed pixels lie in one box of at most 0.5 % of the image, and
+whose mean level moved by at most 3. Why: a dither or a re-encoding changes many pixels by a few
+grey levels (at most 25 measured), an overlaid counter or time stamp changes one small box by a lot
+(0.06-0.36 % of the image), a change of light every pixel a little; the arm moving changes its
+links' edges by tens of grey levels, a box of 1.15 % or more of the image from 2.5 m. The check's 4
+cm motions read as the same picture (benchmarks/bench_picture_rules.py, the package's scene at
+640x480 and 256x256): none of 24 from 2-2.5 m, 4 of 12 from 3.5 m (the rule before mend55a, 0.5 %
+of the sample by more than 8 levels: 1 of 24 and 9 of 12, and nearly every 1 cm motion from 2 m).
+What it cannot tell: an overlay wider than 0.5 % of the image (a whole banner redrawn) or two
+changing overlays far apart (a time stamp in one corner, a counter in another: their box spans the
+image) is a change, so such a frozen camera is judged as one that shows the motion; a motion whose
+change misses the sample (a small arm far away: 3.5 m) reads as the same picture, so it is skipped
+instead of judged by "move the camera" (when every motion is: the refusal names both causes); a
+real camera's sensor noise above 32 levels in many pixels (a dark, high-gain image) makes every
+frame new, so a frozen scene there is not caught (a real camera does not freeze that way: a hung
+driver repeats one image).
 
 **An image taken elsewhere** (:func:`first_seen`): a frame that is the same picture as an
 earlier one of the check, taken while the arm stood at least ``min_shift_m`` away (a repeat:
@@ -49,11 +52,15 @@ from vjepa_ros.picture_repeats import picture as picture_of
 from vjepa_ros.picture_repeats import same_picture as same_as_rule
 from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-exported
 
-# the camera check's "same picture" (module docstring: what it cannot tell): fewer than 0.5 % of
-# a 64-a-side sample changed by more than 8 grey levels. A dither or re-encoding changes many
-# pixels by a few levels, an overlaid counter a few by a lot; 1 cm from ~1 m changes 0.94 % of
-# the sample, 3 cm from 2 m 0.52 %, from 2.5 m 0.42 % (benchmarks/bench_capture_changes.py)
-CHECK = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)
+# the camera check's "same picture" (module docstring): training's numbers on a 64-a-side sample
+# (full frames would cost a bag's check 1 GB): no sampled pixel changed by more than 32 grey
+# levels (under 0.03 %: a re-encoding changes none, <= 25 levels), except inside one box of at
+# most 0.5 % of the image (an overlay: a time stamp, a frame counter, 0.06-0.36 %), and the mean
+# level within 3. The check's 4 cm motions skipped as the same picture (benchmarks/
+# bench_picture_rules.py, 640x480 and 256x256): 0 of 24 from 2-2.5 m, 4 of 12 from 3.5 m (by
+# 8 levels on 0.5 % of the sample, before mend55a: 1 of 24, 9 of 12); every frozen copy the same
+CHECK = RepeatRule(sample_side=64, grey_levels=32, floor=0.0003, mean_levels=3,
+                   overlay_share=0.005)
 # why a motion was skipped (``skipped_motions``' reasons, per motion)
 SAME = "its frame after is the same picture as its frame before"
 REPEAT = "a frame repeats an image taken with the arm elsewhere"
@@ -89,7 +96,7 @@ def unchanged_frames(befores, afters) -> np.ndarray:
                     dtype=bool).reshape(-1)
 
 
-def first_seen(pictures, positions, min_shift_m: float) -> list[int]:
+def first_seen(pictures, positions, min_shift_m: float, rule: RepeatRule = CHECK) -> list[int]:
     """Return, per frame, the index of the earlier frame whose image it repeats (else itself).
 
     ``pictures``: N frames in the order taken (or their :func:`picture`); ``positions``
@@ -97,16 +104,16 @@ def first_seen(pictures, positions, min_shift_m: float) -> list[int]:
     same picture and the arm stood at least ``min_shift_m`` apart; the index given is where
     that image was first seen (a repeat's own repeats point there too). Each frame is compared
     with every earlier image first seen (vectorised: a 1200-step bag of 640x480 images, about
-    10 s).
+    10 s). ``rule``: :data:`CHECK` (pictures made with it).
     """
-    pictures = [picture(p) for p in pictures]
+    pictures = [picture_of(p, rule) for p in pictures]
     positions = np.asarray(positions, dtype=np.float64).reshape(len(pictures), -1)[:, :3]
     origins: list[int] = []
     indices: list[int] = []  # the frames first seen
     for i, mine in enumerate(pictures):
         far = [indices[k] for k in np.flatnonzero(np.linalg.norm(
             positions[indices] - positions[i], axis=1) >= min_shift_m)] if indices else []
-        found = same_as(mine, [pictures[j] for j in far], CHECK)
+        found = same_as(mine, [pictures[j] for j in far], rule)
         origin = i if found is None else far[found]
         if origin == i:
             indices.append(i)

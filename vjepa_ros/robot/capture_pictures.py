@@ -13,20 +13,19 @@ state either, so that is refused too, and the refusal names both causes.
 
 **A repeat** (``picture_repeats.same_picture`` with the captures' rule, :data:`CAPTURE`): on a
 sample of at most 640 pixels a side (every pixel of a 640x480 frame), fewer than 0.005 % of the
-pixels changed by more than 32 grey levels. Not the camera check's rule (0.5 % by 8 levels on a
-64-a-side sample: what it cannot judge, it skips): a refused capture blocks the user, so only a
-repeated image is refused. Measured on the package's pybullet scene
-(``benchmarks/bench_capture_changes.py``; cameras 1 to 2.5 m from the arm at 640x480 and 320x240):
-a republisher's JPEG re-encoding of the frozen image (quality 30 to 95) changes no pixel by more
-than 25 levels, a +-3 dither none by more than 3; the smallest real changes, from 2.5 m, change by
-more than 32 levels 0.049 % of the pixels (1 cm along the optical axis), 0.026 % (the hand closed),
-0.009 % (turned 1 degree), 0.023 % (5 mm). Once the TCP moved :data:`MIN_SHIFT_M` or more,
-changes inside one box of at most 0.5 % of the image are a repeat too (:data:`CAPTURE_MOVED`: a
-frozen image with a time stamp or frame counter drawn in changes such a box, 0.06-0.36 %; a TCP
-motion changes the arm's links, 1.15 % or more from 2.5 m: ``benchmarks/bench_picture_rules.py``).
-Not caught: such an overlay when only the hand closed or turned in place (its fingers change as
-small a box from afar), nor a frozen image whose pixels change by more than 32 levels in many
-places (a dark, high-gain re-encode).
+pixels changed by more than 32 grey levels. Not the camera check's rule (on a 64-a-side sample:
+what it cannot judge, it skips): a refused capture blocks the user, so only a repeated image is
+refused. Measured on the package's pybullet scene (``benchmarks/bench_capture_changes.py``; cameras
+1 to 2.5 m from the arm at 640x480 and 320x240): a republisher's JPEG re-encoding of the frozen
+image (quality 30 to 95) changes no pixel by more than 25 levels, a +-3 dither none by more than 3;
+the smallest real changes, from 2.5 m, change by more than 32 levels 0.049 % of the pixels (1 cm
+along the optical axis), 0.026 % (the hand closed), 0.009 % (turned 1 degree), 0.023 % (5 mm). Once
+the TCP moved :data:`MIN_SHIFT_M` or more, changes inside one box of at most 0.5 % of the image are
+a repeat too (:data:`CAPTURE_MOVED`: a frozen image with a time stamp or frame counter drawn in
+changes such a box, 0.06-0.36 %; a TCP motion changes the arm's links, 1.15 % or more from 2.5 m:
+``benchmarks/bench_picture_rules.py``). Not caught: such an overlay when only the hand closed or
+turned in place (its fingers change as small a box from afar), nor a frozen image whose pixels
+change by more than 32 levels in many places (a dark, high-gain re-encode).
 
 :class:`CapturePictures` keeps the :func:`picture` sample (uint8, at most 0.9 MB: a 640x480
 frame) and the hand's state of the last :data:`KEPT_CAPTURES` captures, whatever became of

@@ -6,29 +6,29 @@ renders slower than it publishes, and a camera that does not see the arm all giv
 not show the arm's motion. Trained on, such a transition (two frames of one picture labelled
 with the arm's real motion) teaches the model that moving changes nothing.
 
-**The same frame** (:func:`same_frame`, :data:`TRAINING`; mechanics: ``picture_repeats``):
-two frames of one shape that differ neither sharply (at least 0.03 % of the pixels, full
-resolution, changed by more than 32 grey levels in some channel), nor broadly (the difference
-averaged over 5 px squares over 8 levels in 1 % of the pixels: a soft or low-contrast picture's
-motion), nor in mean level (over 3 levels: light or exposure). Measured on the package's pybullet
-scene at 256x256 and 640x480 (fix54m): a repeat changes at most 0.005 % of the pixels sharply and
-0.14 % broadly (byte-equal frames; a JPEG re-encoding of the picture at its quality or a higher
-one; a dither of up to +-12 grey levels or sensor noise up to sigma 4 on each copy); a real motion
-at least 0.13 % sharply (the arm sliding 1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from
-1.5 m: the arm's edges move across the scene by tens of levels), so the sharp floor, 0.03 %, lies
-6x above the one and 4x below the other; the soft blob of ``train.synthetic`` moving 1-4 cm changes
-under 32 levels anywhere but 1.5 % or more broadly. The camera check's rule
-(``eval.camera_check_unchanged.same_picture``: 0.5 % of the pixels by more than 8 levels, on a
-64-px sample) found 0.23-0.5 % for the far motions and took half of their steps for repeats
-(breaker54m). An overlay is no change: frames that differ only inside one box of at most 0.5 % of
-the image are the same frame (a frozen picture with a time stamp or frame counter drawn in:
-0.06-0.36 % measured, a minute's roll-over the most; a 5 mm motion changes the arm's links, a box
-of 1.15 % or more from 2.5 m, 0.61 % from 3.5 m: benchmarks/bench_picture_rules.py). What this rule
-cannot tell: a motion changing fewer than 0.03 % of the pixels sharply and 1 % broadly (a small,
-low-contrast arm far away) or only inside a box of 0.5 % (an arm mostly out of view) reads as a
-repeat; a frozen picture whose overlay changes a wider box (a whole banner redrawn), re-encoded at
-a lower quality (5 below: 0.06 %; a 32-px picture at quality 50 or less, broadly), or under noise
-above sigma 4 reads as new frames, kept.
+**The same frame** (:func:`same_frame`, :data:`TRAINING`; mechanics: ``picture_repeats``): two
+frames of one shape that differ neither sharply (at least 0.03 % of the pixels, full resolution,
+changed by more than 32 grey levels in some channel), nor broadly (the difference averaged over 5
+px squares over 8 levels in 1 % of the pixels: a soft or low-contrast picture's motion), nor in
+mean level (over 3 levels: light or exposure). Measured on the package's pybullet scene at 256x256
+and 640x480 (fix54m): a repeat changes at most 0.005 % of the pixels sharply and 0.14 % broadly
+(byte-equal frames; a JPEG re-encoding of the picture at its quality or a higher one; a dither of
+up to +-12 grey levels or sensor noise up to sigma 4 on each copy); a real motion at least 0.13 %
+sharply (the arm sliding 1 cm a step seen from 2 m, 2 mm a step from 2 m, 6 mm from 1.5 m: the
+arm's edges move across the scene by tens of levels), so the sharp floor, 0.03 %, lies 6x above the
+one and 4x below the other; the soft blob of ``train.synthetic`` moving 1-4 cm changes under 32
+levels anywhere but 1.5 % or more broadly. The camera check's rule
+(``eval.camera_check_unchanged.same_picture`` before mend55a: 0.5 % of the pixels by more than 8
+levels, on a 64-px sample) found 0.23-0.5 % for the far motions and took half of their steps for
+repeats (breaker54m). An overlay is no change: frames that differ only inside one box of at most
+0.5 % of the image are the same frame (a frozen picture with a time stamp or frame counter drawn
+in: 0.06-0.36 % measured, a minute's roll-over the most; a 5 mm motion changes the arm's links, a
+box of 1.15 % or more from 2.5 m, 0.61 % from 3.5 m: benchmarks/bench_picture_rules.py). What this
+rule cannot tell: a motion changing fewer than 0.03 % of the pixels sharply and 1 % broadly (a
+small, low-contrast arm far away) or only inside a box of 0.5 % (an arm mostly out of view) reads
+as a repeat; a frozen picture whose overlay changes a wider box (a whole banner redrawn),
+re-encoded at a lower quality (5 below: 0.06 %; a 32-px picture at quality 50 or less, broadly), or
+under noise above sigma 4 reads as new frames, kept.
 
 A frame *repeats* an earlier one when it is the same frame as one taken with the arm at least
 :data:`STALE_SHIFT_M` away. A step is stale when its frame is the same frame as the step
