@@ -22,6 +22,11 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    next plan (start 0.0, delta +0.75), then 0.95: the running close is cut back by a plan
    whose view of the hand predates it. Blocking and async send 1.0 only (they wait for the
    hand: ``_hand_moving``, ``_predicted_closedness``).
+3. A gripper goal that never reached the hand (no server yet: ``gripper_output`` False) is
+   "resent" with the next plan's closedness: a close 1.0 not sent is resent as 0.0 (the plan
+   after keeps the still open hand, delta 0), the goal alone (no topic message), so the server
+   that comes up gets an open, never the close, and the topic's last 1.0 disagrees with the
+   goal (``command_session._command``: the resend sends ``decision.target[6]``). Planned only.
 
 Held up (pins, below or explored): see the report of breaker55c.
 """
@@ -137,3 +142,43 @@ def test_blocking_and_async_send_the_close_alone(model, mode):  # noqa: F811
     rig.run(150)
     sent = [report.gripper_command for _, report in rig.sent if report.gripper_command]
     assert sent == [1.0] and len(rig.sent) >= 2, (sent, [r.reason for r in rig.reports[-3:]])
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55c: the resend of a close that never reached the "
+                   "hand carries the next plan's closedness (0.0: an open), not the close")
+@pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
+def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model, mode):  # noqa: F811
+    """Resend the close that found no gripper server, not another closedness.
+
+    Input: ``goals.gripper`` planned (the default); plan 1 closes the hand (+1: command 1.0);
+    the gripper action server is not up yet (``gripper_output`` returns False: not sent, as
+    ``GripperGoals.send`` does without a server; the ``gripper_command`` topic carried 1.0) and
+    comes up 0.5 s later; later plans keep the hand (delta 0; it is still open, measured 0.0).
+    What happens: every resend (``gripper_output(..., resend=True)``: the goal alone, no topic
+    message) carries 0.0, the later plan's closedness (measured 0.0 + 0), not the 1.0 that
+    never reached the hand; the first goal the server gets opens an open hand, the close is
+    never sent to it, ``last_gripper`` becomes 0.0 and the topic's last value (1.0) disagrees
+    with the goal sent. ``command_session._command``: with ``changed`` False (the plan keeps
+    the hand) and ``_gripper_resend_due``, it sends ``decision.target[6]`` as the resend.
+    README: "A goal that never reached the hand is sent again" (the goal alone, as
+    ``gripper_command`` carried the command once); a plan keeping the hand "leaves the last
+    command standing". What should happen: a resend carries the closedness of the command that
+    did not reach the hand (1.0), and the first goal the server receives is that close.
+    """
+    rig = Rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.01, 0, 0, 0, 0, 0, 0.0]])
+    calls = []
+    server_up = rig.clock.now + 0.5
+
+    def gripper_output(closedness, resend=False):
+        calls.append((closedness, resend, rig.clock.now >= server_up))
+        return None if rig.clock.now >= server_up else False
+
+    rig.session.gripper_output = gripper_output
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.run(150)
+    assert calls[0] == (1.0, False, False) and len(calls) >= 2, calls
+    resent = [closedness for closedness, resend, _ in calls if resend]
+    received = [closedness for closedness, _, up in calls if up]
+    assert resent and received, calls
+    assert set(resent) == {1.0} and received[0] == 1.0, (
+        f"gripper goals (closedness, resend, server up): {calls[:6]}")
