@@ -39,7 +39,7 @@ Held up (pins, below or explored): see the report of breaker55c.
 
 import numpy as np
 import pytest
-from test_breaker51c import DT, Rig
+from test_breaker51c import Rig
 from test_breaker53d import LatePlanner
 from test_breaker53l import grasp_on_object
 from test_robot_mpc import START, frame
@@ -193,37 +193,20 @@ def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model,
         f"gripper goals (closedness, resend, server up): {calls[:6]}")
 
 
-class WristRig(Rig):
-    """breaker51c's rig under ``goals.gripper`` subgoal, a wrist slower than the arm.
+def wrist_rig(model, mode, actions, goals, wrist):  # noqa: F811
+    """``hand_rig`` under ``goals.gripper`` subgoal (``goals``), a wrist slower than the arm.
 
     The position follows the set-point at once, the orientation ``wrist`` of the way a tick
-    (a soft or caught wrist), the fingers ``hand_speed`` a tick toward the last gripper command.
+    (a soft rotational impedance; 0: a caught wrist).
     """
-
-    def __init__(self, model, mode, actions, goals, wrist, hand_speed=0.02):  # noqa: F811
-        super().__init__(model, mode, actions)
-        self.wrist, self.hand_speed = wrist, hand_speed
-        session = self.session
-        session.set_enabled(False)
-        session.goal_switching = GoalSwitchConfig(gripper="subgoal")
-        session.set_goals(goals)
-        session.set_enabled(True)
-
-    def tick(self):
-        self.clock.now += DT
-        out = self.session.stream_step()
-        if out is not None and out.setpoint is not None:
-            self.arm[:3] = out.setpoint[:3]
-            self.arm[3:6] += self.wrist * (out.setpoint[3:6] - self.arm[3:6])
-        commanded = self.session.last_gripper
-        if commanded is not None:
-            self.arm[6] += float(np.clip(commanded - self.arm[6], -self.hand_speed,
-                                         self.hand_speed))
-        self.session.observe_state(self.arm.copy(), self.clock.now)
-        if self.clock.now >= self.next_frame - 1e-9:
-            self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
-            self.next_frame = self.clock.now + 0.1
+    rig = hand_rig(model, mode, actions)
+    rig.lag = np.array([1.0, 1.0, 1.0, wrist, wrist, wrist])
+    session = rig.session
+    session.set_enabled(False)
+    session.goal_switching = GoalSwitchConfig(gripper="subgoal")
+    session.set_goals(goals)
+    session.set_enabled(True)
+    return rig
 
 
 def subgoal_at(closedness, steps):
@@ -252,8 +235,8 @@ def test_the_next_subgoals_close_waits_for_the_wrist_to_arrive(model, mode):  # 
     with its warning; the hand changes with the wrist at the place, as README promises for
     the position ("the next hand change never goes out short of the place").
     """
-    rig = WristRig(model, mode, [[0.005, 0, 0, 0, 0, 0.3, 0], [0.0, 0, 0, 0, 0, 0, 0]],
-                   [subgoal_at(0.0, 1), subgoal_at(1.0, 2)], wrist=0.01)
+    rig = wrist_rig(model, mode, [[0.005, 0, 0, 0, 0, 0.3, 0], [0.0, 0, 0, 0, 0, 0, 0]],
+                    [subgoal_at(0.0, 1), subgoal_at(1.0, 2)], wrist=0.01)
     place = rig.session.plan_step()
     assert place.command is not None and place.command[5] == pytest.approx(0.3)
     rig.run(400)
