@@ -43,7 +43,15 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    jump ("robot state ... jumps 0.072 m in 20 ms"). ``input_checks._input_refusal`` at the
    tick does not consult the system clock's fall (``clock_offset``) that ``new_worlds`` uses.
 
-Held up (pins, below or explored): see the report of breaker55c.
+Held up (explored, not kept unless pinned below): async with a trailing arm (lag 0.1-1.0 a
+tick, ``max_step_m`` 0.03-0.1): the streamer's target was the commanded one at every take,
+prepared plans out within 16.6 mm of their start; sub-goal lists (steps and energy rules,
+``goals.gripper`` subgoal, a hand moving at 0.02 a tick) in all three modes: every close at
+rest where planned, discarded preparations never counted; the sim clock jumping forward 3 and
+12 s mid-step: a stale hold, then plans within tolerance (12 s: a false "did not reach the
+target within 10 s" warning first, left alone); warm starts: each commanded plan shifted once
+(``follows_commands``), discarded/void ones not; void rules (goal, enable, stop epochs,
+commands_sent) leave no path for a stale result to command.
 """
 
 import numpy as np
