@@ -50,7 +50,7 @@ prepared plans out within 16.6 mm of their start; sub-goal lists (steps and ener
 rest where planned, discarded preparations never counted; the sim clock jumping forward 3 and
 12 s mid-step: a stale hold, then plans within tolerance (12 s: a false "did not reach the
 target within 10 s" warning first, left alone); warm starts: each commanded plan shifted once
-(``follows_commands``), discarded/void ones not; void rules (goal, enable, stop epochs,
+(``follow_commands``), discarded/void ones not; void rules (goal, enable, stop epochs,
 commands_sent) leave no path for a stale result to command.
 """
 
