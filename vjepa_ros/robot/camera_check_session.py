@@ -151,7 +151,7 @@ class CameraCheckSession:
             elif run.needs_worker:
                 self._wake()  # the worker estimates the model's frame, or plans a trial's step
             return
-        decision = filter_target(latest.value, target, self.limits, *self.inputs.ages(now),
+        decision = filter_target(latest.value, target, self.limits, *self._input_ages(now),
                                  outside_box_advice=self.outside_box_advice)
         changed_by = "the safety filter"
         if decision.accepted and self.joint_guard is not None:  # the joints, as a plan's are

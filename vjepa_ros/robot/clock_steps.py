@@ -108,6 +108,23 @@ def wall_clock_stepped(back: float, system_back: float | None) -> bool:
         CLOCK_STEP_MATCH_S, CLOCK_STEP_MATCH_SHARE * back)
 
 
+def age_across_fall(age: float, limit: float, fall: float) -> float:
+    """Return an input's age [s] on the clock it was stamped on, the system clock fallen since.
+
+    ``age``: node clock - its stamp [s]; ``limit``: its age limit [s]; ``fall``: how far the
+    node's system clock went back since the input arrived [s] (its offset then less now:
+    :func:`system_clock_offset`). An input stamped more than ``limit`` in the future whose age
+    plus ``fall`` is within ``limit`` was stamped before a wall clock stepped back under the
+    node (chrony/ntpd ``makestep``, PTP): that sum is its age (it is fresh); otherwise ``age``.
+    The stream's tick between the step and the next camera frame held on a frame 0.95 s "in
+    the future" (breaker55c), while the frame on the new clock is taken for the step
+    (``new_worlds``, :func:`wall_clock_stepped`): one rule, the system clock's fall.
+    """
+    if age < -limit and fall > CLOCK_FALL_MIN_S and abs(age + fall) <= limit:
+        return age + fall
+    return age
+
+
 class SystemClockFalls:
     """The node's system clock's recent falls, seen at any arrival (frames and states).
 

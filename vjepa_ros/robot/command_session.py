@@ -21,6 +21,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.robot.goal_switch_config import GRIPPER_INDEX
+from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
 from vjepa_ros.robot.input_ages import plan_age_problem
 from vjepa_ros.robot.interfaces import CommandFollowingPlanner
 from vjepa_ros.robot.phase import Event
@@ -98,7 +99,7 @@ class CommandSession:
             if not self.enabled or latest is None:
                 return None
             decision = filter_target(latest.value, self._report(plan, frame_stamp, start).target,
-                                     self.limits, *self.inputs.ages(self.clock()),
+                                     self.limits, *self._input_ages(self.clock()),
                                      outside_box_advice=self.outside_box_advice)
         if not decision.accepted:
             return None
@@ -166,7 +167,7 @@ class CommandSession:
             latest.value,
             report.target,
             self.limits,
-            *self.inputs.ages(now),
+            *self._input_ages(now),
             outside_box_advice=self.outside_box_advice,
         )
         kind = RefusalKind.SAFETY
@@ -184,7 +185,8 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        wait = self._gripper_waits(float(decision.target[6]), start, gripper_measured)
+        old_view = self._hand_seen_before(frame_stamp)
+        wait = self._gripper_waits(float(decision.target[6]), start, gripper_measured, old_view)
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
@@ -215,10 +217,15 @@ class CommandSession:
         held = self.goal_switching.gripper == "hold"  # the hand is never commanded (goals.py)
         if held or self._gripper_guessed(gripper_measured):
             return report  # (hold and an unmeasured hand change nothing: no settling either)
-        changed = self._hand_changes(gripper, float(start[GRIPPER_INDEX]), gripper_measured)
-        if changed or (self._gripper_resend_due(now) and self._resend_in_place(gripper, latest)):
+        changed = not old_view and self._hand_changes(
+            gripper, float(start[GRIPPER_INDEX]), gripper_measured)
+        resend = not changed and self.last_gripper is not None and \
+            self._gripper_resend_due(now) and self._resend_in_place(self.last_gripper, latest)
+        if changed or resend:
             if changed:
                 self._gripper_sent_pose, self._resend_held_noted = latest.value.copy(), False
+            else:  # the command that did not reach the hand, not this plan's closedness
+                gripper = self.last_gripper  # (a close resent as the next plan's 0.0: breaker55c)
             report.gripper_command = self.last_gripper = gripper
             self.command_moved_hand = True
             self._gripper_resends = 0 if changed else self._gripper_resends + 1
@@ -257,8 +264,9 @@ class CommandSession:
         ``gripper_output`` said it was not sent (False: no server), or its ``Delivery`` says it
         was rejected, or lost (its server went, or it went unanswered past
         ``control.gripper_result_timeout_s``) or failed (aborted, stalled short, a close that
-        left the fingers open) and the server answers now: the plan's
-        closedness, inside the deadband, would otherwise never reach the hand (breaker53g).
+        left the fingers open) and the server answers now: that command (the resend carries
+        it, ``last_gripper``, whatever the plan's closedness) would otherwise never reach the
+        hand, the deadband keeping the plans' from going out (breaker53g).
         Spaced out: :data:`RESEND_FIRST_S` after the last send, doubling with each resend up
         to the timeout (a send not made: up to :data:`UNSENT_RETRY_S`); reset once a goal ended
         well (not on its acceptance: a goal that fails after it, a hand in error, is sent again
@@ -335,11 +343,13 @@ class CommandSession:
                   "discarded")
         return self._note_wait("settle", reason)
 
-    def _gripper_waits(self, gripper: float, start: np.ndarray, measured: bool) -> str:
+    def _gripper_waits(self, gripper: float, start: np.ndarray, measured: bool,
+                       old_view: bool = False) -> str:
         """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
 
         ``start``: the plan's start state [7], ``measured``: whether its closedness was
-        measured (both: :meth:`_hand_changes`).
+        measured (both: :meth:`_hand_changes`); ``old_view``: the plan saw the hand before the
+        last gripper command took effect (:meth:`_hand_seen_before`): it changes no hand.
         Continuous control plans on every frame and never waits for arrival, and a command
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
         closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
@@ -362,7 +372,7 @@ class CommandSession:
         if self.control.mode != "continuous":
             return ""
         settling = self._hand_settling()
-        if settling or self.goals is None or \
+        if settling or self.goals is None or old_view or \
                 not self._hand_changes(gripper, float(start[GRIPPER_INDEX]), measured):
             return settling
         switch = self.goals.unarrived_switch
@@ -378,6 +388,34 @@ class CommandSession:
             self._gripper_wait_noted = switch
             self.log("info", reason)
         return reason
+
+    def _hand_seen_before(self, frame_stamp: float) -> bool:
+        """Whether a continuous plan from the frame stamped ``frame_stamp`` [s] saw an old hand.
+
+        ``goals.gripper`` planned (the command is the start's closedness plus the plan's delta)
+        in continuous control: the frame was taken no later than the last gripper command went
+        out (``_gripper_sent_at``), or with the hand, at the state nearest the frame, not yet
+        within ``control.hand_tolerance`` of it and the frame taken within
+        ``hand_motion.HAND_WINDOW_S`` of it (a hand that has not started yet is not told from
+        one stopped on an object) or the hand still moving toward it (``_hand_moving``): the
+        closedness it starts from is one the hand is leaving, and its command cut a running
+        close back (1.0, then 0.75 from the next plan, 0.95 from the one after: breaker55c).
+        Such a plan commands the arm, never the hand (a resend of the last command aside), as
+        blocking and async plan only once the hand stops.
+        """
+        if self.control.mode != "continuous" or self.last_gripper is None or \
+                self.goal_switching.gripper != "planned":
+            return False
+        if frame_stamp <= self._gripper_sent_at:
+            return True
+        state = self.inputs.state_at(frame_stamp)
+        if state is None or not state.gripper_measured or abs(float(
+                state.value[GRIPPER_INDEX]) - self.last_gripper) <= self.control.hand_tolerance:
+            return False  # (at its command: a view of the hand it went to)
+        # within HAND_WINDOW_S of the command a hand not yet started (a gripper's latency) is
+        # not told from one stopped on an object (hand_motion.hand_moving); later, still moving
+        return frame_stamp - self._gripper_sent_at < HAND_WINDOW_S or \
+            self._hand_moving(self.clock(), state)
 
     def _away_from_start(self, start: np.ndarray) -> str:
         """Why a continuous hand change planned from ``start`` [7] may not go out now; "" if not.
@@ -413,10 +451,14 @@ class CommandSession:
         ``goals.gripper`` not hold (``gripper`` is the sub-goal's closedness under subgoal, the
         plan's under planned), no guessed hand (:meth:`_gripper_guessed`: planned from an
         unmeasured closedness, nothing is sent, so async blends such a plan; breaker53l), and no
-        command sent yet, or beyond ``control.gripper_deadband`` from the last one and, under
-        planned, from ``start``: a plan whose own change is within the deadband keeps
-        the hand and the last command stands (its ``start`` + 0 on fingers stopped on an object
-        at 0.45 after a close to 1.0 was an opening command, no grasp force; breaker53l). Such
+        command sent yet (since ``~/enable`` or a new world) or beyond
+        ``control.gripper_deadband`` from the last one; and, under planned, beyond it from
+        ``start`` too: a plan whose own change is within the deadband keeps the hand and the
+        last command stands (its ``start`` + 0 on fingers stopped on an object at 0.45 after a
+        close to 1.0 was an opening command, no grasp force; breaker53l), none sent yet
+        included (the first plan after ``~/enable`` sent that 0.45: breaker55c) but for a hand
+        measured open and kept open (within ``control.hand_tolerance`` of 0: nothing in it to
+        drop; the command the run starts from). Such
         a command waits: async, for the arm's arrival at the target of the one running (not
         blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the place,
         breaker43o, a planned close 1 cm short of the grasp pose, breaker53d); continuous, for
@@ -424,9 +466,11 @@ class CommandSession:
         """
         if self.goal_switching.gripper == "hold" or self._gripper_guessed(measured):
             return False
-        if self.last_gripper is None:
-            return True
         deadband = self.control.gripper_deadband
+        if self.last_gripper is None:  # none sent since ~/enable or a new world: an open hand
+            # kept open is told so (it holds nothing to drop); one holding or closed is not
+            return self.goal_switching.gripper != "planned" or abs(gripper - start) > deadband \
+                or max(gripper, start) <= self.control.hand_tolerance
         if self.goal_switching.gripper == "planned" and abs(gripper - start) <= deadband:
             return False
         return abs(gripper - self.last_gripper) > deadband

@@ -38,7 +38,7 @@ class InputChecks:
         """
         if self.inputs.image_problem:
             return Blocker(self.inputs.image_problem)
-        age = self.inputs.ages(now)[0]
+        age = self._input_ages(now)[0]
         return self._age_blocker("camera image", age, self.limits.max_image_age_s, now,
                                  self.camera_topic, self.inputs.frames_received, 0)
 
@@ -192,7 +192,7 @@ class InputChecks:
 
     def _state_age_blocker(self, now: float) -> Blocker:
         """:meth:`_state_age_problem` as a :class:`Blocker`, as :meth:`_camera_blocker`."""
-        age = self.inputs.ages(now)[1]
+        age = self._input_ages(now)[1]
         return self._age_blocker("robot state", age, self.limits.max_state_age_s, now,
                                  self.state_topic, self.inputs.states_received, 1)
 

@@ -128,8 +128,8 @@ class InputEpisodes(NewWorlds):
         state = np.asarray(state, dtype=np.float64)
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
-        self._clock_falls.observe(self.clock_offset(),
-                                  time.monotonic() if arrival is None else arrival)
+        self._state_offset = offset = self.clock_offset()
+        self._clock_falls.observe(offset, time.monotonic() if arrival is None else arrival)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = self._jumps.judge(state, stamp, arrival) if valid else ("", False)
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
@@ -239,7 +239,8 @@ class InputEpisodes(NewWorlds):
         return self.inputs.state_at(stamp)
 
     def ages(self, now: float) -> tuple[float | None, float | None]:
-        return self.inputs.ages(now)
+        """(newest frame's age, newest state's age) [s] at ``now``: ``_input_ages``."""
+        return self._input_ages(now)
 
     def _note_slow_camera(self) -> None:
         """Say once per episode of slowness that the camera is slower than its age limit.

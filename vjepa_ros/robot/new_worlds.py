@@ -21,6 +21,7 @@ from vjepa_ros.robot.clock_steps import (
     CLOCK_STEP_MOVED_M,
     CLOCK_STEP_TURNED_RAD,
     SystemClockFalls,
+    age_across_fall,
     wall_clock_stepped,
 )
 from vjepa_ros.robot.inputs import Stamped
@@ -55,10 +56,33 @@ class NewWorlds:
     # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
     _frame_clock: tuple[float, float | None] | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
+    _state_offset: float | None = None  # clock_offset() as the newest robot state arrived
     _hand_seen: float | None = None  # the hand's latest measured closedness (_hand_moved)
     _hand_lapsed = False  # states with the hand unmeasured came since (_hand_moved)
     # the last gripper command and the hand's measured closedness as it came (None: none yet)
     _hand_command: tuple[float, float | None] | None = None
+
+    def _input_ages(self, now: float) -> tuple[float | None, float | None]:
+        """(newest frame's age, newest state's age) [s] at ``now``, each on its own clock.
+
+        ``inputs.ages`` but for an input stamped before the node's system clock fell (a wall
+        clock stepped back, not yet seen in a frame on the new clock): its age on the clock it
+        was stamped on (``clock_steps.age_across_fall``), so that the checks of the stream's
+        tick, the plan and the safety filter judge it as ``_time_went_back`` will, not as
+        "stamped in the future" (breaker55c: a hold of 5 ticks that cut the running command).
+        The offset is read only for an input stamped beyond its limit in the future.
+        """
+        image, state = self.inputs.ages(now)
+        limits = self.limits
+        if image is not None and image < -limits.max_image_age_s and \
+                self._frame_clock is not None:
+            image = age_across_fall(image, limits.max_image_age_s,
+                                    self._frame_clock[0] - self.clock_offset())
+        if state is not None and state < -limits.max_state_age_s and \
+                self._state_offset is not None:
+            state = age_across_fall(state, limits.max_state_age_s,
+                                    self._state_offset - self.clock_offset())
+        return image, state
 
     def _system_went_back(self, offset: float, arrival: float | None,
                           back: float) -> float | None:
@@ -145,12 +169,14 @@ class NewWorlds:
                     not hand_jumped(float(before.value[6]), float(after.value[6])):
                 self.arrival_time -= back  # -inf stays -inf
                 self.command_time -= back
+                self._gripper_sent_at -= back  # (resends' spacing, continuous's hand view)
                 why = f"the clock went back {back:.2f} s"
                 self._stop_camera_check(why)  # its motions were timed on the old clock
                 if self.enabled:
                     self.enable_epoch += 1  # a plan from a frame of the old clock: void
                     self._voided_by = (self.enable_epoch, why)
                     self._drop_prepared(why)
+                    self._prepared_for = None  # the running step prepared anew (new clock)
                 self.log("warning", (
                     f"{why} (camera frames from {newest:.3f} s to {stamp:.3f} s, the node's "
                     f"system clock back {system_back:.2f} s with them: a wall clock stepped by "
@@ -189,7 +215,7 @@ class NewWorlds:
         forget, else "".
         """
         self._stop_camera_check(why)  # its motions were timed in the old world
-        self.last_gripper = None
+        self.last_gripper, self._gripper_sent_at = None, -float("inf")
         self.planner.reset()
         restarted = self.goals is not None and self.goals.restart()
         if self.enabled:

@@ -41,8 +41,13 @@ class RefusalSession:
         self._refusal = None
 
     def _hold(self, refusal: Refusal) -> None:
+        """Make ``refusal`` the current one, then stop what it holds (locked).
+
+        Its "not commanding" line comes before the stop's own (a prepared plan dropped, a
+        sub-goal reopened, a camera check stopped): the cause, then what it did (breaker55c).
+        """
+        self._refuse(refusal)
         self._stop_camera_check(f"held: {refusal.detail}")
         if self.enabled:
             self._stop_motion(f"held: {refusal.detail}")
             self._transition(Event.HOLD)
-        self._refuse(refusal)
