@@ -49,18 +49,31 @@ Defects (strict xfails; each asserts what should happen), most harmful first:
    weights hold NaN or inf"). ``--save-every`` is guarded by the monitors, the stop's save is
    not. Where: ``pretrain_command.save_stopped`` (``PretrainInterrupted.result.encoder``).
 
-Held up (not repeated by the next round): the lr / weight-decay / momentum of every update and
-``schedule_lengths`` against the official schedulers at steps 1, 5, 7 and ipe_scale 1.0 / 1.25;
+Held up (not repeated by the next round): the lr / weight-decay / momentum of every update
+(``warmup_cosine_lr``, ``cosine_weight_decay``, ``ema_momentum``, ``schedule_lengths``) equal a
+replica of the official schedulers to 1e-15 at steps 1, 2, 5, 7, 16, 100 x ipe_scale 1.0, 1.25,
+1.5 x warmup_fraction 0, 0.133, 0.5; pretrain has no ``--resume`` (a rerun starts at step 0,
+said in the stop line), so the resume families do not apply;
 the loss, the target layer norm, the AdamW groups (the predictor's [1, 1, D] mask tokens decayed,
 as the official ``'bias' not in n and len(p.shape) != 1``); the block size ``int(s x H x W)``
 equals the official ``int(H x W x s)`` for the shipped 0.15 and 0.7 at every grid side 2..64
 (other fixed scales differ by one token at a few sides: 0.47 at side 10 gives 46, official 47);
 the mask start-up check's covering formula; two runs of one seed (also with per-sample masks,
-crops and flips) give bit-equal losses; the constant, rank-1, two-frame and NaN monitor sets
-(NaN: raised as non-finite weights before the monitors); a bag whose camera alternates rgb8 and
-bgr8 reads the same pixels; a bag whose camera changes size mid-way and sources of two sizes are
+crops and flips) give bit-equal losses; the monitors of a constant set (all 0, and the floors
+then never warn), a rank-1 set along one direction of D (rank 1; along one [T, D] direction it
+reads ~T, as documented), two frames; NaN features stop the run as non-finite weights before
+the monitors (``collapse_monitors`` itself raises torch's ``_LinAlgError`` on them, its
+docstring names ValueError only: a lead for benchmarks calling it); a bag whose camera
+alternates rgb8 and bgr8 reads the same pixels; a bag whose camera changes size mid-way is
 refused in one line; the same folder given twice, or a folder and a file in it, count once; a
 pretrained 64 px / patch 8 / depth 2 encoder loads in ``vjepa-ros train --encoder``.
+
+Noticed, not tests: a folder of PNG frames (or an .mp4) is not a pretrain source ("no episodes
+(.npz files) or rosbag2 bags in it", no way forward; with defect 4 an .npz of them needs
+invented states); ``vjepa-ros pretrain`` has no ``--device`` (refused by name; the loop takes a
+device, only benchmarks/device_check.py uses it), so on a GPU machine it trains on the CPU; the
+frames are kept at their recorded size (a 1280x720 frame 56x a 128 px one) although, with the
+crop off (the default), the encoder only ever sees them at ``img_size``.
 """
 
 from __future__ import annotations
