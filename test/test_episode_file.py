@@ -15,6 +15,7 @@ import pytest
 
 from vjepa_ros.cli import main
 from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.input_paths import FRAMES_FORMAT
 from vjepa_ros.recordings.episode import Episode, recorded_success
 from vjepa_ros.recordings.episode_file import read_episode_arrays
 from vjepa_ros.train.config import DataConfig
@@ -73,9 +74,10 @@ FAMILY = {  # writer, what the one line says after "episode PATH "
 }
 
 
-def assert_one_line(message: str, path, problem: str):
+def assert_one_line(message: str, path, problem: str, give: str = ""):
     assert "\n" not in message and "allow_pickle" not in message, message
-    assert message.startswith(f"episode {path} {problem}") and message.endswith(GIVE), message
+    give = f"give {give}" if give else GIVE
+    assert message.startswith(f"episode {path} {problem}") and message.endswith(give), message
 
 
 @pytest.mark.parametrize("kind", sorted(FAMILY))
@@ -93,7 +95,9 @@ def test_every_episode_reader_refuses_a_damaged_file_in_one_line(kind, tmp_path,
     good_episode(tmp_path / "good.npz")
     with pytest.raises(EpisodeError) as caught:
         load_clip_segments([tmp_path], frames_per_clip=4, log=None)
-    assert_one_line(str(caught.value), path, problem)
+    # pretraining reads the frames alone: it asks for them, not for states (fix55a)
+    frames_only = problem.replace("['observations', 'states']", "['observations']")
+    assert_one_line(str(caught.value), path, frames_only, FRAMES_FORMAT)
     assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros bag-from-npz: ")

@@ -216,6 +216,8 @@ def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resum
     """
     from types import SimpleNamespace
 
+    import torch
+
     from vjepa_ros.train import pretrain, pretrain_command
     from vjepa_ros.train.pretrain_config import PretrainConfig
 
@@ -223,7 +225,7 @@ def test_the_stop_line_names_the_last_save_every_file_and_says_there_is_no_resum
     monkeypatch.setattr(pretrain_command, "write_curves",
                         lambda result, floors, curves, plot: plot)
     out = tmp_path / "ps.pt"
-    result = SimpleNamespace(losses=[0.5] * stop_step, encoder=None)
+    result = SimpleNamespace(losses=[0.5] * stop_step, encoder=torch.nn.Linear(2, 2))
     stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
     files = [pretrain_command.step_file(out, step) for step in periodic]
     status = pretrain_command.save_stopped(stopped, out, PretrainConfig(steps=200), 64, files)
@@ -244,6 +246,8 @@ def test_a_stopped_run_names_its_curves_after_its_step_file_also_without_an_exte
     """
     from types import SimpleNamespace
 
+    import torch
+
     from vjepa_ros.train import pretrain, pretrain_command
     from vjepa_ros.train.pretrain_config import PretrainConfig
 
@@ -252,7 +256,7 @@ def test_a_stopped_run_names_its_curves_after_its_step_file_also_without_an_exte
     config = PretrainConfig(steps=200)
     monitors = [{"step": step, **{name: 1.0 for name in config.floors}} for step in (0, 3)]
     result = SimpleNamespace(losses=[0.5] * 3, monitors=monitors, warnings=[], seconds=1.0,
-                             encoder=None)
+                             encoder=torch.nn.Linear(2, 2))  # finite weights: saved
     out = tmp_path / f"enc{suffix}"
     stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)
     assert pretrain_command.save_stopped(stopped, out, config, 64, []) == 130

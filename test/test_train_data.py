@@ -151,10 +151,15 @@ def test_bad_episodes_give_clear_errors(tmp_path):
     nan = _write_npz(tmp_path / "nan.npz", good.frames, states)
     with pytest.raises(EpisodeError, match=r"nan\.npz.*NaN"):
         load_segments(find_sources([nan])[0], data)
-    rgba = np.concatenate([good.frames, good.frames[..., :1]], axis=-1)
-    wrong = _write_npz(tmp_path / "rgba.npz", rgba, good.states)
-    with pytest.raises(EpisodeError, match=r"rgba\.npz.*uint8 \[T, H, W, 3\]"):
+    two = np.concatenate([good.frames[..., :1], good.frames[..., :1]], axis=-1)  # grey+alpha?
+    wrong = _write_npz(tmp_path / "two.npz", two, good.states)
+    with pytest.raises(EpisodeError, match=r"two\.npz.*uint8 \[T, H, W, 3\]"):
         load_segments(find_sources([wrong])[0], data)
+    # RGBA is read as a bag's rgba8 is, the alpha dropped (fix55a)
+    rgba = np.concatenate([good.frames, good.frames[..., :1]], axis=-1)
+    (segment,), _ = load_segments(find_sources([_write_npz(tmp_path / "rgba.npz", rgba,
+                                                           good.states)])[0], data)
+    np.testing.assert_array_equal(segment.frames, good.frames)
     (tmp_path / "broken.npz").write_bytes(b"not a zip")
     with pytest.raises(EpisodeError, match="broken.npz"):
         load_segments(find_sources([tmp_path / "broken.npz"])[0], data)

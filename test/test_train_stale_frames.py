@@ -238,8 +238,9 @@ def test_pretrain_says_the_stale_steps_of_several_sources_once_with_their_totals
     """
     from vjepa_ros.train.pretrain_data import load_clip_segments
 
-    hung = [_picture(3) if 4 <= k <= 12 else _picture(k) for k in range(STEPS)]
-    paths = [_episode(tmp_path / f"hung{n}.npz", hung) for n in range(3)]
+    # three recordings (other pictures each): copies of one would be read once (fix55a)
+    paths = [_episode(tmp_path / f"hung{n}.npz", [_picture(100 * n + (3 if 4 <= k <= 12 else k))
+                                                  for k in range(STEPS)]) for n in range(3)]
     paths.append(_episode(tmp_path / "clean.npz", [_picture(k) for k in range(STEPS)]))
     lines: list[str] = []
     segments = load_clip_segments(paths, frames_per_clip=4, log=lines.append)

@@ -99,15 +99,33 @@ def image_msg_to_rgb(msg, *, goal: bool = False) -> np.ndarray:
     if order == "bayer":
         return _demosaic(pixels.reshape(height, width), encoding[6:10])
     pixels = pixels.reshape(height, width, channels)
-    if channels == 1:
-        return np.repeat(pixels, 3, axis=2)
     problem = transparency_problem(pixels[..., 3]) if channels == 4 and goal else ""
     if problem:
         raise ImageError(f"'{encoding}' image {problem}")
+    return np.ascontiguousarray(channels_to_rgb(pixels, order))
+
+
+def channels_to_rgb(pixels: np.ndarray, order: str = "rgb") -> np.ndarray:
+    """Return pixels ``[..., C]`` as ``[..., 3]`` uint8 RGB, as a topic's packed encoding is read.
+
+    The one rule for pixels of 1, 3 or 4 channels, whether a ``sensor_msgs/Image`` carried them
+    (:func:`image_msg_to_rgb`) or an episode file (``episode_file.check_episode_frames``):
+    ``pixels`` uint8, or uint16 scaled to 8 bit by the fixed v / 257 (:func:`_to_8bit`); one
+    channel (grey, mono8) repeated into three; a fourth (alpha) dropped, whatever it holds;
+    ``order`` ``"bgr"``: the first three reversed. Any leading axes ([H, W, C], [T, H, W, C]).
+    uint8 RGB comes back as it is (no copy); otherwise a view or a new array. Raises
+    ValueError for another channel count or dtype (the callers check them first).
+    """
+    channels = pixels.shape[-1]
+    if channels not in (1, 3, 4) or pixels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"pixels must be uint8 or uint16 [..., 1, 3 or 4 channels], got "
+                         f"{pixels.dtype} {list(pixels.shape)}")
+    if pixels.dtype == np.uint16:
+        pixels = _to_8bit(pixels)
+    if channels == 1:
+        return np.repeat(pixels, 3, axis=-1)
     pixels = pixels[..., :3]
-    if order == "bgr":
-        pixels = pixels[..., ::-1]
-    return np.ascontiguousarray(pixels)
+    return pixels[..., ::-1] if order == "bgr" else pixels
 
 
 def _refusal_hint(encoding: str) -> str:

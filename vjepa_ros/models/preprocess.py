@@ -88,18 +88,45 @@ def preprocess_frames(
             raise ValueError("frames is an empty sequence")
         return torch.cat([preprocess_frames(frame, img_size, bgr, aspect_ratio_range, device)
                           for frame in frames])
-    out_h, out_w = (img_size, img_size) if isinstance(img_size, int) else img_size
     batch = _as_uint8_batch(frames, device)
     if bgr:
         batch = batch.flip(-1)
+    pixels = _cropped_resized(batch, img_size, aspect_ratio_range)
+    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32, device=pixels.device) * 255.0
+    std = torch.tensor(IMAGENET_STD, dtype=torch.float32, device=pixels.device) * 255.0
+    return (pixels - mean[:, None, None]) / std[:, None, None]
+
+
+def _cropped_resized(batch: Tensor, img_size, aspect_ratio_range) -> Tensor:
+    """Float pixels [B, 3, H', W'] 0..255 of uint8 frames [B, H, W, 3]: crop, then resize."""
+    out_h, out_w = (img_size, img_size) if isinstance(img_size, int) else img_size
     pixels = batch.permute(0, 3, 1, 2).to(torch.float32)  # [B, 3, H, W], 0..255
     top, left, crop_h, crop_w = central_crop_box(pixels.shape[2], pixels.shape[3],
                                                  aspect_ratio_range)
     pixels = pixels[:, :, top:top + crop_h, left:left + crop_w]
-    pixels = F.interpolate(pixels, size=(out_h, out_w), mode="bilinear", align_corners=False)
-    mean = torch.tensor(IMAGENET_MEAN, dtype=torch.float32, device=pixels.device) * 255.0
-    std = torch.tensor(IMAGENET_STD, dtype=torch.float32, device=pixels.device) * 255.0
-    return (pixels - mean[:, None, None]) / std[:, None, None]
+    return F.interpolate(pixels, size=(out_h, out_w), mode="bilinear", align_corners=False)
+
+
+def resize_frames(frames: np.ndarray, img_size: int,
+                  aspect_ratio_range=DROID_ASPECT_RATIO_RANGE) -> np.ndarray:
+    """Return uint8 frames [T, H, W, 3] cropped and resized to [T, img_size, img_size, 3].
+
+    :func:`preprocess_frames`' crop and resize (the aspect-clamped central crop, bilinear,
+    align_corners False), rounded to whole grey levels (within 0.5 of its float pixels), so
+    that ``preprocess_frames`` of the result (an identity resize) equals that of ``frames`` to
+    0.5 / 255 / std: how ``vjepa-ros pretrain`` keeps frames at the size the encoder sees.
+    Works through ~2**25 pixel values at a time (float32 copies of 1280x720 frames stay
+    ~128 MB). Raises ValueError as :func:`preprocess_frames` for frames that are not uint8 HWC.
+    """
+    frames = np.asarray(frames)
+    out = np.empty((len(frames), img_size, img_size, 3), np.uint8)
+    chunk = max(1, 2**25 // max(1, frames[:1].size))
+    for start in range(0, len(frames), chunk):
+        batch = _as_uint8_batch(frames[start:start + chunk], "cpu")
+        pixels = _cropped_resized(batch, img_size, aspect_ratio_range)
+        out[start:start + chunk] = pixels.round().clamp(0, 255).to(torch.uint8).permute(
+            0, 2, 3, 1).numpy()
+    return out
 
 
 def frames_to_clip(pixels: Tensor, tubelet_size: int = 2) -> Tensor:

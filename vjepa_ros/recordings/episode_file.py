@@ -39,13 +39,15 @@ def _reason(exc: Exception) -> str:
 
 
 def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
-                        required=REQUIRED_ARRAYS) -> dict[str, np.ndarray]:
+                        required=REQUIRED_ARRAYS, give: str = EPISODE_FORMAT
+                        ) -> dict[str, np.ndarray]:
     """Return the arrays ``names`` that the episode file ``path`` holds, read into memory.
 
     Args:
         path: the ``.npz`` file (``~`` expanded).
         names: the arrays to read; those the file lacks are left out of the result.
         required: the arrays the file must hold.
+        give: what the refusals advise to give (default: an episode with frames and states).
     Raises:
         ValueError: one line, ``episode PATH PROBLEM: give an .npz with observations ...``:
             PROBLEM is ``does not exist``, ``is a folder``, ``is not an .npz archive (WHY)``
@@ -60,7 +62,7 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
     """
     from vjepa_ros.recordings.bag_folders import upper_case_fix
 
-    path = input_path(path, "episode", EPISODE_FORMAT)
+    path = input_path(path, "episode", give)
     if fix := upper_case_fix(path):  # EP0.NPZ: no reader reads it, nor this one
         raise ValueError(f"episode {shown_path(path)}: {fix}")
     try:
@@ -71,10 +73,10 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
         reason = ("neither a zip archive nor a .npy array" if "pickle" in str(exc)
                   else _reason(exc))
         raise ValueError(f"episode {shown_path(path)} is not an .npz archive ({reason}): give "
-                         f"{EPISODE_FORMAT}") from None
+                         f"{give}") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(f"episode {shown_path(path)} is not an .npz archive (it holds one "
-                         f"array, a .npy): give {EPISODE_FORMAT}")
+                         f"array, a .npy): give {give}")
     with archive:
         absent = sorted(set(required) - set(archive.files))
         if absent:
@@ -82,7 +84,7 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
             listed = f"{has}" if len(has) <= SHOWN_ENTRIES else (
                 f"{has[:SHOWN_ENTRIES]} and {len(has) - SHOWN_ENTRIES} more entries")
             raise ValueError(f"episode {shown_path(path)} is missing arrays {absent} (has "
-                             f"{listed}): give {EPISODE_FORMAT}")
+                             f"{listed}): give {give}")
         arrays = {}
         for name in names:
             if name not in archive.files:
@@ -96,25 +98,41 @@ def read_episode_arrays(path: str | Path, names=EPISODE_ARRAYS,
                     raise ValueError(f"episode {shown_path(path)}: its {name} array holds "
                                      f"Python objects (a pickle), not numbers: {fix}") from None
                 raise ValueError(f"episode {shown_path(path)} is a damaged .npz archive ({name}: "
-                                 f"{_reason(exc)}): give {EPISODE_FORMAT}") from None
+                                 f"{_reason(exc)}): give {give}") from None
     return arrays
 
 
 def check_episode_frames(frames) -> np.ndarray:
-    """Return an episode's frames as an array, or raise ValueError: uint8 [T, H, W, 3] only.
+    """Return an episode's frames as uint8 [T, H, W, 3] RGB, or raise ValueError.
 
     The one frame check of every .npz reader (:meth:`Episode.load`, training, pretraining,
-    ``vjepa_ros.example_episode.load_example`` behind ``demo --episode`` and ``bag-from-npz``):
-    float frames (values 0..1) were once cast to uint8, all black, and planned on without a
-    word.
+    ``vjepa_ros.example_episode.load_example`` behind ``demo --episode`` and ``bag-from-npz``).
+    Frames [T, H, W, C] are read as a bag's camera topic of the same pixels is
+    (``image_encodings.channels_to_rgb``, one rule): RGBA (pybullet's ``getCameraImage``) with
+    the alpha dropped, grey [T, H, W, 1] repeated into RGB, 16-bit colour (uint16) scaled by
+    v / 257. Refused, naming the conversion: float frames (values 0..1 were once cast to uint8,
+    all black, and planned on without a word), other integer dtypes, single-channel 16-bit
+    (a depth or infrared image, as a bag's 16UC1 / mono16 is) and any other layout.
     """
+    from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, channels_to_rgb
+
     frames = np.asarray(frames)
-    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+    channels = frames.shape[-1] if frames.ndim == 4 else None
+    if frames.dtype == np.uint16 and channels == 1:
+        raise ValueError(f"episode frames are {SINGLE_CHANNEL_16} (uint16 "
+                         f"{list(frames.shape)}), not colour: save the colour camera's frames")
+    if frames.dtype not in (np.uint8, np.uint16) or channels not in (1, 3, 4):
+        kind = frames.dtype.kind
         hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
-                "values in 0..1" if frames.dtype.kind == "f" else "")
+                "values in 0..1" if kind == "f" else
+                ": convert them, e.g. frames.astype(np.uint8) for values in 0..255"
+                if kind in "iu" and channels in (1, 3, 4) else "")
         raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
-                         f"{list(frames.shape)}{hint}")
-    return frames
+                         f"{list(frames.shape)}{hint} (RGB; also read, as a bag's camera is: "
+                         "RGBA [T, H, W, 4], grey [T, H, W, 1], 16-bit colour as uint16)")
+    if frames.dtype == np.uint8 and channels == 3:
+        return frames
+    return np.ascontiguousarray(channels_to_rgb(frames))
 
 
 def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:

@@ -41,7 +41,11 @@ from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
 from vjepa_ros.train.config import DataConfig
-from vjepa_ros.train.npz_episode import rate_note, read_training_episode
+from vjepa_ros.train.npz_episode import (
+    rate_note,
+    read_episode_frames,
+    read_training_episode,
+)
 from vjepa_ros.train.same_recording import read_once
 from vjepa_ros.train.stale_frames import stale_note, stale_steps, stale_words
 
@@ -267,7 +271,7 @@ def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list
 def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]]:
     notes: list[str] = []  # the metadata is not used here: a bad one is noted
     try:
-        episode = read_training_episode(path, notes, data.rate_hz)  # timestamps in seconds
+        episode = _npz_episode(path, data, notes)  # timestamps in seconds
         # [T] ns since its first frame (epoch seconds * 1e9 would near int64's limit)
         times = np.round((episode.timestamps - episode.timestamps[0]) * 1e9).astype(np.int64)
         # states that jumped away and straight back left out, as a bag's (state_jumps)
@@ -296,6 +300,31 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     return _step_segments(path, steps, lambda wanted: {int(i): episode.frames[int(i)]
                                                        for i in wanted},
                           data, notes, timing, path.stem)
+
+
+def _npz_episode(path: Path, data: DataConfig, notes: list[str]):
+    """Return the episode of ``path`` as ``data`` reads it (``recordings.episode.Episode``).
+
+    Train's: its frames, states and timestamps (``read_training_episode``). Pretraining's
+    (``state_source`` "none", as a bag read by its camera alone): the same when its states
+    pass train's checks (they tell a frozen camera from a still arm: ``stale_frames``), else
+    its frames and timestamps alone (``read_episode_frames``: no states, mm, a gripper
+    0..255, NaN do not keep its frames out), with a note.
+    """
+    if data.topics.state_source != "none":
+        return read_training_episode(path, notes, data.rate_hz)
+    own: list[str] = []  # its notes, said when its states are read
+    try:
+        episode = read_training_episode(path, own, data.rate_hz)
+        notes += own
+        return episode
+    except ValueError as exc:
+        episode = read_episode_frames(path, notes, data.rate_hz)  # its own error if unusable
+        problem = str(exc).removeprefix(f"{path}: ").removeprefix(f"episode {shown_path(path)} ")
+        notes.append(f"{shown_path(path)}: its frames read alone (pretraining uses no robot "
+                     f"state; its states: {problem}), so frames that did not change while the "
+                     "arm moved are not found")
+        return episode
 
 
 def _npz_sources(path: Path) -> str:

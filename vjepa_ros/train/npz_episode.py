@@ -1,5 +1,7 @@
 """An ``.npz`` episode as training reads it: frames, states and timestamps, actions unused.
 
+Pretraining reads frames and timestamps alone (:func:`read_episode_frames`).
+
 Training recomputes the actions from the states (``episodes``), so an episode whose stored
 ``actions`` array cannot be used (NaN or inf, e.g. a dataset's padded last action; another
 shape; not numbers) is read without it, with a note, instead of refused; whatever else
@@ -38,6 +40,29 @@ def read_training_episode(path: Path, notes: list[str], rate_hz: float) -> Episo
     notes.append(named_once(path, f"{problem}; read without its stored actions, which train "
                                   "does not use (it recomputes them from the states)"))
     return episode
+
+
+def read_episode_frames(path: Path, notes: list[str], rate_hz: float) -> Episode:
+    """Return the episode in ``path`` read by its frames and timestamps alone, states 0.
+
+    What a bag read by its camera alone is (``state_source`` "none": pretraining, which uses
+    no robot state): the file's ``states`` and ``actions``, whatever they hold (none, mm, a
+    gripper 0..255, NaN), are not read. The frames pass the one frame check
+    (``episode_file.check_episode_frames``), the timestamps theirs (``file_timestamps``:
+    without them, a frame a step at ``rate_hz`` [Hz], noted in ``notes``). Raises ValueError,
+    one line naming the file.
+    """
+    from vjepa_ros.input_paths import FRAMES_FORMAT
+    from vjepa_ros.recordings.episode_file import check_episode_frames
+
+    data = read_episode_arrays(path, names=("observations", "timestamps"),
+                               required=("observations",), give=FRAMES_FORMAT)
+    try:
+        frames = check_episode_frames(_unbatch(data.pop("observations"), 4))
+    except ValueError as exc:
+        raise ValueError(f"{path}: {exc}") from None
+    timestamps = file_timestamps(path, data, len(frames), rate_hz, notes)
+    return Episode.from_states(frames, np.zeros((len(frames), 7), np.float32), timestamps)
 
 
 def _without_actions(path: Path, rate_hz: float, notes: list[str]) -> Episode:

@@ -38,13 +38,15 @@ class ClipAugment:
                  device=None) -> Tensor:
         """Crop, resize, maybe flip and normalize clips of decoded frames (module doc).
 
-        ``frames``: uint8 [B, T, H, W, 3] RGB (the frames as recorded, any size). Returns
-        normalized pixels [B, 3, T, img_size, img_size] float32 on ``device`` (default: where
-        the frames are), as ``models.preprocess.preprocess_frames`` normalizes them.
+        ``frames``: uint8 [B, T, H, W, 3] RGB (the frames as recorded, any size), or a list
+        of B clips [T, H, W, 3] of several sizes (two cameras), each cropped from its own.
+        Returns normalized pixels [B, 3, T, img_size, img_size] float32 on ``device``
+        (default: where the frames are), as ``models.preprocess.preprocess_frames``
+        normalizes them.
         """
-        height, width = frames.shape[2:4]
         clips = []
         for clip in frames:
+            height, width = clip.shape[1:3]
             top, left, box_h, box_w = crop_box(height, width, self.scale, self.ratio, generator)
             # the box as it is (its own aspect ratio: no second crop), resized to the square
             pixels = preprocess_frames(clip[:, top:top + box_h, left:left + box_w], img_size,

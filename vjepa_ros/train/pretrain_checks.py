@@ -140,18 +140,90 @@ def check_one_process(environ=None) -> None:
                           "and unset " + " and ".join(s.split("=")[0] for s in stray))
 
 
-def check_batch_memory(config) -> None:
-    """Refuse a ``--batch-size`` whose clips cannot fit in the free memory (ValueError).
+def clip_floor_bytes(config) -> int:
+    """Return a floor of one clip's memory in a pretraining step [bytes].
 
-    A floor per clip: its pixels as float32 [3, T, S, S] and the encoder's tokens as float32
-    [T / 2 x (S / patch)^2, width] (``train.memory.batch_memory_problem`` words the line).
+    Its pixels as float32 [3, T, S, S] and the encoder's tokens as float32
+    [T / 2 x (S / patch)^2, width].
+    """
+    size, frames = config.img_size, config.frames_per_clip
+    tokens = frames // 2 * (size // config.patch_size) ** 2
+    return 3 * frames * size * size * 4 + tokens * config.embed_dim * 4
+
+
+def check_batch_memory(config, device="cpu") -> None:
+    """Refuse a ``--batch-size`` whose clips cannot fit in ``device``'s free memory (ValueError).
+
+    A floor per clip (:func:`clip_floor_bytes`; ``train.memory.batch_memory_problem`` words the
+    line).
     """
     from vjepa_ros.train.memory import batch_memory_problem
 
-    size, frames = config.img_size, config.frames_per_clip
-    tokens = frames // 2 * (size // config.patch_size) ** 2
-    per_clip = 3 * frames * size * size * 4 + tokens * config.embed_dim * 4
-    problem = batch_memory_problem(config.batch_size, per_clip, "cpu", what="its pixels and "
-                                   "the encoder's tokens", accumulate=False)
+    problem = batch_memory_problem(config.batch_size, clip_floor_bytes(config), device,
+                                   what="its pixels and the encoder's tokens", accumulate=False)
     if problem:
         raise ValueError(problem)
+
+
+def frames_memory_check(config, device, resize_to: int | None, available=None):
+    """Return ``on_source(held, read, total)`` for ``pretrain_data.load_clip_segments``.
+
+    Called after each source is read (``held`` bytes of frames kept for the ``read`` first of
+    ``total`` sources), it raises ValueError, one line naming ``--data`` and what to do, when
+    the sources still to read (at the bytes per source read so far) and, on the CPU, a batch
+    (:func:`clip_floor_bytes`) need more than the memory free now: before the memory runs out
+    and the kernel kills the run without a word. ``resize_to``: the size larger frames are
+    kept at (None: as recorded, the crop on); ``available()``: free bytes (default:
+    ``planning.memory.available_bytes("cpu")``; None: unknown, no check).
+    """
+    from vjepa_ros.planning.memory import GIB, available_bytes
+
+    reserve = config.batch_size * clip_floor_bytes(config) if str(device) == "cpu" else 0
+
+    def on_source(held: int, read: int, total: int) -> None:
+        free = available_bytes("cpu") if available is None else available()
+        rest = held / read * (total - read)  # the frames still to read, about
+        if free is None or rest + reserve <= free:
+            return
+        kept = (f"frames larger than img_size {resize_to} are kept at it; lower img_size in "
+                "--config" if resize_to else "the random crop keeps frames as recorded: "
+                "random_resize_scale: [1.0, 1.0] in --config keeps them at img_size")
+        batch = f" beside a batch's {reserve / GIB:.2f} GiB" if reserve else ""
+        raise ValueError(
+            f"--data: the frames of its {total} sources need about "
+            f"{(held + rest) / GIB:.2f} GiB held while pretraining ({held / GIB:.2f} GiB for "
+            f"the {read} read so far), more than the {(held + free) / GIB:.2f} GiB free"
+            f"{batch}: pretrain on fewer of them, {kept}, or use a machine with more memory")
+
+    return on_source
+
+
+def checked_device(args: argparse.Namespace) -> str:
+    """Return ``--device`` as given ("" when left out: cuda when available, else cpu).
+
+    The name is checked here, torch-free (``models.device_names.check_device_name``): a
+    ValueError naming ``--device``; whether this machine has it, by :func:`pretrain_device`.
+    """
+    from vjepa_ros.models.device_names import check_device_name
+
+    name = option_given(args, "device") or ""
+    if name:
+        try:
+            check_device_name(name)
+        except ValueError as exc:
+            raise UsageError(f"--device {name}: {exc}") from None
+    return name
+
+
+def pretrain_device(name: str):
+    """Return the torch device of ``--device`` ``name`` (train's rule: "" is cuda when there).
+
+    Raises ValueError, one line naming ``--device``, for a device this machine or this torch
+    does not have (``models.world_model.resolve_device``'s words).
+    """
+    from vjepa_ros.models.world_model import resolve_device
+
+    try:
+        return resolve_device(name or None)
+    except ValueError as exc:
+        raise ValueError(f"--device {name}: {exc}") from None

@@ -20,8 +20,11 @@ from vjepa_ros.train.pretrain_checks import (  # noqa: F401 (re-exported: tests,
     check_out_beside_data,
     check_pretrain_config_file,
     check_pretrain_inputs,
+    checked_device,
     checked_pretrain_config,
     checked_rate,
+    frames_memory_check,
+    pretrain_device,
 )
 from vjepa_ros.train.pretrain_files import (  # noqa: F401 (re-exported: tests, callers)
     check_out_name,
@@ -33,6 +36,12 @@ from vjepa_ros.train.pretrain_files import (  # noqa: F401 (re-exported: tests, 
     remove_stale_output_partials,
     step_file,
     write_curves,
+)
+from vjepa_ros.train.pretrain_lines import (
+    frame_sizes_text,
+    held_text,
+    non_finite_weights,
+    size_notes,
 )
 
 
@@ -70,6 +79,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         check_out_beside_data(args)
         rate_hz = checked_rate(args)
 
+        device_name = checked_device(args)  # the name, torch-free; torch knows if it is here
         check_one_process()
         from vjepa_ros.train.command_options import bag_topics_given
         from vjepa_ros.train.pretrain import (
@@ -80,24 +90,30 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         from vjepa_ros.train.pretrain_data import clip_sampler, load_clip_segments, spread_frames
 
         apply_threads_option(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
-        check_batch_memory(config)  # before the data is read
+        device = pretrain_device(device_name)
+        check_batch_memory(config, device)  # before the data is read
         from vjepa_ros.recordings.topic_choice import without_train_keys  # its options alone
 
+        sizes: list = []  # each segment's recorded (H, W) and source
+        resize_to = None if config.crops() else config.img_size  # kept at what the encoder sees
         segments = load_clip_segments(args.data, config.frames_per_clip, rate_hz,
                                       log=lambda line: print(without_train_keys(line)),
-                                      topics=bag_topics_given(args))
-        sampler = clip_sampler(segments, config)  # batches and masks: data_seed, else seed
+                                      topics=bag_topics_given(args), resize_to=resize_to,
+                                      sizes=sizes,
+                                      on_source=frames_memory_check(config, device, resize_to))
+        sampler = clip_sampler(segments, config, device)  # batches, masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
         output_file(args.out)
         remove_stale_output_partials(out)  # of runs killed while saving (kill -9)
         check_outputs_free(out)  # again: files may have appeared while the data was read
-        height, width = segments[0].shape[1:3]
-        print(f"pretraining on {sampler.num_frames} frames {width}x{height} in "
+        print(f"pretraining on {sampler.num_frames} frames {frame_sizes_text(sizes)} in "
               f"{counted(len(segments), 'segment')} ({counted(len(sampler.starts), 'clip')} of "
               f"{config.frames_per_clip} frames) from "
-              f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames")
-        for note in size_notes(segments, config.img_size):
+              f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames; "
+              f"{held_text(sampler.frame_bytes, resize_to, sizes)}; on {device}")
+        for note in size_notes(segments, sizes, config.img_size):
             print(f"note: {note}")
+        del segments  # the sampler holds the frames (once)
         if config.batch_size > len(sampler.starts):
             print(f"note: a batch of {config.batch_size} clips is drawn from "
                   f"{len(sampler.starts)} distinct clips: clips repeat within every batch "
@@ -112,7 +128,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
 
         try:
             result = pretrain_encoder(sampler, monitor_frames, config, checkpoint=checkpoint,
-                                      progress=not args.quiet)
+                                      device=device, progress=not args.quiet)
         except PretrainInterrupted as stopped:
             result = stopped.result
             return save_stopped(stopped, out, config, sampler.num_frames, periodic)
@@ -184,7 +200,10 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
     ``trained_steps`` N inside; ``--out`` stays free for a full run), with its curves (.json)
     and plot (.png) named after it (:func:`curve_files`); ``periodic``: the ``--save-every``
     files written, the last one named too (that of the stop step itself: said so). The line
-    says that a rerun starts at step 0 (there is no ``--resume``). Nothing is written when no
+    says that a rerun starts at step 0 (there is no ``--resume``). An encoder whose weights
+    became NaN or inf (an update overflowed after a finite loss, the stop came before the
+    monitors saw it) is not saved, as ``--save-every`` never saves one: the line names the
+    tensors and the last ``--save-every`` file, left as it was. Nothing is written when no
     step was done, nor when a second Ctrl-C stopped a step in the middle
     (``stop_request.InterruptedMidStep``: the encoder may be half updated); the line says so
     and names the last ``--save-every`` file, left as it was.
@@ -208,6 +227,16 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
         print(f"vjepa-ros pretrain: {word} before the first step; nothing written",
               file=sys.stderr)
         return status
+    broken = non_finite_weights(result.encoder)
+    if broken:  # the monitors refuse such an encoder; --save-every never writes one
+        kept = (f"the last --save-every file {periodic[-1]} stays" if periodic else
+                "nothing was saved for this run")
+        print(f"vjepa-ros pretrain: {word} at step {step} of {config.steps}; the encoder was "
+              f"not saved: its weights hold NaN or inf ({broken}: an update overflowed, its "
+              f"loss finite before it), which every load refuses; {kept}; lower lr "
+              f"({config.lr:g}) or start_lr; pretrain has no --resume: a rerun starts at step 0"
+              + (" (use a new --out)" if periodic else ""), file=sys.stderr)
+        return status
     path = save_pretrained(step_file(out, step), result.encoder, config, result, num_frames,
                            step)
     curves, plot = curve_files(out, step)
@@ -221,18 +250,6 @@ def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Pat
           f"{also}; pretrain has no --resume: a rerun starts at step 0 (use a new --out)",
           file=sys.stderr)
     return status
-
-
-def size_notes(segments, img_size: int) -> list[str]:
-    """Return a note for each frame size under the encoder's ``img_size`` [px] (upsampled)."""
-    from vjepa_ros.image_notes import grouped_frame_size_notes
-
-    advice = (f"collect them at {img_size}x{img_size} or larger (collect --width/--height), or "
-              "lower img_size in --config")
-    return grouped_frame_size_notes(
-        [(segment, segment.shape[1:3]) for segment in segments], img_size,
-        lambda group: "the frames", lambda width, height: advice, model="the encoder",
-        risk="it learns from frames blurred by the upsampling")
 
 
 def add_commands(sub) -> None:
@@ -268,7 +285,7 @@ def add_commands(sub) -> None:
     # rate (bags are resampled to it; 4 Hz, DROID's, by default) apply.
     from vjepa_ros.train.config import TrainConfig  # the defaults of these options' help
 
-    add_options(parser, ("--rate", "--image-topic", "--stamps"), TrainConfig())
+    add_options(parser, ("--rate", "--image-topic", "--stamps", "--device"), TrainConfig())
     add_threads_argument(parser, "torch CPU threads, 0..1024 (0 or left out: OMP_NUM_THREADS "
                          "when set, else all cores but one: the default, as every command's); "
                          "on a busy shared CPU 1 thread ran 15x faster than 2")

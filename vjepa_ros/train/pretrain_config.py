@@ -282,6 +282,15 @@ class PretrainConfig:
         """The seed of the batches and masks: ``data_seed``, or ``seed`` when that is None."""
         return self.seed if self.data_seed is None else self.data_seed
 
+    def crops(self) -> bool:
+        """Whether the random resized crop is on (``random_resize_scale`` other than [1, 1]).
+
+        Off (the default), every frame is seen at ``img_size`` through the one central crop, so
+        ``vjepa-ros pretrain`` keeps larger frames at that size from the start; on, a box is cut
+        from each frame as recorded, which is kept.
+        """
+        return list(self.random_resize_scale) != [1.0, 1.0]
+
     def augment(self) -> ClipAugment | None:
         """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
         if list(self.random_resize_scale) == [1.0, 1.0] and not self.random_horizontal_flip:

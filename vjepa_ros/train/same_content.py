@@ -123,14 +123,17 @@ def copy_words(first: dict, other: dict) -> str:
     rule: within 5): one recording stored twice, a lossy copy"; "equal frames" only when they
     are bit for bit.
     """
-    if torch.equal(torch.as_tensor(first["reps"]), torch.as_tensor(other["reps"])) and \
-            blocks_apart(first.get("blocks"), other.get("blocks")) in (0.0, float("inf")):
-        return "equal frames, states and actions: one recording in two storage formats"
+    features = "reps" in first and "reps" in other  # pretraining's have none: pixels alone
     apart = blocks_apart(first.get("blocks"), other.get("blocks"))
+    if (not features or torch.equal(torch.as_tensor(first["reps"]),
+                                    torch.as_tensor(other["reps"]))) and \
+            apart in (0.0, float("inf")):
+        return "equal frames, states and actions: one recording in two storage formats"
     measure = "" if apart == float("inf") else f"{apart:.1f} grey levels, "
+    also = f" (and features within {FRAMES_RTOL:.0%})" if features else ""
     return (f"equal states and actions, frames alike: within {measure}the rule's "
-            f"{BLOCKS_ATOL:g} grey levels in every {BLOCK_PX} px block (and features within "
-            f"{FRAMES_RTOL:.0%}): a lossy or resized copy of one recording")
+            f"{BLOCKS_ATOL:g} grey levels in every {BLOCK_PX} px block{also}: a lossy or "
+            "resized copy of one recording")
 
 
 def _steps_key(shard: dict) -> str:
@@ -147,8 +150,9 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
     ``sources``: in the order of preference (the first of equal ones is ``first``); those
     without a shard (left out) are passed over; ``shards``: source -> shard
     (``feature_cache.encode_source``: ``lengths``, ``states``, ``actions``, ``reps``,
-    ``blocks``; a shard without ``blocks`` is judged by its features alone). Each ``other`` is
-    paired once, with the first source it equals.
+    ``blocks``; a shard without ``blocks`` is judged by its features alone, one without
+    ``reps``, pretraining's, by its pixels alone). Each ``other`` is paired once, with the
+    first source it equals.
     """
     firsts: dict[str, list] = {}
     pairs = []
@@ -158,13 +162,24 @@ def same_steps(sources: list, shards: dict) -> list[tuple]:
             continue
         candidates = firsts.setdefault(_steps_key(shard), [])
         same = next((first for first in candidates
-                     if same_frames(shards[first]["reps"], shard["reps"])
+                     if _same_features(shards[first], shard)
                      and _same_pixels(shards[first], shard)), None)
         if same is None:
             candidates.append(source)
         else:
             pairs.append((same, source))
     return pairs
+
+
+def _same_features(first: dict, other: dict) -> bool:
+    """Return whether two shards' encoded frames are alike (:func:`same_frames`).
+
+    Shards without ``reps`` (pretraining's: no encoder to encode with yet) pass: their
+    pixels decide (:func:`_same_pixels`), as they do after the features in any case.
+    """
+    if "reps" not in first or "reps" not in other:
+        return "reps" not in first and "reps" not in other
+    return same_frames(first["reps"], other["reps"])
 
 
 def _same_pixels(first: dict, other: dict) -> bool:
