@@ -50,10 +50,13 @@ def effective_rank(matrix: Tensor) -> float:
 def collapse_monitors(features: Tensor) -> dict[str, float]:
     """Return the three monitors (module doc) of features [N, T, D] (N >= 2 frames).
 
-    Raises ``ValueError`` for another shape or fewer than two frames.
+    Raises ``ValueError`` for another shape, fewer than two frames, or features holding NaN
+    or inf (torch's eigenvalue solver raised its own ``_LinAlgError`` on them).
     """
     if features.ndim != 3 or features.shape[0] < 2:
         raise ValueError(f"features must be [N >= 2, T, D], got {tuple(features.shape)}")
+    if not bool(torch.isfinite(features).all()):
+        raise ValueError("features hold NaN or inf: the encoder's weights are not finite")
     features = features.double()
     count = features.shape[0]
     centred = features - features.mean(0, keepdim=True)

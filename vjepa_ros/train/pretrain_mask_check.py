@@ -47,10 +47,10 @@ def corner_cover_chance(height: int, width: int, rows: int, cols: int, blocks: i
 def largest_shapes(scale_high: float, aspect_ratio, side: int) -> set[tuple[int, int]]:
     """Return the block shapes of the largest count the scale range draws, over its ratios.
 
-    The count is ``int(scale_high x side^2)`` (the high end counted as drawn); the ratios are
+    The count is ``int(side^2 x scale_high)`` (the high end counted as drawn); the ratios are
     the range's ends and every ratio where a side's rounding changes, with their midpoints.
     """
-    count = max(1, int(scale_high * side * side))
+    count = max(1, int(side * side * scale_high))
     low, high = aspect_ratio
     edges = {low, high}
     for k in range(side + 1):
@@ -71,7 +71,7 @@ def _problem(num_blocks: int, spatial_scale, aspect_ratio, side: int):
     cells = side * side
     # round(sqrt(count x r)) and round(sqrt(count / r)) both reach side for some r in range
     covering = math.ceil((side - 0.5) ** 2 * max(1.0, low, 1.0 / high))
-    if covering <= cells and max(1, int(spatial_scale[1] * cells)) >= covering:
+    if covering <= cells and max(1, int(cells * spatial_scale[1])) >= covering:
         return "cover", covering
     if num_blocks < 2:
         return None  # one rectangle smaller than the grid always leaves context

@@ -10,7 +10,9 @@ be copied from a neighbouring frame):
 - long-range: 2 blocks of ``spatial_scale`` 0.7 each;
 
 both with ``aspect_ratio`` (height / width) drawn uniformly from [0.75, 1.5]. A block of scale s
-covers ``int(s * rows * cols)`` tokens: height ``round(sqrt(n * ar))``, width
+covers ``int(rows * cols * s)`` tokens (the official ``int(self.height * self.width *
+mask_scale)``, in its order: ``int(s * rows * cols)`` gave one token less at some sides, 46 for
+47 at 0.47 and side 10): height ``round(sqrt(n * ar))``, width
 ``round(sqrt(n / ar))``, clipped to the grid. The masked tokens are the targets the predictor must
 infer; the rest are the context the context encoder sees. A new mask is drawn every step.
 
@@ -47,7 +49,7 @@ def sample_block_size(rows: int, cols: int, spec: MaskConfig,
     """Draw one rectangle (height, width) in tokens for a ``rows x cols`` grid (see module doc)."""
     scale = _uniform(generator, *spec.spatial_scale)
     ratio = _uniform(generator, *spec.aspect_ratio)
-    return block_shape(max(1, int(scale * rows * cols)), ratio, rows, cols)
+    return block_shape(max(1, int(rows * cols * scale)), ratio, rows, cols)
 
 
 def sample_block_mask(grid: tuple[int, int, int], spec: MaskConfig, generator: torch.Generator,
