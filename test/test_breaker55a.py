@@ -78,7 +78,6 @@ crop off (the default), the encoder only ever sees them at ``img_size``.
 
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +103,7 @@ def _states(frames: int) -> np.ndarray:
 # ------------------------------------------------------------- 1. the frames held twice
 
 
-def test_pretraining_holds_the_frames_once_while_it_trains(tmp_path, monkeypatch, capsys):
+def test_pretraining_holds_the_frames_once_while_it_trains(tmp_path, capsys):
     """The numpy memory held when the first step begins is the frames once (+ small arrays).
 
     3 episodes of 24 random 128x128 frames (3.5 MB); tracemalloc's numpy domain counts numpy's
@@ -122,23 +121,13 @@ def test_pretraining_holds_the_frames_once_while_it_trains(tmp_path, monkeypatch
     settings = tmp_path / "tiny.yaml"
     settings.write_text(yaml.safe_dump({**TINY, "steps": 1, "monitor_every": 1,
                                         "batch_size": 2}))
-    held = {}
-    original = pretrain_module.pretrain_encoder
+    from conftest import load_benchmark  # fix55a: the benchmark's measure, one copy
 
-    def measured(*args, **kwargs):  # numpy's data buffers alone (its tracemalloc domain)
-        numpy_only = tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)
-        snapshot = tracemalloc.take_snapshot().filter_traces([numpy_only])
-        held["bytes"] = sum(stat.size for stat in snapshot.statistics("filename"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(pretrain_module, "pretrain_encoder", measured)
-    tracemalloc.start()
-    try:
-        code = main(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"),
-                     "--config", str(settings), "--threads", "1", "--quiet"])
-    finally:
-        tracemalloc.stop()
-    assert code == 0, capsys.readouterr()
+    measure = load_benchmark("bench_pretrain_memory", "breaker55a").held_at_first_step
+    code, measured = measure(["pretrain", "--data", str(data), "--out",
+                              str(tmp_path / "enc.pt"), "--config", str(settings), "--threads",
+                              "1", "--quiet"])
+    held = {"bytes": measured["numpy"]}
     assert held["bytes"] < 1.5 * frame_bytes, (
         f"{held['bytes'] / 1e6:.1f} MB held for {frame_bytes / 1e6:.1f} MB of frames "
         f"({held['bytes'] / frame_bytes:.2f}x)")

@@ -10,7 +10,6 @@ nothing; ``--device``.
 from __future__ import annotations
 
 import re
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -46,31 +45,20 @@ def _settings(tmp_path, **changes):
     return settings
 
 
-def _held_when_training(tmp_path, monkeypatch, settings, data) -> int:
+def _held_when_training(tmp_path, settings, data) -> int:
     """Run pretrain; return numpy's bytes held (tracemalloc) when the first step begins."""
-    held = {}
-    original = pretrain_module.pretrain_encoder
+    from conftest import load_benchmark
 
-    def measured(*args, **kwargs):
-        numpy_only = tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)
-        snapshot = tracemalloc.take_snapshot().filter_traces([numpy_only])
-        held["bytes"] = sum(stat.size for stat in snapshot.statistics("filename"))
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(pretrain_module, "pretrain_encoder", measured)
-    tracemalloc.start()
-    try:
-        code = main(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"),
-                     "--config", str(settings), "--threads", "1", "--quiet"])
-    finally:
-        tracemalloc.stop()
+    measure = load_benchmark("bench_pretrain_memory", "fix55a").held_at_first_step
+    code, held = measure(["pretrain", "--data", str(data), "--out", str(tmp_path / "enc.pt"),
+                          "--config", str(settings), "--threads", "1", "--quiet"])
     assert code == 0
-    return held["bytes"]
+    return held["numpy"]
 
 
 @pytest.mark.parametrize("crop", [False, True])
 def test_frames_are_held_once_at_img_size_without_the_crop_and_as_recorded_with_it(
-        tmp_path, monkeypatch, capsys, crop):
+        tmp_path, capsys, crop):
     """3 episodes of 12 frames 96x128: 32 px frames held without the crop, 96x128 with it.
 
     Without the crop the frames larger than img_size are kept at it (the encoder sees no more),
@@ -82,7 +70,7 @@ def test_frames_are_held_once_at_img_size_without_the_crop_and_as_recorded_with_
     for index, video in enumerate(videos):
         Episode.from_states(video, _states(12), np.arange(12) / 4.0).save(data / f"e{index}.npz")
     changes = {"random_resize_scale": [0.3, 1.0]} if crop else {}
-    held = _held_when_training(tmp_path, monkeypatch, _settings(tmp_path, **changes), data)
+    held = _held_when_training(tmp_path, _settings(tmp_path, **changes), data)
     recorded = sum(video.nbytes for video in videos)
     kept = recorded if crop else 36 * 32 * 32 * 3
     assert held < 1.5 * kept, f"{held} bytes held for {kept} bytes of frames kept"
@@ -288,3 +276,28 @@ def test_device_cpu_trains_there_and_cuda_is_refused_in_one_line_without_it(tmp_
         assert not (tmp_path / "c.pt").exists()
     assert main(["pretrain", *common, "--out", str(tmp_path / "x.pt"), "--device", "xpu"]) == 2
     assert "--device xpu: unknown device 'xpu'" in capsys.readouterr().err
+
+
+def test_a_block_covers_the_official_token_count_at_every_side_and_scale():
+    """``int(H x W x s)`` in the official order: 0.47 at side 10 is 47 tokens (was 46)."""
+    from vjepa_ros.train.pretrain_config import MaskConfig
+    from vjepa_ros.train.pretrain_masks import block_shape, sample_block_size
+
+    generator = torch.Generator().manual_seed(0)
+    for scale in (0.15, 0.29, 0.33, 0.47, 0.57, 0.7):
+        spec = MaskConfig(num_blocks=1, spatial_scale=[scale, scale],
+                          aspect_ratio=[1.21, 1.21])
+        for side in range(2, 65):
+            official = max(1, int(side * side * scale))
+            assert sample_block_size(side, side, spec, generator) == \
+                block_shape(official, 1.21, side, side), (scale, side)
+    assert block_shape(47, 1.21, 10, 10) != block_shape(46, 1.21, 10, 10)  # the case matters
+
+
+def test_the_monitors_refuse_non_finite_features_as_their_docstring_says():
+    from vjepa_ros.train.collapse import collapse_monitors
+
+    features = torch.randn(4, 2, 8)
+    features[1, 0, 3] = float("nan")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        collapse_monitors(features)
