@@ -29,12 +29,12 @@ def test_only_a_state_the_session_took_as_its_newest_keeps_its_joints():
     wrist = HOME.copy()
     wrist[6] = 2.75
     accepted = _state(wrist)
-    assert kept.note(accepted, wrist, latest=accepted)
+    assert kept.offer(accepted, wrist).settle(accepted)
     glitch = HOME.copy()
     glitch[6] = 0.0
     refused = _state(glitch)
-    assert not kept.note(refused, glitch, latest=accepted), "refused: the newest is the old one"
-    assert not kept.note(refused, glitch, latest=None)
+    assert not kept.offer(refused, glitch).settle(accepted), "refused: the newest is the old one"
+    assert not kept.offer(refused, glitch).settle(None)
     np.testing.assert_array_equal(kept.joints_for(accepted), wrist)
     assert kept.joints_for(refused) is None
 
@@ -43,7 +43,7 @@ def test_the_joints_are_found_by_the_pose_whatever_the_gripper_and_copied():
     kept = AcceptedJoints()
     joints = HOME.copy()
     state = _state(joints, gripper=0.3)
-    kept.note(state, joints, latest=state)
+    kept.offer(state, joints).settle(state)
     joints[0] = 1.0  # the caller's array changes after: the kept joints do not
     np.testing.assert_array_equal(kept.joints_for(_state(HOME, gripper=0.9)), HOME)
 
@@ -54,16 +54,55 @@ def test_the_newest_states_are_kept_and_the_oldest_forgotten():
     for index in range(KEPT + 10):  # a 1 kHz stream while a guard runs
         joints = HOME + 1e-4 * index
         states.append(_state(joints))
-        kept.note(states[-1], joints, latest=states[-1])
+        kept.offer(states[-1], joints).settle(states[-1])
     assert kept.joints_for(states[0]) is None and kept.joints_for(states[9]) is None
     np.testing.assert_allclose(kept.joints_for(states[10]), HOME + 1e-3)
     np.testing.assert_allclose(kept.joints_for(states[-1]), HOME + 1e-4 * (KEPT + 9))
     again = states[10]  # a state met again is the newest again
-    kept.note(again, HOME + 1e-3, latest=again)
+    kept.offer(again, HOME + 1e-3).settle(again)
     for index in range(KEPT - 1):
         joints = HOME - 1e-4 * (index + 1)
-        kept.note(_state(joints), joints, latest=_state(joints))
+        kept.offer(_state(joints), joints).settle(_state(joints))
     assert kept.joints_for(again) is not None and kept.joints_for(states[11]) is None
+
+
+def test_a_state_s_joints_are_found_before_the_session_takes_it():
+    """breaker55j: kept after the session took the state, a guard between found none."""
+    kept = AcceptedJoints()
+    state = _state(HOME)
+    offer = kept.offer(state, HOME)
+    np.testing.assert_array_equal(kept.joints_for(state), HOME)  # before it is the newest
+    assert offer.settle(state)
+    np.testing.assert_array_equal(kept.joints_for(state), HOME)
+
+
+@pytest.mark.parametrize("latest", ["refused", "late", "none"])
+def test_a_state_the_session_did_not_take_gives_back_what_its_pose_had(latest):
+    """A withdrawn offer leaves no joints for its pose, or those the pose had before."""
+    kept = AcceptedJoints()
+    accepted, newer = _state(HOME), _state(HOME + 0.01)
+    kept.offer(accepted, HOME).settle(accepted)
+    kept.offer(newer, HOME + 0.01).settle(newer)
+    glitch = HOME.copy()
+    glitch[6] = 0.0
+    newest = {"refused": newer, "late": newer, "none": None}[latest]
+    offered = accepted if latest == "late" else _state(glitch)  # late: the older pose again
+    joints = HOME + 1e-9 if latest == "late" else glitch
+    assert not kept.offer(offered, joints).settle(newest)
+    if latest == "late":  # the pose keeps the joints of the state the session took then
+        np.testing.assert_array_equal(kept.joints_for(accepted), HOME)
+    else:
+        assert kept.joints_for(offered) is None
+    np.testing.assert_array_equal(kept.joints_for(newer), HOME + 0.01)
+
+
+def test_a_withdrawn_offer_leaves_a_later_offer_of_its_pose():
+    kept = AcceptedJoints()
+    state = _state(HOME)
+    first = kept.offer(state, HOME)
+    kept.offer(state, HOME + 1e-9).settle(state)  # the same pose offered and taken since
+    assert not first.settle(None)
+    np.testing.assert_array_equal(kept.joints_for(state), HOME + 1e-9)
 
 
 @pytest.fixture()
@@ -99,8 +138,8 @@ def test_the_guard_given_the_accepted_joints_refuses_what_the_glitch_s_would_pas
     glitch[6] = 0.0
     kept = AcceptedJoints()
     accepted = _state(wrist)
-    kept.note(accepted, wrist, latest=accepted)
-    kept.note(_state(glitch), glitch, latest=accepted)  # refused by the session
+    kept.offer(accepted, wrist).settle(accepted)
+    kept.offer(_state(glitch), glitch).settle(accepted)  # refused by the session
     toward = accepted.copy()
     toward[5] -= 0.2  # the hand's yaw turns joint 7 up, into its limit
     decision = filter_target(accepted, toward, SafetyLimits())

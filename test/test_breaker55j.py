@@ -1,6 +1,6 @@
 """breaker55j: the joint-limit guard's inputs (the accepted state's joints) and restart advice.
 
-Strict xfails, each asserting the right behaviour (BRIEF.md's breaker protocol):
+Each asserted the right behaviour as a strict xfail (fixed by fix55j):
 
 1. The state a joint state gives becomes the session's newest (``session.observe_state``) before
    its joints are kept (``accepted_joints.note``, after it, outside any lock the planning worker
@@ -43,10 +43,6 @@ ELBOW_IN = [-1.9017284231470557, -1.6134164374205444, 0.5678317479540553, -2.207
             0.8556162041826468, 0.7919173914327986, -0.4634350824409161]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker55j: a state is the session's newest before its joints are kept (note() runs after "
-    "observe_state, outside the lock): a step guarded between them is refused NO_JOINTS and "
-    "the arm held"))
 def test_a_step_guarded_between_a_state_and_its_joints_is_not_refused(harness):  # noqa: F811
     """A step guarded after a state became the newest, before its joints were kept, is refused.
 
@@ -79,10 +75,6 @@ def test_a_step_guarded_between_a_state_and_its_joints_is_not_refused(harness): 
     assert not refused, f"{len(refused)} of {len(verdicts)} steps refused: {refused[0]}"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker55j: the guard's verdict computed before the lock is reused across a null-space "
-    "motion (TCP still, joint 2 moved into the margin): a step the guard refuses from the "
-    "present joints is commanded"))
 def test_a_verdict_before_a_null_space_motion_is_not_reused(harness):  # noqa: F811
     """``_guarded`` takes ``_guard_ahead``'s verdict when the TCP moved < 0.1 mm / 1 mrad.
 
@@ -124,9 +116,6 @@ def _advice_commands(problem: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.mark.parametrize("frame", ["0", "true", "y", "off", "1e3"])
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker55j: restart advice quotes a frame for the shell only: rcl reads '0', 'true', 'y', "
-    "'off', '1e3' as int/bool/float, so the pasted command does not set that frame"))
 def test_restart_advice_for_a_frame_sets_that_frame(frame):
     problem = frame_problem("/current_pose", frame, "panda_link0")
     launch, ros_run = _advice_commands(problem)

@@ -215,16 +215,27 @@ def test_a_step_the_guard_refuses_is_a_joint_limit_refusal_not_a_safety_one(
     assert session.status()["values"]["refusal_kind"] == kind
 
 
-@pytest.mark.parametrize("moved", [0.0, 2e-3])
+@pytest.mark.parametrize("moved, elbow, again", [
+    (0.0, 0.0, False), (2e-3, 0.0, True),
+    (0.0, 2e-5, False),  # joint noise at rest: the verdict stands
+    (0.0, 2e-4, True),  # the joints moved, the TCP not (a null-space motion: breaker55j)
+    (0.0, None, True),  # no joints known for the state now
+    (0.0, "arrived", True),  # none known when judged (NO_JOINTS), known now: judged again
+])
 def test_the_guard_runs_outside_the_session_lock_unless_the_arm_moved_meanwhile(
-        model, moved):  # noqa: F811
-    """breaker54k's note: ~11 ms of prediction under the lock every stream tick takes."""
+        model, moved, elbow, again):  # noqa: F811
+    """breaker54k's note: ~11 ms of prediction under the lock every stream tick takes.
+
+    The verdict before the lock stands only while the TCP and each joint it was judged from
+    are where they were (``command_session.AHEAD_TOLERANCE_*``).
+    """
     joints = HOME.copy()
     joints[6] = 2.6
     guard = _guard()
     state = guard.kinematics.state(joints, 0.0)
     session, clock = commanding_session(model, state, [0.0, 0.0, 0.0, 0.0, 0.0, -0.3, 0.0])
-    locked = []
+    locked, posture = [], [None if elbow == "arrived" else joints]
+    session.guard_joints = lambda current: posture[-1]
 
     def check(current, decision):
         locked.append(session._lock._is_owned())
@@ -232,12 +243,15 @@ def test_the_guard_runs_outside_the_session_lock_unless_the_arm_moved_meanwhile(
             elsewhere = state.copy()
             elsewhere[0] += moved
             session.observe_state(elsewhere, clock.now)
+        if len(locked) == 1 and elbow != 0.0:  # the elbow moves, the TCP stays (or unknown)
+            posture.append({None: None, "arrived": joints}.get(elbow) if elbow in (
+                None, "arrived") else joints + np.array([0, 0, elbow, 0, 0, 0, 0]))
         return guard.check(joints, current, decision)
 
     session.joint_guard = check
     report = session.plan_step()
     assert "joint 7" in report.reason and report.command is not None, report.reason
-    assert locked == ([False] if not moved else [False, True]), locked
+    assert locked == ([False, True] if again else [False]), locked
     start = state if not moved else session.inputs.latest_state().value
     expected = guard.check(joints, start, filter_target(start, report.target, LIMITS))
     np.testing.assert_allclose(report.command, expected.target, atol=1e-12)

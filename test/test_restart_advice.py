@@ -17,7 +17,9 @@ import pytest
 
 from vjepa_ros.config import flatten
 from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
+from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.pose_msgs import frame_problem
+from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
 from vjepa_ros.robot.base_frame import joint_states_frame_problem, learned_base_frame
 from vjepa_ros.robot.finger_watch import FingerWatch, note_level
 from vjepa_ros.robot.kinematics import RobotConfig
@@ -60,13 +62,33 @@ def says_restart(line: str) -> None:
     assert RESTART in line, line
 
 
+def read_back(name: str, launched: str, ran: str) -> tuple:
+    """Return the values ``vjepa-ros launch`` and rcl take from the two pasted texts (typed)."""
+    return (parse_overrides([f"planner.{name}:={launched}"])["planner"][name],
+            yaml_value(name, ran, "name"))
+
+
 @pytest.mark.parametrize("value", ["fr3_link0", "/robot2/gripper/joint_states", "2.4",
-                                   "a frame with spaces", "it's"])
+                                   "a frame with spaces", "it's", "0", "true", "y", "off",
+                                   "1e3", "null", "~", "[a]", "{}", "08", "-1", "inf", ""])
 def test_restart_advice_pastes_the_value_in_both_forms(value):
+    """A frame or topic of any text comes back as that text (breaker55j: '0' was an int)."""
     advice = restart_planner_with("robot.base_frame", value)
     assert advice.startswith(f"{RESTART} robot.base_frame {value} (vjepa-ros launch -p "), advice
     assert " --node " not in advice, "the planner is vjepa-ros launch's own node"
-    assert pasted(advice, "robot.base_frame") == (value, value)
+    launched, ran = pasted(advice, "robot.base_frame")
+    assert launched == ran
+    check_param_item(f"robot.base_frame:={ran}")
+    assert read_back("robot.base_frame", launched, ran) == (value, value), advice
+
+
+@pytest.mark.parametrize("value", [1.3, 2.0, 0.25])
+def test_restart_advice_for_a_number_pastes_a_number(value):
+    """The gripper state's age limit is a float: pasted as one, not as its text."""
+    advice = restart_planner_with("safety.max_gripper_state_age_s", value)
+    taken = read_back("safety.max_gripper_state_age_s",
+                      *pasted(advice, "safety.max_gripper_state_age_s"))
+    assert taken == (value, value) and all(type(v) is float for v in taken), advice
 
 
 def test_restart_advice_without_a_value_says_what_to_give():

@@ -10,8 +10,6 @@ NAME:=VALUE``).
 
 from __future__ import annotations
 
-import shlex
-
 PLANNER = "planner"  # the planner's name under vjepa-ros launch (nodes.node_registry.NODES)
 ANY_VALUE = "..."  # the value shown where none is known
 RESTART = "restart the planner with"  # how advice to change a start-only parameter begins
@@ -30,16 +28,21 @@ def start_forms(node: str, name: str, shown: str) -> str:
             f"--ros-args -p {name}:={shown}")
 
 
-def restart_planner_with(name: str, value: str | None = None, what: str = "") -> str:
+def restart_planner_with(name: str, value: str | float | bool | None = None,
+                         what: str = "") -> str:
     """Return the advice to restart the planner with start-only parameter ``name`` changed.
 
-    ``value``: the value to give (a frame, a topic, a number's text; quoted for the shell where
-    it needs it), None when it is the user's to find (shown as ``...``); ``what``: that value in
-    words (``the topic of fr3_finger_joint1/2``), said instead of ``value``. E.g. ``restart the
-    planner with robot.base_frame fr3_link0 (vjepa-ros launch -p
-    planner.robot.base_frame:=fr3_link0, or ros2 run: --ros-args -p
-    robot.base_frame:=fr3_link0)``.
+    ``value``: the value to give, of the parameter's type (a frame or topic: str, a limit:
+    float), None when it is the user's to find (shown as ``...``); ``what``: that value in
+    words (``the topic of fr3_finger_joint1/2``), said instead of ``value``. Pasted as typed
+    by ``nodes.ros_args.shell_arg_value``, so that ROS reads back that value and type: a frame
+    named ``0``, ``true`` or ``1e3`` is ``'"0"'`` (bare, rcl takes it for an int, bool or float:
+    breaker55j), one with spaces shell-quoted. E.g. ``restart the planner with robot.base_frame
+    fr3_link0 (vjepa-ros launch -p planner.robot.base_frame:=fr3_link0, or ros2 run: --ros-args
+    -p robot.base_frame:=fr3_link0)``. Raises ValueError for a value of no parameter type.
     """
-    shown = ANY_VALUE if value is None else shlex.quote(value)
+    from vjepa_ros.nodes.ros_args import shell_arg_value  # ROS-free; kept out of the import
+
+    shown = ANY_VALUE if value is None else shell_arg_value(name, value)
     said = what or (ANY_VALUE if value is None else value)
     return f"{RESTART} {name} {said} ({start_forms(PLANNER, name, shown)})"

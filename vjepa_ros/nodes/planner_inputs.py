@@ -170,9 +170,11 @@ class PlannerInputs:
             return
         state = self.kinematics.state(reading.arm, self.fingers.value())
         self.arm_joints = reading.arm  # the newest read (the guard's: only an accepted state's)
+        # its joints are kept before the state can be the newest (a guard between: breaker55j)
+        offer = self.accepted_joints.offer(state, reading.arm)
         self.session.observe_state(state, stamp, gripper_measured=self._gripper_measured(now))
         latest = self.session.inputs.latest_state()
-        self.accepted_joints.note(state, reading.arm, None if latest is None else latest.value)
+        offer.settle(None if latest is None else latest.value)
 
     def _guard_joints(self, current, decision):
         """Check a safe target's step against the joint limits (``MPCSession.joint_guard``).

@@ -147,6 +147,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         if cfg.robot.state_source == "joint_states":  # a pose source has no joints to check
             self.joint_limits = JointLimitGuard(self.kinematics, cfg.safety.joint_limit_margin_rad)
             self.session.joint_guard = self._guard_joints
+            self.session.guard_joints = self.accepted_joints.joints_for  # what it judges from
         # the finger joints' topic once known, and whether the closedness is measured
         self.fingers = FingerWatch(
             cfg.robot.gripper_state_topic, cfg.safety.max_gripper_state_age_s,

@@ -8,12 +8,19 @@ reading of it clear of the limit, and the step turning it on was passed (review5
 :class:`AcceptedJoints` keeps the joints of each state the session took as its newest, by the
 state's pose; the guard asks for the joints of the state a step starts from, and a step whose
 state has none kept is refused (:data:`NO_JOINTS`). ROS-free; thread-safe (the state callback
-notes, the planning worker asks).
+offers and settles, the planning worker and the stream ticks ask).
+
+The joints are kept *before* their state is given to the session (:meth:`AcceptedJoints.offer`)
+and withdrawn after if the session did not take it as its newest (:meth:`Offer.settle`): a state
+is never the session's newest without its joints. Kept after the session took it (breaker55j),
+a step guarded in between (the worker's guard runs out of the session lock) found none and was
+refused NO_JOINTS, holding the arm: 6% of the asks at 130 states/s.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import threading
 
 import numpy as np
@@ -27,6 +34,29 @@ NO_JOINTS = ("no measured arm joints belong to the state the step starts from (t
              "cannot be checked; a plan from a state with its joints is taken")
 
 
+@dataclasses.dataclass
+class Offer:
+    """Joints kept for a state before the session was given it (:meth:`AcceptedJoints.offer`)."""
+
+    owner: AcceptedJoints
+    key: bytes
+    joints: np.ndarray  # [7] [rad] kept for the state's pose
+    before: np.ndarray | None  # what that pose had kept before (None: nothing)
+
+    def settle(self, latest) -> bool:
+        """Keep the offered joints if the session took their state as its newest, else withdraw.
+
+        ``latest``: the session's newest state [7] after it was given the offered one (None:
+        none); a refused state, or a late one put before the newest, is withdrawn: its pose keeps
+        what it had before. Returns whether they were kept.
+        """
+        if latest is not None and \
+                np.asarray(latest, dtype=np.float64)[POSE].tobytes() == self.key:
+            return True
+        self.owner._withdraw(self)
+        return False
+
+
 class AcceptedJoints:
     """The arm joints [7] [rad] of the last :data:`KEPT` states the session accepted."""
 
@@ -38,23 +68,34 @@ class AcceptedJoints:
     def _key(state) -> bytes:
         return np.asarray(state, dtype=np.float64)[POSE].tobytes()
 
-    def note(self, state, joints, latest) -> bool:
-        """Keep ``joints`` [7] for ``state`` [7] when the session took it as its newest.
+    def offer(self, state, joints) -> Offer:
+        """Keep ``joints`` [7] [rad] (copied) for ``state`` [7] before the session is given it.
 
-        ``latest``: the session's newest state [7] after it was given ``state`` (None: none);
-        ``state`` is kept only when ``latest`` is it (a refused state, or a late one put before
-        the newest, is not). Returns whether it was kept.
+        Call :meth:`Offer.settle` with the session's newest state once it was given ``state``:
+        that withdraws them unless the session took ``state`` as its newest. Between the two the
+        joints are found for a state the session may not have taken; a guard never asks for
+        such a state (it asks for the session's states), and a state's joints are there before
+        the state is the session's newest, whichever thread asks meanwhile.
         """
-        if latest is None or not np.array_equal(np.asarray(latest)[POSE],
-                                                 np.asarray(state)[POSE]):
-            return False
         key = self._key(state)
+        joints = np.array(joints, dtype=np.float64)
         with self._lock:
-            self._joints[key] = np.array(joints, dtype=np.float64)
+            before = self._joints.get(key)
+            self._joints[key] = joints
             self._joints.move_to_end(key)
             while len(self._joints) > KEPT:
                 self._joints.popitem(last=False)
-        return True
+        return Offer(self, key, joints, before)
+
+    def _withdraw(self, offer: Offer) -> None:
+        """Undo ``offer`` (its pose keeps what it had before) unless its joints were replaced."""
+        with self._lock:
+            if self._joints.get(offer.key) is not offer.joints:
+                return  # offered again since (or forgotten): the later offer's to settle
+            if offer.before is None:
+                del self._joints[offer.key]
+            else:
+                self._joints[offer.key] = offer.before
 
     def joints_for(self, state) -> np.ndarray | None:
         """Return the joints [7] kept for ``state`` [7] (its pose), or None when none are."""

@@ -45,6 +45,10 @@ UNSENT_RETRY_S = 1.0
 # guard's prediction is itself good to millimetres
 AHEAD_TOLERANCE_M = 1e-4
 AHEAD_TOLERANCE_RAD = 1e-3
+# [rad] ... and when no arm joint it judged from moved more than this (a 7-DoF arm moves its elbow
+# with the TCP still: a null-space motion turns a joint into its margin: breaker55j); the TCP's
+# 1e-4 m at rest over a ~0.5 m lever
+AHEAD_TOLERANCE_JOINT_RAD = 1e-4
 
 
 class CommandSession:
@@ -63,6 +67,9 @@ class CommandSession:
     # (state [7], accepted SafetyDecision) -> SafetyDecision: the node's joint-limit guard
     # (robot/joint_guard.py) with joint states; None: targets are checked in Cartesian space only
     joint_guard = None
+    # state [7] -> arm joints [7] [rad] or None: the joints joint_guard judges a state from (the
+    # node's accepted_joints.AcceptedJoints.joints_for); None: a verdict is never reused
+    guard_joints = None
 
     def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
         action = plan.first_action.double().numpy()
@@ -87,9 +94,11 @@ class CommandSession:
 
         Worker thread, before :meth:`_command` takes the lock: the guard's prediction (~11 ms)
         under the session lock stalled every stream tick meanwhile (~12 at 1 kHz). Returns
-        (the state [7] it started from, the accepted ``filter_target`` decision, the guard's)
-        or None (no guard, not enabled, no state, the filter refuses); :meth:`_command` takes
-        it when the arm is where it was and the filter's target the same, else runs the guard.
+        (the state [7] it started from, the accepted ``filter_target`` decision, the guard's,
+        the joints [7] it was judged from: ``guard_joints``, None when unknown) or None (no
+        guard, not enabled, no state, the filter refuses); :meth:`_command` takes it when the
+        arm is where it was, in the same joints, and the filter's target the same, else runs
+        the guard.
         """
         guard = self.joint_guard
         if guard is None:
@@ -103,21 +112,42 @@ class CommandSession:
                                      outside_box_advice=self.outside_box_advice)
         if not decision.accepted:
             return None
-        return latest.value, decision, guard(latest.value, decision)
+        joints_of = self.guard_joints
+        judged = None if joints_of is None else joints_of(latest.value)
+        return latest.value, decision, guard(latest.value, decision), judged
 
     def _guarded(self, state: np.ndarray, decision, ahead):
         """Return the joint-limit guard's verdict on ``decision`` from ``state`` [7] (locked).
 
         ``ahead``: :meth:`_guard_ahead`'s, taken when its step is this one (the same target,
-        the same clips, the arm within ``AHEAD_TOLERANCE_M``/``_RAD`` of its state).
+        the same clips, the arm within ``AHEAD_TOLERANCE_M``/``_RAD`` of its state and each of
+        its joints (``guard_joints``) within ``AHEAD_TOLERANCE_JOINT_RAD``: the TCP alone misses
+        a null-space motion).
         """
         if ahead is not None:
-            was, asked, verdict = ahead
+            was, asked, verdict, *judged = ahead
             offset, turn = poses_apart(was, state)
             if (np.array_equal(asked.target, decision.target) and asked.clipped == decision.clipped
-                    and offset < AHEAD_TOLERANCE_M and turn < AHEAD_TOLERANCE_RAD):
+                    and offset < AHEAD_TOLERANCE_M and turn < AHEAD_TOLERANCE_RAD
+                    and self._same_joints(judged, was, state)):
                 return verdict
         return self.joint_guard(state, decision)
+
+    def _same_joints(self, judged: list, was: np.ndarray, state: np.ndarray) -> bool:
+        """Tell whether the guard judges ``state`` [7] from the joints it judged ``was`` from.
+
+        ``judged``: [those joints [7] [rad], or None: none were known] as :meth:`_guard_ahead`
+        gives them; [] for ``guard_joints`` of ``was`` now. True when ``guard_joints`` gives
+        joints for ``state``, none apart from them by ``AHEAD_TOLERANCE_JOINT_RAD`` or more;
+        False without either (the guard runs again: a NO_JOINTS verdict is never reused).
+        """
+        joints_of = self.guard_joints
+        if joints_of is None:
+            return False
+        before = judged[0] if judged else joints_of(was)
+        now = joints_of(state)
+        return before is not None and now is not None and \
+            bool(np.all(np.abs(np.asarray(now) - before) < AHEAD_TOLERANCE_JOINT_RAD))
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
                  epoch: int, gripper_measured: bool = True,

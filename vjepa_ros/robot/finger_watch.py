@@ -469,6 +469,6 @@ class FingerWatch:
             slow = (f" after {gap:.1f} s without one; if the gripper driver publishes this "
                     f"slowly, raise safety.max_gripper_state_age_s above {gap:.1f}: "
                     + restart_planner_with("safety.max_gripper_state_age_s",
-                                           f"{math.ceil(gap * 12.0) / 10.0:g}"))
+                                           math.ceil(gap * 12.0) / 10.0))
         return (f"finger joint states on {topic} arrive again{slow}: the gripper's closedness "
                 "is measured and planned gripper commands resume")
