@@ -339,6 +339,13 @@ WORDS = {errno.ENOSPC: "no space left on its disk, it is full",
 REMEDY = {errno.ENOSPC: "free space there", errno.EDQUOT: "free some of your quota"}
 
 
+def _disk_looks_full(monkeypatch):
+    """Make every disk show 5 MB free, as a disk that raised ENOSPC does (fix55i)."""
+    from vjepa_ros import disk_full
+
+    monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)
+
+
 @pytest.mark.parametrize("code", FULL.values(), ids=FULL)
 def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys, code):
     """A disk that fills while bag-from-npz writes gives one line naming the bag.
@@ -351,6 +358,7 @@ def test_bag_from_npz_on_a_full_disk_names_the_bag(tmp_path, monkeypatch, capsys
     disk is full, that nothing was saved there and what to do, as train's full-disk line
     (``disk_full.writing``); the partial bag is removed (that held).
     """
+    _disk_looks_full(monkeypatch)  # ENOSPC where the disk shows room is no full disk (fix55i)
     from rosbags.rosbag2 import Writer
 
     from vjepa_ros.cli import main
@@ -396,6 +404,7 @@ def test_collect_on_a_full_disk_says_what_was_saved(tmp_path, monkeypatch, capsy
     into it is refused and the options that collect the rest elsewhere; the partial second
     file is removed (that held).
     """
+    _disk_looks_full(monkeypatch)  # ENOSPC where the disk shows room is no full disk (fix55i)
     from vjepa_ros.cli import main
 
     out = tmp_path / "col"

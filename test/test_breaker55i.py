@@ -1,6 +1,6 @@
 """breaker55i: fix55e (-p comments, zero-led numbers) and fix55d (seed rules) attacked.
 
-Defects, each a strict xfail asserting the right behaviour:
+Defects, each a strict xfail asserting the right behaviour (fixed by fix55i; the markers removed):
 
 1. A zero-led whole number in a ROS parameter (``-p planner.samples:=0100``, a ``--params-file``
    ``samples: 0100``, ``vjepa-ros launch -p vjepa_planner.planner.samples:=0100``) is read by rcl
@@ -51,8 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 OCTAL = {"0100": 64, "010": 8, "-0100": -64, "000042": 34}  # -p text: what rcl reads
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: -p planner.samples:=0100 is octal 64 to rcl "
-                   "and passes without a word (settings files read 0100 as 100)")
 @pytest.mark.parametrize("text", sorted(OCTAL))
 def test_a_node_p_value_rcl_reads_as_octal_is_refused_naming_both_readings(text):
     from vjepa_ros.nodes.ros_args import check_ros_args
@@ -65,8 +63,6 @@ def test_a_node_p_value_rcl_reads_as_octal_is_refused_naming_both_readings(text)
     assert text in message and str(OCTAL[text]) in message and "octal" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: vjepa-ros launch -p "
-                   "vjepa_planner.planner.samples:=0100 starts the planner with 64 samples")
 @pytest.mark.parametrize("text", sorted(OCTAL))
 def test_a_launch_p_value_rcl_reads_as_octal_is_refused(text):
     from vjepa_ros.nodes.launch_arguments import parse_overrides
@@ -77,8 +73,6 @@ def test_a_launch_p_value_rcl_reads_as_octal_is_refused(text):
     assert text in message and str(OCTAL[text]) in message and "octal" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: a --params-file 'samples: 0100' is read by "
-                   "rcl as 64 with no word (reach_demo.yaml's 'samples: 0100' is 100)")
 @pytest.mark.parametrize("text", ["0100", "010"])
 def test_a_params_file_number_rcl_reads_as_octal_is_refused_or_said(tmp_path, text):
     from vjepa_ros.nodes.params_file import check_params_file
@@ -96,8 +90,6 @@ def test_a_params_file_number_rcl_reads_as_octal_is_refused_or_said(tmp_path, te
 
 # -- 2. record's seed: the demo model's training episode ----------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: vjepa-ros record --seed 0 (README's bag for "
-                   "eval/camera-check) records a training episode with no training-seed note")
 def test_record_on_a_training_seed_says_so(tmp_path, capsys):
     pytest.importorskip("pybullet", reason="the simulator needs pybullet")
     from vjepa_ros.cli import main
@@ -112,8 +104,6 @@ def test_record_on_a_training_seed_says_so(tmp_path, capsys):
 
 # -- 3. bench_search closed-loop on training seeds --------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: bench_search.py closed-loop --seed-start 0 "
-                   "measures reach success on training seeds with no note")
 def test_bench_search_closed_loop_on_training_seeds_notes_it(monkeypatch, capsys):
     import importlib.util
 
@@ -137,9 +127,6 @@ def test_bench_search_closed_loop_on_training_seeds_notes_it(monkeypatch, capsys
 
 # -- 4. YAML 1.1's other whole numbers in settings files --------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: settings 'max_steps: 1:30' is YAML 1.1's "
-                   "sexagesimal 90 and 'goal_seed: 0b11' binary 3, taken silently; "
-                   "--max-steps 1:30 is refused")
 @pytest.mark.parametrize("line", ["episode:\n  max_steps: 1:30", "goal_seed: 1:30",
                                   "goal_seed: 0b11", "planner:\n  samples: 1:40"])
 def test_a_settings_number_in_yaml_11_only_form_is_refused(tmp_path, line):
@@ -155,9 +142,6 @@ def test_a_settings_number_in_yaml_11_only_form_is_refused(tmp_path, line):
 
 # -- 5. the quoted form proposed for a quoted value with a comment ----------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: -p 'path:=\"a b.png\" #2' is refused with "
-                   "advice whose value keeps the user's quote marks (a file named '\"a b.png\" "
-                   "#2')")
 @pytest.mark.parametrize("raw", ['"/data/goal 1.png" #2', "'/data/goal.png' # the cup"])
 def test_the_proposed_form_for_a_quoted_value_holds_no_quote_marks(raw):
     from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
@@ -172,9 +156,6 @@ def test_the_proposed_form_for_a_quoted_value_holds_no_quote_marks(raw):
 
 # -- 6. a full disk while a finished episode's pictures are written ---------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: run --episodes 3 whose disk fills while "
-                   "episode 2's pictures are written prints no totals over the episodes that "
-                   "finished (a Ctrl-C there does)")
 def test_a_run_ended_by_a_full_disk_still_totals_the_episodes_it_finished(tmp_path, monkeypatch,
                                                                           capsys):
     import errno
@@ -205,8 +186,6 @@ def test_a_run_ended_by_a_full_disk_still_totals_the_episodes_it_finished(tmp_pa
 
 # -- 7. reach's training-seed note names an option the user did not give ----------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker55i: reach --config FILE (goal_seed: 5) notes "
-                   "'seed 5 (from --goal-seed)': no --goal-seed was given")
 def test_reach_names_where_its_training_goal_seed_came_from(tmp_path, monkeypatch, capsys):
     import vjepa_ros.nodes.reach_demo as reach_demo
     from vjepa_ros.cli import main

@@ -38,7 +38,7 @@ COMMENTED = {  # -p value: what rcl keeps of it
     "5 # Hz": "5",
     "[1, 2] # a list": "[1, 2]",
     "true #": "true",
-    "'a' # quoted, then a comment": "'a'",
+    "'a' # quoted, then a comment": "a",  # the string rcl keeps, no quote marks (fix55i)
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
-from vjepa_ros.nodes.rcl_yaml import string_reason
+from vjepa_ros.nodes.rcl_yaml import OctalInt, string_reason
 from vjepa_ros.nodes.ros_args import check_param_item, ros_arg_value, yaml_value
 from vjepa_ros.yaml_files import read_ros_params
 
@@ -54,6 +54,8 @@ def _same(ours, theirs) -> bool:
             _same(a, b) for a, b in zip(ours, theirs, strict=True))
     if isinstance(ours, float) and isinstance(theirs, float) and math.isnan(theirs):
         return math.isnan(ours)
+    if isinstance(ours, OctalInt):  # an int to rcl, marked as read from octal digits (0777)
+        return type(theirs) is int and ours == theirs
     return type(ours) is type(theirs) and ours == theirs
 
 

@@ -315,7 +315,7 @@ def _episode(success: bool) -> ReachEpisode:
 
 def test_require_success_turns_a_miss_into_exit_1(monkeypatch, tmp_path, capsys, tiny_world_model):
     outcome = []
-    monkeypatch.setattr(reach_demo, "run_reach_demo", lambda config, out_dir: outcome[-1])
+    monkeypatch.setattr(reach_demo, "run_reach_demo", lambda config, out_dir, **_: outcome[-1])
     args = ["reach", "--checkpoint", str(tiny_world_model), "--out", str(tmp_path)]
     outcome.append(_episode(success=False))
     assert main(args) == 0, "by default a demo that ran exits 0, reached or not"

@@ -87,12 +87,15 @@ def test_a_full_disk_at_a_cache_shard_names_the_cache(encoder, tmp_path, monkeyp
     assert f"feature cache {cache}" in err and "--feature-cache DIR" in err, err
 
 
-def test_other_write_errors_pass_unchanged(tmp_path):
+def test_other_write_errors_pass_unchanged(tmp_path, monkeypatch):
     for error in (RuntimeError("CUDA error"), OSError(errno.EACCES, "Permission denied")):
         assert not is_disk_full(error)
         with pytest.raises(type(error)) as raised, writing(tmp_path / "x", "fix"):
             raise error
         assert raised.value is error
+    import vjepa_ros.disk_full as disk_full
+
+    monkeypatch.setattr(disk_full, "_free_bytes", lambda folder: 5 * 2**20)  # as when full
     with pytest.raises(DiskFullError, match="x.bin: no space left"), \
             writing(tmp_path / "x.bin", "free space"):
         raise OSError(errno.ENOSPC, "No space left on device")

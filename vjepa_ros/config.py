@@ -127,9 +127,26 @@ def _coerce(value, hint, where: str, root=None):
         return float(value)
     if hint is str:
         if not isinstance(value, str):
-            raise ValueTypeError(f"{where}: expected a string, got {_shown(value)}", where)
+            raise ValueTypeError(f"{where}: expected a string, got {_shown(value)}"
+                                 f"{_quote_advice(value, where)}", where)
         return value
     return value
+
+
+def _quote_advice(value, where: str) -> str:
+    """Return how to give a string setting that YAML read as another type ('' none applies).
+
+    ``checkpoint: 1.10`` is the number 1.1 to YAML, ``yes`` true, ``2024-01-01`` a date: the text
+    in quotes is the string as typed (``checkpoint: "1.10"``).
+    """
+    import datetime
+
+    kinds = ((bool, "true/false"), ((int, float), "a number"), (datetime.date, "a date"))
+    kind = next((kind for types, kind in kinds if isinstance(value, types)), "")
+    if not kind:
+        return ""
+    return (f" (YAML reads the text as {kind}): write the string in quotes as typed "
+            f"({where.rpartition('.')[2]}: \"...\")")
 
 
 def from_dict(cls, data: dict | None, prefix: str = "", root=None):

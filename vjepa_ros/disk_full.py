@@ -121,9 +121,14 @@ def full_disk_line(path: Path, fix: str, code: int | None = errno.ENOSPC) -> str
     """Return ``could not write PATH: no space left on its disk, it is full, N MB free; FIX``.
 
     ``code`` EDQUOT: ``could not write PATH: your disk quota is used up, N MB free on its disk;
-    FIX``.
+    FIX``. ENOSPC on a disk that shows room (at least :data:`LOW_FREE_BYTES` free): ``could not
+    write PATH: the device reported no space (ENOSPC), N MB free now: out of inodes (df -i) or a
+    quota?; FIX`` (never "it is full" beside 74464 MB free).
     """
     where = " on its disk" if code == errno.EDQUOT else ""
+    if code != errno.EDQUOT and has_room(path.parent):  # the disk shows room: not "it is full"
+        return (f"could not write {shown_path(path)}: the device reported no space (ENOSPC)"
+                f"{_free(path.parent)} now: out of inodes (df -i) or a quota?; {fix}")
     return (f"could not write {shown_path(path)}: {no_space_words(code)}"
             f"{_free(path.parent)}{where}; {fix}")
 

@@ -64,6 +64,9 @@ class RepeatedKeys:
 
 _DECIMAL = "tag:vjepa_ros,settings:decimal"  # zero-led digits: a decimal, as YAML 1.2 reads them
 _ZERO_LED = re.compile(r"[-+]?0[0-9_]+")
+# YAML 1.1's numbers that YAML 1.2's core schema (and the options: --max-steps 1:30) reads as
+# text: base 60 (1:30 is 90, 1:30.5 90.5) and binary (0b11 is 3)
+_YAML11_ONLY = re.compile(r"[-+]?(?:0b[01_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?)")
 
 
 class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
@@ -71,12 +74,16 @@ class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
 
     Plain whole numbers with leading zeros (``0100``, ``000042``, ``08``, ``0900001``) are their
     decimal value, as YAML 1.2 (and the commands' options: ``--steps 0100``) reads them, not
-    YAML 1.1's octal (64, 34) or a string (``08``, not an octal number there).
+    YAML 1.1's octal (64, 34) or a string (``08``, not an octal number there). YAML 1.1's
+    base-60 and binary numbers (``1:30`` is 90, ``15:00`` 900, ``0b11`` 3) are strings, as YAML
+    1.2 reads them: a number setting refuses them by its type, naming the text.
     """
 
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and implicit[0] and _ZERO_LED.fullmatch(value):
             return _DECIMAL
+        if kind is yaml.ScalarNode and implicit[0] and _YAML11_ONLY.fullmatch(value):
+            return "tag:yaml.org,2002:str"
         return super().resolve(kind, value, implicit)
 
 

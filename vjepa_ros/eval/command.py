@@ -90,6 +90,9 @@ def add_bag_format_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # EvalConfig's fields (as its errors name them) -> the options that set them.
+# record's note on a training seed (sim.choices.training_seeds_note): what the bag then is
+RECORD_SEED_MEANING = ("a model trained on collect's data has seen this episode, so eval or "
+                       "camera-check on this bag is not held-out")
 EVAL_OPTIONS = {"rate_hz": "--rate", "goal_offset": "--goal-offset", "max_steps": "--max-steps",
                 "landscape_points": "--landscape-points", "min_motion_m": "--min-motion",
                 "max_state_gap_s": "--max-state-gap", "start_s": "--start", "end_s": "--end"}
@@ -383,6 +386,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     from vjepa_ros.out_paths import new_output_dir
     from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.sim.choices import training_seeds_note
     from vjepa_ros.sim.command import checked_sim_options
 
     started = False  # the options are checked: what a stop ends is the recording
@@ -391,6 +395,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         sim_config, collector_config = checked_sim_options(args, args.frames)
         bag = new_output_dir(args.out)
         started = True
+        if note := training_seeds_note(args.seed, 1, meaning=RECORD_SEED_MEANING):
+            print(f"note: {note}")
         from vjepa_ros.eval.record import simulate_episode, write_sim_bag  # after the checks
 
         episode, joints = simulate_episode(args.seed, sim_config, collector_config)

@@ -28,7 +28,7 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
-from vjepa_ros.nodes.rcl_yaml import EmptyMapping
+from vjepa_ros.nodes.rcl_yaml import EmptyMapping, OctalInt, octal_problem
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
@@ -58,7 +58,9 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             a mapping, a value outside ``ros__parameters``, a node section without one (or with
             it misspelled), a node name rcl refuses, a parameter without a value, an empty
             parameter group (``planner: {}``: rcl misreads it; ``ros__parameters: {}`` is read,
-            as rcl reads it: no parameters), or a list mixing types; one
+            as rcl reads it: no parameters), zero-led digits rcl reads as octal (``samples:
+            0100``: 64 to rcl, 100 in a settings file; ``rcl_yaml.octal_problem``), or a list
+            mixing types; one
             line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
             closest: '...' ...`` for a section that applies to none of ``nodes``, but for a
             section of another node of this package (``sim_node`` in the planner's file): rcl
@@ -148,6 +150,10 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
+        elif octal_problem(value):  # rcl gives the node 64 for 0100 without a word
+            octal = value if isinstance(value, OctalInt) else next(
+                item for item in value if isinstance(item, OctalInt))
+            return _Fixed(f"{here} (line {octal.line}): {octal_problem(value)}")
         elif nested_kind(value):
             return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
                           "it as written); write one flat list such as [1, 2]")
@@ -181,7 +187,8 @@ def nested_kind(value) -> str:
 
 def list_kinds(values: list) -> list[str]:
     """Return the sorted type names of the items of ``values`` (one: a list ROS accepts)."""
-    return sorted({type(item).__name__ for item in values})
+    return sorted({(int if isinstance(item, OctalInt) else type(item)).__name__
+                   for item in values})
 
 
 def list_fix(values: list) -> str:

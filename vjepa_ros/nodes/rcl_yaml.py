@@ -225,7 +225,27 @@ class RclLoader(RepeatedKeys, *_BASES):
         return node
 
 
-RclLoader.add_constructor(_PLAIN, lambda loader, node: rcl_scalar(loader.construct_scalar(node)))
+class OctalInt(int):
+    """A whole number rcl reads as octal from zero-led digits (``0100``: 64), as rcl reads it.
+
+    ``text``: the digits as written; ``line``: where (1-based; 0 unknown). An int to every
+    reader; :func:`octal_problem` finds it, so that no check takes 64 for the 100 a lab meant.
+    """
+
+    text = ""
+    line = 0
+
+
+def _plain_scalar(loader, node):
+    text = loader.construct_scalar(node)
+    value = rcl_scalar(text)
+    if type(value) is int and _octal(text.lstrip(_C_SPACE)):
+        value = OctalInt(value)
+        value.text, value.line = text.strip(_C_SPACE), node.start_mark.line + 1
+    return value
+
+
+RclLoader.add_constructor(_PLAIN, _plain_scalar)
 RclLoader.add_constructor(_EMPTY, lambda loader, node: None)
 
 
@@ -354,7 +374,7 @@ def number_reading(text: str) -> str:
 
     '' for any other text. ``08``: ``rcl reads 08 as the float 8.0 (strtol takes a leading 0
     for octal, and 8 is no octal digit): write 8``; ``010``: ``rcl reads 010 as the octal
-    number 8 (a leading 0 means octal): leave the leading 0 out for the decimal 10``;
+    number 8 (a leading 0 means octal): write 10 (or 8, if the octal number was meant)``;
     ``99999999999999999999``: ``rcl reads a whole number beyond int64 (-9223372036854775808 to
     9223372036854775807) as the float 1e+20``. A number rcl reads as a string:
     :func:`string_reason`.
@@ -373,9 +393,36 @@ def number_reading(text: str) -> str:
         digit = next(d for d in digits if d in "89")
         return (f"rcl reads {text} as the float {value!r} (strtol takes a leading 0 for octal, "
                 f"and {digit} is no octal digit): write {decimal}")
-    if digits.startswith("0") and value != int(decimal):  # (007 is 7 either way)
+    if _octal(text):
         return (f"rcl reads {text} as the octal number {value} (a leading 0 means octal): "
-                f"leave the leading 0 out for the decimal {decimal}")
+                f"write {decimal} (or {value}, if the octal number was meant)")
+    return ""
+
+
+def _octal(text: str) -> bool:
+    """Whether rcl reads the plain scalar ``text`` as octal unlike its decimal.
+
+    ``010`` (8), ``-0100`` (-64); not ``007`` nor ``0`` (the same either way), nor ``08`` (a
+    float to rcl).
+    """
+    digits = text.lstrip("+-")
+    return (len(digits) > 1 and digits.isdigit() and digits.startswith("0")
+            and type(rcl_scalar(text)) is int and int(digits, 8) != int(digits, 10))
+
+
+def octal_problem(value) -> str:
+    """Return why the value ``value`` (:func:`load`'s) is not what its digits say ('' it is).
+
+    ``0100`` (an :class:`OctalInt`): :func:`number_reading`'s ``rcl reads 0100 as the octal
+    number 64 ...: write 100 (or 64, ...)``; in a list its entry is named (``entry 2, 010:
+    ...``). rcl gives the node 64 without a word, where a settings file and the options read
+    100: refused by ``ros_args.check_param_value`` (``-p``) and ``params_file`` (a file).
+    """
+    if isinstance(value, OctalInt):
+        return number_reading(value.text)
+    for index, item in enumerate(value if isinstance(value, list) else (), 1):
+        if isinstance(item, OctalInt):
+            return f"entry {index}, {item.text}: {number_reading(item.text)}"
     return ""
 
 

@@ -137,8 +137,12 @@ def failure_line(exc: Exception) -> str:
     return f"{getattr(exc, 'what', exc)}; nothing saved" + (f":\n{tail}" if tail else "")
 
 
-def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEpisode:
+def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
+                   seed_from: str = "--goal-seed") -> ReachEpisode:
     """Start the nodes, run one episode, save the pictures; raise on any failure.
+
+    ``seed_from``: where ``config.goal_seed`` came from, as a training-seed note names it
+    (``--goal-seed``, ``goal_seed in reach.yaml``: :func:`goal_seed_source`).
 
     A KeyboardInterrupt (Ctrl-C, SIGTERM) or an error leaves with ``reach_stage``, the
     :data:`STOPPED` key of what it stopped (:func:`stop_line`, :func:`failure_line`).
@@ -163,7 +167,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print) -> ReachEp
         sizes = check_checkpoint(checkpoint, options=HYPER_PARAMETERS)
         # the planner node logs these into its hidden output (node_processes): said here
         _, model_notes = simulator_rules(sizes)  # reach sets no goals.gripper: no advice
-        notes = (training_seeds_note(config.goal_seed, 1, "--goal-seed"),
+        notes = (training_seeds_note(config.goal_seed, 1, seed_from),
                  image_size_note(sizes.img_size, config.sim.width, config.sim.height,
                                  sizes.trained_frame_sizes, SIZE_SETTINGS), *model_notes,
                  overwritten_note(out_dir, "an earlier run's", picture_names("reach")))
@@ -288,6 +292,17 @@ def _settings_error(exc: ValueError, args: argparse.Namespace, overrides: dict) 
                                                                    args.config, options))
 
 
+def goal_seed_source(args: argparse.Namespace) -> str:
+    """Return where reach's goal seed came from, as a note names it.
+
+    ``--goal-seed`` where given; else ``goal_seed in FILE`` (``--config``); else ``the default
+    goal_seed``.
+    """
+    if args.goal_seed is not None:
+        return "--goal-seed"
+    return f"goal_seed in {args.config}" if args.config else "the default goal_seed"
+
+
 def cmd_reach(args: argparse.Namespace) -> int:
     """Run the demo; print one line and return 1 on a bad start or a failure.
 
@@ -360,7 +375,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
     except (ValueError, ConfigError) as exc:
         return _settings_error(exc, args, overrides)
     try:
-        episode = run_reach_demo(config, out_dir)
+        episode = run_reach_demo(config, out_dir, seed_from=goal_seed_source(args))
     except (KeyboardInterrupt, OSError, ValueError, RuntimeError, ConfigError) as exc:
         # a stop: Ctrl-C, or SIGTERM (command_errors.run_reporting); what it stopped
         message = None if isinstance(exc, KeyboardInterrupt) else failure_line(exc)

@@ -25,6 +25,7 @@ from vjepa_ros.nodes.params_file import (
     list_kinds,
     nested_kind,
 )
+from vjepa_ros.nodes.rcl_yaml import octal_problem
 from vjepa_ros.nodes.ros_environment import rcl_text
 from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
 
@@ -180,10 +181,12 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     (``{a: 1}``: one ``-p`` per parameter, ``-p key.a:=VALUE``, or a quoted string for a
     parameter that takes YAML text, ``model.encoder_args``), no value or a list with an empty
     entry (None: rcl's "No value"; ``-`` is YAML's list of one empty entry) and a list holding
-    lists or mappings (``[[1]]``: one flat list), and a value holding a YAML comment (``a.png
-    #2``: rcl reads ``a.png``, :func:`cut_at_comment`). Shared by a node executable's ``--ros-args
-    -p`` (:func:`check_param_item`) and ``vjepa-ros launch -p NODE.name:=...``. ``needs``:
-    what the parameter takes where an empty string fails too (:func:`no_value`).
+    lists or mappings (``[[1]]``: one flat list), a value holding a YAML comment (``a.png
+    #2``: rcl reads ``a.png``, :func:`cut_at_comment`), and zero-led digits rcl reads as octal
+    (``0100``: 64, ``rcl_yaml.octal_problem``; a quoted ``'0100'`` is a string, taken).
+    Shared by a node executable's ``--ros-args -p`` (:func:`check_param_item`) and
+    ``vjepa-ros launch -p NODE.name:=...``. ``needs``: what the parameter takes where an empty
+    string fails too (:func:`no_value`).
     """
     if isinstance(value, dict):
         first = next((str(name) for name in value), "NAME")
@@ -194,6 +197,8 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
         raise ValueError(no_value(key, value, raw, needs))
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
+    if octal_problem(value):  # rcl gives the node 64 for 0100 without a word
+        raise ValueError(f"-p {key}: {octal_problem(value)}")
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
@@ -225,13 +230,18 @@ def cut_at_comment(key: str, value, raw: str) -> str:
 
     ``-p "path:=/data/goal.png #2"``: rcl reads ``/data/goal.png`` and drops `` #2`` without a
     word (another file, or none, is used). The fix: the value quoted (a string), or no comment.
+    ``value``: what rcl keeps, shown as rcl holds it (a quoted ``"/data/goal 1.png" #2``:
+    ``/data/goal 1.png``, its quote marks are YAML's, not the string's); the quoted form joins
+    that string and the comment as typed (``"/data/goal 1.png #2"``).
     """
-    kept = raw[:comment_start(raw)].strip()
+    start = comment_start(raw)
+    kept = value if isinstance(value, str) else raw[:start].strip()
     said = (f"-p {key}: {raw!r} holds a YAML comment (' #' starts one): rcl reads {kept!r} and "
             "drops the rest")
     if isinstance(value, str):
+        whole = value + raw[len(raw[:start].rstrip()):].rstrip()  # the comment as typed
         return (f"{said}; quote the value to keep the '#': "
-                f"-p {shlex.quote(f'{key}:={json.dumps(raw.strip())}')}")
+                f"-p {shlex.quote(f'{key}:={json.dumps(whole)}')}")
     return f"{said}; leave the comment out (from ' #' on)"
 
 

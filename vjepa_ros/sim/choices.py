@@ -93,21 +93,27 @@ def check_training_seeds(seed: int, episodes: int, option: str = "--seed",
                      f"training data uses seeds below {HELD_OUT_SEED_START}: {fix}")
 
 
-def training_seeds_note(seed: int, count: int, option: str = "--seed") -> str:
+def training_seeds_note(seed: int, count: int, option: str = "--seed",
+                        meaning: str = "") -> str:
     """Return a note when an evaluation's seeds ``seed`` .. ``seed + count - 1`` are training's.
 
     Seeds below :data:`HELD_OUT_SEED_START` are the ones ``collect`` records training data on,
     so a success rate measured there is not a held-out one. "" when every seed is held out.
     The same rule for every command that evaluates on scene seeds (``vjepa-ros run``,
-    ``bench_manipulation.py``, ``bench_reach.py``, ``bench_subgoal_switching.py``).
+    ``reach``, ``record``, ``bench_manipulation.py``, ``bench_reach.py``, ``bench_search.py``,
+    ``bench_subgoal_switching.py``). ``option``: where the seed came from, as the note names it
+    (``--seed``, ``goal_seed in reach.yaml``); ``meaning``: what that means for the command's
+    output, where it measures no success (``record``'s bag: ``a model trained on collect's data
+    has seen this episode ...``).
     """
     if seed >= HELD_OUT_SEED_START:
         return ""
     inside = min(count, HELD_OUT_SEED_START - seed)
+    them = "them" if inside > 1 else "it"
     return (f"seed{'s' if inside > 1 else ''} {_seed_range(seed, inside)} (from {option}) "
             f"{'are' if inside > 1 else 'is a'} training seed{'s' if inside > 1 else ''} (collect "
-            f"records training data below {HELD_OUT_SEED_START}): success measured on "
-            f"{'them' if inside > 1 else 'it'} is not held-out; the held-out scenes are "
+            f"records training data below {HELD_OUT_SEED_START}): "
+            f"{meaning or f'success measured on {them} is not held-out'}; the held-out scenes are "
             f"{HELD_OUT_SEED_START} and up")
 
 

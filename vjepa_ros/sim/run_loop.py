@@ -88,8 +88,10 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     strip and GIF of the steps done so far are saved (:func:`save_stopped_episode`),
     ``stopped`` gets the words saying what the run saved (every episode's files:
     ``run_stop.SavedPictures.stop_text``), the totals over the episodes that ended are printed,
-    marked as stopped, and the exception is raised again. Any other exception in an episode (a
-    model's CUDA error, say): one line
+    marked as stopped, and the exception is raised again. Any error that ends the run (a full
+    disk while an episode's pictures are written, an OSError, not one episode's crash) prints
+    the same totals before it is raised: one path for every stop. Any other exception in an
+    episode (a model's CUDA error, say): one line
     ``seed S: crashed (RuntimeError: ...)`` with what was saved, ``crashed`` gets that line, the
     episode counts as a failure in the totals and the next seed runs; one in the scene's set-up
     other than its RuntimeError (a skip: no sub-goal images) likewise. A crash that leaves the
@@ -186,11 +188,11 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                     strip, gif = save_task_pictures(out_dir, run, name)
                 _remove_stale_stopped(out_dir, name)
                 say(f"saved        {strip}\n             {gif}")
-    except KeyboardInterrupt:
-        if stopped is not None:
+    except BaseException as exc:  # any stop: Ctrl-C, SIGTERM, a full disk, the simulator's end
+        if stopped is not None and isinstance(exc, KeyboardInterrupt):
             stopped.append(pictures.stop_text(*(current or (None,))))
         finished = len(runs) + skipped + len(crashes)
-        if finished:  # the episodes that ended: their totals are not lost (breaker55d)
+        if finished:  # the episodes that ended: their totals are not lost (breaker55d, 55i)
             say(f"\n{format_totals(runs, skipped, len(crashes))}; stopped after {finished} "
                 f"of {len(seeds)} episodes (the totals are over those)")
         raise
