@@ -1,8 +1,9 @@
 """How each use's "same picture" rule decides a far camera's small real motions and frozen copies.
 
-The numbers behind mend55a's choices (``picture_repeats``; the rules ``CHECK``, ``CAPTURE_MOVED``,
-``TRAINING``; the camera check's before mend55a, ``COARSE``; training's numbers on a 160-px sample,
-a candidate for the check). On the package's pybullet scene (``sim``, TinyRenderer, shadows on,
+The numbers behind mend55a's and fix55k's choices (``picture_repeats``; the rules ``CHECK``,
+``CAPTURE``, ``TRAINING``; the camera check's before mend55a, ``COARSE``; training's with
+mend55a's overlay box, which fix55k took off every use; training's numbers on a 160-px sample, a
+candidate for the check). On the package's pybullet scene (``sim``, TinyRenderer, shadows on,
 seed 0): the default camera moved along its line of sight to --distances from its target, at each
 of --sizes. Real motions from the home pose: the TCP moved 4 cm along +-x, +-y, +-z (the live
 camera check's motions) and 5 mm, 1 cm along the same six directions (a slow demonstration's
@@ -111,7 +112,7 @@ def main(argv=None) -> None:
     from benchmarks.bench_capture_changes import COARSE, render_changes
     from vjepa_ros.eval.camera_check_unchanged import CHECK
     from vjepa_ros.picture_repeats import same_picture
-    from vjepa_ros.robot.capture_pictures import CAPTURE_MOVED
+    from vjepa_ros.robot.capture_pictures import CAPTURE
     from vjepa_ros.sim.camera import camera_at_distance
     from vjepa_ros.sim.config import SimConfig
     from vjepa_ros.train.stale_frames import TRAINING
@@ -123,7 +124,9 @@ def main(argv=None) -> None:
                         help="image sizes WxH")
     args = parser.parse_args(argv)
     rules = {"check": CHECK, "check before": COARSE, "training": TRAINING,
-             "capture (moved)": CAPTURE_MOVED,
+             "capture": CAPTURE,
+             # mend55a's overlay box, off since fix55k (it dropped real motions: breaker55k)
+             "training+box": dataclasses.replace(TRAINING, overlay_share=0.005),
              # training's numbers on a 160-px sample: 3.2x the check's memory and time
              "training@160": dataclasses.replace(TRAINING, whole_frame=False, broad=None,
                                                  sample_side=160)}

@@ -26,17 +26,24 @@ def _image(seed=0, shape=(48, 64, 3)):
     return np.random.default_rng(seed).integers(20, 236, shape, dtype=np.uint8)
 
 
-def test_dither_and_an_overlay_are_the_same_picture_an_arm_moving_is_not():
+def test_a_dither_is_the_same_picture_an_arm_moving_is_not():
     image = _image()
     dither = (image.astype(int) + np.random.default_rng(1).integers(-3, 4, image.shape))
     assert same_picture(image, dither.astype(np.uint8))  # every pixel, by <= 3 levels
-    stamped = image.copy()
-    stamped[0, :10] = 255 - stamped[0, :10]  # 10 of 3072 pixels (0.3 %), by a lot
-    assert same_picture(image, stamped)
     moved = image.copy()
     moved[10:16, 20:30] = 255 - moved[10:16, 20:30]  # 60 pixels (2 %): a region changed
     assert not same_picture(image, moved)
     assert not same_picture(image, image.reshape(64, 48, 3))  # another shape
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: a frozen camera with a time stamp drawn in is not detected (fix55k removed the "
+    "overlay rule: it dropped real motion)"))
+def test_an_overlay_is_the_same_picture():
+    image = _image()
+    stamped = image.copy()
+    stamped[0, :10] = 255 - stamped[0, :10]  # 10 of 3072 pixels (0.3 %), by a lot
+    assert same_picture(image, stamped)
 
 
 def test_a_picture_repeated_at_another_pose_is_a_repeat_at_the_same_pose_it_is_not():

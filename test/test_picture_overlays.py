@@ -9,6 +9,11 @@ the arm changes its links' edges, a box of >= 1.15 % of the image from 2.5 m (5 
 from 3.5 m (``benchmarks/bench_picture_rules.py``): kept, with a time stamp drawn in too. The
 camera check now judges with training's numbers on its 64-px sample and the same box: a far
 camera's 4 cm motions are told apart, every frozen copy is still the same picture.
+
+fix55k took the overlay box off every use (breaker55k: a real 1-4 cm motion whose changes fit
+such a box, seen far, wide-angle, at a low resolution or with the arm partly in view, was dropped,
+skipped or refused): the frozen camera with an overlay is the known gap again (strict xfails), the
+real motions under an overlay are kept, the box's mechanics stay tested as an option.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from vjepa_ros.train.stale_frames import TRAINING
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
+KNOWN_GAP = pytest.mark.xfail(strict=True, reason=(
+    "known gap: a frozen camera with a time stamp drawn in is not detected (fix55k removed the "
+    "overlay rule: it dropped real motion)"))
+
 
 def _time(k: int) -> str:
     """Return the time stamp of frame ``k`` at 4 Hz (a minute rolls over at k = 4)."""
@@ -44,18 +53,24 @@ OVERLAYS = {
 
 
 @pytest.mark.parametrize("overlay", list(OVERLAYS))
-def test_a_frozen_camera_drawing_an_overlay_is_dropped_a_real_one_kept(
-        far_slide, overlay, tmp_path):  # noqa: F811
-    """The 2 m slide (1 cm a step, 4 Hz, 256x256), every frame with ``overlay`` drawn in.
-
-    Frames 3..12 show frame 3's picture (the camera froze; the driver's overlay goes on): 9
-    steps dropped, two segments of 4 left; the real frames with the overlay: all 24 kept.
-    """
+def test_a_real_slide_with_an_overlay_drawn_in_is_kept(far_slide, overlay, tmp_path):  # noqa: F811
+    """The 2 m slide (1 cm a step, 4 Hz, 256x256), every frame with ``overlay``: all 24 kept."""
     frames, states = far_slide
     draw = OVERLAYS[overlay]
     real = np.stack([draw(frame, k) for k, frame in enumerate(frames)])
     segments, notes = _read(_npz(tmp_path / "real.npz", real, states, 4.0), 4.0)
     assert [len(segment) for segment in segments] == [24], notes
+
+
+@KNOWN_GAP
+@pytest.mark.parametrize("overlay", list(OVERLAYS))
+def test_a_frozen_camera_drawing_an_overlay_is_dropped(far_slide, overlay, tmp_path):  # noqa: F811
+    """The 2 m slide, every frame with ``overlay`` drawn in; frames 3..12 show frame 3's picture.
+
+    The camera froze, the driver's overlay goes on: 9 steps dropped, two segments of 4 left.
+    """
+    frames, states = far_slide
+    draw = OVERLAYS[overlay]
     frozen = np.stack([draw(frames[3 if 3 <= k <= 12 else k], k) for k in range(len(frames))])
     before = dataclasses.replace(TRAINING, overlay_share=None)  # the rule before mend55a
     assert not all(same_picture(frozen[k], frozen[k + 1], before) for k in range(3, 12)), \
@@ -65,6 +80,7 @@ def test_a_frozen_camera_drawing_an_overlay_is_dropped_a_real_one_kept(
     assert any(note.startswith("frozen.npz: 9 of 17 steps dropped") for note in notes), notes
 
 
+@KNOWN_GAP
 @pytest.mark.parametrize("overlay", list(OVERLAYS))
 def test_a_capture_of_a_frozen_image_with_an_overlay_is_refused_once_the_tcp_moved(
         views, overlay):  # noqa: F811
@@ -149,12 +165,12 @@ def far_check_moves():
     return base["far"], [frames["far"] for _, frames in rendered]
 
 
-def test_the_camera_check_tells_a_far_cameras_4_cm_motions_apart_and_overlays_not(
+def test_the_camera_check_tells_a_far_cameras_4_cm_motions_apart_and_copies_not(
         far_check_moves):
     """The live check's 4 cm motions seen from 2.5 m: none the same picture.
 
     The rule before mend55a (0.5 % of the sample by 8 levels) skipped one; every frozen copy
-    (re-encoded, dithered, a time stamp or counter drawn in) is the same picture.
+    without an overlay (the same bytes, re-encoded, dithered) is the same picture.
     """
     from benchmarks.bench_picture_rules import frozen
     from vjepa_ros.eval.camera_check_unchanged import CHECK
@@ -163,5 +179,22 @@ def test_the_camera_check_tells_a_far_cameras_4_cm_motions_apart_and_overlays_no
     before = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)
     assert any(same_picture(home, frame, before) for frame in moved)
     assert not any(same_picture(home, frame, CHECK) for frame in moved)
-    for name, (a, b) in frozen(home):
+    copies = [(name, pair) for name, pair in frozen(home) if "stamp" not in name
+              and "counter" not in name]
+    assert len(copies) == 4
+    for name, (a, b) in copies:
         assert same_picture(a, b, CHECK), name
+
+
+@KNOWN_GAP
+def test_the_camera_check_takes_a_frozen_image_with_an_overlay_for_the_same_picture(
+        far_check_moves):
+    """A time stamp, a frame counter, a minute's roll-over, a stamp re-encoded: the same."""
+    from benchmarks.bench_picture_rules import frozen
+    from vjepa_ros.eval.camera_check_unchanged import CHECK
+
+    home, _ = far_check_moves
+    overlays = [(name, pair) for name, pair in frozen(home) if "stamp" in name
+                or "counter" in name]
+    assert len(overlays) == 4
+    assert all(same_picture(a, b, CHECK) for _, (a, b) in overlays)

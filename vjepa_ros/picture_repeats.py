@@ -17,10 +17,13 @@ so each has its own numbers, chosen by its own measurement beside it; the mechan
   the floor the frames differ), and, where the rule has them, no broad change (:class:`Broad`:
   the difference averaged over a box, a soft picture's motion) and no change of the sample's mean
   level by more than ``mean_levels`` in some channel (light or exposure: a repeat keeps it).
-- **An overlay** (``overlay_share``, where a rule has it): frames whose changed pixels lie in one
-  box of at most that share of the image, and that are the same picture with that box copied
+- **An overlay** (``overlay_share``, an option no use takes): frames whose changed pixels lie in
+  one box of at most that share of the image, and that are the same picture with that box copied
   from one into the other, are the same picture: a frozen image with a time stamp or a frame
-  counter drawn in. A real motion of the arm changes its links' edges: a box over them.
+  counter drawn in. Off in all three uses since fix55k: a real 1-4 cm motion seen far, through a
+  wide lens, at a low resolution or with the arm partly in view changes as small a box
+  (breaker55k), and dropping a real step, skipping a real check motion or refusing a real capture
+  is worse than missing a frozen camera that draws a counter.
 
 ROS-free, below ``eval/`` and ``train/`` (``train`` imports no ``eval``: test_core_is_ros_free).
 """

@@ -12,22 +12,21 @@ camera, not about the model.
 **The same picture** (:func:`same_picture`, :data:`CHECK`; mechanics: ``picture_repeats``): two
 frames of one shape none of whose sampled pixels (every k-th, at most 64 per side) changed by more
 than 32 grey levels in some channel (fewer than 0.03 % of the sample: training's numbers,
-``train.stale_frames``), or whose changed pixels lie in one box of at most 0.5 % of the image, and
-whose mean level moved by at most 3. Why: a dither or a re-encoding changes many pixels by a few
-grey levels (at most 25 measured), an overlaid counter or time stamp changes one small box by a lot
-(0.06-0.36 % of the image), a change of light every pixel a little; the arm moving changes its
-links' edges by tens of grey levels, a box of 1.15 % or more of the image from 2.5 m. The check's 4
-cm motions read as the same picture (benchmarks/bench_picture_rules.py, the package's scene at
-640x480 and 256x256): none of 24 from 2-2.5 m, 4 of 12 from 3.5 m (the rule before mend55a, 0.5 %
-of the sample by more than 8 levels: 1 of 24 and 9 of 12, and nearly every 1 cm motion from 2 m).
-What it cannot tell: an overlay wider than 0.5 % of the image (a whole banner redrawn) or two
-changing overlays far apart (a time stamp in one corner, a counter in another: their box spans the
-image) is a change, so such a frozen camera is judged as one that shows the motion; a motion whose
-change misses the sample (a small arm far away: 3.5 m) reads as the same picture, so it is skipped
-instead of judged by "move the camera" (when every motion is: the refusal names both causes); a
-real camera's sensor noise above 32 levels in many pixels (a dark, high-gain image) makes every
-frame new, so a frozen scene there is not caught (a real camera does not freeze that way: a hung
-driver repeats one image).
+``train.stale_frames``), and whose mean level moved by at most 3. Why: a dither or a re-encoding
+changes many pixels by a few grey levels (at most 25 measured), a change of light every pixel a
+little; the arm moving changes its links' edges by tens of grey levels. The check's 4 cm motions
+read as the same picture (benchmarks/bench_picture_rules.py, the package's scene at 640x480 and
+256x256): none of 24 from 2-2.5 m, none of 12 from 3.5 m (the rule before mend55a, 0.5 % of the
+sample by more than 8 levels: 1 of 24, 9 of 12, and nearly every 1 cm motion from 2 m). What it
+cannot tell: a frozen image with a time stamp or a frame counter drawn in (its digits change by up
+to 255 levels) can be a change (a frame counter, a minute's roll-over: measured; a stamp whose few
+changed digits miss the sample is not), so such a frozen camera is judged as one that shows the
+motion (fix55k took mend55a's overlay box off: a far camera's real 4 cm motion fits such a box,
+breaker55k); a motion whose change misses the sample (a small arm far away: 3 of 6 1 cm motions
+from 3.5 m) reads as the same picture, so it is skipped instead of judged by "move the camera"
+(when every motion is: the refusal names both causes); a real camera's sensor noise above 32 levels
+in many pixels (a dark, high-gain image) makes every frame new, so a frozen scene there is not
+caught (a real camera does not freeze that way: a hung driver repeats one image).
 
 **An image taken elsewhere** (:func:`first_seen`): a frame that is the same picture as an
 earlier one of the check, taken while the arm stood at least ``min_shift_m`` away (a repeat:
@@ -54,13 +53,12 @@ from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-ex
 
 # the camera check's "same picture" (module docstring): training's numbers on a 64-a-side sample
 # (full frames would cost a bag's check 1 GB): no sampled pixel changed by more than 32 grey
-# levels (under 0.03 %: a re-encoding changes none, <= 25 levels), except inside one box of at
-# most 0.5 % of the image (an overlay: a time stamp, a frame counter, 0.06-0.36 %), and the mean
-# level within 3. The check's 4 cm motions skipped as the same picture (benchmarks/
-# bench_picture_rules.py, 640x480 and 256x256): 0 of 24 from 2-2.5 m, 4 of 12 from 3.5 m (by
-# 8 levels on 0.5 % of the sample, before mend55a: 1 of 24, 9 of 12); every frozen copy the same
-CHECK = RepeatRule(sample_side=64, grey_levels=32, floor=0.0003, mean_levels=3,
-                   overlay_share=0.005)
+# levels (under 0.03 %: a re-encoding changes none, <= 25 levels), and the mean level within 3.
+# The check's 4 cm motions skipped as the same picture (benchmarks/bench_picture_rules.py,
+# 640x480 and 256x256): 0 of 24 from 2-2.5 m, 0 of 12 from 3.5 m (by 8 levels on 0.5 % of the
+# sample, before mend55a: 1 of 24, 9 of 12); no overlay box (fix55k: it skipped real 4 cm
+# motions from 3 m, breaker55k)
+CHECK = RepeatRule(sample_side=64, grey_levels=32, floor=0.0003, mean_levels=3)
 # why a motion was skipped (``skipped_motions``' reasons, per motion)
 SAME = "its frame after is the same picture as its frame before"
 REPEAT = "a frame repeats an image taken with the arm elsewhere"

@@ -19,13 +19,13 @@ refused. Measured on the package's pybullet scene (``benchmarks/bench_capture_ch
 1 to 2.5 m from the arm at 640x480 and 320x240): a republisher's JPEG re-encoding of the frozen
 image (quality 30 to 95) changes no pixel by more than 25 levels, a +-3 dither none by more than 3;
 the smallest real changes, from 2.5 m, change by more than 32 levels 0.049 % of the pixels (1 cm
-along the optical axis), 0.026 % (the hand closed), 0.009 % (turned 1 degree), 0.023 % (5 mm). Once
-the TCP moved :data:`MIN_SHIFT_M` or more, changes inside one box of at most 0.5 % of the image are
-a repeat too (:data:`CAPTURE_MOVED`: a frozen image with a time stamp or frame counter drawn in
-changes such a box, 0.06-0.36 %; a TCP motion changes the arm's links, 1.15 % or more from 2.5 m:
-``benchmarks/bench_picture_rules.py``). Not caught: such an overlay when only the hand closed or
-turned in place (its fingers change as small a box from afar), nor a frozen image whose pixels
-change by more than 32 levels in many places (a dark, high-gain re-encode).
+along the optical axis), 0.026 % (the hand closed), 0.009 % (turned 1 degree), 0.023 % (5 mm). Not
+caught: a frozen image with a time stamp or counter drawn in (the digits change ~0.1 % of the
+pixels by up to 255 levels: as much as the hand closing far away; mend55a's overlay box, which took
+changes inside one box of at most 0.5 % of the image for a repeat once the TCP moved, refused real
+4 cm motions seen from 5 m or through a wide lens at a low resolution: breaker55k, fix55k took it
+off), nor one whose pixels change by more than 32 levels in many places (a dark, high-gain
+re-encode).
 
 :class:`CapturePictures` keeps the :func:`picture` sample (uint8, at most 0.9 MB: a 640x480
 frame) and the hand's state of the last :data:`KEPT_CAPTURES` captures, whatever became of
@@ -55,11 +55,6 @@ MIN_CLOSEDNESS = REST_TOLERANCE_CLOSEDNESS  # the measured closedness changed th
 # more than 32 levels (a re-encoding: <= 25 measured), fewer than 0.005 % of them (15 of 640x480;
 # the least real change from 2.5 m: 0.009 %, turned 1 degree)
 CAPTURE = RepeatRule(sample_side=640, grey_levels=32, floor=0.00005)
-# the TCP moved MIN_SHIFT_M or more (its links' edges change a box of >= 1.15 % of the image from
-# 2.5 m, >= 0.61 % from 3.5 m): changes in one box of at most 0.5 % are an overlay drawn into a
-# frozen image (a time stamp, a frame counter: <= 0.36 %; benchmarks/bench_picture_rules.py). Not
-# for a hand closed or turned in place: from 2.5 m its fingers change as small a box
-CAPTURE_MOVED = dataclasses.replace(CAPTURE, overlay_share=0.005)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,8 +118,7 @@ class CapturePictures:
                 gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
             changed = (moved >= self.min_shift_m or turned >= MIN_TURN_RAD
                        or gripper >= MIN_CLOSEDNESS)
-            rule = CAPTURE_MOVED if moved >= self.min_shift_m else CAPTURE
-            if changed and same_picture(seen, mine, rule):
+            if changed and same_picture(seen, mine, CAPTURE):
                 return Repeat(earlier, moved, turned, gripper)
         self._kept.append((what, mine, state, gripper_measured))
         return None

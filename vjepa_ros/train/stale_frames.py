@@ -20,15 +20,14 @@ one and 4x below the other; the soft blob of ``train.synthetic`` moving 1-4 cm c
 levels anywhere but 1.5 % or more broadly. The camera check's rule
 (``eval.camera_check_unchanged.same_picture`` before mend55a: 0.5 % of the pixels by more than 8
 levels, on a 64-px sample) found 0.23-0.5 % for the far motions and took half of their steps for
-repeats (breaker54m). An overlay is no change: frames that differ only inside one box of at most
-0.5 % of the image are the same frame (a frozen picture with a time stamp or frame counter drawn
-in: 0.06-0.36 % measured, a minute's roll-over the most; a 5 mm motion changes the arm's links, a
-box of 1.15 % or more from 2.5 m, 0.61 % from 3.5 m: benchmarks/bench_picture_rules.py). What this
-rule cannot tell: a motion changing fewer than 0.03 % of the pixels sharply and 1 % broadly (a
-small, low-contrast arm far away) or only inside a box of 0.5 % (an arm mostly out of view) reads
-as a repeat; a frozen picture whose overlay changes a wider box (a whole banner redrawn),
-re-encoded at a lower quality (5 below: 0.06 %; a 32-px picture at quality 50 or less, broadly), or
-under noise above sigma 4 reads as new frames, kept.
+repeats (breaker54m). What this rule cannot tell: a motion changing fewer than 0.03 % of the
+pixels sharply and 1 % broadly (a small, low-contrast arm far away) reads as a repeat; a frozen
+picture with a time stamp or frame counter drawn in (its digits change 0.06-0.36 % of the image
+by up to 255 levels at 256x256: benchmarks/bench_picture_rules.py) reads as new frames, kept
+(mend55a's overlay box, which called changes inside one box of at most 0.5 % of the image the
+same frame, dropped real 1-4 cm steps seen far, wide-angle, at a low resolution or with the arm
+partly in view: breaker55k, fix55k took it off), and so does one re-encoded at a lower quality (5
+below: 0.06 %; a 32-px picture at quality 50 or less, broadly) or under noise above sigma 4.
 
 A frame *repeats* an earlier one when it is the same frame as one taken with the arm at least
 :data:`STALE_SHIFT_M` away. A step is stale when its frame is the same frame as the step
@@ -59,13 +58,10 @@ from vjepa_ros.stale_camera import CAUSES
 # picture's motion (a blurred or low-contrast arm: every pixel under 32 levels) differs broadly,
 # the difference averaged over 5x5 px over 8 levels in 1 % of the pixels (a copy's dither, noise
 # or re-encoding averages out); a mean level changed by more than 3 in some channel (light or
-# exposure: a copy's dither or re-encoding keeps the mean within ~1 level) differs too; changes
-# in one box of at most 0.5 % of the image are an overlay (a frozen image's time stamp or frame
-# counter: <= 0.36 %, a minute's roll-over; a 5 mm motion's box covers the arm's links: >= 1.15 %
-# from 2.5 m, >= 0.61 % from 3.5 m: benchmarks/bench_picture_rules.py)
+# exposure: a copy's dither or re-encoding keeps the mean within ~1 level) differs too; no
+# overlay box (fix55k: it dropped real motions, breaker55k)
 TRAINING = RepeatRule(sample_side=64, grey_levels=32, floor=0.0003, whole_frame=True,
-                      broad=Broad(box=5, levels=8, share=0.01), mean_levels=3,
-                      overlay_share=0.005)
+                      broad=Broad(box=5, levels=8, share=0.01), mean_levels=3)
 # [m] the end effector's shift under one picture that makes a frame stale: half the camera
 # check's shortest motion (camera_check.verdict.min_motion_m, 1 cm): a frozen camera is caught
 # once the arm moved 5 mm, a slow real motion whose picture changes little is kept below that
