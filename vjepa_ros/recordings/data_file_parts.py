@@ -24,6 +24,7 @@ from vjepa_ros.recordings.bag_reader import (
     zstd_module,
 )
 from vjepa_ros.recordings.ros1_bags import skipped_fix
+from vjepa_ros.recordings.sqlite_cut import CutShortError, cut_short, intact_copy
 from vjepa_ros.recordings.sqlite_wal import merged_copy, pending_wal
 from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
@@ -149,6 +150,14 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
         inner, note, lost = merged_copy(inner, copies, file)
         notes.append(note)
         damage += [note] if lost else []
+    elif storage == "sqlite3" and cut_short(inner):  # SQLite reads its lost bytes as zeros
+        try:
+            inner, note = intact_copy(inner, copies, file)
+        except CutShortError as exc:
+            hint = repair_hint(file, storage)
+            raise UnreadableFileError(str(exc), hint, hint) from exc
+        notes.append(note)
+        damage.append(note)
     part, note = _open_data_file(inner, storage, file, salvage)
     if note:
         notes.append(note)
