@@ -24,8 +24,11 @@ def metadata_disagreement(path: Path, reader) -> str:
     ``reader``: an open ``rosbags.rosbag2.Reader`` of the folder. Compared: each data file's
     topics and their types (a topic missing from ``metadata.yaml``, or another type there), and
     the message compression (zstd frames under a ``metadata.yaml`` saying none, or the other way
-    round). A topic listed without messages in the data is no disagreement (a recorder lists
-    the topics it subscribed to).
+    round), and what ``rosbags`` matches a data file's connection by besides (its
+    ``serialization_format``, ``offered_qos_profiles``, ``type_description_hash``: another
+    distro's rosbag2 or a hand edit writes them otherwise, and no message is read). A topic
+    listed without messages in the data is no disagreement (a recorder lists the topics it
+    subscribed to).
     """
     directory = reader.storage
     listed: dict[str, set[str]] = {}  # topic -> its types (several: several connections)
@@ -38,6 +41,7 @@ def metadata_disagreement(path: Path, reader) -> str:
                 for topic, kind in recorded if topic not in listed]
     problems += [f"{topic} is {kind} in the data, {', '.join(sorted(listed[topic]))} in it"
                  for topic, kind in recorded if kind not in listed.get(topic, {kind})]
+    problems += _unmatched(directory)
     fix = f"delete it and `{reindex(path)}` writes it again from the data"
     mode = reader.compression_mode
     if mode != "file" and directory.storages:
@@ -55,6 +59,46 @@ def metadata_disagreement(path: Path, reader) -> str:
         return ""
     return (f"{shown_path(path / 'metadata.yaml')} disagrees with its data files: "
             f"{'; '.join(problems)} ({fix})")
+
+
+def _unmatched(directory) -> list[str]:
+    """Say which listed field keeps ``rosbags`` from matching a recorded topic to its listing.
+
+    ``rosbags.rosbag2.Reader.messages`` reads a data file's connection only through a listed one
+    of the same topic, type, ``ext`` (serialization format, QoS profiles) and hash (when both
+    have one); none: the topic reads 0 messages.
+    """
+    problems = []
+    for connection in (connection for storage in directory.storages
+                       for connection in storage.connections):
+        same = [listed for listed in directory.connections if listed.topic == connection.topic
+                and listed.msgtype == connection.msgtype]
+        if not same or any(listed.ext == connection.ext and _same_hash(listed, connection)
+                           for listed in same):
+            continue
+        fields = _differing(connection, same) or ["topic_metadata"]
+        verb = "differs" if len(fields) == 1 else "differ"
+        problem = f"{connection.topic}: its {' and '.join(fields)} {verb} from the data's"
+        if problem not in problems:
+            problems.append(problem)
+    return problems
+
+
+def _differing(recorded, listed: list) -> list[str]:
+    """Return the ``topic_metadata`` fields in which no one of ``listed`` is as ``recorded``."""
+    fields = []
+    if all(one.ext.serialization_format != recorded.ext.serialization_format for one in listed):
+        fields.append("serialization_format")
+    if all(one.ext.offered_qos_profiles != recorded.ext.offered_qos_profiles for one in listed):
+        fields.append("offered_qos_profiles")
+    if not any(_same_hash(one, recorded) for one in listed):
+        fields.append("type_description_hash")
+    return fields
+
+
+def _same_hash(listed, recorded) -> bool:
+    """Whether two connections' type hashes agree as ``rosbags`` matches them (either empty)."""
+    return not listed.digest or not recorded.digest or listed.digest == recorded.digest
 
 
 STORAGE_IDS = ("mcap", "sqlite3")  # rosbag2's storage_identifier values, as it writes them
