@@ -182,8 +182,6 @@ def split_bag(folder, parts: int):
     return folder
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: the player plays one part of a split "
-                   "recording without the note eval and train give")
 def test_player_says_a_split_part_is_one_part(tmp_path):
     folder = split_bag(tmp_path / "run", 2)
     part = folder / "bag_0.mcap"

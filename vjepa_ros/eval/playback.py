@@ -119,7 +119,9 @@ def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> B
     publisher has one type), its count that type's; a note names the types left out.
     ``copies``: a ``recordings.temp_copies.TempCopies`` shared by the openings of one bag (a
     ``.db3`` with a pending write-ahead log is then merged into a temporary copy once, not at
-    every opening); None: this opening's own, removed when it is dropped.
+    every opening); None: this opening's own, removed when it is dropped. A data file that is
+    one part of a split recording has a note, after the reader's, that its other parts are not
+    played (``split_parts.lone_part_note``, as eval and train say it).
     """
     return _contents(path, topics, copies, worded=True)
 
@@ -135,6 +137,10 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
     path = Path(path).expanduser()
     reader = open_reader(path, copies=copies)
     notes, lost = list(reader.notes), reader.lost
+    if worded and path.is_file():  # one part of a split recording: its others unplayed
+        from vjepa_ros.recordings.split_parts import lone_part_note
+
+        notes += filter(None, [lone_part_note(path)])
     try:
         types, _, mixed = topic_types(reader.connections, together=False, bag=path)
         found: dict[str, TopicInfo] = {}

@@ -1,0 +1,46 @@
+"""The bag player given one part of a split recording says so, in the words eval and train use.
+
+``bag_player bag:=run/bag_0.mcap`` plays that part alone; its notes (``bag_contents``) must say it
+is one part and how to play the whole recording (``split_parts.lone_part_note``), the same line
+``read_recording`` gives eval and camera-check.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from test_breaker55h import split_bag
+
+from vjepa_ros.eval.playback import bag_contents, bag_topics
+from vjepa_ros.eval.synthetic import synthetic_episode
+from vjepa_ros.recordings.bag_writing import write_bag
+from vjepa_ros.recordings.bags import read_recording
+
+
+@pytest.mark.parametrize("parts, name", [(2, "bag_0.mcap"), (2, "bag_1.mcap"), (3, "bag_1.mcap")])
+def test_player_and_eval_say_the_same_of_a_lone_part(tmp_path, parts, name):
+    folder = split_bag(tmp_path / "run", parts)
+    part = folder / name
+    said = [note for note in bag_contents(part).notes if "split recording" in note]
+    assert said and f"give its folder {folder}" in said[0] and "only this part" in said[0]
+    assert said == [note for note in read_recording(part).notes if "split recording" in note]
+
+
+def test_player_gives_the_move_when_the_parts_lie_among_other_recordings(tmp_path):
+    folder = split_bag(tmp_path / "run", 2)
+    frames, states, _ = synthetic_episode(5)
+    other = write_bag(tmp_path / "other", frames, states)
+    shutil.move(next(other.glob("*.mcap")), folder / "other.mcap")  # a loose recording beside
+    (note,) = [note for note in bag_contents(folder / "bag_0.mcap").notes if "split" in note]
+    assert "mv" in note and "give its folder" not in note
+
+
+def test_player_says_nothing_of_a_whole_recording(tmp_path):
+    folder = split_bag(tmp_path / "run", 2)
+    assert not any("split recording" in note for note in bag_contents(folder).notes)
+    frames, states, _ = synthetic_episode(5)
+    bag = write_bag(tmp_path / "bag", frames, states)
+    alone = next(bag.glob("*.mcap"))  # bag_0.mcap of a recording that was never split
+    assert not any("split recording" in note for note in bag_contents(alone).notes)
+    assert bag_topics(folder / "bag_0.mcap")  # the topics alone: no note read
