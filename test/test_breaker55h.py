@@ -261,8 +261,6 @@ def test_cut_in_closing_metadata_record_loses_nothing(tmp_path, compression):
 # -- 6. one damaged part in the middle of a split recording
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: an empty or cut middle part refuses the "
-                   "whole split recording as 'recorder stopped before it wrote a message'")
 @pytest.mark.parametrize("damage", ["empty", "cut"])
 def test_damaged_middle_part_is_named_as_such(tmp_path, damage):
     folder = split_bag(tmp_path / "run", 12)
@@ -304,8 +302,6 @@ def split_db3(folder, metadata: bool):
     return folder
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: a damaged .db3 part of a split recording: "
-                   "`sqlite3 <folder> .recover`, or 'several recordings'; the part unnamed")
 @pytest.mark.parametrize("metadata", [True, False], ids=["metadata", "killed"])
 def test_damaged_db3_part_is_named(tmp_path, metadata):
     folder = split_db3(tmp_path / "run", metadata)
@@ -313,9 +309,17 @@ def test_damaged_db3_part_is_named(tmp_path, metadata):
     damaged = folder / "bag_5.db3"
     raw = damaged.read_bytes()
     damaged.write_bytes(raw[:len(raw) - 500])  # its last page (the time index) cut short
+    frames, _ = episode()
     for read in (read_recording, bag_contents):  # eval/train/pretrain, and the player
-        with pytest.raises(BagError) as caught:
-            read(folder)
-        words = str(caught.value)
-        assert "bag_5.db3" in words and "several recordings" not in words
-        assert f"sqlite3 {folder} " not in words  # sqlite3 opens no folder
+        try:  # fix55h: read with a note naming the part (its intact rows), or refused naming it
+            result = read(folder)
+        except BagError as exc:
+            words = str(exc)
+            assert "bag_5.db3" in words and "several recordings" not in words
+            assert f"sqlite3 {folder} " not in words  # sqlite3 opens no folder
+            continue
+        assert any("bag_5.db3" in note for note in result.notes)
+        assert all(f"sqlite3 {folder} " not in note for note in result.notes)
+        if read is read_recording:
+            times = result.image_times
+            assert np.array_equal(result.load_frames(range(len(times))), frames[:len(times)])

@@ -321,8 +321,11 @@ def test_a_split_recording_whose_last_file_holds_nothing_reads_the_files_before(
     last.rename(killed / f"rec_2{last.suffix}")  # the middle one empty: no killed recorder's
     (killed / f"rec_1{last.suffix}").write_bytes(b"")
     (killed / "metadata.yaml").unlink(missing_ok=True)
-    with pytest.raises(BagError, match=f"^{killed / 'rec_1'}.* is empty"):
-        read_recording(killed)
+    # fix55h: a copy that failed on one file: left out and named, the parts around it read
+    around = read_recording(killed)
+    (said,) = [note for note in around.damage if note.startswith(str(killed / "rec_1"))]
+    assert "is empty" in said and "part 2 of the 3" in said and "before it wrote" not in said
+    assert len(around.image_times) == half
 
 
 @pytest.mark.parametrize("storage, compression, label", [

@@ -79,14 +79,23 @@ class DamagedBagError(BagError):
     """A data file that fails while its messages are read (corrupt chunk, sqlite error)."""
 
 
-def repair_hint(path: Path, storage: str) -> str:
-    """Return the command that recovers the intact part of a damaged data file."""
+def repair_hint(path: Path, storage: str, part: bool = False) -> str:
+    """Return the command that recovers the intact part of a damaged data file.
+
+    ``part``: ``path`` is one part of a split recording: the recovered file goes in its place
+    (read alone, it would drop the other parts).
+    """
     from vjepa_ros.input_paths import shell_command
 
     path = Path(path)
+    use = ("move recovered.{} to " + shown_path(path.name).replace("{", "{{").replace("}", "}}")
+           + " (the damaged file kept elsewhere), then read the recording again" if part else
+           "read recovered.{}")
     if storage == "sqlite3":
         return (f"recover its intact rows with `{shell_command('sqlite3', path, '.recover')} | "
-                "sqlite3 recovered.db3` and read recovered.db3")
+                f"sqlite3 recovered.db3` and {use.format('db3')}")
+    if part:
+        return f"rewrite its intact part with {mcap_recover(path)}, and {use.format('mcap')}"
     return f"rewrite its intact part with {mcap_recover(path)}"
 
 
@@ -334,15 +343,39 @@ def _data_files(reader: BagReader, path: Path) -> list[Path]:
     return reader.files or (data_files(path) if path.is_dir() else [path])
 
 
+def _failing_database(files: list[Path]) -> Path | None:
+    """Return the first ``.db3`` of ``files`` that fails SQLite's ``PRAGMA quick_check``."""
+    import sqlite3
+    from urllib.parse import quote
+
+    for file in files:
+        try:
+            connection = sqlite3.connect(f"file:{quote(str(file))}?immutable=1", uri=True)
+            try:
+                if connection.execute("PRAGMA quick_check").fetchone() != ("ok",):
+                    return file
+            finally:
+                connection.close()
+        except sqlite3.Error:
+            return file
+    return None
+
+
 def _damaged(reader: BagReader, path: Path, topics: list[str], what: str) -> DamagedBagError:
     """Return the one-line error of a data file that fails while ``topics`` are read.
 
-    The repair command names the data file when the bag has one (a folder's only ``.db3``),
-    else the path given.
+    The repair command names the data file when the bag has one (a folder's only ``.db3``), the
+    part that fails SQLite's quick check of a split SQLite3 recording, else the path given.
     """
     path = Path(path)
     files = _data_files(reader, path)
     kind = "the SQLite3 file is damaged" if reader.storage == "sqlite3" else "damaged bag"
-    fix = repair_hint(files[0] if len(files) == 1 else path, reader.storage)
+    if len(files) == 1:
+        fix = repair_hint(files[0], reader.storage)
+    elif reader.storage == "sqlite3" and (failing := _failing_database(files)):
+        kind = f"its part {shown_path(failing.name)} is damaged"
+        fix = repair_hint(failing, reader.storage, part=True)
+    else:
+        fix = repair_hint(path, reader.storage)
     return DamagedBagError(f"{shown_path(path)}: {kind} while reading {', '.join(topics)}: "
                            f"{what}; {fix}")

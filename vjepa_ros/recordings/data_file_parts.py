@@ -48,30 +48,41 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False,
     log) are made once and kept (a recording's, ``temp_copies``); None: the reader's own,
     removed when it is closed.
 
-    The last of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing
-    can be read (0 bytes, cut before its first message, a ``.db3`` that does not open: the
-    recorder was killed while writing it) is left out with a note (counted as damage) naming it
-    and what was read; anywhere else, and alone, it is refused (:class:`UnreadableFileError`).
+    A file of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing can
+    be read (0 bytes, cut before its first message, a ``.db3`` that does not open) is left out
+    with a note (counted as damage) naming it and what was read: the last, as the recorder
+    killed while writing it; one before others, as a copy that failed on that file. Alone, or
+    when no file reads, it is refused (:class:`UnreadableFileError`).
     """
     own = copies is None
     copies = TempCopies() if copies is None else copies
     parts, storages, compressions, damage, read = [], set(), set(), [], []
+    unreadable: list[tuple[Path, UnreadableFileError]] = []
     try:
         for index, file in enumerate(files):
             refuse_special(file)
             try:
                 part, storage, compression = _open_part(file, copies, notes, damage, salvage)
             except UnreadableFileError as exc:
-                if not parts or index != len(files) - 1:
+                if len(files) == 1:
                     raise
-                note = _last_left_out(exc, read, parts)
-                notes.append(note)
-                damage.append(note)
-                break
+                if index == len(files) - 1 and parts:
+                    note = _last_left_out(exc, read, parts)
+                    notes.append(note)
+                    damage.append(note)
+                    break
+                unreadable.append((file, exc))  # said once the parts read are known
+                continue
             parts.append(part)
             read.append(file)
             storages.add(storage)
             compressions.add(compression or "none")
+        if not parts:
+            raise unreadable[0][1]
+        for file, exc in unreadable:
+            note = _part_left_out(exc, file, files, read)
+            notes.append(note)
+            damage.append(note)
     except BaseException:
         for part in parts:
             part.close()
@@ -100,6 +111,23 @@ def _last_left_out(exc: UnreadableFileError, read: list[Path], parts: list) -> s
             f"while writing it?): left out, read the {len(read)} file(s) before it "
             f"({', '.join(shown_path(file.name) for file in read)}: {count} "
             f"messages){recover}")
+
+
+def _part_left_out(exc: UnreadableFileError, file: Path, files: list[Path],
+                   read: list[Path]) -> str:
+    """Say that a split recording's part ``file`` (not its last) is left out, the others read.
+
+    Its recorder wrote parts after it: not killed while writing it, but a copy that failed on
+    this one file (0 bytes, cut short, a ``.db3`` that does not open). The recording is read
+    around it; the time it spans is missing. The fix: that one file again, or its ``recover``.
+    """
+    storage = STORAGE_OF_SUFFIX.get(Path(file.name.removesuffix(".zstd")).suffix)
+    recover = f"; or {repair_hint(file, storage, part=True)}" if exc.recover and storage else ""
+    return (f"{exc.reason}; it is part {files.index(file) + 1} of the {len(files)} of a split "
+            f"recording, and its recorder wrote {len(files) - 1 - files.index(file)} after it "
+            f"(a copy that failed on this file?): left out, the {len(read)} other part(s) read, "
+            f"the time it spans missing; re-copy {shown_path(file.name)} from the recording "
+            f"machine{recover}")
 
 
 def refuse_unreadable(file: Path) -> None:
@@ -210,7 +238,7 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         reason = str(exc).replace(str(file), str(shown))
         if reason.endswith("nothing to read"):
             raise NothingToReadError(reason) from exc
-        raise BagError(f"{reason}; give the file `ros2 bag record` wrote") from exc
+        raise UnreadableFileError(reason, "give the file `ros2 bag record` wrote") from exc
     except OSError as exc:
         raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
                        f"{exc})") from exc
