@@ -203,8 +203,6 @@ def test_short_split_part_names_its_folder(tmp_path):
 # -- 4. a file-compressed data file cut short
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: a cut .mcap.zstd is 'empty (0 bytes)'; a "
-                   "cut .db3.zstd gets `sqlite3 x.db3.zstd .recover` and a temp path")
 @pytest.mark.parametrize("storage", ["mcap", "sqlite3"])
 @pytest.mark.parametrize("fraction", [0.5, 0.95])
 def test_cut_zstd_file_is_said_to_be_cut(tmp_path, storage, fraction):

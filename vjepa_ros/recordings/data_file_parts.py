@@ -155,10 +155,10 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
     """
     if file.stat().st_size == 0:
         raise NothingToReadError(f"{shown_path(file)} is empty (0 bytes): nothing to read")
-    inner, compression = file, None
+    inner, compression, packed_note = file, None, None
     if file.name.endswith(".zstd"):
         inner, note = copies.once((file,), lambda: _unpack_zstd(file, copies))
-        compression = "zstd file"
+        compression, packed_note = "zstd file", note
         if note:
             notes.append(note)
             damage.append(note)
@@ -178,15 +178,17 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
         inner, note, lost = merged_copy(inner, copies, file)
         notes.append(note)
         damage += [note] if lost else []
-    elif storage == "sqlite3" and cut_short(inner):  # SQLite reads its lost bytes as zeros
-        try:
-            inner, note = intact_copy(inner, copies, file)
-        except CutShortError as exc:
-            hint = repair_hint(file, storage)
-            raise UnreadableFileError(str(exc), hint, hint) from exc
-        notes.append(note)
-        damage.append(note)
-    part, note = _open_data_file(inner, storage, file, salvage)
+    try:
+        if storage == "sqlite3" and inner.suffix == ".db3" and not pending_wal(inner) \
+                and cut_short(inner):  # SQLite reads its lost bytes as zeros
+            inner, note = _intact_rows(inner, copies, file, storage)
+            notes.append(note)
+            damage.append(note)
+        part, note = _open_data_file(inner, storage, file, salvage)
+    except UnreadableFileError as exc:
+        if compression is None:  # a .zstd: its unpacked copy is no path to give
+            raise
+        raise _packed_unreadable(exc, file, inner, storage, bool(packed_note)) from exc
     if note:
         notes.append(note)
         if getattr(getattr(part, "damage", None), "damaged", False):
@@ -194,6 +196,41 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
     if compression is None and storage == "mcap":
         compression = chunk_compression([getattr(part, "storage", part)])
     return part, storage, compression
+
+
+def _intact_rows(inner: Path, copies: TempCopies, file: Path, storage: str):
+    """Return ``sqlite_cut.intact_copy``'s (path, note) for a cut ``.db3``; else refuse it."""
+    try:
+        return intact_copy(inner, copies, file)
+    except CutShortError as exc:
+        hint = repair_hint(file, storage)
+        raise UnreadableFileError(str(exc), hint, hint) from exc
+
+
+def _packed_unreadable(exc: UnreadableFileError, file: Path, inner: Path, storage: str,
+                       cut: bool) -> UnreadableFileError:
+    """Say why a ``.zstd`` data file's unpacked copy reads nothing, naming ``file`` alone.
+
+    A stream that ends early (``cut``: a copy stopped short) is the cause to say first: its
+    unpacked bytes are what is left, not a recorder that wrote nothing. The repair command
+    unpacks it first (``sqlite3`` and ``mcap`` read no zstd file); the temporary copy is never
+    named.
+    """
+    from vjepa_ros.input_paths import shell_command
+
+    reason = exc.reason.replace(str(inner), f"{shown_path(file)} (unpacked)")
+    unpacked = inner.stat().st_size if inner.exists() else 0
+    fix = "re-copy it from the recording machine"
+    if cut:  # the zstd stream ends early
+        what = ("no block of it unpacks whole" if not unpacked else
+                "what it unpacks to holds no complete message")
+        reason = (f"{shown_path(file)}: the zstd stream ends early (file cut short, a copy "
+                  f"stopped early?): {what}")
+        return UnreadableFileError(reason, fix)
+    out = file.with_name(inner.name)
+    unpack = f"unpack it with `{shell_command('zstd', '-d', file, '-o', out)}`"
+    recover = f"{unpack}, then {repair_hint(out, storage)}"
+    return UnreadableFileError(reason, f"{fix}, or {recover}", recover)
 
 
 def messages_are_zstd(part) -> bool | None:
