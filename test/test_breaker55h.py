@@ -237,8 +237,6 @@ def records(raw: bytes):
         at += 9 + length
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: an MCAP cut in its closing Metadata record "
-                   "says messages were lost (player exit 1) though every one was read")
 @pytest.mark.parametrize("compression", ["none", "storage"])
 def test_cut_in_closing_metadata_record_loses_nothing(tmp_path, compression):
     frames, states = episode()

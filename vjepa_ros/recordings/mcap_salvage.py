@@ -47,6 +47,22 @@ from vjepa_ros.recordings.file_versions import per_file_version
 MAGIC_SIZE = 8
 MAGIC = b"\x89MCAP0\r\n"  # at the start and the end of a file (MCAP spec, "Magic")
 RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
+ROSBAG2_METADATA = struct.pack("<I", 7) + b"rosbag2"  # its Metadata record's name (string)
+
+
+def closing_record(rest: bytes) -> bool:
+    """Whether ``rest``, the cut record a file ends in, is one written after its last message.
+
+    rosbag2's recorder writes its ``rosbag2`` Metadata record as it closes a file, after every
+    chunk and message index, then the Data End record (MCAP spec): a cut inside either loses
+    no message. Any other cut record (a chunk, a message, an index, another Metadata) may.
+    """
+    if not rest:
+        return False
+    if rest[0] == Opcode.DATA_END:
+        return True
+    name = rest[RECORD_HEAD:RECORD_HEAD + len(ROSBAG2_METADATA)]
+    return rest[0] == Opcode.METADATA and name == ROSBAG2_METADATA
 
 
 class McapDamageError(ValueError):
@@ -250,10 +266,12 @@ class SalvagedMcap:
                                           "MCAP magic bytes: not an MCAP file, or its start is "
                                           "overwritten") from exc
                 except (EndOfFile, RecordLengthLimitExceeded, struct.error):
-                    if start < damage.file_size:  # else: the file ends between records
+                    file.seek(start)
+                    rest = file.read()
+                    # else: the file ends between records, or in those written at close
+                    if start < damage.file_size and not closing_record(rest):
                         damage.truncated_at = start
-                        file.seek(start)
-                        yield from self._cut_chunk(file.read(), damage)
+                        yield from self._cut_chunk(rest, damage)
                     return
                 if record is None or isinstance(record, (DataEnd, Footer)):
                     return
