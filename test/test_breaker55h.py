@@ -191,8 +191,6 @@ def test_player_says_a_split_part_is_one_part(tmp_path):
     assert any(str(folder) in note and "split" in note for note in notes)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55h: a split part too short alone is 'record "
-                   "longer', not 'give its folder'")
 def test_short_split_part_names_its_folder(tmp_path):
     folder = split_bag(tmp_path / "run", 12)
     with pytest.raises(BagError) as caught:

@@ -292,11 +292,15 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     if len(image_times) < 2:
         skipped = f" with pixels ({len(empty)} empty)" if empty else ""
         counted = summary_counted(short, image_topic)
+        otherwise = "check --image-topic (the camera topic of this bag) or record longer"
+        if part_note and path.is_file():  # a split part given alone: the folder, not longer
+            from vjepa_ros.recordings.split_parts import lone_part_fix
+
+            otherwise = f"it is {fix}" if (fix := lone_part_fix(path)) else otherwise
         raise BagError(
             f"{path}: image topic {image_topic} has {len(image_times)} message(s){skipped}"
             f"{counted}; evaluation and training need a camera stream of at least two frames: "
-            + short_topic_fix(counted, "check --image-topic (the camera topic of this bag) or "
-                              "record longer"))
+            + short_topic_fix(counted, otherwise))
     order = np.argsort(image_times, kind="stable")
     ordinals = np.asarray(positions, np.int64)[order]  # each frame's place among the messages
     if state_topic is None:  # camera only: each frame its own step, its state 0

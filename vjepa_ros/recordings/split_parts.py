@@ -67,23 +67,46 @@ def lone_part_note(file: Path) -> str:
     Its other parts lie beside it, unread. The advice: its folder, when that is read as one
     recording (a bag directory, or a killed recorder's with nothing else), else the move.
     """
+    words = _lone_words(file, "only this part is read; ")
+    return f"{shown_path(file)} is {words}" if words else ""
+
+
+def lone_part_fix(file: Path) -> str:
+    """Say ``file`` is one part of a split recording and how to read it whole ("" when not).
+
+    ``one part of a split recording (its parts: ...): to read the whole recording, FIX``: the
+    fix of a part refused alone (too short).
+    """
+    return _lone_words(file, "")
+
+
+def _lone_words(file: Path, middle: str) -> str:
+    """Return ``one part of a split recording (its parts: ...): MIDDLEto read ...`` or ""."""
+    found = _lone_part(file)
+    if not found:
+        return ""
+    names, fix = found
+    return (f"one part of a split recording (its parts: {names}): {middle}to read the whole "
+            f"recording, {fix}")
+
+
+def _lone_part(file: Path) -> tuple[str, str] | None:
+    """Return ``(its parts' names, the fix)`` for a data file of a split recording, or None."""
     from vjepa_ros.recordings.bag_folders import data_files, loose_bag_files
 
     if not PART_NAME.match(file.name):
-        return ""
+        return None
     try:
         beside = data_files(file.parent)
         group = next((g for g in split_parts(beside) if file in g), None)
         if group is None:
-            return ""
+            return None
         whole = not loose_bag_files(file.parent)
     except (OSError, ValueError):  # an unreadable folder or a FIFO beside it: no advice
-        return ""
+        return None
     names = ", ".join(shown_path(part.name) for part in group)
-    fix = (f"give its folder {shown_path(file.parent)}" if whole else
-           f"move its parts into a folder of their own and give that: {_move(group)}")
-    return (f"{shown_path(file)} is one part of a split recording (its parts: {names}): only "
-            f"this part is read; to read the whole recording, {fix}")
+    return names, (f"give its folder {shown_path(file.parent)}" if whole else
+                   f"move its parts into a folder of their own and give that: {_move(group)}")
 
 
 def refuse_split_parts(files: list[Path]) -> None:
