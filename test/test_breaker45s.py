@@ -51,7 +51,7 @@ from vjepa_ros.robot.refusal_log import RefusalLog
 
 SMALL = np.zeros((8, 8, 3), np.uint8)  # a frame of an unusable size
 STATE = "/joint_states"
-COUNTS = re.compile(r"refused (\d+) times, recovered (\d+) times")
+COUNTS = re.compile(r"refused (\d+) times?, recovered (\d+) times?")
 
 
 @pytest.fixture(scope="module")

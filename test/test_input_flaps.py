@@ -20,7 +20,7 @@ from vjepa_ros.robot.input_flaps import (
 CAMERA, STATE = "/camera/image_raw", "/joint_states"
 STALE = "camera image is stale: 0.60 s old (limit 0.50 s)"
 SMALL = "the newest camera frame is 8x8 px, smaller than 32 px a side"
-COUNTS = re.compile(r"refused (\d+) times, recovered (\d+) times in the last (\d+) s")
+COUNTS = re.compile(r"refused (\d+) times?, recovered (\d+) times? in the last (\d+) s")
 
 
 def _flap(inputs: InputFlaps, start: float, times: int, period: float = 2.0,
@@ -106,6 +106,17 @@ def test_a_flapping_input_is_summarised_at_most_once_per_summary_period():
     assert times[0] == 8.0  # the first at once: the fourth episode began at 6 s
     assert [b - a for a, b in zip(times, times[1:], strict=False)] == [SUMMARY_S] * 6, times
     assert all(int(COUNTS.search(m).group(1)) >= 28 for _, m in said[1:]), said
+
+
+def test_a_count_of_one_is_said_as_one_time_not_one_times():
+    inputs = InputFlaps()
+    now = _flap(inputs, 0.0, 4)
+    inputs.due(now)  # the first summary: refused 4 times, recovered 4 times
+    inputs.judge(now + 10.0, CAMERA, STALE)
+    inputs.judge(now + 11.0, CAMERA, "")  # one more episode before the next summary
+    lines, _ = inputs.due(now + SUMMARY_S)
+    assert len(lines) == 1 and "refused 1 time, recovered 1 time in the last" in lines[0][1], lines
+    assert " 1 times" not in lines[0][1], lines
 
 
 # --- rule 4: steady again, or one long hold; a clock going back --------------------------------

@@ -209,9 +209,9 @@ class InputFlaps:
 def _counts(flaps: Flaps, now: float, zeros: bool = True) -> str:
     """Say ``flaps``' counts since ``flaps.since`` at ``now`` [s]; ``zeros``: say a zero too.
 
-    "refused 3 times, recovered 3 times in the last 60 s"; "" when every count left is zero.
+    "refused 3 times, recovered 1 time in the last 60 s"; "" when every count left is zero.
     """
-    said = [f"{word} {count} times" for word, count in
+    said = [f"{word} {count} time{'' if count == 1 else 's'}" for word, count in
             (("refused", flaps.refused), ("recovered", flaps.recovered)) if count or zeros]
     if not said:
         return ""
