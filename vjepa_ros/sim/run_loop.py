@@ -205,8 +205,9 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
                          seed: int, pictures: SavedPictures | None = None) -> str:
     """Save the strip and GIF of an episode stopped after ``steps``; return where, in words.
 
-    ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif``, or ``nothing saved of
-    seed 900000 (no step done)``. A failure to write is said, not raised (the stop goes on).
+    ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif`` (one step: ``step 1 of
+    seed ...``), or ``nothing saved of seed 900000 (no step done)``. A failure to write is said,
+    not raised (the stop goes on).
     ``pictures``: notes the files written (:class:`~vjepa_ros.sim.run_stop.SavedPictures`).
     """
     from vjepa_ros.sim.reach_media import picture_names, save_step_pictures
@@ -219,7 +220,8 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
             strip, gif = save_step_pictures(out_dir, setup, steps, name)
     except (OSError, ValueError) as exc:
         return f"nothing saved of seed {seed} ({exc})"
-    return f"steps 1-{len(steps)} of seed {seed} saved: {strip}, {gif}"
+    done = "step 1" if len(steps) == 1 else f"steps 1-{len(steps)}"
+    return f"{done} of seed {seed} saved: {strip}, {gif}"
 
 
 def stopped_name(args: argparse.Namespace, seed: int) -> str:
