@@ -1,5 +1,4 @@
-"""breaker55l: fix55c's rules attacked (re-enable hand, wall-clock fall at the tick, arrival
-with orientation, continuous close, resends).
+"""breaker55l: fix55c's rules attacked (a wall clock's fall, re-enable, arrival, continuous).
 
 Attacked at 73aab6a3 (main, fix55c f07d3dee): ``clock_steps.age_across_fall``,
 ``new_worlds._input_ages`` / ``_time_went_back``, ``command_session._hand_changes`` /
@@ -23,6 +22,10 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    state at the same stamp, a second earlier, and held as a glitch ("jumps 0.097 m in 10
    ms"); the stream stops and no command goes out for 1.4-1.6 s in async and continuous,
    though the log says "the clock went back ...: the arm and hand continue".
+4. After a re-enable, a hand closed (1.0) on a wide object, its fingers stopped within
+   ``control.hand_tolerance`` (0.1) of open (0.06, 0.09: 72-76 mm of 80), is sent its width
+   by the first plan keeping it: fix55c's "open kept open" exception in
+   ``command_session._hand_changes`` cannot tell it from an open hand (a ``move``, no force).
 
 Held up (explored, not kept): a 5 s fall with a live camera (the new clock's frame taken for
 the step, no hold); a 5 s fall with a dead camera (hold at 0.5 s real age, stopped, no motion
@@ -35,6 +38,7 @@ operator while disabled (0.0 kept: the open goes out once, nothing to drop).
 import numpy as np
 import pytest
 from test_breaker51c import Rig
+from test_breaker53l import CLOSE_THEN_CARRY
 from test_robot_mpc import frame
 
 # pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
@@ -163,3 +167,41 @@ def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: 
     assert any("clock went back" in line for line in lines), lines
     holds = [line for line in lines if line.startswith("not commanding")]
     assert not holds, holds
+
+
+@pytest.mark.xfail(strict=True, reason="breaker55l: after a re-enable a hand closed on a wide "
+                   "object (within hand_tolerance of open) is sent its width: no grasp force")
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("held_at", [0.06, 0.09])
+def test_a_reenable_sends_nothing_to_a_hand_closed_on_a_wide_object(model, mode, held_at):  # noqa: F811
+    """Re-enable mid-carry, the fingers stopped near open on a wide object: no gripper command.
+
+    Input: ``goals.gripper`` planned (the default; deadband 0.1, so ``control.hand_tolerance``
+    0.1); plan 1 closes the hand (+1: command 1.0) and the fingers stop on a wide object at
+    closedness 0.06 or 0.09 (a 72-76 mm box, pipe or mug body in the Franka Hand's 80 mm); the
+    carry plans keep the hand (delta 0): within the run nothing is sent (fix53l). The person
+    pauses and resumes (``~/enable`` false, true). What happens: the first carry plan after
+    the enable sends gripper 0.06 (0.09), in every mode: fix55c's exception "a hand measured
+    open and kept open is told so" (``command_session._hand_changes``: ``last_gripper`` None
+    and max(gripper, start) <= ``hand_tolerance``) takes fingers stopped on an object within
+    ``hand_tolerance`` of open for an open hand; README's bridge makes that a ``move`` to the
+    width the fingers hold, no grasp force: the object may drop mid-carry (breaker55c #1's
+    defect, for wide objects). What should happen: after a re-enable, a hand whose last
+    command before the pause was a close (1.0), now stopped short of it, is not commanded by
+    a plan that keeps it (as for 0.45: test_breaker55c).
+    """
+    rig = Rig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.arm[6] = held_at  # the fingers rest on the wide object
+    rig.run(160)
+    assert [r.gripper_command for _, r in rig.sent[1:] if r.gripper_command is not None] == [], \
+        "pin (fix53l): no command within the run"
+    before = len(rig.sent)
+    assert rig.session.set_enabled(False)[0]
+    rig.run(30)
+    assert rig.session.set_enabled(True)[0]
+    rig.run(200)
+    assert len(rig.sent) > before, [r.reason for r in rig.reports[-3:]]
+    sent = [r.gripper_command for _, r in rig.sent[before:] if r.gripper_command is not None]
+    assert sent == [], f"gripper commands after the re-enable: {sent} (fingers on the object " \
+        f"at {held_at})"
