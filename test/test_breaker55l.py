@@ -32,7 +32,10 @@ the step, no hold); a 5 s fall with a dead camera (hold at 0.5 s real age, stopp
 on the resume at a raw age within the limit: the running command was cut by the hold);
 arrival near roll pi (``poses_apart`` compares rotations, no wrap); re-enable with a hand
 closed fully on nothing (1.0 kept: no command, right: it is closed) and a hand opened by an
-operator while disabled (0.0 kept: the open goes out once, nothing to drop).
+operator while disabled (0.0 kept: the open goes out once, nothing to drop); two falls of 1 s
+20 ms and 300 ms apart, live camera (no hold); continuous with plans every 50 ms and a hand
+taking 1-2 s to close (one close, the release 50 ms after the planner asks); a 1 s fall
+while a plan of 60 ms runs (voided by the new clock's frame, replanned).
 """
 
 import numpy as np
