@@ -233,14 +233,15 @@ def test_a_wall_clock_step_mid_step_prepares_the_running_step_again(model):  # n
     assert len(rig.planner.starts) > planned, "prepared again on a frame of the new clock"
 
 
-def test_age_across_fall_judges_only_a_future_stamp_a_fall_explains():
-    """The rule's limits: [s] ages, limit 0.5."""
-    assert age_across_fall(-0.95, 0.5, 1.0) == pytest.approx(0.05)  # stepped back 1 s
-    assert age_across_fall(-0.95, 0.5, 0.0) == -0.95  # no fall: a clock mismatch, refused
-    assert age_across_fall(-0.95, 0.5, CLOCK_FALL_MIN_S / 2) == -0.95  # slewing, no step
-    assert age_across_fall(-3.0, 0.5, 1.0) == -3.0  # 2 s ahead still: refused
-    assert age_across_fall(1.2, 0.5, 1.0) == 1.2  # stale: a fall makes nothing fresher
-    assert age_across_fall(-0.3, 0.5, 1.0) == -0.3  # within the limit: unchanged
+def test_age_across_fall_adds_every_fall_since_the_stamp():
+    """The rule: [s] ages, falls since each input's stamp (breaker55l made it one rule)."""
+    assert age_across_fall(-0.95, 1.0) == pytest.approx(0.05)  # stepped back 1 s
+    assert age_across_fall(-0.95, 0.0) == -0.95  # no fall: a clock mismatch, refused
+    assert age_across_fall(-0.95, CLOCK_FALL_MIN_S / 2) == -0.95  # slewing, no step
+    assert age_across_fall(-3.0, 1.0) == -2.0  # 2 s ahead still: refused
+    assert age_across_fall(1.2, 1.0) == pytest.approx(2.2)  # stale: a fall makes nothing fresher
+    assert age_across_fall(-0.3, 1.0) == pytest.approx(0.7)  # stamped before it: 0.7 s old
+    assert age_across_fall(0.3, -1.0) == 0.3  # a step forward: never younger
 
 
 def test_a_future_stamp_with_no_fall_of_the_system_clock_is_still_refused(model):  # noqa: F811

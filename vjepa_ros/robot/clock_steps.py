@@ -108,21 +108,42 @@ def wall_clock_stepped(back: float, system_back: float | None) -> bool:
         CLOCK_STEP_MATCH_S, CLOCK_STEP_MATCH_SHARE * back)
 
 
-def age_across_fall(age: float, limit: float, fall: float) -> float:
+def age_across_fall(age: float, fall: float) -> float:
     """Return an input's age [s] on the clock it was stamped on, the system clock fallen since.
 
-    ``age``: node clock - its stamp [s]; ``limit``: its age limit [s]; ``fall``: how far the
-    node's system clock went back since the input arrived [s] (its offset then less now:
-    :func:`system_clock_offset`). An input stamped more than ``limit`` in the future whose age
-    plus ``fall`` is within ``limit`` was stamped before a wall clock stepped back under the
-    node (chrony/ntpd ``makestep``, PTP): that sum is its age (it is fresh); otherwise ``age``.
-    The stream's tick between the step and the next camera frame held on a frame 0.95 s "in
-    the future" (breaker55c), while the frame on the new clock is taken for the step
-    (``new_worlds``, :func:`wall_clock_stepped`): one rule, the system clock's fall.
+    ``age``: node clock - its stamp [s]; ``fall``: how far the node's system clock went back
+    between the input's stamp and now [s] (:func:`stamped_offset` less the offset now:
+    :func:`system_clock_offset`). One rule for every input stamped before a wall clock stepped
+    back under the node (chrony/ntpd ``makestep``, PTP): its age is ``age + fall``, whether it
+    arrived before the fall (breaker55l: a camera dead before a 1 s fall was "fresh" until 1.5 s
+    old, the arm moving on it), across it (a frame in flight: breaker55l) or is "in the future"
+    on the new clock (breaker55c). A fall of ``CLOCK_FALL_MIN_S`` or less (NTP's slewing) and a
+    step forward change nothing: a fall only ever makes an input older.
     """
-    if age < -limit and fall > CLOCK_FALL_MIN_S and abs(age + fall) <= limit:
-        return age + fall
-    return age
+    return age + fall if fall > CLOCK_FALL_MIN_S else age
+
+
+def stamped_offset(offset: float, age: float, falls: list[tuple[float, float]],
+                   steady: float) -> float:
+    """Return the system clock offset [s] an input arriving now was stamped under.
+
+    ``offset``: :func:`system_clock_offset` at its arrival; ``age``: node clock - its stamp at
+    its arrival [s]; ``falls``: the recent falls (fall [s], steady time seen [s]), oldest first
+    (:meth:`SystemClockFalls.recent`, this arrival's included); ``steady``: the arrival's steady
+    time [s]. A stamp in the future at its arrival by more than ``CLOCK_FALL_MIN_S`` was stamped
+    before the newest falls that bring it to the past (a frame in flight across the step, stamped
+    10 ms before it, arriving 30 ms after: 40 ms old), if that latency is at least the time since
+    the oldest of them was seen (an input stamped before a fall arrives after it). A stamp in
+    the future no fall explains keeps ``offset`` (a clock mismatch: refused as such).
+    """
+    if age >= -CLOCK_FALL_MIN_S:
+        return offset
+    added = 0.0
+    for fall, seen in reversed(falls):
+        added += fall
+        if age + added >= -CLOCK_FALL_MIN_S:  # the falls back to this one explain the stamp
+            return offset + added if age + added >= steady - seen - CLOCK_FALL_MIN_S else offset
+    return offset
 
 
 class SystemClockFalls:
@@ -138,15 +159,27 @@ class SystemClockFalls:
         self._lock = threading.Lock()
         self._last: float | None = None  # the offset at the previous arrival [s]
         self._falls: deque[tuple[float, float]] = deque()  # (fall [s], steady time seen [s])
+        self._seen: deque[tuple[float, float]] = deque()  # the same, none consumed (recent)
 
     def observe(self, offset: float, steady: float) -> None:
         """Note the offset [s] read at an arrival at steady time ``steady`` [s]."""
         with self._lock:
             if self._last is not None and self._last - offset > CLOCK_FALL_MIN_S:
                 self._falls.append((self._last - offset, steady))
+                self._seen.append(self._falls[-1])
             self._last = offset
-            while self._falls and steady - self._falls[0][1] > CLOCK_FALL_KEEP_S:
-                self._falls.popleft()
+            for kept in (self._falls, self._seen):
+                while kept and steady - kept[0][1] > CLOCK_FALL_KEEP_S:
+                    kept.popleft()
+
+    def recent(self) -> list[tuple[float, float]]:
+        """Return the falls seen in the last ``CLOCK_FALL_KEEP_S``, oldest first (a copy).
+
+        (fall [s], steady time seen [s]) each, those :meth:`match` took included: an input's
+        age counts every fall since its stamp (:func:`stamped_offset`).
+        """
+        with self._lock:
+            return list(self._seen)
 
     def match(self, back: float, elapsed: float, steady: float) -> float | None:
         """Take the kept fall that stamps going back ``back`` [s] went with; None if none.

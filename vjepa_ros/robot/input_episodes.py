@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.robot.clock_steps import age_across_fall
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
@@ -87,8 +88,13 @@ class InputEpisodes(NewWorlds):
                                          self._system_went_back(offset, arrival, back))
             self._frame_clock = (offset, arrival)
             self.frame_came_at = now
+            stamped = self._stamped_offset(offset, now - stamp,
+                                           time.monotonic() if arrival is None else arrival)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
-                "camera image", now - stamp, self.limits.max_image_age_s), now=now)
+                "camera image", age_across_fall(now - stamp, stamped - offset),
+                self.limits.max_image_age_s), now=now)
+            if self.inputs.frame is not None and self.inputs.frame.stamp == stamp:
+                self._frame_stamped_offset = stamped
             self._camera_rate_recovered()
             if started:  # its end is said only if its start was (breaker30)
                 self._refusal_log.about(problem_shape(problem), self.camera_topic(), problem)
@@ -129,7 +135,8 @@ class InputEpisodes(NewWorlds):
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
         self._state_offset = offset = self.clock_offset()
-        self._clock_falls.observe(offset, time.monotonic() if arrival is None else arrival)
+        steady = time.monotonic() if arrival is None else arrival
+        self._clock_falls.observe(offset, steady)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = self._jumps.judge(state, stamp, arrival) if valid else ("", False)
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
@@ -141,10 +148,18 @@ class InputEpisodes(NewWorlds):
             return
         latest = self.inputs.latest_state()
         late = behind and self._same_time(latest, stamp, now)
-        if not late and latest is not None and latest.stamp - stamp > self.limits.max_image_age_s:
+        stepped = not late and latest is not None and \
+            latest.stamp - stamp > self.limits.max_image_age_s
+        if stepped:
             self._state_before_step = latest  # the old clock's last pose (_time_went_back)
         cleared = self.inputs.observe_state(state, stamp, now=now,
                                             gripper_measured=gripper_measured, late=late)
+        latest = self.inputs.latest_state()
+        if stepped:  # and the new clock's first: the two a continuing arm is judged by
+            self._state_after_step = latest if latest is not None and latest.stamp == stamp \
+                else None
+        if latest is not None and latest.stamp == stamp:
+            self._state_stamped_offset = self._stamped_offset(offset, now - stamp, steady)
         if self._clock_step_pending is not None and cleared is not None:
             with self._lock:
                 pending = self._clock_step_pending

@@ -17,11 +17,13 @@ import time
 import numpy as np
 
 from vjepa_ros.robot.clock_steps import (
+    CLOCK_FALL_MIN_S,
     CLOCK_STEP_HAND,
     CLOCK_STEP_MOVED_M,
     CLOCK_STEP_TURNED_RAD,
     SystemClockFalls,
     age_across_fall,
+    stamped_offset,
     wall_clock_stepped,
 )
 from vjepa_ros.robot.inputs import Stamped
@@ -49,6 +51,7 @@ class NewWorlds:
     # the newest robot state of before the states' stamps last went back by more than
     # safety.max_image_age_s (the old clock's last pose), until a clock step of the frames uses it
     _state_before_step: Stamped | None = None
+    _state_after_step: Stamped | None = None  # the first state on the new clock, with it
     # a frames' clock step waiting for the arm's first state on the new clock: (newest frame
     # stamp, the frame's stamp, how far the system clock went back with it, the old clock's last
     # state)
@@ -57,6 +60,10 @@ class NewWorlds:
     _frame_clock: tuple[float, float | None] | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
     _state_offset: float | None = None  # clock_offset() as the newest robot state arrived
+    # the system clock offsets the newest frame and the newest state were stamped under
+    # (clock_steps.stamped_offset; None before one): their ages add the falls since (_input_ages)
+    _frame_stamped_offset: float | None = None
+    _state_stamped_offset: float | None = None
     _hand_seen: float | None = None  # the hand's latest measured closedness (_hand_moved)
     _hand_lapsed = False  # states with the hand unmeasured came since (_hand_moved)
     # the last gripper command and the hand's measured closedness as it came (None: none yet)
@@ -65,24 +72,46 @@ class NewWorlds:
     def _input_ages(self, now: float) -> tuple[float | None, float | None]:
         """(newest frame's age, newest state's age) [s] at ``now``, each on its own clock.
 
-        ``inputs.ages`` but for an input stamped before the node's system clock fell (a wall
-        clock stepped back, not yet seen in a frame on the new clock): its age on the clock it
-        was stamped on (``clock_steps.age_across_fall``), so that the checks of the stream's
-        tick, the plan and the safety filter judge it as ``_time_went_back`` will, not as
-        "stamped in the future" (breaker55c: a hold of 5 ticks that cut the running command).
-        The offset is read only for an input stamped beyond its limit in the future.
+        ``inputs.ages`` plus the node's system clock's falls between each input's stamp and now
+        (``clock_steps.age_across_fall``: the offset it was stamped under, ``_*_stamped_offset``,
+        less the offset now), so that an input stamped before a wall clock stepped back is as
+        old as it is: one that arrived before the fall is not fresher by the fall (breaker55l:
+        the arm moved on a dead camera's frame 0.82 s old), one in flight across it or "in the
+        future" on the new clock is not refused (breaker55c, breaker55l). The checks of the
+        stream's tick, the plan, the safety filter and the camera check all read it.
         """
         image, state = self.inputs.ages(now)
-        limits = self.limits
-        if image is not None and image < -limits.max_image_age_s and \
-                self._frame_clock is not None:
-            image = age_across_fall(image, limits.max_image_age_s,
-                                    self._frame_clock[0] - self.clock_offset())
-        if state is not None and state < -limits.max_state_age_s and \
-                self._state_offset is not None:
-            state = age_across_fall(state, limits.max_state_age_s,
-                                    self._state_offset - self.clock_offset())
+        frame_offset, state_offset = self._frame_stamped_offset, self._state_stamped_offset
+        if image is None and state is None or frame_offset is None and state_offset is None:
+            return image, state
+        offset = self.clock_offset()
+        if image is not None and frame_offset is not None:
+            image = age_across_fall(image, frame_offset - offset)
+        if state is not None and state_offset is not None:
+            state = age_across_fall(state, state_offset - offset)
         return image, state
+
+    def _clock_shift(self, frame: Stamped) -> float:
+        """How far [s] the system clock fell between ``frame``'s stamp and the newest state's.
+
+        0 but for the newest frame stamped before a fall the newest state was stamped after
+        (the offsets they were stamped under differ by more than ``CLOCK_FALL_MIN_S``).
+        """
+        newest, state = self._frame_stamped_offset, self._state_stamped_offset
+        if newest is None or state is None or self.inputs.frame is None or \
+                self.inputs.frame.stamp != frame.stamp:
+            return 0.0
+        return age_across_fall(0.0, newest - state)
+
+    def _stamped_offset(self, offset: float, age: float, steady: float) -> float:
+        """Return the system clock offset [s] an input ``age`` [s] old on arrival was stamped at.
+
+        ``offset``: the offset at its arrival; ``steady``: the arrival's steady time [s]
+        (``clock_steps.stamped_offset``; the recent falls read only for a stamp in the future).
+        """
+        if age >= -CLOCK_FALL_MIN_S:  # the common case, without the falls' lock
+            return offset
+        return stamped_offset(offset, age, self._clock_falls.recent(), steady)
 
     def _system_went_back(self, offset: float, arrival: float | None,
                           back: float) -> float | None:
@@ -128,7 +157,12 @@ class NewWorlds:
         """
         self.last_planned_stamp = -float("inf")
         before, self._state_before_step = self._state_before_step, None
-        latest = self.inputs.latest_state()
+        first, self._state_after_step = self._state_after_step, None
+        # the new clock's first state, not its newest: an arm moving on through the frames'
+        # step is judged across one state interval (breaker55l: 0.1 m/s for 130 ms, 1.3 cm, was
+        # "a new world" that dropped the command)
+        latest = first if before is not None and first is not None else \
+            self.inputs.latest_state()
         if before is None and latest is not None and latest.stamp > stamp + \
                 self.limits.max_image_age_s:  # the states are on the old clock still
             before = latest

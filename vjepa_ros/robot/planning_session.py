@@ -125,11 +125,17 @@ class PlanningSession:
             now < self.arrival_time + self.control.settle_s
 
     def _state_near(self, frame: Stamped) -> Stamped | None:
-        """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far."""
-        state = self.inputs.state_at(frame.stamp)
-        if abs(state.stamp - frame.stamp) > self.limits.max_state_age_s:
+        """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far.
+
+        The newest frame stamped before a wall clock stepped back and the states stamped after
+        it (a frame in flight across the step: breaker55l) are put on one clock: the frame's
+        stamp less the system clock's fall between the two (``_clock_shift``).
+        """
+        at = frame.stamp - self._clock_shift(frame)
+        state = self.inputs.state_at(at)
+        if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
-                f"no robot state near the frame: nearest is {state.stamp - frame.stamp:+.2f}"
+                f"no robot state near the frame: nearest is {state.stamp - at:+.2f}"
                 " s from the frame's stamp")))
             return None
         return state

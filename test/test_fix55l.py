@@ -1,0 +1,76 @@
+"""fix55l: the rest of each family of breaker55l's defects (ROS-free, CPU).
+
+breaker55l's tests (test_breaker55l.py) hold the named inputs; these the family around them: an
+input's age is now - stamp plus the system clock's falls between its stamp and now, for a frame
+and a state, arrived before the fall, in flight across it, stamped on the new clock, or stamped
+in the future with no fall (or an old one) to explain it (``clock_steps.stamped_offset``); two
+falls in a row.
+"""
+
+import pytest
+from test_breaker51c import Rig
+from test_robot_mpc import frame
+
+from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, stamped_offset
+
+# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
+from test_breaker51c import model  # noqa: F401,E402  isort: skip
+
+
+@pytest.mark.parametrize(("age", "falls", "steady", "expected"), [
+    (-0.96, [(1.0, 10.0)], 10.03, 1.0),  # in flight: stamped 10 ms before, arrived 30 ms after
+    (0.02, [(1.0, 10.0)], 10.03, 0.0),  # stamped on the new clock
+    (-0.96, [], 10.03, 0.0),  # in the future, no fall: a clock mismatch, refused as such
+    (-0.3, [(1.0, 8.0)], 10.0, 0.0),  # 0.3 s ahead, 2 s after a fall: a mismatch, not 0.7 s old
+    (-0.3, [(1.0, 9.8)], 10.0, 1.0),  # 0.7 s old, arrived 0.2 s after the fall: stale
+    (-1.5, [(1.0, 9.9), (0.6, 9.95)], 10.0, 1.6),  # stamped before two falls
+    (-0.5, [(1.0, 9.9), (0.6, 9.95)], 10.0, 0.6),  # between them
+    (-CLOCK_FALL_MIN_S / 2, [(1.0, 9.9)], 10.0, 0.0),  # a stamp's jitter, no fall
+])
+def test_stamped_offset_takes_the_falls_a_stamp_lies_before(age, falls, steady, expected):
+    """The offset an input was stamped under: its arrival's plus the falls it precedes."""
+    assert stamped_offset(5.0, age, falls, steady) == pytest.approx(5.0 + expected)
+
+
+def _dead_after(model, mode, fall, dead):  # noqa: F811
+    """Return a rig whose ``dead`` input ("frame"/"state") stopped before a ``fall`` [s]."""
+    rig = Rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 0]])
+    rig.session.stream_clock = rig.clock.steady
+    rig.run(3)
+    frame_at = rig.session.inputs.frame.stamp
+    state_at = rig.session.latest_state().stamp
+    rig.clock.now += 0.05
+    rig.clock.step_wall_back(fall)
+    rig.clock.now += 0.1
+    if dead == "frame":  # the states go on, on the new clock
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    else:
+        rig.session.observe_image(frame(900), rig.clock.now)
+    return rig, frame_at, state_at
+
+
+@pytest.mark.parametrize("dead", ["frame", "state"])
+@pytest.mark.parametrize("fall", [0.3, 1.0, 5.0])
+def test_an_input_stamped_before_a_fall_is_its_real_age(model, dead, fall):  # noqa: F811
+    """A frame or a state that arrived before the system clock fell: age = raw + fall."""
+    rig, frame_at, state_at = _dead_after(model, "continuous", fall, dead)
+    image, state = rig.session.ages(rig.clock.now)
+    real = rig.clock.now + fall - (frame_at if dead == "frame" else state_at)
+    assert (image if dead == "frame" else state) in (None, pytest.approx(real))
+    if dead == "frame" or fall < 0.5:  # (beyond: the old clock's states dropped, state None)
+        assert (image if dead == "frame" else state) == pytest.approx(real)
+
+
+def test_a_state_in_flight_across_a_fall_is_fresh_and_a_later_one_too(model):  # noqa: F811
+    """A state stamped 5 ms before a 1 s fall arriving 20 ms after: 25 ms old, then 0."""
+    rig = Rig(model, "blocking", [[0.0, 0, 0, 0, 0, 0, 0]])
+    rig.run(3)
+    taken = rig.clock.now + 0.005
+    rig.clock.now += 0.01
+    rig.clock.step_wall_back(1.0)
+    rig.session.observe_image(frame(901), rig.clock.now)  # the fall seen at a frame's arrival
+    rig.clock.now += 0.02
+    rig.session.observe_state(rig.arm.copy(), taken)
+    assert rig.session.ages(rig.clock.now)[1] == pytest.approx(0.025)
+    rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    assert rig.session.ages(rig.clock.now)[1] == pytest.approx(0.0)
