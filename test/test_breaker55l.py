@@ -132,8 +132,6 @@ def test_a_frame_in_flight_across_a_clock_step_holds_nothing(model, mode):  # no
         f"speeds [m/s] after the step: {speeds}; holds: {holds}")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55l: an arm moving for over a second when a "
-                   "wall clock steps back: its first new-clock state held as a jump")
 @pytest.mark.parametrize("mode", MODES)
 def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: F811
     """An arm that moved through the second before a 1 s step back: no jump, no hold.

@@ -4,14 +4,17 @@ breaker55l's tests (test_breaker55l.py) hold the named inputs; these the family 
 input's age is now - stamp plus the system clock's falls between its stamp and now, for a frame
 and a state, arrived before the fall, in flight across it, stamped on the new clock, or stamped
 in the future with no fall (or an old one) to explain it (``clock_steps.stamped_offset``); two
-falls in a row.
+falls in a row; the jump watch across a fall of any size, a teleport at the fall, and a fall
+whose stamps did not go back (sim time).
 """
 
+import numpy as np
 import pytest
 from test_breaker51c import Rig
-from test_robot_mpc import frame
+from test_robot_mpc import START, frame
 
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, stamped_offset
+from vjepa_ros.robot.jump_watch import JumpWatch
 
 # pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
 from test_breaker51c import model  # noqa: F401,E402  isort: skip
@@ -74,3 +77,49 @@ def test_a_state_in_flight_across_a_fall_is_fresh_and_a_later_one_too(model):  #
     assert rig.session.ages(rig.clock.now)[1] == pytest.approx(0.025)
     rig.session.observe_state(rig.arm.copy(), rig.clock.now)
     assert rig.session.ages(rig.clock.now)[1] == pytest.approx(0.0)
+
+
+def _moving_watch(seconds=1.5, speed=0.1):
+    """Return a JumpWatch fed an arm moving ``speed`` m/s along x at 100 Hz, and its last."""
+    watch, state = JumpWatch(), np.array(START, dtype=np.float64)
+    stamp = 100.0
+    for _ in range(int(seconds / 0.01)):
+        stamp += 0.01
+        state[0] += speed * 0.01
+        assert watch.judge(state.copy(), stamp, stamp - 50.0).problem == ""
+    return watch, state, stamp
+
+
+@pytest.mark.parametrize("fall", [0.2, 0.5, 1.0, 3.0])
+def test_an_arm_moving_through_a_system_clock_fall_is_no_jump(fall):
+    """States stepping back with the system clock under a moving arm: no jump, any fall.
+
+    Judged over the real time between states, the states after too (the shift kept).
+    """
+    watch, state, stamp = _moving_watch()
+    arrival = stamp - 50.0
+    for i in range(20):
+        stamp, arrival = stamp + 0.01 - (fall if i == 0 else 0.0), arrival + 0.01
+        state[0] += 0.001
+        verdict = watch.judge(state.copy(), stamp, arrival, fall if i == 0 else 0.0)
+        assert verdict.problem == "" and not verdict.behind, (i, verdict)
+
+
+def test_a_teleport_at_a_system_clock_fall_is_still_a_jump():
+    """The fall re-times the stamps, not the pose: 0.2 m in a state interval is a jump."""
+    watch, state, stamp = _moving_watch()
+    state[0] += 0.2
+    verdict = watch.judge(state.copy(), stamp + 0.01 - 1.0, stamp - 50.0 + 0.01, 1.0)
+    assert verdict.problem.startswith("jumps"), verdict
+
+
+@pytest.mark.parametrize("step", [0.0, -0.005])
+def test_a_fall_with_stamps_that_did_not_go_back_shifts_nothing(step):
+    """Sim time: /clock's stamps go on while the system clock falls 1 s.
+
+    No shift: a 0.2 m jump at that state is judged over its own 10 ms, not over a second.
+    """
+    watch, state, stamp = _moving_watch()
+    state[0] += 0.2
+    verdict = watch.judge(state.copy(), stamp + 0.01 + step, stamp - 50.0 + 0.01, 1.0)
+    assert verdict.problem.startswith("jumps"), verdict

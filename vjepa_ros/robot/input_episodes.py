@@ -138,7 +138,11 @@ class InputEpisodes(NewWorlds):
         steady = time.monotonic() if arrival is None else arrival
         self._clock_falls.observe(offset, steady)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
-        jump, behind = self._jumps.judge(state, stamp, arrival) if valid else ("", False)
+        jump, behind = "", False
+        if valid:  # the system clock's fall since the last state judged: a wall clock step
+            previous, self._judged_offset = self._judged_offset, offset
+            jump, behind = self._jumps.judge(state, stamp, arrival, 0.0 if previous is None
+                                             else previous - offset)
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "

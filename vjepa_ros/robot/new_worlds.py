@@ -60,6 +60,7 @@ class NewWorlds:
     _frame_clock: tuple[float, float | None] | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
     _state_offset: float | None = None  # clock_offset() as the newest robot state arrived
+    _judged_offset: float | None = None  # that as the newest state the jump watch judged came
     # the system clock offsets the newest frame and the newest state were stamped under
     # (clock_steps.stamped_offset; None before one): their ages add the falls since (_input_ages)
     _frame_stamped_offset: float | None = None
