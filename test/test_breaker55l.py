@@ -166,8 +166,6 @@ def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: 
     assert not holds, holds
 
 
-@pytest.mark.xfail(strict=True, reason="breaker55l: after a re-enable a hand closed on a wide "
-                   "object (within hand_tolerance of open) is sent its width: no grasp force")
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("held_at", [0.06, 0.09])
 def test_a_reenable_sends_nothing_to_a_hand_closed_on_a_wide_object(model, mode, held_at):  # noqa: F811

@@ -5,12 +5,14 @@ input's age is now - stamp plus the system clock's falls between its stamp and n
 and a state, arrived before the fall, in flight across it, stamped on the new clock, or stamped
 in the future with no fall (or an old one) to explain it (``clock_steps.stamped_offset``); two
 falls in a row; the jump watch across a fall of any size, a teleport at the fall, and a fall
-whose stamps did not go back (sim time).
+whose stamps did not go back (sim time); a re-enable after a close whose fingers stopped at or
+near the full opening (kept), after an open (the open still told), after a new world.
 """
 
 import numpy as np
 import pytest
 from test_breaker51c import Rig
+from test_breaker53l import CLOSE_THEN_CARRY
 from test_robot_mpc import START, frame
 
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, stamped_offset
@@ -123,3 +125,62 @@ def test_a_fall_with_stamps_that_did_not_go_back_shifts_nothing(step):
     state[0] += 0.2
     verdict = watch.judge(state.copy(), stamp + 0.01 + step, stamp - 50.0 + 0.01, 1.0)
     assert verdict.problem.startswith("jumps"), verdict
+
+
+def _closed_on(model, mode, held_at):  # noqa: F811
+    """Close the hand (+1: command 1.0), the fingers stopped at ``held_at``, carry; the rig."""
+    rig = Rig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.arm[6] = held_at
+    rig.run(60)
+    return rig
+
+
+def _sent_after_pause(rig):
+    """``~/enable`` false, true, 200 ticks: the gripper commands sent after."""
+    before = len(rig.sent)
+    assert rig.session.set_enabled(False)[0]
+    rig.run(30)
+    assert rig.session.set_enabled(True)[0]
+    rig.run(200)
+    assert len(rig.sent) > before
+    return [r.gripper_command for _, r in rig.sent[before:] if r.gripper_command is not None]
+
+
+@pytest.mark.parametrize("mode", ["blocking", "continuous"])
+@pytest.mark.parametrize("held_at", [0.0, 0.03])
+def test_a_reenable_sends_nothing_to_a_hand_closed_on_anything_near_open(model, mode, held_at):  # noqa: F811
+    """A close whose fingers stopped at (or within a hair of) the full opening: kept, no move."""
+    assert _sent_after_pause(_closed_on(model, mode, held_at)) == []
+
+
+@pytest.mark.parametrize("mode", ["blocking", "continuous"])
+def test_a_reenable_still_sends_an_open_hand_kept_open_its_open(model, mode):  # noqa: F811
+    """fix55c's rule kept: the last command before the pause an open (0.0), the hand open."""
+    rig = Rig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], [0.0, 0, 0, 0, 0, 0, -1.0],
+                            [0.03, 0, 0, 0, 0, 0, 0.0]], async_blend_m=0.0)
+    assert rig.session.plan_step().gripper_command == 1.0
+    rig.arm[6] = 1.0
+    for _ in range(400):  # until the release goes out
+        rig.run(1)
+        if rig.sent[-1][1].gripper_command == 0.0:
+            break
+    rig.arm[6] = 0.0  # the release opened it
+    rig.run(60)
+    assert [r.gripper_command for _, r in rig.sent if r.gripper_command is not None] == \
+        [1.0, 0.0]
+    assert _sent_after_pause(rig)[:1] == [0.0]
+
+
+def test_a_new_world_forgets_the_close_of_before_the_pause(model):  # noqa: F811
+    """A close before the pause, then a new world (a simulator reset): its open hand is told."""
+    rig = _closed_on(model, "blocking", 0.06)
+    assert rig.session.set_enabled(False)[0]
+    rig.session._new_world("test: a simulator reset")
+    rig.arm[6] = 0.0  # the new world's hand, open
+    rig.run(30)
+    before = len(rig.sent)
+    assert rig.session.set_enabled(True)[0]
+    rig.run(200)
+    sent = [r.gripper_command for _, r in rig.sent[before:] if r.gripper_command is not None]
+    assert sent[:1] == [0.0], sent

@@ -488,7 +488,8 @@ class CommandSession:
         close to 1.0 was an opening command, no grasp force; breaker53l), none sent yet
         included (the first plan after ``~/enable`` sent that 0.45: breaker55c) but for a hand
         measured open and kept open (within ``control.hand_tolerance`` of 0: nothing in it to
-        drop; the command the run starts from). Such
+        drop; the command the run starts from) whose last command before the ``~/enable`` was
+        no close (fingers stopped near open on a wide object after a close: breaker55l). Such
         a command waits: async, for the arm's arrival at the target of the one running (not
         blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the place,
         breaker43o, a planned close 1 cm short of the grasp pose, breaker53d); continuous, for
@@ -498,9 +499,13 @@ class CommandSession:
             return False
         deadband = self.control.gripper_deadband
         if self.last_gripper is None:  # none sent since ~/enable or a new world: an open hand
-            # kept open is told so (it holds nothing to drop); one holding or closed is not
+            # kept open is told so (it holds nothing to drop); one holding or closed is not, nor
+            # one whose last command before the pause closed it: fingers stopped near open on a
+            # wide object (0.06 of a close to 1.0) were sent their width, no force (breaker55l)
+            before = self._gripper_before_enable
             return self.goal_switching.gripper != "planned" or abs(gripper - start) > deadband \
-                or max(gripper, start) <= self.control.hand_tolerance
+                or max(gripper, start) <= self.control.hand_tolerance and (
+                    before is None or before <= self.control.hand_tolerance)
         if self.goal_switching.gripper == "planned" and abs(gripper - start) <= deadband:
             return False
         return abs(gripper - self.last_gripper) > deadband

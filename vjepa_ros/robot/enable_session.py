@@ -41,6 +41,8 @@ class EnableSession:
             self.enable_epoch += 1
             self.commanding_epoch += 1
             self.last_planned_stamp = -float("inf")
+            # the last command of before the pause, kept for _hand_changes (not a new world's)
+            self._gripper_before_enable = self.last_gripper
             self.last_gripper = None
             self.log("info", "enabled: commands go to the arm")
             if self._refusal is not None and self._refusal.kind in (

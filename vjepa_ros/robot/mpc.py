@@ -231,6 +231,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self._refusal_log = RefusalLog(clock)  # which refusals were logged, until they clear
         self._slow_camera_noted = False  # the camera-rate note was given (until the rate is fine)
         self.last_gripper: float | None = None
+        # the last gripper command before the latest ~/enable (None: none, or a new world since)
+        self._gripper_before_enable: float | None = None
         # called with each gripper command under the session lock, as it is commanded (the
         # planner node's gripper_command and GripperCommand goal): a service answered after the
         # plan step can no longer void it halfway (breaker44s); None: read
