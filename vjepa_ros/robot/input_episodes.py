@@ -14,8 +14,6 @@ starts (a new world, or a stepped wall clock) is :class:`~vjepa_ros.robot.new_wo
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
@@ -74,7 +72,8 @@ class InputEpisodes(NewWorlds):
                 self.arrived_at[0] = self.wall_clock()
                 self._mark_clock(now, self.arrived_at[0])
             arrival = self.arrived_at[0] if self.wall_clock is not None else None
-            self._clock_falls.observe(offset, time.monotonic() if arrival is None else arrival)
+            steady = arrival if arrival is not None else now - offset  # (a test's: its clock)
+            self._clock_falls.observe(offset, steady)
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
                 # with the node clock gone back too: a new pass (a short looping bag under
                 # use_sim_time), planned on (breaker28d); else a late frame, a driver's stamp
@@ -88,8 +87,7 @@ class InputEpisodes(NewWorlds):
                                          self._system_went_back(offset, arrival, back))
             self._frame_clock = (offset, arrival)
             self.frame_came_at = now
-            stamped = self._stamped_offset(offset, now - stamp,
-                                           time.monotonic() if arrival is None else arrival)
+            stamped = self._stamped_offset(offset, now - stamp, steady)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", age_across_fall(now - stamp, stamped - offset),
                 self.limits.max_image_age_s), now=now)
@@ -135,7 +133,7 @@ class InputEpisodes(NewWorlds):
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
         self._state_offset = offset = self.clock_offset()
-        steady = time.monotonic() if arrival is None else arrival
+        steady = arrival if arrival is not None else now - offset  # (a test's: its clock)
         self._clock_falls.observe(offset, steady)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = "", False

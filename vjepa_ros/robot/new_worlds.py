@@ -12,8 +12,6 @@ world too.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from vjepa_ros.robot.clock_steps import (
@@ -133,7 +131,7 @@ class NewWorlds:
         before, arrived = self._frame_clock
         elapsed = arrival - arrived if arrival is not None and arrived is not None else 0.0
         matched = self._clock_falls.match(
-            back, elapsed, time.monotonic() if arrival is None else arrival)
+            back, elapsed, self.clock() - offset if arrival is None else arrival)
         return before - offset - elapsed if matched is None else matched
 
     def _time_went_back(self, newest: float, stamp: float, system_back: float | None) -> None:
@@ -251,6 +249,7 @@ class NewWorlds:
         """
         self._stop_camera_check(why)  # its motions were timed in the old world
         self.last_gripper, self._gripper_sent_at = None, -float("inf")
+        self._gripper_before_enable = None  # the old world's hand
         self.planner.reset()
         restarted = self.goals is not None and self.goals.restart()
         if self.enabled:
