@@ -6,7 +6,7 @@ Attacked at 73aab6a3 (main, fix55c f07d3dee): ``clock_steps.age_across_fall``,
 rig (hand-driven clock with ``Clock.step_wall_back``, tiny world model, scripted planner, an
 arm following the set-point), the node's steady tick clock (``stream_clock``) as breaker55c.
 
-Defects (strict xfails until fixed; each paragraph is in the test's docstring):
+Defects (strict xfails until fix55l, which fixed them; each paragraph is in the test's docstring):
 1. A camera that died before a wall clock stepped back is judged fresh for the fall's length
    longer: ``age_across_fall`` adds the fall only to an age beyond the limit in the future,
    so a frame that arrived before the fall keeps its raw (node clock - stamp) age whenever
