@@ -3,7 +3,7 @@
 Attacked at 29438d5b (main's HEAD): ``nodes/image_publisher.py``, ``nodes/sim_node.py``,
 ``nodes/bag_player.py`` (``PlaybackConfig``), ``nodes/ros_args.py`` (``node_name``: the node's
 fully qualified name that ``params_file.check_params_file`` matches the file's sections to),
-``nodes/rcl_yaml.py`` / ``params_file.py`` / ``param_sections.py``, ``vjepa-ros launch`` and the
+``rcl_yaml.py`` / ``params_file.py`` / ``param_sections.py``, ``vjepa-ros launch`` and the
 other commands' options. Each test asserts what SHOULD happen (strict xfail until fixed).
 
 Defects:

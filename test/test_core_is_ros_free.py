@@ -138,3 +138,33 @@ def test_the_layer_check_catches_a_forbidden_import(tmp_path):
         "recordings/a.py: vjepa_ros.sim.scene",
         "train/b.py: vjepa_ros.eval, vjepa_ros.eval.report",
     ]
+
+
+# The core's advice to restart the planner with a parameter quotes the value for the shell as
+# rcl reads it back (ros_values, rcl_yaml): it once imported nodes.ros_args inside the function,
+# which loaded eight nodes/ modules on the first refusal of a base frame (robot/base_frame.py).
+ADVICE = """
+import sys
+from vjepa_ros.eval import camera_check_frames  # noqa: F401 (inherits robot.base_frame)
+from vjepa_ros.robot import base_frame, finger_watch  # noqa: F401
+from vjepa_ros.start_forms import restart_planner_with
+said = [base_frame._fix("fr3_link0", "fr3_"), base_frame._fix("left_fr3_link0", "left_fr3_"),
+        restart_planner_with("robot.base_frame", "0"),
+        restart_planner_with("safety.max_gripper_state_age_s", 0.5),
+        restart_planner_with("robot.base_frame", what="this arm's frame")]
+print("\\n".join(said))
+print("NODES", ",".join(sorted(m for m in sys.modules if m.startswith("vjepa_ros.nodes"))))
+"""
+
+
+def test_restart_advice_loads_no_node_module():
+    """Run time, not only imports: giving the advice leaves ``vjepa_ros.nodes`` unloaded."""
+    out = subprocess.run([sys.executable, "-c", ADVICE], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[-1] == "NODES ", lines[-1]
+    # the values as rcl reads them back: a frame named 0 quoted as a string, a float bare
+    assert "-p planner.robot.base_frame:='\"0\"'" in lines[2]
+    assert "-p planner.safety.max_gripper_state_age_s:=0.5" in lines[3]
+    assert "robot.base_frame:=fr3_link0" in lines[0]

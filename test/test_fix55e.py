@@ -93,7 +93,7 @@ def test_a_value_that_is_only_a_comment_is_still_no_value():
 def test_a_params_file_keeps_a_quoted_hash_and_drops_a_comment(tmp_path):
     """In a file ``#`` after white space is a comment by YAML's own rule; quoted it is kept."""
     from vjepa_ros.nodes.params_file import check_params_file
-    from vjepa_ros.nodes.rcl_yaml import load
+    from vjepa_ros.rcl_yaml import load
 
     text = ("image_publisher:\n  ros__parameters:\n    path: \"/data/goal.png #2\"\n"
             "    frame_id: cam # the camera's frame\n")

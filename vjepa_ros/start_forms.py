@@ -10,6 +10,8 @@ NAME:=VALUE``).
 
 from __future__ import annotations
 
+from vjepa_ros.ros_values import shell_arg_value
+
 PLANNER = "planner"  # the planner's name under vjepa-ros launch (nodes.node_registry.NODES)
 ANY_VALUE = "..."  # the value shown where none is known
 RESTART = "restart the planner with"  # how advice to change a start-only parameter begins
@@ -35,14 +37,12 @@ def restart_planner_with(name: str, value: str | float | bool | None = None,
     ``value``: the value to give, of the parameter's type (a frame or topic: str, a limit:
     float), None when it is the user's to find (shown as ``...``); ``what``: that value in
     words (``the topic of fr3_finger_joint1/2``), said instead of ``value``. Pasted as typed
-    by ``nodes.ros_args.shell_arg_value``, so that ROS reads back that value and type: a frame
+    by ``ros_values.shell_arg_value``, so that ROS reads back that value and type: a frame
     named ``0``, ``true`` or ``1e3`` is ``'"0"'`` (bare, rcl takes it for an int, bool or float:
     breaker55j), one with spaces shell-quoted. E.g. ``restart the planner with robot.base_frame
     fr3_link0 (vjepa-ros launch -p planner.robot.base_frame:=fr3_link0, or ros2 run: --ros-args
     -p robot.base_frame:=fr3_link0)``. Raises ValueError for a value of no parameter type.
     """
-    from vjepa_ros.nodes.ros_args import shell_arg_value  # ROS-free; kept out of the import
-
     shown = ANY_VALUE if value is None else shell_arg_value(name, value)
     said = what or (ANY_VALUE if value is None else value)
     return f"{RESTART} {name} {said} ({start_forms(PLANNER, name, shown)})"

@@ -1,7 +1,7 @@
 """The user's YAML files read with one-line errors: settings files and ROS 2 parameter files.
 
 :func:`load_yaml_file` reads either kind (a parameter file typed as rcl types it,
-``nodes.rcl_yaml``; keys given twice as ``yaml_keys`` says), :func:`read_yaml_mapping` a
+``rcl_yaml``; keys given twice as ``yaml_keys`` says), :func:`read_yaml_mapping` a
 settings file's mapping, :func:`read_ros_params` the parameters rcl gives one node. Every
 refusal is a :class:`config.UsageError` naming the file. This module does not import rclpy.
 """
@@ -39,7 +39,7 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
         path: the file given (``~`` expanded).
         name: how the message names the file (``--params-file``, ``settings file``).
         give: what the file should be, after ``give`` in the message.
-        rcl: a ROS 2 parameter file: scalars typed as rcl types them (``nodes.rcl_yaml``:
+        rcl: a ROS 2 parameter file: scalars typed as rcl types them (``rcl_yaml``:
             ``1e-9`` and ``inf`` floats, ``null`` and ``1e-320`` strings), not by YAML 1.1.
     A section (mapping) given twice is merged, as rcl merges it; a value given twice is the
     later one in a parameter file (rcl's; listed in ``repeated`` when given, as
@@ -59,7 +59,7 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
     try:
         path = input_path(path, name, give)
         if rcl:
-            from vjepa_ros.nodes import rcl_yaml  # (no rclpy)
+            from vjepa_ros import rcl_yaml  # (no rclpy)
 
             return rcl_yaml.load(path.read_text(), repeated)
         return load_settings(path.read_text())

@@ -69,8 +69,8 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     a value that is not YAML, a mapping, a list of lists or mappings and a list mixing types,
     as a node executable refuses its ``-p`` (``ros_args.check_param_value``).
     """
-    from vjepa_ros.nodes.rcl_yaml import number_reading
     from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
+    from vjepa_ros.rcl_yaml import number_reading
 
     out: dict[str, dict] = {}
     for item in items:

@@ -241,7 +241,7 @@ def _sections(path: str) -> list[str]:
     """
     import yaml
 
-    from vjepa_ros.nodes import rcl_yaml
+    from vjepa_ros import rcl_yaml
 
     try:
         with open(path, encoding="utf-8") as file:

@@ -163,8 +163,8 @@ def ros_arg_notes(argv: list[str]) -> dict[str, str]:
     ``rcl_yaml.number_reading``: ``08`` a float, ``010`` octal 8, a whole number past int64 a
     float. The last ``-p`` of a name in ``argv`` wins, as rcl applies them.
     """
-    from vjepa_ros.nodes.rcl_yaml import number_reading
     from vjepa_ros.nodes.ros_args import ros_arguments
+    from vjepa_ros.rcl_yaml import number_reading
 
     notes: dict[str, str] = {}
     for flag, value in ros_arguments(argv):

@@ -16,7 +16,6 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import ValueTypeError, flatten, from_dict
-from vjepa_ros.nodes.rcl_yaml import string_reason
 from vjepa_ros.nodes.start_only import start_only_message
 from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError, closest_name
     UnknownParameterError,
@@ -25,6 +24,7 @@ from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterErr
     refuse_undeclared_sets,
     start_up_overrides,
 )
+from vjepa_ros.rcl_yaml import string_reason
 
 _ARRAY_TYPES = {
     str: Parameter.Type.STRING_ARRAY,

@@ -28,7 +28,7 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
-from vjepa_ros.nodes.rcl_yaml import EmptyMapping, OctalInt, octal_problem
+from vjepa_ros.rcl_yaml import EmptyMapping, OctalInt, octal_problem
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
@@ -199,7 +199,7 @@ def list_fix(values: list) -> str:
     (``[1e-320, 0.5]``): why, and what to write (``rcl_yaml.string_reason``) for each (up to
     three); any other mix: write every entry as one type.
     """
-    from vjepa_ros.nodes.rcl_yaml import string_reason
+    from vjepa_ros.rcl_yaml import string_reason
 
     kinds = list_kinds(values)
     if kinds == ["float", "int"]:
