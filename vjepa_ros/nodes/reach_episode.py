@@ -11,7 +11,8 @@ ROS-free (the demo's ROS side feeds it; tests feed it scripted reports and state
 
 The success test runs when the arm has settled after the latest command, judged as the planner
 judges arrival in blocking mode (its ``control.*`` parameters, :class:`Arrival`): the TCP came
-within ``arrival_tolerance_m`` of the commanded target (or ``arrival_timeout_s`` passed), then
+within ``arrival_tolerance_m`` of the commanded target, turned within the matching angle
+(``robot.arrival.arm_arrived``, the planner's own test), or ``arrival_timeout_s`` passed; then
 ``settle_s`` more simulated seconds. Settled within ``success_radius`` of the goal: "reached";
 settled after ``max_steps`` steps: "step limit".
 
@@ -34,6 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.counts import counted
+from vjepa_ros.robot.arrival import arm_arrived
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import ReachStep
@@ -79,7 +81,8 @@ class DemoError(RuntimeError):
 class Arrival:
     """When the planner (blocking mode) considers a move finished: its ``control.*`` values."""
 
-    tolerance_m: float = 0.01  # control.arrival_tolerance_m: TCP to commanded target [m]
+    tolerance_m: float = 0.01  # control.arrival_tolerance_m: TCP to commanded target [m] (and
+    # the turn it allows, arrival.arrival_tolerance_rad)
     timeout_s: float = 10.0  # control.arrival_timeout_s: give up waiting [s, simulated]
     settle_s: float = 0.2  # control.settle_s: then this long at rest [s, simulated]
 
@@ -214,12 +217,12 @@ class ReachFollower:
     def _arrival_stamp(self) -> float | None:
         """Return the stamp of the arrival after the latest command; None before it.
 
-        The first state within tolerance of the target, or the first after the arrival
-        timeout; each state is looked at once.
+        The first state at the target by the planner's test (``arrival.arm_arrived``: position
+        and orientation), or the first after the arrival timeout; each state is looked at once.
         """
         for state in self.states.states_after(self._scanned):
             self._scanned = state.stamp
-            if np.linalg.norm(state.value[:3] - self._target[:3]) <= self.arrival.tolerance_m:
+            if arm_arrived(state.value, self._target, self.arrival.tolerance_m):
                 return state.stamp
             if state.stamp >= self._commanded_at + self.arrival.timeout_s:
                 return state.stamp

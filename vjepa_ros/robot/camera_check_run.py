@@ -40,6 +40,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
     stale_refusal,
 )
+from vjepa_ros.robot.arrival import arm_arrived, arrival_gaps, gap_words
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
 
@@ -187,12 +188,12 @@ class CameraCheckRun:
             self.commanded, self.commanded_at, self.arrived_at = self.index, now, None
             return move.target.copy()
         if self.arrived_at is None:
-            close = float(np.linalg.norm(measured[:3] - move.target[:3]))
-            if stopped and close <= self.arrival_tolerance_m:
+            close, turn = arrival_gaps(measured, move.target, self.arrival_tolerance_m)
+            if stopped and arm_arrived(measured, move.target, self.arrival_tolerance_m):
                 self.arrived_at = now
             elif now - self.commanded_at > self.config.timeout_s:
                 self._stop(f"camera check stopped: the {move.label} move did not arrive within "
-                          f"{self.config.timeout_s:g} s ({close * 100:.1f} cm away)", now)
+                           f"{self.config.timeout_s:g} s ({gap_words(close, turn)})", now)
             return None
         if not move.record:
             if self.abandon:

@@ -34,6 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.config import check_given, check_values, param
+from vjepa_ros.robot.arrival import arm_arrived, arrival_gaps, gap_words
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.safety import SafetyLimits
@@ -268,14 +269,14 @@ class CorrectionTrial:
             self._move(target, now)
             return target.copy()
         if self.arrived_at is None:
-            away = float(np.linalg.norm(measured[:3] - self.goal[:3]))
-            if stopped and away <= self.arrival_tolerance_m:
+            away, turn = arrival_gaps(measured, self.goal, self.arrival_tolerance_m)
+            if stopped and arm_arrived(measured, self.goal, self.arrival_tolerance_m):
                 self.arrived_at = now
             elif now - self.commanded_at > self.timeout_s:
                 if self.stage == "return":
                     self.error = (f"camera check stopped: the trial's way back to the start did "
                                   f"not arrive within {self.timeout_s:g} s "
-                                  f"({away * 100:.1f} cm away)")
+                                  f"({gap_words(away, turn)})")
                     return None
                 # blocked (an object, the table) as a planned step may be: go on from where the
                 # arm is, as the planner does after control.arrival_timeout_s

@@ -84,7 +84,9 @@ class EnableSession:
 
         A hold that cut the running command (not arrived by the one notion of arrival,
         ``_arm_arrived``: the MEASURED arm within ``control.arrival_tolerance_m`` of the target
-        with the set-point at rest on it, or ``control.arrival_timeout_s`` since it went out)
+        and turned from it by at most ``arrival.arrival_tolerance_rad`` of that
+        (``arrival.arm_arrived``) with the set-point at rest on it, or
+        ``control.arrival_timeout_s`` since it went out)
         also reopens the sub-goal that command ended (:meth:`_reopen_subgoal`). A set-point at
         rest is not enough: an arm trailing or sagging short of it (a compliant impedance
         controller) is not at the place, and keeping the switch let the next sub-goal's gripper

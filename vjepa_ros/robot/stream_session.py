@@ -5,15 +5,19 @@ streamer and phase are the session's). Each tick advances the speed- and acceler
 set-point (``targets.SetpointStreamer``) unless the inputs are stale or invalid: then one zero
 twist goes out and nothing more until they pass again. It also decides when a command has
 arrived (``_arm_arrived``: the set-point at the target and the measured TCP within
-``control.arrival_tolerance_m``, turned within :func:`arrival_tolerance_rad`, or after
-``control.arrival_timeout_s``; continuous's phase: when the stream reached it) and wakes the
-planning worker for an asynchronous prepared plan.
+``control.arrival_tolerance_m``, turned within ``arrival.arrival_tolerance_rad``
+(``arrival.arm_arrived``'s test), or after ``control.arrival_timeout_s``; continuous's phase:
+when the stream reached it) and wakes the planning worker for an asynchronous prepared plan.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vjepa_ros.robot.arrival import (  # noqa: F401 - arrival_tolerance_rad: callers
+    arrival_gaps,
+    arrival_tolerance_rad,
+)
 from vjepa_ros.robot.clock_steps import read_stream_clocks, stream_clock_stepped
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.phase import Event, Phase
@@ -31,20 +35,6 @@ INPUT_KINDS = (RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE)
 # [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
 RESUME_TOLERANCE_M = 0.01
 RESUME_TOLERANCE_RAD = 0.05
-# [m] the hand's far edge (the fingertips' outer side) from the TCP: a turn of the wrist moves
-# it by this times the angle (frame_rest.REST_TOLERANCE_RAD's scale)
-HAND_REACH_M = 0.11
-
-
-def arrival_tolerance_rad(tolerance_m: float) -> float:
-    """Return the orientation's arrival tolerance [rad] for ``control.arrival_tolerance_m``.
-
-    The turn that moves the hand's far edge (:data:`HAND_REACH_M` from the TCP) by
-    ``tolerance_m`` [m]: 0.091 rad at the default 0.01 m. One tolerance for the whole hand.
-    """
-    return tolerance_m / HAND_REACH_M
-
-
 class StreamSession:
     """The set-point stream methods of ``MPCSession`` (see the module docstring)."""
 
@@ -309,10 +299,11 @@ class StreamSession:
 
         Its set-point at rest on the target and the MEASURED TCP within
         ``control.arrival_tolerance_m`` of it and turned from it by at most
-        :func:`arrival_tolerance_rad` of that (a wrist lagging 0.15 rad behind a 0.3 rad turn
-        "arrived" on its position alone, and the next sub-goal's close went out there:
-        breaker55c); or ``control.arrival_timeout_s`` since the
-        command went out (then a warning: the arm did not get there). Blocking and async wait on
+        ``arrival.arrival_tolerance_rad`` of that (``arrival.arm_arrived``, the test the demo
+        and the camera check use too; a wrist lagging 0.15 rad behind a 0.3 rad turn "arrived"
+        on its position alone, and the next sub-goal's close went out there: breaker55c); or
+        ``control.arrival_timeout_s`` since the command went out (then a warning: the arm did
+        not get there). Blocking and async wait on
         it for the next plan (async: for a prepared plan that is not blended in, such as one
         that changes the hand for the next sub-goal); continuous control's gripper change for
         the next sub-goal waits on it (``command_session._gripper_waits``). A set-point at its
@@ -327,15 +318,13 @@ class StreamSession:
         if not self.streamer.active or self._arm_arrival_seen:
             return True  # stopped for good (disabled, outside the box): nothing runs
         latest = self.inputs.latest_state()
-        close = float("inf") if latest is None else \
-            float(np.linalg.norm(latest.value[:3] - self.streamer.target[:3]))
         tolerance = self.control.arrival_tolerance_m
-        turn = float("inf")  # (the rotation only for a position there: a hot path)
-        if close <= tolerance and self.streamer.arrived():
-            turn = poses_apart(latest.value, self.streamer.target)[1]
-            if turn <= arrival_tolerance_rad(tolerance):
-                self._arm_arrival_seen = True
-                return True
+        close, turn = arrival_gaps(None if latest is None else latest.value,
+                                   self.streamer.target, tolerance)
+        if close <= tolerance and turn <= arrival_tolerance_rad(tolerance) and \
+                self.streamer.arrived():
+            self._arm_arrival_seen = True
+            return True
         if now - self.command_time <= self.control.arrival_timeout_s:
             return False
         self._arm_arrival_seen = True

@@ -1,0 +1,63 @@
+"""Whether the measured arm has arrived at a commanded pose: the one test, position and turn.
+
+ROS-free. The planner's stream (``stream_session._arm_arrived``), the demo's reach follower
+(``nodes/reach_episode.py``) and the camera check's moves and trial (``camera_check_run``,
+``camera_check_trial``) all judge arrival by :func:`arm_arrived`: the measured TCP within
+``control.arrival_tolerance_m`` of the target AND turned from it by at most
+:func:`arrival_tolerance_rad` of that tolerance. A wrist 0.15 rad short of a 0.3 rad turn is not
+there, whatever its position (breaker55c); a camera check's translation whose wrist drifted
+0.2 rad has not arrived either (its orientation is the target's, held still).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vjepa_ros.robot.targets import poses_apart
+
+# [m] the hand's far edge (the fingertips' outer side) from the TCP: a turn of the wrist moves
+# it by this times the angle (frame_rest.REST_TOLERANCE_RAD's scale)
+HAND_REACH_M = 0.11
+
+
+def arrival_tolerance_rad(tolerance_m: float) -> float:
+    """Return the orientation's arrival tolerance [rad] for ``control.arrival_tolerance_m``.
+
+    The turn that moves the hand's far edge (:data:`HAND_REACH_M` from the TCP) by
+    ``tolerance_m`` [m]: 0.091 rad at the default 0.01 m. One tolerance for the whole hand.
+    """
+    return tolerance_m / HAND_REACH_M
+
+
+def arrival_gaps(pose, target, tolerance_m: float) -> tuple[float, float]:
+    """Return the measured ``pose``'s distance [m] and turn [rad] from ``target``.
+
+    ``pose``, ``target``: [7] (x, y, z [m], roll, pitch, yaw [rad] extrinsic xyz, gripper),
+    float arrays; ``pose`` None (no state yet): ``(inf, inf)``. The turn is only computed for a
+    distance within ``tolerance_m`` (inf otherwise: the stream asks every tick).
+    """
+    if pose is None:
+        return float("inf"), float("inf")
+    close = float(np.linalg.norm(np.asarray(pose[:3]) - np.asarray(target[:3])))
+    if close > tolerance_m:
+        return close, float("inf")
+    return close, poses_apart(np.asarray(pose), np.asarray(target))[1]
+
+
+def arm_arrived(pose, target, tolerance_m: float) -> bool:
+    """Whether ``pose`` [7] is at ``target`` [7]: within ``tolerance_m`` [m] and its turn.
+
+    The turn allowed is :func:`arrival_tolerance_rad` of ``tolerance_m``. The set-point at rest
+    on the target, or a timeout, are the caller's to add.
+    """
+    close, turn = arrival_gaps(pose, target, tolerance_m)
+    return close <= tolerance_m and turn <= arrival_tolerance_rad(tolerance_m)
+
+
+def gap_words(close: float, turn: float) -> str:
+    """Return :func:`arrival_gaps`' ``close`` [m] and ``turn`` [rad] in words.
+
+    ``1.2 cm away``; ``0.4 cm away, turned 0.200 rad`` where the turn was computed (not inf).
+    """
+    said = f"{close * 100:.1f} cm away"
+    return said if turn == float("inf") else f"{said}, turned {turn:.3f} rad"
