@@ -1,16 +1,16 @@
 """How each use's "same picture" rule decides a far camera's small real motions and frozen copies.
 
 The numbers behind mend55a's and fix55k's choices (``picture_repeats``; the rules ``CHECK``,
-``CAPTURE``, ``TRAINING``; the camera check's before mend55a, ``COARSE``; training's with
-mend55a's overlay box, which fix55k took off every use; training's numbers on a 160-px sample, a
-candidate for the check). On the package's pybullet scene (``sim``, TinyRenderer, shadows on,
-seed 0): the default camera moved along its line of sight to --distances from its target, at each
-of --sizes. Real motions from the home pose: the TCP moved 4 cm along +-x, +-y, +-z (the live
-camera check's motions) and 5 mm, 1 cm along the same six directions (a slow demonstration's
-steps). A frozen camera's copies of the home frame: the same bytes, JPEG 75 and 95 re-encoded, a
-+-3 dither, a time stamp drawn in (two stamps, white on a black box in a corner), a frame counter
-(on a black box at the bottom right), a time stamp a minute on (most digits redrawn), a time stamp
-re-encoded as JPEG 75.
+``CAPTURE``, ``TRAINING``; the camera check's before mend55a, ``COARSE``; training's numbers on a
+160-px sample, a candidate for the check; mend55a's overlay box, which fix55k took off every use,
+is gone from the package: the "box" column shows the changed pixels' box it judged by). On the
+package's pybullet scene (``sim``, TinyRenderer, shadows on, seed 0): the default camera moved
+along its line of sight to --distances from its target, at each of --sizes. Real motions from the
+home pose: the TCP moved 4 cm along +-x, +-y, +-z (the live camera check's motions) and 5 mm, 1 cm
+along the same six directions (a slow demonstration's steps). A frozen camera's copies of the home
+frame: the same bytes, JPEG 75 and 95 re-encoded, a +-3 dither, a time stamp drawn in (two stamps,
+white on a black box in a corner), a frame counter (on a black box at the bottom right), a time
+stamp a minute on (most digits redrawn), a time stamp re-encoded as JPEG 75.
 
 Printed per camera: for each group, how many pairs each rule calls the same picture, and the
 changed pixels' (> 32 levels) bounding box: the least and the largest share [%] of the image
@@ -125,8 +125,6 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     rules = {"check": CHECK, "check before": COARSE, "training": TRAINING,
              "capture": CAPTURE,
-             # mend55a's overlay box, off since fix55k (it dropped real motions: breaker55k)
-             "training+box": dataclasses.replace(TRAINING, overlay_share=0.005),
              # training's numbers on a 160-px sample: 3.2x the check's memory and time
              "training@160": dataclasses.replace(TRAINING, whole_frame=False, broad=None,
                                                  sample_side=160)}

@@ -15,7 +15,6 @@ changed one by one up to each rule's floor and past it: the boundary arithmetic)
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import cv2
@@ -144,11 +143,6 @@ def _old_stale_steps(frames, positions):
 OLD_CHECK = RepeatRule(sample_side=64, grey_levels=8, floor=0.005)  # before mend55a's step 2
 OLD = {"check": (old_check, OLD_CHECK), "capture": (old_capture, CAPTURE),
        "training": (old_training, TRAINING)}
-# mend55a's overlay box, an option no use takes since fix55k (it dropped real motions:
-# test_breaker55k): test_the_overlay_box_... keeps its mechanics honest
-BOXED = {"training": dataclasses.replace(TRAINING, overlay_share=0.005),
-         "capture": dataclasses.replace(CAPTURE, overlay_share=0.005)}
-
 
 # -- the frames
 
@@ -295,27 +289,6 @@ def test_every_pair_gets_the_old_decision_from_each_rule(rendered):
     assert all(found == {True, False} for found in decided.values()), decided
 
 
-def test_the_overlay_box_changes_only_the_decisions_on_a_small_box(rendered):
-    """With the overlay box, training's and the captures' numbers call more pairs the same picture.
-
-    Only pairs whose changed pixels (> 32 levels) lie in a box of at most 0.5 % of the image
-    (time stamps, a small region, a few pixels, the hand closed in place: no TCP motion), never
-    a rendered TCP motion (test_picture_overlays: the family).
-    """
-    from benchmarks.bench_picture_rules import changed_box
-
-    changed = set()
-    for name, a, b in _pairs(rendered):
-        for old, rule in ((old_training, BOXED["training"]), (old_capture, BOXED["capture"])):
-            new = same_picture(a, b, rule)
-            assert new or not old(a, b), name
-            if new != old(a, b):
-                changed.add(name)
-                assert changed_box(a, b)[0] <= 0.5 and not any(
-                    move in name for move in ("mm", "cm")), name
-    assert sum("stamp" in name for name in changed) >= 4, changed
-
-
 def test_repeats_in_a_sequence_are_found_as_before(rendered):
     """``first_seen`` (the check) and ``stale_steps`` (training) give the old origins and steps.
 
@@ -342,5 +315,5 @@ def test_a_picture_made_once_is_compared_as_the_frame():
     """A :func:`picture` compared again gives what its frame gives (the captures keep them)."""
     a, b = _texture(0, (240, 320, 3)), _texture(0, (240, 320, 3))
     b[100:110, 100:110] = 0
-    for rule in (CHECK, OLD_CHECK, CAPTURE, TRAINING, *BOXED.values()):
+    for rule in (CHECK, OLD_CHECK, CAPTURE, TRAINING):
         assert same_picture(picture(a, rule), picture(b, rule), rule) == same_picture(a, b, rule)

@@ -17,13 +17,12 @@ so each has its own numbers, chosen by its own measurement beside it; the mechan
   the floor the frames differ), and, where the rule has them, no broad change (:class:`Broad`:
   the difference averaged over a box, a soft picture's motion) and no change of the sample's mean
   level by more than ``mean_levels`` in some channel (light or exposure: a repeat keeps it).
-- **An overlay** (``overlay_share``, an option no use takes): frames whose changed pixels lie in
-  one box of at most that share of the image, and that are the same picture with that box copied
-  from one into the other, are the same picture: a frozen image with a time stamp or a frame
-  counter drawn in. Off in all three uses since fix55k: a real 1-4 cm motion seen far, through a
-  wide lens, at a low resolution or with the arm partly in view changes as small a box
-  (breaker55k), and dropping a real step, skipping a real check motion or refusing a real capture
-  is worse than missing a frozen camera that draws a counter.
+No overlay rule: frames that differ only in one small box (a time stamp or frame counter drawn
+into a frozen image) are different pictures. mend55a's box (at most 0.5 % of the image) took a
+real 1-4 cm motion seen far, through a wide lens, at a low resolution or with the arm partly in
+view for such an overlay (breaker55k); fix55k took it off every use, and dropping a real step,
+skipping a real check motion or refusing a real capture is worse than missing a frozen camera
+that draws a counter (the known gap: test_picture_overlays' strict xfails).
 
 ROS-free, below ``eval/`` and ``train/`` (``train`` imports no ``eval``: test_core_is_ros_free).
 """
@@ -58,9 +57,6 @@ class RepeatRule:
     share [0, 1] of changed pixels; ``whole_frame``: the share is the full frame's (the sample a
     shortcut), else the sample's; ``broad``: also differ on a broad change (needs
     ``whole_frame``); ``mean_levels``: also differ when the samples' means differ by more;
-    ``overlay_share``: also the same picture when the changed pixels lie in one box of at most
-    this share of the image and the frames are the same picture outside it (an overlay: a time
-    stamp, a frame counter drawn into a frozen image).
     """
 
     sample_side: int
@@ -69,7 +65,6 @@ class RepeatRule:
     whole_frame: bool = False
     broad: Broad | None = None
     mean_levels: float | None = None
-    overlay_share: float | None = None
 
     def __post_init__(self):
         if self.sample_side < 1 or not 0 < self.floor <= 1:
@@ -185,16 +180,8 @@ def same_as(mine: Picture, earlier: list[Picture], rule: RepeatRule) -> int | No
     if rule.mean_levels is not None:
         means = np.stack([earlier[i].mean for i in kin])
         alike &= ~np.any(np.abs(means - mine.mean) > rule.mean_levels, axis=1)
-    boxed = np.zeros(len(kin), dtype=bool)
-    if rule.overlay_share is not None:  # the sample's box lies in the frame's: a lower bound
-        step = _step(mine.shape, rule) if rule.whole_frame else 1
-        boxed = _box_areas(masks, step) <= rule.overlay_share * pixels
-    for row in np.flatnonzero(alike | boxed):
-        other = earlier[kin[row]]
-        if alike[row] and (not rule.whole_frame or
-                           _same_in_full(other, mine, rule, limit, pixels)):
-            return kin[row]
-        if boxed[row] and _same_but_a_box(other, mine, rule):
+    for row in np.flatnonzero(alike):
+        if not rule.whole_frame or _same_in_full(earlier[kin[row]], mine, rule, limit, pixels):
             return kin[row]
     return None
 
@@ -202,45 +189,6 @@ def same_as(mine: Picture, earlier: list[Picture], rule: RepeatRule) -> int | No
 def _step(shape: tuple, rule: RepeatRule) -> int:
     """Return k: the sample takes every k-th pixel of a frame of ``shape`` along each side."""
     return max(1, math.ceil(max(shape[:2]) / rule.sample_side))
-
-
-def _box_areas(masks: np.ndarray, step: int) -> np.ndarray:
-    """Return [K] the area [px] of each mask's [K, h, w] changed pixels' box, scaled by ``step``.
-
-    0 where a mask has no changed pixel.
-    """
-    rows, cols = masks.any(2), masks.any(1)
-    areas = np.zeros(len(masks), dtype=np.int64)
-    for k in np.flatnonzero(rows.any(1)):
-        r, c = np.flatnonzero(rows[k]), np.flatnonzero(cols[k])
-        areas[k] = ((r[-1] - r[0]) * step + 1) * ((c[-1] - c[0]) * step + 1)
-    return areas
-
-
-def _same_but_a_box(a: Picture, b: Picture, rule: RepeatRule) -> bool:
-    """Return True when ``a`` and ``b`` differ only in one box of ``rule.overlay_share``.
-
-    The box: the one around their changed pixels (the full frames' with ``whole_frame``, else
-    the samples'); the same picture when it covers at most ``overlay_share`` of the pixels and
-    ``b`` with that box copied from ``a`` is the same picture by the rest of ``rule``.
-    """
-    whole = rule.whole_frame
-    first, second = (a.frame, b.frame) if whole else (a.sample, b.sample)
-    mask = changed_mask(first.reshape(*first.shape[:2], -1),
-                        second.reshape(*second.shape[:2], -1), rule.grey_levels)
-    area = _box_areas(mask[None], 1)[0]
-    if not area or area > rule.overlay_share * _pixels(a, rule):
-        return False
-    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
-    box = np.s_[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    patched = second.copy()
-    patched[box] = first[box]
-    plain = dataclasses.replace(rule, overlay_share=None)
-    if whole:
-        return same_as(picture(patched, plain), [a], plain) == 0
-    sample = patched.reshape(*patched.shape[:2], -1)
-    mean = None if rule.mean_levels is None else sample.reshape(-1, sample.shape[-1]).mean(0)
-    return same_as(Picture(b.shape, b.dtype, sample, None, mean), [a], plain) == 0
 
 
 def _same_in_full(a: Picture, b: Picture, rule: RepeatRule, limit: float, pixels: int) -> bool:
