@@ -218,21 +218,75 @@ def test_diagnostics_show_the_check_idle_moving_estimating_done_and_stopped():
     assert "disabled" in shown()
 
 
+def test_a_short_stale_hold_pauses_the_check_which_then_goes_on():
+    """Live (mend55c): one robot state 0.28 s old under load ended the check 4 cm out.
+
+    A goal run holds and goes on; so does the check now: nothing is commanded while the state
+    is stale, and the move in progress goes out again once it is fresh. Holds at the first move
+    and mid-way (on the way out, then at an out pose waiting for its frame) alike.
+    """
+    arm = IdealArm()
+    arm.session.set_enabled(True)
+    config = CheckMotionConfig(distance_m=0.03, corners=False, timeout_s=3.0)
+    run = arm.session.start_camera_check(config, None, NO_TRIAL)
+    for ticks in (5, 400, 150):
+        for _ in range(ticks):
+            arm.tick()
+        held = 0
+        for _ in range(60):  # 0.6 s without a robot state: stale past 0.25 s
+            out = arm.tick(state_too=False)
+            if out is not None and out.hold_started:
+                held = len(arm.setpoints)
+            assert not held or len(arm.setpoints) == held, "commanded on stale inputs"
+        assert held and arm.session.phase is Phase.HOLDING and not run.done.is_set(), run.error
+    arm.run(run)
+    assert not run.error, run.error
+    assert run.labels == ["+x", "-x", "+y", "-y", "+z", "-z"]
+    np.testing.assert_allclose(np.abs(run.executed).max(axis=1), 0.03, atol=1e-6)
+    assert run.result.verdict == Verdict.FINE
+
+
 def test_stale_robot_state_ends_the_check_and_holds():
     arm = IdealArm()
     arm.session.set_enabled(True)
-    run = arm.session.start_camera_check()
+    run = arm.session.start_camera_check(CheckMotionConfig(timeout_s=2.0))
     for _ in range(40):
         arm.tick()
     assert arm.session.phase is Phase.MOVING
+    stale_from = arm.now
     while not run.done.is_set():  # the robot stops reporting: its state grows stale
         arm.tick(state_too=False)
     assert "held" in run.error and "robot state is stale" in run.error
+    assert "for more than 2 s (camera_check.motion.timeout_s)" in run.error
+    assert arm.now - stale_from > 2.0  # ridden out up to the bound, then stopped
     assert arm.session.phase is Phase.HOLDING and arm.session.camera_check is None
     count = len(arm.setpoints)
     for _ in range(40):
         arm.tick(state_too=False)
     assert len(arm.setpoints) == count, "nothing streamed after the hold"
+
+
+def test_a_hold_on_a_frozen_sim_clock_still_ends_the_check_by_the_wall_clock():
+    """A simulator killed under use_sim_time: the node clock stands; the pause is still bounded."""
+    arm = IdealArm()
+    wall = [0.0]
+    arm.session.wall_clock = lambda: wall[0]
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(CheckMotionConfig(timeout_s=2.0))
+    for _ in range(40):
+        arm.tick()
+    while arm.session.phase is not Phase.HOLDING:  # the robot state grows stale
+        arm.tick(state_too=False)
+    for _ in range(100):  # the node clock frozen; the watchdog ticks on wall time
+        wall[0] += 0.01
+        assert arm.session.stream_step() is None
+    assert not run.done.is_set(), run.error  # 1 s: ridden out
+    for _ in range(500):
+        wall[0] += 0.01
+        assert arm.session.stream_step() is None
+        if run.done.is_set():
+            break
+    assert 2.0 < wall[0] < 2.1 and "for more than 2 s" in run.error
 
 
 def test_a_move_that_does_not_arrive_leaves_the_set_point_at_the_arm_not_at_its_target():

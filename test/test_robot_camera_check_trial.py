@@ -221,6 +221,29 @@ def test_disable_during_the_trial_stops_it_at_once():
     assert len(arm.setpoints) == counts["at"] and arm.session.camera_check is None
 
 
+def test_a_short_stale_hold_during_the_trial_pauses_it_and_the_trial_goes_on():
+    """mend55c: a hold on a stale robot state mid-trial pauses it; nothing commanded meanwhile."""
+    arm = IdealArm((0, 0, 90))
+    held = {}
+
+    def stale_in_the_trial(arm):
+        run = arm.session.camera_check
+        if run is not None and run.trial is not None and run.trial.leg == 1 and \
+                run.trial.goal is not None and not held:
+            held["at"] = None
+            for _ in range(60):  # 0.6 s without a robot state: stale past 0.25 s
+                out = arm.tick(state_too=False)
+                if out is not None and out.hold_started:
+                    held["at"] = len(arm.setpoints)
+                assert held["at"] is None or len(arm.setpoints) == held["at"]
+            assert held["at"] is not None and not run.done.is_set(), run.error
+
+    run = _run(arm, ALWAYS, on_tick=stale_in_the_trial)
+    assert held and not run.error, run.error
+    assert run.result.verdict == Verdict.ROTATE and run.result.trial["progress_corrected"] > 0.9
+    np.testing.assert_allclose(arm.state[:3], START[:3], atol=0.002)
+
+
 def test_diagnostics_name_the_trial_and_a_failing_trial_plan_ends_the_check(monkeypatch):
     arm = IdealArm((0, 0, 90))
     arm.session.set_enabled(True)

@@ -11,8 +11,13 @@ independent noise (``eval.camera_check_search``: the offline check's rule), by t
 worker outside the session's lock as soon as its frames are in, while the arm makes the next
 motions (the inference hides behind the arm time instead of adding to it); once every move is made
 and every motion searched, the worker estimates the model's frame (``eval.camera_check``).
-A disable, a hold (stale inputs, ...), a move that does not arrive within ``timeout_s`` or no
+A disable, a hold (invalid inputs, ...), a move that does not arrive within ``timeout_s`` or no
 fresh frame ends the run at once with the reason (:attr:`error`); the arm is not moved further.
+A hold on stale inputs pauses it (:meth:`hold`): nothing is commanded while it lasts, and once
+the inputs are fresh again (the stream's resume, as a goal run's) the move in progress is
+commanded again and timed anew (:meth:`resume`); a hold longer than ``timeout_s`` ends it
+(:meth:`held_too_long`), as a move that does not arrive does (live: one robot state 0.28 s old
+under load on sim time ended the check while a goal run held 0.5 s and went on, mend55c).
 
 A fresh stamp is not taken for a fresh image: the run keeps a sample of every new image seen
 during the check with where the arm stood when it first came (``eval.camera_check_unchanged``),
@@ -113,6 +118,42 @@ class CameraCheckRun:
         self.stale: list[str] = []
         self.before_stale = False
         self.abandon = ""  # the refusal to stop with once the arm is back at the start
+        # when a hold on stale inputs paused the run: (node clock, steady clock) [s]
+        self.held_at: tuple[float, float] | None = None
+        self.held_why = ""  # that hold's refusal
+
+    def hold(self, now: float, steady: float, why: str) -> None:
+        """Pause the run on a hold on stale inputs (``why``: its refusal).
+
+        ``now``: the node clock, ``steady``: the steady clock [s] (a simulator's frozen
+        ``/clock`` stands still: the steady one still bounds the pause).
+        """
+        if self.held_at is None:
+            self.held_at = (now, steady)
+        self.held_why = why
+
+    def held_too_long(self, now: float, steady: float) -> str:
+        """Return the stop's words once the pause is longer than ``timeout_s`` ('' if not).
+
+        Longer by either clock (``now``: the node's, ``steady`` [s]: see :meth:`hold`).
+        """
+        if self.held_at is None or max(now - self.held_at[0], steady - self.held_at[1]) <= \
+                self.config.timeout_s:
+            return ""
+        return (f"camera check stopped: held: {self.held_why}, for more than "
+                f"{self.config.timeout_s:g} s (camera_check.motion.timeout_s)")
+
+    def resume(self) -> None:
+        """End the pause: the move in progress (or the trial's) is commanded again, timed anew.
+
+        The stream restarts its set-point at an arm moved during the hold; the move's target
+        is sent again from there, and its frame is one taken after it settles again.
+        """
+        self.held_at, self.held_why = None, ""
+        if self.trial_running:
+            self.trial.resume()
+        elif self.active:
+            self.commanded = -1
 
     @property
     def moving_done(self) -> bool:

@@ -168,6 +168,30 @@ class CameraCheckSession:
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)
 
+    def _check_wall(self, now: float) -> float:
+        """Return the steady time [s] a check's pause is also timed by: ``wall_clock``, else now.
+
+        On sim time a simulator killed or paused leaves its ``/clock`` (and ``now``) standing;
+        the stream is still ticked by a steady-clock watchdog, and this clock still runs.
+        """
+        return now if self.wall_clock is None else self.wall_clock()
+
+    def _check_held(self, now: float) -> None:
+        """Stream tick in a hold on the inputs (locked): end a check paused too long.
+
+        ``now``: the node clock [s]; longer by it or by :meth:`_check_wall` ends it.
+
+        A check rides out a hold on stale inputs (``refusal_session._hold``) up to its
+        ``timeout_s``; longer, it stops as a move that does not arrive does, saying where it
+        left the arm. Nothing is commanded meanwhile, nor to stop it (the inputs are stale).
+        """
+        run = self.camera_check
+        if run is None:
+            return
+        why = run.held_too_long(now, self._check_wall(now))
+        if why:
+            self._end_camera_check(why)
+
     def _stop_camera_check(self, why: str, commanding: bool = True) -> None:
         """End a running check for a reason of the session (``disabled``, ``held: ...``).
 

@@ -223,6 +223,11 @@ class CorrectionTrial:
         self.finished = False
         self.error = ""
         self.blocked = 0  # moves that did not arrive within timeout_s (gone on from there)
+        self.again = False  # after a hold on stale inputs: command the move in progress again
+
+    def resume(self) -> None:
+        """After a hold on stale inputs: the move in progress goes out again, timed anew."""
+        self.again = self.goal is not None
 
     @property
     def awaiting_plan(self) -> bool:
@@ -264,6 +269,10 @@ class CorrectionTrial:
             self._move(target, now)
             self.stage = "step"
             return target.copy()
+        if self.again:  # after a hold: the same move again, from where the arm stands
+            self.again = False
+            self._move(self.goal, now)
+            return self.goal.copy()
         if self.goal is None:
             target = self.legs[self.leg].pose if self.stage == "goto" else self.start
             self._move(target, now)

@@ -45,9 +45,17 @@ class RefusalSession:
 
         Its "not commanding" line comes before the stop's own (a prepared plan dropped, a
         sub-goal reopened, a camera check stopped): the cause, then what it did (breaker55c).
+        A running camera check rides out a hold on stale inputs as a goal run does: it pauses
+        (nothing is commanded while the inputs are stale) and goes on once they are fresh again,
+        unless the hold outlasts its ``timeout_s`` (``camera_check_session._check_held``).
         """
         self._refuse(refusal)
-        self._stop_camera_check(f"held: {refusal.detail}")
+        run = self.camera_check
+        if run is not None and run.active and refusal.kind is RefusalKind.STALE_INPUTS:
+            now = self.clock()
+            run.hold(now, self._check_wall(now), refusal.detail)
+        else:
+            self._stop_camera_check(f"held: {refusal.detail}")
         if self.enabled:
             self._stop_motion(f"held: {refusal.detail}")
             self._transition(Event.HOLD)

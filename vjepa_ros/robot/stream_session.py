@@ -75,6 +75,7 @@ class StreamSession:
                     if states_failed and self._held_states is None:
                         self._held_states = self.inputs.states_received
                     self._held_reason_moved(refusal)
+                    self._check_held(now)
                     return None
                 self._stream_held = True
                 self._held_states = self.inputs.states_received if states_failed else None
@@ -91,6 +92,8 @@ class StreamSession:
             dt = period if self.last_stream_time is None else self._tick_length(now, paced)
             self.last_stream_time, self._last_paced = now, paced
             if self.camera_check is not None:
+                if self.camera_check.held_at is not None:
+                    self.camera_check.resume()
                 self._advance_camera_check(now)
             setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
