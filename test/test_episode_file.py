@@ -98,6 +98,9 @@ def test_every_episode_reader_refuses_a_damaged_file_in_one_line(kind, tmp_path,
     # pretraining reads the frames alone: it asks for them, not for states (fix55a)
     frames_only = problem.replace("['observations', 'states']", "['observations']")
     assert_one_line(str(caught.value), path, frames_only, FRAMES_FORMAT)
+    if "observations" in frames_only:  # every layout read, as the frames' own error says
+        for layout in ("RGBA [T, H, W, 4]", "grey [T, H, W, 1]", "16-bit colour as uint16"):
+            assert layout in str(caught.value)
     assert main(["bag-from-npz", str(tmp_path / "bag"), "--episode", str(path)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("vjepa-ros bag-from-npz: ")

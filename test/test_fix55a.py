@@ -210,6 +210,23 @@ def test_rgba_and_16_bit_frames_read_the_same_in_train_and_pretrain(tmp_path):
         np.testing.assert_array_equal(segment, video)
 
 
+@pytest.mark.parametrize("frames", ["rgb", "grey", "rgba"])
+def test_an_episode_without_states_is_read_by_its_frames_with_no_advice_to_add_them(tmp_path,
+                                                                                  frames):
+    """mend55c: the note asked for states [T, 7] pretraining does not use, for grey/RGBA too."""
+    (video,) = _textures(1, 12, 16, 16)
+    video = {"rgb": video, "grey": video[..., :1],
+             "rgba": np.concatenate([video, np.full_like(video[..., :1], 255)], axis=-1)}[frames]
+    np.savez(tmp_path / "nostates.npz", observations=video, timestamps=np.arange(12) / 4.0)
+    notes = []
+    (segment,) = load_clip_segments([tmp_path / "nostates.npz"], 4, log=notes.append)
+    assert len(segment) == 12
+    (note,) = [note for note in notes if "nostates.npz" in note]
+    assert "read by its frames alone (it has no states array; pretraining uses no robot " \
+        "state)" in note, note
+    assert "give" not in note and "[T, 7]" not in note and "uint8" not in note, note
+
+
 def test_unusable_states_are_noted_and_usable_ones_find_a_frozen_camera(tmp_path):
     """States in mm: frames read alone, said; the same frames with train's states: stale found."""
     (video,) = _textures(1, 12, 16, 16)
@@ -220,7 +237,7 @@ def test_unusable_states_are_noted_and_usable_ones_find_a_frozen_camera(tmp_path
     notes = []
     (segment,) = load_clip_segments([tmp_path / "mm.npz"], 4, log=notes.append)
     assert len(segment) == 12
-    assert any("mm.npz: its frames read alone" in note and "not found" in note
+    assert any("mm.npz: read by its frames alone (its states: " in note and "not found" in note
                for note in notes), notes
     np.savez(tmp_path / "m.npz", observations=video, states=_states(12),
              timestamps=np.arange(12) / 4.0)

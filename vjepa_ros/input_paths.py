@@ -19,7 +19,11 @@ from vjepa_ros.train.run_files import RUN_FILES
 # What to give, as the messages say it.
 EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
 # What pretraining, which reads no robot state, needs of an episode file
-FRAMES_FORMAT = "an .npz with observations [T, H, W, 3] uint8 (pretraining reads no states)"
+# Every frame layout an episode's observations are read in (episode_file.check_episode_frames)
+FRAME_LAYOUTS = ("RGB; also read, as a bag's camera is: RGBA [T, H, W, 4], grey [T, H, W, 1], "
+                 "16-bit colour as uint16")
+FRAMES_FORMAT = (f"an .npz with observations [T, H, W, 3] uint8 ({FRAME_LAYOUTS}; pretraining "
+                 "reads no states)")
 # Every command's words for a world model file (models.checkpoint.CHECKPOINT_HINT too): where
 # Meta's file is once torch.hub has loaded it (torch.hub.get_dir(), default ~/.cache/torch/hub;
 # vjepa2's hub/backbones.py downloads VJEPA_BASE_URL/vjepa2-ac-vitg.pt), and where to get it.

@@ -115,6 +115,7 @@ def check_episode_frames(frames) -> np.ndarray:
     (a depth or infrared image, as a bag's 16UC1 / mono16 is) and any other layout.
     """
     from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, channels_to_rgb
+    from vjepa_ros.input_paths import FRAME_LAYOUTS
 
     frames = np.asarray(frames)
     channels = frames.shape[-1] if frames.ndim == 4 else None
@@ -128,8 +129,7 @@ def check_episode_frames(frames) -> np.ndarray:
                 ": convert them, e.g. frames.astype(np.uint8) for values in 0..255"
                 if kind in "iu" and channels in (1, 3, 4) else "")
         raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
-                         f"{list(frames.shape)}{hint} (RGB; also read, as a bag's camera is: "
-                         "RGBA [T, H, W, 4], grey [T, H, W, 1], 16-bit colour as uint16)")
+                         f"{list(frames.shape)}{hint} ({FRAME_LAYOUTS})")
     if frames.dtype == np.uint8 and channels == 3:
         return frames
     return np.ascontiguousarray(channels_to_rgb(frames))

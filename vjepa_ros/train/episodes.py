@@ -13,6 +13,7 @@ shorter than a clip are left out and reported. The validation split of whole sou
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -320,11 +321,24 @@ def _npz_episode(path: Path, data: DataConfig, notes: list[str]):
         return episode
     except ValueError as exc:
         episode = read_episode_frames(path, notes, data.rate_hz)  # its own error if unusable
-        problem = str(exc).removeprefix(f"{path}: ").removeprefix(f"episode {shown_path(path)} ")
-        notes.append(f"{shown_path(path)}: its frames read alone (pretraining uses no robot "
-                     f"state; its states: {problem}), so frames that did not change while the "
-                     "arm moved are not found")
+        notes.append(f"{shown_path(path)}: read by its frames alone ({_states_words(exc, path)}"
+                     "; pretraining uses no robot state), so frames that did not change while "
+                     "the arm moved are not found")
         return episode
+
+
+def _states_words(exc: ValueError, path: Path) -> str:
+    """Say what train's reading of ``path`` found wrong, without its advice (a pretraining note).
+
+    Train's refusal ends with what to give (``: give an .npz with ... states [T, 7]``): advice
+    for a file pretraining reads well without states, so it is cut off, as is the path.
+    """
+    problem = str(exc).removeprefix(f"{path}: ").removeprefix(f"episode {shown_path(path)} ")
+    problem = problem.split(": give ", 1)[0]
+    if problem.startswith("is missing arrays"):  # "is missing arrays ['states'] (has [...])"
+        names = re.findall(r"'([^']*)'", problem.split(" (has ", 1)[0])
+        return f"it has no {' or '.join(names)} array"
+    return f"its states: {problem}"
 
 
 def _npz_sources(path: Path) -> str:
