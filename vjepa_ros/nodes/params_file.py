@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.param_ranges import octal_range_words
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     applies,
@@ -153,7 +154,8 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
         elif octal_problem(value):  # rcl gives the node 64 for 0100 without a word
             octal = value if isinstance(value, OctalInt) else next(
                 item for item in value if isinstance(item, OctalInt))
-            return _Fixed(f"{here} (line {octal.line}): {octal_problem(value)}")
+            return _Fixed(f"{here} (line {octal.line}): {octal_problem(value)}"
+                          f"{octal_range_words(f'{group}{name}', value)}")
         elif nested_kind(value):
             return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
                           "it as written); write one flat list such as [1, 2]")

@@ -15,6 +15,7 @@ import re
 import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
+from vjepa_ros.nodes.param_ranges import octal_range_words
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import (
     FLAT_LIST,
@@ -201,7 +202,7 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
     if octal_problem(value):  # rcl gives the node 64 for 0100 without a word
-        raise ValueError(f"-p {key}: {octal_problem(value)}")
+        raise ValueError(f"-p {key}: {octal_problem(value)}{octal_range_words(key, value)}")
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")

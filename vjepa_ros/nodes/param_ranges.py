@@ -1,0 +1,101 @@
+"""Whether a ``-p`` number is outside the declared range of the node parameter it sets.
+
+A refusal that suggests values (``rcl_yaml.number_reading``: ``write -100 (or -64, ...)``) must
+not suggest one the node then refuses (``planner.samples`` is at least 1): :func:`range_words`
+says so, from the ranges the nodes' settings declare (``config.param``'s ``range=``). The
+settings classes are imported only when a refusal asks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+from vjepa_ros.config import CHECK_KEYS, check_range
+
+# The node settings whose fields are ROS parameters ("module:Class"); a name both declare
+# (``camera.width``?) is out of range only when it is out of every declared range.
+NODE_SETTINGS = (
+    "vjepa_ros.robot.planner_config:PlannerNodeConfig",
+    "vjepa_ros.sim.config:SimConfig",
+    "vjepa_ros.nodes.image_publisher:ImagePublisherConfig",
+)
+
+
+def _field(cls, dotted: str):
+    head, _, rest = dotted.partition(".")
+    found = next((f for f in dataclasses.fields(cls) if f.name == head), None)
+    if found is None or not rest:
+        return found
+    inner = found.type if isinstance(found.type, type) else None
+    if inner is None and found.default_factory is not dataclasses.MISSING:
+        inner = type(found.default_factory())
+    return _field(inner, rest) if inner is not None and dataclasses.is_dataclass(inner) \
+        else None
+
+
+def declared_ranges(name: str) -> list[dict]:
+    """Return the range metadata (``config.CHECK_KEYS``) every node setting ``name`` declares.
+
+    ``name``: the parameter's dotted name (``planner.samples``; a ``node:`` prefix is cut, and
+    ``vjepa-ros launch``'s ``NODE.`` when the whole name is no setting).
+    Empty when no node setting of that name declares a range.
+    """
+    name = name.rpartition(":")[2]
+    found = _ranges(name)
+    if not found and "." in name:  # vjepa-ros launch's NODE.name
+        found = _ranges(name.partition(".")[2])
+    return found
+
+
+def _ranges(name: str) -> list[dict]:
+    found = []
+    for target in NODE_SETTINGS:
+        module, _, cls_name = target.partition(":")
+        try:
+            cls = getattr(importlib.import_module(module), cls_name)
+        except (ImportError, AttributeError):  # a part not installed: not looked up
+            continue
+        field = _field(cls, name)
+        if field is not None and "range" in field.metadata:
+            found.append({k: v for k, v in field.metadata.items() if k in CHECK_KEYS})
+    return found
+
+
+def octal_range_words(name: str, value) -> str:
+    """:func:`range_words` for a zero-led number rcl reads as octal (``rcl_yaml.OctalInt``)."""
+    from vjepa_ros.nodes.rcl_yaml import OctalInt
+
+    if not isinstance(value, OctalInt):
+        return ""
+    return range_words(name, {"decimal": int(value.text), "octal": int(value)})
+
+
+def range_words(name: str, values: dict[str, int]) -> str:
+    """Say which of ``values`` (reading -> number) the parameter ``name``'s range refuses.
+
+    '' when its range is not known or takes each of them; else ``; but NAME must lie in [1,
+    1000000]: neither -100 nor -64 is taken`` (or ``the decimal -100 is not taken``).
+    """
+    ranges = declared_ranges(name)
+    if not ranges:
+        return ""
+    refused, said = [], ""
+    shown = name.rpartition(":")[2]
+    for reading, number in values.items():
+        problems = []
+        for declared in ranges:
+            try:
+                check_range(shown, number, **declared)
+            except ValueError as exc:
+                problems.append(str(exc).partition(", got ")[0])
+        if len(problems) == len(ranges):
+            refused.append((reading, number))
+            said = problems[0]
+    if not refused:
+        return ""
+    if len(refused) == len(values) and len(values) > 1:
+        listed = " nor ".join(str(number) for _, number in refused)
+        return f"; but {said}: neither {listed} is taken"
+    reading, number = refused[0]
+    return f"; but {said}: the {reading} {number} is not taken"
