@@ -195,3 +195,28 @@ def test_a_one_step_run_says_1_step_and_a_collapse_warning_says_what_to_do(tmp_p
     assert warning.startswith("WARNING: 2 collapse warnings; first: step 0: effective_rank "
                               "fell; next: judge the encoder with "), warning
     assert "lower lr" in warning and "ema_start" in warning
+
+
+def test_a_step_line_every_ten_seconds_between_the_monitors():
+    """mend55c: a slow run printed nothing from step 0 to step 100 (monitor_every)."""
+    from vjepa_ros.train.pretrain import PROGRESS_S
+
+    videos = square_videos(8)
+    config = tiny_config(steps=12, monitor_every=10)
+    sampler = ClipSampler(videos, 2, 32, 0.25, torch.Generator().manual_seed(0),
+                          config.augment())
+    ticks = iter(range(0, 10_000, 4))  # 4 s a reading: a step line every third step
+    lines = []
+    result = pretrain_encoder(sampler, spread_frames(videos, 16), config, log=lines.append,
+                              clock=lambda: float(next(ticks)))
+    steps = [line for line in lines if line.startswith("step ")]
+    assert PROGRESS_S == 10.0
+    assert [line.split()[1] for line in steps] == ["3/12", "6/12", "9/12", "10/12", "12/12"]
+    assert "loss" in steps[0] and steps[0].endswith("s/step")
+    loss = float(steps[1].split("loss ")[1].split()[0])
+    assert loss == pytest.approx(np.mean(result.losses[3:6]), abs=1e-4)  # the steps since
+    assert float(steps[1].split()[-2]) == pytest.approx(4.0)  # 12 s over 3 steps
+    quiet = []
+    pretrain_encoder(sampler, spread_frames(videos, 16), config, log=quiet.append,
+                     progress=False, clock=lambda: float(next(ticks)))
+    assert not [line for line in quiet if line.startswith("step ")]

@@ -61,6 +61,9 @@ from vjepa_ros.train.pretrain_schedule import (
 from vjepa_ros.train.schedule import make_optimizer, set_lr
 from vjepa_ros.train.stop_request import deferred_stop
 
+# between two monitor lines, a step line at least this often [s] of wall time
+PROGRESS_S = 10.0
+
 
 @dataclasses.dataclass
 class PretrainResult:
@@ -124,7 +127,7 @@ def pretrain_targets(target_encoder, clips: torch.Tensor, layer_norm: bool = Tru
 
 def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: PretrainConfig,
                      log=print, checkpoint=None, device=None,
-                     progress: bool = True) -> PretrainResult:
+                     progress: bool = True, clock=time.perf_counter) -> PretrainResult:
     """Pretrain on clips from ``sampler``; monitor collapse on ``monitor_frames`` [N, H, W, 3].
 
     ``checkpoint(step, target_encoder)`` is called every ``monitor_every`` steps if given.
@@ -133,7 +136,8 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     a seed starts from the same weights on every device (``seeded_encoder``) — with one torch
     version: torch 2.11 and 2.13 draw different weights from one seed (session 37).
     ``progress`` False (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the
-    warnings stay.
+    warnings stay. Between two monitors, a ``step N/M  loss L  S s/step`` line every
+    :data:`PROGRESS_S` of ``clock`` [s] (a slow CPU run showed nothing from step 0 to 100).
     Raises ``FloatingPointError`` when the loss stops being finite (any error raised once the
     steps began carries ``pretrain_steps_done``, the whole steps done, unsaved), and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
@@ -157,7 +161,8 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     total, momentum_total = schedule_lengths(config.steps, config.ipe_scale)
     warmup = int(config.warmup_fraction * config.steps)
     losses, monitors, warnings = [], [], []
-    started = time.perf_counter()
+    started = clock()
+    said = [started, 0]  # the last step line's time [s] and step
 
     def monitor(step: int) -> None:
         features = encode_still(target_encoder, monitor_frames, config.img_size)
@@ -224,8 +229,10 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
 
     def report(step: int, lr: float, momentum: float) -> None:  # after update(step)
         done = step + 1
+        now = clock()
         if done % config.monitor_every == 0 or done == config.steps:
-            elapsed = time.perf_counter() - started
+            elapsed = now - started
+            said[:] = [now, done]
             if log and progress:
                 recent = losses[-config.monitor_every:]
                 log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
@@ -234,10 +241,16 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
             monitor(done)
             if checkpoint:
                 checkpoint(done, target_encoder)
+        elif now - said[0] >= PROGRESS_S:
+            if log and progress:  # the steps since the last line: their loss and pace
+                recent = losses[said[1]:]
+                log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
+                    f"{(now - said[0]) / (done - said[1]):.2f} s/step")
+            said[:] = [now, done]
 
     def result() -> PretrainResult:  # of the steps done so far
         return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
-                              time.perf_counter() - started)
+                              clock() - started)
 
     monitor(0)
     with deferred_stop() as stop:
