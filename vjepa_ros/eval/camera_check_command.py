@@ -328,8 +328,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
+        from vjepa_ros.eval.camera_check_caveats import check_caveats, is_demo_model
+
+        caveats = check_caveats(result, demo=is_demo_model(source))
         written = write_check(result, out, base, plot=not args.no_plots,
-                              camera_topic=recording.image_topic, extra={
+                              camera_topic=recording.image_topic, notes=caveats, extra={
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
@@ -346,6 +349,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
               f"{args.rate:g} Hz")
         print("\n".join(summary_lines(result)))
+        for caveat in caveats:  # the demo model's, a marginal verdict's
+            print(f"note          {caveat}")
         from vjepa_ros.eval.camera_check_in_force import in_force_words
 
         held = in_force_words(  # the file's own correction, replaced in the written one

@@ -203,11 +203,12 @@ def _degrees(values) -> str:
 
 
 def write_params(result: CameraCheckResult, path: str | Path, base: dict,
-                 camera_topic: str = "") -> Path:
+                 camera_topic: str = "", notes=()) -> Path:
     """Write the planner parameter file with the check's correction; return its path.
 
     ``camera_topic``: the camera the correction holds for (a comment line; "" none): the
-    rotation is that camera's, where it stood.
+    rotation is that camera's, where it stood. ``notes``: the verdict's caveats
+    (``camera_check_caveats``), a ``# note:`` line each.
     """
     path = Path(path).expanduser()
     camera = (f"# camera: {' '.join(camera_topic.split())} (the correction holds for this camera "
@@ -216,7 +217,8 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict,
               f"~/camera_check).\n# verdict: {verdict_line(result)}; estimated rotation "
               f"{result.rotation_angle_deg:.1f}° (rpy [{_degrees(result.rotation_rpy_deg)}]°), "
               f"correction {result.correction}{_fitted_to(result)}.\n"
-              f"# {_uncertainty_line(result.uncertainty)}\n{camera}")
+              f"# {_uncertainty_line(result.uncertainty)}\n{camera}"
+              + "".join(f"# note: {' '.join(note.split())}\n" for note in notes))
     body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
                                                  result.thresholds),
                           sort_keys=False, default_flow_style=None)
@@ -264,10 +266,11 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
 
 def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
                 extra: dict | None = None, plot: bool = True,
-                camera_topic: str = "") -> dict[str, Path]:
+                camera_topic: str = "", notes=()) -> dict[str, Path]:
     """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file.
 
-    ``camera_topic``: named in the parameter file's header (:func:`write_params`). A verdict
+    ``camera_topic`` and ``notes`` (the verdict's caveats: the JSON's ``notes`` too): in the
+    parameter file's header (:func:`write_params`). A verdict
     with no correction moves an earlier check's correction there aside first
     (``camera_check_keep``: the mapping's ``"previous"``).
 
@@ -288,14 +291,15 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
         if previous is not None:
             written["previous"] = previous
         written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params,
-                                         camera_topic)
+                                         camera_topic, notes)
     path = out_dir / REPORT_FILE
     picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
     if picture is not None:
         written["plot"] = picture
     elif path.exists():  # an earlier check's plot must not stand beside this report
         (out_dir / PLOT_FILE).unlink(missing_ok=True)
-    report = {**result.to_dict(), "headline": verdict_line(result), **(extra or {})}
+    report = {**result.to_dict(), "headline": verdict_line(result), "notes": list(notes),
+              **(extra or {})}
     write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))
     written["report"] = path
     return written
