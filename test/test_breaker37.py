@@ -42,16 +42,25 @@ def _example():
     return episode.frames[None], episode.states[None]  # [1, T, H, W, 3], [1, T, 7]
 
 
-@pytest.mark.parametrize("kind", ["float 0..1", "grayscale", "rgba", "int64"])
+@pytest.mark.parametrize("kind", ["float 0..1", "grayscale", "int64"])
 def test_bench_refuses_observations_that_are_no_uint8_rgb_frames_in_one_line(
         tmp_path, capsys, kind):
     frames, states = _example()
     frames = {"float 0..1": frames.astype(np.float32) / 255, "grayscale": frames[..., 0],
-              "rgba": np.concatenate([frames, frames[..., :1]], -1),
               "int64": frames.astype(np.int64)}[kind]
     folder = _folder(tmp_path, observations=frames, states=states)
     _refused(capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
              "episode_000000.npz")
+
+
+def test_rgba_observations_are_read_as_their_rgb_frames(tmp_path):
+    # fix55a: every .npz reader drops an alpha channel (what pybullet's getCameraImage returns),
+    # as the bag decoder does for rgba8; this test refused RGBA before that rule
+    frames, states = _example()
+    folder = _folder(tmp_path, observations=np.concatenate([frames, frames[..., :1]], -1),
+                     states=states)
+    episode = Episode.load(folder / "episode_000000.npz")
+    assert np.array_equal(episode.frames, frames[0])
 
 
 def test_bench_reads_or_refuses_an_unbatched_episode(tmp_path, capsys):
