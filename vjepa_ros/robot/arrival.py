@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.robot.targets import poses_apart
-
 # [m] the hand's far edge (the fingertips' outer side) from the TCP: a turn of the wrist moves
 # it by this times the angle (frame_rest.REST_TOLERANCE_RAD's scale)
 HAND_REACH_M = 0.11
@@ -36,6 +34,8 @@ def arrival_gaps(pose, target, tolerance_m: float) -> tuple[float, float]:
     float arrays; ``pose`` None (no state yet): ``(inf, inf)``. The turn is only computed for a
     distance within ``tolerance_m`` (inf otherwise: the stream asks every tick).
     """
+    from vjepa_ros.robot.targets import poses_apart  # torch/scipy: not at the CLI's start
+
     if pose is None:
         return float("inf"), float("inf")
     close = float(np.linalg.norm(np.asarray(pose[:3]) - np.asarray(target[:3])))
