@@ -64,7 +64,7 @@ def _ranges(name: str) -> list[dict]:
 
 def octal_range_words(name: str, value) -> str:
     """:func:`range_words` for a zero-led number rcl reads as octal (``rcl_yaml.OctalInt``)."""
-    from vjepa_ros.nodes.rcl_yaml import OctalInt
+    from vjepa_ros.rcl_yaml import OctalInt
 
     if not isinstance(value, OctalInt):
         return ""
