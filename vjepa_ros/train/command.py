@@ -264,6 +264,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         word, status = stopped_by(exc)
         if topology is not None and (not topology.is_main or _another_rank_ended(topology, exc)):
             return status  # torchrun stopped the survivors of a rank that failed: its line
+        if (trainer is None and word == "terminated" and topology is not None
+                and topology.distributed):
+            return status  # torchrun's SIGTERM to the survivors, before a collective failed
         lead = "\n" if bars else ""  # --quiet: no bar, no empty line
         if trainer is None:
             print(f"{lead}vjepa-ros train: {word} before training started", file=sys.stderr)
