@@ -10,12 +10,27 @@ from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.param_ranges import declared_ranges, range_words
 
 
-def _refusal(item: str) -> str:
+def _refusal(item: str, node: str = "vjepa_planner") -> str:
     from vjepa_ros.nodes.ros_args import check_ros_args
 
     with pytest.raises(ValueError) as caught:
-        check_ros_args(["planner_node", "--ros-args", "-p", item], "vjepa_planner")
+        check_ros_args(["node", "--ros-args", "-p", item], node)
     return str(caught.value)
+
+
+# Every registered node's settings (node_registry.NODES' config), not a list that drifted:
+# sim_node's control_rate_hz (SimNodeConfig, not SimConfig), camera's fps, bag_player's clock_hz.
+@pytest.mark.parametrize("node, item, named", [
+    ("sim_node", "control_rate_hz:=-010",
+     "control_rate_hz must lie in (0, 1000]: neither -10 nor -8 is taken"),
+    ("sim_node", "physics_hz:=-010", "physics_hz must lie in [50, 10000]: neither -10 nor -8"),
+    ("camera", "fps:=0400", "fps must lie in [1, 300]: the decimal 400 is not taken"),
+    ("bag_player", "clock_hz:=-010", "clock_hz must lie in (0, 1000]: neither -10 nor -8"),
+    ("image_publisher", "rate_hz:=-010", "rate_hz must lie in [0, "),
+])
+def test_every_registered_node_says_its_range(node, item, named):
+    message = _refusal(item, node)
+    assert "\n" not in message and "octal" in message and named in message, message
 
 
 @pytest.mark.parametrize("item, named", [

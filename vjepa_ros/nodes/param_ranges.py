@@ -12,14 +12,20 @@ import dataclasses
 import importlib
 
 from vjepa_ros.config import CHECK_KEYS, check_range
+from vjepa_ros.nodes.node_registry import NODES
 
-# The node settings whose fields are ROS parameters ("module:Class"); a name both declare
-# (``camera.width``?) is out of range only when it is out of every declared range.
-NODE_SETTINGS = (
-    "vjepa_ros.robot.planner_config:PlannerNodeConfig",
-    "vjepa_ros.sim.config:SimConfig",
-    "vjepa_ros.nodes.image_publisher:ImagePublisherConfig",
-)
+# The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
+# ``launch_values.check_ranges`` check the planner's launch arguments too.
+PLANNER_SETTINGS = "vjepa_ros.robot.planner_config:PlannerNodeConfig"
+
+
+def node_settings() -> tuple[str, ...]:
+    """Return the "module:Class" of every node's settings whose fields are ROS parameters.
+
+    The planner's and each registered node's (``NodeEntry.config``). A name two declare
+    (``camera.width``) is out of range only when it is out of every declared range.
+    """
+    return (PLANNER_SETTINGS, *(entry.config for entry in NODES.values() if entry.config))
 
 
 def _field(cls, dotted: str):
@@ -50,7 +56,7 @@ def declared_ranges(name: str) -> list[dict]:
 
 def _ranges(name: str) -> list[dict]:
     found = []
-    for target in NODE_SETTINGS:
+    for target in node_settings():
         module, _, cls_name = target.partition(":")
         try:
             cls = getattr(importlib.import_module(module), cls_name)
