@@ -225,6 +225,20 @@ def _unknown(key: str, names, prefix: str, root) -> str | None:
     return f"unknown setting (closest: {meant[0]})" if meant else None
 
 
+def field_at(cls, dotted: str) -> dataclasses.Field | None:
+    """Return the field ``dotted`` (``planner.samples``) of dataclass ``cls``, deeply.
+
+    A dotted name walks into the sections (fields whose type is a dataclass). None where ``cls``
+    has no such field, or the name goes on past a field that is no section.
+    """
+    head, _, rest = dotted.partition(".")
+    found = next((f for f in dataclasses.fields(cls) if f.name == head), None)
+    if found is None or not rest:
+        return found
+    hint = _field_types(cls)[head]
+    return field_at(hint, rest) if dataclasses.is_dataclass(hint) else None
+
+
 def _dotted_fields(cls, prefix: str = "") -> list[str]:
     """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
     names = []
@@ -291,6 +305,18 @@ def format_range(range, low_open: bool = False, high_open: bool = False,  # noqa
         (f" {unit}" if unit else "")
 
 
+def in_range(value, range, low_open: bool = False,  # noqa: A002
+             high_open: bool = False) -> bool:
+    """Whether the number ``value`` lies in ``range`` (as :func:`param` declares it).
+
+    False for NaN and ±inf too.
+    """
+    low, high = range
+    above = value > low if low_open else value >= low
+    below = value < high if high_open else value <= high
+    return math.isfinite(value) and above and below
+
+
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
                 high_open: bool = False, unit: str = "", high_why: str = "") -> None:
     """Refuse ``value`` outside ``range`` (as :func:`param` declares it), NaN and ±inf too.
@@ -299,13 +325,20 @@ def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002
     must lie in [1, 1000000], got 0``; above ``high``, then ``high_why`` when given
     (``: 70 N is ...``).
     """
-    low, high = range
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (math.isfinite(value) and above and below):
+    if not in_range(value, range, low_open, high_open):
+        high = range[1]
         raise ValueError(f"{name} must lie in {format_range(range, low_open, high_open, unit)}"
                          f", got {value!r}" + (f": {high_why}" if high_why and value > high
                                                else ""))
+
+
+def check_field(name: str, value, field: dataclasses.Field) -> None:
+    """Refuse ``value`` outside ``field``'s declared range (:func:`check_range`, as ``name``).
+
+    A field that declares no range takes any value.
+    """
+    if "range" in field.metadata:
+        check_range(name, value, **{k: v for k, v in field.metadata.items() if k in CHECK_KEYS})
 
 
 def check_values(cfg, prefix: str = "") -> None:
@@ -320,8 +353,7 @@ def check_values(cfg, prefix: str = "") -> None:
         if dataclasses.is_dataclass(value):
             check_values(value, f"{name}.")
             continue
-        if "range" in f.metadata:
-            check_range(name, value, **{k: v for k, v in f.metadata.items() if k in CHECK_KEYS})
+        check_field(name, value, f)
         kind = f.metadata.get("frame_id")
         if kind and (value or kind == "required") and not FRAME_ID.fullmatch(value):
             raise ValueError(f"{name} must be a {'' if value else 'non-empty '}{FRAME_ID_RULE}, "
@@ -353,9 +385,8 @@ def check_given(cls, values: dict, prefix: str = "") -> None:
     """
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for name, value in values.items():
-        if name in fields and "range" in fields[name].metadata:
-            check_range(prefix + name, value, **{k: v for k, v in fields[name].metadata.items()
-                                                 if k in CHECK_KEYS})
+        if name in fields:
+            check_field(prefix + name, value, fields[name])
 
 
 def flatten(cfg, prefix: str = "") -> list[tuple[str, Any, str]]:

@@ -153,26 +153,23 @@ def check_ranges(configurations: dict, config: str, given: dict, arguments: dict
 
     ``config``: "module:Class" (``NodeEntry.config``; "" nothing to check); ``given``:
     :func:`given_arguments`' values; ``arguments``: ``{argument: (parameter, type)}``. The
-    node's own declared ranges (``config.check_given``), checked before the node starts:
+    node's own declared ranges (``config.check_field``), checked before the node starts:
     ValueError "launch argument rate:=-2: rate must lie in (0, 100], got -2.0".
     """
     if not config or not given:
         return
     import importlib
 
-    from vjepa_ros.config import check_given
+    from vjepa_ros.config import check_field, field_at
 
     module, _, name = config.partition(":")
-    defaults = getattr(importlib.import_module(module), name)()
+    settings = getattr(importlib.import_module(module), name)
     for argument, (parameter, _) in arguments.items():
-        if parameter not in given:
+        field = field_at(settings, parameter) if parameter in given else None
+        if field is None:
             continue
-        *groups, leaf = parameter.split(".")
-        owner = defaults
-        for group in groups:
-            owner = getattr(owner, group)
         try:
-            check_given(type(owner), {leaf: given[parameter]}, parameter[:-len(leaf)])
+            check_field(parameter, given[parameter], field)
         except ValueError as exc:
             raise ValueError(f"launch argument {argument}:={configurations[argument]}: "
                              f"{exc}") from None

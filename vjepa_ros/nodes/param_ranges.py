@@ -8,10 +8,9 @@ settings classes are imported only when a refusal asks.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 
-from vjepa_ros.config import CHECK_KEYS, check_range
+from vjepa_ros.config import RANGE_KEYS, field_at, format_range, in_range
 from vjepa_ros.nodes.node_registry import NODES
 
 # The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
@@ -28,20 +27,8 @@ def node_settings() -> tuple[str, ...]:
     return (PLANNER_SETTINGS, *(entry.config for entry in NODES.values() if entry.config))
 
 
-def _field(cls, dotted: str):
-    head, _, rest = dotted.partition(".")
-    found = next((f for f in dataclasses.fields(cls) if f.name == head), None)
-    if found is None or not rest:
-        return found
-    inner = found.type if isinstance(found.type, type) else None
-    if inner is None and found.default_factory is not dataclasses.MISSING:
-        inner = type(found.default_factory())
-    return _field(inner, rest) if inner is not None and dataclasses.is_dataclass(inner) \
-        else None
-
-
 def declared_ranges(name: str) -> list[dict]:
-    """Return the range metadata (``config.CHECK_KEYS``) every node setting ``name`` declares.
+    """Return the range metadata (``config.RANGE_KEYS``) every node setting ``name`` declares.
 
     ``name``: the parameter's dotted name (``planner.samples``; a ``node:`` prefix is cut, and
     ``vjepa-ros launch``'s ``NODE.`` when the whole name is no setting).
@@ -62,9 +49,9 @@ def _ranges(name: str) -> list[dict]:
             cls = getattr(importlib.import_module(module), cls_name)
         except (ImportError, AttributeError):  # a part not installed: not looked up
             continue
-        field = _field(cls, name)
+        field = field_at(cls, name)
         if field is not None and "range" in field.metadata:
-            found.append({k: v for k, v in field.metadata.items() if k in CHECK_KEYS})
+            found.append({k: v for k, v in field.metadata.items() if k in RANGE_KEYS})
     return found
 
 
@@ -86,20 +73,12 @@ def range_words(name: str, values: dict[str, int]) -> str:
     ranges = declared_ranges(name)
     if not ranges:
         return ""
-    refused, said = [], ""
-    shown = name.rpartition(":")[2]
-    for reading, number in values.items():
-        problems = []
-        for declared in ranges:
-            try:
-                check_range(shown, number, **declared)
-            except ValueError as exc:
-                problems.append(str(exc).partition(", got ")[0])
-        if len(problems) == len(ranges):
-            refused.append((reading, number))
-            said = problems[0]
+    refused = [(reading, number) for reading, number in values.items()
+               if not any(in_range(number, declared["range"], declared.get("low_open", False),
+                                   declared.get("high_open", False)) for declared in ranges)]
     if not refused:
         return ""
+    said = f"{name.rpartition(':')[2]} must lie in {format_range(**ranges[0])}"
     if len(refused) == len(values) and len(values) > 1:
         listed = " nor ".join(str(number) for _, number in refused)
         return f"; but {said}: neither {listed} is taken"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import array
 import ast
 import dataclasses
+import functools
 import math
 import re
 import typing
@@ -15,7 +16,7 @@ from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import ValueTypeError, flatten, from_dict
+from vjepa_ros.config import ValueTypeError, field_at, flatten, from_dict
 from vjepa_ros.nodes.start_only import start_only_message
 from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError, closest_name
     UnknownParameterError,
@@ -45,10 +46,7 @@ def _field_hint(cfg, dotted: str):
 
 def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
     """Return the (possibly nested) dataclass field ``dotted`` of ``cfg`` and its value."""
-    head, _, rest = dotted.partition(".")
-    if rest:
-        return _field(getattr(cfg, head), rest)
-    return next(f for f in dataclasses.fields(cfg) if f.name == head), getattr(cfg, head)
+    return field_at(type(cfg), dotted), functools.reduce(getattr, dotted.split("."), cfg)
 
 
 def _untyped_empty(parameter: Parameter) -> bool:
