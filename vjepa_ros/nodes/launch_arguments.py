@@ -59,15 +59,17 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
 
     ``notes``: filled with ``{node: {param: note}}`` for a value rcl reads unlike its digits
-    (``rcl_yaml.number_reading``: ``08`` the float 8.0), for ``NodeLaunch.notes``.
+    (``rcl_yaml.number_reading``: ``08`` the float 8.0), for ``NodeLaunch.notes``; ``010``
+    (octal 8 to rcl) is refused, never noted.
 
     An empty value (``-p planner.goal_image_path:=''``: the shell leaves nothing after ``:=``)
     is the empty string, not YAML's null ("expected a string, got None"): a string parameter
     takes it, any other refuses it by its type.
 
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
-    a value that is not YAML, a mapping, a list of lists or mappings and a list mixing types,
-    as a node executable refuses its ``-p`` (``ros_args.check_param_value``).
+    a value that is not YAML, a mapping, a list of lists or mappings, a list mixing types and
+    zero-led digits rcl reads as octal, as a node executable refuses its ``-p``
+    (``ros_args.check_param_value``).
     """
     from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
     from vjepa_ros.rcl_yaml import number_reading

@@ -12,6 +12,7 @@ import importlib
 
 from vjepa_ros.config import RANGE_KEYS, field_at, format_range, in_range
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.rcl_yaml import OctalInt, octal_problem
 
 # The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
 # ``launch_values.check_ranges`` check the planner's launch arguments too.
@@ -55,13 +56,23 @@ def _ranges(name: str) -> list[dict]:
     return found
 
 
-def octal_range_words(name: str, value) -> str:
-    """:func:`range_words` for a zero-led number rcl reads as octal (``rcl_yaml.OctalInt``)."""
-    from vjepa_ros.rcl_yaml import OctalInt
+def octal_refusal(name: str, value) -> tuple[OctalInt, str] | None:
+    """Return the zero-led number in ``value`` rcl reads as octal, and why it is refused.
 
-    if not isinstance(value, OctalInt):
-        return ""
-    return range_words(name, {"decimal": int(value.text), "octal": int(value)})
+    ``name``: the parameter (``planner.samples``, as :func:`declared_ranges` takes it);
+    ``value``: as ``rcl_yaml.load`` reads it (a list: its first such entry). The why is
+    ``rcl_yaml.octal_problem``'s (``rcl reads -0100 as the octal number -64 ...: write -100
+    (or -64, ...)``) and, for a number alone, :func:`range_words`' (``; but planner.samples
+    must lie in [1, 100000]: neither -100 nor -64 is taken``). None: no such number (rcl
+    gives the node what the digits say).
+    """
+    problem = octal_problem(value)
+    if not problem:
+        return None
+    if isinstance(value, OctalInt):
+        return value, problem + range_words(name, {"decimal": int(value.text),
+                                                   "octal": int(value)})
+    return next(item for item in value if isinstance(item, OctalInt)), problem
 
 
 def range_words(name: str, values: dict[str, int]) -> str:

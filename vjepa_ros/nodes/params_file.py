@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.param_ranges import octal_range_words
+from vjepa_ros.nodes.param_ranges import octal_refusal
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     applies,
@@ -29,7 +29,7 @@ from vjepa_ros.nodes.param_sections import (
     shown,
     unmatched_problem,
 )
-from vjepa_ros.rcl_yaml import EmptyMapping, OctalInt, octal_problem
+from vjepa_ros.rcl_yaml import EmptyMapping
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
@@ -151,11 +151,8 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
-        elif octal_problem(value):  # rcl gives the node 64 for 0100 without a word
-            octal = value if isinstance(value, OctalInt) else next(
-                item for item in value if isinstance(item, OctalInt))
-            return _Fixed(f"{here} (line {octal.line}): {octal_problem(value)}"
-                          f"{octal_range_words(f'{group}{name}', value)}")
+        elif octal := octal_refusal(f"{group}{name}", value):  # rcl: 64 for 0100, no word
+            return _Fixed(f"{here} (line {octal[0].line}): {octal[1]}")
         elif nested_kind(value):
             return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
                           "it as written); write one flat list such as [1, 2]")
@@ -188,9 +185,12 @@ def nested_kind(value) -> str:
 
 
 def list_kinds(values: list) -> list[str]:
-    """Return the sorted type names of the items of ``values`` (one: a list ROS accepts)."""
-    return sorted({(int if isinstance(item, OctalInt) else type(item)).__name__
-                   for item in values})
+    """Return the sorted type names of the items of ``values`` (one: a list ROS accepts).
+
+    ``values`` holds no ``rcl_yaml.OctalInt``: its callers refuse those first
+    (``param_ranges.octal_refusal``).
+    """
+    return sorted({type(item).__name__ for item in values})
 
 
 def list_fix(values: list) -> str:

@@ -15,7 +15,7 @@ import re
 import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
-from vjepa_ros.nodes.param_ranges import octal_range_words
+from vjepa_ros.nodes.param_ranges import octal_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import (
     FLAT_LIST,
@@ -26,7 +26,6 @@ from vjepa_ros.nodes.params_file import (
 )
 from vjepa_ros.nodes.ros_environment import rcl_text
 from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
-from vjepa_ros.rcl_yaml import octal_problem
 from vjepa_ros.ros_values import (  # noqa: F401 - ros_arg_value, shell_arg_value: callers
     ros_arg_value,
     shell_arg_value,
@@ -201,8 +200,9 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
         raise ValueError(no_value(key, value, raw, needs))
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
-    if octal_problem(value):  # rcl gives the node 64 for 0100 without a word
-        raise ValueError(f"-p {key}: {octal_problem(value)}{octal_range_words(key, value)}")
+    octal = octal_refusal(key, value)  # rcl gives the node 64 for 0100 without a word
+    if octal:
+        raise ValueError(f"-p {key}: {octal[1]}")
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
