@@ -144,7 +144,8 @@ def test_a_settings_number_in_yaml_11_only_form_is_refused(tmp_path, line):
 
 @pytest.mark.parametrize("raw", ['"/data/goal 1.png" #2', "'/data/goal.png' # the cup"])
 def test_the_proposed_form_for_a_quoted_value_holds_no_quote_marks(raw):
-    from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
+    from vjepa_ros.nodes.ros_args import check_param_item
+    from vjepa_ros.ros_values import yaml_value
 
     with pytest.raises(ValueError) as caught:
         check_param_item(f"path:={raw}")

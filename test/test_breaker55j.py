@@ -30,9 +30,10 @@ from planner_harness import HOME, checkpoint, harness  # noqa: E402, F401
 
 from vjepa_ros.nodes.launch_arguments import parse_overrides  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import frame_problem  # noqa: E402
-from vjepa_ros.nodes.ros_args import check_param_item, yaml_value  # noqa: E402
+from vjepa_ros.nodes.ros_args import check_param_item  # noqa: E402
 from vjepa_ros.robot.accepted_joints import NO_JOINTS  # noqa: E402
 from vjepa_ros.robot.safety import filter_target  # noqa: E402
+from vjepa_ros.ros_values import yaml_value  # noqa: E402
 
 # Two Panda joint vectors along one null-space path from HOME (the TCP within 1e-15 of each
 # other: computed by Newton projection onto HOME's pose): joint 2 0.30 rad from its limit -1.7628

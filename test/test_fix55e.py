@@ -25,8 +25,8 @@ from vjepa_ros.nodes.ros_args import (
     node_name,
     ros_arguments,
     started_name,
-    yaml_value,
 )
+from vjepa_ros.ros_values import yaml_value
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -240,7 +240,8 @@ def test_a_string_setting_yaml_read_as_another_type_says_to_quote_it(tmp_path, t
 def test_the_proposed_form_reads_back_as_the_value_and_its_comment(raw, kept, meant):
     import shlex
 
-    from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
+    from vjepa_ros.nodes.ros_args import check_param_item
+    from vjepa_ros.ros_values import yaml_value
 
     with pytest.raises(ValueError) as caught:
         check_param_item(f"path:={raw}")

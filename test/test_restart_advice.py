@@ -19,11 +19,12 @@ from vjepa_ros.config import flatten
 from vjepa_ros.nodes.idle_parameters import RULES, idle_parameter_warnings
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.pose_msgs import frame_problem
-from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
+from vjepa_ros.nodes.ros_args import check_param_item
 from vjepa_ros.robot.base_frame import joint_states_frame_problem, learned_base_frame
 from vjepa_ros.robot.finger_watch import FingerWatch, note_level
 from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig
+from vjepa_ros.ros_values import yaml_value
 from vjepa_ros.start_forms import RESTART, restart_planner_with, start_forms
 
 # the planner's start-only parameter groups, as advice names them

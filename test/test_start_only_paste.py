@@ -12,8 +12,9 @@ import shlex
 import pytest
 
 from vjepa_ros.nodes.launch_arguments import add_launch_arguments, parse_overrides
-from vjepa_ros.nodes.ros_args import check_param_item, yaml_value
+from vjepa_ros.nodes.ros_args import check_param_item
 from vjepa_ros.nodes.start_only import start_only_message
+from vjepa_ros.ros_values import yaml_value
 
 VALUES = [[0.0, 0.0, 0.0], ["a b", "c"], "bogus", "/tmp/goal image.png", "3", "true", "",
           "it's", "a: b", "$HOME;*", 1e-9, -2, True]

@@ -3,7 +3,7 @@
 :func:`ros_arg_value` writes a value (keeping its type), :func:`shell_arg_value` the same to type
 in a shell, :func:`yaml_value` reads the text as rcl reads it (``rcl_yaml``). Outside ``nodes/``
 so that the core's advice (``start_forms.restart_planner_with``, which ``robot/`` uses) loads
-no node module; ``nodes.ros_args`` re-exports them for its callers.
+no node module.
 """
 
 from __future__ import annotations

@@ -71,8 +71,9 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     zero-led digits rcl reads as octal, as a node executable refuses its ``-p``
     (``ros_args.check_param_value``).
     """
-    from vjepa_ros.nodes.ros_args import check_param_value, yaml_value
+    from vjepa_ros.nodes.ros_args import check_param_value
     from vjepa_ros.rcl_yaml import number_reading
+    from vjepa_ros.ros_values import yaml_value
 
     out: dict[str, dict] = {}
     for item in items:

@@ -135,7 +135,7 @@ def check_option_overrides(args: argparse.Namespace, overrides: dict[str, dict])
     planner.image_transport:=compressed give the planner's image_transport different values:
     give one of them``. The same value twice is no conflict.
     """
-    from vjepa_ros.nodes.ros_args import ros_arg_value
+    from vjepa_ros.ros_values import ros_arg_value
 
     given = []  # (the option as typed, node, parameter, value)
     if getattr(args, "image_transport", None) is not None:

@@ -15,8 +15,8 @@ import sys
 
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.ros_args import ros_arg_value
 from vjepa_ros.package_files import config_path
+from vjepa_ros.ros_values import ros_arg_value
 
 
 @dataclasses.dataclass

@@ -26,11 +26,7 @@ from vjepa_ros.nodes.params_file import (
 )
 from vjepa_ros.nodes.ros_environment import rcl_text
 from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
-from vjepa_ros.ros_values import (  # noqa: F401 - ros_arg_value, shell_arg_value: callers
-    ros_arg_value,
-    shell_arg_value,
-    yaml_value,
-)
+from vjepa_ros.ros_values import yaml_value
 
 # rcl's flags that take a value (the next argument); the others stand alone
 _VALUED = {"-p": "-p", "--param": "-p", "-r": "-r", "--remap": "-r", "--params-file":

@@ -9,7 +9,7 @@ parameter is read at start, and how to start the node with the value. No rclpy i
 from __future__ import annotations
 
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.nodes.ros_args import shell_arg_value
+from vjepa_ros.ros_values import shell_arg_value
 from vjepa_ros.start_forms import ANY_VALUE, start_forms
 
 
