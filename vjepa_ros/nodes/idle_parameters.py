@@ -35,16 +35,21 @@ class IdleRule:
 
     ``names``: dotted parameter names (one ending in ``.`` stands for its whole group);
     ``because(config)`` says why they do nothing, ``fix`` what to do instead of dropping them.
-    ``restart``: (parameter, value) that ``fix`` sets, for a rule naming a parameter settable at
-    run time (``goal_gripper``): the setting is read at start only, so a run-time change is
-    told to restart the planner with it (``start_forms.restart_planner_with``).
+    ``restart``: (parameter, value) to set, for a rule naming a parameter settable at run time
+    (``goal_gripper``): ``fix`` is then ``set PARAMETER to VALUE`` unless given; the setting is
+    read at start only, so a run-time change is told to restart the planner with it
+    (``start_forms.restart_planner_with``).
     """
 
     names: tuple[str, ...]
     idle: Callable[[PlannerNodeConfig], bool]
     because: Callable[[PlannerNodeConfig], str]
-    fix: str
+    fix: str = ""
     restart: tuple[str, str] | None = None
+
+    def __post_init__(self):
+        if not self.fix and self.restart is not None:
+            object.__setattr__(self, "fix", "set {} to {}".format(*self.restart))
 
 
 # goals.gripper in words: who decides the gripper under each value
@@ -63,8 +68,7 @@ RULES = (
              "set goals.axes to subgoal"),
     IdleRule(("goal_gripper", "goals.gripper_closed_above"),
              lambda c: c.goals.gripper != "subgoal",
-             lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to subgoal",
-             ("goals.gripper", "subgoal")),
+             lambda c: GRIPPER_RULE[c.goals.gripper], restart=("goals.gripper", "subgoal")),
     IdleRule(tuple(f"planner.{name}" for name in GRIPPER_SEARCH_OPTIONS),
              lambda c: c.goals.gripper != "planned",
              lambda c: GRIPPER_RULE[c.goals.gripper], "set goals.gripper to planned"),
