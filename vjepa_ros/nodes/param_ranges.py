@@ -2,8 +2,10 @@
 
 A refusal that suggests values (``rcl_yaml.number_reading``: ``write -100 (or -64, ...)``) must
 not suggest one the node then refuses (``planner.samples`` is at least 1): :func:`range_words`
-says so, from the ranges the nodes' settings declare (``config.param``'s ``range=``). The
-settings classes are imported only when a refusal asks.
+says so, from the ranges the nodes' settings declare (``config.param``'s ``range=``): each
+registered node's (``node_registry.NODES``' ``config``) and the planner's. The settings classes
+are imported only when a refusal asks; :func:`octal_refusal` is the whole refusal of a
+zero-led number rcl reads as octal.
 """
 
 from __future__ import annotations
