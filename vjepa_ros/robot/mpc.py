@@ -14,7 +14,8 @@ The session is a state machine: one :class:`~vjepa_ros.robot.phase.Phase`, chang
 (``plan_job.PlanJob``) and the predicted start of asynchronous control (``predicted_start``). Its
 methods are grouped in mixins, one file a job: inputs as they come and their episodes of trouble
 (``input_episodes``), whether they may be used now (``input_checks``), goals (``goal_session``), a
-plan's way to a safe command (``command_session``), asynchronous preparation (``async_session``),
+plan's way to a safe command (``command_session``) and its gripper command's
+(``gripper_commands``), asynchronous preparation (``async_session``),
 the set-point stream (``stream_session``) and the live camera check (``camera_check_session``), the
 planning step run by the worker thread (``planning_session``), enable, disable, close and every
 stop of the set-point (``enable_session``), refusals and holds (``refusal_session``); this file
@@ -63,6 +64,7 @@ from vjepa_ros.robot.enable_session import EnableSession
 from vjepa_ros.robot.goal_session import GoalSession
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig, planner_settings
 from vjepa_ros.robot.goals import GoalSequence
+from vjepa_ros.robot.gripper_commands import GripperCommands
 from vjepa_ros.robot.input_checks import InputChecks
 from vjepa_ros.robot.input_episodes import InputEpisodes
 from vjepa_ros.robot.inputs import InputBuffer
@@ -83,7 +85,8 @@ from vjepa_ros.robot.trained_model import gripper_rule
 
 
 class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, CommandSession,
-                 AsyncSession, StreamSession, CameraCheckSession, EnableSession, RefusalSession):
+                 GripperCommands, AsyncSession, StreamSession, CameraCheckSession, EnableSession,
+                 RefusalSession):
     """The state of one image-goal MPC run; see the module docstring.
 
     Args:
@@ -238,7 +241,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         # plan step can no longer void it halfway (breaker44s); None: read
         # PlanReport.gripper_command after plan_step (the simulator loops). A resend of the same
         # command to a hand it never reached is called with resend=True (the node's topic
-        # carries each command once: CommandSession._send_gripper_command)
+        # carries each command once: GripperCommands._send_gripper_command)
         self.gripper_output: Callable[..., object] | None = None
         self._gripper_error: Exception | None = None  # gripper_output raised in this step
         self.last_report = PlanReport()
