@@ -96,7 +96,8 @@ def test_a_verdict_before_a_null_space_motion_is_not_reused(harness):  # noqa: F
     target[1] += 0.01
     decision = filter_target(was, target, limits)
     assert decision.accepted, decision.reason
-    ahead = (was, decision, h.session.joint_guard(was, decision))  # as _guard_ahead returns it
+    ahead = (was, decision, h.session.joint_guard(was, decision),  # as _guard_ahead returns it
+             h.planner.accepted_joints.joints_for(was))
     assert ahead[2].accepted, "setup: from the elbow out, the step keeps joint 2 clear"
     assert h.pump(1.0, until=lambda: h.planner.accepted_joints.joints_for(inside) is not None,
                   joints=ELBOW_IN)

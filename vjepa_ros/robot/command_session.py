@@ -102,29 +102,28 @@ class CommandSession:
         a null-space motion).
         """
         if ahead is not None:
-            was, asked, verdict, *judged = ahead
+            was, asked, verdict, judged = ahead
             offset, turn = poses_apart(was, state)
             if (np.array_equal(asked.target, decision.target) and asked.clipped == decision.clipped
                     and offset < AHEAD_TOLERANCE_M and turn < AHEAD_TOLERANCE_RAD
-                    and self._same_joints(judged, was, state)):
+                    and self._same_joints(judged, state)):
                 return verdict
         return self.joint_guard(state, decision)
 
-    def _same_joints(self, judged: list, was: np.ndarray, state: np.ndarray) -> bool:
-        """Tell whether the guard judges ``state`` [7] from the joints it judged ``was`` from.
+    def _same_joints(self, judged, state: np.ndarray) -> bool:
+        """Tell whether the guard judges ``state`` [7] from the joints it judged before.
 
-        ``judged``: [those joints [7] [rad], or None: none were known] as :meth:`_guard_ahead`
-        gives them; [] for ``guard_joints`` of ``was`` now. True when ``guard_joints`` gives
-        joints for ``state``, none apart from them by ``AHEAD_TOLERANCE_JOINT_RAD`` or more;
-        False without either (the guard runs again: a NO_JOINTS verdict is never reused).
+        ``judged``: those joints [7] [rad] as :meth:`_guard_ahead` gives them (None: none were
+        known). True when ``guard_joints`` gives joints for ``state``, none apart from them by
+        ``AHEAD_TOLERANCE_JOINT_RAD`` or more; False without either (the guard runs again: a
+        NO_JOINTS verdict is never reused).
         """
         joints_of = self.guard_joints
-        if joints_of is None:
+        if joints_of is None or judged is None:
             return False
-        before = judged[0] if judged else joints_of(was)
         now = joints_of(state)
-        return before is not None and now is not None and \
-            bool(np.all(np.abs(np.asarray(now) - before) < AHEAD_TOLERANCE_JOINT_RAD))
+        return now is not None and \
+            bool(np.all(np.abs(np.asarray(now) - judged) < AHEAD_TOLERANCE_JOINT_RAD))
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
                  epoch: int, gripper_measured: bool = True,
