@@ -23,7 +23,7 @@ from test_breaker53g import NAME, FrankaHand, HandRig, goals_for, warnings
 from test_breaker55f import LateHand, StallingController, StuckHand
 
 from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
-from vjepa_ros.robot.awaited_goals import full_width_result, held_width, stopped_words
+from vjepa_ros.robot.gripper_results import full_width_result, held_width, stopped_words
 
 SUCCEEDED = 4
 MAX = 0.08

@@ -16,7 +16,7 @@ from test_breaker53g import NAME, FrankaHand, Goal, goals_for, warnings
 from test_breaker55f import StallingController, StuckHand
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.robot.awaited_goals import (
+from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
     STATUS_SUCCEEDED,

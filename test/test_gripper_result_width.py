@@ -15,7 +15,7 @@ import pytest
 from test_breaker53g import NAME as SERVER
 from test_breaker53g import FrankaHand, goals_for, warnings
 
-from vjepa_ros.robot.awaited_goals import (
+from vjepa_ros.robot.gripper_results import (
     READING_MIN_M,
     STATUS_ABORTED,
     full_width_result,

@@ -14,25 +14,25 @@ at the name (the gripper driver not running, or a wrong name: ``/franka_gripper/
 down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning per outage and
 one line at its end. A close that stopped on an object (ABORTED by franka_gripper, its result's
 position, one finger [m], above the goal's) is a grasp, not a failure
-(``awaited_goals.held_width``), unless the fingers stayed at the hand's full opening (they never
+(``gripper_results.held_width``), unless the fingers stayed at the hand's full opening (they never
 closed: a failure, unless the finger measured when it was sent was wider: they closed onto an
 object almost as wide as the hand); an open that finds the fingers at the hand's full opening got
 there, whatever its status (a hand homed a little narrower than ``robot.gripper_max_width``:
 franka_gripper aborts it as out of range); a goal ended SUCCEEDED but stalled away from its goal
 (ros2_controllers' ``allow_stalling``) and holding nothing is a failure too
-(``awaited_goals.stopped_words``). A failed goal is sent again (its Delivery "failed"), but not a
+(``gripper_results.stopped_words``). A failed goal is sent again (its Delivery "failed"), but not a
 goal canceled by another client (an operator's cancel, or the controller preempting it for another
 node's goal: warned, the hand left where they stopped it) nor an open aborted with the fingers
 unmoved short of the full opening (out of range: the warning names ``robot.gripper_max_width``; a
 resend cannot open the hand). A server whose results are the width between the fingers (a ROS
 1-style one: above the hand's half width, or twice the measured finger; a failed close read in
 franka_ros2's units would be a hold) is said once and read so from then on
-(``awaited_goals.full_width_result``). :meth:`GripperGoals.send` returns the goal's
+(``gripper_results.full_width_result``). :meth:`GripperGoals.send` returns the goal's
 :class:`Delivery`: the session sends the same closedness again when it did not reach the hand (not
 sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
 :meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those rules,
-and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` (ROS-free); this file is the
-action-client plumbing.
+and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
+(ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
 the arm: the Float64 topic is still published and the arm's commands go on.
 """
@@ -42,19 +42,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from vjepa_ros.robot.awaited_goals import (
-    PREFIX,
+from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
-    AwaitedGoals,
-    full_width_result,
-    held_width,
-    out_of_range_words,
-    reached_goal,
+    judge_result,
     result_position,
-    stopped_words,
 )
-from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.start_forms import restart_planner_with
 
@@ -250,23 +245,16 @@ class GripperGoals:
         status = getattr(response, "status", None)
         if response is not None and delivery.state != "canceled":
             delivery.state = "ended"
-        result, goal = getattr(response, "result", None), finger_position(closedness,
-                                                                         self.max_width)
-        start = delivery.start
-        held = held_width(status, goal, result, self.full_width, self.max_width, start)
-        position = result_position(result)
-        if not self.full_width and position is not None and (
-                position > self.max_width / 2 or held is not None) and \
-                full_width_result(position, self._finger(), self.max_width):
-            self.full_width = True  # a ROS 1-style server: a failed close read as a hold
-            self._say("warning", self._full_width_line(position))
-            held = held_width(status, goal, result, True, self.max_width, start)
-        width, wide = self.max_width, self.full_width
+        result = getattr(response, "result", None)
+        judged = judge_result(status, finger_position(closedness, self.max_width), result,
+                              self.max_width, self.full_width, delivery.start, self._finger())
+        if judged.full_width and not self.full_width:  # a ROS 1-style server, told now
+            self.full_width = True
+            self._say("warning", self._full_width_line(result_position(result)))
         said = self.answers.finished(
             number, closedness, sent_at, self.clock(), status, request_failed=response is None,
-            held=held, stopped=stopped_words(status, goal, result, width, wide, start),
-            reached=reached_goal(goal, result, width, wide),
-            advice=out_of_range_words(status, goal, result, width, wide, start))
+            held=judged.held, stopped=judged.stopped, reached=judged.reached,
+            advice=judged.advice)
         if response is not None and self.answers.last_failure == number and \
                 delivery.state == "ended":
             delivery.state = "failed"  # sent again (Delivery.needs_resend)

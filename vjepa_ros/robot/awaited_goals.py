@@ -14,20 +14,13 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
   line. A failed request (a future that ended in an exception) is no answer and ends nothing.
 - An answer answers older goals too: a result all of them (the driver preempts an accepted goal
   with a newer one), a rejection only those not yet accepted (it preempts nothing).
-- A closing goal whose fingers stopped wider than asked (:func:`held_width`: ABORTED, or
-  SUCCEEDED stalled / not reached, its result's position above the goal's) is a grasp holding
-  an object, not a failure: said once at info ("holding an object N mm wide"), then at debug
-  level; but fingers left at the hand's full opening (within :data:`OPEN_MARGIN_M`) hold
-  nothing (the grasp failed before they moved: franka_gripper's hand in error, fingers blocked
-  open), unless the finger measured when the goal was sent was wider by :data:`MOVED_MARGIN_M`
-  (they closed onto an object almost as wide as the hand). An open whose fingers are at the full
-  opening got there, whatever its status (:func:`reached_goal`: a hand homed narrower than
-  ``robot.gripper_max_width``, its open aborted as out of range); one aborted with the fingers
-  unmoved short of it is out of range too (:func:`out_of_range_words`): warned naming
-  ``robot.gripper_max_width``, never sent again (a resend cannot open the hand). An opening
-  goal that stopped short reads below its goal: a failure as any abort, also when
-  ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``: the words
-  ``stopped`` of :meth:`AwaitedGoals.finished`).
+- A closing goal whose fingers stopped on an object (``held``, ``robot.gripper_results``) is a
+  grasp holding an object, not a failure: said once at info ("holding an object N mm wide"), then
+  at debug level. An open whose fingers are at the full opening got there, whatever its status
+  (``reached``); one aborted with the fingers unmoved short of it is out of range (``advice``):
+  warned naming ``robot.gripper_max_width``, never sent again (a resend cannot open the hand). A
+  goal that stopped away from its goal holding nothing (``stopped``) is a failure as any abort,
+  also when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``).
 - A failure of the closedness that failed last (within ``deadband``: a planned close drifts
   from resend to resend), no goal ended well since (the session sends a failed goal again), is
   counted in ``failed`` and said at debug level, not warned again; the first goal of that
@@ -53,29 +46,11 @@ Thread-safe: the answers come on the executor's thread, the sends on the plannin
 
 from __future__ import annotations
 
-import math
 import threading
 
 from vjepa_ros.robot.goal_spans import GoalSpans
+from vjepa_ros.robot.gripper_results import STATUS_ABORTED, STATUS_CANCELED, STATUS_SUCCEEDED
 
-STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
-STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
-STATUS_SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
-# [m] of one finger: a result position this much above the goal's is fingers stopped wider than
-# asked (franka_gripper counts a width within 1e-4 m of the current one as already there)
-HOLD_MARGIN_M = 1e-4
-# [m] a result's position this close to a finger joint reading is that reading (the reading's
-# noise and the hand's last tenths of a millimetre between them)
-READING_MARGIN_M = 1e-3
-# [m] one finger read below this tells neither convention from the other (a closed hand: ~0 both)
-READING_MIN_M = 2e-3
-# [m] of one finger: a result this close to half the hand's full opening (or wider) is fingers
-# that did not close at all: no object is that wide (a hand homed a little narrower than
-# robot.gripper_max_width still reads open)
-OPEN_MARGIN_M = 1e-3
-# [m] of one finger: a result this much closer than the finger measured when the goal was sent is
-# fingers that moved (onto an object almost as wide as the hand; a Franka finger reads to ~0.1 mm)
-MOVED_MARGIN_M = 5e-4
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
 
@@ -222,17 +197,18 @@ class AwaitedGoals:
         """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
 
         Returns (level, line) to say, or None: an abort or cancel not superseded is a warning
-        (not a grasp holding an object, ``held``: its width [m] from :func:`held_width`, nor
-        a cancel of ours), and so is a SUCCEEDED goal whose fingers stopped away from its
-        goal and hold nothing (``stopped``: where they stopped, in words; "" when they reached
-        it or nothing tells: ros2_controllers' ``allow_stalling``); a failure of the
-        closedness failing already is said at debug level (module docstring). A result that
-        ends an outage is an info line, a grasp holding an object one info line the first time
-        ("debug" after). ``request_failed``: no answer came. ``reached``: the fingers are where
-        asked whatever the status (:func:`reached_goal`): no failure. A cancel by another client
-        (not ours, not superseded: an operator's cancel, gripper_action_controller preempting it
-        for another node's goal) is warned, never a failure to send again. ``advice``: a failure
-        that sending again cannot mend (:func:`out_of_range_words`), warned with it. Any other
+        (not a grasp holding an object, ``held``: its width [m], nor a cancel of ours), and so
+        is a SUCCEEDED goal whose fingers stopped away from its goal and hold nothing
+        (``stopped``: where they stopped, in words; "" when they reached it or nothing tells:
+        ros2_controllers' ``allow_stalling``); a failure of the closedness failing already is
+        said at debug level (module docstring). A result that ends an outage is an info line, a
+        grasp holding an object one info line the first time ("debug" after).
+        ``request_failed``: no answer came. ``reached``: the fingers are where asked whatever
+        the status: no failure. A cancel by another client (not ours, not superseded: an
+        operator's cancel, gripper_action_controller preempting it for another node's goal) is
+        warned, never a failure to send again. ``advice``: a failure that sending again cannot
+        mend (out of range), warned with it. ``held``, ``stopped``, ``reached`` and ``advice``
+        are a result's ``gripper_results.judge_result``. Any other
         failure sets :attr:`last_failure` to ``number`` (its Delivery is sent again).
         """
         with self._lock:
@@ -366,149 +342,6 @@ class AwaitedGoals:
 def _after(failures: int) -> str:
     """Return the words for a goal that ended well after ``failures`` failed ("" for none)."""
     return f" (after {failures} failed)" if failures else ""
-
-
-def result_position(result) -> float | None:
-    """Return a GripperCommand result's finite ``position`` [m], else None."""
-    position = getattr(result, "position", None)
-    if isinstance(position, bool):
-        return None
-    try:
-        position = float(position)
-    except (TypeError, ValueError):
-        return None
-    return position if math.isfinite(position) else None
-
-
-def full_width_result(position: float, finger_m: float | None, max_width: float) -> bool:
-    """Tell whether a result's ``position`` [m] is the width between the fingers, not one's.
-
-    franka_ros2's convention (:func:`held_width`) is one finger's position, at most half the
-    hand's ``max_width`` [m]; a ROS 1-style server (franka_ros' ``franka_gripper``) reports the
-    whole width. Full: above ``max_width`` / 2 (no finger of the hand as set gets there),
-    unless the finger joint reading ``finger_m`` [m] (one finger, from joint_states; None:
-    none) says the hand is fully open (a hand homed wider than set reads clipped there) and
-    the result is not twice it: one wider finger's, not a switch for good on one result; below,
-    with a reading, within :data:`READING_MARGIN_M` of twice the reading and not of the reading
-    itself (a reading under :data:`READING_MIN_M` tells nothing: a closed hand reads ~0 both
-    ways).
-    """
-    read = finger_m is not None and finger_m >= READING_MIN_M
-    twice = read and abs(position - 2.0 * finger_m) <= READING_MARGIN_M
-    if position > max_width / 2 + READING_MARGIN_M:  # wider than a finger of the hand as set
-        # unless the hand reads fully open (its closedness clipped at 0: a hand homed wider
-        # than robot.gripper_max_width) and the result is not twice that: one such finger's
-        return twice or not read or finger_m < max_width / 2 - READING_MARGIN_M
-    return twice and READING_MARGIN_M < abs(position - finger_m)
-
-
-def held_width(status: int | None, goal_position: float, result,
-               full_width: bool = False, max_width: float | None = None,
-               start: float | None = None) -> float | None:
-    """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
-
-    franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
-    GripperCommand's ``command.position`` and its result's ``position`` are one finger's joint
-    position, half the width between the fingers [m]. A close onto an object ends ABORTED
-    there (libfranka's grasp stops outside its epsilons of the width asked) or, with
-    ros2_controllers' gripper action, SUCCEEDED with ``stalled`` true / ``reached_goal`` false;
-    its result's position lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`:
-    the width held is 2 x that position. None for any other status, a result without a finite
-    position, a goal reached, and an opening goal that stopped short (below its goal: a
-    failure). ``full_width``: the server reports the width between the fingers instead
-    (:func:`full_width_result`): its position is halved first. ``max_width`` [m]: the hand's
-    full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond) hold nothing:
-    None (the close failed before they moved; None: not judged), unless they moved there:
-    ``start`` [m], one finger measured when the goal was sent (None: not measured), more than
-    :data:`MOVED_MARGIN_M` wider (they closed onto an object almost as wide as the hand).
-    """
-    position = _finger_result(result, full_width)
-    if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or position is None:
-        return None
-    if position <= goal_position + HOLD_MARGIN_M:
-        return None
-    if max_width is not None and position >= max_width / 2 - OPEN_MARGIN_M and \
-            not _moved(start, position):
-        return None
-    if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
-            getattr(result, "reached_goal", True):
-        return None
-    return 2.0 * position
-
-
-def stopped_words(status: int | None, goal_position: float, result, max_width: float,
-                  full_width: bool = False, start: float | None = None) -> str:
-    """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
-
-    For :meth:`AwaitedGoals.finished` (``stopped``): "" for a result without a finite
-    position, one within :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], and a
-    SUCCEEDED one the server says reached its goal (``reached_goal`` true, not ``stalled``:
-    franka_gripper's grasp within its epsilons), nor one at the hand's full opening after an
-    open (:func:`reached_goal`). Else the width between the fingers [mm] and the width asked,
-    or, for fingers at the hand's full opening (``max_width`` [m]) after a goal to close, not
-    moved from ``start`` (:func:`held_width`), that they never closed and hold nothing.
-    """
-    position = _finger_result(result, full_width)
-    if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
-            reached_goal(goal_position, result, max_width, full_width):
-        return ""
-    if status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
-            getattr(result, "reached_goal", True):
-        return ""
-    opening = max_width / 2 - OPEN_MARGIN_M
-    if position >= opening > goal_position and not _moved(start, position):
-        return (f"the fingers stayed at the hand's full opening, {2000 * position:.0f} mm: "
-                "they never closed, nothing is held")
-    return f"the fingers stopped at {2000 * position:.0f} mm, {2000 * goal_position:.0f} mm asked"
-
-
-def reached_goal(goal_position: float, result, max_width: float,
-                 full_width: bool = False) -> bool:
-    """Tell whether an open's fingers are where asked, whatever its status.
-
-    ``goal_position`` [m, one finger] and the result both at the hand's full opening (within
-    :data:`OPEN_MARGIN_M` of ``max_width`` / 2 [m]): franka_gripper aborts a width above the
-    hand's homed opening as out of range at once, and a hand homed at 79.5 mm with
-    ``robot.gripper_max_width`` 0.08 is open as asked (as a close's fingers left there are
-    "never closed", :func:`stopped_words`).
-    """
-    position = _finger_result(result, full_width)
-    if position is None:
-        return False
-    return min(position, goal_position) >= max_width / 2 - OPEN_MARGIN_M
-
-
-def out_of_range_words(status: int | None, goal_position: float, result, max_width: float,
-                       full_width: bool = False, start: float | None = None) -> str:
-    """Say why an open to the hand's full opening was aborted with the fingers unmoved; "" if not.
-
-    An ABORTED goal to ``max_width`` / 2 [m] (within :data:`OPEN_MARGIN_M`: closedness 0), its
-    fingers short of the full opening and not moved from ``start`` [m, one finger measured
-    when it was sent; None: not measured] by more than :data:`MOVED_MARGIN_M`: franka_gripper
-    aborts a width above the hand's homed opening as out of range, at once, so sending it again
-    cannot open the hand (a hand holding an object at 30 mm keeps it). The words name
-    ``robot.gripper_max_width`` (for :meth:`AwaitedGoals.finished`'s ``advice``).
-    """
-    position = _finger_result(result, full_width)
-    opening = max_width / 2 - OPEN_MARGIN_M
-    if status != STATUS_ABORTED or position is None or goal_position < opening or \
-            position >= opening or (start is not None and abs(position - start) > MOVED_MARGIN_M):
-        return ""
-    return (f"the fingers stayed at {2000 * position:.0f} mm: franka_gripper aborts an open "
-            f"wider than the hand's homed opening as out of range, and robot.gripper_max_width "
-            f"{max_width:g} m may be above this hand's (its width fully open after homing): set "
-            f"robot.gripper_max_width to it, or check the hand (an error needs its recovery)")
-
-
-def _moved(start: float | None, position: float) -> bool:
-    """Tell whether a finger measured at ``start`` [m] (None: unknown) closed to ``position``."""
-    return start is not None and start - position > MOVED_MARGIN_M
-
-
-def _finger_result(result, full_width: bool) -> float | None:
-    """Return a result's position as one finger's [m] (halved when ``full_width``), or None."""
-    position = result_position(result)
-    return None if position is None else position / 2.0 if full_width else position
 
 
 def _answered_by(older: int, accepted: bool, number: int, superseding: bool) -> bool:
