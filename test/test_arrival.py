@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from scipy.spatial.transform import Rotation
 
 from vjepa_ros.nodes.reach_episode import REACHED, Arrival, ReachFollower
 from vjepa_ros.robot.arrival import (
@@ -19,12 +20,14 @@ from vjepa_ros.robot.arrival import (
     arrival_gaps,
     arrival_tolerance_rad,
     gap_words,
+    within,
 )
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.robot.targets import poses_apart
 
 START = np.array([0.30, 0.0, 0.50, math.pi, 0.0, 0.0, 0.0])
 TOLERANCE = 0.01  # control.arrival_tolerance_m's default: 0.091 rad
@@ -62,6 +65,40 @@ def test_gaps_and_words():
     assert gap_words(close, turn) == "0.4 cm away, turned 0.200 rad"
     far = arrival_gaps(turned(START, dx=0.05, yaw=0.2), START, TOLERANCE)
     assert gap_words(*far) == "5.0 cm away"
+
+
+def test_the_turn_is_scipys_angle_on_random_poses_and_near_pi():
+    """The numpy quaternions' turn is ``targets.poses_apart``'s scipy angle to 1e-9 rad.
+
+    Random orientations (any roll, pitch, yaw, wrapped or not), turns near π (the angle's
+    other end, where either quaternion sign is the same rotation) and small ones near a hand
+    pointing down (roll ±π, the arrival tolerance's scale).
+    """
+    rng = np.random.default_rng(56)
+    pairs = [(rng.uniform(-4.0, 4.0, 3), rng.uniform(-4.0, 4.0, 3)) for _ in range(300)]
+    for _ in range(100):
+        rpy = rng.uniform(-math.pi, math.pi, 3)
+        axis = rng.normal(size=3)
+        axis /= np.linalg.norm(axis)
+        for angle in (math.pi, math.pi - 1e-6, math.pi - 1e-3, 1e-3, 0.05, 0.0909):
+            turned_by = Rotation.from_rotvec(axis * angle) * Rotation.from_euler("xyz", rpy)
+            pairs.append((rpy, turned_by.as_euler("xyz")))
+    pairs += [(np.array([math.pi, 0.0, 0.0]), np.array([-math.pi + d, 0.0, 0.0]))
+              for d in (0.0, 0.01, 0.09)]
+    for rpy, other in pairs:
+        pose = np.r_[0.3, 0.0, 0.5, rpy, 0.0]
+        target = np.r_[0.3, 0.0, 0.5, other, 0.0]
+        close, turn = arrival_gaps(pose, target, TOLERANCE)
+        assert close == 0.0
+        assert turn == pytest.approx(poses_apart(pose, target)[1], abs=1e-9), (rpy, other)
+
+
+@pytest.mark.parametrize("close, turn, expected", [
+    (0.0, 0.0, True), (0.01, 0.01 / 0.11, True), (0.0101, 0.0, False),
+    (0.0, 0.01 / 0.11 + 1e-6, False), (0.005, math.inf, False), (math.inf, math.inf, False),
+])
+def test_within_is_both_gaps_inside(close, turn, expected):
+    assert within(close, turn, TOLERANCE) is expected
 
 
 # --- the demo's reach follower --------------------------------------------------------------

@@ -17,9 +17,9 @@ from test_breaker53l import grasp_on_object
 from test_breaker55c import hand_rig, subgoal_at, wrist_rig
 from test_robot_mpc import START, frame
 
+from vjepa_ros.robot.arrival import arrival_tolerance_rad
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, age_across_fall
 from vjepa_ros.robot.goals import GoalSwitchConfig
-from vjepa_ros.robot.stream_session import arrival_tolerance_rad
 
 # pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
 from test_breaker51c import model  # noqa: F401,E402  isort: skip

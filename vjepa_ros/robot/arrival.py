@@ -2,16 +2,19 @@
 
 ROS-free. The planner's stream (``stream_session._arm_arrived``), the demo's reach follower
 (``nodes/reach_episode.py``) and the camera check's moves and trial (``camera_check_run``,
-``camera_check_trial``) all judge arrival by :func:`arm_arrived`: the measured TCP within
-``control.arrival_tolerance_m`` of the target AND turned from it by at most
-:func:`arrival_tolerance_rad` of that tolerance. A wrist 0.15 rad short of a 0.3 rad turn is not
-there, whatever its position (breaker55c); a camera check's translation whose wrist drifted
-0.2 rad has not arrived either (its orientation is the target's, held still).
+``camera_check_trial``) all judge arrival by one test, :func:`arm_arrived`'s: the measured TCP
+within ``control.arrival_tolerance_m`` of the target AND turned from it by at most
+:func:`arrival_tolerance_rad` of that tolerance (:func:`within`, on :func:`arrival_gaps`' two
+numbers, for a caller that also words them: computed once). A wrist 0.15 rad short of a 0.3
+rad turn is not there, whatever its position (breaker55c); a camera check's translation whose
+wrist drifted 0.2 rad has not arrived either (its orientation is the target's, held still).
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from vjepa_ros.robot.tcp_quaternions import _angle, _quaternion
 
 # [m] the hand's far edge (the fingertips' outer side) from the TCP: a turn of the wrist moves
 # it by this times the angle (frame_rest.REST_TOLERANCE_RAD's scale)
@@ -32,16 +35,24 @@ def arrival_gaps(pose, target, tolerance_m: float) -> tuple[float, float]:
 
     ``pose``, ``target``: [7] (x, y, z [m], roll, pitch, yaw [rad] extrinsic xyz, gripper),
     float arrays; ``pose`` None (no state yet): ``(inf, inf)``. The turn is only computed for a
-    distance within ``tolerance_m`` (inf otherwise: the stream asks every tick).
+    distance within ``tolerance_m`` (inf otherwise: the stream asks every tick), with numpy
+    quaternions as the jump watch's (``tcp_quaternions``; ``targets.poses_apart``'s scipy angle
+    to ~1e-9 rad, wrap-free: a roll of +π and of −π are the same).
     """
-    from vjepa_ros.robot.targets import poses_apart  # torch/scipy: not at the CLI's start
-
     if pose is None:
         return float("inf"), float("inf")
     close = float(np.linalg.norm(np.asarray(pose[:3]) - np.asarray(target[:3])))
     if close > tolerance_m:
         return close, float("inf")
-    return close, poses_apart(np.asarray(pose), np.asarray(target))[1]
+    return close, _angle(_quaternion(pose[3:6]), _quaternion(target[3:6]))
+
+
+def within(close: float, turn: float, tolerance_m: float) -> bool:
+    """Whether :func:`arrival_gaps`' ``close`` [m] and ``turn`` [rad] are arrived ones.
+
+    ``close`` within ``tolerance_m`` [m] and ``turn`` within :func:`arrival_tolerance_rad` of it.
+    """
+    return close <= tolerance_m and turn <= arrival_tolerance_rad(tolerance_m)
 
 
 def arm_arrived(pose, target, tolerance_m: float) -> bool:
@@ -50,8 +61,7 @@ def arm_arrived(pose, target, tolerance_m: float) -> bool:
     The turn allowed is :func:`arrival_tolerance_rad` of ``tolerance_m``. The set-point at rest
     on the target, or a timeout, are the caller's to add.
     """
-    close, turn = arrival_gaps(pose, target, tolerance_m)
-    return close <= tolerance_m and turn <= arrival_tolerance_rad(tolerance_m)
+    return within(*arrival_gaps(pose, target, tolerance_m), tolerance_m)
 
 
 def gap_words(close: float, turn: float) -> str:

@@ -45,7 +45,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
     stale_refusal,
 )
-from vjepa_ros.robot.arrival import arm_arrived, arrival_gaps, gap_words
+from vjepa_ros.robot.arrival import arrival_gaps, gap_words, within
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
 
@@ -230,7 +230,7 @@ class CameraCheckRun:
             return move.target.copy()
         if self.arrived_at is None:
             close, turn = arrival_gaps(measured, move.target, self.arrival_tolerance_m)
-            if stopped and arm_arrived(measured, move.target, self.arrival_tolerance_m):
+            if stopped and within(close, turn, self.arrival_tolerance_m):
                 self.arrived_at = now
             elif now - self.commanded_at > self.config.timeout_s:
                 self._stop(f"camera check stopped: the {move.label} move did not arrive within "

@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.config import check_given, check_values, param
-from vjepa_ros.robot.arrival import arm_arrived, arrival_gaps, gap_words
+from vjepa_ros.robot.arrival import arrival_gaps, gap_words, within
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.safety import SafetyLimits
@@ -279,7 +279,7 @@ class CorrectionTrial:
             return target.copy()
         if self.arrived_at is None:
             away, turn = arrival_gaps(measured, self.goal, self.arrival_tolerance_m)
-            if stopped and arm_arrived(measured, self.goal, self.arrival_tolerance_m):
+            if stopped and within(away, turn, self.arrival_tolerance_m):
                 self.arrived_at = now
             elif now - self.commanded_at > self.timeout_s:
                 if self.stage == "return":
