@@ -11,6 +11,7 @@ import typing
 
 import numpy as np
 
+from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, wall_clock_stepped
 from vjepa_ros.robot.jump_motion import _Sample
 from vjepa_ros.robot.jump_verdicts import jump_words
 from vjepa_ros.robot.state_ranges import (
@@ -64,8 +65,23 @@ class JumpClocks:
 
     A mixin of :class:`~vjepa_ros.robot.jump_watch.JumpWatch`: reads its ``NEW_WORLD_S``,
     ``REPEAT_S``, ``STALL_FACTOR`` and the state its ``__init__`` sets
-    (``_last``, ``_intervals``, ``_samples``, ``_newest``, ``_run``, ``_elsewhere_since``).
+    (``_last``, ``_intervals``, ``_samples``, ``_newest``, ``_run``, ``_elsewhere_since``,
+    ``_shift``, ``_stepped``, ``_arrived``).
     """
+
+    def _take_fall(self, stamp: float, fall: float, last: tuple | None) -> None:
+        """Take a wall clock stepped back under the arm at once, before :meth:`_restamp`.
+
+        ``fall`` [s]: how far the node's system clock went back since the previous state
+        arrived (``clock_steps.system_clock_offset``'s fall); ``stamp`` [s]: the state's own;
+        ``last``: the newest state (None: none yet, nothing to take). Stamps that went back
+        with it (``clock_steps.wall_clock_stepped``) move forward by ``fall`` from now on
+        (``_shift``), and a step awaiting its confirmation is dropped (breaker55l).
+        """
+        if fall > CLOCK_FALL_MIN_S and last is not None:
+            back = last[0] - (stamp + self._shift)
+            if back > CLOCK_FALL_MIN_S and wall_clock_stepped(back, fall):
+                self._shift, self._stepped = self._shift + fall, None
 
     def _restamp(self, xyz: np.ndarray, turn: np.ndarray, stamp: float, arrival: float | None,
                  last: tuple | None) -> tuple[float, str | None, bool, bool]:

@@ -19,7 +19,6 @@ import collections
 import numpy as np
 
 from vjepa_ros.robot.accel_rule import grace_after_jump, refreshing
-from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, wall_clock_stepped
 from vjepa_ros.robot.jump_clocks import ADOPT_S, LEAP_S, JumpClocks, _Step
 from vjepa_ros.robot.jump_course import HELD_S, LONE_RUN, LONE_SPAN_S, _Course
 from vjepa_ros.robot.jump_excursions import (
@@ -202,19 +201,16 @@ class JumpWatch(JumpClocks, JumpMotion):
         stamps alone then). ``fall`` [s]: how far the node's system clock went back since the
         previous state arrived (``clock_steps.system_clock_offset``'s fall): stamps that went
         back with it (``clock_steps.wall_clock_stepped``) are a wall clock stepped under the arm,
-        taken at once (``_shift``), so the arm is judged over the real time between its states,
-        not against the old clock's state at the new stamp (breaker55l: an arm moving 0.1 m/s
-        for over a second held as "jumps 0.097 m in 10 ms"). :class:`Verdict`: the problem's
-        text (``jumps 0.150 m in 10 ms, faster than an arm moves (3 m/s)``; "" when it is none)
-        and whether the state is behind (not taken in order: the class docstring's **Out of
-        order**).
+        taken at once (``JumpClocks._take_fall``), so the arm is judged over the real time
+        between its states, not against the old clock's state at the new stamp (breaker55l: an
+        arm moving 0.1 m/s for over a second held as "jumps 0.097 m in 10 ms").
+        :class:`Verdict`: the problem's text (``jumps 0.150 m in 10 ms, faster than an arm moves
+        (3 m/s)``; "" when it is none) and whether the state is behind (not taken in order: the
+        class docstring's **Out of order**).
         """
         xyz, turn = state[:3].copy(), _quaternion(state[3:6])
         last = self._last
-        if fall > CLOCK_FALL_MIN_S and last is not None:
-            back = last[0] - (stamp + self._shift)
-            if back > CLOCK_FALL_MIN_S and wall_clock_stepped(back, fall):
-                self._shift, self._stepped = self._shift + fall, None
+        self._take_fall(stamp, fall, last)
         stamp, late, adopted, behind = self._restamp(xyz, turn, stamp + self._shift, arrival,
                                                      last)
         if late is None and not adopted and last is not None and arrival is not None and \
