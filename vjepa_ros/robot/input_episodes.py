@@ -72,8 +72,7 @@ class InputEpisodes(NewWorlds):
                 self.arrived_at[0] = self.wall_clock()
                 self._mark_clock(now, self.arrived_at[0])
             arrival = self.arrived_at[0] if self.wall_clock is not None else None
-            steady = arrival if arrival is not None else now - offset  # (a test's: its clock)
-            self._clock_falls.observe(offset, steady)
+            steady = self._observe_offset(offset, now, arrival)
             if self.inputs.frame is not None and stamp < self.inputs.frame.stamp:
                 # with the node clock gone back too: a new pass (a short looping bag under
                 # use_sim_time), planned on (breaker28d); else a late frame, a driver's stamp
@@ -132,9 +131,8 @@ class InputEpisodes(NewWorlds):
         state = np.asarray(state, dtype=np.float64)
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
-        self._state_offset = offset = self.clock_offset()
-        steady = arrival if arrival is not None else now - offset  # (a test's: its clock)
-        self._clock_falls.observe(offset, steady)
+        offset = self.clock_offset()
+        steady = self._observe_offset(offset, now, arrival)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = "", False
         if valid:  # the system clock's fall since the last state judged: a wall clock step

@@ -57,7 +57,6 @@ class NewWorlds:
     # the newest frame's arrival: (clock_offset(), wall_clock() or None), for a clock step
     _frame_clock: tuple[float, float | None] | None = None
     _clock_falls: SystemClockFalls  # the system clock's recent falls (MPCSession.__init__)
-    _state_offset: float | None = None  # clock_offset() as the newest robot state arrived
     _judged_offset: float | None = None  # that as the newest state the jump watch judged came
     # the system clock offsets the newest frame and the newest state were stamped under
     # (clock_steps.stamped_offset; None before one): their ages add the falls since (_input_ages)
@@ -101,6 +100,17 @@ class NewWorlds:
                 self.inputs.frame.stamp != frame.stamp:
             return 0.0
         return age_across_fall(0.0, newest - state)
+
+    def _observe_offset(self, offset: float, now: float, arrival: float | None) -> float:
+        """Note the system clock ``offset`` [s] at an input's arrival; return that arrival [s].
+
+        The arrival on the steady clock: ``arrival`` (``wall_clock``'s), or without one (a
+        test's clock alone) ``now`` [s] less ``offset``. ``_clock_falls`` keeps the offset's
+        falls (``clock_steps.SystemClockFalls.observe``).
+        """
+        steady = arrival if arrival is not None else now - offset
+        self._clock_falls.observe(offset, steady)
+        return steady
 
     def _stamped_offset(self, offset: float, age: float, steady: float) -> float:
         """Return the system clock offset [s] an input ``age`` [s] old on arrival was stamped at.
