@@ -261,7 +261,7 @@ def test_diagnostics_name_the_trial_and_a_failing_trial_plan_ends_the_check(monk
     def broken(*args, **kwargs):
         raise RuntimeError("CUDA error: device-side assert")
 
-    monkeypatch.setattr("vjepa_ros.robot.camera_check_session.compute_plan", broken)
+    monkeypatch.setattr("vjepa_ros.robot.camera_check_trial_session.compute_plan", broken)
     count = None
     for _ in range(20000):
         if run.done.is_set():

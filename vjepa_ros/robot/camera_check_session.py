@@ -4,30 +4,32 @@
 inputs, streamer, phase and planner settings are the session's): the check's moves go through the
 session's safety filter and set-point stream (``camera_check_run.CameraCheckRun``), the planning
 worker estimates the model's frame from them (``eval.camera_check``), and the correction trial
-(``camera_check_trial``) plans toward the start's frame to decide the verdict
-(``eval.camera_check_trial``). While a check runs no goal is planned.
+(``camera_check_trial``; begun, planned and concluded by ``camera_check_trial_session``) plans
+toward the start's frame to decide the verdict (``eval.camera_check_trial``). While a check runs
+no goal is planned.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.planning.cancel import PlanCancelled
-from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.eval.camera_check_in_force import in_force_words
 from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, check_motions
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
-from vjepa_ros.robot.camera_check_trial import CheckTrialConfig, CorrectionTrial, trial_starts
-from vjepa_ros.robot.model_frame import ModelFrame
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
+from vjepa_ros.robot.camera_check_trial_session import CameraCheckTrialSession
 from vjepa_ros.robot.phase import Event, Phase
-from vjepa_ros.robot.plan_compute import compute_plan, error_line
+from vjepa_ros.robot.plan_compute import error_line
 from vjepa_ros.robot.safety import filter_target
 from vjepa_ros.robot.stream_session import RESUME_TOLERANCE_M, RESUME_TOLERANCE_RAD
-from vjepa_ros.robot.subgoal import SubGoal
 
 
-class CameraCheckSession:
-    """The live camera check's methods of ``MPCSession`` (see the module docstring)."""
+class CameraCheckSession(CameraCheckTrialSession):
+    """The live camera check's methods of ``MPCSession`` (see the module docstring).
+
+    The correction trial's (start, plans, verdict) are ``camera_check_trial_session``'s.
+    """
 
     def start_camera_check(self, config: CheckMotionConfig | None = None,
                            thresholds=None, trial: CheckTrialConfig | None = None
@@ -361,8 +363,6 @@ class CameraCheckSession:
             run.fail(error, self.clock())
             self.log("error", error)
         else:
-            from vjepa_ros.eval.camera_check_in_force import in_force_words
-
             held = in_force_words(  # a planner started with an earlier correction (breaker55b)
                 self.model_frame.rpy_deg, result, "this planner runs with",
                 "it plans with the rotation in force until restarted: restart it with the "
@@ -371,90 +371,3 @@ class CameraCheckSession:
                 result.explanation += f"; {held}"
             run.finish(result, self.clock())
             self.log("info", result.explanation)
-
-    def _start_trial(self, run: CameraCheckRun, result) -> bool:
-        """Locked: begin the correction trial when its settings ask for one; True if begun.
-
-        ``when`` auto: only after a verdict other than "placement fine". Never after
-        "undecided": the search is too weak to trust the rotation it would try (nor its plans),
-        or the motions cannot tell a mirror from a half turn;
-        nor after a mirrored view (``result.mirror``): no rotation corrects it, and a trial
-        could pick one that helps on some poses. The verdict stays, its ``trial`` says so.
-        Without room for a trial's starting pose the result keeps the motions' verdict and says
-        why in ``trial``.
-        """
-        from vjepa_ros.eval.camera_check_result import Verdict
-
-        config = run.trial_config
-        if result.verdict == Verdict.UNDECIDED or result.mirror:
-            why = ("the verdict is undecided: no rotation to trust" if not result.mirror else
-                   f"the view is {result.mirror}: no rotation corrects it")
-            if config is not None and config.when != "never":
-                result.trial = {"skipped": f"no trial: {why}"}
-            return False
-        wanted = config is not None and (
-            config.when == "always" or (config.when == "auto" and result.verdict != Verdict.FINE))
-        if not wanted:
-            return False
-        starts = trial_starts(run.start, self.limits, config)
-        if not starts:
-            why = (f"no starting pose {config.offset_m:g} m from the start toward a cube corner "
-                   "passes the safety filter: start the check nearer the workspace centre or "
-                   "lower camera_check.trial.offset_m")
-            result.trial = {"skipped": f"no trial: {why}"}
-            result.explanation += f" (the correction trial did not run: {why})"
-            self.log("warning", f"camera check: the correction trial did not run: {why}")
-            return False
-        run.trial = CorrectionTrial(
-            run.start, SubGoal(run.befores[0], 0, "camera check start"), starts, result,
-            make_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
-            run.config.timeout_s, run.arrival_tolerance_m, run.image_topic)
-        self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "
-                 f"{result.candidate} rotation {result.rotation_angle_deg:.1f}°); trying the "
-                 f"planner uncorrected and corrected from {len(starts)} poses "
-                 f"{config.offset_m * 100:g} cm away")
-        return True
-
-    def _plan_trial_step(self, run: CameraCheckRun, job) -> None:
-        """Worker thread: one plan of the correction trial (outside the lock), then deliver it."""
-        trial = run.trial
-        if job.first:
-            trial.planner.reset()  # each trial starts without the last one's momentum
-        error, action = "", None
-        try:
-            plan, _ = compute_plan(self.model, trial.planner, job.frame, job.state,
-                                   trial.plan_goal, False, self._check_ended(run),
-                                   None, ModelFrame(job.rotation_rpy_deg))
-            action = plan.first_action.double().numpy()
-        except PlanCancelled:
-            pass  # disabled or closed meanwhile: the check has ended already
-        except Exception as exc:  # noqa: BLE001 - any failure ends the check with its reason
-            error = f"camera check failed: the trial's plan: {error_line(exc)}"
-        with self._lock:
-            self.planning = False
-            self._idle.set()
-            if self.camera_check is not run:
-                return
-            if error:
-                trial.fail(error)
-                self._end_camera_check(error)
-            elif action is not None:
-                trial.deliver(action, job.state)
-
-    def _conclude_trial(self, run: CameraCheckRun) -> None:
-        """Locked, stream tick: the trial is back at the start; its progress decides."""
-        from vjepa_ros.eval.camera_check_trial import trial_verdict
-
-        config = run.trial_config
-        if run.trial.blocked:
-            self.log("warning", f"camera check: {run.trial.blocked} trial move(s) did not "
-                     f"arrive within {run.config.timeout_s:g} s (blocked); the trials went on "
-                     "from where the arm stood")
-        try:
-            result = trial_verdict(run.trial.motions_result,
-                                   [leg.to_dict() for leg in run.trial.legs],
-                                   config.min_progress, config.margin)
-            error = ""
-        except ValueError as exc:
-            result, error = None, f"camera check failed: {exc}"
-        self._complete_camera_check(run, result, error)

@@ -32,6 +32,8 @@ INPUT_KINDS = (RefusalKind.STALE_INPUTS, RefusalKind.INVALID_STATE)
 # [m], [rad] a set-point farther from the measured pose when the stream resumes restarts there
 RESUME_TOLERANCE_M = 0.01
 RESUME_TOLERANCE_RAD = 0.05
+
+
 class StreamSession:
     """The set-point stream methods of ``MPCSession`` (see the module docstring)."""
 
