@@ -137,6 +137,21 @@ def test_a_middle_planner_hands_what_it_found_to_the_one_after_it():
         _own(*process)
 
 
+def test_a_record_is_restored_once_no_longer_live():
+    """``restored`` follows the live stack: false while live, true once restored, in any order."""
+    process = _settings()
+    try:
+        first, middle, last = _planners((1, 0.0001), (2, 0.0002), (3, 0.0003))
+        assert not (first.restored or middle.restored or last.restored)
+        middle.restore()
+        assert (first.restored, middle.restored, last.restored) == (False, True, False)
+        last.restore()
+        first.restore()
+        assert first.restored and last.restored
+    finally:
+        _own(*process)
+
+
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])
 def test_the_node_refuses_a_switch_interval_out_of_range(value):
     from vjepa_ros.robot.planner_config import ModelParams

@@ -164,17 +164,21 @@ class FoundThreadSettings:
         with _LIVE_LOCK:
             self.torch_threads = torch.get_num_threads()
             self.switch_interval_s = sys.getswitchinterval()
-            self.restored = False
             _LIVE.append(self)
+
+    @property
+    def restored(self) -> bool:
+        """Whether :meth:`restore` ran: the record is no longer live (not in :data:`_LIVE`)."""
+        with _LIVE_LOCK:
+            return self not in _LIVE
 
     def restore(self) -> None:
         """Set the settings back to those found (once), unless a newer record is live."""
         import torch
 
         with _LIVE_LOCK:
-            if self.restored:
-                return
-            self.restored = True
+            if self not in _LIVE:
+                return  # restored already
             index = _LIVE.index(self)
             del _LIVE[index]
             if index < len(_LIVE):  # a newer one is live: its settings stay, it restores ours
