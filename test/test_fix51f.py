@@ -122,7 +122,7 @@ def test_every_place_that_writes_a_refusal_writes_its_kind():
                 places.append(path.name)
                 assert any('"refusal_kind"' in near for near in lines[number:number + 4]), \
                     f"{path}:{number + 1} sets refusal without refusal_kind"
-    assert sorted(places) == ["diagnostics.py", "planner_diagnostics.py"], places
+    assert sorted(places) == ["diagnostics.py", "diagnostics.py"], places  # session's, node's
 
 
 @pytest.mark.parametrize("problem, session_kind, kind", [

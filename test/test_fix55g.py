@@ -242,7 +242,7 @@ def _node_status(monkeypatch, model, twin, base, session_refusal=None, enabled=F
     from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics, twin_line
 
     monkeypatch.setattr(PlannerDiagnostics, "base_frame_problem", BASE_LINE if base else "")
-    monkeypatch.setattr(PlannerDiagnostics, "_withheld", lambda self, snapshot: [])  # no hand
+    monkeypatch.setattr(PlannerDiagnostics, "_withheld", lambda self: [])  # no hand
     session, clock, _ = make_session(model, "blocking")
     session.observe_image(frame(0), clock.now)
     session.observe_state(START, clock.now)

@@ -33,13 +33,16 @@ class Graph:
 def stand_in(enabled=False):
     warnings = []
     node = types.SimpleNamespace(
-        twin_problem="", other_publishers=[], warned_publishers=[], warnings=warnings,
+        twin_problem="", base_frame_problem="", other_publishers=[], warned_publishers=[],
+        warnings=warnings,
         target_pub=types.SimpleNamespace(topic_name="/target_pose"),
         session=types.SimpleNamespace(enabled=enabled),
         get_fully_qualified_name=lambda: "/vjepa_planner",
         get_logger=lambda: types.SimpleNamespace(warning=warnings.append))
     node._publishers_warning = lambda: planner_diagnostics.PlannerDiagnostics.\
         _publishers_warning(node)
+    node._node_refusals = types.MethodType(
+        planner_diagnostics.PlannerDiagnostics._node_refusals, node)
     return node
 
 

@@ -111,6 +111,7 @@ def test_two_namespaced_planners_publish_diagnostics_one_can_tell_apart(monkeypa
     for namespace in ("/arm1", "/arm2"):
         node = _stand_in(namespace)
         node._check_other_publishers = lambda: None
+        node._node_refusals = types.MethodType(PlannerDiagnostics._node_refusals, node)
         PlannerDiagnostics._publish_diagnostics(node)
         statuses.append(node.diagnostics_pub.sent[0].status[0])
     # rqt_robot_monitor and diagnostic_aggregator key a status by its name (hardware_id beside):

@@ -26,8 +26,9 @@ class PlannerCommanding:
             self._check_other_publishers()
             # a twin (this name, or a planner on its topic): enabled too? link0 coordinates
             # that would go out stamped in another frame (robot.base_frame)?
-            refusal = self.twin_problem or self.base_frame_problem
-            if refusal:
+            refusals = self._node_refusals()
+            if refusals:
+                refusal = refusals[0][1]
                 response.success, response.message = False, refusal
                 self.get_logger().warning(f"~/enable refused: {refusal}")
                 return response

@@ -78,12 +78,12 @@ class PlannerDiagnostics:
         self._check_other_publishers()
         self.sources.check_graph()  # /clock, camera source, finger topics, bag players
         self.goal_images.retry()  # a goal image waiting for the graph
-        from vjepa_ros.robot.diagnostics import diagnostic_status  # (robot.mpc: torch)
+        from vjepa_ros.robot.diagnostics import diagnostic_status, node_status  # (mpc: torch)
 
         inputs = self._input_problems()
         snapshot = self.session.snapshot()
         status = diagnostic_status(snapshot)
-        values = dict(status["values"])
+        values = status["values"]
         values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
         values["gripper_state_topic"] = self.fingers.topic or (
@@ -95,47 +95,44 @@ class PlannerDiagnostics:
         values["goal_image_waiting_s"] = "" if waiting is None else \
             f"{time.monotonic() - waiting.since:.1f}"
         values.update(self.runtime_values())
-        withheld = self._withheld(snapshot) if self.session.enabled else []
+        withheld = self._withheld() if self.session.enabled else []
         values["withheld"] = "; ".join(withheld)
-        commanding_fights = self.other_publishers and self.session.enabled
-        node_refusals = [(kind, line) for kind, line in (
-            (RefusalKind.TWIN_PLANNER, self.twin_problem),
-            (RefusalKind.BASE_FRAME, self.base_frame_problem)) if line]  # ~/enable's refusals
-        refused = "; ".join(line for _, line in node_refusals)
-        level = max(status["level"], 2 if refused else 1 if commanding_fights or inputs or
-                    withheld else 0)
-        # the kind and words of what sets the level (ERROR) first: the session's own, or ours
-        session_first = bool(status["level"] >= 2 and values.get("refusal_kind"))
-        if refused:
-            lines = (values.get("refusal"), refused) if session_first else \
-                (refused, values.get("refusal"))
-            values["refusal"] = "; ".join(v for v in lines if v)
-            values["refusal_kind"] = values["refusal_kind"] if session_first else \
-                str(node_refusals[0][0])
-        message = (f"{status['message']}; {refused}" if session_first else refused) if refused \
-            else silent_inputs_message(inputs, snapshot.blocking) or status["message"]
+        commanding_fights = bool(self.other_publishers) and self.session.enabled
+        status = node_status(status, self._node_refusals(), withheld=withheld,
+                             silent=silent_inputs_message(inputs, snapshot.blocking),
+                             warn=commanding_fights or bool(inputs))
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(
-            level=bytes([level]), name=diagnostics_name(self.get_fully_qualified_name()),
-            message="; ".join([message] + withheld),
-            hardware_id=self.config.robot.model,
-            values=[KeyValue(key=k, value=str(v)) for k, v in values.items()],
+            level=bytes([status["level"]]),
+            name=diagnostics_name(self.get_fully_qualified_name()),
+            message=status["message"], hardware_id=self.config.robot.model,
+            values=[KeyValue(key=k, value=str(v)) for k, v in status["values"].items()],
         )]
         self.diagnostics_pub.publish(msg)
 
-    def _withheld(self, snapshot) -> list[str]:
+    def _node_refusals(self) -> list[tuple[RefusalKind, str]]:
+        """Return this node's own reasons to refuse ``~/enable``, ``(kind, line)`` each, in order.
+
+        A twin planner (:attr:`twin_problem`), then a ``robot.base_frame`` naming another arm's
+        link0 (:attr:`base_frame_problem`); [] when neither. ``~/enable`` answers the first;
+        ``/diagnostics`` shows them all (``robot.diagnostics.node_status``).
+        """
+        return [(kind, line) for kind, line in (
+            (RefusalKind.TWIN_PLANNER, self.twin_problem),
+            (RefusalKind.BASE_FRAME, self.base_frame_problem)) if line]
+
+    def _withheld(self) -> list[str]:
         """Return what of the commands is withheld while enabled, one line each (none: []).
 
         The hand's: under ``goals.gripper`` planned, no planned gripper command goes out without
-        a recent usable finger joint state (``command_session._gripper_guessed``); gripper goals
+        a recent usable finger joint state (the session's ``gripper_guessed``); gripper goals
         that do not reach the hand (no GripperCommand server, unanswered, rejected, failing:
         ``GripperGoals.problem``). The arm is commanded meanwhile.
         """
         lines = []
-        rule = snapshot.goal_switching
         now = time.monotonic()
-        if rule is not None and rule.gripper == "planned" and not self.fingers.measured(now):
+        if self.session.gripper_guessed(self.fingers.measured(now)):
             lines.append(f"gripper commands withheld: no recent finger joint state on "
                          f"{self.sources.gripper_topics()} (gripper_state_age_s "
                          f"{self.fingers.status(now)}, safety.max_gripper_state_age_s "

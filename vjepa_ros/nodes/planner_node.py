@@ -158,7 +158,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.foreign_joint_states = 0  # messages about neither this arm nor its hand
         self.frame_refusals = 0  # poses refused for their frame_id
         self.frame_prefix: str | None = None  # the arm prefix target_pose's frame follows
-        self.base_frame_problem = ""  # robot.base_frame is not the learned arm's link0
         self.logged_once: set[str] = set()
         self.size_notes = SizeNotes(getattr(self.model, "img_size", None),
                                     getattr(self.model, "trained_frame_sizes", None))
@@ -166,7 +165,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.closing = False
         self.other_publishers: list[str] = []
         self.warned_publishers: list[str] = []  # the other publishers warned about while enabled
-        self.twin_problem = ""  # another node of this full name runs (_check_other_publishers)
         # held by ~/enable's switch (and _failed) and by the stream tick's publish: once ~/enable
         # false is answered, no set-point computed before it goes out. A plan's gripper command
         # is atomic with its target through the session lock (session.gripper_output)

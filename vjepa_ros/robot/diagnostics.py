@@ -116,3 +116,34 @@ def running_plan_problem(status: SessionStatus) -> str:
     return (f"a plan has run {status.running_plan_s:.1f} s on a camera frame "
             f"{beyond(age, limit, 1)} s old, older than safety.max_plan_age_s = {limit:g} s: "
             "it will be discarded when it ends; is the planner stalled or slower than that?")
+
+
+def node_status(status: dict, refusals, *, silent: str = "", warn: bool = False,
+                withheld=()) -> dict:
+    """Return the node's ``/diagnostics`` status: the session's with the node's own states in.
+
+    ``status``: :func:`diagnostic_status`'s dict (its ``values`` may hold the node's keys too);
+    ``refusals``: the node's own ``~/enable`` refusals, ``(RefusalKind, line)`` each, in order
+    (a twin planner, a ``robot.base_frame`` naming another arm's link0): ERROR, their lines in
+    ``refusal`` and the message, both when both, their first kind in ``refusal_kind`` unless
+    the session's own refusal is an ERROR too (then its kind and words come first);
+    ``silent``: the message naming silent inputs ("" when none: ``silent_inputs_message``),
+    the message when nothing is refused; ``warn``: something else warns (silent inputs,
+    another command publisher while enabled); ``withheld``: what of the commands is withheld
+    while enabled, one line each (WARN, appended to the message). Returns a new
+    ``{"level": 0|1|2, "message": str, "values": {key: str}}``; ``status`` is not changed.
+    """
+    values = dict(status["values"])
+    refused = "; ".join(line for _, line in refusals)
+    level = max(status["level"], ERROR if refused else WARN if warn or withheld else OK)
+    # the kind and words of what sets the level (ERROR) first: the session's own, or the node's
+    session_first = bool(status["level"] >= ERROR and values.get("refusal_kind"))
+    if refused:
+        lines = (values.get("refusal"), refused) if session_first else \
+            (refused, values.get("refusal"))
+        values["refusal"] = "; ".join(v for v in lines if v)
+        values["refusal_kind"] = values["refusal_kind"] if session_first else \
+            str(refusals[0][0])
+    message = (f"{status['message']}; {refused}" if session_first else refused) if refused \
+        else silent or status["message"]
+    return {"level": level, "message": "; ".join([message, *withheld]), "values": values}

@@ -299,6 +299,15 @@ class GripperCommands:
             return False
         return abs(gripper - self.last_gripper) > deadband
 
+    def gripper_guessed(self, measured: bool) -> bool:
+        """Tell whether a planned gripper command from a closedness ``measured`` or not is a guess.
+
+        True under ``goals.gripper`` planned without a measured closedness: no gripper command
+        goes out (:meth:`_gripper_guessed`, which also warns once); the node's ``/diagnostics``
+        says it withheld. Nothing is logged.
+        """
+        return self.goal_switching.gripper == "planned" and not measured
+
     def _gripper_guessed(self, measured: bool) -> bool:
         """Return True (logged once) when a planned gripper command would rest on a guessed hand.
 
@@ -310,7 +319,7 @@ class GripperCommands:
         and finished after the first finger state still adds its delta to the guess. The arm is
         commanded all the same.
         """
-        if self.goal_switching.gripper != "planned" or measured:
+        if not self.gripper_guessed(measured):
             return False
         if not self._gripper_guess_noted:
             self._gripper_guess_noted = True
