@@ -145,3 +145,29 @@ def test_the_guard_given_the_accepted_joints_refuses_what_the_glitch_s_would_pas
     decision = filter_target(accepted, toward, SafetyLimits())
     verdict = guard.check(kept.joints_for(accepted), accepted, decision)
     assert not verdict.accepted and "joint 7 would stay within" in verdict.reason, verdict
+
+
+def test_observe_gives_the_session_the_state_and_keeps_the_joints_of_the_newest_only():
+    """``AcceptedJoints.observe``: the node's one call per arm joint state (a real session)."""
+    from test_robot_mpc import make_session, tiny_world_model
+
+    session, clock, _ = make_session(tiny_world_model())
+    kept = AcceptedJoints()
+    wrist = HOME.copy()
+    wrist[6] = 2.75
+    accepted = _state(wrist)
+    assert kept.observe(session, accepted, wrist, clock.now, gripper_measured=True)
+    np.testing.assert_array_equal(session.inputs.latest_state().value, accepted)
+    assert session.inputs.latest_state().gripper_measured
+    late = HOME.copy()
+    late[0] = 0.3  # stamped before the newest: the session keeps the newest
+    assert not kept.observe(session, _state(late), late, clock.now - 0.5, gripper_measured=True)
+    np.testing.assert_array_equal(session.inputs.latest_state().value, accepted)
+    assert kept.joints_for(_state(late)) is None
+    np.testing.assert_array_equal(kept.joints_for(accepted), wrist)
+    clock.now += 0.01
+    moved = wrist.copy()
+    moved[0] = 0.001
+    assert kept.observe(session, _state(moved), moved, clock.now, gripper_measured=False)
+    assert not session.inputs.latest_state().gripper_measured
+    np.testing.assert_array_equal(kept.joints_for(_state(moved)), moved)

@@ -169,12 +169,9 @@ class PlannerInputs:
         if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
             return
         state = self.kinematics.state(reading.arm, self.fingers.value())
-        self.arm_joints = reading.arm  # the newest read (the guard's: only an accepted state's)
         # its joints are kept before the state can be the newest (a guard between: breaker55j)
-        offer = self.accepted_joints.offer(state, reading.arm)
-        self.session.observe_state(state, stamp, gripper_measured=self._gripper_measured(now))
-        latest = self.session.inputs.latest_state()
-        offer.settle(None if latest is None else latest.value)
+        self.accepted_joints.observe(self.session, state, reading.arm, stamp,
+                                     self._gripper_measured(now))
 
     def _guard_joints(self, current, decision):
         """Check a safe target's step against the joint limits (``MPCSession.joint_guard``).

@@ -142,7 +142,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None
         self.joints = JointStateReader(cfg.robot.joint_prefix)
-        self.arm_joints = None  # the newest arm joints read [7] (joint states only)
         self.accepted_joints = AcceptedJoints()  # the joints of the states the session took
         if cfg.robot.state_source == "joint_states":  # a pose source has no joints to check
             self.joint_limits = JointLimitGuard(self.kinematics, cfg.safety.joint_limit_margin_rad)

@@ -87,6 +87,20 @@ class AcceptedJoints:
                 self._joints.popitem(last=False)
         return Offer(self, key, joints, before)
 
+    def observe(self, session, state, joints, stamp, gripper_measured: bool) -> bool:
+        """Give ``session`` the arm's ``state`` [7] read with ``joints`` [7] [rad]; keep them.
+
+        The joints are offered before the state is given (:meth:`offer`), the state goes to
+        ``session.observe_state(state, stamp, gripper_measured=...)`` (``stamp``: its message
+        stamp [s], or None), and the offer is settled with the session's newest state after it
+        (``session.inputs.latest_state()``). Returns whether the session took ``state`` as its
+        newest (its joints kept).
+        """
+        offer = self.offer(state, joints)
+        session.observe_state(state, stamp, gripper_measured=gripper_measured)
+        latest = session.inputs.latest_state()
+        return offer.settle(None if latest is None else latest.value)
+
     def _withdraw(self, offer: Offer) -> None:
         """Undo ``offer`` (its pose keeps what it had before) unless its joints were replaced."""
         with self._lock:
