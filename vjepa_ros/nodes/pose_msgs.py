@@ -5,6 +5,7 @@ The functions take message objects (or anything with the same fields), so they r
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -59,12 +60,15 @@ def set_pose(pose, state, near=None) -> np.ndarray:
     return quat
 
 
+@functools.lru_cache(maxsize=64)  # per refused pose (up to 1 kHz): the advice reads YAML
 def frame_problem(topic: str, frame_id: str, base_frame: str) -> str | None:
     """Compare a pose's ``header.frame_id`` with the base frame (``vjepa_ros.robot.base_frame``).
 
     Returns "" when they match, None when ``frame_id`` is empty (callers take the pose as in the
     base frame and say so once), else the refusal: topic, frame received, frame expected, fix.
     No transform is looked up: a pose in another frame is refused, never silently re-used.
+    Cached (the last 64 argument triples): the refusal's restart advice reads its value back as
+    YAML (``ros_values.shell_arg_value``), ~20 us a call against ~0.1 us from the cache.
     """
     matches = frame_matches(frame_id, base_frame)
     if matches is None:
