@@ -36,7 +36,6 @@ clock follows, the stamps do not (``nodes/sim_time_switch.py``).
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 
@@ -53,7 +52,6 @@ from sensor_msgs.msg import CameraInfo, Image, JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import Trigger
 
-from vjepa_ros.config import param
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.graph_publishers import other_publishers
 from vjepa_ros.nodes.node_cleanup import destroy_after
@@ -61,16 +59,9 @@ from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
-from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, long_period, lowest
-from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
-from vjepa_ros.sim.pace import SIM_TIME_WAYS, SIMULATOR_SERVICE, PaceMeter
-from vjepa_ros.sim.runner import (
-    CommandError,
-    RunnerConfig,
-    SimRunner,
-    check_rates,
-    steps_per_tick,
-)
+from vjepa_ros.sim.node_config import SimNodeConfig  # (node_registry, params_comments)
+from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
+from vjepa_ros.sim.runner import CommandError, SimRunner
 from vjepa_ros.sim.tick_grid import TickGrid
 
 LATCHED = QoSProfile(
@@ -84,60 +75,6 @@ PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pac
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
             "every message would be stamped 0; set -p publish_clock:=true (the simulator "
             "is the clock; a start-up parameter) or -p use_sim_time:=false")
-FLAT_OUT_ON_WALL_CLOCK = (
-    "real_time_factor 0 (as fast as the CPU allows) needs publish_clock true: with wall-clock "
-    "stamps the simulation is stamped at the CPU's pace, not its own (the arm reads faster or "
-    f"slower than it moves); run on simulated time {SIM_TIME_WAYS} or give a real_time_factor "
-    "> 0")
-
-
-@dataclasses.dataclass
-class SimNodeConfig(SimConfig, RunnerConfig):
-    """The simulator's settings (``seed``, ``camera.width``, ...) plus the node's own."""
-
-    real_time_factor: float = param(
-        1.0, "Simulated seconds per wall-clock second, 0..100; 0 runs as fast as the CPU allows "
-        "(only with publish_clock: refused on wall-clock stamps).",
-        range=REAL_TIME_FACTOR
-    )
-    publish_clock: bool = param(
-        False, "Publish /clock with the simulated time and stamp messages with it (then run the "
-        "other nodes with use_sim_time:=true)."
-    )
-    camera_frame_id: str = param("camera_color_optical_frame", "header.frame_id of the images "
-                                 "(a ROS frame id).", frame_id="required")
-
-    def check(self) -> SimNodeConfig:
-        """Refuse an impossible setting (:meth:`SimConfig.check`, then the rates); return self.
-
-        ValueError also for ``real_time_factor`` 0 without ``publish_clock``
-        (:data:`FLAT_OUT_ON_WALL_CLOCK`), and for a stepping timer's period longer than a ROS
-        timer keeps (``control_rate_hz`` 1e-300, ``real_time_factor`` 1e-12: ``timer_period``).
-        """
-        super().check()
-        check_rates(self, self.physics_hz)  # camera_rate_hz at most the tick rate
-        if self.real_time_factor == 0 and not self.publish_clock:
-            raise ValueError(FLAT_OUT_ON_WALL_CLOCK)
-        self._check_timer()
-        return self
-
-    def _check_timer(self) -> None:
-        """Refuse a stepping timer period longer than a ROS timer keeps (``timer_period``).
-
-        The tick (``control_rate_hz``), then its wall-clock time (over ``real_time_factor``).
-        """
-        tick = steps_per_tick(self.physics_hz, self.control_rate_hz) / self.physics_hz  # [s]
-        rtf = self.real_time_factor
-        problem = long_period("control_rate_hz", self.control_rate_hz, tick,
-                              f"{lowest(1 / MAX_TIMER_PERIOD_S):g} Hz or more")
-        if not problem and rtf > 0:
-            problem = long_period("real_time_factor", rtf, tick / rtf,
-                                  f"{lowest(tick / MAX_TIMER_PERIOD_S):g} or more (or 0, as "
-                                  "fast as the CPU allows, with publish_clock)")
-        if problem:
-            raise ValueError(problem)
-
-
 class SimNode(Node):
     ROS_NAME = "sim_node"  # the one prefix of its start-up errors (node_runner.run_node)
 

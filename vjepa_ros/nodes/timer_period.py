@@ -48,3 +48,14 @@ def poll_period(deadline_s: float, longest: float = 1.0) -> float:
     on every turn of the executor.
     """
     return min(longest, max(MIN_POLL_PERIOD_S, deadline_s / 2))
+
+
+def check_period(setting: str, value: float, period_s: float, give: str) -> None:
+    """Raise ValueError with :func:`long_period`'s line where a timer cannot keep ``period_s``.
+
+    ``setting`` = ``value`` sets the timer's period ``period_s`` [s]; ``give``: what to give
+    instead. Returns None where ``period_s`` is at most :data:`MAX_TIMER_PERIOD_S`.
+    """
+    problem = long_period(setting, value, period_s, give)
+    if problem:
+        raise ValueError(problem)

@@ -1,0 +1,55 @@
+"""The simulator's and the image publisher's settings are checked without ROS.
+
+``sim.node_config.SimNodeConfig`` and ``nodes.image_publisher_config.ImagePublisherConfig`` refuse
+a timer period a ROS timer cannot keep (``nodes.timer_period.check_period``) in a process that
+never imports rclpy; the nodes (``nodes/sim_node.py``, ``nodes/image_publisher.py``) declare the
+same classes (the node registry's ``config=`` names them there). The value cases are in
+``test_fix55e.py``.
+"""
+
+import subprocess
+import sys
+
+import pytest
+
+from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, check_period, long_period
+
+CHECKS = """
+import sys
+from vjepa_ros.nodes.image_publisher_config import ImagePublisherConfig
+from vjepa_ros.sim.node_config import SimNodeConfig
+said = []
+for make in (lambda: ImagePublisherConfig(path="goal.png", rate_hz=1e-10),
+             lambda: SimNodeConfig(real_time_factor=1e-12).check()):
+    try:
+        make()
+    except ValueError as exc:
+        said.append(str(exc).split(":")[0])
+ImagePublisherConfig(path="goal.png", rate_hz=10.0)
+SimNodeConfig().check()
+print(said, sorted(m for m in sys.modules if m.split(".")[0] in ("rclpy", "rosidl_runtime_py")))
+"""
+
+
+def test_both_timer_checks_refuse_without_importing_rclpy():
+    done = subprocess.run([sys.executable, "-c", CHECKS], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == ("[\"parameter 'rate_hz' 1e-10\", "
+                                   "\"parameter 'real_time_factor' 1e-12\"] []"), done.stdout
+
+
+def test_check_period_raises_long_period_s_line_and_passes_a_kept_period():
+    check_period("rate_hz", 1e-9, MAX_TIMER_PERIOD_S, "1e-09 or more")  # the longest kept
+    with pytest.raises(ValueError) as caught:
+        check_period("rate_hz", 1e-10, 1e10, "1e-09 or more")
+    assert str(caught.value) == long_period("rate_hz", 1e-10, 1e10, "1e-09 or more") != ""
+
+
+def test_the_nodes_declare_the_ros_free_classes():
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from vjepa_ros.nodes import image_publisher, image_publisher_config, sim_node
+    from vjepa_ros.sim import node_config
+
+    assert sim_node.SimNodeConfig is node_config.SimNodeConfig
+    assert image_publisher.ImagePublisherConfig is image_publisher_config.ImagePublisherConfig
