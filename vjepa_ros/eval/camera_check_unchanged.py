@@ -46,7 +46,6 @@ import numpy as np
 from vjepa_ros.counts import counted
 from vjepa_ros.eval.camera_check_motions import usable_motions
 from vjepa_ros.picture_repeats import Picture, RepeatRule, same_as
-from vjepa_ros.picture_repeats import changed_share as share_of
 from vjepa_ros.picture_repeats import picture as picture_of
 from vjepa_ros.picture_repeats import same_picture as same_as_rule
 from vjepa_ros.stale_camera import CAUSES  # noqa: F401 - the one wording, re-exported
@@ -70,14 +69,6 @@ def picture(frame) -> Picture:
     A copy (uint8: 18 kB of a 640x480 frame): the frame may be written to afterwards.
     """
     return picture_of(frame, CHECK)
-
-
-def changed_share(a, b) -> float:
-    """Return the share [0, 1] of :data:`CHECK`'s sample that changed (1: other shapes).
-
-    ``a``, ``b``: frames or pictures (:func:`picture`).
-    """
-    return share_of(a, b, CHECK)
 
 
 def same_picture(a, b) -> bool:
