@@ -281,7 +281,7 @@ def test_live_motions_estimate_verdict_and_written_correction(tmp_path, rpy):
     fitted = Rotation.from_euler("xyz", result.rotation_rpy_deg, degrees=True)
     assert np.degrees((fitted * true.inv()).magnitude()) < 1.5
     written = write_check(result, tmp_path, {}, plot=False)
-    values = read_ros_params(written["params"], "/vjepa_planner")
+    values = read_ros_params(written.params, "/vjepa_planner")
     loaded = values["control"]["model_frame_rpy_deg"]
     assert np.allclose(loaded, result.correction_rpy_deg, atol=1e-3)
     if expected == Verdict.ROTATE:
@@ -304,7 +304,7 @@ def test_tabletop_yaw_across_the_wrap(tmp_path, yaw):
     assert result.verdict == Verdict.ROTATE and result.correction == "yaw", result.explanation
     assert result.unchecked_axes == ["z"]
     written = write_check(result, tmp_path, {}, plot=False)
-    loaded = read_ros_params(written["params"], "/vjepa_planner")["control"][
+    loaded = read_ros_params(written.params, "/vjepa_planner")["control"][
         "model_frame_rpy_deg"]
     assert loaded[:2] == [0.0, 0.0]
     assert np.degrees((Rotation.from_euler("xyz", loaded, degrees=True) * true.inv())
@@ -331,10 +331,10 @@ def test_printed_json_header_and_plot_title_agree(tmp_path, monkeypatch):
     lines = report.summary_lines(result)
     correction = ", ".join(f"{v:.1f}" for v in result.correction_rpy_deg)
     assert any(f"control.model_frame_rpy_deg [{correction}]" in line for line in lines)
-    header = written["params"].read_text().splitlines()[1]
+    header = written.params.read_text().splitlines()[1]
     assert f"estimated rotation {result.rotation_angle_deg:.1f}°" in header
     assert header.startswith("# verdict: CORRECT BY ROTATION")
-    saved = json.loads(written["report"].read_text())
+    saved = json.loads(written.report.read_text())
     assert saved["headline"] == "CORRECT BY ROTATION"
     assert np.allclose(saved["correction_rpy_deg"], result.correction_rpy_deg)
     assert titles and "correct by rotation" in titles[0]

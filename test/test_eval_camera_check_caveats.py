@@ -60,10 +60,10 @@ def test_the_notes_go_in_the_parameter_files_header_and_the_json(tmp_path):
     assert notes[0] == DEMO_WORDS and "marginal" in notes[1]
     written = write_check(result, tmp_path, {"vjepa_planner": {"ros__parameters": {}}},
                           plot=False, notes=notes)
-    text = written["params"].read_text()
+    text = written.params.read_text()
     header = [line for line in text.splitlines() if line.startswith("# note: ")]
     assert header == [f"# note: {note}" for note in notes]
     assert yaml.safe_load(text) is not None  # comments: the file still loads
     import json
 
-    assert json.loads(written["report"].read_text())["notes"] == notes
+    assert json.loads(written.report.read_text())["notes"] == notes

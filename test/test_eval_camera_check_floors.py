@@ -52,7 +52,7 @@ def test_a_model_explaining_nothing_on_every_axis_gets_no_correction(tmp_path):
            "frame change along any axis (threshold 2%)" in result.explanation
     assert result.correction == "none" and result.correction_rpy_deg == [0.0, 0.0, 0.0]
     written = write_check(result, tmp_path, base_planner_params(), plot=False)
-    assert read_ros_params(written["params"], "vjepa_planner")["control"][
+    assert read_ros_params(written.params, "vjepa_planner")["control"][
         "model_frame_rpy_deg"] == [0.0, 0.0, 0.0]
     text = "\n".join(summary_lines(result))
     assert "correction    none: control.model_frame_rpy_deg [0.0, 0.0, 0.0] (no rotation: the " \

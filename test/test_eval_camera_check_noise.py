@@ -178,7 +178,7 @@ def test_a_check_whose_model_infers_no_motion_has_an_unbounded_uncertainty(tmp_p
     line = next(text for text in summary_lines(result) if text.startswith("uncertainty"))
     assert "unbounded" in line and "unknown: too few motions" in line
     written = write_check(result, tmp_path, {"control": {}}, plot=False)
-    assert json.loads(written["report"].read_text())["uncertainty"]["bound_deg"] is None
+    assert json.loads(written.report.read_text())["uncertainty"]["bound_deg"] is None
 
 
 def test_the_uncertainty_is_printed_and_kept_in_the_json_and_the_parameter_file(tmp_path):
@@ -189,12 +189,12 @@ def test_the_uncertainty_is_printed_and_kept_in_the_json_and_the_parameter_file(
     assert f"±{result.uncertainty['bound_deg']:.1f}° (full rotation, 95%" in line
     assert "cannot be told from no rotation" in line
     written = write_check(result, tmp_path, {"control": {}}, plot=False)
-    saved = json.loads(written["report"].read_text())["uncertainty"]
+    saved = json.loads(written.report.read_text())["uncertainty"]
     assert saved["bound_deg"] == pytest.approx(result.uncertainty["bound_deg"])
     assert saved["confidence"] == 0.95 and saved["dof"] == 3
-    header = written["params"].read_text().splitlines()[:3]
+    header = written.params.read_text().splitlines()[:3]
     assert any(text.startswith("# uncertainty") for text in header)
-    params = yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
+    params = yaml.safe_load(written.params.read_text())["/**"]["ros__parameters"]
     assert params["camera_check"]["verdict"]["confidence"] == 0.95
 
 

@@ -277,14 +277,14 @@ def test_reports_and_the_parameter_file_load_as_planner_parameters(tmp_path):
     truth = Rotation.from_euler("xyz", (5, -5, 60), degrees=True)
     result = check_motions(AXIS_MOTIONS, truth.apply(AXIS_MOTIONS))
     written = write_check(result, tmp_path, base_planner_params(), extra={"source": "test"})
-    assert {p.name for p in written.values()} == {PARAMS_FILE, "camera_check.png",
+    assert {p.name for p in written.files()} == {PARAMS_FILE, "camera_check.png",
                                                   "camera_check.json"}
-    params = read_ros_params(written["params"], "vjepa_planner")
+    params = read_ros_params(written.params, "vjepa_planner")
     rpy = params["control"]["model_frame_rpy_deg"]
     np.testing.assert_allclose(rpy, result.correction_rpy_deg, atol=1e-4)
     assert params["planner"]["horizon"] == 1  # the rest of config/planner.yaml came along
     ControlConfig(**params["control"])  # loads as the node's control settings
-    assert yaml.safe_load(written["params"].read_text())["/**"]["ros__parameters"]
+    assert yaml.safe_load(written.params.read_text())["/**"]["ros__parameters"]
     text = "\n".join(summary_lines(result))
     assert "CORRECT BY ROTATION" in text and "rpy [5.0, -5.0, 60.0]" in text
     write_check(result, tmp_path, base_planner_params(), plot=False)  # again, --no-plots
@@ -299,7 +299,7 @@ def test_the_parameter_file_carries_the_verdict_thresholds_the_check_used(tmp_pa
                                  min_motion_m=0.02, min_motions=4, min_explained=0.4)
     result = check_motions(AXIS_MOTIONS, AXIS_MOTIONS, thresholds)
     written = write_check(result, tmp_path, base_planner_params(), plot=False)
-    params = read_ros_params(written["params"], "vjepa_planner")
+    params = read_ros_params(written.params, "vjepa_planner")
     assert params["camera_check"]["verdict"] == dataclasses.asdict(thresholds)
     assert params["camera_check"]["motion"]["distance_m"] == 0.04  # the base file's, kept
     config = from_dict(PlannerNodeConfig, params)  # loads as the node's parameters

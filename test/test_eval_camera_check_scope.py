@@ -66,10 +66,10 @@ def test_fine_with_an_axis_never_moved_says_which_axes_it_covers(tmp_path, monke
                         lambda self, title, **kw: titles.append(title) or original(
                             self, title, **kw))
     written = write_check(result, tmp_path, base_planner_params())
-    assert json.loads(written["report"].read_text())["headline"] == line
+    assert json.loads(written.report.read_text())["headline"] == line
     assert titles and titles[0].replace("\n", " ").startswith(
         "Camera check: placement fine for x, z (y not checked)")
-    header = written["params"].read_text().split("/**:")[0]
+    header = written.params.read_text().split("/**:")[0]
     assert f"# verdict: PLACEMENT FINE {NO_Y_SCOPE}; estimated rotation" in header
 
 
@@ -89,8 +89,8 @@ def test_a_rotation_fitted_without_one_axis_says_so_in_the_written_file(tmp_path
     result = _check(NO_Y, _noisy(NO_Y, Rotation.from_euler("z", 60, degrees=True), 3.0), (64, 4))
     assert result.verdict == Verdict.ROTATE and result.correction == "full"
     assert verdict_line(result) == f"CORRECT BY ROTATION {NO_Y_SCOPE}"
-    header = write_check(result, tmp_path, base_planner_params(), plot=False)[
-        "params"].read_text().split("/**:")[0]
+    header = write_check(result, tmp_path, base_planner_params(), plot=False).params \
+        .read_text().split("/**:")[0]
     assert f"# verdict: CORRECT BY ROTATION {NO_Y_SCOPE}; estimated rotation" in header
     assert ("correction full, fitted to motions along x and z only (how the model sees motion "
             "along y was not checked)") in header

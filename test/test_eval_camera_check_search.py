@@ -95,7 +95,7 @@ def test_an_undecided_verdict_writes_no_parameter_file_and_removes_an_old_one(tm
     result = check_motions(MOTIONS, CONSISTENT, explained=SHARES, repeat=DISAGREEING,
                            search_settings=(32, 2))
     written = write_check(result, tmp_path, {}, plot=False)
-    assert "params" not in written and not old.exists()
+    assert written.params is None and not old.exists()
     saved = json.loads((tmp_path / "camera_check.json").read_text())
     assert saved["verdict"] == "undecided" and len(saved["inferred_repeat"]) == len(MOTIONS)
     lines = "\n".join(summary_lines(result))

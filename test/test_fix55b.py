@@ -286,7 +286,7 @@ def test_a_tabletop_yaw_correction_names_its_yaw_and_no_tilt():
 def test_the_file_header_and_the_summary_name_the_rotation_not_the_yaw_fit(tmp_path):
     result = _check(LIVE, _turned((180, 0, 0)))
     assert abs(abs(result.yaw_deg) - 0.0) > 90  # the yaw-only fit is far off (-153.4)
-    header = write_check(result, tmp_path, {}, plot=False)["params"].read_text()
+    header = write_check(result, tmp_path, {}, plot=False).params.read_text()
     assert f"(yaw {result.yaw_deg:.1f}°)" not in header
     assert "(rpy [180.0, 0.0, 0.0]°)" in header or "(rpy [-180.0, 0.0, 0.0]°)" in header
     yaw_line = next(line for line in summary_lines(result) if line.startswith("yaw only"))
@@ -301,18 +301,18 @@ def test_a_verdict_without_correction_keeps_an_earlier_correction_aside(tmp_path
     kept = rotated.correction_rpy_deg
     moved = _check(LIVE, LIVE * np.array([1.0, -1.0, 1.0]))
     written = write_check(moved, tmp_path, {}, plot=False)
-    assert written["previous"] == tmp_path / PREVIOUS_FILE
+    assert written.previous == tmp_path / PREVIOUS_FILE
     assert np.allclose(written_rotation(tmp_path / PREVIOUS_FILE), kept)
     assert written_rotation(tmp_path / PARAMS_FILE) == [0.0, 0.0, 0.0]
     fine = _check(LIVE, LIVE)  # no correction over no correction: nothing moved again
-    assert "previous" not in write_check(fine, tmp_path, {}, plot=False)
+    assert write_check(fine, tmp_path, {}, plot=False).previous is None
     assert np.allclose(written_rotation(tmp_path / PREVIOUS_FILE), kept)
 
 
 def test_a_correction_over_a_correction_is_written_in_place(tmp_path):
     write_check(_check(LIVE, _turned((0, 0, 45))), tmp_path, {}, plot=False)
     written = write_check(_check(LIVE, _turned((0, 0, -30))), tmp_path, {}, plot=False)
-    assert "previous" not in written and not (tmp_path / PREVIOUS_FILE).exists()
+    assert written.previous is None and not (tmp_path / PREVIOUS_FILE).exists()
     assert math.isclose(written_rotation(tmp_path / PARAMS_FILE)[2], -30.0, abs_tol=1e-6)
 
 
@@ -321,7 +321,7 @@ def test_the_written_file_names_the_camera_and_still_loads(tmp_path):
 
     result = _check(LIVE, _turned((0, 0, 45)))
     path = write_check(result, tmp_path, {}, plot=False,
-                       camera_topic="/cam/color/image_raw")["params"]
+                       camera_topic="/cam/color/image_raw").params
     assert "# camera: /cam/color/image_raw (the correction holds for this camera" in \
         path.read_text()
     loaded = read_ros_params(path, "/vjepa_planner")["control"]["model_frame_rpy_deg"]

@@ -239,12 +239,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         copies = check_inputs(args)
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
-            PARAMS_FILE,
             base_planner_params,
             params_with_correction,
+            save_check,
             summary_lines,
             with_settings,
-            write_check,
         )
         from vjepa_ros.recordings.bags import read_recording
 
@@ -326,13 +325,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                                   searches=2))
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
-        stale = (out / PARAMS_FILE).exists()  # an undecided verdict removes it
         stage = "writing"
         from vjepa_ros.eval.camera_check_caveats import check_caveats, is_demo_model
 
         caveats = check_caveats(result, demo=is_demo_model(source))
-        written = write_check(result, out, base, plot=not args.no_plots,
-                              camera_topic=recording.image_topic, notes=caveats, extra={
+        written, saved = save_check(result, out, base, f" in {out}", plot=not args.no_plots,
+                                    camera_topic=recording.image_topic, notes=caveats, extra={
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
@@ -361,18 +359,14 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             print(f"note          {held}")
         if args.random_weights:  # the verdict's reasons name no cause: this run's is known
             print("note          random weights (--random-weights): the verdict means nothing")
-        previous = written.pop("previous", None)
-        print(f"written       {', '.join(str(p) for p in written.values())}")
-        if previous is not None:  # a correction is never replaced by none unsaid
-            from vjepa_ros.eval.camera_check_keep import kept_words
-
-            print(f"note          {kept_words(previous)}")
-        if "params" not in written:  # undecided: the search was too weak to trust
-            print(f"              no {PARAMS_FILE}: the verdict is undecided"
-                  + (f" (the one an earlier check left in {out} was removed)" if stale else ""))
+        print(f"written       {saved.files}")
+        if saved.kept:  # a correction is never replaced by none unsaid
+            print(f"note          {saved.kept}")
+        if written.params is None:  # undecided: the search was too weak to trust
+            print(f"              {saved.undecided}")
             return
         checkpoint = base["model"]["checkpoint"]
-        print(f"              {written['params'].name} plans with "
+        print(f"              {written.params.name} plans with "
               + (f"model.checkpoint {checkpoint}" if checkpoint else
                  "no model.checkpoint (random weights: the node refuses it until you set one)")
               + f" and the check's search ({cem.method}, samples {cem.samples}, iterations "

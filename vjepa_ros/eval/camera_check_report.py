@@ -16,6 +16,7 @@ vjepa_mpc.launch.py params_file:=…/planner_camera_check.yaml``, ``--ros-args -
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import textwrap
 from pathlib import Path
@@ -264,45 +265,103 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
     return save_plot(fig, path, dpi=100)
 
 
+@dataclasses.dataclass(frozen=True)
+class WrittenCheck:
+    """What :func:`write_check` left in its folder.
+
+    Attributes:
+        report: ``camera_check.json``.
+        params: the parameter file; None on an "undecided" verdict (none written).
+        plot: the plot; None when none was drawn (``plot`` False, no matplotlib).
+        previous: where an earlier check's correction was moved aside
+            (``camera_check_keep.PREVIOUS_FILE``: not written by this check); None: nothing moved.
+    """
+
+    report: Path
+    params: Path | None = None
+    plot: Path | None = None
+    previous: Path | None = None
+
+    def files(self) -> tuple[Path, ...]:
+        """Return the files this check wrote: parameter file, plot, report (those written)."""
+        return tuple(path for path in (self.params, self.plot, self.report) if path is not None)
+
+
 def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
                 extra: dict | None = None, plot: bool = True,
-                camera_topic: str = "", notes=()) -> dict[str, Path]:
+                camera_topic: str = "", notes=()) -> WrittenCheck:
     """Write ``camera_check.json`` (with ``extra``), the plot and the parameter file.
 
     ``camera_topic`` and ``notes`` (the verdict's caveats: the JSON's ``notes`` too): in the
     parameter file's header (:func:`write_params`). A verdict
     with no correction moves an earlier check's correction there aside first
-    (``camera_check_keep``: the mapping's ``"previous"``).
+    (``camera_check_keep``: :attr:`WrittenCheck.previous`).
 
     An "undecided" verdict writes no parameter file and removes one an earlier check left in
     ``out_dir`` (a correction from a search too weak to trust must not be loaded by mistake);
-    the returned mapping then has no ``"params"``. Without a plot this time (``plot`` False, no
+    :attr:`WrittenCheck.params` is then None. Without a plot this time (``plot`` False, no
     matplotlib) the plot an earlier check wrote beside its ``camera_check.json`` is removed.
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = {}
+    params = previous = None
     if result.verdict == Verdict.UNDECIDED:
         (out_dir / PARAMS_FILE).unlink(missing_ok=True)
     else:
         from vjepa_ros.eval.camera_check_keep import keep_earlier_correction
 
         previous = keep_earlier_correction(result, out_dir / PARAMS_FILE)  # not overwritten
-        if previous is not None:
-            written["previous"] = previous
-        written["params"] = write_params(result, out_dir / PARAMS_FILE, base_params,
-                                         camera_topic, notes)
+        params = write_params(result, out_dir / PARAMS_FILE, base_params, camera_topic, notes)
     path = out_dir / REPORT_FILE
     picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
-    if picture is not None:
-        written["plot"] = picture
-    elif path.exists():  # an earlier check's plot must not stand beside this report
+    if picture is None and path.exists():  # an earlier check's plot must not stand beside it
         (out_dir / PLOT_FILE).unlink(missing_ok=True)
     report = {**result.to_dict(), "headline": verdict_line(result), "notes": list(notes),
               **(extra or {})}
     write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))
-    written["report"] = path
-    return written
+    return WrittenCheck(report=path, params=params, plot=picture, previous=previous)
+
+
+@dataclasses.dataclass(frozen=True)
+class SavedWords:
+    """What a saved check says of its files (:func:`save_check`).
+
+    Attributes:
+        files: the files written, ``", "``-joined.
+        kept: where an earlier correction was kept, and its rotation
+            (``camera_check_keep.kept_words``); "" when none was moved aside.
+        undecided: that no parameter file was written (and whether an earlier one was
+            removed); "" when one was written.
+    """
+
+    files: str
+    kept: str = ""
+    undecided: str = ""
+
+    def parts(self) -> list[str]:
+        """Return the clauses in order (``"written: …"``, then those not empty)."""
+        return [f"written: {self.files}", *(part for part in (self.kept, self.undecided) if part)]
+
+
+def save_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
+               removed_from: str = "", **options) -> tuple[WrittenCheck, SavedWords]:
+    """Write the check (:func:`write_check`, ``options`` its keywords) and say what was saved.
+
+    ``removed_from``: how the "undecided" clause names the folder an earlier parameter file was
+    removed from (``" in DIR"``; "" not named). Errors: those of :func:`write_check`
+    (``OSError``, ``ValueError``).
+    """
+    stale = (Path(out_dir).expanduser() / PARAMS_FILE).exists()  # an undecided verdict removes it
+    written = write_check(result, out_dir, base_params, **options)
+    kept = ""
+    if written.previous is not None:  # a correction is never replaced by none unsaid
+        from vjepa_ros.eval.camera_check_keep import kept_words
+
+        kept = kept_words(written.previous)
+    undecided = "" if written.params is not None else (  # no correction to load
+        f"no {PARAMS_FILE}: the verdict is undecided"
+        + (f" (the one an earlier check left{removed_from} was removed)" if stale else ""))
+    return written, SavedWords(", ".join(str(path) for path in written.files()), kept, undecided)
 
 
 def stopped_check_saved(out_dir: str | Path, writing: bool) -> str:

@@ -154,11 +154,7 @@ class CameraCheckService:
                 break
         node.worker.wake()
         from vjepa_ros.eval.camera_check_out import KEY
-        from vjepa_ros.eval.camera_check_report import (
-            PARAMS_FILE,
-            stopped_check_saved,
-            write_check,
-        )
+        from vjepa_ros.eval.camera_check_report import save_check, stopped_check_saved
 
         if run.result is None:  # stopped: say that nothing of it was written, as the commands
             response.success = False
@@ -168,23 +164,11 @@ class CameraCheckService:
             return response
         response.success, response.message = True, run.result.explanation
         try:
-
-            stale = (folder / PARAMS_FILE).exists()  # an undecided verdict removes it
-            written = write_check(run.result, folder,
-                                  dataclasses.asdict(node.config),
+            _, saved = save_check(run.result, folder, dataclasses.asdict(node.config),
                                   extra={"source": "~/camera_check", "labels": run.labels,
                                          KEY: self._identity()},
                                   camera_topic=run.image_topic)
-            previous = written.pop("previous", None)
-            response.message += f"; written: {', '.join(str(p) for p in written.values())}"
-            if previous is not None:  # a correction is never replaced by none unsaid
-                from vjepa_ros.eval.camera_check_keep import kept_words
-
-                response.message += f"; {kept_words(previous)}"
-            if "params" not in written:  # undecided: no correction to load
-                response.message += (f"; no {PARAMS_FILE}: the verdict is undecided"
-                                     + (" (the one an earlier check left was removed)"
-                                        if stale else ""))
+            response.message += "; " + "; ".join(saved.parts())
         except (OSError, ValueError) as exc:
             response.message += f"; could not write the results: {exc}"
         node.get_logger().info(f"camera check: {response.message}")
