@@ -12,28 +12,13 @@ compares the frame the bag's states are in (``Recording.state_frame``) with the 
 
 from __future__ import annotations
 
-from vjepa_ros.robot.base_frame import FRANKA_DESCRIPTION_BASE, SINGLE_ARM_PREFIXES
+from vjepa_ros.robot.base_frame import same_base_frame
 
 
 def _planner_frame(robot) -> str:
     """Return the base frame the planner file's arm works in ("" when learned at run time)."""
     frame = robot.base_frame.lstrip("/")
     return frame or (f"{robot.joint_prefix}link0" if robot.joint_prefix else "")
-
-
-def _one_frame(a: str, b: str) -> bool:
-    """Whether frames ``a`` and ``b`` are one: equal, or a single arm's link0 and ``base``.
-
-    franka_description joins a single arm's ``<prefix>link0`` (no prefix, ``panda_``, ``fr3_``)
-    to ``base`` at 0 0 0; each arm of a multi-arm setup at its own mount offset.
-    """
-    if a == b:
-        return True
-    for base, other in ((a, b), (b, a)):
-        if base == FRANKA_DESCRIPTION_BASE and other.endswith("link0") and \
-                other.removesuffix("link0") in SINGLE_ARM_PREFIXES:
-            return True
-    return False
 
 
 def base_frame_problem(robot, state_frame: str, bag: str, state_topic: str,
@@ -47,7 +32,7 @@ def base_frame_problem(robot, state_frame: str, bag: str, state_topic: str,
     what to do.
     """
     wanted, have = _planner_frame(robot), state_frame.lstrip("/")
-    if not wanted or not have or _one_frame(wanted, have):
+    if not wanted or not have or same_base_frame(wanted, have):
         return ""
     name = params_file or "config/planner.yaml"
     said = (f"robot.base_frame {robot.base_frame!r}" if robot.base_frame else

@@ -49,6 +49,21 @@ def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
     return frame_id.lstrip("/") == base_frame.lstrip("/")
 
 
+def same_base_frame(a: str, b: str) -> bool:
+    """Whether frames ``a`` and ``b`` are one base frame (a leading '/' ignored).
+
+    Equal, or :data:`FRANKA_DESCRIPTION_BASE` and a single arm's ``<prefix>link0`` (a prefix
+    of :data:`SINGLE_ARM_PREFIXES`: franka_description joins them at 0 0 0); ``base`` and a
+    multi-arm setup's ``left_fr3_link0`` are not (each arm at its own mount offset).
+    """
+    a, b = a.lstrip("/"), b.lstrip("/")
+    if a == b:
+        return True
+    return any(base == FRANKA_DESCRIPTION_BASE and other.endswith("link0")
+               and other.removesuffix("link0") in SINGLE_ARM_PREFIXES
+               for base, other in ((a, b), (b, a)))
+
+
 def _fix(link0: str, prefix: str = "") -> str:
     """Return what to do: restart with another ``robot.base_frame`` (start only), or a pose."""
     base = (f" or {FRANKA_DESCRIPTION_BASE} (franka_description's, where its mount offset is 0)"
@@ -59,7 +74,7 @@ def _fix(link0: str, prefix: str = "") -> str:
 
 def _base_problem(robot, prefix: str) -> str:
     """Return why ``base`` is not this arm's link0 ('' for a single arm's prefix)."""
-    if prefix in SINGLE_ARM_PREFIXES:
+    if same_base_frame(FRANKA_DESCRIPTION_BASE, f"{prefix}link0"):
         return ""
     return (f"robot.base_frame {robot.base_frame!r} with the arm's joints {prefix}joint1..7: "
             f"franka_description joins each arm of a multi-arm setup to the shared "
