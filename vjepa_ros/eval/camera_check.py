@@ -80,7 +80,7 @@ from vjepa_ros.eval.camera_check_reasons import (
     move_reason,
     search_failed,
 )
-from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
 from vjepa_ros.eval.camera_check_rotation import (
     estimate_rotation,
     estimate_yaw,
@@ -200,8 +200,7 @@ def _rpy_words(rotation: Rotation) -> str:
     The angles ``control.model_frame_rpy_deg`` gets (extrinsic xyz); never the yaw-only fit,
     which differs from the correction's yaw by up to 180° once the frame is tilted (breaker55b).
     """
-    roll, pitch, yaw = rotation.as_euler("xyz", degrees=True)
-    return f"roll {roll:.1f}°, pitch {pitch:.1f}°, yaw {yaw:.1f}°"
+    return rpy_words(rotation.as_euler("xyz", degrees=True), named=True)
 
 
 def stale_reasons(unchanged, count: int) -> list[str]:

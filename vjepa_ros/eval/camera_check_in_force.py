@@ -14,17 +14,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
 
 PARAMETER = "control.model_frame_rpy_deg"
 
 
 def _rotation(rpy_deg) -> Rotation:
     return Rotation.from_euler("xyz", [float(value) for value in rpy_deg], degrees=True)
-
-
-def _angles(rpy_deg) -> str:
-    return "[" + ", ".join(f"{float(value):.1f}" for value in rpy_deg) + "]"
 
 
 def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
@@ -47,13 +43,13 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
     angle = float(np.degrees(in_force.magnitude()))
     if angle < 1e-9:
         return ""
-    held = f"{who} {PARAMETER} {_angles(in_force_rpy_deg)} ({angle:.1f}° in all)"
+    held = f"{who} {PARAMETER} [{rpy_words(in_force_rpy_deg)}] ({angle:.1f}° in all)"
     if result.verdict == Verdict.UNDECIDED:
         return f"{held}; it stays in force (no file written to replace it)"
     written = _rotation(result.correction_rpy_deg)
     apart = float(np.degrees((written * in_force.inv()).magnitude()))
     fine = float(result.thresholds.get("fine_deg", 0.0))
-    now = (f"the written file has {_angles(result.correction_rpy_deg)}"
+    now = (f"the written file has [{rpy_words(result.correction_rpy_deg)}]"
            if result.correction != "none" else "the written file has no correction")
     if apart <= fine:
         return f"{held}, within {apart:.1f}° of this check's: nothing to change"

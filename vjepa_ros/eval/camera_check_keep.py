@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from vjepa_ros.eval.camera_check_result import CameraCheckResult
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, rpy_words
 
 PREVIOUS_FILE = "planner_camera_check.previous.yaml"
 
@@ -55,6 +55,6 @@ def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Pat
 def kept_words(previous: Path) -> str:
     """Say that an earlier correction was kept at ``previous`` (its rotation) and what is new."""
     rpy = written_rotation(previous) or []
-    angles = ", ".join(f"{value:.1f}" for value in rpy)
+    angles = rpy_words(rpy)
     return (f"the earlier check's correction (control.model_frame_rpy_deg [{angles}]) was kept as "
             f"{previous}; the new file has no correction")

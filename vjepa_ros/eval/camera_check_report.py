@@ -27,7 +27,7 @@ import yaml
 from vjepa_ros.atomic_files import save_plot, write_text
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.camera_check_reasons import axes_scope
-from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.json_values import json_safe
 
@@ -124,7 +124,7 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
 def summary_lines(result: CameraCheckResult) -> list[str]:
     """Return what the check prints: agreement, rotations, residuals, the verdict."""
     r = result
-    rpy, correction = _degrees(r.rotation_rpy_deg), _degrees(r.correction_rpy_deg)
+    rpy, correction = rpy_words(r.rotation_rpy_deg), rpy_words(r.correction_rpy_deg)
     return [
         f"motions       {r.motions} used (executed >= {r.thresholds['min_motion_m'] * 100:g} cm), "
         f"the model infers {r.scale:.0%} of their length"
@@ -198,11 +198,6 @@ def _fitted_to(result: CameraCheckResult) -> str:
             f"{' and '.join(unchecked)} was not checked)")
 
 
-def _degrees(values) -> str:
-    """Return angles [deg] as ``a, b, c`` with one decimal."""
-    return ", ".join(f"{value:.1f}" for value in values)
-
-
 def write_params(result: CameraCheckResult, path: str | Path, base: dict,
                  camera_topic: str = "", notes=()) -> Path:
     """Write the planner parameter file with the check's correction; return its path.
@@ -216,7 +211,7 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict,
               "where it stood during the check)\n" if camera_topic else "")
     header = (f"# Planner parameters with the camera check's correction (vjepa-ros camera-check / "
               f"~/camera_check).\n# verdict: {verdict_line(result)}; estimated rotation "
-              f"{result.rotation_angle_deg:.1f}° (rpy [{_degrees(result.rotation_rpy_deg)}]°), "
+              f"{result.rotation_angle_deg:.1f}° (rpy [{rpy_words(result.rotation_rpy_deg)}]°), "
               f"correction {result.correction}{_fitted_to(result)}.\n"
               f"# {_uncertainty_line(result.uncertainty)}\n{camera}"
               + "".join(f"# note: {' '.join(note.split())}\n" for note in notes))
@@ -261,7 +256,7 @@ def write_plot(result: CameraCheckResult, path: Path) -> Path | None:
             ax.legend(loc="upper left", fontsize=8)
     title = textwrap.fill(f"Camera check: {verdict_line(result, short=True)}", 90)
     fig.suptitle(f"{title}\n(rotation {result.rotation_angle_deg:.1f}°, rpy "
-                 f"[{_degrees(result.rotation_rpy_deg)}]°)", fontsize=10)
+                 f"[{rpy_words(result.rotation_rpy_deg)}]°)", fontsize=10)
     return save_plot(fig, path, dpi=100)
 
 

@@ -9,6 +9,19 @@ from __future__ import annotations
 import dataclasses
 
 
+def rpy_words(rpy_deg, named: bool = False) -> str:
+    """Return rpy angles [3] [deg] with one decimal: ``a, b, c`` (``named``: ``roll a°, …``).
+
+    The check's one way of writing a rotation's extrinsic xyz Euler angles
+    (``control.model_frame_rpy_deg``) in its lines, notes and file headers.
+    """
+    values = [float(value) for value in rpy_deg]
+    if named:
+        return ", ".join(f"{name} {value:.1f}°"
+                         for name, value in zip(("roll", "pitch", "yaw"), values, strict=True))
+    return ", ".join(f"{value:.1f}" for value in values)
+
+
 class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"

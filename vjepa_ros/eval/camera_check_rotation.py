@@ -21,6 +21,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.eval.camera_check_result import rpy_words
 from vjepa_ros.eval.camera_check_stats import direction_errors_deg, unit_directions
 from vjepa_ros.eval.metrics import AXES
 
@@ -131,7 +132,7 @@ def level_turn_words(mirror: str, mirror_deg: float, full: Rotation, full_deg: f
     """
     if not mirror or (z_seen and mirror_deg <= MIRROR_SHARE * full_deg):
         return ""
-    rpy = ", ".join(f"{value:.1f}" for value in full.as_euler("xyz", degrees=True))
+    rpy = rpy_words(full.as_euler("xyz", degrees=True))
     return (f"the motions lie in the table's plane, where a view {mirror} (a reflection explains "
             f"them within {mirror_deg:.1f}° RMS) and a view turned "
             f"{np.degrees(full.magnitude()):.1f}° about a level axis (rotation rpy [{rpy}]°, "
