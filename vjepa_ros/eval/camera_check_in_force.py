@@ -33,17 +33,22 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         who: who holds it, with its verb ("this planner runs with", "--params-file FILE
             gave").
         restart: what to do to load the written file ("restart it with the written file").
+    Raises:
+        ValueError: ``in_force_rpy_deg`` is not 3 finite numbers (``ModelFrame``).
     Returns:
-        "" when no rotation is in force; else one clause naming the rotation in force, its angle
-        and, unless the written one is within ``fine_deg`` of it (nothing to change), the
-        angle between them and ``restart``. An "undecided" verdict writes no file: the clause
-        says the rotation stays in force, untested.
+        "" when no rotation is in force (``ModelFrame.identity``: the planner applies none,
+        as with [0, 0, 360] or angles under 1e-9 rad); else one clause naming the rotation in
+        force, its angle and, unless the written one is within ``fine_deg`` of it (nothing to
+        change), the angle between them and ``restart``. An "undecided" verdict writes no file:
+        the clause says the rotation stays in force, untested.
     """
-    in_force = _rotation(in_force_rpy_deg)
-    angle = float(np.degrees(in_force.magnitude()))
-    if angle < 1e-9:
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    frame = ModelFrame(in_force_rpy_deg)  # the planner's own: no rotation where it applies none
+    if frame.identity:
         return ""
-    held = f"{who} {PARAMETER} [{rpy_words(in_force_rpy_deg)}] ({angle:.1f}° in all)"
+    held = f"{who} {PARAMETER} [{rpy_words(in_force_rpy_deg)}] ({frame.angle_deg:.1f}° in all)"
+    in_force = _rotation(in_force_rpy_deg)
     if result.verdict == Verdict.UNDECIDED:
         return f"{held}; it stays in force (no file written to replace it)"
     written = _rotation(result.correction_rpy_deg)

@@ -34,18 +34,32 @@ def written_rotation(path: Path) -> list[float] | None:
     return None
 
 
+def _no_rotation(rpy_deg: list[float]) -> bool:
+    """Whether a planner loading ``rpy_deg`` [deg] applies no rotation (``ModelFrame.identity``).
+
+    [0, 0, 360] and [180, 180, 180] are none; angles a planner refuses (not finite): False (a
+    file the check cannot read as none is kept aside, not overwritten).
+    """
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    try:
+        return ModelFrame(rpy_deg).identity
+    except ValueError:
+        return False
+
+
 def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Path | None:
     """Move an earlier correction at ``params_path`` aside when ``result`` writes none.
 
     ``result.correction`` "none" (the written file sets [0, 0, 0]) and the file there sets a
-    rotation: it is renamed to :data:`PREVIOUS_FILE` beside it (replacing an older one) and its
-    new path returned; else None (nothing moved).
+    rotation a planner applies (not :func:`_no_rotation`): it is renamed to :data:`PREVIOUS_FILE`
+    beside it (replacing an older one) and its new path returned; else None (nothing moved).
     """
     params_path = Path(params_path)
     if result.correction != "none" or not params_path.is_file():
         return None
     rpy = written_rotation(params_path)
-    if rpy is None or not any(abs(value) > 1e-9 for value in rpy):
+    if rpy is None or _no_rotation(rpy):
         return None
     previous = params_path.with_name(PREVIOUS_FILE)
     params_path.replace(previous)
