@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from vjepa_ros.eval.camera_check_result import CameraCheckResult, rpy_words
 
 PREVIOUS_FILE = "planner_camera_check.previous.yaml"
@@ -22,16 +20,17 @@ PREVIOUS_FILE = "planner_camera_check.previous.yaml"
 def written_rotation(path: Path) -> list[float] | None:
     """Return the ``control.model_frame_rpy_deg`` [3] a written parameter file sets (None: none).
 
-    Any node section of the file counts (the check writes ``/**``); unreadable: None.
+    As the planner node would read it (``camera_check_base.base_planner_params``: the check's
+    ``/**`` section, or the node's own); unreadable, or not a list of numbers: None.
     """
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.eval.camera_check_base import base_planner_params
+
     try:
-        params = yaml.safe_load(Path(path).read_text())
-        for section in params.values():
-            rpy = section["ros__parameters"]["control"]["model_frame_rpy_deg"]
-            return [float(value) for value in rpy]
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError, ValueError):
+        rpy = base_planner_params(path).get("control", {})["model_frame_rpy_deg"]
+        return [float(value) for value in rpy]
+    except (UsageError, AttributeError, KeyError, TypeError, ValueError):
         return None
-    return None
 
 
 def _no_rotation(rpy_deg: list[float]) -> bool:
