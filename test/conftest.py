@@ -225,6 +225,17 @@ def tiny_world_model(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def model():
+    """Build test_robot_mpc's tiny random world model once a module (``script_rig``'s tests).
+
+    A module that needs another world model defines its own ``model`` fixture, which wins.
+    """
+    from test_robot_mpc import tiny_world_model as build
+
+    return build()
+
+
 @pytest.fixture(scope="session")
 def franka_example():
     """Load the two real Franka frames and end-effector states shipped in ../shared/data."""

@@ -2,12 +2,15 @@
 
 :func:`approach_and_grasp_session` makes it (a fake clock, two sub-goals from :data:`START`);
 :func:`grasp_then_hold` enables it and lets sub-goal 2 close the hand on the cup. The prelude
-of the clock-step tests; first written for breaker42a.
+of the clock-step tests; first written for breaker42a. :func:`grasp_on_object` (breaker53l):
+``script_rig``'s scripted session closing the hand on an object and carrying it
+(:data:`CLOSE_THEN_CARRY`).
 """
 
 import math
 
 import numpy as np
+from script_rig import ScriptRig
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -16,6 +19,7 @@ from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.safety import SafetyLimits
 
 START = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
+CLOSE_THEN_CARRY = [[0.03, 0, 0, 0, 0, 0, 1.0], [0.03, 0, 0, 0, 0, 0, 0.0]]
 
 
 def approach_and_grasp_session(limits=None):
@@ -62,3 +66,13 @@ def grasp_then_hold(session, tick, state) -> None:
     for seed in range(20, 26):
         tick(seed)
     assert session.goals.index == 1
+
+
+def grasp_on_object(model, mode):
+    """Close the hand (the fingers stop on an object at 0.45), carry; return the rig."""
+    rig = ScriptRig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
+    first = rig.session.plan_step()
+    assert first.gripper_command == 1.0
+    rig.arm[6] = 0.45  # the fingers rest on the object
+    rig.run(160)
+    return rig

@@ -48,90 +48,11 @@ hang (a command within 5 s once the events stopped).
 import math
 
 import numpy as np
-import pytest
-import torch
-from test_robot_mpc import CEM, START, Clock, frame, tiny_world_model
+from script_rig import ScriptRig
+from test_robot_mpc import START, frame
 
-from vjepa_ros.planning.search_log import PlanResult
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import SubGoal
-from vjepa_ros.robot.mpc import MPCSession
 from vjepa_ros.robot.plan_report import PlanOutcome
-from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import poses_apart
-
-DT = 0.01  # the stream period (control.stream_rate_hz 100)
-
-
-@pytest.fixture(scope="module")
-def model():
-    return tiny_world_model()
-
-
-class ScriptPlanner:
-    """A planner whose n-th plan's first action is ``actions[n]`` (the last one repeats)."""
-
-    def __init__(self, actions):
-        self.actions = [list(a) for a in actions]
-        self.starts = []  # (start state [7] given to the planner, planned from a predicted start)
-
-    def reset(self):
-        pass
-
-    def plan(self, reps, state, goal_reps, token_weights=None, should_stop=None, **context):
-        index = min(len(self.starts), len(self.actions) - 1)
-        self.starts.append((state.double().numpy().copy(), "context_cache" in context))
-        action = torch.tensor(self.actions[index], dtype=torch.float32)
-        return PlanResult(first_action=action, actions=action[None].clone(),
-                          elite_energies=torch.tensor([1.0]), best_energies=torch.tensor([1.0]),
-                          mean=action[None].clone(), std=torch.zeros(1, 7), iterations_run=1,
-                          stopped_early=False)
-
-
-class Rig:
-    """A session with a scripted planner; the arm moves ``lag`` of the way to each set-point."""
-
-    def __init__(self, model, mode, actions, start=START, lag=1.0, **control):
-        self.clock, self.logs, self.reports = Clock(), [], []
-        self.planner = ScriptPlanner(actions)
-        self.session = MPCSession(
-            model, CEM, SafetyLimits(), ControlConfig(mode=mode, **control), clock=self.clock,
-            log=lambda level, message: self.logs.append((level, message)),
-            planner=self.planner, clock_offset=self.clock.system_offset)
-        self.arm = np.array(start, dtype=np.float64)
-        self.lag, self.stuck_at = lag, None
-        self.sent = []  # (arm [7] when the command went out, its report)
-        self.session.add_report_listener(self._heard)
-        self.frames, self.next_frame = 0, self.clock.now
-        self.session.observe_image(frame(0), self.clock.now)
-        self.session.observe_state(self.arm.copy(), self.clock.now)
-        self.session.set_goals([SubGoal(frame(7), 0, "test")])
-        self.session.set_enabled(True)
-
-    def _heard(self, report):
-        self.reports.append(report)
-        if report.command is not None:
-            self.sent.append((self.arm.copy(), report))
-
-    def tick(self):
-        """One stream period, then the arm's state; a 10 Hz camera."""
-        self.clock.now += DT
-        out = self.session.stream_step()
-        if out is not None and out.setpoint is not None:
-            self.arm[:6] += self.lag * (out.setpoint[:6] - self.arm[:6])
-            if self.stuck_at is not None:  # blocked: it goes no farther along x
-                self.arm[0] = min(self.arm[0], self.stuck_at)
-        self.session.observe_state(self.arm.copy(), self.clock.now)
-        if self.clock.now >= self.next_frame - 1e-9:
-            self.frames += 1
-            self.session.observe_image(frame(100 + self.frames), self.clock.now)
-            self.next_frame = self.clock.now + 0.1
-
-    def run(self, ticks):
-        """Tick ``ticks`` periods, the planning worker after each."""
-        for _ in range(ticks):
-            self.tick()
-            self.session.plan_step()
 
 
 def test_a_blend_does_not_send_a_plan_for_an_orientation_the_arm_has_not_reached(model):
@@ -150,7 +71,7 @@ def test_a_blend_does_not_send_a_plan_for_an_orientation_the_arm_has_not_reached
     ``async_tolerance_rad`` of the orientation it was planned from (the blend waits for the
     rotation, or the decision waits for arrival and its start check).
     """
-    rig = Rig(model, "async", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.03, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "async", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.03, 0, 0, 0, 0, 0, 0]])
     first = rig.session.plan_step()
     assert first.command is not None and abs(first.command[5] - 0.3) < 1e-6
     rig.run(120)
@@ -165,7 +86,7 @@ def test_a_blend_does_not_send_a_plan_for_an_orientation_the_arm_has_not_reached
 
 def test_without_the_blend_the_turning_step_arrives_before_the_next_goes_out(model):
     """Pin: ``async_blend_m`` 0, same steps: every prepared plan goes out within 0.1 rad."""
-    rig = Rig(model, "async", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.03, 0, 0, 0, 0, 0, 0]],
+    rig = ScriptRig(model, "async", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.03, 0, 0, 0, 0, 0, 0]],
               async_blend_m=0.0)
     assert rig.session.plan_step().command is not None
     rig.run(120)
@@ -175,7 +96,7 @@ def test_without_the_blend_the_turning_step_arrives_before_the_next_goes_out(mod
 
 def gripper_starts(model, mode):
     """Close the hand on an object (it stops at 0.45), carry it; return the later plans' starts."""
-    rig = Rig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], [0.03, 0, 0, 0, 0, 0, 0.0]],
+    rig = ScriptRig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], [0.03, 0, 0, 0, 0, 0, 0.0]],
               async_blend_m=0.0)
     first = rig.session.plan_step()
     assert first.gripper_command == 1.0
@@ -222,7 +143,7 @@ def test_async_plans_from_a_hand_that_did_not_open(model):
     """
     start = START.copy()
     start[6] = 0.8
-    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, -0.8], [0.03, 0, 0, 0, 0, 0, 0.0]],
+    rig = ScriptRig(model, "async", [[0.03, 0, 0, 0, 0, 0, -0.8], [0.03, 0, 0, 0, 0, 0, 0.0]],
               start=start, async_blend_m=0.0)
     assert rig.session.plan_step().gripper_command == 0.0
     rig.run(160)  # the arm's closedness stays 0.8: nothing in the rig moves the hand
@@ -239,7 +160,7 @@ def test_a_prepared_plan_for_a_hand_that_changed_meanwhile_is_discarded(model):
     """
     start = START.copy()
     start[6] = 0.45
-    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0.0]], start=start, async_blend_m=0.0)
+    rig = ScriptRig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0.0]], start=start, async_blend_m=0.0)
     assert rig.session.plan_step().command is not None
     rig.run(3)
     assert rig.session._prepared is not None and rig.session._prepared.start[6] == 0.45
@@ -261,7 +182,7 @@ def test_a_step_that_never_arrives_discards_its_prepared_plan(model):
     The report says so (``discarded``, predicted start, the measured gap in mm), and the next
     command is planned from the measured start where the arm is.
     """
-    rig = Rig(model, "async", [[0.08, 0, 0, 0, 0, 0, 0]], arrival_timeout_s=1.0,
+    rig = ScriptRig(model, "async", [[0.08, 0, 0, 0, 0, 0, 0]], arrival_timeout_s=1.0,
               async_blend_m=0.0)
     rig.stuck_at = START[0] + 0.03  # blocked 5 cm short of the 8 cm step
     assert rig.session.plan_step().command is not None
@@ -281,7 +202,7 @@ def test_yaw_across_pi_is_one_pose_for_the_start_check(model):
     """Pin: a predicted start at yaw pi-0.01 and an arm measured at -pi+0.01 agree (0.02 rad)."""
     start = START.copy()
     start[5] = math.pi - 0.01
-    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0]], start=start, async_blend_m=0.0)
+    rig = ScriptRig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0]], start=start, async_blend_m=0.0)
     assert rig.session.plan_step().command is not None
     rig.run(60)
     rig.arm[5] = -math.pi + 0.01  # the same orientation, written the other way round the circle
@@ -305,7 +226,7 @@ def test_continuous_does_not_command_a_plan_from_a_frame_older_than_the_last_one
     step back within ``safety.max_image_age_s`` changes nothing: no plan on a frame older than
     the last one planned on (the next plan waits for a frame newer than it).
     """
-    rig = Rig(model, "continuous", [[0.03, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "continuous", [[0.03, 0, 0, 0, 0, 0, 0]])
     assert rig.session.plan_step().command is not None
     rig.run(25)
     assert len(rig.sent) >= 3, [r.reason for r in rig.reports]
@@ -325,7 +246,7 @@ def test_async_prepares_from_no_frame_older_than_the_one_planned_on(model):
     The preparation waits for a frame at least as new as the one the running command was
     planned on; none of the plans starts from the late frame.
     """
-    rig = Rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0]], async_blend_m=0.0)
+    rig = ScriptRig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0]], async_blend_m=0.0)
     first = rig.session.plan_step()
     assert first.command is not None
     late = first.frame_stamp - 0.05
@@ -340,7 +261,7 @@ def test_async_prepares_from_no_frame_older_than_the_one_planned_on(model):
 
 def test_shadow_blocking_plans_on_no_frame_older_than_the_one_planned_on(model):
     """blocking, shadow mode (no arrival to wait for): a late frame is not planned on."""
-    rig = Rig(model, "blocking", [[0.03, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "blocking", [[0.03, 0, 0, 0, 0, 0, 0]])
     rig.session.set_enabled(False)
     first = rig.session.plan_step()
     assert first is not None and first.start is not None

@@ -54,7 +54,7 @@ import math
 
 import numpy as np
 import pytest
-from test_breaker51c import DT, Rig
+from script_rig import DT, ScriptRig
 from test_robot_mpc import START, frame, tiny_world_model
 
 from vjepa_ros.robot.control_config import ControlConfig
@@ -71,7 +71,7 @@ def model():
     return tiny_world_model()
 
 
-class HandRig(Rig):
+class HandRig(ScriptRig):
     """breaker51c's rig with a hand following the gripper command.
 
     ``hand_rate``: closedness per second (None: at once); ``stop_at``: an object stops the

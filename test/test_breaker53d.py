@@ -77,7 +77,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_breaker51c import DT, Rig, ScriptPlanner
+from script_rig import late_rig, sent_predicted
 from test_robot_mpc import frame
 
 from vjepa_ros.robot.goals import SubGoal
@@ -85,54 +85,8 @@ from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.plan_report import PlanOutcome
 from vjepa_ros.robot.targets import poses_apart
 
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
 
-
-class LatePlanner(ScriptPlanner):
-    """breaker51c's scripted planner taking ``latency`` stream ticks, and hooks mid-plan.
-
-    ``latency``: ticks of the rig (stream, states, camera) that pass while each plan is made
-    (a fraction: the clock moves that share of a tick, nothing else; a list: plan n takes
-    entry n modulo its length). ``hooks``: {plan index:
-    callable(rig)} run once, mid-plan.
-    """
-
-    rig = None
-    latency = 0.0
-    hooks: dict = {}
-
-    def plan(self, *args, **kwargs):
-        index = len(self.starts)
-        latency = self.latency[index % len(self.latency)] if isinstance(self.latency, list) \
-            else self.latency
-        whole = int(latency)
-        for _ in range(whole):
-            self.rig.tick()
-        self.rig.clock.now += (latency - whole) * DT
-        hook = self.hooks.pop(index, None)
-        if hook is not None:
-            hook(self.rig)
-        return super().plan(*args, **kwargs)
-
-
-def late_rig(model, mode, actions, latency=0.0, hooks=None, **control):  # noqa: F811
-    """Return breaker51c's rig whose planner takes ``latency`` ticks; the first plan made."""
-    rig = Rig(model, mode, actions, **control)
-    rig.planner.__class__ = LatePlanner
-    rig.planner.rig, rig.planner.latency = rig, latency
-    rig.planner.hooks = dict(hooks or {})
-    first = rig.session.plan_step()
-    assert first is not None and first.command is not None, first
-    return rig
-
-
-def sent_predicted(rig):
-    """Return (arm [7] when it went out, report) of each command from a predicted start."""
-    return [(arm, report) for arm, report in rig.sent if report.predicted_start]
-
-
-def test_a_prepared_hand_change_is_applied_at_the_pose_it_was_planned_at(model):  # noqa: F811
+def test_a_prepared_hand_change_is_applied_at_the_pose_it_was_planned_at(model):
     """Send a prepared plan's gripper change where it was planned: at its start, not before.
 
     Input: async, the default blend (0.01 m) and ``goals.gripper`` planned (the default);
@@ -163,7 +117,7 @@ def test_a_prepared_hand_change_is_applied_at_the_pose_it_was_planned_at(model):
         "short of the pose it was planned at")
 
 
-def test_without_the_blend_the_hand_change_goes_out_at_its_start(model):  # noqa: F811
+def test_without_the_blend_the_hand_change_goes_out_at_its_start(model):
     """Pin: ``async_blend_m`` 0, same steps: the close goes out with the arm at T_1, at rest."""
     rig = late_rig(model, "async", [[0.03, 0, 0, 0, 0, 0, 0], [0, 0, 0.03, 0, 0, 0, 1.0],
                                     [0, 0, 0, 0, 0, 0, 0]], async_blend_m=0.0)
@@ -172,7 +126,7 @@ def test_without_the_blend_the_hand_change_goes_out_at_its_start(model):  # noqa
     assert closes and all(poses_apart(arm, r.start)[0] <= 1e-3 for arm, r in closes)
 
 
-def test_a_trailing_arm_is_not_blended_from_farther_than_arrival_allows(model):  # noqa: F811
+def test_a_trailing_arm_is_not_blended_from_farther_than_arrival_allows(model):
     """Blend a prepared plan in only with the arm within ``async_tolerance_m`` of its start.
 
     Input: async, defaults (blend 0.01 m, tolerance 0.02 m); steps of 6 cm along x; an arm
@@ -196,7 +150,7 @@ def test_a_trailing_arm_is_not_blended_from_farther_than_arrival_allows(model): 
 
 
 @pytest.mark.parametrize("latency", [0.5, 3, 40, [0, 40, 0.5, 7, 25]])
-def test_every_prepared_plan_goes_out_near_its_start_whatever_the_latency(model,  # noqa: F811
+def test_every_prepared_plan_goes_out_near_its_start_whatever_the_latency(model,
                                                                            latency):
     """Pin: planners of half a tick, 3 ticks, 40 (longer than a 2 cm step's motion), varying.
 
@@ -214,7 +168,7 @@ def test_every_prepared_plan_goes_out_near_its_start_whatever_the_latency(model,
         assert report.frame_age_s <= limits.max_plan_age_s
 
 
-def mid_preparation(model, hook):  # noqa: F811
+def mid_preparation(model, hook):
     """Run ``hook(rig)`` while the first preparation is computed; return the rig after 80 ticks."""
     def late(rig):
         for _ in range(5):
@@ -238,7 +192,7 @@ def disable_enable(rig):
 @pytest.mark.parametrize("hook, why, prepared", [
     (new_goal, "goal changed while planning", True),
     (disable_enable, "enabled while planning", False)])
-def test_a_preparation_voided_mid_plan_is_never_commanded(model, hook, why,  # noqa: F811
+def test_a_preparation_voided_mid_plan_is_never_commanded(model, hook, why,
                                                            prepared):
     """Pin: a goal change or a disable + enable mid-preparation voids it; planning goes on.
 
@@ -255,7 +209,7 @@ def test_a_preparation_voided_mid_plan_is_never_commanded(model, hook, why,  # n
     assert after.goal_version != void.goal_version or not prepared
 
 
-def test_a_planner_error_mid_preparation_holds_the_set_point(model):  # noqa: F811
+def test_a_planner_error_mid_preparation_holds_the_set_point(model):
     """Pin (documented, "a hold ... a planner error"): the running step stops, nothing more."""
     def boom(rig):
         raise RuntimeError("boom")
@@ -280,7 +234,7 @@ def test_the_doc_names_the_braking_margin_where_it_is():
     assert not named or hasattr(targets, "BRAKING_MARGIN")
 
 
-def test_a_goal_changed_mid_step_is_prepared_for_while_the_step_runs(model):  # noqa: F811
+def test_a_goal_changed_mid_step_is_prepared_for_while_the_step_runs(model):
     """Prepare the new goal's next step from the running step's predicted end.
 
     Input: async (blend 0), a 3 cm step commanded; 0.1 s into it (the plan from its predicted

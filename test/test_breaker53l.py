@@ -54,8 +54,8 @@ import dataclasses
 
 import numpy as np
 import pytest
-from test_breaker51c import Rig
-from test_breaker53d import late_rig, sent_predicted
+from grasp_sessions import grasp_on_object
+from script_rig import ScriptRig, late_rig, sent_predicted
 from test_robot_mpc import frame
 
 from vjepa_ros.robot.goals import SubGoal
@@ -63,24 +63,9 @@ from vjepa_ros.robot.phase import Phase
 from vjepa_ros.robot.predicted_start import blend_ready
 from vjepa_ros.robot.targets import poses_apart
 
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
-
-CLOSE_THEN_CARRY = [[0.03, 0, 0, 0, 0, 0, 1.0], [0.03, 0, 0, 0, 0, 0, 0.0]]
-
-
-def grasp_on_object(model, mode):  # noqa: F811
-    """Close the hand (the fingers stop on an object at 0.45), carry; return the rig."""
-    rig = Rig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
-    first = rig.session.plan_step()
-    assert first.gripper_command == 1.0
-    rig.arm[6] = 0.45  # the fingers rest on the object
-    rig.run(160)
-    return rig
-
 
 @pytest.mark.parametrize("mode", ["blocking", "async"])
-def test_a_plan_that_keeps_a_grasping_hand_sends_no_gripper_command(model, mode):  # noqa: F811
+def test_a_plan_that_keeps_a_grasping_hand_sends_no_gripper_command(model, mode):
     """Send no gripper command for a plan whose gripper delta is 0 after a grasp on an object.
 
     Input: ``goals.gripper`` planned (default), deadband 0.1; plan 1 closes the hand (+1: command
@@ -99,7 +84,7 @@ def test_a_plan_that_keeps_a_grasping_hand_sends_no_gripper_command(model, mode)
         f"gripper commands after the grasp: {later} (the plans kept the hand: delta 0)")
 
 
-def test_the_carry_plans_start_from_the_grasped_closedness(model):  # noqa: F811
+def test_the_carry_plans_start_from_the_grasped_closedness(model):
     """Pin: blocking and async plan the carry from the measured 0.45 (fix51c)."""
     for mode in ("blocking", "async"):
         rig = grasp_on_object(model, mode)
@@ -107,7 +92,7 @@ def test_the_carry_plans_start_from_the_grasped_closedness(model):  # noqa: F811
         assert starts and np.allclose(starts, 0.45), (mode, starts)
 
 
-def test_continuous_planned_close_goes_out_where_it_was_planned(model):  # noqa: F811
+def test_continuous_planned_close_goes_out_where_it_was_planned(model):
     """Send a continuous plan's hand change with the arm at the start it was planned from.
 
     Input: continuous, ``goals.gripper`` planned (the default), a planner taking 40 stream
@@ -133,7 +118,7 @@ def test_continuous_planned_close_goes_out_where_it_was_planned(model):  # noqa:
         f"it was planned at (tolerance {tolerance * 1000:.0f} mm)")
 
 
-def unmeasured_hand_run(model, delta):  # noqa: F811
+def unmeasured_hand_run(model, delta):
     """Async, finger states lapsed after the first command; plans' gripper delta ``delta``."""
     rig = late_rig(model, "async", [[0.02, 0, 0, 0, 0, 0, 0], [0.02, 0, 0, 0, 0, 0, delta]])
     observe = rig.session.observe_state
@@ -143,7 +128,7 @@ def unmeasured_hand_run(model, delta):  # noqa: F811
     return rig
 
 
-def test_an_unsent_hand_change_does_not_stop_the_arm(model):  # noqa: F811
+def test_an_unsent_hand_change_does_not_stop_the_arm(model):
     """Blend a prepared plan whose gripper change will not be sent (the hand unmeasured).
 
     Input: async, default blend, ``goals.gripper`` planned; after the first command the finger
@@ -161,9 +146,9 @@ def test_an_unsent_hand_change_does_not_stop_the_arm(model):  # noqa: F811
     assert len(changes.sent) >= len(keeps.sent) - 1, (len(changes.sent), len(keeps.sent))
 
 
-def test_a_held_hand_never_stops_the_blend(model):  # noqa: F811
+def test_a_held_hand_never_stops_the_blend(model):
     """Pin: ``goals.gripper`` hold (no hand): a plan's gripper value neither goes out nor stops."""
-    rig = Rig(model, "async", [[0.02, 0, 0, 0, 0, 0, 0.5]])
+    rig = ScriptRig(model, "async", [[0.02, 0, 0, 0, 0, 0, 0.5]])
     rig.session.goal_switching = dataclasses.replace(rig.session.goal_switching, gripper="hold")
     rig.run(100)
     predicted = sent_predicted(rig)
@@ -171,7 +156,7 @@ def test_a_held_hand_never_stops_the_blend(model):  # noqa: F811
     assert min(poses_apart(arm, r.start)[0] for arm, r in predicted) > 1e-4  # blended
 
 
-def test_a_lagging_arm_still_blends_within_the_start_tolerance(model):  # noqa: F811
+def test_a_lagging_arm_still_blends_within_the_start_tolerance(model):
     """Pin: a soft arm (0.02 of the way a tick) blends every prepared plan in, in motion.
 
     No silent fall back to blocking's stop: each prepared plan goes out while the step still
@@ -207,7 +192,7 @@ def test_blend_ready_at_the_translation_and_rotation_bound(gap, turn, ready):
     assert blend_ready(setpoint, target, measured, 0.01, 0.02, 0.1) is ready
 
 
-def test_small_hand_deltas_keep_blending_and_do_not_drift(model):  # noqa: F811
+def test_small_hand_deltas_keep_blending_and_do_not_drift(model):
     """Pin: plans of +0.04 closedness each (deadband 0.1) blend and command no gripper.
 
     Each plan's closedness is the measured hand (at rest at 0) plus 0.04: never beyond the
@@ -221,7 +206,7 @@ def test_small_hand_deltas_keep_blending_and_do_not_drift(model):  # noqa: F811
     assert all(poses_apart(arm, r.start)[0] > 1e-4 for arm, r in predicted)  # blended
 
 
-def test_a_closedness_around_the_deadband_stops_only_for_the_hand_change(model):  # noqa: F811
+def test_a_closedness_around_the_deadband_stops_only_for_the_hand_change(model):
     """Pin: deltas 0.09, 0.12 alternating (the hand follows): 0.12 plans at rest, 0.09 blended."""
     rig = late_rig(model, "async", [[0.02, 0, 0, 0, 0, 0, 0.09], [0.02, 0, 0, 0, 0, 0, 0.12]]
                    + [[0.02, 0, 0, 0, 0, 0, 0.09], [0.02, 0, 0, 0, 0, 0, 0.12]] * 4)
@@ -240,7 +225,7 @@ def test_a_closedness_around_the_deadband_stops_only_for_the_hand_change(model):
     assert max(changes) <= 1e-3 and min(keeps) > 1e-4, (changes, keeps)
 
 
-def goal_storm(model, goals, latency=0):  # noqa: F811
+def goal_storm(model, goals, latency=0):
     """Set each of ``goals`` 3 ticks apart during one 3 cm step (blend 0).
 
     Return the rig and, for each command, (its plan's goal version, the session's then).
@@ -261,7 +246,7 @@ def goal_storm(model, goals, latency=0):  # noqa: F811
 
 
 @pytest.mark.parametrize("latency", [0, 20])
-def test_five_goal_changes_in_one_step_command_only_the_newest(model, latency):  # noqa: F811
+def test_five_goal_changes_in_one_step_command_only_the_newest(model, latency):
     """Pin: five goals set during a step: every command is for the goal current when it goes out.
 
     The preparations for the older goals are dropped or voided (no planner storm: at most one
@@ -274,7 +259,7 @@ def test_five_goal_changes_in_one_step_command_only_the_newest(model, latency): 
     assert len(rig.planner.starts) <= 1 + 5 + 2 * len(rig.sent), len(rig.planner.starts)
 
 
-def test_a_goal_changed_back_mid_step_commands_the_newest_version(model):  # noqa: F811
+def test_a_goal_changed_back_mid_step_commands_the_newest_version(model):
     """Pin: goal A, B, A again during a step: the next command is the newest version's."""
     first, other = SubGoal(frame(7), 0, "test"), SubGoal(frame(8), 0, "other")
     rig, _ = goal_storm(model, [other, first])

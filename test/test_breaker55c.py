@@ -56,41 +56,15 @@ commands_sent) leave no path for a stale result to command.
 
 import numpy as np
 import pytest
-from test_breaker51c import Rig
-from test_breaker53d import LatePlanner
-from test_breaker53l import grasp_on_object
-from test_robot_mpc import START, frame
+from grasp_sessions import grasp_on_object
+from script_rig import ScriptRig, hand_rig, subgoal_at, wrist_rig
+from test_robot_mpc import frame
 
-from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
-
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
-
-
-def hand_rig(model, mode, actions, latency=0, speed=0.02, **control):  # noqa: F811
-    """breaker51c's rig, a planner of ``latency`` ticks, a hand moving ``speed`` a tick.
-
-    The fingers (the state's closedness) move toward the last gripper command sent by at most
-    ``speed`` (closedness) each stream tick: 0.02 is a full close in 0.5 s, about the Franka
-    Hand's 0.1 m/s fingers over its 8 cm.
-    """
-    rig = Rig(model, mode, actions, **control)
-    rig.planner.__class__ = LatePlanner
-    rig.planner.rig, rig.planner.latency, rig.planner.hooks = rig, latency, {}
-    tick = rig.tick
-
-    def hand_tick():
-        tick()
-        commanded = rig.session.last_gripper
-        if commanded is not None:
-            rig.arm[6] += float(np.clip(commanded - rig.arm[6], -speed, speed))
-
-    rig.tick = hand_tick
-    return rig
+from vjepa_ros.robot.goals import SubGoal
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_a_reenable_sends_no_opening_to_a_hand_holding_an_object(model, mode):  # noqa: F811
+def test_a_reenable_sends_no_opening_to_a_hand_holding_an_object(model, mode):
     """Re-enable after a pause mid-carry: the hand holding an object gets no gripper command.
 
     Input: ``goals.gripper`` planned (the default), deadband 0.1; plan 1 closes the hand (+1:
@@ -124,7 +98,7 @@ def test_a_reenable_sends_no_opening_to_a_hand_holding_an_object(model, mode):  
         f"measured at {rig.arm[6]:.2f}, on an object)")
 
 
-def test_continuous_does_not_cut_back_a_running_close_from_an_older_view(model):  # noqa: F811
+def test_continuous_does_not_cut_back_a_running_close_from_an_older_view(model):
     """Continuous: no gripper command computed from the hand as it was before the last one.
 
     Input: continuous, ``goals.gripper`` planned (the default), a planner of 10 stream ticks
@@ -156,7 +130,7 @@ def test_continuous_does_not_cut_back_a_running_close_from_an_older_view(model):
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async"])
-def test_blocking_and_async_send_the_close_alone(model, mode):  # noqa: F811
+def test_blocking_and_async_send_the_close_alone(model, mode):
     """Pin: the same plans in blocking and async send the close once (they wait for the hand)."""
     rig = hand_rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.005, 0, 0, 0, 0, 0, 0.75]],
                    latency=10)
@@ -167,7 +141,7 @@ def test_blocking_and_async_send_the_close_alone(model, mode):  # noqa: F811
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model, mode):  # noqa: F811
+def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model, mode):
     """Resend the close that found no gripper server, not another closedness.
 
     Input: ``goals.gripper`` planned (the default); plan 1 closes the hand (+1: command 1.0);
@@ -185,7 +159,7 @@ def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model,
     command standing". What should happen: a resend carries the closedness of the command that
     did not reach the hand (1.0), and the first goal the server receives is that close.
     """
-    rig = Rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.01, 0, 0, 0, 0, 0, 0.0]])
+    rig = ScriptRig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.01, 0, 0, 0, 0, 0, 0.0]])
     calls = []
     server_up = rig.clock.now + 0.5
 
@@ -204,30 +178,8 @@ def test_a_resent_gripper_goal_is_the_command_that_did_not_reach_the_hand(model,
         f"gripper goals (closedness, resend, server up): {calls[:6]}")
 
 
-def wrist_rig(model, mode, actions, goals, wrist):  # noqa: F811
-    """``hand_rig`` under ``goals.gripper`` subgoal (``goals``), a wrist slower than the arm.
-
-    The position follows the set-point at once, the orientation ``wrist`` of the way a tick
-    (a soft rotational impedance; 0: a caught wrist).
-    """
-    rig = hand_rig(model, mode, actions)
-    rig.lag = np.array([1.0, 1.0, 1.0, wrist, wrist, wrist])
-    session = rig.session
-    session.set_enabled(False)
-    session.goal_switching = GoalSwitchConfig(gripper="subgoal")
-    session.set_goals(goals)
-    session.set_enabled(True)
-    return rig
-
-
-def subgoal_at(closedness, steps):
-    state = START.copy()
-    state[6] = closedness
-    return SubGoal(frame(7), steps, f"closedness {closedness:g}", state=state)
-
-
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_the_next_subgoals_close_waits_for_the_wrist_to_arrive(model, mode):  # noqa: F811
+def test_the_next_subgoals_close_waits_for_the_wrist_to_arrive(model, mode):
     """Change the hand for the next sub-goal only once the wrist has turned to the place.
 
     Input: ``goals.gripper`` subgoal, sub-goals "place" (open, 1 step) then "grasp" (closed);
@@ -259,7 +211,7 @@ def test_the_next_subgoals_close_waits_for_the_wrist_to_arrive(model, mode):  # 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
 def test_a_wall_clock_step_back_mid_step_neither_stops_the_arm_nor_undoes_progress(
-        model, mode):  # noqa: F811
+        model, mode):
     """Keep the set-point and the goal progress through a wall clock stepped back 1 s.
 
     Input: sub-goals "a" (1 step) and "b" (3 steps); a 6 cm step runs (250 ms in, the arm at
@@ -275,7 +227,7 @@ def test_a_wall_clock_step_back_mid_step_neither_stops_the_arm_nor_undoes_progre
     stamps: ``clock_offset``, ``clock_steps.SystemClockFalls``), so the set-point streams on
     and the goal progress stays.
     """
-    rig = Rig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
     # the node times its ticks by a steady clock (planner_node: time.monotonic), as breaker50d's
     # rig does; the node clock's own tick across the step is -0.99 s, which no tick can time
     rig.session.stream_clock = rig.clock.steady

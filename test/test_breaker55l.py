@@ -40,12 +40,9 @@ while a plan of 60 ms runs (voided by the new clock's frame, replanned).
 
 import numpy as np
 import pytest
-from test_breaker51c import Rig
-from test_breaker53l import CLOSE_THEN_CARRY
+from grasp_sessions import CLOSE_THEN_CARRY
+from script_rig import ScriptRig
 from test_robot_mpc import frame
-
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
 
 MODES = ["blocking", "async", "continuous"]
 
@@ -54,7 +51,7 @@ MODES = ["blocking", "async", "continuous"]
     0.0,  # pin: no fall, the stale hold at 0.5 s
     1.0])
 @pytest.mark.parametrize("mode", MODES)
-def test_a_camera_that_died_before_a_clock_fall_is_stale_at_its_real_age(model, mode, fall):  # noqa: F811
+def test_a_camera_that_died_before_a_clock_fall_is_stale_at_its_real_age(model, mode, fall):
     """No set-point motion on a frame older than ``max_image_age_s``, a wall clock fall between.
 
     Input: a 6 cm step runs (plan on a fresh frame); the camera dies at once (its driver
@@ -70,7 +67,7 @@ def test_a_camera_that_died_before_a_clock_fall_is_stale_at_its_real_age(model, 
     system clock fell is as old as its raw age plus the fall (its age on its own clock), so
     the stale hold comes at 0.5 s real age as without the step, and no set-point moves after.
     """
-    rig = Rig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady  # the node times its ticks by a steady clock
     assert rig.session.plan_step().command is not None
     taken = rig.session.inputs.frame.stamp
@@ -91,7 +88,7 @@ def test_a_camera_that_died_before_a_clock_fall_is_stale_at_its_real_age(model, 
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_a_frame_in_flight_across_a_clock_step_holds_nothing(model, mode):  # noqa: F811
+def test_a_frame_in_flight_across_a_clock_step_holds_nothing(model, mode):
     """A frame stamped before a wall clock step back and received after it: no hold.
 
     Input: a 6 cm step runs (250 ms in); the wall clock steps back 1 s; the robot's states
@@ -108,7 +105,7 @@ def test_a_frame_in_flight_across_a_clock_step_holds_nothing(model, mode):  # no
     clock, received after the fall, is 40 ms old), so the set-point streams on, as fix55c
     made it do for a frame that arrived before the step.
     """
-    rig = Rig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady
     assert rig.session.plan_step().command is not None
     rig.run(25)
@@ -133,7 +130,7 @@ def test_a_frame_in_flight_across_a_clock_step_holds_nothing(model, mode):  # no
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: F811
+def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):
     """An arm that moved through the second before a 1 s step back: no jump, no hold.
 
     Input: plans of 1 cm each, the arm moving for 1.5 s (continuous: steadily at ~0.06 m/s;
@@ -151,7 +148,7 @@ def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: 
     threshold). What should happen: a state stamped after the system clock fell is compared
     with states of its own clock (none older: no jump), and the set-point streams on.
     """
-    rig = Rig(model, mode, [[0.01, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.01, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady
     assert rig.session.plan_step().command is not None
     rig.run(150)
@@ -168,7 +165,7 @@ def test_an_arm_moving_through_a_clock_step_is_no_glitch(model, mode):  # noqa: 
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("held_at", [0.06, 0.09])
-def test_a_reenable_sends_nothing_to_a_hand_closed_on_a_wide_object(model, mode, held_at):  # noqa: F811
+def test_a_reenable_sends_nothing_to_a_hand_closed_on_a_wide_object(model, mode, held_at):
     """Re-enable mid-carry, the fingers stopped near open on a wide object: no gripper command.
 
     Input: ``goals.gripper`` planned (the default; deadband 0.1, so ``control.hand_tolerance``
@@ -185,7 +182,7 @@ def test_a_reenable_sends_nothing_to_a_hand_closed_on_a_wide_object(model, mode,
     command before the pause was a close (1.0), now stopped short of it, is not commanded by
     a plan that keeps it (as for 0.45: test_breaker55c).
     """
-    rig = Rig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
+    rig = ScriptRig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
     assert rig.session.plan_step().gripper_command == 1.0
     rig.arm[6] = held_at  # the fingers rest on the wide object
     rig.run(160)

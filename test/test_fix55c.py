@@ -12,17 +12,13 @@ stays refused); a hold's "not commanding" line before what the hold drops.
 
 import numpy as np
 import pytest
-from test_breaker51c import Rig
-from test_breaker53l import grasp_on_object
-from test_breaker55c import hand_rig, subgoal_at, wrist_rig
+from grasp_sessions import grasp_on_object
+from script_rig import ScriptRig, hand_rig, subgoal_at, wrist_rig
 from test_robot_mpc import START, frame
 
 from vjepa_ros.robot.arrival import arrival_tolerance_rad
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, age_across_fall
 from vjepa_ros.robot.goals import GoalSwitchConfig
-
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
 
 
 def pause(rig, ticks=30):
@@ -35,7 +31,7 @@ def pause(rig, ticks=30):
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_a_plan_that_changes_the_hand_after_a_reenable_sends_its_closedness(model, mode):  # noqa: F811
+def test_a_plan_that_changes_the_hand_after_a_reenable_sends_its_closedness(model, mode):
     """After a pause, a plan that opens the held object's hand sends the open (0.0), once."""
     rig = grasp_on_object(model, mode)
     rig.planner.actions = [[0.0, 0, 0, 0, 0, 0, -1.0]]  # release: 0.45 - 1 -> 0.0
@@ -47,11 +43,11 @@ def test_a_plan_that_changes_the_hand_after_a_reenable_sends_its_closedness(mode
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_the_first_enable_sends_no_command_to_a_hand_closed_on_an_object(model, mode):  # noqa: F811
+def test_the_first_enable_sends_no_command_to_a_hand_closed_on_an_object(model, mode):
     """A run that starts with the hand closed on an object (0.45) and plans keeping it."""
     start = np.array(START, dtype=np.float64)
     start[6] = 0.45
-    rig = Rig(model, mode, [[0.005, 0, 0, 0, 0, 0, 0.0]], start=start)
+    rig = ScriptRig(model, mode, [[0.005, 0, 0, 0, 0, 0, 0.0]], start=start)
     rig.session.plan_step()
     rig.run(150)
     assert len(rig.sent) >= 2
@@ -59,13 +55,13 @@ def test_the_first_enable_sends_no_command_to_a_hand_closed_on_an_object(model, 
 
 
 @pytest.mark.parametrize("mode", ["blocking", "continuous"])
-def test_a_reenable_under_subgoal_sends_the_subgoals_closedness_once(model, mode):  # noqa: F811
+def test_a_reenable_under_subgoal_sends_the_subgoals_closedness_once(model, mode):
     """``goals.gripper`` subgoal: after ``~/enable`` the sub-goal's closedness goes out once.
 
     A "carry" sub-goal closed, the hand commanded 1.0 and stopped on an object (0.45): after a
     pause the grasp is commanded again (1.0, with force; never the 0.45 measured), once.
     """
-    rig = Rig(model, mode, [[0.005, 0, 0, 0, 0, 0, 0.0]])
+    rig = ScriptRig(model, mode, [[0.005, 0, 0, 0, 0, 0, 0.0]])
     session = rig.session
     session.set_enabled(False)
     session.goal_switching = GoalSwitchConfig(gripper="subgoal")
@@ -93,9 +89,9 @@ class Rejected:
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_a_rejected_close_is_resent_as_the_close(model, mode):  # noqa: F811
+def test_a_rejected_close_is_resent_as_the_close(model, mode):
     """A close the server rejected twice is resent as 1.0, though later plans say 0.0."""
-    rig = Rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.01, 0, 0, 0, 0, 0, 0.0]])
+    rig = ScriptRig(model, mode, [[0.0, 0, 0, 0, 0, 0, 1.0], [0.01, 0, 0, 0, 0, 0, 0.0]])
     calls = []
 
     def gripper_output(closedness, resend=False):
@@ -112,7 +108,7 @@ def test_a_rejected_close_is_resent_as_the_close(model, mode):  # noqa: F811
 
 @pytest.mark.parametrize("mode", ["blocking", "continuous"])
 @pytest.mark.parametrize("axis", [4])
-def test_arrival_waits_for_a_pitch_turn(model, mode, axis):  # noqa: F811
+def test_arrival_waits_for_a_pitch_turn(model, mode, axis):
     """Pitch as yaw: the grasp's close waits for the wrist at the place."""
     place = [0.005, 0, 0, 0, 0, 0, 0]
     place[axis] = 0.2
@@ -126,7 +122,7 @@ def test_arrival_waits_for_a_pitch_turn(model, mode, axis):  # noqa: F811
     assert turn <= arrival_tolerance_rad(rig.session.control.arrival_tolerance_m), turn
 
 
-def test_a_caught_wrist_arrives_at_the_timeout_with_its_turn_named(model):  # noqa: F811
+def test_a_caught_wrist_arrives_at_the_timeout_with_its_turn_named(model):
     """A wrist that never turns: the close goes out after the timeout, its warning says why."""
     rig = wrist_rig(model, "blocking", [[0.005, 0, 0, 0, 0, 0.3, 0], [0.0] * 7],
                     [subgoal_at(0.0, 1), subgoal_at(1.0, 2)], wrist=0.0)
@@ -145,7 +141,7 @@ def test_arrival_tolerance_rad_is_the_hands_far_edge_at_the_position_tolerance()
     assert arrival_tolerance_rad(0.02) == pytest.approx(2 * arrival_tolerance_rad(0.01))
 
 
-def test_continuous_does_not_cut_back_a_running_open(model):  # noqa: F811
+def test_continuous_does_not_cut_back_a_running_open(model):
     """The open as the close: plans seeing the hand still closed do not re-command it."""
     start = np.array(START, dtype=np.float64)
     start[6] = 1.0
@@ -159,7 +155,7 @@ def test_continuous_does_not_cut_back_a_running_open(model):  # noqa: F811
     assert all(command <= rig.session.control.gripper_deadband for command in sent), sent
 
 
-def test_continuous_commands_a_hand_stopped_on_an_object_again_once_seen_stopped(model):  # noqa: F811
+def test_continuous_commands_a_hand_stopped_on_an_object_again_once_seen_stopped(model):
     """No lasting block: a close stopped at 0.45, then a planned open goes out (after 1 s)."""
     rig = hand_rig(model, "continuous", [[0.0, 0, 0, 0, 0, 0, 1.0],
                                          [0.002, 0, 0, 0, 0, 0, 0.0]], latency=2)
@@ -180,9 +176,9 @@ def test_continuous_commands_a_hand_stopped_on_an_object_again_once_seen_stopped
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async", "continuous"])
-def test_a_wall_clock_step_back_before_any_state_on_the_new_clock_holds_nothing(model, mode):  # noqa: F811
+def test_a_wall_clock_step_back_before_any_state_on_the_new_clock_holds_nothing(model, mode):
     """The tick between the step and the driver's next state: both inputs of the old clock."""
-    rig = Rig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady  # the node's steady tick clock
     assert rig.session.plan_step().command is not None
     rig.run(25)
@@ -200,9 +196,9 @@ def test_a_wall_clock_step_back_before_any_state_on_the_new_clock_holds_nothing(
     assert not [line for line in lines if line.startswith("not commanding")], lines
 
 
-def test_a_wall_clock_step_shifts_the_gripper_send_time(model):  # noqa: F811
+def test_a_wall_clock_step_shifts_the_gripper_send_time(model):
     """The last gripper command's time moves with the clock (resends' spacing, hand views)."""
-    rig = Rig(model, "blocking", [[0.0, 0, 0, 0, 0, 0, 1.0], [0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "blocking", [[0.0, 0, 0, 0, 0, 0, 1.0], [0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady
     rig.session.plan_step()
     rig.run(30)
@@ -217,9 +213,9 @@ def test_a_wall_clock_step_shifts_the_gripper_send_time(model):  # noqa: F811
     assert session.command_time - session._gripper_sent_at == pytest.approx(since)
 
 
-def test_a_wall_clock_step_mid_step_prepares_the_running_step_again(model):  # noqa: F811
+def test_a_wall_clock_step_mid_step_prepares_the_running_step_again(model):
     """async: the preparation the step voided is made again on the new clock's frame."""
-    rig = Rig(model, "async", [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "async", [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady
     rig.session.plan_step()
     rig.run(10)
@@ -244,9 +240,9 @@ def test_age_across_fall_adds_every_fall_since_the_stamp():
     assert age_across_fall(0.3, -1.0) == 0.3  # a step forward: never younger
 
 
-def test_a_future_stamp_with_no_fall_of_the_system_clock_is_still_refused(model):  # noqa: F811
+def test_a_future_stamp_with_no_fall_of_the_system_clock_is_still_refused(model):
     """A camera stamping 0.95 s ahead (a clock mismatch) holds as before: no fall, no step."""
-    rig = Rig(model, "blocking", [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "blocking", [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.plan_step()
     rig.run(5)
     rig.session.observe_image(frame(300), rig.clock.now + 0.95)
@@ -256,9 +252,9 @@ def test_a_future_stamp_with_no_fall_of_the_system_clock_is_still_refused(model)
     assert any("in the future" in m for _, m in rig.logs)
 
 
-def test_a_holds_not_commanding_line_comes_before_what_it_drops(model):  # noqa: F811
+def test_a_holds_not_commanding_line_comes_before_what_it_drops(model):
     """async: the camera goes silent with a prepared plan: the cause first, then the drop."""
-    rig = Rig(model, "async", [[0.06, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "async", [[0.06, 0, 0, 0, 0, 0, 0]])
     rig.session.plan_step()
     for _ in range(100):
         rig.run(1)

@@ -11,15 +11,12 @@ near the full opening (kept), after an open (the open still told), after a new w
 
 import numpy as np
 import pytest
-from test_breaker51c import Rig
-from test_breaker53l import CLOSE_THEN_CARRY
+from grasp_sessions import CLOSE_THEN_CARRY
+from script_rig import ScriptRig
 from test_robot_mpc import START, frame
 
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, stamped_offset
 from vjepa_ros.robot.jump_watch import JumpWatch
-
-# pytest's fixture of test_robot_mpc (the tiny world model), shared as breaker51c does
-from test_breaker51c import model  # noqa: F401,E402  isort: skip
 
 
 @pytest.mark.parametrize(("age", "falls", "steady", "expected"), [
@@ -37,9 +34,9 @@ def test_stamped_offset_takes_the_falls_a_stamp_lies_before(age, falls, steady, 
     assert stamped_offset(5.0, age, falls, steady) == pytest.approx(5.0 + expected)
 
 
-def _dead_after(model, mode, fall, dead):  # noqa: F811
+def _dead_after(model, mode, fall, dead):
     """Return a rig whose ``dead`` input ("frame"/"state") stopped before a ``fall`` [s]."""
-    rig = Rig(model, mode, [[0.0, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, mode, [[0.0, 0, 0, 0, 0, 0, 0]])
     rig.session.stream_clock = rig.clock.steady
     rig.run(3)
     frame_at = rig.session.inputs.frame.stamp
@@ -56,7 +53,7 @@ def _dead_after(model, mode, fall, dead):  # noqa: F811
 
 @pytest.mark.parametrize("dead", ["frame", "state"])
 @pytest.mark.parametrize("fall", [0.3, 1.0, 5.0])
-def test_an_input_stamped_before_a_fall_is_its_real_age(model, dead, fall):  # noqa: F811
+def test_an_input_stamped_before_a_fall_is_its_real_age(model, dead, fall):
     """A frame or a state that arrived before the system clock fell: age = raw + fall."""
     rig, frame_at, state_at = _dead_after(model, "continuous", fall, dead)
     image, state = rig.session.ages(rig.clock.now)
@@ -66,9 +63,9 @@ def test_an_input_stamped_before_a_fall_is_its_real_age(model, dead, fall):  # n
         assert (image if dead == "frame" else state) == pytest.approx(real)
 
 
-def test_a_state_in_flight_across_a_fall_is_fresh_and_a_later_one_too(model):  # noqa: F811
+def test_a_state_in_flight_across_a_fall_is_fresh_and_a_later_one_too(model):
     """A state stamped 5 ms before a 1 s fall arriving 20 ms after: 25 ms old, then 0."""
-    rig = Rig(model, "blocking", [[0.0, 0, 0, 0, 0, 0, 0]])
+    rig = ScriptRig(model, "blocking", [[0.0, 0, 0, 0, 0, 0, 0]])
     rig.run(3)
     taken = rig.clock.now + 0.005
     rig.clock.now += 0.01
@@ -127,9 +124,9 @@ def test_a_fall_with_stamps_that_did_not_go_back_shifts_nothing(step):
     assert verdict.problem.startswith("jumps"), verdict
 
 
-def _closed_on(model, mode, held_at):  # noqa: F811
+def _closed_on(model, mode, held_at):
     """Close the hand (+1: command 1.0), the fingers stopped at ``held_at``, carry; the rig."""
-    rig = Rig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
+    rig = ScriptRig(model, mode, CLOSE_THEN_CARRY, async_blend_m=0.0)
     assert rig.session.plan_step().gripper_command == 1.0
     rig.arm[6] = held_at
     rig.run(60)
@@ -149,15 +146,15 @@ def _sent_after_pause(rig):
 
 @pytest.mark.parametrize("mode", ["blocking", "continuous"])
 @pytest.mark.parametrize("held_at", [0.0, 0.03])
-def test_a_reenable_sends_nothing_to_a_hand_closed_on_anything_near_open(model, mode, held_at):  # noqa: F811
+def test_a_reenable_sends_nothing_to_a_hand_closed_on_anything_near_open(model, mode, held_at):
     """A close whose fingers stopped at (or within a hair of) the full opening: kept, no move."""
     assert _sent_after_pause(_closed_on(model, mode, held_at)) == []
 
 
 @pytest.mark.parametrize("mode", ["blocking", "continuous"])
-def test_a_reenable_still_sends_an_open_hand_kept_open_its_open(model, mode):  # noqa: F811
+def test_a_reenable_still_sends_an_open_hand_kept_open_its_open(model, mode):
     """fix55c's rule kept: the last command before the pause an open (0.0), the hand open."""
-    rig = Rig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], [0.0, 0, 0, 0, 0, 0, -1.0],
+    rig = ScriptRig(model, mode, [[0.03, 0, 0, 0, 0, 0, 1.0], [0.0, 0, 0, 0, 0, 0, -1.0],
                             [0.03, 0, 0, 0, 0, 0, 0.0]], async_blend_m=0.0)
     assert rig.session.plan_step().gripper_command == 1.0
     rig.arm[6] = 1.0
@@ -172,7 +169,7 @@ def test_a_reenable_still_sends_an_open_hand_kept_open_its_open(model, mode):  #
     assert _sent_after_pause(rig)[:1] == [0.0]
 
 
-def test_a_new_world_forgets_the_close_of_before_the_pause(model):  # noqa: F811
+def test_a_new_world_forgets_the_close_of_before_the_pause(model):
     """A close before the pause, then a new world (a simulator reset): its open hand is told."""
     rig = _closed_on(model, "blocking", 0.06)
     assert rig.session.set_enabled(False)[0]
