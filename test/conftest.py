@@ -236,6 +236,24 @@ def model():
     return build()
 
 
+@pytest.fixture
+def gripper_action(monkeypatch):
+    """Give the node a ``control_msgs.action.GripperCommand`` and an ActionClient, no server."""
+    import types
+
+    import rclpy.action
+    from diagnostics_rig import NoGripperServer
+    from hand_rigs import Goal
+
+    action = types.ModuleType("control_msgs.action")
+    action.GripperCommand = types.SimpleNamespace(Goal=Goal)
+    package = types.ModuleType("control_msgs")
+    package.action = action
+    monkeypatch.setitem(sys.modules, "control_msgs", package)
+    monkeypatch.setitem(sys.modules, "control_msgs.action", action)
+    monkeypatch.setattr(rclpy.action, "ActionClient", NoGripperServer)
+
+
 @pytest.fixture(scope="session")
 def franka_example():
     """Load the two real Franka frames and end-effector states shipped in ../shared/data."""

@@ -43,6 +43,8 @@ from __future__ import annotations
 import threading
 import types
 
+from hand_rigs import Future  # rclpy's: callbacks run on the setter
+
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.awaited_goals import STATUS_ABORTED, AwaitedGoals
 from vjepa_ros.robot.input_flaps import FLAP_STARTS, MAX_CAUSES, STEADY_S, SUMMARY_S, InputFlaps
@@ -217,25 +219,6 @@ def test_a_long_hold_after_flapping_leaves_its_holder_to_say_the_end():
     assert log.cleared(RefusalKind.STALE_INPUTS) is True
 
 
-class _Future:
-    def __init__(self):
-        self.callbacks, self.done, self.value = [], False, None
-
-    def result(self):
-        return self.value
-
-    def add_done_callback(self, callback):
-        if self.done:
-            callback(self)
-        else:
-            self.callbacks.append(callback)
-
-    def finish(self, value):
-        self.value, self.done = value, True
-        for callback in self.callbacks:
-            callback(self)
-
-
 class _Client:
     def __init__(self):
         self.futures = []
@@ -244,7 +227,7 @@ class _Client:
         return True
 
     def send_goal_async(self, goal):
-        self.futures.append(_Future())
+        self.futures.append(Future())
         return self.futures[-1]
 
 
@@ -262,7 +245,7 @@ def _gripper(timeout: float = 2.0):
 
 
 def _accept(future, status=SUCCEEDED):
-    result = _Future()
+    result = Future()
     future.finish(types.SimpleNamespace(accepted=True, get_result_async=lambda: result))
     result.finish(types.SimpleNamespace(status=status))
 

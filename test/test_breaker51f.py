@@ -42,10 +42,10 @@ import json
 import math
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from diagnostics_rig import node_diagnostics
 from session_rig import LIMITS, Rig
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, make_session, tiny_world_model
 
@@ -111,47 +111,6 @@ def run(rig, ticks):
 def sequence(steps=(2, 2, 1)):
     return [SubGoal(frame(seed), n, name) for seed, n, name in
             zip(THREE, steps, "abc", strict=True)]
-
-
-def node_diagnostics(session, model, problem):
-    """Publish the node's ``/diagnostics`` once (graph stubbed, ``twin_problem`` = ``problem``).
-
-    Returns (its one ``DiagnosticStatus``, its values as a dict). Needs rclpy.
-    """
-    from builtin_interfaces.msg import Time
-
-    from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
-
-    sent = []
-
-    class Node(PlannerDiagnostics):  # the attributes _publish_diagnostics reads, graph stubbed
-        closing, twin_problem, other_publishers = False, "", []
-        foreign_joint_states = frame_refusals = 0
-        torch_threads, switch_interval_s = 2, 0.005
-        sources = SimpleNamespace(check_graph=lambda: None)
-        goal_images = SimpleNamespace(retry=lambda: None, pending=None)
-        fingers = SimpleNamespace(topic="", conflict=False, status=lambda now: "none yet")
-        config = SimpleNamespace(robot=SimpleNamespace(model="fr3"))
-        diagnostics_pub = SimpleNamespace(publish=sent.append)
-
-        def __init__(self):
-            self.session, self.model = session, model
-
-        def _check_other_publishers(self):
-            self.twin_problem = problem
-
-        def _input_problems(self):
-            return []
-
-        def get_fully_qualified_name(self):
-            return "/vjepa_planner"
-
-        def get_clock(self):
-            return SimpleNamespace(now=lambda: SimpleNamespace(to_msg=Time))
-
-    Node()._publish_diagnostics()
-    status, = sent[-1].status
-    return status, {pair.key: pair.value for pair in status.values}
 
 
 def end_without_result(rig, ending, seconds):

@@ -50,62 +50,15 @@ the robot model as ``hardware_id``, and no value reads nan/inf.
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
-from test_breaker53g import NAME, FrankaHand, Future, goals_for, warnings
-
-from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
-
-SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
-
-
-class StuckHand(FrankaHand):
-    """franka_gripper whose grasp / move fails at once: ABORTED at the width the fingers have."""
-
-    def _start(self, entry):
-        return self._end(entry, STATUS_ABORTED, False)
-
-
-class StallingController(FrankaHand):
-    """ros2_controllers' gripper_action_controller with ``allow_stalling``: a stall SUCCEEDS.
-
-    ``blocked_at`` [m]: a width the fingers cannot pass (None: free). Each goal ends at once
-    (time is not simulated): reached within the epsilon, else stalled.
-    """
-
-    def __init__(self, *args, blocked_at=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.blocked_at = blocked_at
-
-    def _start(self, entry):
-        stop = entry["target"]
-        low, high = sorted((self.width, stop))
-        if self.blocked_at is not None and low <= self.blocked_at <= high:
-            stop = self.blocked_at
-        self.width = stop
-        reached = abs(stop - entry["target"]) <= self.EPSILON
-        result = types.SimpleNamespace(position=self.width / 2, effort=0.0,
-                                       stalled=not reached, reached_goal=reached)
-        entry["result"].finish(types.SimpleNamespace(status=SUCCEEDED, result=result))
-
-
-class LateHand(FrankaHand):
-    """franka_gripper whose acceptances come only when :meth:`accept` is called (a loaded box)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.waiting = []  # (acceptance future, goal)
-
-    def send_goal_async(self, goal):
-        acceptance = Future()
-        self.waiting.append((acceptance, goal))
-        return acceptance
-
-    def accept(self):
-        acceptance, goal = self.waiting.pop(0)
-        acceptance.finish(FrankaHand.send_goal_async(self, goal).value)
+from hand_rigs import (
+    NAME,
+    LateHand,
+    StallingController,
+    StuckHand,
+    goals_for,
+    warnings,
+)
 
 
 # -- 1-3: the goals' answers ----------------------------------------------------------------------
@@ -188,20 +141,9 @@ def test_a_grasp_stalled_on_an_object_under_ros2_controllers_is_a_hold():
 
 # -- 4-6: /diagnostics on the running node --------------------------------------------------------
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-import rclpy.action  # noqa: E402
+from diagnostics_rig import OK, commanding  # noqa: E402
 from planner_harness import HOME, JOINTS, checkpoint, harness  # noqa: E402, F401
 from sensor_msgs.msg import JointState  # noqa: E402
-from test_gripper_goals import Goal  # noqa: E402 - control_msgs' GripperCommand.Goal fields
-
-OK = b"\x00"
-
-
-def commanding(h) -> None:
-    """Capture a goal once a frame is there, enable, wait for commands."""
-    assert h.pump(1.5, until=lambda: h.session.frame is not None), "no camera frame"
-    assert h.capture().success
-    assert h.enable().success
-    assert h.pump(3.0, until=lambda: h.session.commands_sent > 3), "setup: no commands"
 
 
 def test_an_enable_refused_for_the_base_frame_shows_in_diagnostics(harness):  # noqa: F811
@@ -224,31 +166,6 @@ def test_an_enable_refused_for_the_base_frame_shows_in_diagnostics(harness):  # 
     status, values = h.diagnostics()
     assert status.level == b"\x02", (status.level, status.message)
     assert "robot.base_frame" in values["refusal"] and "robot.base_frame" in status.message
-
-
-class NoGripperServer:
-    """``rclpy.action.ActionClient`` for a GripperCommand server that is not there."""
-
-    def __init__(self, node, action_type, name):
-        self.name = name
-
-    def server_is_ready(self):
-        return False
-
-    def send_goal_async(self, goal):
-        raise AssertionError("a goal sent to a server that is not ready")
-
-
-@pytest.fixture
-def gripper_action(monkeypatch):
-    """Give the node a ``control_msgs.action.GripperCommand`` and an ActionClient, no server."""
-    action = types.ModuleType("control_msgs.action")
-    action.GripperCommand = types.SimpleNamespace(Goal=Goal)
-    package = types.ModuleType("control_msgs")
-    package.action = action
-    monkeypatch.setitem(sys.modules, "control_msgs", package)
-    monkeypatch.setitem(sys.modules, "control_msgs.action", action)
-    monkeypatch.setattr(rclpy.action, "ActionClient", NoGripperServer)
 
 
 def test_a_gripper_action_without_a_server_shows_in_diagnostics(gripper_action,

@@ -39,8 +39,7 @@ failed goal whose result comes after a newer goal was accepted is superseded, no
 from __future__ import annotations
 
 import pytest
-from test_breaker53g import NAME, FrankaHand, HandRig, goals_for, warnings
-from test_breaker55f import StuckHand
+from hand_rigs import NAME, FrankaHand, HandRig, StuckHand, goals_for, warnings
 from test_robot_mpc import frame, tiny_world_model
 
 from vjepa_ros.robot.goals import SubGoal

@@ -19,8 +19,16 @@ from __future__ import annotations
 import types
 
 import pytest
-from test_breaker53g import NAME, FrankaHand, HandRig, goals_for, warnings
-from test_breaker55f import LateHand, StallingController, StuckHand
+from hand_rigs import (
+    NAME,
+    FrankaHand,
+    HandRig,
+    LateHand,
+    StallingController,
+    StuckHand,
+    goals_for,
+    warnings,
+)
 
 from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
 from vjepa_ros.robot.gripper_results import full_width_result, held_width, stopped_words
@@ -214,9 +222,9 @@ def test_each_state_without_goals_reaching_the_hand_is_named_and_clears():
 # -- /diagnostics recovers ------------------------------------------------------------------------
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import rclpy.action  # noqa: E402
+from diagnostics_rig import OK, commanding  # noqa: E402
 from planner_harness import HOME, JOINTS, checkpoint, harness  # noqa: E402, F401
 from sensor_msgs.msg import JointState  # noqa: E402
-from test_breaker55f import OK, commanding, gripper_action  # noqa: E402, F401
 
 
 def test_diagnostics_warn_while_fingers_are_stale_and_recover(harness):  # noqa: F811

@@ -12,8 +12,7 @@ from __future__ import annotations
 import types
 
 import pytest
-from test_breaker53g import NAME, FrankaHand, Goal, goals_for, warnings
-from test_breaker55f import StallingController, StuckHand
+from hand_rigs import NAME, FrankaHand, Goal, StallingController, StuckHand, goals_for, warnings
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_results import (
@@ -195,7 +194,7 @@ def model():
 
 def _rig_after_failed_change(model, closedness, width):
     """Reject a change to ``closedness`` 0.3 s, let the arm go on 1 s, recover the hand."""
-    from test_breaker53g import HandRig
+    from hand_rigs import HandRig
     from test_robot_mpc import frame
 
     from vjepa_ros.robot.goals import SubGoal
@@ -236,7 +235,7 @@ BASE_LINE = ("robot.base_frame fr3_link0 names another arm's link0 than the join
 
 def _node_status(monkeypatch, model, twin, base, session_refusal=None, enabled=False):
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-    from test_breaker51f import node_diagnostics
+    from diagnostics_rig import node_diagnostics
     from test_robot_mpc import START, frame, make_session
 
     from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics, twin_line

@@ -12,8 +12,8 @@ naming the server and what to set, and read as a full width from then on; franka
 import types
 
 import pytest
-from test_breaker53g import NAME as SERVER
-from test_breaker53g import FrankaHand, goals_for, warnings
+from hand_rigs import NAME as SERVER
+from hand_rigs import FrankaHand, goals_for, warnings
 
 from vjepa_ros.robot.gripper_results import (
     READING_MIN_M,

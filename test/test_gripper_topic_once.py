@@ -10,8 +10,8 @@ command once a second. Now a resend is ``gripper_output(closedness, resend=True)
 import types
 
 import pytest
+from hand_rigs import FrankaHand, HandRig, warnings
 from test_breaker45e import _outputs, _Publisher
-from test_breaker53g import FrankaHand, HandRig, warnings
 
 
 @pytest.fixture(scope="module")

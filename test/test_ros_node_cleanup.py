@@ -18,9 +18,9 @@ import pytest
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 import torch  # noqa: E402
+from hand_rigs import Future  # noqa: E402 - rclpy's: callbacks on the setter
 from planner_harness import FAST, checkpoint  # noqa: E402, F401
 from rclpy.node import Node  # noqa: E402
-from test_breaker46i import _Future as Future  # noqa: E402 - rclpy's: callbacks on the setter
 from test_gripper_goals import Goal  # noqa: E402 - control_msgs' GripperCommand.Goal fields
 from test_ros_refused_starts import _names, _wait  # noqa: E402
 
