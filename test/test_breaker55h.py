@@ -55,31 +55,18 @@ CompressedImage "rgb8; jpeg compressed bgr8", png bgr8/bgra8/bgr16/mono8, compre
 
 from __future__ import annotations
 
-import shutil
-import struct
-
 import numpy as np
 import pytest
 import yaml
+from split_bags import FRAMES, data_file, episode, records, split_bag, split_db3
 
 from vjepa_ros.eval.playback import bag_contents, iter_bag
-from vjepa_ros.eval.synthetic import synthetic_episode
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
-from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_bag
+from vjepa_ros.recordings.bag_writing import write_bag
 from vjepa_ros.recordings.bags import read_recording
 
-FRAMES = 12
 CAMERA = BagTopics().image
-
-
-def episode():
-    frames, states, _ = synthetic_episode(FRAMES - 1)
-    return frames, states
-
-
-def data_file(folder):
-    return next(p for p in folder.iterdir() if p.name != "metadata.yaml")
 
 
 def camera_messages(path) -> int:
@@ -170,18 +157,6 @@ def test_metadata_unlike_the_data_file_still_reads_every_frame(tmp_path, storage
 # -- 3. one part of a split recording given to the player
 
 
-def split_bag(folder, parts: int):
-    """Write the episode as one recording split into ``parts`` MCAP files (bag_0.mcap, ...)."""
-    frames, states = episode()
-    folder.mkdir()
-    for number, index in enumerate(np.array_split(np.arange(FRAMES), parts)):
-        part = write_bag(folder.parent / f"part{number}", frames[index], states[index],
-                         start_time_ns=DEFAULT_START_NS + int(index[0] * 0.25e9))
-        shutil.move(data_file(part), folder / f"bag_{number}.mcap")
-        shutil.rmtree(part)
-    return folder
-
-
 def test_player_says_a_split_part_is_one_part(tmp_path):
     folder = split_bag(tmp_path / "run", 2)
     part = folder / "bag_0.mcap"
@@ -226,15 +201,6 @@ def test_cut_zstd_file_is_said_to_be_cut(tmp_path, storage, fraction):
 # -- 5. an MCAP cut while the recorder wrote its closing Metadata record
 
 
-def records(raw: bytes):
-    """Yield (offset, opcode, length) of an MCAP file's top-level records (MCAP spec)."""
-    at = 8
-    while at + 9 <= len(raw):
-        opcode, length = raw[at], struct.unpack_from("<Q", raw, at + 1)[0]
-        yield at, opcode, length
-        at += 9 + length
-
-
 @pytest.mark.parametrize("compression", ["none", "storage"])
 def test_cut_in_closing_metadata_record_loses_nothing(tmp_path, compression):
     frames, states = episode()
@@ -270,30 +236,6 @@ def test_damaged_middle_part_is_named_as_such(tmp_path, damage):
     else:  # read around it: the lost part said
         assert len(recording.image_times) == FRAMES - 1
         assert any("bag_5.mcap" in note for note in recording.damage)
-
-
-def split_db3(folder, metadata: bool):
-    """Write the episode as a SQLite3 recording of one frame a part (bag_0.db3 ... bag_11.db3)."""
-    frames, states = episode()
-    folder.mkdir()
-    infos = []
-    for number in range(FRAMES):
-        part = write_bag(folder.parent / f"part{number}", frames[number:number + 1],
-                         states[number:number + 1], storage="sqlite3",
-                         start_time_ns=DEFAULT_START_NS + int(number * 0.25e9))
-        shutil.move(data_file(part), folder / f"bag_{number}.db3")
-        infos.append(yaml.safe_load((part / "metadata.yaml").read_text()))
-    if metadata:  # what the recorder writes at close: every part listed, the counts summed
-        info = infos[0]["rosbag2_bagfile_information"]
-        info["relative_file_paths"] = [f"bag_{number}.db3" for number in range(FRAMES)]
-        info["files"] = [dict(one["rosbag2_bagfile_information"]["files"][0],
-                              path=f"bag_{number}.db3") for number, one in enumerate(infos)]
-        info["message_count"] = 3 * FRAMES
-        info["duration"]["nanoseconds"] = int((FRAMES - 1) * 0.25e9)
-        for topic in info["topics_with_message_count"]:
-            topic["message_count"] = FRAMES
-        (folder / "metadata.yaml").write_text(yaml.safe_dump(infos[0]))
-    return folder
 
 
 @pytest.mark.parametrize("metadata", [True, False], ids=["metadata", "killed"])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_breaker55h import records
+from split_bags import records
 
 from vjepa_ros.eval.playback import bag_contents
 from vjepa_ros.eval.synthetic import synthetic_episode

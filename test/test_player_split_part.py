@@ -10,7 +10,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from test_breaker55h import split_bag
+from split_bags import split_bag
 
 from vjepa_ros.eval.playback import bag_contents, bag_topics
 from vjepa_ros.eval.synthetic import synthetic_episode

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import yaml
-from test_breaker55h import FRAMES, episode, split_bag, split_db3
+from split_bags import FRAMES, episode, split_bag, split_db3
 
 from vjepa_ros.eval.playback import bag_contents
 from vjepa_ros.recordings.bag_files import BagError
