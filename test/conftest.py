@@ -254,6 +254,14 @@ def gripper_action(monkeypatch):
     monkeypatch.setattr(rclpy.action, "ActionClient", NoGripperServer)
 
 
+@pytest.fixture(scope="module")
+def far_slide():
+    """Return the 2 m camera's slide: 1 cm a step, 24 steps at 4 Hz (256x256)."""
+    from train_bags import _render_slide
+
+    return _render_slide(2.0, 0.01, 24)
+
+
 @pytest.fixture(scope="session")
 def franka_example():
     """Load the two real Franka frames and end-effector states shipped in ../shared/data."""

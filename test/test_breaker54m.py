@@ -21,52 +21,15 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
+from train_bags import CAMERA, GRIPPER, T0, _arm_and_hands, _fingers, _npz, _read, _render_slide
 
-T0 = 1_700_000_000 * 10**9  # [ns] the bags' first stamp
-CAMERA = "/camera/camera/color/image_raw"
 POSE = "/franka_robot_state_broadcaster/current_pose"
-GRIPPER = "/fr3_gripper/joint_states"
-
-
-def _render_slide(distance_m: float, step_m: float, count: int, size=(256, 256)):
-    """Render the package's scene: the hand sliding ``step_m`` a step in +y, ``count`` steps.
-
-    The camera looks from the default direction (``CameraConfig``'s eye towards its target) at
-    ``distance_m`` from the target. Returns (frames [count, H, W, 3] uint8, states [count, 7]).
-    """
-    from vjepa_ros.sim.config import SimConfig
-    from vjepa_ros.sim.sim import Sim
-
-    config = SimConfig()
-    eye, target = np.array(config.camera.eye), np.array(config.camera.target)
-    config.camera.eye = (target + distance_m * (eye - target) / np.linalg.norm(eye - target)
-                         ).tolist()
-    config.camera.width, config.camera.height = size
-    frames, states = [], []
-    with Sim(config) as sim:
-        start = sim.ee_state().copy()
-        start[:3] = [0.45, -0.15, 0.3]
-        sim.move_to(start, timeout=6)
-        for k in range(count):
-            goal = start.copy()
-            goal[1] += step_m * k
-            sim.move_to(goal, timeout=2)
-            frames.append(sim.render())
-            states.append(sim.ee_state())
-    return np.stack(frames), np.asarray(states, dtype=np.float64)
-
-
-@pytest.fixture(scope="module")
-def far_slide():
-    """Return the 2 m camera's slide: 1 cm a step, 24 steps at 4 Hz (256x256)."""
-    return _render_slide(2.0, 0.01, 24)
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +45,6 @@ def _assert_real_motion(frames, states, step_m):
     assert min(changed) > 0, changed  # no two frames alike: the camera is not frozen
     moved = np.linalg.norm(np.diff(states[:, :3], axis=0), axis=1)
     np.testing.assert_allclose(moved, step_m, atol=0.0015)
-
-
-def _npz(path: Path, frames, states, rate_hz: float) -> Path:
-    np.savez(path, observations=frames, states=states.astype(np.float32),
-             timestamps=np.arange(len(frames)) / rate_hz)
-    return path
 
 
 def _bag(path: Path, frames, states, rate_hz: float) -> Path:
@@ -117,16 +74,6 @@ def _bag(path: Path, frames, states, rate_hz: float) -> Path:
     return write_messages(path, entries)
 
 
-def _read(path: Path, rate_hz: float, **topics):
-    from vjepa_ros.train.config import DataConfig
-    from vjepa_ros.train.episodes import find_sources, load_segments
-
-    config = DataConfig(rate_hz=rate_hz)
-    config = dataclasses.replace(config, topics=dataclasses.replace(config.topics, **topics))
-    (source,) = find_sources([path])
-    return load_segments(source, config)
-
-
 # -- 1. a far camera's real motion read as a frozen camera
 
 
@@ -141,7 +88,7 @@ def test_a_far_cameras_slow_motion_keeps_every_step(kind, far_slide, tmp_path):
     _assert_real_motion(frames, states, 0.01)
     write = _npz if kind == "npz" else _bag
     path = write(tmp_path / ("ep.npz" if kind == "npz" else "bag"), frames, states, 4.0)
-    segments, notes = _read(path, 4.0)
+    segments, notes = _read(path, rate_hz=4.0)
     assert [len(segment) for segment in segments] == [24], notes
     assert not [note for note in notes if "did not change" in note], notes
 
@@ -150,43 +97,12 @@ def test_a_30_hz_recording_of_a_far_camera_keeps_every_step(far_slide_30hz, tmp_
     """The scene at 2 m, 2 mm a step at 30 Hz (6 cm/s), read at --rate 30: all 48 steps kept."""
     frames, states = far_slide_30hz
     _assert_real_motion(frames, states, 0.002)
-    segments, notes = _read(_npz(tmp_path / "ep.npz", frames, states, 30.0), 30.0)
+    segments, notes = _read(_npz(tmp_path / "ep.npz", frames, states, 30.0), rate_hz=30.0)
     assert [len(segment) for segment in segments] == [48], notes
     assert not [note for note in notes if "did not change" in note], notes
 
 
 # -- 2. hands of another prefix
-
-
-def _arm_and_hands(path: Path, arm_topic: str, arm_names, hands) -> Path:
-    """Write 13 frames at 4 Hz and the arm at 50 Hz over 3 s; return the bag.
-
-    ``hands``: (topic, finger joint names, from s, to s): published while ``from <= t <= to``,
-    each finger at (1 - t / 3) * 0.04 m (closedness t / 3).
-    """
-    from train_bags import JOINT_RATE, READY, _picture
-
-    from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bag_writing import write_messages
-
-    entries = [(CAMERA, m.IMAGE, T0 + k * 250_000_000,
-                m.image_message(_picture(k), T0 + k * 250_000_000, "camera"))
-               for k in range(13)]
-    for k in range(151):
-        seconds, time = k / 50, T0 + k * 20_000_000
-        entries.append((arm_topic, m.JOINT_STATE, time, m.joint_state_message(
-            list(arm_names), list(READY + JOINT_RATE * seconds), time)))
-        finger = (1 - seconds / 3) * 0.04
-        for topic, names, start, stop in hands:
-            if start <= seconds <= stop:
-                entries.append((topic, m.JOINT_STATE, time,
-                                m.joint_state_message(list(names), [finger] * len(names), time)))
-    entries.sort(key=lambda entry: entry[2])
-    return write_messages(path, entries)
-
-
-def _fingers(prefix: str) -> list[str]:
-    return [f"{prefix}finger_joint1", f"{prefix}finger_joint2"]
 
 
 def _bag_read(path: Path, **topics):

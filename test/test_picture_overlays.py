@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_breaker54m import _npz, _read, far_slide  # noqa: F401 - the 2 m camera's slow slide
 from test_capture_repeats import jpeg, views  # noqa: F401 - the scene from 2.5 m, 320x240
 from test_train_stale_frames import _read as read_clips  # clips of 3 frames
+from train_bags import _npz, _read
 
 from benchmarks.bench_picture_rules import stamped
 from vjepa_ros.picture_repeats import RepeatRule, same_picture
@@ -51,18 +51,18 @@ OVERLAYS = {
 
 
 @pytest.mark.parametrize("overlay", list(OVERLAYS))
-def test_a_real_slide_with_an_overlay_drawn_in_is_kept(far_slide, overlay, tmp_path):  # noqa: F811
+def test_a_real_slide_with_an_overlay_drawn_in_is_kept(far_slide, overlay, tmp_path):
     """The 2 m slide (1 cm a step, 4 Hz, 256x256), every frame with ``overlay``: all 24 kept."""
     frames, states = far_slide
     draw = OVERLAYS[overlay]
     real = np.stack([draw(frame, k) for k, frame in enumerate(frames)])
-    segments, notes = _read(_npz(tmp_path / "real.npz", real, states, 4.0), 4.0)
+    segments, notes = _read(_npz(tmp_path / "real.npz", real, states, 4.0), rate_hz=4.0)
     assert [len(segment) for segment in segments] == [24], notes
 
 
 @KNOWN_GAP
 @pytest.mark.parametrize("overlay", list(OVERLAYS))
-def test_a_frozen_camera_drawing_an_overlay_is_dropped(far_slide, overlay, tmp_path):  # noqa: F811
+def test_a_frozen_camera_drawing_an_overlay_is_dropped(far_slide, overlay, tmp_path):
     """The 2 m slide, every frame with ``overlay`` drawn in; frames 3..12 show frame 3's picture.
 
     The camera froze, the driver's overlay goes on: 9 steps dropped, two segments of 4 left.

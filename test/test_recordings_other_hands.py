@@ -145,7 +145,7 @@ def test_a_lone_hand_is_read_unless_its_prefix_names_another_arm(hand, read, tmp
     is); a prefix without an arm id (fr3_: a gripper node's default) or of another type is read
     unasked, with a note.
     """
-    from test_breaker54m import _arm_and_hands, _fingers
+    from train_bags import _arm_and_hands, _fingers
 
     arm = [f"left_fr3_joint{i}" for i in range(1, 8)]
     path = _arm_and_hands(tmp_path / "bag", "/left/joint_states", arm,
@@ -181,7 +181,7 @@ def test_two_live_hands_on_one_topic_are_refused_naming_both(named, tmp_path):
     Refused naming both hands and what works (--no-gripper, one bag per hand), advising no
     --gripper-topic (it would read neither); --no-gripper then reads the bag.
     """
-    from test_breaker54m import _arm_and_hands, _fingers
+    from train_bags import _arm_and_hands, _fingers
 
     fr3 = [f"fr3_joint{i}" for i in range(1, 8)]
     path = _arm_and_hands(tmp_path / "bag", "/joint_states", fr3,

@@ -4,7 +4,10 @@
 arm's and hand's joint states at 50 Hz (the arm from :data:`READY` at :data:`JOINT_RATE`);
 :func:`_expected_joint_states` is what train must read of it (FK, closedness t / 3);
 :func:`_read` returns (segments, notes) of a path as ``train`` reads it. First written for
-breaker54e.
+breaker54e. :func:`_arm_and_hands` / :func:`_fingers` (breaker54m): an arm's joint states and
+hands of any prefix on their own topics; :func:`_render_slide` / :func:`_npz` (breaker54m): the
+package's scene rendered as the hand slides, saved as an ``.npz`` episode (conftest.py's
+``far_slide`` fixture: the 2 m camera's slide).
 """
 
 from __future__ import annotations
@@ -89,3 +92,66 @@ def _expected_joint_states(count: int = 13) -> np.ndarray:
     seconds = np.arange(count) * 0.25
     pose = FrankaKinematics().ee_pose(READY + JOINT_RATE * seconds[:, None])
     return np.concatenate([pose, (seconds / 3)[:, None]], axis=1)
+
+
+def _render_slide(distance_m: float, step_m: float, count: int, size=(256, 256)):
+    """Render the package's scene: the hand sliding ``step_m`` a step in +y, ``count`` steps.
+
+    The camera looks from the default direction (``CameraConfig``'s eye towards its target) at
+    ``distance_m`` from the target. Returns (frames [count, H, W, 3] uint8, states [count, 7]).
+    """
+    from vjepa_ros.sim.config import SimConfig
+    from vjepa_ros.sim.sim import Sim
+
+    config = SimConfig()
+    eye, target = np.array(config.camera.eye), np.array(config.camera.target)
+    config.camera.eye = (target + distance_m * (eye - target) / np.linalg.norm(eye - target)
+                         ).tolist()
+    config.camera.width, config.camera.height = size
+    frames, states = [], []
+    with Sim(config) as sim:
+        start = sim.ee_state().copy()
+        start[:3] = [0.45, -0.15, 0.3]
+        sim.move_to(start, timeout=6)
+        for k in range(count):
+            goal = start.copy()
+            goal[1] += step_m * k
+            sim.move_to(goal, timeout=2)
+            frames.append(sim.render())
+            states.append(sim.ee_state())
+    return np.stack(frames), np.asarray(states, dtype=np.float64)
+
+
+def _npz(path: Path, frames, states, rate_hz: float) -> Path:
+    np.savez(path, observations=frames, states=states.astype(np.float32),
+             timestamps=np.arange(len(frames)) / rate_hz)
+    return path
+
+
+def _arm_and_hands(path: Path, arm_topic: str, arm_names, hands) -> Path:
+    """Write 13 frames at 4 Hz and the arm at 50 Hz over 3 s; return the bag.
+
+    ``hands``: (topic, finger joint names, from s, to s): published while ``from <= t <= to``,
+    each finger at (1 - t / 3) * 0.04 m (closedness t / 3).
+    """
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    entries = [(CAMERA, m.IMAGE, T0 + k * 250_000_000,
+                m.image_message(_picture(k), T0 + k * 250_000_000, "camera"))
+               for k in range(13)]
+    for k in range(151):
+        seconds, time = k / 50, T0 + k * 20_000_000
+        entries.append((arm_topic, m.JOINT_STATE, time, m.joint_state_message(
+            list(arm_names), list(READY + JOINT_RATE * seconds), time)))
+        finger = (1 - seconds / 3) * 0.04
+        for topic, names, start, stop in hands:
+            if start <= seconds <= stop:
+                entries.append((topic, m.JOINT_STATE, time,
+                                m.joint_state_message(list(names), [finger] * len(names), time)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+def _fingers(prefix: str) -> list[str]:
+    return [f"{prefix}finger_joint1", f"{prefix}finger_joint2"]
