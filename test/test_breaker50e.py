@@ -67,35 +67,17 @@ import warnings
 
 import numpy as np
 import pytest
+from camera_check_rigs import LIVE, TABLE, _noisy
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
-from vjepa_ros.robot.camera_check_motions import motion_directions
 from vjepa_ros.robot.model_frame import ModelFrame
 
-# The live check's default 14 motions (axes and cube corners), 4 cm each.
-LIVE = 0.04 * np.array([d for _, d in motion_directions(False, True)], dtype=np.float64)
-# A tabletop bag: 8 motions in the x-y plane (axes and diagonals), 4 cm each.
-_PLANAR = np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [1, 1, 0], [-1, -1, 0],
-                    [1, -1, 0], [-1, 1, 0]], dtype=np.float64)
-TABLE = 0.04 * _PLANAR / np.linalg.norm(_PLANAR, axis=1, keepdims=True)
 # A tabletop bag with a lift: 48 x-y motions, then +z and -z (z has motions: it is checked).
 LIFT = np.r_[np.tile(TABLE, (6, 1)), [[0, 0, 0.04], [0, 0, -0.04]]]
 # The same with 32 x-y motions: z's share is large enough for the full fit (SPAN_3D).
 SHORT_LIFT = np.r_[np.tile(TABLE, (4, 1)), [[0, 0, 0.04], [0, 0, -0.04]]]
-
-
-def _noisy(executed, deg, seed):
-    """Turn each motion by ``deg`` degrees about a random axis perpendicular to it."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for v in executed:
-        axis = rng.normal(size=3)
-        axis -= axis @ v / (v @ v) * v
-        axis /= np.linalg.norm(axis)
-        out.append(Rotation.from_rotvec(np.radians(deg) * axis).apply(v))
-    return np.array(out)
 
 
 def _check(executed, inferred, **kwargs):

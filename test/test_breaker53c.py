@@ -70,7 +70,6 @@ offline bags with a missing camera_info (unset image header stamps: probed, the 
 are used), the gripper holding an object.
 """
 
-import itertools
 import re
 import sys
 from pathlib import Path
@@ -82,39 +81,10 @@ from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_robot_camera_check_live import NO_TRIAL, START, IdealArm  # noqa: E402
+from camera_check_rigs import LIVE_DIRECTIONS, CameraArm, D, FrozenCamera, _live  # noqa: E402
+from test_robot_camera_check_live import START  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-D = 0.04  # m: the live check's default motion length
-LIVE_DIRECTIONS = np.array([*np.eye(3), *-np.eye(3)] + [
-    np.array(corner) / np.sqrt(3) for corner in itertools.product((1, -1), repeat=3)])
-
-
-class CameraArm(IdealArm):
-    """The ideal arm with a camera of its own (``image``: the next picture the driver sends)."""
-
-    def observe(self, state_too=True):
-        if state_too:
-            self.session.observe_state(self.state, self.now)
-        if self.now >= self.next_frame:
-            self.session.observe_image(self.image().copy(), self.now)
-            self.next_frame = self.now + 0.1
-
-    def picture(self, pose):
-        """Return a new picture the oracle knows as showing the arm at ``pose``."""
-        frame = self.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
-        self.oracle.remember(frame, pose)
-        return frame
-
-
-class FrozenCamera(CameraArm):
-    """A camera whose driver hangs: its first image, newly stamped, at 10 Hz forever."""
-
-    def image(self):
-        if not hasattr(self, "first"):
-            self.first = self.picture(self.state)
-        return self.first
 
 
 class HiccupCamera(CameraArm):
@@ -131,14 +101,6 @@ class LoopingCamera(CameraArm):
 
     def image(self):
         return self.picture(np.array(START) + np.r_[self.rng.uniform(-D, D, 3), 0, 0, 0, 0])
-
-
-def _live(arm_class):
-    arm = arm_class()
-    arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(None, None, NO_TRIAL)
-    arm.run(run)
-    return run
 
 
 @pytest.fixture(scope="module")

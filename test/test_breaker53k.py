@@ -83,7 +83,7 @@ from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_breaker53c import (  # noqa: E402
+from camera_check_rigs import (  # noqa: E402
     LIVE_DIRECTIONS,
     NO_TRIAL,
     CameraArm,

@@ -81,28 +81,27 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check import check_motions
 from vjepa_ros.eval.camera_check_result import Verdict
-from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig
 from vjepa_ros.robot.camera_check_trial import CheckTrialConfig
-from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.mpc import MPCSession
-from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.safety import SafetyLimits
-from vjepa_ros.robot.subgoal import SubGoal
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_breaker53c import CameraArm  # noqa: E402
-from test_robot_camera_check_live import CEM, NO_TRIAL, START, IdealArm  # noqa: E402
+from camera_check_rigs import (  # noqa: E402
+    LIVE,
+    NO_TRIAL,
+    START,
+    CorrectedArm,
+    D,
+    FreezesAtTrial,
+    _goal_run_between_steps,
+    _six_motion_check,
+    camera_check_bag_for_file,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
-
-D = 0.04  # m: the live check's default motion length
-# the live check's 14 default motions (±x, ±y, ±z and the 8 cube corners)
-LIVE = D * np.stack([direction for _, direction in motion_directions(corners=True)])
 _X, _Y = np.eye(3)[0], np.eye(3)[1]
 # a tabletop bag: ±x, ±y and the two diagonals each way, three times (24 motions, no z)
 TABLE = D * np.array([sign * v for v in (_X, _Y, (_X + _Y) / math.sqrt(2),
@@ -113,28 +112,6 @@ def _check(executed, inferred):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # align_vectors on degenerate fits
         return check_motions(executed, inferred, explained=np.full(len(executed), 0.9))
-
-
-class CorrectedArm(IdealArm):
-    """The ideal arm whose planner was started with ``control.model_frame_rpy_deg`` = loaded."""
-
-    def __init__(self, rpy, loaded):
-        super().__init__(rpy)
-        self.session = MPCSession(self.oracle, CEM, SafetyLimits(),
-                                  ControlConfig(model_frame_rpy_deg=list(loaded)),
-                                  clock=lambda: self.now)
-        self.next_frame = 0.0
-        self.observe()
-
-
-def _six_motion_check(arm):
-    """Enable ``arm`` and run the live check's 6 axis motions of 3 cm (no trial); its result."""
-    arm.session.set_enabled(True)
-    run = arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False),
-                                         None, NO_TRIAL)
-    arm.run(run)
-    assert not run.error, run.error
-    return run.result
 
 
 def test_a_check_on_a_corrected_planner_says_its_correction_is_wrong():
@@ -156,25 +133,6 @@ def test_a_check_on_a_corrected_planner_says_its_correction_is_wrong():
         result.explanation
 
 
-def _goal_run_between_steps():
-    """Enable a blocking goal run 12 cm along x; return the arm once it settles between steps."""
-    arm = IdealArm()
-    goal_pose = START.copy()
-    goal_pose[0] += 0.12
-    image = np.full((32, 32, 3), 7, dtype=np.uint8)  # a picture the oracle knows at the goal
-    arm.oracle.remember(image, goal_pose)
-    arm.session.set_goals([SubGoal(image, 0, "goal 12 cm along x")])
-    arm.session.set_enabled(True)
-    moved = False
-    for _ in range(3000):
-        moved = moved or arm.session.phase is Phase.MOVING
-        if moved and arm.session.phase is Phase.IDLE:
-            return arm
-        arm.session.plan_step()
-        arm.tick()
-    raise AssertionError("the goal run never settled between two steps")
-
-
 def test_a_check_is_refused_between_the_steps_of_a_goal_run():
     """Defect 2: a check called between two steps of a goal run is accepted.
 
@@ -191,29 +149,6 @@ def test_a_check_is_refused_between_the_steps_of_a_goal_run():
     with pytest.raises(RuntimeError, match="toward a goal"):
         arm.session.start_camera_check(CheckMotionConfig(distance_m=0.03, corners=False),
                                        None, NO_TRIAL)
-
-
-def camera_check_bag_for_file(tmp_path, monkeypatch, load, bag_frame: str, file_frame: str):
-    """Run ``vjepa-ros camera-check`` on a 12-step bag with poses stamped ``bag_frame``.
-
-    ``--params-file``: the package's planner file with ``robot.base_frame`` ``file_frame`` and
-    ``state_source`` pose; ``load`` replaces ``demo.load_planning_model``. Returns the status.
-    """
-    import vjepa_ros.demo
-    from vjepa_ros.cli import main
-    from vjepa_ros.eval.synthetic import synthetic_episode
-    from vjepa_ros.package_files import config_path
-    from vjepa_ros.recordings.bag_writing import write_bag
-
-    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", load)
-    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1), base_frame=bag_frame)
-    params = yaml.safe_load(config_path("planner.yaml").read_text())
-    node = next(iter(params))
-    params[node]["ros__parameters"]["robot"].update(base_frame=file_frame, state_source="pose")
-    right = tmp_path / "right.yaml"
-    right.write_text(yaml.safe_dump(params))
-    return main(["camera-check", str(bag), "--checkpoint", "demo", "--params-file", str(right),
-                 "--out", str(tmp_path / "out"), "--quiet"])
 
 
 def test_a_bag_of_another_arms_base_frame_is_refused_for_this_planner_file(
@@ -306,18 +241,6 @@ def test_a_check_on_a_planner_corrected_right_writes_the_absolute_rotation():
     written = Rotation.from_euler("xyz", result.correction_rpy_deg, degrees=True)
     true = Rotation.from_euler("z", 60, degrees=True)
     assert np.degrees((written * true.inv()).magnitude()) < 5.0
-
-
-class FreezesAtTrial(CameraArm):
-    """A good camera whose driver hangs once the correction trial begins (last image, 10 Hz)."""
-
-    def image(self):
-        run = self.session.camera_check
-        if run is not None and run.trial is not None:
-            if not hasattr(self, "held"):
-                self.held = self.picture(self.state)
-            return self.held
-        return self.picture(self.state)
 
 
 @pytest.mark.parametrize("when", ["auto", "always"])

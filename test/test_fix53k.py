@@ -17,7 +17,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
 )
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_breaker53c import LIVE_DIRECTIONS, D, FrozenCamera, _live  # noqa: E402
+from camera_check_rigs import LIVE_DIRECTIONS, D, FrozenCamera, _live  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -32,11 +32,13 @@ from vjepa_ros.robot.kinematics import RobotConfig
 from vjepa_ros.robot.phase import Phase
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_breaker50e import LIVE, TABLE, _noisy  # noqa: E402
-from test_breaker55b import (  # noqa: E402
+from camera_check_rigs import (  # noqa: E402
+    LIVE,
+    TABLE,
     CorrectedArm,
     FreezesAtTrial,
     _goal_run_between_steps,
+    _noisy,
     _six_motion_check,
     camera_check_bag_for_file,
 )
