@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 import pytest
+from cli_runs import _stop_at_call
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
 
@@ -29,19 +30,6 @@ def _run_command(argv, capsys) -> tuple[int, str]:
     status = main(argv)
     printed = capsys.readouterr()
     return status, printed.out + printed.err
-
-
-def _stop_at_call(monkeypatch, module, name: str, call: int) -> None:
-    """Make ``module.name`` raise KeyboardInterrupt (Ctrl-C) at its ``call``-th call."""
-    real, calls = getattr(module, name), []
-
-    def stopping(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == call:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, stopping)
 
 
 def test_a_stop_between_episodes_does_not_say_nothing_was_saved(tmp_path, monkeypatch, capsys):

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
 
-from test_breaker55d import _stop_at_call  # noqa: E402  (Ctrl-C at a function's N-th call)
+from cli_runs import _stop_at_call  # noqa: E402  (Ctrl-C at a function's N-th call)
 
 from vjepa_ros.sim import Sim  # noqa: E402
 from vjepa_ros.sim.choices import (  # noqa: E402
