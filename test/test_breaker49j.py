@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_fix49h import reset_frames
+from train_bags import reset_frames
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO = REPO_ROOT / "vjepa_ros" / "data" / "demo_world_model.pt"

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from train_bags import reset_frames
 
 
 @pytest.fixture(autouse=True)
@@ -35,22 +36,6 @@ def _bank(lengths, names, recordings=None, trajectories=None, seed=0):
 
 
 # -- demonstrations
-
-
-def reset_frames(states: np.ndarray, size: int = 16) -> np.ndarray:
-    """Draw ``states``' frames with their y scaled by 1/4, so an 80 cm reset stays in the picture.
-
-    blob_frames shows y within about 0.3 m of its centre: an arm 80 cm aside draws a blob off the
-    picture's edge whose 1 cm steps change no frame, and since fix54e such steps are dropped as
-    stale (the frame did not change while the arm moved). A reset must beat 3 m/s (76 cm at 4 Hz),
-    so the jump stays; only its picture is drawn 20 cm aside.
-    """
-    from vjepa_ros.train.synthetic import blob_frames
-
-    shown = np.array(states, np.float64)
-    shown[:, 1] *= 0.25
-    return blob_frames(shown, size)
-
 
 
 def _reset_episode(path, skip_frame: int | None = None, jump_at: int | None = 12, frames=24):

@@ -7,7 +7,8 @@ arm's and hand's joint states at 50 Hz (the arm from :data:`READY` at :data:`JOI
 breaker54e. :func:`_arm_and_hands` / :func:`_fingers` (breaker54m): an arm's joint states and
 hands of any prefix on their own topics; :func:`_render_slide` / :func:`_npz` (breaker54m): the
 package's scene rendered as the hand slides, saved as an ``.npz`` episode (conftest.py's
-``far_slide`` fixture: the 2 m camera's slide).
+``far_slide`` fixture: the 2 m camera's slide). :func:`reset_frames` (fix49h): an episode's
+frames drawn so that a simulator reset 80 cm aside stays in the picture.
 """
 
 from __future__ import annotations
@@ -155,3 +156,18 @@ def _arm_and_hands(path: Path, arm_topic: str, arm_names, hands) -> Path:
 
 def _fingers(prefix: str) -> list[str]:
     return [f"{prefix}finger_joint1", f"{prefix}finger_joint2"]
+
+
+def reset_frames(states: np.ndarray, size: int = 16) -> np.ndarray:
+    """Draw ``states``' frames with their y scaled by 1/4, so an 80 cm reset stays in the picture.
+
+    blob_frames shows y within about 0.3 m of its centre: an arm 80 cm aside draws a blob off the
+    picture's edge whose 1 cm steps change no frame, and since fix54e such steps are dropped as
+    stale (the frame did not change while the arm moved). A reset must beat 3 m/s (76 cm at 4 Hz),
+    so the jump stays; only its picture is drawn 20 cm aside.
+    """
+    from vjepa_ros.train.synthetic import blob_frames
+
+    shown = np.array(states, np.float64)
+    shown[:, 1] *= 0.25
+    return blob_frames(shown, size)
