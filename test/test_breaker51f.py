@@ -38,7 +38,6 @@ while planning (``stale_inputs``) and a disable mid-plan: one report each, the r
 level and kind, ``detail`` = ``last_plan``; every report strict JSON; the ages with 3 decimals.
 """
 
-import json
 import math
 import re
 from pathlib import Path
@@ -46,6 +45,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from diagnostics_rig import node_diagnostics
+from plan_reports import end_without_result, recorded, sequence
 from session_rig import LIMITS, Rig
 from test_robot_mpc import CEM, START, Clock, HookedPlanner, frame, make_session, tiny_world_model
 
@@ -54,22 +54,12 @@ from vjepa_ros.robot.diagnostics import ERROR, OK, WARN
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.mpc import MPCSession
-from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import RandomActionPlanner
-
-THREE = (7, 8, 9)  # frame seeds of a three-sub-goal sequence
 
 
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-def strict_json(text):
-    """Parse ``text`` as a strict parser does: NaN / Infinity tokens refused."""
-    def refuse(token):
-        raise ValueError(f"non-JSON token {token}")
-    return json.loads(text, parse_constant=refuse)
 
 
 class SwitchRig(Rig):
@@ -90,53 +80,11 @@ class SwitchRig(Rig):
         self.session.set_enabled(True)
 
 
-def recorded(rig):
-    """Record each report as the node publishes it (JSON text) with ``/diagnostics`` then."""
-    log = []
-
-    def listener(report):
-        text = PlanRecord.from_report(report).to_json()
-        log.append((strict_json(text), PlanRecord.from_json(text), rig.session.status()))
-    rig.session.add_report_listener(listener)
-    return log
-
-
 def run(rig, ticks):
     rig.session.plan_step()
     for _ in range(ticks):
         rig.tick()
         rig.session.plan_step()
-
-
-def sequence(steps=(2, 2, 1)):
-    return [SubGoal(frame(seed), n, name) for seed, n, name in
-            zip(THREE, steps, "abc", strict=True)]
-
-
-def end_without_result(rig, ending, seconds):
-    """Make the next plan end without a result, ``seconds`` after it began.
-
-    ``ending``: "planner_error" (``RuntimeError: CUDA out of memory``) or "cancelled" (a new
-    goal set while the planner works), before the planner's first iteration.
-    """
-    inner = rig.planner.inner
-
-    def later():
-        rig.clock.now += seconds
-        if ending == "cancelled":
-            rig.session.set_goals([SubGoal(frame(5), 0, "new")])
-        else:
-            raise RuntimeError("CUDA out of memory")
-
-    class Planner:  # the event happens while the planner works, before its first iteration
-        def reset(self):
-            inner.reset()
-
-        def plan(self, *args, **kwargs):
-            later()
-            return inner.plan(*args, **kwargs)
-
-    rig.planner.inner = Planner()
 
 
 # --- defects -----------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from diagnostics_rig import node_diagnostics
+from plan_reports import end_without_result, recorded, sequence, strict_json
 from session_rig import Rig
-from test_breaker51f import end_without_result, node_diagnostics, recorded, sequence, strict_json
 from test_robot_mpc import START, frame, make_session, tiny_world_model
 
 from vjepa_ros.robot.diagnostics import OK, diagnostic_status
