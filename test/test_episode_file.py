@@ -216,3 +216,35 @@ def test_nan_states_name_the_file_episode_and_step_and_what_to_do(tmp_path, caps
         f"vjepa-ros bag-from-npz: {path}{episode}: states contain NaN or inf (step 2): repair "
         "that step's state, or cut the episode before it\n")
     assert not (tmp_path / "bag").exists()
+
+
+def test_big_endian_16_bit_frames_read_as_little_endian_ones_do(tmp_path):
+    """m56t: ``>u2`` != np.uint16: big-endian colour was refused with advice to astype(uint8)."""
+    frames, states, _ = synthetic_episode(5, size=8)
+    colour = frames.astype(np.uint16) * 257 + 100 * (frames < 255)  # 16-bit values, not x257
+    read = {}
+    for order in "<>":
+        path = tmp_path / f"rgb16{'le' if order == '<' else 'be'}.npz"
+        np.savez(path, observations=colour.astype(f"{order}u2")[None],
+                 states=states[None].astype(np.float32))
+        assert np.load(path)["observations"].dtype == np.dtype(f"{order}u2")
+        read[order] = Episode.load(path).frames
+        (segment,) = load_clip_segments([path], frames_per_clip=4, log=None)
+        np.testing.assert_array_equal(segment, read[order])
+    np.testing.assert_array_equal(read["<"], frames)
+    np.testing.assert_array_equal(read[">"], read["<"])
+
+
+def test_big_endian_16_bit_grey_is_refused_as_depth_as_little_endian_is(tmp_path):
+    """m56t: a ``>u2`` [T, H, W, 1] (a depth camera's frames) passed the depth refusal."""
+    frames, states, _ = synthetic_episode(5, size=8)
+    refusals = []
+    for order in "<>":
+        path = tmp_path / f"depth{'le' if order == '<' else 'be'}.npz"
+        np.savez(path, observations=(frames[..., :1].astype(np.uint16) * 40).astype(f"{order}u2"),
+                 states=states.astype(np.float32))
+        with pytest.raises(ValueError) as caught:
+            Episode.load(path)
+        refusals.append(str(caught.value).replace(str(path), "PATH"))
+    assert refusals[0] == refusals[1], refusals
+    assert "depth or infrared" in refusals[1] and "astype" not in refusals[1], refusals[1]

@@ -110,22 +110,34 @@ def channels_to_rgb(pixels: np.ndarray, order: str = "rgb") -> np.ndarray:
 
     The one rule for pixels of 1, 3 or 4 channels, whether a ``sensor_msgs/Image`` carried them
     (:func:`image_msg_to_rgb`) or an episode file (``episode_file.check_episode_frames``):
-    ``pixels`` uint8, or uint16 scaled to 8 bit by the fixed v / 257 (:func:`_to_8bit`); one
-    channel (grey, mono8) repeated into three; a fourth (alpha) dropped, whatever it holds;
+    ``pixels`` uint8, or uint16 in either byte order (an .npz saved ``>u2``) scaled to 8 bit by
+    the fixed v / 257 (:func:`_to_8bit`); one channel (grey, mono8) repeated into three; a
+    fourth (alpha) dropped, whatever it holds;
     ``order`` ``"bgr"``: the first three reversed. Any leading axes ([H, W, C], [T, H, W, C]).
     uint8 RGB comes back as it is (no copy); otherwise a view or a new array. Raises
     ValueError for another channel count or dtype (the callers check them first).
     """
     channels = pixels.shape[-1]
-    if channels not in (1, 3, 4) or pixels.dtype not in (np.uint8, np.uint16):
+    bits = pixel_bits(pixels.dtype)
+    if channels not in (1, 3, 4) or bits is None:
         raise ValueError(f"pixels must be uint8 or uint16 [..., 1, 3 or 4 channels], got "
                          f"{pixels.dtype} {list(pixels.shape)}")
-    if pixels.dtype == np.uint16:
+    if bits == 16:
         pixels = _to_8bit(pixels)
     if channels == 1:
         return np.repeat(pixels, 3, axis=-1)
     pixels = pixels[..., :3]
     return pixels[..., ::-1] if order == "bgr" else pixels
+
+
+def pixel_bits(dtype) -> int | None:
+    """Return 8 or 16 for unsigned 1- or 2-byte pixels in either byte order, else None.
+
+    ``np.dtype(">u2") != np.uint16``: a big-endian 16-bit array (saved on a big-endian machine,
+    or by ``astype(">u2")``) is 16-bit colour all the same, read through :func:`_to_8bit`.
+    """
+    dtype = np.dtype(dtype)
+    return dtype.itemsize * 8 if dtype.kind == "u" and dtype.itemsize in (1, 2) else None
 
 
 def _refusal_hint(encoding: str) -> str:

@@ -109,20 +109,22 @@ def check_episode_frames(frames) -> np.ndarray:
     ``vjepa_ros.example_episode.load_example`` behind ``demo --episode`` and ``bag-from-npz``).
     Frames [T, H, W, C] are read as a bag's camera topic of the same pixels is
     (``image_encodings.channels_to_rgb``, one rule): RGBA (pybullet's ``getCameraImage``) with
-    the alpha dropped, grey [T, H, W, 1] repeated into RGB, 16-bit colour (uint16) scaled by
-    v / 257. Refused, naming the conversion: float frames (values 0..1 were once cast to uint8,
-    all black, and planned on without a word), other integer dtypes, single-channel 16-bit
-    (a depth or infrared image, as a bag's 16UC1 / mono16 is) and any other layout.
+    the alpha dropped, grey [T, H, W, 1] repeated into RGB, 16-bit colour (uint16, either byte
+    order) scaled by v / 257. Refused, naming the conversion: float frames (values 0..1 were
+    once cast to uint8, all black, and planned on without a word), other integer dtypes,
+    single-channel 16-bit (a depth or infrared image, as a bag's 16UC1 / mono16 is, in either
+    byte order) and any other layout.
     """
-    from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, channels_to_rgb
+    from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, channels_to_rgb, pixel_bits
     from vjepa_ros.input_paths import FRAME_LAYOUTS
 
     frames = np.asarray(frames)
     channels = frames.shape[-1] if frames.ndim == 4 else None
-    if frames.dtype == np.uint16 and channels == 1:
+    bits = pixel_bits(frames.dtype)  # 8 or 16 in either byte order (">u2" too), else None
+    if bits == 16 and channels == 1:
         raise ValueError(f"episode frames are {SINGLE_CHANNEL_16} (uint16 "
                          f"{list(frames.shape)}), not colour: save the colour camera's frames")
-    if frames.dtype not in (np.uint8, np.uint16) or channels not in (1, 3, 4):
+    if bits is None or channels not in (1, 3, 4):
         kind = frames.dtype.kind
         hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
                 "values in 0..1" if kind == "f" else
@@ -130,7 +132,7 @@ def check_episode_frames(frames) -> np.ndarray:
                 if kind in "iu" and channels in (1, 3, 4) else "")
         raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
                          f"{list(frames.shape)}{hint} ({FRAME_LAYOUTS})")
-    if frames.dtype == np.uint8 and channels == 3:
+    if bits == 8 and channels == 3:
         return frames
     return np.ascontiguousarray(channels_to_rgb(frames))
 
