@@ -248,3 +248,35 @@ def test_big_endian_16_bit_grey_is_refused_as_depth_as_little_endian_is(tmp_path
         refusals.append(str(caught.value).replace(str(path), "PATH"))
     assert refusals[0] == refusals[1], refusals
     assert "depth or infrared" in refusals[1] and "astype" not in refusals[1], refusals[1]
+
+
+@pytest.mark.parametrize("layout", ["[T, H, W]", "[1, T, H, W]"])
+def test_grey_frames_without_a_channel_axis_are_read_as_grey_by_every_reader(tmp_path, layout):
+    """m56t: grey saved as [T, H, W] (no trailing 1) was refused with no hint."""
+    frames, states, _ = synthetic_episode(5, size=8)
+    grey = frames[..., 1]
+    path = tmp_path / "grey.npz"
+    np.savez(path, observations=grey if layout == "[T, H, W]" else grey[None],
+             states=states.astype(np.float32))
+    rgb = np.repeat(grey[..., None], 3, -1)
+    np.testing.assert_array_equal(Episode.load(path).frames, rgb)
+    (segment,) = load_clip_segments([path], frames_per_clip=4, log=None)
+    np.testing.assert_array_equal(segment, rgb)
+    (source,) = find_sources([str(path)])
+    segments, _ = load_segments(source, DataConfig(frames_per_clip=4))
+    np.testing.assert_array_equal(np.concatenate([s.frames for s in segments]), rgb)
+
+
+@pytest.mark.parametrize("shape", [(8, 8, 3), (8, 8, 4), (8, 6, 2), (3, 8, 8, 8)])
+def test_frames_that_could_be_one_frame_or_grey_are_refused_with_the_channel_axis_fix(
+        tmp_path, shape):
+    """m56t: [H, W, 3] (one frame? grey 3 wide?) and grey of a batch of 3 are not guessed."""
+    path = tmp_path / "odd.npz"
+    np.savez(path, observations=np.zeros(shape, np.uint8),
+             states=np.zeros((shape[0], 7), np.float32))
+    with pytest.raises(ValueError) as caught:
+        Episode.load(path)
+    message = str(caught.value)
+    assert f"got uint8 {list(shape)}" in message, message
+    assert ("save them as [T, H, W, 1] (frames[..., None])" in message) == (len(shape) == 3), \
+        message

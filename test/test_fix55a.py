@@ -221,6 +221,8 @@ def test_an_episode_without_states_is_read_by_its_frames_with_no_advice_to_add_t
     notes = []
     (segment,) = load_clip_segments([tmp_path / "nostates.npz"], 4, log=notes.append)
     assert len(segment) == 12
+    np.testing.assert_array_equal(segment, video[..., :3] if frames != "grey"
+                                  else np.repeat(video, 3, -1))
     (note,) = [note for note in notes if "nostates.npz" in note]
     assert "read by its frames alone (it has no states array; pretraining uses no robot " \
         "state)" in note, note

@@ -22,6 +22,9 @@ from vjepa_ros.path_text import one_line, shown_path
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
+# A frame's channel counts: grey, RGB, RGBA (image_encodings.channels_to_rgb); a last axis wider
+# than 4 is a width: [T, H, W] is grey, [1, T, H, W] grey in the batched layout ([1, T, H, W, C]).
+COLOUR_CHANNELS = (1, 3, 4)
 SHOWN_ENTRIES = 5  # the entries a "missing arrays" line names before "and N more"
 # The widest median spacing [s] of a camera's frames (a 0.1 Hz time-lapse): wider timestamps
 # are in another unit; each unit and how many of it make a second, smallest first.
@@ -109,32 +112,44 @@ def check_episode_frames(frames) -> np.ndarray:
     ``vjepa_ros.example_episode.load_example`` behind ``demo --episode`` and ``bag-from-npz``).
     Frames [T, H, W, C] are read as a bag's camera topic of the same pixels is
     (``image_encodings.channels_to_rgb``, one rule): RGBA (pybullet's ``getCameraImage``) with
-    the alpha dropped, grey [T, H, W, 1] repeated into RGB, 16-bit colour (uint16, either byte
-    order) scaled by v / 257. Refused, naming the conversion: float frames (values 0..1 were
-    once cast to uint8, all black, and planned on without a word), other integer dtypes,
-    single-channel 16-bit (a depth or infrared image, as a bag's 16UC1 / mono16 is, in either
-    byte order) and any other layout.
+    the alpha dropped, grey [T, H, W, 1] repeated into RGB (grey saved without its channel axis,
+    [T, H, W] or [1, T, H, W], too: a last axis wider than 4 is a width, not channels), 16-bit
+    colour (uint16, either byte order) scaled by v / 257. Refused, naming the conversion: float
+    frames (values 0..1 were once cast to uint8, all black, and planned on without a word),
+    other integer dtypes, single-channel 16-bit in either byte order (a depth or infrared
+    image, as a bag's 16UC1 / mono16 is) and any other layout (a 3-d array up to 4 wide, one
+    frame [H, W, C] or grey [T, H, W]: refused with the ``frames[..., None]`` fix).
     """
     from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, channels_to_rgb, pixel_bits
     from vjepa_ros.input_paths import FRAME_LAYOUTS
 
     frames = np.asarray(frames)
+    if _grey_without_channels(frames):  # grey [T, H, W] or [1, T, H, W]
+        frames = frames.reshape(*frames.shape[-3:], 1)
     channels = frames.shape[-1] if frames.ndim == 4 else None
     bits = pixel_bits(frames.dtype)  # 8 or 16 in either byte order (">u2" too), else None
     if bits == 16 and channels == 1:
         raise ValueError(f"episode frames are {SINGLE_CHANNEL_16} (uint16 "
                          f"{list(frames.shape)}), not colour: save the colour camera's frames")
-    if bits is None or channels not in (1, 3, 4):
+    if bits is None or channels not in COLOUR_CHANNELS:
         kind = frames.dtype.kind
         hint = (": scale and convert them, e.g. (frames * 255).round().astype(np.uint8) for "
                 "values in 0..1" if kind == "f" else
                 ": convert them, e.g. frames.astype(np.uint8) for values in 0..255"
-                if kind in "iu" and channels in (1, 3, 4) else "")
+                if kind in "iu" and channels in COLOUR_CHANNELS else
+                ": if they are grey [T, H, W], save them as [T, H, W, 1] (frames[..., None])"
+                if frames.ndim == 3 else "")
         raise ValueError(f"episode frames must be uint8 [T, H, W, 3], got {frames.dtype} "
                          f"{list(frames.shape)}{hint} ({FRAME_LAYOUTS})")
     if bits == 8 and channels == 3:
         return frames
     return np.ascontiguousarray(channels_to_rgb(frames))
+
+
+def _grey_without_channels(frames: np.ndarray) -> bool:
+    """Whether ``frames`` are grey [T, H, W] or [1, T, H, W]: a last axis no channel count."""
+    return ((frames.ndim == 3 or (frames.ndim == 4 and frames.shape[0] == 1))
+            and frames.shape[-1] > max(COLOUR_CHANNELS))
 
 
 def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:

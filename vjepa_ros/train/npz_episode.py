@@ -18,7 +18,7 @@ import numpy as np
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.episode import Episode, _unbatch, file_timestamps
-from vjepa_ros.recordings.episode_file import read_episode_arrays
+from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
 
 
 def read_training_episode(path: Path, notes: list[str], rate_hz: float) -> Episode:
@@ -53,7 +53,6 @@ def read_episode_frames(path: Path, notes: list[str], rate_hz: float) -> Episode
     one line naming the file.
     """
     from vjepa_ros.input_paths import FRAMES_FORMAT
-    from vjepa_ros.recordings.episode_file import check_episode_frames
 
     data = read_episode_arrays(path, names=("observations", "timestamps"),
                                required=("observations",), give=FRAMES_FORMAT)
@@ -71,7 +70,7 @@ def _without_actions(path: Path, rate_hz: float, notes: list[str]) -> Episode:
     if any(array.dtype.kind not in "biuf" for name, array in data.items()
            if name != "observations"):
         raise ValueError("states or timestamps are not numbers")
-    frames = _unbatch(data["observations"], 4)
+    frames = check_episode_frames(_unbatch(data["observations"], 4))  # grey [T, H, W]: T
     states = _unbatch(data["states"], 2)
     timestamps = file_timestamps(path, data, len(frames), rate_hz, notes)
     if len(states) != len(frames):
