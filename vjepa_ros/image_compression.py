@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.image_encodings import NOT_COLOUR, PUBLISH_HINT, SINGLE_CHANNEL_16, _to_8bit
+from vjepa_ros.image_encodings import (
+    NOT_COLOUR,
+    PUBLISH_HINT,
+    SINGLE_CHANNEL_16,
+    channels_to_rgb,
+)
 from vjepa_ros.image_errors import EncodingError, ImageError, check_rgb
 
 
@@ -42,16 +47,13 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
     if image.dtype == np.uint16 and image.ndim == 2:
         raise EncodingError(f"compressed image ('{fmt}') decodes to {SINGLE_CHANNEL_16}: "
                             "subscribe to the colour stream's /compressed topic instead", fmt)
-    if image.dtype == np.uint16:
-        image = _to_8bit(image)
-    elif image.dtype != np.uint8:
+    if image.dtype not in (np.uint8, np.uint16):
         raise EncodingError(f"compressed image ('{fmt}') decodes to {image.dtype} pixels: "
                             f"{PUBLISH_HINT}", fmt)
-    if image.ndim == 2:
-        return np.repeat(image[..., None], 3, axis=2)
-    image = image[..., :3]
     fed_rgb = text.rpartition("compressed")[2].strip() in ("rgb8", "rgba8", "rgb16", "rgba16")
-    return np.ascontiguousarray(image if fed_rgb else image[..., ::-1])
+    # grey, BGR(A) or (fed RGB) RGB(A), 8 or 16 bit: a topic's raw pixels' one rule
+    return np.ascontiguousarray(channels_to_rgb(image[..., None] if image.ndim == 2 else image,
+                                                "rgb" if fed_rgb else "bgr"))
 
 
 def encode_compressed(rgb: np.ndarray, fmt: str = "jpeg", jpeg_quality: int = 90
