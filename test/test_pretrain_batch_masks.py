@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from vjepa_ros.models import build_encoder
-from vjepa_ros.models.preprocess import preprocess_frames
+from vjepa_ros.models.preprocess import IMAGENET_STD, preprocess_frames
 from vjepa_ros.train.pretrain import PretrainConfig
 from vjepa_ros.train.pretrain_augment import ClipAugment, crop_box
 from vjepa_ros.train.pretrain_data import ClipSampler
@@ -191,3 +191,39 @@ def test_config_builds_the_augmentation_and_refuses_bad_ranges():
                 {"random_resize_scale": [0.3, 1.0], "random_resize_aspect_ratio": [1.3, 0.7]}):
         with pytest.raises(ValueError, match="random_resize"):
             PretrainConfig(**bad)
+
+
+@pytest.mark.parametrize("ratio, flip", [((1.0, 1.0), False), ((1.0, 1.0), True),
+                                         ((0.75, 1.35), True), ((0.5, 2.0), False)])
+def test_frames_kept_at_img_size_show_the_encoder_what_the_recorded_frames_would(ratio, flip):
+    """m56t: with scale [1, 1] and aspect ratio [1, 1], frames were cut 1.35 wide at load.
+
+    ``vjepa-ros pretrain`` keeps frames at ``img_size`` when ``crops()`` is off (resize_frames,
+    the DROID crop); ``augment()`` then cuts with the configured ratio: [1, 1] must still see the
+    recorded frame's central square, as without the resize. (120x60 frames: no box of the
+    whole area fits, so every clip takes the central crop, not a box 1 px narrower.)
+    """
+    from vjepa_ros.models.preprocess import resize_frames
+
+    config = PretrainConfig(random_resize_aspect_ratio=list(ratio), random_horizontal_flip=flip)
+    frames = _ramps(60, 120, 2)
+
+    def seen(kept):
+        sampler = ClipSampler([kept], 2, 32, 0.0, torch.Generator().manual_seed(3),
+                              config.augment())
+        return sampler.sample(6)
+
+    recorded = seen(frames)
+    kept = seen(frames if config.crops() else resize_frames(frames, 32))
+    level = 0.5 / 255 / min(IMAGENET_STD) + 1e-5  # resize_frames rounds to whole grey levels
+    for ours, theirs in zip(kept, recorded, strict=True):  # flips: drawn after fewer box tries
+        apart = min(float((ours - theirs).abs().max()),
+                    float((ours - theirs.flip(-1)).abs().max()) if flip else np.inf)
+        assert apart <= level, (ratio, flip, apart)
+    if ratio == (1.0, 1.0):  # the recorded frame's central 60x60 square, columns 30..89
+        left, top, width, height = _boxes_seen(recorded).T
+        np.testing.assert_allclose(width, 60, atol=0.5)
+        np.testing.assert_allclose(height, 60, atol=0.5)
+        np.testing.assert_allclose(top, 0, atol=0.5)
+        if not flip:
+            np.testing.assert_allclose(left, 30, atol=0.5)

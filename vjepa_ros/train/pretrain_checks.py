@@ -187,7 +187,8 @@ def frames_memory_check(config, device, resize_to: int | None, available=None):
             return
         kept = (f"frames larger than img_size {resize_to} are kept at it; lower img_size in "
                 "--config" if resize_to else "the random crop keeps frames as recorded: "
-                "random_resize_scale: [1.0, 1.0] in --config keeps them at img_size")
+                "random_resize_scale: [1.0, 1.0] with random_resize_aspect_ratio: [0.75, 1.35] "
+                "in --config keeps them at img_size")
         batch = f" beside a batch's {reserve / GIB:.2f} GiB" if reserve else ""
         raise ValueError(
             f"--data: the frames of its {total} sources need about "

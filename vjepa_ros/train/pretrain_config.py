@@ -283,17 +283,24 @@ class PretrainConfig:
         return self.seed if self.data_seed is None else self.data_seed
 
     def crops(self) -> bool:
-        """Whether the random resized crop is on (``random_resize_scale`` other than [1, 1]).
+        """Whether :meth:`augment` cuts anything the encoder's central crop would not.
 
-        Off (the default), every frame is seen at ``img_size`` through the one central crop, so
-        ``vjepa-ros pretrain`` keeps larger frames at that size from the start; on, a box is cut
-        from each frame as recorded, which is kept.
+        Off (the default: ``random_resize_scale`` [1, 1] and ``random_resize_aspect_ratio``
+        the DROID crop's [0.75, 1.35]), every frame is seen at ``img_size`` through the one
+        central crop (``models.preprocess``), so ``vjepa-ros pretrain`` keeps larger frames at
+        that size from the start (a flip alone mirrors them alike). On, a box is cut from each
+        frame as recorded, which is kept: a random box (scale below 1), or at scale [1, 1] the
+        central crop clamped into another aspect ratio range ([1, 1]: a 640x480 frame's central
+        square, which the frame squashed to a square at load would no longer hold).
         """
-        return list(self.random_resize_scale) != [1.0, 1.0]
+        from vjepa_ros.train.pretrain_augment import CENTRAL_CROP_RATIO
+
+        return (list(self.random_resize_scale) != [1.0, 1.0]
+                or tuple(self.random_resize_aspect_ratio) != CENTRAL_CROP_RATIO)
 
     def augment(self) -> ClipAugment | None:
         """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
-        if list(self.random_resize_scale) == [1.0, 1.0] and not self.random_horizontal_flip:
+        if not self.crops() and not self.random_horizontal_flip:
             return None
         from vjepa_ros.train.pretrain_augment import ClipAugment  # torch
 
