@@ -249,6 +249,20 @@ def scenario_gripper(run: Run, seconds: float) -> None:
                            f"{len(wrong)} with another gripper")
 
 
+def clipped(text: str, width: int = 70) -> str:
+    """Return ``text`` cut to at most ``width`` characters plus " …" at a clause or word boundary.
+
+    A refusal's table cell: cut before the last ", ", "; ", ": " or " (" that leaves at least half
+    the width, else before the last space (a word cut in two read as another word: "faster than ").
+    """
+    if len(text) <= width:
+        return text
+    head = text[:width + 1]
+    clause = max(head.rfind(mark) for mark in (", ", "; ", ": ", " ("))
+    end = clause if clause >= width // 2 else head.rfind(" ")
+    return f"{text[:end if end > 0 else width].rstrip()} …"
+
+
 def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
     """Return the printed table: one row per scenario phase."""
     rows = ["| scenario: phase | arm TCP outside box [mm] | set-points (/s) | max step [mm] | "
@@ -263,7 +277,7 @@ def table(phases: list[tuple[str, Phase]], limits: SafetyLimits) -> list[str]:
             f"{m.max_angular_speed_rad_s:.3f}", f"{m.outside_box_m * 1e3:.2f}",
             ", ".join(f"{r * 1e3:.0f}" for r in m.restarts) or "none"]
         gap = "–" if np.isnan(phase.first_gap_m) else f"{phase.first_gap_m * 1e3:.2f}"
-        refusal = "; ".join(r[:70] for r in phase.refusals) or "none"
+        refusal = "; ".join(clipped(r) for r in phase.refusals) or "none"
         rows.append(f"| {scenario}: {phase.name} | {outside:.1f} | {phase.setpoints} "
                     f"({phase.rate:.0f}) | {' | '.join(cells)} | {gap} | {refusal} |")
     return rows

@@ -169,3 +169,14 @@ def test_the_sensor_process_moves_its_arm_on_each_well_formed_line():
     position = track.at(0.0)
     np.testing.assert_allclose(position[:7], joints)
     assert position[7] == 0.0 and len(position) == 8
+
+
+def test_a_long_refusal_is_cut_in_the_table_at_a_clause_or_word_never_mid_word():
+    jump = ("robot state on /soak/joint_states jumps 0.280 m in 10 ms, faster than an arm moves "
+            "(3 m/s)")
+    assert bench.clipped(jump) == "robot state on /soak/joint_states jumps 0.280 m in 10 ms …"
+    words = "one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    cut = bench.clipped(words)
+    assert cut.endswith(" …") and words.startswith(cut[:-2]) and words[len(cut) - 2] == " "
+    assert len(cut) <= 72
+    assert bench.clipped("no goal: all 3 sub-goals done") == "no goal: all 3 sub-goals done"
