@@ -115,8 +115,7 @@ from vjepa_ros.sim.choices import (  # noqa: E402
     DENSE_STEPS_HELP,
     TASKS,
     check_dense_steps,
-    check_scene_seeds,
-    training_seeds_note,
+    evaluation_seeds_note,
 )
 from vjepa_ros.sim.detectors import SuccessMonitor  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
@@ -327,7 +326,7 @@ def main() -> int:
     if not args.agents and not args.checkpoint:
         parser.error("no agent: give --agents and/or --checkpoint")
     try:
-        check_scene_seeds(args.seed_start, args.seeds, "--seed-start", "--seeds")
+        seeds_note = evaluation_seeds_note(args.seed_start, args.seeds, "--seed-start", "--seeds")
         check_device_and_dtype(args.device, None, ("--device", "--dtype"))  # before torch
         check_dense_steps(args.dense_steps, args.dense, "--dense", tasks=args.tasks)
         cem = load_reach_config(None, planner_overrides(args)).planner.to_cem()
@@ -355,8 +354,8 @@ def main() -> int:
     seeds = range(args.seed_start, args.seed_start + args.seeds)
     print("\n".join(header_lines(args, cem, loop, switchings, seeds)))
     print(f"# versions: {versions_line()}")  # seeds' outcomes are not portable between installs
-    if note := training_seeds_note(args.seed_start, args.seeds, "--seed-start"):
-        print(f"# note: {note}")
+    if seeds_note:
+        print(f"# note: {seeds_note}")
     for name, model in models:
         # its TCP against the simulator's, a --no-gripper model's hand held (trained_model)
         for note in (image_size_note(model.img_size, args.width, args.height,

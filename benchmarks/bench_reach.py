@@ -59,7 +59,7 @@ from vjepa_ros.input_paths import distinct_files, world_model_path  # noqa: E402
 from vjepa_ros.models.device_names import check_device_and_dtype  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.robot.control_config import MODES, ControlConfig  # noqa: E402
-from vjepa_ros.sim.choices import check_scene_seeds, training_seeds_note  # noqa: E402
+from vjepa_ros.sim.choices import evaluation_seeds_note  # noqa: E402
 from vjepa_ros.sim.reach_config import (  # noqa: E402
     HELD_OUT_SEED_START,
     check_config_file,
@@ -196,7 +196,8 @@ def checked_settings(args: argparse.Namespace) -> tuple:
     for option, value, low in (("--goals", args.goals, 1), ("--seed-start", args.seed_start, 0)):
         if value is not None and value < low:
             raise ValueError(f"{option} {value}: must be >= {low}")
-    check_scene_seeds(args.seed_start, args.goals, "--seed-start", "--goals")  # as run refuses
+    # as run refuses a seed; the training-seed note printed with the settings
+    args.seeds_note = evaluation_seeds_note(args.seed_start, args.goals, "--seed-start", "--goals")
     check_threads_option(args.threads)  # as vjepa-ros run
     check_device_and_dtype(args.device, None, ("--device", "--dtype"))
     if not args.checkpoint and args.no_random and args.no_oracle:
@@ -327,8 +328,8 @@ def main() -> int:
     print("reach benchmark (ROS-free closed loop, vjepa_ros.sim.reach)")
     for key, value in settings.items():
         print(f"  {key:<18} {value}")
-    if note := training_seeds_note(args.seed_start, args.goals, "--seed-start"):
-        print(f"  note: {note}")
+    if args.seeds_note:
+        print(f"  note: {args.seeds_note}")
 
     try:  # a file that is not a world model: one line, before the simulator starts
         models = [(path, load_run_model(str(path), config.device or None, config.dtype or None,

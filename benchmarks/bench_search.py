@@ -60,7 +60,7 @@ from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
 from vjepa_ros.out_paths import output_file  # noqa: E402
 from vjepa_ros.planning.config import CEMConfig  # noqa: E402
 from vjepa_ros.planning.methods import RefineSettings  # noqa: E402
-from vjepa_ros.sim.choices import check_scene_seeds, training_seeds_note  # noqa: E402
+from vjepa_ros.sim.choices import evaluation_seeds_note  # noqa: E402
 from vjepa_ros.sim.reach_config import HELD_OUT_SEED_START, load_reach_config  # noqa: E402
 
 # torch, the planners and the simulator (seconds; a minute under load) are imported where they are
@@ -372,7 +372,8 @@ def main() -> int:
     if args.part == "closed-loop":
         check_runs_fit(runs, args.world_model)  # before the header and the simulator
         try:  # a seed past 2**32: refused as vjepa-ros run refuses it
-            check_scene_seeds(args.seed_start, args.goals, "--seed-start", "--goals")
+            seeds_note = evaluation_seeds_note(args.seed_start, args.goals, "--seed-start",
+                                               "--goals")
         except ValueError as exc:
             parser.error(str(exc))
     import torch
@@ -385,8 +386,8 @@ def main() -> int:
     log(f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} cores, {torch.get_num_threads()} threads, float32")
     if args.part == "closed-loop":
-        if note := training_seeds_note(args.seed_start, args.goals, "--seed-start"):
-            log(f"note: {note}")
+        if seeds_note:
+            log(f"note: {seeds_note}")
         closed_loop(runs, args.goals, args.seed_start, args.json, log, args.world_model)
         return 0
     if args.part == "gradient-cost":

@@ -150,10 +150,10 @@ def main() -> None:
     if not (args.radius > 0 and args.radius < float("inf")):
         parser.error(f"--radius {args.radius:g}: must be a distance > 0 [m]")
     check_option_ranges({"samples": args.samples})  # worded as vjepa-ros's --samples
-    from vjepa_ros.sim.choices import check_scene_seeds, training_seeds_note
+    from vjepa_ros.sim.choices import evaluation_seeds_note
 
     try:  # a seed past 2**32: refused as vjepa-ros run refuses it, before the simulator
-        check_scene_seeds(args.first_seed, args.seeds, "--first-seed", "--seeds")
+        seeds_note = evaluation_seeds_note(args.first_seed, args.seeds, "--first-seed", "--seeds")
     except ValueError as exc:
         parser.error(str(exc))
     cem = CEMConfig(horizon=1, samples=args.samples, topk=10, iterations=5, maxnorm=0.075)
@@ -162,8 +162,8 @@ def main() -> None:
     from vjepa_ros.sim.oracle import OracleWorldModel
     from vjepa_ros.sim.reach import reach_sim_config
 
-    if note := training_seeds_note(args.first_seed, args.seeds, "--first-seed"):
-        print(f"note: {note}")
+    if seeds_note:
+        print(f"note: {seeds_note}")
     rules = {}
     results: dict[str, list[dict]] = {}
     for seed in range(args.first_seed, args.first_seed + args.seeds):

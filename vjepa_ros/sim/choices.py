@@ -5,6 +5,8 @@
 options are even parsed (``benchmarks/bench_cli_startup.py``).
 """
 
+from vjepa_ros.name_lists import first_names
+
 TASKS = ("grasp", "reach-with-object", "pick-and-place")  # the manipulation tasks
 RANDOMIZE_WHAT = ("all", "camera")  # what ``collect --randomize`` draws per episode
 HELD_OUT_SEED_START = 900_000  # goal seeds of held-out episodes: 900000, 900001, ...
@@ -65,8 +67,19 @@ def check_scene_seeds(seed: int, episodes: int | None = None, option: str = "--s
                          f"[0, {MAX_SEED}], the last would be {last}")
 
 
-def _seed_range(seed: int, count: int) -> str:
-    return f"{seed}" if count == 1 else f"{seed}..{seed + count - 1}"
+def seeds_text(seeds) -> str:
+    """``seed 900000``, ``seeds 900000..900003`` (consecutive) or ``seeds 900000, 900002``.
+
+    ``seeds``: scene seeds (ints, any order, at least one). Every line that names a run's seeds
+    words them so (a stopped run's saved files, a lost simulator's seeds not run, the
+    training-seed note).
+    """
+    seeds = sorted(seeds)
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    if seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"seeds {seeds[0]}..{seeds[-1]}"
+    return f"seeds {first_names(seeds, 4)}"
 
 
 def check_training_seeds(seed: int, episodes: int, option: str = "--seed",
@@ -110,11 +123,25 @@ def training_seeds_note(seed: int, count: int, option: str = "--seed",
         return ""
     inside = min(count, HELD_OUT_SEED_START - seed)
     them = "them" if inside > 1 else "it"
-    return (f"seed{'s' if inside > 1 else ''} {_seed_range(seed, inside)} (from {option}) "
+    return (f"{seeds_text(range(seed, seed + inside))} (from {option}) "
             f"{'are' if inside > 1 else 'is a'} training seed{'s' if inside > 1 else ''} (collect "
             f"records training data below {HELD_OUT_SEED_START}): "
             f"{meaning or f'success measured on {them} is not held-out'}; the held-out scenes are "
             f"{HELD_OUT_SEED_START} and up")
+
+
+def evaluation_seeds_note(seed: int, count: int, option: str = "--seed",
+                          count_option: str = "--episodes") -> str:
+    """Check an evaluation's scene seeds ``seed`` .. ``seed + count - 1``; return its note.
+
+    :func:`check_scene_seeds` (ValueError naming ``option`` / ``count_option``: a seed past
+    :data:`MAX_SEED`, refused as ``vjepa-ros run`` refuses it, before any simulator starts), then
+    :func:`training_seeds_note` ("" when every seed is held out). The benchmarks that evaluate on
+    scene seeds (``bench_manipulation.py``, ``bench_reach.py``, ``bench_search.py``,
+    ``bench_subgoal_switching.py``) check here and print the note with their settings.
+    """
+    check_scene_seeds(seed, count, option, count_option)
+    return training_seeds_note(seed, count, option)
 
 
 def check_dense_steps(dense_steps: list[int] | None, dense: bool,

@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from vjepa_ros.cli_options import option_message
+from vjepa_ros.sim.choices import seeds_text
 from vjepa_ros.sim.run_notes import (
     RUN_GRIPPER_ADVICE,
     image_size_note,
@@ -60,9 +61,7 @@ LOST = "the simulator's physics server was lost"
 
 def lost_text(seeds) -> str:
     """One line for the ``seeds`` [range] a lost simulator leaves not run."""
-    return (f"seed{'s' if len(seeds) > 1 else ''} {seeds[0]}"
-            f"{f'..{seeds[-1]}' if len(seeds) > 1 else ''}: not run ({LOST} in that crash); "
-            "counted as failures")
+    return f"{seeds_text(seeds)}: not run ({LOST} in that crash); counted as failures"
 
 
 def _model_text(spec: str, model) -> str:

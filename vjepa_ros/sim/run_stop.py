@@ -16,6 +16,7 @@ from pathlib import Path
 from vjepa_ros.counts import counted
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.sim.choices import seeds_text
 
 NO_STEP = "no step done"
 
@@ -25,16 +26,6 @@ def _mtime(path: Path) -> int | None:
         return os.stat(path).st_mtime_ns
     except OSError:
         return None
-
-
-def seeds_text(seeds: list[int]) -> str:
-    """``seed 900000``, ``seeds 900000..900003`` (consecutive) or ``seeds 900000, 900002``."""
-    seeds = sorted(seeds)
-    if len(seeds) == 1:
-        return f"seed {seeds[0]}"
-    if seeds == list(range(seeds[0], seeds[-1] + 1)):
-        return f"seeds {seeds[0]}..{seeds[-1]}"
-    return f"seeds {first_names(seeds, 4)}"
 
 
 class SavedPictures:
