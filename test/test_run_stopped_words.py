@@ -13,6 +13,7 @@ import pytest
 
 from vjepa_ros.sim import reach_media
 from vjepa_ros.sim.run_loop import save_stopped_episode
+from vjepa_ros.sim.run_stop import SavedPictures
 
 
 @pytest.mark.parametrize(("count", "words"), [(1, "step 1 of seed 7 saved: "),
@@ -26,6 +27,7 @@ def test_the_steps_saved_are_counted_in_words(tmp_path, monkeypatch, count, word
 
     monkeypatch.setattr(reach_media, "save_step_pictures", save)
     args = argparse.Namespace(task="grasp", object="box")
-    said = save_stopped_episode(tmp_path, None, [object()] * count, args, 7)
+    said = save_stopped_episode(tmp_path, None, [object()] * count, args, 7,
+                                SavedPictures(tmp_path))
     assert said.startswith(words), said
     assert "grasp_box_7_stopped_strip.png" in said and written == [count]

@@ -201,7 +201,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
 
 
 def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Namespace,
-                         seed: int, pictures: SavedPictures | None = None) -> str:
+                         seed: int, pictures: SavedPictures) -> str:
     """Save the strip and GIF of an episode stopped after ``steps``; return where, in words.
 
     ``steps 1-7 of seed 900000 saved: DIR/..._strip.png, DIR/....gif`` (one step: ``step 1 of
@@ -215,7 +215,7 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
         return f"nothing saved of seed {seed} ({NO_STEP})"
     name = stopped_name(args, seed)
     try:
-        with (pictures or SavedPictures(out_dir)).writing(seed, picture_names(name)):
+        with pictures.writing(seed, picture_names(name)):
             strip, gif = save_step_pictures(out_dir, setup, steps, name)
     except (OSError, ValueError) as exc:
         return f"nothing saved of seed {seed} ({exc})"
