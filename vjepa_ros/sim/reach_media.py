@@ -8,7 +8,10 @@ the goal image (a task: the sub-goal that step planned toward).
 
 from __future__ import annotations
 
+import contextlib
 import textwrap
+from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,6 +24,31 @@ LINE_HEIGHT = 11  # px each further caption line adds (the bitmap font: 11 px a 
 CHAR_WIDTH = 6  # px a character of the bitmap font (caption_font)
 BACKGROUND = (255, 255, 255)
 GOAL_BORDER = (0, 160, 0)
+
+# the pictures saved inside a noting_saves block, each added as its save returns (whole)
+_SAVED: ContextVar[list[Path] | None] = ContextVar("saved_pictures", default=None)
+
+
+@contextlib.contextmanager
+def noting_saves() -> Iterator[list[Path]]:
+    """Yield a list that gets the path of every picture saved inside the block, as saved.
+
+    A strip or GIF is added once its save returns, the file there whole (a stop mid-write
+    leaves the old picture and adds nothing); a stop after the strip keeps the strip's path.
+    Told by the save itself, not by a modification time (a filesystem with coarse times shows
+    none for a picture rewritten within its tick).
+    """
+    token = _SAVED.set(saved := [])
+    try:
+        yield saved
+    finally:
+        _SAVED.reset(token)
+
+
+def _saved(path: Path) -> Path:
+    if (saved := _SAVED.get()) is not None:
+        saved.append(path)
+    return path
 
 
 def _pil():
@@ -109,7 +137,7 @@ def save_strip(path, goal_frame, frames, captions, columns: int = 8) -> Path:
     path = Path(path).expanduser()
     with replacing(path) as partial:  # a stop mid-write leaves the old picture
         sheet.save(partial, format="PNG")
-    return path
+    return _saved(path)
 
 
 def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
@@ -149,7 +177,7 @@ def save_gif(path, goal_frame, frames, captions, seconds_per_frame: float = 0.5,
     with replacing(path) as partial:  # a stop mid-write leaves the old animation
         pictures[0].save(partial, format="GIF", save_all=True, append_images=pictures[1:],
                          duration=duration, loop=0)
-    return path
+    return _saved(path)
 
 
 def picture_names(name: str) -> tuple[str, str]:

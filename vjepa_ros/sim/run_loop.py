@@ -183,7 +183,7 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
                 # (--samples), as cli.main does
                 say(option_message(run.summary()))
                 name = f"{args.task}_{args.object}_{seed}"
-                with pictures.writing(seed, picture_names(name)):
+                with pictures.writing(seed):
                     strip, gif = save_task_pictures(out_dir, run, name)
                 _remove_stale_stopped(out_dir, name)
                 say(f"saved        {strip}\n             {gif}")
@@ -209,13 +209,13 @@ def save_stopped_episode(out_dir: Path, setup, steps: list, args: argparse.Names
     not raised (the stop goes on).
     ``pictures``: notes the files written (:class:`~vjepa_ros.sim.run_stop.SavedPictures`).
     """
-    from vjepa_ros.sim.reach_media import picture_names, save_step_pictures
+    from vjepa_ros.sim.reach_media import save_step_pictures
 
     if not steps:
         return f"nothing saved of seed {seed} ({NO_STEP})"
     name = stopped_name(args, seed)
     try:
-        with pictures.writing(seed, picture_names(name)):
+        with pictures.writing(seed):
             strip, gif = save_step_pictures(out_dir, setup, steps, name)
     except (OSError, ValueError) as exc:
         return f"nothing saved of seed {seed} ({exc})"

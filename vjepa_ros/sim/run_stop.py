@@ -21,13 +21,6 @@ from vjepa_ros.sim.choices import seeds_text
 NO_STEP = "no step done"
 
 
-def _mtime(path: Path) -> int | None:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return None
-
-
 class SavedPictures:
     """The picture files a run wrote into ``out_dir``, by scene seed, as they are written."""
 
@@ -36,19 +29,19 @@ class SavedPictures:
         self.files: list[tuple[int, Path]] = []  # (seed, file) in the order written
 
     @contextlib.contextmanager
-    def writing(self, seed: int, names) -> Iterator[None]:
-        """Note which of the files ``names`` (in ``out_dir``) the body writes, stopped or not.
+    def writing(self, seed: int) -> Iterator[None]:
+        """Note the pictures of scene ``seed`` the body saves, stopped or not.
 
-        A file counts once it is there whole with a modification time other than before the
-        body (the pictures are written whole or not at all: ``atomic_files``).
+        Each strip or GIF counts as its save returns, whole (``reach_media.noting_saves``; the
+        pictures are written whole or not at all: ``atomic_files``).
         """
-        paths = [self.out_dir / name for name in names]
-        before = [_mtime(path) for path in paths]
-        try:
-            yield
-        finally:
-            self.files += [(seed, path) for path, was in zip(paths, before, strict=True)
-                           if _mtime(path) not in (None, was)]
+        from vjepa_ros.sim.reach_media import noting_saves
+
+        with noting_saves() as saved:
+            try:
+                yield
+            finally:
+                self.files += [(seed, path) for path in saved]
 
     def stop_text(self, seed: int | None = None, words: str = "") -> str:
         """Say what the run saved, after ``vjepa-ros run: interrupted; ``.
