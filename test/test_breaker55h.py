@@ -55,6 +55,8 @@ CompressedImage "rgb8; jpeg compressed bgr8", png bgr8/bgra8/bgr16/mono8, compre
 
 from __future__ import annotations
 
+import shutil
+
 import numpy as np
 import pytest
 import yaml
@@ -259,3 +261,37 @@ def test_damaged_db3_part_is_named(tmp_path, metadata):
         if read is read_recording:
             times = result.image_times
             assert np.array_equal(result.load_frames(range(len(times))), frames[:len(times)])
+
+
+def test_db3_cut_whose_log_cannot_be_merged_is_still_read_by_its_intact_rows(tmp_path,
+                                                                            monkeypatch):
+    """m56t: a cut .db3 whose -wal merge failed (no space for the copy) skipped the salvage.
+
+    Its file was then read as it lies: the lost bytes as zeros, the last frame's pixels wrong.
+    """
+    from vjepa_ros.recordings import sqlite_wal
+
+    frames, states = episode()
+    bag = write_bag(tmp_path / "bag", frames, states, storage="sqlite3")
+    db = data_file(bag)
+    raw = db.read_bytes()
+    db.write_bytes(raw[:len(raw) - 1000])  # cut inside its last page
+    db.with_name(f"{db.name}-wal").write_bytes(b"\x00" * 4096)  # a log with content
+
+    class NoSpace:  # the log's copy fails as on a full disk; every other copy is made
+        def __getattr__(self, name):
+            return getattr(shutil, name)
+
+        @staticmethod
+        def copyfile(source, target):
+            if str(source).endswith("-wal"):
+                raise OSError(28, "No space left on device")
+            return shutil.copyfile(source, target)
+
+    monkeypatch.setattr(sqlite_wal, "shutil", NoSpace())
+    recording = read_recording(bag)
+    notes = " ".join(recording.damage)
+    assert "could not be merged" in notes and "cut short" in notes, recording.damage
+    read = recording.load_frames(range(len(recording.image_times)))
+    assert 0 < len(read) < FRAMES
+    np.testing.assert_array_equal(read, frames[:len(read)])

@@ -67,8 +67,7 @@ from vjepa_ros.recordings.recorded_files import (
     unlisted_parts,
 )
 from vjepa_ros.recordings.ros1_bags import skipped_fix
-from vjepa_ros.recordings.sqlite_cut import cut_short
-from vjepa_ros.recordings.sqlite_wal import pending_wal
+from vjepa_ros.recordings.sqlite_cut import needs_own_copy
 
 
 def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagReader:
@@ -133,7 +132,7 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     if files and said_missing(files, names, absent_listed(path, names)):
         # not rosbags' "Some database files are missing"
         return open_files(path, files, file_notes, copies=copies)
-    if any(map(pending_wal, files)) or any(f.suffix == ".db3" and cut_short(f) for f in files):
+    if any(map(needs_own_copy, files)):
         # rosbags opens a .db3 without its write-ahead log, and reads a cut one's lost bytes as 0
         return open_files(path, files, file_notes, copies=copies)
     from vjepa_ros.recordings.mcap_salvage import lacks_message_index  # mcap: only when read

@@ -346,11 +346,12 @@ def _data_files(reader: BagReader, path: Path) -> list[Path]:
 def _failing_database(files: list[Path]) -> Path | None:
     """Return the first ``.db3`` of ``files`` that fails SQLite's ``PRAGMA quick_check``."""
     import sqlite3
-    from urllib.parse import quote
+
+    from vjepa_ros.recordings.sqlite_wal import read_only_uri
 
     for file in files:
         try:
-            connection = sqlite3.connect(f"file:{quote(str(file))}?immutable=1", uri=True)
+            connection = sqlite3.connect(read_only_uri(file), uri=True)
             try:
                 if connection.execute("PRAGMA quick_check").fetchone() != ("ok",):
                     return file

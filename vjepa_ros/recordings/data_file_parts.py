@@ -179,8 +179,8 @@ def _open_part(file: Path, copies: TempCopies, notes: list[str], damage: list[st
         notes.append(note)
         damage += [note] if lost else []
     try:
-        if storage == "sqlite3" and inner.suffix == ".db3" and not pending_wal(inner) \
-                and cut_short(inner):  # SQLite reads its lost bytes as zeros
+        if storage == "sqlite3" and inner.suffix == ".db3" and cut_short(inner):
+            # SQLite reads its lost bytes as zeros (also when its log could not be merged)
             inner, note = _intact_rows(inner, copies, file, storage)
             notes.append(note)
             damage.append(note)

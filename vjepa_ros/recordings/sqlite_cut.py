@@ -17,9 +17,9 @@ import sqlite3
 import struct
 from itertools import zip_longest
 from pathlib import Path
-from urllib.parse import quote
 
 from vjepa_ros.path_text import shown_path
+from vjepa_ros.recordings.sqlite_wal import pending_wal, read_only_uri
 from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
 HEADER = b"SQLite format 3\x00"
@@ -69,6 +69,16 @@ def cut_short(file: Path) -> str | None:
     return f"cut short: {size} bytes, {count} pages of {page} bytes need {page * count}"
 
 
+def needs_own_copy(file: Path) -> bool:
+    """Whether an SQLite3 data file must be read from a copy of ours, not as it lies.
+
+    Its write-ahead log holds messages (``sqlite_wal.pending_wal``: rosbags opens the file
+    immutable, without its log) or a ``.db3`` is cut short (:func:`cut_short`: SQLite reads the
+    lost bytes as zeros).
+    """
+    return bool(pending_wal(file)) or (file.suffix == ".db3" and bool(cut_short(file)))
+
+
 def intact_copy(file: Path, copies: TempCopies, shown: Path) -> tuple[Path, str]:
     """Return ``(path of a copy holding the intact rows, note)`` for a ``.db3`` cut short.
 
@@ -89,8 +99,7 @@ def _copy(file: Path, copies: TempCopies, shown: Path) -> tuple[Path, str]:
         shutil.copyfile(file, filled)
         with filled.open("ab") as out:  # the lost bytes as ff, where SQLite reads 00
             out.write(b"\xff" * (page * count - file.stat().st_size))
-        kept, lost, stopped = _rows(f"file:{quote(str(file))}?immutable=1",
-                           f"file:{quote(str(filled))}?immutable=1", target)
+        kept, lost, stopped = _rows(read_only_uri(file), read_only_uri(filled), target)
     except sqlite3.Error as exc:
         raise CutShortError(f"{shown_path(shown)}: the SQLite3 file is {how}, and its tables "
                             f"do not read ({exc})") from exc

@@ -19,6 +19,15 @@ from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.temp_copies import TempCopies, temp_copy_full_words
 
 
+def read_only_uri(file: Path) -> str:
+    """Return the URI that opens ``file`` read-only and immutable (``sqlite3.connect(uri=True)``).
+
+    Immutable: SQLite takes no lock and reads no ``-wal`` or ``-journal`` beside it (the main
+    file alone, as rosbags reads it); the path is percent-quoted (``?`` or ``#`` in a name).
+    """
+    return f"file:{quote(str(file))}?immutable=1"
+
+
 def pending_wal(file: Path) -> Path | None:
     """Return ``file``'s write-ahead log (``x.db3-wal``) when one with content lies beside it."""
     wal = file.with_name(f"{file.name}-wal")
@@ -66,7 +75,7 @@ def _merge(file: Path, wal: Path, copies: TempCopies, shown: Path) -> tuple[Path
         target = copies.folder("vjepa_ros_wal_") / file.name
         shutil.copyfile(file, target)
         shutil.copyfile(wal, target.with_name(wal.name))
-        before = _count(f"file:{quote(str(file))}?immutable=1")  # the log's rows not seen
+        before = _count(read_only_uri(file))  # the log's rows not seen
         connection = sqlite3.connect(target)
         try:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
