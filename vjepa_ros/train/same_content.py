@@ -121,17 +121,20 @@ def copy_words(first: dict, other: dict) -> str:
 
     E.g. "equal states and actions, frames within 1.9 grey levels in every 16 px block (the
     rule: within 5): one recording stored twice, a lossy copy"; "equal frames" only when they
-    are bit for bit.
+    are bit for bit. Pretraining's shards (no ``reps``) never compare states and actions
+    (``pretrain_copies``): their words name the frames alone.
     """
     features = "reps" in first and "reps" in other  # pretraining's have none: pixels alone
     apart = blocks_apart(first.get("blocks"), other.get("blocks"))
     if (not features or torch.equal(torch.as_tensor(first["reps"]),
                                     torch.as_tensor(other["reps"]))) and \
             apart in (0.0, float("inf")):
-        return "equal frames, states and actions: one recording in two storage formats"
+        equal = "equal frames, states and actions" if features else "equal frames"
+        return f"{equal}: one recording in two storage formats"
     measure = "" if apart == float("inf") else f"{apart:.1f} grey levels, "
     also = f" (and features within {FRAMES_RTOL:.0%})" if features else ""
-    return (f"equal states and actions, frames alike: within {measure}the rule's "
+    steps = "equal states and actions, " if features else ""
+    return (f"{steps}frames alike: within {measure}the rule's "
             f"{BLOCKS_ATOL:g} grey levels in every {BLOCK_PX} px block{also}: a lossy or "
             "resized copy of one recording")
 
