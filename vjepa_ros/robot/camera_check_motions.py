@@ -39,7 +39,8 @@ class CheckMotionConfig:
         range=(0, 10), low_open=True  # as control.settle_s
     )
     timeout_s: float = param(
-        10.0, "Camera check: give up a motion that has not arrived after this long [s].",
+        10.0, "Camera check: give up a motion that has not arrived after this long [s]; also the "
+        "longest the check holds for stale inputs (camera image, robot state) before it stops.",
         range=(0, 300), low_open=True  # as control.arrival_timeout_s
     )
     diagonals: bool = param(
