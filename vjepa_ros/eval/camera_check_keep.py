@@ -1,18 +1,19 @@
-"""A check with no correction never replaces an earlier check's correction without a word.
+"""A check with no correction never replaces or removes an earlier check's correction unsaid.
 
 ``planner_camera_check.yaml`` of a "move the camera" or "placement fine" verdict sets
 ``control.model_frame_rpy_deg`` [0, 0, 0]; written over an earlier check's correction in the same
 folder (the node's ``camera_check.output_dir``, a reused ``--out``) it silently threw away the
-rotation a user may have been planning with (breaker55b). :func:`keep_earlier_correction` moves
-that earlier file aside, to :data:`PREVIOUS_FILE`, before the new one is written, and
-:func:`kept_words` says so, naming its rotation.
+rotation a user may have been planning with (breaker55b). An "undecided" verdict writes no file
+and removed the earlier one, correction and all (mend56y). :func:`keep_earlier_correction` moves
+that earlier file aside, to :data:`PREVIOUS_FILE`, before the new one is written (or, undecided,
+instead of removing it), and :func:`kept_words` says so, naming its rotation.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from vjepa_ros.eval.camera_check_result import CameraCheckResult, rpy_words
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
 
 PREVIOUS_FILE = "planner_camera_check.previous.yaml"
 
@@ -50,9 +51,10 @@ def _no_rotation(rpy_deg: list[float]) -> bool:
 def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Path | None:
     """Move an earlier correction at ``params_path`` aside when ``result`` writes none.
 
-    ``result.correction`` "none" (the written file sets [0, 0, 0]) and the file there sets a
-    rotation a planner applies (not :func:`_no_rotation`): it is renamed to :data:`PREVIOUS_FILE`
-    beside it (replacing an older one) and its new path returned; else None (nothing moved).
+    ``result.correction`` "none" (the written file sets [0, 0, 0]; an "undecided" verdict writes
+    no file) and the file there sets a rotation a planner applies (not :func:`_no_rotation`): it
+    is renamed to :data:`PREVIOUS_FILE` beside it (replacing an older one) and its new path
+    returned; else None (nothing moved).
     """
     params_path = Path(params_path)
     if result.correction != "none" or not params_path.is_file():
@@ -65,9 +67,15 @@ def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Pat
     return previous
 
 
-def kept_words(previous: Path) -> str:
-    """Say that an earlier correction was kept at ``previous`` (its rotation) and what is new."""
+def kept_words(previous: Path, result: CameraCheckResult | None = None) -> str:
+    """Say that an earlier correction was kept at ``previous`` (its rotation) and what is new.
+
+    ``result`` "undecided": no new file was written (else the new file has no correction).
+    """
     rpy = written_rotation(previous) or []
     angles = rpy_words(rpy)
+    new = ("no new file was written (undecided): load it again only if the placement is "
+           "unchanged" if result is not None and result.verdict == Verdict.UNDECIDED
+           else "the new file has no correction")
     return (f"the earlier check's correction (control.model_frame_rpy_deg [{angles}]) was kept as "
-            f"{previous}; the new file has no correction")
+            f"{previous}; {new}")

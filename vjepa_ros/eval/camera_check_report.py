@@ -3,10 +3,10 @@
 The parameter file (``planner_camera_check.yaml``) is a complete planner parameter file: the
 base file's parameters (default the package's ``config/planner.yaml``; the live check: the
 node's own) with ``control.model_frame_rpy_deg`` set to the check's correction (0, 0, 0 when
-the verdict is "placement fine" or "move the camera"; not written at all, and an older one in
-the folder removed, when it is "undecided": the search was too weak to trust, or tabletop motions
-cannot tell a mirror from a half turn); a verdict with no correction moves an earlier correction
-there aside (``camera_check_keep``);
+the verdict is "placement fine" or "move the camera"; not written at all when it is
+"undecided": the search was too weak to trust, or tabletop motions
+cannot tell a mirror from a half turn); a verdict with no correction (undecided too) moves an
+earlier correction there aside (``camera_check_keep``);
 ``vjepa-ros camera-check`` also writes
 the checkpoint and the search settings it ran with (``model.*``, ``planner.*``), so the file
 plans with the model the correction belongs to. ``ros2 launch vjepa_ros
@@ -292,20 +292,21 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
     with no correction moves an earlier check's correction there aside first
     (``camera_check_keep``: :attr:`WrittenCheck.previous`).
 
-    An "undecided" verdict writes no parameter file and removes one an earlier check left in
-    ``out_dir`` (a correction from a search too weak to trust must not be loaded by mistake);
+    An "undecided" verdict writes no parameter file: one an earlier check left in ``out_dir``
+    (a correction from a search too weak to trust must not be loaded by mistake as this one's)
+    is moved aside when it sets a rotation (:attr:`WrittenCheck.previous`), else removed;
     :attr:`WrittenCheck.params` is then None. Without a plot this time (``plot`` False, no
     matplotlib) the plot an earlier check wrote beside its ``camera_check.json`` is removed.
     """
     out_dir = Path(out_dir).expanduser()
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = previous = None
-    if result.verdict == Verdict.UNDECIDED:
-        (out_dir / PARAMS_FILE).unlink(missing_ok=True)
-    else:
-        from vjepa_ros.eval.camera_check_keep import keep_earlier_correction
+    params = None
+    from vjepa_ros.eval.camera_check_keep import keep_earlier_correction
 
-        previous = keep_earlier_correction(result, out_dir / PARAMS_FILE)  # not overwritten
+    previous = keep_earlier_correction(result, out_dir / PARAMS_FILE)  # neither lost nor loaded
+    if result.verdict == Verdict.UNDECIDED:
+        (out_dir / PARAMS_FILE).unlink(missing_ok=True)  # one with no correction: nothing lost
+    else:
         params = write_params(result, out_dir / PARAMS_FILE, base_params, camera_topic, notes)
     path = out_dir / REPORT_FILE
     picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
@@ -346,16 +347,17 @@ def save_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict
     removed from (``" in DIR"``; "" not named). Errors: those of :func:`write_check`
     (``OSError``, ``ValueError``).
     """
-    stale = (Path(out_dir).expanduser() / PARAMS_FILE).exists()  # an undecided verdict removes it
+    stale = (Path(out_dir).expanduser() / PARAMS_FILE).exists()  # undecided: aside or removed
     written = write_check(result, out_dir, base_params, **options)
     kept = ""
     if written.previous is not None:  # a correction is never replaced by none unsaid
         from vjepa_ros.eval.camera_check_keep import kept_words
 
-        kept = kept_words(written.previous)
+        kept = kept_words(written.previous, result)
+    removed = stale and written.previous is None  # an earlier one without a correction
     undecided = "" if written.params is not None else (  # no correction to load
         f"no {PARAMS_FILE}: the verdict is undecided"
-        + (f" (the one an earlier check left{removed_from} was removed)" if stale else ""))
+        + (f" (the one an earlier check left{removed_from} was removed)" if removed else ""))
     return written, SavedWords(", ".join(str(path) for path in written.files()), kept, undecided)
 
 

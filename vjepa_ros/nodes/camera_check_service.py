@@ -13,7 +13,8 @@ folder are an earlier check's). It writes ``camera_check.json``, ``camera_check.
 into ``camera_check.output_dir``; the correction takes effect when the node is restarted with
 that file (the node's parameters other than the goals are fixed at start-up). An "undecided"
 verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
-no parameter file and removes an older one there.
+no parameter file: an older one there that sets a rotation is moved aside, as a verdict with no
+correction moves it (``eval.camera_check_keep``), else removed.
 
 The folder is claimed for the whole call (``out_lock``, as the ``vjepa-ros`` commands claim
 their ``--out``): while another process writes there (another planner's check, a
