@@ -64,3 +64,89 @@ def test_an_undecided_verdict_removes_an_earlier_file_without_a_correction_and_s
     assert written.previous is None and not (tmp_path / PREVIOUS_FILE).exists()
     assert not (tmp_path / PARAMS_FILE).exists() and not saved.kept
     assert saved.undecided.endswith("(the one an earlier check left was removed)")
+
+
+# --- 3. the live check's caveats: one writer with the offline command ---------------------------
+
+AXIS_MOTIONS = 0.04 * np.array([[1, 0, 0], [-1, 0, 0], [0, 1, 0], [0, -1, 0], [0, 0, 1],
+                                [0, 0, -1]], dtype=float)
+MARGINAL = [0.8, 1.2, 1.3, 0.7, 1.4, 1.606]  # z 150.3 %, lengths scattered ±30 % (mend55c)
+
+
+class _Run:
+    """A live check that has ended with ``result`` (``MPCSession.start_camera_check``'s run)."""
+
+    def __init__(self, result):
+        import threading
+
+        self.done, self.result = threading.Event(), result
+        self.done.set()
+        self.labels, self.image_topic, self.left = [], "/camera/image_raw", ""
+
+
+def _live_answer(tmp_path, checkpoint: str, result) -> str:
+    """Return the ``~/camera_check`` answer of a node with ``model.checkpoint``, ``result``.
+
+    The service's own code; its node faked (no ROS graph), its check ended with ``result``.
+    """
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.camera_check_service import CameraCheckService
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    config = PlannerNodeConfig()
+    config.model.checkpoint = checkpoint
+    logged = []
+    node = SimpleNamespace(
+        config=config, closing=False, worker=SimpleNamespace(wake=lambda: None),
+        session=SimpleNamespace(start_camera_check=lambda *settings: _Run(result)),
+        get_logger=lambda: SimpleNamespace(info=logged.append, warning=logged.append))
+    service = CameraCheckService.__new__(CameraCheckService)  # no helper node, no spinner
+    service.node = node
+    response = service._check(SimpleNamespace(success=None, message=""), tmp_path)
+    assert response.success and logged == [f"camera check: {response.message}"]
+    return response.message
+
+
+def _marginal():
+    result = _check(AXIS_MOTIONS, AXIS_MOTIONS * np.asarray(MARGINAL)[:, None])
+    assert result.verdict == Verdict.MOVE and result.length_cause, result.explanation
+    return result
+
+
+@pytest.mark.parametrize("checkpoint", ["demo", "packaged"])
+def test_the_live_check_of_the_demo_model_gives_the_commands_notes(tmp_path, checkpoint):
+    from vjepa_ros.eval.camera_check_caveats import DEMO_WORDS, check_caveats
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    if checkpoint == "packaged":  # the packaged file's path, as a parameter file may give it
+        checkpoint = str(resolve_checkpoint(""))
+    result = _marginal()
+    message = _live_answer(tmp_path / "check", checkpoint, result)
+    notes = check_caveats(result, demo=True)
+    assert notes[0] == DEMO_WORDS and "marginal" in notes[1]
+    for note in notes:  # the offline command's lines, word for word
+        assert f"; note: {note}; " in message, message
+    header = (tmp_path / "check" / PARAMS_FILE).read_text()
+    assert all(f"# note: {note}" in header for note in notes), header
+
+
+def test_the_live_check_of_another_model_gives_only_the_marginal_note(tmp_path):
+    from vjepa_ros.eval.camera_check_caveats import DEMO_WORDS
+
+    trained = tmp_path / "trained.pt"
+    trained.write_bytes(b"not read here")
+    message = _live_answer(tmp_path / "check", str(trained), _marginal())
+    assert DEMO_WORDS not in message and message.count("; note: the verdict is marginal") == 1
+    fine = _live_answer(tmp_path / "fine", str(trained),
+                        _check(AXIS_MOTIONS, AXIS_MOTIONS))
+    assert "note:" not in fine, fine
+
+
+def test_the_command_and_the_live_check_take_their_notes_from_one_writer(tmp_path):
+    from vjepa_ros.eval.camera_check_caveats import world_model_caveats
+
+    result = _marginal()
+    _, saved = save_check(result, tmp_path, {}, world_model="demo", plot=False)
+    assert list(saved.notes) == world_model_caveats(result, "demo")
+    assert saved.parts()[:2] == [f"note: {note}" for note in saved.notes]

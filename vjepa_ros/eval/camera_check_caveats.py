@@ -4,7 +4,9 @@
 simulator's default camera (z 150.3 % of the executed length, 30–150 % accepted) with no word
 that the demo model is no calibrated judge (README, Camera placement check) nor that 0.3
 points is far less than its motions' lengths scatter (mend55c). :func:`check_caveats` gives the
-``note:`` lines the command prints and the parameter file's header carries.
+``note:`` lines the command prints and the parameter file's header carries; the live
+``~/camera_check`` gave none of them (mend56y): ``camera_check_report.save_check`` writes them for
+both (:func:`world_model_caveats`: the world model as either names it).
 """
 
 from __future__ import annotations
@@ -14,23 +16,28 @@ import numpy as np
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.metrics import AXES
 
-DEMO_WORDS = ("the demo world model (--checkpoint demo) was trained at the simulator's default "
-              "camera only and is no calibrated judge of a placement (README, Camera placement "
-              "check): check with the world model the planner runs")
+DEMO_WORDS = ("the demo world model (--checkpoint demo, model.checkpoint demo) was trained at "
+              "the simulator's default camera only and is no calibrated judge of a placement "
+              "(README, Camera placement check): check with the world model the planner runs")
 
 
 def is_demo_model(source: str) -> bool:
     """Whether the world model file ``source`` is the packaged demo model, however named.
 
-    ``--checkpoint demo``, the packaged file's path, or a parameter file naming either.
+    ``--checkpoint demo`` / ``model.checkpoint demo`` (``input_paths.world_model_path``), the
+    packaged file's path, or a parameter file naming either.
     """
     from pathlib import Path
 
+    from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.sim.reach_config import resolve_checkpoint
 
+    if not source:
+        return False
     try:
-        return Path(source).expanduser().resolve() == Path(resolve_checkpoint("")).resolve()
-    except (OSError, ValueError):  # no packaged demo file: it is not that one
+        return (Path(world_model_path(source)).expanduser().resolve()
+                == Path(resolve_checkpoint("")).resolve())
+    except (OSError, ValueError):  # no packaged demo file, or none there: it is not that one
         return False
 
 
@@ -79,3 +86,12 @@ def marginal_words(result: CameraCheckResult) -> str:
 def check_caveats(result: CameraCheckResult, demo: bool) -> list[str]:
     """Return the verdict's caveats, one line each: ``demo``'s model, a marginal verdict."""
     return [words for words in (DEMO_WORDS if demo else "", marginal_words(result)) if words]
+
+
+def world_model_caveats(result: CameraCheckResult, world_model: str) -> list[str]:
+    """Return :func:`check_caveats` for the check of ``world_model`` (a file, ``demo``; "" none).
+
+    The one writer of the caveats: ``vjepa-ros camera-check`` (its ``--checkpoint``) and the live
+    ``~/camera_check`` (``model.checkpoint``) alike.
+    """
+    return check_caveats(result, demo=is_demo_model(world_model))

@@ -326,11 +326,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ValueError(option_message(str(exc), _OPTIONS)) from None
         stage = "writing"
-        from vjepa_ros.eval.camera_check_caveats import check_caveats, is_demo_model
-
-        caveats = check_caveats(result, demo=is_demo_model(source))
-        written, saved = save_check(result, out, base, f" in {out}", plot=not args.no_plots,
-                                    camera_topic=recording.image_topic, notes=caveats, extra={
+        written, saved = save_check(result, out, base, f" in {out}", world_model=source,
+                                    plot=not args.no_plots,
+                                    camera_topic=recording.image_topic, extra={
             "bag": str(args.bag), KEY: identity, "world_model": source,
             "steps_evaluated": report["summary"]["steps_evaluated"],
             "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
@@ -347,7 +345,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         print(f"bag           {args.bag}: {report['summary']['steps_evaluated']} steps at "
               f"{args.rate:g} Hz")
         print("\n".join(summary_lines(result)))
-        for caveat in caveats:  # the demo model's, a marginal verdict's
+        for caveat in saved.notes:  # the demo model's, a marginal verdict's
             print(f"note          {caveat}")
         from vjepa_ros.eval.camera_check_in_force import in_force_words
 

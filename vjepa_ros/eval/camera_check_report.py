@@ -328,27 +328,37 @@ class SavedWords:
             (``camera_check_keep.kept_words``); "" when none was moved aside.
         undecided: that no parameter file was written (and whether an earlier one was
             removed); "" when one was written.
+        notes: the verdict's caveats (``camera_check_caveats``: the demo model's, a marginal
+            verdict's), one line each; also in the parameter file's header and the JSON.
     """
 
     files: str
     kept: str = ""
     undecided: str = ""
+    notes: tuple[str, ...] = ()
 
     def parts(self) -> list[str]:
-        """Return the clauses in order (``"written: …"``, then those not empty)."""
-        return [f"written: {self.files}", *(part for part in (self.kept, self.undecided) if part)]
+        """Return the clauses in order: ``"note: …"`` each, ``"written: …"``, those not empty."""
+        return [*(f"note: {note}" for note in self.notes), f"written: {self.files}",
+                *(part for part in (self.kept, self.undecided) if part)]
 
 
 def save_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict,
-               removed_from: str = "", **options) -> tuple[WrittenCheck, SavedWords]:
+               removed_from: str = "", world_model: str = "",
+               **options) -> tuple[WrittenCheck, SavedWords]:
     """Write the check (:func:`write_check`, ``options`` its keywords) and say what was saved.
 
     ``removed_from``: how the "undecided" clause names the folder an earlier parameter file was
-    removed from (``" in DIR"``; "" not named). Errors: those of :func:`write_check`
-    (``OSError``, ``ValueError``).
+    removed from (``" in DIR"``; "" not named). ``world_model``: the checked model's file or
+    ``demo`` ("" none): its caveats (``camera_check_caveats.world_model_caveats``, the one writer
+    for the command and the live check) go into the files and :attr:`SavedWords.notes`. Errors:
+    those of :func:`write_check` (``OSError``, ``ValueError``).
     """
+    from vjepa_ros.eval.camera_check_caveats import world_model_caveats
+
+    notes = tuple(world_model_caveats(result, world_model))
     stale = (Path(out_dir).expanduser() / PARAMS_FILE).exists()  # undecided: aside or removed
-    written = write_check(result, out_dir, base_params, **options)
+    written = write_check(result, out_dir, base_params, notes=notes, **options)
     kept = ""
     if written.previous is not None:  # a correction is never replaced by none unsaid
         from vjepa_ros.eval.camera_check_keep import kept_words
@@ -358,7 +368,8 @@ def save_check(result: CameraCheckResult, out_dir: str | Path, base_params: dict
     undecided = "" if written.params is not None else (  # no correction to load
         f"no {PARAMS_FILE}: the verdict is undecided"
         + (f" (the one an earlier check left{removed_from} was removed)" if removed else ""))
-    return written, SavedWords(", ".join(str(path) for path in written.files()), kept, undecided)
+    return written, SavedWords(", ".join(str(path) for path in written.files()), kept, undecided,
+                               notes)
 
 
 def stopped_check_saved(out_dir: str | Path, writing: bool) -> str:

@@ -6,12 +6,14 @@ progress, a call moves the end effector ±x, ±y, ±z and toward the cube corner
 through the safety filter and the set-point stream, then estimates the frame the world model
 predicts motion in (``MPCSession.start_camera_check``, all logic there). ``~/enable`` false (or
 stale inputs) stops it at once. The response comes when the check has ended:
-``success`` true with the verdict and the written files, or false with the one-line reason it
-was refused or stopped (a stopped one adds that nothing was saved, and whether the files in the
-folder are an earlier check's). It writes ``camera_check.json``, ``camera_check.png`` and
-``planner_camera_check.yaml`` (this node's parameters with ``control.model_frame_rpy_deg`` set)
-into ``camera_check.output_dir``; the correction takes effect when the node is restarted with
-that file (the node's parameters other than the goals are fixed at start-up). An "undecided"
+``success`` true with the verdict, its caveats (``note: ...``: the demo model's, a marginal
+verdict's, as ``vjepa-ros camera-check`` prints them) and the written files, or false with the
+one-line reason it was refused or stopped (a stopped one adds that nothing was saved, and
+whether the files in the folder are an earlier check's). It writes ``camera_check.json``,
+``camera_check.png`` and ``planner_camera_check.yaml`` (this node's parameters with
+``control.model_frame_rpy_deg`` set) into ``camera_check.output_dir``; the correction takes
+effect when the node is restarted with that file (the node's parameters other than the goals
+are fixed at start-up). An "undecided"
 verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
 no parameter file: an older one there that sets a rotation is moved aside, as a verdict with no
 correction moves it (``eval.camera_check_keep``), else removed.
@@ -126,17 +128,25 @@ class CameraCheckService:
         finally:
             release_output(folder)
 
-    def _identity(self) -> dict:
-        """Return what this node checks (``camera_check_out.check_identity``): arm and model."""
-        from vjepa_ros.eval.camera_check_out import check_identity
+    def _checkpoint(self) -> str:
+        """Return ``model.checkpoint`` as ``vjepa-ros camera-check`` names its model ("" none).
+
+        ``demo`` as the packaged file, absolute; one that no longer resolves (the node loaded
+        it): its own spelling.
+        """
         from vjepa_ros.input_paths import world_model_path
 
         checkpoint = self.node.config.model.checkpoint
-        try:  # as vjepa-ros camera-check records it: demo as the packaged file, absolute
-            checkpoint = str(world_model_path(checkpoint).resolve()) if checkpoint else ""
-        except ValueError:  # the node loaded it: keep its own spelling
-            pass
-        return check_identity(None, checkpoint)
+        try:
+            return str(world_model_path(checkpoint).resolve()) if checkpoint else ""
+        except ValueError:
+            return checkpoint
+
+    def _identity(self) -> dict:
+        """Return what this node checks (``camera_check_out.check_identity``): arm and model."""
+        from vjepa_ros.eval.camera_check_out import check_identity
+
+        return check_identity(None, self._checkpoint())
 
     def _check(self, response, folder: Path):
         """Run the check (the folder claimed); answer with its verdict and written files."""
@@ -166,6 +176,7 @@ class CameraCheckService:
         response.success, response.message = True, run.result.explanation
         try:
             _, saved = save_check(run.result, folder, dataclasses.asdict(node.config),
+                                  world_model=self._checkpoint(),
                                   extra={"source": "~/camera_check", "labels": run.labels,
                                          KEY: self._identity()},
                                   camera_topic=run.image_topic)
