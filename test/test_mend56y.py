@@ -150,3 +150,39 @@ def test_the_command_and_the_live_check_take_their_notes_from_one_writer(tmp_pat
     _, saved = save_check(result, tmp_path, {}, world_model="demo", plot=False)
     assert list(saved.notes) == world_model_caveats(result, "demo")
     assert saved.parts()[:2] == [f"note: {note}" for note in saved.notes]
+
+
+# --- 5. a pose topic switching between two base frames ------------------------------------------
+
+@pytest.mark.parametrize("first, then", [("left_fr3_link0", "right_fr3_link0"),
+                                         ("base", "left_fr3_link0"),
+                                         ("/right_fr3_link0", "fr3_link0")])
+def test_poses_switching_between_two_arms_bases_are_refused_naming_both(tmp_path, first, then):
+    """Each frame is a base frame, but of another arm: the first one judged the whole bag."""
+    from test_breaker45r import _pose_bag
+
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _pose_bag(tmp_path / "bag", lambda k: first if k < 4 else then)
+    with pytest.raises(BagError) as refused:
+        read_recording(bag)
+    message = str(refused.value)
+    assert "changes its header.frame_id within the bag" in message, message
+    assert f"'{first}' from message 1" in message and f"'{then}' from message 5" in message
+
+
+@pytest.mark.parametrize("first, then", [("base", "/base"), ("base", "fr3_link0"),
+                                         ("fr3_link0", "")])
+def test_poses_in_one_base_frame_however_spelled_are_read(tmp_path, first, then):
+    """Read one base frame however spelled: ``/base``, or ``base`` and a lone arm's ``fr3_link0``.
+
+    franka_description joins those two at 0 0 0; an empty frame_id is taken as the base (noted).
+    """
+    from test_breaker45r import _pose_bag
+
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _pose_bag(tmp_path / "bag", lambda k: first if k < 4 else then)
+    recording = read_recording(bag)
+    assert recording.state_frame == first.lstrip("/") and len(recording.states) == 8

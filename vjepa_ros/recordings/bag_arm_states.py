@@ -20,7 +20,7 @@ from vjepa_ros.recordings.bag_files import BagError, message_words
 from vjepa_ros.recordings.bag_joint_prefixes import other_arm_names_fix, prefix_advice
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import NO_OTHER_ARM_STATE, arm_topic_fix
-from vjepa_ros.robot.base_frame import frame_matches
+from vjepa_ros.robot.base_frame import frame_matches, same_base_frame
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader, arm_prefixes, read_series
 from vjepa_ros.robot.kinematics import (
     HAND_TCP_RPY,
@@ -48,17 +48,22 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
     """Refuse poses stamped in a frame other than the arm's base (the planner node's rule).
 
     ``frames``: each message's header.frame_id, in the bag's order. A topic that changes frames
-    mid-bag with one of them not the base (a republisher restarted with another frame) is
-    refused naming each frame and its first message: advice for one frame would refuse the
-    other half (breaker38). ``joints_fix``: how to read the arm's joint states instead
-    (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes this bag
-    allows are named (breaker45r).
+    mid-bag with one of them not the base (a republisher restarted with another frame), or
+    between two bases (``left_fr3_link0``, then ``right_fr3_link0``: each a base, two arms'
+    mounts apart; ``robot.base_frame.same_base_frame``), is refused naming each frame and its
+    first message: advice for one frame would refuse the other half (breaker38), and the first
+    frame's arm would judge the whole bag (mend56y). ``joints_fix``: how to read the arm's joint
+    states instead (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes
+    this bag allows are named (breaker45r).
     """
     first = {}
     for index, frame in enumerate(frames):
         first.setdefault(frame, index)
     named = [frame for frame in first if frame]
-    if len(named) > 1 and not all(frame_matches(frame, config.base_frame) for frame in named):
+    bases = [frame for index, frame in enumerate(named)  # one of each base frame
+             if not any(same_base_frame(frame, seen) for seen in named[:index])]
+    if len(bases) > 1 or len(named) > 1 and not all(frame_matches(frame, config.base_frame)
+                                                   for frame in named):
         which = ", ".join(f"'{frame}' from {message_words(first[frame])}" for frame in named)
         raise BagError(
             f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
