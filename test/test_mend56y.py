@@ -37,6 +37,61 @@ def test_the_timeout_description_says_it_bounds_a_stale_hold():
     assert "stale" in words and "stops" in words, words
 
 
+# --- 1. a correction typed in radians ----------------------------------------------------------
+
+@pytest.mark.parametrize("typed, meant", [([0, 0, 1.5708], "[0, 0, 90]"),
+                                          ([0, 0, 0.05], "[0, 0, 2.9]"),
+                                          ([0.1, -0.2, -3.1], "[5.7, -11.5, -177.6]"),
+                                          ([3.1416, 0, 0], "[180, 0, 0]")])
+def test_a_correction_only_plausible_in_radians_is_said_with_its_degrees(typed, meant):
+    from vjepa_ros.eval.camera_check_units import radians_words
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    words = radians_words(typed)
+    angle = ModelFrame(typed).angle_deg
+    assert words.startswith(f"control.model_frame_rpy_deg [{', '.join(f'{v:g}' for v in typed)}]"
+                            f" is read in degrees: a {angle:.3g}° rotation, below the 10° a "
+                            "camera check calls placement fine"), words
+    assert words.endswith(f"if these are radians, give {meant} (degrees)"), words
+
+
+@pytest.mark.parametrize("rpy", [[0, 0, 0], [0, 0, 360], [180, 180, 180], [0, 0, 45],
+                                 [0, 0, -7], [12.5, 0, 0], [float("nan"), 0, 0]])
+def test_corrections_in_degrees_none_and_bad_angles_are_not_said_to_be_radians(rpy):
+    from vjepa_ros.eval.camera_check_units import radians_words
+
+    assert radians_words(rpy) == ""
+
+
+def test_radians_near_a_full_turn_are_said_without_the_fine_clause():
+    from vjepa_ros.eval.camera_check_units import radians_words
+
+    words = radians_words([6, 6, 6])  # 10.4° in degrees: a check could write that
+    assert "placement fine" not in words and "give [343.8, 343.8, 343.8]" in words, words
+
+
+def test_the_planner_warns_at_start_up_of_a_correction_typed_in_radians():
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    config = PlannerNodeConfig()
+    assert not any("radians" in w for w in config.startup_warnings())
+    config.control.model_frame_rpy_deg = [0.0, 0.0, 1.5708]
+    (said,) = [w for w in config.startup_warnings() if "radians" in w]
+    assert said.startswith("control.model_frame_rpy_deg [0, 0, 1.5708] is read in degrees")
+
+
+@pytest.mark.parametrize("inferred", ["same", "turned"])
+def test_the_check_says_the_correction_in_force_looks_typed_in_radians(inferred):
+    from vjepa_ros.eval.camera_check_in_force import in_force_words
+
+    result = _check(LIVE, LIVE if inferred == "same" else _turned((0, 0, 90)))
+    words = in_force_words([0.0, 0.0, 1.5708], result, "this planner runs with", "restart it")
+    assert words.startswith("this planner runs with control.model_frame_rpy_deg"), words
+    assert words.endswith("if these are radians, give [0, 0, 90] (degrees)"), words
+    assert in_force_words([0.0, 0.0, 90.0], result, "it runs with", "restart it").count(
+        "radians") == 0
+
+
 # --- 2. an undecided verdict keeps an earlier correction aside ---------------------------------
 
 def test_an_undecided_verdict_moves_an_earlier_correction_aside_and_says_where(tmp_path):

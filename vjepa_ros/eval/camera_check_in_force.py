@@ -40,7 +40,8 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         as with [0, 0, 360] or angles under 1e-9 rad); else one clause naming the rotation in
         force, its angle and, unless the written one is within ``fine_deg`` of it (nothing to
         change), the angle between them and ``restart``. An "undecided" verdict writes no file:
-        the clause says the rotation stays in force, untested.
+        the clause says the rotation stays in force, untested. Angles that look typed in
+        radians add ``camera_check_units.radians_words``' clause.
     """
     from vjepa_ros.robot.model_frame import ModelFrame
 
@@ -49,13 +50,17 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         return ""
     held = f"{who} {PARAMETER} [{rpy_words(in_force_rpy_deg)}] ({frame.angle_deg:.1f}° in all)"
     in_force = _rotation(in_force_rpy_deg)
+    from vjepa_ros.eval.camera_check_units import radians_words
+
+    radians = radians_words(in_force_rpy_deg, PARAMETER)  # typed in radians? said too
+    radians = f"; {radians}" if radians else ""
     if result.verdict == Verdict.UNDECIDED:
-        return f"{held}; it stays in force (no file written to replace it)"
+        return f"{held}; it stays in force (no file written to replace it){radians}"
     written = _rotation(result.correction_rpy_deg)
     apart = float(np.degrees((written * in_force.inv()).magnitude()))
     fine = float(result.thresholds.get("fine_deg", 0.0))
     now = (f"the written file has [{rpy_words(result.correction_rpy_deg)}]"
            if result.correction != "none" else "the written file has no correction")
     if apart <= fine:
-        return f"{held}, within {apart:.1f}° of this check's: nothing to change"
-    return f"{held}, {apart:.1f}° from this check's: {now}; {restart}"
+        return f"{held}, within {apart:.1f}° of this check's: nothing to change{radians}"
+    return f"{held}, {apart:.1f}° from this check's: {now}; {restart}{radians}"

@@ -371,8 +371,15 @@ class PlannerNodeConfig:
             raise ValueError(problem)
 
     def startup_warnings(self) -> list[str]:
-        """Return the warnings the node logs once at start-up (settings known to misbehave)."""
-        return [text for text in (horizon_warning(self.planner.to_cem()),) if text]
+        """Return the warnings the node logs once at start-up (settings known to misbehave).
+
+        Also a ``control.model_frame_rpy_deg`` that looks typed in radians
+        (``eval.camera_check_units.radians_words``).
+        """
+        from vjepa_ros.eval.camera_check_units import radians_words
+
+        return [text for text in (horizon_warning(self.planner.to_cem()),
+                                  radians_words(self.control.model_frame_rpy_deg)) if text]
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper")

@@ -1,0 +1,55 @@
+"""A correction typed in radians where degrees are read: said, with the degrees it would be.
+
+``control.model_frame_rpy_deg`` is in degrees (the camera check writes degrees). A user who
+types the rotation a calibration tool gave in radians (``[0, 0, 1.5708]`` for a quarter turn,
+``0.05`` meant as 2.9°) got a planner that silently corrected by 1.6° or 0.05°: every value was
+in range, and nothing said so (mend56y). A correction whose every angle lies within ±2π (the
+range a radian angle takes) is one no camera check writes unless it barely passes
+``camera_check.verdict.fine_deg``: its whole rotation is at most about 11°, and the check calls
+anything under 10° (the default) "placement fine". :func:`radians_words` names the setting, the
+rotation it is read as and the degrees it would be in radians; the planner node logs it at
+start-up (``PlannerNodeConfig.startup_warnings``) and the camera check says it of the
+correction in force (``camera_check_in_force.in_force_words``). A note, not a refusal: a small
+correction in degrees is allowed (a lowered ``fine_deg`` writes one).
+"""
+
+from __future__ import annotations
+
+import math
+
+# [rad] the largest |angle| a radian value plausibly takes: one full turn
+RADIAN_TURN = 2.0 * math.pi
+
+
+def _typed(values) -> str:
+    return ", ".join(f"{value:g}" for value in values)
+
+
+def radians_words(rpy_deg, setting: str = "control.model_frame_rpy_deg") -> str:
+    """Say that ``rpy_deg`` looks typed in radians ("" when it does not).
+
+    Args:
+        rpy_deg: [3] extrinsic xyz Euler angles as the planner reads them [deg].
+        setting: who gave them, as the line names them (a parameter, an option, a file).
+    Returns:
+        "" when no rotation is applied (``ModelFrame.identity``), when an angle is beyond
+        ±2π (:data:`RADIAN_TURN`: degrees only), or when the angles are not 3 finite numbers
+        (the planner's own error says that); else one line naming ``setting``, the rotation
+        it is read as [deg] and the angles it would be in radians, converted to degrees.
+    """
+    from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    try:
+        frame = ModelFrame(rpy_deg)
+    except ValueError:
+        return ""
+    values = [float(value) for value in frame.rpy_deg]
+    if frame.identity or any(abs(value) > RADIAN_TURN for value in values):
+        return ""
+    as_degrees = [round(math.degrees(value), 1) for value in values]
+    fine = CheckThresholds().fine_deg
+    small = (f", below the {fine:g}° a camera check calls placement fine "
+             "(camera_check.verdict.fine_deg)" if frame.angle_deg < fine else "")
+    return (f"{setting} [{_typed(values)}] is read in degrees: a {frame.angle_deg:.3g}° "
+            f"rotation{small}; if these are radians, give [{_typed(as_degrees)}] (degrees)")
