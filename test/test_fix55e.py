@@ -4,7 +4,7 @@
    -p``): one rule (``ros_args.check_param_value``), refused naming the ``#``; the quoted form
    it proposes reads back whole. Parameter FILES: a quoted ``#`` is kept.
 2. ``-r __node:=``/``__ns:=`` resolved as rcl resolves them (``ros_args.node_name``).
-3. Timer periods a ROS timer keeps (``nodes/timer_period.py``): image_publisher, sim_node, the
+3. Timer periods a ROS timer keeps (``timer_period.py``): image_publisher, sim_node, the
    planner's GripperCommand deadline check.
 4. Zero-led whole numbers in settings files and ``--set`` values: decimal (``yaml_keys``).
 """
@@ -176,7 +176,7 @@ def test_param_sources_name_the_file_for_rcls_name(tmp_path):
 
 
 def test_timer_period_bounds():
-    from vjepa_ros.nodes.timer_period import (
+    from vjepa_ros.timer_period import (
         MAX_TIMER_PERIOD_S,
         MIN_POLL_PERIOD_S,
         long_period,

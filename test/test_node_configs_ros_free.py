@@ -1,7 +1,7 @@
 """The simulator's and the image publisher's settings are checked without ROS.
 
 ``sim.node_config.SimNodeConfig`` and ``nodes.image_publisher_config.ImagePublisherConfig`` refuse
-a timer period a ROS timer cannot keep (``nodes.timer_period.check_period``) in a process that
+a timer period a ROS timer cannot keep (``timer_period.check_period``) in a process that
 never imports rclpy; the nodes (``nodes/sim_node.py``, ``nodes/image_publisher.py``) declare the
 same classes (the node registry's ``config=`` names them there). The value cases are in
 ``test_fix55e.py``.
@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, check_period, long_period
+from vjepa_ros.timer_period import MAX_TIMER_PERIOD_S, check_period, long_period
 
 CHECKS = """
 import sys

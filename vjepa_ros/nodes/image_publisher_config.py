@@ -2,7 +2,7 @@
 
 ``nodes/image_publisher.py`` declares them as its ROS parameters (``config/image_publisher.yaml``);
 the checks run as the dataclass is made (``__post_init__``), so tools and tests need no rclpy:
-``rate_hz`` a rate whose republishing timer a ROS timer keeps (``nodes/timer_period.py``), the
+``rate_hz`` a rate whose republishing timer a ROS timer keeps (``timer_period.py``), the
 encoding, QoS and transport among their choices, ``qos`` sensor_data only with ``rate_hz`` > 0.
 """
 
@@ -12,7 +12,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, check_period, lowest
+from vjepa_ros.timer_period import MAX_TIMER_PERIOD_S, check_period, lowest
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
 MAX_RATE_HZ = 1000.0

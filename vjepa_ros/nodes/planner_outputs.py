@@ -18,8 +18,8 @@ from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.pose_msgs import set_stamp
-from vjepa_ros.nodes.timer_period import poll_period
 from vjepa_ros.robot.plan_record import PlanRecord
+from vjepa_ros.timer_period import poll_period
 
 
 class PlannerOutputs:

@@ -2,7 +2,7 @@
 
 ``nodes/sim_node.py`` declares them as its ROS parameters (``config/sim.yaml``); here they are
 checked as the node does at start-up (:meth:`SimNodeConfig.check`), so tools and tests need no
-rclpy. The stepping timer's period is one a ROS timer keeps (``nodes/timer_period.py``).
+rclpy. The stepping timer's period is one a ROS timer keeps (``timer_period.py``).
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from __future__ import annotations
 import dataclasses
 
 from vjepa_ros.config import param
-from vjepa_ros.nodes.timer_period import MAX_TIMER_PERIOD_S, check_period, lowest
 from vjepa_ros.sim.config import REAL_TIME_FACTOR, SimConfig
 from vjepa_ros.sim.pace import SIM_TIME_WAYS
 from vjepa_ros.sim.runner import RunnerConfig, check_rates, steps_per_tick
+from vjepa_ros.timer_period import MAX_TIMER_PERIOD_S, check_period, lowest
 
 FLAT_OUT_ON_WALL_CLOCK = (
     "real_time_factor 0 (as fast as the CPU allows) needs publish_clock true: with wall-clock "
