@@ -65,11 +65,12 @@ def test_an_overdue_goal_starts_an_outage_and_the_next_answer_ends_it_in_one_lin
     assert goals.unanswered_now == 2 and goals.unanswered == 2
     third = _sent(goals, 30.0)
     goals.accepted(third, 0.0, 31.0)
-    level, line = goals.finished(third, 0.0, 30.0, 32.5, SUCCEEDED)
+    level, line = goals.finished(third, 0.0, 30.0, 32.5, SUCCEEDED).said
     assert level == "info" and line.endswith(
         f"; {NAME} answers again, 2.5 s after that goal was sent (2 goals went unanswered past "
         "control.gripper_result_timeout_s)"), line
-    assert goals.unanswered_now == 0 and goals.finished(third, 0.0, 30.0, 33.0, SUCCEEDED) is None
+    assert goals.unanswered_now == 0
+    assert goals.finished(third, 0.0, 30.0, 33.0, SUCCEEDED).said is None
 
 
 def test_an_unaccepted_goal_is_said_as_not_accepted():
@@ -121,9 +122,9 @@ def test_a_cancel_is_no_failure_when_a_newer_goal_went_out_and_was_not_rejected(
     goals = AwaitedGoals(NAME, 10.0)
     older, newer = _sent(goals, 0.0), _sent(goals, 0.5)
     goals.accepted(older, 1.0, 0.1)
-    assert goals.finished(older, 1.0, 0.0, 0.6, STATUS_CANCELED) is None  # newer unjudged
+    assert goals.finished(older, 1.0, 0.0, 0.6, STATUS_CANCELED).said is None  # newer unjudged
     goals.accepted(newer, 0.0, 0.7)
-    assert goals.finished(newer, 0.0, 0.5, 1.0, STATUS_ABORTED)[0] == "warning"
+    assert goals.finished(newer, 0.0, 0.5, 1.0, STATUS_ABORTED).said[0] == "warning"
     assert goals.failed == 1
 
 
@@ -132,7 +133,7 @@ def test_a_rejected_newer_goal_supersedes_nothing():
     older, newer = _sent(goals, 0.0), _sent(goals, 0.5)
     goals.accepted(older, 1.0, 0.1)
     goals.rejected(newer, 0.0, 0.5, 0.6)
-    level, line = goals.finished(older, 1.0, 0.0, 1.0, STATUS_ABORTED)
+    level, line = goals.finished(older, 1.0, 0.0, 1.0, STATUS_ABORTED).said
     assert level == "warning" and f"the gripper goal to {NAME} was aborted (closedness " \
         "1.00): the driver did not complete it; check the hand" in line
 
@@ -146,7 +147,7 @@ def test_a_newer_goal_dropped_unaccepted_as_overdue_still_supersedes_and_is_not_
         goals.overdue(second + 1.0)
     assert len(goals.unjudged) <= 1 and goals.forgotten.spans == ((2, goals.forgotten.newest),)
     assert goals.forgotten.newest >= 10_000
-    assert goals.finished(older, 1.0, 0.0, 10_002.0, STATUS_CANCELED)[0] == "info"
+    assert goals.finished(older, 1.0, 0.0, 10_002.0, STATUS_CANCELED).said[0] == "info"
 
 
 def test_goals_dropped_as_overdue_supersede_until_each_is_rejected():
@@ -158,9 +159,9 @@ def test_goals_dropped_as_overdue_supersede_until_each_is_rejected():
     goals.overdue(2.0)
     assert goals.forgotten.spans == ((two, three),) and goals.unjudged == set()
     goals.rejected(three, 0.0, 0.6, 2.1)
-    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED) is None  # two stands
+    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED).said is None  # two stands
     goals.rejected(two, 0.0, 0.5, 2.3)
-    level, line = goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED)
+    level, line = goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED).said
     assert level == "warning" and "aborted" in line and not goals.forgotten
 
 
@@ -170,7 +171,7 @@ def test_a_goal_accepted_after_it_was_dropped_as_overdue_leaves_the_forgotten():
     goals.overdue(1.5)
     goals.accepted(two, 0.0, 2.0)
     assert not goals.forgotten and goals.newest_accepted == two
-    level, line = goals.finished(one, 1.0, 0.0, 2.5, STATUS_ABORTED)  # superseded: no failure
+    level, line = goals.finished(one, 1.0, 0.0, 2.5, STATUS_ABORTED).said  # superseded: no failure
     assert level == "info" and "answers again" in line and goals.failed == 0
 
 
@@ -191,7 +192,47 @@ def test_rejections_punching_more_holes_than_the_cap_drop_the_oldest_span():
     spans = goals.forgotten.spans
     assert len(spans) == MAX_FORGOTTEN_SPANS and all(low == high for low, high in spans)
     assert spans[-1][0] == numbers[-2] and numbers[0] not in goals.forgotten
-    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED) is None  # numbers[-2] stands
+    assert goals.finished(one, 1.0, 0.0, 2.2, STATUS_CANCELED).said is None  # numbers[-2] stands
     for kept, _ in spans:
         goals.rejected(kept, 0.0, 0.5, 2.3)
-    assert goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED)[0] == "warning"
+    assert goals.finished(one, 1.0, 0.0, 2.4, STATUS_ABORTED).said[0] == "warning"
+
+
+# --- what a goal's end returns: the words and whether to send it again -------------------------
+
+def test_a_failure_comes_back_as_a_resend_with_its_words_and_nothing_else_does():
+    """AwaitedGoals.finished returns the failure itself (GoalEnd.resend), not on the object.
+
+    An abort not superseded: resend, warned; an out-of-range abort (advice): warned, no resend;
+    a superseded abort, a hold, a cancel of ours, a goal reached, another client's cancel, a
+    failed result request: no resend.
+    """
+    goals = AwaitedGoals(NAME, 10.0)
+    one = _sent(goals, 0.0)
+    goals.accepted(one, 1.0, 0.1)
+    end = goals.finished(one, 1.0, 0.0, 1.0, STATUS_ABORTED)
+    assert end.resend and end.said[0] == "warning" and "sent again" in end.said[1], end
+    two = _sent(goals, 1.0, 0.0)
+    goals.accepted(two, 0.0, 1.1)
+    end = goals.finished(two, 0.0, 1.0, 2.0, STATUS_ABORTED, advice="out of range")
+    assert not end.resend and "out of range" in end.said[1] and "not sent again" in end.said[1]
+    three, four = _sent(goals, 2.0), _sent(goals, 2.1)
+    goals.accepted(three, 1.0, 2.2)
+    goals.accepted(four, 1.0, 2.3)
+    assert not goals.finished(three, 1.0, 2.0, 3.0, STATUS_ABORTED).resend  # four supersedes it
+    assert not goals.finished(four, 1.0, 2.1, 3.1, STATUS_ABORTED, held=0.03).resend  # a hold
+    five = _sent(goals, 4.0, 0.0)
+    goals.accepted(five, 0.0, 4.1)
+    assert not goals.finished(five, 0.0, 4.0, 5.0, STATUS_ABORTED, reached=True).resend
+    six = _sent(goals, 5.0, 0.5)
+    goals.accepted(six, 0.5, 5.1)
+    end = goals.finished(six, 0.5, 5.0, 6.0, STATUS_CANCELED)  # not ours: another client's
+    assert not end.resend and "another client" in end.said[1]
+    seven = _sent(goals, 6.0, 0.5)
+    goals.accepted(seven, 0.5, 6.1)
+    assert not goals.finished(seven, 0.5, 6.0, 7.0, STATUS_ABORTED, request_failed=True).resend
+    goals.cancelling()
+    assert not goals.finished(seven, 0.5, 6.0, 7.0, STATUS_CANCELED).resend  # ours
+    eight = _sent(goals, 8.0, 0.2)
+    goals.accepted(eight, 0.2, 8.1)
+    assert goals.finished(eight, 0.2, 8.0, 9.0, STATUS_ABORTED).resend

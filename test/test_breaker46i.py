@@ -106,7 +106,7 @@ def test_a_rejected_late_goal_does_not_silence_an_older_goals_abort():
     numbers, warning = goals.overdue(3.5)  # goal 2 unaccepted 2.5 s on (goal 1 is too: late)
     assert two in numbers and warning
     goals.rejected(two, 0.0, 1.0, 4.0)
-    said = goals.finished(one, 1.0, 0.0, 4.5, STATUS_ABORTED)
+    said = goals.finished(one, 1.0, 0.0, 4.5, STATUS_ABORTED).said
     assert said is not None and said[0] == "warning" and "aborted" in said[1], said
 
 

@@ -95,7 +95,7 @@ def test_a_dropped_forgotten_goal_still_supersedes_after_the_newer_ones_are_reje
     for number in later[1:]:
         goals.rejected(number, 0.5, 0.1, 2.0)
     failed = goals.failed
-    said = goals.finished(first, 0.5, 0.0, 2.0, STATUS_ABORTED)
+    said = goals.finished(first, 0.5, 0.0, 2.0, STATUS_ABORTED).said
     assert goals.failed == failed and (said is None or said[0] != "warning")
 
 
@@ -109,7 +109,7 @@ def test_an_hour_of_a_hung_driver_still_supersedes_an_old_accepted_goal():
         goals.overdue(float(second))
     assert len(goals.forgotten.spans) == 1  # bounded: one span, however long the hang
     failed = goals.failed
-    said = goals.finished(first, 0.5, 0.0, 3601.0, STATUS_ABORTED)
+    said = goals.finished(first, 0.5, 0.0, 3601.0, STATUS_ABORTED).said
     assert goals.failed == failed and (said is None or said[0] != "warning")
 
 

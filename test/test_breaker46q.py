@@ -429,7 +429,7 @@ def test_an_old_acceptance_drops_only_the_older_forgotten_goals():
     goals.rejected(6, 0.5, 0.0, 5.5)
     goals.accepted(4, 0.5, 6.0)  # late: 2..4 go, 5 and 7..10 stay
     assert goals.forgotten.spans == ((5, 5), (7, 10))
-    assert goals.finished(4, 0.5, 0.0, 6.5, STATUS_ABORTED) is None  # 5, 7..10 supersede it
+    assert goals.finished(4, 0.5, 0.0, 6.5, STATUS_ABORTED).said is None  # 5, 7..10 supersede it
     goals.accepted(3, 0.5, 7.0)  # older than the newest accepted: nothing more goes
     assert goals.forgotten.spans == ((5, 5), (7, 10))
 

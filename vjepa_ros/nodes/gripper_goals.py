@@ -63,7 +63,7 @@ class Delivery:
     "sent" (awaiting acceptance), "accepted" (also when that came after it was "lost"),
     "rejected" (or its request failed), "lost" (the server went while it was awaited, or it
     went unanswered past ``control.gripper_result_timeout_s``), "failed" (a result came: the
-    hand did not get there, ``AwaitedGoals.finished``'s failure), "ended" (a result came
+    hand did not get there: ``AwaitedGoals.finished``'s ``GoalEnd.resend``), "ended" (a result came
     otherwise, or canceled by another client: warned, not sent again), "canceled" (by us).
     Its state is set on the executor's thread.
     """
@@ -251,15 +251,14 @@ class GripperGoals:
         if judged.full_width and not self.full_width:  # a ROS 1-style server, told now
             self.full_width = True
             self._say("warning", self._full_width_line(result_position(result)))
-        said = self.answers.finished(
+        end = self.answers.finished(
             number, closedness, sent_at, self.clock(), status, request_failed=response is None,
             held=judged.held, stopped=judged.stopped, reached=judged.reached,
             advice=judged.advice)
-        if response is not None and self.answers.last_failure == number and \
-                delivery.state == "ended":
+        if end.resend and delivery.state == "ended":
             delivery.state = "failed"  # sent again (Delivery.needs_resend)
-        if said is not None:
-            self._say(*said)
+        if end.said is not None:
+            self._say(*end.said)
 
     def _finger(self) -> float | None:
         """Return one finger's measured position [m] now (None: the hand is not measured)."""

@@ -46,6 +46,7 @@ Thread-safe: the answers come on the executor's thread, the sends on the plannin
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 from vjepa_ros.robot.goal_spans import GoalSpans
@@ -53,6 +54,18 @@ from vjepa_ros.robot.gripper_results import STATUS_ABORTED, STATUS_CANCELED, STA
 
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
+
+
+@dataclasses.dataclass(frozen=True)
+class GoalEnd:
+    """What an accepted goal's end means (:meth:`AwaitedGoals.finished` returns it).
+
+    ``said``: (level, line) to log ("warning", "info" or "debug"), None: nothing to say;
+    ``resend``: the goal failed and sending it again may mend it (its Delivery is "failed").
+    """
+
+    said: tuple[str, str] | None = None
+    resend: bool = False
 
 
 class AwaitedGoals:
@@ -94,7 +107,6 @@ class AwaitedGoals:
         # ended well since; how many failed meanwhile; the number of the newest goal failed
         self.failing: float | None = None
         self.failing_count = 0
-        self.last_failure = 0
         self._lock = threading.Lock()
 
     @property
@@ -193,28 +205,28 @@ class AwaitedGoals:
     def finished(self, number: int, closedness: float, sent_at: float, now: float,
                  status: int | None, request_failed: bool = False,
                  held: float | None = None, stopped: str = "", reached: bool = False,
-                 advice: str = "") -> tuple[str, str] | None:
+                 advice: str = "") -> GoalEnd:
         """Note accepted goal ``number`` ended with ``status`` (a GoalStatus; None: unknown).
 
-        Returns (level, line) to say, or None: an abort or cancel not superseded is a warning
-        (not a grasp holding an object, ``held``: its width [m], nor a cancel of ours), and so
-        is a SUCCEEDED goal whose fingers stopped away from its goal and hold nothing
-        (``stopped``: where they stopped, in words; "" when they reached it or nothing tells:
-        ros2_controllers' ``allow_stalling``); a failure of the closedness failing already is
-        said at debug level (module docstring). A result that ends an outage is an info line, a
-        grasp holding an object one info line the first time ("debug" after).
-        ``request_failed``: no answer came. ``reached``: the fingers are where asked whatever
-        the status: no failure. A cancel by another client (not ours, not superseded: an
-        operator's cancel, gripper_action_controller preempting it for another node's goal) is
-        warned, never a failure to send again. ``advice``: a failure that sending again cannot
-        mend (out of range), warned with it. ``held``, ``stopped``, ``reached`` and ``advice``
-        are a result's ``gripper_results.judge_result``. Any other
-        failure sets :attr:`last_failure` to ``number`` (its Delivery is sent again).
+        Returns its :class:`GoalEnd`: ``said`` (level, line), or None: an abort or cancel not
+        superseded is a warning (not a grasp holding an object, ``held``: its width [m], nor a
+        cancel of ours), and so is a SUCCEEDED goal whose fingers stopped away from its goal and
+        hold nothing (``stopped``: where they stopped, in words; "" when they reached it or
+        nothing tells: ros2_controllers' ``allow_stalling``); a failure of the closedness
+        failing already is said at debug level (module docstring). A result that ends an outage
+        is an info line, a grasp holding an object one info line the first time ("debug"
+        after). ``request_failed``: no answer came. ``reached``: the fingers are where asked
+        whatever the status: no failure. A cancel by another client (not ours, not superseded:
+        an operator's cancel, gripper_action_controller preempting it for another node's goal)
+        is warned, never a failure to send again. ``advice``: a failure that sending again
+        cannot mend (out of range), warned with it. ``held``, ``stopped``, ``reached`` and
+        ``advice`` are a result's ``gripper_results.judge_result``. Any other failure is
+        ``resend``: its Delivery is sent again.
         """
         with self._lock:
             if request_failed:  # the result request failed: no answer, the outage goes on
                 self.awaiting.pop(number, None)
-                return None
+                return GoalEnd()
             back = self._back(number, sent_at, now)
             superseded = (self.newest_accepted > number or self.forgotten.newest > number
                           or any(n > number for n in self.unjudged))
@@ -230,37 +242,37 @@ class AwaitedGoals:
             recovered = self.failing_count if self._same(self.failing, closedness) and not (
                 failed or superseded or ours or theirs) else 0  # the failing goal got there
             if failed:
-                self.last_failure = number if not advice else self.last_failure
                 self.failing, self.failing_count = closedness, self.failing_count + 1
             elif not (superseded or ours or theirs):  # ended as asked (or on an object)
                 self.failing, self.failing_count = None, 0
         if holding:
-            return ("info" if first_hold or back or recovered else "debug",
-                    f"{PREFIX}holding an object {held * 1000:.0f} mm wide (closedness "
-                    f"{closedness:.2f} asked: the fingers stopped on it){_after(recovered)}"
-                    f"{back}")
+            return GoalEnd(("info" if first_hold or back or recovered else "debug",
+                            f"{PREFIX}holding an object {held * 1000:.0f} mm wide (closedness "
+                            f"{closedness:.2f} asked: the fingers stopped on it)"
+                            f"{_after(recovered)}{back}"))
         where = f" ({stopped})" if stopped else ""
         if theirs:
-            return ("warning", f"{PREFIX}the gripper goal to {self.name} (closedness "
-                    f"{closedness:.2f}) was canceled by another client (an operator's cancel, or "
-                    f"the controller preempting it for another node's goal): the hand stops where "
-                    f"it is{where}; it is not sent again (the next gripper change is){back}")
-        if failed and advice:
-            return ("warning", f"{PREFIX}the gripper goal to {self.name} was aborted (closedness "
-                    f"{closedness:.2f}): {advice}; it is not sent again (a resend cannot open "
-                    f"the hand){back}")
+            return GoalEnd(("warning", f"{PREFIX}the gripper goal to {self.name} (closedness "
+                            f"{closedness:.2f}) was canceled by another client (an operator's "
+                            f"cancel, or the controller preempting it for another node's goal): "
+                            f"the hand stops where it is{where}; it is not sent again (the next "
+                            f"gripper change is){back}"))
+        if failed and advice:  # a resend cannot mend it
+            return GoalEnd(("warning", f"{PREFIX}the gripper goal to {self.name} was aborted "
+                            f"(closedness {closedness:.2f}): {advice}; it is not sent again (a "
+                            f"resend cannot open the hand){back}"))
         if failed:
             word = {STATUS_ABORTED: "was aborted", STATUS_CANCELED: "was canceled"}.get(
                 status, "ended SUCCEEDED stalled, not at its goal")
-            return ("debug" if again and not back else "warning",
-                    f"{PREFIX}the gripper goal to {self.name} {word} (closedness "
-                    f"{closedness:.2f}): the driver did not complete it; check the hand{where}; "
-                    f"it is sent again while the server answers (its further failures are "
-                    f"counted, not said){back}")
+            return GoalEnd(("debug" if again and not back else "warning",
+                            f"{PREFIX}the gripper goal to {self.name} {word} (closedness "
+                            f"{closedness:.2f}): the driver did not complete it; check the "
+                            f"hand{where}; it is sent again while the server answers (its "
+                            f"further failures are counted, not said){back}"), resend=True)
         if back or recovered:
-            return ("info", f"{PREFIX}a result came for the gripper goal (closedness "
-                    f"{closedness:.2f}){_after(recovered)}{back}")
-        return None
+            return GoalEnd(("info", f"{PREFIX}a result came for the gripper goal (closedness "
+                            f"{closedness:.2f}){_after(recovered)}{back}"))
+        return GoalEnd()
 
     def problem(self, server_ready: bool) -> str:
         """Return why gripper goals do not reach the hand now, in one line; "" when they do.
