@@ -69,6 +69,25 @@ def test_an_open_aborted_with_the_fingers_unmoved_is_out_of_range():
     assert homed.reached and homed.advice == "" and homed.stopped == ""
 
 
+@pytest.mark.parametrize("max_width", [0.08, 0.1])
+def test_the_out_of_range_advice_is_the_projects_restart_advice(max_width):
+    """robot.gripper_max_width is read at start only: the advice is a restart, as every other.
+
+    Before: "set robot.gripper_max_width to it", a run-time set the node refuses
+    (nodes/start_only.py), in words of its own; now the restart words and the command lines to
+    paste (``start_forms.restart_planner_with``), the value left to the user (the homed
+    opening is not measured).
+    """
+    advice = out_of_range_words(STATUS_ABORTED, max_width / 2, result(0.025), max_width,
+                                start=0.025)
+    assert "restart the planner with robot.gripper_max_width this hand's width fully open" \
+        in advice, advice
+    assert "vjepa-ros launch -p planner.robot.gripper_max_width:=..., or ros2 run: " \
+        "--ros-args -p robot.gripper_max_width:=..." in advice, advice
+    assert "set robot.gripper_max_width" not in advice and f"{max_width:g} m" in advice
+    assert advice.startswith("the fingers stayed at 50 mm") and "check the hand" in advice
+
+
 def test_a_result_without_a_position_tells_nothing():
     for answer in (None, result(float("nan")), result(True), result("wide")):
         judged = judge_result(STATUS_ABORTED, 0.0, answer, MAX, finger=0.01)

@@ -26,6 +26,8 @@ from __future__ import annotations
 import dataclasses
 import math
 
+from vjepa_ros.start_forms import restart_planner_with
+
 STATUS_ABORTED = 6  # action_msgs/GoalStatus.STATUS_ABORTED
 STATUS_CANCELED = 5  # action_msgs/GoalStatus.STATUS_CANCELED
 STATUS_SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
@@ -189,8 +191,9 @@ def out_of_range_words(status: int | None, goal_position: float, result, max_wid
     fingers short of the full opening and not moved from ``start`` [m, one finger measured
     when it was sent; None: not measured] by more than :data:`MOVED_MARGIN_M`: franka_gripper
     aborts a width above the hand's homed opening as out of range, at once, so sending it again
-    cannot open the hand (a hand holding an object at 30 mm keeps it). The words name
-    ``robot.gripper_max_width`` (for ``AwaitedGoals.finished``'s ``advice``).
+    cannot open the hand (a hand holding an object at 30 mm keeps it). The words advise a
+    restart with ``robot.gripper_max_width`` at the hand's homed opening
+    (``start_forms.restart_planner_with``; for ``AwaitedGoals.finished``'s ``advice``).
     """
     return _out_of_range(status, goal_position, _finger_result(result, full_width), max_width,
                          start)
@@ -236,10 +239,12 @@ def _out_of_range(status: int | None, goal_position: float, position: float | No
     if status != STATUS_ABORTED or position is None or goal_position < opening or \
             position >= opening or (start is not None and abs(position - start) > MOVED_MARGIN_M):
         return ""
+    restart = restart_planner_with("robot.gripper_max_width",
+                                   what="this hand's width fully open after homing")
     return (f"the fingers stayed at {2000 * position:.0f} mm: franka_gripper aborts an open "
             f"wider than the hand's homed opening as out of range, and robot.gripper_max_width "
-            f"{max_width:g} m may be above this hand's (its width fully open after homing): set "
-            f"robot.gripper_max_width to it, or check the hand (an error needs its recovery)")
+            f"{max_width:g} m may be above this hand's: {restart}, or check the hand (an error "
+            f"needs its recovery)")
 
 
 def _succeeded_at_goal(status: int | None, result) -> bool:
