@@ -119,9 +119,10 @@ class GripperCommands:
         if pose is None or not latest.gripper_measured or \
                 float(latest.value[GRIPPER_INDEX]) - gripper <= self.control.hand_tolerance:
             return True
-        gap, turn = poses_apart(latest.value, pose)
-        if gap <= self.control.async_tolerance_m and turn <= self.control.async_tolerance_rad:
+        away = self._away_from(latest.value, pose)
+        if away is None:
             return True
+        gap, turn = away
         if not self._resend_held_noted:
             self._resend_held_noted = True
             self.log("info", f"the gripper change to {gripper:.2f}, which never reached the "
@@ -243,15 +244,29 @@ class GripperCommands:
         ``control.async_tolerance_rad`` from ``start``: the change would land away from the
         pose the plan imagined it at. Logged once per running command.
         """
-        gap, turn = poses_apart(self.inputs.latest_state().value, start)
-        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
-        if gap <= tolerance and turn <= tolerance_rad:
+        away = self._away_from(self.inputs.latest_state().value, start)
+        if away is None:
             return ""
+        gap, turn = away
+        tolerance, tolerance_rad = self.control.async_tolerance_m, self.control.async_tolerance_rad
         reason = (f"the gripper change waits for the arm at the start it was planned from: "
                   f"{gap * 1000:.1f} mm and {turn:.3f} rad away (tolerance "
                   f"{tolerance * 1000:.1f} mm, {tolerance_rad:.3f} rad; continuous control): "
                   "plan discarded, planning on the next frame")
         return self._note_wait("away", reason)
+
+    def _away_from(self, arm: np.ndarray, pose: np.ndarray) -> tuple[float, float] | None:
+        """How far the ``arm`` [7] is from ``pose`` [7] past the async tolerance; None: within.
+
+        The one rule a hand change (and a resend that opens the hand) goes out by: the arm
+        within ``control.async_tolerance_m`` of ``pose`` and turned at most
+        ``control.async_tolerance_rad`` from it (``targets.poses_apart``). Returns (gap [m],
+        turn [rad]) when it is not.
+        """
+        gap, turn = poses_apart(arm, pose)
+        if gap <= self.control.async_tolerance_m and turn <= self.control.async_tolerance_rad:
+            return None
+        return gap, turn
 
     def _note_wait(self, name: str, reason: str) -> str:
         """Log ``reason`` (a wait called ``name``) once per running command; return it."""
