@@ -44,29 +44,24 @@ the node then tells the planning session, so that no plan computed from the old 
 commands the gripper (``MPCSession.hand_changed``).
 
 ROS-free: the node passes topic names, readings and the steady clock in and logs what comes back.
+The rules live by job: the choice of topic and hand (``finger_choice``), publishers on the chosen
+topic (``finger_crowds``), lapses and returns (``finger_lapses``); this file holds the state, the
+readings and what states carry.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 
 from vjepa_ros.robot.closedness_jumps import ClosednessJumps
-from vjepa_ros.robot.finger_topics import (  # noqa: F401 - MERGED_RANK, topic_rank: here too
-    CONFIGURED_RANK,
-    MERGED_RANK,
-    PLAIN_PREFIXES,
-    PREFIX_RANK,
-    FingerSource,
-    topic_parts,
-    topic_rank,
-)
+from vjepa_ros.robot.finger_choice import FingerChoice
+from vjepa_ros.robot.finger_crowds import FingerCrowds
+from vjepa_ros.robot.finger_lapses import FingerLapses
+from vjepa_ros.robot.finger_topics import MERGED_RANK, topic_rank  # noqa: F401 - here too
 from vjepa_ros.robot.publisher_window import PublisherWindow
 from vjepa_ros.robot.said_sparingly import SaidSparingly
-from vjepa_ros.start_forms import RESTART, restart_planner_with
+from vjepa_ros.start_forms import RESTART
 
-# the planner's parameter naming this arm's finger topic (read at start only: advice restarts)
-TOPIC_PARAMETER = "robot.gripper_state_topic"
 DEFAULT_MAX_AGE_S = 1.0  # [s] Franka's gripper drivers publish finger states at 30-50 Hz
 # the notes that are good news (logged as info; the others warn): note_level
 GOOD_HAND_NEWS = ("gripper state from", "arrive again", "come from one publisher again")
@@ -83,7 +78,7 @@ def note_level(note: str) -> str:
 
 
 @dataclasses.dataclass
-class FingerWatch:
+class FingerWatch(FingerChoice, FingerCrowds, FingerLapses):
     """The chosen finger topic, the hand it brings and how recently it did.
 
     ``configured_topic``: ``robot.gripper_state_topic`` ("" for the automatic search);
@@ -197,186 +192,6 @@ class FingerWatch:
         self.arm_prefix = arm_prefix
         return self._choose()
 
-    def publishers(self, topic: str, nodes: list[str], now: float = 0.0) -> str:
-        """Take the nodes publishing on ``topic`` (the graph's, at 2 Hz and on a change).
-
-        Two or more on the chosen finger topic (not the arm's own topic, where arm and fingers
-        may come from two nodes: there only the publishers of finger messages count, by
-        ``offer``'s ``sender``) make the hand ambiguous until one is left. Returns a line to
-        log ("" when nothing changed, and at most one crowd line per ``LAPSE_NOTE_INTERVAL_S``).
-        """
-        if topic != self.topic or topic == self.arm_topic:
-            return ""
-        crowd = ""
-        if len(nodes) > 1:  # one entry per publisher: two on one node count as two
-            crowd = (f"finger joint states on {topic} have {len(nodes)} publishers (nodes "
-                     f"{', '.join(sorted(set(nodes)))}; a bag played onto the live topic?)")
-        # the graph only adds an ambiguity: one the publisher ids saw ends by their window
-        return self._set_crowd(topic, crowd, self.crowd_sent, now)
-
-    def _sent_by(self, topic: str, sender: object, now: float) -> str:
-        """Count ``sender`` among the chosen hand's recent publishers; a crowd line or ""."""
-        count = self._senders.saw(sender, now)
-        crowd = ""
-        if count > 1:
-            crowd = (f"finger joint states on {topic} come from {count} "
-                     "publishers (a bag played onto the live topic, or the gripper driver "
-                     "re-created its publisher?)")
-        return self._set_crowd(topic, self.crowd_graph, crowd, now)
-
-    def _set_crowd(self, topic: str, graph: str, sent: str, now: float) -> str:
-        """Set both crowd reasons; say the start (rate-limited) and, if said, the end."""
-        was = self.crowd
-        self.crowd_graph, self.crowd_sent = graph, sent
-        if bool(self.crowd) == bool(was):
-            return ""
-        if self.crowd:
-            self.generation += 1  # a plan may have started from the other publisher's hand
-            self.last = None
-            if self._crowds.start(now) is None:
-                return ""
-            return (f"{self.crowd}: which is this gripper's is unknown, so no planned gripper "
-                    "command goes out; stop the other publisher")
-        self._in_lapse = True  # no lapse line besides: this line says why
-        self._senders.clear()
-        if not self._crowds.end():
-            return ""
-        return (f"finger joint states on {topic} come from one publisher again: the gripper's "
-                "closedness is measured from its next message")
-
-    # -- the choice -----------------------------------------------------------------------------
-    def _see(self, topic: str, prefix: str | None) -> str:
-        """Record that ``topic`` brings ``prefix``'s fingers; choose again when it is new."""
-        if (topic, prefix) in self.sources:
-            return ""
-        if prefix is not None:
-            self.sources.pop((topic, None), None)  # its prefix is known now
-        if self.configured_topic:
-            if topic != self.configured_topic:
-                return ""
-            self.sources[(topic, prefix)] = FingerSource(topic, prefix, CONFIGURED_RANK)
-            if self.arm_prefix not in (None, prefix):
-                return (f"the finger joints on {topic} are another hand's ({prefix}finger_joint1"
-                        f"/2; this arm is {self.arm_prefix}joint1..7): they do not count as "
-                        f"this gripper's state; {self._restart_topic()}")
-            return self._choose()
-        rank = topic_rank(topic, self.arm_topic, self.anchor_topic)
-        self.sources[(topic, prefix)] = FingerSource(topic, prefix, rank)
-        note = self._choose()
-        if rank is None and prefix is not None and topic not in self.noted and \
-                (topic, prefix) != (self.topic, self.prefix):
-            self.noted.add(topic)
-            anchor = self.anchor_topic or self.arm_topic
-            note = "; ".join(n for n in (note, (
-                f"finger joints {prefix}finger_joint1/2 on {topic} are not taken as this "
-                f"gripper's state: the topic is not in the namespace of this arm's state topic "
-                f"({anchor}) or one above it, so it may be another robot's hand; if it is this "
-                f"arm's gripper, {restart_planner_with(TOPIC_PARAMETER, topic)}")) if n)
-        return note
-
-    def may_take(self, topic: str) -> bool:
-        """Whether finger states on ``topic`` could be taken as this arm's hand (a candidate).
-
-        The configured topic alone when one is set; otherwise a topic the automatic search
-        ranks (by namespace, or by this arm's distinctive prefix below its namespace). The node
-        asks the graph for bag players on these before any of them is chosen (breaker28d).
-        """
-        if self.configured_topic:
-            return topic == self.configured_topic
-        known = {prefix for (where, prefix) in self.sources if where == topic and prefix}
-        if known and self.arm_prefix is not None and self.arm_prefix not in known:
-            return False  # its fingers are another hand's (another prefix): breaker28e
-        if topic_rank(topic, self.arm_topic, self.anchor_topic) is not None:
-            return True  # in the arm's namespace or above
-        # outside them only by this arm's distinctive prefix: once its fingers showed it
-        # (a two-arm cell's other hand, never offered, is no candidate: breaker28e)
-        return self.arm_prefix in known and self._rank(
-            FingerSource(topic, self.arm_prefix, None)) is not None
-
-    def _rank(self, source: FingerSource) -> int | None:
-        """Return ``source``'s rank now: by namespace, else by this arm's distinctive prefix."""
-        if source.rank is not None:
-            return source.rank
-        space = topic_parts(self.anchor_topic or self.arm_topic)[:-1]
-        if (source.prefix == self.arm_prefix and self.arm_prefix not in (None, *PLAIN_PREFIXES)
-                and topic_parts(source.topic)[:len(space)] == space):
-            return PREFIX_RANK  # below the arm's namespace: another cell's hand is not
-        return None
-
-    def _choose(self) -> str:
-        """Choose the nearest (topic, prefix) of this arm's hand; ambiguous when two tie."""
-        fitting = [source for source in self.sources.values() if self._rank(source) is not None
-                   and (None in (self.arm_prefix, source.prefix)
-                        or source.prefix == self.arm_prefix)]
-        best = min((self._rank(source) for source in fitting), default=None)
-        tied = sorted(((s.topic, s.prefix) for s in fitting if self._rank(s) == best),
-                      key=lambda key: (key[0], key[1] or ""))
-        before = (self.topic, self.prefix)
-        if len(tied) > 1:
-            was = self.conflict
-            self.topic, self.prefix, self.last = self.configured_topic or None, None, None
-            self.conflict = self._conflict_words(tied)
-            if self.conflict == was:
-                return ""
-            self.generation += 1
-            return self.conflict
-        self.conflict = ""
-        topic, prefix = tied[0] if tied else (self.configured_topic or None, None)
-        if (topic, prefix) == before:
-            return ""
-        self.topic, self.prefix, self.last, self._unusable = topic, prefix, None, False
-        self.crowd_graph = self.crowd_sent = ""  # counted again for the new topic
-        self._senders.clear()
-        self.generation += 1
-        if prefix != before[1]:
-            self.closedness = None  # another hand's closedness is no guess for this one
-        notes = []
-        if before[1] is not None and self.arm_prefix not in (None, before[1]):
-            notes.append(f"the finger joints on {before[0]} are another hand's ({before[1]}"
-                         f"finger_joint1/2; this arm is {self.arm_prefix}joint1..7): they no "
-                         "longer count as this gripper's state")
-        if prefix is not None:
-            notes.append(f"gripper state from {topic} (found by its finger joints "
-                         f"{prefix}finger_joint1/2{self._why_chosen(tied[0])})")
-        elif topic is not None and not self.configured_topic:
-            notes.append(f"gripper state from {topic} once its finger joints can be read "
-                         "(its messages so far were unusable)")
-        elif notes:
-            notes.append(self._restart_topic() if self.configured_topic else
-                         "searching again for this arm's hand")
-        return "; ".join(notes)
-
-    def _why_chosen(self, key: tuple[str, str]) -> str:
-        """Which rule chose ``key``, with the fix when it may be another robot's hand."""
-        if self.configured_topic:
-            return ""
-        rank = self._rank(self.sources[key])
-        if rank == MERGED_RANK:
-            return ", merged into the arm's joint states: no *gripper* topic brings them"
-        if rank == 0:
-            return ", in this arm's namespace"
-        anchor = self.anchor_topic or self.arm_topic
-        where = (f"{rank} namespace(s) above this arm's state topic {anchor}"
-                 if rank != PREFIX_RANK else
-                 "outside this arm's namespace, by its distinctive prefix")
-        restart = restart_planner_with(TOPIC_PARAMETER, what="this arm's gripper topic")
-        return f", {where}; if it is another robot's hand, {restart}"
-
-    def _restart_topic(self) -> str:
-        """Return the advice to name this arm's finger topic (``robot.gripper_state_topic``)."""
-        return restart_planner_with(TOPIC_PARAMETER,
-                                    what=f"the topic of {self.arm_prefix}finger_joint1/2")
-
-    def _conflict_words(self, tied: list[tuple[str, str]]) -> str:
-        prefixes = sorted({prefix for _, prefix in tied if prefix is not None})
-        where = ", ".join(f"{prefix or '<unreadable>'}finger_joint1/2 on {topic}"
-                          for topic, prefix in tied)
-        fix = (restart_planner_with("robot.joint_prefix", what="this arm's prefix")
-               + f" (or {TOPIC_PARAMETER})" if len(prefixes) > 1 else
-               restart_planner_with(TOPIC_PARAMETER, what="the topic of this arm's gripper"))
-        return (f"which hand is this arm's is ambiguous ({where}): the gripper's closedness "
-                f"counts as unknown and no planned gripper command goes out; {fix}")
-
     # -- what states carry ----------------------------------------------------------------------
     def measured(self, now: float) -> bool:
         """Return True when the closedness is measured at ``now`` [s, steady clock] (module)."""
@@ -425,50 +240,3 @@ class FingerWatch:
             del self.sources[key]
         self.noted.discard(topic)
         return self._choose()
-
-    # -- lapses ---------------------------------------------------------------------------------
-    def lapse(self, now: float) -> str:
-        """Say when a measured closedness stops being measured at ``now`` ("" otherwise).
-
-        Call it as states are built. One line per lapse, at most one per
-        ``LAPSE_NOTE_INTERVAL_S`` (the next says how many were not logged); it names the topic,
-        why and the consequence. :meth:`offer` says when the fingers are back after a logged one.
-        """
-        if (self.closedness is None or self._in_lapse or self.measured(now) or self.conflict
-                or self.crowd):
-            return ""
-        self._in_lapse = True
-        count = self._lapses.start(now)
-        if count is None:
-            return ""
-        unsaid = f" ({count} more lapses since the last such line)" if count else ""
-        why = (self._jumps.words() if self._jumps.jump and not self._unusable else
-               "its newest message was unusable" if self._unusable else
-               "none of this arm's hand yet" if self.last is None else
-               f"no message for {now - self.last:.1f} s (safety.max_gripper_state_age_s "
-               f"{self.max_age_s:g})")
-        return (f"finger joint states on {self.topic}: {why}{unsaid}; the gripper's closedness "
-                "is unknown, so no planned gripper command goes out until they arrive again "
-                "(the arm is commanded as planned); check the gripper driver")
-
-    def _back(self, topic: str, gap: float | None, jumped: bool = False) -> str:
-        """Say the fingers are back after a logged lapse, with the gap when it was silence.
-
-        ``jumped``: the lapse was a jump (:mod:`closedness_jumps`) that the readings settled.
-        """
-        self._in_lapse = False
-        was_noted = self._lapses.end()
-        if not was_noted:
-            return ""
-        if jumped:
-            return (f"finger joint states on {topic} agree again for {self._jumps.recovery_s:g}"
-                    f" s: the gripper's closedness ({self.closedness:.2f}) is measured and "
-                    "planned gripper commands resume")
-        slow = ""
-        if gap is not None and gap > self.max_age_s:
-            slow = (f" after {gap:.1f} s without one; if the gripper driver publishes this "
-                    f"slowly, raise safety.max_gripper_state_age_s above {gap:.1f}: "
-                    + restart_planner_with("safety.max_gripper_state_age_s",
-                                           math.ceil(gap * 12.0) / 10.0))
-        return (f"finger joint states on {topic} arrive again{slow}: the gripper's closedness "
-                "is measured and planned gripper commands resume")
