@@ -222,14 +222,21 @@ class GripperCommands:
         closedness it starts from is one the hand is leaving, and its command cut a running
         close back (1.0, then 0.75 from the next plan, 0.95 from the one after: breaker55c).
         Such a plan commands the arm, never the hand (a resend of the last command aside), as
-        blocking and async plan only once the hand stops.
+        blocking and async plan only once the hand stops. The state nearest a frame in flight
+        across a fall of the system clock (stamped on the old clock, the states since on the
+        new) is looked up as the plan's start was (``_state_near``: the stamp less the fall,
+        ``_clock_shift``); unshifted, it was the newest state, a hand already at its command,
+        and the plan's stale closedness went out.
         """
         if self.control.mode != "continuous" or self.last_gripper is None or \
                 self.goal_switching.gripper != "planned":
             return False
         if frame_stamp <= self._gripper_sent_at:
             return True
-        state = self.inputs.state_at(frame_stamp)
+        frame = self.inputs.frame  # in flight across a system clock fall: the states' clock
+        shift = self._clock_shift(frame) if frame is not None and frame.stamp == frame_stamp \
+            else 0.0
+        state = self.inputs.state_at(frame_stamp - shift)
         if state is None or not state.gripper_measured or self._hand_at(state, self.last_gripper):
             return False  # (at its command: a view of the hand it went to)
         # within HAND_WINDOW_S of the command a hand not yet started (a gripper's latency) is
