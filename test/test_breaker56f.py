@@ -61,8 +61,6 @@ def _arm_outside(axis: int, side: int):
     return kinematics, joints, state, limits
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56f: the joint guard shortens a step from the "
-                   "unclamped measured pose: the target lands outside the workspace box")
 @pytest.mark.parametrize("axis,side", [(2, -1), (0, 1), (1, -1), (1, 1)])
 def test_a_step_the_joint_guard_shortens_from_an_arm_just_outside_the_box_stays_in_it(axis, side):
     """A guard-shortened step from an arm 5 mm outside a face ends inside the box and arrives.

@@ -104,31 +104,39 @@ class JointLimitGuard:
         jacobian[3:] = ((rotations[1:] * rotations[0].inv()).as_rotvec() / JACOBIAN_EPS).T
         return poses[0, :3, 3], rotations[0], jacobian
 
-    def predict(self, joints, target) -> np.ndarray:
+    def predict(self, joints, target, start=None) -> np.ndarray:
         """Return the joints [SUBSTEPS + 1, 7] along the straight step to ``target`` [7].
 
         :meth:`predict_with_misses` without the misses.
         """
-        return self.predict_with_misses(joints, target)[0]
+        return self.predict_with_misses(joints, target, start)[0]
 
-    def predict_with_misses(self, joints, target) -> tuple[np.ndarray, np.ndarray]:
+    def predict_with_misses(self, joints, target, start=None) -> tuple[np.ndarray, np.ndarray]:
         """Return (joints [SUBSTEPS + 1, 7], misses [SUBSTEPS + 1, 2]) along the step.
 
         ``joints``: the measured arm joints [7] [rad]; ``target``: xyz [m] and extrinsic xyz
-        Euler angles [rad] (and the gripper, ignored) of the end effector in the base frame.
-        Row 0 is ``joints``; row k follows the k-th of :data:`SUBSTEPS` equal parts of the step
-        (position along the line, orientation along the shortest turn) by one damped
-        least-squares step from row k-1. ``misses[k]``: how far row k's pose is from the k-th
-        part's end, position [m] and turn [rad] (row 0: zeros).
+        Euler angles [rad] (and the gripper, ignored) of the end effector in the base frame;
+        ``start``: the pose [7] the step is measured from (``SafetyDecision.start``: the
+        measured pose clamped into the box, where the set-point starts; None: the pose of
+        ``joints``). Row 0 is ``joints``; row k follows the k-th of :data:`SUBSTEPS` equal parts
+        of the step from ``start`` (position along the line, orientation along the shortest
+        turn) by one damped least-squares step from row k-1 (row 1 also closes the gap from
+        ``joints``' pose to ``start``: at most ``safety.workspace_tolerance_m``). ``misses[k]``:
+        how far row k's pose is from the k-th part's end, position [m] and turn [rad] (row 0:
+        zeros).
         """
         path = np.empty((SUBSTEPS + 1, 7))
         misses = np.zeros((SUBSTEPS + 1, 2))
         path[0] = joints = np.asarray(joints, dtype=np.float64)
-        start_xyz, start_turn, jacobian = self._pose_and_jacobian(joints)
+        position, rotation, jacobian = self._pose_and_jacobian(joints)
+        if start is None:
+            start_xyz, start_turn = position, rotation
+        else:
+            start = np.asarray(start, dtype=np.float64)
+            start_xyz, start_turn = start[:3], _rotation().from_euler("xyz", start[3:6])
         target = np.asarray(target, dtype=np.float64)
         goal_turn = _rotation().from_euler("xyz", target[3:6])
         turn = (goal_turn * start_turn.inv()).as_rotvec()
-        position, rotation = start_xyz, start_turn
         for k in range(1, SUBSTEPS + 1):
             share = k / SUBSTEPS
             wanted_xyz = start_xyz + share * (target[:3] - start_xyz)
@@ -153,10 +161,12 @@ class JointLimitGuard:
         started inside it, not farther from its nearer
         limit than at the start by more than :data:`MOTION_TOLERANCE_RAD`; or when its
         prediction misses the part's end (:data:`REACH_TOLERANCE_M`, :data:`REACH_TOLERANCE_RAD`).
-        The target then ends at the last part before (its share of the translation and the
-        turn from ``current``, the gripper as planned), with a clip naming the joint; refused
-        when that is the first part. A step that does not move the end effector is returned
-        as it is.
+        The parts are those of the step from ``decision.start`` (where ``filter_target``
+        measured it from: ``current`` clamped into the box; ``current`` when None). The
+        target then ends at the last part before (its share of the translation and the turn
+        from that start, the gripper as planned: inside the box and within the step's reach
+        like the filter's), with a clip naming the joint; refused when that is the first
+        part. A step that does not move the end effector is returned as it is.
         """
         if not decision.accepted or _still(np.asarray(current, dtype=np.float64),
                                            decision.target):
@@ -164,7 +174,9 @@ class JointLimitGuard:
         if joints is None:
             return refuse(NO_JOINTS)
         lower, upper = self.bounds
-        path, misses = self.predict_with_misses(joints, decision.target)
+        start = np.asarray(current if decision.start is None else decision.start,
+                           dtype=np.float64)
+        path, misses = self.predict_with_misses(joints, decision.target, start)
         room = np.minimum(path - lower, upper - path)  # [SUBSTEPS + 1, 7]
         inside = room[0] < self.margin
         # toward the limit nearer at the start: a joint inside the margin must turn away
@@ -194,19 +206,22 @@ class JointLimitGuard:
         if first == 1:
             return refuse(f"{words}: step refused; a plan turning it back is taken")
         share = (first - 1) / SUBSTEPS
-        target = _along(np.asarray(current, dtype=np.float64), decision.target, share)
+        target = _along(start, decision.target, share)
         clipped = decision.clipped + (f"{words}: step shortened to {share * 100:g}%",)
         return SafetyDecision(target=target, reason="clipped: " + ", ".join(clipped),
-                              clipped=clipped)
+                              clipped=clipped, start=decision.start)
 
 
-def _along(current: np.ndarray, target: np.ndarray, share: float) -> np.ndarray:
-    """Return the pose [7] ``share`` of the way from ``current`` to ``target`` (its gripper)."""
+def _along(start: np.ndarray, target: np.ndarray, share: float) -> np.ndarray:
+    """Return the pose [7] ``share`` of the way from ``start`` to ``target`` (its gripper).
+
+    ``start``: the pose the step is measured from (``SafetyDecision.start``).
+    """
     Rotation = _rotation()
-    start = Rotation.from_euler("xyz", current[3:6])
-    turn = (Rotation.from_euler("xyz", target[3:6]) * start.inv()).as_rotvec()
-    angles = (Rotation.from_rotvec(share * turn) * start).as_euler("xyz")
-    return np.concatenate([current[:3] + share * (target[:3] - current[:3]), angles,
+    turned_from = Rotation.from_euler("xyz", start[3:6])
+    turn = (Rotation.from_euler("xyz", target[3:6]) * turned_from.inv()).as_rotvec()
+    angles = (Rotation.from_rotvec(share * turn) * turned_from).as_euler("xyz")
+    return np.concatenate([start[:3] + share * (target[:3] - start[:3]), angles,
                            target[6:7]])
 
 

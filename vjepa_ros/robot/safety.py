@@ -212,11 +212,17 @@ def box_problem(lower: np.ndarray, upper: np.ndarray) -> str:
 
 @dataclasses.dataclass(frozen=True)
 class SafetyDecision:
-    """A safe target [7] (``reason`` "" or what was clipped), or None with the refusal reason."""
+    """A safe target [7] (``reason`` "" or what was clipped), or None with the refusal reason.
+
+    ``start``: the pose [7] the step to ``target`` was measured from (:func:`step_start` of the
+    measured state: what shortens the step again measures from it too); None: not known (a
+    refusal, a decision made elsewhere), the measured state then.
+    """
 
     target: np.ndarray | None
     reason: str = ""
     clipped: tuple[str, ...] = ()
+    start: np.ndarray | None = None
 
     @property
     def accepted(self) -> bool:
@@ -302,6 +308,21 @@ def outside_box_problem(current, limits: SafetyLimits,
             f"{limits.workspace_max}; {advice}")
 
 
+def step_start(current, limits: SafetyLimits) -> np.ndarray:
+    """Return the pose [7] (float64 copy) a step from the measured state ``current`` starts from.
+
+    Its position clamped into the workspace box, the rest as measured: an arm up to
+    ``safety.workspace_tolerance_m`` outside the box is planned from, and every segment from
+    the clamped position to a target in the box stays in the box (a shortened step too:
+    ``joint_guard``; the set-point starts there: ``targets.SetpointStreamer``). There are no
+    orientation limits: the orientation is the measured one.
+    """
+    pose = np.asarray(current, dtype=np.float64).reshape(7).copy()
+    lower, upper = limits.box
+    pose[:3] = np.clip(pose[:3], lower, upper)
+    return pose
+
+
 def step_reach(measured_xyz, limits: SafetyLimits) -> float:
     """Return how far [m] a target may lie from the measured position clamped into the box.
 
@@ -328,7 +349,9 @@ def filter_target(
 
     ``current`` is the measured 7-D state; ages are seconds since the newest image / state (None:
     never received). Translation is clamped into the workspace box, then shortened to
-    ``max_step_m``; rotation is shortened to ``max_rotation_step_rad``; the gripper is clipped.
+    ``max_step_m`` from the measured pose clamped into the box (:func:`step_start`, the
+    decision's ``start``); rotation is shortened to ``max_rotation_step_rad``; the gripper is
+    clipped.
     ``outside_box_advice`` ends the refusal of a measured pose outside the box: what to do about
     it (default :data:`OUTSIDE_BOX_ADVICE`, a real arm's).
     """
@@ -352,7 +375,8 @@ def filter_target(
     xyz = np.clip(proposed[:3], lower, upper)
     if not np.array_equal(xyz, proposed[:3]):
         clipped.append("workspace box")
-    start = np.clip(current[:3], lower, upper)
+    start_pose = step_start(current, limits)
+    start = start_pose[:3]
     step = xyz - start
     length = float(np.linalg.norm(step))
     reach = step_reach(current[:3], limits)
@@ -372,7 +396,7 @@ def filter_target(
     gripper = float(np.clip(proposed[6], 0.0, 1.0))
     target = np.concatenate([xyz, angles, [gripper]])
     reason = "clipped: " + ", ".join(clipped) if clipped else ""
-    return SafetyDecision(target=target, reason=reason, clipped=tuple(clipped))
+    return SafetyDecision(target=target, reason=reason, clipped=tuple(clipped), start=start_pose)
 
 
 def is_safe_setpoint(setpoint, limits: SafetyLimits) -> bool:

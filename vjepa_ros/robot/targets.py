@@ -32,7 +32,7 @@ from vjepa_ros.robot.face_braking import (
     reach_face,
 )
 from vjepa_ros.robot.reach_stop import kept_in_reach, kept_stoppable, turn_stops_inside
-from vjepa_ros.robot.safety import SafetyLimits, step_reach
+from vjepa_ros.robot.safety import SafetyLimits, step_reach, step_start
 from vjepa_ros.robot.velocity_ramp import _lands_within, _passes, ramp_velocity
 
 ACTION_LABELS = ("dx", "dy", "dz", "droll", "dpitch", "dyaw", "dgripper")
@@ -220,11 +220,11 @@ class SetpointStreamer:
         return gap
 
     def _boxed(self, state) -> np.ndarray:
-        """Return a float64 copy of the pose ``state`` [7], its position clamped into the box."""
-        pose = np.asarray(state, dtype=np.float64).reshape(7).copy()
-        lower, upper = self.limits.box
-        pose[:3] = np.clip(pose[:3], lower, upper)
-        return pose
+        """Return a float64 copy of the pose ``state`` [7], its position clamped into the box.
+
+        ``safety.step_start``: where ``filter_target`` measures a step from.
+        """
+        return step_start(state, self.limits)
 
     def _restart_at(self, anchor: np.ndarray, target: np.ndarray | None = None) -> None:
         """Restart the set-point at ``anchor`` [7], at rest, the gripper as it was.
