@@ -1,0 +1,121 @@
+"""breaker56g: today's mends attacked (mend56y's camera check, mend56x's gripper, fix56f's guard).
+
+Each test asserts the right behaviour and is a strict xfail until the defect is fixed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from camera_check_rigs import LIVE  # noqa: E402
+from test_fix55b import _check, _turned  # noqa: E402  the motions' check, a turned model
+
+# --- a gripper-only step from an arm just outside the box, joint 7 in its margin ----------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker56g: JointLimitGuard.check refuses a gripper-only step from an arm 0.5-5 mm under "
+    "the floor (within workspace_tolerance_m) with joint 7 inside joint_limit_margin_rad: the "
+    "clamp into the box alone turns joint 7 ~5 mrad toward its limit, 'step refused; a plan "
+    "turning it back is taken', and the hand is never commanded (the same step inside the box "
+    "goes out)"))
+def test_a_gripper_only_step_from_just_outside_the_box_is_not_refused_by_the_joint_guard():
+    import math
+
+    from vjepa_ros.robot.joint_guard import JointLimitGuard
+    from vjepa_ros.robot.kinematics import FrankaKinematics, RobotConfig
+    from vjepa_ros.robot.safety import SafetyLimits, filter_target
+
+    home = np.array([0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4])
+    kinematics = FrankaKinematics(RobotConfig(state_source="joint_states"))
+    guard = JointLimitGuard(kinematics, SafetyLimits().joint_limit_margin_rad)
+    rng = np.random.default_rng(3)
+    refused = {"inside": [], "outside": []}
+    for case in refused:
+        for _ in range(40):
+            joints = home + rng.uniform(-0.3, 0.3, 7)
+            joints[6] = rng.uniform(2.80, 2.89)  # within 0.1 rad of joint 7's +2.8973
+            state = kinematics.state(joints, 0.0)
+            lower, upper = state[:3] - 0.2, state[:3] + 0.2
+            if case == "outside":  # resting 0.5..4.9 mm under the floor
+                lower[2] = state[2] + rng.uniform(0.0005, 0.0049)
+            limits = SafetyLimits(workspace_min=lower.tolist(), workspace_max=upper.tolist())
+            proposed = state.copy()
+            proposed[6] = 1.0  # close the hand, the arm where it is
+            decision = filter_target(state, proposed, limits)
+            assert decision.accepted, decision.reason
+            guarded = guard.check(joints, state, decision)
+            if not guarded.accepted or guarded.target[6] != 1.0:
+                refused[case].append(guarded.reason)
+    assert not refused["inside"], refused["inside"][:2]  # pin
+    assert not refused["outside"], f"{len(refused['outside'])} of 40: {refused['outside'][0]}"
+
+
+# --- the radians note contradicting the check's own measurement ----------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker56g: in_force_words adds 'if these are radians, give [0, 0, 286.5]' even when the "
+    "check itself measured the in-force rotation read in degrees (nothing to change): advice the "
+    "check refutes (camera_check_in_force.in_force_words, camera_check_units.radians_words)"))
+@pytest.mark.parametrize("in_force", [[0.0, 0.0, 5.0], [0.0, 0.0, 1.5708], [2.0, -3.0, 4.0]])
+def test_no_radians_advice_when_the_check_confirms_the_degrees_reading(in_force):
+    """The check finds the camera where the in-force rotation read in degrees puts it.
+
+    The radians reading (286.5°, 90°, ...) is then tens of degrees from what was measured:
+    naming it as the value to give would have the user load a rotation the check just refuted.
+    """
+    from vjepa_ros.eval.camera_check_in_force import in_force_words
+
+    result = _check(LIVE, LIVE)  # the camera as the model was trained: no rotation measured
+    words = in_force_words(in_force, result, "this planner runs with", "restart it")
+    assert "nothing to change" in words, words
+    assert "if these are radians" not in words, words
+
+
+# --- a copy of the demo model is still the demo model -------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker56g: camera_check_caveats.is_demo_model compares resolved paths only: a copy of the "
+    "packaged demo_world_model.pt (copied to a lab machine, ~/models/demo.pt) gets no demo note"))
+@pytest.mark.parametrize("name", ["demo.pt", "demo_world_model.pt"])
+def test_a_copy_of_the_demo_model_gets_the_demo_note(tmp_path, name):
+    from vjepa_ros.eval.camera_check_caveats import DEMO_WORDS, world_model_caveats
+    from vjepa_ros.sim.reach_config import resolve_checkpoint
+
+    copy = tmp_path / name
+    shutil.copyfile(resolve_checkpoint(""), copy)
+    result = _check(LIVE, _turned((0, 0, 45)))
+    assert DEMO_WORDS in world_model_caveats(result, "demo")  # pin: by name
+    assert DEMO_WORDS in world_model_caveats(result, str(copy)), "a copy of the demo model"
+
+
+# --- one base frame spelled three ways: the verdict depends on the messages' order --------------
+
+def _read_or_refused(tmp_path, frames):
+    from test_breaker45r import _pose_bag
+
+    from vjepa_ros.recordings.bag_files import BagError
+    from vjepa_ros.recordings.bags import read_recording
+
+    bag = _pose_bag(tmp_path / "_".join(frames).replace("/", ""), lambda k: frames[min(k // 3, 2)])
+    try:
+        read_recording(bag)
+        return "read"
+    except BagError as exc:
+        return str(exc)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker56g: same_base_frame is not transitive (base~panda_link0, base~fr3_link0, but "
+    "panda_link0!~fr3_link0): bag_arm_states.check_pose_frames reads panda_link0, base, "
+    "fr3_link0 yet refuses panda_link0, fr3_link0, base (the same frames, another order)"))
+def test_the_same_frames_in_another_order_get_the_same_answer(tmp_path):
+    read_in_order = _read_or_refused(tmp_path, ["panda_link0", "base", "fr3_link0"])
+    assert read_in_order == "read", read_in_order  # pin: today's answer in this order
+    other_order = _read_or_refused(tmp_path, ["panda_link0", "fr3_link0", "base"])
+    assert other_order == read_in_order, other_order
