@@ -155,7 +155,8 @@ def test_two_hands_on_joint_states_warning_names_the_joint_prefix(tmp_path, monk
     entries = []
     for t, state in zip(states, _path(states), strict=True):
         ns = DEFAULT_START_NS + int(round(t * 1e9))
-        entries.append(("/right" + POSE, m.POSE_STAMPED, ns, m.pose_message(state, ns, "base")))
+        entries.append(("/right" + POSE, m.POSE_STAMPED, ns,
+                        m.pose_message(state, ns, "right_fr3_link0")))
         left = (_arm_names("left_fr3_") + ["left_fr3_finger_joint1", "left_fr3_finger_joint2"],
                 [*home, 0.04, 0.04])
         right = (_arm_names("right_fr3_") + ["right_fr3_finger_joint1", "right_fr3_finger_joint2"],

@@ -82,8 +82,6 @@ def _in_frame(states, frame):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56b: a multi-arm pose in the shared 'base' or the "
-                   "other arm's link0 is taken as the arm's base frame")
 @pytest.mark.parametrize("frame", ["base", "left_fr3_link0"])
 def test_multi_arm_pose_in_another_arms_frame_is_not_scored_as_this_arms(tmp_path, monkeypatch,
                                                                          frame):

@@ -192,7 +192,10 @@ def test_two_hands_on_one_topic_are_advised_the_joint_prefix_that_reads(tmp_path
     entries = []
     for t in TIMES:
         ns = DEFAULT_START_NS + int(round(t * 1e9))
-        entries.append((POSE, m.POSE_STAMPED, ns, m.pose_message(_pose_state(t, 0), ns, "base")))
+        # with both arms' joints, 'base' is neither arm's base frame (fix56b): no frame_id, the
+        # hands are the matter here
+        frame = "" if with_arms else "base"
+        entries.append((POSE, m.POSE_STAMPED, ns, m.pose_message(_pose_state(t, 0), ns, frame)))
         names, positions = [], []
         for index, side in enumerate(("left_fr3_", "right_fr3_")):
             width = 0.04 * (1 - _hand(index, np.array([t]))[0])

@@ -85,7 +85,8 @@ def add_topic_arguments(parser) -> None:
                         "the names; needed only with two Franka arms)")
     parser.add_argument("--base-frame", type=Takes("a frame id, e.g. fr3_link0"),
                         help="header.frame_id of the arm's base: poses in another frame are "
-                        "refused (default: base or <prefix>link0)")
+                        "refused (default: the joint names' <prefix>link0, or base for a "
+                        "single arm)")
     parser.add_argument("--no-gripper", action="store_true",
                         help="read no gripper topic: closedness 0 throughout (one note)")
     parser.add_argument("--tcp-xyz", nargs=3, type=float, metavar=("X", "Y", "Z"),

@@ -1,6 +1,7 @@
 """End-effector states from a bag's arm messages: poses in the base frame, joints through FK.
 
-Poses must be in the arm's base frame (:func:`check_pose_frames`); joint states in any layout
+Poses must be in the arm's base frame (:func:`check_pose_frames`, the planner node's rule:
+``base_frame.frame_matches``, its link0 given by the bag's joint names); joint states in any layout
 (split/merged, prefixed, reordered, extra joints) go through :mod:`vjepa_ros.robot.joint_states`
 (:func:`joint_series`) and forward kinematics (:func:`joints_to_ee`). Every problem is a
 :class:`BagError` naming the bag and the topic. Which joint prefix to read:
@@ -20,7 +21,12 @@ from vjepa_ros.recordings.bag_files import BagError, message_words
 from vjepa_ros.recordings.bag_joint_prefixes import other_arm_names_fix, prefix_advice
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.topic_choice import NO_OTHER_ARM_STATE, arm_topic_fix
-from vjepa_ros.robot.base_frame import frame_matches, same_base_frame
+from vjepa_ros.robot.base_frame import (
+    DRIVER_BASE_FRAME,
+    FRANKA_DESCRIPTION_BASE,
+    frame_matches,
+    same_base_frame,
+)
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader, arm_prefixes, read_series
 from vjepa_ros.robot.kinematics import (
     HAND_TCP_RPY,
@@ -44,7 +50,7 @@ def compact_message(msg, msgtype: str):
 
 
 def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
-                      joints_fix: str = "") -> None:
+                      joints_fix: str = "", arms: dict[str, list[str]] | None = None) -> None:
     """Refuse poses stamped in a frame other than the arm's base (the planner node's rule).
 
     ``frames``: each message's header.frame_id, in the bag's order. A topic that changes frames
@@ -54,16 +60,21 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
     first message: advice for one frame would refuse the other half (breaker38), and the first
     frame's arm would judge the whole bag (mend56y). ``joints_fix``: how to read the arm's joint
     states instead (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes
-    this bag allows are named (breaker45r).
+    this bag allows are named (breaker45r). ``arms``: joint prefix -> the JointState topics
+    naming its joints 1..7 (``bag_joint_prefixes.arms_seen``; ``--joint-prefix``'s alone when
+    given): without ``--base-frame`` the pose must be in one of their ``<prefix>link0``, or in
+    franka_description's ``base`` for a single arm's prefix only (``base_frame.same_base_frame``:
+    each arm of a multi-arm setup is joined to ``base`` at its own mount offset, breaker56b).
     """
+    arms = {} if config.base_frame else arms or {}
     first = {}
     for index, frame in enumerate(frames):
         first.setdefault(frame, index)
     named = [frame for frame in first if frame]
-    bases = [frame for index, frame in enumerate(named)  # one of each base frame
-             if not any(same_base_frame(frame, seen) for seen in named[:index])]
-    if len(bases) > 1 or len(named) > 1 and not all(frame_matches(frame, config.base_frame)
-                                                   for frame in named):
+    apart = any(not same_base_frame(frame, other)  # two bases, in whichever order they come
+                for index, frame in enumerate(named) for other in named[index + 1:])
+    if apart or len(named) > 1 and not all(frame_matches(frame, config.base_frame, arms)
+                                           for frame in named):
         which = ", ".join(f"'{frame}' from {message_words(first[frame])}" for frame in named)
         raise BagError(
             f"{path}: {topic} changes its header.frame_id within the bag ({which}): no transform "
@@ -72,11 +83,11 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
             + "record again with the poses in the arm's base frame (the check reads the whole "
             "bag)")
     for frame in first:
-        matches = frame_matches(frame, config.base_frame)
+        matches = frame_matches(frame, config.base_frame, arms)
         if matches is None:
             notes.append(f"{topic} has an empty header.frame_id: taken as the arm's base frame")
         elif not matches:
-            expected = config.base_frame or "base or <prefix>link0"
+            expected = config.base_frame or _expected_frames(frame, arms)
             raise BagError(
                 f"{path}: {topic} is in frame '{frame}', not the arm's base frame ({expected}); "
                 "no transform is looked up: " + (f"{joints_fix}, or " if joints_fix else "")
@@ -84,6 +95,29 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
                 "is the arm's base"
                 + ("" if joints_fix else " (the bag holds no arm joint states to read instead)")
             )
+
+
+def _expected_frames(frame: str, arms: dict[str, list[str]]) -> str:
+    """Say which frames a pose of ``arms``' arm may carry (no ``--base-frame``), why not ``frame``.
+
+    ``arms``: as :func:`check_pose_frames`; none: the driver frames of any arm.
+    """
+    if not arms:
+        return "base or <prefix>link0"
+    said = []
+    for prefix, topics in arms.items():
+        link0 = f"{prefix}link0"
+        single = same_base_frame(FRANKA_DESCRIPTION_BASE, link0)
+        on = f" on {' and '.join(topics)}" if topics else ""
+        said.append(f"{link0}{' or ' + FRANKA_DESCRIPTION_BASE if single else ''}, the base of "
+                    f"{prefix}joint1..7{on}")
+    why = ""
+    if frame.lstrip("/") == FRANKA_DESCRIPTION_BASE:
+        why = (f": franka_description joins each arm of a multi-arm setup to the shared "
+               f"{FRANKA_DESCRIPTION_BASE} at its own mount offset")
+    elif DRIVER_BASE_FRAME.fullmatch(frame.lstrip("/")):
+        why = f": '{frame}' is another arm's base (arms' bases differ by their mounts)"
+    return "; ".join(said) + why
 
 
 def joint_series(path, topic, collected, times_of, joints: JointStateReader,

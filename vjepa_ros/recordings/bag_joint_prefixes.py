@@ -35,6 +35,22 @@ def joint_names(topics, collected) -> list[str]:
                    for names, _ in collected[topic][2] for name in names})
 
 
+def arms_seen(prefix: str, topics, collected) -> dict[str, list[str]]:
+    """Return the arms a pose of the bag may be of: joint prefix -> the ``topics`` naming it.
+
+    ``prefix`` given (``--joint-prefix``, resolved) and its arm's joints 1..7 on ``topics``:
+    that arm alone; else every arm whose joints 1..7 the JointState ``topics`` name
+    (``right_fr3_`` of right_fr3_joint1..7); {} when none do (a ``--joint-prefix`` choosing a
+    hand of a bag without arm joints). The pose frame check's arms
+    (``bag_arm_states.check_pose_frames``).
+    """
+    own = topics_of_arm(prefix, topics, collected) if prefix else []
+    if own:
+        return {prefix: own}
+    return {arm: topics_of_arm(arm, topics, collected)
+            for arm in arm_prefixes(joint_names(topics, collected))}
+
+
 def arms_to_advise(prefix: str, topics, collected) -> tuple[list[str], str]:
     """Return the JointState topics holding the arm to advise reading, and the prefix to give.
 

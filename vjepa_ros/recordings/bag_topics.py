@@ -54,8 +54,10 @@ class BagTopics:
     )
     base_frame: str = param(
         "", "Base frame of the arm: the header.frame_id the pose topic must carry (poses in "
-        "another frame are refused, as the planner node refuses them); empty: 'base' or any "
-        "'<prefix>link0' (panda_link0, fr3_link0, ...).",
+        "another frame are refused, as the planner node refuses them); empty: the '<prefix>link0' "
+        "of the arm the bag's joint names give (right_fr3_link0), or 'base' for a single arm "
+        "(never another arm's link0, nor 'base' with a multi-arm prefix); no joint states: 'base' "
+        "or a Franka's '<prefix>link0' (panda_link0, fr3_link0, ...).",
     )
     state_source: str = param(
         "auto", "Where end-effector states come from: auto (pose if recorded, else "

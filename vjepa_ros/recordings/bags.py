@@ -55,6 +55,7 @@ from vjepa_ros.recordings.bag_files import (  # noqa: F401 - DAMAGED_HINT: here 
 from vjepa_ros.recordings.bag_folders import metadata_file_folder
 from vjepa_ros.recordings.bag_gripper import gripper_closedness
 from vjepa_ros.recordings.bag_joint_prefixes import (
+    arms_seen,
     arms_to_advise,
     resolve_joint_prefix,
     topics_of_arm,
@@ -336,7 +337,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     if source == "pose":
         state_times = times_of(state_topic)
         check_pose_frames(path, state_topic, [frame for frame, _ in state_msgs], config, notes,
-                          other)
+                          other, arms_seen(config.joint_prefix, joint_topics, collected))
         state_frame = next((frame.lstrip("/") for frame, _ in state_msgs if frame), "")
         poses = np.stack([pose for _, pose in state_msgs])  # [M, 7]: position, quaternion xyzw
         bad = np.flatnonzero(~np.isfinite(poses).all(axis=1))

@@ -3,10 +3,15 @@
 States, the measured pose and targets are in the arm's base frame. No transform is looked up
 anywhere: a pose stamped in another frame (a camera frame, ``world``) is refused, never silently
 re-used as if it were in the base frame. An empty ``frame_id`` is taken as the base frame (the
-caller says so once); a leading '/' (ROS 1 style) is ignored. The planner node compares with its
-one configured base frame (``robot.base_frame``, default ``<prefix>link0``); a bag reader, which
-knows no robot configuration, accepts the base frames Franka drivers stamp poses in (``base``,
-``<prefix>link0``) unless it is given one (``data.topics.base_frame``, ``--base-frame``).
+caller says so once); a leading '/' (ROS 1 style) is ignored. One rule (:func:`frame_matches`,
+by :func:`same_base_frame`) for the planner node, the simulator and every bag reader (eval,
+train, camera-check): the planner node compares with its one configured base frame
+(``robot.base_frame``, default ``<prefix>link0``); a bag reader with the arm's ``<prefix>link0``
+the bag's joint names give, or the one given (``data.topics.base_frame``, ``--base-frame``).
+Franka_description's ``base`` is an arm's link0 only for a single arm's prefix: each arm of a
+multi-arm setup is joined to it at its own mount offset, and another arm's link0 is never this
+arm's base. A bag without joint states accepts the frames Franka drivers stamp poses in
+(:data:`DRIVER_BASE_FRAME`).
 
 With ``robot.state_source: joint_states`` the states are forward kinematics from the arm's
 ``<prefix>link0``, whatever ``robot.base_frame`` says, and ``target_pose``/``servo_twist`` go out
@@ -23,9 +28,12 @@ import re
 
 from vjepa_ros.start_forms import restart_planner_with
 
-# Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and
-# ``<prefix>link0`` (panda_link0, fr3_link0, left_fr3_link0, ...), the planner node's default.
-DRIVER_BASE_FRAME = re.compile(r"base|.*link0")
+# Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and an arm's
+# ``<prefix>link0`` as its joint names give the prefix (``<prefix>panda_``/``<prefix>fr3_`` of
+# joint_states' names: panda_link0, fr3_link0, left_fr3_link0, robot1/panda_link0, panda_1_link0
+# of franka_ros's multi-panda ``panda_1_``), the planner node's default; not any ``*link0``
+# (``camera_link0``, a sensor's own frame)
+DRIVER_BASE_FRAME = re.compile(r"base|(?:.*(?:panda|fr3)_(?:\d+_)?)?link0")
 # franka_description's franka_arm macro joins a link named ``base`` (its ``connected_to``, not
 # prefixed) to ``<prefix>link0`` at the mount's xyz/rpy, 0 0 0 by default: then the same frame
 FRANKA_DESCRIPTION_BASE = "base"
@@ -37,16 +45,23 @@ SINGLE_ARM_PREFIXES = ("", "panda_", "fr3_")
 ARM_LINK0 = re.compile(r".*(?:panda|fr3)_link0")
 
 
-def frame_matches(frame_id: str, base_frame: str = "") -> bool | None:
+def frame_matches(frame_id: str, base_frame: str = "", prefixes=()) -> bool | None:
     """Whether a pose stamped ``frame_id`` is in the base frame; None when ``frame_id`` is empty.
 
-    ``base_frame`` empty: any of :data:`DRIVER_BASE_FRAME` counts as the base frame.
+    ``base_frame`` given (``robot.base_frame``, ``--base-frame``): :func:`same_base_frame`.
+    Else ``prefixes``, the joint prefixes of the arms whose joint states were seen (``fr3_``,
+    ``right_fr3_``): one of their ``<prefix>link0`` by :func:`same_base_frame`
+    (franka_description's ``base`` only for a single arm's prefix; another arm's link0 never).
+    Neither: any of
+    :data:`DRIVER_BASE_FRAME` counts as the base frame.
     """
     if not frame_id:
         return None
-    if not base_frame:
-        return DRIVER_BASE_FRAME.fullmatch(frame_id.lstrip("/")) is not None
-    return frame_id.lstrip("/") == base_frame.lstrip("/")
+    if base_frame:
+        return same_base_frame(frame_id, base_frame)
+    if prefixes:
+        return any(same_base_frame(frame_id, f"{prefix}link0") for prefix in prefixes)
+    return DRIVER_BASE_FRAME.fullmatch(frame_id.lstrip("/")) is not None
 
 
 def same_base_frame(a: str, b: str) -> bool:

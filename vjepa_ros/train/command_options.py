@@ -62,7 +62,8 @@ OPTIONS = (
      "joint name prefix, e.g. left_fr3_ (default: found from the names; needed only with two "
      "Franka arms)")),
     ("--base-frame", "data.topics.base_frame", dict(help="bags: header.frame_id of the arm's "
-     "base; poses in another frame are refused (default: base or <prefix>link0)")),
+     "base; poses in another frame are refused (default: the joint names' <prefix>link0, or "
+     "base for a single arm)")),
     ("--tcp-xyz", "data.topics.tcp_xyz", dict(nargs=3, type=float, metavar=("X", "Y", "Z"),
      help="bags: flange to end-effector point [m] joint-state bags are labelled at (give the "
      "planner's robot.tcp_xyz; recorded in world_model.pt)")),
