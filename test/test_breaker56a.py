@@ -1,0 +1,107 @@
+"""breaker56a: goal images, captures and sub-goal lists as a lab sets them, fifth round.
+
+Attacked at 2513e1c8 (base56): ``robot/goal_session.py`` (``_captured_subgoal``: the moved and
+frozen-camera refusals), ``robot/capture_pictures.py``, ``robot/frame_rest.py``,
+``nodes/planner_goals.py`` (``_take_goal_image``, ``_same_goal_image``), ``nodes/goal_images.py``,
+the decoders of ``image_encodings.py`` / ``image_files.py`` (every encoding and file kind of the
+task). Session tests are ROS-free on the tiny random world model and hand-driven clock of
+``test_robot_goals``; node tests run over ROS (the planner harness).
+
+Defects (strict xfails; each docstring: input, what happens, what should happen):
+
+- A camera that froze while the arm was guided (a hung driver re-publishing its last image
+  with fresh stamps), then the *first* capture of that picture: ``~/capture_goal`` /
+  ``~/add_subgoal`` take the frozen image (the arm 7.5 cm back) with the state of now. fix54a's
+  rule only compares with earlier *captures* (``CapturePictures``), never with the frames the
+  node itself saw while the arm moved under an unchanged picture.
+- ``~/clear_goals`` while ``ros2 topic pub`` (no ``--once``) keeps re-sending the goal image at
+  1 Hz: the next copy sets the goal again, and an enabled arm resumes within a second of the
+  clear that was meant to stop it, with no word that the publisher is still sending.
+"""
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from planner_harness import checkpoint, harness  # noqa: E402, F401
+from sensor_msgs.msg import Image  # noqa: E402
+from std_srvs.srv import Trigger  # noqa: E402
+from test_robot_goals import START, make_session, observe  # noqa: E402
+from test_robot_mpc import tiny_world_model  # noqa: E402
+
+from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56a: a camera frozen during guiding, first capture")
+@pytest.mark.parametrize("service", ["capture_goal", "add_subgoal"])
+def test_a_camera_frozen_while_the_arm_was_guided_refuses_the_first_capture(model, service):
+    """A frame whose picture has not changed while the arm moved 7.5 cm is no goal of now.
+
+    Input: a live camera (a new picture at each pose) while the arm is guided 10 cm along +y
+    over 1 s; after 2.5 cm the driver hangs and re-publishes that picture with fresh stamps
+    (a USB hiccup, a republisher in front of a dead camera), the arm guided on 7.5 cm and held
+    (the rest rule satisfied); ``~/capture_goal`` (or ``~/add_subgoal``), no capture before.
+    Happens: taken (``new goal: goal 1/1 (captured frame)``; ``sub-goal 1 added at TCP (0.500,
+    0.100, 0.300) m``): the goal's picture shows the arm at y 0.025, its state y 0.100; once the
+    camera is back, an enabled arm is driven 7.5 cm back toward the picture.
+    ``CapturePictures.offer`` compares the frame with earlier captures only, and there is none.
+    Should: refused in one line naming the service and the camera (the same picture since the
+    arm was 7.5 cm away: the camera sends no new images), as a repeat of an earlier capture is
+    (``stale_capture_refusal``); the goal unchanged.
+    """
+    session, clock, _ = make_session(model)
+    state = START.copy()
+    for i in range(1, 21):
+        state = START.copy()
+        state[1] += 0.10 * i / 20
+        observe(session, clock, seed=min(i, 5), state=state)  # frozen from pose 5 (y 0.025)
+    for _ in range(5):
+        observe(session, clock, seed=5, state=state)
+    with pytest.raises(RuntimeError, match=rf"^~/{service} refused: .*camera"):
+        getattr(session, service)()
+    assert session.goals is None
+
+
+def _send_every_second(h, message, times):
+    """Publish ``message`` (unchanged: same stamp) ``times`` times ~1 s apart, spinning between."""
+    for _ in range(times):
+        h.goal_pub.publish(message)
+        h.pump(1.0)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56a: a 1 Hz goal publisher undoes ~/clear_goals")
+def test_clear_goals_holds_while_a_publisher_keeps_re_sending_the_cleared_goal(harness):  # noqa: F811
+    """``~/clear_goals`` stops the arm even while ``ros2 topic pub`` re-sends the goal at 1 Hz.
+
+    Input: ``ros2 topic pub /vjepa_planner/goal_image sensor_msgs/msg/Image "..."`` without
+    ``--once`` (one publisher re-sending one message, stamp as given, at 1 Hz): the goal is
+    taken, its copies are no new goal (fix54a); ``~/enable true``; the person calls
+    ``~/clear_goals`` to stop the arm ("an enabled arm holds until a new goal"), the publisher
+    still running. Happens: the next copy (same publisher, stamp and pixels as the copies
+    swallowed before) is taken as a new goal within a second: "new goal: goal 1/1
+    (~/goal_image)", the arm moves again, and nothing said the clear would not hold. Should:
+    the copies of a publisher seen re-sending the goal are not a new goal after the clear
+    either (a message sent on purpose again, once, stays taken: breaker49i's pins), or the
+    clear's answer says that publisher still sends it (stop it first).
+    """
+    h = harness()
+    message = Image(**rgb_to_image_fields(np.random.default_rng(56).integers(
+        0, 256, (48, 64, 3), dtype=np.uint8)))
+    h.goal_pub.publish(message)
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    _send_every_second(h, message, 2)  # its copies: swallowed (fix54a)
+    assert len(h.logs("new goal")) == 1
+    assert h.enable().success
+    answer = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert answer.success and h.session.goals is None
+    _send_every_second(h, message, 3)
+    warned = "goal_image" in answer.message and "publish" in answer.message
+    assert h.session.goals is None or warned, \
+        "the cleared goal came back from the re-sending publisher without a word"
