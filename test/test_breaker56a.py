@@ -175,3 +175,45 @@ def test_a_goal_image_from_another_camera_frame_is_not_taken_silently(harness): 
     warned = [line for line in h.logs("wrist_color_optical_frame")
               if "exterior_left_color_optical_frame" in line]
     assert h.session.goals is None or warned, "a goal of another camera taken without a word"
+
+
+def _notes_of(notes, session):
+    """Return the size and colour notes the node gives for the session's newest frame."""
+    from types import SimpleNamespace
+
+    from vjepa_ros.nodes.planner_inputs import PlannerInputs
+
+    goals, shapes = PlannerInputs._goal_images(SimpleNamespace(session=session,
+                                                               _labelled=(None, (), ())))
+    rgb = session.inputs.frame.value
+    return notes.check(rgb.shape, goals=shapes) + notes.colour(rgb, goals=goals)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56a: a second goal of the wrong size is not said")
+def test_a_second_goal_of_another_size_than_the_frames_is_noted_too(model):
+    """Each new goal of another size than the camera's frames is noted, not only the first.
+
+    Input: camera frames 64x48; ``goal_image_path a.png`` (128x96, exported from another
+    camera): noted ("the goal image is 128x96 px and the camera's frames are 64x48 px ...").
+    The person exports the goal again, or sends another one (``b.png``, another picture, the
+    same wrong size: the same export preset) and sets it. Happens: nothing is said: the notes
+    are kept once per text (``SizeNotes.check``: a single goal's label is "" and the text names
+    no file), so the goal now pursued was never judged in the log. A grey goal is noted again
+    for each new picture (by content, breaker42c). Should: a goal of other pixels of a wrong
+    size is noted again (as a grey one is).
+    """
+    from vjepa_ros.image_notes import SizeNotes
+    from vjepa_ros.robot.subgoal import SubGoal
+
+    session, clock, _ = make_session(model)
+    rng = np.random.default_rng(0)
+    notes = SizeNotes(None)
+    first = rng.integers(0, 256, (96, 128, 3), dtype=np.uint8)
+    session.set_goals([SubGoal(first, None, "a.png")])
+    observe(session, clock, seed=1)
+    (said,) = _notes_of(notes, session)
+    assert "128x96" in said
+    session.set_goals([SubGoal(rng.integers(0, 256, (96, 128, 3), dtype=np.uint8), None,
+                               "b.png")])
+    observe(session, clock, seed=2)
+    assert any("128x96" in note for note in _notes_of(notes, session)), "b.png never judged"
