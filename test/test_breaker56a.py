@@ -252,3 +252,52 @@ def test_a_goal_image_from_a_sensor_data_publisher_is_taken(harness):  # noqa: F
     # written in the code and no fix: the node's line would name the topic and "reliable"
     said = [line for line in h.logs("/vjepa_planner/goal_image") if "reliable" in line]
     assert taken or said, "a best-effort goal publisher was never heard, without a word"
+
+
+@pytest.fixture(scope="module")
+def scene_views():
+    """Return the package's pybullet scene at the home pose and 8 cm lower: two RGB frames."""
+    from vjepa_ros.sim.config import SimConfig
+    from vjepa_ros.sim.sim import Sim
+
+    with Sim(SimConfig()) as sim:
+        sim.reset(seed=0)
+        home = sim.render().copy()
+        lower = sim.ee_state().copy()
+        lower[2] -= 0.08
+        assert sim.move_to(lower)
+        return home, sim.render().copy()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56a: a goal with red and blue swapped is unsaid")
+@pytest.mark.parametrize("how", ["cv2.imwrite of an RGB array", "bgr published as rgb8"])
+def test_a_goal_with_red_and_blue_swapped_against_the_frames_is_noted(model, scene_views, how):
+    """A goal whose red and blue are the camera's swapped is said, as a grey goal is.
+
+    Input: camera frames of the scene (the package's pybullet scene: mean R 206, G 195, B 185
+    levels); the goal, a picture of the same scene with the arm 8 cm lower, saved with
+    ``cv2.imwrite(path, rgb)`` (OpenCV writes its array as BGR: the commonest colour bug in a
+    lab's scripts), or published on ``~/goal_image`` as ``rgb8`` from a BGR buffer
+    (``cv2_to_imgmsg(bgr, 'rgb8')``): red and blue swapped (mean R 185, B 206). Happens: no
+    note at all (``SizeNotes.check`` / ``colour`` judge size and greyness only): the world
+    model encodes a goal no frame of the scene ever looks like, and the planner chases the
+    colour difference, silently. Should: a note (once per goal, as the grey one) that the
+    goal's red and blue look swapped against the camera's frames, and how it happens (saved
+    with cv2.imwrite of an RGB array, or published with the wrong encoding); the goal as the
+    camera saw it gets no note.
+    """
+    from vjepa_ros.image_notes import SizeNotes
+    from vjepa_ros.robot.subgoal import SubGoal
+
+    home, lower = scene_views
+    for goal, swapped in ((lower, False), (np.ascontiguousarray(lower[..., ::-1]), True)):
+        session, clock, _ = make_session(model)
+        session.set_goals([SubGoal(goal, None, how)])
+        clock.now += 0.05
+        session.observe_image(home, clock.now)
+        session.observe_state(START, clock.now)
+        said = _notes_of(SizeNotes(None), session)
+        if swapped:
+            assert any("blue" in note and "swapped" in note for note in said), said
+        else:
+            assert said == [], said
