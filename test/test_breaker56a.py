@@ -301,3 +301,57 @@ def test_a_goal_with_red_and_blue_swapped_against_the_frames_is_noted(model, sce
             assert any("blue" in note and "swapped" in note for note in said), said
         else:
             assert said == [], said
+
+
+def _twelve_bit_message(rgb, encoding, top=4095):
+    """Return an rgb16 / bayer_rggb16 message of ``rgb`` as a 12-bit camera sends it: 0..4095."""
+    from types import SimpleNamespace
+
+    values = (rgb.astype(np.int64) * top // 255).astype("<u2")
+    if encoding == "bayer_rggb16":
+        mosaic = np.empty(rgb.shape[:2], "<u2")
+        for dy, dx, channel in ((0, 0, 0), (0, 1, 1), (1, 0, 1), (1, 1, 2)):
+            mosaic[dy::2, dx::2] = values[dy::2, dx::2, channel]
+        values = mosaic
+    height, width = rgb.shape[:2]
+    return SimpleNamespace(height=height, width=width, encoding=encoding,
+                           step=values[0].nbytes, is_bigendian=0, data=values.tobytes())
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56a: 12-bit pixels in 16-bit containers go black")
+@pytest.mark.parametrize("encoding", ["rgb16", "bayer_rggb16"])
+def test_a_twelve_bit_camera_in_sixteen_bit_containers_is_not_planned_on_black(model, scene_views,
+                                                                             encoding):
+    """A 12-bit camera's images (values 0..4095 in 16-bit words) are no silent black frames.
+
+    Input: a machine-vision camera (camera_aravis, Spinnaker) at 12 bits a channel, its driver
+    unpacking each value into a 16-bit word without shifting it (right-aligned, 0..4095), as
+    ``rgb16`` or ``bayer_rggb16``: the camera stream, and a goal image on ``~/goal_image`` from
+    it. Happens: the fixed 16-to-8-bit scale (v / 257) makes every pixel 0..16 of 255 (mean
+    12: the scene at 6 % brightness), taken without a word as frame and goal alike: the world
+    model sees near-black pictures. Should: said (a note naming the 12-bit range, 4095, and
+    the driver's shift-to-MSB setting) or refused; a 16-bit image using its range is not.
+    """
+    from vjepa_ros.image_encodings import image_msg_to_rgb
+    from vjepa_ros.image_notes import SizeNotes
+    from vjepa_ros.images import ImageError
+    from vjepa_ros.robot.subgoal import SubGoal
+
+    home, lower = scene_views
+    full = image_msg_to_rgb(_twelve_bit_message(home, encoding, 65535))  # the whole range: fine
+    notes = SizeNotes(None)
+    assert not [n for n in notes.check(full.shape) + notes.colour(full) if "4095" in n]
+    try:
+        camera = image_msg_to_rgb(_twelve_bit_message(home, encoding))
+        goal = image_msg_to_rgb(_twelve_bit_message(lower, encoding), goal=True)
+    except ImageError as exc:
+        assert "4095" in str(exc) or "12-bit" in str(exc), exc
+        return
+    assert camera.max() <= 16  # what the fixed scale gives now
+    session, clock, _ = make_session(model)
+    session.set_goals([SubGoal(goal, None, "~/goal_image")])
+    clock.now += 0.05
+    session.observe_image(camera, clock.now)
+    session.observe_state(START, clock.now)
+    said = _notes_of(SizeNotes(None), session)
+    assert any("4095" in note or "12-bit" in note for note in said), said
