@@ -7,16 +7,38 @@ the decoders of ``image_encodings.py`` / ``image_files.py`` (every encoding and 
 task). Session tests are ROS-free on the tiny random world model and hand-driven clock of
 ``test_robot_goals``; node tests run over ROS (the planner harness).
 
-Defects (strict xfails; each docstring: input, what happens, what should happen):
+Defects (strict xfails; each docstring: input, what happens, what should happen), by harm:
 
 - A camera that froze while the arm was guided (a hung driver re-publishing its last image
   with fresh stamps), then the *first* capture of that picture: ``~/capture_goal`` /
   ``~/add_subgoal`` take the frozen image (the arm 7.5 cm back) with the state of now. fix54a's
   rule only compares with earlier *captures* (``CapturePictures``), never with the frames the
   node itself saw while the arm moved under an unchanged picture.
-- ``~/clear_goals`` while ``ros2 topic pub`` (no ``--once``) keeps re-sending the goal image at
-  1 Hz: the next copy sets the goal again, and an enabled arm resumes within a second of the
-  clear that was meant to stop it, with no word that the publisher is still sending.
+- A goal image on ``~/goal_image`` whose ``header.frame_id`` names another camera than the
+  frames' (a wrist camera's picture relayed to an exterior-camera planner): taken silently.
+- A goal with red and blue swapped against the frames (``cv2.imwrite`` of an RGB array, a BGR
+  buffer published as ``rgb8``): no note (size and greyness are the only goal notes).
+- A 12-bit camera's ``rgb16`` / ``bayer_*16`` (values 0..4095 in 16-bit words, unshifted): the
+  fixed v / 257 scale gives frames and goals of 0..16 levels, without a word.
+- ``~/clear_goals`` while ``ros2 topic pub`` (no ``--once``) keeps re-sending the goal at 1 Hz:
+  the next copy sets the goal again; an enabled arm resumes within a second, unsaid.
+- A goal image from a best-effort (sensor-data QoS) publisher never reaches the node (both goal
+  subscriptions RELIABLE); only rclpy's generic incompatible-QoS line.
+- A hand-made list of captured sub-goals replaced by ``~/goal_image`` or ``goal_image_path``:
+  one info line "new goal: goal 1/1 (...)", where ``~/capture_goal`` says it replaced the list.
+- A second single goal of the same wrong size (another picture) is never noted: the size notes
+  are kept once per text, the grey ones per content.
+
+Held up (run, no test): every Bayer pattern, 8 and 16 bit (big-endian too), demosaics a uniform
+colour exactly; rgb16 with an odd row padding; YUV 4:2:2 white; nv12/nv24/i420, 8UC2, 16SC1,
+32FC1, mono16 refused naming the fix; goal files with EXIF orientation 3/6/8 in JPEG, PNG and
+WebP, CMYK JPEG/TIFF, YCbCr JPEG, palette and 2-bit PNG, 1-bit, grey JPEG, grey+alpha, GIF, BMP
+(24/32), PPM, TGA, JPEG 2000, ICO, PCX all load as Pillow shows them (a CIE Lab TIFF differs by
+57 levels: exotic, left); file:// URIs (``%20``, localhost), http:// refused naming what to do;
+the rest rule's roll at +-pi (wrap-free). Seen, left alone: a ``$HOME`` or quoted path is "not
+found" with no hint (visible in the line); ``goal_steps`` set mid-list restarts an enabled arm
+at sub-goal 1 (documented); a camera relayed onto ``~/goal_image`` replaces the goal with each
+frame (plans voided: the arm holds).
 """
 
 import numpy as np
