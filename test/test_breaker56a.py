@@ -296,7 +296,6 @@ def scene_views():
         return home, sim.render().copy()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56a: a goal with red and blue swapped is unsaid")
 @pytest.mark.parametrize("how", ["cv2.imwrite of an RGB array", "bgr published as rgb8"])
 def test_a_goal_with_red_and_blue_swapped_against_the_frames_is_noted(model, scene_views, how):
     """A goal whose red and blue are the camera's swapped is said, as a grey goal is.
@@ -345,7 +344,6 @@ def _twelve_bit_message(rgb, encoding, top=4095):
                            step=values[0].nbytes, is_bigendian=0, data=values.tobytes())
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56a: 12-bit pixels in 16-bit containers go black")
 @pytest.mark.parametrize("encoding", ["rgb16", "bayer_rggb16"])
 def test_a_twelve_bit_camera_in_sixteen_bit_containers_is_not_planned_on_black(model, scene_views,
                                                                              encoding):

@@ -1,0 +1,96 @@
+"""Notes on pictures whose channels the world model would take wrong silently: never refused.
+
+Two rules beside the size and grey notes of :mod:`vjepa_ros.image_notes` (``SizeNotes``
+gives each once):
+
+- :func:`swapped_goal_note`: a goal image whose red and blue are the camera's frames' exchanged
+  (``cv2.imwrite`` of an RGB array, which OpenCV writes as BGR; a BGR buffer published as
+  ``rgb8``): the world model encodes a goal no frame of the scene looks like (breaker56a).
+- :func:`twelve_bit_note`: a near-black picture, every value at most :data:`TWELVE_BIT_TOP` of
+  255: what a 12-bit camera's values (0..4095) in 16-bit words (``rgb16``, ``bayer_*16``, a
+  16-bit PNG) become through the fixed 16-to-8-bit scale (v / 257: 65535 -> 255). Not rescaled:
+  a 16-bit camera filmed in a dark room gives the same values, and one scale keeps frames and
+  goals comparable (``image_encodings._to_8bit``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# [levels of 255] the least red-blue imbalance of frames and goal that can tell a swap
+SWAP_MARGIN = 8.0
+# [levels of 255] 4095 (a 12-bit camera's top) through the 16-to-8-bit scale: round(4095 / 257)
+TWELVE_BIT_TOP = 16
+# near-black frames before a stream's note, none bright before: a camera's first frames while its
+# auto exposure settles (dark for a few tenths of a second) are no 12-bit data; 1 s at 30 Hz
+DARK_FRAMES = 30
+SAMPLE_STEP = 7  # every 7th pixel each way: a frame's channel means and brightness, cheaply
+
+
+def channel_means(rgb, step: int = 1) -> tuple[float, float, float]:
+    """Return the mean red, green and blue [levels] of ``rgb`` ``[H, W, 3]``.
+
+    ``step``: every step-th pixel each way (:data:`SAMPLE_STEP` for a frame judged per frame).
+    """
+    sample = np.asarray(rgb)[::step, ::step, :3].reshape(-1, 3)
+    return tuple(float(value) for value in sample.mean(axis=0, dtype=np.float64))
+
+
+def red_blue_tells(means) -> bool:
+    """Whether pictures of ``means`` (R, G, B) [levels] show red and blue apart enough.
+
+    At least :data:`SWAP_MARGIN` levels between their mean red and blue: in a grey scene, or
+    one whose red and blue are about equal, a swap neither shows nor changes much.
+    """
+    return abs(means[0] - means[2]) >= SWAP_MARGIN
+
+
+def swapped_goal_note(goal_means, frame_means, frames: str = "the camera's frames",
+                      advice: str = "capture the goal with this camera (~/capture_goal)") -> str:
+    """Return a note when the goal's red and blue look like the frames' exchanged ("" else).
+
+    ``goal_means``, ``frame_means``: :func:`channel_means` of the goal and of a frame (R, G, B)
+    [levels of 255]. The rule: both show red and blue apart (:func:`red_blue_tells`: at least
+    :data:`SWAP_MARGIN` levels), the other way round, and the goal's red and blue are at most
+    half as far from the frame's blue and red as from its red and blue (the goal is another
+    picture of the scene: the arm elsewhere, so the means differ a little).
+    """
+    (goal_r, _, goal_b), (frame_r, _, frame_b) = goal_means, frame_means
+    if not (red_blue_tells(goal_means) and red_blue_tells(frame_means)):
+        return ""
+    if (goal_r - goal_b) * (frame_r - frame_b) >= 0:
+        return ""
+    same = abs(goal_r - frame_r) + abs(goal_b - frame_b)
+    exchanged = abs(goal_r - frame_b) + abs(goal_b - frame_r)
+    if exchanged > same / 2:
+        return ""
+    return (f"the goal image's red and blue look swapped against {frames} (mean red "
+            f"{goal_r:.0f}, blue {goal_b:.0f} of 255; the frames' red {frame_r:.0f}, blue "
+            f"{frame_b:.0f}): saved with cv2.imwrite of an RGB array (OpenCV writes BGR), or "
+            "published as rgb8 from a BGR buffer (cv_bridge: give encoding='bgr8')? The world "
+            "model encodes a goal no frame of the scene looks like, and the planner may chase "
+            f"the colour difference; convert it (cv2.cvtColor(image, cv2.COLOR_RGB2BGR) before "
+            f"cv2.imwrite) or {advice}")
+
+
+def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1) -> str:
+    """Return a note when ``rgb`` ``[H, W, 3]`` uint8 is near-black as 12-bit data makes it.
+
+    Near-black: no value above :data:`TWELVE_BIT_TOP` (16 of 255), and not one value
+    everywhere (a camera's all-zero start-up frame, a lens cap on a noiseless sensor: nothing
+    to tell). ``what``: how the note names the picture ("the camera's frames", "the goal
+    image"); ``step``: look at every step-th pixel each way first (a frame: cheap when bright),
+    then at all of them. "" when there is nothing to note.
+    """
+    rgb = np.asarray(rgb)
+    if rgb.size == 0 or rgb.dtype != np.uint8 or rgb[::step, ::step].max() > TWELVE_BIT_TOP:
+        return ""
+    if rgb.max() > TWELVE_BIT_TOP or rgb.min() == rgb.max():
+        return ""
+    are = "are" if what.endswith("s") else "is"
+    return (f"{what} {are} near-black (no value above {TWELVE_BIT_TOP} of 255): a 12-bit "
+            "camera sending its values 0..4095 in 16-bit words (rgb16, bayer_*16, a 16-bit PNG) "
+            "gives that through the 16-to-8-bit scale (65535 -> 255), which is not changed: shift "
+            "the values left by 4 in the driver (its pixel format's MSB alignment, or a 16-bit "
+            "or 8-bit mode of the camera), or, if the scene is this dark, light it or lengthen "
+            "the exposure")
