@@ -167,7 +167,6 @@ def test_a_hand_made_sub_goal_list_replaced_by_one_goal_says_so(harness, tmp_pat
     assert said, [line for line in h.logs("new goal")]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56a: a goal image of another camera's frame_id")
 def test_a_goal_image_from_another_camera_frame_is_not_taken_silently(harness):  # noqa: F811
     """A goal image whose ``header.frame_id`` names another camera than the frames' is said.
 
@@ -246,7 +245,6 @@ def test_a_second_goal_of_another_size_than_the_frames_is_noted_too(model):
     assert any("128x96" in note for note in _notes_of(notes, session)), "b.png never judged"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56a: a best-effort goal publisher is never heard")
 def test_a_goal_image_from_a_sensor_data_publisher_is_taken(harness):  # noqa: F811
     """A goal image published best effort (sensor-data QoS) reaches the planner.
 

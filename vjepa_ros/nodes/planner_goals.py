@@ -56,6 +56,11 @@ class PlannerGoals:
                 return
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
             self.forget_goal_files()  # (and a waiting image is older now)
+            warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
+                self.session.goal_version, msg.header.frame_id,
+                self.goal_subscription.topic_name, self.image_subscription.topic_name)
+            if warning:
+                self.get_logger().warning(warning)
         except (ImageError, ValueError) as exc:
             topic = self.goal_subscription.topic_name  # which sender to fix
             self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "

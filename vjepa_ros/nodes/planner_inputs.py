@@ -72,6 +72,10 @@ class PlannerInputs:
         except ImageError as exc:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
+        warning = self.goal_frame_ids.camera(msg.header.frame_id, self.session.goal_version,
+                                             self.goal_subscription.topic_name, topic)
+        if warning:  # a goal image of another camera taken before the first frame
+            self.get_logger().warning(warning)
         crowd = self.sources.camera_crowd_problem(sender, now, topic)
         problem = self.session.observe_image(rgb, stamp_seconds(msg.header.stamp), crowd)
         self.worker.wake()

@@ -46,6 +46,7 @@ from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import updated_goal_values
+from vjepa_ros.nodes.goal_qos import warn_goal_qos_mismatch
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
@@ -71,6 +72,7 @@ from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.accepted_joints import AcceptedJoints
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
+from vjepa_ros.robot.goal_frame_ids import GoalFrameIds
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_guard import JointLimitGuard
 from vjepa_ros.robot.joint_states import JointStateReader
@@ -218,7 +220,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.volatile_goal_subscription = self.create_subscription(
             Image, "~/goal_image",
             callback_with_publisher(functools.partial(self._on_goal_image, via="volatile"), ""),
-            VOLATILE)
+            VOLATILE,  # a best-effort publisher is never heard: said with the fix (breaker56a)
+            event_callbacks=SubscriptionEventCallbacks(incompatible_qos=functools.partial(
+                warn_goal_qos_mismatch, self, set())))  # (the set: the publishers named)
+        self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
         add_goal_list_services(self)  # ~/capture_goal, ~/add_subgoal, ~/clear_goals
