@@ -80,9 +80,6 @@ WIDTHS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56e: an .npz whose states[:, 6] is the hand's "
-                   "width in metres (0.08 open) is trained on silently as closedness, inverted "
-                   "and 12.5x too small; state_ranges.states_problem passes any value in [0, 1]")
 @pytest.mark.parametrize("case", list(WIDTHS))
 def test_gripper_widths_in_metres_are_not_trained_as_closedness(case, tmp_path):
     """The hand closes from open to a 2 cm object; the file holds its width [m], not closedness.

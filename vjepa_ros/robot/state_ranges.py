@@ -178,6 +178,41 @@ def states_problem(states) -> str:
     return reach_problem(states[:, :3], "step") or euler_problem(states[:, 3:6])
 
 
+# A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
+# finger tolerance), moving by more than that tolerance, reads like a width [m], not closedness
+HAND_WIDTH_M = 2 * FINGER_MAX_M  # 0.08 m: the Franka Hand fully open
+
+
+def gripper_width_words(gripper) -> str:
+    """Say when an episode's gripper column [T] looks like the hand's width in metres ("" if not).
+
+    The rule: every value within ``0 .. 0.08 + 0.005`` (the Franka Hand's full opening
+    :data:`HAND_WIDTH_M`, :data:`FINGER_TOLERANCE_M`) and the column moving by more than 0.005
+    (max − min). A width (0.08 open) or one finger's position (0.04 open) in metres passes every
+    range check of closedness (0 open, 1 closed) and trains an inverted hand 12.5x too small.
+    Not flagged: a held value (0.0, 1.0, 0.5: no motion to judge), any value above 0.085 (a hand
+    that closed past it). Flagged though right: a real closedness that never passes 0.085 (a
+    hand barely closing on a 7.5 cm object): the words say so.
+    """
+    gripper = np.asarray(gripper, dtype=np.float64)
+    if not len(gripper) or not np.isfinite(gripper).all():
+        return ""
+    low, high = float(gripper.min()), float(gripper.max())
+    if low < -CLOSEDNESS_TOLERANCE or high > HAND_WIDTH_M + FINGER_TOLERANCE_M \
+            or high - low <= FINGER_TOLERANCE_M:
+        return ""
+    first, last = float(gripper[0]), float(gripper[-1])
+    top = HAND_WIDTH_M + FINGER_TOLERANCE_M
+    return (f"gripper states[:, 6] stays within 0..{top:g} and moves "
+            f"({first:.3g} at the first step, {last:.3g} at the last): it reads like the hand's "
+            f"width in metres (the Franka Hand opens {HAND_WIDTH_M:g} m, a finger "
+            f"{FINGER_MAX_M:g} m), not closedness (0 open, 1 closed), which trains an inverted "
+            "hand 12x too small; if so, save closedness = 1 - width / "
+            f"{HAND_WIDTH_M:g} (one finger's position: 1 - pos / {FINGER_MAX_M:g}); a real "
+            f"closedness that never passes {top:g} (a hand barely "
+            "closing) reads the same: then nothing to do")
+
+
 def euler_problem(angles) -> str:
     """Say whether Euler angles [T, 3] (rad, states[:, 3:6]) lie beyond ±π ("" when not).
 

@@ -41,6 +41,7 @@ from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
+from vjepa_ros.robot.state_ranges import gripper_width_words
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.npz_episode import (
     rate_note,
@@ -273,6 +274,9 @@ def _npz_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     notes: list[str] = []  # the metadata is not used here: a bad one is noted
     try:
         episode = _npz_episode(path, data, notes)  # timestamps in seconds
+        width = gripper_width_words(episode.states[:, 6]) \
+            if data.topics.state_source != "none" else ""  # pretraining reads no states
+        notes += [named_once(path, width)] if width else []
         # [T] ns since its first frame (epoch seconds * 1e9 would near int64's limit)
         times = np.round((episode.timestamps - episode.timestamps[0]) * 1e9).astype(np.int64)
         # states that jumped away and straight back left out, as a bag's (state_jumps)
