@@ -14,6 +14,7 @@ from vjepa_ros.recordings.bag_arm_states import positions_fix
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_joint_prefixes import finger_prefix_fix
 from vjepa_ros.recordings.bag_stamps import gripper_overlap
+from vjepa_ros.recordings.gripper_silences import inside_silences, silence_note, silences
 from vjepa_ros.recordings.hand_namespaces import by_rank, hand_topics
 from vjepa_ros.recordings.other_hands import (
     arm_named,
@@ -50,6 +51,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                        types: dict[str, str] | None = None, receive_timed=frozenset(),
                        clock_of=None):
     """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
+
+    NaN at the states inside a silence of a steadily publishing topic across which the hand
+    moved (``gripper_silences``: noted; the caller leaves those states out).
 
     The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
     fingers, another arm's fingers, each hand's ``--joint-prefix`` for two hands on one topic,
@@ -157,7 +161,14 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     if stray.any():
         notes.append(stray_note(f"gripper topic {ranked[0]}", finger_times, stray))
         finger_times, closed = finger_times[~stray], closed[~stray]
-    return held_values(state_times, finger_times, closed), ranked[0], ""
+    gripper = held_values(state_times, finger_times, closed)
+    spans = silences(finger_times, closed, HOLD_GAP_S)  # a steady topic silent while it moved
+    unknown = inside_silences(state_times, spans)
+    if unknown.any():  # NaN: left out by read_recording, its steps dropped as in a state gap
+        notes.append(silence_note(ranked[0], finger_times, closed, spans, int(unknown.sum()),
+                                  int(np.min(state_times))))
+        gripper[unknown] = np.nan
+    return gripper, ranked[0], ""
 
 
 def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,

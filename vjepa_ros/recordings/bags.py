@@ -374,6 +374,11 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         read, gripper_topic, types, receive_timed, clock_of,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
+    silent = np.isnan(gripper)  # inside a steady gripper topic's silence: noted, left out
+    if silent.all():
+        raise BagError(f"{path}: gripper topic {gripper_source} was silent over every arm state "
+                       f"of {state_topic} while the hand moved: no step's closedness is known")
+    state_times, states = state_times[~silent], states[~silent]
     if not np.isfinite(states).all():
         raise BagError(f"{path}: {state_topic} holds NaN or inf states")
     state_order = np.argsort(state_times, kind="stable")

@@ -1,0 +1,81 @@
+"""A steady gripper topic silent while the hand moved: the steps inside dropped, noted.
+
+The other side held: an on-change publisher (sparse, or bursting while the hand moves and
+silent while it stands) and a steady one silent while the hand stayed keep every step, held.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from test_breaker56e import _sliding_bag
+from train_bags import GRIPPER, _picture, _read
+
+from vjepa_ros.recordings.gripper_silences import inside_silences, silences
+
+
+def _kept(segments) -> set[int]:
+    """Each kept step's frame number, from its x (1 cm a step from 0.4 m)."""
+    return {round(float(state[0] - 0.4) / 0.01) for segment in segments
+            for state in segment.states}
+
+
+def _closedness(segments) -> dict[int, float]:
+    return {round(float(state[0] - 0.4) / 0.01): float(state[6]) for segment in segments
+            for state in segment.states}
+
+
+def test_a_steady_topic_silent_while_the_hand_closed_drops_the_steps_inside(tmp_path):
+    """30 Hz fingers, silent 2.0 .. 3.5 s while the hand closes 0.04 -> 0.02 per finger."""
+    fingers = [(k / 30, 0.04 if k <= 60 else 0.02) for k in range(181)
+               if not 2.0 < k / 30 < 3.5]
+    path = _sliding_bag(tmp_path / "bag", [_picture(k) for k in range(25)], fingers)
+    segments, notes = _read(path, frames_per_clip=3)
+    kept = _kept(segments)
+    assert not kept & {9, 10, 11, 12, 13}, sorted(kept)  # 2.25 .. 3.25 s
+    assert set(range(8)) | set(range(15, 25)) <= kept, sorted(kept)
+    said = [note for note in notes if GRIPPER in note and "silent" in note]
+    assert len(said) == 1 and "0.00 -> 0.50" in said[0] and "33 ms" in said[0], notes
+
+
+def test_a_steady_topic_silent_while_the_hand_stood_is_held(tmp_path):
+    """30 Hz fingers silent 1.0 .. 2.5 s, the hand half closed before and after: nothing lost."""
+    fingers = [(k / 30, 0.02) for k in range(151) if not 1.0 < k / 30 < 2.5]
+    path = _sliding_bag(tmp_path / "bag", [_picture(k) for k in range(21)], fingers)
+    segments, notes = _read(path, frames_per_clip=3)
+    closed = _closedness(segments)
+    assert set(closed) == set(range(21)), sorted(closed)
+    np.testing.assert_allclose(list(closed.values()), 0.5, atol=1e-6)
+    assert not any("silent" in note for note in notes), notes
+
+
+def test_an_on_change_topic_bursting_while_the_hand_moves_is_held_between(tmp_path):
+    """Fingers at 30 Hz only while the hand closes (2.0 .. 2.5 s), one message at the start.
+
+    An on-change publisher: its median period is 33 ms, but each pause ends where it began
+    (the hand stood): every step kept, the closedness held before and after the closing.
+    """
+    closing = [(2.0 + k / 30, 0.04 - 0.02 * k / 15) for k in range(16)]
+    fingers = [(0.0, 0.04), *closing]
+    path = _sliding_bag(tmp_path / "bag", [_picture(k) for k in range(21)], fingers)
+    segments, notes = _read(path, frames_per_clip=3)
+    closed = _closedness(segments)
+    assert set(closed) == set(range(21)), sorted(closed)
+    assert closed[7] == 0.0 and abs(closed[12] - 0.5) < 1e-6, closed
+    assert not any("silent" in note for note in notes), notes
+
+
+def test_a_sparse_on_change_topic_is_held_across_a_change():
+    """Two messages 3 s apart, open then closed: an on-change hand, no silence found."""
+    times = np.array([0, 3_000_000_000], np.int64)
+    assert len(silences(times, np.array([0.0, 1.0]), 0.5)) == 0
+    times = np.array([0, 1_000_000_000, 4_000_000_000, 4_500_000_000], np.int64)  # median 1 s
+    assert len(silences(times, np.array([0.0, 0.0, 1.0, 1.0]), 0.5)) == 0
+
+
+def test_only_states_strictly_inside_a_silence_are_unknown():
+    spans = silences(np.arange(0, 31) * 100_000_000 * np.r_[np.ones(11), np.full(20, 1)]
+                     .astype(np.int64) + np.r_[np.zeros(11), np.full(20, 1_000_000_000)]
+                     .astype(np.int64), np.r_[np.zeros(11), np.ones(20)], 0.5)
+    assert spans.tolist() == [[1_000_000_000, 2_100_000_000]]
+    times = np.array([1_000_000_000, 1_000_000_001, 2_099_999_999, 2_100_000_000])
+    assert inside_silences(times, spans).tolist() == [False, True, True, False]

@@ -1,0 +1,71 @@
+"""A steadily publishing gripper topic that went silent while the hand moved: its steps unknown.
+
+A hand published on change (or latched) is held between messages (``bag_gripper.held_values``):
+silence means nothing changed. A topic publishing steadily (its median period at most
+:data:`STEADY_PERIOD_S`) that says nothing for over ``bag_gripper.HOLD_GAP_S`` and comes back
+with another closedness (more than :data:`SILENT_CHANGE` away) lost its readings while the hand
+moved (a driver whose state reads block while its grasp runs, a lost connection, a recorder that
+dropped the topic): holding its last value labels the hand open while it closed, a line between
+the two makes up the motion's timing. The arm states inside such a silence are left out, so the
+steps there are dropped as in any state gap (``resample``), with a note naming the topic.
+A silence across which the closedness stayed (the hand still) is held as before.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+STEADY_PERIOD_S = 0.1  # [s] a topic whose median message period is at most this publishes steadily
+# closedness change across a silence that says the hand moved unseen: 8 mm of the Franka Hand's
+# 80 mm; an on-change publisher's first message after a pause is one period of motion (at 30 Hz
+# and the hand's 0.1 m/s: 3 mm, 0.04)
+SILENT_CHANGE = 0.1
+
+
+def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) -> np.ndarray:
+    """Return [S, 2] int64 ns (last message before, first after) of a steady topic's silences.
+
+    ``sample_times`` [K] ns sorted, ``values`` [K] closedness. A silence: a gap over
+    ``hold_gap_s`` between messages of a topic whose median period is at most
+    :data:`STEADY_PERIOD_S`, the closedness before and after it more than
+    :data:`SILENT_CHANGE` apart. Empty for fewer than 3 messages (no period to judge).
+    """
+    sample_times = np.asarray(sample_times, np.int64)
+    if len(sample_times) < 3:
+        return np.zeros((0, 2), np.int64)
+    gaps = np.diff(sample_times)
+    if np.median(gaps) > STEADY_PERIOD_S * 1e9:
+        return np.zeros((0, 2), np.int64)
+    values = np.asarray(values, np.float64)
+    silent = np.flatnonzero((gaps > hold_gap_s * 1e9)
+                            & (np.abs(np.diff(values)) > SILENT_CHANGE))
+    return np.stack([sample_times[silent], sample_times[silent + 1]], 1)
+
+
+def inside_silences(times: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Return [N] bool: which of ``times`` [N] ns lie strictly inside one of ``spans`` [S, 2]."""
+    times = np.asarray(times, np.int64)
+    inside = np.zeros(len(times), bool)
+    for before, after in spans:
+        inside |= (times > before) & (times < after)
+    return inside
+
+
+def silence_note(topic: str, sample_times: np.ndarray, values: np.ndarray, spans: np.ndarray,
+                 left_out: int, start_ns: int) -> str:
+    """Say which silences of gripper ``topic`` left ``left_out`` arm states out (one line).
+
+    ``start_ns``: the states' first time, from which the silences are placed [s].
+    """
+    sample_times = np.asarray(sample_times, np.int64)
+    period = float(np.median(np.diff(sample_times))) / 1e9
+    index = {int(t): k for k, t in enumerate(sample_times)}
+    said = [f"{(after - before) / 1e9:.2f} s from {(before - start_ns) / 1e9:.2f} s "
+            f"(closedness {values[index[int(before)]]:.2f} -> {values[index[int(after)]]:.2f})"
+            for before, after in spans[:3]]
+    more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
+    return (f"gripper topic {topic} publishes every {period * 1e3:.0f} ms (median) but was silent "
+            f"while the hand moved: {'; '.join(said)}{more} (times from the states' first): "
+            f"{left_out} arm state(s) inside left out, their closedness unknown, so the steps "
+            "there are dropped (a gripper driver blocked during its grasp, a lost connection, a "
+            "recorder that dropped the topic?)")
