@@ -255,9 +255,6 @@ def test_steps_inside_a_silence_of_a_steady_gripper_topic_are_not_trained_on(tmp
 # -- 5. states at the arm's rate in an .npz
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56e: an .npz of 1 kHz states (4001 for 17 "
-                   "frames) is refused '17 frames but 4001 states' with no word on what to give "
-                   "(recordings.episode.Episode.load)")
 @pytest.mark.parametrize("extra", [{}, {"state_timestamps": np.arange(4001) / 1000}])
 def test_states_logged_at_the_arms_rate_are_refused_with_what_to_give(extra, tmp_path):
     """17 frames at 4 Hz (timestamps), states at 1 kHz over the same 4 s.

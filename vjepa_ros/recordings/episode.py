@@ -155,13 +155,27 @@ class Episode:
         count = len(frames)
         timestamps = file_timestamps(path, data, count, rate_hz, notes)
         try:  # the shapes' checks (__post_init__) name the file too (breaker37)
+            if len(states) != count:
+                raise ValueError(state_count_problem(count, len(states)))
             if "actions" in data:
                 return cls(frames, states, _unbatch(data["actions"], 2), timestamps, metadata)
-            if len(states) != count:
-                raise ValueError(f"{count} frames but {len(states)} states")
             return cls.from_states(frames, states, timestamps, metadata)
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
+
+
+def state_count_problem(frames: int, states: int) -> str:
+    """Say that an episode's ``states`` must be one per frame, at its time, and how (one line).
+
+    ``frames``, ``states``: how many the file holds (e.g. 17 frames at 4 Hz, 4001 states logged
+    at the arm's 1 kHz).
+    """
+    faster = (" (states logged faster than the frames, e.g. at the arm's rate: resample them at "
+              "the frames' timestamps, e.g. scipy's interp1d for xyz and the gripper, Slerp for "
+              "the orientation, and save those [T, 7]; or give a bag of the camera and the "
+              "arm's states, which is resampled as it is read)" if states > frames else "")
+    return (f"{frames} frames but {states} states: give one state per frame, the state at that "
+            f"frame's time (states [T, 7] for observations [T, H, W, 3]){faster}")
 
 
 def file_timestamps(path: Path, data: dict, count: int, rate_hz: float | None = None,

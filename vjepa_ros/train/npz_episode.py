@@ -17,7 +17,12 @@ import numpy as np
 
 from vjepa_ros.name_lists import first_names
 from vjepa_ros.path_text import named_once, shown_path
-from vjepa_ros.recordings.episode import Episode, _unbatch, file_timestamps
+from vjepa_ros.recordings.episode import (
+    Episode,
+    _unbatch,
+    file_timestamps,
+    state_count_problem,
+)
 from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
 
 
@@ -73,8 +78,8 @@ def _without_actions(path: Path, rate_hz: float, notes: list[str]) -> Episode:
     frames = check_episode_frames(_unbatch(data["observations"], 4))  # grey [T, H, W]: T
     states = _unbatch(data["states"], 2)
     timestamps = file_timestamps(path, data, len(frames), rate_hz, notes)
-    if len(states) != len(frames):
-        raise ValueError("frames and states differ in number")
+    if len(states) != len(frames):  # refused as Episode.load says
+        raise ValueError(state_count_problem(len(frames), len(states)))
     return Episode.from_states(frames, states, timestamps)
 
 
