@@ -138,9 +138,6 @@ def _tiny_run(out: Path, rate_hz: float):
     return Trainer(config, encoder, predictor, bank, None)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56e: world_model.pt records the TCP, gripper, "
-                   "crop and frame sizes of its training but not its step rate (data.rate_hz): "
-                   "a 10 Hz model is taken for DROID's 4 Hz one (model_records.model_data)")
 def test_the_exported_model_records_the_step_rate_it_was_trained_at(tmp_path):
     """A run at ``--rate 10``: each action a 0.1 s motion; the model must say so.
 

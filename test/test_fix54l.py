@@ -20,6 +20,8 @@ BAD_RECORDS = {
     "aspect_ratio_range infinite": {"aspect_ratio_range": [0.75, float("inf")]},
     "tcp_xyz of 2 numbers": {"tcp_xyz": [0.0, 0.1], "tcp_rpy": [0.0, 0.0, 0.0]},
     "no_gripper a string": {"no_gripper": "yes"},
+    "rate_hz zero": {"rate_hz": 0},
+    "rate_hz a string": {"rate_hz": "4"},
 }
 
 

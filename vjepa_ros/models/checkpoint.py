@@ -76,6 +76,7 @@ from .checkpoint_file import (
 from .checkpoint_records import (
     trained_aspect_ratio_range,
     trained_frame_sizes,
+    trained_rate_hz,
     trained_tcp,
     trained_without_gripper,
 )
@@ -124,7 +125,7 @@ __all__ = ["AC_PREDICTOR_PARTS", "CHECKPOINT_HINT", "CheckpointSizes", "ENCODER_
            "infer_predictor_hyper_parameters", "load_models", "load_parts", "load_world_model",
            "no_predictor", "not_a_checkpoint", "read_checkpoint_file", "save_world_model",
            "split_checkpoint", "strip_prefixes", "trained_aspect_ratio_range",
-           "trained_frame_sizes", "trained_tcp", "trained_without_gripper"]
+           "trained_frame_sizes", "trained_rate_hz", "trained_tcp", "trained_without_gripper"]
 
 
 class CheckpointSizes(NamedTuple):
@@ -134,8 +135,9 @@ class CheckpointSizes(NamedTuple):
     file's ``config`` or the official preset its shapes match say; None when the file records
     none, or for a folder). ``trained_frame_sizes``: the (height, width) [px] sizes of the frames
     it was post-trained on, as the file records them (:func:`trained_frame_sizes`; None: not
-    recorded). ``trained_tcp`` / ``trained_without_gripper``: the file's training records
-    (:func:`trained_tcp`, :func:`trained_without_gripper`; None / False for a folder), as a
+    recorded). ``trained_tcp`` / ``trained_without_gripper`` / ``trained_rate_hz``: the file's
+    training records (:func:`trained_tcp`, :func:`trained_without_gripper`,
+    :func:`trained_rate_hz`; None / False / None for a folder), as a
     loaded model holds them, for ``robot.trained_model``'s notes before the model loads.
     """
 
@@ -143,6 +145,7 @@ class CheckpointSizes(NamedTuple):
     trained_frame_sizes: list[tuple[int, int]] | None
     trained_tcp: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     trained_without_gripper: bool = False
+    trained_rate_hz: float | None = None
 
 
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
@@ -198,7 +201,7 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     sizes = trained_frame_sizes(config, path)
     trained_aspect_ratio_range(config, path)  # a malformed crop record: refused as the load does
     return CheckpointSizes(size, sizes, trained_tcp(config, path),
-                           trained_without_gripper(config, path))
+                           trained_without_gripper(config, path), trained_rate_hz(config, path))
 
 
 def load_models(path, encoder: dict | None = None, predictor: dict | None = None,
@@ -314,8 +317,9 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     range the file records its predictor was trained with (:func:`trained_aspect_ratio_range`,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
     The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded), as
-    are its ``trained_tcp`` (:func:`trained_tcp`) and ``trained_without_gripper``
-    (:func:`trained_without_gripper`). ``need_predictor``: refuse a file without an AC
+    are its ``trained_tcp`` (:func:`trained_tcp`), ``trained_without_gripper``
+    (:func:`trained_without_gripper`) and ``trained_rate_hz`` (:func:`trained_rate_hz`).
+    ``need_predictor``: refuse a file without an AC
     predictor first, and one the planner cannot feed (:func:`load_parts`); the commands that
     plan pass True. ``key_options``: how the caller's command chooses the encoder entry
     (:func:`check_checkpoint`'s; None: the loaders').
@@ -330,4 +334,5 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                        trained_aspect_ratio_range=recorded, **world_model_options)
     model.trained_tcp = trained_tcp(config, path)
     model.trained_without_gripper = trained_without_gripper(config, path)
+    model.trained_rate_hz = trained_rate_hz(config, path)
     return model

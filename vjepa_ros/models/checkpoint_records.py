@@ -82,3 +82,21 @@ def trained_without_gripper(config: dict, path) -> bool:
                               f"{value!r}; remove the entry or write the file again with "
                               "vjepa-ros train")
     return value
+
+
+def trained_rate_hz(config: dict, path) -> float | None:
+    """Return the step rate [Hz] a file's model was trained at (its actions' period), or None.
+
+    ``vjepa-ros train`` records ``data.rate_hz`` in ``config["data"]["rate_hz"]`` (files it wrote
+    before, the official and HF ones: None, DROID's 4 Hz assumed). Raises
+    :class:`CheckpointError` naming ``path`` for an entry that is not a positive finite number.
+    """
+    value = (config.get("data") or {}).get("rate_hz")
+    if value is None:
+        return None
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 0 < value < float("inf")):
+        raise CheckpointError(f"{path}: config.data.rate_hz must be a positive number of Hz (the "
+                              f"step rate the model was trained at), got {value!r}; remove the "
+                              "entry or write the file again with vjepa-ros train")
+    return float(value)

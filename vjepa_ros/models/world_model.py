@@ -70,12 +70,14 @@ class WorldModel:
     the crop it preprocesses with. ``compile_predictor``: compile the predictor's blocks with
     ``torch.compile`` (:mod:`vjepa_ros.models.compiled`: faster on a GPU, inexact, off by
     default); ``compiled`` says whether it was. ``trained_tcp`` ((tcp_xyz [m], tcp_rpy [rad])
-    joint-state bags were labelled at) and ``trained_without_gripper`` (bool): the file's
-    records (``load_world_model``); None / False when not recorded.
+    joint-state bags were labelled at), ``trained_without_gripper`` (bool) and
+    ``trained_rate_hz`` (Hz, the step rate of its actions): the file's records
+    (``load_world_model``); None / False / None when not recorded.
     """
 
     trained_tcp = None
     trained_without_gripper = False
+    trained_rate_hz = None
 
     def __init__(
         self,

@@ -22,7 +22,13 @@ hidden child output; ``eval`` and ``camera-check`` through :func:`recording_rule
   0.2 m from the flange). A warning, not a refusal: only joint-state bags are labelled at the
   recorded point; pose-topic bags and simulator episodes carry their recorder's point, which
   may be the planner's even when the recorded setting was left at its default.
+
+:func:`rate_note` (eval, camera-check: their ``--rate``): a model trained at one step rate
+(``data.rate_hz``) and evaluated at another scores motions of another length than each of its
+actions is (a 10 Hz model's 0.1 s against 0.25 s steps). A file that records no rate (the official
+models, files written before) is taken as DROID's 4 Hz, said only where another rate is run.
 """
+
 
 from __future__ import annotations
 
@@ -139,6 +145,30 @@ def tcp_note(model, tcp_xyz, tcp_rpy,
             f"{shown(recorded)} (vjepa-ros train's data.topics.tcp_xyz / tcp_rpy), but "
             f"{planned} {shown(mine)}: planned motions are of another point than it learnt; "
             f"{advice}train again with --tcp-xyz / --tcp-rpy set to this one")
+
+
+DROID_RATE_HZ = 4.0  # [Hz] the official models' step rate (DROID's frames), assumed when unsaid
+RATE_TOLERANCE = 0.02  # the share two rates may differ by and be one (a YAML round trip, 29.97)
+
+
+def rate_note(model, rate_hz: float, parameter: str = "--rate") -> str:
+    """Return one warning when ``model``'s actions are of another step rate than ``rate_hz``.
+
+    ``model``: a world model or a file's records (``trained_rate_hz`` [Hz], None: not recorded,
+    DROID's :data:`DROID_RATE_HZ` assumed and said so); ``rate_hz``: the step rate [Hz] the
+    command runs at, set by ``parameter``. "" when they agree within :data:`RATE_TOLERANCE`.
+    """
+    recorded = getattr(model, "trained_rate_hz", None)
+    trained = DROID_RATE_HZ if recorded is None else float(recorded)
+    if abs(rate_hz / trained - 1) <= RATE_TOLERANCE:
+        return ""
+    said = (f"the world model was trained at {trained:g} Hz steps (vjepa-ros train's "
+            "data.rate_hz)" if recorded is not None else
+            f"the world model records no step rate (an official model, or one written before "
+            f"train recorded it): taken as DROID's {trained:g} Hz")
+    return (f"{said}, each action a {1 / trained:.3g} s motion, but {parameter} is "
+            f"{rate_hz:g} Hz ({1 / rate_hz:.3g} s steps): it is scored on motions of another "
+            f"length than it learnt; give {parameter} {trained:g}, or train at {rate_hz:g} Hz")
 
 
 def _numbers(values) -> str:

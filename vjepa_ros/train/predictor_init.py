@@ -23,6 +23,7 @@ from vjepa_ros.models.checkpoint import (
     load_parts,
     read_checkpoint_file,
     trained_aspect_ratio_range,
+    trained_rate_hz,
 )
 from vjepa_ros.models.planner_inputs import check_predictor_inputs
 from vjepa_ros.train.config import TrainConfig
@@ -72,6 +73,9 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         crop_note = init_crop_note(config, trained_aspect_ratio_range(recorded, path), path)
         if notes is not None and crop_note:
             notes.append(crop_note)
+        rate = init_rate_note(config, trained_rate_hz(recorded, path), path)
+        if notes is not None and rate:
+            notes.append(rate)
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):
@@ -116,6 +120,27 @@ def init_crop_note(config: TrainConfig, recorded, path) -> str:
             f"{recorded[0]:g}..{recorded[1]:g}; this run trains its predictor on "
             f"data.aspect_ratio_min/max {used[0]:g}..{used[1]:g} crops (its world_model.pt "
             "records those)")
+
+
+def init_rate_note(config: TrainConfig, recorded: float | None, path) -> str:
+    """Say that ``predictor.init`` was trained at another step rate than this run's ("" if not).
+
+    ``recorded``: the step rate [Hz] the init file records (``checkpoint.trained_rate_hz``;
+    None: DROID's 4 Hz assumed, as the official files are). Training goes on at
+    ``data.rate_hz``, which the new file records: its actions are then motions of another
+    length than the init's were.
+    """
+    from vjepa_ros.robot.trained_model import DROID_RATE_HZ, RATE_TOLERANCE
+
+    trained = DROID_RATE_HZ if recorded is None else recorded
+    rate = config.data.rate_hz
+    if abs(rate / trained - 1) <= RATE_TOLERANCE:
+        return ""
+    said = f"records the step rate it was trained at, {trained:g} Hz" if recorded is not None \
+        else f"records no step rate (DROID's {trained:g} Hz assumed, as an official file's)"
+    return (f"{path} {said}; this run trains it at data.rate_hz {rate:g} Hz (--rate): each "
+            f"action becomes a {1 / rate:.3g} s motion instead of {1 / trained:.3g} s, so its "
+            "start is further off (its world_model.pt records the new rate)")
 
 
 def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:
