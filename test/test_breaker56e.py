@@ -192,9 +192,6 @@ def _resized_bag(path: Path) -> Path:
     return _sliding_bag(path, frames, [(k / 100, 0.04) for k in range(601)])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56e: a bag whose camera changes resolution "
-                   "mid-recording is refused whole advising eval's --start/--end; train could "
-                   "read each part of one size as its own segment")
 def test_a_camera_changing_resolution_mid_bag_gives_a_segment_per_size(tmp_path):
     """A driver restarted at another resolution: 12 frames of 64x48, then 13 of 128x96.
 

@@ -156,13 +156,15 @@ class Recording:
                 advice="capture the goal with the same colour camera "
                 "(or leave --goal out: a frame of the bag, --goal-offset)")) if note]
 
-    def iter_frames(self, frame_indices) -> Iterator[tuple[int, np.ndarray]]:
+    def iter_frames(self, frame_indices, one_size: bool = True
+                    ) -> Iterator[tuple[int, np.ndarray]]:
         """Yield ``(frame index, [H, W, 3] uint8 RGB)`` for these frames, in one pass.
 
         Frames come in the bag's message order (each once, however often it is asked for), so
-        a whole recording is decoded with a single read of its image topic. Raises BagError
-        when a frame has another size than the first one decoded (eval and train alike),
-        naming both messages, their times and ``--start`` / ``--end``.
+        a whole recording is decoded with a single read of its image topic. ``one_size``: raise
+        BagError when a frame has another size than the first one decoded (eval, camera-check),
+        naming both messages, their times and ``--start`` / ``--end``; False: frames of each
+        size as they are (train, which splits its segments there: ``train.frame_sizes``).
         """
         frame_indices = np.unique(np.asarray(frame_indices, dtype=np.int64).reshape(-1))
         if len(frame_indices) == 0:
@@ -182,7 +184,7 @@ class Recording:
                     frame = decode_frame(self.path, self.image_topic, connection.msgtype, raw,
                                          ordinal, self.topic_types)
                     first = first or (ordinal, frame.shape, index)
-                    if frame.shape != first[1]:
+                    if one_size and frame.shape != first[1]:
                         raise BagError(self._size_change(first, ordinal, index, frame.shape))
                     yield index, frame
                 if not wanted:

@@ -209,10 +209,24 @@ def frame_sizes(shards: list[dict]) -> list[list[int]] | None:
     (``save_world_model(data=...)``); None when a shard does not know its size (a cache written
     before shards recorded it) or there is no shard: a partial list would misstate the data.
     """
-    sizes = [shard.get("frame_size") for shard in shards]
+    sizes = [shard_sizes(shard) for shard in shards]
     if not sizes or any(size is None for size in sizes):
         return None
-    return [list(size) for size in dict.fromkeys(tuple(int(n) for n in size) for size in sizes)]
+    return [list(size) for size in dict.fromkeys(tuple(int(n) for n in size)
+                                                 for each in sizes for size in each)]
+
+
+def shard_sizes(shard: dict) -> list | None:
+    """Return a shard's frame sizes [[height, width], ...] px (None: its cache predates them).
+
+    Its ``frame_sizes`` (several for a camera whose resolution changed mid-recording), else its
+    one ``frame_size`` (shards written before).
+    """
+    sizes = shard.get("frame_sizes")
+    if sizes is not None:
+        return [list(size) for size in sizes]
+    size = shard.get("frame_size")
+    return None if size is None else [list(size)]
 
 
 def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[str]:
@@ -242,8 +256,7 @@ def read_notes(sources, shards: dict, left_out: list[str], model_size) -> list[s
             elif not note.startswith(f"{shown_path(source.name)}:"):
                 note = named_once(source.path, note)
             notes.append(note)
-        if shard.get("frame_size") is not None:
-            sizes.append((source, shard["frame_size"]))
+        sizes += [(source, size) for size in shard_sizes(shard) or []]
     read = sum(source in shards for source in sources)
 
     def frames(group) -> str:

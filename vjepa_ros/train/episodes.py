@@ -43,6 +43,7 @@ from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, j
 from vjepa_ros.recordings.stray_states import stray_note, stray_states
 from vjepa_ros.robot.state_ranges import gripper_width_words
 from vjepa_ros.train.config import DataConfig
+from vjepa_ros.train.frame_sizes import size_change_note, size_changes
 from vjepa_ros.train.npz_episode import (
     rate_note,
     read_episode_frames,
@@ -373,7 +374,8 @@ def _bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str
     timing = (recording.image_times, recording.state_times, recording.state_topic,
               recording.image_topic, recording.state_jumps_ns,
               (recording.state_times, recording.states, TOPIC_SOURCES))
-    return _step_segments(path, steps, lambda wanted: dict(recording.iter_frames(wanted)),
+    return _step_segments(path, steps,  # frames of several sizes: split (frame_sizes)
+                          lambda wanted: dict(recording.iter_frames(wanted, one_size=False)),
                           data, notes, timing, path.name, "; ".join(recording.damage))
 
 
@@ -412,13 +414,24 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
             frames = frames_of(wanted)
         except BagError as exc:
             raise EpisodeError(train_words(exc)) from exc
+        # a camera whose resolution changed: split there, each part of one size a segment
+        changes = size_changes(long_runs, frames, steps.frame_indices)
+        said = size_change_note(path.name, image_topic, changes, frames, steps.frame_indices,
+                                steps.frame_times)
+        notes += [said] if said else []
+        runs = _cut(runs, changes)
+        long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
         # a frame that did not change while the arm moved: dropped as a missing frame is
         judged = np.concatenate([np.arange(a, b) for a, b in long_runs])
-        repeated = stale_steps(frames, steps.frame_indices, steps.states, judged)
+        repeated = np.zeros(len(steps), bool)
+        shapes = np.array([frames[int(steps.frame_indices[k])].shape for k in judged])
+        for shape in np.unique(shapes, axis=0):  # frames of one size compared (one: all)
+            repeated |= stale_steps(frames, steps.frame_indices, steps.states,
+                                    judged[(shapes == shape).all(axis=1)])
         stale = int(repeated.sum())
         if stale:
             notes.append(stale_note(shown_path(path.name), stale, len(steps)))
-            runs = _valid_runs(steps.valid & ~repeated)
+            runs = _cut(_valid_runs(steps.valid & ~repeated), changes)
             long_runs = [(a, b) for a, b in runs if b - a >= data.frames_per_clip]
     short = [b - a for a, b in runs if b - a < data.frames_per_clip]
     if short:
@@ -432,7 +445,7 @@ def _step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[s
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; {said})"
             f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest, damage=damage)
-    segments = []  # frames of one size: iter_frames refuses a size change; an .npz holds one array
+    segments = []  # frames of one size: split at a size change; an .npz holds one array
     demonstrations = demonstration_numbers(long_runs, steps.frame_times, jumps)
     for number, (a, b) in enumerate(long_runs):
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
@@ -475,6 +488,15 @@ def _drop_hints(dropped: dict, camera_hint: str, gap_hint: str) -> str:
               camera_hint.removeprefix("; ")),
              (dropped.get(STATE_GAP, 0), gap_hint)]
     return "".join(f"; {hint}" for _, hint in sorted(hints, key=lambda h: -h[0]) if hint)
+
+
+def _cut(runs: list[tuple[int, int]], cuts: list[int]) -> list[tuple[int, int]]:
+    """Return ``runs`` ([start, stop) step ranges) split at each step in ``cuts`` inside one."""
+    out = []
+    for a, b in runs:
+        inside = [k for k in cuts if a < k < b]
+        out += list(zip([a, *inside], [*inside, b], strict=True))
+    return out
 
 
 def _valid_runs(valid: np.ndarray) -> list[tuple[int, int]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.train.same_content import block_means, copy_words, same_steps
+from vjepa_ros.train.same_content import copy_words, same_steps, source_blocks
 
 
 def source_shard(segments) -> dict:
@@ -27,7 +27,8 @@ def source_shard(segments) -> dict:
     nothing = np.zeros((0, 7), np.float32)  # an .npz's states are read when usable, a bag's
     return {"lengths": np.array([len(s) for s in segments]),  # never: not compared
             "states": nothing, "actions": nothing,
-            "blocks": np.concatenate([block_means(s.frames).numpy() for s in segments])}
+            "blocks": blocks.numpy() if (blocks := source_blocks(segments)) is not None
+            else np.zeros((0, 3, 1, 1), np.float16)}
 
 
 def copies_read_once(sources: list, shards: dict) -> tuple[list, list[str]]:

@@ -89,6 +89,23 @@ def block_means(frames) -> torch.Tensor:
     return F.interpolate(pixels, size=size, mode="area").half()
 
 
+def source_blocks(segments) -> torch.Tensor | None:
+    """Return :func:`block_means` of all a source's segments' frames, [F, 3, h, w] float16.
+
+    ``segments``: its ``episodes.Segment`` list (None when empty). A source whose camera changed
+    resolution (segments of several sizes: ``train.frame_sizes``) has every segment's blocks
+    area-pooled to the smallest grid among them, as :func:`blocks_apart` compares sizes.
+    """
+    import torch.nn.functional as F
+
+    blocks = [block_means(segment.frames) for segment in segments]
+    if not blocks:
+        return None
+    size = (min(b.shape[2] for b in blocks), min(b.shape[3] for b in blocks))
+    return torch.cat([b if tuple(b.shape[2:]) == size else
+                      F.interpolate(b.float(), size=size, mode="area").half() for b in blocks])
+
+
 def blocks_apart(first, other) -> float:
     """Return the largest difference [grey levels] of two sources' frames' 16 px block means.
 
