@@ -12,11 +12,13 @@ of the prediction is never "toward"), or the first part whose prediction misses 
 step by more than :data:`REACH_TOLERANCE_M`/:data:`REACH_TOLERANCE_RAD` (damped least squares
 stalled near a singularity: the controller then goes where the prediction did not look): the
 target shortened (a clip naming the joint), or refused where no part of the step keeps the joints
-clear. A step that does not move the end effector (a gripper-only command, below
-:data:`STILL_M`/:data:`STILL_RAD`) is never judged. A prediction: the controller that follows
-``target_pose`` resolves the arm's redundancy its own way (its null space), so the margin is also
-room for the two to differ; a joint inside it may not creep further in by the prediction's error
-(breaker54k/live54: 2.836 -> 2.862 with the edge at 2.797). Runs once per command.
+clear. A step that does not move the end effector from where the step is measured (a
+gripper-only command, below :data:`STILL_M`/:data:`STILL_RAD`; an arm just outside the box:
+its arm part the clamp into the box, as every command's) is never judged. A prediction: the
+controller that follows ``target_pose`` resolves the arm's redundancy its own way (its null
+space), so the margin is also room for the two to differ; a joint inside it may not creep
+further in by the prediction's error (breaker54k/live54: 2.836 -> 2.862 with the edge at
+2.797). Runs once per command.
 """
 
 from __future__ import annotations
@@ -166,16 +168,23 @@ class JointLimitGuard:
         target then ends at the last part before (its share of the translation and the turn
         from that start, the gripper as planned: inside the box and within the step's reach
         like the filter's), with a clip naming the joint; refused when that is the first
-        part. A step that does not move the end effector is returned as it is.
+        part. A step that does not move the end effector from that start (a gripper-only
+        command) is returned as it is, its arm part clamped: ``decision.start``, the measured
+        pose clamped into the box, where the set-point starts for every command and restarts
+        after a hold (``targets.SetpointStreamer``), at most ``safety.workspace_tolerance_m``
+        from the arm. Judged, the clamp's own turn of a joint in its margin toward its limit
+        (~5 mrad for 5 mm) refused the step, and no gripper-only plan turns it back: the
+        hand was never commanded (breaker56g).
         """
-        if not decision.accepted or _still(np.asarray(current, dtype=np.float64),
-                                           decision.target):
+        if not decision.accepted:
+            return decision
+        start = np.asarray(current if decision.start is None else decision.start,
+                           dtype=np.float64)
+        if _still(start, decision.target):  # the arm part: the set-point's start (docstring)
             return decision
         if joints is None:
             return refuse(NO_JOINTS)
         lower, upper = self.bounds
-        start = np.asarray(current if decision.start is None else decision.start,
-                           dtype=np.float64)
         path, misses = self.predict_with_misses(joints, decision.target, start)
         room = np.minimum(path - lower, upper - path)  # [SUBSTEPS + 1, 7]
         inside = room[0] < self.margin
