@@ -82,12 +82,20 @@ def test_the_planner_warns_at_start_up_of_a_correction_typed_in_radians():
 
 @pytest.mark.parametrize("inferred", ["same", "turned"])
 def test_the_check_says_the_correction_in_force_looks_typed_in_radians(inferred):
+    """Said where the check measured the radians reading; not where it measured the degrees one.
+
+    "same": the camera as trained, the 1.57° read in degrees within fine_deg of what the
+    check measured: nothing to change, and no radians advice (fix56g: it advised [0, 0, 90]).
+    """
     from vjepa_ros.eval.camera_check_in_force import in_force_words
 
     result = _check(LIVE, LIVE if inferred == "same" else _turned((0, 0, 90)))
     words = in_force_words([0.0, 0.0, 1.5708], result, "this planner runs with", "restart it")
     assert words.startswith("this planner runs with control.model_frame_rpy_deg"), words
-    assert words.endswith("if these are radians, give [0, 0, 90] (degrees)"), words
+    if inferred == "same":
+        assert "nothing to change" in words and "radians" not in words, words
+    else:
+        assert words.endswith("if these are radians, give [0, 0, 90] (degrees)"), words
     assert in_force_words([0.0, 0.0, 90.0], result, "it runs with", "restart it").count(
         "radians") == 0
 

@@ -23,6 +23,11 @@ def _rotation(rpy_deg) -> Rotation:
     return Rotation.from_euler("xyz", [float(value) for value in rpy_deg], degrees=True)
 
 
+def _degrees_apart(one: Rotation, other: Rotation) -> float:
+    """Return the angle [deg] of the rotation between ``one`` and ``other``."""
+    return float(np.degrees((one * other.inv()).magnitude()))
+
+
 def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
                    restart: str) -> str:
     """Say how the rotation in force compares with the check's ("" when none is in force).
@@ -41,7 +46,10 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         force, its angle and, unless the written one is within ``fine_deg`` of it (nothing to
         change), the angle between them and ``restart``. An "undecided" verdict writes no file:
         the clause says the rotation stays in force, untested. Angles that look typed in
-        radians add ``camera_check_units.radians_words``' clause.
+        radians add ``camera_check_units.radians_words``' clause when the check leaves that
+        reading open: undecided, or its written rotation within ``fine_deg`` of the angles
+        read in radians and not of them read in degrees (breaker56g: the degrees reading
+        measured, "nothing to change", yet "if these are radians, give [0, 0, 286.5]").
     """
     from vjepa_ros.robot.model_frame import ModelFrame
 
@@ -57,8 +65,11 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
     if result.verdict == Verdict.UNDECIDED:
         return f"{held}; it stays in force (no file written to replace it){radians}"
     written = _rotation(result.correction_rpy_deg)
-    apart = float(np.degrees((written * in_force.inv()).magnitude()))
+    apart = _degrees_apart(written, in_force)
     fine = float(result.thresholds.get("fine_deg", 0.0))
+    if apart <= fine or _degrees_apart(written, _rotation(np.degrees(
+            np.asarray(in_force_rpy_deg, dtype=float)))) > fine:
+        radians = ""  # this check measured the degrees reading, or neither: no advice
     now = (f"the written file has [{rpy_words(result.correction_rpy_deg)}]"
            if result.correction != "none" else "the written file has no correction")
     if apart <= fine:

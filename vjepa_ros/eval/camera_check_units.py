@@ -19,6 +19,9 @@ import math
 
 # [rad] the largest |angle| a radian value plausibly takes: one full turn
 RADIAN_TURN = 2.0 * math.pi
+# [deg] half the resolution the degrees are given in (0.1°): radians making a rotation smaller
+# than this ([0, 0, 6.2832], [3.1416, 3.1416, 3.1416]) are no rotation, "give [0, 0, 360]" none
+HALF_SHOWN_DEG = 0.05
 
 
 def _typed(values) -> str:
@@ -35,7 +38,9 @@ def radians_words(rpy_deg, setting: str = "control.model_frame_rpy_deg") -> str:
         "" when no rotation is applied (``ModelFrame.identity``), when an angle is beyond
         ±2π (:data:`RADIAN_TURN`: degrees only), or when the angles are not 3 finite numbers
         (the planner's own error says that); else one line naming ``setting``, the rotation
-        it is read as [deg] and the angles it would be in radians, converted to degrees.
+        it is read as [deg] and the angles it would be in radians, converted to degrees (read
+        in radians, a whole turn, below :data:`HALF_SHOWN_DEG`: "they are no rotation: give
+        [0, 0, 0]").
     """
     from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
     from vjepa_ros.robot.model_frame import ModelFrame
@@ -51,5 +56,14 @@ def radians_words(rpy_deg, setting: str = "control.model_frame_rpy_deg") -> str:
     fine = CheckThresholds().fine_deg
     small = (f", below the {fine:g}° a camera check calls placement fine "
              "(camera_check.verdict.fine_deg)" if frame.angle_deg < fine else "")
-    return (f"{setting} [{_typed(values)}] is read in degrees: a {frame.angle_deg:.3g}° "
-            f"rotation{small}; if these are radians, give [{_typed(as_degrees)}] (degrees)")
+    said = f"{setting} [{_typed(values)}] is read in degrees: a {frame.angle_deg:.3g}° rotation"
+    if _radians_angle_deg(values) < HALF_SHOWN_DEG:  # a whole turn: [0, 0, 360] is none
+        return f"{said}{small}; if these are radians, they are no rotation: give [0, 0, 0]"
+    return f"{said}{small}; if these are radians, give [{_typed(as_degrees)}] (degrees)"
+
+
+def _radians_angle_deg(values) -> float:
+    """Return the angle [deg] of the rotation extrinsic xyz Euler angles ``values`` [rad] make."""
+    from scipy.spatial.transform import Rotation
+
+    return math.degrees(Rotation.from_euler("xyz", values).magnitude())
