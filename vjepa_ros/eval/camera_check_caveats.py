@@ -11,6 +11,10 @@ both (:func:`world_model_caveats`: the world model as either names it).
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from pathlib import Path
+
 import numpy as np
 
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
@@ -25,20 +29,40 @@ def is_demo_model(source: str) -> bool:
     """Whether the world model file ``source`` is the packaged demo model, however named.
 
     ``--checkpoint demo`` / ``model.checkpoint demo`` (``input_paths.world_model_path``), the
-    packaged file's path, or a parameter file naming either.
+    packaged file's path, a parameter file naming either, or a copy of the file anywhere (a
+    lab machine's ``~/models/demo.pt``: breaker56g): the same size, then the same SHA-256
+    (:func:`_digest`, cached: a checkpoint of another size is never read).
     """
-    from pathlib import Path
-
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.sim.reach_config import resolve_checkpoint
 
     if not source:
         return False
     try:
-        return (Path(world_model_path(source)).expanduser().resolve()
-                == Path(resolve_checkpoint("")).resolve())
+        path = Path(world_model_path(source)).expanduser().resolve()
+        demo = Path(resolve_checkpoint("")).resolve()
+        if path == demo:
+            return True
+        return path.stat().st_size == demo.stat().st_size and _digest(path) == _digest(demo)
     except (OSError, ValueError):  # no packaged demo file, or none there: it is not that one
         return False
+
+
+def _digest(path: Path) -> str:
+    """Return the SHA-256 of the file ``path`` (hex), read once per path, size and mtime."""
+    stat = path.stat()
+    return _file_digest(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    """Return the SHA-256 of ``path`` (hex); ``size``, ``mtime_ns``: the cache's key only."""
+    del size, mtime_ns  # a file rewritten since is another key
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def length_spread(result: CameraCheckResult) -> float | None:
