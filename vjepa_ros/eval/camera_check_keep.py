@@ -48,19 +48,59 @@ def _no_rotation(rpy_deg: list[float]) -> bool:
         return False
 
 
+def may_rotate(path: Path) -> bool:
+    """Whether the parameter file ``path`` may set a rotation a planner applies.
+
+    True for a file that is no YAML the check reads (broken, unreadable) and for one giving
+    ``model_frame_rpy_deg`` a value that is not :func:`_no_rotation` in any section (``/**``,
+    a namespaced ``/robot1/vjepa_planner`` a planner there loads, nested or dotted); False for
+    one that sets no rotation anywhere (empty, [0, 0, 0], other parameters only).
+    """
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.yaml_files import PARAMETER_FILE, load_yaml_file
+
+    try:
+        doc = load_yaml_file(path, "parameter file", PARAMETER_FILE, rcl=True)
+    except (UsageError, OSError, ValueError):
+        return True  # cannot tell: kept aside, never lost
+    return any(not _readable_none(value) for value in _rotations_in(doc))
+
+
+def _rotations_in(node) -> list:
+    """Return every value keyed ``model_frame_rpy_deg`` (or ``*.model_frame_rpy_deg``), nested."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if str(key).split(".")[-1] == "model_frame_rpy_deg":
+                found.append(value)
+            else:
+                found.extend(_rotations_in(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_rotations_in(value))
+    return found
+
+
+def _readable_none(value) -> bool:
+    """Whether ``value`` is 3 numbers a planner reads as no rotation (:func:`_no_rotation`)."""
+    try:
+        return _no_rotation([float(angle) for angle in value])
+    except (TypeError, ValueError):
+        return False
+
+
 def keep_earlier_correction(result: CameraCheckResult, params_path: Path) -> Path | None:
     """Move an earlier correction at ``params_path`` aside when ``result`` writes none.
 
     ``result.correction`` "none" (the written file sets [0, 0, 0]; an "undecided" verdict writes
-    no file) and the file there sets a rotation a planner applies (not :func:`_no_rotation`): it
+    no file) and the file there may set a rotation a planner applies (:func:`may_rotate`): it
     is renamed to :data:`PREVIOUS_FILE` beside it (replacing an older one) and its new path
     returned; else None (nothing moved).
     """
     params_path = Path(params_path)
     if result.correction != "none" or not params_path.is_file():
         return None
-    rpy = written_rotation(params_path)
-    if rpy is None or _no_rotation(rpy):
+    if not may_rotate(params_path):
         return None
     previous = params_path.with_name(PREVIOUS_FILE)
     params_path.replace(previous)
@@ -72,10 +112,12 @@ def kept_words(previous: Path, result: CameraCheckResult | None = None) -> str:
 
     ``result`` "undecided": no new file was written (else the new file has no correction).
     """
-    rpy = written_rotation(previous) or []
-    angles = rpy_words(rpy)
+    rpy = written_rotation(previous)
     new = ("no new file was written (undecided): load it again only if the placement is "
            "unchanged" if result is not None and result.verdict == Verdict.UNDECIDED
            else "the new file has no correction")
-    return (f"the earlier check's correction (control.model_frame_rpy_deg [{angles}]) was kept as "
-            f"{previous}; {new}")
+    if rpy is None:  # broken, or a section the check does not read (/robot1/vjepa_planner)
+        return (f"an earlier parameter file this check cannot read as setting no rotation "
+                f"(control.model_frame_rpy_deg) was kept as {previous}; {new}")
+    return (f"the earlier check's correction (control.model_frame_rpy_deg [{rpy_words(rpy)}]) "
+            f"was kept as {previous}; {new}")
