@@ -18,12 +18,6 @@ from test_fix55b import _check, _turned  # noqa: E402  the motions' check, a tur
 
 # --- a gripper-only step from an arm just outside the box, joint 7 in its margin ----------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker56g: JointLimitGuard.check refuses a gripper-only step from an arm 0.5-5 mm under "
-    "the floor (within workspace_tolerance_m) with joint 7 inside joint_limit_margin_rad: the "
-    "clamp into the box alone turns joint 7 ~5 mrad toward its limit, 'step refused; a plan "
-    "turning it back is taken', and the hand is never commanded (the same step inside the box "
-    "goes out)"))
 def test_a_gripper_only_step_from_just_outside_the_box_is_not_refused_by_the_joint_guard():
     import math
 
@@ -58,10 +52,6 @@ def test_a_gripper_only_step_from_just_outside_the_box_is_not_refused_by_the_joi
 
 # --- the radians note contradicting the check's own measurement ----------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker56g: in_force_words adds 'if these are radians, give [0, 0, 286.5]' even when the "
-    "check itself measured the in-force rotation read in degrees (nothing to change): advice the "
-    "check refutes (camera_check_in_force.in_force_words, camera_check_units.radians_words)"))
 @pytest.mark.parametrize("in_force", [[0.0, 0.0, 5.0], [0.0, 0.0, 1.5708], [2.0, -3.0, 4.0]])
 def test_no_radians_advice_when_the_check_confirms_the_degrees_reading(in_force):
     """The check finds the camera where the in-force rotation read in degrees puts it.
@@ -79,9 +69,6 @@ def test_no_radians_advice_when_the_check_confirms_the_degrees_reading(in_force)
 
 # --- a copy of the demo model is still the demo model -------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker56g: camera_check_caveats.is_demo_model compares resolved paths only: a copy of the "
-    "packaged demo_world_model.pt (copied to a lab machine, ~/models/demo.pt) gets no demo note"))
 @pytest.mark.parametrize("name", ["demo.pt", "demo_world_model.pt"])
 def test_a_copy_of_the_demo_model_gets_the_demo_note(tmp_path, name):
     from vjepa_ros.eval.camera_check_caveats import DEMO_WORDS, world_model_caveats
