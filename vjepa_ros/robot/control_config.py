@@ -109,9 +109,10 @@ class ControlConfig:
         range=(0, 3600))
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
-        "extrinsic xyz Euler angles [deg] (roll, pitch, yaw), from the camera check "
-        "(vjepa-ros camera-check, ~/camera_check). Plans are searched in the model's frame and "
-        "commanded in the base frame. Each in [-360, 360]. [0, 0, 0]: no correction."
+        "extrinsic xyz Euler angles [deg] (degrees, not radians: roll, pitch, yaw), from the "
+        "camera check (vjepa-ros camera-check, ~/camera_check). Plans are searched in the "
+        "model's frame and commanded in the base frame. Each in [-360, 360]. [0, 0, 0]: no "
+        "correction."
     )
 
     def __post_init__(self):
