@@ -10,7 +10,7 @@ from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.params_file import check_params_file
 from vjepa_ros.nodes.ros_args import check_param_item
-from vjepa_ros.rcl_yaml import OctalInt, string_reason
+from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, string_reason
 from vjepa_ros.ros_values import ros_arg_value, yaml_value
 from vjepa_ros.yaml_files import read_ros_params
 
@@ -57,6 +57,8 @@ def _same(ours, theirs) -> bool:
         return math.isnan(ours)
     if isinstance(ours, OctalInt):  # an int to rcl, marked as read from octal digits (0777)
         return type(theirs) is int and ours == theirs
+    if isinstance(ours, ZeroLedFloat):  # a float to rcl, marked as read from zero-led digits (08)
+        return type(theirs) is float and ours == theirs
     return type(ours) is type(theirs) and ours == theirs
 
 

@@ -239,6 +239,19 @@ def field_at(cls, dotted: str) -> dataclasses.Field | None:
     return field_at(hint, rest) if dataclasses.is_dataclass(hint) else None
 
 
+def field_hint(cls, dotted: str):
+    """Return the type hint of the field ``dotted`` of dataclass ``cls`` (as :func:`field_at`).
+
+    ``int`` for ``planner.samples``, ``list[float]`` for ``safety.workspace_min``; None where
+    ``cls`` has no such field.
+    """
+    head, _, rest = dotted.partition(".")
+    hint = _field_types(cls).get(head)
+    if not rest or hint is None:
+        return hint
+    return field_hint(hint, rest) if dataclasses.is_dataclass(hint) else None
+
+
 def _dotted_fields(cls, prefix: str = "") -> list[str]:
     """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
     names = []

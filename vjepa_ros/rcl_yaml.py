@@ -229,7 +229,20 @@ class OctalInt(int):
     """A whole number rcl reads as octal from zero-led digits (``0100``: 64), as rcl reads it.
 
     ``text``: the digits as written; ``line``: where (1-based; 0 unknown). An int to every
-    reader; :func:`octal_problem` finds it, so that no check takes 64 for the 100 a lab meant.
+    reader; :func:`zero_led` finds it, so that no check takes 64 for the 100 a lab meant.
+    """
+
+    text = ""
+    line = 0
+
+
+class ZeroLedFloat(float):
+    """Zero-led whole digits with an 8 or 9 that rcl reads as a float (``08``: 8.0).
+
+    C's ``strtol(text, 0)`` takes the leading 0 for octal and stops at the 8 (not all of the
+    text read: no int), then ``strtod`` reads it all as the decimal 8.0. ``text`` and ``line``
+    as :class:`OctalInt`'s. A float to every reader; :func:`zero_led` finds it: a whole-number
+    or string parameter gets a float from it (``param_ranges.digits_refusal``).
     """
 
     text = ""
@@ -239,9 +252,14 @@ class OctalInt(int):
 def _plain_scalar(loader, node):
     text = loader.construct_scalar(node)
     value = rcl_scalar(text)
-    if type(value) is int and _octal(text.lstrip(_C_SPACE)):
+    digits = text.strip(_C_SPACE)
+    if type(value) is int and _octal(digits):
         value = OctalInt(value)
-        value.text, value.line = text.strip(_C_SPACE), node.start_mark.line + 1
+    elif type(value) is float and _zero_led_float(digits):
+        value = ZeroLedFloat(value)
+    else:
+        return value
+    value.text, value.line = digits, node.start_mark.line + 1
     return value
 
 
@@ -370,33 +388,42 @@ def _fix(toward: float, whole: bool, range, low_open: bool,  # noqa: A002
 
 
 def number_reading(text: str) -> str:
-    """Return how rcl reads the plain whole number ``text`` where that is not its decimal value.
+    """Return how rcl reads the plain whole number ``text`` beyond int64, '' any other text.
 
-    '' for any other text. ``08``: ``rcl reads 08 as the float 8.0 (strtol takes a leading 0
-    for octal, and 8 is no octal digit): write 8``; ``010``: ``rcl reads 010 as the octal
-    number 8 (a leading 0 means octal): write 10 (or 8, if the octal number was meant)``;
     ``99999999999999999999``: ``rcl reads a whole number beyond int64 (-9223372036854775808 to
-    9223372036854775807) as the float 1e+20``. A number rcl reads as a string:
-    :func:`string_reason`.
+    9223372036854775807) as the float 1e+20`` (C's strtol overflows, strtod reads it). Zero-led
+    digits: :func:`zero_led_reading`; a number rcl reads as a string: :func:`string_reason`.
     """
     if not isinstance(text, str):
         return ""
     value = rcl_scalar(text)
-    sign, digits = ("-" if text.startswith("-") else ""), text.lstrip("+-")
-    if isinstance(value, str) or isinstance(value, bool) or not digits.isdigit():
-        return ""  # (not hex: 0x10 reads as written)
-    if isinstance(value, float) and _INT.fullmatch(text):
+    if isinstance(value, float) and _INT.fullmatch(text) and text.lstrip("+-")[:2] not in (
+            "0x", "0X"):
         return (f"rcl reads a whole number beyond int64 ({_INT64[0]} to {_INT64[1]}) as the "
                 f"float {value!r}")
-    decimal = f"{sign}{digits.lstrip('0') or '0'}"
-    if isinstance(value, float):  # 08, 019: strtol stops at the 8, strtod reads it all
-        digit = next(d for d in digits if d in "89")
-        return (f"rcl reads {text} as the float {value!r} (strtol takes a leading 0 for octal, "
-                f"and {digit} is no octal digit): write {decimal}")
-    if _octal(text):
-        return (f"rcl reads {text} as the octal number {value} (a leading 0 means octal): "
-                f"write {decimal} (or {value}, if the octal number was meant)")
     return ""
+
+
+def zero_led_reading(text: str) -> tuple[str, str]:
+    """Return how rcl reads the zero-led whole digits ``text`` unlike their decimal, and the fix.
+
+    ``("", "")`` where rcl reads ``text`` as its digits say (``007``, ``0``, ``100``, ``00.5``,
+    ``0x10``). ``010``: ``("rcl reads 010 as the octal number 8 (a leading 0 means octal)",
+    "write 10 (or 8, if the octal number was meant)")``; ``08``: ``("rcl reads 08 as the float
+    8.0 (strtol takes a leading 0 for octal, and 8 is no octal digit)", "write 8")``.
+    """
+    digits = text.strip(_C_SPACE) if isinstance(text, str) else ""
+    sign, body = ("-" if digits.startswith("-") else ""), digits.lstrip("+-")
+    decimal = f"{sign}{body.lstrip('0') or '0'}"
+    if _octal(digits):
+        value = rcl_scalar(digits)
+        return (f"rcl reads {digits} as the octal number {value} (a leading 0 means octal)",
+                f"write {decimal} (or {value}, if the octal number was meant)")
+    if _zero_led_float(digits):  # 08, 019: strtol stops at the 8, strtod reads it all
+        digit = next(d for d in body if d in "89")
+        return (f"rcl reads {digits} as the float {rcl_scalar(digits)!r} (strtol takes a "
+                f"leading 0 for octal, and {digit} is no octal digit)", f"write {decimal}")
+    return "", ""
 
 
 def _octal(text: str) -> bool:
@@ -410,20 +437,35 @@ def _octal(text: str) -> bool:
             and type(rcl_scalar(text)) is int and int(digits, 8) != int(digits, 10))
 
 
-def octal_problem(value) -> str:
-    """Return why the value ``value`` (:func:`load`'s) is not what its digits say ('' it is).
+def _zero_led_float(text: str) -> bool:
+    """Whether rcl reads the zero-led whole digits ``text`` as a float (``08``, ``-019``).
 
-    ``0100`` (an :class:`OctalInt`): :func:`number_reading`'s ``rcl reads 0100 as the octal
-    number 64 ...: write 100 (or 64, ...)``; in a list its entry is named (``entry 2, 010:
-    ...``). rcl gives the node 64 without a word, where a settings file and the options read
-    100: refused by ``ros_args.check_param_value`` (``-p``) and ``params_file`` (a file).
+    A leading 0 and an 8 or 9 among the digits: no octal number to strtol, a float to strtod.
     """
+    digits = text.lstrip("+-")
+    return (len(digits) > 1 and digits.isdigit() and digits.startswith("0")
+            and type(rcl_scalar(text)) is float)
+
+
+def zero_led(value):
+    """Return the zero-led number in ``value`` (:func:`load`'s) that rcl reads unlike its digits.
+
+    ``value`` itself where it is an :class:`OctalInt` or :class:`ZeroLedFloat`, a list's first
+    such entry, else None (rcl gives the node what the digits say).
+    """
+    if isinstance(value, (OctalInt, ZeroLedFloat)):
+        return value
+    return next((item for item in (value if isinstance(value, list) else ())
+                 if isinstance(item, (OctalInt, ZeroLedFloat))), None)
+
+
+def plain(value):
+    """Return ``value`` with each :class:`OctalInt`/:class:`ZeroLedFloat` as a plain int/float."""
+    if isinstance(value, list):
+        return [plain(item) for item in value]
     if isinstance(value, OctalInt):
-        return number_reading(value.text)
-    for index, item in enumerate(value if isinstance(value, list) else (), 1):
-        if isinstance(item, OctalInt):
-            return f"entry {index}, {item.text}: {number_reading(item.text)}"
-    return ""
+        return int(value)
+    return float(value) if isinstance(value, ZeroLedFloat) else value
 
 
 def _fromhex(text: str) -> float:

@@ -58,9 +58,10 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
 def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
 
-    ``notes``: filled with ``{node: {param: note}}`` for a value rcl reads unlike its digits
-    (``rcl_yaml.number_reading``: ``08`` the float 8.0), for ``NodeLaunch.notes``; ``010``
-    (octal 8 to rcl) is refused, never noted.
+    ``notes``: filled with ``{node: {param: note}}`` for a whole number rcl reads as a float
+    (``rcl_yaml.number_reading``: one beyond int64), for ``NodeLaunch.notes``; zero-led digits
+    the node would not get as typed (``010``: octal 8 to rcl; ``08``, the float 8.0, for a
+    whole-number or string parameter) are refused, never noted (``param_ranges.digits_refusal``).
 
     An empty value (``-p planner.goal_image_path:=''``: the shell leaves nothing after ``:=``)
     is the empty string, not YAML's null ("expected a string, got None"): a string parameter
@@ -68,11 +69,11 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
 
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
     a value that is not YAML, a mapping, a list of lists or mappings, a list mixing types and
-    zero-led digits rcl reads as octal, as a node executable refuses its ``-p``
+    zero-led digits the node would not get as typed, as a node executable refuses its ``-p``
     (``ros_args.check_param_value``).
     """
     from vjepa_ros.nodes.ros_args import check_param_value
-    from vjepa_ros.rcl_yaml import number_reading
+    from vjepa_ros.rcl_yaml import number_reading, plain
     from vjepa_ros.ros_values import yaml_value
 
     out: dict[str, dict] = {}
@@ -85,7 +86,7 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
             check_param_value(key, value, raw)
-            out.setdefault(node, {})[name] = _one_type_list(key, value)
+            out.setdefault(node, {})[name] = _one_type_list(key, plain(value))
             if notes is not None:
                 notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins
                 if number_reading(raw.strip()):

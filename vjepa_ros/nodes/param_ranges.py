@@ -1,20 +1,23 @@
-"""Whether a ``-p`` number is outside the declared range of the node parameter it sets.
+"""Whether a ``-p`` number is outside the declared range or type of the node parameter it sets.
 
-A refusal that suggests values (``rcl_yaml.number_reading``: ``write -100 (or -64, ...)``) must
-not suggest one the node then refuses (``planner.samples`` is at least 1): :func:`range_words`
+A refusal that suggests values (``rcl_yaml.zero_led_reading``: ``write -100 (or -64, ...)``)
+must not suggest one the node then refuses (``planner.samples`` is at least 1): :func:`range_words`
 says so, from the ranges the nodes' settings declare (``config.param``'s ``range=``): each
 registered node's (``node_registry.NODES``' ``config``) and the planner's. The settings classes
-are imported only when a refusal asks; :func:`octal_refusal` is the whole refusal of a
-zero-led number rcl reads as octal.
+are imported only when a refusal asks; :func:`digits_refusal` is the whole refusal of zero-led
+digits rcl reads unlike their decimal (``010`` octal 8, ``08`` the float 8.0), by the type the
+parameter is declared with.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
+import typing
 
-from vjepa_ros.config import RANGE_KEYS, field_at, format_range, in_range
+from vjepa_ros.config import RANGE_KEYS, field_at, field_hint, format_range, in_range
 from vjepa_ros.nodes.node_registry import NODES
-from vjepa_ros.rcl_yaml import OctalInt, octal_problem
+from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led, zero_led_reading
 
 # The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
 # ``launch_values.check_ranges`` check the planner's launch arguments too.
@@ -37,14 +40,35 @@ def declared_ranges(name: str) -> list[dict]:
     ``vjepa-ros launch``'s ``NODE.`` when the whole name is no setting).
     Empty when no node setting of that name declares a range.
     """
+    return [{k: v for k, v in field.metadata.items() if k in RANGE_KEYS}
+            for field, _ in _declared(name)[1] if "range" in field.metadata]
+
+
+def declared_types(name: str) -> set:
+    """Return the types every node setting ``name`` is declared with (a list's: its item type).
+
+    ``{int}`` for ``planner.samples``, ``{float}`` for ``safety.workspace_min`` (a list of
+    floats), ``{str}``, ``{bool}``; empty where no node setting has that name. ``name`` as
+    :func:`declared_ranges` takes it.
+    """
+    types = set()
+    for _, hint in _declared(name)[1]:
+        types.add((typing.get_args(hint) or (str,))[0]
+                  if typing.get_origin(hint) in (list, tuple) else hint)
+    return types
+
+
+def _declared(name: str) -> tuple[str, list]:
+    """Return the setting's name and ``(field, type hint)`` of each node setting ``name``."""
     name = name.rpartition(":")[2]
-    found = _ranges(name)
+    found = _fields(name)
     if not found and "." in name:  # vjepa-ros launch's NODE.name
-        found = _ranges(name.partition(".")[2])
-    return found
+        name = name.partition(".")[2]
+        found = _fields(name)
+    return name, found
 
 
-def _ranges(name: str) -> list[dict]:
+def _fields(name: str) -> list:
     found = []
     for target in node_settings():
         module, _, cls_name = target.partition(":")
@@ -53,28 +77,55 @@ def _ranges(name: str) -> list[dict]:
         except (ImportError, AttributeError):  # a part not installed: not looked up
             continue
         field = field_at(cls, name)
-        if field is not None and "range" in field.metadata:
-            found.append({k: v for k, v in field.metadata.items() if k in RANGE_KEYS})
+        if field is not None:
+            found.append((field, field_hint(cls, name)))
     return found
 
 
-def octal_refusal(name: str, value) -> tuple[OctalInt, str] | None:
-    """Return the zero-led number in ``value`` rcl reads as octal, and why it is refused.
+def digits_refusal(name: str, value) -> tuple[OctalInt | ZeroLedFloat, str] | None:
+    """Return the zero-led number in ``value`` the node would not get as typed, and why.
 
-    ``name``: the parameter (``planner.samples``, as :func:`declared_ranges` takes it);
-    ``value``: as ``rcl_yaml.load`` reads it (a list: its first such entry). The why is
-    ``rcl_yaml.octal_problem``'s (``rcl reads -0100 as the octal number -64 ...: write -100
-    (or -64, ...)``) and, for a number alone, :func:`range_words`' (``; but planner.samples
-    must lie in [1, 100000]: neither -100 nor -64 is taken``). None: no such number (rcl
-    gives the node what the digits say).
+    rcl reads ``010`` as the octal 8 and ``08`` (or ``018``, ``-09``) as the float 8.0
+    (``rcl_yaml``): refused wherever the node would get another value or type than the digits
+    say, by the type parameter ``name`` is declared with (:func:`declared_types`; a list: its
+    entries', the first such entry named: ``entry 2, 010: ...``):
+
+    - octal (``010``): any parameter (8, not 10): ``rcl reads 010 as the octal number 8 (a
+      leading 0 means octal): write 10 (or 8, if the octal number was meant)``, with
+      :func:`range_words` for a number alone (``; but planner.samples must lie in [1,
+      100000]: neither -100 nor -64 is taken``);
+    - a float (``08``): a whole-number parameter (``..., which planner.samples, a whole
+      number, refuses: write 8``) and a string one (``..., which goal_image_path, a string,
+      refuses: quote it ("08")``); taken by a float parameter (8.0 is 8, as typed), by one of
+      another or no known type (8.0 may be what was meant), and by a true/false one (its type
+      check refuses any number).
+
+    ``name``: as :func:`declared_ranges` takes it; ``value``: as ``rcl_yaml.load`` reads it.
+    None: nothing refused.
     """
-    problem = octal_problem(value)
-    if not problem:
-        return None
-    if isinstance(value, OctalInt):
-        return value, problem + range_words(name, {"decimal": int(value.text),
-                                                   "octal": int(value)})
-    return next(item for item in value if isinstance(item, OctalInt)), problem
+    alone = zero_led(value) is value
+    items = [(0, value)] if alone else [
+        (index, item) for index, item in enumerate(value if isinstance(value, list) else (), 1)
+        if zero_led(item) is item]
+    if not items:
+        return None  # (the settings classes are imported only when a refusal may ask)
+    setting, types = _declared(name)[0], declared_types(name)
+    for index, item in items:
+        said, fix = zero_led_reading(item.text)
+        numbers = {"decimal": int(item.text)}
+        if str in types:  # a number, not the string typed
+            said, fix, numbers = f"{said}, which {setting}, a string, refuses", \
+                f"quote it ({json.dumps(item.text)})", {}
+        elif isinstance(item, ZeroLedFloat) and int in types:
+            said = f"{said}, which {setting}, a whole number, refuses"
+        elif isinstance(item, ZeroLedFloat):
+            continue  # a float parameter gets 8.0 for 08, as typed; any other: no type known
+        if not alone:
+            return item, f"entry {index}, {item.text}: {said}: {fix}"
+        if isinstance(item, OctalInt) and numbers:
+            numbers["octal"] = int(item)
+        return item, f"{said}: {fix}{range_words(name, numbers) if numbers else ''}"
+    return None
 
 
 def range_words(name: str, values: dict[str, int]) -> str:
@@ -91,7 +142,7 @@ def range_words(name: str, values: dict[str, int]) -> str:
                                    declared.get("high_open", False)) for declared in ranges)]
     if not refused:
         return ""
-    said = f"{name.rpartition(':')[2]} must lie in {format_range(**ranges[0])}"
+    said = f"{_declared(name)[0]} must lie in {format_range(**ranges[0])}"
     if len(refused) == len(values) and len(values) > 1:
         listed = " nor ".join(str(number) for _, number in refused)
         return f"; but {said}: neither {listed} is taken"

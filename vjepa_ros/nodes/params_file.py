@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.param_ranges import octal_refusal
+from vjepa_ros.nodes.param_ranges import digits_refusal
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     applies,
@@ -59,9 +59,9 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             a mapping, a value outside ``ros__parameters``, a node section without one (or with
             it misspelled), a node name rcl refuses, a parameter without a value, an empty
             parameter group (``planner: {}``: rcl misreads it; ``ros__parameters: {}`` is read,
-            as rcl reads it: no parameters), zero-led digits rcl reads as octal (``samples:
-            0100``: 64 to rcl, 100 in a settings file; ``rcl_yaml.octal_problem``), or a list
-            mixing types; one
+            as rcl reads it: no parameters), zero-led digits the node would not get as
+            typed (``samples: 0100``: 64 to rcl, 100 in a settings file; ``samples: 08``: the
+            float 8.0; ``param_ranges.digits_refusal``), or a list mixing types; one
             line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
             closest: '...' ...`` for a section that applies to none of ``nodes``, but for a
             section of another node of this package (``sim_node`` in the planner's file): rcl
@@ -151,8 +151,8 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
-        elif octal := octal_refusal(f"{group}{name}", value):  # rcl: 64 for 0100, no word
-            return _Fixed(f"{here} (line {octal[0].line}): {octal[1]}")
+        elif digits := digits_refusal(f"{group}{name}", value):  # rcl: 64 for 0100, 8.0 for 08
+            return _Fixed(f"{here} (line {digits[0].line}): {digits[1]}")
         elif nested_kind(value):
             return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "
                           "it as written); write one flat list such as [1, 2]")
@@ -187,10 +187,11 @@ def nested_kind(value) -> str:
 def list_kinds(values: list) -> list[str]:
     """Return the sorted type names of the items of ``values`` (one: a list ROS accepts).
 
-    ``values`` holds no ``rcl_yaml.OctalInt``: its callers refuse those first
-    (``param_ranges.octal_refusal``).
+    An ``rcl_yaml.OctalInt`` is an int, a ``ZeroLedFloat`` a float (``rcl_yaml.plain``).
     """
-    return sorted({type(item).__name__ for item in values})
+    from vjepa_ros.rcl_yaml import plain
+
+    return sorted({type(plain(item)).__name__ for item in values})
 
 
 def list_fix(values: list) -> str:

@@ -15,7 +15,7 @@ import re
 import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
-from vjepa_ros.nodes.param_ranges import octal_refusal
+from vjepa_ros.nodes.param_ranges import digits_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import (
     FLAT_LIST,
@@ -181,8 +181,9 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     parameter that takes YAML text, ``model.encoder_args``), no value or a list with an empty
     entry (None: rcl's "No value"; ``-`` is YAML's list of one empty entry) and a list holding
     lists or mappings (``[[1]]``: one flat list), a value holding a YAML comment (``a.png
-    #2``: rcl reads ``a.png``, :func:`cut_at_comment`), and zero-led digits rcl reads as octal
-    (``0100``: 64, ``rcl_yaml.octal_problem``; a quoted ``'0100'`` is a string, taken).
+    #2``: rcl reads ``a.png``, :func:`cut_at_comment`), and zero-led digits the node would not get
+    as typed (``0100``: 64; ``08``, the float 8.0, for a whole-number or string parameter:
+    ``param_ranges.digits_refusal``; a quoted ``'0100'`` is a string, taken).
     Shared by a node executable's ``--ros-args -p`` (:func:`check_param_item`) and
     ``vjepa-ros launch -p NODE.name:=...``. ``needs``: what the parameter takes where an empty
     string fails too (:func:`no_value`).
@@ -196,9 +197,9 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
         raise ValueError(no_value(key, value, raw, needs))
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
-    octal = octal_refusal(key, value)  # rcl gives the node 64 for 0100 without a word
-    if octal:
-        raise ValueError(f"-p {key}: {octal[1]}")
+    digits = digits_refusal(key, value)  # rcl gives the node 64 for 0100, 8.0 for 08
+    if digits:
+        raise ValueError(f"-p {key}: {digits[1]}")
     if nested_kind(value):
         raise ValueError(f"-p {key}: {FLAT_LIST}, this value is {nested_kind(value)}: write one "
                          f"flat list (-p {key}:='[1, 2]')")
