@@ -216,7 +216,7 @@ def test_yaml_11_only_numbers_are_the_text_a_string_setting_takes():
 
 
 @pytest.mark.parametrize("text, kind", [("1.10", "a number"), ("2024-01-01", "a date"),
-                                        ("yes", "true/false")])
+                                        ("True", "true/false")])  # yes: test_mend56z_settings
 def test_a_string_setting_yaml_read_as_another_type_says_to_quote_it(tmp_path, text, kind):
     from vjepa_ros.sim.reach_config import load_reach_config
 

@@ -50,10 +50,13 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
             not UTF-8 text (``is not a text file``) or not valid YAML (``is not valid YAML
             (line 3, column 10: expected ',' or ']', but got ':'): fix that line; give ...``),
             or (not ``rcl``) gives a value twice (``{name} {path}: optim.lr is given twice
-            (lines 2 and 5): keep one of them``).
+            (lines 2 and 5): keep one of them``) or a true/false word YAML 1.1, YAML 1.2 and rcl
+            read differently (``{name} {path}: planner.warm_start: off (line 3) is false to
+            PyYAML (YAML 1.1) and to rcl, but text to YAML 1.2: write false ...``,
+            ``yaml_keys.bool_words``).
     """
     from vjepa_ros.input_paths import input_path
-    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+    from vjepa_ros.yaml_keys import BoolWordError, RepeatedKeyError, load_settings
 
     shown = shown_path(path)  # one line whatever the name holds
     try:
@@ -62,12 +65,12 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
             from vjepa_ros import rcl_yaml  # (no rclpy)
 
             return rcl_yaml.load(path.read_text(), repeated)
-        return load_settings(path.read_text())
+        return load_settings(path.read_text(), file=True)
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
             raise UsageError(f"{name} {shown} is not a text file: give {give}") from None
         raise UsageError(str(exc)) from None
-    except RepeatedKeyError as exc:
+    except (RepeatedKeyError, BoolWordError) as exc:
         raise UsageError(f"{name} {shown}: {exc}") from None
     except yaml.YAMLError as exc:
         raise UsageError(f"{name} {shown} is not valid YAML ({yaml_problem(exc)}): fix that "

@@ -45,6 +45,48 @@ class RepeatedKeyError(yaml.YAMLError):
             "one of them"
 
 
+class BoolWordError(yaml.YAMLError):
+    """A settings value written as a true/false word that readers disagree on; str: one line.
+
+    ``planner.warm_start: off (line 3) is false to PyYAML (YAML 1.1) and to rcl, but text to
+    YAML 1.2: write false for true/false, or quote it ('off') for the text``; ``y``: ``... is
+    true to rcl, but text to PyYAML (which reads settings files) and to YAML 1.2: ...``.
+    ``keys``: the key path; ``name``: it dotted; ``line``: 1-based; ``word``: as written.
+    """
+
+    def __init__(self, keys: tuple, word: str, truth: bool, line: int):
+        name = dotted(keys) or "the value"
+        said = "true" if truth else "false"
+        readers = ("to rcl, but text to PyYAML (which reads settings files) and to YAML 1.2"
+                   if len(word) == 1 else "to PyYAML (YAML 1.1) and to rcl, but text to YAML 1.2")
+        super().__init__(f"{name}: {word} (line {line}) is {said} {readers}: write {said} for "
+                         f"true/false, or quote it ('{word}') for the text")
+        self.keys, self.name, self.word, self.line = tuple(keys), name, word, line
+
+
+def bool_words(node, keys: tuple = ()) -> None:
+    """Raise :class:`BoolWordError` for the first plain value of ``node`` that is a bool word.
+
+    The words rcl reads as true/false besides ``true``/``false`` (``y``, ``Yes``, ``NO``,
+    ``on``, ``Off``; rcl_yaml_param_parser ``get_value``): YAML 1.1 (PyYAML) reads
+    ``yes/no/on/off`` as true/false but ``y``/``n`` as text, YAML 1.2 all of them as text, so
+    the same line means one thing in a settings file and another in a parameter file or to
+    another YAML reader. Keys are names, not looked at; a quoted value is text to all.
+    """
+    from vjepa_ros.rcl_yaml import rcl_scalar  # (no rclpy; imports this module)
+
+    if isinstance(node, yaml.ScalarNode) and getattr(node, "plain", False):
+        truth = rcl_scalar(node.value)
+        if isinstance(truth, bool) and node.value.lower() not in ("true", "false"):
+            raise BoolWordError(keys, node.value, truth, node.start_mark.line + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            bool_words(item, (*keys, f"[{index}]"))
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            bool_words(value, (*keys, getattr(key, "value", "?")))
+
+
 class RepeatedKeys:
     """A PyYAML loader mixin: merge sections given twice; refuse a value given twice.
 
@@ -79,6 +121,20 @@ class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
     1.2 reads them: a number setting refuses them by its type, naming the text.
     """
 
+    words = False  # refuse the true/false words readers disagree on (bool_words): a file's
+
+    def compose_scalar_node(self, anchor):
+        plain = self.peek_event().implicit[0]  # no tag, not quoted: typed by the reader
+        node = super().compose_scalar_node(anchor)
+        node.plain = plain
+        return node
+
+    def compose_document(self):
+        node = super().compose_document()
+        if self.words:
+            bool_words(node)
+        return node
+
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode and implicit[0] and _ZERO_LED.fullmatch(value):
             return _DECIMAL
@@ -91,14 +147,26 @@ SettingsLoader.add_constructor(
     _DECIMAL, lambda loader, node: int(loader.construct_scalar(node).replace("_", ""), 10))
 
 
-def load_settings(text: str):
+class SettingsFileLoader(SettingsLoader):
+    """:class:`SettingsLoader` for a settings file: a bool word readers disagree on is refused."""
+
+    words = True
+
+
+def load_settings(text: str, file: bool = False):
     """Return the YAML document ``text`` (as ``yaml.safe_load``) with keys given twice handled.
 
-    Zero-led whole numbers are decimal (``0100`` is 100: :class:`SettingsLoader`).
+    Zero-led whole numbers are decimal (``0100`` is 100: :class:`SettingsLoader`). ``file``: the
+    text of a settings file, whose values read as rcl reads the same line or are refused: a
+    true/false word other than ``true``/``false`` (``yes``, ``off``, ``y``: :func:`bool_words`).
+    ``~``/``null`` stay None (a setting that takes none: ``data_seed: null``), ``1e3`` is the
+    text a float setting reads as 1000.0 (``config``), ``0x10`` 16 and ``.inf`` inf, as rcl.
 
-    Raises :class:`RepeatedKeyError` for a value given twice, yaml.YAMLError for bad YAML.
+    Raises :class:`RepeatedKeyError` for a value given twice, :class:`BoolWordError` (``file``)
+    for such a word, yaml.YAMLError for bad YAML.
     """
-    return yaml.load(text, Loader=SettingsLoader)  # noqa: S506 - a SafeLoader subclass
+    loader = SettingsFileLoader if file else SettingsLoader
+    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
 
 
 def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | None = None,
