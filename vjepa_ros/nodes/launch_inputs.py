@@ -184,3 +184,27 @@ def check_required_parameters(nodes: list) -> None:
             if value in (None, ""):
                 raise UsageError(f"--node {node.name} needs parameter '{name}', {what}: give "
                                  f"-p {node.name}.{name}:=PATH")
+
+
+def size_sim_for_demo(nodes: list, checkpoint: str, source: str) -> None:
+    """Give the simulator the packaged demo model's frame size when the planner runs that model.
+
+    The demo world model was trained on 128 px renders (``sim.camera_options.DEFAULT_SIZE_PX``),
+    ``config/sim.yaml`` renders 256 px (the published models' size): ``launch --checkpoint demo
+    --node sim`` started the sim at 256 px and the planner warned at every start. Where
+    ``checkpoint`` (as :func:`check_launch_inputs` returns it) is the packaged demo's file, however
+    named (``demo``, its path), and no ``-p sim.camera.width``/``height`` is given, the ``sim`` of
+    ``nodes`` (``NodeLaunch``) renders 128x128, labelled ``{source} (the demo model's 128 px
+    frames)`` (``NodeLaunch.labels``). Any other checkpoint, or a size given: unchanged.
+    """
+    from vjepa_ros.sim.camera_options import DEFAULT_SIZE_PX
+    from vjepa_ros.sim.reach_config import demo_model_path
+
+    sim = next((node for node in nodes if node.name == "sim"), None)
+    if sim is None or {"camera.width", "camera.height"} & set(sim.parameters):
+        return
+    if Path(checkpoint).resolve() != demo_model_path().resolve():
+        return
+    for name in ("camera.width", "camera.height"):
+        sim.parameters[name] = DEFAULT_SIZE_PX
+        sim.labels[name] = f"{source} (the demo model's {DEFAULT_SIZE_PX} px frames)"

@@ -33,6 +33,7 @@ from vjepa_ros.nodes.launch_inputs import (
     check_option_overrides,
     check_override_nodes,
     check_required_parameters,
+    size_sim_for_demo,
 )
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
@@ -94,6 +95,7 @@ def _launch(args: argparse.Namespace) -> int:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
         follow_planner_clock(nodes, args.use_sim_time)  # a --params-file on sim time
+        size_sim_for_demo(nodes, checkpoint, source)  # the demo model's 128 px, not sim.yaml's
         for node in nodes:
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time)
