@@ -13,7 +13,8 @@ Defects (strict xfails; each test asserts what should happen):
    ``model.encoder_args``): ``check_positive`` (models/encoder.py) lets NaN and inf through
    (``nan <= 0`` is False), then ``mlp_hidden_dim`` (transformer.py) fails: "cannot convert
    float NaN to integer" naming no file or parameter, and for inf a full OverflowError
-   traceback out of ``vjepa-ros demo``. Should: one line naming the file (or the option) and
+   traceback out of ``vjepa-ros demo``; "vjepa-ros train: cannot convert float NaN to
+   integer" (no --encoder, no file). Should: one line naming the file (or the option) and
    ``mlp_ratio``, as 0 or -1 are ("mlp_ratio must be a positive number").
 2. A config shape no model can be built with (``embed_dim`` 10**9 against weights of width 32):
    ``RuntimeError: Storage size calculation overflowed with sizes=[3000000000, 1000000000]``
@@ -22,7 +23,9 @@ Defects (strict xfails; each test asserts what should happen):
    not match" refusal naming the file, as for any other width.
 3. A checkpoint path that exists but is no regular file: a pipe (``--checkpoint <(ssh host
    cat wm.pt)``, ``/dev/fd/63``), a FIFO, ``/dev/null``: "checkpoint not found: /dev/fd/63",
-   from ``checkpoint_file._read``'s ``is_file()`` test; the user sees the path there. Should:
+   from ``checkpoint_file._read``'s ``is_file()`` test; the user sees the path there
+   (``vjepa-ros train --encoder /dev/null``: "checkpoint not found: /dev/null", no option named,
+   where a missing file is "--encoder: PATH does not exist"). Should:
    load it, or one line saying what it is (not a regular file: save it to a file first), never
    "not found".
 4. ``model.checkpoint: $HOME/models/wm.pt`` (or ``${VAR}``) in a planner parameter file, or as
@@ -272,3 +275,34 @@ def test_an_environment_variable_in_the_checkpoint_path_is_expanded_or_named(
                 assert result == target, result
             else:
                 assert result[1] is not None
+
+
+# -- train: the same two families through --encoder
+
+@pytest.mark.xfail(strict=True, reason="breaker56d: train --encoder of a NaN mlp_ratio file or "
+                   "/dev/null: 'cannot convert float NaN to integer' / 'checkpoint not found'")
+@pytest.mark.parametrize("what", ["mlp_ratio nan", "/dev/null"])
+def test_train_names_the_encoder_option_and_what_is_wrong(saved, tmp_path, capsys, what):
+    """Input: ``vjepa-ros train --encoder FILE --data DIR``, FILE: NaN mlp_ratio or /dev/null.
+
+    Happened: "vjepa-ros train: cannot convert float NaN to integer" / "vjepa-ros train:
+    checkpoint not found: /dev/null": no option, the wrong cause. Should: one line naming
+    ``--encoder`` and the file, and what is wrong with it (mlp_ratio; not "not found").
+    """
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    data = tmp_path / "data"
+    write_blob_episodes(data, 2, frames=6, size=16)
+    if what == "/dev/null":
+        path = Path("/dev/null")
+    else:
+        path = variant(saved, tmp_path / "wm.pt",
+                       lambda raw: raw["config"]["encoder"].update(mlp_ratio=float("nan")))
+    status = main(["train", "--encoder", str(path), "--data", str(data),
+                   "--out", str(tmp_path / "out")])
+    lines = [line for line in capsys.readouterr().err.splitlines()
+             if line.startswith("vjepa-ros train")]
+    assert status != 0 and len(lines) == 1, lines
+    assert "--encoder" in lines[0] and str(path) in lines[0], lines[0]
+    assert ("mlp_ratio" in lines[0]) if what == "mlp_ratio nan" else \
+        ("not found" not in lines[0]), lines[0]
