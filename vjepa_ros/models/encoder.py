@@ -3,6 +3,7 @@
 State-dict keys equal the official ones: ``patch_embed.proj.*``, ``blocks.{i}.*``, ``norm.*``.
 """
 
+import math
 from dataclasses import asdict, dataclass
 
 import torch
@@ -22,9 +23,16 @@ def as_hw(img_size) -> tuple[int, int]:
 
 
 def check_positive(name: str, values: dict) -> None:
+    """Raise ValueError unless every value is a positive, finite int or float (no boolean).
+
+    ``values``: key -> number; the message starts with ``name`` and names the key: NaN and inf
+    are refused too (``nan <= 0`` is False; ``int(dim * inf)`` would raise further on,
+    naming nothing: breaker56d).
+    """
     for key, value in values.items():
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-            raise ValueError(f"{name}: {key} must be a positive number, got {value!r}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or \
+                not math.isfinite(value) or value <= 0:
+            raise ValueError(f"{name}: {key} must be a positive, finite number, got {value!r}")
 
 
 def check_sizes(name: str, config, width_key: str, skip=("img_size",)) -> None:

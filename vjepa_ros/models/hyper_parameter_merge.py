@@ -12,6 +12,7 @@ given, not as weights that do not match (breaker54d). Used by :mod:`vjepa_ros.mo
 """
 
 import logging
+import math
 
 from .checkpoint_shapes import _encoder_presets_of, _predictor_presets_of
 from .encoder import as_hw
@@ -60,11 +61,12 @@ def _fits_shape(kind: str, key: str, given, shapes: dict) -> bool:
 
     ``mlp_ratio``: the MLP width it makes (``transformer.mlp_hidden_dim``) is the weights' (4
     and 4.0 are one; ViT-g's 48/11 as 4.3636...); other keys: whole numbers (:func:`_same`).
-    A value that is no number of the config's type (a boolean, a string, 2.5 for a depth) is
-    said to fit: the config refuses it naming its type (``checkpoint_build._build_from_state``).
+    A value that is no number of the config's type (a boolean, a string, 2.5 for a depth, NaN or
+    inf) is said to fit: the config refuses it naming its type
+    (``checkpoint_build._build_from_state``).
     """
-    if isinstance(given, bool) or not isinstance(given, (int, float)):
-        return True
+    if isinstance(given, bool) or not isinstance(given, (int, float)) or not math.isfinite(given):
+        return True  # NaN, inf: the config refuses them (encoder.check_positive)
     if key != "mlp_ratio":
         try:
             whole_number("", key, given)
