@@ -8,6 +8,7 @@ no ROS.
 import os
 import pickle
 import re
+import stat
 import warnings
 import zipfile
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
+from vjepa_ros.user_paths import expand_path
 
 from .errors import CheckpointError
 from .file_problems import check_fetched, check_not_lfs_pointer, readable
@@ -59,11 +61,12 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
     file: empty, text, JSON, an .npz, random bytes, a truncated archive, pickled objects; for
     one a newer torch wrote (its zip's format version record above what this torch reads),
     saying to upgrade torch; for a Git LFS pointer in its place (``git lfs pull``) and a file
-    this user may not read (``chmod``: ``file_problems``).
+    this user may not read (``chmod``: ``file_problems``); for a path that is no regular file
+    (a pipe, a device; ``/dev/null``: empty): :func:`check_regular`, never opened.
     ``verify``: also check the zip's CRC-32 of every entry (:func:`check_file_checksums`; reads
     the whole file, ~1 s per GB); the loaders verify, the cheap :func:`check_checkpoint` not.
     """
-    path = Path(path).expanduser()
+    path = expand_path(path, CheckpointError)  # ~ and $NAME (an unset one: refused naming it)
     with readable(path):  # a folder on the way, or the file, this user may not read
         return _read(path, verify)
 
@@ -71,8 +74,9 @@ def read_checkpoint_file(path: str | os.PathLike, verify: bool = False):
 def _read(path: Path, verify: bool):
     """:func:`read_checkpoint_file` of an expanded ``path``; PermissionError left to it."""
     check_fetched(path)  # a git-annex link to content not here: not "not found"
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"checkpoint not found: {path}")
+    check_regular(path)
     if path.stat().st_size == 0:
         raise not_a_checkpoint(path, "an empty file")
     check_not_lfs_pointer(path, "download the file again")  # (and readable: before torch)
@@ -96,6 +100,32 @@ def _read(path: Path, verify: bool):
     if verify:
         check_file_checksums(path)
     return loaded
+
+
+# What a path that exists but is no regular file is, by its stat mode (os.stat follows links)
+NOT_REGULAR = ((stat.S_ISFIFO, "a pipe (a FIFO, or a shell's <(...) as /dev/fd/N)"),
+               (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+               (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder"))
+
+
+def check_regular(path: Path) -> None:
+    """Raise :class:`CheckpointError` unless ``path`` (it exists) is a regular file; not opened.
+
+    ``/dev/null`` is an empty file (:func:`not_a_checkpoint`); a pipe, a FIFO, a device or a
+    socket: one line saying what it is and to save it to a file first. A checkpoint is read more
+    than once (the cheap check before a node starts, then the load; the zip's checksums, then
+    its tensors, memory-mapped), and a pipe's bytes can be read once only; opening a FIFO no
+    one writes to would wait for ever (breaker56d: these were "checkpoint not found").
+    """
+    mode = path.stat().st_mode
+    if stat.S_ISREG(mode):
+        return
+    if os.path.samefile(path, os.devnull):
+        raise not_a_checkpoint(path, f"an empty file: {os.devnull}")
+    what = next((text for test, text in NOT_REGULAR if test(mode)), "no regular file")
+    raise CheckpointError(f"{path} is {what}, not a regular file: a checkpoint is read more than "
+                          "once (checked, then loaded) and a pipe's bytes only once; save it to "
+                          f"a file first (e.g. cat ... > wm.pt) and give that file")
 
 
 def is_torchscript_archive(path: Path) -> bool:
