@@ -15,12 +15,13 @@ import re
 from pathlib import Path
 
 from vjepa_ros.image_errors import ImageError
+from vjepa_ros.user_paths import expand_path
 
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
 
 
 def image_file_path(path: str | os.PathLike) -> Path:
-    """Return the file a goal path names: ``~`` expanded, a ``file://`` or ``package://`` URL.
+    """Return the file a goal path names: ``~``, ``$NAME`` expanded; a file:// or package:// URL.
 
     A URI copied from a file manager or browser, ``file:///data/my%20goal.png``,
     ``file://localhost/data/...`` or ``file:/data/...``, names ``/data/my goal.png``
@@ -41,7 +42,7 @@ def image_file_path(path: str | os.PathLike) -> Path:
                          "files are read (an absolute path, a file:// URI or a package:// "
                          "URL); copy the file here and give its path")
     if text[:6].lower() != "file:/":
-        return Path(text).expanduser()
+        return expand_path(text, ImageError)  # ~ and $NAME, as a shell would (user_paths)
     from urllib.parse import unquote
 
     rest = re.split("[?#]", text[5:], maxsplit=1)[0]  # "/data/..." or "//host/data/..."

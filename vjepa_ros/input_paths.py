@@ -15,6 +15,7 @@ from pathlib import Path
 
 from vjepa_ros.path_text import ansi_c, one_line, shown_path, whitespace_problem
 from vjepa_ros.train.run_files import RUN_FILES
+from vjepa_ros.user_paths import UNSET_START, UnsetVariable, expand_path
 
 # What to give, as the messages say it.
 EPISODE_FORMAT = "an .npz with observations [T, H, W, 3] uint8 and states [T, 7]"
@@ -47,9 +48,14 @@ def missing(path: str | os.PathLike) -> str:
     (its ``chmod -R a+rX``: the whole line's advice, :func:`gives_fix`); another error
     ``cannot be reached (STRERROR)``; for a git-annex file whose content was never fetched (a
     link into ``.git/annex/objects/``) :data:`ANNEX_PLACEHOLDER` and :func:`annex_get`'s advice
-    (:func:`gives_fix` too). ``~`` is expanded.
+    (:func:`gives_fix` too); for a path naming an environment variable that is not set
+    ``names the environment variable NAME, which is not set here: ...`` (``user_paths``; its
+    own fix too). ``~`` and ``$NAME`` are expanded (``user_paths.expand_path``).
     """
-    path = os.path.expanduser(path)
+    try:
+        path = os.fspath(expand_path(path))
+    except UnsetVariable as exc:
+        return str(exc)[str(exc).index(UNSET_START):]
     try:
         os.stat(path)
         return ""
@@ -94,7 +100,7 @@ def gives_fix(problem: str) -> bool:
     Then a message says no other advice after it (``give FILE``: the file is fine, or is
     fetched so).
     """
-    return problem.startswith((f"{UNREACHABLE}: ", ANNEX_PLACEHOLDER))
+    return problem.startswith((f"{UNREACHABLE}: ", ANNEX_PLACEHOLDER, UNSET_START))
 
 
 def blocked_folder(path: str | os.PathLike) -> Path | None:
@@ -203,7 +209,7 @@ def shell_path(path: str | os.PathLike) -> str:
 
 
 def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = False) -> Path:
-    """Return ``path`` (``~`` expanded) when it can be read; else ValueError naming ``option``.
+    """Return ``path`` (``~``, ``$NAME`` expanded) when it can be read; else ValueError.
 
     Args:
         path: the path the user gave.
@@ -213,9 +219,14 @@ def input_path(path: str | os.PathLike, option: str, give: str, folder: bool = F
     Raises:
         ValueError: ``{option} {path} PROBLEM: give {give}``: PROBLEM is :func:`missing`'s
             (``does not exist``, ``is a symlink loop ...``) or ``is a folder``; for a path this
-            user may not read ``{option} `` + :func:`unreadable` (fix its permissions).
+            user may not read ``{option} `` + :func:`unreadable` (fix its permissions); for an
+            environment variable in it that is not set ``{option} {path} names the
+            environment variable NAME, which is not set here: ...`` (``user_paths``).
     """
-    path = Path(path).expanduser()
+    try:
+        path = expand_path(path)
+    except UnsetVariable as exc:
+        raise ValueError(f"{option} {exc}") from None
     problem = missing(path)
     if gives_fix(problem):  # a folder on the way this user may not enter: its chmod, no more
         raise ValueError(f"{option} {shown_path(path)} {problem}")
@@ -257,7 +268,7 @@ def world_model_path(spec: str, option: str = "--checkpoint",
             raise ValueError(f"{option} demo: {hint}") from None
     inside = run_model_file(spec)
     if inside is not None:
-        shown = Path(spec).expanduser()
+        shown = expand_path(spec)
         raise ValueError(f"{option} {shown_path(shown)} is a folder: {run_folder_fix(inside)}")
     path = input_path(spec, option, CHECKPOINT_FORMAT, folder=True)
     if path.is_dir():  # a snapshot holds an encoder only; name the files it holds (user54u)
@@ -281,7 +292,10 @@ def run_model_file(path: str | os.PathLike) -> Path | None:
     this user may not enter (os.path's tests: no PermissionError; :func:`input_path` or the
     loader then says so with :func:`unreadable`'s advice).
     """
-    folder = Path(path).expanduser()
+    try:
+        folder = expand_path(path)
+    except UnsetVariable:  # input_path or the loader says so
+        return None
     if not os.path.isdir(folder):
         return None
     return next((folder / name for name in RUN_MODEL_FILES if os.path.isfile(folder / name)),

@@ -47,8 +47,9 @@ split_checkpoint``).
 """
 
 import os
-from pathlib import Path
 from typing import NamedTuple
+
+from vjepa_ros.user_paths import expand_path
 
 from .checkpoint_build import (
     _build_from_state,
@@ -185,7 +186,7 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     :class:`CheckpointError` as the load does), for the camera size note
     (``image_notes.camera_size_note``) and ``robot.trained_model``'s before the model loads.
     """
-    path = Path(path).expanduser()
+    path = expand_path(path, CheckpointError)  # ~ and $NAME (user_paths)
     if os.path.isdir(path):  # not read; it holds no AC predictor (refused when one is needed)
         check_entries(None, None, {}, path, need_predictor)
         return CheckpointSizes(None, None)
@@ -233,7 +234,7 @@ def load_parts(path, encoder: dict | None = None, predictor: dict | None = None,
     command chooses the encoder entry, said for a file without ``encoder_key``
     (:func:`check_checkpoint`'s).
     """
-    path = Path(path).expanduser()
+    path = expand_path(path, CheckpointError)  # ~ and $NAME (user_paths)
     if os.path.isdir(path):  # (one this user may not enter: False; said when read)
         encoder_state, hf_values = read_hf_directory(path)
         predictor_state, config = None, {"encoder": hf_values}
@@ -308,7 +309,8 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
                      **world_model_options) -> WorldModel:
     """Load a :class:`WorldModel` (predictor None for encoder-only files) on device/dtype.
 
-    ``path``: a checkpoint file or Hugging Face snapshot folder (``~`` expanded).
+    ``path``: a checkpoint file or Hugging Face snapshot folder (``~`` and ``$NAME`` expanded:
+    ``user_paths.expand_path``; a variable not set: CheckpointError naming it).
     ``device``: default CUDA when available, else CPU; ``dtype``: default bfloat16 on CUDA, float32
     on CPU. ``encoder``/``predictor``: official hyper-parameter names overriding what is read from
     the file. ``encoder_key``: "encoder" (as torch.hub) or "target_encoder". Never downloads.

@@ -29,6 +29,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 from vjepa_ros.threads import MAX_THREADS
+from vjepa_ros.user_paths import expand_path
 from vjepa_ros.yaml_files import read_yaml_mapping
 
 DTYPES = ("float32", "bfloat16")
@@ -415,17 +416,18 @@ def make_config(*layers: dict) -> TrainConfig:
 
 
 def absolute_paths(config: TrainConfig, resolve: bool = False) -> TrainConfig:
-    """Return a copy of ``config`` whose file paths are absolute (``~`` expanded; "" stays "").
+    """Return a copy of ``config`` whose file paths are absolute (``~``, ``$NAME`` expanded).
 
     The paths (``out``, ``encoder``, ``predictor.init``, ``data.train``, ``data.val``,
     ``data.feature_cache_dir``) are relative to the working directory; a run stores them
     absolute, so it resumes from any directory, and ``run``, ``run/`` and ``./run`` are one
-    path. ``resolve``: also follow symbolic links (to compare two paths).
+    path; "" stays "". ``resolve``: also follow symbolic links (to compare two paths). A
+    variable not set: :class:`ConfigError` naming it (``user_paths.expand_path``).
     """
     def absolute(path: str) -> str:
         if not path:
             return path
-        path = os.path.expanduser(path)
+        path = os.fspath(expand_path(path, ConfigError))  # ~ and $NAME (user_paths)
         return os.path.realpath(path) if resolve else os.path.abspath(path)
 
     data = dataclasses.replace(

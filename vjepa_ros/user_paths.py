@@ -1,0 +1,53 @@
+"""Paths as a user writes them in a parameter or config file: ``~`` and ``$VAR`` expanded.
+
+A shell expands ``~`` and environment variables in a command's words; a ROS parameter
+(``model.checkpoint: $HOME/models/wm.pt`` in planner.yaml), a goal file parameter or a train
+config's path is no shell word, so nothing expanded ``$HOME`` there: ``~`` was, here, and the
+file that is there was called missing (breaker56d). :func:`expand_path` is the one rule: ``~``
+(and ``~user``) at the start, then ``$NAME`` and ``${NAME}`` as ``os.path.expandvars`` does; an
+unset variable is refused naming it, never left in the path. A path that exists as written
+(a file literally named ``$x``) is kept. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+# $NAME or ${NAME} as os.path.expandvars reads them (posixpath: \w+ names)
+VARIABLE = re.compile(r"\$(\w+|\{[^}]*\})")
+UNSET_START = "names the environment variable"  # how the refusal goes on after the path
+
+
+class UnsetVariable(ValueError):
+    """A path names an environment variable that is not set (:func:`expand_path`)."""
+
+
+def unset_variables(text: str) -> list[str]:
+    """Return the names of the environment variables ``text`` uses that are not set, in order."""
+    names = [match.group(1).strip("{}") for match in VARIABLE.finditer(text)]
+    return list(dict.fromkeys(name for name in names if name not in os.environ))
+
+
+def expand_path(path: str | os.PathLike, error: type[Exception] = UnsetVariable) -> Path:
+    """Return ``path`` with ``~`` and environment variables expanded, as a shell would.
+
+    ``$HOME/wm.pt`` -> ``/home/me/wm.pt``; ``~/x`` -> ``/home/me/x``; a path that exists as
+    written (no variable in it) is returned as it is, ``~`` expanded. Raises ``error`` (a
+    subclass of ValueError by default, :class:`UnsetVariable`): one line naming the path and
+    the first variable that is not set, saying where to set it.
+    """
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = os.fsdecode(text)
+    user = Path(text).expanduser()
+    if "$" not in text or os.path.lexists(user):
+        return user
+    unset = unset_variables(text)
+    if unset:
+        raise error(f"{text} {UNSET_START} {unset[0]}, which is not set here: "
+                    f"set it in the environment this runs in (export {unset[0]}=... before "
+                    "it starts; a launch file: SetEnvironmentVariable), or write the path "
+                    "out")
+    return Path(os.path.expandvars(str(user)))
