@@ -7,12 +7,16 @@ the cheap check (``checkpoint.check_checkpoint``) and the load run one rule (bre
 by :mod:`vjepa_ros.models.checkpoint`.
 """
 
+import math
+
 import torch
 from torch import nn
 
 from vjepa_ros.name_lists import first_names
+from vjepa_ros.path_text import one_line
 
 from .checkpoint_checks import IGNORED_ENCODER_KEYS, check_weight_dtypes
+from .checkpoint_shapes import _depth
 from .encoder import VisionEncoder
 from .errors import CheckpointError
 from .official_names import UnknownHyperParameters
@@ -43,6 +47,54 @@ def check_fit(module: nn.Module, state: dict, what: str, path) -> None:
         raise CheckpointError(f"{path}: {what} weights do not match the model "
                               f"{module.config}: " + "; ".join(parts))
     check_weight_dtypes(state, what, path)  # as the cheap check (checkpoint_checks)
+
+
+# Where a state dict's blocks are numbered (checkpoint_shapes._depth), by part
+BLOCKS = {"encoder": "blocks", "predictor": "predictor_blocks"}
+
+
+def check_config_depth(kind: str, hyper_parameters: dict, state: dict, path) -> None:
+    """Raise :class:`CheckpointError` for a ``depth`` other than the weights' count of blocks.
+
+    Before a module is built: a depth of 10**7 in a file's config was built (ten million
+    blocks on ``meta``: minutes, then memory) before :func:`check_fit` compared it
+    (breaker56d). A positive whole ``depth`` (``2``, ``2.0``) must be the number of blocks
+    ``state`` holds (``blocks.{i}``, ``predictor_blocks.{i}``); any other value (0, -1, NaN,
+    a string) is the config's to refuse. The line: ``{path}: {kind} weights do not match the
+    model ...: depth D there, N blocks in the weights (missing keys: blocks.N.* to ...)``.
+    """
+    depth = hyper_parameters.get("depth")
+    if isinstance(depth, bool) or not isinstance(depth, (int, float)) or \
+            not math.isfinite(depth) or depth <= 0 or depth != int(depth):
+        return
+    depth, held = int(depth), _depth(state, BLOCKS[kind])
+    if depth != held:
+        low, high = sorted((depth, held))
+        which = "missing keys" if depth > held else "unexpected keys"
+        raise CheckpointError(
+            f"{path}: {kind} weights do not match the model its hyper-parameters describe: "
+            f"depth {depth} there, {held} blocks in the weights ({which}: {BLOCKS[kind]}.{low}.* "
+            f"to {BLOCKS[kind]}.{high - 1}.*); give the config saved with these weights (or "
+            "leave depth out: the weights tell it)")
+
+
+def _build(module_class, config, kind: str, path) -> nn.Module:
+    """Return ``module_class(config)`` built on ``meta``; CheckpointError when none can be.
+
+    A config width no tensor can have (``embed_dim`` 10**9: "Storage size calculation
+    overflowed", even on ``meta``) is the file's config against its weights, said naming
+    ``path`` (breaker56d), not a RuntimeError naming nothing.
+    """
+    try:
+        with torch.device("meta"):
+            return module_class(config)
+    except (RuntimeError, OverflowError, MemoryError) as err:
+        if isinstance(err, RuntimeError) and "overflow" not in str(err).lower():
+            raise
+        raise CheckpointError(
+            f"{path}: {kind} weights do not match the model {config}: no model of these sizes "
+            f"can be built ({one_line(str(err))}); give the config saved with these weights") \
+            from None
 
 
 def _load_into(module: nn.Module, state: dict, what: str, path) -> nn.Module:
@@ -86,8 +138,10 @@ def _build_from_state(kind: str, make_config, module_class, state: dict,
     ``recorded``: what the file's ``config`` records for ``kind``; a name of it this version
     does not know (``rope_theta``: a file of a newer vjepa_ros) is refused saying so.
     ``load`` False: the module stays on ``meta``, its fit checked (:func:`check_fit`), no
-    weight's data read.
+    weight's data read. A depth the weights contradict is refused before anything is built
+    (:func:`check_config_depth`), a size no tensor can have as it is built (:func:`_build`).
     """
+    check_config_depth(kind, hyper_parameters, state, path)
     try:
         config = make_config(**hyper_parameters)
     except UnknownHyperParameters as err:
@@ -100,8 +154,7 @@ def _build_from_state(kind: str, make_config, module_class, state: dict,
             "file written by this one") from err
     except (TypeError, ValueError) as err:
         raise CheckpointError(f"{path}: bad {kind} hyper-parameters: {err}") from err
-    with torch.device("meta"):
-        module = module_class(config)
+    module = _build(module_class, config, kind, path)
     if not load:
         check_fit(module, state, kind, path)
         return module

@@ -9,6 +9,8 @@ before any work, so that a width the model cannot take is refused with the width
 
 from __future__ import annotations
 
+import math
+
 # The narrowest head the 3D RoPE rotates: three segments of one pair each
 MIN_ROPE_HEAD_DIM = 6
 
@@ -16,6 +18,18 @@ MIN_ROPE_HEAD_DIM = 6
 def rope_takes(head_dim: int) -> bool:
     """Return whether the 3D RoPE can rotate a head ``head_dim`` dims wide (even, >= 6)."""
     return head_dim >= MIN_ROPE_HEAD_DIM and head_dim % 2 == 0
+
+
+def divisors(number: int) -> set[int]:
+    """Return the divisors of ``number`` (>= 1), in O(sqrt(number)) steps.
+
+    A width of 10**9 + 1 is answered at once (a loop over every number up to it took minutes).
+    """
+    found = set()
+    for low in range(1, math.isqrt(number) + 1):
+        if number % low == 0:
+            found.update((low, number // low))
+    return found
 
 
 def head_problem(width: int, heads: int, width_name: str, heads_name: str) -> str | None:
@@ -37,7 +51,7 @@ def head_problem(width: int, heads: int, width_name: str, heads_name: str) -> st
                   if head < MIN_ROPE_HEAD_DIM else
                   "odd: the 3D RoPE rotates a head's dims in pairs (needs an even width "
                   f">= {MIN_ROPE_HEAD_DIM})"))
-    counts = sorted((d for d in range(1, width + 1) if width % d == 0 and rope_takes(width // d)),
+    counts = sorted((d for d in divisors(width) if rope_takes(width // d)),
                     key=lambda d: (abs(d - heads), d))[:2]
     step = 2 * heads  # the widths whose heads are even: multiples of 2 * heads, >= 6 * heads
     lowest = MIN_ROPE_HEAD_DIM * heads
