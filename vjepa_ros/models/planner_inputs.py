@@ -86,9 +86,11 @@ def check_no_extrinsics(use_extrinsics, source) -> None:
     """Raise :class:`CheckpointError` for a predictor of camera extrinsics (the planner has none).
 
     ``use_extrinsics``: the predictor's setting (a bool, or the 0/1 a file's config records;
-    None: not recorded, fine). The one-line error names ``source`` (the file).
+    None: not recorded, fine). The one-line error names ``source`` (the file). Any other value
+    (the string "false", 2, 0.0) is no setting: left to the config's refusal ("must be true or
+    false"), the same with or without this check (breaker56d: "false" was called True here).
     """
-    if use_extrinsics:
+    if use_extrinsics is True or (type(use_extrinsics) is int and use_extrinsics == 1):
         raise CheckpointError(f"{source}: not supported for planning: use_extrinsics=True "
                               "(the predictor needs camera extrinsics the planner does not "
                               "have); load it with predictor hyper-parameter "
