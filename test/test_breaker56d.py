@@ -6,7 +6,7 @@ hf.py, hyper_parameter_merge.py, planner_inputs.py, preprocess.py), input_paths.
 ``load_parts``, ``check_checkpoint`` and ``vjepa-ros demo``. Earlier rounds (breaker31, 38, 42c,
 49d, 49f, 52d, 52h, 54d) are not repeated.
 
-Defects (strict xfails; each test asserts what should happen):
+Defects (strict xfails until fix56d; each test asserts what should happen):
 
 1. A non-finite ``mlp_ratio`` (NaN or inf), in a file's ``config``, an HF snapshot's
    config.json or given by the caller (``--encoder-arg mlp_ratio=.inf``, the planner node's
@@ -80,8 +80,6 @@ def saved(tiny_world_model):
 
 # -- 1. a non-finite mlp_ratio: a bare ValueError / an OverflowError traceback
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: a NaN/inf mlp_ratio in a file's config is "
-                   "a bare ValueError/OverflowError naming no file")
 @pytest.mark.parametrize("part,value", [("encoder", float("nan")), ("encoder", float("inf")),
                                         ("predictor", float("nan")),
                                         ("predictor", float("inf"))])
@@ -99,8 +97,6 @@ def test_a_non_finite_mlp_ratio_in_the_config_is_one_line_naming_the_file(saved,
     assert "mlp_ratio" in refusal(lambda: check_checkpoint(path, need_predictor=True), path)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: a caller's NaN/inf mlp_ratio is a bare "
-                   "ValueError/OverflowError")
 @pytest.mark.parametrize("part", ["encoder", "predictor"])
 @pytest.mark.parametrize("value", [float("nan"), float("inf")])
 def test_a_given_non_finite_mlp_ratio_is_a_checkpoint_error(saved, part, value):
@@ -109,8 +105,6 @@ def test_a_given_non_finite_mlp_ratio_is_a_checkpoint_error(saved, part, value):
     assert "mlp_ratio" in message, message
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: demo --encoder-arg mlp_ratio=.inf ends in a "
-                   "traceback, =.nan in a line naming nothing")
 @pytest.mark.parametrize("value", [".inf", ".nan"])
 def test_demo_with_a_non_finite_mlp_ratio_is_one_line_naming_it(saved, capsys, value):
     """Input: ``vjepa-ros demo --checkpoint FILE --encoder-arg mlp_ratio=.inf`` (YAML's inf).
@@ -123,8 +117,6 @@ def test_demo_with_a_non_finite_mlp_ratio_is_one_line_naming_it(saved, capsys, v
     assert status == 1 and "\n" not in err and "mlp_ratio" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: an HF snapshot whose config.json has "
-                   "mlp_ratio NaN is a bare ValueError")
 def test_a_snapshot_config_with_a_nan_mlp_ratio_names_the_file(tmp_path):
     """Input: an HF snapshot whose config.json reads ``"mlp_ratio": NaN`` (Python's json)."""
     import json
@@ -148,8 +140,6 @@ def test_a_snapshot_config_with_a_nan_mlp_ratio_names_the_file(tmp_path):
 
 # -- 2. a config shape no model can be built with: a RuntimeError naming nothing
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: config embed_dim 10**9 is a RuntimeError "
-                   "'Storage size calculation overflowed', no file named")
 @pytest.mark.parametrize("part,key", [("encoder", "embed_dim"),
                                       ("predictor", "predictor_embed_dim")])
 def test_a_config_width_no_model_can_have_is_refused_naming_the_file(saved, tmp_path, part, key):
@@ -207,8 +197,6 @@ def _not_regular(kind: str, saved: Path, tmp_path: Path):
     return writer.path, writer.close
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: a pipe or /dev/null given as the checkpoint "
-                   "is 'checkpoint not found'")
 @pytest.mark.parametrize("kind", ["a pipe", "/dev/null"])
 def test_a_checkpoint_path_that_is_no_regular_file_is_not_called_missing(saved, tmp_path, kind):
     """Input: ``load_models`` of a FIFO fed the file's bytes, and of ``/dev/null``.
@@ -233,8 +221,6 @@ def test_a_checkpoint_path_that_is_no_regular_file_is_not_called_missing(saved, 
         close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: demo --checkpoint <(cat FILE) says "
-                   "'checkpoint not found: /dev/fd/N'")
 def test_demo_with_a_piped_checkpoint_does_not_say_not_found(saved, tmp_path, capsys):
     """Input: ``vjepa-ros demo --checkpoint <(ssh host cat wm.pt)`` (a FIFO here)."""
     writer = PipeWriter(tmp_path / "piped.pt", saved.read_bytes())
@@ -249,8 +235,6 @@ def test_demo_with_a_piped_checkpoint_does_not_say_not_found(saved, tmp_path, ca
 
 # -- 4. environment variables in a checkpoint path
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: $VAR in model.checkpoint is 'does not "
-                   "exist' for a file that is there; ~ is expanded")
 @pytest.mark.parametrize("form", ["$VJEPA_MODELS/wm.pt", "${VJEPA_MODELS}/wm.pt"])
 def test_an_environment_variable_in_the_checkpoint_path_is_expanded_or_named(
         saved, tmp_path, monkeypatch, form):
@@ -279,8 +263,6 @@ def test_an_environment_variable_in_the_checkpoint_path_is_expanded_or_named(
 
 # -- train: the same two families through --encoder
 
-@pytest.mark.xfail(strict=True, reason="breaker56d: train --encoder of a NaN mlp_ratio file or "
-                   "/dev/null: 'cannot convert float NaN to integer' / 'checkpoint not found'")
 @pytest.mark.parametrize("what", ["mlp_ratio nan", "/dev/null"])
 def test_train_names_the_encoder_option_and_what_is_wrong(saved, tmp_path, capsys, what):
     """Input: ``vjepa-ros train --encoder FILE --data DIR``, FILE: NaN mlp_ratio or /dev/null.
