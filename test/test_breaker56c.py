@@ -19,6 +19,8 @@ Defects (strict xfails):
   angles (x 4.6 mm vs -1.7 mm, z -7.7 mm vs -21.8 mm), since step 0 feeds the raw angles and the
   propagated states are wrapped; a state in degrees (180, 0, -90) or with a gripper of 255 (a
   raw 0-255 reading) is planned without a word.
+- ``context_reps`` / ``goal_reps`` that are not layer-normed (an encoder's affine final norm,
+  1.7 x + 0.4) are planned with: the goal case plans y -33 mm where the normed goal plans +33 mm.
 - An allocation failing inside one predictor chunk is reported as "give fewer samples": with
   ``chunk_size`` 8 (or an automatic chunk below the sample count) fewer samples leave the
   failing call as large as it was; the message does not name ``chunk_size``.
@@ -173,6 +175,45 @@ def test_a_state_in_wrong_units_is_refused_naming_it(predictor, scene, values): 
         bad[index] = value
     with pytest.raises(ValueError, match="context_state"):
         plan(predictor, context, bad, goal, SMALL, generator=0)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker56c: representations not layer-normed are planned")
+@pytest.mark.parametrize("which", ["goal_reps", "context_reps"])
+def test_representations_not_layer_normed_are_normed_or_refused(predictor, scene, which):  # noqa: F811
+    """A goal (or context) representation that is not layer-normed plans another motion silently.
+
+    Input: ``plan(model, context, state, goal, config)`` with ``goal = 1.7 * normed + 0.4``:
+    what an encoder's own final LayerNorm with affine weights gives (``transformers``'
+    ``VJEPA2Model.get_vision_features()``, the official encoder's ``norm``) before the
+    parameter-free ``layer_norm`` the AC model expects (facts §4: "layer_norm over the feature
+    dim without affine parameters. Goal frames the same way"); ``WorldModel.encode`` does it, a
+    lab encoding its goal images another way does not. Happened: accepted (``rollout._as_reps``
+    checks shape and finiteness); the imagined frames are layer-normed and compared with the
+    affine goal: first action y -33 mm instead of +33 mm (the opposite direction), elite
+    energies 1.60 instead of 1.11; an affine context plans x -34 mm instead of +7 mm.
+    Should: the plan of the layer-normed representation, or ValueError naming ``goal_reps`` /
+    ``context_reps`` (per-token mean and std far from 0 and 1: not layer-normed).
+    """
+    context, state, goal = scene
+    given = {"context_reps": context, "goal_reps": goal}
+    want = plan(predictor, given["context_reps"], state, given["goal_reps"], SMALL, generator=0)
+    given[which] = 1.7 * given[which] + 0.4
+    try:
+        got = plan(predictor, given["context_reps"], state, given["goal_reps"], SMALL,
+                   generator=0)
+    except ValueError as error:
+        assert which in str(error)
+        return
+    assert torch.allclose(got.actions, want.actions, atol=1e-4), (got.actions, want.actions)
+
+
+def test_a_goal_that_is_the_context_tensor_itself_plans_as_a_copy(predictor, scene):  # noqa: F811
+    # Pin: goal = the context frame, the same tensor object (a goal equal to the current frame):
+    # nothing is changed in place, the plan is the one of a copy.
+    context, state, _ = scene
+    same = plan(predictor, context, state, context, SMALL, generator=0)
+    copy = plan(predictor, context, state, context.clone(), SMALL, generator=0)
+    assert torch.equal(same.actions, copy.actions)
 
 
 @pytest.fixture
