@@ -66,7 +66,6 @@ def test_integer_seeds_of_any_integer_type_plan_alike_and_different_seeds_differ
     assert not torch.equal(_plan(predictor, scene, 4).actions, want.actions)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: a fractional/bool/too large seed is taken")
 @pytest.mark.parametrize("seed", [0.5, 1.5, np.float64(3.7), True, 2**64],
                          ids=["0.5", "1.5", "np3.7", "True", "2**64"])
 def test_a_seed_that_is_not_an_integer_seed_is_refused_naming_it(predictor, scene, seed):  # noqa: F811
@@ -86,7 +85,6 @@ def test_a_seed_that_is_not_an_integer_seed_is_refused_naming_it(predictor, scen
         plan(predictor, *scene, SMALL, generator=seed)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: seed -1 is a fixed seed in the Python API")
 def test_seed_minus_one_is_random_as_the_node_parameter_or_refused(predictor, scene):  # noqa: F811
     """``seed=-1`` (the node's ``planner.seed`` "-1: random") is one fixed seed in the Python API.
 
@@ -114,7 +112,6 @@ def _canonical(state):
     return state
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: a non-canonical orientation plans otherwise")
 @pytest.mark.parametrize("angles", [(math.pi + 0.06, 0.3, -1.2), (0.4, 2.0, 0.2),
                                     (2.9, 0.3, -1.2 - 2 * math.pi)],
                          ids=["roll-beyond-pi", "pitch-beyond-half-pi", "yaw-minus-2pi"])
@@ -154,7 +151,6 @@ def test_canonical_angles_plan_alike_through_float_rounding(predictor, scene):  
     assert torch.allclose(got.actions, want.actions, atol=1e-4)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: a state in degrees or a raw gripper plans")
 @pytest.mark.parametrize("values", [{3: 180.0, 4: 0.0, 5: -90.0}, {6: 255.0}, {6: 100.0}],
                          ids=["degrees", "gripper-0-255", "gripper-percent"])
 def test_a_state_in_wrong_units_is_refused_naming_it(predictor, scene, values):  # noqa: F811
@@ -177,7 +173,6 @@ def test_a_state_in_wrong_units_is_refused_naming_it(predictor, scene, values): 
         plan(predictor, context, bad, goal, SMALL, generator=0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: representations not layer-normed are planned")
 @pytest.mark.parametrize("which", ["goal_reps", "context_reps"])
 def test_representations_not_layer_normed_are_normed_or_refused(predictor, scene, which):  # noqa: F811
     """A goal (or context) representation that is not layer-normed plans another motion silently.
@@ -233,7 +228,6 @@ def chunk_limited(predictor):  # noqa: F811
         del predictor.step
 
 
-@pytest.mark.xfail(strict=True, reason="breaker56c: a chunk's OOM advises fewer samples only")
 def test_an_allocation_failing_in_a_chunk_names_the_chunk_size(chunk_limited, scene):  # noqa: F811
     """Out of memory inside one predictor chunk is worded as "give fewer samples".
 

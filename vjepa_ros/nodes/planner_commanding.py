@@ -58,10 +58,15 @@ class PlannerCommanding:
                                 f"{type(exc).__name__}: {exc}")
 
     def _planning_failed(self, exc: BaseException) -> None:
-        from vjepa_ros.planning.memory import is_out_of_memory, out_of_memory_message
+        from vjepa_ros.planning.memory import (
+            SamplesMemoryError,
+            is_out_of_memory,
+            out_of_memory_message,
+        )
 
         if is_out_of_memory(exc):  # named after the parameter, not torch's allocator text
-            message = out_of_memory_message(self.config.planner.to_cem())
+            message = (str(exc) if isinstance(exc, SamplesMemoryError)  # chunk_size named
+                       else out_of_memory_message(self.config.planner.to_cem()))
             exc = MemoryError(parameter_message(message))
         if not self.closing:
             self._failed("planning step", exc)

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
@@ -178,17 +179,44 @@ def keep_in_box(mean: torch.Tensor, config: CEMConfig) -> torch.Tensor:
 
 
 def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Generator:
-    """Return a CPU generator: seeded with an int, given as is, or randomly seeded for None."""
+    """Return a CPU generator: seeded with an integer, given as is, or randomly seeded.
+
+    ``seed_or_generator``: an integer (``int``, a numpy integer) in [0, 2**64 - 1]; -1 or None
+    for a random seed (``-1`` is what the node's ``planner.seed`` calls random); or a CPU
+    ``torch.Generator``, used as is. Raises ValueError naming the seed for anything else: a
+    float (0.5 would plan as 0), a bool, a negative or too large integer, a CUDA generator.
+    """
     if isinstance(seed_or_generator, torch.Generator):
         if seed_or_generator.device.type != "cpu":
             raise ValueError("the planner's noise generator must be a CPU torch.Generator")
         return seed_or_generator
     generator = torch.Generator()
-    if seed_or_generator is None:
+    seed = checked_seed(seed_or_generator)
+    if seed is None:
         generator.seed()
     else:
-        generator.manual_seed(int(seed_or_generator))
+        generator.manual_seed(seed)
     return generator
+
+
+def checked_seed(seed) -> int | None:
+    """Return ``seed`` as an int in [0, 2**64 - 1], or None for a random one (None or -1).
+
+    Raises ValueError naming the seed for a non-integer (float, bool, str) or one out of range.
+    """
+    if seed is None:
+        return None
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"the planner's seed must be an integer in [0, 2**64 - 1], -1 or None "
+                         f"(a random seed) or a CPU torch.Generator, got {seed!r} "
+                         f"({type(seed).__name__})")
+    seed = int(seed)
+    if seed == -1:
+        return None
+    if not 0 <= seed < 2**64:
+        raise ValueError(f"the planner's seed must be in [0, 2**64 - 1], or -1 or None for a "
+                         f"random seed, got {seed}")
+    return seed
 
 
 def cem_search(
@@ -293,13 +321,18 @@ def plan(
         context_state: [7] or [1, 7], the current end-effector state.
         goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
         config: the CEM settings (``config.method`` is not looked at: this is CEM).
-        generator: a seed or a CPU ``torch.Generator`` for the sampling noise.
+        generator: a seed or a CPU ``torch.Generator`` for the sampling noise
+            (:func:`make_generator`: an integer in [0, 2**64 - 1], -1 or None for a random one).
         warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
         token_weights: optional [N] per-token energy weights.
         should_stop: optional callable polled between iterations and sample chunks; when it
             returns true the step raises :class:`PlanCancelled` (nothing is returned).
         context_cache: optional predictor cache (batch 1) holding the frames before the context
             frame (``ImaginedRollout``); None: the context frame alone.
+
+    Raises ValueError naming the input for reps that are not layer-normed, a state in other
+    units (degrees, a 0-255 gripper) or a seed that is not one (``plan_inputs``,
+    :func:`make_generator`); an orientation outside scipy's Euler ranges is canonicalised.
     """
     score, rollout = make_scorer(
         model, context_reps, context_state, goal_reps, config, token_weights, should_stop,

@@ -99,10 +99,42 @@ def out_of_memory_message(config: CEMConfig) -> str:
             "memory")
 
 
+def chunk_out_of_memory_message(chunk: int, samples: int, horizon: int,
+                                chunk_size: int | None) -> str:
+    """One line for an allocation that failed inside one predictor call of ``chunk`` samples.
+
+    ``chunk`` < ``samples``: fewer samples would leave that call as large, so the line names
+    ``CEMConfig.chunk_size`` (``chunk_size`` None: the automatic one, ``cost.auto_chunk_size``,
+    sized from the memory free when the plan began; the node's ``planner.chunk_size``).
+    """
+    given = (f"CEMConfig.chunk_size {chunk_size}" if chunk_size is not None else
+             "CEMConfig.chunk_size None: sized from the memory free when the plan began")
+    return (f"out of memory in one predictor call of {chunk} of the {samples} samples at "
+            f"horizon {horizon} ({given}): give a CEMConfig.chunk_size below {chunk} (fewer "
+            "samples leave each call as large), or free memory")
+
+
+@contextmanager
+def chunk_failures_named(chunk: int, samples: int, horizon: int, chunk_size: int | None):
+    """Re-raise a failed allocation inside one predictor chunk as :class:`SamplesMemoryError`.
+
+    Only when the chunk is smaller than the samples (:func:`chunk_out_of_memory_message`); a
+    call of all the samples fails as the samples' (:func:`allocation_failures_named`).
+    """
+    try:
+        yield
+    except (RuntimeError, MemoryError) as exc:
+        if chunk >= samples or isinstance(exc, SamplesMemoryError) or not is_out_of_memory(exc):
+            raise
+        raise SamplesMemoryError(
+            chunk_out_of_memory_message(chunk, samples, horizon, chunk_size)) from None
+
+
 class SamplesMemoryError(MemoryError):
     """A planner sample count that does not fit in memory, or an allocation failed planning.
 
-    Its text is one line naming ``CEMConfig.samples``: ``vjepa-ros`` prints it as the command's
+    Its text is one line naming ``CEMConfig.samples`` (or ``CEMConfig.chunk_size`` when one
+    predictor chunk smaller than the samples failed): ``vjepa-ros`` prints it as the command's
     ``--samples`` (``cli.main``), the planner node as ``planner.samples``.
     """
 

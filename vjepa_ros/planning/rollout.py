@@ -18,6 +18,8 @@ from vjepa_ros.models.predictor import KVCache
 from vjepa_ros.planning.cancel import check_stop
 from vjepa_ros.planning.cost import auto_chunk_size, predictor_dims
 from vjepa_ros.planning.energy import check_token_weights, energy
+from vjepa_ros.planning.memory import chunk_failures_named
+from vjepa_ros.planning.plan_inputs import as_reps, as_state
 from vjepa_ros.planning.pose import apply_action
 
 
@@ -30,34 +32,6 @@ def predictor_of(model) -> torch.nn.Module:
                 f"{type(predictor).__name__} is not an AC predictor: it has no `{name}`"
             )
     return predictor
-
-
-def _as_reps(name: str, reps: torch.Tensor, tokens: int, width: int) -> torch.Tensor:
-    if not isinstance(reps, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(reps).__name__}")
-    if reps.ndim == 2:
-        reps = reps[None]
-    if reps.ndim != 3 or reps.shape[0] != 1:
-        raise ValueError(f"{name} must have shape [1, N, D] or [N, D], got {list(reps.shape)}")
-    if reps.shape[1] != tokens:
-        raise ValueError(
-            f"{name} has {reps.shape[1]} tokens per frame but the predictor expects {tokens}"
-        )
-    if reps.shape[2] != width:
-        raise ValueError(f"{name} has width {reps.shape[2]} but the predictor expects {width}")
-    if not torch.isfinite(reps).all():
-        raise ValueError(f"{name} contains NaN or inf")
-    return reps
-
-
-def _as_state(state: torch.Tensor) -> torch.Tensor:
-    state = torch.as_tensor(state)
-    if state.shape not in ((7,), (1, 7)):
-        raise ValueError(f"context_state must have shape [7] or [1, 7], got {list(state.shape)}")
-    state = state.reshape(7).float()
-    if not torch.isfinite(state).all():
-        raise ValueError("context_state contains NaN or inf")
-    return state
 
 
 class ImaginedRollout:
@@ -90,11 +64,11 @@ class ImaginedRollout:
             raise TypeError("the predictor has no parameters or buffers to take device/dtype from")
         self.device, self.dtype = parameter.device, parameter.dtype
         tokens, width = self.predictor.tokens_per_frame, self.predictor.embed_dim
-        self.context_reps = _as_reps("context_reps", context_reps, tokens, width).to(
+        self.context_reps = as_reps("context_reps", context_reps, tokens, width).to(
             self.device, self.dtype
         )
-        self.goal_reps = _as_reps("goal_reps", goal_reps, tokens, width).to(self.device)
-        self.context_state = _as_state(context_state).to(self.device)
+        self.goal_reps = as_reps("goal_reps", goal_reps, tokens, width).to(self.device)
+        self.context_state = as_state(context_state).to(self.device)
         self.energy_kind = energy_kind
         self.token_weights = check_token_weights(token_weights, tokens)
         if chunk_size is not None and chunk_size < 1:
@@ -154,7 +128,8 @@ class ImaginedRollout:
         """Return the last imagined frame [S, N, D] (layer-normed, float32) of each sequence."""
         self._check_actions(actions)
         chunk = self.samples_per_call(actions.shape[0], actions.shape[1])
-        return torch.cat([self._imagine_chunk(part) for part in actions.split(chunk)], dim=0)
+        with self._chunk_failures_named(chunk, actions):
+            return torch.cat([self._imagine_chunk(part) for part in actions.split(chunk)], dim=0)
 
     def energies(
         self, actions: torch.Tensor, should_stop: Callable[[], bool] | None = None
@@ -170,9 +145,15 @@ class ImaginedRollout:
         for index, part in enumerate(parts):
             if index:
                 check_stop(should_stop, f"after sample chunk {index} of {len(parts)}")
-            imagined = self._imagine_chunk(part)
-            energies.append(energy(imagined, self.goal_reps, self.energy_kind, self.token_weights))
+            with self._chunk_failures_named(chunk, actions):
+                imagined = self._imagine_chunk(part)
+                energies.append(
+                    energy(imagined, self.goal_reps, self.energy_kind, self.token_weights))
         return torch.cat(energies, dim=0)
+
+    def _chunk_failures_named(self, chunk: int, actions: torch.Tensor):
+        """Name ``chunk_size`` for an allocation failing in a chunk below the samples [S, H, 7]."""
+        return chunk_failures_named(chunk, actions.shape[0], actions.shape[1], self.chunk_size)
 
     def _imagine_chunk(self, actions: torch.Tensor) -> torch.Tensor:
         samples, horizon, _ = actions.shape
