@@ -97,9 +97,11 @@ def test_a_camera_that_shows_the_motion_and_a_capture_again_in_place_are_taken(m
     session, clock, _ = make_session(model)
     settle(session, clock, 1, START)
     session.add_subgoal()
-    guide(session, clock, 2, at(0.10))  # the camera shows the arm's new pose
+    # the camera shows the arm at each pose on the way (one picture for the whole way would be
+    # a camera frozen on it while the arm moved: refused, test_capture_seen_frames)
+    guide(session, clock, 2, at(0.10), picture=lambda i: frame(200 + i))
     assert session.add_subgoal().startswith("sub-goal 2 added")
-    settle(session, clock, 2, at(0.10))
+    settle(session, clock, 220, at(0.10))
     assert "new goal" in session.capture_goal(), "the same pose again: not a frozen camera"
     assert len(session.goals.goals) == 1
 

@@ -61,9 +61,9 @@ def test_cached_goal_tuples_give_the_notes_of_fresh_lists(seed):
         assert inputs._goal_images() == (goals, shapes)  # the same tuples while the same list
         assert inputs._goal_images()[1] is shapes
         expected_goals = _fresh(inputs.session.goals)
-        expected = (fresh.check(frame.shape, goals=[(n, g.shape) for n, g in expected_goals])
+        expected = (fresh.check(frame.shape, goals=list(expected_goals))  # images, as the node
                     + fresh.colour(frame, goals=expected_goals))
-        got = cached.check(frame.shape, goals=shapes) + cached.colour(frame, goals=goals)
+        got = cached.check(frame.shape, goals=goals) + cached.colour(frame, goals=goals)
         assert got == expected
         said += len(got)
     assert said  # the streams do say notes (sizes, grey goals or frames)

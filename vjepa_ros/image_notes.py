@@ -409,16 +409,22 @@ class SizeNotes:
         prefixed ``"label: "`` and advising :attr:`SUBGOAL_ADVICE` (every sub-goal is judged as
         soon as the list is set, breaker52a). Each note once per file and kind: a sub-goal's label
         without its count (a list grown by ``~/add_subgoal`` says no file's note again,
-        breaker52k), a file twice in a list at each place. The same ``goals`` tuple as last time
-        (no ``goal_shape``), frames of the same size: no note without looking through it again.
+        breaker52k), a file twice in a list at each place. An entry may give the image itself
+        (``(label, image)``): a single goal's (one entry labelled "") note is then once per
+        picture, by content (another goal of the same wrong size is noted again, breaker56a;
+        the same picture sent again not), as the grey notes are. The same ``goals`` tuple as
+        last time (no ``goal_shape``), frames of the same size: no note without looking through
+        it again.
         """
         if (goal_shape is None and type(goals) is tuple and goals is self.checked_goals
                 and tuple(frame_shape[:2]) == self.last[0]):
             return []
         self.checked_goals = goals if goal_shape is None else None
+        single = goals[0][1] if len(goals) == 1 and not goals[0][0] else None
+        picture = _digest(single) if hasattr(single, "dtype") else None  # an image, not a shape
         goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
-            (label, tuple(shape[:2])) for label, shape in goals)
-        key = (tuple(frame_shape[:2]), goals)
+            (label, tuple(getattr(shape, "shape", shape)[:2])) for label, shape in goals)
+        key = (tuple(frame_shape[:2]), goals, picture)
         if key == self.last:
             return []
         self.last = key
@@ -429,8 +435,10 @@ class SizeNotes:
                                          self.SUBGOAL_ADVICE if label else self.GOAL_ADVICE))
                   for label, shape in goals]
         new = []
-        for label, note in notes:
-            key = (_place(label), note)  # per file, not per text: "of N" grows (breaker52k)
+        for index, (label, note) in enumerate(notes):  # 0: the frames' note
+            # per file, not per text: "of N" grows (breaker52k); a single goal's per picture
+            key = (_place(label), note) if label or not index or picture is None else (
+                picture, note)
             if note and key not in self.given:
                 self.given.add(key)
                 new.append(f"{label}: {note}" if label else note)

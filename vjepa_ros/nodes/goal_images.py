@@ -34,6 +34,7 @@ from collections.abc import Callable
 from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
+from vjepa_ros.nodes.resent_goals import ResentGoal
 from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
 from vjepa_ros.robot.recorded_inputs import FirstListed
 
@@ -79,10 +80,13 @@ class GoalImages:
         self.changes = 0  # goals set by services or goal files (goal_set): supersede a waiting one
         # (message_key, via, steady time) of recent first arrivals, to match their copies
         self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)
+        self.resent = ResentGoal()  # a goal its publisher re-sends, across ~/clear_goals
+        self.taking: WaitingGoal | None = None  # the image being taken (its publisher, header)
 
     def goal_set(self) -> None:
         """Note a goal set another way (a service, goal files): a waiting image is older."""
         self.changes += 1
+        self.resent.goal_set(self.node.session.goals is not None)
 
     def arrived(self, message, topic: str, sender: object, via: str = "") -> None:
         """Decide a goal image that came now on ``topic`` from ``sender``; once per message.
@@ -146,6 +150,7 @@ class GoalImages:
                                    "for the ROS graph")
         self.pending = None
         if verdict.action == TAKE:
+            self.taking = goal
             self.take(goal.message)
         else:  # latched: it will not come again; decide once the graph knows
             self.pending = goal

@@ -23,6 +23,8 @@ from vjepa_ros.images import ImageError, image_msg_to_rgb
 from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
+from vjepa_ros.nodes.resent_goals import resent_after_clear, stamp_fields
 from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.subgoal import SubGoal
@@ -78,22 +80,37 @@ class PlannerGoals:
         counts retuned or not) change nothing, finished or not (``--once`` sent twice looks the
         same as a 1 Hz re-send: no stamp or content tells them apart). Said once per goal and
         state (info), truly (breaker54i): a plan in progress goes on; a finished goal stays
-        finished, and how to run it again (``~/clear_goals``, then send it; or another image);
-        commanding off, the goal waits for ``~/enable true``. A goal cleared, replaced (A, B,
-        A) or set another way since is no such goal: the image is taken again (breaker49i).
+        finished, and how to run it again (``~/clear_goals``, then send it anew; or another image);
+        commanding off, the goal waits for ``~/enable true``. A goal replaced (A, B, A) or
+        set another way since is no such goal: the image is taken again (breaker49i); after
+        ``~/clear_goals``, so is one sent again with a new stamp or from a new publisher, but
+        not a copy of the message seen re-sent as the cleared goal (its publisher, stamp and
+        pixels: ``resent_goals``, warned once per clear, breaker56a).
         The comparison is of the decoded pixels (any encoding of one picture is one goal):
         0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
         """
-        goals = self.session.goals
+        goals, resent, taking = self.session.goals, self.goal_images.resent, \
+            self.goal_images.taking
+        sender = (None if taking is None else taking.sender,
+                  None if taking is None else stamp_fields(taking.message))
+        if goals is None and resent.refuses(sender, rgb):  # the clear holds (resent_goals)
+            if not resent.said:
+                resent.said = True
+                self.get_logger().warning(resent_after_clear(self.goal_subscription.topic_name,
+                                                             gives_publisher_ids()))
+            return True
         if goals is None or len(goals.goals) != 1 or goals.goals[0].source != "~/goal_image":
             return False
         if not np.array_equal(goals.goals[0].image, rgb):
             return False
+        resent.resent(sender, goals.goals[0].image)
         if goals.finished:
             state, stays = "finished", (
                 f"the goal is finished ({goals.describe()}) and stays so: the same image again is "
                 "no new goal (a re-sending publisher would restart it every time); to run it "
-                "again call ~/clear_goals, then send it, or send another image")
+                "again call ~/clear_goals, then send it once with a new stamp or from a new "
+                "publisher (ros2 topic pub --once: the copies this one repeats stay refused "
+                "after the clear), or send another image")
         elif self.session.enabled:
             state, stays = "pursued", "the goal stays as it is (the plan in progress goes on)"
         else:

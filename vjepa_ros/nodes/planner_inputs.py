@@ -81,8 +81,8 @@ class PlannerInputs:
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
             return
-        goals, shapes = self._goal_images()
-        for note in self.size_notes.check(rgb.shape, goals=shapes):
+        goals, _ = self._goal_images()
+        for note in self.size_notes.check(rgb.shape, goals=goals):  # images: per picture
             self.get_logger().warning(note)  # each once: frames small, goal of another size
         for note in self.size_notes.colour(rgb, goals=goals):
             self.get_logger().warning(note)  # each once: grey frames, a grey goal (breaker42c)

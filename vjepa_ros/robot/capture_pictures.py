@@ -30,7 +30,13 @@ re-encode).
 :class:`CapturePictures` keeps the :func:`picture` sample (uint8, at most 0.9 MB: a 640x480
 frame) and the hand's state of the last :data:`KEPT_CAPTURES` captures, whatever became of
 their goals (a ``~/clear_goals`` or a ``~/capture_goal`` between two captures leaves the camera
-as frozen as it was). ROS-free.
+as frozen as it was). The *first* capture has no earlier one: a camera that froze while the arm
+was guided there (breaker56a) is caught by the frames the session saw on the way
+(:meth:`CapturePictures.seen`: a frame kept each time the hand changed by the thresholds above
+since the last one kept, the last :data:`KEPT_SEEN`): the newest frame the same picture as one
+seen where the hand was 1 cm (1 degree, 0.025 closedness) away is refused alike, by the same
+rule. A live camera and a still arm keep no frame and refuse nothing; a live camera that sees
+the arm changes its picture within that way (the measurements above). ROS-free.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ from vjepa_ros.picture_repeats import RepeatRule, picture, same_picture
 from vjepa_ros.robot.frame_rest import REST_TOLERANCE_CLOSEDNESS, REST_TOLERANCE_RAD
 
 KEPT_CAPTURES = 16  # captures remembered (each at most 0.9 MB: the sample of a 640x480 frame)
+# frames remembered of the hand's way (one per hand change, CapturePictures.seen; 0.9 MB each)
+KEPT_SEEN = 8
 # [m] the TCP's way past which the same image again is a repeat: the camera check's own
 MIN_SHIFT_M = CheckThresholds().min_motion_m
 MIN_TURN_RAD = REST_TOLERANCE_RAD  # [rad] the hand turned this much: a repeat (1 degree)
@@ -63,18 +71,25 @@ class Repeat:
 
     ``earlier``: that capture in words; ``moved_m`` [m]: the TCP's distance; ``turned_rad``
     [rad]: the hand's rotation angle; ``gripper``: the closedness change (0.0 when either is not
-    measured).
+    measured); ``min_shift_m`` [m]: the TCP's way past which the same picture is a repeat.
     """
 
     earlier: str
     moved_m: float
     turned_rad: float = 0.0
     gripper: float = 0.0
+    min_shift_m: float = MIN_SHIFT_M
+
+    @property
+    def changed(self) -> bool:
+        """Whether the hand changed enough for the same picture to be a repeat."""
+        return (self.moved_m >= self.min_shift_m or self.turned_rad >= MIN_TURN_RAD
+                or self.gripper >= MIN_CLOSEDNESS)
 
     def words(self) -> str:
         """Say how the hand changed ("the arm 5.0 cm from where it is now and ...")."""
         parts = []
-        if self.moved_m >= MIN_SHIFT_M:
+        if self.moved_m >= self.min_shift_m:
             parts.append(f"the arm {self.moved_m * 100:.1f} cm from where it is now")
         if self.turned_rad >= MIN_TURN_RAD:
             parts.append(f"the hand turned {math.degrees(self.turned_rad):.1f} degrees from how "
@@ -85,14 +100,34 @@ class Repeat:
 
 
 class CapturePictures:
-    """The last :data:`KEPT_CAPTURES` captures' pictures and hand states (module docstring).
+    """The last captures' pictures and hand states, and frames seen as the hand changed.
 
-    Not locked: the session calls it under its own lock.
+    :meth:`offer` judges a capture against both (module docstring). Not locked: the session
+    calls it under its own lock.
     """
 
     def __init__(self, min_shift_m: float = MIN_SHIFT_M):
         self.min_shift_m = min_shift_m
         self._kept: collections.deque = collections.deque(maxlen=KEPT_CAPTURES)
+        self._seen: collections.deque = collections.deque(maxlen=KEPT_SEEN)
+
+    def seen(self, frame: np.ndarray, stamp: float, state, gripper_measured: bool = True) -> None:
+        """Note a camera frame as it comes, with the hand's state nearest to it.
+
+        Kept (its :func:`picture`) when it is the first, or the hand changed since the last
+        frame kept (:data:`MIN_SHIFT_M`, :data:`MIN_TURN_RAD`, :data:`MIN_CLOSEDNESS`): one
+        picture per centimetre of a guided arm's way, none while it stands still (a 640x480
+        frame's copy, ~0.3 ms). ``frame`` [H, W, 3] uint8; ``stamp`` [s]; ``state``: as
+        :meth:`offer` takes it; None: not kept.
+        """
+        if state is None:
+            return
+        state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
+        if self._seen and not self._changed(self._seen[-1][2], self._seen[-1][3], state,
+                                            gripper_measured).changed:
+            return
+        self._seen.append((f"the frame it sent at {stamp:.3f} s (stamp), while the hand "
+                           "moved", picture(frame, CAPTURE), state, gripper_measured))
 
     def offer(self, what: str, frame: np.ndarray, state,
               gripper_measured: bool = True) -> Repeat | None:
@@ -102,26 +137,36 @@ class CapturePictures:
         [H, W, 3] uint8; ``state``: the hand's state at the frame, [7] (TCP xyz [m], extrinsic
         xyz Euler angles [rad], closedness) or [3] (the TCP only); None: unknown, neither judged
         nor kept. ``gripper_measured``: False when the closedness is a placeholder (not
-        compared). Returns the :class:`Repeat` (not kept), or None for a capture now kept.
+        compared). Judged against the earlier captures, then against the frames :meth:`seen`
+        (a camera frozen while the arm was guided to its first capture). Returns the
+        :class:`Repeat` (not kept), or None for a capture now kept.
         """
         if state is None:
             return None
-        from vjepa_ros.recordings.stray_states import turn_angles
-
         mine = picture(frame, CAPTURE)
         state = np.asarray(state, dtype=np.float64).reshape(-1).copy()
-        for earlier, seen, at, measured in reversed(self._kept):
-            moved = float(np.linalg.norm(at[:3] - state[:3]))
-            turned = gripper = 0.0
-            if len(at) >= 7 and len(state) >= 7:
-                turned = float(turn_angles(at[3:6], state[3:6])[0])
-                gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
-            changed = (moved >= self.min_shift_m or turned >= MIN_TURN_RAD
-                       or gripper >= MIN_CLOSEDNESS)
-            if changed and same_picture(seen, mine, CAPTURE):
-                return Repeat(earlier, moved, turned, gripper)
+        for earlier, kept, at, measured in [*reversed(self._kept), *reversed(self._seen)]:
+            change = self._changed(at, measured, state, gripper_measured)
+            if change.changed and same_picture(kept, mine, CAPTURE):
+                return dataclasses.replace(change, earlier=earlier)
         self._kept.append((what, mine, state, gripper_measured))
         return None
+
+    def _changed(self, at: np.ndarray, measured: bool, state: np.ndarray,
+                 gripper_measured: bool) -> Repeat:
+        """Return how the hand changed from ``at`` to ``state`` (``earlier`` left "")."""
+        from vjepa_ros.recordings.stray_states import turn_angles
+
+        moved = float(np.linalg.norm(at[:3] - state[:3]))
+        turned = gripper = 0.0
+        if len(at) >= 7 and len(state) >= 7:
+            # the turn is at most the sum of the Euler angles' changes (one elementary rotation
+            # each): below 1 degree it is not computed (a still hand, every frame of seen)
+            steps = np.abs((state[3:6] - at[3:6] + np.pi) % (2 * np.pi) - np.pi)
+            if steps.sum() >= MIN_TURN_RAD:
+                turned = float(turn_angles(at[3:6], state[3:6])[0])
+            gripper = abs(float(at[6] - state[6])) if measured and gripper_measured else 0.0
+        return Repeat("", moved, turned, gripper, self.min_shift_m)
 
 
 def stale_capture_refusal(service: str, camera_topic: str, repeat: Repeat) -> str:

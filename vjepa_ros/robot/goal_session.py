@@ -26,9 +26,16 @@ class GoalSession:
     """The goal methods of ``MPCSession`` (see the module docstring)."""
 
     def set_goals(self, goals: list[SubGoal]) -> str:
-        """Replace the goal (sequence); the planning thread encodes it before the next plan."""
+        """Replace the goal (sequence); the planning thread encodes it before the next plan.
+
+        Returns the line logged: ``"new goal: ..."``, led by :func:`replaced_list` (and logged
+        as a warning) when one goal replaces a list of several sub-goals, whatever sets it
+        (``~/capture_goal``, ``~/goal_image``, ``goal_image_path``: user52u, breaker56a).
+        """
         sequence = GoalSequence(goals, self.goal_switching)
         with self._lock:
+            replaced = replaced_list(0 if self.goals is None else len(self.goals.goals),
+                                     len(goals))
             self.goals = sequence
             self.goal_version += 1
             self.planner.reset()
@@ -37,13 +44,13 @@ class GoalSession:
             if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
                 self._refusal = None
             self._refusal_log.cleared(RefusalKind.NO_GOAL)
-            message = f"new goal: {sequence.describe()}"
+            message = f"{replaced}new goal: {sequence.describe()}"
             if len(goals) > 1:
                 message += f"; switching: {self.goal_switching.describe()}"
             axes = sequence.describe_axes(self.model_frame)
             if axes:
                 message += f"; {axes}"
-            self.log("info", message)
+            self.log("warning" if replaced else "info", message)
             return message
 
     def capture_goal(self) -> str:
@@ -56,11 +63,7 @@ class GoalSession:
         """
         with self._lock:
             goal = self._captured_subgoal("~/capture_goal", "captured frame")
-            count = 0 if self.goals is None else len(self.goals.goals)
-            replaced = (f"replaced the list of {count} sub-goals with this one goal (to change "
-                        "one sub-goal: ~/clear_goals, then ~/add_subgoal at each pose); "
-                        if count > 1 else "")  # a list dropped without a word (user52u)
-            return replaced + self.set_goals([goal]) + self._unreachable("the goal", goal)
+            return self.set_goals([goal]) + self._unreachable("the goal", goal)
 
     def add_subgoal(self) -> str:
         """Append the newest frame (and the state at it) to the sub-goal list; start over at 1.
@@ -237,3 +240,16 @@ class GoalSession:
                 f"came from {was}, not this arm's hand {self.hand}, and goals.gripper subgoal "
                 "would command that closedness: call ~/clear_goals and capture the sub-goals "
                 "again (~/add_subgoal)")
+
+
+def replaced_list(count: int, new: int) -> str:
+    """Return what a goal of ``new`` sub-goals says when it replaces a list of ``count``.
+
+    ``"replaced the list of 3 sub-goals with this one goal (...); "`` when one goal replaces
+    several (a list captured by hand is minutes of guiding: dropped without a word, user52u,
+    breaker56a), else "".
+    """
+    if count <= 1 or new != 1:
+        return ""
+    return (f"replaced the list of {count} sub-goals with this one goal (to change one sub-goal: "
+            "~/clear_goals, then ~/add_subgoal at each pose); ")

@@ -92,6 +92,7 @@ class InputEpisodes(NewWorlds):
                 self.limits.max_image_age_s), now=now)
             if self.inputs.frame is not None and self.inputs.frame.stamp == stamp:
                 self._frame_stamped_offset = stamped
+                self._frame_seen(self.inputs.frame)
             self._camera_rate_recovered()
             if started:  # its end is said only if its start was (breaker30)
                 self._refusal_log.about(problem_shape(problem), self.camera_topic(), problem)
@@ -107,6 +108,16 @@ class InputEpisodes(NewWorlds):
                     f"camera frames on {self.camera_topic()} usable again ({rgb.shape[1]}x"
                     f"{rgb.shape[0]} px for {RECOVERY_S:g} s; was: {ended})"), said)
         return problem
+
+    def _frame_seen(self, frame: Stamped) -> None:
+        """Show the captures a frame as it came, with the state nearest it (locked).
+
+        ``capture_pictures.CapturePictures.seen``: a camera frozen while the arm was guided is
+        refused at the first capture (breaker56a); no state within ``max_state_age_s``: none.
+        """
+        state = self.inputs.state_at(frame.stamp)
+        if state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s:
+            self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured)
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
         """Keep a robot state [7] stamped ``stamp`` [s]; an invalid one is refused (NaN ...).

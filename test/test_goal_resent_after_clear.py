@@ -1,0 +1,89 @@
+"""``~/clear_goals`` holds while a publisher keeps re-sending the cleared goal (breaker56a).
+
+``ros2 topic pub`` without ``--once`` re-sends one message at 1 Hz: once a copy of the active goal
+came from it (no new goal, fix54a), its copies after a clear are not taken either
+(``nodes/resent_goals.py``), said once; the same picture sent once from another publisher or with
+a new stamp, or another picture from the re-sending one, is taken (breaker49i's and breaker54i's
+pins hold: a message sent again once after a clear, with no copy before or a new stamp, is taken).
+"""
+
+import numpy as np
+import pytest
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from planner_harness import checkpoint, harness  # noqa: E402, F401
+from sensor_msgs.msg import Image  # noqa: E402
+from std_srvs.srv import Trigger  # noqa: E402
+
+from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.nodes.publisher_ids import gives_publisher_ids  # noqa: E402
+from vjepa_ros.nodes.resent_goals import ResentGoal, resent_after_clear  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+GOAL_TOPIC = "/vjepa_planner/goal_image"
+
+
+def _image(seed):
+    return Image(**rgb_to_image_fields(np.random.default_rng(seed).integers(
+        0, 256, (48, 64, 3), dtype=np.uint8)))
+
+
+def _resend_then_clear(h, publisher, message, news=1):
+    """Publish ``message``, two copies a second apart (swallowed), then ``~/clear_goals``."""
+    publisher.publish(message)
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    for _ in range(2):
+        publisher.publish(message)
+        h.pump(1.0)
+    h.take_queued()
+    assert len(h.logs("new goal")) == news
+    answer = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert answer.success and h.session.goals is None
+
+
+@pytest.mark.skipif(not gives_publisher_ids(), reason="publishers told apart by rclpy's ids")
+def test_the_cleared_goal_from_another_publisher_or_another_picture_is_taken(harness):  # noqa: F811
+    h = harness()
+    message = _image(71)
+    _resend_then_clear(h, h.goal_pub, message)
+    for _ in range(3):  # the re-sender's copies: not taken, said once
+        h.goal_pub.publish(message)
+        h.pump(1.0)
+    assert h.session.goals is None
+    h.take_queued()
+    said = h.logs("came again with the pixels of the goal cleared")
+    assert len(said) == 1 and GOAL_TOPIC in said[0] and "--once" in said[0], said
+    other = h.node.create_publisher(Image, GOAL_TOPIC, 10)  # ros2 topic pub --once, anew
+    assert h.pump(10.0, until=lambda: other.get_subscription_count() >= 1)
+    other.publish(message)
+    assert h.pump(3.0, until=lambda: h.session.goals is not None), "a new publisher's send"
+    answer = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert answer.success and h.session.goals is None
+    h.goal_pub.publish(_image(72))  # another picture from the re-sender: a new goal
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    answer = h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request())
+    assert answer.success and h.session.goals is None
+    _resend_then_clear(h, h.goal_pub, message, news=4)  # 72 set since: 71's copy taken again
+    message.header.stamp = h.stamp()  # the same picture, stamped anew: sent on purpose
+    h.goal_pub.publish(message)
+    assert h.pump(3.0, until=lambda: h.session.goals is not None), "a re-send with a new stamp"
+
+
+def test_resent_goal_rule_without_publisher_ids():
+    """Where rclpy names no publisher (sender None), the pixels decide, and the line says so."""
+    resent = ResentGoal()
+    image = np.zeros((4, 4, 3), np.uint8)
+    assert not resent.refuses(None, image), "nothing re-sent yet"
+    resent.resent(None, image)
+    assert resent.refuses(None, image.copy())
+    assert not resent.refuses(None, image + 1), "another picture"
+    assert not resent.refuses(("gid", b"x"), image), "another publisher"
+    resent.goal_set(False)  # a clear keeps it
+    assert resent.refuses(None, image)
+    resent.goal_set(True)  # a goal set forgets it
+    assert not resent.refuses(None, image)
+    assert "rclpy names no publisher" in resent_after_clear("/p/goal_image", False)
+    assert "new publisher" in resent_after_clear("/p/goal_image", True)
+    resent.resent((None, (0, 0)), image)  # ros2 topic pub's repeated message: stamp 0
+    assert resent.refuses((None, (0, 0)), image)
+    assert not resent.refuses((None, (5, 0)), image), "sent again with a new stamp: taken"
