@@ -54,3 +54,27 @@ def test_a_goal_replaced_before_the_first_frame_is_not_judged():
     ids.goal(1, "wrist_color_optical_frame", GOAL_TOPIC, CAMERA_TOPIC)
     # ~/capture_goal or a goal file set goal version 2 meanwhile
     assert ids.camera("exterior_left_color_optical_frame", 2, GOAL_TOPIC, CAMERA_TOPIC) == ""
+
+
+# camera frame ids labs' drivers stamp (ZED, Azure Kinect, iai_kinect2, a named RealSense, an
+# OAK-D, a tf-prefixed wrist camera, a second RealSense in a DROID-like cell)
+LAB_CAMERA_IDS = ["zed_left_camera_optical_frame", "rgb_camera_link", "kinect2_rgb_optical_frame",
+                  "d435_color_optical_frame", "oak_rgb_camera_optical_frame",
+                  "/panda/wrist_camera_color_optical_frame", "exterior_left_color_optical_frame"]
+
+
+@pytest.mark.parametrize("camera", LAB_CAMERA_IDS)
+def test_the_image_publishers_default_frame_id_is_no_evidence(camera):
+    """The README's goal route (image_publisher, default frame_id) is silent for any camera."""
+    from vjepa_ros.nodes.image_publisher_config import ImagePublisherConfig
+
+    default = ImagePublisherConfig(path="goal.png").frame_id
+    for goal in (default, "/" + default):
+        assert other_camera_warning(goal, camera, GOAL_TOPIC, CAMERA_TOPIC) == ""
+    ids = GoalFrameIds()  # latched before the camera runs: judged at its first frame
+    assert ids.goal(1, default, GOAL_TOPIC, CAMERA_TOPIC) == ""
+    assert ids.camera(camera, 1, GOAL_TOPIC, CAMERA_TOPIC) == ""
+    # a goal stamped with another camera's name is still warned, and this camera's is not
+    other = "wrist_color_optical_frame"
+    assert f"'{other}'" in other_camera_warning(other, camera, GOAL_TOPIC, CAMERA_TOPIC)
+    assert other_camera_warning(camera, camera, GOAL_TOPIC, CAMERA_TOPIC) == ""

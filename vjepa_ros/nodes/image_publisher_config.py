@@ -12,6 +12,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import check_values, param
+from vjepa_ros.robot.goal_frame_ids import PUBLISHER_FRAME_ID
 from vjepa_ros.timer_period import MAX_TIMER_PERIOD_S, check_period, lowest
 
 # Above a camera's rates (RealSense: 90 fps) by far; a timer at 1 MHz only burns a core
@@ -20,10 +21,20 @@ MAX_RATE_HZ = 1000.0
 
 @dataclasses.dataclass
 class ImagePublisherConfig:
+    """The ``image_publisher`` node's parameters: what image it publishes, how, and how often.
+
+    ``path``: the image file (read by ``image_files``); ``frame_id``: its ``header.frame_id``
+    (the default, :data:`~vjepa_ros.robot.goal_frame_ids.PUBLISHER_FRAME_ID`, is no evidence of
+    another camera to the planner: give the camera's frame id to have a goal checked against
+    it); ``encoding``: rgb8 or bgr8; ``rate_hz`` [Hz]: 0 publishes once (latched), else the
+    republish rate; ``qos``: latched or sensor_data; ``transport``: raw or compressed. Raises
+    ValueError naming the parameter on a value outside its choices or range (module docstring).
+    """
+
     path: str = param("", "Image file (PNG, JPEG, ...) to publish, a path, a file:// URI or a "
                       "package:// URL; required. 32 to 8192 px a side, long side at most 4 "
                       "times the short one (vjepa_ros/image_limits.py).")
-    frame_id: str = param("camera_color_optical_frame", "header.frame_id of the published image "
+    frame_id: str = param(PUBLISHER_FRAME_ID, "header.frame_id of the published image "
                           "(a ROS frame id).", frame_id="required")
     encoding: str = param("rgb8", "Published pixel encoding: rgb8 or bgr8.")
     rate_hz: float = param(0.0, "Republish rate in Hz, 0 or 1e-9 to 1000; 0 publishes once on a "

@@ -6,7 +6,12 @@ motion of the planner's camera reaches (breaker56a). ``header.frame_id`` is the 
 the camera a picture comes from, so a goal naming another camera than the frames is said, naming
 both ids. Warned, not refused: a frame id is a label any publisher sets (a script's default
 ``camera_color_optical_frame`` for a renamed driver's picture of the very camera), so a mismatch
-is evidence, not proof. An empty id on either side (``ros2 topic pub``, a goal file) is none.
+is evidence, not proof. An empty id on either side (``ros2 topic pub``, a goal file) is none,
+and so is a goal stamped :data:`PUBLISHER_FRAME_ID`, the ``image_publisher``'s default: the
+README's route for a goal file publishes it so, and every camera named otherwise (a ZED, a
+Kinect, a wrist camera, a prefixed RealSense) would be warned of each goal (review56r). Kept
+rather than made empty: the publisher is a stand-in camera too, whose frames and camera_info
+need an id. The cost: a goal relayed from a second camera left at that name goes unsaid.
 One camera's frames compare equal (:func:`camera_of`): with or without a leading ``/`` (tf2
 strips it), its optical or body frame (``camera_color_optical_frame``, ``camera_color_frame``,
 ``camera_link``).
@@ -18,6 +23,8 @@ import re
 
 # a camera's frame names end so (REP 103 optical frames, the RealSense/ZED driver names)
 _FRAME_SUFFIX = re.compile(r"(_optical)?(_frame|_link)$")
+# the image_publisher's default frame_id (nodes/image_publisher_config.py): no evidence on a goal
+PUBLISHER_FRAME_ID = "camera_color_optical_frame"
 
 
 def camera_of(frame_id: str) -> str:
@@ -38,10 +45,13 @@ def same_camera(first: str, second: str) -> bool:
 def other_camera_warning(goal_id: str, camera_id: str, topic: str, camera_topic: str) -> str:
     """Return the warning for a goal image of frame ``goal_id`` and frames of ``camera_id``.
 
-    "" when either is empty or both may name one camera (:func:`same_camera`). ``topic``: the
-    goal topic, ``camera_topic``: the frames' (both as the node expands them).
+    "" when either is empty, ``goal_id`` is the image_publisher's default
+    (:data:`PUBLISHER_FRAME_ID`, with or without a leading ``/``), or both may name one camera
+    (:func:`same_camera`). ``topic``: the goal topic, ``camera_topic``: the frames' (both as the
+    node expands them).
     """
-    if not goal_id.strip() or not camera_id.strip() or same_camera(goal_id, camera_id):
+    if (not goal_id.strip() or not camera_id.strip() or same_camera(goal_id, camera_id)
+            or goal_id.strip().lstrip("/") == PUBLISHER_FRAME_ID):
         return ""
     return (f"the goal image on {topic} has header.frame_id '{goal_id}', the camera frames on "
             f"{camera_topic} '{camera_id}': a picture of another camera? Taken, but the planner "
