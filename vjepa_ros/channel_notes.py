@@ -17,8 +17,13 @@ from __future__ import annotations
 
 import numpy as np
 
-# [levels of 255] the least red-blue imbalance of frames and goal that can tell a swap
-SWAP_MARGIN = 8.0
+# [levels of 255] the least red-blue imbalance of frames and goal that can tell a swap: a
+# near-neutral scene (frames' red 9 under blue) whose goal shows a coloured object (red 8 over
+# blue) is no swap (review56r); the package's pybullet scene (red 21 over blue) is told
+SWAP_MARGIN = 18.0
+# the most the goal's red-blue imbalance may differ from the frames' mirrored, as a share of the
+# frames' (a swapped picture of the scene mirrors it closely: the pybullet scene's by 3 %)
+MIRROR_TOLERANCE = 0.3
 # [levels of 255] 4095 (a 12-bit camera's top) through the 16-to-8-bit scale: round(4095 / 257)
 TWELVE_BIT_TOP = 16
 # near-black frames before a stream's note, none bright before: a camera's first frames while its
@@ -51,14 +56,18 @@ def swapped_goal_note(goal_means, frame_means, frames: str = "the camera's frame
 
     ``goal_means``, ``frame_means``: :func:`channel_means` of the goal and of a frame (R, G, B)
     [levels of 255]. The rule: both show red and blue apart (:func:`red_blue_tells`: at least
-    :data:`SWAP_MARGIN` levels), the other way round, and the goal's red and blue are at most
-    half as far from the frame's blue and red as from its red and blue (the goal is another
-    picture of the scene: the arm elsewhere, so the means differ a little).
+    :data:`SWAP_MARGIN` levels), the goal's imbalance the frames' mirrored (red minus blue of
+    the goal plus that of the frames at most :data:`MIRROR_TOLERANCE` of the frames'), and the
+    goal's red and blue at most half as far from the frame's blue and red as from its red and
+    blue (the goal is another picture of the scene: the arm elsewhere, so the means differ a
+    little). A coloured object in the goal, or another light, shifts the balance by its own
+    amount, not to the mirror.
     """
     (goal_r, _, goal_b), (frame_r, _, frame_b) = goal_means, frame_means
     if not (red_blue_tells(goal_means) and red_blue_tells(frame_means)):
         return ""
-    if (goal_r - goal_b) * (frame_r - frame_b) >= 0:
+    frame_imbalance = frame_r - frame_b
+    if abs((goal_r - goal_b) + frame_imbalance) > MIRROR_TOLERANCE * abs(frame_imbalance):
         return ""
     same = abs(goal_r - frame_r) + abs(goal_b - frame_b)
     exchanged = abs(goal_r - frame_b) + abs(goal_b - frame_r)
