@@ -1,7 +1,7 @@
 """Notes on pictures whose channels the world model would take wrong silently: never refused.
 
-Two rules beside the size and grey notes of :mod:`vjepa_ros.image_notes` (``SizeNotes``
-gives each once):
+Two rules beside the size and grey notes of :mod:`vjepa_ros.image_notes`, given once each to a
+live stream by :class:`ChannelNotes` (through ``SizeNotes.colour``):
 
 - :func:`swapped_goal_note`: a goal image whose red and blue are the camera's frames' exchanged
   (``cv2.imwrite`` of an RGB array, which OpenCV writes as BGR; a BGR buffer published as
@@ -103,3 +103,88 @@ def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1) -> st
             "the values left by 4 in the driver (its pixel format's MSB alignment, or a 16-bit "
             "or 8-bit mode of the camera), or, if the scene is this dark, light it or lengthen "
             "the exposure")
+
+
+def bright(frame) -> bool:
+    """Whether ``frame`` has a value above the near-black top (:data:`TWELVE_BIT_TOP`)."""
+    return bool(np.asarray(frame).max() > TWELVE_BIT_TOP)
+
+
+def digest(image) -> bytes:
+    """Return a digest of an image's shape and pixels: one key per content."""
+    import hashlib
+
+    image = np.ascontiguousarray(image)
+    hashed = hashlib.blake2b(digest_size=16)
+    hashed.update(repr((image.shape, image.dtype.str)).encode())
+    hashed.update(image.data)
+    return hashed.digest()
+
+
+class ChannelNotes:
+    """The channel notes of a live stream and its goals, each given once (``SizeNotes.colour``).
+
+    :meth:`frame`: near-black frames once, at the :data:`DARK_FRAMES`-th before any bright one
+    (12-bit data in 16-bit words, or a dark scene); judged no more once noted or a frame was
+    bright (a 12-bit camera gives no bright frame). :meth:`goal`: each goal's near-black or
+    red-blue-swapped note once per content, the swap judged on the first frame that
+    :meth:`swap_means` gives means of.
+    """
+
+    FRAMES = "the camera's frames"
+
+    def __init__(self):
+        # the (kind, content digest) of the goals given a note: "dark", "swap"
+        self.noted: set[tuple[str, bytes]] = set()
+        self.dark_frames_judged = False
+        self.dark_frames = 0  # near-black frames seen while judging
+
+    def frame(self, frame) -> str:
+        """Note one ``[H, W, 3]`` uint8 frame; return the near-black frames' note when due."""
+        if self.dark_frames_judged:  # until noted or a bright frame: a camera's depth
+            return ""
+        dark = twelve_bit_note(frame, self.FRAMES, step=SAMPLE_STEP)
+        self.dark_frames += bool(dark)
+        self.dark_frames_judged = self.dark_frames >= DARK_FRAMES or (not dark and bright(frame))
+        return dark if self.dark_frames_judged else ""
+
+    def swap_means(self, frame, frames_kind: str):
+        """Return ``frame``'s channel means to judge a goal's swap on, or () not on this one.
+
+        ``frames_kind``: what the stream's frames are ("colour", "grey", "": not told yet). A
+        frame of a stream told colour, bright enough (no near-black 12-bit one) and whose red
+        and blue tell (else no goal's swap is judged, the goal then decided unswapped: a swap
+        that does not show changes little).
+        """
+        if frames_kind != "colour" or twelve_bit_note(frame, step=SAMPLE_STEP):
+            return ()
+        return channel_means(frame, SAMPLE_STEP)
+
+    def goal(self, entry, label: str, frame_means, frames_kind: str) -> list[str]:
+        """Return the channel notes due for one goal, each once per goal content.
+
+        ``entry``: ``SizeNotes``' judged goal, ``[image, grey, digest or None, due]``, ``due``
+        the set of notes still to judge ("dark", "swap"), emptied as they are; the digest is
+        filled in when a note is due. "dark" is judged at once, "swap" once ``frame_means``
+        (:meth:`swap_means`) is not () (grey frames: decided unswapped, their own note says what
+        to fix). ``label``: "" for the active goal, a sub-goal's label else.
+        """
+        what = "the goal image" if not label else "its image"
+        notes, due = [], entry[3]
+        if "dark" in due:
+            due.discard("dark")
+            notes.append(("dark", twelve_bit_note(entry[0], what, step=SAMPLE_STEP)))
+        if "swap" in due and frames_kind == "grey":
+            due.discard("swap")
+        if "swap" in due and frame_means != ():
+            due.discard("swap")
+            notes.append(("swap", swapped_goal_note(channel_means(entry[0], SAMPLE_STEP),
+                                                    frame_means, self.FRAMES)))
+        given = []
+        for kind, note in notes:
+            if note:
+                entry[2] = entry[2] or digest(entry[0])
+                if (kind, entry[2]) not in self.noted:
+                    self.noted.add((kind, entry[2]))
+                    given.append(note)
+        return given

@@ -19,14 +19,7 @@ frames or goals as a 12-bit camera's 16-bit words give them (each goal's once).
 
 from __future__ import annotations
 
-from vjepa_ros.channel_notes import (
-    DARK_FRAMES,
-    SAMPLE_STEP,
-    TWELVE_BIT_TOP,
-    channel_means,
-    swapped_goal_note,
-    twelve_bit_note,
-)
+from vjepa_ros.channel_notes import ChannelNotes, digest
 
 
 def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
@@ -243,7 +236,7 @@ class SizeNotes:
     :meth:`check` is cheap per frame: it computes notes only when the frame or goal size changes.
     """
 
-    FRAMES = "the camera's frames"
+    FRAMES = ChannelNotes.FRAMES  # "the camera's frames"
     FRAME_ADVICE = "set the camera to at least that size"
     # (where the note is seen: a `ros2 run sim_node`, or the README's `vjepa-ros launch --node
     # sim`, where the simulator's parameters are set as -p sim.NAME:=VALUE)
@@ -273,12 +266,7 @@ class SizeNotes:
         # content's digest once needed]
         self.judged: dict[int, list] = {}
         self.grey_goals: set[bytes] = set()  # the digests of the grey goals noted
-        # the digests of the goals given a channel note (channel_notes): swapped red and blue,
-        # near-black (12-bit data); and whether the frames' near-black note was given, or a
-        # frame was bright (a 12-bit camera gives no bright frame: judged no more)
-        self.channel_noted: set[tuple[str, bytes]] = set()
-        self.dark_frames_judged = False
-        self.dark_frames = 0  # near-black frames seen while judging
+        self.channels = ChannelNotes()  # near-black frames, near-black or swapped goals
         # the goals tuples last judged by check / colour (the same tuple again: nothing new to
         # judge), and whether a grey one of the latter is still to be noted, or a channel note
         # of one still to be judged (a swap: on the first colour frame that tells)
@@ -311,12 +299,7 @@ class SizeNotes:
         if self._frames_kind(frame) == "grey" and not self.frames_noted:
             self.frames_noted = True
             notes.append(grey_frames_note(self.FRAMES))
-        if not self.dark_frames_judged:  # until noted or a bright frame: a camera's depth
-            dark = twelve_bit_note(frame, self.FRAMES, step=SAMPLE_STEP)
-            self.dark_frames += bool(dark)
-            self.dark_frames_judged = self.dark_frames >= DARK_FRAMES or (
-                not dark and _bright(frame))
-            notes += [dark] if dark and self.dark_frames_judged else []
+        notes += [note for note in (self.channels.frame(frame),) if note]
         if (goal is None and type(goals) is tuple and goals is self.coloured_goals
                 and not self.grey_pending):
             return notes
@@ -330,58 +313,20 @@ class SizeNotes:
                 entry = [image, colour_kind(image) == "grey", None, {"dark", "swap"}]
             self.judged[id(image)] = entry
             if entry[1] and self.frames_kind == "colour":
-                entry[2] = entry[2] or _digest(image)
+                entry[2] = entry[2] or digest(image)
                 if entry[2] not in self.grey_goals:
                     self.grey_goals.add(entry[2])
                     note = grey_goal_note(True, False, self.FRAMES, self.GREY_SUBGOAL_ADVICE
                                           if label else self.GREY_GOAL_ADVICE)
                     notes.append(f"{label}: {note}" if label else note)
             if entry[3] and frame_means is None:
-                frame_means = self._swap_frame_means(frame)
-            notes += [f"{label}: {note}" if label else note
-                      for note in self._channel_notes(entry, label, frame_means)]
+                frame_means = self.channels.swap_means(frame, self.frames_kind)
+            notes += [f"{label}: {note}" if label else note for note in
+                      self.channels.goal(entry, label, frame_means, self.frames_kind)]
         self.coloured_goals = goals_given if goal is None else None
         self.grey_pending = any((entry[1] and entry[2] not in self.grey_goals) or entry[3]
                                 for entry in self.judged.values())
         return notes
-
-    def _swap_frame_means(self, frame):
-        """Return ``frame``'s channel means to judge a goal's swap on, or () not on this one.
-
-        A frame of a stream told colour, bright enough (no near-black 12-bit one) and whose
-        red and blue tell (else no goal's swap is judged, the goal then decided unswapped: a
-        swap that does not show changes little).
-        """
-        if self.frames_kind != "colour" or twelve_bit_note(frame, step=SAMPLE_STEP):
-            return ()
-        return channel_means(frame, SAMPLE_STEP)
-
-    def _channel_notes(self, entry, label: str, frame_means) -> list[str]:
-        """Return the channel notes (``channel_notes``) due for one goal's judged ``entry``.
-
-        Each once per goal content; "dark" judged at once, "swap" on the first frame that
-        ``_swap_frame_means`` gives means of.
-        """
-        what = "the goal image" if not label else "its image"
-        notes, due = [], entry[3]
-        if "dark" in due:
-            due.discard("dark")
-            notes.append(("dark", twelve_bit_note(entry[0], what, step=SAMPLE_STEP)))
-        if "swap" in due and self.frames_kind == "grey":
-            due.discard("swap")  # (grey frames tell no swap; their own note says what to fix)
-        if "swap" in due and frame_means != ():
-            due.discard("swap")
-            notes.append(("swap", swapped_goal_note(channel_means(entry[0], SAMPLE_STEP),
-                                                    frame_means,
-                                                    self.FRAMES)))
-        given = []
-        for kind, note in notes:
-            if note:
-                entry[2] = entry[2] or _digest(entry[0])
-                if (kind, entry[2]) not in self.channel_noted:
-                    self.channel_noted.add((kind, entry[2]))
-                    given.append(note)
-        return given
 
     def _frames_kind(self, frame) -> str:
         """Return what the stream's frames are now, judging ``frame`` as cheaply as it can.
@@ -456,22 +401,3 @@ def _place(label: str) -> str:
 
     return re.sub(r"^(sub-goal \d+) of \d+", r"\1", label)
 
-
-def _bright(frame) -> bool:
-    """Whether ``frame`` has a value above the near-black top (``channel_notes``)."""
-    import numpy as np
-
-    return bool(np.asarray(frame).max() > TWELVE_BIT_TOP)
-
-
-def _digest(image) -> bytes:
-    """Return a digest of an image's shape and pixels: one key per content."""
-    import hashlib
-
-    import numpy as np
-
-    image = np.ascontiguousarray(image)
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((image.shape, image.dtype.str)).encode())
-    digest.update(image.data)
-    return digest.digest()
