@@ -64,6 +64,36 @@ def test_an_on_change_topic_bursting_while_the_hand_moves_is_held_between(tmp_pa
     assert not any("silent" in note for note in notes), notes
 
 
+def test_an_on_change_topic_in_10_hz_bursts_is_held_across_its_pauses(tmp_path):
+    """A hand publishing at 10 Hz only while it moves: grasp at 2.0 s, release at 5.0 s.
+
+    review56r: its median period is 0.1 s and each burst's first message lies one period of
+    motion (5 mm a finger, closedness 0.125) from the pause's last, so each still stretch was
+    taken for a silence and its arm states dropped with a note blaming the driver. It never
+    repeats a value: on change, its pauses the hand standing. Every step kept, held between.
+    """
+    grasp = [(2.0 + k / 10, 0.04 - 0.005 * k) for k in range(1, 7)]  # 0.04 -> 0.01
+    release = [(5.0 + k / 10, 0.01 + 0.005 * k) for k in range(1, 7)]  # 0.01 -> 0.04
+    path = _sliding_bag(tmp_path / "bag", [_picture(k) for k in range(33)],
+                        [(0.0, 0.04), *grasp, *release])
+    segments, notes = _read(path, frames_per_clip=3)
+    closed = _closedness(segments)
+    assert set(closed) == set(range(33)), sorted(closed)
+    assert closed[7] == 0.0 and abs(closed[16] - 0.75) < 1e-6 and closed[30] == 0.0, closed
+    assert not any("silent" in note for note in notes), notes
+
+
+def test_a_topic_repeating_its_value_is_steady_one_never_repeating_is_not():
+    """Both at 10 Hz with a 3 s pause across a change of 0.5: only the repeating one is silent."""
+    times = np.r_[np.arange(10), np.arange(40, 50)].astype(np.int64) * 100_000_000
+    steady = np.r_[np.zeros(10), np.full(10, 0.5)]
+    assert silences(times, steady, 0.5).tolist() == [[900_000_000, 4_000_000_000]]
+    on_change = np.r_[np.linspace(0.0, 0.25, 10), np.linspace(0.5, 1.0, 10)]
+    assert len(silences(times, on_change, 0.5)) == 0
+    jitter = steady + np.random.default_rng(0).normal(0.0, 2e-4, 20)  # encoder noise: steady
+    assert len(silences(times, jitter, 0.5)) == 1
+
+
 def test_a_sparse_on_change_topic_is_held_across_a_change():
     """Two messages 3 s apart, open then closed: an on-change hand, no silence found."""
     times = np.array([0, 3_000_000_000], np.int64)

@@ -2,13 +2,18 @@
 
 A hand published on change (or latched) is held between messages (``bag_gripper.held_values``):
 silence means nothing changed. A topic publishing steadily (its median period at most
-:data:`STEADY_PERIOD_S`) that says nothing for over ``bag_gripper.HOLD_GAP_S`` and comes back
-with another closedness (more than :data:`SILENT_CHANGE` away) lost its readings while the hand
-moved (a driver whose state reads block while its grasp runs, a lost connection, a recorder that
-dropped the topic): holding its last value labels the hand open while it closed, a line between
-the two makes up the motion's timing. The arm states inside such a silence are left out, so the
-steps there are dropped as in any state gap (``resample``), with a note naming the topic.
-A silence across which the closedness stayed (the hand still) is held as before.
+:data:`STEADY_PERIOD_S`, and repeating its value unchanged while the hand stands: at least
+:data:`STEADY_REPEATS` of its consecutive messages within :data:`REPEAT_TOLERANCE`) that says
+nothing for over ``bag_gripper.HOLD_GAP_S`` and comes back with another closedness (more than
+:data:`SILENT_CHANGE` away) lost its readings while the hand moved (a driver whose state reads
+block while its grasp runs, a lost connection, a recorder that dropped the topic): holding its
+last value labels the hand open while it closed, a line between the two makes up the motion's
+timing. The arm states inside such a silence are left out, so the steps there are dropped as in
+any state gap (``resample``), with a note naming the topic.
+A silence across which the closedness stayed (the hand still) is held as before, and so is
+every pause of an on-change topic: it publishes only while the hand moves (in bursts whose
+median period may be short), never the same value twice, so its first message after a pause
+may lie a whole burst period of motion from its last (the hand started moving again).
 """
 
 from __future__ import annotations
@@ -20,6 +25,11 @@ STEADY_PERIOD_S = 0.1  # [s] a topic whose median message period is at most this
 # 80 mm; an on-change publisher's first message after a pause is one period of motion (at 30 Hz
 # and the hand's 0.1 m/s: 3 mm, 0.04)
 SILENT_CHANGE = 0.1
+# a steady publisher repeats the still hand's closedness: consecutive messages this close count
+# as unchanged (0.08 mm of the Franka Hand's 80 mm, above a driver's encoder noise, below one
+# period of motion of an on-change topic), and at least this share of them must be
+REPEAT_TOLERANCE = 1e-3
+STEADY_REPEATS = 0.25
 
 
 def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) -> np.ndarray:
@@ -28,7 +38,10 @@ def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) ->
     ``sample_times`` [K] ns sorted, ``values`` [K] closedness. A silence: a gap over
     ``hold_gap_s`` between messages of a topic whose median period is at most
     :data:`STEADY_PERIOD_S`, the closedness before and after it more than
-    :data:`SILENT_CHANGE` apart. Empty for fewer than 3 messages (no period to judge).
+    :data:`SILENT_CHANGE` apart. A topic that never (in under :data:`STEADY_REPEATS` of its
+    consecutive messages) repeats its value within :data:`REPEAT_TOLERANCE` publishes on change
+    (in bursts while the hand moves): its pauses are the hand standing, none a silence. Empty
+    for fewer than 3 messages (no period to judge).
     """
     sample_times = np.asarray(sample_times, np.int64)
     if len(sample_times) < 3:
@@ -37,8 +50,11 @@ def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) ->
     if np.median(gaps) > STEADY_PERIOD_S * 1e9:
         return np.zeros((0, 2), np.int64)
     values = np.asarray(values, np.float64)
+    changes = np.abs(np.diff(values))
+    if np.mean(changes <= REPEAT_TOLERANCE) < STEADY_REPEATS:  # on change: pauses are stillness
+        return np.zeros((0, 2), np.int64)
     silent = np.flatnonzero((gaps > hold_gap_s * 1e9)
-                            & (np.abs(np.diff(values)) > SILENT_CHANGE))
+                            & (changes > SILENT_CHANGE))
     return np.stack([sample_times[silent], sample_times[silent + 1]], 1)
 
 
