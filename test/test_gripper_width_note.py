@@ -1,7 +1,8 @@
 """An episode's gripper column in metres (the hand's width) is noted, real closedness is not.
 
-The rule (``state_ranges.gripper_width_words``): every value within 0..0.085 and the column
-moving by more than 0.005. Train's ``.npz`` reader says it once per file, naming it.
+The rule (``state_ranges.gripper_width_words``): every value at least 0, the largest an open
+width (0.07 .. 0.085 the hand, 0.035 .. 0.045 one finger) and the column moving by over 0.01.
+Train's ``.npz`` reader says it once per file, naming it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ WIDTHS = {  # the hand's width or one finger's position [m], as labs log them
     "width opening": np.linspace(0.01, 0.08, T),
     "one finger closing": np.linspace(0.04, 0.01, T),
     "width open, grasp, release": np.r_[np.full(6, 0.08), np.full(5, 0.03), np.full(6, 0.08)],
+    "width from a homed hand 0.0801 -> 0.05": np.linspace(0.0801, 0.05, T),
+    "one finger opening 0.02 -> 0.039": np.linspace(0.02, 0.039, T),
 }
 CLOSEDNESS = {  # real closedness: never noted
     "closing to 0.75": 1 - np.linspace(0.08, 0.02, T) / 0.08,
@@ -27,6 +30,11 @@ CLOSEDNESS = {  # real closedness: never noted
     "held 0.04 (a width held? no motion to judge)": np.full(T, 0.04),
     "open, closed, open": np.r_[np.zeros(6), np.ones(5), np.zeros(6)],
     "noise around open": np.abs(np.random.default_rng(0).normal(0, 0.001, T)),
+    # review56r: 1 - 0.0801 / 0.08 from a homed hand, closing a little (widths 0.0801 .. 0.078)
+    "homed hand -0.00125 -> 0.025": 1 - np.linspace(0.0801, 0.078, T) / 0.08,
+    "closing to 0.06": np.linspace(0.0, 0.06, T),
+    "opening from 0.03": np.linspace(0.03, 0.0, T),
+    "closing to 0.2": np.linspace(0.0, 0.2, T),
 }
 
 

@@ -179,27 +179,35 @@ def states_problem(states) -> str:
 
 
 # A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
-# finger tolerance), moving by more than that tolerance, reads like a width [m], not closedness
+# finger tolerance), opening to about a hand's or one finger's full width and moving by more than
+# WIDTH_MOTION_M, reads like a width [m], not closedness
 HAND_WIDTH_M = 2 * FINGER_MAX_M  # 0.08 m: the Franka Hand fully open
+# [m] (low, high): where a width column's largest value lies (an episode opens the hand at least
+# once, or starts open): the hand's width near 0.08, one finger's position near 0.04
+OPEN_WIDTHS_M = ((0.07, HAND_WIDTH_M + FINGER_TOLERANCE_M),
+                 (0.035, FINGER_MAX_M + FINGER_TOLERANCE_M))
+WIDTH_MOTION_M = 0.01  # [m] a width column moves by more (max - min): a grasp, not noise
 
 
 def gripper_width_words(gripper) -> str:
     """Say when an episode's gripper column [T] looks like the hand's width in metres ("" if not).
 
-    The rule: every value within ``0 .. 0.08 + 0.005`` (the Franka Hand's full opening
-    :data:`HAND_WIDTH_M`, :data:`FINGER_TOLERANCE_M`) and the column moving by more than 0.005
-    (max − min). A width (0.08 open) or one finger's position (0.04 open) in metres passes every
-    range check of closedness (0 open, 1 closed) and trains an inverted hand 12.5x too small.
-    Not flagged: a held value (0.0, 1.0, 0.5: no motion to judge), any value above 0.085 (a hand
-    that closed past it). Flagged though right: a real closedness that never passes 0.085 (a
-    hand barely closing on a 7.5 cm object): the words say so.
+    The rule: every value at least 0 (within closedness's tolerance), the largest an open width
+    (:data:`OPEN_WIDTHS_M`: 0.07 .. 0.085 for the hand, 0.035 .. 0.045 for one finger) and the
+    column moving by more than :data:`WIDTH_MOTION_M` (0.01, max − min). A width (0.08 open) or
+    one finger's position (0.04 open) in metres passes every range check of closedness (0 open,
+    1 closed) and trains an inverted hand 12.5x too small. Not flagged: a held value (0.0, 1.0,
+    0.5: no motion to judge), any value above 0.085 (a hand that closed past it), a closedness
+    whose largest is no open width (a homed hand's 1 − 0.0801/0.08 = −0.00125 .. 0.025).
+    Flagged though right: a real closedness that closes to 0.07 .. 0.085 or 0.035 .. 0.045 and
+    no further (a hand barely closing on an object): the words say so.
     """
     gripper = np.asarray(gripper, dtype=np.float64)
     if not len(gripper) or not np.isfinite(gripper).all():
         return ""
     low, high = float(gripper.min()), float(gripper.max())
-    if low < -CLOSEDNESS_TOLERANCE or high > HAND_WIDTH_M + FINGER_TOLERANCE_M \
-            or high - low <= FINGER_TOLERANCE_M:
+    if low < -CLOSEDNESS_TOLERANCE or high - low <= WIDTH_MOTION_M \
+            or not any(lowest <= high <= highest for lowest, highest in OPEN_WIDTHS_M):
         return ""
     first, last = float(gripper[0]), float(gripper[-1])
     top = HAND_WIDTH_M + FINGER_TOLERANCE_M
