@@ -121,9 +121,9 @@ def test_radians_advice_stays_where_the_check_is_undecided():
 @pytest.mark.parametrize("typed", [[0, 0, 6.2831], [0, 0, -6.283], [3.1416, 3.1416, 3.1416],
                                    [6.2831, 0, 6.2831]])
 def test_a_whole_turn_in_radians_is_said_to_be_no_rotation(typed):
-    from vjepa_ros.eval.camera_check_units import radians_words
+    from vjepa_ros.robot.model_frame_units import radians_words
 
-    words = radians_words(typed)
+    words = radians_words(typed, 10.0)
     assert words.startswith(f"control.model_frame_rpy_deg [{', '.join(f'{v:g}' for v in typed)}]"
                             " is read in degrees"), words
     assert words.endswith("if these are radians, they are no rotation: give [0, 0, 0]"), words

@@ -44,10 +44,10 @@ def test_the_timeout_description_says_it_bounds_a_stale_hold():
                                           ([0.1, -0.2, -3.1], "[5.7, -11.5, -177.6]"),
                                           ([3.1416, 0, 0], "[180, 0, 0]")])
 def test_a_correction_only_plausible_in_radians_is_said_with_its_degrees(typed, meant):
-    from vjepa_ros.eval.camera_check_units import radians_words
     from vjepa_ros.robot.model_frame import ModelFrame
+    from vjepa_ros.robot.model_frame_units import radians_words
 
-    words = radians_words(typed)
+    words = radians_words(typed, 10.0)
     angle = ModelFrame(typed).angle_deg
     assert words.startswith(f"control.model_frame_rpy_deg [{', '.join(f'{v:g}' for v in typed)}]"
                             f" is read in degrees: a {angle:.3g}° rotation, below the 10° a "
@@ -58,16 +58,45 @@ def test_a_correction_only_plausible_in_radians_is_said_with_its_degrees(typed, 
 @pytest.mark.parametrize("rpy", [[0, 0, 0], [0, 0, 360], [180, 180, 180], [0, 0, 45],
                                  [0, 0, -7], [12.5, 0, 0], [float("nan"), 0, 0]])
 def test_corrections_in_degrees_none_and_bad_angles_are_not_said_to_be_radians(rpy):
-    from vjepa_ros.eval.camera_check_units import radians_words
+    from vjepa_ros.robot.model_frame_units import radians_words
 
-    assert radians_words(rpy) == ""
+    assert radians_words(rpy, 10.0) == ""
 
 
-def test_radians_near_a_full_turn_are_said_without_the_fine_clause():
-    from vjepa_ros.eval.camera_check_units import radians_words
+def test_a_rotation_past_fine_deg_is_a_checks_correction_not_radians():
+    """[6, 6, 6] turns 10.4° in degrees: past the default 10° a check writes it; not past 12°."""
+    from vjepa_ros.robot.model_frame_units import radians_words
 
-    words = radians_words([6, 6, 6])  # 10.4° in degrees: a check could write that
-    assert "placement fine" not in words and "give [343.8, 343.8, 343.8]" in words, words
+    assert radians_words([6, 6, 6], 10.0) == ""
+    words = radians_words([6, 6, 6], 12.0)
+    assert "below the 12° a camera check calls placement fine" in words, words
+    assert "give [343.8, 343.8, 343.8]" in words, words
+
+
+@pytest.mark.parametrize("fine_deg, rpy", [(4.0, [0.0, 0.0, 5.0]), (2.0, [0.0, 0.0, -2.5]),
+                                           (1.0, [1.0, 1.0, 0.0])])
+def test_a_small_correction_a_check_with_its_fine_deg_wrote_is_not_warned(fine_deg, rpy):
+    """review56r: [0, 0, 5] from a check with ``fine_deg`` 4 was called radians at every start.
+
+    The file a check writes sets its ``camera_check.verdict.fine_deg`` beside the correction;
+    a rotation past it is one such a check writes: read in degrees, nothing said.
+    """
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    config = PlannerNodeConfig()
+    config.control.model_frame_rpy_deg = rpy
+    config.camera_check.verdict.fine_deg = fine_deg
+    assert not any("radians" in w for w in config.startup_warnings()), config.startup_warnings()
+
+
+def test_the_start_up_warning_quotes_the_configured_fine_deg():
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    config = PlannerNodeConfig()
+    config.control.model_frame_rpy_deg = [0.0, 0.0, 1.5708]
+    config.camera_check.verdict.fine_deg = 6.0
+    (said,) = [w for w in config.startup_warnings() if "radians" in w]
+    assert "below the 6° a camera check calls placement fine" in said, said
 
 
 def test_the_planner_warns_at_start_up_of_a_correction_typed_in_radians():

@@ -15,6 +15,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
+from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 
 PARAMETER = "control.model_frame_rpy_deg"
 
@@ -46,7 +47,7 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         force, its angle and, unless the written one is within ``fine_deg`` of it (nothing to
         change), the angle between them and ``restart``. An "undecided" verdict writes no file:
         the clause says the rotation stays in force, untested. Angles that look typed in
-        radians add ``camera_check_units.radians_words``' clause when the check leaves that
+        radians add ``model_frame_units.radians_words``' clause when the check leaves that
         reading open: undecided, or its written rotation within ``fine_deg`` of the angles
         read in radians and not of them read in degrees (breaker56g: the degrees reading
         measured, "nothing to change", yet "if these are radians, give [0, 0, 286.5]").
@@ -58,15 +59,15 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         return ""
     held = f"{who} {PARAMETER} [{rpy_words(in_force_rpy_deg)}] ({frame.angle_deg:.1f}° in all)"
     in_force = _rotation(in_force_rpy_deg)
-    from vjepa_ros.eval.camera_check_units import radians_words
+    from vjepa_ros.robot.model_frame_units import radians_words
 
-    radians = radians_words(in_force_rpy_deg, PARAMETER)  # typed in radians? said too
+    fine = float(result.thresholds.get("fine_deg", CheckThresholds().fine_deg))
+    radians = radians_words(in_force_rpy_deg, fine, PARAMETER)  # typed in radians? said too
     radians = f"; {radians}" if radians else ""
     if result.verdict == Verdict.UNDECIDED:
         return f"{held}; it stays in force (no file written to replace it){radians}"
     written = _rotation(result.correction_rpy_deg)
     apart = _degrees_apart(written, in_force)
-    fine = float(result.thresholds.get("fine_deg", 0.0))
     if apart <= fine or _degrees_apart(written, _rotation(np.degrees(
             np.asarray(in_force_rpy_deg, dtype=float)))) > fine:
         radians = ""  # this check measured the degrees reading, or neither: no advice

@@ -374,12 +374,14 @@ class PlannerNodeConfig:
         """Return the warnings the node logs once at start-up (settings known to misbehave).
 
         Also a ``control.model_frame_rpy_deg`` that looks typed in radians
-        (``eval.camera_check_units.radians_words``).
+        (``model_frame_units.radians_words``, past ``camera_check.verdict.fine_deg``: a
+        check's correction, not said).
         """
-        from vjepa_ros.eval.camera_check_units import radians_words
+        from vjepa_ros.robot.model_frame_units import radians_words
 
         return [text for text in (horizon_warning(self.planner.to_cem()),
-                                  radians_words(self.control.model_frame_rpy_deg)) if text]
+                                  radians_words(self.control.model_frame_rpy_deg,
+                                                self.camera_check.verdict.fine_deg)) if text]
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper")

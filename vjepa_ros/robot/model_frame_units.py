@@ -4,15 +4,15 @@
 types the rotation a calibration tool gave in radians (``[0, 0, 1.5708]`` for a quarter turn,
 ``0.05`` meant as 2.9°) got a planner that silently corrected by 1.6° or 0.05°: every value was
 in range, and nothing said so (mend56y). A correction whose every angle lies within ±2π (the
-range a radian angle takes) is one no camera check writes unless it barely passes
-``camera_check.verdict.fine_deg``: its whole rotation is at most about 11°, and the check calls
-anything under 10° (the default) "placement fine". :func:`radians_words` names the setting, the
+range a radian angle takes) turns by at most about 11°; a camera check writes a correction only
+past its ``camera_check.verdict.fine_deg`` (10° by default: "placement fine" up to it). So one
+within ±2π and at most ``fine_deg`` no check wrote: :func:`radians_words` names the setting, the
 rotation it is read as and the degrees it would be in radians; the planner node logs it at
-start-up (``PlannerNodeConfig.startup_warnings``) and the camera check says it of the
-correction in force (``camera_check_in_force.in_force_words``). A note, not a refusal: a small
-correction in degrees is allowed (a lowered ``fine_deg`` writes one).
+start-up (``PlannerNodeConfig.startup_warnings``, with its own ``fine_deg``: the file a check
+writes sets the check's, so a small correction a check with a lowered ``fine_deg`` wrote, e.g.
+[0, 0, 5] at 4°, is not said) and the camera check says it of the correction in force
+(``camera_check_in_force.in_force_words``, with the check's). A note, not a refusal.
 """
-
 from __future__ import annotations
 
 import math
@@ -28,21 +28,24 @@ def _typed(values) -> str:
     return ", ".join(f"{value:g}" for value in values)
 
 
-def radians_words(rpy_deg, setting: str = "control.model_frame_rpy_deg") -> str:
+def radians_words(rpy_deg, fine_deg: float,
+                  setting: str = "control.model_frame_rpy_deg") -> str:
     """Say that ``rpy_deg`` looks typed in radians ("" when it does not).
 
     Args:
         rpy_deg: [3] extrinsic xyz Euler angles as the planner reads them [deg].
+        fine_deg: the camera check's ``camera_check.verdict.fine_deg`` [deg] in force: a
+            rotation past it is one a check writes (read in degrees, not said).
         setting: who gave them, as the line names them (a parameter, an option, a file).
     Returns:
         "" when no rotation is applied (``ModelFrame.identity``), when an angle is beyond
-        ±2π (:data:`RADIAN_TURN`: degrees only), or when the angles are not 3 finite numbers
+        ±2π (:data:`RADIAN_TURN`: degrees only), when the rotation turns by more than
+        ``fine_deg`` (a check's correction), or when the angles are not 3 finite numbers
         (the planner's own error says that); else one line naming ``setting``, the rotation
-        it is read as [deg] and the angles it would be in radians, converted to degrees (read
-        in radians, a whole turn, below :data:`HALF_SHOWN_DEG`: "they are no rotation: give
-        [0, 0, 0]").
+        it is read as [deg], ``fine_deg`` and the angles it would be in radians, converted to
+        degrees (read in radians, a whole turn, below :data:`HALF_SHOWN_DEG`: "they are no
+        rotation: give [0, 0, 0]").
     """
-    from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
     from vjepa_ros.robot.model_frame import ModelFrame
 
     try:
@@ -50,12 +53,12 @@ def radians_words(rpy_deg, setting: str = "control.model_frame_rpy_deg") -> str:
     except ValueError:
         return ""
     values = [float(value) for value in frame.rpy_deg]
-    if frame.identity or any(abs(value) > RADIAN_TURN for value in values):
+    if frame.identity or any(abs(value) > RADIAN_TURN for value in values) \
+            or frame.angle_deg > fine_deg:
         return ""
     as_degrees = [round(math.degrees(value), 1) for value in values]
-    fine = CheckThresholds().fine_deg
-    small = (f", below the {fine:g}° a camera check calls placement fine "
-             "(camera_check.verdict.fine_deg)" if frame.angle_deg < fine else "")
+    small = (f", below the {fine_deg:g}° a camera check calls placement fine "
+             "(camera_check.verdict.fine_deg), so no check wrote it")
     said = f"{setting} [{_typed(values)}] is read in degrees: a {frame.angle_deg:.3g}° rotation"
     if _radians_angle_deg(values) < HALF_SHOWN_DEG:  # a whole turn: [0, 0, 360] is none
         return f"{said}{small}; if these are radians, they are no rotation: give [0, 0, 0]"
