@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vjepa_ros.robot.trained_model import rate_note
+from vjepa_ros.robot.trained_model import model_rate_note
 
 
 class _Model:
@@ -31,7 +31,7 @@ def test_the_model_data_records_the_rate_and_a_bad_record_names_the_file():
     (None, 10.0, "records no step rate"), (10.0, 10.0, ""), (None, 4.0, ""),
     (30.0, 29.97, ""), (4.0, 4.0, "")])
 def test_the_rate_note_says_a_mismatch_only(trained, run, said):
-    note = rate_note(_Model(trained), run)
+    note = model_rate_note(_Model(trained), run)
     assert (said in note) if said else note == "", note
     if said:
         assert f"--rate is {run:g} Hz" in note and f"give --rate {trained or 4:g}" in note, note
@@ -60,7 +60,7 @@ def test_a_saved_model_is_read_back_at_its_rate(tmp_path):
     assert check_checkpoint(path).trained_rate_hz == 10.0
     model = load_world_model(path, device=torch.device("cpu"), dtype=torch.float32)
     assert model.trained_rate_hz == 10.0
-    assert "trained at 10 Hz" in rate_note(model, 4.0)
+    assert "trained at 10 Hz" in model_rate_note(model, 4.0)
 
 
 
@@ -91,3 +91,14 @@ def test_eval_notes_a_model_of_another_rate(capsys, tmp_path, recorded, rate, sa
     noted = [line for line in out.splitlines() if "step rate" in line or "Hz steps" in line]
     assert (len(noted) == 1 and said in noted[0] and "give --rate 10" in noted[0]) if said \
         else noted == [], out
+
+
+@pytest.mark.parametrize("recorded, rate, trained", [(None, 4.0, None), (None, 4.05, None),
+                                                     (None, 10.0, 4.0), (10.0, 10.0, None),
+                                                     (30.0, 29.97, None), (10.0, 4.0, 10.0),
+                                                     (4.0, 4.1, 4.0)])
+def test_one_rule_says_when_two_rates_differ(recorded, rate, trained):
+    """No record: DROID's 4 Hz; one rate when |rate / trained − 1| ≤ 2 % (eval's and train's)."""
+    from vjepa_ros.robot.trained_model import rate_mismatch
+
+    assert rate_mismatch(recorded, rate) == trained

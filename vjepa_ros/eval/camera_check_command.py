@@ -303,7 +303,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         if replaced:  # this bag's check with another world model
             print(f"note          {replaced}")
         from vjepa_ros.models.preprocess import crop_note
-        from vjepa_ros.robot.trained_model import rate_note, recording_rules
+        from vjepa_ros.robot.trained_model import model_rate_note, recording_rules
 
         for note in (recording.frame_size_note(getattr(model, "img_size", None),
                                                getattr(model, "trained_frame_sizes", None),
@@ -312,7 +312,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                source),  # the node's warning
                      # labelled at --tcp-xyz: the model's point?; held (evaluate_recording)
                      *recording_rules(model, recording, topics),
-                     rate_note(model, args.rate)):  # its actions' period: the steps'?
+                     model_rate_note(model, args.rate)):  # its actions' period: the steps'?
             if note:
                 print(f"note          {note}")
         from vjepa_ros.eval.cpu_cost import cost_note_printer

@@ -211,10 +211,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                            **random_model_wording(source)),
                  "" if goal is None else recording.goal_size_note(goal.shape),
                  *recording.colour_notes(goal)]
-        from vjepa_ros.robot.trained_model import rate_note, recording_rules
+        from vjepa_ros.robot.trained_model import model_rate_note, recording_rules
 
         # labelled at --tcp-xyz: the model's point?; held (evaluate_recording): said here too
-        notes += [*recording_rules(model, recording, topics), rate_note(model, config.rate_hz)]
+        notes += [*recording_rules(model, recording, topics),
+                  model_rate_note(model, config.rate_hz)]
         for line in note_lines(filter(None, notes)):
             print(line)
         report = evaluate_recording(recording, model, cem, config, goal, progress=not args.quiet,

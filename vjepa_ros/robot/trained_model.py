@@ -23,7 +23,7 @@ hidden child output; ``eval`` and ``camera-check`` through :func:`recording_rule
   recorded point; pose-topic bags and simulator episodes carry their recorder's point, which
   may be the planner's even when the recorded setting was left at its default.
 
-:func:`rate_note` (eval, camera-check: their ``--rate``): a model trained at one step rate
+:func:`model_rate_note` (eval, camera-check: their ``--rate``): a model trained at one step rate
 (``data.rate_hz``) and evaluated at another scores motions of another length than each of its
 actions is (a 10 Hz model's 0.1 s against 0.25 s steps). A file that records no rate (the official
 models, files written before) is taken as DROID's 4 Hz, said only where another rate is run.
@@ -151,16 +151,28 @@ DROID_RATE_HZ = 4.0  # [Hz] the official models' step rate (DROID's frames), ass
 RATE_TOLERANCE = 0.02  # the share two rates may differ by and be one (a YAML round trip, 29.97)
 
 
-def rate_note(model, rate_hz: float, parameter: str = "--rate") -> str:
+def rate_mismatch(recorded: float | None, rate_hz: float) -> float | None:
+    """Return the step rate [Hz] a model was trained at when ``rate_hz`` is another (else None).
+
+    ``recorded``: the rate a file records (``trained_rate_hz`` [Hz]; None: not recorded,
+    DROID's :data:`DROID_RATE_HZ` assumed, as the official files are); ``rate_hz``: the step
+    rate [Hz] a command runs or trains at. None when ``|rate_hz / trained − 1|`` is at most
+    :data:`RATE_TOLERANCE` (one rate).
+    """
+    trained = DROID_RATE_HZ if recorded is None else float(recorded)
+    return None if abs(rate_hz / trained - 1) <= RATE_TOLERANCE else trained
+
+
+def model_rate_note(model, rate_hz: float, parameter: str = "--rate") -> str:
     """Return one warning when ``model``'s actions are of another step rate than ``rate_hz``.
 
     ``model``: a world model or a file's records (``trained_rate_hz`` [Hz], None: not recorded,
     DROID's :data:`DROID_RATE_HZ` assumed and said so); ``rate_hz``: the step rate [Hz] the
-    command runs at, set by ``parameter``. "" when they agree within :data:`RATE_TOLERANCE`.
+    command runs at, set by ``parameter``. "" when they agree (:func:`rate_mismatch`).
     """
     recorded = getattr(model, "trained_rate_hz", None)
-    trained = DROID_RATE_HZ if recorded is None else float(recorded)
-    if abs(rate_hz / trained - 1) <= RATE_TOLERANCE:
+    trained = rate_mismatch(recorded, rate_hz)
+    if trained is None:
         return ""
     said = (f"the world model was trained at {trained:g} Hz steps (vjepa-ros train's "
             "data.rate_hz)" if recorded is not None else

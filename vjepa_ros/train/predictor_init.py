@@ -130,11 +130,11 @@ def init_rate_note(config: TrainConfig, recorded: float | None, path) -> str:
     ``data.rate_hz``, which the new file records: its actions are then motions of another
     length than the init's were.
     """
-    from vjepa_ros.robot.trained_model import DROID_RATE_HZ, RATE_TOLERANCE
+    from vjepa_ros.robot.trained_model import rate_mismatch
 
-    trained = DROID_RATE_HZ if recorded is None else recorded
     rate = config.data.rate_hz
-    if abs(rate / trained - 1) <= RATE_TOLERANCE:
+    trained = rate_mismatch(recorded, rate)
+    if trained is None:
         return ""
     said = f"records the step rate it was trained at, {trained:g} Hz" if recorded is not None \
         else f"records no step rate (DROID's {trained:g} Hz assumed, as an official file's)"
