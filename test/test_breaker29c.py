@@ -147,7 +147,7 @@ def test_a_loader_error_for_an_episode_named_with_a_line_break_names_it_once(tmp
     r"""Was a strict xfail on main, fixed on fixdata29.
 
     train.episodes._npz_segment keeps a loader's message only when shown_path(path) is in it,
-    but Episode.load (and bags.py's BagErrors, via _bag_segments) still name the path raw: an
+    but Episode.load (and bags.py's BagErrors, via bag_segments) still name the path raw: an
     episode named 'ep\n0.npz' whose frames and states differ now reads "$'.../ep\n0.npz':
     .../ep<LF>0.npz: 6 frames but 5 states": named twice and still two lines (7c79bef: once).
     Expected one line naming it once.
@@ -178,7 +178,7 @@ def test_a_bag_note_for_a_name_with_a_line_break_is_not_prefixed_again(tmp_path)
     from vjepa_ros.train.episodes import Source
 
     source = Source(tmp_path / "lab\nrun.mcap", "bag")
-    note = f"{shown_path(source.name)}: 3 of 20 steps dropped"  # as _bag_segments writes it
+    note = f"{shown_path(source.name)}: 3 of 20 steps dropped"  # as bag_segments writes it
     notes = read_notes([source], {source: {"notes": [note]}}, [], None)
     assert len(notes) == 1 and "\n" not in notes[0] and notes[0].count("run.mcap") == 1, notes
 

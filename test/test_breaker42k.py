@@ -86,7 +86,7 @@ def test_a_recording_split_by_dropped_frames_is_not_drawn_more_often():
     Two 30 s recordings at 4 Hz (120 steps): ``clean`` intact, ``flaky`` from a USB camera whose
     stream stalls for half a second every ~3 s (a busy USB bus; or a state stream with
     gaps over ``max_state_gap_s``), so ``resample`` marks a step there invalid and
-    ``episodes._step_segments`` cuts the recording into 10 runs of 11 valid steps
+    ``segments.step_segments`` cuts the recording into 10 runs of 11 valid steps
     (``flaky#0`` .. ``flaky#9``), each longer than a clip of 8.
 
     The official DROID loader draws a *trajectory* uniformly, then a window in it;

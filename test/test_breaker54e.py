@@ -16,7 +16,7 @@ Defects (strict xfails until fix54e fixed them), by harm:
    image, a slow camera behind a faster republisher, a simulator rendering slower than it
    publishes) is trained on silently: byte-identical frame pairs labelled with the arm's 1 cm
    motion, no note (9 of 16 transitions here; 12 of 16 for a 1 Hz picture at 4 Hz). The camera
-   check has the stale-frame rule (``eval/camera_check_unchanged``); ``episodes._step_segments``
+   check has the stale-frame rule (``eval/camera_check_unchanged``); ``segments.step_segments``
    has none.
 2. An arm's gripper whose finger joints carry another prefix than its arm joints (arm
    ``fr3_joint1..7``, hand ``panda_finger_joint1/2`` on its own topic, as a gripper node launched

@@ -35,7 +35,7 @@ Defects (strict xfails; each asserts what should happen), most harmful first:
    convention than train's (positions in mm, a gripper 0..255, NaN where no state was logged),
    each refusing the whole file as train would. Bags are read by their camera alone; the same
    video as an ``.npz`` cannot be pretrained on without inventing states in train's conventions.
-   Where: ``pretrain_data.load_clip_segments`` -> ``train.episodes._npz_segments`` ->
+   Where: ``pretrain_data.load_clip_segments`` -> ``train.segments.npz_segments`` ->
    ``read_training_episode`` / ``Episode.load`` (``states_problem``).
 5. An ``.npz`` of RGBA (pybullet's ``getCameraImage``), grey ``[T, H, W, 1]`` or 16-bit RGB
    frames is refused ("episode frames must be uint8 [T, H, W, 3], got uint8 [8, 32, 32, 4]")

@@ -222,7 +222,8 @@ def test_cem_options_are_validated_with_their_names():
 
 def test_train_finds_and_reads_a_killed_compressed_recording(tmp_path, episode):
     from vjepa_ros.train.config import DataConfig
-    from vjepa_ros.train.episodes import _bag_segments, find_sources
+    from vjepa_ros.train.episodes import find_sources
+    from vjepa_ros.train.segments import bag_segments
 
     frames, states = episode
     bag = write_bag(tmp_path / "data" / "killed", frames, states, compression="file")
@@ -231,7 +232,7 @@ def test_train_finds_and_reads_a_killed_compressed_recording(tmp_path, episode):
     assert [(s.path, s.kind) for s in find_sources([tmp_path / "data"])] == [(bag, "bag")]
     assert [(s.path, s.kind) for s in find_sources([data_file])] == [(data_file, "bag")]
     assert find_sources([bag, data_file]) == find_sources([bag])  # one recording: read once
-    segments, notes = _bag_segments(bag, DataConfig())
+    segments, notes = bag_segments(bag, DataConfig())
     assert len(segments) == 1 and len(segments[0]) == len(frames)
     np.testing.assert_array_equal(segments[0].frames, frames)
     assert any("no metadata.yaml" in note for note in notes)

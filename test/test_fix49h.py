@@ -76,7 +76,7 @@ def test_a_reset_starts_a_demonstration_and_a_dropped_frame_does_not(tmp_path):
 
 
 def test_demonstration_numbers_count_only_jumps_between_runs():
-    from vjepa_ros.train.episodes import demonstration_numbers
+    from vjepa_ros.train.segments import demonstration_numbers
 
     times = np.arange(20) * 250
     runs = [(0, 5), (6, 10), (12, 20)]

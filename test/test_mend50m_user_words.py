@@ -36,9 +36,9 @@ from vjepa_ros.sim.manipulation import ExpertOutcome
 from vjepa_ros.sim.task_run import SceneReading, TaskRun, format_totals
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import EpisodeError
-from vjepa_ros.train.episodes import _bag_segments as segments_of
 from vjepa_ros.train.pretrain_command import lost_steps
 from vjepa_ros.train.pretrain_config import PretrainConfig
+from vjepa_ros.train.segments import bag_segments as segments_of
 
 POSE = "/franka_robot_state_broadcaster/current_pose"
 

@@ -364,7 +364,7 @@ def test_the_hint_for_the_cause_of_most_dropped_steps_comes_first():
     """40 of 54 steps dropped for state gaps, yet the advice named the camera's rate first."""
     from vjepa_ros.recordings.dropped_steps import state_gap_hint
     from vjepa_ros.recordings.resample import NO_FRAME, STATE_GAP
-    from vjepa_ros.train.episodes import GAP_SETTING, _drop_hints
+    from vjepa_ros.train.segments import GAP_SETTING, _drop_hints
 
     slow = np.cumsum(np.r_[0, [200_000_000] * 30])  # states at 5 Hz
     gap = state_gap_hint(slow, "/joint_states", 0.1, 40, setting=GAP_SETTING,

@@ -82,7 +82,7 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
 # ``FeatureBank.build`` (train/features.py: batches, feature dtype, padded actions).
 # Kept complete by test_fix42k: every package module whose code runs while a source is read
 # and encoded (traced) must be among these files.
-READER_CODE = ("recordings/*.py", "train/episodes.py", "train/npz_episode.py",
+READER_CODE = ("recordings/*.py", "train/episodes.py", "train/segments.py", "train/npz_episode.py",
                "planning/pose.py", "models/preprocess.py", "models/world_model.py",
                "train/features.py", "train/same_content.py",  # block_means: shards' blocks
                "train/frame_sizes.py")
