@@ -42,11 +42,11 @@ def _example():
     return episode.frames[None], episode.states[None]  # [1, T, H, W, 3], [1, T, 7]
 
 
-@pytest.mark.parametrize("kind", ["float 0..1", "grayscale", "int64"])
+@pytest.mark.parametrize("kind", ["float 0..1", "int64"])
 def test_bench_refuses_observations_that_are_no_uint8_rgb_frames_in_one_line(
         tmp_path, capsys, kind):
     frames, states = _example()
-    frames = {"float 0..1": frames.astype(np.float32) / 255, "grayscale": frames[..., 0],
+    frames = {"float 0..1": frames.astype(np.float32) / 255,
               "int64": frames.astype(np.int64)}[kind]
     folder = _folder(tmp_path, observations=frames, states=states)
     _refused(capsys, ["--episodes", str(folder), "--out", str(tmp_path / "o"), *SMALL],
@@ -61,6 +61,16 @@ def test_rgba_observations_are_read_as_their_rgb_frames(tmp_path):
                      states=states)
     episode = Episode.load(folder / "episode_000000.npz")
     assert np.array_equal(episode.frames, frames[0])
+
+
+def test_grey_observations_without_a_channel_axis_are_read_as_grey_rgb_frames(tmp_path):
+    # m56t: every .npz reader reads grey saved without its channel axis ([1, T, H, W]) as grey
+    # [T, H, W, 1], repeated into RGB as the bag decoder does for mono8 (refused before)
+    frames, states = _example()
+    grey = frames[..., 0]
+    episode = Episode.load(_folder(tmp_path, observations=grey, states=states)
+                           / "episode_000000.npz")
+    assert np.array_equal(episode.frames, np.repeat(grey[0][..., None], 3, axis=-1))
 
 
 def test_bench_reads_or_refuses_an_unbatched_episode(tmp_path, capsys):

@@ -366,7 +366,7 @@ class SizeNotes:
             return []
         self.checked_goals = goals if goal_shape is None else None
         single = goals[0][1] if len(goals) == 1 and not goals[0][0] else None
-        picture = _digest(single) if hasattr(single, "dtype") else None  # an image, not a shape
+        picture = digest(single) if hasattr(single, "dtype") else None  # an image, not a shape
         goals = (() if goal_shape is None else (("", tuple(goal_shape[:2])),)) + tuple(
             (label, tuple(getattr(shape, "shape", shape)[:2])) for label, shape in goals)
         key = (tuple(frame_shape[:2]), goals, picture)
