@@ -40,9 +40,10 @@ def test_the_probe_rate_is_the_steps_not_the_end_of_call_writes(tmp_path, monkey
     a GPU step of tens of ms (bench_train: ~27 ms), so the run is fitted ~10-20 % fewer steps than
     fit and ends that much before its deadline, its decay done early (``complete: true``), the
     lent seconds idle; a slower disk or plot on the device widens it. Here the probe trainer's
-    write_logs takes 6 s longer, which makes the effect plain (6 / 30 = 0.2 s/step against a tiny
-    step's ~0.015 s on an idle CPU; the bound 0.1 leaves a busy CPU's steps room: with 1.5 s and
-    a bound of 0.04 the steps of two loaded cores failed it).
+    write_logs takes 12 s longer, which makes the effect plain (12 / 30 = 0.4 s/step against a
+    tiny step's ~0.015 s on an idle CPU; the bound 0.25 leaves a busy CPU's steps room: with 1.5 s
+    and a bound of 0.04, then 6 s and 0.1, the steps of two loaded cores failed it, 0.15 s/step
+    in session 56's suite run at load ~11).
     """
     from vjepa_ros.train.trainer import Trainer
 
@@ -50,9 +51,9 @@ def test_the_probe_rate_is_the_steps_not_the_end_of_call_writes(tmp_path, monkey
 
     def slow_write_logs(self, summary=None):
         if self.out.name == "probe":
-            time.sleep(6.0)
+            time.sleep(12.0)
         return original(self, summary)
 
     monkeypatch.setattr(Trainer, "write_logs", slow_write_logs)
     run = _probe_run(tmp_path)
-    assert run["probe_s_per_step"] < 0.1, run
+    assert run["probe_s_per_step"] < 0.25, run
