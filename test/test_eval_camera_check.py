@@ -398,3 +398,42 @@ def test_camera_check_holds_and_says_so_for_a_model_trained_without_the_gripper(
     held = [line for line in capsys.readouterr().out.splitlines()
             if "trained without the gripper" in line]
     assert len(held) == 1 and held[0].startswith("note") and "goals." not in held[0], held
+
+
+# user56u: ``camera-check --params-file F`` never said F's own rotation: the command built its
+# node settings from the file it writes, whose control.model_frame_rpy_deg the check sets to its
+# own correction, so the clause comparing F's rotation with the check's (and the radians note of
+# mend56y) was never printed, whatever F said.
+def _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, rpy) -> str:
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+
+    oracle = _oracle_for(sim_bag, (0, 0, 90))
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
+                        lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
+    params = tmp_path / "rad.yaml"
+    params.write_text("/**:\n  ros__parameters:\n    control:\n"
+                      f"      model_frame_rpy_deg: {[float(v) for v in rpy]}\n")
+    assert main(["camera-check", str(sim_bag), "--checkpoint", "demo", "--params-file",
+                 str(params), "--out", str(tmp_path / "check"), "--quiet", "--samples", "64",
+                 "--iterations", "4", "--maxnorm", "0.075", "--seed", "5", "--fine-deg", "7.5",
+                 "--min-scale", "0.2"]) == 0
+    return capsys.readouterr().out
+
+
+def test_a_rotation_typed_in_radians_in_the_params_file_is_said(sim_bag, tmp_path,
+                                                                monkeypatch, capsys):
+    printed = _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, (0, 0, 1.5708))
+    assert "CORRECT BY ROTATION" in printed, printed
+    (line,) = [line for line in printed.splitlines()
+               if "gave control.model_frame_rpy_deg" in line]
+    assert f"--params-file {tmp_path / 'rad.yaml'} gave control.model_frame_rpy_deg" in line
+    assert "if these are radians" in line and "[0, 0, 90]" in line, line
+
+
+def test_a_file_rotation_in_degrees_is_compared_with_the_checks(sim_bag, tmp_path,
+                                                               monkeypatch, capsys):
+    printed = _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, (0, 0, 45))
+    (line,) = [line for line in printed.splitlines()
+               if "gave control.model_frame_rpy_deg" in line]
+    assert "[0.0, 0.0, 45.0]" in line and "radians" not in line, line

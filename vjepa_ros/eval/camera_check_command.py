@@ -263,6 +263,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
                                        args.params_file)
+        # the file's own rotation: written_params holds none in its place (user56u: a file's
+        # radians were never said, its rotation never compared with the check's)
+        in_force_rpy = check_node_start(base, args.params_file).control.model_frame_rpy_deg
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
         recording = read_recording(args.bag, topics,
                                    copies=copies)  # before torch; the check's copies
@@ -351,7 +354,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         from vjepa_ros.eval.camera_check_in_force import in_force_words
 
         held = in_force_words(  # the file's own correction, replaced in the written one
-            node_config.control.model_frame_rpy_deg, result,
+            in_force_rpy, result,
             f"--params-file {args.params_file or 'config/planner.yaml'} gave",
             "a planner started with that file plans with it: start it with the written file")
         if held:
