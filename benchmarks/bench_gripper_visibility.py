@@ -216,14 +216,16 @@ def time_side_by_side(models: list, frames: list[np.ndarray], repeats: int,
 def plan_step(model, demo_predictor_config: dict, cem):
     """Return a callable that runs one CEM replanning step (``cem``) for ``model``'s grid."""
     import torch
+    import torch.nn.functional as F
 
     from vjepa_ros.planning.cem import plan
 
     predictor = timing_predictor(model, demo_predictor_config)
     generator = torch.Generator().manual_seed(0)
     tokens, width = model.tokens_per_frame, model.encoder.config.embed_dim
-    context = torch.randn(1, tokens, width, generator=generator)
-    goal = torch.randn(1, tokens, width, generator=generator)
+    # normed as WorldModel.encode's representations (the planner refuses others: plan_inputs)
+    context = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
+    goal = F.layer_norm(torch.randn(1, tokens, width, generator=generator), (width,))
     state = torch.zeros(1, 7)
     return lambda: plan(predictor, context, state, goal, cem, generator=0)
 

@@ -135,6 +135,7 @@ def main():
 
     check_threads_option(args.threads)
     import torch
+    import torch.nn.functional as F
 
     from vjepa_ros.models import build_predictor, load_world_model, transformer
     from vjepa_ros.models.preprocess import frames_to_clip
@@ -163,8 +164,8 @@ def main():
         predictor = build_predictor(**MID_PREDICTOR).eval()
         world_model = predictor
         n, dim = predictor.tokens_per_frame, predictor.embed_dim
-        context, goal = torch.randn(1, n, dim, generator=generator), \
-            torch.randn(1, n, dim, generator=generator)
+        context, goal = (F.layer_norm(torch.randn(1, n, dim, generator=generator), (dim,))
+                         for _ in range(2))  # normed as WorldModel.encode's (plan_inputs)
         state = torch.tensor([0.45, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0])
     n, dim = predictor.tokens_per_frame, predictor.embed_dim
     q, k, cos, sin = rope_inputs(predictor, generator)

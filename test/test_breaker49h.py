@@ -317,7 +317,7 @@ def _steps(image_ms, period_ends=False):
 
 
 def test_a_skipped_frame_is_an_invalid_step_and_period_ends_change_nothing():
-    from vjepa_ros.train.episodes import _valid_runs
+    from vjepa_ros.train.segments import _valid_runs
 
     grid = list(range(0, 4000, 250))
     skipped = _steps([t for t in grid if t != 1500])

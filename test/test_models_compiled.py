@@ -67,9 +67,10 @@ def test_a_cem_plan_through_the_compiled_predictor_matches_the_eager_plan(models
     config = CEMConfig(horizon=2, samples=64, topk=8, iterations=3,
                        refine=RefineSettings(steps=refine_steps))
     generator = torch.Generator().manual_seed(2)
-    context = torch.randn(1, models[0].tokens_per_frame, models[0].embed_dim,
-                          generator=generator)
-    goal = torch.randn(1, models[0].tokens_per_frame, models[0].embed_dim, generator=generator)
+    shape, width = (1, models[0].tokens_per_frame, models[0].embed_dim), (models[0].embed_dim,)
+    # normed as WorldModel.encode's (the planner refuses other representations: plan_inputs)
+    context = torch.nn.functional.layer_norm(torch.randn(shape, generator=generator), width)
+    goal = torch.nn.functional.layer_norm(torch.randn(shape, generator=generator), width)
     results = [plan(m.predictor, context, START, goal, config, generator=0) for m in models]
     torch.testing.assert_close(results[1].elite_energies, results[0].elite_energies,
                                atol=1e-5, rtol=1e-4)
