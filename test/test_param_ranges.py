@@ -54,7 +54,9 @@ def test_one_reading_out_of_range_is_named_alone():
     assert range_words("planner.samples", {"decimal": 5, "octal": 0}) == (
         "; but planner.samples must lie in [1, 100000]: the octal 0 is not taken")
     assert range_words("planner.samples", {"decimal": 5, "octal": 4}) == ""
-    assert declared_ranges("vjepa_planner.planner.samples") == declared_ranges("planner.samples")
+    assert declared_ranges("planner.samples", "planner") == declared_ranges("planner.samples")
+    assert declared_ranges("planner.samples", "sim") == []  # launch's NODE: that node's only
+    assert declared_ranges("node:planner.samples") == declared_ranges("planner.samples")
 
 
 def test_launch_and_a_parameter_file_say_the_range_too(tmp_path):

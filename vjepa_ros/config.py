@@ -217,7 +217,7 @@ def _unknown(key: str, names, prefix: str, root) -> str | None:
 
     None when neither is found.
     """
-    homes = [name for name in _dotted_fields(*root) if name.rpartition(".")[2] == key
+    homes = [name for name in dotted_fields(*root) if name.rpartition(".")[2] == key
              and name != prefix + key]
     if homes:
         return f"unknown setting here; did you mean {' or '.join(homes)}?"
@@ -252,13 +252,13 @@ def field_hint(cls, dotted: str):
     return field_hint(hint, rest) if dataclasses.is_dataclass(hint) else None
 
 
-def _dotted_fields(cls, prefix: str = "") -> list[str]:
+def dotted_fields(cls, prefix: str = "") -> list[str]:
     """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
     names = []
     for name, hint in _field_types(cls).items():
         names.append(prefix + name)
         if dataclasses.is_dataclass(hint):
-            names += _dotted_fields(hint, f"{prefix}{name}.")
+            names += dotted_fields(hint, f"{prefix}{name}.")
     return names
 
 

@@ -70,7 +70,8 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     Raises UsageError (one line naming the ``-p`` item) for an item without ``NODE.`` or ``:=``,
     a value that is not YAML, a mapping, a list of lists or mappings, a list mixing types and
     zero-led digits the node would not get as typed, as a node executable refuses its ``-p``
-    (``ros_args.check_param_value``).
+    (``ros_args.check_param_value``, the parameter looked up as ``param`` of ``NODE``; one
+    ``NODE`` does not declare, with zero-led digits, is refused as unknown first).
     """
     from vjepa_ros.nodes.ros_args import check_param_value
     from vjepa_ros.rcl_yaml import number_reading, plain
@@ -85,7 +86,7 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
                              f"planner.control.mode:=continuous), got {item!r}")
         try:
             value = "" if not raw.strip() else yaml_value(key, raw)
-            check_param_value(key, value, raw)
+            check_param_value(key, value, raw, node=node)
             out.setdefault(node, {})[name] = _one_type_list(key, plain(value))
             if notes is not None:
                 notes.setdefault(node, {}).pop(name, None)  # the last -p of a name wins

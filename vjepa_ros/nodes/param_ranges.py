@@ -11,11 +11,20 @@ parameter is declared with.
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import importlib
 import json
 import typing
 
-from vjepa_ros.config import RANGE_KEYS, field_at, field_hint, format_range, in_range
+from vjepa_ros.config import (
+    RANGE_KEYS,
+    dotted_fields,
+    field_at,
+    field_hint,
+    format_range,
+    in_range,
+)
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led, zero_led_reading
 
@@ -33,56 +42,74 @@ def node_settings() -> tuple[str, ...]:
     return (PLANNER_SETTINGS, *(entry.config for entry in NODES.values() if entry.config))
 
 
-def declared_ranges(name: str) -> list[dict]:
+def declared_ranges(name: str, node: str | None = None) -> list[dict]:
     """Return the range metadata (``config.RANGE_KEYS``) every node setting ``name`` declares.
 
-    ``name``: the parameter's dotted name (``planner.samples``; a ``node:`` prefix is cut, and
-    ``vjepa-ros launch``'s ``NODE.`` when the whole name is no setting).
+    ``name``: the parameter's dotted name (``planner.samples``; a ``node:`` prefix is cut).
+    ``node``: ``vjepa-ros launch``'s ``NODE`` (``-p planner.planner.samples:=...``): only that
+    node's settings are looked in (:func:`node_settings_of`); None, or a node unknown here
+    (launch refuses it next): every node's.
     Empty when no node setting of that name declares a range.
     """
     return [{k: v for k, v in field.metadata.items() if k in RANGE_KEYS}
-            for field, _ in _declared(name)[1] if "range" in field.metadata]
+            for field, _ in _declared(name, node)[1] if "range" in field.metadata]
 
 
-def declared_types(name: str) -> set:
+def declared_types(name: str, node: str | None = None) -> set:
     """Return the types every node setting ``name`` is declared with (a list's: its item type).
 
     ``{int}`` for ``planner.samples``, ``{float}`` for ``safety.workspace_min`` (a list of
-    floats), ``{str}``, ``{bool}``; empty where no node setting has that name. ``name`` as
-    :func:`declared_ranges` takes it.
+    floats), ``{str}``, ``{bool}``; empty where no node setting has that name. ``name`` and
+    ``node`` as :func:`declared_ranges` takes them.
     """
     types = set()
-    for _, hint in _declared(name)[1]:
+    for _, hint in _declared(name, node)[1]:
         types.add((typing.get_args(hint) or (str,))[0]
                   if typing.get_origin(hint) in (list, tuple) else hint)
     return types
 
 
-def _declared(name: str) -> tuple[str, list]:
-    """Return the setting's name and ``(field, type hint)`` of each node setting ``name``."""
+def node_settings_of(node: str) -> str:
+    """Return the "module:Class" of the settings node ``node`` (a ``NODES`` key) declares.
+
+    The planner's :data:`PLANNER_SETTINGS`; "" for a node without settings here or no such node.
+    """
+    if node == "planner":
+        return PLANNER_SETTINGS
+    return NODES[node].config if node in NODES else ""
+
+
+def _declared(name: str, node: str | None = None) -> tuple[str, list]:
+    """Return the setting's name and ``(field, type hint)`` of each node setting ``name``.
+
+    ``node``: as :func:`declared_ranges` takes it.
+    """
     name = name.rpartition(":")[2]
-    found = _fields(name)
-    if not found and "." in name:  # vjepa-ros launch's NODE.name
-        name = name.partition(".")[2]
-        found = _fields(name)
-    return name, found
+    own = node_settings_of(node) if node is not None else ""
+    return name, _fields(name, (own,) if own else node_settings())
 
 
-def _fields(name: str) -> list:
+def _settings_class(target: str):
+    """Return the settings class "module:Class" names (None: a part not installed)."""
+    module, _, cls_name = target.partition(":")
+    try:
+        return getattr(importlib.import_module(module), cls_name)
+    except (ImportError, AttributeError):  # a part not installed: not looked up
+        return None
+
+
+def _fields(name: str, targets) -> list:
     found = []
-    for target in node_settings():
-        module, _, cls_name = target.partition(":")
-        try:
-            cls = getattr(importlib.import_module(module), cls_name)
-        except (ImportError, AttributeError):  # a part not installed: not looked up
-            continue
-        field = field_at(cls, name)
+    for target in targets:
+        cls = _settings_class(target)
+        field = None if cls is None else field_at(cls, name)
         if field is not None:
             found.append((field, field_hint(cls, name)))
     return found
 
 
-def digits_refusal(name: str, value) -> tuple[OctalInt | ZeroLedFloat, str] | None:
+def digits_refusal(name: str, value, node: str | None = None
+                   ) -> tuple[OctalInt | ZeroLedFloat, str] | None:
     """Return the zero-led number in ``value`` the node would not get as typed, and why.
 
     rcl reads ``010`` as the octal 8 and ``08`` (or ``018``, ``-09``) as the float 8.0
@@ -100,7 +127,9 @@ def digits_refusal(name: str, value) -> tuple[OctalInt | ZeroLedFloat, str] | No
       another or no known type (8.0 may be what was meant), and by a true/false one (its type
       check refuses any number).
 
-    ``name``: as :func:`declared_ranges` takes it; ``value``: as ``rcl_yaml.load`` reads it.
+    ``name``, ``node``: as :func:`declared_ranges` takes them; ``value``: as ``rcl_yaml.load``
+    reads it. With ``node`` (``vjepa-ros launch``), a name that node does not declare is refused
+    as unknown first (:func:`unknown_words`): a fixed number would only meet that refusal next.
     None: nothing refused.
     """
     alone = zero_led(value) is value
@@ -109,7 +138,10 @@ def digits_refusal(name: str, value) -> tuple[OctalInt | ZeroLedFloat, str] | No
         if zero_led(item) is item]
     if not items:
         return None  # (the settings classes are imported only when a refusal may ask)
-    setting, types = _declared(name)[0], declared_types(name)
+    unknown = unknown_words(name, node) if node is not None else ""
+    if unknown:
+        return items[0][1], unknown
+    setting, types = _declared(name)[0], declared_types(name, node)
     for index, item in items:
         said, fix = zero_led_reading(item.text)
         numbers = {"decimal": int(item.text)}
@@ -124,17 +156,18 @@ def digits_refusal(name: str, value) -> tuple[OctalInt | ZeroLedFloat, str] | No
             return item, f"entry {index}, {item.text}: {said}: {fix}"
         if isinstance(item, OctalInt) and numbers:
             numbers["octal"] = int(item)
-        return item, f"{said}: {fix}{range_words(name, numbers) if numbers else ''}"
+        return item, f"{said}: {fix}{range_words(name, numbers, node) if numbers else ''}"
     return None
 
 
-def range_words(name: str, values: dict[str, int]) -> str:
+def range_words(name: str, values: dict[str, int], node: str | None = None) -> str:
     """Say which of ``values`` (reading -> number) the parameter ``name``'s range refuses.
 
     '' when its range is not known or takes each of them; else ``; but NAME must lie in [1,
-    1000000]: neither -100 nor -64 is taken`` (or ``the decimal -100 is not taken``).
+    1000000]: neither -100 nor -64 is taken`` (or ``the decimal -100 is not taken``). ``node``:
+    as :func:`declared_ranges` takes it.
     """
-    ranges = declared_ranges(name)
+    ranges = declared_ranges(name, node)
     if not ranges:
         return ""
     refused = [(reading, number) for reading, number in values.items()
@@ -142,9 +175,38 @@ def range_words(name: str, values: dict[str, int]) -> str:
                                    declared.get("high_open", False)) for declared in ranges)]
     if not refused:
         return ""
-    said = f"{_declared(name)[0]} must lie in {format_range(**ranges[0])}"
+    said = f"{_declared(name, node)[0]} must lie in {format_range(**ranges[0])}"
     if len(refused) == len(values) and len(values) > 1:
         listed = " nor ".join(str(number) for _, number in refused)
         return f"; but {said}: neither {listed} is taken"
     reading, number = refused[0]
     return f"; but {said}: the {reading} {number} is not taken"
+
+
+# rclpy's own parameters every node has (none of our settings): never called unknown here
+_RCLPY_OWN = ("use_sim_time", "start_type_description_service", "qos_overrides.")
+
+
+def unknown_words(name: str, node: str) -> str:
+    """Say that ``vjepa-ros launch``'s node ``node`` has no parameter ``name``, and the closest.
+
+    ``planner has no parameter 'seed' (closest: -p planner.planner.seed:=...)``: a setting
+    ending in ``.name`` first, else the one whose last part is most like ``name``'s
+    (``difflib`` ratio at least 0.6: ``sampels`` → ``planner.samples``); "" where ``node`` declares
+    ``name``, is not known here (no settings, a part not installed), or ``name`` is rclpy's own
+    (``use_sim_time``).
+    """
+    target = node_settings_of(node)
+    cls = _settings_class(target) if target else None
+    if cls is None or name.startswith(_RCLPY_OWN) or field_at(cls, name) is not None:
+        return ""
+    names = [dotted for dotted in dotted_fields(cls)
+             if not dataclasses.is_dataclass(field_hint(cls, dotted))]  # no sections
+    ends = sorted(dotted for dotted in names if dotted.endswith(f".{name}"))
+    last = name.rpartition(".")[2]  # by the last part: 'sampels' ~ 'planner.samples'
+    likeness = {dotted: difflib.SequenceMatcher(None, last, dotted.rpartition(".")[2]).ratio()
+                for dotted in names}
+    alike = max(sorted(names), key=likeness.__getitem__, default="")
+    closest = ends[0] if ends else alike if alike and likeness[alike] >= 0.6 else ""
+    hint = f" (closest: -p {node}.{closest}:=...)" if closest else ""
+    return f"{node} has no parameter {name!r}{hint}"

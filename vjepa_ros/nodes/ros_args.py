@@ -173,7 +173,8 @@ def check_param_item(item: str, needs: dict[str, str] | None = None) -> None:
         raise ValueError(mixed_list(name, value))
 
 
-def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
+def check_param_value(key: str, value, raw: str = "", needs: str = "",
+                      node: str | None = None) -> None:
     """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
 
     ``value`` as :func:`yaml_value` reads ``raw``; the one line says what to write. A mapping
@@ -186,7 +187,8 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
     ``param_ranges.digits_refusal``; a quoted ``'0100'`` is a string, taken).
     Shared by a node executable's ``--ros-args -p`` (:func:`check_param_item`) and
     ``vjepa-ros launch -p NODE.name:=...``. ``needs``: what the parameter takes where an empty
-    string fails too (:func:`no_value`).
+    string fails too (:func:`no_value`). ``node``: ``launch``'s ``NODE`` of ``key``
+    (``NODE.name``): the parameter is looked up as ``name`` of that node, not as ``key``.
     """
     if isinstance(value, dict):
         first = next((str(name) for name in value), "NAME")
@@ -197,7 +199,8 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "") -> None:
         raise ValueError(no_value(key, value, raw, needs))
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
-    digits = digits_refusal(key, value)  # rcl gives the node 64 for 0100, 8.0 for 08
+    name = key.partition(".")[2] if node is not None else key
+    digits = digits_refusal(name, value, node)  # rcl gives the node 64 for 0100, 8.0 for 08
     if digits:
         raise ValueError(f"-p {key}: {digits[1]}")
     if nested_kind(value):
