@@ -221,9 +221,11 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         refuse_random_with_checkpoint(args)
         file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
-        preset_note = horizon_note(args.preset)
-        if preset_note:
-            print(f"note          {preset_note}")
+        from vjepa_ros.eval.camera_check_file_search import file_search_note
+
+        for note in (horizon_note(args.preset), file_search_note(args, cem)):
+            if note:  # F's search is not the check's (user56u: the time note said S 800)
+                print(f"note          {note}")
         topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
         model_args = model_hyper_parameters(
             args, "--checkpoint (or a --params-file with model.checkpoint)")
