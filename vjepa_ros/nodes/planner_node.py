@@ -140,6 +140,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
                 stream_clock=self._stream_clock,
+                on_sim_time=lambda: self.get_parameter("use_sim_time").value,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None

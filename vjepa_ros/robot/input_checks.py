@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from vjepa_ros.robot.arrival_lags import lag_note
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
@@ -226,7 +227,7 @@ class InputChecks:
             return Blocker(problem, topic())
         if not problem and arrival is not None:
             problem = self._frozen_problem(what, age, now, topic(), self.arrived_at[arrival])
-        return Blocker(self._noted(problem, age))
+        return Blocker(self._noted(problem, age, arrival, limit))
 
     def _frozen_problem(self, what: str, age: float, now: float, topic: str,
                         arrived: float | None) -> str:
@@ -262,13 +263,35 @@ class InputChecks:
         if self._clock_mark is None or self._clock_mark[0] != now:
             self._clock_mark = (now, wall)
 
-    def _noted(self, problem: str, age: float | None) -> str:
+    def _noted(self, problem: str, age: float | None, index: int | None = None,
+               limit: float = 0.0) -> str:
         """``problem`` with the clock note (``clock_note``) after it, when there is one.
 
         ``age`` [s]: the input's age (None: none received yet, a problem no clock explains).
+        ``index``: the input (0 frames, 1 states; None: no such note), ``limit`` [s] its age
+        limit: without a clock note, :meth:`_sim_time_note`.
         """
         note = self.clock_note() if problem and age is not None else ""
+        if index is not None:
+            note = note or self._sim_time_note(index, limit, bool(problem and age is not None))
         return f"{problem} ({note})" if note else problem
+
+    def _sim_time_note(self, index: int, limit: float, stale: bool) -> str:
+        """Return the simulated-time fix for input ``index`` stale on the wall clock, or "".
+
+        ``stale``: whether it is stale now. Off simulated time (``on_sim_time``), when the
+        frames come from the simulator (``camera_advice``) or the input's last arrivals each
+        lagged half its age ``limit`` [s] (``arrival_lags``): the likely cause is a simulator
+        slower than real time. Kept while the input stays stale, so that its episode keeps one
+        wording (said once); forgotten when it is fresh again.
+        """
+        if not stale:
+            self._lag_notes[index] = ""
+        elif not self._lag_notes[index] and not self.on_sim_time():
+            lag = self._lags.steady(index, limit)
+            self._lag_notes[index] = self.camera_advice() or (
+                lag_note(index, lag) if lag is not None else "")
+        return self._lag_notes[index]
 
     def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.

@@ -86,6 +86,7 @@ class InputEpisodes(NewWorlds):
                                          self._system_went_back(offset, arrival, back))
             self._frame_clock = (offset, arrival)
             self.frame_came_at = now
+            self._lags.add(0, now - stamp)
             stamped = self._stamped_offset(offset, now - stamp, steady)
             started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
                 "camera image", age_across_fall(now - stamp, stamped - offset),
@@ -139,6 +140,7 @@ class InputEpisodes(NewWorlds):
         if self.wall_clock is not None:
             self.arrived_at[1] = self.wall_clock()
             self._mark_clock(now, self.arrived_at[1])
+        self._lags.add(1, now - stamp)
         state = np.asarray(state, dtype=np.float64)
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)

@@ -53,6 +53,7 @@ import numpy as np
 
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.planning.planners import make_planner
+from vjepa_ros.robot.arrival_lags import ArrivalLags
 from vjepa_ros.robot.async_session import AsyncSession
 from vjepa_ros.robot.camera_check_run import CameraCheckRun
 from vjepa_ros.robot.camera_check_session import CameraCheckSession
@@ -137,6 +138,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
             that never steps it). Off sim time this is the node's ``wall_clock`` (one steady
             clock); on sim time the two part: the ticks follow the simulator, the arrivals'
             frozen-clock check still needs real time.
+        on_sim_time: whether ``clock`` is simulated time (the node's ``use_sim_time``): off it,
+            inputs that turn stale after arriving steadily late (``arrival_lags``), or from the
+            simulator (``camera_advice``), get the simulated-time fix in their stale line.
     """
 
     def __init__(
@@ -160,6 +164,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         wall_clock: Callable[[], float] | None = None,
         clock_offset: Callable[[], float] = system_clock_offset,
         stream_clock: Callable[[], float] | None = None,
+        on_sim_time: Callable[[], bool] = lambda: False,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -200,6 +205,9 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
+        self.on_sim_time = on_sim_time
+        self._lags = ArrivalLags()  # each input's recent lags behind the clock at arrival
+        self._lag_notes = ["", ""]  # the frames', the states' stale note: kept per episode
         self.camera_advice = camera_advice
         self.gripper_topics = gripper_topics  # where finger joint states are looked for
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged

@@ -1,0 +1,116 @@
+"""mend56q: a stale line on the wall clock whose inputs steadily arrive late names simulated time.
+
+A planner on a slow simulator without ``--use-sim-time`` printed flapping "robot state is stale:
+0.33 s old (limit 0.25 s)" and camera-stale warnings with no advice until the simulator's own
+pace warning ~11 s later (user56u). The input checks now note each input's lag behind the node
+clock at arrival (``robot.arrival_lags``): off simulated time, an input that turns stale after
+its last arrivals each lagged half its age limit or more, or whose frames come from the
+simulator (``camera_advice``), gets the simulated-time fix in its one stale line, the same
+wording for the whole episode; nothing else changes (the refusal, the hold).
+"""
+
+import pytest
+from test_robot_mpc import START, frame, make_session, tiny_world_model
+
+from vjepa_ros.robot.arrival_lags import LAG_COUNT, ArrivalLags
+from vjepa_ros.robot.goals import SubGoal
+from vjepa_ros.robot.refusal import RefusalKind
+
+FIX = "--use-sim-time"
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_world_model()
+
+
+def _session(model, on_sim_time=False, advice="", lag=0.0, frame_lag=0.0):
+    """Return an enabled session whose inputs came in shadow mode first, ``*lag`` [s] late."""
+    session, clock, logs = make_session(model, max_image_age_s=0.5, max_state_age_s=0.25)
+    session.on_sim_time = lambda: on_sim_time
+    session.camera_advice = lambda: advice
+    for _ in range(LAG_COUNT):
+        clock.now += 0.05
+        session.observe_image(frame(0), clock.now - frame_lag)
+        session.observe_state(START, clock.now - lag)
+    session.set_goals([SubGoal(frame(1), 0)])
+    session.set_enabled(True)
+    logs.clear()
+    return session, clock, logs
+
+
+def _run(session, clock, seconds, state_lag, state_every=3, frame_lag=0.0):
+    """Tick at 10 Hz; return the input refusals seen.
+
+    A frame each tick, a state every ``state_every`` ticks, each stamped ``*_lag`` [s] behind
+    the clock; plan and stream each tick.
+    """
+    refusals = []
+    for tick in range(1, int(seconds * 10) + 1):
+        clock.now += 0.1
+        session.observe_image(frame(tick), clock.now - frame_lag)
+        if tick % state_every == 0:
+            session.observe_state(START, clock.now - state_lag)
+        session.plan_step()
+        session.stream_step()
+        refusal = session._input_refusal(clock.now)
+        if refusal is not None:
+            refusals.append(refusal)
+    return refusals
+
+
+def _stale_lines(logs, what="robot state is stale"):
+    return [message for level, message in logs if what in message and level == "warning"]
+
+
+def test_a_state_steadily_late_on_the_wall_clock_names_simulated_time_once(model):
+    session, clock, logs = _session(model, lag=0.15)
+    refusals = _run(session, clock, 10, state_lag=0.15)  # a state every 0.3 s, 0.15 s late
+    assert refusals and all(r.kind is RefusalKind.STALE_INPUTS for r in refusals)
+    lines = _stale_lines(logs)
+    assert lines and FIX in lines[0] and "0.15 s or more behind" in lines[0], lines
+    assert "\n" not in lines[0]
+    # one wording for the flapping input: its lines are summarised, not said anew each flap
+    assert len(lines) <= 2, lines
+
+
+def test_in_time_inputs_or_sim_time_get_no_such_note(model):
+    session, clock, logs = _session(model)
+    _run(session, clock, 5, state_lag=0.01, state_every=4)  # in time, sparse: stale all the same
+    lines = _stale_lines(logs)
+    assert lines and FIX not in " ".join(lines), lines
+    session, clock, logs = _session(model, on_sim_time=True, lag=0.15)
+    _run(session, clock, 5, state_lag=0.15)
+    lines = _stale_lines(logs)
+    assert lines and FIX not in " ".join(lines), lines
+
+
+def test_a_camera_from_the_simulator_names_its_advice_in_the_stale_line(model):
+    advice = "the frames come from the simulator /sim_node, ...: run on simulated time"
+    session, clock, logs = _session(model, advice=advice)
+    _run(session, clock, 3, state_lag=0.01, state_every=4)
+    lines = _stale_lines(logs)
+    assert lines and advice in lines[0], lines
+
+
+def test_a_camera_frame_steadily_late_is_named_too(model):
+    session, clock, logs = _session(model, frame_lag=0.6)
+    _run(session, clock, 3, state_lag=0.0, state_every=1, frame_lag=0.6)
+    lines = _stale_lines(logs, "camera image is stale")
+    assert lines and "camera frames came stamped 0.60 s or more" in lines[0], lines
+    assert len(lines) == 1, lines  # said once for the episode
+
+
+def test_the_lag_rule():
+    lags = ArrivalLags()
+    lags.add(1, 0.13)
+    for _ in range(LAG_COUNT - 2):
+        lags.add(1, 0.2)
+    assert lags.steady(1, 0.25) is None  # too few
+    lags.add(1, 0.3)
+    assert lags.steady(1, 0.25) == 0.13
+    lags.add(1, 0.1)  # one in time (under half the limit): no steady lag
+    assert lags.steady(1, 0.25) is None
+    assert lags.steady(0, 0.25) is None  # the frames' own
+    lags.add(0, float("nan"))
+    assert lags.steady(0, 0.0) is None

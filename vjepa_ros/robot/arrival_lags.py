@@ -1,0 +1,53 @@
+"""How far behind the node clock the inputs arrive, and the fix a steady lag points to.
+
+A simulator slower than real time that stamps with the wall clock (no ``use_sim_time``: the sim
+node's ticks carry their grid time, behind when it falls behind), or any source stamping on
+another clock, delivers every frame or state already old: the planner refuses them as stale,
+flapping around the age limit, and the stale line alone ("robot state is stale: 0.33 s old
+(limit 0.25 s)") did not say what to do (user56u: ~11 s before the simulator's own pace
+warning). :class:`ArrivalLags` keeps each input's recent lags (the node clock at arrival minus
+the stamp [s]); :func:`lag_note` is the note the stale line then carries (``InputChecks``).
+"""
+
+from __future__ import annotations
+
+import collections
+
+from vjepa_ros.sim.pace import SIM_TIME_FIX
+
+LAG_COUNT = 3  # arrivals in a row that each lagged
+LAG_FRACTION = 0.5  # of the input's age limit: each lagged at least this share of it
+INPUTS = ("camera frame", "robot state")  # index 0, 1 (MPCSession.arrived_at's order)
+
+
+class ArrivalLags:
+    """The last :data:`LAG_COUNT` arrival lags [s] of each input (0: frames, 1: states)."""
+
+    def __init__(self):
+        self.lags = tuple(collections.deque(maxlen=LAG_COUNT) for _ in INPUTS)
+
+    def add(self, index: int, lag: float) -> None:
+        """Note that input ``index`` arrived ``lag`` [s] after its stamp (node clock)."""
+        self.lags[index].append(lag)
+
+    def steady(self, index: int, limit: float) -> float | None:
+        """Return the least of the last :data:`LAG_COUNT` lags of input ``index`` [s].
+
+        Only when each of them reached :data:`LAG_FRACTION` of ``limit`` [s] (the input's age
+        limit); None otherwise (fewer arrivals, one in time, a NaN).
+        """
+        lags = self.lags[index]
+        if len(lags) < LAG_COUNT or not all(lag >= LAG_FRACTION * limit for lag in lags):
+            return None
+        return min(lags)
+
+
+def lag_note(index: int, lag: float) -> str:
+    """Return the stale line's note for input ``index`` whose stamps lag by ``lag`` [s] or more.
+
+    For a node on the wall clock (on simulated time a lag means another thing): names the
+    likely cause and the fix, simulated time (``sim.pace.SIM_TIME_FIX``), in one clause.
+    """
+    return (f"each of the last {LAG_COUNT} {INPUTS[index]}s came stamped {lag:.2f} s or more "
+            "behind this node's clock, which is the wall clock: a simulator slower than real "
+            f"time, or a source on another clock? {SIM_TIME_FIX}")
