@@ -437,3 +437,14 @@ def test_a_file_rotation_in_degrees_is_compared_with_the_checks(sim_bag, tmp_pat
     (line,) = [line for line in printed.splitlines()
                if "gave control.model_frame_rpy_deg" in line]
     assert "[0.0, 0.0, 45.0]" in line and "radians" not in line, line
+
+
+def test_a_file_rotation_the_planner_refuses_is_replaced_not_refused(sim_bag, tmp_path,
+                                                                     monkeypatch, capsys):
+    # review56s: reading the file's rotation ran the node's whole start-up check on the file's
+    # own values, so a malformed rotation the written file replaces refused the check
+    printed = _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, (0, 0))
+    (line,) = [line for line in printed.splitlines()
+               if "gave control.model_frame_rpy_deg" in line]
+    assert "[0.0, 0.0], which the planner refuses" in line, line
+    assert "the written file holds the check's rotation in its place" in line, line

@@ -266,8 +266,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
                                        args.params_file)
         # the file's own rotation: written_params holds none in its place (user56u: a file's
-        # radians were never said, its rotation never compared with the check's)
-        in_force_rpy = check_node_start(base, args.params_file).control.model_frame_rpy_deg
+        # radians were never said, its rotation never compared with the check's); read alone,
+        # so a rotation the written file replaces refuses nothing (review56s)
+        in_force_rpy = (base.get("control") or {}).get("model_frame_rpy_deg", (0.0, 0.0, 0.0))
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
         recording = read_recording(args.bag, topics,
                                    copies=copies)  # before torch; the check's copies
@@ -355,10 +356,14 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             print(f"note          {caveat}")
         from vjepa_ros.eval.camera_check_in_force import in_force_words
 
-        held = in_force_words(  # the file's own correction, replaced in the written one
-            in_force_rpy, result,
-            f"--params-file {args.params_file or 'config/planner.yaml'} gave",
-            "a planner started with that file plans with it: start it with the written file")
+        given = f"--params-file {args.params_file or 'config/planner.yaml'} gave"
+        try:
+            held = in_force_words(  # the file's own correction, replaced in the written one
+                in_force_rpy, result, given,
+                "a planner started with that file plans with it: start it with the written file")
+        except ValueError as exc:  # not a rotation the planner takes: the written file's is
+            held = (f"{given} control.model_frame_rpy_deg {in_force_rpy!r}, which the planner "
+                    f"refuses ({exc}); the written file holds the check's rotation in its place")
         if held:
             print(f"note          {held}")
         if args.random_weights:  # the verdict's reasons name no cause: this run's is known
