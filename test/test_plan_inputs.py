@@ -175,4 +175,21 @@ def test_the_planner_node_words_a_chunk_failure_after_planner_chunk_size():
                                                                                       8)))
     assert logged == ["MemoryError: out of memory in one predictor call of 8 of the 64 samples "
                       "at horizon 3 (planner.chunk_size 8): give a planner.chunk_size below 8 "
-                      "(fewer samples leave each call as large), or free memory"]
+                      "(fewer samples, while 8 or more, leave each call as large), or free memory"]
+
+
+@pytest.mark.parametrize(("chunk_size", "given"), [
+    (8, "chunk_size 8"), (None, "a chunk sized from the memory free when the plan began")])
+def test_a_command_words_a_chunk_failure_after_its_samples_option(capsys, chunk_size, given):
+    # a command has no option for the chunk: fewer samples than the chunk make one call
+    from vjepa_ros.command_errors import run_reporting
+
+    def work():
+        _fail_in(8, 64, chunk_size)
+
+    assert run_reporting("vjepa-ros eval", work) == 1
+    assert capsys.readouterr().err == (
+        f"vjepa-ros eval: out of memory in one predictor call of 8 of the 64 samples at horizon "
+        f"3 ({given}): give --samples below 8 (one call for all of them), or free memory\n")
+    assert run_reporting("bench_search.py", work, typed=set()) == 1  # a script without it
+    assert "give samples below 8 " in capsys.readouterr().err

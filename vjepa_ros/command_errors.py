@@ -77,7 +77,8 @@ def run_reporting(prog: str, work: Callable[[], int | None], user_errors: tuple 
 
         if not isinstance(exc, SamplesMemoryError):
             raise
-        print(f"{prog}: {error_line(exc, typed, options)}", file=sys.stderr)
+        shown = SamplesMemoryError(exc.command_message) if exc.command_message else exc
+        print(f"{prog}: {error_line(shown, typed, options)}", file=sys.stderr)
         return 1
     except user_errors as exc:
         from vjepa_ros.config import exit_status

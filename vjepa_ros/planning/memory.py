@@ -100,18 +100,27 @@ def out_of_memory_message(config: CEMConfig) -> str:
 
 
 def chunk_out_of_memory_message(chunk: int, samples: int, horizon: int,
-                                chunk_size: int | None) -> str:
+                                chunk_size: int | None, command: bool = False) -> str:
     """One line for an allocation that failed inside one predictor call of ``chunk`` samples.
 
-    ``chunk`` < ``samples``: fewer samples would leave that call as large, so the line names
-    ``CEMConfig.chunk_size`` (``chunk_size`` None: the automatic one, ``cost.auto_chunk_size``,
-    sized from the memory free when the plan began; the node's ``planner.chunk_size``).
+    ``chunk`` < ``samples``: fewer samples, while ``chunk`` or more, would leave that call as
+    large, so the line names ``CEMConfig.chunk_size`` (``chunk_size`` None: the automatic one,
+    ``cost.auto_chunk_size``, sized from the memory free when the plan began; the node's
+    ``planner.chunk_size``). ``command``: for a ``vjepa-ros`` command, which has no option for
+    the chunk: ``CEMConfig.samples`` below ``chunk`` (each call then all the samples; the
+    command's ``--samples``, ``cli_option_message.option_message``).
     """
-    given = (f"CEMConfig.chunk_size {chunk_size}" if chunk_size is not None else
-             "CEMConfig.chunk_size None: sized from the memory free when the plan began")
+    if command:
+        given = (f"chunk_size {chunk_size}" if chunk_size is not None else
+                 "a chunk sized from the memory free when the plan began")
+        advice = f"give CEMConfig.samples below {chunk} (one call for all of them)"
+    else:
+        given = (f"CEMConfig.chunk_size {chunk_size}" if chunk_size is not None else
+                 "CEMConfig.chunk_size None: sized from the memory free when the plan began")
+        advice = (f"give a CEMConfig.chunk_size below {chunk} (fewer samples, while {chunk} or "
+                  "more, leave each call as large)")
     return (f"out of memory in one predictor call of {chunk} of the {samples} samples at "
-            f"horizon {horizon} ({given}): give a CEMConfig.chunk_size below {chunk} (fewer "
-            "samples leave each call as large), or free memory")
+            f"horizon {horizon} ({given}): {advice}, or free memory")
 
 
 @contextmanager
@@ -126,8 +135,10 @@ def chunk_failures_named(chunk: int, samples: int, horizon: int, chunk_size: int
     except (RuntimeError, MemoryError) as exc:
         if chunk >= samples or isinstance(exc, SamplesMemoryError) or not is_out_of_memory(exc):
             raise
-        raise SamplesMemoryError(
-            chunk_out_of_memory_message(chunk, samples, horizon, chunk_size)) from None
+        where = (chunk, samples, horizon, chunk_size)
+        error = SamplesMemoryError(chunk_out_of_memory_message(*where))
+        error.command_message = chunk_out_of_memory_message(*where, command=True)
+        raise error from None
 
 
 class SamplesMemoryError(MemoryError):
@@ -136,7 +147,11 @@ class SamplesMemoryError(MemoryError):
     Its text is one line naming ``CEMConfig.samples`` (or ``CEMConfig.chunk_size`` when one
     predictor chunk smaller than the samples failed): ``vjepa-ros`` prints it as the command's
     ``--samples`` (``cli.main``), the planner node as ``planner.samples``.
+    ``command_message``: the line a command prints instead (a chunk's failure: no command has
+    an option for the chunk, ``chunk_out_of_memory_message``); None: the text.
     """
+
+    command_message: str | None = None
 
 
 def check_samples_fit(config: CEMConfig, device) -> None:
