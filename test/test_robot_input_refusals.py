@@ -278,7 +278,8 @@ def test_a_slow_camera_from_a_simulator_names_simulated_time_not_a_looser_limit(
     _run_with_a_1_hz_camera(session, clock, 50)  # limit 0.5 s
     (slow,) = [m for _, m in logs if "arrive every" in m]
     assert slow.endswith("the planner holds between frames; the frames come from the simulator "
-                         "/sim_node: use sim time"), slow
+                         "/sim_node: use sim time, rather than raising "
+                         "safety.max_image_age_s"), slow
     assert "raise safety.max_image_age_s" not in slow
 
 

@@ -24,10 +24,14 @@ def model():
     return tiny_world_model()
 
 
-def _session(model, on_sim_time=False, advice="", lag=0.0, frame_lag=0.0):
-    """Return an enabled session whose inputs came in shadow mode first, ``*lag`` [s] late."""
+def _session(model, on_sim_time=False, advice="", lag=0.0, frame_lag=0.0, clock_published=True):
+    """Return an enabled session whose inputs came in shadow mode first, ``*lag`` [s] late.
+
+    ``clock_published``: whether /clock has a publisher (a simulator runs).
+    """
     session, clock, logs = make_session(model, max_image_age_s=0.5, max_state_age_s=0.25)
     session.on_sim_time = lambda: on_sim_time
+    session.clock_published = lambda: clock_published
     session.camera_advice = lambda: advice
     for _ in range(LAG_COUNT):
         clock.now += 0.05
@@ -70,8 +74,25 @@ def test_a_state_steadily_late_on_the_wall_clock_names_simulated_time_once(model
     lines = _stale_lines(logs)
     assert lines and FIX in lines[0] and "0.15 s or more behind" in lines[0], lines
     assert "\n" not in lines[0]
+    assert lines[0].endswith("rather than raising safety.max_state_age_s)"), lines
+    assert "chrony" not in lines[0]
     # one wording for the flapping input: its lines are summarised, not said anew each flap
     assert len(lines) <= 2, lines
+
+
+@pytest.mark.parametrize("state_lag, frame_lag, what, limit", [
+    (0.15, 0.0, "robot state is stale", "safety.max_state_age_s"),
+    (0.0, 0.6, "camera image is stale", "safety.max_image_age_s")])
+def test_inputs_late_with_no_simulator_running_name_syncing_the_clocks(model, state_lag,
+                                                                       frame_lag, what, limit):
+    # no /clock publisher, no simulator's frames: a source on another computer's clock
+    session, clock, logs = _session(model, lag=state_lag, frame_lag=frame_lag,
+                                    clock_published=False)
+    _run(session, clock, 10, state_lag=state_lag, state_every=1 if frame_lag else 3,
+         frame_lag=frame_lag)
+    lines = _stale_lines(logs, what)
+    assert lines and "sync the clocks (chrony or PTP" in lines[0], lines
+    assert FIX not in lines[0] and lines[0].endswith(f"rather than raising {limit})"), lines
 
 
 def test_in_time_inputs_or_sim_time_get_no_such_note(model):
@@ -90,7 +111,9 @@ def test_a_camera_from_the_simulator_names_its_advice_in_the_stale_line(model):
     session, clock, logs = _session(model, advice=advice)
     _run(session, clock, 3, state_lag=0.01, state_every=4)
     lines = _stale_lines(logs)
-    assert lines and advice in lines[0], lines
+    # the state's own age limit, not the camera's (mend56q's line named max_image_age_s)
+    assert lines and f"{advice}, rather than raising safety.max_state_age_s" in lines[0], lines
+    assert "max_image_age_s" not in lines[0], lines
 
 
 def test_a_camera_frame_steadily_late_is_named_too(model):

@@ -72,6 +72,7 @@ class InputSources:
         self.stream_kinds = StreamKinds()  # JointState kinds per topic (Humble/Iron's count)
         self.gripper_probes: dict[str, object] = {}  # topic → subscription (auto search)
         self.clock_note = ""  # "/clock has 2 publishers: ..." (check_clock_publishers)
+        self.clock_published = False  # /clock has a publisher, on sim time or not (the same)
         self.clock_checked = -float("inf")  # [s, steady] when check_clock_publishers last ran
         self.clock_lock = threading.Lock()  # one graph query at a time; callers wait for it
         self.camera_advice = ""  # the frames come from a simulator on wall time (check_camera_...)
@@ -294,10 +295,12 @@ class InputSources:
         takes the note from before a query still in flight (it waits on the lock instead).
         """
         node = self.node
+        infos = node.get_publishers_info_by_topic("/clock")
+        # on the wall clock too: a publisher means a simulator (or a bag's --clock) runs
+        self.clock_published = bool(infos)
         if not node.get_parameter("use_sim_time").value:
             note = ""
         else:
-            infos = node.get_publishers_info_by_topic("/clock")
             names = [full_name(info.node_name, info.node_namespace) for info in infos]
             note = "" if len(names) < 2 else (
                 f"/clock has {len(names)} publishers: {', '.join(names)} — two clocks "

@@ -141,6 +141,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
                 stream_clock=self._stream_clock,
                 on_sim_time=lambda: self.get_parameter("use_sim_time").value,
+                clock_published=lambda: self.sources.clock_published,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
             raise ValueError(parameter_message(str(exc))) from None

@@ -18,6 +18,7 @@ from vjepa_ros.sim.pace import SIM_TIME_FIX
 LAG_COUNT = 3  # arrivals in a row that each lagged
 LAG_FRACTION = 0.5  # of the input's age limit: each lagged at least this share of it
 INPUTS = ("camera frame", "robot state")  # index 0, 1 (MPCSession.arrived_at's order)
+AGE_LIMITS = ("safety.max_image_age_s", "safety.max_state_age_s")  # each input's age limit
 
 
 class ArrivalLags:
@@ -42,12 +43,29 @@ class ArrivalLags:
         return min(lags)
 
 
-def lag_note(index: int, lag: float) -> str:
+def lag_note(index: int, lag: float, simulated: bool) -> str:
     """Return the stale line's note for input ``index`` whose stamps lag by ``lag`` [s] or more.
 
     For a node on the wall clock (on simulated time a lag means another thing): names the
-    likely cause and the fix, simulated time (``sim.pace.SIM_TIME_FIX``), in one clause.
+    likely cause and the fix in one clause. ``simulated``: a simulator runs (one publishes the
+    camera's frames, or /clock has a publisher): one slower than real time, fixed by simulated
+    time (``sim.pace.SIM_TIME_FIX``); else a source stamping by another computer's clock,
+    fixed by syncing the clocks (chrony, PTP). Either rather than raising the input's age
+    limit (:data:`AGE_LIMITS`).
     """
-    return (f"each of the last {LAG_COUNT} {INPUTS[index]}s came stamped {lag:.2f} s or more "
-            "behind this node's clock, which is the wall clock: a simulator slower than real "
-            f"time, or a source on another clock? {SIM_TIME_FIX}")
+    behind = (f"each of the last {LAG_COUNT} {INPUTS[index]}s came stamped {lag:.2f} s or more "
+              "behind this node's clock, which is the wall clock")
+    if simulated:
+        return rather_than_raising(f"{behind}, and a simulator runs: slower than real time? "
+                                   f"{SIM_TIME_FIX}", index)
+    return rather_than_raising(
+        f"{behind}: a source stamping by another computer's clock? sync the clocks (chrony or "
+        "PTP: `chronyc tracking` on both computers shows the offset)", index)
+
+
+def rather_than_raising(advice: str, index: int) -> str:
+    """Return ``advice`` for stale input ``index``, ending "rather than raising" its age limit.
+
+    "" stays "" (no advice known).
+    """
+    return f"{advice}, rather than raising {AGE_LIMITS[index]}" if advice else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vjepa_ros.robot.arrival_lags import lag_note
+from vjepa_ros.robot.arrival_lags import lag_note, rather_than_raising
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
@@ -288,9 +288,9 @@ class InputChecks:
         if not stale:
             self._lag_notes[index] = ""
         elif not self._lag_notes[index] and not self.on_sim_time():
-            lag = self._lags.steady(index, limit)
-            self._lag_notes[index] = self.camera_advice() or (
-                lag_note(index, lag) if lag is not None else "")
+            lag, advice = self._lags.steady(index, limit), self.camera_advice()
+            self._lag_notes[index] = rather_than_raising(advice, index) or (
+                lag_note(index, lag, self.clock_published()) if lag is not None else "")
         return self._lag_notes[index]
 
     def blocking_problems(self, now: float) -> list[Blocker]:

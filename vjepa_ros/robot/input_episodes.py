@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.image_limits import image_size_problem
+from vjepa_ros.robot.arrival_lags import rather_than_raising
 from vjepa_ros.robot.clock_steps import age_across_fall
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
@@ -279,10 +280,11 @@ class InputEpisodes(NewWorlds):
         period, limit = self.inputs.frame_period(), self.limits.max_image_age_s
         slow = period is not None and period > limit
         if slow and not self._slow_camera_noted:
+            advice = rather_than_raising(self.camera_advice(), 0)
             self.log("warning", (
                 f"camera frames on {self.camera_topic()} arrive every {period:.2f} s "
                 f"({1.0 / period:.2g} Hz), longer than safety.max_image_age_s = {limit:g} s: the "
-                "planner holds between frames; " + (self.camera_advice() or (
+                "planner holds between frames; " + (advice or (
                     f"raise safety.max_image_age_s above {period:.2f} s or the camera's frame "
                     "rate"))))
             self._slow_camera_noted = True

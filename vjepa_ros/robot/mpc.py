@@ -141,6 +141,10 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         on_sim_time: whether ``clock`` is simulated time (the node's ``use_sim_time``): off it,
             inputs that turn stale after arriving steadily late (``arrival_lags``), or from the
             simulator (``camera_advice``), get the simulated-time fix in their stale line.
+        clock_published: whether /clock has a publisher (a simulator, a bag played with
+            ``--clock``): off simulated time, steadily late inputs then get the simulated-time
+            fix, else the clock-sync one (``arrival_lags.lag_note``); cheap (the node's cached
+            graph answer).
     """
 
     def __init__(
@@ -165,6 +169,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         clock_offset: Callable[[], float] = system_clock_offset,
         stream_clock: Callable[[], float] | None = None,
         on_sim_time: Callable[[], bool] = lambda: False,
+        clock_published: Callable[[], bool] = lambda: False,
     ):
         if not isinstance(model, WorldModel):
             raise TypeError(f"{type(model).__name__} is not a world model: it needs encode(frames)"
@@ -205,7 +210,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.goal_switching = goal_switching or GoalSwitchConfig()
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
-        self.on_sim_time = on_sim_time
+        self.on_sim_time, self.clock_published = on_sim_time, clock_published
         self._lags = ArrivalLags()  # each input's recent lags behind the clock at arrival
         self._lag_notes = ["", ""]  # the frames', the states' stale note: kept per episode
         self.camera_advice = camera_advice

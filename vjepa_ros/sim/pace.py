@@ -94,5 +94,4 @@ def simulator_camera_advice(publishers: list[str], simulators: Collection[str],
     if not found:
         return ""
     return (f"the frames come from the simulator {found[0]}, which runs slower than real time "
-            f"on this CPU (it says by how much): {SIM_TIME_FIX}, rather than raising "
-            "safety.max_image_age_s")
+            f"on this CPU (it says by how much): {SIM_TIME_FIX}")
