@@ -17,7 +17,11 @@ from std_srvs.srv import Trigger  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids  # noqa: E402
-from vjepa_ros.nodes.resent_goals import ResentGoal, resent_after_clear  # noqa: E402
+from vjepa_ros.nodes.resent_goals import (  # noqa: E402
+    ResentGoal,
+    finished_goal_stays,
+    resent_after_clear,
+)
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 GOAL_TOPIC = "/vjepa_planner/goal_image"
@@ -87,3 +91,12 @@ def test_resent_goal_rule_without_publisher_ids():
     resent.resent((None, (0, 0)), image)  # ros2 topic pub's repeated message: stamp 0
     assert resent.refuses((None, (0, 0)), image)
     assert not resent.refuses((None, (5, 0)), image), "sent again with a new stamp: taken"
+
+
+def test_the_finished_goal_line_offers_a_new_publisher_only_where_rclpy_names_publishers():
+    # Humble's rclpy gives no publisher ids: the same stamp from a new publisher is refused
+    humble, jazzy = finished_goal_stays("1 goal", False), finished_goal_stays("1 goal", True)
+    assert "then send it once with a new header stamp (this rclpy names no publisher" in humble
+    assert "same stamp from a new publisher, ros2 topic pub --once, stays refused" in humble
+    assert "with a new stamp or from a new publisher (ros2 topic pub --once:" in jazzy
+    assert humble.startswith("the goal is finished (1 goal) and stays so")

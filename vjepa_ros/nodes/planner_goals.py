@@ -24,7 +24,7 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-from vjepa_ros.nodes.resent_goals import resent_after_clear, stamp_fields
+from vjepa_ros.nodes.resent_goals import finished_goal_stays, resent_after_clear, stamp_fields
 from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.subgoal import SubGoal
@@ -105,12 +105,8 @@ class PlannerGoals:
             return False
         resent.resent(sender, goals.goals[0].image)
         if goals.finished:
-            state, stays = "finished", (
-                f"the goal is finished ({goals.describe()}) and stays so: the same image again is "
-                "no new goal (a re-sending publisher would restart it every time); to run it "
-                "again call ~/clear_goals, then send it once with a new stamp or from a new "
-                "publisher (ros2 topic pub --once: the copies this one repeats stay refused "
-                "after the clear), or send another image")
+            state, stays = "finished", finished_goal_stays(goals.describe(),
+                                                           gives_publisher_ids())
         elif self.session.enabled:
             state, stays = "pursued", "the goal stays as it is (the plan in progress goes on)"
         else:

@@ -58,6 +58,23 @@ def resent_after_clear(topic: str, ids: bool) -> str:
             f"that publisher (or publish with --once), or send another image{again}")
 
 
+def finished_goal_stays(goal: str, ids: bool) -> str:
+    """Return what the finished goal ``goal`` (``describe()``) sent again leaves, and how to rerun.
+
+    ``ids``: rclpy tells publishers apart (``publisher_ids.gives_publisher_ids``): only then is
+    the same message from a new publisher (``ros2 topic pub --once``) taken after the clear;
+    without ids (Humble) a copy is told by its header stamp alone, so only a new stamp is.
+    """
+    again = ("send it once with a new stamp or from a new publisher (ros2 topic pub --once: "
+             "the copies this one repeats stay refused after the clear)" if ids else
+             "send it once with a new header stamp (this rclpy names no publisher, so the "
+             "same stamp from a new publisher, ros2 topic pub --once, stays refused after the "
+             "clear)")
+    return (f"the goal is finished ({goal}) and stays so: the same image again is no new goal "
+            "(a re-sending publisher would restart it every time); to run it again call "
+            f"~/clear_goals, then {again}, or send another image")
+
+
 def stamp_fields(message) -> tuple[int, int]:
     """Return a message's header stamp as ``(sec, nanosec)``: one message's copies share it."""
     stamp = message.header.stamp
