@@ -179,38 +179,38 @@ def states_problem(states) -> str:
 
 
 # A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
-# finger tolerance), opening to about a hand's or one finger's full width and moving by more than
-# WIDTH_MOTION_M, reads like a width [m], not closedness
+# finger tolerance), opening to at least OPEN_WIDTH_MIN_M and moving by more than WIDTH_MOTION_M,
+# reads like a width [m], not closedness
 HAND_WIDTH_M = 2 * FINGER_MAX_M  # 0.08 m: the Franka Hand fully open
-# [m] (low, high): where a width column's largest value lies (an episode opens the hand at least
-# once, or starts open): the hand's width near 0.08, one finger's position near 0.04
-OPEN_WIDTHS_M = ((0.07, HAND_WIDTH_M + FINGER_TOLERANCE_M),
-                 (0.035, FINGER_MAX_M + FINGER_TOLERANCE_M))
+# [m] the least largest value of a width column: a scripted grasp opens only to its object plus a
+# margin (the hand to 0.05 or 0.06, one finger to 0.03), not fully; a homed hand's closedness
+# (1 - 0.0801 / 0.08 = -0.00125 .. 0.025 closing a little) stays below
+OPEN_WIDTH_MIN_M = 0.03
 WIDTH_MOTION_M = 0.01  # [m] a width column moves by more (max - min): a grasp, not noise
 
 
 def gripper_width_words(gripper) -> str:
     """Say when an episode's gripper column [T] looks like the hand's width in metres ("" if not).
 
-    The rule: every value at least 0 (within closedness's tolerance), the largest an open width
-    (:data:`OPEN_WIDTHS_M`: 0.07 .. 0.085 for the hand, 0.035 .. 0.045 for one finger) and the
-    column moving by more than :data:`WIDTH_MOTION_M` (0.01, max − min). A width (0.08 open) or
-    one finger's position (0.04 open) in metres passes every range check of closedness (0 open,
-    1 closed) and trains an inverted hand 12.5x too small. Not flagged: a held value (0.0, 1.0,
-    0.5: no motion to judge), any value above 0.085 (a hand that closed past it), a closedness
-    whose largest is no open width (a homed hand's 1 − 0.0801/0.08 = −0.00125 .. 0.025).
-    Flagged though right: a real closedness that closes to 0.07 .. 0.085 or 0.035 .. 0.045 and
-    no further (a hand barely closing on an object): the words say so.
+    The rule: every value at least 0 (within closedness's tolerance), the largest within
+    :data:`OPEN_WIDTH_MIN_M` .. 0.085 (0.03 .. 0.085: a hand or one finger opened to an object
+    plus a margin, or fully) and the column moving by more than :data:`WIDTH_MOTION_M` (0.01,
+    max − min). A width (0.08 open) or one finger's position (0.04 open) in metres passes every
+    range check of closedness (0 open, 1 closed) and trains an inverted hand 12.5x too small. Not
+    flagged: a held value (0.0, 1.0, 0.5: no motion to judge), any value above 0.085 (a hand that
+    closed past it), a closedness whose largest is under 0.03 (a homed hand's
+    1 − 0.0801/0.08 = −0.00125 .. 0.025). Flagged though right: a real closedness that closes to
+    0.03 .. 0.085 and no further (a hand barely closing on an object): the words say so.
     """
     gripper = np.asarray(gripper, dtype=np.float64)
     if not len(gripper) or not np.isfinite(gripper).all():
         return ""
     low, high = float(gripper.min()), float(gripper.max())
+    top = HAND_WIDTH_M + FINGER_TOLERANCE_M
     if low < -CLOSEDNESS_TOLERANCE or high - low <= WIDTH_MOTION_M \
-            or not any(lowest <= high <= highest for lowest, highest in OPEN_WIDTHS_M):
+            or not OPEN_WIDTH_MIN_M <= high <= top:
         return ""
     first, last = float(gripper[0]), float(gripper[-1])
-    top = HAND_WIDTH_M + FINGER_TOLERANCE_M
     return (f"gripper states[:, 6] stays within 0..{top:g} and moves "
             f"({first:.3g} at the first step, {last:.3g} at the last): it reads like the hand's "
             f"width in metres (the Franka Hand opens {HAND_WIDTH_M:g} m, a finger "
