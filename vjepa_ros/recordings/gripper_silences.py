@@ -2,8 +2,10 @@
 
 A hand published on change (or latched) is held between messages (``bag_gripper.held_values``):
 silence means nothing changed. A topic publishing steadily (its median period at most
-:data:`STEADY_PERIOD_S`, and repeating its value unchanged while the hand stands: at least
-:data:`STEADY_REPEATS` of its consecutive messages within :data:`REPEAT_TOLERANCE`) that says
+:data:`STEADY_PERIOD_S`, and either repeating its value unchanged while the hand stands: at least
+:data:`STEADY_REPEATS` of its consecutive messages within :data:`REPEAT_TOLERANCE`, or, its still
+readings noisier than that, publishing at its period through most of its time span: at least
+:data:`STEADY_COVERAGE` of it in gaps within :data:`PERIOD_JITTER` periods) that says
 nothing for over ``bag_gripper.HOLD_GAP_S`` and comes back with another closedness (more than
 :data:`SILENT_CHANGE` away) lost its readings while the hand moved (a driver whose state reads
 block while its grasp runs, a lost connection, a recorder that dropped the topic): holding its
@@ -12,8 +14,9 @@ timing. The arm states inside such a silence are left out, so the steps there ar
 any state gap (``resample``), with a note naming the topic.
 A silence across which the closedness stayed (the hand still) is held as before, and so is
 every pause of an on-change topic: it publishes only while the hand moves (in bursts whose
-median period may be short), never the same value twice, so its first message after a pause
-may lie a whole burst period of motion from its last (the hand started moving again).
+median period may be short, the pauses between them most of its time span), never the same value
+twice, so its first message after a pause may lie a whole burst period of motion from its last
+(the hand started moving again).
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ SILENT_CHANGE = 0.1
 # period of motion of an on-change topic), and at least this share of them must be
 REPEAT_TOLERANCE = 1e-3
 STEADY_REPEATS = 0.25
+# a steady publisher whose still readings vary by more (a noisy encoder, a hand's width read from
+# a float32 joint state: 3e-3 .. 1e-2 closedness) is told by its gaps: they lie at its period
+# (within this many periods: a timer's jitter, a recorder's batching) through at least this share
+# of its time span, all but its silences; an on-change one's bursts cover the hand's motion only
+PERIOD_JITTER = 2.0
+STEADY_COVERAGE = 0.5
 
 
 def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) -> np.ndarray:
@@ -39,19 +48,23 @@ def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) ->
     ``hold_gap_s`` between messages of a topic whose median period is at most
     :data:`STEADY_PERIOD_S`, the closedness before and after it more than
     :data:`SILENT_CHANGE` apart. A topic that never (in under :data:`STEADY_REPEATS` of its
-    consecutive messages) repeats its value within :data:`REPEAT_TOLERANCE` publishes on change
-    (in bursts while the hand moves): its pauses are the hand standing, none a silence. Empty
-    for fewer than 3 messages (no period to judge).
+    consecutive messages) repeats its value within :data:`REPEAT_TOLERANCE` and whose gaps at
+    its period (within :data:`PERIOD_JITTER` of the median) span under :data:`STEADY_COVERAGE`
+    of its time publishes on change (in bursts while the hand moves): its pauses are the hand
+    standing, none a silence. Empty for fewer than 3 messages (no period to judge).
     """
     sample_times = np.asarray(sample_times, np.int64)
     if len(sample_times) < 3:
         return np.zeros((0, 2), np.int64)
     gaps = np.diff(sample_times)
-    if np.median(gaps) > STEADY_PERIOD_S * 1e9:
+    period = np.median(gaps)
+    if period > STEADY_PERIOD_S * 1e9:
         return np.zeros((0, 2), np.int64)
     values = np.asarray(values, np.float64)
     changes = np.abs(np.diff(values))
-    if np.mean(changes <= REPEAT_TOLERANCE) < STEADY_REPEATS:  # on change: pauses are stillness
+    repeats = np.mean(changes <= REPEAT_TOLERANCE) >= STEADY_REPEATS
+    at_period = gaps[gaps <= PERIOD_JITTER * period].sum() / max(int(gaps.sum()), 1)
+    if not repeats and at_period < STEADY_COVERAGE:  # on change: its pauses are stillness
         return np.zeros((0, 2), np.int64)
     silent = np.flatnonzero((gaps > hold_gap_s * 1e9)
                             & (changes > SILENT_CHANGE))
