@@ -98,6 +98,8 @@ def test_no_core_module_reaches_up_into_the_nodes():
 BELOW = {
     "recordings": ("eval", "train", "sim", "nodes"),  # the data layer the others stand on
     "train": ("eval", "sim"),  # its data comes from recordings/, not from the evaluation
+    # pure PyTorch search and rollout: what it shares with robot/ lives in a leaf (state_limits)
+    "planning": ("robot", "recordings", "eval", "train", "sim", "nodes"),
 }
 
 
@@ -117,11 +119,35 @@ def _layer_breaches(package: Path) -> list[str]:
 def test_recordings_and_train_import_no_layer_above_their_data():
     """``recordings/`` imports none of eval, train, sim, nodes; ``train/`` nothing of eval, sim.
 
+    ``planning/`` imports none of robot, recordings, eval, train, sim, nodes.
+
     ``train`` once imported its bag reading, resampling and ``.npz`` episodes from ``eval/`` and
     ``sim/`` (``vjepa_ros.eval.bags``, ``vjepa_ros.sim.episode``, ...): every reader of
     recordings paid for, and was tied to, the evaluation and the simulator.
     """
     assert _layer_breaches(REPO_ROOT / "vjepa_ros") == []
+
+
+def test_planning_loads_no_robot_or_recordings_module_even_through_a_leaf():
+    """Importing every ``planning/`` module loads nothing of robot, recordings, eval, train, sim.
+
+    ``planning/plan_inputs.py`` imported ``robot.state_ranges`` for the reach and closedness
+    checks, which imported ``recordings.bag_reader``: the planning core stood on the robot and
+    bag layers. A top-level leaf it imports must not reach them either (the check above sees
+    only ``planning/``'s own imports).
+    """
+    child = ("import importlib, pkgutil, sys\n"
+             "import vjepa_ros.planning as p\n"
+             "for info in pkgutil.iter_modules(p.__path__):\n"
+             "    importlib.import_module('vjepa_ros.planning.' + info.name)\n"
+             "print(' '.join(sorted(sys.modules)))\n")
+    out = subprocess.run([sys.executable, "-c", child], cwd=REPO_ROOT, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    banned = tuple(f"vjepa_ros.{name}" for name in BELOW["planning"])
+    loaded = [name for name in out.stdout.split()
+              if name in banned or name.startswith(tuple(f"{b}." for b in banned))]
+    assert loaded == []
 
 
 def test_the_layer_check_catches_a_forbidden_import(tmp_path):

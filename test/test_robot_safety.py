@@ -118,7 +118,7 @@ def test_limits_are_validated():
 ], ids=["max_in_cm", "both_in_cm", "z_in_mm"])
 def test_a_workspace_box_in_centimetres_is_refused_naming_the_unit(lower, upper, named):
     # breaker32r: a corner 80 m from the base lies far beyond any Franka's reach
-    # (state_ranges.MAX_REACH_M): a unit mistake, refused at start in one line naming the
+    # (state_limits.MAX_REACH_M): a unit mistake, refused at start in one line naming the
     # parameter and the unit, not a box that bounds nothing or holds every pose
     with pytest.raises(ValueError, match=rf"^safety\.{named} .*beyond a Franka's reach.*"
                                          r"in metres"):

@@ -18,7 +18,7 @@ import math
 import torch
 
 from vjepa_ros.planning.pose import euler_to_quat, quat_to_euler
-from vjepa_ros.robot.state_ranges import CLOSEDNESS_TOLERANCE, first_outside, reach_problem
+from vjepa_ros.state_limits import CLOSEDNESS_TOLERANCE, first_outside, reach_problem
 
 # A token put through layer_norm without affine weights has mean 0 and (biased) std
 # sqrt(var / (var + eps)) over its features: ~1, never above 1 (0 for a constant token, as a
@@ -87,9 +87,9 @@ def as_state(state) -> torch.Tensor:
     """Return the context state [7] float32 (given [7] or [1, 7]) in the model's conventions.
 
     Raises ValueError naming ``context_state`` for another shape, a NaN or inf, an xyz beyond a
-    Franka's reach (millimetres given as metres; ``state_ranges.reach_problem``), an Euler angle
+    Franka's reach (millimetres given as metres; ``state_limits.reach_problem``), an Euler angle
     beyond one turn (degrees given as radians) or a gripper closedness outside [0, 1] by more
-    than ``state_ranges.CLOSEDNESS_TOLERANCE`` (a raw 0-255 reading, a percentage). An
+    than ``state_limits.CLOSEDNESS_TOLERANCE`` (a raw 0-255 reading, a percentage). An
     orientation outside scipy's extrinsic xyz ranges (roll/yaw beyond ±π, pitch beyond ±π/2 by
     more than :data:`CANONICAL_SLACK_RAD`) is returned as the canonical angles of the same
     rotation (``pose.quat_to_euler``, the angles every imagined state after it has); a

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from vjepa_ros.message_words import message_words
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.file_versions import per_file_version
 
@@ -23,15 +24,6 @@ class BagError(ValueError):
 
 DAMAGED_HINT = "re-copy it from the recording machine, or re-record"  # a damaged message's fix
 TRAIN_DAMAGED_HINT = ", or leave it out of the data given"  # train's further fix (train_words)
-
-
-def message_words(index: int) -> str:
-    """Name a topic's message at 0-based ``index`` as a user counts it, from 1.
-
-    ``message 6 (counting from 1)`` for index 5. For a message the user must find in the bag
-    (a damaged one, malformed pixels), the same words for every storage (SQLite3, MCAP).
-    """
-    return f"message {index + 1} (counting from 1)"
 
 
 def message_range_words(first: int, last: int, count: int) -> str:

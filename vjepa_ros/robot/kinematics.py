@@ -25,8 +25,8 @@ from vjepa_ros.robot.state_ranges import (
     FINGER_MAX_M,
     QUATERNION_NORM_TOLERANCE,
     quaternion_norm_problem,
-    reach_problem,
 )
+from vjepa_ros.state_limits import reach_problem
 
 # Rows: a_{i-1} [m], d_i [m], alpha_{i-1} [rad] (Franka's published table, Panda and FR3 alike).
 FRANKA_DH = np.array(
@@ -180,7 +180,7 @@ def pose_to_state(position, quat_xyzw, gripper) -> np.ndarray:
     For measured poses: raises :class:`StateError` for NaN/inf, a zero quaternion, a quaternion
     whose norm is off 1 by more than ``state_ranges.QUATERNION_NORM_TOLERANCE`` (not normalised:
     never normalised silently; the simulator refuses such a target too) and a position beyond
-    the arm's reach (``state_ranges.MAX_REACH_M`` from the base: millimetres, another frame).
+    the arm's reach (``state_limits.MAX_REACH_M`` from the base: millimetres, another frame).
     """
     position = np.asarray(position, dtype=np.float64)
     quat = np.asarray(quat_xyzw, dtype=np.float64)

@@ -17,7 +17,7 @@ import numpy as np
 from vjepa_ros.config import check_values, param
 from vjepa_ros.robot.input_ages import input_problem
 from vjepa_ros.robot.recorded_inputs import not_relays_problem
-from vjepa_ros.robot.state_ranges import MAX_REACH_M
+from vjepa_ros.state_limits import MAX_REACH_M
 
 # The measured pose may lie this far outside the box and still count as inside (sensor noise) [m].
 BOX_TOLERANCE = 1e-3
@@ -179,7 +179,7 @@ class SafetyLimits:
 def box_problem(lower: np.ndarray, upper: np.ndarray) -> str:
     """Return why ``lower``..``upper`` [3] is no workspace box, naming parameters and axes ('' ok).
 
-    A corner coordinate beyond ``state_ranges.MAX_REACH_M`` (1.5 m) from the base is a unit
+    A corner coordinate beyond ``state_limits.MAX_REACH_M`` (1.5 m) from the base is a unit
     mistake (centimetres, millimetres): ``safety.workspace_max [80.0, 45.0, 70.0] lies beyond a
     Franka's reach (x 80, y 45, z 70 m; each coordinate must lie within ±1.5 m of the base): the
     workspace box is in metres ...``.

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_reader import message_words
+from vjepa_ros.message_words import message_words
+from vjepa_ros.state_limits import CLOSEDNESS_TOLERANCE, first_outside, reach_problem
 
 # Rows: joint 1..7, columns: lower, upper [rad].
 PANDA_JOINT_LIMITS = np.array([
@@ -36,10 +37,6 @@ FRANKA_JOINT_LIMITS = np.stack([np.minimum(PANDA_JOINT_LIMITS[:, 0], FR3_JOINT_L
 JOINT_TOLERANCE_RAD = 0.1
 FINGER_MAX_M = 0.04  # Franka Hand: each finger 0..0.04 m from the centre
 FINGER_TOLERANCE_M = 0.005
-# Farthest a measured TCP may be from the base frame's origin [m]: forward kinematics over the
-# joint limits puts the Franka Hand TCP at most 1.28 m from it (the datasheet's 855 mm reach is
-# measured from the shoulder); 1.5 m leaves room for a longer tool.
-MAX_REACH_M = 1.5
 # [m/s] no arm's TCP moves faster (Franka: 1.7 m/s, its Cartesian velocity limit): a measured pose
 # that moved faster between two robot states is a glitch, not motion (``inputs.InputBuffer``)
 MAX_TCP_SPEED_M_S = 3.0
@@ -57,7 +54,6 @@ MAX_TCP_ANGULAR_ACCEL_RAD_S2 = 25.0
 # for faster hands and the simulator's): a closedness that did and came straight back is a glitch
 MAX_CLOSEDNESS_RATE_PER_S = 5.0
 CLOSEDNESS_JUMP_SLACK = 0.2  # allowed besides (a finger message rounded, a hand settling)
-CLOSEDNESS_TOLERANCE = 0.01  # gripper closedness is in [0, 1]
 # The orientation of a state (columns 3:6, extrinsic xyz Euler angles, ``planning.pose``) lies in
 # [-π, π] (the pitch in [-π/2, π/2]); degrees given as radians lie far beyond for any pose away
 # from the zero rotation (a Franka pointing down has a roll near ±π: ±180 in degrees).
@@ -69,16 +65,6 @@ EULER_TOLERANCE_RAD = 0.01
 # ~0.005): 1e-3 is 1e4x float32's error and stricter than tf2. Off by more: a sender that did not
 # normalise, a half-filled or zeroed message (whose orientation is then a guess).
 QUATERNION_NORM_TOLERANCE = 1e-3
-
-
-def first_outside(values, lower, upper, tolerance: float) -> int | None:
-    """Index of the first of ``values`` outside ``[lower - tolerance, upper + tolerance]``.
-
-    ``lower``/``upper``: scalars or arrays broadcast against ``values``. None when all are in.
-    """
-    bad = np.flatnonzero((values < np.asarray(lower) - tolerance)
-                         | (values > np.asarray(upper) + tolerance))
-    return int(bad[0]) if len(bad) else None
 
 
 def arm_joint_problem(names, positions) -> str:
@@ -111,32 +97,13 @@ def finger_problem(names, positions) -> str:
             "millimetres?)")
 
 
-def reach_problem(xyz, what: str = "message") -> str:
-    """Say which position [..., 3] (m, base frame) lies beyond the arm's reach ("" when none).
-
-    For several positions the first one beyond is named: a bag's ``message`` as
-    ``bag_reader.message_words`` counts it (from 1), another ``<what> <index>`` (from 0).
-    """
-    xyz = np.asarray(xyz, dtype=np.float64)
-    distance = np.linalg.norm(xyz.reshape(-1, 3), axis=-1)
-    bad = np.flatnonzero(distance > MAX_REACH_M)
-    if not len(bad):
-        return ""
-    i = int(bad[0])
-    label = message_words(i) if what == "message" else f"{what} {i}"
-    where = f"{label}: " if xyz.ndim > 1 else ""
-    x, y, z = xyz.reshape(-1, 3)[i]
-    return (f"{where}end-effector position ({x:.3g}, {y:.3g}, {z:.3g}) is {distance[i]:.3g} m "
-            f"from the base, beyond a Franka's reach ({MAX_REACH_M:g} m): positions must be in "
-            "metres, in the arm's base frame")
-
-
 def quaternion_norm_problem(quat_xyzw, what: str = "message",
                             subject: str = "orientation quaternion") -> str:
     """Say which quaternion [..., 4] (x, y, z, w) is not of unit norm ("" when none).
 
     Not unit: a norm off 1 by more than :data:`QUATERNION_NORM_TOLERANCE` (zero included).
-    For several quaternions the first one off is named as in :func:`reach_problem`. The line
+    For several quaternions the first one off is named as in
+    :func:`vjepa_ros.state_limits.reach_problem`. The line
     reads ``<subject> has norm N, not 1 within ...`` (the simulator's refusals match it).
     """
     quat = np.asarray(quat_xyzw, dtype=np.float64)
@@ -156,8 +123,8 @@ def states_problem(states) -> str:
     """Say what is wrong with end-effector states [T, 7] of an episode ("" when nothing).
 
     Checks the shape, NaN/inf, the gripper closedness (column 6, within [0, 1]), the reach
-    (:func:`reach_problem`) and the Euler angles (columns 3:6, within ±π rad by
-    :data:`EULER_TOLERANCE_RAD`).
+    (:func:`vjepa_ros.state_limits.reach_problem`) and the Euler angles (columns 3:6, within
+    ±π rad by :data:`EULER_TOLERANCE_RAD`).
     """
     states = np.asarray(states)
     if states.ndim != 2 or states.shape[1] != 7:
