@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from train_bags import _pose_bag
 
 from vjepa_ros.cli import main
 
@@ -247,33 +248,6 @@ def test_the_base_frame_refusal_names_a_fix_the_bag_allows(capsys, tmp_path, che
     code, _, again = _run(capsys, "eval", bag, "--checkpoint", checkpoint, "--base-frame", "base",
                           "--out", str(tmp_path / "again"), *FAST)
     assert code == 0, again
-
-
-HOME = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]  # [rad] a Franka's ready pose
-
-
-def _pose_bag(path, frame_of, arm_topic="", x_of=lambda k: 0.4 + 0.01 * k):
-    """Write 8 frames at 4 Hz: poses in ``frame_of(k)``, fingers, arm joints on ``arm_topic``.
-
-    The poses' x is ``x_of(k)`` [m]; ``arm_topic`` '': no arm joints recorded.
-    """
-    from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
-
-    entries = []
-    for k in range(8):
-        t = DEFAULT_START_NS + k * 250_000_000
-        entries += [
-            ("/camera/camera/color/image_raw", m.IMAGE, t,
-             m.image_message(np.full((8, 8, 3), 10 * k, np.uint8), t, "cam")),
-            ("/franka_robot_state_broadcaster/current_pose", m.POSE_STAMPED, t,
-             m.pose_message(np.array([x_of(k), 0, 0.3, np.pi, 0, 0, 0]), t, frame_of(k))),
-            ("/franka_gripper/joint_states", m.JOINT_STATE, t,
-             m.joint_state_message(["fr3_finger_joint1", "fr3_finger_joint2"], [0.04] * 2, t))]
-        if arm_topic:
-            entries.append((arm_topic, m.JOINT_STATE, t, m.joint_state_message(
-                [f"fr3_joint{i}" for i in range(1, 8)], HOME, t)))
-    return write_messages(path, entries)
 
 
 @pytest.mark.parametrize("arm_topic", ["", "/joint_states", "/franka/joint_states"])

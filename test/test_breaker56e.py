@@ -51,9 +51,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from train_bags import CAMERA, GRIPPER, T0, _picture, _read
+from train_bags import GRIPPER, _frame, _frame_number, _picture, _read, _sliding_bag, _tiny_run
 
-POSE = "/franka_robot_state_broadcaster/current_pose"
 STEPS = 17  # frames of the .npz episodes: 4 s at 4 Hz
 
 
@@ -116,28 +115,6 @@ def test_a_closing_hand_in_closedness_is_read_without_a_note(tmp_path):
 # -- 3. the step rate of the exported model
 
 
-def _tiny_run(out: Path, rate_hz: float):
-    """Train 2 steps of a tiny predictor at data.rate_hz ``rate_hz``; return the Trainer."""
-    from vjepa_ros.models.encoder import EncoderConfig, VisionEncoder
-    from vjepa_ros.models.predictor import ACPredictor, PredictorConfig
-    from vjepa_ros.train.config import make_config
-    from vjepa_ros.train.features import FeatureBank
-    from vjepa_ros.train.trainer import Trainer
-
-    torch.manual_seed(0)
-    encoder = VisionEncoder(EncoderConfig(embed_dim=16, depth=1, num_heads=1, img_size=32))
-    predictor = ACPredictor(PredictorConfig(embed_dim=16, predictor_embed_dim=24, depth=1,
-                                            num_heads=1, img_size=32))
-    frames = 12
-    bank = FeatureBank(torch.randn(frames, 4, 16).half(), torch.zeros(frames, 7),
-                       torch.zeros(frames, 7), torch.tensor([0]), torch.tensor([frames]),
-                       ["rec0"])
-    config = make_config({"out": str(out), "steps": 2, "batch_size": 2, "eval_every": 0,
-                          "save_every": 0, "progress": False, "device": "cpu",
-                          "data.frames_per_clip": 3, "data.rate_hz": rate_hz})
-    return Trainer(config, encoder, predictor, bank, None)
-
-
 def test_the_exported_model_records_the_step_rate_it_was_trained_at(tmp_path):
     """A run at ``--rate 10``: each action a 0.1 s motion; the model must say so.
 
@@ -155,35 +132,6 @@ def test_the_exported_model_records_the_step_rate_it_was_trained_at(tmp_path):
 
 
 # -- 4. a camera changing resolution mid-recording
-
-
-def _frame(k: int, size) -> np.ndarray:
-    return np.random.default_rng(k).integers(0, 255, (*size, 3), dtype=np.uint8)
-
-
-def _sliding_bag(path: Path, frames, fingers) -> Path:
-    """Write ``frames`` at 4 Hz, poses at 100 Hz over their span and ``fingers``; return the bag.
-
-    The hand slides +x 4 cm/s (1 cm a step), pointing down; ``fingers``: (seconds, finger
-    position [m]) of each finger message on GRIPPER.
-    """
-    from vjepa_ros.recordings import messages as m
-    from vjepa_ros.recordings.bag_writing import write_messages
-
-    entries = []
-    for k, frame in enumerate(frames):
-        time = T0 + k * 250_000_000
-        entries.append((CAMERA, m.IMAGE, time, m.image_message(frame, time, "camera")))
-    for k in range(25 * (len(frames) - 1) + 1):
-        time = T0 + k * 10_000_000
-        state = [0.4 + 0.0004 * k, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]
-        entries.append((POSE, m.POSE_STAMPED, time, m.pose_message(state, time, "base")))
-    for seconds, finger in fingers:
-        time = T0 + round(seconds * 1e9)
-        entries.append((GRIPPER, m.JOINT_STATE, time, m.joint_state_message(
-            ["fr3_finger_joint1", "fr3_finger_joint2"], [finger, finger], time)))
-    entries.sort(key=lambda entry: entry[2])
-    return write_messages(path, entries)
 
 
 def _resized_bag(path: Path) -> Path:
@@ -208,11 +156,6 @@ def test_a_camera_changing_resolution_mid_bag_gives_a_segment_per_size(tmp_path)
     for segment in segments:
         shown = np.array([_frame_number(frame) for frame in segment.frames])
         np.testing.assert_allclose(segment.states[:, 0], 0.4 + 0.01 * shown, atol=1e-6)
-
-
-def _frame_number(frame: np.ndarray) -> int:
-    """Return k of the written frame ``frame`` is (``_resized_bag``'s frame k)."""
-    return next(k for k in range(25) if np.array_equal(frame, _frame(k, frame.shape[:2])))
 
 
 # -- 2. a steadily publishing gripper that goes silent

@@ -84,7 +84,7 @@ def test_a_copy_of_the_demo_model_gets_the_demo_note(tmp_path, name):
 # --- one base frame spelled three ways: the verdict depends on the messages' order --------------
 
 def _read_or_refused(tmp_path, frames):
-    from test_breaker45r import _pose_bag
+    from train_bags import _pose_bag
 
     from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.bags import read_recording

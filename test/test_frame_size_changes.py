@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from test_breaker56e import _frame, _frame_number, _sliding_bag
-from train_bags import CAMERA, _read
+from train_bags import CAMERA, _frame, _frame_number, _read, _sliding_bag
 
 SMALL, LARGE = (48, 64), (96, 128)
 

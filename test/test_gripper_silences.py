@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_breaker56e import _sliding_bag
-from train_bags import GRIPPER, _picture, _read
+from train_bags import GRIPPER, _picture, _read, _sliding_bag
 
 from vjepa_ros.recordings.gripper_silences import inside_silences, silences
 

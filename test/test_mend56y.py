@@ -251,7 +251,7 @@ def test_the_command_and_the_live_check_take_their_notes_from_one_writer(tmp_pat
                                          ("/right_fr3_link0", "fr3_link0")])
 def test_poses_switching_between_two_arms_bases_are_refused_naming_both(tmp_path, first, then):
     """Each frame is a base frame, but of another arm: the first one judged the whole bag."""
-    from test_breaker45r import _pose_bag
+    from train_bags import _pose_bag
 
     from vjepa_ros.recordings.bag_files import BagError
     from vjepa_ros.recordings.bags import read_recording
@@ -271,7 +271,7 @@ def test_poses_in_one_base_frame_however_spelled_are_read(tmp_path, first, then)
 
     franka_description joins those two at 0 0 0; an empty frame_id is taken as the base (noted).
     """
-    from test_breaker45r import _pose_bag
+    from train_bags import _pose_bag
 
     from vjepa_ros.recordings.bags import read_recording
 

@@ -51,7 +51,7 @@ def test_an_init_of_another_rate_is_noted(recorded, rate, said):
 def test_a_saved_model_is_read_back_at_its_rate(tmp_path):
     """A --rate 10 run's world_model.pt: the check and the load both give 10 Hz."""
     import torch
-    from test_breaker56e import _tiny_run
+    from train_bags import _tiny_run
 
     from vjepa_ros.models.checkpoint import check_checkpoint, load_world_model
 

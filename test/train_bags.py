@@ -8,7 +8,11 @@ breaker54e. :func:`_arm_and_hands` / :func:`_fingers` (breaker54m): an arm's joi
 hands of any prefix on their own topics; :func:`_render_slide` / :func:`_npz` (breaker54m): the
 package's scene rendered as the hand slides, saved as an ``.npz`` episode (conftest.py's
 ``far_slide`` fixture: the 2 m camera's slide). :func:`reset_frames` (fix49h): an episode's
-frames drawn so that a simulator reset 80 cm aside stays in the picture.
+frames drawn so that a simulator reset 80 cm aside stays in the picture. :func:`_sliding_bag` /
+:func:`_frame` / :func:`_frame_number` (breaker56e): a bag of given frames (any sizes), the hand
+sliding 1 cm a step and fingers as given; :func:`_tiny_run` (breaker56e): a 2-step tiny trainer
+at a given ``data.rate_hz``. :func:`_pose_bag` (breaker45r): 8 frames with poses in the frame a
+function names, fingers, and the arm's joints on a topic or none.
 """
 
 from __future__ import annotations
@@ -17,10 +21,12 @@ import dataclasses
 from pathlib import Path
 
 import numpy as np
+import torch
 
 T0 = 1_700_000_000 * 10**9  # [ns] the bags' first stamp
 CAMERA = "/camera/camera/color/image_raw"
 GRIPPER = "/fr3_gripper/joint_states"
+POSE = "/franka_robot_state_broadcaster/current_pose"
 FR3 = [f"fr3_joint{i}" for i in range(1, 8)]
 READY = np.array([0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785])  # [rad] Franka's ready pose
 JOINT_RATE = np.array([0.1, 0.05, -0.1, 0.1, 0.2, -0.1, 0.3])  # [rad/s] the written motion
@@ -171,3 +177,83 @@ def reset_frames(states: np.ndarray, size: int = 16) -> np.ndarray:
     shown = np.array(states, np.float64)
     shown[:, 1] *= 0.25
     return blob_frames(shown, size)
+
+
+def _frame(k: int, size) -> np.ndarray:
+    return np.random.default_rng(k).integers(0, 255, (*size, 3), dtype=np.uint8)
+
+
+def _sliding_bag(path: Path, frames, fingers) -> Path:
+    """Write ``frames`` at 4 Hz, poses at 100 Hz over their span and ``fingers``; return the bag.
+
+    The hand slides +x 4 cm/s (1 cm a step), pointing down; ``fingers``: (seconds, finger
+    position [m]) of each finger message on GRIPPER.
+    """
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    entries = []
+    for k, frame in enumerate(frames):
+        time = T0 + k * 250_000_000
+        entries.append((CAMERA, m.IMAGE, time, m.image_message(frame, time, "camera")))
+    for k in range(25 * (len(frames) - 1) + 1):
+        time = T0 + k * 10_000_000
+        state = [0.4 + 0.0004 * k, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0]
+        entries.append((POSE, m.POSE_STAMPED, time, m.pose_message(state, time, "base")))
+    for seconds, finger in fingers:
+        time = T0 + round(seconds * 1e9)
+        entries.append((GRIPPER, m.JOINT_STATE, time, m.joint_state_message(
+            ["fr3_finger_joint1", "fr3_finger_joint2"], [finger, finger], time)))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+def _frame_number(frame: np.ndarray) -> int:
+    """Return k of the written frame ``frame`` is (:func:`_frame` k of its size, k < 25)."""
+    return next(k for k in range(25) if np.array_equal(frame, _frame(k, frame.shape[:2])))
+
+
+def _tiny_run(out: Path, rate_hz: float):
+    """Train 2 steps of a tiny predictor at data.rate_hz ``rate_hz``; return the Trainer."""
+    from vjepa_ros.models.encoder import EncoderConfig, VisionEncoder
+    from vjepa_ros.models.predictor import ACPredictor, PredictorConfig
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.features import FeatureBank
+    from vjepa_ros.train.trainer import Trainer
+
+    torch.manual_seed(0)
+    encoder = VisionEncoder(EncoderConfig(embed_dim=16, depth=1, num_heads=1, img_size=32))
+    predictor = ACPredictor(PredictorConfig(embed_dim=16, predictor_embed_dim=24, depth=1,
+                                            num_heads=1, img_size=32))
+    frames = 12
+    bank = FeatureBank(torch.randn(frames, 4, 16).half(), torch.zeros(frames, 7),
+                       torch.zeros(frames, 7), torch.tensor([0]), torch.tensor([frames]),
+                       ["rec0"])
+    config = make_config({"out": str(out), "steps": 2, "batch_size": 2, "eval_every": 0,
+                          "save_every": 0, "progress": False, "device": "cpu",
+                          "data.frames_per_clip": 3, "data.rate_hz": rate_hz})
+    return Trainer(config, encoder, predictor, bank, None)
+
+
+def _pose_bag(path, frame_of, arm_topic="", x_of=lambda k: 0.4 + 0.01 * k):
+    """Write 8 frames at 4 Hz: poses in ``frame_of(k)``, fingers, arm joints on ``arm_topic``.
+
+    The poses' x is ``x_of(k)`` [m]; ``arm_topic`` '': no arm joints recorded (else at
+    :data:`READY`).
+    """
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import DEFAULT_START_NS, write_messages
+
+    entries = []
+    for k in range(8):
+        t = DEFAULT_START_NS + k * 250_000_000
+        entries += [
+            (CAMERA, m.IMAGE, t, m.image_message(np.full((8, 8, 3), 10 * k, np.uint8), t, "cam")),
+            (POSE, m.POSE_STAMPED, t,
+             m.pose_message(np.array([x_of(k), 0, 0.3, np.pi, 0, 0, 0]), t, frame_of(k))),
+            ("/franka_gripper/joint_states", m.JOINT_STATE, t,
+             m.joint_state_message(["fr3_finger_joint1", "fr3_finger_joint2"], [0.04] * 2, t))]
+        if arm_topic:
+            entries.append((arm_topic, m.JOINT_STATE, t, m.joint_state_message(
+                [f"fr3_joint{i}" for i in range(1, 8)], list(READY), t)))
+    return write_messages(path, entries)
