@@ -24,10 +24,9 @@ import math
 
 import numpy as np
 import pytest
-import torch
+from fixed_planners import FixedPlanner
 from test_robot_mpc import CEM, Clock, frame, tiny_world_model
 
-from vjepa_ros.planning.search_log import PlanResult
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
 from vjepa_ros.robot.mpc import MPCSession
@@ -45,23 +44,6 @@ CENTRE = np.array([0.5, 0.0, 0.3, math.pi, 0.0, 0.0, 0.0])
 @pytest.fixture(scope="module")
 def model():
     return tiny_world_model()
-
-
-class FixedPlanner:
-    """A planner that always returns ``action`` [7] (in the frame it plans in)."""
-
-    def __init__(self, action):
-        self.action = torch.tensor(action, dtype=torch.float32)
-
-    def reset(self):
-        pass
-
-    def plan(self, context_reps, context_state, goal_reps, token_weights=None,
-             should_stop=None, **context):
-        return PlanResult(first_action=self.action.clone(), actions=self.action[None].clone(),
-                          elite_energies=torch.zeros(1), best_energies=torch.zeros(1),
-                          mean=self.action[None].clone(), std=torch.zeros(1, 7),
-                          iterations_run=1, stopped_early=False)
 
 
 def commanding_session(model, state, action, rpy=(0.0, 0.0, 0.0), mode="blocking"):

@@ -55,6 +55,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from fixed_planners import _AlwaysPlans
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.eval import evaluate as evaluate_module
@@ -70,23 +71,6 @@ POSE = "/franka_robot_state_broadcaster/current_pose"
 CAMERA = "/camera/camera/color/image_raw"
 GRIPPER = "/franka_gripper/joint_states"
 FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
-
-
-class _AlwaysPlans:
-    """A planner that plans +5 mm along x at every step of its horizon."""
-
-    def __init__(self, horizon):
-        self.actions = torch.zeros(horizon, 7)
-        self.actions[:, 0] = 0.005
-
-    def reset(self):
-        pass
-
-    def plan(self, context, state, goal):
-        from types import SimpleNamespace
-
-        return SimpleNamespace(first_action=self.actions[0].clone(), actions=self.actions.clone(),
-                               elite_energies=torch.zeros(1), timings={"total": 0.25})
 
 
 def _path(t):

@@ -43,7 +43,8 @@ import math
 
 import numpy as np
 import pytest
-from test_breaker52b import _AlwaysPlans, _path
+from fixed_planners import _AlwaysPlans
+from test_breaker52b import _path
 
 from vjepa_ros.eval import evaluate as evaluate_module
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag

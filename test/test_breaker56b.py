@@ -34,8 +34,8 @@ import math
 import numpy as np
 import pytest
 import torch
+from fixed_planners import _AlwaysPlans
 from scipy.spatial.transform import Rotation
-from test_breaker52b import _AlwaysPlans
 
 from vjepa_ros.eval import evaluate as evaluate_module
 from vjepa_ros.eval.evaluate import EvalConfig, evaluate_bag

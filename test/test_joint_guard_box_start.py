@@ -12,8 +12,9 @@ import re
 
 import numpy as np
 import pytest
+from fixed_planners import FixedPlanner
 from scipy.spatial.transform import Rotation
-from test_breaker45g import CEM, Clock, FixedPlanner, frame, model  # noqa: F401
+from test_robot_mpc import CEM, Clock, frame
 
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import SubGoal
@@ -113,7 +114,7 @@ def test_a_step_from_inside_the_box_is_shortened_from_the_measured_pose():
 
 
 @pytest.mark.parametrize("mode", ["blocking", "async"])
-def test_the_session_commands_a_guard_shortened_step_inside_the_box(model, mode):  # noqa: F811
+def test_the_session_commands_a_guard_shortened_step_inside_the_box(model, mode):
     """The session's command (either mode) from an arm 5 mm under the floor lies in the box."""
     joints = HOME.copy()
     joints[6] = 2.70
