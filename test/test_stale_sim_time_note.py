@@ -138,3 +138,32 @@ def test_the_lag_rule():
     assert lags.steady(0, 0.25) is None  # the frames' own
     lags.add(0, float("nan"))
     assert lags.steady(0, 0.0) is None
+
+
+def test_the_note_is_kept_for_the_stale_episode_without_reading_the_clock_again():
+    lags, reads = ArrivalLags(), []
+
+    def on_sim_time(value=False):
+        reads.append(value)
+        return value
+
+    def note(stale, advice="", sim=False, simulated=True):
+        return lags.note(1, 0.25, stale, lambda: advice, lambda: on_sim_time(sim),
+                         lambda: simulated)
+
+    assert note(True) == "" and reads == []  # no steady lag, no advice: nothing to ask
+    for _ in range(LAG_COUNT):
+        lags.add(1, 0.2)
+    assert note(True, sim=True) == "" and len(reads) == 1  # on simulated time: none
+    first = note(True)
+    assert FIX in first and first.endswith("rather than raising safety.max_state_age_s")
+    assert len(reads) == 2
+    for _ in range(5):  # the episode keeps its wording, the clock parameter unread
+        assert note(True, advice="other", simulated=False) == first
+    assert len(reads) == 2
+    assert note(False) == "" and len(reads) == 2  # fresh: forgotten
+    assert "chrony" in note(True, simulated=False)  # a new episode, a new note
+    assert note(True, advice="run on simulated time").startswith("each of the last")
+    assert lags.note(0, 0.5, True, lambda: "run on simulated time", lambda: False,
+                     lambda: True) == ("run on simulated time, rather than raising "
+                                       "safety.max_image_age_s")  # the camera's advice wins

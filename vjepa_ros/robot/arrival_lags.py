@@ -6,12 +6,14 @@ another clock, delivers every frame or state already old: the planner refuses th
 flapping around the age limit, and the stale line alone ("robot state is stale: 0.33 s old
 (limit 0.25 s)") did not say what to do (user56u: ~11 s before the simulator's own pace
 warning). :class:`ArrivalLags` keeps each input's recent lags (the node clock at arrival minus
-the stamp [s]); :func:`lag_note` is the note the stale line then carries (``InputChecks``).
+the stamp [s]) and, per input, the note its stale line carries (:meth:`ArrivalLags.note`, read by
+``InputChecks``); :func:`lag_note` words a steady lag.
 """
 
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 
 from vjepa_ros.sim.pace import SIM_TIME_FIX
 
@@ -22,10 +24,14 @@ AGE_LIMITS = ("safety.max_image_age_s", "safety.max_state_age_s")  # each input'
 
 
 class ArrivalLags:
-    """The last :data:`LAG_COUNT` arrival lags [s] of each input (0: frames, 1: states)."""
+    """The last :data:`LAG_COUNT` arrival lags [s] of each input (0: frames, 1: states).
+
+    With each input's stale note (:meth:`note`), kept for its stale episode.
+    """
 
     def __init__(self):
         self.lags = tuple(collections.deque(maxlen=LAG_COUNT) for _ in INPUTS)
+        self._notes = ["", ""]  # the frames', the states' stale note: kept per episode
 
     def add(self, index: int, lag: float) -> None:
         """Note that input ``index`` arrived ``lag`` [s] after its stamp (node clock)."""
@@ -41,6 +47,27 @@ class ArrivalLags:
         if len(lags) < LAG_COUNT or not all(lag >= LAG_FRACTION * limit for lag in lags):
             return None
         return min(lags)
+
+    def note(self, index: int, limit: float, stale: bool, advice: Callable[[], str],
+             on_sim_time: Callable[[], bool], simulated: Callable[[], bool]) -> str:
+        """Return the simulated-time or clock-sync note for input ``index`` stale now, or "".
+
+        ``stale``: whether the input is stale now; ``limit`` [s] its age limit. ``advice``: the
+        camera's own advice (``sim.pace.simulator_camera_advice``: its frames come from the
+        simulator), which wins; else the input's last arrivals each lagged half its age
+        ``limit`` (:meth:`steady`): :func:`lag_note`, ``simulated`` saying whether a simulator
+        runs. None off the wall clock (``on_sim_time``, read only when there is a note to
+        give). Kept while the input stays stale, so that its episode keeps one wording (said
+        once; nothing is read again meanwhile); forgotten when it is fresh again.
+        """
+        if not stale:
+            self._notes[index] = ""
+        elif not self._notes[index]:
+            lag, camera = self.steady(index, limit), advice()
+            note = rather_than_raising(camera, index) or (
+                lag_note(index, lag, simulated()) if lag is not None else "")
+            self._notes[index] = note if note and not on_sim_time() else ""
+        return self._notes[index]
 
 
 def lag_note(index: int, lag: float, simulated: bool) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from vjepa_ros.robot.arrival_lags import lag_note, rather_than_raising
 from vjepa_ros.robot.input_ages import age_problem
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
@@ -269,29 +268,15 @@ class InputChecks:
 
         ``age`` [s]: the input's age (None: none received yet, a problem no clock explains).
         ``index``: the input (0 frames, 1 states; None: no such note), ``limit`` [s] its age
-        limit: without a clock note, :meth:`_sim_time_note`.
+        limit: without a clock note, the simulated-time or clock-sync note of the input's
+        steady lag (``arrival_lags.ArrivalLags.note``).
         """
         note = self.clock_note() if problem and age is not None else ""
         if index is not None:
-            note = note or self._sim_time_note(index, limit, bool(problem and age is not None))
+            note = note or self._lags.note(
+                index, limit, bool(problem and age is not None), self.camera_advice,
+                self.on_sim_time, self.clock_published)
         return f"{problem} ({note})" if note else problem
-
-    def _sim_time_note(self, index: int, limit: float, stale: bool) -> str:
-        """Return the simulated-time fix for input ``index`` stale on the wall clock, or "".
-
-        ``stale``: whether it is stale now. Off simulated time (``on_sim_time``), when the
-        frames come from the simulator (``camera_advice``) or the input's last arrivals each
-        lagged half its age ``limit`` [s] (``arrival_lags``): the likely cause is a simulator
-        slower than real time. Kept while the input stays stale, so that its episode keeps one
-        wording (said once); forgotten when it is fresh again.
-        """
-        if not stale:
-            self._lag_notes[index] = ""
-        elif not self._lag_notes[index] and not self.on_sim_time():
-            lag, advice = self._lags.steady(index, limit), self.camera_advice()
-            self._lag_notes[index] = rather_than_raising(advice, index) or (
-                lag_note(index, lag, self.clock_published()) if lag is not None else "")
-        return self._lag_notes[index]
 
     def blocking_problems(self, now: float) -> list[Blocker]:
         """Every reason nothing would be commanded at ``now``, not only the first; [] if none.

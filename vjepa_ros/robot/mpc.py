@@ -211,8 +211,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.camera_topic, self.state_topic = camera_topic, state_topic
         self.clock_note = clock_note
         self.on_sim_time, self.clock_published = on_sim_time, clock_published
-        self._lags = ArrivalLags()  # each input's recent lags behind the clock at arrival
-        self._lag_notes = ["", ""]  # the frames', the states' stale note: kept per episode
+        # each input's recent lags behind the clock at arrival, and its stale note per episode
+        self._lags = ArrivalLags()
         self.camera_advice = camera_advice
         self.gripper_topics = gripper_topics  # where finger joint states are looked for
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged
