@@ -82,7 +82,13 @@ class PlannerDiagnostics:
 
         inputs = self._input_problems()
         snapshot = self.session.snapshot()
-        status = diagnostic_status(snapshot)
+        withheld = self._withheld() if self.session.enabled else []
+        commanding_fights = bool(self.other_publishers) and self.session.enabled
+        # node_status returns a new dict: the node's values go into it (the one copy)
+        status = node_status(diagnostic_status(snapshot), self._node_refusals(),
+                             withheld=withheld,
+                             silent=silent_inputs_message(inputs, snapshot.blocking),
+                             warn=commanding_fights or bool(inputs))
         values = status["values"]
         values["inputs"] = "; ".join(str(p) for p in inputs) or "arriving"
         values["other_command_publishers"] = ", ".join(self.other_publishers)
@@ -95,12 +101,7 @@ class PlannerDiagnostics:
         values["goal_image_waiting_s"] = "" if waiting is None else \
             f"{time.monotonic() - waiting.since:.1f}"
         values.update(self.runtime_values())
-        withheld = self._withheld() if self.session.enabled else []
         values["withheld"] = "; ".join(withheld)
-        commanding_fights = bool(self.other_publishers) and self.session.enabled
-        status = node_status(status, self._node_refusals(), withheld=withheld,
-                             silent=silent_inputs_message(inputs, snapshot.blocking),
-                             warn=commanding_fights or bool(inputs))
         msg = DiagnosticArray()
         msg.header.stamp = self.get_clock().now().to_msg()
         msg.status = [DiagnosticStatus(

@@ -104,7 +104,7 @@ class AwaitedGoals:
         self.canceled_through = 0  # goals up to this number were canceled by us (cancelling)
         self.holding_said = False  # "holding an object" said once at info; then at debug
         # closedness of the last goal that failed (aborted, canceled, stalled short), no goal
-        # ended well since; how many failed meanwhile; the number of the newest goal failed
+        # ended well since; how many failed meanwhile
         self.failing: float | None = None
         self.failing_count = 0
         self._lock = threading.Lock()
