@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import math
 import types
 
 import pytest
@@ -31,7 +32,7 @@ from hand_rigs import (
 )
 
 from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED
-from vjepa_ros.robot.gripper_results import full_width_result, held_width, stopped_words
+from vjepa_ros.robot.gripper_results import full_width_result, judge_result
 
 SUCCEEDED = 4
 MAX = 0.08
@@ -53,31 +54,36 @@ def result(position, stalled=False, reached=False):
 ], ids=["aborted", "stalled", "not_reached", "homed_narrower", "homed_wider", "full_width"])
 def test_fingers_at_the_full_opening_after_a_close_hold_nothing(status, answer, full_width):
     """No object is as wide as the open hand: no hold, and words that say the close failed."""
-    assert held_width(status, 0.0, answer, full_width, MAX) is None
-    words = stopped_words(status, 0.0, answer, MAX, full_width)
+    judged = judge_result(status, 0.0, answer, MAX, full_width)
+    assert judged.held is None
+    words = judged.stopped
     assert "full opening" in words and "nothing is held" in words, words
 
 
 def test_an_object_narrower_than_the_hand_is_still_held():
     """A 60 mm object (30 mm per finger) and a 77 mm one are holds, not failures."""
     for position in (0.03, 0.0385):
-        assert held_width(STATUS_ABORTED, 0.0, result(position), False, MAX) == \
+        assert judge_result(STATUS_ABORTED, 0.0, result(position), MAX).held == \
             pytest.approx(2 * position)
-        assert held_width(SUCCEEDED, 0.0, result(position, stalled=True), False, MAX) == \
+        assert judge_result(SUCCEEDED, 0.0, result(position, stalled=True), MAX).held == \
             pytest.approx(2 * position)
-    assert held_width(STATUS_ABORTED, 0.0, result(0.04)) == pytest.approx(0.08), \
-        "without max_width nothing is judged (the old reading)"
+    # no bound on the opening: the full-opening rule never applies
+    assert judge_result(STATUS_ABORTED, 0.0, result(0.04), math.inf).held == \
+        pytest.approx(0.08), "without max_width nothing is judged (the old reading)"
 
 
 def test_where_the_fingers_stopped_is_said_only_away_from_the_goal():
     """An opening stalled short names both widths; a reached goal says nothing."""
-    assert stopped_words(SUCCEEDED, 0.04, result(0.015, stalled=True), MAX) == \
+    def stopped(status, goal, answer):
+        return judge_result(status, goal, answer, MAX).stopped
+
+    assert stopped(SUCCEEDED, 0.04, result(0.015, stalled=True)) == \
         "the fingers stopped at 30 mm, 80 mm asked"
-    assert stopped_words(SUCCEEDED, 0.04, result(0.04, reached=True), MAX) == ""
+    assert stopped(SUCCEEDED, 0.04, result(0.04, reached=True)) == ""
     # franka_gripper's grasp succeeding inside its epsilons: reached, though 3 mm off
-    assert stopped_words(SUCCEEDED, 0.0, result(0.0015, reached=True), MAX) == ""
-    assert stopped_words(SUCCEEDED, 0.0, result(float("nan"), stalled=True), MAX) == ""
-    assert stopped_words(SUCCEEDED, 0.02, result(0.02, stalled=True), MAX) == ""
+    assert stopped(SUCCEEDED, 0.0, result(0.0015, reached=True)) == ""
+    assert stopped(SUCCEEDED, 0.0, result(float("nan"), stalled=True)) == ""
+    assert stopped(SUCCEEDED, 0.02, result(0.02, stalled=True)) == ""
 
 
 @pytest.mark.parametrize("hand", [StuckHand(width=0.0795), StallingController(blocked_at=0.0795)],

@@ -19,10 +19,7 @@ from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
     STATUS_SUCCEEDED,
-    held_width,
-    out_of_range_words,
-    reached_goal,
-    stopped_words,
+    judge_result,
 )
 
 
@@ -79,10 +76,12 @@ def test_an_open_at_the_full_opening_reached_it(status, answer, full_width):
     """Any status, either result convention: fingers within 1 mm of the opening are open."""
     if full_width:
         answer = result(answer.position * 2, answer.stalled)
-    assert reached_goal(0.04, answer, 0.08, full_width)
-    assert stopped_words(status, 0.04, answer, 0.08, full_width) == ""
-    assert out_of_range_words(status, 0.04, answer, 0.08, full_width) == ""
-    assert not reached_goal(0.03, answer, 0.08, full_width)  # a 60 mm goal is not the opening
+    judged = judge_result(status, 0.04, answer, 0.08, full_width)
+    assert judged.reached
+    assert judged.stopped == ""
+    assert judged.advice == ""
+    # a 60 mm goal is not the opening
+    assert not judge_result(status, 0.03, answer, 0.08, full_width).reached
 
 
 def test_a_hand_homed_narrower_opened_under_ros2_controllers_is_no_failure():
@@ -107,9 +106,12 @@ def test_an_open_aborted_out_of_range_names_the_parameter_and_is_not_resent(meas
 
 def test_an_open_that_moved_and_aborted_short_is_an_ordinary_failure_resent():
     """Fingers that opened from 30 to 50 mm and were aborted there were not out of range."""
-    assert out_of_range_words(STATUS_ABORTED, 0.04, result(0.025), 0.08, start=0.015) == ""
-    assert out_of_range_words(STATUS_ABORTED, 0.04, result(0.025), 0.08, start=0.025) != ""
-    assert out_of_range_words(STATUS_ABORTED, 0.03, result(0.015), 0.08) == ""  # not an open
+    def advice(goal, position, start=None):
+        return judge_result(STATUS_ABORTED, goal, result(position), 0.08, start=start).advice
+
+    assert advice(0.04, 0.025, start=0.015) == ""
+    assert advice(0.04, 0.025, start=0.025) != ""
+    assert advice(0.03, 0.015) == ""  # not an open
     hand, logs = StuckHand(width=0.03), []
     goals = measured_goals(hand, logs)
     goals.measured = lambda: 1.0 - 0.05 / 0.08  # measured at 50 mm, the result at 30: moved
@@ -161,9 +163,10 @@ def test_a_failing_close_that_gets_there_within_the_deadband_says_how_many_faile
 def test_a_close_near_the_full_opening_holds_only_when_the_fingers_moved(start, held):
     """Fingers at 78.5 mm after a close: held when measured wider at the send, else nothing."""
     answer = result(0.03925)
-    got = held_width(STATUS_ABORTED, 0.0, answer, max_width=0.08, start=start)
+    judged = judge_result(STATUS_ABORTED, 0.0, answer, 0.08, start=start)
+    got = judged.held
     assert got == (pytest.approx(held) if held else None)
-    words = stopped_words(STATUS_ABORTED, 0.0, answer, 0.08, start=start)
+    words = judged.stopped
     assert ("never closed" in words) == (held is None), words
 
 

@@ -19,7 +19,7 @@ from vjepa_ros.robot.gripper_results import (
     READING_MIN_M,
     STATUS_ABORTED,
     full_width_result,
-    held_width,
+    judge_result,
 )
 
 MAX_WIDTH = 0.08
@@ -42,10 +42,13 @@ def test_full_widths_are_told_from_one_finger_s_positions():
 
 def test_a_full_width_result_is_halved_before_it_is_judged():
     result = types.SimpleNamespace(position=0.032, stalled=False, reached_goal=False)
-    assert held_width(STATUS_ABORTED, 0.016, result) == pytest.approx(0.064)  # half: a hold
-    assert held_width(STATUS_ABORTED, 0.016, result, full_width=True) is None  # at the goal
+    def held(full_width=False):
+        return judge_result(STATUS_ABORTED, 0.016, result, MAX_WIDTH, full_width).held
+
+    assert held() == pytest.approx(0.064)  # half: a hold
+    assert held(full_width=True) is None  # at the goal
     result.position = 0.05  # fingers on a 50 mm object, goal 32 mm
-    assert held_width(STATUS_ABORTED, 0.016, result, full_width=True) == pytest.approx(0.05)
+    assert held(full_width=True) == pytest.approx(0.05)
 
 
 class Ros1Hand(FrankaHand):

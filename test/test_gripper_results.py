@@ -16,11 +16,11 @@ from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
     STATUS_SUCCEEDED,
-    held_width,
+    _held,
+    _out_of_range,
+    _reached,
+    _stopped,
     judge_result,
-    out_of_range_words,
-    reached_goal,
-    stopped_words,
 )
 
 MAX = 0.08  # [m] the hand's full opening (a Franka hand)
@@ -78,8 +78,8 @@ def test_the_out_of_range_advice_is_the_projects_restart_advice(max_width):
     paste (``start_forms.restart_planner_with``), the value left to the user (the homed
     opening is not measured).
     """
-    advice = out_of_range_words(STATUS_ABORTED, max_width / 2, result(0.025), max_width,
-                                start=0.025)
+    advice = judge_result(STATUS_ABORTED, max_width / 2, result(0.025), max_width,
+                          start=0.025).advice
     assert "restart the planner with robot.gripper_max_width this hand's width fully open" \
         in advice, advice
     assert "vjepa-ros launch -p planner.robot.gripper_max_width:=..., or ros2 run: " \
@@ -110,7 +110,8 @@ def test_the_one_judgement_agrees_with_each_reader(full_width):
         wide = judged.full_width  # as given, or told full-width from this result: read so
         assert wide == (full_width or position > MAX / 2 + 0.001), (status, goal, position)
         case = (status, goal, position, stalled, reached, start)
-        assert judged.held == held_width(status, goal, answer, wide, MAX, start), case
-        assert judged.stopped == stopped_words(status, goal, answer, MAX, wide, start), case
-        assert judged.reached == reached_goal(goal, answer, MAX, wide), case
-        assert judged.advice == out_of_range_words(status, goal, answer, MAX, wide, start), case
+        read = position / 2 if wide else position  # one finger's [m]
+        assert judged.held == _held(status, goal, read, answer, MAX, start), case
+        assert judged.stopped == _stopped(status, goal, read, answer, MAX, start), case
+        assert judged.reached == _reached(goal, read, MAX), case
+        assert judged.advice == _out_of_range(status, goal, read, MAX, start), case

@@ -13,14 +13,14 @@ at the name (the gripper driver not running, or a wrong name: ``/franka_gripper/
 ``/fr3_gripper/...``), a send that raises (rclpy raises at once, e.g. once Ctrl-C shut the context
 down), or goals unanswered ``control.gripper_result_timeout_s`` on, is one warning per outage and
 one line at its end. A close that stopped on an object (ABORTED by franka_gripper, its result's
-position, one finger [m], above the goal's) is a grasp, not a failure
-(``gripper_results.held_width``), unless the fingers stayed at the hand's full opening (they never
-closed: a failure, unless the finger measured when it was sent was wider: they closed onto an
-object almost as wide as the hand); an open that finds the fingers at the hand's full opening got
-there, whatever its status (a hand homed a little narrower than ``robot.gripper_max_width``:
+position, one finger [m], above the goal's) is a grasp, not a failure (the ``held`` of
+``gripper_results.judge_result``), unless the fingers stayed at the hand's full opening (they
+never closed: a failure, unless the finger measured when it was sent was wider: they closed onto
+an object almost as wide as the hand); an open that finds the fingers at the hand's full opening
+got there, whatever its status (a hand homed a little narrower than ``robot.gripper_max_width``:
 franka_gripper aborts it as out of range); a goal ended SUCCEEDED but stalled away from its goal
-(ros2_controllers' ``allow_stalling``) and holding nothing is a failure too
-(``gripper_results.stopped_words``). A failed goal is sent again (its Delivery "failed"), but not a
+(ros2_controllers' ``allow_stalling``) and holding nothing is a failure too (its ``stopped``). A
+failed goal is sent again (its Delivery "failed"), but not a
 goal canceled by another client (an operator's cancel, or the controller preempting it for another
 node's goal: warned, the hand left where they stopped it) nor an open aborted with the fingers
 unmoved short of the full opening (out of range: the warning names ``robot.gripper_max_width``; a

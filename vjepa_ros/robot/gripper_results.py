@@ -6,17 +6,17 @@
 - franka_ros2's convention: a result's ``position`` is one finger's joint position, half the width
   between the fingers [m]; a ROS 1-style server reports the whole width (:func:`full_width_result`,
   told from one result and read so from then on).
-- A closing goal whose fingers stopped wider than asked (:func:`held_width`: ABORTED, or
+- A closing goal whose fingers stopped wider than asked (:func:`_held`: ABORTED, or
   SUCCEEDED stalled / not reached, its result's position above the goal's) is a grasp holding an
   object, not a failure; but fingers left at the hand's full opening (within
   :data:`OPEN_MARGIN_M`) hold nothing (the grasp failed before they moved: franka_gripper's hand
   in error, fingers blocked open), unless the finger measured when the goal was sent was wider by
   :data:`MOVED_MARGIN_M` (they closed onto an object almost as wide as the hand).
 - An open whose fingers are at the full opening got there, whatever its status
-  (:func:`reached_goal`: a hand homed narrower than ``robot.gripper_max_width``, its open aborted
+  (:func:`_reached`: a hand homed narrower than ``robot.gripper_max_width``, its open aborted
   as out of range); one aborted with the fingers unmoved short of it is out of range too
-  (:func:`out_of_range_words`): a resend cannot open the hand.
-- Fingers that stopped away from their goal, not reported as reaching it (:func:`stopped_words`),
+  (:func:`_out_of_range`): a resend cannot open the hand.
+- Fingers that stopped away from their goal, not reported as reaching it (:func:`_stopped`),
   are said where they stopped: an opening goal that stopped short is a failure as any abort, also
   when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``).
 """
@@ -52,11 +52,11 @@ MOVED_MARGIN_M = 5e-4
 class ResultJudgement:
     """One GripperCommand result, read once (:func:`judge_result`).
 
-    ``held``: the width [m] of the object the fingers stopped on (:func:`held_width`; None: not
+    ``held``: the width [m] of the object the fingers stopped on (:func:`_held`; None: not
     a hold); ``stopped``: where they stopped, in words ("" when at the goal or nothing tells,
-    :func:`stopped_words`); ``reached``: an open at the hand's full opening, whatever its status
-    (:func:`reached_goal`); ``advice``: why a resend cannot open the hand (""; out of range,
-    :func:`out_of_range_words`); ``full_width``: the server's results are the width between the
+    :func:`_stopped`); ``reached``: an open at the hand's full opening, whatever its status
+    (:func:`_reached`); ``advice``: why a resend cannot open the hand (""; out of range,
+    :func:`_out_of_range`); ``full_width``: the server's results are the width between the
     fingers (as given, or told from this result: :func:`full_width_result`).
     """
 
@@ -111,7 +111,7 @@ def result_position(result) -> float | None:
 def full_width_result(position: float, finger_m: float | None, max_width: float) -> bool:
     """Tell whether a result's ``position`` [m] is the width between the fingers, not one's.
 
-    franka_ros2's convention (:func:`held_width`) is one finger's position, at most half the
+    franka_ros2's convention (:func:`_held`) is one finger's position, at most half the
     hand's ``max_width`` [m]; a ROS 1-style server (franka_ros' ``franka_gripper``) reports the
     whole width. Full: above ``max_width`` / 2 (no finger of the hand as set gets there),
     unless the finger joint reading ``finger_m`` [m] (one finger, from joint_states; None:
@@ -130,84 +130,29 @@ def full_width_result(position: float, finger_m: float | None, max_width: float)
     return twice and READING_MARGIN_M < abs(position - finger_m)
 
 
-def held_width(status: int | None, goal_position: float, result,
-               full_width: bool = False, max_width: float | None = None,
-               start: float | None = None) -> float | None:
+def _held(status: int | None, goal_position: float, position: float | None, result,
+          max_width: float, start: float | None) -> float | None:
     """Return the width [m] of the object a closing goal's fingers stopped on; None: not that.
 
     franka_ros2's convention (``franka_gripper``'s ``gripper_action_server.cpp``): a
     GripperCommand's ``command.position`` and its result's ``position`` are one finger's joint
-    position, half the width between the fingers [m]. A close onto an object ends ABORTED
-    there (libfranka's grasp stops outside its epsilons of the width asked) or, with
-    ros2_controllers' gripper action, SUCCEEDED with ``stalled`` true / ``reached_goal`` false;
-    its result's position lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`:
-    the width held is 2 x that position. None for any other status, a result without a finite
-    position, a goal reached, and an opening goal that stopped short (below its goal: a
-    failure). ``full_width``: the server reports the width between the fingers instead
-    (:func:`full_width_result`): its position is halved first. ``max_width`` [m]: the hand's
-    full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond) hold nothing:
-    None (the close failed before they moved; None: not judged), unless they moved there:
+    position, half the width between the fingers [m] (a full-width server's is halved first:
+    :func:`judge_result`). A close onto an object ends ABORTED there (libfranka's grasp stops
+    outside its epsilons of the width asked) or, with ros2_controllers' gripper action,
+    SUCCEEDED with ``stalled`` true / ``reached_goal`` false (``result``'s flags); its
+    ``position`` [m] lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`: the
+    width held is 2 x that position. None for any other status, no ``position`` (None), a goal
+    reached, and an opening goal that stopped short (below its goal: a failure). ``max_width``
+    [m]: the hand's full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond)
+    hold nothing: None (the close failed before they moved), unless they moved there:
     ``start`` [m], one finger measured when the goal was sent (None: not measured), more than
     :data:`MOVED_MARGIN_M` wider (they closed onto an object almost as wide as the hand).
     """
-    return _held(status, goal_position, _finger_result(result, full_width), result, max_width,
-                 start)
-
-
-def stopped_words(status: int | None, goal_position: float, result, max_width: float,
-                  full_width: bool = False, start: float | None = None) -> str:
-    """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
-
-    For ``AwaitedGoals.finished`` (``stopped``): "" for a result without a finite
-    position, one within :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], and a
-    SUCCEEDED one the server says reached its goal (``reached_goal`` true, not ``stalled``:
-    franka_gripper's grasp within its epsilons), nor one at the hand's full opening after an
-    open (:func:`reached_goal`). Else the width between the fingers [mm] and the width asked,
-    or, for fingers at the hand's full opening (``max_width`` [m]) after a goal to close, not
-    moved from ``start`` (:func:`held_width`), that they never closed and hold nothing.
-    """
-    return _stopped(status, goal_position, _finger_result(result, full_width), result,
-                    max_width, start)
-
-
-def reached_goal(goal_position: float, result, max_width: float,
-                 full_width: bool = False) -> bool:
-    """Tell whether an open's fingers are where asked, whatever its status.
-
-    ``goal_position`` [m, one finger] and the result both at the hand's full opening (within
-    :data:`OPEN_MARGIN_M` of ``max_width`` / 2 [m]): franka_gripper aborts a width above the
-    hand's homed opening as out of range at once, and a hand homed at 79.5 mm with
-    ``robot.gripper_max_width`` 0.08 is open as asked (as a close's fingers left there are
-    "never closed", :func:`stopped_words`).
-    """
-    return _reached(goal_position, _finger_result(result, full_width), max_width)
-
-
-def out_of_range_words(status: int | None, goal_position: float, result, max_width: float,
-                       full_width: bool = False, start: float | None = None) -> str:
-    """Say why an open to the hand's full opening was aborted with the fingers unmoved; "" if not.
-
-    An ABORTED goal to ``max_width`` / 2 [m] (within :data:`OPEN_MARGIN_M`: closedness 0), its
-    fingers short of the full opening and not moved from ``start`` [m, one finger measured
-    when it was sent; None: not measured] by more than :data:`MOVED_MARGIN_M`: franka_gripper
-    aborts a width above the hand's homed opening as out of range, at once, so sending it again
-    cannot open the hand (a hand holding an object at 30 mm keeps it). The words advise a
-    restart with ``robot.gripper_max_width`` at the hand's homed opening
-    (``start_forms.restart_planner_with``; for ``AwaitedGoals.finished``'s ``advice``).
-    """
-    return _out_of_range(status, goal_position, _finger_result(result, full_width), max_width,
-                         start)
-
-
-def _held(status: int | None, goal_position: float, position: float | None, result,
-          max_width: float | None, start: float | None) -> float | None:
-    """:func:`held_width` of one finger's result ``position`` [m] (None: none)."""
     if status not in (STATUS_ABORTED, STATUS_SUCCEEDED) or position is None:
         return None
     if position <= goal_position + HOLD_MARGIN_M:
         return None
-    if max_width is not None and position >= max_width / 2 - OPEN_MARGIN_M and \
-            not _moved(start, position):
+    if position >= max_width / 2 - OPEN_MARGIN_M and not _moved(start, position):
         return None
     if _succeeded_at_goal(status, result):
         return None
@@ -216,7 +161,16 @@ def _held(status: int | None, goal_position: float, position: float | None, resu
 
 def _stopped(status: int | None, goal_position: float, position: float | None, result,
              max_width: float, start: float | None) -> str:
-    """:func:`stopped_words` of one finger's result ``position`` [m] (None: none)."""
+    """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
+
+    ``position``: the result's, one finger's [m] (None: none, ""). "" for one within
+    :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], a SUCCEEDED one the server says
+    reached its goal (``result``'s ``reached_goal`` true, not ``stalled``: franka_gripper's
+    grasp within its epsilons), and one at the hand's full opening after an open
+    (:func:`_reached`). Else the width between the fingers [mm] and the width asked, or, for
+    fingers at the hand's full opening (``max_width`` [m]) after a goal to close, not moved
+    from ``start`` (:func:`_held`), that they never closed and hold nothing.
+    """
     if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
             _reached(goal_position, position, max_width) or _succeeded_at_goal(status, result):
         return ""
@@ -228,13 +182,29 @@ def _stopped(status: int | None, goal_position: float, position: float | None, r
 
 
 def _reached(goal_position: float, position: float | None, max_width: float) -> bool:
-    """:func:`reached_goal` of one finger's result ``position`` [m] (None: none)."""
+    """Tell whether an open's fingers are where asked, whatever its status.
+
+    ``goal_position`` and the result's ``position`` [m, one finger; None: none, False] both at
+    the hand's full opening (within :data:`OPEN_MARGIN_M` of ``max_width`` / 2 [m]):
+    franka_gripper aborts a width above the hand's homed opening as out of range at once, and a
+    hand homed at 79.5 mm with ``robot.gripper_max_width`` 0.08 is open as asked (as a close's
+    fingers left there are "never closed", :func:`_stopped`).
+    """
     return position is not None and min(position, goal_position) >= max_width / 2 - OPEN_MARGIN_M
 
 
 def _out_of_range(status: int | None, goal_position: float, position: float | None,
                   max_width: float, start: float | None) -> str:
-    """:func:`out_of_range_words` of one finger's result ``position`` [m] (None: none)."""
+    """Say why an open to the hand's full opening was aborted with the fingers unmoved; "" if not.
+
+    An ABORTED goal to ``max_width`` / 2 [m] (within :data:`OPEN_MARGIN_M`: closedness 0), its
+    result's ``position`` [m, one finger; None: none, ""] short of the full opening and not
+    moved from ``start`` [m, one finger measured when it was sent; None: not measured] by more
+    than :data:`MOVED_MARGIN_M`: franka_gripper aborts a width above the hand's homed opening
+    as out of range, at once, so sending it again cannot open the hand (a hand holding an
+    object at 30 mm keeps it). The words advise a restart with ``robot.gripper_max_width`` at
+    the hand's homed opening (``start_forms.restart_planner_with``).
+    """
     opening = max_width / 2 - OPEN_MARGIN_M
     if status != STATUS_ABORTED or position is None or goal_position < opening or \
             position >= opening or (start is not None and abs(position - start) > MOVED_MARGIN_M):
@@ -260,9 +230,3 @@ def _succeeded_at_goal(status: int | None, result) -> bool:
 def _moved(start: float | None, position: float) -> bool:
     """Tell whether a finger measured at ``start`` [m] (None: unknown) closed to ``position``."""
     return start is not None and start - position > MOVED_MARGIN_M
-
-
-def _finger_result(result, full_width: bool) -> float | None:
-    """Return a result's position as one finger's [m] (halved when ``full_width``), or None."""
-    position = result_position(result)
-    return None if position is None else position / 2.0 if full_width else position
