@@ -68,7 +68,7 @@ def test_a_source_of_two_sizes_records_both_and_compares_at_the_smaller_grid():
     assert blocks[:3].eq(100).all() and blocks[3:].eq(200).all()
     torch.testing.assert_close(source_blocks(segments[:1]), block_means(small))
     assert source_blocks([]) is None
-    new = {"frame_size": torch.tensor(SMALL), "frame_sizes": torch.tensor([SMALL, LARGE])}
+    new = {"frame_sizes": torch.tensor([SMALL, LARGE])}  # a shard written now
     old = {"frame_size": torch.tensor(SMALL)}  # a shard written before
     assert frame_sizes([new, old]) == [list(SMALL), list(LARGE)]
     assert frame_sizes([old, {}]) is None

@@ -84,8 +84,8 @@ NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feat
 # and encoded (traced) must be among these files.
 READER_CODE = ("recordings/*.py", "train/episodes.py", "train/segments.py", "train/npz_episode.py",
                "planning/pose.py", "models/preprocess.py", "models/world_model.py",
-               "train/features.py", "train/same_content.py",  # block_means: shards' blocks
-               "train/frame_sizes.py")
+               "train/features.py", "train/same_content.py",  # source_blocks: shards' blocks
+               "train/frame_sizes.py")  # a segment split where the frame size changes
 PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
 CODE_WORDS = "code (the recording readers, the preprocessing or the encoder's code changed)"
 
@@ -135,21 +135,20 @@ def source_identity(source: Source) -> dict:
 
 
 def encode_source(source: Source, data: DataConfig, encode: FrameEncoder) -> dict:
-    """Read one source and encode its segments: a shard (bank fields, notes, frame_size).
+    """Read one source and encode its segments: a shard (bank fields, notes, frame_sizes).
 
-    ``frame_size``: [height, width] px of the source's (first) frames (shards of older caches
-    lack it); ``frame_sizes``: [S, 2] every size of its frames, in order (a camera whose
-    resolution changed mid-recording: ``train.frame_sizes``);
+    ``frame_sizes``: [S, 2] [height, width] px, every size of its frames, in order (a camera
+    whose resolution changed mid-recording: ``train.frame_sizes``; older shards hold one
+    ``frame_size`` instead, or neither: ``data_banks.shard_sizes``);
     ``blocks``: float16 [F, 3, H // 16, W // 16] block means of its frames, for telling a lossy
     copy from another recording (``same_content.block_means``).
     """
     segments, notes = load_segments(source, data)
     sizes = list(dict.fromkeys(tuple(s.frames.shape[1:3]) for s in segments))  # [H, W] px
-    size = torch.tensor(sizes[0]) if sizes else None
     bank = FeatureBank.build(segments, encode)
     blocks = source_blocks(segments)
     return {"reps": bank.reps, "states": bank.states, "actions": bank.actions,
-            "lengths": bank.lengths, "names": bank.names, "notes": notes, "frame_size": size,
+            "lengths": bank.lengths, "names": bank.names, "notes": notes,
             "frame_sizes": torch.tensor(sizes) if sizes else None,
             "demonstrations": bank.trajectories, "blocks": blocks}
 
