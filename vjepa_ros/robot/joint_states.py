@@ -33,7 +33,7 @@ import re
 
 import numpy as np
 
-from vjepa_ros.recordings.bag_reader import message_words
+from vjepa_ros.message_words import message_words
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
 
