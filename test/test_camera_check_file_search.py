@@ -8,6 +8,7 @@ names F's search settings the check does not use and the options that give them.
 import pytest
 
 from vjepa_ros.cli import build_parser, main
+from vjepa_ros.eval.camera_check_base import file_planner_params
 from vjepa_ros.eval.camera_check_command import checked_options
 from vjepa_ros.eval.camera_check_file_search import file_search_note
 
@@ -21,7 +22,7 @@ def _file(tmp_path, planner: str, section: str = "/**") -> str:
 def _note(params, *options):
     args = build_parser().parse_args(["camera-check", "BAG", "--checkpoint", "demo",
                                       *(["--params-file", params] if params else []), *options])
-    return file_search_note(args, checked_options(args)[0])
+    return file_search_note(args, checked_options(args)[0], file_planner_params(args))
 
 
 def test_the_files_samples_and_iterations_are_named_with_the_options(tmp_path):

@@ -15,25 +15,39 @@ import argparse
 from pathlib import Path
 
 
-def params_file_checkpoint(args: argparse.Namespace) -> str | None:
+def file_planner_params(args: argparse.Namespace) -> dict:
+    """Return the ``--params-file``'s nested planner parameters: the check's one read of it.
+
+    :func:`base_planner_params` of ``args.params_file`` (None: the package's
+    config/planner.yaml), once the file given is checked as rcl would read it
+    (``params_file.check_params_file``; its notes are said by ``check_inputs``). What
+    :func:`params_file_checkpoint`, ``file_search_note`` and the written file take. Raises
+    ``UsageError`` (exit status 2) naming the file for one that cannot be read as a planner
+    parameter file.
+    """
+    if args.params_file:
+        from vjepa_ros.nodes.params_file import check_params_file
+        from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+        check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],  # notes: check_inputs'
+                          nodes_are="whose parameters camera-check reads", say=lambda line: None)
+    return base_planner_params(args.params_file)
+
+
+def params_file_checkpoint(args: argparse.Namespace, file_params: dict) -> str | None:
     """Set ``args.checkpoint`` to the ``--params-file``'s ``model.checkpoint`` when not given.
 
-    ``--checkpoint`` wins; a file without ``model.checkpoint`` (or an empty one) changes
-    nothing. Returns how a message names the checkpoint it set (``--params-file F:
-    model.checkpoint``; None: none set): the caller checks that file after the options
-    (``input_paths.world_model_path``). Raises ``UsageError`` (exit status 2) naming the
-    file for ``--random-weights`` with a file that names a checkpoint (options that do not go
-    together, as ``--checkpoint`` with ``--random-weights``), and for a file that cannot be
-    read as a planner parameter file.
+    ``file_params``: the file's nested planner parameters (:func:`file_planner_params`).
+    ``--checkpoint`` wins; no ``--params-file``, or a file without ``model.checkpoint`` (or
+    an empty one), changes nothing. Returns how a message names the checkpoint it set
+    (``--params-file F: model.checkpoint``; None: none set): the caller checks that file after
+    the options (``input_paths.world_model_path``). Raises ``UsageError`` (exit status 2)
+    naming the file for ``--random-weights`` with a file that names a checkpoint (options that
+    do not go together, as ``--checkpoint`` with ``--random-weights``).
     """
     if args.checkpoint or not args.params_file:
         return None
-    from vjepa_ros.nodes.params_file import check_params_file
-    from vjepa_ros.nodes.planner_name import PLANNER_NODE
-
-    check_params_file(args.params_file, nodes=[f"/{PLANNER_NODE}"],  # notes: check_inputs'
-                      nodes_are="whose parameters camera-check reads", say=lambda line: None)
-    model = base_planner_params(args.params_file).get("model") or {}
+    model = file_params.get("model") or {}
     checkpoint = model.get("checkpoint") if isinstance(model, dict) else None
     if not checkpoint:
         return None

@@ -31,7 +31,11 @@ from vjepa_ros.command_errors import (
     usage_errors,
 )
 from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
-from vjepa_ros.eval.camera_check_base import check_node_start, params_file_checkpoint
+from vjepa_ros.eval.camera_check_base import (
+    check_node_start,
+    file_planner_params,
+    params_file_checkpoint,
+)
 from vjepa_ros.eval.camera_check_options import (
     PARAMETER_OPTIONS,
     add_verdict_arguments,
@@ -219,11 +223,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     stage = "checking"  # then "checking the bag" (--out known), "writing" (write_check)
     try:  # the options first (what --params-file sets included), then the files they name
         refuse_random_with_checkpoint(args)
-        file_checkpoint = params_file_checkpoint(args)  # the defaults depend on it
+        file_params = file_planner_params(args)  # the one read of --params-file
+        file_checkpoint = params_file_checkpoint(args, file_params)  # the defaults depend on it
         cem, thresholds, config = checked_options(args)
         from vjepa_ros.eval.camera_check_file_search import file_search_note
 
-        for note in (horizon_note(args.preset), file_search_note(args, cem)):
+        for note in (horizon_note(args.preset), file_search_note(args, cem, file_params)):
             if note:  # F's search is not the check's (user56u: the time note said S 800)
                 print(f"note          {note}")
         topics = topics_from_args(args)  # --no-gripper with --gripper-topic: refused here
@@ -241,7 +246,6 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         copies = check_inputs(args)
         from vjepa_ros.eval.camera_check_report import (
             NODE_KEY,
-            base_planner_params,
             params_with_correction,
             save_check,
             summary_lines,
@@ -249,8 +253,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         )
         from vjepa_ros.recordings.bags import read_recording
 
-        base = with_settings(base_planner_params(args.params_file),
-                             run_settings(args, cem, model_args))
+        base = with_settings(file_params, run_settings(args, cem, model_args))
         from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
 
         identity = check_identity(args.bag, base["model"]["checkpoint"],

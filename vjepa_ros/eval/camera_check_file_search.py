@@ -13,23 +13,23 @@ import argparse
 from vjepa_ros.cli_options import OPTION_FIELDS
 
 
-def file_search_note(args: argparse.Namespace, cem) -> str:
+def file_search_note(args: argparse.Namespace, cem, file_params: dict) -> str:
     """Return the note naming F's search settings the check does not use, or "".
 
     ``args``: camera-check's (``params_file``: F, None: the packaged file, no note; an option
     given, ``args.samples``, is the user's choice: not named); ``cem``: the check's
-    ``CEMConfig``. F's ``planner.*`` values of the fields that have an option
-    (``cli_options.OPTION_FIELDS``; not ``horizon``: the check searches one step) that differ
-    from ``cem``'s as parameters (``CEMParams.from_cem``): ``--params-file F's planner.samples
-    100 is not used: the check searches with its own options (samples 800); give --samples 100
-    for the file's``.
+    ``CEMConfig``; ``file_params``: F's nested planner parameters
+    (``camera_check_base.file_planner_params``). F's ``planner.*`` values of the fields that
+    have an option (``cli_options.OPTION_FIELDS``; not ``horizon``: the check searches one
+    step) that differ from ``cem``'s as parameters (``CEMParams.from_cem``): ``--params-file
+    F's planner.samples 100 is not used: the check searches with its own options (samples
+    800); give --samples 100 for the file's``.
     """
     if not args.params_file:
         return ""
-    from vjepa_ros.eval.camera_check_base import base_planner_params
     from vjepa_ros.robot.planner_config import CEMParams
 
-    planner = base_planner_params(args.params_file).get("planner")
+    planner = file_params.get("planner")
     if not isinstance(planner, dict):
         return ""
     check = CEMParams.from_cem(cem)  # as parameters: close_gripper None is -1, as in F
