@@ -79,3 +79,26 @@ def test_the_shipped_settings_and_the_edges_of_the_ranges_are_accepted(tmp_path)
         "mask_long": {"spatial_scale": [1.0, 1.0], "aspect_ratio": [3.0, 3.0]}}))
     config = load_pretrain_config(path)
     assert (config.floor_feature_std, config.mask_long.spatial_scale) == (0.0, [1.0, 1.0])
+
+
+def test_crops_is_decided_without_torch():
+    """``crops()`` compares with DROID's crop range without importing torch.
+
+    Whether frames are kept as recorded is decided with the settings, before torch loads.
+    """
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "from vjepa_ros.train.pretrain_config import PretrainConfig\n"
+            "said = [PretrainConfig().crops(),\n"
+            "        PretrainConfig(random_resize_scale=[1.0, 1.0],\n"
+            "                       random_resize_aspect_ratio=[0.75, 1.35]).crops(),\n"
+            "        PretrainConfig(random_resize_scale=[1.0, 1.0],\n"
+            "                       random_resize_aspect_ratio=[1.0, 1.0]).crops(),\n"
+            "        PretrainConfig(random_resize_scale=[0.3, 1.0],\n"
+            "                       random_resize_aspect_ratio=[0.75, 1.35]).crops()]\n"
+            "print(said, 'torch' in sys.modules)\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).parent.parent, check=True)
+    assert result.stdout.split("\n")[0] == "[False, False, True, True] False"

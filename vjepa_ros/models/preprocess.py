@@ -18,9 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .crop_range import DROID_ASPECT_RATIO_RANGE
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-DROID_ASPECT_RATIO_RANGE = (0.75, 1.35)
 
 
 def crop_note(given, recorded, source: str) -> str:

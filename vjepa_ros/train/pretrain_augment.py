@@ -21,16 +21,8 @@ import math
 import torch
 from torch import Tensor
 
-from vjepa_ros.models.preprocess import (
-    DROID_ASPECT_RATIO_RANGE,
-    central_crop_box,
-    preprocess_frames,
-)
+from vjepa_ros.models.preprocess import central_crop_box, preprocess_frames
 from vjepa_ros.train.pretrain_config import check_crop_ranges
-
-# The aspect ratio range of the encoder's own central crop: at scale [1, 1] a ClipAugment of
-# this range cuts what ``preprocess_frames`` cuts (``PretrainConfig.crops``).
-CENTRAL_CROP_RATIO = tuple(float(r) for r in DROID_ASPECT_RATIO_RANGE)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -291,12 +291,14 @@ class PretrainConfig:
         that size from the start (a flip alone mirrors them alike). On, a box is cut from each
         frame as recorded, which is kept: a random box (scale below 1), or at scale [1, 1] the
         central crop clamped into another aspect ratio range ([1, 1]: a 640x480 frame's central
-        square, which the frame squashed to a square at load would no longer hold).
+        square, which the frame squashed to a square at load would no longer hold). At scale
+        [1, 1] a ``ClipAugment`` of DROID's range (``models.crop_range``) cuts what
+        ``preprocess_frames`` cuts. Torch-free.
         """
-        from vjepa_ros.train.pretrain_augment import CENTRAL_CROP_RATIO
+        from vjepa_ros.models.crop_range import DROID_ASPECT_RATIO_RANGE
 
         return (list(self.random_resize_scale) != [1.0, 1.0]
-                or tuple(self.random_resize_aspect_ratio) != CENTRAL_CROP_RATIO)
+                or tuple(self.random_resize_aspect_ratio) != DROID_ASPECT_RATIO_RANGE)
 
     def augment(self) -> ClipAugment | None:
         """Return the clip augmentation these settings ask for, or None (no crop, no flip)."""
