@@ -194,15 +194,6 @@ def _fit_choice(m_b: np.ndarray, m_m: np.ndarray, residual: dict, span: np.ndarr
     return richer_fit_observed(planar, 1, spatial, 3, len(m_b), confidence), mirrors
 
 
-def _rpy_words(rotation: Rotation) -> str:
-    """Return the correction's own angles, ``roll R°, pitch P°, yaw Y°`` (as written).
-
-    The angles ``control.model_frame_rpy_deg`` gets (extrinsic xyz); never the yaw-only fit,
-    which differs from the correction's yaw by up to 180° once the frame is tilted (breaker55b).
-    """
-    return rpy_words(rotation.as_euler("xyz", degrees=True), named=True)
-
-
 def stale_reasons(unchanged, count: int) -> list[str]:
     """Return per motion why its frames are stale ("" not) from a bool or str mask [count]."""
     if unchanged is None:
@@ -361,10 +352,14 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         choice, chosen, angle = "none", identity, 0.0  # (the fit: candidate_angle_deg)
     else:
         verdict = Verdict.ROTATE
+        # the correction's own angles, as control.model_frame_rpy_deg gets them (extrinsic
+        # xyz); never the yaw-only fit, which differs from the correction's yaw by up to 180°
+        # once the frame is tilted (breaker55b)
+        rpy = rpy_words(chosen.as_euler("xyz", degrees=True), named=True)
         explanation = (f"correct by rotation: the model predicts motion in a frame rotated "
                        f"{angle:.1f}° (±{noise.along_deg:.1f}° along its axis, "
                        f"±{noise.bound_deg:.1f}° widest, {noise.confidence:.0%}) from the "
-                       f"base frame ({_rpy_words(chosen)}); the "
+                       f"base frame ({rpy}); the "
                        f"{choice} rotation explains its motions within {residual[choice]:.1f}° "
                        f"RMS (uncorrected {residual['none']:.1f}°): load the written parameter "
                        "file (control.model_frame_rpy_deg), or move the camera nearer the "

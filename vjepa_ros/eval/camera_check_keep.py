@@ -34,25 +34,11 @@ def written_rotation(path: Path) -> list[float] | None:
         return None
 
 
-def _no_rotation(rpy_deg: list[float]) -> bool:
-    """Whether a planner loading ``rpy_deg`` [deg] applies no rotation (``ModelFrame.identity``).
-
-    [0, 0, 360] and [180, 180, 180] are none; angles a planner refuses (not finite): False (a
-    file the check cannot read as none is kept aside, not overwritten).
-    """
-    from vjepa_ros.robot.model_frame import ModelFrame
-
-    try:
-        return ModelFrame(rpy_deg).identity
-    except ValueError:
-        return False
-
-
 def may_rotate(path: Path) -> bool:
     """Whether the parameter file ``path`` may set a rotation a planner applies.
 
     True for a file that is no YAML the check reads (broken, unreadable) and for one giving
-    ``model_frame_rpy_deg`` a value that is not :func:`_no_rotation` in any section (``/**``,
+    ``model_frame_rpy_deg`` a value that is not :func:`_readable_none` in any section (``/**``,
     a namespaced ``/robot1/vjepa_planner`` a planner there loads, nested or dotted); False for
     one that sets no rotation anywhere (empty, [0, 0, 0], other parameters only).
     """
@@ -82,9 +68,16 @@ def _rotations_in(node) -> list:
 
 
 def _readable_none(value) -> bool:
-    """Whether ``value`` is 3 numbers a planner reads as no rotation (:func:`_no_rotation`)."""
+    """Whether ``value`` is 3 angles [deg] a planner reads as no rotation.
+
+    ``ModelFrame.identity``: [0, 0, 360] and [180, 180, 180] are none; not numbers, or angles
+    a planner refuses (not finite): False (a file the check cannot read as none is kept aside,
+    not overwritten).
+    """
+    from vjepa_ros.robot.model_frame import ModelFrame
+
     try:
-        return _no_rotation([float(angle) for angle in value])
+        return ModelFrame([float(angle) for angle in value]).identity
     except (TypeError, ValueError):
         return False
 
