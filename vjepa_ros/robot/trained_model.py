@@ -163,6 +163,17 @@ def rate_mismatch(recorded: float | None, rate_hz: float) -> float | None:
     return None if abs(rate_hz / trained - 1) <= RATE_TOLERANCE else trained
 
 
+def unrecorded_rate_words(assumed_hz: float) -> str:
+    """Say that a file records no step rate and which is assumed: the rate notes' one wording.
+
+    ``assumed_hz``: DROID's :data:`DROID_RATE_HZ` [Hz], as :func:`rate_mismatch` takes it for a
+    file that records none. After the file's name (``init.pt records no step rate (...)``) in
+    ``train.predictor_init.init_rate_note``, after "the world model" in :func:`model_rate_note`.
+    """
+    return (f"records no step rate (DROID's {assumed_hz:g} Hz assumed: an official file, or one "
+            "written before vjepa-ros train recorded it)")
+
+
 def model_rate_note(model, rate_hz: float, parameter: str = "--rate") -> str:
     """Return one warning when ``model``'s actions are of another step rate than ``rate_hz``.
 
@@ -174,10 +185,9 @@ def model_rate_note(model, rate_hz: float, parameter: str = "--rate") -> str:
     trained = rate_mismatch(recorded, rate_hz)
     if trained is None:
         return ""
-    said = (f"the world model was trained at {trained:g} Hz steps (vjepa-ros train's "
-            "data.rate_hz)" if recorded is not None else
-            f"the world model records no step rate (an official model, or one written before "
-            f"train recorded it): taken as DROID's {trained:g} Hz")
+    said = (f"was trained at {trained:g} Hz steps (vjepa-ros train's data.rate_hz)"
+            if recorded is not None else unrecorded_rate_words(trained))
+    said = f"the world model {said}"
     return (f"{said}, each action a {1 / trained:.3g} s motion, but {parameter} is "
             f"{rate_hz:g} Hz ({1 / rate_hz:.3g} s steps): it is scored on motions of another "
             f"length than it learnt; give {parameter} {trained:g}, or train at {rate_hz:g} Hz")

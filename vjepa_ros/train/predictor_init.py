@@ -130,14 +130,14 @@ def init_rate_note(config: TrainConfig, recorded: float | None, path) -> str:
     ``data.rate_hz``, which the new file records: its actions are then motions of another
     length than the init's were.
     """
-    from vjepa_ros.robot.trained_model import rate_mismatch
+    from vjepa_ros.robot.trained_model import rate_mismatch, unrecorded_rate_words
 
     rate = config.data.rate_hz
     trained = rate_mismatch(recorded, rate)
     if trained is None:
         return ""
     said = f"records the step rate it was trained at, {trained:g} Hz" if recorded is not None \
-        else f"records no step rate (DROID's {trained:g} Hz assumed, as an official file's)"
+        else unrecorded_rate_words(trained)
     return (f"{path} {said}; this run trains it at data.rate_hz {rate:g} Hz (--rate): each "
             f"action becomes a {1 / rate:.3g} s motion instead of {1 / trained:.3g} s, so its "
             "start is further off (its world_model.pt records the new rate)")
