@@ -163,7 +163,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         finger_times, closed = finger_times[~stray], closed[~stray]
     gripper = held_values(state_times, finger_times, closed)
     spans = silences(finger_times, closed, HOLD_GAP_S)  # a steady topic silent while it moved
-    unknown = inside_silences(state_times, spans)
+    unknown = inside_silences(state_times, finger_times[spans])
     if unknown.any():  # NaN: left out by read_recording, its steps dropped as in a state gap
         notes.append(silence_note(ranked[0], finger_times, closed, spans, int(unknown.sum()),
                                   int(np.min(state_times))))

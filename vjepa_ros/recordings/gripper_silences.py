@@ -42,9 +42,10 @@ STEADY_COVERAGE = 0.5
 
 
 def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) -> np.ndarray:
-    """Return [S, 2] int64 ns (last message before, first after) of a steady topic's silences.
+    """Return [S, 2] int64 indices (last message before, first after) of a steady topic's silences.
 
-    ``sample_times`` [K] ns sorted, ``values`` [K] closedness. A silence: a gap over
+    Indices into ``sample_times`` [K] ns sorted and ``values`` [K] closedness (``(k, k + 1)``;
+    ``sample_times[spans]``: the silences' times [ns]). A silence: a gap over
     ``hold_gap_s`` between messages of a topic whose median period is at most
     :data:`STEADY_PERIOD_S`, the closedness before and after it more than
     :data:`SILENT_CHANGE` apart. A topic that never (in under :data:`STEADY_REPEATS` of its
@@ -68,11 +69,14 @@ def silences(sample_times: np.ndarray, values: np.ndarray, hold_gap_s: float) ->
         return np.zeros((0, 2), np.int64)
     silent = np.flatnonzero((gaps > hold_gap_s * 1e9)
                             & (changes > SILENT_CHANGE))
-    return np.stack([sample_times[silent], sample_times[silent + 1]], 1)
+    return np.stack([silent, silent + 1], 1).astype(np.int64)
 
 
 def inside_silences(times: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """Return [N] bool: which of ``times`` [N] ns lie strictly inside one of ``spans`` [S, 2]."""
+    """Return [N] bool: which of ``times`` [N] ns lie strictly inside one of ``spans`` [S, 2] ns.
+
+    ``spans``: times [ns], e.g. ``sample_times[silences(...)]``.
+    """
     times = np.asarray(times, np.int64)
     inside = np.zeros(len(times), bool)
     for before, after in spans:
@@ -84,13 +88,15 @@ def silence_note(topic: str, sample_times: np.ndarray, values: np.ndarray, spans
                  left_out: int, start_ns: int) -> str:
     """Say which silences of gripper ``topic`` left ``left_out`` arm states out (one line).
 
-    ``start_ns``: the states' first time, from which the silences are placed [s].
+    ``spans``: [S, 2] index pairs into ``sample_times`` [K] ns and ``values`` [K]
+    (:func:`silences`). ``start_ns``: the states' first time, from which the silences are
+    placed [s].
     """
     sample_times = np.asarray(sample_times, np.int64)
     period = float(np.median(np.diff(sample_times))) / 1e9
-    index = {int(t): k for k, t in enumerate(sample_times)}
-    said = [f"{(after - before) / 1e9:.2f} s from {(before - start_ns) / 1e9:.2f} s "
-            f"(closedness {values[index[int(before)]]:.2f} -> {values[index[int(after)]]:.2f})"
+    said = [f"{(sample_times[after] - sample_times[before]) / 1e9:.2f} s from "
+            f"{(sample_times[before] - start_ns) / 1e9:.2f} s "
+            f"(closedness {values[before]:.2f} -> {values[after]:.2f})"
             for before, after in spans[:3]]
     more = f" and {len(spans) - 3} more" if len(spans) > 3 else ""
     return (f"gripper topic {topic} publishes every {period * 1e3:.0f} ms (median) but was silent "
