@@ -11,6 +11,12 @@ import pytest
 from train_bags import GRIPPER, _picture, _read, _sliding_bag
 
 from vjepa_ros.recordings.gripper_silences import inside_silences, silences
+from vjepa_ros.recordings.resample import (
+    END_UNKNOWN,
+    GRIPPER_UNKNOWN,
+    STATE_GAP,
+    resample,
+)
 
 
 def _kept(segments) -> set[int]:
@@ -35,6 +41,80 @@ def test_a_steady_topic_silent_while_the_hand_closed_drops_the_steps_inside(tmp_
     assert set(range(8)) | set(range(15, 25)) <= kept, sorted(kept)
     said = [note for note in notes if GRIPPER in note and "silent" in note]
     assert len(said) == 1 and "0.00 -> 0.50" in said[0] and "33 ms" in said[0], notes
+
+
+@pytest.mark.parametrize("max_state_gap_s", [0.1, 1.0, 5.0])
+def test_a_silence_shorter_than_the_state_gap_allowed_still_drops_its_steps(max_state_gap_s,
+                                                                           tmp_path):
+    """30 Hz fingers silent 2.0 .. 2.8 s while the hand closes 0.04 -> 0.02 (final56d).
+
+    Its arm states left out leave a 0.8 s state gap: with data.max_state_gap_s 1.0 (or 5) the
+    steps at 2.25, 2.5, 2.75 s were kept, their closedness interpolated 0.16, 0.31, 0.47 (the
+    made-up timing the silence rule is there to prevent) under a note saying they are dropped.
+    Dropped whatever the gap allowed, for the silence (not a state gap); the rest as read.
+    """
+    fingers = [(k / 30, 0.04 if k <= 60 else 0.02) for k in range(181)
+               if not 2.0 < k / 30 < 2.8]
+    path = _sliding_bag(tmp_path / "bag", [_picture(k) for k in range(25)], fingers)
+    segments, notes = _read(path, frames_per_clip=3, max_state_gap_s=max_state_gap_s)
+    closed = _closedness(segments)
+    assert set(closed) == set(range(25)) - {9, 10, 11}, sorted(closed)
+    assert all(closed[k] == 0.0 for k in range(9)), closed
+    np.testing.assert_allclose([closed[k] for k in range(12, 25)], 0.5, atol=1e-6)
+    dropped = [note for note in notes if "steps dropped" in note]
+    assert len(dropped) == 1 and "3 of 25 steps dropped: 3 whose gripper closedness is unknown" \
+        in dropped[0] and "max_state_gap_s" not in dropped[0], notes
+
+
+def _line(times_s) -> tuple[np.ndarray, np.ndarray]:
+    """Return (times [ns], [N, 7] states): x = t, the hand open before 2 s, closed from it."""
+    times = np.round(np.asarray(times_s) * 1e9).astype(np.int64)
+    states = np.zeros((len(times), 7))
+    states[:, 0] = np.asarray(times_s)
+    states[:, 6] = np.asarray(times_s) >= 2.0
+    return times, states
+
+
+def test_resample_drops_the_steps_interpolated_across_a_silence_whatever_the_gap():
+    """Arm states every 0.1 s but none inside the silence 1.05 .. 1.95 s (left out).
+
+    Frames at 4 Hz: steps at 1.25, 1.5, 1.75 s lie inside it, dropped as GRIPPER_UNKNOWN at
+    any max_state_gap_s (without unknown_ns, max_state_gap_s 1.0 keeps them, interpolated);
+    the step at 1.0 s keeps its state, its end (1.25 s) unknown; 2.0 s on, kept and known.
+    """
+    kept = [t / 10 for t in range(41) if not 1.05 < t / 10 < 1.95]
+    times, states = _line(kept)
+    frames = np.arange(17, dtype=np.int64) * 250_000_000
+    silence = np.array([[1_050_000_000, 1_950_000_000]])
+    before = resample(frames, times, states, 4.0, max_state_gap_s=1.0)
+    assert before.valid[5:8].all()  # the made-up closedness the silence hides
+    for gap in (0.1, 1.0):
+        steps = resample(frames, times, states, 4.0, max_state_gap_s=gap, unknown_ns=silence)
+        assert steps.valid.tolist() == [k not in (5, 6, 7) for k in range(17)], steps.valid
+        assert steps.dropped == {GRIPPER_UNKNOWN: 3}, steps.dropped
+        assert steps.end_problems[4] == END_UNKNOWN and steps.end_problems[8] == "", \
+            steps.end_problems
+        np.testing.assert_array_equal(steps.states[steps.valid, 6],
+                                      [k >= 8 for k in range(17) if k not in (5, 6, 7)])
+
+
+def test_a_step_between_a_silence_and_the_first_state_after_it_is_dropped():
+    """Arm states at 1 Hz, a silence 1.1 .. 1.8 s holding none: the span widens to 1 .. 2 s.
+
+    Steps at 1.25 .. 1.75 s (inside) dropped, the one at 1.0 s (its own state) kept; the step of
+    grid time 2.0 s, its frame at 1.9 s (between the silence's end and the next state), too:
+    its closedness would be a line from 1.0 s's to 2.0 s's. Other steps' state gaps still
+    count as STATE_GAP.
+    """
+    times, states = _line([0.0, 1.0, 2.0, 3.0])
+    frames = np.array([0, 250, 1000, 1250, 1500, 1750, 1900, 2250, 3000]) * 1_000_000
+    silence = np.array([[1_100_000_000, 1_800_000_000]])
+    for gap, kept, gapped in ((1.5, {0, 250, 1000, 2250, 3000}, 0), (0.5, {0, 1000, 3000}, 2)):
+        steps = resample(frames, times, states, 4.0, max_state_gap_s=gap, unknown_ns=silence,
+                         max_frame_offset_s=0.16)
+        assert {int(t) // 1_000_000 for t in steps.frame_times[steps.valid]} == kept, steps
+        assert steps.dropped.get(GRIPPER_UNKNOWN) == 4, steps.dropped
+        assert steps.dropped.get(STATE_GAP, 0) == gapped, steps.dropped
 
 
 @pytest.mark.parametrize("noise", [3e-3, 1e-2])

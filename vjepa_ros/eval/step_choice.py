@@ -46,7 +46,8 @@ def valid_steps(recording, config: EvalConfig, horizon: int, goal_offset: int | 
     steps = resample(recording.image_times, recording.state_times, recording.states,
                      config.rate_hz, config.max_frame_offset_s or None, config.max_state_gap_s,
                      window_ns(recording, config, step_span(horizon, goal_offset)),
-                     jumps_ns=recording.state_jumps_ns)
+                     jumps_ns=recording.state_jumps_ns,
+                     unknown_ns=recording.gripper_unknown_ns)
     every = planned_steps(steps, horizon, goal_offset)
     chosen = every[:config.max_steps] if config.max_steps else every
     if not chosen:

@@ -42,6 +42,7 @@ from vjepa_ros.robot.joint_states import (
 )
 from vjepa_ros.robot.kinematics import StateError
 
+NO_SILENCES = np.zeros((0, 2), np.int64)  # gripper_closedness's silences when there is none
 NO_GRIPPER_NOTE = ("--no-gripper (data.topics.no_gripper): no gripper topic read, gripper "
                    "closedness 0 (open) throughout")
 
@@ -50,10 +51,12 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                        state_topic, notes, read, named: str = "",
                        types: dict[str, str] | None = None, receive_timed=frozenset(),
                        clock_of=None):
-    """Closedness [M] at ``state_times``, its topic ("none (assumed open)") and a fix for none.
+    """Closedness [M] at ``state_times``, its topic, a fix for none and the silences [S, 2] ns.
 
-    NaN at the states inside a silence of a steadily publishing topic across which the hand
-    moved (``gripper_silences``: noted; the caller leaves those states out).
+    The topic: "none (assumed open)" when none is found. Closedness NaN at the states inside a
+    silence of a steadily publishing topic across which the hand moved (``gripper_silences``:
+    noted; the caller leaves those states out); the silences: their (last message before, first
+    after) times [ns] on the states' clock, for ``resample``'s ``unknown_ns`` (empty: none).
 
     The fix: what to give when no gripper state is found (a ``--joint-prefix`` that misses the
     fingers, another arm's fingers, each hand's ``--joint-prefix`` for two hands on one topic,
@@ -81,7 +84,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     """
     if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
         notes.append(NO_GRIPPER_NOTE)
-        return np.zeros(len(state_times)), "none (--no-gripper)", ""
+        return np.zeros(len(state_times)), "none (--no-gripper)", "", NO_SILENCES
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
         try:
@@ -137,7 +140,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             else "no JointState topic to read finger joints from"
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
                      f"(open) throughout; {fix}")
-        return np.zeros(len(state_times)), "none (assumed open)", fix
+        return np.zeros(len(state_times)), "none (assumed open)", fix, NO_SILENCES
     series = found[ranked[0]]
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
     times_of(ranked[0], held=True)
@@ -163,12 +166,13 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         finger_times, closed = finger_times[~stray], closed[~stray]
     gripper = held_values(state_times, finger_times, closed)
     spans = silences(finger_times, closed, HOLD_GAP_S)  # a steady topic silent while it moved
-    unknown = inside_silences(state_times, finger_times[spans])
-    if unknown.any():  # NaN: left out by read_recording, its steps dropped as in a state gap
+    silent_ns = finger_times[spans]
+    unknown = inside_silences(state_times, silent_ns)
+    if unknown.any():  # NaN: left out by read_recording; resample drops the steps (unknown_ns)
         notes.append(silence_note(ranked[0], finger_times, closed, spans, int(unknown.sum()),
                                   int(np.min(state_times))))
         gripper[unknown] = np.nan
-    return gripper, ranked[0], ""
+    return gripper, ranked[0], "", silent_ns
 
 
 def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,

@@ -369,7 +369,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
-    gripper, gripper_source, gripper_fix = gripper_closedness(
+    gripper, gripper_source, gripper_fix, gripper_unknown = gripper_closedness(
         path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
         read, gripper_topic, types, receive_timed, clock_of,
     )
@@ -408,6 +408,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         state_topic=state_topic, gripper_source=gripper_source, notes=notes, salvaged=salvaged,
         gripper_searched=[] if config.no_gripper else joint_topics, damage=list(damage),
         copies=copies,
-        gripper_fix=gripper_fix, state_frame=state_frame,
+        gripper_fix=gripper_fix, state_frame=state_frame, gripper_unknown_ns=gripper_unknown,
     )
 

@@ -13,7 +13,13 @@ import math
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, STATE_JUMP
+from vjepa_ros.recordings.resample import (
+    GRIPPER_UNKNOWN,
+    NO_FRAME,
+    SHARED_FRAME,
+    STATE_GAP,
+    STATE_JUMP,
+)
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
 
 
@@ -36,6 +42,8 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
                    f"recorded states ({setting})",
         STATE_JUMP: "whose state or motion lies across a jump of the state faster than an arm "
                     "moves (a reset or a re-homed arm)",
+        GRIPPER_UNKNOWN: "whose gripper closedness is unknown (its gripper topic, publishing "
+                         "steadily, was silent there while the hand moved)",
     }
     parts = [f"{count} {words.get(reason, reason)}" for reason, count in dropped.items()]
     return (f"{sum(dropped.values())} of {counted(total, 'step')} dropped: "

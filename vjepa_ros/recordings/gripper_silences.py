@@ -10,8 +10,10 @@ nothing for over ``bag_gripper.HOLD_GAP_S`` and comes back with another closedne
 :data:`SILENT_CHANGE` away) lost its readings while the hand moved (a driver whose state reads
 block while its grasp runs, a lost connection, a recorder that dropped the topic): holding its
 last value labels the hand open while it closed, a line between the two makes up the motion's
-timing. The arm states inside such a silence are left out, so the steps there are dropped as in
-any state gap (``resample``), with a note naming the topic.
+timing. The arm states inside such a silence are left out and the steps there dropped, whatever
+state gap ``data.max_state_gap_s`` / ``--max-state-gap`` allows (``Recording.gripper_unknown_ns``
+to ``resample``'s ``unknown_ns``: a 0.85 s silence under a 1 s gap once kept its steps, their
+closedness a line 0.06 .. 0.94), with a note naming the topic.
 A silence across which the closedness stayed (the hand still) is held as before, and so is
 every pause of an on-change topic: it publishes only while the hand moves (in bursts whose
 median period may be short, the pauses between them most of its time span), never the same value

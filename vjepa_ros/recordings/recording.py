@@ -65,6 +65,11 @@ class Recording:
     # states)
     state_frame: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
+    # [S, 2] int64 ns (last message before, first after) of each silence of a steady gripper
+    # topic while the hand moved (gripper_silences): the arm states inside are left out and
+    # ``resample(unknown_ns=...)`` drops the steps there (not as jumps: no new demonstration)
+    gripper_unknown_ns: np.ndarray = dataclasses.field(
+        default_factory=lambda: np.zeros((0, 2), np.int64))
     # temp_copies.TempCopies: a merged .db3 or unpacked .zstd, read again for the frames
     copies: object = dataclasses.field(default=None, repr=False, compare=False)
     _frame_shape: tuple | None = dataclasses.field(default=None, repr=False, compare=False)

@@ -7,7 +7,8 @@ frame is its own: a jittered camera's last frame is a step); each step takes the
 nearest its grid time (within half a period) and the end-effector state *at that frame's
 time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
 orientation). A step without a frame close enough, or
-whose state would come from a gap in the state stream, is marked invalid, with the reason counted.
+whose state would come from a gap in the state stream or from a steady gripper topic's silence
+(``unknown_ns``), is marked invalid, with the reason counted.
 Each step also holds ``ends``: the state one step period after its frame, interpolated at the
 frame's time + one period, for eval's comparison of the planned first action with the motion the
 arm made over one step (``evaluate.executed_period_actions``; a 6 fps camera at 4 Hz has its
@@ -40,10 +41,14 @@ SHARED_FRAME = "no camera frame of its own (its nearest is a neighbour step's)"
 STATE_GAP = "state gap longer than max_state_gap_s"
 # its state lies across a jump faster than an arm moves (state_jumps: a reset, a re-homed arm)
 STATE_JUMP = "state across a jump faster than an arm moves"
+# its state's gripper closedness is not known: it lies in (or is interpolated across) a steady
+# gripper topic's silence while the hand moved (gripper_silences), whatever max_state_gap_s allows
+GRIPPER_UNKNOWN = "gripper closedness unknown (a steady gripper topic's silence)"
 # Why a valid step's motion over one period is not known: the values of ``Steps.end_problems``
 END_GAP = "a state gap longer than max_state_gap_s at its end"
 END_JUMP = "a jump faster than an arm moves within it"
 END_PAST = "its end past the last state"
+END_UNKNOWN = "its end's gripper closedness unknown (a steady gripper topic's silence)"
 # ``ends`` not computed (``resample(period_ends=False)``, training's, or a hand-built Steps): no
 # problem of the recording, and eval never sees it (it resamples with period_ends)
 END_NOT_COMPUTED = "its end not computed (resample's period_ends False)"
@@ -65,7 +70,8 @@ class Steps:
     # over one period, ``evaluate.executed_period_actions``); NaN where invalid or not covered
     # by the state stream
     ends: np.ndarray | None = None
-    # [K] str: why a valid step's ``ends`` is NaN (END_GAP, END_JUMP, END_PAST; without ``ends``
+    # [K] str: why a valid step's ``ends`` is NaN (END_GAP, END_JUMP, END_PAST, END_UNKNOWN;
+    # without ``ends``
     # END_NOT_COMPUTED); "" elsewhere
     end_problems: np.ndarray | None = None
 
@@ -179,6 +185,7 @@ def resample(
     window_ns: tuple[int | None, int | None] = (None, None),
     jumps_ns: np.ndarray | None = None,
     period_ends: bool = True,
+    unknown_ns: np.ndarray | None = None,
 ) -> Steps:
     """Put a recording on a grid of ``rate_hz`` steps (see the module docstring).
 
@@ -191,7 +198,13 @@ def resample(
     ``jumps_ns``: [J, 2] (before, after) state times [ns] of jumps faster than an arm moves
     (``state_jumps.jump_intervals``): a step whose state is interpolated across one, or whose
     motion from the step before spans one, is invalid (:data:`STATE_JUMP`), so that no action
-    spans a jump. ``ends``: the state one period after each valid step's frame, NaN (and
+    spans a jump. ``unknown_ns``: [S, 2] (before, after) times [ns] between which the gripper's
+    closedness is not known (``Recording.gripper_unknown_ns``: a steady gripper topic's
+    silences, their arm states left out): a step whose state lies inside one, or is
+    interpolated from states on either side of one, is invalid (:data:`GRIPPER_UNKNOWN`)
+    whatever ``max_state_gap_s`` allows, and so is an end there (:data:`END_UNKNOWN`): a line
+    between the closedness before and after would make up the hand's timing. ``ends``: the
+    state one period after each valid step's frame, NaN (and
     ``end_problems`` saying why) where the state stream does not cover it; no step is dropped
     for it (the module docstring). ``period_ends`` False: not computed (training reads frame
     to frame only: 35 % of resample's time on a 10-min recording; ``ends`` then NaN, each valid
@@ -235,7 +248,8 @@ def resample(
     nearest = np.maximum(nearest, 0)
     frame_times = np.where(frame_ok, image_times[nearest], grid)
     step_states, span = interpolate_states(state_times, states, frame_times)
-    state_ok = span <= max_state_gap_s
+    unknown = _in_unknown(frame_times, state_times, unknown_ns)
+    state_ok = (span <= max_state_gap_s) & ~unknown
     valid = frame_ok & state_ok
     across = _across_jumps(frame_times, jumps_ns, valid)
     dropped = {}
@@ -243,8 +257,10 @@ def resample(
         dropped[NO_FRAME] = int((~frame_ok & ~shared).sum())
     if shared.any():
         dropped[SHARED_FRAME] = int(shared.sum())
-    if (frame_ok & ~state_ok).any():
-        dropped[STATE_GAP] = int((frame_ok & ~state_ok).sum())
+    if (frame_ok & unknown).any():
+        dropped[GRIPPER_UNKNOWN] = int((frame_ok & unknown).sum())
+    if (frame_ok & ~state_ok & ~unknown).any():
+        dropped[STATE_GAP] = int((frame_ok & ~state_ok & ~unknown).sum())
     if across.any():
         dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
@@ -265,12 +281,34 @@ def resample(
     end_problems = np.full(len(grid), "", dtype=object)
     for problem, where in ((END_JUMP, _ends_across_jumps(frame_times, end_times, jumps_ns)),
                            (END_GAP, np.isfinite(end_span) & (end_span > max_state_gap_s)),
+                           (END_UNKNOWN, _in_unknown(end_times, state_times, unknown_ns)),
                            (END_PAST, ~np.isfinite(end_span))):
-        end_problems[valid & where] = problem  # the last that holds: past, else gap, else jump
+        end_problems[valid & where] = problem  # the last that holds: past, unknown, gap, jump
     end_problems[~valid] = ""
     ends[~valid | (end_problems != "")] = np.nan
     steps.ends, steps.end_problems = ends, end_problems
     return steps
+
+
+def _in_unknown(times: np.ndarray, state_times: np.ndarray,
+                unknown_ns: np.ndarray | None) -> np.ndarray:
+    """[K] bool: the ``times`` [ns] whose state's gripper closedness is not known.
+
+    Inside an ``unknown_ns`` span (before, after) [S, 2] ns widened to the states around it
+    (the last of ``state_times`` [M] at or before ``before``, the first at or after ``after``):
+    a state there is interpolated across the silence.
+    """
+    inside = np.zeros(len(times), dtype=bool)
+    if unknown_ns is None or not len(unknown_ns):
+        return inside
+    times = np.asarray(times, dtype=np.int64)
+    for before, after in np.asarray(unknown_ns, dtype=np.int64):
+        left = np.searchsorted(state_times, before, side="right") - 1
+        right = np.searchsorted(state_times, after, side="left")
+        low = min(int(before), int(state_times[left])) if left >= 0 else int(before)
+        high = max(int(after), int(state_times[right])) if right < len(state_times) else int(after)
+        inside |= (times > low) & (times < high)
+    return inside
 
 
 def _ends_across_jumps(times: np.ndarray, end_times: np.ndarray,

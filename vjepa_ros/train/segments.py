@@ -131,7 +131,8 @@ def bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]
         recording = read_recording(path, data.topics, alone=False)  # parts: find_sources's
         steps = resample(recording.image_times, recording.state_times, recording.states,
                          data.rate_hz, max_state_gap_s=data.max_state_gap_s,
-                         jumps_ns=recording.state_jumps_ns, period_ends=False)
+                         jumps_ns=recording.state_jumps_ns, period_ends=False,
+                         unknown_ns=recording.gripper_unknown_ns)  # a gripper's silences
     except (BagError, ValueError) as exc:
         raise EpisodeError(named_once(path, train_words(exc))) from exc
     if recording.gripper_source.startswith("none") and not data.topics.no_gripper:
