@@ -66,6 +66,26 @@ def test_a_silence_shorter_than_the_state_gap_allowed_still_drops_its_steps(max_
         in dropped[0] and "max_state_gap_s" not in dropped[0], notes
 
 
+def test_eval_plans_no_step_inside_a_silence_shorter_than_its_max_state_gap(tmp_path):
+    """The bag above read by eval (--max-state-gap 1): steps 9-11 not evaluated, 8 and 12 are.
+
+    Step 8's one-period end (2.25 s) lies in the silence: its motion over a period unknown.
+    """
+    from vjepa_ros.eval.eval_config import EvalConfig
+    from vjepa_ros.eval.step_choice import valid_steps
+    from vjepa_ros.recordings.bags import read_recording
+
+    fingers = [(k / 30, 0.04 if k <= 60 else 0.02) for k in range(181)
+               if not 2.0 < k / 30 < 2.8]
+    recording = read_recording(_sliding_bag(tmp_path / "bag", [_picture(k) for k in range(25)],
+                                            fingers))
+    steps, every, _ = valid_steps(recording, EvalConfig(max_state_gap_s=1.0), 1, 1)
+    assert steps.valid.tolist() == [k not in (9, 10, 11) for k in range(25)], steps.valid
+    assert steps.dropped == {GRIPPER_UNKNOWN: 3}, steps.dropped
+    assert steps.end_problems[8] == END_UNKNOWN, steps.end_problems
+    assert not {8, 9, 10, 11} & set(every) and {7, 12} <= set(every), every
+
+
 def _line(times_s) -> tuple[np.ndarray, np.ndarray]:
     """Return (times [ns], [N, 7] states): x = t, the hand open before 2 s, closed from it."""
     times = np.round(np.asarray(times_s) * 1e9).astype(np.int64)
