@@ -111,3 +111,40 @@ def test_shipped_parameter_file_matches_the_node_defaults():
     params = read_ros_params(config_path("bag_player.yaml"), "bag_player")
     assert set(params) == {f.name for f in dataclasses.fields(PlaybackConfig)}
     assert from_dict(PlaybackConfig, params) == PlaybackConfig()
+
+
+@pytest.mark.parametrize("spelling", ["$F56F_BAGS/bag", "${F56F_BAGS}/bag", "$F56F_BAGS/bag/"])
+def test_a_bag_path_naming_an_environment_variable_is_read_from_where_it_points(
+        tmp_path, monkeypatch, spelling):
+    """A ``bag_player`` ``bag: $HOME/bags/run1`` parameter is no shell word: expanded here.
+
+    It was called present by ``input_paths.missing`` (which expands), then opened as written: a
+    bare FileNotFoundError naming ``$HOME/bags/run1`` (final56f).
+    """
+    from vjepa_ros.recordings.bag_files import open_reader
+
+    frames, states, times = synthetic_episode(3)
+    write_bag(tmp_path / "bag", frames, states, times)
+    monkeypatch.setenv("F56F_BAGS", str(tmp_path))
+    reader = open_reader(spelling)
+    try:
+        assert reader.path == tmp_path / "bag"
+    finally:
+        reader.close()
+    assert bag_topics(spelling)["/camera/camera/color/image_raw"].count == 4
+    assert len(list(iter_bag(spelling))) == 12
+
+
+@pytest.mark.parametrize("read", ["open_reader", "bag_topics", "iter_bag"])
+def test_a_bag_path_naming_an_unset_variable_is_refused_naming_it(monkeypatch, read):
+    from vjepa_ros.recordings.bag_files import open_reader
+
+    monkeypatch.delenv("F56F_UNSET", raising=False)
+    reading = {"open_reader": open_reader, "bag_topics": bag_topics,
+               "iter_bag": lambda path: list(iter_bag(path))}[read]
+    with pytest.raises(BagError) as refused:
+        reading("$F56F_UNSET/bags/run1")
+    message = str(refused.value)
+    assert message.startswith("bag $F56F_UNSET/bags/run1 names the environment variable "
+                              "F56F_UNSET, which is not set here: set it in the environment")
+    assert message.endswith("or write the path out") and "\n" not in message

@@ -390,3 +390,43 @@ def _running(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize("spelling", ["$F56F_MODELS/wm.pt", "${F56F_MODELS}/wm.pt",
+                                      "$F56F_SUB/wm.pt"])
+def test_a_settings_files_checkpoint_naming_a_variable_is_the_file_it_points_to(
+        tmp_path, monkeypatch, spelling):
+    """``checkpoint: $HOME/models/wm.pt`` in a --config file: no shell expanded it (final56f).
+
+    It was read as a relative path (``$HOME/...``) and refused as not in the working
+    directory; ``$F56F_SUB`` expands to a relative path, which is the working directory's.
+    """
+    from vjepa_ros.sim.reach_config import ReachDemoConfig
+
+    (tmp_path / "models").mkdir()
+    model = tmp_path / "models" / "wm.pt"
+    model.write_bytes(b"read later by the loader")
+    monkeypatch.setenv("F56F_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("F56F_SUB", "models")
+    monkeypatch.chdir(tmp_path)
+    settings = tmp_path / "settings" / "reach.yaml"
+    config = ReachDemoConfig(checkpoint=spelling)
+    found = reach_demo.checkpoint_path(config, f"{settings}: checkpoint", settings)
+    assert found.resolve() == model
+
+
+def test_a_settings_files_checkpoint_naming_an_unset_variable_is_refused_naming_it(
+        tmp_path, monkeypatch):
+    from vjepa_ros.sim.reach_config import ReachDemoConfig
+
+    monkeypatch.delenv("F56F_UNSET", raising=False)
+    settings = tmp_path / "reach.yaml"
+    option = f"{settings}: checkpoint"
+    config = ReachDemoConfig(checkpoint="$F56F_UNSET/wm.pt")
+    for given in (settings, None):  # from --config, and as --checkpoint would be
+        with pytest.raises(ValueError) as refused:
+            reach_demo.checkpoint_path(config, option, given)
+        message = str(refused.value)
+        assert message.startswith(f"{option} $F56F_UNSET/wm.pt names the environment variable "
+                                  "F56F_UNSET, which is not set here: set it in the environment")
+        assert message.endswith("or write the path out") and "\n" not in message

@@ -241,3 +241,36 @@ def test_a_held_output_folder_refuses_the_check_and_an_undecided_one_removes_the
     report = json.loads((h.check_dir / "camera_check.json").read_text())
     assert report["verdict"] == "undecided" and report["search"]["too_weak"]
     assert not lock.exists(), "the check's own claim is released and its lock file removed"
+
+
+def test_an_output_folder_naming_an_environment_variable_is_the_folder_it_points_to(
+        monkeypatch, tmp_path):
+    """``camera_check.output_dir: $HOME/checks`` is no shell word: expanded (final56f).
+
+    The folder read is the expanded one (it holds a bag's check, so the call is refused before
+    the arm moves, naming it); a variable that is not set refuses the call naming it.
+    """
+    monkeypatch.chdir(tmp_path)  # where a literal $F56F_CHECKS folder would have been made
+    monkeypatch.setenv("F56F_CHECKS", str(tmp_path / "checks"))
+    monkeypatch.delenv("F56F_UNSET", raising=False)
+    folder = tmp_path / "checks" / "live"
+    folder.mkdir(parents=True)
+    (folder / "camera_check.json").write_text(json.dumps(
+        {"verdict": "placement fine", "bag": "/data/sim_bag",
+         "check_of": {"recording": "/data/sim_bag", "checkpoint": "/m.pt"}}))
+    for given, expected in (
+            ("${F56F_CHECKS}/live", f"~/camera_check refused: camera_check.output_dir {folder} "
+             "holds the camera check (camera_check.json) of another recording, /data/sim_bag"),
+            ("$F56F_UNSET/live", "~/camera_check refused: camera_check.output_dir "
+             "$F56F_UNSET/live names the environment variable F56F_UNSET, which is not set "
+             "here: set it in the environment")):
+        h = make_arm(monkeypatch, tmp_path, **{"camera_check.output_dir": given})
+        try:
+            refused = enabled_call(h)
+            assert not refused.success
+            assert refused.message.startswith(expected), refused.message
+            assert "\n" not in refused.message
+            assert not h.got["pose"], "nothing commanded"
+        finally:
+            h.close()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["checks"], "no literal $ folder"

@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.recordings.bag_files import BagError, DamagedBagError, iter_messages, open_reader
+from vjepa_ros.recordings.bag_files import (
+    BagError,
+    DamagedBagError,
+    bag_path,
+    iter_messages,
+    open_reader,
+)
 from vjepa_ros.recordings.topic_types import one_camera, topic_types
 
 # [s of bag time] A message goes out with /clock at most this far behind its time: /clock is
@@ -115,6 +121,9 @@ def bag_topics(path: str | Path, topics: Iterable[str] = (),
 def bag_contents(path: str | Path, topics: Iterable[str] = (), copies=None) -> BagContents:
     """:func:`bag_topics` with the reader's notes; BagError for a missing topic or bag.
 
+    ``path``: ``~`` and ``$NAME`` expanded (``bag_files.bag_path``; a variable that is not set:
+    BagError naming it).
+
     A topic of several types is played as one (``topic_types``' choice, ``together=False``: a
     publisher has one type), its count that type's; a note names the types left out.
     ``copies``: a ``recordings.temp_copies.TempCopies`` shared by the openings of one bag (a
@@ -134,7 +143,7 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
     """
     from rosbags.interfaces import ConnectionExtRosbag2, QosDurability
 
-    path = Path(path).expanduser()
+    path = bag_path(path)  # ~ and $NAME: a parameter is no shell word (user_paths)
     reader = open_reader(path, copies=copies)
     notes, lost = list(reader.notes), reader.lost
     if worded and path.is_file():  # one part of a split recording: its others unplayed
@@ -199,7 +208,7 @@ def iter_bag(path: str | Path, topics: Iterable[str] = (),
     """
     from vjepa_ros.recordings.temp_copies import TempCopies
 
-    path = Path(path).expanduser()
+    path = bag_path(path)  # ~ and $NAME: a parameter is no shell word (user_paths)
     copies = TempCopies() if copies is None else copies
     chosen = list(bag_topics(path, topics, copies))
     reader = open_reader(path, copies=copies)

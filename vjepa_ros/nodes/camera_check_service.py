@@ -51,9 +51,19 @@ OPTION = "camera_check.output_dir"  # the parameter the folder's errors name
 
 
 def output_dir(configured: str) -> Path:
-    """``camera_check.output_dir``, or ``$ROS_HOME/camera_check`` (``~/.ros/camera_check``)."""
+    """``camera_check.output_dir``, or ``$ROS_HOME/camera_check`` (``~/.ros/camera_check``).
+
+    ``~`` and ``$NAME`` in it are expanded (``user_paths.expand_path``: a parameter is no shell
+    word); a variable that is not set: ValueError ``camera_check.output_dir PATH names the
+    environment variable NAME, which is not set here: ...``.
+    """
+    from vjepa_ros.user_paths import UnsetVariable, expand_path
+
     if configured:
-        return Path(configured).expanduser()
+        try:
+            return expand_path(configured)
+        except UnsetVariable as exc:
+            raise ValueError(f"{OPTION} {exc}") from None
     return Path(os.environ.get("ROS_HOME", "~/.ros")).expanduser() / "camera_check"
 
 
@@ -110,8 +120,8 @@ class CameraCheckService:
         from vjepa_ros.out_lock import holds, release_output
         from vjepa_ros.out_paths import output_dir as claimed_dir
 
-        folder = output_dir(self.node.config.camera_check.output_dir)
         try:  # before anything moves: a folder in use or unusable refuses the call
+            folder = output_dir(self.node.config.camera_check.output_dir)
             if holds(folder):  # a claim is re-entrant within a process: say it here
                 raise ValueError(f"{OPTION} {folder}: in use by another camera check of this "
                                  f"process (pid {os.getpid()}); wait for it to end")

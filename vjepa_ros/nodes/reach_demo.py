@@ -217,13 +217,19 @@ def checkpoint_path(config: ReachDemoConfig, option: str = "--checkpoint",
     (``input_paths.world_model_path``). ``settings``: the ``--config`` file the checkpoint came
     from. Its relative path is the working directory's (as a ``--params-file``'s and a goal
     file's are, and ``train --config``'s): one not there is refused naming the absolute path
-    looked at, and the file of that name beside the settings file where there is one.
+    looked at, and the file of that name beside the settings file where there is one. ``~`` and
+    ``$NAME`` are expanded (``user_paths.expand_path``); a variable that is not set is refused
+    naming it (``--checkpoint PATH names the environment variable NAME, which is not set ...``).
     """
     from vjepa_ros.input_paths import world_model_path
     from vjepa_ros.path_text import shown_path
+    from vjepa_ros.user_paths import UnsetVariable, expand_path
 
     spec = config.checkpoint
-    path = Path(spec).expanduser()
+    try:  # ~ and $NAME, as a shell would (a settings file's path is no shell word)
+        path = expand_path(spec)
+    except UnsetVariable as exc:
+        raise ValueError(f"{option} {exc}") from None
     if settings and spec and spec != "demo" and not path.is_absolute() and not path.exists() \
             and not path.is_symlink():
         beside = Path(settings).parent / path

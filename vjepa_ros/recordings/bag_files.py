@@ -15,6 +15,7 @@ modules import from here still are.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from vjepa_ros.name_lists import first_names
@@ -68,6 +69,20 @@ from vjepa_ros.recordings.recorded_files import (
 )
 from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.sqlite_cut import needs_own_copy
+from vjepa_ros.user_paths import UnsetVariable, expand_path
+
+
+def bag_path(path: str | os.PathLike) -> Path:
+    """Return the bag ``path`` with ``~`` and ``$NAME`` expanded (``user_paths.expand_path``).
+
+    A ROS parameter (``bag_player``'s ``bag: $HOME/bags/run1``) is no shell word: nothing else
+    expanded it. Raises :class:`BagError` for a variable that is not set: ``bag PATH names the
+    environment variable NAME, which is not set here: set it ... or write the path out``.
+    """
+    try:
+        return expand_path(path)
+    except UnsetVariable as exc:
+        raise BagError(f"bag {exc}") from None
 
 
 def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagReader:
@@ -82,14 +97,15 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     :class:`BagError` (naming the file and the repair command) when nothing is readable:
     ``bag not found: PATH`` when nothing is there, ``bag PATH is a symlink loop (...)`` /
     ``is a broken symlink (to ..., which does not exist)`` / ``cannot be reached (...)`` as
-    ``input_paths.missing`` says it, then what to give.
+    ``input_paths.missing`` says it, then what to give; ``~`` and ``$NAME`` are expanded
+    (:func:`bag_path`: a variable that is not set is refused naming it).
     A bag folder the ``rosbags`` library cannot open is read file by file with its words as a
     note, but not when they are about the last part of a split recording, left out: that
     part's own note says why (once, as a missing part is: ``recorded_files.said_missing``).
     """
     from vjepa_ros.input_paths import DOES_NOT_EXIST, missing
 
-    path = Path(path).expanduser()
+    path = bag_path(path)
     problem = missing(path)
     if problem == DOES_NOT_EXIST:
         raise BagError(f"bag not found: {shown_path(path)}")
