@@ -129,6 +129,19 @@ def test_an_unset_variable_is_named_by_every_reader(tmp_path, monkeypatch, form)
         image_file_path(form)
 
 
+@pytest.mark.parametrize("error", [UnsetVariable, CheckpointError, ImageError])
+def test_an_unset_variables_refusal_carries_the_path_and_its_problem(monkeypatch, error):
+    """``path`` and ``problem`` of the refusal, as ``input_paths.missing`` reads them."""
+    monkeypatch.delenv("FIX56D_UNSET", raising=False)
+    with pytest.raises(error) as refused:
+        expand_path("${FIX56D_UNSET}/wm.pt", error)
+    exc = refused.value
+    assert exc.path == "${FIX56D_UNSET}/wm.pt"
+    assert exc.problem.startswith("names the environment variable FIX56D_UNSET, which is not")
+    assert str(exc) == f"{exc.path} {exc.problem}"
+    assert missing("${FIX56D_UNSET}/wm.pt") == exc.problem
+
+
 def test_a_variable_in_a_goal_image_path_and_input_path(tmp_path, monkeypatch):
     monkeypatch.setenv("FIX56D_GOALS", str(tmp_path))
     (tmp_path / "goal.png").write_bytes(b"png")

@@ -55,7 +55,7 @@ def missing(path: str | os.PathLike) -> str:
     try:
         path = os.fspath(expand_path(path))
     except UnsetVariable as exc:
-        return str(exc)[str(exc).index(UNSET_START):]
+        return exc.problem
     try:
         os.stat(path)
         return ""

@@ -21,7 +21,15 @@ UNSET_START = "names the environment variable"  # how the refusal goes on after 
 
 
 class UnsetVariable(ValueError):
-    """A path names an environment variable that is not set (:func:`expand_path`)."""
+    """A path names an environment variable that is not set (:func:`expand_path`).
+
+    ``path``: the path as given (text); ``problem``: what the message says after it (``names
+    the environment variable NAME, which is not set here: ...``), for a caller that names the
+    path its own way (``input_paths.missing``).
+    """
+
+    path: str = ""
+    problem: str = ""
 
 
 def unset_variables(text: str) -> list[str]:
@@ -36,7 +44,8 @@ def expand_path(path: str | os.PathLike, error: type[Exception] = UnsetVariable)
     ``$HOME/wm.pt`` -> ``/home/me/wm.pt``; ``~/x`` -> ``/home/me/x``; a path that exists as
     written (no variable in it) is returned as it is, ``~`` expanded. Raises ``error`` (a
     subclass of ValueError by default, :class:`UnsetVariable`): one line naming the path and
-    the first variable that is not set, saying where to set it.
+    the first variable that is not set, saying where to set it; its ``path`` (``path`` as text)
+    and ``problem`` (the words after it) are set, as :class:`UnsetVariable` names them.
     """
     text = os.fspath(path)
     if isinstance(text, bytes):
@@ -46,8 +55,10 @@ def expand_path(path: str | os.PathLike, error: type[Exception] = UnsetVariable)
         return user
     unset = unset_variables(text)
     if unset:
-        raise error(f"{text} {UNSET_START} {unset[0]}, which is not set here: "
-                    f"set it in the environment this runs in (export {unset[0]}=... before "
-                    "it starts; a launch file: SetEnvironmentVariable), or write the path "
-                    "out")
+        problem = (f"{UNSET_START} {unset[0]}, which is not set here: set it in the "
+                   f"environment this runs in (export {unset[0]}=... before it starts; a "
+                   "launch file: SetEnvironmentVariable), or write the path out")
+        exc = error(f"{text} {problem}")
+        exc.path, exc.problem = text, problem
+        raise exc
     return Path(os.path.expandvars(str(user)))
