@@ -275,3 +275,26 @@ def test_a_bags_metadata_file_is_read_as_its_folder_with_a_note_by_every_command
     notes = []
     assert [(s.path, s.kind) for s in find_sources([given], notes)] == [(bag, "bag")]
     assert notes == [note]
+
+
+@pytest.mark.parametrize("spelling", ["$F56F_DATA", "${F56F_DATA}/b1", "$F56F_DATA/ep.npz",
+                                      "$F56F_DATA/loose.mcap"])
+def test_a_data_path_naming_an_environment_variable_is_read_where_it_points(
+        tmp_path, monkeypatch, spelling):
+    """A path no shell expanded (a script's argument list): its files, not "cannot be read".
+
+    ``input_paths.missing`` expanded it and called it present; the walk then read the path as
+    written and refused it as unreadable (final56f).
+    """
+    data = _data_folder(tmp_path)
+    monkeypatch.setenv("F56F_DATA", str(data))
+    expected = {"$F56F_DATA": {data / "b1", data / "ep.npz", data / "loose.mcap"},
+                "${F56F_DATA}/b1": {data / "b1"}, "$F56F_DATA/ep.npz": {data / "ep.npz"},
+                "$F56F_DATA/loose.mcap": {data / "loose.mcap"}}[spelling]
+    assert {source.path for source in find_sources([spelling])} == expected
+    monkeypatch.delenv("F56F_DATA")
+    with pytest.raises(EpisodeError) as refused:
+        find_sources([str(data / "ep.npz"), spelling])
+    message = str(refused.value)
+    assert message.startswith(f"{spelling} names the environment variable F56F_DATA, which is "
+                              "not set here: set it in the environment") and "\n" not in message

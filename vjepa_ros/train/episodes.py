@@ -34,6 +34,7 @@ from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.same_recording import read_once
+from vjepa_ros.user_paths import expand_path
 
 
 class EpisodeError(ValueError):
@@ -153,8 +154,13 @@ def find_sources(paths, notes: list[str] | None = None) -> list[Source]:
     it would hang), and for loose parts of one split recording
     (``split_parts.refuse_split_parts``: the move into a folder of their own). A data file
     given by itself that is one part of a split recording is read, with a note in ``notes``
-    that its other parts are unread (``split_parts.lone_part_note``).
+    that its other parts are unread (``split_parts.lone_part_note``). ``~`` and ``$NAME`` in a
+    path are expanded (``user_paths.expand_path``; a variable that is not set: EpisodeError
+    naming it).
     """
+    # ~ and $NAME, as a shell would: a path from a config or a script's argument list is no
+    # shell word (missing() expands them; the files opened must be the same)
+    paths = [expand_path(path, EpisodeError) for path in paths]
     try:
         sources = _find_sources(paths, notes)
         # loose parts of one split recording would each be a recording: refused with the move
