@@ -181,7 +181,7 @@ def test_the_remembered_goal_keys_are_bounded():
             return type("L", (), {"warning": print, "info": print})
 
     taken = []
-    goals = GoalImages(Node(), taken.append)
+    goals = GoalImages(Node(), lambda message, key: taken.append(message))
     for seed in range(40):
         goals.arrived(Image(**rgb_to_image_fields(frame(seed))), GOAL_TOPIC, None)
     assert len(goals.recent) == RECENT_KEYS == 8

@@ -45,7 +45,7 @@ def clock(monkeypatch):
 def _arrivals(clock, *arrivals) -> list:
     """Feed (seconds later, message, via) arrivals to one GoalImages; return the images taken."""
     taken: list = []
-    goals = GoalImages(Node(), taken.append)
+    goals = GoalImages(Node(), lambda message, key: taken.append(message))
     for later, message, via in arrivals:
         clock.now += later
         goals.arrived(message, TOPIC, "publisher-1", via)

@@ -16,6 +16,7 @@ from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import Trigger  # noqa: E402
 
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
+from vjepa_ros.nodes.goal_images import message_key  # noqa: E402
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids  # noqa: E402
 from vjepa_ros.nodes.resent_goals import (  # noqa: E402
     ResentGoal,
@@ -74,23 +75,33 @@ def test_the_cleared_goal_from_another_publisher_or_another_picture_is_taken(har
 
 
 def test_resent_goal_rule_without_publisher_ids():
-    """Where rclpy names no publisher (sender None), the pixels decide, and the line says so."""
+    """Where rclpy names no publisher (sender None), the message decides, and the line says so."""
     resent = ResentGoal()
     image = np.zeros((4, 4, 3), np.uint8)
-    assert not resent.refuses(None, image), "nothing re-sent yet"
-    resent.resent(None, image)
-    assert resent.refuses(None, image.copy())
-    assert not resent.refuses(None, image + 1), "another picture"
-    assert not resent.refuses(("gid", b"x"), image), "another publisher"
+
+    def key(pixels, sender=None, sec=0):
+        message = Image(**rgb_to_image_fields(pixels))
+        message.header.stamp.sec = sec
+        return message_key(message, sender)
+
+    assert not resent.refuses(key(image)), "nothing re-sent yet"
+    resent.resent(key(image))
+    assert resent.refuses(key(image.copy()))
+    assert not resent.refuses(key(image + 1)), "another picture"
+    assert not resent.refuses(key(image, ("gid", b"x"))), "another publisher"
     resent.goal_set(False)  # a clear keeps it
-    assert resent.refuses(None, image)
+    assert resent.refuses(key(image))
     resent.goal_set(True)  # a goal set forgets it
-    assert not resent.refuses(None, image)
+    assert not resent.refuses(key(image))
     assert "rclpy names no publisher" in resent_after_clear("/p/goal_image", False)
     assert "new publisher" in resent_after_clear("/p/goal_image", True)
-    resent.resent((None, (0, 0)), image)  # ros2 topic pub's repeated message: stamp 0
-    assert resent.refuses((None, (0, 0)), image)
-    assert not resent.refuses((None, (5, 0)), image), "sent again with a new stamp: taken"
+    resent.resent(key(image, sec=0))  # ros2 topic pub's repeated message: stamp 0
+    assert resent.refuses(key(image, sec=0))
+    assert not resent.refuses(key(image, sec=5)), "sent again with a new stamp: taken"
+    assert resent.refusal("/p/goal_image", False) == resent_after_clear("/p/goal_image", False)
+    assert resent.refusal("/p/goal_image", False) == "", "said once"
+    resent.resent(key(image))  # seen re-sent again (another clear): said again
+    assert resent.refusal("/p/goal_image", True) == resent_after_clear("/p/goal_image", True)
 
 
 def test_the_finished_goal_line_offers_a_new_publisher_only_where_rclpy_names_publishers():

@@ -195,7 +195,7 @@ def test_a_goal_image_is_decided_on_one_listing_of_its_topics_publishers():
     topic = "/vjepa_planner/goal_image"
     graph = _CountingGraph({topic: [("goal_sender", "/"), ("rosbag2_player", "/")]})
     taken = []
-    goals = GoalImages(graph, taken.append)
+    goals = GoalImages(graph, lambda message, key: taken.append(message))
     goals.listed.settle_s = 0.0  # listed long enough: decided now
     live, player = Image(), Image()
     live.header.frame_id, player.header.frame_id = "live", "player"

@@ -53,7 +53,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
         worker=types.SimpleNamespace(wake=lambda: None))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     PlannerGoals._take_goal_image(node, Image(height=1, width=1, encoding="rgb8", step=3,
-                                              data=bytes(3)))
+                                              data=bytes(3)), key=())
     (line,) = errors
     assert line.startswith("ignoring goal image on /vjepa_planner/goal_image: the image is "
                            "1x1 px") and line.endswith(f"; {kept}"), line

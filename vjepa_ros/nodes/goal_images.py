@@ -61,6 +61,7 @@ class WaitingGoal:
     message: object  # sensor_msgs/Image
     topic: str
     sender: object  # publisher id (publisher_ids.publisher_id) or None
+    key: tuple  # message_key(message, sender)
     since: float  # [s, steady] when it came
     changes: int  # GoalImages.changes when it came
     live: bool = False  # its publisher was listed, named and no player's at a look
@@ -70,10 +71,10 @@ class GoalImages:
     """Decide each goal image of a planner node (rclpy graph queries; one executor thread).
 
     ``node``: the planner node (its graph queries, logger and ``goal_subscription``); ``take``:
-    sets the goal from an image message.
+    sets the goal from an image message and its :func:`message_key`.
     """
 
-    def __init__(self, node, take: Callable[[object], None]):
+    def __init__(self, node, take: Callable[[object, tuple], None]):
         self.node, self.take = node, take
         self.pending: WaitingGoal | None = None
         self.listed = FirstListed()  # the goal topic's publishers: listed since when
@@ -81,7 +82,6 @@ class GoalImages:
         # (message_key, via, steady time) of recent first arrivals, to match their copies
         self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)
         self.resent = ResentGoal()  # a goal its publisher re-sends, across ~/clear_goals
-        self.taking: WaitingGoal | None = None  # the image being taken (its publisher, header)
 
     def goal_set(self) -> None:
         """Note a goal set another way (a service, goal files): a waiting image is older."""
@@ -103,7 +103,7 @@ class GoalImages:
                 self.recent.remove(first)  # the copy of a message taken: dropped
                 return
         self.recent.append((key, via, now))
-        self._decide(WaitingGoal(message, topic, sender, time.monotonic(), self.changes),
+        self._decide(WaitingGoal(message, topic, sender, key, time.monotonic(), self.changes),
                      fresh=True)
 
     def retry(self) -> None:
@@ -150,7 +150,6 @@ class GoalImages:
                                    "for the ROS graph")
         self.pending = None
         if verdict.action == TAKE:
-            self.taking = goal
-            self.take(goal.message)
+            self.take(goal.message, goal.key)
         else:  # latched: it will not come again; decide once the graph knows
             self.pending = goal

@@ -24,7 +24,7 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-from vjepa_ros.nodes.resent_goals import finished_goal_stays, resent_after_clear, stamp_fields
+from vjepa_ros.nodes.resent_goals import finished_goal_stays
 from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.subgoal import SubGoal
@@ -48,13 +48,14 @@ class PlannerGoals:
         """The goal image waiting for the ROS graph (``goal_images.WaitingGoal``), or None."""
         return self.goal_images.pending
 
-    def _take_goal_image(self, msg: Image) -> None:
+    def _take_goal_image(self, msg: Image, key: tuple) -> None:
+        """Set the goal from ``msg`` unless refused; ``key``: its ``goal_images.message_key``."""
         try:
             rgb = image_msg_to_rgb(msg, goal=True)  # transparent pixels refused
             problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")
-            if self._same_goal_image(rgb):  # re-sent (topic pub at 1 Hz): no new goal
+            if self._same_goal_image(rgb, key):  # re-sent (topic pub at 1 Hz): no new goal
                 return
             self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
             self.forget_goal_files()  # (and a waiting image is older now)
@@ -69,8 +70,10 @@ class PlannerGoals:
                                     f"{self._goal_kept()}")
         self.worker.wake()
 
-    def _same_goal_image(self, rgb) -> bool:
+    def _same_goal_image(self, rgb, key: tuple) -> bool:
         """Whether ``rgb`` [H, W, 3] uint8 is the active goal's image, which came on this topic.
+
+        ``key``: the message's ``goal_images.message_key``.
 
         ``ros2 topic pub`` without ``--once`` re-sends its message at 1 Hz, an
         ``image_publisher`` with ``rate_hz`` > 0 with fresh stamps: each copy replacing the goal
@@ -84,26 +87,22 @@ class PlannerGoals:
         commanding off, the goal waits for ``~/enable true``. A goal replaced (A, B, A) or
         set another way since is no such goal: the image is taken again (breaker49i); after
         ``~/clear_goals``, so is one sent again with a new stamp or from a new publisher, but
-        not a copy of the message seen re-sent as the cleared goal (its publisher, stamp and
-        pixels: ``resent_goals``, warned once per clear, breaker56a).
+        not a copy of the message seen re-sent as the cleared goal (its ``message_key``:
+        ``resent_goals``, warned once per clear, breaker56a).
         The comparison is of the decoded pixels (any encoding of one picture is one goal):
         0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
         """
-        goals, resent, taking = self.session.goals, self.goal_images.resent, \
-            self.goal_images.taking
-        sender = (None if taking is None else taking.sender,
-                  None if taking is None else stamp_fields(taking.message))
-        if goals is None and resent.refuses(sender, rgb):  # the clear holds (resent_goals)
-            if not resent.said:
-                resent.said = True
-                self.get_logger().warning(resent_after_clear(self.goal_subscription.topic_name,
-                                                             gives_publisher_ids()))
+        goals, resent = self.session.goals, self.goal_images.resent
+        if goals is None and resent.refuses(key):  # the clear holds (resent_goals)
+            line = resent.refusal(self.goal_subscription.topic_name, gives_publisher_ids())
+            if line:
+                self.get_logger().warning(line)
             return True
         if goals is None or len(goals.goals) != 1 or goals.goals[0].source != "~/goal_image":
             return False
         if not np.array_equal(goals.goals[0].image, rgb):
             return False
-        resent.resent(sender, goals.goals[0].image)
+        resent.resent(key)
         if goals.finished:
             state, stays = "finished", finished_goal_stays(goals.describe(),
                                                            gives_publisher_ids())

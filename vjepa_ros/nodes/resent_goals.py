@@ -4,47 +4,50 @@
 ``rate_hz`` > 0 with fresh stamps): while that goal is active its copies are no new goal
 (``PlannerGoals._same_goal_image``). ``~/clear_goals`` ends the goal, and the next copy would
 set it again within a second: an enabled arm moves on, and the clear did not hold (breaker56a).
-:class:`ResentGoal` keeps the publisher and pixels of the active goal once a copy of it came
-(that publisher is seen re-sending); while no goal is set since, a copy of that message (the
-same publisher where rclpy gives ids, ``publisher_ids``; the same header stamp and pixels: the
-message repeated as ``ros2 topic pub`` repeats it) is not taken, and the node says why and what
-to do (:func:`resent_after_clear`) once per clear. A message sent again on purpose after a clear
-(a script's re-send with a new stamp, breaker54i; ``ros2 topic pub --once`` again: a new
-publisher, breaker49i) is taken, as is any image once another goal was set. Not caught: a
-publisher that re-sends with fresh stamps (an ``image_publisher`` with ``rate_hz``), whose copies
-look like a script's deliberate re-sends. ROS-free.
+:class:`ResentGoal` keeps the :func:`~vjepa_ros.nodes.goal_images.message_key` of the
+active goal's copy once one came (that publisher is seen re-sending); while no goal is set since,
+a message with that key (the same publisher where rclpy gives ids, ``publisher_ids``; the same
+header, size, encoding and bytes: the message repeated as ``ros2 topic pub`` repeats it) is not
+taken, and the node says why and what to do (:func:`resent_after_clear`) once per clear. A
+message sent again on purpose after a clear (a script's re-send with a new stamp, breaker54i;
+``ros2 topic pub --once`` again: a new publisher, breaker49i) is taken, as is any image once
+another goal was set. Not caught: a publisher that re-sends with fresh stamps (an
+``image_publisher`` with ``rate_hz``), whose copies look like a script's deliberate re-sends.
+ROS-free.
 """
 
 from __future__ import annotations
 
-import numpy as np
-
 
 class ResentGoal:
-    """The goal image seen re-sent, and its publisher (module docstring; one thread)."""
+    """The goal image message seen re-sent (module docstring; one thread)."""
 
     def __init__(self):
-        # (publisher_ids.publisher_id or None, the header stamp (sec, nanosec)) of the re-sent
-        self.sender: object = None
-        self.image: np.ndarray | None = None  # the goal's pixels [H, W, 3] uint8 (not copied)
-        self.said = False  # its refusal logged since the clear
+        self.key: tuple | None = None  # goal_images.message_key of the re-sent goal's copy
+        self.said = False  # its refusal logged since it was seen re-sent
 
-    def resent(self, sender: object, image: np.ndarray) -> None:
-        """Note a copy of the active goal ``image`` (not taken: no new goal).
-
-        ``sender``: ``(publisher id or None, header stamp (sec, nanosec))`` of the copy.
-        """
-        self.sender, self.image, self.said = sender, image, False
+    def resent(self, key: tuple) -> None:
+        """Note a copy of the active goal, ``key`` its ``message_key`` (not taken: no new goal)."""
+        self.key, self.said = key, False
 
     def goal_set(self, goal_is_set: bool) -> None:
-        """Note a goal change: a goal set (not a clear) forgets the re-sent image."""
+        """Note a goal change: a goal set (not a clear) forgets the re-sent message."""
         if goal_is_set:
-            self.sender, self.image = None, None
+            self.key = None
 
-    def refuses(self, sender: object, rgb: np.ndarray) -> bool:
-        """Whether ``rgb`` from ``sender``, with no goal set, is the re-sent goal's copy."""
-        return (self.image is not None and sender == self.sender
-                and np.array_equal(self.image, rgb))
+    def refuses(self, key: tuple) -> bool:
+        """Whether the message with ``message_key`` ``key`` is the re-sent copy (no goal set)."""
+        return self.key is not None and key == self.key
+
+    def refusal(self, topic: str, ids: bool) -> str:
+        """Return the line for a refused copy on ``topic`` the first time; "" once said.
+
+        ``ids``: rclpy tells publishers apart (``publisher_ids.gives_publisher_ids``).
+        """
+        if self.said:
+            return ""
+        self.said = True
+        return resent_after_clear(topic, ids)
 
 
 def resent_after_clear(topic: str, ids: bool) -> str:
@@ -74,8 +77,3 @@ def finished_goal_stays(goal: str, ids: bool) -> str:
             "(a re-sending publisher would restart it every time); to run it again call "
             f"~/clear_goals, then {again}, or send another image")
 
-
-def stamp_fields(message) -> tuple[int, int]:
-    """Return a message's header stamp as ``(sec, nanosec)``: one message's copies share it."""
-    stamp = message.header.stamp
-    return int(stamp.sec), int(stamp.nanosec)
