@@ -2,7 +2,7 @@
 
 ``ros2 topic pub`` without ``--once`` re-sends one message at 1 Hz: once a copy of the active goal
 came from it (no new goal, fix54a), its copies after a clear are not taken either
-(``nodes/resent_goals.py``), said once; the same picture sent once from another publisher or with
+(``robot/resent_goals.py``), said once; the same picture sent once from another publisher or with
 a new stamp, or another picture from the re-sending one, is taken (breaker49i's and breaker54i's
 pins hold: a message sent again once after a clear, with no copy before or a new stamp, is taken).
 """
@@ -18,7 +18,7 @@ from std_srvs.srv import Trigger  # noqa: E402
 from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.goal_images import message_key  # noqa: E402
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids  # noqa: E402
-from vjepa_ros.nodes.resent_goals import (  # noqa: E402
+from vjepa_ros.robot.resent_goals import (  # noqa: E402
     ResentGoal,
     finished_goal_stays,
     resent_after_clear,

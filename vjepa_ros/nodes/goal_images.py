@@ -34,9 +34,9 @@ from collections.abc import Callable
 from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
-from vjepa_ros.nodes.resent_goals import ResentGoal
 from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
 from vjepa_ros.robot.recorded_inputs import FirstListed
+from vjepa_ros.robot.resent_goals import ResentGoal
 
 RECENT_KEYS = 8  # goal images remembered to drop their second copy (two subscriptions)
 COPY_S = 2.0  # [s] the other subscription's copy of a message comes within this (DDS: ms)

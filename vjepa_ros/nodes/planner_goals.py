@@ -24,9 +24,9 @@ from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_va
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-from vjepa_ros.nodes.resent_goals import finished_goal_stays
 from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
+from vjepa_ros.robot.resent_goals import finished_goal_stays
 from vjepa_ros.robot.subgoal import SubGoal
 
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
