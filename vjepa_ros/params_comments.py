@@ -17,13 +17,13 @@ from pathlib import Path
 
 from vjepa_ros.config import flatten
 
-# config/ file -> "module:Class" of its node's parameters (imported when used: nodes need rclpy)
+# config/ file -> "module:Class" of its node's parameters (ROS-free modules: no rclpy imported)
 PARAMS_FILES = {
     "planner.yaml": "vjepa_ros.robot.planner_config:PlannerNodeConfig",
     "camera.yaml": "vjepa_ros.robot.camera:CameraConfig",
-    "bag_player.yaml": "vjepa_ros.nodes.bag_player:PlaybackConfig",
-    "image_publisher.yaml": "vjepa_ros.nodes.image_publisher:ImagePublisherConfig",
-    "sim.yaml": "vjepa_ros.nodes.sim_node:SimNodeConfig",
+    "bag_player.yaml": "vjepa_ros.eval.playback:PlaybackConfig",
+    "image_publisher.yaml": "vjepa_ros.nodes.image_publisher_config:ImagePublisherConfig",
+    "sim.yaml": "vjepa_ros.sim.node_config:SimNodeConfig",
 }
 WIDTH = 99  # the files' line width (comment lines; a long value line may exceed it)
 FIX = "python -m vjepa_ros.params_comments"
@@ -36,7 +36,7 @@ def descriptions(spec: str) -> dict[str, str]:
     """Return ``{dotted parameter name: description}`` of the dataclass ``spec`` names.
 
     ``spec``: ``"module:Class"`` as in :data:`PARAMS_FILES`. Raises ImportError when the module
-    cannot be imported (the node modules need rclpy).
+    cannot be imported.
     """
     module, _, name = spec.partition(":")
     cls = getattr(importlib.import_module(module), name)

@@ -26,7 +26,7 @@ from vjepa_ros.images import (
     load_image_file,
     rgb_to_image_fields,
 )
-from vjepa_ros.nodes.image_publisher_config import ImagePublisherConfig  # (node_registry)
+from vjepa_ros.nodes.image_publisher_config import ImagePublisherConfig
 from vjepa_ros.nodes.node_runner import run_node
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy

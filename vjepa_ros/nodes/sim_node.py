@@ -59,7 +59,7 @@ from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
-from vjepa_ros.sim.node_config import SimNodeConfig  # (node_registry, params_comments)
+from vjepa_ros.sim.node_config import SimNodeConfig
 from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, SimRunner
 from vjepa_ros.sim.tick_grid import TickGrid
