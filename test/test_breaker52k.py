@@ -169,8 +169,8 @@ def test_the_moved_refusal_while_the_planner_moves_the_arm_says_so(model):
 
 def _notes_of(notes, session):
     """Return the size and colour notes ``SizeNotes`` gives for the session's newest frame."""
-    goals, shapes = PlannerInputs._goal_images(SimpleNamespace(session=session,
-                                                               _labelled=(None, (), ())))
+    goals = PlannerInputs._goal_images(SimpleNamespace(session=session, _labelled=(None, ())))
+    shapes = tuple((label, image.shape) for label, image in goals)
     rgb = session.inputs.frame.value
     return notes.check(rgb.shape, goals=shapes) + notes.colour(rgb, goals=goals)
 

@@ -206,8 +206,7 @@ def _notes_of(notes, session):
 
     from vjepa_ros.nodes.planner_inputs import PlannerInputs
 
-    goals, _ = PlannerInputs._goal_images(SimpleNamespace(session=session,
-                                                          _labelled=(None, (), ())))
+    goals = PlannerInputs._goal_images(SimpleNamespace(session=session, _labelled=(None, ())))
     rgb = session.inputs.frame.value
     return notes.check(rgb.shape, goals=goals) + notes.colour(rgb, goals=goals)
 

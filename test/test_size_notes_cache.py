@@ -56,10 +56,9 @@ def test_cached_goal_tuples_give_the_notes_of_fresh_lists(seed):
             inputs.session.goals = None if rng.random() < 0.2 else _sequence(rng, sizes)
         frame = _image(rng, rng.choice(["grey", "colour", "colour", "black"]),
                        sizes[rng.integers(len(sizes))] if rng.random() < 0.2 else sizes[0])
-        goals, shapes = inputs._goal_images()
+        goals = inputs._goal_images()
         assert list(goals) == _fresh(inputs.session.goals)
-        assert inputs._goal_images() == (goals, shapes)  # the same tuples while the same list
-        assert inputs._goal_images()[1] is shapes
+        assert inputs._goal_images() is goals  # the same tuple while the same list
         expected_goals = _fresh(inputs.session.goals)
         expected = (fresh.check(frame.shape, goals=list(expected_goals))  # images, as the node
                     + fresh.colour(frame, goals=expected_goals))

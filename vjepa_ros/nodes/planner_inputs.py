@@ -32,9 +32,9 @@ UNREAD_ARM = ("all seven arm joints are exactly 0: a driver's placeholder before
 class PlannerInputs:
     """Camera, joint state and pose callbacks of the planner node (module docstring)."""
 
-    # the goal list last labelled by _goal_images: (its GoalSequence, (label, image) pairs,
-    # (label, shape) pairs), kept while session.goals is that sequence (a new list is a new one)
-    _labelled: tuple = (None, (), ())
+    # the goal list last labelled by _goal_images: (its GoalSequence, (label, image) pairs),
+    # kept while session.goals is that sequence (a new list is a new one)
+    _labelled: tuple = (None, ())
 
     def _log_input_error(self, message: str) -> None:
         """Log a bad input as an error: each problem at once, then at most every 5 s.
@@ -81,20 +81,20 @@ class PlannerInputs:
         self.worker.wake()
         if problem:  # refused (logged by the session): no note on its size besides
             return
-        goals, _ = self._goal_images()
+        goals = self._goal_images()
         for note in self.size_notes.check(rgb.shape, goals=goals):  # images: per picture
             self.get_logger().warning(note)  # each once: frames small, goal of another size
         for note in self.size_notes.colour(rgb, goals=goals):
             self.get_logger().warning(note)  # each once: grey frames, a grey goal (breaker42c)
 
-    def _goal_images(self) -> tuple[tuple, tuple]:
-        """Return ``(label, image)`` and ``(label, shape)`` of every goal image to judge.
+    def _goal_images(self) -> tuple:
+        """Return ``(label, image)`` of every goal image to judge (image ``[H, W, 3]`` uint8).
 
         Every sub-goal of the list, not only the active one (breaker52a: a later sub-goal of
         another size was said only once the arm had run the earlier ones' steps, in shadow
         mode never), so each note comes with the first frame after the list is set. Label:
         "" for a single goal, ``"sub-goal 2 of 3 (<file or source>)"`` in a list. The same
-        tuples come back while ``session.goals`` is the same sequence, so that ``SizeNotes``
+        tuple comes back while ``session.goals`` is the same sequence, so that ``SizeNotes``
         judges a list once, not with every frame (perf52: 10 sub-goals were +40 us a frame).
         """
         goals = self.session.goals
@@ -105,9 +105,8 @@ class PlannerInputs:
             else:
                 images = tuple((subgoal_label(index, len(listed), g.source), g.image)
                                for index, g in enumerate(listed, 1))
-            self._labelled = (goals, images,
-                              tuple((label, image.shape) for label, image in images))
-        return self._labelled[1], self._labelled[2]
+            self._labelled = (goals, images)
+        return self._labelled[1]
 
     def _log_once(self, message: str, level: str = "info") -> None:
         if message not in self.logged_once:
