@@ -92,9 +92,12 @@ def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1) -> st
     then at all of them. "" when there is nothing to note.
     """
     rgb = np.asarray(rgb)
-    if rgb.size == 0 or rgb.dtype != np.uint8 or rgb[::step, ::step].max() > TWELVE_BIT_TOP:
+    if rgb.size == 0 or rgb.dtype != np.uint8:
         return ""
-    if rgb.max() > TWELVE_BIT_TOP or rgb.min() == rgb.max():
+    if step > 1 and rgb[::step, ::step].max() > TWELVE_BIT_TOP:
+        return ""  # bright: told by the sample
+    top = rgb.max()
+    if top > TWELVE_BIT_TOP or rgb.min() == top:
         return ""
     are = "are" if what.endswith("s") else "is"
     return (f"{what} {are} near-black (no value above {TWELVE_BIT_TOP} of 255): a 12-bit "

@@ -19,7 +19,7 @@ frames or goals as a 12-bit camera's 16-bit words give them (each goal's once).
 
 from __future__ import annotations
 
-from vjepa_ros.channel_notes import ChannelNotes, digest
+from vjepa_ros.channel_notes import SAMPLE_STEP, ChannelNotes, digest
 
 
 def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
@@ -176,10 +176,10 @@ def colour_kind(rgb) -> str:
 
 
 def _sample_grey(rgb) -> bool:
-    """Whether the channels of a sparse sample (every 7th pixel each way) are equal."""
+    """Whether the channels of a sparse sample (every ``SAMPLE_STEP``-th pixel) are equal."""
     import numpy as np
 
-    sample = rgb[::7, ::7]
+    sample = rgb[::SAMPLE_STEP, ::SAMPLE_STEP]
     return bool(np.array_equal(sample[..., 0], sample[..., 1]) and
                 np.array_equal(sample[..., 1], sample[..., 2]))
 
@@ -342,7 +342,7 @@ class SizeNotes:
             if not _sample_grey(frame):
                 self.frames_kind = "colour"
                 return self.frames_kind
-            if kind == "grey" or not _informative(frame[::7, ::7, 0]):
+            if kind == "grey" or not _informative(frame[::SAMPLE_STEP, ::SAMPLE_STEP, 0]):
                 return kind
         self.frames_kind = colour_kind(frame) or kind
         return self.frames_kind
