@@ -77,7 +77,7 @@ def test_a_grey_stream_decides_the_swap_at_once():
     notes, grey = SizeNotes(None), np.repeat(scene(seed=8)[..., :1], 3, axis=2)
     goals = (("", swapped(scene(seed=1))),)
     assert not [n for n in notes.colour(grey, goals=goals) if "swapped" in n]
-    assert not notes.grey_pending
+    assert not notes.goal_notes_pending
 
 
 def sixteen_bit_message(rgb, encoding="rgb16", top=4095, big=False):

@@ -74,7 +74,7 @@ def test_a_grey_goal_of_an_unchanged_list_is_noted_once_colour_frames_come():
     goals = (("sub-goal 1 of 2", _image(rng, "colour", (24, 32, 3))), ("sub-goal 2 of 2", grey))
     notes = SizeNotes(None)
     assert notes.colour(np.zeros((24, 32, 3), np.uint8), goals=goals) == []  # frames untold
-    assert notes.grey_pending
+    assert notes.goal_notes_pending
     (said,) = notes.colour(_image(rng, "colour", (24, 32, 3)), goals=goals)
-    assert said.startswith("sub-goal 2 of 2: ") and not notes.grey_pending
+    assert said.startswith("sub-goal 2 of 2: ") and not notes.goal_notes_pending
     assert notes.colour(_image(rng, "colour", (24, 32, 3)), goals=goals) == []

@@ -15,6 +15,8 @@ live stream by :class:`ChannelNotes` (through ``SizeNotes.colour``):
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 # [levels of 255] the least red-blue imbalance of frames and goal that can tell a swap: a
@@ -124,6 +126,23 @@ def digest(image) -> bytes:
     return hashed.digest()
 
 
+@dataclasses.dataclass
+class JudgedGoal:
+    """One goal image as ``SizeNotes.colour`` judged it, kept while it is the same array."""
+
+    image: np.ndarray  # [H, W, 3] uint8, the goal's own array (not copied)
+    grey: bool  # colour_kind(image) == "grey"
+    key: bytes | None = None  # digest(image), once a note needs it (content())
+    # the channel notes still to judge ("dark", "swap"), emptied as they are
+    due: set[str] = dataclasses.field(default_factory=lambda: {"dark", "swap"})
+
+    def content(self) -> bytes:
+        """Return the image's :func:`digest`, computed once."""
+        if self.key is None:
+            self.key = digest(self.image)
+        return self.key
+
+
 class ChannelNotes:
     """The channel notes of a live stream and its goals, each given once (``SizeNotes.colour``).
 
@@ -163,31 +182,28 @@ class ChannelNotes:
             return ()
         return channel_means(frame, SAMPLE_STEP)
 
-    def goal(self, entry, label: str, frame_means, frames_kind: str) -> list[str]:
+    def goal(self, entry: JudgedGoal, label: str, frame_means, frames_kind: str) -> list[str]:
         """Return the channel notes due for one goal, each once per goal content.
 
-        ``entry``: ``SizeNotes``' judged goal, ``[image, grey, digest or None, due]``, ``due``
-        the set of notes still to judge ("dark", "swap"), emptied as they are; the digest is
-        filled in when a note is due. "dark" is judged at once, "swap" once ``frame_means``
-        (:meth:`swap_means`) is not () (grey frames: decided unswapped, their own note says what
-        to fix). ``label``: "" for the active goal, a sub-goal's label else.
+        ``entry``: ``SizeNotes``' judged goal, its ``due`` notes emptied as they are judged; its
+        digest is computed when a note is due. "dark" is judged at once, "swap" once
+        ``frame_means`` (:meth:`swap_means`) is not () (grey frames: decided unswapped, their own
+        note says what to fix). ``label``: "" for the active goal, a sub-goal's label else.
         """
         what = "the goal image" if not label else "its image"
-        notes, due = [], entry[3]
+        notes, due = [], entry.due
         if "dark" in due:
             due.discard("dark")
-            notes.append(("dark", twelve_bit_note(entry[0], what, step=SAMPLE_STEP)))
+            notes.append(("dark", twelve_bit_note(entry.image, what, step=SAMPLE_STEP)))
         if "swap" in due and frames_kind == "grey":
             due.discard("swap")
         if "swap" in due and frame_means != ():
             due.discard("swap")
-            notes.append(("swap", swapped_goal_note(channel_means(entry[0], SAMPLE_STEP),
+            notes.append(("swap", swapped_goal_note(channel_means(entry.image, SAMPLE_STEP),
                                                     frame_means, self.FRAMES)))
         given = []
         for kind, note in notes:
-            if note:
-                entry[2] = entry[2] or digest(entry[0])
-                if (kind, entry[2]) not in self.noted:
-                    self.noted.add((kind, entry[2]))
-                    given.append(note)
+            if note and (kind, entry.content()) not in self.noted:
+                self.noted.add((kind, entry.content()))
+                given.append(note)
         return given

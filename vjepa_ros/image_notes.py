@@ -19,7 +19,7 @@ frames or goals as a 12-bit camera's 16-bit words give them (each goal's once).
 
 from __future__ import annotations
 
-from vjepa_ros.channel_notes import SAMPLE_STEP, ChannelNotes, digest
+from vjepa_ros.channel_notes import SAMPLE_STEP, ChannelNotes, JudgedGoal, digest
 
 
 def frame_size_note(width: int, height: int, model_size, frames: str = "the bag's frames",
@@ -262,9 +262,7 @@ class SizeNotes:
         self.given: set[tuple[str, str]] = set()
         self.frames_kind = ""  # what the stream's frames are: "grey", "colour", "" (not told yet)
         self.frames_noted = False  # the grey-frames note given
-        # the goal images last judged, by id: [the array itself, whether it is grey, its
-        # content's digest once needed]
-        self.judged: dict[int, list] = {}
+        self.judged: dict[int, JudgedGoal] = {}  # the goal images last judged, by id
         self.grey_goals: set[bytes] = set()  # the digests of the grey goals noted
         self.channels = ChannelNotes()  # near-black frames, near-black or swapped goals
         # the goals tuples last judged by check / colour (the same tuple again: nothing new to
@@ -272,7 +270,7 @@ class SizeNotes:
         # of one still to be judged (a swap: on the first colour frame that tells)
         self.checked_goals: tuple | None = None
         self.coloured_goals: tuple | None = None
-        self.grey_pending = False
+        self.goal_notes_pending = False
 
     def colour(self, frame, goal=None, goals=()) -> list[str]:
         """Return the colour notes not given before: grey frames, a grey goal for colour ones.
@@ -301,31 +299,30 @@ class SizeNotes:
             notes.append(grey_frames_note(self.FRAMES))
         notes += [note for note in (self.channels.frame(frame),) if note]
         if (goal is None and type(goals) is tuple and goals is self.coloured_goals
-                and not self.grey_pending):
+                and not self.goal_notes_pending):
             return notes
         goals_given, goals = goals, ([("", goal)] if goal is not None else []) + list(goals)
         judged, self.judged = self.judged, {}
         frame_means = None  # (the frame's, once a goal's swap is judged on it)
         for label, image in goals:
             entry = judged.get(id(image))
-            if entry is None or entry[0] is not image:
-                # [image, grey, digest, channel notes still to judge: "dark", "swap"]
-                entry = [image, colour_kind(image) == "grey", None, {"dark", "swap"}]
+            if entry is None or entry.image is not image:
+                entry = JudgedGoal(image, colour_kind(image) == "grey")
             self.judged[id(image)] = entry
-            if entry[1] and self.frames_kind == "colour":
-                entry[2] = entry[2] or digest(image)
-                if entry[2] not in self.grey_goals:
-                    self.grey_goals.add(entry[2])
+            if entry.grey and self.frames_kind == "colour":
+                if entry.content() not in self.grey_goals:
+                    self.grey_goals.add(entry.content())
                     note = grey_goal_note(True, False, self.FRAMES, self.GREY_SUBGOAL_ADVICE
                                           if label else self.GREY_GOAL_ADVICE)
                     notes.append(f"{label}: {note}" if label else note)
-            if entry[3] and frame_means is None:
+            if entry.due and frame_means is None:
                 frame_means = self.channels.swap_means(frame, self.frames_kind)
             notes += [f"{label}: {note}" if label else note for note in
                       self.channels.goal(entry, label, frame_means, self.frames_kind)]
         self.coloured_goals = goals_given if goal is None else None
-        self.grey_pending = any((entry[1] and entry[2] not in self.grey_goals) or entry[3]
-                                for entry in self.judged.values())
+        self.goal_notes_pending = any(
+            (entry.grey and entry.key not in self.grey_goals) or entry.due
+            for entry in self.judged.values())
         return notes
 
     def _frames_kind(self, frame) -> str:
