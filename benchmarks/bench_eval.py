@@ -117,7 +117,8 @@ def bench_lab_bag(seconds: float) -> None:
             print(f"  index ({source}): {index_s:.2f} s for {len(recording.image_times)} frame "
                   f"stamps and {len(recording.states)} states")
         steps = resample(recording.image_times, recording.state_times, recording.states, 4.0,
-                         jumps_ns=recording.state_jumps_ns)  # the steps eval would take
+                         jumps_ns=recording.state_jumps_ns,  # the steps eval would take
+                         unknown_ns=recording.gripper_unknown_ns)
         began = time.perf_counter()
         count = sum(1 for _ in recording.iter_frames(steps.frame_indices[steps.valid]))
         decode_s = time.perf_counter() - began
