@@ -1,9 +1,12 @@
-"""name_lists.first_names: the one wording of "the first few names, then the rest marked"."""
+"""name_lists: the one wording of "the first few names, then the rest marked"; the closest name.
+
+first_names, and closest_name: the one rule for the closest of many names to a misspelt one.
+"""
 
 import numpy as np
 import pytest
 
-from vjepa_ros.name_lists import first_names
+from vjepa_ros.name_lists import CLOSE, closest_name, first_names
 from vjepa_ros.recordings.stray_states import stray_note
 
 
@@ -34,3 +37,16 @@ def test_names_joined_by_a_separator_given():
     """out_paths' overwrite note: "a and b and 2 more", as it wrote it by hand."""
     assert first_names(["a", "b"], 2, " and {count} more", " and ") == "a and b"
     assert first_names(list("abcd"), 2, " and {count} more", " and ") == "a and b and 2 more"
+
+
+def test_closest_name_by_suffix_then_spelling_of_the_part_a_key_picks():
+    """The rule nodes/unknown_params and param_ranges.unknown_words both used to write out."""
+    names = ["planner.samples", "planner.topk", "control.mode", "camera.sample_rate"]
+    assert closest_name("samples", names) == "planner.samples"  # ending in .name first
+    # whole names: 'sampels' is far from 'planner.samples' (ratio 0.55): none at 0.6
+    assert closest_name("sampels", names, cutoff=CLOSE) == ""
+    by_last = closest_name("sampels", names, cutoff=CLOSE, key=lambda n: n.rpartition(".")[2])
+    assert by_last == "planner.samples"
+    assert closest_name("zzz", names, cutoff=CLOSE) == ""
+    assert closest_name("zzz", names) != ""  # cutoff 0: the most alike, however unlike
+    assert closest_name("x", []) == ""

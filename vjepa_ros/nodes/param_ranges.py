@@ -12,7 +12,6 @@ parameter is declared with.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import importlib
 import json
 import typing
@@ -25,6 +24,7 @@ from vjepa_ros.config import (
     format_range,
     in_range,
 )
+from vjepa_ros.name_lists import CLOSE, closest_name
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led, zero_led_reading
 
@@ -202,11 +202,7 @@ def unknown_words(name: str, node: str) -> str:
         return ""
     names = [dotted for dotted in dotted_fields(cls)
              if not dataclasses.is_dataclass(field_hint(cls, dotted))]  # no sections
-    ends = sorted(dotted for dotted in names if dotted.endswith(f".{name}"))
-    last = name.rpartition(".")[2]  # by the last part: 'sampels' ~ 'planner.samples'
-    likeness = {dotted: difflib.SequenceMatcher(None, last, dotted.rpartition(".")[2]).ratio()
-                for dotted in names}
-    alike = max(sorted(names), key=likeness.__getitem__, default="")
-    closest = ends[0] if ends else alike if alike and likeness[alike] >= 0.6 else ""
+    # by the last part: 'sampels' ~ 'planner.samples'
+    closest = closest_name(name, names, cutoff=CLOSE, key=lambda dotted: dotted.rpartition(".")[2])
     hint = f" (closest: -p {node}.{closest}:=...)" if closest else ""
     return f"{node} has no parameter {name!r}{hint}"

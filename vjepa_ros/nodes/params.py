@@ -17,10 +17,10 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import ValueTypeError, field_at, flatten, from_dict
+from vjepa_ros.name_lists import closest_name  # noqa: F401 - as before, from here too
 from vjepa_ros.nodes.start_only import start_only_message
-from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError, closest_name
+from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError
     UnknownParameterError,
-    closest_name,
     refuse_undeclared_overrides,
     refuse_undeclared_sets,
     start_up_overrides,

@@ -7,32 +7,12 @@ At start-up (``-p``, ``--params-file``: :func:`refuse_undeclared_overrides` rais
 
 from __future__ import annotations
 
-import difflib
-
 from rclpy.exceptions import ParameterNotDeclaredException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
 from vjepa_ros.config import UsageError
-
-_CLOSE = 0.6  # the least spelling likeness of a closest name worth naming (difflib's default)
-
-
-def closest_name(name: str, names, cutoff: float = 0.0) -> str:
-    """Return the name in ``names`` most like ``name`` (one ending in ``.name`` first).
-
-    ``samples`` → ``planner.samples``; ``planner.sampels`` → ``planner.samples``. ``cutoff``:
-    the least spelling likeness (``difflib`` ratio, 0..1) of one not ending in ``.name``; ""
-    when none is that alike (or ``names`` is empty).
-    """
-    names = sorted(names)
-    suffixed = [candidate for candidate in names if candidate.endswith(f".{name}")]
-    if suffixed:
-        return suffixed[0]
-    ratios = {candidate: difflib.SequenceMatcher(None, name, candidate).ratio()
-              for candidate in names}
-    best = max(names, key=ratios.__getitem__, default="")
-    return best if best and ratios[best] >= cutoff else ""
+from vjepa_ros.name_lists import CLOSE, closest_name
 
 
 class UnknownParameterError(UsageError):
@@ -103,7 +83,7 @@ def refuse_undeclared_overrides(node: Node) -> None:
     declared = node.get_parameters_by_prefix("")  # every declared parameter
     unknown = sorted(name for name in overrides if not node.has_parameter(name))
     if unknown:
-        raise UnknownParameterError([(name, closest_name(name, declared, cutoff=_CLOSE))
+        raise UnknownParameterError([(name, closest_name(name, declared, cutoff=CLOSE))
                                      for name in unknown])
 
 
@@ -122,7 +102,7 @@ class UndeclaredParameterSet(ParameterNotDeclaredException):
     def __init__(self, node: Node, names: list[str]):
         declared = list(node._parameters)  # every declared name (rclpy's own included)
         named = ", ".join(f"'{name}'" for name in names)
-        closest = [closest_name(name, declared, cutoff=_CLOSE) for name in names]
+        closest = [closest_name(name, declared, cutoff=CLOSE) for name in names]
         hint = "; ".join(f"closest: '{c}'" for c in closest if c)
         self.text = (f"{node.get_name()} has no parameter{'s' if len(names) > 1 else ''} "
                      f"{named}{f' ({hint})' if hint else ''}; `ros2 param list "
