@@ -252,6 +252,17 @@ def field_hint(cls, dotted: str):
     return field_hint(hint, rest) if dataclasses.is_dataclass(hint) else None
 
 
+def item_type(hint):
+    """Return the item type of a list (or tuple) type hint; any other hint itself.
+
+    ``float`` for ``list[float]`` and ``tuple[float, float]`` (its first), ``str`` for a bare
+    ``list`` (a ROS string array); ``int`` for ``int``.
+    """
+    if typing.get_origin(hint) in (list, tuple) or hint in (list, tuple):
+        return (typing.get_args(hint) or (str,))[0]
+    return hint
+
+
 def dotted_fields(cls, prefix: str = "") -> list[str]:
     """Return the dotted names of dataclass ``cls``'s fields and of its sections', deeply."""
     names = []

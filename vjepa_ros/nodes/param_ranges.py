@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
-import typing
 
 from vjepa_ros.config import (
     RANGE_KEYS,
@@ -23,6 +22,7 @@ from vjepa_ros.config import (
     field_hint,
     format_range,
     in_range,
+    item_type,
 )
 from vjepa_ros.name_lists import CLOSE, closest_name
 from vjepa_ros.nodes.node_registry import NODES
@@ -52,7 +52,7 @@ def declared_ranges(name: str, node: str | None = None) -> list[dict]:
     Empty when no node setting of that name declares a range.
     """
     return [{k: v for k, v in field.metadata.items() if k in RANGE_KEYS}
-            for field, _ in _declared(name, node)[1] if "range" in field.metadata]
+            for field, _ in _declared(name, node) if "range" in field.metadata]
 
 
 def declared_types(name: str, node: str | None = None) -> set:
@@ -63,9 +63,8 @@ def declared_types(name: str, node: str | None = None) -> set:
     ``node`` as :func:`declared_ranges` takes them.
     """
     types = set()
-    for _, hint in _declared(name, node)[1]:
-        types.add((typing.get_args(hint) or (str,))[0]
-                  if typing.get_origin(hint) in (list, tuple) else hint)
+    for _, hint in _declared(name, node):
+        types.add(item_type(hint))
     return types
 
 
@@ -79,14 +78,14 @@ def node_settings_of(node: str) -> str:
     return NODES[node].config if node in NODES else ""
 
 
-def _declared(name: str, node: str | None = None) -> tuple[str, list]:
-    """Return the setting's name and ``(field, type hint)`` of each node setting ``name``.
+def _declared(name: str, node: str | None = None) -> list:
+    """Return ``(field, type hint)`` of each node setting ``name`` (a ``node:`` prefix is cut).
 
     ``node``: as :func:`declared_ranges` takes it.
     """
     name = name.rpartition(":")[2]
     own = node_settings_of(node) if node is not None else ""
-    return name, _fields(name, (own,) if own else node_settings())
+    return _fields(name, (own,) if own else node_settings())
 
 
 def _settings_class(target: str):
@@ -141,7 +140,7 @@ def digits_refusal(name: str, value, node: str | None = None
     unknown = unknown_words(name, node) if node is not None else ""
     if unknown:
         return items[0][1], unknown
-    setting, types = _declared(name)[0], declared_types(name, node)
+    setting, types = name.rpartition(":")[2], declared_types(name, node)
     for index, item in items:
         said, fix = zero_led_reading(item.text)
         numbers = {"decimal": int(item.text)}
@@ -175,7 +174,7 @@ def range_words(name: str, values: dict[str, int], node: str | None = None) -> s
                                    declared.get("high_open", False)) for declared in ranges)]
     if not refused:
         return ""
-    said = f"{_declared(name, node)[0]} must lie in {format_range(**ranges[0])}"
+    said = f"{name.rpartition(':')[2]} must lie in {format_range(**ranges[0])}"
     if len(refused) == len(values) and len(values) > 1:
         listed = " nor ".join(str(number) for _, number in refused)
         return f"; but {said}: neither {listed} is taken"

@@ -16,7 +16,7 @@ from rclpy.exceptions import InvalidParameterTypeException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from vjepa_ros.config import ValueTypeError, field_at, flatten, from_dict
+from vjepa_ros.config import ValueTypeError, field_at, field_hint, flatten, from_dict, item_type
 from vjepa_ros.name_lists import closest_name  # noqa: F401 - as before, from here too
 from vjepa_ros.nodes.start_only import start_only_message
 from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError
@@ -34,14 +34,6 @@ _ARRAY_TYPES = {
     bool: Parameter.Type.BOOL_ARRAY,
 }
 _EMPTY_ARRAY_TYPES = {*_ARRAY_TYPES.values(), Parameter.Type.BYTE_ARRAY}
-
-
-def _field_hint(cfg, dotted: str):
-    """Type hint of the (possibly nested) dataclass field ``dotted`` of ``cfg``."""
-    head, _, rest = dotted.partition(".")
-    if rest:
-        return _field_hint(getattr(cfg, head), rest)
-    return typing.get_type_hints(type(cfg))[head]
 
 
 def _field(cfg, dotted: str) -> tuple[dataclasses.Field, object]:
@@ -322,10 +314,9 @@ def _takes(name: str, value, defaults) -> str:
     if name in _RCLPY_PARAMETERS:  # rclpy's own: no field of ours
         field, default, hint = dataclasses.field(), None, _RCLPY_PARAMETERS[name]
     else:
-        (field, default), hint = _field(defaults, name), _field_hint(defaults, name)
+        (field, default), hint = _field(defaults, name), field_hint(type(defaults), name)
     if typing.get_origin(hint) is list:
-        (item,) = typing.get_args(hint) or (str,)
-        kind = f"a list of {_LISTED.get(item, 'values of one type')} ([a, b])"
+        kind = f"a list of {_LISTED.get(item_type(hint), 'values of one type')} ([a, b])"
     elif hint in (int, float):
         kind = _number_kind(hint, default, field.metadata)
     else:
@@ -346,9 +337,7 @@ def _string_reason(value, hint, field) -> str:
     number for an int): ``1e-320`` for ``planner.samples``: ``write 1 or a larger whole
     number``.
     """
-    item = hint
-    if typing.get_origin(hint) is list:
-        item = (typing.get_args(hint) or (None,))[0]
+    item = item_type(hint)
     if item not in (int, float):
         return ""
     ranges = {key: field.metadata[key] for key in ("range", "low_open", "high_open")
@@ -416,8 +405,7 @@ def _declare(node: Node, defaults, overrides: dict,
     for name, default, description in flatten(defaults):
         descriptor = _descriptor(name, description, run_time)
         if isinstance(default, list):
-            (item,) = typing.get_args(_field_hint(defaults, name)) or (str,)
-            declared_types[name] = _ARRAY_TYPES[item]
+            declared_types[name] = _ARRAY_TYPES[item_type(field_hint(type(defaults), name))]
         elif isinstance(default, float):  # an integer given (-p planner.maxnorm:=3) is a float
             declared_types[name] = Parameter.Type.DOUBLE
         given = overrides.get(name)
