@@ -18,7 +18,12 @@ import math
 import torch
 
 from vjepa_ros.planning.pose import euler_to_quat, quat_to_euler
-from vjepa_ros.state_limits import CLOSEDNESS_TOLERANCE, first_outside, reach_problem
+from vjepa_ros.state_limits import (
+    ONE_TURN_RAD,
+    closedness_problem,
+    first_outside,
+    reach_problem,
+)
 
 # A token put through layer_norm without affine weights has mean 0 and (biased) std
 # sqrt(var / (var + eps)) over its features: ~1, never above 1 (0 for a constant token, as a
@@ -28,9 +33,6 @@ LAYER_NORM_TOLERANCE = 0.1
 # Orientations within this of scipy's ranges are taken as they are: float32 π (3.1415927) lies
 # 8.7e-8 beyond math.pi, and such an angle is canonical in float32.
 CANONICAL_SLACK_RAD = 1e-6
-# Beyond one turn an Euler angle is refused as degrees or unwrapped past a turn (the rule of
-# robot.state_ranges.euler_problem); within it, it is canonicalised (the same rotation).
-ONE_TURN_RAD = 2 * math.pi
 
 
 def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int) -> torch.Tensor:
@@ -118,13 +120,10 @@ def state_units_problem(state: torch.Tensor) -> str:
     reach = reach_problem(values[:3], what="state")
     if reach:
         return f"[0:3]: {reach}"
+    # beyond one turn: refused (as state_ranges.euler_problem reads it); within: canonicalised
     turn = first_outside(values[3:6], -ONE_TURN_RAD, ONE_TURN_RAD, 0.0)
     if turn is not None:
         return (f"[{3 + turn}] (Euler angle) = {values[3 + turn]:g} lies beyond one turn "
                 f"(±{ONE_TURN_RAD:.4g} rad): the orientation must be extrinsic xyz Euler angles "
                 "in radians (given in degrees? or unwrapped past a turn: wrap it into [−π, π])")
-    if first_outside(values[6:], 0.0, 1.0, CLOSEDNESS_TOLERANCE) is not None:
-        return (f"[6] (gripper closedness) = {values[6]:g} is outside [0, 1] (0 open, 1 closed): "
-                "divide a raw reading by its full scale (255 for a 0-255 command, 100 for a "
-                "percentage)")
-    return ""
+    return closedness_problem(values[6], "[6] (gripper closedness)")

@@ -21,7 +21,13 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.message_words import message_words
-from vjepa_ros.state_limits import CLOSEDNESS_TOLERANCE, first_outside, reach_problem
+from vjepa_ros.state_limits import (
+    CLOSEDNESS_TOLERANCE,
+    ONE_TURN_RAD,
+    closedness_problem,
+    first_outside,
+    reach_problem,
+)
 
 # Rows: joint 1..7, columns: lower, upper [rad].
 PANDA_JOINT_LIMITS = np.array([
@@ -137,12 +143,8 @@ def states_problem(states) -> str:
     if not finite.all():
         return (f"states contain NaN or inf (step {int(np.flatnonzero(~finite)[0])}): repair "
                 "that step's state, or cut the episode before it")
-    gripper = states[:, 6]
-    i = first_outside(gripper, 0.0, 1.0, CLOSEDNESS_TOLERANCE)
-    if i is not None:
-        return (f"gripper closedness (states[:, 6]) must be in [0, 1] (0 open, 1 closed), got "
-                f"{gripper[i]:g} at step {i}")
-    return reach_problem(states[:, :3], "step") or euler_problem(states[:, 3:6])
+    return (closedness_problem(states[:, 6], "gripper closedness (states[:, 6])")
+            or reach_problem(states[:, :3], "step") or euler_problem(states[:, 3:6]))
 
 
 # A gripper column (states[:, 6]) never past the Franka Hand's full opening in metres (plus the
@@ -202,7 +204,7 @@ def euler_problem(angles) -> str:
     step, column = np.unravel_index(int(np.argmax(np.abs(angles))), angles.shape)
     largest = angles[step, column]
     advice = ("angles in degrees? give radians in [−π, π] (or wrap angles unwrapped past a turn)"
-              if abs(largest) > 2 * np.pi
+              if abs(largest) > ONE_TURN_RAD
               else "unwrapped angles? wrap them into [−π, π] (the model takes them as numbers)")
     return (f"orientation (states[:, 3:6], extrinsic xyz Euler) beyond ±π rad: largest "
             f"{largest:g} at step {step} (states[{step}, {3 + column}]): {advice}")
