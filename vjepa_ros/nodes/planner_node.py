@@ -133,7 +133,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         try:  # make_planner refuses samples that do not fit, before the first plan
             self.session = MPCSession(
                 self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
-                log=self._log, seed=cfg.planner.seed_or_none, wake=lambda: self.worker.wake(),
+                log=self._log, seed=cfg.planner.seed, wake=lambda: self.worker.wake(),
                 goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
                 state_topic=lambda: self.state_watch.topic,
                 clock_note=lambda: self.sources.clock_note_now(),

@@ -18,11 +18,11 @@ rounding), and the plain reference planner (``reference.py``) fed the same gener
 plan.
 """
 
+import numbers
 import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
 import torch
 
 from vjepa_ros.planning.cancel import PlanCancelled, check_stop  # noqa: F401 (re-exported)
@@ -202,11 +202,12 @@ def make_generator(seed_or_generator: int | torch.Generator | None) -> torch.Gen
 def checked_seed(seed) -> int | None:
     """Return ``seed`` as an int in [0, 2**64 - 1], or None for a random one (None or -1).
 
-    Raises ValueError naming the seed for a non-integer (float, bool, str) or one out of range.
+    An integer: any ``numbers.Integral`` but a bool (``int``, numpy's integers). Raises
+    ValueError naming the seed for a non-integer (float, bool, str, a tensor) or one out of range.
     """
     if seed is None:
         return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):  # np.bool_ is no Integral
         raise ValueError(f"the planner's seed must be an integer in [0, 2**64 - 1], -1 or None "
                          f"(a random seed) or a CPU torch.Generator, got {seed!r} "
                          f"({type(seed).__name__})")

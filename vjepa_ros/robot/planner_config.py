@@ -267,10 +267,6 @@ class CEMParams:
         values["chunk_size"] = cem.chunk_size or 0
         return cls(**values, seed=-1 if seed is None else seed)
 
-    @property
-    def seed_or_none(self) -> int | None:
-        return None if self.seed < 0 else self.seed
-
 
 @dataclasses.dataclass
 class CameraCheckParams:
