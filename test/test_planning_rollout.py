@@ -237,6 +237,41 @@ def test_bad_inputs_raise_clear_errors(predictor, scene):
     assert plan(predictor, context[0], state[None], goal[0], config).actions.shape == (1, 7)
 
 
+def test_the_goal_is_checked_once_and_the_context_every_plan(predictor, scene, monkeypatch):
+    """final56e: the goal, encoded once, was checked for its norm on every plan step.
+
+    The same goal tensor is found normed once; the context every plan; another goal, or the
+    goal changed in place (an affine bias added), is checked again and refused as before.
+    """
+    import vjepa_ros.planning.plan_inputs as plan_inputs
+
+    context, state, _ = scene
+    goal = F.layer_norm(torch.randn(1, predictor.tokens_per_frame, WIDTH), (WIDTH,))
+    checked = []
+    real = plan_inputs.layer_norm_problem
+    monkeypatch.setattr(plan_inputs, "layer_norm_problem",
+                        lambda reps: checked.append(reps) or real(reps))
+    for _ in range(3):
+        ImaginedRollout(predictor, context, state, goal)
+    assert [reps is goal for reps in checked] == [False, True, False, False], \
+        "the goal once, the context each of the 3 plans"
+    other = goal.clone()
+    checked.clear()
+    ImaginedRollout(predictor, context, state, other)
+    ImaginedRollout(predictor, context, state, goal)  # the last kept is the other: again
+    assert sum(reps is other for reps in checked) == 1
+    assert sum(reps is goal for reps in checked) == 1
+    goal.add_(0.5)  # in place: the same tensor, now with a bias
+    with pytest.raises(ValueError, match="goal_reps is not layer-normed"):
+        ImaginedRollout(predictor, context, state, goal)
+    with torch.inference_mode():  # an encoder's output under inference mode keeps no version
+        encoded = F.layer_norm(torch.randn(1, predictor.tokens_per_frame, WIDTH), (WIDTH,))
+    checked.clear()
+    for _ in range(2):
+        ImaginedRollout(predictor, context, state, encoded)
+    assert sum(reps is encoded for reps in checked) == 1
+
+
 def test_flop_counter_matches_torch_flop_counter(predictor):
     dims = predictor_dims(predictor)
     tokens, samples = predictor.tokens_per_frame, 3

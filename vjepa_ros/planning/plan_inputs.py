@@ -14,6 +14,7 @@ orientation written outside scipy's ranges is canonicalised (the same rotation),
 """
 
 import math
+import weakref
 
 import torch
 
@@ -35,15 +36,21 @@ LAYER_NORM_TOLERANCE = 0.1
 CANONICAL_SLACK_RAD = 1e-6
 
 
-def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int) -> torch.Tensor:
+def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int,
+            remember: bool = False) -> torch.Tensor:
     """Return ``reps`` as [1, N, D] (given [1, N, D] or [N, D]) after checking them.
 
     ``name``: ``context_reps`` or ``goal_reps``, named in the errors. Raises TypeError for a
     non-tensor; ValueError for another shape, token count ``tokens`` or width ``width``, a NaN or
     inf, or a token that is not layer-normed (:func:`layer_norm_problem`). Values unchanged.
+    ``remember``: the tensor is remembered once it passes (the last one so remembered, by
+    identity and torch's in-place version), and that same unchanged tensor is not checked for
+    NaN or norm again: a goal is encoded once and planned towards every step (3x the cost of a
+    finite check each time, :func:`layer_norm_problem`); the context, new each frame, is not.
     """
     if not isinstance(reps, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(reps).__name__}")
+    given = reps  # remembered as given: [N, D] gets a new [1, N, D] view each call
     if reps.ndim == 2:
         reps = reps[None]
     if reps.ndim != 3 or reps.shape[0] != 1:
@@ -54,12 +61,46 @@ def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int) -> torch.Ten
         )
     if reps.shape[2] != width:
         raise ValueError(f"{name} has width {reps.shape[2]} but the predictor expects {width}")
+    if remember and _PASSED.holds(given):
+        return reps
     if not torch.isfinite(reps).all():
         raise ValueError(f"{name} contains NaN or inf")
     problem = layer_norm_problem(reps)
     if problem:
         raise ValueError(f"{name} {problem}")
+    if remember:
+        _PASSED.keep(given)
     return reps
+
+
+def _version(tensor: torch.Tensor) -> int | None:
+    """Return torch's in-place version counter of ``tensor`` (None for an inference tensor)."""
+    try:
+        return tensor._version
+    except RuntimeError:  # inference tensors keep no version (changed in place only inside)
+        return None
+
+
+class _LastPassed:
+    """The last tensor :func:`as_reps` found finite and layer-normed with ``remember``.
+
+    Held weakly (a dropped goal is not kept alive), with its in-place version: a tensor changed
+    in place since is checked again. One slot, replaced whole (a tuple), so threads planning
+    towards other goals at most check again.
+    """
+
+    def __init__(self):
+        self.slot: tuple = (None, None)  # (weakref to the tensor, its version)
+
+    def holds(self, tensor: torch.Tensor) -> bool:
+        ref, version = self.slot
+        return ref is not None and ref() is tensor and version == _version(tensor)
+
+    def keep(self, tensor: torch.Tensor) -> None:
+        self.slot = (weakref.ref(tensor), _version(tensor))
+
+
+_PASSED = _LastPassed()
 
 
 def layer_norm_problem(reps: torch.Tensor) -> str:

@@ -67,7 +67,9 @@ class ImaginedRollout:
         self.context_reps = as_reps("context_reps", context_reps, tokens, width).to(
             self.device, self.dtype
         )
-        self.goal_reps = as_reps("goal_reps", goal_reps, tokens, width).to(self.device)
+        # the goal, encoded once, is checked once (the same tensor every plan); the context each
+        self.goal_reps = as_reps("goal_reps", goal_reps, tokens, width, remember=True).to(
+            self.device)
         self.context_state = as_state(context_state).to(self.device)
         self.energy_kind = energy_kind
         self.token_weights = check_token_weights(token_weights, tokens)
