@@ -113,8 +113,8 @@ def run_episodes(args: argparse.Namespace, settings: dict, model, out_dir: Path,
     dense = args.subgoals == "dense"
     seeds = range(args.seed, args.seed + args.episodes)
     say(f"world model  {_model_text(args.world_model, model)}")
-    say(f"task         {args.task} with a {args.object}, seed{'s' if len(seeds) > 1 else ''} "
-        f"{seeds[0]}{f'..{seeds[-1]}' if len(seeds) > 1 else ''}, camera {width}x{height}; "
+    say(f"task         {args.task} with a {args.object}, {seeds_text(seeds)}, camera "
+        f"{width}x{height}; "
         f"{subgoals_text(args.task, dense, settings['loop'].dense_steps)}; "
         f"switching: {held.describe()}")
     say(f"planner      {planner_text(cem, held)}")
