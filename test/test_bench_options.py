@@ -268,6 +268,7 @@ STARTUP_CASES = [
     ("bench_planner", ["--cap-gib", "0"], "--cap-gib 0: must be > 0"),
     ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
     ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
+    ("bench_goal_resend", ["--captures", "0"], "--captures must lie in [1, 10000], got 0"),
 ]
 # Every case but these is a usage error (a value typed out of its range, a name that is none,
 # options that do not go together): exit status 2, as vjepa-ros's (cli31). These name a file
@@ -433,3 +434,22 @@ def test_the_random_action_baseline_takes_no_seed_as_random():
     assert torch.equal(first(3), first(3))
     assert not torch.equal(first(None), first(None)), "None: a random seed (it was 0)"
     assert not torch.equal(first(None), first(0))
+
+
+@pytest.mark.parametrize("script, argv, rows", [
+    ("bench_goal_resend", ["--messages", "2", "--captures", "2"],
+     ["capture: 16 + 8 way", "seen: hand still", "seen: hand moving"]),
+])
+def test_the_per_frame_benches_time_every_row_with_their_settings(script, argv, rows,
+                                                                  monkeypatch, capsys):
+    """Each row is timed on its own case, printed with the load.
+
+    The benches assert each case as they build it: a capture kept.
+    """
+    code, out, err = run_script(script, ["--width", "64", "--height", "48", "--repeats", "1",
+                                         *argv], monkeypatch, capsys)
+    assert code in (0, None), err
+    assert "load average" in out.splitlines()[0], out
+    for row in rows:
+        line = next(line for line in out.splitlines() if line.strip().startswith(row))
+        assert line.count(" us ") == 3 and "us CPU" in line, line
