@@ -269,6 +269,8 @@ STARTUP_CASES = [
     ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
     ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
     ("bench_goal_resend", ["--captures", "0"], "--captures must lie in [1, 10000], got 0"),
+    ("bench_goal_notes", ["--help"], "usage: bench_goal_notes.py"),
+    ("bench_goal_notes", ["--threads", "-1"], "--threads must lie in [0, 1024], got -1"),
 ]
 # Every case but these is a usage error (a value typed out of its range, a name that is none,
 # options that do not go together): exit status 2, as vjepa-ros's (cli31). These name a file
@@ -439,12 +441,15 @@ def test_the_random_action_baseline_takes_no_seed_as_random():
 @pytest.mark.parametrize("script, argv, rows", [
     ("bench_goal_resend", ["--messages", "2", "--captures", "2"],
      ["capture: 16 + 8 way", "seen: hand still", "seen: hand moving"]),
+    ("bench_goal_notes", ["--calls", "2"],
+     ["near-black, 10 goals", "first frame after a goal", "layer-norm check [1x512x1408]"]),
 ])
 def test_the_per_frame_benches_time_every_row_with_their_settings(script, argv, rows,
                                                                   monkeypatch, capsys):
     """Each row is timed on its own case, printed with the load.
 
-    The benches assert each case as they build it: a capture kept.
+    The benches assert each case as they build it: a capture kept, a near-black stream's goals
+    still to judge, normed representations.
     """
     code, out, err = run_script(script, ["--width", "64", "--height", "48", "--repeats", "1",
                                          *argv], monkeypatch, capsys)
