@@ -96,7 +96,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         limits, control: safety limits and control settings.
         clock: returns now [s] on the clock the inputs are stamped with.
         log: receives (level, message), level one of "info", "warning", "error".
-        seed: planner noise seed (None: random).
+        seed: planner noise seed (None or -1: random, as planner.seed).
         planner: the planner (``interfaces.Planner``); default ``make_planner(model, cem, seed)``
             (``cem.method``: cem, icem or mppi).
             Tests and benchmarks that need a slower, failing or recording planner pass one here.
