@@ -91,6 +91,7 @@ from vjepa_ros.sim.reach_config import (  # noqa: E402
 
 
 def reach(sim, model, seeds, config, rpy) -> dict:
+    from vjepa_ros.planning.cem import checked_seed  # -1: random (None)
     from vjepa_ros.sim.reach import make_reach_goal, run_reach_episode
 
     cem = config.planner.to_cem()
@@ -99,7 +100,7 @@ def reach(sim, model, seeds, config, rpy) -> dict:
     for seed in seeds:
         goal = make_reach_goal(sim, seed)
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
-                                    seed=config.planner.seed_or_none)
+                                    seed=checked_seed(config.planner.seed))
         outcomes.append((episode.success, len(episode.steps), episode.final_distance))
     return {"successes": sum(o[0] for o in outcomes), "goals": len(seeds),
             "mean_steps": float(np.mean([o[1] for o in outcomes])),

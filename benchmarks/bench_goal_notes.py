@@ -22,7 +22,7 @@ Printed: microseconds per call (median over the repeats, the fastest run, the le
 thread: with --threads above 1 torch's other threads are not counted) with the frame size,
 torch's threads and the load average before and after.
 
-Run:  python benchmarks/bench_goal_notes.py [--width 640] [--height 480] [--threads 1]
+Run:  python benchmarks/bench_goal_notes.py [--width 640] [--height 480] [--threads N]
 About 10 s on 2 shared cores. No ROS graph, no model.
 """
 
@@ -38,6 +38,7 @@ import vjepa_ros  # noqa: E402, F401 (first: a stop while the rest loads: one li
 from bench_goal_resend import check_ranges, time_rows  # noqa: E402
 
 from vjepa_ros.cli_parser import ArgumentParser  # noqa: E402
+from vjepa_ros.threads import check_threads_option, set_torch_threads  # noqa: E402
 
 # the planner's representation shapes: [1, N, D] (ViT-L 256 px; ViT-g two frames, 1408 wide)
 REPS_SHAPES = ((1, 256, 1024), (1, 256 * 2, 1408))
@@ -67,7 +68,7 @@ def note_rows(width: int, height: int):
     one = (("", goals[0]),)
     ten = tuple((f"sub-goal {i} of 10", goal) for i, goal in enumerate(goals, 1))
     bright_notes, dark_one, dark_ten = settled(bright, one), settled(dark, one), settled(dark, ten)
-    assert dark_one.channels.dark_frames_judged and dark_one.grey_pending  # swap still due
+    assert dark_one.channels.dark_frames_judged and dark_one.goal_notes_pending  # swap still due
     fresh, turn = settled(bright, one), [0]
     others = ((("", goals[1]),), (("", goals[2]),))  # a new goals tuple each call
 
@@ -114,16 +115,16 @@ def main(argv=None) -> None:
     parser.add_argument("--height", type=int, default=480, help="frame height [px]")
     parser.add_argument("--calls", type=int, default=200, help="calls per run")
     parser.add_argument("--repeats", type=int, default=5, help="runs per row (median)")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch CPU threads (0: torch's default)")
+    parser.add_argument("--threads", type=int,
+                        help="torch CPU threads (0 or left out: OMP_NUM_THREADS when set, "
+                        "else all cores but one; docs/performance.md's numbers: --threads 1)")
     args = parser.parse_args(argv)
     check_ranges(parser, args, (("--width", 32, 8000), ("--height", 32, 8000),
-                                ("--calls", 1, 100000), ("--repeats", 1, 100),
-                                ("--threads", 0, 1024)))
+                                ("--calls", 1, 100000), ("--repeats", 1, 100)))
+    check_threads_option(args.threads)
     import torch
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    set_torch_threads(args.threads)  # 0 or left out: OMP_NUM_THREADS, else cores - 1
     print(time_rows(note_rows(args.width, args.height) + reps_rows(), args.repeats,
                     lambda _: args.calls, f"{args.width}x{args.height} frames, {args.calls} "
                     f"calls x {args.repeats} runs, torch {torch.__version__} on "

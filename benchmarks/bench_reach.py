@@ -75,6 +75,7 @@ from vjepa_ros.versions import versions_line  # noqa: E402
 def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=False,
               mode="blocking", real_time=False, planning_s=None, task=None,
               control_overrides=None, limits=None) -> dict:
+    from vjepa_ros.planning.cem import checked_seed  # -1: random (None)
     from vjepa_ros.sim.reach import TIME_SPLIT, make_reach_goal, run_reach_episode
 
     cem = config.planner.to_cem()
@@ -85,7 +86,7 @@ def run_agent(name, sim, model, seeds, config, random_actions=False, verbose=Fal
         started = time.perf_counter()
         episode = run_reach_episode(sim, model, goal, cem, config.episode, control=control,
                                     random_actions=random_actions,
-                                    seed=config.planner.seed_or_none,  # -1: random
+                                    seed=checked_seed(config.planner.seed),
                                     real_time=real_time, planning_s=planning_s,
                                     limits=limits, stop_on_hold=True)
         episodes.append({

@@ -270,7 +270,7 @@ STARTUP_CASES = [
     ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
     ("bench_goal_resend", ["--captures", "0"], "--captures must lie in [1, 10000], got 0"),
     ("bench_goal_notes", ["--help"], "usage: bench_goal_notes.py"),
-    ("bench_goal_notes", ["--threads", "-1"], "--threads must lie in [0, 1024], got -1"),
+    ("bench_goal_notes", ["--threads", "-1"], "--threads -1: must lie in [0, 1024]"),
 ]
 # Every case but these is a usage error (a value typed out of its range, a name that is none,
 # options that do not go together): exit status 2, as vjepa-ros's (cli31). These name a file

@@ -195,7 +195,8 @@ def _recording():
     states = np.zeros((len(state_s), 7))
     states[:, 0] = 0.4 + 0.05 * state_s
     return types.SimpleNamespace(image_times=image_times, state_times=start + np.round(
-        state_s * 1e9).astype(np.int64), states=states, state_jumps_ns=np.zeros((0, 2), np.int64))
+        state_s * 1e9).astype(np.int64), states=states, state_jumps_ns=np.zeros((0, 2), np.int64),
+        gripper_unknown_ns=np.zeros((0, 2), np.int64))  # Recording's field: no gripper silences
 
 
 def test_evals_steps_never_say_not_computed():
