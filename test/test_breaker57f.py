@@ -27,6 +27,13 @@ and is a strict xfail until fixed. Defects, by harm:
    one, and the options above win"; ``vjepa-ros launch`` refuses an option and a ``-p`` giving
    one parameter two values (``check_option_overrides``: "never a silent pick"). Should: the
    option's value, or a refusal naming both.
+5. A node executable's ``--params-file '~/goal_pub.yaml'`` (or ``'$HOME/...'``, ``'${HOME}/...'``)
+   where no shell expanded it (quoted, a systemd ``ExecStart``, a Docker exec-form ``CMD``):
+   ``check_params_file`` reads the file expanded (``Path.expanduser``, ``input_path``) and passes
+   it, then rcl, which expands nothing, cannot open it: "rcl cannot parse this params file
+   (Error opening YAML file): see ros2 run --help" about a file that is there, neither the
+   ``~`` nor what to write named. Should: read it (hand rcl the expanded path), or say that rcl
+   does not expand ``~``/``$VAR`` and name the path to give.
 """
 
 from __future__ import annotations
@@ -297,3 +304,69 @@ def test_train_set_alone_and_option_alone_are_taken(tmp_path):
     parse = build_parser().parse_args
     assert config_from_args(parse([*base, "--lr", "1e-4"])).optim.lr == 1e-4
     assert config_from_args(parse([*base, "--set", "optim.lr=1e-3"])).optim.lr == 1e-3
+
+
+# -- 5. a node's --params-file '~/...' (quoted: no shell expanded it) ---------------------------
+
+def _node_run(module: str, args: list[str], env: dict) -> tuple[int | None, str]:
+    """Start ``python -m vjepa_ros.nodes.MODULE ARGS``; (None: it ran, else its status, output)."""
+    import os
+    import signal
+    import subprocess
+
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **env)
+    process = subprocess.Popen([sys.executable, "-m", f"vjepa_ros.nodes.{module}", *args],
+                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    lines, running = [], False
+    for line in process.stdout:
+        lines.append(line)
+        if "publishing " in line:
+            running = True
+            break
+    if running:
+        process.send_signal(signal.SIGINT)
+    try:
+        rest, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        rest, _ = process.communicate()
+    return (None if running else process.returncode), "".join(lines) + (rest or "")
+
+
+@pytest.fixture
+def home_params(tmp_path):
+    """Return (HOME, the file's '~/...' name): a params file in a stand-in home, giving path."""
+    import cv2
+
+    home = tmp_path / "home"
+    home.mkdir()
+    image = tmp_path / "goal.png"
+    cv2.imwrite(str(image), np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8))
+    (home / "goal_pub.yaml").write_text(
+        f"/**:\n  ros__parameters:\n    path: {image}\n    rate_hz: 2.0\n")
+    return home, "~/goal_pub.yaml"
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57f: --params-file '~/x.yaml' or '$HOME/x.yaml' "
+                   "(no shell expanded it) is checked as expanded, then rcl fails 'Error "
+                   "opening YAML file' on a file that is there, the ~ or $HOME not named")
+@pytest.mark.parametrize("prefix", ["~", "$HOME", "${HOME}"])
+def test_a_quoted_tilde_params_file_is_read_or_refused_naming_the_tilde(home_params, prefix):
+    home, name = home_params
+    name = prefix + name[1:]
+    status, output = _node_run("image_publisher", ["--ros-args", "--params-file", name],
+                               {"HOME": str(home)})
+    assert "Traceback" not in output, output[-2000:]
+    if status is None:
+        return  # ran: the file was read (its path applied)
+    line = output.strip().splitlines()[-1]
+    assert prefix in line and ("expand" in line or str(home) in line), output[-2000:]
+
+
+def test_the_same_params_file_by_its_absolute_path_runs(home_params):
+    """Pin: the file itself is good (the test above is about the '~' alone)."""
+    home, name = home_params
+    status, output = _node_run("image_publisher", ["--ros-args", "--params-file",
+                                                   str(home / name[2:])], {"HOME": str(home)})
+    assert status is None, output[-2000:]
