@@ -34,6 +34,12 @@ and is a strict xfail until fixed. Defects, by harm:
    (Error opening YAML file): see ros2 run --help" about a file that is there, neither the
    ``~`` nor what to write named. Should: read it (hand rcl the expanded path), or say that rcl
    does not expand ``~``/``$VAR`` and name the path to give.
+6. ``bag_player -p "topics:=[/camera/camera/color/image_raw, /joint_states]"`` (or a
+   ``topics:`` list in its parameter file: ``ros2 bag play --topics`` takes a list): refused
+   "parameter 'topics' takes a string (quote one that reads as a number or true/false:
+   '"3"'), got [...] (a list)": the advice is for another mistake, and the comma-separated form
+   the parameter takes is not named. Should: play those topics, or name the form to write
+   (``topics:=/camera/camera/color/image_raw,/joint_states``).
 """
 
 from __future__ import annotations
@@ -370,3 +376,47 @@ def test_the_same_params_file_by_its_absolute_path_runs(home_params):
     status, output = _node_run("image_publisher", ["--ros-args", "--params-file",
                                                    str(home / name[2:])], {"HOME": str(home)})
     assert status is None, output[-2000:]
+
+
+# -- 6. bag_player topics given as a list (ros2 bag play --topics A B) --------------------------
+
+@pytest.fixture(scope="module")
+def small_bag(tmp_path_factory):
+    """Write a 4-frame bag (camera, joint-less pose states) with write_bag; return its folder."""
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 255, (4, 32, 32, 3), np.uint8)
+    states = np.tile([0.4, 0.0, 0.3, np.pi, 0.0, 0.0, 0.0], (4, 1))
+    return write_bag(tmp_path_factory.mktemp("bag") / "run1", frames, states)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57f: bag_player -p topics:=[A, B] is refused as "
+                   "'takes a string (quote one that reads as a number ...)', no word that it "
+                   "takes them comma-separated")
+def test_bag_player_topics_as_a_list_are_played_or_refused_with_the_comma_form(small_bag):
+    from vjepa_ros.eval.playback import bag_topics
+
+    topics = sorted(bag_topics(small_bag))[:2]
+    status, output = _node_run("bag_player", [
+        "--ros-args", "-p", f"bag:={small_bag}", "-p", f"topics:=[{', '.join(topics)}]",
+        "-p", "start_delay_s:=0.0"], {})
+    assert "Traceback" not in output, output[-2000:]
+    if status in (None, 0):  # played: those topics only
+        assert "playing" in output and all(topic in output for topic in topics), output[-2000:]
+        return
+    line = output.strip().splitlines()[-1]
+    assert "topics" in line and ",".join(topics) in line, line  # the form to write
+
+
+def test_bag_player_topics_comma_separated_are_played(small_bag):
+    """Pin: the comma form plays those topics (what the refusal above should name)."""
+    from vjepa_ros.eval.playback import bag_topics
+
+    topics = sorted(bag_topics(small_bag))[:2]
+    status, output = _node_run("bag_player", [
+        "--ros-args", "-p", f"bag:={small_bag}", "-p", f"topics:={','.join(topics)}",
+        "-p", "start_delay_s:=0.0"], {})
+    assert status == 0 and "bag finished" in output, output[-2000:]
+    played = next(line for line in output.splitlines() if "playing" in line)
+    assert all(topic in played for topic in topics), played
