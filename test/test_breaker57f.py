@@ -327,30 +327,14 @@ def test_train_set_alone_and_option_alone_are_taken(tmp_path):
 
 # -- 5. a node's --params-file '~/...' (quoted: no shell expanded it) ---------------------------
 
-def _node_run(module: str, args: list[str], env: dict) -> tuple[int | None, str]:
-    """Start ``python -m vjepa_ros.nodes.MODULE ARGS``; (None: it ran, else its status, output)."""
-    import os
-    import signal
-    import subprocess
+def _node_run(module: str, args: list[str]) -> tuple[int | None, str]:
+    """Start ``python -m vjepa_ros.nodes.MODULE ARGS``; (None: it ran, else its status, output).
 
-    env = dict(os.environ, PYTHONPATH=str(ROOT), **env)
-    process = subprocess.Popen([sys.executable, "-m", f"vjepa_ros.nodes.{module}", *args],
-                               cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    lines, running = [], False
-    for line in process.stdout:
-        lines.append(line)
-        if "publishing " in line:
-            running = True
-            break
-    if running:
-        process.send_signal(signal.SIGINT)
-    try:
-        rest, _ = process.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        rest, _ = process.communicate()
-    return (None if running else process.returncode), "".join(lines) + (rest or "")
+    breaker55e's runner: this worktree's package, this process's environment (HOME too).
+    """
+    from test_breaker55e import _run_command
+
+    return _run_command(["-m", f"vjepa_ros.nodes.{module}", *args])
 
 
 @pytest.fixture
@@ -371,11 +355,12 @@ def home_params(tmp_path):
                    "(no shell expanded it) is checked as expanded, then rcl fails 'Error "
                    "opening YAML file' on a file that is there, the ~ or $HOME not named")
 @pytest.mark.parametrize("prefix", ["~", "$HOME", "${HOME}"])
-def test_a_quoted_tilde_params_file_is_read_or_refused_naming_the_tilde(home_params, prefix):
+def test_a_quoted_tilde_params_file_is_read_or_refused_naming_the_tilde(home_params, prefix,
+                                                                      monkeypatch):
     home, name = home_params
     name = prefix + name[1:]
-    status, output = _node_run("image_publisher", ["--ros-args", "--params-file", name],
-                               {"HOME": str(home)})
+    monkeypatch.setenv("HOME", str(home))
+    status, output = _node_run("image_publisher", ["--ros-args", "--params-file", name])
     assert "Traceback" not in output, output[-2000:]
     if status is None:
         return  # ran: the file was read (its path applied)
@@ -387,7 +372,7 @@ def test_the_same_params_file_by_its_absolute_path_runs(home_params):
     """Pin: the file itself is good (the test above is about the '~' alone)."""
     home, name = home_params
     status, output = _node_run("image_publisher", ["--ros-args", "--params-file",
-                                                   str(home / name[2:])], {"HOME": str(home)})
+                                                   str(home / name[2:])])
     assert status is None, output[-2000:]
 
 
@@ -413,7 +398,7 @@ def test_bag_player_topics_as_a_list_are_played_or_refused_with_the_comma_form(s
     topics = sorted(bag_topics(small_bag))[:2]
     status, output = _node_run("bag_player", [
         "--ros-args", "-p", f"bag:={small_bag}", "-p", f"topics:=[{', '.join(topics)}]",
-        "-p", "start_delay_s:=0.0"], {})
+        "-p", "start_delay_s:=0.0"])
     assert "Traceback" not in output, output[-2000:]
     if status in (None, 0):  # played: those topics only
         assert "playing" in output and all(topic in output for topic in topics), output[-2000:]
@@ -429,7 +414,7 @@ def test_bag_player_topics_comma_separated_are_played(small_bag):
     topics = sorted(bag_topics(small_bag))[:2]
     status, output = _node_run("bag_player", [
         "--ros-args", "-p", f"bag:={small_bag}", "-p", f"topics:={','.join(topics)}",
-        "-p", "start_delay_s:=0.0"], {})
+        "-p", "start_delay_s:=0.0"])
     assert status == 0 and "bag finished" in output, output[-2000:]
     played = next(line for line in output.splitlines() if "playing" in line)
     assert all(topic in played for topic in topics), played
@@ -453,7 +438,7 @@ def test_a_p_name_rcl_cannot_lex_names_what_to_write(tmp_path, item):
     except ValueError as exc:
         said = str(exc)
     else:  # passed to rcl: as the node executable says it
-        status, said = _node_run("image_publisher", argv, {})
+        status, said = _node_run("image_publisher", argv)
         if status is None:
             return  # ran: the rule read as meant
     assert "lexeme" not in said and "rate_hz" in said.replace(item, ""), said
