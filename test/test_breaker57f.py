@@ -3,7 +3,8 @@
 Attacked: ``robot/camera.py`` (``RealSenseColor``, ``CameraConfig``), ``nodes/camera_node.py``,
 ``nodes/launcher.py`` / ``node_launch.py`` (``mpc_nodes``: what ``--camera`` starts beside the
 planner), the launch's option checks (``launch_inputs``). Each test asserts what SHOULD happen
-and is a strict xfail until fixed. Defects, by harm:
+and is a strict xfail until fixed. Defects (numbered as found; ranked by harm: 2, 4, 1, 8, 5, 3,
+7, 6):
 
 1. ``vjepa-ros launch --camera --camera-topic /lab/cam/image_raw`` (or ``--image-transport
    compressed --camera``): ``--camera-topic`` remaps only the planner's ``image``; the camera
