@@ -197,8 +197,6 @@ def test_launch_sim_meets_the_planner_on_the_default_topics(monkeypatch, context
 
 # -- 2. two RealSense cameras, serial empty: one opened silently --------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: with two RealSense connected and serial "
-                   "empty the node opens the first listed and names neither serial")
 def test_two_cameras_without_a_serial_are_refused_or_the_opened_one_is_said(context, capfd):
     from test_robot_camera import fake_sdk
 
@@ -254,8 +252,6 @@ def _paced_sdk(fps: float):
     return sdk
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: camera timeout_s below one frame period is "
-                   "taken, then every read times out blaming the device")
 @pytest.mark.parametrize("timeout_s", [0.01, 0.0004])
 def test_a_timeout_shorter_than_a_frame_is_refused_naming_it_or_frames_are_read(timeout_s):
     from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
@@ -476,8 +472,6 @@ class _StalledCamera:
         self.stopped.set()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: destroying a camera node whose device stalled "
-                   "joins the reader for timeout_s + 1 s before stopping the device")
 def test_stopping_a_stalled_camera_node_stops_the_device_first(context):
     from rclpy.parameter import Parameter
 

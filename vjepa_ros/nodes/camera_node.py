@@ -70,8 +70,10 @@ class CameraNode(Node):
         self.done = threading.Event()  # set when the read loop ends on an error: run_node ends
         self.thread = threading.Thread(target=self._read_loop, name="camera", daemon=True)
         self.thread.start()
+        serial = getattr(self.camera, "serial", "")  # which RealSense, where several could be
         self.get_logger().info(f"publishing {self.image_pub.topic_name} "
-                               f"({self.info.width}x{self.info.height})")
+                               f"({self.info.width}x{self.info.height}"
+                               f"{f', RealSense {serial}' if serial else ''})")
 
     def _read_loop(self) -> None:
         """Read and publish frames until stopped; any error ends the node (exit status 1).
@@ -162,12 +164,19 @@ class CameraNode(Node):
         destroy_after(self, self._close_camera, super().destroy_node, "stopping the camera")
 
     def _close_camera(self) -> None:
-        """End the reader thread, then stop the camera (each only if it was made)."""
+        """Stop the camera, then end the reader thread (each only if it was made).
+
+        The device first: ``pipeline.stop()`` ends a ``wait_for_frames`` blocked on a stalled
+        device (a hung USB link) at once, where joining the reader first waited out
+        ``timeout_s`` (up to 600 s) on Ctrl-C. The read it ends raises, unheard (not running).
+        """
         self.running = False
-        if getattr(self, "thread", None) is not None:  # None when the start was refused
-            self.thread.join(timeout=self.config.timeout_s + 1.0)
-        if getattr(self, "camera", None) is not None:  # opened, also by a refused start
-            self.camera.stop()
+        try:
+            if getattr(self, "camera", None) is not None:  # opened, also by a refused start
+                self.camera.stop()
+        finally:  # a device gone raises in its stop: the reader is still joined
+            if getattr(self, "thread", None) is not None:  # None when the start was refused
+                self.thread.join(timeout=self.config.timeout_s + 1.0)
 
 
 def main(args=None) -> int:

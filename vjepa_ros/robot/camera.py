@@ -10,6 +10,7 @@ device) a :class:`CameraError` says what is missing and how to get it.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -44,7 +45,9 @@ class CameraError(RuntimeError):
 
 @dataclasses.dataclass
 class CameraConfig:
-    serial: str = param("", "Serial number of the RealSense to open; empty: the first found.")
+    serial: str = param("", "Serial number of the RealSense to open; empty: the one connected "
+                        "(with several connected the node refuses to pick one, naming their "
+                        "serials).")
     width: int = param(640, "Colour stream width [px], 32..4096.", range=STREAM_SIZE_PX)
     height: int = param(480, "Colour stream height [px], 32..4096.", range=STREAM_SIZE_PX)
     fps: int = param(30, "Colour stream frame rate [Hz], 1..300.", range=STREAM_FPS)
@@ -52,8 +55,9 @@ class CameraConfig:
         "camera_color_optical_frame", "header.frame_id of image and camera_info (a ROS frame "
         "id).", frame_id="required"
     )
-    timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s], (0, 600].",
-                             range=(0, 600), low_open=True)
+    timeout_s: float = param(5.0, "Give up when no frame arrives for this long [s], (0, 600], "
+                             "longer than one frame period (1 / fps).", range=(0, 600),
+                             low_open=True)
     stamp_source: str = param(
         "device", "header.stamp of image and camera_info: device = the frame's capture time from "
         "the RealSense (global_time or system_time domain); arrival = the node clock when the "
@@ -67,6 +71,13 @@ class CameraConfig:
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")
+        period_s = 1.0 / self.fps
+        if self.timeout_s <= period_s:  # before: 0.0004 reached wait_for_frames as 0 ms
+            raise ValueError(
+                f"timeout_s {self.timeout_s} s is not longer than one frame period at fps "
+                f"{self.fps} ({period_s:.3g} s): no frame could arrive in time and every read "
+                f"would fail; give timeout_s more than {period_s:.3g} (the default "
+                f"{CameraConfig.timeout_s} s waits out a slow start)")
 
 
 def camera_info_fields(width: int, height: int, fx: float, fy: float, cx: float, cy: float,
@@ -106,6 +117,27 @@ def import_realsense():
     return pyrealsense2
 
 
+def opened_serial(serial: str, connected: list[str]) -> str:
+    """Return the serial of the RealSense to open: ``serial``, else the only one ``connected``.
+
+    Raises :class:`CameraError` naming the connected serials for a ``serial`` not among them,
+    and for an empty ``serial`` with several connected: librealsense lists them in USB
+    enumeration order, which may change between boots, so "the first" could be the wrist
+    camera one day and the exterior one the next.
+    """
+    if serial:
+        if serial not in connected:
+            raise CameraError(f"no RealSense with serial {serial}; connected: {connected}")
+        return serial
+    if len(connected) > 1:
+        raise CameraError(
+            f"{len(connected)} RealSense cameras connected ({', '.join(connected)}) and parameter "
+            "serial is empty: which one opens would depend on USB enumeration order; set serial "
+            f"to the camera to open (serial: '{connected[0]}' in the params file, quoted: a "
+            "serial is a string)")
+    return connected[0]
+
+
 class RealSenseColor:
     """A started RealSense colour stream: ``read()`` → [H, W, 3] uint8 RGB, ``info`` fields.
 
@@ -122,12 +154,10 @@ class RealSenseColor:
             raise CameraError("no RealSense device connected (check the USB 3 cable and "
                               "`rs-enumerate-devices`)")
         serials = [d.get_info(rs.camera_info.serial_number) for d in devices]
-        if config.serial and config.serial not in serials:
-            raise CameraError(f"no RealSense with serial {config.serial}; connected: {serials}")
+        self.serial = opened_serial(config.serial, serials)
         self.rs, self.config = rs, config
         rs_config = rs.config()
-        if config.serial:
-            rs_config.enable_device(config.serial)
+        rs_config.enable_device(self.serial)  # the one checked, even if another is plugged in
         rs_config.enable_stream(rs.stream.color, config.width, config.height, rs.format.rgb8,
                                 config.fps)
         self.pipeline = rs.pipeline()
@@ -147,7 +177,8 @@ class RealSenseColor:
 
         Raises :class:`CameraError` when no frame arrives within ``timeout_s``.
         """
-        timeout_ms = int(self.config.timeout_s * 1000)
+        # rounded up: a timeout just over a frame period never becomes one just under it
+        timeout_ms = math.ceil(round(self.config.timeout_s * 1000, 6))
         try:
             frames = self.pipeline.wait_for_frames(timeout_ms)
         except RuntimeError as exc:
