@@ -50,6 +50,7 @@ from vjepa_ros.nodes.launch_values import (
 )
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
+from vjepa_ros.nodes.topic_wiring import CAMERA_INSTEAD, camera_remappings, check_raw_images
 
 # launch argument -> (the parameter it sets, its type): given only when the argument is not
 # empty (its default), so a params_file's value stays otherwise (user33)
@@ -106,21 +107,47 @@ def node_fqn(context, namespace, name):
     return "/" + "/".join(part for part in (namespace.strip("/"), name) if part)
 
 
-def planner_clock(context, fqn):
-    """Return ``{"use_sim_time": True}`` when params_file puts the planner ``fqn`` on sim time.
+def planner_file_value(context, fqn, name):
+    """Return parameter ``name`` of the planner ``fqn`` in params_file, or None.
 
-    For the camera started beside it, as ``vjepa-ros launch`` makes its nodes follow the
-    planner's clock; ``{}`` otherwise, and for a file that cannot be read (the planner refuses
-    it in its own words).
+    None also for a file that cannot be read (the planner refuses it in its own words).
     """
     from vjepa_ros.config import ConfigError
     from vjepa_ros.yaml_files import read_ros_params
 
     try:
-        values = read_ros_params(context.launch_configurations.get("params_file", ""), fqn)
+        return read_ros_params(context.launch_configurations.get("params_file", ""),
+                               fqn).get(name)
     except (ConfigError, OSError):
-        return {}
-    return {"use_sim_time": True} if values.get("use_sim_time") is True else {}
+        return None
+
+
+def planner_clock(context, fqn):
+    """Return ``{"use_sim_time": True}`` when params_file puts the planner ``fqn`` on sim time.
+
+    For the camera started beside it, as ``vjepa-ros launch`` makes its nodes follow the
+    planner's clock; ``{}`` otherwise.
+    """
+    return {"use_sim_time": True} if planner_file_value(context, fqn,
+                                                         "use_sim_time") is True else {}
+
+
+def check_camera_transport(context, fqn, values):
+    """Refuse camera:=true beside a planner on compressed images (the camera publishes raw).
+
+    The planner's image_transport: the argument (``values``), else params_file's. ValueError
+    (UsageError), one line naming both; nothing when the camera is not started.
+    """
+    configurations = context.launch_configurations
+    if configurations.get("camera", "false").strip().lower() not in ("true", "1"):
+        return
+    if "image_transport" in values:
+        transport, source = values["image_transport"], "image_transport:="
+    else:
+        transport = planner_file_value(context, fqn, "image_transport")
+        source = f"params_file {configurations.get('params_file', '')}"
+    check_raw_images("camera:=true", transport, source,
+                     configurations.get("camera_topic", ""), CAMERA_INSTEAD)
 
 
 def nodes(context):
@@ -133,6 +160,7 @@ def nodes(context):
     namespace = context.launch_configurations.get("namespace", "")
     planner = node_fqn(context, namespace, PLANNER_NODE)
     values = given_values(context)
+    check_camera_transport(context, planner, values)
     labels = argument_labels(context.launch_configurations, PARAMETER_ARGUMENTS, values)
     planner_given = values_file(planner, values, labels,
                                 before=(context.launch_configurations.get("params_file", ""),))
@@ -163,6 +191,9 @@ def nodes(context):
         name="camera",
         namespace="camera",
         parameters=[os.path.join(config, "camera.yaml"), *camera_given],
+        # its image on the planner's camera_topic, camera_info beside it (breaker57f)
+        remappings=list(camera_remappings(context.launch_configurations["camera_topic"],
+                                          planner).items()),
         condition=IfCondition(LaunchConfiguration("camera")),
         output="screen",
     )
@@ -183,7 +214,8 @@ def generate_launch_description():
         ("gripper_topic", "gripper_command", "std_msgs/Float64 gripper closedness commands"),
         ("use_sim_time", "", "true: use /clock (ros2 bag play --clock, a simulator)" + not_given
          + " (else false)"),
-        ("camera", "false", "Also start camera_node (pyrealsense2) on the realsense2 topics"),
+        ("camera", "false", "Also start camera_node (pyrealsense2), publishing on camera_topic "
+         "(raw images: refused with image_transport compressed)"),
         ("params_file", os.path.join(config, "planner.yaml"), "Planner parameter file"),
         ("device", "", "Torch device: cpu, cuda, cuda:1" + not_given
          + " (else cuda when available)"),

@@ -114,8 +114,6 @@ def _camera_topic(context, spec) -> tuple[str, str]:
         node.destroy_node()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: launch --camera ignores --camera-topic and "
-                   "--image-transport: the camera publishes where the planner does not listen")
 @pytest.mark.parametrize("options,topic,kind", [
     (["--camera-topic", "/lab/cam/image_raw"], "/lab/cam/image_raw", "Image"),
     (["--image-transport", "compressed"], "/camera/camera/color/image_raw", "CompressedImage"),
@@ -168,8 +166,6 @@ SIM_WIRING = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: launch --node sim ignores the topic options: "
-                   "the planner commands and listens where the simulator does not")
 @pytest.mark.parametrize("option,value,planner_topic,sim_topic", SIM_WIRING,
                          ids=[row[0] for row in SIM_WIRING])
 def test_launch_sim_meets_the_planner_on_each_topic_option_or_is_refused(

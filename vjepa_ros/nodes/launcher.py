@@ -39,6 +39,7 @@ from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
     follow_planner_clock,
     mpc_nodes,
+    wire_camera,
     wire_image_publisher,
     wire_sim,
 )
@@ -96,9 +97,11 @@ def _launch(args: argparse.Namespace) -> int:
                 node.parameters.update(overrides.get(node.name, {}))
         follow_planner_clock(nodes, args.use_sim_time)  # a --params-file on sim time
         size_sim_for_demo(nodes, checkpoint, source)  # the demo model's 128 px, not sim.yaml's
-        for node in nodes:
+        for node in nodes:  # each on the planner's topics (breaker57f), or refused
             if node.name == "sim":
-                wire_sim(node, args.use_sim_time)
+                wire_sim(node, args.use_sim_time, nodes[0])
+            if node.name == "camera":
+                wire_camera(node, nodes[0])
             if node.name == "image_publisher":  # the planner's transport, however set
                 wire_image_publisher(node, args.camera_topic,
                                      nodes[0].start_value("image_transport", "raw"),

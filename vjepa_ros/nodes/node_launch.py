@@ -3,7 +3,8 @@
 A :class:`NodeLaunch` holds a registered node's parameter file, overrides and remappings, and
 gives them as rclpy node arguments, as a command line (a child process) or as the source of each
 start-up value; :func:`mpc_nodes` are the nodes of ``launch/vjepa_mpc.launch.py``;
-:func:`wire_sim` connects a simulator to the planner started with it, and
+:func:`wire_sim` and :func:`wire_camera` connect a simulator and a camera to the planner started
+with it, and
 :func:`follow_planner_clock` puts the other nodes on the planner's clock. rclpy is imported inside
 the functions.
 """
@@ -15,6 +16,13 @@ import sys
 
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.topic_wiring import (
+    CAMERA_INSTEAD,
+    camera_remappings,
+    check_raw_images,
+    sim_remappings,
+    transport_given,
+)
 from vjepa_ros.package_files import config_path
 from vjepa_ros.ros_values import ros_arg_value
 
@@ -200,7 +208,7 @@ def follow_planner_clock(nodes: list[NodeLaunch], use_sim_time: bool | None) -> 
             node.labels["use_sim_time"] = f"the planner's use_sim_time ({source})"
 
 
-def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
+def wire_sim(sim: NodeLaunch, use_sim_time: bool, planner: NodeLaunch | None = None) -> None:
     """Connect the simulator ``sim`` to the planner this launch starts with it.
 
     Its goal images (``goal_image``, one per ``/goal_pose``) go to the planner's goal image
@@ -208,14 +216,41 @@ def wire_sim(sim: NodeLaunch, use_sim_time: bool) -> None:
     for ``ros2 run vjepa_ros sim_node``; on sim time (``use_sim_time``: ``--use-sim-time``,
     else its own ``use_sim_time`` override, ``-p sim.`` or :func:`follow_planner_clock`'s) it
     publishes ``/clock`` unless a ``-p sim.publish_clock`` says otherwise (sim_node refuses
-    use_sim_time without it: nothing else would publish ``/clock``).
+    use_sim_time without it: nothing else would publish ``/clock``). With ``planner``: its
+    camera, target pose, joint states and gripper topics are the planner's
+    (``--camera-topic``, ``--target-topic``, ...; before, the simulator kept its defaults and
+    the arm never moved), and a planner on compressed images is refused (UsageError: the
+    simulator publishes raw images only).
     """
     sim.remappings.setdefault("goal_image", PLANNER_GOAL_IMAGE)
+    if planner is not None:
+        _check_raw_images(planner, "--node sim")
+        for source, target in sim_remappings(planner.remappings, f"/{PLANNER_NODE}").items():
+            sim.remappings.setdefault(source, target)
     own = sim.parameters.get("use_sim_time") is True
     if (use_sim_time or own) and "publish_clock" not in sim.parameters:
         sim.parameters["publish_clock"] = True
         sim.labels["publish_clock"] = "--use-sim-time" if use_sim_time else \
             sim.labels.get("use_sim_time", "-p sim.use_sim_time")
+
+
+def wire_camera(camera: NodeLaunch, planner: NodeLaunch) -> None:
+    """Connect the camera node ``camera`` (``--camera``) to ``planner``'s ``--camera-topic``.
+
+    Its image (and camera_info beside it) are remapped to the planner's camera topic; a
+    planner on compressed images is refused (UsageError: the camera node publishes raw only).
+    """
+    _check_raw_images(planner, "--camera", CAMERA_INSTEAD)
+    for source, target in camera_remappings(planner.remappings["image"],
+                                            f"/{PLANNER_NODE}").items():
+        camera.remappings.setdefault(source, target)
+
+
+def _check_raw_images(planner: NodeLaunch, started: str, instead: str = "") -> None:
+    """Refuse ``started`` (a raw-image publisher) beside a planner on compressed images."""
+    check_raw_images(started, planner.start_value("image_transport", "raw"),
+                     planner.sources().get("image_transport", "the default"),
+                     planner.remappings["image"], instead)
 
 
 def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
@@ -242,10 +277,9 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
             publisher.parameters["transport"] = image_transport
             publisher.labels["transport"] = source
         elif transport != image_transport:
-            given = f"{source} {image_transport}" if source == "--image-transport" else \
-                f"the planner's image_transport {image_transport} ({source})"
             raise UsageError(
-                f"-p image_publisher.transport:={transport} with {given}: "
+                f"-p image_publisher.transport:={transport} with "
+                f"{transport_given(image_transport, source)}: "
                 "the stand-in camera would publish what the planner does not "
                 f"take on {camera_topic}; give both the same transport (or leave "
                 "image_publisher.transport out: it follows the planner's)")
