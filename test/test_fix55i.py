@@ -71,8 +71,8 @@ def test_a_launch_p_list_with_octal_digits_is_a_usage_error():
 @pytest.mark.parametrize("text, line, said", [
     ("      samples: 0100\n", 4, "parameter 'planner.samples' of vjepa_planner (line 4): rcl "
      "reads 0100 as the octal number 64"),
-    ("      workspace: [0.1, 0.2]\n      seeds: [1, 010]\n", 5,
-     "parameter 'planner.seeds' of vjepa_planner (line 5): entry 2, 010: rcl reads 010 as the "
+    ("      seed: 8\n    goal_steps: [1, 010]\n", 5,  # (a name the planner declares: mend57a)
+     "parameter 'goal_steps' of vjepa_planner (line 5): entry 2, 010: rcl reads 010 as the "
      "octal number 8"),
 ])
 def test_a_params_file_with_octal_digits_is_refused_naming_file_parameter_and_line(

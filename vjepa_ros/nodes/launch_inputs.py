@@ -76,7 +76,8 @@ def check_launch_inputs(args: argparse.Namespace, planner_overrides: dict) -> tu
     alongside = [*getattr(args, "node", []), *(["camera"] if getattr(args, "camera", False)
                                                 else [])]  # each started on its own file
     found = [check_params_file(path, option, nodes=nodes, nodes_are=nodes_are,
-                               alongside=alongside) for path, option, _ in files]
+                               alongside=alongside, registry="planner")
+             for path, option, _ in files]
     if args.params_file:  # the files found, as the planner's --ros-args --params-file
         # absolute: str(Path("./mine.yaml")) is "mine.yaml", which NodeLaunch reads as config/'s
         args.params_file = [str(path.absolute()) for path in found]

@@ -219,15 +219,16 @@ def init_node_args(node_class, args=None) -> int:
     from vjepa_ros.terminate import call_held
 
     default = getattr(node_class, "ROS_NAME", node_class.__name__)
-    entries = [entry for entry in NODES.values()
-               if entry.target.endswith(f":{node_class.__name__}")]
+    registry = [key for key, entry in NODES.items()
+                if entry.target.endswith(f":{node_class.__name__}")]
+    entries = [NODES[key] for key in registry]
     files = [entry.params_file for entry in entries if entry.params_file]
     argv = sys.argv if args is None else list(args)
     name = started_name(default, argv)  # its lines' prefix: its ROS name
     try:
         check_ros_args(argv, default,
                        f"config/{files[0]}" if files else "config/planner.yaml",
-                       _empty_refused(entries))
+                       _empty_refused(entries), registry[0] if len(registry) == 1 else None)
     except ValueError as exc:
         print(f"{name}: {exc}", file=sys.stderr)
         return 2

@@ -31,6 +31,8 @@ from vjepa_ros.rcl_yaml import OctalInt, ZeroLedFloat, zero_led, zero_led_readin
 # The planner's settings ("module:Class"): not its registry entry's ``config``, which would make
 # ``launch_values.check_ranges`` check the planner's launch arguments too.
 PLANNER_SETTINGS = "vjepa_ros.robot.planner_config:PlannerNodeConfig"
+# how the closest name is written: launch's -p NODE.name, a node executable's -p name, a file's
+LAUNCH_FORM, NODE_FORM, FILE_FORM = "-p {node}.{name}:=...", "-p {name}:=...", "'{name}'"
 
 
 def node_settings() -> tuple[str, ...]:
@@ -107,8 +109,8 @@ def _fields(name: str, targets) -> list:
     return found
 
 
-def digits_refusal(name: str, value, node: str | None = None
-                   ) -> tuple[OctalInt | ZeroLedFloat, str] | None:
+def digits_refusal(name: str, value, node: str | None = None, called: str = "",
+                   form: str = LAUNCH_FORM) -> tuple[OctalInt | ZeroLedFloat, str] | None:
     """Return the zero-led number in ``value`` the node would not get as typed, and why.
 
     rcl reads ``010`` as the octal 8 and ``08`` (or ``018``, ``-09``) as the float 8.0
@@ -127,9 +129,10 @@ def digits_refusal(name: str, value, node: str | None = None
       check refuses any number).
 
     ``name``, ``node``: as :func:`declared_ranges` takes them; ``value``: as ``rcl_yaml.load``
-    reads it. With ``node`` (``vjepa-ros launch``), a name that node does not declare is refused
-    as unknown first (:func:`unknown_words`): a fixed number would only meet that refusal next.
-    None: nothing refused.
+    reads it. With ``node`` (``vjepa-ros launch``'s NODE, a node executable's own node, the node
+    of a parameter file's section), a name that node does not declare is refused as unknown
+    first (:func:`unknown_words`, with ``called`` and ``form``): a fixed number would only meet
+    that refusal next. None: nothing refused.
     """
     alone = zero_led(value) is value
     items = [(0, value)] if alone else [
@@ -137,7 +140,7 @@ def digits_refusal(name: str, value, node: str | None = None
         if zero_led(item) is item]
     if not items:
         return None  # (the settings classes are imported only when a refusal may ask)
-    unknown = unknown_words(name, node) if node is not None else ""
+    unknown = unknown_words(name, node, called, form) if node is not None else ""
     if unknown:
         return items[0][1], unknown
     setting, types = name.rpartition(":")[2], declared_types(name, node)
@@ -186,15 +189,18 @@ def range_words(name: str, values: dict[str, int], node: str | None = None) -> s
 _RCLPY_OWN = ("use_sim_time", "start_type_description_service", "qos_overrides.")
 
 
-def unknown_words(name: str, node: str) -> str:
-    """Say that ``vjepa-ros launch``'s node ``node`` has no parameter ``name``, and the closest.
+def unknown_words(name: str, node: str, called: str = "", form: str = LAUNCH_FORM) -> str:
+    """Say that node ``node`` (a ``NODES`` key) has no parameter ``name``, and the closest.
 
     ``planner has no parameter 'seed' (closest: -p planner.planner.seed:=...)``: a setting
     ending in ``.name`` first, else the one whose last part is most like ``name``'s
     (``difflib`` ratio at least 0.6: ``sampels`` → ``planner.samples``); "" where ``node`` declares
     ``name``, is not known here (no settings, a part not installed), or ``name`` is rclpy's own
-    (``use_sim_time``).
+    (``use_sim_time``). ``called``: the node as the line names it (default ``node``: launch's
+    NODE; ``vjepa_planner`` for its executable); ``form``: the closest name's spelling,
+    ``{node}``/``{name}`` filled (:data:`LAUNCH_FORM`, :data:`NODE_FORM`, :data:`FILE_FORM`).
     """
+    name = name.rpartition(":")[2]  # (-p vjepa_planner:seed:=...: rcl's node prefix)
     target = node_settings_of(node)
     cls = _settings_class(target) if target else None
     if cls is None or name.startswith(_RCLPY_OWN) or field_at(cls, name) is not None:
@@ -203,5 +209,5 @@ def unknown_words(name: str, node: str) -> str:
              if not dataclasses.is_dataclass(field_hint(cls, dotted))]  # no sections
     # by the last part: 'sampels' ~ 'planner.samples'
     closest = closest_name(name, names, cutoff=CLOSE, key=lambda dotted: dotted.rpartition(".")[2])
-    hint = f" (closest: -p {node}.{closest}:=...)" if closest else ""
-    return f"{node} has no parameter {name!r}{hint}"
+    hint = f" (closest: {form.format(node=node, name=closest)})" if closest else ""
+    return f"{called or node} has no parameter {name!r}{hint}"

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vjepa_ros.config import UsageError
-from vjepa_ros.nodes.param_ranges import digits_refusal
+from vjepa_ros.nodes.param_ranges import FILE_FORM, digits_refusal
 from vjepa_ros.nodes.param_sections import (
     PARAMETERS,
     applies,
@@ -39,7 +39,7 @@ LAYOUT = "<node>: ros__parameters: {name: value}"
 def check_params_file(path: str | os.PathLike, option: str = "--params-file",
                       like: str = "config/planner.yaml", nodes: Sequence[str] = (),
                       nodes_are: str = "started here", say: Callable[[str], object] = print,
-                      alongside: Sequence[str] = ()) -> Path:
+                      alongside: Sequence[str] = (), registry: str | None = None) -> Path:
     """Return ``path`` when rcl can read it as a ROS 2 parameter file; else UsageError.
 
     Args:
@@ -61,7 +61,9 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
             parameter group (``planner: {}``: rcl misreads it; ``ros__parameters: {}`` is read,
             as rcl reads it: no parameters), zero-led digits the node would not get as
             typed (``samples: 0100``: 64 to rcl, 100 in a settings file; ``samples: 08``: the
-            float 8.0; ``param_ranges.digits_refusal``), or a list mixing types; one
+            float 8.0; ``param_ranges.digits_refusal``, by the type the section's node
+            declares; a name that node does not declare: refused as unknown first), or a
+            list mixing types; one
             line ``{option} {path}: section '...' applies to no node {nodes_are} (...);
             closest: '...' ...`` for a section that applies to none of ``nodes``, but for a
             section of another node of this package (``sim_node`` in the planner's file): rcl
@@ -82,7 +84,8 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
     if not isinstance(document, dict):
         problem = f"it holds a YAML {type(document).__name__}, not a mapping of nodes"
     else:
-        problem = _node_problem(document, "") or next(
+        problem = _node_problem(document, "", lambda section: section_node(
+            section, nodes, registry)) or next(
             filter(None, (name_problem(name) for name, _ in sections(document))), "")
     if problem:
         fix = "" if isinstance(problem, _Fixed) else f": give {give}"
@@ -110,19 +113,44 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
     return path
 
 
-def _node_problem(section: dict, where: str) -> str:
-    """Return the first layout problem in a mapping of nodes or namespaces ('' none)."""
+def section_node(section: str, nodes: Sequence[str] = (), registry: str | None = None
+                 ) -> str | None:
+    """Return the ``NODES`` key of the node whose parameters ``section`` sets (None: any node's).
+
+    ``section``: a parameter file's node name (``param_sections.sections``: ``vjepa_planner``,
+    ``ns/sim_node``, ``/**``). ``registry`` where the section applies to one of ``nodes`` (the
+    node the file is given to, under any remapped name); else the node of this package whose
+    ROS name the section's last part is; None for a wildcard section given to no known node.
+    """
+    if registry is not None and any(applies(section, node) for node in nodes):
+        return registry
+    from vjepa_ros.nodes.node_registry import NODES
+
+    last = section.strip("/").rpartition("/")[2]
+    found = {name for name, entry in NODES.items() if entry.ros_name and (
+        entry.ros_name == last or "*" in last and any(
+            applies(section, node) and node.rpartition("/")[2] == entry.ros_name
+            for node in nodes))}
+    return found.pop() if len(found) == 1 else None
+
+
+def _node_problem(section: dict, where: str, node_of: Callable[[str], str | None]) -> str:
+    """Return the first layout problem in a mapping of nodes or namespaces ('' none).
+
+    ``node_of``: a section's name → the ``NODES`` key its parameters are checked against.
+    """
     for key, value in section.items():
         here = f"{where}{key}"
         if key == PARAMETERS:
-            problem = (_values_problem(value, where.rstrip("/") or "/", "")
+            problem = (_values_problem(value, where.rstrip("/") or "/", "",
+                                       node_of(where.rstrip("/")))
                        if isinstance(value, dict) else
                        f"'{here}' holds {_kind(value)}, not a mapping of parameters")
         elif (difflib.get_close_matches(str(key), [PARAMETERS], cutoff=0.75)
               and not (isinstance(value, dict) and sections(value))):  # not a node's name
             problem = f"'{here}' is not spelled '{PARAMETERS}' (rcl reads it as a node name)"
         elif isinstance(value, dict):  # a namespace or a node: ros__parameters somewhere inside
-            problem = _node_problem(value, f"{here}/") or (
+            problem = _node_problem(value, f"{here}/", node_of) or (
                 "" if sections(value) else f"'{here}' holds no {PARAMETERS} (rcl reads nothing "
                 "from it)")
         elif value is None:  # a node's or namespace's section with nothing under it
@@ -135,8 +163,11 @@ def _node_problem(section: dict, where: str) -> str:
     return ""
 
 
-def _values_problem(parameters: dict, node: str, group: str) -> str:
-    """Return the first value rcl refuses (none, or a list mixing types) ('' none)."""
+def _values_problem(parameters: dict, node: str, group: str, settings: str | None) -> str:
+    """Return the first value rcl refuses (none, or a list mixing types) ('' none).
+
+    ``settings``: the ``NODES`` key of section ``node``'s node (:func:`section_node`).
+    """
     for name, value in parameters.items():
         here = f"parameter '{group}{name}' of {node}"
         if isinstance(value, EmptyMapping) or value == {}:
@@ -146,12 +177,13 @@ def _values_problem(parameters: dict, node: str, group: str) -> str:
                           "group for a parameter without a value); remove it or give it its "
                           "parameters")
         if isinstance(value, dict):
-            problem = _values_problem(value, node, f"{group}{name}.")
+            problem = _values_problem(value, node, f"{group}{name}.", settings)
             if problem:
                 return problem
         elif value is None or (isinstance(value, list) and None in value):
             return f"{here} has no value"
-        elif digits := digits_refusal(f"{group}{name}", value):  # rcl: 64 for 0100, 8.0 for 08
+        elif digits := digits_refusal(f"{group}{name}", value, settings, "the node",
+                                      FILE_FORM):  # rcl: 64 for 0100, 8.0 for 08
             return _Fixed(f"{here} (line {digits[0].line}): {digits[1]}")
         elif nested_kind(value):
             return _Fixed(f"{here} holds {nested_kind(value)}: {FLAT_LIST} (rcl does not read "

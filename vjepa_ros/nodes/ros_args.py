@@ -15,7 +15,8 @@ import re
 import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
-from vjepa_ros.nodes.param_ranges import digits_refusal
+from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.param_ranges import NODE_FORM, digits_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import (
     FLAT_LIST,
@@ -114,7 +115,7 @@ _NAME_RULES = {"__ns": namespace_problem, "__node": node_name_problem,
 
 
 def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml",
-                   needs: dict[str, str] | None = None) -> None:
+                   needs: dict[str, str] | None = None, registry: str | None = None) -> None:
     """Refuse the ROS arguments rcl would refuse, and parameter files that miss the node.
 
     Args:
@@ -123,6 +124,10 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
         like: the package's example parameter file, for the message.
         needs: ``{parameter: what it takes}`` for the node's parameters an empty value fails
             (``config.empty_refused``): a ``-p NAME:=`` left empty says that.
+        registry: the node's ``node_registry.NODES`` key (``planner``): its ``-p`` names and its
+            files' values are looked up among that node's parameters (zero-led digits by the
+            type it declares, a name it does not declare refused as unknown first); None:
+            among every node's.
     Raises:
         ValueError: one line naming the argument: a valued flag with nothing after it, a
             ``--params-file`` that :func:`check_params_file` refuses (given the node, remapped
@@ -138,9 +143,9 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
                              f"{flag} VALUE or leave it out")
         if flag == "--params-file":  # the package's own file named as launch names it
             check_params_file(value, PACKAGED if packaged_name(value) else "--params-file",
-                              like=like, nodes=[node_name(node, arguments)])
+                              like=like, nodes=[node_name(node, arguments)], registry=registry)
         elif flag == "-p":
-            check_param_item(value, needs)
+            check_param_item(value, needs, registry)
         elif flag == "-r" and ":=" not in value:
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
@@ -156,11 +161,13 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
                     f"{only.rpartition('/')[2] or node}:{value.partition(':')[2]}")
 
 
-def check_param_item(item: str, needs: dict[str, str] | None = None) -> None:
+def check_param_item(item: str, needs: dict[str, str] | None = None,
+                     node: str | None = None) -> None:
     """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item.
 
     An empty item (``-p ''``) in the words of ``vjepa-ros launch -p ''``
-    (``cli_parser.empty_refusal``). ``needs``: as :func:`check_ros_args`'.
+    (``cli_parser.empty_refusal``). ``needs``: as :func:`check_ros_args`'; ``node``: its
+    ``registry`` (NAME looked up among that node's parameters; None: every node's).
     """
     if not item.strip():
         raise ValueError(f"--ros-args -p: {empty_refusal(item, f'NAME:=VALUE (e.g. {_EXAMPLE})')}")
@@ -168,13 +175,14 @@ def check_param_item(item: str, needs: dict[str, str] | None = None) -> None:
     if not sep or not name or name.endswith((".", ":")):
         raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
     value = yaml_value(name, raw, "name")
-    check_param_value(name, value, raw, (needs or {}).get(name.rpartition(":")[2], ""))
+    check_param_value(name, value, raw, (needs or {}).get(name.rpartition(":")[2], ""),
+                      own=node)
     if isinstance(value, list) and len(list_kinds(value)) > 1:
         raise ValueError(mixed_list(name, value))
 
 
 def check_param_value(key: str, value, raw: str = "", needs: str = "",
-                      node: str | None = None) -> None:
+                      node: str | None = None, own: str | None = None) -> None:
     """Refuse a ``-p key:=...`` value no ROS parameter holds: ValueError naming ``-p key``.
 
     ``value`` as :func:`yaml_value` reads ``raw``; the one line says what to write. A mapping
@@ -188,7 +196,10 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "",
     Shared by a node executable's ``--ros-args -p`` (:func:`check_param_item`) and
     ``vjepa-ros launch -p NODE.name:=...``. ``needs``: what the parameter takes where an empty
     string fails too (:func:`no_value`). ``node``: ``launch``'s ``NODE`` of ``key``
-    (``NODE.name``): the parameter is looked up as ``name`` of that node, not as ``key``.
+    (``NODE.name``): the parameter is looked up as ``name`` of that node, not as ``key``;
+    ``own``: a node executable's node (a ``NODES`` key): ``key`` is looked up among its
+    parameters (unknown: refused as ``vjepa_planner has no parameter 'seed' (closest: -p
+    planner.seed:=...)``). Neither: among every node's.
     """
     if isinstance(value, dict):
         first = next((str(name) for name in value), "NAME")
@@ -199,8 +210,12 @@ def check_param_value(key: str, value, raw: str = "", needs: str = "",
         raise ValueError(no_value(key, value, raw, needs))
     if comment_start(raw) is not None:
         raise ValueError(cut_at_comment(key, value, raw))
-    name = key.partition(".")[2] if node is not None else key
-    digits = digits_refusal(name, value, node)  # rcl gives the node 64 for 0100, 8.0 for 08
+    if node is not None:  # launch's NODE.name
+        digits = digits_refusal(key.partition(".")[2], value, node)
+    elif own is not None:  # a node executable's own name
+        digits = digits_refusal(key, value, own, NODES[own].ros_name, NODE_FORM)
+    else:
+        digits = digits_refusal(key, value)  # rcl gives the node 64 for 0100, 8.0 for 08
     if digits:
         raise ValueError(f"-p {key}: {digits[1]}")
     if nested_kind(value):
