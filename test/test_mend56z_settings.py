@@ -44,7 +44,7 @@ def test_a_bool_word_anywhere_in_a_file_is_named_by_its_path(text, where):
     from vjepa_ros.yaml_keys import BoolWordError
 
     with pytest.raises(BoolWordError, match=rf"^{re.escape(where)}: "):
-        load_settings(text, file=True)
+        load_settings(text)
 
 
 @pytest.mark.parametrize("text, value", [
@@ -53,14 +53,14 @@ def test_a_bool_word_anywhere_in_a_file_is_named_by_its_path(text, where):
     (".inf", math.inf), ("-.Inf", -math.inf), ("~", None), ("null", None),
 ])
 def test_the_rest_of_the_family_reads_as_before(text, value):
-    assert load_settings(f"a: {text}\n", file=True) == {"a": value}
+    assert load_settings(f"a: {text}\n") == {"a": value}
 
 
 @pytest.mark.parametrize("text", ["0x10", ".inf", "1e3", "-1.5e-3", "true", "FALSE"])
 def test_a_settings_file_number_or_bool_is_what_rcl_reads_from_the_same_line(tmp_path, text):
     from vjepa_ros.config import _coerce
 
-    read = load_settings(f"a: {text}\n", file=True)["a"]
+    read = load_settings(f"a: {text}\n")["a"]
     theirs = rcl_scalar(text)
     hint = bool if isinstance(theirs, bool) else type(theirs)
     if hint is int:  # a float setting takes it too, as a float parameter takes rcl's int
@@ -73,4 +73,4 @@ def test_the_package_settings_files_hold_no_bool_word():
 
     config = Path(__file__).resolve().parent.parent / "config"
     for name in ("reach_demo.yaml", "train.yaml", "pretrain.yaml", "demo_model.yaml"):
-        assert isinstance(load_settings((config / name).read_text(), file=True), dict), name
+        assert isinstance(load_settings((config / name).read_text()), dict), name

@@ -65,7 +65,7 @@ def load_yaml_file(path: str | Path, name: str, give: str, rcl: bool = False,
             from vjepa_ros import rcl_yaml  # (no rclpy)
 
             return rcl_yaml.load(path.read_text(), repeated)
-        return load_settings(path.read_text(), file=True)
+        return load_settings(path.read_text())
     except ValueError as exc:  # input_path's one line (UnicodeDecodeError is one too)
         if isinstance(exc, UnicodeDecodeError):
             raise UsageError(f"{name} {shown} is not a text file: give {give}") from None

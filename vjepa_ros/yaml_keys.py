@@ -59,9 +59,18 @@ class BoolWordError(yaml.YAMLError):
         said = "true" if truth else "false"
         readers = ("to rcl, but text to PyYAML (which reads settings files) and to YAML 1.2"
                    if len(word) == 1 else "to PyYAML (YAML 1.1) and to rcl, but text to YAML 1.2")
-        super().__init__(f"{name}: {word} (line {line}) is {said} {readers}: write {said} for "
-                         f"true/false, or quote it ('{word}') for the text")
+        self.reading = f"{word} is {said} {readers}: write {said} for true/false, or quote it " \
+            f"('{word}') for the text"
+        super().__init__(f"{name}: {self.reading.replace(' is ', f' (line {line}) is ', 1)}")
         self.keys, self.name, self.word, self.line = tuple(keys), name, word, line
+
+    def one_line_value(self, under: str = "") -> str:
+        """Say it for a value written on one line (a ``--set`` item): no line number.
+
+        ``under``: the name the value was given to (``--set progress=yes``: ``progress``;
+        ``--set optim={x: off}``: ``optim``), named before the key (``optim.x``).
+        """
+        return f"{dotted((under, *self.keys)) if under else self.name}: {self.reading}"
 
 
 def bool_words(node, keys: tuple = ()) -> None:
@@ -118,10 +127,9 @@ class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
     decimal value, as YAML 1.2 (and the commands' options: ``--steps 0100``) reads them, not
     YAML 1.1's octal (64, 34) or a string (``08``, not an octal number there). YAML 1.1's
     base-60 and binary numbers (``1:30`` is 90, ``15:00`` 900, ``0b11`` 3) are strings, as YAML
-    1.2 reads them: a number setting refuses them by its type, naming the text.
+    1.2 reads them: a number setting refuses them by its type, naming the text. A true/false
+    word readers disagree on (``yes``, ``off``, ``y``) is refused (:class:`BoolWordError`).
     """
-
-    words = False  # refuse the true/false words readers disagree on (bool_words): a file's
 
     def compose_scalar_node(self, anchor):
         plain = self.peek_event().implicit[0]  # no tag, not quoted: typed by the reader
@@ -131,8 +139,7 @@ class SettingsLoader(RepeatedKeys, yaml.SafeLoader):
 
     def compose_document(self):
         node = super().compose_document()
-        if self.words:
-            bool_words(node)
+        bool_words(node)  # refuse the true/false words readers disagree on
         return node
 
     def resolve(self, kind, value, implicit):
@@ -147,26 +154,20 @@ SettingsLoader.add_constructor(
     _DECIMAL, lambda loader, node: int(loader.construct_scalar(node).replace("_", ""), 10))
 
 
-class SettingsFileLoader(SettingsLoader):
-    """:class:`SettingsLoader` for a settings file: a bool word readers disagree on is refused."""
-
-    words = True
-
-
-def load_settings(text: str, file: bool = False):
+def load_settings(text: str):
     """Return the YAML document ``text`` (as ``yaml.safe_load``) with keys given twice handled.
 
-    Zero-led whole numbers are decimal (``0100`` is 100: :class:`SettingsLoader`). ``file``: the
-    text of a settings file, whose values read as rcl reads the same line or are refused: a
-    true/false word other than ``true``/``false`` (``yes``, ``off``, ``y``: :func:`bool_words`).
+    Zero-led whole numbers are decimal (``0100`` is 100: :class:`SettingsLoader`). The text of a
+    settings file or a value typed for settings (``--set KEY=VALUE``, ``--encoder-arg``): its
+    values read as rcl reads the same line or are refused: a true/false word other than
+    ``true``/``false`` (``yes``, ``off``, ``y``: :func:`bool_words`).
     ``~``/``null`` stay None (a setting that takes none: ``data_seed: null``), ``1e3`` is the
     text a float setting reads as 1000.0 (``config``), ``0x10`` 16 and ``.inf`` inf, as rcl.
 
-    Raises :class:`RepeatedKeyError` for a value given twice, :class:`BoolWordError` (``file``)
-    for such a word, yaml.YAMLError for bad YAML.
+    Raises :class:`RepeatedKeyError` for a value given twice, :class:`BoolWordError` for such a
+    word (each says it for a one-line value: ``one_line_value``), yaml.YAMLError for bad YAML.
     """
-    loader = SettingsFileLoader if file else SettingsLoader
-    return yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load(text, Loader=SettingsLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def merge_repeated(node, keep_last: bool = False, keys: tuple = (), seen: set | None = None,

@@ -170,11 +170,11 @@ def _yaml_value(text: str, what: str, under: str = ""):
     A key given twice (``{a: 1, a: 2}``) is refused, named under ``under`` (a KEY=VALUE
     item's KEY: ``x.a``), not the last one taken.
     """
-    from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+    from vjepa_ros.yaml_keys import BoolWordError, RepeatedKeyError, load_settings
 
     try:
         return load_settings(text)
-    except RepeatedKeyError as err:
+    except (RepeatedKeyError, BoolWordError) as err:
         raise ValueError(f"{what}: {err.one_line_value(under)}") from None
     except yaml.YAMLError as err:
         raise ValueError(f"{what}: not YAML/JSON ({yaml_problem(err, False)}); write a mapping "

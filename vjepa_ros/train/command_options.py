@@ -15,7 +15,7 @@ from vjepa_ros.cli_options import model_hyper_parameters
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.config import UsageError
 from vjepa_ros.yaml_files import yaml_problem
-from vjepa_ros.yaml_keys import RepeatedKeyError, load_settings
+from vjepa_ros.yaml_keys import BoolWordError, RepeatedKeyError, load_settings
 
 # (option, dotted TrainConfig field, argparse keywords)
 OPTIONS = (
@@ -208,7 +208,7 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
             raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
         try:
             given[key.strip()] = load_settings(text)  # {lr: 1, lr: 2}: refused, as in a file
-        except RepeatedKeyError as exc:
+        except (RepeatedKeyError, BoolWordError) as exc:
             raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip())}") \
                 from None
         except yaml.YAMLError as exc:
