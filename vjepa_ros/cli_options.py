@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import re
+from types import SimpleNamespace
 
 from vjepa_ros.cli_option_message import option_message
 
@@ -66,16 +67,19 @@ def _cem_changes(args: argparse.Namespace, defaults: dict | None, defaults_why: 
         given["close_gripper"] = close_gripper_step(given["close_gripper"], "--close-gripper")
     given.update(search_method_changes(args))  # --method, --icem-*, --mppi-* (if the parser has)
     changes = {**(defaults or {}), **given}
+    base = preset(args.preset)  # (the method and refinement the options change)
+    planned = SimpleNamespace(method=changes.get("method", base.method),
+                              refine=changes.get("refine", base.refine))
+    try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement:
+        check_given_settings_used(planned, search_method_overrides(args))  # before CEMConfig's
+    except ValueError as exc:
+        raise type(exc)(option_message(str(exc), negated_search_options(args))) from None
     try:
-        config = preset(args.preset, **changes)
+        preset(args.preset, **changes)
     except ValueError as exc:
         raise ValueError(cem_option_message(str(exc), given, f"preset {args.preset!r}",
                                             defaults or {}, defaults_why,
                                             option_fields(args))) from exc
-    try:  # an --icem-*/--mppi-* option of another method, --refine-lr without refinement
-        check_given_settings_used(config, search_method_overrides(args))
-    except ValueError as exc:
-        raise type(exc)(option_message(str(exc), negated_search_options(args))) from None
     return changes
 
 

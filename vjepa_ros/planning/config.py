@@ -12,7 +12,8 @@ Fields marked *beyond published* are off by default, so a preset reproduces the 
 
 import math
 import numbers
-from dataclasses import asdict, dataclass, replace
+import warnings
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
 from vjepa_ros.config import UsageError
@@ -23,6 +24,8 @@ ENERGIES = ("l1", "l2")
 # CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
 # shift_warm_start and always run every iteration.
 CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
+# the settings group of each method of its own: read only while that method plans
+METHOD_GROUPS = ("icem", "mppi")
 GRIPPER_AXIS = 6  # action index of the gripper delta
 FIXABLE_AXES = (0, 1, 2, GRIPPER_AXIS)  # the searched action indices: xyz and the gripper
 
@@ -140,6 +143,15 @@ class CEMConfig:
             )
         object.__setattr__(self, "fixed_axes", check_fixed_axes(
             self.fixed_axes, "CEMConfig.fixed_axes", self.maxnorm, self.gripper_clip))
+        idle = idle_settings(self)
+        if idle:  # a note, not a refusal: code written for every method may set them all
+            one = len(idle) == 1
+            warnings.warn(IdleSettingsWarning(
+                f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
+                f"not read by method {self.method!r}, which this config plans with "
+                f"({METHOD_WORDS[self.method]}): {'it is' if one else 'they are'} ignored; set "
+                f"method to {_method_of(idle[0])!r} or leave {'it' if one else 'them'} at the "
+                "default"), stacklevel=3)
 
     def describe_method(self) -> str:
         """Return the search method and its own settings, for the commands' planner lines.
@@ -175,6 +187,52 @@ class CEMConfig:
         have = {index for index, _ in self.fixed_axes}
         extra = tuple((i, v) for i, v in held if i not in have)
         return replace(self, fixed_axes=self.fixed_axes + extra)
+
+
+# what each method does instead of the settings it does not read
+METHOD_WORDS = {
+    "cem": "the published CEM: no iCEM or MPPI settings",
+    "icem": "it warm-starts by icem.shift_warm_start and runs every iteration",
+    "mppi": "it warm-starts by mppi.shift_warm_start and runs every iteration",
+}
+
+
+def idle_fields(method: str) -> tuple[str, ...]:
+    """Return the ``CEMConfig`` fields search method ``method`` does not read.
+
+    :data:`CEM_ONLY_FIELDS` for ``icem``/``mppi`` (their own ``shift_warm_start``, every
+    iteration run) and each other method's settings group (:data:`METHOD_GROUPS`).
+    """
+    own = () if method == "cem" else CEM_ONLY_FIELDS
+    return (*own, *(group for group in METHOD_GROUPS if group != method))
+
+
+def idle_settings(config: CEMConfig) -> list[str]:
+    """Return the settings of ``config`` off their default that its method does not read.
+
+    Dotted as ``CEMConfig`` names them (``early_stop_patience``, ``icem.noise_beta``); empty
+    when the method reads every setting given (:func:`idle_fields`).
+    """
+    defaults = {field.name: field.default for field in fields(CEMConfig)}
+    found = []
+    for name in idle_fields(config.method):
+        value, default = getattr(config, name), defaults[name]
+        if name in METHOD_GROUPS:
+            found += [f"{name}.{key}" for key, item in asdict(value).items()
+                      if item != getattr(default, key)]
+        elif value != default:
+            found.append(name)
+    return found
+
+
+def _method_of(setting: str) -> str:
+    """Return the method that reads ``setting`` (as :func:`idle_settings` names it)."""
+    group = setting.partition(".")[0]
+    return group if group in METHOD_GROUPS else "cem"
+
+
+class IdleSettingsWarning(UserWarning):
+    """A ``CEMConfig`` setting off its default that its method does not read (one line)."""
 
 
 PRESETS: dict[str, CEMConfig] = {

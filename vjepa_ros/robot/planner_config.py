@@ -15,7 +15,13 @@ import re
 from vjepa_ros.config import check_values, param
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.models.device_names import check_device_and_dtype
-from vjepa_ros.planning.config import PRESETS, CEMConfig, close_gripper_step, horizon_warning
+from vjepa_ros.planning.config import (
+    PRESETS,
+    CEMConfig,
+    close_gripper_step,
+    horizon_warning,
+    idle_fields,
+)
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.settings_check import check_fields
 from vjepa_ros.robot.camera_check_limits import settings_problem
@@ -242,12 +248,19 @@ class CEMParams:
         self.to_cem()
 
     def to_cem(self) -> CEMConfig:
-        """Return the planning package's config (validated there)."""
+        """Return the planning package's config (validated there).
+
+        The settings the method does not read (``planning.config.idle_fields``: ``warm_start``
+        under icem, ``planner.icem.*`` under cem, ...) go over at their defaults, which
+        ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``).
+        """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")
         values["close_gripper"] = close_gripper_step(self.close_gripper, "planner.close_gripper")
         values["early_stop_patience"] = self.early_stop_patience or None
         values["chunk_size"] = self.chunk_size or None
+        for name in idle_fields(self.method):  # the node warns of them (idle_parameters)
+            values.pop(name)
         return CEMConfig(**values)
 
     @classmethod
