@@ -276,8 +276,6 @@ def test_a_timeout_of_a_few_frames_reads_frames():
 
 # -- 4. train: --set silently beats the option README says wins ---------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: train --lr 1e-4 --set optim.lr=1e-3 trains "
-                   "at 1e-3 (README: the options win over --set), without a word")
 @pytest.mark.parametrize("option,value,item,field,expected", [
     ("--lr", "1e-4", "optim.lr=1e-3", "optim.lr", 1e-4),
     ("--steps", "10", "steps=20", "steps", 10),

@@ -14,6 +14,7 @@ import yaml
 from vjepa_ros.cli_options import model_hyper_parameters
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.config import UsageError
+from vjepa_ros.train.set_conflicts import check_set_against_options
 from vjepa_ros.yaml_files import yaml_problem
 from vjepa_ros.yaml_keys import BoolWordError, RepeatedKeyError, load_settings
 
@@ -189,29 +190,39 @@ def bag_topics_given(args: argparse.Namespace, base=None):
 def overrides_from_args(args: argparse.Namespace) -> dict:
     """Dotted settings given on the command line (options, switches, --set).
 
-    Raises UsageError (one line) for a ``--set`` item that is not ``KEY=VALUE`` YAML.
+    Raises UsageError (one line) for a ``--set`` item that is not ``KEY=VALUE`` YAML, and for
+    one giving a setting an option gives another value (``set_conflicts``: neither wins).
     """
-    given = {}
-    for _, field, _ in OPTIONS:
+    given, typed = {}, {}  # {field: value}, {field: the option as typed}
+    for option, field, _ in OPTIONS:
         value = option_value(args, field)
         if value is not None:
+            words = getattr(args, option_dest(field))
             given[field] = value
-    for _, field, value, _ in SWITCHES:
+            typed[field] = " ".join([option, *map(str, words if isinstance(words, list)
+                                                   else [words])])
+    for option, field, value, _ in SWITCHES:
         if getattr(args, option_dest(field)):
-            given[field] = value
+            given[field], typed[field] = value, option
     for kind, values in model_hyper_parameters(args).items():  # --encoder-arg, --predictor-arg
         if values:
             given[f"{kind}_args"] = values
-    for item in args.set:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
-        try:
-            given[key.strip()] = load_settings(text)  # {lr: 1, lr: 2}: refused, as in a file
-        except (RepeatedKeyError, BoolWordError) as exc:
-            raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip())}") \
-                from None
-        except yaml.YAMLError as exc:
-            raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
-                             "quote a string that holds YAML signs") from None
-    return given
+            typed.update({f"{kind}_args.{key}": f"--{kind}-arg {key}={value}"
+                          for key, value in values.items()})
+    items = [_set_item(item) for item in args.set]
+    check_set_against_options(given, typed, items)
+    return {**given, **{key: value for _, key, value in items}}
+
+
+def _set_item(item: str) -> tuple[str, str, object]:
+    """Return ``(item, key, value)`` of a ``--set KEY=VALUE`` item, its value read as YAML."""
+    key, sep, text = item.partition("=")
+    if not sep or not key.strip():
+        raise UsageError(f"--set wants KEY=VALUE, got {item!r}")
+    try:
+        return item, key.strip(), load_settings(text)  # {lr: 1, lr: 2}: refused, as a file
+    except (RepeatedKeyError, BoolWordError) as exc:
+        raise UsageError(f"--set {item!r}: {exc.one_line_value(key.strip())}") from None
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--set {item!r}: value is not YAML ({yaml_problem(exc, False)}); "
+                         "quote a string that holds YAML signs") from None
