@@ -342,9 +342,6 @@ def home_params(tmp_path):
     return home, "~/goal_pub.yaml"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: --params-file '~/x.yaml' or '$HOME/x.yaml' "
-                   "(no shell expanded it) is checked as expanded, then rcl fails 'Error "
-                   "opening YAML file' on a file that is there, the ~ or $HOME not named")
 @pytest.mark.parametrize("prefix", ["~", "$HOME", "${HOME}"])
 def test_a_quoted_tilde_params_file_is_read_or_refused_naming_the_tilde(home_params, prefix,
                                                                       monkeypatch):

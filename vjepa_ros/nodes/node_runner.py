@@ -37,8 +37,11 @@ def run_node(node_class, args=None) -> int:
 
     Bad ROS arguments (``ros_args.check_ros_args``, then what ``rclpy.init`` refuses) and a
     start-up value for a parameter the node does not have (``params.UnknownParameterError``) →
-    one line and exit code 2, as ``vjepa-ros launch``; an environment ROS cannot start in
-    (``ROS_DOMAIN_ID=abc``) and other start-up errors of the node → one line and exit code 1.
+    one line and exit code 2, as ``vjepa-ros launch``; a ``--params-file`` path's ``~`` and
+    ``$VAR`` are expanded first (``ros_args.with_params_files_expanded``: rcl expands neither,
+    and no shell did in a quoted word, a systemd unit, a Docker exec form); an environment ROS
+    cannot start in (``ROS_DOMAIN_ID=abc``) and other start-up errors of the node → one line
+    and exit code 1.
 
     Ctrl-C (SIGINT) and SIGTERM (``kill``, ``systemctl stop``, ``ros2 launch`` stopping it)
     stop the node as ``vjepa-ros launch`` stops its nodes, then one line ``NAME: interrupted``
@@ -56,7 +59,7 @@ def run_node(node_class, args=None) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from vjepa_ros.nodes.ros_args import started_name
+    from vjepa_ros.nodes.ros_args import started_name, with_params_files_expanded
     from vjepa_ros.nodes.spinning import settle, stop_node_commanding
     from vjepa_ros.terminate import (
         ignore_stop_signals,
@@ -66,7 +69,8 @@ def run_node(node_class, args=None) -> int:
         stopped_by,
     )
 
-    argv = sys.argv if args is None else list(args)
+    # rcl opens --params-file paths as written: ~ and $HOME expanded here (no shell did)
+    argv = with_params_files_expanded(sys.argv if args is None else list(args))
     # the one prefix of its lines: its ROS name (-r __node:=cam2: cam2)
     name = started_name(getattr(node_class, "ROS_NAME", node_class.__name__), argv)
     if any(arg in HELP_FLAGS for arg in stray_arguments(argv)):  # before any ROS or device
@@ -84,7 +88,7 @@ def run_node(node_class, args=None) -> int:
                 print(f"{name}: {exc}", file=sys.stderr)
                 return 1
             route_reply_warnings()  # rclpy's reply-timeout warning: one line, not two
-            status = init_node_args(node_class, args)
+            status = init_node_args(node_class, argv)
             if status:
                 return status
             # In this thread: no other thread is left in rclpy at exit. One thread: every

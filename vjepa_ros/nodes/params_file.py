@@ -30,6 +30,7 @@ from vjepa_ros.nodes.param_sections import (
     unmatched_problem,
 )
 from vjepa_ros.rcl_yaml import EmptyMapping
+from vjepa_ros.user_paths import expand_path
 from vjepa_ros.yaml_files import EMPTY_YAML, load_yaml_file
 from vjepa_ros.yaml_keys import dotted
 
@@ -40,7 +41,7 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
                       like: str = "config/planner.yaml", nodes: Sequence[str] = (),
                       nodes_are: str = "started here", say: Callable[[str], object] = print,
                       alongside: Sequence[str] = (), registry: str | None = None) -> Path:
-    """Return ``path`` when rcl can read it as a ROS 2 parameter file; else UsageError.
+    """Return ``path`` (``~``, ``$VAR`` expanded) when rcl can read it as a ROS 2 parameter file.
 
     Args:
         path: the file given.
@@ -78,7 +79,7 @@ def check_params_file(path: str | os.PathLike, option: str = "--params-file",
     give = f"a ROS 2 parameter file like {like} ({LAYOUT})"
     repeated: list = []
     document = load_yaml_file(path, option, give, rcl=True, repeated=repeated)  # one line
-    path = Path(path).expanduser()
+    path = expand_path(path)  # read so: ~ and $VAR, which rcl leaves as written
     if document is None:  # rcl reads no parameters from it: a wrong or unsaved file
         raise UsageError(f"{option} {path} {EMPTY_YAML}: give {give}")
     if not isinstance(document, dict):

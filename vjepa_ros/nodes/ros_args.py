@@ -68,6 +68,34 @@ def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
     return found
 
 
+def with_params_files_expanded(argv: list[str]) -> list[str]:
+    """Return ``argv`` with each ``--ros-args --params-file`` path's ``~`` and ``$VAR`` expanded.
+
+    rcl opens the path as written: ``--params-file '~/goal_pub.yaml'`` (or ``$HOME/...``,
+    ``${HOME}/...``) that no shell expanded (quoted, a systemd ``ExecStart``, a Docker
+    exec-form ``CMD``) failed "Error opening YAML file" about a file that is there (breaker57f).
+    Expanded by ``user_paths.expand_path``, the rule of every path a user writes; a path
+    naming a variable that is not set is kept, for :func:`check_ros_args` to refuse naming it.
+    """
+    from vjepa_ros.user_paths import expand_path
+
+    expanded, inside, index = list(argv), False, 0
+    while index < len(argv):
+        arg = argv[index]
+        if arg in ("--ros-args", "--"):
+            inside = arg == "--ros-args"
+        elif inside and arg in _VALUED:
+            index += 1
+            value = argv[index] if index < len(argv) else ""
+            if _VALUED[arg] == "--params-file" and (value.startswith("~") or "$" in value):
+                try:
+                    expanded[index] = str(expand_path(value))
+                except ValueError:
+                    pass  # an unset variable: check_params_file names it
+        index += 1
+    return expanded
+
+
 def node_name(name: str, arguments: list[tuple[str, str | None]]) -> str:
     """Return the fully qualified name of node ``name`` after ``-r __node:=``/``__ns:=``, as rcl.
 
