@@ -410,8 +410,6 @@ def test_bag_player_topics_comma_separated_are_played(small_bag):
 
 # -- 7. a -p name rcl's lexer refuses: its lexeme numbers, no fix --------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: -p rate-hz:=5.0 / -p 'rate_hz :=5.0' answer "
-                   "rcl's 'Expected lexeme type (22) not found', no name or fix")
 @pytest.mark.parametrize("item", ["rate-hz:=5.0", "rate_hz :=5.0", "rate hz:=5.0"])
 def test_a_p_name_rcl_cannot_lex_names_what_to_write(tmp_path, item):
     import cv2

@@ -16,6 +16,7 @@ import shlex
 
 from vjepa_ros.cli_parser import empty_refusal
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.param_names import known_parameters, meant_name, param_name_problem
 from vjepa_ros.nodes.param_ranges import NODE_FORM, digits_refusal
 from vjepa_ros.nodes.param_sources import PACKAGED, packaged_name
 from vjepa_ros.nodes.params_file import (
@@ -173,7 +174,7 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
             check_params_file(value, PACKAGED if packaged_name(value) else "--params-file",
                               like=like, nodes=[node_name(node, arguments)], registry=registry)
         elif flag == "-p":
-            check_param_item(value, needs, registry)
+            check_param_item(value, needs, registry, ros_name=node)
         elif flag == "-r" and ":=" not in value:
             raise ValueError(f"-r expects FROM:=TO (e.g. -r image:=/camera/color/image_raw), "
                              f"got {value!r}")
@@ -190,18 +191,29 @@ def check_ros_args(argv: list[str], node: str, like: str = "config/planner.yaml"
 
 
 def check_param_item(item: str, needs: dict[str, str] | None = None,
-                     node: str | None = None) -> None:
+                     node: str | None = None, ros_name: str = "") -> None:
     """Refuse ``-p NAME:=VALUE`` (rcl's form) as rcl would: ValueError naming the item.
 
     An empty item (``-p ''``) in the words of ``vjepa-ros launch -p ''``
-    (``cli_parser.empty_refusal``). ``needs``: as :func:`check_ros_args`'; ``node``: its
-    ``registry`` (NAME looked up among that node's parameters; None: every node's).
+    (``cli_parser.empty_refusal``); a name rcl's lexer refuses (``rate-hz``, a space:
+    ``param_names``) in words, with the closest parameter of the node to give. ``needs``: as
+    :func:`check_ros_args`'; ``node``: its ``registry`` (NAME looked up among that node's
+    parameters; None: every node's); ``ros_name``: the node's ROS name (default: the
+    registry entry's), whose parameters the closest name is taken from.
     """
     if not item.strip():
         raise ValueError(f"--ros-args -p: {empty_refusal(item, f'NAME:=VALUE (e.g. {_EXAMPLE})')}")
     name, sep, raw = item.partition(":=")
     if not sep or not name or name.endswith((".", ":")):
         raise ValueError(f"-p expects NAME:=VALUE (e.g. -p {_EXAMPLE}), got {item!r}")
+    problem = param_name_problem(name)
+    if problem:
+        ros_name = ros_name or (NODES[node].ros_name if node in NODES else "")
+        meant = meant_name(name, known_parameters(ros_name)) if ros_name else ""
+        prefix = name.strip().rpartition(":")[0]
+        give = f"-p {shlex.quote(f'{prefix}:' * bool(prefix) + f'{meant}:={raw}')}"
+        raise ValueError(f"-p {shlex.quote(item)}: {problem}" +
+                         (f"; did you mean {give}?" if meant else ""))
     value = yaml_value(name, raw, "name")
     check_param_value(name, value, raw, (needs or {}).get(name.rpartition(":")[2], ""),
                       own=node)
