@@ -377,9 +377,6 @@ def small_bag(tmp_path_factory):
     return write_bag(tmp_path_factory.mktemp("bag") / "run1", frames, states)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57f: bag_player -p topics:=[A, B] is refused as "
-                   "'takes a string (quote one that reads as a number ...)', no word that it "
-                   "takes them comma-separated")
 def test_bag_player_topics_as_a_list_are_played_or_refused_with_the_comma_form(small_bag):
     from vjepa_ros.eval.playback import bag_topics
 

@@ -28,7 +28,8 @@ def param(default, description: str, **kwargs):
     that a refusal of a value above it adds (``got 80.0: 70 N is ...``), ``frame_id=True``
     marks a ROS frame id or empty (a default is derived from other settings), and
     ``frame_id="required"`` a ROS frame id that must be given: :func:`check_values` refuses
-    other values.
+    other values; ``joined=","`` marks a string holding a list, its items joined by ``,``
+    (a list given is refused naming the joined form to write: ``nodes.params.type_error``).
     """
     if isinstance(default, (list, dict)):
         return dataclasses.field(

@@ -48,7 +48,8 @@ class PlaybackConfig:
                         "started with use_sim_time:=true.")
     clock_hz: float = param(40.0, "/clock messages per second of wall time, (0, 1000].",
                             range=(0, 1000), low_open=True)
-    topics: str = param("", "Comma-separated topics to play; empty: every topic in the bag.")
+    topics: str = param("", "Comma-separated topics to play; empty: every topic in the bag.",
+                        joined=",")  # one string: a list given is refused naming this form
     loop: bool = param(False, "Start again from the beginning when the bag ends (each pass "
                        "lasts 1 s of wall time at least).")
     start_delay_s: float = param(

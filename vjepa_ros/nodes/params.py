@@ -323,6 +323,10 @@ def _takes(name: str, value, defaults) -> str:
         kind = _KINDS.get(hint, "a value of its declared type")
     if isinstance(value, (array.array, tuple)):  # a run-time array value
         value = list(value)
+    joined = field.metadata.get("joined")  # a string holding a list (bag_player's topics)
+    if hint is str and joined and isinstance(value, list):  # ros2 bag play --topics A B
+        return (f"takes one string, its items joined by '{joined}', got {_shown(value)} (a "
+                f"list): give them as the one string {joined.join(map(str, value))!r}")
     got = _GOT.get(type(value), f"a {type(value).__name__}")
     unquote = ("; give it unquoted (true, not 'true')" if hint is bool and isinstance(value, str)
                and value.strip().lower() in ("true", "false") else "")  # user49u
