@@ -101,3 +101,49 @@ def test_a_string_setting_reads_back_from_the_written_file_as_the_same_string(tm
     for part in parents:
         back = back[part]
     assert back[last] == text and isinstance(back[last], str), (name, back[last])
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57c: the live check's file names the world model "
+                   "relative to the folder the planner was started from")
+def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(monkeypatch,
+                                                                             tmp_path):
+    """The live check writes ``model.checkpoint`` as typed: a relative path breaks elsewhere.
+
+    Input: a planner started in ``~/lab`` with ``model.checkpoint: models/wm.pt`` (a path
+    relative to that folder, which the node resolves there), ``~/camera_check`` called.
+    Happens: the written ``planner_camera_check.yaml`` says ``model.checkpoint: models/wm.pt``;
+    restarted from any other folder (another terminal, a launch file's ``cwd``) the planner
+    refuses: no such file. The offline ``vjepa-ros camera-check`` writes the absolute path
+    (``camera_check_command``: ``world_model_path(...).resolve()``), and the live check's own
+    ``camera_check.json`` records it absolute (``_identity``); only the file to load keeps the
+    relative spelling (``camera_check_service._check``: ``dataclasses.asdict(node.config)``).
+    Should: the written file names the model the planner loaded, as an absolute path.
+    """
+    pytest.importorskip("rclpy")
+    import test_ros_camera_check
+    from planner_harness import Harness
+    from test_ros_camera_check import call_async, ideal_arm, make_arm
+
+    from vjepa_ros.yaml_files import read_ros_params
+
+    lab = tmp_path / "lab"
+    (lab / "models").mkdir(parents=True)
+    model = lab / "models" / "wm.pt"
+    model.write_bytes(b"a world model file (the node's loader is the oracle here)")
+    monkeypatch.chdir(lab)
+    monkeypatch.setattr(test_ros_camera_check, "Harness",
+                        lambda _, **params: Harness("models/wm.pt", **params))
+    h = make_arm(monkeypatch, tmp_path, **{"camera_check.trial.when": "never"})
+    try:
+        assert h.planner.config.model.checkpoint == "models/wm.pt"
+        assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+        assert h.enable().success
+        answer = call_async(h)
+        assert ideal_arm(h, 90.0, until=answer.done), "no answer"
+        response = answer.result()
+        assert response.success, response.message
+        written = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")["model"]
+        assert Path(written["checkpoint"]).is_absolute(), written["checkpoint"]
+        assert Path(written["checkpoint"]).resolve() == model.resolve()
+    finally:
+        h.close()
