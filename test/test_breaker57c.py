@@ -147,3 +147,45 @@ def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(m
         assert Path(written["checkpoint"]).resolve() == model.resolve()
     finally:
         h.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57c: camera-check refuses a --params-file that "
+                   "sets use_sim_time, saying the planner node would refuse it")
+@pytest.mark.parametrize("sim_time", [True, False])
+def test_camera_check_takes_a_planner_file_that_sets_use_sim_time(tmp_path, monkeypatch, capsys,
+                                                                 sim_time):
+    """``vjepa-ros camera-check --params-file F`` refuses F for its ``use_sim_time``.
+
+    Input: the package's planner file with ``use_sim_time: true`` (a lab on Gazebo or the
+    simulator keeps it in its planner file; the planner node and ``vjepa-ros launch`` take it:
+    every rclpy node declares it) or ``false``, given to ``camera-check`` with a bag of the same
+    base frame. Happens: exit 2, "--params-file F with this run's options: the planner node
+    would refuse the written file: use_sim_time: unknown setting (known: camera_check, ...)":
+    a false claim (the node takes it), and the check cannot start from the lab's own file
+    (``camera_check_base.check_node_start`` runs ``from_dict(PlannerNodeConfig, ...)`` on the
+    whole file, and rclpy's own parameters are no ``PlannerNodeConfig`` field; the node's own
+    unknown-parameter check exempts them: ``param_ranges._RCLPY_OWN``). Should: the check goes
+    on (reaches the model here) and the written file keeps ``use_sim_time`` as F set it.
+    """
+    import yaml
+
+    import vjepa_ros.demo
+    from vjepa_ros.cli import main
+    from vjepa_ros.eval.synthetic import synthetic_episode
+    from vjepa_ros.package_files import config_path
+    from vjepa_ros.recordings.bag_writing import write_bag
+
+    def loaded(*args, **kwargs):
+        raise RuntimeError("reached the model")
+
+    monkeypatch.setattr(vjepa_ros.demo, "load_planning_model", loaded)
+    bag = write_bag(tmp_path / "bag", *synthetic_episode(12, seed=1), base_frame="fr3_link0")
+    params = yaml.safe_load(config_path("planner.yaml").read_text())
+    planner = next(iter(params.values()))["ros__parameters"]
+    planner["robot"].update(base_frame="fr3_link0", state_source="pose")
+    planner["use_sim_time"] = sim_time
+    (tmp_path / "lab.yaml").write_text(yaml.safe_dump(params))
+    main(["camera-check", str(bag), "--checkpoint", "demo", "--params-file",
+          str(tmp_path / "lab.yaml"), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert "reached the model" in err, err
