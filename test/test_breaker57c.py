@@ -35,6 +35,21 @@ def _rotate_result():
         return check_motions(LIVE, turned, explained=np.full(len(LIVE), 0.9))
 
 
+def _live_check_file(h) -> dict:
+    """Enable harness ``h``, run ``~/camera_check`` to its answer; the written file's values."""
+    from test_ros_camera_check import call_async, ideal_arm
+
+    from vjepa_ros.yaml_files import read_ros_params
+
+    assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+    assert h.enable().success
+    answer = call_async(h)
+    assert ideal_arm(h, 90.0, until=answer.done), "no answer"
+    response = answer.result()
+    assert response.success, response.message
+    return read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
+
+
 @pytest.mark.xfail(strict=True, reason="breaker57c: the live check's file drops use_sim_time")
 def test_the_live_check_on_sim_time_writes_a_file_that_keeps_sim_time(monkeypatch, tmp_path):
     """The live check of a planner on sim time writes a file that starts one on wall time.
@@ -49,23 +64,15 @@ def test_the_live_check_on_sim_time_writes_a_file_that_keeps_sim_time(monkeypatc
     the node's ``use_sim_time`` (true here), as the offline check keeps its --params-file's.
     """
     pytest.importorskip("rclpy")
-    from test_ros_camera_check import call_async, ideal_arm, make_arm
-
-    from vjepa_ros.yaml_files import read_ros_params
+    from test_ros_camera_check import make_arm
 
     h = make_arm(monkeypatch, tmp_path, use_sim_time=True,
                  **{"camera_check.trial.when": "never"})
     try:
         h.sim_time = 100.0
-        assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
-        assert h.enable().success
-        answer = call_async(h)
-        assert ideal_arm(h, 90.0, until=answer.done), "no answer"
-        response = answer.result()
-        assert response.success, response.message
+        written = _live_check_file(h)
         assert h.planner.get_parameter("use_sim_time").value is True  # the node checked
-        params = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
-        assert params.get("use_sim_time") is True, sorted(params)
+        assert written.get("use_sim_time") is True, sorted(written)
     finally:
         h.close()
 
@@ -122,9 +129,7 @@ def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(m
     pytest.importorskip("rclpy")
     import test_ros_camera_check
     from planner_harness import Harness
-    from test_ros_camera_check import call_async, ideal_arm, make_arm
-
-    from vjepa_ros.yaml_files import read_ros_params
+    from test_ros_camera_check import make_arm
 
     lab = tmp_path / "lab"
     (lab / "models").mkdir(parents=True)
@@ -136,15 +141,10 @@ def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(m
     h = make_arm(monkeypatch, tmp_path, **{"camera_check.trial.when": "never"})
     try:
         assert h.planner.config.model.checkpoint == "models/wm.pt"
-        assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
-        assert h.enable().success
-        answer = call_async(h)
-        assert ideal_arm(h, 90.0, until=answer.done), "no answer"
-        response = answer.result()
-        assert response.success, response.message
-        written = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")["model"]
-        assert Path(written["checkpoint"]).is_absolute(), written["checkpoint"]
-        assert Path(written["checkpoint"]).resolve() == model.resolve()
+        written = _live_check_file(h)
+        checkpoint = written["model"]["checkpoint"]
+        assert Path(checkpoint).is_absolute(), checkpoint
+        assert Path(checkpoint).resolve() == model.resolve()
     finally:
         h.close()
 
