@@ -50,7 +50,6 @@ def _live_check_file(h) -> dict:
     return read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57c: the live check's file drops use_sim_time")
 def test_the_live_check_on_sim_time_writes_a_file_that_keeps_sim_time(monkeypatch, tmp_path):
     """The live check of a planner on sim time writes a file that starts one on wall time.
 
@@ -77,8 +76,6 @@ def test_the_live_check_on_sim_time_writes_a_file_that_keeps_sim_time(monkeypatc
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57c: a string setting is written unquoted and "
-                   "rcl reads it back as a bool or a number")
 @pytest.mark.parametrize(("name", "text"), [
     ("robot.joint_prefix", "y"), ("robot.joint_prefix", "n"), ("goal_image_path", "Y"),
     ("model.device", "1e3"), ("control.gripper_action", "inf"), ("model.dtype", "nan"),
@@ -110,8 +107,6 @@ def test_a_string_setting_reads_back_from_the_written_file_as_the_same_string(tm
     assert back[last] == text and isinstance(back[last], str), (name, back[last])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57c: the live check's file names the world model "
-                   "relative to the folder the planner was started from")
 def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(monkeypatch,
                                                                              tmp_path):
     """The live check writes ``model.checkpoint`` as typed: a relative path breaks elsewhere.
@@ -149,8 +144,6 @@ def test_the_live_checks_file_names_the_world_model_wherever_it_is_loaded_from(m
         h.close()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57c: camera-check refuses a --params-file that "
-                   "sets use_sim_time, saying the planner node would refuse it")
 @pytest.mark.parametrize("sim_time", [True, False])
 def test_camera_check_takes_a_planner_file_that_sets_use_sim_time(tmp_path, monkeypatch, capsys,
                                                                  sim_time):

@@ -405,6 +405,12 @@ def test_camera_check_holds_and_says_so_for_a_model_trained_without_the_gripper(
 # own correction, so the clause comparing F's rotation with the check's (and the radians note of
 # mend56y) was never printed, whatever F said.
 def _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, rpy) -> str:
+    return _check_with_file(sim_bag, tmp_path, monkeypatch, capsys, "    control:\n"
+                            f"      model_frame_rpy_deg: {[float(v) for v in rpy]}\n")
+
+
+def _check_with_file(sim_bag, tmp_path, monkeypatch, capsys, parameters: str) -> str:
+    """Run the check of ``sim_bag`` (a 90° oracle) with a file setting ``parameters`` (lines)."""
     import vjepa_ros.demo
     from vjepa_ros.cli import main
 
@@ -412,8 +418,7 @@ def _check_with_file_rotation(sim_bag, tmp_path, monkeypatch, capsys, rpy) -> st
     monkeypatch.setattr(vjepa_ros.demo, "load_planning_model",
                         lambda *args, **kwargs: (oracle, "rotated oracle (test)"))
     params = tmp_path / "rad.yaml"
-    params.write_text("/**:\n  ros__parameters:\n    control:\n"
-                      f"      model_frame_rpy_deg: {[float(v) for v in rpy]}\n")
+    params.write_text(f"/**:\n  ros__parameters:\n{parameters}")
     assert main(["camera-check", str(sim_bag), "--checkpoint", "demo", "--params-file",
                  str(params), "--out", str(tmp_path / "check"), "--quiet", "--samples", "64",
                  "--iterations", "4", "--maxnorm", "0.075", "--seed", "5", "--fine-deg", "7.5",
@@ -448,3 +453,17 @@ def test_a_file_rotation_the_planner_refuses_is_replaced_not_refused(sim_bag, tm
                if "gave control.model_frame_rpy_deg" in line]
     assert "[0.0, 0.0], which the planner refuses" in line, line
     assert "the written file holds the check's rotation in its place" in line, line
+
+
+def test_the_written_file_keeps_rclpy_parameters_and_strings_rcl_would_type(
+        sim_bag, tmp_path, monkeypatch, capsys):
+    """fix57c: F's use_sim_time was refused; a string like 'y' came back as the bool True."""
+    from vjepa_ros.eval.camera_check_base import base_planner_params
+
+    printed = _check_with_file(sim_bag, tmp_path, monkeypatch, capsys, (
+        "    use_sim_time: true\n    start_type_description_service: false\n"
+        "    robot: {joint_prefix: 'y', base_frame: panda_link0}\n"))
+    assert "CORRECT BY ROTATION" in printed, printed
+    written = base_planner_params(tmp_path / "check" / PARAMS_FILE)  # as rcl reads it
+    assert written["use_sim_time"] is True and written["start_type_description_service"] is False
+    assert written["robot"]["joint_prefix"] == "y"

@@ -70,15 +70,18 @@ def check_node_start(params: dict, params_file: str | None):
 
     So a ``--params-file`` whose values and this run's options together would be refused by
     the node (``camera_check.trial.offset_m`` above ``safety.max_step_m``, ...) is refused
-    before the bag and the model load, not after the check. Raises ``UsageError`` (one line
+    before the bag and the model load, not after the check. rclpy's own parameters the node
+    takes (``use_sim_time``: ``nodes.rclpy_own``, the node's rule) are no setting of ours: taken
+    when of their type, and kept in the written file. Raises ``UsageError`` (one line
     naming the file and the node's reason; ``camera_check.verdict.*``, written from the verdict
     options, named as the options: ``--min-motion``).
     """
     from vjepa_ros.config import UsageError, from_dict
+    from vjepa_ros.nodes.rclpy_own import split_rclpy_own
     from vjepa_ros.robot.planner_config import PlannerNodeConfig
 
     try:
-        return from_dict(PlannerNodeConfig, params)
+        return from_dict(PlannerNodeConfig, split_rclpy_own(params)[0])
     except (ValueError, TypeError) as exc:
         from vjepa_ros.eval.camera_check_options import verdict_option_message
 

@@ -22,7 +22,6 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from vjepa_ros.atomic_files import save_plot, write_text
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
@@ -30,6 +29,7 @@ from vjepa_ros.eval.camera_check_reasons import axes_scope
 from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.json_values import json_safe
+from vjepa_ros.params_yaml import dump_params
 
 PARAMS_FILE = "planner_camera_check.yaml"
 REPORT_FILE = "camera_check.json"
@@ -215,9 +215,8 @@ def write_params(result: CameraCheckResult, path: str | Path, base: dict,
               f"correction {result.correction}{_fitted_to(result)}.\n"
               f"# {_uncertainty_line(result.uncertainty)}\n{camera}"
               + "".join(f"# note: {' '.join(note.split())}\n" for note in notes))
-    body = yaml.safe_dump(params_with_correction(base, result.correction_rpy_deg,
-                                                 result.thresholds),
-                          sort_keys=False, default_flow_style=None)
+    body = dump_params(params_with_correction(base, result.correction_rpy_deg,
+                                              result.thresholds))  # strings read back as such
     return write_text(path, header + body)  # whole or not at all: a node reads it next
 
 

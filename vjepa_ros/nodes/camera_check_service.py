@@ -11,7 +11,9 @@ verdict's, as ``vjepa-ros camera-check`` prints them) and the written files, or 
 one-line reason it was refused or stopped (a stopped one adds that nothing was saved, and
 whether the files in the folder are an earlier check's). It writes ``camera_check.json``,
 ``camera_check.png`` and ``planner_camera_check.yaml`` (this node's parameters with
-``control.model_frame_rpy_deg`` set) into ``camera_check.output_dir``; the correction takes
+``control.model_frame_rpy_deg`` set; rclpy's own not at their default, ``use_sim_time`` true,
+kept; its path settings absolute, resolved against the folder it started in:
+``eval.camera_check_live_params``) into ``camera_check.output_dir``; the correction takes
 effect when the node is restarted with that file (the node's parameters other than the goals
 are fixed at start-up). An "undecided"
 verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
@@ -39,7 +41,6 @@ back on every pass, see ``spinning.py``.)
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 from pathlib import Path
@@ -78,10 +79,12 @@ class CameraCheckService:
         import rclpy
         from rclpy.callback_groups import ReentrantCallbackGroup
 
+        from vjepa_ros.eval.camera_check_live_params import start_folder
         from vjepa_ros.nodes.spinning import NodeSpinner
 
         self.node = node
         self.running = threading.Lock()  # held by the call whose check runs
+        self.start = start_folder()  # what the node's relative paths are relative to
         # Deaf to the process's global ROS arguments: launch_ros and ``ros2 run ... -r
         # __node:=NAME`` give the planner's name and namespace to rclpy.init, and a global
         # ``__node`` remap would rename this node to the planner's own name (two nodes of that
@@ -141,16 +144,33 @@ class CameraCheckService:
     def _checkpoint(self) -> str:
         """Return ``model.checkpoint`` as ``vjepa-ros camera-check`` names its model ("" none).
 
-        ``demo`` as the packaged file, absolute; one that no longer resolves (the node loaded
-        it): its own spelling.
+        ``demo`` as the packaged file, absolute; a relative path the node's start folder's; one
+        that no longer resolves (the node loaded it): its own spelling, made absolute.
         """
+        from vjepa_ros.eval.camera_check_live_params import MODEL_KEYWORDS, absolute_path
         from vjepa_ros.input_paths import world_model_path
 
-        checkpoint = self.node.config.model.checkpoint
+        checkpoint = absolute_path(self.node.config.model.checkpoint, self.start, MODEL_KEYWORDS)
         try:
             return str(world_model_path(checkpoint).resolve()) if checkpoint else ""
         except ValueError:
             return checkpoint
+
+    def _written_params(self) -> dict:
+        """Return the nested parameters the check writes: the node's, to restart it with.
+
+        Its settings, rclpy's own parameters whose value is not rclpy's default
+        (``use_sim_time`` true: a restart without it runs on wall time; false, the default, is
+        left out as config/planner.yaml leaves it), and each path absolute
+        (``camera_check_live_params.node_params``).
+        """
+        from vjepa_ros.eval.camera_check_live_params import node_params
+        from vjepa_ros.nodes.rclpy_own import rclpy_own
+
+        node = self.node
+        own = {name: node.get_parameter(name).value for name, (_, default) in rclpy_own().items()
+               if node.has_parameter(name) and node.get_parameter(name).value != default}
+        return node_params(node.config, self.start, own, self._checkpoint())
 
     def _identity(self) -> dict:
         """Return what this node checks (``camera_check_out.check_identity``): arm and model."""
@@ -185,7 +205,7 @@ class CameraCheckService:
             return response
         response.success, response.message = True, run.result.explanation
         try:
-            _, saved = save_check(run.result, folder, dataclasses.asdict(node.config),
+            _, saved = save_check(run.result, folder, self._written_params(),
                                   world_model=self._checkpoint(),
                                   extra={"source": "~/camera_check", "labels": run.labels,
                                          KEY: self._identity()},

@@ -185,10 +185,6 @@ def range_words(name: str, values: dict[str, int], node: str | None = None) -> s
     return f"; but {said}: the {reading} {number} is not taken"
 
 
-# rclpy's own parameters every node has (none of our settings): never called unknown here
-_RCLPY_OWN = ("use_sim_time", "start_type_description_service", "qos_overrides.")
-
-
 def unknown_words(name: str, node: str, called: str = "", form: str = LAUNCH_FORM) -> str:
     """Say that node ``node`` (a ``NODES`` key) has no parameter ``name``, and the closest.
 
@@ -196,14 +192,17 @@ def unknown_words(name: str, node: str, called: str = "", form: str = LAUNCH_FOR
     ending in ``.name`` first, else the one whose last part is most like ``name``'s
     (``difflib`` ratio at least 0.6: ``sampels`` → ``planner.samples``); "" where ``node`` declares
     ``name``, is not known here (no settings, a part not installed), or ``name`` is rclpy's own
-    (``use_sim_time``). ``called``: the node as the line names it (default ``node``: launch's
+    (``use_sim_time``: ``rclpy_own``, the node's rule; ``qos_overrides.*`` is none, the node
+    refuses it). ``called``: the node as the line names it (default ``node``: launch's
     NODE; ``vjepa_planner`` for its executable); ``form``: the closest name's spelling,
     ``{node}``/``{name}`` filled (:data:`LAUNCH_FORM`, :data:`NODE_FORM`, :data:`FILE_FORM`).
     """
+    from vjepa_ros.nodes.rclpy_own import rclpy_own
+
     name = name.rpartition(":")[2]  # (-p vjepa_planner:seed:=...: rcl's node prefix)
     target = node_settings_of(node)
     cls = _settings_class(target) if target else None
-    if cls is None or name.startswith(_RCLPY_OWN) or field_at(cls, name) is not None:
+    if cls is None or name in rclpy_own() or field_at(cls, name) is not None:
         return ""
     names = [dotted for dotted in dotted_fields(cls)
              if not dataclasses.is_dataclass(field_hint(cls, dotted))]  # no sections
