@@ -24,10 +24,19 @@ Defects (strict xfail at 4700e5e7):
    accepts after the stop is never canceled and the hand closes or opens to its end with
    everything else stopped; the later ``Launch.shutdown`` finds every spin thread ended and
    settles nothing. Should: the error's stop settles as the other stops do.
+3. Two planners alive in one process with different ``model.gil_switch_interval_s`` (two arms,
+   one tuned): the process-wide ``sys.setswitchinterval`` is the one the later start set, and
+   nothing says so: the first planner said "GIL switch interval 0.1 ms" in its ready line and
+   runs at the second's 5 ms (the reach demo measured 45 s a plan at 5 ms against 1.5 s at
+   0.1 ms, ``threads.set_gil_switch_interval``). ``FoundThreadSettings`` orders the restores
+   at destroy (mend55b), not the settings of planners alive together. Should: every live
+   planner runs at the interval it says (``switch_interval_s``, its ready line), e.g. the
+   smallest asked, said by the later planner.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -162,3 +171,33 @@ def test_a_callback_error_settles_the_commands_pending_as_a_shutdown_does(whose)
             "gripper goal's acceptance was never taken, so its cancel never went out")
     finally:
         context.try_shutdown()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57a: a second planner's start sets the process's "
+                   "GIL switch interval under the first one, which still says its own")
+def test_two_live_planners_each_run_at_the_switch_interval_they_say(checkpoint):  # noqa: F811
+    """Planner /arm1 at the default 0.1 ms, then /arm2 with 5 ms, alive together.
+
+    Should: the interval in force is the one each of them says (``switch_interval_s``).
+    """
+    original = sys.getswitchinterval()
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    launches = []
+    try:
+        first = _planner(checkpoint, "arm1")
+        second = _planner(checkpoint, "arm2")
+        second.parameters["model.gil_switch_interval_s"] = 0.005
+        launches.append(Launch([first], context=context))
+        launches.append(Launch([second], context=context))
+        said = [launch.nodes[0].switch_interval_s for launch in launches]
+        in_force = sys.getswitchinterval()
+        assert said[0] == pytest.approx(1e-4), said  # the default, as its ready line said
+        assert all(value == pytest.approx(in_force) for value in said), (
+            f"in force: {in_force * 1e3:g} ms; the planners said "
+            f"{[value * 1e3 for value in said]} ms")
+    finally:
+        for launch in reversed(launches):
+            launch.shutdown(timeout=1.0)
+        context.try_shutdown()
+        sys.setswitchinterval(original)
