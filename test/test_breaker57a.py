@@ -209,8 +209,6 @@ def test_two_live_planners_each_run_at_the_switch_interval_they_say(checkpoint):
         sys.setswitchinterval(original)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57a: published_topics asks a node gone since the "
-                   "listing: NodeNameNonExistentError out of the diagnostics timer")
 def test_a_node_leaving_the_graph_while_the_planner_looks_for_its_camera_kills_nothing(
         harness):  # noqa: F811
     """The camera silent (nothing published); a transient node leaves as the graph is read.

@@ -53,17 +53,33 @@ def published_topics(node, msg_types: set[str]) -> dict[str, list[str]]:
 
     Asked node by node: a query by topic name would pass the name through ``node``'s own
     remapping rules (``-r joint_states:=/franka/joint_states`` turns ``/joint_states`` into the
-    topic ``node`` listens on) and miss the very topic to suggest.
+    topic ``node`` listens on) and miss the very topic to suggest. A node gone since the listing
+    (``ros2 service call``'s, ``ros2 param set``'s) is passed over (:func:`by_node`).
     """
     me = (node.get_name(), node.get_namespace())
     out: dict[str, list[str]] = {}
     for name, namespace in node.get_node_names_and_namespaces():
         if (name, namespace) == me:
             continue
-        for topic, types in node.get_publisher_names_and_types_by_node(name, namespace):
+        for topic, types in by_node(node.get_publisher_names_and_types_by_node, name, namespace):
             if msg_types & set(types):
                 out[topic] = list(types)
     return out
+
+
+def by_node(query, name: str, namespace: str) -> list:
+    """Return ``query(name, namespace)``, or [] for a node no longer in the graph.
+
+    ``query``: one of rclpy's ``Node.get_*_names_and_types_by_node``, which raise
+    ``NodeNameNonExistentError`` (a RuntimeError) for a node not in the graph: every lookup of
+    a node listed a moment earlier (``get_node_names_and_namespaces``, a publisher's info) may
+    find it gone (the transient node of every ``ros2`` command, a restarted driver), and must
+    not raise out of the timer or service that asked (it would stop the node's executor).
+    """
+    try:
+        return query(name, namespace)
+    except RuntimeError:  # NodeNameNonExistentError: gone since it was listed
+        return []
 
 
 def package_simulators(node, names: list[str]) -> set[str]:
@@ -99,10 +115,7 @@ def _offering(node, names: list[str], services: tuple[str, ...]) -> set[str]:
         namespace, _, name = full.rpartition("/")
         if not full.startswith("/") or not name or " " in full:
             continue  # "a node of another process (name not discovered yet)", a twin's note
-        try:
-            offered = node.get_service_names_and_types_by_node(name, namespace or "/")
-        except RuntimeError:  # NodeNameNonExistentError: gone since the publisher list
-            continue
+        offered = by_node(node.get_service_names_and_types_by_node, name, namespace or "/")
         if {f"{full}/{service}" for service in services} <= {s for s, _ in offered}:
             found.add(full)
     return found
@@ -211,10 +224,8 @@ class PlayerNodes:
             if is_bag_player(name):
                 self.known[key] = True
             else:
-                try:
-                    services = self.node.get_service_names_and_types_by_node(name, namespace)
-                except Exception:  # gone since the publisher list (NodeNameNonExistentError)
-                    services = []
+                services = by_node(self.node.get_service_names_and_types_by_node, name,
+                                   namespace)
                 self.known[key] = is_bag_player(name, services)
         return self.known[key]
 
@@ -237,10 +248,7 @@ class PlayerNodes:
             names = self.node.get_node_names_and_namespaces()
             self.twins = {each for each in names if names.count(each) > 1}
         if key not in self.twins:
-            try:
-                return self.node.get_subscriber_names_and_types_by_node(*key)
-            except Exception:  # the node left the graph meanwhile (NodeNameNonExistentError)
-                return []
+            return by_node(self.node.get_subscriber_names_and_types_by_node, *key)
         mine, everyone = [], []
         prefix = bytes(info.endpoint_gid)[:12]
         for topic, types in self.node.get_topic_names_and_types():
