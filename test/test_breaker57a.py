@@ -4,7 +4,7 @@ Attacked at 4700e5e7 (base57): ``nodes/nodes_in_process.py`` (``Launch.shutdown`
 ``nodes/planner_commanding.py`` (``stop_commanding``, ``prepare_shutdown``),
 ``nodes/spinning.py``, ``robot/planning_worker.py``.
 
-Defects (strict xfail at 4700e5e7):
+Defects (strict xfail at 4700e5e7; fixed by fix57a):
 
 1. ``Launch.shutdown`` stops the nodes' commanding one node at a time, inside each planner's
    ``prepare_shutdown``, which then waits up to ``timeout`` (30 s by default) for that
@@ -71,9 +71,6 @@ def _planner(checkpoint, arm: str) -> NodeLaunch:  # noqa: F811
                       remappings={"__ns": f"/{arm}", "image": f"/{arm}/cam/image"})
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57a: Launch.shutdown stops one planner's "
-                   "commanding at a time; the second commands while the first one's plan is "
-                   "waited on")
 def test_a_launch_shutdown_stops_every_planner_before_it_waits_on_one(checkpoint):  # noqa: F811
     """Two planners in one launch; the shutdown waits on the first one's plan.
 
@@ -147,8 +144,6 @@ class Commanding(Raising):
         return self.stopped and not self.taken.is_set()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57a: a callback's error stops the executors "
-                   "without settling: a gripper goal canceled on its way is never canceled")
 @pytest.mark.parametrize("whose", ["another node", "the commanding node"])
 def test_a_callback_error_settles_the_commands_pending_as_a_shutdown_does(whose):
     """A callback raises while a node's canceled gripper goal awaits its acceptance.
@@ -179,8 +174,6 @@ def test_a_callback_error_settles_the_commands_pending_as_a_shutdown_does(whose)
         context.try_shutdown()
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57a: a second planner's start sets the process's "
-                   "GIL switch interval under the first one, which still says its own")
 def test_two_live_planners_each_run_at_the_switch_interval_they_say(checkpoint):  # noqa: F811
     """Planner /arm1 at the default 0.1 ms, then /arm2 with 5 ms, alive together.
 

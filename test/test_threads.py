@@ -152,6 +152,72 @@ def test_a_record_is_restored_once_no_longer_live():
         _own(*process)
 
 
+def _asking(*asks):
+    """Start one planner per (owner, asked interval [s]) as PlannerNode does: record, then ask."""
+    from vjepa_ros.threads import FoundThreadSettings
+
+    found, answers = [], []
+    for owner, seconds in asks:
+        found.append(FoundThreadSettings(owner))
+        answers.append(found[-1].ask_switch_interval(seconds))
+    return found, answers
+
+
+def _interval():
+    import sys
+
+    return round(sys.getswitchinterval(), 6)
+
+
+@pytest.mark.parametrize("order", ["first destroyed first", "last created first"])
+@pytest.mark.parametrize("asks", [(0.0001, 0.005), (0.005, 0.0001), (0.0003, 0.0)])
+def test_planners_alive_together_run_at_the_smallest_interval_asked(asks, order):
+    """breaker57a: the later start set its interval under the first planner, which said its own.
+
+    Two planners asking different intervals (0: Python's default, the process's at the first
+    ask) in either order: while both live the smallest is in force, whichever asked it; each
+    sees the other's ask; once one ends the other runs at its own; the last restores the
+    process's.
+    """
+    import sys
+
+    from vjepa_ros import threads
+
+    process = sys.getswitchinterval()
+    default = threads.asked_switch_interval(0.0)
+    asked = [value if value > 0 else default for value in asks]
+    try:
+        (first, second), answers = _asking(("/arm1", asks[0]), ("/arm2", asks[1]))
+        assert answers[0] == (pytest.approx(asked[0]), [])
+        assert answers[1] == (pytest.approx(min(asked)), [("/arm1", pytest.approx(asked[0]))])
+        assert _interval() == round(min(asked), 6)
+        ended, left = (first, 1) if order == "first destroyed first" else (second, 0)
+        ended.restore()
+        assert _interval() == round(asked[left], 6), "the one left runs at its own ask"
+        (second if ended is first else first).restore()
+        assert _interval() == round(process, 6)
+    finally:
+        sys.setswitchinterval(process)
+
+
+def test_a_planner_refused_before_it_asked_leaves_the_askers_interval():
+    """A record that never asked (a start refused after it was made) sets nothing over an ask."""
+    import sys
+
+    from vjepa_ros.threads import FoundThreadSettings
+
+    process = sys.getswitchinterval()
+    try:
+        (asker,), _ = _asking(("/arm1", 0.0002))
+        refused = FoundThreadSettings("/arm2")
+        refused.restore()  # the newest, never asked: the live ask stays in force
+        assert _interval() == 0.0002
+        asker.restore()
+        assert _interval() == round(process, 6)
+    finally:
+        sys.setswitchinterval(process)
+
+
 @pytest.mark.parametrize("value", [-1.0, 5.0, float("nan"), float("inf")])
 def test_the_node_refuses_a_switch_interval_out_of_range(value):
     from vjepa_ros.robot.planner_config import ModelParams

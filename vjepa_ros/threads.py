@@ -125,19 +125,28 @@ _FIRST_SWITCH_INTERVAL: list[float] = []
 def set_gil_switch_interval(seconds: float) -> float:
     """Set this process's GIL switch interval (``sys.setswitchinterval``); return the one in force.
 
-    ``seconds`` ≤ 0: Python's default, the interval the process had at the first call (5 ms
-    unless the program set its own before), set again: an earlier planner of the process (a
-    second launch of a script or test) may have left its own. torch releases the GIL inside
-    each op; after the op the planning thread must take it back, and while a callback thread
-    holds it the planning thread waits up to the switch interval for every op. Measured in the
-    reach demo with the simulator's callbacks in the planner's process: 45 s per plan at 5 ms,
-    1.5 s at 0.1 ms; with the planner in its own process:
-    ``benchmarks/bench_planner_node.py --switch-interval``.
+    ``seconds`` ≤ 0: Python's default (:func:`asked_switch_interval`). torch releases the GIL
+    inside each op; after the op the planning thread must take it back, and while a callback
+    thread holds it the planning thread waits up to the switch interval for every op. Measured
+    in the reach demo with the simulator's callbacks in the planner's process: 45 s per plan at
+    5 ms, 1.5 s at 0.1 ms; with the planner in its own process:
+    ``benchmarks/bench_planner_node.py --switch-interval``. A planner node asks through
+    :meth:`FoundThreadSettings.ask_switch_interval` (several planners of one process).
+    """
+    sys.setswitchinterval(asked_switch_interval(seconds))
+    return sys.getswitchinterval()
+
+
+def asked_switch_interval(seconds: float) -> float:
+    """Return the interval [s] that ``seconds`` asks: itself when > 0, else Python's default.
+
+    Python's default: the interval the process had at the first call (5 ms unless the program
+    set its own before), not the one in force: an earlier planner of the process (a second
+    launch of a script or test) may have left its own.
     """
     if not _FIRST_SWITCH_INTERVAL:
         _FIRST_SWITCH_INTERVAL.append(sys.getswitchinterval())
-    sys.setswitchinterval(float(seconds) if seconds > 0 else _FIRST_SWITCH_INTERVAL[0])
-    return sys.getswitchinterval()
+    return float(seconds) if seconds > 0 else _FIRST_SWITCH_INTERVAL[0]
 
 
 class FoundThreadSettings:
@@ -156,15 +165,37 @@ class FoundThreadSettings:
     one's settings are in force) and hands what it found to the one above, which then restores
     it (mend55b: the first destroyed set the process's settings back under the second planner,
     and the last destroyed set the first planner's).
+
+    The switch interval is one per process, so planners alive together cannot each have their
+    own: those that asked one (:meth:`ask_switch_interval`) run at the smallest of their asks
+    (breaker57a: the later start set its 5 ms under a planner that said 0.1 ms), and as one of
+    them is destroyed the smallest of those left is set.
     """
 
-    def __init__(self):
+    def __init__(self, owner: str = ""):
         import torch
 
         with _LIVE_LOCK:
             self.torch_threads = torch.get_num_threads()
             self.switch_interval_s = sys.getswitchinterval()
+            self.owner = owner  # who asks (a planner's full node name), for the others' notes
+            self.asked_s: float | None = None  # its interval asked [s] (ask_switch_interval)
             _LIVE.append(self)
+
+    def ask_switch_interval(self, seconds: float) -> tuple[float, list[tuple[str, float]]]:
+        """Ask for the switch interval ``seconds`` (≤ 0: Python's default); set the one in force.
+
+        In force: the smallest asked by the live records (this one's included), so that no
+        planner runs with a longer wait per torch op than it asked. Returns (the interval in
+        force [s], the other live records' (owner, asked [s]), oldest first) for the asker to
+        say where its ask is not the process's, or where its own now holds for the others.
+        """
+        with _LIVE_LOCK:
+            self.asked_s = asked_switch_interval(seconds)
+            others = [(each.owner, each.asked_s) for each in _LIVE
+                      if each is not self and each.asked_s is not None]
+            sys.setswitchinterval(_smallest_asked())
+            return sys.getswitchinterval(), others
 
     @property
     def restored(self) -> bool:
@@ -185,9 +216,19 @@ class FoundThreadSettings:
                 above = _LIVE[index]
                 above.torch_threads, above.switch_interval_s = (self.torch_threads,
                                                                 self.switch_interval_s)
-                return
-            torch.set_num_threads(self.torch_threads)
-            sys.setswitchinterval(self.switch_interval_s)
+            else:
+                torch.set_num_threads(self.torch_threads)
+            asked = _smallest_asked()  # the live planners' smallest ask, else what was found
+            if asked is not None:
+                sys.setswitchinterval(asked)
+            elif index == len(_LIVE):
+                sys.setswitchinterval(self.switch_interval_s)
+
+
+def _smallest_asked() -> float | None:
+    """Return the smallest interval [s] a live record asked (None: none did); under _LIVE_LOCK."""
+    asks = [each.asked_s for each in _LIVE if each.asked_s is not None]
+    return min(asks) if asks else None
 
 
 # The FoundThreadSettings not yet restored, oldest first (a stack of overlapping lifetimes)

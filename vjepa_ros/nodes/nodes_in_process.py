@@ -8,13 +8,16 @@ once. rclpy is imported inside the functions.
 
 from __future__ import annotations
 
+import functools
+import time
+
 from vjepa_ros.config import UsageError, typed_on_command_line
 from vjepa_ros.nodes.node_launch import NodeLaunch
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_runner import one_line
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
 from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure
-from vjepa_ros.nodes.spinning import NodeSpinner
+from vjepa_ros.nodes.spinning import NodeSpinner, stop_node_commanding
 from vjepa_ros.terminate import stop_signals_held
 
 
@@ -172,16 +175,24 @@ class Launch:
     def shutdown(self, timeout: float = 30.0) -> None:
         """Stop every node's work, the executors, then destroy the nodes and the own context.
 
+        Every node's ``stop_commanding`` runs first, as Ctrl-C's ``NodeSpinner.shutdown`` does:
+        no planner commands its arm while the shutdown waits on another one's plan
+        (breaker57a). Then each ``prepare_shutdown`` waits for its plan, all of them within one
+        ``timeout`` [s] (N planners stuck in their model: ``timeout``, not N times it).
         Each step runs for every node and whatever an earlier one raised: a node whose
         ``prepare_shutdown`` or ``destroy_node`` raises (rclpy's destroy of a context gone) is
         one warning line and the next node is still destroyed; the context is shut down last.
         The first such error is raised at the end (a stop signal: at once, after the rest).
         """
         errors: list[BaseException] = []
+        deadline = time.monotonic() + timeout
+        for node in self.nodes:  # (its own failure: one warning line, spinning's)
+            stop_node_commanding(node)
         for node in self.nodes:  # let long callbacks (a plan) end before the executor stops:
             prepare = getattr(node, "prepare_shutdown", None)  # rclpy's executor shutdown does
             if prepare is not None:  # not wait for a running callback before destroying its
-                _each(errors, node, "prepare_shutdown", prepare, timeout)  # wake-up guard
+                _each(errors, node, "prepare_shutdown",  # wake-up guard
+                      functools.partial(prepare, timeout, deadline=deadline))
         if self.executor is not None:
             _each(errors, None, "the executors' shutdown", self.executor.shutdown, timeout)
         nodes, self.nodes = self.nodes, []

@@ -106,9 +106,36 @@ class PlannerCommanding:
         goals = getattr(self, "gripper_action", None)
         return goals is not None and goals.cancel_pending()
 
-    def prepare_shutdown(self, timeout: float = 30.0) -> bool:
+    def settle_commands(self) -> bool:
+        """Wait (at most ``spinning.SETTLE_S``) until nothing stopped needs the executor any more.
+
+        The last step of the node's own clean-up (``destroy_node``): reached without a spinner
+        that settled (an embedding script's ``node.destroy_node()`` while its executor spins,
+        ``rclpy.shutdown()``), a gripper goal canceled on its way is canceled once the executor
+        takes its acceptance. Under ``rclpy.shutdown()``/``Context.shutdown`` no executor takes
+        anything (rclpy holds the context's lock while it destroys the nodes): a goal still on
+        its way then is said in one warning line naming the action server, never left silent.
+        Returns whether nothing was left pending.
+        """
+        from vjepa_ros.nodes.spinning import settle
+
+        if settle([self], lambda: time.sleep(0.01)):
+            return True
+        goals = getattr(self, "gripper_action", None)
+        server = getattr(goals, "name", "the gripper action server")
+        self.get_logger().warning(
+            f"shutdown: a gripper goal to {server} was canceled on its way but its acceptance "
+            "never reached this node (its executor no longer spins), so its cancel did not go "
+            "out: the hand may close or open to that goal's end; stop it at its driver (shut "
+            "the node down with Ctrl-C or Launch.shutdown, before rclpy.shutdown, to cancel it)")
+        return False
+
+    def prepare_shutdown(self, timeout: float = 30.0, deadline: float | None = None) -> bool:
         """:meth:`stop_commanding`, then wait up to ``timeout`` [s] in all for the worker's end.
 
+        ``deadline``: a ``time.monotonic()`` [s] to wait until instead, the bound of a shutdown
+        of several planners together (``Launch.shutdown``: every node stopped first, then one
+        ``timeout`` for all the waits); ``timeout`` is then the whole bound, as the warning says.
         Waits once: a later call (``destroy_node`` after ``Launch.shutdown`` or ``run_node``)
         does not wait again on a plan the first call gave up on, so the first caller's limit is
         the shutdown's. A worker still inside a step after it (a plan stuck in the model: a
@@ -119,10 +146,13 @@ class PlannerCommanding:
         self.stop_commanding()
         waited = getattr(self, "shutdown_waited", False)  # an earlier call waited its limit
         self.shutdown_waited = True
-        deadline = time.monotonic() + (0.0 if waited else timeout)
+        if deadline is None:
+            deadline = time.monotonic() + timeout
+        if waited:
+            deadline = time.monotonic()
         session = getattr(self, "session", None)
         if session is not None and not waited:
-            session.wait_idle(timeout)
+            session.wait_idle(max(0.0, deadline - time.monotonic()))
         worker = getattr(self, "worker", None)
         ended = worker is None or worker.stop(max(0.0, deadline - time.monotonic()))
         if not ended and not waited:

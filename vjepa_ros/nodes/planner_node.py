@@ -23,6 +23,7 @@ set-point stream's ``target_pose`` and ``servo_twist`` go out through
 from __future__ import annotations
 
 import functools
+import sys
 import threading
 import time
 
@@ -79,7 +80,7 @@ from vjepa_ros.robot.joint_states import JointStateReader
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.threads import FoundThreadSettings, set_gil_switch_interval, set_torch_threads
+from vjepa_ros.threads import FoundThreadSettings, set_torch_threads
 
 # [s] wall time (at least three stream periods) without a stream tick before the steady clock
 # ticks it (``PlannerNode._stream_watchdog``)
@@ -123,9 +124,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         from vjepa_ros.robot.targets import ACTION_LABELS
 
         self.action_labels = " ".join(ACTION_LABELS)
-        self.found_threads = FoundThreadSettings()  # the process's: restored at destroy_node
+        # the process's: restored at destroy_node
+        self.found_threads = FoundThreadSettings(self.get_fully_qualified_name())
         self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
-        self.switch_interval_s = set_gil_switch_interval(cfg.model.gil_switch_interval_s)
+        interval_note = self._ask_switch_interval(cfg.model.gil_switch_interval_s)
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
         from vjepa_ros.planning.memory import SamplesMemoryError
@@ -263,11 +265,48 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         self.get_logger().info(
             f"ready in shadow mode: {cfg.control.mode} control, device {self.model.device}, "
             f"{self.model.dtype}{compiled}, {counted(self.torch_threads, 'CPU thread')}, GIL "
-            f"switch interval {self.switch_interval_s * 1e3:g} ms; call "
+            f"switch interval {self.switch_interval_s * 1e3:g} ms{interval_note}; call "
             f"{self.get_fully_qualified_name()}/enable to command the arm"
         )
 
     # -- set-up ---------------------------------------------------------------------------------
+    @property
+    def switch_interval_s(self) -> float:
+        """The process's GIL switch interval in force now [s] (``sys.getswitchinterval``).
+
+        Live planners of one process share it: the smallest ``model.gil_switch_interval_s`` of
+        them (``threads.FoundThreadSettings.ask_switch_interval``).
+        """
+        return sys.getswitchinterval()
+
+    def _ask_switch_interval(self, seconds: float) -> str:
+        """Ask for ``model.gil_switch_interval_s``; return the ready line's note ("" if its own).
+
+        The interval is the process's: with other planners alive in it the smallest asked is
+        in force. Where that is not this node's ask, or this node's ask now holds for planners
+        that asked more, one warning line says so, naming the parameter and those planners.
+        """
+        in_force, others = self.found_threads.ask_switch_interval(seconds)
+        asked = self.found_threads.asked_s
+
+        def ms(value: float) -> str:
+            return f"{value * 1e3:g} ms"
+
+        if asked - in_force > 1e-7:  # (the interpreter keeps whole microseconds)
+            smaller = [f"{name} ({ms(value)})" for name, value in others if value < asked]
+            self.get_logger().warning(
+                f"model.gil_switch_interval_s {ms(asked)} is not in force: the interval is one "
+                f"per process, and another planner of this process asked less "
+                f"({', '.join(smaller)}); this planner runs at {ms(in_force)} while it runs")
+            return f" (model.gil_switch_interval_s {ms(asked)}: another planner's is smaller)"
+        larger = [f"{name} ({ms(value)})" for name, value in others if value - asked > 1e-7]
+        if larger:
+            self.get_logger().warning(
+                f"model.gil_switch_interval_s {ms(asked)} is set for the whole process: "
+                f"{', '.join(larger)} now run{'s' * (len(larger) == 1)} at it too while this "
+                "planner runs (the interval is one per process; the smallest asked is in force)")
+        return ""
+
     def _check_settings(self, cfg: PlannerNodeConfig) -> None:
         """Raise ValueError for settings with a run-time value the start-up would refuse.
 
@@ -403,9 +442,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         destroy_after(self, self._end_work, super().destroy_node, "ending the planning work")
 
     def _end_work(self) -> None:
-        """:meth:`prepare_shutdown`, then the process's thread settings as the start found them."""
+        """:meth:`prepare_shutdown`, :meth:`settle_commands`, then the thread settings found."""
         try:
             self.prepare_shutdown()
+            self.settle_commands()
         finally:
             found = getattr(self, "found_threads", None)  # None: refused before it set them
             if found is not None:

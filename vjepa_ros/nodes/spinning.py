@@ -35,7 +35,9 @@ and between a Ctrl-C and the owner's ``prepare_shutdown`` (``Launch.shutdown``) 
 command the arm with the stream timer already stopped (breaker54f); nothing is commanded once a
 shutdown began. The executors then spin on (at most :data:`SETTLE_S`) while a node's
 ``commands_pending()`` is true: a gripper goal canceled on its way is canceled when its
-acceptance is taken, on the executor (:func:`settle`).
+acceptance is taken, on the executor (:func:`settle`); after a callback's error too, its own
+executor spun on by the thread whose spin it ended (breaker57a: no executor took the
+acceptance, and the hand closed to its end with everything else stopped).
 
 At exit: a spinner still running when the interpreter exits (a script that returned or was
 stopped without ``shutdown``) left its daemon threads inside rclpy's wait, and the exit ended in
@@ -47,6 +49,7 @@ by an :mod:`atexit` handler too (:func:`_shutdown_running`; nothing for one shut
 from __future__ import annotations
 
 import atexit
+import functools
 import threading
 import time
 import weakref
@@ -147,7 +150,7 @@ class NodeSpinner:
             raise self.error
 
     def shutdown(self, timeout_sec: float | None = None) -> bool:
-        """Stop every executor and join the threads (each up to ``timeout_sec``).
+        """Stop every executor and join the threads (all of them within ``timeout_sec``).
 
         Returns False when a thread did not end in time (its callback still runs).
         """
@@ -162,9 +165,10 @@ class NodeSpinner:
         for executor in executors:
             self._stop(executor, timeout_sec)
         current = threading.current_thread()
-        for thread in threads:
+        deadline = None if timeout_sec is None else time.monotonic() + timeout_sec
+        for thread in threads:  # all within timeout_sec (several stuck: not one bound each)
             if thread is not current:
-                thread.join(timeout_sec)
+                thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         ended = not any(thread.is_alive() for thread in threads if thread is not current)
         if ended:
             self._destroy_wakes()
@@ -202,6 +206,9 @@ class NodeSpinner:
             if self.error is None:
                 self.error = exc
             _stop_commanding(self.executors)  # every node stops: no command goes out after
+            # then what the stop still needs (a canceled gripper goal's acceptance), as a
+            # shutdown settles: the other executors spin on their threads, this one here
+            settle(_nodes(self.executors), functools.partial(_spin_on, executor))
             for other in list(self.executors):
                 if other is not executor:
                     self._stop(other, 0.0)
@@ -235,6 +242,18 @@ def settle(nodes, wait: Callable[[], object], bound_s: float = SETTLE_S) -> bool
         except Exception:  # noqa: BLE001 - nothing spins any more: nothing to wait for
             return False
     return True
+
+
+def _spin_on(executor, period_s: float = 0.01) -> None:
+    """One ``spin_once`` of ``executor`` (up to ``period_s``) after its spin ended with an error.
+
+    Settling after a callback's error: the callback that raised may raise again (a timer's
+    device error): that is the error already kept, and the settling goes on.
+    """
+    try:
+        executor.spin_once(timeout_sec=period_s)
+    except Exception:  # noqa: BLE001 - the error is kept already (NodeSpinner.error)
+        time.sleep(period_s)  # (a handle destroyed meanwhile: no busy loop until the bound)
 
 
 def _nodes(executors) -> list:

@@ -92,8 +92,9 @@ class ModelParams:
         1e-4, "Python's GIL switch interval in this process [s] (sys.setswitchinterval; Python's "
         "own default 0.005): how long the planning thread may wait for the GIL after each torch "
         "op while callbacks run; 0: Python's default (the process's interval when its first "
-        "planner started, 0.005 unless the program set another); the one found is set back when "
-        "the node ends.", range=(0, 0.1)
+        "planner started, 0.005 unless the program set another); planners alive in one process "
+        "run at the smallest of theirs (a warning says so); the one found is set back when the "
+        "last ends.", range=(0, 0.1)
     )
 
     def __post_init__(self):
