@@ -31,6 +31,13 @@ Defects (strict xfails; each asserts what should happen), most harmful first:
    100 gives 56; 28 of the 3-decimal fractions at 50..1500 steps are one update short (the lr
    peak one update early, the gradient clipping one update early). Where:
    ``pretrain.pretrain_encoder`` (``warmup = int(config.warmup_fraction * config.steps)``).
+4. Frames of a 12-bit camera in 16-bit words (values 0..4095, ``<u2`` or ``>u2`` ``.npz``), or
+   8-bit frames that dark, are read through v / 257 as near-black frames (no value above 16 of
+   255) and pretrained on for the whole run without a word, while the planner node notes the
+   same frames (``channel_notes.twelve_bit_note``, fix56a2: "shift the values left by 4 in the
+   driver"). ``vjepa-ros train`` reads them as silently (no near-black rule under
+   vjepa_ros/train; not tested here). Where: ``pretrain_data.load_clip_segments`` (no
+   ``twelve_bit_note`` on the frames read), ``episode_file.check_episode_frames``.
 
 Held up (not repeated by the next round): the official multi-block generator read again
 (``_sample_block_size``: three separate uniform draws for the temporal scale, the spatial
@@ -171,3 +178,41 @@ def test_the_warm_up_is_the_fraction_of_the_steps_it_names(monkeypatch, fraction
         pretrain_module.pretrain_encoder(clip_sampler(videos, config), np.concatenate(videos),
                                          config, log=None)
     assert caught.value.args[0] == round(fraction * steps), caught.value.args
+
+
+# ------------------------------------- 4. near-black (12-bit in 16-bit words) frames, no word
+
+
+def _twelve_bit_npz(path, dtype, top: int):
+    rng = np.random.default_rng(0)
+    video = rng.integers(0, top + 1, (8, 32, 32, 3)).astype(dtype)
+    np.savez(path, observations=video[None], timestamps=(np.arange(8) / 4.0)[None])
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57b: pretraining reads 12-bit frames in 16-bit "
+                   "words as near-black frames (max 16 of 255) without the live node's note")
+@pytest.mark.parametrize(("dtype", "top"), [("<u2", 4095), (">u2", 4095), (np.uint8, 16)])
+def test_near_black_frames_are_noted_as_the_live_node_notes_them(tmp_path, dtype, top):
+    """Near-black frames of an ``.npz`` get the live node's note when pretraining reads them.
+
+    Frames of 12-bit values (0..4095) in uint16 (either byte order), or 8-bit frames already
+    that dark: read through v / 257 they are 0..16 of 255.
+
+    The planner node notes such frames (``channel_notes.twelve_bit_note``, fix56a2: "near-black
+    (no value above 16 of 255): a 12-bit camera sending its values 0..4095 in 16-bit words ...
+    shift the values left by 4"); pretraining reads them silently and learns from black frames
+    for the whole run. Should: a note naming the file and "near-black". Bright 16-bit frames
+    (0..65535) get no such note (checked too).
+    """
+    from vjepa_ros.train.pretrain_data import load_clip_segments
+
+    notes: list[str] = []
+    segments = load_clip_segments([_twelve_bit_npz(tmp_path / "dark.npz", dtype, top)], 4,
+                                  log=notes.append)
+    assert int(segments[0].max()) <= 16  # what the encoder would learn from
+    bright: list[str] = []
+    load_clip_segments([_twelve_bit_npz(tmp_path / "bright.npz", "<u2", 65535)], 4,
+                       log=bright.append)
+    assert not any("near-black" in note for note in bright), bright
+    assert any("near-black" in note and "dark.npz" in note for note in notes), notes
