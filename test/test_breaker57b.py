@@ -38,6 +38,12 @@ Defects (strict xfails; each asserts what should happen), most harmful first:
    driver"). ``vjepa-ros train`` reads them as silently (no near-black rule under
    vjepa_ros/train; not tested here). Where: ``pretrain_data.load_clip_segments`` (no
    ``twelve_bit_note`` on the frames read), ``episode_file.check_episode_frames``.
+5. A finite ``ipe_scale`` whose product with ``steps`` overflows (1e306 x 1000) passes the
+   ``[1, inf)`` range and ends the command in a traceback (``OverflowError: cannot convert float
+   infinity to integer`` from ``int(ipe_scale * steps)`` in ``pretrain_schedule.
+   schedule_lengths``, after the data is read; ``cmd_pretrain`` catches no OverflowError).
+   Absurd input, one-line fix. Where: ``pretrain_config`` (``ipe_scale``'s range),
+   ``pretrain_schedule.schedule_lengths``.
 
 Held up (not repeated by the next round): the official multi-block generator read again
 (``_sample_block_size``: three separate uniform draws for the temporal scale, the spatial
@@ -216,3 +222,30 @@ def test_near_black_frames_are_noted_as_the_live_node_notes_them(tmp_path, dtype
                        log=bright.append)
     assert not any("near-black" in note for note in bright), bright
     assert any("near-black" in note and "dark.npz" in note for note in notes), notes
+
+
+# ------------------------------------------------------ 5. an ipe_scale whose schedule overflows
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57b: an ipe_scale whose ipe_scale x steps "
+                   "overflows a float passes the range check, then int(inf) raises "
+                   "OverflowError out of the command (a traceback) after the data is read")
+@pytest.mark.parametrize("scale", [1e306, 1e308])
+def test_an_ipe_scale_whose_schedule_overflows_is_refused_in_one_line(tmp_path, capsys, scale):
+    """``ipe_scale: 1e306`` (``[1, inf)`` accepts it) with 1000 steps: ipe_scale x steps is inf.
+
+    ``ipe_scale: .inf`` is refused ("ipe_scale must lie in [1, inf), got inf"); a finite one
+    whose product with ``steps`` overflows reaches ``pretrain_schedule.schedule_lengths``
+    (``int(ipe_scale * steps)``) and raises ``OverflowError: cannot convert float infinity to
+    integer``, which ``cmd_pretrain`` does not catch. Should: exit 1 or 2 in one line naming
+    ipe_scale (best before the data is read).
+    """
+    from vjepa_ros.train.synthetic import write_blob_episodes
+
+    write_blob_episodes(tmp_path / "eps", 1, frames=6, seed=3, size=32)
+    settings = tmp_path / "huge.yaml"
+    settings.write_text(yaml.safe_dump({**TINY, "steps": 1000, "ipe_scale": scale}))
+    code = main(["pretrain", "--data", str(tmp_path / "eps"), "--out", str(tmp_path / "e.pt"),
+                 "--config", str(settings), "--threads", "1", "--quiet"])
+    err = capsys.readouterr().err
+    assert code in (1, 2) and "ipe_scale" in err and len(err.strip().splitlines()) == 1, err
