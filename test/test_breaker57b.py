@@ -28,8 +28,9 @@ Defects (strict xfails; each asserts what should happen), most harmful first:
    ``collapse.effective_rank``.
 3. The warm-up length ``int(warmup_fraction x steps)`` truncates the float product: 0.58 of 50
    steps warms up 28 updates (0.58 * 50 = 28.999999999999996), 0.29 of 100 gives 28, 0.57 of
-   100 gives 56; 28 of the 3-decimal fractions at 50..1500 steps are one update short (the lr
-   peak one update early, the gradient clipping one update early). Where:
+   100 gives 56; 28 (fraction, steps) pairs of the 3-decimal fractions x steps 10, 50, 100,
+   300, 1000, 1500 are one update short (the lr peak one update early, the gradient clipping
+   from one update early; the official warm-up is whole epochs x iterations, exact). Where:
    ``pretrain.pretrain_encoder`` (``warmup = int(config.warmup_fraction * config.steps)``).
 4. Frames of a 12-bit camera in 16-bit words (values 0..4095, ``<u2`` or ``>u2`` ``.npz``), or
    8-bit frames that dark, are read through v / 257 as near-black frames (no value above 16 of
