@@ -60,7 +60,12 @@ recorded through ``preprocess_frames`` to half a grey level for 480x640, 720x128
 sizes (24 and 48 px) with crops + flips + per-sample masks, flips alone, and plain; the
 encoder-only file refused by the planner's loader (``need_predictor``) in one line;
 ``--device cuda / cuda:1`` on a CPU torch, ``meta``, ``gpu``, ``--rate 0 / nan`` refused in
-one line; the monitors of a rank-1 set along one [T, D] direction read ~T (documented).
+one line; the monitors of a rank-1 set along one [T, D] direction read ~T (documented); NaN
+for every float setting, inf weight decay / clip_grad / aspect ratio refused naming the key;
+aspect ratios 1e-300 and 1e300 (strips, per-sample too) and a crop ratio range [1e-300, 1e300]
+train 2 steps without error; a bag whose camera changes size twice is split into three
+segments with one note (as train); the official schedules, masks and update (breaker53b, 55a)
+not recomputed.
 
 Not tests: pretrain has no ``--resume`` (documented), so "a Ctrl-C'd run resumed = one unbroken
 run" and "resume with other settings" cannot be checked; a folder of still images (or
