@@ -334,12 +334,17 @@ def in_range(value, range, low_open: bool = False,  # noqa: A002
              high_open: bool = False) -> bool:
     """Whether the number ``value`` lies in ``range`` (as :func:`param` declares it).
 
-    False for NaN and ±inf too.
+    False for NaN and ±inf too, and for an integer beyond a float (``10**400``: ``math.isfinite``
+    raised OverflowError on it, a traceback where the range's line was due).
     """
     low, high = range
     above = value > low if low_open else value >= low
     below = value < high if high_open else value <= high
-    return math.isfinite(value) and above and below
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        return False
+    return finite and above and below
 
 
 def check_range(name: str, value, range, low_open: bool = False,  # noqa: A002

@@ -57,6 +57,7 @@ from vjepa_ros.train.pretrain_schedule import (
     ema_update,
     schedule_lengths,
     warmup_cosine_lr,
+    warmup_updates,
 )
 from vjepa_ros.train.schedule import make_optimizer, set_lr
 from vjepa_ros.train.stop_request import deferred_stop
@@ -159,7 +160,7 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     optimizer = make_optimizer(model, config.weight_decay)
     decayed = optimizer.param_groups[0]
     total, momentum_total = schedule_lengths(config.steps, config.ipe_scale)
-    warmup = int(config.warmup_fraction * config.steps)
+    warmup = warmup_updates(config.warmup_fraction, config.steps)
     losses, monitors, warnings = [], [], []
     started = clock()
     said = [started, 0]  # the last step line's time [s] and step

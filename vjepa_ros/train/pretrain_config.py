@@ -26,6 +26,7 @@ from vjepa_ros.config import (
 from vjepa_ros.models.head_width import head_problem
 from vjepa_ros.train.config import SEED_RANGE
 from vjepa_ros.train.pretrain_mask_check import finer_patches, mask_passes, mask_problem
+from vjepa_ros.train.pretrain_run_check import run_problem
 from vjepa_ros.yaml_files import read_yaml_mapping
 
 if TYPE_CHECKING:
@@ -270,6 +271,9 @@ class PretrainConfig:
         if self.ema_start > self.ema_end:
             raise ValueError(f"PretrainConfig.ema_start {self.ema_start:g} is above ema_end "
                              f"{self.ema_end:g}: the target-encoder momentum rises to ema_end")
+        problem = run_problem(self)  # a run that trains nothing, or overflows its schedules
+        if problem:
+            raise ValueError(f"PretrainConfig.{problem}")
         if self.data_seed is not None and (isinstance(self.data_seed, bool)
                                            or not isinstance(self.data_seed, int)):
             raise ValueError(f"PretrainConfig.data_seed must be an integer or null (null: seed), "

@@ -1,0 +1,153 @@
+"""fix57b: the families of breaker57b's pretraining defects (test_breaker57b.py holds the cases).
+
+- runs that train nothing (the saved encoder its seeded initialization) refused before data is
+  read: a momentum of 1 (or within float32's rounding of it), an lr 0 at every update;
+  ``ipe_scale x steps`` beyond a float, and a step count beyond one, refused in one line;
+- whole counts of a setting x steps (warm-up, schedule length) exact for every 3-decimal
+  fraction, not one update short of the decimal product;
+- near-black recordings (12-bit values in 16-bit words, either byte order; 8-bit frames that
+  dark) noted by every reader of recorded frames: train's and pretrain's ``load_segments``
+  (``.npz`` and bags) and eval's / camera-check's ``Recording.colour_notes``, never rescaled;
+- ``effective_rank`` of features spread at float32 rounding reads 0, a healthy set as before.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import pytest
+import torch
+import yaml
+from test_pretrain_encoder import TINY
+
+from vjepa_ros.cli import main
+from vjepa_ros.train.pretrain_config import PretrainConfig, load_pretrain_config
+from vjepa_ros.train.pretrain_schedule import (
+    peak_lr,
+    schedule_lengths,
+    warmup_cosine_lr,
+    warmup_updates,
+    whole_updates,
+)
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+# ------------------------------------------------------------ runs that would train nothing
+
+
+@pytest.mark.parametrize("start", [1.0, 1 - 1e-9, 1 - 2.0 ** -25])
+def test_a_momentum_at_or_within_float32_rounding_of_one_is_refused(start):
+    """ema_start 1, or 1 - ema_start below 2^-24: the target encoder (the file) never moves."""
+    with pytest.raises(ValueError, match=r"^PretrainConfig\.ema_start .*seeded initialization"):
+        PretrainConfig(ema_start=start, ema_end=1.0)
+
+
+@pytest.mark.parametrize(("start", "end"), [(0.998, 1.0), (0.99925, 0.99925), (0.0, 0.0),
+                                            (1 - 2.0 ** -20, 1.0)])
+def test_momenta_that_move_the_target_encoder_pass(start, end):
+    """V-JEPA's [0.998, 1.0], V-JEPA 2's constant 0.99925, 0 (a copy), 1 - 2^-20: accepted."""
+    config = PretrainConfig(ema_start=start, ema_end=end)
+    assert (config.ema_start, config.ema_end) == (start, end)
+
+
+def test_the_target_encoder_moves_at_the_smallest_momentum_step_accepted():
+    """1 - ema_start just above float32's rounding: a float32 weight does move (the rule's edge).
+
+    A weight 1.0 and its online copy 2.0 (a distance as large as the weight): lerp by 2^-23
+    changes it; by 2^-25 (refused) it rounds back to 1.0.
+    """
+    target, online = torch.ones(1), torch.full((1,), 2.0)
+    assert target.clone().lerp_(online, 2.0 ** -23).item() != 1.0
+    assert target.clone().lerp_(online, 2.0 ** -25).item() == 1.0
+    PretrainConfig(ema_start=1 - 2.0 ** -23)
+
+
+def test_an_lr_of_zero_at_every_update_is_refused_and_a_positive_one_passes():
+    """One step without a warm-up gets the cosine's end: final_lr 0 is an lr of 0 throughout.
+
+    Refused naming final_lr; two steps, ipe_scale 2 (schedule 2) or final_lr > 0 train.
+    """
+    with pytest.raises(ValueError, match=r"^PretrainConfig\.final_lr 0 .*0 at every update"):
+        PretrainConfig(steps=1, final_lr=0.0, ipe_scale=1.25)
+    for settings in ({"steps": 2}, {"steps": 1, "ipe_scale": 2.0},
+                     {"steps": 1, "final_lr": 1e-6}):
+        config = PretrainConfig(**{"final_lr": 0.0, **settings})
+        total, _ = schedule_lengths(config.steps, config.ipe_scale)
+        warmup = warmup_updates(config.warmup_fraction, config.steps)
+        rates = [warmup_cosine_lr(s, total, warmup, config.start_lr, config.lr, config.final_lr)
+                 for s in range(config.steps)]
+        assert max(rates) > 0 and peak_lr(config.steps, warmup, total, config.start_lr,
+                                          config.lr, config.final_lr) == max(rates), settings
+
+
+@pytest.mark.parametrize("steps", [1, 2, 3, 7, 50, 1500])
+@pytest.mark.parametrize("fraction", [0.0, 0.133, 0.5, 0.58, 0.999])
+def test_peak_lr_is_the_highest_lr_of_the_run(steps, fraction):
+    """``peak_lr`` (the refusal's rule) is the max of every update's lr, warm-up or not."""
+    total, _ = schedule_lengths(steps, 1.25)
+    warmup = warmup_updates(fraction, steps)
+    rates = [warmup_cosine_lr(s, total, warmup, 0.0, 6.25e-4, 0.0) for s in range(steps)]
+    assert peak_lr(steps, warmup, total, 0.0, 6.25e-4, 0.0) == max(rates)
+
+
+def test_steps_zero_still_saves_the_seeded_initialization_on_purpose():
+    """``steps: 0`` is documented (the seeded file): not refused by the no-op rule."""
+    assert PretrainConfig(steps=0, final_lr=0.0).steps == 0
+
+
+@pytest.mark.parametrize(("settings", "named"), [
+    ({"ipe_scale": 1e306, "steps": 1000}, "ipe_scale"),
+    ({"ipe_scale": 1.7e308, "steps": 2}, "ipe_scale"),
+    ({"steps": 10 ** 400}, "steps"),
+    ({"ema_start": 1.0}, "ema_start"),
+    ({"steps": 1, "final_lr": 0.0}, "final_lr"),
+])
+def test_a_run_of_nothing_or_beyond_a_float_is_refused_in_one_line_naming_the_file(
+        tmp_path, capsys, settings, named):
+    """From ``--config``: exit 2 or 1, one line naming the file and the key, before any data.
+
+    ``--data`` is a folder that does not exist: the settings are refused before it is looked at.
+    """
+    path = tmp_path / "run.yaml"
+    path.write_text(yaml.safe_dump({**TINY, **settings}))
+    with pytest.raises(ValueError, match=f"{path}: {named}"):
+        load_pretrain_config(path)
+    code = main(["pretrain", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "e.pt"),
+                 "--config", str(path), "--threads", "1", "--quiet"])
+    err = capsys.readouterr().err.strip()
+    assert code in (1, 2) and len(err.splitlines()) == 1, err
+    assert named in err and "none" not in err.replace(str(path), ""), err
+    assert not (tmp_path / "e.pt").exists()
+
+
+# ------------------------------------------------- whole counts of a setting x steps, exact
+
+
+def test_every_three_decimal_fraction_of_a_step_count_is_its_decimal_whole_part():
+    """Warm-up and schedule length: floor of the decimal product, for 0.000..0.999 x 6 counts.
+
+    Against exact rational arithmetic (``fractions.Fraction`` of the decimal text): the float
+    product's truncation was one short for 28 of these pairs (breaker57b).
+    """
+    wrong = []
+    for thousandths in range(1000):
+        fraction = float(f"0.{thousandths:03d}")
+        for steps in (10, 50, 100, 300, 1000, 1500):
+            exact = math.floor(Fraction(f"0.{thousandths:03d}") * steps)
+            if warmup_updates(fraction, steps) != exact:
+                wrong.append((fraction, steps))
+    assert not wrong, wrong[:5]
+
+
+@pytest.mark.parametrize(("scale", "steps", "length"), [(1.15, 100, 115), (1.25, 1500, 1875),
+                                                        (1.1, 10, 11), (1.3, 1, 1), (2.0, 1, 2)])
+def test_the_schedule_length_is_the_decimal_product_truncated(scale, steps, length):
+    """1.15 x 100 is the float 114.99999999999999: 115 updates, as the decimal says."""
+    assert schedule_lengths(steps, scale) == (length, scale * steps)
+
+
+def test_whole_updates_refuses_a_product_beyond_a_float():
+    with pytest.raises(ValueError, match="beyond a float"):
+        whole_updates(1e306 * 1000)
