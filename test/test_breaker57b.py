@@ -127,8 +127,6 @@ def _layer_normed(features: torch.Tensor) -> torch.Tensor:
     return torch.nn.functional.layer_norm(features, features.shape[-1:])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57b: effective_rank reads a fully collapsed "
-                   "set (frames differing at float32 rounding) at full rank, as a healthy one")
 @pytest.mark.parametrize("spread", [1e-7, 1e-6])
 def test_effective_rank_of_a_fully_collapsed_set_reads_about_zero(spread):
     """64 frames x 16 tokens x 48 dims: one feature set for every frame, + float32 rounding.

@@ -22,6 +22,7 @@ import yaml
 from test_pretrain_encoder import TINY
 
 from vjepa_ros.cli import main
+from vjepa_ros.train.collapse import RANK_TOLERANCE, collapse_monitors, effective_rank
 from vjepa_ros.train.pretrain_config import PretrainConfig, load_pretrain_config
 from vjepa_ros.train.pretrain_schedule import (
     peak_lr,
@@ -151,3 +152,37 @@ def test_the_schedule_length_is_the_decimal_product_truncated(scale, steps, leng
 def test_whole_updates_refuses_a_product_beyond_a_float():
     with pytest.raises(ValueError, match="beyond a float"):
         whole_updates(1e306 * 1000)
+
+
+# ------------------------------------------------ effective_rank: rounding-level spread is none
+
+
+def test_effective_rank_drops_directions_at_rounding_and_keeps_the_rest():
+    """Every direction at 1e-7 of the scale reads 0; half healthy, half at 1e-7: about 16.
+
+    Without ``scale`` every direction at 1e-7 read ~32 (the entropy is blind to a common scale).
+    """
+    generator = torch.Generator().manual_seed(3)
+    noise = torch.randn(2000, 32, generator=generator, dtype=torch.float64)
+    assert effective_rank(noise * 1e-7) > 30  # no scale given: the formula as given
+    assert effective_rank(noise * 1e-7, scale=1.0) == 0.0
+    spread = torch.ones(32, dtype=torch.float64)
+    spread[16:] = 1e-7
+    assert 14 < effective_rank(noise * spread, scale=1.0) <= 16
+    assert effective_rank(noise, scale=1.0) > 30  # a healthy matrix keeps its rank
+    assert effective_rank(noise, scale=1.0 / (RANK_TOLERANCE * 0.1)) == 0.0  # all below
+
+
+@pytest.mark.parametrize("size", [1e-3, 1.0, 1e3])
+def test_effective_rank_of_collapsed_features_reads_zero_at_any_feature_size(size):
+    """Raw (not layer-normed) features of any size, frames equal up to 1e-7 of it: rank 0.
+
+    A healthy set of the same size reads high: the tolerance is relative to the features.
+    """
+    generator = torch.Generator().manual_seed(5)
+    one = torch.randn(1, 8, 24, generator=generator, dtype=torch.float64) * size
+    collapsed = one.expand(32, -1, -1) + 1e-7 * size * torch.randn(
+        32, 8, 24, generator=generator, dtype=torch.float64)
+    healthy = torch.randn(32, 8, 24, generator=generator, dtype=torch.float64) * size
+    assert collapse_monitors(collapsed)["effective_rank"] == 0.0
+    assert collapse_monitors(healthy)["effective_rank"] > 15

@@ -15,7 +15,11 @@ each frame encoded on its own as at planning time:
   and the centring drops the frames' mean direction (at most one dimension per token position),
   so the values are not RankMe's (three orthonormal directions, each twice: 2 here, RankMe 3).
   Kept centred on purpose: it measures the spread between frames that the planner's energies
-  use; a constant offset carries no information about the scene. Between 0 and min(N*T, D);
+  use; a constant offset carries no information about the scene. Between 0 and min(N*T, D).
+  A direction whose spread is below :data:`RANK_TOLERANCE` of the features' own size (their RMS
+  before centring) counts as none: float32 features of one picture differ at ~1e-7..1e-6 of
+  their size from rounding alone, and RankMe's entropy, blind to scale, read such a fully
+  collapsed set at full rank (47.5 of 48, a healthy random set 46.7: breaker57b);
 - ``pairwise_distance``: mean |z_i - z_j| over all pairs of different frames — the planner's
   energy between two different frames (``planning.energy``: mean absolute difference).
 
@@ -30,15 +34,26 @@ import torch
 from torch import Tensor
 
 MONITORS = ("feature_std", "effective_rank", "pairwise_distance")
+# the spread (RMS along a direction) below which a direction of the features counts as none, as a
+# share of the features' RMS: 10x the 1e-6 at which float32 features of one picture may differ
+# (float32's unit roundoff 6e-8, grown through an encoder's layers). Measured (fix57b): the
+# seeded default encoder on 64 blob frames spreads its directions at >= 1.8e-3 of it but one,
+# at 9e-8: the layer norm's (every token sums to 0 over D, so that direction holds rounding
+# alone); effective_rank 6.5093038 before this rule, 6.5093033 with it
+RANK_TOLERANCE = 1e-5
 
 
-def effective_rank(matrix: Tensor) -> float:
+def effective_rank(matrix: Tensor, scale: float = 0.0) -> float:
     """exp(entropy of s / sum(s)) of the singular values s of ``matrix`` [M, D], as given.
 
     RankMe's formula; this function does not centre (``collapse_monitors`` centres its features
-    over the frames before calling it). Returns 0.0 for an all-zero matrix.
+    over the frames before calling it). ``scale``: the size (RMS) of the features the matrix
+    was made of; a singular value whose spread ``s / sqrt(M)`` is at most :data:`RANK_TOLERANCE`
+    x ``scale`` counts as 0 (0: none drops; the all-zero matrix reads 0 either way). Returns
+    0.0 when no singular value is left.
     """
     singular = torch.linalg.svdvals(matrix.double())
+    singular = singular[singular > RANK_TOLERANCE * scale * matrix.shape[0] ** 0.5]
     total = singular.sum()
     if total <= 0:
         return 0.0
@@ -65,7 +80,8 @@ def collapse_monitors(features: Tensor) -> dict[str, float]:
     pairs = count * (count - 1)
     return {
         "feature_std": float(features.std(0).mean()),
-        "effective_rank": effective_rank(centred.flatten(0, 1)),
+        "effective_rank": effective_rank(centred.flatten(0, 1),
+                                         float(features.square().mean().sqrt())),
         "pairwise_distance": float(distances.sum() / pairs),
     }
 
