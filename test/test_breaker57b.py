@@ -196,8 +196,6 @@ def _twelve_bit_npz(path, dtype, top: int):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57b: pretraining reads 12-bit frames in 16-bit "
-                   "words as near-black frames (max 16 of 255) without the live node's note")
 @pytest.mark.parametrize(("dtype", "top"), [("<u2", 4095), (">u2", 4095), (np.uint8, 16)])
 def test_near_black_frames_are_noted_as_the_live_node_notes_them(tmp_path, dtype, top):
     """Near-black frames of an ``.npz`` get the live node's note when pretraining reads them.

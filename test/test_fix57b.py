@@ -16,11 +16,13 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
+import numpy as np
 import pytest
 import torch
 import yaml
 from test_pretrain_encoder import TINY
 
+from vjepa_ros.channel_notes import DarkFrames, recorded_frames_note
 from vjepa_ros.cli import main
 from vjepa_ros.train.collapse import RANK_TOLERANCE, collapse_monitors, effective_rank
 from vjepa_ros.train.pretrain_config import PretrainConfig, load_pretrain_config
@@ -152,6 +154,117 @@ def test_the_schedule_length_is_the_decimal_product_truncated(scale, steps, leng
 def test_whole_updates_refuses_a_product_beyond_a_float():
     with pytest.raises(ValueError, match="beyond a float"):
         whole_updates(1e306 * 1000)
+
+
+# ------------------------------------------------------ near-black recordings, every reader
+
+
+def _blob(tmp_path, name: str, convert, states: bool = True) -> object:
+    """Save a blob episode (4 Hz) whose frames are ``convert(frames)`` as ``name``.
+
+    ``states``: with the arm's states (train's episode), else frames and stamps alone.
+    """
+    from vjepa_ros.train.synthetic import blob_episode
+
+    episode = blob_episode(frames=10, seed=2, size=32)
+    path = tmp_path / name
+    arm = {"states": episode.states[None]} if states else {}
+    np.savez(path, observations=convert(episode.frames)[None],
+             timestamps=episode.timestamps[None], **arm)
+    return path
+
+
+DARK = {
+    "12-bit <u2": lambda f: (f.astype("<u2") * 16),  # 0..4080 of 65535
+    "12-bit >u2": lambda f: (f.astype(">u2") * 16),
+    "8-bit dark": lambda f: f // 16,  # 0..15 of 255
+}
+
+
+@pytest.mark.parametrize("layout", list(DARK))
+def test_pretrain_notes_a_near_black_npz_and_keeps_its_frames(tmp_path, layout):
+    """``load_segments`` as pretrain reads a camera-only episode: the note, the frames as read.
+
+    The note names the file and says near-black and the recorded fix; the frames are the
+    file's (v / 257), not rescaled. The bright original gets no such note.
+    """
+    from vjepa_ros.train.episodes import Source, load_segments
+
+    dark = _blob(tmp_path, "dark.npz", DARK[layout], states=False)
+    segments, notes = load_segments(Source(dark, "npz"), _camera_only())
+    said = [note for note in notes if "near-black" in note]
+    assert len(said) == 1 and "dark.npz" in said[0] and "<< 4" in said[0], notes
+    assert max(int(s.frames.max()) for s in segments) <= 16  # as read: not rescaled
+    bright = _blob(tmp_path, "bright.npz", lambda f: f, states=False)
+    _, notes = load_segments(Source(bright, "npz"), _camera_only())
+    assert not any("near-black" in note for note in notes), notes
+
+
+def _camera_only():
+    from vjepa_ros.recordings.bag_topics import BagTopics
+    from vjepa_ros.train.config import DataConfig
+
+    return DataConfig(frames_per_clip=4, topics=BagTopics(state_source="none", no_gripper=True))
+
+
+@pytest.mark.parametrize("layout", list(DARK))
+def test_train_names_near_black_frames_as_the_cause_when_it_finds_no_motion_in_them(
+        tmp_path, layout):
+    """``vjepa-ros train``'s reader (states): the arm moves, near-black frames barely change.
+
+    The stale-frame rule (grey levels 32 / 8 / 3) reads every step as a frozen camera; the
+    refusal then also says the frames are near-black and what to do (shift left by 4), not
+    only "the camera driver publishes no new images". The bright original trains.
+    """
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import ShortSourceError, Source, load_segments
+
+    dark = _blob(tmp_path, "dark.npz", DARK[layout])
+    with pytest.raises(ShortSourceError, match=r"dark\.npz: .*its frames are near-black.*<< 4"):
+        load_segments(Source(dark, "npz"), DataConfig(frames_per_clip=4))
+    segments, notes = load_segments(Source(_blob(tmp_path, "bright.npz", lambda f: f), "npz"),
+                                    DataConfig(frames_per_clip=4))
+    assert segments and not any("near-black" in note for note in notes), notes
+
+
+def test_a_near_black_bag_is_noted_by_pretrain_eval_and_camera_check_readers(tmp_path):
+    """A bag of dark frames is noted by every bag reader; the same frames bright are not.
+
+    ``load_segments`` (pretrain, the camera alone) and ``Recording.colour_notes`` (eval,
+    camera-check).
+    """
+    from vjepa_ros.recordings.bag_writing import write_bag
+    from vjepa_ros.recordings.bags import read_recording
+    from vjepa_ros.train.episodes import Source, load_segments
+    from vjepa_ros.train.synthetic import blob_episode
+
+    episode = blob_episode(frames=10, seed=4, size=32)
+    for name, frames, dark in (("dark", episode.frames // 16, True),
+                               ("bright", episode.frames, False)):
+        bag = write_bag(tmp_path / name, frames, episode.states, episode.timestamps)
+        _, notes = load_segments(Source(bag, "bag"), _camera_only())
+        said = [note for note in notes if "near-black" in note]
+        assert len(said) == dark and all(name in note for note in said), notes
+        colour = read_recording(bag).colour_notes()
+        assert any("near-black" in note for note in colour) == dark, colour
+
+
+def test_a_recording_dark_at_first_then_bright_or_one_value_throughout_is_not_noted():
+    """As the live node: exposure settling (dark, then bright) or all zeros: no note."""
+    rng = np.random.default_rng(0)
+    dark = rng.integers(0, 17, (6, 24, 24, 3)).astype(np.uint8)
+    lit = rng.integers(0, 256, (6, 24, 24, 3)).astype(np.uint8)
+    assert recorded_frames_note([dark], "a.npz").startswith("the frames of a.npz are near-black")
+    assert recorded_frames_note([dark, lit], "a.npz") == ""
+    assert recorded_frames_note([np.concatenate([dark, lit])], "a.npz") == ""
+    assert recorded_frames_note([np.zeros((4, 8, 8, 3), np.uint8)] * 2, "a.npz") == ""
+    assert recorded_frames_note([np.full((4, 8, 8, 3), 7, np.uint8),
+                                 np.full((4, 8, 8, 3), 9, np.uint8)], "a.npz") != ""
+    one_pixel = dark.copy()
+    one_pixel[5, 23, 23, 2] = 17  # a single bright value, off the every-7th sample
+    judged = DarkFrames()
+    judged.add(one_pixel)
+    assert judged.bright and judged.note("x") == ""
 
 
 # ------------------------------------------------ effective_rank: rounding-level spread is none

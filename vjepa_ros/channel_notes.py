@@ -10,7 +10,8 @@ live stream by :class:`ChannelNotes` (through ``SizeNotes.colour``):
   255: what a 12-bit camera's values (0..4095) in 16-bit words (``rgb16``, ``bayer_*16``, a
   16-bit PNG) become through the fixed 16-to-8-bit scale (v / 257: 65535 -> 255). Not rescaled:
   a 16-bit camera filmed in a dark room gives the same values, and one scale keeps frames and
-  goals comparable (``image_encodings._to_8bit``).
+  goals comparable (``image_encodings._to_8bit``). Training and pretraining read recordings'
+  frames by the same rule (:func:`recorded_frames_note`, ``train.episodes.load_segments``).
 """
 
 from __future__ import annotations
@@ -84,14 +85,23 @@ def swapped_goal_note(goal_means, frame_means, frames: str = "the camera's frame
             f"cv2.imwrite) or {advice}")
 
 
-def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1) -> str:
+# what to do about near-black frames: a live camera's (the driver) and a recording's
+LIVE_FIX = ("shift the values left by 4 in the driver (its pixel format's MSB alignment, or a "
+            "16-bit or 8-bit mode of the camera)")
+RECORDED_FIX = ("shift the 16-bit values left by 4 before reading them (an .npz: save frames "
+                "<< 4; a bag: record again with the driver shifting them)")
+
+
+def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1,
+                    fix: str = LIVE_FIX) -> str:
     """Return a note when ``rgb`` ``[H, W, 3]`` uint8 is near-black as 12-bit data makes it.
 
     Near-black: no value above :data:`TWELVE_BIT_TOP` (16 of 255), and not one value
     everywhere (a camera's all-zero start-up frame, a lens cap on a noiseless sensor: nothing
     to tell). ``what``: how the note names the picture ("the camera's frames", "the goal
     image"); ``step``: look at every step-th pixel each way first (a frame: cheap when bright),
-    then at all of them. "" when there is nothing to note.
+    then at all of them; ``fix``: what to do about 12-bit data (:data:`LIVE_FIX`, or
+    :data:`RECORDED_FIX` for frames read from a file). "" when there is nothing to note.
     """
     rgb = np.asarray(rgb)
     if rgb.size == 0 or rgb.dtype != np.uint8:
@@ -101,13 +111,64 @@ def twelve_bit_note(rgb, what: str = "the camera's frames", step: int = 1) -> st
     top = rgb.max()
     if top > TWELVE_BIT_TOP or rgb.min() == top:
         return ""
-    are = "are" if what.endswith("s") else "is"
+    return dark_text(what, fix)
+
+
+def dark_text(what: str, fix: str = LIVE_FIX, plural: bool | None = None) -> str:
+    """Return the near-black note's text for ``what`` (:func:`twelve_bit_note`), with ``fix``.
+
+    ``plural``: whether ``what`` takes "are" (None: when it ends in "s").
+    """
+    are = "are" if (what.endswith("s") if plural is None else plural) else "is"
     return (f"{what} {are} near-black (no value above {TWELVE_BIT_TOP} of 255): a 12-bit "
             "camera sending its values 0..4095 in 16-bit words (rgb16, bayer_*16, a 16-bit PNG) "
-            "gives that through the 16-to-8-bit scale (65535 -> 255), which is not changed: shift "
-            "the values left by 4 in the driver (its pixel format's MSB alignment, or a 16-bit "
-            "or 8-bit mode of the camera), or, if the scene is this dark, light it or lengthen "
-            "the exposure")
+            f"gives that through the 16-to-8-bit scale (65535 -> 255), which is not changed: {fix}"
+            ", or, if the scene is this dark, light it or lengthen the exposure")
+
+
+class DarkFrames:
+    """A recording's frames judged near-black together, one array at a time (never rescaled).
+
+    :meth:`add` frames ``[H, W, 3]`` or ``[T, H, W, 3]`` uint8 as they are read; :meth:`note`
+    says, as :func:`twelve_bit_note` says of one picture, when none held a value above
+    :data:`TWELVE_BIT_TOP` and not one value was everywhere (a recording whose first frames are
+    dark while the exposure settles has bright ones later: no note). Training's readers
+    (:func:`recorded_frames_note`) and eval's (``Recording.colour_notes``) judge by it.
+    """
+
+    def __init__(self):
+        self.bright = False  # a value above TWELVE_BIT_TOP seen: nothing more to judge
+        self.low, self.high = 255, 0  # the least and the most value of the frames judged
+
+    def add(self, frames) -> None:
+        """Judge more frames (other dtypes and empty arrays: left out)."""
+        frames = np.asarray(frames)
+        if self.bright or frames.dtype != np.uint8 or not frames.size:
+            return
+        # every 7th row and column (and frame) first: a bright recording is told cheaply
+        if bright(frames[..., ::SAMPLE_STEP, ::SAMPLE_STEP, :]) or bright(frames):
+            self.bright = True
+            return
+        self.low, self.high = min(self.low, int(frames.min())), max(self.high, int(frames.max()))
+
+    def note(self, what: str) -> str:
+        """Return the near-black note naming ``what`` ("the frames of a.npz"), or ""."""
+        if self.bright or self.high <= self.low:  # no frame, or one value everywhere
+            return ""
+        return dark_text(what, RECORDED_FIX, plural=True)
+
+
+def recorded_frames_note(frames, what: str) -> str:
+    """Return the near-black note for a recording's frames read for training ("" else).
+
+    ``frames``: the recording's frame arrays as read (``[T, H, W, 3]`` uint8 each: its
+    segments), judged together (:class:`DarkFrames`); ``what``: the recording, as the note
+    names it ("the frames of WHAT are near-black ...").
+    """
+    dark = DarkFrames()
+    for array in frames:
+        dark.add(array)
+    return dark.note(f"the frames of {what}")
 
 
 def bright(frame) -> bool:

@@ -321,7 +321,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                                source),  # the node's warning
                      # labelled at --tcp-xyz: the model's point?; held (evaluate_recording)
                      *recording_rules(model, recording, topics),
-                     model_rate_note(model, args.rate)):  # its actions' period: the steps'?
+                     model_rate_note(model, args.rate),  # its actions' period: the steps'?
+                     *recording.colour_notes()):  # grey or near-black frames, as eval's
             if note:
                 print(f"note          {note}")
         from vjepa_ros.eval.cpu_cost import cost_note_printer

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.channel_notes import DarkFrames
 from vjepa_ros.image_limits import image_size_problem
 from vjepa_ros.image_notes import (
     camera_size_note,
@@ -129,14 +130,16 @@ class Recording:
         return goal_size_note(goal_shape, self.frame_shape()) if len(self.image_times) else ""
 
     def colour_notes(self, goal=None) -> list[str]:
-        """Return notes on colour: grey frames, a grey ``goal`` for colour ones.
+        """Return notes on colour: grey or near-black frames, a grey ``goal`` for colour ones.
 
         ``goal``: the ``--goal`` image ``[H, W, 3]`` (None: a frame of the bag, no goal note).
         The frames are judged by up to :data:`COLOUR_FRAMES` of them spread over the bag, not
         by the first alone (breaker42h: a colour camera's all-black start-up frame read as a
         grey bag): colour when one is (reading stops there, at the first frame of a colour
         bag), grey when those that tell (``image_notes.colour_kind``) are grey, no note when
-        none tells (black or saturated all through). Wording:
+        none tells (black or saturated all through). Those frames all near-black (no value above
+        16 of 255: 12-bit data in 16-bit words, ``channel_notes.DarkFrames``): that note too,
+        the frames used as read. Wording:
         :func:`vjepa_ros.image_notes.grey_goal_note` and ``grey_frames_note``.
         """
         count = len(self.image_times)
@@ -144,11 +147,13 @@ class Recording:
             return []
         spread = np.unique(np.linspace(0, count - 1, min(count, COLOUR_FRAMES)).round())
         frames_kind, frames = "", self.iter_frames(spread.astype(np.int64))
+        dark = DarkFrames()  # near-black all through: 12-bit data in 16-bit words?
         try:
             for _, frame in frames:
                 kind = colour_kind(frame)
                 frames_kind = kind or frames_kind
-                if kind == "colour":
+                dark.add(frame)
+                if kind == "colour" and dark.bright:
                     break
         finally:
             frames.close()
@@ -156,6 +161,7 @@ class Recording:
                   "a bag of colour frames")
         return [note for note in (
             grey_frames_note("the bag's frames", advice) if frames_kind == "grey" else "",
+            dark.note("the bag's frames"),
             "" if goal is None or frames_kind != "colour" else grey_goal_note(
                 colour_kind(goal) == "grey", False,
                 advice="capture the goal with the same colour camera "

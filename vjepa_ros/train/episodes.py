@@ -254,7 +254,9 @@ def load_segments(source: Source, data: DataConfig) -> tuple[list[Segment], list
 
     An ``.npz`` episode and a bag alike are put on the ``data.rate_hz`` grid by their times
     (``recordings.resample``: an episode by its ``timestamps``) and split at invalid steps
-    (``segments``).
+    (``segments``). Frames near-black throughout (12-bit values in 16-bit words read through
+    v / 257, or a scene that dark) get the live node's note, naming the source
+    (``segments.step_segments``); they are used as read, never rescaled.
     """
     from vjepa_ros.train.segments import bag_segments, npz_segments  # they raise this module's
 

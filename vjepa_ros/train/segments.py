@@ -3,7 +3,8 @@
 Both are put on the ``data.rate_hz`` grid by their times (``recordings.resample``: an episode
 by its ``timestamps``); :func:`step_segments` splits the steps at invalid ones (a missing frame,
 a state gap or jump, a camera size change, a frame that did not change while the arm moved),
-numbers the demonstrations (a new one after a state jump) and notes what it left out. Entry:
+numbers the demonstrations (a new one after a state jump) and notes what it left out, and
+frames near-black all through (``channel_notes.recorded_frames_note``). Entry:
 ``episodes.load_segments``.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from vjepa_ros.channel_notes import recorded_frames_note
 from vjepa_ros.path_text import named_once, shown_path
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_reader import train_words
@@ -181,13 +183,17 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
     if dropped:
         notes.append(f"{shown_path(path.name)}: {dropped}"
                      + (f" ({gap_hint})" if gap_hint else ""))
-    frames, stale = {}, 0
+    frames, stale, dark = {}, 0, ""
     if long_runs:
         wanted = np.concatenate([steps.frame_indices[a:b] for a, b in long_runs])
         try:
             frames = frames_of(wanted)
         except BagError as exc:
             raise EpisodeError(train_words(exc)) from exc
+        # near-black all through (12-bit data in 16-bit words?): noted, never rescaled; before
+        # the stale rule, whose grey levels such frames lack (their motion reads as repeats)
+        dark = recorded_frames_note(frames.values(), shown_path(path))
+        notes += [dark] if dark else []
         # a camera whose resolution changed: split there, each part of one size a segment
         changes = size_changes(long_runs, frames, steps.frame_indices)
         said = size_change_note(path.name, image_topic, changes, frames, steps.frame_indices,
@@ -218,7 +224,10 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
         raise ShortSourceError(
             path, f"no {data.frames_per_clip} consecutive valid steps at {data.rate_hz:g} Hz "
             f"(longest run {longest} of {len(steps)} steps; {said})"
-            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}", longest, damage=damage)
+            f"{_drop_hints(steps.dropped, camera_hint, gap_hint)}"
+            + (f"; its frames {dark.removeprefix(f'the frames of {shown_path(path)} ')}"
+               if dark else ""),
+            longest, damage=damage)
     segments = []  # frames of one size: split at a size change; an .npz holds one array
     demonstrations = demonstration_numbers(long_runs, steps.frame_times, jumps)
     for number, (a, b) in enumerate(long_runs):
