@@ -28,7 +28,10 @@ def add_goal_list_services(node) -> None:
                 # the goal parameters no longer describe the goal: emptied, and said (user52u)
                 response.message += node.forget_goal_files()
             except (RuntimeError, ValueError) as exc:
-                response.success, response.message = False, str(exc)
+                # joint states that arrive without the arm's joints: "no robot state received
+                # yet" alone would send the user to a topic that does bring messages (user57u)
+                notes = [p.note for p in node._input_problems() if p.arriving]
+                response.success, response.message = False, "; ".join([str(exc), *notes])
                 node.get_logger().warning(response.message)
             node.worker.wake()
             return response

@@ -35,20 +35,62 @@ class InputWatch:
     last: float | None = None  # [s] steady clock of the newest message; None before the first
     unlikely: str = ""  # topics whose name holds this come last ("gripper": finger-only states)
     namespace: str = "/"  # the node's: a topic outside it may be another robot's, never the fix
+    # what a message must carry to count as arrived, in words ("this arm's joints
+    # (panda_joint1..7 ...)"), and how to make the node read what it carries instead
+    expected: str = ""
+    expected_setting: str = ""
+    other_last: float | None = None  # [s] steady clock of the newest message without it
+    other_names: tuple[str, ...] = ()  # what that message carried (its joint names)
 
     def arrived(self, now: float) -> None:
         self.last = now
 
+    def other(self, now: float, names) -> None:
+        """Note a message on the topic that lacks :attr:`expected` (gripper-only joint states).
+
+        ``names``: what it carried (its joint names), said in the silence line.
+        """
+        self.other_last, self.other_names = now, tuple(str(name) for name in names)
+
+    def others_arrive(self, now: float) -> bool:
+        """Whether messages without :attr:`expected` came within :data:`SILENT_S` of ``now``."""
+        return self.other_last is not None and now - self.other_last < SILENT_S
+
     def silence(self, now: float) -> str:
-        """Why this input is missing at ``now`` [s, steady clock] ("" while it arrives)."""
+        """Why this input is missing at ``now`` [s, steady clock] ("" while it arrives).
+
+        Messages that arrive without :attr:`expected` (:meth:`other`) are said as such, with
+        the names they carry: the topic is right, its content is not this input.
+        """
         if self.last is None:
             waited = now - self.started
             if waited < SILENT_S:
                 return ""
+            if self.others_arrive(now):
+                return (f"{self.what} messages arrive on {self.topic} but none in {waited:.0f} s "
+                        f"carries {self.expected} (received: {self._received()})")
             return f"no {self.what} on {self.topic} in {waited:.0f} s"
         if now - self.last < SILENT_S:
             return ""
+        if self.others_arrive(now):
+            return (f"no {self.what} with {self.expected} on {self.topic} for "
+                    f"{now - self.last:.0f} s; its messages carry only {self._received()}")
         return f"no {self.what} on {self.topic} for {now - self.last:.0f} s (the stream stopped)"
+
+    def _received(self) -> str:
+        return first_names(self.other_names, 4, " (and {count} more)") or "no names"
+
+    def others_hint(self, published: dict[str, list[str]]) -> str:
+        """Return what to do when messages arrive without :attr:`expected`.
+
+        The setting that names what they carry (:attr:`expected_setting`), then a published
+        topic of this type that may bring it (:meth:`hint`'s wording, never the listened topic
+        or an ``unlikely`` one), else :attr:`setting` for another topic.
+        """
+        candidates = self._candidates(published, has_publisher=True)
+        elsewhere = (self._where(candidates) if candidates else
+                     f"if they come on another topic, {self.setting.format(topic='<topic>')}")
+        return "; ".join(part for part in (self.expected_setting, elsewhere) if part)
 
     def hint(self, published: dict[str, list[str]]) -> str:
         """Where the input might be: ``published`` maps topics with a publisher to their types.
@@ -65,13 +107,24 @@ class InputWatch:
         if self.last is not None:
             return ""
         has_publisher = self.msg_type in published.get(self.topic, ())
-        candidates = sorted((t for t, types in published.items()
-                             if self.msg_type in types and t != self.topic
-                             and not (has_publisher and self._unlikely(t))),
-                            key=lambda t: (self._unlikely(t), t))
+        candidates = self._candidates(published, has_publisher)
         if not candidates:
             return (f"{self.topic} has a publisher that sends nothing (not started yet, "
                     "finished, or a QoS it does not offer)") if has_publisher else ""
+        return self._where(candidates)
+
+    def _candidates(self, published: dict[str, list[str]], has_publisher: bool) -> list[str]:
+        """Return the other published topics of this type, ``unlikely`` ones last.
+
+        Those are left out when the listened topic has a publisher.
+        """
+        return sorted((t for t, types in published.items()
+                       if self.msg_type in types and t != self.topic
+                       and not (has_publisher and self._unlikely(t))),
+                      key=lambda t: (self._unlikely(t), t))
+
+    def _where(self, candidates: list[str]) -> str:
+        """:meth:`hint` for non-empty ``candidates``: the likely one, else them all."""
         own = [t for t in candidates if not self.foreign(t)]
         for group in (own, [t for t in candidates if t not in own]):
             likely = [t for t in group if not self._unlikely(t)] or group
@@ -159,7 +212,11 @@ class InputWatch:
     def silent(self, now: float, published: dict[str, list[str]]) -> InputProblem | None:
         """:meth:`silence` and :meth:`hint` at ``now`` (None while the input arrives)."""
         silence = self.silence(now)
-        return InputProblem(self.topic, silence, self.hint(published)) if silence else None
+        if not silence:
+            return None
+        if self.others_arrive(now):
+            return InputProblem(self.topic, silence, self.others_hint(published), arriving=True)
+        return InputProblem(self.topic, silence, self.hint(published))
 
     def problem(self, now: float, published: dict[str, list[str]]) -> str:
         """:meth:`silent` on one line ("" while the input arrives)."""
@@ -171,15 +228,25 @@ class InputProblem:
     """One silent input: the ``topic`` listened on, its ``silence`` and ``hint`` in words.
 
     ``str()`` is the line diagnostics and the log show: "<silence>: <hint>", or the silence
-    alone without a hint.
+    alone without a hint. ``arriving``: messages come on the topic but lack what the input
+    needs (gripper-only joint states), so a refusal's "none received yet" needs :attr:`note`.
     """
 
     topic: str
     silence: str
     hint: str = ""
+    arriving: bool = False
 
     def __str__(self) -> str:
         return f"{self.silence}: {self.hint}" if self.hint else self.silence
+
+    @property
+    def note(self) -> str:
+        """Return what a refusal (``~/enable``, ``~/capture_goal``) adds ("" for nothing).
+
+        The whole line where messages arrive without what is needed, else the hint.
+        """
+        return str(self) if self.arriving else self.hint
 
 
 class InputWatches:
@@ -187,14 +254,16 @@ class InputWatches:
 
     def __init__(self, *watches: InputWatch):
         self.watches = watches
-        self.logged: set[str] = set()  # the inputs whose silence was logged (until they come)
+        # the inputs whose silence was logged (until they come) → whether messages arrived then
+        self.logged: dict[str, bool] = {}
 
     def problems(self, now: float, graph, log) -> list[InputProblem]:
         """Return one :class:`InputProblem` per silent input at ``now`` [s, steady clock].
 
         ``graph(msg_types)``: the published topics (``graph_publishers.published_topics``),
         asked only when an input is silent; ``log(line)``: called with each problem's line
-        when its silence starts.
+        when its silence starts, and again when it turns from none to messages without what
+        is needed (:attr:`InputProblem.arriving`) or back.
         """
         silent = [w for w in self.watches if w.silence(now)]
         published = graph({w.msg_type for w in silent}) if silent else {}
@@ -202,10 +271,10 @@ class InputWatches:
         for watch in self.watches:
             problem = watch.silent(now, published) if watch in silent else None
             if problem is None:
-                self.logged.discard(watch.what)
+                self.logged.pop(watch.what, None)
                 continue
-            if watch.what not in self.logged:
-                self.logged.add(watch.what)
+            if self.logged.get(watch.what) is not problem.arriving:
+                self.logged[watch.what] = problem.arriving
                 log(str(problem))
             found.append(problem)
         return found

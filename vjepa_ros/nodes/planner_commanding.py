@@ -39,7 +39,7 @@ class PlannerCommanding:
             if self.gripper_action is not None:  # and a closing or opening hand where it is
                 self.gripper_action.cancel()
         if request.data and response.success:  # what the session cannot know: where, who else
-            notes = [p.hint for p in self._input_problems() if p.hint]
+            notes = [p.note for p in self._input_problems() if p.note]
             if self.other_publishers:
                 notes.append(self._publishers_warning())  # logged by the next diagnostics
             if notes:

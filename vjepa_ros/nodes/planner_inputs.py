@@ -125,8 +125,11 @@ class PlannerInputs:
         """
         topic = topic or self.joint_states_sub.topic_name
         now = time.monotonic()
-        if topic == self.state_watch.topic:
-            self.state_watch.arrived(now)
+        if topic == self.state_watch.topic:  # only the arm's joints count as its state
+            if self.joints.has_arm(msg.name):
+                self.state_watch.arrived(now)
+            else:  # gripper-only, another arm's or robot's: said after the silence rule
+                self.state_watch.other(now, msg.name)
         if self.sources.from_stopped_player(sender, now, topic):
             return
         try:

@@ -76,7 +76,7 @@ from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goal_frame_ids import GoalFrameIds
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_guard import JointLimitGuard
-from vjepa_ros.robot.joint_states import JointStateReader
+from vjepa_ros.robot.joint_states import JointStateReader, expected_arm_joints
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
@@ -96,6 +96,12 @@ LATCHED = QoSProfile(
 VOLATILE = QoSProfile(
     depth=1, durability=DurabilityPolicy.VOLATILE, reliability=ReliabilityPolicy.RELIABLE
 )
+
+
+# what to set when joint states arrive without the arm's joints (gripper-only, another prefix)
+JOINT_PREFIX_SETTING = ("if the arm's joints are named <prefix>joint1..7, set robot.joint_prefix "
+                        "(vjepa-ros launch -p planner.robot.joint_prefix:=<prefix>; ros2 run: "
+                        "-p robot.joint_prefix:=<prefix>)")
 
 
 class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs,
@@ -366,7 +372,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self.state_watch = InputWatch(
                 "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
                 "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
-                "joint_states:={topic})", now, unlikely="gripper", namespace=self.get_namespace())
+                "joint_states:={topic})", now, unlikely="gripper", namespace=self.get_namespace(),
+                expected=expected_arm_joints(self.config.robot.joint_prefix),
+                expected_setting=JOINT_PREFIX_SETTING)
         self.input_watches = InputWatches(self.image_watch, self.state_watch)
 
     def _input_problems(self) -> list[InputProblem]:

@@ -55,6 +55,17 @@ _CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_pre
                   "--joint-prefix)")
 
 
+def expected_arm_joints(joint_prefix: str = "") -> str:
+    """Return this arm's joints in words, as a reader with ``joint_prefix`` looks for them.
+
+    ``"this arm's joints left_fr3_joint1..7 (robot.joint_prefix)"``, or without a prefix the
+    names any Franka arm's are found by (``<any>panda_joint1..7`` or ``<any>fr3_joint1..7``).
+    """
+    if joint_prefix:
+        return f"this arm's joints {joint_prefix}joint1..7 (robot.joint_prefix)"
+    return "a Franka arm's joints (<any>panda_joint1..7 or <any>fr3_joint1..7)"
+
+
 def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
     """Gripper closedness in [0, 1] (float64 [...]) of finger joint positions [..., 2] in m."""
     width = np.asarray(fingers, dtype=np.float64).sum(axis=-1)
@@ -137,6 +148,14 @@ class JointStateReader:
         # the fingers' prefix when the hand is known to be this arm's under another prefix (a
         # recording's gripper topic named by the user, or its only hand); None: the arm's
         self.hand_prefix = hand_prefix
+
+    def has_arm(self, names) -> bool:
+        """Whether ``names`` hold joints of an arm this reader looks for (any of joint1..7).
+
+        Such a message counts as an arm state even if :meth:`read` then refuses it (some joints
+        missing, another arm's); one without (gripper-only, another robot's) does not.
+        """
+        return bool(self._arm_groups(tuple(str(name) for name in names)))
 
     def read(self, names, positions) -> JointReading:
         names = tuple(str(name) for name in names)
