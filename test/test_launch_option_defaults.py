@@ -150,7 +150,7 @@ def test_a_node_keeps_its_own_clock_and_a_planner_on_the_wall_clock_leads_nobody
     main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(lab), "--node", "sim",
           "-p", "sim.use_sim_time:=false", "--camera"])
     _, camera, sim = started["nodes"]
-    # its own, no clock added (the demo model's 128 px size: launch_inputs.size_sim_for_demo)
+    # its own, no clock added (the demo model's 128 px size: launch_inputs.size_sim_for_model)
     assert sim.parameters == {"use_sim_time": False, "camera.width": 128, "camera.height": 128}
     assert camera.parameters["use_sim_time"] is True
     for given, body in ((["--no-use-sim-time"], "true"),  # the option wins

@@ -187,25 +187,47 @@ def check_required_parameters(nodes: list) -> None:
                                  f"-p {node.name}.{name}:=PATH")
 
 
-def size_sim_for_demo(nodes: list, checkpoint: str, source: str) -> None:
-    """Give the simulator the packaged demo model's frame size when the planner runs that model.
+def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
+    """Give the simulator the frame size the planner's world model was post-trained on.
 
-    The demo world model was trained on 128 px renders (``sim.camera_options.DEFAULT_SIZE_PX``),
-    ``config/sim.yaml`` renders 256 px (the published models' size): ``launch --checkpoint demo
-    --node sim`` started the sim at 256 px and the planner warned at every start. Where
-    ``checkpoint`` (as :func:`check_launch_inputs` returns it) is the packaged demo's file, however
-    named (``demo``, its path), and no ``-p sim.camera.width``/``height`` is given, the ``sim`` of
-    ``nodes`` (``NodeLaunch``) renders 128x128, labelled ``{source} (the demo model's 128 px
-    frames)`` (``NodeLaunch.labels``). Any other checkpoint, or a size given: unchanged.
+    ``config/sim.yaml`` renders 256 px (the published models' size); a model ``vjepa-ros
+    train`` wrote records the [height, width] px of its frames (``config.data.frame_sizes``,
+    ``checkpoint_records.trained_frame_sizes``): the packaged demo's 128 px, a model trained
+    from ``record`` bags of the demo world at theirs. ``launch --checkpoint run/world_model.pt
+    --node sim`` started the sim at 256 px and the planner warned of frames not of its trained
+    size (user57u; mend56z did it for the packaged demo alone). Where ``checkpoint`` (as
+    :func:`check_launch_inputs` returns it) records sizes and no ``-p sim.camera.width`` /
+    ``height`` is given, the ``sim`` of ``nodes`` (``NodeLaunch``) renders the first recorded
+    size, labelled ``{source} (FILE's recorded frame size WxH)`` (``NodeLaunch.labels``).
+    Returns the note for the start line ("sim renders 128x128, ...") or "" where nothing
+    changed: no sim, a size given, a folder or a file recording no size (the official ones),
+    or none readable (no checkpoint, a malformed record: the planner refuses it as it loads).
+    Reads the file's ``config`` only, without torch (``models.checkpoint_peek``): a refused
+    ``-p`` still comes before torch loads.
     """
-    from vjepa_ros.sim.camera_options import DEFAULT_SIZE_PX
-    from vjepa_ros.sim.reach_config import demo_model_path
-
     sim = next((node for node in nodes if node.name == "sim"), None)
     if sim is None or {"camera.width", "camera.height"} & set(sim.parameters):
-        return
-    if Path(checkpoint).resolve() != demo_model_path().resolve():
-        return
-    for name in ("camera.width", "camera.height"):
-        sim.parameters[name] = DEFAULT_SIZE_PX
-        sim.labels[name] = f"{source} (the demo model's {DEFAULT_SIZE_PX} px frames)"
+        return ""
+    path = Path(checkpoint)
+    if not path.is_file():  # a Hugging Face folder records no frame size
+        return ""
+    from vjepa_ros.models.checkpoint_peek import peek_config
+    from vjepa_ros.models.checkpoint_records import trained_frame_sizes
+    from vjepa_ros.models.errors import CheckpointError
+
+    config = peek_config(path)
+    try:
+        sizes = trained_frame_sizes(config, path) if config is not None else None
+    except CheckpointError:  # the planner refuses the file, naming the entry, as it loads
+        return ""
+    if not sizes:
+        return ""
+    height, width = sizes[0]
+    size = f"{width}x{height}"
+    which = "recorded frame size" if len(sizes) == 1 else \
+        f"first of {len(sizes)} recorded frame sizes"
+    for name, value in (("camera.width", width), ("camera.height", height)):
+        sim.parameters[name] = value
+        sim.labels[name] = f"{source} ({path.name}'s {which} {size})"
+    return (f"sim renders {size}, the {which} of {path.name} (-p sim.camera.width:=W "
+            "-p sim.camera.height:=H for another)")

@@ -33,7 +33,7 @@ from vjepa_ros.nodes.launch_inputs import (
     check_option_overrides,
     check_override_nodes,
     check_required_parameters,
-    size_sim_for_demo,
+    size_sim_for_model,
 )
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
@@ -96,7 +96,8 @@ def _launch(args: argparse.Namespace) -> int:
             if node.name != "planner":
                 node.parameters.update(overrides.get(node.name, {}))
         follow_planner_clock(nodes, args.use_sim_time)  # a --params-file on sim time
-        size_sim_for_demo(nodes, checkpoint, source)  # the demo model's 128 px, not sim.yaml's
+        # the model's recorded frame size (the demo's 128 px), not sim.yaml's 256
+        sized = size_sim_for_model(nodes, checkpoint, source)
         for node in nodes:  # each on the planner's topics (breaker57f), or refused
             if node.name == "sim":
                 wire_sim(node, args.use_sim_time, nodes[0])
@@ -120,7 +121,8 @@ def _launch(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         return command_ended("vjepa-ros launch", exc)
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
-    print(f"vjepa-ros launch: running {names} (Ctrl-C stops)", file=sys.stderr)
+    sized = f"; {sized}" if sized else ""
+    print(f"vjepa-ros launch: running {names} (Ctrl-C stops){sized}", file=sys.stderr)
     try:
         failure = launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
