@@ -1,4 +1,4 @@
-"""The planner warns when joint states arrive without the arm's joints (user57u, rclpy).
+"""user57u on rclpy: joint states without the arm's joints are warned of; commands are said.
 
 A gripper-only publisher on /joint_states: after the silence rule the log, /diagnostics,
 ``~/capture_goal`` and ``~/enable`` name the joints expected, the names received and the
@@ -41,3 +41,20 @@ def test_gripper_only_joint_states_warn_in_log_diagnostics_and_refusals(harness,
     assert RECEIVED in enabled.message, enabled.message
     h.pump(1.0, joints=None)
     assert not h.got["pose"], "commanded without an arm state"
+
+
+def test_each_command_sent_is_one_info_line(harness):  # noqa: F811
+    """user57u: the enabled planner moved the arm for minutes without a line in its terminal."""
+    h = harness()
+    assert h.pump(1.0, until=lambda: h.session.frame is not None)
+    assert h.capture().success
+    assert h.enable().success
+    assert h.pump(20.0, until=lambda: len(h.logs("command ", level=Log.INFO)) >= 2), \
+        [m.msg for m in h.got["log"]][-5:]
+    line = h.logs("command ", level=Log.INFO)[0]
+    assert line.startswith("command 1: energy ") and " plan " in line and " mm" in line, line
+    assert h.enable(False).success
+    h.take_queued()
+    said = len(h.logs("command ", level=Log.INFO))
+    h.pump(1.5)
+    assert len(h.logs("command ", level=Log.INFO)) == said, "shadow plans are no commands"

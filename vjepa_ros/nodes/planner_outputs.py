@@ -18,6 +18,7 @@ from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.pose_msgs import set_stamp
+from vjepa_ros.robot.command_words import command_line
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.timer_period import poll_period
 
@@ -95,9 +96,14 @@ class PlannerOutputs:
         prepared plan dropped outside a plan step an executor callback's (a hold in the stream
         tick, ``~/enable``, a new goal). Never raises into the session (a drop happens mid-stop
         of the set-point): a failed publish (the context already shut down) is one warning.
+        A commanded plan is also one INFO line (``command_words.command_line``): an enabled
+        planner was silent in its terminal while it moved the arm (user57u).
         """
         if self.closing:
             return
+        line = command_line(report)
+        if line:
+            self.get_logger().info(line)
         try:
             self.plan_report_pub.publish(String(data=PlanRecord.from_report(report).to_json()))
         except Exception as exc:  # noqa: BLE001 - a report lost must not stop a hold midway
