@@ -1,0 +1,154 @@
+"""breaker57d: planning while the arm moves, fourth round (after breaker53d/53l, 55c/55l).
+
+Attacked at 4700e5e7 (main): ``robot/stream_session.py`` (``_arm_arrived``, ``_check_arrival``),
+``enable_session._stop_motion`` (the cut rule), ``gripper_commands`` (``_gripper_waits``,
+``_hand_settling``), ``async_session`` (``_preparation_job``, ``_blending``) and
+``nodes/idle_parameters.py``. ROS-free, CPU: breaker51c's rig (``script_rig``: hand-driven clock,
+tiny world model, scripted planner, an arm following the set-point, a hand following its command).
+
+Defects (strict xfails until fixed; each paragraph is in the test's docstring):
+1. ``control.arrival_timeout_s`` is counted from the moment the command went out, on the node
+   clock, including the set-point's own travel and any time the stream did not run. When the
+   step's travel outlasts it (a careful ``safety.max_speed_m_s`` of 0.005-0.01 m/s with the
+   default 10 s; a timeout of 0.5 s with the default speed) or the node clock leaps past it
+   mid-step (the process stalled 12 s, a wall clock stepped forward), the running command
+   "arrives" with the set-point still travelling: blocking and async plan on a frame of the
+   moving arm and redirect the set-point, and under ``goals.gripper`` subgoal the next
+   sub-goal's release goes out 2.6-5.9 cm short of the place, in every mode (continuous's
+   gripper wait asks the same ``_arm_arrived``). ``stream_session._arm_arrived``.
+2. ``idle_parameters.RULES`` warns at start-up that ``control.arrival_tolerance_m``,
+   ``arrival_timeout_s`` and ``settle_s`` "do nothing while control.mode is 'continuous' (it
+   never waits for arrival)"; continuous uses all three (``_gripper_waits``, ``_hand_settling``
+   and ``_last_move_runs`` ask ``_arm_arrived``; ``_hand_moving``'s window is ``settle_s``), and
+   ``arrival_tolerance_m``'s own description says so. A user who widens the tolerance for a
+   compliant arm is told it is ignored and to drop it.
+"""
+
+import pytest
+from script_rig import hand_rig, subgoal_at
+from test_robot_mpc import frame
+
+from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
+from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.goals import GoalSwitchConfig
+from vjepa_ros.robot.planner_config import PlannerNodeConfig
+from vjepa_ros.robot.safety import SafetyLimits
+
+MODES = ["blocking", "async", "continuous"]
+PLACE_X = 0.1  # [m] the place step along x, from START (x 0.5)
+
+
+def place_then_release(model, mode, limits=None, **control):
+    """``goals.gripper`` subgoal: "place" (closed, 1 step of 10 cm), then "release" (open).
+
+    The scripted planner's first plan moves 10 cm along x, every later one keeps the arm. The
+    first command (the place, closing the hand) has gone out; returns the rig.
+    """
+    rig = hand_rig(model, mode, [[PLACE_X, 0, 0, 0, 0, 0, 0], [0.0] * 7], **control)
+    session = rig.session
+    session.stream_clock = rig.clock.steady  # the node times its ticks by a steady clock
+    if limits is not None:
+        session.limits = session.streamer.limits = limits
+    session.set_enabled(False)
+    session.goal_switching = GoalSwitchConfig(gripper="subgoal")
+    session.set_goals([subgoal_at(1.0, 1), subgoal_at(0.0, 2)])
+    assert session.set_enabled(True)[0]
+    place = session.plan_step()
+    assert place.command is not None and place.command[0] == pytest.approx(0.5 + PLACE_X)
+    return rig
+
+
+def releases(rig):
+    """Return the arm's x offset [m] from START as each release (gripper 0.0) went out."""
+    return [round(float(arm[0]) - 0.5, 4) for arm, report in rig.sent
+            if report.gripper_command == 0.0]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", [
+    pytest.param("defaults", id="defaults"),  # pin: the release at the place
+    pytest.param("slow", id="max_speed_0.005", marks=pytest.mark.xfail(
+        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
+    pytest.param("short", id="timeout_0.5", marks=pytest.mark.xfail(
+        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
+    pytest.param("stall", id="stall_12s", marks=pytest.mark.xfail(
+        strict=True, reason="breaker57d: arrival_timeout_s counts a stalled node clock")),
+])
+def test_the_release_waits_for_the_place_however_long_the_set_point_travels(model, mode, case):
+    """The next sub-goal's hand change goes out at the place, not when a timeout ran out mid-way.
+
+    Input: ``goals.gripper`` subgoal, "place" (hand closed, one 10 cm step along x) then
+    "release" (hand open); the arm follows the set-point exactly. Cases: ``safety.max_speed_m_s``
+    0.005 (a careful first trial on a real arm: the 10 cm step takes 20 s), default
+    ``control.arrival_timeout_s`` 10 s; ``control.arrival_timeout_s`` 0.5 s at the default
+    speed (the step takes 1.2 s); the defaults, but the node process stalls 12 s with the step
+    4 cm along (swapping, a VM paused; a wall clock stepped forward reads the same): the
+    robot's controller held the last set-point, the queued state and frame are delivered
+    first, then the stream ticks again. What happens: ``_arm_arrived`` counts
+    ``arrival_timeout_s`` from when the command went out (``now - command_time``), the
+    set-point's own travel (and the stall) included, so the place "arrives" by timeout while the
+    set-point is still on its way ("arm did not reach the target within 10.0 s (0.059 m
+    away)"): the release goes out with the arm 4.9-5.0 cm (slow), 3.9 cm (short; continuous
+    5.9: blocking and async plan on a frame of the moving arm and redirect the set-point there)
+    or 2.6-5.5 cm (stall) short of the place, in every mode (continuous: ``_gripper_waits``
+    asks the same rule). The object is dropped mid-air. What should happen: the timeout bounds
+    the wait for the ARM once the set-point has come to rest on the target (or counts only time
+    the set-point was streamed toward it), so the release goes out with the arm within
+    ``control.arrival_tolerance_m`` of the place, as with the defaults.
+    """
+    limits = SafetyLimits(max_speed_m_s=0.005) if case == "slow" else None
+    control = {"arrival_timeout_s": 0.5} if case == "short" else {}
+    rig = place_then_release(model, mode, limits, **control)
+    if case == "stall":
+        rig.run(50)
+        assert 0.02 < rig.arm[0] - 0.5 < 0.08, "the place step is under way"
+        rig.clock.now += 12.0  # the process stalled: no tick, no callback for 12 s
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)  # the queued callbacks first
+        rig.session.observe_image(frame(999), rig.clock.now)
+        rig.next_frame = rig.clock.now + 0.1
+        rig.run(300)
+    else:
+        rig.run(2500 if case == "slow" else 300)
+    released = releases(rig)
+    assert released, [report.reason for report in rig.reports[-3:]]
+    tolerance = rig.session.control.arrival_tolerance_m
+    assert abs(released[0] - PLACE_X) <= tolerance, (
+        f"the release went out with the arm at x +{released[0]:.4f} m, the place is "
+        f"+{PLACE_X} m (arrival tolerance {tolerance} m); lines: "
+        f"{[line for _, line in rig.logs if 'did not reach' in line]}")
+
+
+def test_continuous_waits_on_arrival_tolerance(model):
+    """Pin: continuous's release depends on ``control.arrival_tolerance_m`` (its arrival rule).
+
+    An arm stopped 15 mm short of the place (a compliant arm, blocked): with the default 0.01 m
+    the release waits (until ``arrival_timeout_s``), with 0.02 m it goes out at once.
+    """
+    sent = {}
+    for tolerance in (0.01, 0.02):
+        rig = place_then_release(model, "continuous", arrival_tolerance_m=tolerance)
+        rig.stuck_at = 0.5 + PLACE_X - 0.015
+        rig.run(300)  # 3 s: the set-point at rest long since, the timeout (10 s) not yet
+        sent[tolerance] = releases(rig)
+    assert sent[0.01] == [] and sent[0.02], sent
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57d: continuous uses the arrival parameters")
+@pytest.mark.parametrize("name, value", [("arrival_tolerance_m", 0.02),
+                                         ("arrival_timeout_s", 3.0), ("settle_s", 1.5)])
+def test_no_idle_warning_for_an_arrival_parameter_continuous_uses(name, value):
+    """Do not tell a continuous user that an arrival parameter it uses does nothing.
+
+    Input: the planner node's config with ``control.mode`` continuous and
+    ``control.arrival_tolerance_m`` 0.02 (a compliant arm sagging 15 mm: the pin above shows the
+    release then goes out, where 0.01 waits), ``arrival_timeout_s`` 3 (how long the next
+    sub-goal's hand change waits for it) or ``settle_s`` 1.5 (``_hand_moving``'s window, the
+    hand-settling wait). What happens: the start-up warning "control.arrival_tolerance_m does
+    nothing while control.mode is 'continuous' (it never waits for arrival): set control.mode
+    to blocking or async, or drop control.arrival_tolerance_m" (``idle_parameters.RULES``),
+    against the parameter's own description ("blocking, async, continuous's gripper change for
+    the next sub-goal"). What should happen: no such warning for a parameter continuous uses.
+    """
+    cfg = PlannerNodeConfig(control=ControlConfig(mode="continuous", **{name: value}))
+    said = [line for line in idle_parameter_warnings(cfg) if f"control.{name}" in line]
+    assert said == [], said
