@@ -18,10 +18,11 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    gripper wait asks the same ``_arm_arrived``). ``stream_session._arm_arrived``.
 2. ``idle_parameters.RULES`` warns at start-up that ``control.arrival_tolerance_m``,
    ``arrival_timeout_s`` and ``settle_s`` "do nothing while control.mode is 'continuous' (it
-   never waits for arrival)"; continuous uses all three (``_gripper_waits``, ``_hand_settling``
-   and ``_last_move_runs`` ask ``_arm_arrived``; ``_hand_moving``'s window is ``settle_s``), and
-   ``arrival_tolerance_m``'s own description says so. A user who widens the tolerance for a
-   compliant arm is told it is ignored and to drop it.
+   never waits for arrival)", and ``async_tolerance_m`` / ``_rad`` nothing unless async;
+   continuous uses all five (``_gripper_waits``, ``_hand_settling`` and ``_last_move_runs`` ask
+   ``_arm_arrived``; ``_hand_moving``'s window is ``settle_s``; ``_away_from_start``), every mode
+   ``async_tolerance_m`` (``_resend_in_place``), and the parameters' own descriptions say so. A
+   user who widens the tolerance for a compliant arm is told it is ignored and to drop it.
 """
 
 import pytest
@@ -133,22 +134,28 @@ def test_continuous_waits_on_arrival_tolerance(model):
     assert sent[0.01] == [] and sent[0.02], sent
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57d: continuous uses the arrival parameters")
-@pytest.mark.parametrize("name, value", [("arrival_tolerance_m", 0.02),
-                                         ("arrival_timeout_s", 3.0), ("settle_s", 1.5)])
-def test_no_idle_warning_for_an_arrival_parameter_continuous_uses(name, value):
-    """Do not tell a continuous user that an arrival parameter it uses does nothing.
+@pytest.mark.xfail(strict=True, reason="breaker57d: idle warnings name parameters in use")
+@pytest.mark.parametrize("mode, name, value", [
+    ("continuous", "arrival_tolerance_m", 0.02), ("continuous", "arrival_timeout_s", 3.0),
+    ("continuous", "settle_s", 1.5), ("continuous", "async_tolerance_m", 0.01),
+    ("continuous", "async_tolerance_rad", 0.05), ("blocking", "async_tolerance_m", 0.01)])
+def test_no_idle_warning_for_a_control_parameter_the_mode_uses(mode, name, value):
+    """Do not tell a user that a control parameter the chosen mode uses does nothing.
 
-    Input: the planner node's config with ``control.mode`` continuous and
+    Input: the planner node's config, ``control.mode`` continuous with
     ``control.arrival_tolerance_m`` 0.02 (a compliant arm sagging 15 mm: the pin above shows the
     release then goes out, where 0.01 waits), ``arrival_timeout_s`` 3 (how long the next
-    sub-goal's hand change waits for it) or ``settle_s`` 1.5 (``_hand_moving``'s window, the
-    hand-settling wait). What happens: the start-up warning "control.arrival_tolerance_m does
-    nothing while control.mode is 'continuous' (it never waits for arrival): set control.mode
-    to blocking or async, or drop control.arrival_tolerance_m" (``idle_parameters.RULES``),
-    against the parameter's own description ("blocking, async, continuous's gripper change for
-    the next sub-goal"). What should happen: no such warning for a parameter continuous uses.
+    sub-goal's hand change waits for it), ``settle_s`` 1.5 (``_hand_moving``'s window, the
+    hand-settling wait), ``async_tolerance_m`` 0.01 / ``_rad`` 0.05 (a hand change goes out
+    only within them of its start: ``_away_from_start``); blocking with ``async_tolerance_m``
+    0.01 (a resend that opens the hand goes out only within it of where the change first went
+    out: ``_resend_in_place``, every mode). What happens: a start-up warning "control.<name>
+    does nothing while control.mode is 'continuous' (it never waits for arrival): set
+    control.mode to blocking or async, or drop control.<name>" (``idle_parameters.RULES``),
+    against the parameters' own descriptions ("blocking, async, continuous's gripper change for
+    the next sub-goal", "continuous: a plan that changes the hand goes out only within it of
+    its start"). What should happen: no such warning for a parameter the mode uses.
     """
-    cfg = PlannerNodeConfig(control=ControlConfig(mode="continuous", **{name: value}))
+    cfg = PlannerNodeConfig(control=ControlConfig(mode=mode, **{name: value}))
     said = [line for line in idle_parameter_warnings(cfg) if f"control.{name}" in line]
     assert said == [], said
