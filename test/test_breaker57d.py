@@ -15,7 +15,8 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    "arrives" with the set-point still travelling: blocking and async plan on a frame of the
    moving arm and redirect the set-point, and under ``goals.gripper`` subgoal the next
    sub-goal's release goes out 2.6-5.9 cm short of the place, in every mode (continuous's
-   gripper wait asks the same ``_arm_arrived``). ``stream_session._arm_arrived``.
+   gripper wait asks the same ``_arm_arrived``); a finished sequence's last step is cut 5 cm
+   short by the "all sub-goals done" hold (blocking, async). ``stream_session._arm_arrived``.
 2. ``idle_parameters.RULES`` warns at start-up that ``control.arrival_tolerance_m``,
    ``arrival_timeout_s`` and ``settle_s`` "do nothing while control.mode is 'continuous' (it
    never waits for arrival)", and ``async_tolerance_m`` / ``_rad`` nothing unless async;
@@ -26,12 +27,12 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
 """
 
 import pytest
-from script_rig import hand_rig, subgoal_at
+from script_rig import ScriptRig, hand_rig, subgoal_at
 from test_robot_mpc import frame
 
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.goals import GoalSwitchConfig
+from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits
 
@@ -159,3 +160,36 @@ def test_no_idle_warning_for_a_control_parameter_the_mode_uses(mode, name, value
     cfg = PlannerNodeConfig(control=ControlConfig(mode=mode, **{name: value}))
     said = [line for line in idle_parameter_warnings(cfg) if f"control.{name}" in line]
     assert said == [], said
+
+
+@pytest.mark.parametrize("mode", [
+    pytest.param("blocking", marks=pytest.mark.xfail(
+        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
+    pytest.param("async", marks=pytest.mark.xfail(
+        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
+    "continuous"])  # pin: its phase ends when the set-point rests
+def test_a_finished_sequence_s_last_step_runs_to_its_target_at_a_slow_speed(model, mode):
+    """The last step of a finished goal sequence is not cut when the timeout runs out mid-way.
+
+    Input: one sub-goal of 1 step (``~/goal_image`` with ``goal_steps: [1]``), the plan 10 cm
+    along x; ``safety.max_speed_m_s`` 0.005 (the step takes 20 s), default
+    ``control.arrival_timeout_s`` 10 s. What happens (blocking, async): at 10 s the command
+    "arrives" by timeout with the set-point 5 cm short and still travelling ("arm did not reach
+    the target within 10.0 s (0.050 m away)"), ``_last_move_runs`` then sees a finished
+    sequence whose move has arrived and settled, and the hold "no goal: all 1 sub-goals done"
+    stops the set-point there: the arm ends at +5.1 cm of the 10 cm the plan commanded.
+    Continuous (its phase ends when the set-point rests) reaches it. What should happen: the
+    last move runs to its target (README: "the move runs to its target ... and then the session
+    holds"), the timeout bounding only the wait for the arm once the set-point is there.
+    """
+    rig = ScriptRig(model, mode, [[PLACE_X, 0, 0, 0, 0, 0, 0]])
+    session = rig.session
+    session.limits = session.streamer.limits = SafetyLimits(max_speed_m_s=0.005)
+    session.set_goals([SubGoal(frame(20), 1, "only")])
+    assert session.plan_step().command is not None
+    rig.run(2500)
+    assert len(rig.sent) == 1
+    tolerance = session.control.arrival_tolerance_m
+    assert abs(rig.arm[0] - 0.5 - PLACE_X) <= tolerance, (
+        f"the arm ended at x +{rig.arm[0] - 0.5:.4f} m of the +{PLACE_X} m commanded; lines: "
+        f"{[line for _, line in rig.logs if 'did not' in line or 'not commanding' in line]}")
