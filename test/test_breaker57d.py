@@ -155,7 +155,9 @@ def test_no_idle_warning_for_a_control_parameter_the_mode_uses(mode, name, value
     control.mode to blocking or async, or drop control.<name>" (``idle_parameters.RULES``),
     against the parameters' own descriptions ("blocking, async, continuous's gripper change for
     the next sub-goal", "continuous: a plan that changes the hand goes out only within it of
-    its start"). What should happen: no such warning for a parameter the mode uses.
+    its start"). What should happen: no such warning for a parameter the mode uses. (A
+    continuous ``settle_s`` at most ``hand_motion.HAND_WINDOW_S``, 1 s, is rightly idle:
+    test_idle_parameters' 0.5 pin stands; 1.5 widens ``_hand_moving``'s window.)
     """
     cfg = PlannerNodeConfig(control=ControlConfig(mode=mode, **{name: value}))
     said = [line for line in idle_parameter_warnings(cfg) if f"control.{name}" in line]
