@@ -24,6 +24,18 @@ Defects (strict xfails until fixed; each paragraph is in the test's docstring):
    ``_arm_arrived``; ``_hand_moving``'s window is ``settle_s``; ``_away_from_start``), every mode
    ``async_tolerance_m`` (``_resend_in_place``), and the parameters' own descriptions say so. A
    user who widens the tolerance for a compliant arm is told it is ignored and to drop it.
+
+Held up (explored, not kept): 18 random runs (each mode; planners of 0.5-30 stream ticks, mixed
+per plan; arm lag 1, 0.3, 0.1; steps up to 4 cm and 0.2 rad): every command's frame no older
+than the one before, every prepared plan out within ``async_tolerance_m`` / ``_rad`` of its
+start, every blocking/async measured-start plan within the resume tolerance, set-point speed
+<= 0.1 m/s; a 2 s process stall mid-step (the release at the place, every mode); a wall
+clock stepped forward 1 s mid-step (a stale hold that reopens the cut sub-goal); a camera
+stamping 0.1 s ahead (blocking plans on a frame of the arm at rest; 0.35 s ahead holds on
+"no robot state near the frame"). Noticed, not kept: async chains several preparations on one
+real frame when steps are shorter than the camera period (3 mm steps: 5 commands, 4 sub-goal
+steps counted, on one frame); the one predictor step's action reaches 0.084 m (maxnorm 0.075)
+at a 4 Hz camera with 6 cm steps.
 """
 
 import pytest
