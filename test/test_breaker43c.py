@@ -166,7 +166,8 @@ def test_an_arm_arriving_turned_away_from_the_predicted_start_does_not_get_the_p
     while session.phase is Phase.MOVING:
         ticks += 1
         # turned 0.3 rad from its target, the arm arrives at control.arrival_timeout_s (fix55c)
-        assert ticks < session.control.arrival_timeout_s / DT + 100, "the arm never arrived"
+        # after the set-point came to rest (fix57d)
+        assert ticks < session.control.arrival_timeout_s / DT + 300, "the arm never arrived"
         rig.clock.now += DT
         out = session.stream_step()
         state = (session.latest_state().value if out is None or out.setpoint is None

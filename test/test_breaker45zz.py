@@ -138,12 +138,13 @@ def test_a_stale_hold_during_sub_goal_3s_wait_reopens_sub_goal_2_before_the_chan
 def test_a_glitch_after_an_arrival_by_timeout_reopens_no_earlier_sub_goal(model, mode, delay):
     """Arrival by ``control.arrival_timeout_s`` (a trailing arm), then a one-sample glitch.
 
-    Input: ``arrival_timeout_s`` 0.4 s and an arm trailing its set-point (lag 0.97): sub-goal
+    Input: ``arrival_timeout_s`` 0.1 s (from the set-point's rest: fix57d; 0.4 s from the
+    command before) and an arm trailing its set-point (lag 0.97): sub-goal
     3's change goes out on the timeout ("arm did not reach the target"); ``delay`` ticks after
     it one state 27 mm off, then the arm's own again. Happened and should: the hand [0, 1, 0],
     no command back to sub-goal 1 or 2.
     """
-    grip, idx, logs = _run(model, "glitch", delay, mode=mode, lag=0.97, arrival_timeout_s=0.4,
+    grip, idx, logs = _run(model, "glitch", delay, mode=mode, lag=0.97, arrival_timeout_s=0.1,
                            ticks=800)
     assert any("did not reach the target" in m for m in logs)
     assert 2 in idx and set(idx[idx.index(2):]) == {2}, idx

@@ -186,7 +186,7 @@ def test_a_step_that_never_arrives_discards_its_prepared_plan(model):
               async_blend_m=0.0)
     rig.stuck_at = START[0] + 0.03  # blocked 5 cm short of the 8 cm step
     assert rig.session.plan_step().command is not None
-    rig.run(220)
+    rig.run(320)  # ~1 s of travel, the timeout from the set-point's rest (fix57d), a frame
     discarded = [r for r in rig.reports if r.outcome is PlanOutcome.DISCARDED]
     assert discarded and discarded[0].predicted_start, [r.reason for r in rig.reports]
     assert discarded[0].reason.startswith("async: arrived 50.0 mm and 0.000 rad from the "

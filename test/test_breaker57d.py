@@ -6,7 +6,7 @@ Attacked at 4700e5e7 (main): ``robot/stream_session.py`` (``_arm_arrived``, ``_c
 ``nodes/idle_parameters.py``. ROS-free, CPU: breaker51c's rig (``script_rig``: hand-driven clock,
 tiny world model, scripted planner, an arm following the set-point, a hand following its command).
 
-Defects (strict xfails until fixed; each paragraph is in the test's docstring):
+Defects (strict xfails until fix57d fixed them; each paragraph is in the test's docstring):
 1. ``control.arrival_timeout_s`` is counted from the moment the command went out, on the node
    clock, including the set-point's own travel and any time the stream did not run. When the
    step's travel outlasts it (a careful ``safety.max_speed_m_s`` of 0.005-0.01 m/s with the
@@ -81,12 +81,9 @@ def releases(rig):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("case", [
     pytest.param("defaults", id="defaults"),  # pin: the release at the place
-    pytest.param("slow", id="max_speed_0.005", marks=pytest.mark.xfail(
-        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
-    pytest.param("short", id="timeout_0.5", marks=pytest.mark.xfail(
-        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
-    pytest.param("stall", id="stall_12s", marks=pytest.mark.xfail(
-        strict=True, reason="breaker57d: arrival_timeout_s counts a stalled node clock")),
+    pytest.param("slow", id="max_speed_0.005"),
+    pytest.param("short", id="timeout_0.5"),
+    pytest.param("stall", id="stall_12s"),
 ])
 def test_the_release_waits_for_the_place_however_long_the_set_point_travels(model, mode, case):
     """The next sub-goal's hand change goes out at the place, not when a timeout ran out mid-way.
@@ -147,7 +144,6 @@ def test_continuous_waits_on_arrival_tolerance(model):
     assert sent[0.01] == [] and sent[0.02], sent
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57d: idle warnings name parameters in use")
 @pytest.mark.parametrize("mode, name, value", [
     ("continuous", "arrival_tolerance_m", 0.02), ("continuous", "arrival_timeout_s", 3.0),
     ("continuous", "settle_s", 1.5), ("continuous", "async_tolerance_m", 0.01),
@@ -176,12 +172,7 @@ def test_no_idle_warning_for_a_control_parameter_the_mode_uses(mode, name, value
     assert said == [], said
 
 
-@pytest.mark.parametrize("mode", [
-    pytest.param("blocking", marks=pytest.mark.xfail(
-        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
-    pytest.param("async", marks=pytest.mark.xfail(
-        strict=True, reason="breaker57d: arrival_timeout_s counts the set-point's travel")),
-    "continuous"])  # pin: its phase ends when the set-point rests
+@pytest.mark.parametrize("mode", MODES)
 def test_a_finished_sequence_s_last_step_runs_to_its_target_at_a_slow_speed(model, mode):
     """The last step of a finished goal sequence is not cut when the timeout runs out mid-way.
 

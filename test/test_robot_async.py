@@ -273,10 +273,14 @@ def test_blend_radius_is_validated():
 
 def test_arm_that_never_arrives_drops_the_prepared_plan(model):
     session, clock, logs, _ = prepared_session(model)
-    clock.now += session.control.arrival_timeout_s + 0.1
-    session.observe_state(START, clock.now)  # the arm never moved
-    session.observe_image(frame(1), clock.now)
-    session.stream_step()
+    ticks = 0  # the timeout counts streamed ticks after the set-point's rest (fix57d)
+    while session.phase is Phase.MOVING:
+        ticks += 1
+        assert ticks * 0.01 < session.control.arrival_timeout_s + 5.0, "waited forever"
+        clock.now += 0.01
+        session.observe_state(START, clock.now)  # the arm never moved
+        session.observe_image(frame(1), clock.now)
+        session.stream_step()
     assert session.phase is Phase.IDLE
     report = session.plan_step()
     assert report.command is None and "discarded" in report.reason

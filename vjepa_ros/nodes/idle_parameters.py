@@ -14,7 +14,12 @@ differently because of it. The command-line tools refuse the same combinations
 Not listed, because they are used whatever the other settings: ``goals.default_steps`` and
 ``goals.max_subgoals`` (both switching rules, ``~/add_subgoal``), ``camera_check.*`` (read when
 ``~/camera_check`` is called), ``model.encoder_args`` / ``predictor_args`` (whether a file needs
-them is known only once it is read, and a wrong one is refused there).
+them is known only once it is read, and a wrong one is refused there),
+``control.arrival_tolerance_m`` and ``arrival_timeout_s`` (every mode asks ``_arm_arrived``:
+continuous for a finished run's last move and its gripper waits; breaker57d: continuous was told
+they do nothing). The ``control.*`` rules follow what each mode reads, not its name:
+``async_tolerance_m`` / ``_rad`` also bound where any mode's hand change goes out, ``settle_s``
+every mode's hand-motion window above ``hand_motion.HAND_WINDOW_S``.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from collections.abc import Callable
 from vjepa_ros.config import flatten
 from vjepa_ros.planning.config import CEM_ONLY_FIELDS
 from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
+from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.start_forms import restart_planner_with
 
@@ -60,6 +66,31 @@ GRIPPER_RULE = {
     "hold": "goals.gripper is 'hold' (the gripper is never commanded; the planner searches the "
             "arm's motion only)",
 }
+
+
+
+def _settle_idle(config: PlannerNodeConfig) -> bool:
+    """Whether ``control.settle_s`` does nothing: continuous, and no hand window it widens.
+
+    Blocking and async plan only on frames stamped ``settle_s`` after arrival; every mode
+    judges a hand still moving over ``max(settle_s, HAND_WINDOW_S)`` of states
+    (``planning_session._hand_moving``; none under ``goals.gripper`` hold, which sends no
+    gripper command).
+    """
+    control = config.control
+    return control.mode == "continuous" and (control.settle_s <= HAND_WINDOW_S or
+                                             config.goals.gripper == "hold")
+
+
+def _settle_because(config: PlannerNodeConfig) -> str:
+    """Why ``control.settle_s`` does nothing under ``config`` (:func:`_settle_idle`)."""
+    if config.goals.gripper == "hold":
+        return (f"control.mode is 'continuous' (it never waits for arrival) and "
+                f"{GRIPPER_RULE['hold']}")
+    return (f"control.mode is 'continuous' (it never waits for arrival, and the hand's motion "
+            f"is judged over hand_motion.HAND_WINDOW_S, {HAND_WINDOW_S:g} s, for a settle_s up "
+            "to that)")
+
 
 RULES = (
     IdleRule(("goals.axes_tolerance_m", "goals.axes_min_move_m"),
@@ -97,12 +128,19 @@ RULES = (
              lambda c: c.planner.early_stop_patience == 0 and c.planner.method == "cem",
              lambda c: "planner.early_stop_patience is 0 (every iteration runs)",
              "set planner.early_stop_patience > 0"),
-    IdleRule(("control.async_tolerance_m", "control.async_tolerance_rad", "control.async_blend_m"),
-             lambda c: c.control.mode != "async",
+    IdleRule(("control.async_blend_m",), lambda c: c.control.mode != "async",
              lambda c: f"control.mode is {c.control.mode!r}", "set control.mode to async"),
-    IdleRule(("control.arrival_tolerance_m", "control.arrival_timeout_s", "control.settle_s"),
-             lambda c: c.control.mode == "continuous",
-             lambda c: "control.mode is 'continuous' (it never waits for arrival)",
+    # async_tolerance_m/_rad: async's prepared plans; in every mode where a hand change or
+    # its resend may go out (gripper_commands._away_from: _away_from_start, _resend_in_place)
+    IdleRule(("control.async_tolerance_m", "control.async_tolerance_rad"),
+             lambda c: c.control.mode != "async" and c.goals.gripper == "hold",
+             lambda c: f"control.mode is {c.control.mode!r} (no prepared plans) and "
+             "goals.gripper is 'hold' (the gripper is never commanded: no hand change to keep "
+             "near where it was planned)",
+             "set control.mode to async (or goals.gripper to planned or subgoal)"),
+    # (arrival_tolerance_m and arrival_timeout_s: no rule. Every mode asks _arm_arrived: a
+    # finished run's last move (_last_move_runs), continuous's gripper waits.)
+    IdleRule(("control.settle_s",), _settle_idle, _settle_because,
              "set control.mode to blocking or async"),
     IdleRule(("control.gripper_max_effort", "control.gripper_result_timeout_s"),
              lambda c: not c.control.gripper_action,

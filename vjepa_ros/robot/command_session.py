@@ -209,6 +209,7 @@ class CommandSession:
         self._transition(Event.COMMANDED)
         self.command_time = now
         self._arm_arrival_seen = False
+        self._setpoint_rest_s = 0.0  # its timeout counts from its set-point's rest
         self.command_target = np.array(decision.target, dtype=np.float64)
         self.commands_sent += 1
         if isinstance(self.planner, CommandFollowingPlanner):

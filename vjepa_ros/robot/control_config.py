@@ -43,31 +43,39 @@ class ControlConfig:
         range=(1, 1000)
     )
     arrival_tolerance_m: float = param(
-        0.01, "blocking, async, continuous's gripper change for the next sub-goal: the arm has "
-        "arrived when the measured TCP is this close to the target [m] and its orientation turned "
-        "from the target's by at most this over 0.11 m (the hand's far edge: 0.091 rad at "
-        "0.01 m).",
+        0.01, "blocking, async, continuous's gripper change for the next sub-goal, every mode's "
+        "finished run: the arm has arrived when the measured TCP is this close to the target "
+        "[m] and its orientation turned from the target's by at most this over 0.11 m (the "
+        "hand's far edge: 0.091 rad at 0.01 m).",
         range=(0, 0.1), low_open=True
     )
     arrival_timeout_s: float = param(
-        10.0, "blocking, async: stop waiting for arrival after this long and observe again "
-        "(continuous: the gripper change for the next sub-goal stops waiting) [s].",
+        10.0, "blocking, async: stop waiting for arrival this long after the set-point came to "
+        "rest on the target and observe again (continuous: the gripper change for the next "
+        "sub-goal stops waiting; every mode: a finished run's hold) [s]. Streamed time: the "
+        "set-point's travel (long at a low `safety.max_speed_m_s`) and a stalled node do not "
+        "count.",
         range=(0, 300), low_open=True
     )
     settle_s: float = param(
-        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s].",
+        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s]; "
+        "every mode: above 1 s, the span of robot states over which the hand counts as still "
+        "moving toward its command.",
         range=(0, 10)
     )
     async_tolerance_m: float = param(
         0.02, "async: discard the plan prepared from the predicted start when the measured TCP "
         "on arrival is farther than this from that start [m]; then plan on a fresh frame. "
-        "continuous: a plan that changes the hand goes out only within it of its start.",
+        "continuous: a plan that changes the hand goes out only within it of its start; every "
+        "mode: a resend that opens the hand goes out only within it of where the change first "
+        "went out.",
         range=(0, 0.1), low_open=True
     )
     async_tolerance_rad: float = param(
         0.1, "async: discard the plan prepared from the predicted start when the measured TCP "
         "orientation on arrival is turned farther than this from that start's [rad]; then plan "
-        "on a fresh frame.",
+        "on a fresh frame. continuous's hand changes and every mode's resends that open the "
+        "hand: as `control.async_tolerance_m`, for the orientation.",
         range=(0, 1), low_open=True
     )
     async_blend_m: float = param(

@@ -86,7 +86,7 @@ class EnableSession:
         ``_arm_arrived``: the MEASURED arm within ``control.arrival_tolerance_m`` of the target
         and turned from it by at most ``arrival.arrival_tolerance_rad`` of that
         (``arrival.arm_arrived``) with the set-point at rest on it, or
-        ``control.arrival_timeout_s`` since it went out)
+        ``control.arrival_timeout_s`` after that set-point came to rest)
         also reopens the sub-goal that command ended (:meth:`_reopen_subgoal`). A set-point at
         rest is not enough: an arm trailing or sagging short of it (a compliant impedance
         controller) is not at the place, and keeping the switch let the next sub-goal's gripper
@@ -103,7 +103,7 @@ class EnableSession:
         # are no goal command: their stop cuts no sub-goal and they were timed from no goal
         # command: breaker43q; a set-point held or restarted since follows no command)
         goal_motion = self.streamer.active and self.streamer.purpose == "goal"
-        cut = goal_motion and not self._arm_arrived(self.clock())
+        cut = goal_motion and not self._arm_arrived()
         moving = self._phase is Phase.MOVING or cut
         if deactivate:
             self.streamer.deactivate()

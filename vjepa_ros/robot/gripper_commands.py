@@ -155,7 +155,7 @@ class GripperCommands:
         now = self.clock()
         latest = self.inputs.latest_state()
         there = self._hand_at(latest, self.last_gripper)  # the change done: no object
-        if (there or self._arm_arrived(now)) and not self._hand_moving(now, latest):
+        if (there or self._arm_arrived()) and not self._hand_moving(now, latest):
             self._settle_next, self._hand_change_pending = None, False
             return ""
         reason = (f"the next sub-goal's first command waits until the arm has arrived where the "
@@ -199,7 +199,7 @@ class GripperCommands:
         switch = self.goals.unarrived_switch
         if self.goal_switching.gripper != "subgoal" or switch is None:
             return self._away_from_start(start)
-        if self._arm_arrived(self.clock()):
+        if self._arm_arrived():
             self.goals.keep_switch()  # arrived: the sub-goal it ended stays ended
             return self._away_from_start(start)
         reason = (f"the gripper change for sub-goal {switch.index + 2}/{switch.count} waits until "

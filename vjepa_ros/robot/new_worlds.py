@@ -229,6 +229,7 @@ class NewWorlds:
                 return
         self.arrival_time = self.command_time = -float("inf")
         self._arm_arrival_seen = False
+        self._setpoint_rest_s = float("inf")
         goals = self._new_world("the clock went back")
         if goals:
             if not stepped:

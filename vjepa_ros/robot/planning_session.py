@@ -121,7 +121,7 @@ class PlanningSession:
         """
         if not self.enabled or self.goals is None or not self.goals.finished:
             return False
-        return self._phase is Phase.MOVING or not self._arm_arrived(now) or \
+        return self._phase is Phase.MOVING or not self._arm_arrived() or \
             now < self.arrival_time + self.control.settle_s
 
     def _state_near(self, frame: Stamped) -> Stamped | None:

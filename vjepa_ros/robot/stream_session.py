@@ -6,11 +6,14 @@ set-point (``targets.SetpointStreamer``) unless the inputs are stale or invalid:
 twist goes out and nothing more until they pass again. It also decides when a command has
 arrived (``_arm_arrived``: the set-point at the target and the measured TCP within
 ``control.arrival_tolerance_m``, turned within ``arrival.arrival_tolerance_rad``
-(``arrival.arm_arrived``'s test), or after ``control.arrival_timeout_s``; continuous's phase:
-when the stream reached it) and wakes the planning worker for an asynchronous prepared plan.
+(``arrival.arm_arrived``'s test), or ``control.arrival_timeout_s`` of streamed ticks after the
+set-point came to rest; continuous's phase: when the stream reached it) and wakes the planning
+worker for an asynchronous prepared plan.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -44,6 +47,11 @@ class StreamSession:
     _held_pose: np.ndarray | None = None
     # the running command has arrived (the arm seen at its target, or the timeout): _arm_arrived
     _arm_arrival_seen: bool = False
+    # [s] streamed time the set-point has been at rest since the running command went out
+    # (the ticks' lengths as the set-point streamed them, each at most MAX_TICK_PERIODS
+    # periods: a stalled node adds no arm time); 0 while it moves, inf with no command
+    # running (a new world, none yet: its timeout long passed): _count_rest, _arm_arrived
+    _setpoint_rest_s: float = math.inf
     # stream_clock at the last tick and its read's spread [s] (set with last_stream_time, the
     # node clock's): clock_steps.read_stream_clocks
     _last_paced: tuple[float, float] = (0.0, 0.0)
@@ -94,7 +102,9 @@ class StreamSession:
                 if self.camera_check.held_at is not None:
                     self.camera_check.resume()
                 self._advance_camera_check(now)
-            setpoint = self.streamer.step(min(max(dt, 0.0), MAX_TICK_PERIODS * period))
+            dt = min(max(dt, 0.0), MAX_TICK_PERIODS * period)
+            setpoint = self.streamer.step(dt)
+            self._count_rest(dt)
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
                 self._stop_motion("internal error: unsafe set-point", deactivate=True)
                 self._hold(Refusal(RefusalKind.INTERNAL_ERROR,
@@ -274,6 +284,20 @@ class StreamSession:
                      "and holds there until the next plan")
         return True
 
+    def _count_rest(self, dt: float) -> None:
+        """Count the tick of ``dt`` [s] just streamed into ``_setpoint_rest_s`` (locked).
+
+        A set-point still moving (linear or angular velocity) restarts it at 0; at rest (on the
+        target, or stopped short of it on a face: then the timeout says so) the tick adds its
+        length. The time the set-point travels (a 10 cm step at ``safety.max_speed_m_s`` 0.005
+        takes 20 s) is not the arm's to arrive in (breaker57d).
+        """
+        if math.isinf(self._setpoint_rest_s):
+            return  # no command runs
+        streamer = self.streamer
+        moving = streamer.velocity.any() or streamer.angular_velocity.any()
+        self._setpoint_rest_s = 0.0 if moving else self._setpoint_rest_s + dt
+
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:
             return
@@ -287,7 +311,7 @@ class StreamSession:
             if self.streamer.arrived():
                 self._transition(Event.ARRIVED)
             return
-        if not self._arm_arrived(now):
+        if not self._arm_arrived():
             return
         self._transition(Event.ARRIVED)
         self.arrival_time = now
@@ -296,7 +320,7 @@ class StreamSession:
         if self._prepared is not None:
             self._wake()  # async: the prepared plan can go out now
 
-    def _arm_arrived(self, now: float) -> bool:
+    def _arm_arrived(self) -> bool:
         """Tell whether the running command has arrived (locked): the one notion of "arrived".
 
         Its set-point at rest on the target and the MEASURED TCP within
@@ -304,8 +328,12 @@ class StreamSession:
         ``arrival.arrival_tolerance_rad`` of that (``arrival.arm_arrived``, the test the demo
         and the camera check use too; a wrist lagging 0.15 rad behind a 0.3 rad turn "arrived"
         on its position alone, and the next sub-goal's close went out there: breaker55c); or
-        ``control.arrival_timeout_s`` since the command went out (then a warning: the arm did
-        not get there). Blocking and async wait on
+        ``control.arrival_timeout_s`` of streamed ticks after its set-point came to rest
+        (``_setpoint_rest_s``; then a warning: the arm did not get there). The timeout bounds
+        the ARM's wait, not the set-point's travel nor a stalled node: counted from the
+        command, a 10 cm step at ``safety.max_speed_m_s`` 0.005 (20 s) or a 12 s stall of the
+        process "arrived" mid-way, and the next sub-goal's release went out 2.6-5.9 cm short
+        of the place (breaker57d). Blocking and async wait on
         it for the next plan (async: for a prepared plan that is not blended in, such as one
         that changes the hand for the next sub-goal); continuous control's gripper change for
         the next sub-goal waits on it (``command_session._gripper_waits``). A set-point at its
@@ -328,11 +356,11 @@ class StreamSession:
         if within(close, turn, tolerance) and self.streamer.arrived():
             self._arm_arrival_seen = True
             return True
-        if now - self.command_time <= self.control.arrival_timeout_s:
+        if self._setpoint_rest_s <= self.control.arrival_timeout_s:
             return False
         self._arm_arrival_seen = True
         turned = "" if turn == float("inf") or close > tolerance else f", turned {turn:.3f} rad"
         self.log("warning", f"arm did not reach the target within "
-                 f"{self.control.arrival_timeout_s} s ({close:.3f} m away{turned}): observing "
-                 "again")
+                 f"{self.control.arrival_timeout_s} s of its set-point's arrival ({close:.3f} m "
+                 f"away{turned}): observing again")
         return True
