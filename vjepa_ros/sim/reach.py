@@ -43,6 +43,7 @@ from vjepa_ros.robot.subgoal import SubGoal
 from vjepa_ros.robot.trained_model import gripper_rule
 from vjepa_ros.sim.config import CameraConfig, SimConfig
 from vjepa_ros.sim.frame_clock import FrameClock
+from vjepa_ros.sim.quiet_limit import quiet_limit_s
 from vjepa_ros.sim.reach_config import ReachConfig, ReachSimSettings
 from vjepa_ros.sim.sim import Sim
 from vjepa_ros.sim.tasks import (
@@ -382,6 +383,7 @@ def run_reach_episode(
     start_distance = reach_error(sim.ee_state(), goal.state)
     steps: list[ReachStep] = []
     last_command = sim.time
+    plan_s = 0.0  # [s, simulated] the longest a plan took (quiet_limit_s)
     held = ""  # why the session held the arm (stop_on_hold)
     while not driver.reached:
         if len(steps) >= config.max_steps:
@@ -389,12 +391,14 @@ def run_reach_episode(
                 break
             driver.tick()
             continue
+        before = sim.time
         report = session.plan_step()
+        plan_s = max(plan_s, sim.time - before)
         if driver.reached:
             break  # reached while this plan was computed (planning takes simulated time)
         if report is None or report.command is None:
             if session.phase is Phase.HOLDING or \
-                    sim.time - last_command > control.arrival_timeout_s + 5.0:
+                    sim.time - last_command > quiet_limit_s(control, session.limits, plan_s):
                 why = report.reason if report is not None and report.reason else \
                     session.refusal or "no plan"
                 if stop_on_hold:
