@@ -54,8 +54,8 @@ def test_ctrl_c_in_a_command_exits_130_with_one_line(tmp_path, monkeypatch, caps
     saved = {"collect": "; nothing saved (0 of 1 episode)",  # no folder named: none was made
              "pretrain": " before the first step; nothing written",
              # (were a bare "interrupted", as if something might have been kept)
-             "eval": "; nothing saved (eval writes its report into eval_bag once every step is "
-                     "evaluated)",
+             "eval": "; nothing saved (stopped before the first step was evaluated; eval "
+                     "writes its report into eval_bag, partial when stopped later)",
              "record": f"; nothing saved (record writes the bag {tmp_path}/new_bag once its 16 "
                        "frames are simulated)",
              "bag-from-npz": f"; nothing saved (bag-from-npz writes the bag {tmp_path}/new_bag "

@@ -25,6 +25,7 @@ from vjepa_ros.eval.camera_check_inference import explained_share
 from vjepa_ros.eval.camera_check_motions import long_enough, usable_motions
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.camera_check_search import repeat_seed
+from vjepa_ros.eval.camera_check_stopped import stopped_check
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds, check_eval_config
 from vjepa_ros.eval.camera_check_unchanged import (
     REPEAT,
@@ -36,6 +37,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
 )
 from vjepa_ros.eval.evaluate import evaluate_recording, executed_step_actions
 from vjepa_ros.eval.step_choice import step_span, valid_steps
+from vjepa_ros.eval.stopped_eval import keep_measured, measured
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
@@ -175,18 +177,45 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
     too one-sided motion, the window holds no frame with states, or the frames on its image
     topic do not change or too few change (:func:`unchanged_steps`, all before planning);
     motions whose frames are stale are left out of the verdict, which says how many
-    (``result.skipped_note``) and which (``result.skipped``).
+    (``result.skipped_note``) and which (``result.skipped``). A stop (Ctrl-C, SIGTERM) during
+    either search is raised on as it came, carrying a ``camera_check_stopped.StoppedCheck``
+    (``stopped_eval.measured``): the first search's motions so far, judged without the second.
     """
     thresholds = thresholds or CheckThresholds()
     cem = dataclasses.replace(cem, horizon=1)
     config = check_eval_config(thresholds, rate_hz, max_steps, seed, max_state_gap_s, *window_s)
     check_executed_motions(recording, thresholds, config)  # seconds, not minutes of planning
     unchanged = unchanged_steps(recording, thresholds, config)
-    report = evaluate_recording(recording, model, cem, config, progress=progress,
-                               before_planning=before_planning, progress_label=SEARCH_LABELS[0])
-    again = evaluate_recording(recording, model, cem,
-                               dataclasses.replace(config, seed=repeat_seed(seed)),
-                               progress=progress, progress_label=SEARCH_LABELS[1])
+
+    def judged(report: dict, again: dict | None) -> CameraCheckResult:
+        return _check_searched(recording, report, again, unchanged, thresholds, cem)
+
+    first = None
+    try:
+        first = evaluate_recording(recording, model, cem, config, progress=progress,
+                                   before_planning=before_planning,
+                                   progress_label=SEARCH_LABELS[0])
+        again = evaluate_recording(recording, model, cem,
+                                   dataclasses.replace(config, seed=repeat_seed(seed)),
+                                   progress=progress, progress_label=SEARCH_LABELS[1])
+    except KeyboardInterrupt as stop:  # what was searched goes on with it (stopped_eval)
+        chosen = len(valid_steps(recording, config, HORIZON, GOAL_OFFSET)[2])
+        keep_measured(stop, stopped_check(
+            stop, measured(stop) if first is None else first,
+            measured(stop) if first is not None else None, chosen,
+            lambda report: judged(report, None)))
+        raise
+    return judged(first, again), first
+
+
+def _check_searched(recording: Recording, report: dict, again: dict | None,
+                    unchanged: StaleSteps, thresholds: CheckThresholds,
+                    cem) -> CameraCheckResult:
+    """Return the check of the motions ``report`` searched (``again``: the second search's).
+
+    ``again`` None: no test of the search's strength (a check a stop cut short). ValueError
+    naming the bag when the motions do not determine a verdict (``check_motions``).
+    """
     # frame k to frame k+1, as the inferred motion toward frame k+1 (not executed_period_action)
     executed = np.array([r["executed_action"] for r in report["steps"]], dtype=np.float64)
     shown = unchanged.executed  # motions as their repeated frames show them
@@ -194,18 +223,16 @@ def check_recording(recording: Recording, model, cem, thresholds: CheckThreshold
         if r["step"] in shown:
             executed[row, :3] = shown[r["step"]]
     inferred = np.array([r["planned_action"] for r in report["steps"]])
-    repeat = np.array([r["planned_action"] for r in again["steps"]])
+    repeat = None if again is None else np.array([r["planned_action"] for r in again["steps"]])
     explained = explained_share([r["energy_planned"] for r in report["steps"]],
                                 [r["energy_still"] for r in report["steps"]])
     try:
-        result = check_motions(executed, inferred, thresholds, explained, repeat,
-                               (cem.samples, cem.iterations),
-                               unchanged=[unchanged.reasons[r["step"]]
-                                          for r in report["steps"]],
-                               image_topic=recording.image_topic)
+        return check_motions(executed, inferred, thresholds, explained, repeat,
+                             (cem.samples, cem.iterations),
+                             unchanged=[unchanged.reasons[r["step"]] for r in report["steps"]],
+                             image_topic=recording.image_topic)
     except ValueError as exc:
         raise ValueError(f"{recording.path}: {exc}") from None
-    return result, report
 
 
 def check_bag(bag: str | Path, model, cem, thresholds: CheckThresholds | None = None,

@@ -214,7 +214,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
     Exit status 2 for a usage error (``config.UsageError``: an option refused, no
     ``--checkpoint`` nor ``--random-weights``, a ``--params-file`` that cannot be used), 1 for
     any other refusal or failure. Stopped (Ctrl-C, SIGTERM) once ``--out`` is known: one line
-    saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143.
+    saying what was saved there (``camera_check_report.stopped_check_saved``), status 130 / 143;
+    stopped in its searches, the motions inferred so far are saved as a partial check when
+    enough for one, else the line says why not (``camera_check_stopped``).
     """
     from vjepa_ros.out_paths import named_after, output_dir
     from vjepa_ros.recordings.bag_files import BagError
@@ -327,6 +329,12 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
                 print(f"note          {note}")
         from vjepa_ros.eval.cpu_cost import cost_note_printer
 
+        def extra(report: dict) -> dict:  # camera_check.json's, beside the result (a stop's too)
+            return {"bag": str(args.bag), KEY: identity, "world_model": source,
+                    "steps_evaluated": report["summary"]["steps_evaluated"],
+                    "torch_threads": report["model"]["torch_threads"],
+                    "planner": report["planner"]}
+
         try:  # no step to evaluate: the settings as options (--rate, --max-state-gap)
             result, report = check_recording(
                 recording, model, cem, thresholds, args.rate, args.max_steps, args.seed,
@@ -339,11 +347,16 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         stage = "writing"
         written, saved = save_check(result, out, base, f" in {out}", world_model=source,
                                     plot=not args.no_plots,
-                                    camera_topic=recording.image_topic, extra={
-            "bag": str(args.bag), KEY: identity, "world_model": source,
-            "steps_evaluated": report["summary"]["steps_evaluated"],
-            "torch_threads": report["model"]["torch_threads"], "planner": report["planner"]})
+                                    camera_topic=recording.image_topic, extra=extra(report))
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
+        from vjepa_ros.eval.stopped_eval import measured
+
+        if stage != "checking" and measured(exc) is not None:  # in a search: what it measured
+            from vjepa_ros.eval.camera_check_stopped import save_stopped_check
+
+            copies.close()
+            return save_stopped_check("vjepa-ros camera-check", exc, measured(exc), out, extra,
+                                      not args.no_plots, summary_lines)
         # a stop (Ctrl-C, SIGTERM) while checking: nothing started
         from vjepa_ros.recordings.topic_choice import without_train_keys
 

@@ -222,11 +222,19 @@ def cmd_eval(args: argparse.Namespace) -> int:
                                     before_planning=cost_note_printer(
                                         model, cem, landscape_points=config.landscape_points))
         stage = "writing"
-        notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
-        notes[len(recording.notes):] = [option_message(note, EVAL_OPTIONS)
-                                        for note in notes[len(recording.notes):]]
+        _options_in_notes(report, len(recording.notes))
         written = write_report(report, out, plots=not args.no_plots)
     except (KeyboardInterrupt, BagError, OSError, ValueError, RuntimeError) as exc:
+        from vjepa_ros.eval.report import summary_lines
+        from vjepa_ros.eval.stopped_eval import measured, save_stopped_eval
+
+        if stage == "evaluating" and measured(exc) is not None:  # the steps planned: saved
+            if recording.copies is not None:
+                recording.copies.close()
+            partial = measured(exc)
+            _options_in_notes(partial, len(recording.notes))
+            return save_stopped_eval("vjepa-ros eval", exc, partial, out, not args.no_plots,
+                                     lambda report: summary_lines(report, input_notes=False))
         # EvalConfig's and CEMConfig's names (no step to evaluate: goal_offset, rate_hz) as
         # options; 2: an option refused (config.UsageError); a stop while checking: nothing
         # started
@@ -247,20 +255,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return after_saving("vjepa-ros eval", saved_whole("its report", out), show)
 
 
-def _eval_saved(out: Path, stage: str) -> str:
-    """Say what a stopped eval saved in ``out``: nothing before its report is written.
+def _options_in_notes(report: dict, input_notes: int) -> None:
+    """Name the settings in the report's step notes (after the input's) as the options."""
+    notes = report["recording"]["notes"]  # the step notes (after the input's) as printed
+    notes[input_notes:] = [option_message(note, EVAL_OPTIONS) for note in notes[input_notes:]]
 
-    eval writes ``report.json`` (and its plots, first) into ``out`` only once every chosen step
-    is evaluated (``stage`` ``evaluating``); stopped while writing them (``writing``), the plots
-    may be there and ``report.json`` not, or an earlier run's.
+
+def _eval_saved(out: Path, stage: str) -> str:
+    """Say what a stopped eval saved in ``out``: nothing before its first step is evaluated.
+
+    A stop once steps are evaluated saves a partial report (``stopped_eval.save_stopped_eval``);
+    before the first (``stage`` ``evaluating``: the bag read, the model loaded, the frames
+    encoded) nothing; stopped while writing the whole report (``writing``), the plots may be
+    there and ``report.json`` not, or an earlier run's.
     """
     from vjepa_ros.path_text import shown_path
 
     if stage == "writing":
         return (f"stopped while writing the report into {shown_path(out)}: its plots may be "
                 "incomplete and report.json missing or an earlier run's; run eval again")
-    return (f"nothing saved (eval writes its report into {shown_path(out)} once every step is "
-            "evaluated)")
+    return (f"nothing saved (stopped before the first step was evaluated; eval writes its "
+            f"report into {shown_path(out)}, partial when stopped later)")
 
 
 def _stopped_bag_saved(bag: Path, command: str, when: str, writing: bool) -> str:

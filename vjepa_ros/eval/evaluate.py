@@ -35,6 +35,7 @@ from vjepa_ros.eval.eval_config import EvalConfig, goal_offset_note
 from vjepa_ros.eval.rep_memory import representations_problem
 from vjepa_ros.eval.step_choice import bag_start_ns, choose_steps
 from vjepa_ros.eval.step_notes import period_xyz, step_notes, unmeasured_steps
+from vjepa_ros.eval.stopped_eval import PARTIAL, keep_measured, partial_words
 from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_difference
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -223,6 +224,11 @@ def evaluate_recording(
     (:mod:`rep_memory`). Notes on the steps (dropped, standing still) end
     ``report["recording"]["notes"]``. ``progress_label``: the progress bar's label (``eval``;
     ``camera-check`` names each of its two searches).
+
+    A stop (Ctrl-C: KeyboardInterrupt; SIGTERM: ``terminate.Terminated``) while the steps are
+    planned is raised on as it came, carrying the report of the steps planned before it
+    (``stopped_eval.measured``; its ``partial``: ``5 of 15 steps; stopped (interrupted)``),
+    None before the first.
     """
     from tqdm import tqdm
 
@@ -257,36 +263,48 @@ def evaluate_recording(
     landscape_report = None
     t0 = bag_start_ns(recording)  # time_s: seconds after it, as --start / --end count
     bar = tqdm(chosen, desc=progress_label, unit="step", disable=not progress)
-    for k, first in zip(bar, period, strict=True):
-        if previous is None or k != previous + 1:
-            planner.reset()  # warm start only across consecutive steps
-        previous = k
-        context, goal = reps[k][None], (fixed_goal if offset is None else reps[k + offset])[None]
-        state = _as_tensor(steps.states[k])
-        result = planner.plan(context, state, goal)
-        executed = executed_actions(steps, k, horizon)  # [H, 7], frame to frame
-        energies = sequence_energies(model, cem, context, state, goal,
-                                     torch.stack([result.actions, executed,
-                                                  torch.zeros_like(executed)]))
-        if k == landscape_at and config.landscape_points:
-            landscape_report = landscape(model, cem, context, state, goal, executed,
-                                         result.actions, config.landscape_points)
-            landscape_report["step"] = k
-        records.append({
-            "step": k,
-            "time_s": float(steps.frame_times[k] - t0) / 1e9,
-            "goal_step": None if offset is None else k + offset,
-            "state": steps.states[k].tolist(),
-            "planned_action": result.first_action.tolist(),
-            "executed_action": executed[0].tolist(),  # s_{k+1} ⊖ s_k
-            # s(t_k + period) ⊖ s(t_k), what planned_action is scored against; None: unknown
-            "executed_period_action": first.tolist() if np.isfinite(first).all() else None,
-            "energy_planned": float(energies[0]),
-            "energy_executed": float(energies[1]),
-            "energy_still": float(energies[2]),  # the arm standing still (zero actions)
-            "elite_energies": result.elite_energies.tolist(),
-            "plan_s": float(result.timings["total"]),
-        })
+    try:
+        for k, first in zip(bar, period, strict=True):
+            if previous is None or k != previous + 1:
+                planner.reset()  # warm start only across consecutive steps
+            previous = k
+            context = reps[k][None]
+            goal = (fixed_goal if offset is None else reps[k + offset])[None]
+            state = _as_tensor(steps.states[k])
+            result = planner.plan(context, state, goal)
+            executed = executed_actions(steps, k, horizon)  # [H, 7], frame to frame
+            energies = sequence_energies(model, cem, context, state, goal,
+                                         torch.stack([result.actions, executed,
+                                                      torch.zeros_like(executed)]))
+            scape = None
+            if k == landscape_at and config.landscape_points:
+                scape = landscape(model, cem, context, state, goal, executed, result.actions,
+                                  config.landscape_points)
+                scape["step"] = k
+            records.append({
+                "step": k,
+                "time_s": float(steps.frame_times[k] - t0) / 1e9,
+                "goal_step": None if offset is None else k + offset,
+                "state": steps.states[k].tolist(),
+                "planned_action": result.first_action.tolist(),
+                "executed_action": executed[0].tolist(),  # s_{k+1} ⊖ s_k
+                # s(t_k + period) ⊖ s(t_k), what planned_action is scored against; None: unknown
+                "executed_period_action": first.tolist() if np.isfinite(first).all() else None,
+                "energy_planned": float(energies[0]),
+                "energy_executed": float(energies[1]),
+                "energy_still": float(energies[2]),  # the arm standing still (zero actions)
+                "elite_energies": result.elite_energies.tolist(),
+                "plan_s": float(result.timings["total"]),
+            })
+            landscape_report = scape or landscape_report  # with its step's record (a stop)
+    except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM: the steps done go on with it
+        bar.close()
+        keep_measured(stop, None if not records else {
+            **build_report(recording, steps, model, cem, config, records, encode_seconds,
+                           time.perf_counter() - started, landscape_report,
+                           goal_image is not None, notes),
+            PARTIAL: partial_words(len(records), len(chosen), stop)})
+        raise
     total_s = time.perf_counter() - started
     return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
                         landscape_report, goal_image is not None, notes)

@@ -158,7 +158,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints).
 
     ``input_notes``: end with the notes on the recording (``recording.notes``) too; the command
-    prints those before the results, where they are seen, and passes False.
+    prints those before the results, where they are seen, and passes False. A report a stop
+    cut short (``partial``, ``stopped_eval``) says so after its steps line.
     """
     rec, summary = report["recording"], report["summary"]
     actions, energy = summary["actions"], summary["energy"]
@@ -182,6 +183,8 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
         f"model {report['model']['type']} "
         f"on {report['model']['device']} ({report['model']['dtype']}"
         f"{threads_text(report['model']['device'], report['model'].get('torch_threads', 0))})",
+        *([f"partial       {report['partial']['text']}: every number here is of these steps "
+           "alone"] if report.get("partial") else []),
         f"sign agree    {signs}   all axes {_fmt(actions['sign_agreement_all_axes'], '.2f')}",
         f"cosine dxyz   mean {_fmt(actions['cosine_xyz_mean'])}  median "
         f"{_fmt(actions['cosine_xyz_median'])}  ({actions['cosine_xyz_steps']} of "
