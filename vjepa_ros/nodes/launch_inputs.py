@@ -111,9 +111,13 @@ def _model_file(spec: str) -> str:
     """Return the file a checkpoint value names, for comparing two of them (not checked).
 
     ``demo``: the packaged file (or ``demo`` where it is not installed); a path resolved
-    (``~``, ``..``, links).
+    (``~``, ``$NAME``, ``..``, links: ``user_paths.expand_path``, as the node reads it, so a
+    quoted ``-p planner.model.checkpoint:='$HOME/wm.pt'`` is ``--checkpoint ~/wm.pt``'s file);
+    a variable not set: the value as given (``world_model_path`` then names the variable).
     """
     import os
+
+    from vjepa_ros.user_paths import UnsetVariable, expand_path
 
     if spec == "demo":
         from vjepa_ros.input_paths import world_model_path
@@ -122,7 +126,10 @@ def _model_file(spec: str) -> str:
             return str(world_model_path("demo"))
         except ValueError:
             return spec
-    return os.path.realpath(os.path.expanduser(spec))
+    try:
+        return os.path.realpath(expand_path(spec))
+    except UnsetVariable:
+        return spec
 
 
 def check_option_overrides(args: argparse.Namespace, overrides: dict[str, dict]) -> None:

@@ -205,13 +205,16 @@ def demo_model_path() -> Path:
 
 
 def resolve_checkpoint(checkpoint: str = "") -> Path:
-    """Return the model path to use (``checkpoint``, ``~`` expanded, or the demo model).
+    """Return the model path to use: ``checkpoint`` (``~``, ``$NAME`` expanded) or the demo model.
 
-    Raises FileNotFoundError for a missing path (or a missing demo model). It only locates: the
+    Raises FileNotFoundError for a missing path (or a missing demo model), ValueError
+    (``user_paths.UnsetVariable``) naming a variable in it that is not set. It only locates: the
     commands check a path the user gave with ``input_paths.world_model_path`` (one line naming
     the option: missing, a folder, unreadable) and the loader reads it.
     """
-    path = Path(checkpoint).expanduser() if checkpoint else demo_model_path()
+    from vjepa_ros.user_paths import expand_path
+
+    path = expand_path(checkpoint) if checkpoint else demo_model_path()  # as the node reads it
     if not (path.exists() if checkpoint else path.is_file()):
         if checkpoint:
             raise FileNotFoundError(f"world model file not found: {path}")
