@@ -176,3 +176,21 @@ def test_a_camera_check_stopped_before_enough_motions_saves_nothing_and_says_why
         "earlier complete run's, kept (the 8 motion(s) measured are not written over it; give "
         "another --out to keep a partial one)"), err
     assert {path.name: path.read_bytes() for path in out.iterdir()} == whole
+
+
+def test_a_second_stop_while_the_partial_report_is_written_keeps_the_first_stops_status(
+        tmp_path, monkeypatch, capsys):
+    from vjepa_ros.eval import report
+
+    bag = _moving_bag(tmp_path / "bag")
+    out = tmp_path / "out"
+
+    def second_stop(*args, **kwargs):
+        raise KeyboardInterrupt
+    _stop_after(monkeypatch, 3, Terminated)
+    monkeypatch.setattr(report, "write_report", second_stop)
+    code, _, err = _run(capsys, "eval", bag, *QUICK, "--out", str(out))
+    assert code == 143 and err.splitlines()[-1] == (
+        "vjepa-ros eval: terminated; stopped again while writing the partial report (3 of 11 "
+        f"steps; stopped (terminated)) into {out}: its plots may be missing and report.json "
+        "missing or an earlier run's"), err
