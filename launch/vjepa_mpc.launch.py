@@ -12,8 +12,9 @@ merges the sections of one name and applies them in the order each name first ap
 wins over params_file whatever its sections and their order (launch_ros would write a dict under
 '/**' alone, which a section naming the node overrides); a text is written quoted (checkpoint:=2e5
 stays a text). A value the planner refuses is named by its argument
-(checkpoint:=...), not by that file. namespace:= and dds_profile:= are checked before any node
-starts (one line naming the argument).
+(checkpoint:=...), not by that file. namespace:=, dds_profile:= and a topic argument holding a
+substitution ({node}, {ns}: rcl takes none in a remap) are checked before any node starts (one
+line naming the argument).
 Those files are removed when the launch shuts down (they were left in the temporary folder, one
 per launch).
 Without `ros2 launch`, `vjepa-ros launch` starts the same nodes with the same parameter files
@@ -50,8 +51,11 @@ from vjepa_ros.nodes.launch_values import (
 )
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
+from vjepa_ros.nodes.topic_options import check_remap_options
 from vjepa_ros.nodes.topic_wiring import CAMERA_INSTEAD, camera_remappings, check_raw_images
 
+# the launch arguments remapping a planner topic
+TOPIC_ARGUMENTS = ("camera_topic", "target_topic", "joint_states_topic", "gripper_topic")
 # launch argument -> (the parameter it sets, its type): given only when the argument is not
 # empty (its default), so a params_file's value stays otherwise (user33)
 PARAMETER_ARGUMENTS = {
@@ -76,10 +80,13 @@ def check_arguments(context):
     """Refuse a namespace rcl refuses and a dds_profile that is no profile, before any node.
 
     ValueError, one line naming the argument (``namespace:=arm1/``, a namespace too long for
-    the planner's services, ``dds_profile:=...``), or the variable
+    the planner's services, ``dds_profile:=...``, a topic argument holding a substitution
+    rcl refuses in a remap: ``target_topic:={node}/target``), or the variable
     ``FASTDDS_DEFAULT_PROFILES_FILE`` when dds_profile is its value.
     """
     configurations = context.launch_configurations
+    check_remap_options({name: configurations.get(name, "") for name in TOPIC_ARGUMENTS},
+                        "launch argument {option}:={name}")
     namespace = configurations.get("namespace", "")
     problem = namespace and (namespace_problem(namespace, relative_ok=True) or name_length_problem(
         node_fqn(context, namespace, PLANNER_NODE).rpartition("/")[0], PLANNER_NODE))

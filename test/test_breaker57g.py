@@ -1,6 +1,6 @@
 """breaker57g: today's fixes attacked again (fix57a, fix57f1, fix57f2, mend57a, fix57c; base57b).
 
-Each test asserts what SHOULD happen and is a strict xfail until fixed. Defects, ranked by harm:
+Each test asserts what SHOULD happen (strict xfails until fix57g). Defects, ranked by harm:
 
 1. ``vjepa-ros launch --node sim --camera`` (or ``--node sim`` with a stand-in camera,
    ``--node image_publisher -p image_publisher.qos:=sensor_data``): fix57f1 wires each image
@@ -40,8 +40,6 @@ SECOND_CAMERAS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57g: --node sim and a camera both publish on "
-                   "the planner's camera topic, started without a word")
 @pytest.mark.parametrize("second", list(SECOND_CAMERAS))
 def test_the_simulator_beside_a_camera_is_refused_naming_both(started, capsys,  # noqa: F811
                                                                second):
@@ -67,8 +65,6 @@ NESTED = """\
 """
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57g: read_ros_params refuses '/**' holding a "
-                   "node section by name, which rcl applies")
 def test_a_node_section_under_the_any_namespace_wildcard_is_read_as_rcl_reads_it(tmp_path):
     from vjepa_ros.yaml_files import read_ros_params
 
@@ -82,8 +78,6 @@ def test_a_node_section_under_the_any_namespace_wildcard_is_read_as_rcl_reads_it
     assert read_ros_params(path, "/camera/camera") == {}
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57g: launch refuses a params file rcl reads "
-                   "('/**' holding the planner's section by name)")
 def test_launch_takes_a_params_file_with_the_planner_under_the_wildcard(
         started, capsys, tmp_path):  # noqa: F811
     from vjepa_ros.cli import main
@@ -107,8 +101,6 @@ SUBSTITUTED = [("--target-topic", "{node}/target"), ("--camera-topic", "/lab/{no
                ("--gripper-topic", "~/{node}_gripper")]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57g: a {node}/{ns} topic option passes the "
-                   "checks, then rcl refuses the remap in its own words (exit 1)")
 @pytest.mark.parametrize("option, topic", SUBSTITUTED, ids=[row[0] for row in SUBSTITUTED])
 def test_a_topic_option_with_a_substitution_is_refused_naming_it(started, capsys,  # noqa: F811
                                                                   option, topic):

@@ -120,25 +120,32 @@ def test_the_help_of_a_parameter_option_names_the_file_it_defaults_to():
                                           "wall clock)")
 
 
+# the nodes started beside the planner: the simulator and a camera node are never both (fix57g:
+# two sources of the planner's camera images)
+BESIDE = {"sim": ["--node", "sim"], "camera": ["--camera"]}
+
+
+@pytest.mark.parametrize("beside", list(BESIDE))
 @pytest.mark.parametrize("clock", [
     ["--params-file", "LAB"],  # the file's vjepa_planner: section says true
     ["-p", "planner.use_sim_time:=true"]])
-def test_every_node_follows_a_planner_on_sim_time_however_set(started, tmp_path, clock):
+def test_every_node_follows_a_planner_on_sim_time_however_set(started, tmp_path, clock, beside):
     from vjepa_ros.cli import main
 
     lab = tmp_path / "lab.yaml"
     lab.write_text("vjepa_planner:\n  ros__parameters:\n    use_sim_time: true\n")
     argv = [str(lab) if arg == "LAB" else arg for arg in clock]
-    main(["launch", "--checkpoint", str(DEMO_MODEL), *argv, "--camera", "--node", "sim",
+    main(["launch", "--checkpoint", str(DEMO_MODEL), *argv, *BESIDE[beside],
           "--node", "image_publisher", "-p", "image_publisher.path:=g.png"])
-    planner, camera, sim, publisher = started["nodes"]
+    planner, other, publisher = started["nodes"]
     assert planner.start_value("use_sim_time", False) is True
     source = f"--params-file {lab}" if "LAB" in clock else "-p planner.use_sim_time"
-    for node in (camera, sim, publisher):
+    for node in (other, publisher):
         assert node.parameters["use_sim_time"] is True, node.name
         assert node.sources()["use_sim_time"] == f"the planner's use_sim_time ({source})"
-    assert sim.parameters["publish_clock"] is True  # nothing else publishes /clock
-    assert sim.sources()["publish_clock"] == f"the planner's use_sim_time ({source})"
+    if beside == "sim":
+        assert other.parameters["publish_clock"] is True  # nothing else publishes /clock
+        assert other.sources()["publish_clock"] == f"the planner's use_sim_time ({source})"
 
 
 def test_a_node_keeps_its_own_clock_and_a_planner_on_the_wall_clock_leads_nobody(
@@ -148,11 +155,12 @@ def test_a_node_keeps_its_own_clock_and_a_planner_on_the_wall_clock_leads_nobody
     lab = tmp_path / "lab.yaml"
     lab.write_text("/**:\n  ros__parameters:\n    use_sim_time: true\n")
     main(["launch", "--checkpoint", str(DEMO_MODEL), "--params-file", str(lab), "--node", "sim",
-          "-p", "sim.use_sim_time:=false", "--camera"])
-    _, camera, sim = started["nodes"]
+          "-p", "sim.use_sim_time:=false", "--node", "image_publisher",
+          "-p", "image_publisher.path:=g.png"])  # (never --camera beside sim: fix57g)
+    _, sim, publisher = started["nodes"]
     # its own, no clock added (the demo model's 128 px size: launch_inputs.size_sim_for_model)
     assert sim.parameters == {"use_sim_time": False, "camera.width": 128, "camera.height": 128}
-    assert camera.parameters["use_sim_time"] is True
+    assert publisher.parameters["use_sim_time"] is True
     for given, body in ((["--no-use-sim-time"], "true"),  # the option wins
                         ([], "false")):  # a planner on the wall clock
         started.clear()

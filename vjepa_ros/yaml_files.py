@@ -119,13 +119,16 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     """Read the ``ros__parameters`` rcl gives node ``node_name`` from a ROS 2 param file.
 
     Sections apply as rcl applies them: each one whose name matches the node (``/**``, other
-    wildcards, its own name), in file order, a later value overriding an earlier one
+    wildcards, its own name; a name nested under others joined with '/', as rcl joins it:
+    ``/**: {vjepa_planner: {ros__parameters: ...}}`` is ``/**/vjepa_planner``, the node in any
+    namespace), in file order, a later value overriding an earlier one
     (``param_sections.node_sections``); ``node_name`` is fully qualified or in no namespace.
     rcl keys a value by its full name (``model.checkpoint``), so groups merge deeply: a node
     section's ``model:`` keeps the ``model.*`` values of a ``/**`` section it does not give.
 
     Raises :class:`UsageError` (one line naming the file, :func:`load_yaml_file`) for an
-    unreadable, non-YAML or empty file and for one that is not a mapping of nodes.
+    unreadable, non-YAML or empty file, for one that is not a mapping of nodes, and for a
+    section of the node whose ``ros__parameters`` is not a mapping.
     """
     path = Path(path)
     shown = shown_path(path)
@@ -135,17 +138,23 @@ def read_ros_params(path: str | Path, node_name: str) -> dict:
     if not isinstance(doc, dict):
         raise UsageError(f"parameter file {shown} is not {PARAMETER_FILE}, it holds a "
                          f"{type(doc).__name__}")
-    from vjepa_ros.nodes.param_sections import node_sections  # (no rclpy)
+    from vjepa_ros.nodes.param_sections import node_sections, sections  # (no rclpy)
 
-    for key in ("/**", node_name, f"/{node_name}"):
-        section = doc.get(key) or {}
-        parameters = section.get("ros__parameters") if isinstance(section, dict) else None
-        if section and not isinstance(parameters, dict):
+    node = f"/{node_name.lstrip('/')}"
+    for key in ("/**", node_name, node):  # a section by the node's name, or the wildcard's
+        section = doc.get(key)
+        if section and not (isinstance(section, dict) and sections(section)):
             raise UsageError(f"parameter file {shown}: '{key}' must hold a 'ros__parameters' "
-                             f"mapping")
+                             "mapping (or node sections: '/**: {NODE: {ros__parameters: "
+                             "...}}')")
+    applied = node_sections(doc, node)  # as rcl applies them, nested ones included
+    for name, parameters in applied:
+        if not isinstance(parameters, dict):
+            raise UsageError(f"parameter file {shown}: '{name}' must hold a 'ros__parameters' "
+                             "mapping")
     params: dict = {}
-    for _, parameters in node_sections(doc, f"/{node_name.lstrip('/')}"):  # as rcl applies them
-        params = merge_deep(params, unflatten(parameters if isinstance(parameters, dict) else {}))
+    for _, parameters in applied:  # in file order: a later value over an earlier one
+        params = merge_deep(params, unflatten(parameters))
     return params
 
 

@@ -27,6 +27,7 @@ import sys
 from vjepa_ros.command_errors import command_ended
 from vjepa_ros.config import ConfigError
 from vjepa_ros.nodes.dds_profile import use_camera_profile
+from vjepa_ros.nodes.input_publishers import check_input_publishers
 from vjepa_ros.nodes.launch_arguments import parse_overrides
 from vjepa_ros.nodes.launch_inputs import (
     check_launch_inputs,
@@ -45,6 +46,7 @@ from vjepa_ros.nodes.node_launch import (
 )
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.topic_options import check_remap_options
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
@@ -76,6 +78,10 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.terminate import ignore_stop_signals
 
     try:
+        topics = {"--camera-topic": args.camera_topic, "--target-topic": args.target_topic,
+                  "--joint-states-topic": args.joint_states_topic,
+                  "--gripper-topic": args.gripper_topic}
+        check_remap_options(topics)  # rcl takes no {node} in a remap: named before the rest
         notes: dict[str, dict] = {}
         overrides = parse_overrides(args.overrides, notes)
         check_option_overrides(args, overrides)  # an option and a -p item: never a silent pick
@@ -107,12 +113,12 @@ def _launch(args: argparse.Namespace) -> int:
                 wire_image_publisher(node, args.camera_topic,
                                      nodes[0].start_value("image_transport", "raw"),
                                      nodes[0].sources().get("image_transport", "the default"))
+        # two nodes on one planner input (--node sim --camera): never frames of two worlds
+        check_input_publishers(nodes, lambda name: "--camera" if name == "camera" and
+                               args.camera else f"--node {name}")
         check_required_parameters(nodes)  # an image_publisher without its image
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
-        check_topic_options({"--camera-topic": args.camera_topic,
-                             "--target-topic": args.target_topic,
-                             "--joint-states-topic": args.joint_states_topic,
-                             "--gripper-topic": args.gripper_topic}, PLANNER_NODE)
+        check_topic_options(topics, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
         launch = Launch(nodes, use_sim_time=args.use_sim_time)
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."

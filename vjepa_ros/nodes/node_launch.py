@@ -18,6 +18,7 @@ from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_INSTEAD,
+    absolute_topic,
     camera_remappings,
     check_raw_images,
     sim_remappings,
@@ -283,8 +284,9 @@ def wire_image_publisher(publisher: NodeLaunch, camera_topic: str,
                 "the stand-in camera would publish what the planner does not "
                 f"take on {camera_topic}; give both the same transport (or leave "
                 "image_publisher.transport out: it follows the planner's)")
-        publisher.remappings.setdefault("image", camera_topic)
-        publisher.remappings.setdefault("image/compressed", camera_topic)
+        topic = absolute_topic(camera_topic, f"/{PLANNER_NODE}")  # '~/x': the planner's own
+        publisher.remappings.setdefault("image", topic)
+        publisher.remappings.setdefault("image/compressed", topic)
         return
     if transport == "compressed":
         raise UsageError(

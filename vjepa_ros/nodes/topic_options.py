@@ -1,8 +1,10 @@
 """Check topic names given as options before rcl sees them as remap rules.
 
 rcl answers a bad name in ``-r image:=NAME`` with its raw "Couldn't parse remap rule" and no
-option; :func:`check_topic_options` names the option and what is wrong first. rclpy is imported
-inside, for the commands that start nodes anyway (``vjepa-ros launch``).
+option; :func:`check_topic_options` names the option and what is wrong first. A substitution
+(``{node}``, ``{ns}``), which a node's own topic name may hold, is no part of a remap target:
+rcl refuses the rule (:func:`substitution_problem`, no ROS needed). rclpy is imported inside,
+for the commands that start nodes anyway (``vjepa-ros launch``).
 """
 
 from __future__ import annotations
@@ -29,11 +31,38 @@ def topic_problem(name: str, node: str = "node") -> str | None:
     return None
 
 
+def substitution_problem(name: str) -> str:
+    """Return why rcl refuses ``name`` as a remap target for its ``{...}`` ('' none).
+
+    rcl expands ``{node}`` and ``{ns}`` in the names a node creates, but a remap rule's
+    replacement is a plain name (``~/``, '/' and name tokens; rcl's remap lexer): ``-r
+    target_pose:={node}/target`` is "Couldn't parse remap rule" and the node does not start.
+    """
+    if "{" not in name and "}" not in name:
+        return ""
+    return ("a remapped topic takes no substitution ({node}, {ns}): rcl refuses it in a remap "
+            "rule; give the name itself, e.g. /arm1/target_pose")
+
+
+def check_remap_options(options: dict[str, str], given: str = "{option} {name!r}") -> None:
+    """Raise UsageError (one line, exit status 2) for an option whose topic holds ``{...}``.
+
+    ``options``: option → its topic (:func:`substitution_problem`); ``given``: how the
+    message names them (``launch argument {option}:={name}``). No ROS needed.
+    """
+    for option, name in options.items():
+        problem = substitution_problem(name)
+        if problem:
+            raise UsageError(f"{given.format(option=option, name=name)}: {problem}")
+
+
 def check_topic_options(options: dict[str, str], node: str = "node") -> None:
     """Raise UsageError (exit status 2) for the first option whose topic name is invalid.
 
-    ``options``: option → the topic name it gave, e.g. ``{"--camera-topic": "bad topic"}``.
+    ``options``: option → the topic name it gave, e.g. ``{"--camera-topic": "bad topic"}``;
+    one that holds a substitution: :func:`check_remap_options`.
     """
+    check_remap_options(options)
     for option, name in options.items():
         problem = topic_problem(name, node)
         if problem:

@@ -1,0 +1,80 @@
+"""Refuse two nodes of one launch publishing the same planner input (no rclpy).
+
+``vjepa-ros launch`` wires each node it starts beside the planner onto the planner's topics
+(``topic_wiring``): the simulator's camera and joint states, the camera node's images, a
+stand-in camera's (``image_publisher`` with ``qos: sensor_data``). Two of them on one input
+(``--node sim --camera``: a rendered and a real camera) would feed the planner frames or states
+of two worlds in turn, and it would plan on them without a word (breaker57g).
+:func:`check_input_publishers` refuses that before any node starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.topic_wiring import CAMERA_IMAGE, SIM_TOPICS, absolute_topic
+
+# The planner's input names (before its remappings) -> what a message calls them
+PLANNER_INPUTS = {"image": "camera images", "joint_states": "joint states",
+                  "current_pose": "arm pose"}
+# Registry name -> the node's own names of what it publishes that may be a planner input
+PUBLISHED = {
+    "sim": (SIM_TOPICS["image"], SIM_TOPICS["joint_states"], "current_pose"),
+    "camera": (CAMERA_IMAGE,),
+}
+STAND_IN_IMAGES = ("image", "image/compressed")  # image_publisher with qos sensor_data
+# How each publisher is replaced when two meet, said after the refusal
+ONE_OF_THEM = {
+    "sim": "the simulator publishes its own rendered camera and arm state",
+    "camera": "the camera node publishes a real camera's frames",
+    "image_publisher": "the stand-in camera publishes one still image",
+}
+
+
+def node_fqn(name: str) -> str:
+    """Return the fully qualified name node ``name`` (``NODES`` key) starts with in a launch."""
+    ros_name = NODES[name].ros_name
+    return f"/camera/{ros_name}" if name == "camera" else f"/{ros_name}"  # (camera_node's ns)
+
+
+def published_inputs(node, planner) -> dict[str, str]:
+    """Return ``{planner input name: topic}`` of the planner inputs ``node`` publishes on.
+
+    ``node``, ``planner``: ``node_launch.NodeLaunch`` objects, wired (their remappings set).
+    """
+    names = PUBLISHED.get(node.name, ())
+    if node.name == "image_publisher" and node.parameters.get("qos") == "sensor_data":
+        names = STAND_IN_IMAGES
+    planner_fqn = f"/{PLANNER_NODE}"
+    inputs = {absolute_topic(planner.remappings.get(name, name), planner_fqn): name
+              for name in PLANNER_INPUTS}
+    fqn = node_fqn(node.name) if node.name in NODES else f"/{node.name}"
+    found = {}
+    for own in names:
+        topic = absolute_topic(node.remappings.get(own, own), fqn)
+        if topic in inputs:
+            found[inputs[topic]] = topic
+    return found
+
+
+def check_input_publishers(nodes: Sequence, asked: Callable[[str], str]) -> None:
+    """Raise UsageError (one line) when two of ``nodes`` publish one input of the planner.
+
+    ``nodes``: the launch's ``NodeLaunch`` list, the planner first, each wired onto the
+    planner's topics; ``asked``: a registry name -> the option that started that node
+    (``--camera``, ``--node sim``), as the message names it.
+    """
+    planner, others = nodes[0], nodes[1:]
+    seen: dict[str, str] = {}  # planner input name -> the first node publishing it
+    for node in others:
+        for name, topic in published_inputs(node, planner).items():
+            first = seen.setdefault(name, node.name)
+            if first != node.name:
+                raise UsageError(
+                    f"{asked(first)} and {asked(node.name)} would both publish the planner's "
+                    f"{PLANNER_INPUTS[name]} on {topic}: it would plan on the two in turn; start "
+                    f"one of them ({ONE_OF_THEM.get(first, first)}; "
+                    f"{ONE_OF_THEM.get(node.name, node.name)})")
