@@ -137,3 +137,33 @@ def test_stopping_a_stalled_camera_node_does_not_sit_through_a_whole_timeout(con
     node.destroy_node()  # Ctrl-C's clean-up (run_node)
     assert pipeline.under_way_ms is None or pipeline.under_way_ms < timeout_s * 1000, (
         f"the stop waited behind a read of {pipeline.under_way_ms} ms, the whole timeout_s")
+
+
+@pytest.mark.xfail(strict=True, reason="review57r 3: launch --node sim --camera wires both "
+                   "image publishers onto the planner's one camera topic")
+@pytest.mark.parametrize("camera", [["--camera"], ["--node", "camera"]])
+def test_a_simulator_and_a_camera_node_on_one_camera_topic_are_refused(monkeypatch, capsys,
+                                                                        camera):
+    """The simulator and a camera node, both on ``--camera-topic`` (fix57f1's wiring).
+
+    The planner would plan on renders and real frames interleaved. Should: exit status 2 before
+    any node, naming both and the topic.
+    """
+    from pathlib import Path
+
+    from vjepa_ros.cli import main
+    from vjepa_ros.nodes import launcher
+
+    started = []
+
+    def fake_launch(nodes, use_sim_time=False, **kwargs):
+        started.append([node.name for node in nodes])
+        raise ValueError("not started in this test")
+
+    monkeypatch.setattr(launcher, "Launch", fake_launch)
+    demo = Path(__file__).resolve().parent.parent / "vjepa_ros" / "data" / "demo_world_model.pt"
+    status = main(["launch", "--checkpoint", str(demo), "--node", "sim", *camera,
+                   "--camera-topic", "/cam/image"])
+    said = capsys.readouterr().err
+    assert (status, started) == (2, []), f"status {status}, started {started}: {said}"
+    assert "sim" in said and "camera" in said and "/cam/image" in said, said
