@@ -49,16 +49,15 @@ and is a strict xfail until fixed. Defects (numbered as found; ranked by harm: 2
    ROS name cannot, and the closest parameter (``rate_hz``).
 8. Ctrl-C (or any ``destroy_node``) of a camera node whose RealSense stopped delivering (a USB
    link hung, the device grabbed): ``_close_camera`` joins the reader thread for ``timeout_s +
-   1`` s first and calls ``camera.stop()`` (``pipeline.stop()``, which ends a blocked
-   ``wait_for_frames``) only after: the node takes ``timeout_s`` to stop (8 s measured with
-   timeout_s 8; up to 601 s within the declared range). Should: stop the device first, so the
-   blocked read ends at once.
+   1`` s first and calls ``camera.stop()`` only after: the node takes ``timeout_s`` to stop (8 s
+   measured with timeout_s 8; up to 601 s within the declared range). Should: end the blocked
+   read at once. (review57r: ``pipeline.stop()`` does not end a ``wait_for_frames`` in progress,
+   it waits for its mutex; a read now waits in short slices, a stop comes between two.)
 """
 
 from __future__ import annotations
 
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -218,10 +217,10 @@ def test_two_cameras_without_a_serial_are_refused_or_the_opened_one_is_said(cont
 # -- 3. timeout_s below a frame period ----------------------------------------------------------
 
 def _paced_sdk(fps: float):
-    """Return a fake RealSense streaming at ``fps``: wait_for_frames fails when no frame is due.
+    """Return a fake RealSense streaming at ``fps``: try_wait_for_frames fails when none is due.
 
-    The first frame arrives one period after start; librealsense raises "Frame didn't arrive
-    within N" when ``timeout_ms`` passes first (``timeout_ms`` 0: no wait at all).
+    The first frame arrives one period after start; librealsense returns ``(False, ...)`` when
+    ``timeout_ms`` passes first (``timeout_ms`` 0: no wait at all).
     """
     from test_robot_camera import fake_sdk
 
@@ -235,14 +234,14 @@ def _paced_sdk(fps: float):
             clock["next"] = time.monotonic() + period
             return super().start(config)
 
-        def wait_for_frames(self, timeout_ms):
+        def try_wait_for_frames(self, timeout_ms):
             wait = clock["next"] - time.monotonic()
             if wait * 1000.0 > timeout_ms:
                 time.sleep(timeout_ms / 1000.0)
-                raise RuntimeError(f"Frame didn't arrive within {timeout_ms}")
+                return False, None
             time.sleep(max(wait, 0.0))
             clock["next"] += period
-            return super().wait_for_frames(timeout_ms)
+            return super().try_wait_for_frames(timeout_ms)
 
     sdk.pipeline = Pipeline
     return sdk
@@ -429,49 +428,26 @@ def test_a_p_name_rcl_cannot_lex_names_what_to_write(tmp_path, item):
 
 # -- 8. stopping a camera node whose device stalled waits out timeout_s -------------------------
 
-class _StalledCamera:
-    """A RealSense that stopped delivering: ``read`` blocks until ``stop()`` or ``timeout_s``.
+def test_stopping_a_stalled_camera_node_ends_its_reader_and_stops_the_device(context):
+    """A RealSense that stopped delivering, its pipeline locked as librealsense's (review57r).
 
-    As librealsense's ``wait_for_frames`` in another thread ends when ``pipeline.stop()`` is
-    called. ``events`` records how each blocked read ended, and the stop.
+    ``pipeline.stop()`` waits for the ``wait_for_frames`` in progress, so the read waits in
+    short slices and the stop comes between two.
     """
-
-    def __init__(self, config):
-        from vjepa_ros.robot.camera import camera_info_fields
-
-        self.config, self.events = config, []
-        self.info = camera_info_fields(config.width, config.height, 60.0, 61.0, 32.0, 24.0)
-        self.capture_time_s, self.timestamp_domain = None, ""
-        self.stopped = threading.Event()
-
-    def read(self):
-        from vjepa_ros.robot.camera import CameraError
-
-        if self.stopped.wait(self.config.timeout_s):
-            self.events.append("read ended by stop")
-            raise RuntimeError("wait_for_frames cannot be called before start()")
-        self.events.append("read timed out")
-        raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s")
-
-    def stop(self):
-        self.events.append("stop")
-        self.stopped.set()
-
-
-def test_stopping_a_stalled_camera_node_stops_the_device_first(context):
     from rclpy.parameter import Parameter
+    from test_robot_camera import stalled_sdk
 
     from vjepa_ros.nodes.camera_node import CameraNode
+    from vjepa_ros.robot.camera import READ_SLICE_MS, RealSenseColor
 
-    cameras = []
-
-    def factory(config):
-        cameras.append(_StalledCamera(config))
-        return cameras[-1]
-
-    node = CameraNode(camera_factory=factory, context=context, parameter_overrides=[
-        Parameter("width", value=64), Parameter("height", value=48),
-        Parameter("timeout_s", value=8.0)])
-    time.sleep(0.2)  # the reader blocked in read()
+    sdk, pipelines = stalled_sdk()
+    node = CameraNode(camera_factory=lambda config: RealSenseColor(config, rs=sdk),
+                      context=context, parameter_overrides=[
+                          Parameter("width", value=64), Parameter("height", value=48),
+                          Parameter("timeout_s", value=8.0)])
+    assert pipelines[0].waiting.wait(30.0), "the reader never read"
     node.destroy_node()  # Ctrl-C's clean-up (run_node)
-    assert cameras[0].events[:2] == ["stop", "read ended by stop"], cameras[0].events
+    pipeline = pipelines[0]
+    assert not node.thread.is_alive() and not pipeline.running and node.exit_status() == 0
+    assert pipeline.stop_behind_ms is None and max(pipeline.waits) <= READ_SLICE_MS, (
+        pipeline.stop_behind_ms, pipeline.waits)

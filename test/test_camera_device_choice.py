@@ -2,11 +2,9 @@
 
 Several cameras with ``serial`` empty are refused naming every serial (USB enumeration order
 picks "the first" differently between boots); a ``timeout_s`` no longer than one frame period is
-refused naming both; a node whose device stalled stops the device before joining its reader.
+refused naming both; a read waits in short slices, so stopping a node whose device stalled or was
+unplugged ends its reader within one.
 """
-
-import threading
-import time
 
 import numpy as np
 import pytest
@@ -59,20 +57,24 @@ def test_a_timeout_not_longer_than_a_frame_period_is_refused_naming_both(fps, ti
 
 @pytest.mark.parametrize("fps, timeout_s, waited_ms", [
     (30, 0.0334, 34),  # just over a period (33.3 ms): rounded up, never down to 33
-    (6, 0.17, 170), (300, 0.004, 4), (1, 1.5, 1500), (30, 5.0, 5000)])
+    (6, 0.17, 170), (300, 0.004, 4), (1, 1.5, 1500), (30, 0.2501, 251)])
 def test_a_timeout_longer_than_a_frame_period_waits_at_least_that_long(fps, timeout_s,
                                                                        waited_ms):
-    sdk, _ = fake_sdk(["1"], FRAME)
+    """No frame: the slices of the read (READ_SLICE_MS each at most) sum to timeout_s."""
+    from vjepa_ros.robot.camera import READ_SLICE_MS
+
+    sdk, _ = fake_sdk(["1"])  # no frame comes: every wait ends empty
     waits = []
 
     class Pipeline(sdk.pipeline):
-        def wait_for_frames(self, timeout_ms):
+        def try_wait_for_frames(self, timeout_ms):
             waits.append(timeout_ms)
-            return super().wait_for_frames(timeout_ms)
+            return super().try_wait_for_frames(timeout_ms)
 
     sdk.pipeline = Pipeline
-    RealSenseColor(CameraConfig(fps=fps, timeout_s=timeout_s), rs=sdk).read()
-    assert waits == [waited_ms]
+    with pytest.raises(CameraError, match="no frame"):
+        RealSenseColor(CameraConfig(fps=fps, timeout_s=timeout_s), rs=sdk).read()
+    assert sum(waits) == waited_ms and 0 < min(waits) and max(waits) <= READ_SLICE_MS, waits
 
 
 def test_the_camera_node_refuses_such_a_timeout_before_opening_and_names_its_serial(context,
@@ -97,37 +99,21 @@ def test_the_camera_node_refuses_such_a_timeout_before_opening_and_names_its_ser
     assert "(64x48, RealSense 817612070540)" in capfd.readouterr().err  # which one it opened
 
 
-class _HungCamera:
-    """A device whose reads block until ``stop()``; its stop raises too (a USB link gone)."""
-
-    def __init__(self, config):
-        from vjepa_ros.robot.camera import camera_info_fields
-
-        self.config, self.stopped = config, threading.Event()
-        self.info = camera_info_fields(config.width, config.height, 60.0, 61.0, 32.0, 24.0)
-        self.capture_time_s, self.timestamp_domain = None, ""
-
-    def read(self):
-        self.stopped.wait(self.config.timeout_s)
-        raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s")
-
-    def stop(self):
-        self.stopped.set()
-        raise RuntimeError("failed to set power state")
-
-
 def test_a_stop_that_raises_still_ends_the_reader_and_destroys_the_node(context, capfd):
+    """A RealSense unplugged while its read waits: the stop raises (a USB link gone)."""
     from rclpy.parameter import Parameter
+    from test_robot_camera import stalled_sdk
 
     from vjepa_ros.nodes.camera_node import CameraNode
 
-    node = CameraNode(camera_factory=_HungCamera, context=context, parameter_overrides=[
-        Parameter("width", value=64), Parameter("height", value=48),
-        Parameter("timeout_s", value=60.0)])
-    deadline = time.monotonic() + 30.0
-    while not node.thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
+    sdk, pipelines = stalled_sdk(unplugged=True)
+    node = CameraNode(camera_factory=lambda config: RealSenseColor(config, rs=sdk),
+                      context=context, parameter_overrides=[
+                          Parameter("width", value=64), Parameter("height", value=48),
+                          Parameter("timeout_s", value=60.0)])
+    assert pipelines[0].waiting.wait(30.0), "the reader never read"
     node.destroy_node()  # the stop's error: one warning, the node destroyed anyway
     assert not node.thread.is_alive() and node.exit_status() == 0  # ended by the stop
+    assert not pipelines[0].running and pipelines[0].stop_behind_ms is None
     err = capfd.readouterr().err
     assert "stopping the camera failed (RuntimeError: failed to set power state)" in err, err

@@ -1,6 +1,8 @@
 """RealSense helper without hardware: CameraInfo from intrinsics, device errors, a fake SDK."""
 
 import sys
+import threading
+import time
 import types
 
 import numpy as np
@@ -82,13 +84,14 @@ def fake_sdk(serials, frame=None, timestamp_ms=1.7e12, domain="global_time"):
             started["config"] = config
             return profile
 
-        def wait_for_frames(self, timeout_ms):
+        def try_wait_for_frames(self, timeout_ms):
+            """(arrived, frameset), as pyrealsense2's; no frame ever arrives without ``frame``."""
             if frame is None:
-                raise RuntimeError("Frame didn't arrive within 5000")
+                return False, None
             color = types.SimpleNamespace(
                 get_data=lambda: frame, get_timestamp=lambda: timestamp_ms,
                 get_frame_timestamp_domain=lambda: getattr(sdk.timestamp_domain, domain))
-            return types.SimpleNamespace(get_color_frame=lambda: color)
+            return True, types.SimpleNamespace(get_color_frame=lambda: color)
 
         def stop(self):
             started["stopped"] = True
@@ -112,6 +115,53 @@ def fake_sdk(serials, frame=None, timestamp_ms=1.7e12, domain="global_time"):
         timestamp_domain=types.SimpleNamespace(**{name: Domain(name) for name in DOMAINS}),
     )
     return sdk, started
+
+
+def stalled_sdk(serials=("817612070540",), unplugged=False):
+    """Return (sdk, pipelines): :func:`fake_sdk` whose device stalled, locked as librealsense's.
+
+    No frame comes. ``try_wait_for_frames`` holds the pipeline mutex for its whole wait and
+    returns ``(False, None)``; for an ``unplugged`` device it waits twice (librealsense restarts
+    the pipeline and waits again) and ``stop`` raises RuntimeError after taking the mutex.
+    ``stop`` takes the mutex (``src/pipeline/pipeline.cpp``). Each pipeline made records
+    ``waits`` (the ``timeout_ms`` of each wait), ``waiting`` (set once a wait began) and
+    ``stop_behind_ms`` (the ``timeout_ms`` of the wait in progress when ``stop`` was called:
+    what the stop sat through; None when none was).
+    """
+    sdk, _ = fake_sdk(list(serials))
+    pipelines = []
+
+    class StalledPipeline(sdk.pipeline):
+        def __init__(self):
+            self.mutex, self.waiting = threading.Lock(), threading.Event()
+            self.running, self.waits, self.current_ms = False, [], None
+            self.stop_behind_ms = None
+            pipelines.append(self)
+
+        def start(self, config):
+            self.running = True
+            return super().start(config)
+
+        def try_wait_for_frames(self, timeout_ms):
+            with self.mutex:
+                if not self.running:
+                    raise RuntimeError("try_wait_for_frames cannot be called before start()")
+                self.current_ms = timeout_ms
+                self.waits.append(timeout_ms)
+                self.waiting.set()
+                time.sleep(timeout_ms / 1000.0 * (2 if unplugged else 1))
+                self.current_ms = None
+                return False, None
+
+        def stop(self):
+            self.stop_behind_ms = self.current_ms
+            with self.mutex:
+                self.running = False
+                if unplugged:
+                    raise RuntimeError("failed to set power state")
+
+    sdk.pipeline = StalledPipeline
+    return sdk, pipelines
 
 
 def test_no_device_and_wrong_serial_are_clear_errors():
@@ -158,3 +208,58 @@ def test_an_unknown_stamp_source_is_refused_naming_the_parameter():
     assert CameraConfig(stamp_source="arrival").stamp_source == "arrival"
     with pytest.raises(ValueError, match="stamp_source must be one of device, arrival, got 'x'"):
         CameraConfig(stamp_source="x")
+
+
+@pytest.mark.parametrize("unplugged", [False, True])
+def test_a_stop_from_another_thread_ends_a_stalled_read_within_one_slice(unplugged):
+    """A stop waits for the wait in progress (librealsense's): a read waits in short slices."""
+    from vjepa_ros.robot.camera import READ_SLICE_MS
+
+    sdk, pipelines = stalled_sdk(unplugged=unplugged)
+    camera = RealSenseColor(CameraConfig(timeout_s=600.0), rs=sdk)
+    ended = []
+
+    def reader():
+        try:
+            camera.read()
+        except CameraError as exc:
+            ended.append(str(exc))
+
+    thread = threading.Thread(target=reader, daemon=True)
+    thread.start()
+    pipeline = pipelines[0]
+    assert pipeline.waiting.wait(30.0), "the read never waited"
+    try:
+        camera.stop()
+    except RuntimeError as exc:  # the device gone: librealsense's error, after the stop
+        assert unplugged, exc
+    thread.join(30.0)
+    assert ended and "stopped" in ended[0], ended  # the read ended, saying why
+    assert not pipeline.running  # the device was stopped
+    assert pipeline.stop_behind_ms is None, f"stopped behind a wait of {pipeline.stop_behind_ms}"
+    assert max(pipeline.waits) <= READ_SLICE_MS, pipeline.waits
+
+
+def test_a_stalled_read_waits_the_whole_timeout_in_slices_then_says_so():
+    from vjepa_ros.robot.camera import READ_SLICE_MS
+
+    sdk, pipelines = stalled_sdk()
+    camera = RealSenseColor(CameraConfig(fps=30, timeout_s=0.25), rs=sdk)
+    with pytest.raises(CameraError, match=r"no frame from the RealSense for 0\.25 s"):
+        camera.read()
+    waits = pipelines[0].waits
+    assert sum(waits) == 250 and max(waits) <= READ_SLICE_MS, waits
+    camera.stop()  # after a failed read: stops, no wait in progress
+    assert not pipelines[0].running
+
+
+def test_a_library_error_while_waiting_is_a_camera_error_naming_it():
+    sdk, _ = fake_sdk(["1"])
+
+    class Failing(sdk.pipeline):
+        def try_wait_for_frames(self, timeout_ms):
+            raise RuntimeError("Device disconnected. Failed to recconect: No device connected")
+
+    sdk.pipeline = Failing
+    with pytest.raises(CameraError, match="Device disconnected"):
+        RealSenseColor(CameraConfig(), rs=sdk).read()

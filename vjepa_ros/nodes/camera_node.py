@@ -164,11 +164,14 @@ class CameraNode(Node):
         destroy_after(self, self._close_camera, super().destroy_node, "stopping the camera")
 
     def _close_camera(self) -> None:
-        """Stop the camera, then end the reader thread (each only if it was made).
+        """Stop the camera, then join the reader thread (each only if it was made).
 
-        The device first: ``pipeline.stop()`` ends a ``wait_for_frames`` blocked on a stalled
-        device (a hung USB link) at once, where joining the reader first waited out
-        ``timeout_s`` (up to 600 s) on Ctrl-C. The read it ends raises, unheard (not running).
+        librealsense's ``pipeline.stop()`` does not end a wait for frames in progress: it waits
+        for the pipeline mutex that wait holds (``src/pipeline/pipeline.cpp``). So
+        :meth:`RealSenseColor.read <vjepa_ros.robot.camera.RealSenseColor.read>` waits in slices
+        of at most ``READ_SLICE_MS`` (100 ms) and ``stop()`` comes between two: on a stalled or
+        unplugged device (a hung USB link) Ctrl-C takes about one slice, where it waited out
+        ``timeout_s`` (up to 600 s). The read it ends raises, unheard (not running).
         """
         self.running = False
         try:

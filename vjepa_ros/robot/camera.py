@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 
 import numpy as np
 
@@ -37,6 +38,11 @@ STAMP_SOURCES = ("device", "arrival")  # CameraConfig.stamp_source
 # [Hz] (RealSense colour streams run at 6..90). Before: 0, -5 or 100000 reached the driver.
 STREAM_SIZE_PX = (MIN_SIDE_PX, 4096)
 STREAM_FPS = (1, 300)
+# The longest single wait of a read: librealsense's pipeline::try_wait_for_frames (and
+# wait_for_frames) holds the pipeline mutex for its whole wait, and pipeline::stop takes the same
+# mutex (src/pipeline/pipeline.cpp), so a stop waits out the read in progress. A read of
+# timeout_s waits in slices of at most this [ms], checking between them whether it was stopped.
+READ_SLICE_MS = 100
 
 
 class CameraError(RuntimeError):
@@ -171,19 +177,35 @@ class RealSenseColor:
                                        intr.ppy, intr.coeffs, str(intr.model))
         self.timestamp_domain = ""
         self.capture_time_s: float | None = None
+        self._stopping = threading.Event()  # set by stop(): a read ends within one slice
+        self._reading = threading.Lock()  # held by each slice of a read, and by stop()
 
     def read(self) -> np.ndarray:
         """Return the next colour frame, [H, W, 3] uint8 RGB; set its capture time and domain.
 
-        Raises :class:`CameraError` when no frame arrives within ``timeout_s``.
+        Waits up to ``timeout_s`` in slices of at most :data:`READ_SLICE_MS`
+        (``try_wait_for_frames``), so that :meth:`stop` from another thread ends it within one
+        slice (two where the device was unplugged: librealsense then restarts the pipeline and
+        waits once more). Raises :class:`CameraError` when no frame arrives within
+        ``timeout_s``, on a librealsense error of the wait, and once stopped.
         """
         # rounded up: a timeout just over a frame period never becomes one just under it
         timeout_ms = math.ceil(round(self.config.timeout_s * 1000, 6))
-        try:
-            frames = self.pipeline.wait_for_frames(timeout_ms)
-        except RuntimeError as exc:
-            raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s: "
-                              f"{exc}") from exc
+        waited_ms, arrived, frames = 0, False, None
+        while not arrived:
+            if waited_ms >= timeout_ms:
+                raise CameraError(f"no frame from the RealSense for {self.config.timeout_s} s "
+                                  "(check the USB 3 cable and `rs-enumerate-devices`)")
+            slice_ms = min(timeout_ms - waited_ms, READ_SLICE_MS)
+            with self._reading:
+                if self._stopping.is_set():
+                    raise CameraError("the RealSense was stopped")
+                try:
+                    arrived, frames = self.pipeline.try_wait_for_frames(slice_ms)
+                except RuntimeError as exc:
+                    raise CameraError(f"the RealSense stream failed while waiting for a frame: "
+                                      f"{exc}") from exc
+            waited_ms += slice_ms
         color = frames.get_color_frame()
         rgb = np.asanyarray(color.get_data()).copy()
         self.timestamp_domain = str(color.get_frame_timestamp_domain()).split(".")[-1]
@@ -192,4 +214,12 @@ class RealSenseColor:
         return rgb
 
     def stop(self) -> None:
-        self.pipeline.stop()
+        """Stop the stream; safe from another thread while :meth:`read` waits.
+
+        A read in progress ends within one slice (:data:`READ_SLICE_MS`), raising CameraError;
+        then the pipeline stops (never while a wait holds its mutex: that stop would wait the
+        wait out). A device gone raises librealsense's RuntimeError here.
+        """
+        self._stopping.set()
+        with self._reading:
+            self.pipeline.stop()
