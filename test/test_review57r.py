@@ -56,9 +56,6 @@ class _StuckGoal(PlannerCommanding):
         return self.said
 
 
-@pytest.mark.xfail(strict=True, reason="review57r 1: destroy_node's settle_commands waits "
-                   "again after the spinner's settle gave up, and advises the Ctrl-C / "
-                   "Launch.shutdown the user just used")
 def test_destroy_after_a_settle_that_gave_up_neither_waits_again_nor_advises_ctrl_c():
     node = _StuckGoal()
     # run_node's Ctrl-C path (and NodeSpinner.shutdown's): spin on until settled or the bound
@@ -69,6 +66,9 @@ def test_destroy_after_a_settle_that_gave_up_neither_waits_again_nor_advises_ctr
     assert node.polls - before <= 1 and not advice, (
         f"{node.polls - before} more polls after the shutdown's settle gave up; said: "
         f"{node.said.warnings}")
+    # the one line, said by the settle that gave up: the action server, what to do
+    assert len(node.said.warnings) == 1 and SERVER in node.said.warnings[0], node.said.warnings
+    assert "stop it at its driver" in node.said.warnings[0], node.said.warnings
 
 
 def test_stopping_a_stalled_camera_node_does_not_sit_through_a_whole_timeout(context):
@@ -122,3 +122,13 @@ def test_a_simulator_and_a_camera_node_on_one_camera_topic_are_refused(monkeypat
     assert (status, started) == (2, []), f"status {status}, started {started}: {said}"
     assert "sim" in said and "camera" in said and "/cam/image" in said, said
 
+
+def test_a_destroy_alone_that_gives_up_says_the_line_once_with_how_to_cancel():
+    """rclpy.shutdown's path (no spinner settled first): the wait, then one line with advice."""
+    node = _StuckGoal()
+    assert node.settle_commands() is False and node.polls > 1  # it waited (SETTLE_S)
+    polls = node.polls
+    assert node.settle_commands() is False and node.polls == polls  # a second destroy: at once
+    assert len(node.said.warnings) == 1, node.said.warnings
+    line = node.said.warnings[0]
+    assert SERVER in line and "stop it at its driver" in line and "Ctrl-C" in line, line

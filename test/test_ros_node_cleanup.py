@@ -239,3 +239,21 @@ def test_settle_spins_until_nothing_is_pending_or_its_bound():
     stuck = types.SimpleNamespace(commands_pending=lambda: True)
     assert not settle([stuck], lambda: None, bound_s=0.05)
     assert not settle([stuck], _raising("context shut down"))
+
+
+def test_a_settle_that_gives_up_tells_each_node_still_pending_with_its_note():
+    """The give-up is said by the node (once: its destroy's settle_commands then waits not)."""
+    told = []
+
+    def node(name, pending):
+        return types.SimpleNamespace(commands_pending=lambda: pending,
+                                     settle_gave_up=lambda note: told.append((name, note)))
+
+    nodes = [node("settled", False), node("stuck", True), types.SimpleNamespace(
+        commands_pending=lambda: True)]  # pending, but nothing to tell: still False, no error
+    assert not settle(nodes, lambda: None, bound_s=0.0, note=" (a note)")
+    assert told == [("stuck", " (a note)")]
+    told.clear()
+    assert not settle(nodes[:2], _raising("context shut down"))
+    assert told == [("stuck", "")]
+    assert settle(nodes[:1], lambda: None) and told == [("stuck", "")]  # settled: nobody told

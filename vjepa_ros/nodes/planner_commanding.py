@@ -115,20 +115,34 @@ class PlannerCommanding:
         takes its acceptance. Under ``rclpy.shutdown()``/``Context.shutdown`` no executor takes
         anything (rclpy holds the context's lock while it destroys the nodes): a goal still on
         its way then is said in one warning line naming the action server, never left silent.
-        Returns whether nothing was left pending.
+        After a shutdown's settle that gave up already (Ctrl-C through ``run_node``,
+        ``NodeSpinner.shutdown``, ``Launch.shutdown``: its line said): no second wait, no second
+        line. Returns whether nothing was left pending.
         """
         from vjepa_ros.nodes.spinning import settle
 
-        if settle([self], lambda: time.sleep(0.01)):
-            return True
+        if getattr(self, "settle_given_up", False):
+            return False
+        return settle([self], lambda: time.sleep(0.01), note=(
+            " (its executor no longer spins: shut the node down with Ctrl-C or Launch.shutdown, "
+            "before rclpy.shutdown, to cancel it)"))
+
+    def settle_gave_up(self, note: str = "") -> None:
+        """Say once that a gripper goal canceled on its way was left uncanceled (``settle``).
+
+        The warning names the action server and says to stop the hand at its driver; ``note``
+        is added (``settle_commands``: how a shutdown could have canceled it). Marks the node:
+        a later ``settle_commands`` neither waits again nor repeats the line.
+        """
+        if getattr(self, "settle_given_up", False):
+            return
+        self.settle_given_up = True
         goals = getattr(self, "gripper_action", None)
         server = getattr(goals, "name", "the gripper action server")
         self.get_logger().warning(
             f"shutdown: a gripper goal to {server} was canceled on its way but its acceptance "
-            "never reached this node (its executor no longer spins), so its cancel did not go "
-            "out: the hand may close or open to that goal's end; stop it at its driver (shut "
-            "the node down with Ctrl-C or Launch.shutdown, before rclpy.shutdown, to cancel it)")
-        return False
+            "never reached this node, so its cancel did not go out: the hand may close or open "
+            f"to that goal's end; stop it at its driver{note}")
 
     def prepare_shutdown(self, timeout: float = 30.0, deadline: float | None = None) -> bool:
         """:meth:`stop_commanding`, then wait up to ``timeout`` [s] in all for the worker's end.

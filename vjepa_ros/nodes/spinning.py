@@ -223,7 +223,7 @@ def _shutdown_running() -> None:
         spinner.shutdown(timeout_sec=EXIT_TIMEOUT_S)
 
 
-def settle(nodes, wait: Callable[[], object], bound_s: float = SETTLE_S) -> bool:
+def settle(nodes, wait: Callable[[], object], bound_s: float = SETTLE_S, note: str = "") -> bool:
     """Call ``wait()`` until no node of ``nodes`` has ``commands_pending()`` true, or ``bound_s``.
 
     After ``stop_commanding``: the planner's cancel of a gripper goal still on its way is sent
@@ -231,17 +231,25 @@ def settle(nodes, wait: Callable[[], object], bound_s: float = SETTLE_S) -> bool
     it stops (breaker54h's defect 4). ``wait``: a short sleep while the executors spin on their
     threads, one ``spin_once`` where the caller spins itself (``node_runner.run_node``).
     Returns whether every node settled; a ``wait`` that raises (the context shut down) ends it.
+    Given up: each node still pending is told once, ``settle_gave_up(note)`` (its one warning
+    line, ``note`` added; its own later ``settle_commands`` then neither waits nor says it again).
     """
     pending = [node for node in nodes if hasattr(node, "commands_pending")]
     deadline = time.monotonic() + bound_s
-    while any(node.commands_pending() for node in pending):
+    while True:
+        waiting = [node for node in pending if node.commands_pending()]
+        if not waiting:
+            return True
         if time.monotonic() >= deadline:
-            return False
+            break
         try:
             wait()
         except Exception:  # noqa: BLE001 - nothing spins any more: nothing to wait for
-            return False
-    return True
+            break
+    for node in waiting:
+        if hasattr(node, "settle_gave_up"):
+            node.settle_gave_up(note)
+    return False
 
 
 def _spin_on(executor, period_s: float = 0.01) -> None:
