@@ -123,13 +123,15 @@ def test_a_planner_ended_by_a_script_cancels_a_goal_on_its_way_or_says_it(
 
 def _asking_planner(name: str, seconds: float):
     """Return a half-made planner that asked ``seconds`` as its start does, its note, its lines."""
-    from vjepa_ros.threads import FoundThreadSettings
+    from vjepa_ros.threads import FoundThreadSettings, switch_interval_words
 
     planner = PlannerNode.__new__(PlannerNode)
     said = Said()
-    planner.get_logger = lambda: said
     planner.found_threads = FoundThreadSettings(name)
-    return planner, planner._ask_switch_interval(seconds), said
+    warning, note = switch_interval_words(planner.found_threads, seconds)
+    if warning:  # as the start says it
+        said.warning(warning)
+    return planner, note, said
 
 
 @pytest.mark.parametrize("second_s", [0.005, 0.00005])

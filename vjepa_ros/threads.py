@@ -225,6 +225,36 @@ class FoundThreadSettings:
                 sys.setswitchinterval(self.switch_interval_s)
 
 
+def switch_interval_words(found: FoundThreadSettings, seconds: float) -> tuple[str, str]:
+    """Ask ``found`` for the planner's ``model.gil_switch_interval_s`` ``seconds`` [s].
+
+    The interval is the process's: with other planners alive in it the smallest asked is in
+    force (:meth:`FoundThreadSettings.ask_switch_interval`). Returns (a warning line, "" where
+    none is due; the ready line's note, "" where the ask is in force). The warning: where the
+    interval in force is not this ask (naming the planners that asked less), or where this ask
+    now holds for planners that asked more (naming them), with the parameter named.
+    """
+    in_force, others = found.ask_switch_interval(seconds)
+    asked = found.asked_s
+
+    def ms(value: float) -> str:
+        return f"{value * 1e3:g} ms"
+
+    if asked - in_force > 1e-7:  # (the interpreter keeps whole microseconds)
+        smaller = [f"{name} ({ms(value)})" for name, value in others if value < asked]
+        return (f"model.gil_switch_interval_s {ms(asked)} is not in force: the interval is one "
+                f"per process, and another planner of this process asked less "
+                f"({', '.join(smaller)}); this planner runs at {ms(in_force)} while it runs",
+                f" (model.gil_switch_interval_s {ms(asked)}: another planner's is smaller)")
+    larger = [f"{name} ({ms(value)})" for name, value in others if value - asked > 1e-7]
+    if larger:
+        return (f"model.gil_switch_interval_s {ms(asked)} is set for the whole process: "
+                f"{', '.join(larger)} now run{'s' * (len(larger) == 1)} at it too while this "
+                "planner runs (the interval is one per process; the smallest asked is in force)",
+                "")
+    return "", ""
+
+
 def _smallest_asked() -> float | None:
     """Return the smallest interval [s] a live record asked (None: none did); under _LIVE_LOCK."""
     asks = [each.asked_s for each in _LIVE if each.asked_s is not None]

@@ -80,7 +80,7 @@ from vjepa_ros.robot.joint_states import JointStateReader, expected_arm_joints
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
-from vjepa_ros.threads import FoundThreadSettings, set_torch_threads
+from vjepa_ros.threads import FoundThreadSettings, set_torch_threads, switch_interval_words
 
 # [s] wall time (at least three stream periods) without a stream tick before the steady clock
 # ticks it (``PlannerNode._stream_watchdog``)
@@ -133,7 +133,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # the process's: restored at destroy_node
         self.found_threads = FoundThreadSettings(self.get_fully_qualified_name())
         self.torch_threads = set_torch_threads(cfg.model.threads)  # encoding here; plans: worker
-        interval_note = self._ask_switch_interval(cfg.model.gil_switch_interval_s)
+        interval_warning, interval_note = switch_interval_words(  # the process's: shared
+            self.found_threads, cfg.model.gil_switch_interval_s)
+        if interval_warning:
+            self.get_logger().warning(interval_warning)
         self.kinematics = FrankaKinematics(cfg.robot)
         self.model = self._load_model()
         from vjepa_ros.planning.memory import SamplesMemoryError
@@ -284,34 +287,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         them (``threads.FoundThreadSettings.ask_switch_interval``).
         """
         return sys.getswitchinterval()
-
-    def _ask_switch_interval(self, seconds: float) -> str:
-        """Ask for ``model.gil_switch_interval_s``; return the ready line's note ("" if its own).
-
-        The interval is the process's: with other planners alive in it the smallest asked is
-        in force. Where that is not this node's ask, or this node's ask now holds for planners
-        that asked more, one warning line says so, naming the parameter and those planners.
-        """
-        in_force, others = self.found_threads.ask_switch_interval(seconds)
-        asked = self.found_threads.asked_s
-
-        def ms(value: float) -> str:
-            return f"{value * 1e3:g} ms"
-
-        if asked - in_force > 1e-7:  # (the interpreter keeps whole microseconds)
-            smaller = [f"{name} ({ms(value)})" for name, value in others if value < asked]
-            self.get_logger().warning(
-                f"model.gil_switch_interval_s {ms(asked)} is not in force: the interval is one "
-                f"per process, and another planner of this process asked less "
-                f"({', '.join(smaller)}); this planner runs at {ms(in_force)} while it runs")
-            return f" (model.gil_switch_interval_s {ms(asked)}: another planner's is smaller)"
-        larger = [f"{name} ({ms(value)})" for name, value in others if value - asked > 1e-7]
-        if larger:
-            self.get_logger().warning(
-                f"model.gil_switch_interval_s {ms(asked)} is set for the whole process: "
-                f"{', '.join(larger)} now run{'s' * (len(larger) == 1)} at it too while this "
-                "planner runs (the interval is one per process; the smallest asked is in force)")
-        return ""
 
     def _check_settings(self, cfg: PlannerNodeConfig) -> None:
         """Raise ValueError for settings with a run-time value the start-up would refuse.
