@@ -93,8 +93,6 @@ def test_stopping_a_stalled_camera_node_does_not_sit_through_a_whole_timeout(con
         f"the stop could wait behind a read of {longest} ms, the whole timeout_s")
 
 
-@pytest.mark.xfail(strict=True, reason="review57r 3: launch --node sim --camera wires both "
-                   "image publishers onto the planner's one camera topic")
 @pytest.mark.parametrize("camera", [["--camera"], ["--node", "camera"]])
 def test_a_simulator_and_a_camera_node_on_one_camera_topic_are_refused(monkeypatch, capsys,
                                                                         camera):

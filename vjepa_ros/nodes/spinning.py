@@ -122,8 +122,9 @@ class NodeSpinner:
             if not self._running and not self._stopped:
                 self._running = True
                 _RUNNING.add(self)
-                for executor in self.executors:
-                    self._start_thread(executor, executor.get_nodes()[0].get_name())
+                for executor in self.executors:  # (a started thread's error may already have
+                    # shut the others down, emptying their node lists: the name kept at add)
+                    self._start_thread(executor, self._wakes[executor][0].get_name())
         return self
 
     def spin(self, until=None) -> None:
