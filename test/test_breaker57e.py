@@ -9,6 +9,7 @@ Each defect is a strict xfail asserting the right behaviour (see its docstring: 
 happens, what should happen). CPU, pybullet DIRECT, 32 px images.
 """
 
+import numpy as np
 import pytest
 
 pytest.importorskip("pybullet", reason="the simulator needs pybullet (pip install pybullet)")
@@ -108,3 +109,33 @@ def _sent_after_opening(model, mode, held_at) -> list[float]:
     rig.planner.actions[1:] = [[0.0, 0, 0, 0, 0, 0, -1.0]]  # from now on: open the hand
     rig.run(200)
     return [r.gripper_command for _, r in rig.sent if r.gripper_command is not None]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker57e: the step line's 'grip cmd' shows a planned "
+                   "closedness that was never sent as if it had been commanded")
+def test_the_step_line_tells_an_unsent_gripper_value_from_a_command():
+    """``vjepa-ros run``'s ``grip cmd`` column: 0.00 while the hand's close stays in force.
+
+    Input: two ``ReachStep`` of the same plan (safe command closedness 0.00), one whose gripper
+    command went out (``gripper_command`` 0.0: the hand opens), one where the session sent
+    nothing (``gripper_command`` None: within the deadband of the measured start, the close
+    sent before stays in force, as at steps 36-38 of the box episode above, and at steps 20-30
+    of the README's example, ``grip cmd 0.18`` under a standing grasp of 0.36). What happens:
+    ``task_run.format_task_step`` prints ``step.command[6]`` under ``grip cmd`` for both, so the
+    lines are identical: a reader debugging a dropped or never-released object sees an open
+    "command" the hand never got. What should happen: the line tells the two apart (the
+    command sent, or the planned value marked as not sent / the command in force).
+    """
+    from vjepa_ros.sim.reach import ReachStep
+    from vjepa_ros.sim.task_run import SceneReading, format_task_step
+
+    frame = np.zeros((32, 32, 3), np.uint8)
+    command = np.array([0.5, 0.1, 0.05, np.pi, 0.0, 0.0, 0.0])
+    reading = SceneReading(closedness=0.0, hand_object_m=0.01, object_height_m=0.006,
+                           object_spot_m=0.023, grasped=False)
+    names = ("approach", "pre-grasp", "descend", "closed", "grasp", "carry", "lower",
+             "release", "place")
+    lines = [format_task_step(ReachStep(38, 0.1, 0.099, 0.1, frame, np.zeros(7), command,
+                                        gripper_command=sent), reading, names)
+             for sent in (0.0, None)]
+    assert lines[0] != lines[1], lines
