@@ -7,6 +7,15 @@ it, ``robot/goals.py`` switching, ``vjepa-ros run --task`` end to end with the o
 
 Each defect is a strict xfail asserting the right behaviour (see its docstring: input, what
 happens, what should happen). CPU, pybullet DIRECT, 32 px images.
+
+Held up (tried, no test): ``vjepa-ros run --seed 900000 --episodes 2`` plays seed 900001 exactly
+as ``--seed 900001`` alone (every step line equal), and ``collect`` records seed 5 bit-identically
+alone or as the second of two (observations, states, actions, metadata); the energy rule's
+options refuse NaN, inf, patience 1001 and the both-off pair with one line naming the option;
+the box grasped by the oracle (dense) stays grasped 2 s after the success was detected (seeds
+900000-900002; the cup at the default round threshold never closes, the known note); the
+scripted expert's "mis-aimed descent" can still grasp the edge (by design, the offset range
+starts at half a finger width).
 """
 
 import numpy as np
