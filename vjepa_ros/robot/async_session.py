@@ -181,17 +181,17 @@ class AsyncSession:
                            self.control.async_tolerance_m, self.control.async_tolerance_rad)
 
     def _prepared_gripper(self) -> float:
-        """Return the closedness the prepared plan would command (``command_session._report``).
+        """Return the closedness the prepared plan asks (``command_session._report``).
 
         Under ``goals.gripper`` subgoal the sub-goal's, else the predicted start's plus the
-        plan's first action, clipped to 0..1 as ``safety.filter_target`` clips it.
+        plan's first action, before the clip to 0..1 that ``safety.filter_target`` applies
+        (``_hand_changes`` tells an opening plan on a hand pried open by its own change).
         """
         goal = self.goals.current if self.goals is not None else None
         if self.goal_switching.gripper == "subgoal" and goal is not None:
             return goal.gripper_command(self.goal_switching.gripper_closed_above)
         action = self._prepared.plan.first_action
-        closedness = float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
-        return min(max(closedness, 0.0), 1.0)
+        return float(self._prepared.start[GRIPPER_INDEX]) + float(action[GRIPPER_INDEX])
 
     def _drop_prepared(self, why: str) -> None:
         """async: forget the prepared plan and report its fate (locked; every cause of a drop).

@@ -192,7 +192,10 @@ class CommandSession:
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
         old_view = self._hand_seen_before(frame_stamp)
-        wait = self._gripper_waits(float(decision.target[6]), start, gripper_measured, old_view)
+        # the plan's closedness before the clip to 0..1 (the command carries it clipped): its own
+        # change tells an opening plan on a hand pried open from one keeping it (breaker57e)
+        asked = float(start[GRIPPER_INDEX]) + float(report.action[GRIPPER_INDEX])
+        wait = self._gripper_waits(asked, start, gripper_measured, old_view)
         if wait:
             report.reason, report.outcome = wait, PlanOutcome.DISCARDED
             return report
@@ -225,7 +228,7 @@ class CommandSession:
         if held or self._gripper_guessed(gripper_measured):
             return report  # (hold and an unmeasured hand change nothing: no settling either)
         changed = not old_view and self._hand_changes(
-            gripper, float(start[GRIPPER_INDEX]), gripper_measured)
+            asked, float(start[GRIPPER_INDEX]), gripper_measured)
         resend = not changed and self.last_gripper is not None and \
             self._gripper_resend_due(now) and self._resend_in_place(self.last_gripper, latest)
         if changed or resend:
@@ -238,6 +241,8 @@ class CommandSession:
             self._gripper_resends = 0 if changed else self._gripper_resends + 1
             self._hand_change_pending = latest.gripper_measured and not self._hand_at(
                 latest, gripper)  # (unmeasured: unknown)
+            if changed:  # (_hand_changes: an open to fingers at it may be taken as done)
+                self._sent_to_hand_there = self._hand_at(latest, gripper)
             self._send_gripper_command(gripper, now, resend=not changed)
         if switch is not None and self._hand_change_pending and (  # the next sub-goal waits
                 self.command_moved_hand or self._hand_moving(now, self.inputs.latest_state())):

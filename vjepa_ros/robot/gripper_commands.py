@@ -43,6 +43,9 @@ class GripperCommands:
     _gripper_sent_at = -float("inf")  # [s] when the last gripper command went out
     _gripper_resends = 0  # resends of the same gripper command since one reached the hand
     _hand_change_pending = False  # the last gripper command went to a measured hand not there
+    # the last gripper change went to a hand measured at it already: franka_gripper takes a goal
+    # within 0.1 mm of the fingers' width as done, a grasp from before stands (_hand_changes)
+    _sent_to_hand_there = False
     _gripper_sent_pose = None  # [7] the arm where the last gripper change first went out
     _resend_held_noted = False  # the held resend of that change was logged (_resend_in_place)
     # continuous: (goal version, sub-goal index) whose first command waits for that change
@@ -164,13 +167,14 @@ class GripperCommands:
                   "discarded")
         return self._note_wait("settle", reason)
 
-    def _gripper_waits(self, gripper: float, start: np.ndarray, measured: bool,
+    def _gripper_waits(self, asked: float, start: np.ndarray, measured: bool,
                        old_view: bool = False) -> str:
-        """Why a continuous command changing the gripper to ``gripper`` waits; "" when it doesn't.
+        """Why a continuous command asking the gripper closedness ``asked`` waits; "" if not.
 
-        ``start``: the plan's start state [7], ``measured``: whether its closedness was
-        measured (both: :meth:`_hand_changes`); ``old_view``: the plan saw the hand before the
-        last gripper command took effect (:meth:`_hand_seen_before`): it changes no hand.
+        ``asked``: the plan's closedness before the clip, ``start``: the plan's start state [7],
+        ``measured``: whether its closedness was measured (all: :meth:`_hand_changes`);
+        ``old_view``: the plan saw the hand before the last gripper command took effect
+        (:meth:`_hand_seen_before`): it changes no hand.
         Continuous control plans on every frame and never waits for arrival, and a command
         counts its step as it goes out: the command that ends sub-goal k (``place``, hand
         closed) switches to k+1 at once, and under ``goals.gripper`` subgoal the next frame's
@@ -194,7 +198,7 @@ class GripperCommands:
             return ""
         settling = self._hand_settling()
         if settling or self.goals is None or old_view or \
-                not self._hand_changes(gripper, float(start[GRIPPER_INDEX]), measured):
+                not self._hand_changes(asked, float(start[GRIPPER_INDEX]), measured):
             return settling
         switch = self.goals.unarrived_switch
         if self.goal_switching.gripper != "subgoal" or switch is None:
@@ -284,42 +288,67 @@ class GripperCommands:
             self.log("info", reason)
         return reason
 
-    def _hand_changes(self, gripper: float, start: float, measured: bool) -> bool:
-        """Tell whether a command carrying closedness ``gripper`` (0..1) changes the hand.
+    def _hand_changes(self, asked: float, start: float, measured: bool) -> bool:
+        """Tell whether a command asking closedness ``asked`` changes the hand.
 
-        ``start``: the closedness (0..1) of the state the plan started from, ``measured``:
-        whether it was measured. The one rule ``CommandSession._command`` sends a gripper command
-        by: ``goals.gripper`` not hold (``gripper`` is the sub-goal's closedness under subgoal, the
-        plan's under planned), no guessed hand (:meth:`_gripper_guessed`: planned from an
-        unmeasured closedness, nothing is sent, so async blends such a plan; breaker53l), and no
-        command sent yet (since ``~/enable`` or a new world) or beyond
-        ``control.gripper_deadband`` from the last one; and, under planned, beyond it from
-        ``start`` too: a plan whose own change is within the deadband keeps the hand and the
-        last command stands (its ``start`` + 0 on fingers stopped on an object at 0.45 after a
-        close to 1.0 was an opening command, no grasp force; breaker53l), none sent yet
-        included (the first plan after ``~/enable`` sent that 0.45: breaker55c) but for a hand
-        measured open and kept open (within ``control.hand_tolerance`` of 0: nothing in it to
-        drop; the command the run starts from) whose last command before the ``~/enable`` was
-        no close (fingers stopped near open on a wide object after a close: breaker55l). Such
-        a command waits: async, for the arm's arrival at the target of the one running (not
-        blended in, ``_blending``: blended, a release opened the hand ~1 cm short of the place,
-        breaker43o, a planned close 1 cm short of the grasp pose, breaker53d); continuous, for
-        the arm near its start and, under subgoal, the switch's arrival (:meth:`_gripper_waits`).
+        ``asked``: under ``goals.gripper`` planned the plan's closedness before the clip to 0..1
+        (``start`` + its gripper delta; the command carries it clipped), under subgoal the
+        sub-goal's; ``start``: the closedness (0..1) of the state the plan started from,
+        ``measured``: whether it was measured. The one rule ``CommandSession._command`` sends a
+        gripper command by: ``goals.gripper`` not hold, no guessed hand (:meth:`_gripper_guessed`:
+        planned from an unmeasured closedness, nothing is sent, so async blends such a plan;
+        breaker53l), and no command sent yet (since ``~/enable`` or a new world) or the clipped
+        closedness beyond ``control.gripper_deadband`` from the last one; and, under planned, the
+        plan's own change (``asked`` - ``start``) beyond it too: a plan whose change is within the
+        deadband keeps the hand and the last command stands (its ``start`` + 0 on fingers stopped
+        on an object at 0.45 after a close to 1.0 was an opening command, no grasp force;
+        breaker53l), none sent yet included (the first plan after ``~/enable`` sent that 0.45:
+        breaker55c) but for a hand measured open and kept open (within ``control.hand_tolerance``
+        of 0: nothing in it to drop; the command the run starts from) whose last command before the
+        ``~/enable`` was no close (fingers stopped near open on a wide object after a close:
+        breaker55l), nor for a hand at an end of its range asked past it, none sent yet and none
+        before the pause standing against the plan (a closed hand kept closed: breaker55c). The
+        change before the clip, not after it: fingers pried open (0.30 -> 0.00) under a standing
+        close by a box turned between them, the release plans (-0.33 .. -0.59) clipped to 0.00 =
+        the measured start read as keeping the hand, nothing went out and the close lifted the box
+        again (breaker57e); so for a close on fingers read shut under a standing open. Such a
+        command waits: async, for the arm's arrival at the target of the one running (not blended
+        in, ``_blending``: blended, a release opened the hand ~1 cm short of the place, breaker43o,
+        a planned close 1 cm short of the grasp pose, breaker53d); continuous, for the arm near its
+        start and, under subgoal, the switch's arrival (:meth:`_gripper_waits`). An opening plan
+        also sends its open again, once, to a hand measured closed beyond
+        ``control.hand_tolerance`` of the open in force when that open went to fingers already at
+        it (``_sent_to_hand_there``): a driver took it as done (franka_gripper, within 0.1 mm of
+        their width), and the standing grasp closed them.
         """
         if self.goal_switching.gripper == "hold" or self._gripper_guessed(measured):
             return False
         deadband = self.control.gripper_deadband
+        gripper = min(max(asked, 0.0), 1.0)  # what the command carries (safety.filter_target)
         if self.last_gripper is None:  # none sent since ~/enable or a new world: an open hand
             # kept open is told so (it holds nothing to drop); one holding or closed is not, nor
             # one whose last command before the pause closed it: fingers stopped near open on a
             # wide object (0.06 of a close to 1.0) were sent their width, no force (breaker55l)
+            # a hand at an end of its range that the plan's own change would take past it is
+            # sent nothing (a closed hand kept closed: breaker55c) unless the last command before
+            # the pause stands against it (a close on fingers pried open: breaker57e)
             before = self._gripper_before_enable
             return self.goal_switching.gripper != "planned" or abs(gripper - start) > deadband \
+                or abs(asked - start) > deadband and before is not None and \
+                abs(gripper - before) > deadband \
                 or max(gripper, start) <= self.control.hand_tolerance and (
                     before is None or before <= self.control.hand_tolerance)
-        if self.goal_switching.gripper == "planned" and abs(gripper - start) <= deadband:
+        if self.goal_switching.gripper != "planned":
+            return abs(gripper - self.last_gripper) > deadband
+        if abs(asked - start) <= deadband:
             return False
-        return abs(gripper - self.last_gripper) > deadband
+        # an opening plan for a hand measured closed beyond the open in force, which went to the
+        # fingers already at it: that open did not take (franka_gripper takes a goal within 0.1
+        # mm of the width the fingers hold as done: the open sent to fingers pried fully open
+        # left the grasp standing, which closed them on the box again as the arm rose:
+        # breaker57e); sent again once (a close stopped short is an object held: never)
+        return abs(gripper - self.last_gripper) > deadband or asked < start and \
+            self._sent_to_hand_there and start - self.last_gripper > self.control.hand_tolerance
 
     def gripper_guessed(self, measured: bool) -> bool:
         """Tell whether a planned gripper command from a closedness ``measured`` or not is a guess.
