@@ -119,8 +119,6 @@ def _sent_after_opening(model, mode, held_at) -> list[float]:
     return [r.gripper_command for _, r in rig.sent if r.gripper_command is not None]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57e: the step line's 'grip cmd' shows a planned "
-                   "closedness that was never sent as if it had been commanded")
 def test_the_step_line_tells_an_unsent_gripper_value_from_a_command():
     """``vjepa-ros run``'s ``grip cmd`` column: 0.00 while the hand's close stays in force.
 

@@ -34,9 +34,11 @@ pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread
 
 ROOT = Path(__file__).resolve().parents[1]
 EPISODE = ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"  # an episode, not a model
-# step, sub-goal, energy, grip cmd, grip, hand-obj, obj up, obj-spot, held, switch
-STEP_LINE = re.compile(r"^\s+(\d+)  (\d+)/(\d+) (\S+)\s+(\d+\.\d{5})\s+(\d\.\d\d)\s+(\d\.\d\d)\s+"
-                       r"(\d+\.\d) cm\s+(-?\d+\.\d) cm\s+(-|\d+\.\d cm)\s+(yes|-)(?:\s+(.*))?$")
+# step, sub-goal, energy, grip cmd (the closedness sent, "-" none), grip, hand-obj, obj up,
+# obj-spot, held, switch
+STEP_LINE = re.compile(r"^\s+(\d+)  (\d+)/(\d+) (\S+)\s+(\d+\.\d{5})\s+(\d\.\d\d|-)\s+"
+                       r"(\d\.\d\d)\s+(\d+\.\d) cm\s+(-?\d+\.\d) cm\s+(-|\d+\.\d cm)\s+(yes|-)"
+                       r"(?:\s+(.*))?$")
 
 
 def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_and_gif(
@@ -57,7 +59,7 @@ def test_run_reach_with_object_with_the_oracle_prints_each_step_and_saves_strip_
         # the box is in the hand from the start: near the TCP, lifted, held, at its closedness
         assert float(m.group(8)) < 5.0 and float(m.group(9)) > 5.0 and m.group(11) == "yes"
         assert float(m.group(7)) > 0.2 and m.group(10) == "-" and m.group(12) is None
-        assert float(m.group(6)) >= float(m.group(7))  # never commanded to open
+        assert m.group(6) == "-" or float(m.group(6)) >= float(m.group(7))  # never opened
     energies = [float(m.group(5)) for m in steps]
     assert energies[-1] < energies[0]  # the oracle's energy falls as the hand nears the goal
     summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
@@ -86,12 +88,11 @@ def test_run_grasps_the_cup_with_the_gripper_from_dense_sub_goals(tmp_path, caps
         in printed
     assert "\nnote " not in printed  # the measured setup: nothing to warn about
     steps = [m for m in map(STEP_LINE.match, printed.splitlines()) if m]
-    commanded = [float(m.group(6)) for m in steps]  # grip cmd: 0 or 1, never a planned value
-    assert set(commanded) == {0.0, 1.0} and commanded[0] == 0.0
+    # grip cmd: the sub-goal's 0 or 1 where it went out, "-" where the one in force stands
+    sent = [(m.group(4), float(m.group(6))) for m in steps if m.group(6) != "-"]
+    assert steps[0].group(6) == "0.00", "the run starts from an open command"
+    assert sent == [("approach", 0.0), ("closed", 1.0)], "one open, then the close once"
     assert len(steps) <= 3 + 3 + 3 + 2 + 4, "the grasp's five counts bound the episode"
-    first_closed = commanded.index(1.0)
-    assert steps[first_closed].group(4) == "closed", "closed at the 'closed' sub-goal"
-    assert all(c == 1.0 for c in commanded[first_closed:])
     summary = next(line for line in printed.splitlines() if line.startswith("seed 900000"))
     assert "SUCCESS" in summary
 
@@ -175,6 +176,12 @@ def test_energy_rule_switches_before_the_step_count_once_the_energy_is_below_thr
     assert row["rule"] == "energy" and row["switches"][0] == [3, "threshold"]
     assert row["active_subgoal"] == [0, 0, 0, 1] and row["placed"] is False
     assert early.final.carried_shift_m is None  # never grasped: no put-down shift to measure
+    # grip cmd and the row's gripper_commands: the closedness sent, "-" / None where none went
+    # out (an open hand kept open from the start: the first plan sends its open, later none)
+    sent = [STEP_LINE.match(line).group(6) for line in lines[1:]]
+    assert [g is None for g in row["gripper_commands"]] == [s == "-" for s in sent]
+    assert sent[0] != "-" and float(sent[0]) == row["gripper_commands"][0]
+    assert "-" in sent, sent
     line = format_task_step(early.steps[0], early.readings[0], setup.names)
     assert STEP_LINE.match(line).group(10).endswith("cm")  # pick-and-place: object to spot
     assert format_totals([fixed, early]).startswith(

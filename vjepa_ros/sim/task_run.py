@@ -184,7 +184,9 @@ class TaskRun:
             "end_reason": self.end_reason,  # the same, in the summary line's words
             "sim_s": self.episode.sim_seconds,
             "wall_s": self.wall_s,
-            "gripper_commands": [round(float(s.command[6]), 4) for s in self.steps],
+            # the closedness each step sent to the hand; None: none went out (the last stands)
+            "gripper_commands": [None if s.gripper_command is None else
+                                 round(float(s.gripper_command), 4) for s in self.steps],
             "energies": [None if math.isnan(s.energy) else s.energy for s in self.steps],
             "active_subgoal": [None if s.subgoal is None else s.subgoal.index
                                for s in self.steps],
@@ -279,8 +281,11 @@ def switch_label(progress: GoalProgress | None, names) -> str:
 def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
     """One line per planning step, aligned with :data:`TASK_STEP_HEADER`.
 
-    step; sub-goal planned toward; elite energy to it; planned gripper closedness (the safe
-    command's, 0 open .. 1 closed) and the measured one; hand-to-object [cm]; object height above
+    step; sub-goal planned toward; elite energy to it; the gripper command the step sent
+    (closedness, 0 open .. 1 closed; ``-`` when none went out and the last one sent stands:
+    the plan's closedness within ``control.gripper_deadband`` of it, or of the measured hand it
+    started from: breaker57e, a release planned while a grasp stood read as sent) and the
+    measured closedness; hand-to-object [cm]; object height above
     its rest [cm]; object-to-place-spot [cm] (pick-and-place, else ``-``); ``yes`` when the grasp
     detector holds; the sub-goal switch the command made and its rule's reason (``steps``,
     ``threshold``, ``plateau``). Distances are measured when the step was planned.
@@ -288,10 +293,15 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
     energy = "-" if math.isnan(step.energy) else f"{step.energy:.5f}"
     spot = "-" if reading.object_spot_m is None else f"{_cm(reading.object_spot_m):.1f} cm"
     return (f"{step.step:>4}  {subgoal_label(step.subgoal, names):<14} {energy:>9}  "
-            f"{float(step.command[6]):>8.2f}  {reading.closedness:>5.2f}  "
+            f"{_sent(step.gripper_command):>8}  {reading.closedness:>5.2f}  "
             f"{_cm(reading.hand_object_m):>5.1f} cm  {_cm(reading.object_height_m):>4.1f} cm  "
             f"{spot:>8}  {'yes' if reading.grasped else '-':>4}  "
             f"{switch_label(step.subgoal, names)}").rstrip()
+
+
+def _sent(gripper_command: float | None) -> str:
+    """Format a step's gripper command for its line: ``0.36``, or ``-`` when none went out."""
+    return "-" if gripper_command is None else f"{gripper_command:.2f}"
 
 
 def format_totals(runs: list[TaskRun], skipped: int = 0, crashed: int = 0,
