@@ -4,10 +4,10 @@
 (iCEM and MPPI run all iterations and warm-start by their own ``shift_warm_start``); so did
 ``CEMConfig(method="cem", icem=ICEMSettings(noise_beta=3))``. The API now warns (one line,
 ``IdleSettingsWarning``) of a setting off its default that the method does not read
-(``planning.config.idle_fields``): a note, as code written for every method (``warm_start=True``
-whatever the method) may well set them; the planner node, which warns of the same parameters
-in its log (``nodes/idle_parameters.py``), hands the planning package their defaults, and the
-commands keep refusing them in their own words.
+(``planning.method_reads.idle_fields``): a note, as code written for every method
+(``warm_start=True`` whatever the method) may well set them; the planner node, which warns of
+the same parameters in its log (``nodes/idle_parameters.py``), hands the planning package their
+defaults, and the commands keep refusing them in their own words.
 """
 
 import warnings

@@ -28,7 +28,7 @@ import dataclasses
 from collections.abc import Callable
 
 from vjepa_ros.config import flatten
-from vjepa_ros.planning.config import CEM_ONLY_FIELDS
+from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, idle_fields, own_settings
 from vjepa_ros.robot.goal_switch_config import GRIPPER_SEARCH_OPTIONS
 from vjepa_ros.robot.hand_motion import HAND_WINDOW_S
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
@@ -92,6 +92,24 @@ def _settle_because(config: PlannerNodeConfig) -> str:
             "to that)")
 
 
+def _method_rule(method: str) -> IdleRule:
+    """Return the rule for the parameters only ``method`` reads (``method_reads.own_settings``).
+
+    Idle under another ``planner.method``; for CEM's own (``planner.warm_start``,
+    ``planner.early_stop_*``) the warning also says what that method does instead
+    (``method_reads.does_instead``); another method's group needs no such words.
+    """
+    names = tuple(f"planner.{name}." if name in METHOD_GROUPS else f"planner.{name}"
+                  for name in own_settings(method))
+
+    def because(c: PlannerNodeConfig) -> str:
+        why = f" (it {does_instead(c.planner.method, 'planner.')})" if method == "cem" else ""
+        return f"planner.method is {c.planner.method!r}{why}"
+
+    return IdleRule(names, lambda c: c.planner.method != method, because,
+                    f"set planner.method to {method}")
+
+
 RULES = (
     IdleRule(("goals.axes_tolerance_m", "goals.axes_min_move_m"),
              lambda c: c.goals.axes != "subgoal",
@@ -110,22 +128,17 @@ RULES = (
              lambda c: c.goals.rule == "steps",
              lambda c: "goals.rule is 'steps' (switching on step counts only)",
              "set goals.rule to energy"),
-    IdleRule(("planner.icem.",), lambda c: c.planner.method != "icem",
-             lambda c: f"planner.method is {c.planner.method!r}", "set planner.method to icem"),
-    IdleRule(("planner.mppi.",), lambda c: c.planner.method != "mppi",
-             lambda c: f"planner.method is {c.planner.method!r}", "set planner.method to mppi"),
+    _method_rule("icem"),
+    _method_rule("mppi"),
     IdleRule(("planner.refine.lr",), lambda c: c.planner.refine.steps == 0,
              lambda c: "planner.refine.steps is 0 (gradient refinement off)",
              "set planner.refine.steps > 0"),
     IdleRule(("planner.rotation_maxnorm",), lambda c: not c.planner.search_rotation,
              lambda c: "planner.search_rotation is false", "set planner.search_rotation true"),
-    IdleRule(tuple(f"planner.{name}" for name in CEM_ONLY_FIELDS),
-             lambda c: c.planner.method != "cem",
-             lambda c: f"planner.method is {c.planner.method!r} (it warm-starts by planner."
-             f"{c.planner.method}.shift_warm_start and runs every iteration)",
-             "set planner.method to cem"),
-    IdleRule(("planner.early_stop_rel_tol",),
-             lambda c: c.planner.early_stop_patience == 0 and c.planner.method == "cem",
+    _method_rule("cem"),
+    IdleRule(("planner.early_stop_rel_tol",),  # (under icem/mppi: the rule above's one line)
+             lambda c: c.planner.early_stop_patience == 0
+             and "early_stop_rel_tol" not in idle_fields(c.planner.method),
              lambda c: "planner.early_stop_patience is 0 (every iteration runs)",
              "set planner.early_stop_patience > 0"),
     IdleRule(("control.async_blend_m",), lambda c: c.control.mode != "async",

@@ -16,16 +16,11 @@ import warnings
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Literal
 
-from vjepa_ros.config import UsageError
+from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, idle_fields, method_of
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.settings_check import check_fields, ranged
 
 ENERGIES = ("l1", "l2")
-# CEMConfig fields only method "cem" reads: iCEM and MPPI warm-start by their own
-# shift_warm_start and always run every iteration.
-CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
-# the settings group of each method of its own: read only while that method plans
-METHOD_GROUPS = ("icem", "mppi")
 GRIPPER_AXIS = 6  # action index of the gripper delta
 FIXABLE_AXES = (0, 1, 2, GRIPPER_AXIS)  # the searched action indices: xyz and the gripper
 
@@ -149,8 +144,8 @@ class CEMConfig:
             warnings.warn(IdleSettingsWarning(
                 f"{', '.join(f'CEMConfig.{name}' for name in idle)} {'is' if one else 'are'} "
                 f"not read by method {self.method!r}, which this config plans with "
-                f"({METHOD_WORDS[self.method]}): {'it is' if one else 'they are'} ignored; set "
-                f"method to {_method_of(idle[0])!r} or leave {'it' if one else 'them'} at the "
+                f"(it {does_instead(self.method)}): {'it is' if one else 'they are'} ignored; "
+                f"set method to {method_of(idle[0])!r} or leave {'it' if one else 'them'} at the "
                 "default"), stacklevel=3)
 
     def describe_method(self) -> str:
@@ -189,24 +184,6 @@ class CEMConfig:
         return replace(self, fixed_axes=self.fixed_axes + extra)
 
 
-# what each method does instead of the settings it does not read
-METHOD_WORDS = {
-    "cem": "the published CEM: no iCEM or MPPI settings",
-    "icem": "it warm-starts by icem.shift_warm_start and runs every iteration",
-    "mppi": "it warm-starts by mppi.shift_warm_start and runs every iteration",
-}
-
-
-def idle_fields(method: str) -> tuple[str, ...]:
-    """Return the ``CEMConfig`` fields search method ``method`` does not read.
-
-    :data:`CEM_ONLY_FIELDS` for ``icem``/``mppi`` (their own ``shift_warm_start``, every
-    iteration run) and each other method's settings group (:data:`METHOD_GROUPS`).
-    """
-    own = () if method == "cem" else CEM_ONLY_FIELDS
-    return (*own, *(group for group in METHOD_GROUPS if group != method))
-
-
 def idle_settings(config: CEMConfig) -> list[str]:
     """Return the settings of ``config`` off their default that its method does not read.
 
@@ -223,12 +200,6 @@ def idle_settings(config: CEMConfig) -> list[str]:
         elif value != default:
             found.append(name)
     return found
-
-
-def _method_of(setting: str) -> str:
-    """Return the method that reads ``setting`` (as :func:`idle_settings` names it)."""
-    group = setting.partition(".")[0]
-    return group if group in METHOD_GROUPS else "cem"
 
 
 class IdleSettingsWarning(UserWarning):
@@ -268,24 +239,6 @@ def preset(name: str, **changes) -> CEMConfig:
     if name not in PRESETS:
         raise ValueError(f"unknown CEM preset {name!r}; known: {sorted(PRESETS)}")
     return PRESETS[name].with_(**changes)
-
-
-def check_cem_only_settings_used(method: str, given) -> None:
-    """Refuse a setting of :data:`CEM_ONLY_FIELDS` given explicitly while ``method`` is another.
-
-    ``given``: the dotted names set explicitly (``planner.warm_start``: a command's overrides,
-    not a file's values). Raises ``config.UsageError`` (exit status 2) naming the node parameter,
-    as ``methods.check_given_settings_used`` does for ``planner.icem.*`` under another method;
-    the planner node warns instead (``nodes/idle_parameters.py``).
-    """
-    if method == "cem":
-        return
-    for name in sorted(given):
-        if name.removeprefix("planner.") in CEM_ONLY_FIELDS:
-            raise UsageError(f"{name} is for planner.method cem, and this run plans with "
-                             f"planner.method {method} (which warm-starts by planner.{method}."
-                             "shift_warm_start and runs every iteration): use planner.method "
-                             f"cem or leave {name} out")
 
 
 def close_gripper_step(value: int, name: str) -> int | None:

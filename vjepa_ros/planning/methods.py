@@ -4,7 +4,8 @@
 ``CEMConfig.icem`` / ``CEMConfig.mppi`` hold the method's own knobs. Everything else (samples,
 iterations, top-k, horizon, clipping, gripper and rotation rules, energy, chunking) is shared;
 CEM's own ``warm_start`` and early stop (``early_stop_patience``) apply to ``cem`` only (iCEM and
-MPPI have their own ``shift_warm_start`` and always run all iterations). ``CEMConfig.refine``
+MPPI have their own ``shift_warm_start`` and always run all iterations; ``method_reads.py``: which
+method reads which settings). ``CEMConfig.refine``
 (off by default) adds gradient steps on the returned plan after any of the three.
 The fields are described (``vjepa_ros.config.param``), so the planner node publishes them as ROS
 parameters ``planner.icem.*``, ``planner.mppi.*`` and ``planner.refine.*``.
@@ -31,9 +32,12 @@ import dataclasses
 import math
 
 from vjepa_ros.config import UsageError, param
+from vjepa_ros.planning.method_reads import (  # noqa: F401 - METHODS: here too
+    METHODS,
+    does_instead,
+    method_of,
+)
 from vjepa_ros.planning.settings_check import check_fields
-
-METHODS = ("cem", "icem", "mppi")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,16 +159,21 @@ def check_given_settings_used(config, given) -> None:
     ``given``: the dotted names set explicitly (``planner.icem.noise_beta``, ...: a command's
     options, not a file's values). Raises ``config.UsageError`` (exit status 2) naming the node
     parameters, which the commands turn into their options (``cli_options.option_message``), for
-    a ``planner.icem.*`` / ``planner.mppi.*`` setting while ``planner.method`` is another method,
-    and for ``planner.refine.lr`` while ``planner.refine.steps`` is 0 (refinement off). The
-    planner node warns of the same combinations instead (``nodes/idle_parameters.py``).
+    a setting only another method reads (``method_reads.method_of``: ``planner.icem.*`` /
+    ``planner.mppi.*``, and CEM's own ``planner.warm_start`` / ``planner.early_stop_*`` while
+    ``planner.method`` is icem or mppi), and for ``planner.refine.lr`` while
+    ``planner.refine.steps`` is 0 (refinement off). The planner node warns of the same
+    combinations instead (``nodes/idle_parameters.py``), ``CEMConfig`` notes them
+    (``IdleSettingsWarning``).
     """
     for name in sorted(given):
-        group = name.split(".")[1] if name.count(".") == 2 else None  # planner.GROUP.FIELD
-        if group in METHODS and group != config.method:
-            raise UsageError(f"{name} is for planner.method {group}, and this run plans with "
-                             f"planner.method {config.method}: use planner.method {group} or "
-                             f"leave {name} out")
+        owner = method_of(name)
+        if owner is not None and owner != config.method:
+            why = (f" (which {does_instead(config.method, 'planner.')})" if owner == "cem"
+                   else "")
+            raise UsageError(f"{name} is for planner.method {owner}, and this run plans with "
+                             f"planner.method {config.method}{why}: use planner.method {owner} "
+                             f"or leave {name} out")
         if name == "planner.refine.lr" and config.refine.steps == 0:
             raise UsageError("planner.refine.lr does nothing while planner.refine.steps is 0 "
                              "(gradient refinement off): set planner.refine.steps > 0 or leave "

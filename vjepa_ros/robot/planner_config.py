@@ -20,8 +20,8 @@ from vjepa_ros.planning.config import (
     CEMConfig,
     close_gripper_step,
     horizon_warning,
-    idle_fields,
 )
+from vjepa_ros.planning.method_reads import idle_fields
 from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.settings_check import check_fields
 from vjepa_ros.robot.camera_check_limits import settings_problem
@@ -251,9 +251,9 @@ class CEMParams:
     def to_cem(self) -> CEMConfig:
         """Return the planning package's config (validated there).
 
-        The settings the method does not read (``planning.config.idle_fields``: ``warm_start``
-        under icem, ``planner.icem.*`` under cem, ...) go over at their defaults, which
-        ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``).
+        The settings the method does not read (``planning.method_reads.idle_fields``:
+        ``warm_start`` under icem, ``planner.icem.*`` under cem, ...) go over at their defaults,
+        which ``CEMConfig`` takes: the node warns of them instead (``nodes/idle_parameters.py``).
         """
         values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         values.pop("seed")

@@ -16,7 +16,6 @@ from vjepa_ros.config import check_given, check_values, from_dict, param
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.package_files import config_path
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.planning.config import check_cem_only_settings_used
 from vjepa_ros.planning.methods import check_given_settings_used
 from vjepa_ros.robot.planner_config import CEMParams, parameter_message
 from vjepa_ros.sim.choices import HELD_OUT_SEED_START
@@ -135,15 +134,14 @@ def load_reach_config(path: str | Path | None = None, overrides: dict | None = N
     (``max_steps`` 0, ``topk`` > ``samples`` ...) raise ``ValueError``; an override the search
     would not use (``planner.icem.*`` while ``planner.method`` is another, ``planner.refine.lr``
     while ``planner.refine.steps`` is 0, ``planner.warm_start`` or ``planner.early_stop_*``
-    while it is not cem) raises ``UsageError`` (``planning.methods.check_given_settings_used``,
-    ``planning.config.check_cem_only_settings_used``). A ``planner`` section
-    starts from the demo's search (H 1, maxnorm 0.05), not the node's notebook defaults.
+    while it is not cem) raises ``UsageError`` (``planning.methods.check_given_settings_used``).
+    A ``planner`` section starts from the demo's search (H 1, maxnorm 0.05), not the node's
+    notebook defaults.
     """
     path = Path(path) if path else default_config_file()
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
     config = _build({**_dotted(read_yaml_mapping(path)), **given})
     check_given_settings_used(config.planner, list(given))
-    check_cem_only_settings_used(config.planner.method, list(given))
     return config
 
 
