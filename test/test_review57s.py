@@ -26,10 +26,6 @@ def test_a_bag_player_replaying_the_planner_s_inputs_beside_a_live_source_is_ref
     assert "bag_player" in err and "camera images" in err, err
 
 
-@pytest.mark.xfail(strict=True, reason="review57s: launch_inputs.size_sim_for_model copies any "
-                   "recorded frame size onto sim.camera.width/height unchecked: a model trained "
-                   "on 1280x720 RealSense bags or 16 px blob bags makes `launch --node sim` end "
-                   "in 'camera.width/height must be 32..1024 px', where it ran at 256 before")
 @pytest.mark.parametrize("size", [[720, 1280], [16, 16]], ids=["1280x720", "16px"])
 def test_a_recorded_frame_size_outside_the_simulator_s_range_never_stops_the_launch(
         started, tmp_path, size):  # noqa: F811

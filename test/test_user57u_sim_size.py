@@ -97,3 +97,35 @@ def test_the_record_is_read_without_torch(tmp_path, parts):
     out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
                          text=True, check=True, cwd=ROOT).stdout.splitlines()
     assert out == [out[0], "False"] and out[0].startswith("sim renders 160x96"), out
+
+
+@pytest.mark.parametrize("recorded, expected", [
+    ((720, 1280), (576, 1024)),  # RealSense 1280x720 bags: 16:9 kept
+    ((1080, 1920), (576, 1024)),
+    ((1280, 720), (1024, 576)),  # a portrait camera
+    ((16, 16), (32, 32)),  # blob bags' 16 px
+    ((12, 20), (32, 53)),
+    ((20, 2000), (32, 1024)),  # no scale fits both: the side still out is clamped
+    ((32, 1024), (32, 1024)),  # the range's own ends: as recorded
+])
+def test_a_recorded_size_outside_the_simulator_s_range_is_scaled_into_it(
+        tmp_path, parts, recorded, expected):
+    from vjepa_ros.sim.config import CAMERA_SIZE_PX, SimConfig
+
+    path = save_world_model(tmp_path / "wm.pt", *parts, data={"frame_sizes": [list(recorded)]})
+    nodes = _nodes()
+    note = size_sim_for_model(nodes, str(path), "--checkpoint")
+    sim = nodes[1]
+    assert (sim.parameters["camera.height"], sim.parameters["camera.width"]) == expected
+    low, high = CAMERA_SIZE_PX
+    config = SimConfig()  # the node's own check accepts the size
+    config.camera.width, config.camera.height = expected[1], expected[0]
+    config.check()
+    recorded_text = f"{recorded[1]}x{recorded[0]}"
+    if expected == recorded:
+        assert "scaled" not in note, note
+    else:
+        assert f"({recorded_text}) scaled into the simulator's {low}..{high} px" in note, note
+        assert "-p sim.camera.width:=W -p sim.camera.height:=H" in note, note
+        assert sim.sources()["camera.width"].endswith(f"{recorded_text} scaled into the "
+                                                      f"simulator's {low}..{high} px)")

@@ -205,7 +205,9 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     size (user57u; mend56z did it for the packaged demo alone). Where ``checkpoint`` (as
     :func:`check_launch_inputs` returns it) records sizes and no ``-p sim.camera.width`` /
     ``height`` is given, the ``sim`` of ``nodes`` (``NodeLaunch``) renders the first recorded
-    size, labelled ``{source} (FILE's recorded frame size WxH)`` (``NodeLaunch.labels``).
+    size, labelled ``{source} (FILE's recorded frame size WxH)`` (``NodeLaunch.labels``); a
+    size outside the simulator's range (1280x720 RealSense bags, 16 px blob bags) is scaled
+    into it keeping the aspect (:func:`fit_camera_size`), the note saying so.
     Returns the note for the start line ("sim renders 128x128, ...") or "" where nothing
     changed: no sim, a size given, a folder or a file recording no size (the official ones),
     or none readable (no checkpoint, a malformed record: the planner refuses it as it loads).
@@ -229,12 +231,38 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
         return ""
     if not sizes:
         return ""
-    height, width = sizes[0]
+    recorded = f"{sizes[0][1]}x{sizes[0][0]}"
+    height, width = fit_camera_size(*sizes[0])
     size = f"{width}x{height}"
     which = "recorded frame size" if len(sizes) == 1 else \
         f"first of {len(sizes)} recorded frame sizes"
+    scaled = "" if size == recorded else \
+        f" scaled into the simulator's {'..'.join(map(str, _camera_range()))} px"
     for name, value in (("camera.width", width), ("camera.height", height)):
         sim.parameters[name] = value
-        sim.labels[name] = f"{source} ({path.name}'s {which} {size})"
-    return (f"sim renders {size}, the {which} of {path.name} (-p sim.camera.width:=W "
+        sim.labels[name] = f"{source} ({path.name}'s {which} {recorded}{scaled})"
+    return (f"sim renders {size}, the {which} of {path.name}"
+            f"{f' ({recorded}){scaled}' if scaled else ''} (-p sim.camera.width:=W "
             "-p sim.camera.height:=H for another)")
+
+
+def _camera_range() -> tuple[int, int]:
+    """Return the simulator's camera side range [px] (``sim.config.CAMERA_SIZE_PX``)."""
+    from vjepa_ros.sim.config import CAMERA_SIZE_PX
+
+    return CAMERA_SIZE_PX
+
+
+def fit_camera_size(height: int, width: int) -> tuple[int, int]:
+    """Return (height, width) [px] within the simulator's camera range, the aspect kept.
+
+    A size within ``sim.config.CAMERA_SIZE_PX`` (32..1024) is returned as given; one outside
+    is scaled by one factor until both sides fit (1280x720 RealSense frames: 1024x576; 16 px
+    frames: 32 px), so the planner's centre crop sees the scene the model was trained on at
+    the nearest size the simulator renders. An aspect no scale fits (2000x20: a side would
+    leave the range either way) is scaled as above, the side still outside then clamped.
+    """
+    low, high = _camera_range()
+    long, short = max(height, width), min(height, width)
+    factor = high / long if long > high else low / short if short < low else 1.0
+    return tuple(min(high, max(low, round(side * factor))) for side in (height, width))
