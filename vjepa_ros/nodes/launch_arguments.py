@@ -13,6 +13,7 @@ import argparse
 
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.log_levels import log_level_item
 from vjepa_ros.nodes.node_registry import NODES
 
 
@@ -48,6 +49,12 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
                         help="start another registered node with its config file (repeatable; "
                         "default: none, the planner alone)")
+    parser.add_argument("--log-level", action="append", default=[], type=log_level_item,
+                        metavar="[LOGGER:=]LEVEL", help="ROS log level, as ros2 run's "
+                        "--ros-args --log-level: LEVEL (debug, info, warn, error, fatal) for "
+                        "every node, LOGGER:=LEVEL for one (a node's logger is its name: "
+                        "vjepa_planner:=warn quiets the planner's per-command INFO lines); "
+                        "repeatable (default: info)")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
                         type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "

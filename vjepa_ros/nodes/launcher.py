@@ -36,6 +36,7 @@ from vjepa_ros.nodes.launch_inputs import (
     check_required_parameters,
     size_sim_for_model,
 )
+from vjepa_ros.nodes.log_levels import log_level_args
 from vjepa_ros.nodes.node_launch import (
     NodeLaunch,
     follow_planner_clock,
@@ -120,7 +121,8 @@ def _launch(args: argparse.Namespace) -> int:
         # rclpy's validators: after the checks that need no ROS, before rcl parses the remaps
         check_topic_options(topics, PLANNER_NODE)
         use_camera_profile()  # as the launch files: before the first participant is created
-        launch = Launch(nodes, use_sim_time=args.use_sim_time)
+        launch = Launch(nodes, use_sim_time=args.use_sim_time,
+                        ros_args=log_level_args(args.log_level))  # rcl's --log-level forms
     except CheckpointError as exc:  # "planner: FILE is not a vjepa_ros checkpoint (...): ..."
         error = world_model_error(str(exc).removeprefix("planner: "), checkpoint, source)
         return command_ended("vjepa-ros launch", error, status=1)

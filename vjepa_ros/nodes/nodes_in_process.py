@@ -36,11 +36,13 @@ class Launch:
     two nodes of the process one name. Its
     ``executor`` (a ``spinning.NodeSpinner``) spins them: ``start()`` on background threads,
     ``spin()`` in the foreground; ``shutdown()`` destroys the nodes and the context (if it made
-    it).
+    it). ``ros_args``: the process's global ROS arguments for ``rclpy.init`` of its own context
+    (``["--ros-args", "--log-level", "vjepa_planner:=warn"]``: ``launch --log-level``; logger
+    levels hold for the whole process, every node's logger); None: none.
     """
 
     def __init__(self, nodes: list[NodeLaunch], context=None,
-                 use_sim_time: bool | None = None):
+                 use_sim_time: bool | None = None, ros_args: list[str] | None = None):
         import rclpy
         from rclpy.exceptions import ParameterException
 
@@ -59,8 +61,12 @@ class Launch:
             self.context = rclpy.Context() if context is None else context
             if self.own_context:
                 try:
-                    rclpy.init(context=self.context)
-                except RuntimeError as exc:  # no arguments given: the environment, a resource
+                    rclpy.init(context=self.context, args=ros_args or None)
+                except RuntimeError as exc:  # the environment, a resource; or an argument
+                    if ros_args and "Couldn't parse" in str(exc):
+                        from vjepa_ros.nodes.ros_args import ros_args_error
+
+                        raise UsageError(ros_args_error(exc)) from None
                     raise RuntimeError(init_failure(exc)) from None
         self.nodes = []
         try:

@@ -3,7 +3,8 @@
 An enabled planner said nothing for minutes while it moved the arm (user57u): its plans went to
 ``~/plan_report`` and ``/diagnostics`` only. :func:`command_line` words a commanded
 :class:`~vjepa_ros.robot.plan_report.PlanReport`. ROS-free. Quiet it as any ROS logger:
-``--ros-args --log-level vjepa_planner:=warn``.
+``vjepa-ros launch --log-level vjepa_planner:=warn`` (``ros2 run``: ``--ros-args --log-level
+vjepa_planner:=warn``).
 """
 
 from __future__ import annotations

@@ -1,0 +1,39 @@
+"""``vjepa-ros launch --log-level``: rcl's ``--log-level`` forms, checked before ROS starts.
+
+rcl takes ``--ros-args --log-level LEVEL`` (every logger) and ``--log-level NAME:=LEVEL`` (one
+logger: a node's is its name, ``vjepa_planner``; in a namespace, dotted: ``camera.camera``),
+repeatable, LEVEL one of :data:`LOG_LEVELS` in any case. ``launch`` starts its nodes in one
+process (``nodes_in_process.Launch``), so the levels go to that process's ``rclpy.init``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "unset")  # rcutils' severities
+
+
+def log_level_item(value: str) -> str:
+    """Return ``value`` (``LEVEL`` or ``NAME:=LEVEL``) as given when rcl can parse it.
+
+    The ``type`` of ``--log-level``: raises ``argparse.ArgumentTypeError`` (argparse names the
+    option; exit status 2) for a LEVEL not in :data:`LOG_LEVELS` (``Warning``), an empty logger
+    name (``:=warn``) or a second ``:=``, where rcl would end ``rclpy.init`` with its lexer's
+    words (``Expected lexeme type 1, got 8 at index 4``).
+    """
+    name, sep, level = value.rpartition(":=")
+    form = "give LEVEL or LOGGER:=LEVEL (e.g. --log-level vjepa_planner:=warn)"
+    if sep and (not name.strip() or ":=" in name):
+        raise argparse.ArgumentTypeError(f"{value!r}: no logger name before ':=' (or two "
+                                         f"':='); {form}")
+    if level.lower() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{value!r}: {level!r} is no ROS log level (one of "
+                                         f"{', '.join(LOG_LEVELS[:-1])}); {form}")
+    return value
+
+
+def log_level_args(items: list[str]) -> list[str]:
+    """Return ``rclpy.init``'s ``args`` for ``--log-level`` items ([] for none)."""
+    if not items:
+        return []
+    return ["--ros-args", *(arg for item in items for arg in ("--log-level", item))]
