@@ -6,9 +6,6 @@ from test_launch_node_wiring import DEMO_MODEL, started  # noqa: F401 - the fixt
 from conftest import write_test_bag
 
 
-@pytest.mark.xfail(strict=True, reason="review57s: input_publishers.PUBLISHED knows the sim, the "
-                   "camera node and a stand-in camera, not a bag_player replaying the planner's "
-                   "own camera and joint-state topics beside them: two worlds in turn, unrefused")
 @pytest.mark.parametrize("other", [["--node", "sim"], ["--camera"]], ids=["sim", "camera"])
 def test_a_bag_player_replaying_the_planner_s_inputs_beside_a_live_source_is_refused(
         started, capsys, tmp_path, other):  # noqa: F811

@@ -2,9 +2,11 @@
 
 ``vjepa-ros launch`` wires each node it starts beside the planner onto the planner's topics
 (``topic_wiring``): the simulator's camera and joint states, the camera node's images, a
-stand-in camera's (``image_publisher`` with ``qos: sensor_data``). Two of them on one input
-(``--node sim --camera``: a rendered and a real camera) would feed the planner frames or states
-of two worlds in turn, and it would plan on them without a word (breaker57g).
+stand-in camera's (``image_publisher`` with ``qos: sensor_data``); a ``bag_player`` publishes
+the topics its bag holds (read before it starts). Two of them on one input (``--node sim
+--camera``: a rendered and a real camera; a bag of the planner's own topics beside either)
+would feed the planner frames or states of two worlds in turn, and it would plan on them
+without a word (breaker57g, review57s).
 :func:`check_input_publishers` refuses that before any node starts.
 """
 
@@ -31,6 +33,7 @@ ONE_OF_THEM = {
     "sim": "the simulator publishes its own rendered camera and arm state",
     "camera": "the camera node publishes a real camera's frames",
     "image_publisher": "the stand-in camera publishes one still image",
+    "bag_player": "the bag player replays a recording's topics",
 }
 
 
@@ -48,6 +51,8 @@ def published_inputs(node, planner) -> dict[str, str]:
     names = PUBLISHED.get(node.name, ())
     if node.name == "image_publisher" and node.parameters.get("qos") == "sensor_data":
         names = STAND_IN_IMAGES
+    if node.name == "bag_player":
+        names = bag_player_topics(node)
     planner_fqn = f"/{PLANNER_NODE}"
     inputs = {absolute_topic(planner.remappings.get(name, name), planner_fqn): name
               for name in PLANNER_INPUTS}
@@ -58,6 +63,27 @@ def published_inputs(node, planner) -> dict[str, str]:
         if topic in inputs:
             found[inputs[topic]] = topic
     return found
+
+
+def bag_player_topics(node) -> tuple[str, ...]:
+    """Return the topics the ``bag_player`` ``node`` (``NodeLaunch``) will replay.
+
+    Its bag's topics (``eval.playback.bag_topics``; its ``bag`` and ``topics`` parameters as
+    it will start with them: ``-p``, else its files), read without rclpy. A bag that cannot be
+    read here (missing, damaged, a ``topics`` entry it lacks) gives none: the player refuses it
+    in its own words as it starts.
+    """
+    from vjepa_ros.eval.playback import PlaybackConfig, bag_topics
+
+    bag = node.start_value("bag", "")
+    if not isinstance(bag, str) or not bag:
+        return ()
+    topics = node.start_value("topics", "")
+    chosen = PlaybackConfig(topics=topics).topic_list() if isinstance(topics, str) else []
+    try:
+        return tuple(bag_topics(bag, chosen))
+    except Exception:  # noqa: BLE001 - BagError, a reader's own: the player says it, starting
+        return ()
 
 
 def check_input_publishers(nodes: Sequence, asked: Callable[[str], str]) -> None:
