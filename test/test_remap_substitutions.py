@@ -10,6 +10,8 @@ from test_launch_node_wiring import DEMO_MODEL, started  # noqa: F401 - the fixt
 
 OPTIONS = ["--camera-topic", "--target-topic", "--joint-states-topic", "--gripper-topic"]
 SUBSTITUTED = ["{node}/x", "/lab/{ns}/x", "~/{node}_x", "/lab/x}", "{ns}"]
+DEFAULTS = {"--camera-topic": "camera/camera/color/image_raw", "--target-topic": "target_pose",
+            "--joint-states-topic": "joint_states", "--gripper-topic": "gripper_command"}
 
 
 @pytest.mark.parametrize("option", OPTIONS)
@@ -22,14 +24,17 @@ def test_every_topic_option_with_a_substitution_is_refused_before_any_node(
     err = capsys.readouterr().err
     assert "nodes" not in started and code == 2, err
     assert f"{option} {topic!r}" in err and "substitution" in err, err
+    assert f"e.g. /arm1/{DEFAULTS[option]}" in err, err  # the option's own topic, not another's
 
 
 @pytest.mark.parametrize("argument", ["camera_topic", "target_topic", "joint_states_topic",
                                       "gripper_topic"])
 def test_the_launch_file_refuses_a_substitution_naming_its_argument(monkeypatch, argument):
     with pytest.raises(ValueError, match=rf"^launch argument {argument}:=/lab/\{{node\}}: .*"
-                                          "substitution"):
+                                          "substitution") as refused:
         nodes(monkeypatch, **{argument: "/lab/{node}"})
+    option = f"--{argument.replace('_', '-')}"
+    assert str(refused.value).endswith(f"e.g. /arm1/{DEFAULTS[option]}"), refused.value
 
 
 def test_a_node_s_own_topic_parameter_still_takes_substitutions():

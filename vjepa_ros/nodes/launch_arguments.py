@@ -15,21 +15,22 @@ from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.log_levels import log_level_item
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 
 
 def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--checkpoint", help="V-JEPA 2-AC checkpoint file "
                         "(model.checkpoint); 'demo': the packaged demo world model (default: "
                         "-p planner.model.checkpoint, else the parameter file's)")
-    parser.add_argument("--camera-topic", default="/camera/camera/color/image_raw",
+    parser.add_argument("--camera-topic", default=TOPIC_DEFAULTS["camera_topic"],
                         help="camera image topic the planner subscribes to")
-    parser.add_argument("--target-topic", default="target_pose",
+    parser.add_argument("--target-topic", default=TOPIC_DEFAULTS["target_topic"],
                         help="where target poses go, e.g. /cartesian_impedance_controller/"
                         "target_pose or /franka/equilibrium_pose")
-    parser.add_argument("--joint-states-topic", default="/joint_states",
+    parser.add_argument("--joint-states-topic", default=TOPIC_DEFAULTS["joint_states_topic"],
                         help="sensor_msgs/JointState topic of the arm (and gripper) the planner "
                         "reads its state from")
-    parser.add_argument("--gripper-topic", default="gripper_command",
+    parser.add_argument("--gripper-topic", default=TOPIC_DEFAULTS["gripper_topic"],
                         help="std_msgs/Float64 gripper closedness commands")
     parser.add_argument("--image-transport", choices=("raw", "compressed"),
                         help="camera messages: raw (sensor_msgs/Image) or compressed "

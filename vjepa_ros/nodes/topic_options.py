@@ -11,6 +11,11 @@ from __future__ import annotations
 
 from vjepa_ros.config import UsageError
 
+# The planner's topic options (``--camera-topic``; the launch file's ``camera_topic``) -> their
+# default topics, the same in ``vjepa-ros launch`` and ``vjepa_mpc.launch.py``
+TOPIC_DEFAULTS = {"camera_topic": "/camera/camera/color/image_raw", "target_topic": "target_pose",
+                  "joint_states_topic": "/joint_states", "gripper_topic": "gripper_command"}
+
 
 def topic_problem(name: str, node: str = "node") -> str | None:
     """Return why ``name`` is no valid ROS 2 topic name (rclpy's first line), or None.
@@ -31,17 +36,21 @@ def topic_problem(name: str, node: str = "node") -> str | None:
     return None
 
 
-def substitution_problem(name: str) -> str:
+def substitution_problem(name: str, option: str = "") -> str:
     """Return why rcl refuses ``name`` as a remap target for its ``{...}`` ('' none).
 
     rcl expands ``{node}`` and ``{ns}`` in the names a node creates, but a remap rule's
     replacement is a plain name (``~/``, '/' and name tokens; rcl's remap lexer): ``-r
     target_pose:={node}/target`` is "Couldn't parse remap rule" and the node does not start.
+    ``option``: the option that gave ``name`` (``--camera-topic``, ``camera_topic``); the
+    example is its default topic under a namespace written out (``/arm1/camera/camera/color/
+    image_raw``), else ``/arm1/target_pose``.
     """
     if "{" not in name and "}" not in name:
         return ""
+    default = TOPIC_DEFAULTS.get(option.lstrip("-").replace("-", "_"), "target_pose")
     return ("a remapped topic takes no substitution ({node}, {ns}): rcl refuses it in a remap "
-            "rule; give the name itself, e.g. /arm1/target_pose")
+            f"rule; give the name itself, e.g. /arm1/{default.lstrip('/')}")
 
 
 def check_remap_options(options: dict[str, str], given: str = "{option} {name!r}") -> None:
@@ -51,7 +60,7 @@ def check_remap_options(options: dict[str, str], given: str = "{option} {name!r}
     message names them (``launch argument {option}:={name}``). No ROS needed.
     """
     for option, name in options.items():
-        problem = substitution_problem(name)
+        problem = substitution_problem(name, option)
         if problem:
             raise UsageError(f"{given.format(option=option, name=name)}: {problem}")
 
