@@ -82,7 +82,7 @@ def _launch_nodes(monkeypatch, argv: list[str]):
 
     seen = {}
 
-    def capture(nodes, use_sim_time=None):
+    def capture(nodes, use_sim_time=None, **kwargs):
         seen["nodes"] = nodes
         raise _Captured
 

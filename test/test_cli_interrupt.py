@@ -257,7 +257,7 @@ def test_launch_exits_130_on_ctrl_c_after_stopping_its_nodes(monkeypatch, capsys
     class Interrupted:
         nodes = []
 
-        def __init__(self, nodes, use_sim_time=False):
+        def __init__(self, nodes, use_sim_time=False, **kwargs):
             events.append("started")
 
         def spin(self):
@@ -281,7 +281,7 @@ from vjepa_ros.nodes import launcher
 
 class Spinning:
     nodes = []
-    def __init__(self, nodes, use_sim_time=False):
+    def __init__(self, nodes, use_sim_time=False, **kwargs):
         print("started", flush=True)
     def spin(self):
         os.kill(os.getpid(), signal.SIGTERM)  # as kill PID from another terminal

@@ -319,7 +319,7 @@ def test_launch_ends_with_the_line_of_a_node_that_stopped_itself_and_status_1(mo
     class Refused:
         nodes = []
 
-        def __init__(self, nodes, use_sim_time=False):
+        def __init__(self, nodes, use_sim_time=False, **kwargs):
             events.append("started")
 
         def spin(self):
