@@ -52,7 +52,12 @@ from vjepa_ros.nodes.launch_values import (
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
 from vjepa_ros.nodes.topic_options import check_remap_options
-from vjepa_ros.nodes.topic_wiring import CAMERA_INSTEAD, camera_remappings, check_raw_images
+from vjepa_ros.nodes.topic_wiring import (
+    CAMERA_INSTEAD,
+    CAMERA_NAMESPACE,
+    camera_remappings,
+    check_raw_images,
+)
 
 # the launch arguments remapping a planner topic
 TOPIC_ARGUMENTS = ("camera_topic", "target_topic", "joint_states_topic", "gripper_topic")
@@ -173,7 +178,7 @@ def nodes(context):
                                 before=(context.launch_configurations.get("params_file", ""),))
     # the camera follows the planner's clock: the argument, else the planner's params_file
     clock = given_values(context, ("use_sim_time",))
-    camera_given = values_file(node_fqn(context, "camera", "camera"),
+    camera_given = values_file(node_fqn(context, CAMERA_NAMESPACE, "camera"),
                                clock or planner_clock(context, planner),
                                argument_labels(context.launch_configurations,
                                                PARAMETER_ARGUMENTS, clock),
@@ -196,7 +201,7 @@ def nodes(context):
         package="vjepa_ros",
         executable="camera_node",
         name="camera",
-        namespace="camera",
+        namespace=CAMERA_NAMESPACE,
         parameters=[os.path.join(config, "camera.yaml"), *camera_given],
         # its image on the planner's camera_topic, camera_info beside it (breaker57f)
         remappings=list(camera_remappings(context.launch_configurations["camera_topic"],

@@ -36,6 +36,7 @@ from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
+from vjepa_ros.nodes.topic_wiring import CAMERA_NAMESPACE
 from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
 from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
@@ -44,7 +45,7 @@ class CameraNode(Node):
     ROS_NAME = "camera"  # the one prefix of its start-up errors (node_runner.run_node)
 
     def __init__(self, camera_factory=RealSenseColor, **kwargs):
-        kwargs.setdefault("namespace", "camera")
+        kwargs.setdefault("namespace", CAMERA_NAMESPACE)
         super().__init__(self.ROS_NAME, **kwargs)
         start_or_destroy(self, self._start, camera_factory)  # refused: the camera stopped too
 

@@ -68,7 +68,6 @@ GRIPPER_RULE = {
 }
 
 
-
 def _settle_idle(config: PlannerNodeConfig) -> bool:
     """Whether ``control.settle_s`` does nothing: continuous, and no hand window it widens.
 

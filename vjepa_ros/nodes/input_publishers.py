@@ -17,7 +17,12 @@ from collections.abc import Callable, Sequence
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.topic_wiring import CAMERA_IMAGE, SIM_TOPICS, absolute_topic
+from vjepa_ros.nodes.topic_wiring import (
+    CAMERA_IMAGE,
+    CAMERA_NAMESPACE,
+    SIM_TOPICS,
+    absolute_topic,
+)
 
 # The planner's input names (before its remappings) -> what a message calls them
 PLANNER_INPUTS = {"image": "camera images", "joint_states": "joint states",
@@ -40,7 +45,7 @@ ONE_OF_THEM = {
 def node_fqn(name: str) -> str:
     """Return the fully qualified name node ``name`` (``NODES`` key) starts with in a launch."""
     ros_name = NODES[name].ros_name
-    return f"/camera/{ros_name}" if name == "camera" else f"/{ros_name}"  # (camera_node's ns)
+    return f"/{CAMERA_NAMESPACE}/{ros_name}" if name == "camera" else f"/{ros_name}"
 
 
 def published_inputs(node, planner) -> dict[str, str]:

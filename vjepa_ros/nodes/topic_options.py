@@ -68,10 +68,10 @@ def check_remap_options(options: dict[str, str], given: str = "{option} {name!r}
 def check_topic_options(options: dict[str, str], node: str = "node") -> None:
     """Raise UsageError (exit status 2) for the first option whose topic name is invalid.
 
-    ``options``: option → the topic name it gave, e.g. ``{"--camera-topic": "bad topic"}``;
-    one that holds a substitution: :func:`check_remap_options`.
+    ``options``: option → the topic name it gave, e.g. ``{"--camera-topic": "bad topic"}``,
+    each already through :func:`check_remap_options` (no rclpy: the caller runs it first, a
+    substitution named before the rest; rclpy's validators would call ``{node}`` valid).
     """
-    check_remap_options(options)
     for option, name in options.items():
         problem = topic_problem(name, node)
         if problem:

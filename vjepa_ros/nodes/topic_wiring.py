@@ -23,6 +23,7 @@ SIM_TOPICS = {
 SIM_CAMERA_INFO = "camera/camera/color/camera_info"
 # The camera node's (and realsense2_camera's) names, private to the node /camera/camera
 CAMERA_IMAGE, CAMERA_INFO = "~/color/image_raw", "~/color/camera_info"
+CAMERA_NAMESPACE = "camera"  # the camera node's default namespace (camera_node), as the driver's
 
 
 def absolute_topic(name: str, node_fqn: str) -> str:
