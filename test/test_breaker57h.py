@@ -1,6 +1,6 @@
 """breaker57h: today's later fixes (fix57d, fix57b, mend57u, mend57b), second round.
 
-Each test asserts the right behaviour and is a strict xfail until it is fixed.
+Each test asserts the right behaviour (strict xfails until fix57h fixed them).
 """
 
 import pytest
@@ -43,10 +43,6 @@ FILES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker57h: checkpoint_peek gives up on the whole file at any global other than torch's "
-    "and OrderedDict (bytes: _codecs.encode, a set) or on a non-zip (legacy) file, all of which "
-    "the planner's loader reads with their frame_sizes: launch --node sim keeps 256x256"))
 @pytest.mark.parametrize("kind", sorted(FILES))
 def test_launch_sizes_the_sim_from_every_file_the_planner_reads_a_size_from(tmp_path, parts,
                                                                              kind):
@@ -84,11 +80,6 @@ def _corrupt(path, how: str):
     return damaged
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker57h: checkpoint_peek lets zipfile's OSError (EINVAL) / NotImplementedError out for a "
-    "damaged file; launch --node sim then ends in 'vjepa-ros launch: [Errno 22] Invalid "
-    "argument' or 'zip file version 16.1', naming no file, before the planner could say what "
-    "is wrong"))
 @pytest.mark.parametrize("how", ["cd offset", "version"])
 def test_a_damaged_checkpoint_leaves_the_sim_s_size_to_the_planner_s_refusal(tmp_path, parts,
                                                                               how):
@@ -101,11 +92,6 @@ def test_a_damaged_checkpoint_leaves_the_sim_s_size_to_the_planner_s_refusal(tmp
     assert nodes[1].parameters == {}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker57h: read_checkpoint_file lets zipfile's NotImplementedError ('zip file version "
-    "16.1') out for a torch.save file whose zip entry header is damaged (is_torchscript_archive "
-    "opens it before torch.load's handler), where every other unreadable file is a "
-    "CheckpointError naming it"))
 def test_a_damaged_zip_header_is_refused_as_no_checkpoint_naming_the_file(tmp_path, parts):
     from vjepa_ros.models.checkpoint_file import read_checkpoint_file
     from vjepa_ros.models.errors import CheckpointError

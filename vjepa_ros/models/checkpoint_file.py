@@ -9,8 +9,10 @@ import os
 import pickle
 import re
 import stat
+import struct
 import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import torch
@@ -39,6 +41,11 @@ NEWER_FORMAT = re.compile(r"PyTorch file with version (\d+), but the maximum sup
                           r"for reading is (\d+)")
 # torch.save's legacy (non-zip) format starts with its magic number pickled as LONG1 (10 bytes)
 LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+# what zipfile raises on damaged bytes: a bad record or offset (BadZipFile, OSError EINVAL on a
+# seek, EOFError, ValueError, struct.error), an entry's "version needed" or compression it does
+# not read (NotImplementedError), a damaged deflate stream (zlib.error), encryption (RuntimeError)
+ZIP_ERRORS = (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error,
+              NotImplementedError, zlib.error, RuntimeError)
 RESAVE = ("it was not run; re-save its state dicts (tensors only) with torch.save from a "
           "copy you trust")
 
@@ -87,7 +94,7 @@ def _read(path: Path, verify: bool):
         with warnings.catch_warnings():  # a plain pickle: torch warns of its protocol, then fails
             warnings.filterwarnings("ignore", message=".*pickle protocol", category=UserWarning)
             loaded = torch.load(path, map_location="cpu", weights_only=True,
-                                mmap=zipfile.is_zipfile(path))
+                                mmap=is_zip(path))
     except Exception as err:  # torch.load raises many kinds on files it cannot read
         newer = NEWER_FORMAT.search(str(err))
         if newer:  # a checkpoint, of a torch this one cannot read
@@ -132,13 +139,32 @@ def is_torchscript_archive(path: Path) -> bool:
     """Whether ``path`` is a TorchScript zip (``torch.jit.save``): it holds ``constants.pkl``.
 
     The same test torch.load makes before it warns and hands such a file to ``torch.jit.load``
-    (torch/serialization.py, ``_is_torchscript_zip``). A file that is no readable zip: False.
+    (torch/serialization.py, ``_is_torchscript_zip``). A file that is no zip: False. Raises
+    :class:`CheckpointError` (:func:`damaged`) for a zip (its first bytes and end record say
+    so) that ``zipfile`` cannot list (any of :data:`ZIP_ERRORS`: a damaged offset or entry
+    record), which torch.load might read or stop at with words naming no file (breaker57h).
     """
+    if not is_zip(path):
+        return False
     try:
         with zipfile.ZipFile(path) as archive:
             return any(name.rsplit("/", 1)[-1] == "constants.pkl" for name in archive.namelist())
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return False
+    except ZIP_ERRORS as err:
+        with open(path, "rb") as file:
+            if file.read(len(ZIP_MAGIC)) != ZIP_MAGIC:  # an end record by chance: not a zip
+                return False
+        raise damaged(path, f"its zip records do not read: {_words(err)}") from err
+
+
+def damaged(path, where: str) -> CheckpointError:
+    """Return the one-line error for a checkpoint whose bytes are damaged (``where``: how)."""
+    return CheckpointError(f"{path} is damaged: {where} (a disk or copy error): copy it again "
+                           "from its source, or give another checkpoint")
+
+
+def _words(err: Exception) -> str:
+    """Return ``err``'s message on one line, its type where it has none."""
+    return " ".join(str(err).split()) or type(err).__name__
 
 
 def check_file_checksums(path: Path) -> None:
@@ -150,7 +176,7 @@ def check_file_checksums(path: Path) -> None:
     under ``torch.serialization.set_crc32_options(False)`` (breaker31b). Files that are not
     zips (the legacy format) carry no checksum.
     """
-    if not zipfile.is_zipfile(path):
+    if not is_zip(path):
         return
     name = ""
     try:
@@ -162,11 +188,10 @@ def check_file_checksums(path: Path) -> None:
                 with archive.open(info) as entry:  # zipfile compares the CRC at the end
                     while entry.read(1 << 24):
                         pass
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as err:
+    except ZIP_ERRORS as err:
         where = f"the bytes of its entry {name} do not match their stored checksum" if \
-            "CRC" in str(err) else " ".join(str(err).split())
-        raise CheckpointError(f"{path} is damaged: {where} (a disk or copy error): copy it "
-                              "again from its source, or give another checkpoint") from err
+            "CRC" in str(err) else _words(err)
+        raise damaged(path, where) from err
 
 
 def _unreadable(path: Path, err: Exception) -> str:
@@ -185,11 +210,31 @@ def _unreadable(path: Path, err: Exception) -> str:
         return SAFETENSORS_ALONE
     with open(path, "rb") as file:
         magic = file.read(len(ZIP_MAGIC))
-    if zipfile.is_zipfile(path):
+    names = _zip_names(path)
+    if names is not None and not any(name.rsplit("/", 1)[-1] == "data.pkl" for name in names):
         return "a zip archive torch.save did not write, e.g. an .npz"
-    if magic == ZIP_MAGIC:
+    if magic == ZIP_MAGIC or names is not None:  # torch's zip reader stopped at its records
         return "a truncated or damaged torch.save file"
     return "not a torch.save file"
+
+
+def is_zip(path: Path) -> bool:
+    """``zipfile.is_zipfile``, True also where the end record it found raises (a damaged zip)."""
+    try:
+        return zipfile.is_zipfile(path)
+    except ZIP_ERRORS:  # e.g. BadZipFile: "zipfiles that span multiple disks ..."
+        return True
+
+
+def _zip_names(path: Path) -> list[str] | None:
+    """Return the entry names of the zip ``path``; None where it is none or does not list."""
+    if not is_zip(path):
+        return None
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except ZIP_ERRORS:
+        return None
 
 
 def _pickle_protocol(path: Path) -> int | None:
@@ -203,7 +248,7 @@ def _pickle_protocol(path: Path) -> int | None:
     """
     head, legacy = b"", False
     try:
-        if zipfile.is_zipfile(path):
+        if is_zip(path):
             with zipfile.ZipFile(path) as archive:
                 name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
                 head = archive.open(name).read(2) if name else b""
@@ -211,7 +256,7 @@ def _pickle_protocol(path: Path) -> int | None:
             with open(path, "rb") as file:
                 head = file.read(32)
             legacy = LEGACY_MAGIC in head
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except ZIP_ERRORS:
         return None
     if len(head) < 2 or head[0] != 0x80 or head[1] <= 2 or not (legacy or len(head) == 2):
         return None
