@@ -37,7 +37,8 @@ def test_gripper_only_joint_states_are_said_with_the_names_and_the_joint_prefix_
     line = w.problem(140.0, {"/joint_states": [STATE]})
     assert line.startswith(
         "joint state messages arrive on /joint_states but none in 40 s carries a Franka arm's "
-        "joints (<any>panda_joint1..7 or <any>fr3_joint1..7) (received: panda_finger_joint1, "
+        "joints (<any><model>_joint1..7, <model>_ one of panda_, fer_, fr3_, fp3_, fr3v2_, "
+        "fr3v2.1_, fr3v2_1_) (received: panda_finger_joint1, "
         "panda_finger_joint2): if the arm's joints are named <prefix>joint1..7, set "
         "robot.joint_prefix"), line
     assert line.endswith("if they come on another topic, set it: vjepa-ros launch "
@@ -92,7 +93,8 @@ def test_arm_states_that_stop_while_gripper_states_go_on_are_said_as_such():
     w.arrived(101.0)
     fed(w, FINGERS, 114.0, since=101.0)
     assert w.problem(114.0, {}).startswith(
-        "no joint state with a Franka arm's joints (<any>panda_joint1..7 or <any>fr3_joint1..7) "
+        "no joint state with a Franka arm's joints (<any><model>_joint1..7, <model>_ one of "
+        "panda_, fer_, fr3_, fp3_, fr3v2_, fr3v2.1_, fr3v2_1_) "
         "on /joint_states for 13 s; its messages carry only panda_finger_joint1, "
         "panda_finger_joint2: if the arm's joints")
     w.arrived(114.5)

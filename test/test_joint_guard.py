@@ -261,6 +261,7 @@ def test_the_guard_runs_outside_the_session_lock_unless_the_arm_moved_meanwhile(
 @pytest.mark.parametrize("prefix, arm", [
     ("fr3_", "fr3"), ("left_fr3_", "fr3"), ("ns/fr3_", "fr3"), ("panda_", "panda"),
     ("panda_1_", "panda"), ("robot1/panda_", "panda"), ("arm_", None), ("", None),
+    ("fer_", "panda"), ("left_fer_", "panda"), ("fp3_", "fr3"), ("ns/fp3_", "fr3"),
 ])
 def test_the_guard_takes_the_limits_of_the_arm_its_joint_names_name(arm_model, prefix, arm):
     """breaker54k: fr3_joint1..7 under robot.model panda were kept from the Panda's limits."""

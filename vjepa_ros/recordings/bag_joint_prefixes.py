@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.robot.arm_models import MODEL_PREFIXES
 from vjepa_ros.robot.joint_states import arm_prefixes, finger_prefixes
 
 
@@ -153,7 +154,7 @@ _ANY_ARM_JOINT = re.compile(r"^(?P<prefix>.*)joint(?P<index>[1-7])$")
 
 
 def other_arm_names_fix(names) -> str:
-    """Say what reads arm joints ``<p>joint1..7`` without a Franka's ``panda_``/``fr3_`` name.
+    """Say what reads arm joints ``<p>joint1..7`` without a Franka model's name (``fr3_`` ...).
 
     ``names``: a JointState topic's joint names, none of them a Franka arm's. A complete set
     with a prefix (``arm_joint1..7``): ``--joint-prefix`` naming it reads them as a Franka's (the
@@ -173,11 +174,12 @@ def other_arm_names_fix(names) -> str:
         return ""
     prefixed = [prefix for prefix in complete if prefix]
     if prefixed:
-        return (f"{prefixed[0]}joint1..7 are not a Franka's names (panda_/fr3_); if they are a "
-                f"Panda's or an FR3's joints, read them with --joint-prefix {prefixed[0]}")
+        return (f"{prefixed[0]}joint1..7 are not a Franka's names ({MODEL_PREFIXES}); if they "
+                f"are a Panda's or an FR3's joints, read them with --joint-prefix {prefixed[0]}")
     return ("joint1..7 carry no prefix, and no option reads such names as a Franka's "
-            "(--joint-prefix is the text before joint1..7; left empty, it is found from panda_/"
-            "fr3_ names): if they are a Panda's or an FR3's joints, rename them fr3_joint1..7 "
-            "(fingers fr3_finger_joint1/2) where they are published (the simulator's model or "
-            "bridge) and record again, or rewrite the bag's JointState names (e.g. with the "
-            "rosbags library); a topic relay renames topics, not the joints in a message")
+            "(--joint-prefix is the text before joint1..7; left empty, it is found from the "
+            f"model names {MODEL_PREFIXES}): if they are a Panda's or an FR3's joints, rename "
+            "them fr3_joint1..7 (fingers fr3_finger_joint1/2) where they are published (the "
+            "simulator's model or bridge) and record again, or rewrite the bag's JointState names "
+            "(e.g. with the rosbags library); a topic relay renames topics, not the joints in a "
+            "message")

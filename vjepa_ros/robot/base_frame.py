@@ -26,23 +26,23 @@ from __future__ import annotations
 
 import re
 
+from vjepa_ros.robot.arm_models import ARM_LINK0, LIMITS_OF_MODEL, NUMBERED_ARM_LINK0
 from vjepa_ros.start_forms import restart_planner_with
 
 # Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and an arm's
-# ``<prefix>link0`` as its joint names give the prefix (``<prefix>panda_``/``<prefix>fr3_`` of
-# joint_states' names: panda_link0, fr3_link0, left_fr3_link0, robot1/panda_link0, panda_1_link0
+# ``<prefix>link0`` as its joint names give the prefix (``<prefix><model>_`` of joint_states'
+# names, arm_models: panda_link0, fer_link0, left_fr3_link0, robot1/fp3_link0, panda_1_link0
 # of franka_ros's multi-panda ``panda_1_``), the planner node's default; not any ``*link0``
 # (``camera_link0``, a sensor's own frame)
-DRIVER_BASE_FRAME = re.compile(r"base|(?:.*(?:panda|fr3)_(?:\d+_)?)?link0")
+DRIVER_BASE_FRAME = re.compile(rf"base|{NUMBERED_ARM_LINK0.pattern}")
 # franka_description's franka_arm macro joins a link named ``base`` (its ``connected_to``, not
 # prefixed) to ``<prefix>link0`` at the mount's xyz/rpy, 0 0 0 by default: then the same frame
 FRANKA_DESCRIPTION_BASE = "base"
-# the joint prefixes of a single arm, the one franka_description joins to ``base`` at 0 0 0 by
-# default; a multi-arm setup's arms (left_fr3_, panda_1_, robot1/panda_) are each joined to the
-# shared ``base`` at their own mount offset (Franka's multi-arm tutorial: xyz 0 ±0.5 1)
-SINGLE_ARM_PREFIXES = ("", "panda_", "fr3_")
-# link0 of an arm whose prefix is learned from the joint names (joint_states.JointStateReader)
-ARM_LINK0 = re.compile(r".*(?:panda|fr3)_link0")
+# the joint prefixes of a single arm (each model's of arm_models, or none), the one
+# franka_description joins to ``base`` at 0 0 0 by default; a multi-arm setup's arms (left_fr3_,
+# panda_1_, robot1/panda_) are each joined to the shared ``base`` at their own mount offset
+# (Franka's multi-arm tutorial: xyz 0 ±0.5 1)
+SINGLE_ARM_PREFIXES = ("",) + tuple(f"{model}_" for model in LIMITS_OF_MODEL)
 
 
 def frame_matches(frame_id: str, base_frame: str = "", prefixes=()) -> bool | None:
@@ -104,7 +104,7 @@ def joint_states_frame_problem(robot) -> str:
     Only with ``state_source`` joint_states and a ``base_frame`` given: it must be
     ``<joint_prefix>link0`` (a leading '/' ignored) or :data:`FRANKA_DESCRIPTION_BASE` (only for a
     single arm's prefix, :data:`SINGLE_ARM_PREFIXES`: a multi-arm setup's arm is offset); with an
-    empty ``joint_prefix`` any ``<prefix>panda_link0``/``<prefix>fr3_link0`` (the prefix learned
+    empty ``joint_prefix`` any ``<prefix><model>_link0`` (:data:`ARM_LINK0`; the prefix learned
     at run time is checked then: :func:`learned_base_frame`). One line naming the parameter.
     """
     frame = robot.base_frame.lstrip("/")

@@ -23,18 +23,16 @@ further in by the prediction's error (breaker54k/live54: 2.836 -> 2.862 with the
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from vjepa_ros.robot.accepted_joints import NO_JOINTS
+from vjepa_ros.robot.arm_models import LIMITS_OF_MODEL, model_of_prefix
 from vjepa_ros.robot.kinematics import FrankaKinematics, _rotation
 from vjepa_ros.robot.safety import SafetyDecision, refuse
 from vjepa_ros.robot.state_ranges import FR3_JOINT_LIMITS, PANDA_JOINT_LIMITS
 
-JOINT_LIMITS = {"panda": PANDA_JOINT_LIMITS, "fr3": FR3_JOINT_LIMITS}  # by robot.model [rad]
-# the arm a joint name prefix names (its last "panda"/"fr3"): fr3_, left_fr3_, panda_1_, ns/panda_
-ARM_IN_PREFIX = re.compile(r".*(panda|fr3)")
+# [rad] by robot.model, and by arm_models.LIMITS_OF_MODEL of the model a joint prefix names
+JOINT_LIMITS = {"panda": PANDA_JOINT_LIMITS, "fr3": FR3_JOINT_LIMITS}
 SUBSTEPS = 8  # the step is followed in this many parts (each <= 12.5 mm, 0.044 rad by default)
 DAMPING = 0.05  # [m, rad] the damped least-squares λ: steps stay bounded near a singularity
 JACOBIAN_EPS = 1e-6  # [rad] the joint offset of the numerical Jacobian's differences
@@ -81,11 +79,12 @@ class JointLimitGuard:
 
         ``fr3_joint1..7`` are an FR3's whatever ``robot.model`` says (breaker54k: an FR3 under
         the default panda was guarded by the Panda's joint 6 lower limit 0.0175, the FR3's is
-        0.5445); a prefix naming neither keeps ``robot.model``'s. The note (one line) says which
+        0.5445); fer_ a Panda's, fp3_ an FR3's (:mod:`~vjepa_ros.robot.arm_models`); a prefix
+        naming no model, or one whose limits are unknown (the joint reader refuses those), keeps
+        ``robot.model``'s. The note (one line) says which
         limits are taken when they are not ``robot.model``'s.
         """
-        named = ARM_IN_PREFIX.match(prefix or "")
-        model = named.group(1) if named else self.kinematics.config.model
+        model = LIMITS_OF_MODEL.get(model_of_prefix(prefix)) or self.kinematics.config.model
         if model == self.model:
             return ""
         self.model = model

@@ -3,11 +3,13 @@
 The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vjepa-ros eval``,
 ``vjepa-ros train`` and the bag reader. Layouts accepted:
 
-- Panda or FR3 joint names with any prefix: ``panda_joint1``, ``fr3_joint1``, ``left_fr3_joint1``,
-  ``robot1/panda_joint3`` ... With an empty ``joint_prefix`` the prefix is found from the names
-  (``<anything>panda_`` or ``<anything>fr3_``) and the first complete arm seen is kept; a second
+- Franka joint names of any model (:mod:`vjepa_ros.robot.arm_models`: panda, fer, fr3, fp3,
+  fr3v2 ...) with any prefix: ``panda_joint1``, ``fer_joint1``, ``left_fr3_joint1``,
+  ``robot1/fp3_joint3`` ... With an empty ``joint_prefix`` the prefix is found from the names
+  (``<anything><model>_``) and the first complete arm seen is kept; a second
   Franka arm is then an error that asks for ``joint_prefix``. With a ``joint_prefix`` the arm is
-  exactly ``<prefix>joint1..7`` and every other arm is foreign.
+  exactly ``<prefix>joint1..7`` and every other arm is foreign. An arm whose model's joint
+  limits are not known here (fr3v2) is refused (``arm_models.unknown_limits_problem``).
 - Any order and extra joints (ignored).
 - Merged (arm and fingers in one message) or split (franka_ros style: the 7 arm joints and the 2
   finger joints as *separate* messages on one topic), or the fingers on their own topic
@@ -34,6 +36,7 @@ import re
 import numpy as np
 
 from vjepa_ros.message_words import message_words
+from vjepa_ros.robot.arm_models import ARM_JOINT_NAME, MODEL_PREFIXES, unknown_limits_problem
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
 
@@ -49,7 +52,6 @@ CONTINUOUS_FORCE_WHY = (f"{FRANKA_HAND_MAX_FORCE:g} N is the Franka Hand's conti
 # Why a force above the peak is refused (control.gripper_max_effort's range refusal)
 PEAK_FORCE_WHY = (f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
                   "(datasheet)")
-_ARM_NAME = re.compile(r"^(?P<prefix>.*(?:panda|fr3)_)joint(?P<index>[1-7])$")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
 _CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "
                   "--joint-prefix)")
@@ -59,11 +61,12 @@ def expected_arm_joints(joint_prefix: str = "") -> str:
     """Return this arm's joints in words, as a reader with ``joint_prefix`` looks for them.
 
     ``"this arm's joints left_fr3_joint1..7 (robot.joint_prefix)"``, or without a prefix the
-    names any Franka arm's are found by (``<any>panda_joint1..7`` or ``<any>fr3_joint1..7``).
+    names any Franka arm's are found by (``<any><model>_joint1..7``, a model of
+    :data:`~vjepa_ros.robot.arm_models.LIMITS_OF_MODEL`: panda_, fer_, fr3_, fp3_ ...).
     """
     if joint_prefix:
         return f"this arm's joints {joint_prefix}joint1..7 (robot.joint_prefix)"
-    return "a Franka arm's joints (<any>panda_joint1..7 or <any>fr3_joint1..7)"
+    return f"a Franka arm's joints (<any><model>_joint1..7, <model>_ one of {MODEL_PREFIXES})"
 
 
 def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
@@ -109,7 +112,7 @@ class JointReading:
 
 def arm_prefixes(names) -> list[str]:
     """Return the prefixes of the Franka arm joints among ``names`` (``fr3_`` of fr3_joint1..7)."""
-    return sorted(_groups(tuple(str(name) for name in names), _ARM_NAME))
+    return sorted(_groups(tuple(str(name) for name in names), ARM_JOINT_NAME))
 
 
 def finger_prefixes(names) -> list[str]:
@@ -192,7 +195,7 @@ class JointStateReader:
             found = {wanted[name]: position for position, name in enumerate(names)
                      if name in wanted}
             return {self.joint_prefix: found} if found else {}
-        return _groups(names, _ARM_NAME)
+        return _groups(names, ARM_JOINT_NAME)
 
     def _arm(self, arms, names, positions):
         if not arms:
@@ -212,6 +215,9 @@ class JointStateReader:
         arm = positions[[found[i] for i in range(1, ARM_JOINTS + 1)]]
         if not np.isfinite(arm).all():
             raise ArmStateError(f"arm joint positions contain NaN or inf: {arm.tolist()}")
+        problem = unknown_limits_problem(prefix)
+        if problem:
+            raise ArmStateError(problem)
         problem = arm_joint_problem(expected, arm)
         if problem:
             raise ArmRangeError(problem)

@@ -57,7 +57,8 @@ class RobotConfig:
                        "3): same kinematics, other joint names.")
     joint_prefix: str = param(
         "", "Joint name prefix of the arm (e.g. left_fr3_ for left_fr3_joint1..7); empty: found "
-        "from the names (<any>panda_ or <any>fr3_ joint1..7, the first arm seen)."
+        "from the names (<any><model>_joint1..7: panda_, fer_, fr3_, fp3_; the first arm seen; "
+        "fr3v2_ refused: its joint limits are unknown here)."
     )
     base_frame: str = param(
         "", "Base frame of states, current_pose and target poses; empty: '<joint_prefix>link0' "
