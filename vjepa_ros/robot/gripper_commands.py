@@ -41,6 +41,9 @@ class GripperCommands:
     _gripper_wait_noted = None  # the switch whose gripper wait was logged (_gripper_waits)
     _gripper_delivery = None  # the last gripper_output's answer (a Delivery, or None)
     _gripper_sent_at = -float("inf")  # [s] when the last gripper command went out
+    # [s] streamed ticks since the last gripper command (or resend) went out, each at most
+    # MAX_TICK_PERIODS periods (inf: none yet, or a new world): planning_session._hand_moving
+    _hand_sent_s = float("inf")
     _gripper_resends = 0  # resends of the same gripper command since one reached the hand
     _hand_change_pending = False  # the last gripper command went to a measured hand not there
     # the last gripper change went to a hand measured at it already: franka_gripper takes a goal
@@ -71,6 +74,7 @@ class GripperCommands:
         node sends the goal again but publishes no second ``gripper_command`` message.
         """
         self._gripper_sent_at, self._gripper_delivery = now, None
+        self._hand_sent_s = 0.0
         if self.gripper_output is None:
             return
         try:

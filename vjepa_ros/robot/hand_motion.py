@@ -4,8 +4,9 @@ A hand is slower than an arm's short step (a Franka hand takes ~1 s to close): a
 while it still closes starts from a half-closed reading, and its gripper command (that
 reading plus the planned change) stops the close there (breaker51k: a close to 1.0 ended at
 0.81). So blocking's next plan, and async's after arrival, wait while :func:`hand_moving`
-(``MPCSession._hand_moving``), at most ``control.arrival_timeout_s`` after the command; a hand
-that stopped short (fingers on an object) is not moving and is planned from where it is.
+(``MPCSession._hand_moving``), at most ``control.arrival_timeout_s`` of streamed ticks after
+the gripper command (a stalled node does not count); a hand that stopped short (fingers on an
+object) is not moving and is planned from where it is.
 """
 
 from __future__ import annotations

@@ -260,6 +260,7 @@ class NewWorlds:
         """
         self._stop_camera_check(why)  # its motions were timed in the old world
         self.last_gripper, self._gripper_sent_at = None, -float("inf")
+        self._hand_sent_s = float("inf")  # (_hand_moving: no gripper command in this world)
         self._gripper_before_enable = None  # the old world's hand
         self.planner.reset()
         restarted = self.goals is not None and self.goals.restart()

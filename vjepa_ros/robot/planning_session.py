@@ -64,10 +64,15 @@ class PlanningSession:
         start from a closedness mid-motion and its gripper command stop the hand there
         (breaker51k). ``hand_motion.hand_moving`` over the states of the ``control.settle_s``
         (at least ``HAND_WINDOW_S``) up to ``state``, with ``control.hand_tolerance``. False
-        when no gripper command was sent, and once ``control.arrival_timeout_s`` has passed
-        since the last command went out (then the plan starts from where the hand is).
+        when no gripper command was sent, and once ``control.arrival_timeout_s`` of streamed
+        ticks (``_hand_sent_s``) have passed since the last gripper command (or its resend)
+        went out: then the plan starts from where the hand is. The hand is commanded at once (no
+        set-point travels to it), so its wait counts from the command, in the ticks fix57d's
+        arrival counts: a stalled node or a wall clock stepped forward by 12 s mid-close is no
+        time the hand had, and counted on the node clock the plan came from the hand at 0.3 of a
+        close to 1.0, and its gripper command stopped the close there (mend57v).
         """
-        if self.last_gripper is None or now - self.command_time > self.control.arrival_timeout_s:
+        if self.last_gripper is None or self._hand_sent_s > self.control.arrival_timeout_s:
             return False
         window = max(self.control.settle_s, HAND_WINDOW_S)
         states = [s for s in self.inputs.states_after(state.stamp - window)

@@ -105,6 +105,7 @@ class StreamSession:
             dt = min(max(dt, 0.0), MAX_TICK_PERIODS * period)
             setpoint = self.streamer.step(dt)
             self._count_rest(dt)
+            self._hand_sent_s += dt  # the hand's wait (_hand_moving): inf stays inf
             if not is_safe_setpoint(setpoint, self.limits):  # never expected: belt and braces
                 self._stop_motion("internal error: unsafe set-point", deactivate=True)
                 self._hold(Refusal(RefusalKind.INTERNAL_ERROR,
