@@ -356,7 +356,7 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
 
             copies.close()
             return save_stopped_check("vjepa-ros camera-check", exc, measured(exc), out, extra,
-                                      not args.no_plots, summary_lines)
+                                      not args.no_plots, summary_lines, world_model=source)
         # a stop (Ctrl-C, SIGTERM) while checking: nothing started
         from vjepa_ros.recordings.topic_choice import without_train_keys
 

@@ -311,10 +311,21 @@ def write_check(result: CameraCheckResult, out_dir: str | Path, base_params: dic
     picture = write_plot(result, out_dir / PLOT_FILE) if plot else None
     if picture is None and path.exists():  # an earlier check's plot must not stand beside it
         (out_dir / PLOT_FILE).unlink(missing_ok=True)
-    report = {**result.to_dict(), "headline": verdict_line(result), "notes": list(notes),
-              **(extra or {})}
-    write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))
+    write_check_json(result, path, verdict_line(result), notes, extra)
     return WrittenCheck(report=path, params=params, plot=picture, previous=previous)
+
+
+def write_check_json(result: CameraCheckResult, path: Path, headline: str, notes=(),
+                     extra: dict | None = None) -> Path:
+    """Write ``camera_check.json`` at ``path``: the result, ``headline``, ``notes``, ``extra``.
+
+    The one writer of the file for a whole check (:func:`write_check`) and a partial one
+    (``camera_check_stopped.save_stopped_check``): ``notes`` are the verdict's caveats
+    (``camera_check_caveats.world_model_caveats``: the demo model's, a marginal verdict's).
+    Whole or not at all (``atomic_files.write_text``); errors: ``OSError``.
+    """
+    report = {**result.to_dict(), "headline": headline, "notes": list(notes), **(extra or {})}
+    return write_text(path, json.dumps(json_safe(report), indent=1, allow_nan=False))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -13,14 +13,13 @@ trust, so a partial check writes ``camera_check.json`` (marked ``partial``) and 
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from vjepa_ros.eval.camera_check_result import CameraCheckResult
 from vjepa_ros.eval.stopped_eval import (
     PARTIAL,
-    complete_output,
+    earlier_kept,
     kept_earlier,
     partial_words,
     write_partial,
@@ -75,27 +74,36 @@ def stopped_check(stop: KeyboardInterrupt, first: dict | None, second: dict | No
             f"{reason} (the check's {chosen} steps have enough: let it run to its end)"))
 
 
+def motions_measured(report: dict) -> tuple[int, str]:
+    """Return a partial ``camera_check.json``'s motions and their words (``11 motion(s)``)."""
+    return int(report["motions"]), f"{int(report['motions'])} motion(s)"
+
+
 def save_stopped_check(prog: str, stop: KeyboardInterrupt, stopped: StoppedCheck, out: Path,
                        extra: Callable[[dict], dict], plot: bool,
-                       printed: Callable[[CameraCheckResult], list[str]]) -> int:
+                       printed: Callable[[CameraCheckResult], list[str]],
+                       world_model: str = "") -> int:
     """Write a partial check into ``out`` when its motions give one; one line; return 130 / 143.
 
     ``extra``: the JSON's entries for the first search's report (``check_of``, the planner, as a
     whole check's). ``printed``: the summary lines of a result (its correction line is replaced:
     no parameter file is written). Motions not enough (``stopped.why``): nothing saved, saying
     why. An earlier complete ``camera_check.json`` in ``out`` stays, and with it its plot and
-    parameter file (``stopped_eval.kept_earlier``). A second stop or a failed write says what
+    parameter file, and so does an earlier partial one of more motions
+    (``stopped_eval.earlier_kept``). ``world_model``: the checked model's file or ``demo``: its
+    caveats go into the JSON's ``notes`` and a ``note`` line each, as a whole check's
+    (``camera_check_report.write_check_json``). A second stop or a failed write says what
     may be there. The status is the first stop's (``terminate.report_stop``).
     """
-    from vjepa_ros.atomic_files import write_text
+    from vjepa_ros.eval.camera_check_caveats import world_model_caveats
     from vjepa_ros.eval.camera_check_report import (
         PARAMS_FILE,
         PLOT_FILE,
         REPORT_FILE,
         verdict_line,
+        write_check_json,
         write_plot,
     )
-    from vjepa_ros.json_values import json_safe
     from vjepa_ros.path_text import shown_path
     from vjepa_ros.terminate import report_stop
 
@@ -105,21 +113,21 @@ def save_stopped_check(prog: str, stop: KeyboardInterrupt, stopped: StoppedCheck
                            "motion(s) searched are not enough for a per-axis agreement: "
                            f"{stopped.why}")
     out = Path(out).expanduser()
-    if complete_output(out / REPORT_FILE):
+    earlier = earlier_kept(out / REPORT_FILE, stopped.motions, motions_measured)
+    if earlier:
         return report_stop(prog, stop, kept_earlier(out / REPORT_FILE,
-                                                    f"{stopped.motions} motion(s)"))
+                                                    f"{stopped.motions} motion(s)", earlier))
     result = stopped.result
+    notes = world_model_caveats(result, world_model)
 
     def write() -> tuple[Path | None, Path]:
         out.mkdir(parents=True, exist_ok=True)
         picture = write_plot(result, out / PLOT_FILE) if plot else None
         if picture is None:  # an earlier partial check's plot must not stand beside it
             (out / PLOT_FILE).unlink(missing_ok=True)
-        report = {**result.to_dict(), "headline": f"PARTIAL ({words}; no {PARAMS_FILE}): "
-                  f"{verdict_line(result)}", PARTIAL: stopped.partial,
-                  **extra(stopped.report)}
-        return picture, write_text(out / REPORT_FILE,
-                                   json.dumps(json_safe(report), indent=1, allow_nan=False))
+        headline = f"PARTIAL ({words}; no {PARAMS_FILE}): {verdict_line(result)}"
+        return picture, write_check_json(result, out / REPORT_FILE, headline, notes,
+                                         {PARTIAL: stopped.partial, **extra(stopped.report)})
 
     written, status = write_partial(prog, stop, f"partial check ({words})", out, write,
                                     f"{REPORT_FILE} and {PLOT_FILE} may be missing or an "
@@ -131,7 +139,8 @@ def save_stopped_check(prog: str, stop: KeyboardInterrupt, stopped: StoppedCheck
                  f"correction    none written: a partial check ({PARAMS_FILE} only from a "
                  "check run to its end)" for line in printed(result)]
         print("\n".join([f"partial       {words}: {result.motions} motion(s), one search; the "
-                         "verdict is not final", *lines]), flush=True)
+                         "verdict is not final", *lines,
+                         *(f"note          {note}" for note in notes)]), flush=True)
     except KeyboardInterrupt:
         pass  # the files are written: the line below says so
     files = ", ".join(shown_path(path) for path in written if path is not None)

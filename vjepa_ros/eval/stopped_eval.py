@@ -8,8 +8,9 @@ of those steps marked ``partial`` (:func:`partial_words`: ``5 of 15 steps; stopp
 writes it as its report (the same files) and says where (:func:`save_stopped_eval`);
 ``camera-check`` judges its motions (``camera_check_stopped``).
 
-An earlier complete report in the output folder is never replaced by a partial one: the stop
-keeps it and says so (:func:`complete_output`).
+An earlier complete report in the output folder is never replaced by a partial one, nor an
+earlier partial one that measured more (10 of 15 steps over a rerun's 1 of 15): the stop keeps
+it and says so (:func:`earlier_kept`); a partial one that measured as much or less is replaced.
 """
 
 from __future__ import annotations
@@ -63,12 +64,36 @@ def complete_output(path: Path) -> bool:
     return isinstance(report, dict) and PARTIAL not in report
 
 
-def kept_earlier(path: Path, words: str) -> str:
-    """Say that a complete earlier report at ``path`` stays: the partial one is not saved."""
+def earlier_kept(path: Path, done: int, count: Callable[[dict], tuple[int, str]]) -> str:
+    """Return what the earlier report at ``path`` is when it stays over a partial one; else "".
+
+    ``done``: what the partial one measured (its steps, its motions); ``count``: the same of
+    an earlier partial report and its words (``(4, "4 of 11 steps; ...")``). A complete one
+    (:func:`complete_output`): ``an earlier complete run's``; a partial one that measured more
+    than ``done``: ``an earlier partial run's that measured more (WORDS)``. "" (the partial one
+    replaces it): none, unreadable, not a report, or one that measured as much or less.
+    """
+    path = Path(path).expanduser()
+    if complete_output(path):
+        return "an earlier complete run's"
+    try:
+        earlier, words = count(json.loads(path.read_text()))
+    except (OSError, ValueError, LookupError, TypeError, AttributeError):
+        return ""  # no earlier report this could tell the measure of: replaced
+    return f"an earlier partial run's that measured more ({words})" if earlier > done else ""
+
+
+def kept_earlier(path: Path, words: str, earlier: str = "an earlier complete run's") -> str:
+    """Say that the ``earlier`` report at ``path`` stays (:func:`earlier_kept`): none saved."""
     from vjepa_ros.path_text import shown_path
 
-    return (f"nothing saved: {shown_path(path)} is an earlier complete run's, kept (the {words} "
-            "measured are not written over it; give another --out to keep a partial one)")
+    return (f"nothing saved: {shown_path(path)} is {earlier}, kept (the {words} measured are "
+            "not written over it; give another --out to keep a partial one)")
+
+
+def steps_measured(report: dict) -> tuple[int, str]:
+    """Return a partial eval report's steps evaluated and its ``partial`` words."""
+    return int(report[PARTIAL]["steps_evaluated"]), str(report[PARTIAL]["text"])
 
 
 def write_partial(prog: str, stop: KeyboardInterrupt, what: str, out: Path,
@@ -99,7 +124,8 @@ def save_stopped_eval(prog: str, stop: KeyboardInterrupt, report: dict, out: Pat
     ``report``: :func:`measured`'s (``partial`` in it). The same files a whole run writes
     (``report.write_report``), then ``printed(report)``'s lines (its summary) on stdout and
     ``PROG: interrupted; partial report saved (5 of 15 steps; stopped (interrupted)): FILES``.
-    An earlier complete ``report.json`` in ``out`` stays (:func:`kept_earlier`); a second stop
+    An earlier complete ``report.json`` in ``out`` stays, and an earlier partial one with more
+    steps (:func:`earlier_kept`, :func:`kept_earlier`); a second stop
     while writing, or a write that fails, says what may be there. The status is the first
     stop's (``terminate.report_stop``).
     """
@@ -108,8 +134,11 @@ def save_stopped_eval(prog: str, stop: KeyboardInterrupt, report: dict, out: Pat
     from vjepa_ros.terminate import report_stop
 
     words = report[PARTIAL]["text"]
-    if complete_output(Path(out).expanduser() / REPORT_NAME):
-        return report_stop(prog, stop, kept_earlier(out / REPORT_NAME, words.split(";")[0]))
+    path = Path(out).expanduser() / REPORT_NAME
+    earlier = earlier_kept(path, report[PARTIAL]["steps_evaluated"], steps_measured)
+    if earlier:
+        return report_stop(prog, stop, kept_earlier(out / REPORT_NAME, words.split(";")[0],
+                                                    earlier))
     written, status = write_partial(
         prog, stop, f"partial report ({words})", out, lambda: write_report(report, out, plots),
         "its plots may be missing and report.json missing or an earlier run's")
