@@ -247,12 +247,13 @@ def test_a_failing_plan_report_publish_warns_once_and_never_raises(monkeypatch):
     monkeypatch.setattr(PlanRecord, "from_report",
                         staticmethod(lambda report: types.SimpleNamespace(to_json=lambda: "{}")))
     node, warnings = _outputs(plan_report_pub=_Publisher(RuntimeError("context invalid")))
-    node._publish_plan_report(object())
-    node._publish_plan_report(object())
+    report = types.SimpleNamespace(outcome=None)  # not commanded: no command line (mend57u)
+    node._publish_plan_report(report)
+    node._publish_plan_report(report)
     assert len(warnings) == 1 and "~/plan_report not published" in warnings[0]
     node.plan_report_pub = _Publisher()
-    node._publish_plan_report(object())
+    node._publish_plan_report(report)
     assert len(node.plan_report_pub.sent) == 1 and not node.plan_report_failed
     node.closing = True
-    node._publish_plan_report(object())
+    node._publish_plan_report(report)
     assert len(node.plan_report_pub.sent) == 1

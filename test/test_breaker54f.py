@@ -162,7 +162,9 @@ def test_a_shutdown_keeps_its_bound_with_a_plan_stuck_in_the_model(harness):  # 
     finally:
         release.set()  # only now: the shutdown has returned
     assert still_stuck, "the plan left the model before the shutdown returned"
-    assert [limit for what, limit in waits if what == "wait_idle"] == [0.5], waits
+    # one wait on the plan, what Launch.shutdown's one deadline left of 0.5 s (fix57a)
+    idle = [limit for what, limit in waits if what == "wait_idle"]
+    assert len(idle) == 1 and 0.4 <= idle[0] <= 0.5, waits
     assert waits and all(limit is not None and limit <= 0.5 for _, limit in waits), \
         f"the shutdown waited on the stuck plan past its 0.5 s bound: {waits}"
     assert left.wait(WAIT_S), "the plan did not go on once released"

@@ -192,9 +192,10 @@ def _live_answer(tmp_path, checkpoint: str, result) -> str:
     node = SimpleNamespace(
         config=config, closing=False, worker=SimpleNamespace(wake=lambda: None),
         session=SimpleNamespace(start_camera_check=lambda *settings: _Run(result)),
-        get_logger=lambda: SimpleNamespace(info=logged.append, warning=logged.append))
+        get_logger=lambda: SimpleNamespace(info=logged.append, warning=logged.append),
+        has_parameter=lambda name: False)  # (no rclpy parameters: none written, fix57c)
     service = CameraCheckService.__new__(CameraCheckService)  # no helper node, no spinner
-    service.node = node
+    service.node, service.start = node, tmp_path  # (the folder relative paths are from)
     response = service._check(SimpleNamespace(success=None, message=""), tmp_path)
     assert response.success and logged == [f"camera check: {response.message}"]
     return response.message

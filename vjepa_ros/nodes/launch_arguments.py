@@ -15,6 +15,7 @@ from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.log_levels import log_level_item
 from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 
 
@@ -54,7 +55,7 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         metavar="[LOGGER:=]LEVEL", help="ROS log level, as ros2 run's "
                         "--ros-args --log-level: LEVEL (debug, info, warn, error, fatal) for "
                         "every node, LOGGER:=LEVEL for one (a node's logger is its name: "
-                        "vjepa_planner:=warn quiets the planner's per-command INFO lines); "
+                        f"{PLANNER_NODE}:=warn quiets the planner's per-command INFO lines); "
                         "repeatable (default: info)")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
                         type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "unset")  # rcutils' severities
 
 
@@ -22,7 +24,7 @@ def log_level_item(value: str) -> str:
     words (``Expected lexeme type 1, got 8 at index 4``).
     """
     name, sep, level = value.rpartition(":=")
-    form = "give LEVEL or LOGGER:=LEVEL (e.g. --log-level vjepa_planner:=warn)"
+    form = f"give LEVEL or LOGGER:=LEVEL (e.g. --log-level {PLANNER_NODE}:=warn)"
     if sep and (not name.strip() or ":=" in name):
         raise argparse.ArgumentTypeError(f"{value!r}: no logger name before ':=' (or two "
                                          f"':='); {form}")

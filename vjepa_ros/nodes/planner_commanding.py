@@ -160,13 +160,12 @@ class PlannerCommanding:
         self.stop_commanding()
         waited = getattr(self, "shutdown_waited", False)  # an earlier call waited its limit
         self.shutdown_waited = True
-        if deadline is None:
-            deadline = time.monotonic() + timeout
-        if waited:
-            deadline = time.monotonic()
+        now = time.monotonic()
+        first = timeout if deadline is None else max(0.0, deadline - now)  # the first wait's
+        deadline = now if waited else now + first
         session = getattr(self, "session", None)
         if session is not None and not waited:
-            session.wait_idle(max(0.0, deadline - time.monotonic()))
+            session.wait_idle(first)
         worker = getattr(self, "worker", None)
         ended = worker is None or worker.stop(max(0.0, deadline - time.monotonic()))
         if not ended and not waited:
