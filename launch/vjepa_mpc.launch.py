@@ -51,7 +51,7 @@ from vjepa_ros.nodes.launch_values import (
 )
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_names import name_length_problem, namespace_problem
-from vjepa_ros.nodes.topic_options import check_remap_options
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_INSTEAD,
     CAMERA_NAMESPACE,
@@ -60,7 +60,7 @@ from vjepa_ros.nodes.topic_wiring import (
 )
 
 # the launch arguments remapping a planner topic
-TOPIC_ARGUMENTS = ("camera_topic", "target_topic", "joint_states_topic", "gripper_topic")
+TOPIC_ARGUMENTS = tuple(TOPIC_DEFAULTS)
 # launch argument -> (the parameter it sets, its type): given only when the argument is not
 # empty (its default), so a params_file's value stays otherwise (user33)
 PARAMETER_ARGUMENTS = {
@@ -218,12 +218,14 @@ def generate_launch_description():
     not_given = "; empty (default): the params_file's"
     arguments = [
         ("checkpoint", "", "V-JEPA 2-AC checkpoint file (vjepa2-ac-vitg.pt)" + not_given),
-        ("camera_topic", "/camera/camera/color/image_raw", "Camera image topic"),
+        ("camera_topic", TOPIC_DEFAULTS["camera_topic"], "Camera image topic"),
         ("image_transport", "", "raw (sensor_msgs/Image) or compressed" + not_given),
-        ("target_topic", "target_pose", "Where target poses go, e.g. "
+        ("target_topic", TOPIC_DEFAULTS["target_topic"], "Where target poses go, e.g. "
          "/cartesian_impedance_controller/target_pose or an equilibrium_pose topic"),
-        ("joint_states_topic", "/joint_states", "Joint states of arm and fingers"),
-        ("gripper_topic", "gripper_command", "std_msgs/Float64 gripper closedness commands"),
+        ("joint_states_topic", TOPIC_DEFAULTS["joint_states_topic"],
+         "Joint states of arm and fingers"),
+        ("gripper_topic", TOPIC_DEFAULTS["gripper_topic"],
+         "std_msgs/Float64 gripper closedness commands"),
         ("use_sim_time", "", "true: use /clock (ros2 bag play --clock, a simulator)" + not_given
          + " (else false)"),
         ("camera", "false", "Also start camera_node (pyrealsense2), publishing on camera_topic "

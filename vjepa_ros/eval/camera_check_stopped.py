@@ -57,15 +57,14 @@ def stopped_check(stop: KeyboardInterrupt, first: dict | None, second: dict | No
     """
     if second is not None or (first is not None and PARTIAL not in first):
         done = 0 if second is None else second[PARTIAL]["steps_evaluated"]
-        partial = partial_words(done, chosen, stop, "search 1 of 2 whole, search 2 of 2 (the "
-                                "test that the search is strong enough): ")
-        partial["search"] = 2
+        partial = {**partial_words(done, chosen, stop, "search 1 of 2 whole, search 2 of 2 (the "
+                                   "test that the search is strong enough): "), "search": 2}
     else:
         done = 0 if first is None else first[PARTIAL]["steps_evaluated"]
         partial = {**partial_words(done, chosen, stop, "search 1 of 2: "), "search": 1}
-    motions = 0 if first is None else len(first["steps"])
     if first is None:
         return StoppedCheck(partial, 0, why="no motion was searched yet")
+    motions = len(first["steps"])
     try:
         return StoppedCheck(partial, motions, judge(first), first)
     except ValueError as exc:  # the reason, without the advice for a whole bag (record more)

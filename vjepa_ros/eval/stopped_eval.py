@@ -137,7 +137,7 @@ def save_stopped_eval(prog: str, stop: KeyboardInterrupt, report: dict, out: Pat
     path = Path(out).expanduser() / REPORT_NAME
     earlier = earlier_kept(path, report[PARTIAL]["steps_evaluated"], steps_measured)
     if earlier:
-        return report_stop(prog, stop, kept_earlier(out / REPORT_NAME, words.split(";")[0],
+        return report_stop(prog, stop, kept_earlier(path, words.split(";")[0],
                                                     earlier))
     written, status = write_partial(
         prog, stop, f"partial report ({words})", out, lambda: write_report(report, out, plots),

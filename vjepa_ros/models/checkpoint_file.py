@@ -18,6 +18,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
+from vjepa_ros.models.checkpoint_peek import LEGACY_MAGIC_NUMBER
 from vjepa_ros.user_paths import expand_path
 
 from .errors import CheckpointError
@@ -40,7 +41,7 @@ UNSUPPORTED_OPERAND = re.compile(r"Unsupported operand (\d+)")  # a pickle opcod
 NEWER_FORMAT = re.compile(r"PyTorch file with version (\d+), but the maximum supported version "
                           r"for reading is (\d+)")
 # torch.save's legacy (non-zip) format starts with its magic number pickled as LONG1 (10 bytes)
-LEGACY_MAGIC = b"\x8a\x0a" + (0x1950A86A20F9469CFC6C).to_bytes(10, "little")
+LEGACY_MAGIC = b"\x8a\x0a" + LEGACY_MAGIC_NUMBER.to_bytes(10, "little")
 # what zipfile raises on damaged bytes: a bad record or offset (BadZipFile, OSError EINVAL on a
 # seek, EOFError, ValueError, struct.error), an entry's "version needed" or compression it does
 # not read (NotImplementedError), a damaged deflate stream (zlib.error), encryption (RuntimeError)

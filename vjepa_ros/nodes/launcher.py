@@ -47,7 +47,7 @@ from vjepa_ros.nodes.node_launch import (
 )
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
-from vjepa_ros.nodes.topic_options import check_remap_options
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
 
 
 def cmd_launch(args: argparse.Namespace) -> int:
@@ -79,9 +79,7 @@ def _launch(args: argparse.Namespace) -> int:
     from vjepa_ros.terminate import ignore_stop_signals
 
     try:
-        topics = {"--camera-topic": args.camera_topic, "--target-topic": args.target_topic,
-                  "--joint-states-topic": args.joint_states_topic,
-                  "--gripper-topic": args.gripper_topic}
+        topics = {f"--{name.replace('_', '-')}": getattr(args, name) for name in TOPIC_DEFAULTS}
         check_remap_options(topics)  # rcl takes no {node} in a remap: named before the rest
         notes: dict[str, dict] = {}
         overrides = parse_overrides(args.overrides, notes)

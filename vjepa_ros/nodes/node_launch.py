@@ -16,6 +16,7 @@ import sys
 
 from vjepa_ros.nodes.node_registry import NODES, NodeEntry
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.nodes.topic_wiring import (
     CAMERA_INSTEAD,
     absolute_topic,
@@ -150,9 +151,10 @@ class NodeLaunch:
         return cli_args
 
 
-def mpc_nodes(checkpoint: str = "", camera_topic: str = "/camera/camera/color/image_raw",
-              target_topic: str = "target_pose", joint_states_topic: str = "/joint_states",
-              gripper_topic: str = "gripper_command", camera: bool = False,
+def mpc_nodes(checkpoint: str = "", camera_topic: str = TOPIC_DEFAULTS["camera_topic"],
+              target_topic: str = TOPIC_DEFAULTS["target_topic"],
+              joint_states_topic: str = TOPIC_DEFAULTS["joint_states_topic"],
+              gripper_topic: str = TOPIC_DEFAULTS["gripper_topic"], camera: bool = False,
               params_file: str | list[str] | None = None, image_transport: str | None = None,
               planner_parameters: dict | None = None,
               params_labels: list[str] | None = None) -> list[NodeLaunch]:

@@ -18,6 +18,7 @@ from rclpy.parameter import Parameter
 
 from vjepa_ros.config import ValueTypeError, field_at, field_hint, flatten, from_dict, item_type
 from vjepa_ros.name_lists import closest_name  # noqa: F401 - as before, from here too
+from vjepa_ros.nodes.rclpy_own import VALUE_KINDS
 from vjepa_ros.nodes.start_only import start_only_message
 from vjepa_ros.nodes.unknown_params import (  # noqa: F401 - UnknownParameterError
     UnknownParameterError,
@@ -291,7 +292,6 @@ def on_set_parameters(node: Node, callback) -> None:
 _KINDS = {bool: "true or false",
           str: "a string (quote one that reads as a number or true/false: '\"3\"')"}
 _LISTED = {bool: "true/false values", int: "whole numbers", float: "numbers", str: "strings"}
-_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string", list: "a list"}
 _WHOLE_EXAMPLES = (-3, 3, 1, 0)  # a float parameter's whole-number example: the first in range
 
 
@@ -327,7 +327,7 @@ def _takes(name: str, value, defaults) -> str:
     if hint is str and joined and isinstance(value, list):  # ros2 bag play --topics A B
         return (f"takes one string, its items joined by '{joined}', got {_shown(value)} (a "
                 f"list): give them as the one string {joined.join(map(str, value))!r}")
-    got = _GOT.get(type(value), f"a {type(value).__name__}")
+    got = VALUE_KINDS.get(type(value), f"a {type(value).__name__}")
     unquote = ("; give it unquoted (true, not 'true')" if hint is bool and isinstance(value, str)
                and value.strip().lower() in ("true", "false") else "")  # user49u
     return (f"takes {kind}, got {_shown(value)} ({got})"

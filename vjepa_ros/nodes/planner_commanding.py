@@ -20,6 +20,8 @@ from vjepa_ros.robot.planner_config import parameter_message
 class PlannerCommanding:
     """The planner node's ~/enable switch and the paths that stop its commanding."""
 
+    settle_given_up = False  # a shutdown's settle gave up on a gripper goal (said once)
+
     def _enable(self, request, response):
         if request.data:
             self._check_recorded_inputs()  # before the first plan may go out
@@ -121,7 +123,7 @@ class PlannerCommanding:
         """
         from vjepa_ros.nodes.spinning import settle
 
-        if getattr(self, "settle_given_up", False):
+        if self.settle_given_up:
             return False
         return settle([self], lambda: time.sleep(0.01), note=(
             " (its executor no longer spins: shut the node down with Ctrl-C or Launch.shutdown, "
@@ -134,7 +136,7 @@ class PlannerCommanding:
         is added (``settle_commands``: how a shutdown could have canceled it). Marks the node:
         a later ``settle_commands`` neither waits again nor repeats the line.
         """
-        if getattr(self, "settle_given_up", False):
+        if self.settle_given_up:
             return
         self.settle_given_up = True
         goals = getattr(self, "gripper_action", None)

@@ -19,7 +19,9 @@ from pathlib import Path
 _DECLARED = {"use_sim_time": (bool, False), "start_type_description_service": (bool, True)}
 _SINCE = {"start_type_description_service": "type_description_service"}  # rclpy's module
 _WORDS = {bool: "true or false"}
-_GOT = {bool: "true/false", int: "an integer", float: "a float", str: "a string", list: "a list"}
+# what a value of each type is called in a type refusal (also the node's: nodes/params.py)
+VALUE_KINDS = {bool: "true/false", int: "an integer", float: "a float", str: "a string",
+               list: "a list"}
 
 
 def rclpy_own() -> dict[str, tuple[type, object]]:
@@ -50,5 +52,5 @@ def split_rclpy_own(params: dict) -> tuple[dict, dict]:
         kind = declared[name][0]
         if type(value) is not kind:
             raise ValueError(f"parameter '{name}' takes {_WORDS[kind]}, got {value!r} "
-                             f"({_GOT.get(type(value), type(value).__name__)})")
+                             f"({VALUE_KINDS.get(type(value), type(value).__name__)})")
     return {name: value for name, value in params.items() if name not in own}, own

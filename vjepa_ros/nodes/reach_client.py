@@ -38,6 +38,7 @@ from vjepa_ros.nodes.reach_episode import (
     ReachFollower,
 )
 from vjepa_ros.nodes.spinning import NodeSpinner
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.robot.frame_rest import REST_SETTLE_S, REST_TOLERANCE_M
 from vjepa_ros.robot.inputs import InputBuffer, Stamped, nearest
 from vjepa_ros.robot.plan_record import PlanRecord
@@ -46,7 +47,7 @@ from vjepa_ros.sim.reach_text import STEP_HEADER, format_step
 from vjepa_ros.sim.tasks import reach_error
 from vjepa_ros.terminate import stop_signals_held
 
-CAMERA_TOPIC = "/camera/camera/color/image_raw"
+CAMERA_TOPIC = TOPIC_DEFAULTS["camera_topic"]
 POLL_S = 0.01
 STATE_HISTORY = 6000  # true TCP states kept (60 simulated s at the simulator's 100 Hz)
 FRAME_HISTORY = 64  # camera frames kept by stamp (16 simulated s at 4 Hz)

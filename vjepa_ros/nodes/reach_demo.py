@@ -42,6 +42,7 @@ from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 PROG = "vjepa-ros reach"  # the prefix of its one-line errors and stop lines
 SIM = "sim_node"
-CAMERA_TOPIC = "/camera/camera/color/image_raw"
+CAMERA_TOPIC = TOPIC_DEFAULTS["camera_topic"]
 SIZE_SETTINGS = "sim.width/sim.height of a --config file"  # what sets the simulator's camera
 # How reach takes a model's hyper-parameters (none: its planner node reads them from the file),
 # said where a file needs one (models.checkpoint.check_checkpoint's options; {kind}: encoder,
@@ -75,8 +76,7 @@ def demo_nodes(config: ReachDemoConfig, checkpoint: Path) -> list:
     planner_parameters = {name: value for name, value, _ in flatten(config.planner, "planner.")}
     planner_parameters.update({"model.device": config.device, "model.dtype": config.dtype,
                                "model.threads": config.threads, "control.mode": "blocking"})
-    nodes = mpc_nodes(str(checkpoint), camera_topic=CAMERA_TOPIC, target_topic="target_pose",
-                      joint_states_topic="/joint_states", gripper_topic="gripper_command",
+    nodes = mpc_nodes(str(checkpoint), camera_topic=CAMERA_TOPIC,  # the other topics: defaults
                       planner_parameters=planner_parameters)
     settings = config.sim
     nodes.append(NodeLaunch("sim", parameters={

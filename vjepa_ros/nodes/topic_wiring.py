@@ -20,7 +20,6 @@ SIM_TOPICS = {
     "joint_states": "joint_states",
     "gripper_command": "gripper_command",
 }
-SIM_CAMERA_INFO = "camera/camera/color/camera_info"
 # The camera node's (and realsense2_camera's) names, private to the node /camera/camera
 CAMERA_IMAGE, CAMERA_INFO = "~/color/image_raw", "~/color/camera_info"
 CAMERA_NAMESPACE = "camera"  # the camera node's default namespace (camera_node), as the driver's
@@ -43,6 +42,9 @@ def absolute_topic(name: str, node_fqn: str) -> str:
 def info_topic(image_topic: str) -> str:
     """Return the ``camera_info`` topic beside ``image_topic``, as image_transport names it."""
     return f"{image_topic.rpartition('/')[0]}/camera_info"
+
+
+SIM_CAMERA_INFO = info_topic(SIM_TOPICS["image"])  # the simulator's camera_info
 
 
 def camera_remappings(camera_topic: str, planner_fqn: str) -> dict[str, str]:

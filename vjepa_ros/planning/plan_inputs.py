@@ -161,7 +161,8 @@ def state_units_problem(state: torch.Tensor) -> str:
     reach = reach_problem(values[:3], what="state")
     if reach:
         return f"[0:3]: {reach}"
-    # beyond one turn: refused (as state_ranges.euler_problem reads it); within: canonicalised
+    # beyond one turn: refused (as robot.state_ranges.euler_problem reads it); within:
+    # canonicalised
     turn = first_outside(values[3:6], -ONE_TURN_RAD, ONE_TURN_RAD, 0.0)
     if turn is not None:
         return (f"[{3 + turn}] (Euler angle) = {values[3 + turn]:g} lies beyond one turn "

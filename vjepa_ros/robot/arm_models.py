@@ -17,6 +17,7 @@ commit b299b39, hold robots/fer, fp3 and fr3 only): their joints are refused
 
 from __future__ import annotations
 
+import functools
 import re
 
 # model word in the names -> the limits it has (a key of joint_guard.JOINT_LIMITS); None: unknown
@@ -44,6 +45,7 @@ def model_of_prefix(prefix: str | None) -> str | None:
     return named["model"] if named else None
 
 
+@functools.lru_cache(maxsize=64)  # asked for every arm message: a stream repeats one prefix
 def unknown_limits_problem(prefix: str) -> str:
     """Say why the arm joints ``<prefix>joint1..7`` are refused ("" when its limits are known).
 

@@ -120,6 +120,18 @@ def finger_prefixes(names) -> list[str]:
     return sorted(_groups(tuple(str(name) for name in names), _FINGER_NAME))
 
 
+@functools.lru_cache(maxsize=64)
+def _arm_joint_names(prefix: str) -> tuple[str, ...]:
+    """Return ``<prefix>joint1..7`` (cached: a stream's messages repeat one prefix)."""
+    return tuple(f"{prefix}joint{i}" for i in range(1, ARM_JOINTS + 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _arm_joint_numbers(prefix: str) -> dict[str, int]:
+    """Return ``{<prefix>jointN: N}`` (cached, read-only: do not modify)."""
+    return {name: i for i, name in enumerate(_arm_joint_names(prefix), 1)}
+
+
 @functools.lru_cache(maxsize=1024)
 def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, int]]:
     """Group the names matching ``pattern``: prefix → {joint number: index in names}.
@@ -191,7 +203,7 @@ class JointStateReader:
 
     def _arm_groups(self, names: tuple[str, ...]) -> dict[str, dict[int, int]]:
         if self.joint_prefix:
-            wanted = {f"{self.joint_prefix}joint{i}": i for i in range(1, ARM_JOINTS + 1)}
+            wanted = _arm_joint_numbers(self.joint_prefix)
             found = {wanted[name]: position for position, name in enumerate(names)
                      if name in wanted}
             return {self.joint_prefix: found} if found else {}
@@ -206,7 +218,7 @@ class JointStateReader:
             raise ArmStateError(f"joint states of more than one Franka arm ({arms_seen}): "
                              f"{_CHOOSE_PREFIX} (e.g. {seen[0]!r})")
         prefix, found = next(iter(arms.items()))
-        expected = [f"{prefix}joint{i}" for i in range(1, ARM_JOINTS + 1)]
+        expected = _arm_joint_names(prefix)
         if len(found) < ARM_JOINTS:
             missing = [name for i, name in enumerate(expected, 1) if i not in found]
             raise ArmStateError(f"joint state lacks {', '.join(missing)} (has "
@@ -222,7 +234,7 @@ class JointStateReader:
         if problem:
             raise ArmRangeError(problem)
         self.prefix = prefix
-        return arm, tuple(expected)
+        return arm, expected
 
     def _finger_group(self, names: tuple[str, ...], arms
                       ) -> tuple[str | None, dict[int, int] | None]:

@@ -295,9 +295,7 @@ class StreamSession:
         """
         if math.isinf(self._setpoint_rest_s):
             return  # no command runs
-        streamer = self.streamer
-        moving = streamer.velocity.any() or streamer.angular_velocity.any()
-        self._setpoint_rest_s = 0.0 if moving else self._setpoint_rest_s + dt
+        self._setpoint_rest_s = 0.0 if self.streamer.moving() else self._setpoint_rest_s + dt
 
     def _check_arrival(self, now: float) -> None:
         if self._phase is not Phase.MOVING:

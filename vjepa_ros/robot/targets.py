@@ -253,15 +253,18 @@ class SetpointStreamer:
         self.purpose = ""
         self._pending = None
 
+    def moving(self) -> bool:
+        """Return True while the set-point has a linear or angular velocity."""
+        return bool(self.velocity.any() or self.angular_velocity.any())
+
     def arrived(self, tolerance: float = 1e-4) -> bool:
         """Return True when the set-point has reached the target and stopped."""
         if self.setpoint is None:
             return True
         return bool(
             np.linalg.norm(self.target[:3] - self.setpoint[:3]) <= tolerance
-            and not self.velocity.any()
             and self.rotation_left() <= 1e-4
-            and not self.angular_velocity.any()
+            and not self.moving()
         )
 
     def rotation_left(self) -> float:
