@@ -1,0 +1,170 @@
+"""breaker58d: messy lab recordings, second round, through every reader of a bag.
+
+Attacked at base58 (18063dfa): ``recordings.bags.read_recording`` (what ``vjepa-ros eval``,
+``train``, ``pretrain`` and ``camera-check`` read bags with) and ``eval.playback.bag_contents`` /
+``iter_bag`` (what ``nodes/bag_player.py`` logs and publishes). Each input is written here with
+``rosbags`` or the ``mcap`` library, then damaged or laid out as a lab's tools leave it; every
+result is checked against what was written.
+
+Defects (strict xfails until fixed), most harmful first:
+
+- an MCAP whose messages are not in log-time order in the file (written topic after topic, as
+  ``mcap merge`` of one-topic files, a converter or a script does; unchunked, as the ``fastwrite``
+  preset / ``noChunking`` writes it, or chunked and killed before its summary): eval and train
+  read it right (each topic's stamps increase: held), but the player publishes it in file order,
+  every camera frame first and then every pose and gripper state at once, in the past of its
+  /clock, with exit status 0 and no note (chunked, killed); or refuses it as "damaged bag ...
+  Unindexed MCAP messages are not in timestamp order" and advises ``mcap recover``, which does
+  not sort it (unchunked, intact). ``ros2 bag play`` plays in log-time order;
+- a split part that metadata.yaml lists but that is not in the folder (a copy that missed one
+  file): the notes say "its messages are lost", yet ``Recording.damage`` is empty and the
+  player's ``lost`` is false (exit status 0), where a cut part gives exit status 1 and a damage
+  note;
+- an MCAP of exactly its 8-byte magic (a recorder killed right after it opened the file, the
+  header not yet flushed): eval/train say "the bag has no image topic ... record the camera's
+  colour stream", though metadata.yaml lists the camera; the player plays nothing with exit
+  status 0 and a note that leaks a Python error ("ord() expected a character, but string of
+  length 0 found"). 7 and 9 bytes say "truncated before its first complete message": held.
+  As the last part of a split recording it is read past with that Python error as its note and
+  no damage note, where a 0- or 9-byte last part is named and counted lost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from split_bags import FRAMES, data_file, episode, records, split_bag, split_db3
+
+from vjepa_ros.eval.playback import bag_contents, iter_bag
+from vjepa_ros.recordings import messages as m
+from vjepa_ros.recordings.bag_files import BagError
+from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.bag_writing import (
+    DEFAULT_START_NS,
+    WRITTEN_GRIPPER_TOPIC,
+    finger_position,
+    write_bag,
+)
+from vjepa_ros.recordings.bags import read_recording
+from vjepa_ros.robot.kinematics import FrankaKinematics
+
+TOPICS = BagTopics()
+CAMERA = TOPICS.image
+
+
+def episode_entries():
+    """(topic, type, time ns, message) of the episode: camera, pose, gripper at 4 Hz."""
+    frames, states = episode()
+    fingers = FrankaKinematics().finger_names
+    out = []
+    for t in range(FRAMES):
+        time_ns = DEFAULT_START_NS + int(t * 0.25e9)
+        width = [finger_position(states[t][6], TOPICS.gripper_max_width)] * 2
+        out += [(CAMERA, m.IMAGE, time_ns, m.image_message(frames[t], time_ns, "camera")),
+                (TOPICS.pose, m.POSE_STAMPED, time_ns, m.pose_message(states[t], time_ns, "base")),
+                (WRITTEN_GRIPPER_TOPIC, m.JOINT_STATE, time_ns,
+                 m.joint_state_message(fingers, width, time_ns))]
+    return frames, states, out
+
+
+def write_mcap(folder, entries, *, chunked: bool, chunk_size: int = 1024):
+    """Write ``entries`` in the order given as a ros2-profile MCAP (the ``mcap`` library)."""
+    from mcap.writer import CompressionType, Writer
+
+    store = m.typestore()
+    folder.mkdir()
+    path = folder / f"{folder.name}.mcap"
+    with path.open("wb") as stream:
+        writer = Writer(stream, compression=CompressionType.NONE, use_chunking=chunked,
+                        chunk_size=chunk_size)
+        writer.start(profile="ros2", library="breaker58d")
+        channels = {}
+        for topic, msgtype, time_ns, message in entries:
+            if topic not in channels:
+                text, _ = store.generate_msgdef(msgtype, ros_version=2)
+                schema = writer.register_schema(name=msgtype, encoding="ros2msg",
+                                                data=text.encode())
+                channels[topic] = writer.register_channel(
+                    topic=topic, message_encoding="cdr", schema_id=schema,
+                    metadata={"offered_qos_profiles": ""})
+            writer.add_message(channel_id=channels[topic], log_time=time_ns,
+                               publish_time=time_ns,
+                               data=bytes(store.serialize_cdr(message, msgtype)))
+        writer.finish()
+    return path
+
+
+# -- 1. messages not in log-time order in an MCAP file
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58d: the player plays an MCAP in file order, "
+                   "not log-time order (exit 0, no note), or calls it damaged")
+@pytest.mark.parametrize("layout", ["unchunked", "chunked-killed"])
+def test_mcap_written_topic_after_topic_reads_in_time_order(tmp_path, layout):
+    frames, states, entries = episode_entries()
+    by_topic = sorted(entries, key=lambda entry: entry[0])  # as `mcap merge` of one topic each
+    path = write_mcap(tmp_path / "merged", by_topic, chunked=layout != "unchunked")
+    if layout == "chunked-killed":  # the recorder killed before its data end and summary
+        raw = path.read_bytes()
+        data_end = next(at for at, opcode, _ in records(raw) if opcode == 0x0F)
+        path.write_bytes(raw[:data_end])
+    folder = path.parent
+    recording = read_recording(folder)  # header stamps increase on every topic: no clock step
+    np.testing.assert_array_equal(recording.load_frames(range(FRAMES)), frames)
+    np.testing.assert_allclose(recording.states[:, :3], states[:, :3], atol=1e-9)
+    assert not bag_contents(folder).lost
+    times = [message.time_ns for message in iter_bag(folder)]
+    assert len(times) == 3 * FRAMES
+    assert times == sorted(times)  # the player publishes in time order, as ros2 bag play does
+
+
+# -- 2. a split part that metadata.yaml lists, missing from the folder
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58d: a listed part missing from the folder is "
+                   "said lost in a note but is no damage: the player exits 0")
+@pytest.mark.parametrize("gone", ["bag_5.db3", "bag_11.db3"])
+def test_missing_listed_part_counts_as_lost(tmp_path, gone):
+    folder = split_db3(tmp_path / "run", metadata=True)
+    (folder / gone).unlink()  # the copy from the recording machine missed one file
+    recording = read_recording(folder)
+    assert len(recording.image_times) == FRAMES - 1
+    assert any(gone in note for note in recording.damage)  # as a cut part is counted
+    contents = bag_contents(folder)
+    assert contents.lost  # the player's exit status 1, as for a cut part
+    assert any(gone in note for note in contents.notes)
+
+
+# -- 3. an MCAP of exactly its magic
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58d: an MCAP of only its 8-byte magic: 'no image "
+                   "topic ... record the camera' (eval), a Python error as the note and exit 0 "
+                   "(player)")
+@pytest.mark.parametrize("metadata", [True, False], ids=["metadata", "killed"])
+def test_mcap_of_only_its_magic_is_said_to_hold_nothing(tmp_path, metadata):
+    frames, states = episode()
+    bag = write_bag(tmp_path / "bag", frames, states)
+    mcap = data_file(bag)
+    mcap.write_bytes(mcap.read_bytes()[:8])
+    if not metadata:
+        (bag / "metadata.yaml").unlink()
+    for read in (read_recording, bag_contents):  # eval/train/pretrain, and the player
+        with pytest.raises(BagError) as caught:
+            read(bag)
+        words = str(caught.value)
+        assert mcap.name in words and "record the camera" not in words and "ord()" not in words
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58d: a last split part of only its magic is read "
+                   "past with a Python error as its note, not counted lost")
+def test_last_split_part_of_only_its_magic_is_named(tmp_path):
+    folder = split_bag(tmp_path / "run", 3)
+    last = folder / "bag_3.mcap"  # the recorder killed just after the split opened it
+    last.write_bytes((folder / "bag_0.mcap").read_bytes()[:8])
+    recording = read_recording(folder)
+    assert len(recording.image_times) == FRAMES
+    assert any("bag_3.mcap" in note for note in recording.damage)  # as for 0 or 9 bytes
+    contents = bag_contents(folder)
+    assert contents.lost == bool(recording.damage)
+    assert not any("ord()" in note for note in (*recording.notes, *contents.notes))
