@@ -16,10 +16,11 @@ Defects (strict xfails until fixed), most harmful first:
   /clock, with exit status 0 and no note (chunked, killed); or refuses it as "damaged bag ...
   Unindexed MCAP messages are not in timestamp order" and advises ``mcap recover``, which does
   not sort it (unchunked, intact). ``ros2 bag play`` plays in log-time order;
-- a split part that metadata.yaml lists but that is not in the folder (a copy that missed one
-  file): the notes say "its messages are lost", yet ``Recording.damage`` is empty and the
-  player's ``lost`` is false (exit status 0), where a cut part gives exit status 1 and a damage
-  note;
+- a split part missing from the folder (a copy that missed one file; metadata.yaml lists it, or
+  the recorder was killed and the numbering shows the gap: first, middle or last part): the
+  notes say "its messages are lost", yet ``Recording.damage`` is empty (train's segments carry
+  no damage) and the player's ``lost`` is false (exit status 0), where a cut part gives exit
+  status 1 and a damage note;
 - an MCAP that ends at its 8-byte magic or right after its Header record (a recorder killed
   before it flushed its first chunk: rosbag2's MCAP writer holds a chunk in memory): eval/train
   say "the bag has no image topic ... record the camera's colour stream", though metadata.yaml
@@ -123,14 +124,18 @@ def test_mcap_written_topic_after_topic_reads_in_time_order(tmp_path, layout):
 # -- 2. a split part that metadata.yaml lists, missing from the folder
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58d: a listed part missing from the folder is "
+@pytest.mark.xfail(strict=True, reason="breaker58d: a split part missing from the folder is "
                    "said lost in a note but is no damage: the player exits 0")
-@pytest.mark.parametrize("gone", ["bag_5.db3", "bag_11.db3"])
-def test_missing_listed_part_counts_as_lost(tmp_path, gone):
-    folder = split_db3(tmp_path / "run", metadata=True)
+@pytest.mark.parametrize("storage, metadata, gone", [
+    ("sqlite3", True, "bag_5.db3"), ("sqlite3", True, "bag_11.db3"),
+    ("sqlite3", False, "bag_0.db3"), ("mcap", False, "bag_5.mcap")])
+def test_missing_part_counts_as_lost(tmp_path, storage, metadata, gone):
+    folder = (split_db3(tmp_path / "run", metadata) if storage == "sqlite3"
+              else split_bag(tmp_path / "run", FRAMES))
     (folder / gone).unlink()  # the copy from the recording machine missed one file
     recording = read_recording(folder)
     assert len(recording.image_times) == FRAMES - 1
+    assert any(gone in note and "lost" in note for note in recording.notes)  # holds
     assert any(gone in note for note in recording.damage)  # as a cut part is counted
     contents = bag_contents(folder)
     assert contents.lost  # the player's exit status 1, as for a cut part
