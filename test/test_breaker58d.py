@@ -9,13 +9,14 @@ result is checked against what was written.
 Defects (strict xfails until fixed), most harmful first:
 
 - an MCAP whose messages are not in log-time order in the file (written topic after topic, as
-  ``mcap merge`` of one-topic files, a converter or a script does; unchunked, as the ``fastwrite``
-  preset / ``noChunking`` writes it, or chunked and killed before its summary): eval and train
-  read it right (each topic's stamps increase: held), but the player publishes it in file order,
-  every camera frame first and then every pose and gripper state at once, in the past of its
-  /clock, with exit status 0 and no note (chunked, killed); or refuses it as "damaged bag ...
-  Unindexed MCAP messages are not in timestamp order" and advises ``mcap recover``, which does
-  not sort it (unchunked, intact). ``ros2 bag play`` plays in log-time order;
+  ``mcap merge`` of one-topic files, a converter or a script does; unchunked, as
+  ``noChunking: true`` in a ``--storage-config-file`` writes it, or chunked and killed before
+  its summary): eval and train read it right (each topic's stamps increase: held), but the
+  player publishes it in file order, every camera frame first and then every pose and gripper
+  state at once, in the past of its /clock, with exit status 0 and no note (chunked, killed);
+  or refuses it as "damaged bag ... Unindexed MCAP messages are not in timestamp order" and
+  advises ``mcap recover``, which does not sort it (unchunked, intact). ``ros2 bag play`` plays
+  in log-time order;
 - a split part missing from the folder (a copy that missed one file; metadata.yaml lists it, or
   the recorder was killed and the numbering shows the gap: first, middle or last part): the
   notes say "its messages are lost", yet ``Recording.damage`` is empty (train's segments carry
@@ -30,6 +31,23 @@ Defects (strict xfails until fixed), most harmful first:
   message": held. As the last part of a split recording the magic-only file is read past with
   that Python error as its note and no damage note, where a 0- or 9-byte last part is named
   and counted lost.
+
+Held (not repeated here): the five shared/data/field recordings give the same frames, states
+and steps in eval, train, pretrain and the player (counted with rosbags: 6/6/6, 12 frames and
+120 JointStates, 10, 10, 7); rosbag2-named split parts (``<name>_0..11.mcap``) in numeric order;
+MCAPs without chunks, without summary or footer, written by the ``mcap`` library (no
+offered_qos_profiles, ``ros2idl`` or empty schemas, no profile, lz4 chunks); cuts at every MCAP
+record boundary and every 1/60 of the file (none, zstd chunks, zstd messages; sqlite3 plain and
+zstd messages), with and without metadata.yaml; a zeroed .db3 page (refused or read whole);
+metadata.yaml of version 9 (Jazzy QoS lists) and 10, message counts 0, no topics, a start time
+off by an hour; one camera topic with two connections (QoS changed mid-recording); a camera
+that starts in part 1 of a split recording; a file-compressed split recording killed with its
+last part uncompressed (``bag_0.mcap.zstd``, ``bag_1.mcap.zstd``, ``bag_2.mcap``); snapshot-like
+parts a minute apart (with metadata: two train segments; without: "several recordings");
+recordings starting at time 0 (sim time); a .db3 written topic after topic (sqlite3 reads in
+time order); the image decoder on padded rows, big-endian rgb16, 8UC3/8UC4, yuv422/yuy2 and
+the four 8-bit Bayer patterns (colours right); bag-from-npz round trips (jittered and epoch
+timestamps, float32 states, png).
 """
 
 from __future__ import annotations
