@@ -1,0 +1,138 @@
+"""breaker58g: the planner's GripperCommand goals against servers whose results cannot be true.
+
+Attacked at base58 (18063dfa): ``nodes/gripper_goals.py`` (``GripperGoals.send`` /
+``_finished``), ``robot/gripper_results.py`` (``judge_result``, ``full_width_result``) and
+``robot/awaited_goals.py`` (``AwaitedGoals.finished``). ``control_msgs`` is not installable here
+(no wheel; ``docs/environment.md``), so the server is a stand-in with rclpy ``ActionClient``'s
+future semantics (``test_gripper_goals.Future``: done callbacks run as the answer is set), each
+goal answered from a script: (status, result position [m], stalled, reached_goal).
+
+Defects (strict xfails):
+
+- One result no hand can give (a position wider than the hand's full opening even read as the
+  width between the fingers: 200 mm for an 80 mm hand, a driver's glitch, a result in mm) turns
+  the node to reading every later result as a full width, for good
+  (``full_width_result``: above ``max_width`` / 2 and no finger reading is "full width"). A later
+  close that left the fingers at the full opening (franka_ros2: ABORTED, position 0.04, one
+  finger) is then halved to 0.02 and read as "holding an object 40 mm wide": the Delivery ends,
+  the close is never sent again and the arm lifts an empty hand.
+- A result that contradicts itself (SUCCEEDED, ``reached_goal`` true, not stalled, its position
+  far from the goal: fingers left at the full opening after a close, or shut after an open) is
+  taken as the goal reached (``_succeeded_at_goal`` reads the flags, never the position): no
+  word, never sent again. The measured position is the fact; a driver's ``reached_goal`` is a
+  claim (franka_gripper's grasp succeeds within 5 mm of the width, ros2_controllers' within
+  ``goal_tolerance``, 10 mm by default).
+"""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+from test_gripper_goals import Future, Goal
+
+from vjepa_ros.nodes.gripper_goals import STATUS_ABORTED, GripperGoals
+from vjepa_ros.robot.joint_states import finger_position
+
+SUCCEEDED = 4  # action_msgs/GoalStatus.STATUS_SUCCEEDED
+NAME = "/fr3_gripper/gripper_action"
+MAX_WIDTH = 0.08  # [m] a Franka Hand's full opening
+
+
+class ScriptedServer:
+    """A GripperCommand server answering each goal at once from ``script``.
+
+    Each entry: (status, position [m], stalled, reached_goal); every goal is accepted.
+    """
+
+    def __init__(self, script):
+        self.script, self.goals = list(script), []
+
+    def server_is_ready(self):
+        return True
+
+    def send_goal_async(self, goal):
+        self.goals.append(goal)
+        status, position, stalled, reached = self.script.pop(0)
+        result = types.SimpleNamespace(position=position, effort=0.0, stalled=stalled,
+                                       reached_goal=reached)
+        answer = Future(types.SimpleNamespace(status=status, result=result))
+        handle = types.SimpleNamespace(accepted=True, get_result_async=lambda: answer,
+                                       cancel_goal_async=lambda: Future())
+        return Future(handle)
+
+
+def scripted(script, measured=None):
+    """Return (goals, server, logs): the planner's GripperGoals on a :class:`ScriptedServer`."""
+    server, logs = ScriptedServer(script), []
+    goals = GripperGoals(server, Goal, NAME, MAX_WIDTH, 20.0,
+                         lambda line: logs.append(("warning", line)),
+                         lambda line: logs.append(("info", line)),
+                         debug=lambda line: logs.append(("debug", line)),
+                         measured=measured)
+    return goals, server, logs
+
+
+OPEN_FINGER = finger_position(0.0, MAX_WIDTH)  # 0.04 m: one finger at the full opening
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58g: one result wider than the hand can open (as "
+                   "either convention) switches the node to full-width results for good; a later "
+                   "close that never moved the fingers is then read as a 40 mm hold, never resent")
+@pytest.mark.parametrize("impossible", [0.2, 0.5, 80.0], ids=["200mm", "1m", "in_mm"])
+@pytest.mark.parametrize("measured", [None, 1.0], ids=["unmeasured", "read_closed"])
+def test_an_impossible_result_does_not_turn_later_failures_into_holds(impossible, measured):
+    """A result no hand of ``robot.gripper_max_width`` can give changes no convention.
+
+    Input: franka_ros2's gripper (results: one finger's position). Goal 1 (close) ends SUCCEEDED,
+    reached_goal, with a position of ``impossible`` m: wider than the hand opens even read as the
+    width between the fingers (0.2 m, 0.5 m: 2.5x and 6x a Franka Hand's 80 mm; 80.0: a result
+    in millimetres). Goal 2 (open) succeeds at 0.04 m. Goal 3 (close) is ABORTED with the fingers
+    left at the full opening (position 0.04: the hand in error, nothing grasped). The hand
+    unmeasured, or its finger reading closed (below ``READING_MIN_M``: tells no convention).
+    What happens: goal 1 makes ``full_width_result`` True (above half the hand and no usable
+    reading), said once as "a ROS 1-style gripper server ... read as full widths from now on";
+    goal 3's 0.04 is halved to 0.02 and ``_held`` reads "holding an object 40 mm wide": its
+    Delivery "ended", never sent again, the arm lifts an empty hand. What should: a position
+    above ``max_width`` (plus the reading margin) is no width of this hand in either convention,
+    so it cannot tell one from the other (``full_width`` stays False); goal 3 is a failed close
+    (Delivery "failed", sent again), no "holding an object".
+    """
+    goals, server, logs = scripted([(SUCCEEDED, impossible, False, True),
+                                    (SUCCEEDED, OPEN_FINGER, False, True),
+                                    (STATUS_ABORTED, OPEN_FINGER, False, False)],
+                                   measured=None if measured is None else lambda: measured)
+    goals.send(1.0)
+    goals.send(0.0)
+    close = goals.send(1.0)
+    assert len(server.goals) == 3, "setup: three goals went out"
+    assert close.state == "failed" and close.needs_resend(), (close.state, logs)
+    assert not any("holding an object" in line for _, line in logs), logs
+    assert not goals.full_width, logs
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58g: a SUCCEEDED reached_goal result whose "
+                   "position is far from the goal (fingers fully open after a close, shut after "
+                   "an open) is taken as the goal reached: no word, never sent again")
+@pytest.mark.parametrize("closedness, position", [
+    (1.0, OPEN_FINGER),  # a close whose fingers stayed at the full opening: nothing grasped
+    (1.0, 0.025),  # a close "reached" with the fingers 50 mm apart, 0 mm asked
+    (0.0, 0.0),  # an open whose fingers stayed shut: the object is not released
+    (0.0, 0.012),  # an open "reached" at 24 mm, 80 mm asked: the object still held
+], ids=["close_left_open", "close_at_50mm", "open_left_shut", "open_at_24mm"])
+def test_a_result_reached_far_from_its_goal_is_no_success(closedness, position):
+    """``reached_goal`` with a position far beyond any driver's tolerance of the goal fails.
+
+    Input: one goal (``closedness``), ended SUCCEEDED, ``stalled`` false, ``reached_goal`` true,
+    its result ``position`` [m, one finger] 12-40 mm from the goal's (franka_gripper's grasp
+    succeeds within 5 mm of the width, 2.5 mm of one finger; ros2_controllers'
+    gripper_action_controller within ``goal_tolerance``, 10 mm by default). What happens:
+    ``_succeeded_at_goal`` reads the flags alone: ``judge_result`` finds no stop, no hold; the
+    Delivery "ended", nothing is said and it is never sent again: a pick lifts an empty hand,
+    a place carries the object away. What should: the position, a measurement, wins over the
+    claim: the goal failed (Delivery "failed", sent again) with a warning naming the server.
+    """
+    goals, _, logs = scripted([(SUCCEEDED, position, False, True)])
+    delivery = goals.send(closedness)
+    assert delivery.state == "failed" and delivery.needs_resend(), (delivery.state, logs)
+    assert any(level == "warning" and NAME in line for level, line in logs), logs
