@@ -22,6 +22,11 @@ Defects (strict xfails):
   word, never sent again. The measured position is the fact; a driver's ``reached_goal`` is a
   claim (franka_gripper's grasp succeeds within 5 mm of the width, ros2_controllers' within
   ``goal_tolerance``, 10 mm by default).
+- A result with status UNKNOWN, the answer of an action server that does not know the goal
+  (rclpy's ``ActionServer._execute_get_result_request`` and rclcpp's answer so for an unknown or
+  expired goal id: a second server on the same name that did not accept it, whose answer came
+  first; rclpy's client itself logs "There may be more than one action server"), is taken as a
+  goal that ended well: no word, never sent again, ``problem()`` empty (diagnostics OK).
 """
 
 from __future__ import annotations
@@ -136,3 +141,33 @@ def test_a_result_reached_far_from_its_goal_is_no_success(closedness, position):
     delivery = goals.send(closedness)
     assert delivery.state == "failed" and delivery.needs_resend(), (delivery.state, logs)
     assert any(level == "warning" and NAME in line for level, line in logs), logs
+
+
+STATUS_UNKNOWN = 0  # action_msgs/GoalStatus.STATUS_UNKNOWN
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58g: a result with status UNKNOWN (a server that "
+                   "does not know the goal: two servers on one name) is taken as a goal ended "
+                   "well: no word, never sent again, diagnostics OK")
+@pytest.mark.parametrize("closedness", [1.0, 0.5, 0.0], ids=["close", "half", "open"])
+def test_a_result_for_a_goal_the_server_does_not_know_is_no_success(closedness):
+    """A GetResult answer with status UNKNOWN says nothing of the hand: the goal is not done.
+
+    Input: ``control.gripper_action`` names a server; the goal is accepted; its result comes
+    with status STATUS_UNKNOWN and an empty Result (position 0.0, stalled and reached_goal
+    false): rclpy's and rclcpp's action servers answer so a result request for a goal id they
+    do not know, which the planner meets when two servers share the name (a second driver
+    launch, a simulator's server left running beside the real one: the goal request reached
+    both, the result request is answered first by the one that did not take it). What happens:
+    ``_finished`` finds no ABORTED / CANCELED / stalled SUCCEEDED, so no failure: the Delivery
+    "ended", nothing is said, it is never sent again and ``problem()`` is "" (``/diagnostics``
+    OK) whatever the hand did. What should: the hand's end is unknown: one warning naming the
+    server (a server that does not know the goal: another server on this name?), the goal sent
+    again (Delivery "lost" or "failed") and ``problem()`` naming it meanwhile.
+    """
+    goals, _, logs = scripted([(STATUS_UNKNOWN, 0.0, False, False)])
+    delivery = goals.send(closedness)
+    assert delivery.state in ("lost", "failed") and delivery.needs_resend(), (delivery.state,
+                                                                              logs)
+    assert any(level == "warning" and NAME in line for level, line in logs), logs
+    assert NAME in goals.problem(), logs
