@@ -27,6 +27,10 @@ Defects (strict xfails):
   expired goal id: a second server on the same name that did not accept it, whose answer came
   first; rclpy's client itself logs "There may be more than one action server"), is taken as a
   goal that ended well: no word, never sent again, ``problem()`` empty (diagnostics OK).
+- An unexpected error that disables commanding (``PlannerCommanding._failed``: the set-point
+  stream or the planning worker raised; one ERROR log line "... failed, commanding disabled")
+  leaves ``/diagnostics`` at OK, "shadow mode (not enabled)", no refusal: a monitor shows a
+  paused planner, not a failed one (node level, ``planner_harness``; ROS domain from the run).
 """
 
 from __future__ import annotations
@@ -171,3 +175,48 @@ def test_a_result_for_a_goal_the_server_does_not_know_is_no_success(closedness):
                                                                               logs)
     assert any(level == "warning" and NAME in line for level, line in logs), logs
     assert NAME in goals.problem(), logs
+
+
+# -- the node's /diagnostics after it stopped commanding on its own ------------------------------
+pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from diagnostics_rig import OK, commanding  # noqa: E402
+from planner_harness import checkpoint, harness  # noqa: E402, F401
+
+ERROR = b"\x02"  # diagnostic_msgs/DiagnosticStatus.ERROR
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58g: after an unexpected error disabled "
+                   "commanding (_failed: 'set-point stream failed, commanding disabled') "
+                   "/diagnostics says OK, 'shadow mode (not enabled)', no refusal")
+def test_commanding_disabled_by_an_error_shows_in_diagnostics(harness):  # noqa: F811
+    """A planner that stopped commanding on an internal error is no healthy shadow mode.
+
+    Input: goal captured, enabled, commands going out; then the set-point stream raises (any
+    unexpected exception in ``_stream``, a bug, a device error in a step outside the planner's
+    own try). What happens: ``PlannerCommanding._failed`` disables the session and logs one
+    ERROR line ("set-point stream failed, commanding disabled: RuntimeError: ..."); the session
+    holds no refusal for it, so ``/diagnostics`` goes on at level OK, "shadow mode (not
+    enabled)", ``refusal`` and ``refusal_kind`` empty: a monitor (rqt_robot_monitor, an
+    aggregator) shows a planner an operator paused, not one that failed, and the arm stands.
+    What should: level ERROR, the message and ``refusal`` naming the failure and that
+    commanding was disabled (``refusal_kind`` ``internal_error``), until an ``~/enable``
+    starts commanding again.
+    """
+    h = harness()
+    commanding(h)
+    h.got["diag"].clear()  # a status from before the enable may still be the newest
+    assert h.pump(3.0, until=lambda: h.got["diag"] and h.diagnostics()[0].level == OK), (
+        "setup: commanding, all well", h.diagnostics()[0].message)
+
+    def broken():
+        raise RuntimeError("boom")
+
+    h.session.stream_step = broken
+    assert h.pump(3.0, until=lambda: not h.session.enabled), "setup: still enabled"
+    assert h.pump(2.0, until=lambda: h.logs("commanding disabled")), "setup: the error line"
+    h.got["diag"].clear()
+    h.pump(1.5)
+    status, values = h.diagnostics()
+    assert status.level == ERROR, (status.level, status.message, values["refusal"])
+    assert "boom" in status.message and values["refusal_kind"] == "internal_error", (
+        status.message, values["refusal"], values["refusal_kind"])
