@@ -188,13 +188,15 @@ ERROR = b"\x02"  # diagnostic_msgs/DiagnosticStatus.ERROR
 @pytest.mark.xfail(strict=True, reason="breaker58g: after an unexpected error disabled "
                    "commanding (_failed: 'set-point stream failed, commanding disabled') "
                    "/diagnostics says OK, 'shadow mode (not enabled)', no refusal")
-def test_commanding_disabled_by_an_error_shows_in_diagnostics(harness):  # noqa: F811
+@pytest.mark.parametrize("step", ["stream_step", "plan_step"], ids=["stream", "planning"])
+def test_commanding_disabled_by_an_error_shows_in_diagnostics(harness, step):  # noqa: F811
     """A planner that stopped commanding on an internal error is no healthy shadow mode.
 
     Input: goal captured, enabled, commands going out; then the set-point stream raises (any
-    unexpected exception in ``_stream``, a bug, a device error in a step outside the planner's
-    own try). What happens: ``PlannerCommanding._failed`` disables the session and logs one
-    ERROR line ("set-point stream failed, commanding disabled: RuntimeError: ..."); the session
+    unexpected exception in ``_stream``, a bug), or the planning worker's step does (outside
+    the planner's own try: ``_planning_failed``). What happens: ``PlannerCommanding._failed``
+    disables the session and logs one ERROR line ("set-point stream failed, commanding
+    disabled: RuntimeError: ..."); the session
     holds no refusal for it, so ``/diagnostics`` goes on at level OK, "shadow mode (not
     enabled)", ``refusal`` and ``refusal_kind`` empty: a monitor (rqt_robot_monitor, an
     aggregator) shows a planner an operator paused, not one that failed, and the arm stands.
@@ -211,7 +213,7 @@ def test_commanding_disabled_by_an_error_shows_in_diagnostics(harness):  # noqa:
     def broken():
         raise RuntimeError("boom")
 
-    h.session.stream_step = broken
+    setattr(h.session, step, broken)  # the set-point stream's tick, the planning worker's step
     assert h.pump(3.0, until=lambda: not h.session.enabled), "setup: still enabled"
     assert h.pump(2.0, until=lambda: h.logs("commanding disabled")), "setup: the error line"
     h.got["diag"].clear()
