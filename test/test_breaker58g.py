@@ -34,6 +34,9 @@ Defects (strict xfails):
 - A goal lost with a driver that crashed keeps its handle: after the restart, ``~/enable``
   false (or a shutdown) cancels it at the new server and logs "was canceled: the hand stops
   where it is" for a hand at rest where the resend closed it (low harm: a wrong line).
+- A cancel the server refuses (rclpy's ``ActionServer`` default ``cancel_callback`` rejects
+  every cancel) is never read: ``~/enable`` false and a shutdown say "the hand stops where it
+  is" while the hand goes on to the goal's end.
 """
 
 from __future__ import annotations
@@ -212,6 +215,61 @@ def test_a_goal_lost_with_its_server_is_not_canceled_after_the_restart():
     logs.clear()
     assert goals.cancel() == 0, logs
     assert not any("was canceled" in line for _, line in logs), logs
+
+
+
+class NoCancelServer:
+    """A GripperCommand server built on rclpy's ActionServer without a ``cancel_callback``.
+
+    Every goal is accepted and runs (no result yet); every cancel request is answered
+    ERROR_REJECTED (rclpy's ``default_cancel_callback`` returns ``CancelResponse.REJECT``).
+    """
+
+    def __init__(self):
+        self.goals, self.cancels = [], 0
+
+    def server_is_ready(self):
+        return True
+
+    def send_goal_async(self, goal):
+        from action_msgs.srv import CancelGoal
+
+        self.goals.append(goal)
+
+        def cancel():
+            self.cancels += 1
+            return Future(CancelGoal.Response(return_code=CancelGoal.Response.ERROR_REJECTED))
+
+        running = types.SimpleNamespace(add_done_callback=lambda callback: None)  # no result yet
+        return Future(types.SimpleNamespace(accepted=True, get_result_async=lambda: running,
+                                            cancel_goal_async=cancel))
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58g: a cancel the server refuses (rclpy's default "
+                   "cancel_callback rejects) is never read: ~/enable false and shutdown say 'the "
+                   "hand stops where it is' while it goes on closing")
+def test_a_refused_cancel_is_said_not_taken_as_a_stop():
+    """A cancel answered ERROR_REJECTED leaves the hand moving: a warning, not "it stops".
+
+    Input: a gripper server written with rclpy's ``ActionServer`` and no ``cancel_callback`` (a
+    lab's own driver or simulator bridge: rclpy's default rejects every cancel); a close is
+    running when ``~/enable`` false (or a shutdown, an error that disables commanding) calls
+    :meth:`GripperGoals.cancel`. What happens: ``_cancel`` calls ``cancel_goal_async`` and never
+    reads its answer; one info line says "the gripper goal to ... was canceled: the hand stops
+    where it is" while the fingers go on to their goal (a close onto a hand in the way, an open
+    dropping the object). What should: the cancel's answer is read; ERROR_REJECTED is one
+    warning naming the server and that the hand may still move to the goal's end (stop it at
+    its driver); no "stops where it is".
+    """
+    server, logs = NoCancelServer(), []
+    goals = GripperGoals(server, Goal, NAME, MAX_WIDTH, 20.0,
+                         lambda line: logs.append(("warning", line)),
+                         lambda line: logs.append(("info", line)))
+    goals.send(1.0)
+    goals.cancel()
+    assert server.cancels == 1, "setup: the cancel went out"
+    assert not any("stops where it is" in line for _, line in logs), logs
+    assert any(level == "warning" and NAME in line for level, line in logs), logs
 
 
 # -- the node's /diagnostics after it stopped commanding on its own ------------------------------
