@@ -267,6 +267,7 @@ STARTUP_CASES = [
     ("bench_ros_loop", ["--timeout", "0"], "--timeout 0: must be a time > 0 [s] per goal"),
     ("bench_planner", ["--cap-gib", "0"], "--cap-gib 0: must be > 0"),
     ("bench_node_inputs", ["--flood", "-1"], "--flood must be >= 0, got -1"),
+    ("bench_callbacks", ["--messages", "0"], "--messages 0: must be at least 1"),
     ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
     ("bench_goal_resend", ["--captures", "0"], "--captures must lie in [1, 10000], got 0"),
     ("bench_goal_notes", ["--help"], "usage: bench_goal_notes.py"),

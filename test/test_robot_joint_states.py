@@ -12,6 +12,7 @@ from vjepa_ros.robot.joint_states import (
     JointStateReader,
     closedness_from_fingers,
     finger_position,
+    joint_names,
     read_series,
 )
 from vjepa_ros.robot.kinematics import StateError
@@ -174,3 +175,19 @@ def test_an_unusable_arm_and_unusable_fingers_raise_errors_of_their_part():
         with pytest.raises(StateError) as error:
             JointStateReader().read(names, bad_fingers)
         assert not isinstance(error.value, ArmStateError)
+
+
+def test_joint_names_are_built_once_per_message_and_read_alike():
+    """A message's names as ``joint_names`` gives them: str, built once, read as the list is."""
+    raw = [f"panda_joint{i}" for i in range(1, 8)] + [np.str_("panda_finger_joint1")]
+    names = joint_names(raw)
+    assert names == tuple(raw) and all(type(name) is str for name in names)
+    assert joint_names(names) is names  # the planner's has_arm then read: no second copy
+    assert joint_names(tuple(raw)) is not names  # a plain tuple is checked, not trusted
+    positions = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785, 0.02]
+    from_list, from_names = JointStateReader(), JointStateReader()
+    assert from_list.has_arm(raw) and from_names.has_arm(names)
+    read, read_names = from_list.read(raw, positions), from_names.read(names, positions)
+    np.testing.assert_array_equal(read.arm, read_names.arm)
+    np.testing.assert_array_equal(read.fingers, read_names.fingers)
+    assert read.arm_names == read_names.arm_names and from_names.prefix == "panda_"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Sequence
 
 from vjepa_ros.name_lists import first_names
 
@@ -40,7 +41,7 @@ class InputWatch:
     expected: str = ""
     expected_setting: str = ""
     other_last: float | None = None  # [s] steady clock of the newest message without it
-    other_names: tuple[str, ...] = ()  # what that message carried (its joint names)
+    other_names: Sequence = ()  # what that message carried (its joint names, as given)
 
     def arrived(self, now: float) -> None:
         self.last = now
@@ -48,9 +49,11 @@ class InputWatch:
     def other(self, now: float, names) -> None:
         """Note a message on the topic that lacks :attr:`expected` (gripper-only joint states).
 
-        ``names``: what it carried (its joint names), said in the silence line.
+        ``names``: what it carried (its joint names: a sequence not changed afterwards, a tuple
+        such as ``joint_states.joint_names``), said in the silence line; kept as given, read
+        only then (joint states come up to 1 kHz, a silence line at most every few seconds).
         """
-        self.other_last, self.other_names = now, tuple(str(name) for name in names)
+        self.other_last, self.other_names = now, names
 
     def others_arrive(self, now: float) -> bool:
         """Whether messages without :attr:`expected` came within :data:`SILENT_S` of ``now``."""

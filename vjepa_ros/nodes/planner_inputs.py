@@ -20,7 +20,7 @@ from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
 from vjepa_ros.robot.base_frame import learned_base_frame
 from vjepa_ros.robot.finger_watch import note_level
-from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers
+from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers, joint_names
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_unread
 
@@ -64,7 +64,7 @@ class PlannerInputs:
         """
         now = time.monotonic()
         self.image_watch.arrived(now)
-        topic = self.image_subscription.topic_name
+        topic = self.image_topic
         if self.sources.from_stopped_player(sender, now, topic):
             return
         try:
@@ -73,7 +73,7 @@ class PlannerInputs:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
         warning = self.goal_frame_ids.camera(msg.header.frame_id, self.session.goal_version,
-                                             self.goal_subscription.topic_name, topic)
+                                             self.goal_topic, topic)
         if warning:  # a goal image of another camera taken before the first frame
             self.get_logger().warning(warning)
         crowd = self.sources.camera_crowd_problem(sender, now, topic)
@@ -123,28 +123,30 @@ class PlannerInputs:
         finger jump rule's gaps).
         Messages about neither this arm nor its hand are counted and ignored (never a hold).
         """
-        topic = topic or self.joint_states_sub.topic_name
+        arm_topic = self.joint_states_topic
+        topic = topic or arm_topic
         now = time.monotonic()
+        names = joint_names(msg.name)  # once for has_arm and read
         if topic == self.state_watch.topic:  # only the arm's joints count as its state
-            if self.joints.has_arm(msg.name):
+            if self.joints.has_arm(names):
                 self.state_watch.arrived(now)
             else:  # gripper-only, another arm's or robot's: said after the silence rule
-                self.state_watch.other(now, msg.name)
+                self.state_watch.other(now, names)
         if self.sources.from_stopped_player(sender, now, topic):
             return
         try:
-            reading = self.joints.read(msg.name, msg.position)
+            reading = self.joints.read(names, msg.position)
         except StateError as exc:
-            if topic != self.joint_states_sub.topic_name or not isinstance(exc, ArmStateError):
+            if topic != arm_topic or not isinstance(exc, ArmStateError):
                 self.fingers.unusable(topic)  # bad fingers (or whole message): hand unknown
                 self._tell_hand_change()
-            if topic != self.joint_states_sub.topic_name:
+            if topic != arm_topic:
                 self._log_input_error(f"ignoring finger joints on {topic}: {exc}")
                 return
             self._reject_state("joint state", topic, exc)
             return
         if reading.arm is not None and arm_unread(reading.arm):  # no reading: its fingers too
-            if topic == self.joint_states_sub.topic_name and \
+            if topic == arm_topic and \
                     self.config.robot.state_source != "pose":  # (else no state of the arm's)
                 self._reject_state("joint state", topic, UNREAD_ARM)
             return
@@ -170,7 +172,7 @@ class PlannerInputs:
                                  if reading.arm is not None else "fingers"
                                  if reading.fingers is not None else "other joints")
         if (reading.arm is None or self.config.robot.state_source == "pose"
-                or topic != self.joint_states_sub.topic_name):
+                or topic != arm_topic):
             return  # finger-only or foreign message, or the pose comes from current_pose
         if self._state_crowded(sender, now, "joint state", topic, "arm joint states"):
             return
@@ -264,17 +266,17 @@ class PlannerInputs:
     def _on_pose(self, msg: PoseStamped, _topic: str = "", sender: object = None) -> None:
         now = time.monotonic()
         self.state_watch.arrived(now)
-        if self.sources.from_stopped_player(sender, now, self.pose_sub.topic_name):
+        if self.sources.from_stopped_player(sender, now, self.pose_topic):
             return
-        if not self._frame_ok(self.pose_sub.topic_name, msg.header.frame_id):
+        if not self._frame_ok(self.pose_topic, msg.header.frame_id):
             return
-        if self._state_crowded(sender, now, "current_pose", self.pose_sub.topic_name,
+        if self._state_crowded(sender, now, "current_pose", self.pose_topic,
                                "robot poses"):
             return
         try:
             state = state_from_pose(msg.pose, self.fingers.value())
         except StateError as exc:
-            self._reject_state("current_pose", self.pose_sub.topic_name, exc)
+            self._reject_state("current_pose", self.pose_topic, exc)
             return
         self.session.observe_state(state, stamp_seconds(msg.header.stamp),
                                    gripper_measured=self._gripper_measured(time.monotonic()))

@@ -145,7 +145,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self.session = MPCSession(
                 self.model, cfg.planner.to_cem(), cfg.safety, cfg.control, clock=self.now,
                 log=self._log, seed=cfg.planner.seed, wake=lambda: self.worker.wake(),
-                goal_switching=cfg.goals, camera_topic=lambda: self.image_subscription.topic_name,
+                goal_switching=cfg.goals, camera_topic=lambda: self.image_topic,
                 state_topic=lambda: self.state_watch.topic,
                 clock_note=lambda: self.sources.clock_note_now(),
                 gripper_topics=lambda: self.sources.gripper_topics(),
@@ -213,14 +213,19 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             JointState, "joint_states",
             callback_with_publisher(self._on_joint_state, "", sent=True),
             STATE_QOS)  # best effort: reliable and sensor-data publishers alike (state_qos)
-        self.fingers.arm_topic = self.joint_states_sub.topic_name  # its namespace: this arm's
+        # the resolved names, read once: a subscription's cannot change, and topic_name is a
+        # locked rcl call the callbacks (joint states up to 1 kHz) would make per message
+        self.image_topic = self.image_subscription.topic_name
+        self.joint_states_topic = self.joint_states_sub.topic_name
+        self.fingers.arm_topic = self.joint_states_topic  # its namespace: this arm's
         if self.fingers.topic:
             self.sources.probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
             self.pose_sub = self.create_subscription(
                 PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""),
                 STATE_QOS)
-            self.fingers.anchor_topic = self.pose_sub.topic_name  # the arm's namespace then
+            self.pose_topic = self.pose_sub.topic_name  # (read once, as image_topic)
+            self.fingers.anchor_topic = self.pose_topic  # the arm's namespace then
         self._watch_inputs(image_type)
         # latched goals (a publisher before the node started) and default-QoS (volatile) ones,
         # which DDS never matches with a transient-local reader: each message taken once
@@ -230,6 +235,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             callback_with_publisher(functools.partial(self._on_goal_image, via="latched"), ""),
             LATCHED,
             event_callbacks=SubscriptionEventCallbacks(incompatible_qos=lambda _: None))
+        self.goal_topic = self.goal_subscription.topic_name  # (read once, as image_topic)
         self.volatile_goal_subscription = self.create_subscription(
             Image, "~/goal_image",
             callback_with_publisher(functools.partial(self._on_goal_image, via="volatile"), ""),
@@ -334,18 +340,18 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         """Watch the camera and robot-state subscriptions for silence (``input_watch``)."""
         now = time.monotonic()
         self.image_watch = InputWatch(
-            "camera image", self.image_subscription.topic_name,
+            "camera image", self.image_topic,
             f"sensor_msgs/msg/{image_type.__name__}",
             "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now,
             namespace=self.get_namespace())
         if self.config.robot.state_source == "pose":
             self.state_watch = InputWatch(
-                "robot pose", self.pose_sub.topic_name, "geometry_msgs/msg/PoseStamped",
+                "robot pose", self.pose_topic, "geometry_msgs/msg/PoseStamped",
                 "set it: ros2 run ... -r current_pose:={topic}", now,
                 namespace=self.get_namespace())
         else:
             self.state_watch = InputWatch(
-                "joint state", self.joint_states_sub.topic_name, "sensor_msgs/msg/JointState",
+                "joint state", self.joint_states_topic, "sensor_msgs/msg/JointState",
                 "set it: vjepa-ros launch --joint-states-topic {topic} (ros2 run: -r "
                 "joint_states:={topic})", now, unlikely="gripper", namespace=self.get_namespace(),
                 expected=expected_arm_joints(self.config.robot.joint_prefix),

@@ -12,9 +12,11 @@ message alone and the planner node's graph check (publishers counted twice a sec
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 
+@functools.cache  # the rclpy imported cannot change in a process
 def gives_publisher_ids() -> bool:
     """Return True when this rclpy passes ``publisher_gid`` in a callback's ``MessageInfo``."""
     try:
@@ -24,6 +26,7 @@ def gives_publisher_ids() -> bool:
     return "publisher_gid" in getattr(MessageInfo, "__annotations__", {})
 
 
+@functools.cache  # as gives_publisher_ids
 def gives_message_info() -> bool:
     """Return True when this rclpy passes a ``MessageInfo`` to a two-argument callback (Iron+).
 

@@ -110,6 +110,23 @@ class JointReading:
         return self.arm is None and self.fingers is None
 
 
+class JointNames(tuple):
+    """A JointState's names as a tuple of ``str``, made by :func:`joint_names` (immutable)."""
+
+    __slots__ = ()
+
+
+def joint_names(names) -> JointNames:
+    """Return ``names`` (any sequence: a message's list) as a :class:`JointNames` of ``str``.
+
+    A :class:`JointNames` comes back as it is: a caller that reads one message twice
+    (:meth:`JointStateReader.has_arm`, then :meth:`JointStateReader.read`) builds it once.
+    """
+    if type(names) is JointNames:
+        return names
+    return JointNames(str(name) for name in names)
+
+
 def arm_prefixes(names) -> list[str]:
     """Return the prefixes of the Franka arm joints among ``names`` (``fr3_`` of fr3_joint1..7)."""
     return sorted(_groups(tuple(str(name) for name in names), ARM_JOINT_NAME))
@@ -170,10 +187,10 @@ class JointStateReader:
         Such a message counts as an arm state even if :meth:`read` then refuses it (some joints
         missing, another arm's); one without (gripper-only, another robot's) does not.
         """
-        return bool(self._arm_groups(tuple(str(name) for name in names)))
+        return bool(self._arm_groups(joint_names(names)))
 
     def read(self, names, positions) -> JointReading:
-        names = tuple(str(name) for name in names)
+        names = joint_names(names)
         arms = self._arm_groups(names)
         finger_prefix, fingers = self._finger_group(names, arms)
         if not arms and fingers is None:
