@@ -79,3 +79,25 @@ def test_the_out_option_and_set_out_of_the_same_folder_spelled_otherwise_are_tak
     config = config_from_args(build_parser().parse_args(
         [*base, "--set", f"out={out}/../out/"]))
     assert config.out == out
+
+
+# --set values that are not the keyword demo as train reads it (world_model_path: exactly
+# 'demo'); mend58b: ' demo ' passed the conflict check as demo and was refused later as a file
+NOT_DEMO = ["predictor.init=' demo '", "predictor.init='demo\t'"]
+
+
+@pytest.mark.parametrize("item", NOT_DEMO)
+def test_a_set_value_only_like_demo_conflicts_with_the_init_demo_option(base, item):
+    with pytest.raises(UsageError) as caught:
+        config_from_args(build_parser().parse_args([*base, "--set", item]))
+    said = str(caught.value)
+    assert said.startswith("--init ") and said.endswith(  # (--init as read: the model's file)
+        f" and --set {item} give predictor.init different values: give one of them"), said
+
+
+@pytest.mark.parametrize("item", ["predictor.init=Demo", "predictor.init=DEMO"])
+def test_demo_in_other_letters_is_refused_with_its_own_error(base, item):
+    """Neither compared as the packaged model nor taken as it: its own error names it."""
+    with pytest.raises(ValueError) as caught:
+        config_from_args(build_parser().parse_args([*base, "--set", item]))
+    assert f"{item.partition('=')[2]} does not exist" in str(caught.value)

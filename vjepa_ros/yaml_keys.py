@@ -258,17 +258,21 @@ def setting_given_twice(data: dict) -> str:
     setting; which one wins would depend on their order); "" when none is.
     """
     found: set = set()
-
-    def leaves(mapping: dict, prefix: str):
-        for key, value in mapping.items():
-            name = f"{prefix}{key}"
-            if isinstance(value, dict) and value:
-                yield from leaves(value, f"{name}.")
-            else:
-                yield name
-
-    for name in leaves(data, ""):
-        if name in found:
-            return name
-        found.add(name)
+    for top, value in data.items():
+        for name, _ in setting_leaves(f"{top}", value):
+            if name in found:
+                return name
+            found.add(name)
     return ""
+
+
+def setting_leaves(key: str, value):
+    """Yield ``(dotted name, value)`` of each leaf of a setting (a mapping value walked into).
+
+    ``("optim", {"lr": 1e-3})`` yields ``("optim.lr", 1e-3)``; an empty mapping is a leaf.
+    """
+    if isinstance(value, dict) and value:
+        for name, item in value.items():
+            yield from setting_leaves(f"{key}.{name}", item)
+    else:
+        yield key, value

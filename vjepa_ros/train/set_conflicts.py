@@ -11,18 +11,7 @@ twice (``--steps 10 --set steps=10``, ``--out run --set out=./run``) is no confl
 from __future__ import annotations
 
 from vjepa_ros.config import UsageError
-
-
-def leaves(key: str, value):
-    """Yield ``(dotted name, value)`` of each leaf of a setting (a mapping value walked into).
-
-    ``("optim", {"lr": 1e-3})`` yields ``("optim.lr", 1e-3)``; an empty mapping is a leaf.
-    """
-    if isinstance(value, dict) and value:
-        for name, item in value.items():
-            yield from leaves(f"{key}.{name}", item)
-    else:
-        yield key, value
+from vjepa_ros.yaml_keys import setting_leaves
 
 
 def check_set_against_options(given: dict, typed: dict,
@@ -34,14 +23,15 @@ def check_set_against_options(given: dict, typed: dict,
     name: the option as typed}`` of its fields and leaves (``"--lr 0.0001"``); ``items``:
     ``(item as typed, dotted key, value read)`` of each ``--set`` (``optim={lr: 1}`` reaches
     ``optim.lr`` too). Values are compared as the setting reads them (``1e-3`` and ``0.001``
-    are one float, ``run`` and ``./run`` one path, ``demo`` the packaged model's file). Raises
+    are one float, ``run`` and ``./run`` one path, ``demo`` the packaged model's file, as
+    :func:`vjepa_ros.input_paths.world_model_path` reads it: `` demo `` is no keyword). Raises
     UsageError (exit status 2): ``--lr 0.0001 and --set optim.lr=1e-3 give optim.lr different
     values: give one of them``.
     """
     options = {name: value for field, option_value in given.items()
-               for name, value in leaves(field, option_value)}
+               for name, value in setting_leaves(field, option_value)}
     for item, key, set_value in items:
-        for name, value in leaves(key, set_value):
+        for name, value in setting_leaves(key, set_value):
             if name in options and not _same(name, options[name], value):
                 parts = name.split(".")  # the option of the leaf, or of a mapping above it
                 option = next(typed[head] for head in (".".join(parts[:end]) for end in
@@ -68,10 +58,10 @@ def _as_read(name: str, value):
     from vjepa_ros.train.config import absolute_paths, make_config
 
     if name in ("encoder", "predictor.init") and isinstance(value, str) and \
-            value.strip().lower() == "demo":
+            value.lower() == "demo":  # train's rule: world_model_path's (Demo: its own error)
         from vjepa_ros.input_paths import world_model_path
 
-        value = str(world_model_path("demo"))
+        value = str(world_model_path(value))
     config = absolute_paths(make_config({name: value}))
     head, read = name, config
     while head:  # into the sections, then into a mapping setting (encoder_args.depth)
