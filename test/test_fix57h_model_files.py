@@ -212,3 +212,28 @@ def test_an_npz_is_still_called_one(tmp_path):
     with pytest.raises(CheckpointError, match="npz"):
         read_checkpoint_file(path)
     assert peek_config(path) is None
+
+
+def _with_first_entry(path, name: str, data: bytes):
+    """Return a copy of the zip ``path`` with the entry ``name`` written before its own."""
+    out = path.with_name(f"with_{name.replace('/', '_')}.pt")
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w") as zip_:
+        zip_.writestr(name, data)
+        for info in source.infolist():
+            zip_.writestr(info.filename, source.read(info))
+    return out
+
+
+@pytest.mark.parametrize("other", ["xdata.pkl", "olddata.pkl"])
+def test_only_the_entry_named_data_pkl_is_torch_saves_pickle(tmp_path, other):
+    """Another entry whose name ends in data.pkl is no pickle of torch.save's (mend58b).
+
+    The loader's reason for a protocol-4 file read such an entry first (``endswith``), found
+    protocol 2 there and called the file damaged; the config peek names it the same way.
+    """
+    path = _with_first_entry(_save(tmp_path / "wm.pt", pickle_protocol=4),
+                             f"wm/{other}", pickle.dumps({"config": {"x": 1}}, protocol=2))
+    with pytest.raises(CheckpointError) as caught:
+        read_checkpoint_file(path)
+    assert "saved by torch.save with pickle_protocol=4" in str(caught.value), caught.value
+    assert peek_config(path) == CONFIG

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from vjepa_ros.planning.config import ENERGIES, PRESETS, CEMConfig
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.method_reads import METHODS
+from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 
 SETTINGS = (CEMConfig, ICEMSettings, MPPISettings, RefineSettings)
 

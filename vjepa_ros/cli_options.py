@@ -335,7 +335,8 @@ def add_search_method_arguments(parser: argparse.ArgumentParser, defaults=None) 
     """
     import dataclasses
 
-    from vjepa_ros.planning.methods import METHODS, SETTINGS_GROUPS
+    from vjepa_ros.planning.method_reads import METHODS
+    from vjepa_ros.planning.methods import SETTINGS_GROUPS
 
     group = parser.add_argument_group("search method")
     group.add_argument("--method", choices=METHODS,

@@ -17,10 +17,11 @@ import os
 import re
 from pathlib import Path
 
-# The planner settings naming files or folders (a list: each entry one)
-PATH_SETTINGS = ("model.checkpoint", "camera_check.output_dir", "goal_image_path",
-                 "goal_image_paths")
 MODEL_KEYWORDS = ("demo",)  # model.checkpoint's names that are no path (input_paths)
+# The planner settings naming files or folders (a list: each entry one) -> their names that
+# are no path, kept as written
+PATH_SETTINGS = {"model.checkpoint": MODEL_KEYWORDS, "camera_check.output_dir": (),
+                 "goal_image_path": (), "goal_image_paths": ()}
 # a URL as the node reads a goal path (image_paths.image_file_path): package://..., file:/...
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[Ff][Ii][Ll][Ee]:/")
 
@@ -65,13 +66,13 @@ def node_params(config, start: Path | None, own: dict | None = None,
     (:data:`PATH_SETTINGS`) absolute (:func:`absolute_path`).
     """
     params = dataclasses.asdict(config)
-    for dotted in PATH_SETTINGS:
+    for dotted, keywords in PATH_SETTINGS.items():
         *groups, name = dotted.split(".")
         section = params
         for group in groups:
             section = section[group]
-        value, keywords = section[name], MODEL_KEYWORDS if dotted == "model.checkpoint" else ()
-        section[name] = ([absolute_path(item, start) for item in value]
+        value = section[name]
+        section[name] = ([absolute_path(item, start, keywords) for item in value]
                          if isinstance(value, list) else absolute_path(value, start, keywords))
     if checkpoint:
         params["model"]["checkpoint"] = checkpoint

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from vjepa_ros.input_paths import CHECKPOINT_FORMAT
-from vjepa_ros.models.checkpoint_peek import LEGACY_MAGIC_NUMBER
+from vjepa_ros.models.checkpoint_peek import LEGACY_MAGIC_NUMBER, pickle_entry
 from vjepa_ros.user_paths import expand_path
 
 from .errors import CheckpointError
@@ -212,7 +212,7 @@ def _unreadable(path: Path, err: Exception) -> str:
     with open(path, "rb") as file:
         magic = file.read(len(ZIP_MAGIC))
     names = _zip_names(path)
-    if names is not None and not any(name.rsplit("/", 1)[-1] == "data.pkl" for name in names):
+    if names is not None and pickle_entry(names) is None:
         return "a zip archive torch.save did not write, e.g. an .npz"
     if magic == ZIP_MAGIC or names is not None:  # torch's zip reader stopped at its records
         return "a truncated or damaged torch.save file"
@@ -251,7 +251,7 @@ def _pickle_protocol(path: Path) -> int | None:
     try:
         if is_zip(path):
             with zipfile.ZipFile(path) as archive:
-                name = next((n for n in archive.namelist() if n.endswith("data.pkl")), None)
+                name = pickle_entry(archive.namelist())
                 head = archive.open(name).read(2) if name else b""
         else:  # torch.save's legacy format pickles its magic number first; a plain pickle not
             with open(path, "rb") as file:

@@ -123,6 +123,16 @@ def peek_config(path: str | Path) -> dict | None:
     return config if isinstance(config, dict) else None
 
 
+def pickle_entry(names) -> str | None:
+    """Return the zip entry torch.save pickled its object into, None where there is none.
+
+    ``names``: the zip's entry names (``ZipFile.namelist()``); the entry is ``data.pkl`` in the
+    archive's folder (``<archive>/data.pkl``) or at the top, never another name ending so
+    (``archive/xdata.pkl``).
+    """
+    return next((name for name in names if name.rpartition("/")[2] == "data.pkl"), None)
+
+
 def _load(file):
     """Return the object ``torch.save`` pickled into the open ``file``; None if none."""
     if not zipfile.is_zipfile(file):
@@ -134,8 +144,7 @@ def _load(file):
         _ConfigUnpickler(capped).load()  # sys_info: byte order, type sizes
         return _ConfigUnpickler(capped).load()
     with zipfile.ZipFile(file) as archive:
-        name = next((n for n in archive.namelist() if n.endswith("/data.pkl")
-                     or n == "data.pkl"), None)
+        name = pickle_entry(archive.namelist())
         if name is None or archive.getinfo(name).file_size > MAX_PICKLE_BYTES:
             return None
         with archive.open(name) as entry:

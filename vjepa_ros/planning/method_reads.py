@@ -19,13 +19,11 @@ METHODS = ("cem", "icem", "mppi")
 CEM_ONLY_FIELDS = ("warm_start", "early_stop_patience", "early_stop_rel_tol")
 # the settings group of each method of its own: read only while that method plans
 METHOD_GROUPS = ("icem", "mppi")
-# what each method does instead of the settings the others alone read (after "it" or "which");
-# {prefix}: how the route names settings ("" for CEMConfig fields, "planner." for parameters)
-_INSTEAD = {
-    "cem": "is the published CEM: no iCEM or MPPI settings",
-    "icem": "warm-starts by {prefix}icem.shift_warm_start and runs every iteration",
-    "mppi": "warm-starts by {prefix}mppi.shift_warm_start and runs every iteration",
-}
+# what each method does instead of the settings the others alone read (after "it" or "which"):
+# cem; then iCEM and MPPI alike, by their own group ({prefix}: how the route names settings,
+# "" for CEMConfig fields, "planner." for parameters)
+_CEM_INSTEAD = "is the published CEM: no iCEM or MPPI settings"
+_GROUP_INSTEAD = "warm-starts by {prefix}{method}.shift_warm_start and runs every iteration"
 
 
 def own_settings(method: str) -> tuple[str, ...]:
@@ -69,4 +67,8 @@ def does_instead(method: str, prefix: str = "") -> str:
     ``prefix`` ``"planner."``); ``"is the published CEM: no iCEM or MPPI settings"`` (``cem``).
     Raises KeyError for an unknown method.
     """
-    return _INSTEAD[method].format(prefix=prefix)
+    if method == "cem":
+        return _CEM_INSTEAD
+    if method not in METHOD_GROUPS:
+        raise KeyError(method)
+    return _GROUP_INSTEAD.format(prefix=prefix, method=method)

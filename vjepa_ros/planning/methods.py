@@ -32,11 +32,7 @@ import dataclasses
 import math
 
 from vjepa_ros.config import UsageError, param
-from vjepa_ros.planning.method_reads import (  # noqa: F401 - METHODS: here too
-    METHODS,
-    does_instead,
-    method_of,
-)
+from vjepa_ros.planning.method_reads import does_instead, method_of
 from vjepa_ros.planning.settings_check import check_fields
 
 

@@ -21,8 +21,8 @@ from vjepa_ros.planning.config import (
     close_gripper_step,
     horizon_warning,
 )
-from vjepa_ros.planning.method_reads import idle_fields
-from vjepa_ros.planning.methods import METHODS, ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.method_reads import METHODS, idle_fields
+from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
 from vjepa_ros.planning.settings_check import check_fields
 from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
