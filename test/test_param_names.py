@@ -94,5 +94,11 @@ def test_every_node_lists_its_parameters_before_rclpy():
         assert "use_sim_time" in names and len(names) > 3, (entry.ros_name, names)
         assert not any(other.startswith(f"{name}.") for name in names for other in names)
     assert "rate_hz" in known_parameters("image_publisher")
+    from vjepa_ros.nodes.rclpy_own import rclpy_own
+
+    for name in rclpy_own():  # rclpy's own, every one this rclpy declares (mend58b)
+        assert name in known_parameters("vjepa_planner"), name
+        with pytest.raises(ValueError, match=f"did you mean -p {name}:=false"):
+            check_param_item(f"{name.replace('_', '-')}:=false", ros_name="camera")
     assert "planner.samples" in known_parameters("vjepa_planner")
     assert known_parameters("no_such_node") == [] and meant_name("rate-hz", []) == ""

@@ -73,3 +73,26 @@ def test_launch_hands_the_planner_the_expanded_file(home, given, monkeypatch):
     (path, label), = planner.files()
     assert path == str(home / "lab.yaml") and label == f"--params-file {given}"
     assert planner.start_value("image_transport", "raw") == "compressed"
+
+
+# layouts where a --params-file is a value, not a flag, or comes after --ros-args again
+LAYOUTS = [
+    ["n", "--ros-args", "-p", "--params-file", "--params-file", "~/lab.yaml"],
+    ["n", "--params-file", "~/x", "--ros-args", "--remap", "a:=b", "--params-file", "~/lab.yaml"],
+    ["n", "--ros-args", "--", "--ros-args", "--params-file", "~/lab.yaml", "--params-file"],
+    ["n", "--ros-args", "--enable-rosout-logs", "--params-file", "~/lab.yaml", "--",
+     "--params-file", "~/y"],
+]
+
+
+@pytest.mark.parametrize("argv", LAYOUTS, ids=range(len(LAYOUTS)))
+def test_the_expanded_paths_are_the_params_files_rcl_reads(home, argv):
+    """Exactly the ``--params-file`` values ``ros_arguments`` finds change (one walk)."""
+    from vjepa_ros.nodes.ros_args import ros_arguments
+
+    expanded = with_params_files_expanded(argv)
+    changed = [(before, after) for before, after in zip(argv, expanded, strict=True)
+               if before != after]
+    files = [value for flag, value in ros_arguments(argv) if flag == "--params-file" and value]
+    assert [before for before, _ in changed] == files == ["~/lab.yaml"]
+    assert (home / "lab.yaml").samefile(changed[0][1])

@@ -36,7 +36,7 @@ from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import declare_config
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import warn_on_sim_time_switch
-from vjepa_ros.nodes.topic_wiring import CAMERA_NAMESPACE
+from vjepa_ros.nodes.topic_wiring import CAMERA_IMAGE, CAMERA_INFO, CAMERA_NAMESPACE
 from vjepa_ros.robot.camera import CameraConfig, CameraError, RealSenseColor
 from vjepa_ros.robot.camera_stamp import device_stamp_problem
 
@@ -55,9 +55,9 @@ class CameraNode(Node):
         self.camera = camera_factory(self.config)
         self.info = CameraInfo(**self.camera.info)
         self.info.header.frame_id = self.config.frame_id
-        self.image_pub = self.create_publisher(Image, "~/color/image_raw", qos_profile_sensor_data)
-        self.info_pub = self.create_publisher(CameraInfo, "~/color/camera_info",
-                                              qos_profile_sensor_data)
+        # the names the launch rewires onto the planner's camera topic (topic_wiring)
+        self.image_pub = self.create_publisher(Image, CAMERA_IMAGE, qos_profile_sensor_data)
+        self.info_pub = self.create_publisher(CameraInfo, CAMERA_INFO, qos_profile_sensor_data)
         self.stamp_warnings: set[str] = set()  # kinds of stamp problems warned about
         self.last_stamp_ns = -1  # the last published frame's stamp [ns]: never go back
         self.clock_switched = False  # use_sim_time set at run time: stamps start again

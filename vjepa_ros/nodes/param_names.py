@@ -62,18 +62,20 @@ def known_parameters(node: str) -> list[str]:
 
     From the registry (``node_registry.NODES``): the node's packaged parameter file (which
     lists every parameter, ``test_params_comments``), its parameters dataclass where it has
-    one, and ``use_sim_time``. Empty for a node not in the registry or a file not readable.
+    one, and rclpy's own (``use_sim_time``; ``start_type_description_service`` where this
+    rclpy declares it: ``rclpy_own``). Empty for a node not in the registry or a file not readable.
     """
     from vjepa_ros.config import dotted_fields
     from vjepa_ros.nodes.node_registry import NODES
     from vjepa_ros.nodes.param_sources import dotted
+    from vjepa_ros.nodes.rclpy_own import rclpy_own
     from vjepa_ros.package_files import config_path
     from vjepa_ros.yaml_files import read_ros_params
 
     entry = next((entry for entry in NODES.values() if entry.ros_name == node), None)
     if entry is None:
         return []
-    names = {"use_sim_time"}
+    names = set(rclpy_own())
     try:
         if entry.params_file:
             names.update(dotted(read_ros_params(config_path(entry.params_file), f"/{node}")))

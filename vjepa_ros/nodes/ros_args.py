@@ -52,21 +52,25 @@ def ros_arguments(argv: list[str]) -> list[tuple[str, str | None]]:
     Long flags come as their short form (``--param`` → ``-p``, ``--remap`` → ``-r``); a flag
     without a value gets ``None`` (rcl refuses a valued flag at the end: ``ros_args_error``).
     """
-    found, inside, index = [], False, 0
+    return [(flag, None if at is None else argv[at]) for flag, at in _ros_flags(argv)]
+
+
+def _ros_flags(argv: list[str]):
+    """Yield ``(flag, index of its value in argv)`` of each ROS argument (:func:`ros_arguments`).
+
+    The index is None for a flag without a value (a bare flag, a valued one at the end).
+    """
+    inside, index = False, 0
     while index < len(argv):
         arg = argv[index]
-        if arg == "--ros-args":
-            inside = True
-        elif arg == "--":
-            inside = False
+        if arg in ("--ros-args", "--"):
+            inside = arg == "--ros-args"
         elif inside and arg in _VALUED:
-            value = argv[index + 1] if index + 1 < len(argv) else None
-            found.append((_VALUED[arg], value))
             index += 1
+            yield _VALUED[arg], index if index < len(argv) else None
         elif inside:
-            found.append((arg, None))
+            yield arg, None
         index += 1
-    return found
 
 
 def with_params_files_expanded(argv: list[str]) -> list[str]:
@@ -80,20 +84,14 @@ def with_params_files_expanded(argv: list[str]) -> list[str]:
     """
     from vjepa_ros.user_paths import expand_path
 
-    expanded, inside, index = list(argv), False, 0
-    while index < len(argv):
-        arg = argv[index]
-        if arg in ("--ros-args", "--"):
-            inside = arg == "--ros-args"
-        elif inside and arg in _VALUED:
-            index += 1
-            value = argv[index] if index < len(argv) else ""
-            if _VALUED[arg] == "--params-file" and (value.startswith("~") or "$" in value):
-                try:
-                    expanded[index] = str(expand_path(value))
-                except ValueError:
-                    pass  # an unset variable: check_params_file names it
-        index += 1
+    expanded = list(argv)
+    for flag, at in _ros_flags(argv):
+        if flag == "--params-file" and at is not None and (
+                argv[at].startswith("~") or "$" in argv[at]):
+            try:
+                expanded[at] = str(expand_path(argv[at]))
+            except ValueError:
+                pass  # an unset variable: check_params_file names it
     return expanded
 
 

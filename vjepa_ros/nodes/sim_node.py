@@ -59,6 +59,7 @@ from vjepa_ros.nodes.params import declare_config, on_set_parameters
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.sim_time_switch import log_on_sim_time_switch, own_clock_message
+from vjepa_ros.nodes.topic_wiring import SIM_CAMERA_INFO, SIM_TOPICS
 from vjepa_ros.sim.node_config import SimNodeConfig
 from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, SimRunner
@@ -99,7 +100,7 @@ class SimNode(Node):
             self.runner = SimRunner(self.config, self.config)
         except ImportError as exc:  # no pybullet: a start-up error like a bad parameter
             raise RuntimeError(str(exc)) from exc
-        self.own_topics = [self.resolve_topic_name("joint_states")] + (
+        self.own_topics = [self.resolve_topic_name(SIM_TOPICS["joint_states"])] + (
             ["/clock"] if self.config.publish_clock else [])
         problem = self._other_simulator(own=0)  # what discovery found already
         if problem:  # (destroy_node closes the runner)
@@ -108,18 +109,19 @@ class SimNode(Node):
         self.refused = ""  # why this simulator stopped itself (a second simulator)
         self.done = threading.Event()  # set when it refused: run_node ends, status 1
         inputs = MutuallyExclusiveCallbackGroup()
-        self.joint_pub = self.create_publisher(JointState, "joint_states", 10)
+        # the topics the launch rewires onto the planner's (topic_wiring: one table of names)
+        self.joint_pub = self.create_publisher(JointState, SIM_TOPICS["joint_states"], 10)
         self.pose_pub = self.create_publisher(PoseStamped, "current_pose", 10)
-        self.image_pub = self.create_publisher(Image, "camera/camera/color/image_raw", 2)
-        self.info_pub = self.create_publisher(CameraInfo, "camera/camera/color/camera_info", 2)
+        self.image_pub = self.create_publisher(Image, SIM_TOPICS["image"], 2)
+        self.info_pub = self.create_publisher(CameraInfo, SIM_CAMERA_INFO, 2)
         self.goal_pub = self.create_publisher(Image, "goal_image", LATCHED)
         self.clock_pub = (
             self.create_publisher(Clock, "/clock", 10) if self.config.publish_clock else None
         )
-        self.create_subscription(PoseStamped, "target_pose", self.on_target_pose, 10,
+        self.create_subscription(PoseStamped, SIM_TOPICS["target_pose"], self.on_target_pose, 10,
                                  callback_group=inputs)
-        self.create_subscription(Float64, "gripper_command", self.on_gripper_command, 10,
-                                 callback_group=inputs)
+        self.create_subscription(Float64, SIM_TOPICS["gripper_command"], self.on_gripper_command,
+                                 10, callback_group=inputs)
         self.create_subscription(PoseStamped, "goal_pose", self.on_goal_pose, 10,
                                  callback_group=inputs)
         self.create_service(Trigger, "~/reset", self.on_reset, callback_group=inputs)

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from vjepa_ros.config import UsageError
 
-# The planner's remapped names -> the simulator's names of the same topic (sim_node)
+# The planner's remapped names -> the simulator's names of the same topic: sim_node creates its
+# publishers and subscriptions by these (one source: a renamed topic stays wired)
 SIM_TOPICS = {
     "image": "camera/camera/color/image_raw",
     "target_pose": "target_pose",
     "joint_states": "joint_states",
     "gripper_command": "gripper_command",
 }
-# The camera node's (and realsense2_camera's) names, private to the node /camera/camera
+# The camera node's (and realsense2_camera's) names, private to the node /camera/camera; the
+# camera node publishes by these
 CAMERA_IMAGE, CAMERA_INFO = "~/color/image_raw", "~/color/camera_info"
 CAMERA_NAMESPACE = "camera"  # the camera node's default namespace (camera_node), as the driver's
 
