@@ -29,9 +29,6 @@ from vjepa_ros.sim.manipulation import manipulation_sim_config, setup_task  # no
 SEED = 900000  # the first held-out seed (sim.choices.HELD_OUT_SEED_START)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker57e: fix57e sends the open at step 36, but "
-                   "franka_gripper (and the simulator) take a GripperCommand within 0.1 mm of "
-                   "the fingers' width (80 mm, pried fully open) as done: the grasp stands")
 def test_a_planned_release_opens_a_hand_whose_grasp_still_stands():
     """Pick-and-place, box, dense sub-goals, the oracle: the planned release never opens the hand.
 

@@ -30,7 +30,9 @@ franka_ros2's units would be a hold) is said once and read so from then on
 (``gripper_results.full_width_result``). :meth:`GripperGoals.send` returns the goal's
 :class:`Delivery`: the session sends the same closedness again when it did not reach the hand (not
 sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
-:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). Those rules,
+:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). An open
+to the full width that franka_gripper would take as done while a grasp of ours may stand (fingers
+pried open) calls its ``stop`` service first (``robot.gripper_release``). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -44,6 +46,7 @@ from collections.abc import Callable
 
 from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
 from vjepa_ros.robot.control_config import ControlConfig
+from vjepa_ros.robot.gripper_release import ReleaseStop, stop_service_name
 from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
@@ -105,6 +108,11 @@ class GripperGoals:
     object almost as wide as the hand holds it). ``deadband``: ``control.gripper_deadband``
     (closednesses within it are one command, warned once when failing). ``answers``: the goals
     awaited (``AwaitedGoals``).
+    ``stop``: franka_gripper's ``stop`` service client (``std_srvs/srv/Trigger``: anything with
+    ``service_is_ready()`` and ``call_async(request)``; None: never called), ``stop_request`` its
+    ``Request`` class: called before an open to the full width that the server would take as
+    done while a grasp of ours may stand (``robot.gripper_release``; fingers pried open under
+    it are released only so).
     """
 
     def __init__(self, client, goal_type, name: str, max_width: float, max_effort: float,
@@ -112,7 +120,8 @@ class GripperGoals:
                  result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
                  debug: Callable[[str], None] | None = None,
                  measured: Callable[[], float | None] | None = None,
-                 deadband: float = ControlConfig.gripper_deadband):
+                 deadband: float = ControlConfig.gripper_deadband,
+                 stop=None, stop_request: Callable[[], object] | None = None):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
@@ -122,6 +131,10 @@ class GripperGoals:
         self.latest: Delivery | None = None  # the newest goal's delivery
         self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
         self.on_the_way: set[int] = set()  # goals sent whose acceptance was not taken yet
+        self.stop, self.stop_request = stop, stop_request
+        self.stop_name = stop_service_name(name)
+        self.release = ReleaseStop()
+        self.no_stop_said = False  # the missing stop service was warned (once)
 
     def server_ready(self) -> bool:
         """Tell whether the action server answers now (False when asking raises)."""
@@ -140,6 +153,7 @@ class GripperGoals:
         goal.command.position = finger_position(closedness, self.max_width)
         goal.command.max_effort = self.max_effort
         number, start = self.answers.sending(), self._finger()  # where the fingers start
+        self._stop_first(closedness, start)
         try:
             future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
                 else None
@@ -152,12 +166,51 @@ class GripperGoals:
             self._say("warning", self.answers.not_sent(number, why))
             return False
         delivery = self.latest = Delivery(self, number, closedness, start)
+        self.release.sent(closedness)
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
         self.on_the_way.add(number)
         future.add_done_callback(
             lambda done: self._answered(done, closedness, delivery, sent_at))
         return delivery
+
+    def _stop_first(self, closedness: float, finger: float | None) -> None:
+        """Call the stop service before an open the server takes as done under a grasp.
+
+        ``finger``: one finger measured now [m] (None: not measured). Due per
+        :class:`~vjepa_ros.robot.gripper_release.ReleaseStop`; no stop service answering is
+        one warning (ever), a stop that fails one warning each.
+        """
+        width = None if finger is None else 2 * finger
+        if self.stop is None or not self.release.due(closedness, width, self.max_width):
+            return  # (no stop client: a caller that drives no franka_gripper)
+        try:
+            ready = bool(self.stop.service_is_ready())
+            future = self.stop.call_async(self.stop_request()) if ready else None
+        except Exception as exc:  # noqa: BLE001 - rclpy raises at once (a context shut down)
+            self._say("warning", f"{PREFIX}calling {self.stop_name} failed ({exc}): a grasp "
+                      "may still hold the fingers")
+            return
+        if future is None:
+            if not self.no_stop_said:
+                self.no_stop_said = True
+                self._say("warning", (
+                    f"{PREFIX}no stop service at {self.stop_name} (franka_gripper's "
+                    f"std_srvs/srv/Trigger beside {self.name}): the open goes out alone; "
+                    "franka_gripper takes an open to the width the fingers already have as "
+                    "done, so a grasp standing on fingers pried fully open is not released "
+                    "(with another gripper server this is harmless)"))
+            return
+        self.release.stopped()
+        future.add_done_callback(self._stop_answered)
+
+    def _stop_answered(self, done) -> None:
+        """Warn when the stop service said it failed (its response's ``message``)."""
+        response = _result_of(done)
+        if response is None or not getattr(response, "success", False):
+            why = getattr(response, "message", "") or "no answer"
+            self._say("warning", f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
+                      "still hold the fingers")
 
     def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""

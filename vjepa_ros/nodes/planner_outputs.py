@@ -14,11 +14,13 @@ from builtin_interfaces.msg import Time
 from rclpy.clock import Clock, ClockType
 from sensor_msgs.msg import Image
 from std_msgs.msg import Float64, Float64MultiArray, MultiArrayDimension, String
+from std_srvs.srv import Trigger
 
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.robot.command_words import command_line
+from vjepa_ros.robot.gripper_release import stop_service_name
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.timer_period import poll_period
 
@@ -49,7 +51,9 @@ class PlannerOutputs:
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s,
                              debug=self.get_logger().debug, measured=self._measured_closedness,
-                             deadband=control.gripper_deadband)
+                             deadband=control.gripper_deadband,
+                             stop=self.create_client(Trigger, stop_service_name(name)),
+                             stop_request=Trigger.Request)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(poll_period(control.gripper_result_timeout_s), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))

@@ -19,7 +19,10 @@ width = 2·position):
   with ``max_effort`` (saturated at the Franka Hand's 70 N continuous force: a grasp holds for
   seconds; its 140 N maximum is a short peak, not modelled) for as long as the goal stands; with
   nothing between them they close fully. The grasp "reaches its goal" when the final width is
-  within ±5 mm (franka_gripper's default grasp epsilon) of the commanded one.
+  within ±5 mm (franka_gripper's default grasp epsilon) of the commanded one;
+- its ``stop`` service ends any goal and the grasp's pressing: the fingers stay where they are
+  (``Sim.stop_gripper``; the planner calls it before an open that would be done at once,
+  ``robot.gripper_release``).
 
 In the simulator the finger motors (pybullet position control) get the target width/2, or 0 for a
 grasp, with their force limited to the goal's force: at rest on an object the contact normal force
@@ -35,6 +38,7 @@ import math
 
 import numpy as np
 
+from vjepa_ros.robot.gripper_release import SAME_WIDTH  # franka_gripper's "done" width [m]
 from vjepa_ros.robot.joint_states import (
     FRANKA_HAND_MAX_FORCE,  # N: continuous grasp force of the Franka Hand (datasheet)
     FRANKA_HAND_MAX_WIDTH,
@@ -42,7 +46,6 @@ from vjepa_ros.robot.joint_states import (
     finger_position,
 )
 
-SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
 STILL_SPEED = 0.002  # [m/s] a finger slower than this is at rest (stalled, or at its goal)
 GRASP_EPSILON = 0.005  # m: franka_gripper's default grasp epsilon (inner and outer)
 

@@ -27,7 +27,8 @@ from vjepa_ros.config import param
 from vjepa_ros.planning.config import CEMConfig
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
-from vjepa_ros.robot.joint_states import finger_position
+from vjepa_ros.robot.gripper_release import ReleaseStop
+from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH, finger_position
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.subgoal import SubGoal
 from vjepa_ros.sim.choices import DENSE_STEPS_DEFAULT, check_dense_steps
@@ -146,9 +147,19 @@ def task_cem(task: str, cem: CEMConfig, close_gripper_given: bool) -> CEMConfig:
 
 
 def gripper_command_path(sim: Sim, control: ControlConfig) -> Callable[[float], None]:
-    """Return how a planned closedness reaches the hand: the planner node's GripperCommand."""
+    """Return how a planned closedness reaches the hand: the planner node's GripperCommand.
+
+    As the node's ``GripperGoals``: franka_gripper's stop first when an open to the full width
+    would be done at once under a grasp that may stand (``robot.gripper_release``).
+    """
+    release = ReleaseStop()
+
     def send(closedness: float) -> None:
+        if release.due(closedness, float(sim.finger_positions().sum()), FRANKA_HAND_MAX_WIDTH):
+            sim.stop_gripper()
+            release.stopped()
         sim.command_gripper(finger_position(closedness), control.gripper_max_effort)
+        release.sent(closedness)
     return send
 
 

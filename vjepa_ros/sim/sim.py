@@ -238,13 +238,31 @@ class Sim(SimReadings):
             self._take_goal(goal)
         return self.gripper_goal
 
+    def stop_gripper(self) -> GripperGoal:
+        """Take franka_gripper's ``stop`` service call: the goal in force ends, a grasp's too.
+
+        The fingers stay where they are, pressing no more (held at their width with the move
+        force, as the hand at rest after a stop; ``gripper.py``). Returns the goal now in force.
+        """
+        force = self.config.controller.gripper_force
+        self._take_goal(GripperGoal(self._finger_width() / 2, force))
+        self._move_pending = False  # nothing runs after a stop
+        return self.gripper_goal
+
     def _take_goal(self, goal: GripperGoal) -> None:
         """Make ``goal`` the hand's goal; a move runs from now until its fingers arrive."""
         self.gripper_goal = goal
         self._move_pending = not goal.grasp
 
     def _finger_width(self) -> float:
-        return float(self.finger_positions().sum())
+        """Return the width [m] franka_gripper reads between the fingers: at most the full opening.
+
+        The Franka Hand's fingers stop at their full opening (homing measures it); pybullet's
+        finger joints, pried by an object, pass their limit by up to ~1 mm. Unclamped, an open
+        to the full width from fingers pried to 80.5 mm was a narrower goal: a grasp, which
+        closed the hand on the object it was to release (mend58a).
+        """
+        return min(float(self.finger_positions().sum()), FRANKA_HAND_MAX_WIDTH)
 
     def _move_running(self) -> bool:
         """Whether a move goal runs: its fingers have not reached its width since it was set.

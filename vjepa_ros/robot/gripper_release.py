@@ -1,0 +1,70 @@
+"""When an open to the hand's full width must first end a standing grasp (franka_gripper's stop).
+
+Facts (franka_ros2 ``franka_gripper``: ``src/gripper_action_server.cpp``, ``doc/index.rst``):
+
+- its ``gripper_action`` (``control_msgs/GripperCommand``) takes a goal whose width
+  (2 · ``position``) lies within :data:`SAME_WIDTH` (0.1 mm) of the fingers' width now as done at
+  once (SUCCEEDED, nothing commanded); a wider or equal width is libfranka's ``move`` (the fingers
+  go there, a grasp holding ends), a narrower one its ``grasp`` (closing, then pressing with
+  ``max_effort``); a width outside [0, the homed max width] is aborted;
+- a ``grasp`` goal ends once the fingers stop (on an object, or shut); the hand keeps pressing
+  after it, until the next ``move`` or a ``stop`` (a cancel stops only a goal still running);
+- the node's ``stop`` service (``std_srvs/srv/Trigger``, beside ``gripper_action``:
+  ``/fr3_gripper/stop``) "aborts gripper actions and stops grasping".
+
+So fingers pried open to the full width under a standing grasp (a box turned between them:
+breaker57e) are never released by a GripperCommand to the full width: it is done at once and the
+grasp, still pressing, closes them on the object again. :class:`ReleaseStop` tells the client
+(the planner node's ``GripperGoals``, the simulator's ``manipulation_loop.gripper_command_path``)
+when to call the stop first. ROS-free.
+"""
+
+from __future__ import annotations
+
+SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
+STOP_SERVICE = "stop"  # franka_gripper's std_srvs/Trigger service beside its gripper_action
+
+
+def stop_service_name(action: str) -> str:
+    """Return franka_gripper's stop service beside the GripperCommand action ``action``.
+
+    ``/fr3_gripper/gripper_action`` -> ``/fr3_gripper/stop``; ``gripper_action`` (relative) ->
+    ``stop``. The service is only called when a server answers there (other gripper servers,
+    e.g. ros2_controllers' gripper_action_controller, have none and need none: a goal to the
+    width they hold replaces the running one).
+    """
+    head, slash, _ = action.rstrip("/").rpartition("/")
+    return f"{head}{slash}{STOP_SERVICE}"
+
+
+class ReleaseStop:
+    """Whether a gripper goal must be preceded by franka_gripper's stop (one client's goals).
+
+    :meth:`due` before each goal, :meth:`sent` after it went out, :meth:`stopped` once a stop
+    was called. A grasp may stand from the start (one from before the node, or the pause).
+    """
+
+    def __init__(self) -> None:
+        self.grasp_may_stand = True  # no goal of ours to the full opening since the last stop
+
+    def due(self, closedness: float, measured_width: float | None, max_width: float) -> bool:
+        """Tell whether a goal for ``closedness`` (0 open .. 1) needs a stop before it.
+
+        True for a goal to the full opening (closedness 0 after the clip) while a grasp may
+        stand, with the fingers measured (``measured_width`` [m] between them) within
+        :data:`SAME_WIDTH` of ``max_width`` [m] (its edge included) or wider: franka_gripper
+        takes that goal as done, and a grasp would stand. Fingers measured narrower make it a
+        ``move``, which ends the grasp by itself, and fingers not measured (None) leave it to
+        the goal: no stop then (one racing a move would cut it short).
+        """
+        if closedness > 0.0 or not self.grasp_may_stand or measured_width is None:
+            return False
+        return measured_width >= max_width - SAME_WIDTH
+
+    def sent(self, closedness: float) -> None:
+        """Note a goal for ``closedness`` went out: any but the full opening may leave a grasp."""
+        self.grasp_may_stand = closedness > 0.0
+
+    def stopped(self) -> None:
+        """Note the stop was called: no grasp stands until the next goal."""
+        self.grasp_may_stand = False
