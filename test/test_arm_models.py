@@ -117,9 +117,10 @@ def test_other_frames_stay_refused(frame):
     assert "robot.base_frame" in joint_states_frame_problem(RobotConfig(base_frame=frame))
 
 
-def test_plain_joint_names_are_no_arm_without_a_prefix_that_says_so():
-    """franka_description's no_prefix joint1..7: ambiguous (any robot's), never taken silently."""
+def test_plain_joint_names_are_the_arm_when_alone():
+    """franka_description's no_prefix joint1..7: the arm, with no prefixed arm beside (mend58a)."""
     reader = JointStateReader()
-    assert reader.read(_names(""), HOME).foreign
+    assert reader.read(_names(""), HOME).arm is not None and reader.prefix == ""
     assert "fer_" in expected_arm_joints("") and "fp3_" in expected_arm_joints("")
+    assert "unprefixed joint1..7" in expected_arm_joints("")
     assert "rename them" in other_arm_names_fix(_names(""))

@@ -7,8 +7,11 @@ user57u: a gripper-only publisher on /joint_states (panda_finger_joint1/2 alone)
 import pytest
 
 from vjepa_ros.nodes.input_watch import SILENT_S, InputProblem, InputWatch, InputWatches
-from vjepa_ros.nodes.planner_node import JOINT_PREFIX_SETTING
-from vjepa_ros.robot.joint_states import JointStateReader, expected_arm_joints
+from vjepa_ros.robot.joint_states import (
+    JOINT_PREFIX_SETTING,
+    JointStateReader,
+    expected_arm_joints,
+)
 
 STATE = "sensor_msgs/msg/JointState"
 SETTING = "set it: vjepa-ros launch --joint-states-topic {topic}"
@@ -38,7 +41,7 @@ def test_gripper_only_joint_states_are_said_with_the_names_and_the_joint_prefix_
     assert line.startswith(
         "joint state messages arrive on /joint_states but none in 40 s carries a Franka arm's "
         "joints (<any><model>_joint1..7, <model>_ one of panda_, fer_, fr3_, fp3_, fr3v2_, "
-        "fr3v2.1_, fr3v2_1_) (received: panda_finger_joint1, "
+        "fr3v2.1_, fr3v2_1_; or unprefixed joint1..7) (received: panda_finger_joint1, "
         "panda_finger_joint2): if the arm's joints are named <prefix>joint1..7, set "
         "robot.joint_prefix"), line
     assert line.endswith("if they come on another topic, set it: vjepa-ros launch "
@@ -94,7 +97,7 @@ def test_arm_states_that_stop_while_gripper_states_go_on_are_said_as_such():
     fed(w, FINGERS, 114.0, since=101.0)
     assert w.problem(114.0, {}).startswith(
         "no joint state with a Franka arm's joints (<any><model>_joint1..7, <model>_ one of "
-        "panda_, fer_, fr3_, fp3_, fr3v2_, fr3v2.1_, fr3v2_1_) "
+        "panda_, fer_, fr3_, fp3_, fr3v2_, fr3v2.1_, fr3v2_1_; or unprefixed joint1..7) "
         "on /joint_states for 13 s; its messages carry only panda_finger_joint1, "
         "panda_finger_joint2: if the arm's joints")
     w.arrived(114.5)

@@ -106,17 +106,17 @@ def test_arm_joints_of_another_prefix_read_with_the_advised_joint_prefix(tmp_pat
     np.testing.assert_allclose(segment.states, _expected_joint_states(), atol=1e-5)
 
 
-def test_bare_joint_names_are_refused_with_what_renames_them(tmp_path):
-    """Bare joint1..7 (MuJoCo Menagerie's Panda): refused with what renames them.
+@pytest.mark.parametrize("apart", [True, False])
+def test_bare_joint_names_are_read_as_the_arm(tmp_path, apart):
+    """Bare joint1..7 and finger_joint1/2 (franka_description's --no-prefix arm): read.
 
-    No option names them; the refusal says so and how to rename them, never to record the
-    topic the bag holds.
+    Refused before (mend58a: an empty prefix is an arm's, as the planner node reads it), with
+    the fingers in their own messages or beside the arm.
     """
     path = _joint_bag(tmp_path / "bag", [f"joint{i}" for i in range(1, 8)],
-                      ["finger_joint1", "finger_joint2"], fingers_apart=True)
-    text = _refusal(path)
-    assert "joint1..7 carry no prefix, and no option reads such names" in text, text
-    assert "rename them fr3_joint1..7" in text and "record the arm's" not in text, text
+                      ["finger_joint1", "finger_joint2"], fingers_apart=apart)
+    (segment,), _ = _read(path)
+    np.testing.assert_allclose(segment.states, _expected_joint_states(), atol=1e-5)
 
 
 def test_the_live_reader_never_takes_another_prefixs_fingers():

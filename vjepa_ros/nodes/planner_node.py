@@ -76,7 +76,11 @@ from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goal_frame_ids import GoalFrameIds
 from vjepa_ros.robot.input_errors import InputErrorLog
 from vjepa_ros.robot.joint_guard import JointLimitGuard
-from vjepa_ros.robot.joint_states import JointStateReader, expected_arm_joints
+from vjepa_ros.robot.joint_states import (
+    JOINT_PREFIX_SETTING,
+    JointStateReader,
+    expected_arm_joints,
+)
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS, PlannerNodeConfig, parameter_message
 from vjepa_ros.robot.planning_worker import PlanningWorker
@@ -96,12 +100,6 @@ LATCHED = QoSProfile(
 VOLATILE = QoSProfile(
     depth=1, durability=DurabilityPolicy.VOLATILE, reliability=ReliabilityPolicy.RELIABLE
 )
-
-
-# what to set when joint states arrive without the arm's joints (gripper-only, another prefix)
-JOINT_PREFIX_SETTING = ("if the arm's joints are named <prefix>joint1..7, set robot.joint_prefix "
-                        "(vjepa-ros launch -p planner.robot.joint_prefix:=<prefix>; ros2 run: "
-                        "-p robot.joint_prefix:=<prefix>)")
 
 
 class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutputs,

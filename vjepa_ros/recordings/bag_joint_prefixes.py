@@ -158,11 +158,11 @@ def other_arm_names_fix(names) -> str:
 
     ``names``: a JointState topic's joint names, none of them a Franka arm's. A complete set
     with a prefix (``arm_joint1..7``): ``--joint-prefix`` naming it reads them as a Franka's (the
-    reader takes ``<prefix>joint1..7`` exactly). Without one (``joint1..7``: MuJoCo
-    Menagerie's Panda, some simulator bridges): no option names them (an empty
-    ``--joint-prefix`` means "found from the Franka names"), so the joints must be renamed
-    where they are published or in the bag (a topic relay renames topics, not the joint names
-    in a message). "" when the names hold no complete set.
+    reader takes ``<prefix>joint1..7`` exactly). Without one (``joint1..7``: franka_description's
+    ``--no-prefix`` arm, MuJoCo Menagerie's Panda, some simulator bridges): an empty
+    ``--joint-prefix`` reads them only with no prefixed arm beside them (mend58a), so otherwise
+    the joints must be renamed where they are published or in the bag (a topic relay renames
+    topics, not the joint names in a message). "" when the names hold no complete set.
     """
     groups: dict[str, set[int]] = {}
     for name in names:
@@ -176,9 +176,10 @@ def other_arm_names_fix(names) -> str:
     if prefixed:
         return (f"{prefixed[0]}joint1..7 are not a Franka's names ({MODEL_PREFIXES}); if they "
                 f"are a Panda's or an FR3's joints, read them with --joint-prefix {prefixed[0]}")
-    return ("joint1..7 carry no prefix, and no option reads such names as a Franka's "
-            "(--joint-prefix is the text before joint1..7; left empty, it is found from the "
-            f"model names {MODEL_PREFIXES}): if they are a Panda's or an FR3's joints, rename "
+    return ("joint1..7 carry no prefix: --joint-prefix left empty reads them only when no "
+            "other arm's joints are recorded beside them (--joint-prefix is the text before "
+            f"joint1..7, or found from the model names {MODEL_PREFIXES}): if they are a Panda's "
+            "or an FR3's joints, leave --joint-prefix empty and the other arm out, or rename "
             "them fr3_joint1..7 (fingers fr3_finger_joint1/2) where they are published (the "
             "simulator's model or bridge) and record again, or rewrite the bag's JointState names "
             "(e.g. with the rosbags library); a topic relay renames topics, not the joints in a "

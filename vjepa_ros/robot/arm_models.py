@@ -4,7 +4,10 @@ franka_ros names an arm's joints ``panda_joint1..7``; franka_description (ROS 2)
 ``<arm_prefix><arm_id>_joint1..7`` (``robots/common/franka_arm.xacro``: prefix ``arm_prefix +
 arm_id + '_'``, or none with ``no_prefix``), where ``arm_id`` is the robot model: ``fer`` (Franka
 Emika Robot, the Panda), ``fr3``, ``fp3`` (Franka Production 3), ``fr3v2``, ``fr3v2.1``
-(create_urdf.py's models). Links follow the same rule (``fer_link0``, ``left_fr3_link0``).
+(create_urdf.py's models). Links follow the same rule (``fer_link0``, ``left_fr3_link0``). An arm
+generated with ``--no-prefix`` names them bare: ``joint1..7`` (and its hand ``finger_joint1/2``),
+the empty prefix; franka_ros's multi-arm setups number them (``panda_1_joint1``), found only by
+``robot.joint_prefix`` (the number is no model word).
 
 :data:`LIMITS_OF_MODEL` says whose published joint limits each model has, as the joint-limit
 guard's table (``joint_guard.JOINT_LIMITS``) keys them: franka_description's
@@ -28,8 +31,9 @@ LIMITS_OF_MODEL = {
 }
 # the model words as one alternation, longest first (fr3v2 before fr3)
 _WORDS = "|".join(re.escape(word) for word in sorted(LIMITS_OF_MODEL, key=len, reverse=True))
-# an arm joint's name: <anything><model>_joint1..7 (left_fr3v2_joint3, robot1/panda_joint1)
-ARM_JOINT_NAME = re.compile(rf"^(?P<prefix>.*(?P<model>{_WORDS})_)joint(?P<index>[1-7])$")
+# an arm joint's name: <anything><model>_joint1..7 (left_fr3v2_joint3, robot1/panda_joint1), or
+# bare joint1..7 (franka_description --no-prefix: the prefix "")
+ARM_JOINT_NAME = re.compile(rf"^(?P<prefix>(?:.*(?P<model>{_WORDS})_)?)joint(?P<index>[1-7])$")
 # a joint name prefix that names a model (fullmatch): fr3_, left_fer_, panda_1_, ns/fp3_
 MODEL_IN_PREFIX = re.compile(rf".*(?P<model>{_WORDS})_(?:\d+_)?")
 # an arm's link0 (fullmatch): <anything><model>_link0, and franka_ros's numbered panda_1_link0
@@ -37,6 +41,9 @@ ARM_LINK0 = re.compile(rf".*(?:{_WORDS})_link0")
 NUMBERED_ARM_LINK0 = re.compile(rf"(?:.*(?:{_WORDS})_(?:\d+_)?)?link0")
 # the names in words, for messages: "panda_, fer_, fr3_, fp3_, fr3v2_, fr3v2.1_, fr3v2_1_"
 MODEL_PREFIXES = ", ".join(f"{word}_" for word in LIMITS_OF_MODEL)
+# the prefixes any single Franka's names carry (none, or the bare model word): they say nothing
+# about which robot of a cell they belong to
+PLAIN_PREFIXES = ("",) + tuple(f"{word}_" for word in LIMITS_OF_MODEL)
 
 
 def model_of_prefix(prefix: str | None) -> str | None:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from vjepa_ros.robot.arm_models import ARM_LINK0, LIMITS_OF_MODEL, NUMBERED_ARM_LINK0
+from vjepa_ros.robot.arm_models import ARM_LINK0, NUMBERED_ARM_LINK0, PLAIN_PREFIXES
 from vjepa_ros.start_forms import restart_planner_with
 
 # Base frames Franka drivers stamp the end-effector pose in: franka_ros2's ``base``, and an arm's
@@ -42,7 +42,7 @@ FRANKA_DESCRIPTION_BASE = "base"
 # franka_description joins to ``base`` at 0 0 0 by default; a multi-arm setup's arms (left_fr3_,
 # panda_1_, robot1/panda_) are each joined to the shared ``base`` at their own mount offset
 # (Franka's multi-arm tutorial: xyz 0 ±0.5 1)
-SINGLE_ARM_PREFIXES = ("",) + tuple(f"{model}_" for model in LIMITS_OF_MODEL)
+SINGLE_ARM_PREFIXES = PLAIN_PREFIXES
 
 
 def frame_matches(frame_id: str, base_frame: str = "", prefixes=()) -> bool | None:

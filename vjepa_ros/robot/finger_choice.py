@@ -13,10 +13,10 @@ start only). ROS-free.
 
 from __future__ import annotations
 
+from vjepa_ros.robot.arm_models import PLAIN_PREFIXES
 from vjepa_ros.robot.finger_topics import (
     CONFIGURED_RANK,
     MERGED_RANK,
-    PLAIN_PREFIXES,
     PREFIX_RANK,
     FingerSource,
     topic_parts,
@@ -69,7 +69,8 @@ class FingerChoice:
         """
         if self.configured_topic:
             return topic == self.configured_topic
-        known = {prefix for (where, prefix) in self.sources if where == topic and prefix}
+        known = {prefix for (where, prefix) in self.sources
+                 if where == topic and prefix is not None}
         if known and self.arm_prefix is not None and self.arm_prefix not in known:
             return False  # its fingers are another hand's (another prefix): breaker28e
         if topic_rank(topic, self.arm_topic, self.anchor_topic) is not None:
@@ -156,8 +157,9 @@ class FingerChoice:
     def _conflict_words(self, tied: list[tuple[str, str]]) -> str:
         """Say why the choice among ``tied`` (topic, prefix) is ambiguous, and what settles it."""
         prefixes = sorted({prefix for _, prefix in tied if prefix is not None})
-        where = ", ".join(f"{prefix or '<unreadable>'}finger_joint1/2 on {topic}"
-                          for topic, prefix in tied)
+        where = ", ".join(
+            f"{'<unreadable>' if prefix is None else prefix}finger_joint1/2 on {topic}"
+            for topic, prefix in tied)
         fix = (restart_planner_with("robot.joint_prefix", what="this arm's prefix")
                + f" (or {TOPIC_PARAMETER})" if len(prefixes) > 1 else
                restart_planner_with(TOPIC_PARAMETER, what="the topic of this arm's gripper"))

@@ -27,7 +27,6 @@ import dataclasses
 PREFIX_RANK = 50  # outside the arm's namespaces, but the arm's distinctive prefix
 MERGED_RANK = 90  # fingers merged into the arm's own joint state topic: the last resort
 CONFIGURED_RANK = 0  # robot.gripper_state_topic: the only topic
-PLAIN_PREFIXES = ("panda_", "fr3_")  # any Franka's: they say nothing about which robot
 
 
 def topic_parts(topic: str) -> list[str]:

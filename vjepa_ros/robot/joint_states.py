@@ -6,7 +6,8 @@ The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vj
 - Franka joint names of any model (:mod:`vjepa_ros.robot.arm_models`: panda, fer, fr3, fp3,
   fr3v2 ...) with any prefix: ``panda_joint1``, ``fer_joint1``, ``left_fr3_joint1``,
   ``robot1/fp3_joint3`` ... With an empty ``joint_prefix`` the prefix is found from the names
-  (``<anything><model>_``) and the first complete arm seen is kept; a second
+  (``<anything><model>_``, or none: franka_description's ``--no-prefix`` ``joint1..7``) and the
+  first complete arm seen is kept; a second
   Franka arm is then an error that asks for ``joint_prefix``. With a ``joint_prefix`` the arm is
   exactly ``<prefix>joint1..7`` and every other arm is foreign. An arm whose model's joint
   limits are not known here (fr3v2) is refused (``arm_models.unknown_limits_problem``).
@@ -53,6 +54,10 @@ CONTINUOUS_FORCE_WHY = (f"{FRANKA_HAND_MAX_FORCE:g} N is the Franka Hand's conti
 PEAK_FORCE_WHY = (f"{FRANKA_HAND_PEAK_FORCE:g} N is the Franka Hand's short peak grasp force "
                   "(datasheet)")
 _FINGER_NAME = re.compile(r"^(?P<prefix>.*)finger_joint(?P<index>[12])$")
+# what to set when joint states arrive without the arm's joints (gripper-only, another prefix)
+JOINT_PREFIX_SETTING = ("if the arm's joints are named <prefix>joint1..7, set robot.joint_prefix "
+                        "(vjepa-ros launch -p planner.robot.joint_prefix:=<prefix>; ros2 run: "
+                        "-p robot.joint_prefix:=<prefix>)")
 _CHOOSE_PREFIX = ("set the joint prefix of the arm to use (node: robot.joint_prefix; eval/train: "
                   "--joint-prefix)")
 
@@ -66,7 +71,8 @@ def expected_arm_joints(joint_prefix: str = "") -> str:
     """
     if joint_prefix:
         return f"this arm's joints {joint_prefix}joint1..7 (robot.joint_prefix)"
-    return f"a Franka arm's joints (<any><model>_joint1..7, <model>_ one of {MODEL_PREFIXES})"
+    return (f"a Franka arm's joints (<any><model>_joint1..7, <model>_ one of {MODEL_PREFIXES}; "
+            "or unprefixed joint1..7)")
 
 
 def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
@@ -230,10 +236,13 @@ class JointStateReader:
         if not arms:
             return None, ()
         if self.prefix is not None and self.prefix not in arms or len(arms) > 1:
-            seen = sorted(set(arms) | ({self.prefix} if self.prefix else set()))
+            seen = sorted(set(arms) | ({self.prefix} if self.prefix is not None else set()))
             arms_seen = ", ".join(f"{prefix}joint1..7" for prefix in seen)
+            named = [prefix for prefix in seen if prefix]
+            bare = ("; the unprefixed arm is read only alone: publish the other's states "
+                    "elsewhere" if "" in seen else "")
             raise ArmStateError(f"joint states of more than one Franka arm ({arms_seen}): "
-                             f"{_CHOOSE_PREFIX} (e.g. {seen[0]!r})")
+                                f"{_CHOOSE_PREFIX} (e.g. {named[0]!r}){bare}")
         prefix, found = next(iter(arms.items()))
         expected = _arm_joint_names(prefix)
         if len(found) < ARM_JOINTS:
