@@ -45,3 +45,20 @@ def test_a_slow_episode_is_not_ended_while_its_set_point_travels(mode):
                                     control=ControlConfig(mode=mode), random_actions=True,
                                     limits=SafetyLimits(max_speed_m_s=0.004))
     assert len(episode.steps) == 2
+
+
+def test_the_readme_states_the_bound_and_its_default():
+    """The README's give-up bound for simulated episodes names its terms and its default value."""
+    import pathlib
+    import re
+
+    readme = " ".join((pathlib.Path(__file__).parents[1] / "README.md").read_text().split())
+    found = re.search(r"\(([\d.]+) s at the node's defaults with free planning: ([\d.]+) \+ "
+                      r"([\d.]+) \+ ([\d.]+) \+ 0 \+ ([\d.]+);", readme)
+    assert found, "README: the give-up bound's default is not stated"
+    control, limits = ControlConfig(), SafetyLimits()
+    total, travel, arrival, settle, slack = (float(value) for value in found.groups())
+    assert total == pytest.approx(quiet_limit_s(control, limits, 0.0), abs=0.05)
+    assert (travel, arrival, settle, slack) == pytest.approx(
+        (travel_s(limits), control.arrival_timeout_s, control.settle_s, SLACK_S), abs=0.05)
+    assert "`control.arrival_timeout_s` + `control.settle_s` + 2 plans" in readme
