@@ -111,6 +111,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     skipped_note,
 )
 from vjepa_ros.eval.camera_check_weakest import MIN_EVIDENCE, weakest_direction
+from vjepa_ros.eval.camera_check_wide import too_wide
 from vjepa_ros.eval.metrics import AXES, sign_agreement
 
 # The base motions span all three axes when the smallest singular value of the stacked unit
@@ -333,6 +334,10 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
                   "place it so that the arm's motion along x, y and z shows clearly in the "
                   "image, nearer the views the model was trained on, and check again")
         explanation = f"move the camera: {why}; {advice}"
+        choice, chosen, angle = "none", identity, 0.0
+    elif wide := too_wide(angle, noise, thresholds, angle > thresholds.fine_deg and
+                          noise.distinguishable, count, residual[choice]):
+        verdict, explanation = Verdict.UNDECIDED, wide
         choice, chosen, angle = "none", identity, 0.0
     elif angle <= thresholds.fine_deg:
         verdict = Verdict.FINE
