@@ -75,7 +75,6 @@ def _largest_accel(rate_hz: float, lag_s: float, plans: int) -> tuple[float, flo
             float(np.linalg.norm(np.diff(xyz, axis=0), axis=1).max() / dt))
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58f: the trail is 128 ticks, 0.128 s at 1 kHz")
 @pytest.mark.parametrize("lag_s, plans", [(0.2, 25), (0.25, 33)])
 def test_an_arm_trailing_by_the_admitted_lag_at_1khz_keeps_the_set_point_within_its_limits(
         lag_s, plans):

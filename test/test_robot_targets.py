@@ -14,7 +14,7 @@ from scipy.spatial.transform import Rotation
 import vjepa_ros.robot.targets as targets
 import vjepa_ros.robot.velocity_ramp as velocity_ramp
 from vjepa_ros.planning.pose import state_difference
-from vjepa_ros.robot.anchor_lag import TRAIL_TICKS
+from vjepa_ros.robot.anchor_lag import trail_seconds
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.targets import SetpointStreamer, target_from_action
 
@@ -460,8 +460,9 @@ def test_no_set_point_leaves_the_reach_of_the_pose_its_target_was_checked_agains
     # the path before each target's first tick (the reset pose first): a waiting anchor was on it
     path = np.concatenate([np.asarray(start, dtype=float)[None, :3], setpoints[:, :3]])
     given_at = np.repeat(np.cumsum([0, *ticks[:-1]]), ticks)
+    trail_ticks = round(trail_seconds(limits) / 0.01)  # the streamer's 10 ms ticks
     for tick in np.flatnonzero(waiting):
-        recent = path[max(0, given_at[tick] + 1 - TRAIL_TICKS):given_at[tick] + 1]
+        recent = path[max(0, given_at[tick] + 1 - trail_ticks - 1):given_at[tick] + 1]
         assert np.linalg.norm(recent - anchors[tick, :3], axis=1).min() <= \
             limits.workspace_tolerance_m + limits.max_speed_m_s * 0.01 + 1e-9, \
             f"tick {tick}: a waiting anchor off the set-point's recent path"

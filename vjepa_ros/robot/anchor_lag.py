@@ -8,9 +8,14 @@ brake; taking the reach at once would stop the set-point in one tick or restart 
 (breaker52j: 5.4 m/s against 0.5, 117 rad/s² against 25). Such an anchor (:func:`trails`: the
 measured pose lies on the set-point's recent path) waits until the set-point can keep within it
 within the limits (:func:`settles`); until then the reach taken before still bounds it.
+The recent path is a time (:class:`Trail`, :func:`trail_seconds`), not a count of ticks: 128
+ticks were 1.28 s at 100 Hz but 0.128 s at 1 kHz, where an arm 200 ms behind was "not on the
+path" and its anchor taken at once (breaker58f: 127 m/s² against 2, or a 5 cm jump in 1 ms).
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 from scipy.spatial.transform import Rotation
@@ -18,18 +23,76 @@ from scipy.spatial.transform import Rotation
 from vjepa_ros.robot.face_braking import FACE_ACCEL_SHARE, face_stopping_speed, norm3
 from vjepa_ros.robot.safety import SafetyLimits
 
-# The set-point's recent path is kept for this many ticks (1.28 s at 100 Hz: the states admitted
-# are at most max_state_age_s old, 250 ms by default, plus the arm's tracking lag)
-TRAIL_TICKS = 128
+# [s] How far an arm may track behind its set-point (a compliant controller's tracking lag, on
+# top of the state's own age, at most safety.max_state_age_s): the recent path covers both
+TRACKING_LAG_S = 1.0
 # A measured orientation this close [rad] to one on the recent path (plus a tick's turn at the
 # top angular speed) is the arm trailing its set-point, not a turned one
 TRAIL_TOLERANCE_RAD = 0.05
 
 
+def trail_seconds(limits: SafetyLimits) -> float:
+    """Return how long [s] the set-point's recent path is kept: the state's age plus the lag.
+
+    ``limits.max_state_age_s`` (the oldest state admitted; 0.25 s by default) plus
+    :data:`TRACKING_LAG_S`: 1.25 s by default, at every stream rate.
+    """
+    return limits.max_state_age_s + TRACKING_LAG_S
+
+
+class Trail:
+    """The set-points [7] of the last few seconds of stream time, each with its time.
+
+    Time is the sum of the ticks' lengths given to :meth:`append` (the stream's own clock, so
+    a stream at 100 Hz or 1 kHz keeps the same span: about 125 or 1250 set-points for 1.25 s).
+    Kept in one growing float64 array [capacity, 7], so :meth:`points` is a slice, not a
+    thousand rows copied one by one; their times [s] in a deque beside it.
+    """
+
+    def __init__(self):
+        self._rows = np.empty((256, 7))
+        self._first = self._end = 0  # the rows kept: _rows[_first:_end]
+        self._times: deque[float] = deque()  # [s] each kept row's time, on _clock
+        self._clock = 0.0  # [s] the sum of the ticks appended since the last clear
+
+    def clear(self) -> None:
+        self._first = self._end = 0
+        self._times.clear()
+        self._clock = 0.0
+
+    def append(self, point, dt: float, seconds: float) -> None:
+        """Add the set-point ``point`` [7] reached after a tick of ``dt`` [s] (0: the first).
+
+        Set-points older than ``seconds`` [s] (:func:`trail_seconds`) are dropped, the newest
+        always kept.
+        """
+        if self._end == len(self._rows):  # full: move the rows kept to the front, grow if half
+            kept = self._rows[self._first:self._end]
+            if 2 * len(kept) > len(self._rows):
+                self._rows = np.empty((2 * len(self._rows), 7))
+            self._rows[:len(kept)] = kept.copy()
+            self._first, self._end = 0, len(kept)
+        self._clock += dt
+        self._rows[self._end] = point
+        self._end += 1
+        self._times.append(self._clock)
+        while self._clock - self._times[0] > seconds:
+            self._times.popleft()
+            self._first += 1
+
+    def points(self) -> np.ndarray:
+        """Return the set-points [N, 7] kept, oldest first (N >= 1 once appended to)."""
+        return self._rows[self._first:self._end].copy()
+
+    def __len__(self) -> int:
+        return self._end - self._first
+
+
 def trails(anchor, path, limits: SafetyLimits, dt: float) -> bool:
     """Whether the measured pose ``anchor`` [7] lies on the set-point's recent ``path``.
 
-    ``path``: the set-points [N, 7] of the last ticks (N >= 1); ``dt``: the longest of the
+    ``path``: the set-points [N, 7] of the last ticks (N >= 1: a :class:`Trail`'s points,
+    the last :func:`trail_seconds`); ``dt``: the longest of the
     last ticks [s] (0: none yet). On it means within ``workspace_tolerance_m`` plus a tick's
     step at ``max_speed_m_s`` of one of them, its orientation within
     :data:`TRAIL_TOLERANCE_RAD` plus a tick's turn at ``max_angular_speed_rad_s`` of that

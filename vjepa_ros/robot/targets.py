@@ -24,7 +24,7 @@ import torch
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.planning.pose import apply_action
-from vjepa_ros.robot.anchor_lag import TRAIL_TICKS, settles, trails
+from vjepa_ros.robot.anchor_lag import Trail, settles, trail_seconds, trails
 from vjepa_ros.robot.face_braking import (
     FACE_ACCEL_SHARE,
     face_stopping_speed,
@@ -97,7 +97,7 @@ class SetpointStreamer:
         # far the measured pose lay outside the box (safety.step_reach)
         self.reach_m = limits.max_step_m
         self.recent_dts: deque[float] = deque(maxlen=TICK_HISTORY)  # [s] the last ticks' lengths
-        self._trail: deque[np.ndarray] = deque(maxlen=TRAIL_TICKS)  # the last set-points [7]
+        self._trail = Trail()  # the set-points [7] of the last anchor_lag.trail_seconds
         # a trailing arm's anchor not taken yet: (anchor [7], its reach [m], the target [7])
         self._pending: tuple | None = None
         # what depends only on the target's and the anchor's (and the set-point's) orientation,
@@ -127,7 +127,7 @@ class SetpointStreamer:
         self.anchor = self._pending = None
         self.purpose = ""
         self._trail.clear()
-        self._trail.append(self.setpoint.copy())
+        self._trail.append(self.setpoint, 0.0, trail_seconds(self.limits))
 
     def deactivate(self) -> None:
         self.setpoint = self.target = self.anchor = self._pending = None
@@ -165,7 +165,7 @@ class SetpointStreamer:
         usual = min(self.recent_dts, default=1.0)  # no tick yet: at rest, any tick stops it
         if self._settle(usual, usual):
             return
-        if trails(boxed, self._trail, self.limits, max(self.recent_dts, default=0.0)):
+        if trails(boxed, self._trail.points(), self.limits, max(self.recent_dts, default=0.0)):
             self.target = self._within_current_reach(self.target)
             return
         self._take_pending()
@@ -356,7 +356,7 @@ class SetpointStreamer:
                 self.angular_velocity = (kept * orientation.inv()).as_rotvec() / dt
             self.setpoint[3:6] = kept.as_euler("xyz")
         self.setpoint[6] = self.target[6]
-        self._trail.append(self.setpoint.copy())
+        self._trail.append(self.setpoint, dt, trail_seconds(self.limits))
         if self._pending is not None and self.arrived() and not self._settle(dt, next_dt):
             self._pending = None  # at rest within the reach of before: it holds there
         return self.setpoint.copy()
