@@ -139,16 +139,16 @@ def test_tcp_xyz_given_on_a_pose_bag_is_read_or_said(tmp_path, monkeypatch, join
     np.testing.assert_allclose(period[:, :3], truth[:, :3], atol=1e-6)
 
 
-class _StopsAtFourth(_AlwaysPlans):
-    """+5 mm x plans; the fourth plan is a Ctrl-C."""
+class _StopsAt(_AlwaysPlans):
+    """+5 mm x plans; plan number ``stop_at`` is a Ctrl-C."""
 
-    def __init__(self):
+    def __init__(self, stop_at: int = 4):
         super().__init__(1)
-        self.plans = 0
+        self.plans, self.stop_at = 0, stop_at
 
     def plan(self, context, state, goal):
         self.plans += 1
-        if self.plans == 4:
+        if self.plans == self.stop_at:
             raise KeyboardInterrupt
         return super().plan(context, state, goal)
 
@@ -160,33 +160,43 @@ def _stands_after_2_s(t):
     return states
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58b: a partial report keeps notes counting the "
-                   "whole run's steps")
-def test_partial_report_notes_count_its_own_steps(tmp_path, monkeypatch):
+@pytest.mark.parametrize("stop_at", [4, 13],
+                         ids=["stopped where all moved", "stopped after the arm stood"])
+def test_partial_report_notes_count_its_own_steps(tmp_path, monkeypatch, stop_at):
     """A partial report's notes count the steps it holds, as its summary does.
 
     Input: 17 frames at 4 Hz, states at 30 Hz, the arm moving +4 cm/s x for 2 s then standing;
-    the run stopped (Ctrl-C) at its fourth plan.
+    the run stopped (Ctrl-C) at its fourth (13th) plan.
 
     Happened: the partial report (3 of 16 steps, "every number here is of these steps alone")
     carries in recording.notes "3 of 16 evaluated steps moved less than 2 mm ...: signs are
     scored x on 8, y on 8, z on 0", while its summary holds 3 steps, all moving, x scored on 3.
     Should: every "N of M evaluated steps" note of the partial report counts its own steps
-    (M = summary.steps_evaluated), as its summary does.
+    (M = summary.steps_evaluated), as its summary does: none when its steps all moved, "2 of 12"
+    when it holds 12 steps, 2 of whose motions are under 2 mm (counted here from its steps).
     """
     camera = np.arange(17) / 4.0
     bag, oracle = _bag(tmp_path / "bag", camera, np.arange(0, 4.02, 1 / 30),
                        path=_stands_after_2_s)
+    whole = _eval(monkeypatch, bag, oracle)
+    assert any("of 16 evaluated steps moved less" in n for n in whole["recording"]["notes"])
     with pytest.raises(KeyboardInterrupt) as stop:
-        _eval(monkeypatch, bag, oracle, planner=_StopsAtFourth())
+        _eval(monkeypatch, bag, oracle, planner=_StopsAt(stop_at))
     report = measured(stop.value)
     done = report["summary"]["steps_evaluated"]
-    assert done == 3 and report["partial"]["steps_evaluated"] == 3
+    assert done == stop_at - 1 and report["partial"]["steps_evaluated"] == done
     counted = [(note, int(total)) for note in report["recording"]["notes"]
                for total in re.findall(r"of (\d+) evaluated step", note)]
-    assert counted, report["recording"]["notes"]  # the motion note is there to be counted
     for note, total in counted:
         assert total == done, note
+    still = sum(np.linalg.norm(np.float32(r["executed_period_action"][:3])) < 2e-3
+                for r in report["steps"])
+    assert still == (0 if stop_at == 4 else 2)  # the input as meant
+    said = [note for note in report["recording"]["notes"] if "moved less than" in note]
+    if still:
+        assert len(said) == 1 and said[0].startswith(f"{still} of {done} evaluated"), said
+    else:
+        assert not said, said
 
 
 @pytest.mark.xfail(strict=True, reason="breaker58b: a frame outside the states' span is "

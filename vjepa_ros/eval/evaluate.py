@@ -236,7 +236,7 @@ def evaluate_recording(
     horizon = cem.horizon
     steps, offset, chosen = choose_steps(recording, config, horizon, goal_image is not None)
     notes = step_notes(recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)
-    notes += [note for note in [goal_offset_note(offset, horizon)] if note]
+    input_notes = [note for note in [goal_offset_note(offset, horizon)] if note]
     landscape_at = chosen[0] if config.landscape_step < 0 else config.landscape_step
     if config.landscape_points and landscape_at not in chosen:
         raise ValueError(f"landscape_step {config.landscape_step} is not an evaluated step "
@@ -247,7 +247,7 @@ def evaluate_recording(
     if problem:
         raise ValueError(f"{recording.path}: {problem}")
     switching, gripper_note = gripper_rule(model, None)  # no gripper trained: held
-    notes += [gripper_note] if gripper_note else []
+    input_notes += [gripper_note] if gripper_note else []
     cem = planner_settings(cem, switching)
     planner = make_planner(model, cem, seed=config.seed)  # too many samples: before encoding
     if before_planning is not None:
@@ -299,15 +299,18 @@ def evaluate_recording(
             landscape_report = scape or landscape_report  # with its step's record (a stop)
     except KeyboardInterrupt as stop:  # Ctrl-C, SIGTERM: the steps done go on with it
         bar.close()
+        done = chosen[:len(records)]  # the partial's notes count its own steps, as its summary
         keep_measured(stop, None if not records else {
             **build_report(recording, steps, model, cem, config, records, encode_seconds,
                            time.perf_counter() - started, landscape_report,
-                           goal_image is not None, notes),
+                           goal_image is not None,
+                           [*step_notes(recording, steps, done, config.min_motion_m,
+                                        config.max_state_gap_s), *input_notes]),
             PARTIAL: partial_words(len(records), len(chosen), stop)})
         raise
     total_s = time.perf_counter() - started
     return build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
-                        landscape_report, goal_image is not None, notes)
+                        landscape_report, goal_image is not None, [*notes, *input_notes])
 
 
 def build_report(recording, steps, model, cem, config, records, encode_seconds, total_s,
