@@ -199,8 +199,6 @@ def test_partial_report_notes_count_its_own_steps(tmp_path, monkeypatch, stop_at
         assert not said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58b: a frame outside the states' span is "
-                   "counted as a state gap")
 @pytest.mark.parametrize("states_s", [(0.1, 4.0), (0.2, 4.0)], ids=["first frame before the "
                          "first state", "last frame after the last state"])
 @pytest.mark.parametrize("max_state_gap_s", [0.1, 0.5])

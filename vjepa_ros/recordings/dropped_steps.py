@@ -14,6 +14,8 @@ import numpy as np
 
 from vjepa_ros.counts import counted
 from vjepa_ros.recordings.resample import (
+    AFTER_STATES,
+    BEFORE_STATES,
     GRIPPER_UNKNOWN,
     NO_FRAME,
     SHARED_FRAME,
@@ -38,6 +40,10 @@ def dropped_words(dropped: dict[str, int], total: int, max_state_gap_s: float,
         NO_FRAME: "without a camera frame within half a step of its time",
         SHARED_FRAME: "whose nearest camera frame is a neighbour step's (the camera is slower "
                       "than the steps)",
+        BEFORE_STATES: "whose camera frame lies before the first recorded state (the camera "
+                       "started before the states)",
+        AFTER_STATES: "whose camera frame lies after the last recorded state (the camera "
+                      "stopped after the states)",
         STATE_GAP: f"whose state falls in a gap of more than {max_state_gap_s:g} s between "
                    f"recorded states ({setting})",
         STATE_JUMP: "whose state or motion lies across a jump of the state faster than an arm "

@@ -8,7 +8,9 @@ nearest its grid time (within half a period) and the end-effector state *at that
 time*, interpolated between the recorded states (linear xyz and gripper, slerp for the
 orientation). A step without a frame close enough, or
 whose state would come from a gap in the state stream or from a steady gripper topic's silence
-(``unknown_ns``), is marked invalid, with the reason counted.
+(``unknown_ns``), or whose frame lies before the first state or after the last (a camera
+started earlier or stopped later than the state stream: no gap, and no ``max_state_gap_s``
+covers it), is marked invalid, with the reason counted.
 Each step also holds ``ends``: the state one step period after its frame, interpolated at the
 frame's time + one period, for eval's comparison of the planned first action with the motion the
 arm made over one step (``evaluate.executed_period_actions``; a 6 fps camera at 4 Hz has its
@@ -39,6 +41,10 @@ NO_FRAME = "no camera frame within the step tolerance"
 # a frame nearest two grid times (a camera slower than the steps) is the nearer step's only
 SHARED_FRAME = "no camera frame of its own (its nearest is a neighbour step's)"
 STATE_GAP = "state gap longer than max_state_gap_s"
+# its frame lies outside the states' time span (the camera started before the state stream or
+# stopped after it): no state on one side, which no max_state_gap_s brings back (breaker58b)
+BEFORE_STATES = "its frame before the first state"
+AFTER_STATES = "its frame after the last state"
 # its state lies across a jump faster than an arm moves (state_jumps: a reset, a re-homed arm)
 STATE_JUMP = "state across a jump faster than an arm moves"
 # its state's gripper closedness is not known: it lies in (or is interpolated across) a steady
@@ -252,15 +258,16 @@ def resample(
     state_ok = (span <= max_state_gap_s) & ~unknown
     valid = frame_ok & state_ok
     across = _across_jumps(frame_times, jumps_ns, valid)
+    before_states = frame_ok & (frame_times < state_times[0])
+    after_states = frame_ok & (frame_times > state_times[-1])
+    gap = frame_ok & ~state_ok & ~unknown & ~before_states & ~after_states
     dropped = {}
-    if (~frame_ok & ~shared).any():
-        dropped[NO_FRAME] = int((~frame_ok & ~shared).sum())
-    if shared.any():
-        dropped[SHARED_FRAME] = int(shared.sum())
-    if (frame_ok & unknown).any():
-        dropped[GRIPPER_UNKNOWN] = int((frame_ok & unknown).sum())
-    if (frame_ok & ~state_ok & ~unknown).any():
-        dropped[STATE_GAP] = int((frame_ok & ~state_ok & ~unknown).sum())
+    for reason, where in ((NO_FRAME, ~frame_ok & ~shared), (SHARED_FRAME, shared),
+                          (BEFORE_STATES, before_states), (AFTER_STATES, after_states),
+                          (GRIPPER_UNKNOWN, frame_ok & unknown & ~before_states & ~after_states),
+                          (STATE_GAP, gap)):
+        if where.any():
+            dropped[reason] = int(where.sum())
     if across.any():
         dropped[STATE_JUMP] = int(across.sum())
     valid &= ~across
