@@ -207,8 +207,6 @@ def test_joint_positions_saved_as_states_are_not_trained_as_poses(start, tmp_pat
 # -- 3. float32 epoch timestamps
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58e: float32 epoch timestamps (128 s resolution) "
-                   "are refused as whole seconds, advising what the file already does")
 @pytest.mark.parametrize("rate_hz", [4.0, 30.0])
 def test_float32_epoch_timestamps_are_refused_for_their_dtype(rate_hz, tmp_path):
     """An episode's frame times saved as float32 epoch seconds (1.7e9 + k / rate).

@@ -18,6 +18,7 @@ from vjepa_ros.images import ImageError
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.time_precision import timestamp_precision_problem
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.kinematics import FrankaKinematics
 from vjepa_ros.robot.state_ranges import states_problem
@@ -177,6 +178,9 @@ def _check_episode(frames, states, times_s, rate_hz, start_time_ns):
             raise BagError(f"rate_hz must be > 0, got {rate_hz}")
         offsets_ns = np.round(np.arange(len(frames)) * 1e9 / rate_hz)
     else:
+        coarse = timestamp_precision_problem(times_s)  # float32 epoch seconds: 128 s steps
+        if coarse:
+            raise BagError(f"times_s {coarse.removeprefix('its timestamps ')}")
         times_s = np.asarray(times_s, dtype=np.float64)
         if times_s.shape != (len(frames),) or not np.all(np.diff(times_s) > 0):
             raise BagError("times_s must be [T] and strictly increasing")

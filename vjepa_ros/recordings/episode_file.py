@@ -19,6 +19,7 @@ import numpy as np
 
 from vjepa_ros.input_paths import EPISODE_FORMAT, input_path, unreadable
 from vjepa_ros.path_text import one_line, shown_path
+from vjepa_ros.recordings.time_precision import timestamp_precision_problem
 
 EPISODE_ARRAYS = ("observations", "states", "actions", "timestamps", "metadata")
 REQUIRED_ARRAYS = ("observations", "states")
@@ -160,7 +161,9 @@ def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
     any time grid is built. ``times``: the file's array, [T] or [B, T] (the first episode);
     ``count``: its frames T. A stamp equal to the one before (a frame the camera repeated) is
     kept: one moment, as a bag's duplicated stamp is to the resampler. Raises ValueError, one
-    line naming the file, for timestamps that are not T finite numbers, that go back (naming
+    line naming the file, for float32 / float16 timestamps too coarse for a frame's time
+    (``time_precision.timestamp_precision_problem``: float32 epoch seconds are 128 s steps),
+    for timestamps that are not T finite numbers, that go back (naming
     the frame), that are mostly repeats (whole seconds?), and for spacing wider than
     :data:`MAX_FRAME_SPACING_S` (median): milliseconds, microseconds or nanoseconds (ROS
     stamps) saved as they were, named with the conversion to seconds; no unit is guessed.
@@ -171,6 +174,9 @@ def episode_timestamps(path: str | Path, times, count: int) -> np.ndarray:
     if times.dtype.kind not in "iuf" or times.shape != (count,):
         raise ValueError(f"episode {shown}: its timestamps ({times.dtype} {list(times.shape)}) "
                          f"must be {count} numbers, one per frame, in seconds")
+    coarse = timestamp_precision_problem(times)  # float32 epoch seconds: one value (128 s steps)
+    if coarse:
+        raise ValueError(f"episode {shown}: {coarse}")
     seconds = times.astype(np.float64)  # epoch ns (1.7e18) fit; differences kept to 256 ns
     if not np.isfinite(seconds).all():
         raise ValueError(f"episode {shown}: its timestamps hold NaN or inf")
