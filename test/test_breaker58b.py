@@ -88,8 +88,6 @@ def _eval(monkeypatch, bag, oracle, topics=None, planner=None, **config):
     return evaluate_bag(bag, oracle, cem, EvalConfig(**config), topics=topics)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58b: --tcp-xyz dropped without a word when the "
-                   "state source auto reads the pose topic")
 @pytest.mark.parametrize("joints", [True, False], ids=["pose and joint states", "pose only"])
 def test_tcp_xyz_given_on_a_pose_bag_is_read_or_said(tmp_path, monkeypatch, joints):
     """A given end-effector point is read (joint states) or said not applied, never dropped.

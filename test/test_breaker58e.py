@@ -122,8 +122,6 @@ OTHER_POINTS = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58e: a bag's pose topic at another point than "
-                   "--tcp-xyz/--tcp-rpy is trained on silently, its joints beside it unused")
 @pytest.mark.parametrize("case", list(OTHER_POINTS))
 def test_a_pose_topic_at_another_point_than_the_tcp_is_not_trained_on_silently(case, tmp_path):
     """The bag's joints give the TCP's states; its pose topic another point's.
@@ -237,8 +235,6 @@ def test_float32_epoch_timestamps_are_refused_for_their_dtype(rate_hz, tmp_path)
 # -- 4. the gripper width closedness was computed with, unrecorded
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58e: world_model.pt records no "
-                   "data.topics.gripper_max_width: closedness of another scale than the planner's")
 @pytest.mark.parametrize("width", [0.07, 0.085])
 def test_the_exported_model_records_the_gripper_width_of_its_closedness(width, tmp_path):
     """A run at ``data.topics.gripper_max_width`` 0.07 (a hand homed narrower) or 0.085.
@@ -277,8 +273,6 @@ def test_the_exported_model_records_the_gripper_width_of_its_closedness(width, t
 # -- 5. --init from a model labelled at another TCP
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58e: --init of a model recording another TCP "
-                   "than this run's --tcp-xyz gets no note (the rate and crop do)")
 @pytest.mark.parametrize("tcp", [[0.0, 0.0, 0.2], [0.0, 0.0, 0.0]])
 def test_an_init_labelled_at_another_tcp_is_noted(tcp, tmp_path):
     """--init a world_model.pt trained at tcp_xyz ``tcp`` (a 0.2 m tool; the flange).

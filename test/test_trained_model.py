@@ -78,6 +78,23 @@ def test_train_and_eval_options_set_the_tcp():
 class _Model:
     trained_tcp: tuple | None = None
     trained_without_gripper: bool = False
+    trained_gripper_max_width: float | None = None
+
+
+@pytest.mark.parametrize(("recorded", "planned", "open_reads"),
+                         [(0.07, 0.08, "0.125"), (0.08, 0.07, "-0.143"), (0.085, 0.08, "-0.0625")])
+def test_the_width_note_names_both_widths_and_what_an_open_hand_reads(recorded, planned,
+                                                                      open_reads):
+    """breaker58e: closedness trained at one fully open width, planned at another."""
+    from vjepa_ros.robot.trained_model import gripper_width_note
+
+    note = gripper_width_note(_Model(None, False, recorded), planned)
+    assert f"{recorded:g} m" in note and f"is {planned:g} m" in note, note
+    assert f"closedness {open_reads} here" in note, note
+    assert "robot.gripper_max_width" in note and "\n" not in note
+    assert gripper_width_note(_Model(None, False, recorded), recorded + 5e-7) == ""  # YAML
+    assert gripper_width_note(_Model(None, True, recorded), planned) == ""  # never learnt it
+    assert gripper_width_note(_Model(), planned) == ""  # official: not recorded
 
 
 def test_tcp_note_names_both_points_and_the_parameter():
@@ -174,8 +191,9 @@ def test_the_recording_notes_compare_the_point_only_on_a_joint_state_bag(source)
     recording = type("Recording", (), {"state_source": source})()
     topics = BagTopics(tcp_xyz=[0.0, 0.0, 0.1034])
     model = _Model(((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY)), True)
-    tcp, gripper = recording_rules(model, recording, topics)
+    tcp, width, gripper = recording_rules(model, recording, topics)
     assert ("--tcp-xyz" in tcp and "xyz [0, 0, 0.2]" in tcp) == (source == "joint_states")
     assert bool(tcp) == (source == "joint_states")
     assert "held" in gripper and "goals." not in gripper
-    assert recording_rules(_Model(), recording, topics) == ["", ""]
+    assert width == ""  # the model records no width
+    assert recording_rules(_Model(), recording, topics) == ["", "", ""]

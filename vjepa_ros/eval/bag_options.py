@@ -95,6 +95,10 @@ def add_topic_arguments(parser) -> None:
     parser.add_argument("--tcp-rpy", nargs=3, type=float, metavar=("R", "P", "Y"),
                         help="flange to end-effector rotation [rad], extrinsic xyz (the "
                         "planner's robot.tcp_rpy; default 0 0 -0.785)")
+    parser.add_argument("--gripper-max-width", type=float, metavar="METRES",
+                        help="finger opening [m] read as fully open, closedness 0 (the "
+                        "planner's robot.gripper_max_width; default 0.08, the Franka Hand's, "
+                        "at most 0.08)")
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
                         default="auto", help="where end-effector states come from: the pose "
                         "topic, or forward kinematics of the joint states (auto: the pose if "
@@ -125,7 +129,8 @@ def topics_from_args(args):
         ("gripper", joined_topics(args.gripper_topic)),
         ("joint_prefix", args.joint_prefix), ("base_frame", args.base_frame),
         ("tcp_xyz", args.tcp_xyz), ("tcp_rpy", args.tcp_rpy),
-    ) if value}
+        ("gripper_max_width", args.gripper_max_width),
+    ) if value is not None and value != ""}
     topics = BagTopics(state_source=args.state_source, stamps=args.stamps,
                        no_gripper=args.no_gripper, max_clock_offset_s=args.max_clock_offset,
                        **changes)
@@ -138,6 +143,7 @@ def topics_from_args(args):
 
         said = str(exc).replace("max_clock_offset_s", "--max-clock-offset", 1)
         said = said.replace("tcp_xyz", "--tcp-xyz", 1).replace("tcp_rpy", "--tcp-rpy", 1)
+        said = said.replace("gripper_max_width", "--gripper-max-width", 1)
         raise UsageError(said) from None
     conflict = topics.gripper_conflict("--no-gripper", "--gripper-topic")
     if conflict:

@@ -77,6 +77,7 @@ from .checkpoint_file import (
 from .checkpoint_records import (
     trained_aspect_ratio_range,
     trained_frame_sizes,
+    trained_gripper_max_width,
     trained_rate_hz,
     trained_tcp,
     trained_without_gripper,
@@ -126,7 +127,8 @@ __all__ = ["AC_PREDICTOR_PARTS", "CHECKPOINT_HINT", "CheckpointSizes", "ENCODER_
            "infer_predictor_hyper_parameters", "load_models", "load_parts", "load_world_model",
            "no_predictor", "not_a_checkpoint", "read_checkpoint_file", "save_world_model",
            "split_checkpoint", "strip_prefixes", "trained_aspect_ratio_range",
-           "trained_frame_sizes", "trained_rate_hz", "trained_tcp", "trained_without_gripper"]
+           "trained_frame_sizes", "trained_gripper_max_width", "trained_rate_hz", "trained_tcp",
+           "trained_without_gripper"]
 
 
 class CheckpointSizes(NamedTuple):
@@ -320,7 +322,8 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     breaker31: a model trained on square crops was run on DROID's), else DROID's 0.75..1.35.
     The model's ``trained_aspect_ratio_range`` is the file's record (None: not recorded), as
     are its ``trained_tcp`` (:func:`trained_tcp`), ``trained_without_gripper``
-    (:func:`trained_without_gripper`) and ``trained_rate_hz`` (:func:`trained_rate_hz`).
+    (:func:`trained_without_gripper`), ``trained_rate_hz`` (:func:`trained_rate_hz`) and
+    ``trained_gripper_max_width`` (:func:`trained_gripper_max_width`).
     ``need_predictor``: refuse a file without an AC
     predictor first, and one the planner cannot feed (:func:`load_parts`); the commands that
     plan pass True. ``key_options``: how the caller's command chooses the encoder entry
@@ -337,4 +340,5 @@ def load_world_model(path, device=None, dtype=None, encoder: dict | None = None,
     model.trained_tcp = trained_tcp(config, path)
     model.trained_without_gripper = trained_without_gripper(config, path)
     model.trained_rate_hz = trained_rate_hz(config, path)
+    model.trained_gripper_max_width = trained_gripper_max_width(config, path)
     return model

@@ -100,3 +100,23 @@ def trained_rate_hz(config: dict, path) -> float | None:
                               f"step rate the model was trained at), got {value!r}; remove the "
                               "entry or write the file again with vjepa-ros train")
     return float(value)
+
+
+def trained_gripper_max_width(config: dict, path) -> float | None:
+    """Return the finger opening [m] a file's model's closedness was computed with, or None.
+
+    ``vjepa-ros train`` records ``data.topics.gripper_max_width`` in
+    ``config["data"]["gripper_max_width"]`` (closedness = 1 - opening / width; files it wrote
+    before, the official and HF ones: None, not recorded). Raises :class:`CheckpointError`
+    naming ``path`` for an entry that is not a positive finite number.
+    """
+    value = (config.get("data") or {}).get("gripper_max_width")
+    if value is None:
+        return None
+    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and 0 < value < float("inf")):
+        raise CheckpointError(f"{path}: config.data.gripper_max_width must be a positive number "
+                              f"of metres (the opening closedness was computed with), got "
+                              f"{value!r}; remove the entry or write the file again with "
+                              "vjepa-ros train")
+    return float(value)

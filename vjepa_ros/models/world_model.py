@@ -71,13 +71,15 @@ class WorldModel:
     ``torch.compile`` (:mod:`vjepa_ros.models.compiled`: faster on a GPU, inexact, off by
     default); ``compiled`` says whether it was. ``trained_tcp`` ((tcp_xyz [m], tcp_rpy [rad])
     joint-state bags were labelled at), ``trained_without_gripper`` (bool) and
-    ``trained_rate_hz`` (Hz, the step rate of its actions): the file's records
-    (``load_world_model``); None / False / None when not recorded.
+    ``trained_rate_hz`` (Hz, the step rate of its actions) and ``trained_gripper_max_width`` (m,
+    the opening its closedness was computed with): the file's records (``load_world_model``);
+    None / False / None / None when not recorded.
     """
 
     trained_tcp = None
     trained_without_gripper = False
     trained_rate_hz = None
+    trained_gripper_max_width = None
 
     def __init__(
         self,

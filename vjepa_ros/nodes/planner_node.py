@@ -326,12 +326,14 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
         if note:
             self.get_logger().warning(note)
-        from vjepa_ros.robot.trained_model import tcp_note
+        from vjepa_ros.robot.trained_model import gripper_width_note, tcp_note
 
         robot = self.config.robot  # joint-state labels at another point than the planner's
-        note = tcp_note(model, robot.tcp_xyz, robot.tcp_rpy)
-        if note:
-            self.get_logger().warning(f"{checkpoint}: {note}")
+        # and closedness on another scale (breaker58e: 0.07 m trained, 0.08 planned)
+        for note in (tcp_note(model, robot.tcp_xyz, robot.tcp_rpy),
+                     gripper_width_note(model, robot.gripper_max_width)):
+            if note:
+                self.get_logger().warning(f"{checkpoint}: {note}")
         return model
 
     def _watch_inputs(self, image_type) -> None:

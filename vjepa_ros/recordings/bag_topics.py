@@ -77,8 +77,13 @@ class BagTopics:
         HAND_TCP_RPY, "Flange to TCP rotation as extrinsic xyz Euler angles [rad], each in "
         "[-2π, 2π] (as the planner's robot.tcp_rpy).",
     )
-    gripper_max_width: float = param(0.08, "Finger opening [m] that counts as fully open.",
-                                     range=(0, 0.5), low_open=True)  # Franka hand: 0.08
+    # the planner's robot.gripper_max_width (same range): closedness on another scale than the
+    # planner's reads an open hand as partly closed (breaker58e: 0.07 trained, 0.08 planned)
+    gripper_max_width: float = param(
+        0.08, "Finger opening [m] that counts as fully open (closedness 0), at most the Franka "
+        "Hand's full opening, 0.08 (as the planner's robot.gripper_max_width); give the "
+        "planner's. Train records it in world_model.pt; a planner at another "
+        "robot.gripper_max_width warns.", range=(0, 0.08), low_open=True)
     stamps: str = param(
         "header", "Clock of the messages: header (header.stamp, the sensor's time; a topic whose "
         "stamps are all 0 falls back to receive) or receive (when the recorder received them: "

@@ -66,6 +66,9 @@ class Recording:
     # states)
     state_frame: str = ""
     damage: list[str] = dataclasses.field(default_factory=list)  # notes on messages lost
+    # the states are of BagTopics.tcp_xyz / tcp_rpy: the joints' forward kinematics there, or a
+    # pose topic that agrees with it (recordings.pose_point); False: a pose topic's own point
+    at_tcp: bool = False
     # [S, 2] int64 ns (last message before, first after) of each silence of a steady gripper
     # topic while the hand moved (gripper_silences): the arm states inside are left out and
     # ``resample(unknown_ns=...)`` drops the steps there (not as jumps: no new demonstration)

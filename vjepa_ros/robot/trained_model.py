@@ -103,19 +103,50 @@ def simulator_notes(model, switchings=(None,), advice: str = "") -> list[str]:
 
 def recording_rules(model, recording, topics,
                     parameter: str = "--tcp-xyz / --tcp-rpy") -> list[str]:
-    """Apply both rules to planning on a recorded bag; return [the TCP note, the gripper note].
+    """Apply the rules to planning on a recorded bag: [the TCP, width and gripper notes].
 
     ``recording``: a ``recordings.Recording`` (its ``state_source``); ``topics``: the
     ``BagTopics`` it was read with. A joint-state bag's states are labelled at
-    ``topics.tcp_xyz`` / ``tcp_rpy`` (``parameter``: the options that set it), so that point is
-    compared with the model's; a pose-topic bag carries its recorder's point (no TCP note). The
+    ``topics.tcp_xyz`` / ``tcp_rpy`` (``parameter``: the options that set it), and so are a pose
+    topic's that agree with the joints' FK there (``recording.at_tcp``,
+    ``recordings.pose_point``), so that point is compared with the model's; a pose-only bag
+    carries its recorder's point (no TCP note; the reader notes a point given it). The
     gripper: ``eval.evaluate.evaluate_recording`` (eval's and camera-check's searches) holds it
     by :func:`gripper_rule` with no ``goals.*`` settings; its note is returned here so that the
-    command prints it. Each note is "" when its rule has nothing to say.
+    command prints it. The width: :func:`gripper_width_note` against
+    ``topics.gripper_max_width`` (``--gripper-max-width``) when the bag's gripper is read. Each
+    note is "" when its rule has nothing to say.
     """
     tcp = tcp_note(model, topics.tcp_xyz, topics.tcp_rpy, parameter) \
-        if recording.state_source == "joint_states" else ""
-    return [tcp, gripper_rule(model, None)[1]]
+        if getattr(recording, "at_tcp", recording.state_source == "joint_states") else ""
+    width = "" if topics.no_gripper else gripper_width_note(model, topics.gripper_max_width,
+                                                             "--gripper-max-width")
+    return [tcp, width, gripper_rule(model, None)[1]]
+
+
+WIDTH_TOLERANCE = 1e-6  # [m]: the YAML round trip of a setting, not another hand
+
+
+def gripper_width_note(model, width: float,
+                       parameter: str = "robot.gripper_max_width") -> str:
+    """Return one warning when ``model`` records another gripper opening than ``width``, else "".
+
+    ``width`` [m]: the opening the planner (``parameter``) reads as fully open; the model's
+    ``trained_gripper_max_width`` the one its states' closedness (1 - opening / width) was
+    computed with (``data.topics.gripper_max_width``): an open hand of 0.07 m, closedness 0 in
+    training at 0.07, reads 0.125 at 0.08. Models that record none (the official ones, older
+    files) or were trained without the gripper (``trained_without_gripper``): "".
+    """
+    recorded = getattr(model, "trained_gripper_max_width", None)
+    if recorded is None or getattr(model, "trained_without_gripper", False) or \
+            abs(float(recorded) - float(width)) <= WIDTH_TOLERANCE:
+        return ""
+    return (f"the world model's gripper closedness was computed with a fully open width of "
+            f"{recorded:g} m (vjepa-ros train's data.topics.gripper_max_width), but {parameter} "
+            f"is {float(width):g} m: an open hand of {recorded:g} m reads closedness "
+            f"{1 - recorded / float(width):.3g} here, 0 to the model; give {parameter} "
+            f"{recorded:g} if the hand is the same, or train again with "
+            f"data.topics.gripper_max_width {float(width):g}")
 
 
 def tcp_note(model, tcp_xyz, tcp_rpy,

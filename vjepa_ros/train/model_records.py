@@ -5,11 +5,13 @@ with; ``frame_sizes``: the [height, width] px of the frames it was post-trained 
 ``predictor.init`` records first; ``tcp_xyz`` / ``tcp_rpy``: the end-effector point joint-state
 bags were labelled at (``data.topics.tcp_xyz`` / ``tcp_rpy``); ``no_gripper``: whether the
 gripper was read (``data.topics.no_gripper``: closedness 0 throughout, so the model never learnt
-the gripper); ``rate_hz``: the step rate its actions are motions of (``data.rate_hz``: a 10 Hz
+the gripper); ``gripper_max_width``: the finger opening [m] closedness was computed with
+(``data.topics.gripper_max_width``: an open hand of 0.07 m is closedness 0 at 0.07, 0.125 to a
+planner at 0.08); ``rate_hz``: the step rate its actions are motions of (``data.rate_hz``: a 10 Hz
 model's action is a 0.1 s motion, DROID's 4 Hz one's 0.25 s). The loaders and planners read
 them back
 (``models.checkpoint.trained_aspect_ratio_range``, ``trained_frame_sizes``, ``trained_tcp``,
-``trained_without_gripper``, ``trained_rate_hz``).
+``trained_without_gripper``, ``trained_gripper_max_width``, ``trained_rate_hz``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     ``aspect_ratio_range`` ([min, max] w/h, ``data.aspect_ratio_min/max``: ``load_world_model``
     preprocesses with it), ``tcp_xyz`` [m] / ``tcp_rpy`` [rad] (``data.topics``: the point
     joint-state bags were labelled at), ``no_gripper`` (bool, ``data.topics.no_gripper``),
+    ``gripper_max_width`` (float m, ``data.topics.gripper_max_width``: closedness's scale),
     ``rate_hz`` (float Hz, ``data.rate_hz``: the step rate of its actions)
     and ``frame_sizes`` ([[height, width], ...] px of this run's frames, ``frame_sizes``,
     after those ``predictor.init`` records, ``init_sizes``:
@@ -36,6 +39,7 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
                   "tcp_xyz": [float(v) for v in topics.tcp_xyz],
                   "tcp_rpy": [float(v) for v in topics.tcp_rpy],
                   "no_gripper": bool(topics.no_gripper),
+                  "gripper_max_width": float(topics.gripper_max_width),
                   "rate_hz": float(config.data.rate_hz)}
     sizes = with_init_sizes(frame_sizes, init_sizes)
     if sizes:

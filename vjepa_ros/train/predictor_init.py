@@ -23,7 +23,9 @@ from vjepa_ros.models.checkpoint import (
     load_parts,
     read_checkpoint_file,
     trained_aspect_ratio_range,
+    trained_gripper_max_width,
     trained_rate_hz,
+    trained_tcp,
 )
 from vjepa_ros.models.planner_inputs import check_predictor_inputs
 from vjepa_ros.train.config import TrainConfig
@@ -40,7 +42,9 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
 
     ``notes``: receives a note when the predictor of ``predictor.init`` comes with other encoder
     weights than ``encoder`` (allowed; it then needs retraining), and one when that file records
-    another crop than this run's (:func:`init_crop_note`). Raises CheckpointError for an init
+    another crop than this run's (:func:`init_crop_note`), another step rate
+    (:func:`init_rate_note`), another end-effector point or gripper width
+    (:func:`init_hand_notes`). Raises CheckpointError for an init
     file without a fitting predictor or with a malformed crop record.
     """
     settings = config.predictor
@@ -76,6 +80,10 @@ def init_predictor(config: TrainConfig, encoder: VisionEncoder,
         rate = init_rate_note(config, trained_rate_hz(recorded, path), path)
         if notes is not None and rate:
             notes.append(rate)
+        hand = init_hand_notes(config, trained_tcp(recorded, path),
+                               trained_gripper_max_width(recorded, path), path)
+        if notes is not None:
+            notes += hand
     else:
         enc = encoder.config
         with torch.random.fork_rng(devices=[]):
@@ -141,6 +149,41 @@ def init_rate_note(config: TrainConfig, recorded: float | None, path) -> str:
     return (f"{path} {said}; this run trains it at data.rate_hz {rate:g} Hz (--rate): each "
             f"action becomes a {1 / rate:.3g} s motion instead of {1 / trained:.3g} s, so its "
             "start is further off (its world_model.pt records the new rate)")
+
+
+def init_hand_notes(config: TrainConfig, tcp, width: float | None, path) -> list[str]:
+    """Say that ``predictor.init`` was labelled at another point or gripper width ([] if not).
+
+    ``tcp``: the (tcp_xyz [m], tcp_rpy [rad]) the init file records
+    (``checkpoint.trained_tcp``), ``width``: its ``trained_gripper_max_width`` [m]; None: not
+    recorded (the official files), nothing said. This run labels at ``data.topics.tcp_xyz`` /
+    ``tcp_rpy`` and ``gripper_max_width``, which the new file records: the init's states and
+    actions were another point's motions (a 0.2 m tool's, the flange's), its closedness another
+    scale, so its start is further off.
+    """
+    from vjepa_ros.robot.trained_model import gripper_width_note, tcp_note
+
+    topics = config.data.topics
+    notes = []
+    model = type("Init", (), {"trained_tcp": tcp, "trained_gripper_max_width": width})
+    if tcp_note(model, topics.tcp_xyz, topics.tcp_rpy):
+        notes.append(f"{path} records the end-effector point its states were labelled at, "
+                     f"tcp_xyz {_listed(tcp[0])} m, tcp_rpy {_listed(tcp[1])} rad; this run "
+                     f"labels at data.topics.tcp_xyz {_listed(topics.tcp_xyz)} m, tcp_rpy "
+                     f"{_listed(topics.tcp_rpy)} rad (--tcp-xyz / --tcp-rpy): its states and "
+                     "actions were another point's motions, so its start is further off (its "
+                     "world_model.pt records the new point)")
+    if gripper_width_note(model, topics.gripper_max_width):
+        notes.append(f"{path} records the gripper width its closedness was computed with, "
+                     f"{width:g} m; this run uses data.topics.gripper_max_width "
+                     f"{topics.gripper_max_width:g} m: an open hand is closedness "
+                     f"{1 - width / topics.gripper_max_width:.3g} here, 0 to the init (its "
+                     "world_model.pt records the new width)")
+    return notes
+
+
+def _listed(values) -> str:
+    return "[" + ", ".join(f"{float(v):.4g}" for v in values) + "]"
 
 
 def same_weights(first: torch.nn.Module, second: torch.nn.Module) -> bool:

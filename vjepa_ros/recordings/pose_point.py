@@ -1,0 +1,142 @@
+"""Whether a bag's pose topic publishes the end-effector point its states are labelled at.
+
+franka_robot_state_broadcaster's ``current_pose`` is the robot's configured end effector: the
+flange when no hand is set in Desk, a tool's TCP, the hand's point without its -45 deg mount.
+``BagTopics.tcp_xyz`` / ``tcp_rpy`` name the point eval, train and camera-check label states
+at (the planner's ``robot.tcp_xyz`` / ``tcp_rpy``, read by forward kinematics of the joints
+with its default ``robot.state_source`` joint_states). The rule, one for every command: a bag
+holding the pose topic and one arm's joints has its poses compared with the joints' forward
+kinematics at that point (:func:`point_offset`); beyond :data:`POINT_TOLERANCE_M` /
+:data:`POINT_TOLERANCE_RAD` (median over the joint states inside the poses' span) by a fixed
+transform in the end-effector frame (:func:`another_point`: the pose rides on the flange as a
+tool does) the pose topic publishes another point: ``--state-source auto`` reads the joints at
+the point with :func:`other_point_note`, ``--state-source pose`` keeps the poses with it. Poses
+that move apart from the joints (no fixed transform: another arm's, another stream's) are no
+other point of this arm and are read as before (the stray-source and jump checks speak for
+them). A pose-only bag
+cannot be labelled at another point than its publisher's: :func:`point_not_applied_note`
+when the point given is not the Franka Hand's TCP (the driver's point with the hand set).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.spatial.transform import Rotation, Slerp
+
+from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
+
+# [m], [rad]: median offsets of one point's pose from the joints' FK that are timing and
+# calibration (a driver's pose and its joints agree to well under a millimetre), not another
+# point; the smallest tool change a lab makes (a finger pad, 1 cm) is above them
+POINT_TOLERANCE_M = 0.005
+POINT_TOLERANCE_RAD = np.deg2rad(3.0)
+
+
+def point_offset(pose_times: np.ndarray, quaternions: np.ndarray, positions: np.ndarray,
+                 joint_times: np.ndarray, joint_ee: np.ndarray) -> tuple[float, ...] | None:
+    """Return the poses' median (distance [m], angle [rad], spread [m], spread [rad]) from FK.
+
+    ``pose_times`` [M] int64 ns, ``positions`` [M, 3] m, ``quaternions`` [M, 4] xyzw: the pose
+    topic; ``joint_times`` [N] int64 ns, ``joint_ee`` [N, 6] (xyz m, extrinsic xyz Euler rad):
+    the joints' forward kinematics at the labelled point. The poses are interpolated (linear,
+    slerp) at the joint times inside their span. The spreads: the median deviation of each
+    pose's transform from the FK frame (its offset and rotation in that frame) from their
+    median, small for a point fixed on the flange. None when fewer than two poses or no joint
+    state falls inside it (nothing to compare).
+    """
+    order = np.argsort(pose_times, kind="stable")
+    times = np.asarray(pose_times, np.int64)[order]
+    keep = np.append(np.diff(times) > 0, True)  # one pose a stamp: the last
+    times = times[keep]
+    if len(times) < 2:
+        return None
+    positions = np.asarray(positions, float)[order][keep]
+    rotations = Rotation.from_quat(np.asarray(quaternions, float)[order][keep])
+    joint_times = np.asarray(joint_times, np.int64)
+    inside = (joint_times >= times[0]) & (joint_times <= times[-1])
+    if not inside.any():
+        return None
+    at = (joint_times[inside] - times[0]).astype(float)
+    span = (times - times[0]).astype(float)
+    moved = np.stack([np.interp(at, span, positions[:, axis]) for axis in range(3)], axis=1)
+    turned = Slerp(span, rotations)(at)
+    ee = np.asarray(joint_ee, float)[inside]
+    frame = Rotation.from_euler("xyz", ee[:, 3:6])
+    relative = frame.inv() * turned  # each pose's rotation in the FK frame
+    shift = frame.inv().apply(moved - ee[:, :3])  # [N, 3] its offset in the FK frame
+    spread = np.linalg.norm(shift - np.median(shift, axis=0), axis=1)
+    turn = (relative.mean().inv() * relative).magnitude()
+    return (float(np.median(np.linalg.norm(moved - ee[:, :3], axis=1))),
+            float(np.median(relative.magnitude())), float(np.median(spread)),
+            float(np.median(turn)))
+
+
+def same_point(offset: tuple[float, ...] | None) -> bool:
+    """Return whether :func:`point_offset`'s ``offset`` is within tolerance: the point given."""
+    return offset is not None and offset[0] <= POINT_TOLERANCE_M and \
+        offset[1] <= POINT_TOLERANCE_RAD
+
+
+def another_point(offset: tuple[float, ...] | None) -> bool:
+    """Return whether :func:`point_offset`'s ``offset`` is of another point on the flange.
+
+    Beyond :data:`POINT_TOLERANCE_M` / :data:`POINT_TOLERANCE_RAD` from the FK, by a transform
+    fixed within them (its spreads).
+    """
+    return offset is not None and not same_point(offset) and \
+        offset[2] <= POINT_TOLERANCE_M and offset[3] <= POINT_TOLERANCE_RAD
+
+
+def _point(tcp_xyz, tcp_rpy) -> str:
+    xyz = ", ".join(f"{float(v):g}" for v in tcp_xyz)
+    rpy = ", ".join(f"{float(v):.4g}" for v in tcp_rpy)
+    return f"tcp_xyz [{xyz}] m, tcp_rpy [{rpy}] rad"
+
+
+def other_point_note(pose_topic: str, joint_topic: str, offset: tuple[float, ...],
+                     tcp_xyz, tcp_rpy, read_joints: bool) -> str:
+    """Say that ``pose_topic`` publishes another point than the one states are labelled at.
+
+    ``offset``: :func:`point_offset`'s; ``read_joints``: the states are read from
+    ``joint_topic`` at the point (``--state-source auto``), else the poses are kept
+    (``--state-source pose``).
+    """
+    what = (f"states from {joint_topic}'s joints at that point (--state-source joint_states, "
+            "as the planner's robot.state_source joint_states reads them); if the pose topic's "
+            "point is the one the planner uses, give it as --tcp-xyz / --tcp-rpy"
+            if read_joints else
+            "its poses read as asked (--state-source pose): they are not that point's motions; "
+            f"give --state-source joint_states to read {joint_topic}'s joints at it, or "
+            "--tcp-xyz / --tcp-rpy the pose topic's point")
+    return (f"pose topic {pose_topic} lies {offset[0] * 1000:.1f} mm and "
+            f"{np.rad2deg(offset[1]):.1f} deg (median) from the forward kinematics of "
+            f"{joint_topic}'s joints at {_point(tcp_xyz, tcp_rpy)}: it publishes another "
+            "end-effector point (the flange when no hand is set in Desk, a tool's TCP?); "
+            + what)
+
+
+def point_not_applied_note(pose_topic: str, tcp_xyz, tcp_rpy) -> str:
+    """Say that a pose-only bag's states are its publisher's point, not the one given.
+
+    "" when the point is the Franka Hand's TCP (the driver's own with the hand set in Desk).
+    """
+    if np.allclose(np.r_[tcp_xyz, tcp_rpy], np.r_[HAND_TCP_XYZ, HAND_TCP_RPY], atol=1e-6):
+        return ""
+    return (f"{_point(tcp_xyz, tcp_rpy)} is not applied: the states are pose topic "
+            f"{pose_topic}'s, at the end-effector point its publisher sets, and the bag holds "
+            "no arm joint states to label that point by forward kinematics (--state-source "
+            "joint_states); record /joint_states too, or set the driver's end effector to it")
+
+
+def joints_offset(pose_times: np.ndarray, poses: np.ndarray, series,
+                  joints_to_pose) -> tuple[float, ...] | None:
+    """Return :func:`point_offset` of ``poses`` from ``series``' arm joints' FK.
+
+    ``poses`` [M, 7] (xyz m, quaternion xyzw) at ``pose_times`` [M] ns; ``series``: a
+    ``JointSeries`` (None: not readable); ``joints_to_pose``: the kinematics at the labelled
+    point. None without arm samples.
+    """
+    if series is None or len(series.arm) == 0:
+        return None
+    ee = joints_to_pose(list(series.arm_names), series.arm)
+    return point_offset(pose_times, poses[:, 3:7], poses[:, :3], series.arm_times, ee)
