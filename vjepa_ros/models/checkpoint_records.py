@@ -91,14 +91,19 @@ def trained_rate_hz(config: dict, path) -> float | None:
     before, the official and HF ones: None, DROID's 4 Hz assumed). Raises
     :class:`CheckpointError` naming ``path`` for an entry that is not a positive finite number.
     """
-    value = (config.get("data") or {}).get("rate_hz")
+    return _positive_record(config, "rate_hz", path,
+                            "a positive number of Hz (the step rate the model was trained at)")
+
+
+def _positive_record(config: dict, name: str, path, wanted: str) -> float | None:
+    """Return ``config["data"][name]`` as a float (None: absent); CheckpointError unless > 0."""
+    value = (config.get("data") or {}).get(name)
     if value is None:
         return None
     if not (isinstance(value, (int, float)) and not isinstance(value, bool)
             and 0 < value < float("inf")):
-        raise CheckpointError(f"{path}: config.data.rate_hz must be a positive number of Hz (the "
-                              f"step rate the model was trained at), got {value!r}; remove the "
-                              "entry or write the file again with vjepa-ros train")
+        raise CheckpointError(f"{path}: config.data.{name} must be {wanted}, got {value!r}; "
+                              "remove the entry or write the file again with vjepa-ros train")
     return float(value)
 
 
@@ -110,13 +115,5 @@ def trained_gripper_max_width(config: dict, path) -> float | None:
     before, the official and HF ones: None, not recorded). Raises :class:`CheckpointError`
     naming ``path`` for an entry that is not a positive finite number.
     """
-    value = (config.get("data") or {}).get("gripper_max_width")
-    if value is None:
-        return None
-    if not (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 0 < value < float("inf")):
-        raise CheckpointError(f"{path}: config.data.gripper_max_width must be a positive number "
-                              f"of metres (the opening closedness was computed with), got "
-                              f"{value!r}; remove the entry or write the file again with "
-                              "vjepa-ros train")
-    return float(value)
+    return _positive_record(config, "gripper_max_width", path, "a positive number of metres "
+                            "(the opening closedness was computed with)")
