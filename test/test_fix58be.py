@@ -175,3 +175,24 @@ def test_the_recorded_width_is_read_back_and_noted(tmp_path):
                            data={**data, "gripper_max_width": -1})
     with pytest.raises(CheckpointError, match="gripper_max_width must be a positive number"):
         load_world_model(bad, device="cpu")
+
+
+def test_train_records_the_point_only_when_some_state_was_labelled_at_it(tmp_path):
+    """58b: a run of pose-only bags records no tcp_xyz (it labelled nothing); joints: recorded."""
+    from train_bags import _pose_bag
+
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.model_records import model_data
+
+    pose_only = _pose_bag(tmp_path / "pose", lambda k: "fr3_link0")
+    segments, notes = _read(pose_only, frames_per_clip=3)
+    assert segments and not any(segment.at_tcp for segment in segments)
+    assert not [note for note in notes if "not applied" in note]  # the Franka Hand's TCP
+    _, notes = _read(pose_only, frames_per_clip=3, topics={"tcp_xyz": [0.0, 0.0, 0.2]})
+    assert [note for note in notes if "tcp_xyz [0, 0, 0.2] m" in note and "not applied" in note]
+    joints = _joints_and_pose_bag(tmp_path / "joints", FLANGE)
+    assert all(segment.at_tcp for segment in _read(joints, frames_per_clip=3)[0])
+    config = make_config({"out": str(tmp_path / "run")})
+    assert "tcp_xyz" not in model_data(config, None, None, at_tcp=False)
+    recorded = model_data(config, None, None)
+    assert recorded["tcp_xyz"] == list(HAND_TCP_XYZ) and recorded["gripper_max_width"] == 0.08

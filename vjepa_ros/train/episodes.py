@@ -129,6 +129,9 @@ class Segment:
     states: np.ndarray  # [T, 7] float32
     actions: np.ndarray  # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k
     demonstration: int = 0
+    # its states are of data.topics.tcp_xyz / tcp_rpy (a joint-state bag's FK, poses that
+    # agree with it: Recording.at_tcp; an .npz's as saved); False: a pose-only bag's own point
+    at_tcp: bool = True
 
     def __len__(self) -> int:
         return len(self.frames)

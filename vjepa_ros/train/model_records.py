@@ -21,7 +21,8 @@ from pathlib import Path
 from vjepa_ros.train.config import TrainConfig
 
 
-def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list | None) -> dict:
+def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list | None,
+               at_tcp: bool = True) -> dict:
     """Return what a saved model records of its training data (``config["data"]``).
 
     ``aspect_ratio_range`` ([min, max] w/h, ``data.aspect_ratio_min/max``: ``load_world_model``
@@ -31,7 +32,10 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
     ``rate_hz`` (float Hz, ``data.rate_hz``: the step rate of its actions)
     and ``frame_sizes`` ([[height, width], ...] px of this run's frames, ``frame_sizes``,
     after those ``predictor.init`` records, ``init_sizes``:
-    :func:`with_init_sizes`; left out when unknown).
+    :func:`with_init_sizes`; left out when unknown). ``at_tcp``: some training state was
+    of ``data.topics.tcp_xyz`` / ``tcp_rpy`` (False: every bag was a pose topic's own point,
+    ``Segment.at_tcp``): else the point is left out, as it labelled nothing (a planner would
+    compare its own with it).
     """
     topics = config.data.topics
     data: dict = {"aspect_ratio_range": [config.data.aspect_ratio_min,
@@ -41,6 +45,8 @@ def model_data(config: TrainConfig, frame_sizes: list | None, init_sizes: list |
                   "no_gripper": bool(topics.no_gripper),
                   "gripper_max_width": float(topics.gripper_max_width),
                   "rate_hz": float(config.data.rate_hz)}
+    if not at_tcp:
+        del data["tcp_xyz"], data["tcp_rpy"]
     sizes = with_init_sizes(frame_sizes, init_sizes)
     if sizes:
         data["frame_sizes"] = sizes

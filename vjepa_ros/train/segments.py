@@ -150,9 +150,12 @@ def bag_segments(path: Path, data: DataConfig) -> tuple[list[Segment], list[str]
     timing = (recording.image_times, recording.state_times, recording.state_topic,
               recording.image_topic, recording.state_jumps_ns,
               (recording.state_times, recording.states, TOPIC_SOURCES))
-    return step_segments(path, steps,  # frames of several sizes: split (frame_sizes)
-                          lambda wanted: dict(recording.iter_frames(wanted, one_size=False)),
-                          data, notes, timing, path.name, "; ".join(recording.damage))
+    segments, notes = step_segments(  # frames of several sizes: split (frame_sizes)
+        path, steps, lambda wanted: dict(recording.iter_frames(wanted, one_size=False)), data,
+        notes, timing, path.name, "; ".join(recording.damage))
+    for segment in segments:  # a pose topic's own point: no tcp_xyz to record (model_records)
+        segment.at_tcp = recording.at_tcp or data.topics.state_source == "none"
+    return segments, notes
 
 
 def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[str],

@@ -127,7 +127,8 @@ class TrainerFiles:
         ``aspect_ratio_range`` (the ``data.aspect_ratio_min/max`` crop the predictor was trained
         on: ``load_world_model`` preprocesses with it).
         """
-        return model_data(self.config, self.info.get("frame_sizes"), self.init_frame_sizes)
+        return model_data(self.config, self.info.get("frame_sizes"), self.init_frame_sizes,
+                          self.info.get("labelled_at_tcp", True))
 
     @functools.cached_property
     def init_frame_sizes(self) -> list | None:
