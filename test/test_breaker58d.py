@@ -6,7 +6,7 @@ Attacked at base58 (18063dfa): ``recordings.bags.read_recording`` (what ``vjepa-
 ``rosbags`` or the ``mcap`` library, then damaged or laid out as a lab's tools leave it; every
 result is checked against what was written.
 
-Defects (strict xfails until fixed), most harmful first:
+Defects (strict xfails until fixed58d; now passing), most harmful first:
 
 - an MCAP whose messages are not in log-time order in the file (written topic after topic, as
   ``mcap merge`` of one-topic files, a converter or a script does; unchunked, as
@@ -118,8 +118,6 @@ def write_mcap(folder, entries, *, chunked: bool, chunk_size: int = 1024):
 # -- 1. messages not in log-time order in an MCAP file
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58d: the player plays an MCAP in file order, "
-                   "not log-time order (exit 0, no note), or calls it damaged")
 @pytest.mark.parametrize("layout", ["unchunked", "chunked-killed"])
 def test_mcap_written_topic_after_topic_reads_in_time_order(tmp_path, layout):
     frames, states, entries = episode_entries()
@@ -142,8 +140,6 @@ def test_mcap_written_topic_after_topic_reads_in_time_order(tmp_path, layout):
 # -- 2. a split part that metadata.yaml lists, missing from the folder
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58d: a split part missing from the folder is "
-                   "said lost in a note but is no damage: the player exits 0")
 @pytest.mark.parametrize("storage, metadata, gone", [
     ("sqlite3", True, "bag_5.db3"), ("sqlite3", True, "bag_11.db3"),
     ("sqlite3", False, "bag_0.db3"), ("mcap", False, "bag_5.mcap")])
@@ -163,8 +159,6 @@ def test_missing_part_counts_as_lost(tmp_path, storage, metadata, gone):
 # -- 3. an MCAP of exactly its magic
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58d: an MCAP of only its magic (and header): 'no "
-                   "image topic ... record the camera' (eval), no error and exit 0 (player)")
 @pytest.mark.parametrize("metadata", [True, False], ids=["metadata", "killed"])
 @pytest.mark.parametrize("kept", ["magic", "header"])
 def test_mcap_with_no_record_past_its_header_is_said_to_hold_nothing(tmp_path, metadata, kept):
@@ -184,8 +178,6 @@ def test_mcap_with_no_record_past_its_header_is_said_to_hold_nothing(tmp_path, m
         assert mcap.name in words and "record the camera" not in words and "ord()" not in words
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58d: a last split part of only its magic is read "
-                   "past with a Python error as its note, not counted lost")
 def test_last_split_part_of_only_its_magic_is_named(tmp_path):
     folder = split_bag(tmp_path / "run", 3)
     last = folder / "bag_3.mcap"  # the recorder killed just after the split opened it

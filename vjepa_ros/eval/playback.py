@@ -154,12 +154,16 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
     try:
         types, _, mixed = topic_types(reader.connections, together=False, bag=path)
         found: dict[str, TopicInfo] = {}
+        durable: dict[str, list[bool]] = {}  # topic -> each recorded publisher transient-local?
         for connection in reader.connections:
             if connection.msgtype != types[connection.topic]:  # left out: the note says so
                 continue
             profiles = connection.ext.offered_qos_profiles \
                 if isinstance(connection.ext, ConnectionExtRosbag2) else []
-            latched = any(p.durability == QosDurability.TRANSIENT_LOCAL for p in profiles)
+            durable.setdefault(connection.topic, []).extend(
+                p.durability == QosDurability.TRANSIENT_LOCAL for p in profiles)
+            # latched as ros2 bag play has it: every publisher recorded offered transient-local
+            latched = bool(durable[connection.topic]) and all(durable[connection.topic])
             old = found.get(connection.topic)
             count = connection.msgcount + (old.count if old else 0)
             found[connection.topic] = TopicInfo(connection.msgtype, latched, count)
@@ -168,6 +172,7 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
         if missing:
             raise MissingTopicsError(path, missing, sorted(found))
         chosen = wanted or sorted(found)
+        _refuse_disordered(reader, path, chosen)
         # the chosen topics carrying two types of one group (a camera's Image, CompressedImage)
         both = {topic: kinds for topic, kinds in topic_types(reader.connections)[1].items()
                 if topic in chosen and len(kinds) > 1} if worded else {}
@@ -177,6 +182,30 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
         reader.close()
     notes += [mixed[topic] for topic in chosen if topic in mixed]
     return BagContents({t: found[t] for t in chosen}, tuple(notes), lost)
+
+
+def _refuse_disordered(reader, path: Path, chosen: list[str]) -> None:
+    """Raise BagError when a chosen topic's own messages go back in log time in its file.
+
+    The scan merges a file's topics into log-time order (``mcap_salvage.SalvagedMcap``), each
+    topic read in file order: one whose messages are themselves out of order would be
+    published out of order, behind ``/clock``. ``mcap sort`` rewrites the file in log-time
+    order.
+    """
+    from vjepa_ros.input_paths import shell_command
+    from vjepa_ros.path_text import shown_path
+
+    for part in reader.parts:
+        bad = sorted({c.topic for c in part.connections
+                      if c.id in getattr(part, "disordered", ()) and c.topic in chosen})
+        if bad:
+            file = part.path
+            raise BagError(
+                f"{shown_path(file)}: the messages of {', '.join(bad)} are not in log-time "
+                "order in the file, and the player publishes in log-time order: rewrite it "
+                f"sorted with "
+                f"`{shell_command('mcap', 'sort', file, '-o', 'sorted.mcap')}` (MCAP CLI: "
+                "https://github.com/foxglove/mcap/releases) and play sorted.mcap")
 
 
 def _switched(reader, path: Path, both: dict[str, frozenset[str]]) -> set[str]:
@@ -199,6 +228,10 @@ def _switched(reader, path: Path, both: dict[str, frozenset[str]]) -> set[str]:
 def iter_bag(path: str | Path, topics: Iterable[str] = (),
              copies=None) -> Iterator[BagMessage]:
     """Yield the bag's messages (all topics, or these) in time order, still serialized.
+
+    Time order: the log (receive) time, as ``ros2 bag play`` plays, also for an MCAP written
+    topic after topic (``mcap_salvage.SalvagedMcap.messages`` merges it); a file in which one
+    topic's own messages go back in time is refused naming ``mcap sort`` (``bag_contents``).
 
     Each topic's messages of the type :func:`bag_contents` gives it only (the others are left
     out, as its note says). A summary count above what the records hold ends no pass (a

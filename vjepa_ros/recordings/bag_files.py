@@ -137,28 +137,31 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
     unlisted = unlisted_parts(files, names)
     files, foreign = continuing_parts(files, names, unlisted)
     unlisted = [file for file in unlisted if file in files]
-    file_notes += foreign + missing_parts(files, names)
+    gone = missing_parts(files, names)  # their messages are lost: damage, as a cut part's
+    file_notes += foreign + gone
     for file in files:  # before a library says it in its words (sqlite: "unable to open")
         refuse_unreadable(file)
     if unlisted:  # a recorder killed after a split: rosbags would read the listed parts only
         file_notes.insert(0, _unlisted_note(path, unlisted))
-        return open_files(path, files, file_notes, salvage, copies)
+        return open_files(path, files, file_notes, salvage, copies, gone)
     if salvage and files:
-        return open_files(path, files, file_notes, salvage, copies)
+        return open_files(path, files, file_notes, salvage, copies, gone)
     if files and said_missing(files, names, absent_listed(path, names)):
         # not rosbags' "Some database files are missing"
-        return open_files(path, files, file_notes, copies=copies)
+        return open_files(path, files, file_notes, copies=copies, damage=gone)
     if any(map(needs_own_copy, files)):
         # rosbags opens a .db3 without its write-ahead log, and reads a cut one's lost bytes as 0
-        return open_files(path, files, file_notes, copies=copies)
-    from vjepa_ros.recordings.mcap_salvage import lacks_message_index  # mcap: only when read
+        return open_files(path, files, file_notes, copies=copies, damage=gone)
+    from vjepa_ros.recordings.mcap_salvage import read_by_scan  # mcap: only when read
 
-    if any(f.suffix == ".mcap" and lacks_message_index(f) for f in files):  # rosbags reads none
-        return open_files(path, files, file_notes, copies=copies)  # scanned (data_file_parts)
+    if any(f.suffix == ".mcap" and read_by_scan(f) for f in files):  # rosbags: file order
+        # scanned (data_file_parts)
+        return open_files(path, files, file_notes, copies=copies, damage=gone)
     if (path / "metadata.yaml").exists():
         try:
             reader = _open_directory(path, metadata)
-            reader.notes[:0] = foreign  # the parts read are the listed ones: rosbags' own
+            reader.notes[:0] = foreign + gone  # the parts read are the listed ones: rosbags'
+            reader.damage[:0] = gone
             return reader
         except MetadataError as exc:
             if not files:
@@ -166,11 +169,11 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
                                f"({', '.join(DATA_SUFFIXES)}): give the directory `ros2 bag "
                                "record` wrote, or one of its data files") from exc
             note = f"{exc.problem}: reading its data files directly; {exc.fix}"
-            return open_files(path, files, [note, *file_notes], copies=copies)
+            return open_files(path, files, [note, *file_notes], copies=copies, damage=gone)
         except BagError as exc:
             if not files:
                 raise
-            reader = open_files(path, files, file_notes, copies=copies)
+            reader = open_files(path, files, file_notes, copies=copies, damage=gone)
             if not _about_left_out(str(exc), files, reader.files):  # else its own note says it
                 reader.notes.insert(0, f"{exc}: reading its data files directly")
             return reader  # not rosbags' "File ... seems to be empty" beside that note
@@ -186,13 +189,27 @@ def open_reader(path: str | Path, salvage: bool = False, copies=None) -> BagRead
             f"it: not a rosbag2 recording (it holds: {present or 'nothing'}); give the "
             f"directory `ros2 bag record` wrote, or one of its data files{upper}"
         )
-    reader = open_files(path, files, file_notes, copies=copies)
-    note = (f"{shown_path(path)}: no metadata.yaml (the recorder did not close, e.g. it was "
-            f"killed): read {', '.join(shown_path(f.name) for f in reader.files)} directly")
+    reader = open_files(path, files, file_notes, copies=copies, damage=gone)
+    note = (f"{shown_path(path)}: no metadata.yaml ({_why_no_metadata(reader.files)}): read "
+            f"{', '.join(shown_path(f.name) for f in reader.files)} directly")
     if not reader.lost:  # reindexing cannot mend a truncated file: its own note says what can
         note += f"; {reindex_advice(path)}"
     reader.notes.insert(0, note)
     return reader
+
+
+def _why_no_metadata(files: list[Path]) -> str:
+    """Say why a folder's data files have no ``metadata.yaml``: a killed recorder, or not one.
+
+    MCAP files that each end in their summary were closed by what wrote them: another tool
+    (``mcap`` merge or convert, a script), or a copy that left the metadata behind.
+    """
+    from vjepa_ros.recordings.mcap_salvage import has_summary
+
+    if files and all(f.suffix == ".mcap" and has_summary(f) for f in files):
+        return ("its MCAP files were closed: written by another tool than `ros2 bag record`, "
+                "or copied without it")
+    return "the recorder did not close, e.g. it was killed"
 
 
 def _unlisted_note(path: Path, unlisted: list[Path]) -> str:

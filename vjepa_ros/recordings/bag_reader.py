@@ -110,7 +110,8 @@ class BagReader:
     ``(connection, receive time ns, raw CDR bytes)`` part after part; ``storage`` is "mcap" or
     "sqlite3", ``compression`` a label ("none", "zstd file", "zstd message", "zstd chunks", ...),
     ``notes`` what was repaired or lost while opening; ``damage`` those of them that say messages
-    were lost (a truncated or corrupt data file, a split recording's last file left out), not
+    were lost (a truncated or corrupt data file, a split recording's last file left out, a
+    part missing from the folder: ``recorded_files.missing_parts``), not
     merely repaired (a missing ``metadata.yaml``); ``lost`` whether there are any; ``files`` the
     data files read when they were opened one by one (else []).
     """

@@ -41,12 +41,13 @@ def chunk_compression(stores) -> str:
 
 
 def open_files(path: Path, files: list[Path], notes: list[str], salvage=False,
-               copies: TempCopies | None = None) -> BagReader:
+               copies: TempCopies | None = None, damage=()) -> BagReader:
     """Open data files in recording order as one recording.
 
     ``copies``: where the temporary copies (a ``.zstd`` unpacked, a ``.db3`` merged with its
     log) are made once and kept (a recording's, ``temp_copies``); None: the reader's own,
-    removed when it is closed.
+    removed when it is closed. ``damage``: those of ``notes`` that say messages were lost
+    already (a split part missing from the folder: ``recorded_files.missing_parts``).
 
     A file of several (a split recording, ``x_0.mcap``, ``x_1.mcap``, ...) of which nothing can
     be read (0 bytes, cut before its first message, a ``.db3`` that does not open) is left out
@@ -56,7 +57,7 @@ def open_files(path: Path, files: list[Path], notes: list[str], salvage=False,
     """
     own = copies is None
     copies = TempCopies() if copies is None else copies
-    parts, storages, compressions, damage, read = [], set(), set(), [], []
+    parts, storages, compressions, damage, read = [], set(), set(), list(damage), []
     unreadable: list[tuple[Path, UnreadableFileError]] = []
     try:
         for index, file in enumerate(files):
@@ -254,10 +255,11 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
         McapDamageError,
         SalvagedMcap,
         lacks_message_index,
+        read_by_scan,
     )
 
     error = "its chunks fail"
-    unindexed = storage == "mcap" and not salvage and lacks_message_index(file)
+    unindexed = storage == "mcap" and not salvage and read_by_scan(file)
     if not (salvage and storage == "mcap") and not unindexed:
         reader = Reader(file)
         try:
@@ -279,17 +281,29 @@ def _open_data_file(file: Path, storage: str, shown: Path, salvage: bool):
     except OSError as exc:
         raise BagError(f"{shown_path(shown)}: cannot read this MCAP file ({one_line(str(error))}; "
                        f"{exc})") from exc
-    if not salvaged.damage.damaged and unindexed:  # optional in MCAP: no damage
-        return salvaged, (f"{shown_path(shown)}: its chunks have no message index (optional "
-                          "in MCAP; rosbags reads none of their messages): read in file order "
-                          "by scanning the file (MCAP library)")
+    order = salvaged.order_note(shown)  # not in log-time order in the file: merged
+    if not salvaged.damage.damaged and unindexed and lacks_message_index(file):
+        return salvaged, order or (  # optional in MCAP: no damage
+            f"{shown_path(shown)}: its chunks have no message index (optional in MCAP; rosbags "
+            "reads none of their messages): read by scanning the file (MCAP library)")
+    if not salvaged.damage.damaged and unindexed:  # unchunked: no note unless out of order
+        return salvaged, order
     if not salvaged.damage.damaged and salvage:  # rosbags failed where the MCAP library reads
-        return salvaged, (f"{shown_path(shown)}: the rosbags reader fails on it: read by "
-                          "scanning the file (MCAP library), every record intact")
+        return salvaged, order or (f"{shown_path(shown)}: the rosbags reader fails on it: read "
+                                   "by scanning the file (MCAP library), every record intact")
     if not salvaged.damage.damaged:
-        return salvaged, (f"{shown_path(shown)}: no MCAP summary ({error}): read by "
-                          "scanning the file")
-    return salvaged, salvaged.damage.summary(shown)
+        summary = "no MCAP summary" if _summary_missing(file) else "the rosbags reader fails"
+        return salvaged, "; ".join(filter(None, [
+            f"{shown_path(shown)}: {summary} ({one_line(str(error))}): read by scanning the "
+            "file", order]))
+    return salvaged, "; ".join(filter(None, [salvaged.damage.summary(shown), order]))
+
+
+def _summary_missing(file: Path) -> bool:
+    """Whether an MCAP file has no summary the MCAP library reads (cut, or never closed)."""
+    from vjepa_ros.recordings.mcap_salvage import has_summary
+
+    return not has_summary(file)
 
 
 def _unpack_zstd(file: Path, copies: TempCopies) -> tuple[Path, str | None]:

@@ -29,6 +29,7 @@ The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this packa
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -94,6 +95,7 @@ class Damage:
     vanished: int = 0
     first_time: int | None = None
     last_time: int | None = None
+    ended: bool = False  # the scan reached the Data End or Footer record: the file was closed
 
     @property
     def damaged(self) -> bool:
@@ -211,7 +213,22 @@ class SalvagedMcap:
                                   "less than the MCAP magic): nothing to read")
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
         self._schemas, self._channels, summed = _summary_channels(self.path)
-        counts = Counter(message.channel_id for message in self._walk(self.damage))
+        counts: Counter = Counter()
+        # where each channel's messages lie (first, last record offset) and whether the file,
+        # or a channel by itself, goes back in log time (written topic after topic: merged)
+        self._spans: dict[int, tuple[int, int]] = {}
+        self.disordered: set[int] = set()  # channels whose own messages go back in log time
+        self.in_order, latest, own_latest = True, None, {}
+        for offset, message in self._walk_at(self.damage):
+            channel, time = message.channel_id, message.log_time
+            counts[channel] += 1
+            first = self._spans.get(channel, (offset, offset))[0]
+            self._spans[channel] = (first, offset)
+            self.in_order = self.in_order and (latest is None or time >= latest)
+            latest = time if latest is None else max(latest, time)
+            if time < own_latest.get(channel, time):
+                self.disordered.add(channel)
+            own_latest[channel] = max(time, own_latest.get(channel, time))
         # a cut file's summary, if any, is not this file's; without a bad chunk a count above
         # the records is the writer's (no message index, messages dropped): no damage
         if self.damage.truncated_at is None and self.damage.bad_chunks:
@@ -232,7 +249,8 @@ class SalvagedMcap:
         if self.damage.messages_read == 0 and (self.damage.orphaned or self.damage.lost_chunks
                                                or self.damage.bad_chunks):
             raise McapDamageError(self.damage.summary(self.path))  # "read 0 intact messages"
-        if self.damage.messages_read == 0 and self.damage.damaged:
+        if self.damage.messages_read == 0 and (self.damage.damaged or not self.damage.ended):
+            # 8 bytes of magic, or its Header too: a recorder killed before its first chunk
             raise McapDamageError(
                 f"{shown_path(self.path)} is truncated before its first complete message "
                 f"({self.damage.file_size} bytes): nothing to read"
@@ -242,19 +260,63 @@ class SalvagedMcap:
         """Nothing is held open: each :meth:`messages` call reads the file on its own."""
 
     def messages(self, connections=()) -> Iterator[tuple[object, int, bytes]]:
-        """Yield ``(connection, log time ns, raw CDR bytes)`` of these connections (all: empty)."""
+        """Yield ``(connection, log time ns, raw CDR bytes)`` of these connections (all: empty).
+
+        In log-time order, as ``ros2 bag play`` plays: a file whose messages are in that order
+        is read in one pass; one that is not (written topic after topic: ``mcap merge`` of
+        one-topic files, a converter) is a merge of one read per channel, each from the first
+        to the last record holding that channel's messages (:meth:`order_note`). Memory: one
+        message per channel; time: each channel's span of the file read once (one pass in all
+        for a file written topic after topic). A channel whose own messages go back in time
+        (``disordered``) cannot be merged so: it stays in file order.
+        """
         wanted = {c.id: c for c in (connections or self.connections)}
-        for message in self._walk(Damage(file_size=self.damage.file_size)):
-            if message.channel_id in wanted:
-                yield wanted[message.channel_id], message.log_time, message.data
+        if self.in_order or len(wanted) < 2:
+            for message in self._walk(Damage(file_size=self.damage.file_size)):
+                if message.channel_id in wanted:
+                    yield wanted[message.channel_id], message.log_time, message.data
+            return
+        streams = [self._channel(connection) for connection in wanted.values()]
+        yield from heapq.merge(*streams, key=lambda item: item[1])
+
+    def _channel(self, connection) -> Iterator[tuple[object, int, bytes]]:
+        """Yield one channel's messages, reading only its span of the file."""
+        if connection.id not in self._spans:
+            return
+        first, last = self._spans[connection.id]
+        for offset, message in self._walk_at(Damage(file_size=self.damage.file_size), first):
+            if offset > last:
+                return
+            if message.channel_id == connection.id:
+                yield connection, message.log_time, message.data
+
+    def order_note(self, shown: Path) -> str | None:
+        """Say that the file's messages are not in log-time order, and how they are read.
+
+        None when they are. ``shown``: the path to name.
+        """
+        if self.in_order:
+            return None
+        return (f"{shown_path(shown)}: its messages are not in log-time order in the file "
+                "(written topic after topic, as `mcap merge` or a converter does): read in "
+                "log-time order, merged topic by topic")
 
     # -- the scan
 
     def _walk(self, damage: Damage) -> Iterator[Message]:
         """Yield every intact message in file order (by log time inside a chunk); count it."""
+        for _, message in self._walk_at(damage):
+            yield message
+
+    def _walk_at(self, damage: Damage, at: int = 0) -> Iterator[tuple[int, Message]]:
+        """Yield :meth:`_walk`'s messages from the record at byte ``at`` (0: the file's start).
+
+        Each with the offset of the record (chunk or message) that holds it.
+        """
         with self.path.open("rb") as file:
+            file.seek(at)
             # No record is longer than the file: a longer length is the cut (or corrupt) one.
-            records = StreamReader(file, emit_chunks=True,
+            records = StreamReader(file, emit_chunks=True, skip_magic=at > 0,
                                    record_size_limit=self.damage.file_size).records
             counting = indexed = False  # after a corrupt chunk: its message index, counted
             while True:
@@ -271,13 +333,15 @@ class SalvagedMcap:
                     # else: the file ends between records, or in those written at close
                     if start < damage.file_size and not closing_record(rest):
                         damage.truncated_at = start
-                        yield from self._cut_chunk(rest, damage)
+                        yield from ((start, m) for m in self._cut_chunk(rest, damage))
+                    damage.ended = closing_record(rest)
                     return
                 if record is None or isinstance(record, (DataEnd, Footer)):
+                    damage.ended = record is not None
                     return
                 if isinstance(record, Chunk):
                     lost = damage.lost_chunks
-                    yield from self._chunk(record, damage)
+                    yield from ((start, m) for m in self._chunk(record, damage))
                     counting, indexed = damage.lost_chunks > lost, False  # its index follows
                 elif isinstance(record, MessageIndex):
                     if counting:  # one record per channel of the corrupt chunk
@@ -286,7 +350,7 @@ class SalvagedMcap:
                         indexed = True
                 else:
                     counting = False
-                    yield from self._keep([record], damage)
+                    yield from ((start, m) for m in self._keep([record], damage))
 
     def _chunk(self, chunk: Chunk, damage: Damage) -> list[Message]:
         self.chunk_compressions.add(chunk.compression)
@@ -365,6 +429,32 @@ def lacks_message_index(path: str | Path) -> bool:
     return summary is not None and any(not index.message_index_offsets
                                        and index.message_end_time
                                        for index in summary.chunk_indexes)
+
+
+def has_summary(path: str | Path) -> bool:
+    """Whether an MCAP file ends in a summary the MCAP library reads (its recorder closed it).
+
+    False when it cannot be read.
+    """
+    try:
+        return _summary(Path(path)) is not None
+    except OSError:
+        return False
+
+
+def read_by_scan(path: str | Path) -> bool:
+    """Whether an MCAP file is read by scanning it (:class:`SalvagedMcap`), not by rosbags.
+
+    Its chunks lack their message index (:func:`lacks_message_index`), or its messages are in
+    no chunk (``noChunking: true``, the ``mcap`` writer's ``use_chunking=False``): rosbags
+    reads such a file in file order and fails where that is not log-time order ("Unindexed
+    MCAP messages are not in timestamp order"); the scan reads it in log-time order.
+    """
+    summary = _summary(Path(path))
+    if summary is None:
+        return False
+    counted = summary.statistics.message_count if summary.statistics else 0
+    return lacks_message_index(path) or (not summary.chunk_indexes and counted > 0)
 
 
 def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel], int]:
