@@ -29,9 +29,9 @@ from vjepa_ros.images import (  # noqa: E402
     rgb_to_image_fields,
 )
 from vjepa_ros.models import build_encoder, build_predictor, save_world_model  # noqa: E402
+from vjepa_ros.nodes.goal_topics import LATCHED  # noqa: E402
 from vjepa_ros.nodes.node_launch import mpc_nodes  # noqa: E402
 from vjepa_ros.nodes.nodes_in_process import Launch  # noqa: E402
-from vjepa_ros.nodes.planner_node import LATCHED  # noqa: E402
 from vjepa_ros.nodes.pose_msgs import stamp_seconds  # noqa: E402
 
 HOME = [0.0, -math.pi / 4, 0.0, -3 * math.pi / 4, 0.0, math.pi / 2, math.pi / 4]

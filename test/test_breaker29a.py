@@ -52,7 +52,7 @@ def test_without_ids_a_goal_from_an_unnamed_player_is_not_taken(harness, monkeyp
 
     def publishers(topic):
         extra = [SimpleNamespace(node_name=listed["name"], node_namespace="/",
-                                 endpoint_gid=[7] * 16)]
+                                 endpoint_gid=[7] * 16, topic_type="sensor_msgs/msg/Image")]
         return list(real(topic)) + (extra if topic == GOAL else [])
 
     monkeypatch.setattr(h.planner, "get_publishers_info_by_topic", publishers)

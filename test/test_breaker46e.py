@@ -524,6 +524,7 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
         worker=types.SimpleNamespace(wake=lambda: wakes.append(1)),
         forget_goal_files=lambda: pytest.fail("a refused goal must not forget the goal files"))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
     PlannerGoals._take_goal_image(node, message("rgb8", PIXELS[:8, :8]), key=())
     assert set_goals == [] and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith("ignoring goal image on /planner/goal_image: the image is 8x8")

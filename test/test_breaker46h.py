@@ -126,6 +126,7 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
         goal_subscription=types.SimpleNamespace(topic_name="/planner/goal_image"),
         get_logger=lambda: types.SimpleNamespace(error=errors.append))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
     PlannerGoals._take_goal_image(node, msg, key=())
     assert not goals and len(errors) == 1 and "transparent pixels" in errors[0], errors
     assert np.array_equal(decode_image_message(msg), PIXELS)

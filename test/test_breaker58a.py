@@ -53,8 +53,6 @@ def _send_every_second(h, message, times, image=True):
         h.pump(1.0, image=image)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58a: a publisher seen re-sending the old goal "
-                   "replaces a goal set another way since, unsaid")
 @pytest.mark.parametrize("how", ["~/capture_goal", "goal_image_path"])
 def test_a_goal_set_another_way_holds_against_the_publisher_seen_re_sending_the_old_one(
         harness, tmp_path, how):  # noqa: F811
@@ -107,8 +105,6 @@ def test_a_goal_set_another_way_holds_against_the_publisher_seen_re_sending_the_
                             "without a word")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58a: a CompressedImage goal is never heard and "
-                   "nothing names it")
 @pytest.mark.parametrize("topic", ["/vjepa_planner/goal_image/compressed",
                                    "/vjepa_planner/goal_image"])
 def test_a_compressed_goal_image_is_not_lost_unsaid(harness, topic):  # noqa: F811
@@ -174,8 +170,6 @@ def _load_goal_values(h, values):
     return h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58a: goal parameters loaded again at their "
-                   "values in force restart the sub-goal list at 1")
 @pytest.mark.parametrize("goal", ["~/add_subgoal", "goal_image_paths"])
 def test_the_goal_parameters_loaded_again_at_their_values_in_force_change_no_goal(
         harness, tmp_path, goal):  # noqa: F811

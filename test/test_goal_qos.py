@@ -27,7 +27,8 @@ class FakeNode:
 
 def publisher(name, gid, reliability, namespace="/"):
     return SimpleNamespace(node_name=name, node_namespace=namespace, endpoint_gid=gid,
-                           qos_profile=SimpleNamespace(reliability=reliability))
+                           qos_profile=SimpleNamespace(reliability=reliability),
+                           topic_type="sensor_msgs/msg/Image")
 
 
 def event(kind=QoSPolicyKind.RELIABILITY):
@@ -61,3 +62,18 @@ def test_another_incompatible_policy_is_named_not_called_best_effort():
     (said,) = node.lines
     assert "DEADLINE" in said and "best effort" not in said
     assert f"ros2 topic info -v {TOPIC}" in said
+
+
+def test_the_compressed_goal_topic_names_its_own_type_and_only_its_own_type_publishers():
+    """``~/goal_image/compressed``'s line says CompressedImage; another type's is goal_topics'."""
+    compressed = "/arm1/vjepa_planner/goal_image/compressed"
+    relay = publisher("relay", b"1", ReliabilityPolicy.BEST_EFFORT)
+    relay.topic_type = "sensor_msgs/msg/CompressedImage"
+    raw = publisher("cam", b"2", ReliabilityPolicy.BEST_EFFORT)  # an Image on it: not this line
+    node = FakeNode([relay, raw])
+    node.get_publishers_info_by_topic = lambda topic: node.publishers if topic == compressed \
+        else []
+    warn_goal_qos_mismatch(node, set(), event(), topic=compressed, msg_type="CompressedImage")
+    (said,) = node.lines
+    assert said.startswith(f"/relay publishes on {compressed} best effort") and "cam" not in said
+    assert "create_publisher(CompressedImage, topic, 10)" in said

@@ -19,9 +19,11 @@ from vjepa_ros.images import rgb_to_image_fields  # noqa: E402
 from vjepa_ros.nodes.goal_images import message_key  # noqa: E402
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids  # noqa: E402
 from vjepa_ros.robot.resent_goals import (  # noqa: E402
+    RESENT_KEYS,
     ResentGoal,
     finished_goal_stays,
     resent_after_clear,
+    resent_copy_refused,
 )
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -89,9 +91,9 @@ def test_resent_goal_rule_without_publisher_ids():
     assert resent.refuses(key(image.copy()))
     assert not resent.refuses(key(image + 1)), "another picture"
     assert not resent.refuses(key(image, ("gid", b"x"))), "another publisher"
-    resent.goal_set(False)  # a clear keeps it
+    resent.taken(key(image + 1, ("gid", b"x")))  # another publisher's goal: kept (breaker58a)
     assert resent.refuses(key(image))
-    resent.goal_set(True)  # a goal set forgets it
+    resent.taken(key(image + 1))  # its own publisher sent another: it re-sends no more
     assert not resent.refuses(key(image))
     assert "rclpy names no publisher" in resent_after_clear("/p/goal_image", False)
     assert "new publisher" in resent_after_clear("/p/goal_image", True)
@@ -102,6 +104,12 @@ def test_resent_goal_rule_without_publisher_ids():
     assert resent.refusal("/p/goal_image", False) == "", "said once"
     resent.resent(key(image))  # seen re-sent again (another clear): said again
     assert resent.refusal("/p/goal_image", True) == resent_after_clear("/p/goal_image", True)
+    captured = object()  # a goal set another way since (~/capture_goal): said once for it
+    line = resent.refusal("/p/goal_image", True, captured, "goal 1/1 (captured frame)")
+    assert line == resent_copy_refused("/p/goal_image", True, "goal 1/1 (captured frame)")
+    assert "(goal 1/1 (captured frame))" in line and "--once" in line and "re-sending" in line
+    assert resent.refusal("/p/goal_image", True, captured, "goal 1/1 (captured frame)") == ""
+    assert resent.refusal("/p/goal_image", True) == resent_after_clear("/p/goal_image", True)
 
 
 def test_the_finished_goal_line_offers_a_new_publisher_only_where_rclpy_names_publishers():
@@ -111,3 +119,19 @@ def test_the_finished_goal_line_offers_a_new_publisher_only_where_rclpy_names_pu
     assert "same stamp from a new publisher, ros2 topic pub --once, stays refused" in humble
     assert "with a new stamp or from a new publisher (ros2 topic pub --once:" in jazzy
     assert humble.startswith("the goal is finished (1 goal) and stays so")
+
+
+def test_the_messages_seen_re_sent_are_remembered_bounded_each_until_its_publisher_sends_another():
+    """Two publishers re-sending two goals: both refused; one sending anew frees its own only."""
+    resent = ResentGoal()
+    keys = [(("gid", bytes([n])), 0, 0, "", 4, 4, "rgb8", bytes([n])) for n in range(20)]
+    resent.resent(keys[0])
+    resent.resent(keys[1])
+    resent.resent(keys[1])  # its next copy: remembered once
+    assert resent.refuses(keys[0]) and resent.refuses(keys[1]) and len(resent.keys) == 2
+    resent.taken((keys[0][0], 5, 0, "", 4, 4, "rgb8", b"new"))  # publisher 0: another message
+    assert not resent.refuses(keys[0]) and resent.refuses(keys[1])
+    for key in keys[2:]:
+        resent.resent(key)
+    assert len(resent.keys) == RESENT_KEYS and resent.refuses(keys[-1])
+    assert not resent.refuses(keys[1]), "the oldest forgotten past the bound"

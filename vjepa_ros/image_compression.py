@@ -12,12 +12,14 @@ from vjepa_ros.image_encodings import (
     NOT_COLOUR,
     PUBLISH_HINT,
     SINGLE_CHANNEL_16,
+    _to_8bit,
     channels_to_rgb,
 )
 from vjepa_ros.image_errors import EncodingError, ImageError, check_rgb
+from vjepa_ros.image_limits import transparency_problem
 
 
-def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
+def decode_compressed(fmt: str, data: bytes, *, goal: bool = False) -> np.ndarray:
     """Decode a ``sensor_msgs/CompressedImage`` payload into ``[H, W, 3]`` uint8 RGB.
 
     ``fmt`` is image_transport's format string: ``"jpeg"``, ``"png"``, or ``"<encoding>;
@@ -25,7 +27,10 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
     payload is decoded by OpenCV (JPEG, PNG, WebP, ...); 16-bit colour PNG is scaled to 8 bit
     (v / 257); a codec fed RGB instead of OpenCV's BGR (``compressed rgb8``) keeps its channel
     order. Depth (``compressedDepth``, a 16UC1/mono16 source, single-channel 16-bit pixels) and
-    video codecs (theora, h264, ...) are refused with the fix (:class:`EncodingError`).
+    video codecs (theora, h264, ...) are refused with the fix (:class:`EncodingError`). Alpha
+    is dropped whatever it holds, unless ``goal`` (a goal image): then an image with
+    transparent pixels is refused (:func:`vjepa_ros.image_limits.transparency_problem`, as for
+    a goal file or a raw 4-channel goal; :class:`ImageError`).
     """
     import cv2
 
@@ -51,6 +56,11 @@ def decode_compressed(fmt: str, data: bytes) -> np.ndarray:
         raise EncodingError(f"compressed image ('{fmt}') decodes to {image.dtype} pixels: "
                             f"{PUBLISH_HINT}", fmt)
     fed_rgb = text.rpartition("compressed")[2].strip() in ("rgb8", "rgba8", "rgb16", "rgba16")
+    if goal and image.ndim == 3 and image.shape[-1] == 4:
+        alpha = image[..., 3] if image.dtype == np.uint8 else _to_8bit(image[..., 3])
+        problem = transparency_problem(alpha)
+        if problem:
+            raise ImageError(f"compressed image ('{fmt}') {problem}")
     # grey, BGR(A) or (fed RGB) RGB(A), 8 or 16 bit: a topic's raw pixels' one rule
     return np.ascontiguousarray(channels_to_rgb(image[..., None] if image.ndim == 2 else image,
                                                 "rgb" if fed_rgb else "bgr"))

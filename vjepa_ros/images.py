@@ -39,14 +39,15 @@ __all__ = ["BAYER", "ENCODINGS", "KB", "KR", "NOT_COLOUR", "PACKED", "PUBLISH_HI
            "yuv_to_rgb"]
 
 
-def decode_image_message(msg) -> np.ndarray:
+def decode_image_message(msg, *, goal: bool = False) -> np.ndarray:
     """Decode a ``sensor_msgs/Image`` or ``CompressedImage``-like object into ``[H, W, 3]`` RGB.
 
-    The one decoding place of the package for camera frames (planner node, bag reader): a
-    message with a ``format`` field is compressed (:func:`decode_compressed`), else raw
-    (:func:`image_msg_to_rgb`; a frame's alpha is dropped whatever it holds: what the camera
-    delivered, not an edited goal).
+    The one decoding place of the package for camera frames and goal images on a topic
+    (planner node, bag reader): a message with a ``format`` field is compressed
+    (:func:`decode_compressed`), else raw (:func:`image_msg_to_rgb`). A frame's alpha is dropped
+    whatever it holds (what the camera delivered); ``goal=True`` (a goal image) refuses
+    transparent pixels first, as for a goal file (:class:`ImageError`).
     """
     if hasattr(msg, "format") and not hasattr(msg, "encoding"):
-        return decode_compressed(str(msg.format), msg.data)
-    return image_msg_to_rgb(msg)
+        return decode_compressed(str(msg.format), msg.data, goal=goal)
+    return image_msg_to_rgb(msg, goal=goal)

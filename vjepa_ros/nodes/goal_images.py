@@ -31,6 +31,7 @@ import hashlib
 import time
 from collections.abc import Callable
 
+from vjepa_ros.nodes.goal_topics import COMPRESSED, RAW, goal_message_kind, other_type_warnings
 from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
@@ -45,20 +46,23 @@ COPY_S = 2.0  # [s] the other subscription's copy of a message comes within this
 def message_key(message, sender: object) -> tuple:
     """Return what tells one goal image message from another: publisher, header, pixels.
 
-    ``sender``: its publisher's id (``publisher_ids.publisher_id``) or None where rclpy gives
-    none; the same image with the same stamp from two id-less publishers is one message then.
+    ``message``: ``sensor_msgs/Image`` (its size and encoding count) or ``CompressedImage``
+    (its format). ``sender``: its publisher's id (``publisher_ids.publisher_id``) or None where
+    rclpy gives none; the same image with the same stamp from two id-less publishers is one
+    message then. ``key[0]`` is ``sender``.
     """
     header = message.header
     digest = hashlib.blake2b(bytes(message.data), digest_size=16).digest()
-    return (sender, header.stamp.sec, header.stamp.nanosec, header.frame_id, message.height,
-            message.width, message.encoding, digest)
+    layout = ((str(message.format),) if goal_message_kind(message) == COMPRESSED
+              else (message.height, message.width, message.encoding))
+    return (sender, header.stamp.sec, header.stamp.nanosec, header.frame_id, *layout, digest)
 
 
 @dataclasses.dataclass
 class WaitingGoal:
     """A goal image the graph could not judge yet."""
 
-    message: object  # sensor_msgs/Image
+    message: object  # sensor_msgs/Image or CompressedImage (goal_topics)
     topic: str
     sender: object  # publisher id (publisher_ids.publisher_id) or None
     key: tuple  # message_key(message, sender)
@@ -81,12 +85,12 @@ class GoalImages:
         self.changes = 0  # goals set by services or goal files (goal_set): supersede a waiting one
         # (message_key, via, steady time) of recent first arrivals, to match their copies
         self.recent: collections.deque = collections.deque(maxlen=RECENT_KEYS)
-        self.resent = ResentGoal()  # a goal its publisher re-sends, across ~/clear_goals
+        self.resent = ResentGoal()  # goals their publisher re-sends, across goals set since
+        self.other_types: set = set()  # (topic, gid) of publishers of another type, named
 
     def goal_set(self) -> None:
         """Note a goal set another way (a service, goal files): a waiting image is older."""
-        self.changes += 1
-        self.resent.goal_set(self.node.session.goals is not None)
+        self.changes += 1  # (copies of a message seen re-sent stay refused: resent_goals)
 
     def arrived(self, message, topic: str, sender: object, via: str = "") -> None:
         """Decide a goal image that came now on ``topic`` from ``sender``; once per message.
@@ -107,10 +111,20 @@ class GoalImages:
                      fresh=True)
 
     def retry(self) -> None:
-        """Note the goal topic's publishers and decide a waiting image again (2 Hz check)."""
+        """Note the goal topics' publishers and decide a waiting image again (2 Hz check).
+
+        A publisher of another type on a goal topic is named once, with what to publish
+        (``goal_topics.other_type_warnings``).
+        """
         node, now, topic = self.node, time.monotonic(), self.node.goal_subscription.topic_name
+        compressed = node.compressed_goal_subscriptions[0].topic_name
         infos = node.get_publishers_info_by_topic(topic)
         self.listed.note([bytes(info.endpoint_gid) for info in infos], now)
+        for line in other_type_warnings(
+                {topic: RAW, compressed: COMPRESSED},
+                {topic: infos, compressed: node.get_publishers_info_by_topic(compressed)},
+                self.other_types):
+            node.get_logger().warning(line)
         waiting, self.pending = self.pending, None
         if waiting is None:
             return

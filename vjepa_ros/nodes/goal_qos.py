@@ -12,7 +12,8 @@ from __future__ import annotations
 from rclpy.qos import QoSPolicyKind, ReliabilityPolicy
 
 
-def warn_goal_qos_mismatch(node, warned: set, event=None) -> None:
+def warn_goal_qos_mismatch(node, warned: set, event=None, *, topic: str = "",
+                           msg_type: str = "Image") -> None:
     """Say that a goal publisher's QoS is one the goal subscriptions never hear, and the fix.
 
     Both are reliable (a lost goal image would be lost unsaid): a best-effort publisher
@@ -20,8 +21,10 @@ def warn_goal_qos_mismatch(node, warned: set, event=None) -> None:
     is never heard (breaker56a). rclpy's own line names ``~/goal_image`` unexpanded and no
     fix; this one names the topic, the publishers and what to do, once per publisher
     (``event``: rclpy's incompatible-QoS info; another policy than reliability is named).
+    ``topic``: the goal topic's full name (default ``~/goal_image``'s); ``msg_type``: the
+    message type it takes (``Image``, ``CompressedImage``), named in the fix.
     """
-    topic = node.goal_subscription.topic_name
+    topic = topic or node.goal_subscription.topic_name
     kind = getattr(event, "last_policy_kind", QoSPolicyKind.RELIABILITY)
     if kind != QoSPolicyKind.RELIABILITY:  # (a deadline or liveliness: rclpy's words)
         node.get_logger().warning(
@@ -30,8 +33,9 @@ def warn_goal_qos_mismatch(node, warned: set, event=None) -> None:
             f"never come; ros2 topic info -v {topic} shows its QoS")
         return
     infos = node.get_publishers_info_by_topic(topic)
-    offending = [info for info in infos
-                 if info.qos_profile.reliability == ReliabilityPolicy.BEST_EFFORT]
+    offending = [info for info in infos  # (one of another type: goal_topics says so)
+                 if info.qos_profile.reliability == ReliabilityPolicy.BEST_EFFORT
+                 and info.topic_type == f"sensor_msgs/msg/{msg_type}"]
     new = [info for info in offending if bytes(info.endpoint_gid) not in warned]
     warned.update(bytes(info.endpoint_gid) for info in new)
     if not new and offending:
@@ -41,6 +45,6 @@ def warn_goal_qos_mismatch(node, warned: set, event=None) -> None:
     node.get_logger().warning(
         f"{nodes} publishes on {topic} best effort (sensor-data QoS): the planner's goal "
         "subscriptions are reliable, so none of its goal images is heard; publish the goal "
-        "reliable (the default QoS; ros2 topic pub's; rclpy: create_publisher(Image, topic, "
-        "10) or a transient-local depth 1 profile to latch it; ros2 topic pub "
+        f"reliable (the default QoS; ros2 topic pub's; rclpy: create_publisher({msg_type}, "
+        "topic, 10) or a transient-local depth 1 profile to latch it; ros2 topic pub "
         "--qos-reliability reliable)")

@@ -1,6 +1,7 @@
 """What a change of the planner node's goal parameters does to the active goal.
 
-The parameters and the active goal must agree, since ``~/enable`` drives toward the goal:
+The parameters and the active goal must agree, since ``~/enable`` drives toward the goal. A
+value equal to the one in force is no change and never comes here (``goal_values_in_force``):
 
 - Goal files given (``goal_image_path`` or ``goal_image_paths``): they are loaded once the lists
   agree in length (``PlannerNode.load_goal_files``); the node remembers which parameter set the

@@ -16,12 +16,18 @@ import dataclasses
 
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
-from sensor_msgs.msg import Image
 
 from vjepa_ros.image_limits import goal_image_problem
-from vjepa_ros.images import ImageError, image_msg_to_rgb
-from vjepa_ros.nodes.goal_parameters import emptied, goal_files, updated_goal_values
+from vjepa_ros.images import ImageError, decode_image_message
+from vjepa_ros.nodes.goal_parameters import (
+    FILE_PARAMETERS,
+    emptied,
+    goal_files,
+    updated_goal_values,
+)
+from vjepa_ros.nodes.goal_topics import COMPRESSED, goal_message_kind
 from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
+from vjepa_ros.nodes.goal_values_in_force import changed_goal_values, file_keys
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
 from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
@@ -35,72 +41,87 @@ RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_paramet
 class PlannerGoals:
     """Goal images from ``~/goal_image`` and goal files from the goal parameters."""
 
-    def _on_goal_image(self, msg: Image, topic: str = "", sender: object = None,
+    def _on_goal_image(self, msg, topic: str = "", sender: object = None,
                        via: str = "") -> None:
-        """Take a goal image from ``~/goal_image`` unless a bag player sent it (goal_images).
+        """Take a goal image (``~/goal_image`` or its ``/compressed``) unless a player sent it.
 
+        ``msg``: ``sensor_msgs/Image`` or ``CompressedImage`` (``nodes/goal_topics.py``);
         ``via``: the subscription it came on ("latched" or "volatile"), to drop the other's copy.
         """
-        self.goal_images.arrived(msg, topic or self.goal_subscription.topic_name, sender, via)
+        self.goal_images.arrived(msg, topic or self.goal_topic(msg), sender, via)
+
+    def goal_topic(self, msg) -> str:
+        """Return the full name of the goal topic ``msg`` came on (by its type: goal_topics)."""
+        if goal_message_kind(msg) == COMPRESSED:
+            return self.compressed_goal_subscriptions[0].topic_name
+        return self.goal_subscription.topic_name
 
     @property
     def pending_goal(self):
         """The goal image waiting for the ROS graph (``goal_images.WaitingGoal``), or None."""
         return self.goal_images.pending
 
-    def _take_goal_image(self, msg: Image, key: tuple) -> None:
-        """Set the goal from ``msg`` unless refused; ``key``: its ``goal_images.message_key``."""
+    def _take_goal_image(self, msg, key: tuple) -> None:
+        """Set the goal from ``msg`` unless refused; ``key``: its ``goal_images.message_key``.
+
+        ``msg``: ``sensor_msgs/Image`` or ``CompressedImage``, decoded as camera frames are
+        (``images.decode_image_message``; transparent pixels refused, as in a goal file).
+        """
+        topic = self.goal_topic(msg)  # which sender to fix, in every line
         try:
-            rgb = image_msg_to_rgb(msg, goal=True)  # transparent pixels refused
+            rgb = decode_image_message(msg, goal=True)  # transparent pixels refused
             problem = goal_image_problem(rgb)
             if problem:
                 raise ImageError(f"the image {problem}")
-            if self._same_goal_image(rgb, key):  # re-sent (topic pub at 1 Hz): no new goal
+            if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
                 return
-            self.session.set_goals([SubGoal(rgb, 0, source="~/goal_image")])
+            source = "~/goal_image" + topic[len(self.goal_subscription.topic_name):]
+            self.session.set_goals([SubGoal(rgb, 0, source=source)])
+            self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
             self.forget_goal_files()  # (and a waiting image is older now)
             warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
-                self.session.goal_version, msg.header.frame_id,
-                self.goal_subscription.topic_name, self.image_subscription.topic_name)
+                self.session.goal_version, msg.header.frame_id, topic,
+                self.image_subscription.topic_name)
             if warning:
                 self.get_logger().warning(warning)
         except (ImageError, ValueError) as exc:
-            topic = self.goal_subscription.topic_name  # which sender to fix
             self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
                                     f"{self._goal_kept()}")
         self.worker.wake()
 
-    def _same_goal_image(self, rgb, key: tuple) -> bool:
+    def _same_goal_image(self, rgb, key: tuple, topic: str) -> bool:
         """Whether ``rgb`` [H, W, 3] uint8 is the active goal's image, which came on this topic.
 
-        ``key``: the message's ``goal_images.message_key``.
+        ``key``: the message's ``goal_images.message_key``; ``topic``: the goal topic it came on.
 
         ``ros2 topic pub`` without ``--once`` re-sends its message at 1 Hz, an
         ``image_publisher`` with ``rate_hz`` > 0 with fresh stamps: each copy replacing the goal
         would void the plan in progress and the warm start every second (a plan slower than
         that never went out: breaker54a), and restart a goal of counted steps every second once
-        done. The same pixels as the active goal's single sub-goal from ``~/goal_image`` (its
-        counts retuned or not) change nothing, finished or not (``--once`` sent twice looks the
-        same as a 1 Hz re-send: no stamp or content tells them apart). Said once per goal and
-        state (info), truly (breaker54i): a plan in progress goes on; a finished goal stays
-        finished, and how to run it again (``~/clear_goals``, then send it anew; or another image);
-        commanding off, the goal waits for ``~/enable true``. A goal replaced (A, B, A) or
-        set another way since is no such goal: the image is taken again (breaker49i); after
-        ``~/clear_goals``, so is one sent again with a new stamp or from a new publisher, but
-        not a copy of the message seen re-sent as the cleared goal (its ``message_key``:
-        ``resent_goals``, warned once per clear, breaker56a).
+        done. The same pixels as the active goal's single sub-goal from ``~/goal_image`` or its
+        ``/compressed`` (its counts retuned or not) change nothing, finished or not (``--once``
+        sent twice looks the same as a 1 Hz re-send: no stamp or content tells them apart).
+        Said once per goal and state (info), truly (breaker54i): a plan in progress goes on; a
+        finished goal stays finished, and how to run it again (``~/clear_goals``, then send it
+        anew; or another image); commanding off, the goal waits for ``~/enable true``. A goal
+        replaced (A, B, A) or set another way since is no such goal: the image is taken again
+        (breaker49i), sent again with a new stamp or from a new publisher, but not a copy of a
+        message seen re-sent (its ``message_key``: ``resent_goals``), whatever ended its goal:
+        a clear (breaker56a) or a goal set since (breaker58a); warned once per goal in force.
         The comparison is of the decoded pixels (any encoding of one picture is one goal):
         0.15 ms at 640x480 (benchmarks/bench_goal_resend.py).
         """
         goals, resent = self.session.goals, self.goal_images.resent
-        if goals is None and resent.refuses(key):  # the clear holds (resent_goals)
-            line = resent.refusal(self.goal_subscription.topic_name, gives_publisher_ids())
+        same = (goals is not None and len(goals.goals) == 1
+                and goals.goals[0].source.startswith("~/goal_image")
+                and np.array_equal(goals.goals[0].image, rgb))
+        if not same and resent.refuses(key):  # a clear or a goal set since holds
+            line = resent.refusal(topic, gives_publisher_ids(), goals,
+                                  "" if goals is None else goals.describe())
             if line:
                 self.get_logger().warning(line)
             return True
-        if goals is None or len(goals.goals) != 1 or goals.goals[0].source != "~/goal_image":
-            return False
-        if not np.array_equal(goals.goals[0].image, rgb):
+        if not same:
             return False
         resent.resent(key)
         if goals.finished:
@@ -115,8 +136,8 @@ class PlannerGoals:
         if self.same_goal_said != said:
             self.same_goal_said = said
             self.get_logger().info(
-                f"the goal image on {self.goal_subscription.topic_name} came again with the same "
-                f"pixels: {stays}; said once per goal and state")
+                f"the goal image on {topic} came again with the same pixels: {stays}; said once "
+                "per goal and state")
         return True
 
     def _goal_kept(self) -> str:
@@ -187,11 +208,23 @@ class PlannerGoals:
         message = self.session.set_goals(goals)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
+        self.goal_files_read[parameter] = file_keys(parameter, values[parameter])
         self.worker.wake()
         return message
 
     def _on_set_parameters(self, params) -> SetParametersResult:
+        """Check and apply goal parameters set at run time (``nodes/goal_updates.py``).
+
+        A value equal to the one in force changes no goal (``ros2 param load`` of the node's
+        own dump must not restart the sub-goal list), unless it names goal files changed on
+        disk since they were read (``nodes/goal_values_in_force.py``; logged either way).
+        """
         changes = {p.name: p.value for p in params if p.name in GOAL_PARAMETERS}
+        if changes and not self.forgetting:
+            changes, lines = changed_goal_values(self.goal_values, changes,
+                                                 self.goal_files_read)
+            for line in lines:
+                self.get_logger().info(line)
         if not changes:
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
@@ -202,6 +235,9 @@ class PlannerGoals:
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values
+        for name in FILE_PARAMETERS:  # their files as read by this check (or load)
+            if name in changes and values[name]:
+                self.goal_files_read[name] = file_keys(name, values[name])
         changed = set(changes) & RUNTIME_IDLE_CHECKED  # a run-time value set in vain: say so
         if changed:
             current = dataclasses.replace(

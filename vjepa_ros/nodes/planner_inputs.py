@@ -73,7 +73,7 @@ class PlannerInputs:
             self._log_input_error(f"dropping camera image on {topic}: {exc}")
             return
         warning = self.goal_frame_ids.camera(msg.header.frame_id, self.session.goal_version,
-                                             self.goal_topic, topic)
+                                             self.goal_image_topic, topic)
         if warning:  # a goal image of another camera taken before the first frame
             self.get_logger().warning(warning)
         crowd = self.sources.camera_crowd_problem(sender, now, topic)

@@ -22,7 +22,6 @@ set-point stream's ``target_pose`` and ``servo_twist`` go out through
 
 from __future__ import annotations
 
-import functools
 import sys
 import threading
 import time
@@ -31,15 +30,10 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
-from rclpy.qos import DurabilityPolicy, QoSProfile, ReliabilityPolicy, qos_profile_sensor_data
+from rclpy.qos import QoSProfile, qos_profile_sensor_data
 from sensor_msgs.msg import CompressedImage, Image, JointState
 from std_msgs.msg import Float64, Float64MultiArray, String
 from std_srvs.srv import SetBool
-
-try:
-    from rclpy.event_handler import SubscriptionEventCallbacks
-except ImportError:  # Humble
-    from rclpy.qos_event import SubscriptionEventCallbacks
 
 from vjepa_ros.config import ValueTypeError
 from vjepa_ros.counts import counted
@@ -47,8 +41,8 @@ from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
 from vjepa_ros.nodes.goal_parameters import updated_goal_values
-from vjepa_ros.nodes.goal_qos import warn_goal_qos_mismatch
 from vjepa_ros.nodes.goal_services import add_goal_list_services
+from vjepa_ros.nodes.goal_topics import subscribe_goal_topic
 from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
@@ -93,12 +87,6 @@ STREAM_WATCHDOG_S = 0.5
 SENSOR_QOS = QoSProfile(
     depth=1, reliability=qos_profile_sensor_data.reliability,
     durability=qos_profile_sensor_data.durability, history=qos_profile_sensor_data.history,
-)
-LATCHED = QoSProfile(
-    depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
-)
-VOLATILE = QoSProfile(
-    depth=1, durability=DurabilityPolicy.VOLATILE, reliability=ReliabilityPolicy.RELIABLE
 )
 
 
@@ -225,21 +213,12 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self.pose_topic = self.pose_sub.topic_name  # (read once, as image_topic)
             self.fingers.anchor_topic = self.pose_topic  # the arm's namespace then
         self._watch_inputs(image_type)
-        # latched goals (a publisher before the node started) and default-QoS (volatile) ones,
-        # which DDS never matches with a transient-local reader: each message taken once
-        # (goal_images); rclpy's incompatible-QoS warning of the latched one would be wrong
-        self.goal_subscription = self.create_subscription(
-            Image, "~/goal_image",
-            callback_with_publisher(functools.partial(self._on_goal_image, via="latched"), ""),
-            LATCHED,
-            event_callbacks=SubscriptionEventCallbacks(incompatible_qos=lambda _: None))
-        self.goal_topic = self.goal_subscription.topic_name  # (read once, as image_topic)
-        self.volatile_goal_subscription = self.create_subscription(
-            Image, "~/goal_image",
-            callback_with_publisher(functools.partial(self._on_goal_image, via="volatile"), ""),
-            VOLATILE,  # a best-effort publisher is never heard: said with the fix (breaker56a)
-            event_callbacks=SubscriptionEventCallbacks(incompatible_qos=functools.partial(
-                warn_goal_qos_mismatch, self, set())))  # (the set: the publishers named)
+        # goal images, raw and compressed (goal_topics): each heard latched and volatile
+        self.goal_subscription, self.volatile_goal_subscription = subscribe_goal_topic(
+            self, Image, "~/goal_image", self._on_goal_image)
+        self.compressed_goal_subscriptions = subscribe_goal_topic(
+            self, CompressedImage, "~/goal_image/compressed", self._on_goal_image)
+        self.goal_image_topic = self.goal_subscription.topic_name  # (read once, as image_topic)
         self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
@@ -256,6 +235,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             raise ValueError(f"goal files not loaded: {exc}") from None
         self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
         self.goal_files_loaded: list[str] = []  # the files it loaded (goal_updates: retunes)
+        self.goal_files_read: dict[str, list] = {}  # file parameter → file_key of each, as read
         self.same_goal_said = None  # (goal_version, its state) whose image re-sent was logged
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
         self.load_goal_files(self.goal_values, at_start=True)

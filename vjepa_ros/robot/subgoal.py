@@ -76,9 +76,9 @@ def check_subgoal_gripper(index: int, goal: SubGoal) -> None:
     closedness = goal.closedness()
     name = f"sub-goal {index + 1} ({goal.source or 'image'})"
     if closedness is None:
-        if goal.source == "~/goal_image":  # a message carries no hand state
-            why = ("came on ~/goal_image, which carries no gripper state: capture the goal with "
-                   "~/capture_goal or ~/add_subgoal instead (they record the hand)")
+        if goal.source.startswith("~/goal_image"):  # a message carries no hand state
+            why = (f"came on {goal.source}, which carries no gripper state: capture the goal "
+                   "with ~/capture_goal or ~/add_subgoal instead (they record the hand)")
         elif goal.gripper_measured:  # a goal file: no hand state comes along
             why = "has no gripper state: give goal_gripper (one closedness per goal file)"
         elif goal.state is not None:  # captured, but no finger joints had arrived

@@ -1,0 +1,72 @@
+"""Goal parameters set to the values they hold: no goal change (breaker58a).
+
+``ros2 param load`` of the planner's own ``ros2 param dump`` mid-task sets every goal parameter
+to the value in force (``goal_steps: []`` beside a captured list, the three files and counts of
+a file list). Applied as changes, each would restart the sub-goal list at sub-goal 1, voiding
+the plan in progress (under ``goals.gripper: subgoal`` the open hand of sub-goal 1 drops the
+object carried). A value equal to the one held changes no goal; the one exception is a goal file
+parameter whose files changed on disk since they were read (another
+:func:`~vjepa_ros.robot.checked_goal_images.file_key`: rewritten, copied or renamed over,
+deleted): setting it again reads them again (the way to load an edited goal picture), and the
+log says which files changed. ROS-free.
+"""
+
+from __future__ import annotations
+
+from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS
+from vjepa_ros.robot.checked_goal_images import file_key
+
+
+def _plain(value):
+    """Return a goal parameter value as compared: a string, or a list (rclpy gives arrays)."""
+    return value if isinstance(value, str) else list(value or [])
+
+
+def _paths(name: str, value) -> list[str]:
+    """Return the files goal file parameter ``name`` holds at ``value``."""
+    return ([value] if value else []) if name == "goal_image_path" else list(value or [])
+
+
+def file_keys(name: str, value) -> list:
+    """Return the :func:`file_key` of each file goal file parameter ``name`` holds at ``value``."""
+    return [file_key(path) for path in _paths(name, value)]
+
+
+def changed_goal_values(current: dict, changes: dict, read: dict) -> tuple[dict, list[str]]:
+    """Return the goal parameter ``changes`` that change something, and the lines to log.
+
+    ``current``: goal parameter → value in force; ``changes``: the values being set;
+    ``read``: goal file parameter → the :func:`file_keys` of its files when last read (checked
+    or loaded). A value equal to the one in force is left out, said in a line when it is not
+    empty; a goal file parameter at its value in force stays a change, and is said so naming
+    the files, when one of its files changed since it was read. An emptied goal file parameter
+    while neither holds files stays too: it changes no goal, and ``goal_updates`` says that a
+    goal from a service or the topic stays (one expecting it to clear the goal learns how).
+    """
+    kept, lines = {}, []
+    for name, value in changes.items():
+        if _plain(value) != _plain(current[name]):
+            kept[name] = value
+            continue
+        if not _plain(value):  # empty, as it was
+            if name in FILE_PARAMETERS and not any(current[n] for n in FILE_PARAMETERS):
+                kept[name] = value  # no file goal: goal_updates says the goal stays, unchanged
+            continue
+        if name in FILE_PARAMETERS:
+            paths, before = _paths(name, value), read.get(name, [])
+            now = file_keys(name, value)
+            changed = [path for i, path in enumerate(paths)
+                       if i >= len(before) or now[i] != before[i]]
+            if changed:
+                kept[name] = value
+                lines.append(f"{name} set again at its value in force, and {len(changed)} of "
+                             f"its files changed since they were read ({', '.join(changed)}): "
+                             "they are read again")
+                continue
+            lines.append(f"{name} set to its value in force, its files unchanged since they "
+                         "were read: no goal change (the sub-goal in progress goes on; edit a "
+                         "file, or call ~/clear_goals and set it again, to start over)")
+            continue
+        lines.append(f"{name} set to its value in force {_plain(value)}: no goal change (the "
+                     "sub-goal in progress goes on)")
+    return kept, lines
