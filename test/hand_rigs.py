@@ -117,9 +117,16 @@ class FrankaHand:
         self.up, self.running = True, []
 
     def _cancel(self, entry):
-        if entry in self.running:
+        """Cancel a goal; the answer as rclpy's server gives it (action_msgs/CancelGoal)."""
+        answer = Future()
+        running = entry in self.running
+        if running:
             self._end(entry, STATUS_CANCELED, False)
-        return Future()
+        # ERROR_NONE for a goal it stops; ERROR_GOAL_TERMINATED for one ended (or gone with
+        # an earlier driver process: the new one answers ERROR_UNKNOWN_GOAL_ID, as quiet)
+        answer.finish(types.SimpleNamespace(return_code=0 if running else 3,
+                                            goals_canceling=[]))
+        return answer
 
     def _end(self, entry, status, reached):
         if entry in self.running:

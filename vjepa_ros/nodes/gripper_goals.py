@@ -27,12 +27,15 @@ unmoved short of the full opening (out of range: the warning names ``robot.gripp
 resend cannot open the hand). A server whose results are the width between the fingers (a ROS
 1-style one: above the hand's half width, or twice the measured finger; a failed close read in
 franka_ros2's units would be a hold) is said once and read so from then on
-(``gripper_results.full_width_result``). :meth:`GripperGoals.send` returns the goal's
-:class:`Delivery`: the session sends the same closedness again when it did not reach the hand (not
-sent, rejected, lost with a driver that went, unanswered past the timeout, or failed).
-:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown). An open
-to the full width that franka_gripper would take as done while a grasp of ours may stand (fingers
-pried open) calls its ``stop`` service first (``robot.gripper_release``). Those rules,
+(``gripper_results.full_width_result``; a result wider than the hand opens tells nothing, a
+result that claims its goal far from it, or with status UNKNOWN, is a failure).
+:meth:`GripperGoals.send` returns the goal's :class:`Delivery`: the session sends the same
+closedness again when it did not reach the hand (not sent, rejected, lost with a driver that
+went, unanswered past the timeout, or failed).
+:meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown; the cancel's
+answer read: a refusal is a warning, the hand may still move). An open to the full width that
+franka_gripper would take as done while a grasp of ours may stand (fingers pried open) calls its
+``stop`` service first (``robot.gripper_release``). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -57,6 +60,10 @@ from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.start_forms import restart_planner_with
 
 __all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]
+
+# action_msgs/srv/CancelGoal's return codes (its Response.return_code)
+CANCEL_ERROR_NONE, CANCEL_ERROR_REJECTED = 0, 1
+CANCEL_ERROR_UNKNOWN_GOAL_ID, CANCEL_ERROR_GOAL_TERMINATED = 2, 3
 
 
 class Delivery:
@@ -130,6 +137,9 @@ class GripperGoals:
         self.answers = AwaitedGoals(name, result_timeout_s, deadband)
         self.latest: Delivery | None = None  # the newest goal's delivery
         self.handles: dict[int, object] = {}  # accepted goals without a result: their handles
+        # of them, those whose server was found gone since (a driver that crashed took them)
+        self.gone: set[int] = set()
+        self.cancel_round = self.said_round = 0  # cancel() calls; the last one said canceled
         self.on_the_way: set[int] = set()  # goals sent whose acceptance was not taken yet
         self.stop, self.stop_request = stop, stop_request
         self.stop_name = stop_service_name(name)
@@ -137,11 +147,18 @@ class GripperGoals:
         self.no_stop_said = False  # the missing stop service was warned (once)
 
     def server_ready(self) -> bool:
-        """Tell whether the action server answers now (False when asking raises)."""
+        """Tell whether the action server answers now (False when asking raises).
+
+        False: the goals accepted so far went with their server (``gone``: :meth:`cancel`
+        counts and says none of them).
+        """
         try:
-            return bool(self.client.server_is_ready())
+            ready = bool(self.client.server_is_ready())
         except Exception:  # noqa: BLE001 - a context shut down: no server to send to
-            return False
+            ready = False
+        if not ready:
+            self.gone.update(self.handles.copy())
+        return ready
 
     def send(self, closedness: float) -> Delivery | bool:
         """Send a goal for ``closedness`` (0 open .. 1 closed).
@@ -233,17 +250,20 @@ class GripperGoals:
     def cancel(self) -> int:
         """Cancel the goals accepted and not yet ended, and those still on their way.
 
-        The hand stops where it is (franka_gripper stops it on a cancel); their CANCELED ends are
-        not warned. One info line when a goal was running. Returns how many were canceled.
+        Each cancel's answer is read (:meth:`_cancel_answered`): taken, the hand stops where it
+        is (franka_gripper stops it on a cancel; one info line per call); refused (rclpy's
+        ``ActionServer`` without a ``cancel_callback`` refuses every cancel), one warning: the
+        hand may still move to the goal's end. Their CANCELED ends are not warned. Goals whose
+        server went since they were accepted (``gone``: a driver that crashed) are canceled
+        too, in case it was a passing glitch, but not counted. Returns how many were canceled.
         """
         self.answers.cancelling()
+        self.cancel_round += 1
         numbers = sorted(self.handles)
+        running = [number for number in numbers if number not in self.gone]
         for number in numbers:
             self._cancel(number)
-        if numbers:
-            self._say("info", f"control.gripper_action: the gripper goal to {self.name} was "
-                      "canceled: the hand stops where it is")
-        return len(numbers)
+        return len(running)
 
     def cancel_pending(self) -> bool:
         """Tell whether a goal canceled on its way still awaits its acceptance.
@@ -264,13 +284,45 @@ class GripperGoals:
         handle = self.handles.pop(number, None)
         if self.latest is not None and self.latest.number == number:
             self.latest.state = "canceled"
+        gone = number in self.gone
+        self.gone.discard(number)
         if handle is None:  # canceled already by the other path
             return
         try:
-            handle.cancel_goal_async()
+            answer = handle.cancel_goal_async()
         except Exception as exc:  # noqa: BLE001 - the context shut down: nothing more to do
-            self._say("warning", f"control.gripper_action: canceling the gripper goal to "
-                      f"{self.name} failed ({exc}); the hand may still move")
+            if not gone:
+                self._say("warning", f"{PREFIX}canceling the gripper goal to {self.name} "
+                          f"failed ({exc}); the hand may still move")
+            return
+        if hasattr(answer, "add_done_callback"):
+            cancel_round = self.cancel_round
+            answer.add_done_callback(
+                lambda done: self._cancel_answered(done, cancel_round, gone))
+
+    def _cancel_answered(self, done, cancel_round: int, gone: bool) -> None:
+        """Read a cancel's answer (``action_msgs/CancelGoal`` response; the executor's thread).
+
+        Taken (ERROR_NONE): the hand stops where it is, one info line per :meth:`cancel` call.
+        Refused (ERROR_REJECTED), or no answer (the request failed) for a goal whose server did
+        not go (``gone`` False): one warning naming the server: the hand may still move to the
+        goal's end. A goal the server does not know or that had ended: nothing to say.
+        """
+        code = getattr(_result_of(done), "return_code", None)
+        if code == CANCEL_ERROR_NONE:
+            if self.said_round != cancel_round:
+                self.said_round = cancel_round
+                self._say("info", f"{PREFIX}the gripper goal to {self.name} was canceled: the "
+                          "hand stops where it is")
+        elif code == CANCEL_ERROR_REJECTED:
+            self._say("warning", f"{PREFIX}{self.name} refused to cancel the gripper goal (an "
+                      "rclpy ActionServer without a cancel_callback refuses every cancel): the "
+                      "hand may still move to the goal's end; stop it at its driver")
+        elif code not in (CANCEL_ERROR_UNKNOWN_GOAL_ID, CANCEL_ERROR_GOAL_TERMINATED) and \
+                not gone:
+            self._say("warning", f"{PREFIX}the cancel of the gripper goal to {self.name} got "
+                      f"no answer (return code {code}): the hand may still move to the goal's "
+                      "end; stop it at its driver")
 
     def problem(self) -> str:
         """Return why the goals do not reach the hand now ("": they do; ``AwaitedGoals``)."""
@@ -295,6 +347,7 @@ class GripperGoals:
         """Take an accepted goal's end: say aborted or canceled unless superseded or a grasp."""
         response, number = _result_of(finished), delivery.number
         self.handles.pop(number, None)
+        self.gone.discard(number)
         status = getattr(response, "status", None)
         if response is not None and delivery.state != "canceled":
             delivery.state = "ended"
@@ -330,12 +383,20 @@ class GripperGoals:
                 f"gripper_command alone")
 
     def _say(self, level: str, line: str) -> None:
-        """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty."""
+        """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty.
+
+        One call line per severity: rclpy's logger keys each call by its caller's file and line
+        and raises ValueError ("Logger severity cannot be changed between calls") when one line
+        logs at a second severity: the planning step that sent the goal failed with it.
+        """
         if not line:
             return
-        say = {"warning": self.warn, "info": self.info}.get(level, self.debug)
-        if say is not None:
-            say(line)
+        if level == "warning":
+            self.warn(line)
+        elif level == "info":
+            self.info(line)
+        elif self.debug is not None:
+            self.debug(line)
 
 
 def _result_of(future):

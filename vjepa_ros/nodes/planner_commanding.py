@@ -4,9 +4,10 @@
 ``~/enable`` (SetBool) service callback (``_enable``: the input and twin checks before an enable,
 the switch under ``command_lock``, a disable's end of ``servo_twist`` and cancel of a running
 GripperCommand goal), the stop after an unexpected exception (``_failed``; the planning worker's
-``_planning_failed``, an out-of-memory named after ``planner.samples``) and the node's shutdown
-(``prepare_shutdown``). The set-point stream itself stays in the node (``_stream``). The
-attributes used are set by the node's ``__init__``.
+``_planning_failed``, an out-of-memory named after ``planner.samples``; ``/diagnostics`` ERROR,
+``refusal_kind`` internal_error, until ``~/enable`` starts commanding again: :func:`failures`) and
+the node's shutdown (``prepare_shutdown``). The set-point stream itself stays in the node
+(``_stream``). The attributes used are set by the node's ``__init__``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import os
 import time
 
 from vjepa_ros.robot.planner_config import parameter_message
+from vjepa_ros.robot.refusal import RefusalKind
 
 
 class PlannerCommanding:
     """The planner node's ~/enable switch and the paths that stop its commanding."""
 
     settle_given_up = False  # a shutdown's settle gave up on a gripper goal (said once)
+    # the unexpected error that disabled commanding (_failed), until ~/enable starts it again
+    failure_line = ""
 
     def _enable(self, request, response):
         if request.data:
@@ -36,6 +40,8 @@ class PlannerCommanding:
                 return response
         with self.command_lock:  # a stream tick's publish under way ends first (_stream)
             response.success, response.message = self.session.set_enabled(bool(request.data))
+            if request.data and response.success:  # commanding again: the failure is behind
+                self.failure_line = ""
         if not request.data:
             self.setpoints.end()  # a moving servo_twist stops now, as a hold's does
             if self.gripper_action is not None:  # and a closing or opening hand where it is
@@ -54,10 +60,12 @@ class PlannerCommanding:
         with self.command_lock:
             self.session.set_enabled(False)
         self.setpoints.end()
+        line = f"{where} failed, commanding disabled: {type(exc).__name__}: {exc}"
+        self.failure_line = f"{line} (see the log; ~/enable true commands again)"
         if self.gripper_action is not None:  # the hand too stops where it is
             self.gripper_action.cancel()
-        self.get_logger().error(f"{where} failed, commanding disabled: "
-                                f"{type(exc).__name__}: {exc}")
+        self.get_logger().error(line)
+
 
     def _planning_failed(self, exc: BaseException) -> None:
         from vjepa_ros.planning.memory import (
@@ -191,3 +199,14 @@ class PlannerCommanding:
         return (f"shutdown: {doing} after {timeout:g} s (a first plan compiling under "
                 "model.compile_predictor, a hung device); the node shuts down without it; "
                 f"if the process does not exit, kill it: kill -9 {os.getpid()}")
+
+
+def failures(node) -> list[tuple[RefusalKind, str]]:
+    """Return the error that disabled ``node``'s commanding (``_failed``) as a refusal; [] if none.
+
+    ``(RefusalKind.INTERNAL_ERROR, line)``: ``/diagnostics`` shows it at ERROR (with the node's
+    refusals, ``robot.diagnostics.node_status``) until an ``~/enable`` starts commanding again;
+    it does not refuse that ``~/enable``. A node without the mixin has none.
+    """
+    line = getattr(node, "failure_line", "")
+    return [(RefusalKind.INTERNAL_ERROR, line)] if line else []

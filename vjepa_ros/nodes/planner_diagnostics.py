@@ -24,6 +24,7 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 
 from vjepa_ros.nodes.graph_publishers import other_publishers, package_planners
 from vjepa_ros.nodes.input_watch import silent_inputs_message
+from vjepa_ros.nodes.planner_commanding import failures
 from vjepa_ros.nodes.planner_name import diagnostics_name
 from vjepa_ros.robot.refusal import RefusalKind
 
@@ -85,7 +86,7 @@ class PlannerDiagnostics:
         withheld = self._withheld() if self.session.enabled else []
         commanding_fights = bool(self.other_publishers) and self.session.enabled
         # node_status returns a new dict: the node's values go into it (the one copy)
-        status = node_status(diagnostic_status(snapshot), self._node_refusals(),
+        status = node_status(diagnostic_status(snapshot), self._node_refusals() + failures(self),
                              withheld=withheld,
                              silent=silent_inputs_message(inputs, snapshot.blocking),
                              warn=commanding_fights or bool(inputs))

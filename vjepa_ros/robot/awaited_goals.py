@@ -21,6 +21,10 @@ goals overdue (:meth:`~AwaitedGoals.overdue`). Each returns the line to say ("":
   warned naming ``robot.gripper_max_width``, never sent again (a resend cannot open the hand). A
   goal that stopped away from its goal holding nothing (``stopped``) is a failure as any abort,
   also when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``).
+- A result whose status is no terminal one (STATUS_UNKNOWN: rclpy's and rclcpp's servers answer
+  so for a goal they do not know: another server on the same name answered first) says nothing
+  of the hand: a failure, sent again, warned once (naming the server) until a result with a
+  terminal status comes, and :meth:`AwaitedGoals.problem` names it meanwhile.
 - A failure of the closedness that failed last (within ``deadband``: a planned close drifts
   from resend to resend), no goal ended well since (the session sends a failed goal again), is
   counted in ``failed`` and said at debug level, not warned again; the first goal of that
@@ -50,7 +54,12 @@ import dataclasses
 import threading
 
 from vjepa_ros.robot.goal_spans import GoalSpans
-from vjepa_ros.robot.gripper_results import STATUS_ABORTED, STATUS_CANCELED, STATUS_SUCCEEDED
+from vjepa_ros.robot.gripper_results import (
+    STATUS_ABORTED,
+    STATUS_CANCELED,
+    STATUS_SUCCEEDED,
+    TERMINAL_STATUSES,
+)
 
 PREFIX = "control.gripper_action: "
 MAX_FORGOTTEN_SPANS = 64  # spans of goals dropped unaccepted as overdue kept (the newest)
@@ -103,6 +112,9 @@ class AwaitedGoals:
         self.rejecting: float | None = None  # closedness of the last goal rejected, none since
         self.canceled_through = 0  # goals up to this number were canceled by us (cancelling)
         self.holding_said = False  # "holding an object" said once at info; then at debug
+        # the last result came with no terminal status (a server that does not know the goal):
+        # warned once, until a result with a terminal status comes
+        self.unknown_status = False
         # closedness of the last goal that failed (aborted, canceled, stalled short), no goal
         # ended well since; how many failed meanwhile
         self.failing: float | None = None
@@ -220,8 +232,9 @@ class AwaitedGoals:
         an operator's cancel, gripper_action_controller preempting it for another node's goal)
         is warned, never a failure to send again. ``advice``: a failure that sending again
         cannot mend (out of range), warned with it. ``held``, ``stopped``, ``reached`` and
-        ``advice`` are a result's ``gripper_results.judge_result``. Any other failure is
-        ``resend``: its Delivery is sent again.
+        ``advice`` are a result's ``gripper_results.judge_result``. A ``status`` that is no
+        terminal one (STATUS_UNKNOWN, None) is a failure whatever the rest (module docstring).
+        Any other failure is ``resend``: its Delivery is sent again.
         """
         with self._lock:
             if request_failed:  # the result request failed: no answer, the outage goes on
@@ -233,9 +246,13 @@ class AwaitedGoals:
             ours = status == STATUS_CANCELED and number <= self.canceled_through
             theirs = status == STATUS_CANCELED and not (ours or superseded or reached)
             holding = held is not None and not superseded
-            failed = (status in (STATUS_ABORTED, STATUS_CANCELED) or bool(stopped) and
-                      status == STATUS_SUCCEEDED) and not (superseded or ours or holding
-                                                           or reached or theirs)
+            unknown = status not in TERMINAL_STATUSES and not (superseded or ours)
+            failed = unknown or (status in (STATUS_ABORTED, STATUS_CANCELED) or bool(stopped)
+                                 and status == STATUS_SUCCEEDED) and not (
+                superseded or ours or holding or reached or theirs)
+            unknown_again = self.unknown_status and unknown
+            if not (superseded or ours):  # the newest answer tells whether the server knows it
+                self.unknown_status = unknown
             self.failed += failed or theirs
             first_hold, self.holding_said = not self.holding_said, self.holding_said or holding
             again = failed and self._same(self.failing, closedness)
@@ -261,9 +278,17 @@ class AwaitedGoals:
             return GoalEnd(("warning", f"{PREFIX}the gripper goal to {self.name} was aborted "
                             f"(closedness {closedness:.2f}): {advice}; it is not sent again (a "
                             f"resend cannot open the hand){back}"))
+        if unknown:
+            return GoalEnd(("debug" if unknown_again and not back else "warning",
+                            f"{PREFIX}the result of the gripper goal to {self.name} (closedness "
+                            f"{closedness:.2f}) came with status {status} (UNKNOWN: a server "
+                            f"that does not know the goal; is another GripperCommand server on "
+                            f"this name? ros2 action info {self.name}): the hand's end is "
+                            f"unknown; it is sent again (further such results are not said)"
+                            f"{back}"), resend=True)
         if failed:
             word = {STATUS_ABORTED: "was aborted", STATUS_CANCELED: "was canceled"}.get(
-                status, "ended SUCCEEDED stalled, not at its goal")
+                status, "ended SUCCEEDED away from its goal")
             return GoalEnd(("debug" if again and not back else "warning",
                             f"{PREFIX}the gripper goal to {self.name} {word} (closedness "
                             f"{closedness:.2f}): the driver did not complete it; check the "
@@ -292,6 +317,10 @@ class AwaitedGoals:
             if self.rejecting is not None:
                 return (f"{self.name} rejected the gripper goal (closedness "
                         f"{self.rejecting:.2f}): the hand is not commanded")
+            if self.unknown_status:
+                return (f"results from {self.name} come with status UNKNOWN (a server that does "
+                        f"not know the goal: another GripperCommand server on this name?): the "
+                        f"hand's end is unknown")
             if self.failing is not None:
                 return (f"the gripper goal to {self.name} (closedness {self.failing:.2f}) "
                         f"failed {self.failing_count} time(s): the hand did not get there")

@@ -18,7 +18,16 @@
   (:func:`_out_of_range`): a resend cannot open the hand.
 - Fingers that stopped away from their goal, not reported as reaching it (:func:`_stopped`),
   are said where they stopped: an opening goal that stopped short is a failure as any abort, also
-  when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``).
+  when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``). A result
+  reported reaching its goal (SUCCEEDED, ``reached_goal``, not stalled) with its position more
+  than :data:`REACHED_TOLERANCE_M` from the goal's contradicts itself: the position, measured,
+  wins over the claim (a failure, not a hold).
+- A position wider than the hand opens even read as the width between the fingers (above
+  ``max_width`` by more than :data:`WIDER_MARGIN_M`: a driver's glitch, a result in mm) is no
+  width of this hand in either convention (:func:`impossible_position`): it tells no convention,
+  no hold, no open reached; the goal failed.
+- A result whose status is no terminal one (STATUS_UNKNOWN: a server that does not know the goal)
+  says nothing of the hand: its fields are not read (:func:`judge_result`).
 """
 
 from __future__ import annotations
@@ -46,6 +55,15 @@ OPEN_MARGIN_M = 1e-3
 # [m] of one finger: a result this much closer than the finger measured when the goal was sent is
 # fingers that moved (onto an object almost as wide as the hand; a Franka finger reads to ~0.1 mm)
 MOVED_MARGIN_M = 5e-4
+# [m] of one finger: a result reported reaching its goal this far from it, or farther, did not
+# (ros2_controllers' gripper_action_controller succeeds within goal_tolerance, 0.01 by default;
+# franka_gripper's grasp within its epsilons, 5 mm of the width: 2.5 mm of one finger)
+REACHED_TOLERANCE_M = 0.01
+# [m] a result this much wider than the hand's full opening (robot.gripper_max_width), or more,
+# is no width of it even as the width between the fingers (a hand homed a little wider than
+# set reads up to this as a full-width result)
+WIDER_MARGIN_M = 0.01
+TERMINAL_STATUSES = (STATUS_SUCCEEDED, STATUS_CANCELED, STATUS_ABORTED)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,8 +99,20 @@ def judge_result(status: int | None, goal_position: float, result, max_width: fl
     result lies above ``max_width`` / 2 or reads as a hold, and :func:`full_width_result` says it
     is the whole width (a ROS 1-style server: a failed close read in franka_ros2's units would be
     a hold): ``full_width`` True in the judgement, every field read so.
+    A ``status`` that is no terminal one (STATUS_UNKNOWN: the answer of a server that does not
+    know the goal, its Result empty) reads nothing: no hold, no stop, not reached. A position
+    :func:`impossible_position` tells no convention and is said in ``stopped`` (a failure).
     """
     raw = result_position(result)
+    if status not in TERMINAL_STATUSES:  # an empty Result: nothing of the hand to read
+        return ResultJudgement(held=None, stopped="", reached=False, advice="",
+                               full_width=full_width)
+    if raw is not None and impossible_position(raw, max_width):
+        return ResultJudgement(held=None, stopped=(
+            f"its result position {raw * 1000:g} mm is wider than this hand opens "
+            f"(robot.gripper_max_width {max_width:g} m), even as the width between the fingers: "
+            "a driver's glitch or a result in mm, no position of the hand"), reached=False,
+            advice="", full_width=full_width)
     if not full_width and raw is not None and (
             raw > max_width / 2 or _held(status, goal_position, raw, result, max_width, start)
             is not None) and full_width_result(raw, finger, max_width):
@@ -108,6 +138,15 @@ def result_position(result) -> float | None:
     return position if math.isfinite(position) else None
 
 
+def impossible_position(position: float, max_width: float) -> bool:
+    """Tell whether a result's ``position`` [m] is wider than a hand of ``max_width`` [m] opens.
+
+    Above ``max_width`` + :data:`WIDER_MARGIN_M`: no finger's position nor the width between
+    the fingers of this hand (0.2 m or 0.5 m for an 80 mm hand, 80.0 from a driver in mm).
+    """
+    return position > max_width + WIDER_MARGIN_M
+
+
 def full_width_result(position: float, finger_m: float | None, max_width: float) -> bool:
     """Tell whether a result's ``position`` [m] is the width between the fingers, not one's.
 
@@ -119,8 +158,10 @@ def full_width_result(position: float, finger_m: float | None, max_width: float)
     the result is not twice it: one wider finger's, not a switch for good on one result; below,
     with a reading, within :data:`READING_MARGIN_M` of twice the reading and not of the reading
     itself (a reading under :data:`READING_MIN_M` tells nothing: a closed hand reads ~0 both
-    ways).
+    ways). Never for an :func:`impossible_position`: it fits neither convention.
     """
+    if impossible_position(position, max_width):
+        return False
     read = finger_m is not None and finger_m >= READING_MIN_M
     twice = read and abs(position - 2.0 * finger_m) <= READING_MARGIN_M
     if position > max_width / 2 + READING_MARGIN_M:  # wider than a finger of the hand as set
@@ -166,19 +207,24 @@ def _stopped(status: int | None, goal_position: float, position: float | None, r
     ``position``: the result's, one finger's [m] (None: none, ""). "" for one within
     :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], a SUCCEEDED one the server says
     reached its goal (``result``'s ``reached_goal`` true, not ``stalled``: franka_gripper's
-    grasp within its epsilons), and one at the hand's full opening after an open
-    (:func:`_reached`). Else the width between the fingers [mm] and the width asked, or, for
-    fingers at the hand's full opening (``max_width`` [m]) after a goal to close, not moved
-    from ``start`` (:func:`_held`), that they never closed and hold nothing.
+    grasp within its epsilons) within :data:`REACHED_TOLERANCE_M` of it, and one at the hand's
+    full opening after an open (:func:`_reached`). Else the width between the fingers [mm] and
+    the width asked, or, for fingers at the hand's full opening (``max_width`` [m]) after a goal
+    to close, not moved from ``start`` (:func:`_held`), that they never closed and hold nothing;
+    for one the server says reached its goal, that the position wins over that claim.
     """
     if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
-            _reached(goal_position, position, max_width) or _succeeded_at_goal(status, result):
+            _reached(goal_position, position, max_width) or _succeeded_at_goal(status, result) \
+            and abs(position - goal_position) < REACHED_TOLERANCE_M:
         return ""
+    claimed = (" (its result says it reached the goal: the position, measured, wins over that "
+               "claim)" if _succeeded_at_goal(status, result) else "")
     opening = max_width / 2 - OPEN_MARGIN_M
     if position >= opening > goal_position and not _moved(start, position):
         return (f"the fingers stayed at the hand's full opening, {2000 * position:.0f} mm: "
-                "they never closed, nothing is held")
-    return f"the fingers stopped at {2000 * position:.0f} mm, {2000 * goal_position:.0f} mm asked"
+                f"they never closed, nothing is held{claimed}")
+    return (f"the fingers stopped at {2000 * position:.0f} mm, {2000 * goal_position:.0f} mm "
+            f"asked{claimed}")
 
 
 def _reached(goal_position: float, position: float | None, max_width: float) -> bool:
@@ -221,7 +267,8 @@ def _succeeded_at_goal(status: int | None, result) -> bool:
     """Tell whether the server says the goal ended at its goal: SUCCEEDED, not stalled, reached.
 
     (``reached_goal`` true: franka_gripper's grasp within its epsilons; a result without the
-    fields counts as not stalled and reached.)
+    fields counts as not stalled and reached.) The flags alone: a claim, which the position
+    may contradict (:func:`_stopped`); such a result is no hold either (:func:`_held`).
     """
     return status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
         getattr(result, "reached_goal", True)
