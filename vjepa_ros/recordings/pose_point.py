@@ -21,7 +21,6 @@ when the point given is not the Franka Hand's TCP (the driver's point with the h
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial.transform import Rotation, Slerp
 
 from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
 
@@ -44,6 +43,8 @@ def point_offset(pose_times: np.ndarray, quaternions: np.ndarray, positions: np.
     median, small for a point fixed on the flange. None when fewer than two poses or no joint
     state falls inside it (nothing to compare).
     """
+    from scipy.spatial.transform import Rotation, Slerp  # (lazy: --help loads no scipy)
+
     order = np.argsort(pose_times, kind="stable")
     times = np.asarray(pose_times, np.int64)[order]
     keep = np.append(np.diff(times) > 0, True)  # one pose a stamp: the last
