@@ -201,6 +201,18 @@ def _release_output_claims():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_rclpy_probes():
+    """Forget what ``publisher_ids`` found of rclpy: tests stand in Humble's or Jazzy's rclpy."""
+    from vjepa_ros.nodes import publisher_ids
+
+    publisher_ids.gives_publisher_ids.cache_clear()
+    publisher_ids.gives_message_info.cache_clear()
+    yield
+    publisher_ids.gives_publisher_ids.cache_clear()
+    publisher_ids.gives_message_info.cache_clear()
+
+
+@pytest.fixture(autouse=True)
 def _shut_down_launch_files():
     """Shut down the launch files a test loaded (test_launch_files): their values files go."""
     yield
