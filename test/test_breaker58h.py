@@ -190,6 +190,7 @@ def test_pin_bare_arm_and_bare_fingers_are_read():
     "search): camera_check.trial.when always/auto no longer tries the rotation, the one test "
     "that decides it whatever the estimate's spread"))
 @pytest.mark.parametrize("when", ["always", "auto"])
+@pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 def test_a_too_uncertain_estimate_still_gets_its_correction_trial(when):
     """A model turned 90° with an estimate too wide for its verdict still gets the trial.
 
