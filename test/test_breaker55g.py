@@ -164,7 +164,7 @@ def test_a_grasp_on_an_object_almost_as_wide_as_the_hand_is_a_hold():
     """
     hand, logs = FrankaHand(object_width=0.0785), []
     goals = goals_for(hand, logs)
-    goals.measured = lambda: 1.0 - hand.width / 0.08  # the finger joints' closedness
+    goals.measured_width = lambda: hand.width  # the finger joints' width
     delivery = goals.send(1.0)
     hand.advance(1.0)
     assert hand.width == pytest.approx(0.0785), "setup: the fingers stopped on the object"

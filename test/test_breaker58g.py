@@ -85,7 +85,7 @@ def scripted(script, measured=None):
                          lambda line: logs.append(("warning", line)),
                          lambda line: logs.append(("info", line)),
                          debug=lambda line: logs.append(("debug", line)),
-                         measured=measured)
+                         measured_width=measured)
     return goals, server, logs
 
 
@@ -93,7 +93,7 @@ OPEN_FINGER = finger_position(0.0, MAX_WIDTH)  # 0.04 m: one finger at the full 
 
 
 @pytest.mark.parametrize("impossible", [0.2, 0.5, 80.0], ids=["200mm", "1m", "in_mm"])
-@pytest.mark.parametrize("measured", [None, 1.0], ids=["unmeasured", "read_closed"])
+@pytest.mark.parametrize("measured", [None, 0.0], ids=["unmeasured", "read_closed"])
 def test_an_impossible_result_does_not_turn_later_failures_into_holds(impossible, measured):
     """A result no hand of ``robot.gripper_max_width`` can give changes no convention.
 

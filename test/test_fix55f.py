@@ -190,7 +190,7 @@ def test_one_wide_result_of_a_finger_does_not_switch_to_full_widths():
     """franka_ros2's hand a little wider than set, measured: later grasps read as one finger."""
     hand, logs = FixableHand(width=0.084, max_width=0.084), []
     goals = goals_for(hand, logs)
-    goals.measured = lambda: 1.0 - hand.width / MAX  # the finger joints' closedness
+    goals.measured_width = lambda: hand.width  # the finger joints' width
     goals.send(0.0)  # an open aborted where the fingers are: 42 mm each, above 40
     assert not goals.full_width, logs
     hand.stuck, hand.object_width = False, 0.03

@@ -32,7 +32,7 @@ def measured_goals(hand, logs, deadband=0.1):
     goals = GripperGoals(hand, Goal, NAME, 0.08, 20.0, lambda m: logs.append(("warning", m)),
                          lambda m: logs.append(("info", m)), 10.0, clock=lambda: 0.0,
                          debug=lambda m: logs.append(("debug", m)), deadband=deadband)
-    goals.measured = lambda: 1.0 - min(hand.width, 0.08) / 0.08  # clipped as joint_states reads
+    goals.measured_width = lambda: hand.width  # the finger joints' width, raw
     return goals
 
 
@@ -114,7 +114,7 @@ def test_an_open_that_moved_and_aborted_short_is_an_ordinary_failure_resent():
     assert advice(0.03, 0.015) == ""  # not an open
     hand, logs = StuckHand(width=0.03), []
     goals = measured_goals(hand, logs)
-    goals.measured = lambda: 1.0 - 0.05 / 0.08  # measured at 50 mm, the result at 30: moved
+    goals.measured_width = lambda: 0.05  # measured at 50 mm, the result at 30: moved
     delivery = goals.send(0.0)
     said = warnings(logs)
     assert len(said) == 1 and "robot.gripper_max_width" not in said[0], said

@@ -15,7 +15,13 @@ from hand_rigs import FrankaHand, Future
 from test_gripper_goals import Goal
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.robot.gripper_release import SAME_WIDTH, ReleaseStop, stop_service_name
+from vjepa_ros.robot.gripper_release import (
+    SAME_WIDTH,
+    ReleaseStop,
+    goal_position,
+    stop_service_name,
+    wider_than_set,
+)
 
 MAX = 0.08  # m: the Franka Hand's full opening
 
@@ -96,20 +102,20 @@ class PressingHand(FrankaHand):
 def _goals(hand, measured, lines, stop=True):
     return GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
                         lambda text: lines.append(("warn", text)),
-                        lambda text: lines.append(("info", text)), measured=measured,
+                        lambda text: lines.append(("info", text)), measured_width=measured,
                         stop=hand if stop else None, stop_request=lambda: object())
 
 
 def _pried(width, stop=True, **hand):
     """Close on a 3 cm object, pry the fingers to ``width`` [m] (None: unmeasured), open."""
     hand = PressingHand(object_width=0.03, **hand)
-    measured, lines = [None if width is None else 1.0 - hand.width / MAX], []
+    measured, lines = [None if width is None else hand.width], []
     goals = _goals(hand, lambda: measured[0], lines, stop)
     goals.send(1.0)
     hand.advance(1.0)
     assert hand.pressing and hand.width == pytest.approx(0.03)
     hand.object_width, hand.width = None, (MAX if width is None else width)  # pried open
-    measured[0] = None if width is None else 1.0 - width / MAX
+    measured[0] = width
     goals.send(0.0)
     hand.advance(1.0)
     return hand, lines
@@ -204,3 +210,79 @@ def test_the_simulated_open_alone_leaves_the_grasp_standing(sim):
     assert sim.gripper_goal.grasp
     sim.stop_gripper()
     assert not sim.gripper_goal.grasp
+
+
+# -- a hand homed wider than robot.gripper_max_width (mend58c) ----------------------------------
+
+# (the hand's homed opening [m], robot.gripper_max_width [m])
+WIDER = [(0.0805, MAX), (0.085, MAX), (MAX, 0.075), (MAX, 0.06)]
+
+
+@pytest.mark.parametrize("homed, max_width", WIDER)
+@pytest.mark.parametrize("closed_first", [False, True], ids=["open", "after_a_grasp"])
+def test_an_open_never_closes_a_hand_homed_wider_than_set(homed, max_width, closed_first):
+    """The planner's open to robot.gripper_max_width on fingers wider than it: they stay open.
+
+    Before: the goal's width was the parameter's, narrower than the fingers, so franka_gripper
+    (the stand-in) ran it as a grasp and the hand closed (the node read closedness 0 all along).
+    ``after_a_grasp``: a grasp stands on fingers pried back to the full opening.
+    """
+    hand, lines = PressingHand(width=homed, max_width=homed), []
+    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", max_width, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)),
+                         measured_width=lambda: hand.width, stop=hand,
+                         stop_request=lambda: object())
+    if closed_first:
+        hand.object_width = 0.03
+        goals.send(1.0)
+        hand.advance(1.0)
+        assert hand.pressing and hand.width == pytest.approx(0.03)
+        hand.object_width, hand.width = None, homed  # pried open
+    for _ in range(3):  # the open, and the same open again (the deadband's resends)
+        goals.send(0.0)
+        hand.advance(1.0)
+        assert hand.width == pytest.approx(homed, abs=SAME_WIDTH), "the open closed the hand"
+        assert not hand.pressing
+    assert 2 * hand.received[-1][0] > homed - SAME_WIDTH  # never narrower than the fingers
+    assert not [text for level, text in lines if level == "warn"]
+
+
+def test_an_open_from_a_held_object_opens_to_the_set_width():
+    """Fingers narrower than robot.gripper_max_width: the open goes to the parameter's width."""
+    hand, lines = PressingHand(width=0.03, max_width=0.085), []
+    goals = _goals(hand, lambda: hand.width, lines)
+    goals.send(0.0)
+    hand.advance(1.0)
+    assert hand.received[-1][0] == pytest.approx(MAX / 2) and hand.width == pytest.approx(MAX)
+    goals.send(0.2)  # a partial close is the planner's, whatever the fingers' width
+    assert hand.received[-1][0] == pytest.approx(0.8 * MAX / 2)
+
+
+@pytest.mark.parametrize("closedness, measured, expected", [
+    (0.0, 0.085, 0.085 - SAME_WIDTH / 2),  # wider than set: the fingers' width (done at once)
+    (-0.3, 0.0805, 0.0805 - SAME_WIDTH / 2),  # an unclipped open alike
+    (0.0, 0.0801, 0.0801 - SAME_WIDTH / 2),  # within 0.1 mm: either is done at once
+    (0.0, 0.05, MAX),  # narrower: a move to the set width
+    (0.0, None, MAX),  # not measured: the set width
+    (0.01, 0.085, 0.99 * MAX),  # not an open: the planner's closedness
+])
+def test_goal_position_is_the_set_width_or_the_fingers_for_an_open(closedness, measured,
+                                                                   expected):
+    assert 2 * goal_position(closedness, MAX, measured) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize("measured, max_width, said, advice", [
+    (0.0805, MAX, True, "at most"),  # past the Franka Hand's: the parameter cannot follow
+    (0.085, MAX, True, "at most"),
+    (MAX, 0.075, True, "restart the planner with robot.gripper_max_width"),
+    (0.0752, 0.075, False, ""),  # within the tolerance: a reading's noise
+    (0.07, 0.075, False, ""),
+    (None, 0.075, False, ""),
+])
+def test_a_hand_wider_than_set_is_named_with_its_width(measured, max_width, said, advice):
+    line = wider_than_set(measured, max_width)
+    assert bool(line) is said
+    if said:
+        assert "robot.gripper_max_width" in line and f"{measured * 1000:.1f} mm" in line, line
+        assert advice in line, line

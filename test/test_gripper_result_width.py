@@ -74,7 +74,7 @@ class Ros1Hand(FrankaHand):
 
 def _goals(hand, logs):
     goals = goals_for(hand, logs)
-    goals.measured = lambda: 1.0 - hand.width / hand.max_width  # the finger joints, read now
+    goals.measured_width = lambda: hand.width  # the finger joints, read now
     return goals
 
 

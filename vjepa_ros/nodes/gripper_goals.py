@@ -4,7 +4,9 @@ Each gripper command the node publishes on ``gripper_command`` (closedness 0..1)
 a GripperCommand goal when ``control.gripper_action`` names an action server and ``control_msgs``
 is importable: ``position`` = one finger's joint position, (1 − closedness) · max width / 2 [m]
 (``joint_states.finger_position``), ``max_effort`` [N] (franka_gripper's action server moves to
-width 2 · position when opening and grasps with that force when closing).
+width 2 · position when opening and grasps with that force when closing); an open is never
+narrower than the fingers measured (a hand homed wider than ``robot.gripper_max_width`` would
+take it as a grasp and close: ``gripper_release.goal_position``).
 
 A goal that cannot go out, or whose answer does not come, is never dropped without a word: a
 rejection, or an abort or cancel not superseded by a newer goal of ours (ros2_controllers'
@@ -49,14 +51,13 @@ from collections.abc import Callable
 
 from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.gripper_release import ReleaseStop, stop_service_name
+from vjepa_ros.robot.gripper_release import ReleaseStop, goal_position, stop_service_name
 from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
     judge_result,
     result_position,
 )
-from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.start_forms import restart_planner_with
 
 __all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]
@@ -109,10 +110,13 @@ class GripperGoals:
     ``max_width`` [m]: the hand's full opening; ``max_effort`` [N]; ``warn`` / ``info``: the
     node logger's methods (one line each); ``result_timeout_s`` [s]: how long a goal's acceptance,
     then its result, may take before :meth:`overdue` says so (0: never); ``clock``: steady
-    seconds; ``measured``: the hand's measured closedness now (None: not measured), to tell a
-    server that reports the full width between the fingers (``full_width``, said once).
-    ``measured`` also gives the finger where each goal started (a close that moved onto an
-    object almost as wide as the hand holds it). ``deadband``: ``control.gripper_deadband``
+    seconds; ``measured_width``: the width [m] between the fingers measured now, raw (not
+    clipped to ``max_width``; None: not measured), to tell a server that reports the full width
+    between the fingers (``full_width``, said once). It also gives the finger where each goal
+    started (a close that moved onto an object almost as wide as the hand holds it), and an
+    open never goes out narrower than it (``gripper_release.goal_position``: a hand homed wider
+    than ``max_width`` would take the narrower open as a grasp and close).
+    ``deadband``: ``control.gripper_deadband``
     (closednesses within it are one command, warned once when failing). ``answers``: the goals
     awaited (``AwaitedGoals``).
     ``stop``: franka_gripper's ``stop`` service client (``std_srvs/srv/Trigger``: anything with
@@ -126,13 +130,13 @@ class GripperGoals:
                  warn: Callable[[str], None], info: Callable[[str], None],
                  result_timeout_s: float = 0.0, clock: Callable[[], float] = time.monotonic,
                  debug: Callable[[str], None] | None = None,
-                 measured: Callable[[], float | None] | None = None,
+                 measured_width: Callable[[], float | None] | None = None,
                  deadband: float = ControlConfig.gripper_deadband,
                  stop=None, stop_request: Callable[[], object] | None = None):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
-        self.measured = measured
+        self.measured_width = measured_width
         self.full_width = False  # its results are the width between the fingers (said once)
         self.answers = AwaitedGoals(name, result_timeout_s, deadband)
         self.latest: Delivery | None = None  # the newest goal's delivery
@@ -167,9 +171,10 @@ class GripperGoals:
         ready, or the send raised: said once per outage).
         """
         goal = self.goal_type()
-        goal.command.position = finger_position(closedness, self.max_width)
-        goal.command.max_effort = self.max_effort
         number, start = self.answers.sending(), self._finger()  # where the fingers start
+        position = goal_position(closedness, self.max_width, None if start is None
+                                 else 2 * start)  # an open never narrower than the fingers
+        goal.command.position, goal.command.max_effort = position, self.max_effort
         self._stop_first(closedness, start)
         try:
             future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
@@ -188,7 +193,7 @@ class GripperGoals:
         self._say("info", self.answers.went_out(number, closedness, sent_at))
         self.on_the_way.add(number)
         future.add_done_callback(
-            lambda done: self._answered(done, closedness, delivery, sent_at))
+            lambda done: self._answered(done, closedness, delivery, sent_at, position))
         return delivery
 
     def _stop_first(self, closedness: float, finger: float | None) -> None:
@@ -229,8 +234,12 @@ class GripperGoals:
             self._say("warning", f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
                       "still hold the fingers")
 
-    def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float) -> None:
-        """Take the server's answer to a goal: say a rejection, await an accepted goal's end."""
+    def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float,
+                  position: float) -> None:
+        """Take the server's answer to a goal: say a rejection, await an accepted goal's end.
+
+        ``position`` [m]: one finger's, as the goal sent it.
+        """
         handle, number = _result_of(done), delivery.number
         self.on_the_way.discard(number)
         if handle is None or not getattr(handle, "accepted", False):
@@ -245,7 +254,7 @@ class GripperGoals:
         if number <= self.answers.canceled_through:  # canceled while it was on its way
             self._cancel(number)
         handle.get_result_async().add_done_callback(
-            lambda finished: self._finished(finished, closedness, delivery, sent_at))
+            lambda finished: self._finished(finished, closedness, delivery, sent_at, position))
 
     def cancel(self) -> int:
         """Cancel the goals accepted and not yet ended, and those still on their way.
@@ -343,8 +352,12 @@ class GripperGoals:
             latest.state = "lost"  # sent again once the server is ready (Delivery)
         return numbers
 
-    def _finished(self, finished, closedness: float, delivery: Delivery, sent_at: float) -> None:
-        """Take an accepted goal's end: say aborted or canceled unless superseded or a grasp."""
+    def _finished(self, finished, closedness: float, delivery: Delivery, sent_at: float,
+                  position: float) -> None:
+        """Take an accepted goal's end: say aborted or canceled unless superseded or a grasp.
+
+        ``position`` [m]: one finger's, as the goal sent it.
+        """
         response, number = _result_of(finished), delivery.number
         self.handles.pop(number, None)
         self.gone.discard(number)
@@ -352,7 +365,7 @@ class GripperGoals:
         if response is not None and delivery.state != "canceled":
             delivery.state = "ended"
         result = getattr(response, "result", None)
-        judged = judge_result(status, finger_position(closedness, self.max_width), result,
+        judged = judge_result(status, position, result,
                               self.max_width, self.full_width, delivery.start, self._finger())
         if judged.full_width and not self.full_width:  # a ROS 1-style server, told now
             self.full_width = True
@@ -367,9 +380,9 @@ class GripperGoals:
             self._say(*end.said)
 
     def _finger(self) -> float | None:
-        """Return one finger's measured position [m] now (None: the hand is not measured)."""
-        closedness = None if self.measured is None else self.measured()
-        return None if closedness is None else finger_position(closedness, self.max_width)
+        """Return one finger's measured position [m] now, half the raw width (None: unmeasured)."""
+        width = None if self.measured_width is None else self.measured_width()
+        return None if width is None else float(width) / 2
 
     def _full_width_line(self, position: float) -> str:
         """Say (once) that the server's results are the width between the fingers."""

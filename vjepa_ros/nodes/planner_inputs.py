@@ -20,9 +20,12 @@ from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
 from vjepa_ros.robot.base_frame import learned_base_frame
 from vjepa_ros.robot.finger_watch import note_level
+from vjepa_ros.robot.gripper_release import wider_than_set
 from vjepa_ros.robot.joint_states import ArmStateError, closedness_from_fingers, joint_names
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_unread
+
+WIDER_SAID = "robot.gripper_max_width below the hand"  # logged_once's key: wider_than_set said
 
 # a driver's all-zero message before its first reading (state_ranges.arm_unread; breaker41b)
 UNREAD_ARM = ("all seven arm joints are exactly 0: a driver's placeholder before its first "
@@ -154,10 +157,12 @@ class PlannerInputs:
         self._follow_arm_prefix()
         stamp = stamp_seconds(msg.header.stamp)  # 0: not stamped
         if reading.fingers is not None:
+            width = float(reading.fingers.sum())
             self._log_note(self.fingers.offer(
                 topic, reading.finger_prefix, float(closedness_from_fingers(
                     reading.fingers, self.config.robot.gripper_max_width)), now, sender, sent,
-                stamp or None))
+                stamp or None, width))
+            self._say_wider_hand(self.fingers.measured_width(now))
         self._tell_hand_change()
         if reading.foreign:
             self.foreign_joint_states += 1
@@ -236,6 +241,17 @@ class PlannerInputs:
         """Whether a state built at ``now`` [s, steady clock] has a measured closedness."""
         self._log_note(self.fingers.lapse(now), "warning")
         return self.fingers.measured(now)
+
+    def _say_wider_hand(self, width: float | None) -> None:
+        """Warn once when the hand's fingers measure wider than robot.gripper_max_width.
+
+        ``width`` [m]: the chosen hand's raw width now (None: not measured);
+        ``gripper_release.wider_than_set`` words it.
+        """
+        line = wider_than_set(width, self.config.robot.gripper_max_width)
+        if line and WIDER_SAID not in self.logged_once:
+            self.logged_once.add(WIDER_SAID)
+            self._log("warning", line)
 
     def _log_note(self, note: str, level: str = "") -> None:
         """Log a finger watch note at ``level``, else at its own (``finger_watch.note_level``)."""

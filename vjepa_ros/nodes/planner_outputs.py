@@ -10,6 +10,8 @@ stay in the node (``_stream``). The attributes used are set by the node's ``__in
 
 from __future__ import annotations
 
+import time
+
 from builtin_interfaces.msg import Time
 from rclpy.clock import Clock, ClockType
 from sensor_msgs.msg import Image
@@ -50,7 +52,7 @@ class PlannerOutputs:
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s,
-                             debug=self.get_logger().debug, measured=self._measured_closedness,
+                             debug=self.get_logger().debug, measured_width=self._measured_width,
                              deadband=control.gripper_deadband,
                              stop=self.create_client(Trigger, stop_service_name(name)),
                              stop_request=Trigger.Request)
@@ -59,12 +61,13 @@ class PlannerOutputs:
                               clock=Clock(clock_type=ClockType.STEADY_TIME))
         return goals
 
-    def _measured_closedness(self) -> float | None:
-        """Return the newest robot state's measured gripper closedness (None: not measured)."""
-        latest = self.session.inputs.latest_state()
-        if latest is None or not latest.gripper_measured:
-            return None
-        return float(latest.value[6])
+    def _measured_width(self) -> float | None:
+        """Return the fingers' raw width [m] between them now (None: not measured).
+
+        Raw, not the clipped closedness: a hand homed wider than ``robot.gripper_max_width``
+        reads closedness 0, and its opens must not go out narrower (``gripper_release``).
+        """
+        return self.fingers.measured_width(time.monotonic())
 
     def _plan_and_publish(self) -> bool:
         """Plan once if possible (worker thread) and publish; return True when a plan ran."""

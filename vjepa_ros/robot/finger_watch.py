@@ -99,6 +99,7 @@ class FingerWatch(FingerChoice, FingerCrowds, FingerLapses):
     prefix: str | None = None  # the name prefix of the fingers read ("left_fr3_")
     arm_prefix: str | None = None  # the arm's name prefix once known
     closedness: float | None = None  # newest measured closedness in [0, 1]; None: never
+    width: float | None = None  # [m] between the fingers of that reading, raw (not clipped)
     last: float | None = None  # [s] steady clock of the newest usable message; None: not usable
     conflict: str = ""  # why the choice is ambiguous, in words ("": it is not)
     sources: dict = dataclasses.field(default_factory=dict)  # (topic, prefix) → FingerSource
@@ -140,10 +141,12 @@ class FingerWatch(FingerChoice, FingerCrowds, FingerLapses):
 
     def offer(self, topic: str, prefix: str, closedness: float, now: float,
               sender: object = None, sent: float | None = None,
-              stamp: float | None = None) -> str:
+              stamp: float | None = None, width: float | None = None) -> str:
         """Take a usable finger reading from ``topic`` at ``now`` [s, steady clock].
 
-        ``closedness`` in [0, 1]; ``sender``: the publisher's id when the middleware gives it
+        ``closedness`` in [0, 1]; ``width`` [m]: the fingers' width it was read from, raw (a
+        hand homed wider than ``robot.gripper_max_width`` reads closedness 0: the width says by
+        how much; None: not given); ``sender``: the publisher's id when the middleware gives it
         (rclpy's ``MessageInfo['publisher_gid']`` where given), None otherwise; ``sent``
         [s]: when it was published (``MessageInfo['source_timestamp']``), ``stamp`` [s]: its
         header stamp, each None if unknown: the jump rule's gap is the smallest positive one of
@@ -168,6 +171,7 @@ class FingerWatch(FingerChoice, FingerCrowds, FingerLapses):
                 return "; ".join(note for note in notes if note)
             gap = None if self.last is None else now - self.last
             self.closedness, self.last, self._unusable = float(closedness), now, False
+            self.width = None if width is None else float(width)
             notes.append(self._back(topic, gap, jumped))
         return "; ".join(note for note in notes if note)
 
@@ -197,6 +201,10 @@ class FingerWatch(FingerChoice, FingerCrowds, FingerLapses):
         """Return True when the closedness is measured at ``now`` [s, steady clock] (module)."""
         return (not self.conflict and not self.crowd and self.last is not None
                 and now - self.last <= self.max_age_s and not self._jumps.jump)
+
+    def measured_width(self, now: float) -> float | None:
+        """Return the fingers' raw width [m] when measured at ``now`` [s] (:meth:`measured`)."""
+        return self.width if self.measured(now) else None
 
     def value(self) -> float:
         """Return the state's closedness: the newest measured one, 0.0 (open) before any."""

@@ -16,13 +16,65 @@ So fingers pried open to the full width under a standing grasp (a box turned bet
 breaker57e) are never released by a GripperCommand to the full width: it is done at once and the
 grasp, still pressing, closes them on the object again. :class:`ReleaseStop` tells the client
 (the planner node's ``GripperGoals``, the simulator's ``manipulation_loop.gripper_command_path``)
-when to call the stop first. ROS-free.
+when to call the stop first.
+
+A hand homed wider than ``robot.gripper_max_width`` (fingers at 80.5 mm with 0.08, a hand of
+0.085) reads closedness 0 from the parameter's width on (clipped), and an open goal to the
+parameter's width is *narrower* than its fingers: franka_gripper runs it as a grasp, which closes
+the hand the planner asked to open. :func:`goal_position` never sends an open narrower than the
+fingers measured (raw finger joints); :func:`wider_than_set` is the one warning naming the
+parameter. ROS-free.
 """
 
 from __future__ import annotations
 
+from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH, finger_position
+from vjepa_ros.start_forms import restart_planner_with
+
 SAME_WIDTH = 1e-4  # m: franka_gripper treats a goal this close to the current width as done
 STOP_SERVICE = "stop"  # franka_gripper's std_srvs/Trigger service beside its gripper_action
+# [m] fingers measured this much wider than robot.gripper_max_width are a hand homed wider than
+# set (said once: wider_than_set); a Franka finger reads to ~0.1 mm
+WIDER_TOLERANCE = 2 * SAME_WIDTH
+
+
+def goal_position(closedness: float, max_width: float, measured_width: float | None) -> float:
+    """Return one finger's GripperCommand ``position`` [m] for ``closedness`` (0 open .. 1).
+
+    ``(1 - closedness) * max_width / 2`` (``joint_states.finger_position``, closedness clipped
+    to [0, 1]); but an open (closedness 0 after the clip) is never narrower than the fingers
+    measured: ``measured_width`` [m] between them, raw (not the clipped closedness; None: not
+    measured), less ``SAME_WIDTH`` / 2, so that franka_gripper takes it as done (within
+    :data:`SAME_WIDTH`) instead of as a grasp that closes the hand. Fingers measured past the
+    hand's homed opening make that goal out of range for franka_gripper (aborted, the fingers
+    left open: ``gripper_results``' "reached").
+    """
+    position = finger_position(closedness, max_width)
+    if closedness > 0.0 or measured_width is None:
+        return position
+    return max(position, (float(measured_width) - SAME_WIDTH / 2) / 2)
+
+
+def wider_than_set(measured_width: float | None, max_width: float) -> str:
+    """Say that the fingers measure wider than ``robot.gripper_max_width`` ("" when they do not).
+
+    ``measured_width`` [m] between the fingers (raw; None: not measured), ``max_width`` [m] the
+    parameter. Wider by more than :data:`WIDER_TOLERANCE`: the hand's closedness reads 0 from
+    the parameter's width on, and opens go out at the fingers' width (:func:`goal_position`).
+    """
+    if measured_width is None or measured_width <= max_width + WIDER_TOLERANCE:
+        return ""
+    if measured_width <= FRANKA_HAND_MAX_WIDTH + WIDER_TOLERANCE:
+        advice = restart_planner_with("robot.gripper_max_width",
+                                      what="this hand's width fully open after homing")
+    else:  # the parameter's range ends at the Franka Hand's full opening
+        advice = (f"robot.gripper_max_width goes to {FRANKA_HAND_MAX_WIDTH:g} m at most (the "
+                  "Franka Hand's full opening): check the hand's homing if it is a Franka Hand")
+    return (f"the fingers measure {measured_width * 1000:.1f} mm apart, wider than "
+            f"robot.gripper_max_width {max_width:g} m: the hand reads closedness 0 (open) from "
+            f"{max_width * 1000:.1f} mm on, and an open goes out at the fingers' width, never "
+            f"narrower (franka_gripper would run a narrower one as a grasp and close the "
+            f"hand); {advice}")
 
 
 def stop_service_name(action: str) -> str:
