@@ -14,7 +14,12 @@ import numpy as np
 import pytest
 
 from vjepa_ros.recordings.bag_joint_prefixes import other_arm_names_fix
-from vjepa_ros.robot.arm_models import LIMITS_OF_MODEL, model_of_prefix, unknown_limits_problem
+from vjepa_ros.robot.arm_models import (
+    LIMITS_OF_MODEL,
+    model_of_prefix,
+    unknown_limits_problem,
+    unprefixed_arm_note,
+)
 from vjepa_ros.robot.base_frame import (
     frame_matches,
     joint_states_frame_problem,
@@ -124,3 +129,36 @@ def test_plain_joint_names_are_the_arm_when_alone():
     assert "fer_" in expected_arm_joints("") and "fp3_" in expected_arm_joints("")
     assert "unprefixed joint1..7" in expected_arm_joints("")
     assert "rename them" in other_arm_names_fix(_names(""))
+
+
+# -- another robot's unprefixed joint1..7 (mend58c) ----------------------------------------------
+
+# an xArm7's joints (limits: joint4 -0.19..3.93 rad, the elbow bent positive; a Franka's joint4
+# is -3.07..-0.07): a working pose, its elbow bent a little, and its zero pose (straight up)
+XARM7_BENT = [0.0, -0.5, 0.0, 0.9, 0.0, 1.4, 0.0]
+XARM7_SLIGHTLY_BENT = [0.0, -0.3, 0.0, 0.3, 0.0, 0.6, 0.0]
+XARM7_ZERO = [0.0] * 7
+
+
+@pytest.mark.parametrize("joints", [XARM7_BENT, XARM7_SLIGHTLY_BENT], ids=["bent", "slightly"])
+def test_an_xarm7_s_bent_elbow_is_refused_naming_other_robots(joints):
+    """Its joint4 above a Franka's range: refused, and the line says it may be another robot."""
+    with pytest.raises(ArmStateError, match="joint4 = .* outside the Franka's joint range") as err:
+        JointStateReader().read(_names(""), joints)
+    assert "xArm7" in str(err.value) and "degrees" in str(err.value), err.value
+
+
+def test_prefixed_names_out_of_range_name_no_other_robot():
+    """panda_joint4 = 0.9 is a Franka's, in the wrong units or glitched: no xArm7 in its line."""
+    with pytest.raises(ArmStateError) as err:
+        JointStateReader().read(_names("panda_"), XARM7_BENT)
+    assert "xArm7" not in str(err.value)
+
+
+def test_an_xarm7_near_straight_reads_as_a_franka_the_note_says_so():
+    """Pin: within a Franka's range (joint4 near 0) nothing in the values tells; the INFO does."""
+    reader = JointStateReader()
+    assert reader.read(_names(""), XARM7_ZERO).arm is not None and reader.prefix == ""
+    note = unprefixed_arm_note("panda")
+    assert "robot.model" in note and "robot.joint_prefix" in note and "xArm7" in note, note
+    assert "a panda" in note and "stop the planner" in note, note

@@ -18,6 +18,7 @@ from sensor_msgs.msg import JointState
 from vjepa_ros.image_notes import subgoal_label
 from vjepa_ros.images import ImageError, decode_image_message
 from vjepa_ros.nodes.pose_msgs import frame_problem, stamp_seconds, state_from_pose
+from vjepa_ros.robot.arm_models import unprefixed_arm_note
 from vjepa_ros.robot.base_frame import learned_base_frame
 from vjepa_ros.robot.finger_watch import note_level
 from vjepa_ros.robot.gripper_release import wider_than_set
@@ -203,7 +204,8 @@ class PlannerInputs:
         """Stamp set-points in the learned arm's link0, or stop commanding (robot.base_frame).
 
         Once the arm's joint prefix is known (``robot.joint_prefix`` empty: learned from the
-        names), ``target_pose`` goes out in ``<prefix>link0`` (``base_frame.learned_base_frame``:
+        names; unprefixed joint1..7 are one INFO line, ``arm_models.unprefixed_arm_note``),
+        ``target_pose`` goes out in ``<prefix>link0`` (``base_frame.learned_base_frame``:
         the FR3's joints under ``robot.model`` panda are in fr3_link0, not panda_link0); a
         ``robot.base_frame`` naming another arm's link0 is logged once, commanding is disabled
         and ``~/enable`` refused with that line. The joint-limit guard takes that arm's limits.
@@ -214,6 +216,8 @@ class PlannerInputs:
                 or self.config.robot.state_source == "pose"):
             return
         self.frame_prefix = prefix
+        if not prefix and not self.config.robot.joint_prefix:  # no name says it is a Franka
+            self.get_logger().info(unprefixed_arm_note(self.config.robot.model))
         frame, self.base_frame_problem = learned_base_frame(self.config.robot, prefix)
         guard = getattr(self, "joint_limits", None)  # the arm's own limits (joint_guard.py)
         note = "" if guard is None else guard.follow_prefix(prefix)

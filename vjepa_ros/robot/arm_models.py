@@ -67,3 +67,23 @@ def unknown_limits_problem(prefix: str) -> str:
             f"here (known: {known}): its joint states would be range-checked and guarded by "
             f"another arm's limits, so they are refused; read another arm's joints "
             f"(robot.joint_prefix; eval/train: --joint-prefix), or use robot.state_source pose")
+
+
+# other robots' arms named joint1..7 too (said when unprefixed names are taken or refused)
+UNPREFIXED_OTHERS = ("other robots name their joints joint1..7 too (an xArm7: its elbow joint4 "
+                     "is positive where a Franka's is negative)")
+
+
+def unprefixed_arm_note(model: str) -> str:
+    """Say (INFO, once) that unprefixed ``joint1..7`` are taken as this Franka arm.
+
+    ``model``: ``robot.model``, whose joint limits the unprefixed names are guarded by (they name
+    no model). franka_description's ``--no-prefix`` arm and MuJoCo Menagerie's Panda and FR3 are
+    named so; so are other robots' (an xArm7).
+    """
+    return (f"the arm's joints are unprefixed joint1..7 (franka_description's --no-prefix arm): "
+            f"taken as this Franka arm, a {model} (robot.model: its joint limits; MuJoCo "
+            f"Menagerie's Panda and FR3 are named so too), and kept: another arm's joints on "
+            f"this topic are refused from now on; {UNPREFIXED_OTHERS}: if this is not a Franka "
+            f"arm, stop the planner. robot.joint_prefix pins a prefixed arm (fr3_ for "
+            f"fr3_joint1..7); unprefixed names are pinned by being the first arm seen")

@@ -37,7 +37,12 @@ import re
 import numpy as np
 
 from vjepa_ros.message_words import message_words
-from vjepa_ros.robot.arm_models import ARM_JOINT_NAME, MODEL_PREFIXES, unknown_limits_problem
+from vjepa_ros.robot.arm_models import (
+    ARM_JOINT_NAME,
+    MODEL_PREFIXES,
+    UNPREFIXED_OTHERS,
+    unknown_limits_problem,
+)
 from vjepa_ros.robot.kinematics import StateError
 from vjepa_ros.robot.state_ranges import arm_joint_problem, arm_unread, finger_problem
 
@@ -258,7 +263,8 @@ class JointStateReader:
             raise ArmStateError(problem)
         problem = arm_joint_problem(expected, arm)
         if problem:
-            raise ArmRangeError(problem)
+            raise ArmRangeError(f"{problem}; or, unprefixed, not a Franka's: {UNPREFIXED_OTHERS}"
+                                if not prefix else problem)
         self.prefix = prefix
         return arm, expected
 
