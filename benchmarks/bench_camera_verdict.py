@@ -25,7 +25,7 @@ Each verdict is scored against reach as issue 19 measures it, with the reference
 uncorrected reaches 80 % of the reference; "correct by rotation" when reach corrected does (the
 row's ``corrected`` if its verdict applied the rotation, else ``yaw_corrected``, marked ``~``);
 "move the camera" when reach uncorrected stays below 80 % (``missed`` when the yaw correction
-would have reached it).
+would have reached it); "undecided" advises nothing (its own count, neither right nor wrong).
 
 The per-axis explained shares are saved as means per axis; the verdict needs no more (its rule
 compares those means), so each motion gets its axis's mean back.
@@ -149,7 +149,10 @@ def successes(row: dict, key: str) -> int | None:
 
 
 def score(verdict: str, row: dict, reference: float) -> str:
-    """``ok`` / ``wrong`` / ``missed`` for a verdict against the row's reach (module docstring)."""
+    """``ok`` / ``wrong`` / ``missed`` / ``undecided`` for a verdict against the row's reach.
+
+    (module docstring; "undecided" advises nothing: scored as that, whatever the reach)
+    """
     from vjepa_ros.eval.camera_check_result import Verdict
 
     bar = SHARE * reference
@@ -159,6 +162,8 @@ def score(verdict: str, row: dict, reference: float) -> str:
     proxy = "" if applied else "~"
     if plain is None:
         return "-"
+    if verdict == Verdict.UNDECIDED:
+        return "undecided"
     if verdict == Verdict.FINE:
         return "ok" if plain >= bar else "wrong"
     if verdict == Verdict.ROTATE:
@@ -173,8 +178,14 @@ def score(verdict: str, row: dict, reference: float) -> str:
 def _short(verdict: str | None) -> str:
     from vjepa_ros.eval.camera_check_result import Verdict
 
-    return {Verdict.FINE: "fine", Verdict.ROTATE: "rotation", Verdict.MOVE: "move"}.get(
-        verdict, "-")
+    return {Verdict.FINE: "fine", Verdict.ROTATE: "rotation", Verdict.MOVE: "move",
+            Verdict.UNDECIDED: "undecided"}.get(verdict, "-")
+
+
+def _scored(verdict: str | None, row: dict, reference: float) -> str:
+    """Return the table's cell: the verdict and its score ("fine ok"; "undecided" alone)."""
+    judged = score(verdict, row, reference)
+    return judged if judged == "undecided" else f"{_short(verdict)} {judged}"
 
 
 def _num(value, fmt) -> str:
@@ -191,8 +202,7 @@ def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
         axis, scale = s["axis_scale"]
         reach = "/".join(_num(successes(row, k), "d")
                          for k in ("uncorrected", "corrected", "yaw_corrected"))
-        saved = f"{_short(s['verdict_saved'])} {score(s['verdict_saved'], row, reference)}"
-        now = f"{_short(s['verdict_now'])} {score(s['verdict_now'], row, reference)}"
+        saved, now = (_scored(s[key], row, reference) for key in ("verdict_saved", "verdict_now"))
         print(f"{row['placement'][:30]:<30} {s['motions']:>2} {s['yaw_deg']:>+6.1f} "
               f"{s['loo_yaw_deg']:>4.0f}  {s['agree_none']:>4.2f} {s['agree_yaw']:>4.2f} "
               f"{s['agree_rotation']:>4.2f}   {s['rms_best_deg']:>4.0f} "
@@ -205,9 +215,10 @@ def print_table(rows: list[dict], stats: list[dict], reference: float) -> None:
     for which in ("saved", "now"):
         scores = [score(s[f"verdict_{which}"], row, reference).rstrip("~")
                   for row, s in zip(rows, stats, strict=True)]
-        counts = {kind: scores.count(kind) for kind in ("ok", "wrong", "missed")}
+        counts = {kind: scores.count(kind) for kind in ("ok", "wrong", "missed", "undecided")}
         print(f"  verdict {which:<5}  {counts['ok']} right, {counts['wrong']} wrong, "
-              f"{counts['missed']} missed, {len(scores) - sum(counts.values())} without reach")
+              f"{counts['missed']} missed, {counts['undecided']} undecided, "
+              f"{len(scores) - sum(counts.values())} without reach")
 
 
 def main(argv=None) -> int:

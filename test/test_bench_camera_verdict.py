@@ -126,3 +126,27 @@ def test_min_motion_drops_the_motions_it_is_given(rows_file, capsys):
         bench.main(["--rows", str(rows_file), "--min-motion", "0.05"])
     assert "0 executed motions of at least 5 cm, need 3" in capsys.readouterr().err
     assert bench.main(["--rows", str(rows_file), "--min-motion", "0.03"]) == 0  # 4 cm count
+
+
+def test_an_undecided_verdict_is_counted_as_undecided_not_scored(tmp_path, capsys):
+    """mend58c: "undecided" advises nothing; it was scored as "move the camera" (wrong at 8/10).
+
+    A model whose 6 motions scatter widely about a 35° turn (37.6° ±60.1°): too uncertain for
+    any verdict (``camera_check_wide``); its reach 8/10 made the bench call the undecided "wrong".
+    """
+    rng = np.random.default_rng(3)
+    scattered = Rotation.from_euler("z", 35, degrees=True).apply(AXIS)
+    scattered = np.array([Rotation.from_rotvec(rng.normal(0, 0.4, 3)).apply(motion)
+                          for motion in scattered])
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps({"seeds": [900000], "rows": [
+        _row("default", AXIS * 1.1, Verdict.FINE, (8, 8, 8)),
+        _row("wide", scattered, Verdict.UNDECIDED, (8, 8, 8))]}))
+    assert bench.main(["--rows", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert bench.score(Verdict.UNDECIDED, _row("x", AXIS, Verdict.FINE, (8, 8, 8)), 8) == \
+        "undecided"
+    assert "verdict saved  1 right, 0 wrong, 0 missed, 1 undecided, 0 without reach" in out, out
+    wide = [line for line in out.splitlines() if line.startswith("wide")][0]
+    assert wide.split()[-3:] == ["undecided", "undecided", "8/8/8"], wide  # saved, now: no score
+    assert "verdict now    1 right, 0 wrong, 0 missed, 1 undecided, 0 without reach" in out, out
