@@ -44,8 +44,9 @@ def option_message(message: str, options: dict[str, str] | None = None,
 
 # Where a setting's name stands in a message: not inside a word or a path (``/d/planner.yaml``,
 # ``planner.d/x``, ``~planner.x``), nor followed by more of one (``planner.samples/``,
-# ``goal.x.y`` for ``goal``); a sentence's full stop may follow it.
-_KEY_START = r"(?<![\w./\\~-])"
+# ``goal.x.y`` for ``goal``); a sentence's full stop may follow it. A name right after
+# ``--set `` is the setting as the user typed it (``--set predictor.init=Demo``): kept.
+_KEY_START = r"(?<![\w./\\~-])(?<!--set )"
 _KEY_END = r"(?![\w/\\-]|\.\w)"
 # Last parts of a file's name that no setting has: ``planner.yaml`` in a message is a file.
 _FILE_SUFFIXES = frozenset(("yaml", "yml", "json", "toml", "xml", "txt", "csv", "log", "npz",

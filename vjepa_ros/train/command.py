@@ -17,6 +17,7 @@ import argparse
 import functools
 import re
 import sys
+from pathlib import Path
 
 from vjepa_ros.cli_options import add_model_arguments, option_message
 from vjepa_ros.command_errors import command_ended
@@ -147,16 +148,26 @@ def _demo_in_layer(layer: dict, field: str, source: str) -> None:
     """Replace ``demo`` for ``field`` (dotted or nested) in a layer by the packaged model's file.
 
     ``source``: what gave the layer, as a missing model's message names it (``--set``, the
-    ``--config`` file), as ``--encoder demo`` and ``--init demo`` are replaced.
+    ``--config`` file), as ``--encoder demo`` and ``--init demo`` are replaced. The keyword in
+    other letters (``Demo``) with no such file is refused (ValueError) naming the setting as
+    given and the keyword's spelling, as ``--init Demo`` is (it read "Demo does not exist").
     """
     head, _, leaf = field.rpartition(".")
     holders = [(layer, field)] + ([(layer[head], leaf)] if isinstance(layer.get(head), dict)
                                   else [])
     for holder, key in holders:
-        if holder.get(key) == "demo":
-            from vjepa_ros.input_paths import world_model_path
+        value = holder.get(key)
+        if not isinstance(value, str) or value.lower() != "demo":
+            continue
+        if value != "demo":
+            if Path(value).expanduser().exists():  # a file of that name: a path, as given
+                continue
+            given, fix = ((f"--set {field}={value}", f"--set {field}=demo") if source == "--set"
+                          else (f"{shown_path(source)}: {field}: {value}", f"{field}: demo"))
+            raise ValueError(f"{given}: no such file; the keyword is lower case: {fix}")
+        from vjepa_ros.input_paths import world_model_path
 
-            holder[key] = str(world_model_path("demo", f"{source}: {field}"))
+        holder[key] = str(world_model_path("demo", f"{source}: {field}"))
 
 
 def _config_from_layers(args: argparse.Namespace):
