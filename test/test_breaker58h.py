@@ -31,20 +31,20 @@ from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand, _goals
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
-from vjepa_ros.robot.joint_states import JointStateReader, closedness_from_fingers
+from vjepa_ros.robot.joint_states import JointStateReader
 
 HOMED = 0.0795  # m: a Franka Hand homed 0.5 mm narrower than robot.gripper_max_width 0.08
 
 
 def _grasp_then_pry(hand, pried: float):
     """Close on a 3 cm object, pry the fingers to ``pried`` [m]; return (goals, lines)."""
-    measured, lines = [1.0 - hand.width / MAX], []
+    measured, lines = [hand.width], []  # the width between the fingers [m] (mend58c)
     goals = _goals(hand, lambda: measured[0], lines)
     goals.send(1.0)
     hand.advance(1.0)
     assert hand.pressing and hand.width == pytest.approx(0.03)
     hand.object_width, hand.width = None, pried  # the box turned between the fingers
-    measured[0] = float(closedness_from_fingers([pried / 2, pried / 2], MAX))
+    measured[0] = pried
     return goals, lines
 
 
@@ -121,13 +121,13 @@ class SilentStop(PressingHand):
     "breaker58h: a stop call never answered is never said (no timeout on it, overdue() reads "
     "goals only): the grasp may stand with no line at all"))
 def test_a_stop_never_answered_is_said():
-    lines, clock, measured = [], [0.0], [0.0]
+    lines, clock, measured = [], [0.0], [MAX]  # fingers measured fully open
     hand = SilentStop(object_width=0.03)
     goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
                          lambda text: lines.append(("warn", text)),
                          lambda text: lines.append(("info", text)),
                          result_timeout_s=2.0, clock=lambda: clock[0],
-                         measured=lambda: measured[0], stop=hand,
+                         measured_width=lambda: measured[0], stop=hand,
                          stop_request=lambda: object())
     goals.send(1.0)
     hand.advance(1.0)
