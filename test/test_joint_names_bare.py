@@ -2,9 +2,9 @@
 
 franka_description's ``--no-prefix`` arm publishes ``joint1..7`` and its hand
 ``finger_joint1/2``: with ``robot.joint_prefix`` empty ("find it") they were never taken (the
-planner saw no arm: "no joint state"). Now the empty prefix is an arm's, unambiguous when alone
-and refused, naming both, beside a prefixed arm. franka_ros's multi-arm ``panda_1_joint1..7`` are
-read with ``robot.joint_prefix panda_1_``.
+planner saw no arm: "no joint state"). Now the empty prefix is an arm's when all seven are there
+alone (beside a prefixed arm they are another device's, fix58r). franka_ros's multi-arm
+``panda_1_joint1..7`` are read with ``robot.joint_prefix panda_1_``.
 """
 
 import numpy as np
@@ -54,21 +54,34 @@ def test_a_bare_arm_and_its_hand_in_separate_messages_are_read():
 
 
 @pytest.mark.parametrize("other", ["fr3_", "panda_", "left_fr3_"])
-def test_a_bare_arm_beside_a_prefixed_one_is_refused_naming_both(other):
+def test_a_bare_set_beside_a_prefixed_arm_is_another_device_s(other):
+    """joint1..7 beside <model>_joint1..7 in one message: the prefixed one is the Franka (fix58r).
+
+    Bare names are any device's (an xArm7's, a simulator's); a model word says Franka.
+    """
     reader = JointStateReader()
-    with pytest.raises(ArmStateError) as raised:
-        reader.read(arm("") + arm(other), Q + Q)
+    reading = reader.read(arm("") + arm(other), [0.0] * 7 + Q)
+    assert reading.arm.tolist() == Q and reading.arm_names == tuple(arm(other))
+    assert reader.prefix == other
+
+
+def test_a_prefixed_arm_after_the_bare_one_is_refused_naming_both():
+    reader = JointStateReader()
+    reader.read(arm(""), Q)
+    with pytest.raises(ArmStateError, match="more than one Franka arm") as raised:
+        reader.read(arm("fr3_"), Q)
     said = str(raised.value)
-    assert f"{other}joint1..7" in said and "(joint1..7" in said and repr(other) in said
+    assert "fr3_joint1..7" in said and "(joint1..7" in said and "'fr3_'" in said
     assert "robot.joint_prefix" in said and "unprefixed" in said
 
 
-@pytest.mark.parametrize("first, second", [("", "fr3_"), ("fr3_", "")])
-def test_a_second_arm_after_the_first_is_refused(first, second):
+def test_a_bare_set_after_a_prefixed_arm_is_another_device_s():
     reader = JointStateReader()
-    reader.read(arm(first), Q)
+    reader.read(arm("fr3_"), Q)
+    assert not reader.has_arm(arm(""))
+    assert reader.read(arm(""), Q).foreign
     with pytest.raises(ArmStateError, match="more than one Franka arm"):
-        reader.read(arm(second), Q)
+        reader.read(arm("panda_"), Q)  # a second Franka (model word) is still refused
 
 
 def test_a_prefix_given_leaves_the_bare_arm_foreign():
@@ -102,7 +115,8 @@ def test_franka_ros_numbered_arms_are_read_by_their_prefix(number):
 
 def test_the_bare_names_are_found_in_recordings_and_said_in_messages():
     assert arm_prefixes(arm("") + hand("")) == [""]
-    assert arm_prefixes(arm("") + arm("fr3_")) == ["", "fr3_"]
+    assert arm_prefixes(arm("") + arm("fr3_")) == ["fr3_"]  # bare beside a Franka: another's
+    assert arm_prefixes(arm("fr3_") + arm("panda_")) == ["fr3_", "panda_"]
     assert "joint1..7" in expected_arm_joints("") and "unprefixed" in expected_arm_joints("")
 
 

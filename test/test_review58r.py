@@ -25,8 +25,6 @@ FR3_POSITIONS = [0.0, -0.7, 0.0, -2.3, 0.0, 1.6, 0.8, 0.04, 0.04]
 MAX = 0.08  # m: robot.gripper_max_width (the default)
 
 
-@pytest.mark.xfail(strict=True, reason="review58r: a pan-tilt's joint1/joint2 is read as a bare "
-                   "Franka arm since mend58a: every such message is an unusable arm state")
 @pytest.mark.parametrize("other", [["joint1", "joint2"], ["joint1"],
                                    [f"joint{i}" for i in range(1, 7)]])
 def test_another_device_s_unprefixed_joints_are_not_a_second_arm(other):

@@ -6,8 +6,10 @@ The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vj
 - Franka joint names of any model (:mod:`vjepa_ros.robot.arm_models`: panda, fer, fr3, fp3,
   fr3v2 ...) with any prefix: ``panda_joint1``, ``fer_joint1``, ``left_fr3_joint1``,
   ``robot1/fp3_joint3`` ... With an empty ``joint_prefix`` the prefix is found from the names
-  (``<anything><model>_``, or none: franka_description's ``--no-prefix`` ``joint1..7``) and the
-  first complete arm seen is kept; a second
+  (``<anything><model>_``, or none: franka_description's ``--no-prefix`` ``joint1..7``, only
+  all seven and with no prefixed arm in the message or kept before: a pan-tilt's ``joint1``/
+  ``joint2`` or an xArm's ``joint1..6`` are another device's) and the first complete arm seen
+  is kept; a second
   Franka arm is then an error that asks for ``joint_prefix``. With a ``joint_prefix`` the arm is
   exactly ``<prefix>joint1..7`` and every other arm is foreign. An arm whose model's joint
   limits are not known here (fr3v2) is refused (``arm_models.unknown_limits_problem``).
@@ -139,8 +141,11 @@ def joint_names(names) -> JointNames:
 
 
 def arm_prefixes(names) -> list[str]:
-    """Return the prefixes of the Franka arm joints among ``names`` (``fr3_`` of fr3_joint1..7)."""
-    return sorted(_groups(tuple(str(name) for name in names), ARM_JOINT_NAME))
+    """Return the prefixes of the Franka arm joints among ``names`` (``fr3_`` of fr3_joint1..7).
+
+    Unprefixed ``joint1..7`` count (``""``) only as :func:`_franka_arm_groups` takes them.
+    """
+    return sorted(_franka_arm_groups(tuple(str(name) for name in names)))
 
 
 def finger_prefixes(names) -> list[str]:
@@ -172,6 +177,21 @@ def _groups(names: tuple[str, ...], pattern: re.Pattern) -> dict[str, dict[int, 
         if match:
             groups.setdefault(match["prefix"], {})[int(match["index"])] = position
     return groups
+
+
+def _franka_arm_groups(names: tuple[str, ...]) -> dict[str, dict[int, int]]:
+    """Group the Franka arm joints among ``names``: prefix → {joint number: index in names}.
+
+    Unprefixed ``joint<N>`` (franka_description's ``--no-prefix`` arm) are an arm only when all
+    of ``joint1..7`` are there and no prefixed Franka arm is: another device's bare joints (a
+    pan-tilt's ``joint1``/``joint2``, a linear axis's ``joint1``, an xArm's ``joint1..6``, or
+    ``joint1..7`` beside ``fr3_joint1..7``) are other joints, ignored. Read-only result.
+    """
+    groups = _groups(names, ARM_JOINT_NAME)
+    bare = groups.get("")
+    if bare is None or (len(bare) == ARM_JOINTS and len(groups) == 1):
+        return groups
+    return {prefix: found for prefix, found in groups.items() if prefix}
 
 
 class JointStateReader:
@@ -235,7 +255,10 @@ class JointStateReader:
             found = {wanted[name]: position for position, name in enumerate(names)
                      if name in wanted}
             return {self.joint_prefix: found} if found else {}
-        return _groups(names, ARM_JOINT_NAME)
+        groups = _franka_arm_groups(names)
+        if self.prefix and "" in groups:  # a prefixed arm is this one: bare joints are another's
+            return {}
+        return groups
 
     def _arm(self, arms, names, positions):
         if not arms:
