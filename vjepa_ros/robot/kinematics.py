@@ -58,8 +58,9 @@ class RobotConfig:
     joint_prefix: str = param(
         "", "Joint name prefix of the arm (e.g. left_fr3_ for left_fr3_joint1..7); empty: found "
         "from the names (<any><model>_joint1..7: panda_, fer_, fr3_, fp3_, or unprefixed "
-        "joint1..7 of franka_description's --no-prefix arm, refused beside another arm; the "
-        "first arm seen; fr3v2_ refused: its joint limits are unknown here); franka_ros's "
+        "joint1..7 of franka_description's --no-prefix arm, all seven with no prefixed arm "
+        "beside them, else another device's, ignored; the first arm seen; fr3v2_ refused: its "
+        "joint limits are unknown here); franka_ros's "
         "numbered panda_1_joint1..7 are read only when given (panda_1_)."
     )
     base_frame: str = param(
