@@ -37,7 +37,8 @@ went, unanswered past the timeout, or failed).
 :meth:`GripperGoals.cancel` stops a goal still running (``~/enable`` false, shutdown; the cancel's
 answer read: a refusal is a warning, the hand may still move). An open to the full width that
 franka_gripper would take as done while a grasp of ours may stand (fingers pried open) calls its
-``stop`` service first (``robot.gripper_release``). Those rules,
+``stop`` service first (``robot.gripper_release``; only where franka_gripper's node serves it
+beside the action) and goes out once the stop answered (``nodes.gripper_stop``). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -49,6 +50,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S, OpenAfterStop
 from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
 from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.gripper_release import ReleaseStop, goal_position, stop_service_name
@@ -148,7 +150,8 @@ class GripperGoals:
         self.stop, self.stop_request = stop, stop_request
         self.stop_name = stop_service_name(name)
         self.release = ReleaseStop()
-        self.no_stop_said = False  # the missing stop service was warned (once)
+        self.no_stop_said = False  # the missing stop service was said (once)
+        self.stop_late_said = False  # a stop unanswered within STOP_ANSWER_S was warned (once)
 
     def server_ready(self) -> bool:
         """Tell whether the action server answers now (False when asking raises).
@@ -175,10 +178,12 @@ class GripperGoals:
         position = goal_position(closedness, self.max_width, None if start is None
                                  else 2 * start)  # an open never narrower than the fingers
         goal.command.position, goal.command.max_effort = position, self.max_effort
-        self._stop_first(closedness, start)
         try:
-            future = self.client.send_goal_async(goal) if self.client.server_is_ready() \
-                else None
+            future = None
+            if self.client.server_is_ready():
+                stop = self._stop_first(closedness, start)
+                future = self.client.send_goal_async(goal) if stop is None else OpenAfterStop(
+                    stop, lambda: self.client.send_goal_async(goal), self._stop_late)
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (an RCLError ...)
             future, why = None, f"sending to {self.name} failed ({exc})"
         else:
@@ -196,35 +201,47 @@ class GripperGoals:
             lambda done: self._answered(done, closedness, delivery, sent_at, position))
         return delivery
 
-    def _stop_first(self, closedness: float, finger: float | None) -> None:
+    def _stop_first(self, closedness: float, finger: float | None):
         """Call the stop service before an open the server takes as done under a grasp.
 
-        ``finger``: one finger measured now [m] (None: not measured). Due per
-        :class:`~vjepa_ros.robot.gripper_release.ReleaseStop`; no stop service answering is
-        one warning (ever), a stop that fails one warning each.
+        Asked only with the action server answering. ``finger``: one finger measured now [m]
+        (None: not measured). Due per :class:`~vjepa_ros.robot.gripper_release.ReleaseStop`
+        (a grasp of ours may stand); returns the stop's future (the open waits for it:
+        :class:`~vjepa_ros.nodes.gripper_stop.OpenAfterStop`), or None: the open goes at once.
+        No stop service beside the action is one info line (ever), a stop that fails one
+        warning each.
         """
         width = None if finger is None else 2 * finger
         if self.stop is None or not self.release.due(closedness, width, self.max_width):
-            return  # (no stop client: a caller that drives no franka_gripper)
+            return None  # (no stop client: a caller that drives no franka_gripper)
         try:
             ready = bool(self.stop.service_is_ready())
             future = self.stop.call_async(self.stop_request()) if ready else None
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (a context shut down)
             self._say("warning", f"{PREFIX}calling {self.stop_name} failed ({exc}): a grasp "
                       "may still hold the fingers")
-            return
+            return None
         if future is None:
             if not self.no_stop_said:
                 self.no_stop_said = True
-                self._say("warning", (
-                    f"{PREFIX}no stop service at {self.stop_name} (franka_gripper's "
-                    f"std_srvs/srv/Trigger beside {self.name}): the open goes out alone; "
-                    "franka_gripper takes an open to the width the fingers already have as "
-                    "done, so a grasp standing on fingers pried fully open is not released "
-                    "(with another gripper server this is harmless)"))
-            return
+                self._say("info", (
+                    f"{PREFIX}no stop service at {self.stop_name} served beside {self.name} "
+                    "(franka_gripper's std_srvs/srv/Trigger): opens go out alone; franka_gripper "
+                    "takes an open to the width the fingers already have as done, so a grasp "
+                    "standing on fingers pried fully open would not be released (with another "
+                    "gripper server this is harmless)"))
+            return None
         self.release.stopped()
         future.add_done_callback(self._stop_answered)
+        return future
+
+    def _stop_late(self) -> None:
+        """Say (once) that the stop did not answer in time and the open goes out anyway."""
+        if not self.stop_late_said:
+            self.stop_late_said = True
+            self._say("warning", f"{PREFIX}{self.stop_name} did not answer within "
+                      f"{STOP_ANSWER_S:g} s: the open goes out anyway (a grasp may still hold "
+                      "the fingers)")
 
     def _stop_answered(self, done) -> None:
         """Warn when the stop service said it failed (its response's ``message``)."""

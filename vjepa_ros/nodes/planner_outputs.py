@@ -20,6 +20,7 @@ from std_srvs.srv import Trigger
 
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
+from vjepa_ros.nodes.gripper_stop import BesideActionStop
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.robot.command_words import command_line
 from vjepa_ros.robot.gripper_release import stop_service_name
@@ -48,13 +49,16 @@ class PlannerOutputs:
                                    f"{name} (gripper_command still publishes)")
             return None
         control = self.config.control
+        stop_name = stop_service_name(name)  # "": no franka_gripper action, no stop
+        stop = BesideActionStop(self, self.create_client(Trigger, stop_name), name,
+                                stop_name) if stop_name else None
         goals = GripperGoals(ActionClient(self, GripperCommand, name), GripperCommand.Goal, name,
                              self.config.robot.gripper_max_width, control.gripper_max_effort,
                              self.get_logger().warning, self.get_logger().info,
                              control.gripper_result_timeout_s,
                              debug=self.get_logger().debug, measured_width=self._measured_width,
                              deadband=control.gripper_deadband,
-                             stop=self.create_client(Trigger, stop_service_name(name)),
+                             stop=stop,
                              stop_request=Trigger.Request)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(poll_period(control.gripper_result_timeout_s), goals.overdue,

@@ -77,27 +77,33 @@ def wider_than_set(measured_width: float | None, max_width: float) -> str:
             f"hand); {advice}")
 
 
+FRANKA_ACTION = "gripper_action"  # franka_gripper's GripperCommand action (last name part)
+
+
 def stop_service_name(action: str) -> str:
-    """Return franka_gripper's stop service beside the GripperCommand action ``action``.
+    """Return franka_gripper's stop service beside the GripperCommand action ``action`` ("").
 
     ``/fr3_gripper/gripper_action`` -> ``/fr3_gripper/stop``; ``gripper_action`` (relative) ->
-    ``stop``. The service is only called when a server answers there (other gripper servers,
-    e.g. ros2_controllers' gripper_action_controller, have none and need none: a goal to the
-    width they hold replaces the running one).
+    ``stop``; an action named otherwise (ros2_controllers' ``/gripper_controller/gripper_cmd``)
+    is no franka_gripper's: "" (no stop: an unrelated ``/stop`` service is never called; those
+    servers need none, a goal to the width they hold replaces the running one). The caller also
+    calls it only where the node serving the action serves it (``nodes/gripper_stop.py``).
     """
-    head, slash, _ = action.rstrip("/").rpartition("/")
-    return f"{head}{slash}{STOP_SERVICE}"
+    head, slash, last = action.rstrip("/").rpartition("/")
+    return f"{head}{slash}{STOP_SERVICE}" if last == FRANKA_ACTION else ""
 
 
 class ReleaseStop:
     """Whether a gripper goal must be preceded by franka_gripper's stop (one client's goals).
 
     :meth:`due` before each goal, :meth:`sent` after it went out, :meth:`stopped` once a stop
-    was called. A grasp may stand from the start (one from before the node, or the pause).
+    was called. Only a grasp of ours is ended: none stands before our first goal (a lab's
+    open hand at start asks for no stop).
     """
 
     def __init__(self) -> None:
-        self.grasp_may_stand = True  # no goal of ours to the full opening since the last stop
+        # a goal of ours other than the full opening went out since the last open or stop
+        self.grasp_may_stand = False
 
     def due(self, closedness: float, measured_width: float | None, max_width: float) -> bool:
         """Tell whether a goal for ``closedness`` (0 open .. 1) needs a stop before it.
