@@ -237,3 +237,30 @@ def test_only_the_entry_named_data_pkl_is_torch_saves_pickle(tmp_path, other):
         read_checkpoint_file(path)
     assert "saved by torch.save with pickle_protocol=4" in str(caught.value), caught.value
     assert peek_config(path) == CONFIG
+
+
+@pytest.mark.parametrize("names, entry", [
+    (["archive/data.pkl", "archive/version", "archive/data/0"], "archive/data.pkl"),
+    (["wm/xdata.pkl", "wm/data.pkl", "wm/version"], "wm/data.pkl"),  # torch's, not first
+    (["data.pkl", "version"], None),  # torch: "file in archive is not in a subdirectory"
+    (["x/archive/data.pkl", "x/archive/version"], None),  # a folder deeper: torch finds none
+    (["a/version", "b/data.pkl"], None),  # another folder than the first entry's
+    ([], None),
+])
+def test_the_pickle_entry_is_data_pkl_in_the_first_entry_s_folder(names, entry):
+    """As torch's reader finds it (fix58r: the docstring said 'or at the top', code any depth)."""
+    from vjepa_ros.models.checkpoint_peek import pickle_entry
+
+    assert pickle_entry(names) == entry
+
+
+def test_a_zip_with_data_pkl_a_folder_deeper_is_no_torch_save_file(tmp_path):
+    """torch.load refuses it (no 'version' record in the first folder): so does the reason."""
+    source = _save(tmp_path / "wm.pt")
+    path = tmp_path / "deeper.pt"
+    with zipfile.ZipFile(source) as archive, zipfile.ZipFile(path, "w") as out:
+        for info in archive.infolist():
+            out.writestr(f"x/{info.filename}", archive.read(info))
+    with pytest.raises(CheckpointError, match="a zip archive torch.save did not write"):
+        read_checkpoint_file(path)
+    assert peek_config(path) is None

@@ -126,11 +126,16 @@ def peek_config(path: str | Path) -> dict | None:
 def pickle_entry(names) -> str | None:
     """Return the zip entry torch.save pickled its object into, None where there is none.
 
-    ``names``: the zip's entry names (``ZipFile.namelist()``); the entry is ``data.pkl`` in the
-    archive's folder (``<archive>/data.pkl``) or at the top, never another name ending so
-    (``archive/xdata.pkl``).
+    ``names``: the zip's entry names (``ZipFile.namelist()``, in the zip's order). As torch's
+    reader (``caffe2/serialize/inline_container.cc``) finds it: ``<archive>/data.pkl``, where
+    ``<archive>`` is the folder of the zip's first entry; never a ``data.pkl`` at the top (torch:
+    "file in archive is not in a subdirectory"), in a deeper or another folder, nor another name
+    ending so (``archive/xdata.pkl``).
     """
-    return next((name for name in names if name.rpartition("/")[2] == "data.pkl"), None)
+    names = list(names)
+    folder, slash, _ = names[0].partition("/") if names else ("", "", "")
+    wanted = f"{folder}/data.pkl"
+    return wanted if slash and wanted in names else None
 
 
 def _load(file):
