@@ -31,7 +31,7 @@ def test_an_open_hand_s_first_open_asks_for_no_stop(stop_up, width):
     """The node starts on an open hand and opens it: no grasp of ours can stand."""
     hand = PressingHand(width=width, stop_up=stop_up)
     lines = []
-    goals = _goals(hand, lambda: 1.0 - width / MAX, lines)
+    goals = _goals(hand, lambda: width, lines)  # the width between the fingers [m]
     assert goals.send(0.0)
     hand.advance(1.0)
     assert hand.stops == 0 and not _stop_lines(lines)
@@ -41,12 +41,12 @@ def test_an_open_hand_s_first_open_asks_for_no_stop(stop_up, width):
 
 def test_the_missing_stop_is_said_only_once_the_action_server_answers():
     hand = PressingHand(object_width=0.03, stop_up=False)
-    measured, lines = [0.0], []
+    measured, lines = [MAX], []  # the width between the fingers [m]: open
     goals = _goals(hand, lambda: measured[0], lines)
     goals.send(1.0)
     hand.advance(1.0)
     hand.crash()  # franka_gripper down (or not up yet): nothing goes out
-    hand.object_width, hand.width, measured[0] = None, MAX, 0.0
+    hand.object_width, hand.width, measured[0] = None, MAX, MAX
     assert not goals.send(0.0)
     assert not _stop_lines(lines)  # no word about a stop for an open that did not go out
     hand.restart()
@@ -77,7 +77,7 @@ class SlowStopHand(PressingHand):
 
 
 def _closed_then_pried(hand):
-    measured, lines = [0.0], []
+    measured, lines = [MAX], []  # the width between the fingers [m]: open
     goals = _goals(hand, lambda: measured[0], lines)
     goals.send(1.0)
     hand.advance(1.0)
