@@ -1,0 +1,82 @@
+"""breaker58i: today's later fixes attacked (fix58a goals, fix58be TCP/width, fix58d bags, fix58g).
+
+Attacked at base58g (01ca09aa). Defects (strict xfails), by harm, in the functions below.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_breaker58e import _pose_message
+from train_bags import CAMERA, FR3, POSE, READY, T0, _picture
+
+# -- 1. a pose topic at another point, lagging its joints by tens of ms while the arm moves
+
+LAG_S = 0.03  # a pose topic 30 ms behind the joint states (another node, a mocap bridge)
+# [rad] amplitude and [Hz] frequency of each joint's sway: the TCP at ~0.25 m/s, turning
+SWAY = np.array([0.3, 0.25, 0.3, 0.3, 0.4, 0.3, 0.4])  # TCP: median 0.27 m/s, max 0.42
+SWAY_HZ = np.array([0.3, 0.5, 0.4, 0.35, 0.6, 0.45, 0.55])
+
+
+def _swaying(seconds, scale: float = 1.0) -> np.ndarray:
+    seconds = np.asarray(seconds, float)[..., None]
+    return READY + scale * SWAY * np.sin(2 * np.pi * SWAY_HZ * seconds + np.arange(7))
+
+
+def _lagging_pose_bag(path: Path, pose_tcp, lag_s: float, scale: float = 1.0) -> Path:
+    """3 s: frames at 4 Hz; joints and a pose topic at ``pose_tcp`` at 100 Hz.
+
+    The pose stamped ``t`` is the FK of the joints of ``t - lag_s``; ``scale`` scales the sway.
+    """
+    from test_breaker58e import _kinematics
+
+    from vjepa_ros.recordings import messages as m
+    from vjepa_ros.recordings.bag_writing import write_messages
+
+    published = _kinematics(*pose_tcp)
+    entries = []
+    for k in range(13):
+        time = T0 + k * 250_000_000
+        entries.append((CAMERA, m.IMAGE, time, m.image_message(_picture(k), time, "camera")))
+    for k in range(301):
+        time = T0 + k * 10_000_000
+        arm = _swaying(k / 100, scale)
+        entries.append(("/joint_states", m.JOINT_STATE, time, m.joint_state_message(
+            [*FR3, "fr3_finger_joint1", "fr3_finger_joint2"], [*arm, 0.04, 0.04], time)))
+        seen = _swaying(max(k / 100 - lag_s, 0.0), scale)
+        entries.append((POSE, m.POSE_STAMPED, time,
+                        _pose_message(time, published.ee_pose(seen[None])[0])))
+    entries.sort(key=lambda entry: entry[2])
+    return write_messages(path, entries)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker58i: a flange pose topic (103 mm off the TCP) lagging the joints by 30 ms while the "
+    "arm moves at ~0.25 m/s is 'no fixed transform' (spread > 5 mm) and read as the states "
+    "silently, as before fix58be"))
+def test_a_flange_pose_topic_lagging_the_joints_is_still_another_point(tmp_path):
+    from vjepa_ros.recordings.bags import read_recording
+
+    path = _lagging_pose_bag(tmp_path / "bag", ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]), LAG_S)
+    recording = read_recording(path)
+    assert recording.state_source == "joint_states", (recording.state_source, recording.notes)
+    assert [note for note in recording.notes if POSE in note], recording.notes
+
+
+@pytest.mark.parametrize("scale", [2 / 3, 1.0], ids=["0.18 m/s", "0.27 m/s"])
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker58i: a pose topic AT the TCP lagging its joints by 30 ms while the arm moves is "
+    "called 'another end-effector point' (advising --tcp-xyz at it) or not at the TCP at all "
+    "(at_tcp False: train leaves the TCP out of world_model.pt)"))
+def test_a_pose_topic_at_the_tcp_lagging_the_joints_is_the_same_point(scale, tmp_path):
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
+
+    from vjepa_ros.recordings.bags import read_recording
+
+    path = _lagging_pose_bag(tmp_path / "bag", (HAND_TCP_XYZ, HAND_TCP_RPY), LAG_S, scale)
+    recording = read_recording(path)
+    assert recording.at_tcp, (recording.state_source, recording.notes)
+    assert not [note for note in recording.notes if "another end-effector point" in note], (
+        recording.notes)
