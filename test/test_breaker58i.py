@@ -12,6 +12,9 @@ import pytest
 from test_breaker58e import _pose_message
 from train_bags import CAMERA, FR3, POSE, READY, T0, _picture
 
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from planner_harness import checkpoint, harness  # noqa: E402, F401
+
 # -- 1. a pose topic at another point, lagging its joints by tens of ms while the arm moves
 
 LAG_S = 0.03  # a pose topic 30 ms behind the joint states (another node, a mocap bridge)
@@ -80,3 +83,51 @@ def test_a_pose_topic_at_the_tcp_lagging_the_joints_is_the_same_point(scale, tmp
     assert recording.at_tcp, (recording.state_source, recording.notes)
     assert not [note for note in recording.notes if "another end-effector point" in note], (
         recording.notes)
+
+
+# -- 2. Humble: a second publisher's goal frees the re-sending publisher's old goal
+
+GOAL_TOPIC = "/vjepa_planner/goal_image"
+
+
+def _goal_pixels(seed):
+    return np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+
+
+@pytest.fixture
+def humble_ids(monkeypatch):
+    """rclpy as on Humble: no publisher ids (every message is 'one publisher's')."""
+    from vjepa_ros.nodes import publisher_ids
+
+    monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker58i: on Humble (no publisher ids) a goal image from a second publisher makes "
+    "ResentGoal.taken forget every copy seen re-sent: the re-sending ros2 topic pub's old goal "
+    "replaces it within a second, fix58a's symptom back"))
+@pytest.mark.usefixtures("one_thread")
+def test_humble_a_second_publishers_goal_holds_against_the_re_sent_old_goal(
+        humble_ids, harness):  # noqa: F811
+    from sensor_msgs.msg import Image
+
+    from vjepa_ros.images import rgb_to_image_fields
+
+    h = harness()
+    old = Image(**rgb_to_image_fields(_goal_pixels(91)))
+    h.goal_pub.publish(old)  # ros2 topic pub without --once: the same message at 1 Hz
+    assert h.pump(3.0, until=lambda: h.session.goals is not None)
+    for _ in range(2):
+        h.goal_pub.publish(old)
+        h.pump(1.0)
+    first = h.session.goals
+    gui = h.node.create_publisher(Image, GOAL_TOPIC, 10)  # an operator's GUI: another goal
+    assert h.pump(10.0, until=lambda: gui.get_subscription_count() >= 1)
+    gui.publish(Image(**rgb_to_image_fields(_goal_pixels(92))))
+    assert h.pump(3.0, until=lambda: h.session.goals is not first), "setup: new goal not taken"
+    new = h.session.goals
+    for _ in range(3):  # the forgotten ros2 topic pub goes on re-sending the old goal
+        h.goal_pub.publish(old)
+        h.pump(1.0)
+    h.take_queued()
+    assert h.session.goals is new, "the re-sent old goal replaced the goal set since"
