@@ -1,6 +1,27 @@
 """breaker58i: today's later fixes attacked (fix58a goals, fix58be TCP/width, fix58d bags, fix58g).
 
-Attacked at base58g (01ca09aa). Defects (strict xfails), by harm, in the functions below.
+Attacked at base58g (01ca09aa). Defects (strict xfails), by harm:
+
+1. fix58be's point rule (``recordings/pose_point.py``) compares a pose topic with the joints'
+   FK at the same stamp: a pose topic 30 ms behind its joints (another node's, a mocap bridge,
+   one topic on header stamps and one on receive) while the arm moves at 0.18-0.27 m/s spreads
+   by more than 5 mm in the flange frame, so a flange pose 103 mm off the TCP is "no fixed
+   transform" and read as the states under ``auto``, silently (breaker58e #1 again); a pose
+   topic at the TCP itself is not at the TCP (``at_tcp`` False: train leaves the point out of
+   ``world_model.pt``), or, a little slower, "another end-effector point" advising --tcp-xyz.
+2. On Humble (no publisher ids) a goal image from a second publisher makes
+   ``ResentGoal.taken`` forget every copy seen re-sent: the ``ros2 topic pub`` still re-sending
+   the old goal replaces the new one within a second (fix58a's symptom, on the topic path).
+3. In shadow mode (never enabled) one planning step that raised sets ``/diagnostics`` ERROR
+   "planning step failed, commanding disabled" for good while every later plan succeeds; only
+   ``~/enable true``, which commands the arm, clears it (fix58g's internal_error).
+
+Held (probed, not pinned): quaternion sign flips on every other pose and duplicate pose stamps
+(``point_offset``); a pose topic starting later than the joints; CompressedImage goals in every
+image_transport format tried (jpeg, png, "rgb8; jpeg compressed bgr8", yuv422/bayer sources,
+"rgb8; png compressed rgb8", mono8) and 16UC1 compressedDepth refused; Jazzy's two publishers
+(the re-sender's copies stay refused); a grasp on a 79 mm object (ABORTED / SUCCEEDED stalled,
+either convention) read as a hold when the finger was measured at the send.
 """
 
 from __future__ import annotations
@@ -74,9 +95,8 @@ def test_a_flange_pose_topic_lagging_the_joints_is_still_another_point(tmp_path)
     "called 'another end-effector point' (advising --tcp-xyz at it) or not at the TCP at all "
     "(at_tcp False: train leaves the TCP out of world_model.pt)"))
 def test_a_pose_topic_at_the_tcp_lagging_the_joints_is_the_same_point(scale, tmp_path):
-    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
-
     from vjepa_ros.recordings.bags import read_recording
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
 
     path = _lagging_pose_bag(tmp_path / "bag", (HAND_TCP_XYZ, HAND_TCP_RPY), LAG_S, scale)
     recording = read_recording(path)
@@ -96,7 +116,7 @@ def _goal_pixels(seed):
 
 @pytest.fixture
 def humble_ids(monkeypatch):
-    """rclpy as on Humble: no publisher ids (every message is 'one publisher's')."""
+    """Make rclpy give no publisher ids, as Humble's (every message is 'one publisher's')."""
     from vjepa_ros.nodes import publisher_ids
 
     monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
