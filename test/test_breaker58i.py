@@ -15,6 +15,10 @@ Attacked at base58g (01ca09aa). Defects (strict xfails), by harm:
 3. In shadow mode (never enabled) one planning step that raised sets ``/diagnostics`` ERROR
    "planning step failed, commanding disabled" for good while every later plan succeeds; only
    ``~/enable true``, which commands the arm, clears it (fix58g's internal_error).
+4. ``~/goal_image`` remapped (``-r ~/goal_image:=/task/goal``): the compressed goal
+   subscription stays ``/vjepa_planner/goal_image/compressed``, so image_transport's
+   ``/task/goal/compressed`` (``republish raw compressed`` out:=/task/goal) is never heard and
+   nothing says so (``planner_node.py`` subscribes the literal ``~/goal_image/compressed``).
 
 Held (probed, not pinned): quaternion sign flips on every other pose and duplicate pose stamps
 (``point_offset``); a pose topic starting later than the joints; CompressedImage goals in every
@@ -186,3 +190,37 @@ def test_shadow_mode_a_planning_error_gone_since_leaves_no_error_for_good(harnes
     assert not h.session.enabled  # nothing commanded throughout
     assert status.level != ERROR_LEVEL and values["refusal_kind"] != "internal_error", (
         status.message)
+
+
+# -- 4. the goal topic remapped: its /compressed does not follow
+
+REMAPPED = "/task/goal"  # -r ~/goal_image:=/task/goal (a lab's topic layout)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "breaker58i: with ~/goal_image remapped (-r ~/goal_image:=/task/goal) the compressed goal "
+    "subscription stays on /vjepa_planner/goal_image/compressed: image_transport's "
+    "/task/goal/compressed (republish raw compressed out:=/task/goal) is never heard, no word"))
+@pytest.mark.usefixtures("one_thread")
+def test_a_remapped_goal_topic_hears_its_compressed_topic(harness, monkeypatch):  # noqa: F811
+    import planner_harness
+    from sensor_msgs.msg import CompressedImage
+
+    from vjepa_ros.images import encode_compressed
+
+    launch = planner_harness.mpc_nodes
+
+    def remapped(*args, **kwargs):
+        nodes = launch(*args, **kwargs)
+        nodes[0].remappings["~/goal_image"] = REMAPPED
+        return nodes
+
+    monkeypatch.setattr(planner_harness, "mpc_nodes", remapped)
+    h = harness()
+    assert h.planner.goal_subscription.topic_name == REMAPPED, "setup: the remap"
+    publisher = h.node.create_publisher(CompressedImage, f"{REMAPPED}/compressed", 10)
+    h.pump(3.0, until=lambda: publisher.get_subscription_count() >= 1)
+    form, data = encode_compressed(_goal_pixels(93), "png")
+    publisher.publish(CompressedImage(format=form, data=data.tobytes()))
+    assert h.pump(3.0, until=lambda: h.session.goals is not None), (
+        [s.topic_name for s in h.planner.compressed_goal_subscriptions])
