@@ -42,6 +42,7 @@ from planner_harness import checkpoint, harness  # noqa: E402, F401
 
 # -- 1. a pose topic at another point, lagging its joints by tens of ms while the arm moves
 
+FLANGE = ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])  # the driver's point with no hand set in Desk
 LAG_S = 0.03  # a pose topic 30 ms behind the joint states (another node, a mocap bridge)
 # [rad] amplitude and [Hz] frequency of each joint's sway: the TCP at ~0.25 m/s, turning
 SWAY = np.array([0.3, 0.25, 0.3, 0.3, 0.4, 0.3, 0.4])  # TCP: median 0.27 m/s, max 0.42
@@ -63,21 +64,29 @@ def _lagging_pose_bag(path: Path, pose_tcp, lag_s: float, scale: float = 1.0) ->
     from vjepa_ros.recordings import messages as m
     from vjepa_ros.recordings.bag_writing import write_messages
 
-    published = _kinematics(*pose_tcp)
-    entries = []
-    for k in range(13):
-        time = T0 + k * 250_000_000
-        entries.append((CAMERA, m.IMAGE, time, m.image_message(_picture(k), time, "camera")))
-    for k in range(301):
-        time = T0 + k * 10_000_000
-        arm = _swaying(k / 100, scale)
-        entries.append(("/joint_states", m.JOINT_STATE, time, m.joint_state_message(
-            [*FR3, "fr3_finger_joint1", "fr3_finger_joint2"], [*arm, 0.04, 0.04], time)))
-        seen = _swaying(max(k / 100 - lag_s, 0.0), scale)
-        entries.append((POSE, m.POSE_STAMPED, time,
-                        _pose_message(time, published.ee_pose(seen[None])[0])))
+    published, names = _kinematics(*pose_tcp), [*FR3, "fr3_finger_joint1", "fr3_finger_joint2"]
+    frame_ns = [T0 + k * 250_000_000 for k in range(13)]
+    entries = [(CAMERA, m.IMAGE, t, m.image_message(_picture(k), t, "camera"))
+               for k, t in enumerate(frame_ns)]
+    for k in range(301):  # the joints at 100 Hz, and the pose of lag_s ago stamped with them
+        time, arm = T0 + k * 10_000_000, _swaying(k / 100, scale)
+        seen = published.ee_pose(_swaying(max(k / 100 - lag_s, 0.0), scale)[None])[0]
+        entries += [("/joint_states", m.JOINT_STATE, time,
+                     m.joint_state_message(names, [*arm, 0.04, 0.04], time)),
+                    (POSE, m.POSE_STAMPED, time, _pose_message(time, seen))]
     entries.sort(key=lambda entry: entry[2])
     return write_messages(path, entries)
+
+
+def test_the_same_bags_without_the_lag_are_told_apart(tmp_path):
+    """Pin: the swaying bags with no lag: the flange pose is another point, the TCP's agrees."""
+    from vjepa_ros.recordings.bags import read_recording
+    from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
+
+    flange = read_recording(_lagging_pose_bag(tmp_path / "flange", FLANGE, 0.0))
+    assert flange.state_source == "joint_states" and flange.at_tcp, flange.notes
+    tcp = read_recording(_lagging_pose_bag(tmp_path / "tcp", (HAND_TCP_XYZ, HAND_TCP_RPY), 0.0))
+    assert tcp.state_source == "pose" and tcp.at_tcp and not tcp.notes, tcp.notes
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -87,7 +96,7 @@ def _lagging_pose_bag(path: Path, pose_tcp, lag_s: float, scale: float = 1.0) ->
 def test_a_flange_pose_topic_lagging_the_joints_is_still_another_point(tmp_path):
     from vjepa_ros.recordings.bags import read_recording
 
-    path = _lagging_pose_bag(tmp_path / "bag", ([0.0, 0.0, 0.0], [0.0, 0.0, 0.0]), LAG_S)
+    path = _lagging_pose_bag(tmp_path / "bag", FLANGE, LAG_S)
     recording = read_recording(path)
     assert recording.state_source == "joint_states", (recording.state_source, recording.notes)
     assert [note for note in recording.notes if POSE in note], recording.notes
