@@ -149,10 +149,6 @@ ARM = [f"joint{i}" for i in range(1, 8)]
 READY = [0.0, -0.785, 0.0, -2.356, 0.0, 1.571, 0.785]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58h: a --no-prefix arm (joint1..7) with franka_gripper's fr3_finger_joint1/2 "
-    "(<arm_id>_finger_joint*): the live reader drops the fingers as foreign on every message; "
-    "the hand is never measured and no parameter makes them count"))
 @pytest.mark.parametrize("hand", ["fr3_", "panda_", "fer_"])
 @pytest.mark.parametrize("split", [True, False], ids=["gripper-topic", "merged"])
 def test_a_bare_arm_reads_franka_gripper_s_fingers(hand, split):

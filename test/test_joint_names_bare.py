@@ -50,7 +50,7 @@ def test_a_bare_arm_and_its_hand_in_separate_messages_are_read():
     assert reader.read(arm(""), Q).arm.tolist() == Q
     reading = reader.read(hand(""), [0.02, 0.02])
     assert reading.fingers.tolist() == [0.02, 0.02] and reading.finger_prefix == ""
-    assert reader.read(hand("fr3_"), [0.02, 0.02]).foreign  # another robot's hand
+    assert reader.read(hand("robot2/fr3_"), [0.02, 0.02]).foreign  # another robot's hand
 
 
 @pytest.mark.parametrize("other", ["fr3_", "panda_", "left_fr3_"])

@@ -1,8 +1,10 @@
 """Which finger topic and hand are this arm's (:class:`FingerChoice`, a mixin of ``FingerWatch``).
 
 The rules (``finger_watch`` says what a measured closedness needs besides): **this arm's hand**,
-the fingers' name prefix the arm's once known (a hand of another prefix is dropped with a
-warning); **from this arm's gripper topic**, ranked by namespace and the arm's prefix
+once the arm's prefix is known fingers whose prefix
+:func:`~vjepa_ros.robot.joint_states.hand_of_arm` allows (the arm's; for a bare arm also a model
+word's, franka_gripper's default ``fr3_``; a hand of another prefix is dropped with a warning);
+**from this arm's gripper topic**, ranked by namespace and the arm's prefix
 (:func:`vjepa_ros.robot.finger_topics.topic_rank`; a ``*gripper*`` topic in another robot's
 namespace is not taken, said once with the parameter to set); **one candidate**, two topics or
 two hands at the best rank make the choice ambiguous (said once with what settles it). Each
@@ -22,6 +24,7 @@ from vjepa_ros.robot.finger_topics import (
     topic_parts,
     topic_rank,
 )
+from vjepa_ros.robot.joint_states import hand_of_arm
 from vjepa_ros.start_forms import restart_planner_with
 
 # the planner's parameter naming this arm's finger topic (read at start only: advice restarts)
@@ -41,7 +44,7 @@ class FingerChoice:
             if topic != self.configured_topic:
                 return ""
             self.sources[(topic, prefix)] = FingerSource(topic, prefix, CONFIGURED_RANK)
-            if self.arm_prefix not in (None, prefix):
+            if self.arm_prefix is not None and not hand_of_arm(prefix, self.arm_prefix):
                 return (f"the finger joints on {topic} are another hand's ({prefix}finger_joint1"
                         f"/2; this arm is {self.arm_prefix}joint1..7): they do not count as "
                         f"this gripper's state; {self._restart_topic()}")
@@ -71,7 +74,8 @@ class FingerChoice:
             return topic == self.configured_topic
         known = {prefix for (where, prefix) in self.sources
                  if where == topic and prefix is not None}
-        if known and self.arm_prefix is not None and self.arm_prefix not in known:
+        if known and self.arm_prefix is not None and not any(
+                hand_of_arm(prefix, self.arm_prefix) for prefix in known):
             return False  # its fingers are another hand's (another prefix): breaker28e
         if topic_rank(topic, self.arm_topic, self.anchor_topic) is not None:
             return True  # in the arm's namespace or above
@@ -94,7 +98,7 @@ class FingerChoice:
         """Choose the nearest (topic, prefix) of this arm's hand; ambiguous when two tie."""
         fitting = [source for source in self.sources.values() if self._rank(source) is not None
                    and (None in (self.arm_prefix, source.prefix)
-                        or source.prefix == self.arm_prefix)]
+                        or hand_of_arm(source.prefix, self.arm_prefix))]
         best = min((self._rank(source) for source in fitting), default=None)
         tied = sorted(((s.topic, s.prefix) for s in fitting if self._rank(s) == best),
                       key=lambda key: (key[0], key[1] or ""))
@@ -118,7 +122,8 @@ class FingerChoice:
         if prefix != before[1]:
             self.closedness = None  # another hand's closedness is no guess for this one
         notes = []
-        if before[1] is not None and self.arm_prefix not in (None, before[1]):
+        if before[1] is not None and self.arm_prefix is not None and \
+                not hand_of_arm(before[1], self.arm_prefix):
             notes.append(f"the finger joints on {before[0]} are another hand's ({before[1]}"
                          f"finger_joint1/2; this arm is {self.arm_prefix}joint1..7): they no "
                          "longer count as this gripper's state")

@@ -18,9 +18,11 @@ The one reader of ``sensor_msgs/JointState`` contents for the planner node, ``vj
   finger joints as *separate* messages on one topic), or the fingers on their own topic
   (franka_ros2: ``/<arm_id>_gripper/joint_states``).
 - Finger joints ``<prefix>finger_joint1/2``; one of them alone (the other mimics it) counts for
-  both. When the arm's prefix is known the fingers must share it (another robot's hand is foreign),
-  unless a recording's reader is told the hand's own prefix (``hand_prefix``: a gripper topic the
-  user named, or the recording's only hand; the live node never is).
+  both. When the arm's prefix is known the fingers must be its hand's (:func:`hand_of_arm`: the
+  same prefix; a bare ``joint1..7`` arm also takes a hand named by a model word only,
+  franka_gripper's default ``fr3_finger_joint1/2``; another robot's hand is foreign), unless a
+  recording's reader is told the hand's own prefix (``hand_prefix``: a gripper topic the user
+  named, or the recording's only hand; the live node never is).
 
 A message with none of this arm's joints and no finger joint is *foreign* (a head, a mobile base,
 another robot): :attr:`JointReading.foreign`; callers ignore it.
@@ -42,6 +44,7 @@ from vjepa_ros.message_words import message_words
 from vjepa_ros.robot.arm_models import (
     ARM_JOINT_NAME,
     MODEL_PREFIXES,
+    PLAIN_PREFIXES,
     UNPREFIXED_OTHERS,
     unknown_limits_problem,
 )
@@ -80,6 +83,19 @@ def expected_arm_joints(joint_prefix: str = "") -> str:
         return f"this arm's joints {joint_prefix}joint1..7 (robot.joint_prefix)"
     return (f"a Franka arm's joints (<any><model>_joint1..7, <model>_ one of {MODEL_PREFIXES}; "
             "or unprefixed joint1..7)")
+
+
+def hand_of_arm(hand_prefix: str, arm_prefix: str) -> bool:
+    """Whether fingers ``<hand_prefix>finger_joint1/2`` may be the arm ``<arm_prefix>joint1..7``'s.
+
+    The same prefix; or, for a bare arm (franka_description's ``--no-prefix``: ``joint1..7``),
+    a hand whose prefix is a model word only (:data:`~vjepa_ros.robot.arm_models.PLAIN_PREFIXES`:
+    ``fr3_``, ``panda_``, ``fer_`` ...: franka_gripper's default ``<arm_id>_finger_joint1/2``,
+    its launch knowing nothing of the arm's ``no_prefix``), which names no robot of a cell.
+    ``robot2/fr3_`` or ``left_fr3_`` fingers name one: never a bare arm's. The one rule of the
+    planner node (:class:`JointStateReader`, ``finger_choice``) and the recordings' reader.
+    """
+    return hand_prefix == arm_prefix or (arm_prefix == "" and hand_prefix in PLAIN_PREFIXES)
 
 
 def closedness_from_fingers(fingers, max_width: float = FRANKA_HAND_MAX_WIDTH) -> np.ndarray:
@@ -293,13 +309,16 @@ class JointStateReader:
 
     def _finger_group(self, names: tuple[str, ...], arms
                       ) -> tuple[str | None, dict[int, int] | None]:
-        """Find this hand's finger joints: those sharing the arm's prefix once it is known.
+        """Find this hand's finger joints: the arm's hand's (:func:`hand_of_arm`) once it is known.
 
-        Returns (their prefix, joint number → index in names), (None, None) without them.
-        Before the arm's prefix is known a lone hand of any prefix is returned: callers that keep
-        it (the planner node's :class:`~vjepa_ros.robot.finger_watch.FingerWatch`) check its
-        prefix against the arm's once that is known. With ``hand_prefix`` (a recording's
-        reader only, never the live node's) the fingers of that prefix are this hand's.
+        Returns (their prefix, joint number → index in names), (None, None) without them: the
+        arm's own prefix first, else the one hand :func:`hand_of_arm` allows (a bare arm's
+        ``fr3_`` fingers); two such hands and none of the arm's prefix are none (which is the
+        arm's cannot be told). Before the arm's prefix is known a lone hand of any prefix is
+        returned: callers that keep it (the planner node's
+        :class:`~vjepa_ros.robot.finger_watch.FingerWatch`) check it against the arm's once that
+        is known. With ``hand_prefix`` (a recording's reader only, never the live node's) the
+        fingers of that prefix are this hand's.
         """
         groups = _groups(names, _FINGER_NAME)
         if self.hand_prefix is not None:  # told which hand is this arm's: that one only
@@ -308,7 +327,10 @@ class JointStateReader:
         prefix = self.prefix if self.prefix is not None else (
             next(iter(arms)) if len(arms) == 1 else None)
         if prefix is not None:
-            return (prefix, groups[prefix]) if prefix in groups else (None, None)
+            if prefix in groups:
+                return prefix, groups[prefix]
+            mine = [found for found in groups if hand_of_arm(found, prefix)]
+            return (mine[0], groups[mine[0]]) if len(mine) == 1 else (None, None)
         if len(groups) > 1:
             raise StateError(f"finger joints of more than one hand ({', '.join(sorted(groups))}"
                              f"): {_CHOOSE_PREFIX}")
