@@ -180,11 +180,6 @@ def test_pin_bare_arm_and_bare_fingers_are_read():
 
 # -- 4. the camera check's new "undecided: too uncertain" skips the correction trial
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58h: an estimate too uncertain for its verdict (camera_check_wide, f87c7466) is "
-    "'undecided', and _start_trial runs no trial after any undecided (written for a weak "
-    "search): camera_check.trial.when always/auto no longer tries the rotation, the one test "
-    "that decides it whatever the estimate's spread"))
 @pytest.mark.parametrize("when", ["always", "auto"])
 @pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
 def test_a_too_uncertain_estimate_still_gets_its_correction_trial(when):

@@ -319,6 +319,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
     why, length = (reason.sentence, reason.length_cause) if reason else (None, "")
     mirror = reason.mirror if reason else ""  # the reason only when it is the one given
     unchecked = [axis for axis in AXES if scales[axis] is None]
+    wide = ""  # why the estimate is too uncertain for its verdict (camera_check_wide)
     if spread is not None and spread.too_weak and (
             explains_nothing(thresholds, by_axis) is None or search_failed(by_axis)):
         verdict = Verdict.UNDECIDED
@@ -408,4 +409,5 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
         mirror=mirror if verdict == Verdict.MOVE else "",
         search_caveat=caveat, skipped_note=skipped, skipped=skipped_list,
+        too_uncertain=bool(wide),
     )

@@ -91,6 +91,10 @@ class CameraCheckResult:
     skipped_note: str = ""
     # which: [{"motion": index among the motions given, "reason": why}] ([]: none)
     skipped: list = dataclasses.field(default_factory=list)
+    # "undecided" only because the estimate is too uncertain for its verdict (camera_check_wide):
+    # the correction trial, which measures the candidate directly, may decide it (False: another
+    # verdict, or undecided for a weak search or a level turn, where no trial runs)
+    too_uncertain: bool = False
 
     def to_dict(self) -> dict:
         """Return the result as plain data (its fields by name)."""

@@ -98,5 +98,6 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
         explanation += f"; {result.search_caveat}"
     return dataclasses.replace(result, verdict=verdict, explanation=explanation,
                                correction=correction, correction_rpy_deg=rpy,
-                               correction_angle_deg=angle, trial=trial, length_cause="")
+                               correction_angle_deg=angle, trial=trial, length_cause="",
+                               too_uncertain=False)
 

@@ -27,7 +27,9 @@ class CameraCheckTrialSession:
     def _start_trial(self, run: CameraCheckRun, result) -> bool:
         """Locked: begin the correction trial when its settings ask for one; True if begun.
 
-        ``when`` auto: only after a verdict other than "placement fine". Never after
+        ``when`` auto: only after a verdict other than "placement fine", "undecided" because
+        the estimate is too uncertain (``result.too_uncertain``) included: the trial measures
+        the fitted rotation directly and its table decides the verdict. Never after the other
         "undecided": the search is too weak to trust the rotation it would try (nor its plans),
         or the motions cannot tell a mirror from a half turn;
         nor after a mirrored view (``result.mirror``): no rotation corrects it, and a trial
@@ -36,7 +38,7 @@ class CameraCheckTrialSession:
         why in ``trial``.
         """
         config = run.trial_config
-        if result.verdict == Verdict.UNDECIDED or result.mirror:
+        if result.verdict == Verdict.UNDECIDED and not result.too_uncertain or result.mirror:
             why = ("the verdict is undecided: no rotation to trust" if not result.mirror else
                    f"the view is {result.mirror}: no rotation corrects it")
             if config is not None and config.when != "never":
