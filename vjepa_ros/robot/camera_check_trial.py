@@ -50,7 +50,8 @@ _CORNERS = ("+x+y+z", "+x-y-z", "-x-y+z", "-x+y-z", "+x+y-z", "+x-y+z", "-x+y+z"
 class CheckTrialConfig:
     when: str = param(
         "auto", "Camera check correction trial: auto = when the motions' verdict is not "
-        "'placement fine' (a correction or 'move the camera' is about to be advised); always; "
+        "'placement fine' (a correction or 'move the camera' is about to be advised, or the "
+        "estimate is too uncertain to tell); always; "
         "never. The trial plans toward the start's frame from poses offset_m away, uncorrected "
         "and with the estimated rotation, and its progress decides the verdict (about 50 s more "
         "on the simulated arm)."
