@@ -119,7 +119,6 @@ def _one_nan(values):
     values[..., 0, 0] = math.nan
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58c: goal memo trusts a version torch lacks")
 @pytest.mark.parametrize("how", ["inference", "numpy"])
 @pytest.mark.parametrize("change", [_affine, _one_nan], ids=["affine", "nan"])
 def test_a_goal_changed_in_place_is_checked_again(predictor, scene, how, change):  # noqa: F811

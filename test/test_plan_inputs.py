@@ -69,6 +69,122 @@ def test_one_affine_token_among_normed_ones_is_named():
         as_reps("goal_reps", reps, TOKENS, WIDTH)
 
 
+def _route_inference(goal):
+    with torch.inference_mode():
+        tensor = goal.clone()
+
+    def write(change):
+        with torch.inference_mode():
+            tensor.copy_(change(tensor.clone()))
+    return tensor, write
+
+
+def _sharing_an_array(wrap):
+    """Return a route: ``wrap`` (``torch.from_numpy``, ``from_dlpack``) of an array written to."""
+    def route(goal):
+        array = goal.numpy().copy()
+        return wrap(array), lambda change: np.copyto(array, change(torch.from_numpy(
+            array.copy())).numpy())
+    return route
+
+
+_route_from_numpy = _sharing_an_array(torch.from_numpy)
+_route_dlpack = _sharing_an_array(torch.from_dlpack)
+
+
+def _route_numpy_view(goal):
+    tensor = goal.clone()
+    return tensor, lambda change: np.copyto(tensor.numpy(), change(tensor.clone()).numpy())
+
+
+def _route_data(goal):
+    tensor = goal.clone()
+    return tensor, lambda change: tensor.data.copy_(change(tensor.clone()))
+
+
+def _route_frombuffer(goal):
+    buffer = bytearray(goal.numpy().tobytes())
+    tensor = torch.frombuffer(buffer, dtype=torch.float32).view(goal.shape)
+
+    def write(change):
+        buffer[:] = change(tensor.clone()).numpy().tobytes()
+    return tensor, write
+
+
+def _route_ordinary(goal):
+    tensor = goal.clone()
+    return tensor, lambda change: tensor.copy_(change(tensor.clone()))
+
+
+ROUTES = [_route_inference, _route_from_numpy, _route_numpy_view, _route_data,
+          _route_frombuffer, _route_dlpack, _route_ordinary]
+ROUTE_NAMES = ["inference", "from_numpy", "numpy_view", "data", "frombuffer", "dlpack",
+               "ordinary"]
+
+
+def _one_token_affine(reps):
+    reps[..., 5, :] = 1.7 * reps[..., 5, :] + 0.4
+    return reps
+
+
+def _one_value(value):
+    def change(reps):
+        reps[..., 2, 7] = value
+        return reps
+    return change
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_NAMES)
+@pytest.mark.parametrize("change", [
+    lambda reps: 1.7 * reps + 0.4, _one_token_affine, _one_value(math.nan), _one_value(math.inf),
+], ids=["affine", "one-token", "nan", "inf"])
+def test_a_remembered_goal_changed_in_place_by_any_route_is_checked_again(route, change):
+    """breaker58c's family: a goal changed where torch's version counter does not see it.
+
+    Inference tensors keep no version; writes through memory torch shares (numpy both ways,
+    ``.data``, a buffer, DLPack) do not bump it. The memo compares values instead: every route
+    is refused as a fresh tensor with those values is.
+    """
+    tensor, write = route(_normed(3))
+    assert as_reps("goal_reps", tensor, TOKENS, WIDTH, remember=True) is not None
+    write(change)
+    with pytest.raises(ValueError, match="^goal_reps (contains NaN or inf|is not layer-normed)"):
+        as_reps("goal_reps", tensor, TOKENS, WIDTH, remember=True)
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=ROUTE_NAMES)
+def test_a_remembered_goal_unchanged_is_not_checked_again(route, monkeypatch):
+    # The memo's point (the goal is encoded once, planned towards every step): by every route,
+    # the same tensor with the same values is checked once, however often it is given.
+    import vjepa_ros.planning.plan_inputs as plan_inputs
+
+    tensor, write = route(_normed(4))
+    checked = []
+    real = plan_inputs.layer_norm_problem
+    monkeypatch.setattr(plan_inputs, "layer_norm_problem",
+                        lambda reps: checked.append(1) or real(reps))
+    for _ in range(3):
+        as_reps("goal_reps", tensor, TOKENS, WIDTH, remember=True)
+    assert len(checked) == 1
+    write(lambda reps: F.layer_norm(reps.flip(-2) * 2 + 1, (WIDTH,)))  # another normed goal
+    for _ in range(2):
+        as_reps("goal_reps", tensor, TOKENS, WIDTH, remember=True)
+    assert len(checked) == 2
+
+
+def test_a_dropped_goal_frees_its_remembered_copy():
+    import gc
+
+    import vjepa_ros.planning.plan_inputs as plan_inputs
+
+    tensor = _normed(5)
+    as_reps("goal_reps", tensor, TOKENS, WIDTH, remember=True)
+    assert plan_inputs._PASSED.slot[1] is not None
+    del tensor
+    gc.collect()
+    assert plan_inputs._PASSED.slot == (None, None)
+
+
 def _with(**entries) -> torch.Tensor:
     state = STATE.clone()
     for index, value in entries.items():

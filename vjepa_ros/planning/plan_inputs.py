@@ -43,10 +43,14 @@ def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int,
     ``name``: ``context_reps`` or ``goal_reps``, named in the errors. Raises TypeError for a
     non-tensor; ValueError for another shape, token count ``tokens`` or width ``width``, a NaN or
     inf, or a token that is not layer-normed (:func:`layer_norm_problem`). Values unchanged.
-    ``remember``: the tensor is remembered once it passes (the last one so remembered, by
-    identity and torch's in-place version), and that same unchanged tensor is not checked for
-    NaN or norm again: a goal is encoded once and planned towards every step (3x the cost of a
-    finite check each time, :func:`layer_norm_problem`); the context, new each frame, is not.
+    ``remember``: the tensor is remembered once it passes (the last one so remembered: the
+    tensor weakly and a copy of its values), and that same tensor is not checked for NaN or norm
+    again while its values equal the copy (``torch.equal``: one read of both, about a tenth of
+    the check, :func:`layer_norm_problem`): a goal is encoded once and planned towards every
+    step; the context, new each frame, is not remembered. Compared by value, not by torch's
+    in-place version counter, which misses changes: an inference tensor keeps none, and writes
+    through memory torch shares (``torch.from_numpy``'s array, ``tensor.numpy()``,
+    ``tensor.data``, DLPack, another process) do not bump it (breaker58c).
     """
     if not isinstance(reps, torch.Tensor):
         raise TypeError(f"{name} must be a torch.Tensor, got {type(reps).__name__}")
@@ -73,31 +77,28 @@ def as_reps(name: str, reps: torch.Tensor, tokens: int, width: int,
     return reps
 
 
-def _version(tensor: torch.Tensor) -> int | None:
-    """Return torch's in-place version counter of ``tensor`` (None for an inference tensor)."""
-    try:
-        return tensor._version
-    except RuntimeError:  # inference tensors keep no version (changed in place only inside)
-        return None
-
-
 class _LastPassed:
     """The last tensor :func:`as_reps` found finite and layer-normed with ``remember``.
 
-    Held weakly (a dropped goal is not kept alive), with its in-place version: a tensor changed
-    in place since is checked again. One slot, replaced whole (a tuple), so threads planning
-    towards other goals at most check again.
+    Held weakly (a dropped goal is not kept alive; its copy goes with it), beside a copy of its
+    values as they passed: the same tensor holding the same values passes again; changed in
+    place by any route, it is checked again. One slot, replaced whole (a tuple), so threads
+    planning towards other goals at most check again.
     """
 
     def __init__(self):
-        self.slot: tuple = (None, None)  # (weakref to the tensor, its version)
+        self.slot: tuple = (None, None)  # (weakref to the tensor, its values as they passed)
 
     def holds(self, tensor: torch.Tensor) -> bool:
-        ref, version = self.slot
-        return ref is not None and ref() is tensor and version == _version(tensor)
+        ref, values = self.slot
+        return ref is not None and ref() is tensor and torch.equal(tensor, values)
 
     def keep(self, tensor: torch.Tensor) -> None:
-        self.slot = (weakref.ref(tensor), _version(tensor))
+        self.slot = (weakref.ref(tensor, self._dropped), tensor.detach().clone())
+
+    def _dropped(self, ref: weakref.ref) -> None:
+        if self.slot[0] is ref:  # the kept tensor is gone: its copy too
+            self.slot = (None, None)
 
 
 _PASSED = _LastPassed()
