@@ -51,7 +51,6 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 SMALL = dict(horizon=2, samples=20, topk=4, iterations=2)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58c: plan()/CEMPlanner run CEM whatever method")
 @pytest.mark.parametrize("method", ["icem", "mppi"])
 @pytest.mark.parametrize("entry", ["plan", "CEMPlanner"])
 def test_a_config_asking_for_icem_or_mppi_plans_that_method_or_is_refused(

@@ -12,7 +12,7 @@ from vjepa_ros.cli_options import (
     search_method_overrides,
 )
 from vjepa_ros.config import ConfigError, UsageError, from_dict
-from vjepa_ros.planning import PlanCancelled, make_planner
+from vjepa_ros.planning import PlanCancelled, make_planner, plan
 from vjepa_ros.planning.cem import CEMPlanner, cem_search, make_generator
 from vjepa_ros.planning.colored_noise import colored_noise
 from vjepa_ros.planning.config import CEMConfig
@@ -278,6 +278,44 @@ def test_make_planner_picks_the_method_and_cem_stays_the_default():
     assert type(make_planner(model, CEMConfig(method="icem"))) is ICEMPlanner
     assert type(make_planner(model, CEMConfig(method="mppi"))) is MPPIPlanner
     assert PlannerNodeConfig().planner.to_cem().method == "cem"
+
+
+@pytest.mark.parametrize("method", ["cem", *METHODS])
+def test_plan_searches_with_config_method_from_the_given_warm_mean(method):
+    """breaker58c's family: ``plan`` ran CEM whatever ``config.method``; now the method named.
+
+    With a ``warm_mean`` too: the search starts from it as given (not shifted; iCEM without kept
+    elites), as the method's search function started from it with the same noise.
+    """
+    model, context, goal = _problem([0.03, -0.02, 0.01])
+    config = CEMConfig(horizon=2, samples=20, topk=4, iterations=2, method=method)
+    warm = torch.tensor([[0.01, -0.02, 0.03, 0, 0, 0, 0.1], [0.02, 0.0, -0.01, 0, 0, 0, -0.2]])
+    searches = {"cem": lambda score, config, generator, **kw: cem_search(
+        score, config, torch.device("cpu"), generator, **kw), **SEARCHES}
+    rollout = ImaginedRollout(model, context, START, goal)
+    with torch.inference_mode():
+        want = searches[method](rollout.energies, config, make_generator(5), warm_mean=warm)
+    got = plan(model, context, START, goal, config, generator=5, warm_mean=warm)
+    assert torch.equal(got.actions, want.actions) and torch.equal(got.std, want.std)
+    first = make_planner(model, config, seed=5).plan(context, START, goal)
+    assert torch.equal(plan(model, context, START, goal, config, generator=5).actions,
+                       first.actions)
+    assert not torch.equal(got.actions, first.actions)  # the warm mean was searched from
+
+
+@pytest.mark.parametrize("planner", [CEMPlanner, ICEMPlanner, MPPIPlanner])
+def test_a_planner_given_another_methods_config_is_refused_naming_method(planner):
+    # ICEMPlanner(model, a cem config) planned iCEM, CEMPlanner(an icem config) CEM, silently.
+    model, context, goal = _problem([0.03, 0.0, 0.0])
+    other = next(method for method in ("cem", "icem", "mppi") if planner.METHOD != method)
+    config = CEMConfig(horizon=1, samples=20, topk=4, iterations=2)
+    with pytest.raises(ValueError, match=rf"^CEMConfig.method is '{other}' but "
+                       rf"{planner.__name__} plans '{planner.METHOD}': .*make_planner"):
+        planner(model, config.with_(method=other), seed=0)
+    made = planner(model, config.with_(method=planner.METHOD), seed=0)
+    made.config = config.with_(method=other)  # assigned later (the config is an attribute)
+    with pytest.raises(ValueError, match=r"^CEMConfig.method is .*make_planner"):
+        made.plan(context, START, goal)
 
 
 @pytest.mark.parametrize(

@@ -314,17 +314,22 @@ def plan(
     should_stop: Callable[[], bool] | None = None,
     context_cache=None,
 ) -> PlanResult:
-    """One replanning step of the published CEM toward ``goal_reps`` (then ``config.refine``).
+    """One replanning step of ``config.method`` toward ``goal_reps`` (then ``config.refine``).
+
+    The first plan of ``make_planner(model, config, generator)`` (the published CEM, iCEM or
+    MPPI, as ``config.method`` names it), started from ``warm_mean`` when given: the same code
+    and the same noise, bit for bit.
 
     Args:
         model: a ``WorldModel`` (its ``.predictor`` is used) or an AC predictor.
         context_reps: [1, N, D] or [N, D], the current frame's layer-normed representation.
         context_state: [7] or [1, 7], the current end-effector state.
         goal_reps: [1, N, D] or [N, D], the goal frame's layer-normed representation.
-        config: the CEM settings (``config.method`` is not looked at: this is CEM).
+        config: the search settings; ``config.method`` picks the method.
         generator: a seed or a CPU ``torch.Generator`` for the sampling noise
             (:func:`make_generator`: an integer in [0, 2**64 - 1], -1 or None for a random one).
-        warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0.
+        warm_mean: optional [H, 7] initial search mean (warm start); ``None`` starts from 0
+            (iCEM: no kept elites either).
         token_weights: optional [N] per-token energy weights.
         should_stop: optional callable polled between iterations and sample chunks; when it
             returns true the step raises :class:`PlanCancelled` (nothing is returned).
@@ -334,16 +339,14 @@ def plan(
     Raises ValueError naming the input for reps that are not layer-normed, a state in other
     units (degrees, a 0-255 gripper) or a seed that is not one (``plan_inputs``,
     :func:`make_generator`); an orientation outside scipy's Euler ranges is canonicalised.
+    ``memory.SamplesMemoryError`` as ``make_planner`` raises it. A cancelled step leaves a
+    given ``torch.Generator`` as it found it (:class:`SamplingPlanner`).
     """
-    score, rollout = make_scorer(
-        model, context_reps, context_state, goal_reps, config, token_weights, should_stop,
-        context_cache,
-    )
-    with torch.inference_mode():
-        result = cem_search(
-            score, config, rollout.device, make_generator(generator), warm_mean, should_stop
-        )
-    return finish(result, rollout, config, should_stop)
+    from vjepa_ros.planning.planners import make_planner  # planners.py imports this module
+
+    return make_planner(model, config, seed=generator).plan(
+        context_reps, context_state, goal_reps, token_weights, should_stop, context_cache,
+        warm_mean=warm_mean)
 
 
 def shift_plan(mean: torch.Tensor) -> torch.Tensor:
@@ -374,10 +377,12 @@ class SamplingPlanner:
     """
 
     WARM_STATE = ("_last_mean",)  # attributes of the warm-start state, None when forgotten
+    METHOD = ""  # the CEMConfig.method each subclass plans
 
     def __init__(self, model, config: CEMConfig, seed: int | torch.Generator | None = 0):
         self.model = model
         self.config = config
+        self._check_method(config)
         self.generator = make_generator(seed)
         self._lock = threading.Lock()
         self._generation = 0  # bumped by reset(): a plan begun before keeps nothing
@@ -402,6 +407,15 @@ class SamplingPlanner:
         """Note that the last plan's first action went to the arm (its step is dropped next)."""
         with self._lock:
             self._commanded = True
+
+    def _check_method(self, config: CEMConfig) -> None:
+        """Refuse a config of another method (ValueError naming ``CEMConfig.method``)."""
+        if config.method != self.METHOD:
+            raise ValueError(
+                f"CEMConfig.method is {config.method!r} but {type(self).__name__} plans "
+                f"{self.METHOD!r}: build the planner with make_planner(model, config, seed), "
+                f"which picks the planner of config.method, or set CEMConfig.method to "
+                f"{self.METHOD!r}")
 
     def _shifted(self, kept: torch.Tensor) -> torch.Tensor:
         """Return a kept plan [..., H, 7] as the next step's start: shifted if it was executed."""
@@ -439,8 +453,17 @@ class SamplingPlanner:
         should_stop: Callable[[], bool] | None = None,
         context_cache=None,
         fixed_axes: tuple[tuple[int, float], ...] = (),
+        warm_mean: torch.Tensor | None = None,
     ) -> PlanResult:
+        """One replanning step (arguments as :func:`plan`; ``fixed_axes``: axes held in it).
+
+        ``warm_mean``: [H, 7] start of this step's search mean, taken as given (not shifted) in
+        place of the kept warm-start state (iCEM: no kept elites); None: the kept state when
+        the method's warm start is on, else 0. Raises ValueError naming ``CEMConfig.method``
+        when ``config`` (assigned since, too) is another method's.
+        """
         generation = self._generation  # as it begins: a reset() while the scorer builds counts
+        self._check_method(self.config)
         config = self.config.with_held_axes(fixed_axes)
         with allocation_failures_named(config):  # not torch's raw allocator message
             score, rollout = make_scorer(
@@ -450,7 +473,8 @@ class SamplingPlanner:
             noise_state = self.generator.get_state()
             try:
                 with torch.inference_mode():
-                    result, warm = self._search(score, rollout.device, should_stop, config)
+                    result, warm = self._search(score, rollout.device, should_stop, config,
+                                                warm_mean)
                 result = finish(result, rollout, config, should_stop)
             except PlanCancelled:  # as if it never ran: the next plan draws the same noise
                 self.generator.set_state(noise_state)
@@ -458,16 +482,19 @@ class SamplingPlanner:
             self._keep(warm, generation)
             return result
 
-    def _search(self, score, device: torch.device, should_stop,
-                config: CEMConfig) -> tuple[PlanResult, dict]:
+    def _search(self, score, device: torch.device, should_stop, config: CEMConfig,
+                given: torch.Tensor | None) -> tuple[PlanResult, dict]:
+        """Search once; ``given``: the plan's ``warm_mean`` (None: the kept state's)."""
         raise NotImplementedError
 
 
 class CEMPlanner(SamplingPlanner):
     """The published CEM (``cem_search``), warm-started from the shifted last mean if asked."""
 
-    def _search(self, score, device: torch.device, should_stop,
-                config: CEMConfig) -> tuple[PlanResult, dict]:
-        warm_mean = self._warm_mean(config.warm_start)
+    METHOD = "cem"
+
+    def _search(self, score, device: torch.device, should_stop, config: CEMConfig,
+                given: torch.Tensor | None) -> tuple[PlanResult, dict]:
+        warm_mean = self._warm_mean(config.warm_start) if given is None else given
         result = cem_search(score, config, device, self.generator, warm_mean, should_stop)
         return result, {"_last_mean": result.mean}

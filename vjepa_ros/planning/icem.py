@@ -131,13 +131,15 @@ class ICEMPlanner(SamplingPlanner):
     """iCEM with its warm start: the previous mean and kept elites, shifted by one step."""
 
     WARM_STATE = ("_last_mean", "_last_elites")
+    METHOD = "icem"
 
-    def _search(self, score, device: torch.device, should_stop,
-                config: CEMConfig) -> tuple[PlanResult, dict]:
+    def _search(self, score, device: torch.device, should_stop, config: CEMConfig,
+                given: torch.Tensor | None) -> tuple[PlanResult, dict]:
         shift = config.icem.shift_warm_start
-        warm_mean = self._warm_mean(shift)
+        warm_mean = self._warm_mean(shift) if given is None else given
         elites = self._last_elites
-        if warm_mean is None or elites is None or elites.shape[1] != config.horizon:
+        if (given is not None or warm_mean is None or elites is None
+                or elites.shape[1] != config.horizon):
             elites = None
         else:
             elites = self._shifted(elites)

@@ -92,8 +92,10 @@ def mppi_search(
 class MPPIPlanner(SamplingPlanner):
     """MPPI, warm-started from the previous mean shifted by one step (``shift_warm_start``)."""
 
-    def _search(self, score, device: torch.device, should_stop,
-                config: CEMConfig) -> tuple[PlanResult, dict]:
-        warm_mean = self._warm_mean(config.mppi.shift_warm_start)
+    METHOD = "mppi"
+
+    def _search(self, score, device: torch.device, should_stop, config: CEMConfig,
+                given: torch.Tensor | None) -> tuple[PlanResult, dict]:
+        warm_mean = self._warm_mean(config.mppi.shift_warm_start) if given is None else given
         result = mppi_search(score, config, device, self.generator, warm_mean, should_stop)
         return result, {"_last_mean": result.mean}
