@@ -74,13 +74,16 @@ def scenes(folder: Path, count: int, goal_frame: int):
 
 def check_search_options(args) -> str:
     """Why the CEM options cannot make the benchmark's settings ("" when they can)."""
-    import math
+    from vjepa_ros.config import format_range, in_range
+    from vjepa_ros.planning.setting_ranges import SETTING_RANGES
 
     for name in ("samples", "iterations", "topk"):
         if getattr(args, name) < 1:
             return f"--{name} {getattr(args, name)}: give a positive count"
-    if not (math.isfinite(args.maxnorm) and args.maxnorm > 0):
-        return f"--maxnorm {args.maxnorm}: give a positive length [m]"
+    box = SETTING_RANGES["maxnorm"]  # CEMConfig's (and planner.maxnorm's) range
+    if not in_range(args.maxnorm, (box.low, box.high), box.low_open):
+        return (f"--maxnorm {args.maxnorm}: give a length in "
+                f"{format_range((box.low, box.high), box.low_open)} m")
     samples = min(args.samples, args.samples if args.no_paper_size else PAPER_SAMPLES)
     if args.topk > samples:
         return (f"--topk {args.topk}: more elites than the {samples} samples of "

@@ -1,5 +1,6 @@
 """benchmarks/bench_compiled_agreement.py on the CPU: the demo model, exact and bf16."""
 
+import argparse
 import json
 from pathlib import Path
 
@@ -55,3 +56,12 @@ def test_goal_frame_past_the_episode_refused(episodes, capsys):
                     "--device", "cpu"])
     assert exit_info.value.code == 2
     assert "--goal-frame 5" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("maxnorm", [0.0, -0.05, 0.5, 5.0, float("nan")])
+def test_a_search_box_cemconfig_refuses_is_refused_naming_maxnorm(maxnorm):
+    # CEMConfig.maxnorm's range (0, 0.2] (the node's, since fix58c): a line, not a traceback
+    args = argparse.Namespace(samples=100, iterations=5, topk=10, maxnorm=maxnorm,
+                              no_paper_size=True)
+    assert bench.check_search_options(args) == f"--maxnorm {maxnorm}: give a length in (0, 0.2] m"
+    assert bench.check_search_options(argparse.Namespace(**{**vars(args), "maxnorm": 0.2})) == ""

@@ -157,7 +157,6 @@ def test_a_goal_changed_in_place_with_a_version_is_checked_again(predictor, scen
         plan(predictor, context, state, tensor, CEMConfig(**SMALL), generator=0)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58c: CEMConfig box beyond the node's ranges")
 @pytest.mark.parametrize("field,value", [("maxnorm", 5.0), ("maxnorm", 7.5),
                                          ("rotation_maxnorm", 3.0)])
 def test_a_search_box_the_node_refuses_is_refused_by_cemconfig(field, value):

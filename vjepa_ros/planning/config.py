@@ -18,7 +18,8 @@ from typing import Literal
 
 from vjepa_ros.planning.method_reads import METHOD_GROUPS, does_instead, idle_fields, method_of
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
-from vjepa_ros.planning.settings_check import check_fields, ranged
+from vjepa_ros.planning.setting_ranges import setting
+from vjepa_ros.planning.settings_check import check_fields
 
 ENERGIES = ("l1", "l2")
 GRIPPER_AXIS = 6  # action index of the gripper delta
@@ -65,8 +66,10 @@ def check_fixed_axes(spec, name: str, maxnorm: float,
 class CEMConfig:
     """All settings of one CEM replanning step.
 
-    Fields are checked by their annotation (numbers also by their declared range, ``ranged``) in
-    one rule for every planner settings dataclass (``settings_check.check_fields``): an int for a
+    Fields are checked by their annotation (numbers also by their range: the one table the
+    node's ``planner.*`` parameters read too, ``setting_ranges.SETTING_RANGES``: ``maxnorm`` (0,
+    0.2] m, ``rotation_maxnorm`` (0, 1] rad, ``horizon`` [1, 16], ...) in one rule for every
+    planner settings dataclass (``settings_check.check_fields``): an int for a
     float field is taken and stored as a float, a bool or NaN for a number is refused, a bool
     field takes True/False only (not ``"false"``), ``energy``/``method`` one of their values, and
     ``icem``/``mppi``/``refine`` their dataclass or a mapping of its fields (as
@@ -75,37 +78,37 @@ class CEMConfig:
     threshold below the clip, close step below the horizon, fixed axes in the box).
     """
 
-    horizon: int = ranged(2, 1)  # H: rollout steps (actions) per plan
-    samples: int = ranged(400, 1)  # S: action sequences per iteration
-    topk: int = ranged(10, 1)  # k: elites per iteration
-    iterations: int = ranged(10, 1)  # I: CEM iterations per replanning step
-    maxnorm: float = ranged(0.05, 0, low_open=True)  # xyz: initial std and per-axis clip [m]
-    gripper_clip: float = ranged(0.75, 0, low_open=True)  # gripper delta samples: clipped to ±this
-    gripper_init_std: float = ranged(1.0, 0, low_open=True)  # initial std of the gripper delta
-    momentum_mean: float = ranged(0.15, 0, 1)  # xyz (and rotation, when searched)
-    momentum_std: float = ranged(0.15, 0, 1)
-    momentum_mean_gripper: float = ranged(0.15, 0, 1)
-    momentum_std_gripper: float = ranged(0.15, 0, 1)
+    horizon: int = setting(2, "horizon")  # H: rollout steps (actions) per plan
+    samples: int = setting(400, "samples")  # S: action sequences per iteration
+    topk: int = setting(10, "topk")  # k: elites per iteration
+    iterations: int = setting(10, "iterations")  # I: CEM iterations per replanning step
+    maxnorm: float = setting(0.05, "maxnorm")  # xyz: initial std and per-axis clip [m]
+    gripper_clip: float = setting(0.75, "gripper_clip")  # gripper delta samples: clipped to ±this
+    gripper_init_std: float = setting(1.0, "gripper_init_std")  # initial std of the gripper delta
+    momentum_mean: float = setting(0.15, "momentum_mean")  # xyz (and rotation, when searched)
+    momentum_std: float = setting(0.15, "momentum_std")
+    momentum_mean_gripper: float = setting(0.15, "momentum_mean_gripper")
+    momentum_std_gripper: float = setting(0.15, "momentum_std_gripper")
     # plan gripper values with |g| below this become 0; below gripper_clip (checked)
-    gripper_round_threshold: float = ranged(0.25, 0)
+    gripper_round_threshold: float = setting(0.25, "gripper_round_threshold")
     # From this rollout step on, sampled gripper deltas are 1; below horizon (checked), None: never
-    close_gripper: int | None = ranged(None, 0)
+    close_gripper: int | None = setting(None, "close_gripper")
     # Published `axis` option: (action index, value) pairs held fixed in mean and samples. Action
     # indices are 0..2 for xyz and 6 for the gripper (the official code indexes its 4-vector, where
     # the gripper is 3); values within the clip box; stored as tuples (check_fixed_axes).
     fixed_axes: tuple[tuple[int, float], ...] = ()
     # -- beyond published --
     search_rotation: bool = False  # also sample rotation deltas (std and clip `rotation_maxnorm`)
-    rotation_maxnorm: float = ranged(0.1, 0, low_open=True)  # [rad]
+    rotation_maxnorm: float = setting(0.1, "rotation_maxnorm")  # [rad]
     energy: Literal["l1", "l2"] = "l1"  # l1: mean |z − g| (published); l2: mean (z − g)²
     warm_start: bool = False  # CEMPlanner starts from its previous mean shifted by one step
     # Stop after this many iterations in a row whose elite energy does not fall by more than
     # early_stop_rel_tol (relative); None = always run all iterations.
-    early_stop_patience: int | None = ranged(None, 1)
-    early_stop_rel_tol: float = ranged(1e-3, 0, 1)  # as planner.early_stop_rel_tol
+    early_stop_patience: int | None = setting(None, "early_stop_patience")
+    early_stop_rel_tol: float = setting(1e-3, "early_stop_rel_tol")
     # Samples per predictor call (bounds memory; results do not depend on it). None = automatic:
     # ~2048 tokens per call on CPU, 70 % of the free memory on CUDA (see cost.auto_chunk_size).
-    chunk_size: int | None = ranged(None, 1)
+    chunk_size: int | None = setting(None, "chunk_size")
     # -- search method (beyond published): cem = the published CEM; icem, mppi: methods.py --
     method: Literal["cem", "icem", "mppi"] = "cem"
     icem: ICEMSettings = ICEMSettings()  # used when method == "icem"
@@ -118,10 +121,6 @@ class CEMConfig:
             raise ValueError(
                 f"CEMConfig.topk ({self.topk}) must be less than CEMConfig.samples "
                 f"({self.samples})"
-            )
-        if self.topk < 2:
-            raise ValueError(
-                f"CEMConfig.topk must be >= 2 (the elite std needs two), got {self.topk}"
             )
         if self.gripper_round_threshold >= self.gripper_clip:
             raise ValueError(

@@ -23,6 +23,7 @@ from vjepa_ros.planning.config import (
 )
 from vjepa_ros.planning.method_reads import METHODS, idle_fields
 from vjepa_ros.planning.methods import ICEMSettings, MPPISettings, RefineSettings
+from vjepa_ros.planning.setting_ranges import node_range
 from vjepa_ros.planning.settings_check import check_fields
 from vjepa_ros.robot.camera_check_limits import settings_problem
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, motion_directions
@@ -134,13 +135,6 @@ class ModelParams:
                 for kind in ("encoder", "predictor")}
 
 
-# Upper bounds of the planner's sizes: a typo (samples:=80000000) is refused in one line
-# instead of the node dying of memory later. The paper plans with 800 samples and 10 elites;
-# 100000 samples leave 125 times that for a big GPU (the predictor runs them in chunks,
-# chunk_size), top-k a tenth of that (CEM keeps a few percent of its samples as elites).
-MAX_SAMPLES = 100_000
-MAX_TOPK = 10_000
-
 _NOTEBOOK = CEMConfig()  # the official notebook wrapper's settings (momenta, clips, ...)
 # Defaults of horizon, samples and maxnorm: the paper's robot runs (H 1 converges where the
 # notebook's H 2 stops short, see planning.config.horizon_warning); config/planner_notebook.yaml
@@ -152,52 +146,54 @@ _PAPER = PRESETS["paper"]
 class CEMParams:
     horizon: int = param(_PAPER.horizon, "Actions per imagined rollout. 1 (paper) converges; "
                          ">= 2 scores only the plan's end and stops short (notebook: 2).",
-        range=(1, 16))
+        **node_range("horizon"))
     samples: int = param(
         _PAPER.samples, "Action sequences per CEM iteration (notebook: 400); at most 100000, "
         "125 times the paper's 800 (headroom for a big GPU; more is a typo that would exhaust "
         "memory).",
-        range=(1, MAX_SAMPLES))  # and what does not fit in memory: refused at start-up
+        **node_range("samples"))  # and what does not fit in memory: refused at start-up
     topk: int = param(
         _NOTEBOOK.topk, "Elites that refit the search distribution (paper: 10); fewer than "
         "samples, and at most 10000 (a tenth of the most samples).",
-        range=(2, MAX_TOPK))  # and fewer than samples (CEMConfig)
+        **node_range("topk"))  # and fewer than samples (CEMConfig)
     iterations: int = param(_NOTEBOOK.iterations, "CEM iterations per replanning step.",
-        range=(1, 1000))
+        **node_range("iterations"))
     maxnorm: float = param(
         _PAPER.maxnorm, "xyz search: initial std and per-axis clip [m] (notebook: 0.05).",
-        range=(0, 0.2), low_open=True
+        **node_range("maxnorm")
     )
     gripper_clip: float = param(_NOTEBOOK.gripper_clip, "Gripper deltas are clipped to ±this.",
-        range=(0, 1), low_open=True)
+        **node_range("gripper_clip"))
     gripper_init_std: float = param(_NOTEBOOK.gripper_init_std, "Initial gripper delta std.",
-        range=(0, 5), low_open=True)
+        **node_range("gripper_init_std"))
     momentum_mean: float = param(_NOTEBOOK.momentum_mean, "Momentum of the xyz mean update.",
-        range=(0, 1))
+        **node_range("momentum_mean"))
     momentum_std: float = param(_NOTEBOOK.momentum_std, "Momentum of the xyz std update.",
-        range=(0, 1))
+        **node_range("momentum_std"))
     momentum_mean_gripper: float = param(
-        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update.", range=(0, 1)
+        _NOTEBOOK.momentum_mean_gripper, "Momentum of the gripper mean update.",
+        **node_range("momentum_mean_gripper")
     )
     momentum_std_gripper: float = param(
-        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update.", range=(0, 1)
+        _NOTEBOOK.momentum_std_gripper, "Momentum of the gripper std update.",
+        **node_range("momentum_std_gripper")
     )
     gripper_round_threshold: float = param(
         _NOTEBOOK.gripper_round_threshold, "Planned gripper deltas below this become 0.",
-        range=(0, 1)
+        **node_range("gripper_round_threshold")
     )
     close_gripper: int = param(
         -1,
         "From this rollout step (below horizon) on the gripper delta is forced to 1; -1: never. "
         "Off under goals.gripper subgoal or hold (the delta stays 0).",
-        range=(-1, 15)  # a rollout step: horizon is at most 16
+        **node_range("close_gripper", none_as=-1)  # a rollout step below horizon
     )
     search_rotation: bool = param(
         _NOTEBOOK.search_rotation, "Also search rotation deltas (beyond the published planner)."
     )
     rotation_maxnorm: float = param(
         _NOTEBOOK.rotation_maxnorm, "Rotation search std and clip [rad] (search_rotation).",
-        range=(0, 1.0), low_open=True
+        **node_range("rotation_maxnorm")
     )
     energy: str = param(_NOTEBOOK.energy, "Energy: l1 (published) or l2.")
     warm_start: bool = param(
@@ -207,17 +203,17 @@ class CEMParams:
     early_stop_patience: int = param(
         0, "Stop after this many iterations without improvement; 0: run all iterations "
         "(method cem; icem and mppi run all).",
-        range=(0, 1000)  # as iterations
+        **node_range("early_stop_patience", none_as=0)
     )
     early_stop_rel_tol: float = param(
         _NOTEBOOK.early_stop_rel_tol,
         "Relative energy drop that counts as improvement (method cem).",
-        range=(0, 1)
+        **node_range("early_stop_rel_tol")
     )
     chunk_size: int = param(
         0, "Samples per predictor call (bounds memory); 0: automatic from free memory; at most "
         "100000, the most samples (a larger chunk is all samples in one call).",
-        range=(0, MAX_SAMPLES)  # more than samples: all samples in one call
+        **node_range("chunk_size", none_as=0)
     )
     seed: int = param(0, "Seed of the CEM sampling noise; -1: random.",
                       range=(-1, 2**32 - 1))  # numpy's seeds; torch takes these too
