@@ -17,6 +17,9 @@ time.thread_time, the CPU the calls used, which moves far less with the load):
   isfinite [S]                  ``torch.isfinite(reps).all()`` of layer-normed float32
                                 representations [1, N, D] (``planning/plan_inputs``: per plan)
   layer-norm check [S]          ``plan_inputs.layer_norm_problem`` of the same
+  remembered goal [S]           ``plan_inputs.as_reps(remember=True)`` of the same tensor with
+                                the same values (what every plan after the first pays for the
+                                goal: ``torch.equal`` with the copy kept when it passed)
 
 Printed: microseconds per call (median over the repeats, the fastest run, the least CPU of this
 thread: with --threads above 1 torch's other threads are not counted) with the frame size,
@@ -95,7 +98,7 @@ def reps_rows():
     """Return [(name, call)] of the representation checks at :data:`REPS_SHAPES`."""
     import torch
 
-    from vjepa_ros.planning.plan_inputs import layer_norm_problem
+    from vjepa_ros.planning.plan_inputs import as_reps, layer_norm_problem
 
     generator = torch.Generator().manual_seed(0)
     timed = []
@@ -105,7 +108,9 @@ def reps_rows():
         assert not layer_norm_problem(reps)
         size = "x".join(str(n) for n in shape)
         timed += [(f"isfinite [{size}]", lambda r=reps: bool(torch.isfinite(r).all())),
-                  (f"layer-norm check [{size}]", lambda r=reps: layer_norm_problem(r))]
+                  (f"layer-norm check [{size}]", lambda r=reps: layer_norm_problem(r)),
+                  (f"remembered goal [{size}]", lambda r=reps, n=shape[1], d=shape[2]: as_reps(
+                      "goal_reps", r, n, d, remember=True))]
     return timed
 
 
