@@ -70,10 +70,15 @@ def test_an_open_answered_wider_than_the_hand_is_sent_again_and_warned():
 @pytest.mark.parametrize("off, fails", [(0.0, False), (0.009, False), (0.011, True),
                                         (0.02, True)])
 def test_a_claimed_goal_is_believed_within_the_tolerance_only(goal, off, fails):
+    """A middle width or an open claimed far from it fails; a close there is a hold (fix58s)."""
     position = goal - off if goal > 0.03 else goal + off
     judged = judge_result(SUCCEEDED, goal, answer(position), MAX_WIDTH)
     assert bool(judged.stopped) == fails, (position, judged)
-    assert judged.held is None, "a claimed goal is never a hold"
+    if goal == 0.0 and off:  # fingers stopped on something: franka_gripper's wide epsilons
+        assert judged.held == pytest.approx(2 * position), judged
+        assert "reached the goal" not in judged.stopped, judged.stopped
+        return
+    assert judged.held is None, "a claimed middle width or open is no hold"
     if fails:
         assert "its result says it reached the goal" in judged.stopped, judged.stopped
 
@@ -96,14 +101,15 @@ def test_a_stalled_close_on_an_object_is_still_a_hold():
 
 
 def test_a_claimed_goal_far_from_it_is_warned_once_then_counted():
-    goals, server, logs = scripted([(SUCCEEDED, 0.025, False, True)] * 3 +
-                                   [(SUCCEEDED, 0.0, False, True)])
+    """A middle width (closedness 0.5, 40 mm) claimed at 70 mm, the hand unmeasured."""
+    goals, server, logs = scripted([(SUCCEEDED, 0.035, False, True)] * 3 +
+                                   [(SUCCEEDED, 0.02, False, True)])
     for _ in range(3):
-        assert goals.send(1.0).state == "failed"
+        assert goals.send(0.5).state == "failed"
     warned = [line for level, line in logs if level == "warning"]
     assert len(warned) == 1 and "away from its goal" in warned[0], logs
     assert "failed 3 time(s)" in goals.problem()
-    assert goals.send(1.0).state == "ended" and goals.problem() == ""
+    assert goals.send(0.5).state == "ended" and goals.problem() == ""
 
 
 # -- results with no terminal status ---------------------------------------------------------

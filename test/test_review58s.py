@@ -76,17 +76,8 @@ def test_the_width_note_states_only_closedness_the_planner_can_read():
         assert values and all(0.0 <= v <= 1.0 for v in values), text
 
 
-CLAIMED_HOLD = pytest.mark.xfail(strict=True, reason=(
-    "review58s: fix58g reads a close that its server reports "
-    "SUCCEEDED with reached_goal at an object's width (franka_gripper with wide "
-    "grasp epsilons: the grasp accepted the object) as a failure: 'check the "
-    "hand' warned and the close sent again, where the same fingers reported "
-    "ABORTED or stalled are a hold; a close whose fingers moved onto something "
-    "is a hold whatever its status (gripper_results._held/_stopped)"))
-
-
-@pytest.mark.parametrize("status_name", [pytest.param("SUCCEEDED", marks=CLAIMED_HOLD),
-                                         "ABORTED"])  # (ABORTED: franka_gripper's default)
+# (ABORTED: franka_gripper's default epsilons; SUCCEEDED: wide ones)
+@pytest.mark.parametrize("status_name", ["SUCCEEDED", "ABORTED"])
 def test_a_close_stopped_on_an_object_is_a_hold_whatever_the_server_claims(status_name):
     import types
 

@@ -7,7 +7,9 @@
   between the fingers [m]; a ROS 1-style server reports the whole width (:func:`full_width_result`,
   told from one result and read so from then on).
 - A closing goal whose fingers stopped wider than asked (:func:`_held`: ABORTED, or
-  SUCCEEDED stalled / not reached, its result's position above the goal's) is a grasp holding an
+  SUCCEEDED stalled / not reached, or SUCCEEDED claiming its goal for a goal below the finger
+  measured when it was sent or to the fully closed hand, :func:`_closing`: franka_gripper with
+  wide grasp epsilons; its result's position above the goal's) is a grasp holding an
   object, not a failure; but fingers left at the hand's full opening (within
   :data:`OPEN_MARGIN_M`) hold nothing (the grasp failed before they moved: franka_gripper's hand
   in error, fingers blocked open), unless the finger measured when the goal was sent was wider by
@@ -21,7 +23,8 @@
   when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``). A result
   reported reaching its goal (SUCCEEDED, ``reached_goal``, not stalled) with its position more
   than :data:`REACHED_TOLERANCE_M` from the goal's contradicts itself: the position, measured,
-  wins over the claim (a failure, not a hold).
+  wins over the claim (a failure, not a hold) for an open that stopped short and a middle width
+  not known to close (:func:`_closing`).
 - A position wider than the hand opens even read as the width between the fingers (above
   ``max_width`` by more than :data:`WIDER_MARGIN_M`: a driver's glitch, a result in mm) is no
   width of this hand in either convention (:func:`impossible_position`): it tells no convention,
@@ -182,8 +185,12 @@ def _held(status: int | None, goal_position: float, position: float | None, resu
     outside its epsilons of the width asked) or, with ros2_controllers' gripper action,
     SUCCEEDED with ``stalled`` true / ``reached_goal`` false (``result``'s flags); its
     ``position`` [m] lies above ``goal_position`` [m] by more than :data:`HOLD_MARGIN_M`: the
-    width held is 2 x that position. None for any other status, no ``position`` (None), a goal
-    reached, and an opening goal that stopped short (below its goal: a failure). ``max_width``
+    width held is 2 x that position. franka_gripper with grasp epsilons wide enough to accept the
+    object (docs/subgoals_gripper.md) ends it SUCCEEDED, ``reached_goal`` true, there: a
+    :func:`_closing` goal stopped above its goal is a hold whatever the server claims; any other
+    goal claimed reached is not (the position wins: :func:`_stopped`). None for any other status,
+    no ``position`` (None), a goal reached, and an opening goal that stopped short (below its
+    goal: a failure). ``max_width``
     [m]: the hand's full opening; fingers within :data:`OPEN_MARGIN_M` of its half (or beyond)
     hold nothing: None (the close failed before they moved), unless they moved there:
     ``start`` [m], one finger measured when the goal was sent (None: not measured), more than
@@ -195,7 +202,7 @@ def _held(status: int | None, goal_position: float, position: float | None, resu
         return None
     if position >= max_width / 2 - OPEN_MARGIN_M and not _moved(start, position):
         return None
-    if _succeeded_at_goal(status, result):
+    if _succeeded_at_goal(status, result) and not _closing(goal_position, start):
         return None
     return 2.0 * position
 
@@ -211,14 +218,16 @@ def _stopped(status: int | None, goal_position: float, position: float | None, r
     full opening after an open (:func:`_reached`). Else the width between the fingers [mm] and
     the width asked, or, for fingers at the hand's full opening (``max_width`` [m]) after a goal
     to close, not moved from ``start`` (:func:`_held`), that they never closed and hold nothing;
-    for one the server says reached its goal, that the position wins over that claim.
+    for one the server says reached its goal, that the position wins over that claim (not for a
+    :func:`_closing` goal stopped above its goal: a hold, whatever the claim).
     """
     if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
             _reached(goal_position, position, max_width) or _succeeded_at_goal(status, result) \
             and abs(position - goal_position) < REACHED_TOLERANCE_M:
         return ""
     claimed = (" (its result says it reached the goal: the position, measured, wins over that "
-               "claim)" if _succeeded_at_goal(status, result) else "")
+               "claim)" if _succeeded_at_goal(status, result) and not (
+                   _closing(goal_position, start) and position > goal_position) else "")
     opening = max_width / 2 - OPEN_MARGIN_M
     if position >= opening > goal_position and not _moved(start, position):
         return (f"the fingers stayed at the hand's full opening, {2000 * position:.0f} mm: "
@@ -272,6 +281,20 @@ def _succeeded_at_goal(status: int | None, result) -> bool:
     """
     return status == STATUS_SUCCEEDED and not getattr(result, "stalled", False) and \
         getattr(result, "reached_goal", True)
+
+
+def _closing(goal_position: float, start: float | None) -> bool:
+    """Tell whether a goal closes the hand onto whatever lies between the fingers.
+
+    A goal to the fully closed hand (``goal_position`` [m, one finger] within
+    :data:`HOLD_MARGIN_M` of 0, closedness 1: no width for the fingers to stop short of but on
+    something between them), or one below ``start`` [m, one finger measured when the goal was
+    sent; None: not measured] by more than :data:`MOVED_MARGIN_M` (franka_gripper runs it as a
+    grasp, whatever the width asked). A middle width unmeasured tells neither (an open that
+    stopped short, a close that stopped on an object): not closing.
+    """
+    return goal_position <= HOLD_MARGIN_M or (
+        start is not None and start - goal_position > MOVED_MARGIN_M)
 
 
 def _moved(start: float | None, position: float) -> bool:
