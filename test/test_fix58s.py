@@ -70,3 +70,17 @@ def test_a_claimed_grasp_is_said_once_and_not_sent_again(closedness):
     assert not [line for level, line in logs if level == "warning"], logs
     assert [line for level, line in logs if "holding an object 30 mm wide" in line], logs
     assert goals.problem() == ""
+
+
+@pytest.mark.parametrize(("init", "run", "reads"), [
+    (0.08, 0.07, "35 mm open reads closedness 0.5 here, 0.5625 to the init"),
+    (0.07, 0.08, "35 mm open reads closedness 0.5625 here, 0.5 to the init")])
+def test_train_says_what_a_hand_reads_under_an_init_of_another_width(init, run, reads):
+    """review58s: init_hand_notes shares the planner's example, in [0, 1] either way."""
+    from vjepa_ros.train.config import make_config
+    from vjepa_ros.train.predictor_init import init_hand_notes
+
+    config = make_config({"out": "run", "data.topics.gripper_max_width": run})
+    notes = init_hand_notes(config, None, init, "init.pt")
+    assert len(notes) == 1 and reads in notes[0] and "differ by up to 0.125" in notes[0], notes
+    assert init_hand_notes(config, None, run, "init.pt") == []

@@ -55,12 +55,6 @@ def test_the_planner_node_warns_of_a_model_trained_at_another_gripper_width(
             assert not width, width
 
 
-@pytest.mark.xfail(strict=True, reason="review58s: a model trained at 0.08 m under a planner at "
-                   "0.07 is told 'an open hand of 0.08 m reads closedness -0.143 here': "
-                   "closedness is clipped to [0, 1], no reading is negative; the note (and "
-                   "predictor_init.init_hand_notes' copy of its arithmetic) should state a "
-                   "closedness the planner can read (e.g. a hand half open at the model's "
-                   "scale) for either direction")
 def test_the_width_note_states_only_closedness_the_planner_can_read():
     from vjepa_ros.robot.trained_model import gripper_width_note
     from vjepa_ros.train.config import make_config

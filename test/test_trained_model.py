@@ -81,16 +81,26 @@ class _Model:
     trained_gripper_max_width: float | None = None
 
 
-@pytest.mark.parametrize(("recorded", "planned", "open_reads"),
-                         [(0.07, 0.08, "0.125"), (0.08, 0.07, "-0.143"), (0.085, 0.08, "-0.0625")])
-def test_the_width_note_names_both_widths_and_what_an_open_hand_reads(recorded, planned,
-                                                                      open_reads):
-    """breaker58e: closedness trained at one fully open width, planned at another."""
+@pytest.mark.parametrize(("recorded", "planned", "reads", "apart", "opens"), [
+    (0.07, 0.08, "35 mm open reads closedness 0.5625 here, 0.5 to the model", "0.125",
+     "caps every commanded open at 70 mm"),
+    (0.08, 0.07, "35 mm open reads closedness 0.5 here, 0.5625 to the model", "0.125",
+     "every open is then commanded at 80 mm"),
+    (0.085, 0.08, "40 mm open reads closedness 0.5 here, 0.5294 to the model", "0.0588",
+     "every open is then commanded at 85 mm")])
+def test_the_width_note_names_both_widths_and_what_a_hand_reads(recorded, planned, reads,
+                                                                apart, opens):
+    """breaker58e: closedness trained at one fully open width, planned at another.
+
+    review58s: only closedness in [0, 1]; the advice says robot.gripper_max_width sets the opens.
+    """
     from vjepa_ros.robot.trained_model import gripper_width_note
 
     note = gripper_width_note(_Model(None, False, recorded), planned)
     assert f"{recorded:g} m" in note and f"is {planned:g} m" in note, note
-    assert f"closedness {open_reads} here" in note, note
+    assert reads in note and f"differ by up to {apart}" in note and opens in note, note
+    assert opens not in gripper_width_note(_Model(None, False, recorded), planned,
+                                           "--gripper-max-width", False)  # a bag: no commands
     assert "robot.gripper_max_width" in note and "\n" not in note
     assert gripper_width_note(_Model(None, False, recorded), recorded + 5e-7) == ""  # YAML
     assert gripper_width_note(_Model(None, True, recorded), planned) == ""  # never learnt it

@@ -120,33 +120,56 @@ def recording_rules(model, recording, topics,
     tcp = tcp_note(model, topics.tcp_xyz, topics.tcp_rpy, parameter) \
         if getattr(recording, "at_tcp", recording.state_source == "joint_states") else ""
     width = "" if topics.no_gripper else gripper_width_note(model, topics.gripper_max_width,
-                                                             "--gripper-max-width")
+                                                             "--gripper-max-width", False)
     return [tcp, width, gripper_rule(model, None)[1]]
 
 
 WIDTH_TOLERANCE = 1e-6  # [m]: the YAML round trip of a setting, not another hand
 
 
-def gripper_width_note(model, width: float,
-                       parameter: str = "robot.gripper_max_width") -> str:
+def gripper_width_note(model, width: float, parameter: str = "robot.gripper_max_width",
+                       commanded: bool = True) -> str:
     """Return one warning when ``model`` records another gripper opening than ``width``, else "".
 
     ``width`` [m]: the opening the planner (``parameter``) reads as fully open; the model's
-    ``trained_gripper_max_width`` the one its states' closedness (1 - opening / width) was
-    computed with (``data.topics.gripper_max_width``): an open hand of 0.07 m, closedness 0 in
-    training at 0.07, reads 0.125 at 0.08. Models that record none (the official ones, older
-    files) or were trained without the gripper (``trained_without_gripper``): "".
+    ``trained_gripper_max_width`` the one its states' closedness (1 - opening / width, clipped
+    to [0, 1]) was computed with (``data.topics.gripper_max_width``): what one hand reads at each
+    (:func:`closedness_example`; 0.07 under 0.08: a hand 35 mm open reads 0.5625 here, 0.5 to
+    the model, up to 0.125 apart). ``commanded``: ``parameter`` also sets the opens the planner
+    commands (the advice to give it the model's width says so). Models that record none (the
+    official ones, older files) or were trained without the gripper
+    (``trained_without_gripper``): "".
     """
     recorded = getattr(model, "trained_gripper_max_width", None)
     if recorded is None or getattr(model, "trained_without_gripper", False) or \
             abs(float(recorded) - float(width)) <= WIDTH_TOLERANCE:
         return ""
+    recorded, width = float(recorded), float(width)
+    opens = ""
+    if commanded:
+        opens = (f" (it also caps every commanded open at {recorded * 1000:.4g} mm)"
+                 if recorded < width else
+                 f" (every open is then commanded at {recorded * 1000:.4g} mm)")
     return (f"the world model's gripper closedness was computed with a fully open width of "
             f"{recorded:g} m (vjepa-ros train's data.topics.gripper_max_width), but {parameter} "
-            f"is {float(width):g} m: an open hand of {recorded:g} m reads closedness "
-            f"{1 - recorded / float(width):.3g} here, 0 to the model; give {parameter} "
-            f"{recorded:g} if the hand is the same, or train again with "
-            f"data.topics.gripper_max_width {float(width):g}")
+            f"is {width:g} m: {closedness_example(width, recorded)}; give {parameter} "
+            f"{recorded:g} if the hand is the same{opens}, or train again with "
+            f"data.topics.gripper_max_width {width:g}")
+
+
+def closedness_example(width: float, trained: float, other: str = "the model") -> str:
+    """Say what one hand reads at two fully open widths, in words.
+
+    ``width`` [m]: the fully open width read "here"; ``trained`` [m]: ``other``'s. A hand half
+    the narrower width open reads a closedness within (0, 1) at both (1 - opening / width); the
+    two differ most (1 - narrower / wider) for a hand open at the narrower width, one of them 0
+    (wider hands read 0 at the narrower width: closedness is clipped to [0, 1]).
+    """
+    narrow = min(width, trained)
+    middle = narrow / 2
+    return (f"a hand {middle * 1000:.4g} mm open reads closedness {1 - middle / width:.4g} "
+            f"here, {1 - middle / trained:.4g} to {other}, and the two differ by up to "
+            f"{1 - narrow / max(width, trained):.3g} (a hand {narrow * 1000:.4g} mm open)")
 
 
 def tcp_note(model, tcp_xyz, tcp_rpy,

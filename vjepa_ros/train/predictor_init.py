@@ -161,7 +161,7 @@ def init_hand_notes(config: TrainConfig, tcp, width: float | None, path) -> list
     actions were another point's motions (a 0.2 m tool's, the flange's), its closedness another
     scale, so its start is further off.
     """
-    from vjepa_ros.robot.trained_model import gripper_width_note, tcp_note
+    from vjepa_ros.robot.trained_model import closedness_example, gripper_width_note, tcp_note
 
     topics = config.data.topics
     notes = []
@@ -176,8 +176,8 @@ def init_hand_notes(config: TrainConfig, tcp, width: float | None, path) -> list
     if gripper_width_note(model, topics.gripper_max_width):
         notes.append(f"{path} records the gripper width its closedness was computed with, "
                      f"{width:g} m; this run uses data.topics.gripper_max_width "
-                     f"{topics.gripper_max_width:g} m: an open hand is closedness "
-                     f"{1 - width / topics.gripper_max_width:.3g} here, 0 to the init (its "
+                     f"{topics.gripper_max_width:g} m: "
+                     f"{closedness_example(topics.gripper_max_width, width, 'the init')} (its "
                      "world_model.pt records the new width)")
     return notes
 
