@@ -29,7 +29,6 @@ The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this packa
 from __future__ import annotations
 
 import dataclasses
-import heapq
 import struct
 from collections import Counter
 from collections.abc import Iterator
@@ -44,6 +43,7 @@ from mcap.stream_reader import StreamReader, breakup_chunk, get_chunk_data_strea
 
 from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.file_versions import per_file_version
+from vjepa_ros.recordings.mcap_order import FileOrder
 
 MAGIC_SIZE = 8
 MAGIC = b"\x89MCAP0\r\n"  # at the start and the end of a file (MCAP spec, "Magic")
@@ -214,21 +214,11 @@ class SalvagedMcap:
         self.chunk_compressions: set[str] = set()  # "" (none), "zstd", "lz4" of the chunks seen
         self._schemas, self._channels, summed = _summary_channels(self.path)
         counts: Counter = Counter()
-        # where each channel's messages lie (first, last record offset) and whether the file,
-        # or a channel by itself, goes back in log time (written topic after topic: merged)
-        self._spans: dict[int, tuple[int, int]] = {}
-        self.disordered: set[int] = set()  # channels whose own messages go back in log time
-        self.in_order, latest, own_latest = True, None, {}
+        self.order = FileOrder()  # where each channel lies, how far the file goes back in time
         for offset, message in self._walk_at(self.damage):
-            channel, time = message.channel_id, message.log_time
-            counts[channel] += 1
-            first = self._spans.get(channel, (offset, offset))[0]
-            self._spans[channel] = (first, offset)
-            self.in_order = self.in_order and (latest is None or time >= latest)
-            latest = time if latest is None else max(latest, time)
-            if time < own_latest.get(channel, time):
-                self.disordered.add(channel)
-            own_latest[channel] = max(time, own_latest.get(channel, time))
+            counts[message.channel_id] += 1
+            self.order.add(offset, message)
+        self.order.finish()
         # a cut file's summary, if any, is not this file's; without a bad chunk a count above
         # the records is the writer's (no message index, messages dropped): no damage
         if self.damage.truncated_at is None and self.damage.bad_chunks:
@@ -259,59 +249,41 @@ class SalvagedMcap:
     def close(self) -> None:
         """Nothing is held open: each :meth:`messages` call reads the file on its own."""
 
+    @property
+    def in_order(self) -> bool:
+        """Whether the file's messages are in log-time order (``mcap_order.FileOrder``)."""
+        return self.order.in_order
+
+    @property
+    def disordered(self) -> set[int]:
+        """Ids of the channels whose own messages go back in log time in the file."""
+        return self.order.disordered
+
     def messages(self, connections=()) -> Iterator[tuple[object, int, bytes]]:
         """Yield ``(connection, log time ns, raw CDR bytes)`` of these connections (all: empty).
 
-        In log-time order, as ``ros2 bag play`` plays: a file whose messages are in that order
-        is read in one pass; one that is not (written topic after topic: ``mcap merge`` of
-        one-topic files, a converter) is a merge of one read per channel, each from the first
-        to the last record holding that channel's messages (:meth:`order_note`). Memory: one
-        message per channel; time: each channel's span of the file read once (one pass in all
-        for a file written topic after topic). A channel whose own messages go back in time
-        (``disordered``) cannot be merged so: it stays in file order.
+        In log-time order, as ``ros2 bag play`` plays: a file in that order is read in one
+        pass; one that is not (written topic after topic: ``mcap merge`` of one-topic files, a
+        converter) is read by ``mcap_order.FileOrder.merged`` (:meth:`order_note`).
         """
         wanted = {c.id: c for c in (connections or self.connections)}
-        if self.in_order or len(wanted) < 2:
-            for message in self._walk(Damage(file_size=self.damage.file_size)):
-                if message.channel_id in wanted:
-                    yield wanted[message.channel_id], message.log_time, message.data
-            return
-        streams = [self._channel(connection) for connection in wanted.values()]
-        yield from heapq.merge(*streams, key=lambda item: item[1])
-
-    def _channel(self, connection) -> Iterator[tuple[object, int, bytes]]:
-        """Yield one channel's messages, reading only its span of the file."""
-        if connection.id not in self._spans:
-            return
-        first, last = self._spans[connection.id]
-        for offset, message in self._walk_at(Damage(file_size=self.damage.file_size), first):
-            if offset > last:
-                return
-            if message.channel_id == connection.id:
-                yield connection, message.log_time, message.data
+        yield from self.order.merged(
+            lambda at: self._walk_at(Damage(file_size=self.damage.file_size), at), wanted)
 
     def order_note(self, shown: Path) -> str | None:
         """Say that the file's messages are not in log-time order, and how they are read.
 
         None when they are. ``shown``: the path to name.
         """
-        if self.in_order:
-            return None
-        return (f"{shown_path(shown)}: its messages are not in log-time order in the file "
-                "(written topic after topic, as `mcap merge` or a converter does): read in "
-                "log-time order, merged topic by topic")
+        return self.order.note(shown)
 
     # -- the scan
 
-    def _walk(self, damage: Damage) -> Iterator[Message]:
-        """Yield every intact message in file order (by log time inside a chunk); count it."""
-        for _, message in self._walk_at(damage):
-            yield message
-
     def _walk_at(self, damage: Damage, at: int = 0) -> Iterator[tuple[int, Message]]:
-        """Yield :meth:`_walk`'s messages from the record at byte ``at`` (0: the file's start).
+        """Yield every intact message in file order (by log time inside a chunk); count it.
 
-        Each with the offset of the record (chunk or message) that holds it.
+        From the record at byte ``at`` (0: the file's start); each with the offset of the
+        record (chunk or message) that holds it.
         """
         with self.path.open("rb") as file:
             file.seek(at)
@@ -425,7 +397,11 @@ def lacks_message_index(path: str | Path) -> bool:
     ``index_types=IndexType.CHUNK``); rosbags reads no message of such a chunk, so the file is
     read by scanning it (:class:`SalvagedMcap`), in file order.
     """
-    summary = _summary(Path(path))
+    return _lacks_index(_summary(Path(path)))
+
+
+def _lacks_index(summary) -> bool:
+    """Whether ``summary`` (None: none) indexes a chunk of messages without its message index."""
     return summary is not None and any(not index.message_index_offsets
                                        and index.message_end_time
                                        for index in summary.chunk_indexes)
@@ -454,7 +430,7 @@ def read_by_scan(path: str | Path) -> bool:
     if summary is None:
         return False
     counted = summary.statistics.message_count if summary.statistics else 0
-    return lacks_message_index(path) or (not summary.chunk_indexes and counted > 0)
+    return _lacks_index(summary) or (not summary.chunk_indexes and counted > 0)
 
 
 def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel], int]:

@@ -1,0 +1,132 @@
+"""recordings.mcap_order: an MCAP file not in log-time order read in it, once where it can be.
+
+review58s: one backward log-time step between two channels made every channel's span the whole
+file, so a 20-topic file was read (and decompressed) 20 times. Now one pass holding the window
+of messages the scan measured, channel by channel only when that window is too large; both give
+the same order. Also: ``read_by_scan`` asks for the file's summary once.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import types
+
+import numpy as np
+import pytest
+
+from conftest import load_benchmark
+from vjepa_ros.recordings import mcap_order, mcap_salvage
+from vjepa_ros.recordings.mcap_order import MESSAGE_OVERHEAD, FileOrder
+
+bench = load_benchmark("bench_mcap_order", "test")
+
+
+def _messages(times_channels, size=10):
+    return [(at, types.SimpleNamespace(channel_id=channel, log_time=time, data=b"x" * size))
+            for at, (time, channel) in enumerate(times_channels)]
+
+
+def _order(records):
+    order = FileOrder()
+    for offset, message in records:
+        order.add(offset, message)
+    order.finish()
+    return order
+
+
+def _walk(records):
+    return lambda at: iter([record for record in records if record[0] >= at])
+
+
+def _layouts():
+    rng = random.Random(3)
+    steps = [(10 * step + channel, channel) for step in range(40) for channel in range(4)]
+    local = [(time + rng.randint(-25, 25), channel) for time, channel in steps]
+    return {"in_order": steps, "jittered": local,
+            "topic_after_topic": sorted(steps, key=lambda item: item[1]),
+            "one_clock_behind": [(time - (30 if channel == 0 else 0), channel)
+                                 for time, channel in steps],
+            "ties": [(step // 3 * 10, step % 4) for step in range(60)]}
+
+
+@pytest.mark.parametrize("layout", list(_layouts()))
+@pytest.mark.parametrize("limit", [1 << 62, 0], ids=["one_pass", "by_channel"])
+@pytest.mark.parametrize("wanted", [(0, 1, 2, 3), (1, 2)], ids=["all", "two"])
+def test_every_layout_is_read_in_log_time_order(monkeypatch, layout, limit, wanted):
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", limit)
+    records = _messages(_layouts()[layout])
+    order = _order(records)
+    got = [(time, connection) for connection, time, _ in
+           order.merged(_walk(records), {channel: channel for channel in wanted})]
+    mine = [(m.log_time, m.channel_id) for _, m in records if m.channel_id in wanted]
+    if order.one_pass:  # sorted, equal times in file order (a stable sort)
+        assert got == sorted(mine, key=lambda item: item[0]), order.window_bytes
+    else:  # each channel in its file order, merged
+        streams = [[item for item in mine if item[1] == channel] for channel in wanted]
+        assert got == list(heapq.merge(*streams, key=lambda item: item[0]))
+    assert (order.note("f.mcap") is None) == (layout in ("in_order", "ties"))
+
+
+@pytest.mark.parametrize("layout", list(_layouts()))
+def test_the_window_is_what_the_one_pass_holds_at_most(layout):
+    """window_bytes against a brute count of the messages held after each one read."""
+    records = _messages(_layouts()[layout], size=100)
+    order = _order(records)
+    times = np.array([m.log_time for _, m in records])
+    latest = np.maximum.accumulate(times)
+    held = [sum(100 + MESSAGE_OVERHEAD for i in range(j + 1)
+                if not any(latest[k] - order.look_back_ns > times[i] for k in range(i, j + 1)))
+            for j in range(len(times))]
+    assert order.window_bytes == (0 if order.in_order else max(held))
+    assert order.look_back_ns == max(latest - times)
+
+
+def test_a_topic_that_goes_back_in_time_is_sorted_in_one_pass():
+    records = _messages([(0, 0), (20, 0), (10, 0), (15, 1), (30, 0)])
+    order = _order(records)
+    assert order.disordered == {0} and order.one_pass
+    got = [time for _, time, _ in order.merged(_walk(records), {0: "a"})]
+    assert got == [0, 10, 20, 30]
+
+
+@pytest.fixture
+def skewed(tmp_path):
+    """20 topics, one 30 ms behind: a second clock, one backward step between two channels."""
+    return bench.write_skewed(tmp_path / "skewed.mcap", 20, 60, 300, 30_000_000,
+                              chunk_size=4096)  # many chunks: each is sorted inside
+
+
+def _count_walks(monkeypatch) -> list:
+    walks, real = [], mcap_salvage.SalvagedMcap._walk_at
+
+    def walk_at(self, damage, at=0):
+        walks.append(at)
+        return real(self, damage, at)
+
+    monkeypatch.setattr(mcap_salvage.SalvagedMcap, "_walk_at", walk_at)
+    return walks
+
+
+@pytest.mark.parametrize("cut", [False, True], ids=["closed", "killed"])
+def test_a_skewed_twenty_topic_file_is_read_once(skewed, monkeypatch, cut):
+    if cut:  # a recorder killed before its summary: the last chunk's complete messages kept
+        skewed.write_bytes(skewed.read_bytes()[:skewed.stat().st_size * 9 // 10])
+    salvaged = mcap_salvage.SalvagedMcap(skewed)
+    walks = _count_walks(monkeypatch)
+    read = [(connection.topic, time) for connection, time, _ in salvaged.messages()]
+    assert len(walks) == 1, "one pass"
+    assert [time for _, time in read] == sorted(time for _, time in read)
+    assert len(read) == salvaged.damage.messages_read == (1200 if not cut else len(read))
+    assert "in one pass holding 0.02 s of messages" in salvaged.order_note(skewed)
+    walks.clear()
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)  # as a window too large to hold
+    assert [(c.topic, t) for c, t, _ in salvaged.messages()] == read
+    assert len(walks) == 20 and "merged topic by topic" in salvaged.order_note(skewed)
+
+
+def test_read_by_scan_asks_for_the_summary_once(skewed, monkeypatch):
+    asked, real = [], mcap_salvage._summary
+    monkeypatch.setattr(mcap_salvage, "_summary", lambda path: asked.append(path) or real(path))
+    assert mcap_salvage.read_by_scan(skewed) is False  # chunked, indexed: rosbags reads it
+    assert len(asked) == 1
