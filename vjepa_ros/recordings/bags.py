@@ -71,13 +71,7 @@ from vjepa_ros.recordings.bag_stamps import (
     uncovered_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
-from vjepa_ros.recordings.pose_point import (
-    another_point,
-    joints_offset,
-    other_point_note,
-    point_not_applied_note,
-    same_point,
-)
+from vjepa_ros.recordings.pose_point import pose_point
 from vjepa_ros.recordings.recording import Recording, decode_frame
 from vjepa_ros.recordings.state_jumps import check_state_jumps
 from vjepa_ros.recordings.stray_states import check_sources, stray_note
@@ -361,26 +355,24 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         # the pose topic's point against the joints' FK at tcp_xyz (pose_point: the rule)
         arm_topic = arm_topics[0] if arm_topics and not prefix_fix and \
             len(arms_seen(config.joint_prefix, joint_topics, collected)) == 1 else ""
-        if not arm_topics:
-            note = point_not_applied_note(state_topic, config.tcp_xyz, config.tcp_rpy)
-            notes += [note] if note else []
-        elif arm_topic:  # one arm: its joints tell the point (two: which arm is the pose's?)
+
+        def read_arm():  # unreadable beside the poses: refused only when read for states
             try:
-                arm = joint_series(path, arm_topic, collected,
-                                   lambda topic: times_of(topic, used=False), joints, types)
-            except BagError:  # unreadable beside the poses: refused only when read for states
-                arm = None
-            offset = joints_offset(state_times, poses, arm, joints_to_pose or
-                                   default_joints_to_pose(config.tcp_xyz, config.tcp_rpy))
-            at_tcp = same_point(offset)
-            if another_point(offset):
-                switch = config.state_source == "auto"
-                notes.append(other_point_note(state_topic, arm_topic, offset, config.tcp_xyz,
-                                              config.tcp_rpy, read_joints=switch))
-                if switch:  # the joints at tcp_xyz, as the planner's joint_states reads them
-                    source, state_topic = "joint_states", arm_topic
-                    state_msgs = collected[state_topic][2]
-                    other = other_source_fix(source, arm_topics, config, types, prefix_fix)
+                return joint_series(path, arm_topic, collected,
+                                    lambda topic: times_of(topic, used=False), joints, types)
+            except BagError:
+                return None
+
+        point = pose_point(state_topic, arm_topic, bool(arm_topics), state_times, poses,
+                           read_arm, joints_to_pose or default_joints_to_pose(
+                               config.tcp_xyz, config.tcp_rpy), config.tcp_xyz, config.tcp_rpy,
+                           config.state_source == "auto")
+        at_tcp = point.at_tcp
+        notes += [point.note] if point.note else []
+        if point.read_joints:  # the joints at tcp_xyz, as the planner's joint_states reads them
+            source, state_topic = "joint_states", arm_topic
+            state_msgs = collected[state_topic][2]
+            other = other_source_fix(source, arm_topics, config, types, prefix_fix)
     if source == "joint_states":
         at_tcp = True
         series = read[state_topic] = joint_series(path, state_topic, collected, times_of, joints,

@@ -20,6 +20,8 @@ when the point given is not the Franka Hand's TCP (the driver's point with the h
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
@@ -141,3 +143,40 @@ def joints_offset(pose_times: np.ndarray, poses: np.ndarray, series,
         return None
     ee = joints_to_pose(list(series.arm_names), series.arm)
     return point_offset(pose_times, poses[:, 3:7], poses[:, :3], series.arm_times, ee)
+
+
+@dataclasses.dataclass(frozen=True)
+class PointVerdict:
+    """What :func:`pose_point` found.
+
+    ``note``: what to say ("" none); ``at_tcp``: the poses are the point states are labelled
+    at; ``read_joints``: read the arm's joints at that point instead of the poses.
+    """
+
+    note: str = ""
+    at_tcp: bool = False
+    read_joints: bool = False
+
+
+def pose_point(pose_topic: str, arm_topic: str, arms: bool, pose_times: np.ndarray,
+               poses: np.ndarray, read_arm, joints_to_pose, tcp_xyz, tcp_rpy,
+               switch: bool) -> PointVerdict:
+    """Apply the rule (module docstring) to a bag's pose topic; return its :class:`PointVerdict`.
+
+    ``arm_topic``: the one arm's JointState topic whose joints tell the point ("": none or two
+    arms, no comparison); ``arms``: the bag holds arm joint states at all (False: a pose-only
+    bag, :func:`point_not_applied_note`); ``poses`` [M, 7] at ``pose_times`` [M] ns as in
+    :func:`joints_offset`; ``read_arm()``: ``arm_topic``'s ``JointSeries`` (None: unreadable);
+    ``joints_to_pose``: the kinematics at ``tcp_xyz`` [m] / ``tcp_rpy`` [rad]; ``switch``:
+    ``--state-source auto`` (another point: the joints are read instead).
+    """
+    if not arms:
+        return PointVerdict(point_not_applied_note(pose_topic, tcp_xyz, tcp_rpy))
+    if not arm_topic:
+        return PointVerdict()
+    offset = joints_offset(pose_times, poses, read_arm(), joints_to_pose)
+    if not another_point(offset):
+        return PointVerdict(at_tcp=same_point(offset))
+    return PointVerdict(other_point_note(pose_topic, arm_topic, offset, tcp_xyz, tcp_rpy,
+                                         read_joints=switch), read_joints=switch)
+
