@@ -16,6 +16,7 @@ from test_gripper_goals import Goal
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.robot.gripper_release import (
+    OPEN_WIDTH_MARGIN,
     SAME_WIDTH,
     ReleaseStop,
     goal_position,
@@ -45,8 +46,10 @@ def test_the_stop_service_is_franka_gripper_s_beside_its_action(action, stop):
 PRIED = [
     (MAX, True),  # pried fully open: closedness 0 exactly, the open is done at once
     (MAX - 0.5 * SAME_WIDTH, True),  # within franka_gripper's 0.1 mm
-    (MAX - SAME_WIDTH, True),  # pried to 79.9 mm: its edge (float rounding decides there)
-    (MAX - 2 * SAME_WIDTH, False),  # 79.8 mm: the open is a move, which ends the grasp
+    (MAX - SAME_WIDTH, True),  # pried to 79.9 mm: franka_gripper's edge
+    (MAX - 2 * SAME_WIDTH, True),  # 79.8 mm: fully open by the node's rule (a hand homed there)
+    (MAX - OPEN_WIDTH_MARGIN, True),  # 78 mm: the node's edge (an open finding them got there)
+    (MAX - OPEN_WIDTH_MARGIN - SAME_WIDTH, False),  # 77.9 mm: the open is a move, ending it
     ((1 - 0.03) * MAX, False),  # within control.gripper_deadband of open: a move
     (None, False),  # not measured: the goal decides (a stop could cut a move short)
 ]

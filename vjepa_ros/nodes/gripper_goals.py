@@ -38,7 +38,9 @@ went, unanswered past the timeout, or failed).
 answer read: a refusal is a warning, the hand may still move). An open to the full width that
 franka_gripper would take as done while a grasp of ours may stand (fingers pried open) calls its
 ``stop`` service first (``robot.gripper_release``; only where franka_gripper's node serves it
-beside the action) and goes out once the stop answered (``nodes.gripper_stop``). Those rules,
+beside the action) and goes out once the stop answered (``nodes.gripper_stop``); a stop that
+failed or went unanswered (one warning per outage) leaves that open "failed", sent again with
+its stop. Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -78,6 +80,7 @@ class Delivery:
     went unanswered past ``control.gripper_result_timeout_s``), "failed" (a result came: the
     hand did not get there: ``AwaitedGoals.finished``'s ``GoalEnd.resend``), "ended" (a result came
     otherwise, or canceled by another client: warned, not sent again), "canceled" (by us).
+    An open whose stop (franka_gripper's, before it) failed or went unanswered ends "failed".
     Its state is set on the executor's thread.
     """
 
@@ -86,6 +89,9 @@ class Delivery:
         self.goals, self.number, self.closedness = goals, number, closedness
         self.start = start  # [m] one finger measured when it was sent (None: not measured)
         self.state = "sent"
+        # the stop called before it failed or went unanswered: a grasp may still hold the
+        # fingers, so the open's end, whatever it is, asks for a resend (its stop called again)
+        self.stop_failed = False
 
     def needs_resend(self) -> bool:
         """Tell whether the hand never got this goal and the server answers now.
@@ -151,7 +157,11 @@ class GripperGoals:
         self.stop_name = stop_service_name(name)
         self.release = ReleaseStop()
         self.no_stop_said = False  # the missing stop service was said (once)
-        self.stop_late_said = False  # a stop unanswered within STOP_ANSWER_S was warned (once)
+        # a stop failed or went unanswered (warned once per outage; a stop that works ends it)
+        self.stop_failing = False
+        # the stop awaited: (steady time it was called, the open's Delivery, the open waiting
+        # for it: OpenAfterStop), or None
+        self.stop_awaited: tuple[float, Delivery, OpenAfterStop] | None = None
 
     def server_ready(self) -> bool:
         """Tell whether the action server answers now (False when asking raises).
@@ -178,12 +188,14 @@ class GripperGoals:
         position = goal_position(closedness, self.max_width, None if start is None
                                  else 2 * start)  # an open never narrower than the fingers
         goal.command.position, goal.command.max_effort = position, self.max_effort
+        delivery, stop = Delivery(self, number, closedness, start), None
         try:
             future = None
             if self.client.server_is_ready():
                 stop = self._stop_first(closedness, start)
                 future = self.client.send_goal_async(goal) if stop is None else OpenAfterStop(
-                    stop, lambda: self.client.send_goal_async(goal), self._stop_late)
+                    stop, lambda: self.client.send_goal_async(goal),
+                    lambda: self._stop_late(delivery))
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (an RCLError ...)
             future, why = None, f"sending to {self.name} failed ({exc})"
         else:
@@ -192,8 +204,11 @@ class GripperGoals:
         if future is None:
             self._say("warning", self.answers.not_sent(number, why))
             return False
-        delivery = self.latest = Delivery(self, number, closedness, start)
+        self.latest = delivery
         self.release.sent(closedness)
+        if stop is not None:  # read after sent(): a failed stop leaves the grasp standing
+            self.stop_awaited = (self.clock(), delivery, future)
+            stop.add_done_callback(lambda done: self._stop_answered(done, delivery))
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
         self.on_the_way.add(number)
@@ -208,8 +223,8 @@ class GripperGoals:
         (None: not measured). Due per :class:`~vjepa_ros.robot.gripper_release.ReleaseStop`
         (a grasp of ours may stand); returns the stop's future (the open waits for it:
         :class:`~vjepa_ros.nodes.gripper_stop.OpenAfterStop`), or None: the open goes at once.
-        No stop service beside the action is one info line (ever), a stop that fails one
-        warning each.
+        No stop service beside the action is one info line (ever); a stop that fails or goes
+        unanswered is one warning per outage (:meth:`_stop_answered`, :meth:`_stop_late`).
         """
         width = None if finger is None else 2 * finger
         if self.stop is None or not self.release.due(closedness, width, self.max_width):
@@ -231,25 +246,52 @@ class GripperGoals:
                     "standing on fingers pried fully open would not be released (with another "
                     "gripper server this is harmless)"))
             return None
-        self.release.stopped()
-        future.add_done_callback(self._stop_answered)
         return future
 
-    def _stop_late(self) -> None:
-        """Say (once) that the stop did not answer in time and the open goes out anyway."""
-        if not self.stop_late_said:
-            self.stop_late_said = True
-            self._say("warning", f"{PREFIX}{self.stop_name} did not answer within "
-                      f"{STOP_ANSWER_S:g} s: the open goes out anyway (a grasp may still hold "
-                      "the fingers)")
+    def _stop_late(self, delivery: Delivery) -> None:
+        """Take a stop unanswered :data:`STOP_ANSWER_S` after its call as failed (said once).
 
-    def _stop_answered(self, done) -> None:
-        """Warn when the stop service said it failed (its response's ``message``)."""
+        Called by the open's :class:`OpenAfterStop` (its timer thread, or :meth:`overdue` on the
+        node's steady clock, whichever comes first), just before the open goes out alone.
+        """
+        awaited = self.stop_awaited
+        if awaited is not None and awaited[1] is delivery:
+            self.stop_awaited = None
+        self._stop_failed(delivery, f"{PREFIX}{self.stop_name} did not answer within "
+                          f"{STOP_ANSWER_S:g} s: the open goes out anyway, and is sent again "
+                          "with the stop (a grasp may still hold the fingers)")
+
+    def _stop_answered(self, done, delivery: Delivery) -> None:
+        """Read the stop's answer (``std_srvs/srv/Trigger`` response) for ``delivery``'s open.
+
+        ``success`` false (its ``message`` said), or the call failed: as :meth:`_stop_failed`.
+        A stop that works after failing ends the outage (one info line).
+        """
+        awaited = self.stop_awaited
+        if awaited is not None and awaited[1] is delivery:
+            self.stop_awaited = None
         response = _result_of(done)
         if response is None or not getattr(response, "success", False):
-            why = getattr(response, "message", "") or "no answer"
-            self._say("warning", f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
-                      "still hold the fingers")
+            why = getattr(response, "message", "") or "the call failed"
+            self._stop_failed(delivery, f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
+                              "still hold the fingers; the open is sent again with the stop")
+        elif self.stop_failing:
+            self.stop_failing = False
+            self._say("info", f"{PREFIX}{self.stop_name} answered again: the grasp was ended")
+
+    def _stop_failed(self, delivery: Delivery, line: str) -> None:
+        """Note a stop that did not end the grasp: ``delivery``'s open ends "failed" (resent).
+
+        A grasp of ours may stand again unless a newer goal went out since (``release``);
+        ``line`` is warned once per outage, debug after.
+        """
+        delivery.stop_failed = True
+        if delivery.state == "ended":  # the open's end came first (done at once)
+            delivery.state = "failed"
+        if self.latest is delivery:
+            self.release.not_stopped()
+        self._say("debug" if self.stop_failing else "warning", line)
+        self.stop_failing = True
 
     def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float,
                   position: float) -> None:
@@ -361,8 +403,12 @@ class GripperGoals:
         is warned, naming the server and the parameter, the others counted
         (``AwaitedGoals.overdue``).
         """
-        numbers, line = self.answers.overdue(self.clock())
+        now = self.clock()
+        numbers, line = self.answers.overdue(now)
         self._say("warning", line)
+        awaited = self.stop_awaited  # a stop unanswered (cleared on its answer): the open
+        if awaited is not None and now - awaited[0] >= STOP_ANSWER_S:  # goes, said, by this clock
+            awaited[2].wait_over()  # too (its timer thread may not have come yet)
         latest = self.latest
         if latest is not None and latest.number in numbers and latest.state in ("sent",
                                                                                 "accepted"):
@@ -391,7 +437,7 @@ class GripperGoals:
             number, closedness, sent_at, self.clock(), status, request_failed=response is None,
             held=judged.held, stopped=judged.stopped, reached=judged.reached,
             advice=judged.advice)
-        if end.resend and delivery.state == "ended":
+        if (end.resend or delivery.stop_failed) and delivery.state == "ended":
             delivery.state = "failed"  # sent again (Delivery.needs_resend)
         if end.said is not None:
             self._say(*end.said)

@@ -60,9 +60,9 @@ class OpenAfterStop:
     """A send-goal future whose goal goes out once ``stop`` (the stop's future) is done.
 
     ``send()`` sends the goal and returns its future; it is called once: from the stop's done
-    callback, or from a timer thread ``wait_s`` after construction when no answer came (then
-    ``late()`` is called first, to say so). :meth:`add_done_callback` and :meth:`result` are
-    the goal's future's (``result`` raises what ``send`` raised).
+    callback, or from a timer thread ``wait_s`` after construction (or :meth:`wait_over`) when
+    no answer came (then ``late()`` is called first, to say so). :meth:`add_done_callback` and
+    :meth:`result` are the goal's future's (``result`` raises what ``send`` raised).
     """
 
     def __init__(self, stop, send: Callable[[], object], late: Callable[[], None],
@@ -77,6 +77,14 @@ class OpenAfterStop:
         with self._lock:
             if not self._sent:
                 self._timer.start()
+
+    def wait_over(self) -> None:
+        """End the wait now when no answer came (``late()``, then the goal goes out).
+
+        The owner's steady clock (the node's timer) may tell it before the timer thread does;
+        nothing happens once the goal went out.
+        """
+        self._timed_out()
 
     def _timed_out(self) -> None:
         with self._lock:

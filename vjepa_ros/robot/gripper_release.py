@@ -28,6 +28,7 @@ parameter. ROS-free.
 
 from __future__ import annotations
 
+from vjepa_ros.robot.gripper_results import OPEN_MARGIN_M
 from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH, finger_position
 from vjepa_ros.start_forms import restart_planner_with
 
@@ -36,6 +37,10 @@ STOP_SERVICE = "stop"  # franka_gripper's std_srvs/Trigger service beside its gr
 # [m] fingers measured this much wider than robot.gripper_max_width are a hand homed wider than
 # set (said once: wider_than_set); a Franka finger reads to ~0.1 mm
 WIDER_TOLERANCE = 2 * SAME_WIDTH
+# [m] between the fingers: this close to robot.gripper_max_width (or wider) is the node's "fully
+# open" (gripper_results: an open finding each finger within OPEN_MARGIN_M of the full opening got
+# there), e.g. a hand homed at 79.5 mm with 0.08, whose open to 80 mm franka_gripper aborts
+OPEN_WIDTH_MARGIN = 2 * OPEN_MARGIN_M
 
 
 def goal_position(closedness: float, max_width: float, measured_width: float | None) -> float:
@@ -97,8 +102,9 @@ class ReleaseStop:
     """Whether a gripper goal must be preceded by franka_gripper's stop (one client's goals).
 
     :meth:`due` before each goal, :meth:`sent` after it went out, :meth:`stopped` once a stop
-    was called. Only a grasp of ours is ended: none stands before our first goal (a lab's
-    open hand at start asks for no stop).
+    ended the grasp, :meth:`not_stopped` once one failed (or went unanswered). Only a grasp of
+    ours is ended: none stands before our first goal (a lab's open hand at start asks for no
+    stop).
     """
 
     def __init__(self) -> None:
@@ -109,20 +115,26 @@ class ReleaseStop:
         """Tell whether a goal for ``closedness`` (0 open .. 1) needs a stop before it.
 
         True for a goal to the full opening (closedness 0 after the clip) while a grasp may
-        stand, with the fingers measured (``measured_width`` [m] between them) within
-        :data:`SAME_WIDTH` of ``max_width`` [m] (its edge included) or wider: franka_gripper
-        takes that goal as done, and a grasp would stand. Fingers measured narrower make it a
-        ``move``, which ends the grasp by itself, and fingers not measured (None) leave it to
-        the goal: no stop then (one racing a move would cut it short).
+        stand, with the fingers measured (``measured_width`` [m] between them) fully open by the
+        node's own rule: within :data:`OPEN_WIDTH_MARGIN` of ``max_width`` [m] (its edge
+        included) or wider. There franka_gripper takes that goal as done (within
+        :data:`SAME_WIDTH`), or aborts it as out of range (a hand homed narrower than
+        ``max_width``, its fingers pried to its own full opening), and a grasp would stand.
+        Fingers measured narrower make it a ``move``, which ends the grasp by itself, and
+        fingers not measured (None) leave it to the goal: no stop then.
         """
         if closedness > 0.0 or not self.grasp_may_stand or measured_width is None:
             return False
-        return measured_width >= max_width - SAME_WIDTH
+        return measured_width - (max_width - OPEN_WIDTH_MARGIN) >= -1e-9  # (rounding at the edge)
 
     def sent(self, closedness: float) -> None:
         """Note a goal for ``closedness`` went out: any but the full opening may leave a grasp."""
         self.grasp_may_stand = closedness > 0.0
 
     def stopped(self) -> None:
-        """Note the stop was called: no grasp stands until the next goal."""
+        """Note the stop ended the grasp: no grasp stands until the next goal."""
         self.grasp_may_stand = False
+
+    def not_stopped(self) -> None:
+        """Note a stop failed or went unanswered: a grasp may still stand (the next open stops)."""
+        self.grasp_may_stand = True
