@@ -1,9 +1,10 @@
 """Earlier commits' set-point streamers, imported side by side with the working tree's.
 
 For the stream tick's differential test (``test/test_stream_tick_same.py``) and its timing
-(``benchmarks/bench_stream_tick.py``): :func:`streamer_at` reads ``robot/targets.py`` and
-``robot/face_braking.py`` at a commit (``git show``) and imports them under their own module
-names, so each version runs its own code beside the working tree's. Needs git and the
+(``benchmarks/bench_stream_tick.py``): :func:`streamer_at` reads ``robot/targets.py`` and the
+robot modules its tick runs (:data:`MODULES`: the faces' braking, the ramp, the trailing arm's
+anchor, the reach stop's look-ahead) at a commit (``git show``) and imports them under their own
+module names, so each version runs its own code beside the working tree's. Needs git and the
 repository's history (raises ``subprocess.CalledProcessError`` for an unknown commit).
 """
 
@@ -15,7 +16,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ("face_braking", "targets")  # targets imports face_braking (where it exists)
+# each imports only those before it (where it exists at the commit)
+MODULES = ("face_braking", "velocity_ramp", "anchor_lag", "ramp_ahead", "reach_stop", "targets")
 
 
 def _source(commit: str, name: str) -> str | None:
@@ -41,7 +43,9 @@ def module_at(commit: str, name: str):
             source = _source(commit, part)
             if source is None:
                 continue
-            source = source.replace("vjepa_ros.robot.face_braking", prefix + "face_braking")
+            for earlier in MODULES[:MODULES.index(part)]:
+                if prefix + earlier in sys.modules:
+                    source = source.replace(f"vjepa_ros.robot.{earlier} ", f"{prefix}{earlier} ")
             spec = importlib.util.spec_from_loader(prefix + part, loader=None)
             module = importlib.util.module_from_spec(spec)
             sys.modules[prefix + part] = module

@@ -90,3 +90,45 @@ def turning_arm(seed: int, limits: SafetyLimits, lag_ticks: int, every: int, tic
 
 
 FAST = SafetyLimits(max_speed_m_s=1.0, max_accel_m_s2=10.0, max_step_m=0.05)
+
+
+# perf58's slow arm: a 5 cm reach, 0.5 m/s and 0.3 m/s² (fix58f's look-ahead case: the
+# set-point creeps toward a target on the reach's surface, the look-ahead 350-400 ticks long)
+SLOW = SafetyLimits(max_step_m=0.05, max_speed_m_s=0.5, max_accel_m_s2=0.3)
+
+
+def slow_trailing(streamer, rate_hz: float, lag_s: float, seed: int, seconds: float = 3.0,
+                  plan_period_s: float = 0.5, new_share: float = 0.3, clock=None):
+    """Stream plans 20 cm along a kept direction to an arm ``lag_s`` behind, at ``rate_hz``.
+
+    ``streamer``: a fresh ``SetpointStreamer`` (any version) of :data:`SLOW` limits. Every
+    ``plan_period_s`` a plan from the arm (the direction of before, or a random one for
+    ``new_share`` of the plans) goes through ``filter_target`` and ``set_target(anchor=arm)``;
+    the arm is the set-point of ``lag_s`` ago. ``clock``: None, or what times each ``step`` [s]
+    (``time.thread_time``). Returns (set-points [N, 7], velocities [N, 6] (``twist``), each
+    step's time [s] (empty without a clock)).
+    """
+    rng = np.random.default_rng(seed)
+    dt = 1.0 / rate_hz
+    streamer.reset(START)
+    delay = round(lag_s * rate_hz) + 1
+    behind = [START.copy()] * delay  # the arm: behind[-delay]
+    points, twists, times = [], [], []
+    every = round(plan_period_s * rate_hz)
+    direction = rng.normal(size=3)
+    for tick in range(round(seconds * rate_hz)):
+        if tick % every == 0:
+            if rng.random() < new_share:
+                direction = rng.normal(size=3)
+            arm = behind[-delay]
+            proposed = arm.copy()
+            proposed[:3] += 0.2 * direction / np.linalg.norm(direction)
+            streamer.set_target(filter_target(arm, proposed, streamer.limits).target,
+                                anchor=arm, purpose="goal")
+        began = None if clock is None else clock()
+        points.append(streamer.step(dt))
+        if clock is not None:
+            times.append(clock() - began)
+        twists.append(streamer.twist())
+        behind.append(points[-1])
+    return np.array(points), np.array(twists), times

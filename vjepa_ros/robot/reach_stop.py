@@ -22,6 +22,7 @@ import numpy as np
 from scipy.spatial.transform import Rotation
 
 from vjepa_ros.robot.face_braking import norm3, reach_face
+from vjepa_ros.robot.ramp_ahead import ramp_ahead
 from vjepa_ros.robot.safety import SafetyLimits
 from vjepa_ros.robot.velocity_ramp import ramp_velocity
 
@@ -134,9 +135,26 @@ def kept_in_reach(before, velocity, offset, remaining, radius: float, limits: Sa
     ``before`` just enough (:func:`kept_stoppable`, within ``max_accel_m_s2``).
     """
     accel = limits.max_accel_m_s2
-    if stops_inside(offset, velocity, dt, radius, accel) or ramp_stays_inside(
-            offset, velocity, remaining, radius, accel, dt, lambda v, left, face: ramp_velocity(
-                v, left, limits.max_speed_m_s, accel, next_dt, next_dt, None, face)):
+    if stops_inside(offset, velocity, dt, radius, accel) or _ramp_keeps_inside(
+            offset, velocity, remaining, radius, limits, dt, next_dt):
         return velocity
     return kept_stoppable(before, velocity, accel, dt,
                           lambda v: stops_inside(offset, v, dt, radius, accel))
+
+
+def _ramp_keeps_inside(offset, velocity, remaining, radius: float, limits: SafetyLimits,
+                       dt: float, next_dt: float) -> bool:
+    """:func:`ramp_stays_inside` of the ramp at the usual tick ``next_dt``, on floats first.
+
+    ``ramp_ahead.ramp_ahead`` follows the same path on Python floats (about 5x faster); where
+    it leaves the answer to numpy (a judged length within ``ramp_ahead.CLOSE_SHARE`` of the
+    radius of its bound), numpy's own path gives it: the answer is numpy's, bit for bit.
+    """
+    accel, speed = limits.max_accel_m_s2, limits.max_speed_m_s
+    inside = ramp_ahead(offset, velocity, remaining, radius, accel, speed, dt, next_dt,
+                        AHEAD_TICKS)
+    if inside is None:
+        inside = ramp_stays_inside(offset, velocity, remaining, radius, accel, dt,
+                                   lambda v, left, face: ramp_velocity(
+                                       v, left, speed, accel, next_dt, next_dt, None, face))
+    return inside
