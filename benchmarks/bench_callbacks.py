@@ -8,6 +8,9 @@ Cases:
 
   joint state, arm+fingers   /joint_states: panda_joint1..7 and panda_finger_joint1/2 (merged)
   joint state, arm only      /joint_states: panda_joint1..7
+  joint state, arm moving    /joint_states: panda_joint1..7, each message's joints 1e-6 rad
+                             from the last one's, to and fro (the pose computed every time; the
+                             cases above hold the arm still: perf58's pose cache answers them)
   joint state, fingers only  /joint_states: panda_finger_joint1/2 (a gripper-only stream: the
                              input watch's "other" path)
   camera image               640x480 rgb8 sensor_msgs/Image, one pixel changed per frame
@@ -47,8 +50,8 @@ FINGERS = ["panda_finger_joint1", "panda_finger_joint2"]
 HOME = [0.0, -0.7853981633974483, 0.0, -2.356194490192345, 0.0, 1.5707963267948966,
         0.7853981633974483]
 OPEN = [0.04, 0.04]
-CASES = ("joint state, arm+fingers", "joint state, arm only", "joint state, fingers only",
-         "camera image 640x480")
+CASES = ("joint state, arm+fingers", "joint state, arm only", "joint state, arm moving",
+         "joint state, fingers only", "camera image 640x480")
 
 
 def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
@@ -85,6 +88,13 @@ def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
                 node._on_joint_state(msg, "", None, None)
             return one
 
+        def moving(i):
+            arm.position = [p + 1e-6 * abs(i % 2000 - 1000) for p in HOME]  # no jump
+            stamp(arm)
+            node._on_joint_state(arm, "", None, None)
+
+        arm = joint_state(ARM, HOME)
+
         def frame(i):
             image.data[i % 64] = (image.data[i % 64] + 1) % 256  # no frozen-camera refusal
             stamp(image)
@@ -93,8 +103,9 @@ def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
         runs = {
             CASES[0]: (states(joint_state(ARM + FINGERS, HOME + OPEN)), messages),
             CASES[1]: (states(joint_state(ARM, HOME)), messages),
-            CASES[2]: (states(joint_state(FINGERS, OPEN)), messages),
-            CASES[3]: (frame, frames),
+            CASES[2]: (moving, messages),
+            CASES[3]: (states(joint_state(FINGERS, OPEN)), messages),
+            CASES[4]: (frame, frames),
         }
         results = {}
         for case, (call, count) in runs.items():
