@@ -1,6 +1,6 @@
 """breaker58i: today's later fixes attacked (fix58a goals, fix58be TCP/width, fix58d bags, fix58g).
 
-Attacked at base58g (01ca09aa). Defects (strict xfails), by harm:
+Attacked at base58g (01ca09aa). Defects (strict xfails until fix58i fixed them), by harm:
 
 1. fix58be's point rule (``recordings/pose_point.py``) compares a pose topic with the joints'
    FK at the same stamp: a pose topic 30 ms behind its joints (another node's, a mocap bridge,
@@ -89,10 +89,6 @@ def test_the_same_bags_without_the_lag_are_told_apart(tmp_path):
     assert tcp.state_source == "pose" and tcp.at_tcp and not tcp.notes, tcp.notes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58i: a flange pose topic (103 mm off the TCP) lagging the joints by 30 ms while the "
-    "arm moves at ~0.25 m/s is 'no fixed transform' (spread > 5 mm) and read as the states "
-    "silently, as before fix58be"))
 def test_a_flange_pose_topic_lagging_the_joints_is_still_another_point(tmp_path):
     from vjepa_ros.recordings.bags import read_recording
 
@@ -103,10 +99,6 @@ def test_a_flange_pose_topic_lagging_the_joints_is_still_another_point(tmp_path)
 
 
 @pytest.mark.parametrize("scale", [2 / 3, 1.0], ids=["0.18 m/s", "0.27 m/s"])
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58i: a pose topic AT the TCP lagging its joints by 30 ms while the arm moves is "
-    "called 'another end-effector point' (advising --tcp-xyz at it) or not at the TCP at all "
-    "(at_tcp False: train leaves the TCP out of world_model.pt)"))
 def test_a_pose_topic_at_the_tcp_lagging_the_joints_is_the_same_point(scale, tmp_path):
     from vjepa_ros.recordings.bags import read_recording
     from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
@@ -135,10 +127,6 @@ def humble_ids(monkeypatch):
     monkeypatch.setattr(publisher_ids, "gives_publisher_ids", lambda: False)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58i: on Humble (no publisher ids) a goal image from a second publisher makes "
-    "ResentGoal.taken forget every copy seen re-sent: the re-sending ros2 topic pub's old goal "
-    "replaces it within a second, fix58a's symptom back"))
 @pytest.mark.usefixtures("one_thread")
 def test_humble_a_second_publishers_goal_holds_against_the_re_sent_old_goal(
         humble_ids, harness):  # noqa: F811
@@ -171,10 +159,6 @@ def test_humble_a_second_publishers_goal_holds_against_the_re_sent_old_goal(
 ERROR_LEVEL = b"\x02"  # diagnostic_msgs/DiagnosticStatus.ERROR
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58i: in shadow mode (never enabled) one planning step that raised leaves "
-    "/diagnostics ERROR 'commanding disabled' for good while every later plan succeeds; only "
-    "~/enable true, which commands the arm, clears it"))
 @pytest.mark.usefixtures("one_thread")
 def test_shadow_mode_a_planning_error_gone_since_leaves_no_error_for_good(harness):  # noqa: F811
     h = harness()
@@ -206,16 +190,9 @@ def test_shadow_mode_a_planning_error_gone_since_leaves_no_error_for_good(harnes
 REMAPPED = "/task/goal"  # -r ~/goal_image:=/task/goal (a lab's topic layout)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker58i: with ~/goal_image remapped (-r ~/goal_image:=/task/goal) the compressed goal "
-    "subscription stays on /vjepa_planner/goal_image/compressed: image_transport's "
-    "/task/goal/compressed (republish raw compressed out:=/task/goal) is never heard, no word"))
-@pytest.mark.usefixtures("one_thread")
-def test_a_remapped_goal_topic_hears_its_compressed_topic(harness, monkeypatch):  # noqa: F811
+def remap_goal_topic(monkeypatch) -> None:
+    """Make the planner harness launch the planner with ``-r ~/goal_image:=`` :data:`REMAPPED`."""
     import planner_harness
-    from sensor_msgs.msg import CompressedImage
-
-    from vjepa_ros.images import encode_compressed
 
     launch = planner_harness.mpc_nodes
 
@@ -225,6 +202,15 @@ def test_a_remapped_goal_topic_hears_its_compressed_topic(harness, monkeypatch):
         return nodes
 
     monkeypatch.setattr(planner_harness, "mpc_nodes", remapped)
+
+
+@pytest.mark.usefixtures("one_thread")
+def test_a_remapped_goal_topic_hears_its_compressed_topic(harness, monkeypatch):  # noqa: F811
+    from sensor_msgs.msg import CompressedImage
+
+    from vjepa_ros.images import encode_compressed
+
+    remap_goal_topic(monkeypatch)
     h = harness()
     assert h.planner.goal_subscription.topic_name == REMAPPED, "setup: the remap"
     publisher = h.node.create_publisher(CompressedImage, f"{REMAPPED}/compressed", 10)

@@ -101,7 +101,7 @@ def test_a_failure_and_the_shutdown_end_a_moving_twist():
     # the stream's (or the planner's) error path disables commanding: the twist ends at once,
     # not at the next tick; shutdown likewise, before anything else closes
     session = types.SimpleNamespace(set_enabled=lambda enabled: (True, ""), close=lambda: None,
-                                    wait_idle=lambda timeout: None)
+                                    wait_idle=lambda timeout: None, enabled=True)
     out, _, twist = outputs()
     out.publish(StreamOutput(POSE, MOVING, 10.0))
     node, logged = node_with(out, session)

@@ -5,9 +5,10 @@
 the switch under ``command_lock``, a disable's end of ``servo_twist`` and cancel of a running
 GripperCommand goal), the stop after an unexpected exception (``_failed``; the planning worker's
 ``_planning_failed``, an out-of-memory named after ``planner.samples``; ``/diagnostics`` ERROR,
-``refusal_kind`` internal_error, until ``~/enable`` starts commanding again: :func:`failures`) and
-the node's shutdown (``prepare_shutdown``). The set-point stream itself stays in the node
-(``_stream``). The attributes used are set by the node's ``__init__``.
+``refusal_kind`` internal_error, until ``~/enable`` starts commanding again or, when commanding
+was not on (shadow mode), until the same path succeeds again: :func:`clear_failure`,
+:func:`failures`) and the node's shutdown (``prepare_shutdown``). The set-point stream itself
+stays in the node (``_stream``). The attributes used are set by the node's ``__init__``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class PlannerCommanding:
     settle_given_up = False  # a shutdown's settle gave up on a gripper goal (said once)
     # the unexpected error that disabled commanding (_failed), until ~/enable starts it again
     failure_line = ""
+    # where it failed ("planning step", "set-point stream") and whether commanding was on then
+    failure_where, failure_disabled = "", False
 
     def _enable(self, request, response):
         if request.data:
@@ -58,10 +61,16 @@ class PlannerCommanding:
     def _failed(self, where: str, exc: BaseException) -> None:
         """Stop commanding after an unexpected exception; the node goes on."""
         with self.command_lock:
+            # an earlier error that disabled commanding still stands: this one does not free it
+            standing = bool(self.failure_line and self.failure_disabled)
+            was_on = bool(self.session.enabled) or standing
             self.session.set_enabled(False)
+            line = f"{where} failed, commanding disabled: {type(exc).__name__}: {exc}"
+            until = ("~/enable true commands again" if was_on else  # else: shadow mode's
+                     f"cleared once the {where} succeeds again, or by ~/enable true")
+            self.failure_line = f"{line} (see the log; {until})"
+            self.failure_where, self.failure_disabled = where, was_on
         self.setpoints.end()
-        line = f"{where} failed, commanding disabled: {type(exc).__name__}: {exc}"
-        self.failure_line = f"{line} (see the log; ~/enable true commands again)"
         if self.gripper_action is not None:  # the hand too stops where it is
             self.gripper_action.cancel()
         self.get_logger().error(line)
@@ -205,8 +214,29 @@ def failures(node) -> list[tuple[RefusalKind, str]]:
     """Return the error that disabled ``node``'s commanding (``_failed``) as a refusal; [] if none.
 
     ``(RefusalKind.INTERNAL_ERROR, line)``: ``/diagnostics`` shows it at ERROR (with the node's
-    refusals, ``robot.diagnostics.node_status``) until an ``~/enable`` starts commanding again;
-    it does not refuse that ``~/enable``. A node without the mixin has none.
+    refusals, ``robot.diagnostics.node_status``) until an ``~/enable`` starts commanding again,
+    or, raised in shadow mode, until the same path succeeds (:func:`clear_failure`); it does not
+    refuse that ``~/enable``. A node without the mixin has none.
     """
     line = getattr(node, "failure_line", "")
     return [(RefusalKind.INTERNAL_ERROR, line)] if line else []
+
+
+def clear_failure(node, where: str) -> None:
+    """Clear ``node``'s failure of ``where`` now that it succeeded, if it disabled no commanding.
+
+    ``where``: ``_failed``'s ("planning step" after a plan step that returned a report,
+    "set-point stream" after a tick that did not raise). In shadow mode (commanding off when it
+    failed) a transient error (another process's CUDA out-of-memory) left ``/diagnostics``
+    ERROR for good, and only ``~/enable true``, which commands the arm, cleared it
+    (breaker58i); an error that disabled commanding stays until ``~/enable``. Said in one INFO
+    line. A node without the mixin (no ``failure_line``) has nothing to clear.
+    """
+    if not getattr(node, "failure_line", "") or node.failure_disabled or \
+            node.failure_where != where:
+        return  # the stream's check per tick: attribute reads only
+    with node.command_lock:
+        if node.failure_line and not node.failure_disabled and node.failure_where == where:
+            line, node.failure_line = node.failure_line, ""
+            node.get_logger().info(f"{where} succeeded again (shadow mode, nothing was "
+                                   f"commanded): the error is cleared: {line}")

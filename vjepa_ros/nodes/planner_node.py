@@ -53,7 +53,7 @@ from vjepa_ros.nodes.input_watch import (
 )
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
-from vjepa_ros.nodes.planner_commanding import PlannerCommanding
+from vjepa_ros.nodes.planner_commanding import PlannerCommanding, clear_failure
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
@@ -216,9 +216,11 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # goal images, raw and compressed (goal_topics): each heard latched and volatile
         self.goal_subscription, self.volatile_goal_subscription = subscribe_goal_topic(
             self, Image, "~/goal_image", self._on_goal_image)
-        self.compressed_goal_subscriptions = subscribe_goal_topic(
-            self, CompressedImage, "~/goal_image/compressed", self._on_goal_image)
         self.goal_image_topic = self.goal_subscription.topic_name  # (read once, as image_topic)
+        # image_transport's name: the resolved (remapped) goal topic + "/compressed", so
+        # -r ~/goal_image:=/task/goal hears /task/goal/compressed (breaker58i)
+        self.compressed_goal_subscriptions = subscribe_goal_topic(
+            self, CompressedImage, f"{self.goal_image_topic}/compressed", self._on_goal_image)
         self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
@@ -373,6 +375,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             self._stream()
         except Exception as exc:  # noqa: BLE001 - anything unexpected: disable, log, go on
             self._failed("set-point stream", exc)
+        else:
+            clear_failure(self, "set-point stream")
 
     def _stream_watchdog(self) -> None:
         """Tick the stream while its timer stood still for ``stream_watchdog_s`` of wall time.

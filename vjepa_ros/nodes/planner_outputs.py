@@ -21,6 +21,7 @@ from std_srvs.srv import Trigger
 from vjepa_ros.images import rgb_to_image_fields
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.gripper_stop import BesideActionStop
+from vjepa_ros.nodes.planner_commanding import clear_failure
 from vjepa_ros.nodes.pose_msgs import set_stamp
 from vjepa_ros.robot.command_words import command_line
 from vjepa_ros.robot.gripper_release import stop_service_name
@@ -83,6 +84,7 @@ class PlannerOutputs:
             return False
         if self.closing:
             return True
+        clear_failure(self, "planning step")  # a shadow mode's error behind: /diagnostics clears
         # ~/plan_report went out from the session's listener (_publish_plan_report)
         if report.action is not None:
             msg = Float64MultiArray(data=[float(v) for v in report.action])

@@ -7,7 +7,8 @@ at (the planner's ``robot.tcp_xyz`` / ``tcp_rpy``, read by forward kinematics of
 with its default ``robot.state_source`` joint_states). The rule, one for every command: a bag
 holding the pose topic and one arm's joints has its poses compared with the joints' forward
 kinematics at that point (:func:`point_offset`); beyond :data:`POINT_TOLERANCE_M` /
-:data:`POINT_TOLERANCE_RAD` (median over the joint states inside the poses' span) by a fixed
+:data:`POINT_TOLERANCE_RAD` (median over the joint states inside the poses' span, at the lag
+between the two streams that fits best: a pose topic stamped late) by a fixed
 transform in the end-effector frame (:func:`another_point`: the pose rides on the flange as a
 tool does) the pose topic publishes another point: ``--state-source auto`` reads the joints at
 the point with :func:`other_point_note`, ``--state-source pose`` keeps the poses with it. Poses
@@ -35,15 +36,20 @@ POINT_TOLERANCE_RAD = np.deg2rad(3.0)
 
 def point_offset(pose_times: np.ndarray, quaternions: np.ndarray, positions: np.ndarray,
                  joint_times: np.ndarray, joint_ee: np.ndarray) -> tuple[float, ...] | None:
-    """Return the poses' median (distance [m], angle [rad], spread [m], spread [rad]) from FK.
+    """Return the poses' median (distance [m], angle [rad], spread [m], spread [rad], lag [s]).
 
     ``pose_times`` [M] int64 ns, ``positions`` [M, 3] m, ``quaternions`` [M, 4] xyzw: the pose
     topic; ``joint_times`` [N] int64 ns, ``joint_ee`` [N, 6] (xyz m, extrinsic xyz Euler rad):
-    the joints' forward kinematics at the labelled point. The poses are interpolated (linear,
-    slerp) at the joint times inside their span. The spreads: the median deviation of each
-    pose's transform from the FK frame (its offset and rotation in that frame) from their
-    median, small for a point fixed on the flange. None when fewer than two poses or no joint
-    state falls inside it (nothing to compare).
+    the joints' forward kinematics at the labelled point. The lag: how far the pose stamps
+    trail the joints' (a pose stamped ``t`` shows the joints of ``t - lag``; negative: ahead),
+    the one within :data:`LAG_SEARCH_S` whose poses ride on the FK frame most rigidly (the
+    smallest spreads; the smallest lag among near-equal ones: 0 for an arm at rest). Another
+    node's pose topic, a mocap bridge, one stream stamped on receive: a 30 ms lag while the
+    tool point moves at 0.3 m/s is 9 mm, more than the tolerance (breaker58i). At that lag the
+    poses are interpolated (linear, slerp) at the joint times inside their span. The spreads:
+    the median deviation of each pose's transform from the FK frame (its offset and rotation
+    in that frame) from their median, small for a point fixed on the flange. None when fewer
+    than two poses or no joint state falls inside it (nothing to compare).
     """
     from scipy.spatial.transform import Rotation, Slerp  # (lazy: --help loads no scipy)
 
@@ -53,25 +59,62 @@ def point_offset(pose_times: np.ndarray, quaternions: np.ndarray, positions: np.
     times = times[keep]
     if len(times) < 2:
         return None
-    positions = np.asarray(positions, float)[order][keep]
-    rotations = Rotation.from_quat(np.asarray(quaternions, float)[order][keep])
-    joint_times = np.asarray(joint_times, np.int64)
-    inside = (joint_times >= times[0]) & (joint_times <= times[-1])
-    if not inside.any():
-        return None
-    at = (joint_times[inside] - times[0]).astype(float)
     span = (times - times[0]).astype(float)
-    moved = np.stack([np.interp(at, span, positions[:, axis]) for axis in range(3)], axis=1)
-    turned = Slerp(span, rotations)(at)
-    ee = np.asarray(joint_ee, float)[inside]
-    frame = Rotation.from_euler("xyz", ee[:, 3:6])
-    relative = frame.inv() * turned  # each pose's rotation in the FK frame
-    shift = frame.inv().apply(moved - ee[:, :3])  # [N, 3] its offset in the FK frame
-    spread = np.linalg.norm(shift - np.median(shift, axis=0), axis=1)
-    turn = (relative.mean().inv() * relative).magnitude()
-    return (float(np.median(np.linalg.norm(moved - ee[:, :3], axis=1))),
-            float(np.median(relative.magnitude())), float(np.median(spread)),
-            float(np.median(turn)))
+    moved = [np.asarray(positions, float)[order][keep][:, axis] for axis in range(3)]
+    turned = Slerp(span, Rotation.from_quat(np.asarray(quaternions, float)[order][keep]))
+    joint_at = (np.asarray(joint_times, np.int64) - times[0]).astype(float)  # [ns] from pose 0
+    ee = np.asarray(joint_ee, float)
+
+    def offset(lag_ns: float, pick: np.ndarray) -> tuple[float, ...] | None:
+        at = joint_at[pick] + lag_ns  # the pose stamp showing each joint state
+        inside = (at >= 0.0) & (at <= span[-1])
+        if not inside.any():
+            return None
+        at, fk = at[inside], ee[pick][inside]
+        place = np.stack([np.interp(at, span, axis) for axis in moved], axis=1)
+        frame = Rotation.from_euler("xyz", fk[:, 3:6])
+        relative = frame.inv() * turned(at)  # each pose's rotation in the FK frame
+        shift = frame.inv().apply(place - fk[:, :3])  # [N, 3] its offset in the FK frame
+        spread = np.linalg.norm(shift - np.median(shift, axis=0), axis=1)
+        turn = (relative.mean().inv() * relative).magnitude()
+        return (float(np.median(np.linalg.norm(place - fk[:, :3], axis=1))),
+                float(np.median(relative.magnitude())), float(np.median(spread)),
+                float(np.median(turn)), lag_ns / 1e9)
+
+    lag = _lag_ns(offset, np.unique(np.linspace(0, len(ee) - 1, min(len(ee), LAG_SAMPLES),
+                                                dtype=int)))
+    return None if lag is None else offset(lag, np.arange(len(ee)))
+
+
+# [s] the pose stamps' lag behind the joints' searched (either way), and its steps: coarse,
+# then fine around the coarse best; [1] joint states the search compares (evenly picked)
+LAG_SEARCH_S, LAG_STEPS_S, LAG_SAMPLES = 0.1, (0.005, 0.001), 2000
+LAG_SAID_S = 0.01  # [s] a lag this large is said in the note (a stream's clock to look at)
+
+
+def _lag_ns(offset, pick: np.ndarray) -> float | None:
+    """Return the lag [ns] whose ``offset(lag, pick)`` spreads are smallest (None: none inside).
+
+    The spreads are weighed by their tolerances; among lags within 2 % (and 0.1 % of a
+    tolerance) of the best, the smallest in size is taken, so a still arm reads lag 0.
+    """
+    coarse, fine = (round(step * 1e9) for step in LAG_STEPS_S)
+    reach = round(LAG_SEARCH_S * 1e9)
+    scores: dict[int, float] = {}
+
+    def score(lags) -> None:
+        for lag in lags:
+            found = None if lag in scores else offset(float(lag), pick)
+            if found is not None:
+                scores[lag] = found[2] / POINT_TOLERANCE_M + found[3] / POINT_TOLERANCE_RAD
+    score(range(-reach, reach + 1, coarse))
+    if not scores:
+        return None
+    best = min(scores, key=scores.get)
+    score(range(max(-reach, best - coarse), min(reach, best + coarse) + 1, fine))
+    least = min(scores.values())
+    return float(min((lag for lag, value in scores.items() if value <= least * 1.02 + 1e-3),
+                     key=abs))
 
 
 def same_point(offset: tuple[float, ...] | None) -> bool:
@@ -111,9 +154,13 @@ def other_point_note(pose_topic: str, joint_topic: str, offset: tuple[float, ...
             "its poses read as asked (--state-source pose): they are not that point's motions; "
             f"give --state-source joint_states to read {joint_topic}'s joints at it, or "
             "--tcp-xyz / --tcp-rpy the pose topic's point")
+    lag = offset[4] if len(offset) > 4 else 0.0
+    lag_said = (f", its stamps {abs(lag) * 1000:.0f} ms {'behind' if lag > 0 else 'ahead of'} "
+                "the joints' (matched by their motions: one stream stamped late or on receive?)"
+                if abs(lag) >= LAG_SAID_S else "")
     return (f"pose topic {pose_topic} lies {offset[0] * 1000:.1f} mm and "
-            f"{np.rad2deg(offset[1]):.1f} deg (median) from the forward kinematics of "
-            f"{joint_topic}'s joints at {_point(tcp_xyz, tcp_rpy)}: it publishes another "
+            f"{np.rad2deg(offset[1]):.1f} deg (median{lag_said}) from the forward kinematics "
+            f"of {joint_topic}'s joints at {_point(tcp_xyz, tcp_rpy)}: it publishes another "
             "end-effector point (the flange when no hand is set in Desk, a tool's TCP?); "
             + what)
 

@@ -13,10 +13,11 @@ ids, ``publisher_ids``; the same header, size, encoding and bytes: the message r
 in force (:func:`resent_copy_refused`). A message sent again on purpose (a script's re-send
 with a new stamp, breaker54i; ``ros2 topic pub --once`` again: a new publisher, breaker49i) is
 taken; so are the old copies once their publisher sent another message (it no longer repeats
-the old one: a script switching goals A, B, A). Without publisher ids (Humble) every message
-is "one publisher's": any other message taken forgets them. Not caught: a publisher that
-re-sends with fresh stamps (an ``image_publisher`` with ``rate_hz``), whose copies look like a
-script's deliberate re-sends. ROS-free.
+the old one: a script switching goals A, B, A). Without publisher ids (Humble) no message tells
+whose it is, so a message taken frees no copy (a second publisher's goal would free the copies
+the first one still re-sends: breaker58i); the old picture again is taken with a new header
+stamp. Not caught: a publisher that re-sends with fresh stamps (an ``image_publisher`` with
+``rate_hz``), whose copies look like a script's deliberate re-sends. ROS-free.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ class ResentGoal:
         """Note the message ``key`` taken as the goal: its publisher's old copies are forgotten.
 
         A publisher that sends another message re-sends the old one no more (``ros2 topic pub``
-        repeats one message); ``key[0]``: the publisher (None without ids: every message's).
+        repeats one message); ``key[0]``: the publisher. None (no publisher ids, Humble): whose
+        the message is cannot be told, so nothing is forgotten (another publisher's goal would
+        let the re-sender's next copy replace it); the same picture with a new stamp is taken.
         """
+        if key[0] is None:
+            return
         for old in [old for old in self.keys if old[0] == key[0] and old != key]:
             self.keys.remove(old)
 
