@@ -6,8 +6,10 @@ Defects, by harm (strict xfails, each asserting the right behaviour):
    due waits in ``OpenAfterStop`` for the stop's answer (up to ``STOP_ANSWER_S`` = 1 s); a
    close planned meanwhile (the next 4 Hz step) goes out at once and grasps, and then the
    stale open is sent anyway when the stop answers (success or not) or its wait ends: the
-   server preempts the newest command, the hand opens and drops what it holds. ``send`` of a
-   newer goal should drop (or otherwise supersede) the open still waiting for its stop.
+   server preempts the newest command, the hand opens and drops what it holds. Likewise
+   ``~/enable`` false (``GripperGoals.cancel``) meanwhile: it counts nothing (the open has no
+   handle yet) and the open still goes to the server afterwards (canceled on acceptance: a
+   motion after the disable). A newer goal or a cancel should drop the open still waiting.
 2. recordings/mcap_order.py, the channel-by-channel route (a file out of log-time order whose
    look-back window is over ``WINDOW_LIMIT_BYTES``: a camera bag written topic after topic, cut
    or without message index, so it is read by scanning): a channel whose own messages go back
@@ -156,6 +158,37 @@ class _NeverTimer:
         pass
 
 
+class _SlowStop(PressingHand):
+    """franka_gripper whose stop acts at once and answers when the test says."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pending = []  # the stop calls' futures, unanswered
+
+    def call_async(self, request):
+        super().call_async(request)  # the grasp ends now
+        self.pending.append(Future())
+        return self.pending[-1]
+
+
+def _slow_stop_rig(monkeypatch):
+    """Close on a 3 cm object, pry the fingers to the full opening; return (hand, goals)."""
+    monkeypatch.setattr(gripper_stop, "threading", types.SimpleNamespace(
+        Lock=threading.Lock, Timer=_NeverTimer))
+    hand = _SlowStop(object_width=0.03)
+    measured = [hand.width]
+    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
+                         lambda text: None, lambda text: None, result_timeout_s=5.0,
+                         clock=lambda: 0.0, measured_width=lambda: measured[0], stop=hand,
+                         stop_request=lambda: object())
+    goals.send(1.0)
+    hand.advance(1.0)
+    assert hand.pressing and hand.width == pytest.approx(0.03)
+    hand.object_width, hand.width = None, MAX  # the box turned between the fingers: pried open
+    measured[0] = MAX
+    return hand, goals
+
+
 @pytest.mark.xfail(strict=True, reason="breaker58j: an open waiting for its stop's answer goes "
                    "out after a close commanded meanwhile: the hand opens on the newest close")
 @pytest.mark.parametrize("answer", ["ok", "fail"])
@@ -167,33 +200,7 @@ def test_a_close_sent_while_the_stop_is_pending_is_not_undone_by_the_waiting_ope
     at once and grasps. Once the stop answers, the stale open is sent after the close: the
     server preempts the close, the hand opens and drops the object the newest command holds.
     """
-    monkeypatch.setattr(gripper_stop, "threading", types.SimpleNamespace(
-        Lock=threading.Lock, Timer=_NeverTimer))
-
-    class SlowStop(PressingHand):
-        """franka_gripper whose stop acts at once and answers when the test says."""
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.pending = []  # the stop calls' futures, unanswered
-
-        def call_async(self, request):
-            super().call_async(request)  # the grasp ends now
-            self.pending.append(Future())
-            return self.pending[-1]
-
-    hand = SlowStop(object_width=0.03)
-    measured, lines = [hand.width], []
-    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
-                         lambda text: lines.append(("warn", text)),
-                         lambda text: lines.append(("info", text)), result_timeout_s=5.0,
-                         clock=lambda: 0.0, measured_width=lambda: measured[0], stop=hand,
-                         stop_request=lambda: object())
-    goals.send(1.0)
-    hand.advance(1.0)
-    assert hand.pressing and hand.width == pytest.approx(0.03)
-    hand.object_width, hand.width = None, MAX  # the box turned between the fingers: pried open
-    measured[0] = MAX
+    hand, goals = _slow_stop_rig(monkeypatch)
     goals.send(0.0)  # the planned open: the stop is due, its answer slow
     assert hand.stops == 1 and len(hand.pending) == 1
     hand.object_width = 0.03  # the next plan closes on the object again
@@ -205,3 +212,22 @@ def test_a_close_sent_while_the_stop_is_pending_is_not_undone_by_the_waiting_ope
     # the newest command, the close, stands: the hand holds the object
     assert hand.received[-1][0] == pytest.approx(0.0)
     assert hand.pressing and hand.width == pytest.approx(0.03)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker58j: an open waiting for its stop's answer is "
+                   "sent after ~/enable false canceled the node's goals")
+@pytest.mark.parametrize("answer", ["ok", "fail"])
+def test_an_open_waiting_for_its_stop_is_not_sent_after_a_cancel(monkeypatch, answer):
+    """``~/enable`` false (``GripperGoals.cancel``) while the open waits for the stop's answer.
+
+    ``cancel`` counts nothing (the open has no handle yet); the stop's answer then sends the open
+    to the server, which starts moving the hand after commanding was disabled (the node cancels
+    it once accepted: a motion the disable should have prevented).
+    """
+    hand, goals = _slow_stop_rig(monkeypatch)
+    goals.send(0.0)
+    assert hand.stops == 1 and len(hand.pending) == 1
+    sent = len(hand.received)
+    goals.cancel()
+    hand.pending[0].finish(types.SimpleNamespace(success=answer == "ok", message=""))
+    assert len(hand.received) == sent, "a goal went to the hand after the cancel"
