@@ -49,6 +49,7 @@ import pytest
 from hand_rigs import Future
 from test_gripper_goals import Goal
 from test_gripper_release import MAX, PressingHand
+from test_mcap_order import write_mcap
 
 from vjepa_ros.nodes import gripper_stop
 from vjepa_ros.nodes.gripper_goals import GripperGoals
@@ -79,8 +80,6 @@ _BACKWARD = [(0, 0), (30, 0), (10, 0), (40, 0), (20, 0), (50, 0),
              (5, 1), (15, 1), (25, 1), (35, 1), (45, 1)]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58j: above WINDOW_LIMIT_BYTES a channel whose own "
-                   "messages go back in log time is read in file order, its note says log-time")
 @pytest.mark.parametrize("wanted", [{0: 0}, {0: 0, 1: 1}], ids=["that_topic", "both"])
 def test_a_topic_going_back_in_time_is_sorted_above_the_window_limit(monkeypatch, wanted):
     records = _records(_BACKWARD)
@@ -93,8 +92,6 @@ def test_a_topic_going_back_in_time_is_sorted_above_the_window_limit(monkeypatch
     assert above == below
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58j: above WINDOW_LIMIT_BYTES equal log times "
-                   "come in the wanted dict's channel order, not in file order as documented")
 def test_equal_log_times_keep_file_order_above_the_window_limit(monkeypatch):
     # channel 1 written before channel 0 at t=10 and t=20; channel 2 back in time at the end
     records = _records([(10, 1), (10, 0), (20, 1), (20, 0), (0, 2)])
@@ -108,32 +105,14 @@ def test_equal_log_times_keep_file_order_above_the_window_limit(monkeypatch):
 
 def _write_backward(path):
     """Write an MCAP of /tf logged by its header stamps (going back), a camera topic after it."""
-    from mcap.writer import CompressionType, Writer
-
-    with path.open("wb") as stream:
-        writer = Writer(stream, compression=CompressionType.ZSTD, chunk_size=256)
-        writer.start(profile="ros2", library="breaker58j")
-        schema = writer.register_schema(name="std_msgs/msg/String", encoding="ros2msg",
-                                        data=b"string data")
-        tf, camera = (writer.register_channel(topic=topic, message_encoding="cdr",
-                                              schema_id=schema,
-                                              metadata={"offered_qos_profiles": ""})
-                      for topic in ("/tf", "/camera"))
-        for step in range(40):  # two broadcasters: every other stamp 25 ms behind
-            stamp = 1_000_000_000 + step * 10_000_000 - (25_000_000 if step % 2 else 0)
-            writer.add_message(channel_id=tf, log_time=stamp, publish_time=stamp, data=b"t" * 64)
-        for step in range(40):
-            stamp = 1_000_000_000 + step * 10_000_000 + 1000
-            writer.add_message(channel_id=camera, log_time=stamp, publish_time=stamp,
-                               data=b"c" * 64)
-        writer.finish()
+    # two broadcasters: every other stamp 25 ms behind
+    tf = [(0, 1_000_000_000 + step * 10_000_000 - (25_000_000 if step % 2 else 0), b"t" * 64)
+          for step in range(40)]
+    camera = [(1, 1_000_000_000 + step * 10_000_000 + 1000, b"c" * 64) for step in range(40)]
     # a recorder killed before its summary: read by scanning
-    path.write_bytes(path.read_bytes()[:path.stat().st_size - 200])
-    return path
+    return write_mcap(path, ("/tf", "/camera"), tf + camera, 256, "breaker58j")
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58j: a scanned MCAP above the window limit hands "
-                   "a topic whose stamps go back on in file order")
 def test_a_scanned_file_above_the_window_limit_reads_in_log_time_order(tmp_path, monkeypatch):
     path = _write_backward(tmp_path / "tf_by_stamp.mcap")
     salvaged = mcap_salvage.SalvagedMcap(path)

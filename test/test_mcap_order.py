@@ -8,7 +8,6 @@ the same order. Also: ``read_by_scan`` asks for the file's summary once.
 
 from __future__ import annotations
 
-import heapq
 import random
 import types
 
@@ -60,11 +59,8 @@ def test_every_layout_is_read_in_log_time_order(monkeypatch, layout, limit, want
     got = [(time, connection) for connection, time, _ in
            order.merged(_walk(records), {channel: channel for channel in wanted})]
     mine = [(m.log_time, m.channel_id) for _, m in records if m.channel_id in wanted]
-    if order.one_pass:  # sorted, equal times in file order (a stable sort)
-        assert got == sorted(mine, key=lambda item: item[0]), order.window_bytes
-    else:  # each channel in its file order, merged
-        streams = [[item for item in mine if item[1] == channel] for channel in wanted]
-        assert got == list(heapq.merge(*streams, key=lambda item: item[0]))
+    # both routes: sorted, equal times in file order (a stable sort)
+    assert got == sorted(mine, key=lambda item: item[0]), order.window_bytes
     assert (order.note("f.mcap") is None) == (layout in ("in_order", "ties"))
 
 
@@ -88,6 +84,84 @@ def test_a_topic_that_goes_back_in_time_is_sorted_in_one_pass():
     assert order.disordered == {0} and order.one_pass
     got = [time for _, time, _ in order.merged(_walk(records), {0: "a"})]
     assert got == [0, 10, 20, 30]
+
+
+def test_a_channel_whose_own_window_is_too_large_stays_in_file_order_and_is_named(monkeypatch):
+    """Channel by channel, a channel beyond the limit comes in file order, and the note says so.
+
+    The disordered channels' windows are held smallest first up to the limit.
+    """
+    # channel 0 goes back 10 (small window), channel 1 goes back 40 with 100-byte messages
+    records = _messages([(0, 0), (20, 0), (10, 0), (30, 0)])
+    records += [(at + 4, types.SimpleNamespace(channel_id=1, log_time=time, data=b"y" * 100))
+                for at, time in enumerate([5, 45, 15, 25, 35, 55])]
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)  # channel by channel
+    order = _order(records)
+    small, large = order.channel_window_bytes[0], order.channel_window_bytes[1]
+    assert small < large and order.channel_look_back_ns == {0: 10, 1: 30}
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", small + large - 1)
+    order = _order(records)
+    assert order.unsorted == {1}
+    got = [(time, channel) for channel, time, _ in order.merged(_walk(records), {0: 0, 1: 1})]
+    assert [time for time, channel in got if channel == 0] == [0, 10, 20, 30]  # sorted
+    assert [time for time, channel in got if channel == 1] == [5, 45, 15, 25, 35, 55]  # as written
+    note = order.note("f.mcap")
+    assert "except 1 topic(s) whose own messages go back up to 3e-08 s" in note
+    assert "file order" in note
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", small + large)  # both fit
+    order = _order(records)
+    got = [time for _, time, _ in order.merged(_walk(records), {0: 0, 1: 1})]
+    assert not order.unsorted and got == sorted(got) and "except" not in order.note("f.mcap")
+
+
+def write_mcap(path, topics, entries, chunk_size, library="test_mcap_order"):
+    """Write an MCAP of ``entries`` ((topic index, log time ns, data bytes), in file order).
+
+    ``topics``: the topic names, their channels registered in that order; zstd chunks of
+    ``chunk_size`` bytes. Then cut its last 200 bytes (a recorder killed before its summary):
+    the file is read by scanning it. Return ``path``.
+    """
+    from mcap.writer import CompressionType, Writer
+
+    with path.open("wb") as stream:
+        writer = Writer(stream, compression=CompressionType.ZSTD, chunk_size=chunk_size)
+        writer.start(profile="ros2", library=library)
+        schema = writer.register_schema(name="std_msgs/msg/String", encoding="ros2msg",
+                                        data=b"string data")
+        channels = [writer.register_channel(topic=topic, message_encoding="cdr",
+                                            schema_id=schema,
+                                            metadata={"offered_qos_profiles": ""})
+                    for topic in topics]
+        for topic, stamp, data in entries:
+            writer.add_message(channel_id=channels[topic], log_time=stamp, publish_time=stamp,
+                               data=data)
+        writer.finish()
+    path.write_bytes(path.read_bytes()[:path.stat().st_size - 200])
+    return path
+
+
+def _write_ties(path, chunk_size):
+    """Write /a and /b logged at the same times, interleaved, then one /b message going back.
+
+    /b registered first: its channel comes first, /a first in each tie of the file. Chunks of
+    ``chunk_size`` bytes: equal times in one chunk and across chunks.
+    """
+    entries = [(topic, 1_000_000_000 + step // 2 * 10_000_000, b"m" * 32)
+               for step in range(30) for topic in (1, 0)]
+    return write_mcap(path, ("/b", "/a"), entries + [(0, 1_000_000_000, b"")], chunk_size)
+
+
+@pytest.mark.parametrize("chunk_size", [64, 400], ids=["a_message_a_chunk", "ties_in_a_chunk"])
+def test_a_scanned_file_reads_ties_in_file_order_on_both_routes(tmp_path, monkeypatch,
+                                                                chunk_size):
+    salvaged = mcap_salvage.SalvagedMcap(_write_ties(tmp_path / "ties.mcap", chunk_size))
+    assert not salvaged.in_order
+    below = [(connection.topic, time) for connection, time, _ in salvaged.messages()]
+    assert [time for _, time in below] == sorted(time for _, time in below)
+    assert below[:3] == [("/a", 1_000_000_000), ("/b", 1_000_000_000), ("/a", 1_000_000_000)]
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)
+    above = [(connection.topic, time) for connection, time, _ in salvaged.messages()]
+    assert above == below
 
 
 @pytest.fixture

@@ -14,7 +14,13 @@ message at a time, and then reads the file in log-time order by one of two route
 - else a merge of one read per channel (``heapq.merge``), each from the first to the last record
   holding that channel's messages (``spans``): memory one message a channel, one pass in all for
   a file written topic after topic, one pass per channel where their spans overlap. A channel
-  whose own messages go back in time (``disordered``) stays in file order there.
+  whose own messages go back in time (``disordered``: tf from two broadcasters, a converter
+  logging header stamps) is read through a window of its own, as the one pass is, sized by how
+  far that channel alone goes back (``channel_window_bytes``); those windows are held together
+  up to :data:`CHANNEL_WINDOW_LIMIT_BYTES`, smallest first, and a channel beyond stays in file
+  order (``unsorted``), which :meth:`FileOrder.note` says.
+
+Both routes hand on equal log times in file order (by record offset, then place in the record).
 
 ``benchmarks/bench_mcap_order.py`` times both on a 20-topic file.
 """
@@ -32,6 +38,9 @@ from vjepa_ros.path_text import shown_path
 # [bytes] the most the one-pass route holds (the messages inside its look-back window); beyond,
 # the file is merged channel by channel (a camera's 1 MB frames: 128 of them)
 WINDOW_LIMIT_BYTES = 128 << 20
+# [bytes] the most the channel-by-channel route holds of the channels whose own messages go back
+# in log time (their windows together); beyond, such a channel is handed on in file order
+CHANNEL_WINDOW_LIMIT_BYTES = 128 << 20
 # [bytes] what one held message costs beside its data (the record object, its fields, the heap's)
 MESSAGE_OVERHEAD = 200
 
@@ -46,7 +55,11 @@ class FileOrder:
     message goes back in log time behind one before it; ``disordered``: ids of channels whose
     own messages do; ``spans``: channel id -> (offset of the first, of the last record holding
     its messages); ``look_back_ns`` [ns]: the farthest a message goes back behind the latest
-    before it (0 in order); ``window_bytes``: the most the one-pass route holds.
+    before it (0 in order); ``window_bytes``: the most the one-pass route holds;
+    ``channel_look_back_ns`` / ``channel_window_bytes``: the same for each disordered channel
+    alone (what the channel-by-channel route holds for it); ``unsorted``: disordered channels
+    whose windows do not fit :data:`CHANNEL_WINDOW_LIMIT_BYTES` beside the smaller ones
+    (handed on in file order by that route).
     """
 
     def __init__(self):
@@ -55,9 +68,12 @@ class FileOrder:
         self.in_order = True
         self.look_back_ns = 0
         self.window_bytes = 0
+        self.channel_look_back_ns: dict[int, int] = {}
+        self.channel_window_bytes: dict[int, int] = {}
+        self.unsorted: set[int] = set()
         self._latest: int | None = None
         self._own_latest: dict[int, int] = {}
-        self._times, self._sizes = array("q"), array("q")
+        self._times, self._sizes, self._channels = array("q"), array("q"), array("q")
 
     def add(self, offset: int, message) -> None:
         """Note one message (an mcap ``Message``) held by the record at byte ``offset``."""
@@ -67,25 +83,32 @@ class FileOrder:
             self.in_order = False
             self.look_back_ns = max(self.look_back_ns, self._latest - time)
         self._latest = time if self._latest is None else max(self._latest, time)
-        if time < self._own_latest.get(channel, time):
+        own_latest = self._own_latest.get(channel, time)
+        if time < own_latest:
             self.disordered.add(channel)
-        self._own_latest[channel] = max(time, self._own_latest.get(channel, time))
+            self.channel_look_back_ns[channel] = max(self.channel_look_back_ns.get(channel, 0),
+                                                     own_latest - time)
+        self._own_latest[channel] = max(time, own_latest)
         self._times.append(time)
         self._sizes.append(len(message.data) + MESSAGE_OVERHEAD)
+        self._channels.append(channel)
 
     def finish(self) -> None:
-        """Work out ``window_bytes`` from the messages noted; forget them."""
+        """Work out ``window_bytes``, ``channel_window_bytes``, ``unsorted``; forget the rest."""
         times, sizes = np.asarray(self._times), np.asarray(self._sizes)
-        self._times, self._sizes = array("q"), array("q")
+        channels = np.asarray(self._channels)
+        self._times, self._sizes, self._channels = array("q"), array("q"), array("q")
         if self.in_order or not len(times):
             return
-        latest = np.maximum.accumulate(times)
-        # each message is handed on once the latest read is past it by more than look_back_ns
-        handed = np.searchsorted(latest, times + self.look_back_ns, side="right")
-        held = np.zeros(len(times) + 1, dtype=np.int64)
-        np.add.at(held, np.arange(len(times)), sizes)
-        np.add.at(held, handed, -sizes)
-        self.window_bytes = int(np.cumsum(held)[:-1].max())
+        self.window_bytes = _window_bytes(times, sizes, self.look_back_ns)
+        for channel, look_back in self.channel_look_back_ns.items():
+            mine = channels == channel
+            self.channel_window_bytes[channel] = _window_bytes(times[mine], sizes[mine], look_back)
+        held = 0
+        for channel in sorted(self.channel_window_bytes, key=self.channel_window_bytes.get):
+            held += self.channel_window_bytes[channel]
+            if held > CHANNEL_WINDOW_LIMIT_BYTES:
+                self.unsorted.add(channel)
 
     @property
     def one_pass(self) -> bool:
@@ -96,9 +119,10 @@ class FileOrder:
         """Yield ``(connection, log time ns, data)`` of the ``wanted`` channels in log-time order.
 
         ``wanted``: channel id -> its connection; ``walk``: the file's messages (:data:`Walk`).
-        Equal log times keep their file order.
+        Equal log times keep their file order. Read channel by channel (not :attr:`one_pass`),
+        a channel in ``unsorted`` comes in its file order.
         """
-        if self.in_order or not self.one_pass and len(wanted) < 2:
+        if self.in_order:
             for _, message in walk(0):
                 if message.channel_id in wanted:
                     yield wanted[message.channel_id], message.log_time, message.data
@@ -108,7 +132,9 @@ class FileOrder:
             return
         streams = [self._channel(walk, channel, connection)
                    for channel, connection in wanted.items()]
-        yield from heapq.merge(*streams, key=lambda item: item[1])
+        # (log time, record offset, place in the record): ties in file order across channels
+        for _, _, _, item in heapq.merge(*streams):
+            yield item
 
     def _windowed(self, walk: Walk, wanted: dict) -> Iterator[tuple[object, int, bytes]]:
         """One pass: hold each message until one ``look_back_ns`` later than it is read."""
@@ -126,17 +152,37 @@ class FileOrder:
             time, _, ready = heapq.heappop(held)
             yield wanted[ready.channel_id], time, ready.data
 
-    def _channel(self, walk: Walk, channel: int,
-                 connection) -> Iterator[tuple[object, int, bytes]]:
-        """Yield one channel's messages, reading only its span of the file."""
+    def _channel(self, walk: Walk, channel: int, connection) -> Iterator[tuple]:
+        """Yield one channel's ``(log time, record offset, place, (connection, time, data))``.
+
+        Reads only its span of the file; in log-time order through a window of
+        ``channel_look_back_ns`` when its own messages go back (file order if ``unsorted``).
+        """
         if channel not in self.spans:
             return
         first, last = self.spans[channel]
+        look_back = (None if channel in self.unsorted
+                     else self.channel_look_back_ns.get(channel))
+        held: list[tuple] = []
+        latest, record, place = None, None, 0
         for offset, message in walk(first):
             if offset > last:
-                return
-            if message.channel_id == channel:
-                yield connection, message.log_time, message.data
+                break
+            place = place + 1 if offset == record else 0
+            record = offset
+            if message.channel_id != channel:
+                continue
+            time = message.log_time
+            item = (time, offset, place, (connection, time, message.data))
+            if look_back is None:
+                yield item
+                continue
+            latest = time if latest is None else max(latest, time)
+            heapq.heappush(held, item)
+            while held and held[0][0] < latest - look_back:
+                yield heapq.heappop(held)
+        while held:
+            yield heapq.heappop(held)
 
     def note(self, shown) -> str | None:
         """Say that the file's messages are not in log-time order, and how they are read.
@@ -147,6 +193,28 @@ class FileOrder:
             return None
         how = (f"in one pass holding {self.look_back_ns / 1e9:.3g} s of messages" if self.one_pass
                else "merged topic by topic")
-        return (f"{shown_path(shown)}: its messages are not in log-time order in the file "
+        note = (f"{shown_path(shown)}: its messages are not in log-time order in the file "
                 "(written topic after topic, as `mcap merge` or a converter does): read in "
                 f"log-time order, {how}")
+        if self.one_pass or not self.unsorted:
+            return note
+        back = max(self.channel_look_back_ns[channel] for channel in self.unsorted)
+        return (f"{note}, except {len(self.unsorted)} topic(s) whose own messages go back up to "
+                f"{back / 1e9:.3g} s, more than {CHANNEL_WINDOW_LIMIT_BYTES >> 20} MiB holds: "
+                "those come in file order, not sorted")
+
+
+def _window_bytes(times: np.ndarray, sizes: np.ndarray, look_back_ns: int) -> int:
+    """Return the most bytes held when each message is handed on after ``look_back_ns`` [ns].
+
+    ``times`` [ns], ``sizes`` [bytes]: int64 arrays in file order; a message is handed on once
+    the latest read is past it by more than ``look_back_ns``.
+    """
+    if not len(times):
+        return 0
+    latest = np.maximum.accumulate(times)
+    handed = np.searchsorted(latest, times + look_back_ns, side="right")
+    held = np.zeros(len(times) + 1, dtype=np.int64)
+    np.add.at(held, np.arange(len(times)), sizes)
+    np.add.at(held, handed, -sizes)
+    return int(np.cumsum(held)[:-1].max())
