@@ -5,13 +5,10 @@ up to ``STOP_ANSWER_S``) is still sent when that answer comes, whatever happened
 a newer goal (a close) went out: the stale open lands after it.
 """
 
-import pytest
 from test_gripper_release import MAX
 from test_gripper_stop import SlowStopHand, _closed_then_pried
 
 
-@pytest.mark.xfail(strict=True, reason="review58t: a stale open, waiting for its stop, goes out "
-                   "after a newer close and overrides it (nodes/gripper_stop.py OpenAfterStop)")
 def test_a_close_sent_while_the_open_waits_for_its_stop_is_the_hand_s_last_goal():
     """Input: open (stop due, its answer slow), then a close before the stop answers.
 

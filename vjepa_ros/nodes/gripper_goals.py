@@ -38,9 +38,10 @@ went, unanswered past the timeout, or failed).
 answer read: a refusal is a warning, the hand may still move). An open to the full width that
 franka_gripper would take as done while a grasp of ours may stand (fingers pried open) calls its
 ``stop`` service first (``robot.gripper_release``; only where franka_gripper's node serves it
-beside the action) and goes out once the stop answered (``nodes.gripper_stop``); a stop that
+beside the action) and goes out once the stop answered (``nodes.gripper_stop``), unless a newer
+goal or a cancel came meanwhile (then it is dropped: "superseded" or "canceled"); a stop that
 failed or went unanswered (one warning per outage) leaves that open "failed", sent again with
-its stop. Those rules,
+its stop (unless its late answer said it worked). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -79,8 +80,10 @@ class Delivery:
     "rejected" (or its request failed), "lost" (the server went while it was awaited, or it
     went unanswered past ``control.gripper_result_timeout_s``), "failed" (a result came: the
     hand did not get there: ``AwaitedGoals.finished``'s ``GoalEnd.resend``), "ended" (a result came
-    otherwise, or canceled by another client: warned, not sent again), "canceled" (by us).
-    An open whose stop (franka_gripper's, before it) failed or went unanswered ends "failed".
+    otherwise, or canceled by another client: warned, not sent again), "canceled" (by us),
+    "superseded" (an open waiting for franka_gripper's stop, dropped unsent: a newer goal went
+    out meanwhile; dropped after a cancel it is "canceled"). An open whose stop failed or went
+    unanswered ends "failed" (no longer for the stop once a late answer said it worked).
     Its state is set on the executor's thread.
     """
 
@@ -92,6 +95,7 @@ class Delivery:
         # the stop called before it failed or went unanswered: a grasp may still hold the
         # fingers, so the open's end, whatever it is, asks for a resend (its stop called again)
         self.stop_failed = False
+        self.end_failed = False  # its result came and asked for a resend (GoalEnd.resend)
 
     def needs_resend(self) -> bool:
         """Tell whether the hand never got this goal and the server answers now.
@@ -195,7 +199,9 @@ class GripperGoals:
                 stop = self._stop_first(closedness, start)
                 future = self.client.send_goal_async(goal) if stop is None else OpenAfterStop(
                     stop, lambda: self.client.send_goal_async(goal),
-                    lambda: self._stop_late(delivery))
+                    lambda: self._stop_late(delivery),
+                    lambda done: self._stop_answered(done, delivery),
+                    lambda: self._still_wanted(number), lambda: self._open_dropped(delivery))
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (an RCLError ...)
             future, why = None, f"sending to {self.name} failed ({exc})"
         else:
@@ -206,14 +212,16 @@ class GripperGoals:
             return False
         self.latest = delivery
         self.release.sent(closedness)
+        self._drop_waiting_open()  # an older open waiting for its stop: this goal replaces it
         if stop is not None:  # read after sent(): a failed stop leaves the grasp standing
             self.stop_awaited = (self.clock(), delivery, future)
-            stop.add_done_callback(lambda done: self._stop_answered(done, delivery))
         sent_at = self.clock()
         self._say("info", self.answers.went_out(number, closedness, sent_at))
         self.on_the_way.add(number)
         future.add_done_callback(
             lambda done: self._answered(done, closedness, delivery, sent_at, position))
+        if stop is not None:
+            future.start()  # (the stop may have answered: the open may go out now)
         return delivery
 
     def _stop_first(self, closedness: float, finger: float | None):
@@ -248,6 +256,33 @@ class GripperGoals:
             return None
         return future
 
+    def _still_wanted(self, number: int) -> bool:
+        """Tell whether goal ``number`` is the newest sent, no :meth:`cancel` since."""
+        return self.answers.sent == number and number > self.answers.canceled_through
+
+    def _drop_waiting_open(self) -> None:
+        """Drop the open still waiting for its stop (a newer goal went out, or a cancel came)."""
+        awaited = self.stop_awaited
+        if awaited is not None and not self._still_wanted(awaited[1].number):
+            awaited[2].drop()
+
+    def _open_dropped(self, delivery: Delivery) -> None:
+        """Note ``delivery``'s open, waiting for its stop, was dropped: never sent, not resent.
+
+        Its state: "canceled" after a :meth:`cancel`, "superseded" after a newer goal went out
+        (that goal is the hand's latest); no warning (one debug line).
+        """
+        awaited = self.stop_awaited
+        if awaited is not None and awaited[1] is delivery:
+            self.stop_awaited = None
+        number = delivery.number
+        self.on_the_way.discard(number)
+        self.answers.withdrawn(number)
+        canceled = number <= self.answers.canceled_through
+        delivery.state = "canceled" if canceled else "superseded"
+        self._say("debug", f"{PREFIX}the open waiting for {self.stop_name} was not sent: "
+                  f"{'a cancel came' if canceled else 'a newer gripper goal went out'} meanwhile")
+
     def _stop_late(self, delivery: Delivery) -> None:
         """Take a stop unanswered :data:`STOP_ANSWER_S` after its call as failed (said once).
 
@@ -265,7 +300,9 @@ class GripperGoals:
         """Read the stop's answer (``std_srvs/srv/Trigger`` response) for ``delivery``'s open.
 
         ``success`` false (its ``message`` said), or the call failed: as :meth:`_stop_failed`.
-        A stop that works after failing ends the outage (one info line).
+        A stop that works after failing ends the outage (one info line); after its wait ended
+        (:meth:`_stop_late`), it ends the grasp all the same: the open is no longer "failed"
+        for the stop (nor the grasp taken to stand, while it is the newest goal).
         """
         awaited = self.stop_awaited
         if awaited is not None and awaited[1] is delivery:
@@ -275,7 +312,14 @@ class GripperGoals:
             why = getattr(response, "message", "") or "the call failed"
             self._stop_failed(delivery, f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
                               "still hold the fingers; the open is sent again with the stop")
-        elif self.stop_failing:
+            return
+        if delivery.stop_failed:  # answered after its wait: the grasp ended after all
+            delivery.stop_failed = False
+            if delivery.state == "failed" and not delivery.end_failed:
+                delivery.state = "ended"
+            if self.latest is delivery:
+                self.release.stopped()
+        if self.stop_failing:
             self.stop_failing = False
             self._say("info", f"{PREFIX}{self.stop_name} answered again: the grasp was ended")
 
@@ -327,6 +371,7 @@ class GripperGoals:
         """
         self.answers.cancelling()
         self.cancel_round += 1
+        self._drop_waiting_open()  # an open waiting for its stop is not sent after a cancel
         numbers = sorted(self.handles)
         running = [number for number in numbers if number not in self.gone]
         for number in numbers:
@@ -437,6 +482,7 @@ class GripperGoals:
             number, closedness, sent_at, self.clock(), status, request_failed=response is None,
             held=judged.held, stopped=judged.stopped, reached=judged.reached,
             advice=judged.advice)
+        delivery.end_failed = end.resend
         if (end.resend or delivery.stop_failed) and delivery.state == "ended":
             delivery.state = "failed"  # sent again (Delivery.needs_resend)
         if end.said is not None:

@@ -10,7 +10,8 @@ stop is due):
 - :class:`OpenAfterStop`: the open's send-goal future, sent once the stop answered, or
   :data:`STOP_ANSWER_S` after it was called without an answer (then the open goes out anyway):
   a stop and an open sent together reach franka_gripper in either order, and a stop after the
-  open would abort it.
+  open would abort it. An open overtaken meanwhile (a newer goal went out, or a cancel came) is
+  dropped unsent: sent after that goal, it would leave the hand open against the plan.
 """
 
 from __future__ import annotations
@@ -59,46 +60,84 @@ class BesideActionStop:
 class OpenAfterStop:
     """A send-goal future whose goal goes out once ``stop`` (the stop's future) is done.
 
-    ``send()`` sends the goal and returns its future; it is called once: from the stop's done
-    callback, or from a timer thread ``wait_s`` after construction (or :meth:`wait_over`) when
-    no answer came (then ``late()`` is called first, to say so). :meth:`add_done_callback` and
-    :meth:`result` are the goal's future's (``result`` raises what ``send`` raised).
+    Once :meth:`start` ed, the wait ends once: at the stop's answer (``answered(done)`` is
+    called with the stop's future), or ``wait_s`` later on a timer thread, or at
+    :meth:`wait_over`, without one (``late()`` is called); then ``send()`` sends the goal and
+    returns its future, unless ``wanted()`` is false by then (a newer goal went out, or a
+    cancel came): the goal is dropped (``dropped()``, never sent). :meth:`drop` ends the wait
+    with the goal dropped. ``late()`` is always over before ``answered`` runs (a stop answer
+    after the wait ended is still passed on: it may clear what ``late`` noted). A dropped goal's
+    stop answer is not passed on. :meth:`add_done_callback` and :meth:`result` are the goal's
+    future's (``result`` raises what ``send`` raised); a dropped goal's never finishes.
     """
 
     def __init__(self, stop, send: Callable[[], object], late: Callable[[], None],
-                 wait_s: float = STOP_ANSWER_S):
-        self._send, self._late = send, late
-        self._lock = threading.Lock()
-        self._sent = self._done = False
+                 answered: Callable[[object], None], wanted: Callable[[], bool],
+                 dropped: Callable[[], None], wait_s: float = STOP_ANSWER_S):
+        self._stop, self._send, self._late, self._answered = stop, send, late, answered
+        self._wanted, self._dropped = wanted, dropped
+        self._lock, self._said = threading.Lock(), threading.Lock()  # (late before answered)
+        self._ended = self._done = self.dropped = False  # the wait; the goal's answer; dropped
         self._future, self._error, self._callbacks = None, None, []
         self._timer = threading.Timer(wait_s, self._timed_out)
         self._timer.daemon = True
-        stop.add_done_callback(lambda _answer: self._go())
+
+    def start(self) -> None:
+        """Begin the wait (the caller's bookkeeping of the goal done: it may end at once)."""
         with self._lock:
-            if not self._sent:
+            if not self._ended:
                 self._timer.start()
+        self._stop.add_done_callback(self._stop_done)
 
     def wait_over(self) -> None:
         """End the wait now when no answer came (``late()``, then the goal goes out).
 
         The owner's steady clock (the node's timer) may tell it before the timer thread does;
-        nothing happens once the goal went out.
+        nothing happens once the wait ended.
         """
         self._timed_out()
 
-    def _timed_out(self) -> None:
+    def drop(self) -> None:
+        """End the wait now with the goal dropped (``dropped()``); nothing once it ended."""
+        if self._end():
+            self._drop()
+
+    def _end(self) -> bool:
+        """Mark the wait ended; tell whether this call ended it (under the lock: once)."""
         with self._lock:
-            if self._sent:
-                return
-        self._late()
+            ended, self._ended = self._ended, True
+        if not ended:
+            self._timer.cancel()
+        return not ended
+
+    def _stop_done(self, done) -> None:
+        ended_now = self._end()
+        if self.dropped:
+            return
+        if ended_now and not self._wanted():
+            self._drop()
+            return
+        with self._said:
+            self._answered(done)
+        if ended_now:
+            self._go()
+
+    def _timed_out(self) -> None:
+        if not self._end():
+            return
+        if not self._wanted():
+            self._drop()
+            return
+        with self._said:
+            self._late()
         self._go()
 
-    def _go(self) -> None:
+    def _drop(self) -> None:
         with self._lock:
-            if self._sent:
-                return
-            self._sent = True
-        self._timer.cancel()
+            self.dropped, self._callbacks = True, []
+        self._dropped()
+
+    def _go(self) -> None:
         try:
             future = self._send()
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (a context shut down)
@@ -116,6 +155,8 @@ class OpenAfterStop:
 
     def add_done_callback(self, callback: Callable[[OpenAfterStop], None]) -> None:
         with self._lock:
+            if self.dropped:
+                return
             if not self._done:
                 self._callbacks.append(callback)
                 return

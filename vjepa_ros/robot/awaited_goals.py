@@ -153,6 +153,14 @@ class AwaitedGoals:
         return (f"{PREFIX}{why}; gripper goals are not sent until it answers (gripper_command is "
                 f"still published){pending}")
 
+    def withdrawn(self, number: int) -> None:
+        """Note goal ``number``, counted as sent, was dropped before it went out: not awaited."""
+        with self._lock:
+            self.awaiting.pop(number, None)
+            self.lost.pop(number, None)
+            self.unjudged.discard(number)
+            self.forgotten.discard(number)
+
     def went_out(self, number: int, closedness: float, sent_at: float) -> str:
         """Note goal ``number`` was sent at ``sent_at``; return the outage's end line or ""."""
         with self._lock:

@@ -250,8 +250,9 @@ class FrankaKinematics:
         """
         joints = np.asarray(joints, dtype=np.float64)
         single = joints.shape == (7,)
-        if single and self._last_pose is not None and self._last_pose[0] == joints.tobytes():
-            return self._last_pose[1].copy()  # (only finite joints are kept)
+        last = self._last_pose  # read once: another thread may replace it meanwhile
+        if single and last is not None and last[0] == joints.tobytes():
+            return last[1].copy()  # (only finite joints are kept)
         if not np.isfinite(joints).all():
             raise StateError("arm joint positions contain NaN or inf")
         pose = self.tool_pose(joints)
