@@ -168,8 +168,6 @@ def _slow_stop_rig(monkeypatch):
     return hand, goals
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58j: an open waiting for its stop's answer goes "
-                   "out after a close commanded meanwhile: the hand opens on the newest close")
 @pytest.mark.parametrize("answer", ["ok", "fail"])
 def test_a_close_sent_while_the_stop_is_pending_is_not_undone_by_the_waiting_open(
         monkeypatch, answer):
@@ -193,8 +191,6 @@ def test_a_close_sent_while_the_stop_is_pending_is_not_undone_by_the_waiting_ope
     assert hand.pressing and hand.width == pytest.approx(0.03)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker58j: an open waiting for its stop's answer is "
-                   "sent after ~/enable false canceled the node's goals")
 @pytest.mark.parametrize("answer", ["ok", "fail"])
 def test_an_open_waiting_for_its_stop_is_not_sent_after_a_cancel(monkeypatch, answer):
     """``~/enable`` false (``GripperGoals.cancel``) while the open waits for the stop's answer.
