@@ -42,6 +42,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from vjepa_ros.cli_parser import ArgumentParser  # (a child: the package its PYTHONPATH names)
+
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
 os.environ.setdefault("ROS_LOCALHOST_ONLY", "1")
@@ -142,8 +144,6 @@ def _run_one(package_root: Path, args) -> dict[str, float]:
 
 def main() -> None:
     import argparse
-
-    from vjepa_ros.cli_parser import ArgumentParser
 
     parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", metavar="REF",

@@ -52,6 +52,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
         get_logger=lambda: types.SimpleNamespace(error=errors.append),
         worker=types.SimpleNamespace(wake=lambda: None))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
+    node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)  # (by its type: fix58a)
     PlannerGoals._take_goal_image(node, Image(height=1, width=1, encoding="rgb8", step=3,
                                               data=bytes(3)), key=())
     (line,) = errors
