@@ -36,6 +36,14 @@ EMPTY = {"goal_image_path": ("", Parameter.Type.STRING),
          "goal_gripper": ([], Parameter.Type.DOUBLE_ARRAY)}
 
 
+def file_parameter_paths(name: str, value) -> list[str]:
+    """Return the files goal file parameter ``name`` (one of :data:`FILE_PARAMETERS`) holds.
+
+    ``goal_image_path``: its one path, or none when empty; ``goal_image_paths``: its list.
+    """
+    return ([value] if value else []) if name == "goal_image_path" else list(value or [])
+
+
 def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = None) -> None:
     """Check one goal parameter's ``value`` on its own; raise ValueError naming ``name``.
 
@@ -43,10 +51,8 @@ def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = No
     ``checked``: keeps a goal file parameter's decoded images for the goal
     (``goal_files.check_goal_files``); None: nothing kept.
     """
-    if name == "goal_image_path":
-        check_goal_files(name, [value] if value else [], checked=checked)
-    elif name == "goal_image_paths":
-        check_goal_files(name, value, checked=checked)
+    if name in FILE_PARAMETERS:
+        check_goal_files(name, file_parameter_paths(name, value), checked=checked)
     elif name == "goal_steps":
         check_goal_steps(value)
     elif name == "goal_gripper":

@@ -13,7 +13,7 @@ log says which files changed. ROS-free.
 
 from __future__ import annotations
 
-from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS
+from vjepa_ros.nodes.goal_parameters import FILE_PARAMETERS, file_parameter_paths
 from vjepa_ros.robot.checked_goal_images import file_key
 
 
@@ -22,14 +22,9 @@ def _plain(value):
     return value if isinstance(value, str) else list(value or [])
 
 
-def _paths(name: str, value) -> list[str]:
-    """Return the files goal file parameter ``name`` holds at ``value``."""
-    return ([value] if value else []) if name == "goal_image_path" else list(value or [])
-
-
 def file_keys(name: str, value) -> list:
     """Return the :func:`file_key` of each file goal file parameter ``name`` holds at ``value``."""
-    return [file_key(path) for path in _paths(name, value)]
+    return [file_key(path) for path in file_parameter_paths(name, value)]
 
 
 def changed_goal_values(current: dict, changes: dict, read: dict) -> tuple[dict, list[str]]:
@@ -53,7 +48,7 @@ def changed_goal_values(current: dict, changes: dict, read: dict) -> tuple[dict,
                 kept[name] = value  # no file goal: goal_updates says the goal stays, unchanged
             continue
         if name in FILE_PARAMETERS:
-            paths, before = _paths(name, value), read.get(name, [])
+            paths, before = file_parameter_paths(name, value), read.get(name, [])
             now = file_keys(name, value)
             changed = [path for i, path in enumerate(paths)
                        if i >= len(before) or now[i] != before[i]]
