@@ -47,8 +47,11 @@ def log_on_sim_time_switch(node: Node, message: Callable[[bool], str],
     """Log ``message(new value)`` once per change of ``use_sim_time`` on a running ``node``.
 
     A post-set callback (after every on-set check passed): a refused set says nothing. At
-    warning level, else (``warn`` False) info. ``then`` is called with the new value after the
-    line (e.g. to restart a stamp order).
+    warning level, else (``warn`` False) info, each from its own call line (rclpy's
+    ``RcutilsLogger.log`` refuses a call line whose severity changes: ValueError "Logger
+    severity cannot be changed between calls"), so hooks of both levels may share one node's
+    logger. ``then`` is called with the new value after the line (e.g. to restart a stamp
+    order).
     """
     state = {"on": bool(node.get_parameter("use_sim_time").value)}
 
@@ -57,8 +60,12 @@ def log_on_sim_time_switch(node: Node, message: Callable[[bool], str],
             if p.name != "use_sim_time" or bool(p.value) == state["on"]:
                 continue
             state["on"] = bool(p.value)
-            logger = node.get_logger()
-            (logger.warning if warn else logger.info)(message(state["on"]))
+            # one call line per severity: rclpy keys a logger's severity by its call line and
+            # raises ValueError when one line logs two (a node with hooks of both levels)
+            if warn:
+                node.get_logger().warning(message(state["on"]))
+            else:
+                node.get_logger().info(message(state["on"]))
             if then is not None:
                 then(state["on"])
 
