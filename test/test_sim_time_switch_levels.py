@@ -49,9 +49,10 @@ def test_two_nodes_of_different_levels_in_one_process(context):
     nodes = [rclpy.create_node(name, context=context) for name in ("camera_like", "clock_like")]
     seen: list[tuple[str, bool]] = []
     try:
-        for node, warn in zip(nodes, (True, False)):
+        for node, warn in zip(nodes, (True, False), strict=True):
+            name = node.get_name()
             log_on_sim_time_switch(node, lambda on: f"switched {on}", warn=warn,
-                                   then=lambda on, n=node.get_name(): seen.append((n, on)))
+                                   then=lambda on, n=name: seen.append((n, on)))
         for on in (True, False):
             for node in nodes:
                 result = _set_sim_time(node, on)
