@@ -59,16 +59,44 @@ def test_a_subset_of_topics_plays_in_time_order(tmp_path):
     assert len(times) == 2 * FRAMES and times == sorted(times)
 
 
-def test_a_topic_itself_out_of_order_is_refused_by_the_player_naming_mcap_sort(tmp_path):
+def _shuffled_poses(tmp_path, chunked=False):
+    """Write an MCAP whose pose topic's own messages go back in time (two swapped)."""
     _, _, entries = episode_entries()
     poses = [entry for entry in entries if entry[0] == TOPICS.pose]
     others = [entry for entry in entries if entry[0] != TOPICS.pose]
     poses[2], poses[5] = poses[5], poses[2]  # one topic's own messages go back in time
-    folder = write_mcap(tmp_path / "shuffled", others + poses, chunked=False).parent
+    return write_mcap(tmp_path / "shuffled", others + poses, chunked=chunked).parent
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_topic_itself_out_of_order_plays_sorted(tmp_path, chunked):
+    """mend59c: the reader sorts such a topic (scan or rosbags' index): the player plays it."""
+    folder = _shuffled_poses(tmp_path, chunked)
+    contents = bag_contents(folder)
+    assert TOPICS.pose in contents.topics and not contents.lost
+    played = list(iter_bag(folder))
+    times = [message.time_ns for message in played]
+    assert times == sorted(times) and len(times) == 3 * FRAMES
+    poses = [message.time_ns for message in played if message.topic == TOPICS.pose]
+    assert len(poses) == FRAMES and poses == sorted(poses)
+
+
+def test_a_topic_the_reader_cannot_sort_is_refused_naming_recover_then_sort(tmp_path,
+                                                                           monkeypatch):
+    """Beyond the reader's memory limits a topic comes in file order: that one is refused."""
+    from vjepa_ros.recordings import mcap_order
+
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)  # merged topic by topic
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", 0)  # no window fits
+    folder = _shuffled_poses(tmp_path)
     with pytest.raises(BagError) as caught:
         list(iter_bag(folder))
     words = str(caught.value)
-    assert TOPICS.pose in words and "mcap sort" in words and ORDER_WORDS in words
+    assert TOPICS.pose in words and "\n" not in words
+    # the MCAP CLI's syntax: `mcap recover [file] -o out`, `mcap sort [file] -o out` (sort
+    # needs the chunk index that recover writes)
+    assert "mcap recover " in words and "-o recovered.mcap && mcap sort recovered.mcap -o " \
+        "sorted.mcap" in words
     # the other topics, each in order, play merged
     times = [message.time_ns for message in iter_bag(folder, [CAMERA, WRITTEN_GRIPPER_TOPIC])]
     assert times == sorted(times) and len(times) == 2 * FRAMES

@@ -185,27 +185,34 @@ def _contents(path: str | Path, topics: Iterable[str], copies, worded: bool) -> 
 
 
 def _refuse_disordered(reader, path: Path, chosen: list[str]) -> None:
-    """Raise BagError when a chosen topic's own messages go back in log time in its file.
+    """Raise BagError when a chosen topic would be published out of log-time order.
 
-    The scan merges a file's topics into log-time order (``mcap_salvage.SalvagedMcap``), each
-    topic read in file order: one whose messages are themselves out of order would be
-    published out of order, behind ``/clock``. ``mcap sort`` rewrites the file in log-time
-    order.
+    The reader hands on an MCAP file's messages in log-time order, a topic whose own messages go
+    back in time included (``mcap_order.FileOrder.merged``): those play, sorted. Only a topic
+    it leaves in file order is refused (``FileOrder.file_ordered``: merged topic by topic, its
+    window beyond ``CHANNEL_WINDOW_LIMIT_BYTES``), naming the MCAP CLI commands that rewrite
+    the file sorted. Such a file is read by the scan (no message index, unchunked, or cut),
+    which ``mcap sort`` refuses without chunk indexes, so ``mcap recover`` writes an indexed
+    copy first (MCAP CLI: ``mcap recover [file] -o out``, ``mcap sort [file] -o out``).
     """
     from vjepa_ros.input_paths import shell_command
     from vjepa_ros.path_text import shown_path
 
     for part in reader.parts:
+        order = getattr(part, "order", None)  # mcap_salvage.SalvagedMcap's; rosbags' sort
+        unsorted = order.file_ordered if order is not None else set()
         bad = sorted({c.topic for c in part.connections
-                      if c.id in getattr(part, "disordered", ()) and c.topic in chosen})
+                      if c.id in unsorted and c.topic in chosen})
         if bad:
             file = part.path
+            recover = shell_command("mcap", "recover", file, "-o", "recovered.mcap")
+            sort = shell_command("mcap", "sort", "recovered.mcap", "-o", "sorted.mcap")
             raise BagError(
-                f"{shown_path(file)}: the messages of {', '.join(bad)} are not in log-time "
-                "order in the file, and the player publishes in log-time order: rewrite it "
-                f"sorted with "
-                f"`{shell_command('mcap', 'sort', file, '-o', 'sorted.mcap')}` (MCAP CLI: "
-                "https://github.com/foxglove/mcap/releases) and play sorted.mcap")
+                f"{shown_path(file)}: the messages of {', '.join(bad)} go back in log time "
+                "further than the player can sort in memory, and it publishes in log-time "
+                f"order: rewrite the file sorted with `{recover} && {sort}` (MCAP CLI: "
+                "https://github.com/foxglove/mcap/releases) and play sorted.mcap, or leave "
+                "out those topics (parameter 'topics')")
 
 
 def _switched(reader, path: Path, both: dict[str, frozenset[str]]) -> set[str]:
@@ -230,8 +237,9 @@ def iter_bag(path: str | Path, topics: Iterable[str] = (),
     """Yield the bag's messages (all topics, or these) in time order, still serialized.
 
     Time order: the log (receive) time, as ``ros2 bag play`` plays, also for an MCAP written
-    topic after topic (``mcap_salvage.SalvagedMcap.messages`` merges it); a file in which one
-    topic's own messages go back in time is refused naming ``mcap sort`` (``bag_contents``).
+    topic after topic or one whose topic's own messages go back in time
+    (``mcap_salvage.SalvagedMcap.messages`` sorts it); a topic the reader cannot sort in memory
+    is refused naming ``mcap recover`` and ``mcap sort`` (``bag_contents``).
 
     Each topic's messages of the type :func:`bag_contents` gives it only (the others are left
     out, as its note says). A summary count above what the records hold ends no pass (a

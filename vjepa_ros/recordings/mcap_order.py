@@ -115,6 +115,14 @@ class FileOrder:
         """Whether :meth:`merged` reads the file once (in order, or its window small enough)."""
         return self.in_order or self.window_bytes <= WINDOW_LIMIT_BYTES
 
+    @property
+    def file_ordered(self) -> set[int]:
+        """Ids of the channels :meth:`merged` hands on in file order though they go back in time.
+
+        Empty on the one-pass route (everything sorted); else :attr:`unsorted`.
+        """
+        return set() if self.one_pass else set(self.unsorted)
+
     def merged(self, walk: Walk, wanted: dict) -> Iterator[tuple[object, int, bytes]]:
         """Yield ``(connection, log time ns, data)`` of the ``wanted`` channels in log-time order.
 
