@@ -519,7 +519,7 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
         session=types.SimpleNamespace(
             set_goals=set_goals.append,
             snapshot=lambda: types.SimpleNamespace(goal="goal 1/1 (old.png)", enabled=enabled)),
-        goal_subscription=types.SimpleNamespace(topic_name="/planner/goal_image"),
+        goal_image_topic="/planner/goal_image",
         get_logger=lambda: types.SimpleNamespace(error=errors.append),
         worker=types.SimpleNamespace(wake=lambda: wakes.append(1)),
         forget_goal_files=lambda: pytest.fail("a refused goal must not forget the goal files"))

@@ -123,7 +123,7 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
         session=types.SimpleNamespace(set_goals=goals.append, snapshot=lambda: types.
                                       SimpleNamespace(goal="", enabled=False)),
         forget_goal_files=lambda: None, worker=types.SimpleNamespace(wake=lambda: None),
-        goal_subscription=types.SimpleNamespace(topic_name="/planner/goal_image"),
+        goal_image_topic="/planner/goal_image",
         get_logger=lambda: types.SimpleNamespace(error=errors.append))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)

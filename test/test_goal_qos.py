@@ -14,7 +14,7 @@ TOPIC = "/arm1/vjepa_planner/goal_image"
 
 class FakeNode:
     def __init__(self, publishers):
-        self.goal_subscription = SimpleNamespace(topic_name=TOPIC)
+        self.goal_image_topic = TOPIC
         self.publishers, self.lines = publishers, []
 
     def get_publishers_info_by_topic(self, topic):

@@ -172,7 +172,7 @@ class _CountingGraph(Graph):
     def __init__(self, publishers):
         super().__init__(publishers)
         self.listings = 0
-        self.goal_subscription = SimpleNamespace(topic_name="/vjepa_planner/goal_image")
+        self.goal_image_topic = "/vjepa_planner/goal_image"
         self.config = SimpleNamespace(safety=SimpleNamespace(take_unnamed_publishers=False))
         self.logged = []
 

@@ -48,7 +48,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
     node = types.SimpleNamespace(
         session=types.SimpleNamespace(snapshot=lambda: types.SimpleNamespace(
             goal=goal, enabled=enabled), set_goals=lambda goals: pytest.fail("goal set")),
-        goal_subscription=types.SimpleNamespace(topic_name="/vjepa_planner/goal_image"),
+        goal_image_topic="/vjepa_planner/goal_image",
         get_logger=lambda: types.SimpleNamespace(error=errors.append),
         worker=types.SimpleNamespace(wake=lambda: None))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)

@@ -74,7 +74,7 @@ class WaitingGoal:
 class GoalImages:
     """Decide each goal image of a planner node (rclpy graph queries; one executor thread).
 
-    ``node``: the planner node (its graph queries, logger and ``goal_subscription``); ``take``:
+    ``node``: the planner node (its graph queries, logger and ``goal_image_topic``); ``take``:
     sets the goal from an image message and its :func:`message_key`.
     """
 
@@ -116,8 +116,8 @@ class GoalImages:
         A publisher of another type on a goal topic is named once, with what to publish
         (``goal_topics.other_type_warnings``).
         """
-        node, now, topic = self.node, time.monotonic(), self.node.goal_subscription.topic_name
-        compressed = node.compressed_goal_subscriptions[0].topic_name
+        node, now, topic = self.node, time.monotonic(), self.node.goal_image_topic
+        compressed = node.compressed_goal_topic
         infos = node.get_publishers_info_by_topic(topic)
         self.listed.note([bytes(info.endpoint_gid) for info in infos], now)
         for line in other_type_warnings(

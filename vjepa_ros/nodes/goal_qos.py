@@ -24,7 +24,7 @@ def warn_goal_qos_mismatch(node, warned: set, event=None, *, topic: str = "",
     ``topic``: the goal topic's full name (default ``~/goal_image``'s); ``msg_type``: the
     message type it takes (``Image``, ``CompressedImage``), named in the fix.
     """
-    topic = topic or node.goal_subscription.topic_name
+    topic = topic or node.goal_image_topic
     kind = getattr(event, "last_policy_kind", QoSPolicyKind.RELIABILITY)
     if kind != QoSPolicyKind.RELIABILITY:  # (a deadline or liveliness: rclpy's words)
         node.get_logger().warning(

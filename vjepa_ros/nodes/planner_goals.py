@@ -51,10 +51,15 @@ class PlannerGoals:
         self.goal_images.arrived(msg, topic or self.goal_topic(msg), sender, via)
 
     def goal_topic(self, msg) -> str:
-        """Return the full name of the goal topic ``msg`` came on (by its type: goal_topics)."""
+        """Return the full name of the goal topic ``msg`` came on (by its type: goal_topics).
+
+        The names the node resolved once as it subscribed (``goal_image_topic``,
+        ``compressed_goal_topic``; a subscription's name never changes): one source for every
+        line, the graph checks and the goal's source, and no locked rcl call per message.
+        """
         if goal_message_kind(msg) == COMPRESSED:
-            return self.compressed_goal_subscriptions[0].topic_name
-        return self.goal_subscription.topic_name
+            return self.compressed_goal_topic
+        return self.goal_image_topic
 
     @property
     def pending_goal(self):
@@ -75,7 +80,9 @@ class PlannerGoals:
                 raise ImageError(f"the image {problem}")
             if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
                 return
-            source = "~/goal_image" + topic[len(self.goal_subscription.topic_name):]
+            # by its type, not its name: the compressed topic may be remapped on its own
+            source = "~/goal_image" + ("/compressed" if goal_message_kind(msg) == COMPRESSED
+                                       else "")
             self.session.set_goals([SubGoal(rgb, 0, source=source)])
             self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
             self.forget_goal_files()  # (and a waiting image is older now)

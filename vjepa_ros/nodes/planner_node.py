@@ -221,6 +221,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # -r ~/goal_image:=/task/goal hears /task/goal/compressed (breaker58i)
         self.compressed_goal_subscriptions = subscribe_goal_topic(
             self, CompressedImage, f"{self.goal_image_topic}/compressed", self._on_goal_image)
+        # its own resolved name (a remap of the compressed topic alone moves it elsewhere): the
+        # two names read once here are what every line and check names (PlannerGoals.goal_topic)
+        self.compressed_goal_topic = self.compressed_goal_subscriptions[0].topic_name
         self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
