@@ -47,6 +47,7 @@ from vjepa_ros.nodes.node_launch import (
 )
 from vjepa_ros.nodes.nodes_in_process import Launch
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.ros_environment import ros_network_line
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
 
 
@@ -126,6 +127,7 @@ def _launch(args: argparse.Namespace) -> int:
         return command_ended("vjepa-ros launch", error, status=1)
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         return command_ended("vjepa-ros launch", exc)
+    print(f"vjepa-ros launch: {ros_network_line()}", file=sys.stderr)  # as reach and each node
     names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
     sized = f"; {sized}" if sized else ""
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops){sized}", file=sys.stderr)

@@ -219,7 +219,12 @@ def init_node_args(node_class, args=None) -> int:
         ros_arguments,
         started_name,
     )
-    from vjepa_ros.nodes.ros_environment import domain_id_problem, init_failure, is_argument_error
+    from vjepa_ros.nodes.ros_environment import (
+        domain_id_problem,
+        init_failure,
+        is_argument_error,
+        ros_network_line,
+    )
     from vjepa_ros.terminate import call_held
 
     default = getattr(node_class, "ROS_NAME", node_class.__name__)
@@ -261,4 +266,5 @@ def init_node_args(node_class, args=None) -> int:
         if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
                    for flag, value in ros_arguments(argv)):
             rclpy.logging.set_logger_level("rcl", severity.UNSET)
+    print(f"{name}: {ros_network_line()}", file=sys.stderr)  # as launch and reach say it
     return 0

@@ -42,6 +42,7 @@ from vjepa_ros.config import ConfigError, flatten
 from vjepa_ros.counts import counted
 from vjepa_ros.nodes.node_processes import NodeProcess, NodeProcesses, keep_dds_local
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
+from vjepa_ros.nodes.ros_environment import ros_network_line
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 from vjepa_ros.out_paths import fresh_output_dir, output_dir, overwritten_note
 
@@ -160,9 +161,7 @@ def run_reach_demo(config: ReachDemoConfig, out_dir: Path, say=print,
     try:
         checkpoint = checkpoint_path(config)
         cem = config.planner
-        domain = os.environ.get("ROS_DOMAIN_ID", "").strip() or "0"  # (rcl takes '5\r')
-        say(f"ROS          domain {domain}, this machine only (watch with the same ROS_DOMAIN_ID "
-            "and ROS_LOCALHOST_ONLY=1)")
+        say(f"ROS          {ros_network_line()}")  # as launch and every node says it
         say(f"world model  {checkpoint}")
         sizes = check_checkpoint(checkpoint, options=HYPER_PARAMETERS)
         # the planner node logs these into its hidden output (node_processes): said here

@@ -149,3 +149,44 @@ def init_failure(exc: BaseException) -> str:
     return (f"ROS could not start (rclpy.init: {text}); this is no argument's fault: check the "
             "ROS environment (ROS_DOMAIN_ID, RMW_IMPLEMENTATION) and free memory / processes, "
             "then run it again")
+
+
+DISCOVERY_RANGES = ("SUBNET", "LOCALHOST", "OFF", "SYSTEM_DEFAULT")  # rcl's, ROS 2 Jazzy on
+
+
+def discovery_range(environ=None) -> str:
+    """Return the DDS discovery range rcl takes from ``environ`` (``os.environ``), in words.
+
+    ``ROS_LOCALHOST_ONLY=1`` (deprecated, still honoured) overrides to ``LOCALHOST``; else
+    ``ROS_AUTOMATIC_DISCOVERY_RANGE`` as set (``SUBNET``, ``LOCALHOST``, ``OFF``,
+    ``SYSTEM_DEFAULT``; another value is said as it is); unset or empty: ``SUBNET`` (rcl's
+    default: other machines on this network see the nodes). Source: ROS 2's "Improved Dynamic
+    Discovery" design (Jazzy and later).
+    """
+    environ = os.environ if environ is None else environ
+    if environ.get("ROS_LOCALHOST_ONLY", "").strip() == "1":
+        return "LOCALHOST"
+    value = environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "").strip()
+    return value.upper() if value.upper() in DISCOVERY_RANGES else (value or "SUBNET")
+
+
+def ros_network_line(environ=None) -> str:
+    """Return the one line every command that starts nodes prints first: domain and discovery.
+
+    ``vjepa-ros launch``, ``vjepa-ros reach`` and each node executable (``node_runner``) print
+    it, so that a person watching from another shell (``ros2 topic list``) knows the
+    ``ROS_DOMAIN_ID`` and discovery range to use there: nodes on another domain, or a shell
+    whose range does not reach them, see nothing. The domain is rcl's reading of
+    ``ROS_DOMAIN_ID`` (unset: 0; :func:`rcl_domain_id`); call it after
+    :func:`domain_id_problem` found none.
+    """
+    environ = os.environ if environ is None else environ
+    domain = rcl_domain_id(environ.get("ROS_DOMAIN_ID", ""))
+    scope = discovery_range(environ)
+    if scope == "OFF":
+        return (f"ROS domain {domain}, discovery OFF: no other process or shell sees these nodes "
+                "(unset ROS_AUTOMATIC_DISCOVERY_RANGE, or set LOCALHOST, to watch them)")
+    where = {"LOCALHOST": "this machine only", "SUBNET": "this network"}.get(
+        scope, "the middleware's default")
+    return (f"ROS domain {domain}, discovery {scope} ({where}); to see these nodes from another "
+            f"shell: ROS_DOMAIN_ID={domain} ROS_AUTOMATIC_DISCOVERY_RANGE={scope} ros2 topic list")
