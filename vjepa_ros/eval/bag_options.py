@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 
+from vjepa_ros import gripper_width_option as width
 from vjepa_ros.cli_options import add_planning_arguments, add_search_method_arguments
 from vjepa_ros.cli_parser import MAY_BE_EMPTY, Takes
 from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S
@@ -95,10 +96,7 @@ def add_topic_arguments(parser) -> None:
     parser.add_argument("--tcp-rpy", nargs=3, type=float, metavar=("R", "P", "Y"),
                         help="flange to end-effector rotation [rad], extrinsic xyz (the "
                         "planner's robot.tcp_rpy; default 0 0 -0.785)")
-    parser.add_argument("--gripper-max-width", type=float, metavar="METRES",
-                        help="finger opening [m] read as fully open, closedness 0 (the "
-                        "planner's robot.gripper_max_width; default 0.08, the Franka Hand's, "
-                        "at most 0.08)")
+    parser.add_argument(width.OPTION, type=float, metavar=width.METAVAR, help=width.HELP)
     parser.add_argument("--state-source", choices=("auto", "pose", "joint_states"),
                         default="auto", help="where end-effector states come from: the pose "
                         "topic, or forward kinematics of the joint states (auto: the pose if "
@@ -143,7 +141,7 @@ def topics_from_args(args):
 
         said = str(exc).replace("max_clock_offset_s", "--max-clock-offset", 1)
         said = said.replace("tcp_xyz", "--tcp-xyz", 1).replace("tcp_rpy", "--tcp-rpy", 1)
-        said = said.replace("gripper_max_width", "--gripper-max-width", 1)
+        said = width.width_option_error(said)  # as train words it
         raise UsageError(said) from None
     conflict = topics.gripper_conflict("--no-gripper", "--gripper-topic")
     if conflict:

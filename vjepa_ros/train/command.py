@@ -86,7 +86,7 @@ def config_from_args(args: argparse.Namespace):
             raise  # the file alone (an unknown key: did you mean optim.lr?): its keys named
         if not args.resume:  # a default (no file or option gave it): its option changes it
             named = {**_defaults_named(args, given), **named}
-        parts = option_message(str(exc), named).split("; ")  # several missing paths: each
+        parts = option_message(_dotted_topics(str(exc)), named).split("; ")  # each path
         for field, option in given.items():
             if field not in named:
                 parts = [option + part[len(field):] if re.match(rf"{field}\b", part) else part
@@ -101,6 +101,21 @@ def config_from_args(args: argparse.Namespace):
         if typed_on_command_line(exc, overrides_from_args(args)):  # --set optim.lr=abc
             raise UsageError("; ".join(parts)) from None  # status 2, as argparse's --lr abc
         raise type(exc)("; ".join(parts)) from None
+
+
+def _dotted_topics(text: str) -> str:
+    """Return ``text`` with ``data.topics: FIELD`` (``BagTopics.check`` under its group) dotted.
+
+    ``data.topics: tcp_xyz must be ...`` -> ``data.topics.tcp_xyz must be ...``, so that the
+    option that gave it is named as eval names it (``--tcp-xyz``, ``--gripper-max-width``,
+    ``--max-clock-offset``); a field of another group is left as it is.
+    """
+    import dataclasses
+
+    from vjepa_ros.recordings.bag_topics import BagTopics
+
+    fields = "|".join(field.name for field in dataclasses.fields(BagTopics))
+    return re.sub(rf"\bdata\.topics: ({fields})\b", r"data.topics.\1", text)
 
 
 def _defaults_named(args: argparse.Namespace, given: dict) -> dict:

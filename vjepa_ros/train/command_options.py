@@ -11,6 +11,7 @@ import argparse
 
 import yaml
 
+from vjepa_ros import gripper_width_option as width
 from vjepa_ros.cli_options import model_hyper_parameters
 from vjepa_ros.cli_parser import MAY_BE_EMPTY
 from vjepa_ros.config import UsageError
@@ -71,6 +72,8 @@ OPTIONS = (
     ("--tcp-rpy", "data.topics.tcp_rpy", dict(nargs=3, type=float, metavar=("R", "P", "Y"),
      help="bags: flange to end-effector rotation [rad], extrinsic xyz (the planner's "
      "robot.tcp_rpy)")),
+    (width.OPTION, f"data.topics.{width.FIELD}", dict(type=float, metavar=width.METAVAR,
+     help=f"bags: {width.HELP}; recorded in world_model.pt")),
     ("--state-source", "data.topics.state_source",  # not none: camera-only is pretrain's
      dict(choices=("auto", "pose", "joint_states"), help="bags: where end-effector states "
           "come from: auto (pose if recorded, else joint_states), pose or joint_states")),
