@@ -144,7 +144,7 @@ class FingerChoice:
             return ""
         rank = self._rank(self.sources[key])
         if rank == MERGED_RANK:
-            return ", merged into the arm's joint states: no *gripper* topic brings them"
+            return self._merged_words(key[0])
         if rank == 0:
             return ", in this arm's namespace"
         anchor = self.anchor_topic or self.arm_topic
@@ -153,6 +153,19 @@ class FingerChoice:
                  "outside this arm's namespace, by its distinctive prefix")
         restart = restart_planner_with(TOPIC_PARAMETER, what="this arm's gripper topic")
         return f", {where}; if it is another robot's hand, {restart}"
+
+    def _merged_words(self, topic: str) -> str:
+        """Say why the arm's own state ``topic`` is the finger topic, as its name reads.
+
+        A topic named for the gripper (``--joint-states-topic /franka_gripper/joint_states``)
+        carries the arm's joints and the fingers: said so, not "no gripper topic" (user58u);
+        else the fingers are merged into the arm's joint states and no other topic near this
+        arm brought them.
+        """
+        if any("gripper" in part.lower() for part in topic_parts(topic)):
+            return ", the arm's state topic itself, which carries the arm's joints and the fingers"
+        return (", merged into the arm's joint states: no other finger topic in this arm's "
+                "namespace or above brought them")
 
     def _restart_topic(self) -> str:
         """Return the advice to name this arm's finger topic (``robot.gripper_state_topic``)."""
