@@ -29,20 +29,28 @@ def test_discovery_off_says_no_shell_sees_the_nodes():
         "ros2 topic list" not in line, line
 
 
-def test_a_node_executable_says_the_line_once_rclpy_started(monkeypatch, capfd):
+def test_a_node_executable_says_the_line_once_its_node_started(monkeypatch, capfd):
     """user58u ran ``ros2 topic list`` in another shell on another domain and saw nothing."""
-    import rclpy
+    import threading
+
+    from rclpy.node import Node
 
     monkeypatch.setenv("ROS_DOMAIN_ID", "12")
     monkeypatch.setenv("ROS_LOCALHOST_ONLY", "1")
-    monkeypatch.setattr(rclpy, "init", lambda **kwargs: None)
+    monkeypatch.setattr(node_runner, "use_camera_profile", lambda: "")
 
-    class Node:
-        ROS_NAME = "sim_node"
+    class Quick(Node):
+        ROS_NAME = "quick_node"
 
-    assert node_runner.init_node_args(Node, ["sim_node"]) == 0
+        def __init__(self):
+            super().__init__(self.ROS_NAME)
+            self.done = threading.Event()
+            self.done.set()  # its work is done at once: the runner stops it
+
+    assert node_runner.run_node(Quick, ["quick_node"]) == 0
     err = capfd.readouterr().err
-    assert err == f"sim_node: {ros_network_line()}\n", err
+    assert err.splitlines()[0] == f"quick_node: {ros_network_line()}", err
+    assert err.count("ROS domain") == 1, err
 
 
 def test_launch_and_reach_say_the_same_line_from_the_one_helper():

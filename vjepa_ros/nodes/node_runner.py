@@ -16,6 +16,7 @@ from vjepa_ros.nodes.dds_profile import use_camera_profile
 from vjepa_ros.nodes.node_registry import NODES
 from vjepa_ros.nodes.node_usage import HELP_FLAGS, stray_arguments, stray_problem, usage_text
 from vjepa_ros.nodes.reply_warnings import route_reply_warnings
+from vjepa_ros.nodes.ros_environment import ros_network_line
 
 
 def one_line(exc: BaseException) -> str:
@@ -100,6 +101,7 @@ def run_node(node_class, args=None) -> int:
             node, status = _start_node(node_class, name, argv)  # (a stop while loading: raised)
             if node is None:
                 return status
+            print(f"{name}: {ros_network_line()}", file=sys.stderr)  # as launch, reach say it
             executor.add_node(node)
             done = getattr(node, "done", None)
             # while spinning a signal is noted, not raised inside a callback or rclpy's code;
@@ -223,7 +225,6 @@ def init_node_args(node_class, args=None) -> int:
         domain_id_problem,
         init_failure,
         is_argument_error,
-        ros_network_line,
     )
     from vjepa_ros.terminate import call_held
 
@@ -266,5 +267,4 @@ def init_node_args(node_class, args=None) -> int:
         if not any(flag == "--log-level" and (value or "").startswith("rcl:=")
                    for flag, value in ros_arguments(argv)):
             rclpy.logging.set_logger_level("rcl", severity.UNSET)
-    print(f"{name}: {ros_network_line()}", file=sys.stderr)  # as launch and reach say it
     return 0
