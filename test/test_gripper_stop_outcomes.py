@@ -16,7 +16,7 @@ from test_gripper_release import MAX, PressingHand
 
 from vjepa_ros.nodes.gripper_goals import GripperGoals
 from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S
-from vjepa_ros.robot.gripper_release import OPEN_WIDTH_MARGIN, SAME_WIDTH
+from vjepa_ros.robot.gripper_release import OPEN_WIDTH_MARGIN, SAME_WIDTH, STOP_TRIES
 
 
 class AnsweringStop(PressingHand):
@@ -126,17 +126,19 @@ def test_a_stop_that_did_not_end_the_grasp_is_sent_again_with_the_open(answer):
     assert len(_stop_lines(lines, "warn")) == 1
 
 
-def test_a_stop_failing_on_every_resend_is_one_warning_and_keeps_trying():
-    hand = AnsweringStop(object_width=0.03, answers=["fail"] * 3)
+def test_a_stop_failing_on_resends_is_one_warning_and_keeps_trying_below_its_bound():
+    """Failures short of ``STOP_TRIES`` in a row: one warning, the open sent again each time."""
+    hand = AnsweringStop(object_width=0.03, answers=["fail"] * (STOP_TRIES - 1))
     goals, lines, clock = _rig(hand, MAX)
     delivery = _open(goals, hand, clock)
-    for stops in (2, 3):
+    for stops in range(2, STOP_TRIES):
         assert delivery.needs_resend() and hand.pressing
         delivery = _open(goals, hand, clock)
         assert hand.stops == stops
     assert len(_stop_lines(lines, "warn")) == 1 and not _stop_lines(lines, "info")
+    assert delivery.needs_resend()
     delivery = _open(goals, hand, clock)
-    assert hand.stops == 4 and not hand.pressing and not delivery.needs_resend()
+    assert hand.stops == STOP_TRIES and not hand.pressing and not delivery.needs_resend()
 
 
 def test_a_close_after_a_failed_stop_is_not_a_stop_s_business():

@@ -41,7 +41,9 @@ franka_gripper would take as done while a grasp of ours may stand (fingers pried
 beside the action) and goes out once the stop answered (``nodes.gripper_stop``), unless a newer
 goal or a cancel came meanwhile (then it is dropped: "superseded" or "canceled"); a stop that
 failed or went unanswered (one warning per outage) leaves that open "failed", sent again with
-its stop (unless its late answer said it worked). Those rules,
+its stop (unless its late answer said it worked), until ``gripper_release.STOP_TRIES`` in a row:
+one ERROR line, then no such open goes out ("withheld") until the user acts (a new goal,
+``~/enable`` true: ``user_epoch``; ``nodes.gripper_stop.StopBookkeeping``). Those rules,
 and the goals awaited, are ``robot.awaited_goals.AwaitedGoals`` and ``robot.gripper_results``
 (ROS-free: each result read once, ``judge_result``); this file is the action-client plumbing.
 :meth:`GripperGoals.overdue` is asked by a steady-clock timer of the node. Nothing here blocks
@@ -53,11 +55,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from vjepa_ros.nodes.gripper_stop import STOP_ANSWER_S, OpenAfterStop
+from vjepa_ros.nodes.gripper_cancel import GoalCancels
+from vjepa_ros.nodes.gripper_stop import WITHHELD, StopBookkeeping, result_of
 from vjepa_ros.robot.awaited_goals import PREFIX, AwaitedGoals
 from vjepa_ros.robot.control_config import ControlConfig
-from vjepa_ros.robot.gripper_release import ReleaseStop, goal_position, stop_service_name
+from vjepa_ros.robot.gripper_release import (
+    ReleaseStop,
+    StopOutage,
+    goal_position,
+    stop_service_name,
+)
 from vjepa_ros.robot.gripper_results import (
+    REACHED_TOLERANCE_M,
     STATUS_ABORTED,
     STATUS_CANCELED,
     judge_result,
@@ -66,10 +75,6 @@ from vjepa_ros.robot.gripper_results import (
 from vjepa_ros.start_forms import restart_planner_with
 
 __all__ = ["STATUS_ABORTED", "STATUS_CANCELED", "Delivery", "GripperGoals"]
-
-# action_msgs/srv/CancelGoal's return codes (its Response.return_code)
-CANCEL_ERROR_NONE, CANCEL_ERROR_REJECTED = 0, 1
-CANCEL_ERROR_UNKNOWN_GOAL_ID, CANCEL_ERROR_GOAL_TERMINATED = 2, 3
 
 
 class Delivery:
@@ -82,9 +87,10 @@ class Delivery:
     hand did not get there: ``AwaitedGoals.finished``'s ``GoalEnd.resend``), "ended" (a result came
     otherwise, or canceled by another client: warned, not sent again), "canceled" (by us),
     "superseded" (an open waiting for franka_gripper's stop, dropped unsent: a newer goal went
-    out meanwhile; dropped after a cancel it is "canceled"). An open whose stop failed or went
-    unanswered ends "failed" (no longer for the stop once a late answer said it worked).
-    Its state is set on the executor's thread.
+    out meanwhile; dropped after a cancel it is "canceled"), "withheld" (an open that needs the
+    stop, not sent: the stop was given up). An open whose stop failed or went unanswered ends
+    "failed" (no longer for the stop once a late answer said it worked). Its state is set on
+    the executor's thread.
     """
 
     def __init__(self, goals: GripperGoals, number: int, closedness: float,
@@ -101,11 +107,17 @@ class Delivery:
         """Tell whether the hand never got this goal and the server answers now.
 
         Lost or failed: once the server is ready (one resend per appearance; the session also
-        spaces them out); rejected: True. An awaited goal whose server is not
+        spaces them out); rejected: True; an open whose stop failed, or withheld: never while
+        the stop is given up (``GripperGoals.stop_given_up``). An awaited goal whose server is not
         ready becomes lost (a driver that crashed forgot it). Asks ``server_is_ready``.
         """
         if self.state == "rejected":
             return True
+        if self.stop_failed or self.state == "withheld":  # its stop first: not once given up
+            if self.goals.stop_given_up():
+                return False
+            if self.state == "withheld":
+                return self.goals.server_ready()
         if self.state in ("lost", "failed"):
             return self.goals.server_ready()
         if self.state in ("sent", "accepted") and not self.goals.server_ready():
@@ -113,7 +125,7 @@ class Delivery:
         return False
 
 
-class GripperGoals:
+class GripperGoals(GoalCancels, StopBookkeeping):
     """Send GripperCommand goals to one action server and say when they cannot go or fail.
 
     ``client``: an ``rclpy.action.ActionClient`` for ``control_msgs/action/GripperCommand``
@@ -131,6 +143,10 @@ class GripperGoals:
     ``deadband``: ``control.gripper_deadband``
     (closednesses within it are one command, warned once when failing). ``answers``: the goals
     awaited (``AwaitedGoals``).
+    ``error``: the logger's error method (the stop's give-up; None: ``warn``); ``user_epoch``:
+    returns the count of the user's acts that end that give-up (the session's ``user_epoch``:
+    a new goal, ``~/enable`` true; None: it stands); ``reached_tolerance`` [m, one finger]:
+    ``control.gripper_goal_tolerance_m`` (``gripper_results.judge_result``).
     ``stop``: franka_gripper's ``stop`` service client (``std_srvs/srv/Trigger``: anything with
     ``service_is_ready()`` and ``call_async(request)``; None: never called), ``stop_request`` its
     ``Request`` class: called before an open to the full width that the server would take as
@@ -144,10 +160,15 @@ class GripperGoals:
                  debug: Callable[[str], None] | None = None,
                  measured_width: Callable[[], float | None] | None = None,
                  deadband: float = ControlConfig.gripper_deadband,
-                 stop=None, stop_request: Callable[[], object] | None = None):
+                 stop=None, stop_request: Callable[[], object] | None = None,
+                 error: Callable[[str], None] | None = None,
+                 user_epoch: Callable[[], object] | None = None,
+                 reached_tolerance: float = REACHED_TOLERANCE_M):
         self.client, self.goal_type, self.name = client, goal_type, name
         self.max_width, self.max_effort = max_width, max_effort
         self.warn, self.info, self.debug, self.clock = warn, info, debug, clock
+        self.error = warn if error is None else error
+        self.reached_tolerance = reached_tolerance
         self.measured_width = measured_width
         self.full_width = False  # its results are the width between the fingers (said once)
         self.answers = AwaitedGoals(name, result_timeout_s, deadband)
@@ -160,12 +181,8 @@ class GripperGoals:
         self.stop, self.stop_request = stop, stop_request
         self.stop_name = stop_service_name(name)
         self.release = ReleaseStop()
-        self.no_stop_said = False  # the missing stop service was said (once)
-        # a stop failed or went unanswered (warned once per outage; a stop that works ends it)
-        self.stop_failing = False
-        # the stop awaited: (steady time it was called, the open's Delivery, the open waiting
-        # for it: OpenAfterStop), or None
-        self.stop_awaited: tuple[float, Delivery, OpenAfterStop] | None = None
+        # the stops that failed in a row, the give-up after STOP_TRIES (until the user acts)
+        self.outage = StopOutage(self.stop_name, user_epoch)
 
     def server_ready(self) -> bool:
         """Tell whether the action server answers now (False when asking raises).
@@ -197,11 +214,11 @@ class GripperGoals:
             future = None
             if self.client.server_is_ready():
                 stop = self._stop_first(closedness, start)
-                future = self.client.send_goal_async(goal) if stop is None else OpenAfterStop(
-                    stop, lambda: self.client.send_goal_async(goal),
-                    lambda: self._stop_late(delivery),
-                    lambda done: self._stop_answered(done, delivery),
-                    lambda: self._still_wanted(number), lambda: self._open_dropped(delivery))
+                self.release.measured(None if start is None else 2 * start)  # (after: widest)
+                if stop is WITHHELD:  # the stop was given up: this open is not sent
+                    return self._open_withheld(delivery)
+                future = self.client.send_goal_async(goal) if stop is None else \
+                    self._open_after_stop(stop, goal, delivery)
         except Exception as exc:  # noqa: BLE001 - rclpy raises at once (an RCLError ...)
             future, why = None, f"sending to {self.name} failed ({exc})"
         else:
@@ -224,126 +241,13 @@ class GripperGoals:
             future.start()  # (the stop may have answered: the open may go out now)
         return delivery
 
-    def _stop_first(self, closedness: float, finger: float | None):
-        """Call the stop service before an open the server takes as done under a grasp.
-
-        Asked only with the action server answering. ``finger``: one finger measured now [m]
-        (None: not measured). Due per :class:`~vjepa_ros.robot.gripper_release.ReleaseStop`
-        (a grasp of ours may stand); returns the stop's future (the open waits for it:
-        :class:`~vjepa_ros.nodes.gripper_stop.OpenAfterStop`), or None: the open goes at once.
-        No stop service beside the action is one info line (ever); a stop that fails or goes
-        unanswered is one warning per outage (:meth:`_stop_answered`, :meth:`_stop_late`).
-        """
-        width = None if finger is None else 2 * finger
-        if self.stop is None or not self.release.due(closedness, width, self.max_width):
-            return None  # (no stop client: a caller that drives no franka_gripper)
-        try:
-            ready = bool(self.stop.service_is_ready())
-            future = self.stop.call_async(self.stop_request()) if ready else None
-        except Exception as exc:  # noqa: BLE001 - rclpy raises at once (a context shut down)
-            self._say("warning", f"{PREFIX}calling {self.stop_name} failed ({exc}): a grasp "
-                      "may still hold the fingers")
-            return None
-        if future is None:
-            if not self.no_stop_said:
-                self.no_stop_said = True
-                self._say("info", (
-                    f"{PREFIX}no stop service at {self.stop_name} served beside {self.name} "
-                    "(franka_gripper's std_srvs/srv/Trigger): opens go out alone; franka_gripper "
-                    "takes an open to the width the fingers already have as done, so a grasp "
-                    "standing on fingers pried fully open would not be released (with another "
-                    "gripper server this is harmless)"))
-            return None
-        return future
-
-    def _still_wanted(self, number: int) -> bool:
-        """Tell whether goal ``number`` is the newest sent, no :meth:`cancel` since."""
-        return self.answers.sent == number and number > self.answers.canceled_through
-
-    def _drop_waiting_open(self) -> None:
-        """Drop the open still waiting for its stop (a newer goal went out, or a cancel came)."""
-        awaited = self.stop_awaited
-        if awaited is not None and not self._still_wanted(awaited[1].number):
-            awaited[2].drop()
-
-    def _open_dropped(self, delivery: Delivery) -> None:
-        """Note ``delivery``'s open, waiting for its stop, was dropped: never sent, not resent.
-
-        Its state: "canceled" after a :meth:`cancel`, "superseded" after a newer goal went out
-        (that goal is the hand's latest); no warning (one debug line).
-        """
-        awaited = self.stop_awaited
-        if awaited is not None and awaited[1] is delivery:
-            self.stop_awaited = None
-        number = delivery.number
-        self.on_the_way.discard(number)
-        self.answers.withdrawn(number)
-        canceled = number <= self.answers.canceled_through
-        delivery.state = "canceled" if canceled else "superseded"
-        self._say("debug", f"{PREFIX}the open waiting for {self.stop_name} was not sent: "
-                  f"{'a cancel came' if canceled else 'a newer gripper goal went out'} meanwhile")
-
-    def _stop_late(self, delivery: Delivery) -> None:
-        """Take a stop unanswered :data:`STOP_ANSWER_S` after its call as failed (said once).
-
-        Called by the open's :class:`OpenAfterStop` (its timer thread, or :meth:`overdue` on the
-        node's steady clock, whichever comes first), just before the open goes out alone.
-        """
-        awaited = self.stop_awaited
-        if awaited is not None and awaited[1] is delivery:
-            self.stop_awaited = None
-        self._stop_failed(delivery, f"{PREFIX}{self.stop_name} did not answer within "
-                          f"{STOP_ANSWER_S:g} s: the open goes out anyway, and is sent again "
-                          "with the stop (a grasp may still hold the fingers)")
-
-    def _stop_answered(self, done, delivery: Delivery) -> None:
-        """Read the stop's answer (``std_srvs/srv/Trigger`` response) for ``delivery``'s open.
-
-        ``success`` false (its ``message`` said), or the call failed: as :meth:`_stop_failed`.
-        A stop that works after failing ends the outage (one info line); after its wait ended
-        (:meth:`_stop_late`), it ends the grasp all the same: the open is no longer "failed"
-        for the stop (nor the grasp taken to stand, while it is the newest goal).
-        """
-        awaited = self.stop_awaited
-        if awaited is not None and awaited[1] is delivery:
-            self.stop_awaited = None
-        response = _result_of(done)
-        if response is None or not getattr(response, "success", False):
-            why = getattr(response, "message", "") or "the call failed"
-            self._stop_failed(delivery, f"{PREFIX}{self.stop_name} failed ({why}): a grasp may "
-                              "still hold the fingers; the open is sent again with the stop")
-            return
-        if delivery.stop_failed:  # answered after its wait: the grasp ended after all
-            delivery.stop_failed = False
-            if delivery.state == "failed" and not delivery.end_failed:
-                delivery.state = "ended"
-            if self.latest is delivery:
-                self.release.stopped()
-        if self.stop_failing:
-            self.stop_failing = False
-            self._say("info", f"{PREFIX}{self.stop_name} answered again: the grasp was ended")
-
-    def _stop_failed(self, delivery: Delivery, line: str) -> None:
-        """Note a stop that did not end the grasp: ``delivery``'s open ends "failed" (resent).
-
-        A grasp of ours may stand again unless a newer goal went out since (``release``);
-        ``line`` is warned once per outage, debug after.
-        """
-        delivery.stop_failed = True
-        if delivery.state == "ended":  # the open's end came first (done at once)
-            delivery.state = "failed"
-        if self.latest is delivery:
-            self.release.not_stopped()
-        self._say("debug" if self.stop_failing else "warning", line)
-        self.stop_failing = True
-
     def _answered(self, done, closedness: float, delivery: Delivery, sent_at: float,
                   position: float) -> None:
         """Take the server's answer to a goal: say a rejection, await an accepted goal's end.
 
         ``position`` [m]: one finger's, as the goal sent it.
         """
-        handle, number = _result_of(done), delivery.number
+        handle, number = result_of(done), delivery.number
         self.on_the_way.discard(number)
         if handle is None or not getattr(handle, "accepted", False):
             delivery.state = "rejected"
@@ -359,84 +263,6 @@ class GripperGoals:
         handle.get_result_async().add_done_callback(
             lambda finished: self._finished(finished, closedness, delivery, sent_at, position))
 
-    def cancel(self) -> int:
-        """Cancel the goals accepted and not yet ended, and those still on their way.
-
-        Each cancel's answer is read (:meth:`_cancel_answered`): taken, the hand stops where it
-        is (franka_gripper stops it on a cancel; one info line per call); refused (rclpy's
-        ``ActionServer`` without a ``cancel_callback`` refuses every cancel), one warning: the
-        hand may still move to the goal's end. Their CANCELED ends are not warned. Goals whose
-        server went since they were accepted (``gone``: a driver that crashed) are canceled
-        too, in case it was a passing glitch, but not counted. Returns how many were canceled.
-        """
-        self.answers.cancelling()
-        self.cancel_round += 1
-        self._drop_waiting_open()  # an open waiting for its stop is not sent after a cancel
-        numbers = sorted(self.handles)
-        running = [number for number in numbers if number not in self.gone]
-        for number in numbers:
-            self._cancel(number)
-        return len(running)
-
-    def cancel_pending(self) -> bool:
-        """Tell whether a goal canceled on its way still awaits its acceptance.
-
-        Its cancel goes out when the acceptance is taken (:meth:`_answered`, on the node's
-        executor): a shutdown lets that executor spin until this is False (or its bound), so
-        that a goal the server accepts after Ctrl-C is canceled too, not left to move the hand.
-        """
-        through = self.answers.canceled_through
-        return any(number <= through for number in self.on_the_way.copy())
-
-    def _cancel(self, number: int) -> None:
-        """Ask the server to cancel accepted goal ``number`` (a failed request is a warning).
-
-        Once per goal: :meth:`cancel` (any thread) and ``_answered`` (the executor) may both
-        reach a goal; the second finds its handle gone and does nothing.
-        """
-        handle = self.handles.pop(number, None)
-        if self.latest is not None and self.latest.number == number:
-            self.latest.state = "canceled"
-        gone = number in self.gone
-        self.gone.discard(number)
-        if handle is None:  # canceled already by the other path
-            return
-        try:
-            answer = handle.cancel_goal_async()
-        except Exception as exc:  # noqa: BLE001 - the context shut down: nothing more to do
-            if not gone:
-                self._say("warning", f"{PREFIX}canceling the gripper goal to {self.name} "
-                          f"failed ({exc}); the hand may still move")
-            return
-        if hasattr(answer, "add_done_callback"):
-            cancel_round = self.cancel_round
-            answer.add_done_callback(
-                lambda done: self._cancel_answered(done, cancel_round, gone))
-
-    def _cancel_answered(self, done, cancel_round: int, gone: bool) -> None:
-        """Read a cancel's answer (``action_msgs/CancelGoal`` response; the executor's thread).
-
-        Taken (ERROR_NONE): the hand stops where it is, one info line per :meth:`cancel` call.
-        Refused (ERROR_REJECTED), or no answer (the request failed) for a goal whose server did
-        not go (``gone`` False): one warning naming the server: the hand may still move to the
-        goal's end. A goal the server does not know or that had ended: nothing to say.
-        """
-        code = getattr(_result_of(done), "return_code", None)
-        if code == CANCEL_ERROR_NONE:
-            if self.said_round != cancel_round:
-                self.said_round = cancel_round
-                self._say("info", f"{PREFIX}the gripper goal to {self.name} was canceled: the "
-                          "hand stops where it is")
-        elif code == CANCEL_ERROR_REJECTED:
-            self._say("warning", f"{PREFIX}{self.name} refused to cancel the gripper goal (an "
-                      "rclpy ActionServer without a cancel_callback refuses every cancel): the "
-                      "hand may still move to the goal's end; stop it at its driver")
-        elif code not in (CANCEL_ERROR_UNKNOWN_GOAL_ID, CANCEL_ERROR_GOAL_TERMINATED) and \
-                not gone:
-            self._say("warning", f"{PREFIX}the cancel of the gripper goal to {self.name} got "
-                      f"no answer (return code {code}): the hand may still move to the goal's "
-                      "end; stop it at its driver")
-
     def problem(self) -> str:
         """Return why the goals do not reach the hand now ("": they do; ``AwaitedGoals``)."""
         return self.answers.problem(self.server_ready())
@@ -451,9 +277,7 @@ class GripperGoals:
         now = self.clock()
         numbers, line = self.answers.overdue(now)
         self._say("warning", line)
-        awaited = self.stop_awaited  # a stop unanswered (cleared on its answer): the open
-        if awaited is not None and now - awaited[0] >= STOP_ANSWER_S:  # goes, said, by this clock
-            awaited[2].wait_over()  # too (its timer thread may not have come yet)
+        self._stop_overdue(now)  # a stop unanswered: the open goes, said, by this clock too
         latest = self.latest
         if latest is not None and latest.number in numbers and latest.state in ("sent",
                                                                                 "accepted"):
@@ -466,15 +290,17 @@ class GripperGoals:
 
         ``position`` [m]: one finger's, as the goal sent it.
         """
-        response, number = _result_of(finished), delivery.number
+        response, number = result_of(finished), delivery.number
         self.handles.pop(number, None)
         self.gone.discard(number)
         status = getattr(response, "status", None)
         if response is not None and delivery.state != "canceled":
             delivery.state = "ended"
         result = getattr(response, "result", None)
-        judged = judge_result(status, position, result,
-                              self.max_width, self.full_width, delivery.start, self._finger())
+        finger = self._finger()
+        self.release.measured(None if finger is None else 2 * finger)  # the hand's widest
+        judged = judge_result(status, position, result, self.max_width, self.full_width,
+                              delivery.start, finger, reached_tolerance=self.reached_tolerance)
         if judged.full_width and not self.full_width:  # a ROS 1-style server, told now
             self.full_width = True
             self._say("warning", self._full_width_line(result_position(result)))
@@ -505,7 +331,7 @@ class GripperGoals:
                 f"gripper_command alone")
 
     def _say(self, level: str, line: str) -> None:
-        """Log ``line`` at ``level`` ("warning", "info" or "debug"); nothing when it is empty.
+        """Log ``line`` at ``level`` ("error", "warning", "info", "debug"); nothing when empty.
 
         One call line per severity: rclpy's logger keys each call by its caller's file and line
         and raises ValueError ("Logger severity cannot be changed between calls") when one line
@@ -513,17 +339,12 @@ class GripperGoals:
         """
         if not line:
             return
-        if level == "warning":
+        if level == "error":
+            self.error(line)
+        elif level == "warning":
             self.warn(line)
         elif level == "info":
             self.info(line)
         elif self.debug is not None:
             self.debug(line)
 
-
-def _result_of(future):
-    """Return a done future's result, or None when it ended in an exception."""
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - a failed send or result request: no result to read
-        return None

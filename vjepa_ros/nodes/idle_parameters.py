@@ -154,7 +154,8 @@ RULES = (
     # finished run's last move (_last_move_runs), continuous's gripper waits.)
     IdleRule(("control.settle_s",), _settle_idle, _settle_because,
              "set control.mode to blocking or async"),
-    IdleRule(("control.gripper_max_effort", "control.gripper_result_timeout_s"),
+    IdleRule(("control.gripper_max_effort", "control.gripper_result_timeout_s",
+              "control.gripper_goal_tolerance_m"),
              lambda c: not c.control.gripper_action,
              lambda c: "control.gripper_action is empty (no GripperCommand goals)",
              "set control.gripper_action"),

@@ -12,7 +12,9 @@ naming another arm's link0 (``~/enable`` refused: ERROR, in ``refusal``, both li
 their kind in ``refusal_kind`` unless the session's own refusal is an ERROR too), silent inputs
 (``inputs``), another command publisher while enabled (``other_command_publishers``), and, while
 enabled, the hand's commands withheld (``withheld``: WARN): no recent finger joint state under
-``goals.gripper`` planned, gripper goals that do not reach the hand (``GripperGoals.problem``).
+``goals.gripper`` planned, gripper goals that do not reach the hand (``GripperGoals.problem``);
+enabled or not, franka_gripper's stop given up (in ``withheld`` too, ERROR:
+``GripperGoals.stop_error``).
 Executor callbacks only.
 """
 
@@ -84,10 +86,13 @@ class PlannerDiagnostics:
         inputs = self._input_problems()
         snapshot = self.session.snapshot()
         withheld = self._withheld() if self.session.enabled else []
+        # the gripper's stop given up (ERROR until a new goal or ~/enable true), enabled or not
+        stop_error = "" if self.gripper_action is None else self.gripper_action.stop_error()
+        withheld += [stop_error] if stop_error else []
         commanding_fights = bool(self.other_publishers) and self.session.enabled
         # node_status returns a new dict: the node's values go into it (the one copy)
         status = node_status(diagnostic_status(snapshot), self._node_refusals() + failures(self),
-                             withheld=withheld,
+                             withheld=withheld, error=bool(stop_error),
                              silent=silent_inputs_message(inputs, snapshot.blocking),
                              warn=commanding_fights or bool(inputs))
         values = status["values"]

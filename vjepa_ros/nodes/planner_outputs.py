@@ -60,7 +60,9 @@ class PlannerOutputs:
                              debug=self.get_logger().debug, measured_width=self._measured_width,
                              deadband=control.gripper_deadband,
                              stop=stop,
-                             stop_request=Trigger.Request)
+                             stop_request=Trigger.Request, error=self.get_logger().error,
+                             user_epoch=lambda: self.session.user_epoch,
+                             reached_tolerance=control.gripper_goal_tolerance_m)
         if control.gripper_result_timeout_s > 0:  # goals never answered: said
             self.create_timer(poll_period(control.gripper_result_timeout_s), goals.overdue,
                               clock=Clock(clock_type=ClockType.STEADY_TIME))

@@ -115,6 +115,14 @@ class ControlConfig:
         "gripper driver hung or died); one warning per outage, a line with the count of goals "
         "unanswered when it answers again; 0: off.",
         range=(0, 3600))
+    gripper_goal_tolerance_m: float = param(
+        0.01, "A GripperCommand result that says it reached its goal (SUCCEEDED, reached_goal, "
+        "not stalled) with its position this far from the goal's or farther [m, one finger] did "
+        "not: a failure, sent again. Set it to the gripper server's own tolerance: "
+        "ros2_controllers' gripper_action_controller `goal_tolerance` (0.01 by default; a "
+        "larger one otherwise has each goal it calls reached sent again); franka_gripper's "
+        "grasp succeeds within 2.5 mm.",
+        range=(0, 0.04), low_open=True)
     model_frame_rpy_deg: list[float] = param(
         [0.0, 0.0, 0.0], "Rotation base frame -> the frame the world model predicts motion in, as "
         "extrinsic xyz Euler angles [deg] (degrees, not radians: roll, pitch, yaw), from the "

@@ -119,7 +119,7 @@ def running_plan_problem(status: SessionStatus) -> str:
 
 
 def node_status(status: dict, refusals, *, silent: str = "", warn: bool = False,
-                withheld=()) -> dict:
+                withheld=(), error: bool = False) -> dict:
     """Return the node's ``/diagnostics`` status: the session's with the node's own states in.
 
     ``status``: :func:`diagnostic_status`'s dict (its ``values`` may hold the node's keys too);
@@ -130,12 +130,14 @@ def node_status(status: dict, refusals, *, silent: str = "", warn: bool = False,
     ``silent``: the message naming silent inputs ("" when none: ``silent_inputs_message``),
     the message when nothing is refused; ``warn``: something else warns (silent inputs,
     another command publisher while enabled); ``withheld``: what of the commands is withheld
-    while enabled, one line each (WARN, appended to the message). Returns a new
+    while enabled, one line each (WARN, appended to the message); ``error``: one of them is an
+    error (ERROR: the gripper's stop given up, ``GripperGoals.stop_error``). Returns a new
     ``{"level": 0|1|2, "message": str, "values": {key: str}}``; ``status`` is not changed.
     """
     values = dict(status["values"])
     refused = "; ".join(line for _, line in refusals)
-    level = max(status["level"], ERROR if refused else WARN if warn or withheld else OK)
+    level = max(status["level"], ERROR if refused or error else
+                WARN if warn or withheld else OK)
     # the kind and words of what sets the level (ERROR) first: the session's own, or the node's
     session_first = bool(status["level"] >= ERROR and values.get("refusal_kind"))
     if refused:

@@ -40,6 +40,7 @@ class EnableSession:
             self._transition(Event.ENABLE)
             self.enable_epoch += 1
             self.commanding_epoch += 1
+            self.user_epoch += 1  # (GoalSession.user_epoch)
             self.last_planned_stamp = -float("inf")
             # the last command of before the pause, kept for _hand_changes (not a new world's)
             self._gripper_before_enable = self.last_gripper

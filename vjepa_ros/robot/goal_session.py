@@ -25,6 +25,10 @@ from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
 class GoalSession:
     """The goal methods of ``MPCSession`` (see the module docstring)."""
 
+    # the user's acts that start over: a new goal, ~/clear_goals (here), ~/enable true
+    # (enable_session): the gripper stop's give-up ends with one (nodes.gripper_stop)
+    user_epoch = 0
+
     def set_goals(self, goals: list[SubGoal]) -> str:
         """Replace the goal (sequence); the planning thread encodes it before the next plan.
 
@@ -38,6 +42,7 @@ class GoalSession:
                                      len(goals))
             self.goals = sequence
             self.goal_version += 1
+            self.user_epoch += 1
             self.planner.reset()
             self.last_planned_stamp = -float("inf")  # plan again on the current frame
             self._drop_prepared("new goal")
@@ -129,6 +134,7 @@ class GoalSession:
             count = 0 if self.goals is None else len(self.goals.goals)
             self.goals = None
             self.goal_version += 1
+            self.user_epoch += 1
             self.planner.reset()
             self._drop_prepared("goals cleared")
             message = f"goals cleared ({count} removed)"

@@ -41,6 +41,13 @@ WIDER_TOLERANCE = 2 * SAME_WIDTH
 # open" (gripper_results: an open finding each finger within OPEN_MARGIN_M of the full opening got
 # there), e.g. a hand homed at 79.5 mm with 0.08, whose open to 80 mm franka_gripper aborts
 OPEN_WIDTH_MARGIN = 2 * OPEN_MARGIN_M
+# [m] between the fingers: the widest width measured counts as this hand's own full opening (a
+# hand homed narrower than robot.gripper_max_width: 77 mm with 0.08) when it lies at most this far
+# below the parameter (no Franka Hand homes narrower by more; narrower widths are objects held)
+HOMED_NARROWER_M = 0.01
+# stops failed or unanswered in a row after which the client stops calling the stop and sends no
+# open that needs it, until the user acts (a new goal, ~/enable true): StopOutage
+STOP_TRIES = 3
 
 
 def goal_position(closedness: float, max_width: float, measured_width: float | None) -> float:
@@ -110,22 +117,44 @@ class ReleaseStop:
     def __init__(self) -> None:
         # a goal of ours other than the full opening went out since the last open or stop
         self.grasp_may_stand = False
+        self.widest: float | None = None  # [m] the widest width between the fingers measured
+
+    def measured(self, width: float | None) -> None:
+        """Note a width [m] between the fingers measured now (None: not measured): the widest."""
+        if width is not None and (self.widest is None or width > self.widest):
+            self.widest = float(width)
+
+    def full_opening(self, max_width: float) -> float:
+        """Return this hand's full opening [m]: ``max_width``, or the widest measured below it.
+
+        A hand homed narrower than ``robot.gripper_max_width`` (``max_width`` [m]) reports its
+        own full opening as the widest width its fingers reach (:meth:`measured`): that, when it
+        lies within :data:`HOMED_NARROWER_M` below ``max_width``; else ``max_width``.
+        """
+        widest = self.widest
+        if widest is None or widest >= max_width or widest < max_width - HOMED_NARROWER_M:
+            return max_width
+        return widest
 
     def due(self, closedness: float, measured_width: float | None, max_width: float) -> bool:
         """Tell whether a goal for ``closedness`` (0 open .. 1) needs a stop before it.
 
         True for a goal to the full opening (closedness 0 after the clip) while a grasp may
         stand, with the fingers measured (``measured_width`` [m] between them) fully open by the
-        node's own rule: within :data:`OPEN_WIDTH_MARGIN` of ``max_width`` [m] (its edge
-        included) or wider. There franka_gripper takes that goal as done (within
-        :data:`SAME_WIDTH`), or aborts it as out of range (a hand homed narrower than
-        ``max_width``, its fingers pried to its own full opening), and a grasp would stand.
+        node's own rule: within :data:`OPEN_WIDTH_MARGIN` of the hand's full opening (its edge
+        included) or wider: ``max_width`` [m], or the widest width measured before when the
+        hand homed narrower (:meth:`full_opening`: the client notes each width with
+        :meth:`measured` after asking, so fingers seen no wider before are not fully open).
+        There franka_gripper takes that goal as done (within :data:`SAME_WIDTH`), or aborts it
+        as out of range (a hand homed narrower than ``max_width``, its fingers pried to its own
+        full opening: 77 mm with 0.08 got no stop and its grasp stood), and a grasp would stand.
         Fingers measured narrower make it a ``move``, which ends the grasp by itself, and
         fingers not measured (None) leave it to the goal: no stop then.
         """
         if closedness > 0.0 or not self.grasp_may_stand or measured_width is None:
             return False
-        return measured_width - (max_width - OPEN_WIDTH_MARGIN) >= -1e-9  # (rounding at the edge)
+        edge = self.full_opening(max_width) - OPEN_WIDTH_MARGIN
+        return measured_width - edge >= -1e-9  # (rounding at the edge)
 
     def sent(self, closedness: float) -> None:
         """Note a goal for ``closedness`` went out: any but the full opening may leave a grasp."""
@@ -138,3 +167,62 @@ class ReleaseStop:
     def not_stopped(self) -> None:
         """Note a stop failed or went unanswered: a grasp may still stand (the next open stops)."""
         self.grasp_may_stand = True
+
+
+class StopOutage:
+    """Stops that failed or went unanswered in a row; the give-up after :data:`STOP_TRIES`.
+
+    ``stop_name``: the stop service (for the lines); ``epoch``: returns the count of the user's
+    acts that start over (a new goal, ``~/enable`` true: the session's ``user_epoch``; None:
+    none, a give-up stands for good). :meth:`failed` per stop that did not end the grasp,
+    :meth:`worked` per stop that did; :meth:`given_up` before calling one. ROS-free; the lines
+    are the caller's to log at the level returned.
+    """
+
+    def __init__(self, stop_name: str, epoch=None, tries: int = STOP_TRIES):
+        self.stop_name, self.epoch, self.tries = stop_name, epoch, tries
+        self.failures = 0  # in a row, since the last stop that worked or the user's act
+        self.line = ""  # the give-up's line while it stands ("": none)
+        self.given_up_at: object = None  # the user's epoch at the give-up
+
+    def _epoch(self):
+        return None if self.epoch is None else self.epoch()
+
+    def failed(self, why: str, line: str) -> tuple[str, str]:
+        """Count a stop that did not end the grasp; return (level, line) to log.
+
+        ``why``: what it did ("failed (gripper in error)", "did not answer within 1 s"); ``line``:
+        the outage's line. The first of an outage: ("warning", ``line``); the
+        :data:`STOP_TRIES` th in a row: ("error", the give-up, :attr:`line`: the stop is called
+        no more and no open that needs it goes out until the user acts, naming the service and
+        what to do); others ("debug", ``line``).
+        """
+        self.resume()
+        self.failures += 1
+        if self.line or self.failures < self.tries:
+            return ("warning" if self.failures == 1 else "debug"), line
+        self.given_up_at = self._epoch()
+        self.line = (
+            f"{self.stop_name} did not end the grasp {self.failures} times in a row (last: "
+            f"{why}): the stop is no longer called and no open that needs it "
+            f"is sent, so a grasp may still hold the fingers; check the gripper (its error "
+            f"recovery; `ros2 service call {self.stop_name} std_srvs/srv/Trigger` should answer "
+            f"success), then set a new goal or call ~/enable false and true to try again")
+        return "error", self.line
+
+    def worked(self) -> str:
+        """Note a stop that ended the grasp; return the outage's end line ("" when none)."""
+        was, self.failures, self.line = self.failures, 0, ""
+        return (f"{self.stop_name} answered again: the grasp was ended") if was else ""
+
+    def resume(self) -> str:
+        """End a give-up once the user acted since (its epoch moved); return its info line."""
+        if not self.line or self._epoch() == self.given_up_at:
+            return ""
+        self.failures, self.line = 0, ""
+        return (f"{self.stop_name}: trying the stop again (a new goal or ~/enable since the "
+                "node gave up on it)")
+
+    def given_up(self) -> bool:
+        """Tell whether the give-up stands (the user did not act since; no side effect)."""
+        return bool(self.line) and self._epoch() == self.given_up_at

@@ -21,10 +21,10 @@
 - Fingers that stopped away from their goal, not reported as reaching it (:func:`_stopped`),
   are said where they stopped: an opening goal that stopped short is a failure as any abort, also
   when ros2_controllers ends it SUCCEEDED with ``stalled`` (``allow_stalling``). A result
-  reported reaching its goal (SUCCEEDED, ``reached_goal``, not stalled) with its position more
-  than :data:`REACHED_TOLERANCE_M` from the goal's contradicts itself: the position, measured,
-  wins over the claim (a failure, not a hold) for an open that stopped short and a middle width
-  not known to close (:func:`_closing`).
+  reported reaching its goal (SUCCEEDED, ``reached_goal``, not stalled) with its position
+  ``control.gripper_goal_tolerance_m`` (:data:`REACHED_TOLERANCE_M`) or more from the goal's
+  contradicts itself: the position, measured, wins over the claim (a failure, not a hold) for an
+  open that stopped short and a middle width not known to close (:func:`_closing`).
 - A position wider than the hand opens even read as the width between the fingers (above
   ``max_width`` by more than :data:`WIDER_MARGIN_M`: a driver's glitch, a result in mm) is no
   width of this hand in either convention (:func:`impossible_position`): it tells no convention,
@@ -60,7 +60,8 @@ OPEN_MARGIN_M = 1e-3
 MOVED_MARGIN_M = 5e-4
 # [m] of one finger: a result reported reaching its goal this far from it, or farther, did not
 # (ros2_controllers' gripper_action_controller succeeds within goal_tolerance, 0.01 by default;
-# franka_gripper's grasp within its epsilons, 5 mm of the width: 2.5 mm of one finger)
+# franka_gripper's grasp within its epsilons, 5 mm of the width: 2.5 mm of one finger); the
+# default of control.gripper_goal_tolerance_m, set to a server's larger goal_tolerance
 REACHED_TOLERANCE_M = 0.01
 # [m] a result this much wider than the hand's full opening (robot.gripper_max_width), or more,
 # is no width of it even as the width between the fingers (a hand homed a little wider than
@@ -90,7 +91,8 @@ class ResultJudgement:
 
 def judge_result(status: int | None, goal_position: float, result, max_width: float,
                  full_width: bool = False, start: float | None = None,
-                 finger: float | None = None) -> ResultJudgement:
+                 finger: float | None = None,
+                 reached_tolerance: float = REACHED_TOLERANCE_M) -> ResultJudgement:
     """Read a GripperCommand goal's result once: the hold, the stop, the goal, the advice.
 
     ``status``: its GoalStatus (None: unknown); ``goal_position`` [m]: one finger's, as sent;
@@ -98,7 +100,9 @@ def judge_result(status: int | None, goal_position: float, result, max_width: fl
     non-finite position: nothing to read); ``max_width`` [m]: the hand's full opening;
     ``full_width``: the server is known to report the width between the fingers; ``start`` [m]:
     one finger measured when the goal was sent (None: not measured); ``finger`` [m]: one finger
-    measured now (None: not measured). A server not yet known as full-width becomes one when this
+    measured now (None: not measured); ``reached_tolerance`` [m, one finger]: how far from its
+    goal a result that claims it may lie (``control.gripper_goal_tolerance_m``, the server's
+    goal tolerance: :func:`_stopped`). A server not yet known as full-width becomes one when this
     result lies above ``max_width`` / 2 or reads as a hold, and :func:`full_width_result` says it
     is the whole width (a ROS 1-style server: a failed close read in franka_ros2's units would be
     a hold): ``full_width`` True in the judgement, every field read so.
@@ -123,7 +127,8 @@ def judge_result(status: int | None, goal_position: float, result, max_width: fl
     position = None if raw is None else raw / 2.0 if full_width else raw
     return ResultJudgement(
         held=_held(status, goal_position, position, result, max_width, start),
-        stopped=_stopped(status, goal_position, position, result, max_width, start),
+        stopped=_stopped(status, goal_position, position, result, max_width, start,
+                         reached_tolerance),
         reached=_reached(goal_position, position, max_width),
         advice=_out_of_range(status, goal_position, position, max_width, start),
         full_width=full_width)
@@ -208,13 +213,15 @@ def _held(status: int | None, goal_position: float, position: float | None, resu
 
 
 def _stopped(status: int | None, goal_position: float, position: float | None, result,
-             max_width: float, start: float | None) -> str:
+             max_width: float, start: float | None,
+             reached_tolerance: float = REACHED_TOLERANCE_M) -> str:
     """Say where a goal's fingers stopped when its result is not at its goal; "" otherwise.
 
     ``position``: the result's, one finger's [m] (None: none, ""). "" for one within
     :data:`HOLD_MARGIN_M` of ``goal_position`` [m, one finger], a SUCCEEDED one the server says
     reached its goal (``result``'s ``reached_goal`` true, not ``stalled``: franka_gripper's
-    grasp within its epsilons) within :data:`REACHED_TOLERANCE_M` of it, and one at the hand's
+    grasp within its epsilons) within ``reached_tolerance`` [m] of it (the server's goal
+    tolerance; default :data:`REACHED_TOLERANCE_M`), and one at the hand's
     full opening after an open (:func:`_reached`). Else the width between the fingers [mm] and
     the width asked, or, for fingers at the hand's full opening (``max_width`` [m]) after a goal
     to close, not moved from ``start`` (:func:`_held`), that they never closed and hold nothing;
@@ -223,7 +230,7 @@ def _stopped(status: int | None, goal_position: float, position: float | None, r
     """
     if position is None or abs(position - goal_position) <= HOLD_MARGIN_M or \
             _reached(goal_position, position, max_width) or _succeeded_at_goal(status, result) \
-            and abs(position - goal_position) < REACHED_TOLERANCE_M:
+            and abs(position - goal_position) < reached_tolerance:
         return ""
     claimed = (" (its result says it reached the goal: the position, measured, wins over that "
                "claim)" if _succeeded_at_goal(status, result) and not (
