@@ -87,7 +87,8 @@ class PlannerDiagnostics:
         snapshot = self.session.snapshot()
         withheld = self._withheld() if self.session.enabled else []
         # the gripper's stop given up (ERROR until a new goal or ~/enable true), enabled or not
-        stop_error = "" if self.gripper_action is None else self.gripper_action.stop_error()
+        goals = getattr(self, "gripper_action", None)  # (a node whose start was cut short)
+        stop_error = "" if goals is None else goals.stop_error()
         withheld += [stop_error] if stop_error else []
         commanding_fights = bool(self.other_publishers) and self.session.enabled
         # node_status returns a new dict: the node's values go into it (the one copy)
