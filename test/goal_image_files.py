@@ -58,3 +58,27 @@ def _premultiplied_tiff(path, alpha):
 def _save(path, pixels):
     Image.fromarray(pixels).save(path)
     return str(path)
+
+
+class InlineDecoder:
+    """A stand-in node's ``goal_decoder`` (``robot/goal_decoder.GoalDecoder``): decodes at once.
+
+    For ``PlannerGoals._take_goal_image`` on a stand-in node: the decode runs inline and its
+    outcome goes straight to ``PlannerGoals._apply_goal_image``, as the executor would apply it.
+    """
+
+    def __init__(self, node):
+        self.node, self.requests = node, []
+
+    def submit(self, what, decode):
+        from vjepa_ros.nodes.planner_goals import PlannerGoals
+        from vjepa_ros.robot.goal_decoder import Decoded
+
+        self.requests.append(what)
+        done = Decoded(len(self.requests), what)
+        try:
+            done.value = decode()
+        except Exception as exc:  # noqa: BLE001 - as the decoder hands it over
+            done.error = exc
+        PlannerGoals._apply_goal_image(self.node, done)
+        return done.ticket

@@ -172,6 +172,10 @@ class Harness:
         while not future.done() and time.monotonic() < deadline:
             self.executor.spin_once(timeout_sec=0.01)
         assert future.done(), f"{name} did not answer within {timeout} s"
+        # a goal file set by parameter is decoded off the executor thread, then applied on it
+        # (planner_goals, goal_decoder): spun until applied, so a test reads the goal in force
+        while not self.planner.goal_decoder.idle() and time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=0.01)
         self.take_queued()  # what the node sent before its answer (log lines, set-points)
         return future.result()
 

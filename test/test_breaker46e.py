@@ -512,6 +512,8 @@ def test_an_opaque_rgba_goal_on_the_topic_equals_its_file(tmp_path):
 def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
     """The node's own method with stand-ins: nothing set, one error line naming the topic."""
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from goal_image_files import InlineDecoder
+
     from vjepa_ros.nodes.planner_goals import PlannerGoals
 
     set_goals, errors, wakes = [], [], []
@@ -525,6 +527,7 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
         forget_goal_files=lambda: pytest.fail("a refused goal must not forget the goal files"))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
+    node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
     PlannerGoals._take_goal_image(node, message("rgb8", PIXELS[:8, :8]), key=())
     assert set_goals == [] and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith("ignoring goal image on /planner/goal_image: the image is 8x8")

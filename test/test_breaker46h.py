@@ -50,7 +50,7 @@ import zlib
 
 import numpy as np
 import pytest
-from goal_image_files import PIXELS, _premultiplied_tiff, _save, _tiff
+from goal_image_files import PIXELS, InlineDecoder, _premultiplied_tiff, _save, _tiff
 from PIL import Image
 
 from vjepa_ros.image_encodings import _to_8bit
@@ -127,6 +127,7 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
         get_logger=lambda: types.SimpleNamespace(error=errors.append))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
+    node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
     PlannerGoals._take_goal_image(node, msg, key=())
     assert not goals and len(errors) == 1 and "transparent pixels" in errors[0], errors
     assert np.array_equal(decode_image_message(msg), PIXELS)

@@ -55,8 +55,6 @@ def _commanding(h) -> None:
     assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59a #1: a goal file set at run time is decoded on "
-                   "the executor thread: the set-point stream stands still meanwhile")
 def test_the_stream_ticks_while_a_goal_file_set_at_run_time_is_decoded(
         harness, tmp_path, monkeypatch):  # noqa: F811
     """``ros2 param set /vjepa_planner goal_image_path /data/goal.jpg`` while commanding.

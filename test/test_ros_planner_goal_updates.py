@@ -7,6 +7,8 @@ when a file parameter is emptied (logged), and goal_steps / goal_gripper apply t
 would close the hand for sends no gripper command. ROS-free parts: test_goal_updates.py.
 """
 
+import threading
+
 import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
@@ -126,18 +128,23 @@ def test_gripper_hold_reaches_without_a_gripper_command(oracle_harness):
 
 def test_the_node_decodes_each_goal_file_once_and_keeps_none_after(oracle_harness, tmp_path,
                                                                    monkeypatch):
-    """The node's own CheckedGoalImages carries a parameter check's images to its goal (fix47b)."""
+    """A goal file set at run time: its header checked by the set, decoded once off the executor.
+
+    Set while the counts disagree, the files are not decoded (headers only, nothing kept);
+    once the counts agree each is decoded once, on the node's goal decoder thread (fix59a),
+    never the executor's (the one the test spins): nothing kept after (fix47b).
+    """
     from vjepa_ros.robot import goal_files as goal_file_checks
 
     _, make = oracle_harness
     h = make()
     files, reads = goal_files(tmp_path, 2), []
     load = goal_file_checks.load_image_file
-    monkeypatch.setattr(goal_file_checks, "load_image_file",
-                        lambda path: reads.append(path) or load(path))
+    monkeypatch.setattr(goal_file_checks, "load_image_file", lambda path: reads.append(
+        (path, threading.current_thread().name)) or load(path))
     assert set_goal_param(h, "goal_steps", [2, 3, 4]).successful
     assert set_goal_param(h, "goal_image_paths", files).successful and sources(h) is None
-    assert reads == files and len(h.planner.checked_goal_images) == 2  # waiting for goal_steps
+    assert reads == [] and len(h.planner.checked_goal_images) == 0  # waiting for goal_steps
     assert set_goal_param(h, "goal_steps", [2, 3]).successful and sources(h) == files
-    assert reads == files, "the goal read its files again instead of taking the checked images"
+    assert reads == [(path, "goal decoder") for path in files], reads
     assert len(h.planner.checked_goal_images) == 0

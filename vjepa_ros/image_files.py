@@ -16,13 +16,13 @@ import numpy as np
 from vjepa_ros.atomic_files import ReplaceError, write_bytes
 from vjepa_ros.image_encodings import SINGLE_CHANNEL_16, _to_8bit
 from vjepa_ros.image_errors import ImageError, check_rgb
+from vjepa_ros.image_file_header import existing_image_file, header_checked, open_image_file
 from vjepa_ros.image_limits import (
-    MAX_SIDE_PX,
     goal_image_problem,
     image_size_problem,
     transparency_problem,
 )
-from vjepa_ros.image_paths import image_file_path, is_package_url
+from vjepa_ros.image_paths import image_file_path  # noqa: F401 - re-exported
 from vjepa_ros.input_paths import SYMLINK_LOOP, missing
 from vjepa_ros.path_text import whitespace_problem
 
@@ -61,16 +61,7 @@ def load_image_file(path: str | Path) -> np.ndarray:
     """
     import cv2
 
-    given = str(path)
-    if not given.strip():
-        raise ImageError("the image path is empty: give an image file (PNG, JPEG, ...)")
-    path = image_file_path(path)
-    named = f" (named by {given})" if is_package_url(given) else ""
-    if path.is_dir():
-        raise ImageError(f"{path}{named} is a folder, not an image file: give an image file "
-                         "(PNG, JPEG, ...)")
-    if not path.is_file():
-        _refuse_missing(path, named)
+    path, _ = existing_image_file(path)
     kind = _check_image_file(path)
     bgr = _opencv_bgr(cv2, path, kind)
     if bgr is None:  # a format OpenCV cannot decode, that Pillow decoded whole just now
@@ -180,34 +171,9 @@ def _check_image_file(path: Path) -> FileKind:
 
     Returns what the header says (:class:`FileKind`).
     """
-    import warnings
-
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked below
-            image = Image.open(path)
-    except Image.DecompressionBombError:
-        raise ImageError(f"{path} claims more than {2 * (Image.MAX_IMAGE_PIXELS or 0)} pixels "
-                         f"(a decompression bomb or a huge image): give at most {MAX_SIDE_PX} px "
-                         "a side") from None
-    except UnidentifiedImageError:
-        raise ImageError(f"cannot read {path} as an image (not an image file, or a format "
-                         "Pillow does not know): give a PNG or JPEG file") from None
-    except PermissionError as exc:
-        raise ImageError(f"cannot read {path}: {exc}") from None
-    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # cut inside its header
-        raise ImageError(f"{path} is truncated or corrupt ({exc}): copy or save the image "
-                         "again") from None
+    image = open_image_file(path)
     with image:
-        page, problem = _tiff_page(image) if image.format == "TIFF" else (0, "")
-        bits, header = _header_problem(image)  # of the goal's page: a TIFF is at it now
-        problem = problem or header
-        if not problem and image.format != "TIFF":  # (counting frames may read the whole file)
-            problem = _frames_problem(image, int(getattr(image, "n_frames", 1) or 1))
-        if problem:
-            raise ImageError(f"{path} {problem}")
+        page, bits = header_checked(image, path)
         tags = getattr(image, "tag_v2", None)  # TIFF only
         orientation = tags.get(0x0112, 1) if tags is not None else 1  # (TIFF) Orientation
         premultiplied = _premultiplied(image)  # (from the raw modes: before load empties them)

@@ -44,15 +44,18 @@ def file_parameter_paths(name: str, value) -> list[str]:
     return ([value] if value else []) if name == "goal_image_path" else list(value or [])
 
 
-def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = None) -> None:
+def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = None,
+                     decode: bool = True) -> None:
     """Check one goal parameter's ``value`` on its own; raise ValueError naming ``name``.
 
     :class:`vjepa_ros.images.ImageError` (a ValueError) for a goal file the loader refuses.
     ``checked``: keeps a goal file parameter's decoded images for the goal
-    (``goal_files.check_goal_files``); None: nothing kept.
+    (``goal_files.check_goal_files``); None: nothing kept. ``decode`` False: a goal file's
+    header only, nothing kept (a value set at run time: the executor thread decodes nothing).
     """
     if name in FILE_PARAMETERS:
-        check_goal_files(name, file_parameter_paths(name, value), checked=checked)
+        check_goal_files(name, file_parameter_paths(name, value), checked=checked,
+                         decode=decode)
     elif name == "goal_steps":
         check_goal_steps(value)
     elif name == "goal_gripper":
@@ -60,7 +63,7 @@ def check_goal_value(name: str, value, *, checked: CheckedGoalImages | None = No
 
 
 def updated_goal_values(current: dict, changes: dict, *,
-                        checked: CheckedGoalImages | None = None) -> dict:
+                        checked: CheckedGoalImages | None = None, decode: bool = True) -> dict:
     """Return ``current`` (goal parameter → value) with ``changes`` once each passes its check.
 
     Raises ValueError naming the parameter set: a value refused on its own
@@ -69,7 +72,8 @@ def updated_goal_values(current: dict, changes: dict, *,
     afterwards. ``checked``: the node's :class:`CheckedGoalImages`, given each file check; a
     set refused for both holding files checks its files with nothing kept, leaving ``checked``
     as it was (a list waiting for its counts keeps its images: breaker54a); a goal file check
-    that fails keeps nothing of its own (``goal_files.check_goal_files``).
+    that fails keeps nothing of its own (``goal_files.check_goal_files``). ``decode`` False:
+    goal files checked by their headers only (:func:`check_goal_value`).
     """
     changes = {name: value if isinstance(value, str) else list(value or [])
                for name, value in changes.items()}
@@ -77,7 +81,7 @@ def updated_goal_values(current: dict, changes: dict, *,
     both = _two_file_sources(values, changes)  # refused below, after the values' own checks
     files = [name for name in FILE_PARAMETERS if name in changes]
     for name in [name for name in changes if name not in files] + files:  # files last
-        check_goal_value(name, changes[name], checked=None if both else checked)
+        check_goal_value(name, changes[name], checked=None if both else checked, decode=decode)
     if both:
         raise ValueError(both)
     return values

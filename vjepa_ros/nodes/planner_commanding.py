@@ -177,6 +177,9 @@ class PlannerCommanding:
         helper node is closed. Returns whether the planning worker has ended.
         """
         self.stop_commanding()
+        decoder = getattr(self, "goal_decoder", None)
+        if decoder is not None:  # a goal decoding now is dropped: none is taken any more
+            decoder.close()
         waited = getattr(self, "shutdown_waited", False)  # an earlier call waited its limit
         self.shutdown_waited = True
         now = time.monotonic()

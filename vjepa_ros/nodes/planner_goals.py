@@ -4,15 +4,21 @@
 images on ``~/goal_image`` (decided by :class:`vjepa_ros.nodes.goal_images.GoalImages`, then
 decoded and checked: ``image_limits.goal_image_problem``), and goal files named by the goal
 parameters (``goal_image_path(s)``, ``goal_steps``, ``goal_gripper``), loaded once their lists
-agree and forgotten when a service or the topic replaces the goal; the images a goal file
-parameter's check decoded wait for the goal in the node's own ``checked_goal_images``
-(:class:`vjepa_ros.robot.checked_goal_images.CheckedGoalImages`). Executor callbacks only; the
-attributes used are set by the node's ``__init__``.
+agree and forgotten when a service or the topic replaces the goal. At run time no goal image is
+decoded on the executor thread (it also runs the set-point stream, its watchdog, /diagnostics and
+the services): a goal parameter's files are checked by their headers in the parameter callback
+(a bad one refused at once), then decoded with a topic's goal images on the node's
+:class:`vjepa_ros.robot.goal_decoder.GoalDecoder` thread, and the outcome is applied back on the
+executor (a guard condition): the newest goal wins, a file the decode refuses is said in one
+line and the previous goal stays. Goal files given at start are decoded before spinning (kept
+from their check for the goal: ``checked_goal_images``). The attributes used are set by
+:meth:`PlannerGoals._start_goals` and the node's ``__init__``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
@@ -26,11 +32,13 @@ from vjepa_ros.nodes.goal_parameters import (
     updated_goal_values,
 )
 from vjepa_ros.nodes.goal_topics import COMPRESSED, goal_message_kind
-from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter
+from vjepa_ros.nodes.goal_updates import apply_goal_values, file_parameter, retuned_goals
 from vjepa_ros.nodes.goal_values_in_force import changed_goal_values, file_keys
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.publisher_ids import gives_publisher_ids
-from vjepa_ros.robot.goal_files import goal_files_problem, goals_from_files
+from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
+from vjepa_ros.robot.goal_decoder import Decoded, GoalDecoder
+from vjepa_ros.robot.goal_files import check_goal_files, goal_files_problem, goals_from_files
 from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.resent_goals import finished_goal_stays
 from vjepa_ros.robot.subgoal import SubGoal
@@ -67,34 +75,39 @@ class PlannerGoals:
         return self.goal_images.pending
 
     def _take_goal_image(self, msg, key: tuple) -> None:
-        """Set the goal from ``msg`` unless refused; ``key``: its ``goal_images.message_key``.
+        """Decode goal image ``msg`` off the executor thread, then set it as the goal.
 
-        ``msg``: ``sensor_msgs/Image`` or ``CompressedImage``, decoded as camera frames are
-        (``images.decode_image_message``; transparent pixels refused, as in a goal file).
+        ``msg``: ``sensor_msgs/Image`` or ``CompressedImage``; ``key``: its
+        ``goal_images.message_key``. Decoded on the node's :class:`GoalDecoder` thread (a
+        4032x3024 JPEG: 0.5 s the stream must not stand still for), then applied on the
+        executor by :meth:`_apply_goal_image`; a newer goal set meanwhile wins.
         """
-        topic = self.goal_topic(msg)  # which sender to fix, in every line
-        try:
-            rgb = decode_image_message(msg, goal=True)  # transparent pixels refused
-            problem = goal_image_problem(rgb)
-            if problem:
-                raise ImageError(f"the image {problem}")
-            if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
-                return
-            # by its type, not its name: the compressed topic may be remapped on its own
-            source = "~/goal_image" + ("/compressed" if goal_message_kind(msg) == COMPRESSED
-                                       else "")
-            self.session.set_goals([SubGoal(rgb, 0, source=source)])
-            self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
-            self.forget_goal_files()  # (and a waiting image is older now)
-            warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
-                self.session.goal_version, msg.header.frame_id, topic,
-                self.image_subscription.topic_name)
-            if warning:
-                self.get_logger().warning(warning)
-        except (ImageError, ValueError) as exc:
-            self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
+        self.goal_decoder.submit(("image", msg, key, self.goal_topic(msg)),
+                                 lambda: _decoded_goal_image(msg))
+
+    def _apply_goal_image(self, done: Decoded) -> None:
+        """Set the goal from a decoded ``~/goal_image`` (or ``/compressed``) unless refused.
+
+        Refused (one error line, the previous goal kept): what ``_decoded_goal_image`` raised.
+        """
+        _, msg, key, topic = done.what  # topic: which sender to fix, in every line
+        if done.error is not None:
+            self.get_logger().error(f"ignoring goal image on {topic}: {done.error}; "
                                     f"{self._goal_kept()}")
-        self.worker.wake()
+            return
+        rgb = done.value
+        if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
+            return
+        # by its type, not its name: the compressed topic may be remapped on its own
+        source = "~/goal_image" + ("/compressed" if goal_message_kind(msg) == COMPRESSED else "")
+        self.session.set_goals([SubGoal(rgb, 0, source=source)])
+        self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
+        self.forget_goal_files()  # (and a waiting image is older now)
+        warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
+            self.session.goal_version, msg.header.frame_id, topic,
+            self.image_subscription.topic_name)
+        if warning:
+            self.get_logger().warning(warning)
 
     def _same_goal_image(self, rgb, key: tuple, topic: str) -> bool:
         """Whether ``rgb`` [H, W, 3] uint8 is the active goal's image, which came on this topic.
@@ -170,6 +183,7 @@ class PlannerGoals:
         parameters emptied ("" when none held a value).
         """
         self.goal_parameter, self.goal_files_loaded = "", []
+        self.goal_decoder.cancel()  # a goal still decoding is older: dropped
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
         stale = emptied(self.goal_values)
         if not stale:
@@ -186,10 +200,11 @@ class PlannerGoals:
                         setting: list[str] | None = None) -> str:
         """Load the goal files the goal parameters ``values`` give, once the lists agree.
 
-        ``setting``: the goal parameters whose change loads them (named in a refusal). Raises
-        :class:`ImageError` naming them and the file's parameter entry for a file that cannot
-        be read now (changed since its check: moved, deleted, truncated); ValueError at start
-        for lists that disagree.
+        ``setting``: the goal parameters whose change loads them (named in a refusal). At start
+        (before the node spins) the files are loaded here: :class:`ImageError` naming the file's
+        parameter entry, ValueError for lists that disagree. At run time they are decoded off
+        the executor thread (:meth:`_decode_goal_files`) and become the goal there once decoded;
+        the previous goal stays until then.
         """
         paths, steps, grippers = goal_files(values)
         if not paths:
@@ -203,15 +218,13 @@ class PlannerGoals:
             self.get_logger().warning(message)
             return message
         parameter = file_parameter(values)
+        if not at_start:  # decoded off the executor thread, applied by _apply_goal_files
+            return self._decode_goal_files(parameter, paths, setting or [parameter])
         try:
             goals = goals_from_files(paths, steps, grippers, checked=self.checked_goal_images,
                                      name=parameter)
         except ImageError as exc:
-            what = "goal files not loaded" if at_start else (
-                f"{' and '.join(setting or [parameter])} not applied: the goal files are read "
-                "now to load them")
-            raise ImageError(f"{what}: {exc}; the previous goal stays: put the file back or set "
-                             f"{parameter} again") from None
+            raise ImageError(f"goal files not loaded: {exc}") from None
         message = self.session.set_goals(goals)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
@@ -235,8 +248,7 @@ class PlannerGoals:
         if not changes:
             return SetParametersResult(successful=True)
         try:  # each value on its own, then the files once the lists agree
-            values = updated_goal_values(self.goal_values, changes,
-                                         checked=self.checked_goal_images)
+            values = updated_goal_values(self.goal_values, changes, decode=False)  # headers
             if not self.forgetting:
                 apply_goal_values(self, changes, values)  # nodes/goal_updates.py
         except (ImageError, ValueError) as exc:
@@ -252,3 +264,112 @@ class PlannerGoals:
             for warning in idle_parameter_warnings(current, only=changed):
                 self.get_logger().warning(warning)
         return SetParametersResult(successful=True)
+
+    def _start_goals(self, cfg) -> None:
+        """Check the goal parameters given at start and load their files (before spinning).
+
+        Here the files are decoded on the calling thread (nothing spins yet); at run time on
+        the node's :class:`GoalDecoder`, whose outcome a guard condition hands to the executor.
+        """
+        given = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
+        # the images the start-up check decoded, until the goal takes them: this node's
+        self.checked_goal_images = CheckedGoalImages()
+        try:  # each value on its own first, as at run time
+            self.goal_values = updated_goal_values(given, given, checked=self.checked_goal_images)
+        except ValueError as exc:
+            raise ValueError(f"goal files not loaded: {exc}") from None
+        self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
+        self.goal_files_loaded: list[str] = []  # the files it loaded (goal_updates: retunes)
+        self.goal_files_read: dict[str, list] = {}  # file parameter → file_key of each, as read
+        self.same_goal_said = None  # (goal_version, its state) whose image re-sent was logged
+        self.forgetting = False  # forget_goal_files is emptying the goal parameters
+        guard = self.create_guard_condition(self._take_decoded_goal)
+        self.goal_decoder = GoalDecoder(functools.partial(_trigger, guard))
+        self.load_goal_files(self.goal_values, at_start=True)
+
+    def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str]) -> str:
+        """Decode goal files ``paths`` of ``parameter`` on the decoder; return the line logged.
+
+        A request for the same files (same :func:`file_keys`) already decoding is kept: a
+        ``goal_steps`` set meanwhile is read when they are applied (:meth:`_apply_goal_files`).
+        Raises :class:`ImageError` (the set refused) for a file whose header no longer passes
+        (moved, deleted, replaced since its check).
+        """
+        keys = [file_key(path) for path in paths]  # before reading: one replaced meanwhile
+        try:  # headers again (ms): a file gone since its own check refuses this set at once
+            check_goal_files(parameter, paths, decode=False)
+        except ImageError as exc:
+            raise ImageError(f"{' and '.join(setting)} not applied: the goal files are read now "
+                             f"to load them: {exc}; the previous goal stays: put the file back "
+                             f"or set {parameter} again") from None
+        pending = self.goal_decoder.pending()
+        if pending is not None and pending[0] == "files" and pending[1:4] == (
+                parameter, paths, keys):
+            return "goal files decoding"
+        self.goal_decoder.submit(("files", parameter, list(paths), keys, setting),
+                                 lambda: goals_from_files(paths, name=parameter))
+        message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
+                   "the previous goal stays until they are decoded")
+        self.get_logger().info(message)
+        return message
+
+    def _apply_goal_files(self, done: Decoded) -> None:
+        """Make decoded goal files the goal, with the goal counts in force now.
+
+        Dropped when the file parameters name other files now (a newer change supersedes it);
+        a file the decode refused is said in one error line and the previous goal stays.
+        """
+        _, parameter, paths, keys, setting = done.what
+        values = self.goal_values
+        now, steps, grippers = goal_files(values)
+        if file_parameter(values) != parameter or now != paths:
+            return
+        kept = f"{self._goal_kept()}: fix or replace the file, then set {parameter} again"
+        if done.error is not None:
+            self.get_logger().error(f"{' and '.join(setting)} not applied: {done.error}; {kept}")
+            return
+        problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
+        if problem:
+            self.get_logger().warning(f"goal not changed yet: {problem}")
+            return
+        try:
+            self.session.set_goals(retuned_goals(done.value, {"goal_steps": steps,
+                                                              "goal_gripper": grippers}))
+        except ValueError as exc:
+            self.get_logger().error(f"{' and '.join(setting)} not applied: {exc}; {kept}")
+            return
+        self.goal_images.goal_set()
+        self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
+        self.goal_files_read[parameter] = keys
+
+    def _take_decoded_goal(self) -> None:
+        """Apply the decoder's outcome on the executor (guard condition), if still the newest."""
+        done = self.goal_decoder.take()
+        if done is None:
+            return
+        if done.what[0] == "files":
+            self._apply_goal_files(done)
+        else:
+            self._apply_goal_image(done)
+        self.worker.wake()
+
+
+def _decoded_goal_image(msg):
+    """Decode a goal image message (on the decoder's thread): ``[H, W, 3]`` uint8 RGB.
+
+    Decoded as camera frames are (``images.decode_image_message``; transparent pixels refused,
+    as in a goal file), then ``image_limits.goal_image_problem``'s checks: ImageError.
+    """
+    rgb = decode_image_message(msg, goal=True)
+    problem = goal_image_problem(rgb)
+    if problem:
+        raise ImageError(f"the image {problem}")
+    return rgb
+
+
+def _trigger(guard) -> None:
+    """Wake the executor for a decoded goal; a node already destroyed has none to wake."""
+    try:
+        guard.trigger()
+    except Exception:  # noqa: BLE001 - destroyed meanwhile (shutdown): no goal to apply
+        pass

@@ -40,7 +40,6 @@ from vjepa_ros.counts import counted
 from vjepa_ros.image_notes import SizeNotes
 from vjepa_ros.nodes.camera_check_service import CameraCheckService
 from vjepa_ros.nodes.goal_images import GoalImages
-from vjepa_ros.nodes.goal_parameters import updated_goal_values
 from vjepa_ros.nodes.goal_services import add_goal_list_services
 from vjepa_ros.nodes.goal_topics import subscribe_goal_topic
 from vjepa_ros.nodes.graph_publishers import published_topics
@@ -65,7 +64,6 @@ from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.accepted_joints import AcceptedJoints
-from vjepa_ros.robot.checked_goal_images import CheckedGoalImages
 from vjepa_ros.robot.finger_watch import FingerWatch
 from vjepa_ros.robot.goal_frame_ids import GoalFrameIds
 from vjepa_ros.robot.input_errors import InputErrorLog
@@ -231,19 +229,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # ~/camera_check: the live camera placement check (its own helper node and thread)
         self.camera_check_service = CameraCheckService(self)
 
-        given = {name: getattr(cfg, name) for name in GOAL_PARAMETERS}
-        # the images goal file parameter checks decoded, until the goal takes them: this node's
-        self.checked_goal_images = CheckedGoalImages()
-        try:  # each value on its own first, as at run time
-            self.goal_values = updated_goal_values(given, given, checked=self.checked_goal_images)
-        except ValueError as exc:
-            raise ValueError(f"goal files not loaded: {exc}") from None
-        self.goal_parameter = ""  # the goal file parameter that set the active goal, if one did
-        self.goal_files_loaded: list[str] = []  # the files it loaded (goal_updates: retunes)
-        self.goal_files_read: dict[str, list] = {}  # file parameter → file_key of each, as read
-        self.same_goal_said = None  # (goal_version, its state) whose image re-sent was logged
-        self.forgetting = False  # forget_goal_files is emptying the goal parameters
-        self.load_goal_files(self.goal_values, at_start=True)
+        self._start_goals(cfg)  # the goal parameters checked, their files loaded (planner_goals)
         on_set_parameters(self, self._on_set_parameters)  # after the type check
         self.create_timer(1.0 / cfg.control.stream_rate_hz, self._stream_tick)
         # on the steady clock: a stream timer on a stopped /clock (a simulator died) does not

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 
+from vjepa_ros.image_file_header import check_image_file_header
 from vjepa_ros.images import ImageError, image_file_path, load_image_file
 from vjepa_ros.robot.checked_goal_images import CheckedGoalImages, file_key
 from vjepa_ros.robot.goal_switch_config import GoalSwitchConfig
@@ -61,7 +62,8 @@ def _empty_entries_problem(name: str, paths: list) -> str:
             "file there, or leave the entry out (an empty list [] means no file goal)")
 
 
-def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = None) -> None:
+def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = None,
+                     decode: bool = True) -> None:
     """Raise unless every path is a goal image :func:`load_image_file` reads (no path: fine).
 
     ``name``: the parameter holding them (``goal_image_path`` or ``goal_image_paths``), which
@@ -71,12 +73,16 @@ def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = No
     ``checked``: where the decoded images (``[H, W, 3]`` uint8 RGB) are kept for
     :func:`goals_from_files`, replacing those of an earlier check (released before decoding; an
     empty ``paths`` releases only what ``name`` filled, and a refused check keeps nothing); None:
-    nothing is kept.
+    nothing is kept. ``decode`` False: each file's header only
+    (:func:`vjepa_ros.image_file_header.check_image_file_header`: milliseconds, no pixel decoded,
+    nothing kept), as the planner node checks a goal parameter set at run time on its executor
+    thread; the decode then finds what the header cannot (``robot/goal_decoder.py``).
     """
     paths = list(paths)
     problem = _empty_entries_problem(name, paths)
     if problem:
         raise ValueError(problem)
+    checked = checked if decode else None
     if checked is not None:
         checked.check_starts(name, bool(paths))
     decoded = {}
@@ -84,10 +90,10 @@ def check_goal_files(name: str, paths, *, checked: CheckedGoalImages | None = No
         entry = name if len(paths) == 1 else f"{name} entry {index + 1} of {len(paths)}"
         key = file_key(path)  # before reading: a file replaced meanwhile gets another key
         try:
-            rgb = load_image_file(path)
+            rgb = load_image_file(path) if decode else check_image_file_header(path)
         except ImageError as exc:
             raise ImageError(f"{entry}: {exc}{_path_note(name, path)}") from None
-        if key is not None:
+        if key is not None and rgb is not None:
             decoded[key] = rgb
     if paths and checked is not None:  # (an empty list leaves those of the other parameter)
         checked.keep(name, decoded)
