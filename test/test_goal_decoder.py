@@ -1,0 +1,94 @@
+"""The planner's goal decoder: decodes off the caller's thread, the newest request wins (fix59a).
+
+``robot/goal_decoder.GoalDecoder`` (ROS-free) and, over ROS, a goal image on ``~/goal_image``
+decoded while the set-point stream keeps ticking (breaker59a #1's topic path).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
+
+from vjepa_ros.robot.goal_decoder import GoalDecoder
+
+
+def _wait(predicate, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return predicate()
+
+
+def test_a_newer_request_wins_over_one_still_decoding():
+    ready, release, threads = threading.Event(), threading.Event(), []
+    decoder = GoalDecoder(ready.set)
+
+    def slow():
+        threads.append(threading.current_thread().name)
+        release.wait(10.0)
+        return "old"
+
+    decoder.submit("A", slow)
+    assert _wait(lambda: decoder.pending() == "A" and threads)
+    decoder.submit("B", lambda: "new")
+    release.set()
+    assert _wait(ready.is_set)
+    done = decoder.take()
+    assert (done.what, done.value, done.error) == ("B", "new", None)
+    assert decoder.take() is None and decoder.idle()  # taken once; A's outcome dropped
+    assert threads == ["goal decoder"]
+
+
+def test_cancel_drops_a_decode_and_errors_are_handed_over():
+    release, ready = threading.Event(), threading.Event()
+    decoder = GoalDecoder(ready.set)
+    decoder.submit("A", lambda: release.wait(10.0))
+    assert _wait(lambda: decoder.pending() == "A")
+    decoder.cancel()  # a goal set another way (a service) meanwhile
+    release.set()
+    assert _wait(decoder.idle) and decoder.take() is None and not ready.is_set()
+    decoder.submit("bad", lambda: (_ for _ in ()).throw(ValueError("cut short")))
+    assert _wait(ready.is_set)
+    done = decoder.take()
+    assert done.what == "bad" and isinstance(done.error, ValueError) and done.value is None
+    decoder.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        decoder.submit("late", lambda: None)
+
+
+def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, monkeypatch):  # noqa: F811
+    """``ros2 topic pub --once ~/goal_image`` of a big picture while commanding.
+
+    The decode is made to last until the stream timer ticked 3 times: on the executor thread
+    no tick would come (a 4032x3024 JPEG takes 0.5 s to decode).
+    """
+    from sensor_msgs.msg import Image
+
+    import vjepa_ros.nodes.planner_goals as planner_goals
+    from vjepa_ros.images import rgb_to_image_fields
+
+    h = harness()
+    h.pump(1.0)
+    assert h.capture().success and h.enable().success
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
+    real, seen = planner_goals._decoded_goal_image, []
+
+    def slow_decode(msg):
+        ticks, last = 0, h.planner.stream_ticked
+        deadline = time.monotonic() + 2 * WAIT_SLACK
+        while ticks < 3 and time.monotonic() < deadline:
+            time.sleep(0.005)
+            if h.planner.stream_ticked != last:
+                ticks, last = ticks + 1, h.planner.stream_ticked
+        seen.append((threading.current_thread().name, ticks))
+        return real(msg)
+
+    monkeypatch.setattr(planner_goals, "_decoded_goal_image", slow_decode)
+    version = h.session.goal_version
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(9))))
+    assert h.pump(4 * WAIT_SLACK, until=lambda: h.session.goal_version != version)
+    assert seen and seen[0] == ("goal decoder", 3), seen
+    assert h.session.goals.goals[0].source == "~/goal_image"
