@@ -42,13 +42,12 @@ def _frozen_npz(path, frames: int = 12, size: int = 32):
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59b #1: one picture pretrains silently; the "
-                   "monitors read 0 and can never warn")
 def test_pretraining_on_one_picture_is_said(tmp_path, capsys):
     """A frozen camera's recording: every frame the same picture.
 
-    Now: exit 0, the monitors 0 -> 0 at every step, no note and no warning. Should: a line
-    (note, warning or refusal) saying the monitor frames do not differ.
+    Was: exit 0, the monitors 0 -> 0 at every step, no note and no warning. Should: a line
+    (note, warning or refusal) saying the monitor frames do not differ. Since fix59b: refused
+    before any file is written, in one line naming the file, the monitors and what to do.
     """
     settings = tmp_path / "tiny.yaml"
     settings.write_text(yaml.safe_dump({**TINY, "steps": 3, "monitor_every": 3}))
@@ -58,10 +57,14 @@ def test_pretraining_on_one_picture_is_said(tmp_path, capsys):
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()
     monitor_zero = [line for line in lines if line.startswith("monitor step")]
-    assert monitor_zero and all("feature_std 0.0000" in line for line in monitor_zero)
+    assert code != 0 or (monitor_zero and all("feature_std 0.0000" in line
+                                              for line in monitor_zero))
     said = [line for line in lines if (line.startswith(("note:", "WARNING", "vjepa-ros"))
                                        and "monitor" in line)]
     assert code != 0 or said, "\n".join(lines)
+    assert code == 1 and not monitor_zero and not list(tmp_path.glob("enc*")), lines
+    assert len(said) == 1 and str(data) in said[0] and "one picture" in said[0], said
+    assert "camera" in said[0] and "record" in said[0], said  # what to do
 
 
 def test_frames_that_differ_get_no_such_line(tmp_path, capsys):
@@ -78,8 +81,6 @@ def test_frames_that_differ_get_no_such_line(tmp_path, capsys):
     assert "feature_std 0.0000" not in first and "effective_rank 0.0 " not in first
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59b #2: the last step line's loss re-averages "
-                   "steps the previous line reported")
 def test_the_last_step_lines_loss_is_of_the_steps_since_the_line_before(tmp_path, capsys):
     """25 steps, monitor_every 10: step lines at 10, 20 and 25.
 

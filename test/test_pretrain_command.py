@@ -93,11 +93,16 @@ TINY = dict(patch_size=8, embed_dim=48, depth=1, num_heads=2, predictor_dim=24, 
 
 
 def tiny_episodes(folder, size: int):
-    """Write two episodes of 6 grey frames of ``size`` x ``size`` px in ``folder``."""
+    """Write two episodes of 6 grey frames of ``size`` x ``size`` px in ``folder``.
+
+    Each frame 8 grey levels brighter than the one before (frames of one picture throughout
+    are refused or noted since fix59b).
+    """
     from vjepa_ros.recordings.episode import Episode
 
     for index in range(2):
-        frames = np.full((6, size, size, 3), 60 + 40 * index, dtype=np.uint8)
+        levels = 60 + 40 * index + 8 * np.arange(6, dtype=np.uint8)
+        frames = np.broadcast_to(levels[:, None, None, None], (6, size, size, 3)).copy()
         states = np.zeros((6, 7))
         Episode.from_states(frames, states, np.arange(6) / 4.0).save(
             folder / f"episode_{index:06d}.npz")
@@ -256,6 +261,7 @@ def test_a_stopped_run_names_its_curves_after_its_step_file_also_without_an_exte
     config = PretrainConfig(steps=200)
     monitors = [{"step": step, **{name: 1.0 for name in config.floors}} for step in (0, 3)]
     result = SimpleNamespace(losses=[0.5] * 3, monitors=monitors, warnings=[], seconds=1.0,
+                             step_seconds=0.5,
                              encoder=torch.nn.Linear(2, 2))  # finite weights: saved
     out = tmp_path / f"enc{suffix}"
     stopped = SimpleNamespace(signal=KeyboardInterrupt(), result=result)

@@ -25,7 +25,10 @@ each frame encoded on its own as at planning time:
 
 Floors are relative to the value at the start of training (the seeded initialization): a run
 whose monitor falls below ``floor x start`` is flagged. The issue-20 collapse took the
-pairwise distance from 0.109 to 0.035 (0.32 x its start).
+pairwise distance from 0.109 to 0.035 (0.32 x its start). A relative floor cannot work from a
+start of 0 or near it (monitor frames that are one picture, an encoder that maps them alike from
+the start: breaker59b): below :data:`ABSOLUTE_FLOORS` a monitor's floor is that absolute value,
+and a monitor under it warns, at step 0 too (:func:`collapse_warnings`).
 """
 
 from __future__ import annotations
@@ -41,6 +44,13 @@ MONITORS = ("feature_std", "effective_rank", "pairwise_distance")
 # at 9e-8: the layer norm's (every token sums to 0 over D, so that direction holds rounding
 # alone); effective_rank 6.5093038 before this rule, 6.5093033 with it
 RANK_TOLERANCE = 1e-5
+# The floor of a monitor whose relative floor (floor x start) would lie below it, i.e. a start of 0
+# or near it. The features are layer-normed per token (RMS 1 over D): feature_std and
+# pairwise_distance of frames that differ by float32 rounding alone read 1e-7..1e-6, of healthy
+# seeded starts 0.2-0.45 and of the most collapsed run measured 0.057 (docs/pretraining.md), so
+# 1e-3 lies 1000x above the one and 50x below the other; an effective_rank under 1 has no
+# direction left (exp of an entropy is >= 1 while one singular value is: 0 is all that is under)
+ABSOLUTE_FLOORS = {"feature_std": 1e-3, "effective_rank": 1.0, "pairwise_distance": 1e-3}
 
 
 def effective_rank(matrix: Tensor, scale: float = 0.0) -> float:
@@ -88,11 +98,25 @@ def collapse_monitors(features: Tensor) -> dict[str, float]:
 
 def collapse_warnings(start: dict[str, float], now: dict[str, float],
                       floors: dict[str, float]) -> list[str]:
-    """One line per monitor of ``now`` below ``floors[name] x start[name]`` (none: [])."""
+    """One line per monitor of ``now`` below its floor (none: []).
+
+    The floor of monitor ``name``: ``floors[name] x start[name]``, or :data:`ABSOLUTE_FLOORS`'
+    value where that is larger (a start of 0 or near it, where a relative floor could never
+    warn); ``floors[name]`` 0 turns the monitor's warnings off. The boundary is strict: a
+    monitor at its floor does not warn.
+    """
     lines = []
     for name, floor in floors.items():
-        if start[name] > 0 and now[name] < floor * start[name]:
-            lines.append(f"{name} {now[name]:.4g} fell below its floor {floor:g} x start "
-                         f"{start[name]:.4g} = {floor * start[name]:.4g}: the encoder may be "
-                         "collapsing")
+        relative, absolute = floor * start[name], ABSOLUTE_FLOORS[name]
+        if not floor:
+            continue
+        if relative >= absolute:
+            if now[name] < relative:
+                lines.append(f"{name} {now[name]:.4g} fell below its floor {floor:g} x start "
+                             f"{start[name]:.4g} = {relative:.4g}: the encoder may be collapsing")
+        elif now[name] < absolute:
+            lines.append(f"{name} {now[name]:.4g} is below its absolute floor {absolute:g} (its "
+                         f"start {start[name]:.4g} is too small for a floor relative to it): the "
+                         "monitor frames' features do not differ, as from frames that are one "
+                         "picture or a collapsed encoder")
     return lines

@@ -60,7 +60,7 @@ from vjepa_ros.train.pretrain_schedule import (
     warmup_updates,
 )
 from vjepa_ros.train.schedule import make_optimizer, set_lr
-from vjepa_ros.train.stop_request import deferred_stop
+from vjepa_ros.train.stop_request import InterruptedMidStep, deferred_stop
 
 # between two monitor lines, a step line at least this often [s] of wall time
 PROGRESS_S = 10.0
@@ -72,7 +72,8 @@ class PretrainResult:
     losses: list[float]  # prediction loss (L1, without the optional regularizer) per step
     monitors: list[dict]  # {"step", "feature_std", "effective_rank", "pairwise_distance"}
     warnings: list[str]  # collapse warnings, "step N: ..."
-    seconds: float
+    seconds: float  # wall time [s] from the start, the monitors and checkpoints included
+    step_seconds: float = 0.0  # [s] of that in the steps alone (the monitors, checkpoints apart)
 
 
 class PretrainInterrupted(KeyboardInterrupt):
@@ -139,6 +140,11 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     ``progress`` False (``pretrain --quiet``): no ``step`` and ``monitor step`` lines; the
     warnings stay. Between two monitors, a ``step N/M  loss L  S s/step`` line every
     :data:`PROGRESS_S` of ``clock`` [s] (a slow CPU run showed nothing from step 0 to 100).
+    Every step line's loss and s/step are of the steps since the step line before (s/step: the
+    steps' own time, the monitors and ``checkpoint`` apart); a monitor step's line also gives
+    the wall time since the start, all included. Ctrl-C or SIGTERM between two monitor steps
+    monitors the encoder at the step reached (a second Ctrl-C skips it), so the result's last
+    monitor is of the encoder it holds.
     Raises ``FloatingPointError`` when the loss stops being finite (any error raised once the
     steps began carries ``pretrain_steps_done``, the whole steps done, unsaved), and
     :class:`PretrainInterrupted` (the steps done so far) on Ctrl-C or SIGTERM once pretraining
@@ -163,7 +169,8 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
     warmup = warmup_updates(config.warmup_fraction, config.steps)
     losses, monitors, warnings = [], [], []
     started = clock()
-    said = [started, 0]  # the last step line's time [s] and step
+    paused = [0.0]  # [s] spent in the monitors and checkpoints
+    said = [started, 0, 0.0]  # the last step line: its time [s], step and paused [s] then
 
     def monitor(step: int) -> None:
         features = encode_still(target_encoder, monitor_frames, config.img_size)
@@ -228,32 +235,39 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                                      f"(lower lr {config.lr:g} or start_lr)")
         return lr, momentum
 
+    def pace(now: float, done: int) -> tuple[str, str]:  # loss, s/step since the last line
+        recent = losses[said[1]:]
+        seconds = (now - said[0] - (paused[0] - said[2])) / (done - said[1])
+        return f"loss {sum(recent) / len(recent):.4f}", f"{seconds:.2f} s/step"
+
     def report(step: int, lr: float, momentum: float) -> None:  # after update(step)
         done = step + 1
         now = clock()
         if done % config.monitor_every == 0 or done == config.steps:
-            elapsed = now - started
-            said[:] = [now, done]
             if log and progress:
-                recent = losses[-config.monitor_every:]
-                log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
-                    f"lr {lr:.2e}  wd {decayed['weight_decay']:.3f}  ema {momentum:.5f}  "
-                    f"{elapsed:.0f} s ({elapsed / done:.2f} s/step)")
+                loss, speed = pace(now, done)
+                log(f"step {done:5d}/{config.steps}  {loss}  lr {lr:.2e}  "
+                    f"wd {decayed['weight_decay']:.3f}  ema {momentum:.5f}  "
+                    f"{now - started:.0f} s ({speed})")
             monitor(done)
             if checkpoint:
                 checkpoint(done, target_encoder)
+            after = clock()
+            paused[0] += after - now
+            said[:] = [after, done, paused[0]]
         elif now - said[0] >= PROGRESS_S:
-            if log and progress:  # the steps since the last line: their loss and pace
-                recent = losses[said[1]:]
-                log(f"step {done:5d}/{config.steps}  loss {sum(recent) / len(recent):.4f}  "
-                    f"{(now - said[0]) / (done - said[1]):.2f} s/step")
-            said[:] = [now, done]
+            if log and progress:
+                log(f"step {done:5d}/{config.steps}  {'  '.join(pace(now, done))}")
+            said[:] = [now, done, paused[0]]
 
     def result() -> PretrainResult:  # of the steps done so far
-        return PretrainResult(target_encoder.eval(), losses, monitors, warnings,
-                              clock() - started)
+        seconds = clock() - started
+        return PretrainResult(target_encoder.eval(), losses, monitors, warnings, seconds,
+                              seconds - paused[0])
 
     monitor(0)
+    said[0] = clock()
+    paused[0] = said[2] = said[0] - started
     with deferred_stop() as stop:
         try:
             for step in range(config.steps):
@@ -262,6 +276,13 @@ def pretrain_encoder(sampler: ClipSampler, monitor_frames: np.ndarray, config: P
                 report(step, lr, momentum)
                 stop.check()
         except KeyboardInterrupt as exc:
+            if not isinstance(exc, InterruptedMidStep) and monitors[-1]["step"] < len(losses):
+                begun = clock()
+                try:  # the monitors of the encoder saved, not of the last monitor step
+                    monitor(len(losses))
+                except (KeyboardInterrupt, FloatingPointError):
+                    pass  # a second Ctrl-C: skipped; NaN weights: save_stopped refuses them
+                paused[0] += clock() - begun
             raise PretrainInterrupted(result(), exc) from None
         except Exception as exc:  # raised again, telling the command the whole steps done
             exc.pretrain_steps_done = len(losses)

@@ -103,6 +103,9 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
                                       on_source=frames_memory_check(config, device, resize_to))
         sampler = clip_sampler(segments, config, device)  # batches, masks: data_seed, else seed
         monitor_frames = spread_frames(segments, config.monitor_frames)
+        from vjepa_ros.train.one_picture import one_picture_check  # refuses one picture
+
+        picture_notes = one_picture_check(segments, [size[2] for size in sizes], monitor_frames)
         output_file(args.out)
         remove_stale_output_partials(out)  # of runs killed while saving (kill -9)
         check_outputs_free(out)  # again: files may have appeared while the data was read
@@ -111,7 +114,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
               f"{config.frames_per_clip} frames) from "
               f"{', '.join(map(str, args.data))}; monitors on {len(monitor_frames)} frames; "
               f"{held_text(sampler.frame_bytes, resize_to, sizes)}; on {device}")
-        for note in size_notes(segments, sizes, config.img_size):
+        for note in [*size_notes(segments, sizes, config.img_size), *picture_notes]:
             print(f"note: {note}")
         del segments  # the sampler holds the frames (once)
         if config.batch_size > len(sampler.starts):
@@ -151,9 +154,11 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
     plot = write_curves(result, config.floors, *curve_files(out))
     if result.losses:
         tail = result.losses[-50:]
-        done = (f"{counted(config.steps, 'step')} in {result.seconds / 60:.1f} min "
-                f"({result.seconds / config.steps:.2f} s/step); final loss (mean of last "
-                f"{len(tail)}) {sum(tail) / len(tail):.4f}")
+        steps = len(result.losses)
+        done = (f"{counted(steps, 'step')} in {result.seconds / 60:.1f} min "
+                f"({result.step_seconds / steps:.2f} s/step, and "
+                f"{result.seconds - result.step_seconds:.0f} s of monitors and saves); final "
+                f"loss (mean of last {len(tail)}) {sum(tail) / len(tail):.4f}")
     else:
         done = "untrained: the seeded initialization"
     first, last = result.monitors[0], result.monitors[-1]
@@ -162,7 +167,8 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
           f"plot {plot}")
     if result.warnings:
         print(f"WARNING: {counted(len(result.warnings), 'collapse warning')}; first: "
-              f"{result.warnings[0]}; {COLLAPSE_NEXT}")
+              f"{result.warnings[0]}; "
+              f"{START_NEXT if 'absolute floor' in result.warnings[0] else COLLAPSE_NEXT}")
     return 0
 
 
@@ -190,6 +196,12 @@ COLLAPSE_NEXT = ("next: judge the encoder with benchmarks/bench_encoder_landscap
                  "below its floor did not predict a worse encoder in docs/pretraining.md); to "
                  "keep the floors, lower lr and start_lr (a sixth kept them there) or raise "
                  "ema_start (0.99925 only delayed the fall)")
+
+
+# What to do after a warning at an absolute floor (collapse.ABSOLUTE_FLOORS: a start near 0)
+START_NEXT = ("next: the monitors read about 0 from the start, so their frames' features do not "
+              "differ (monitor frames that are one picture: see the notes above); pretrain on "
+              "frames that differ, or raise monitor_frames in --config")
 
 
 def save_stopped(stopped, out: Path, config, num_frames: int, periodic: list[Path]) -> int:

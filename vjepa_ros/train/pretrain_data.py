@@ -21,6 +21,7 @@ from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.train.bag_only import unused_bag_note
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.episodes import (
+    EpisodeError,
     ShortSourceError,
     find_sources,
     leave_out_short,
@@ -54,9 +55,10 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     ``on_source(held_bytes, read, total)``, if given, is called after each source is read
     (its frames kept; ``read`` of ``total`` sources): it may raise to stop before memory runs
     out. Raises ``train.episodes.EpisodeError`` (a ValueError naming the file) for
-    missing/damaged data or when no segment is long enough. Among several sources, one
-    without a clip-long run is left out with a note (as ``vjepa-ros train`` does); the error
-    comes when none is left.
+    missing/damaged data or when no segment is long enough; a path of image files (no episode,
+    no bag) is told how to make them an episode ``.npz`` (``image_sources``). Among several
+    sources, one without a clip-long run is left out with a note (as ``vjepa-ros train``
+    does); the error comes when none is left.
     """
     from vjepa_ros.models.preprocess import resize_frames
     from vjepa_ros.train.pretrain_copies import copies_read_once, source_shard
@@ -67,7 +69,15 @@ def load_clip_segments(paths, frames_per_clip: int, rate_hz: float = 4.0,
     shards: dict = {}  # source -> what the copies are judged by (pretrain_copies)
     short, grouped = [], []
     skipped: list[str] = []  # broken symlinks in the data folders
-    sources = find_sources(paths, skipped)
+    try:
+        sources = find_sources(paths, skipped)
+    except EpisodeError as exc:  # a folder of images: how to make them an episode
+        from vjepa_ros.train.image_sources import image_advice
+
+        advice = image_advice(paths)
+        if not advice:
+            raise
+        raise EpisodeError(f"{exc}; {advice}") from None
     for note in skipped:
         if log:
             log(f"note: {note}")

@@ -100,17 +100,27 @@ def curve_files(out: Path, step: int | None = None) -> tuple[Path, Path]:
 def write_curves(result, floors: dict[str, float], curves: Path, plot: Path) -> Path:
     """Write ``result``'s curves to ``curves`` (.json) and plot them to ``plot`` (.png).
 
-    The paths: :func:`curve_files`. Returns the plot's path.
+    The paths: :func:`curve_files`. The json: ``losses`` (one a step), ``monitors`` (the last:
+    of the encoder saved, also after Ctrl-C), ``warnings``, ``seconds`` (wall time, the monitors
+    and saves included), ``step_seconds`` (the steps alone), ``trained_steps``. Returns the
+    plot's path.
     """
     values = {"losses": result.losses, "monitors": result.monitors, "warnings": result.warnings,
-              "seconds": result.seconds}
+              "seconds": result.seconds, "step_seconds": result.step_seconds,
+              "trained_steps": len(result.losses)}
     write_text(curves, json.dumps(values, indent=0))  # whole or not at all
     return plot_curves(result.losses, result.monitors, floors, plot)
 
 
 def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
-    """Save the loss and the monitors (relative to their start, with floors) and return path."""
+    """Save the loss and the monitors (relative to their start, with floors) and return path.
+
+    A monitor whose start is too small for a relative floor (``collapse.ABSOLUTE_FLOORS``) is
+    plotted as is, with its absolute floor.
+    """
     import matplotlib
+
+    from vjepa_ros.train.collapse import ABSOLUTE_FLOORS  # torch
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -122,10 +132,14 @@ def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
     loss_axes.set_title("V-JEPA pretraining loss")
     steps = [m["step"] for m in monitors]
     for (name, floor), colour in zip(floors.items(), ("C0", "C1", "C2"), strict=False):
-        start = monitors[0][name] or 1.0
-        monitor_axes.plot(steps, [m[name] / start for m in monitors], color=colour,
-                          label=f"{name} (start {monitors[0][name]:.3g})")
-        monitor_axes.axhline(floor, color=colour, linestyle=":", linewidth=0.8)
+        start = monitors[0][name]
+        relative = floor * start >= ABSOLUTE_FLOORS[name]  # else the absolute floor, as is
+        scale = start if relative else 1.0
+        monitor_axes.plot(steps, [m[name] / scale for m in monitors], color=colour,
+                          label=f"{name} (start {start:.3g}"
+                          + ("" if relative else ": as is, absolute floor") + ")")
+        monitor_axes.axhline(floor if relative else ABSOLUTE_FLOORS[name], color=colour,
+                             linestyle=":", linewidth=0.8)
     monitor_axes.set_xlabel("step")
     monitor_axes.set_ylabel("value / value at start (dotted: floors)")
     monitor_axes.set_title("collapse monitors (target encoder)")
