@@ -148,7 +148,8 @@ def test_pretrain_curves_stopped_mid_write_leave_the_old_file(tmp_path, monkeypa
     curves = tmp_path / "enc.json"
     curves.write_text('{"losses": [1.0]}')
     monkeypatch.setattr(pathlib.Path, "write_text", lambda self, *a, **k: _stop_mid_write(self))
-    result = SimpleNamespace(losses=[0.5], monitors=[], warnings=[], seconds=1.0)
+    result = SimpleNamespace(losses=[0.5], monitors=[], warnings=[], seconds=1.0,
+                             step_seconds=0.5)
     with pytest.raises(KeyboardInterrupt):
         pretrain_command.write_curves(result, {}, curves, tmp_path / "enc.png")
     _assert_left_alone(tmp_path, "enc.json", b'{"losses": [1.0]}')

@@ -133,12 +133,13 @@ def plot_curves(losses, monitors, floors: dict[str, float], path: Path) -> Path:
     steps = [m["step"] for m in monitors]
     for (name, floor), colour in zip(floors.items(), ("C0", "C1", "C2"), strict=False):
         start = monitors[0][name]
-        relative = floor * start >= ABSOLUTE_FLOORS[name]  # else the absolute floor, as is
+        absolute = ABSOLUTE_FLOORS.get(name, 0.0)
+        relative = floor * start >= absolute  # else the absolute floor, as is
         scale = start if relative else 1.0
         monitor_axes.plot(steps, [m[name] / scale for m in monitors], color=colour,
                           label=f"{name} (start {start:.3g}"
                           + ("" if relative else ": as is, absolute floor") + ")")
-        monitor_axes.axhline(floor if relative else ABSOLUTE_FLOORS[name], color=colour,
+        monitor_axes.axhline(floor if relative else absolute, color=colour,
                              linestyle=":", linewidth=0.8)
     monitor_axes.set_xlabel("step")
     monitor_axes.set_ylabel("value / value at start (dotted: floors)")
