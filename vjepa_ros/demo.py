@@ -125,6 +125,8 @@ def run_demo(checkpoint=None, episode=None, cem_preset="notebook", device=None, 
     """
     config = preset(cem_preset, **cem_changes)  # bad settings fail before any model is built
     example = load_example(episode)
+    for note in example.notes:  # states that look like joint positions
+        print(f"note          {note}")
     min_motion_m = EvalConfig().min_motion_m
     step = first_moving_step(example.states, min_motion_m)
     limit = f"{min_motion_m * 1e3:g} mm (eval's min_motion_m)"

@@ -7,7 +7,7 @@ until it has ended (``held_imports``: seconds, 25 s on a loaded machine).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -17,7 +17,11 @@ from vjepa_ros.path_text import shown_path
 from vjepa_ros.recordings.episode_file import (
     check_episode_frames,
     episode_timestamps,
-    read_episode_arrays,
+)
+from vjepa_ros.recordings.joint_columns import (
+    JOINT_POSITIONS,
+    episode_states,
+    read_state_arrays,
 )
 from vjepa_ros.robot.state_ranges import states_problem
 
@@ -28,6 +32,7 @@ class Example:
     states: np.ndarray  # [T, 7] float32: xyz, extrinsic xyz Euler, gripper closedness
     timestamps: np.ndarray | None = None  # [T] float64 s, increasing; None: the file has none
     episodes: int = 1  # the episodes the file holds ([B, T, ...]: B); the first is the one read
+    notes: list = field(default_factory=list)  # states that look like joints (joint_columns)
 
 
 def load_example(path: str | Path | None = None, timestamps: bool = False) -> Example:
@@ -40,18 +45,24 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
     Euler angles beyond ±π (:func:`vjepa_ros.robot.state_ranges.states_problem`, naming the
     step and the fix), and the episode read (the first) of a batch ``[B, T, 7]`` of several
     (``Example.episodes``: B, for a caller that must not drop the others).
+    ``joint_positions`` instead of / beside ``states`` are read at the Franka Hand's TCP, and
+    states that look like joints are noted in ``Example.notes``
+    (:func:`vjepa_ros.recordings.joint_columns.episode_states`, its refusals too).
     ``timestamps``: keep the file's ``timestamps`` [T] (or [B, T]) seconds, when it holds them
     (``bag-from-npz``): not T increasing finite numbers raise ValueError too.
     """
     if path is None:
         path = resources.files("vjepa_ros") / "data" / "franka_example_traj.npz"
     path = Path(str(path)).expanduser()
-    data = read_episode_arrays(path, names=("observations", "states", "timestamps"))
-    frames, states = data["observations"], data["states"]
+    data = read_state_arrays(path, ("observations", "states", "timestamps"))
+    frames, notes = data["observations"], []
     # [B, T, ...]: the first episode is read; ``episodes`` says how many the file holds
-    batch = max(len(frames) if frames.ndim == 5 else 1, len(states) if states.ndim == 3 else 1)
+    rows = [data[k] for k in ("states", JOINT_POSITIONS) if k in data]
+    batch = max([len(frames) if frames.ndim == 5 else 1]
+                + [len(array) if array.ndim == 3 else 1 for array in rows])
     frames = frames[0] if frames.ndim == 5 else frames
-    states = states[0] if states.ndim == 3 else states
+    states = episode_states(path, {k: data[k][0] if data[k].ndim == 3 else data[k]
+                                   for k in ("states", JOINT_POSITIONS) if k in data}, notes)
     problem = states_problem(states)  # [T, 7], finite, closedness, reach, radians
     if problem:
         episode = f" (episode 0 of the file's {batch}, the one read)" if batch > 1 else ""
@@ -67,7 +78,7 @@ def load_example(path: str | Path | None = None, timestamps: bool = False) -> Ex
         raise ValueError(f"{path}: {exc}") from None
     return Example(frames=frames, states=states.astype(np.float32),
                    timestamps=_timestamps(path, data.get("timestamps"), len(frames))
-                   if timestamps else None, episodes=batch)
+                   if timestamps else None, episodes=batch, notes=notes)
 
 
 def _timestamps(path: Path, times, count: int) -> np.ndarray | None:

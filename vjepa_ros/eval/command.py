@@ -362,8 +362,8 @@ def cmd_bag_from_npz(args: argparse.Namespace) -> int:
         return command_ended("vjepa-ros bag-from-npz", exc, None if bag is None else
                              lambda: _stopped_bag_saved(bag, "bag-from-npz",
                                                         "once the episode is read", writing))
-    print(f"wrote {path} ({args.storage}): {len(example.frames)} frames "
-          f"{_timing(example.timestamps, args.rate, args.episode)}")
+    print("".join(f"note: {n}\n" for n in example.notes) + f"wrote {path} ({args.storage}): "
+          f"{len(example.frames)} frames {_timing(example.timestamps, args.rate, args.episode)}")
     return 0
 
 

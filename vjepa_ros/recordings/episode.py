@@ -11,6 +11,9 @@ File layout, a superset of the published example ``franka_example_traj.npz`` so 
 ``metadata``     0-d str                JSON: where the episode came from (seed, settings, ...)
 =============== ====================== ==========================================================
 
+Instead of or beside ``states``, ``joint_positions`` [1, T, 7] rad (the arm's joints 1..7) or
+[1, T, 9] (and the two finger positions, m): the states are then the joints' forward kinematics
+at the TCP (``recordings.joint_columns``: checked against ``states`` when both are there).
 Files without ``actions``, ``timestamps`` or ``metadata`` (the published example) load too: the
 actions are computed from the states, the timestamps assume 4 Hz (training: its step rate, with a
 note), the metadata is empty. ``timestamps`` in another unit than seconds (ms, µs, ROS ns) are
@@ -38,13 +41,16 @@ from vjepa_ros.recordings.episode_file import (
     episode_timestamps,
     read_episode_arrays,
 )
+from vjepa_ros.recordings.joint_columns import JOINT_POSITIONS, episode_states, read_state_arrays
 from vjepa_ros.robot.state_ranges import states_problem
 
 DEFAULT_RATE_HZ = 4.0  # DROID's frame rate, which V-JEPA 2-AC was trained at
 
 
 # The arrays of numbers, and what each should be.
-NUMBER_ARRAYS = {"states": "[T, 7]", "actions": "[T-1, 7]", "timestamps": "[T] in seconds"}
+NUMBER_ARRAYS = {"states": "[T, 7]", "actions": "[T-1, 7]", "timestamps": "[T] in seconds",
+                 JOINT_POSITIONS: "[T, 7] or [T, 9]"}
+
 
 
 def actions_from_states(states: np.ndarray) -> np.ndarray:
@@ -114,13 +120,17 @@ class Episode:
 
     @classmethod
     def load(cls, path: str | Path, notes: list[str] | None = None,
-             rate_hz: float | None = None) -> Episode:
+             rate_hz: float | None = None, tcp=None) -> Episode:
         """Read an episode file (this layout, or the published example's).
 
         ``notes``: for a reader that does not use the metadata: a metadata array that cannot
         be read becomes a note there (the episode's metadata is then empty) instead of an error.
         ``rate_hz``: the rate [Hz] a file without ``timestamps`` is taken as recorded at, said
         in ``notes`` (:func:`file_timestamps`; None: 4 Hz, DROID's, without a note).
+        ``tcp``: (tcp_xyz [m], tcp_rpy [rad][, gripper_max_width [m]]) a ``joint_positions``
+        array is read at (None: the Franka Hand's TCP and opening); states from joints, or that
+        look like joints, follow :func:`~vjepa_ros.recordings.joint_columns.episode_states`
+        (a note in ``notes``).
 
         Raises ValueError naming the file (one line) for a file that is no episode .npz
         (:func:`~vjepa_ros.recordings.episode_file.read_episode_arrays`: missing, empty, damaged, a
@@ -132,7 +142,7 @@ class Episode:
         (:func:`episode_metadata`).
         """
         path = Path(path).expanduser()
-        data = read_episode_arrays(path, names=EPISODE_ARRAYS[:4])  # metadata: on its own
+        data = read_state_arrays(path, EPISODE_ARRAYS[:4])  # metadata: on its own
         for name, what in NUMBER_ARRAYS.items():
             if name in data and data[name].dtype.kind not in "biuf":
                 raise ValueError(f"episode {path}: {name} must be numbers {what}, got "
@@ -148,7 +158,7 @@ class Episode:
             frames = check_episode_frames(_unbatch(data["observations"], 4))
         except ValueError as exc:
             raise ValueError(f"{path}: {exc}") from None
-        states = _unbatch(data["states"], 2)
+        states = episode_states(path, data, notes, *(tcp or (None, None)))
         problem = states_problem(states)
         if problem:
             raise ValueError(f"{path}: {problem}")

@@ -24,22 +24,25 @@ from vjepa_ros.recordings.episode import (
     state_count_problem,
 )
 from vjepa_ros.recordings.episode_file import check_episode_frames, read_episode_arrays
+from vjepa_ros.recordings.joint_columns import episode_states, read_state_arrays
 
 
-def read_training_episode(path: Path, notes: list[str], rate_hz: float) -> Episode:
+def read_training_episode(path: Path, notes: list[str], rate_hz: float, tcp=None) -> Episode:
     """Return the episode in ``path``, its actions recomputed when the stored ones are unusable.
 
     ``notes`` receives a note naming the file when its stored actions were left unread (and
     ``Episode.load``'s notes: unreadable metadata; no timestamps, so taken as recorded at the
-    step rate ``rate_hz`` [Hz]). Raises ValueError (``Episode.load``'s one line) for anything
-    else that makes the file unusable.
+    step rate ``rate_hz`` [Hz]; states that look like joint positions). ``tcp``: (tcp_xyz [m],
+    tcp_rpy [rad], gripper_max_width [m]) its ``joint_positions`` are read at
+    (``data.topics``). Raises ValueError (``Episode.load``'s one line) for anything else that
+    makes the file unusable.
     """
     try:
-        return Episode.load(path, notes, rate_hz)
+        return Episode.load(path, notes, rate_hz, tcp)
     except ValueError as exc:
         problem = str(exc)
     try:
-        episode = _without_actions(path, rate_hz, notes)
+        episode = _without_actions(path, rate_hz, notes, tcp)
     except ValueError:  # not the actions alone: refused as Episode.load says
         raise ValueError(problem) from None
     notes.append(named_once(path, f"{problem}; read without its stored actions, which train "
@@ -69,14 +72,14 @@ def read_episode_frames(path: Path, notes: list[str], rate_hz: float) -> Episode
     return Episode.from_states(frames, np.zeros((len(frames), 7), np.float32), timestamps)
 
 
-def _without_actions(path: Path, rate_hz: float, notes: list[str]) -> Episode:
+def _without_actions(path: Path, rate_hz: float, notes: list[str], tcp=None) -> Episode:
     """Return the episode of ``path`` read without its ``actions`` array (ValueError if none)."""
-    data = read_episode_arrays(path, names=("observations", "states", "timestamps"))
+    data = read_state_arrays(path, ("observations", "states", "timestamps"))
     if any(array.dtype.kind not in "biuf" for name, array in data.items()
            if name != "observations"):
         raise ValueError("states or timestamps are not numbers")
     frames = check_episode_frames(_unbatch(data["observations"], 4))  # grey [T, H, W]: T
-    states = _unbatch(data["states"], 2)
+    states = episode_states(path, data, [], *(tcp or (None, None)))  # notes: Episode.load's
     timestamps = file_timestamps(path, data, len(frames), rate_hz, notes)
     if len(states) != len(frames):  # refused as Episode.load says
         raise ValueError(state_count_problem(len(frames), len(states)))

@@ -88,11 +88,13 @@ def _npz_episode(path: Path, data: DataConfig, notes: list[str]):
     its frames and timestamps alone (``read_episode_frames``: no states, mm, a gripper
     0..255, NaN do not keep its frames out), with a note.
     """
+    # where its joint_positions are read, and the hand's opening its fingers are read by
+    tcp = (data.topics.tcp_xyz, data.topics.tcp_rpy, data.topics.gripper_max_width)
     if data.topics.state_source != "none":
-        return read_training_episode(path, notes, data.rate_hz)
+        return read_training_episode(path, notes, data.rate_hz, tcp)
     own: list[str] = []  # its notes, said when its states are read
     try:
-        episode = read_training_episode(path, own, data.rate_hz)
+        episode = read_training_episode(path, own, data.rate_hz, tcp)
         notes += own
         return episode
     except ValueError as exc:
