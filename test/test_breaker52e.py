@@ -245,8 +245,14 @@ def test_eval_franka_bag_prints_the_readme_output(tmp_path: Path) -> None:
     """
     made = vjepa_ros("bag-from-npz", "franka_bag", cwd=tmp_path)
     assert made.returncode == 0, made.stderr[-1500:]
-    proc = vjepa_ros("eval", "franka_bag", "--out", "franka_eval", "--threads", "1", "--quiet",
-                     "--no-plots", "--landscape-points", "0", cwd=tmp_path, timeout=240)
+    # The block was printed with torch's plain kernels (README: ATEN_CPU_CAPABILITY=default): with
+    # random weights the CPU's vector kernels (AVX2, AVX-512) land this one-step search elsewhere
+    # (-0.155 where the plain kernels print -0.235), so the quote holds on every CPU only pinned.
+    proc = subprocess.run([sys.executable, "-c", ENTRY, "eval", "franka_bag", "--out",
+                           "franka_eval", "--threads", "1", "--quiet", "--no-plots",
+                           "--landscape-points", "0"],
+                          cwd=tmp_path, env={**_env(), "ATEN_CPU_CAPABILITY": "default"},
+                          capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr[-1500:]
     after = "Output of the command above (random weights"
     for label in ("cosine dxyz", "|dxyz| error", "energy  "):
