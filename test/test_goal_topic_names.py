@@ -15,6 +15,7 @@ import pytest
 
 pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 
+from goal_image_files import InlineDecoder  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 from vjepa_ros.images import encode_compressed  # noqa: E402
@@ -40,6 +41,7 @@ def _node(goals: list, errors: list):
         get_logger=lambda: types.SimpleNamespace(error=errors.append, warning=errors.append))
     for name in ("goal_topic", "_goal_kept", "_same_goal_image"):
         setattr(node, name, getattr(PlannerGoals, name).__get__(node))
+    node.goal_decoder = InlineDecoder(node)  # fix59a: decoded off the executor thread by the node
     return node
 
 
