@@ -6,7 +6,7 @@ degenerate motions, the verdict's words), ``eval/camera_check_trial.py`` (``tria
 ``PlannerNodeConfig`` (``startup_warnings``), and ``robot/model_frame.py`` (planning in the
 model's frame, commanding in the base frame).
 
-Defects (strict xfails; each docstring: what a user does, what happens, what should happen)
+Defects (fixed by fix59c; each docstring: what a user does, what happened, what should happen)
 and passing tests of what held.
 """
 
@@ -61,8 +61,6 @@ def _written_config(result, tmp_path):
 # ---------------------------------------------------------------------------------- defects
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59c #1: a correction the trial writes at or "
-                   "below fine_deg is called 'typed in radians, no check wrote it' at start-up")
 def test_a_small_correction_the_trial_writes_is_not_called_radians_at_start_up(tmp_path):
     """The correction trial writes a 6° correction; the planner started with it calls it radians.
 
@@ -92,8 +90,6 @@ def test_a_small_correction_the_trial_writes_is_not_called_radians_at_start_up(t
     assert not said, said
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59c #2: every motion inferred reversed is "
-                   "called 'mirrored along base x' with advice to turn the driver's flip off")
 def test_every_motion_inferred_reversed_is_not_called_a_mirror_along_one_axis():
     """A model that infers every motion reversed is told its camera image is mirrored along x.
 

@@ -77,6 +77,7 @@ from vjepa_ros.eval.camera_check_noise import richer_fit_observed, rotation_unce
 from vjepa_ros.eval.camera_check_reasons import (
     axes_scope,
     explains_nothing,
+    mirror_advice,
     move_reason,
     search_failed,
 )
@@ -330,8 +331,7 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         choice, chosen, angle = "none", identity, 0.0
     elif why is not None:
         verdict = Verdict.MOVE
-        advice = ("fix the image (turn the driver's flip or mirror option off, or take the "
-                  "mirror out of the view) and check again" if mirror else
+        advice = (mirror_advice(mirror) if mirror else
                   "place it so that the arm's motion along x, y and z shows clearly in the "
                   "image, nearer the views the model was trained on, and check again")
         explanation = f"move the camera: {why}; {advice}"

@@ -108,3 +108,18 @@ def base_planner_params(params_file: str | Path | None = None) -> dict:
         raise UsageError(f"{path}: no ros__parameters for /** or {PLANNER_NODE}: pass a planner "
                          "parameter file (like config/planner.yaml) as --params-file")
     return params
+
+
+def file_rotations(base: dict) -> tuple:
+    """Return the rotation a ``--params-file`` sets and its record of a check's, as given.
+
+    ``base``: :func:`file_planner_params`' nested parameters. Returns
+    (``control.model_frame_rpy_deg``, ``control.model_frame_check_rpy_deg``), each as the file
+    gives it, [0, 0, 0] where it gives none: the rotation is said and compared with the
+    check's (user56u), unchecked, since the written file replaces both and they refuse nothing
+    (review56s); the record tells a check's small rotation (a correction trial's, below
+    ``fine_deg``) from radians typed by hand (breaker59c).
+    """
+    control = base.get("control") or {}
+    return tuple(control.get(key, [0.0, 0.0, 0.0])
+                 for key in ("model_frame_rpy_deg", "model_frame_check_rpy_deg"))

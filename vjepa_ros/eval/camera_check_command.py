@@ -34,6 +34,7 @@ from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_a
 from vjepa_ros.eval.camera_check_base import (
     check_node_start,
     file_planner_params,
+    file_rotations,
     params_file_checkpoint,
 )
 from vjepa_ros.eval.camera_check_options import (
@@ -270,10 +271,9 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         written_params = params_with_correction(base, (0.0, 0.0, 0.0), asdict(thresholds))
         node_config = check_node_start(written_params[NODE_KEY]["ros__parameters"],
                                        args.params_file)
-        # the file's own rotation: written_params holds none in its place (user56u: a file's
-        # radians were never said, its rotation never compared with the check's); read alone,
-        # so a rotation the written file replaces refuses nothing (review56s)
-        in_force_rpy = (base.get("control") or {}).get("model_frame_rpy_deg", (0.0, 0.0, 0.0))
+        # the file's own rotation and record, read alone: written_params holds none (user56u,
+        # review56s; camera_check_base.file_rotations)
+        in_force_rpy, checked_rpy = file_rotations(base)
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
         recording = read_recording(args.bag, topics,
                                    copies=copies)  # before torch; the check's copies
@@ -376,8 +376,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         given = f"--params-file {args.params_file or 'config/planner.yaml'} gave"
         try:
             held = in_force_words(  # the file's own correction, replaced in the written one
-                in_force_rpy, result, given,
-                "a planner started with that file plans with it: start it with the written file")
+                in_force_rpy, result, given, "a planner started with that file plans with it: "
+                "start it with the written file", checked_rpy)
         except ValueError as exc:  # not a rotation the planner takes: the written file's is
             held = (f"{given} control.model_frame_rpy_deg {in_force_rpy!r}, which the planner "
                     f"refuses ({exc}); the written file holds the check's rotation in its place")

@@ -30,7 +30,7 @@ def _degrees_apart(one: Rotation, other: Rotation) -> float:
 
 
 def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
-                   restart: str) -> str:
+                   restart: str, checked_rpy_deg=None) -> str:
     """Say how the rotation in force compares with the check's ("" when none is in force).
 
     Args:
@@ -39,6 +39,9 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
         who: who holds it, with its verb ("this planner runs with", "--params-file FILE
             gave").
         restart: what to do to load the written file ("restart it with the written file").
+        checked_rpy_deg: [3] the ``control.model_frame_check_rpy_deg`` beside it [deg] (the
+            rotation an earlier check wrote; None: not known): angles equal to it are no
+            radians typed by hand, whatever their angle (breaker59c: a trial's 6°).
     Raises:
         ValueError: ``in_force_rpy_deg`` is not 3 finite numbers (``ModelFrame``).
     Returns:
@@ -62,7 +65,8 @@ def in_force_words(in_force_rpy_deg, result: CameraCheckResult, who: str,
     from vjepa_ros.robot.model_frame_units import radians_words
 
     fine = float(result.thresholds.get("fine_deg", CheckThresholds().fine_deg))
-    radians = radians_words(in_force_rpy_deg, fine, PARAMETER)  # typed in radians? said too
+    radians = radians_words(in_force_rpy_deg, fine, PARAMETER,  # typed in radians? said too
+                            checked_rpy_deg)
     radians = f"; {radians}" if radians else ""
     if result.verdict == Verdict.UNDECIDED:
         return f"{held}; it stays in force (no file written to replace it){radians}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from vjepa_ros.eval.camera_check_result import REVERSED
 from vjepa_ros.eval.camera_check_thresholds import CheckThresholds
 from vjepa_ros.eval.metrics import AXES
 
@@ -65,12 +66,27 @@ def mirror_reason(mirror: str, mirror_deg: float, residual: float, choice: str) 
     """Say that the view is mirrored: ``mirror`` (``camera_check_rotation.mirrored_words``).
 
     ``mirror_deg``: the RMS angle [deg] the best reflection leaves, ``residual`` the best
-    ``choice`` rotation's.
+    ``choice`` rotation's. Every axis reversed (:data:`REVERSED`) names its likely causes, the
+    actions' sign or the frames' order: an image flip mirrors one axis within the image.
     """
-    return (f"the model sees the robot's motions {mirror}: a reflection explains them within "
-            f"{mirror_deg:.1f}° RMS, the best {choice} rotation only within {residual:.1f}°, and "
-            "no rotation corrects a mirror image (a flipped image: the camera driver's flip or "
-            "mirror option, or a mirror in the view)")
+    said = (f"the model sees the robot's motions {mirror}: a reflection explains them within "
+            f"{mirror_deg:.1f}° RMS, the best {choice} rotation only within {residual:.1f}°, and ")
+    if mirror.startswith(REVERSED):
+        return (f"{said}no rotation reverses every axis (the model's actions have the opposite "
+                "sign to the recording's, s_k ⊖ s_(k+1) instead of s_(k+1) ⊖ s_k, or its frames "
+                "are paired with the states in reverse order; an image flip mirrors one axis "
+                "only)")
+    return (f"{said}no rotation corrects a mirror image (a flipped image: the camera driver's "
+            "flip or mirror option, or a mirror in the view)")
+
+
+def mirror_advice(mirror: str) -> str:
+    """Return what to do about ``mirror`` (a "move the camera" verdict's advice)."""
+    if mirror.startswith(REVERSED):
+        return ("check the sign of the model's actions (trained on a_k = s_(k+1) ⊖ s_k) and the "
+                "order of the frames against the states, and check again")
+    return ("fix the image (turn the driver's flip or mirror option off, or take the mirror out "
+            "of the view) and check again")
 
 
 def move_reason(thresholds: CheckThresholds, by_axis: dict, scale: float, scales: dict,

@@ -26,7 +26,7 @@ import numpy as np
 from vjepa_ros.atomic_files import save_plot, write_text
 from vjepa_ros.eval.camera_check_base import base_planner_params  # noqa: F401 (re-exported)
 from vjepa_ros.eval.camera_check_reasons import axes_scope
-from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, rpy_words
+from vjepa_ros.eval.camera_check_result import CameraCheckResult, Verdict, mirror_seen, rpy_words
 from vjepa_ros.eval.metrics import AXES
 from vjepa_ros.json_values import json_safe
 from vjepa_ros.params_yaml import dump_params
@@ -114,7 +114,7 @@ def verdict_line(result: CameraCheckResult, short: bool = False) -> str:
     if result.length_cause and result.verdict == Verdict.MOVE:
         line += f": {result.length_cause}"
     if result.mirror and result.verdict == Verdict.MOVE:
-        line += f": the view is {result.mirror} (no rotation corrects it)"
+        line += f": {mirror_seen(result.mirror)} (no rotation corrects it)"
     if result.search_caveat:
         line += ("; search below the validated budget" if short else
                  f"; {result.search_caveat}")
@@ -168,11 +168,12 @@ def params_with_correction(base: dict, rpy_deg, thresholds: dict | None = None) 
     ``thresholds`` (the check's ``CheckThresholds`` as a dict) become
     ``camera_check.verdict.*``, so the file reproduces the verdict's settings. Empty lists
     (``goal_image_paths: []``) are left out, as in ``config/planner.yaml``: their defaults are
-    empty anyway.
+    empty anyway. ``control.model_frame_check_rpy_deg`` records the rotation as the check's.
     """
     params = _without_empty_lists(json.loads(json.dumps(base)))  # a deep copy of plain data
-    params.setdefault("control", {})["model_frame_rpy_deg"] = [round(float(v), 4)
-                                                               for v in rpy_deg]
+    rpy = [round(float(v), 4) for v in rpy_deg]
+    params.setdefault("control", {}).update(model_frame_rpy_deg=rpy,
+                                            model_frame_check_rpy_deg=list(rpy))
     if thresholds:
         params.setdefault("camera_check", {})["verdict"] = dict(thresholds)
     return {NODE_KEY: {"ros__parameters": params}}

@@ -22,6 +22,22 @@ def rpy_words(rpy_deg, named: bool = False) -> str:
     return ", ".join(f"{value:.1f}" for value in values)
 
 
+# What ``CameraCheckResult.mirror`` begins with when the reflection reverses every axis alike
+# (``camera_check_rotation.mirrored_words``): the actions' sign or the frames' order, no image flip
+REVERSED = "reversed along every axis"
+
+
+def mirror_seen(mirror: str) -> str:
+    """Return what a mirrored view is in a clause: ``the view is mirrored along base x``.
+
+    ``mirror``: ``CameraCheckResult.mirror``; one beginning with :data:`REVERSED` gives ``the
+    model infers the robot's motions reversed along every axis`` (no view is mirrored that way).
+    """
+    if mirror.startswith(REVERSED):
+        return f"the model infers the robot's motions {mirror}"
+    return f"the view is {mirror}"
+
+
 class Verdict:
     FINE = "placement fine"
     ROTATE = "correct by rotation"
@@ -71,7 +87,8 @@ class CameraCheckResult:
     # words with the numbers, for the verdict line ("": another reason, or another verdict)
     length_cause: str = ""
     # "move the camera" because the view is mirrored (a reflection explains the motions, no
-    # rotation does): how, e.g. "mirrored along base x" ("": another reason, or another verdict)
+    # rotation does): how, e.g. "mirrored along base x", or "reversed along every axis" (REVERSED:
+    # the actions' sign or the frames' order) ("": another reason, or another verdict)
     mirror: str = ""
     # the search was below the budget the verdicts were validated at: what to rerun with ("")
     search_caveat: str = ""

@@ -12,6 +12,10 @@ leaves a large RMS angle (54° for one axis reversed, under ``max_residual_deg``
 "correction" by it still sends motion along the mirrored axis the wrong way.
 :func:`mirrored_fit` finds the best reflection (the best orthogonal map of determinant −1) and
 :func:`mirrored_words` says when it explains the motions clearly better than any rotation.
+Every reflection is a mirror along one axis and a turn about it, or equally every motion reversed
+(−I) and a turn: one that reverses every axis alike (a model whose actions have the opposite sign,
+or frames paired with the states in reverse order) is said as such, not as one mirrored axis: no
+image flip reverses motion toward and away from the camera as well (breaker59c).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import math
 import numpy as np
 from scipy.spatial.transform import Rotation
 
-from vjepa_ros.eval.camera_check_result import rpy_words
+from vjepa_ros.eval.camera_check_result import REVERSED, rpy_words
 from vjepa_ros.eval.camera_check_stats import direction_errors_deg, unit_directions
 from vjepa_ros.eval.metrics import AXES
 
@@ -35,6 +39,8 @@ REFLECT_Y = np.diag([1.0, -1.0, 1.0])
 MIRROR_SHARE = 0.75
 # The mirror's axis is named as a base axis when within this angle of it, else as a direction.
 MIRROR_AXIS_DEG = 20.0
+# [deg] above this angle, the turn that follows the reversal is named with it
+REVERSED_TURN_DEG = MIRROR_AXIS_DEG
 
 
 def estimate_yaw(executed, inferred) -> float:
@@ -102,11 +108,21 @@ def mirrored_words(mirror: np.ndarray, mirror_deg: float, rotation_deg: float) -
 
     ``mirror`` [3, 3] and ``mirror_deg``: :func:`mirrored_fit`'s; ``rotation_deg``: the RMS angle
     the best rotation leaves. Mirrored when ``mirror_deg`` is at most :data:`MIRROR_SHARE` of
-    ``rotation_deg``; the words name the base axis the reflection reverses (its eigenvector of
-    eigenvalue −1), e.g. ``mirrored along base x``.
+    ``rotation_deg``. A reflection M is −R for the rotation R = −M: when R turns by at most 90°,
+    M is nearer every motion reversed than one axis mirrored, and the words are
+    :data:`REVERSED` (with ``and turned A° (rpy [...]°)`` past :data:`REVERSED_TURN_DEG`: R,
+    what a correction would then measure); else they name the base axis the reflection
+    reverses (its eigenvector of eigenvalue −1), e.g. ``mirrored along base x``.
     """
     if not mirror_deg <= MIRROR_SHARE * rotation_deg:
         return ""
+    turn = Rotation.from_matrix(-np.asarray(mirror, dtype=np.float64))
+    turn_deg = float(np.degrees(turn.magnitude()))
+    if turn_deg <= 90.0:
+        if turn_deg <= REVERSED_TURN_DEG:
+            return REVERSED
+        return (f"{REVERSED} and turned {turn_deg:.1f}° "
+                f"(rpy [{rpy_words(turn.as_euler('xyz', degrees=True))}]°)")
     values, vectors = np.linalg.eig(mirror)
     normal = np.real(vectors[:, int(np.argmin(np.abs(values + 1.0)))])
     axis = int(np.argmax(np.abs(normal)))

@@ -11,11 +11,11 @@ verdict's, as ``vjepa-ros camera-check`` prints them) and the written files, or 
 one-line reason it was refused or stopped (a stopped one adds that nothing was saved, and
 whether the files in the folder are an earlier check's). It writes ``camera_check.json``,
 ``camera_check.png`` and ``planner_camera_check.yaml`` (this node's parameters with
-``control.model_frame_rpy_deg`` set; rclpy's own not at their default, ``use_sim_time`` true,
-kept; its path settings absolute, resolved against the folder it started in:
-``eval.camera_check_live_params``) into ``camera_check.output_dir``; the correction takes
-effect when the node is restarted with that file (the node's parameters other than the goals
-are fixed at start-up). An "undecided"
+``control.model_frame_rpy_deg`` and its record ``control.model_frame_check_rpy_deg`` set;
+rclpy's own not at their default, ``use_sim_time`` true, kept; its path settings absolute,
+resolved against the folder it started in: ``eval.camera_check_live_params``) into
+``camera_check.output_dir``; the correction takes effect when the node is restarted with that
+file (the node's parameters other than the goals are fixed at start-up). An "undecided"
 verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
 no parameter file: an older one there that sets a rotation is moved aside, as a verdict with no
 correction moves it (``eval.camera_check_keep``), else removed.

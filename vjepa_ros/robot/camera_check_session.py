@@ -366,7 +366,8 @@ class CameraCheckSession(CameraCheckTrialSession):
             held = in_force_words(  # a planner started with an earlier correction (breaker55b)
                 self.model_frame.rpy_deg, result, "this planner runs with",
                 "it plans with the rotation in force until restarted: restart it with the "
-                "written planner_camera_check.yaml (camera_check.output_dir)")
+                "written planner_camera_check.yaml (camera_check.output_dir)",
+                self.control.model_frame_check_rpy_deg)
             if held:
                 result.explanation += f"; {held}"
             run.finish(result, self.clock())

@@ -10,7 +10,7 @@ decides the verdict (``eval.camera_check_trial``).
 
 from __future__ import annotations
 
-from vjepa_ros.eval.camera_check_result import Verdict
+from vjepa_ros.eval.camera_check_result import Verdict, mirror_seen
 from vjepa_ros.eval.camera_check_trial import trial_verdict
 from vjepa_ros.planning.cancel import PlanCancelled
 from vjepa_ros.planning.planners import make_planner
@@ -40,7 +40,7 @@ class CameraCheckTrialSession:
         config = run.trial_config
         if result.verdict == Verdict.UNDECIDED and not result.too_uncertain or result.mirror:
             why = ("the verdict is undecided: no rotation to trust" if not result.mirror else
-                   f"the view is {result.mirror}: no rotation corrects it")
+                   f"{mirror_seen(result.mirror)}: no rotation corrects it")
             if config is not None and config.when != "never":
                 result.trial = {"skipped": f"no trial: {why}"}
             return False

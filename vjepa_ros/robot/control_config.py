@@ -130,6 +130,12 @@ class ControlConfig:
         "model's frame and commanded in the base frame. Each in [-360, 360]. [0, 0, 0]: no "
         "correction."
     )
+    model_frame_check_rpy_deg: list[float] = param(
+        [0.0, 0.0, 0.0], "The control.model_frame_rpy_deg a camera check wrote [deg] (its "
+        "parameter file sets both alike; a record, never applied). While the two are equal the "
+        "planner does not say that the rotation looks typed in radians (the correction trial "
+        "can write one below camera_check.verdict.fine_deg). [0, 0, 0]: none written."
+    )
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -138,6 +144,7 @@ class ControlConfig:
         # (control.stream_rate_hz must lie in [1, 1000], got 0; user54u)
         check_values(self, "control.")
         model_frame_angles(self.model_frame_rpy_deg)  # 3 finite numbers, or a ValueError
+        model_frame_angles(self.model_frame_check_rpy_deg, "control.model_frame_check_rpy_deg")
 
     @property
     def hand_tolerance(self) -> float:
@@ -150,22 +157,23 @@ class ControlConfig:
         return max(self.gripper_deadband, HAND_TOLERANCE_FLOOR)
 
 
-def model_frame_angles(rpy_deg) -> np.ndarray:
+def model_frame_angles(rpy_deg, name: str = "control.model_frame_rpy_deg") -> np.ndarray:
     """Return ``control.model_frame_rpy_deg`` as float64 [3] (numpy only: checked at start-up).
 
-    Raises ValueError naming the parameter when it is not 3 finite numbers [deg] in
+    Raises ValueError naming the parameter (``name``: also
+    ``control.model_frame_check_rpy_deg``) when it is not 3 finite numbers [deg] in
     [-:data:`MAX_MODEL_FRAME_DEG`, :data:`MAX_MODEL_FRAME_DEG`] (a larger angle is no rotation a
     camera check writes: a unit or typing mistake, 1e300 included).
     """
     try:
         angles = np.asarray(rpy_deg, dtype=np.float64).reshape(3)
     except (TypeError, ValueError):
-        raise ValueError("control.model_frame_rpy_deg must be 3 numbers [deg] (roll, pitch, "
-                         f"yaw), got {rpy_deg!r}") from None
+        raise ValueError(f"{name} must be 3 numbers [deg] (roll, pitch, yaw), "
+                         f"got {rpy_deg!r}") from None
     if not np.isfinite(angles).all():
-        raise ValueError(f"control.model_frame_rpy_deg must be finite, got {angles.tolist()}")
+        raise ValueError(f"{name} must be finite, got {angles.tolist()}")
     if (np.abs(angles) > MAX_MODEL_FRAME_DEG).any():
-        raise ValueError(f"control.model_frame_rpy_deg must be 3 angles in "
-                         f"[-{MAX_MODEL_FRAME_DEG:g}, {MAX_MODEL_FRAME_DEG:g}] deg (roll, pitch, "
-                         f"yaw, as the camera check writes them), got {angles.tolist()}")
+        raise ValueError(f"{name} must be 3 angles in [-{MAX_MODEL_FRAME_DEG:g}, "
+                         f"{MAX_MODEL_FRAME_DEG:g}] deg (roll, pitch, yaw, as the camera check "
+                         f"writes them), got {angles.tolist()}")
     return angles

@@ -12,6 +12,11 @@ start-up (``PlannerNodeConfig.startup_warnings``, with its own ``fine_deg``: the
 writes sets the check's, so a small correction a check with a lowered ``fine_deg`` wrote, e.g.
 [0, 0, 5] at 4°, is not said) and the camera check says it of the correction in force
 (``camera_check_in_force.in_force_words``, with the check's). A note, not a refusal.
+
+The correction trial decides on planning, not on ``fine_deg``: it writes a rotation below it when
+its corrected plans close clearly more (a 6° yaw), and the note then called the check's own
+correction radians, advising 343.8° (breaker59c). The file a check writes records its rotation in
+``control.model_frame_check_rpy_deg``: angles equal to that record are a check's, never said.
 """
 from __future__ import annotations
 
@@ -29,7 +34,7 @@ def _typed(values) -> str:
 
 
 def radians_words(rpy_deg, fine_deg: float,
-                  setting: str = "control.model_frame_rpy_deg") -> str:
+                  setting: str = "control.model_frame_rpy_deg", checked_rpy_deg=None) -> str:
     """Say that ``rpy_deg`` looks typed in radians ("" when it does not).
 
     Args:
@@ -37,10 +42,14 @@ def radians_words(rpy_deg, fine_deg: float,
         fine_deg: the camera check's ``camera_check.verdict.fine_deg`` [deg] in force: a
             rotation past it is one a check writes (read in degrees, not said).
         setting: who gave them, as the line names them (a parameter, an option, a file).
+        checked_rpy_deg: [3] the rotation a camera check wrote beside them
+            (``control.model_frame_check_rpy_deg`` [deg]); None: not known.
     Returns:
-        "" when no rotation is applied (``ModelFrame.identity``), when an angle is beyond
-        ±2π (:data:`RADIAN_TURN`: degrees only), when the rotation turns by more than
-        ``fine_deg`` (a check's correction), or when the angles are not 3 finite numbers
+        "" when ``rpy_deg`` equals ``checked_rpy_deg`` (within 1e-6°: the check's own
+        correction, whatever its angle), when no rotation is applied
+        (``ModelFrame.identity``), when an angle is beyond ±2π (:data:`RADIAN_TURN`: degrees
+        only), when the rotation turns by more than ``fine_deg`` (a check's correction), or
+        when the angles are not 3 finite numbers
         (the planner's own error says that); else one line naming ``setting``, the rotation
         it is read as [deg], ``fine_deg`` and the angles it would be in radians, converted to
         degrees (read in radians, a whole turn, below :data:`HALF_SHOWN_DEG`: "they are no
@@ -53,6 +62,8 @@ def radians_words(rpy_deg, fine_deg: float,
     except ValueError:
         return ""
     values = [float(value) for value in frame.rpy_deg]
+    if checked_rpy_deg is not None and _same_angles(values, checked_rpy_deg):
+        return ""  # the check wrote these angles (its trial's may lie below fine_deg)
     if frame.identity or any(abs(value) > RADIAN_TURN for value in values) \
             or frame.angle_deg > fine_deg:
         return ""
@@ -70,3 +81,13 @@ def _radians_angle_deg(values) -> float:
     from scipy.spatial.transform import Rotation
 
     return math.degrees(Rotation.from_euler("xyz", values).magnitude())
+
+
+def _same_angles(values, checked_rpy_deg) -> bool:
+    """Whether ``values`` [3] equal ``checked_rpy_deg`` [3] within 1e-6 deg (False: not 3)."""
+    try:
+        checked = [float(value) for value in checked_rpy_deg]
+    except (TypeError, ValueError):
+        return False
+    return len(checked) == 3 and all(abs(one - other) <= 1e-6
+                                     for one, other in zip(values, checked, strict=True))

@@ -379,15 +379,15 @@ class PlannerNodeConfig:
     def startup_warnings(self) -> list[str]:
         """Return the warnings the node logs once at start-up (settings known to misbehave).
 
-        Also a ``control.model_frame_rpy_deg`` that looks typed in radians
-        (``model_frame_units.radians_words``, past ``camera_check.verdict.fine_deg``: a
-        check's correction, not said).
+        Also a ``control.model_frame_rpy_deg`` that looks typed in radians (``model_frame_units.
+        radians_words``; past ``camera_check.verdict.fine_deg`` or ``control.model_frame_check_
+        rpy_deg``'s angles: a check's correction, not said).
         """
         from vjepa_ros.robot.model_frame_units import radians_words
 
-        return [text for text in (horizon_warning(self.planner.to_cem()),
-                                  radians_words(self.control.model_frame_rpy_deg,
-                                                self.camera_check.verdict.fine_deg)) if text]
+        return [text for text in (horizon_warning(self.planner.to_cem()), radians_words(
+            self.control.model_frame_rpy_deg, self.camera_check.verdict.fine_deg,
+            checked_rpy_deg=self.control.model_frame_check_rpy_deg)) if text]
 
 
 GOAL_PARAMETERS = ("goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper")
