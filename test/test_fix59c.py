@@ -181,13 +181,17 @@ def test_the_live_check_passes_the_planners_record(monkeypatch):
 
 # --- 2. every motion reversed is not one mirrored axis ------------------------------------------
 
-@pytest.mark.parametrize("seed", range(30))
+# 30 random turns, leaving out those within 3° of the 90° boundary between the two readings
+# (chosen here, not skipped in the test: a skip in CI is a failure to look into).
+SEEDS = [seed for seed in range(60)
+         if abs(np.degrees(Rotation.random(random_state=seed).magnitude()) - 90.0) >= 3.0][:30]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_a_reflection_nearer_every_axis_reversed_is_said_so(seed):
     """Inferred = −R·executed: reversed when R turns by at most 90°, else a mirror (its axis)."""
     turn = Rotation.random(random_state=seed)
     angle = np.degrees(turn.magnitude())
-    if abs(angle - 90.0) < 3.0:
-        pytest.skip("within 3° of the boundary between the two readings")
     result = _check(LIVE, -turn.apply(LIVE))
     assert result.verdict == Verdict.MOVE, result.explanation
     if angle <= 90.0:
