@@ -4,7 +4,8 @@ Attacked at base59 (2b7ff011): ``sim/run_command.py`` (the options check), ``sim
 ``sim/config.SimConfig.check``, ``sim/detectors.py`` and ``manipulation.task_outcome`` as the run
 loop uses them, with the oracle world model, CPU, pybullet DIRECT, 32 px images.
 
-Defect (strict xfail, see the docstring: input, what happens, what should happen):
+Defect (fixed in fix59e, its tests now pass; see the docstring: input, what happened, what
+should happen):
   #1 a camera shape every planner path refuses (long side > 4 x the short one,
      ``image_limits.MAX_ASPECT``) passes ``vjepa-ros run``'s option check and ``SimConfig.check``.
 
@@ -34,8 +35,6 @@ def _run_args(*argv):
                                       *argv])
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59e #1: vjepa-ros run accepts a camera shape "
-                   "(--width 33 --height 1000) every plan then refuses; runs, 'held', exit 0")
 @pytest.mark.parametrize("size", [("33", "1000"), ("1024", "32"), ("32", "129")])
 def test_run_refuses_a_camera_shape_the_planner_refuses_before_anything_runs(size):
     """#1: ``vjepa-ros run --task grasp --width 33 --height 1000`` (or 1024x32, 32x129).
@@ -57,8 +56,6 @@ def test_run_refuses_a_camera_shape_the_planner_refuses_before_anything_runs(siz
         _checked_options(args)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59e #1: SimConfig.check accepts a 33x1000 camera "
-                   "(sim.yaml, sim.launch.py width:=/height:=) the planner never plans on")
 def test_sim_config_refuses_a_camera_shape_the_planner_refuses():
     """#1's family: a 33x1000 camera in ``SimConfig`` (``config/sim.yaml``, ``sim.launch.py``).
 

@@ -99,14 +99,36 @@ def test_the_record_is_read_without_torch(tmp_path, parts):
     assert out == [out[0], "False"] and out[0].startswith("sim renders 160x96"), out
 
 
+@pytest.mark.parametrize("recorded", [(20, 2000), (32, 1024), (1000, 33), (32, 129)])
+def test_a_recorded_shape_no_plan_takes_leaves_the_sim_s_size(tmp_path, parts, recorded):
+    """fix59e: a recorded frame size more than 4:1 (``image_limits.camera_shape_problem``).
+
+    Before: it was scaled and clamped into the simulator's range (2000x20 -> 1024x32) and given
+    to sim_node, which now refuses that shape at start (``SimConfig.check``), or rendered frames
+    the planner refuses every one of. Now the sim keeps its configured size and the note says why.
+    """
+    from vjepa_ros.sim.config import SimConfig
+
+    path = save_world_model(tmp_path / "wm.pt", *parts, data={"frame_sizes": [list(recorded)]})
+    nodes = _nodes()
+    note = size_sim_for_model(nodes, str(path), "--checkpoint")
+    sim = nodes[1]
+    assert not {"camera.width", "camera.height"} & set(sim.parameters), sim.parameters
+    assert note.startswith("sim keeps its camera size: wm.pt's recorded frame size "
+                           f"{recorded[1]}x{recorded[0]} has its long side more than 4 "
+                           "times"), note
+    assert "-p sim.camera.width:=W -p sim.camera.height:=H" in note
+    SimConfig().check()  # the size it keeps starts
+
+
 @pytest.mark.parametrize("recorded, expected", [
     ((720, 1280), (576, 1024)),  # RealSense 1280x720 bags: 16:9 kept
     ((1080, 1920), (576, 1024)),
     ((1280, 720), (1024, 576)),  # a portrait camera
     ((16, 16), (32, 32)),  # blob bags' 16 px
     ((12, 20), (32, 53)),
-    ((20, 2000), (32, 1024)),  # no scale fits both: the side still out is clamped
-    ((32, 1024), (32, 1024)),  # the range's own ends: as recorded
+    ((32, 128), (32, 128)),  # the range's low end at the 4:1 limit: as recorded
+    ((256, 1024), (256, 1024)),  # its high end at 4:1
 ])
 def test_a_recorded_size_outside_the_simulator_s_range_is_scaled_into_it(
         tmp_path, parts, recorded, expected):

@@ -14,7 +14,11 @@ vjepa2-ac-vitg, 16 px patches; 128 px for the demo model), so:
 
 :func:`goal_image_problem` holds every check a decoded goal image gets, whatever its source (a
 goal file, the planner node's ~/goal_image topic); :func:`transparency_problem` the one rule for
-an alpha channel, which both read before dropping it.
+an alpha channel, which both read before dropping it. :func:`camera_shape_problem` is the same size
+rule for a camera's width and height where a user sets them (``vjepa-ros run``/``collect``/
+``record``'s ``--width``/``--height``, ``SimConfig``'s ``camera.width``/``height``, ``reach``'s
+``sim.width``/``height``, the camera node's ``width``/``height``): a camera whose frames every plan
+would refuse is refused before anything starts.
 """
 
 from __future__ import annotations
@@ -44,6 +48,20 @@ def image_size_problem(width: int, height: int, advice: str = "") -> str:
                 "model's centre crop would keep a small strip of it; "
                 + (advice or "give a camera-shaped image (4:3 or 16:9)"))
     return ""
+
+
+CAMERA_SHAPE_ADVICE = "give a camera's shape: 4:3 (e.g. 640x480) or 16:9 (e.g. 640x360)"
+
+
+def camera_shape_problem(width: int, height: int) -> str:
+    """Why a camera of ``width`` x ``height`` px gives frames no plan takes ("" when it can).
+
+    :func:`image_size_problem` (the planner's rule for every frame and goal image) with the
+    advice for a camera's settings; the text starts with "is ..." (the caller names the settings
+    in front: ``--width 33 --height 1000: the camera image is 33x1000 px: long side more than 4
+    times the short one ...``). A 4:3 or 16:9 camera, 32 px a side or more, passes.
+    """
+    return image_size_problem(int(width), int(height), CAMERA_SHAPE_ADVICE)
 
 
 def goal_image_problem(rgb) -> str:

@@ -70,9 +70,9 @@ def add_commands(sub) -> None:
     record.add_argument("--seed", type=int, default=0, help="episode seed (scene and motion)")
     record.add_argument("--frames", type=int, default=16, help="frames at 4 Hz")
     # the demo model's frames (eval and camera-check note another size): its bag needs no note
-    record.add_argument("--width", type=int, default=128, help="camera width [px], 32..1024; "
-                        "record at the frame size of the model that will read the bag: 128 is "
-                        "the demo model's (default 128)")
+    record.add_argument("--width", type=int, default=128, help="camera width [px], 32..1024, long "
+                        "side <= 4x the short; the frame size of the model that will read the "
+                        "bag: 128 is the demo model's (default 128)")
     record.add_argument("--height", type=int, default=128,
                         help="camera height [px], 32..1024 (default 128)")
     add_bag_format_arguments(record)

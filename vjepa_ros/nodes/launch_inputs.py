@@ -207,7 +207,9 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     ``height`` is given, the ``sim`` of ``nodes`` (``NodeLaunch``) renders the first recorded
     size, labelled ``{source} (FILE's recorded frame size WxH)`` (``NodeLaunch.labels``); a
     size outside the simulator's range (1280x720 RealSense bags, 16 px blob bags) is scaled
-    into it keeping the aspect (:func:`fit_camera_size`), the note saying so.
+    into it keeping the aspect (:func:`fit_camera_size`), the note saying so; a shape the
+    planner refuses every frame of (``image_limits.camera_shape_problem``, long side more than 4
+    times the short) is not given to the sim, which keeps its size, the note saying why.
     Returns the note for the start line ("sim renders 128x128, ...") or "" where nothing
     changed: no sim, a size given, a folder or a file recording no size (the official ones),
     or none readable (no checkpoint, a malformed record: the planner refuses it as it loads).
@@ -236,6 +238,12 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     size = f"{width}x{height}"
     which = "recorded frame size" if len(sizes) == 1 else \
         f"first of {len(sizes)} recorded frame sizes"
+    from vjepa_ros.image_limits import MAX_ASPECT, camera_shape_problem
+
+    if camera_shape_problem(width, height):  # sim_node (SimConfig.check) would refuse it
+        return (f"sim keeps its camera size: {path.name}'s {which} {recorded} has its long side "
+                f"more than {MAX_ASPECT:g} times the short, a shape no plan takes (-p "
+                "sim.camera.width:=W -p sim.camera.height:=H for another)")
     scaled = "" if size == recorded else \
         f" scaled into the simulator's {'..'.join(map(str, _camera_range()))} px"
     for name, value in (("camera.width", width), ("camera.height", height)):

@@ -16,7 +16,7 @@ import threading
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.image_limits import MIN_SIDE_PX
+from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_problem
 
 # librealsense distortion model name → sensor_msgs/CameraInfo distortion_model
 DISTORTION_MODELS = {
@@ -54,7 +54,8 @@ class CameraConfig:
     serial: str = param("", "Serial number of the RealSense to open; empty: the one connected "
                         "(with several connected the node refuses to pick one, naming their "
                         "serials).")
-    width: int = param(640, "Colour stream width [px], 32..4096.", range=STREAM_SIZE_PX)
+    width: int = param(640, "Colour stream width [px], 32..4096; the long side at most 4 times "
+                       "the short.", range=STREAM_SIZE_PX)
     height: int = param(480, "Colour stream height [px], 32..4096.", range=STREAM_SIZE_PX)
     fps: int = param(30, "Colour stream frame rate [Hz], 1..300.", range=STREAM_FPS)
     frame_id: str = param(
@@ -74,6 +75,9 @@ class CameraConfig:
 
     def __post_init__(self):
         check_values(self)  # width, height, fps, timeout_s in their ranges; frame_id's form
+        shape = camera_shape_problem(self.width, self.height)  # the planner's rule for frames
+        if shape:
+            raise ValueError(f"width/height {shape}")
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

@@ -15,10 +15,11 @@ DEFAULT_SIZE_PX = 128  # the packaged demo model's renders
 
 def add_camera_size_arguments(parser) -> None:
     """Add ``--width``, ``--height`` and ``--size`` [px] to ``parser`` (:func:`camera_size`)."""
-    parser.add_argument("--width", type=int, help=f"camera image width [px], 32..1024 (default "
-                        f"{DEFAULT_SIZE_PX}, the demo model's)")
-    parser.add_argument("--height", type=int, help=f"camera image height [px], 32..1024 "
-                        f"(default {DEFAULT_SIZE_PX})")
+    parser.add_argument("--width", type=int, help=f"camera image width [px], 32..1024; the long "
+                        f"side at most 4 times the short (default {DEFAULT_SIZE_PX}, the demo "
+                        "model's)")
+    parser.add_argument("--height", type=int, help=f"camera image height [px], 32..1024; the "
+                        f"long side at most 4 times the short (default {DEFAULT_SIZE_PX})")
     parser.add_argument("--size", type=int, help="a square camera image [px]: --width and "
                         "--height at once (default: those two's defaults)")
 
@@ -28,10 +29,14 @@ def camera_size(args: argparse.Namespace) -> tuple[int, int]:
 
     Each one not given is :data:`DEFAULT_SIZE_PX`. Raises ``config.UsageError`` for ``--size``
     with ``--width`` or ``--height``, ValueError naming the option for a size outside
-    ``sim.config.CAMERA_SIZE_PX`` (``--width 8: the camera image must be 32..1024 px``). Imports
-    neither torch nor the simulator.
+    ``sim.config.CAMERA_SIZE_PX`` (``--width 8: the camera image must be 32..1024 px``), and
+    naming both for a shape the planner refuses every frame of (``image_limits.
+    camera_shape_problem``: the long side more than 4 times the short one; ``--width 33
+    --height 1000: the camera image is 33x1000 px: long side more than 4 times ...``; a default
+    side is named as such). Imports neither torch nor the simulator.
     """
     from vjepa_ros.config import UsageError
+    from vjepa_ros.image_limits import camera_shape_problem
     from vjepa_ros.sim.config import CAMERA_SIZE_PX
 
     given = [option for option, value in (("--width", args.width), ("--height", args.height))
@@ -48,5 +53,13 @@ def camera_size(args: argparse.Namespace) -> tuple[int, int]:
             raise ValueError(f"{option} {value}: the camera image must be {low}..{high} px")
     if args.size is not None:
         return args.size, args.size
-    return (DEFAULT_SIZE_PX if args.width is None else args.width,
-            DEFAULT_SIZE_PX if args.height is None else args.height)
+    width, height = (DEFAULT_SIZE_PX if args.width is None else args.width,
+                     DEFAULT_SIZE_PX if args.height is None else args.height)
+    problem = camera_shape_problem(width, height)
+    if problem:  # every frame would be refused by the planner: nothing would ever move
+        named = " ".join(f"{option} {value}" if given else f"(default {option} {value})"
+                         for option, value, given in (("--width", width, args.width is not None),
+                                                      ("--height", height,
+                                                       args.height is not None)))
+        raise ValueError(f"{named}: the camera image {problem}")
+    return width, height

@@ -230,9 +230,11 @@ def checked_sim_options(args: argparse.Namespace, frames: int,
 
     ``collect`` and ``record`` check them before any simulator starts; UsageError (exit status
     2) naming the option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``,
-    as ``run``), ``--seed -1: must be >= 0``, a seed past ``sim.choices.MAX_SEED``, for
-    collect's last episode too: ``sim.choices.check_scene_seeds``, as ``run``), and for
-    collect a seed of the held-out scenes, 900000 and up (``sim.choices.check_training_seeds``).
+    as ``run``), ``--width/--height is 33x1000 px: long side more than 4 times ...`` (the
+    planner's rule, ``image_limits.camera_shape_problem``), ``--seed -1: must be >= 0``, a seed
+    past ``sim.choices.MAX_SEED``, for collect's last episode too:
+    ``sim.choices.check_scene_seeds``, as ``run``), and for collect a seed of the held-out
+    scenes, 900000 and up (``sim.choices.check_training_seeds``).
     """
     with usage_errors():
         return _checked_sim_options(args, frames, episodes)
@@ -290,7 +292,8 @@ def add_commands(sub) -> None:
     collect.add_argument("--seed", type=int, default=0, help="seed of the first episode (every "
                          f"episode's below {HELD_OUT_SEED_START}: the held-out scenes start "
                          "there)")
-    collect.add_argument("--width", type=int, default=256, help="image width [px], 32..1024")
+    collect.add_argument("--width", type=int, default=256, help="image width [px], 32..1024; "
+                         "the long side at most 4 times the short")
     collect.add_argument("--height", type=int, default=256, help="image height [px], 32..1024")
     collect.add_argument("--randomize", nargs="?", const="all", choices=RANDOMIZE_WHAT,
                          help="a scene of its own per episode (--task motion): 'all' (the "

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from vjepa_ros.config import check_values, param
-from vjepa_ros.image_limits import MIN_SIDE_PX
+from vjepa_ros.image_limits import MIN_SIDE_PX, camera_shape_problem
 from vjepa_ros.robot.joint_states import (
     CONTINUOUS_FORCE_WHY,
     FRANKA_HAND_MAX_FORCE,
@@ -55,7 +55,8 @@ MIN_LENGTH = 1e-6
 @dataclasses.dataclass
 class CameraConfig:
     width: int = param(256, "Image width [px], 32..1024 (256 for the model, 640 like a "
-                       "RealSense stream).", range=CAMERA_SIZE_PX)
+                       "RealSense stream); the long side at most 4 times the short.",
+                       range=CAMERA_SIZE_PX)
     height: int = param(256, "Image height [px], 32..1024 (256 or 480).", range=CAMERA_SIZE_PX)
     eye: list[float] = param(
         [1.15, -0.55, 0.6], "Camera position [m] in the robot base frame (a front-side view, "
@@ -165,13 +166,17 @@ class SimConfig:
 
         First every number in its declared range (``config.check_values``: ``scene.num_objects
         must lie in [0, 6], got 7``; a subclass's fields too, e.g. the sim node's runner rates),
-        then what spans several fields.
+        then what spans several fields (``camera.width/height is 33x1000 px: long side more than
+        4 times the short one ...``: a camera whose every frame the planner refuses,
+        ``image_limits.camera_shape_problem``).
         """
         camera, scene = self.camera, self.scene
         low, high = CAMERA_SIZE_PX  # (declared on the fields too) both named, as --width/--height
         _require(low <= camera.width <= high and low <= camera.height <= high,
                  f"camera.width/height must be {low}..{high} px, got {camera.width}x"
                  f"{camera.height}")
+        shape = camera_shape_problem(camera.width, camera.height)  # the planner's rule
+        _require(not shape, f"camera.width/height {shape}")
         check_values(self)
         _require(camera.near < camera.far, "camera.near must be < camera.far")
         for name in ("eye", "target", "up", "light_direction"):

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from vjepa_ros.config import check_given, check_values, from_dict, param
+from vjepa_ros.image_limits import camera_shape_problem
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.package_files import config_path
 from vjepa_ros.path_text import shown_path
@@ -115,9 +116,14 @@ class ReachDemoConfig:
         Every setting reach passes to sim_node (``sim.*``, ``goal_seed`` as its ``seed``,
         ``episode.camera_rate_hz``) against the node's own ranges (``SimConfig``,
         ``RunnerConfig``), so the refusal names this file's key: ValueError ``sim.width must
-        lie in [32, 1024], got 0``, ``goal_seed must lie in [0, 4294967295], got ...``.
+        lie in [32, 1024], got 0``, ``goal_seed must lie in [0, 4294967295], got ...``,
+        ``sim.width/height is 33x1000 px: long side more than 4 times the short one ...``
+        (``image_limits.camera_shape_problem``: frames every plan would refuse).
         """
         check_values(self.sim, "sim.")
+        shape = camera_shape_problem(self.sim.width, self.sim.height)  # the planner's rule
+        if shape:
+            raise ValueError(f"sim.width/height {shape}")
         check_given(SimConfig, {"seed": self.goal_seed}, "goal_")  # named goal_seed
         check_given(RunnerConfig, {"camera_rate_hz": self.episode.camera_rate_hz}, "episode.")
 
