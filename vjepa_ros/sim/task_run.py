@@ -228,13 +228,14 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
     switching = switching or GoalSwitchConfig()
     monitor = SuccessMonitor(sim)
     readings: list[SceneReading] = []
+    _, max_steps = task_subgoals(setup, config or TaskLoopConfig())  # the loop's budget
 
     def on_step(step: ReachStep) -> None:
         if steps is not None:
             steps.append(step)
         readings.append(read_scene(sim, setup, monitor))
         if say is not None:
-            say(format_task_step(step, readings[-1], setup.names))
+            say(format_task_step(step, readings[-1], setup.names, max_steps))
 
     if say is not None:
         say(TASK_STEP_HEADER)
@@ -242,7 +243,6 @@ def run_task(sim: Sim, model, setup: TaskSetup, cem: CEMConfig, kind: str,
     episode, outcome = run_task_episode(sim, model, setup, cem, config,
                                         random_actions=random_actions, seed=seed,
                                         on_step=on_step, switching=switching, monitor=monitor)
-    _, max_steps = task_subgoals(setup, config or TaskLoopConfig())  # the loop's budget
     return TaskRun(setup, kind, switching, episode, outcome, readings,
                    read_scene(sim, setup, monitor), time.perf_counter() - started, max_steps,
                    monitor.config.max_put_down_shift)
@@ -262,11 +262,14 @@ def subgoal_label(progress: GoalProgress | None, names) -> str:
     return f"{progress.index + 1}/{progress.count} {names[progress.index]}"
 
 
-def switch_label(progress: GoalProgress | None, names) -> str:
+def switch_label(progress: GoalProgress | None, names, budget_ended: bool = False) -> str:
     """``-> 2/3 carry (threshold)``: the switch this step's command made, or ``""``.
 
     The end of the last sub-goal reads ``-> done (steps)``: no index past the count (it read
-    ``-> 4/3 done``, a sub-goal 4 of 3 that does not exist).
+    ``-> 4/3 done``, a sub-goal 4 of 3 that does not exist). ``budget_ended``: this was the
+    episode's last step (its step budget spent), so no step plans toward the sub-goal the switch
+    was due to: ``due 3/3 place, no step left (steps)`` (it read ``-> 3/3 place``, as if the
+    next steps planned toward it).
     """
     switch = None if progress is None else progress.switch
     if switch is None:
@@ -275,10 +278,13 @@ def switch_label(progress: GoalProgress | None, names) -> str:
     if following >= switch.count:
         return f"-> done ({switch.reason})"
     where = f" {names[following]}" if following < len(names) else ""
+    if budget_ended:
+        return f"due {following + 1}/{switch.count}{where}, no step left ({switch.reason})"
     return f"-> {following + 1}/{switch.count}{where} ({switch.reason})"
 
 
-def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
+def format_task_step(step: ReachStep, reading: SceneReading, names,
+                     max_steps: int | None = None) -> str:
     """One line per planning step, aligned with :data:`TASK_STEP_HEADER`.
 
     step; sub-goal planned toward; elite energy to it; the gripper command the step sent
@@ -288,15 +294,18 @@ def format_task_step(step: ReachStep, reading: SceneReading, names) -> str:
     measured closedness; hand-to-object [cm]; object height above
     its rest [cm]; object-to-place-spot [cm] (pick-and-place, else ``-``); ``yes`` when the grasp
     detector holds; the sub-goal switch the command made and its rule's reason (``steps``,
-    ``threshold``, ``plateau``). Distances are measured when the step was planned.
+    ``threshold``, ``plateau``; on step ``max_steps``, the budget's last, a switch to a further
+    sub-goal reads as due with no step left: :func:`switch_label`). Distances are measured when
+    the step was planned.
     """
+    budget_ended = max_steps is not None and step.step >= max_steps
     energy = "-" if math.isnan(step.energy) else f"{step.energy:.5f}"
     spot = "-" if reading.object_spot_m is None else f"{_cm(reading.object_spot_m):.1f} cm"
     return (f"{step.step:>4}  {subgoal_label(step.subgoal, names):<14} {energy:>9}  "
             f"{_sent(step.gripper_command):>8}  {reading.closedness:>5.2f}  "
             f"{_cm(reading.hand_object_m):>5.1f} cm  {_cm(reading.object_height_m):>4.1f} cm  "
             f"{spot:>8}  {'yes' if reading.grasped else '-':>4}  "
-            f"{switch_label(step.subgoal, names)}").rstrip()
+            f"{switch_label(step.subgoal, names, budget_ended)}").rstrip()
 
 
 def _sent(gripper_command: float | None) -> str:
