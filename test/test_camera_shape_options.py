@@ -83,8 +83,9 @@ def test_collect_and_record_refuse_the_shape_before_writing(tmp_path, capsys, co
     code, err = _cli(capsys, *argv, "--width", "33", "--height", "1000")
     assert code == 2, err
     line = err.strip()
-    assert "\n" not in line and f"vjepa-ros {command[0]}: --width/--height is 33x1000 px: long " \
-        "side more than 4 times the short one" in line, line
+    assert "\n" not in line and line.startswith(
+        f"vjepa-ros {command[0]}: --width 33 and --height 1000: the camera image is 33x1000 px: "
+        "long side more than 4 times the short one"), line
     assert not out.exists()
 
 
@@ -94,8 +95,8 @@ def test_sim_config_from_yaml_refuses_the_shape_naming_the_parameters():
     from vjepa_ros.sim.config import SimConfig
 
     config = from_dict(SimConfig, {"camera": {"width": 1024, "height": 200}})
-    with pytest.raises(ValueError, match=r"^camera\.width/height is 1024x200 px: long side more "
-                       r"than 4 times the short one"):
+    with pytest.raises(ValueError, match=r"^camera\.width 1024 and camera\.height 200: the camera "
+                       r"image is 1024x200 px: long side more than 4 times the short one"):
         config.check()
     from_dict(SimConfig, {"camera": {"width": 640, "height": 480}}).check()
 
@@ -103,8 +104,8 @@ def test_sim_config_from_yaml_refuses_the_shape_naming_the_parameters():
 def test_reach_settings_refuse_the_shape_naming_their_keys():
     from vjepa_ros.sim.reach_config import load_reach_config
 
-    with pytest.raises(ValueError, match=r"sim\.width/height is 600x100 px: long side more than "
-                       r"4 times"):
+    with pytest.raises(ValueError, match=r"sim\.width 600 and sim\.height 100: the camera "
+                       r"image is 600x100 px: long side more than 4 times"):
         load_reach_config(None, {"sim.width": 600, "sim.height": 100})
     assert load_reach_config(None, {"sim.width": 640, "sim.height": 480}).sim.width == 640
 
@@ -114,7 +115,8 @@ def test_the_camera_nodes_stream_size_refuses_the_shape(width, height):
     from vjepa_ros.config import from_dict
     from vjepa_ros.robot.camera import CameraConfig
 
-    with pytest.raises(ValueError, match=rf"^width/height is {width}x{height} px: long side "):
+    with pytest.raises(ValueError, match=rf"^width {width} and height {height}: the colour "
+                       rf"stream's image is {width}x{height} px: long side "):
         from_dict(CameraConfig, {"width": width, "height": height})
     from_dict(CameraConfig, {"width": 1920, "height": 1080})  # a RealSense's widest colour
 
@@ -125,7 +127,8 @@ def test_the_camera_node_refuses_the_shape_before_opening_the_camera(context):
     from vjepa_ros.nodes.camera_node import CameraNode
 
     opened = []
-    with pytest.raises(ValueError, match="width/height is 2048x256 px: long side more than 4"):
+    with pytest.raises(ValueError, match="width 2048 and height 256: the colour stream's image is "
+                       "2048x256 px: long side more than 4"):
         CameraNode(camera_factory=opened.append, context=context, parameter_overrides=[
             Parameter("width", value=2048), Parameter("height", value=256)])
     assert opened == []

@@ -263,6 +263,10 @@ NODE_PARAMETERS = [
     (["--node", "sim", "-p", "sim.camera.width:=5"],
      "vjepa-ros launch: sim: -p sim.camera.width: camera.width/height must be "
      "32..1024 px, got 5x256"),
+    # fix59e: a shape the planner refuses every frame of, both parameters named
+    (["--node", "sim", "-p", "sim.camera.width:=1024", "-p", "sim.camera.height:=200"],
+     "vjepa-ros launch: sim: -p sim.camera.width, -p sim.camera.height: camera.width 1024 and "
+     "camera.height 200: the camera image is 1024x200 px: long side more than 4 times"),
     (["--node", "sim", "-p", "sim.real_time_factor:=-1.0"],
      "vjepa-ros launch: sim: -p sim.real_time_factor must lie in [0, 100], "
      "got -1.0"),

@@ -77,7 +77,8 @@ class CameraConfig:
         check_values(self)  # width, height, fps, timeout_s in their ranges; frame_id's form
         shape = camera_shape_problem(self.width, self.height)  # the planner's rule for frames
         if shape:
-            raise ValueError(f"width/height {shape}")
+            raise ValueError(f"width {self.width} and height {self.height}: the colour stream's "
+                             f"image {shape}")
         if self.stamp_source not in STAMP_SOURCES:
             raise ValueError(f"stamp_source must be one of {', '.join(STAMP_SOURCES)}, got "
                              f"{self.stamp_source!r}")

@@ -217,7 +217,8 @@ def _remove_cut_episodes(args: argparse.Namespace) -> list[int]:
 
 
 # The settings behind the simulator options (as their errors spell them) -> the options.
-SIM_OPTIONS = {"camera.width/height": "--width/--height",
+SIM_OPTIONS = {"camera.width/height": "--width/--height", "camera.width": "--width",
+               "camera.height": "--height",
                "CollectorConfig.frames": "--frames"}
 
 
@@ -230,7 +231,7 @@ def checked_sim_options(args: argparse.Namespace, frames: int,
 
     ``collect`` and ``record`` check them before any simulator starts; UsageError (exit status
     2) naming the option (``--width/--height must be 32..1024 px`` (``sim.config.CAMERA_SIZE_PX``,
-    as ``run``), ``--width/--height is 33x1000 px: long side more than 4 times ...`` (the
+    as ``run``), ``--width 33 and --height 1000: the camera image is 33x1000 px: ...`` (the
     planner's rule, ``image_limits.camera_shape_problem``), ``--seed -1: must be >= 0``, a seed
     past ``sim.choices.MAX_SEED``, for collect's last episode too:
     ``sim.choices.check_scene_seeds``, as ``run``), and for collect a seed of the held-out

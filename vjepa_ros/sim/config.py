@@ -166,9 +166,9 @@ class SimConfig:
 
         First every number in its declared range (``config.check_values``: ``scene.num_objects
         must lie in [0, 6], got 7``; a subclass's fields too, e.g. the sim node's runner rates),
-        then what spans several fields (``camera.width/height is 33x1000 px: long side more than
-        4 times the short one ...``: a camera whose every frame the planner refuses,
-        ``image_limits.camera_shape_problem``).
+        then what spans several fields (``camera.width 33 and camera.height 1000: the camera
+        image is 33x1000 px: long side more than 4 times the short one ...``: a camera whose
+        every frame the planner refuses, ``image_limits.camera_shape_problem``).
         """
         camera, scene = self.camera, self.scene
         low, high = CAMERA_SIZE_PX  # (declared on the fields too) both named, as --width/--height
@@ -176,7 +176,8 @@ class SimConfig:
                  f"camera.width/height must be {low}..{high} px, got {camera.width}x"
                  f"{camera.height}")
         shape = camera_shape_problem(camera.width, camera.height)  # the planner's rule
-        _require(not shape, f"camera.width/height {shape}")
+        _require(not shape, f"camera.width {camera.width} and camera.height {camera.height}: "
+                 f"the camera image {shape}")
         check_values(self)
         _require(camera.near < camera.far, "camera.near must be < camera.far")
         for name in ("eye", "target", "up", "light_direction"):

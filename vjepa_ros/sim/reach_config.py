@@ -117,13 +117,15 @@ class ReachDemoConfig:
         ``episode.camera_rate_hz``) against the node's own ranges (``SimConfig``,
         ``RunnerConfig``), so the refusal names this file's key: ValueError ``sim.width must
         lie in [32, 1024], got 0``, ``goal_seed must lie in [0, 4294967295], got ...``,
-        ``sim.width/height is 33x1000 px: long side more than 4 times the short one ...``
+        ``sim.width 33 and sim.height 1000: the camera image is 33x1000 px: long side more than
+        4 times the short one ...``
         (``image_limits.camera_shape_problem``: frames every plan would refuse).
         """
         check_values(self.sim, "sim.")
         shape = camera_shape_problem(self.sim.width, self.sim.height)  # the planner's rule
         if shape:
-            raise ValueError(f"sim.width/height {shape}")
+            raise ValueError(f"sim.width {self.sim.width} and sim.height {self.sim.height}: the "
+                             f"camera image {shape}")
         check_given(SimConfig, {"seed": self.goal_seed}, "goal_")  # named goal_seed
         check_given(RunnerConfig, {"camera_rate_hz": self.episode.camera_rate_hz}, "episode.")
 
