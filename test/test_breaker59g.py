@@ -68,6 +68,9 @@ def test_a_log_level_for_launchs_own_node_name_reaches_that_node_or_is_refused(
     quiets the planner with ``--log-level planner:=warn``. rcl gets ``planner:=warn``: no logger
     is called so (the nodes log as ``vjepa_planner`` and ``sim_node``), the INFO lines go on and
     nothing says why (tried by hand: ``[INFO] [vjepa_planner]: ready in shadow mode`` printed).
+    The reverse of ``-p``, where ``-p vjepa_planner.planner.samples:=64`` is refused ("no node
+    'vjepa_planner'; the nodes are ..., planner, sim"): each option takes the name the other
+    refuses, and only ``-p`` says so.
     Should: the level reaches the node's logger (``vjepa_planner:=warn``), or the item is refused
     in one line, exit 2, naming the logger to give. At fault: ``nodes/log_levels.py``
     (``log_level_item`` / ``log_level_args``: no look-up of launch's node names).
