@@ -42,8 +42,13 @@ def checked_until(h, condition, seconds=3.0):
 
 
 def goal_decided(h, seconds=3.0):
-    """:func:`checked_until` no goal image waits for the ROS graph any more."""
-    return checked_until(h, lambda: h.planner.pending_goal is None, seconds)
+    """:func:`checked_until` no goal image waits for the ROS graph, or its decode, any more.
+
+    A goal image taken is decoded on the planner's goal decoder thread and applied later on
+    the executor (fix59a): the goal is in force once the decoder is idle too.
+    """
+    return checked_until(h, lambda: h.planner.pending_goal is None
+                         and h.planner.goal_decoder.idle(), seconds)
 
 
 def logged(h, text):
