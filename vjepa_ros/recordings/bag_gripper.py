@@ -24,6 +24,7 @@ from vjepa_ros.recordings.other_hands import (
     other_hands_fix,
     several_hands_fix,
 )
+from vjepa_ros.recordings.recorded_hand import recorded_hand, recorded_topic, width_note
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
 from vjepa_ros.recordings.topic_clocks import (
@@ -81,6 +82,11 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     overlap the states' (``bag_stamps.gripper_overlap``: BagError on another clock, a note for
     states far outside its span); only its stamps must not step back
     (``bag_stamps.check_steps_back``), not those of the topics merely searched.
+
+    None named, a bag whose ``metadata.yaml`` records its finger topic (this package's writer:
+    ``recorded_hand``) reads that topic when it holds fingers, without the namespace rule's
+    note; else the record is ignored, saying so. A recorded full opening other than
+    ``config.gripper_max_width`` is noted with the option that reads it as recorded.
     """
     if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
         notes.append(NO_GRIPPER_NOTE)
@@ -126,8 +132,12 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                                 named if named in collected else "")
         raise BagError(f"{path}: {what}; JointState topics there: "
                        f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
+    record = None if named else recorded_hand(path)  # our recorder's choice (recorded_hand)
+    mine = recorded_topic(record, found, types or collected, notes)
     if named:
         ranked = [named]
+    elif mine:  # the topic the bag's writer took the fingers from: no namespace rule, no note
+        ranked = [mine, *(topic for topic in ranked if topic != mine)]
     elif ranked:  # the hand in the arm's namespace; two that no namespace decides: BagError
         ranked = hand_topics(path, ranked, state_topic, collected, joints.prefix or "", notes,
                              config.no_gripper_fix())
@@ -142,6 +152,8 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                      f"(open) throughout; {fix}")
         return np.zeros(len(state_times)), "none (assumed open)", fix, NO_SILENCES
     series = found[ranked[0]]
+    said = width_note(record, ranked[0], config.gripper_max_width)  # another opening recorded
+    notes += [said] if said else []
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
     times_of(ranked[0], held=True)
     finger_times, fingers, offsets = series.finger_times, series.fingers, np.zeros(0)

@@ -18,6 +18,7 @@ from vjepa_ros.images import ImageError
 from vjepa_ros.recordings import messages as m
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.recorded_hand import hand_custom_data
 from vjepa_ros.recordings.time_precision import timestamp_precision_problem
 from vjepa_ros.robot.joint_states import finger_position
 from vjepa_ros.robot.kinematics import FrankaKinematics
@@ -71,9 +72,11 @@ def write_bag(
     finger JointState, and ``joint_states`` when ``joint_positions`` [T, n] are given. Header
     stamps equal the record times. ``compression`` is a rosbag2 zstd mode: ``file`` (the data
     file becomes ``.mcap.zstd`` / ``.db3.zstd``), ``message``, or ``storage`` (MCAP's own chunk
-    compression; MCAP only). The bag is written whole or not at all
-    (``atomic_files.creating_folder``): one failed or stopped mid-write leaves nothing at
-    ``path``, never a shorter bag.
+    compression; MCAP only). ``metadata.yaml``'s ``custom_data`` records the gripper topic and
+    the opening its fingers were written at (``recorded_hand``), so readers take that topic
+    (the fingers are on ``joint_states`` too) without a note. The bag is written whole or not
+    at all (``atomic_files.creating_folder``): one failed or stopped mid-write leaves nothing
+    at ``path``, never a shorter bag.
     """
     from rosbags.rosbag2 import StoragePlugin, Writer
     from rosbags.rosbag2.enums import CompressionFormat, CompressionMode
@@ -105,11 +108,14 @@ def write_bag(
             if compression != "none":
                 writer.set_compression(CompressionMode[compression.upper()],
                                        CompressionFormat.ZSTD)
+            gripper_topic = config.gripper or WRITTEN_GRIPPER_TOPIC
+            # which topic its hand is, at which opening: no reader guesses (recorded_hand)
+            for key, value in hand_custom_data(gripper_topic, config.gripper_max_width).items():
+                writer.set_custom_data(key, value)
             with writer:
                 image = writer.add_connection(image_topic, image_type, typestore=store)
                 pose = writer.add_connection(config.pose, m.POSE_STAMPED, typestore=store)
-                gripper = writer.add_connection(config.gripper or WRITTEN_GRIPPER_TOPIC,
-                                                m.JOINT_STATE, typestore=store)
+                gripper = writer.add_connection(gripper_topic, m.JOINT_STATE, typestore=store)
                 joints = None
                 if joint_positions is not None:
                     joints = writer.add_connection(config.joint_states, m.JOINT_STATE,
