@@ -116,6 +116,20 @@ class InputWatch:
                     "finished, or a QoS it does not offer)") if has_publisher else ""
         return self._where(candidates)
 
+    def none_yet_hint(self, published: dict[str, list[str]]) -> str:
+        """Where this input may be, for a refusal before any message came ("" once one came).
+
+        Asked at once, not after :data:`SILENT_S` (a ``~/capture_goal`` right after the start):
+        :meth:`hint`'s words (the likely topic, or every topic of this type with a publisher,
+        or the listened topic's publisher that sends nothing), else that no topic of this type
+        has a publisher.
+        """
+        if self.last is not None:
+            return ""
+        return self.hint(published) or (
+            f"no {self.msg_type} topic has a publisher in the ROS graph (is the driver running? "
+            f"if it publishes elsewhere, {self.setting.format(topic='<topic>')})")
+
     def _candidates(self, published: dict[str, list[str]], has_publisher: bool) -> list[str]:
         """Return the other published topics of this type, ``unlikely`` ones last.
 

@@ -17,7 +17,7 @@ from vjepa_ros.robot.capture_pictures import stale_capture_refusal
 from vjepa_ros.robot.frame_rest import frame_motion, moved_refusal
 from vjepa_ros.robot.goals import GoalSequence
 from vjepa_ros.robot.phase import Phase
-from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind
+from vjepa_ros.robot.refusal import Blocker, CaptureRefused, Refusal, RefusalKind
 from vjepa_ros.robot.safety import unreachable_goal_note
 from vjepa_ros.robot.subgoal import SubGoal, capture_refusal
 
@@ -155,7 +155,8 @@ class GoalSession:
                           listed: Sequence[SubGoal] = ()) -> SubGoal:
         """Return the newest frame as a sub-goal (with the state nearest to it); locked.
 
-        RuntimeError (one line naming ``service``) when the planning loop would refuse the
+        RuntimeError (one line naming ``service``; ``refusal.CaptureRefused`` with the camera
+        topic as ``missing_topic`` when no frame came yet) when the planning loop would refuse the
         frame or the robot state (``capture_refusal`` of the loop's own first reason,
         ``_first_input_blocker``: invalid, none yet, stale, stamped in the future; when both
         inputs are bad, the one the loop names): an invalid state is never stored and a stale
@@ -190,8 +191,9 @@ class GoalSession:
             problem = capture_refusal(
                 service, blocker if whose == "camera" else Blocker(""), self.camera_topic(),
                 blocker if whose in ("state", "invalid_state") else None, self.state_topic())
-        if problem:
-            raise RuntimeError(problem)
+        if problem:  # no frame yet: typed, so the node adds where frames may be (user59)
+            silent = blocker.missing_topic if whose == "camera" else ""
+            raise CaptureRefused(problem, silent)
         motion = frame_motion(self.inputs, frame.stamp, self.limits.max_state_age_s)
         if not motion.at_rest:  # the frame shows a state the arm has left (frame_rest)
             planner_moving = (self.enabled and self.phase is not Phase.HOLDING

@@ -88,6 +88,19 @@ class Blocker:
         return self.detail
 
 
+class CaptureRefused(RuntimeError):
+    """A goal capture's one-line refusal (``~/capture_goal``, ``~/add_subgoal``).
+
+    ``missing_topic``: the camera topic no frame has come on yet when that is the reason (""
+    for every other), so that the node can add, from the ROS graph, where frames may be
+    (``nodes/goal_services.py``) without reading words.
+    """
+
+    def __init__(self, message: str, missing_topic: str = ""):
+        super().__init__(message)
+        self.missing_topic = missing_topic
+
+
 def blocking_text(blockers) -> str:
     """Every :class:`Blocker`'s detail in order, joined by "; " ("" for none)."""
     return "; ".join(b.detail for b in blockers)
