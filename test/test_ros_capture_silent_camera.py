@@ -26,7 +26,8 @@ REFUSED = ("{service} refused: no camera frame received yet; check the camera to
 def _graph_holds(h, wanted):
     """Spin until the planner's graph shows exactly ``wanted`` image topics with a publisher.
 
-    The planner's own (its debug image) are never listed; the tester's goal image topic is.
+    The planner's own (its debug image) are never listed; the tester's goal image topic is (the
+    hint never offers it: the planner reads it as goals).
     """
     return h.pump(6.0, image=None, until=lambda: sorted(
         published_topics(h.planner, {IMAGE})) == sorted(wanted))
@@ -44,24 +45,24 @@ def test_a_capture_on_a_silent_camera_names_its_topic_and_the_published_ones(har
             "is the camera image on /image? set it: vjepa-ros launch --camera-topic /image "
             "(ros2 run: -r image:=/image)"), answer.message
 
-    # only the tester's own publisher on /cam/image, sending nothing
+    # only the tester's own publisher on /cam/image, sending nothing (and the goal image's,
+    # which the planner reads as goals: never offered as the camera)
     h.extra = []
     h.node.destroy_publisher(wrong)
-    h.node.destroy_publisher(h.goal_pub)
-    assert _graph_holds(h, ["/cam/image"])
+    assert _graph_holds(h, ["/cam/image", GOAL])
     answer = h.capture()
     assert answer.message == REFUSED.format(service="~/capture_goal") + (
         "/cam/image has a publisher that sends nothing (not started yet, finished, or a QoS "
         "it does not offer)"), answer.message
 
-    # no image topic published at all
+    # no image topic published but the goal image's
     h.node.destroy_publisher(h.image_pub)
-    assert _graph_holds(h, [])
+    assert _graph_holds(h, [GOAL])
     answer = h.capture()
     assert answer.message == REFUSED.format(service="~/capture_goal") + (
-        "no sensor_msgs/msg/Image topic has a publisher in the ROS graph (is the driver "
-        "running? if it publishes elsewhere, set it: vjepa-ros launch --camera-topic <topic> "
-        "(ros2 run: -r image:=<topic>))"), answer.message
+        "no sensor_msgs/msg/Image topic with a publisher in the ROS graph can be the camera "
+        "image (is its driver running? if it publishes elsewhere, set it: vjepa-ros launch "
+        "--camera-topic <topic> (ros2 run: -r image:=<topic>))"), answer.message
     assert "\n" not in answer.message and h.session.goals is None
 
 
@@ -73,6 +74,9 @@ def test_the_hint_is_given_before_the_silence_and_never_once_frames_came():
     assert watch.none_yet_hint(published) == (
         "is the camera image on /camera/camera/color/image_raw? set it: --camera-topic "
         "/camera/camera/color/image_raw")
-    assert watch.none_yet_hint({}).startswith(f"no {IMAGE} topic has a publisher")
+    assert watch.none_yet_hint({}).startswith(f"no {IMAGE} topic with a publisher in the ROS "
+                                              "graph can be the camera image")
+    watch.others = ("/camera/camera/color/image_raw",)  # the node's own goal topic, say
+    assert watch.none_yet_hint(published).startswith(f"no {IMAGE} topic with a publisher")
     watch.arrived(101.0)  # frames came (a stale stream is another refusal's words)
     assert watch.none_yet_hint(published) == ""

@@ -42,6 +42,8 @@ class InputWatch:
     expected_setting: str = ""
     other_last: float | None = None  # [s] steady clock of the newest message without it
     other_names: Sequence = ()  # what that message carried (its joint names, as given)
+    others: Sequence[str] = ()  # topics the node reads as other inputs (its goal images): never
+    # offered as this one's
 
     def arrived(self, now: float) -> None:
         self.last = now
@@ -122,13 +124,14 @@ class InputWatch:
         Asked at once, not after :data:`SILENT_S` (a ``~/capture_goal`` right after the start):
         :meth:`hint`'s words (the likely topic, or every topic of this type with a publisher,
         or the listened topic's publisher that sends nothing), else that no topic of this type
-        has a publisher.
+        with a publisher can be it (none, or only :attr:`others`: the node's goal images).
         """
         if self.last is not None:
             return ""
         return self.hint(published) or (
-            f"no {self.msg_type} topic has a publisher in the ROS graph (is the driver running? "
-            f"if it publishes elsewhere, {self.setting.format(topic='<topic>')})")
+            f"no {self.msg_type} topic with a publisher in the ROS graph can be the {self.what} "
+            f"(is its driver running? if it publishes elsewhere, "
+            f"{self.setting.format(topic='<topic>')})")
 
     def _candidates(self, published: dict[str, list[str]], has_publisher: bool) -> list[str]:
         """Return the other published topics of this type, ``unlikely`` ones last.
@@ -136,7 +139,7 @@ class InputWatch:
         Those are left out when the listened topic has a publisher.
         """
         return sorted((t for t, types in published.items()
-                       if self.msg_type in types and t != self.topic
+                       if self.msg_type in types and t != self.topic and t not in self.others
                        and not (has_publisher and self._unlikely(t))),
                       key=lambda t: (self._unlikely(t), t))
 

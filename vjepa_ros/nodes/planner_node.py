@@ -210,7 +210,6 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 STATE_QOS)
             self.pose_topic = self.pose_sub.topic_name  # (read once, as image_topic)
             self.fingers.anchor_topic = self.pose_topic  # the arm's namespace then
-        self._watch_inputs(image_type)
         # goal images, raw and compressed (goal_topics): each heard latched and volatile
         self.goal_subscription, self.volatile_goal_subscription = subscribe_goal_topic(
             self, Image, "~/goal_image", self._on_goal_image)
@@ -222,6 +221,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         # its own resolved name (a remap of the compressed topic alone moves it elsewhere): the
         # two names read once here are what every line and check names (PlannerGoals.goal_topic)
         self.compressed_goal_topic = self.compressed_goal_subscriptions[0].topic_name
+        self._watch_inputs(image_type)  # (after the goal topics: never offered as the camera)
         self.goal_frame_ids = GoalFrameIds()  # another camera's goal image: warned
         self.goal_images = GoalImages(self, self._take_goal_image)  # bag players' ignored
         self.create_service(SetBool, "~/enable", self._enable)
@@ -311,10 +311,10 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         """Watch the camera and robot-state subscriptions for silence (``input_watch``)."""
         now = time.monotonic()
         self.image_watch = InputWatch(
-            "camera image", self.image_topic,
-            f"sensor_msgs/msg/{image_type.__name__}",
+            "camera image", self.image_topic, f"sensor_msgs/msg/{image_type.__name__}",
             "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now,
-            namespace=self.get_namespace())
+            namespace=self.get_namespace(),
+            others=(self.goal_image_topic, self.compressed_goal_topic))  # never the camera
         if self.config.robot.state_source == "pose":
             self.state_watch = InputWatch(
                 "robot pose", self.pose_topic, "geometry_msgs/msg/PoseStamped",
