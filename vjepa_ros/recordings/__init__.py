@@ -18,7 +18,8 @@ Modules: ``bags`` (reading a bag), ``bag_writing`` (writing one), ``bag_topics``
 what), ``bag_stamps`` (timing the messages), ``bag_arm_states`` (end-effector states from the arm's
 messages), ``bag_gripper`` (the gripper's closedness from the finger joints),
 ``bag_joint_prefixes`` (which joint prefix to read, which to advise), ``other_hands`` (a hand
-of another prefix than the arm's, a Robotiq's), ``recording`` (what a bag
+of another prefix than the arm's, a Robotiq's), ``recorded_hand`` (the finger topic and opening a
+bag's own writer records in ``metadata.yaml``), ``recording`` (what a bag
 holds, decoding its frames), ``bag_files`` (opening bag files), ``bag_folders`` (which recordings a
 folder holds: bag folders, a data folder's loose bag files, refused FIFOs), ``data_names`` (the
 names read as data), ``upper_case`` (the advice for ``x.MCAP``), ``mcap_salvage`` (reading a
