@@ -40,6 +40,7 @@ def test_enabled_before_any_input_is_holding_then_idle(model):  # noqa: F811
 ])
 def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
     pytest.importorskip("sensor_msgs", reason="rclpy is installed by scripts/bootstrap.sh")
+    from goal_image_files import InlineDecoder
     from sensor_msgs.msg import Image
 
     from vjepa_ros.nodes.planner_goals import PlannerGoals
@@ -53,6 +54,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
         worker=types.SimpleNamespace(wake=lambda: None))
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)  # (by its type: fix58a)
+    node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
     PlannerGoals._take_goal_image(node, Image(height=1, width=1, encoding="rgb8", step=3,
                                               data=bytes(3)), key=())
     (line,) = errors
