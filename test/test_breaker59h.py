@@ -1,0 +1,270 @@
+"""breaker59h: the planner node's lifecycle, part 2, and fix59a's goal decoder.
+
+Attacked at 63f97164 (base59h): ``robot/goal_decoder.py`` (``GoalDecoder``),
+``nodes/planner_goals.py`` (``_take_goal_image``, ``_apply_goal_image``,
+``_decode_goal_files``, ``_apply_goal_files``, ``_take_decoded_goal``),
+``nodes/planner_commanding.py`` (``_enable``, ``prepare_shutdown``).
+
+Each decode here is held on the decoder's thread by an event the test releases (a phone photo
+takes 0.5 s to decode, an 8192-px PNG 3.5 s: the window is real, the event only makes it
+deterministic).
+
+Defects (strict xfail at 63f97164):
+
+1. A goal set by parameter is dropped by a goal image that then changes nothing. A lab's
+   ``ros2 topic pub /vjepa_planner/goal_image ...`` (no ``--once``) re-sends the goal image at
+   1 Hz; the user sets ``goal_image_path`` to a new file (answered successful, "decoding ...
+   the previous goal stays until they are decoded"). The next re-sent copy of the old image is
+   submitted to the decoder while the file decodes and supersedes it (``GoalDecoder.submit``
+   drops the older request before anyone knows whether the image will become the goal); the
+   copy then has the goal's pixels (``_same_goal_image``: no goal change), so neither goal is
+   applied: the arm keeps the old goal, the parameter says the new file, and setting it again
+   is "set to its value in force, its files unchanged ...: no goal change". The same for a goal
+   image the decode refuses (too small, transparent): "ignoring goal image ...; the previous
+   goal stays", and the file goal silently lost. Should: a goal image that does not become the
+   goal drops no other request (supersede only once it is applied).
+2. ``~/enable true`` while a goal file set by parameter decodes commands the arm toward the
+   goal being replaced: ``ros2 param set /vjepa_planner goal_image_path new.png`` then
+   ``ros2 service call /vjepa_planner/enable ...`` (a lab script; before fix59a the goal was
+   ``new.png`` once the set was answered) plans and commands toward the previous goal for the
+   whole decode (0.5-3.5 s), and neither the ``~/enable`` answer nor ``/diagnostics`` says a
+   goal is still decoding. Should: no plan toward a goal already replaced is commanded (a
+   "goal decoding" hold, said in the answer and ``/diagnostics``), or the set answered after
+   the decode.
+3. With ``goals.gripper: subgoal``, a ``~/goal_image`` (which carries no hand state) makes
+   ``session.set_goals`` raise ValueError inside ``_apply_goal_image`` (the guard condition's
+   callback); before fix59a it was caught ("ignoring goal image ...: goals.gripper is
+   'subgoal' but ... capture the goal with ~/capture_goal ..."), now it escapes the executor:
+   the planner's spin ends with a traceback (``ros2 run``: the node exits; ``vjepa-ros
+   launch``: every node stops), an enabled arm left without its set-point stream. Should: one
+   error line, the previous goal kept, the node running.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+from rcl_interfaces.msg import Log, Parameter, ParameterType, ParameterValue  # noqa: E402
+from rcl_interfaces.srv import SetParameters  # noqa: E402
+from sensor_msgs.msg import Image  # noqa: E402
+from std_srvs.srv import SetBool, Trigger  # noqa: E402
+
+import vjepa_ros.nodes.planner_goals as planner_goals  # noqa: E402
+from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
+from vjepa_ros.robot.plan_record import PlanRecord  # noqa: E402
+
+
+class HeldDecode:
+    """Hold each goal file decode (``planner_goals.goals_from_files``) until released."""
+
+    def __init__(self, monkeypatch, what: str = "goals_from_files"):
+        self.entered, self.release = threading.Event(), threading.Event()
+        real = getattr(planner_goals, what)
+
+        def held(*args, **kwargs):
+            self.entered.set()
+            self.release.wait(30.0 * WAIT_SLACK)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(planner_goals, what, held)
+
+
+def _async(h, service_type, name, request):
+    """Call a service of the planner without waiting for the goal decoder (h.call waits)."""
+    if name not in h.clients:
+        h.clients[name] = h.node.create_client(service_type, name)
+    client = h.clients[name]
+    assert client.wait_for_service(timeout_sec=10.0 * WAIT_SLACK), f"{name} not available"
+    future = client.call_async(request)
+    deadline = time.monotonic() + 10.0 * WAIT_SLACK
+    while not future.done() and time.monotonic() < deadline:
+        h.executor.spin_once(timeout_sec=0.01)
+    assert future.done(), f"{name} did not answer"
+    h.take_queued()
+    return future.result()
+
+
+def _set_path(h, value: str):
+    request = SetParameters.Request(parameters=[Parameter(
+        name="goal_image_path", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                                     string_value=value))])
+    return _async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+
+
+def _settle_decoder(h, seconds: float = 3.0) -> None:
+    deadline = time.monotonic() + seconds * WAIT_SLACK
+    while not h.planner.goal_decoder.idle() and time.monotonic() < deadline:
+        h.pump(0.05)
+    h.pump(0.3)
+
+
+def _goal_image(h):
+    goals = h.session.goals
+    return None if goals is None else goals.goals[0].image
+
+
+def _reports(h) -> list[PlanRecord]:
+    import json
+
+    return [json.loads(m.data) for m in h.got["report"]]
+
+
+def _topic_goal(h, seed: int = 99) -> np.ndarray:
+    """Publish goal image ``frame(seed)`` on the latched ``~/goal_image``; wait until it is set."""
+    rgb = frame(seed)
+    h.goal_pub.publish(Image(**rgb_to_image_fields(rgb)))
+    assert h.pump(3.0, until=lambda: _goal_image(h) is not None and np.array_equal(
+        _goal_image(h), rgb)), "the goal image never became the goal"
+    return rgb
+
+
+# -- 1. a goal image that changes nothing drops the goal file decoding -------------------------
+
+@pytest.mark.xfail(strict=True, reason="breaker59h #1: a re-sent copy of the goal image "
+                   "supersedes a goal file decoding, then changes nothing: the file goal is lost")
+def test_a_resent_goal_image_does_not_drop_a_goal_file_set_meanwhile(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """``ros2 topic pub`` re-sends the goal image at 1 Hz; the user sets goal_image_path."""
+    h = harness()
+    old = _topic_goal(h)
+    new = frame(7)
+    path = save_image_file(tmp_path / "new_goal.png", new)
+    held = HeldDecode(monkeypatch)
+    assert _set_path(h, str(path)).successful
+    assert held.entered.wait(5.0 * WAIT_SLACK), "the goal file never started decoding"
+    h.goal_pub.publish(Image(**rgb_to_image_fields(old)))  # the 1 Hz re-send
+    h.pump(1.0)
+    held.release.set()
+    _settle_decoder(h)
+    assert h.planner.get_parameter("goal_image_path").value == str(path)
+    assert np.array_equal(_goal_image(h), new), (
+        "goal_image_path says the new file, the goal is still the re-sent image; logs: "
+        f"{h.logs('goal')[-4:]}")
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59h #1: a goal image the decode refuses "
+                   "supersedes a goal file decoding: the file goal is lost without a word")
+def test_a_refused_goal_image_does_not_drop_a_goal_file_set_before_it(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    h = harness()
+    _topic_goal(h)
+    new = frame(8)
+    path = save_image_file(tmp_path / "new_goal.png", new)
+    held = HeldDecode(monkeypatch)
+    assert _set_path(h, str(path)).successful
+    assert held.entered.wait(5.0 * WAIT_SLACK)
+    tiny = np.zeros((8, 8, 3), np.uint8)  # under 32 px a side: refused by the decode
+    h.goal_pub.publish(Image(**rgb_to_image_fields(tiny)))
+    h.pump(1.0)  # taken: waits for the decoder's thread, held in the file's decode
+    held.release.set()
+    _settle_decoder(h)
+    assert h.pump(2.0, until=lambda: h.logs("ignoring goal image", level=Log.ERROR)), \
+        [m.msg for m in h.got["log"]][-6:]
+    assert np.array_equal(_goal_image(h), new), (
+        f"the refused image dropped the goal file; logs: {h.logs('goal')[-4:]}")
+
+
+# -- 2. ~/enable while the new goal decodes commands toward the old one -------------------------
+
+@pytest.mark.xfail(strict=True, reason="breaker59h #2: ~/enable while a goal file decodes "
+                   "commands the arm toward the goal being replaced, unsaid")
+def test_enable_while_a_goal_file_decodes_commands_nothing_toward_the_replaced_goal(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """``ros2 param set ... goal_image_path new.png`` then ``~/enable true`` (a lab script)."""
+    h = harness()
+    _topic_goal(h)
+    replaced_version = h.session.goal_version
+    path = save_image_file(tmp_path / "new_goal.png", frame(9))
+    held = HeldDecode(monkeypatch)
+    assert _set_path(h, str(path)).successful
+    assert held.entered.wait(5.0 * WAIT_SLACK)
+    answer = _async(h, SetBool, "/vjepa_planner/enable", SetBool.Request(data=True))
+    assert answer.success
+    seen = h.pump(3.0, until=lambda: any(
+        r["commanded"] and r["goal_version"] == replaced_version for r in _reports(h)))
+    _, values = h.diagnostics()
+    held.release.set()
+    _settle_decoder(h)
+    said = "decod" in answer.message or any("decod" in v for v in values.values())
+    assert not seen or said, (
+        f"commanded toward the replaced goal while the new one decoded; ~/enable said "
+        f"{answer.message!r}, /diagnostics {values}")
+    assert not seen, "a plan toward the goal already replaced was commanded"
+
+
+# -- 3. goals.gripper subgoal: a ~/goal_image ends the node's spin -----------------------------
+
+@pytest.mark.xfail(strict=True, reason="breaker59h #3: under goals.gripper subgoal a "
+                   "~/goal_image raises out of _apply_goal_image and ends the planner's spin")
+def test_goal_image_under_subgoal_gripper_is_refused_in_one_line_and_the_node_runs(
+        harness):  # noqa: F811
+    h = harness(**{"goals.gripper": "subgoal"})
+    h.pump(1.0)
+    assert h.capture().success  # a captured goal (with the hand) to keep
+    kept = _goal_image(h).copy()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(99))))
+    h.pump(2.0, until=lambda: h.logs("goal image") or h.launch.executor.error is not None)
+    h.pump(0.5)
+    error = h.launch.executor.error
+    assert error is None, f"the planner's spin ended: {type(error).__name__}: {error}"
+    assert np.array_equal(_goal_image(h), kept)
+    assert h.logs("ignoring goal image", level=Log.ERROR)
+    assert _async(h, Trigger, "/vjepa_planner/capture_goal", Trigger.Request()).success
+
+
+# -- held ---------------------------------------------------------------------------------------
+
+def test_clear_goals_during_a_goal_file_decode_drops_it_and_the_parameter(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """~/clear_goals while a goal file decodes: no goal afterwards, the parameter emptied."""
+    h = harness()
+    _topic_goal(h)
+    path = save_image_file(tmp_path / "new_goal.png", frame(10))
+    held = HeldDecode(monkeypatch)
+    assert _set_path(h, str(path)).successful
+    assert held.entered.wait(5.0 * WAIT_SLACK)
+    assert _async(h, Trigger, "/vjepa_planner/clear_goals", Trigger.Request()).success
+    held.release.set()
+    _settle_decoder(h)
+    assert h.session.goals is None
+    assert h.planner.get_parameter("goal_image_path").value == ""
+
+
+def test_a_newer_goal_file_set_during_a_decode_wins(harness, tmp_path, monkeypatch):  # noqa: F811
+    h = harness()
+    _topic_goal(h)
+    first = save_image_file(tmp_path / "first.png", frame(11))
+    second_rgb = frame(12)
+    second = save_image_file(tmp_path / "second.png", second_rgb)
+    held = HeldDecode(monkeypatch)
+    assert _set_path(h, str(first)).successful
+    assert held.entered.wait(5.0 * WAIT_SLACK)
+    assert _set_path(h, str(second)).successful
+    held.release.set()
+    _settle_decoder(h)
+    assert np.array_equal(_goal_image(h), second_rgb)
+    assert h.planner.goal_parameter == "goal_image_path"
+    assert h.planner.goal_files_loaded == [str(second)]
+
+
+def test_disable_while_enabled_stops_the_stream_and_a_plan_after_it_commands_nothing(
+        harness):  # noqa: F811
+    """~/enable false mid-motion: no set-point, action's command or gripper after the answer."""
+    h = harness()
+    _topic_goal(h)
+    assert h.enable().success
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
+    assert h.enable(False).success
+    poses, grippers = len(h.got["pose"]), len(h.got["gripper"])
+    commanded = sum(r["commanded"] for r in _reports(h))
+    h.pump(2.0)
+    assert len(h.got["pose"]) == poses
+    assert len(h.got["gripper"]) == grippers
+    assert sum(r["commanded"] for r in _reports(h)) == commanded
+    assert any(not r["commanded"] for r in _reports(h)[-3:]), "no shadow plan after disable"
