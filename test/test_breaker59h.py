@@ -336,3 +336,22 @@ def test_goal_steps_set_while_its_goal_files_decode_apply_to_them(
     goals = h.session.goals
     assert len(goals.goals) == 2 and goals.steps == [3, 0]
     assert np.array_equal(goals.goals[1].image, frame(21))
+
+
+def test_a_joint_state_driver_restart_after_a_gap_holds_then_resumes(harness):  # noqa: F811
+    """The arm's driver restarts: states stop 2 s (stale: a hold), come back from a new one."""
+    from planner_harness import TIGHT_AGE
+    from sensor_msgs.msg import JointState
+
+    h = harness(**TIGHT_AGE)
+    _topic_goal(h)
+    assert h.enable().success
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
+    h.node.destroy_publisher(h.joint_pub)
+    h.pump(2.0, joints=None)
+    assert h.pump(2.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "stale_inputs",
+                  joints=None), h.diagnostics()[1]
+    held = len(h.got["pose"])
+    h.joint_pub = h.node.create_publisher(JointState, "/joint_states", 10)
+    assert h.pump(6.0, until=lambda: len(h.got["pose"]) > held + 50), h.diagnostics()[1]
+    assert h.pump(3.0, until=lambda: h.diagnostics()[1]["refusal"] == ""), h.diagnostics()[1]
