@@ -132,50 +132,45 @@ def _topic_goal(h, seed: int = 99) -> np.ndarray:
     return rgb
 
 
-# -- 1. a goal image that changes nothing drops the goal file decoding -------------------------
-
-@pytest.mark.xfail(strict=True, reason="breaker59h #1: a re-sent copy of the goal image "
-                   "supersedes a goal file decoding, then changes nothing: the file goal is lost")
-def test_a_resent_goal_image_does_not_drop_a_goal_file_set_meanwhile(
-        harness, tmp_path, monkeypatch):  # noqa: F811
-    """``ros2 topic pub`` re-sends the goal image at 1 Hz; the user sets goal_image_path."""
-    h = harness()
-    old = _topic_goal(h)
-    new = frame(7)
-    path = save_image_file(tmp_path / "new_goal.png", new)
+def _file_goal_decoding(h, path, monkeypatch, rgb: np.ndarray) -> HeldDecode:
+    """Set goal_image_path to ``path`` (saved from ``rgb``); return once its decode is held."""
+    save_image_file(path, rgb)
     held = HeldDecode(monkeypatch)
     assert _set_path(h, str(path)).successful
     assert held.entered.wait(5.0 * WAIT_SLACK), "the goal file never started decoding"
-    h.goal_pub.publish(Image(**rgb_to_image_fields(old)))  # the 1 Hz re-send
-    h.pump(1.0)
-    held.release.set()
-    _settle_decoder(h)
-    assert h.planner.get_parameter("goal_image_path").value == str(path)
-    assert np.array_equal(_goal_image(h), new), (
-        "goal_image_path says the new file, the goal is still the re-sent image; logs: "
-        f"{h.logs('goal')[-4:]}")
+    return held
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #1: a goal image the decode refuses "
-                   "supersedes a goal file decoding: the file goal is lost without a word")
-def test_a_refused_goal_image_does_not_drop_a_goal_file_set_before_it(
-        harness, tmp_path, monkeypatch):  # noqa: F811
+# -- 1. a goal image that changes nothing drops the goal file decoding -------------------------
+
+@pytest.mark.xfail(strict=True, reason="breaker59h #1: a goal image that does not become the "
+                   "goal (a re-sent copy, a refused image) supersedes a goal file decoding: the "
+                   "file goal is lost")
+@pytest.mark.parametrize("sent", ["resent", "refused"])
+def test_a_goal_image_that_changes_nothing_does_not_drop_a_goal_file_set_meanwhile(
+        harness, tmp_path, monkeypatch, sent):  # noqa: F811
+    """The user sets goal_image_path; meanwhile a goal image comes that changes nothing.
+
+    resent: ``ros2 topic pub`` re-sends the goal image in force at 1 Hz (same pixels: no goal
+    change); refused: an image the decode refuses (8x8 px: one error line, "the previous goal
+    stays"). Either way the file's goal should be applied once decoded.
+    """
     h = harness()
-    _topic_goal(h)
-    new = frame(8)
-    path = save_image_file(tmp_path / "new_goal.png", new)
-    held = HeldDecode(monkeypatch)
-    assert _set_path(h, str(path)).successful
-    assert held.entered.wait(5.0 * WAIT_SLACK)
-    tiny = np.zeros((8, 8, 3), np.uint8)  # under 32 px a side: refused by the decode
-    h.goal_pub.publish(Image(**rgb_to_image_fields(tiny)))
+    old = _topic_goal(h)
+    new, path = frame(7), tmp_path / "new_goal.png"
+    held = _file_goal_decoding(h, path, monkeypatch, new)
+    image = old if sent == "resent" else np.zeros((8, 8, 3), np.uint8)  # under 32 px a side
+    h.goal_pub.publish(Image(**rgb_to_image_fields(image)))
     h.pump(1.0)  # taken: waits for the decoder's thread, held in the file's decode
     held.release.set()
     _settle_decoder(h)
-    assert h.pump(2.0, until=lambda: h.logs("ignoring goal image", level=Log.ERROR)), \
-        [m.msg for m in h.got["log"]][-6:]
+    if sent == "refused":
+        assert h.pump(2.0, until=lambda: h.logs("ignoring goal image", level=Log.ERROR)), \
+            [m.msg for m in h.got["log"]][-6:]
+    assert h.planner.get_parameter("goal_image_path").value == str(path)
     assert np.array_equal(_goal_image(h), new), (
-        f"the refused image dropped the goal file; logs: {h.logs('goal')[-4:]}")
+        f"goal_image_path says the new file, the goal is still the old one; logs: "
+        f"{h.logs('goal')[-4:]}")
 
 
 # -- 2. ~/enable while the new goal decodes commands toward the old one -------------------------
@@ -188,10 +183,7 @@ def test_enable_while_a_goal_file_decodes_commands_nothing_toward_the_replaced_g
     h = harness()
     _topic_goal(h)
     replaced_version = h.session.goal_version
-    path = save_image_file(tmp_path / "new_goal.png", frame(9))
-    held = HeldDecode(monkeypatch)
-    assert _set_path(h, str(path)).successful
-    assert held.entered.wait(5.0 * WAIT_SLACK)
+    held = _file_goal_decoding(h, tmp_path / "new_goal.png", monkeypatch, frame(9))
     answer = _async(h, SetBool, "/vjepa_planner/enable", SetBool.Request(data=True))
     assert answer.success
     seen = h.pump(3.0, until=lambda: any(
@@ -233,10 +225,7 @@ def test_clear_goals_during_a_goal_file_decode_drops_it_and_the_parameter(
     """~/clear_goals while a goal file decodes: no goal afterwards, the parameter emptied."""
     h = harness()
     _topic_goal(h)
-    path = save_image_file(tmp_path / "new_goal.png", frame(10))
-    held = HeldDecode(monkeypatch)
-    assert _set_path(h, str(path)).successful
-    assert held.entered.wait(5.0 * WAIT_SLACK)
+    held = _file_goal_decoding(h, tmp_path / "new_goal.png", monkeypatch, frame(10))
     assert _async(h, Trigger, "/vjepa_planner/clear_goals", Trigger.Request()).success
     held.release.set()
     _settle_decoder(h)
