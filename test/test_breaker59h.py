@@ -269,18 +269,29 @@ def test_disable_while_enabled_stops_the_stream_and_a_plan_after_it_commands_not
 
 # -- shutdown while the executors still spin (Launch.shutdown waits on plans) -------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #4: a goal image after prepare_shutdown "
-                   "raises the closed decoder's RuntimeError out of the subscription callback")
-def test_a_goal_image_after_prepare_shutdown_raises_nothing_into_the_executor(harness):  # noqa: F811
+@pytest.mark.xfail(strict=True, reason="breaker59h #4: a goal image or goal file parameter "
+                   "after prepare_shutdown raises the closed decoder's RuntimeError into the "
+                   "executor")
+@pytest.mark.parametrize("sent", ["image", "parameter"])
+def test_a_goal_after_prepare_shutdown_raises_nothing_into_the_executor(
+        harness, tmp_path, sent):  # noqa: F811
     """``Launch.shutdown`` closes the goal decoder, then waits for plans while the executors spin.
 
     ``prepare_shutdown`` is what ``Launch.shutdown`` calls for every planner (its wait for a
     plan: up to 30 s for one stuck in the model) before it stops the executors, which spin on.
+    image: a ``~/goal_image`` re-sent at 1 Hz; parameter: ``ros2 param set ... goal_image_path``.
     """
     h = harness()
     _topic_goal(h)
+    path = save_image_file(tmp_path / "late_goal.png", frame(98))
     h.planner.prepare_shutdown(5.0)
-    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(98))))  # a 1 Hz re-send, another goal
+    if sent == "image":
+        h.goal_pub.publish(Image(**rgb_to_image_fields(frame(98))))
+    else:
+        client = h.node.create_client(SetParameters, "/vjepa_planner/set_parameters")
+        client.call_async(SetParameters.Request(parameters=[Parameter(
+            name="goal_image_path", value=ParameterValue(
+                type=ParameterType.PARAMETER_STRING, string_value=str(path)))]))
     h.pump(1.5)
     error = h.launch.executor.error
     assert error is None, f"the planner's spin ended: {type(error).__name__}: {error}"
@@ -344,3 +355,40 @@ def test_a_joint_state_driver_restart_after_a_gap_holds_then_resumes(harness):  
     h.joint_pub = h.node.create_publisher(JointState, "/joint_states", 10)
     assert h.pump(6.0, until=lambda: len(h.got["pose"]) > held + 50), h.diagnostics()[1]
     assert h.pump(3.0, until=lambda: h.diagnostics()[1]["refusal"] == ""), h.diagnostics()[1]
+
+
+# -- a safety hold and its release --------------------------------------------------------------
+
+def _ramp(h, start: float, end: float, seconds: float = 1.5) -> list[float]:
+    """Turn joint 1 from ``start`` to ``end`` [rad] over ``seconds`` (an arm moved by hand)."""
+    from planner_harness import HOME
+
+    steps = max(2, int(seconds / 0.03))
+    for i in range(steps + 1):
+        joints = [start + (end - start) * i / steps] + HOME[1:]
+        h.pump(0.03, joints=joints)
+    return joints
+
+
+def test_an_arm_outside_the_box_is_said_at_enable_and_commanding_resumes_once_back(
+        harness):  # noqa: F811
+    """The arm guided out of the workspace box (joint 1 at 90 deg: x 0), enable, then back in."""
+    h = harness()
+    _topic_goal(h)
+    outside = _ramp(h, 0.0, 1.5708)
+    h.pump(0.5, joints=outside)
+    answer = h.enable()
+    assert answer.success and "outside the workspace box" in answer.message, answer.message
+    h.pump(1.5, joints=outside)
+    _, values = h.diagnostics()
+    assert "outside the workspace box" in values["blocking"] + values["refusal"], values
+    poses_out = list(h.got["pose"])
+    inside = _ramp(h, 1.5708, 0.0)
+    count = len(h.got["pose"])
+    assert h.pump(6.0, until=lambda: len(h.got["pose"]) > count + 20, joints=inside), \
+        h.diagnostics()[1]
+    assert h.pump(3.0, until=lambda: "outside" not in h.diagnostics()[1]["blocking"],
+                  joints=inside), h.diagnostics()[1]
+    for pose in poses_out:  # nothing commanded out there lies outside the box (+ tolerance)
+        p = pose.pose.position
+        assert 0.25 - 0.03 <= p.x <= 0.80 + 0.03, p
