@@ -392,3 +392,97 @@ def test_an_arm_outside_the_box_is_said_at_enable_and_commanding_resumes_once_ba
     for pose in poses_out:  # nothing commanded out there lies outside the box (+ tolerance)
         p = pose.pose.position
         assert 0.25 - 0.03 <= p.x <= 0.80 + 0.03, p
+
+
+def test_shutdown_during_a_goal_file_decode_ends_cleanly_and_applies_nothing(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """Ctrl-C of ``vjepa-ros launch`` (``Launch.shutdown``) while a goal file decodes."""
+    h = harness()
+    old = _topic_goal(h)
+    held = _file_goal_decoding(h, tmp_path / "new_goal.png", monkeypatch, frame(13))
+    session, decoder = h.session, h.planner.goal_decoder
+    started = time.monotonic()
+    h.launch.shutdown(timeout=10.0)
+    assert time.monotonic() - started < 10.0 * WAIT_SLACK
+    held.release.set()  # the decode ends after the node is gone: nothing is applied
+    deadline = time.monotonic() + 5.0 * WAIT_SLACK
+    while not decoder.idle() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert decoder.idle() and decoder.take() is None
+    assert np.array_equal(session.goals.goals[0].image, old)
+    assert h.launch.executor.error is None
+
+
+# -- the goal decoder alone: the newest request wins, whatever the interleaving ------------------
+
+def test_goal_decoder_hands_over_only_the_newest_requests_outcome_once():
+    """Random submits, cancels, decode ends and takes: a taken outcome is always the newest.
+
+    Each decode waits on its own event, released by the draw; ``take`` may run at any time.
+    Whatever the order, an outcome taken is the newest request's (none submitted or cancelled
+    since), taken once; at the end the newest request's outcome (a value or its error) is
+    handed over unless a cancel came after it.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from vjepa_ros.robot.goal_decoder import GoalDecoder
+
+    ops = st.lists(st.sampled_from(["submit", "fail", "cancel", "release", "take"]),
+                   min_size=1, max_size=12)
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(ops=ops)
+    def run(ops):
+        decoder = GoalDecoder(lambda: None, name="test goal decoder")
+        events, newest, cancelled, taken = [], None, False, set()
+
+        def decode(number, event, fail):
+            def work():
+                event.wait(10.0)
+                if fail:
+                    raise ValueError(f"bad {number}")
+                return number
+            return work
+
+        def check(done):
+            if done is None:
+                return
+            assert done.what == newest and not cancelled, (done.what, newest, cancelled)
+            assert done.what not in taken
+            taken.add(done.what)
+            if done.error is None:
+                assert done.value == done.what
+            else:
+                assert str(done.error) == f"bad {done.what}"
+
+        try:
+            for op in ops:
+                if op in ("submit", "fail"):
+                    number = len(events)
+                    events.append(threading.Event())
+                    decoder.submit(number, decode(number, events[-1], op == "fail"))
+                    newest, cancelled = number, False
+                elif op == "cancel":
+                    decoder.cancel()
+                    cancelled = True
+                elif op == "release" and events:
+                    next((e for e in events if not e.is_set()), events[-1]).set()
+                    time.sleep(0.002)
+                else:
+                    check(decoder.take())
+            for event in events:
+                event.set()
+            deadline, final = time.monotonic() + 10.0, None
+            while final is None and not decoder.idle() and time.monotonic() < deadline:
+                final = decoder.take()  # (idle: nothing waits, decodes or waits to be taken)
+                time.sleep(0.001)
+            check(final)
+            if newest is not None and not cancelled and newest not in taken:
+                assert final is not None and final.what == newest
+        finally:
+            for event in events:
+                event.set()
+            decoder.close()
+
+    run()
