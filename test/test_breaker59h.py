@@ -486,3 +486,32 @@ def test_goal_decoder_hands_over_only_the_newest_requests_outcome_once():
             decoder.close()
 
     run()
+
+
+def test_a_state_jump_holds_said_in_diagnostics_and_ends_once_states_agree(harness):  # noqa: F811
+    """A driver re-homed (joint 2 by 0.5 rad, 0.17 m of TCP, in one 30 ms state) and there since.
+
+    The jump is refused (an ``invalid_state`` hold, said in the log and ``/diagnostics``);
+    once the states agree for 1 s the arm is where the jump went (a new world) and commanding
+    resumes with nothing for the user to do but keep the states coming.
+    """
+    from planner_harness import HOME
+
+    h = harness()
+    _topic_goal(h)
+    assert h.enable().success
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
+    jumped = [HOME[0], HOME[1] + 0.5] + HOME[2:]  # inside the workspace box
+    kinds = set()
+
+    def seen(kind):
+        kinds.add(h.diagnostics()[1]["refusal_kind"])
+        return kind in kinds
+
+    assert h.pump(2.0, until=lambda: seen("invalid_state"), joints=jumped), kinds
+    assert h.logs("faster than an arm moves"), [m.msg for m in h.got["log"]][-5:]
+    assert h.pump(4.0, until=lambda: h.diagnostics()[1]["refusal_kind"] == "",
+                  joints=jumped), h.diagnostics()[1]
+    count = len(h.got["pose"])
+    assert h.pump(6.0, until=lambda: len(h.got["pose"]) > count + 20, joints=jumped), \
+        h.diagnostics()[1]
