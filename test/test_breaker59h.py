@@ -160,9 +160,16 @@ def test_a_goal_image_that_changes_nothing_does_not_drop_a_goal_file_set_meanwhi
     new, path = frame(7), tmp_path / "new_goal.png"
     held = _file_goal_decoding(h, path, monkeypatch, new)
     image = old if sent == "resent" else np.zeros((8, 8, 3), np.uint8)  # under 32 px a side
+    took, take = threading.Event(), h.planner.goal_images.take
+
+    def taking(*args):
+        take(*args)
+        took.set()
+
+    h.planner.goal_images.take = taking
     h.goal_pub.publish(Image(**rgb_to_image_fields(image)))
-    h.pump(1.0)  # taken: waits for the decoder's thread, held in the file's decode
-    held.release.set()
+    h.pump(2.0, until=took.is_set)  # (a node that drops it before taking it: 20 s, then on)
+    held.release.set()  # (its decode waits for the decoder's thread, held in the file's)
     _settle_decoder(h)
     if sent == "refused":
         assert h.pump(2.0, until=lambda: h.logs("ignoring goal image", level=Log.ERROR)), \
