@@ -193,7 +193,7 @@ def test_enable_while_a_goal_file_decodes_commands_nothing_toward_the_replaced_g
     held = _file_goal_decoding(h, tmp_path / "new_goal.png", monkeypatch, frame(9))
     answer = _async(h, SetBool, "/vjepa_planner/enable", SetBool.Request(data=True))
     assert answer.success
-    seen = h.pump(3.0, until=lambda: any(
+    seen = h.pump(1.0, until=lambda: any(  # (10 s: a plan is 0.1 s here)
         r["commanded"] and r["goal_version"] == replaced_version for r in _reports(h)))
     _, values = h.diagnostics()
     held.release.set()
@@ -502,13 +502,22 @@ def test_a_state_jump_holds_said_in_diagnostics_and_ends_once_states_agree(harne
     once the states agree for 1 s the arm is where the jump went (a new world) and commanding
     resumes with nothing for the user to do but keep the states coming.
     """
-    from planner_harness import HOME
+    import rclpy.duration
+    from planner_harness import HOME, JOINTS
+    from sensor_msgs.msg import JointState
 
     h = harness()
     _topic_goal(h)
     assert h.enable().success
     assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
     jumped = [HOME[0], HOME[1] + 0.5] + HOME[2:]  # inside the workspace box
+    # the last state at home and the first jumped one 10 ms apart by their stamps (the
+    # harness's own cadence stretches to 60 ms and more on a loaded machine: 3 m/s then)
+    stamp = h.node.get_clock().now()
+    for joints, at in ((HOME, stamp), (jumped, stamp + rclpy.duration.Duration(seconds=0.01))):
+        msg = JointState(name=JOINTS, position=list(joints) + [0.04, 0.04])
+        msg.header.stamp = at.to_msg()
+        h.joint_pub.publish(msg)
     kinds = set()
 
     def seen(kind):
