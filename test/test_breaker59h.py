@@ -531,3 +531,32 @@ def test_a_state_jump_holds_said_in_diagnostics_and_ends_once_states_agree(harne
     count = len(h.got["pose"])
     assert h.pump(6.0, until=lambda: len(h.got["pose"]) > count + 20, joints=jumped), \
         h.diagnostics()[1]
+
+
+# -- an unexpected error in a callback: commanding off, and how it is cleared -------------------
+
+def test_a_stream_tick_error_disables_says_it_and_enable_clears_it(harness, monkeypatch):  # noqa: F811
+    """The stream tick raises once while enabled: disabled, ERROR shown, ~/enable clears it."""
+    h = harness()
+    _topic_goal(h)
+    assert h.enable().success
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > 10), "no set-points"
+    real, raised = h.session.stream_step, []
+
+    def once():
+        if not raised:
+            raised.append(True)
+            raise RuntimeError("a bug in the stream")
+        return real()
+
+    monkeypatch.setattr(h.session, "stream_step", once)
+    assert h.pump(2.0, until=lambda: not h.session.enabled)
+    assert h.pump(2.0, until=lambda: "set-point stream failed" in h.diagnostics()[1]["refusal"]
+                  and h.diagnostics()[0].level == b"\x02"), h.diagnostics()[1]
+    poses = len(h.got["pose"])
+    h.pump(1.0)
+    assert len(h.got["pose"]) == poses, "set-points went out after the error disabled commanding"
+    assert "set-point stream failed" in h.diagnostics()[1]["refusal"], "cleared by itself"
+    assert h.enable().success
+    assert h.pump(3.0, until=lambda: "failed" not in h.diagnostics()[1]["refusal"])
+    assert h.pump(3.0, until=lambda: len(h.got["pose"]) > poses + 10)
