@@ -4,6 +4,10 @@ Each block runs on its own in a fresh interpreter, in an empty working folder. A
 needs what a checkout does not hold (the published checkpoint) says so in a comment line
 ``# needs: <file> (...)``; without that file in torch hub's checkpoints folder the block is
 parsed and its imports run (every name it imports exists), not skipped; with the file it runs.
+A block that talks to running nodes (a ROS client of the planner against the simulator) says
+so in a comment line ``# needs running: <command>``: it is parsed and its imports run, as a
+block whose checkpoint is missing (run as written it would wait for those nodes forever; such a
+block has a live test of its own, test_readme_ros_client.py).
 """
 
 import ast
@@ -19,6 +23,7 @@ from conftest import REPO_ROOT
 
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 NEEDS = re.compile(r"^# needs: (\S+)", re.M)
+NEEDS_RUNNING = re.compile(r"^# needs running: \S", re.M)
 HUB_CHECKPOINTS = Path(os.environ.get("TORCH_HOME", "~/.cache/torch")).expanduser() / "hub" / \
     "checkpoints"
 
@@ -41,8 +46,9 @@ def test_the_docs_have_python_examples():
 @pytest.mark.parametrize("source", python_blocks())
 def test_python_example_runs_as_written(source, tmp_path):
     tree = ast.parse(source)  # a block that does not parse fails here
-    if any(not (HUB_CHECKPOINTS / needed).is_file() for needed in NEEDS.findall(source)):
-        # what runs without the checkpoint: the block's imports
+    if NEEDS_RUNNING.search(source) or \
+            any(not (HUB_CHECKPOINTS / needed).is_file() for needed in NEEDS.findall(source)):
+        # what runs without the checkpoint or the nodes: the block's imports
         source = "\n".join(ast.unparse(node) for node in tree.body
                            if isinstance(node, (ast.Import, ast.ImportFrom)))
         assert source, "a block that needs a checkpoint still imports what it uses"
