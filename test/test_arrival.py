@@ -16,9 +16,10 @@ from scipy.spatial.transform import Rotation
 
 from vjepa_ros.nodes.reach_episode import REACHED, Arrival, ReachFollower
 from vjepa_ros.robot.arrival import (
+    DEFAULT_TOLERANCE_RAD,
     arm_arrived,
     arrival_gaps,
-    arrival_tolerance_rad,
+    arrival_miss,
     gap_words,
     within,
 )
@@ -30,7 +31,8 @@ from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.robot.targets import poses_apart
 
 START = np.array([0.30, 0.0, 0.50, math.pi, 0.0, 0.0, 0.0])
-TOLERANCE = 0.01  # control.arrival_tolerance_m's default: 0.091 rad
+TOLERANCE = 0.01  # control.arrival_tolerance_m's default
+TOLERANCE_RAD = 0.091  # control.arrival_tolerance_rad's default
 
 
 def turned(pose, yaw=0.0, roll=0.0, dx=0.0):
@@ -53,13 +55,14 @@ def turned(pose, yaw=0.0, roll=0.0, dx=0.0):
     (turned(START, dx=0.005, yaw=0.1), False),  # both small, the turn too large
 ])
 def test_arm_arrived_needs_position_and_orientation(pose, expected):
-    assert arm_arrived(pose, START, TOLERANCE) is expected
+    assert arm_arrived(pose, START, TOLERANCE, TOLERANCE_RAD) is expected
 
 
 def test_gaps_and_words():
-    assert arrival_tolerance_rad(TOLERANCE) == pytest.approx(0.01 / 0.11)
+    # the default turn: the hand's far edge (0.11 m) moved by the default 1 cm
+    assert DEFAULT_TOLERANCE_RAD == TOLERANCE_RAD == pytest.approx(0.01 / 0.11, abs=1e-3)
     assert arrival_gaps(None, START, TOLERANCE) == (math.inf, math.inf)
-    assert arm_arrived(None, START, TOLERANCE) is False
+    assert arm_arrived(None, START, TOLERANCE, TOLERANCE_RAD) is False
     close, turn = arrival_gaps(turned(START, dx=0.004, yaw=0.2), START, TOLERANCE)
     assert (close, turn) == (pytest.approx(0.004), pytest.approx(0.2))
     assert gap_words(close, turn) == "0.4 cm away, turned 0.200 rad"
@@ -94,11 +97,22 @@ def test_the_turn_is_scipys_angle_on_random_poses_and_near_pi():
 
 
 @pytest.mark.parametrize("close, turn, expected", [
-    (0.0, 0.0, True), (0.01, 0.01 / 0.11, True), (0.0101, 0.0, False),
-    (0.0, 0.01 / 0.11 + 1e-6, False), (0.005, math.inf, False), (math.inf, math.inf, False),
+    (0.0, 0.0, True), (0.01, TOLERANCE_RAD, True), (0.0101, 0.0, False),
+    (0.0, TOLERANCE_RAD + 1e-6, False), (0.005, math.inf, False), (math.inf, math.inf, False),
 ])
 def test_within_is_both_gaps_inside(close, turn, expected):
-    assert within(close, turn, TOLERANCE) is expected
+    assert within(close, turn, TOLERANCE, TOLERANCE_RAD) is expected
+
+
+def test_the_miss_names_the_tolerance_to_raise():
+    """The timeout's words name the tolerance missed, its value and the parameter to raise."""
+    assert arrival_miss(0.012, math.inf, TOLERANCE, TOLERANCE_RAD) == (
+        "0.012 m away; control.arrival_tolerance_m is 0.01 m: raise it if the arm comes to rest "
+        "that far off its target")
+    assert arrival_miss(0.001, 0.03, 0.002, 0.018) == (
+        "0.001 m away, turned 0.030 rad; control.arrival_tolerance_rad is 0.018 rad: raise it "
+        "if the wrist comes to rest that far off its target")
+    assert arrival_miss(0.001, 0.01, TOLERANCE, TOLERANCE_RAD) == "0.001 m away, turned 0.010 rad"
 
 
 # --- the demo's reach follower --------------------------------------------------------------

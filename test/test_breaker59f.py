@@ -63,9 +63,6 @@ def settle_violations(rig, settle_s):
     return out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker59f #1: blocking's settle wait reads the frame's stamp only: a camera stamping "
-    "0.22-0.25 s ahead (accepted: < max_image_age_s) plans on a frame received before arrival"))
 @pytest.mark.parametrize("ahead", [0.22, 0.24])
 def test_blocking_settle_wait_never_takes_a_frame_received_before_the_arrival(model, ahead):
     """#1: blocking's settle wait takes a frame received before the arm arrived.
@@ -122,9 +119,6 @@ class SaggingWristRig(OffsetCameraRig):
         self.session.observe_state(self.arm.copy(), self.clock.now)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "breaker59f #2: arrival's turn tolerance is arrival_tolerance_m / 0.11 m: a 2 mm position "
-    "tolerance asks 0.018 rad of the wrist, each step waits arrival_timeout_s and warns"))
 def test_a_tight_position_tolerance_does_not_make_every_step_wait_the_timeout(model):
     """#2: a tight arrival_tolerance_m asks a hidden, tighter turn of the wrist.
 

@@ -16,8 +16,9 @@ from grasp_sessions import grasp_on_object
 from script_rig import ScriptRig, hand_rig, subgoal_at, wrist_rig
 from test_robot_mpc import START, frame
 
-from vjepa_ros.robot.arrival import arrival_tolerance_rad
+from vjepa_ros.robot.arrival import HAND_REACH_M
 from vjepa_ros.robot.clock_steps import CLOCK_FALL_MIN_S, age_across_fall
+from vjepa_ros.robot.control_config import ControlConfig
 from vjepa_ros.robot.goals import GoalSwitchConfig
 
 
@@ -119,7 +120,7 @@ def test_arrival_waits_for_a_pitch_turn(model, mode, axis):
     closes = [arm for arm, report in rig.sent if report.gripper_command == 1.0]
     assert closes
     turn = abs(closes[0][axis] - step[axis])
-    assert turn <= arrival_tolerance_rad(rig.session.control.arrival_tolerance_m), turn
+    assert turn <= rig.session.control.arrival_tolerance_rad, turn
 
 
 def test_a_caught_wrist_arrives_at_the_timeout_with_its_turn_named(model):
@@ -136,9 +137,11 @@ def test_a_caught_wrist_arrives_at_the_timeout_with_its_turn_named(model):
     assert [r for _, r in rig.sent if r.gripper_command == 1.0]
 
 
-def test_arrival_tolerance_rad_is_the_hands_far_edge_at_the_position_tolerance():
-    assert arrival_tolerance_rad(0.01) == pytest.approx(0.01 / 0.11)
-    assert arrival_tolerance_rad(0.02) == pytest.approx(2 * arrival_tolerance_rad(0.01))
+def test_arrival_tolerance_rad_defaults_to_the_hands_far_edge_at_the_position_tolerance():
+    """control.arrival_tolerance_rad's default: 1 cm (the position's default) over 0.11 m."""
+    control = ControlConfig()
+    assert control.arrival_tolerance_rad == pytest.approx(
+        control.arrival_tolerance_m / HAND_REACH_M, abs=1e-3)
 
 
 def test_continuous_does_not_cut_back_a_running_open(model):

@@ -15,7 +15,6 @@ from test_robot_mpc import frame
 
 from vjepa_ros.config import from_dict
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
-from vjepa_ros.robot.arrival import arrival_tolerance_rad
 from vjepa_ros.robot.goals import GoalSwitchConfig, SubGoal
 from vjepa_ros.robot.planner_config import PlannerNodeConfig
 from vjepa_ros.robot.safety import SafetyLimits
@@ -60,7 +59,7 @@ def test_a_slow_turn_s_release_goes_out_turned_to_the_place(model, mode):
     released = [arm for arm, report in rig.sent if report.gripper_command == 0.0]
     assert released, [report.reason for report in rig.reports[-3:]]
     turn_left = poses_apart(released[0], place)[1]
-    assert turn_left <= arrival_tolerance_rad(session.control.arrival_tolerance_m), (
+    assert turn_left <= session.control.arrival_tolerance_rad, (
         turn_left, timeouts(rig))
     assert timeouts(rig) == []
 

@@ -15,11 +15,11 @@ Not listed, because they are used whatever the other settings: ``goals.default_s
 ``goals.max_subgoals`` (both switching rules, ``~/add_subgoal``), ``camera_check.*`` (read when
 ``~/camera_check`` is called), ``model.encoder_args`` / ``predictor_args`` (whether a file needs
 them is known only once it is read, and a wrong one is refused there),
-``control.arrival_tolerance_m`` and ``arrival_timeout_s`` (every mode asks ``_arm_arrived``:
-continuous for a finished run's last move and its gripper waits; breaker57d: continuous was told
-they do nothing). The ``control.*`` rules follow what each mode reads, not its name:
-``async_tolerance_m`` / ``_rad`` also bound where any mode's hand change goes out, ``settle_s``
-every mode's hand-motion window above ``hand_motion.HAND_WINDOW_S``.
+``control.arrival_tolerance_m``, ``_rad`` and ``arrival_timeout_s`` (every mode asks
+``_arm_arrived``: continuous for a finished run's last move and its gripper waits; breaker57d:
+continuous was told they do nothing). The ``control.*`` rules follow what each mode reads, not
+its name: ``async_tolerance_m`` / ``_rad`` also bound where any mode's hand change goes out,
+``settle_s`` every mode's hand-motion window above ``hand_motion.HAND_WINDOW_S``.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ RULES = (
              "goals.gripper is 'hold' (the gripper is never commanded: no hand change to keep "
              "near where it was planned)",
              "set control.mode to async (or goals.gripper to planned or subgoal)"),
-    # (arrival_tolerance_m and arrival_timeout_s: no rule. Every mode asks _arm_arrived: a
+    # (arrival_tolerance_m/_rad and arrival_timeout_s: no rule. Every mode asks _arm_arrived: a
     # finished run's last move (_last_move_runs), continuous's gripper waits.)
     IdleRule(("control.settle_s",), _settle_idle, _settle_because,
              "set control.mode to blocking or async"),

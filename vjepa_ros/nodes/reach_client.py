@@ -54,7 +54,7 @@ FRAME_HISTORY = 64  # camera frames kept by stamp (16 simulated s at 4 Hz)
 GUIDE_RESEND_S = 0.5  # wall seconds between repeats of the guide pose (lost before discovery)
 SERVICE_TIMEOUT_S = 30.0
 ARRIVAL_PARAMETERS = ("control.arrival_tolerance_m", "control.arrival_timeout_s",
-                      "control.settle_s")
+                      "control.settle_s", "control.arrival_tolerance_rad")  # Arrival's order
 
 
 class ReachClient:

@@ -11,7 +11,7 @@ ROS-free (the demo's ROS side feeds it; tests feed it scripted reports and state
 
 The success test runs when the arm has settled after the latest command, judged as the planner
 judges arrival in blocking mode (its ``control.*`` parameters, :class:`Arrival`): the TCP came
-within ``arrival_tolerance_m`` of the commanded target, turned within the matching angle
+within ``arrival_tolerance_m`` of the commanded target, turned within ``arrival_tolerance_rad``
 (``robot.arrival.arm_arrived``, the planner's own test), or ``arrival_timeout_s`` passed; then
 ``settle_s`` more simulated seconds. Settled within ``success_radius`` of the goal: "reached";
 settled after ``max_steps`` steps: "step limit".
@@ -35,7 +35,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.counts import counted
-from vjepa_ros.robot.arrival import arm_arrived
+from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD, arm_arrived
 from vjepa_ros.robot.inputs import InputBuffer
 from vjepa_ros.robot.plan_record import PlanRecord
 from vjepa_ros.sim.reach import ReachStep
@@ -81,10 +81,11 @@ class DemoError(RuntimeError):
 class Arrival:
     """When the planner (blocking mode) considers a move finished: its ``control.*`` values."""
 
-    tolerance_m: float = 0.01  # control.arrival_tolerance_m: TCP to commanded target [m] (and
-    # the turn it allows, arrival.arrival_tolerance_rad)
+    tolerance_m: float = 0.01  # control.arrival_tolerance_m: TCP to commanded target [m]
     timeout_s: float = 10.0  # control.arrival_timeout_s: give up waiting [s, simulated]
     settle_s: float = 0.2  # control.settle_s: then this long at rest [s, simulated]
+    # control.arrival_tolerance_rad: TCP orientation to commanded target's [rad]
+    tolerance_rad: float = DEFAULT_TOLERANCE_RAD
 
 
 class ReachFollower:
@@ -222,7 +223,8 @@ class ReachFollower:
         """
         for state in self.states.states_after(self._scanned):
             self._scanned = state.stamp
-            if arm_arrived(state.value, self._target, self.arrival.tolerance_m):
+            if arm_arrived(state.value, self._target, self.arrival.tolerance_m,
+                           self.arrival.tolerance_rad):
                 return state.stamp
             if state.stamp >= self._commanded_at + self.arrival.timeout_s:
                 return state.stamp

@@ -45,7 +45,7 @@ from vjepa_ros.eval.camera_check_unchanged import (
     same_picture,
     stale_refusal,
 )
-from vjepa_ros.robot.arrival import arrival_gaps, gap_words, within
+from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD, arrival_gaps, gap_words, within
 from vjepa_ros.robot.camera_check_motions import CheckMotion, CheckMotionConfig
 from vjepa_ros.robot.inputs import Stamped
 
@@ -69,12 +69,15 @@ class CameraCheckRun:
     """State of one live check (see the module docstring); the session's lock guards it."""
 
     def __init__(self, motions: list[CheckMotion], config: CheckMotionConfig,
-                 arrival_tolerance_m: float, started_at: float, thresholds=None):
+                 arrival_tolerance_m: float, started_at: float, thresholds=None,
+                 arrival_tolerance_rad: float = DEFAULT_TOLERANCE_RAD):
         self.config = config
         self.thresholds = thresholds  # camera_check_thresholds.CheckThresholds (None: defaults)
         # the arm's way [m] past which the same image again is stale
         self.shift = (thresholds if thresholds is not None else CheckThresholds()).min_motion_m
-        self.arrival_tolerance_m = arrival_tolerance_m
+        # control.arrival_tolerance_m [m] and _rad [rad]: each move's arrival (arrival.within)
+        self.arrival_tolerance_m, self.arrival_tolerance_rad = \
+            arrival_tolerance_m, arrival_tolerance_rad
         self.started_at = started_at
         self.moves: list[CheckMove] = []
         for motion in motions:
@@ -230,7 +233,8 @@ class CameraCheckRun:
             return move.target.copy()
         if self.arrived_at is None:
             close, turn = arrival_gaps(measured, move.target, self.arrival_tolerance_m)
-            if stopped and within(close, turn, self.arrival_tolerance_m):
+            if stopped and within(close, turn, self.arrival_tolerance_m,
+                                  self.arrival_tolerance_rad):
                 self.arrived_at = now
             elif now - self.commanded_at > self.config.timeout_s:
                 self._stop(f"camera check stopped: the {move.label} move did not arrive within "
@@ -241,14 +245,15 @@ class CameraCheckRun:
                 self._stop(self.abandon, now)
             self.index += 1  # back at the start: all moves made
             return None
-        fresh = frame is not None and frame.stamp >= self.arrived_at + self.config.settle_s
+        # taken (the earlier of stamp and receipt: Stamped.taken) settle_s after the arrival
+        fresh = frame is not None and frame.taken >= self.arrived_at + self.config.settle_s
         if not fresh:
             if now - self.arrived_at > self.config.settle_s + self.config.timeout_s:
                 self._stop(f"camera check stopped: no camera frame after the {move.label} move "
                           f"within {self.config.timeout_s:g} s", now)
             return None
-        state = state_at(frame.stamp)
-        if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
+        state = state_at(frame.taken)
+        if state is None or abs(state.stamp - frame.taken) > max_state_age_s:
             return None  # wait for a state near a frame
         stale = self._repeats(frame, np.asarray(state.value, dtype=np.float64)[:3])
         if stale and now - self.arrived_at < self.config.settle_s + STALE_WAIT_S:
@@ -269,7 +274,8 @@ class CameraCheckRun:
     def _watch(self, frame: Stamped | None, state_at, measured: np.ndarray) -> None:
         """Keep a newly stamped frame's picture, unless it is the last image again.
 
-        Where the arm stood: the state nearest its stamp (the measured one without). The newest
+        Where the arm stood: the state nearest when it was taken (``Stamped.taken``; the
+        measured one without). The newest
         image is always kept; the one before it only when it came at least half ``min_motion_m``
         from the one kept before that (a moving arm's images are thinned to its way, so the
         stale search in :meth:`_repeats` stays short on a long check).
@@ -280,7 +286,7 @@ class CameraCheckRun:
         mine = self.seen_picture = picture(frame.value)
         if self.seen and same_picture(self.seen[-1][0], mine):
             return  # re-published: where it was first seen stands
-        state = state_at(frame.stamp)
+        state = state_at(frame.taken)
         where = np.asarray(measured if state is None else state.value, dtype=np.float64)[:3]
         if len(self.seen) >= 2 and (np.linalg.norm(self.seen[-1][1] - self.seen[-2][1])
                                     < self.shift / 2):

@@ -83,8 +83,9 @@ class CameraCheckSession(CameraCheckTrialSession):
                 raise ValueError(refuse + str(exc).removeprefix("camera check refused: ")
                                  ) from None
             self._drop_prepared("camera check")
-            self.camera_check = CameraCheckRun(motions, config or CheckMotionConfig(),
-                                               self.control.arrival_tolerance_m, now, thresholds)
+            self.camera_check = CameraCheckRun(
+                motions, config or CheckMotionConfig(), self.control.arrival_tolerance_m, now,
+                thresholds, arrival_tolerance_rad=self.control.arrival_tolerance_rad)
             self.camera_check.trial_config = trial
             self.camera_check.image_topic = self.camera_topic()
             self.last_camera_check = self.camera_check

@@ -34,7 +34,7 @@ from collections.abc import Callable
 import numpy as np
 
 from vjepa_ros.config import check_given, check_values, param
-from vjepa_ros.robot.arrival import arrival_gaps, gap_words, within
+from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD, arrival_gaps, gap_words, within
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.safety import SafetyLimits
@@ -194,13 +194,15 @@ class CorrectionTrial:
             ``candidate_rpy_deg`` is the correction on trial, and the trial's verdict replaces
             its own (``eval.camera_check_trial.trial_verdict``).
         planner: the trial's own planner (the session's keeps its state), used by the worker.
-        config, settle_s, timeout_s, arrival_tolerance_m: the trial's and the check's settings.
+        config, settle_s, timeout_s, arrival_tolerance_m, arrival_tolerance_rad: the trial's and
+            the check's settings.
         image_topic: the camera topic, named when its frames stop changing.
     """
 
     def __init__(self, start, plan_goal, starts, motions_result, planner,
                  config: CheckTrialConfig, settle_s: float, timeout_s: float,
-                 arrival_tolerance_m: float, image_topic: str = "the camera topic"):
+                 arrival_tolerance_m: float, image_topic: str = "the camera topic",
+                 arrival_tolerance_rad: float = DEFAULT_TOLERANCE_RAD):
         self.image_topic = image_topic
         self.abandon = ""  # the refusal to stop with once the arm is back at the start
         self.start = np.asarray(start, dtype=np.float64).reshape(7)
@@ -208,7 +210,8 @@ class CorrectionTrial:
         self.motions_result = motions_result
         self.config = config
         self.settle_s, self.timeout_s = settle_s, timeout_s
-        self.arrival_tolerance_m = arrival_tolerance_m
+        self.arrival_tolerance_m, self.arrival_tolerance_rad = \
+            arrival_tolerance_m, arrival_tolerance_rad
         rotation = [float(v) for v in motions_result.candidate_rpy_deg]
         self.legs = [TrialLeg(label, setting, rpy, np.array(pose, dtype=np.float64))
                      for (label, pose), (setting, rpy) in itertools.product(
@@ -280,7 +283,8 @@ class CorrectionTrial:
             return target.copy()
         if self.arrived_at is None:
             away, turn = arrival_gaps(measured, self.goal, self.arrival_tolerance_m)
-            if stopped and within(away, turn, self.arrival_tolerance_m):
+            if stopped and within(away, turn, self.arrival_tolerance_m,
+                                  self.arrival_tolerance_rad):
                 self.arrived_at = now
             elif now - self.commanded_at > self.timeout_s:
                 if self.stage == "return":
@@ -302,13 +306,13 @@ class CorrectionTrial:
             else:
                 self.finished = True
             return None
-        if frame is None or frame.stamp < self.arrived_at + self.settle_s:
+        if frame is None or frame.taken < self.arrived_at + self.settle_s:  # Stamped.taken
             if now - self.arrived_at > self.settle_s + self.timeout_s:
                 self.error = (f"camera check stopped: no camera frame during the trial "
                               f"({self.describe_stage()}) within {self.timeout_s:g} s")
             return None
-        state = state_at(frame.stamp)
-        if state is None or abs(state.stamp - frame.stamp) > max_state_age_s:
+        state = state_at(frame.taken)
+        if state is None or abs(state.stamp - frame.taken) > max_state_age_s:
             return None
         measured_at = np.array(state.value, dtype=np.float64)
         if repeats is not None and repeats(frame, measured_at[:3]):

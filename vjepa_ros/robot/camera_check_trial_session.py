@@ -60,7 +60,8 @@ class CameraCheckTrialSession:
         run.trial = CorrectionTrial(
             run.start, SubGoal(run.befores[0], 0, "camera check start"), starts, result,
             make_planner(self.model, self.cem, seed=0), config, run.config.settle_s,
-            run.config.timeout_s, run.arrival_tolerance_m, run.image_topic)
+            run.config.timeout_s, run.arrival_tolerance_m, run.image_topic,
+            arrival_tolerance_rad=run.arrival_tolerance_rad)
         self.log("info", f"camera check: the motions say '{result.verdict}' (estimated "
                  f"{result.candidate} rotation {result.rotation_angle_deg:.1f}°); trying the "
                  f"planner uncorrected and corrected from {len(starts)} poses "

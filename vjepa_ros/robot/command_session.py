@@ -127,7 +127,8 @@ class CommandSession:
 
     def _command(self, plan, frame_stamp: float, start: np.ndarray, version: int,
                  epoch: int, gripper_measured: bool = True,
-                 start_check: bool = False, ahead=None) -> PlanReport:
+                 start_check: bool = False, ahead=None,
+                 taken: float | None = None) -> PlanReport:
         """Turn a plan made from ``start`` [7] into a safe command (when enabled); locked.
 
         ``gripper_measured``: whether ``start``'s closedness was measured (False: a placeholder
@@ -136,8 +137,12 @@ class CommandSession:
         ``start_check``: ``start`` is a measured state the arm must still be at
         (:meth:`_left_start`); a plan whose start the arm has left is discarded.
         ``ahead``: the guard's verdict computed before the lock (:meth:`_guard_ahead`) or None.
+        ``taken``: when the frame was taken (``inputs.Stamped.taken``, the earlier of its stamp
+        and its receipt) [s]; None: ``frame_stamp``. The plan's age and the hand's last command
+        are measured against it.
         """
         now = self.clock()
+        taken = frame_stamp if taken is None else taken
         report = self._report(plan, frame_stamp, start)
         void = self._void_reason(version, epoch)
         if void:
@@ -155,7 +160,7 @@ class CommandSession:
             report.reason, report.outcome, report.refusal = \
                 inputs.detail, PlanOutcome.REFUSED, inputs.kind
             return report
-        too_old = plan_age_problem(now - frame_stamp, self.limits)
+        too_old = plan_age_problem(now - taken, self.limits)
         if too_old:  # a stalled process or a slow planner: the view it planned on is history
             report.reason, report.outcome = too_old, PlanOutcome.DISCARDED
             report.refusal = RefusalKind.STALE_PLAN
@@ -191,7 +196,7 @@ class CommandSession:
                 "one robot state came after the hold on the states: the stream resumes on the "
                 "next (RESUME_STATES): plan discarded"), PlanOutcome.DISCARDED
             return report
-        old_view = self._hand_seen_before(frame_stamp)
+        old_view = self._hand_seen_before(frame_stamp, taken)
         # the plan's closedness before the clip to 0..1 (the command carries it clipped): its own
         # change tells an opening plan on a hand pried open from one keeping it (breaker57e)
         asked = float(start[GRIPPER_INDEX]) + float(report.action[GRIPPER_INDEX])

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 
 from vjepa_ros.config import check_values, param
+from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD
 from vjepa_ros.robot.joint_states import (
     FRANKA_HAND_MAX_FORCE,
     FRANKA_HAND_PEAK_FORCE,
@@ -45,9 +46,18 @@ class ControlConfig:
     arrival_tolerance_m: float = param(
         0.01, "blocking, async, continuous's gripper change for the next sub-goal, every mode's "
         "finished run: the arm has arrived when the measured TCP is this close to the target "
-        "[m] and its orientation turned from the target's by at most this over 0.11 m (the "
-        "hand's far edge: 0.091 rad at 0.01 m).",
+        "[m] and its orientation turned from the target's by at most "
+        "`control.arrival_tolerance_rad`.",
         range=(0, 0.1), low_open=True
+    )
+    arrival_tolerance_rad: float = param(
+        DEFAULT_TOLERANCE_RAD, "Arrival's orientation tolerance (see "
+        "`control.arrival_tolerance_m`): the measured TCP orientation turned from the target's "
+        "by at most this [rad]. Default: the turn that moves the hand's far edge (0.11 m from "
+        "the TCP) by 0.01 m. A compliant wrist that settles further off than this waits "
+        "`control.arrival_timeout_s` every step: raise it (a tighter arrival_tolerance_m no "
+        "longer tightens it).",
+        range=(0, 1), low_open=True
     )
     arrival_timeout_s: float = param(
         10.0, "blocking, async: stop waiting for arrival this long after the set-point came to "
@@ -58,7 +68,8 @@ class ControlConfig:
         range=(0, 300), low_open=True
     )
     settle_s: float = param(
-        0.2, "blocking, async: only frames stamped this long after arrival count as fresh [s]; "
+        0.2, "blocking, async: only frames taken this long after arrival count as fresh [s] "
+        "(taken: the earlier of a frame's stamp and its receipt); "
         "every mode: above 1 s, the span of robot states over which the hand counts as still "
         "moving toward its command.",
         range=(0, 10)

@@ -85,7 +85,7 @@ class EnableSession:
 
         A hold that cut the running command (not arrived by the one notion of arrival,
         ``_arm_arrived``: the MEASURED arm within ``control.arrival_tolerance_m`` of the target
-        and turned from it by at most ``arrival.arrival_tolerance_rad`` of that
+        and turned from it by at most ``control.arrival_tolerance_rad``
         (``arrival.arm_arrived``) with the set-point at rest on it, or
         ``control.arrival_timeout_s`` after that set-point came to rest)
         also reopens the sub-goal that command ended (:meth:`_reopen_subgoal`). A set-point at

@@ -218,8 +218,11 @@ class GripperCommands:
             self.log("info", reason)
         return reason
 
-    def _hand_seen_before(self, frame_stamp: float) -> bool:
+    def _hand_seen_before(self, frame_stamp: float, taken: float | None = None) -> bool:
         """Whether a continuous plan from the frame stamped ``frame_stamp`` [s] saw an old hand.
+
+        ``taken``: when that frame was taken (``inputs.Stamped.taken``: the earlier of its stamp
+        and its receipt; None: ``frame_stamp``), the frame's time below.
 
         ``goals.gripper`` planned (the command is the start's closedness plus the plan's delta)
         in continuous control: the frame was taken no later than the last gripper command went
@@ -239,17 +242,18 @@ class GripperCommands:
         if self.control.mode != "continuous" or self.last_gripper is None or \
                 self.goal_switching.gripper != "planned":
             return False
-        if frame_stamp <= self._gripper_sent_at:
+        taken = frame_stamp if taken is None else taken
+        if taken <= self._gripper_sent_at:
             return True
         frame = self.inputs.frame  # in flight across a system clock fall: the states' clock
         shift = self._clock_shift(frame) if frame is not None and frame.stamp == frame_stamp \
             else 0.0
-        state = self.inputs.state_at(frame_stamp - shift)
+        state = self.inputs.state_at(taken - shift)
         if state is None or not state.gripper_measured or self._hand_at(state, self.last_gripper):
             return False  # (at its command: a view of the hand it went to)
         # within HAND_WINDOW_S of the command a hand not yet started (a gripper's latency) is
         # not told from one stopped on an object (hand_motion.hand_moving); later, still moving
-        return frame_stamp - self._gripper_sent_at < HAND_WINDOW_S or \
+        return taken - self._gripper_sent_at < HAND_WINDOW_S or \
             self._hand_moving(self.clock(), state)
 
     def _away_from_start(self, start: np.ndarray) -> str:

@@ -109,8 +109,9 @@ def input_problem(image_age: float | None, state_age: float | None, limits: Safe
 def plan_age_problem(frame_age_s: float, limits: SafetyLimits) -> str:
     """Return why a plan from a frame ``frame_age_s`` [s] old may not be commanded, or "".
 
-    ``frame_age_s`` is node clock − the planned frame's ``header.stamp`` at command time; a
-    non-finite age is a problem too (a clock that jumped).
+    ``frame_age_s`` is node clock − when the planned frame was taken at command time (the
+    earlier of its ``header.stamp`` and its receipt: ``inputs.Stamped.taken``); a non-finite
+    age is a problem too (a clock that jumped).
     """
     if math.isfinite(frame_age_s) and frame_age_s <= limits.max_plan_age_s:
         return ""

@@ -30,8 +30,8 @@ class InputEpisodes(NewWorlds):
     """The input methods of ``MPCSession`` (see the module docstring)."""
 
     _camera_episode_said = False  # the current camera episode's start line was logged
-    # the session clock [s] when the newest frame came (None: none yet): stream_session's
-    # _last_seen_pose takes the arm at the earlier of this and the frame's stamp
+    # the session clock [s] when the newest frame came (None: none yet); the earlier of it and
+    # the frame's stamp, where the frame meets the arm, is the frame's ``Stamped.taken``
     frame_came_at: float | None = None
 
     @property
@@ -89,9 +89,10 @@ class InputEpisodes(NewWorlds):
             self.frame_came_at = now
             self._lags.add(0, now - stamp)
             stamped = self._stamped_offset(offset, now - stamp, steady)
-            started, ended = self.inputs.observe_image(rgb, stamp, problem, timed=not age_problem(
-                "camera image", age_across_fall(now - stamp, stamped - offset),
-                self.limits.max_image_age_s), now=now)
+            age = age_across_fall(now - stamp, stamped - offset)  # on the stamp's clock
+            started, ended = self.inputs.observe_image(
+                rgb, stamp, problem, timed=not age_problem(
+                    "camera image", age, self.limits.max_image_age_s), now=now, lead=-age)
             if self.inputs.frame is not None and self.inputs.frame.stamp == stamp:
                 self._frame_stamped_offset = stamped
                 self._frame_seen(self.inputs.frame)
@@ -112,13 +113,13 @@ class InputEpisodes(NewWorlds):
         return problem
 
     def _frame_seen(self, frame: Stamped) -> None:
-        """Show the captures a frame as it came, with the state nearest it (locked).
+        """Show the captures a frame as it came, with the state nearest when it was taken (locked).
 
         ``capture_pictures.CapturePictures.seen``: a camera frozen while the arm was guided is
         refused at the first capture (breaker56a); no state within ``max_state_age_s``: none.
         """
-        state = self.inputs.state_at(frame.stamp)
-        if state is not None and abs(state.stamp - frame.stamp) <= self.limits.max_state_age_s:
+        state = self.inputs.state_at(frame.taken)
+        if state is not None and abs(state.stamp - frame.taken) <= self.limits.max_state_age_s:
             self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured)
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:

@@ -35,11 +35,27 @@ class Stamped:
     ``gripper_measured`` (robot states): False when the closedness (index 6) is a placeholder
     because no finger joint state had arrived when the state was recorded; a planned gripper
     command must not rest on it (``command_session``). Frames leave it True.
+
+    ``lead`` (camera frames): how far [s] the stamp ran ahead of the frame's receipt (0 when it
+    did not: a frame cannot be taken after it was received). :attr:`taken` is the frame's time
+    wherever it meets the arm's: the earlier of its stamp and its receipt.
     """
 
     stamp: float  # [s]
     value: np.ndarray
     gripper_measured: bool = True
+    lead: float = 0.0  # [s] >= 0
+
+    @property
+    def taken(self) -> float:
+        """The latest time [s] (the stamp's clock) the frame can have been taken at.
+
+        ``stamp - lead``: the earlier of its stamp and its receipt. A camera stamping on its own
+        clock 0.1-0.25 s ahead of the states' (no PTP; accepted up to
+        ``safety.max_image_age_s`` in the future) stamps a frame taken while the arm still
+        braked past the arm's arrival (breaker59f). States: their stamp.
+        """
+        return self.stamp - self.lead
 
 
 def nearest_index(stamps, stamp: float, lo: int = 0) -> int | None:
@@ -157,7 +173,8 @@ class InputBuffer:
             return self._states[self._start:]
 
     def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "",
-                      timed: bool = True, now: float | None = None) -> tuple[bool, str]:
+                      timed: bool = True, now: float | None = None,
+                      lead: float = 0.0) -> tuple[bool, str]:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
 
         ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
@@ -166,7 +183,8 @@ class InputBuffer:
         unusable frames, the problem this usable frame ends or ""). ``timed``: its stamp was
         sane when it came (not ahead of the clock, not stale). Only such accepted frames with
         increasing stamps measure :meth:`frame_period`: any other frame starts the measurement
-        over, so a stamp jump or a held frame is never taken for a slow camera.
+        over, so a stamp jump or a held frame is never taken for a slow camera. ``lead`` [s]: how
+        far the stamp ran ahead of the frame's receipt (:attr:`Stamped.lead`).
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
@@ -174,7 +192,7 @@ class InputBuffer:
             usable = timed and not problem
             if not usable or (self._frame_stamps and stamp <= self._frame_stamps[-1]):
                 self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
-            self.frame = Stamped(stamp, rgb)
+            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead))
             self.frames_received += 1
             now = stamp if now is None else now
             trouble = self._image_trouble

@@ -41,10 +41,11 @@ class PlanningSession:
         if not self._inputs_usable(now):
             return None
         # blocking/async: wait for arrival before the state-at-frame check, which would otherwise
-        # hold the arm mid-motion on a frame whose nearest state is stale (as before the refactor)
+        # hold the arm mid-motion on a frame whose nearest state is stale (as before the refactor);
+        # a frame taken (the earlier of stamp and receipt: Stamped.taken) settle_s after arrival
         if self.enabled and self.control.mode != "continuous":
             if self._phase is Phase.MOVING or self._prepared is not None or \
-                    frame.stamp < self.arrival_time + self.control.settle_s:
+                    frame.taken < self.arrival_time + self.control.settle_s:
                 return None
         state = self._state_near(frame)
         if state is None or self.enabled and self.control.mode != "continuous" and \
@@ -130,13 +131,15 @@ class PlanningSession:
             now < self.arrival_time + self.control.settle_s
 
     def _state_near(self, frame: Stamped) -> Stamped | None:
-        """Return the state recorded nearest to ``frame``'s stamp, or hold and None if too far.
+        """Return the state recorded nearest when ``frame`` was taken, or hold and None if far.
 
-        The newest frame stamped before a wall clock stepped back and the states stamped after
-        it (a frame in flight across the step: breaker55l) are put on one clock: the frame's
-        stamp less the system clock's fall between the two (``_clock_shift``).
+        When: ``Stamped.taken``, the earlier of its stamp and its receipt (a camera stamping
+        0.24 s ahead paired its frame with the state 0.24 s later: breaker59f). The newest frame
+        stamped before a wall clock stepped back and the states stamped after it (a frame in
+        flight across the step: breaker55l) are put on one clock: that time less the system
+        clock's fall between the two (``_clock_shift``).
         """
-        at = frame.stamp - self._clock_shift(frame)
+        at = frame.taken - self._clock_shift(frame)
         state = self.inputs.state_at(at)
         if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (
@@ -215,7 +218,8 @@ class PlanningSession:
                 report = self._command(plan, job.frame.stamp, job.state.value, job.version,
                                        job.epoch, self._same_hand(job) and latest is not None
                                        and latest.gripper_measured,
-                                       start_check=self._checks_start(job), ahead=ahead)
+                                       start_check=self._checks_start(job), ahead=ahead,
+                                       taken=job.frame.taken)
             else:
                 report = self._prepare(plan, job, latency_s)
             report.debug_rgb = debug_rgb

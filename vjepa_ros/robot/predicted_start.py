@@ -51,6 +51,9 @@ class PreparedPlan:
     # its ``prepared`` report (energy, latency, frame age, start...): a drop reports it again
     # with its new fate (async_session._drop_prepared)
     report: PlanReport | None = None
+    # [s] when that frame was taken (inputs.Stamped.taken: the earlier of stamp and receipt),
+    # what the plan's age is measured from; None: frame_stamp
+    frame_taken: float | None = None
 
 
 def imagine_next_frame(model, frame_reps: torch.Tensor, frame_state: np.ndarray,

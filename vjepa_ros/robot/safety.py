@@ -129,9 +129,9 @@ class SafetyLimits:
     )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
-        "clock − the frame's header.stamp; a stalled process, a slow planner) is discarded and "
-        "the next plan starts from a fresh frame [s]. The published ViT-g planner takes about 16 "
-        "s per step on a GPU; raise this for a slower planner.",
+        "clock − the earlier of the frame's header.stamp and its receipt; a stalled process, a "
+        "slow planner) is discarded and the next plan starts from a fresh frame [s]. The "
+        "published ViT-g planner takes about 16 s per step on a GPU; raise it for a slower one.",
         range=(0, 600.0), low_open=True
     )
 

@@ -5,7 +5,7 @@ streamer and phase are the session's). Each tick advances the speed- and acceler
 set-point (``targets.SetpointStreamer``) unless the inputs are stale or invalid: then one zero
 twist goes out and nothing more until they pass again. It also decides when a command has
 arrived (``_arm_arrived``: the set-point at the target and the measured TCP within
-``control.arrival_tolerance_m``, turned within ``arrival.arrival_tolerance_rad``
+``control.arrival_tolerance_m``, turned within ``control.arrival_tolerance_rad``
 (``arrival.arm_arrived``'s test), or ``control.arrival_timeout_s`` of streamed ticks after the
 set-point came to rest; continuous's phase: when the stream reached it) and wakes the planning
 worker for an asynchronous prepared plan.
@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from vjepa_ros.robot.arrival import arrival_gaps, within
+from vjepa_ros.robot.arrival import arrival_gaps, arrival_miss, within
 from vjepa_ros.robot.clock_steps import read_stream_clocks, stream_clock_stepped
 from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.phase import Event, Phase
@@ -230,17 +230,17 @@ class StreamSession:
     def _last_seen_pose(self) -> np.ndarray | None:
         """Return the arm's pose [7] when the newest frame was taken (locked); None: no state.
 
-        The last moment the camera saw the arm: the state nearest the earlier of that frame's
-        stamp and its arrival (a camera stamping 0.4 s ahead, within ``safety.max_image_age_s``,
-        put it after a push: breaker46g). A hold starts ``safety.max_image_age_s`` after a
-        camera stalls, and an arm pushed meanwhile moved before the hold (breaker43h).
+        The last moment the camera saw the arm: the state nearest ``Stamped.taken``, the earlier
+        of that frame's stamp and its arrival (a camera stamping 0.4 s ahead, within
+        ``safety.max_image_age_s``, put it after a push: breaker46g). A hold starts
+        ``safety.max_image_age_s`` after a camera stalls, and an arm pushed meanwhile moved
+        before the hold (breaker43h).
         """
         frame = self.inputs.frame
         if frame is None:
             state = self.inputs.latest_state()
         else:
-            came = frame.stamp if self.frame_came_at is None else self.frame_came_at
-            state = self.inputs.state_at(min(frame.stamp, came))
+            state = self.inputs.state_at(frame.taken)
         return None if state is None else np.array(state.value, dtype=np.float64)
 
     def _restart_if_moved(self) -> bool:
@@ -324,7 +324,7 @@ class StreamSession:
 
         Its set-point at rest on the target and the MEASURED TCP within
         ``control.arrival_tolerance_m`` of it and turned from it by at most
-        ``arrival.arrival_tolerance_rad`` of that (``arrival.arm_arrived``, the test the demo
+        ``control.arrival_tolerance_rad`` (``arrival.arm_arrived``, the test the demo
         and the camera check use too; a wrist lagging 0.15 rad behind a 0.3 rad turn "arrived"
         on its position alone, and the next sub-goal's close went out there: breaker55c); or
         ``control.arrival_timeout_s`` of streamed ticks after its set-point came to rest
@@ -352,14 +352,15 @@ class StreamSession:
                                    self.streamer.target, tolerance)
         # the arm's gaps first: ~2 µs beyond the tolerance, ~9 µs within it; the set-point's
         # arrived() costs ~60 µs at rest (scipy), every tick while a compliant arm trails it
-        if within(close, turn, tolerance) and self.streamer.arrived():
+        if within(close, turn, tolerance, self.control.arrival_tolerance_rad) and \
+                self.streamer.arrived():
             self._arm_arrival_seen = True
             return True
         if self._setpoint_rest_s <= self.control.arrival_timeout_s:
             return False
         self._arm_arrival_seen = True
-        turned = "" if turn == float("inf") or close > tolerance else f", turned {turn:.3f} rad"
         self.log("warning", f"arm did not reach the target within "
-                 f"{self.control.arrival_timeout_s} s of its set-point's arrival ({close:.3f} m "
-                 f"away{turned}): observing again")
+                 f"{self.control.arrival_timeout_s} s of its set-point's arrival ("
+                 f"{arrival_miss(close, turn, tolerance, self.control.arrival_tolerance_rad)}"
+                 "): observing again")
         return True
