@@ -149,7 +149,7 @@ def test_a_frame_received_before_the_gripper_command_is_an_old_view_of_the_hand(
 # --- #1: a capture ---------------------------------------------------------------------------
 
 def test_a_capture_pairs_the_frame_with_the_arm_when_it_was_received(model):
-    """Received with the arm at START, stamped 0.24 s ahead; the arm then moved 2 cm and rests.
+    """Received with the arm at START, stamped 0.24 s ahead; the arm then moves 2 cm and rests.
 
     The frame shows START; the arm has left it: the capture is refused ("moved"), as for a
     camera on time. Before: the state at its stamp (2 cm away, at rest) was taken as the
@@ -161,10 +161,13 @@ def test_a_capture_pairs_the_frame_with_the_arm_when_it_was_received(model):
         rig.clock.now += 0.01
         rig.session.observe_state(START.copy(), rig.clock.now)
     rig.session.observe_image(frame(1), rig.clock.now + AHEAD)
-    for _ in range(30):
+    arm = START.copy()
+    for tick in range(50):  # 2 cm at 0.1 m/s, then at rest past the frame's stamp
         rig.clock.now += 0.01
-        rig.session.observe_state(MOVED.copy(), rig.clock.now)
-    with pytest.raises(RuntimeError, match="capture_goal"):
+        arm[0] = START[0] + 0.001 * min(tick + 1, 20)
+        rig.session.observe_state(arm.copy(), rig.clock.now)
+    np.testing.assert_allclose(arm, MOVED)
+    with pytest.raises(RuntimeError, match="capture_goal refused: the arm moved 2.0 cm since"):
         rig.session.capture_goal()
 
 
