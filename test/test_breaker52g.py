@@ -418,19 +418,19 @@ def test_a_reset_while_a_plan_builds_its_scorer_leaves_no_warm_start(monkeypatch
     """
     from test_robot_mpc import CEM, START, frame, tiny_world_model
 
-    from vjepa_ros.planning import cem
+    from vjepa_ros.planning import sampling_planner
     from vjepa_ros.planning.planners import make_planner
 
     model = tiny_world_model()
     planner = make_planner(model, dataclasses.replace(CEM, method=method), seed=0)
-    real = cem.make_scorer
+    real = sampling_planner.make_scorer
 
     def make_scorer(*args, **kwargs):
         built = real(*args, **kwargs)
         planner.reset()  # the executor thread's new world, while the worker builds the scorer
         return built
 
-    monkeypatch.setattr(cem, "make_scorer", make_scorer)
+    monkeypatch.setattr(sampling_planner, "make_scorer", make_scorer)
     context, goal = model.encode(frame(0)[None]), model.encode(frame(1)[None])
     planner.plan(context, torch.as_tensor(START, dtype=torch.float32), goal)
     kept = {name: getattr(planner, name) for name in planner.WARM_STATE}
