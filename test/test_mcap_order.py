@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import load_benchmark
-from vjepa_ros.recordings import mcap_order, mcap_salvage
+from vjepa_ros.recordings import mcap_order, mcap_salvage, mcap_summary
 from vjepa_ros.recordings.mcap_order import MESSAGE_OVERHEAD, FileOrder
 
 bench = load_benchmark("bench_mcap_order", "test")
@@ -200,7 +200,7 @@ def test_a_skewed_twenty_topic_file_is_read_once(skewed, monkeypatch, cut):
 
 
 def test_read_by_scan_asks_for_the_summary_once(skewed, monkeypatch):
-    asked, real = [], mcap_salvage._summary
-    monkeypatch.setattr(mcap_salvage, "_summary", lambda path: asked.append(path) or real(path))
+    asked, real = [], mcap_summary._summary
+    monkeypatch.setattr(mcap_summary, "_summary", lambda path: asked.append(path) or real(path))
     assert mcap_salvage.read_by_scan(skewed) is False  # chunked, indexed: rosbags reads it
     assert len(asked) == 1

@@ -11,7 +11,7 @@ import mcap.reader
 import pytest
 from test_breaker49e import _mcap_writer_bag
 
-from vjepa_ros.recordings import mcap_salvage
+from vjepa_ros.recordings import mcap_summary
 from vjepa_ros.recordings.bag_files import open_reader
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -29,7 +29,7 @@ def _counted_parses(monkeypatch) -> list:
         return reader
 
     monkeypatch.setattr(mcap.reader, "make_reader", make_reader)
-    mcap_salvage._summary.cache_clear()
+    mcap_summary._summary.cache_clear()
     return parses
 
 

@@ -22,6 +22,10 @@ ends in an intact summary section (a chunk corrupt in a file that was closed), i
 channel records are read first, so those messages are read; without it they are counted as
 unreadable, never as read (breaker45v).
 
+:class:`Damage` and :class:`McapDamageError` are in ``mcap_damage.py``; what the summary
+section says (:func:`has_summary`, :func:`lacks_message_index`, :func:`read_by_scan`) in
+``mcap_summary.py``; all importable from here as before.
+
 The reader has the subset of the ``rosbags.rosbag2.Reader`` interface this package uses:
 ``connections``, ``messages(connections)``, ``close()``.
 """
@@ -42,11 +46,17 @@ from mcap.records import Channel, Chunk, DataEnd, Footer, Message, MessageIndex,
 from mcap.stream_reader import StreamReader, breakup_chunk, get_chunk_data_stream
 
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.recordings.file_versions import per_file_version
+from vjepa_ros.recordings.mcap_damage import Damage, McapDamageError
 from vjepa_ros.recordings.mcap_order import FileOrder
+from vjepa_ros.recordings.mcap_summary import (  # noqa: F401 (re-exported: callers import them)
+    MAGIC,
+    MAGIC_SIZE,
+    _summary_channels,
+    has_summary,
+    lacks_message_index,
+    read_by_scan,
+)
 
-MAGIC_SIZE = 8
-MAGIC = b"\x89MCAP0\r\n"  # at the start and the end of a file (MCAP spec, "Magic")
 RECORD_HEAD = 9  # opcode u8 + length u64 (MCAP spec, "Records")
 ROSBAG2_METADATA = struct.pack("<I", 7) + b"rosbag2"  # its Metadata record's name (string)
 
@@ -64,102 +74,6 @@ def closing_record(rest: bytes) -> bool:
         return True
     name = rest[RECORD_HEAD:RECORD_HEAD + len(ROSBAG2_METADATA)]
     return rest[0] == Opcode.METADATA and name == ROSBAG2_METADATA
-
-
-class McapDamageError(ValueError):
-    """An MCAP file with nothing to salvage (not MCAP, cut before any message, none readable)."""
-
-
-@dataclasses.dataclass
-class Damage:
-    """What a scan of a damaged MCAP file found. Times are log times [ns]."""
-
-    file_size: int = 0
-    truncated_at: int | None = None  # byte offset of the record that runs past the end of the file
-    messages_read: int = 0
-    chunks_read: int = 0  # complete, intact chunks
-    partial_chunks: int = 0  # chunks cut by the truncation (their complete messages are kept)
-    lost_chunks: int = 0  # complete chunks that do not decompress or fail their CRC
-    lost_spans: list[tuple[int, int]] = dataclasses.field(default_factory=list)
-    # messages of the corrupt chunks, by the message index records after them; a chunk whose
-    # index is gone, and whatever the truncation cut, cannot be counted
-    lost_messages: int = 0
-    indexed_lost_chunks: int = 0
-    orphaned: int = 0  # intact messages of a channel whose record was in a lost chunk: unread
-    # chunks that decompress but hold a record that fails to parse (its length runs past the
-    # chunk's records: changed on disk); the library reads what it can of them
-    bad_chunks: int = 0
-    # messages the file's intact summary counts beyond those read, lost and orphaned, in a
-    # file with a bad chunk: records hidden by that damage (0 without one: a summary count
-    # above the records is no damage by itself)
-    vanished: int = 0
-    first_time: int | None = None
-    last_time: int | None = None
-    ended: bool = False  # the scan reached the Data End or Footer record: the file was closed
-
-    @property
-    def damaged(self) -> bool:
-        return self.truncated_at is not None or self.lost_chunks > 0 or self.bad_chunks > 0
-
-    def summary(self, path: Path) -> str:
-        """One line: what was read, what was lost (bytes, chunks, time span)."""
-        parts = []
-        if self.truncated_at is not None:
-            parts.append(f"the file is truncated at {self.file_size} bytes, inside the record "
-                         f"that starts at byte {self.truncated_at}")
-        if self.partial_chunks:
-            parts.append(f"{self.partial_chunks} chunk(s) cut short (complete messages kept)")
-        if self.lost_chunks:
-            parts.append(f"{self.lost_chunks} corrupt chunk(s) skipped")
-        if self.bad_chunks:
-            parts.append(f"{self.bad_chunks} chunk(s) with a record that fails to parse (its "
-                         "length runs past the chunk)")
-        if self.vanished:
-            parts.append(f"{self.vanished} message(s) its summary counts are in no readable "
-                         "record (a chunk damaged inside)")
-        if self.orphaned:
-            parts.append(f"{self.orphaned} intact message(s) unreadable (their channel was "
-                         "defined in a lost chunk, and the file has no summary naming it)")
-        lost = sum(end - start for start, end in self.lost_spans) / 1e9
-        span = ""
-        if self.first_time is not None:
-            span = f" ({(self.last_time - self.first_time) / 1e9:.2f} s)"
-        from vjepa_ros.recordings.bag_files import mcap_recover
-
-        cause = "recorder killed mid-write?" if self.truncated_at is not None else \
-            "changed on disk or in a copy?"
-        return (f"{shown_path(path)} is damaged ({cause}): "
-                f"{'; '.join(parts)}; read "
-                f"{self.messages_read} intact messages{span}, {self._lost_count(lost)}; "
-                f"{mcap_recover(path)} rewrites it")
-
-    def _lost_count(self, seconds: float) -> str:
-        """Say how many messages were lost, as far as the file can tell, over ``seconds``.
-
-        A corrupt chunk's messages are counted by the message index records written after it;
-        a file cut short lost the index of its cut chunk and the summary that counts every
-        message (``mcap info``'s count), so those are not counted, and the text says so.
-        """
-        counted = self.indexed_lost_chunks == self.lost_chunks
-        span = f"spanning {seconds:.2f} s" if self.lost_spans else "at unknown times"
-        if self.truncated_at is None and counted and not self.lost_messages + self.vanished:
-            return "no message lost"
-        if self.truncated_at is None and counted:
-            return f"lost {self.lost_messages + self.vanished} messages {span}"
-        uncounted = ("how many is unknown: the cut took the message index and the summary that "
-                     "count them" if self.truncated_at is not None else
-                     "how many is unknown: a corrupt chunk's message index is gone too")
-        if self.lost_messages:
-            return (f"lost {self.lost_messages} messages in corrupt chunks and more, {span} "
-                    f"({uncounted})")
-        return f"lost messages {span} ({uncounted})"
-
-
-    def count(self, message: Message) -> None:
-        self.messages_read += 1
-        time = message.log_time
-        self.first_time = time if self.first_time is None else min(self.first_time, time)
-        self.last_time = time if self.last_time is None else max(self.last_time, time)
 
 
 def _decompress_prefix(data: bytes, compression: str) -> bytes:
@@ -388,83 +302,3 @@ def records_fail(path: str | Path) -> bool:
         return True
     except OSError:
         return False
-
-
-def lacks_message_index(path: str | Path) -> bool:
-    """Whether an MCAP file's summary indexes a chunk of messages without its message index.
-
-    The message index is optional (MCAP spec; the ``mcap`` writer's
-    ``index_types=IndexType.CHUNK``); rosbags reads no message of such a chunk, so the file is
-    read by scanning it (:class:`SalvagedMcap`), in file order.
-    """
-    return _lacks_index(_summary(Path(path)))
-
-
-def _lacks_index(summary) -> bool:
-    """Whether ``summary`` (None: none) indexes a chunk of messages without its message index."""
-    return summary is not None and any(not index.message_index_offsets
-                                       and index.message_end_time
-                                       for index in summary.chunk_indexes)
-
-
-def has_summary(path: str | Path) -> bool:
-    """Whether an MCAP file ends in a summary the MCAP library reads (its recorder closed it).
-
-    False when it cannot be read.
-    """
-    try:
-        return _summary(Path(path)) is not None
-    except OSError:
-        return False
-
-
-def read_by_scan(path: str | Path) -> bool:
-    """Whether an MCAP file is read by scanning it (:class:`SalvagedMcap`), not by rosbags.
-
-    Its chunks lack their message index (:func:`lacks_message_index`), or its messages are in
-    no chunk (``noChunking: true``, the ``mcap`` writer's ``use_chunking=False``): rosbags
-    reads such a file in file order and fails where that is not log-time order ("Unindexed
-    MCAP messages are not in timestamp order"); the scan reads it in log-time order.
-    """
-    summary = _summary(Path(path))
-    if summary is None:
-        return False
-    counted = summary.statistics.message_count if summary.statistics else 0
-    return _lacks_index(summary) or (not summary.chunk_indexes and counted > 0)
-
-
-def _summary_channels(path: Path) -> tuple[dict[int, Schema], dict[int, Channel], int]:
-    """Return the summary section's schema and channel records by id, and its message count.
-
-    The count is the statistics record's (0: none). Empty when the file does not end in the
-    MCAP magic (cut short) or its footer or summary does not parse: the data section's own
-    records are then all there is.
-    """
-    summary = _summary(path)
-    if summary is None:
-        return {}, {}, 0
-    counted = summary.statistics.message_count if summary.statistics else 0
-    return dict(summary.schemas), dict(summary.channels), counted
-
-
-@per_file_version(16, resolve=True)
-def _summary(path: Path):
-    """Return the file's ``mcap`` summary; None when it has none or it does not parse.
-
-    Parsed once per file as it is on disk: one open of a bag asks up to three times
-    (``bag_files``' and ``data_file_parts``' :func:`lacks_message_index`, then
-    :class:`SalvagedMcap`), so the summary is kept per file version
-    (``file_versions.per_file_version``) and parsed again only for a file changed since.
-    Raises OSError for a file that cannot be read, as its open does.
-    """
-    from mcap.reader import make_reader
-
-    with path.open("rb") as file:
-        try:
-            file.seek(-MAGIC_SIZE, 2)
-            if file.read(MAGIC_SIZE) != MAGIC:
-                return None
-            file.seek(0)
-            return make_reader(file).get_summary()
-        except Exception:  # noqa: BLE001 - any damage in the footer or summary: not used
-            return None
