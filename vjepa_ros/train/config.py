@@ -2,7 +2,8 @@
 
 :class:`TrainConfig` holds everything a run needs; the command line, a YAML file (``--config``)
 and ``--set group.name=value`` override its fields. :meth:`TrainConfig.check` turns impossible
-values into a :class:`~vjepa_ros.config.ConfigError` naming the field, before any work starts.
+values into a :class:`~vjepa_ros.config.ConfigError` naming the field, before any work starts
+(the checks of each group in ``config_checks.py``).
 """
 
 from __future__ import annotations
@@ -14,28 +15,30 @@ from pathlib import Path
 
 from vjepa_ros.config import (
     ConfigError,
-    UsageError,
     check_given,
-    check_values,
     from_dict,
     merge_deep,
     param,
     unflatten,
 )
-from vjepa_ros.input_paths import CHECKPOINT_FORMAT, gives_fix, missing
 from vjepa_ros.models.device_names import check_device_and_dtype
-from vjepa_ros.models.head_width import head_problem
-from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_topics import BagTopics
-from vjepa_ros.recordings.step_rates import MAX_STATE_GAP_S, rate_problem
 from vjepa_ros.threads import MAX_THREADS
+from vjepa_ros.train.config_checks import (  # noqa: F401 (FEATURE_*: re-exported)
+    FEATURE_CACHES,
+    FEATURE_DTYPES,
+    _choice,
+    _require,
+    check_data,
+    check_optim,
+    check_paths,
+    check_predictor,
+)
 from vjepa_ros.user_paths import expand_path
 from vjepa_ros.yaml_files import read_yaml_mapping
 
 DTYPES = ("float32", "bfloat16")
 EXPORT_DTYPES = ("float32", "float16")
-FEATURE_DTYPES = ("float16", "float32")
-FEATURE_CACHES = ("memory", "disk")
 ENCODER_KEYS = ("auto", "encoder", "target_encoder")
 # A seed numpy takes (np.random.seed), as the simulator's and the planner's: 2**64 passed and
 # ended the run in torch's 'Overflow when unpacking long long'.
@@ -240,138 +243,12 @@ class TrainConfig:
             check_device_and_dtype(self.device, None)  # the name; torch knows if it is here
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-        self._check_data()
-        self._check_predictor()
-        self._check_optim()
+        check_data(self)
+        check_predictor(self)
+        check_optim(self)
         if need_paths:
-            self._check_paths(need_encoder)
+            check_paths(self, need_encoder)
         return self
-
-    def _check_data(self) -> None:
-        data = self.data
-        _require(data.frames_per_clip >= 2,
-                 f"data.frames_per_clip must be >= 2, got {data.frames_per_clip}")
-        _require(self.auto_steps <= data.frames_per_clip - 1,
-                 f"auto_steps {self.auto_steps} needs data.frames_per_clip >= "
-                 f"{self.auto_steps + 1} (got {data.frames_per_clip}): give --frames-per-clip "
-                 f"{self.auto_steps + 1} or more, or --auto-steps {data.frames_per_clip - 1}")
-        _require(0 <= data.val_fraction < 1,
-                 f"data.val_fraction must be in [0, 1), got {data.val_fraction}")
-        _require(data.val_clips >= 1, f"data.val_clips must be >= 1, got {data.val_clips}")
-        _require(not rate_problem("data.rate_hz", data.rate_hz),
-                 rate_problem("data.rate_hz", data.rate_hz))
-        _require(0 < data.max_state_gap_s <= MAX_STATE_GAP_S,  # as eval's --max-state-gap
-                 f"data.max_state_gap_s must be a time > 0 and at most {MAX_STATE_GAP_S:g} s, "
-                 f"got {data.max_state_gap_s:g}" + (
-                     f": states further apart than {MAX_STATE_GAP_S:g} s do not show the arm's "
-                     "path between them; record the states faster"
-                     if data.max_state_gap_s > MAX_STATE_GAP_S else ""))
-        try:  # the planner's ranges (min <= 1 <= max): data.aspect_ratio_max in [1, 10]
-            check_given(DataConfig, {name: getattr(data, name) for name in
-                                     ("aspect_ratio_min", "aspect_ratio_max")}, "data.")
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        _require(data.encode_batch >= 1,
-                 f"data.encode_batch must be >= 1, got {data.encode_batch}")
-        _require(data.topics.state_source != "none", "data.topics.state_source none (the camera "
-                 "alone) is for pretraining: train learns from the states; give auto, pose or "
-                 "joint_states")
-        _choice("data.feature_cache", data.feature_cache, FEATURE_CACHES)
-        _choice("data.feature_dtype", data.feature_dtype, FEATURE_DTYPES)
-        conflict = data.topics.gripper_conflict("data.topics.no_gripper (--no-gripper)",
-                                                "data.topics.gripper (--gripper-topic)")
-        _require(not conflict, conflict)
-        try:
-            data.topics.check()
-        except BagError as exc:
-            raise ConfigError(f"data.topics: {exc}") from exc
-
-    def _check_predictor(self) -> None:
-        pred = self.predictor
-        if pred.init:
-            return  # the size comes from the file
-        for name in ("embed_dim", "depth", "num_heads"):
-            value = getattr(pred, name)
-            _require(value >= 1, f"predictor.{name} must be >= 1, got {value}")
-        try:  # the declared range: predictor.mlp_ratio must lie in (0, 16], got inf
-            check_values(pred, "predictor.")
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        problem = head_problem(pred.embed_dim, pred.num_heads, "predictor.embed_dim",
-                               "predictor.num_heads")  # else the model refuses it after encoding
-        _require(problem is None, problem)
-
-    def _check_optim(self) -> None:
-        opt = self.optim
-        try:  # the declared ranges: optim.lr must lie in (0, 1], got 1e+300
-            check_values(opt, "optim.")
-        except ValueError as exc:
-            raise ConfigError(str(exc)) from None
-        _require(len(opt.betas) == 2 and all(0 <= b < 1 for b in opt.betas),
-                 f"optim.betas must be two numbers in [0, 1), got {opt.betas}")
-        warmup, decay = self.phase_steps()
-        _require(warmup + decay <= self.steps,
-                 f"optim.warmup ({warmup} steps) + optim.decay ({decay} steps) exceed steps "
-                 f"({self.steps})")
-
-    def _check_paths(self, need_encoder: bool) -> None:
-        """Raise one :class:`ConfigError` listing every missing input and output ("; ").
-
-        A :class:`UsageError` (exit status 2) when any of them is something not given or
-        given so that it cannot go together, whatever the files hold: no ``out``, no
-        ``data.train``, no encoder nor init, a ``data.val`` path that is, lies inside or holds
-        a ``data.train`` path (``same_recording.val_paths_in_train``).
-        """
-        from vjepa_ros.train.same_recording import val_paths_in_train
-
-        problems = []
-        if not self.out:
-            problems.append("out: give an output directory (--out DIR)")
-        if not self.data.train:
-            problems.append("data.train: give episode directories or files (--data)")
-        usage = bool(problems)
-        overlap = val_paths_in_train(self.data.train, self.data.val)
-        if overlap:
-            problems.append(overlap)
-            usage = True
-        for name, paths in (("data.train", self.data.train), ("data.val", self.data.val)):
-            problems += [f"{name}: {path} {why}" for path in paths if (why := missing(path))]
-        from vjepa_ros.train.out_check import out_among_data
-
-        groups = {"data.train": self.data.train, "data.val": self.data.val}
-        if self.out:
-            problem = out_among_data(self.out, groups)
-            problems += [problem] if problem else []
-        if self.data.feature_cache_dir:  # shards written among the recordings: as --out
-            problem = out_among_data(self.data.feature_cache_dir, groups,
-                                     "data.feature_cache_dir", "a data.feature_cache_dir")
-            problems += [problem] if problem else []
-            # a file there: one line now, not "File exists" later
-            from vjepa_ros.out_paths import output_dir
-
-            try:
-                output_dir(self.data.feature_cache_dir, "data.feature_cache_dir", create=False,
-                           claim=False)  # shared by runs and ranks
-            except ValueError as exc:
-                shown = f"data.feature_cache_dir {self.data.feature_cache_dir}: "
-                problems.append(f"data.feature_cache_dir: {str(exc).removeprefix(shown)}")
-        if need_encoder:
-            if not (self.encoder or self.predictor.init):
-                problems.append(NO_ENCODER)
-                usage = True
-            if self.encoder and (why := missing(self.encoder)):
-                problems.append(f"encoder: {self.encoder} {why}")
-            if self.predictor.init and (why := missing(self.predictor.init)):
-                give = "" if gives_fix(why) else f": give {CHECKPOINT_FORMAT}"  # as every
-                problems.append(f"predictor.init: {self.predictor.init} {why}{give}")  # command
-        if problems:
-            raise (UsageError if usage else ConfigError)("; ".join(problems))
-
-
-NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, "
-              "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
-              "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
-              "FILE; --init demo: the packaged demo model)")
 
 
 def _phase(value: float, steps: int, name: str) -> int:
@@ -383,16 +260,6 @@ def _phase(value: float, steps: int, name: str) -> int:
         raise ConfigError(f"{name} >= 1 is a step count and must be a whole number, got {value}")
     return int(value)
 
-
-def _require(ok: bool, message: str) -> None:
-    if not ok:
-        raise ConfigError(message)
-
-
-def _choice(name: str, value: str, choices: tuple) -> None:
-    if value not in choices:
-        shown = ", ".join(repr(c) for c in choices)
-        raise ConfigError(f"{name} must be one of {shown}, got {value!r}")
 
 
 def config_from_yaml(path: str | Path) -> dict:
