@@ -17,8 +17,9 @@ Writing bags: :mod:`vjepa_ros.recordings.bag_writing`; the topic settings:
 :mod:`~vjepa_ros.recordings.bag_topics`; timing: :mod:`~vjepa_ros.recordings.bag_stamps`; states
 from the messages: :mod:`~vjepa_ros.recordings.bag_arm_states`, the gripper's
 :mod:`~vjepa_ros.recordings.bag_gripper`, the joint prefix to read
-:mod:`~vjepa_ros.recordings.bag_joint_prefixes`; the result:
-:mod:`~vjepa_ros.recordings.recording`.
+:mod:`~vjepa_ros.recordings.bag_joint_prefixes`; each topic's times:
+:mod:`~vjepa_ros.recordings.topic_times`; the words of a refusal:
+:mod:`~vjepa_ros.recordings.bag_refusals`; the result: :mod:`~vjepa_ros.recordings.recording`.
 """
 
 from __future__ import annotations
@@ -60,14 +61,15 @@ from vjepa_ros.recordings.bag_joint_prefixes import (
     resolve_joint_prefix,
     topics_of_arm,
 )
+from vjepa_ros.recordings.bag_refusals import (  # noqa: F401 (damage_first: here too)
+    check_one_camera,
+    damage_first,
+    short_topic_fix,
+    summary_counted,
+)
 from vjepa_ros.recordings.bag_stamps import (
-    check_one_time,
     check_overlap,
-    check_receive_times,
-    check_steps_back,
     header_from_cdr,
-    header_stamps_unset,
-    header_timing,
     uncovered_note,
 )
 from vjepa_ros.recordings.bag_topics import BagTopics
@@ -84,6 +86,7 @@ from vjepa_ros.recordings.topic_choice import (
     resolve_state_topic,
 )
 from vjepa_ros.recordings.topic_clocks import check_clock, relative_offsets
+from vjepa_ros.recordings.topic_times import TopicTimes
 from vjepa_ros.recordings.topic_types import one_stream, topic_types
 from vjepa_ros.robot.joint_states import JointSeries, JointStateReader
 from vjepa_ros.robot.kinematics import pose_to_state
@@ -123,58 +126,6 @@ def read_recording(
     except BaseException:
         copies.close()
         raise
-
-
-def damage_first(exc: BagError, damage: list[str]) -> BagError:
-    """Return ``exc`` led by the notes on what the bag lost (itself when none, or it says so).
-
-    A damaged recording can fail later for what the damage took (one frame left of a cut
-    camera stream): the damage is the cause to read first, whatever the error.
-    """
-    missing = [note for note in damage if note not in str(exc)]
-    if not missing:
-        return exc
-    kind = DamagedBagError if isinstance(exc, DamagedBagError) else BagError
-    return kind(f"{'; '.join(missing)}. What is intact: {exc}")
-
-
-def summary_counted(short: dict[tuple[str, str], tuple[int, int]], topic: str) -> str:
-    """Say that ``topic``'s summary counted more messages than were read ("" when not).
-
-    ``short``: ``iter_messages``' shortfalls, (topic, type) -> (counted, read).
-    """
-    counted = sum(count for (name, _), (count, _) in short.items() if name == topic)
-    return (f", though its summary counted {counted} (the recorder counted messages it did "
-            "not write, or the file changed since)") if counted else ""
-
-
-def short_topic_fix(counted: str, otherwise: str) -> str:
-    """Return the fix for a topic too short: re-copy or re-record when its summary counted more.
-
-    ``counted``: :func:`summary_counted`'s text ("" when the summary counted no more);
-    ``otherwise``: the fix when it did not (name another topic, record longer).
-    """
-    return "re-copy the bag from the recording machine, or record again" if counted else \
-        otherwise
-
-
-def check_one_camera(path, topic: str, frames: dict[str, int]) -> None:
-    """Refuse a camera topic whose frames name more than one header.frame_id: two cameras.
-
-    ``frames``: frame_id -> how many frames carry it. Two camera drivers launched without their
-    own namespaces publish one topic; read as one camera, a step would plan from one view
-    toward the other (breaker38). The planner node holds for two publishers on its camera topic
-    likewise. Raises BagError naming the bag, the topic and the frame ids with their counts.
-    """
-    named = {frame: count for frame, count in frames.items() if frame}
-    if len(named) < 2:
-        return
-    which = ", ".join(f"'{frame}' ({count} frames)" for frame, count in named.items())
-    raise BagError(
-        f"{path}: the frames on {topic} come from {len(named)} camera frames ({which}): two "
-        "cameras on one topic? Record each camera on its own topic (launch the drivers with "
-        "their own namespaces) and give --image-topic; a driver relaunched with another "
-        "frame_id: record again with one frame_id (the check reads the whole bag)")
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
@@ -249,42 +200,8 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         finally:
             reader.close()
 
-    timing = {}  # topic -> (stamps, receive times, timed by header?, note, stamps unset?)
-    receive_timed: set[str] = set()  # the topics used that are timed by receive times
-    one_time_checked: set[str] = set()  # check_one_time's verdict holds for the topic's reads
-
-    def times_of(topic, used=True, held=False):
-        """Return ``topic``'s times [ns]; ``used``: its stamps must not step back (else BagError).
-
-        A JointState topic the gripper search reads is timed with ``used`` False: only the one
-        chosen is checked (a conveyor's clock that reset refused the bag, breaker34a); ``held``:
-        the gripper's, held by value (a few messages of one time are no stream's lost timing).
-        """
-        if topic not in timing:  # decided once per topic (the gripper search asks again)
-            stamps = np.array(collected[topic][0], np.int64)
-            received = np.array(collected[topic][1], np.int64)
-            unset = header_stamps_unset(stamps, received) if config.stamps == "header" else None
-            timing[topic] = (stamps, received, *(header_timing(topic, stamps, received, unset)
-                                                 if config.stamps == "header" else (False, "")),
-                             unset)
-        stamps, received, by_header, note, unset = timing[topic]
-        if not used:
-            return stamps if by_header else received
-        if not held and topic not in one_time_checked:  # held: never refused
-            one_time_checked.add(topic)
-            check_one_time(path, topic, stamps, received, lambda: [  # no clock orders them
-                (np.array(c[0]), np.array(c[1])) for t, c in collected.items()
-                if t != topic and c[1]], unset=unset)
-        if note and note not in notes:
-            notes.append(note)
-        if by_header:
-            # the camera's empty frames have no stamp: its messages counted with them
-            check_steps_back(path, topic, stamps, positions if topic == image_topic else None)
-            return stamps
-        receive_timed.add(topic)
-        # receive times standing still: one instant, never "record longer"
-        check_receive_times(path, topic, received, stamps, note)
-        return received
+    times_of = TopicTimes(path, config, collected, notes, image_topic, positions)
+    clock_of, receive_timed = times_of.clock_of, times_of.receive_timed
 
     check_one_camera(path, image_topic, dict(Counter(camera_ids)))
     image_times = times_of(image_topic)
@@ -326,11 +243,6 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
     prefix = resolve_joint_prefix(path, config.joint_prefix, joint_topics, collected, notes)
     config = dataclasses.replace(config, joint_prefix=prefix)  # right_ -> right_fr3_, noted
     joints = JointStateReader(config.joint_prefix)
-
-    def clock_of(topic):
-        """Return (times, receive times) [N] int64 ns of every message of a topic timed."""
-        stamps, received, by_header, *_ = timing[topic]
-        return (stamps if by_header else received), received
 
     read: dict[str, JointSeries] = {}  # JointState topics already split into arm and fingers
     at_tcp = False  # the states are of tcp_xyz / tcp_rpy: joints' FK, or poses that agree
