@@ -13,6 +13,9 @@ A B``, in a config ``image: "A B"`` or ``image: [A, B]``, :func:`topic_settings`
 different drivers are read together, each by the one of
 the candidates it holds (:func:`pick_topic`); a bag holding two of them is refused, naming both.
 A fix for one bag, when the option was given, shows that form: the options apply to every bag.
+
+The kinds, their options and a fix's option text are in ``topic_kinds.py``; the fixes that name
+the other state source in ``state_source_fixes.py``; all importable from here as before.
 """
 
 from __future__ import annotations
@@ -22,19 +25,25 @@ import re
 from pathlib import Path
 
 from vjepa_ros.recordings import messages as m
-from vjepa_ros.recordings.arm_namespaces import arm_namespaces, in_namespace
 from vjepa_ros.recordings.bag_files import BagError
-from vjepa_ros.recordings.bag_topics import BagTopics
+from vjepa_ros.recordings.state_source_fixes import (  # noqa: F401 (re-exported)
+    NO_OTHER_ARM_STATE,
+    _state_fix,
+    arm_topic_fix,
+    joint_states_instead,
+    nan_pose_fix,
+    other_source_fix,
+)
+from vjepa_ros.recordings.topic_kinds import (  # noqa: F401 (re-exported)
+    EMPTY_DEFAULTS,
+    KIND_TYPES,
+    OPTIONS,
+    _default,
+    _option,
+    candidates,
+    topics_of_kind,
+)
 
-OPTIONS = {"image": "--image-topic (data.topics.image)",
-           "pose": "--pose-topic (data.topics.pose)",
-           "joint_states": "--joint-states-topic (data.topics.joint_states)",
-           "gripper": "--gripper-topic (data.topics.gripper)"}
-KIND_TYPES = {"image": m.IMAGE_TYPES, "pose": m.POSE_TYPES, "joint_states": (m.JOINT_STATE,),
-              "gripper": (m.JOINT_STATE,)}
-# Settings whose '' means something: the gripper's, the JointState topic holding the fingers
-# (config/train.yaml writes it so); what their default is, in words.
-EMPTY_DEFAULTS = {"gripper": "'': the JointState topic holding the finger joints"}
 DEFAULT_CAMERA = "/camera/camera/color/image_raw"
 
 
@@ -52,15 +61,6 @@ def without_train_keys(text: str) -> str:
     """
     return _TRAIN_KEY.sub("", text)
 
-
-def topics_of_kind(types: dict[str, str], kind: str) -> list[str]:
-    """Topics of the bag (``types``: topic -> message type) that can serve as ``kind``.
-
-    ``kind``: "image", "pose", "joint_states" or "gripper"; JointState topics named *gripper* are
-    left out of "joint_states" (they hold the fingers, not the arm).
-    """
-    return sorted(t for t, ty in types.items() if ty in KIND_TYPES[kind]
-                  and not (kind == "joint_states" and "gripper" in t))
 
 
 NOT_COLOUR = ("depth", "infra", "/ir", "disparity", "confidence", "thermal", "mask")
@@ -80,10 +80,6 @@ def camera_topics(types: dict[str, str]) -> list[str]:
 
     return sorted(topics_of_kind(types, "image"), key=rank)
 
-
-def candidates(value: str) -> list[str]:
-    """Return the candidate topics of a topic setting, each once: ``"A B A"`` -> ``["A", "B"]``."""
-    return list(dict.fromkeys(value.split()))
 
 
 def topic_settings(topics, prefix: str = "data.topics.") -> dict:
@@ -143,29 +139,6 @@ def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
             f"{flag} {held[1]}), and read bags that need the other in another run")
     return held[0] if held else (listed[0] if listed else value)
 
-
-def _option(kind: str, topic: str, given: str | None = None,
-            types: dict[str, str] | None = None) -> str:
-    """Return the fix ``--pose-topic TOPIC (data.topics.pose)``.
-
-    With a ``given`` value that is not the default, also the candidate form that keeps it
-    (``...; for bags with either topic give both, --pose-topic GIVEN TOPIC)``): another bag
-    may need the topic given. Candidates that this bag (``types``: topic -> message type) holds
-    with another kind's type are left out of it (they are to be replaced, not kept), and each
-    is named once.
-    """
-    flag, key = OPTIONS[kind].split(" ", 1)
-    kept = [c for c in candidates(given or "")
-            if c != topic and not (types and c in types and types[c] not in KIND_TYPES[kind])]
-    if not given or given == _default(kind) or topic in candidates(given) or not kept:
-        return f"{flag} {topic} {key}"
-    return (f"{flag} {topic} {key[:-1]}; the topic options apply to every bag read: for "
-            f"bags with either topic give both, {flag} {' '.join(kept)} {topic})")
-
-
-def _default(kind: str) -> str:
-    """Return ``kind``'s default setting (:data:`EMPTY_DEFAULTS`: ''), as messages show it."""
-    return EMPTY_DEFAULTS.get(kind) or getattr(BagTopics(), kind)
 
 
 def _all_topics(types: dict[str, str]) -> str:
@@ -266,122 +239,6 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
         )
     return source, topic
 
-
-def _state_fix(types: dict[str, str], config, source: str, auto: bool, given=None) -> str:
-    """Return what to pass when the state topic of ``source`` is not in the bag.
-
-    ``config``: the topics picked for this bag; ``given``: as given (candidates), for the fix.
-    """
-    given = given or config
-    other = "joint_states" if source == "pose" else "pose"
-    other_topic = config.joint_states if source == "pose" else config.pose
-    if other_topic in types and not auto:
-        return f"give --state-source {other} (or auto): {other_topic} is in the bag"
-    switch = "" if auto else f"--state-source {other} "
-
-    def fixes_in(namespace: str = "") -> list[str]:
-        fixes = [_option(source, t, getattr(given, source), types)
-                 for t in topics_of_kind(types, source) if in_namespace(t, namespace)][:1]
-        fixes += [switch + _option(other, t, getattr(given, other), types)
-                  for t in topics_of_kind(types, other) if in_namespace(t, namespace)][:1]
-        if auto:  # auto prefers the pose: so does the advice
-            fixes.sort(key=lambda fix: not fix.startswith("--pose-topic"))
-        return fixes
-
-    arms = arm_namespaces([topics_of_kind(types, "pose"), topics_of_kind(types, "joint_states")])
-    if arms:  # which arm is the user's to say (user54u): each one's topics
-        return (f"the bag holds {len(arms)} arms ({', '.join(arms)}): say which one to read, "
-                + "; or ".join(f"for {arm} give {' or '.join(fixes_in(arm))}" for arm in arms))
-    fixes = fixes_in()
-    if fixes:
-        return "give " + ", or ".join(fixes)
-    record = (f"record the arm's state ({config.pose} or {config.joint_states}) with the "
-              "camera")
-    grippers = topics_of_kind(types, "gripper")  # all named *gripper*: the arm's are not
-    if grippers:
-        its = (f"its JointState topic {grippers[0]} is" if len(grippers) == 1 else
-               f"its JointState topics {', '.join(grippers)} are")
-        return (f"the bag has no arm state: no {' or '.join(KIND_TYPES['pose'])} topic, and "
-                f"{its} the gripper's (named *gripper*: finger joints, not the arm's "
-                f"joint1..7): {record} (if it holds the arm's joints too, give "
-                f"{'' if auto or source == 'joint_states' else '--state-source joint_states '}"
-                f"{_option('joint_states', grippers[0])})")
-    return (f"the bag has no {' or '.join(KIND_TYPES['pose'] + KIND_TYPES['joint_states'])} "
-            f"topic: {record}")
-
-
-def arm_topic_fix(types: dict[str, str], topic: str) -> str:
-    """Return what to pass when the JointState ``topic`` holds no arm joints (e.g. the gripper's).
-
-    The bag's other JointState topic, else its pose topic, else the advice to record one.
-    """
-    joints = [t for t in topics_of_kind(types, "joint_states") if t != topic]
-    if joints:
-        return f"give the arm's topic with {_option('joint_states', joints[0])}"
-    poses = topics_of_kind(types, "pose")
-    if poses:
-        return f"read the end-effector pose: --state-source pose {_option('pose', poses[0])}"
-    return NO_OTHER_ARM_STATE
-
-
-# arm_topic_fix's advice for a bag whose JointState topic holds no arm and has no other state
-NO_OTHER_ARM_STATE = ("the bag has no other arm state: record the arm's /joint_states or its "
-                      "end-effector pose with the camera")
-
-
-def joint_states_instead(arm_topics: list[str], config, types: dict[str, str],
-                         prefix_fix: str = "") -> str:
-    """Say how to read the states from the bag's arm joint states; "" when it has none.
-
-    ``arm_topics``: the bag's JointState topics holding the arm's joints 1..7 (by their names,
-    ``bag_joint_prefixes.arms_to_advise``), best first; none (a bag whose only JointState is the
-    gripper's): "", as ``--state-source joint_states`` would then be refused (breaker45r).
-    ``config``: the ``BagTopics`` read; a ``--joint-states-topic`` that holds no arm is
-    replaced by the first of ``arm_topics``. ``prefix_fix``: the ``--joint-prefix`` to give
-    when the one given names no arm there (added to the options), "" when it does.
-    """
-    fix = _read_instead("joint_states", arm_topics, config, types)
-    return f"{fix} {prefix_fix}" if fix and prefix_fix else fix
-
-
-def other_source_fix(source: str, arm_topics: list[str], config, types: dict[str, str],
-                     prefix_fix: str = "") -> str:
-    """Say how to read the states from the bag's other state source; "" when it has none.
-
-    ``source``: the one read ("pose" or "joint_states"). From the pose: the arm's joint states
-    (:func:`joint_states_instead`, ``prefix_fix`` as there); from the joint states: the bag's
-    pose topic, ``--state-source pose`` (with ``--pose-topic`` when the one given is not it).
-    """
-    if source == "pose":
-        return joint_states_instead(arm_topics, config, types, prefix_fix)
-    return _read_instead("pose", topics_of_kind(types, "pose"), config, types)
-
-
-def _read_instead(source: str, found: list[str], config, types: dict[str, str]) -> str:
-    """Return 'read the states from the SOURCE instead: --state-source SOURCE [--TOPIC T]'.
-
-    ``found``: the bag's topics that can serve as ``source``, best first ("" for none); the
-    topic option is added when none of ``config``'s candidates is among them.
-    """
-    if not found:
-        return ""
-    fix = f"--state-source {source}"
-    given = getattr(config, source)
-    if not set(candidates(given)) & set(found):
-        fix += " " + _option(source, found[0], given, types)
-    what = "joint states" if source == "joint_states" else "pose"
-    return f"read the states from the {what} instead: {fix}"
-
-
-def nan_pose_fix(arm_topics: list[str], config, types: dict[str, str],
-                 prefix_fix: str = "") -> str:
-    """Return what to do when the pose topic holds a NaN or inf pose: the arm's joint states.
-
-    ``arm_topics``, ``config``, ``types``, ``prefix_fix``: as :func:`joint_states_instead`.
-    """
-    return joint_states_instead(arm_topics, config, types, prefix_fix) or (
-        "the bag has no arm joint states to read instead: record the arm's /joint_states with "
-        "the pose, or re-record")
 
 
 def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:
