@@ -35,6 +35,8 @@ the same directory (a shared filesystem), as they must see ``--out``. A bank fil
 the next run over the same sources (checked against the size and CRC-32 written with it, and
 written again from the shards when it fails); delete ``banks/`` to reclaim the space. A full
 disk while the cache is written stops the run naming the cache folder (``disk_full``).
+The key folders (names, sizes, the line for a new key, the flat layout) are in
+``cache_folders.py``.
 """
 
 from __future__ import annotations
@@ -50,8 +52,17 @@ from torch import Tensor
 
 from vjepa_ros.atomic_files import replacing, write_text
 from vjepa_ros.disk_full import writing
-from vjepa_ros.planning.memory import memory_size
 from vjepa_ros.recordings.bag_files import walk_files
+from vjepa_ros.train.cache_folders import (  # noqa: F401 (re-exported)
+    CODE_WORDS,
+    KEY_CHARS,
+    KEY_FILE,
+    _changed,
+    adopt_flat_layout,
+    folder_bytes,
+    key_digest,
+    new_key_line,
+)
 from vjepa_ros.train.config import DataConfig
 from vjepa_ros.train.distributed import Topology, barrier, broadcast_object
 from vjepa_ros.train.episodes import (
@@ -67,7 +78,6 @@ from vjepa_ros.train.reader_code import code_files
 from vjepa_ros.train.same_content import source_blocks
 
 FORMAT = "vjepa_ros.features/1"
-KEY_FILE = "key.json"
 # DataConfig fields that do not change a source's features (which sources, how they are used).
 NOT_IN_KEY = ("train", "val", "val_fraction", "val_clips", "encode_batch", "feature_cache",
               "feature_cache_dir")
@@ -87,7 +97,6 @@ READER_CODE = ("recordings/*.py", "train/episodes.py", "train/segments.py", "tra
                "train/features.py", "train/same_content.py",  # source_blocks: shards' blocks
                "train/frame_sizes.py")  # a segment split where the frame size changes
 PACKAGE = Path(__file__).resolve().parents[1]  # vjepa_ros/
-CODE_WORDS = "code (the recording readers, the preprocessing or the encoder's code changed)"
 
 
 def reader_code_files() -> list[Path]:
@@ -239,88 +248,6 @@ class FeatureCache:
     def disk_bytes(self, sources) -> int:
         return sum(self.shard_path(s).stat().st_size for s in sources
                    if self.shard_path(s).is_file())
-
-
-KEY_CHARS = 12  # hex digits of the key digest in a key folder's name
-
-
-def key_digest(key: dict) -> str:
-    """Return the SHA-1 hex digest of ``key`` as key.json stores it (sorted, ``default=str``)."""
-    return hashlib.sha1(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def folder_bytes(folder: Path) -> int:
-    """Return the bytes of the files under ``folder`` (0 where it cannot be read)."""
-    total = 0
-    for path in folder.rglob("*"):
-        try:
-            total += path.stat().st_size if path.is_file() else 0
-        except OSError:
-            pass
-    return total
-
-
-def new_key_line(root: Path, key: dict, others: list[Path]) -> str:
-    """Return the line for a key without features yet in ``root`` that holds ``others``."""
-    def age(folder: Path) -> float:
-        try:
-            return (folder / KEY_FILE).stat().st_mtime
-        except OSError:
-            return 0.0
-
-    newest = max(others, key=age)
-    try:
-        stored = json.loads((newest / KEY_FILE).read_text())
-    except (OSError, ValueError):
-        stored = {}
-    changed = ", ".join(_changed(stored, key)) or "its key.json cannot be read"
-    size = memory_size(sum(folder_bytes(folder) for folder in others))
-    return (f"features    cache {root} has no features for these settings yet (they differ "
-            f"from its newest in: {changed}): encoding them; the features of "
-            f"{len(others)} other setting(s) are kept ({size}; delete a key-* "
-            "folder to reclaim it)")
-
-
-def adopt_flat_layout(root: Path, log=print) -> None:
-    """Move a cache of the older flat layout into its key's folder, so its features are used.
-
-    The flat layout kept key.json, shards/ and banks/ in ``root`` itself; one line says so.
-
-    A flat key.json that cannot be read leaves the old folders where they are, with a line
-    saying that they are not used and can be deleted.
-    """
-    flat = root / KEY_FILE
-    if not flat.is_file():
-        return
-    try:
-        stored = json.loads(flat.read_text())
-    except (OSError, ValueError):
-        stored = None
-    if not isinstance(stored, dict):
-        log(f"features    {flat} cannot be read: the old shards/ and banks/ beside it are not "
-            "used (delete them to reclaim the space)")
-        return
-    target = root / f"key-{key_digest(stored)[:KEY_CHARS]}"
-    target.mkdir(exist_ok=True)
-    for name in ("shards", "banks"):
-        if (root / name).is_dir() and not (target / name).exists():
-            (root / name).rename(target / name)
-    flat.replace(target / KEY_FILE)
-    log(f"features    cache {root}: moved its features into {target.name}/ (one folder per "
-        "setting since this version)")
-
-
-def _changed(stored: dict, key: dict) -> list[str]:
-    """Names of the key entries that differ (encoder, data.rate_hz, ...)."""
-    if not isinstance(stored, dict):
-        return []
-    changed = [CODE_WORDS if name == "code" else name for name in ("format", "encoder", "code")
-               if stored.get(name) != key.get(name)]
-    stored_data = stored.get("data") if isinstance(stored.get("data"), dict) else {}
-    current = json.loads(json.dumps(key["data"], default=str))
-    changed += [f"data.{name}" for name in sorted(set(stored_data) | set(current))
-                if stored_data.get(name) != current.get(name)]
-    return changed
 
 
 def build_shards(sources: list[Source], data: DataConfig, encode: FrameEncoder,
