@@ -112,4 +112,3 @@ def zero_led_reading(text: str) -> tuple[str, str]:
         return (f"rcl reads {digits} as the float {rcl_scalar(digits)!r} (strtol takes a "
                 f"leading 0 for octal, and {digit} is no octal digit)", f"write {decimal}")
     return "", ""
-

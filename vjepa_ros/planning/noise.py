@@ -63,5 +63,3 @@ def checked_seed(seed) -> int | None:
         raise ValueError(f"the planner's seed must be in [0, 2**64 - 1], or -1 or None for a "
                          f"random seed, got {seed}")
     return seed
-
-

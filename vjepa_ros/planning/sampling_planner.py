@@ -57,10 +57,9 @@ def finish(
     result: PlanResult, rollout: ImaginedRollout, config: CEMConfig, should_stop=None
 ) -> PlanResult:
     """Return the search's result, refined by gradient steps if ``config.refine.steps`` > 0."""
-    from vjepa_ros.planning.refine import refine_result  # refine.py imports this module
+    from vjepa_ros.planning.refine import refine_result  # refine.py imports it (via cem)
 
     return refine_result(result, rollout, config, should_stop)
-
 
 
 class SamplingPlanner:
@@ -195,5 +194,3 @@ class SamplingPlanner:
                 given: torch.Tensor | None) -> tuple[PlanResult, dict]:
         """Search once; ``given``: the plan's ``warm_mean`` (None: the kept state's)."""
         raise NotImplementedError
-
-

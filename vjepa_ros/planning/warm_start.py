@@ -34,8 +34,6 @@ def check_warm_start(name: str, warm: torch.Tensor, shape: tuple[int, ...]) -> t
     return warm
 
 
-
 def shift_plan(mean: torch.Tensor) -> torch.Tensor:
     """Shift a plan [..., H, 7] for warm start: drop the executed step, repeat the last one."""
     return torch.cat([mean[..., 1:, :], mean[..., -1:, :]], dim=-2)
-

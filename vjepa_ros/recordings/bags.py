@@ -347,4 +347,3 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         gripper_fix=gripper_fix, state_frame=state_frame, gripper_unknown_ns=gripper_unknown,
         at_tcp=at_tcp,
     )
-

@@ -108,4 +108,3 @@ class Damage:
         time = message.log_time
         self.first_time = time if self.first_time is None else min(self.first_time, time)
         self.last_time = time if self.last_time is None else max(self.last_time, time)
-

@@ -62,7 +62,6 @@ def without_train_keys(text: str) -> str:
     return _TRAIN_KEY.sub("", text)
 
 
-
 NOT_COLOUR = ("depth", "infra", "/ir", "disparity", "confidence", "thermal", "mask")
 COLOUR = ("color", "colour", "rgb")
 
@@ -79,7 +78,6 @@ def camera_topics(types: dict[str, str]) -> list[str]:
         return any(w in name for w in NOT_COLOUR), not any(w in name for w in COLOUR), topic
 
     return sorted(topics_of_kind(types, "image"), key=rank)
-
 
 
 def topic_settings(topics, prefix: str = "data.topics.") -> dict:
@@ -138,7 +136,6 @@ def pick_topic(path: Path, types: dict[str, str], kind: str, value: str) -> str:
             f"must hold only one of them; give the one to read for it ({flag} {held[0]} or "
             f"{flag} {held[1]}), and read bags that need the other in another run")
     return held[0] if held else (listed[0] if listed else value)
-
 
 
 def _all_topics(types: dict[str, str]) -> str:
@@ -240,7 +237,6 @@ def resolve_state_topic(path: Path, types: dict[str, str], config,
     return source, topic
 
 
-
 def resolve_gripper_topic(path: Path, types: dict[str, str], value: str) -> str:
     """Return the gripper topic to read: the one of ``value``'s candidates the bag holds.
 
@@ -279,4 +275,3 @@ def gripper_topic_fix(value: str, finger_topics: list[str], types: dict[str, str
     ways += ["leave --gripper-topic out to search them",
              "leave it out and pass --no-gripper to use closedness 0"]  # both: refused
     return ", or ".join([", ".join(ways[:-1]), ways[-1]])
-

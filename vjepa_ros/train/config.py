@@ -261,7 +261,6 @@ def _phase(value: float, steps: int, name: str) -> int:
     return int(value)
 
 
-
 def config_from_yaml(path: str | Path) -> dict:
     """Read a train settings file (a nested or dotted mapping of :class:`TrainConfig` fields)."""
     return read_yaml_mapping(path, "train settings")

@@ -146,12 +146,10 @@ def check_paths(config: TrainConfig, need_encoder: bool) -> None:
         raise (UsageError if usage else ConfigError)("; ".join(problems))
 
 
-
 NO_ENCODER = ("encoder: give the frozen encoder's checkpoint (--encoder FILE: an official file, "
               "or the seeded small one that 'vjepa-ros pretrain --data DIR --steps 0 --out "
               "encoder.pt' writes), or an AC file to start from whose encoder is used (--init "
               "FILE; --init demo: the packaged demo model)")
-
 
 
 def _require(ok: bool, message: str) -> None:
@@ -163,4 +161,3 @@ def _choice(name: str, value: str, choices: tuple) -> None:
     if value not in choices:
         shown = ", ".join(repr(c) for c in choices)
         raise ConfigError(f"{name} must be one of {shown}, got {value!r}")
-
