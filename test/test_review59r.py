@@ -86,7 +86,7 @@ def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(
                    "for ROS_AUTOMATIC_DISCOVERY_RANGE=subnet, which rcl takes as LOCALHOST")
 @pytest.mark.parametrize("value", ["subnet", "off", "Subnet", "bogus", "SUBNET "])
 def test_a_discovery_range_rcl_refuses_is_said_as_localhost(value):
-    """rcl (Jazzy ``rcl_get_automatic_discovery_range``) compares the value exactly."""
+    """As rcl reads it: Jazzy's ``rcl_get_automatic_discovery_range`` compares exactly."""
     environ = {"ROS_DOMAIN_ID": "18", "ROS_AUTOMATIC_DISCOVERY_RANGE": value}
     assert discovery_range(environ) == "LOCALHOST"
     line = ros_network_line(environ)
