@@ -102,3 +102,46 @@ def test_the_discovery_ranges_rcl_takes_are_said_as_they_are(value, said):
     # ROS_LOCALHOST_ONLY=1 (deprecated, honoured) overrides the range, as rcl logs it does
     assert discovery_range({"ROS_LOCALHOST_ONLY": "1",
                             "ROS_AUTOMATIC_DISCOVERY_RANGE": value}) == "LOCALHOST"
+
+
+def test_clear_goals_while_a_goal_image_decodes_leaves_no_goal(harness, monkeypatch):  # noqa: F811
+    """Held: ``~/clear_goals`` answered while a ``~/goal_image`` still decodes drops that image.
+
+    The decode is held until the clear was answered; the image must not become the goal after.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    import threading
+
+    from sensor_msgs.msg import Image
+    from std_srvs.srv import Trigger
+
+    import vjepa_ros.nodes.planner_goals as planner_goals
+    from vjepa_ros.images import rgb_to_image_fields
+
+    h = harness()
+    h.pump(1.0)
+    started, release = threading.Event(), threading.Event()
+    real_decode = planner_goals._decoded_goal_image
+
+    def held_decode(msg):
+        started.set()
+        release.wait(10.0 * WAIT_SLACK)
+        return real_decode(msg)
+
+    monkeypatch.setattr(planner_goals, "_decoded_goal_image", held_decode)
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(9))))
+    assert h.pump(5.0, until=started.is_set), "the goal image never reached the decoder"
+    client = h.node.create_client(Trigger, "/vjepa_planner/clear_goals")
+    try:  # (not h.call: it waits for the decoder to be idle, which the held decode is not)
+        assert client.wait_for_service(timeout_sec=10.0 * WAIT_SLACK)
+        future = client.call_async(Trigger.Request())
+        h.pump(10.0, until=future.done)
+    finally:
+        release.set()
+    assert future.done(), "~/clear_goals did not answer"
+    answer = future.result()
+    assert answer.success, answer.message
+    version = h.session.goal_version
+    assert h.pump(5.0, until=lambda: h.planner.goal_decoder.idle())
+    h.pump(0.5)
+    assert h.session.goal_version == version and h.session.goals is None
