@@ -21,6 +21,18 @@
    (this network)" while the nodes are reachable from this machine only: the one line meant to
    tell a user what to set says the opposite of what holds. Fix: compare exactly, and report
    LOCALHOST for any other non-empty value (naming the value rcl refused).
+3. fix59a checks a goal file set at run time by its header only, so a file only the decode
+   refuses (transparent pixels, pixel data cut short) is accepted by the set (``ros2 param set``
+   answers "Set parameter successful") and is refused later in a log line; the goal stays the
+   previous one, but ``goal_image_path`` keeps naming the refused file: ``ros2 param get`` and
+   a later ``goal_steps`` set describe a goal that is not in force. README ("Each value is
+   checked on its own when it is set ... every file must load ...; a refusal answers
+   ``successful: false`` ... and the goal is unchanged"; "The goal parameters describe the goal
+   from files only") and test_breaker46t (red at base59i) still say the set is refused. Where:
+   ``PlannerGoals._on_set_parameters`` (``decode=False``) and ``_apply_goal_files`` (its error
+   branch leaves ``goal_values`` and the parameter). Fix: on a decode refusal set the file
+   parameter back to the value of the goal in force (as ``forget_goal_files`` sets them, under
+   ``forgetting``), saying so in the error line; update README and test_breaker46t.
 """
 
 from __future__ import annotations
@@ -145,3 +157,37 @@ def test_clear_goals_while_a_goal_image_decodes_leaves_no_goal(harness, monkeypa
     assert h.pump(5.0, until=lambda: h.planner.goal_decoder.idle())
     h.pump(0.5)
     assert h.session.goal_version == version and h.session.goals is None
+
+
+@pytest.mark.xfail(strict=True, reason="review59r #3: a run-time goal file the decode refuses is "
+                   "accepted and left in goal_image_path, naming a file that is not the goal")
+def test_a_goal_file_the_decode_refuses_is_not_left_in_the_parameter(harness, tmp_path):  # noqa: F811
+    """``ros2 param set /vjepa_planner goal_image_path half_transparent.png`` after a good one.
+
+    Either the set is refused (README) or, refused by the decode after the set, the parameter
+    names the goal file in force again: never a parameter that describes no goal.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    import numpy as np
+    from PIL import Image as PILImage
+    from test_ros_planner_goals import set_goal_param
+
+    h = harness()
+    h.pump(1.0)
+    good = tmp_path / "good.png"
+    PILImage.fromarray(frame(5)).save(good)
+    alpha = np.full((48, 64), 255, np.uint8)
+    alpha[:24] = 0  # half the pixels transparent (breaker46t's transp.png)
+    rgba = np.dstack([frame(6), alpha])
+    bad = tmp_path / "half_transparent.png"
+    PILImage.fromarray(rgba, "RGBA").save(bad)
+    assert set_goal_param(h, "goal_image_path", str(good)).successful
+    (goal,) = h.session.goals.goals
+    np.testing.assert_array_equal(goal.image, frame(5))
+    version = h.session.goal_version
+    result = set_goal_param(h, "goal_image_path", str(bad))  # (h.call: until decoded)
+    h.pump(0.5)
+    assert h.session.goal_version == version, "the refused file changed the goal"
+    in_force = h.planner.get_parameter("goal_image_path").value
+    assert not result.successful or in_force == str(good), (
+        f"set answered successful, goal from {good.name}, goal_image_path now {in_force}")
