@@ -53,8 +53,6 @@ def _launch_log_level(launched, capsys, level, *more):
     return status, capsys.readouterr().err
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59g #1: launch --log-level planner:=warn / "
-                   "sim:=warn (launch's own node names) is silently ignored: no such logger")
 @pytest.mark.parametrize("typed, logger, more", [
     ("planner:=warn", "vjepa_planner", ()),
     ("sim:=error", "sim_node", ("--node", "sim")),

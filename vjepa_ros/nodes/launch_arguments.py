@@ -14,7 +14,7 @@ import argparse
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.config import UsageError
 from vjepa_ros.nodes.log_levels import log_level_item
-from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_registry import NODES, launch_node_name
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS
 
@@ -49,23 +49,31 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         "later file's value over an earlier one's, as ros2 run and launch_ros "
                         "apply them; default: the package's config/planner.yaml)")
     parser.add_argument("--node", action="append", default=[], choices=sorted(NODES),
-                        help="start another registered node with its config file (repeatable; "
+                        type=launch_node_name, help="start another registered node with its "
+                        "config file; its ROS name is taken too (sim_node: sim) (repeatable; "
                         "default: none, the planner alone)")
     parser.add_argument("--log-level", action="append", default=[], type=log_level_item,
                         metavar="[LOGGER:=]LEVEL", help="ROS log level, as ros2 run's "
                         "--ros-args --log-level: LEVEL (debug, info, warn, error, fatal) for "
-                        "every node, LOGGER:=LEVEL for one (a node's logger is its name: "
-                        f"{PLANNER_NODE}:=warn quiets the planner's per-command INFO lines); "
-                        "repeatable (default: info)")
+                        "every node, LOGGER:=LEVEL for one (a node's logger is its ROS name, "
+                        f"launch's name stands for it: planner:=warn, or {PLANNER_NODE}:=warn, "
+                        "quiets the planner's per-command INFO lines); repeatable (default: "
+                        "info)")
     parser.add_argument("-p", dest="overrides", action="append", default=[],
                         type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
-                        "planner.control.mode:=continuous (repeatable; default: none, the "
-                        "parameter files' values)")
+                        "planner.control.mode:=continuous; NODE: a --node name (planner, sim, "
+                        "...) or its ROS name (vjepa_planner, sim_node) (repeatable; default: "
+                        "none, the parameter files' values)")
 
 
 def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, dict]:
     """``NODE.param:=value`` items (value parsed as YAML) → {node: {param: value}}.
+
+    ``NODE``: launch's name of a node (``planner``, ``sim``) or its ROS name (``vjepa_planner``,
+    ``sim_node``), keyed by launch's name (``node_registry.launch_node_name``), as ``--node`` and
+    ``--log-level`` take both; the item as typed names it in a refusal. Another ``NODE`` is kept
+    as typed (``launch_inputs.check_override_nodes`` refuses it).
 
     ``notes``: filled with ``{node: {param: note}}`` for a whole number rcl reads as a float
     (``rcl_yaml.number_reading``: one beyond int64), for ``NodeLaunch.notes``; zero-led digits
@@ -89,7 +97,8 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     out: dict[str, dict] = {}
     for item in items:
         key, sep, raw = item.partition(":=")
-        node, dot, name = key.partition(".")
+        typed, dot, name = key.partition(".")
+        node = launch_node_name(typed)  # planner or vjepa_planner: the planner
         if not sep or not dot or not name:
             raise UsageError("-p expects NODE.param:=value (e.g. "
                              f"planner.control.mode:=continuous), got {item!r}")

@@ -163,8 +163,9 @@ def check_option_overrides(args: argparse.Namespace, overrides: dict[str, dict])
 def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None:
     """Refuse ``-p NODE.param`` for a node this launch does not start (it would be dropped).
 
-    Raises UsageError naming the ``-p`` item and what to do: ``--node NODE`` for a registered
-    node (``NODES``), else the names there are.
+    ``overrides``: keyed by launch's names (``parse_overrides`` maps a ROS name, ``sim_node``,
+    to ``sim``). Raises UsageError naming the ``-p`` item and what to do: ``--node NODE`` for a
+    registered node (``NODES``), else the names there are, launch's and the ROS names.
     """
     for node, parameters in overrides.items():
         if node in started:
@@ -173,7 +174,10 @@ def check_override_nodes(overrides: dict[str, dict], started: list[str]) -> None
         if node in NODES:
             raise UsageError(f"{item}: node '{node}' is not started, so the value would be "
                              f"dropped: add --node {node}, or leave it out")
-        raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))}")
+        ros_names = ", ".join(sorted({entry.ros_name for key, entry in NODES.items()
+                                      if entry.ros_name not in ("", key)}))
+        raise UsageError(f"{item}: no node '{node}'; the nodes are {', '.join(sorted(NODES))} "
+                         f"(or their ROS names: {ros_names})")
 
 
 def check_required_parameters(nodes: list) -> None:

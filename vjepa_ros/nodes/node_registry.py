@@ -59,3 +59,29 @@ NODES: dict[str, NodeEntry] = {
                             required=(("bag", "the bag to play (a folder, .mcap or .db3)"),),
                             config="vjepa_ros.eval.playback:PlaybackConfig"),
 }
+
+
+def launch_node_name(name: str) -> str:
+    """Return ``vjepa-ros launch``'s name (a :data:`NODES` key) of node ``name``, else ``name``.
+
+    ``name``: launch's name (``planner``, ``sim``) or the node's ROS name, which is also its
+    logger's (``vjepa_planner``, ``sim_node``: ``NodeEntry.ros_name``), so that every launch
+    option naming a node (``-p NODE.PARAM:=VALUE``, ``--node``, ``--log-level NODE:=LEVEL``)
+    takes either; a name of neither is returned as given (the caller refuses it).
+    """
+    if name in NODES:
+        return name
+    return next((key for key, entry in NODES.items() if entry.ros_name == name), name)
+
+
+def node_logger_name(name: str) -> str:
+    """Return the rcl logger name that ``--log-level NAME:=LEVEL``'s ``name`` means.
+
+    A node's logger is its ROS name (``vjepa_planner``, ``sim_node``; rcl's
+    ``--log-level NAME:=LEVEL``), so launch's node names map to it: ``planner`` →
+    ``vjepa_planner``, ``sim.child`` → ``sim_node.child`` (a child logger of the node's); any
+    other name (a ROS name already, ``rcl``, ``rclpy``) is returned as given.
+    """
+    head, dot, rest = name.partition(".")
+    entry = NODES.get(head)
+    return f"{entry.ros_name}{dot}{rest}" if entry and entry.ros_name else name
