@@ -45,7 +45,10 @@ def test_an_image_unnamed_past_the_limit_is_ignored_naming_the_parameter_that_ta
     assert result.action == IGNORE
     assert result.warning.startswith(f"ignoring the goal image on {TOPIC}: ")
     assert f"`ros2 topic info -v {TOPIC}`" in result.warning
-    assert "safety.take_unnamed_publishers:=true" in result.warning
+    # start-only: a restart, in vjepa-ros launch's form and ros2 run's
+    assert ("restart the planner with safety.take_unnamed_publishers true (vjepa-ros launch -p "
+            "planner.safety.take_unnamed_publishers:=true, or ros2 run: --ros-args -p "
+            "safety.take_unnamed_publishers:=true)") in result.warning
     assert "\n" not in result.warning
 
 

@@ -88,7 +88,10 @@ def test_bad_parameters_are_clear_errors(context, tmp_path):
     with pytest.raises(BagError, match="parameter .topics. names /missing, which .* does not"):
         BagPlayer(context=context, parameter_overrides=[
             Parameter("bag", value=str(bag)), Parameter("topics", value="/missing")])
-    with pytest.raises(ValueError, match="clock:=false to replay the recorded one"):
+    # the advice in both ways of starting the player (vjepa-ros launch takes bag_player.NAME)
+    with pytest.raises(ValueError, match="start it with clock false to replay the recorded one "
+                       r"\(vjepa-ros launch --node bag_player -p bag_player.clock:=false, or "
+                       "ros2 run: --ros-args -p clock:=false"):
         BagPlayer(context=context, parameter_overrides=[  # two /clock publishers: refused
             Parameter("bag", value=str(bag)), Parameter("topics", value="/clock")])
 

@@ -36,7 +36,7 @@ def test_a_camera_the_graph_never_names_is_taken_only_when_the_option_says_so(
         assert logged(h, "taken unchecked for a bag player, as safety.take_unnamed_publishers")
     else:
         assert h.session.inputs.frames_received == 0 and h.session.inputs.states_received == 0
-        assert logged(h, "set safety.take_unnamed_publishers:=true")
+        assert logged(h, "restart the planner with safety.take_unnamed_publishers true")
 
 
 def test_without_ids_an_unnamed_publisher_holds_its_topic_unless_taken(harness, monkeypatch):  # noqa: F811
@@ -103,4 +103,5 @@ def test_a_goal_image_from_a_publisher_never_named_is_taken_only_with_the_option
         assert h.pump(3.0, until=lambda: logged(h, "is taken unchecked for a bag player"))
     else:
         assert goal_image(h) is None
-        assert h.pump(3.0, until=lambda: logged(h, "set safety.take_unnamed_publishers:=true"))
+        assert h.pump(3.0, until=lambda: logged(
+            h, "restart the planner with safety.take_unnamed_publishers true"))

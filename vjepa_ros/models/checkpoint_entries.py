@@ -17,6 +17,7 @@ import torch
 from torch import Tensor
 
 from vjepa_ros.name_lists import first_names
+from vjepa_ros.start_forms import start_forms
 
 from .checkpoint_file import SAFETENSORS_ALONE, not_a_checkpoint
 from .encoder_keys import ENCODER_KEYS, check_encoder_key
@@ -189,9 +190,10 @@ ENTRY_FIXED = ("this command reads the 'encoder' entry: save the file again with
                "weights also under 'encoder' (Python: c = torch.load(FILE, weights_only=True); "
                "c['encoder'] = c[{key!r}]; torch.save(c, NEW_FILE)) and give that file")
 # The loaders' own ways to choose the entry ({key}), said where no command is known
+# (the planner node in both ways of starting it: vjepa-ros launch's -p takes planner.NAME)
 ENTRY_OPTIONS = ("choose it with encoder_key {key} (vjepa-ros train: --encoder-key {key}; the "
-                 "planner node: -p planner.model.encoder_key:={key}; Python: "
-                 "encoder_key={key!r})")
+                 f"planner node: {start_forms('planner', 'model.encoder_key', '{key}')}; "
+                 "Python: encoder_key={key!r})")
 
 
 def split_checkpoint(raw, path, encoder_key: str = "encoder", key_options: str | None = None,

@@ -50,6 +50,10 @@ from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.temp_copies import TempCopies
 from vjepa_ros.robot.recorded_inputs import BAG_PLAYER_SERVICE
+from vjepa_ros.start_forms import start_forms
+
+# how to replay a bag's own /clock, in both ways of starting the player (launch: bag_player.NAME)
+CLOCK_FALSE = start_forms("bag_player", "clock", "false")
 
 CLOCK = "/clock"
 # With loop: the shortest pass [s] of wall time; a shorter bag waits the rest before the next
@@ -80,8 +84,9 @@ class BagPlayer(Node):
         """Check the parameters and the bag, make the publishers, start the playing thread."""
         self.config = declare_config(self, PlaybackConfig()).check()
         if self.config.clock and CLOCK in self.config.topic_list():
-            raise ValueError(f"parameter 'topics' names {CLOCK} while clock:=true publishes the "
-                             f"player's own {CLOCK}: set clock:=false to replay the recorded one")
+            raise ValueError(f"parameter 'topics' names {CLOCK} while clock true publishes the "
+                             f"player's own {CLOCK}: start it with clock false to replay the "
+                             f"recorded one ({CLOCK_FALSE})")
         # one set of temporary copies for the node's life: a .db3 with a pending write-ahead
         # log is merged once, not at every opening and every loop (recordings.temp_copies)
         self.copies = TempCopies()
@@ -98,7 +103,8 @@ class BagPlayer(Node):
             self.get_logger().warning(
                 f"note: the bag's recorded {CLOCK} is not replayed: this player publishes "
                 f"{CLOCK} itself, the times the recorder received the messages at (its system "
-                f"clock, x{self.config.rate:g}); set clock:=false to replay the recorded one "
+                f"clock, x{self.config.rate:g}); start it with clock false ({CLOCK_FALSE}) to "
+                "replay the recorded one "
                 "instead (a simulator's time, which its header stamps may follow)")
         self.publishers_by_topic, self.message_classes = {}, {}
         for topic, info in topics.items():

@@ -29,6 +29,7 @@ from vjepa_ros.nodes.graph_publishers import (
 )
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
 from vjepa_ros.nodes.state_qos import STATE_QOS
+from vjepa_ros.robot.goal_image_rules import TAKE_UNNAMED
 from vjepa_ros.robot.publisher_window import (
     STATE_PUBLISHER_WINDOW_S,
     PublisherWindow,
@@ -145,8 +146,7 @@ class InputSources:
             f"messages on {topic} from a publisher whose node the ROS graph has not "
             f"named for {UNNAMED_WARN_S:g} s are dropped (it could be a bag player; a "
             f"publisher outside ROS?): check `ros2 topic info -v {topic}`; if it is a DDS "
-            "bridge you trust (zenoh-bridge-dds, a DDS router), set "
-            "safety.take_unnamed_publishers:=true", "warning")
+            f"bridge you trust (zenoh-bridge-dds, a DDS router), {TAKE_UNNAMED}", "warning")
 
     def publishers_changed(self, topic: str, now: float) -> bool:
         """Whether to drop a message on ``topic`` where rclpy gives no publisher ids.

@@ -64,6 +64,7 @@ from vjepa_ros.sim.node_config import SimNodeConfig
 from vjepa_ros.sim.pace import SIMULATOR_SERVICE, PaceMeter
 from vjepa_ros.sim.runner import CommandError, SimRunner
 from vjepa_ros.sim.tick_grid import TickGrid
+from vjepa_ros.start_forms import start_forms
 
 LATCHED = QoSProfile(
     depth=1, durability=DurabilityPolicy.TRANSIENT_LOCAL, reliability=ReliabilityPolicy.RELIABLE
@@ -73,9 +74,11 @@ REFUSED = ("this simulator started second, so it refuses to run: stop the other 
 PUBLISHER_CHECK_S = 1.0  # [s] between checks for another publisher of joint_states or /clock
 NEWCOMER_S = 5.0  # [s] another publisher found this soon after the start: this node came second
 PACE_CHECK_S = 1.0  # [s] between measurements of the simulation's pace (sim.pace.PaceMeter)
+# (both ways of starting it: the node cannot tell vjepa-ros launch, whose -p takes sim.NAME)
 NO_CLOCK = ("use_sim_time is true but publish_clock is false, so nothing publishes /clock and "
-            "every message would be stamped 0; set -p publish_clock:=true (the simulator "
-            "is the clock; a start-up parameter) or -p use_sim_time:=false")
+            "every message would be stamped 0; start it with publish_clock true, the simulator "
+            f"being the clock ({start_forms('sim', 'publish_clock', 'true')}), or with "
+            f"use_sim_time false ({start_forms('sim', 'use_sim_time', 'false')})")
 class SimNode(Node):
     ROS_NAME = "sim_node"  # the one prefix of its start-up errors (node_runner.run_node)
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 import dataclasses
 
 from vjepa_ros.robot.recorded_inputs import recorded_goal_problem
+from vjepa_ros.start_forms import restart_planner_with
+
+# start-only: a restart with it, in both ways of starting the planner (launch: planner.NAME)
+TAKE_UNNAMED = restart_planner_with("safety.take_unnamed_publishers", True, "true")
 
 TAKE, WAIT, IGNORE = "take", "wait", "ignore"
 
@@ -48,8 +52,8 @@ def goal_image_verdict(topic: str, players: list[str] | None, waited_s: float,
             return GoalVerdict(IGNORE, (
                 f"ignoring the goal image on {topic}: the ROS graph has not named its "
                 f"publisher's node for {unnamed_limit_s:g} s (a bag player? a DDS bridge?); "
-                f"check `ros2 topic info -v {topic}`; if it is a DDS bridge you trust, set "
-                "safety.take_unnamed_publishers:=true"))
+                f"check `ros2 topic info -v {topic}`; if it is a DDS bridge you trust, "
+                f"{TAKE_UNNAMED}"))
         return GoalVerdict(TAKE, (
             f"the goal image on {topic} is taken unchecked for a bag player: its "
             f"publisher's node was not named for {unnamed_limit_s:g} s and "
