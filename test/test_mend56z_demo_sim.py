@@ -3,7 +3,8 @@
 The sim's ``config/sim.yaml`` renders 256 px, the packaged demo model was trained on 128 px
 renders: the planner warned at every such start. Now the sim gets 128x128 where the checkpoint is
 the packaged demo's file and no ``-p sim.camera.width``/``height`` is given, with a label saying
-why; a size given leaves the sim as it was (any trained model: test_user57u_sim_size.py).
+why; a size given leaves the sim as it was (any trained model: test_user57u_sim_size.py; one
+side alone is refused: test_fix59g.py).
 """
 
 import pytest
@@ -37,7 +38,7 @@ def test_the_demo_file_named_through_another_path_is_the_demo(tmp_path):
     assert nodes[1].parameters["camera.height"] == 128
 
 
-@pytest.mark.parametrize("given", [{"camera.width": 320}, {"camera.height": 240},
+@pytest.mark.parametrize("given", [{"camera.width": 320, "camera.height": 240},
                                    {"camera.width": 256, "camera.height": 256}])
 def test_a_size_the_user_gave_is_kept(given):
     nodes = _nodes(**given)

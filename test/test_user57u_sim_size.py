@@ -62,9 +62,9 @@ def test_a_model_without_recorded_sizes_keeps_the_sims_file(tmp_path, parts):
 
 def test_a_size_given_wins_and_no_sim_reads_no_file(tmp_path, parts):
     path = save_world_model(tmp_path / "m.pt", *parts, data={"frame_sizes": [[96, 96]]})
-    nodes = _nodes(**{"camera.width": 320})
+    nodes = _nodes(**{"camera.width": 320, "camera.height": 200})  # (one alone: test_fix59g)
     assert size_sim_for_model(nodes, str(path), "--checkpoint") == ""
-    assert nodes[1].parameters == {"camera.width": 320}
+    assert nodes[1].parameters == {"camera.width": 320, "camera.height": 200}
     broken = tmp_path / "broken.pt"
     broken.write_text("not a model")
     assert size_sim_for_model([NodeLaunch("planner")], str(broken), "--checkpoint") == ""

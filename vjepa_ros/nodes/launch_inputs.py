@@ -208,12 +208,14 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     --node sim`` started the sim at 256 px and the planner warned of frames not of its trained
     size (user57u; mend56z did it for the packaged demo alone). Where ``checkpoint`` (as
     :func:`check_launch_inputs` returns it) records sizes and no ``-p sim.camera.width`` /
-    ``height`` is given, the ``sim`` of ``nodes`` (``NodeLaunch``) renders the first recorded
-    size, labelled ``{source} (FILE's recorded frame size WxH)`` (``NodeLaunch.labels``); a
-    size outside the simulator's range (1280x720 RealSense bags, 16 px blob bags) is scaled
-    into it keeping the aspect (:func:`fit_camera_size`), the note saying so; a shape the
-    planner refuses every frame of (``image_limits.camera_shape_problem``, long side more than 4
-    times the short) is not given to the sim, which keeps its size, the note saying why.
+    ``height`` is given (both: as given; one alone: UsageError, as the other side would be
+    sim.yaml's 256, a size from neither source), the ``sim`` of ``nodes`` (``NodeLaunch``) renders
+    the first recorded size, labelled ``{source} (FILE's recorded frame size WxH)``
+    (``NodeLaunch.labels``); a size outside the simulator's range (1280x720 RealSense bags, 16 px
+    blob bags) is scaled into it keeping the aspect (:func:`fit_camera_size`), the note saying so;
+    a shape the planner refuses every frame of (``image_limits.camera_shape_problem``, long side
+    more than 4 times the short) is not given to the sim, which keeps its size, the note saying
+    why.
     Returns the note for the start line ("sim renders 128x128, ...") or "" where nothing
     changed: no sim, a size given, a folder or a file recording no size (the official ones),
     or none readable (no checkpoint, a malformed record: the planner refuses it as it loads).
@@ -221,7 +223,8 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     ``-p`` still comes before torch loads.
     """
     sim = next((node for node in nodes if node.name == "sim"), None)
-    if sim is None or {"camera.width", "camera.height"} & set(sim.parameters):
+    given = sorted({"camera.width", "camera.height"} & set(sim.parameters if sim else ()))
+    if sim is None or len(given) == 2:
         return ""
     path = Path(checkpoint)
     if not path.is_file():  # a Hugging Face folder records no frame size
@@ -242,6 +245,8 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     size = f"{width}x{height}"
     which = "recorded frame size" if len(sizes) == 1 else \
         f"first of {len(sizes)} recorded frame sizes"
+    if given:  # one side typed: the other would be sim.yaml's, a size of neither source
+        _one_side_refusal(sim, given[0], f"{path.name}'s {which} {recorded}")
     from vjepa_ros.image_limits import MAX_ASPECT, camera_shape_problem
 
     if camera_shape_problem(width, height):  # sim_node (SimConfig.check) would refuse it
@@ -256,6 +261,21 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
     return (f"sim renders {size}, the {which} of {path.name}"
             f"{f' ({recorded}){scaled}' if scaled else ''} (-p sim.camera.width:=W "
             "-p sim.camera.height:=H for another)")
+
+
+def _one_side_refusal(sim, typed: str, recorded: str) -> None:
+    """Refuse ``-p sim.<typed>`` alone beside a model that records its frame size (UsageError).
+
+    The other side would be the sim's parameter file's (``config/sim.yaml``: 256 px), neither
+    the size typed nor the model's: one line naming both sides' sources and what to give.
+    """
+    other = "camera.height" if typed == "camera.width" else "camera.width"
+    kept = sim.start_value(other, None)  # -p none: the sim's parameter file's
+    source = sim.sources().get(other, "its parameter file")
+    raise UsageError(f"-p sim.{typed}:={sim.parameters[typed]} alone: the sim's {other} would "
+                     f"be {source}'s {kept}, a size from neither that -p nor {recorded}: give "
+                     "both -p sim.camera.width:=W -p sim.camera.height:=H, or neither for the "
+                     "model's size")
 
 
 def _camera_range() -> tuple[int, int]:
