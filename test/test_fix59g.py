@@ -170,3 +170,28 @@ def test_both_camera_sides_are_taken_and_neither_gives_the_models_size(launched,
     _launch(capsys, "--node", "sim")
     assert (launched["nodes"]["sim"]["camera.width"],
             launched["nodes"]["sim"]["camera.height"]) == (128, 128)
+
+
+def test_a_launched_sim_quieted_by_launchs_name_logs_no_info_and_the_start_line_names_both():
+    """End to end: ``--log-level sim:=warn`` quiets ``[sim_node]``; the planner's INFO stays."""
+    import os
+    import signal
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo", "--node", "sim",
+         "--use-sim-time", "--log-level", "sim:=warn"], cwd=ROOT, env=dict(os.environ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines = []
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if "launch: running" in line:
+                process.send_signal(signal.SIGINT)
+                break
+        lines += process.communicate(timeout=120)[1].splitlines(keepends=True)
+    finally:
+        process.kill()
+    text = "".join(lines)
+    assert "vjepa-ros launch: running planner (/vjepa_planner), sim (/sim_node) " in text, text
+    assert "[INFO]" in text and "] [vjepa_planner]: ready" in text, text  # rcl logs INFO here
+    assert "[sim_node]: simulated Franka" not in text, text  # its INFO start line, quieted

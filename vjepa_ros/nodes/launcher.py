@@ -128,7 +128,9 @@ def _launch(args: argparse.Namespace) -> int:
     except (OSError, ValueError, RuntimeError, ConfigError) as exc:
         return command_ended("vjepa-ros launch", exc)
     print(f"vjepa-ros launch: {ros_network_line()}", file=sys.stderr)  # as reach and each node
-    names = ", ".join(node.get_fully_qualified_name() for node in launch.nodes)
+    # launch's name (-p NODE., --node, --log-level NODE:=) and the ROS name its log lines show
+    names = ", ".join(f"{launch.names.get(node, node.get_name())} "
+                      f"({node.get_fully_qualified_name()})" for node in launch.nodes)
     sized = f"; {sized}" if sized else ""
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops){sized}", file=sys.stderr)
     try:
