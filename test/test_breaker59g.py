@@ -5,10 +5,11 @@ Attacked at base59e (ecf333a2): ``vjepa-ros launch`` (``nodes/launcher.py``, ``l
 shipped ``config/*.yaml`` against the dataclass defaults, ``--params-file`` layouts and ``-p``
 values of every type, run-time parameter sets.
 
-Defects (strict xfail, each test's docstring: what a user does, what happens, what should):
-  #1 ``vjepa-ros launch --log-level planner:=warn`` (or ``sim:=warn`` with ``--node sim``): the
-     names launch gives its nodes everywhere else (``-p planner.…``, ``--node sim``) are not
-     their loggers (``vjepa_planner``, ``sim_node``); the level is silently ignored.
+Defects (each test's docstring: what a user does, what happened, what should):
+  #1 (fixed by fix59g: test_fix59g.py) ``vjepa-ros launch --log-level planner:=warn`` (or
+     ``sim:=warn`` with ``--node sim``): the names launch gives its nodes everywhere else (``-p
+     planner.…``, ``--node sim``) are not their loggers (``vjepa_planner``, ``sim_node``); the
+     level was silently ignored.
 
 Held (passing tests below, or tried by hand): an empty ``--params-file``, a key one level too
 high (``samples``), a section naming another node (``/camera/camera``), a quoted number, a
