@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 
 from vjepa_ros.nodes.node_registry import node_logger_name
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
 
 LOG_LEVELS = ("debug", "info", "warn", "error", "fatal", "unset")  # rcutils' severities
 
@@ -30,7 +31,8 @@ def log_level_item(value: str) -> str:
     words (``Expected lexeme type 1, got 8 at index 4``).
     """
     name, sep, level = value.rpartition(":=")
-    form = "give LEVEL or LOGGER:=LEVEL (e.g. --log-level planner:=warn)"
+    form = (f"give LEVEL or LOGGER:=LEVEL (e.g. --log-level planner:=warn, or by its ROS name "
+            f"{PLANNER_NODE}:=warn)")
     if sep and (not name.strip() or ":=" in name):
         raise argparse.ArgumentTypeError(f"{value!r}: no logger name before ':=' (or two "
                                          f"':='); {form}")
