@@ -195,3 +195,14 @@ def test_a_launched_sim_quieted_by_launchs_name_logs_no_info_and_the_start_line_
     assert "vjepa-ros launch: running planner (/vjepa_planner), sim (/sim_node) " in text, text
     assert "[INFO]" in text and "] [vjepa_planner]: ready" in text, text  # rcl logs INFO here
     assert "[sim_node]: simulated Franka" not in text, text  # its INFO start line, quieted
+
+
+@pytest.mark.parametrize("typed, value", [("sim.camera.width:=wide", "wide"),
+                                          ("sim.camera.width:=5", 5),
+                                          ("sim.camera.height:=2000", 2000)])
+def test_one_side_the_sim_refuses_is_left_to_its_refusal_naming_type_or_range(launched, capsys,
+                                                                             typed, value):
+    """Not "give both": the sim then refuses it as it declares it (test_ros_planner_launch)."""
+    status, err = _launch(capsys, "--node", "sim", "-p", typed)
+    assert "alone" not in err, err
+    assert value in launched["nodes"]["sim"].values(), (status, err)

@@ -247,6 +247,7 @@ def size_sim_for_model(nodes: list, checkpoint: str, source: str) -> str:
         f"first of {len(sizes)} recorded frame sizes"
     if given:  # one side typed: the other would be sim.yaml's, a size of neither source
         _one_side_refusal(sim, given[0], f"{path.name}'s {which} {recorded}")
+        return ""  # a value the sim refuses (a string, out of range): in the sim's words
     from vjepa_ros.image_limits import MAX_ASPECT, camera_shape_problem
 
     if camera_shape_problem(width, height):  # sim_node (SimConfig.check) would refuse it
@@ -267,12 +268,18 @@ def _one_side_refusal(sim, typed: str, recorded: str) -> None:
     """Refuse ``-p sim.<typed>`` alone beside a model that records its frame size (UsageError).
 
     The other side would be the sim's parameter file's (``config/sim.yaml``: 256 px), neither
-    the size typed nor the model's: one line naming both sides' sources and what to give.
+    the size typed nor the model's: one line naming both sides' sources and what to give. A
+    value the sim refuses (not a whole number, outside ``sim.config.CAMERA_SIZE_PX``) is left
+    to the sim's own refusal, which names what it takes.
     """
+    low, high = _camera_range()
+    value = sim.parameters[typed]
+    if type(value) is not int or not low <= value <= high:
+        return  # the sim refuses it as it declares it, naming its type or range
     other = "camera.height" if typed == "camera.width" else "camera.width"
     kept = sim.start_value(other, None)  # -p none: the sim's parameter file's
     source = sim.sources().get(other, "its parameter file")
-    raise UsageError(f"-p sim.{typed}:={sim.parameters[typed]} alone: the sim's {other} would "
+    raise UsageError(f"-p sim.{typed}:={value} alone: the sim's {other} would "
                      f"be {source}'s {kept}, a size from neither that -p nor {recorded}: give "
                      "both -p sim.camera.width:=W -p sim.camera.height:=H, or neither for the "
                      "model's size")
