@@ -63,7 +63,7 @@ def add_launch_arguments(parser: argparse.ArgumentParser) -> None:
                         type=Takes("NODE.PARAM:=VALUE (e.g. planner.control.mode:=continuous)"),
                         metavar="NODE.PARAM:=VALUE", help="override a parameter, e.g. "
                         "planner.control.mode:=continuous; NODE: a --node name (planner, sim, "
-                        "...) or its ROS name (vjepa_planner, sim_node) (repeatable; default: "
+                        f"...) or its ROS name ({PLANNER_NODE}, sim_node) (repeatable; default: "
                         "none, the parameter files' values)")
 
 
