@@ -181,17 +181,14 @@ def test_a_launched_sim_quieted_by_launchs_name_logs_no_info_and_the_start_line_
         [sys.executable, "-m", "vjepa_ros.cli", "launch", "--checkpoint", "demo", "--node", "sim",
          "--use-sim-time", "--log-level", "sim:=warn"], cwd=ROOT, env=dict(os.environ),
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines = []
-    try:
-        for line in process.stderr:
-            lines.append(line)
-            if "launch: running" in line:
-                process.send_signal(signal.SIGINT)
-                break
-        lines += process.communicate(timeout=120)[1].splitlines(keepends=True)
+    text = ""
+    try:  # up to the start line (or the end), then Ctrl-C and the rest
+        while "launch: running" not in text and process.poll() is None:
+            text += process.stderr.readline()
+        process.send_signal(signal.SIGINT)
+        text += process.communicate(timeout=120)[1]
     finally:
         process.kill()
-    text = "".join(lines)
     assert "vjepa-ros launch: running planner (/vjepa_planner), sim (/sim_node) " in text, text
     assert "[INFO]" in text and "] [vjepa_planner]: ready" in text, text  # rcl logs INFO here
     assert "[sim_node]: simulated Franka" not in text, text  # its INFO start line, quieted
