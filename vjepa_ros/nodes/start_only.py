@@ -8,7 +8,7 @@ parameter is read at start, and how to start the node with the value. No rclpy i
 
 from __future__ import annotations
 
-from vjepa_ros.nodes.node_registry import NODES
+from vjepa_ros.nodes.node_registry import NODES, launch_node_name
 from vjepa_ros.ros_values import shell_arg_value
 from vjepa_ros.start_forms import ANY_VALUE, start_forms
 
@@ -22,8 +22,8 @@ def start_only_message(node: str, name: str, value=None, type_problem: str = "")
     has another type ("takes a whole number (e.g. 800), got 'x' (a string)"), said after it.
     """
     shown = ANY_VALUE if value is None or type_problem else _ros_text(name, value)
-    registry = next((key for key, entry in NODES.items() if entry.ros_name == node), "")
-    if registry:
+    registry = launch_node_name(node)  # vjepa_planner: planner
+    if registry in NODES:
         how = start_forms(registry, name, shown)
     else:
         how = f"--ros-args -p {name}:={shown}"
