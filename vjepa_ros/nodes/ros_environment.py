@@ -151,42 +151,101 @@ def init_failure(exc: BaseException) -> str:
             "then run it again")
 
 
-DISCOVERY_RANGES = ("SUBNET", "LOCALHOST", "OFF", "SYSTEM_DEFAULT")  # rcl's, ROS 2 Jazzy on
+DISCOVERY_RANGES = ("SUBNET", "LOCALHOST", "OFF", "SYSTEM_DEFAULT")  # rcl's, ROS 2 Iron on
+# rcl's major version per distribution (rcl/package.xml): Humble 5, Iron 6, Jazzy 9, Kilted 10
+RCL_BY_DISTRO = {"humble": 5, "iron": 6, "jazzy": 9, "kilted": 10, "rolling": 10}
+FIRST_RCL_WITH_RANGE = 6  # Iron: ROS_AUTOMATIC_DISCOVERY_RANGE (before: ROS_LOCALHOST_ONLY alone)
+FIRST_RCL_WITHOUT_LOCALHOST_ONLY = 10  # Kilted: ROS_LOCALHOST_ONLY no longer read (ros2/rcl#1169)
 
 
-def discovery_range(environ=None) -> str:
-    """Return the DDS discovery range rcl takes from ``environ`` (``os.environ``), in words.
+def rcl_major(environ=None) -> int | None:
+    """Return the major version of the rcl that nodes started from ``environ`` load, or None.
 
-    ``ROS_LOCALHOST_ONLY=1`` (deprecated, still honoured) overrides to ``LOCALHOST``; else
-    ``ROS_AUTOMATIC_DISCOVERY_RANGE`` as set (``SUBNET``, ``LOCALHOST``, ``OFF``,
-    ``SYSTEM_DEFAULT``; another value is said as it is); unset or empty: ``SUBNET`` (rcl's
-    default: other machines on this network see the nodes). Source: ROS 2's "Improved Dynamic
-    Discovery" design (Jazzy and later).
+    Where rclpy would find it, without loading it: a sourced ROS 2 install's
+    ``share/rcl/package.xml`` on ``AMENT_PREFIX_PATH`` (a lab machine's system ROS wins),
+    else the ``ros-rcl`` wheel's version (``requirements-ros.txt``), else ``ROS_DISTRO``'s
+    (:data:`RCL_BY_DISTRO`); None when none says.
     """
     environ = os.environ if environ is None else environ
-    if environ.get("ROS_LOCALHOST_ONLY", "").strip() == "1":
-        return "LOCALHOST"
-    value = environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "").strip()
-    return value.upper() if value.upper() in DISCOVERY_RANGES else (value or "SUBNET")
+    for prefix in filter(None, environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep)):
+        try:
+            with open(os.path.join(prefix, "share", "rcl", "package.xml"), encoding="utf-8") as f:
+                found = re.search(r"<version>\s*(\d+)\.", f.read())
+        except OSError:
+            continue
+        if found:
+            return int(found[1])
+    from importlib import metadata
+
+    try:
+        return int(metadata.version("ros-rcl").split(".")[0])
+    except (metadata.PackageNotFoundError, ValueError):
+        return RCL_BY_DISTRO.get(environ.get("ROS_DISTRO", "").strip().lower())
 
 
-def ros_network_line(environ=None) -> str:
+def _discovery(environ, rcl: int | None) -> tuple[str, str]:
+    """(range, why) as rcl ``rcl`` (its major version; None: the newest rules) reads ``environ``.
+
+    ``why``: "" when the range is what the variables say plainly, else the words for a value
+    rcl refused or ignored.
+    """
+    newest = rcl is None or rcl >= FIRST_RCL_WITHOUT_LOCALHOST_ONLY
+    only = environ.get("ROS_LOCALHOST_ONLY", "")
+    if rcl is not None and rcl < FIRST_RCL_WITH_RANGE:  # Humble: strcmp(value, "1")
+        return ("LOCALHOST", "") if only == "1" else ("SUBNET", "")
+    if not newest and only.startswith("1"):  # Iron, Jazzy: strncmp(value, "1", 1), overrides
+        return "LOCALHOST", ""
+    value = environ.get("ROS_AUTOMATIC_DISCOVERY_RANGE", "")
+    if value == "" or value in DISCOVERY_RANGES:  # strcmp: exactly, case and blanks included
+        scope = value or "SUBNET"  # unset: rcl's default (RCL_DEFAULT_DISCOVERY_RANGE)
+        ignored = (newest and rcl is not None and only.startswith("1") and scope != "LOCALHOST")
+        return scope, (f"ROS_LOCALHOST_ONLY={only} is ignored by rcl {rcl} (Kilted and newer: "
+                       "set ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST)") if ignored else ""
+    return "LOCALHOST", (f"rcl refuses ROS_AUTOMATIC_DISCOVERY_RANGE={value!r} and assumes "
+                         f"LOCALHOST: it takes {', '.join(DISCOVERY_RANGES)} exactly")
+
+
+def discovery_range(environ=None, rcl: int | None = -1) -> str:
+    """Return the DDS discovery range rcl takes from ``environ`` (``os.environ``), in words.
+
+    ``rcl``: rcl's major version (default -1: :func:`rcl_major` finds it; None: the newest
+    rules). Jazzy's and Kilted's ``rcl_get_automatic_discovery_range`` compare
+    ``ROS_AUTOMATIC_DISCOVERY_RANGE`` exactly (``strcmp``) with ``OFF``, ``LOCALHOST``,
+    ``SUBNET``, ``SYSTEM_DEFAULT``; unset or empty is ``SUBNET`` (other machines on this
+    network see the nodes); any other value (``subnet``, ``SUBNET ``) is ``LOCALHOST``, with
+    rcl's warning "Invalid value ..., assuming localhost only". ``ROS_LOCALHOST_ONLY``: on
+    Iron and Jazzy (rcl 6..9) a value starting with ``1`` (``strncmp(value, "1", 1)``:
+    ``1``, ``1 ``; not `` 1`` or ``true``) overrides to ``LOCALHOST``; on Kilted and newer
+    (rcl 10+, ros2/rcl#1169) it is not read; on Humble (rcl 5, no range variable) exactly
+    ``1`` is ``LOCALHOST``, anything else the whole network (said ``SUBNET``).
+    """
+    environ = os.environ if environ is None else environ
+    return _discovery(environ, rcl_major(environ) if rcl == -1 else rcl)[0]
+
+
+def ros_network_line(environ=None, rcl: int | None = -1) -> str:
     """Return the one line every command that starts nodes prints first: domain and discovery.
 
     ``vjepa-ros launch``, ``vjepa-ros reach`` and each node executable (``node_runner``) print
     it, so that a person watching from another shell (``ros2 topic list``) knows the
     ``ROS_DOMAIN_ID`` and discovery range to use there: nodes on another domain, or a shell
     whose range does not reach them, see nothing. The domain is rcl's reading of
-    ``ROS_DOMAIN_ID`` (unset: 0; :func:`rcl_domain_id`); call it after
+    ``ROS_DOMAIN_ID`` (unset: 0; :func:`rcl_domain_id`), the range :func:`discovery_range`'s
+    (``rcl`` as there), and a value rcl refused or ignored is named; call it after
     :func:`domain_id_problem` found none.
     """
     environ = os.environ if environ is None else environ
+    rcl = rcl_major(environ) if rcl == -1 else rcl
     domain = rcl_domain_id(environ.get("ROS_DOMAIN_ID", ""))
-    scope = discovery_range(environ)
+    scope, why = _discovery(environ, rcl)
+    why = f": {why}" if why else ""
     if scope == "OFF":
         return (f"ROS domain {domain}, discovery OFF: no other process or shell sees these nodes "
-                "(unset ROS_AUTOMATIC_DISCOVERY_RANGE, or set LOCALHOST, to watch them)")
+                f"(unset ROS_AUTOMATIC_DISCOVERY_RANGE, or set LOCALHOST, to watch them){why}")
     where = {"LOCALHOST": "this machine only", "SUBNET": "this network"}.get(
         scope, "the middleware's default")
-    return (f"ROS domain {domain}, discovery {scope} ({where}); to see these nodes from another "
-            f"shell: ROS_DOMAIN_ID={domain} ROS_AUTOMATIC_DISCOVERY_RANGE={scope} ros2 topic list")
+    watch = f"ROS_AUTOMATIC_DISCOVERY_RANGE={scope}"
+    if rcl is not None and rcl < FIRST_RCL_WITH_RANGE:  # Humble reads ROS_LOCALHOST_ONLY only
+        watch = f"ROS_LOCALHOST_ONLY={int(scope == 'LOCALHOST')}"
+    return (f"ROS domain {domain}, discovery {scope} ({where}{why}); to see these nodes from "
+            f"another shell: ROS_DOMAIN_ID={domain} {watch} ros2 topic list")
