@@ -7,8 +7,8 @@
   user acts (a new goal, ``~/enable`` true: the session's ``user_epoch``).
 - A hand homed more than 2 mm narrower than ``robot.gripper_max_width`` (77 mm with 0.08), its
   fingers pried to its own full opening under a standing grasp, got no stop: the "fully open"
-  rule used the parameter. Now the widest width the fingers were measured at (within 10 mm below
-  the parameter) is the hand's full opening.
+  rule used the parameter. Now the widest width an open of ours ended at (within 10 mm below the
+  parameter) is the hand's full opening (fix59r2: not a width merely seen, review59r a).
 The stand-in franka_gripper of test_gripper_release / test_gripper_stop_outcomes.
 """
 
@@ -141,7 +141,11 @@ def test_the_session_counts_the_user_s_acts():
 
 @pytest.mark.parametrize("homed", [MAX - 3e-3, MAX - 0.005, MAX - HOMED_NARROWER_M + 1e-4])
 def test_fingers_pried_to_a_narrower_hand_s_own_full_opening_get_the_stop(homed):
-    """Homed at 77 mm with 0.08: seen open at 77 mm before the close, pried back there."""
+    """Homed at 77 mm with 0.08: an open ended at 77 mm before the close, pried back there.
+
+    (franka_gripper aborts the open to 80 mm as out of range, the fingers unmoved at the hand's
+    own full opening: that open counts, fix59r2.)
+    """
     hand = PressingHand(width=homed, max_width=homed, object_width=0.03)
     lines = []
     goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
@@ -149,7 +153,10 @@ def test_fingers_pried_to_a_narrower_hand_s_own_full_opening_get_the_stop(homed)
                          lambda text: lines.append(("info", text)),
                          measured_width=lambda: hand.width, stop=hand,
                          stop_request=lambda: object())
-    goals.send(1.0)  # measured open at the hand's own full opening
+    goals.send(0.0)  # an open: aborted as out of range at the hand's own full opening
+    hand.advance(1.0)
+    assert goals.release.full_opening(MAX) == pytest.approx(homed)
+    goals.send(1.0)
     hand.advance(1.0)
     assert hand.pressing and hand.width == pytest.approx(0.03)
     hand.object_width, hand.width = None, homed  # the box turned between the fingers
@@ -159,16 +166,74 @@ def test_fingers_pried_to_a_narrower_hand_s_own_full_opening_get_the_stop(homed)
 
 
 @pytest.mark.parametrize("widest, width, due", [
-    (MAX - 0.003, MAX - 0.003, True),  # a hand homed at 77 mm, at its full opening
+    (MAX - 0.003, MAX - 0.003, True),  # a hand homed at 77 mm, an open ended there
     (MAX - 0.003, MAX - 0.003 - OPEN_WIDTH_MARGIN, True),  # the edge of its own opening
     (MAX - 0.003, MAX - 0.003 - OPEN_WIDTH_MARGIN - 1e-4, False),  # a move
     (MAX, MAX - OPEN_WIDTH_MARGIN - 1e-4, False),  # seen at 80 mm: the parameter's edge
     (MAX - HOMED_NARROWER_M - 1e-3, MAX - HOMED_NARROWER_M - 1e-3, False),  # an object's width
-    (None, MAX - 0.003, False),  # never measured before: the parameter's edge
+    (None, MAX - 0.003, False),  # no open ended yet: the parameter's edge
 ])
-def test_the_full_opening_is_the_widest_measured_within_reach_of_the_parameter(widest, width,
+def test_the_full_opening_is_the_widest_opened_within_reach_of_the_parameter(widest, width,
                                                                                 due):
     release = ReleaseStop()
-    release.measured(widest)
+    release.opened(widest)
     release.sent(1.0)
     assert release.due(0.0, width, MAX) is due
+
+
+# -- fix59r2 (review59r a): only an open that got there tells the hand's full opening -----------
+
+@pytest.mark.parametrize("stop_ok", [True, False])
+def test_fingers_only_seen_narrower_get_a_move_not_a_stop(stop_ok):
+    """A hand homed at 80 mm, fingers closed on a 72 mm object before any open of ours.
+
+    mend59b took 72 mm (the widest seen) as the full opening: the open needed a stop first, and
+    with the stop failing it was withheld after STOP_TRIES. The open to 80 mm is a ``move`` for
+    franka_gripper, which ends the grasp by itself: it goes out alone, every time.
+    """
+    hand = PressingHand(width=0.072, object_width=0.072, stop_ok=stop_ok)  # held since before
+    lines = []
+    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)),
+                         measured_width=lambda: hand.width, stop=hand,
+                         stop_request=lambda: object())
+    goals.error = lambda text: lines.append(("error", text))
+    for _ in range(STOP_TRIES + 1):
+        hand.object_width = 0.072
+        goals.send(1.0)  # ours closes on it: pressing at 72 mm
+        hand.advance(1.0)
+        assert hand.pressing and hand.width == pytest.approx(0.072)
+        delivery = goals.send(0.0)
+        hand.advance(1.0)
+        assert delivery and delivery.state == "ended", lines
+        assert hand.stops == 0 and not hand.pressing and hand.width == pytest.approx(MAX)
+    assert not [text for level, text in lines if level == "error"]
+    assert goals.release.full_opening(MAX) == MAX
+
+
+def test_what_an_open_s_end_tells_of_the_hand_s_full_opening():
+    """``open_got_there``: done, reached or out of range unmoved count; short, canceled do not."""
+    import types
+
+    from vjepa_ros.robot.gripper_results import (
+        STATUS_ABORTED,
+        STATUS_CANCELED,
+        STATUS_SUCCEEDED,
+        judge_result,
+        open_got_there,
+    )
+
+    def ended(status, width, start, reached=True, stalled=False):
+        result = types.SimpleNamespace(position=width / 2, effort=0.0, stalled=stalled,
+                                       reached_goal=reached)
+        judged = judge_result(status, MAX / 2, result, MAX, start=start / 2, finger=width / 2)
+        return open_got_there(status, judged)
+
+    assert ended(STATUS_SUCCEEDED, MAX, 0.03)  # a move done
+    assert ended(STATUS_ABORTED, MAX - 5e-4, MAX - 5e-4)  # the full opening, aborted
+    assert ended(STATUS_ABORTED, 0.077, 0.077, reached=False)  # out of range: homed at 77 mm
+    assert not ended(STATUS_ABORTED, 0.074, 0.03, reached=False)  # moved, stopped short
+    assert not ended(STATUS_SUCCEEDED, 0.074, 0.03, reached=False, stalled=True)  # stalled
+    assert not ended(STATUS_CANCELED, 0.074, 0.03, reached=False)  # canceled on the way
+    assert not ended(0, 0.077, 0.077, reached=False)  # no terminal status: nothing read

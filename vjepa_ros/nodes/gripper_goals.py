@@ -70,6 +70,7 @@ from vjepa_ros.robot.gripper_results import (
     STATUS_ABORTED,
     STATUS_CANCELED,
     judge_result,
+    open_got_there,
     result_position,
 )
 from vjepa_ros.start_forms import restart_planner_with
@@ -214,7 +215,6 @@ class GripperGoals(GoalCancels, StopBookkeeping):
             future = None
             if self.client.server_is_ready():
                 stop = self._stop_first(closedness, start)
-                self.release.measured(None if start is None else 2 * start)  # (after: widest)
                 if stop is WITHHELD:  # the stop was given up: this open is not sent
                     return self._open_withheld(delivery)
                 future = self.client.send_goal_async(goal) if stop is None else \
@@ -298,9 +298,10 @@ class GripperGoals(GoalCancels, StopBookkeeping):
             delivery.state = "ended"
         result = getattr(response, "result", None)
         finger = self._finger()
-        self.release.measured(None if finger is None else 2 * finger)  # the hand's widest
         judged = judge_result(status, position, result, self.max_width, self.full_width,
                               delivery.start, finger, reached_tolerance=self.reached_tolerance)
+        if closedness <= 0.0 and finger is not None and open_got_there(status, judged):
+            self.release.opened(2 * finger)  # the hand's own full opening (homed narrower)
         if judged.full_width and not self.full_width:  # a ROS 1-style server, told now
             self.full_width = True
             self._say("warning", self._full_width_line(result_position(result)))

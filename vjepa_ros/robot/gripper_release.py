@@ -41,9 +41,9 @@ WIDER_TOLERANCE = 2 * SAME_WIDTH
 # open" (gripper_results: an open finding each finger within OPEN_MARGIN_M of the full opening got
 # there), e.g. a hand homed at 79.5 mm with 0.08, whose open to 80 mm franka_gripper aborts
 OPEN_WIDTH_MARGIN = 2 * OPEN_MARGIN_M
-# [m] between the fingers: the widest width measured counts as this hand's own full opening (a
-# hand homed narrower than robot.gripper_max_width: 77 mm with 0.08) when it lies at most this far
-# below the parameter (no Franka Hand homes narrower by more; narrower widths are objects held)
+# [m] between the fingers: the widest width an open of ours ended at (ReleaseStop.opened) counts
+# as this hand's own full opening (a hand homed narrower than robot.gripper_max_width: 77 mm with
+# 0.08) when it lies at most this far below the parameter (no Franka Hand homes narrower by more)
 HOMED_NARROWER_M = 0.01
 # stops failed or unanswered in a row after which the client stops calling the stop and sends no
 # open that needs it, until the user acts (a new goal, ~/enable true): StopOutage
@@ -117,19 +117,26 @@ class ReleaseStop:
     def __init__(self) -> None:
         # a goal of ours other than the full opening went out since the last open or stop
         self.grasp_may_stand = False
-        self.widest: float | None = None  # [m] the widest width between the fingers measured
+        self.widest: float | None = None  # [m] the widest width an open of ours ended at
 
-    def measured(self, width: float | None) -> None:
-        """Note a width [m] between the fingers measured now (None: not measured): the widest."""
+    def opened(self, width: float | None) -> None:
+        """Note the fingers' width [m] measured as an open of ours ended there (None: unmeasured).
+
+        Only the width of an open that got as far as the hand opens counts (the client's rule:
+        ``GripperGoals`` notes an open that succeeded at its goal, reached the full opening, or
+        was aborted as out of range with the fingers unmoved: a hand homed narrower). Widths
+        merely seen (fingers holding an object at 72 mm since before any open) never count: an
+        open to ``max_width`` is a ``move`` for such fingers, which ends a grasp by itself.
+        """
         if width is not None and (self.widest is None or width > self.widest):
             self.widest = float(width)
 
     def full_opening(self, max_width: float) -> float:
-        """Return this hand's full opening [m]: ``max_width``, or the widest measured below it.
+        """Return this hand's full opening [m]: ``max_width``, or the widest an open ended at.
 
-        A hand homed narrower than ``robot.gripper_max_width`` (``max_width`` [m]) reports its
-        own full opening as the widest width its fingers reach (:meth:`measured`): that, when it
-        lies within :data:`HOMED_NARROWER_M` below ``max_width``; else ``max_width``.
+        A hand homed narrower than ``robot.gripper_max_width`` (``max_width`` [m]) shows its own
+        full opening where an open of ours ended (:meth:`opened`): that, when it lies within
+        :data:`HOMED_NARROWER_M` below ``max_width``; else (none yet, or narrower) ``max_width``.
         """
         widest = self.widest
         if widest is None or widest >= max_width or widest < max_width - HOMED_NARROWER_M:
@@ -142,9 +149,9 @@ class ReleaseStop:
         True for a goal to the full opening (closedness 0 after the clip) while a grasp may
         stand, with the fingers measured (``measured_width`` [m] between them) fully open by the
         node's own rule: within :data:`OPEN_WIDTH_MARGIN` of the hand's full opening (its edge
-        included) or wider: ``max_width`` [m], or the widest width measured before when the
-        hand homed narrower (:meth:`full_opening`: the client notes each width with
-        :meth:`measured` after asking, so fingers seen no wider before are not fully open).
+        included) or wider: ``max_width`` [m], or the widest width an open of ours ended at when
+        the hand homed narrower (:meth:`full_opening`, :meth:`opened`: fingers only seen at a
+        width, never opened there, are not fully open).
         There franka_gripper takes that goal as done (within :data:`SAME_WIDTH`), or aborts it
         as out of range (a hand homed narrower than ``max_width``, its fingers pried to its own
         full opening: 77 mm with 0.08 got no stop and its grasp stood), and a grasp would stand.

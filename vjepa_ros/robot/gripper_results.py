@@ -134,6 +134,19 @@ def judge_result(status: int | None, goal_position: float, result, max_width: fl
         full_width=full_width)
 
 
+def open_got_there(status: int | None, judged: ResultJudgement) -> bool:
+    """Tell whether an open's end left the fingers as wide as the hand opens (``judged``: its).
+
+    SUCCEEDED without stopping short (a ``move`` done, or franka_gripper's "already there"),
+    the full opening reached whatever the status (:func:`_reached`), or ABORTED as out of
+    range with the fingers unmoved (:func:`_out_of_range`: franka_gripper refuses a width above
+    the hand's homed opening). Not: an open canceled, stopped short, or with no terminal status.
+    ``gripper_release.ReleaseStop.opened`` counts only such widths as the hand's full opening.
+    """
+    return judged.reached or bool(judged.advice) or (
+        status == STATUS_SUCCEEDED and not judged.stopped and judged.held is None)
+
+
 def result_position(result) -> float | None:
     """Return a GripperCommand result's finite ``position`` [m], else None."""
     position = getattr(result, "position", None)
