@@ -102,6 +102,37 @@ def test_a_topic_the_reader_cannot_sort_is_refused_naming_recover_then_sort(tmp_
     assert times == sorted(times) and len(times) == 2 * FRAMES
 
 
+def test_a_topic_that_fits_alone_is_not_refused_for_another_topic_s_window(tmp_path,
+                                                                          monkeypatch):
+    """fix59r2 (review59r b): two topics out of order, their windows too large together.
+
+    Both chosen: the larger is refused, and the advice "leave out those topics" is what works:
+    the other chosen alone plays sorted; the refused one alone plays sorted too.
+    """
+    from vjepa_ros.recordings import mcap_order
+    from vjepa_ros.recordings.mcap_salvage import SalvagedMcap
+
+    _, _, entries = episode_entries()
+    poses = [entry for entry in entries if entry[0] == TOPICS.pose]
+    grip = [entry for entry in entries if entry[0] == WRITTEN_GRIPPER_TOPIC]
+    others = [entry for entry in entries if entry[0] not in (TOPICS.pose, WRITTEN_GRIPPER_TOPIC)]
+    poses[2], poses[5] = poses[5], poses[2]  # each topic's own messages go back in time
+    grip[1], grip[6] = grip[6], grip[1]
+    folder = write_mcap(tmp_path / "two", others + poses + grip, chunked=False).parent
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)  # merged topic by topic
+    windows = SalvagedMcap(next(folder.glob("*.mcap"))).order.channel_window_bytes
+    assert len(windows) == 2
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", max(windows.values()))
+    with pytest.raises(BagError) as caught:
+        list(iter_bag(folder, [TOPICS.pose, WRITTEN_GRIPPER_TOPIC]))
+    refused = [topic for topic in (TOPICS.pose, WRITTEN_GRIPPER_TOPIC)
+               if topic in str(caught.value)]
+    assert len(refused) == 1, caught.value
+    for topic in (TOPICS.pose, WRITTEN_GRIPPER_TOPIC):
+        times = [message.time_ns for message in iter_bag(folder, [topic, CAMERA])]
+        assert times == sorted(times) and len(times) == 2 * FRAMES, topic
+
+
 @pytest.mark.parametrize("gone", ["bag_0.mcap", "bag_1.mcap", "bag_3.mcap"])
 def test_missing_mcap_part_listed_in_metadata_is_damage(tmp_path, gone):
     folder = split_bag(tmp_path / "run", 4)

@@ -114,6 +114,34 @@ def test_a_channel_whose_own_window_is_too_large_stays_in_file_order_and_is_name
     assert not order.unsorted and got == sorted(got) and "except" not in order.note("f.mcap")
 
 
+
+def test_only_the_channels_read_share_the_window_limit(monkeypatch):
+    """fix59r2 (review59r b): a channel that fits alone is sorted when read without the others.
+
+    Two disordered channels whose windows do not fit together: read with both, the larger one
+    comes in file order (as before); read alone, or beside an in-order channel, each is sorted,
+    and ``file_ordered`` of that read names none.
+    """
+    records = _messages([(0, 0), (20, 0), (10, 0), (30, 0)])
+    records += [(at + 4, types.SimpleNamespace(channel_id=1, log_time=time, data=b"y" * 100))
+                for at, time in enumerate([5, 45, 15, 25, 35, 55])]
+    records += [(at + 10, types.SimpleNamespace(channel_id=2, log_time=time, data=b"z"))
+                for at, time in enumerate([1, 2, 3])]  # in order itself
+    monkeypatch.setattr(mcap_order, "WINDOW_LIMIT_BYTES", 0)  # channel by channel
+    order = _order(records)
+    small, large = order.channel_window_bytes[0], order.channel_window_bytes[1]
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", large)  # one at a time
+    order = _order(records)
+    assert order.unsorted == {1} == order.file_ordered() == order.file_ordered([0, 1, 2])
+    for wanted in ([1], [1, 2], [0], [0, 2]):
+        assert order.file_ordered(wanted) == set(), wanted
+        got = [(time, channel) for channel, time, _ in
+               order.merged(_walk(records), {channel: channel for channel in wanted})]
+        assert got == sorted(got), (wanted, got)
+    monkeypatch.setattr(mcap_order, "CHANNEL_WINDOW_LIMIT_BYTES", small - 1)  # none fits
+    assert _order(records).file_ordered([1, 2]) == {1}
+
+
 def write_mcap(path, topics, entries, chunk_size, library="test_mcap_order"):
     """Write an MCAP of ``entries`` ((topic index, log time ns, data bytes), in file order).
 

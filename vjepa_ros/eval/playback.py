@@ -189,8 +189,9 @@ def _refuse_disordered(reader, path: Path, chosen: list[str]) -> None:
 
     The reader hands on an MCAP file's messages in log-time order, a topic whose own messages go
     back in time included (``mcap_order.FileOrder.merged``): those play, sorted. Only a topic
-    it leaves in file order is refused (``FileOrder.file_ordered``: merged topic by topic, its
-    window beyond ``CHANNEL_WINDOW_LIMIT_BYTES``), naming the MCAP CLI commands that rewrite
+    it leaves in file order is refused (``FileOrder.file_ordered`` of the chosen topics' channels:
+    merged topic by topic, its window beyond ``CHANNEL_WINDOW_LIMIT_BYTES`` beside the other
+    chosen topics' windows, never a topic left out), naming the MCAP CLI commands that rewrite
     the file sorted. Such a file is read by the scan (no message index, unchunked, or cut),
     which ``mcap sort`` refuses without chunk indexes, so ``mcap recover`` writes an indexed
     copy first (MCAP CLI: ``mcap recover [file] -o out``, ``mcap sort [file] -o out``).
@@ -200,9 +201,9 @@ def _refuse_disordered(reader, path: Path, chosen: list[str]) -> None:
 
     for part in reader.parts:
         order = getattr(part, "order", None)  # mcap_salvage.SalvagedMcap's; rosbags' sort
-        unsorted = order.file_ordered if order is not None else set()
-        bad = sorted({c.topic for c in part.connections
-                      if c.id in unsorted and c.topic in chosen})
+        mine = [c.id for c in part.connections if c.topic in chosen]
+        unsorted = order.file_ordered(mine) if order is not None else set()
+        bad = sorted({c.topic for c in part.connections if c.id in unsorted})
         if bad:
             file = part.path
             recover = shell_command("mcap", "recover", file, "-o", "recovered.mcap")

@@ -17,8 +17,10 @@ message at a time, and then reads the file in log-time order by one of two route
   whose own messages go back in time (``disordered``: tf from two broadcasters, a converter
   logging header stamps) is read through a window of its own, as the one pass is, sized by how
   far that channel alone goes back (``channel_window_bytes``); those windows are held together
-  up to :data:`CHANNEL_WINDOW_LIMIT_BYTES`, smallest first, and a channel beyond stays in file
-  order (``unsorted``), which :meth:`FileOrder.note` says.
+  up to :data:`CHANNEL_WINDOW_LIMIT_BYTES`, smallest first, among the channels read
+  (:meth:`FileOrder.unsorted_of`: a topic left out frees its window for the others), and a
+  channel beyond stays in file order (``unsorted``: all channels read), which
+  :meth:`FileOrder.note` says.
 
 Both routes hand on equal log times in file order (by record offset, then place in the record).
 
@@ -59,7 +61,8 @@ class FileOrder:
     ``channel_look_back_ns`` / ``channel_window_bytes``: the same for each disordered channel
     alone (what the channel-by-channel route holds for it); ``unsorted``: disordered channels
     whose windows do not fit :data:`CHANNEL_WINDOW_LIMIT_BYTES` beside the smaller ones
-    (handed on in file order by that route).
+    when every channel is read (handed on in file order by that route;
+    :meth:`unsorted_of` for the channels of one read).
     """
 
     def __init__(self):
@@ -104,31 +107,46 @@ class FileOrder:
         for channel, look_back in self.channel_look_back_ns.items():
             mine = channels == channel
             self.channel_window_bytes[channel] = _window_bytes(times[mine], sizes[mine], look_back)
-        held = 0
-        for channel in sorted(self.channel_window_bytes, key=self.channel_window_bytes.get):
+        self.unsorted = self.unsorted_of(self.channel_window_bytes)
+
+    def unsorted_of(self, channels) -> set[int]:
+        """Ids of the disordered ``channels`` (ids) whose windows do not fit, read together.
+
+        Their windows (``channel_window_bytes``) are held smallest first up to
+        :data:`CHANNEL_WINDOW_LIMIT_BYTES`; those beyond are handed on in file order by the
+        channel-by-channel route. Only the channels read count: a topic left out of a read
+        holds no window.
+        """
+        held, beyond = 0, set()
+        mine = [channel for channel in channels if channel in self.channel_window_bytes]
+        for channel in sorted(mine, key=lambda channel: (self.channel_window_bytes[channel],
+                                                         channel)):
             held += self.channel_window_bytes[channel]
             if held > CHANNEL_WINDOW_LIMIT_BYTES:
-                self.unsorted.add(channel)
+                beyond.add(channel)
+        return beyond
 
     @property
     def one_pass(self) -> bool:
         """Whether :meth:`merged` reads the file once (in order, or its window small enough)."""
         return self.in_order or self.window_bytes <= WINDOW_LIMIT_BYTES
 
-    @property
-    def file_ordered(self) -> set[int]:
-        """Ids of the channels :meth:`merged` hands on in file order though they go back in time.
+    def file_ordered(self, channels=None) -> set[int]:
+        """Ids of ``channels`` :meth:`merged` hands on in file order though they go back in time.
 
-        Empty on the one-pass route (everything sorted); else :attr:`unsorted`.
+        ``channels``: the ids read together (None: all). Empty on the one-pass route
+        (everything sorted); else :meth:`unsorted_of` those channels.
         """
-        return set() if self.one_pass else set(self.unsorted)
+        if self.one_pass:
+            return set()
+        return set(self.unsorted) if channels is None else self.unsorted_of(channels)
 
     def merged(self, walk: Walk, wanted: dict) -> Iterator[tuple[object, int, bytes]]:
         """Yield ``(connection, log time ns, data)`` of the ``wanted`` channels in log-time order.
 
         ``wanted``: channel id -> its connection; ``walk``: the file's messages (:data:`Walk`).
         Equal log times keep their file order. Read channel by channel (not :attr:`one_pass`),
-        a channel in ``unsorted`` comes in its file order.
+        a channel in :meth:`unsorted_of` the wanted channels comes in its file order.
         """
         if self.in_order:
             for _, message in walk(0):
@@ -138,7 +156,8 @@ class FileOrder:
         if self.one_pass:
             yield from self._windowed(walk, wanted)
             return
-        streams = [self._channel(walk, channel, connection)
+        unsorted = self.unsorted_of(wanted)
+        streams = [self._channel(walk, channel, connection, channel in unsorted)
                    for channel, connection in wanted.items()]
         # (log time, record offset, place in the record): ties in file order across channels
         for _, _, _, item in heapq.merge(*streams):
@@ -160,7 +179,8 @@ class FileOrder:
             time, _, ready = heapq.heappop(held)
             yield wanted[ready.channel_id], time, ready.data
 
-    def _channel(self, walk: Walk, channel: int, connection) -> Iterator[tuple]:
+    def _channel(self, walk: Walk, channel: int, connection,
+                 unsorted: bool) -> Iterator[tuple]:
         """Yield one channel's ``(log time, record offset, place, (connection, time, data))``.
 
         Reads only its span of the file; in log-time order through a window of
@@ -169,8 +189,7 @@ class FileOrder:
         if channel not in self.spans:
             return
         first, last = self.spans[channel]
-        look_back = (None if channel in self.unsorted
-                     else self.channel_look_back_ns.get(channel))
+        look_back = None if unsorted else self.channel_look_back_ns.get(channel)
         held: list[tuple] = []
         latest, record, place = None, None, 0
         for offset, message in walk(first):
@@ -208,8 +227,8 @@ class FileOrder:
             return note
         back = max(self.channel_look_back_ns[channel] for channel in self.unsorted)
         return (f"{note}, except {len(self.unsorted)} topic(s) whose own messages go back up to "
-                f"{back / 1e9:.3g} s, more than {CHANNEL_WINDOW_LIMIT_BYTES >> 20} MiB holds: "
-                "those come in file order, not sorted")
+                f"{back / 1e9:.3g} s, more than {CHANNEL_WINDOW_LIMIT_BYTES >> 20} MiB holds "
+                "with every topic read: those come in file order, not sorted")
 
 
 def _window_bytes(times: np.ndarray, sizes: np.ndarray, look_back_ns: int) -> int:
