@@ -77,6 +77,47 @@ def test_states_at_another_point_than_the_joints_are_refused(tcp, tmp_path):
     assert "--tcp-xyz" in text and "\n" not in text
 
 
+
+def test_states_and_fingers_within_the_closedness_tolerance_are_read(tmp_path):
+    """fix59r2 (review59r c): agreeing closedness (float32, a tick apart) is no refusal."""
+    from vjepa_ros.recordings.joint_columns import AGREE_CLOSEDNESS
+
+    closedness = 1 - 2 * FINGERS / 0.08 + 0.8 * AGREE_CLOSEDNESS * np.sin(np.arange(COUNT))
+    states = np.c_[_fk(JOINTS), np.clip(closedness, 0, 1)].astype(np.float32)
+    path = _save(tmp_path / "ep.npz", joint_positions=np.c_[JOINTS, FINGERS, FINGERS],
+                 states=states)
+    (segment,), _ = _read(path, frames_per_clip=3)
+    np.testing.assert_allclose(segment.states[:, 6], 1 - 2 * FINGERS / 0.08, atol=1e-6)
+
+
+@pytest.mark.parametrize("stated", ["binary command", "reversed", "another opening", "nan"])
+def test_states_closedness_off_the_fingers_is_refused_naming_the_columns(stated, tmp_path):
+    """fix59r2 (review59r c): with joints [T, 9] and states, the closedness is compared too.
+
+    Before, the states' closedness column was replaced by the fingers' and never looked at:
+    a file whose two disagree (a command saved as closedness, 1 - c, another hand's opening)
+    trained on one of them silently. A NaN in the states beside the joints is refused too.
+    """
+    from vjepa_ros.train.episodes import EpisodeError
+
+    fingers = 1 - 2 * FINGERS / 0.08  # 0 .. 0.75
+    closedness = {"binary command": (fingers > 0.3).astype(float), "reversed": 1 - fingers,
+                  "another opening": np.clip(1 - 2 * FINGERS / 0.1, 0, 1),
+                  "nan": np.where(np.arange(COUNT) == 4, np.nan, fingers)}[stated]
+    states = np.c_[_fk(JOINTS), closedness]
+    path = _save(tmp_path / "ep.npz", joint_positions=np.c_[JOINTS, FINGERS, FINGERS],
+                 states=states)
+    with pytest.raises((EpisodeError, ValueError)) as caught:
+        _read(path, frames_per_clip=3)
+    text = str(caught.value)
+    assert "ep.npz" in text and "\n" not in text, text
+    if stated == "nan":
+        assert "NaN or inf (frame 4)" in text, text
+        return
+    assert "closedness (column 6)" in text and "joint_positions' fingers (columns 7, 8)" in text
+    assert "disagree at frame" in text and "gripper_max_width" in text, text
+
+
 def test_joints_without_fingers_or_states_are_refused(tmp_path):
     from vjepa_ros.train.episodes import EpisodeError
 

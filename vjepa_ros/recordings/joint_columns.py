@@ -8,7 +8,8 @@ The one rule of every reader of ``.npz`` episodes' states (``Episode.load``: tra
   kinematics at the run's TCP (``kinematics.FrankaKinematics.ee_pose``, the function joint-state
   bags are labelled with: ``bag_arm_states.default_joints_to_pose``), the closedness that of the
   fingers (``joint_states.closedness_from_fingers``), else the ``states`` array's last column.
-  With ``states`` beside them, the two must agree (:data:`AGREE_M`, :data:`AGREE_RAD`).
+  With ``states`` beside them, the two must agree (:data:`AGREE_M`, :data:`AGREE_RAD`; with
+  the fingers, the closedness too: :data:`AGREE_CLOSEDNESS`), and hold finite numbers.
 * ``states`` 9 wide (7 joints + 2 fingers): refused, naming ``joint_positions``.
 * ``states`` 7 wide that read as joint positions (:func:`joint_like_note`): a note, never a
   refusal (a pose can lie inside every joint's range: ``test_npz_pose_states.py``).
@@ -27,6 +28,9 @@ JOINT_POSITIONS = "joint_positions"
 # (float32 storage, a driver's pose a tick apart); farther: another point, frame or recording.
 AGREE_M = 0.005
 AGREE_RAD = 0.02
+# [1] how far the states' closedness may lie from the fingers' in joint_positions [T, 9]: 4 mm of
+# an 80 mm hand (the fingers a driver's tick apart at 0.1 m/s; a hand homed 1 mm narrower)
+AGREE_CLOSEDNESS = 0.05
 # Signs that a 7-wide ``states`` array holds joint positions (measured: docs/training-data.md).
 # The hand read as a pose tilts this far [rad] from pointing down (median over the frames): a
 # Franka's ready pose read as a pose tilts 45 deg (joint 4 -2.356 read as the roll), a working
@@ -71,8 +75,10 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
     :func:`joint_like_note`. Returns the ``states`` array as it is when there are no joints
     (its shape and values checked by the caller). Raises ValueError, one line naming the file:
     ``states`` 9 wide; ``joint_positions`` not [T, 7] / [T, 9] finite numbers in the Franka's
-    ranges (radians, metres); joints 7 wide without ``states`` (no closedness); ``states`` and
-    ``joint_positions`` that disagree (naming the frame and the distance).
+    ranges (radians, metres); joints 7 wide without ``states`` (no closedness); ``states``
+    beside them holding NaN or inf; ``states`` and ``joint_positions`` that disagree (naming
+    the frame and the distance; with the fingers [T, 9], the closedness too, naming the
+    columns and ``max_width``).
     """
     shown = shown_path(path)
     states = _unbatch(np.asarray(data["states"]), 2) if "states" in data else None
@@ -101,8 +107,15 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
                          f"{JOINT_POSITIONS} {list(joints.shape)} must be [T, 7], one per "
                          f"joint reading; or leave states out and save {JOINT_POSITIONS} "
                          "[T, 9] with the fingers")
+    if states is not None and not np.isfinite(states).all():
+        frame = int(np.flatnonzero(~np.isfinite(states).all(axis=1))[0])
+        raise ValueError(f"episode {shown}: its states beside {JOINT_POSITIONS} hold NaN or inf "
+                         f"(frame {frame}): save finite states, or leave them out")
+    width = max_width or 2 * FINGER_MAX_M
     if joints.shape[1] == 9:
-        closedness = closedness_from_fingers(joints[:, 7:], max_width or 2 * FINGER_MAX_M)
+        closedness = closedness_from_fingers(joints[:, 7:], width)
+        if states is not None:
+            _check_closedness(shown, states[:, 6].astype(np.float64), closedness, width)
     elif states is not None:
         closedness = states[:, 6].astype(np.float64)
     else:
@@ -150,6 +163,25 @@ def _check_agree(shown: str, states: np.ndarray, pose: np.ndarray) -> None:
             f"({distance[frame] * 1e3:.3g} mm, {np.rad2deg(turned[frame]):.3g} deg from the "
             f"joints' forward kinematics at the TCP; {len(off)} of {len(states)} frames): give "
             "--tcp-xyz / --tcp-rpy of the point the states are at, or save one of the two")
+
+
+def _check_closedness(shown: str, stated: np.ndarray, fingers: np.ndarray,
+                      width: float) -> None:
+    """Raise ValueError when the states' closedness [T] lies off the fingers' [T].
+
+    By more than :data:`AGREE_CLOSEDNESS` at any frame; ``width`` [m]: the opening the
+    fingers were read with (``data.topics.gripper_max_width``, ``robot.gripper_max_width``).
+    """
+    gap = np.abs(stated - fingers)
+    off = np.flatnonzero(gap > AGREE_CLOSEDNESS)
+    if len(off):
+        frame = int(off[0])
+        raise ValueError(
+            f"episode {shown}: its states' closedness (column 6) and {JOINT_POSITIONS}' fingers "
+            f"(columns 7, 8) disagree at frame {frame} ({stated[frame]:.3g} against "
+            f"{fingers[frame]:.3g}, the fingers read with gripper_max_width {width:g} m; "
+            f"{len(off)} of {len(gap)} frames): give the opening the closedness was "
+            "computed with (train: data.topics.gripper_max_width), or save one of the two")
 
 
 def joint_like_note(path: str | Path, states: np.ndarray) -> str:
