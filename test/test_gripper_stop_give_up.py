@@ -137,6 +137,17 @@ def test_the_session_counts_the_user_s_acts():
     assert all("user_epoch" in names for names in source)
 
 
+
+def _measured_goals(hand):
+    """Make the node's goals on ``hand`` (fingers measured, stop served); (goals, lines)."""
+    lines = []
+    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
+                         lambda text: lines.append(("warn", text)),
+                         lambda text: lines.append(("info", text)),
+                         measured_width=lambda: hand.width, stop=hand,
+                         stop_request=lambda: object())
+    return goals, lines
+
 # -- a hand homed narrower than robot.gripper_max_width ------------------------------------------
 
 @pytest.mark.parametrize("homed", [MAX - 3e-3, MAX - 0.005, MAX - HOMED_NARROWER_M + 1e-4])
@@ -147,12 +158,7 @@ def test_fingers_pried_to_a_narrower_hand_s_own_full_opening_get_the_stop(homed)
     own full opening: that open counts, fix59r2.)
     """
     hand = PressingHand(width=homed, max_width=homed, object_width=0.03)
-    lines = []
-    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
-                         lambda text: lines.append(("warn", text)),
-                         lambda text: lines.append(("info", text)),
-                         measured_width=lambda: hand.width, stop=hand,
-                         stop_request=lambda: object())
+    goals, lines = _measured_goals(hand)
     goals.send(0.0)  # an open: aborted as out of range at the hand's own full opening
     hand.advance(1.0)
     assert goals.release.full_opening(MAX) == pytest.approx(homed)
@@ -192,12 +198,7 @@ def test_fingers_only_seen_narrower_get_a_move_not_a_stop(stop_ok):
     franka_gripper, which ends the grasp by itself: it goes out alone, every time.
     """
     hand = PressingHand(width=0.072, object_width=0.072, stop_ok=stop_ok)  # held since before
-    lines = []
-    goals = GripperGoals(hand, Goal, "/fr3_gripper/gripper_action", MAX, 20.0,
-                         lambda text: lines.append(("warn", text)),
-                         lambda text: lines.append(("info", text)),
-                         measured_width=lambda: hand.width, stop=hand,
-                         stop_request=lambda: object())
+    goals, lines = _measured_goals(hand)
     goals.error = lambda text: lines.append(("error", text))
     for _ in range(STOP_TRIES + 1):
         hand.object_width = 0.072

@@ -114,7 +114,8 @@ def test_states_closedness_off_the_fingers_is_refused_naming_the_columns(stated,
     if stated == "nan":
         assert "NaN or inf (frame 4)" in text, text
         return
-    assert "closedness (column 6)" in text and "joint_positions' fingers (columns 7, 8)" in text
+    assert "closedness (column 6) and joint_positions disagree" in text, text
+    assert "the fingers (columns 7, 8)" in text, text
     assert "disagree at frame" in text and "gripper_max_width" in text, text
 
 

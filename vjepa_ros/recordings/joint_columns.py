@@ -112,10 +112,9 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
         raise ValueError(f"episode {shown}: its states beside {JOINT_POSITIONS} hold NaN or inf "
                          f"(frame {frame}): save finite states, or leave them out")
     width = max_width or 2 * FINGER_MAX_M
-    if joints.shape[1] == 9:
-        closedness = closedness_from_fingers(joints[:, 7:], width)
-        if states is not None:
-            _check_closedness(shown, states[:, 6].astype(np.float64), closedness, width)
+    fingers = closedness_from_fingers(joints[:, 7:], width) if joints.shape[1] == 9 else None
+    if fingers is not None:
+        closedness = fingers
     elif states is not None:
         closedness = states[:, 6].astype(np.float64)
     else:
@@ -123,7 +122,7 @@ def episode_states(path: str | Path, data: dict, notes: list[str] | None = None,
                          "it has no states array: save the two finger positions [m] as "
                          f"{JOINT_POSITIONS} [T, 9], or the closedness as states [T, 7]")
     if states is not None:
-        _check_agree(shown, states.astype(np.float64), pose)
+        _check_agree(shown, states.astype(np.float64), pose, fingers, width)
     return np.concatenate([pose, closedness[:, None]], axis=1)
 
 
@@ -148,40 +147,37 @@ def _checked_joints(shown: str, joints: np.ndarray) -> np.ndarray:
     return joints
 
 
-def _check_agree(shown: str, states: np.ndarray, pose: np.ndarray) -> None:
-    """Raise ValueError when ``states`` [T, 7] lie off the joints' pose [T, 6] at the TCP."""
+def _check_agree(shown: str, states: np.ndarray, pose: np.ndarray,
+                 fingers: np.ndarray | None = None, width: float = 0.0) -> None:
+    """Raise ValueError when ``states`` [T, 7] lie off the joints' pose [T, 6] at the TCP.
+
+    With ``fingers`` (the closedness [T] of ``joint_positions``' fingers, read at ``width``
+    [m]: ``data.topics.gripper_max_width``), the states' closedness must lie within
+    :data:`AGREE_CLOSEDNESS` of it too. One line naming the first frame off and the columns.
+    """
     from scipy.spatial.transform import Rotation
 
     distance = np.linalg.norm(states[:, :3] - pose[:, :3], axis=1)
     turned = (Rotation.from_euler("xyz", states[:, 3:6]).inv()
               * Rotation.from_euler("xyz", pose[:, 3:6])).magnitude()
-    off = np.flatnonzero((distance > AGREE_M) | (turned > AGREE_RAD))
-    if len(off):
+    gap = np.zeros(len(states)) if fingers is None else np.abs(states[:, 6] - fingers)
+    for off, what, advice in (
+            (np.flatnonzero((distance > AGREE_M) | (turned > AGREE_RAD)), "states",
+             "--tcp-xyz / --tcp-rpy of the point the states are at"),
+            (np.flatnonzero(gap > AGREE_CLOSEDNESS), "states' closedness (column 6)",
+             "the opening the closedness was computed with (train: "
+             "data.topics.gripper_max_width)")):
+        if not len(off):
+            continue
         frame = int(off[0])
+        how = (f"{distance[frame] * 1e3:.3g} mm, {np.rad2deg(turned[frame]):.3g} deg from the "
+               "joints' forward kinematics at the TCP" if what == "states" else
+               f"{states[frame, 6]:.3g} against {fingers[frame]:.3g}, the fingers (columns 7, "
+               f"8) read with gripper_max_width {width:g} m")
         raise ValueError(
-            f"episode {shown}: its states and {JOINT_POSITIONS} disagree at frame {frame} "
-            f"({distance[frame] * 1e3:.3g} mm, {np.rad2deg(turned[frame]):.3g} deg from the "
-            f"joints' forward kinematics at the TCP; {len(off)} of {len(states)} frames): give "
-            "--tcp-xyz / --tcp-rpy of the point the states are at, or save one of the two")
-
-
-def _check_closedness(shown: str, stated: np.ndarray, fingers: np.ndarray,
-                      width: float) -> None:
-    """Raise ValueError when the states' closedness [T] lies off the fingers' [T].
-
-    By more than :data:`AGREE_CLOSEDNESS` at any frame; ``width`` [m]: the opening the
-    fingers were read with (``data.topics.gripper_max_width``, ``robot.gripper_max_width``).
-    """
-    gap = np.abs(stated - fingers)
-    off = np.flatnonzero(gap > AGREE_CLOSEDNESS)
-    if len(off):
-        frame = int(off[0])
-        raise ValueError(
-            f"episode {shown}: its states' closedness (column 6) and {JOINT_POSITIONS}' fingers "
-            f"(columns 7, 8) disagree at frame {frame} ({stated[frame]:.3g} against "
-            f"{fingers[frame]:.3g}, the fingers read with gripper_max_width {width:g} m; "
-            f"{len(off)} of {len(gap)} frames): give the opening the closedness was "
-            "computed with (train: data.topics.gripper_max_width), or save one of the two")
+            f"episode {shown}: its {what} and {JOINT_POSITIONS} disagree at frame {frame} "
+            f"({how}; {len(off)} of {len(states)} frames): give {advice}, or save one of the "
+            "two")
 
 
 def joint_like_note(path: str | Path, states: np.ndarray) -> str:
