@@ -15,8 +15,8 @@ README documents as "the clock went back past the frame's stamp", and a plan dis
 forever, silently, for the simulator's subscription and the planner's service: run on another
 ``ROS_DOMAIN_ID`` than the launch's, or before the launch is up, it prints nothing and never
 ends (test_docs_examples says so itself: "run as written it would wait for those nodes
-forever"). It should give up after a bounded wait (well under 45 s), saying what it waited for and what to check
-(the launch running, the same ROS_DOMAIN_ID).
+forever"). It should give up after a bounded wait (well under 45 s), saying what it waited
+for and what to check (the launch running, the same ROS_DOMAIN_ID).
 """
 
 import os
