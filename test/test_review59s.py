@@ -9,7 +9,11 @@ earlier of its stamp and its receipt), but the ``~/plan_report`` field ``frame_a
 (``command_session._report``, ``planning_session``'s failed-plan report). For a camera stamping
 0.24 s ahead (accepted: ``safety.max_image_age_s`` 0.5) a plan of 0.1 s reports ``null``, which
 README documents as "the clock went back past the frame's stamp", and a plan discarded as
-"its camera frame is 0.35 s old" reports ``frame_age_s`` 0.11 in the same report.
+"its camera frame is 0.35 s old" reports ``frame_age_s`` 0.11 in the same report. The same
+family: ``/diagnostics`` ``running_plan_frame_age_s`` and its "will be discarded" warning
+(``running_plan`` holds the frame's stamp) and an async prepared plan's drop report
+(``async_session``: ``prepared.frame_stamp``) count from the stamp too. Fix: one frame age,
+``frame_age(now, taken)``, wherever a plan's frame age is reported.
 
 #2 (user59u): README's rclpy block (the pip route's ``/goal_pose`` and ``~/enable``) waits
 forever, silently, for the simulator's subscription and the planner's service: run on another
@@ -17,6 +21,10 @@ forever, silently, for the simulator's subscription and the planner's service: r
 ends (test_docs_examples says so itself: "run as written it would wait for those nodes
 forever"). It should give up after a bounded wait (well under 45 s), saying what it waited
 for and what to check (the launch running, the same ROS_DOMAIN_ID).
+
+#3 (refactor59, b186c91f): ``NO_ENCODER``, a public constant of ``vjepa_ros.train.config``, moved
+to ``train/config_checks.py`` and is no longer importable from ``train.config`` (the FEATURE_*
+constants moved with it are re-exported; the other eight splits keep every name: held below).
 """
 
 import os
@@ -82,6 +90,44 @@ def test_a_camera_on_time_reports_the_age_from_its_stamp(model):
     _slow_plan(rig, 0.1)
     report = rig.session.plan_step()
     assert report.frame_age_s == pytest.approx(0.1, abs=1e-6)
+
+
+# --- held: refactor59's splits keep every public name importable where it was ------------------
+
+MOVED = {  # names refactor59 moved out of each module (their old home re-exports them)
+    "vjepa_ros.planning.cem": ["SamplingPlanner", "check_warm_start", "checked_seed", "finish",
+                               "make_generator", "make_scorer", "shift_plan", "standard_noise"],
+    "vjepa_ros.rcl_yaml": ["number_reading", "rcl_scalar", "string_reason", "zero_led_reading"],
+    "vjepa_ros.recordings.mcap_salvage": ["Damage", "MAGIC", "McapDamageError", "has_summary",
+                                          "lacks_message_index", "read_by_scan"],
+    "vjepa_ros.train.config": ["FEATURE_CACHES", "FEATURE_DTYPES"],
+    "vjepa_ros.recordings.bags": ["check_one_camera", "damage_first", "short_topic_fix",
+                                  "summary_counted"],
+    "vjepa_ros.recordings.topic_choice": [
+        "KIND_TYPES", "NO_OTHER_ARM_STATE", "OPTIONS", "arm_topic_fix", "candidates",
+        "joint_states_instead", "nan_pose_fix", "other_source_fix", "topics_of_kind"],
+    "vjepa_ros.train.feature_cache": ["KEY_FILE", "adopt_flat_layout", "folder_bytes",
+                                      "key_digest", "new_key_line"],
+    "vjepa_ros.robot.awaited_goals": ["PREFIX"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(MOVED))
+def test_refactor59_names_are_still_importable_from_their_old_module(module):
+    import importlib
+
+    old = importlib.import_module(module)
+    missing = [name for name in MOVED[module] if not hasattr(old, name)]
+    assert not missing, f"{module} no longer gives {missing}"
+
+
+@pytest.mark.xfail(strict=True, reason="review59s #3: train.config.NO_ENCODER (public before "
+                   "refactor59) is no longer importable from train.config")
+def test_no_encoder_is_still_importable_from_train_config():
+    """b186c91f moved ``NO_ENCODER`` to config_checks.py, not re-exported (FEATURE_* are)."""
+    from vjepa_ros.train import config
+
+    assert hasattr(config, "NO_ENCODER")
 
 
 # --- #2: README's rclpy block without the nodes ----------------------------------------------
