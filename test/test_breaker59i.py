@@ -34,6 +34,30 @@ def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, m
     assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
 
 
+
+@pytest.mark.xfail(strict=True, reason="breaker59i #1: a state stamped ahead of its receipt is "
+                   "placed at its stamp, a frame at its receipt: the plan starts from an old state")
+@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(model, mode):
+    """A USB camera on the planner PC (stamped at arrival), the arm's states from the robot PC.
+
+    The robot PC's clock runs 0.24 s ahead (or the planner PC's wall clock fell 0.24 s after
+    chrony's sync: the states are then 0.24 s ahead of the node clock; both accepted, under
+    max_state_age_s 0.25). The frame, received and stamped with the arm where the newest state
+    puts it, must start the plan there, not 0.24 s back on the arm's path (a frame is placed at
+    the earlier of stamp and receipt since fix59f, a state still at its stamp).
+    """
+    rig = ScriptRig(model, mode, [[0.0] * 7])
+    for _ in range(30):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now + AHEAD)
+    at_frame = rig.arm.copy()
+    rig.session.observe_image(frame(1), rig.clock.now)
+    report = rig.session.plan_step()
+    assert report is not None and report.start is not None
+    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+
 # --- mend59e: a bag's own record of its hand ------------------------------------------------
 
 @pytest.fixture(scope="module")
