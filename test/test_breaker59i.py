@@ -35,8 +35,8 @@ def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, m
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #1: a state stamped ahead of its receipt is "
-                   "placed at its stamp, a frame at its receipt: the plan starts from an old state")
+@pytest.mark.xfail(strict=True, reason="breaker59i #1: a state stamped ahead of its receipt is"
+                   " placed at its stamp, a frame at its receipt: plans start from an older state")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(model, mode):
     """A USB camera on the planner PC (stamped at arrival), the arm's states from the robot PC.
@@ -56,6 +56,38 @@ def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(mode
     rig.session.observe_image(frame(1), rig.clock.now)
     report = rig.session.plan_step()
     assert report is not None and report.start is not None
+    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59i #4: under use_sim_time a fall of the wall "
+                   "clock is applied to sim-time stamps: a fresh frame is stale, or old states")
+@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+@pytest.mark.parametrize("fall", [0.3, 1.0])
+def test_a_wall_clock_fall_leaves_sim_time_stamps_alone(model, mode, fall):
+    """The planner under use_sim_time (a simulator's or ``ros2 bag play --clock``'s /clock).
+
+    The PC's wall clock steps back (chrony makestep, a VM's or WSL's resync) just after a frame
+    came; sim time, which stamps the frame and the states and is the node's clock, goes on.
+    Nothing of the inputs' times changed: the frame is 0.03 s old and shows the arm at the
+    state of its stamp. The session takes the system clock's fall for a fall of its stamps'
+    clock: 1 s is 'camera image is stale: 1.03 s old' (a hold), 0.3 s a plan from the state
+    0.3 s before the frame (discarded by the moved-arm guard, or commanded from there).
+    """
+    rig = ScriptRig(model, mode, [[0.0] * 7])
+    rig.session.on_sim_time = lambda: True
+    for _ in range(50):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    at_frame = rig.arm.copy()
+    rig.session.observe_image(frame(1), rig.clock.now)
+    rig.clock.offset -= fall  # the wall clock falls; sim time (clock.now) does not
+    for _ in range(3):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    report = rig.session.plan_step()
+    assert report is not None and report.start is not None, rig.logs[-3:]
     assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
 
 # --- mend59e: a bag's own record of its hand ------------------------------------------------
