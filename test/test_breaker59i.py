@@ -1,6 +1,8 @@
 """breaker59i: today's fixes attacked (fix59f's Stamped.taken, mend59e's recorded hand, ...)."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from script_rig import ScriptRig
 from test_robot_mpc import frame
 
@@ -88,6 +90,50 @@ def test_a_wall_clock_fall_leaves_sim_time_stamps_alone(model, mode, fall):
         rig.session.observe_state(rig.arm.copy(), rig.clock.now)
     report = rig.session.plan_step()
     assert report is not None and report.start is not None, rig.logs[-3:]
+    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@given(latency=st.floats(0.0, 0.2), speed=st.floats(0.02, 0.3),
+       mode=st.sampled_from(["continuous", "blocking"]))
+def test_held_a_frame_stamped_at_capture_meets_the_state_of_its_capture(model, latency, speed,
+                                                                         mode):
+    """Held: camera and states on the node clock, the frame delivered ``latency`` s late.
+
+    Its plan starts from the state nearest its stamp (the arm where the camera saw it), for
+    any latency under max_image_age_s and arm speed (fix59f changes nothing here).
+    """
+    rig = ScriptRig(model, mode, [[0.0] * 7])
+    captured_at = rig.clock.now + 0.3
+    seen = None
+    while rig.clock.now < captured_at + latency - 1e-9:
+        rig.clock.now += 0.01
+        rig.arm[0] += speed * 0.01
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+        if seen is None and rig.clock.now >= captured_at - 1e-9:
+            seen, captured_at = rig.arm.copy(), rig.clock.now
+    rig.session.observe_image(frame(1), captured_at)
+    report = rig.session.plan_step()
+    assert report is not None and report.start is not None
+    assert report.start[0] == pytest.approx(seen[0], abs=1e-9)
+
+
+@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+def test_held_under_sim_time_without_a_fall_the_frame_meets_its_state(model, mode):
+    """Held: #4's scene without the wall clock's fall plans from the state at the frame."""
+    rig = ScriptRig(model, mode, [[0.0] * 7])
+    rig.session.on_sim_time = lambda: True
+    for _ in range(50):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    at_frame = rig.arm.copy()
+    rig.session.observe_image(frame(1), rig.clock.now)
+    for _ in range(3):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
+    report = rig.session.plan_step()
     assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
 
 # --- mend59e: a bag's own record of its hand ------------------------------------------------
@@ -185,3 +231,39 @@ def test_a_give_up_ends_with_the_user_s_act_and_counts_afresh():
     assert "trying the stop again" in outage.resume()
     levels = [outage.failed("failed (x)", "line")[0] for _ in range(STOP_TRIES)]
     assert levels == ["warning"] + ["debug"] * (STOP_TRIES - 2) + ["error"]
+
+
+
+@pytest.mark.parametrize("custom, said", [
+    ("written by hand", ""),  # custom_data no map: a foreign bag, read as before
+    ([1, 2], ""),
+    ({"vjepa_ros.gripper_max_width": [0.07]}, "'[0.07]', not an opening"),
+    ({"vjepa_ros.gripper_max_width": 0.07}, "records the hand's full opening 0.07 m"),  # YAML num
+    ({"vjepa_ros.gripper_max_width": "80"}, "'80', not an opening"),  # mm
+    ({"vjepa_ros.gripper_topic": ["/franka_gripper/joint_states"]}, "which is not in the bag"),
+])
+def test_held_hand_edited_custom_data_is_read_or_said_never_raised(own_bag, tmp_path, custom,
+                                                                    said):
+    """Held: custom_data of the wrong shape or unit: the bag reads, the record said or ignored."""
+    import shutil
+
+    import yaml
+
+    from vjepa_ros.recordings import read_recording
+
+    bag = tmp_path / "edited"
+    shutil.copytree(own_bag, bag)
+    meta = bag / "metadata.yaml"
+    info = yaml.safe_load(meta.read_text())
+    if isinstance(custom, dict):
+        info["rosbag2_bagfile_information"]["custom_data"].update(custom)
+    else:
+        info["rosbag2_bagfile_information"]["custom_data"] = custom
+    meta.write_text(yaml.safe_dump(info))
+    recording = read_recording(bag)
+    assert recording.gripper_source == "/franka_gripper/joint_states"
+    notes = [n for n in recording.notes if "metadata.yaml" in n]
+    if said:
+        assert len(notes) == 1 and said in notes[0], recording.notes
+    else:
+        assert not notes, recording.notes
