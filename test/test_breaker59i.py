@@ -5,6 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from script_rig import ScriptRig
 from test_robot_mpc import frame
+from test_ros_planner_node import checkpoint, harness  # noqa: F401
 
 AHEAD = 0.24  # [s] the robot PC's clock ahead of the planner's (< max_image_age_s 0.5)
 REPLAY_LAG = 0.025  # [s] one period of ros2 bag play --clock's /clock (40 Hz)
@@ -267,3 +268,29 @@ def test_held_hand_edited_custom_data_is_read_or_said_never_raised(own_bag, tmp_
         assert len(notes) == 1 and said in notes[0], recording.notes
     else:
         assert not notes, recording.notes
+
+
+# --- mend59e: where a silent camera's frames may be (over ROS) --------------------------------
+
+@pytest.mark.xfail(strict=True, reason="breaker59i #5: a camera (or bag) publishing only "
+                   "CompressedImage is 'no Image topic can be the camera (driver running?)'")
+def test_a_capture_with_only_compressed_frames_published_names_them(harness):  # noqa: F811
+    """A lab bag recorded with compressed images, replayed; the planner listens raw (default).
+
+    ``~/capture_goal`` is refused (no frame yet), as it should; but where the frames may be
+    must name the CompressedImage topic that is there (and image_transport compressed), not
+    say that no topic can be the camera and ask whether its driver is running.
+    """
+    from sensor_msgs.msg import CompressedImage
+
+    from vjepa_ros.nodes.graph_publishers import published_topics
+
+    h = harness()
+    h.node.destroy_publisher(h.image_pub)
+    compressed = h.node.create_publisher(CompressedImage, "/cam/image/compressed", 10)
+    h.extra = [(compressed, CompressedImage(format="jpeg", data=bytes(range(16))))]
+    assert h.pump(6.0, image=None, until=lambda: "/cam/image/compressed" in published_topics(
+        h.planner, {"sensor_msgs/msg/CompressedImage"}))
+    answer = h.capture()
+    assert not answer.success and "no camera frame received yet" in answer.message
+    assert "/cam/image/compressed" in answer.message, answer.message
