@@ -1,5 +1,6 @@
 """breaker59i: today's fixes attacked (fix59f's Stamped.taken, mend59e's recorded hand, ...)."""
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -294,3 +295,72 @@ def test_a_capture_with_only_compressed_frames_published_names_them(harness):  #
     answer = h.capture()
     assert not answer.success and "no camera frame received yet" in answer.message
     assert "/cam/image/compressed" in answer.message, answer.message
+
+
+def _two_arms(own_bag, target, recorded):
+    """Rewrite ``own_bag`` as a bag of two arms, /left and /right, the right hand shut.
+
+    The camera on /left; each arm's pose and finger JointState in its namespace (the merged
+    /joint_states left out); ``custom_data`` records ``recorded`` as the gripper topic.
+    """
+    from rosbags.rosbag2 import Reader, StoragePlugin, Writer
+    from rosbags.typesys import Stores, get_typestore
+
+    from vjepa_ros.recordings.recorded_hand import hand_custom_data
+
+    store = get_typestore(Stores.ROS2_HUMBLE)
+    writer = Writer(target, version=8, storage_plugin=StoragePlugin.MCAP)
+    for key, value in hand_custom_data(recorded, 0.08).items():
+        writer.set_custom_data(key, value)
+    with Reader(own_bag) as reader, writer:
+        out = {}
+        for c in reader.connections:
+            sides = () if c.topic == "/joint_states" else ("left",) \
+                if c.msgtype == "sensor_msgs/msg/Image" else ("left", "right")
+            for side in sides:
+                out[c.id, side] = writer.add_connection(f"/{side}{c.topic}", c.msgtype,
+                                                        typestore=store)
+        for c, time_ns, raw in reader.messages():
+            for side in ("left", "right"):
+                if (c.id, side) not in out:
+                    continue
+                if side == "right" and c.msgtype == "sensor_msgs/msg/JointState":
+                    msg = store.deserialize_cdr(raw, c.msgtype)
+                    msg.position = np.full(len(msg.position), 0.001)  # the right hand shut
+                    raw = store.serialize_cdr(msg, c.msgtype)
+                writer.write(out[c.id, side], time_ns, raw)
+    return target
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59i #6: a recorded gripper topic wins over the "
+                   "namespace rule: the left arm is read with the right arm's hand, silently")
+def test_a_recorded_hand_of_another_arm_is_not_taken_for_the_arm_read(own_bag, tmp_path):
+    """A bag of two arms whose ``custom_data`` records the right hand, read for the left arm.
+
+    The namespace rule exists so that a bag of two arms never gives one arm the other's hand
+    (docs/evaluation.md, Gripper). The record names a hand outside the namespace of the state
+    topic read: it must not override the rule (the left hand, open, with the usual note, or
+    the record said as another arm's), not give the left arm the right hand's shut fingers
+    without a word.
+    """
+    from vjepa_ros.recordings import BagTopics, read_recording
+
+    bag = _two_arms(own_bag, tmp_path / "two", "/right/franka_gripper/joint_states")
+    left = BagTopics(pose="/left/franka_robot_state_broadcaster/current_pose",
+                     image="/left/camera/camera/color/image_raw")
+    recording = read_recording(bag, left)
+    assert recording.gripper_source == "/left/franka_gripper/joint_states", recording.notes
+    assert recording.states[:, 6].max() < 0.1  # the left hand: open
+
+
+def test_held_a_recorded_hand_in_the_arm_s_namespace_is_taken(own_bag, tmp_path):
+    """Held: the record naming the left hand, read for the left arm: that hand, no note."""
+    from vjepa_ros.recordings import BagTopics, read_recording
+
+    bag = _two_arms(own_bag, tmp_path / "two", "/left/franka_gripper/joint_states")
+    left = BagTopics(pose="/left/franka_robot_state_broadcaster/current_pose",
+                     image="/left/camera/camera/color/image_raw")
+    recording = read_recording(bag, left)
+    assert recording.gripper_source == "/left/franka_gripper/joint_states"
+    assert recording.states[:, 6].max() < 0.1
+    assert not [n for n in recording.notes if "gripper" in n], recording.notes
