@@ -5,11 +5,28 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from script_rig import ScriptRig
+from test_recordings_recorded_hand import edit_custom, own_bag  # noqa: F401
 from test_robot_mpc import frame
 from test_ros_planner_node import checkpoint, harness  # noqa: F401
 
 AHEAD = 0.24  # [s] the robot PC's clock ahead of the planner's (< max_image_age_s 0.5)
 REPLAY_LAG = 0.025  # [s] one period of ros2 bag play --clock's /clock (40 Hz)
+
+
+def _move(rig, ticks, ahead=0.0):
+    """Move the arm 1 mm along x every 10 ms for ``ticks``; states stamped ``ahead`` s ahead."""
+    for _ in range(ticks):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now + ahead)
+    return rig.arm.copy()
+
+
+def _start_x(rig):
+    """Plan once; return the x [m] of the state the plan started from."""
+    report = rig.session.plan_step()
+    assert report is not None and report.start is not None, rig.logs[-3:]
+    return report.start[0]
 
 
 @pytest.mark.xfail(strict=True, reason="breaker59i #1: a frame's lead is measured on the node "
@@ -27,15 +44,9 @@ def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, m
     the receipt on the node clock, which the states are not stamped on).
     """
     rig = ScriptRig(model, mode, [[0.0] * 7])
-    for _ in range(30):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now + ahead)
-    at_frame = rig.arm.copy()
+    at_frame = _move(rig, 30, ahead)
     rig.session.observe_image(frame(1), rig.clock.now + ahead)
-    report = rig.session.plan_step()
-    assert report is not None and report.start is not None
-    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+    assert _start_x(rig) == pytest.approx(at_frame[0], abs=1e-6)
 
 
 
@@ -52,15 +63,9 @@ def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(mode
     the earlier of stamp and receipt since fix59f, a state still at its stamp).
     """
     rig = ScriptRig(model, mode, [[0.0] * 7])
-    for _ in range(30):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now + AHEAD)
-    at_frame = rig.arm.copy()
+    at_frame = _move(rig, 30, AHEAD)
     rig.session.observe_image(frame(1), rig.clock.now)
-    report = rig.session.plan_step()
-    assert report is not None and report.start is not None
-    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+    assert _start_x(rig) == pytest.approx(at_frame[0], abs=1e-6)
 
 
 @pytest.mark.xfail(strict=True, reason="breaker59i #4: under use_sim_time a fall of the wall "
@@ -77,22 +82,21 @@ def test_a_wall_clock_fall_leaves_sim_time_stamps_alone(model, mode, fall):
     clock: 1 s is 'camera image is stale: 1.03 s old' (a hold), 0.3 s a plan from the state
     0.3 s before the frame (discarded by the moved-arm guard, or commanded from there).
     """
+    assert _sim_time_start_x(model, mode, fall) == pytest.approx(0.55, abs=1e-6)
+
+
+def _sim_time_start_x(model, mode, fall):
+    """Under use_sim_time: 0.5 s of motion, a frame, the wall clock falls ``fall`` s, 30 ms on.
+
+    Returns the x [m] its plan starts from; the arm was at 0.55 m when the frame came.
+    """
     rig = ScriptRig(model, mode, [[0.0] * 7])
     rig.session.on_sim_time = lambda: True
-    for _ in range(50):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
-    at_frame = rig.arm.copy()
+    assert _move(rig, 50)[0] == pytest.approx(0.55)
     rig.session.observe_image(frame(1), rig.clock.now)
     rig.clock.offset -= fall  # the wall clock falls; sim time (clock.now) does not
-    for _ in range(3):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
-    report = rig.session.plan_step()
-    assert report is not None and report.start is not None, rig.logs[-3:]
-    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+    _move(rig, 3)
+    return _start_x(rig)
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
@@ -123,51 +127,15 @@ def test_held_a_frame_stamped_at_capture_meets_the_state_of_its_capture(model, l
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_held_under_sim_time_without_a_fall_the_frame_meets_its_state(model, mode):
     """Held: #4's scene without the wall clock's fall plans from the state at the frame."""
-    rig = ScriptRig(model, mode, [[0.0] * 7])
-    rig.session.on_sim_time = lambda: True
-    for _ in range(50):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
-    at_frame = rig.arm.copy()
-    rig.session.observe_image(frame(1), rig.clock.now)
-    for _ in range(3):
-        rig.clock.now += 0.01
-        rig.arm[0] += 0.001
-        rig.session.observe_state(rig.arm.copy(), rig.clock.now)
-    report = rig.session.plan_step()
-    assert report.start[0] == pytest.approx(at_frame[0], abs=1e-6)
+    assert _sim_time_start_x(model, mode, 0.0) == pytest.approx(0.55, abs=1e-6)
+
 
 # --- mend59e: a bag's own record of its hand ------------------------------------------------
 
-@pytest.fixture(scope="module")
-def own_bag(tmp_path_factory):
-    """Write a bag by the real ``vjepa-ros record`` (5 frames, 64x64, MCAP)."""
-    from vjepa_ros.cli import main
-
-    path = tmp_path_factory.mktemp("own") / "bag"
-    assert main(["record", str(path), "--frames", "5", "--width", "64", "--height", "64",
-                 "--seed", "900001"]) == 0
-    return path
-
-
-def _edited(bag, target, **changes):
-    """Copy ``bag`` to ``target`` with its metadata.yaml custom_data entries changed."""
-    import shutil
-
-    import yaml
-
-    shutil.copytree(bag, target)
-    meta = target / "metadata.yaml"
-    info = yaml.safe_load(meta.read_text())
-    info["rosbag2_bagfile_information"]["custom_data"].update(changes)
-    meta.write_text(yaml.safe_dump(info))
-    return target
-
-
 @pytest.mark.xfail(strict=True, reason="breaker59i #2: a recorded opening is not said once the "
                    "user names the recorded gripper topic (--gripper-topic, data.topics.gripper)")
-def test_a_recorded_opening_is_said_when_the_recorded_topic_is_named(own_bag, tmp_path):
+def test_a_recorded_opening_is_said_when_the_recorded_topic_is_named(own_bag,  # noqa: F811
+                                                                      tmp_path):
     """A lab's narrower hand: ``--custom-data vjepa_ros.gripper_max_width=0.07``.
 
     Read with the very topic the record names, given by name (a train config's
@@ -177,7 +145,7 @@ def test_a_recorded_opening_is_said_when_the_recorded_topic_is_named(own_bag, tm
     from vjepa_ros.recordings import BagTopics, read_recording
     from vjepa_ros.recordings.recorded_hand import WIDTH_KEY
 
-    bag = _edited(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
+    bag = edit_custom(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
     unnamed = [n for n in read_recording(bag).notes if WIDTH_KEY in n]
     assert len(unnamed) == 1  # held: said when the topic is chosen by the record
     named = read_recording(bag, BagTopics(gripper="/franka_gripper/joint_states"))
@@ -244,24 +212,18 @@ def test_a_give_up_ends_with_the_user_s_act_and_counts_afresh():
     ({"vjepa_ros.gripper_max_width": "80"}, "'80', not an opening"),  # mm
     ({"vjepa_ros.gripper_topic": ["/franka_gripper/joint_states"]}, "which is not in the bag"),
 ])
-def test_held_hand_edited_custom_data_is_read_or_said_never_raised(own_bag, tmp_path, custom,
-                                                                    said):
+def test_held_hand_edited_custom_data_is_read_or_said_never_raised(
+        own_bag, tmp_path, custom, said):  # noqa: F811
     """Held: custom_data of the wrong shape or unit: the bag reads, the record said or ignored."""
-    import shutil
-
     import yaml
 
     from vjepa_ros.recordings import read_recording
 
-    bag = tmp_path / "edited"
-    shutil.copytree(own_bag, bag)
-    meta = bag / "metadata.yaml"
-    info = yaml.safe_load(meta.read_text())
-    if isinstance(custom, dict):
-        info["rosbag2_bagfile_information"]["custom_data"].update(custom)
-    else:
+    bag = edit_custom(own_bag, tmp_path / "edited", **(custom if isinstance(custom, dict) else {}))
+    if not isinstance(custom, dict):  # the whole custom_data replaced
+        info = yaml.safe_load((bag / "metadata.yaml").read_text())
         info["rosbag2_bagfile_information"]["custom_data"] = custom
-    meta.write_text(yaml.safe_dump(info))
+        (bag / "metadata.yaml").write_text(yaml.safe_dump(info))
     recording = read_recording(bag)
     assert recording.gripper_source == "/franka_gripper/joint_states"
     notes = [n for n in recording.notes if "metadata.yaml" in n]
@@ -297,8 +259,8 @@ def test_a_capture_with_only_compressed_frames_published_names_them(harness):  #
     assert "/cam/image/compressed" in answer.message, answer.message
 
 
-def _two_arms(own_bag, target, recorded):
-    """Rewrite ``own_bag`` as a bag of two arms, /left and /right, the right hand shut.
+def _two_arms(source, target, recorded):
+    """Rewrite bag ``source`` as a bag of two arms, /left and /right, the right hand shut.
 
     The camera on /left; each arm's pose and finger JointState in its namespace (the merged
     /joint_states left out); ``custom_data`` records ``recorded`` as the gripper topic.
@@ -312,7 +274,7 @@ def _two_arms(own_bag, target, recorded):
     writer = Writer(target, version=8, storage_plugin=StoragePlugin.MCAP)
     for key, value in hand_custom_data(recorded, 0.08).items():
         writer.set_custom_data(key, value)
-    with Reader(own_bag) as reader, writer:
+    with Reader(source) as reader, writer:
         out = {}
         for c in reader.connections:
             sides = () if c.topic == "/joint_states" else ("left",) \
@@ -334,7 +296,8 @@ def _two_arms(own_bag, target, recorded):
 
 @pytest.mark.xfail(strict=True, reason="breaker59i #6: a recorded gripper topic wins over the "
                    "namespace rule: the left arm is read with the right arm's hand, silently")
-def test_a_recorded_hand_of_another_arm_is_not_taken_for_the_arm_read(own_bag, tmp_path):
+def test_a_recorded_hand_of_another_arm_is_not_taken_for_the_arm_read(own_bag,  # noqa: F811
+                                                                       tmp_path):
     """A bag of two arms whose ``custom_data`` records the right hand, read for the left arm.
 
     The namespace rule exists so that a bag of two arms never gives one arm the other's hand
@@ -353,7 +316,7 @@ def test_a_recorded_hand_of_another_arm_is_not_taken_for_the_arm_read(own_bag, t
     assert recording.states[:, 6].max() < 0.1  # the left hand: open
 
 
-def test_held_a_recorded_hand_in_the_arm_s_namespace_is_taken(own_bag, tmp_path):
+def test_held_a_recorded_hand_in_the_arm_s_namespace_is_taken(own_bag, tmp_path):  # noqa: F811
     """Held: the record naming the left hand, read for the left arm: that hand, no note."""
     from vjepa_ros.recordings import BagTopics, read_recording
 
