@@ -31,7 +31,7 @@ def _start_x(rig):
 
 @pytest.mark.xfail(strict=True, reason="breaker59i #1: a frame's lead is measured on the node "
                    "clock, not the states': camera and arm both ahead pair the frame that early")
-@pytest.mark.parametrize("mode", ["continuous", "blocking"])
+@pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 @pytest.mark.parametrize("ahead", [AHEAD, REPLAY_LAG])
 def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, mode, ahead):
     """Camera and arm stamped on one clock that runs ahead of the node's.
