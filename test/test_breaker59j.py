@@ -1,0 +1,124 @@
+"""breaker59j: the live camera check at run time, and the correction the planner runs with.
+
+Attacked at base59m (c83014d9): ``robot/camera_check_session.py`` / ``camera_check_run.py`` /
+``camera_check_trial.py`` / ``camera_check_limits.py`` (the live check's moves, its trial and
+the limits its settings are held to), ``nodes/camera_check_service.py`` (the written parameter
+file), ``robot/control_config.py`` / ``robot/model_frame.py`` (``control.model_frame_rpy_deg``
+by hand).
+
+Defects (strict xfail at c83014d9; each docstring: what a user does, what happens, what should
+happen), then passing tests of what held.
+"""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_robot_camera_check_live import CEM, START, IdealArm  # noqa: E402
+
+from vjepa_ros.robot.camera_check_motions import CheckMotionConfig  # noqa: E402
+from vjepa_ros.robot.camera_check_trial import CheckTrialConfig  # noqa: E402
+from vjepa_ros.robot.control_config import ControlConfig  # noqa: E402
+from vjepa_ros.robot.mpc import MPCSession  # noqa: E402
+from vjepa_ros.robot.safety import SafetyLimits  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_thread")  # small torch work: 1 thread is fastest
+
+SMALL = CheckMotionConfig(distance_m=0.03, corners=False)
+
+
+def _arm(rpy=(0, 0, 0), limits=None, control=None, start=START):
+    """Return an ``IdealArm`` (set-point followed exactly) with ``limits`` and ``control``."""
+    arm = IdealArm(rpy, start=start)
+    arm.session = MPCSession(arm.oracle, CEM, limits or SafetyLimits(), control or ControlConfig(),
+                             clock=lambda: arm.now)
+    arm.next_frame = 0.0
+    arm.observe()
+    return arm
+
+
+# ---------------------------------------------------------------------------------- defects
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #1: a slow accepted speed limit makes the "
+                   "trial call the arm's own moves blocked and measure a moving arm")
+def test_a_slow_speed_limit_the_check_accepts_never_counts_the_arms_own_moves_as_blocked():
+    """A cautious lab's 1.5 cm/s speed limit: the trial's moves between legs "do not arrive".
+
+    A lab runs its first live checks with ``safety.max_speed_m_s: 0.015`` (1.5 cm/s). The call
+    is accepted: ``camera_check_limits.timing_problem`` checks that a check motion (3 cm) and
+    the move to a trial's start (``offset_m``, 8 cm: 5.6 s) arrive within
+    ``camera_check.motion.timeout_s`` (10 s). But a trial's moves are longer: an uncorrected leg
+    of a rotated model ends up to ``max_distance_m`` (15 cm, the leash) from the start, and the
+    next leg's move to its start pose, 8 cm out on the other side, is up to 23 cm (15 s at
+    1.5 cm/s). ``CorrectionTrial.advance`` times the whole move (all its hops) against
+    ``timeout_s`` and, past it, counts it "blocked" and goes on "from where the arm is": with
+    an arm that follows every set-point exactly, 2 of 4 legs are reported blocked (the log
+    warns "2 trial move(s) did not arrive ... (blocked)"), and those legs' start frames and
+    plans are taken while the set-point is still streaming the arm toward the leg's start
+    (start distance 5.5 cm, not 8). The trial's progress is measured from a moving arm; and a
+    last leg ending at the leash would time out its way back (15 cm, 10 s) and stop the check
+    with the arm away. Should: the trial's longest moves (offset_m + max_distance_m between
+    legs, max_distance_m back) checked against the timeout at the speed limit when the call is
+    made (refused naming the settings, as for the motions), or moves timed per hop / by the
+    time the stream needs, never a move still streaming counted as blocked.
+    """
+    arm = _arm((0, 0, 90), SafetyLimits(max_speed_m_s=0.015))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig(when="always", steps=3))
+    arm.run(run, max_ticks=400000)
+    assert not run.error, run.error
+    legs = run.result.trial["legs"]
+    assert [leg["blocked"] for leg in legs] == [0, 0, 0, 0], legs
+    for leg in legs:  # each leg starts where it was sent: offset_m from the start
+        assert leg["start_distance_m"] == pytest.approx(0.08, abs=0.002)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #2: the live check's parameter file sets "
+                   "the start-up goal again after ~/clear_goals cleared it")
+def test_the_live_checks_file_does_not_bring_back_a_goal_the_node_no_longer_has(
+        monkeypatch, tmp_path):
+    """The written ``planner_camera_check.yaml`` re-arms a goal cleared at run time.
+
+    A lab starts the planner with ``goal_image_path: /data/goal_a.png`` (the launch file's
+    parameter file), reaches it, calls ``~/clear_goals`` (the parameter is emptied: the node
+    no longer has a goal) and runs ``~/camera_check``; the answer says "load the written
+    parameter file" / the README "restart the planner with the written parameter file".
+    Happens: ``CameraCheckService._written_params`` writes ``node.config`` (the start-up
+    settings, ``camera_check_live_params.node_params``), so the file sets ``goal_image_path``
+    to ``/data/goal_a.png`` again: restarted with it and enabled, the arm sets off toward a goal
+    the user had cleared; ``ros2 param load`` of the file while commanding sets the goal at once
+    (a run-time parameter; it differs from the "" in force) while the correction itself is
+    refused as start-only, so the arm drives to the old goal uncorrected. A goal replaced by
+    ``~/capture_goal`` or ``~/goal_image`` alike. Should: the goal parameters written as in
+    force when the check ran (``get_parameter``), or left out (a correction file need not
+    carry a goal).
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from std_srvs.srv import Trigger
+    from test_ros_camera_check import call_async, ideal_arm, make_arm
+    from test_ros_planner_node import frame
+
+    from vjepa_ros.eval.camera_check_report import PARAMS_FILE
+    from vjepa_ros.image_files import save_image_file
+    from vjepa_ros.yaml_files import read_ros_params
+
+    goal = save_image_file(tmp_path / "goal_a.png", frame(7))
+    h = make_arm(monkeypatch, tmp_path, **{"goal_image_path": str(goal),
+                                           "camera_check.trial.when": "never"})
+    try:
+        assert ideal_arm(h, 3.0, until=lambda: h.session.goals is not None
+                         and h.session.frame is not None)
+        assert h.call(Trigger, "/vjepa_planner/clear_goals", Trigger.Request()).success
+        assert h.planner.get_parameter("goal_image_path").value == ""  # the node: no goal
+        assert h.session.goals is None
+        assert h.enable().success
+        answer = call_async(h)
+        assert ideal_arm(h, 90.0, until=answer.done), "no answer"
+        assert answer.result().success, answer.result().message
+        written = read_ros_params(h.check_dir / PARAMS_FILE, "vjepa_planner")
+        assert written.get("goal_image_path", "") == "", written.get("goal_image_path")
+    finally:
+        h.close()
