@@ -10,9 +10,11 @@ Defects (strict xfail at c83014d9; each docstring: what a user does, what happen
 happen), then passing tests of what held.
 """
 
+import math
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -122,3 +124,32 @@ def test_the_live_checks_file_does_not_bring_back_a_goal_the_node_no_longer_has(
         assert written.get("goal_image_path", "") == "", written.get("goal_image_path")
     finally:
         h.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #3: a trial step the workspace box clips "
+                   "waits timeout_s and is reported as blocked")
+def test_a_trial_step_the_workspace_box_shortens_is_not_reported_as_blocked():
+    """Near the box's corner a wrong-way plan is clipped at the wall; the trial calls it blocked.
+
+    A lab checks from a start near a corner of the workspace box (0.30, -0.40, 0.10: the trial's
+    starting poses fit, 8 cm toward the cube corners). The uncorrected legs of a model rotated
+    90° plan the wrong way, toward the wall; the safety filter clips each such target onto the
+    box (``filter_target``: accepted, clipped, "like any plan") and the set-point stops there.
+    ``CorrectionTrial.advance`` waits for arrival at the planned, unclipped target
+    (``self.goal``), which the arm can never reach: each clipped step waits the whole
+    ``camera_check.motion.timeout_s`` (10 s) and is counted "blocked" (8 of the 16 steps here:
+    80 s of standing still; the log warns "8 trial move(s) did not arrive within 10 s
+    (blocked)", the JSON's ``blocked`` per leg), as if an object stopped the hand. A roboticist
+    looks for an obstacle that is not there. Should: a step's arrival judged against the target
+    actually commanded (the filter's), and a step the box shortened counted as such (as
+    ``leashed`` is), never as blocked; no 10 s wait at the wall.
+    """
+    start = np.array([0.30, -0.40, 0.10, math.pi, 0.0, 0.0, 0.0])
+    arm = _arm((0, 0, 90), start=start)
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig(when="always", steps=4))
+    arm.run(run, max_ticks=400000)
+    assert not run.error, run.error
+    np.testing.assert_allclose(arm.state[:3], start[:3], atol=1e-6)  # back at the start
+    legs = run.result.trial["legs"]
+    assert [leg["blocked"] for leg in legs] == [0, 0, 0, 0], legs
