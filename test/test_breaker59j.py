@@ -153,3 +153,94 @@ def test_a_trial_step_the_workspace_box_shortens_is_not_reported_as_blocked():
     np.testing.assert_allclose(arm.state[:3], start[:3], atol=1e-6)  # back at the start
     legs = run.result.trial["legs"]
     assert [leg["blocked"] for leg in legs] == [0, 0, 0, 0], legs
+
+
+# ----------------------------------------------------------------------------- what held
+
+
+def _node_config(control: dict):
+    from vjepa_ros.config import from_dict
+    from vjepa_ros.robot.planner_config import PlannerNodeConfig
+
+    return from_dict(PlannerNodeConfig, {"control": control})
+
+
+@pytest.mark.parametrize("value, words", [
+    ([0.0, 0.0], "must be 3 numbers"), ([0.0, 0.0, 90.0, 0.0], "must be 3 numbers"),
+    ([], "must be 3 numbers"), ("0 0 90", "expected a list"),
+    ([float("nan"), 0.0, 0.0], "must be finite"), ([0.0, float("inf"), 0.0], "must be finite"),
+    ([0.0, 0.0, 400.0], "in [-360, 360]"), ([-1e300, 0.0, 0.0], "in [-360, 360]"),
+])
+@pytest.mark.parametrize("name", ["model_frame_rpy_deg", "model_frame_check_rpy_deg"])
+def test_a_hand_written_correction_of_the_wrong_shape_or_size_is_refused_naming_it(
+        name, value, words):
+    """Held: every such value refused at start-up in one line naming the parameter."""
+    with pytest.raises(ValueError) as refused:
+        _node_config({name: value})
+    text = str(refused.value)
+    assert f"control.{name}" in text and words in text and "\n" not in text
+
+
+def test_whole_degrees_written_as_integers_are_the_same_correction():
+    """Held: ``[0, 0, 90]`` (an rcl integer array in a hand-written YAML) is 90° of yaw."""
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    config = _node_config({"model_frame_rpy_deg": [0, 0, 90]})
+    frame = ModelFrame(config.control.model_frame_rpy_deg)
+    np.testing.assert_allclose(frame.rpy_deg, [0.0, 0.0, 90.0])
+    np.testing.assert_allclose(frame.action_to_model(np.r_[0.01, 0, 0, 0, 0, 0, 0]).numpy(),
+                               [0, 0.01, 0, 0, 0, 0, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("record, said", [([0.0, 0.0, 1.5708], False), ([0.0, 0.0, 0.0], True),
+                                          ([0.0, 0.0, 90.0], True)])
+def test_the_radians_note_follows_the_record_of_the_check(record, said):
+    """Held: radians-looking angles equal to the check's record are not said; edited ones are."""
+    config = _node_config({"model_frame_rpy_deg": [0.0, 0.0, 1.5708],
+                           "model_frame_check_rpy_deg": record})
+    warned = [w for w in config.startup_warnings() if "read in degrees" in w]
+    assert bool(warned) is said, warned
+
+
+def test_a_check_under_a_correction_in_force_estimates_the_models_own_frame():
+    """Held: a planner already running with [0, 0, 90] measures the model's frame as it is.
+
+    The check's motions are searched uncorrected and the trial's uncorrected leg plans with no
+    rotation, whatever ``control.model_frame_rpy_deg`` says; the written correction is the
+    model's own frame (90°), never composed with the one in force (which would give 0° or
+    180°), and the answer says the two agree.
+    """
+    arm = _arm((0, 0, 90), control=ControlConfig(model_frame_rpy_deg=[0.0, 0.0, 90.0]))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig(when="always", steps=3))
+    arm.run(run, max_ticks=400000)
+    assert not run.error, run.error
+    result = run.result
+    assert abs(result.correction_rpy_deg[2] - 90) < 3, result.correction_rpy_deg
+    legs = result.trial["legs"]
+    assert [leg["rotation_rpy_deg"] for leg in legs][::2] == [[0.0, 0.0, 0.0]] * 2
+    assert result.trial["progress_corrected"] > 0.9 > 0.2 > result.trial["progress_uncorrected"]
+    np.testing.assert_allclose(arm.state[:3], START[:3], atol=1e-6)
+
+
+def test_disable_in_the_trials_wrong_way_leg_streams_nothing_more_and_says_where_it_left():
+    """Held: ``~/enable false`` mid-trial stops at once; the log names where the arm was left."""
+    arm = _arm((0, 0, 90))
+    logged = []
+    arm.session.log = lambda level, text: logged.append(text)
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig(when="always", steps=3))
+
+    def disable_in_the_first_leg(arm):
+        trial = run.trial
+        if trial is not None and trial.leg == 0 and trial.steps_done == 2:
+            arm.session.set_enabled(False)
+
+    arm.run(run, disable_in_the_first_leg, max_ticks=400000)
+    assert "disabled" in run.error and run.result is None
+    count = len(arm.setpoints)
+    for _ in range(100):
+        arm.tick()
+    assert len(arm.setpoints) == count and arm.session.camera_check is None
+    assert any("the arm was left" in text and "cm from the check's start" in text
+               for text in logged), logged[-3:]
