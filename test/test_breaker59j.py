@@ -244,3 +244,57 @@ def test_disable_in_the_trials_wrong_way_leg_streams_nothing_more_and_says_where
     assert len(arm.setpoints) == count and arm.session.camera_check is None
     assert any("the arm was left" in text and "cm from the check's start" in text
                for text in logged), logged[-3:]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #4: a live check whose parameter file "
+                   "could not be written answers success, beside an earlier check's file")
+def test_a_correction_that_could_not_be_written_is_no_successful_check(monkeypatch, tmp_path):
+    """A full disk: the answer is ``success: true`` and an earlier check's correction stays.
+
+    The lab's ``camera_check.output_dir`` holds ``planner_camera_check.yaml`` from last week's
+    check (45° of yaw); the disk fills with rosbags; today's ``~/camera_check`` measures 90°
+    ("correct by rotation") and ``write_text`` fails with ENOSPC. Happens:
+    ``CameraCheckService._check`` appends "could not write the results: ..." to the answer but
+    leaves ``success`` true, and the answer still says "load the written parameter file
+    (control.model_frame_rpy_deg)": a lab script that checks ``success`` (or a person who reads
+    the verdict's first clause) restarts the planner with the file in the folder, last week's
+    45°, 45° off. Should: ``success`` false when the parameter file the verdict tells the user
+    to load was not written, the answer saying that the file there is an earlier check's (or
+    that earlier file moved aside before writing, as for a verdict without a correction).
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    import errno
+
+    from test_ros_camera_check import call_async, ideal_arm, make_arm
+
+    import vjepa_ros.eval.camera_check_report as report
+    from vjepa_ros.eval.camera_check_report import PARAMS_FILE
+    from vjepa_ros.yaml_files import read_ros_params
+
+    folder = tmp_path / "check"
+    folder.mkdir()
+    (folder / PARAMS_FILE).write_text(
+        "vjepa_planner:\n  ros__parameters:\n    control:\n"
+        "      model_frame_rpy_deg: [0.0, 0.0, 45.0]\n"
+        "      model_frame_check_rpy_deg: [0.0, 0.0, 45.0]\n")
+    real = report.write_text
+
+    def full_disk(path, text):
+        if Path(path).name == PARAMS_FILE:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real(path, text)
+
+    monkeypatch.setattr(report, "write_text", full_disk)
+    h = make_arm(monkeypatch, tmp_path, **{"camera_check.trial.when": "never"})
+    try:
+        assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+        assert h.enable().success
+        answer = call_async(h)
+        assert ideal_arm(h, 90.0, until=answer.done), "no answer"
+        response = answer.result()
+        assert "correct by rotation" in response.message, response.message
+        left = read_ros_params(folder / PARAMS_FILE, "vjepa_planner")["control"]
+        assert left["model_frame_rpy_deg"] == [0.0, 0.0, 45.0]  # last week's file is there
+        assert not response.success, response.message
+    finally:
+        h.close()
