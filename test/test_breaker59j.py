@@ -298,3 +298,43 @@ def test_a_correction_that_could_not_be_written_is_no_successful_check(monkeypat
         assert not response.success, response.message
     finally:
         h.close()
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #5: an arm that stops following during the "
+                   "trial gets a verdict from sensor noise (move the camera)")
+def test_an_arm_that_stops_following_in_the_trial_gets_no_verdict_from_noise():
+    """A controller that stops during the trial (a Franka reflex): "MOVE THE CAMERA" from noise.
+
+    A lab's check of a camera 90° off: the motions say "correct by rotation" (90°), so the
+    correction trial runs (``when: auto``). As it begins the arm stops following its set-point
+    (a Franka reflex error stops the controller; the driver still publishes the standing arm's
+    pose, with 0.2 mm of noise). Happens: each leg's move to its starting pose (8 cm) "does not
+    arrive" within ``timeout_s`` and is counted "blocked" (``CorrectionTrial.advance``: "go on
+    from where the arm is"), so every leg starts 0.3 mm from the check's start; the planned
+    steps toward the start's frame are tiny and "arrive" at once; ``TrialLeg.progress`` divides
+    the noise by the noise (-64 % .. +52 %), and ``trial_verdict`` replaces the motions'
+    correct verdict with "MOVE THE CAMERA: in the trial the planner closed -6% of the distance
+    ..." (and the written file, with no correction, moves an earlier correction aside). Should:
+    a trial whose legs never reached their starting poses measures nothing: the check stops
+    saying the arm did not follow (as a check motion that does not arrive stops it), or keeps
+    the motions' verdict saying the trial did not run; never a verdict from legs that started
+    (far) short of ``offset_m``.
+    """
+    from vjepa_ros.eval.camera_check_result import Verdict
+
+    arm = _arm((0, 0, 90))
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig())  # when: auto
+    rng = np.random.default_rng(1)
+    stuck = {}
+
+    def the_arm_stops_as_the_trial_begins(arm):
+        if run.trial is not None:
+            stuck.setdefault("at", arm.state.copy())
+            arm.state = stuck["at"].copy()
+            arm.state[:3] += rng.normal(0.0, 2e-4, 3)
+
+    arm.run(run, the_arm_stops_as_the_trial_begins, max_ticks=400000)
+    assert stuck, "the trial never began: the test proved nothing"
+    if run.result is not None:  # a verdict: the motions' own, not the noise's
+        assert run.result.verdict == Verdict.ROTATE, run.result.explanation
