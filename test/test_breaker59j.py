@@ -338,3 +338,61 @@ def test_an_arm_that_stops_following_in_the_trial_gets_no_verdict_from_noise():
     assert stuck, "the trial never began: the test proved nothing"
     if run.result is not None:  # a verdict: the motions' own, not the noise's
         assert run.result.verdict == Verdict.ROTATE, run.result.explanation
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59j #6: camera_check.json's labels name every "
+                   "motion, its executed/inferred rows only the used ones: misaligned")
+def test_the_written_rows_pair_each_motion_with_its_own_label_when_one_is_skipped(tmp_path):
+    """One motion skipped (the camera repeated an image): every row after it gets the wrong label.
+
+    A lab's camera driver hangs for a second during the +x motion and re-publishes its last
+    image (byte-equal, fresh stamps): the check skips that motion (``skipped``: motion 0, "its
+    frame after is the same picture as its frame before") and judges the other 5. Happens: the
+    live ``camera_check.json`` holds ``labels`` from ``CameraCheckService._check`` (``run.labels``:
+    all 6 motions, "+x" first) beside ``executed`` / ``inferred`` from the result (the 5 used
+    motions only, ``check_motions``' ``executed[used]``): a script (or
+    ``benchmarks/bench_camera_motion_count.py``'s ``cut_rows``, which indexes ``executed`` and
+    ``explained`` by ``labels``) pairing them reads the -x motion as "+x", +y as "-x", and so
+    on: per-direction numbers from the rows are all shifted by one. Should: rows and labels
+    aligned (the labels of the used motions beside them, or every motion's row with the skipped
+    ones marked).
+    """
+    import json
+
+    from vjepa_ros.eval.camera_check_report import REPORT_FILE, save_check
+
+    arm = _arm((0, 0, 90))
+    hung = {"image": None, "done": False}
+
+    def observe(state_too=True):  # the +x motion's frames: the start's last image, re-published
+        session = arm.session
+        if state_too:
+            session.observe_state(arm.state, arm.now)
+        if arm.now < arm.next_frame:
+            return
+        out_along_x = arm.state[0] - START[0] > 0.002
+        if out_along_x and not hung["done"] and hung["image"] is not None:
+            image = hung["image"]  # known to the oracle at the start already
+        else:
+            hung["done"] |= hung["image"] is not None and arm.state[0] - START[0] < -0.002
+            image = arm.rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+            arm.oracle.remember(image, arm.state)
+            if np.linalg.norm(arm.state[:3] - START[:3]) < 1e-9:
+                hung["image"] = image
+        session.observe_image(image, arm.now)
+        arm.next_frame = arm.now + 0.1
+
+    arm.observe = observe
+    arm.session.set_enabled(True)
+    run = arm.session.start_camera_check(SMALL, None, CheckTrialConfig(when="never"))
+    arm.run(run, max_ticks=100000)
+    assert not run.error, run.error
+    assert [s["motion"] for s in run.result.skipped] == [0], run.result.skipped
+    save_check(run.result, tmp_path, {}, extra={"labels": run.labels})  # as the service does
+    report = json.loads((tmp_path / REPORT_FILE).read_text())
+    axes = {"x": 0, "y": 1, "z": 2}
+    for label, row in zip(report["labels"], report["executed"], strict=False):
+        axis = axes[label[1]]
+        assert np.sign(row[axis]) == (1 if label[0] == "+" else -1) and \
+            abs(row[axis]) == pytest.approx(max(abs(v) for v in row), abs=1e-3), (label, row)
+    assert len(report["labels"]) == len(report["executed"])
