@@ -396,3 +396,39 @@ def test_the_written_rows_pair_each_motion_with_its_own_label_when_one_is_skippe
         assert np.sign(row[axis]) == (1 if label[0] == "+" else -1) and \
             abs(row[axis]) == pytest.approx(max(abs(v) for v in row), abs=1e-3), (label, row)
     assert len(report["labels"]) == len(report["executed"])
+
+
+def test_a_correction_set_at_run_time_is_refused_and_plans_keep_their_frame(monkeypatch,
+                                                                            tmp_path):
+    """Held: ``ros2 param set`` / ``load`` of the correction while commanding changes nothing.
+
+    Refused as read at start only (with the restart form), the value in force unchanged and the
+    session's frame the start-up one, so no plan mixes frames; the value in force set again (a
+    ``ros2 param load`` of the node's own dump) succeeds as no change.
+    """
+    pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+    from test_ros_camera_check import ideal_arm, make_arm
+
+    h = make_arm(monkeypatch, tmp_path, **{"control.model_frame_rpy_deg": [0.0, 0.0, 90.0],
+                                           "control.model_frame_check_rpy_deg": [0.0, 0.0, 90.0]})
+    try:
+        assert ideal_arm(h, 3.0, until=lambda: h.session.frame is not None)
+        assert h.enable().success
+
+        def set_rpy(values):
+            request = SetParameters.Request(parameters=[Parameter(
+                name="control.model_frame_rpy_deg", value=ParameterValue(
+                    type=ParameterType.PARAMETER_DOUBLE_ARRAY, double_array_value=values))])
+            return h.call(SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+
+        refused = set_rpy([0.0, 0.0, 45.0])
+        assert not refused.successful and "read at start only" in refused.reason
+        assert "control.model_frame_rpy_deg:='[0.0, 0.0, 45.0]'" in refused.reason
+        assert list(h.planner.get_parameter("control.model_frame_rpy_deg").value) == \
+            [0.0, 0.0, 90.0]
+        np.testing.assert_allclose(h.session.model_frame.rpy_deg, [0.0, 0.0, 90.0])
+        assert set_rpy([0.0, 0.0, 90.0]).successful  # the value in force: no change
+    finally:
+        h.close()
