@@ -432,3 +432,43 @@ def test_a_correction_set_at_run_time_is_refused_and_plans_keep_their_frame(monk
         assert set_rpy([0.0, 0.0, 90.0]).successful  # the value in force: no change
     finally:
         h.close()
+
+
+def test_random_corrections_turn_actions_and_states_back_exactly():
+    """Held (hypothesis): any correction in [-360, 360]° undoes itself on actions and states.
+
+    A plan searched in the model's frame and turned back (``action_to_base``) is the base-frame
+    action the model's one stands for: lengths kept, the gripper untouched, the round trip exact
+    to 1e-9 (orientation deltas included, compared as rotations: Euler angles wrap).
+    """
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+    from scipy.spatial.transform import Rotation
+
+    from vjepa_ros.robot.model_frame import ModelFrame
+
+    angle = st.floats(-360, 360, allow_nan=False)
+    small = st.floats(-0.5, 0.5, allow_nan=False)
+    step = st.floats(-0.1, 0.1, allow_nan=False)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.tuples(angle, angle, angle), st.tuples(step, step, step),
+           st.tuples(small, small, small), st.floats(0, 1))
+    def check(rpy, xyz, turn, gripper):
+        frame = ModelFrame(rpy)
+        action = np.array([*xyz, *turn, gripper])
+        model = frame.action_to_model(action).numpy()
+        back = frame.action_to_base(model).numpy()
+        np.testing.assert_allclose(back[:3], action[:3], atol=1e-9)
+        assert np.linalg.norm(model[:3]) == pytest.approx(np.linalg.norm(action[:3]), abs=1e-12)
+        assert model[6] == back[6] == gripper
+        apart = Rotation.from_euler("xyz", back[3:6]).inv() * Rotation.from_euler("xyz", turn)
+        assert apart.magnitude() < 1e-9
+        state = np.array([0.45, 0.05, 0.35, math.pi, 0.0, 0.0, gripper])
+        again = frame.state_to_base(frame.state_to_model(state)).numpy()
+        np.testing.assert_allclose(again[:3], state[:3], atol=1e-9)
+        apart = Rotation.from_euler("xyz", again[3:6]).inv() * Rotation.from_euler("xyz",
+                                                                                   state[3:6])
+        assert apart.magnitude() < 1e-9
+
+    check()
