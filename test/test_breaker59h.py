@@ -143,9 +143,6 @@ def _file_goal_decoding(h, path, monkeypatch, rgb: np.ndarray) -> HeldDecode:
 
 # -- 1. a goal image that changes nothing drops the goal file decoding -------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #1: a goal image that does not become the "
-                   "goal (a re-sent copy, a refused image) supersedes a goal file decoding: the "
-                   "file goal is lost")
 @pytest.mark.parametrize("sent", ["resent", "refused"])
 def test_a_goal_image_that_changes_nothing_does_not_drop_a_goal_file_set_meanwhile(
         harness, tmp_path, monkeypatch, sent):  # noqa: F811
@@ -182,8 +179,6 @@ def test_a_goal_image_that_changes_nothing_does_not_drop_a_goal_file_set_meanwhi
 
 # -- 2. ~/enable while the new goal decodes commands toward the old one -------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #2: ~/enable while a goal file decodes "
-                   "commands the arm toward the goal being replaced, unsaid")
 def test_enable_while_a_goal_file_decodes_commands_nothing_toward_the_replaced_goal(
         harness, tmp_path, monkeypatch):  # noqa: F811
     """``ros2 param set ... goal_image_path new.png`` then ``~/enable true`` (a lab script)."""
@@ -207,8 +202,6 @@ def test_enable_while_a_goal_file_decodes_commands_nothing_toward_the_replaced_g
 
 # -- 3. goals.gripper subgoal: a ~/goal_image ends the node's spin -----------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #3: under goals.gripper subgoal a "
-                   "~/goal_image raises out of _apply_goal_image and ends the planner's spin")
 def test_goal_image_under_subgoal_gripper_is_refused_in_one_line_and_the_node_runs(
         harness):  # noqa: F811
     h = harness(**{"goals.gripper": "subgoal"})
@@ -259,9 +252,6 @@ def test_a_newer_goal_file_set_during_a_decode_wins(harness, tmp_path, monkeypat
 
 # -- shutdown while the executors still spin (Launch.shutdown waits on plans) -------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59h #4: a goal image or goal file parameter "
-                   "after prepare_shutdown raises the closed decoder's RuntimeError into the "
-                   "executor")
 @pytest.mark.parametrize("sent", ["image", "parameter"])
 def test_a_goal_after_prepare_shutdown_raises_nothing_into_the_executor(
         harness, tmp_path, sent):  # noqa: F811
@@ -329,76 +319,6 @@ def test_shutdown_during_a_goal_file_decode_ends_cleanly_and_applies_nothing(
     assert h.launch.executor.error is None
 
 
-# -- the goal decoder alone: the newest request wins, whatever the interleaving ------------------
-
-def test_goal_decoder_hands_over_only_the_newest_requests_outcome_once():
-    """Random submits, cancels, decode ends and takes: a taken outcome is always the newest.
-
-    Each decode waits on its own event, released by the draw; ``take`` may run at any time.
-    Whatever the order, an outcome taken is the newest request's (none submitted or cancelled
-    since), taken once; at the end the newest request's outcome (a value or its error) is
-    handed over unless a cancel came after it.
-    """
-    from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
-
-    from vjepa_ros.robot.goal_decoder import GoalDecoder
-
-    ops = st.lists(st.sampled_from(["submit", "fail", "cancel", "release", "take"]),
-                   min_size=1, max_size=12)
-
-    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-    @given(ops=ops)
-    def run(ops):
-        decoder = GoalDecoder(lambda: None, name="test goal decoder")
-        events, newest, cancelled, taken = [], None, False, set()
-
-        def decode(number, event, fail):
-            def work():
-                event.wait(10.0)
-                if fail:
-                    raise ValueError(f"bad {number}")
-                return number
-            return work
-
-        def check(done):
-            if done is None:
-                return
-            assert done.what == newest and not cancelled, (done.what, newest, cancelled)
-            assert done.what not in taken
-            taken.add(done.what)
-            if done.error is None:
-                assert done.value == done.what
-            else:
-                assert str(done.error) == f"bad {done.what}"
-
-        try:
-            for op in ops:
-                if op in ("submit", "fail"):
-                    number = len(events)
-                    events.append(threading.Event())
-                    decoder.submit(number, decode(number, events[-1], op == "fail"))
-                    newest, cancelled = number, False
-                elif op == "cancel":
-                    decoder.cancel()
-                    cancelled = True
-                elif op == "release" and events:
-                    next((e for e in events if not e.is_set()), events[-1]).set()
-                    time.sleep(0.002)
-                else:
-                    check(decoder.take())
-            for event in events:
-                event.set()
-            deadline, final = time.monotonic() + 10.0, None
-            while final is None and not decoder.idle() and time.monotonic() < deadline:
-                final = decoder.take()  # (idle: nothing waits, decodes or waits to be taken)
-                time.sleep(0.001)
-            check(final)
-            if newest is not None and not cancelled and newest not in taken:
-                assert final is not None and final.what == newest
-        finally:
-            for event in events:
-                event.set()
-            decoder.close()
-
-    run()
+# -- the goal decoder alone ---------------------------------------------------------------------
+# (its property test moved to test/test_goal_decode_order.py with fix59h's contract: newest
+# first, an older request dropped only once a newer one was applied)

@@ -1,4 +1,4 @@
-"""The planner's goal decoder: decodes off the caller's thread, the newest request wins (fix59a).
+"""The planner's goal decoder: decodes off the caller's thread, newest first (fix59a, fix59h).
 
 ``robot/goal_decoder.GoalDecoder`` (ROS-free) and, over ROS, a goal image on ``~/goal_image``
 decoded while the set-point stream keeps ticking (breaker59a #1's topic path).
@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 
-import pytest
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 
 from vjepa_ros.robot.goal_decoder import GoalDecoder
@@ -22,7 +21,7 @@ def _wait(predicate, seconds=10.0):
     return predicate()
 
 
-def test_a_newer_request_wins_over_one_still_decoding():
+def test_a_newer_request_is_handed_over_first_and_drops_the_older_once_applied():
     ready, release, threads = threading.Event(), threading.Event(), []
     decoder = GoalDecoder(ready.set)
 
@@ -32,31 +31,57 @@ def test_a_newer_request_wins_over_one_still_decoding():
         return "old"
 
     decoder.submit("A", slow)
-    assert _wait(lambda: decoder.pending() == "A" and threads)
+    assert _wait(lambda: decoder.pending() == ["A"] and threads)
     decoder.submit("B", lambda: "new")
     release.set()
     assert _wait(ready.is_set)
     done = decoder.take()
     assert (done.what, done.value, done.error) == ("B", "new", None)
-    assert decoder.take() is None and decoder.idle()  # taken once; A's outcome dropped
+    assert decoder.pending() == ["A"]  # B not applied yet: A is kept (breaker59h #1)
+    decoder.applied(done.ticket)  # B became the goal: A's outcome dropped
+    assert decoder.take() is None and decoder.idle()
     assert threads == ["goal decoder"]
 
 
-def test_cancel_drops_a_decode_and_errors_are_handed_over():
+def test_an_older_request_is_handed_over_once_the_newer_one_was_not_applied():
+    release = threading.Event()
+    decoder = GoalDecoder(lambda: None)
+    decoder.submit("A", lambda: release.wait(10.0) and "a")
+    assert _wait(lambda: not decoder.idle())
+    decoder.submit("copy", lambda: "same pixels")  # a re-sent copy: no goal change
+    release.set()
+    assert decoder.pending() == ["A", "copy"]
+    assert _next(decoder).what == "copy"  # newest first; taken, not applied (no goal change)
+    done = _next(decoder)
+    assert (done.what, done.value) == ("A", "a") and decoder.idle()
+
+
+def _next(decoder, seconds=10.0):
+    """Return the next outcome handed over (waiting up to ``seconds`` for its decode)."""
+    done, deadline = None, time.monotonic() + seconds
+    while done is None and time.monotonic() < deadline:
+        done = decoder.take()
+        time.sleep(0.002)
+    assert done is not None, "nothing handed over"
+    return done
+
+
+def test_cancel_drops_every_request_and_errors_are_handed_over():
     release, ready = threading.Event(), threading.Event()
     decoder = GoalDecoder(ready.set)
     decoder.submit("A", lambda: release.wait(10.0))
-    assert _wait(lambda: decoder.pending() == "A")
+    decoder.submit("B", lambda: "b")
+    assert _wait(lambda: decoder.pending() == ["A", "B"])
     decoder.cancel()  # a goal set another way (a service) meanwhile
     release.set()
-    assert _wait(decoder.idle) and decoder.take() is None and not ready.is_set()
+    assert _wait(decoder.idle) and decoder.take() is None and decoder.pending() == []
+    ready.clear()
     decoder.submit("bad", lambda: (_ for _ in ()).throw(ValueError("cut short")))
     assert _wait(ready.is_set)
     done = decoder.take()
     assert done.what == "bad" and isinstance(done.error, ValueError) and done.value is None
     decoder.close()
-    with pytest.raises(RuntimeError, match="closed"):
-        decoder.submit("late", lambda: None)
+    assert decoder.submit("late", lambda: None) is None  # shutting down: dropped (#4)
 
 
 def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, monkeypatch):  # noqa: F811

@@ -9,10 +9,12 @@ decoded on the executor thread (it also runs the set-point stream, its watchdog,
 the services): a goal parameter's files are checked by their headers in the parameter callback
 (a bad one refused at once), then decoded with a topic's goal images on the node's
 :class:`vjepa_ros.robot.goal_decoder.GoalDecoder` thread, and the outcome is applied back on the
-executor (a guard condition): the newest goal wins, a file the decode refuses is said in one
-line and the previous goal stays. Goal files given at start are decoded before spinning (kept
-from their check for the goal: ``checked_goal_images``). The attributes used are set by
-:meth:`PlannerGoals._start_goals` and the node's ``__init__``.
+executor (a guard condition, ``nodes/goal_decodes.py``): the newest goal that becomes the goal
+wins (one that changes nothing or is refused drops no other), a file the decode refuses is said
+in one line and the previous goal stays; while a goal file decodes the session holds. Goal
+files given at start are decoded before spinning (kept from their check for the goal:
+``checked_goal_images``). The attributes used are set by :meth:`PlannerGoals._start_goals` and
+the node's ``__init__``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from rcl_interfaces.msg import SetParametersResult
 
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.images import ImageError, decode_image_message
+from vjepa_ros.nodes.goal_decodes import GoalDecodes
 from vjepa_ros.nodes.goal_parameters import (
     FILE_PARAMETERS,
     emptied,
@@ -46,7 +49,7 @@ from vjepa_ros.robot.subgoal import SubGoal
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
-class PlannerGoals:
+class PlannerGoals(GoalDecodes):
     """Goal images from ``~/goal_image`` and goal files from the goal parameters."""
 
     def _on_goal_image(self, msg, topic: str = "", sender: object = None,
@@ -80,27 +83,37 @@ class PlannerGoals:
         ``msg``: ``sensor_msgs/Image`` or ``CompressedImage``; ``key``: its
         ``goal_images.message_key``. Decoded on the node's :class:`GoalDecoder` thread (a
         4032x3024 JPEG: 0.5 s the stream must not stand still for), then applied on the
-        executor by :meth:`_apply_goal_image`; a newer goal set meanwhile wins.
+        executor by :meth:`_apply_goal_image`; a newer goal set meanwhile wins. Dropped (said
+        once) while the node shuts down.
         """
-        self.goal_decoder.submit(("image", msg, key, self.goal_topic(msg)),
-                                 lambda: _decoded_goal_image(msg))
+        topic = self.goal_topic(msg)
+        if self.goal_decoder.submit(("image", msg, key, topic),
+                                    lambda: _decoded_goal_image(msg)) is None:
+            self._goal_dropped_at_shutdown(topic)  # its decoder closed (breaker59h #4)
 
-    def _apply_goal_image(self, done: Decoded) -> None:
+    def _apply_goal_image(self, done: Decoded) -> bool:
         """Set the goal from a decoded ``~/goal_image`` (or ``/compressed``) unless refused.
 
-        Refused (one error line, the previous goal kept): what ``_decoded_goal_image`` raised.
+        Returns whether it became the goal. Refused (one error line, the previous goal kept):
+        what ``_decoded_goal_image`` raised, and a goal the session refuses (ValueError:
+        ``goals.gripper`` subgoal needs the hand's closedness, which no image carries).
         """
         _, msg, key, topic = done.what  # topic: which sender to fix, in every line
         if done.error is not None:
             self.get_logger().error(f"ignoring goal image on {topic}: {done.error}; "
                                     f"{self._goal_kept()}")
-            return
+            return False
         rgb = done.value
         if self._same_goal_image(rgb, key, topic):  # re-sent (topic pub at 1 Hz): no goal
-            return
+            return False
         # by its type, not its name: the compressed topic may be remapped on its own
         source = "~/goal_image" + ("/compressed" if goal_message_kind(msg) == COMPRESSED else "")
-        self.session.set_goals([SubGoal(rgb, 0, source=source)])
+        try:
+            self.session.set_goals([SubGoal(rgb, 0, source=source)])
+        except ValueError as exc:  # (breaker59h #3: it ended the executor's spin)
+            self.get_logger().error(f"ignoring goal image on {topic}: {exc}; "
+                                    f"{self._goal_kept()}")
+            return False
         self.goal_images.resent.taken(key)  # its publisher's older copies: taken again
         self.forget_goal_files()  # (and a waiting image is older now)
         warning = self.goal_frame_ids.goal(  # another camera's frame_id: said (breaker56a)
@@ -108,6 +121,7 @@ class PlannerGoals:
             self.image_subscription.topic_name)
         if warning:
             self.get_logger().warning(warning)
+        return True
 
     def _same_goal_image(self, rgb, key: tuple, topic: str) -> bool:
         """Whether ``rgb`` [H, W, 3] uint8 is the active goal's image, which came on this topic.
@@ -184,6 +198,7 @@ class PlannerGoals:
         """
         self.goal_parameter, self.goal_files_loaded = "", []
         self.goal_decoder.cancel()  # a goal still decoding is older: dropped
+        self._sync_goal_decoding()  # (its hold ended with the goal set)
         self.goal_images.goal_set()  # a goal image waiting for the graph is older
         stale = emptied(self.goal_values)
         if not stale:
@@ -219,7 +234,8 @@ class PlannerGoals:
             return message
         parameter = file_parameter(values)
         if not at_start:  # decoded off the executor thread, applied by _apply_goal_files
-            return self._decode_goal_files(parameter, paths, setting or [parameter])
+            return self._decode_goal_files(parameter, paths, setting or [parameter],
+                                           values[parameter])
         try:
             goals = goals_from_files(paths, steps, grippers, checked=self.checked_goal_images,
                                      name=parameter)
@@ -287,13 +303,18 @@ class PlannerGoals:
         self.goal_decoder = GoalDecoder(functools.partial(_trigger, guard))
         self.load_goal_files(self.goal_values, at_start=True)
 
-    def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str]) -> str:
+    def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str],
+                           value=None) -> str:
         """Decode goal files ``paths`` of ``parameter`` on the decoder; return the line logged.
+
+        ``value``: the parameter's value naming them (set back to it should a newer goal file
+        set meanwhile be refused: ``GoalDecodes._files_refused``).
 
         A request for the same files (same :func:`file_keys`) already decoding is kept: a
         ``goal_steps`` set meanwhile is read when they are applied (:meth:`_apply_goal_files`).
         Raises :class:`ImageError` (the set refused) for a file whose header no longer passes
-        (moved, deleted, replaced since its check).
+        (moved, deleted, replaced since its check), ValueError while the node shuts down (its
+        decoder closed: breaker59h #4).
         """
         keys = [file_key(path) for path in paths]  # before reading: one replaced meanwhile
         try:  # headers again (ms): a file gone since its own check refuses this set at once
@@ -302,56 +323,45 @@ class PlannerGoals:
             raise ImageError(f"{' and '.join(setting)} not applied: the goal files are read now "
                              f"to load them: {exc}; the previous goal stays: put the file back "
                              f"or set {parameter} again") from None
-        pending = self.goal_decoder.pending()
-        if pending is not None and pending[0] == "files" and pending[1:4] == (
-                parameter, paths, keys):
+        if any(what[0] == "files" and what[1:4] == (parameter, paths, keys)
+               for what in self.goal_decoder.pending()):
             return "goal files decoding"
-        self.goal_decoder.submit(("files", parameter, list(paths), keys, setting),
-                                 lambda: goals_from_files(paths, name=parameter))
+        if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value),
+                                    lambda: goals_from_files(paths, name=parameter)) is None:
+            raise ValueError(f"{' and '.join(setting)} not applied: the node is shutting down")
+        self._sync_goal_decoding()  # hold: the goal in force is being replaced
         message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
                    "the previous goal stays until they are decoded")
         self.get_logger().info(message)
         return message
 
-    def _apply_goal_files(self, done: Decoded) -> None:
-        """Make decoded goal files the goal, with the goal counts in force now.
+    def _apply_goal_files(self, done: Decoded) -> bool:
+        """Make decoded goal files the goal, with the goal counts in force now; whether they are.
 
         Dropped when the file parameters name other files now (a newer change supersedes it);
         a file the decode refused is said in one error line and the previous goal stays.
         """
-        _, parameter, paths, keys, setting = done.what
+        _, parameter, paths, keys, setting, _ = done.what
         values = self.goal_values
         now, steps, grippers = goal_files(values)
         if file_parameter(values) != parameter or now != paths:
-            return
-        kept = f"{self._goal_kept()}: fix or replace the file, then set {parameter} again"
+            return False
         if done.error is not None:
-            self.get_logger().error(f"{' and '.join(setting)} not applied: {done.error}; {kept}")
-            return
+            return self._files_refused(f"{' and '.join(setting)} not applied: {done.error}",
+                                       parameter)
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         if problem:
             self.get_logger().warning(f"goal not changed yet: {problem}")
-            return
+            return False
         try:
             self.session.set_goals(retuned_goals(done.value, {"goal_steps": steps,
                                                               "goal_gripper": grippers}))
         except ValueError as exc:
-            self.get_logger().error(f"{' and '.join(setting)} not applied: {exc}; {kept}")
-            return
+            return self._files_refused(f"{' and '.join(setting)} not applied: {exc}", parameter)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.goal_files_read[parameter] = keys
-
-    def _take_decoded_goal(self) -> None:
-        """Apply the decoder's outcome on the executor (guard condition), if still the newest."""
-        done = self.goal_decoder.take()
-        if done is None:
-            return
-        if done.what[0] == "files":
-            self._apply_goal_files(done)
-        else:
-            self._apply_goal_image(done)
-        self.worker.wake()
+        return True
 
 
 def _decoded_goal_image(msg):

@@ -150,6 +150,9 @@ class CommandSession:
             return report
         if not self.enabled:
             report.reason = "shadow mode: enable with ~/enable to command the arm"
+            if self.goal_decoding:  # (GoalSession.goal_decoding_began)
+                report.reason += (f"; planned toward the goal being replaced ("
+                                  f"{self.goal_decoding} decoding)")
             report.outcome = PlanOutcome.SHADOW
             return report
         # inputs gone stale or invalid while planning first (README's refusal: they hold the

@@ -1,4 +1,4 @@
-"""Goal images decoded off the executor thread: the newest request wins, the result handed back.
+"""Goal images decoded off the executor thread: the newest request first, handed back in turn.
 
 The planner node's executor thread also runs the set-point stream timer, its watchdog,
 ``/diagnostics`` and the services, so it decodes no goal image itself (a 4032x3024 JPEG takes
@@ -6,9 +6,16 @@ The planner node's executor thread also runs the set-point stream timer, its wat
 A goal file set by parameter and a goal image on ``~/goal_image`` (or ``/compressed``) are
 decoded here, on one thread of :class:`GoalDecoder`'s own, and handed back: ``ready()`` (the
 node triggers a guard condition) and the executor takes the outcome with :meth:`take` and
-applies it there, so the node's goal state keeps one thread. One request at a time is kept: a
-newer one (or :meth:`cancel`: a goal set another way) supersedes an older one still decoding,
-whose outcome is dropped (the newest goal wins, whatever its source). ROS-free.
+applies it there, so the node's goal state keeps one thread.
+
+Which request wins: the newest one *that becomes the goal*. A request supersedes the older ones
+only once the node applied it (:meth:`GoalDecoder.applied`); one that changes nothing (a
+re-sent copy of the goal in force) or is refused (an 8x8 image, a transparent file) drops no
+other request: the older ones are then handed over in turn, newest first (breaker59h #1: a
+1 Hz ``ros2 topic pub`` copy of the old goal silently dropped a goal file set meanwhile). So
+the thread decodes the newest request, and an older one only once every newer one was taken
+without being applied (a decode already under way ends first). :meth:`GoalDecoder.cancel` (a
+goal set another way: a service) drops every request. ROS-free.
 """
 
 from __future__ import annotations
@@ -29,88 +36,117 @@ class Decoded:
     error: BaseException | None = None
 
 
-class GoalDecoder:
-    """Run one goal decode at a time on a daemon thread; keep only the newest request's outcome.
+@dataclasses.dataclass(eq=False)  # one request is itself alone (``in``: by identity)
+class _Request:
+    ticket: int
+    what: Any
+    decode: Callable[[], Any]
+    started: bool = False
+    outcome: Decoded | None = None
 
-    ``ready()``: called on the decoder's thread once an outcome waits (the node triggers a guard
-    condition with it; it must not block).
+
+class GoalDecoder:
+    """Run one goal decode at a time on a daemon thread; hand outcomes back newest first.
+
+    ``ready()``: called on the decoder's thread once the newest request's outcome waits (the
+    node triggers a guard condition with it; it must not block). Thread-safe.
     """
 
     def __init__(self, ready: Callable[[], None], name: str = "goal decoder"):
         self._ready, self._name = ready, name
         self._lock = threading.Condition()
-        self._ticket = 0  # the newest request's (or cancel's) number
-        self._request: tuple[int, Any, Callable[[], Any]] | None = None  # waiting to start
-        self._busy, self._busy_what = 0, None  # the ticket being decoded (0: none), its what
-        self._outcome: Decoded | None = None
+        self._ticket = 0  # the newest request's number
+        self._requests: list[_Request] = []  # not taken yet, oldest first
+        self._busy = False  # a decode runs now (its request may have been dropped since)
         self._closed = False
         self._thread: threading.Thread | None = None
 
-    def submit(self, what: Any, decode: Callable[[], Any]) -> int:
+    def submit(self, what: Any, decode: Callable[[], Any]) -> int | None:
         """Decode by ``decode()`` on the decoder's thread; return the request's ticket.
 
-        ``what``: handed back with the outcome (:class:`Decoded`). Supersedes every earlier
-        request: an outcome of one not taken yet, or still decoding, is dropped.
+        ``what``: handed back with the outcome (:class:`Decoded`). Drops no earlier request
+        (:meth:`applied` does). Returns None, the request dropped, once :meth:`close` was called
+        (the node is shutting down; a goal arriving then is no error: breaker59h #4).
         """
         with self._lock:
             if self._closed:
-                raise RuntimeError("the goal decoder is closed (the node is shutting down)")
+                return None
             self._ticket += 1
-            self._request, self._outcome = (self._ticket, what, decode), None
+            self._requests.append(_Request(self._ticket, what, decode))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             self._lock.notify_all()
             return self._ticket
 
-    def cancel(self) -> None:
-        """Drop the request waiting or decoding and any outcome not taken (a newer goal)."""
+    def applied(self, ticket: int) -> None:
+        """Note that request ``ticket`` became the goal: every older request is dropped."""
         with self._lock:
-            self._ticket += 1
-            self._request = self._outcome = None
+            self._requests = [r for r in self._requests if r.ticket > ticket]
 
-    def pending(self) -> Any:
-        """Return the ``what`` of the request waiting or decoding now (None when none)."""
+    def cancel(self) -> None:
+        """Drop every request waiting, decoding or not taken (a goal set another way)."""
         with self._lock:
-            if self._request is not None:
-                return self._request[1]
-            return self._busy_what if self._busy == self._ticket and self._busy else None
+            self._requests = []
+
+    def pending(self) -> list:
+        """Return the ``what`` of every request not taken yet (waiting, decoding, decoded).
+
+        Oldest first; [] when none.
+        """
+        with self._lock:
+            return [request.what for request in self._requests]
 
     def idle(self) -> bool:
         """Whether nothing waits, decodes or waits to be taken (tests settle on it)."""
         with self._lock:
-            return self._request is None and not self._busy and self._outcome is None
+            return not self._requests and not self._busy
 
     def take(self) -> Decoded | None:
-        """Return the newest request's outcome once, or None (none, or superseded)."""
+        """Return the newest request's outcome once, or None (none, or still decoding).
+
+        Taken, the request is gone; an older one is the newest then (take again: the node
+        loops until None). Call :meth:`applied` with its ticket if it became the goal.
+        """
         with self._lock:
-            outcome, self._outcome = self._outcome, None
-            return outcome if outcome is not None and outcome.ticket == self._ticket else None
+            if not self._requests or self._requests[-1].outcome is None:
+                return None
+            outcome = self._requests.pop().outcome
+            self._lock.notify_all()  # an older request may be decoded now
+            return outcome
 
     def close(self) -> None:
-        """Stop taking requests; an outcome decoding now is dropped (the thread is a daemon)."""
+        """Stop taking requests; every one is dropped (the thread is a daemon)."""
         with self._lock:
             self._closed = True
-            self._request = self._outcome = None
+            self._requests = []
             self._lock.notify_all()
+
+    def _next(self) -> _Request | None:
+        """Return the request to decode now: the newest one, not started yet (locked)."""
+        if self._requests and not self._requests[-1].started:
+            return self._requests[-1]
+        return None
 
     def _run(self) -> None:
         while True:
             with self._lock:
-                while self._request is None and not self._closed:
+                while self._next() is None and not self._closed:
                     self._lock.wait()
                 if self._closed:
                     return
-                (ticket, what, decode), self._request = self._request, None
-                self._busy, self._busy_what = ticket, what
-            outcome = Decoded(ticket, what)
+                request = self._next()
+                request.started, self._busy = True, True
+            outcome = Decoded(request.ticket, request.what)
             try:
-                outcome.value = decode()
+                outcome.value = request.decode()
             except Exception as exc:  # noqa: BLE001 - handed to the executor, which says it
                 outcome.error = exc
             with self._lock:
-                self._busy = 0
-                if self._closed or ticket != self._ticket:
-                    continue  # superseded while decoding: a newer goal wins
-                self._outcome = outcome
-            self._ready()
+                self._busy = False
+                if self._closed or request not in self._requests:
+                    continue  # dropped while decoding: cancelled, or a newer goal applied
+                request.outcome = outcome
+                newest = self._requests[-1] is request
+            if newest:  # else a newer request is decoded first: taken before this one
+                self._ready()

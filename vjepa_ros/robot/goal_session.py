@@ -28,6 +28,52 @@ class GoalSession:
     # the user's acts that start over: a new goal, ~/clear_goals (here), ~/enable true
     # (enable_session): the gripper stop's give-up ends with one (nodes.gripper_stop)
     user_epoch = 0
+    # what decodes now to replace the goal in force ("" none; ``goal_decoding_began``)
+    goal_decoding = ""
+
+    def goal_decoding_began(self, what: str) -> None:
+        """Hold while a goal set by parameter decodes to replace the goal in force.
+
+        ``what``: the parameter and its files ("goal_image_path new.png"). A parameter set is
+        answered before its files are decoded (``nodes/planner_goals.py``: 0.5-3.5 s off the
+        executor thread); the goal it replaces is no goal to command toward meanwhile
+        (breaker59h #2). Enabled, the session holds (a ``no_goal`` refusal whose line starts
+        "goal decoding:", said by ``~/enable``'s answer, ``/diagnostics`` and the log as every
+        hold), and a plan begun before it is void; in shadow mode plans go on, each report
+        labelled as planned toward the goal being replaced. Ended by a new goal
+        (:meth:`set_goals`, :meth:`clear_goals`) or :meth:`goal_decoding_ended`.
+        """
+        with self._lock:
+            if what == self.goal_decoding:
+                return
+            self.goal_decoding = what
+            if self._asks_goal and not self.closed:  # (a live camera check: its own moves)
+                self._hold(Refusal(RefusalKind.NO_GOAL, self._goal_problem()))
+
+    def goal_decoding_ended(self) -> None:
+        """End :meth:`goal_decoding_began`'s hold with no new goal: the goal in force goes on.
+
+        The node has said why in one line (the file refused, the previous goal kept); planning
+        resumes on the current frame. Nothing to do when no decode held.
+        """
+        with self._lock:
+            if not self.goal_decoding:
+                return
+            self.goal_decoding = ""
+            if self._goal_problem():  # no goal at all, or finished: that hold stands
+                return
+            if self._refusal is not None and self._refusal.kind is RefusalKind.NO_GOAL:
+                self._refusal = None
+            self._refusal_log.cleared(RefusalKind.NO_GOAL)
+            self.last_planned_stamp = -float("inf")  # plan again on the current frame
+
+    def _decoding_problem(self) -> str:
+        """Return the "goal decoding" hold's line ("" when no goal decodes; locked)."""
+        if not self.goal_decoding:
+            return ""
+        return (f"goal decoding: {self.goal_decoding} is decoding to replace the goal in "
+                "force; nothing is commanded toward the goal it replaces until it is applied "
+                "or refused")
 
     def set_goals(self, goals: list[SubGoal]) -> str:
         """Replace the goal (sequence); the planning thread encodes it before the next plan.
@@ -40,7 +86,7 @@ class GoalSession:
         with self._lock:
             replaced = replaced_list(0 if self.goals is None else len(self.goals.goals),
                                      len(goals))
-            self.goals = sequence
+            self.goals, self.goal_decoding = sequence, ""  # (a decode's hold ends with it)
             self.goal_version += 1
             self.user_epoch += 1
             self.planner.reset()
@@ -132,7 +178,7 @@ class GoalSession:
         """
         with self._lock:
             count = 0 if self.goals is None else len(self.goals.goals)
-            self.goals = None
+            self.goals, self.goal_decoding = None, ""
             self.goal_version += 1
             self.user_epoch += 1
             self.planner.reset()
@@ -230,6 +276,8 @@ class GoalSession:
                 f"(or stop it with ~/enable false), then call {service} again{then}")
 
     def _goal_problem(self) -> str:
+        if self.goal_decoding and self.enabled:  # shadow mode plans on (labelled)
+            return self._decoding_problem()
         if self.goals is None:
             return ("no goal: call ~/capture_goal or ~/add_subgoal, publish on ~/goal_image or "
                     "set goal_image_path")

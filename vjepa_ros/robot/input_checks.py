@@ -285,7 +285,8 @@ class InputChecks:
         newest measured pose outside the workspace box (every plan from it would be refused:
         said at ``~/enable`` and in shadow mode, which runs no safety filter), inputs
         from a bag player (``set_recorded_inputs``), the camera image, the robot state's age,
-        the goal. A missing input names its topic (``camera_topic``, ``state_topic``): "no
+        the goal, a goal set by parameter still decoding (``GoalSession.goal_decoding_began``:
+        shadow mode too). A missing input names its topic (``camera_topic``, ``state_topic``): "no
         camera image received yet on /camera/...", with that topic as the
         :class:`~vjepa_ros.robot.refusal.Blocker`'s ``missing_topic``.
         """
@@ -298,6 +299,7 @@ class InputChecks:
                 Blocker(self.recorded_inputs or self._recorded_leftover()),
                 self._camera_blocker(now),
                 self._state_age_blocker(now), Blocker(self._goal_problem()),
+                Blocker(self._decoding_problem()),  # shadow mode too: it would hold
             ]
         blockers = (Blocker(f"{b.detail} on {b.missing_topic}", b.missing_topic)
                     if b.missing_topic else b for b in found if b.detail)

@@ -326,6 +326,8 @@ class PlanningSession:
             return "shutting down"
         if version != self.goal_version:
             return "goal changed while planning"
+        if self.goal_decoding and self.enabled:  # (GoalSession.goal_decoding_began)
+            return f"{self.goal_decoding} decoding to replace the goal planned toward"
         if epoch != self.enable_epoch:
             voided = self._voided_by  # what made the next epoch, if not ~/enable
             if voided is not None and voided[0] == epoch + 1:

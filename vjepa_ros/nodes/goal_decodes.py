@@ -1,0 +1,121 @@
+"""The planner node's goal decodes handed back on the executor, and their hold (a mixin).
+
+:class:`GoalDecodes` is a base of :class:`vjepa_ros.nodes.planner_goals.PlannerGoals`: a goal
+file set by parameter and a goal image on ``~/goal_image`` are decoded on the node's
+:class:`vjepa_ros.robot.goal_decoder.GoalDecoder` thread; a guard condition runs
+:meth:`GoalDecodes._take_decoded_goal` on the executor, which applies each outcome handed back
+(newest first: ``PlannerGoals._apply_goal_files`` / ``_apply_goal_image``) and tells the decoder
+which one became the goal (older requests dropped then, and only then: breaker59h #1).
+
+While a goal set by parameter decodes, the session holds (``GoalSession.goal_decoding_began``:
+nothing is commanded toward the goal it replaces, breaker59h #2) until it is applied or
+refused. A goal image on the topic does not hold: it may be a re-sent copy of the goal in force
+(``ros2 topic pub`` at 1 Hz), and a hold each second would stop the arm each second; a plan
+toward the goal it replaces is void once it is applied (``goal_version``).
+
+The guard condition's callback never raises (an exception there ends the executor's spin, and
+with ``vjepa-ros launch`` every node: breaker59h #3): an unexpected error in applying a decoded
+goal is handled as the node's other unexpected callback errors (``PlannerCommanding._failed``:
+commanding disabled, ``/diagnostics`` ERROR, one error line; the previous goal kept).
+"""
+
+from __future__ import annotations
+
+import os
+
+from rclpy.parameter import Parameter
+
+from vjepa_ros.nodes.goal_parameters import EMPTY, FILE_PARAMETERS
+from vjepa_ros.nodes.planner_commanding import clear_failure
+from vjepa_ros.robot.goal_decoder import Decoded
+
+APPLYING = "applying a decoded goal"  # _failed's ``where`` for an error while applying one
+
+
+class GoalDecodes:
+    """Take the goal decoder's outcomes on the executor; hold while a goal file decodes."""
+
+    shutdown_goal_said = False  # a goal image dropped at shutdown was said (once)
+
+    def _take_decoded_goal(self) -> None:
+        """Apply the decoder's outcomes, newest first, on the executor (guard condition).
+
+        Each one applied (it became the goal) drops the older requests; one that changes
+        nothing or is refused drops none, and the next older one is taken in turn. Never raises.
+        """
+        try:
+            while True:
+                done = self.goal_decoder.take()
+                if done is None:
+                    break
+                if self._apply_decoded(done):
+                    self.goal_decoder.applied(done.ticket)
+            self._sync_goal_decoding()
+        except Exception as exc:  # noqa: BLE001 - never out of the guard condition's callback
+            self._failed(APPLYING, exc)
+        self.worker.wake()
+
+    def _apply_decoded(self, done: Decoded) -> bool:
+        """Apply one outcome; whether it became the goal (an unexpected error: ``_failed``)."""
+        try:
+            if done.what[0] == "files":
+                applied = self._apply_goal_files(done)
+            else:
+                applied = self._apply_goal_image(done)
+        except Exception as exc:  # noqa: BLE001 - the node goes on, commanding disabled
+            self._failed(APPLYING, exc)
+            return False
+        clear_failure(self, APPLYING)  # (shadow mode: the same path worked again)
+        return bool(applied)
+
+    def _sync_goal_decoding(self) -> None:
+        """Hold while a goal set by parameter decodes; end the hold once none does.
+
+        The session's hold (``goal_decoding_began``) names the newest file request's parameter
+        and its file (or how many); ``goal_decoding_ended`` when none is left (applied: the new
+        goal ended it already; refused: its line said the previous goal goes on).
+        """
+        files = [what for what in self.goal_decoder.pending() if what[0] == "files"]
+        if not files:
+            self.session.goal_decoding_ended()
+            return
+        _, parameter, paths = files[-1][:3]
+        named = os.path.basename(paths[0]) if len(paths) == 1 else f"({len(paths)} files)"
+        self.session.goal_decoding_began(f"{parameter} {named}")
+
+    def _files_refused(self, head: str, parameter: str) -> bool:
+        """Say in one error line that goal files of ``parameter`` were refused; return False.
+
+        ``head``: "<parameters> not applied: <why>". The goal in force stays, or, when an older
+        goal file set is still decoding (a set refused changes nothing: breaker59h #1), the
+        file parameters are set back to that one's value, which becomes the goal once decoded.
+        """
+        older = [what for what in self.goal_decoder.pending() if what[0] == "files"]
+        if not older:
+            self.get_logger().error(f"{head}; {self._goal_kept()}: fix or replace the file, "
+                                    f"then set {parameter} again")
+            return False
+        _, name, _, _, _, value = older[-1]
+        back = [Parameter(name, EMPTY[name][1], value)] + [
+            Parameter(other, EMPTY[other][1], EMPTY[other][0])
+            for other in FILE_PARAMETERS if other != name and self.goal_values[other]]
+        self.forgetting = True  # through _on_set_parameters: stored, no goal change
+        try:
+            self.set_parameters(back)
+        finally:
+            self.forgetting = False
+        self.get_logger().error(f"{head}; {name} is set back to {value!r}, set before it and "
+                                "still decoding: it becomes the goal once decoded")
+        return False
+
+    def _goal_dropped_at_shutdown(self, topic: str) -> None:
+        """Say once that a goal image on ``topic`` came after the decoder closed (shutdown).
+
+        ``prepare_shutdown`` closes the decoder, then waits for the plans while the executors
+        still spin (``Launch.shutdown``): a ``ros2 topic pub`` at 1 Hz goes on meanwhile. A
+        goal file parameter set then is refused by its set's answer (``_decode_goal_files``).
+        """
+        if not self.shutdown_goal_said:
+            self.shutdown_goal_said = True
+            self.get_logger().info(f"the goal image on {topic} is dropped: the node is shutting "
+                                   "down (said once)")
