@@ -272,3 +272,53 @@ def a_second_camera_holds_until_it_stops(h):
     h.node.destroy_publisher(second)
     assert h.pump(20.0, until=lambda: len(h.got["pose"]) >= sent + 3), h.diagnostics()[1]
     assert h.pump(5.0, until=lambda: h.logs("camera frames on /cam/image usable again"))
+
+
+def call_async(h, service_type, name, request):
+    """Call a service of the planner while spinning; no wait for the goal decoder (h.call waits).
+
+    Returns the response; asserts the service is there and answers within the slack's bound.
+    """
+    if name not in h.clients:
+        h.clients[name] = h.node.create_client(service_type, name)
+    client = h.clients[name]
+    assert client.wait_for_service(timeout_sec=10.0 * WAIT_SLACK), f"{name} not available"
+    future = client.call_async(request)
+    deadline = time.monotonic() + 10.0 * WAIT_SLACK
+    while not future.done() and time.monotonic() < deadline:
+        h.executor.spin_once(timeout_sec=0.01)
+    assert future.done(), f"{name} did not answer"
+    h.take_queued()
+    return future.result()
+
+
+def set_goal_path(h, value: str):
+    """Set the planner's ``goal_image_path`` to ``value``; return its SetParametersResult."""
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    request = SetParameters.Request(parameters=[Parameter(
+        name="goal_image_path", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                                     string_value=value))])
+    return call_async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+
+
+def publish_goal_taken(h, rgb, seconds: float = 2.0) -> bool:
+    """Publish goal image ``rgb`` [H, W, 3] uint8; whether the node took it within ``seconds``.
+
+    Taken: past ``GoalImages``' judgement (a live publisher), submitted to the goal decoder.
+    """
+    import threading
+
+    took, take = threading.Event(), h.planner.goal_images.take
+
+    def taking(*args):
+        take(*args)
+        took.set()
+
+    h.planner.goal_images.take = taking
+    try:
+        h.goal_pub.publish(Image(**rgb_to_image_fields(rgb)))
+        return h.pump(seconds, until=took.is_set)
+    finally:
+        h.planner.goal_images.take = take

@@ -55,7 +55,15 @@ import time
 
 import numpy as np
 import pytest
-from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
+from planner_harness import (  # noqa: F401
+    WAIT_SLACK,
+    call_async,
+    checkpoint,
+    frame,
+    harness,
+    publish_goal_taken,
+    set_goal_path,
+)
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 from rcl_interfaces.msg import Log, Parameter, ParameterType, ParameterValue  # noqa: E402
@@ -83,26 +91,7 @@ class HeldDecode:
         monkeypatch.setattr(planner_goals, what, held)
 
 
-def _async(h, service_type, name, request):
-    """Call a service of the planner without waiting for the goal decoder (h.call waits)."""
-    if name not in h.clients:
-        h.clients[name] = h.node.create_client(service_type, name)
-    client = h.clients[name]
-    assert client.wait_for_service(timeout_sec=10.0 * WAIT_SLACK), f"{name} not available"
-    future = client.call_async(request)
-    deadline = time.monotonic() + 10.0 * WAIT_SLACK
-    while not future.done() and time.monotonic() < deadline:
-        h.executor.spin_once(timeout_sec=0.01)
-    assert future.done(), f"{name} did not answer"
-    h.take_queued()
-    return future.result()
-
-
-def _set_path(h, value: str):
-    request = SetParameters.Request(parameters=[Parameter(
-        name="goal_image_path", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
-                                                     string_value=value))])
-    return _async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+_async, _set_path = call_async, set_goal_path  # (planner_harness)
 
 
 def _settle_decoder(h, seconds: float = 3.0) -> None:
@@ -157,15 +146,7 @@ def test_a_goal_image_that_changes_nothing_does_not_drop_a_goal_file_set_meanwhi
     new, path = frame(7), tmp_path / "new_goal.png"
     held = _file_goal_decoding(h, path, monkeypatch, new)
     image = old if sent == "resent" else np.zeros((8, 8, 3), np.uint8)  # under 32 px a side
-    took, take = threading.Event(), h.planner.goal_images.take
-
-    def taking(*args):
-        take(*args)
-        took.set()
-
-    h.planner.goal_images.take = taking
-    h.goal_pub.publish(Image(**rgb_to_image_fields(image)))
-    h.pump(2.0, until=took.is_set)  # (a node that drops it before taking it: 20 s, then on)
+    publish_goal_taken(h, image)  # (a node that drops it before taking it: 20 s, then on)
     held.release.set()  # (its decode waits for the decoder's thread, held in the file's)
     _settle_decoder(h)
     if sent == "refused":

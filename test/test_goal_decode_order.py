@@ -16,6 +16,7 @@ import threading
 import time
 
 import numpy as np
+import planner_harness as rig
 import pytest
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 
@@ -116,8 +117,7 @@ def _until(predicate, seconds=10.0):
 # -- over ROS: every pair of overlapping goal decodes, as a table -----------------------------
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
-from rcl_interfaces.msg import Log, Parameter, ParameterType, ParameterValue  # noqa: E402
-from rcl_interfaces.srv import SetParameters  # noqa: E402
+from rcl_interfaces.msg import Log  # noqa: E402
 from sensor_msgs.msg import Image  # noqa: E402
 from std_srvs.srv import SetBool  # noqa: E402
 
@@ -127,26 +127,7 @@ from vjepa_ros.images import rgb_to_image_fields, save_image_file  # noqa: E402
 OLD, FIRST, SECOND = 99, 7, 5  # frame seeds: the goal in force, the first request's, the second's
 
 
-def _async(h, service_type, name, request):
-    """Call a service of the planner while its executor spins (no wait for the decoder)."""
-    if name not in h.clients:
-        h.clients[name] = h.node.create_client(service_type, name)
-    client = h.clients[name]
-    assert client.wait_for_service(timeout_sec=10.0 * WAIT_SLACK), f"{name} not available"
-    future = client.call_async(request)
-    deadline = time.monotonic() + 10.0 * WAIT_SLACK
-    while not future.done() and time.monotonic() < deadline:
-        h.executor.spin_once(timeout_sec=0.01)
-    assert future.done(), f"{name} did not answer"
-    h.take_queued()
-    return future.result()
-
-
-def _set_path(h, value: str):
-    request = SetParameters.Request(parameters=[Parameter(
-        name="goal_image_path", value=ParameterValue(type=ParameterType.PARAMETER_STRING,
-                                                     string_value=value))])
-    return _async(h, SetParameters, "/vjepa_planner/set_parameters", request).results[0]
+_async, _set_path = rig.call_async, rig.set_goal_path
 
 
 def _goal_image(h):
@@ -168,20 +149,6 @@ def _hold_first(monkeypatch, name: str) -> tuple[threading.Event, threading.Even
     return entered, release
 
 
-def _publish_taken(h, rgb) -> None:
-    """Publish goal image ``rgb``; return once the node took it (submitted it to the decoder)."""
-    took, take = threading.Event(), h.planner.goal_images.take
-
-    def taking(*args):
-        take(*args)
-        took.set()
-
-    h.planner.goal_images.take = taking
-    h.goal_pub.publish(Image(**rgb_to_image_fields(rgb)))
-    assert h.pump(2.0, until=took.is_set), "the goal image was never taken"
-    h.planner.goal_images.take = take
-
-
 def _refused_file(path):
     """Write a PNG whose header passes the set's check and whose decode refuses it (cut short)."""
     save_image_file(path, frame(3))
@@ -195,7 +162,7 @@ def _second(h, tmp_path, kind: str, what: str, first: str) -> None:
     if kind == "image":
         rgb = {"accepted": frame(SECOND), "no change": frame(OLD),  # a re-sent copy
                "refused": np.zeros((8, 8, 3), np.uint8)}[what]  # under 32 px a side
-        _publish_taken(h, rgb)
+        assert rig.publish_goal_taken(h, rgb), "the goal image was never taken"
         return
     if what == "accepted":
         value = str(save_image_file(tmp_path / "second.png", frame(SECOND)))
