@@ -319,3 +319,29 @@ def test_a_goal_file_set_during_shutdown_is_refused_in_its_answer(harness, tmp_p
     h.pump(1.0)
     assert len(h.logs(dropped)) == 1  # said once
     assert h.launch.executor.error is None
+
+
+def test_a_goal_file_set_back_to_empty_while_it_decodes_ends_the_hold_at_once(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """``goal_image_path`` new.png, then '' before it decoded: no hold on a file no longer named.
+
+    The old goal (from the topic) stays, said by the set's own line; the file, once decoded,
+    is dropped.
+    """
+    h = harness()
+    h.goal_pub.publish(Image(**rgb_to_image_fields(frame(OLD))))
+    assert h.pump(3.0, until=lambda: _goal_image(h) is not None)
+    assert h.enable().success
+    entered, release = _hold_first(monkeypatch, "goals_from_files")
+    assert _set_path(h, str(save_image_file(tmp_path / "new.png", frame(FIRST)))).successful
+    assert h.pump(5.0, until=entered.is_set)
+    assert h.session.goal_decoding == "goal_image_path new.png"
+    assert _set_path(h, "").successful
+    assert h.session.goal_decoding == "" and h.logs("did not come from a goal file and stays")
+    h.got["report"].clear()
+    assert h.pump(5.0, until=lambda: any(
+        json.loads(m.data)["commanded"] for m in h.got["report"])), "the old goal never resumed"
+    release.set()
+    assert h.pump(3.0, until=h.planner.goal_decoder.idle)
+    h.pump(0.3)
+    assert np.array_equal(_goal_image(h), frame(OLD))

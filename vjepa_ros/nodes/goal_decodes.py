@@ -25,7 +25,8 @@ import os
 
 from rclpy.parameter import Parameter
 
-from vjepa_ros.nodes.goal_parameters import EMPTY, FILE_PARAMETERS
+from vjepa_ros.nodes.goal_parameters import EMPTY, FILE_PARAMETERS, goal_files
+from vjepa_ros.nodes.goal_updates import file_parameter
 from vjepa_ros.nodes.planner_commanding import clear_failure
 from vjepa_ros.robot.goal_decoder import Decoded
 
@@ -71,11 +72,17 @@ class GoalDecodes:
     def _sync_goal_decoding(self) -> None:
         """Hold while a goal set by parameter decodes; end the hold once none does.
 
-        The session's hold (``goal_decoding_began``) names the newest file request's parameter
-        and its file (or how many); ``goal_decoding_ended`` when none is left (applied: the new
-        goal ended it already; refused: its line said the previous goal goes on).
+        Counted: a file request whose files the goal parameters still name (one they no longer
+        name, set to '' or to other files meanwhile, is dropped once decoded). The session's
+        hold (``goal_decoding_began``) names its parameter and its file (or how many);
+        ``goal_decoding_ended`` when none is left (applied: the new goal ended it already;
+        refused: its line said the previous goal goes on; no longer named: the set's line said
+        what the goal is).
         """
-        files = [what for what in self.goal_decoder.pending() if what[0] == "files"]
+        values = self.goal_values
+        named = (file_parameter(values), goal_files(values)[0])
+        files = [what for what in self.goal_decoder.pending()
+                 if what[0] == "files" and (what[1], what[2]) == named]
         if not files:
             self.session.goal_decoding_ended()
             return

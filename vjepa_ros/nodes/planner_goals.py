@@ -270,6 +270,7 @@ class PlannerGoals(GoalDecodes):
         except (ImageError, ValueError) as exc:
             return SetParametersResult(successful=False, reason=str(exc))
         self.goal_values = values
+        self._sync_goal_decoding()  # files set (hold) or no longer named (the hold ends)
         for name in FILE_PARAMETERS:  # their files as read by this check (or load)
             if name in changes and values[name]:
                 self.goal_files_read[name] = file_keys(name, values[name])
@@ -329,7 +330,6 @@ class PlannerGoals(GoalDecodes):
         if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value),
                                     lambda: goals_from_files(paths, name=parameter)) is None:
             raise ValueError(f"{' and '.join(setting)} not applied: the node is shutting down")
-        self._sync_goal_decoding()  # hold: the goal in force is being replaced
         message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
                    "the previous goal stays until they are decoded")
         self.get_logger().info(message)
