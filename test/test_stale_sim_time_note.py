@@ -96,15 +96,25 @@ def test_inputs_late_with_no_simulator_running_name_syncing_the_clocks(model, st
     assert FIX not in lines[0] and lines[0].endswith(f"rather than raising {limit})"), lines
 
 
-def test_in_time_inputs_or_sim_time_get_no_such_note(model):
+def test_in_time_inputs_get_no_such_note_and_sim_time_its_own(model):
     session, clock, logs = _session(model)
     _run(session, clock, 5, state_lag=0.01, state_every=4)  # in time, sparse: stale all the same
     lines = _stale_lines(logs)
     assert lines and FIX not in " ".join(lines) and LAG_NOTE not in " ".join(lines), lines
+    # fix59s: on simulated time a steady lag behind /clock names its causes there (user59u's
+    # stale line on --use-sim-time had no advice), never the wall clock's fix
     session, clock, logs = _session(model, on_sim_time=True, lag=0.15)
     _run(session, clock, 5, state_lag=0.15)
     lines = _stale_lines(logs)
-    assert lines and FIX not in " ".join(lines) and LAG_NOTE not in " ".join(lines), lines
+    assert lines and FIX not in " ".join(lines), lines
+    assert "came stamped 0.15 s or more behind /clock (simulated time)" in lines[0], lines
+    assert "this process takes them late" in lines[0] and "chrony" not in lines[0], lines
+    assert lines[0].endswith("rather than raising safety.max_state_age_s)"), lines
+    # in time on simulated time (a sparse state source): no note
+    session, clock, logs = _session(model, on_sim_time=True)
+    _run(session, clock, 5, state_lag=0.01, state_every=4)
+    lines = _stale_lines(logs)
+    assert lines and LAG_NOTE not in " ".join(lines), lines
 
 
 def test_a_camera_from_the_simulator_names_its_advice_in_the_stale_line(model):
@@ -154,14 +164,19 @@ def test_the_note_is_kept_for_the_stale_episode_without_reading_the_clock_again(
     assert note(True) == "" and reads == []  # no steady lag, no advice: nothing to ask
     for _ in range(LAG_COUNT):
         lags.add(1, 0.2)
-    assert note(True, sim=True) == "" and len(reads) == 1  # on simulated time: none
+    on_sim = note(True, sim=True)  # on simulated time: its own note (fix59s)
+    assert "behind /clock" in on_sim and FIX not in on_sim and len(reads) == 1
+    assert note(False) == ""  # fresh: the episode's note forgotten
+    assert note(True, advice="the simulator's camera", sim=True) == on_sim  # no camera advice
+    assert len(reads) == 2
+    note(False)
     first = note(True)
     assert FIX in first and first.endswith("rather than raising safety.max_state_age_s")
-    assert len(reads) == 2
+    assert len(reads) == 3
     for _ in range(5):  # the episode keeps its wording, the clock parameter unread
         assert note(True, advice="other", simulated=False) == first
-    assert len(reads) == 2
-    assert note(False) == "" and len(reads) == 2  # fresh: forgotten
+    assert len(reads) == 3
+    assert note(False) == "" and len(reads) == 3  # fresh: forgotten
     assert "chrony" in note(True, simulated=False)  # a new episode, a new note
     assert note(True, advice="run on simulated time").startswith("each of the last")
     assert lags.note(0, 0.5, True, lambda: "run on simulated time", lambda: False,

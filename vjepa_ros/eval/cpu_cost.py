@@ -19,6 +19,7 @@ from vjepa_ros.planning import CEMConfig
 from vjepa_ros.planning.icem import evaluations_per_step
 from vjepa_ros.planning.planners import model_device
 from vjepa_ros.planning.refine import refinement_evaluations
+from vjepa_ros.robot.plan_cost import duration
 
 CHEAPER = {"samples": 100, "iterations": 5}  # vjepa-ros reach's planner on the CPU
 PROBE_SEQUENCES = 16  # timed after one warm-up sequence
@@ -95,8 +96,8 @@ def cpu_cost_note(model, cem: CEMConfig, steps: int, searches: int = 1,
                 "a step")
     return (f"planning on the CPU with S {cem.samples}, I {cem.iterations} "
             f"({imagined}) on {threads} takes about "
-            f"{_duration(per_step)} a step, {_duration(per_step * steps)} for {steps} step(s); "
-            f"{options} (what reach plans with on the CPU) about {_duration(cheap_step)} a step"
+            f"{duration(per_step)} a step, {duration(per_step * steps)} for {steps} step(s); "
+            f"{options} (what reach plans with on the CPU) about {duration(cheap_step)} a step"
             + _landscape_clause(one, landscape_points))
 
 
@@ -106,7 +107,7 @@ def _landscape_clause(seconds_each: float, points: int) -> str:
         return ""
     grid = points * points
     return (f"; the energy landscape ({points}x{points} = {grid} sequences, once) about "
-            f"{_duration(seconds_each * grid)}")
+            f"{duration(seconds_each * grid)}")
 
 
 def cost_note_printer(model, cem: CEMConfig, searches: int = 1, landscape_points: int = 0):
@@ -124,11 +125,3 @@ def cost_note_printer(model, cem: CEMConfig, searches: int = 1, landscape_points
             print(line, flush=True)
 
     return print_note
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.2g} s" if seconds < 10 else f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

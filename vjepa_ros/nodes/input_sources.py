@@ -28,6 +28,7 @@ from vjepa_ros.nodes.graph_publishers import (
     publisher_named,
 )
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher, sender_gid
+from vjepa_ros.nodes.queue_drain import subscribe_draining
 from vjepa_ros.nodes.state_qos import STATE_QOS
 from vjepa_ros.robot.goal_image_rules import TAKE_UNNAMED
 from vjepa_ros.robot.publisher_window import (
@@ -362,9 +363,9 @@ class InputSources:
         """Subscribe to the JointState ``topic`` for finger joints (once; not the arm's topic)."""
         node = self.node
         if topic not in self.gripper_probes and topic != node.joint_states_sub.topic_name:
-            self.gripper_probes[topic] = node.create_subscription(
-                JointState, topic, callback_with_publisher(node._on_joint_state, topic, sent=True),
-                STATE_QOS)  # best effort, as joint_states (state_qos)
+            self.gripper_probes[topic] = subscribe_draining(  # as joint_states: queue drained
+                node, JointState, topic,
+                callback_with_publisher(node._on_joint_state, topic, sent=True), STATE_QOS)
 
     def check_finger_publishers(self) -> None:
         """Tell the finger watch the nodes publishing its chosen topic (a bag played onto it).

@@ -45,14 +45,11 @@ from vjepa_ros.nodes.goal_topics import subscribe_goal_topic
 from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
-from vjepa_ros.nodes.input_watch import (
-    InputProblem,
-    InputWatch,
-    InputWatches,
-)
+from vjepa_ros.nodes.input_watch import InputProblem, InputWatch, InputWatches
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_commanding import PlannerCommanding, clear_failure
+from vjepa_ros.nodes.planner_cost import say_plan_cost
 from vjepa_ros.nodes.planner_diagnostics import PlannerDiagnostics
 from vjepa_ros.nodes.planner_goals import PlannerGoals
 from vjepa_ros.nodes.planner_inputs import PlannerInputs
@@ -60,6 +57,7 @@ from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.planner_outputs import PlannerOutputs
 from vjepa_ros.nodes.planner_settings import check_planner_settings
 from vjepa_ros.nodes.publisher_ids import callback_with_publisher
+from vjepa_ros.nodes.queue_drain import subscribe_draining
 from vjepa_ros.nodes.refused_start import start_or_destroy
 from vjepa_ros.nodes.setpoint_output import SetpointOutput
 from vjepa_ros.nodes.state_qos import STATE_QOS
@@ -193,8 +191,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         image_type = CompressedImage if cfg.image_transport == "compressed" else Image
         self.image_subscription = self.create_subscription(
             image_type, "image", callback_with_publisher(self._on_image, ""), SENSOR_QOS)
-        self.joint_states_sub = self.create_subscription(
-            JointState, "joint_states",
+        self.joint_states_sub = subscribe_draining(  # every queued state in one turn
+            self, JointState, "joint_states",
             callback_with_publisher(self._on_joint_state, "", sent=True),
             STATE_QOS)  # best effort: reliable and sensor-data publishers alike (state_qos)
         # the resolved names, read once: a subscription's cannot change, and topic_name is a
@@ -205,8 +203,8 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
         if self.fingers.topic:
             self.sources.probe_gripper_topic(self.fingers.topic)
         if cfg.robot.state_source == "pose":
-            self.pose_sub = self.create_subscription(
-                PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""),
+            self.pose_sub = subscribe_draining(
+                self, PoseStamped, "current_pose", callback_with_publisher(self._on_pose, ""),
                 STATE_QOS)
             self.pose_topic = self.pose_sub.topic_name  # (read once, as image_topic)
             self.fingers.anchor_topic = self.pose_topic  # the arm's namespace then
@@ -243,6 +241,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                           clock=Clock(clock_type=ClockType.STEADY_TIME))
         for warning in cfg.startup_warnings() + idle_parameter_warnings(cfg):
             self.get_logger().warning(warning)
+        self.plan_progress = say_plan_cost(self)  # the model timed before the worker plans
         self.worker.start()
         compiled = ", predictor compiled by torch.compile at its first plan" if getattr(
             self.model, "compiled", False) else ""

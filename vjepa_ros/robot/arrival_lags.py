@@ -56,9 +56,10 @@ class ArrivalLags:
         camera's own advice (``sim.pace.simulator_camera_advice``: its frames come from the
         simulator), which wins; else the input's last arrivals each lagged half its age
         ``limit`` (:meth:`steady`): :func:`lag_note`, ``simulated`` saying whether a simulator
-        runs. None off the wall clock (``on_sim_time``, read only when there is a note to
-        give). Kept while the input stays stale, so that its episode keeps one wording (said
-        once; nothing is read again meanwhile); forgotten when it is fresh again.
+        runs. Off the wall clock (``on_sim_time``, read only when there is a note to give) a
+        steady lag gets :func:`sim_time_lag_note` instead, and the camera's advice none. Kept
+        while the input stays stale, so that its episode keeps one wording (said once; nothing
+        is read again meanwhile); forgotten when it is fresh again.
         """
         if not stale:
             self._notes[index] = ""
@@ -66,7 +67,9 @@ class ArrivalLags:
             lag, camera = self.steady(index, limit), advice()
             note = rather_than_raising(camera, index) or (
                 lag_note(index, lag, simulated()) if lag is not None else "")
-            self._notes[index] = note if note and not on_sim_time() else ""
+            if note and on_sim_time():  # the wall clock's causes are not the ones
+                note = sim_time_lag_note(index, lag) if lag is not None else ""
+            self._notes[index] = note
         return self._notes[index]
 
 
@@ -88,6 +91,21 @@ def lag_note(index: int, lag: float, simulated: bool) -> str:
     return rather_than_raising(
         f"{behind}: a source stamping by another computer's clock? sync the clocks (chrony or "
         "PTP: `chronyc tracking` on both computers shows the offset)", index)
+
+
+def sim_time_lag_note(index: int, lag: float) -> str:
+    """Return the stale line's note for input ``index`` lagging ``lag`` [s] on simulated time.
+
+    On simulated time the node clock is the newest ``/clock``: an input each of whose last
+    arrivals came ``lag`` behind it was stamped late by its publisher, or was taken late by
+    this node (an executor starved of CPU by the planning search: ``queue_drain`` takes queued
+    states at once, so a backlog alone no longer shows as age). Names both and their fixes.
+    """
+    return rather_than_raising(
+        f"each of the last {LAG_COUNT} {INPUTS[index]}s came stamped {lag:.2f} s or more "
+        "behind /clock (simulated time): its publisher stamps them late, or this process takes "
+        "them late, its CPU busy (the planner's search: see its start-up line on the cost of a "
+        "plan; a smaller search, fewer model.threads)", index)
 
 
 def rather_than_raising(advice: str, index: int) -> str:
