@@ -66,6 +66,9 @@ def test_the_estimate_times_the_models_rollout_and_skips_stand_ins(monkeypatch):
         device = "cpu"
 
     assert plan_seconds(StandIn(), PAPER) is None
+    from vjepa_ros.sim.oracle import OracleWorldModel
+
+    assert plan_seconds(OracleWorldModel(), PAPER) is None  # the test stand-in: no probe
     model = tiny_world_model()
     seconds = plan_seconds(model, PAPER)  # a real rollout timed
     assert seconds is not None and 0 < seconds < float("inf")

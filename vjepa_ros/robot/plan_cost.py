@@ -26,10 +26,12 @@ def plan_seconds(model, cem) -> float | None:
     The rollout of ``cpu_cost.PROBE_SEQUENCES`` sequences timed on torch's threads now, times
     the sequences a plan imagines (``cpu_cost.sequences_per_step``). None for a model that
     cannot be timed so: a stand-in without ``tokens_per_frame`` / ``embed_dim``, or one whose
-    predictor ``torch.compile`` compiles at its first call (``compiled``: minutes, not a plan).
+    predictor ``torch.compile`` compiles at its first call (``compiled``: minutes, not a plan),
+    or a stand-in that says so (``timed_cost`` False: the simulator's oracle, which plans in
+    no time; its probe cost every test planner a second at start-up).
     """
     if not (getattr(model, "tokens_per_frame", None) and getattr(model, "embed_dim", None)) \
-            or getattr(model, "compiled", False):
+            or getattr(model, "compiled", False) or not getattr(model, "timed_cost", True):
         return None
     from vjepa_ros.eval.cpu_cost import seconds_per_sequence, sequences_per_step
 

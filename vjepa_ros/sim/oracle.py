@@ -173,6 +173,7 @@ class OracleWorldModel:
         self.predictor = OraclePredictor(model_frame_rpy_deg, axis_gain).to(self.device)
         self.embed_dim = EMBED_DIM
         self.tokens_per_frame = 1
+        self.timed_cost = False  # no plan-cost line: its plans cost nothing (robot.plan_cost)
         self.capacity = capacity
         self._states: OrderedDict = OrderedDict()
 
