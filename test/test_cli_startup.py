@@ -97,6 +97,17 @@ BAD_OPTIONS = [
     # reach has no --topk option: its setting is named as such, not as an option it lacks
     (["reach", "--samples", "4"], "vjepa-ros reach: topk of config/reach_demo.yaml (10) must "
      "be less than --samples (4)"),
+    # vjepa-ros planner: what was typed, refused before rclpy loads (feat59call)
+    (["planner", "goal-pose", "0.4", "0.1"],
+     "vjepa-ros planner goal-pose: goal-pose takes X Y Z or X Y Z R P Y, not 2 numbers"),
+    (["planner", "enable", "--node", "/arm 1/vjepa_planner"],
+     "vjepa-ros planner enable: --node '/arm 1/vjepa_planner': no ROS namespace"),
+    (["planner", "status", "--timeout", "0"],
+     "vjepa-ros planner status: --timeout 0.0: give a number of seconds above 0"),
+    (["planner", "param", "set", "planner.samples"],
+     "vjepa-ros planner param set: param set takes NAME VALUE pairs, got 1 word(s)"),
+    (["planner", "goal-image", "a.png", "b.png", "--steps", "3"],
+     "vjepa-ros planner goal-image: --steps gives 1 counts for 2 files: give one per file"),
 ]
 
 

@@ -5,6 +5,7 @@ vjepa-ros reach            the main job: sim + planner node reach an image goal,
 vjepa-ros run --task T     a manipulation task in the sim: grasp, reach-with-object, pick-and-place
 vjepa-ros demo             one planning step on real Franka frames (see ``vjepa-ros demo --help``)
 vjepa-ros launch           the planner node (and --camera, --node sim ...) in one process
+vjepa-ros planner VERB     talk to a running planner: enable, goals, parameters, status
 vjepa-ros eval BAG         replay a rosbag2 recording through the planner (``vjepa_ros/eval``)
 vjepa-ros camera-check BAG does the world model see the robot's axes from this camera placement
 vjepa-ros record OUT       record a simulator episode as a rosbag2 bag (also: bag-from-npz)
@@ -164,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
     from vjepa_ros.nodes.reach_demo import add_commands as add_reach_commands
 
     add_reach_commands(sub)  # reach
+    from vjepa_ros.nodes.planner_cli import add_commands as add_planner_commands
+
+    add_planner_commands(sub)  # planner enable|disable|... (no ros2 command needed)
     from vjepa_ros.sim.run_command import add_commands as add_run_commands
 
     add_run_commands(sub)  # run

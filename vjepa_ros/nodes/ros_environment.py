@@ -223,13 +223,15 @@ def discovery_range(environ=None, rcl: int | None = -1) -> str:
     return _discovery(environ, rcl_major(environ) if rcl == -1 else rcl)[0]
 
 
-def ros_network_line(environ=None, rcl: int | None = -1) -> str:
+def ros_network_line(environ=None, rcl: int | None = -1, client: bool = False) -> str:
     """Return the one line every command that starts nodes prints first: domain and discovery.
 
     ``vjepa-ros launch``, ``vjepa-ros reach`` and each node executable (``node_runner``) print
-    it, so that a person watching from another shell (``ros2 topic list``) knows the
-    ``ROS_DOMAIN_ID`` and discovery range to use there: nodes on another domain, or a shell
-    whose range does not reach them, see nothing. The domain is rcl's reading of
+    it, so that a person watching from another shell knows the ``ROS_DOMAIN_ID`` and discovery
+    range to use there (``ros2 topic list``; on the pip route, which has no ``ros2`` command,
+    ``vjepa-ros planner status``): nodes on another domain, or a shell whose range does not
+    reach them, see nothing. ``client``: the line of ``vjepa-ros planner``, which talks to
+    nodes started elsewhere: where it looks for them. The domain is rcl's reading of
     ``ROS_DOMAIN_ID`` (unset: 0; :func:`rcl_domain_id`), the range :func:`discovery_range`'s
     (``rcl`` as there), and a value rcl refused or ignored is named; call it after
     :func:`domain_id_problem` found none.
@@ -244,8 +246,12 @@ def ros_network_line(environ=None, rcl: int | None = -1) -> str:
                 f"(unset ROS_AUTOMATIC_DISCOVERY_RANGE, or set LOCALHOST, to watch them){why}")
     where = {"LOCALHOST": "this machine only", "SUBNET": "this network"}.get(
         scope, "the middleware's default")
+    if client:
+        return (f"ROS domain {domain}, discovery {scope} ({where}{why}): looking for the planner "
+                f"there (vjepa-ros launch's first line names the domain it runs on)")
     watch = f"ROS_AUTOMATIC_DISCOVERY_RANGE={scope}"
     if rcl is not None and rcl < FIRST_RCL_WITH_RANGE:  # Humble reads ROS_LOCALHOST_ONLY only
         watch = f"ROS_LOCALHOST_ONLY={int(scope == 'LOCALHOST')}"
     return (f"ROS domain {domain}, discovery {scope} ({where}{why}); to see these nodes from "
-            f"another shell: ROS_DOMAIN_ID={domain} {watch} ros2 topic list")
+            f"another shell: ROS_DOMAIN_ID={domain} {watch} ros2 topic list (no ros2 command: "
+            f"ROS_DOMAIN_ID={domain} vjepa-ros planner status)")

@@ -1,0 +1,117 @@
+"""``vjepa-ros planner``'s arguments, values and network rule, without ROS (feat59call).
+
+Over ROS against a real planner: ``test_planner_cli.py``. Here: a ``param set`` value is
+read as the parameter's declared type (``08`` stays text for a string parameter, ``yes`` is
+no bool), a refused one is one line with exit status 2, and the command applies the network
+rule (LOCALHOST discovery, the caller's domain) before rclpy starts.
+"""
+
+import argparse
+import os
+
+import pytest
+
+from vjepa_ros.config import UsageError
+from vjepa_ros.nodes import planner_cli
+from vjepa_ros.nodes.param_text import (
+    BOOL,
+    BOOL_ARRAY,
+    DOUBLE,
+    DOUBLE_ARRAY,
+    INTEGER,
+    INTEGER_ARRAY,
+    STRING,
+    STRING_ARRAY,
+    parameter_value,
+)
+
+
+@pytest.mark.parametrize("text, type_code, value", [
+    ("true", BOOL, True), ("False", BOOL, False),
+    ("100", INTEGER, 100), ("0100", INTEGER, 100), ("-3", INTEGER, -3),
+    ("0.05", DOUBLE, 0.05), ("5", DOUBLE, 5.0), ("1e-3", DOUBLE, 0.001),
+    ("08", STRING, "08"), ("true", STRING, "true"), ("/data/goal #2.png", STRING,
+                                                     "/data/goal #2.png"),
+    ("[2, 2, 0]", INTEGER_ARRAY, [2, 2, 0]), ("[]", INTEGER_ARRAY, []),
+    ("[0.5, 1]", DOUBLE_ARRAY, [0.5, 1.0]), ("[true, false]", BOOL_ARRAY, [True, False]),
+    ("[/a.png, '08']", STRING_ARRAY, ["/a.png", "08"]),
+])
+def test_a_value_is_read_as_the_parameter_s_declared_type(text, type_code, value):
+    got = parameter_value("p", text, type_code)
+    assert got == value and type(got) is type(value)
+    if isinstance(value, list):
+        assert [type(v) for v in got] == [type(v) for v in value]
+
+
+@pytest.mark.parametrize("text, type_code, said", [
+    ("yes", BOOL, "parameter p is a bool: 'yes' is not one; give true or false"),
+    ("3.5", INTEGER, "parameter p is an integer: '3.5' is not one; give a whole number"),
+    ("abc", DOUBLE, "parameter p is a double: 'abc' is not one; give a number"),
+    ("[2, x]", INTEGER_ARRAY, "parameter p is an integer array: item 'x' of '[2, x]' is not an "
+     "integer; give each item as a whole number"),
+    ("2", INTEGER_ARRAY, "parameter p is an integer array: '2' is not a list of values; give "
+     "it as '[a, b, c]'"),
+    ("[a, [b]]", STRING_ARRAY, "is not a list of values"),
+])
+def test_a_value_of_another_type_is_one_line_naming_the_parameter(text, type_code, said):
+    with pytest.raises(UsageError) as refused:
+        parameter_value("p", text, type_code)
+    assert said in str(refused.value) and "\n" not in str(refused.value)
+
+
+@pytest.mark.parametrize("given, name", [
+    ("/vjepa_planner", "/vjepa_planner"), ("vjepa_planner", "/vjepa_planner"),
+    ("/arm1/vjepa_planner", "/arm1/vjepa_planner"), ("arm1/vjepa_planner",
+                                                     "/arm1/vjepa_planner"),
+])
+def test_node_names_are_made_fully_qualified(given, name):
+    assert planner_cli.full_node_name(given) == name
+
+
+@pytest.mark.parametrize("given", ["/arm1/", "/1arm/vjepa_planner", "/vjepa-planner", "a b"])
+def test_a_name_no_node_can_have_is_a_usage_error(given):
+    with pytest.raises(UsageError, match=r"--node .*: no ROS (node name|namespace)"):
+        planner_cli.full_node_name(given)
+
+
+def _args(**given) -> argparse.Namespace:
+    return argparse.Namespace(**{"verb": "enable", "node": "/vjepa_planner", "timeout": 1.0,
+                                 **given})
+
+
+def test_the_network_rule_is_applied_before_rclpy_and_the_domain_is_the_caller_s(
+        monkeypatch, capsys):
+    for name in ("ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ROS_DOMAIN_ID", "42")
+    seen = {}
+
+    class Client:  # stands in for the rclpy client: what the environment holds at its start
+        def __init__(self, node, timeout_s):
+            seen.update({k: os.environ.get(k) for k in (
+                "ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY", "ROS_DOMAIN_ID")})
+            from vjepa_ros.nodes.planner_client import ClientError
+
+            raise ClientError("stopped here")
+
+    from vjepa_ros.nodes import planner_client
+
+    monkeypatch.setattr(planner_client, "PlannerClient", Client)
+    assert planner_cli.cmd_planner(_args()) == 1
+    assert seen == {"ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST", "ROS_LOCALHOST_ONLY": "1",
+                    "ROS_DOMAIN_ID": "42"}
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["vjepa-ros planner enable: ROS domain 42, discovery LOCALHOST (this machine "
+                   "only): looking for the planner there (vjepa-ros launch's first line names "
+                   "the domain it runs on)", "vjepa-ros planner enable: stopped here"]
+
+
+def test_a_domain_ros_cannot_use_is_one_line_and_status_1_before_rclpy(monkeypatch, capsys):
+    monkeypatch.setenv("ROS_DOMAIN_ID", "999")
+    from vjepa_ros.nodes import planner_client
+
+    monkeypatch.setattr(planner_client, "PlannerClient", None)  # never reached
+    assert planner_cli.cmd_planner(_args()) == 1
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("vjepa-ros planner enable: ROS_DOMAIN_ID=999 in the environment is "
+                           "outside 0..232"), line

@@ -1,0 +1,185 @@
+"""``vjepa-ros planner VERB``: talk to a running planner node without the ``ros2`` command.
+
+The pip route (ROS 2 from PyPI wheels) has rclpy but no ``ros2`` CLI, so ``ros2 service call
+/vjepa_planner/enable ...``, ``ros2 param set``, ``ros2 topic pub /goal_pose`` and ``ros2
+topic echo /diagnostics`` cannot be typed (user59u). Each verb is one of them::
+
+    vjepa-ros planner enable | disable                   ~/enable (std_srvs/SetBool)
+    vjepa-ros planner capture-goal | add-subgoal | clear-goals | camera-check   (Trigger)
+    vjepa-ros planner goal-image FILE [FILE ...] [--steps N ...]   goal_image_path(s), goal_steps
+    vjepa-ros planner goal-pose X Y Z [R P Y] [--frame F]  PoseStamped on the simulator's goal_pose
+    vjepa-ros planner param list | get NAME ... | set NAME VALUE [NAME VALUE ...]
+    vjepa-ros planner status [--follow]                  /diagnostics and ~/plan_report
+
+``--node`` names the planner (default ``/vjepa_planner``; ``/arm1/vjepa_planner`` in a
+namespace, whose simulator's ``goal_pose`` is ``/arm1/goal_pose``). The network rule
+(``scripts/ros_env.sh``: LOCALHOST discovery, the caller's ``ROS_DOMAIN_ID``, unset: domain 0
+as ``vjepa-ros launch``) is applied before rclpy starts, and the domain line printed first
+(``ros_environment.ros_network_line``). Exit status 0 the node did it, 1 it refused (its
+message), did not answer or is not there (one line), 2 what was typed cannot be used. This module
+imports no rclpy (the CLI builds its parser at start-up).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+
+from vjepa_ros.cli_parser import Takes
+from vjepa_ros.command_errors import command_ended
+from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.planner_name import PLANNER_NODE
+
+PROG = "vjepa-ros planner"
+TIMEOUT_S = 10.0  # for the planner's services to appear: discovery takes ~1 s on a quiet host
+SIM_GOAL_POSE = "goal_pose"  # sim_node's goal pose topic (in the planner's namespace)
+VERB_HELP = {
+    "enable": "start commanding the arm (~/enable true); prints what still blocks commands",
+    "disable": "stop commanding: shadow mode, planning only (~/enable false)",
+    "capture-goal": "the newest camera frame becomes the only goal (~/capture_goal)",
+    "add-subgoal": "append the newest camera frame to the sub-goal list (~/add_subgoal)",
+    "clear-goals": "empty the goal list (~/clear_goals)",
+    "camera-check": "run the live camera placement check; answers when done, 1-2 min "
+                    "(~/camera_check; only while enabled, at rest, no goal)",
+}
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--node", type=Takes("a node name (/vjepa_planner)"),
+                        default=f"/{PLANNER_NODE}", help="the planner node's fully qualified "
+                        "name; a namespace: /arm1/vjepa_planner")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT_S, metavar="S",
+                        help="seconds to wait for the planner to appear on the domain")
+
+
+def add_commands(sub) -> None:
+    """Register ``planner`` and its verbs on the ``vjepa-ros`` sub-parsers."""
+    planner = sub.add_parser("planner", help="talk to a running planner node (enable, goals, "
+                             "parameters, status) without the ros2 command")
+    verbs = planner.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for verb, text in VERB_HELP.items():
+        _common(verbs.add_parser(verb, help=text))
+    image = verbs.add_parser("goal-image", help="set the goal image file(s): one file "
+                             "goal_image_path, several the sub-goal list goal_image_paths")
+    image.add_argument("files", nargs="+", metavar="FILE", type=Takes("an image file"))
+    image.add_argument("--steps", type=int, nargs="+", default=[], metavar="N",
+                       help="goal_steps: executed steps per file (default goals.default_steps)")
+    _common(image)
+    pose = verbs.add_parser("goal-pose", help="send a TCP goal pose to the simulator, which "
+                            "renders its image as the planner's goal (sim_node's goal_pose)")
+    pose.add_argument("pose", nargs="+", type=float, metavar="X Y Z [R P Y]",
+                      help="position [m] in --frame; roll pitch yaw [rad], extrinsic x-y-z "
+                      "(default: the hand pointing down, roll pi)")
+    pose.add_argument("--frame", type=Takes("a frame id"), default="panda_link0",
+                      help="the pose's header.frame_id (the simulator's base frame)")
+    pose.add_argument("--topic", type=Takes("a topic name"),
+                      help="the goal pose topic (default: goal_pose in the --node's namespace)")
+    _common(pose)
+    param = verbs.add_parser("param", help="list, get or set the planner's parameters")
+    actions = param.add_subparsers(dest="action", required=True, metavar="ACTION")
+    _common(actions.add_parser("list", help="the parameter names"))
+    get = actions.add_parser("get", help="print parameters' values")
+    get.add_argument("names", nargs="+", metavar="NAME", type=Takes("a parameter name"))
+    _common(get)
+    put = actions.add_parser("set", help="set parameters (several: all or none); the value is "
+                             "read as the parameter's declared type")
+    put.add_argument("items", nargs="+", metavar="NAME VALUE", type=Takes(empty=True))
+    _common(put)
+    watch = verbs.add_parser("status", help="the planner's /diagnostics status and plan "
+                             "reports, once or --follow")
+    watch.add_argument("--follow", action="store_true", help="print changes and each plan "
+                       "report until Ctrl-C")
+    _common(watch)
+    planner.set_defaults(func=cmd_planner)
+
+
+def full_node_name(given: str) -> str:
+    """Return ``--node`` as a fully qualified name (``vjepa_planner``: ``/vjepa_planner``).
+
+    Checked by rmw's rules (``ros_names``); UsageError naming the value and one to give.
+    """
+    from vjepa_ros.nodes.ros_names import namespace_problem, node_name_problem
+
+    name = given if given.startswith("/") else f"/{given}"
+    namespace, _, node = name.rpartition("/")
+    problem = node_name_problem(node) or (namespace_problem(namespace) if namespace else "")
+    if problem:
+        raise UsageError(f"--node {given!r}: {problem} (the planner: /{PLANNER_NODE}, "
+                         f"/arm1/{PLANNER_NODE} in a namespace)")
+    return name
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse what cannot be used, in one line (:class:`UsageError`, exit status 2)."""
+    args.node = full_node_name(args.node)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise UsageError(f"--timeout {args.timeout}: give a number of seconds above 0")
+    if args.verb == "goal-pose":
+        if len(args.pose) not in (3, 6):
+            raise UsageError(f"goal-pose takes X Y Z or X Y Z R P Y, not {len(args.pose)} "
+                             "numbers")
+        if not all(math.isfinite(v) for v in args.pose):
+            raise UsageError(f"goal-pose {' '.join(map(str, args.pose))}: every number must "
+                             "be finite")
+    if args.verb == "goal-image" and args.steps:
+        if len(args.steps) != len(args.files):
+            raise UsageError(f"--steps gives {len(args.steps)} counts for {len(args.files)} "
+                             "files: give one per file")
+        if min(args.steps) < 0:
+            raise UsageError("--steps: a count must be >= 0 (0: no limit)")
+    if args.verb == "param" and args.action == "set" and len(args.items) % 2:
+        raise UsageError(f"param set takes NAME VALUE pairs, got {len(args.items)} word(s) "
+                         f"({' '.join(args.items)}): quote a value that holds spaces")
+
+
+def cmd_planner(args: argparse.Namespace) -> int:
+    """Run one verb against the planner; return the exit status (module doc)."""
+    from vjepa_ros.nodes.node_processes import NETWORK_RULE
+    from vjepa_ros.nodes.ros_environment import domain_id_problem, ros_network_line
+
+    prog = f"{PROG} {args.verb}" + (f" {args.action}" if args.verb == "param" else "")
+    try:
+        check_arguments(args)
+    except UsageError as exc:
+        return command_ended(prog, exc)
+    problem = domain_id_problem()
+    if problem:
+        return command_ended(prog, RuntimeError(problem), status=1)
+    os.environ.update(NETWORK_RULE)  # scripts/ros_env.sh's rule; the domain stays the caller's
+    print(f"{prog}: {ros_network_line(client=True)}", file=sys.stderr)
+    from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
+
+    try:
+        with PlannerClient(args.node, args.timeout) as client:
+            return _run_verb(prog, client, args)
+    except (ClientError, UsageError, OSError) as exc:
+        return command_ended(prog, exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: --follow's end; the node is gone
+        return command_ended(prog, exc, "the client node is gone (the planner runs on)")
+
+
+def _run_verb(prog: str, client, args: argparse.Namespace) -> int:
+    from vjepa_ros.nodes import planner_verbs as verbs
+    from vjepa_ros.nodes.planner_watch import status
+
+    if args.verb in ("enable", "disable"):
+        return verbs.enable(prog, client, args.verb == "enable")
+    if args.verb in verbs.TRIGGERS:
+        return verbs.trigger(prog, client, args.verb)
+    if args.verb == "goal-image":
+        return verbs.goal_image(prog, client, args.files, args.steps)
+    if args.verb == "goal-pose":
+        namespace = args.node.rpartition("/")[0]
+        topic = args.topic or f"{namespace}/{SIM_GOAL_POSE}"
+        rpy = args.pose[3:] or None
+        return verbs.goal_pose(prog, client, args.pose[:3], rpy, args.frame, topic)
+    if args.verb == "status":
+        return status(prog, client, args.follow)
+    if args.action == "list":
+        return verbs.param_list(prog, client)
+    if args.action == "get":
+        return verbs.param_get(prog, client, args.names)
+    pairs = list(zip(args.items[::2], args.items[1::2], strict=True))
+    return verbs.param_set(prog, client, pairs)

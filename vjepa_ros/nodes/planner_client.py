@@ -1,0 +1,167 @@
+"""A short-lived rclpy client of a running planner node: its services, parameters and topics.
+
+``vjepa-ros planner`` (:mod:`~vjepa_ros.nodes.planner_cli`) talks through it, so that the
+pip route, which has no ``ros2`` command, can enable the planner, set its goal and parameters
+and watch it. One private rclpy context and one node per command (``vjepa_ros_cli_<pid>``, no
+parameter services of its own), always destroyed on the way out (:meth:`PlannerClient.close`):
+nothing is left behind. Every wait is bounded; what did not come is said in one line
+(:class:`ClientError`, exit status 1).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from vjepa_ros.nodes.ros_environment import discovery_range, init_failure, rcl_domain_id
+
+
+class ClientError(RuntimeError):
+    """What the planner did not do or answer, in one line (exit status 1)."""
+
+
+class PlannerClient:
+    """Talk to the planner ``node`` (fully qualified: ``/vjepa_planner``, ``/arm1/vjepa_planner``).
+
+    ``timeout_s``: how long to wait for the planner's services to appear in the graph.
+    Raises :class:`ClientError` when rclpy cannot start (one line, :func:`init_failure`).
+    """
+
+    def __init__(self, node: str, timeout_s: float):
+        import rclpy
+        from rclpy.executors import SingleThreadedExecutor
+
+        self.target, self.timeout_s = node, timeout_s
+        self.context = rclpy.Context()
+        try:
+            rclpy.init(args=[], context=self.context)
+        except RuntimeError as exc:
+            raise ClientError(init_failure(exc)) from None
+        self.node = rclpy.create_node(f"vjepa_ros_cli_{os.getpid()}", context=self.context,
+                                      start_parameter_services=False)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.executor.add_node(self.node)
+
+    def close(self) -> None:
+        """Destroy the node and shut the context down (also after an error or Ctrl-C)."""
+        self.executor.shutdown(timeout_sec=1.0)
+        self.node.destroy_node()
+        self.context.try_shutdown()
+
+    def __enter__(self) -> PlannerClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # services ----------------------------------------------------------------------------
+    def call(self, srv_type, service: str, request, answer_s: float):
+        """Call ``NODE/service`` with ``request`` once it appears; return the response.
+
+        Waits ``timeout_s`` for the service (:meth:`missing` says what is missing), then
+        ``answer_s`` for the answer. Raises :class:`ClientError`.
+        """
+        name = f"{self.target}/{service}"
+        client = self.node.create_client(srv_type, name)
+        try:
+            if not client.wait_for_service(timeout_sec=self.timeout_s):
+                raise ClientError(self.missing(name))
+            future = client.call_async(request)
+            self.executor.spin_until_future_complete(future, timeout_sec=answer_s)
+            if not future.done():
+                raise ClientError(f"{name} gave no answer in {answer_s:g} s: the planner is "
+                                  "busy or stuck (vjepa-ros planner status shows what it does)")
+            if future.exception() is not None:
+                raise ClientError(f"{name} failed: {future.exception()}")
+            return future.result()
+        finally:
+            self.node.destroy_client(client)
+
+    def call_ready(self, service: str) -> None:
+        """Wait ``timeout_s`` for ``NODE/service``; ClientError (:meth:`missing`) if absent."""
+        from std_srvs.srv import SetBool, Trigger
+
+        kind = SetBool if service == "enable" else Trigger
+        name = f"{self.target}/{service}"
+        client = self.node.create_client(kind, name)
+        try:
+            if not client.wait_for_service(timeout_sec=self.timeout_s):
+                raise ClientError(self.missing(name))
+        finally:
+            self.node.destroy_client(client)
+
+    def missing(self, service: str) -> str:
+        """Say in one line that ``service`` is not on this domain, and where planners are."""
+        domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
+        scope = discovery_range()
+        # the graph may still be filling on a loaded machine: a moment more for other planners
+        self.spin_until(lambda: self.planners_in_graph() - {self.target}, 3.0)
+        planners = sorted(self.planners_in_graph() - {self.target})
+        seen = (f"; planners on this domain: {', '.join(planners)} (give --node "
+                f"{planners[0]})") if planners else ""
+        node_there = self.target in self.node_names()
+        what = (f"the node {self.target} runs but offers no {service}" if node_there else
+                f"no planner {self.target} on ROS domain {domain} (discovery {scope})")
+        return (f"{what}: {service} did not appear in {self.timeout_s:g} s{seen}; start the "
+                "planner (vjepa-ros launch ...) and run this with the ROS_DOMAIN_ID its first "
+                "line names ('vjepa-ros launch: ROS domain N, ...')")
+
+    def node_names(self) -> set[str]:
+        """Return the fully qualified names of the nodes in the graph now."""
+        return {f"{ns.rstrip('/')}/{name}"
+                for name, ns in self.node.get_node_names_and_namespaces()}
+
+    def planners_in_graph(self) -> set[str]:
+        """Return the nodes offering a planner's ``~/enable`` and ``~/capture_goal``."""
+        services = {name for name, _ in self.node.get_service_names_and_types()}
+        return {name for name in self.node_names()
+                if f"{name}/enable" in services and f"{name}/capture_goal" in services}
+
+    # topics ------------------------------------------------------------------------------
+    def spin_until(self, done, timeout_s: float) -> bool:
+        """Spin until ``done()`` is true or ``timeout_s`` passed; return ``done()``."""
+        deadline = time.monotonic() + timeout_s
+        while not done() and time.monotonic() < deadline:
+            self.executor.spin_once(timeout_sec=min(0.1, max(0.0, deadline - time.monotonic())))
+        return bool(done())
+
+    def logger_names(self, topic: str) -> set[str]:
+        """Return the logger names (``arm1.sim_node``) of the nodes subscribing to ``topic``."""
+        return {f"{info.node_namespace.strip('/').replace('/', '.')}.{info.node_name}".lstrip(".")
+                for info in self.node.get_subscriptions_info_by_topic(topic)}
+
+    def node_logs(self, loggers: set[str]) -> list:
+        """Return a list gathering ``(level, "LOGGER: message")`` of ``loggers`` from now on.
+
+        As ``/rosout`` (``rcl_interfaces/msg/Log``) brings them; ``level``: Log's (20 INFO,
+        30 WARN, 40 ERROR). A node's log is the only word some of its refusals get (the
+        simulator's on a goal pose, the planner's on a goal image).
+        """
+        from rcl_interfaces.msg import Log
+        from rclpy.qos import QoSProfile, ReliabilityPolicy
+
+        since = self.node.get_clock().now().nanoseconds  # rosout stamps: the system clock
+        said: list = []
+
+        def on_log(msg) -> None:
+            stamp = msg.stamp.sec * 1_000_000_000 + msg.stamp.nanosec
+            if msg.name in loggers and msg.level >= Log.INFO and stamp >= since:
+                said.append((msg.level, f"{msg.name}: {msg.msg}"))
+
+        sub = self.node.create_subscription(Log, "/rosout", on_log, QoSProfile(
+            depth=100, reliability=ReliabilityPolicy.RELIABLE))
+        def matched() -> bool:  # the nodes' log publishers discovered, and matched
+            infos = self.node.get_publishers_info_by_topic("/rosout")
+            seen = {f"{i.node_namespace.strip('/').replace('/', '.')}.{i.node_name}".lstrip(".")
+                    for i in infos}
+            return loggers <= seen and sub.get_publisher_count() >= len(infos)
+
+        self.spin_until(matched, self.timeout_s)  # before anything is sent (bounded)
+        return said
+
+    def wait_for_subscriber(self, publisher, topic: str, what: str) -> None:
+        """Wait ``timeout_s`` for a subscriber of ``publisher``; else ClientError with ``what``."""
+        if not self.spin_until(lambda: publisher.get_subscription_count() > 0, self.timeout_s):
+            raise ClientError(f"no node subscribes to {topic} on ROS domain "
+                              f"{rcl_domain_id(os.environ.get('ROS_DOMAIN_ID', ''))} after "
+                              f"{self.timeout_s:g} s: {what}")

@@ -1,0 +1,241 @@
+"""The verbs of ``vjepa-ros planner``: each calls the planner node's real interface once.
+
+Services (``std_srvs``): ``~/enable`` (SetBool), ``~/capture_goal``, ``~/add_subgoal``,
+``~/clear_goals``, ``~/camera_check`` (Trigger); parameters through rcl's
+``~/describe_parameters``, ``~/get_parameters``, ``~/set_parameters``(``_atomically``) and
+``~/list_parameters``; ``goal-pose`` publishes a ``geometry_msgs/PoseStamped`` on the
+simulator's ``goal_pose`` (README Interface). Each returns the exit status: 0 the node did it,
+1 it refused or did not answer (:class:`~vjepa_ros.nodes.planner_client.ClientError`); a
+value the command line cannot give is a :class:`~vjepa_ros.config.UsageError` (2). rclpy and
+the message packages are imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from pathlib import Path
+
+from vjepa_ros.config import UsageError
+from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
+
+ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
+WARN = 30  # rcl_interfaces/msg/Log.WARN
+CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (README Interface)
+TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
+            "clear-goals": "clear_goals", "camera-check": "camera_check"}
+
+
+def answered(prog: str, client: PlannerClient, success: bool, message: str) -> int:
+    """Print the node's answer: its message on stdout (0), or a refusal on stderr (1)."""
+    if success:
+        print(message or "done")
+        return 0
+    print(f"{prog}: {client.target} refused: {message}", file=sys.stderr)
+    return 1
+
+
+def enable(prog: str, client: PlannerClient, on: bool) -> int:
+    """Call ``~/enable`` with ``on``; print its answer."""
+    from std_srvs.srv import SetBool
+
+    response = client.call(SetBool, "enable", SetBool.Request(data=on), ANSWER_S)
+    return answered(prog, client, response.success, response.message)
+
+
+def trigger(prog: str, client: PlannerClient, verb: str) -> int:
+    """Call the Trigger service of ``verb`` (:data:`TRIGGERS`); print its answer."""
+    from std_srvs.srv import Trigger
+
+    wait = CAMERA_CHECK_S if verb == "camera-check" else ANSWER_S
+    response = client.call(Trigger, TRIGGERS[verb], Trigger.Request(), wait)
+    return answered(prog, client, response.success, response.message)
+
+
+# parameters ------------------------------------------------------------------------------
+def _parameter_types(client: PlannerClient, names: list[str]) -> dict[str, int]:
+    """Return each parameter's declared type code; UsageError naming an unknown one."""
+    from rcl_interfaces.srv import DescribeParameters, ListParameters
+
+    response = client.call(DescribeParameters, "describe_parameters",
+                           DescribeParameters.Request(names=names), ANSWER_S)
+    if len(response.descriptors) == len(names):
+        return {name: d.type for name, d in zip(names, response.descriptors, strict=True)}
+    known = client.call(ListParameters, "list_parameters", ListParameters.Request(),
+                        ANSWER_S).result.names
+    unknown = [name for name in names if name not in known]
+    closest = difflib.get_close_matches(unknown[0], known, n=3, cutoff=0.6) if unknown else []
+    hint = f" (closest: {', '.join(closest)})" if closest else \
+        " (vjepa-ros planner param list names them)"
+    raise UsageError(f"{client.target} has no parameter '{unknown[0] if unknown else names[0]}'"
+                     f"{hint}")
+
+
+def param_list(prog: str, client: PlannerClient) -> int:
+    """Print the node's parameter names, one a line."""
+    from rcl_interfaces.srv import ListParameters
+
+    del prog
+    names = client.call(ListParameters, "list_parameters", ListParameters.Request(),
+                        ANSWER_S).result.names
+    print("\n".join(sorted(names)))
+    return 0
+
+
+def param_get(prog: str, client: PlannerClient, names: list[str]) -> int:
+    """Print ``NAME: VALUE`` for each parameter (the value as ``-p NAME:=`` takes it)."""
+    from rcl_interfaces.srv import GetParameters
+    from rclpy.parameter import parameter_value_to_python
+
+    from vjepa_ros.ros_values import ros_arg_value
+
+    del prog
+    _parameter_types(client, names)  # an unknown name: one line, the closest names
+    values = client.call(GetParameters, "get_parameters", GetParameters.Request(names=names),
+                         ANSWER_S).values
+    for name, value in zip(names, values, strict=True):
+        python = parameter_value_to_python(value)
+        print(f"{name}: {ros_arg_value(list(python) if isinstance(python, tuple) else python)}")
+    return 0
+
+
+def param_set(prog: str, client: PlannerClient, pairs: list[tuple[str, str]]) -> int:
+    """Set each ``(NAME, VALUE text)``, read as its declared type, in one atomic call."""
+    from vjepa_ros.nodes.param_text import parameter_value
+
+    types = _parameter_types(client, [name for name, _ in pairs])
+    values = {name: parameter_value(name, text, types[name]) for name, text in pairs}
+    return set_parameters(prog, client, values, types)
+
+
+def set_parameters(prog: str, client: PlannerClient, values: dict, types: dict,
+                   said: set[str] | None = None) -> int:
+    """Set ``values`` (name -> Python value of type code ``types[name]``); print the answer.
+
+    One parameter: ``~/set_parameters``; several: ``~/set_parameters_atomically`` (all or none).
+    ``said``: the parameter the success line names (default: all of them).
+    """
+    from rcl_interfaces.srv import SetParameters, SetParametersAtomically
+    from rclpy.parameter import Parameter
+
+    from vjepa_ros.ros_values import ros_arg_value
+
+    messages = [Parameter(name, Parameter.Type(types[name]), value).to_parameter_msg()
+                for name, value in values.items()]
+    if len(messages) == 1:
+        (result,) = client.call(SetParameters, "set_parameters",
+                                SetParameters.Request(parameters=messages), ANSWER_S).results
+    else:
+        result = client.call(SetParametersAtomically, "set_parameters_atomically",
+                             SetParametersAtomically.Request(parameters=messages),
+                             ANSWER_S).result
+    said = ", ".join(f"{name} = {ros_arg_value(value)}" for name, value in values.items()
+                     if said is None or name in said)
+    if not result.successful:
+        return answered(prog, client, False, result.reason or f"{said} not taken")
+    return answered(prog, client, True, f"set {said}" + (f" ({result.reason})"
+                                                          if result.reason else ""))
+
+
+def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[int]) -> int:
+    """Make the goal image file(s) the planner's goal, replacing any goal it has.
+
+    One file without ``steps``: ``goal_image_path``; else the sub-goal list
+    ``goal_image_paths`` with ``goal_steps`` (one count per file; none: the node's
+    ``goals.default_steps``). The other goal parameters are emptied in the same atomic call
+    (``goal_gripper`` too: the node's ``goals.gripper`` rule), so that the files replace a goal
+    the other parameter set instead of being refused for it. Paths are made absolute (the node
+    reads a relative one from its own working directory); a file that is not there is refused
+    before the node is asked (1).
+    """
+    from vjepa_ros.nodes.param_text import DOUBLE_ARRAY, INTEGER_ARRAY, STRING, STRING_ARRAY
+
+    paths = [Path(file).expanduser().absolute() for file in files]
+    for path in paths:
+        if not path.is_file():
+            raise ClientError(f"goal image {path} is not a file{' here' if path.exists() else ''}"
+                              ": give the path of a PNG or JPEG goal image")
+    one = len(paths) == 1 and not steps
+    values = {"goal_image_path": str(paths[0]) if one else "",
+              "goal_image_paths": [] if one else [str(p) for p in paths],
+              "goal_steps": list(steps), "goal_gripper": []}
+    types = {"goal_image_path": STRING, "goal_image_paths": STRING_ARRAY,
+             "goal_steps": INTEGER_ARRAY, "goal_gripper": DOUBLE_ARRAY}
+    logs = client.node_logs({logger_name(client.target)})
+    status = set_parameters(prog, client, values, types, said={
+        "goal_image_path"} if one else {"goal_image_paths", *(["goal_steps"] if steps else [])})
+    if status == 0:  # the planner's warnings on the new goal (its size, its framing)
+        client.spin_until(lambda: False, 1.0)
+        for level, line in logs:
+            if level >= WARN:
+                print(line)
+    return status
+
+
+def logger_name(node: str) -> str:
+    """Return node ``node``'s logger name as ``/rosout`` says it (``/arm1/x``: ``arm1.x``)."""
+    return node.strip("/").replace("/", ".")
+
+
+# goal pose -------------------------------------------------------------------------------
+def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list[float] | None,
+              frame: str, topic: str) -> int:
+    """Publish a goal pose to the simulator and wait until its goal image reaches the planner.
+
+    ``rpy``: roll pitch yaw [rad], extrinsic x-y-z (``~/plan_report``'s convention); None: the
+    hand pointing down (quaternion x 1, w 0, README's). Prints the simulator's line on the
+    image and the planner's on the goal (their ``/rosout`` logs); exit 0 once the image came on
+    the planner's ``~/goal_image`` and the planner took it, 1 when the simulator refused the
+    pose (its warning) or the planner warned on the image (not taken: its line).
+    """
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.qos import QoSProfile, ReliabilityPolicy
+    from sensor_msgs.msg import Image
+
+    client.call_ready("enable")  # no planner: the one-line answer first
+    goal_topic = f"{client.target}/goal_image"
+    images: list = []
+    sub = client.node.create_subscription(Image, goal_topic, images.append, QoSProfile(
+        depth=1, reliability=ReliabilityPolicy.RELIABLE))
+    pub = client.node.create_publisher(PoseStamped, topic, 10)
+    client.wait_for_subscriber(pub, topic, "the simulator renders a goal pose's image (vjepa-ros "
+                               "launch --node sim); on a real arm give a goal image "
+                               "(vjepa-ros planner goal-image FILE) or capture-goal")
+    if not client.spin_until(lambda: sub.get_publisher_count() > 0, client.timeout_s):
+        raise ClientError(f"no node publishes on {goal_topic}: the simulator's goal images do "
+                          "not reach the planner (vjepa-ros launch --node sim wires them; ros2 "
+                          f"run sim_node: -r goal_image:={goal_topic})")
+    pose = PoseStamped()
+    pose.header.frame_id = frame
+    pose.header.stamp = client.node.get_clock().now().to_msg()
+    p, o = pose.pose.position, pose.pose.orientation
+    p.x, p.y, p.z = position
+    o.x, o.y, o.z, o.w = _quaternion(rpy)
+    sim_logs = client.node_logs(client.logger_names(topic))
+    planner_logs = client.node_logs({logger_name(client.target)})
+    pub.publish(pose)
+    refused = lambda: [line for level, line in sim_logs if level >= WARN]  # noqa: E731
+    if not client.spin_until(lambda: images or refused(), ANSWER_S):
+        raise ClientError(f"no goal image came on {goal_topic} in {ANSWER_S:g} s after the pose "
+                          f"on {topic}: the simulator refused the pose or is stuck (its log "
+                          "says why)")
+    if not images:
+        raise ClientError(f"{refused()[0]} (the goal pose on {topic}: nothing sent to the "
+                          "planner)")
+    said = lambda: [(level, line) for level, line in planner_logs if "goal" in line]  # noqa: E731
+    client.spin_until(lambda: said() and sim_logs, 5.0)  # the planner's word on the image
+    for _, line in sim_logs[:1] + said()[:1]:
+        print(line)
+    if not said():
+        print(f"goal image sent to {goal_topic}; the planner said nothing of it in 5 s "
+              "(vjepa-ros planner status shows its goal)")
+    return 1 if any(level >= WARN for level, _ in said()[:1]) else 0
+
+
+def _quaternion(rpy: list[float] | None) -> tuple[float, float, float, float]:
+    """Return (x, y, z, w) of extrinsic x-y-z ``rpy`` [rad]; None: (1, 0, 0, 0), hand down."""
+    if rpy is None:
+        return 1.0, 0.0, 0.0, 0.0
+    from scipy.spatial.transform import Rotation
+
+    return tuple(float(v) for v in Rotation.from_euler("xyz", rpy).as_quat())
