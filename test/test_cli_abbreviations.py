@@ -56,6 +56,25 @@ def sub_commands() -> dict[str, argparse.ArgumentParser]:
     return dict(sub.choices)
 
 
+def nested_options(parser: argparse.ArgumentParser) -> set[str]:
+    """Return ``parser``'s options and those of its own sub-commands (``planner status``)."""
+    options = set(parser._option_string_actions)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                options |= nested_options(child)
+    return options
+
+
+def test_a_verb_of_vjepa_ros_planner_refuses_an_abbreviated_option(capsys):
+    """The verbs are sub-commands of ``planner``: the rule holds one level down too."""
+    root = build_parser()
+    assert_refused(root, ["planner", "status"], "--follo", "--follow",
+                   "vjepa-ros planner status", capsys)
+    assert_refused(root, ["planner", "goal-pose", "1", "2", "3"], "--fram", "--frame",
+                   "vjepa-ros planner goal-pose", capsys)
+
+
 def test_every_sub_command_refuses_an_abbreviated_option(capsys):
     commands = sub_commands()
     assert {"reach", "run", "demo", "eval", "camera-check", "train", "collect"} <= set(commands)
@@ -208,7 +227,7 @@ COMMAND_LINE = re.compile(r"vjepa-ros\s+(?P<command>[a-z-]+)(?P<rest>[^`|\n]*)"
 
 def test_documented_command_lines_use_whole_option_names(bench_parsers):
     """Each ``--option`` on a ``vjepa-ros CMD`` / ``bench_X.py`` line of the docs is CMD's own."""
-    options = {name: set(p._option_string_actions) for name, p in sub_commands().items()}
+    options = {name: nested_options(p) for name, p in sub_commands().items()}
     options.update({name: set(p._option_string_actions) for name, p in bench_parsers.items()})
     docs = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *BENCHMARKS]
     wrong, checked = [], 0

@@ -48,6 +48,7 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
      "--frames is for --task motion"),
     (["collect", "--out", "OUT", "--width", "8"], "--width/--height must be 32..1024 px"),
     (["reach", "--out", "OUT", "--max-steps", "0"], "--max-steps must be an integer >= 1"),
+    (["planner", "goal-pose", "0.4", "0.1"], "goal-pose takes X Y Z or X Y Z R P Y, not 2"),
     (["reach", "--out", "OUT", "--samples", "5"],
      "topk of config/reach_demo.yaml (10) must be less"),
     (["reach", "--out", "OUT", "--device", "tpu"], "--device: unknown device 'tpu'"),
@@ -79,6 +80,7 @@ USAGE = [  # (argv, the start of the line after "vjepa-ros CMD: ")
 FAILURES = [  # refused at work: a missing or unusable file, no data
     (["demo", "--checkpoint", "MISSING.pt"], "--checkpoint"),
     (["launch", "--checkpoint", "MISSING.pt"], "--checkpoint"),
+    (["planner", "goal-image", "MISSING"], "MISSING"),  # before ROS starts: one line
     (["eval", "BAG", "--out", "OUT"], "bag not found"),
     (["bag-from-npz", "OUT", "--episode", "MISSING.npz"], "--episode"),
     (["record", "AFILE"], "AFILE"),
@@ -100,6 +102,11 @@ def _path(word: str, tmp_path) -> str:
     if word.startswith("MISSING"):
         return str(tmp_path / word.lower())
     return str(names[head] / rest if rest else names[head]) if head in names else word
+
+
+def _prog(argv: list[str]) -> str:
+    """Return the prefix of the command's lines: ``vjepa-ros CMD`` (``planner``: with its verb)."""
+    return "vjepa-ros " + " ".join(argv[:2] if argv[0] == "planner" else argv[:1])
 
 
 def exit_status(argv: list[str], tmp_path, capsys) -> tuple[int, str]:
@@ -126,7 +133,7 @@ def test_a_usage_error_exits_2_in_one_line(argv, message, tmp_path, capsys):
     status, err = exit_status(argv, tmp_path, capsys)
     assert status == 2, err
     message = " ".join(_path(word, tmp_path) for word in message.split(" "))  # DATA: its path
-    assert err.startswith(f"vjepa-ros {argv[0]}: {message}"), err
+    assert err.startswith(f"{_prog(argv)}: {message}"), err
 
 
 @pytest.mark.parametrize("argv, named", FAILURES, ids=lambda v: " ".join(v)
@@ -134,7 +141,7 @@ def test_a_usage_error_exits_2_in_one_line(argv, message, tmp_path, capsys):
 def test_a_failure_at_work_exits_1_in_one_line(argv, named, tmp_path, capsys):
     status, err = exit_status(argv, tmp_path, capsys)
     assert status == 1, err
-    assert err.startswith(f"vjepa-ros {argv[0]}: "), err
+    assert err.startswith(f"{_prog(argv)}: "), err
     shown = {"AFILE": str(tmp_path / "afile"), "MISSING": str(tmp_path / "missing")}
     assert shown.get(named, named) in err, err
 

@@ -26,6 +26,7 @@ import argparse
 import math
 import os
 import sys
+from pathlib import Path
 
 from vjepa_ros.cli_parser import Takes
 from vjepa_ros.command_errors import command_ended
@@ -134,6 +135,21 @@ def check_arguments(args: argparse.Namespace) -> None:
                          f"({' '.join(args.items)}): quote a value that holds spaces")
 
 
+def goal_files_missing(args: argparse.Namespace) -> str:
+    """Return why a ``goal-image`` file cannot be a goal image here ("" when each is a file).
+
+    Makes the files absolute first: the node's working directory is not the caller's.
+    """
+    if args.verb != "goal-image":
+        return ""
+    args.files = [str(Path(file).expanduser().absolute()) for file in args.files]
+    for file in args.files:
+        if not Path(file).is_file():
+            there = "a folder" if Path(file).is_dir() else "not there"
+            return f"goal image {file} is {there}: give the path of a PNG or JPEG goal image"
+    return ""
+
+
 def cmd_planner(args: argparse.Namespace) -> int:
     """Run one verb against the planner; return the exit status (module doc)."""
     from vjepa_ros.nodes.node_processes import NETWORK_RULE
@@ -144,6 +160,9 @@ def cmd_planner(args: argparse.Namespace) -> int:
         check_arguments(args)
     except UsageError as exc:
         return command_ended(prog, exc)
+    missing = goal_files_missing(args)
+    if missing:  # a file, not the typing: 1, before ROS starts
+        return command_ended(prog, FileNotFoundError(missing), status=1, message=missing)
     problem = domain_id_problem()
     if problem:
         return command_ended(prog, RuntimeError(problem), status=1)

@@ -145,16 +145,12 @@ def goal_image(prog: str, client: PlannerClient, files: list[str], steps: list[i
     ``goals.default_steps``). The other goal parameters are emptied in the same atomic call
     (``goal_gripper`` too: the node's ``goals.gripper`` rule), so that the files replace a goal
     the other parameter set instead of being refused for it. Paths are made absolute (the node
-    reads a relative one from its own working directory); a file that is not there is refused
-    before the node is asked (1).
+    reads a relative one from its own working directory; ``planner_cli`` refused a file that is
+    not there before ROS started).
     """
     from vjepa_ros.nodes.param_text import DOUBLE_ARRAY, INTEGER_ARRAY, STRING, STRING_ARRAY
 
-    paths = [Path(file).expanduser().absolute() for file in files]
-    for path in paths:
-        if not path.is_file():
-            raise ClientError(f"goal image {path} is not a file{' here' if path.exists() else ''}"
-                              ": give the path of a PNG or JPEG goal image")
+    paths = [Path(file).expanduser().absolute() for file in files]  # (planner_cli checked them)
     one = len(paths) == 1 and not steps
     values = {"goal_image_path": str(paths[0]) if one else "",
               "goal_image_paths": [] if one else [str(p) for p in paths],
