@@ -115,3 +115,49 @@ def test_a_domain_ros_cannot_use_is_one_line_and_status_1_before_rclpy(monkeypat
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("vjepa-ros planner enable: ROS_DOMAIN_ID=999 in the environment is "
                            "outside 0..232"), line
+
+
+@pytest.mark.parametrize("planner, node", [
+    ("/vjepa_planner", ""), ("/arm1/vjepa_planner", " --node /arm1/vjepa_planner")])
+def test_launch_names_the_command_that_talks_to_its_planner_on_its_domain(planner, node):
+    hint = planner_cli.talk_hint(planner, {"ROS_DOMAIN_ID": "7"})
+    assert f"ROS_DOMAIN_ID=7 vjepa-ros planner enable{node} (also disable, goal-pose" in hint
+
+
+def test_launch_prints_the_hint_for_its_own_planner():
+    import inspect
+
+    from vjepa_ros.nodes import launcher
+
+    assert "talk_hint(launch.nodes[0].get_fully_qualified_name())" in inspect.getsource(
+        launcher._launch)
+
+
+@pytest.mark.parametrize("node, topic", [("/vjepa_planner", "/goal_pose"),
+                                         ("/arm1/vjepa_planner", "/arm1/goal_pose")])
+def test_goal_pose_goes_to_the_simulator_in_the_planner_s_namespace(monkeypatch, node, topic):
+    from vjepa_ros.nodes import planner_verbs
+
+    sent = {}
+    monkeypatch.setattr(planner_verbs, "goal_pose", lambda prog, client, position, rpy, frame,
+                        topic: sent.update(position=position, rpy=rpy, frame=frame,
+                                           topic=topic) or 0)
+    args = _args(verb="goal-pose", node=node, pose=[0.4, 0.1, 0.3, 3.1, 0.0, 0.2],
+                 frame="panda_link0", topic=None)
+    assert planner_cli._run_verb("vjepa-ros planner goal-pose", None, args) == 0
+    assert sent == {"position": [0.4, 0.1, 0.3], "rpy": [3.1, 0.0, 0.2],
+                    "frame": "panda_link0", "topic": topic}
+
+
+def test_goal_pose_orientation_is_extrinsic_xyz_and_the_default_points_the_hand_down():
+    from scipy.spatial.transform import Rotation
+
+    from vjepa_ros.nodes.planner_verbs import _quaternion
+
+    assert _quaternion(None) == (1.0, 0.0, 0.0, 0.0)  # README's goal: roll pi
+    q = _quaternion([3.141592653589793, 0.0, 0.0])
+    assert abs(abs(q[0]) - 1.0) < 1e-9, q
+    q = _quaternion([0.1, 0.2, 0.3])  # x first, then y, then z, about the fixed axes
+    expected = (Rotation.from_euler("z", 0.3) * Rotation.from_euler("y", 0.2)
+                * Rotation.from_euler("x", 0.1)).as_quat()
+    assert max(abs(a - b) for a, b in zip(q, expected, strict=True)) < 1e-12

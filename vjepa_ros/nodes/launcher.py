@@ -46,6 +46,7 @@ from vjepa_ros.nodes.node_launch import (
     wire_sim,
 )
 from vjepa_ros.nodes.nodes_in_process import Launch
+from vjepa_ros.nodes.planner_cli import talk_hint
 from vjepa_ros.nodes.planner_name import PLANNER_NODE
 from vjepa_ros.nodes.ros_environment import ros_network_line
 from vjepa_ros.nodes.topic_options import TOPIC_DEFAULTS, check_remap_options
@@ -133,6 +134,8 @@ def _launch(args: argparse.Namespace) -> int:
                       f"({node.get_fully_qualified_name()})" for node in launch.nodes)
     sized = f"; {sized}" if sized else ""
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops){sized}", file=sys.stderr)
+    print(f"vjepa-ros launch: {talk_hint(launch.nodes[0].get_fully_qualified_name())}",
+          file=sys.stderr)  # the pip route has no ros2 command to call ~/enable with
     try:
         failure = launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:

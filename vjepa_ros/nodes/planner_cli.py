@@ -47,6 +47,22 @@ VERB_HELP = {
 }
 
 
+def talk_hint(planner: str, environ=None) -> str:
+    """Return the line ``vjepa-ros launch`` prints for talking to its planner ``planner``.
+
+    ``planner``: its fully qualified name (``--node`` is named when it is not the default);
+    the domain as rcl reads ``ROS_DOMAIN_ID`` in ``environ`` (``os.environ``).
+    """
+    from vjepa_ros.nodes.ros_environment import rcl_domain_id
+
+    environ = os.environ if environ is None else environ
+    domain = rcl_domain_id(environ.get("ROS_DOMAIN_ID", ""))
+    node = "" if planner == f"/{PLANNER_NODE}" else f" --node {planner}"
+    return (f"talk to the planner from another shell (no ros2 command needed): "
+            f"ROS_DOMAIN_ID={domain} vjepa-ros planner enable{node} (also disable, goal-pose, "
+            "goal-image, capture-goal, param, status: vjepa-ros planner --help)")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--node", type=Takes("a node name (/vjepa_planner)"),
                         default=f"/{PLANNER_NODE}", help="the planner node's fully qualified "
