@@ -215,3 +215,74 @@ def test_follow_ends_on_ctrl_c_with_one_line_and_status_130(ros):
     assert proc.returncode == 130, err
     assert err.splitlines()[-1] == ("vjepa-ros planner status: interrupted; the client node is "
                                     "gone (the planner runs on)"), err
+
+
+def test_a_refused_trigger_exits_1_with_the_node_s_message(ros):
+    planner, _ = ros
+    assert planner_cli("clear-goals").returncode == 0  # nothing to drive the arm toward
+    assert planner_cli("enable").returncode == 0
+    try:
+        done = planner_cli("add-subgoal")  # refused while commanding is enabled
+    finally:
+        assert planner_cli("disable").returncode == 0
+    assert done.returncode == 1 and done.stdout == "", done
+    (line,) = lines(done)
+    assert line.startswith("vjepa-ros planner add-subgoal: /vjepa_planner refused: "), line
+    assert "enabled" in line, line
+    assert planner.session.status()["values"]["goal"] == "none"
+
+
+def test_a_goal_pose_nobody_renders_is_one_line_and_nothing_is_sent(ros):
+    done = planner_cli("goal-pose", "0.45", "0.0", "0.35", "--topic", "/nowhere/goal_pose",
+                       "--timeout", "2")
+    assert done.returncode == 1, done
+    (line,) = lines(done)
+    assert line.startswith(f"vjepa-ros planner goal-pose: no node subscribes to "
+                           f"/nowhere/goal_pose on ROS domain {os.environ['ROS_DOMAIN_ID']} "
+                           "after 2 s: the simulator renders a goal pose's image"), line
+
+
+def test_follow_says_once_when_the_planner_s_status_stops_and_when_it_returns(ros):
+    """A planner whose /diagnostics stop (a stopped node, a stalled process) is said, not mute."""
+    import signal
+
+    from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+    from std_srvs.srv import SetBool, Trigger
+
+    _, probe = ros
+    fake = rclpy.create_node("vjepa_planner", namespace="/fake", context=probe.context)
+    fake.create_service(SetBool, "~/enable", lambda request, response: response)
+    fake.create_service(Trigger, "~/capture_goal", lambda request, response: response)
+    pub = fake.create_publisher(DiagnosticArray, "/diagnostics", 10)
+    talking = [True]
+
+    def tick():
+        if talking[0]:
+            pub.publish(DiagnosticArray(status=[DiagnosticStatus(
+                name="/fake/vjepa_planner: mpc", message="shadow mode (not enabled)")]))
+
+    fake.create_timer(0.5, tick)
+    spinner = NodeSpinner(probe.context)
+    spinner.add_node(fake)
+    spinner.start()
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "vjepa_ros.cli", "planner", "status",
+                             "--follow", "--node", "/fake/vjepa_planner"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO_ROOT)
+    try:
+        assert proc.stdout.readline() == "OK: shadow mode (not enabled)\n"
+        assert proc.stdout.readline().startswith("plan report: none heard")
+        talking[0] = False
+        assert proc.stdout.readline() == (
+            "no status from /fake/vjepa_planner for 5 s (it publishes twice a second): stopped, "
+            "or its process stalled? still listening\n")
+        talking[0] = True
+        assert proc.stdout.readline() == "/fake/vjepa_planner publishes its status again\n"
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        spinner.shutdown(timeout_sec=10.0)
+        fake.destroy_node()
+    assert proc.returncode == 130

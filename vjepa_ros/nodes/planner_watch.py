@@ -3,7 +3,8 @@
 Once: the newest status of the planner (``NODE: mpc`` on ``/diagnostics``, 2 Hz), one
 ``key: value`` a line under ``LEVEL: message``, and any plan report heard meanwhile. With
 ``--follow``: one line whenever the level, message, state, goal or ``enabled`` change, and one
-per plan report, until Ctrl-C (README: the ``/diagnostics`` keys and ``~/plan_report``
+per plan report, until Ctrl-C; a status missing for :data:`SILENT_S` is said once (and its
+return) (README: the ``/diagnostics`` keys and ``~/plan_report``
 fields).
 """
 
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 
 from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 from vjepa_ros.nodes.planner_name import diagnostics_name
 
 LEVELS = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
+SILENT_S = 5.0  # --follow: a status missing this long is said (the node's come at 2 Hz)
 CHANGES = ("state", "enabled", "goal", "refusal_kind")  # a --follow line when one changes
 
 
@@ -90,8 +93,18 @@ def status(prog: str, client: PlannerClient, follow: bool) -> int:
     shown = (_level(newest), newest.message, *(values.get(k) for k in CHANGES))
     statuses.clear()
     reports.clear()
+    heard, silent = time.monotonic(), False
     while True:  # until Ctrl-C (cli.main: status 130)
         client.spin_until(lambda: statuses or reports, 1.0)
+        if statuses:
+            heard = time.monotonic()
+            if silent:
+                silent = False
+                print(f"{client.target} publishes its status again", flush=True)
+        elif not silent and time.monotonic() - heard > SILENT_S:
+            silent = True  # said once: a planner that stopped (or a stalled one)
+            print(f"no status from {client.target} for {SILENT_S:g} s (it publishes twice a "
+                  "second): stopped, or its process stalled? still listening", flush=True)
         for text in reports:
             print(report_line(text), flush=True)
         reports.clear()
