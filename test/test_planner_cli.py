@@ -18,11 +18,10 @@ from conftest import REPO_ROOT
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
+from sim_planner_rig import sim_and_planner  # noqa: E402
 from test_ros_sim_closed_loop import SIM_PARAMETERS  # noqa: E402
 
-from vjepa_ros.nodes.node_launch import NodeLaunch, wire_sim  # noqa: E402
 from vjepa_ros.nodes.planner_node import PlannerNode  # noqa: E402
-from vjepa_ros.nodes.sim_node import SimNode  # noqa: E402
 from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
 
 ROS_LINE = "ROS domain "
@@ -31,26 +30,12 @@ ROS_LINE = "ROS domain "
 @pytest.fixture(scope="module")
 def ros(tiny_world_model):
     """Run the planner (tiny random model, a small search) and the simulator; yield it, a probe."""
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    planner = NodeLaunch("planner", parameters={
-        "model.checkpoint": str(tiny_world_model), "model.device": "cpu",
-        "planner.horizon": 1, "planner.samples": 16, "planner.topk": 4,
-        "planner.iterations": 1}, remappings={"image": "/camera/camera/color/image_raw"})
-    sim = NodeLaunch("sim", parameters=dict(SIM_PARAMETERS))
-    wire_sim(sim, True, planner)  # the sim's goal_image to /vjepa_planner/goal_image, /clock
-    sim_node = SimNode(context=context, **sim.node_kwargs(use_sim_time=True))
-    planner_node = PlannerNode(context=context, **planner.node_kwargs(use_sim_time=True))
-    probe = rclpy.create_node("planner_command_probe", context=context)
-    spinner = NodeSpinner(context)
-    for node in (sim_node, planner_node, probe):
-        spinner.add_node(node)
-    spinner.start()
-    yield planner_node, probe
-    spinner.shutdown(timeout_sec=30.0)
-    for node in (sim_node, planner_node, probe):
-        node.destroy_node()
-    context.try_shutdown()
+    parameters = {"model.checkpoint": str(tiny_world_model), "model.device": "cpu",
+                  "planner.horizon": 1, "planner.samples": 16, "planner.topk": 4,
+                  "planner.iterations": 1}
+    with sim_and_planner(parameters, SIM_PARAMETERS, lambda sim_node: PlannerNode,
+                         "planner_cli_probe") as (_, planner_node, probe):
+        yield planner_node, probe
 
 
 def planner_cli(*argv: str, cwd=REPO_ROOT) -> subprocess.CompletedProcess:

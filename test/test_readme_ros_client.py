@@ -22,15 +22,13 @@ from conftest import REPO_ROOT
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 pytest.importorskip("pybullet", reason="the simulator needs pybullet")
 from geometry_msgs.msg import PoseStamped  # noqa: E402
+from sim_planner_rig import sim_and_planner  # noqa: E402
 from test_ros_sim_closed_loop import (  # noqa: E402
     PLANNER_PARAMETERS,
     SIM_PARAMETERS,
     oracle_planner_class,
 )
 
-from vjepa_ros.nodes.node_launch import NodeLaunch, wire_sim  # noqa: E402
-from vjepa_ros.nodes.sim_node import SimNode  # noqa: E402
-from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
 from vjepa_ros.sim.oracle import OracleWorldModel  # noqa: E402
 
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -49,28 +47,14 @@ def readme_client_block() -> str:
 
 @pytest.fixture
 def nodes():
-    context = rclpy.Context()
-    rclpy.init(context=context)
-    planner = NodeLaunch("planner", parameters=PLANNER_PARAMETERS,
-                         remappings={"image": "/camera/camera/color/image_raw"})
-    sim = NodeLaunch("sim", parameters=dict(SIM_PARAMETERS))
-    wire_sim(sim, True, planner)  # as vjepa-ros launch --node sim --use-sim-time
-    sim_node = SimNode(context=context, **sim.node_kwargs(use_sim_time=True))
-    oracle = OracleWorldModel().attach(sim_node.runner.sim)
-    planner_node = oracle_planner_class(oracle)(context=context,
-                                                **planner.node_kwargs(use_sim_time=True))
-    probe = rclpy.create_node("readme_client_probe", context=context)
-    poses = []
-    probe.create_subscription(PoseStamped, "current_pose", poses.append, 10)
-    spinner = NodeSpinner(context)
-    for node in (sim_node, planner_node, probe):
-        spinner.add_node(node)
-    spinner.start()
-    yield planner_node, poses
-    spinner.shutdown(timeout_sec=30.0)
-    for node in (sim_node, planner_node, probe):
-        node.destroy_node()
-    context.try_shutdown()
+    def planner_class(sim_node):
+        return oracle_planner_class(OracleWorldModel().attach(sim_node.runner.sim))
+
+    with sim_and_planner(PLANNER_PARAMETERS, SIM_PARAMETERS, planner_class,
+                         "readme_client_probe") as (_, planner_node, probe):
+        poses = []
+        probe.create_subscription(PoseStamped, "current_pose", poses.append, 10)
+        yield planner_node, poses
 
 
 def test_readme_client_block_sends_the_goal_and_enables(nodes):
