@@ -74,6 +74,16 @@ def test_a_name_no_node_can_have_is_a_usage_error(given):
         planner_cli.full_node_name(given)
 
 
+@pytest.fixture(autouse=True)
+def _network_variables_restored(monkeypatch):
+    """cmd_planner sets the network rule in os.environ: as it was after each test."""
+    for name in ("ROS_AUTOMATIC_DISCOVERY_RANGE", "ROS_LOCALHOST_ONLY", "ROS_DOMAIN_ID"):
+        if name in os.environ:
+            monkeypatch.setenv(name, os.environ[name])
+        else:
+            monkeypatch.delenv(name, raising=False)
+
+
 def _args(**given) -> argparse.Namespace:
     return argparse.Namespace(**{"verb": "enable", "node": "/vjepa_planner", "timeout": 1.0,
                                  **given})
@@ -161,3 +171,22 @@ def test_goal_pose_orientation_is_extrinsic_xyz_and_the_default_points_the_hand_
     expected = (Rotation.from_euler("z", 0.3) * Rotation.from_euler("y", 0.2)
                 * Rotation.from_euler("x", 0.1)).as_quat()
     assert max(abs(a - b) for a, b in zip(q, expected, strict=True)) < 1e-12
+
+
+def test_without_rclpy_it_says_what_to_install_in_one_line(monkeypatch, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_rclpy(name, *args, **kwargs):
+        if name == "rclpy" or name.startswith("rclpy."):
+            raise ModuleNotFoundError("No module named 'rclpy'", name="rclpy")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setenv("ROS_DOMAIN_ID", "42")
+    monkeypatch.setattr(builtins, "__import__", no_rclpy)
+    assert planner_cli.cmd_planner(_args()) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[1] == ("vjepa-ros planner enable: needs rclpy and the ROS message packages (No "
+                      "module named 'rclpy'): pip install -r requirements-ros.txt, or source a "
+                      "ROS 2 install"), err

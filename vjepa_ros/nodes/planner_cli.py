@@ -191,6 +191,10 @@ def cmd_planner(args: argparse.Namespace) -> int:
             return _run_verb(prog, client, args)
     except (ClientError, UsageError, OSError) as exc:
         return command_ended(prog, exc)
+    except ImportError as exc:  # rclpy or a message package missing: the pip route's wheels
+        return command_ended(prog, exc, status=1, message=(
+            f"needs rclpy and the ROS message packages ({exc}): pip install -r "
+            "requirements-ros.txt, or source a ROS 2 install"))
     except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM: --follow's end; the node is gone
         return command_ended(prog, exc, "the client node is gone (the planner runs on)")
 
