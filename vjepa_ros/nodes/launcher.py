@@ -134,8 +134,9 @@ def _launch(args: argparse.Namespace) -> int:
                       f"({node.get_fully_qualified_name()})" for node in launch.nodes)
     sized = f"; {sized}" if sized else ""
     print(f"vjepa-ros launch: running {names} (Ctrl-C stops){sized}", file=sys.stderr)
-    print(f"vjepa-ros launch: {talk_hint(launch.nodes[0].get_fully_qualified_name())}",
-          file=sys.stderr)  # the pip route has no ros2 command to call ~/enable with
+    if launch.nodes:  # the planner first (mpc_nodes): the pip route has no ros2 to call it with
+        print(f"vjepa-ros launch: {talk_hint(launch.nodes[0].get_fully_qualified_name())}",
+              file=sys.stderr)
     try:
         failure = launch.spin()  # Ctrl-C / SIGTERM: exit status 130 / 143 (cli.main)
     finally:
