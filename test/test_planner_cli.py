@@ -271,3 +271,19 @@ def test_follow_says_once_when_the_planner_s_status_stops_and_when_it_returns(ro
         spinner.shutdown(timeout_sec=10.0)
         fake.destroy_node()
     assert proc.returncode == 130
+
+
+def test_a_goal_pose_replacing_a_sub_goal_list_is_taken_with_the_planner_s_warning(
+        ros, franka_example, tmp_path):
+    """The planner warns as it replaces the list; the goal is taken all the same: status 0."""
+    import cv2
+
+    planner, _ = ros
+    goal = tmp_path / "goal.png"
+    cv2.imwrite(str(goal), franka_example["frames"][1][:, :, ::-1])
+    assert planner_cli("goal-image", str(goal), str(goal)).returncode == 0
+    done = planner_cli("goal-pose", "0.42", "-0.05", "0.38")
+    assert done.returncode == 0, done
+    assert "vjepa_planner: replaced the list of 2 sub-goals with this one goal" in done.stdout, \
+        done.stdout
+    assert planner.session.status()["values"]["goal"].startswith("goal 1/1 (~/goal_image)")

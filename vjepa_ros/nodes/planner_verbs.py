@@ -21,6 +21,10 @@ from vjepa_ros.nodes.planner_client import ClientError, PlannerClient
 
 ANSWER_S = 60.0  # a service's answer: the node answers at once unless its executor is stuck
 WARN = 30  # rcl_interfaces/msg/Log.WARN
+MAX_LINES = 4  # the planner's lines on a goal printed
+# the planner's words for a goal image it did not take (planner_goals: a copy of a goal re-sent
+# after it ended, an image refused: "the previous goal stays", "still pursues the previous goal")
+NOT_TAKEN = ("not taken", "previous goal", "refused")
 CAMERA_CHECK_S = 300.0  # ~/camera_check answers when done: 1-2 min (README Interface)
 TRIGGERS = {"capture-goal": "capture_goal", "add-subgoal": "add_subgoal",
             "clear-goals": "clear_goals", "camera-check": "camera_check"}
@@ -182,7 +186,8 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
     hand pointing down (quaternion x 1, w 0, README's). Prints the simulator's line on the
     image and the planner's on the goal (their ``/rosout`` logs); exit 0 once the image came on
     the planner's ``~/goal_image`` and the planner took it, 1 when the simulator refused the
-    pose (its warning) or the planner warned on the image (not taken: its line).
+    pose (its warning) or the planner did not take the image (a warning with :data:`NOT_TAKEN`
+    words; another warning, such as the image's size, comes with a goal taken).
     """
     from geometry_msgs.msg import PoseStamped
     from rclpy.qos import QoSProfile, ReliabilityPolicy
@@ -220,12 +225,15 @@ def goal_pose(prog: str, client: PlannerClient, position: list[float], rpy: list
                           "planner)")
     said = lambda: [(level, line) for level, line in planner_logs if "goal" in line]  # noqa: E731
     client.spin_until(lambda: said() and sim_logs, 5.0)  # the planner's word on the image
-    for _, line in sim_logs[:1] + said()[:1]:
+    for _, line in sim_logs[:1] + said()[:MAX_LINES]:
         print(line)
     if not said():
         print(f"goal image sent to {goal_topic}; the planner said nothing of it in 5 s "
               "(vjepa-ros planner status shows its goal)")
-    return 1 if any(level >= WARN for level, _ in said()[:1]) else 0
+    # a warning may come with a goal taken (its size, a sub-goal list replaced): only a
+    # refusal is a failure (the same picture re-sent, an image the goal rules refuse)
+    return 1 if any(level >= WARN and any(word in line for word in NOT_TAKEN)
+                    for level, line in said()) else 0
 
 
 def _quaternion(rpy: list[float] | None) -> tuple[float, float, float, float]:
