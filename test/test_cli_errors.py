@@ -172,7 +172,7 @@ ABSURD_FLOATS = [
      "predictor.mlp_ratio must lie in (0, 16], got 1e+300"),
     (["train", "--out", "OUT", "--data", "DATA", "--set",
       "data.topics.gripper_max_width=1e300"],
-     "data.topics: gripper_max_width must lie in (0, 0.08], got 1e+300"),
+     "data.topics.gripper_max_width must lie in (0, 0.08], got 1e+300"),  # as given (mend59a)
     # negative numbers argparse (3.10-3.12) took for options: "expected one argument"
     (["camera-check", "BAG", "--out", "OUT", "--min-motion", "-1e-3"],
      "--min-motion must lie in (0, 0.2], got -0.001"),
