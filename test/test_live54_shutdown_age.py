@@ -25,7 +25,7 @@ class StoppedClockSession:
 
     def __init__(self, release: threading.Event, wall_age: float):
         self.release = release
-        self.running_plan = (3.25, 9.75)  # (frame stamp, session clock as it began) [s]
+        self.running_plan = (3.25, 9.75)  # (frame taken, session clock as it began) [s]
         self.running_plan_began = time.monotonic() - wall_age
 
     def clock(self) -> float:
@@ -64,7 +64,7 @@ def test_the_stuck_plan_is_aged_by_wall_time_not_by_a_clock_that_stood_still():
         worker.stop(10.0)
     (line,) = said
     assert _age_said(line) >= 40.0, line  # not the session clock's 0.5 s
-    assert "frame stamped 3.250 s" in line and "after 0.1 s" in line
+    assert "frame taken at 3.250 s" in line and "after 0.1 s" in line
 
 
 def test_a_plan_in_progress_has_a_wall_start_and_none_after_it(model):  # noqa: F811

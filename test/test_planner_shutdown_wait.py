@@ -26,7 +26,7 @@ class Session:
 
     def __init__(self, release: threading.Event):
         self.release, self.waits, self.closed = release, [], False
-        self.running_plan = (12.5, 100.0)  # (frame stamp, the clock when the plan began) [s]
+        self.running_plan = (12.5, 100.0)  # (frame taken, the clock when the plan began) [s]
         self.running_plan_began = time.monotonic() - 3.25  # the same start, wall time
 
     def clock(self) -> float:

@@ -201,10 +201,10 @@ class PlannerCommanding:
     def _stuck_worker_line(self, timeout: float) -> str:
         """One line: the planning worker still runs ``timeout`` s into the shutdown, and where."""
         session = getattr(self, "session", None)
-        running = getattr(session, "running_plan", None)  # (frame stamp, session clock) [s]
+        running = getattr(session, "running_plan", None)  # (frame taken, session clock) [s]
         began = getattr(session, "running_plan_began", None)  # time.monotonic() [s]
         if running is not None and began is not None:  # wall time: sim time may stand still
-            doing = (f"a plan begun {time.monotonic() - began:.1f} s ago (frame stamped "
+            doing = (f"a plan begun {time.monotonic() - began:.1f} s ago (frame taken at "
                      f"{running[0]:.3f} s) is still in the world model")
         else:
             doing = "the planning worker is still in its step"

@@ -87,7 +87,7 @@ class AsyncSession:
 
     def _prepare(self, plan, job: PlanJob, latency_s: float) -> PlanReport:
         """async: keep a plan made from the predicted start; command it if the arm is there."""
-        report = self._report(plan, job.frame.stamp, job.predicted_start)
+        report = self._report(plan, job.frame.stamp, job.predicted_start, job.frame.taken)
         report.predicted_start, report.latency_s = True, latency_s
         void = self._job_void(job)
         if not void and job.command_index != self.commands_sent:
@@ -121,7 +121,8 @@ class AsyncSession:
         measured = self.inputs.latest_state()
         missed = self._start_missed(prepared, measured)
         if missed:
-            report = self._report(prepared.plan, prepared.frame_stamp, prepared.start)
+            report = self._report(prepared.plan, prepared.frame_stamp, prepared.start,
+                                  prepared.frame_taken)
             report.predicted_start, report.latency_s = True, prepared.latency_s
             report.reason = (f"async: {missed}: prepared plan discarded, planning on a fresh "
                              "frame")

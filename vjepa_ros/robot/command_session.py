@@ -48,7 +48,14 @@ class CommandSession:
     # node's accepted_joints.AcceptedJoints.joints_for); None: a verdict is never reused
     guard_joints = None
 
-    def _report(self, plan, frame_stamp: float, start: np.ndarray) -> PlanReport:
+    def _report(self, plan, frame_stamp: float, start: np.ndarray,
+                taken: float | None = None) -> PlanReport:
+        """Return the report of ``plan`` made from ``start`` [7] on the frame ``frame_stamp`` [s].
+
+        ``frame_age_s`` counts from ``taken``, when the frame was taken (``inputs.Stamped.taken``,
+        the earlier of its stamp and its receipt; None: ``frame_stamp``), as the plan-age check
+        does (``input_ages.plan_age_problem``): one age for a camera stamping ahead (review59s).
+        """
         action = plan.first_action.double().numpy()
         goal = None if self.goals is None else self.goals.current
         if self.goal_switching.gripper == "subgoal" and goal is not None:
@@ -60,7 +67,7 @@ class CommandSession:
             actions=plan.actions.double().numpy(),
             target=target_from_action(start, action),
             energy=float(plan.elite_energies[-1]),
-            frame_age_s=frame_age(self.clock(), frame_stamp),
+            frame_age_s=frame_age(self.clock(), frame_stamp if taken is None else taken),
             frame_stamp=frame_stamp,
             start=np.array(start, dtype=np.float64),
             subgoal=None if self.goals is None else self.goals.progress(),
@@ -143,7 +150,7 @@ class CommandSession:
         """
         now = self.clock()
         taken = frame_stamp if taken is None else taken
-        report = self._report(plan, frame_stamp, start)
+        report = self._report(plan, frame_stamp, start, taken)
         void = self._void_reason(version, epoch)
         if void:
             report.reason, report.outcome = f"{void}: plan discarded", PlanOutcome.DISCARDED

@@ -260,7 +260,8 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.last_report = PlanReport()
         self.commands_sent = 0
         self.planning = False
-        # (frame stamp, start) [s, session clock] of the goal plan the worker runs; None: none
+        # (when its frame was taken: Stamped.taken, start) [s, session clock] of the goal plan
+        # the worker runs (/diagnostics running_plan_frame_age_s counts from it); None: none
         self.running_plan: tuple[float, float] | None = None
         # time.monotonic() as that plan began: its wall age (sim time can stand still)
         self.running_plan_began: float | None = None

@@ -31,6 +31,9 @@ class PlanOutcome(str, enum.Enum):
 def frame_age(now: float, stamp: float | None) -> float | None:
     """Return the age [s] of a frame stamped ``stamp`` at ``now`` (one clock), or None.
 
+    A planned frame's age is given from when it was taken (``inputs.Stamped.taken``, the
+    earlier of its stamp and its receipt: ``stamp`` is that), as the plan-age check measures.
+
     None when there is no frame (``stamp`` None) or when the age is negative or not finite:
     the clock went back past the stamp (a simulator restarted, a bag looped; the plan's
     ``reason`` says so), so no age can be told; never a negative age (breaker51f).
@@ -55,8 +58,9 @@ class PlanReport:
     gripper_command: float | None = None  # closedness to send to the gripper, if it changed
     energy: float | None = None  # elite energy of the last CEM iteration
     latency_s: float = 0.0  # encode + plan wall time
-    frame_age_s: float | None = None  # [s] age of the planned frame when the plan finished
-    # (frame_age: None before any frame, or when the clock went back past its stamp)
+    frame_age_s: float | None = None  # [s] age of the planned frame when the plan finished,
+    # from when it was taken (inputs.Stamped.taken: the earlier of its stamp and receipt, as the
+    # plan-age check; frame_age: None before any frame, or when the clock went back past it)
     reason: str = ""  # why nothing was commanded (or what was clipped)
     debug_rgb: np.ndarray | None = None  # current | goal | error image
     predicted_start: bool = False  # async: planned from the predicted end of the running step
@@ -106,5 +110,6 @@ class SessionStatus:
     camera_check_running: bool = False  # a live camera check commands the arm now
     blocking: tuple[Blocker, ...] = ()  # every reason nothing would be commanded, in order
     running_plan_s: float | None = None  # [s] how long the running goal plan has run; None: none
-    running_frame_age_s: float | None = None  # [s] its frame's age now (None: none, clock back)
+    running_frame_age_s: float | None = None  # [s] its frame's age now, from Stamped.taken
+    # (None: none, clock back)
     max_plan_age_s: float = math.inf  # [s] safety.max_plan_age_s: an older plan is discarded

@@ -185,7 +185,8 @@ class PlanningSession:
             self.last_planned_stamp = job.frame.stamp
             job.subgoal = None if self.goals is None else self.goals.progress()
             self.planning = True
-            self.running_plan = (job.frame.stamp, now)  # /diagnostics: its age as it runs
+            # /diagnostics: its frame's age as it runs, from when the frame was taken (the plan's)
+            self.running_plan = (job.frame.taken, now)
             self.running_plan_began = time.monotonic()  # the shutdown line's age
             self._idle.clear()
             self._transition(Event.PLAN_STARTED)
@@ -275,7 +276,8 @@ class PlanningSession:
         Completes the report's context (``job``: what the plan started from; None for a
         prepared plan, whose report already has it): mode, phase, goal and enable epoch. A plan
         that ended without a result (a planner error, cancelled) gets its frame's stamp and age
-        now (``frame_age``: None when the clock went back past it); a plan whose goal changed
+        now (``frame_age`` from ``Stamped.taken``, as the plan's age: None when the clock went
+        back past it); a plan whose goal changed
         meanwhile keeps the sub-goal fields of the goal it was made for (``job.subgoal``,
         beside its ``goal_version``), not the new goal's.
         """
@@ -289,7 +291,7 @@ class PlanningSession:
             report.held_axes = job.held_axes
             if report.frame_stamp is None:
                 report.frame_stamp = job.frame.stamp
-                report.frame_age_s = frame_age(self.clock(), job.frame.stamp)
+                report.frame_age_s = frame_age(self.clock(), job.frame.taken)
                 report.start = job.state.value if job.predicted_start is None else \
                     job.predicted_start
             if job.version != self.goal_version or report.subgoal is None:
