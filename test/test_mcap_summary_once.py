@@ -1,7 +1,7 @@
 """mend50: an MCAP file's summary is parsed once per open of its bag, not up to three times.
 
 Opening a folder holding an MCAP without message indexes asked for its summary three times
-(``bag_files`` and ``data_file_parts`` each through ``mcap_salvage.lacks_message_index``, then
+(``bag_files`` and ``data_file_parts`` each through ``mcap_summary.lacks_message_index``, then
 ``SalvagedMcap``'s schemas and channels); it is kept per (resolved path, size, mtime [ns]).
 """
 

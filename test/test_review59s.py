@@ -116,8 +116,6 @@ def test_refactor59_names_are_still_importable_from_their_old_module(module):
     assert not missing, f"{module} no longer gives {missing}"
 
 
-@pytest.mark.xfail(strict=True, reason="review59s #3: train.config.NO_ENCODER (public before "
-                   "refactor59) is no longer importable from train.config")
 def test_no_encoder_is_still_importable_from_train_config():
     """b186c91f moved ``NO_ENCODER`` to config_checks.py, not re-exported (FEATURE_* are)."""
     from vjepa_ros.train import config

@@ -1,7 +1,7 @@
 """YAML text of a ROS 2 parameter file that rcl reads back as written (the package's one writer).
 
 PyYAML's ``safe_dump`` quotes a string only where YAML 1.1 would read it as something else, but
-rcl types every plain scalar itself (``rcl_yaml.rcl_scalar``): ``y``, ``n``, ``Y`` are bools to
+rcl types every plain scalar itself (``rcl_scalars.rcl_scalar``): ``y``, ``n``, ``Y`` are bools to
 rcl, ``1e3``, ``5e-1``, ``inf``, ``nan``, ``08`` floats, all strings to PyYAML. Written plain, a
 string setting holding one reads back as a bool or a number and the node refuses its own file
 ("expected a string"). Here a string is written double-quoted wherever rcl would read it plain as

@@ -76,7 +76,7 @@ def parse_overrides(items: list[str], notes: dict | None = None) -> dict[str, di
     as typed (``launch_inputs.check_override_nodes`` refuses it).
 
     ``notes``: filled with ``{node: {param: note}}`` for a whole number rcl reads as a float
-    (``rcl_yaml.number_reading``: one beyond int64), for ``NodeLaunch.notes``; zero-led digits
+    (``rcl_readings.number_reading``: one beyond int64), for ``NodeLaunch.notes``; zero-led digits
     the node would not get as typed (``010``: octal 8 to rcl; ``08``, the float 8.0, for a
     whole-number or string parameter) are refused, never noted (``param_ranges.digits_refusal``).
 

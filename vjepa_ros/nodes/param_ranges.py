@@ -1,6 +1,6 @@
 """Whether a ``-p`` number is outside the declared range or type of the node parameter it sets.
 
-A refusal that suggests values (``rcl_yaml.zero_led_reading``: ``write -100 (or -64, ...)``)
+A refusal that suggests values (``rcl_readings.zero_led_reading``: ``write -100 (or -64, ...)``)
 must not suggest one the node then refuses (``planner.samples`` is at least 1): :func:`range_words`
 says so, from the ranges the nodes' settings declare (``config.param``'s ``range=``): each
 registered node's (``node_registry.NODES``' ``config``) and the planner's. The settings classes

@@ -160,7 +160,7 @@ def noted(message: str, notes: dict[str, str]) -> str:
 def ros_arg_notes(argv: list[str]) -> dict[str, str]:
     """Return ``{parameter: note}`` for each ``-p NAME:=TEXT`` rcl reads unlike its digits.
 
-    ``rcl_yaml.number_reading``: a whole number past int64 a float (zero-led digits the node
+    ``rcl_readings.number_reading``: a whole number past int64 a float (zero-led digits the node
     would not get as typed, ``010`` or ``08`` for a whole number, are refused before:
     ``ros_args.check_param_value``). The last ``-p`` of a
     name in ``argv`` wins, as rcl applies them.

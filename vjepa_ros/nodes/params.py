@@ -337,7 +337,7 @@ def _takes(name: str, value, defaults) -> str:
 def _string_reason(value, hint, field) -> str:
     """Return ``; why rcl read a number (in a list: the first) as a string`` ('' none).
 
-    ``rcl_yaml.string_reason`` with what to write in the parameter's own range (a whole
+    ``rcl_readings.string_reason`` with what to write in the parameter's own range (a whole
     number for an int): ``1e-320`` for ``planner.samples``: ``write 1 or a larger whole
     number``.
     """

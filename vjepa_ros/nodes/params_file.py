@@ -232,7 +232,7 @@ def list_fix(values: list) -> str:
 
     Whole numbers among floats (``[0.25, -0.45, 0]``, a likely typo): ``write 0 (entry 3) as
     0.0``, naming each (up to three); numbers rcl reads as strings among numbers
-    (``[1e-320, 0.5]``): why, and what to write (``rcl_yaml.string_reason``) for each (up to
+    (``[1e-320, 0.5]``): why, and what to write (``rcl_readings.string_reason``) for each (up to
     three); any other mix: write every entry as one type.
     """
     from vjepa_ros.rcl_yaml import string_reason

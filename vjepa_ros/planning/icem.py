@@ -81,7 +81,7 @@ def icem_search(
     """Run iCEM over a batched scorer ``score(actions [S', H, 7]) → energies [S']``.
 
     ``warm_mean`` [H, 7] and ``warm_elites`` [m, H, 7] (already shifted) seed the search;
-    ValueError naming them when not finite or of another shape (``cem.check_warm_start``).
+    ValueError naming them when not finite or of another shape (``warm_start.check_warm_start``).
     Returns the result and the kept elites [m, H, 7] of the last iteration (unshifted).
     ``should_stop`` is polled before every iteration (:class:`~vjepa_ros.planning.PlanCancelled`).
     """

@@ -59,8 +59,8 @@ def check_pose_frames(path, topic, frames, config: BagTopics, notes: list[str],
     mounts apart; ``robot.base_frame.same_base_frame``), is refused naming each frame and its
     first message: advice for one frame would refuse the other half (breaker38), and the first
     frame's arm would judge the whole bag (mend56y). ``joints_fix``: how to read the arm's joint
-    states instead (``topic_choice.joint_states_instead``), "" when the bag has none: only fixes
-    this bag allows are named (breaker45r). ``arms``: joint prefix -> the JointState topics
+    states instead (``state_source_fixes.joint_states_instead``), "" when the bag has none: only
+    fixes this bag allows are named (breaker45r). ``arms``: joint prefix -> the JointState topics
     naming its joints 1..7 (``bag_joint_prefixes.arms_seen``; ``--joint-prefix``'s alone when
     given): without ``--base-frame`` the pose must be in one of their ``<prefix>link0``, or in
     franka_description's ``base`` for a single arm's prefix only (``base_frame.same_base_frame``:

@@ -258,7 +258,7 @@ def check_sources(path, topic: str, times_ns: np.ndarray, states: np.ndarray,
     few glitches seconds apart always would, breaker40e): a second stream, not glitches (a
     flange pose beside the TCP's, a simulator beside the driver; the rule cannot tell which is
     the arm). Raises BagError naming the bag, the topic, what was counted and what to do
-    (``other``: how to read the bag's other state source, ``topic_choice.other_source_fix``;
+    (``other``: how to read the bag's other state source, ``state_source_fixes.other_source_fix``;
     "": none there, so not advised).
     """
     from vjepa_ros.recordings.bag_files import BagError

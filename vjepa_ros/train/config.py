@@ -24,9 +24,10 @@ from vjepa_ros.config import (
 from vjepa_ros.models.device_names import check_device_and_dtype
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.threads import MAX_THREADS
-from vjepa_ros.train.config_checks import (  # noqa: F401 (FEATURE_*: re-exported)
+from vjepa_ros.train.config_checks import (  # noqa: F401 (FEATURE_*, NO_ENCODER: re-exported)
     FEATURE_CACHES,
     FEATURE_DTYPES,
+    NO_ENCODER,
     _choice,
     _require,
     check_data,

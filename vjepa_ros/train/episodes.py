@@ -48,7 +48,7 @@ class ShortSourceError(EpisodeError):
     valid steps [frames]; ``fix``: (path, longest) -> what to do (default :func:`shorter_fix`);
     ``damage``: the notes on what a damaged bag lost ("" when intact). The text is
     ``PATH: REASON; FIX``; for a damaged bag ``DAMAGE. What is intact: PATH: REASON; ADVICE``,
-    the damage first (as ``recordings.bags.damage_first``) and advice about it
+    the damage first (as ``recordings.bag_refusals.damage_first``) and advice about it
     (:func:`damaged_fix`), not shorter clips: the damage took the rest of the recording.
     """
 
