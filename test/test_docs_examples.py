@@ -6,8 +6,8 @@ needs what a checkout does not hold (the published checkpoint) says so in a comm
 parsed and its imports run (every name it imports exists), not skipped; with the file it runs.
 A block that talks to running nodes (a ROS client of the planner against the simulator) says
 so in a comment line ``# needs running: <command>``: it is parsed and its imports run, as a
-block whose checkpoint is missing (run as written it would wait for those nodes forever; such a
-block has a live test of its own, test_readme_ros_client.py).
+block whose checkpoint is missing (run as written it would wait for those nodes, then give up;
+such a block has a live test of its own, test_readme_ros_client.py, its bounded wait too).
 """
 
 import ast

@@ -76,3 +76,30 @@ def test_readme_client_block_sends_the_goal_and_enables(nodes):
     status = planner.session.status()["values"]
     assert int(status["commands_sent"]) >= 1, status  # the planner moved the arm
     assert tcp_error() < REACHED_M, f"TCP {tcp_error():.3f} m from README's goal; {status}"
+
+
+def test_readme_client_block_without_the_planner_gives_up_naming_its_service():
+    """Only a ``/goal_pose`` subscriber on its domain (the planner missing): a bounded wait.
+
+    The block's second wait (the planner's ``~/enable``) ends too, naming that service and the
+    domain to check, with nothing printed as the planner's answer (review59s #2; its first wait,
+    for the simulator, is test_review59s's).
+    """
+    import os
+
+    domain = int(os.environ.get("ROS_DOMAIN_ID", "0")) + 120  # nothing else runs there
+    context = rclpy.Context()
+    rclpy.init(context=context, domain_id=domain)
+    stand_in = rclpy.create_node("goal_pose_stand_in", context=context)
+    stand_in.create_subscription(PoseStamped, "/goal_pose", lambda _: None, 10)
+    env = dict(os.environ, ROS_DOMAIN_ID=str(domain))
+    try:
+        done = subprocess.run([sys.executable, "-c", readme_client_block()], env=env,
+                              capture_output=True, text=True, timeout=180)
+    finally:
+        stand_in.destroy_node()
+        context.try_shutdown()
+    said = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    assert done.returncode == 1 and not done.stdout, (done.stdout, done.stderr[-2000:])
+    assert said.startswith("waited 20 s for the planner's /vjepa_planner/enable service on "
+                           f"ROS_DOMAIN_ID {domain}: is vjepa-ros launch running"), said
