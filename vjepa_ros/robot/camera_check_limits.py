@@ -3,7 +3,9 @@
 A check accepted with settings its moves cannot keep stops after its first command or strands
 the arm away from its start (breaker49g): a motion of a whole ``safety.max_step_m`` is
 commanded from an arm up to ``control.arrival_tolerance_m`` off the last target, so the safety
-filter clips it; a move too long for ``camera_check.motion.timeout_s`` at
+filter clips it; its orientation, held, is commanded from a wrist up to
+``control.arrival_tolerance_rad`` turned, more than ``safety.max_rotation_step_rad`` clipped the
+same way; a move too long for ``camera_check.motion.timeout_s`` at
 ``safety.max_speed_m_s`` times out a few cm out. :func:`settings_problem` says so in one line
 naming the parameters and what to set; the session refuses the call with it, the node its
 start-up (``PlannerNodeConfig``).
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD
 from vjepa_ros.robot.camera_check_motions import CheckMotionConfig, step_problem
 from vjepa_ros.robot.safety import BRAKING_MARGIN, SafetyLimits
 
@@ -51,6 +54,24 @@ def room_problem(distance_m: float, arrival_tolerance_m: float, limits: SafetyLi
             f"least {distance_m + arrival_tolerance_m:g}")
 
 
+def turn_room_problem(arrival_tolerance_rad: float, limits: SafetyLimits) -> str:
+    """Say why a check move's held orientation has no room within one step ('' fine).
+
+    The angular counterpart of :func:`room_problem`: each move holds the start's orientation
+    and is commanded once the wrist is within ``arrival_tolerance_rad`` [rad] of the last
+    target's; from there the command turns it back by up to that much, and a turn over
+    ``limits.max_rotation_step_rad`` is clipped and stops the check.
+    """
+    if arrival_tolerance_rad <= limits.max_rotation_step_rad * (1 + 1e-9):
+        return ""
+    return (f"control.arrival_tolerance_rad ({arrival_tolerance_rad:g} rad) must be at most "
+            f"safety.max_rotation_step_rad ({limits.max_rotation_step_rad:g} rad): each check "
+            "move holds the start's orientation, commanded from a wrist up to the arrival "
+            "tolerance turned off it; set control.arrival_tolerance_rad to at most "
+            f"{limits.max_rotation_step_rad:g} or safety.max_rotation_step_rad to at least "
+            f"{arrival_tolerance_rad:g}")
+
+
 def timing_problem(config: CheckMotionConfig, limits: SafetyLimits, trial=None) -> str:
     """Say why a check's moves cannot arrive within ``config.timeout_s`` ('' fine).
 
@@ -77,13 +98,16 @@ def timing_problem(config: CheckMotionConfig, limits: SafetyLimits, trial=None) 
 
 
 def settings_problem(config: CheckMotionConfig | None, limits: SafetyLimits,
-                     arrival_tolerance_m: float, trial=None) -> str:
+                     arrival_tolerance_m: float, trial=None,
+                     arrival_tolerance_rad: float = DEFAULT_TOLERANCE_RAD) -> str:
     """Say in one line why the check's settings do not fit the safety limits ('' fine).
 
-    :func:`camera_check_motions.step_problem`, :func:`room_problem`, :func:`timing_problem`,
-    in that order; ``config`` None: the defaults.
+    :func:`camera_check_motions.step_problem`, :func:`room_problem`,
+    :func:`turn_room_problem`, :func:`timing_problem`, in that order; ``config`` None: the
+    defaults. ``arrival_tolerance_m`` [m], ``arrival_tolerance_rad`` [rad]: ``control``'s.
     """
     config = config or CheckMotionConfig()
     return (step_problem(config.distance_m, limits)
             or room_problem(config.distance_m, arrival_tolerance_m, limits)
+            or turn_room_problem(arrival_tolerance_rad, limits)
             or timing_problem(config, limits, trial))

@@ -74,7 +74,7 @@ class CameraCheckSession(CameraCheckTrialSession):
                 raise RuntimeError(refuse + problem.detail)
             trial = trial or CheckTrialConfig()
             problem = settings_problem(config, self.limits, self.control.arrival_tolerance_m,
-                                       trial)
+                                       trial, self.control.arrival_tolerance_rad)
             if problem:  # settings its moves cannot keep: refused before anything moves
                 raise ValueError(refuse + problem)
             try:  # a value (the distance, from this start) refused: ValueError, a user's error

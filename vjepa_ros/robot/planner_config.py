@@ -356,8 +356,7 @@ class PlannerNodeConfig:
                 f"image_transport must be one of {IMAGE_TRANSPORTS}, got {self.image_transport!r}"
             )
         self.planner.to_cem()  # validate the CEM settings at start-up
-        check_values(self)  # every range and frame id (config.param's range=, frame_id=) first:
-        # a value out of its own range is named alone, before the checks across parameters
+        check_values(self)  # each value's range and frame id alone, then the checks across them
         trial, step = self.camera_check.trial, self.safety.max_step_m
         if trial.offset_m > step:
             raise ValueError(
@@ -365,7 +364,8 @@ class PlannerNodeConfig:
                 f"safety.max_step_m ({step:g} m): the move to each trial's starting pose is one "
                 "step; lower the one or raise the other")
         problem = (settings_problem(self.camera_check.motion, self.safety,
-                                    self.control.arrival_tolerance_m, trial)
+                                    self.control.arrival_tolerance_m, trial,
+                                    self.control.arrival_tolerance_rad)
                    or leash_problem(trial, self.safety))
         if problem:
             raise ValueError(problem)
