@@ -126,7 +126,54 @@ def test_a_recorded_opening_other_than_the_one_read_with_is_said_with_the_option
     assert notes[0].endswith("give --gripper-max-width 0.07 (train: "
                              "data.topics.gripper_max_width) to read it as recorded")
     read_as_recorded = read_recording(bag, BagTopics(gripper_max_width=0.07))
-    assert not [n for n in read_as_recorded.notes if WIDTH_KEY in n]
+    said = [n for n in read_as_recorded.notes if WIDTH_KEY in n]  # one line: not the default
+    assert said == [f"{bag / 'metadata.yaml'} records the hand's full opening 0.07 m "
+                    f"({WIDTH_KEY}): its fingers on /franka_gripper/joint_states are read at it, "
+                    "not at 0.08 m (--gripper-max-width gives another)"], said
+
+
+@pytest.mark.parametrize("command", ["eval", "camera-check"])
+def test_not_given_the_width_eval_and_camera_check_read_the_recorded_opening(own_bag, tmp_path,
+                                                                             command):
+    """fix59t (mend59e's remark): no ``--gripper-max-width``: the bag's 0.07 m, one line."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.eval.bag_options import topics_from_args
+
+    bag = edit_custom(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
+    parser = build_parser()
+    topics = topics_from_args(parser.parse_args([command, str(bag)]))
+    assert topics.gripper_max_width == 0.07
+    recording = read_recording(bag, topics)
+    assert [n for n in recording.notes if WIDTH_KEY in n] == [
+        f"{bag / 'metadata.yaml'} records the hand's full opening 0.07 m ({WIDTH_KEY}): its "
+        "fingers on /franka_gripper/joint_states are read at it, not at 0.08 m "
+        "(--gripper-max-width gives another)"]
+    default = read_recording(bag)  # the default 0.08: an open hand reads 0.125 closed at 0.07
+    assert not np.array_equal(recording.states[:, 6], default.states[:, 6])
+    # a given option wins, noted: the recorded opening and the option that reads it
+    given = topics_from_args(parser.parse_args([command, str(bag), "--gripper-max-width",
+                                                "0.08"]))
+    assert given.gripper_max_width == 0.08
+    notes = [n for n in read_recording(bag, given).notes if WIDTH_KEY in n]
+    assert len(notes) == 1 and "read at gripper_max_width 0.08 m" in notes[0], notes
+
+
+@pytest.mark.parametrize("how", ["named topic", "no gripper", "foreign", "topic not listed"])
+def test_the_recorded_opening_applies_only_to_its_own_hand(own_bag, tmp_path, how):
+    """A named gripper topic, --no-gripper, a foreign bag, a record of an absent topic: 0.08."""
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.eval.bag_options import topics_from_args
+
+    options = {"named topic": ["--gripper-topic", "/joint_states"],
+               "no gripper": ["--no-gripper"]}.get(how, [])
+    bag = edit_custom(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
+    if how == "foreign":
+        bag = rewrite(bag, tmp_path / "foreign")
+    if how == "topic not listed":
+        bag = edit_custom(bag, tmp_path / "absent",
+                          **{GRIPPER_KEY: "/fr3/franka_gripper/joint_states"})
+    topics = topics_from_args(build_parser().parse_args(["eval", str(bag), *options]))
+    assert topics.gripper_max_width == 0.08
 
 
 @pytest.mark.parametrize("width", ["wide", "0.5", "nan", "-0.01"])
@@ -145,3 +192,36 @@ def test_a_data_file_copied_out_of_its_folder_is_a_foreign_bag(own_bag, tmp_path
     shutil.copy(next(own_bag.glob("*.mcap")), copy)
     assert recorded_hand(copy) is None
     assert [n for n in read_recording(copy).notes if CHOOSE in n]
+
+
+def _train_config(bags, out, *options):
+    from vjepa_ros.cli import build_parser
+    from vjepa_ros.train.command import config_from_args
+
+    args = build_parser().parse_args(["train", "--data", *map(str, bags), "--out", str(out),
+                                      "--init", "demo", *options])
+    return config_from_args(args), getattr(args, "width_notes", [])
+
+
+def test_train_not_given_the_width_takes_the_opening_its_bags_all_record(own_bag, tmp_path):
+    """fix59t: train, world_model.pt's record and the reading at the bags' 0.07 m, one line."""
+    bags = [edit_custom(own_bag, tmp_path / name, **{WIDTH_KEY: "0.07"}) for name in "ab"]
+    config, notes = _train_config(bags, tmp_path / "out")
+    assert config.data.topics.gripper_max_width == 0.07
+    assert notes == ["data.topics.gripper_max_width not given: all 2 bags record the hand's "
+                     "full opening 0.07 m (metadata.yaml vjepa_ros.gripper_max_width): their "
+                     "fingers are read at it and world_model.pt records it (--gripper-max-width "
+                     "gives another)"], notes
+    for given in (["--gripper-max-width", "0.08"],
+                  ["--set", "data.topics.gripper_max_width=0.08"]):  # given: it wins
+        config, notes = _train_config(bags, tmp_path / "out", *given)
+        assert config.data.topics.gripper_max_width == 0.08 and not notes, given
+
+
+def test_train_keeps_the_default_for_bags_that_disagree_or_a_foreign_one(own_bag, tmp_path):
+    narrow = edit_custom(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
+    wider = edit_custom(own_bag, tmp_path / "wider", **{WIDTH_KEY: "0.075"})
+    foreign = rewrite(own_bag, tmp_path / "foreign")
+    for bags in ([narrow, wider], [narrow, foreign]):
+        config, notes = _train_config(bags, tmp_path / "out")
+        assert config.data.topics.gripper_max_width == 0.08 and not notes, bags

@@ -14,7 +14,8 @@ from __future__ import annotations
 OPTION = "--gripper-max-width"
 FIELD = "gripper_max_width"  # BagTopics' field (train: data.topics.gripper_max_width)
 HELP = ("finger opening [m] read as fully open, closedness 0 (the planner's "
-        "robot.gripper_max_width; default 0.08, the Franka Hand's, at most 0.08)")
+        "robot.gripper_max_width; default: the opening a bag of vjepa-ros record records, "
+        "else 0.08, the Franka Hand's; at most 0.08)")
 METAVAR = "METRES"
 
 

@@ -8,6 +8,7 @@ command then adds only its own (eval's ``--goal``, camera-check's verdict thresh
 from __future__ import annotations
 
 import argparse
+import dataclasses
 
 from vjepa_ros import gripper_width_option as width
 from vjepa_ros.cli_options import add_planning_arguments, add_search_method_arguments
@@ -115,6 +116,9 @@ def add_topic_arguments(parser) -> None:
 def topics_from_args(args):
     """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined).
 
+    ``--gripper-max-width`` not given: the full opening ``args.bag``'s ``metadata.yaml`` records
+    (``recorded_hand.recorded_width``: this package's writer), else the default 0.08 m.
+
     Raises ``config.UsageError`` (status 2) for ``--no-gripper`` with ``--gripper-topic``
     (``BagTopics.gripper_conflict``) and for a value outside its range (``--max-clock-offset``).
     """
@@ -148,4 +152,11 @@ def topics_from_args(args):
         from vjepa_ros.config import UsageError
 
         raise UsageError(conflict)
+    bag = getattr(args, "bag", None)
+    if args.gripper_max_width is None and bag:  # not given: the opening the bag records
+        from vjepa_ros.recordings.recorded_hand import recorded_width
+
+        recorded = recorded_width(bag, topics)  # None: none (the default stays)
+        if recorded is not None:
+            topics = dataclasses.replace(topics, gripper_max_width=recorded)
     return topics

@@ -9,10 +9,11 @@ hand's opening it wrote them at: it records both in rosbag2's own place for such
 --custom-data KEY=VALUE`` on Iron and later; the ``rosbags`` writer's ``set_custom_data``), under
 :data:`GRIPPER_KEY` and :data:`WIDTH_KEY`. The bag readers (eval, train, pretrain, camera-check
 offline: ``bags.read_recording`` through ``bag_gripper.gripper_closedness``) take that topic
-without a note (:func:`recorded_topic`), and say when the recorded opening is not the one read with
-(:func:`width_note`). A record naming a topic the bag lacks (or one without finger joints) is
-ignored, saying so. A bag without ``custom_data`` (a lab's ``ros2 bag record``, a data file given
-alone without its folder) is read as before.
+without a note (:func:`recorded_topic`); not given ``--gripper-max-width``, eval and camera-check
+read its fingers at the recorded opening (:func:`recorded_width`, one line saying so), and a given
+option wins, noted when the two differ (:func:`width_note`). A record naming a topic the bag lacks
+(or one without finger joints) is ignored, saying so. A bag without ``custom_data`` (a lab's ``ros2
+bag record``, a data file given alone without its folder) is read as before.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from vjepa_ros.path_text import shown_path
+
+DEFAULT_WIDTH = 0.08  # [m] BagTopics.gripper_max_width's default, the Franka Hand's full opening
 
 GRIPPER_KEY = "vjepa_ros.gripper_topic"  # custom_data: the JointState topic of the hand's fingers
 WIDTH_KEY = "vjepa_ros.gripper_max_width"  # custom_data: the hand's full opening [m], as text
@@ -107,18 +110,53 @@ def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str])
     return ""
 
 
+def recorded_width(path: str | Path, topics) -> float | None:
+    """Return the full opening [m] ``path``'s bag records for a reader not given one, or None.
+
+    ``topics``: the reader's ``BagTopics``. None with ``no_gripper``, a gripper topic named
+    (the record applies to its own topic only), no record, a record with a problem or without
+    a width, or one whose topic ``metadata.yaml`` does not list (the reader ignores it, saying
+    so). Read from ``metadata.yaml`` alone (milliseconds), before the bag.
+    """
+    if topics.no_gripper or topics.gripper:
+        return None
+    try:
+        record = recorded_hand(path)
+    except OSError:  # the bag's own reading names the problem
+        return None
+    if record is None or record.problem or record.width is None:
+        return None
+    from vjepa_ros.recordings.recorded_files import read_metadata
+
+    folder = Path(path).parent if Path(path).is_file() else Path(path)
+    try:
+        listed = read_metadata(folder / "metadata.yaml").info["rosbag2_bagfile_information"][
+            "topics_with_message_count"]
+        names = {entry["topic_metadata"]["name"] for entry in listed}
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return record.width if record.topic in names else None
+
+
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
     """Say that the opening ``record`` gives differs from ``width`` [m] read with ('' not).
 
     ``topic``: the finger topic read; only the recorded topic's record applies. A recorded
-    width that is no opening (``record.problem``) is said instead.
+    width that is no opening (``record.problem``) is said instead. A recorded opening other
+    than :data:`DEFAULT_WIDTH` read as recorded (:func:`recorded_width`, or the option given
+    at it) is said once too: the closedness is not on the default's scale.
     """
     if record is None or topic != record.topic:
         return ""
     if record.problem:
         return record.problem
-    if record.width is None or math.isclose(record.width, width, abs_tol=1e-9):
+    if record.width is None:
         return ""
+    if math.isclose(record.width, width, abs_tol=1e-9):
+        return "" if math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9) else (
+            f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}): "
+            f"its fingers on {topic} are read at it, not at {DEFAULT_WIDTH:g} m "
+            "(--gripper-max-width gives another)")
     return (f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}), "
             f"but its fingers on {topic} are read at gripper_max_width {width:g} m: its "
             f"closedness is not what was recorded; give --gripper-max-width {record.width:g} "

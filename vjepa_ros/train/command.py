@@ -221,7 +221,13 @@ def _config_from_layers(args: argparse.Namespace):
         stored, args.moved_notes = take_moved_paths(config_of_checkpoint(state), overrides)
         config = resume_config(stored, overrides)
     else:
+        from vjepa_ros.train.recorded_width import with_recorded_width
+
         config = _checked_with_options(file_layer, given)
+        # not given anywhere: the opening the bags record (train.recorded_width), said once
+        config, said = with_recorded_width(config, {*_dotted(unflatten(given)),
+                                                    *_dotted(unflatten(file_layer))})
+        args.width_notes = [said] if said else []
     config.check(need_encoder=not args.resume)  # messages name the paths as given
     return absolute_paths(config)  # stored so: the run resumes from any working directory
 
@@ -282,7 +288,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             trainer = build_trainer(config, resume=args.resume, topology=topology,
                                     log=(lambda line: None) if quiet else
                                     functools.partial(print, flush=True),
-                                    notes=getattr(args, "moved_notes", ()))
+                                    notes=(*getattr(args, "moved_notes", ()),
+                                           *getattr(args, "width_notes", ())))
             summary = trainer.train()
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (command_errors.run_reporting)
         from vjepa_ros.terminate import stopped_by
