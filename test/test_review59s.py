@@ -24,7 +24,7 @@ for and what to check (the launch running, the same ROS_DOMAIN_ID).
 
 #3 (refactor59, b186c91f): ``NO_ENCODER``, a public constant of ``vjepa_ros.train.config``, moved
 to ``train/config_checks.py`` and is no longer importable from ``train.config`` (the FEATURE_*
-constants moved with it are re-exported; the other eight splits keep every name: held below).
+constants moved with it are re-exported; every split name: test_split_names.py). Fixed in fix59t.
 """
 
 import os
@@ -87,34 +87,7 @@ def test_a_camera_on_time_reports_the_age_from_its_stamp(model):
     assert report.frame_age_s == pytest.approx(0.1, abs=1e-6)
 
 
-# --- held: refactor59's splits keep every public name importable where it was ------------------
-
-MOVED = {  # names refactor59 moved out of each module (their old home re-exports them)
-    "vjepa_ros.planning.cem": ["SamplingPlanner", "check_warm_start", "checked_seed", "finish",
-                               "make_generator", "make_scorer", "shift_plan", "standard_noise"],
-    "vjepa_ros.rcl_yaml": ["number_reading", "rcl_scalar", "string_reason", "zero_led_reading"],
-    "vjepa_ros.recordings.mcap_salvage": ["Damage", "MAGIC", "McapDamageError", "has_summary",
-                                          "lacks_message_index", "read_by_scan"],
-    "vjepa_ros.train.config": ["FEATURE_CACHES", "FEATURE_DTYPES"],
-    "vjepa_ros.recordings.bags": ["check_one_camera", "damage_first", "short_topic_fix",
-                                  "summary_counted"],
-    "vjepa_ros.recordings.topic_choice": [
-        "KIND_TYPES", "NO_OTHER_ARM_STATE", "OPTIONS", "arm_topic_fix", "candidates",
-        "joint_states_instead", "nan_pose_fix", "other_source_fix", "topics_of_kind"],
-    "vjepa_ros.train.feature_cache": ["KEY_FILE", "adopt_flat_layout", "folder_bytes",
-                                      "key_digest", "new_key_line"],
-    "vjepa_ros.robot.awaited_goals": ["PREFIX"],
-}
-
-
-@pytest.mark.parametrize("module", sorted(MOVED))
-def test_refactor59_names_are_still_importable_from_their_old_module(module):
-    import importlib
-
-    old = importlib.import_module(module)
-    missing = [name for name in MOVED[module] if not hasattr(old, name)]
-    assert not missing, f"{module} no longer gives {missing}"
-
+# --- #3: refactor59's splits (every name they moved: test_split_names.py, fix59t) -----------
 
 def test_no_encoder_is_still_importable_from_train_config():
     """b186c91f moved ``NO_ENCODER`` to config_checks.py, not re-exported (FEATURE_* are)."""
