@@ -1,7 +1,7 @@
 """review59s: defects found reviewing fix59c, fix59e, mend59e, fix59f, refactor59 and user59u.
 
-Each defect is a strict xfail that fails today because of it (checked with ``--runxfail``);
-product code is not changed here.
+Each defect was a strict xfail that failed because of it (checked with ``--runxfail``); all
+three are fixed in fix59t, their markers removed (the tests pass).
 
 #1 (fix59f): a plan's age is measured from when its frame was taken (``Stamped.taken``, the
 earlier of its stamp and its receipt), but the ``~/plan_report`` field ``frame_age_s`` (and
