@@ -1,21 +1,31 @@
-"""The sim's quaternion and rotation vector equal scipy's bit for bit: seeded outcomes stay put."""
+"""robot/rotvec.py's quaternion, rotation vector and xyz Euler angles equal scipy's bit for bit.
+
+The sim's controller and readings (seeded outcomes stay put) and the planner's joint-state
+forward kinematics (``kinematics.FrankaKinematics.ee_pose``, perf59: the poses keep their bits)
+use them in place of ``Rotation.from_matrix``.
+"""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
+from vjepa_ros.robot.rotvec import matrix_to_euler_xyz, matrix_to_quat, matrix_to_rotvec
 from vjepa_ros.sim.controller import orientation_error
-from vjepa_ros.sim.rotvec import matrix_to_quat, matrix_to_rotvec
 from vjepa_ros.sim.sim import import_pybullet
 
 
 def _assert_same_as_scipy(matrices) -> None:
     for matrix in matrices:
         rotation = Rotation.from_matrix(matrix)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # scipy's "Gimbal lock detected"
+            euler = rotation.as_euler("xyz")
         for expected, got in ((rotation.as_rotvec(), matrix_to_rotvec(matrix)),
-                              (rotation.as_quat(), matrix_to_quat(matrix))):
+                              (rotation.as_quat(), matrix_to_quat(matrix)),
+                              (euler, matrix_to_euler_xyz(matrix))):
             assert got.dtype == expected.dtype and got.shape == expected.shape
             # tobytes: exact equality, the sign of zero included
             assert got.tobytes() == expected.tobytes(), (matrix.tolist(), got, expected)
@@ -76,6 +86,27 @@ def test_slightly_non_orthogonal_matrices_take_scipys_path():
     _assert_same_as_scipy(matrices)
 
 
+def test_euler_angles_at_and_near_gimbal_lock_and_at_the_wrap():
+    """β at ±π/2 and 1e-12..1e-2 from it (both sides of scipy's 1e-7 lock threshold), α, γ ±π.
+
+    Should: the bits of ``as_euler("xyz")`` (γ 0 at the lock, scipy's branch and rounding).
+    """
+    rng = np.random.default_rng(7)
+    matrices = []
+    for pitch in (math.pi / 2, -math.pi / 2):
+        for offset in np.concatenate([[0.0], np.logspace(-12, -2, 60), -np.logspace(-12, -2, 60)]):
+            roll, yaw = rng.uniform(-math.pi, math.pi, 2)
+            matrices.append(Rotation.from_euler("xyz", [roll, pitch + offset, yaw]).as_matrix())
+    for roll in (math.pi, -math.pi, 0.0):
+        for yaw in (math.pi, -math.pi, 0.0):
+            for pitch in (0.0, 1e-9, 0.5):
+                matrices.append(Rotation.from_euler("xyz", [roll, pitch, yaw]).as_matrix())
+    _assert_same_as_scipy(matrices)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning at the lock (1 kHz joint states)
+        assert matrix_to_euler_xyz(matrices[0])[2] == 0.0
+
+
 def test_pybullet_matrices_as_the_simulator_feeds_them():
     """The product target @ measured.T of two pybullet matrices, as in each controller tick."""
     p, _ = import_pybullet()
@@ -97,7 +128,7 @@ def test_pybullet_matrices_as_the_simulator_feeds_them():
 def test_matrices_scipy_refuses_raise_its_error(matrix):
     with np.errstate(invalid="ignore"), pytest.raises(ValueError) as expected:
         Rotation.from_matrix(matrix).as_rotvec()
-    for function in (matrix_to_rotvec, matrix_to_quat):
+    for function in (matrix_to_rotvec, matrix_to_quat, matrix_to_euler_xyz):
         with np.errstate(invalid="ignore"), pytest.raises(ValueError) as got:
             function(matrix)
         assert (type(got.value), str(got.value)) == (type(expected.value), str(expected.value))

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vjepa_ros.robot.rotvec import matrix_to_rotvec
 from vjepa_ros.sim.config import ControllerConfig
 from vjepa_ros.sim.panda import JOINT_LOWER, JOINT_MAX_SPEED, JOINT_UPPER
-from vjepa_ros.sim.rotvec import matrix_to_rotvec
 
 # pybullet's position motor (target position = measured + velocity x dt, target velocity) runs
 # the joints at ~1.1x the commanded velocity: its velocity target adds positionGain (0.1) x the

@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from vjepa_ros.planning.pose import quat_to_euler_floats
+from vjepa_ros.robot.rotvec import matrix_to_quat
 from vjepa_ros.sim.detectors import ObjectReading
 from vjepa_ros.sim.gripper import GripperResult, gripper_result
 from vjepa_ros.sim.panda import JOINT_NAMES, finger_positions_to_closedness
-from vjepa_ros.sim.rotvec import matrix_to_quat
 
 
 class SimReadings:

@@ -1,4 +1,4 @@
-"""Quaternion and rotation vector of a rotation matrix, equal bit for bit to scipy's, faster.
+"""Quaternion, rotation vector and xyz Euler angles of a rotation matrix, bit for bit scipy's.
 
 The simulator's controller turns one orientation error into a rotation vector every physics tick;
 ``Rotation.from_matrix(m).as_rotvec()`` spent about a third of a tick on array checks and
@@ -118,3 +118,41 @@ def matrix_to_rotvec(matrix: np.ndarray) -> np.ndarray:
     else:
         scale = angle / math.sin(angle / 2)
     return np.array([scale * x, scale * y, scale * z])
+
+
+def matrix_to_euler_xyz(matrix: np.ndarray) -> np.ndarray:
+    """Return extrinsic xyz Euler angles [3] [rad] of ``matrix`` [3, 3], float64.
+
+    Equal bit for bit to ``Rotation.from_matrix(matrix).as_euler("xyz")`` (the convention of the
+    package's states, ``kinematics``: R = Rz(γ)·Ry(β)·Rx(α); α, γ in [-π, π], β in
+    [-π/2, π/2]; at gimbal lock, β within 1e-7 of ±π/2, γ is 0 as scipy sets it, without
+    scipy's warning). The quaternion is :func:`matrix_to_quat`'s; the angles follow scipy's
+    method (Bernardes & Viollet 2022, its reference for ``as_euler``) on floats in scipy's order:
+    for xyz, a = w − y, b = x + z, c = y + w, d = z − x; β = 2 atan2(hypot(c, d), hypot(a, b))
+    − π/2; α, γ = atan2(b, a) ∓ atan2(d, c). ``np.hypot`` is the C library's hypot, as scipy's
+    compiled backend calls (``math.hypot`` rounds otherwise). Matrices scipy would orthogonalize
+    or refuse go to scipy. ``test/test_sim_rotvec.py`` compares with the installed scipy.
+    """
+    quat = _quat(matrix)
+    if quat is None:
+        return _scipy_rotation(np.asarray(matrix, dtype=np.float64)).as_euler("xyz")
+    x, y, z, w = quat
+    a, b, c, d = w - y, x + z, y + w, z - x
+    half_sum, half_diff = math.atan2(b, a), math.atan2(d, c)
+    middle = 2 * math.atan2(float(np.hypot(c, d)), float(np.hypot(a, b)))
+    if abs(middle) <= 1e-7:  # gimbal lock, β = -π/2: only α + γ is defined
+        first, third = 2 * half_sum, 0.0
+    elif abs(middle - math.pi) <= 1e-7:  # gimbal lock, β = +π/2: only α − γ
+        first, third = -2 * half_diff, 0.0
+    else:
+        first, third = half_sum - half_diff, half_sum + half_diff
+    return np.array([_wrapped(first), middle - math.pi / 2, _wrapped(third)])
+
+
+def _wrapped(angle: float) -> float:
+    """``angle`` [rad] in [-π, π], as scipy wraps the first and third Euler angles."""
+    if angle < -math.pi:
+        return angle + 2 * math.pi
+    if angle > math.pi:
+        return angle - 2 * math.pi
+    return angle
