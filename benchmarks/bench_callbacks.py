@@ -11,6 +11,7 @@ Cases:
   joint state, arm moving    /joint_states: panda_joint1..7, each message's joints 1e-6 rad
                              from the last one's, to and fro (the pose computed every time; the
                              cases above hold the arm still: perf58's pose cache answers them)
+  joint state, arm+fingers moving  the same with panda_finger_joint1/2 open beside the arm
   joint state, fingers only  /joint_states: panda_finger_joint1/2 (a gripper-only stream: the
                              input watch's "other" path)
   camera image               640x480 rgb8 sensor_msgs/Image, one pixel changed per frame
@@ -53,7 +54,7 @@ HOME = [0.0, -0.7853981633974483, 0.0, -2.356194490192345, 0.0, 1.57079632679489
         0.7853981633974483]
 OPEN = [0.04, 0.04]
 CASES = ("joint state, arm+fingers", "joint state, arm only", "joint state, arm moving",
-         "joint state, fingers only", "camera image 640x480")
+         "joint state, arm+fingers moving", "joint state, fingers only", "camera image 640x480")
 
 
 def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
@@ -90,12 +91,12 @@ def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
                 node._on_joint_state(msg, "", None, None)
             return one
 
-        def moving(i):
-            arm.position = [p + 1e-6 * abs(i % 2000 - 1000) for p in HOME]  # no jump
-            stamp(arm)
-            node._on_joint_state(arm, "", None, None)
-
-        arm = joint_state(ARM, HOME)
+        def moving(msg, tail):
+            def one(i):
+                msg.position = [p + 1e-6 * abs(i % 2000 - 1000) for p in HOME] + tail  # no jump
+                stamp(msg)
+                node._on_joint_state(msg, "", None, None)
+            return one
 
         def frame(i):
             image.data[i % 64] = (image.data[i % 64] + 1) % 256  # no frozen-camera refusal
@@ -105,9 +106,10 @@ def _measure(messages: int, frames: int, batches: int) -> dict[str, float]:
         runs = {
             CASES[0]: (states(joint_state(ARM + FINGERS, HOME + OPEN)), messages),
             CASES[1]: (states(joint_state(ARM, HOME)), messages),
-            CASES[2]: (moving, messages),
-            CASES[3]: (states(joint_state(FINGERS, OPEN)), messages),
-            CASES[4]: (frame, frames),
+            CASES[2]: (moving(joint_state(ARM, HOME), []), messages),
+            CASES[3]: (moving(joint_state(ARM + FINGERS, HOME + OPEN), OPEN), messages),
+            CASES[4]: (states(joint_state(FINGERS, OPEN)), messages),
+            CASES[5]: (frame, frames),
         }
         results = {}
         for case, (call, count) in runs.items():
@@ -186,11 +188,11 @@ def main() -> None:
     best = {label: {row: min(r[row] for r in runs) for row in rows}
             for label, runs in rounds.items()}
     labels = list(best)
-    print(f"{'us per message (CPU)':<34}" + "".join(f"{label:>22}" for label in labels)
+    print(f"{'us per message (CPU)':<40}" + "".join(f"{label:>22}" for label in labels)
           + ("   change" if len(labels) == 2 else ""))
     for case in rows:
         values = [best[label][case] for label in labels]
-        line = f"{case:<34}" + "".join(f"{value:>22.1f}" for value in values)
+        line = f"{case:<40}" + "".join(f"{value:>22.1f}" for value in values)
         if len(values) == 2:
             line += f"   {(values[1] - values[0]) / values[0] * 100:+6.1f} %"
         print(line)

@@ -7,6 +7,7 @@ order**). ROS-free; numpy only.
 from __future__ import annotations
 
 import bisect
+import statistics
 import typing
 
 import numpy as np
@@ -251,7 +252,12 @@ class JumpClocks:
         return usual if coarse else None
 
     def _usual_gap(self, intervals: tuple | None = None) -> float | None:
-        """Return the median arrival gap [s] of the remembered intervals (None: none timed)."""
+        """Return the median arrival gap [s] of the remembered intervals (None: none timed).
+
+        ``statistics.median`` of at most ``HISTORY`` floats: the same bits as ``np.median``
+        (the middle one, or the two middle ones' sum halved), ~20x cheaper on every state of a
+        moving arm (perf59; ``test/test_jump_clock_median.py``).
+        """
         gaps = [gap for _, gap in (tuple(self._intervals) if intervals is None else intervals)
                 if gap is not None]
-        return float(np.median(gaps)) if gaps else None
+        return float(statistics.median(gaps)) if gaps else None
