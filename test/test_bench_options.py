@@ -270,6 +270,7 @@ STARTUP_CASES = [
     ("bench_callbacks", ["--messages", "0"], "--messages 0: must be at least 1"),
     ("bench_planner_node", ["--device", "tpu"], "--device: unknown device 'tpu'"),
     ("bench_goal_resend", ["--captures", "0"], "--captures must lie in [1, 10000], got 0"),
+    ("bench_goal_key", ["--messages", "0"], "--messages must lie in [1, 100000], got 0"),
     ("bench_goal_notes", ["--help"], "usage: bench_goal_notes.py"),
     ("bench_goal_notes", ["--threads", "-1"], "--threads -1: must lie in [0, 1024]"),
 ]
@@ -444,6 +445,8 @@ def test_the_random_action_baseline_takes_no_seed_as_random():
      ["capture: 16 + 8 way", "seen: hand still", "seen: hand moving"]),
     ("bench_goal_notes", ["--calls", "2"],
      ["near-black, 10 goals", "first frame after a goal", "layer-norm check [1x512x1408]"]),
+    ("bench_goal_key", ["--messages", "2"],
+     ["old key", "new key", "copy: new vs settled", "re-sent, fresh stamp", "settle (decoder)"]),
 ])
 def test_the_per_frame_benches_time_every_row_with_their_settings(script, argv, rows,
                                                                   monkeypatch, capsys):

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import hashlib
 import time
 from collections.abc import Callable
 
@@ -36,6 +35,7 @@ from vjepa_ros.nodes.graph_publishers import goal_players, goal_publishers
 from vjepa_ros.nodes.input_sources import UNNAMED_WARN_S
 from vjepa_ros.nodes.publisher_ids import sender_gid
 from vjepa_ros.robot.goal_image_rules import IGNORE, TAKE, goal_image_verdict
+from vjepa_ros.robot.message_pixels import MessagePixels
 from vjepa_ros.robot.recorded_inputs import FirstListed
 from vjepa_ros.robot.resent_goals import ResentGoal
 
@@ -49,13 +49,15 @@ def message_key(message, sender: object) -> tuple:
     ``message``: ``sensor_msgs/Image`` (its size and encoding count) or ``CompressedImage``
     (its format). ``sender``: its publisher's id (``publisher_ids.publisher_id``) or None where
     rclpy gives none; the same image with the same stamp from two id-less publishers is one
-    message then. ``key[0]`` is ``sender``.
+    message then. ``key[0]`` is ``sender``; ``key[-1]`` the data, a
+    :class:`~vjepa_ros.robot.message_pixels.MessagePixels` (equal when the bytes are; its
+    ``settle()`` hashes them, off the executor: ``PlannerGoals._take_goal_image``).
     """
     header = message.header
-    digest = hashlib.blake2b(bytes(message.data), digest_size=16).digest()
     layout = ((str(message.format),) if goal_message_kind(message) == COMPRESSED
               else (message.height, message.width, message.encoding))
-    return (sender, header.stamp.sec, header.stamp.nanosec, header.frame_id, *layout, digest)
+    return (sender, header.stamp.sec, header.stamp.nanosec, header.frame_id, *layout,
+            MessagePixels(message.data))
 
 
 @dataclasses.dataclass
@@ -102,13 +104,19 @@ class GoalImages:
         goals A, B, A) comes again on the same subscription: taken (breaker49i).
         """
         now, key = time.monotonic(), message_key(message, sender)
-        for first in self.recent:
-            if first[0] == key and via and first[1] not in ("", via) and now - first[2] < COPY_S:
+        self._forget_old(now)
+        for first in self.recent:  # the key compared last: its bytes only where all else fits
+            if via and first[1] not in ("", via) and now - first[2] < COPY_S and first[0] == key:
                 self.recent.remove(first)  # the copy of a message taken: dropped
                 return
         self.recent.append((key, via, now))
         self._decide(WaitingGoal(message, topic, sender, key, time.monotonic(), self.changes),
                      fresh=True)
+
+    def _forget_old(self, now: float) -> None:
+        """Drop first arrivals older than :data:`COPY_S` (no copy matches them): their data."""
+        while self.recent and now - self.recent[0][2] >= COPY_S:
+            self.recent.popleft()
 
     def retry(self) -> None:
         """Note the goal topics' publishers and decide a waiting image again (2 Hz check).
@@ -117,6 +125,7 @@ class GoalImages:
         (``goal_topics.other_type_warnings``).
         """
         node, now, topic = self.node, time.monotonic(), self.node.goal_image_topic
+        self._forget_old(now)  # (an ignored image's key held its data until now)
         compressed = node.compressed_goal_topic
         infos = node.get_publishers_info_by_topic(topic)
         self.listed.note([bytes(info.endpoint_gid) for info in infos], now)
