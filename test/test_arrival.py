@@ -219,5 +219,8 @@ def test_a_camera_check_trial_move_turned_at_the_timeout_is_counted_blocked():
     trial, pose = _trial()
     args = (None, lambda stamp: None, 0.1)
     trial.advance(0.0, START, True, *args)
+    trial.advance(0.5, turned(pose, roll=0.2), True, *args)  # (re-commands: timed from here)
+    trial.advance(10.4, turned(pose, roll=0.2), True, *args)
+    assert trial.blocked == 0
     trial.advance(11.0, turned(pose, roll=0.2), True, *args)
     assert (trial.blocked, trial.arrived_at) == (1, 11.0)

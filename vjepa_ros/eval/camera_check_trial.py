@@ -55,7 +55,8 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
     Returns:
         A new :class:`CameraCheckResult`; ``trial`` holds the legs, both settings' mean and
         worst progress, the motions' own verdict and the rule's settings, and
-        ``blocked`` (trial moves that did not arrive, also said in the explanation) when any.
+        ``blocked`` (trial moves that did not arrive, also said in the explanation) and
+        ``clipped`` (planned steps the safety filter shortened: said too) when any.
     Raises:
         ValueError: no finished trial of one of the two settings.
     """
@@ -94,6 +95,11 @@ def trial_verdict(result: CameraCheckResult, legs: list[dict], min_progress: flo
         explanation += (f"; {blocked} trial move(s) did not arrive within "
                         "camera_check.motion.timeout_s (blocked: an object in the way?); those "
                         "trials went on from where the arm stood")
+    clipped = sum(leg.get("clipped", 0) for leg in legs)
+    if clipped:  # the box's wall, not an object: those steps arrived where they were sent
+        trial["clipped"] = clipped
+        explanation += (f"; {clipped} planned trial step(s) were shortened by the safety filter "
+                        "(the workspace box or safety.max_step_m) and went as shortened")
     if result.search_caveat:  # the trial's plans come from the same weak search
         explanation += f"; {result.search_caveat}"
     return dataclasses.replace(result, verdict=verdict, explanation=explanation,

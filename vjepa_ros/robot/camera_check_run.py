@@ -209,18 +209,20 @@ class CameraCheckRun:
 
     def advance(self, now: float, measured: np.ndarray, stopped: bool,
                 frame: Stamped | None, state_at: Callable[[float], Stamped | None],
-                max_state_age_s: float) -> np.ndarray | None:
+                max_state_age_s: float, streaming: bool = False) -> np.ndarray | None:
         """Step the run at time ``now`` [s]; return a target [7] to command now, or None.
 
         ``measured``: the newest measured state [7]; ``stopped``: the set-point has reached its
-        target; ``frame``: the newest camera frame; ``state_at(stamp)``: the stored state nearest
+        target; ``streaming``: the set-point is still moving (the trial times its moves from
+        its last motion: ``CorrectionTrial.advance``); ``frame``: the newest camera frame;
+        ``state_at(stamp)``: the stored state nearest
         a stamp. Sets :attr:`error` when a move or a frame does not come in time (``done``: the
         session's :meth:`fail` that ends it).
         """
         if self.trial_running:  # its frames are watched as the motions' (a frozen camera)
             self._watch(frame, state_at, measured)
             target = self.trial.advance(now, measured, stopped, frame, state_at, max_state_age_s,
-                                        self._repeats, STALE_WAIT_S)
+                                        self._repeats, STALE_WAIT_S, streaming)
             if self.trial.error:
                 self._stop(self.trial.error, now)
             return target

@@ -140,7 +140,8 @@ class CameraCheckSession(CameraCheckTrialSession):
         run = self.camera_check
         latest = self.inputs.latest_state()
         target = run.advance(now, latest.value, self.streamer.arrived(), self.inputs.frame,
-                             self.inputs.state_at, self.limits.max_state_age_s)
+                             self.inputs.state_at, self.limits.max_state_age_s,
+                             self.streamer.moving())
         if run.error:
             self._end_camera_check(run.error)
             return
@@ -167,6 +168,8 @@ class CameraCheckSession(CameraCheckTrialSession):
             self._end_camera_check(f"camera check stopped: {changed_by} changed a move "
                                    f"({decision.reason})")
             return
+        if run.trial_running:  # a trial's move arrives where it is streamed (its hops)
+            run.trial.commanded(decision.target, decision.clipped)
         self.streamer.set_target(decision.target, anchor=latest.value, purpose="camera check")
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)
@@ -349,11 +352,13 @@ class CameraCheckSession(CameraCheckTrialSession):
         import numpy as np
 
         from vjepa_ros.eval.camera_check import check_motions as estimate
+        from vjepa_ros.eval.camera_check_result import with_labels
 
-        return estimate(run.executed, np.stack(run.inferred), run.thresholds,
-                        np.array(run.explained), np.stack(run.inferred_repeat),
-                        (self.cem.samples, self.cem.iterations), live=True,
-                        unchanged=run.stale, image_topic=self.camera_topic())
+        return with_labels(estimate(run.executed, np.stack(run.inferred), run.thresholds,
+                                    np.array(run.explained), np.stack(run.inferred_repeat),
+                                    (self.cem.samples, self.cem.iterations), live=True,
+                                    unchanged=run.stale, image_topic=self.camera_topic()),
+                           run.labels)  # each row's own label (breaker59j #6)
 
     def _complete_camera_check(self, run: CameraCheckRun, result, error: str) -> None:
         """End the check (locked) with its result, or its error: the session plans goals again."""

@@ -12,8 +12,10 @@ distance closed decides (``eval.camera_check_trial.trial_verdict``).
 
 Every target goes through the session's safety filter and set-point stream (``mpc``), and the
 trial's plans are held within ``max_distance_m`` of the check's start (a leash: a model that plans
-the wrong way cannot walk the arm off). A move that does not arrive within the check's
-``timeout_s``, no fresh frame, a disable or a hold ends the check as for its motions. A frame to
+the wrong way cannot walk the arm off). A move is timed from its set-point's last motion (and
+its last hop), never while it still streams; a planned step that does not arrive within the check's
+``timeout_s`` is blocked, a move to a pose that does not (less than half of the way to a trial's
+start: the arm not following) ends the check, as no fresh frame, a disable or a hold do. A frame to
 record that is the same picture as one first seen with the arm at least ``min_motion_m`` away
 (``CameraCheckRun``'s rule for its motions, fix53c/fix53k: a camera that froze as the trial began,
 re-publishing its last image with fresh stamps) is waited past for ``STALE_WAIT_S``; then the
@@ -35,6 +37,11 @@ import numpy as np
 
 from vjepa_ros.config import check_given, check_values, param
 from vjepa_ros.robot.arrival import DEFAULT_TOLERANCE_RAD, arrival_gaps, gap_words, within
+from vjepa_ros.robot.camera_check_legs import (  # noqa: F401 (TrialLeg, TrialPlanJob re-exported)
+    TrialLeg,
+    TrialPlanJob,
+    not_following_words,
+)
 from vjepa_ros.robot.camera_check_motions import motion_directions, round_trip_refusal
 from vjepa_ros.robot.inputs import Stamped
 from vjepa_ros.robot.safety import SafetyLimits
@@ -142,46 +149,6 @@ def trial_starts(start, limits: SafetyLimits, config: CheckTrialConfig
     return found
 
 
-@dataclasses.dataclass
-class TrialLeg:
-    """One trial: from ``pose`` toward the start's frame with ``rotation_rpy_deg`` applied."""
-
-    label: str  # the starting direction, e.g. "+x+y+z"
-    setting: str  # "uncorrected" or "corrected"
-    rotation_rpy_deg: list[float]  # control.model_frame_rpy_deg during the trial
-    pose: np.ndarray  # [7] starting pose (base frame)
-    start_distance_m: float | None = None  # measured at the first frame
-    end_distance_m: float | None = None  # measured after the last step
-    distances_m: list = dataclasses.field(default_factory=list)  # after each step
-    leashed: int = 0  # planned targets pulled back within max_distance_m
-    blocked: int = 0  # its moves that did not arrive within timeout_s (gone on from there)
-
-    @property
-    def progress(self) -> float | None:
-        """Share of the distance to the start closed: 1 − end / start (None until done)."""
-        if self.start_distance_m is None or self.end_distance_m is None or \
-                self.start_distance_m <= 0:
-            return None
-        return 1.0 - self.end_distance_m / self.start_distance_m
-
-    def to_dict(self) -> dict:
-        return {"label": self.label, "setting": self.setting,
-                "rotation_rpy_deg": list(self.rotation_rpy_deg),
-                "start_distance_m": self.start_distance_m, "end_distance_m": self.end_distance_m,
-                "distances_m": list(self.distances_m), "progress": self.progress,
-                "leashed": self.leashed, "blocked": self.blocked}
-
-
-@dataclasses.dataclass(frozen=True)
-class TrialPlanJob:
-    """A plan the worker owes the trial: from ``frame``/``state`` toward the start's frame."""
-
-    frame: np.ndarray  # [H, W, 3] uint8
-    state: np.ndarray  # [7] measured at the frame
-    rotation_rpy_deg: list[float]
-    first: bool  # the first plan of its trial: the planner starts without the last one's momentum
-
-
 class CorrectionTrial:
     """The trial's state machine (see the module docstring); the session's lock guards it.
 
@@ -226,8 +193,16 @@ class CorrectionTrial:
         self.planned: np.ndarray | None = None  # the worker's target, to command
         self.finished = False
         self.error = ""
-        self.blocked = 0  # moves that did not arrive within timeout_s (gone on from there)
+        self.blocked = 0  # steps that did not arrive within timeout_s (gone on from there)
+        self.clipped = 0  # planned steps the safety filter shortened (the box, max_step_m)
         self.again = False  # after a hold on stale inputs: command the move in progress again
+        # the target the session streams for the move (the filter's: a hop of a long move, a
+        # step shortened at the box's wall; None: not sent yet), and the move's timing: from
+        # its last hop that brought the arm closer, or the set-point's last motion
+        self.sent: np.ndarray | None = None
+        self.still_since = 0.0
+        self.nearest = np.inf  # the arm's least distance [m] to the move's goal at a hop
+        self.from_gap: float | None = None  # the arm's distance [m] to the goal as it set off
 
     def resume(self) -> None:
         """After a hold on stale inputs: the move in progress goes out again, timed anew."""
@@ -251,15 +226,36 @@ class CorrectionTrial:
 
     def _move(self, target: np.ndarray, now: float) -> None:
         self.goal, self.commanded_at, self.arrived_at = target.copy(), now, None
+        self.sent, self.nearest, self.from_gap, self.counted = None, np.inf, None, False
+
+    def commanded(self, target: np.ndarray, clipped: bool) -> None:
+        """Note ``target`` [7], what the session streams (the filter's) for the move returned.
+
+        ``clipped``: the filter (or the joint guard) shortened it. A planned step's arrival is
+        judged at ``target``, and a shortened one counted in its leg's ``clipped`` (once per
+        step: not again when a hold sends it again); a move to a pose (a trial's start, the
+        way back) goes on in hops until it arrives there (breaker59j #3).
+        """
+        self.sent = np.array(target, dtype=np.float64).reshape(7)
+        if clipped and not self.counted and self.stage == "step":
+            self.counted = True
+            self.clipped += 1
+            self.legs[self.leg].clipped += 1
 
     def advance(self, now: float, measured: np.ndarray, stopped: bool, frame: Stamped | None,
                 state_at: Callable[[float], Stamped | None], max_state_age_s: float,
                 repeats: Callable[[Stamped, np.ndarray], bool] | None = None,
-                stale_wait_s: float = 0.0) -> np.ndarray | None:
+                stale_wait_s: float = 0.0, streaming: bool = False) -> np.ndarray | None:
         """Step the trial at ``now`` [s]; return a target [7] to command now, or None.
 
-        As ``CameraCheckRun.advance``; the targets here may be shortened by the safety filter
-        (a move farther than ``safety.max_step_m`` goes in hops: re-commanded until it arrives).
+        As ``CameraCheckRun.advance``; the session says what it streams (:meth:`commanded`): a
+        move past ``safety.max_step_m`` goes in hops, a planned step the filter shortened
+        arrives at the shortened target. ``streaming``: the set-point still moves; a move is
+        timed against ``timeout_s`` from its last hop that brought the arm closer and the
+        set-point's last motion (a slow ``safety.max_speed_m_s``: breaker59j #1). Past it a
+        planned step is blocked (gone on from where the arm stands), as is a move to a trial's
+        start that came most of the way; less than half of it, or the way back to the check's
+        start, stops the check (:meth:`_not_following`).
         ``repeats(frame, where [3])``: whether a frame repeats an image first seen with the arm
         elsewhere (``CameraCheckRun._repeats``); such a frame is waited past for
         ``stale_wait_s`` [s] more, then the arm goes back to the start and the trial stops
@@ -270,36 +266,18 @@ class CorrectionTrial:
             return None
         if self.planned is not None:  # the worker's plan: command it, then wait for arrival
             target, self.planned = self.planned, None
-            self._move(target, now)
             self.stage = "step"
+            self._move(target, now)
             return target.copy()
         if self.again:  # after a hold: the same move again, from where the arm stands
-            self.again = False
-            self._move(self.goal, now)
+            self.again, self.commanded_at, self.sent = False, now, None
             return self.goal.copy()
         if self.goal is None:
             target = self.legs[self.leg].pose if self.stage == "goto" else self.start
             self._move(target, now)
             return target.copy()
         if self.arrived_at is None:
-            away, turn = arrival_gaps(measured, self.goal, self.arrival_tolerance_m)
-            if stopped and within(away, turn, self.arrival_tolerance_m,
-                                  self.arrival_tolerance_rad):
-                self.arrived_at = now
-            elif now - self.commanded_at > self.timeout_s:
-                if self.stage == "return":
-                    self.error = (f"camera check stopped: the trial's way back to the start did "
-                                  f"not arrive within {self.timeout_s:g} s "
-                                  f"({gap_words(away, turn)})")
-                    return None
-                # blocked (an object, the table) as a planned step may be: go on from where the
-                # arm is, as the planner does after control.arrival_timeout_s
-                self.blocked += 1
-                self.legs[self.leg].blocked += 1
-                self.arrived_at = now
-            elif stopped and self.stage in ("goto", "return"):
-                return self.goal.copy()  # shortened by the filter: the next hop
-            return None
+            return self._moving(now, measured, stopped, streaming)
         if self.stage == "return":
             if self.abandon:  # back at the start: stop with the stale-frame refusal
                 self.error = self.abandon
@@ -322,6 +300,44 @@ class CorrectionTrial:
             return None
         self._record(frame, measured_at)
         return None
+
+    def _moving(self, now: float, measured: np.ndarray, stopped: bool, streaming: bool
+                ) -> np.ndarray | None:
+        """Wait for the move in progress (:meth:`advance`); return the next hop, or None."""
+        if streaming:  # the set-point still on its way: no move is late while it moves
+            self.still_since = now
+        pose_move = self.stage in ("goto", "return")
+        aim = self.goal if pose_move or self.sent is None else self.sent
+        tolerance = self.arrival_tolerance_m, self.arrival_tolerance_rad
+        away, turn = arrival_gaps(measured, aim, tolerance[0])
+        if stopped and within(away, turn, *tolerance):
+            self.arrived_at = now
+            return None
+        gap = float(np.linalg.norm(np.asarray(measured, dtype=np.float64)[:3] - self.goal[:3]))
+        if self.from_gap is None:  # how far the move had to go (its first look)
+            self.from_gap = gap
+        if pose_move and stopped and gap < self.nearest - tolerance[0]:  # a hop: the next
+            self.nearest, self.commanded_at, self.sent = gap, now, None  # timed anew
+            return self.goal.copy()
+        if now - max(self.commanded_at, self.still_since) <= self.timeout_s:
+            return None
+        if pose_move and (self.stage == "return" or gap > self.from_gap / 2):
+            self.error = self._not_following(gap_words(away, turn))  # less than half the way
+            return None
+        # blocked (an object, the table) as a planned step may be, or a leg's start most of
+        # the way there: go on from where the arm is, as the planner does after
+        # control.arrival_timeout_s
+        self.blocked += 1
+        self.legs[self.leg].blocked += 1
+        self.arrived_at = now
+        return None
+
+    def _not_following(self, gap: str) -> str:
+        """Return the stop's words for a move to a pose that did not arrive (breaker59j #5)."""
+        where = ("the way back to the check's start" if self.stage == "return" else
+                 f"the move to {self.describe_stage().removesuffix(': moving to its start')}'s "
+                 "starting pose")
+        return not_following_words(where, self.timeout_s, gap, self.motions_result)
 
     def _abandon(self) -> None:
         """Go back to the start, then stop naming the image topic (a stale frame to record)."""

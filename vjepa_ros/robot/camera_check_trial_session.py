@@ -101,6 +101,9 @@ class CameraCheckTrialSession:
             self.log("warning", f"camera check: {run.trial.blocked} trial move(s) did not "
                      f"arrive within {run.config.timeout_s:g} s (blocked); the trials went on "
                      "from where the arm stood")
+        if run.trial.clipped:
+            self.log("info", f"camera check: {run.trial.clipped} planned trial step(s) were "
+                     "shortened by the safety filter (the workspace box or safety.max_step_m)")
         try:
             result = trial_verdict(run.trial.motions_result,
                                    [leg.to_dict() for leg in run.trial.legs],
