@@ -56,7 +56,7 @@ def cut_rows(run: dict) -> list[dict]:
     ``run``: ``labels`` [N], ``executed``/``inferred`` [N, 3] m, ``explained`` [N] (per motion),
     ``arm_s``, ``inference_s``; ``inferred_repeat`` [N, 3] (the second search, judged as the
     live check judges it) where the run has it. Cuts needing a motion the run lacks are left out.
-    Raises ValueError naming the missing key.
+    Raises ValueError naming the missing key, or the lengths when the rows and labels differ.
     """
     from vjepa_ros.eval.camera_check import check_motions
 
@@ -64,6 +64,11 @@ def cut_rows(run: dict) -> list[dict]:
         if key not in run:
             raise ValueError(f"run of {run.get('placement', '?')}: no '{key}' (not a "
                              "bench_camera_motion_count.py --json run)")
+    lengths = {key: len(run[key]) for key in ("labels", "executed", "inferred", "explained")}
+    if len(set(lengths.values())) > 1:  # rows paired with the wrong labels (breaker59j #6)
+        raise ValueError(f"run of {run.get('placement', '?')}: its rows differ in length "
+                         f"({', '.join(f'{k} {n}' for k, n in lengths.items())}): a row per "
+                         "label needed; measure the run again")
     index = {label: k for k, label in enumerate(run["labels"])}
     executed, inferred = np.asarray(run["executed"]), np.asarray(run["inferred"])
     explained = np.asarray(run["explained"], dtype=np.float64)
@@ -150,8 +155,11 @@ def measure(args, parser) -> list[dict]:
                     raise SystemExit(f"{label}: {run.error}")
                 runs.append({"placement": label, "distance_m": motion.distance_m,
                              "azimuth_elevation_distance": list(camera_placement(camera)),
-                             "labels": run.labels, "executed": run.result.executed,
-                             "inferred": run.result.inferred, "explained": run.explained,
+                             # the result's rows, each with its own label and share
+                             # (a skipped motion's left out of all: breaker59j #6)
+                             "labels": run.result.labels, "executed": run.result.executed,
+                             "inferred": run.result.inferred,
+                             "explained": [run.explained[k] for k in run.result.motion_index],
                              "inferred_repeat": run.result.inferred_repeat,
                              "arm_s": sim.time - started, "inference_s": seen["seconds"]})
             print(f"  {label}, {motion.distance_m:g} m: done", flush=True)

@@ -409,5 +409,4 @@ def check_motions(executed, inferred, thresholds: CheckThresholds | None = None,
         unchecked_axes=unchecked, length_cause=length if verdict == Verdict.MOVE else "",
         mirror=mirror if verdict == Verdict.MOVE else "",
         search_caveat=caveat, skipped_note=skipped, skipped=skipped_list,
-        too_uncertain=bool(wide),
-    )
+        too_uncertain=bool(wide), motion_index=np.flatnonzero(used).tolist())

@@ -112,7 +112,26 @@ class CameraCheckResult:
     # the correction trial, which measures the candidate directly, may decide it (False: another
     # verdict, or undecided for a weak search or a level turn, where no trial runs)
     too_uncertain: bool = False
+    # per row of executed / inferred (/ inferred_repeat): its motion's index among the motions
+    # given (skipped and unmoved ones left out), and its label ("+x": the live check's, set by
+    # :func:`with_labels`; [] none known). ``skipped``'s indices are among the motions given.
+    motion_index: list = dataclasses.field(default_factory=list)
+    labels: list = dataclasses.field(default_factory=list)
 
     def to_dict(self) -> dict:
         """Return the result as plain data (its fields by name)."""
         return dataclasses.asdict(self)
+
+
+def with_labels(result: CameraCheckResult, labels) -> CameraCheckResult:
+    """Return ``result`` with ``labels`` [N] (one per motion given) of its rows: ``labels``.
+
+    The one place a motion's label is paired with its row of ``executed`` / ``inferred``
+    (``motion_index``): a skipped motion's label is left out with its row (breaker59j #6).
+    Raises ValueError when ``labels`` does not name every motion given.
+    """
+    labels = [str(label) for label in labels]
+    if result.motion_index and max(result.motion_index) >= len(labels):
+        raise ValueError(f"camera check: {len(labels)} motion labels for motion "
+                         f"{max(result.motion_index)}: give one label per motion")
+    return dataclasses.replace(result, labels=[labels[k] for k in result.motion_index])
