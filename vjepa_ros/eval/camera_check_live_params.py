@@ -7,7 +7,12 @@ wall time; ``nodes.rclpy_own``), and paths typed relative to the folder the node
 (``model.checkpoint: models/wm.pt``: restarted from another folder it finds no model). Here both
 are kept: rclpy's own values, and each path setting (:data:`PATH_SETTINGS`) absolute, resolved
 against the node's start folder as the node resolved it, as ``vjepa-ros camera-check`` writes
-its checkpoint. ROS-free.
+its checkpoint. The goal parameters (``goal_image_path``, ``goal_image_paths``, ``goal_steps``,
+``goal_gripper``) are left out: a correction file carries no goal. The node's start-up goal
+written back re-armed a goal cleared at run time (``~/clear_goals``) or replaced
+(``~/capture_goal``): restarted with the file, or ``ros2 param load`` of it while commanding (the
+goals are run-time parameters, set at once while the correction is refused as start-only), the
+arm set off toward it uncorrected (breaker59j #2). ROS-free.
 """
 
 from __future__ import annotations
@@ -20,8 +25,7 @@ from pathlib import Path
 MODEL_KEYWORDS = ("demo",)  # model.checkpoint's names that are no path (input_paths)
 # The planner settings naming files or folders (a list: each entry one) -> their names that
 # are no path, kept as written
-PATH_SETTINGS = {"model.checkpoint": MODEL_KEYWORDS, "camera_check.output_dir": (),
-                 "goal_image_path": (), "goal_image_paths": ()}
+PATH_SETTINGS = {"model.checkpoint": MODEL_KEYWORDS, "camera_check.output_dir": ()}
 # a URL as the node reads a goal path (image_paths.image_file_path): package://..., file:/...
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://|[Ff][Ii][Ll][Ee]:/")
 
@@ -63,9 +67,12 @@ def node_params(config, start: Path | None, own: dict | None = None,
     (:func:`start_folder` then); ``own``: rclpy's own parameters to keep (``{"use_sim_time":
     True}``), written at the top level; ``checkpoint``: ``model.checkpoint`` as the check names
     the model it loaded (absolute), else the setting made absolute. Every path setting
-    (:data:`PATH_SETTINGS`) absolute (:func:`absolute_path`).
+    (:data:`PATH_SETTINGS`) absolute (:func:`absolute_path`); no goal parameter (module).
     """
-    params = dataclasses.asdict(config)
+    from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
+
+    params = {name: value for name, value in dataclasses.asdict(config).items()
+              if name not in GOAL_PARAMETERS}
     for dotted, keywords in PATH_SETTINGS.items():
         *groups, name = dotted.split(".")
         section = params

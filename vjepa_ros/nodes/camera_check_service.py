@@ -13,9 +13,13 @@ whether the files in the folder are an earlier check's). It writes ``camera_chec
 ``camera_check.png`` and ``planner_camera_check.yaml`` (this node's parameters with
 ``control.model_frame_rpy_deg`` and its record ``control.model_frame_check_rpy_deg`` set;
 rclpy's own not at their default, ``use_sim_time`` true, kept; its path settings absolute,
-resolved against the folder it started in: ``eval.camera_check_live_params``) into
-``camera_check.output_dir``; the correction takes effect when the node is restarted with that
-file (the node's parameters other than the goals are fixed at start-up). An "undecided"
+resolved against the folder it started in; no goal parameter, which would re-arm a goal cleared
+at run time: ``eval.camera_check_live_params``) into ``camera_check.output_dir``; the correction
+takes effect when the node is restarted with that file (the node's parameters other than the
+goals are fixed at start-up). Files that could not be written (a full disk) answer ``success``
+false, saying whether the parameter file there is an earlier check's
+(``eval.camera_check_unwritten``); ``camera_check.json``'s ``labels`` go with its rows
+(``motion_labels``: every motion's). An "undecided"
 verdict (two independent searches of the motions disagree: ``eval.camera_check_search``) writes
 no parameter file: an older one there that sets a rotation is moved aside, as a verdict with no
 correction moves it (``eval.camera_check_keep``), else removed.
@@ -203,16 +207,24 @@ class CameraCheckService:
             if run.left:
                 response.message += f"; {run.left}"
             return response
-        response.success, response.message = True, run.result.explanation
-        try:
+        from vjepa_ros.eval.camera_check_report import PARAMS_FILE
+        from vjepa_ros.eval.camera_check_unwritten import file_key, unwritten_words
+
+        before = file_key(folder / PARAMS_FILE)
+        try:  # labels: the result's own, one per row; motion_labels: every motion's (skipped)
             _, saved = save_check(run.result, folder, self._written_params(),
                                   world_model=self._checkpoint(),
-                                  extra={"source": "~/camera_check", "labels": run.labels,
+                                  extra={"source": "~/camera_check", "motion_labels": run.labels,
                                          KEY: self._identity()},
                                   camera_topic=run.image_topic)
-            response.message += "; " + "; ".join(saved.parts())
-        except (OSError, ValueError) as exc:
-            response.message += f"; could not write the results: {exc}"
+        except (OSError, ValueError) as exc:  # the file to load not this check's: no success
+            response.success = False
+            response.message = (f"camera check: {unwritten_words(folder, before, exc)}; the "
+                                f"verdict (not saved): {run.result.explanation}")
+            node.get_logger().error(response.message)
+            return response
+        response.success = True
+        response.message = "; ".join([run.result.explanation, *saved.parts()])
         node.get_logger().info(f"camera check: {response.message}")
         return response
 
