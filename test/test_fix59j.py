@@ -67,6 +67,20 @@ def test_each_hop_that_brings_the_arm_closer_is_timed_anew():
     assert trial.arrived_at == 20.0 and not trial.error and trial.clipped == 0
 
 
+def test_after_a_hold_that_moved_the_arm_back_the_hops_go_on_from_where_it_stands():
+    trial, pose = _trial()
+    trial.advance(0.0, START, False, *ARGS)
+    trial.commanded(at(START, 0.03), clipped=True)
+    assert trial.advance(3.0, at(START, 0.03), True, *ARGS) is not None  # the next hop
+    trial.resume()  # a hold; meanwhile the arm was guided back to the start
+    assert np.allclose(trial.advance(6.0, START, False, *ARGS), pose)  # sent again
+    trial.commanded(at(START, 0.03), clipped=True)
+    assert trial.advance(8.0, at(START, 0.03), True, *ARGS) is not None  # hops on from there
+    trial.commanded(pose, clipped=False)
+    trial.advance(10.0, pose, True, *ARGS)
+    assert trial.arrived_at == 10.0 and not trial.error
+
+
 def test_an_arm_that_does_not_follow_to_a_trials_start_stops_the_check_with_the_motions_verdict():
     trial, pose = _trial()
     trial.advance(0.0, START, False, *ARGS)

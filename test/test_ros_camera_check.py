@@ -143,8 +143,9 @@ def test_camera_check_service_moves_estimates_and_writes_the_correction(arm):
     written = parameter_dict_from_yaml_file(str(h.check_dir / PARAMS_FILE), use_wildcard=True)
     package = parameter_dict_from_yaml_file(str(ROOT / "config" / "planner.yaml"),
                                             use_wildcard=True)
-    assert set(written) == set(package)
-    assert all(written[n].value.type == package[n].value.type for n in package)
+    goals = {"goal_image_path", "goal_image_paths", "goal_steps", "goal_gripper"}
+    assert set(written) == set(package) - goals  # a correction file carries no goal (fix59j)
+    assert all(written[n].value.type == package[n].value.type for n in written)
     assert (h.check_dir / "camera_check.png").is_file()
     assert report["check_of"]["recording"] == LIVE  # a later call reuses the folder (the same)
 

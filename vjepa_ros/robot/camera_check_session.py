@@ -169,7 +169,8 @@ class CameraCheckSession(CameraCheckTrialSession):
                                    f"({decision.reason})")
             return
         if run.trial_running:  # a trial's move arrives where it is streamed (its hops)
-            run.trial.commanded(decision.target, decision.clipped)
+            run.trial.commanded(decision.target, bool(decision.clipped)
+                                or changed_by != "the safety filter")
         self.streamer.set_target(decision.target, anchor=latest.value, purpose="camera check")
         run.commands.append(decision.target.copy())
         self._transition(Event.COMMANDED)

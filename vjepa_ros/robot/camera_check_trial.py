@@ -271,6 +271,7 @@ class CorrectionTrial:
             return target.copy()
         if self.again:  # after a hold: the same move again, from where the arm stands
             self.again, self.commanded_at, self.sent = False, now, None
+            self.nearest, self.from_gap = np.inf, None  # the arm may have been moved meanwhile
             return self.goal.copy()
         if self.goal is None:
             target = self.legs[self.leg].pose if self.stage == "goto" else self.start
