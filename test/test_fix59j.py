@@ -53,6 +53,24 @@ def test_a_move_whose_set_point_still_streams_is_never_late():
     assert trial.arrived_at == 15.5 and trial.blocked == 0
 
 
+def test_a_way_back_from_the_leash_that_streams_past_the_timeout_still_finishes():
+    """The last leg ended at the leash (15 cm): 10+ s back at 1.5 cm/s, then the trial ends."""
+    trial, _ = _trial()
+    leash = at(START, 0.15)
+    trial.leg, trial.stage = len(trial.legs), "return"
+    assert np.allclose(trial.advance(0.0, leash, False, *ARGS), START)
+    trial.commanded(at(START, 0.05), clipped=True)  # a hop of safety.max_step_m
+    for t in np.arange(0.5, 7.0, 0.5):
+        trial.advance(t, at(leash, -0.1 * t / 7), False, *ARGS, streaming=True)
+    assert np.allclose(trial.advance(7.5, at(START, 0.05), True, *ARGS), START)  # next hop
+    trial.commanded(START, clipped=False)
+    for t in np.arange(8.0, 17.5, 0.5):
+        trial.advance(t, at(START, 0.05 * (17.5 - t) / 9.5), False, *ARGS, streaming=True)
+    trial.advance(18.0, START, True, *ARGS)  # arrived: 18 s after the way back began
+    trial.advance(18.1, START, True, *ARGS)
+    assert trial.finished and not trial.error
+
+
 def test_each_hop_that_brings_the_arm_closer_is_timed_anew():
     """A move in hops (max_step_m): each hop's arrival commands the goal again, timed from then."""
     trial, pose = _trial()
