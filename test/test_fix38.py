@@ -144,7 +144,20 @@ def test_gripper_conflict_only_when_both_are_given():
 def test_frame_size_text_names_the_odd_sources_first_and_counts_the_rest():
     origins = {(32, 32, 3): [f"ep{i}.npz" for i in range(5)], (48, 64, 3): ["odd.npz"]}
     text = frame_size_text(origins)
-    assert text.startswith("48x64 in odd.npz; 32x32 in ep0.npz, ep1.npz, ep2.npz and 2 more"), text
+    assert text.startswith("64x48 in odd.npz; 32x32 in ep0.npz, ep1.npz, ep2.npz and 2 more"), text
+
+
+def test_frame_sizes_are_width_x_height_with_one_size_and_with_several():
+    """Say a frame size as width x height however many sizes there are (user59w).
+
+    The start line said 48x64 for a 64x48 px camera beside square frames (HxW), while its own
+    note on small frames and a single size said 64x48 (WxH).
+    """
+    from vjepa_ros.train.pretrain_lines import frame_sizes_text
+
+    assert frame_sizes_text([(48, 64, "cam.mcap")]) == "64x48"
+    several = frame_sizes_text([(48, 64, "cam.mcap"), (128, 128, "sim.mcap")])
+    assert "64x48 in cam.mcap" in several and "48x64" not in several, several
 
 
 def test_pretrain_names_every_size_and_its_sources(tmp_path, capsys):

@@ -129,9 +129,11 @@ def is_grouped(note: str) -> bool:
 
 
 def frame_size_text(origins: dict[tuple, list[str]], most: int = 3) -> str:
-    """Say which sources have which frame size: ``HxW in a.npz, b.npz; H2xW2 in c.npz``.
+    """Say which sources have which frame size: ``WxH in a.npz, b.npz; W2xH2 in c.npz``.
 
-    ``origins``: frame shape (H, W, C) -> the sources with frames of that shape; at most ``most``
+    Width x height, as every other line of the package says a frame's size (``64x48 px``: a
+    camera's 640x480 convention). ``origins``: frame shape (H, W, C) -> the sources with frames
+    of that shape; at most ``most``
     sources named per size, the rest counted; the size held by the fewest sources first (the odd
     one out is what a user looks for).
     """
@@ -139,7 +141,7 @@ def frame_size_text(origins: dict[tuple, list[str]], most: int = 3) -> str:
     for shape, names in sorted(origins.items(), key=lambda item: (len(item[1]), item[0])):
         shown = ", ".join(names[:most]) + (f" and {len(names) - most} more"
                                            if len(names) > most else "")
-        parts.append(f"{shape[0]}x{shape[1]} in {shown}")
+        parts.append(f"{shape[1]}x{shape[0]} in {shown}")
     return "; ".join(parts)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def frame_sizes_text(sizes: list) -> str:
-    """Say the frames' recorded sizes: ``640x480``; ``of 2 sizes (HxW in a.npz; ...)``.
+    """Say the frames' recorded sizes: ``640x480``; ``of 2 sizes (WxH in a.npz; ...)``.
 
     ``sizes``: (H, W, source) of each segment (``load_clip_segments``' ``sizes``).
     """
