@@ -136,17 +136,39 @@ def test_the_simulator_notes_advise_only_what_run_and_reach_take():
     from vjepa_ros.sim.run_notes import RUN_GRIPPER_ADVICE
 
     switching = GoalSwitchConfig()
-    assert simulator_rules(_Model(), switching, RUN_GRIPPER_ADVICE) == (switching, ["", ""])
+    assert simulator_rules(_Model(), switching, RUN_GRIPPER_ADVICE) == (switching,
+                                                                        ["", "", ""])
     model = _Model(((0.0, 0.0, 0.2), tuple(HAND_TCP_RPY)), True)
-    held, (tcp, gripper) = simulator_rules(model, switching, RUN_GRIPPER_ADVICE)
+    held, (tcp, gripper, width) = simulator_rules(model, switching, RUN_GRIPPER_ADVICE)
+    assert width == ""  # trained without the gripper: its width was never read
     gripper = option_message(gripper)  # as run prints it
     assert held.gripper == "hold" and "--subgoal-gripper subgoal" in gripper
     assert "--subgoal-gripper hold" not in gripper and "goals." not in gripper
     assert "xyz [0, 0, 0.1034]" in tcp and "xyz [0, 0, 0.2]" in tcp and "--tcp-xyz" in tcp
     assert "robot.tcp" not in tcp and "give" not in tcp  # no setting to give the point
-    _, (reach_tcp, reach_gripper) = simulator_rules(model)  # reach: no goals.* settings
+    _, (reach_tcp, reach_gripper, _) = simulator_rules(model)  # reach: no goals.* settings
     assert reach_tcp == tcp and "held" in reach_gripper
     assert "goals." not in reach_gripper and "--subgoal" not in reach_gripper
+
+
+@pytest.mark.parametrize("recorded", [0.07, 0.085])
+def test_the_simulator_notes_a_model_trained_at_another_gripper_width(recorded):
+    """user59w: reach and run said the TCP of a model trained at another point, not its width.
+
+    A model whose closedness was computed at 0.07 m reads the simulator's Franka Hand (0.08 m)
+    otherwise; reach's planner node warned only into its hidden output, run not at all. The
+    simulator's opening is no setting: the note names both widths and advises training again.
+    """
+    from vjepa_ros.robot.trained_model import simulator_notes, simulator_rules
+
+    _, (tcp, gripper, width) = simulator_rules(_Model(None, False, recorded))
+    assert tcp == "" and gripper == ""
+    assert f"width of {recorded:g} m" in width and "Franka Hand opens 0.08 m" in width, width
+    assert "train again with data.topics.gripper_max_width 0.08" in width, width
+    assert "robot.gripper_max_width" not in width and "give" not in width, width
+    assert "commanded" not in width and "\n" not in width, width
+    assert simulator_notes(_Model(None, False, recorded)) == [width]
+    assert simulator_rules(_Model(None, False, 0.08))[1] == ["", "", ""]  # the same hand
 
 
 def test_the_model_file_records_the_point_and_a_bad_record_names_the_file(tmp_path):
@@ -207,3 +229,27 @@ def test_the_recording_notes_compare_the_point_only_on_a_joint_state_bag(source)
     assert "held" in gripper and "goals." not in gripper
     assert width == ""  # the model records no width
     assert recording_rules(_Model(), recording, topics) == ["", "", ""]
+
+
+def test_the_file_check_gives_the_width_to_reachs_notes(tmp_path):
+    """user59w: reach reads the file's records without loading it (``check_checkpoint``).
+
+    ``CheckpointSizes`` held the TCP, the gripper and the rate but not the width, so reach's
+    width note had nothing to compare; the check now gives what the load gives.
+    """
+    import torch
+
+    from vjepa_ros.models import build_encoder, build_predictor
+    from vjepa_ros.models.checkpoint import check_checkpoint, load_world_model, save_world_model
+    from vjepa_ros.robot.trained_model import simulator_rules
+
+    size = dict(img_size=64, embed_dim=32, depth=1, num_heads=2)
+    path = save_world_model(tmp_path / "w.pt", build_encoder(**size),
+                            build_predictor(predictor_embed_dim=32, **size),
+                            data={"gripper_max_width": 0.07})
+    sizes = check_checkpoint(path)
+    model = load_world_model(path, device=torch.device("cpu"), dtype=torch.float32)
+    assert sizes.trained_gripper_max_width == model.trained_gripper_max_width == 0.07
+    assert "width of 0.07 m" in simulator_rules(sizes)[1][2]
+    assert check_checkpoint(save_world_model(tmp_path / "o.pt", build_encoder(**size))
+                            ).trained_gripper_max_width is None  # none recorded

@@ -138,10 +138,11 @@ class CheckpointSizes(NamedTuple):
     file's ``config`` or the official preset its shapes match say; None when the file records
     none, or for a folder). ``trained_frame_sizes``: the (height, width) [px] sizes of the frames
     it was post-trained on, as the file records them (:func:`trained_frame_sizes`; None: not
-    recorded). ``trained_tcp`` / ``trained_without_gripper`` / ``trained_rate_hz``: the file's
-    training records (:func:`trained_tcp`, :func:`trained_without_gripper`,
-    :func:`trained_rate_hz`; None / False / None for a folder), as a
-    loaded model holds them, for ``robot.trained_model``'s notes before the model loads.
+    recorded). ``trained_tcp`` / ``trained_without_gripper`` / ``trained_rate_hz`` /
+    ``trained_gripper_max_width``: the file's training records (:func:`trained_tcp`,
+    :func:`trained_without_gripper`, :func:`trained_rate_hz`, :func:`trained_gripper_max_width`
+    [m]; None / False / None / None for a folder), as a loaded model holds them, for
+    ``robot.trained_model``'s notes before the model loads.
     """
 
     img_size: int | None
@@ -149,6 +150,7 @@ class CheckpointSizes(NamedTuple):
     trained_tcp: tuple[tuple[float, ...], tuple[float, ...]] | None = None
     trained_without_gripper: bool = False
     trained_rate_hz: float | None = None
+    trained_gripper_max_width: float | None = None
 
 
 def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
@@ -204,7 +206,8 @@ def check_checkpoint(path: str | os.PathLike, encoder_key: str = "encoder",
     sizes = trained_frame_sizes(config, path)
     trained_aspect_ratio_range(config, path)  # a malformed crop record: refused as the load does
     return CheckpointSizes(size, sizes, trained_tcp(config, path),
-                           trained_without_gripper(config, path), trained_rate_hz(config, path))
+                           trained_without_gripper(config, path), trained_rate_hz(config, path),
+                           trained_gripper_max_width(config, path))
 
 
 def load_models(path, encoder: dict | None = None, predictor: dict | None = None,

@@ -75,17 +75,22 @@ def gripper_rule(model, switching: GoalSwitchConfig | None, advice: str = NODE_G
 
 def simulator_rules(model, switching: GoalSwitchConfig | None = None, advice: str = ""
                     ) -> tuple[GoalSwitchConfig | None, list[str]]:
-    """Apply both rules to planning in the simulator; return (``switching``, notes or "").
+    """Apply the rules to planning in the simulator; return (``switching``, notes or "").
 
     The simulator states and commands the end effector at the Franka Hand TCP
-    (``kinematics.HAND_TCP_XYZ`` / ``HAND_TCP_RPY``), a point no setting of ``vjepa-ros run``
-    or ``reach`` changes. ``model``, ``switching``, ``advice``: :func:`gripper_rule`'s. The
-    notes: [the TCP note, the gripper note], each "" when its rule has nothing to say.
+    (``kinematics.HAND_TCP_XYZ`` / ``HAND_TCP_RPY``) and reads its hand's closedness at the
+    Franka Hand's full opening (``joint_states.FRANKA_HAND_MAX_WIDTH``, 0.08 m), which no
+    setting of ``vjepa-ros run`` or ``reach`` changes (reach's planner node would say the width
+    into its hidden output only). ``model``, ``switching``, ``advice``: :func:`gripper_rule`'s.
+    The notes: [the TCP note, the gripper note, the width note], each "" when its rule has
+    nothing to say.
     """
+    from vjepa_ros.robot.joint_states import FRANKA_HAND_MAX_WIDTH
     from vjepa_ros.robot.kinematics import HAND_TCP_RPY, HAND_TCP_XYZ
 
     switching, gripper_note = gripper_rule(model, switching, advice)
-    return switching, [tcp_note(model, HAND_TCP_XYZ, HAND_TCP_RPY, None), gripper_note]
+    return switching, [tcp_note(model, HAND_TCP_XYZ, HAND_TCP_RPY, None), gripper_note,
+                       gripper_width_note(model, FRANKA_HAND_MAX_WIDTH, None, False)]
 
 
 def simulator_notes(model, switchings=(None,), advice: str = "") -> list[str]:
@@ -127,7 +132,7 @@ def recording_rules(model, recording, topics,
 WIDTH_TOLERANCE = 1e-6  # [m]: the YAML round trip of a setting, not another hand
 
 
-def gripper_width_note(model, width: float, parameter: str = "robot.gripper_max_width",
+def gripper_width_note(model, width: float, parameter: str | None = "robot.gripper_max_width",
                        commanded: bool = True) -> str:
     """Return one warning when ``model`` records another gripper opening than ``width``, else "".
 
@@ -136,7 +141,9 @@ def gripper_width_note(model, width: float, parameter: str = "robot.gripper_max_
     to [0, 1]) was computed with (``data.topics.gripper_max_width``): what one hand reads at each
     (:func:`closedness_example`; 0.07 under 0.08: a hand 35 mm open reads 0.5625 here, 0.5 to
     the model, up to 0.125 apart). ``commanded``: ``parameter`` also sets the opens the planner
-    commands (the advice to give it the model's width says so). Models that record none (the
+    commands (the advice to give it the model's width says so); None: the simulator's Franka
+    Hand, whose opening no setting changes (only training again is advised). Models that record
+    none (the
     official ones, older files) or were trained without the gripper
     (``trained_without_gripper``): "".
     """
@@ -150,10 +157,12 @@ def gripper_width_note(model, width: float, parameter: str = "robot.gripper_max_
         opens = (f" (it also caps every commanded open at {recorded * 1000:.4g} mm)"
                  if recorded < width else
                  f" (every open is then commanded at {recorded * 1000:.4g} mm)")
+    read = f"{parameter} is" if parameter else "the simulator's Franka Hand opens"
+    advice = f"give {parameter} {recorded:g} if the hand is the same{opens}, or " \
+        if parameter else ""
     return (f"the world model's gripper closedness was computed with a fully open width of "
-            f"{recorded:g} m (vjepa-ros train's data.topics.gripper_max_width), but {parameter} "
-            f"is {width:g} m: {closedness_example(width, recorded)}; give {parameter} "
-            f"{recorded:g} if the hand is the same{opens}, or train again with "
+            f"{recorded:g} m (vjepa-ros train's data.topics.gripper_max_width), but {read} "
+            f"{width:g} m: {closedness_example(width, recorded)}; {advice}train again with "
             f"data.topics.gripper_max_width {width:g}")
 
 
