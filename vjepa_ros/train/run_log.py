@@ -33,13 +33,20 @@ def _failed_text(counts: dict) -> str:
             "teleoperated data; remove the files to leave them out)")
 
 
-def _split_text(info: dict) -> str:
-    """``; held out: 9 % of the frames (whole episodes, ...)``: how validation was chosen."""
+def _split_text(info: dict, most: int = 3) -> str:
+    """``; held out: 9 % of the frames (whole episodes, ...): ep3.npz``: how and which.
+
+    Names the held-out sources (at most ``most``, the rest counted; user59w: a run on a mix of
+    bags held out one the line did not name, and its validation loss is of that recording).
+    """
     if not info.get("split"):
         return ""  # --val given
     frames = info["val"]["frames"] + info["train"]["frames"]
+    names = info["val"].get("names") or []
+    shown = ", ".join(names[:most]) + (f" and {len(names) - most} more"
+                                       if len(names) > most else "")
     return f"; held out: {100 * info['val']['frames'] / frames:.0f} % of the frames " \
-        f"({info['split']})"
+        f"({info['split']})" + (f": {shown}" if shown else "")
 
 
 def log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
