@@ -22,6 +22,17 @@ def test_more_steps_keep_the_warmup_and_move_the_decay_to_the_new_end():
     assert "40 -> 400" in note and "first 2 steps" in note and "last 20 steps" in note
 
 
+def test_phases_of_no_steps_are_said_as_none():
+    """user59w: a 6-step run resumed to 10 said "its first 0 steps", "the last 0 steps"."""
+    new, note = resumed_schedule(_schedule(10, 0, 0), _schedule(6, 0, 0).phases())
+    assert (new.warmup, new.decay) == (0, 0) and all(new(step) == 1e-3 for step in range(1, 11))
+    assert "no warm-up, lr 0.001 to the end, no decay (was: no decay)" in note, note
+    assert " 0 steps" not in note, note
+    _, note = resumed_schedule(_schedule(40, 0, 2), _schedule(20, 0, 1).phases())
+    assert "no warm-up, lr 0.001 to step 38, then a linear decay over the last 2 steps " \
+        "(was: decay from step 19)" in note, note
+
+
 def test_the_same_steps_keep_the_stored_phases_without_a_note():
     stored = _schedule(400, 2, 20).phases()  # an extended run resumed again at 400 steps
     new, note = resumed_schedule(_schedule(400, 20, 20), stored)

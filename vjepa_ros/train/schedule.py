@@ -66,10 +66,14 @@ def resumed_schedule(current: LRSchedule, stored: dict) -> tuple[LRSchedule, str
         return dataclasses.replace(current, warmup=warmup, decay=int(stored["decay"])), None
     decay = max(0, min(current.decay, current.total - warmup))
     new = dataclasses.replace(current, warmup=warmup, decay=decay)
-    note = (f"steps {stored['total']} -> {current.total} on resume: schedule extended, its "
-            f"warm-up kept at its first {warmup} steps, lr {current.lr:g} to step "
-            f"{current.total - decay}, then a linear decay over the last {decay} steps "
-            f"(was: decay from step {int(stored['total']) - int(stored['decay'])})")
+    # phases of 0 steps said as none (user59w: "its first 0 steps", "the last 0 steps")
+    kept = f"its warm-up kept at its first {warmup} steps" if warmup else "no warm-up"
+    then = (f"lr {current.lr:g} to step {current.total - decay}, then a linear decay over the "
+            f"last {decay} steps" if decay else f"lr {current.lr:g} to the end, no decay")
+    was = (f"decay from step {int(stored['total']) - int(stored['decay'])}"
+           if int(stored["decay"]) else "no decay")
+    note = (f"steps {stored['total']} -> {current.total} on resume: schedule extended, {kept}, "
+            f"{then} (was: {was})")
     return new, note
 
 
