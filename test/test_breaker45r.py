@@ -85,7 +85,9 @@ def test_split_joint_states_give_the_arm_by_kinematics_and_the_gripper_by_finger
     joints = _raw("joint-states-split", "JointState")
     arm = np.array([m.position for m in joints if m.name[0] == "fr3_joint1"])
     fingers = np.array([m.position for m in joints if m.name[0] == "fr3_finger_joint1"])
-    assert "states 60 from /joint_states (joint_states)" in text
+    assert "states 60 from /joint_states (joint_states, 20 Hz)" in text  # user59w: the rates
+    assert "frames 12 on /camera/camera/color/image_raw (4 Hz)" in text
+    assert report["recording"]["frame_rate_hz"] == pytest.approx(4.0)
     assert f"closedness 0.00..{1 - fingers[-1].sum() / 0.08:.2f}" in text
     assert report["summary"]["steps_evaluated"] == 11
     executed = np.array([s["executed_action"] for s in report["steps"]])

@@ -40,6 +40,7 @@ from vjepa_ros.planning import CEMConfig, ImaginedRollout, make_planner, state_d
 from vjepa_ros.recordings.bag_arm_states import JointsToPose
 from vjepa_ros.recordings.bag_topics import BagTopics
 from vjepa_ros.recordings.bags import read_recording
+from vjepa_ros.recordings.dropped_steps import median_rate_hz
 from vjepa_ros.recordings.recording import Recording
 from vjepa_ros.recordings.resample import Steps
 from vjepa_ros.robot.goal_switch_config import planner_settings
@@ -188,9 +189,11 @@ def describe_recording(recording: Recording, steps: Steps, step_notes: list[str]
         "image_topic": recording.image_topic,
         "image_type": recording.image_type,
         "frames": int(len(recording.image_times)),
+        "frame_rate_hz": median_rate_hz(recording.image_times),  # None: under 2 times
         "state_source": recording.state_source,
         "state_topic": recording.state_topic,
         "states": int(len(recording.state_times)),
+        "state_rate_hz": median_rate_hz(recording.state_times),
         "gripper_source": recording.gripper_source,
         "gripper_topics_searched": list(recording.gripper_searched),
         "gripper_closedness": _range(recording.states[:, 6]),

@@ -154,6 +154,29 @@ def _short_of_goal(report: dict) -> str:
             f"{offset} ahead)")
 
 
+def _rate(rate_hz: float | None, before: str, after: str) -> str:
+    """``(4 Hz)``: a stream's median rate (``recording.frame_rate_hz``); "" when unknown.
+
+    Reports written before the rates were recorded have none.
+    """
+    return "" if rate_hz is None else f"{before}{round(rate_hz, 2):g} Hz{after}"
+
+
+def streams_text(rec: dict) -> str:
+    """Say which streams eval read, how many messages each and at what rate.
+
+    ``frames 12 on /cam (4 Hz), states 60 from /js (joint_states, 20 Hz), gripper: /js
+    (closedness 0.00..0.74)``. ``rec``: a report's ``recording`` part; each stream's median
+    rate (user59w: what ``--rate`` and ``--max-state-gap`` depend on), left out for a report
+    that records none.
+    """
+    return (f"frames {rec['frames']} on {rec['image_topic']}"
+            f"{_rate(rec.get('frame_rate_hz'), ' (', ')')}, states {rec['states']} from "
+            f"{rec['state_topic']} ({rec['state_source']}"
+            f"{_rate(rec.get('state_rate_hz'), ', ', '')}), gripper: {rec['gripper_source']}"
+            + _closedness(rec.get("gripper_closedness")))
+
+
 def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     """Return the human-readable summary of a report (what ``vjepa-ros eval`` prints).
 
@@ -172,9 +195,7 @@ def summary_lines(report: dict, input_notes: bool = True) -> list[str]:
     lines = [
         f"bag           {rec['path']} ({rec['storage']}, compression "
         f"{rec.get('compression', 'none')}, {rec['duration_s']:.1f} s)",
-        f"              frames {rec['frames']} on {rec['image_topic']}, states {rec['states']} "
-        f"from {rec['state_topic']} ({rec['state_source']}), gripper: {rec['gripper_source']}"
-        + _closedness(rec.get("gripper_closedness")),
+        f"              {streams_text(rec)}",
         f"steps         {summary['steps_evaluated']} evaluated of {rec['grid_steps']} at "
         f"{report['eval']['rate_hz']:g} Hz ({rec['valid_steps']} valid)",
         f"planner       {planner.get('method', 'cem').upper()} S {planner['samples']}, "

@@ -62,6 +62,16 @@ def _intervals_s(state_times_ns) -> np.ndarray:
     return intervals[intervals > 0]
 
 
+def median_rate_hz(times_ns) -> float | None:
+    """Return a stream's rate [Hz]: 1 / its median interval between distinct times, or None.
+
+    ``times_ns``: its message times [ns] in order (a camera's frames, a state topic's); None
+    with fewer than two distinct times. What ``vjepa-ros eval`` says each stream arrives at.
+    """
+    intervals = _intervals_s(times_ns)
+    return float(1 / np.median(intervals)) if len(intervals) else None
+
+
 def suggested_state_gap_s(state_times_ns, max_state_gap_s: float) -> float:
     """Return the gap [s] keeping the steps a stream slower than ``max_state_gap_s`` drops.
 
