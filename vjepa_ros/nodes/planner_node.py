@@ -282,7 +282,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
 
     def _load_model(self):
         from vjepa_ros.models import load_world_model
-        from vjepa_ros.models.preprocess import crop_note
+        from vjepa_ros.robot.model_startup import model_line, model_warnings
 
         model_cfg = self.config.model
         checkpoint = self._checkpoint_file(self.config)
@@ -293,17 +293,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
             compile_predictor=model_cfg.compile_predictor, need_predictor=True,
             **model_cfg.hyper_parameters(),
         )
-        note = crop_note(crop, model.trained_aspect_ratio_range, str(checkpoint))
-        if note:
+        self.get_logger().info(model_line(model, checkpoint))  # which file, what it records
+        for note in model_warnings(model, checkpoint, self.config.robot, crop):
             self.get_logger().warning(note)
-        from vjepa_ros.robot.trained_model import gripper_width_note, tcp_note
-
-        robot = self.config.robot  # joint-state labels at another point than the planner's
-        # and closedness on another scale (breaker58e: 0.07 m trained, 0.08 planned)
-        for note in (tcp_note(model, robot.tcp_xyz, robot.tcp_rpy),
-                     gripper_width_note(model, robot.gripper_max_width)):
-            if note:
-                self.get_logger().warning(f"{checkpoint}: {note}")
         return model
 
     def _watch_inputs(self, image_type) -> None:
