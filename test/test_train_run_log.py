@@ -47,3 +47,19 @@ def test_a_given_val_set_is_not_called_held_out():
     """``--val`` given: the user chose it; the line says no share and names nothing."""
     line = _val_line(_info(["val_bag"], split=""))
     assert "held out" not in line and "val_bag" not in line, line
+
+
+def test_a_split_holding_out_far_more_than_the_fraction_is_noted():
+    """user59w: 2 usable bags, one held out: the run trained on half its frames unsaid."""
+    from vjepa_ros.train.run_log import held_out_note
+
+    lines: list[str] = []
+    info = _info(["sim1"])
+    info["train"]["frames"] = 10  # one train source, one val source of 10 frames: 50 %
+    log_data(info, make_config({}), lines.append, Topology())
+    (note,) = [line for line in lines if line.startswith("note")]
+    assert "held out 50 % of the frames for validation" in note, note
+    assert "--val-fraction 0.1" in note and "give --val" in note and "--val-fraction 0" in note
+    assert held_out_note(_info(["ep0.npz"]), 0.1) == ""  # 10 of 100 frames: as asked
+    assert held_out_note(_info(["ep0.npz", "ep1.npz"]), 0.1) == ""  # 18 %: within twice
+    assert held_out_note(_info(["v"], split=""), 0.1) == ""  # --val given: the user's choice

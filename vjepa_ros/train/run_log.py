@@ -49,6 +49,25 @@ def _split_text(info: dict, most: int = 3) -> str:
         f"({info['split']})" + (f": {shown}" if shown else "")
 
 
+def held_out_note(info: dict, val_fraction: float) -> str:
+    """Say that the automatic split held out far more than ``val_fraction`` ("" if not).
+
+    Whole episodes are held out, at least one: with a few (2 bags: one of them, half the
+    frames) the held-out share is twice ``val_fraction`` or more, and the run trains on that
+    much less (user59w). ``info``: the run's data info (``split`` set: no ``--val`` given).
+    """
+    if not info.get("split") or not info.get("val") or not info.get("train"):
+        return ""
+    val, frames = info["val"]["frames"], info["val"]["frames"] + info["train"]["frames"]
+    if val <= 2 * val_fraction * frames:
+        return ""
+    return (f"held out {100 * val / frames:.0f} % of the frames for validation, more than twice "
+            f"--val-fraction {val_fraction:g}: the split holds out whole episodes, at least one, "
+            f"and there are {info['val']['sources'] + info['train']['sources']}; to train on "
+            "all of them give --val a recording kept for validation, or --val-fraction 0 (no "
+            "validation loss)")
+
+
 def log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
     fpc = config.data.frames_per_clip
     for label in ("train", "val"):
@@ -60,6 +79,9 @@ def log_data(info: dict, config: TrainConfig, log, topology: Topology) -> None:
                 + (_split_text(info) if label == "val" else ""))
         else:
             log(f"data {label:<6} none (--val-fraction 0): no validation loss")
+    note = held_out_note(info, config.data.val_fraction)
+    if note:
+        log(f"note        {note}")
     feats = info["features"]
     per_frame = feats["seconds"] / feats["encoded"] * 1e3 if feats["encoded"] else 0.0
     line = (f"features    {feats['encoded']} frames encoded in {feats['seconds']:.1f} s "
