@@ -68,8 +68,6 @@ def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(mode
     assert _start_x(rig) == pytest.approx(at_frame[0], abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #4: under use_sim_time a fall of the wall "
-                   "clock is applied to sim-time stamps: a fresh frame is stale, or old states")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 @pytest.mark.parametrize("fall", [0.3, 1.0])
 def test_a_wall_clock_fall_leaves_sim_time_stamps_alone(model, mode, fall):
@@ -132,8 +130,6 @@ def test_held_under_sim_time_without_a_fall_the_frame_meets_its_state(model, mod
 
 # --- mend59e: a bag's own record of its hand ------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #2: a recorded opening is not said once the "
-                   "user names the recorded gripper topic (--gripper-topic, data.topics.gripper)")
 def test_a_recorded_opening_is_said_when_the_recorded_topic_is_named(own_bag,  # noqa: F811
                                                                       tmp_path):
     """A lab's narrower hand: ``--custom-data vjepa_ros.gripper_max_width=0.07``.
@@ -165,8 +161,6 @@ class _Epoch:
         return self.value
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #3: stops that failed before the user's act "
-                   "(new goal, ~/enable true) still count toward the give-up after it")
 def test_the_user_s_act_starts_the_stop_s_count_over():
     """Two stops fail (a warning), the user recovers the gripper and sets a new goal.
 
@@ -235,8 +229,6 @@ def test_held_hand_edited_custom_data_is_read_or_said_never_raised(
 
 # --- mend59e: where a silent camera's frames may be (over ROS) --------------------------------
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #5: a camera (or bag) publishing only "
-                   "CompressedImage is 'no Image topic can be the camera (driver running?)'")
 def test_a_capture_with_only_compressed_frames_published_names_them(harness):  # noqa: F811
     """A lab bag recorded with compressed images, replayed; the planner listens raw (default).
 
@@ -294,8 +286,6 @@ def _two_arms(source, target, recorded):
     return target
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #6: a recorded gripper topic wins over the "
-                   "namespace rule: the left arm is read with the right arm's hand, silently")
 def test_a_recorded_hand_of_another_arm_is_not_taken_for_the_arm_read(own_bag,  # noqa: F811
                                                                        tmp_path):
     """A bag of two arms whose ``custom_data`` records the right hand, read for the left arm.

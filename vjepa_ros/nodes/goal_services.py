@@ -57,4 +57,4 @@ def camera_hint(node) -> str:
     itself names the topic listened on, after remaps (``node.image_topic``).
     """
     watch = node.image_watch
-    return watch.none_yet_hint(published_topics(node, {watch.msg_type})) or ""
+    return watch.none_yet_hint(published_topics(node, watch.types)) or ""

@@ -44,6 +44,16 @@ class InputWatch:
     other_names: Sequence = ()  # what that message carried (its joint names, as given)
     others: Sequence[str] = ()  # topics the node reads as other inputs (its goal images): never
     # offered as this one's
+    # the input's other type and how to listen to a topic of it ({topic}): a camera's other
+    # image_transport (CompressedImage for raw, Image for compressed: camera_watch), named when
+    # no topic of this type can be the input ("": none)
+    other_type: str = ""
+    other_setting: str = ""
+
+    @property
+    def types(self) -> set[str]:
+        """The message types whose published topics :meth:`hint` reads (this one's, the other)."""
+        return {self.msg_type, self.other_type} - {""}
 
     def arrived(self, now: float) -> None:
         self.last = now
@@ -115,8 +125,28 @@ class InputWatch:
         candidates = self._candidates(published, has_publisher)
         if not candidates:
             return (f"{self.topic} has a publisher that sends nothing (not started yet, "
-                    "finished, or a QoS it does not offer)") if has_publisher else ""
+                    "finished, or a QoS it does not offer)") if has_publisher else \
+                self._other_type_hint(published)
         return self._where(candidates)
+
+    def _other_type_hint(self, published: dict[str, list[str]]) -> str:
+        """Name the published topics of :attr:`other_type` ("" none): the input may be there.
+
+        A camera or bag publishing only ``CompressedImage`` while the node listens raw (or the
+        reverse): no topic of this type can be the input, but one of the other is, with the
+        setting that listens to it (breaker59i #5).
+        """
+        if not self.other_type:
+            return ""
+        found = sorted((t for t, types in published.items() if self.other_type in types
+                        and t not in self.others), key=lambda t: (self.foreign(t), t))
+        if not found:
+            return ""
+        best = max(found, key=lambda t: similarity(self.topic, t))
+        kind, other = (name.rsplit("/", 1)[-1] for name in (self.msg_type, self.other_type))
+        return (f"no {kind} topic has a publisher, but {other} on "
+                f"{first_names(found, 3)}: is the {self.what} there? "
+                f"{self.other_setting.format(topic=best)}")
 
     def none_yet_hint(self, published: dict[str, list[str]]) -> str:
         """Where this input may be, for a refusal before any message came ("" once one came).
@@ -286,7 +316,7 @@ class InputWatches:
         is needed (:attr:`InputProblem.arriving`) or back.
         """
         silent = [w for w in self.watches if w.silence(now)]
-        published = graph({w.msg_type for w in silent}) if silent else {}
+        published = graph(set().union(*(w.types for w in silent))) if silent else {}
         found = []
         for watch in self.watches:
             problem = watch.silent(now, published) if watch in silent else None
@@ -334,3 +364,26 @@ def silent_inputs_message(inputs: list[InputProblem], blocking) -> str:
     silent = {problem.topic for problem in inputs}
     rest = [b.detail for b in blocking if not (b.missing_topic and b.missing_topic in silent)]
     return "; ".join([str(problem) for problem in inputs] + rest)
+
+
+# the camera's two image_transport types and how to listen to the other (camera_watch)
+CAMERA_TYPES = {"raw": "sensor_msgs/msg/Image", "compressed": "sensor_msgs/msg/CompressedImage"}
+CAMERA_SETTING = "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})"
+TRANSPORT_SETTING = ("listen to it {transport}: vjepa-ros launch --image-transport {transport} "
+                     "--camera-topic {{topic}} (ros2 run: -p image_transport:={transport} -r "
+                     "image:={{topic}})")
+
+
+def camera_watch(topic: str, transport: str, now: float, namespace: str,
+                 others: Sequence[str]) -> InputWatch:
+    """Return the planner's camera :class:`InputWatch` for its ``image_transport``.
+
+    ``topic``: the resolved camera topic; ``transport``: raw or compressed (the node's
+    ``image_transport``); ``now``: steady-clock seconds at subscription;
+    ``others``: the goal image topics, never offered as the camera. The other transport's type
+    is watched too: a camera publishing only that is named with the setting that listens to it.
+    """
+    other = "compressed" if transport == "raw" else "raw"
+    return InputWatch("camera image", topic, CAMERA_TYPES[transport], CAMERA_SETTING, now,
+                      namespace=namespace, others=others, other_type=CAMERA_TYPES[other],
+                      other_setting=TRANSPORT_SETTING.format(transport=other))

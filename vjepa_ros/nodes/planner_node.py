@@ -45,7 +45,7 @@ from vjepa_ros.nodes.goal_topics import subscribe_goal_topic
 from vjepa_ros.nodes.graph_publishers import published_topics
 from vjepa_ros.nodes.idle_parameters import idle_parameter_warnings
 from vjepa_ros.nodes.input_sources import InputSources
-from vjepa_ros.nodes.input_watch import InputProblem, InputWatch, InputWatches
+from vjepa_ros.nodes.input_watch import InputProblem, InputWatch, InputWatches, camera_watch
 from vjepa_ros.nodes.node_cleanup import destroy_after
 from vjepa_ros.nodes.params import UnknownParameterError, declare_config, on_set_parameters
 from vjepa_ros.nodes.planner_commanding import PlannerCommanding, clear_failure
@@ -133,7 +133,7 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
                 gripper_topics=lambda: self.sources.gripper_topics(),
                 camera_advice=lambda: self.sources.camera_advice, wall_clock=time.monotonic,
                 stream_clock=self._stream_clock,
-                on_sim_time=lambda: self.get_parameter("use_sim_time").value,
+                on_sim_time=lambda: self.get_clock().ros_time_is_active,  # cheap: per input
                 clock_published=lambda: self.sources.clock_published,
             )
         except SamplesMemoryError as exc:  # named planner.samples, a start-up refusal
@@ -301,11 +301,9 @@ class PlannerNode(PlannerInputs, PlannerDiagnostics, PlannerGoals, PlannerOutput
     def _watch_inputs(self, image_type) -> None:
         """Watch the camera and robot-state subscriptions for silence (``input_watch``)."""
         now = time.monotonic()
-        self.image_watch = InputWatch(
-            "camera image", self.image_topic, f"sensor_msgs/msg/{image_type.__name__}",
-            "set it: vjepa-ros launch --camera-topic {topic} (ros2 run: -r image:={topic})", now,
-            namespace=self.get_namespace(),
-            others=(self.goal_image_topic, self.compressed_goal_topic))  # never the camera
+        self.image_watch = camera_watch(  # the goal topics: never the camera
+            self.image_topic, "raw" if image_type.__name__ == "Image" else "compressed", now,
+            self.get_namespace(), (self.goal_image_topic, self.compressed_goal_topic))
         if self.config.robot.state_source == "pose":
             self.state_watch = InputWatch(
                 "robot pose", self.pose_topic, "geometry_msgs/msg/PoseStamped",

@@ -84,9 +84,11 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     (``bag_stamps.check_steps_back``), not those of the topics merely searched.
 
     None named, a bag whose ``metadata.yaml`` records its finger topic (this package's writer:
-    ``recorded_hand``) reads that topic when it holds fingers, without the namespace rule's
-    note; else the record is ignored, saying so. A recorded full opening other than
-    ``config.gripper_max_width`` is noted with the option that reads it as recorded.
+    ``recorded_hand``) reads that topic when it holds fingers and lies in the arm's namespace
+    (or none does), without the namespace rule's note; else the record is ignored, saying so
+    (``recorded_hand.recorded_topic``). A recorded full opening other than
+    ``config.gripper_max_width`` is noted with the option that reads it as recorded, whether the
+    topic read was chosen by the record or named (breaker59i #2).
     """
     if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
         notes.append(NO_GRIPPER_NOTE)
@@ -132,8 +134,9 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
                                 named if named in collected else "")
         raise BagError(f"{path}: {what}; JointState topics there: "
                        f"{', '.join(joint_topics) or 'none'}. {fix[0].upper()}{fix[1:]}")
-    record = None if named else recorded_hand(path)  # our recorder's choice (recorded_hand)
-    mine = recorded_topic(record, found, types or collected, notes)
+    record = recorded_hand(path)  # our recorder's choice (recorded_hand): its opening too
+    mine = "" if named else recorded_topic(record, found, types or collected, notes,
+                                           state_topic)
     if named:
         ranked = [named]
     elif mine:  # the topic the bag's writer took the fingers from: no namespace rule, no note

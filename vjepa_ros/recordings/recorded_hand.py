@@ -91,18 +91,32 @@ def recorded_hand(path: str | Path) -> HandRecord | None:
     return HandRecord(str(topic or "").strip(), value, problem, where)
 
 
-def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str]) -> str:
+def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str],
+                   state_topic: str = "") -> str:
     """Return the finger topic ``record`` names when the bag holds its fingers there, else ''.
 
     ``fingers``: the bag's JointState topics holding this arm's finger joints; ``topics``: all
-    its topics. A recorded topic that is not among ``topics``, or holds no finger joints, is
+    its topics; ``state_topic``: the arm's state topic, whose namespace is the arm's ('' none
+    known). A recorded topic that is not among ``topics``, or holds no finger joints, is
     ignored with a line in ``notes`` saying so (the namespace rule then chooses, as for a
-    foreign bag).
+    foreign bag). So is one outside the arm's namespace while another finger topic lies in it
+    (``hand_namespaces.hand_rank``): the namespace rule wins, so that a bag of two arms whose
+    record names one arm's hand never gives the other arm that hand (breaker59i #6); where no
+    finger topic lies in the namespace, the record chooses.
     """
     if record is None or not record.topic:
         return ""
     if record.topic in fingers:
-        return record.topic
+        from vjepa_ros.recordings.hand_namespaces import hand_rank
+
+        ours = [topic for topic in fingers if hand_rank(topic, state_topic) is not None]
+        if not state_topic or not ours or hand_rank(record.topic, state_topic) is not None:
+            return record.topic
+        notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
+                     f"outside the namespace of the state topic {state_topic} (another arm's "
+                     f"hand?), while {', '.join(sorted(ours))} lies in it: the record is ignored "
+                     "(name the hand with --gripper-topic to read another)")
+        return ""
     why = ("holds no finger joints of this arm" if record.topic in topics else
            "is not in the bag")
     notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "

@@ -189,6 +189,7 @@ class StopOutage:
     def __init__(self, stop_name: str, epoch=None, tries: int = STOP_TRIES):
         self.stop_name, self.epoch, self.tries = stop_name, epoch, tries
         self.failures = 0  # in a row, since the last stop that worked or the user's act
+        self.counted_at: object = None  # the user's epoch at the first failure counted
         self.line = ""  # the give-up's line while it stands ("": none)
         self.given_up_at: object = None  # the user's epoch at the give-up
 
@@ -202,9 +203,16 @@ class StopOutage:
         the outage's line. The first of an outage: ("warning", ``line``); the
         :data:`STOP_TRIES` th in a row: ("error", the give-up, :attr:`line`: the stop is called
         no more and no open that needs it goes out until the user acts, naming the service and
-        what to do); others ("debug", ``line``).
+        what to do); others ("debug", ``line``). A failure after the user's act (its epoch moved
+        since the count began) is the first of a new count: the user recovered the gripper
+        meanwhile, and a give-up after one try would say "3 times in a row" (breaker59i #3).
         """
         self.resume()
+        epoch = self._epoch()
+        if self.failures and not self.line and epoch != self.counted_at:
+            self.failures = 0
+        if not self.failures:
+            self.counted_at = epoch
         self.failures += 1
         if self.line or self.failures < self.tries:
             return ("warning" if self.failures == 1 else "debug"), line

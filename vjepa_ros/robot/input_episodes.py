@@ -68,7 +68,7 @@ class InputEpisodes(NewWorlds):
                               if size else "")
         with self._lock:
             now = self.clock()
-            offset = self.clock_offset()
+            offset = self._offset_now()
             if self.wall_clock is not None:
                 self.arrived_at[0] = self.wall_clock()
                 self._mark_clock(now, self.arrived_at[0])
@@ -146,7 +146,7 @@ class InputEpisodes(NewWorlds):
         state = np.asarray(state, dtype=np.float64)
         arrival = None if self.wall_clock is None else self.arrived_at[1]  # coarse stamps
         # a wall clock step may show first at a state's arrival (a frame in flight: breaker42m)
-        offset = self.clock_offset()
+        offset = self._offset_now()
         steady = self._observe_offset(offset, now, arrival)
         valid = state.shape == (7,) and bool(np.isfinite(state).all())
         jump, behind = "", False

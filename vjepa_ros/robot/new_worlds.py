@@ -62,6 +62,7 @@ class NewWorlds:
     # (clock_steps.stamped_offset; None before one): their ages add the falls since (_input_ages)
     _frame_stamped_offset: float | None = None
     _state_stamped_offset: float | None = None
+    _sim_offset: float | None = None  # the system clock offset held on sim time (_offset_now)
     _hand_seen: float | None = None  # the hand's latest measured closedness (_hand_moved)
     _hand_lapsed = False  # states with the hand unmeasured came since (_hand_moved)
     # the last gripper command and the hand's measured closedness as it came (None: none yet)
@@ -82,12 +83,28 @@ class NewWorlds:
         frame_offset, state_offset = self._frame_stamped_offset, self._state_stamped_offset
         if image is None and state is None or frame_offset is None and state_offset is None:
             return image, state
-        offset = self.clock_offset()
+        offset = self._offset_now()
         if image is not None and frame_offset is not None:
             image = age_across_fall(image, frame_offset - offset)
         if state is not None and state_offset is not None:
             state = age_across_fall(state, state_offset - offset)
         return image, state
+
+    def _offset_now(self) -> float:
+        """Return ``clock_offset()`` [s]; on simulated time, the one first read on it.
+
+        On sim time (``on_sim_time``: a simulator's or ``ros2 bag play --clock``'s /clock) the
+        stamps and the node clock are the simulation's: a step of the system clock (chrony
+        ``makestep``, a VM's or WSL's resync) changes none of their times, so none is seen
+        (breaker59i #4: a 1 s fall made a fresh frame 1.03 s old), as the set-point's ticks
+        follow sim time there (the node's ``_stream_clock``).
+        """
+        if not self.on_sim_time():
+            self._sim_offset = None
+            return self.clock_offset()
+        if self._sim_offset is None:
+            self._sim_offset = self.clock_offset()
+        return self._sim_offset
 
     def _clock_shift(self, frame: Stamped) -> float:
         """How far [s] the system clock fell between ``frame``'s stamp and the newest state's.
