@@ -29,8 +29,6 @@ def _start_x(rig):
     return report.start[0]
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #1: a frame's lead is measured on the node "
-                   "clock, not the states': camera and arm both ahead pair the frame that early")
 @pytest.mark.parametrize("mode", ["continuous", "blocking", "async"])
 @pytest.mark.parametrize("ahead", [AHEAD, REPLAY_LAG])
 def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, mode, ahead):
@@ -50,8 +48,6 @@ def test_camera_and_states_on_one_clock_ahead_of_the_node_pair_by_stamp(model, m
 
 
 
-@pytest.mark.xfail(strict=True, reason="breaker59i #1: a state stamped ahead of its receipt is"
-                   " placed at its stamp, a frame at its receipt: plans start from an older state")
 @pytest.mark.parametrize("mode", ["continuous", "blocking"])
 def test_states_stamped_ahead_meet_a_frame_on_time_where_both_were_received(model, mode):
     """A USB camera on the planner PC (stamped at arrival), the arm's states from the robot PC.

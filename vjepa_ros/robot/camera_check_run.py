@@ -254,8 +254,8 @@ class CameraCheckRun:
                 self._stop(f"camera check stopped: no camera frame after the {move.label} move "
                           f"within {self.config.timeout_s:g} s", now)
             return None
-        state = state_at(frame.taken)
-        if state is None or abs(state.stamp - frame.taken) > max_state_age_s:
+        state = state_at(frame.state_time)
+        if state is None or abs(state.stamp - frame.state_time) > max_state_age_s:
             return None  # wait for a state near a frame
         stale = self._repeats(frame, np.asarray(state.value, dtype=np.float64)[:3])
         if stale and now - self.arrived_at < self.config.settle_s + STALE_WAIT_S:
@@ -276,7 +276,7 @@ class CameraCheckRun:
     def _watch(self, frame: Stamped | None, state_at, measured: np.ndarray) -> None:
         """Keep a newly stamped frame's picture, unless it is the last image again.
 
-        Where the arm stood: the state nearest when it was taken (``Stamped.taken``; the
+        Where the arm stood: the state nearest when it was taken (``Stamped.state_time``; the
         measured one without). The newest
         image is always kept; the one before it only when it came at least half ``min_motion_m``
         from the one kept before that (a moving arm's images are thinned to its way, so the
@@ -288,7 +288,7 @@ class CameraCheckRun:
         mine = self.seen_picture = picture(frame.value)
         if self.seen and same_picture(self.seen[-1][0], mine):
             return  # re-published: where it was first seen stands
-        state = state_at(frame.taken)
+        state = state_at(frame.state_time)
         where = np.asarray(measured if state is None else state.value, dtype=np.float64)[:3]
         if len(self.seen) >= 2 and (np.linalg.norm(self.seen[-1][1] - self.seen[-2][1])
                                     < self.shift / 2):

@@ -290,8 +290,8 @@ class CorrectionTrial:
                 self.error = (f"camera check stopped: no camera frame during the trial "
                               f"({self.describe_stage()}) within {self.timeout_s:g} s")
             return None
-        state = state_at(frame.taken)
-        if state is None or abs(state.stamp - frame.taken) > max_state_age_s:
+        state = state_at(frame.state_time)
+        if state is None or abs(state.stamp - frame.state_time) > max_state_age_s:
             return None
         measured_at = np.array(state.value, dtype=np.float64)
         if repeats is not None and repeats(frame, measured_at[:3]):

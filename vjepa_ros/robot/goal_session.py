@@ -240,8 +240,8 @@ class GoalSession:
         if problem:  # no frame yet: typed, so the node adds where frames may be (user59)
             silent = blocker.missing_topic if whose == "camera" else ""
             raise CaptureRefused(problem, silent)
-        # the arm when the frame was taken: the earlier of its stamp and receipt (Stamped.taken)
-        motion = frame_motion(self.inputs, frame.taken, self.limits.max_state_age_s)
+        # the arm when the frame was taken: its time on the states' clock (Stamped.state_time)
+        motion = frame_motion(self.inputs, frame.state_time, self.limits.max_state_age_s)
         if not motion.at_rest:  # the frame shows a state the arm has left (frame_rest)
             planner_moving = (self.enabled and self.phase is not Phase.HOLDING
                               and self.goals is not None and not self.goals.finished)
@@ -252,8 +252,9 @@ class GoalSession:
                     f"{service} refused: the newest frame on {self.camera_topic()} (stamp "
                     f"{frame.stamp:.3f} s) is already sub-goal {index + 1}; move the arm or "
                     f"wait for a newer frame, then call {service} again")
-        state = self.inputs.state_at(frame.taken)
-        near = state is not None and abs(state.stamp - frame.taken) <= self.limits.max_state_age_s
+        state = self.inputs.state_at(frame.state_time)
+        near = state is not None and \
+            abs(state.stamp - frame.state_time) <= self.limits.max_state_age_s
         measured = near and state.gripper_measured
         repeat = self.captures.offer(f"an earlier capture ({source}, {service})", frame.value,
                                      state.value if near else None,

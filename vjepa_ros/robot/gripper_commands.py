@@ -246,8 +246,9 @@ class GripperCommands:
         if taken <= self._gripper_sent_at:
             return True
         frame = self.inputs.frame  # in flight across a system clock fall: the states' clock
-        shift = self._clock_shift(frame) if frame is not None and frame.stamp == frame_stamp \
-            else 0.0
+        this = frame is not None and frame.stamp == frame_stamp
+        # on the states' clock: less the fall, plus the states' clock's lead (Stamped.state_time)
+        shift = self._clock_shift(frame) - frame.states_lead if this else 0.0
         state = self.inputs.state_at(taken - shift)
         if state is None or not state.gripper_measured or self._hand_at(state, self.last_gripper):
             return False  # (at its command: a view of the hand it went to)

@@ -24,6 +24,7 @@ from vjepa_ros.robot.input_errors import problem_shape
 from vjepa_ros.robot.inputs import RECOVERY_S, Stamped
 from vjepa_ros.robot.new_worlds import NewWorlds
 from vjepa_ros.robot.refusal import Blocker, Refusal, RefusalKind, worded
+from vjepa_ros.robot.stream_leads import frame_leads
 
 
 class InputEpisodes(NewWorlds):
@@ -90,9 +91,13 @@ class InputEpisodes(NewWorlds):
             self._lags.add(0, now - stamp)
             stamped = self._stamped_offset(offset, now - stamp, steady)
             age = age_across_fall(now - stamp, stamped - offset)  # on the stamp's clock
+            self._leads.add(0, now, -age)  # the camera's clock against the node's and states'
+            clock_lead, states_lead = frame_leads(self._leads.lead(0), self._leads.lead(1),
+                                                  self.on_sim_time())
             started, ended = self.inputs.observe_image(
                 rgb, stamp, problem, timed=not age_problem(
-                    "camera image", age, self.limits.max_image_age_s), now=now, lead=-age)
+                    "camera image", age, self.limits.max_image_age_s), now=now, lead=-age,
+                clock_lead=clock_lead, states_lead=states_lead)
             if self.inputs.frame is not None and self.inputs.frame.stamp == stamp:
                 self._frame_stamped_offset = stamped
                 self._frame_seen(self.inputs.frame)
@@ -115,11 +120,14 @@ class InputEpisodes(NewWorlds):
     def _frame_seen(self, frame: Stamped) -> None:
         """Show the captures a frame as it came, with the state nearest when it was taken (locked).
 
+        When: ``Stamped.state_time``, the frame's time on the states' clock.
+
         ``capture_pictures.CapturePictures.seen``: a camera frozen while the arm was guided is
         refused at the first capture (breaker56a); no state within ``max_state_age_s``: none.
         """
-        state = self.inputs.state_at(frame.taken)
-        if state is not None and abs(state.stamp - frame.taken) <= self.limits.max_state_age_s:
+        state = self.inputs.state_at(frame.state_time)
+        if state is not None and abs(state.stamp - frame.state_time) <= \
+                self.limits.max_state_age_s:
             self.captures.seen(frame.value, frame.stamp, state.value, state.gripper_measured)
 
     def observe_state(self, state, stamp: float, gripper_measured: bool = True) -> None:
@@ -154,6 +162,9 @@ class InputEpisodes(NewWorlds):
             previous, self._judged_offset = self._judged_offset, offset
             jump, behind = self._jumps.judge(state, stamp, arrival, 0.0 if previous is None
                                              else previous - offset)
+        if valid and not jump:  # the states' clock against the node's (stream_leads)
+            self._leads.add(1, now, -age_across_fall(now - stamp, self._stamped_offset(
+                offset, now - stamp, steady) - offset))
         if jump:  # a TCP faster than an arm moves: a glitch (jump_watch.JumpWatch)
             self.reject_state(
                 f"robot state on {self.state_topic()} {jump}: a glitch in its joint states or "

@@ -37,25 +37,43 @@ class Stamped:
     command must not rest on it (``command_session``). Frames leave it True.
 
     ``lead`` (camera frames): how far [s] the stamp ran ahead of the frame's receipt (0 when it
-    did not: a frame cannot be taken after it was received). :attr:`taken` is the frame's time
-    wherever it meets the arm's: the earlier of its stamp and its receipt.
+    did not: a frame cannot be taken after it was received); ``clock_lead``: how far [s] the
+    camera's clock runs ahead of the node's, ``states_lead``: the robot states' clock's, each
+    measured over a window of messages (``stream_leads``). :attr:`taken` is the frame's time on
+    the node clock, :attr:`state_time` on the states' clock (where it meets the arm's states).
     """
 
     stamp: float  # [s]
     value: np.ndarray
     gripper_measured: bool = True
     lead: float = 0.0  # [s] >= 0
+    clock_lead: float = 0.0  # [s] >= 0
+    states_lead: float = 0.0  # [s] >= 0
 
     @property
     def taken(self) -> float:
-        """The latest time [s] (the stamp's clock) the frame can have been taken at.
+        """The latest node-clock time [s] the frame can have been taken at.
 
-        ``stamp - lead``: the earlier of its stamp and its receipt. A camera stamping on its own
-        clock 0.1-0.25 s ahead of the states' (no PTP; accepted up to
-        ``safety.max_image_age_s`` in the future) stamps a frame taken while the arm still
-        braked past the arm's arrival (breaker59f). States: their stamp.
+        ``stamp - max(lead, clock_lead)``: its stamp moved onto the node clock, never after its
+        receipt (``stream_leads.frame_leads``). A camera on the node clock or behind it
+        (latency): its stamp. A camera stamping on its own clock 0.1-0.25 s ahead of the
+        states' (no PTP; accepted up to ``safety.max_image_age_s`` in the future) stamps a
+        frame taken while the arm still braked past the arm's arrival (breaker59f): its
+        receipt. Compared with events on the node clock (the arm's arrival, the settle wait,
+        the plan's age, a gripper command). States: their stamp.
         """
-        return self.stamp - self.lead
+        return self.stamp - max(self.lead, self.clock_lead)
+
+    @property
+    def state_time(self) -> float:
+        """The frame's time [s] on the robot states' clock: :attr:`taken` + ``states_lead``.
+
+        The state nearest it is the arm the frame shows (a plan's start, a capture's state,
+        the camera check's records). Camera and states on one clock ahead of the node's (a
+        robot PC's, ``ros2 bag play --clock``): the frame's stamp; a USB camera on the node
+        clock beside states from a robot PC 0.24 s ahead: its stamp + 0.24 (breaker59i #1).
+        """
+        return self.taken + self.states_lead
 
 
 def nearest_index(stamps, stamp: float, lo: int = 0) -> int | None:
@@ -174,7 +192,8 @@ class InputBuffer:
 
     def observe_image(self, rgb: np.ndarray, stamp: float, problem: str = "",
                       timed: bool = True, now: float | None = None,
-                      lead: float = 0.0) -> tuple[bool, str]:
+                      lead: float = 0.0, clock_lead: float = 0.0,
+                      states_lead: float = 0.0) -> tuple[bool, str]:
         """Keep ``rgb`` [H, W, 3] uint8 as the newest frame (copied when it is read-only).
 
         ``problem``: why this frame may not be planned on (its size), "" when it may; kept as
@@ -184,7 +203,8 @@ class InputBuffer:
         sane when it came (not ahead of the clock, not stale). Only such accepted frames with
         increasing stamps measure :meth:`frame_period`: any other frame starts the measurement
         over, so a stamp jump or a held frame is never taken for a slow camera. ``lead`` [s]: how
-        far the stamp ran ahead of the frame's receipt (:attr:`Stamped.lead`).
+        far the stamp ran ahead of the frame's receipt (:attr:`Stamped.lead`); ``clock_lead``,
+        ``states_lead`` [s]: the camera's and the states' clocks' (:class:`Stamped`).
         """
         if not rgb.flags.writeable:  # a view of a message buffer: torch wants its own copy
             rgb = rgb.copy()
@@ -192,7 +212,8 @@ class InputBuffer:
             usable = timed and not problem
             if not usable or (self._frame_stamps and stamp <= self._frame_stamps[-1]):
                 self._frame_stamps.clear()  # refused, or time went backwards (a looping bag)
-            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead))
+            self.frame = Stamped(stamp, rgb, lead=max(0.0, lead), clock_lead=clock_lead,
+                                 states_lead=states_lead)
             self.frames_received += 1
             now = stamp if now is None else now
             trouble = self._image_trouble

@@ -80,6 +80,7 @@ from vjepa_ros.robot.refusal import Refusal, RefusalKind
 from vjepa_ros.robot.refusal_log import RefusalLog
 from vjepa_ros.robot.refusal_session import RefusalSession
 from vjepa_ros.robot.safety import OUTSIDE_BOX_ADVICE, SafetyLimits
+from vjepa_ros.robot.stream_leads import StreamLeads
 from vjepa_ros.robot.stream_session import StreamSession
 from vjepa_ros.robot.targets import SetpointStreamer
 from vjepa_ros.robot.trained_model import gripper_rule
@@ -213,6 +214,7 @@ class MPCSession(PlanningSession, InputEpisodes, InputChecks, GoalSession, Comma
         self.on_sim_time, self.clock_published = on_sim_time, clock_published
         # each input's recent lags behind the clock at arrival, and its stale note per episode
         self._lags = ArrivalLags()
+        self._leads = StreamLeads()  # each input's clock ahead of the node's (Stamped.taken)
         self.camera_advice = camera_advice
         self.gripper_topics = gripper_topics  # where finger joint states are looked for
         self._gripper_guess_noted = False  # the unmeasured-gripper warning was logged

@@ -133,13 +133,15 @@ class PlanningSession:
     def _state_near(self, frame: Stamped) -> Stamped | None:
         """Return the state recorded nearest when ``frame`` was taken, or hold and None if far.
 
-        When: ``Stamped.taken``, the earlier of its stamp and its receipt (a camera stamping
-        0.24 s ahead paired its frame with the state 0.24 s later: breaker59f). The newest frame
+        When: ``Stamped.state_time``, its time on the states' clock: its stamp less the
+        camera's lead over the states' (a camera stamping 0.24 s ahead paired its frame with
+        the state 0.24 s later: breaker59f), never after its receipt; camera and states on one
+        clock ahead of the node's, its stamp (breaker59i #1; ``stream_leads``). The newest frame
         stamped before a wall clock stepped back and the states stamped after it (a frame in
         flight across the step: breaker55l) are put on one clock: that time less the system
         clock's fall between the two (``_clock_shift``).
         """
-        at = frame.taken - self._clock_shift(frame)
+        at = frame.state_time - self._clock_shift(frame)
         state = self.inputs.state_at(at)
         if abs(state.stamp - at) > self.limits.max_state_age_s:
             self._hold(Refusal(RefusalKind.STALE_INPUTS, (

@@ -230,9 +230,9 @@ class StreamSession:
     def _last_seen_pose(self) -> np.ndarray | None:
         """Return the arm's pose [7] when the newest frame was taken (locked); None: no state.
 
-        The last moment the camera saw the arm: the state nearest ``Stamped.taken``, the earlier
-        of that frame's stamp and its arrival (a camera stamping 0.4 s ahead, within
-        ``safety.max_image_age_s``, put it after a push: breaker46g). A hold starts
+        The last moment the camera saw the arm: the state nearest ``Stamped.state_time``, that
+        frame's time on the states' clock, never after its arrival (a camera stamping 0.4 s
+        ahead, within ``safety.max_image_age_s``, put it after a push: breaker46g). A hold starts
         ``safety.max_image_age_s`` after a camera stalls, and an arm pushed meanwhile moved
         before the hold (breaker43h).
         """
@@ -240,7 +240,7 @@ class StreamSession:
         if frame is None:
             state = self.inputs.latest_state()
         else:
-            state = self.inputs.state_at(frame.taken)
+            state = self.inputs.state_at(frame.state_time)
         return None if state is None else np.array(state.value, dtype=np.float64)
 
     def _restart_if_moved(self) -> bool:
