@@ -52,8 +52,9 @@ class StreamLeads:
     def __init__(self, window_s: float = LEAD_WINDOW_S, count: int = LEAD_COUNT):
         self.window_s = window_s
         self._lock = threading.Lock()
-        # per stream: (receipt [s] node clock, lag [s] receipt - stamp), oldest first
-        self._kept = tuple(collections.deque(maxlen=count) for _ in range(2))
+        # per stream: receipts [s] node clock and lags [s] (receipt - stamp), oldest first
+        self._receipts = tuple(collections.deque(maxlen=count) for _ in range(2))
+        self._lags = tuple(collections.deque(maxlen=count) for _ in range(2))
 
     def add(self, index: int, receipt: float, lead: float) -> None:
         """Note a message of stream ``index`` received at ``receipt`` [s], ``lead`` [s] ahead.
@@ -61,27 +62,32 @@ class StreamLeads:
         ``lead``: its stamp minus its receipt, on the stamp's clock (across a system clock fall:
         ``clock_steps.age_across_fall``); negative for a message stamped before it came.
         """
-        kept = self._kept[index]
+        receipts, lags = self._receipts[index], self._lags[index]
         with self._lock:
-            if kept and receipt < kept[-1][0]:
-                kept.clear()
-            kept.append((receipt, -lead))
-            while receipt - kept[0][0] > self.window_s:
-                kept.popleft()
+            if receipts and receipt < receipts[-1]:
+                receipts.clear()
+                lags.clear()
+            receipts.append(receipt)
+            lags.append(-lead)
+            while receipt - receipts[0] > self.window_s:
+                receipts.popleft()
+                lags.popleft()
 
     def lead(self, index: int) -> float:
-        """Return stream ``index``'s lead [s] >= 0 (module docstring); 0 before any message."""
-        with self._lock:
-            lags = [lag for _, lag in self._kept[index]]
-        if not lags:
-            return 0.0
-        return max(0.0, -float(np.percentile(lags, LEAD_PERCENTILE)))
+        """Return stream ``index``'s lead [s] >= 0 (module docstring); 0 before any message.
 
-    def forget(self) -> None:
-        """Drop every stream's leads (a new world: its sources' clocks may be others)."""
+        O(n) in the messages kept (a partition, not a sort): about 0.1 ms for a second of
+        1 kHz states, once per camera frame.
+        """
         with self._lock:
-            for kept in self._kept:
-                kept.clear()
+            lags = np.fromiter(self._lags[index], dtype=np.float64, count=len(self._lags[index]))
+        if not len(lags):
+            return 0.0
+        rank = (len(lags) - 1) * LEAD_PERCENTILE / 100.0
+        low = int(rank)
+        part = np.partition(lags, (low, min(low + 1, len(lags) - 1)))
+        lag = part[low] + (rank - low) * (part[min(low + 1, len(lags) - 1)] - part[low])
+        return max(0.0, -float(lag))
 
 
 def frame_leads(camera: float, states: float, sim_time: bool) -> tuple[float, float]:
