@@ -25,8 +25,11 @@ class OffsetCameraRig(ScriptRig):
 
     ``ahead`` < 0: the camera's clock is behind. ``taken``: {stamp: clock time the frame was
     taken and received} (no transport latency: what the node could know at best). ``arrivals``:
-    ``session.arrival_time`` as each command went out.
+    ``session.arrival_time`` as each command went out. ``states_ahead``: how far [s] the states'
+    stamps run ahead of the node clock (0: on it).
     """
+
+    states_ahead = 0.0
 
     def __init__(self, model, mode, actions, ahead, period=1 / 30, **control):
         self.ahead, self.period, self.taken, self.arrivals = ahead, period, {}, []
@@ -40,7 +43,7 @@ class OffsetCameraRig(ScriptRig):
         out = self.session.stream_step()
         if out is not None and out.setpoint is not None:
             self.arm[:6] += self.lag * (out.setpoint[:6] - self.arm[:6])
-        self.session.observe_state(self.arm.copy(), self.clock.now)
+        self.session.observe_state(self.arm.copy(), self.clock.now + self.states_ahead)
         if self.clock.now >= self.next_frame - 1e-9:
             self.frames += 1
             stamp = self.clock.now + self.ahead

@@ -14,7 +14,6 @@ a note, not the arm's hand.
 import numpy as np
 import pytest
 from script_rig import ScriptRig
-from session_rig import DT
 from test_breaker59f import STEP_X, OffsetCameraRig, settle_violations
 from test_breaker59i import _move, _start_x, _two_arms
 from test_recordings_recorded_hand import edit_custom, own_bag  # noqa: F401
@@ -147,18 +146,9 @@ def test_a_capture_pairs_the_frame_with_the_state_of_its_stamp_on_a_robot_pc_clo
 class RobotClockRig(OffsetCameraRig):
     """breaker59f's camera rig whose states are stamped ``ahead`` too (one robot PC clock)."""
 
-    def tick(self):
-        self.clock.now += DT
-        out = self.session.stream_step()
-        if out is not None and out.setpoint is not None:
-            self.arm[:6] += self.lag * (out.setpoint[:6] - self.arm[:6])
-        self.session.observe_state(self.arm.copy(), self.clock.now + self.ahead)
-        if self.clock.now >= self.next_frame - 1e-9:
-            self.frames += 1
-            stamp = self.clock.now + self.ahead
-            self.taken[stamp] = self.clock.now
-            self.session.observe_image(frame(100 + self.frames), stamp)
-            self.next_frame = self.clock.now + self.period
+    def __init__(self, model, mode, actions, ahead, **control):
+        self.states_ahead = ahead
+        super().__init__(model, mode, actions, ahead, **control)
 
 
 @pytest.mark.parametrize("ahead", [AHEAD, 0.025])
