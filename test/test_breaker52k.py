@@ -128,7 +128,8 @@ def test_a_frame_of_a_moving_arm_with_no_state_after_it_is_not_at_rest(model):
     for i in range(25):
         state = START.copy()
         state[0] += 0.2 * i * 0.01
-        session.observe_state(state, start + i * 0.01)
+        clock.now = start + i * 0.01  # received as stamped: states ahead are a clock (fix59i)
+        session.observe_state(state, clock.now)
     clock.now = start + 0.24
     session.observe_image(frame(1), clock.now)
     with pytest.raises(RuntimeError, match=r"^~/capture_goal refused: "):

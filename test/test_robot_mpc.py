@@ -324,9 +324,9 @@ def test_plan_uses_the_state_recorded_nearest_the_frame(model):
     session, clock, _ = make_session(model)
     other = START + [0.05, 0, 0, 0, 0, 0, 0]
     session.observe_state(START, clock.now)
-    session.observe_state(other, clock.now + 0.1)
-    clock.now += 0.1  # received at 0.1, stamped 0.09 (a frame cannot come before its stamp)
-    session.observe_image(frame(0), clock.now - 0.01)
+    clock.now += 0.1  # each input received at or after its stamp (one clock: fix59i)
+    session.observe_state(other, clock.now)
+    session.observe_image(frame(0), clock.now - 0.01)  # received at 0.1, stamped 0.09
     session.capture_goal()
     report = session.plan_step()
     np.testing.assert_allclose(report.target, target_from_action(other, report.action))
