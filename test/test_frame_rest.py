@@ -74,7 +74,8 @@ def test_no_state_after_the_frame_judges_the_states_just_before_it(model):
     for i in range(6):
         state = START.copy()
         state[5] = np.radians(2.0) * i
-        session.observe_state(state, start + i * 0.01)
+        clock.now = start + i * 0.01  # received as stamped (states ahead are a clock: fix59i)
+        session.observe_state(state, clock.now)
     clock.now = start + 0.05
     session.observe_image(np.zeros((48, 64, 3), np.uint8), clock.now)
     motion = frame_motion(session.inputs, clock.now)

@@ -69,7 +69,8 @@ class ControlConfig:
     )
     settle_s: float = param(
         0.2, "blocking, async: only frames taken this long after arrival count as fresh [s] "
-        "(taken: the earlier of a frame's stamp and its receipt); "
+        "(taken: a frame's stamp moved onto the node clock by its clock's measured lead, never "
+        "after its receipt); "
         "every mode: above 1 s, the span of robot states over which the hand counts as still "
         "moving toward its command.",
         range=(0, 10)

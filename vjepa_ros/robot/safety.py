@@ -129,7 +129,8 @@ class SafetyLimits:
     )
     max_plan_age_s: float = param(
         30.0, "A plan whose camera frame is older than this when it would be commanded (node "
-        "clock − the earlier of the frame's header.stamp and its receipt; a stalled process, a "
+        "clock − when the frame was taken on it: its header.stamp less its clock's measured "
+        "lead, never after its receipt; a stalled process, a "
         "slow planner) is discarded and the next plan starts from a fresh frame [s]. The "
         "published ViT-g planner takes about 16 s per step on a GPU; raise it for a slower one.",
         range=(0, 600.0), low_open=True
