@@ -76,8 +76,7 @@ class StreamLeads:
     def lead(self, index: int) -> float:
         """Return stream ``index``'s lead [s] >= 0 (module docstring); 0 before any message.
 
-        O(n) in the messages kept (a partition, not a sort): about 0.1 ms for a second of
-        1 kHz states, once per camera frame.
+        O(n) in the messages kept (a partition, not a sort), read once per camera frame.
         """
         with self._lock:
             lags = np.fromiter(self._lags[index], dtype=np.float64, count=len(self._lags[index]))
