@@ -13,6 +13,8 @@ a note, not the arm's hand.
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 from script_rig import ScriptRig
 from test_breaker59f import STEP_X, OffsetCameraRig, settle_violations
 from test_breaker59i import _move, _start_x, _two_arms
@@ -167,6 +169,56 @@ def test_blocking_settle_wait_on_a_robot_pc_clock_ahead_counts_from_the_node_clo
     assert settle_violations(rig, rig.session.control.settle_s) == []
     for arm, report in rig.sent[1:]:
         np.testing.assert_allclose(report.start[:3], arm[:3], atol=1e-6)
+
+
+def _start_of_last_frame(model, mode, ahead_ticks, late_ticks, shared):
+    """Arm at 0.1 m/s, states stamped ``ahead_ticks`` x 10 ms ahead, a 33 Hz camera.
+
+    Each frame is captured on a tick and received ``late_ticks`` ticks later, stamped on the
+    states' clock (``shared``) or on the node's. Returns (the plan's start x, the arm's x
+    when the last frame received was captured) [m].
+    """
+    rig = ScriptRig(model, mode, [[0.0] * 7])
+    ahead, captured, seen = ahead_ticks * 0.01, {}, None
+    for tick in range(60):
+        rig.clock.now += 0.01
+        rig.arm[0] += 0.001
+        rig.session.observe_state(rig.arm.copy(), rig.clock.now + ahead)
+        if tick % 3 == 0:
+            captured[tick] = (rig.arm[0], rig.clock.now + (ahead if shared else 0.0))
+        if tick - late_ticks in captured:
+            seen, stamp = captured[tick - late_ticks]
+            rig.session.observe_image(frame(tick), stamp)
+    return _start_x(rig), seen
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ahead=st.integers(0, 24), late=st.integers(0, 5),
+       mode=st.sampled_from(["continuous", "blocking"]))
+def test_camera_and_states_on_one_clock_pair_by_stamp_whatever_their_lead(model, ahead, late,
+                                                                          mode):
+    """Camera and arm on one clock 0-0.24 s ahead of the node's, frames 0-50 ms late.
+
+    Where the camera's stamps run ahead of the node clock (its lead over 10 ms: it cannot be
+    the node's clock), the frame meets the state of its stamp, whatever the latency.
+    """
+    assume(ahead - late >= 2)
+    start, seen = _start_of_last_frame(model, mode, ahead, late, shared=True)
+    assert start == pytest.approx(seen, abs=1e-9)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ahead=st.integers(0, 24), late=st.integers(0, 5),
+       mode=st.sampled_from(["continuous", "blocking"]))
+def test_a_camera_on_the_node_clock_meets_states_ahead_at_its_capture(model, ahead, late,
+                                                                      mode):
+    """A camera stamping at capture on the node's clock, 0-50 ms late; states 0-0.24 s ahead.
+
+    The frame meets the state the arm had when it was captured: its stamp plus the states'
+    lead, whatever the latency.
+    """
+    start, seen = _start_of_last_frame(model, mode, ahead, late, shared=False)
+    assert start == pytest.approx(seen, abs=1e-9)
 
 
 # --- #2, #6: a bag's own record of its hand ---------------------------------------------------
