@@ -515,6 +515,7 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
     from goal_image_files import InlineDecoder
 
     from vjepa_ros.nodes.planner_goals import PlannerGoals
+    from vjepa_ros.robot.message_pixels import MessagePixels
 
     set_goals, errors, wakes = [], [], []
     node = types.SimpleNamespace(
@@ -528,7 +529,8 @@ def test_a_refused_topic_goal_keeps_the_previous_goal_and_says_so(enabled):
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
-    PlannerGoals._take_goal_image(node, message("rgb8", PIXELS[:8, :8]), key=())
+    msg = message("rgb8", PIXELS[:8, :8])
+    PlannerGoals._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
     assert set_goals == [] and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith("ignoring goal image on /planner/goal_image: the image is 8x8")
     assert ("still pursues the previous goal" in errors[0]) == enabled

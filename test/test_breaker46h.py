@@ -114,6 +114,7 @@ def _message(encoding, pixels):
 def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
     """The planner's ~/goal_image handler decodes with the check on; the frame decoder not."""
     from vjepa_ros.nodes.planner_goals import PlannerGoals
+    from vjepa_ros.robot.message_pixels import MessagePixels
 
     alpha = np.full((48, 64, 1), 255, np.uint8)
     alpha[:6, :6] = 0
@@ -128,7 +129,7 @@ def test_the_goal_topic_checks_alpha_and_camera_frames_do_not(tmp_path):
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
-    PlannerGoals._take_goal_image(node, msg, key=())
+    PlannerGoals._take_goal_image(node, msg, key=(None, MessagePixels(msg.data)))  # data last
     assert not goals and len(errors) == 1 and "transparent pixels" in errors[0], errors
     assert np.array_equal(decode_image_message(msg), PIXELS)
     with pytest.raises(ImageError, match="transparent pixels"):

@@ -19,6 +19,7 @@ from goal_image_files import InlineDecoder  # noqa: E402
 from sensor_msgs.msg import CompressedImage, Image  # noqa: E402
 
 from vjepa_ros.images import encode_compressed  # noqa: E402
+from vjepa_ros.nodes.goal_images import message_key  # noqa: E402
 from vjepa_ros.nodes.planner_goals import PlannerGoals  # noqa: E402
 
 RAW, ELSEWHERE = "/vjepa_planner/goal_image", "/lab/goal_png"  # compressed remapped on its own
@@ -60,8 +61,8 @@ def test_a_compressed_goal_on_a_separately_remapped_topic_is_labelled_compressed
     goals, errors = [], []
     node = _node(goals, errors)
     form, data = encode_compressed(_pixels(2), "png")
-    PlannerGoals._take_goal_image(node, CompressedImage(format=form, data=data.tobytes()),
-                                  key=("compressed",))
+    msg = CompressedImage(format=form, data=data.tobytes())
+    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))
     assert not errors and len(goals) == 1
     assert goals[0].source == "~/goal_image/compressed"
     assert np.array_equal(goals[0].image, _pixels(2))
@@ -70,7 +71,7 @@ def test_a_compressed_goal_on_a_separately_remapped_topic_is_labelled_compressed
 def test_a_refused_compressed_goal_names_the_remapped_topic():
     goals, errors = [], []
     node = _node(goals, errors)
-    PlannerGoals._take_goal_image(node, CompressedImage(format="png", data=b"not a png"),
-                                  key=("bad",))
+    msg = CompressedImage(format="png", data=b"not a png")
+    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))
     assert not goals and len(errors) == 1 and "\n" not in errors[0]
     assert errors[0].startswith(f"ignoring goal image on {ELSEWHERE}:"), errors[0]

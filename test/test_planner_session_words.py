@@ -43,6 +43,7 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
     from goal_image_files import InlineDecoder
     from sensor_msgs.msg import Image
 
+    from vjepa_ros.nodes.goal_images import message_key
     from vjepa_ros.nodes.planner_goals import PlannerGoals
 
     errors = []
@@ -55,8 +56,8 @@ def test_a_refused_goal_image_says_what_goal_goes_on(goal, enabled, kept):
     node._goal_kept = lambda: PlannerGoals._goal_kept(node)
     node.goal_topic = lambda msg: PlannerGoals.goal_topic(node, msg)  # (by its type: fix58a)
     node.goal_decoder = InlineDecoder(node)  # decoded off the executor thread by the node
-    PlannerGoals._take_goal_image(node, Image(height=1, width=1, encoding="rgb8", step=3,
-                                              data=bytes(3)), key=())
+    msg = Image(height=1, width=1, encoding="rgb8", step=3, data=bytes(3))
+    PlannerGoals._take_goal_image(node, msg, key=message_key(msg, None))  # as the node keys it
     (line,) = errors
     assert line.startswith("ignoring goal image on /vjepa_planner/goal_image: the image is "
                            "1x1 px") and line.endswith(f"; {kept}"), line

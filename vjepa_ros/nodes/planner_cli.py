@@ -64,9 +64,9 @@ def talk_hint(planner: str, environ=None) -> str:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--node", type=Takes("a node name (/vjepa_planner)"),
+    parser.add_argument("--node", type=Takes(f"a node name (/{PLANNER_NODE})"),
                         default=f"/{PLANNER_NODE}", help="the planner node's fully qualified "
-                        "name; a namespace: /arm1/vjepa_planner")
+                        f"name; a namespace: /arm1/{PLANNER_NODE}")
     parser.add_argument("--timeout", type=float, default=TIMEOUT_S, metavar="S",
                         help="seconds to wait for the planner to appear on the domain")
 
