@@ -30,6 +30,15 @@ another topic, which ``width_note`` then never names: the fingers are read at th
 record's opening (0.07 m: every closedness off by 12 %) with no line saying so. Fix: one rule
 for "the record applies" (``recorded_topic``'s: the topic holds this arm's finger joints) used
 by ``recorded_width`` too, or the width note said for whatever topic is read.
+
+#4 (fix59h, ``GoalDecodes._files_refused``, with feat59call's ``vjepa-ros planner goal-image
+FILES --steps``): the set-back restores the older request's file parameter only, not the
+``goal_steps`` / ``goal_gripper`` set with it. ``goal_image_paths`` [a, b] with ``goal_steps``
+[3, 3] decoding, then [bad] with [5], refused: the line says "goal_image_paths is set back to
+[a, b] ... it becomes the goal once decoded", but ``goal_steps`` stays [5], so once decoded it
+is refused as "2 goal images but 1 goal_steps": the goal never changes and the parameters
+describe no goal. Fix: keep the older request's goal counts in its ``what`` and set them back
+with its files (or apply the older files with their own counts).
 """
 
 from __future__ import annotations
@@ -177,3 +186,59 @@ def test_an_ignored_hand_record_sets_no_opening(tmp_path):
     assert topics.gripper_max_width == 0.08, (
         f"fingers on {recording.gripper_source} read at {topics.gripper_max_width} m, the "
         f"ignored record's opening; lines about it: {said}")
+
+
+# --- #4: a refused goal file set back to the older files, but not their goal_steps -------------
+
+def _set_files(h, paths: list[str], steps: list[int]):
+    """Set ``goal_image_paths`` and ``goal_steps`` at once (``vjepa-ros planner goal-image``)."""
+    from rcl_interfaces.msg import Parameter as Msg
+    from rcl_interfaces.msg import ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParametersAtomically
+
+    request = SetParametersAtomically.Request(parameters=[
+        Msg(name="goal_image_paths", value=ParameterValue(
+            type=ParameterType.PARAMETER_STRING_ARRAY, string_array_value=paths)),
+        Msg(name="goal_steps", value=ParameterValue(
+            type=ParameterType.PARAMETER_INTEGER_ARRAY, integer_array_value=steps))])
+    return rig.call_async(h, SetParametersAtomically,
+                          "/vjepa_planner/set_parameters_atomically", request).result
+
+
+@pytest.mark.xfail(strict=True, reason="review59t #4: a refused goal file set with its goal_steps "
+                   "sets goal_image_paths back to the older files but keeps its own goal_steps: "
+                   "the older files, 'becoming the goal once decoded', never do")
+def test_a_refused_file_set_with_its_steps_gives_the_older_files_back_whole(
+        harness, tmp_path, monkeypatch):  # noqa: F811
+    """Two files with steps [3, 3] decoding; then one bad file with steps [5], refused.
+
+    The refusal says the older files are set back and become the goal once decoded: they must,
+    with the steps they were set with.
+    """
+    h = harness()
+    entered, release, real = threading.Event(), threading.Event(), planner_goals.goals_from_files
+
+    def held_first(*args, **kwargs):
+        if not entered.is_set():
+            entered.set()
+            release.wait(30.0 * WAIT_SLACK)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(planner_goals, "goals_from_files", held_first)
+    first = [str(save_image_file(tmp_path / f"a{k}.png", frame(10 + k))) for k in range(2)]
+    assert _set_files(h, first, [3, 3]).successful
+    assert h.pump(5.0, until=entered.is_set)
+    bad = tmp_path / "bad.png"
+    save_image_file(bad, frame(3))
+    bad.write_bytes(bad.read_bytes()[:bad.stat().st_size // 2])
+    assert _set_files(h, [str(bad)], [5]).successful
+    release.set()
+    assert h.pump(5.0 * WAIT_SLACK, until=h.planner.goal_decoder.idle)
+    h.pump(0.3)
+    said = [m.msg for m in h.got["log"] if "set back" in m.msg]
+    assert said, "the refusal never set the older files back"
+    goals = h.session.goals
+    assert goals is not None and len(goals.goals) == 2, (
+        f"the older files never became the goal ({said[-1]}); goal_image_paths "
+        f"{list(h.planner.get_parameter('goal_image_paths').value)}, goal_steps "
+        f"{list(h.planner.get_parameter('goal_steps').value)}")
