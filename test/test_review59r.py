@@ -46,8 +46,6 @@ from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
 from vjepa_ros.nodes.ros_environment import discovery_range, ros_network_line
 
 
-@pytest.mark.xfail(strict=True, reason="review59r #1: a goal image re-published faster than it "
-                   "decodes never becomes the goal (each copy supersedes the decode in flight)")
 def test_a_goal_image_republished_faster_than_it_decodes_becomes_the_goal(
         harness, monkeypatch):  # noqa: F811
     """The same goal image, published again while its previous copy is still decoding.

@@ -25,6 +25,7 @@ import os
 
 from rclpy.parameter import Parameter
 
+from vjepa_ros.nodes.goal_images import picture_key
 from vjepa_ros.nodes.goal_parameters import EMPTY, FILE_PARAMETERS, goal_files
 from vjepa_ros.nodes.goal_updates import file_parameter
 from vjepa_ros.nodes.planner_commanding import clear_failure
@@ -126,3 +127,13 @@ class GoalDecodes:
             self.shutdown_goal_said = True
             self.get_logger().info(f"the goal image on {topic} is dropped: the node is shutting "
                                    "down (said once)")
+
+
+def request_picture(what: tuple):
+    """Return the goal decoder's ``identity`` of a request: a goal image's picture, else None.
+
+    ``what``: ``("image", msg, message_key, topic)`` or ``("files", ...)``. A goal image
+    re-published while its copy still decodes is decoded once (review59r #1); files are matched
+    by ``PlannerGoals._decode_goal_files``.
+    """
+    return picture_key(what[2]) if what[0] == "image" else None

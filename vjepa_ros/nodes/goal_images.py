@@ -60,6 +60,15 @@ def message_key(message, sender: object) -> tuple:
             MessagePixels(message.data))
 
 
+def picture_key(key: tuple) -> tuple:
+    """Return :func:`message_key` ``key`` without the header stamp: one picture, re-sent or not.
+
+    ``image_publisher`` re-sends its picture with fresh stamps, ``ros2 topic pub -r`` with the
+    same one: either way the same publisher, frame_id, layout and bytes.
+    """
+    return (key[0], *key[3:])
+
+
 @dataclasses.dataclass
 class WaitingGoal:
     """A goal image the graph could not judge yet."""

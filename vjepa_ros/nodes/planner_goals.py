@@ -27,7 +27,7 @@ from rcl_interfaces.msg import SetParametersResult
 
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.images import ImageError, decode_image_message
-from vjepa_ros.nodes.goal_decodes import GoalDecodes
+from vjepa_ros.nodes.goal_decodes import GoalDecodes, request_picture
 from vjepa_ros.nodes.goal_parameters import (
     FILE_PARAMETERS,
     emptied,
@@ -301,7 +301,8 @@ class PlannerGoals(GoalDecodes):
         self.same_goal_said = None  # (goal_version, its state) whose image re-sent was logged
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
         guard = self.create_guard_condition(self._take_decoded_goal)
-        self.goal_decoder = GoalDecoder(functools.partial(_trigger, guard))
+        self.goal_decoder = GoalDecoder(functools.partial(_trigger, guard),
+                                        identity=request_picture)
         self.load_goal_files(self.goal_values, at_start=True)
 
     def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str],

@@ -16,13 +16,20 @@ other request: the older ones are then handed over in turn, newest first (breake
 the thread decodes the newest request, and an older one only once every newer one was taken
 without being applied (a decode already under way ends first). :meth:`GoalDecoder.cancel` (a
 goal set another way: a service) drops every request. ROS-free.
+
+A request for a picture already requested and not taken yet (``identity``: the node's picture of
+a goal image, its ``goal_images.message_key`` without the stamp) is not decoded again: that
+request becomes the newest, with the newer copy's ``what``, its decode (waiting, under way or
+done) kept. A goal re-published faster than it decodes (``image_publisher`` at 10 Hz, ``ros2
+topic pub -r 5``: a 4032x3024 JPEG decodes in 0.5-0.85 s) would otherwise be superseded by its
+next copy before each decode ended, and never become the goal (review59r #1).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 
@@ -41,6 +48,7 @@ class _Request:
     ticket: int
     what: Any
     decode: Callable[[], Any]
+    identity: Hashable = None  # the picture it decodes (GoalDecoder's ``identity``), or None
     started: bool = False
     outcome: Decoded | None = None
 
@@ -49,11 +57,14 @@ class GoalDecoder:
     """Run one goal decode at a time on a daemon thread; hand outcomes back newest first.
 
     ``ready()``: called on the decoder's thread once the newest request's outcome waits (the
-    node triggers a guard condition with it; it must not block). Thread-safe.
+    node triggers a guard condition with it; it must not block). ``identity(what)``: what a
+    request decodes (a hashable; None: tell it from no other), to decode one picture once
+    while it is requested again (module docstring); None: every request is decoded. Thread-safe.
     """
 
-    def __init__(self, ready: Callable[[], None], name: str = "goal decoder"):
-        self._ready, self._name = ready, name
+    def __init__(self, ready: Callable[[], None], name: str = "goal decoder",
+                 identity: Callable[[Any], Hashable] | None = None):
+        self._ready, self._name, self._identity = ready, name, identity
         self._lock = threading.Condition()
         self._ticket = 0  # the newest request's number
         self._requests: list[_Request] = []  # not taken yet, oldest first
@@ -65,19 +76,33 @@ class GoalDecoder:
         """Decode by ``decode()`` on the decoder's thread; return the request's ticket.
 
         ``what``: handed back with the outcome (:class:`Decoded`). Drops no earlier request
-        (:meth:`applied` does). Returns None, the request dropped, once :meth:`close` was called
-        (the node is shutting down; a goal arriving then is no error: breaker59h #4).
+        (:meth:`applied` does). A request not taken yet with the same ``identity`` is made the
+        newest instead (this ``what``, this ticket; ``decode`` not called): its outcome, when
+        decoded already, is ready at once. Returns None, the request dropped, once
+        :meth:`close` was called (the node is shutting down; a goal arriving then is no error:
+        breaker59h #4).
         """
+        identity = None if self._identity is None else self._identity(what)
         with self._lock:
             if self._closed:
                 return None
             self._ticket += 1
-            self._requests.append(_Request(self._ticket, what, decode))
+            same = [r for r in self._requests if identity is not None and r.identity == identity]
+            if same:  # one picture requested again: decoded once, the newest request now
+                request = same[-1]
+                self._requests.remove(request)
+                request.ticket, request.what = self._ticket, what
+            else:
+                request = _Request(self._ticket, what, decode, identity)
+            self._requests.append(request)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
             self._lock.notify_all()
-            return self._ticket
+            ticket, ready = self._ticket, request.outcome is not None
+        if ready:
+            self._ready()
+        return ticket
 
     def applied(self, ticket: int) -> None:
         """Note that request ``ticket`` became the goal: every older request is dropped."""
@@ -111,9 +136,10 @@ class GoalDecoder:
         with self._lock:
             if not self._requests or self._requests[-1].outcome is None:
                 return None
-            outcome = self._requests.pop().outcome
+            request = self._requests.pop()
             self._lock.notify_all()  # an older request may be decoded now
-            return outcome
+            # (its newest copy's: requested again while it decoded, see submit)
+            return dataclasses.replace(request.outcome, ticket=request.ticket, what=request.what)
 
     def close(self) -> None:
         """Stop taking requests; every one is dropped (the thread is a daemon)."""
