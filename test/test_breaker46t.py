@@ -220,10 +220,13 @@ def test_package_url_without_a_file_names_the_url(files):
 def test_planner_takes_a_file_uri_and_refuses_transparency_naming_the_parameter(files):
     """``ros2 param set /vjepa_planner goal_image_path file:///...%20...`` on a running node.
 
-    The URI becomes the goal (the same image as the plain path); a transparent PNG is refused in
-    one line starting with the parameter's name, and the URI goal stays.
+    The URI becomes the goal (the same image as the plain path); a transparent PNG, which only
+    its decode refuses (the set checks headers: fix59a), is refused after the set in one error
+    line naming the parameter and the file, the URI goal stays, and ``goal_image_path`` is set
+    back to the URI (review59r #3: it named the refused file).
     """
     pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+    from rcl_interfaces.msg import Log
     from test_ros_planner_goals import ORACLE, set_goal_param
     from test_ros_planner_node import Harness
 
@@ -238,10 +241,14 @@ def test_planner_takes_a_file_uri_and_refuses_transparency_naming_the_parameter(
             assert set_goal_param(h, "goal_image_path", uri).successful
             (goal,) = h.session.goals.goals
             np.testing.assert_array_equal(goal.image, _frame())
-            refused = set_goal_param(h, "goal_image_path", str(files / "transp.png"))
-            assert not refused.successful and "\n" not in refused.reason
-            assert refused.reason.startswith(f"goal_image_path: {files / 'transp.png'} has "
-                                             "transparent pixels")
+            set_goal_param(h, "goal_image_path", str(files / "transp.png"))  # (until decoded)
+            h.pump(2.0, until=lambda: h.logs("transparent", level=Log.ERROR))
+            (line,) = h.logs("transparent", level=Log.ERROR)
+            assert "\n" not in line
+            assert line.startswith(f"goal_image_path not applied: goal_image_path: "
+                                   f"{files / 'transp.png'} has transparent pixels"), line
+            assert f"goal_image_path is set back to {uri!r}" in line, line
+            assert h.planner.get_parameter("goal_image_path").value == uri
             assert [g.source for g in h.session.goals.goals] == [uri]
         finally:
             h.close()

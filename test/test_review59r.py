@@ -159,8 +159,6 @@ def test_clear_goals_while_a_goal_image_decodes_leaves_no_goal(harness, monkeypa
     assert h.session.goal_version == version and h.session.goals is None
 
 
-@pytest.mark.xfail(strict=True, reason="review59r #3: a run-time goal file the decode refuses is "
-                   "accepted and left in goal_image_path, naming a file that is not the goal")
 def test_a_goal_file_the_decode_refuses_is_not_left_in_the_parameter(harness, tmp_path):  # noqa: F811
     """``ros2 param set /vjepa_planner goal_image_path half_transparent.png`` after a good one.
 

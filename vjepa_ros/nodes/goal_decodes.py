@@ -94,27 +94,49 @@ class GoalDecodes:
     def _files_refused(self, head: str, parameter: str) -> bool:
         """Say in one error line that goal files of ``parameter`` were refused; return False.
 
-        ``head``: "<parameters> not applied: <why>". The goal in force stays, or, when an older
-        goal file set is still decoding (a set refused changes nothing: breaker59h #1), the
-        file parameters are set back to that one's value, which becomes the goal once decoded.
+        ``head``: "<parameters> not applied: <why>". The set was answered successful before the
+        decode (its header passed: a file only the decode refuses, transparent pixels or pixel
+        data cut short), so the file parameters are set back to what the goal stands on, said in
+        the line (``ros2 param get`` names no refused file, review59r #3): the value of an older
+        goal file set still decoding (a set refused changes nothing: breaker59h #1), which
+        becomes the goal once decoded; else the files of the goal in force; else (a goal from a
+        service or the topic, or none) empty.
         """
         older = [what for what in self.goal_decoder.pending() if what[0] == "files"]
-        if not older:
-            self.get_logger().error(f"{head}; {self._goal_kept()}: fix or replace the file, "
-                                    f"then set {parameter} again")
+        if older:
+            _, name, _, _, _, value = older[-1]
+            self._set_files_back(name, value)
+            self.get_logger().error(f"{head}; {name} is set back to {value!r}, set before it and "
+                                    "still decoding: it becomes the goal once decoded")
             return False
-        _, name, _, _, _, value = older[-1]
+        name, value, said = parameter, EMPTY[parameter][0], "no goal file is in force"
+        if self.goal_parameter:  # the goal in force came from files: their parameter's value
+            name, paths = self.goal_parameter, list(self.goal_files_loaded)
+            value = paths[0] if name == "goal_image_path" else paths
+            said = "the files of the goal in force"
+        if not self._set_files_back(name, value):  # its file gone since it was loaded
+            name, value = parameter, EMPTY[parameter][0]
+            said = "the goal's files are gone or changed since they were loaded"
+            self._set_files_back(name, value)
+        self.get_logger().error(f"{head}; {self._goal_kept()}; {name} is set back to {value!r} "
+                                f"({said}): fix or replace the file, then set {parameter} again")
+        return False
+
+    def _set_files_back(self, name: str, value) -> bool:
+        """Set file parameter ``name`` to ``value``, the other one to empty; whether it took.
+
+        Through ``_on_set_parameters`` under ``forgetting``: stored, no goal change. False:
+        ``value``'s file no longer passes its header check (moved or deleted since).
+        """
         back = [Parameter(name, EMPTY[name][1], value)] + [
             Parameter(other, EMPTY[other][1], EMPTY[other][0])
             for other in FILE_PARAMETERS if other != name and self.goal_values[other]]
-        self.forgetting = True  # through _on_set_parameters: stored, no goal change
+        self.forgetting = True
         try:
-            self.set_parameters(back)
+            results = self.set_parameters(back)
         finally:
             self.forgetting = False
-        self.get_logger().error(f"{head}; {name} is set back to {value!r}, set before it and "
-                                "still decoding: it becomes the goal once decoded")
-        return False
+        return all(result.successful for result in results)
 
     def _goal_dropped_at_shutdown(self, topic: str) -> None:
         """Say once that a goal image on ``topic`` came after the decoder closed (shutdown).
