@@ -103,6 +103,91 @@ def test_requests_without_an_identity_are_each_decoded():
     decoder.close()
 
 
+def test_copies_among_random_requests_keep_the_newest_first_model():
+    """Random submits, copies of a picture requested, cancels, decode ends, takes: model holds.
+
+    Model: the requests not taken nor dropped, oldest first, each a (picture, copy) ``what``. A
+    copy of a picture among them moves it to the newest place with the copy's ``what``, not
+    decoded again; of one not among them, a new request. A take returns the newest; applied,
+    every older one is dropped. Every picture request is decoded once; the rest handed over.
+    """
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    ops = st.lists(st.tuples(st.sampled_from(["submit", "copy", "cancel", "release", "apply",
+                                              "refuse"]), st.integers(0, 5)),
+                   min_size=1, max_size=16)
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(ops=ops)
+    def run(ops):
+        decoder = GoalDecoder(lambda: None, name="test goal decoder", identity=_picture)
+        events, alive, requested, decoded = [], [], [], []
+
+        def decode(picture, event):
+            def work():
+                decoded.append(picture)
+                event.wait(10.0)
+                return picture
+            return work
+
+        def submit(picture):
+            copy = sum(1 for r in requested if r == picture)
+            what = (picture, copy)
+            requested.append(picture)
+            events.append(threading.Event())
+            assert decoder.submit(what, decode(picture, events[-1]))
+            same = [w for w in alive if w[0] == picture]
+            for old in same:
+                alive.remove(old)
+            alive.append(what)
+            return bool(same)
+
+        def take(apply):
+            done = decoder.take()
+            if done is None:
+                return None
+            assert alive and done.what == alive[-1], (done.what, alive)
+            assert done.value == done.what[0]
+            alive.pop()
+            if apply:
+                decoder.applied(done.ticket)
+                alive.clear()
+            return done
+
+        try:
+            requests = 0
+            for op, pick in ops:
+                if op == "submit":
+                    requests += not submit(len(set(requested)))
+                elif op == "copy" and requested:
+                    requests += not submit(requested[pick % len(requested)])
+                elif op == "cancel":
+                    decoder.cancel()
+                    alive.clear()
+                elif op == "release" and events:
+                    next((e for e in events if not e.is_set()), events[-1]).set()
+                    time.sleep(0.002)
+                elif op in ("apply", "refuse"):
+                    take(op == "apply")
+                assert decoder.pending() == alive
+            for event in events:
+                event.set()
+            deadline = time.monotonic() + 10.0
+            while alive and time.monotonic() < deadline:
+                if take(False) is None:
+                    time.sleep(0.001)
+            assert not alive, f"never handed over: {alive}"
+            assert _wait(decoder.idle)
+            assert len(decoded) <= requests, (decoded, requests)  # a copy is never decoded
+        finally:
+            for event in events:
+                event.set()
+            decoder.close()
+
+    run()
+
+
 def _next(decoder, seconds=10.0):
     done, deadline = None, time.monotonic() + seconds
     while done is None and time.monotonic() < deadline:
