@@ -76,29 +76,40 @@ def test_goal_decoder_hands_outcomes_newest_first_and_drops_older_only_when_appl
                     events.append(threading.Event())
                     assert decoder.submit(number, decode(number, events[-1], op == "fail"))
                     alive.append(number)
-                elif op == "cancel":
-                    decoder.cancel()
-                    alive.clear()
-                elif op == "release" and events:
-                    next((e for e in events if not e.is_set()), events[-1]).set()
-                    time.sleep(0.002)
-                elif op in ("apply", "refuse"):
-                    take(op == "apply")
+                else:
+                    play(decoder, op, events, alive, take)
                 assert decoder.pending() == alive
-            for event in events:
-                event.set()
-            deadline = time.monotonic() + 10.0
-            while alive and time.monotonic() < deadline:  # the rest, newest first
-                if take(False) is None:
-                    time.sleep(0.001)
-            assert not alive, f"never handed over: {alive}"
-            assert _until(decoder.idle) and decoder.take() is None
+            drain(decoder, events, alive, take)
         finally:
             for event in events:
                 event.set()
             decoder.close()
 
     run()
+
+
+def play(decoder, op: str, events: list, alive: list, take) -> None:
+    """Play a model op other than a submit: cancel, release (the oldest held decode), a take."""
+    if op == "cancel":
+        decoder.cancel()
+        alive.clear()
+    elif op == "release" and events:
+        next((e for e in events if not e.is_set()), events[-1]).set()
+        time.sleep(0.002)
+    elif op in ("apply", "refuse"):
+        take(op == "apply")
+
+
+def drain(decoder, events: list, alive: list, take) -> None:
+    """Release every decode; every request left must be handed over, newest first."""
+    for event in events:
+        event.set()
+    deadline = time.monotonic() + 10.0
+    while alive and time.monotonic() < deadline:  # the rest, newest first
+        if take(False) is None:
+            time.sleep(0.001)
+    assert not alive, f"never handed over: {alive}"
+    assert _until(decoder.idle) and decoder.take() is None
 
 
 def test_a_closed_decoder_drops_a_request_without_raising():

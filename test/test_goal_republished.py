@@ -12,15 +12,10 @@ import threading
 import time
 
 from planner_harness import WAIT_SLACK, checkpoint, frame, harness  # noqa: F401
+from test_goal_decode_order import drain, play
+from test_goal_decoder import _next, _wait
 
 from vjepa_ros.robot.goal_decoder import GoalDecoder
-
-
-def _wait(predicate, seconds=10.0):
-    deadline = time.monotonic() + seconds
-    while not predicate() and time.monotonic() < deadline:
-        time.sleep(0.005)
-    return predicate()
 
 
 def _picture(what):
@@ -162,23 +157,10 @@ def test_copies_among_random_requests_keep_the_newest_first_model():
                     requests += not submit(len(set(requested)))
                 elif op == "copy" and requested:
                     requests += not submit(requested[pick % len(requested)])
-                elif op == "cancel":
-                    decoder.cancel()
-                    alive.clear()
-                elif op == "release" and events:
-                    next((e for e in events if not e.is_set()), events[-1]).set()
-                    time.sleep(0.002)
-                elif op in ("apply", "refuse"):
-                    take(op == "apply")
+                elif op != "copy":
+                    play(decoder, op, events, alive, take)
                 assert decoder.pending() == alive
-            for event in events:
-                event.set()
-            deadline = time.monotonic() + 10.0
-            while alive and time.monotonic() < deadline:
-                if take(False) is None:
-                    time.sleep(0.001)
-            assert not alive, f"never handed over: {alive}"
-            assert _wait(decoder.idle)
+            drain(decoder, events, alive, take)
             assert len(decoded) <= requests, (decoded, requests)  # a copy is never decoded
         finally:
             for event in events:
@@ -186,15 +168,6 @@ def test_copies_among_random_requests_keep_the_newest_first_model():
             decoder.close()
 
     run()
-
-
-def _next(decoder, seconds=10.0):
-    done, deadline = None, time.monotonic() + seconds
-    while done is None and time.monotonic() < deadline:
-        done = decoder.take()
-        time.sleep(0.002)
-    assert done is not None, "nothing handed over"
-    return done
 
 
 def test_image_publisher_fresh_stamps_faster_than_the_decode_set_the_goal_decoding_once(
