@@ -22,7 +22,10 @@ a goal image, its ``goal_images.message_key`` without the stamp) is not decoded 
 request becomes the newest, with the newer copy's ``what``, its decode (waiting, under way or
 done) kept. A goal re-published faster than it decodes (``image_publisher`` at 10 Hz, ``ros2
 topic pub -r 5``: a 4032x3024 JPEG decodes in 0.5-0.85 s) would otherwise be superseded by its
-next copy before each decode ended, and never become the goal (review59r #1).
+next copy before each decode ended, and never become the goal (review59r #1). Not covered:
+*different* pictures each arriving before the one decoding ends (a 10 Hz stream of 4032x3024
+JPEGs remapped onto the goal topic): the newest is always still decoding, so none is handed
+over, and the older requests wait (newest first is what breaker59h #1 needs).
 """
 
 from __future__ import annotations
