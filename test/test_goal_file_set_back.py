@@ -109,3 +109,35 @@ def test_a_refused_file_whose_goal_file_in_force_is_gone_sets_the_parameter_to_e
     assert "goal_image_path is set back to '' (the goal's files are gone" in line, line
     assert h.planner.get_parameter("goal_image_path").value == ""
     np.testing.assert_array_equal(h.session.goals.goals[0].image, frame(5))
+
+
+def test_counts_set_with_a_refused_file_are_set_back_too(harness, tmp_path):  # noqa: F811
+    """``ros2 param load`` of goal_image_paths and goal_steps together, one file transparent.
+
+    (rclpy sets them one at a time: goal_steps comes while the files decode, meant for them.)
+    """
+    from rcl_interfaces.msg import Parameter, ParameterType, ParameterValue
+    from rcl_interfaces.srv import SetParameters
+
+    h = harness()
+    h.pump(1.0)
+    good = [str(tmp_path / "a.png"), str(tmp_path / "b.png")]
+    for path, seed in zip(good, (5, 7), strict=True):
+        PILImage.fromarray(frame(seed)).save(path)
+    assert set_goal_param(h, "goal_steps", [2, 3]).successful
+    assert set_goal_param(h, "goal_image_paths", good).successful
+    version = h.session.goal_version
+    request = SetParameters.Request(parameters=[
+        Parameter(name="goal_image_paths", value=ParameterValue(
+            type=ParameterType.PARAMETER_STRING_ARRAY,
+            string_array_value=[good[0], _bad_file(tmp_path, "transparent")])),
+        Parameter(name="goal_steps", value=ParameterValue(
+            type=ParameterType.PARAMETER_INTEGER_ARRAY, integer_array_value=[9, 9]))])
+    results = h.call(SetParameters, "/vjepa_planner/set_parameters", request).results
+    assert all(result.successful for result in results)
+    line = _refusal(h)
+    assert f"goal_image_paths is set back to {good!r} (the files of the goal in force), " \
+           "goal_steps to [2, 3]" in line, line
+    assert h.planner.get_parameter("goal_image_paths").value == good
+    assert list(h.planner.get_parameter("goal_steps").value) == [2, 3]
+    assert h.session.goal_version == version

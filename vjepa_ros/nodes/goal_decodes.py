@@ -91,7 +91,7 @@ class GoalDecodes:
         named = os.path.basename(paths[0]) if len(paths) == 1 else f"({len(paths)} files)"
         self.session.goal_decoding_began(f"{parameter} {named}")
 
-    def _files_refused(self, head: str, parameter: str) -> bool:
+    def _files_refused(self, head: str, parameter: str, before: dict | None = None) -> bool:
         """Say in one error line that goal files of ``parameter`` were refused; return False.
 
         ``head``: "<parameters> not applied: <why>". The set was answered successful before the
@@ -100,11 +100,14 @@ class GoalDecodes:
         the line (``ros2 param get`` names no refused file, review59r #3): the value of an older
         goal file set still decoding (a set refused changes nothing: breaker59h #1), which
         becomes the goal once decoded; else the files of the goal in force; else (a goal from a
-        service or the topic, or none) empty.
+        service or the topic, or none) empty. ``before``: ``goal_steps`` and ``goal_gripper``
+        as they were before the refused files were set: set back too when no older set decodes
+        (counts set with the files, as ``ros2 param load`` does one parameter at a time, or
+        while they decoded, were meant for them).
         """
         older = [what for what in self.goal_decoder.pending() if what[0] == "files"]
         if older:
-            _, name, _, _, _, value = older[-1]
+            name, value = older[-1][1], older[-1][5]
             self._set_files_back(name, value)
             self.get_logger().error(f"{head}; {name} is set back to {value!r}, set before it and "
                                     "still decoding: it becomes the goal once decoded")
@@ -114,23 +117,30 @@ class GoalDecodes:
             name, paths = self.goal_parameter, list(self.goal_files_loaded)
             value = paths[0] if name == "goal_image_path" else paths
             said = "the files of the goal in force"
-        if not self._set_files_back(name, value):  # its file gone since it was loaded
+        counts = {other: old for other, old in (before or {}).items()
+                  if self.goal_values[other] != old}
+        if not self._set_files_back(name, value, counts):  # its file gone since it was loaded
             name, value = parameter, EMPTY[parameter][0]
             said = "the goal's files are gone or changed since they were loaded"
-            self._set_files_back(name, value)
+            self._set_files_back(name, value, counts)
+        also = "".join(f", {other} to {old!r}" for other, old in counts.items())
         self.get_logger().error(f"{head}; {self._goal_kept()}; {name} is set back to {value!r} "
-                                f"({said}): fix or replace the file, then set {parameter} again")
+                                f"({said}){also}: fix or replace the file, then set {parameter} "
+                                "again")
         return False
 
-    def _set_files_back(self, name: str, value) -> bool:
+    def _set_files_back(self, name: str, value, counts: dict | None = None) -> bool:
         """Set file parameter ``name`` to ``value``, the other one to empty; whether it took.
 
+        ``counts``: other goal parameters to set back with it (name → value).
         Through ``_on_set_parameters`` under ``forgetting``: stored, no goal change. False:
         ``value``'s file no longer passes its header check (moved or deleted since).
         """
         back = [Parameter(name, EMPTY[name][1], value)] + [
             Parameter(other, EMPTY[other][1], EMPTY[other][0])
-            for other in FILE_PARAMETERS if other != name and self.goal_values[other]]
+            for other in FILE_PARAMETERS if other != name and self.goal_values[other]] + [
+            Parameter(other, EMPTY[other][1], list(old or []))
+            for other, old in (counts or {}).items()]
         self.forgetting = True
         try:
             results = self.set_parameters(back)

@@ -46,6 +46,7 @@ from vjepa_ros.robot.planner_config import GOAL_PARAMETERS
 from vjepa_ros.robot.resent_goals import finished_goal_stays
 from vjepa_ros.robot.subgoal import SubGoal
 
+COUNT_PARAMETERS = ("goal_steps", "goal_gripper")
 RUNTIME_IDLE_CHECKED = {"goal_gripper"}  # run-time parameters that idle_parameters.RULES name
 
 
@@ -328,7 +329,10 @@ class PlannerGoals(GoalDecodes):
         if any(what[0] == "files" and what[1:4] == (parameter, paths, keys)
                for what in self.goal_decoder.pending()):
             return "goal files decoding"
-        if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value),
+        before = {name: self.goal_values[name]  # the counts before (a set's not stored yet):
+                  for name in COUNT_PARAMETERS}  # set back should the decode refuse the files
+        if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value,
+                                     before),
                                     lambda: goals_from_files(paths, name=parameter)) is None:
             raise ValueError(f"{' and '.join(setting)} not applied: the node is shutting down")
         message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
@@ -342,14 +346,14 @@ class PlannerGoals(GoalDecodes):
         Dropped when the file parameters name other files now (a newer change supersedes it);
         a file the decode refused is said in one error line and the previous goal stays.
         """
-        _, parameter, paths, keys, setting, _ = done.what
+        _, parameter, paths, keys, setting, _, before = done.what
         values = self.goal_values
         now, steps, grippers = goal_files(values)
         if file_parameter(values) != parameter or now != paths:
             return False
         if done.error is not None:
             return self._files_refused(f"{' and '.join(setting)} not applied: {done.error}",
-                                       parameter)
+                                       parameter, before)
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         if problem:
             self.get_logger().warning(f"goal not changed yet: {problem}")
@@ -358,7 +362,8 @@ class PlannerGoals(GoalDecodes):
             self.session.set_goals(retuned_goals(done.value, {"goal_steps": steps,
                                                               "goal_gripper": grippers}))
         except ValueError as exc:
-            return self._files_refused(f"{' and '.join(setting)} not applied: {exc}", parameter)
+            return self._files_refused(f"{' and '.join(setting)} not applied: {exc}", parameter,
+                                       before)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.goal_files_read[parameter] = keys
