@@ -1,0 +1,191 @@
+"""breaker59k: ``vjepa-ros planner`` (feat59call) against planner nodes over ROS, param text.
+
+Attacked at base59t (2d8aa80d): ``nodes/planner_cli.py``, ``planner_client.py``,
+``planner_verbs.py``, ``planner_watch.py``, ``param_text.py``; ``nodes/queue_drain.py``;
+``robot/plan_cost.py``. The commands run as the console script does, in a process of their own
+on the test's ROS domain, against a real planner node (a tiny random model, in this process)
+or a stand-in node offering the planner's interface where a planner cannot be made to
+misbehave (die mid-call).
+
+Defects (strict xfail at 2d8aa80d; each docstring: what a user does, what happens, what should
+happen), then passing tests of what held.
+"""
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from conftest import REPO_ROOT
+
+rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
+
+from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
+
+ROS_LINE = "ROS domain "
+
+
+@pytest.fixture(scope="module")
+def planner(tiny_world_model):
+    """Run a planner node (tiny random model, goals.gripper subgoal) in this process; yield it."""
+    from vjepa_ros.nodes.node_launch import NodeLaunch
+    from vjepa_ros.nodes.planner_node import PlannerNode
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    launch = NodeLaunch("planner", parameters={
+        "model.checkpoint": str(tiny_world_model), "model.device": "cpu",
+        "planner.horizon": 1, "planner.samples": 16, "planner.topk": 4,
+        "planner.iterations": 1, "goals.gripper": "subgoal"})
+    node = PlannerNode(context=context, **launch.node_kwargs())
+    spinner = NodeSpinner(context)
+    spinner.add_node(node)
+    spinner.start()
+    try:
+        yield node
+    finally:
+        spinner.shutdown(timeout_sec=30.0)
+        node.destroy_node()
+        context.try_shutdown()
+
+
+def planner_cli(*argv: str, cwd=REPO_ROOT, timeout=180) -> subprocess.CompletedProcess:
+    """Run ``vjepa-ros planner ARGV`` in a process of its own, on the test's domain."""
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
+    return subprocess.run([sys.executable, "-m", "vjepa_ros.cli", "planner", *argv],
+                          capture_output=True, text=True, env=env, timeout=timeout, cwd=cwd)
+
+
+def said(done: subprocess.CompletedProcess) -> list[str]:
+    """Return the command's stderr lines after its ROS domain line (said first)."""
+    lines = done.stderr.splitlines()
+    assert lines and f": {ROS_LINE}" in lines[0], done.stderr
+    return lines[1:]
+
+
+def planner_goal() -> str:
+    """Return the ``goal`` key of the planner's /diagnostics (``vjepa-ros planner status``)."""
+    done = planner_cli("status")
+    assert done.returncode == 0, done.stderr
+    return next(line.split(":", 1)[1].strip() for line in done.stdout.splitlines()
+                if line.startswith("  goal:"))
+
+
+STAND_IN = textwrap.dedent("""
+    import os, rclpy
+    from std_srvs.srv import SetBool, Trigger
+    rclpy.init()
+    node = rclpy.create_node("vjepa_planner", namespace="/dying")
+    node.create_service(SetBool, "~/enable", lambda q, r: r)
+    def dies(request, response):  # the planner's process ends while it answers (a crash, OOM)
+        os._exit(3)
+    node.create_service(Trigger, "~/capture_goal", dies)
+    print("up", flush=True)
+    rclpy.spin(node)
+""")
+
+
+# defects ----------------------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="breaker59k #1: param set of a whole number beyond "
+                   "int64 ends in a Python traceback, not a one-line usage error")
+@pytest.mark.parametrize("name, value", [("planner.samples", "99999999999999999999"),
+                                         ("goal_steps", "[99999999999999999999]")])
+def test_a_whole_number_beyond_int64_is_a_usage_error_naming_the_parameter(planner, name, value):
+    """A user types one digit too many (``param set planner.samples 99999999999999999999``).
+
+    Today: rclpy's message serialisation raises (SystemError/OverflowError) and the user gets a
+    traceback, status 1. Should: status 2, one line naming the parameter and the int64 range
+    (``param_text._scalar`` reads any length of digits as an integer).
+    """
+    done = planner_cli("param", "set", name, value)
+    assert "Traceback" not in done.stderr, done.stderr[-600:]
+    assert done.returncode == 2, done
+    assert len(said(done)) == 1 and name in done.stderr, done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59k #2: param get of an empty-list parameter "
+                   "never set (safety.not_relays, goal_gripper at start) is a traceback")
+def test_param_get_prints_an_empty_list_parameter_as_declared(planner):
+    """``param get`` of a list parameter still empty is a traceback.
+
+    A user asks ``vjepa-ros planner param get safety.not_relays`` (or goal_image_paths,
+    goal_steps, goal_gripper before any goal was set). Today: the node answers a NOT_SET value
+    for a list declared empty; ``parameter_value_to_python`` gives None and
+    ``ros_arg_value(None)`` raises ValueError: a traceback, status 1. Should:
+    ``safety.not_relays: []`` (its declared type is an array: ``planner_verbs.param_get``).
+    """
+    done = planner_cli("param", "get", "safety.not_relays")
+    assert done.returncode == 0, done.stderr[-600:]
+    assert done.stdout.splitlines() == ["safety.not_relays: []"]
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59k #3: goal-pose --topic with a name ROS "
+                   "refuses is a traceback after the planner was found, not a usage error")
+def test_a_goal_pose_topic_ros_refuses_is_a_usage_error(planner):
+    """A user types ``goal-pose 0.45 0 0.35 --topic 'goal pose'`` (or ``arm1/goal-pose``).
+
+    Today: ``--topic`` is not checked (``--node`` is, by rmw's rules); rclpy's
+    InvalidTopicNameException comes out of ``create_publisher`` as a traceback, status 1.
+    Should: status 2 before ROS starts, one line naming ``--topic`` and the rule
+    (``planner_cli.check_arguments``).
+    """
+    done = planner_cli("goal-pose", "0.45", "0", "0.35", "--topic", "goal pose")
+    assert "Traceback" not in done.stderr, done.stderr[-600:]
+    assert done.returncode == 2, done
+    assert "--topic" in done.stderr, done.stderr
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59k #4: goal-image under goals.gripper subgoal "
+                   "empties goal_gripper; the planner keeps no goal, the command exits 0")
+def test_goal_image_exits_0_only_with_the_goal_taken_under_subgoal_gripper(
+        planner, franka_example, tmp_path):
+    """goal-image under ``goals.gripper: subgoal`` leaves no goal, and says 0.
+
+    README's pick-and-place: the user sets the closedness for the file (``param set
+    goal_gripper '[1.0]'``, the node's own advice), then ``vjepa-ros planner goal-image
+    goal.png``. Today: goal-image empties ``goal_gripper`` in its atomic set, the planner
+    warns "goal not changed yet: 1 goal image but 0 goal_gripper entries", the command
+    prints it and exits 0; the planner has no goal, and goal-image cannot give the
+    closedness. Should: keep a ``goal_gripper`` that fits the files (or take ``--gripper``),
+    or exit 1 on that warning
+    (``planner_verbs.goal_image``; its NOT_TAKEN words miss "not changed").
+    """
+    import cv2
+
+    goal = tmp_path / "goal.png"
+    cv2.imwrite(str(goal), franka_example["frames"][1][:, :, ::-1])
+    assert planner_cli("clear-goals").returncode == 0
+    done = planner_cli("param", "set", "goal_gripper", "[1.0]")
+    assert done.returncode == 0, done.stderr
+    done = planner_cli("goal-image", str(goal))
+    time.sleep(2.0)  # the planner decodes the file off its executor
+    taken = planner_goal() != "none"
+    assert (done.returncode == 0) == taken, (done.returncode, planner_goal(), done.stdout)
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59k #5: a planner that dies while answering is "
+                   "waited for 60 s and called busy or stuck")
+def test_a_planner_that_dies_mid_call_is_said_to_be_gone(tmp_path):
+    """The planner's process ends while it answers ``capture-goal`` (a crash, the OOM killer).
+
+    Today: ``PlannerClient.call`` spins on the future for ``ANSWER_S`` (60 s) and says
+    "gave no answer in 60 s: the planner is busy or stuck (vjepa-ros planner status shows what
+    it does)", sending the user to a status that will say nothing. Should: see the service (the
+    node) leave the graph while waiting and say the planner is gone, in one line, at once.
+    """
+    script = tmp_path / "stand_in.py"
+    script.write_text(STAND_IN)
+    node = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert node.stdout.readline() == "up\n"
+        done = planner_cli("capture-goal", "--node", "/dying/vjepa_planner", "--timeout", "30")
+    finally:
+        if node.poll() is None:
+            node.kill()
+        node.wait(timeout=30)
+    assert done.returncode == 1, done
+    (line,) = said(done)
+    assert "busy or stuck" not in line, line
