@@ -189,3 +189,44 @@ def test_a_planner_that_dies_mid_call_is_said_to_be_gone(tmp_path):
     assert done.returncode == 1, done
     (line,) = said(done)
     assert "busy or stuck" not in line, line
+
+
+@pytest.mark.xfail(strict=True, reason="breaker59k #6: two nodes under the planner's name (a "
+                   "second launch on the domain): enable goes to either one, status 0")
+def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
+    """A second planner launched under the same name on the domain (another shell, a stale one).
+
+    Today: ``vjepa-ros planner enable`` calls ``/twin/vjepa_planner/enable``; DDS hands the
+    request to one of the two servers (rclpy takes the first answer), the command prints
+    "done" and exits 0: one arm is commanded, the user cannot tell which, and ``disable`` may
+    reach the other. Should: see two nodes of that name in the graph
+    (``get_node_names_and_namespaces`` lists both) and refuse in one line, status 1, calling
+    neither (``PlannerClient.call`` / ``call_ready``).
+    """
+    from std_srvs.srv import SetBool, Trigger
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    calls: list = []
+    twins = [rclpy.create_node("vjepa_planner", namespace="/twin", context=context)
+             for _ in range(2)]
+    spinner = NodeSpinner(context)
+    for index, twin in enumerate(twins):
+        def enabled(request, response, index=index):
+            calls.append(index)
+            response.success = True
+            return response
+        twin.create_service(SetBool, "~/enable", enabled)
+        twin.create_service(Trigger, "~/capture_goal", lambda request, response: response)
+        spinner.add_node(twin)
+    spinner.start()
+    try:
+        done = planner_cli("enable", "--node", "/twin/vjepa_planner")
+    finally:
+        spinner.shutdown(timeout_sec=10.0)
+        for twin in twins:
+            twin.destroy_node()
+        context.try_shutdown()
+    assert done.returncode == 1, (done, calls)
+    assert calls == [], calls
+    assert len(said(done)) == 1 and "/twin/vjepa_planner" in done.stderr, done.stderr
