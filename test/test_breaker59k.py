@@ -17,7 +17,10 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO_ROOT
 
@@ -230,3 +233,128 @@ def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
     assert done.returncode == 1, (done, calls)
     assert calls == [], calls
     assert len(said(done)) == 1 and "/twin/vjepa_planner" in done.stderr, done.stderr
+
+
+# what held --------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, typed, expected", [
+    ("goal_gripper", "[1, 0]", [1.0, 0.0]),  # integers typed for a double array
+    ("use_sim_time", "False", False),  # any case of true/false (a run-time parameter)
+    ("goal_steps", "[0016, 4]", [16, 4]),  # zero-led digits are decimal, not rcl's octal
+])
+def test_param_set_reads_the_value_as_the_declared_type(planner, name, typed, expected):
+    """The type is the node's: integers for a double array are doubles, 0016 is 16."""
+    done = planner_cli("param", "set", name, typed)
+    assert done.returncode == 0, done.stderr
+    value = planner.get_parameter(name).value
+    value = list(value) if isinstance(expected, list) else value
+    assert value == expected
+    assert [type(v) for v in np.atleast_1d(value).tolist()] == \
+        [type(v) for v in np.atleast_1d(expected).tolist()]
+
+
+@pytest.mark.parametrize("name, typed", [("planner.warm_start", "yes"),
+                                         ("planner.warm_start", "1"),
+                                         ("planner.samples", "16.0"),
+                                         ("safety.workspace_min", "0.2, 0, 0")])
+def test_param_set_refuses_words_of_another_type_in_one_line(planner, name, typed):
+    before = planner.get_parameter(name).value
+    done = planner_cli("param", "set", name, typed)
+    assert done.returncode == 2, done
+    assert len(said(done)) == 1 and f"parameter {name} is " in done.stderr, done.stderr
+    assert planner.get_parameter(name).value == before
+
+
+def test_goal_image_sets_several_files_and_their_steps_atomically(planner, franka_example,
+                                                                  tmp_path):
+    import cv2
+
+    goal = tmp_path / "goal.png"
+    cv2.imwrite(str(goal), franka_example["frames"][1][:, :, ::-1])
+    assert planner_cli("clear-goals").returncode == 0
+    assert planner_cli("param", "set", "goal_gripper", "[1.0, 0.0]").returncode == 0
+    done = planner_cli("param", "set", "goal_image_paths", f"[{goal}, {goal}]",
+                       "goal_steps", "[2, 0]")
+    assert done.returncode == 0, done.stderr  # param set keeps goal_gripper: the goal is taken
+    time.sleep(2.0)
+    assert planner_goal().startswith("goal 1/2"), planner_goal()
+    # a 0 (no limit) not last: refused, and nothing of the call is set
+    done = planner_cli("goal-image", str(goal), str(goal), "--steps", "0", "2")
+    assert done.returncode == 1 and "refused" in done.stderr, done
+    assert list(planner.get_parameter("goal_steps").value) == [2, 0]  # all or none
+
+
+# param text (ROS-free): what ``param get`` prints, ``param set`` reads back as the same value
+@given(st.lists(st.integers(-2**63, 2**63 - 1), max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_integer_arrays_read_back_as_printed(values):
+    from vjepa_ros.nodes.param_text import INTEGER_ARRAY, parameter_value
+    from vjepa_ros.ros_values import ros_arg_value
+
+    assert parameter_value("goal_steps", ros_arg_value(values), INTEGER_ARRAY) == values
+
+
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False,
+                          min_value=-1e300, max_value=1e300), max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_double_arrays_read_back_as_printed(values):
+    from vjepa_ros.nodes.param_text import DOUBLE_ARRAY, parameter_value
+    from vjepa_ros.ros_values import ros_arg_value
+
+    got = parameter_value("safety.workspace_min", ros_arg_value(values), DOUBLE_ARRAY)
+    assert got == values and all(type(v) is float for v in got)
+
+
+@given(st.sampled_from(["yes", "no", "on", "off", "1", "0", "y", "n", "", "truee"]))
+def test_a_bool_takes_only_true_or_false(word):
+    from vjepa_ros.config import UsageError
+    from vjepa_ros.nodes.param_text import BOOL, parameter_value
+
+    with pytest.raises(UsageError, match="parameter planner.warm_start is a bool: .* give true "
+                       "or false"):
+        parameter_value("planner.warm_start", word, BOOL)
+
+
+@given(st.text(alphabet="0123456789.-+e", min_size=1, max_size=6))
+def test_a_string_that_looks_like_a_number_stays_the_text_typed(text):
+    from vjepa_ros.nodes.param_text import STRING, parameter_value
+
+    assert parameter_value("goal_image_path", text, STRING) == text
+
+
+# the queue drain (ROS-free: a stand-in subscription handle, as rclpy's executor takes)
+class _Handle:
+    """A subscription handle whose queue holds ``queue``; take_message as rclpy's (msg, info)."""
+
+    def __init__(self, queue):
+        self.queue = list(queue)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def take_message(self, msg_type, raw):
+        return (self.queue.pop(0), {"n": 1}) if self.queue else None
+
+
+class _Subscription:
+    def __init__(self, queue):
+        self.handle, self.msg_type, self.raw = _Handle(queue), object, False
+
+
+@given(st.integers(0, 40), st.integers(1, 15))
+@settings(max_examples=100, deadline=None)
+def test_a_drain_hands_every_queued_message_in_order_up_to_its_limit(queued, limit):
+    from vjepa_ros.nodes.queue_drain import DrainingCallback
+
+    seen, afters = [], []
+    drainer = DrainingCallback(lambda msg: seen.append(msg), limit,
+                               after=lambda: afters.append(len(seen)))
+    drainer.subscription = _Subscription(range(1, queued + 1))
+    drainer.as_callback()(0)  # the message the executor took
+    took = min(queued, limit)
+    assert seen == list(range(took + 1))  # oldest first, none skipped
+    assert drainer.drained == took and drainer.subscription.handle.queue == \
+        list(range(took + 1, queued + 1))  # the rest waits for the next turn
+    assert afters == ([took + 1] if took else [])  # the newest /clock once, after the states
