@@ -33,7 +33,16 @@ def sim_and_planner(planner_parameters: dict, sim_parameters: dict, planner_clas
     planner_node = planner_class(sim_node)(context=context,
                                            **planner.node_kwargs(use_sim_time=True))
     probe = rclpy.create_node(probe_name, context=context)
-    nodes = (sim_node, planner_node, probe)
+    with spinning(context, (sim_node, planner_node, probe)) as nodes:
+        yield nodes
+
+
+@contextlib.contextmanager
+def spinning(context, nodes: tuple, timeout_s: float = 30.0):
+    """Spin ``nodes`` (on their initialized ``context``) on a thread; yield them.
+
+    After: the spinner stopped (``timeout_s``), each node destroyed, the context shut down.
+    """
     spinner = NodeSpinner(context)
     for node in nodes:
         spinner.add_node(node)
@@ -41,7 +50,7 @@ def sim_and_planner(planner_parameters: dict, sim_parameters: dict, planner_clas
     try:
         yield nodes
     finally:
-        spinner.shutdown(timeout_sec=30.0)
+        spinner.shutdown(timeout_sec=timeout_s)
         for node in nodes:
             node.destroy_node()
         context.try_shutdown()

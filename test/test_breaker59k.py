@@ -26,7 +26,7 @@ from conftest import REPO_ROOT
 
 rclpy = pytest.importorskip("rclpy", reason="rclpy is installed by scripts/bootstrap.sh")
 
-from vjepa_ros.nodes.spinning import NodeSpinner  # noqa: E402
+from sim_planner_rig import spinning  # noqa: E402
 
 ROS_LINE = "ROS domain "
 
@@ -43,16 +43,8 @@ def planner(tiny_world_model):
         "model.checkpoint": str(tiny_world_model), "model.device": "cpu",
         "planner.horizon": 1, "planner.samples": 16, "planner.topk": 4,
         "planner.iterations": 1, "goals.gripper": "subgoal"})
-    node = PlannerNode(context=context, **launch.node_kwargs())
-    spinner = NodeSpinner(context)
-    spinner.add_node(node)
-    spinner.start()
-    try:
+    with spinning(context, (PlannerNode(context=context, **launch.node_kwargs()),)) as (node,):
         yield node
-    finally:
-        spinner.shutdown(timeout_sec=30.0)
-        node.destroy_node()
-        context.try_shutdown()
 
 
 def planner_cli(*argv: str, cwd=REPO_ROOT, timeout=180) -> subprocess.CompletedProcess:
@@ -213,7 +205,6 @@ def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
     calls: list = []
     twins = [rclpy.create_node("vjepa_planner", namespace="/twin", context=context)
              for _ in range(2)]
-    spinner = NodeSpinner(context)
     for index, twin in enumerate(twins):
         def enabled(request, response, index=index):
             calls.append(index)
@@ -221,15 +212,8 @@ def test_two_nodes_under_the_planner_s_name_are_refused_not_one_picked():
             return response
         twin.create_service(SetBool, "~/enable", enabled)
         twin.create_service(Trigger, "~/capture_goal", lambda request, response: response)
-        spinner.add_node(twin)
-    spinner.start()
-    try:
+    with spinning(context, tuple(twins), timeout_s=10.0):
         done = planner_cli("enable", "--node", "/twin/vjepa_planner")
-    finally:
-        spinner.shutdown(timeout_sec=10.0)
-        for twin in twins:
-            twin.destroy_node()
-        context.try_shutdown()
     assert done.returncode == 1, (done, calls)
     assert calls == [], calls
     assert len(said(done)) == 1 and "/twin/vjepa_planner" in done.stderr, done.stderr
