@@ -30,11 +30,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from vjepa_ros.atomic_files import replacing
 from vjepa_ros.path_text import shown_path
-from vjepa_ros.planning.pose import state_difference
 from vjepa_ros.recordings.episode_file import (
     EPISODE_ARRAYS,
     check_episode_frames,
@@ -54,7 +52,15 @@ NUMBER_ARRAYS = {"states": "[T, 7]", "actions": "[T-1, 7]", "timestamps": "[T] i
 
 
 def actions_from_states(states: np.ndarray) -> np.ndarray:
-    """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7]."""
+    """Return actions [T-1, 7] float32: state_{t+1} ⊖ state_t for states [T, 7].
+
+    torch is imported here, on the first call, not with this module: readers that only look
+    at a recording (``vjepa-ros inspect``) stay torch-free.
+    """
+    import torch
+
+    from vjepa_ros.planning.pose import state_difference
+
     states = torch.from_numpy(np.asarray(states, dtype=np.float64))
     return state_difference(states[:-1], states[1:]).numpy().astype(np.float32)
 
