@@ -136,3 +136,19 @@ def test_inspect_never_imports_torch(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout, result.stdout
     assert "train         1 segment" in result.stdout
+
+
+@needs_field
+def test_train_segments_compute_their_actions_when_first_read_as_before(tmp_path):
+    """Segments hold no actions until read (inspect never reads them): then s_{k+1} ⊖ s_k."""
+    from vjepa_ros.recordings.episode import actions_from_states
+    from vjepa_ros.train.config import DataConfig
+    from vjepa_ros.train.episodes import Source, load_segments
+
+    (segment,), _ = load_segments(Source(FIELD / "joint-states-split", "bag"), DataConfig())
+    assert segment._actions is None
+    actions = segment.actions
+    assert actions.shape == (len(segment) - 1, 7) and actions.dtype == np.float32
+    np.testing.assert_array_equal(actions, actions_from_states(segment.states))
+    assert np.abs(actions[:, :3]).max() > 0  # the arm moved: not a zero placeholder
+    assert segment.actions is actions  # computed once
