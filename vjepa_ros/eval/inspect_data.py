@@ -148,7 +148,8 @@ def text_lines(entry: dict) -> list[str]:
     if tr["refusal"]:
         lines.append(f"train         refuses it: {tr['refusal']}")
     elif tr["left_out"]:
-        lines.append(f"train         {tr['left_out']}")
+        lines.append(f"train         {tr['left_out']} (train stops on it alone; among other "
+                     "sources it is left out)")
     else:
         names = ", ".join(f"{s['name']} ({s['steps']})" for s in tr["segments"][:4])
         more = f" and {len(tr['segments']) - 4} more" if len(tr["segments"]) > 4 else ""
