@@ -21,6 +21,7 @@ from vjepa_ros.recordings.episode import Episode
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIELD = REPO_ROOT.parent / "shared" / "data" / "field"
+EXAMPLE = REPO_ROOT / "vjepa_ros" / "data" / "franka_example_traj.npz"  # no actions array
 needs_field = pytest.mark.skipif(not FIELD.is_dir(), reason="no shared field recordings")
 
 
@@ -119,7 +120,7 @@ def test_each_encoding_is_said_as_the_decoder_reads_it(encoding, words):
 
 @needs_field
 def test_inspect_never_imports_torch(tmp_path):
-    """In a fresh interpreter: bags and an .npz with its actions stored, torch never loaded."""
+    """In a fresh interpreter: bags, .npz files with and without actions: torch never loaded."""
     episode = tmp_path / "ep.npz"
     frames, states, _ = synthetic_episode(10, size=32)
     from vjepa_ros.recordings.episode import actions_from_states
@@ -128,7 +129,7 @@ def test_inspect_never_imports_torch(tmp_path):
     Episode(frames, states, actions_from_states(states), times).save(episode)
     code = ("import sys; from vjepa_ros.cli import main; "
             f"status = main(['inspect', {str(FIELD / 'joint-states-split')!r}, "
-            f"{str(FIELD / 'camera-8uc3')!r}, {str(episode)!r}]); "
+            f"{str(FIELD / 'camera-8uc3')!r}, {str(episode)!r}, {str(EXAMPLE)!r}]); "
             "print('LOADED', [m for m in ('torch', 'matplotlib') if m in sys.modules]); "
             "sys.exit(status)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -136,6 +137,8 @@ def test_inspect_never_imports_torch(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "LOADED []" in result.stdout, result.stdout
     assert "train         1 segment" in result.stdout
+    # the packaged example stores no actions: its episode computes none while inspected
+    assert f"episode       {EXAMPLE} (.npz" in result.stdout
 
 
 @needs_field
@@ -152,3 +155,20 @@ def test_train_segments_compute_their_actions_when_first_read_as_before(tmp_path
     np.testing.assert_array_equal(actions, actions_from_states(segment.states))
     assert np.abs(actions[:, :3]).max() > 0  # the arm moved: not a zero placeholder
     assert segment.actions is actions  # computed once
+
+
+def test_an_episode_computes_its_actions_when_first_read_and_checks_those_given(tmp_path):
+    from vjepa_ros.recordings.episode import actions_from_states
+
+    frames, states, _ = synthetic_episode(7, size=16)
+    times = np.arange(len(frames)) / 4.0
+    episode = Episode.from_states(frames, states, times)
+    assert episode._actions is None
+    np.testing.assert_array_equal(episode.actions, actions_from_states(episode.states))
+    saved = Episode.load(episode.save(tmp_path / "ep.npz"))  # the actions as saved
+    assert saved._actions is not None
+    np.testing.assert_array_equal(saved.actions, episode.actions)
+    with pytest.raises(ValueError, match=r"episode actions must have shape \[7, 7\]"):
+        Episode(frames, states, np.zeros((3, 7)), times)
+    with pytest.raises(ValueError, match="actions contain NaN"):
+        Episode(frames, states, np.full((7, 7), np.nan), times)

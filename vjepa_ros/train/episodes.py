@@ -29,6 +29,7 @@ from vjepa_ros.recordings.bag_folders import (
     refuse_special,
     walk_files,
 )
+from vjepa_ros.recordings.lazy_actions import LazyActions
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
@@ -128,25 +129,12 @@ class Segment:
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
     # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k; None: computed from the states when first read
-    # (``actions``: torch then, never while a recording is only looked at, vjepa-ros inspect)
-    given_actions: dataclasses.InitVar[np.ndarray | None] = None
+    # (recordings.lazy_actions: torch then, never while a recording is only looked at, inspect)
+    actions: np.ndarray | None = LazyActions()
     demonstration: int = 0
     # its states are of data.topics.tcp_xyz / tcp_rpy (a joint-state bag's FK, poses that
     # agree with it: Recording.at_tcp; an .npz's as saved); False: a pose-only bag's own point
     at_tcp: bool = True
-    _actions: np.ndarray | None = dataclasses.field(default=None, init=False, repr=False)
-
-    def __post_init__(self, given_actions: np.ndarray | None) -> None:
-        self._actions = given_actions
-
-    @property
-    def actions(self) -> np.ndarray:
-        """[T-1, 7] float32 actions s_{k+1} ⊖ s_k (``recordings.episode.actions_from_states``)."""
-        if self._actions is None:
-            from vjepa_ros.recordings.episode import actions_from_states
-
-            self._actions = actions_from_states(self.states)
-        return self._actions
 
     def __len__(self) -> int:
         return len(self.frames)
