@@ -82,8 +82,8 @@ def test_an_unreadable_bag_is_one_line_status_1_and_the_other_paths_still_read(t
     Episode.from_states(frames, states, np.arange(len(frames)) / 4.0).save(good)
     status, out, err = _inspect(capsys, broken, good)
     assert status == 1
-    errors = [line for line in out.splitlines() if line.startswith("error")]
-    assert len(errors) == 1 and str(broken) in errors[0] and "Traceback" not in out + err
+    assert err.startswith(f"vjepa-ros inspect: {broken}") and err.count("\n") == 1, err
+    assert "Traceback" not in out + err
     assert f"episode       {good} (.npz" in out
     assert "train         1 segment, 12 steps at 4 Hz in 1 demonstration" in out
 
@@ -99,6 +99,17 @@ def test_a_record_bag_says_the_hand_its_metadata_records(tmp_path, capsys):
     assert entry["eval"]["refusal"] == "" and entry["eval"]["planned_steps"] >= 10
     assert entry["train"]["steps"] == 12
     assert entry["eval"]["frames"]["width"] == 64
+
+
+def test_a_missing_path_or_a_symlink_loop_is_named_as_eval_names_it(tmp_path, capsys):
+    loop = tmp_path / "loop"
+    loop.symlink_to(tmp_path / "loop2")
+    (tmp_path / "loop2").symlink_to(loop)
+    status, out, err = _inspect(capsys, tmp_path / "gone", loop, "--json")
+    assert status == 1 and err == ""
+    gone, looped = json.loads(out)["sources"]
+    assert "gone" in gone["error"] and "does not exist" in gone["error"]
+    assert "is a symlink loop (it cannot be resolved)" in looped["error"]
 
 
 def test_options_are_checked_as_eval_checks_them(capsys):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from vjepa_ros.cli_options import option_message
 from vjepa_ros.command_errors import command_ended
@@ -59,10 +60,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             for entry in _path_entries(path, args, config, horizon):
                 status = 1 if entry.get("error") else status
                 entries.append(entry)
-                if not args.json:
-                    from vjepa_ros.eval.inspect_data import text_lines
+                if args.json:
+                    continue
+                if entry.get("error"):  # as eval says it: one line on stderr, status 1
+                    print(f"vjepa-ros inspect: {entry['error']}", file=sys.stderr, flush=True)
+                    continue
+                from vjepa_ros.eval.inspect_data import text_lines
 
-                    print("\n".join(text_lines(entry)), flush=True)
+                print("\n".join(text_lines(entry)), flush=True)
     except (KeyboardInterrupt, OSError, ValueError) as exc:
         return command_ended("vjepa-ros inspect", exc, "nothing saved (inspect writes no files)",
                              options=EVAL_OPTIONS)

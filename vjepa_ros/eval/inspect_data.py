@@ -117,13 +117,11 @@ def train_part(source, data) -> dict:
 
 
 def text_lines(entry: dict) -> list[str]:
-    """Return the lines ``vjepa-ros inspect`` prints for one source (eval's words)."""
+    """Return the lines ``vjepa-ros inspect`` prints for one source read (eval's words)."""
     from vjepa_ros.eval.report import bag_lines, note_lines
     from vjepa_ros.recordings.topic_choice import without_train_keys
 
     lines = []
-    if entry.get("error"):
-        return [f"error         {entry['path']}: {entry['error']}"]
     ev = entry.get("eval")
     if ev is not None:
         rec = ev["recording"]
