@@ -63,6 +63,16 @@ def test_a_split_joint_state_bag_is_read_by_kinematics_with_the_fingers_as_gripp
 
 
 @needs_field
+def test_a_rate_faster_than_the_camera_is_eval_s_refusal_naming_its_option(capsys):
+    status, out, _ = _inspect(capsys, FIELD / "joint-states-split", "--rate", "10")
+    assert status == 0  # a refusal is part of the answer: the bag was read
+    (refusal,) = [line for line in out.splitlines() if line.startswith("eval ")]
+    assert refusal.startswith("eval          refuses it: ") and "at --rate 10" in refusal
+    assert "give --rate 4 (or less)" in refusal and "rate_hz" not in refusal
+    assert "train         left out " in out and "at 10 Hz" in out
+
+
+@needs_field
 def test_a_truncated_bag_gets_its_damage_note_and_exit_status_0_as_eval(capsys):
     status, out, err = _inspect(capsys, FIELD / "truncated-mcap")
     assert status == 0, err

@@ -54,6 +54,8 @@ def eval_part(path: Path, topics, config: EvalConfig, horizon: int) -> dict:
     eval prints), else ""; ``notes``: the input's notes then the steps' (eval's order).
     Raises BagError / ValueError when the bag cannot be read at all (eval's status 1).
     """
+    from vjepa_ros.cli_options import option_message
+    from vjepa_ros.eval.command import EVAL_OPTIONS
     from vjepa_ros.eval.plan_reports import plan_report_note
     from vjepa_ros.eval.recording_summary import describe_recording
     from vjepa_ros.eval.step_choice import choose_steps
@@ -65,12 +67,12 @@ def eval_part(path: Path, topics, config: EvalConfig, horizon: int) -> dict:
         steps, refusal, said, planned = None, "", [], 0
         try:
             steps, _, chosen = choose_steps(recording, config, horizon, False)
-            said = step_notes(recording, steps, chosen, config.min_motion_m,
-                              config.max_state_gap_s)
+            said = [option_message(note, EVAL_OPTIONS) for note in step_notes(  # as eval's
+                recording, steps, chosen, config.min_motion_m, config.max_state_gap_s)]
             planned = len(chosen)
             recording.check_plannable_size()
         except ValueError as exc:  # BagError too: eval's refusal, said as such
-            refusal = str(exc)
+            refusal = option_message(str(exc), EVAL_OPTIONS)
         frames = {}
         if len(recording.image_times) and not refusal.startswith(f"{recording.path}: the frames"):
             height, width = recording.frame_shape()[:2]
