@@ -91,20 +91,43 @@ class PlannerClient:
             self.node.destroy_client(client)
 
     def missing(self, service: str) -> str:
-        """Say in one line that ``service`` is not on this domain, and where planners are."""
+        """Say in one line that ``service`` is not on this domain, and where planners are.
+
+        ``service``: fully qualified. One offered in the graph (seen after a moment more) that
+        the wait did not match in ``timeout_s`` is said to have not answered in time, with a
+        longer ``--timeout`` to give, never "offers no" (a cold process on a loaded machine).
+        """
         domain = rcl_domain_id(os.environ.get("ROS_DOMAIN_ID", ""))
         scope = discovery_range()
         # the graph may still be filling on a loaded machine: a moment more for other planners
-        self.spin_until(lambda: self.planners_in_graph() - {self.target}, 3.0)
+        self.spin_until(lambda: self.offered(service) or self.planners_in_graph() - {self.target},
+                        3.0)
         planners = sorted(self.planners_in_graph() - {self.target})
         seen = (f"; planners on this domain: {', '.join(planners)} (give --node "
                 f"{planners[0]})") if planners else ""
         node_there = self.target in self.node_names()
+        if self.offered(service):  # there, but slow to match: a cold process on a loaded machine
+            return (f"{service} is offered but did not answer in {self.timeout_s:g} s (the ROS "
+                    "graph filled slowly: a loaded machine?); run this again with a longer "
+                    "--timeout")
         what = (f"the node {self.target} runs but offers no {service}" if node_there else
                 f"no planner {self.target} on ROS domain {domain} (discovery {scope})")
         return (f"{what}: {service} did not appear in {self.timeout_s:g} s{seen}; start the "
                 "planner (vjepa-ros launch ...) and run this with the ROS_DOMAIN_ID its first "
                 "line names ('vjepa-ros launch: ROS domain N, ...')")
+
+    def offered(self, service: str) -> bool:
+        """Whether the planner node offers the fully qualified ``service`` in the graph now.
+
+        Its servers only (``get_service_names_and_types_by_node``): the graph's plain service
+        list also holds names only clients ask for (this command's own).
+        """
+        namespace, _, name = self.target.rpartition("/")
+        try:
+            served = self.node.get_service_names_and_types_by_node(name, namespace or "/")
+        except Exception:  # not (or no longer) in the graph: rclpy's NodeNameNonExistentError
+            return False
+        return service in {served_name for served_name, _ in served}
 
     def node_names(self) -> set[str]:
         """Return the fully qualified names of the nodes in the graph now."""
