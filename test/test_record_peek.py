@@ -23,6 +23,7 @@ from vjepa_ros.recordings.recorded_hand import (  # noqa: E402
     HandRecord,
     record_refused,
     recorded_topic,
+    width_note,
 )
 
 FINGERS = {"/left/franka_gripper/joint_states", "/right/franka_gripper/joint_states"}
@@ -79,3 +80,15 @@ def test_train_keeps_the_default_when_a_bag_s_record_is_ignored(own_bag, tmp_pat
     assert config.data.topics.gripper_max_width == 0.08 and not notes, notes
     config, notes = _train_config([applies], tmp_path / "out")
     assert config.data.topics.gripper_max_width == 0.07, notes
+
+
+def test_fingers_read_elsewhere_at_an_ignored_record_s_opening_are_said():
+    """The last guard: never the ignored record's 0.07 m on another topic unsaid."""
+    record = _record("/left/current_pose")
+    said = width_note(record, "/left/franka_gripper/joint_states", 0.07)
+    assert said.startswith("bag/metadata.yaml records the hand's full opening 0.07 m for "
+                           "/left/current_pose, a record that does not apply, yet the fingers on "
+                           "/left/franka_gripper/joint_states are read at gripper_max_width "
+                           "0.07 m"), said
+    assert width_note(record, "/left/franka_gripper/joint_states", 0.08) == ""  # the default
+    assert width_note(HandRecord("", 0.07, "", "bag/metadata.yaml"), "/x", 0.07) == ""

@@ -166,13 +166,24 @@ def recorded_width(path: str | Path, topics) -> float | None:
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
     """Say that the opening ``record`` gives differs from ``width`` [m] read with ('' not).
 
-    ``topic``: the finger topic read; only the recorded topic's record applies. A recorded
+    ``topic``: the finger topic read; only the recorded topic's record applies (another topic
+    read at the ignored record's opening, other than the default, is said: review59t #3's
+    last guard, as :func:`recorded_width` no longer gives it). A recorded
     width that is no opening (``record.problem``) is said instead. A recorded opening other
     than :data:`DEFAULT_WIDTH` read as recorded (:func:`recorded_width`, or the option given
     at it) is said once too: the closedness is not on the default's scale.
     """
-    if record is None or topic != record.topic:
+    if record is None:
         return ""
+    if topic != record.topic:  # the record is ignored: its opening applies to no topic read
+        ignored = bool(record.topic) and record.width is not None and not record.problem \
+            and math.isclose(record.width, width, abs_tol=1e-9) \
+            and not math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9)
+        return (f"{record.where} records the hand's full opening {record.width:g} m for "
+                f"{record.topic}, a record that does not apply, yet the fingers on {topic} are "
+                f"read at gripper_max_width {width:g} m: give --gripper-max-width (train: "
+                "data.topics.gripper_max_width) this hand's opening, 0.08 for a Franka Hand"
+                ) if ignored else ""
     if record.problem:
         return record.problem
     if record.width is None:
