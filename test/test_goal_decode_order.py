@@ -41,7 +41,8 @@ def test_goal_decoder_hands_outcomes_newest_first_and_drops_older_only_when_appl
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(ops=ops)
     def run(ops):
-        decoder = GoalDecoder(lambda: None, name="test goal decoder")
+        decoder = GoalDecoder(lambda: None, name="test goal decoder",
+                              lane=lambda what: None)  # the order; the bound: test_goal_decoder
         events, alive, taken = [], [], set()
 
         def decode(number, event, fail):

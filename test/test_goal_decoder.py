@@ -44,10 +44,10 @@ def test_a_newer_request_is_handed_over_first_and_drops_the_older_once_applied()
 
 
 def test_an_older_request_is_handed_over_once_the_newer_one_was_not_applied():
-    release = threading.Event()
+    release, started = threading.Event(), threading.Event()
     decoder = GoalDecoder(lambda: None)
-    decoder.submit("A", lambda: release.wait(10.0) and "a")
-    assert _wait(lambda: not decoder.idle())
+    decoder.submit("A", lambda: started.set() or (release.wait(10.0) and "a"))
+    assert _wait(started.is_set)  # (a request still waiting is dropped by a newer one)
     decoder.submit("copy", lambda: "same pixels")  # a re-sent copy: no goal change
     release.set()
     assert decoder.pending() == ["A", "copy"]
@@ -67,9 +67,10 @@ def _next(decoder, seconds=10.0):
 
 
 def test_cancel_drops_every_request_and_errors_are_handed_over():
-    release, ready = threading.Event(), threading.Event()
+    release, ready, started = threading.Event(), threading.Event(), threading.Event()
     decoder = GoalDecoder(ready.set)
-    decoder.submit("A", lambda: release.wait(10.0))
+    decoder.submit("A", lambda: started.set() or release.wait(10.0))
+    assert _wait(started.is_set)
     decoder.submit("B", lambda: "b")
     assert _wait(lambda: decoder.pending() == ["A", "B"])
     decoder.cancel()  # a goal set another way (a service) meanwhile
@@ -82,6 +83,44 @@ def test_cancel_drops_every_request_and_errors_are_handed_over():
     assert done.what == "bad" and isinstance(done.error, ValueError) and done.value is None
     decoder.close()
     assert decoder.submit("late", lambda: None) is None  # shutting down: dropped (#4)
+
+
+def test_what_waits_is_bounded_per_lane_and_the_newest_still_wins():
+    """review59t #1: one waiting, one decoding, one decoded fallback per lane; lane None kept.
+
+    Images (lane "image") arrive faster than they decode; file requests (lane None) are the
+    caller's to bound. A waiting image is dropped, never decoded, by a newer one; a decoded
+    one by a newer decoded one while the newest still decodes; the order stays newest first.
+    """
+    gates = {name: threading.Event() for name in "ABCD"}
+    decoded, started = [], {name: threading.Event() for name in "ABCD"}
+
+    def decode(name):
+        def work():
+            started[name].set()
+            gates[name].wait(10.0)
+            decoded.append(name)
+            return name.lower()
+        return work
+
+    decoder = GoalDecoder(lambda: None, lane=lambda what: None if what[0] == "file" else "image")
+    decoder.submit(("image", "A"), decode("A"))
+    assert _wait(started["A"].is_set)
+    decoder.submit(("file", "F"), lambda: "f")  # another lane's: never dropped here
+    decoder.submit(("image", "B"), decode("B"))
+    decoder.submit(("image", "C"), decode("C"))  # B waited: dropped, its data released
+    assert decoder.pending() == [("image", "A"), ("file", "F"), ("image", "C")]
+    gates["A"].set()
+    assert _wait(started["C"].is_set)  # the newest next
+    decoder.submit(("image", "D"), decode("D"))
+    gates["C"].set()
+    assert _wait(lambda: decoder.pending() == [("file", "F"), ("image", "C"), ("image", "D")]), \
+        decoder.pending()  # C decoded while D is newer: A, the older fallback, dropped
+    gates["D"].set()
+    assert [_next(decoder).what for _ in range(3)] == [("image", "D"), ("image", "C"),
+                                                       ("file", "F")]  # none applied
+    assert _wait(decoder.idle) and "B" not in decoded and decoded == ["A", "C", "D"]
+    decoder.close()
 
 
 def test_the_stream_ticks_while_a_goal_image_on_the_topic_is_decoded(harness, monkeypatch):  # noqa: F811

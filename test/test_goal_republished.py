@@ -89,7 +89,8 @@ def test_a_copy_of_a_decoded_picture_not_taken_is_ready_at_once():
 
 def test_requests_without_an_identity_are_each_decoded():
     """A file request (identity None) set twice is two requests: the node matches files itself."""
-    decoder = GoalDecoder(lambda: None, identity=lambda what: None)
+    decoder = GoalDecoder(lambda: None, identity=lambda what: None,
+                          lane=lambda what: None)  # the node's file requests: bounded by it
     gate = threading.Event()
     decoder.submit("f", lambda: gate.wait(10.0))
     decoder.submit("f", lambda: 2)
@@ -116,7 +117,8 @@ def test_copies_among_random_requests_keep_the_newest_first_model():
     @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
     @given(ops=ops)
     def run(ops):
-        decoder = GoalDecoder(lambda: None, name="test goal decoder", identity=_picture)
+        decoder = GoalDecoder(lambda: None, name="test goal decoder", identity=_picture,
+                              lane=lambda what: None)  # the order; the bound: test_goal_decoder
         events, alive, requested, decoded = [], [], [], []
 
         def decode(picture, event):

@@ -54,8 +54,6 @@ from vjepa_ros.robot.goal_decoder import GoalDecoder
 # --- #1: copies of the goal in force, re-sent faster than they decode -----------------------
 
 
-@pytest.mark.xfail(strict=True, reason="review59t #1: re-sent copies of the goal that are "
-                   "not applied pile up in the goal decoder without bound (fix59h)")
 def test_copies_re_sent_faster_than_they_decode_do_not_pile_up():
     """150 copies sent faster than they decode, each taken and not applied (same pixels).
 
@@ -117,8 +115,6 @@ def _goal_image(h):
     return None if goals is None else goals.goals[0].image
 
 
-@pytest.mark.xfail(strict=True, reason="review59t #2: a refused goal file sets goal_image_path "
-                   "back to a file the user set to '' since, which then becomes the goal")
 def test_a_refused_file_never_brings_back_a_file_the_user_cleared(
         harness, tmp_path, monkeypatch):  # noqa: F811
     h = harness()
@@ -203,9 +199,6 @@ def _set_files(h, paths: list[str], steps: list[int]):
                           "/vjepa_planner/set_parameters_atomically", request).result
 
 
-@pytest.mark.xfail(strict=True, reason="review59t #4: a refused goal file set with its goal_steps "
-                   "sets goal_image_paths back to the older files but keeps its own goal_steps: "
-                   "the older files, 'becoming the goal once decoded', never do")
 def test_a_refused_file_set_with_its_steps_gives_the_older_files_back_whole(
         harness, tmp_path, monkeypatch):  # noqa: F811
     """Two files with steps [3, 3] decoding; then one bad file with steps [5], refused.

@@ -73,57 +73,83 @@ class GoalDecodes:
     def _sync_goal_decoding(self) -> None:
         """Hold while a goal set by parameter decodes; end the hold once none does.
 
-        Counted: a file request whose files the goal parameters still name (one they no longer
-        name, set to '' or to other files meanwhile, is dropped once decoded). The session's
-        hold (``goal_decoding_began``) names its parameter and its file (or how many);
+        A file request is kept while the goal parameters name its files, or it is the one
+        named before the set they name now (its set-back, should that set be refused); any
+        other is dropped from the decoder at once (set to '' or replaced twice meanwhile: the
+        user withdrew it, review59t #2; its data released). The session's hold
+        (``goal_decoding_began``) names the parameter and file (or how many) of the one named;
         ``goal_decoding_ended`` when none is left (applied: the new goal ended it already;
         refused: its line said the previous goal goes on; no longer named: the set's line said
         what the goal is).
+        """
+        named = self._named_request()
+        kept = [] if named is None else [named[1:4], (named[7] or (None,))[:3]]
+        self.goal_decoder.retain(lambda what: what[0] != "files" or what[1:4] in kept)
+        if named is None:
+            self.session.goal_decoding_ended()
+            return
+        _, parameter, paths = named[:3]
+        file = os.path.basename(paths[0]) if len(paths) == 1 else f"({len(paths)} files)"
+        self.session.goal_decoding_began(f"{parameter} {file}")
+
+    def _named_request(self) -> tuple | None:
+        """Return the newest file request whose files the goal parameters name now, or None.
+
+        ``what``: ``("files", parameter, paths, file keys, setting, value, counts before,
+        named before)`` (``PlannerGoals._decode_goal_files``).
         """
         values = self.goal_values
         named = (file_parameter(values), goal_files(values)[0])
         files = [what for what in self.goal_decoder.pending()
                  if what[0] == "files" and (what[1], what[2]) == named]
-        if not files:
-            self.session.goal_decoding_ended()
-            return
-        _, parameter, paths = files[-1][:3]
-        named = os.path.basename(paths[0]) if len(paths) == 1 else f"({len(paths)} files)"
-        self.session.goal_decoding_began(f"{parameter} {named}")
+        return files[-1] if files else None
 
-    def _files_refused(self, head: str, parameter: str, before: dict | None = None) -> bool:
+    def _named_before(self) -> tuple | None:
+        """Return (parameter, paths, file keys, value) of :meth:`_named_request`, or None.
+
+        Carried by a newer file request: what its refusal sets back (``_files_refused``).
+        """
+        named = self._named_request()
+        return None if named is None else (*named[1:4], named[5])
+
+    def _files_refused(self, head: str, parameter: str, before: dict | None = None,
+                       named: tuple | None = None) -> bool:
         """Say in one error line that goal files of ``parameter`` were refused; return False.
 
         ``head``: "<parameters> not applied: <why>". The set was answered successful before the
         decode (its header passed: a file only the decode refuses, transparent pixels or pixel
-        data cut short), so the file parameters are set back to what the goal stands on, said in
-        the line (``ros2 param get`` names no refused file, review59r #3): the value of an older
-        goal file set still decoding (a set refused changes nothing: breaker59h #1), which
-        becomes the goal once decoded; else the files of the goal in force; else (a goal from a
-        service or the topic, or none) empty. ``before``: ``goal_steps`` and ``goal_gripper``
-        as they were before the refused files were set: set back too when no older set decodes
-        (counts set with the files, as ``ros2 param load`` does one parameter at a time, or
-        while they decoded, were meant for them).
+        data cut short), so the goal parameters are set back to what the goal stands on, said in
+        the line (``ros2 param get`` names no refused file, review59r #3): ``named``
+        (``_named_before``: parameter, paths, file keys, value), the file request the
+        parameters named when the refused files were set, if it still decodes (a set refused
+        changes nothing: breaker59h #1; one withdrawn since, by '' or other files, was dropped:
+        review59t #2), which becomes the goal once decoded; else the files of the goal in
+        force; else (a goal from a service or the topic, or none) empty. ``before``:
+        ``goal_steps`` and ``goal_gripper`` as they were before the refused files were set, set
+        back with the files either way (counts set with the refused files, as ``ros2 param
+        load`` does one parameter at a time, or while they decoded, were meant for them; the
+        older files' own counts: review59t #4).
         """
-        older = [what for what in self.goal_decoder.pending() if what[0] == "files"]
+        counts = {other: old for other, old in (before or {}).items()
+                  if self.goal_values[other] != old}
+        also = "".join(f", {other} to {old!r}" for other, old in counts.items())
+        older = named is not None and any(what[0] == "files" and what[1:4] == named[:3]
+                                          for what in self.goal_decoder.pending())
         if older:
-            name, value = older[-1][1], older[-1][5]
-            self._set_files_back(name, value)
-            self.get_logger().error(f"{head}; {name} is set back to {value!r}, set before it and "
-                                    "still decoding: it becomes the goal once decoded")
+            name, value = named[0], named[3]
+            self._set_files_back(name, value, counts)
+            self.get_logger().error(f"{head}; {name} is set back to {value!r}{also}, set before "
+                                    "it and still decoding: it becomes the goal once decoded")
             return False
         name, value, said = parameter, EMPTY[parameter][0], "no goal file is in force"
         if self.goal_parameter:  # the goal in force came from files: their parameter's value
             name, paths = self.goal_parameter, list(self.goal_files_loaded)
             value = paths[0] if name == "goal_image_path" else paths
             said = "the files of the goal in force"
-        counts = {other: old for other, old in (before or {}).items()
-                  if self.goal_values[other] != old}
         if not self._set_files_back(name, value, counts):  # its file gone since it was loaded
             name, value = parameter, EMPTY[parameter][0]
             said = "the goal's files are gone or changed since they were loaded"
             self._set_files_back(name, value, counts)
-        also = "".join(f", {other} to {old!r}" for other, old in counts.items())
         self.get_logger().error(f"{head}; {self._goal_kept()}; {name} is set back to {value!r} "
                                 f"({said}){also}: fix or replace the file, then set {parameter} "
                                 "again")
@@ -169,3 +195,13 @@ def request_picture(what: tuple):
     by ``PlannerGoals._decode_goal_files``.
     """
     return picture_key(what[2]) if what[0] == "image" else None
+
+
+def request_lane(what: tuple):
+    """Return the goal decoder's ``lane`` of a request: "image" for a goal image, else None.
+
+    Goal images are bounded by the decoder (one waiting, one decoding, one decoded: a stream
+    of pictures faster than they decode, review59t #1); goal file requests by
+    ``GoalDecodes._sync_goal_decoding`` (the set named now and the one named before it).
+    """
+    return "image" if what[0] == "image" else None

@@ -27,7 +27,7 @@ from rcl_interfaces.msg import SetParametersResult
 
 from vjepa_ros.image_limits import goal_image_problem
 from vjepa_ros.images import ImageError, decode_image_message
-from vjepa_ros.nodes.goal_decodes import GoalDecodes, request_picture
+from vjepa_ros.nodes.goal_decodes import GoalDecodes, request_lane, request_picture
 from vjepa_ros.nodes.goal_parameters import (
     FILE_PARAMETERS,
     emptied,
@@ -303,15 +303,15 @@ class PlannerGoals(GoalDecodes):
         self.forgetting = False  # forget_goal_files is emptying the goal parameters
         guard = self.create_guard_condition(self._take_decoded_goal)
         self.goal_decoder = GoalDecoder(functools.partial(_trigger, guard),
-                                        identity=request_picture)
+                                        identity=request_picture, lane=request_lane)
         self.load_goal_files(self.goal_values, at_start=True)
 
     def _decode_goal_files(self, parameter: str, paths: list[str], setting: list[str],
                            value=None) -> str:
         """Decode goal files ``paths`` of ``parameter`` on the decoder; return the line logged.
 
-        ``value``: the parameter's value naming them (set back to it should a newer goal file
-        set meanwhile be refused: ``GoalDecodes._files_refused``).
+        ``value`` (the parameter's), the counts before and ``GoalDecodes._named_before`` are
+        carried: what a refusal of these or newer files sets back (``_files_refused``).
 
         A request for the same files (same :func:`file_keys`) already decoding is kept: a
         ``goal_steps`` set meanwhile is read when they are applied (:meth:`_apply_goal_files`).
@@ -332,7 +332,7 @@ class PlannerGoals(GoalDecodes):
         before = {name: self.goal_values[name]  # the counts before (a set's not stored yet):
                   for name in COUNT_PARAMETERS}  # set back should the decode refuse the files
         if self.goal_decoder.submit(("files", parameter, list(paths), keys, setting, value,
-                                     before),
+                                     before, self._named_before()),
                                     lambda: goals_from_files(paths, name=parameter)) is None:
             raise ValueError(f"{' and '.join(setting)} not applied: the node is shutting down")
         message = (f"{parameter}: decoding {len(paths)} goal file(s) off the executor thread; "
@@ -346,14 +346,14 @@ class PlannerGoals(GoalDecodes):
         Dropped when the file parameters name other files now (a newer change supersedes it);
         a file the decode refused is said in one error line and the previous goal stays.
         """
-        _, parameter, paths, keys, setting, _, before = done.what
+        _, parameter, paths, keys, setting, _, before, named = done.what
         values = self.goal_values
         now, steps, grippers = goal_files(values)
         if file_parameter(values) != parameter or now != paths:
             return False
         if done.error is not None:
             return self._files_refused(f"{' and '.join(setting)} not applied: {done.error}",
-                                       parameter, before)
+                                       parameter, before, named)
         problem = goal_files_problem(paths, steps, grippers, self.session.goal_switching)
         if problem:
             self.get_logger().warning(f"goal not changed yet: {problem}")
@@ -363,7 +363,7 @@ class PlannerGoals(GoalDecodes):
                                                               "goal_gripper": grippers}))
         except ValueError as exc:
             return self._files_refused(f"{' and '.join(setting)} not applied: {exc}", parameter,
-                                       before)
+                                       before, named)
         self.goal_images.goal_set()
         self.goal_parameter, self.goal_files_loaded = parameter, list(paths)
         self.goal_files_read[parameter] = keys

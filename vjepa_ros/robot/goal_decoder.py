@@ -22,10 +22,21 @@ a goal image, its ``goal_images.message_key`` without the stamp) is not decoded 
 request becomes the newest, with the newer copy's ``what``, its decode (waiting, under way or
 done) kept. A goal re-published faster than it decodes (``image_publisher`` at 10 Hz, ``ros2
 topic pub -r 5``: a 4032x3024 JPEG decodes in 0.5-0.85 s) would otherwise be superseded by its
-next copy before each decode ended, and never become the goal (review59r #1). Not covered:
-*different* pictures each arriving before the one decoding ends (a 10 Hz stream of 4032x3024
-JPEGs remapped onto the goal topic): the newest is always still decoding, so none is handed
-over, and the older requests wait (newest first is what breaker59h #1 needs).
+next copy before each decode ended, and never become the goal (review59r #1).
+
+What waits is bounded (review59t #1: a 10 Hz stream of *different* 4032x3024 pictures, 36 MB
+each, piled up at 0.3 GB/s, none ever handed over while the newest still decoded). Per ``lane``
+(the node's: goal images; every request one lane by default): a request waiting (not started) is
+dropped once a newer one of its lane is submitted, and while the lane's newest request waits or
+decodes, only its newest decoded request is kept as the fallback should that one change nothing
+or be refused (older decoded ones are dropped). So a lane holds at most one decoded, one decoding
+and one waiting request. A request whose ``lane`` is None is bounded by the caller
+(:meth:`retain`; the node's goal files: the set named now and the one named before it). Chosen
+over handing an older decoded request over while a newer one decodes: that would apply a goal
+the newer one may replace a moment later (the plan voided twice) and judge a re-sent copy of
+the goal in force against the older goal instead (breaker59h #1); the cost: pictures that
+each arrive before the newest ends decoding become the goal only once the stream pauses for
+one decode.
 """
 
 from __future__ import annotations
@@ -52,6 +63,7 @@ class _Request:
     what: Any
     decode: Callable[[], Any]
     identity: Hashable = None  # the picture it decodes (GoalDecoder's ``identity``), or None
+    lane: Hashable = None  # what it is bounded with (GoalDecoder's ``lane``), None: by the caller
     started: bool = False
     outcome: Decoded | None = None
 
@@ -62,12 +74,16 @@ class GoalDecoder:
     ``ready()``: called on the decoder's thread once the newest request's outcome waits (the
     node triggers a guard condition with it; it must not block). ``identity(what)``: what a
     request decodes (a hashable; None: tell it from no other), to decode one picture once
-    while it is requested again (module docstring); None: every request is decoded. Thread-safe.
+    while it is requested again (module docstring); None: every request is decoded.
+    ``lane(what)``: the requests bounded together (module docstring; a hashable, None: not
+    bounded here); None: every request in one lane. Thread-safe.
     """
 
     def __init__(self, ready: Callable[[], None], name: str = "goal decoder",
-                 identity: Callable[[Any], Hashable] | None = None):
+                 identity: Callable[[Any], Hashable] | None = None,
+                 lane: Callable[[Any], Hashable] | None = None):
         self._ready, self._name, self._identity = ready, name, identity
+        self._lane = lane or (lambda what: 0)
         self._lock = threading.Condition()
         self._ticket = 0  # the newest request's number
         self._requests: list[_Request] = []  # not taken yet, oldest first
@@ -86,6 +102,7 @@ class GoalDecoder:
         breaker59h #4).
         """
         identity = None if self._identity is None else self._identity(what)
+        lane = self._lane(what)
         with self._lock:
             if self._closed:
                 return None
@@ -96,8 +113,9 @@ class GoalDecoder:
                 self._requests.remove(request)
                 request.ticket, request.what = self._ticket, what
             else:
-                request = _Request(self._ticket, what, decode, identity)
+                request = _Request(self._ticket, what, decode, identity, lane)
             self._requests.append(request)
+            self._bound()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
@@ -111,6 +129,14 @@ class GoalDecoder:
         """Note that request ``ticket`` became the goal: every older request is dropped."""
         with self._lock:
             self._requests = [r for r in self._requests if r.ticket > ticket]
+
+    def retain(self, keep: Callable[[Any], bool]) -> None:
+        """Drop every request not taken whose ``what`` ``keep`` refuses (its lane's or not).
+
+        The caller's bound for requests without a lane; a decode under way ends unused.
+        """
+        with self._lock:
+            self._requests = [r for r in self._requests if keep(r.what)]
 
     def cancel(self) -> None:
         """Drop every request waiting, decoding or not taken (a goal set another way)."""
@@ -157,6 +183,17 @@ class GoalDecoder:
             return self._requests[-1]
         return None
 
+    def _bound(self) -> None:
+        """Drop what a lane holds beyond one waiting, one decoding and one decoded (locked)."""
+        drop = set()
+        for lane in {r.lane for r in self._requests if r.lane is not None}:
+            mine = [r for r in self._requests if r.lane == lane]
+            drop.update(id(r) for r in [r for r in mine if not r.started][:-1])
+            if mine[-1].outcome is None:  # the newest undecided: one fallback decoded
+                drop.update(id(r) for r in [r for r in mine if r.outcome is not None][:-1])
+        if drop:
+            self._requests = [r for r in self._requests if id(r) not in drop]
+
     def _run(self) -> None:
         while True:
             with self._lock:
@@ -176,6 +213,7 @@ class GoalDecoder:
                 if self._closed or request not in self._requests:
                     continue  # dropped while decoding: cancelled, or a newer goal applied
                 request.outcome = outcome
-                newest = self._requests[-1] is request
+                self._bound()
+                newest = bool(self._requests) and self._requests[-1] is request
             if newest:  # else a newer request is decoded first: taken before this one
                 self._ready()
