@@ -337,8 +337,8 @@ def test_a_goal_file_set_back_to_empty_while_it_decodes_ends_the_hold_at_once(
         harness, tmp_path, monkeypatch):  # noqa: F811
     """``goal_image_path`` new.png, then '' before it decoded: no hold on a file no longer named.
 
-    The old goal (from the topic) stays, said by the set's own line; the file, once decoded,
-    is dropped.
+    The old goal (from the topic) stays, said by the set's own line; the file request is
+    dropped at once, its decode under way then ending unused (fix59v: review59t #2).
     """
     h = harness()
     h.goal_pub.publish(Image(**rgb_to_image_fields(frame(OLD))))
@@ -350,6 +350,7 @@ def test_a_goal_file_set_back_to_empty_while_it_decodes_ends_the_hold_at_once(
     assert h.session.goal_decoding == "goal_image_path new.png"
     assert _set_path(h, "").successful
     assert h.session.goal_decoding == "" and h.logs("did not come from a goal file and stays")
+    assert h.planner.goal_decoder.pending() == [], "a withdrawn file request is still held"
     h.got["report"].clear()
     assert h.pump(5.0, until=lambda: any(
         json.loads(m.data)["commanded"] for m in h.got["report"])), "the old goal never resumed"
@@ -357,3 +358,34 @@ def test_a_goal_file_set_back_to_empty_while_it_decodes_ends_the_hold_at_once(
     assert h.pump(3.0, until=h.planner.goal_decoder.idle)
     h.pump(0.3)
     assert np.array_equal(_goal_image(h), frame(OLD))
+
+
+def test_different_goal_images_faster_than_they_decode_are_bounded_and_the_newest_wins(
+        harness, monkeypatch):  # noqa: F811
+    """review59t #1 over ROS: pictures that each come while the first decodes wait one at a time.
+
+    The first decodes (held); four different pictures come meanwhile: only the newest waits
+    (each older waiting one dropped, its message released), and once the first is decoded the
+    newest is decoded and becomes the goal; the ones dropped are never decoded.
+    """
+    h = harness()
+    entered, release = _hold_first(monkeypatch, "_decoded_goal_image")
+    decoded, real = [], planner_goals._decoded_goal_image
+
+    def counted(msg):
+        decoded.append(msg.header.frame_id)
+        return real(msg)
+
+    monkeypatch.setattr(planner_goals, "_decoded_goal_image", counted)
+    seeds = [20, 21, 22, 23, 24]
+    assert rig.publish_goal_taken(h, frame(seeds[0]))
+    assert h.pump(5.0, until=entered.is_set)
+    for seed in seeds[1:]:
+        assert rig.publish_goal_taken(h, frame(seed)), "a goal image was never taken"
+        waiting = [what for what in h.planner.goal_decoder.pending() if what[0] == "image"]
+        assert len(waiting) <= 2, f"{len(waiting)} goal images held (one decodes, one waits)"
+    release.set()
+    assert h.pump(5.0 * WAIT_SLACK, until=h.planner.goal_decoder.idle)
+    h.pump(0.3)
+    assert np.array_equal(_goal_image(h), frame(seeds[-1])), "the newest picture is not the goal"
+    assert len(decoded) == 2, f"{len(decoded)} decodes: the first, the newest, and dropped ones"
