@@ -259,7 +259,9 @@ def test_goal_image_sets_several_files_and_their_steps_atomically(planner, frank
     done = planner_cli("param", "set", "goal_image_paths", f"[{goal}, {goal}]",
                        "goal_steps", "[2, 0]")
     assert done.returncode == 0, done.stderr  # param set keeps goal_gripper: the goal is taken
-    time.sleep(2.0)
+    deadline = time.monotonic() + 60.0  # the files decode off the executor (fix59a): wait
+    while not planner_goal().startswith("goal 1/2") and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert planner_goal().startswith("goal 1/2"), planner_goal()
     # a 0 (no limit) not last: refused, and nothing of the call is set
     done = planner_cli("goal-image", str(goal), str(goal), "--steps", "0", "2")
