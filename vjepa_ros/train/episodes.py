@@ -29,7 +29,6 @@ from vjepa_ros.recordings.bag_folders import (
     refuse_special,
     walk_files,
 )
-from vjepa_ros.recordings.lazy_actions import LazyActions
 from vjepa_ros.recordings.recorded_files import unlisted_data_files
 from vjepa_ros.recordings.ros1_bags import skipped_fix
 from vjepa_ros.recordings.split_parts import lone_part_note, refuse_split_parts
@@ -128,9 +127,7 @@ class Segment:
     name: str
     frames: np.ndarray  # [T, H, W, 3] uint8 RGB
     states: np.ndarray  # [T, 7] float32
-    # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k; None: computed from the states when first read
-    # (recordings.lazy_actions: torch then, never while a recording is only looked at, inspect)
-    actions: np.ndarray | None = LazyActions()
+    actions: np.ndarray  # [T-1, 7] float32, a_k = s_{k+1} ⊖ s_k
     demonstration: int = 0
     # its states are of data.topics.tcp_xyz / tcp_rpy (a joint-state bag's FK, poses that
     # agree with it: Recording.at_tcp; an .npz's as saved); False: a pose-only bag's own point

@@ -21,6 +21,7 @@ from vjepa_ros.recordings.bag_files import BagError
 from vjepa_ros.recordings.bag_reader import train_words
 from vjepa_ros.recordings.bags import read_recording
 from vjepa_ros.recordings.dropped_steps import dropped_words, state_gap_hint
+from vjepa_ros.recordings.episode import actions_from_states
 from vjepa_ros.recordings.rate_hint import slow_camera_hint
 from vjepa_ros.recordings.resample import NO_FRAME, SHARED_FRAME, STATE_GAP, resample
 from vjepa_ros.recordings.state_jumps import TOPIC_SOURCES, check_state_jumps, jump_intervals
@@ -238,7 +239,7 @@ def step_segments(path: Path, steps, frames_of, data: DataConfig, notes: list[st
         run_frames = np.stack([frames[int(i)] for i in steps.frame_indices[a:b]])
         states = steps.states[a:b].astype(np.float32)
         label = name if len(long_runs) == 1 else f"{name}#{number}"
-        segments.append(Segment(label, run_frames, states, None,  # actions: when first read
+        segments.append(Segment(label, run_frames, states, actions_from_states(states),
                                 demonstrations[number]))
     return segments, notes
 
