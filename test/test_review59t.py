@@ -152,6 +152,8 @@ def test_a_refused_file_never_brings_back_a_file_the_user_cleared(
 
 # --- #3: a record the reader ignores still sets the opening the fingers are read at -----------
 
+@pytest.mark.xfail(strict=True, reason="review59t #3: a hand record naming a topic without finger "
+                   "joints is ignored by the reader, but its opening is still applied, unsaid")
 def test_an_ignored_hand_record_sets_no_opening(tmp_path):
     """The record names a topic of the bag that holds no finger joints, with an opening 0.07 m.
 

@@ -12,8 +12,7 @@ offline: ``bags.read_recording`` through ``bag_gripper.gripper_closedness``) tak
 without a note (:func:`recorded_topic`); not given ``--gripper-max-width``, eval and camera-check
 read its fingers at the recorded opening (:func:`recorded_width`, one line saying so), and a given
 option wins, noted when the two differ (:func:`width_note`). A record naming a topic the bag lacks
-(or one without finger joints, or another arm's hand) is ignored, saying so, for its topic and its
-opening alike (:func:`record_refused`). A bag without ``custom_data`` (a lab's ``ros2
+(or one without finger joints) is ignored, saying so. A bag without ``custom_data`` (a lab's ``ros2
 bag record``, a data file given alone without its folder) is read as before.
 """
 
@@ -107,36 +106,22 @@ def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str],
     """
     if record is None or not record.topic:
         return ""
-    why = record_refused(record, fingers, topics, state_topic)
-    if why:
-        notes.append(why)
-        return ""
-    return record.topic
-
-
-def record_refused(record: HandRecord, fingers, topics, state_topic: str = "") -> str:
-    """Say why ``record``'s finger topic does not apply to this reading ('' it applies).
-
-    The one rule for "the record applies", used by :func:`recorded_topic` (the topic read) and
-    :func:`recorded_width` (the opening read at): its topic is among ``fingers`` (the bag's
-    JointState topics holding this arm's finger joints) and lies in the namespace of
-    ``state_topic`` (the arm's state topic, '' none known) or no finger topic does
-    (``hand_namespaces.hand_rank``, breaker59i #6). The words end "the record is ignored".
-    """
     if record.topic in fingers:
         from vjepa_ros.recordings.hand_namespaces import hand_rank
 
         ours = [topic for topic in fingers if hand_rank(topic, state_topic) is not None]
         if not state_topic or not ours or hand_rank(record.topic, state_topic) is not None:
-            return ""
-        return (f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
-                f"outside the namespace of the state topic {state_topic} (another arm's "
-                f"hand?), while {', '.join(sorted(ours))} lies in it: the record is ignored "
-                "(name the hand with --gripper-topic to read another)")
+            return record.topic
+        notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
+                     f"outside the namespace of the state topic {state_topic} (another arm's "
+                     f"hand?), while {', '.join(sorted(ours))} lies in it: the record is ignored "
+                     "(name the hand with --gripper-topic to read another)")
+        return ""
     why = ("holds no finger joints of this arm" if record.topic in topics else
            "is not in the bag")
-    return (f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
-            f"which {why}: the record is ignored")
+    notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
+                 f"which {why}: the record is ignored")
+    return ""
 
 
 def recorded_width(path: str | Path, topics) -> float | None:
@@ -144,11 +129,8 @@ def recorded_width(path: str | Path, topics) -> float | None:
 
     ``topics``: the reader's ``BagTopics``. None with ``no_gripper``, a gripper topic named
     (the record applies to its own topic only), no record, a record with a problem or without
-    a width, or one that does not apply to this reading (:func:`record_refused`, the rule the
-    reader's :func:`recorded_topic` follows: the reader ignores it, saying so; its fingers are
-    then read at the default). ``metadata.yaml`` first (milliseconds); a record with a width
-    then peeks at the bag's JointState topics (``record_peek.record_applies``); a bag that
-    cannot be peeked at gives None (its reading names the problem).
+    a width, or one whose topic ``metadata.yaml`` does not list (the reader ignores it, saying
+    so). Read from ``metadata.yaml`` alone (milliseconds), before the bag.
     """
     if topics.no_gripper or topics.gripper:
         return None
@@ -156,34 +138,30 @@ def recorded_width(path: str | Path, topics) -> float | None:
         record = recorded_hand(path)
     except OSError:  # the bag's own reading names the problem
         return None
-    if record is None or record.problem or record.width is None or not record.topic:
+    if record is None or record.problem or record.width is None:
         return None
-    from vjepa_ros.recordings.record_peek import record_applies
+    from vjepa_ros.recordings.recorded_files import read_metadata
 
-    return record.width if record_applies(path, record, topics) else None
+    folder = Path(path).parent if Path(path).is_file() else Path(path)
+    try:
+        listed = read_metadata(folder / "metadata.yaml").info["rosbag2_bagfile_information"][
+            "topics_with_message_count"]
+        names = {entry["topic_metadata"]["name"] for entry in listed}
+    except (KeyError, TypeError, AttributeError):
+        return None
+    return record.width if record.topic in names else None
 
 
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
     """Say that the opening ``record`` gives differs from ``width`` [m] read with ('' not).
 
-    ``topic``: the finger topic read; only the recorded topic's record applies (another topic
-    read at the ignored record's opening, other than the default, is said: review59t #3's
-    last guard, as :func:`recorded_width` no longer gives it). A recorded
+    ``topic``: the finger topic read; only the recorded topic's record applies. A recorded
     width that is no opening (``record.problem``) is said instead. A recorded opening other
     than :data:`DEFAULT_WIDTH` read as recorded (:func:`recorded_width`, or the option given
     at it) is said once too: the closedness is not on the default's scale.
     """
-    if record is None:
+    if record is None or topic != record.topic:
         return ""
-    if topic != record.topic:  # the record is ignored: its opening applies to no topic read
-        ignored = bool(record.topic) and record.width is not None and not record.problem \
-            and math.isclose(record.width, width, abs_tol=1e-9) \
-            and not math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9)
-        return (f"{record.where} records the hand's full opening {record.width:g} m for "
-                f"{record.topic}, a record that does not apply, yet the fingers on {topic} are "
-                f"read at gripper_max_width {width:g} m: give --gripper-max-width (train: "
-                "data.topics.gripper_max_width) this hand's opening, 0.08 for a Franka Hand"
-                ) if ignored else ""
     if record.problem:
         return record.problem
     if record.width is None:
