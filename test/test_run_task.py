@@ -386,7 +386,7 @@ def test_run_notes_a_camera_size_the_model_was_not_trained_at(size, noted, tiny_
     from vjepa_ros.models.checkpoint import check_checkpoint
 
     # the size its file records; no training records (robot.trained_model: no note)
-    assert check_checkpoint(tiny_world_model) == (64, None, None, False, None)
+    assert check_checkpoint(tiny_world_model) == (64, None, None, False, None, None)
 
     lines = _run_lines_until_the_first_step(tiny_world_model, ["--size", str(size)], tmp_path,
                                             capsys, monkeypatch)

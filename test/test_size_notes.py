@@ -49,7 +49,7 @@ def test_a_recorded_training_size_decides_the_note(width, height, note):
 
 def test_the_live_node_gives_the_same_notes(model_64x48):
     sizes = check_checkpoint(model_64x48)
-    assert sizes == (128, [(48, 64)], None, False, None)  # no training records: no note
+    assert sizes == (128, [(48, 64)], None, False, None, None)  # no training records: no note
     notes = SizeNotes(sizes.img_size, sizes.trained_frame_sizes)
     assert notes.check((48, 64, 3)) == []
     (note,) = notes.check((24, 32, 3))
