@@ -137,24 +137,26 @@ def test_not_given_the_width_eval_and_camera_check_read_the_recorded_opening(own
                                                                              command):
     """fix59t (mend59e's remark): no ``--gripper-max-width``: the bag's 0.07 m, one line."""
     from vjepa_ros.cli import build_parser
-    from vjepa_ros.eval.bag_options import topics_from_args
+    from vjepa_ros.eval.bag_options import read_bag, topics_from_args
 
     bag = edit_custom(own_bag, tmp_path / "narrow", **{WIDTH_KEY: "0.07"})
     parser = build_parser()
-    topics = topics_from_args(parser.parse_args([command, str(bag)]))
-    assert topics.gripper_max_width == 0.07
-    recording = read_recording(bag, topics)
+    args = parser.parse_args([command, str(bag)])
+    recording, topics = read_bag(args, topics_from_args(args))
+    assert topics.gripper_max_width == recording.gripper_max_width == 0.07
     assert [n for n in recording.notes if WIDTH_KEY in n] == [
         f"{bag / 'metadata.yaml'} records the hand's full opening 0.07 m ({WIDTH_KEY}): its "
         "fingers on /franka_gripper/joint_states are read at it, not at 0.08 m "
         "(--gripper-max-width gives another)"]
     default = read_recording(bag)  # the default 0.08: an open hand reads 0.125 closed at 0.07
     assert not np.array_equal(recording.states[:, 6], default.states[:, 6])
+    as_given = read_recording(bag, BagTopics(gripper_max_width=0.07))  # the option at 0.07
+    np.testing.assert_array_equal(recording.states[:, 6], as_given.states[:, 6])
     # a given option wins, noted: the recorded opening and the option that reads it
-    given = topics_from_args(parser.parse_args([command, str(bag), "--gripper-max-width",
-                                                "0.08"]))
-    assert given.gripper_max_width == 0.08
-    notes = [n for n in read_recording(bag, given).notes if WIDTH_KEY in n]
+    args = parser.parse_args([command, str(bag), "--gripper-max-width", "0.08"])
+    given, topics = read_bag(args, topics_from_args(args))
+    assert topics.gripper_max_width == given.gripper_max_width == 0.08
+    notes = [n for n in given.notes if WIDTH_KEY in n]
     assert len(notes) == 1 and "read at gripper_max_width 0.08 m" in notes[0], notes
 
 
@@ -162,7 +164,7 @@ def test_not_given_the_width_eval_and_camera_check_read_the_recorded_opening(own
 def test_the_recorded_opening_applies_only_to_its_own_hand(own_bag, tmp_path, how):
     """A named gripper topic, --no-gripper, a foreign bag, a record of an absent topic: 0.08."""
     from vjepa_ros.cli import build_parser
-    from vjepa_ros.eval.bag_options import topics_from_args
+    from vjepa_ros.eval.bag_options import read_bag, topics_from_args
 
     options = {"named topic": ["--gripper-topic", "/joint_states"],
                "no gripper": ["--no-gripper"]}.get(how, [])
@@ -172,8 +174,9 @@ def test_the_recorded_opening_applies_only_to_its_own_hand(own_bag, tmp_path, ho
     if how == "topic not listed":
         bag = edit_custom(bag, tmp_path / "absent",
                           **{GRIPPER_KEY: "/fr3/franka_gripper/joint_states"})
-    topics = topics_from_args(build_parser().parse_args(["eval", str(bag), *options]))
-    assert topics.gripper_max_width == 0.08
+    args = build_parser().parse_args(["eval", str(bag), *options])
+    recording, topics = read_bag(args, topics_from_args(args))
+    assert topics.gripper_max_width == recording.gripper_max_width == 0.08
 
 
 @pytest.mark.parametrize("width", ["wide", "0.5", "nan", "-0.01"])

@@ -22,7 +22,8 @@ the user had withdrawn. Fix: set back only to a request the parameters named whe
 one was set (or drop a file request from the decoder when its parameter is set to '' or other
 files: ``GoalDecoder`` gets a per-request drop).
 
-#3 (fix59t, ``recordings/recorded_hand.recorded_width``): not given ``--gripper-max-width``, eval
+#3 (fix59t, ``recordings/recorded_hand.recorded_width``; fixed by fix60t, no longer an xfail):
+not given ``--gripper-max-width``, eval
 and camera-check (and train, ``train/recorded_width.py``) take the opening a bag's hand record
 gives whenever its topic is listed in ``metadata.yaml``; the reader ignores a record whose topic
 holds no finger joints (``recorded_topic``: "the record is ignored") and reads the fingers on
@@ -152,21 +153,20 @@ def test_a_refused_file_never_brings_back_a_file_the_user_cleared(
 
 # --- #3: a record the reader ignores still sets the opening the fingers are read at -----------
 
-@pytest.mark.xfail(strict=True, reason="review59t #3: a hand record naming a topic without finger "
-                   "joints is ignored by the reader, but its opening is still applied, unsaid")
 def test_an_ignored_hand_record_sets_no_opening(tmp_path):
     """The record names a topic of the bag that holds no finger joints, with an opening 0.07 m.
 
     The reader ignores the record (one line: "the record is ignored") and reads the fingers on
     the namespace rule's topic; eval (and camera-check) not given ``--gripper-max-width`` must then
     read them at the default 0.08 m, as for "a record of an absent topic" (fix59t), not at the
-    ignored record's 0.07 m with no line saying so.
+    ignored record's 0.07 m with no line saying so. Fixed by fix60t: eval's one reading of the
+    bag decides (``bag_options.read_bag``, ``recorded_hand.opening_read``).
     """
     pytest.importorskip("pybullet", reason="pybullet is in install_requires")
     from test_recordings_recorded_hand import edit_custom
 
     from vjepa_ros.cli import build_parser, main
-    from vjepa_ros.eval.bag_options import topics_from_args
+    from vjepa_ros.eval.bag_options import read_bag, topics_from_args
     from vjepa_ros.recordings import read_recording
     from vjepa_ros.recordings.recorded_hand import GRIPPER_KEY, WIDTH_KEY
 
@@ -175,13 +175,15 @@ def test_an_ignored_hand_record_sets_no_opening(tmp_path):
                  "--seed", "900001"]) == 0
     bag = edit_custom(own, tmp_path / "edited", **{
         GRIPPER_KEY: "/franka_robot_state_broadcaster/current_pose", WIDTH_KEY: "0.07"})
-    topics = topics_from_args(build_parser().parse_args(["eval", str(bag)]))
-    recording = read_recording(bag, topics)
+    args = build_parser().parse_args(["eval", str(bag)])
+    recording, topics = read_bag(args, topics_from_args(args))
     assert any("the record is ignored" in note for note in recording.notes), recording.notes
     said = [note for note in recording.notes if WIDTH_KEY in note and "0.07" in note]
-    assert topics.gripper_max_width == 0.08, (
+    assert topics.gripper_max_width == recording.gripper_max_width == 0.08, (
         f"fingers on {recording.gripper_source} read at {topics.gripper_max_width} m, the "
         f"ignored record's opening; lines about it: {said}")
+    at_default = read_recording(bag)  # the closedness itself: on the default's scale
+    np.testing.assert_array_equal(recording.states[:, 6], at_default.states[:, 6])
 
 
 # --- #4: a refused goal file set back to the older files, but not their goal_steps -------------

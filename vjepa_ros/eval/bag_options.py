@@ -116,8 +116,8 @@ def add_topic_arguments(parser) -> None:
 def topics_from_args(args):
     """Return the ``BagTopics`` of :func:`add_topic_arguments`' options (candidates joined).
 
-    ``--gripper-max-width`` not given: the full opening ``args.bag``'s ``metadata.yaml`` records
-    (``recorded_hand.recorded_width``: this package's writer), else the default 0.08 m.
+    ``--gripper-max-width`` not given: the default 0.08 m, which the bag's reading replaces by
+    the opening its hand record gives when it reads that record's topic (:func:`read_bag`).
 
     Raises ``config.UsageError`` (status 2) for ``--no-gripper`` with ``--gripper-topic``
     (``BagTopics.gripper_conflict``) and for a value outside its range (``--max-clock-offset``).
@@ -152,11 +152,20 @@ def topics_from_args(args):
         from vjepa_ros.config import UsageError
 
         raise UsageError(conflict)
-    bag = getattr(args, "bag", None)
-    if args.gripper_max_width is None and bag:  # not given: the opening the bag records
-        from vjepa_ros.recordings.recorded_hand import recorded_width
-
-        recorded = recorded_width(bag, topics)  # None: none (the default stays)
-        if recorded is not None:
-            topics = dataclasses.replace(topics, gripper_max_width=recorded)
     return topics
+
+
+def read_bag(args, topics, copies=None):
+    """Return (``args.bag``'s ``Recording``, ``topics`` with the opening its fingers were read at).
+
+    ``topics``: :func:`topics_from_args`'; ``copies``: an earlier opening's ``TempCopies``
+    (``read_recording``). ``--gripper-max-width`` not given: the opening the bag's hand record
+    gives when the reading follows that record's topic, decided by the one reading on the
+    topics it found holding fingers (``recorded_hand.opening_read``: a record it ignores sets
+    no opening, review59t #3), else the default. Raises what ``read_recording`` raises.
+    """
+    from vjepa_ros.recordings.bags import read_recording
+
+    recording = read_recording(args.bag, topics, copies=copies,
+                               recorded_opening=args.gripper_max_width is None)
+    return recording, dataclasses.replace(topics, gripper_max_width=recording.gripper_max_width)

@@ -30,7 +30,11 @@ from vjepa_ros.command_errors import (
     saved_whole,
     usage_errors,
 )
-from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
+from vjepa_ros.eval.bag_options import (
+    add_bag_planning_arguments,
+    read_bag,
+    topics_from_args,
+)
 from vjepa_ros.eval.camera_check_base import (
     check_node_start,
     file_planner_params,
@@ -254,7 +258,6 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
             summary_lines,
             with_settings,
         )
-        from vjepa_ros.recordings.bags import read_recording
 
         base = with_settings(file_params, run_settings(args, cem, model_args))
         from vjepa_ros.eval.camera_check_out import KEY, check_identity, refuse_other_check
@@ -275,8 +278,8 @@ def cmd_camera_check(args: argparse.Namespace) -> int:
         # review56s; camera_check_base.file_rotations)
         in_force_rpy, checked_rpy = file_rotations(base)
         crop = node_config.model.aspect_ratio_range()  # as the node: None, the file's crop
-        recording = read_recording(args.bag, topics,
-                                   copies=copies)  # before torch; the check's copies
+        # before torch; the check's copies; topics: at the opening the fingers were read with
+        recording, topics = read_bag(args, topics, copies)
         from vjepa_ros.eval.camera_check_frames import base_frame_problem
 
         problem = base_frame_problem(node_config.robot, recording.state_frame, args.bag,

@@ -20,7 +20,11 @@ from vjepa_ros.cli_options import (
 )
 from vjepa_ros.command_errors import after_saving, command_ended, saved_whole
 from vjepa_ros.config import UsageError
-from vjepa_ros.eval.bag_options import add_bag_planning_arguments, topics_from_args
+from vjepa_ros.eval.bag_options import (
+    add_bag_planning_arguments,
+    read_bag,
+    topics_from_args,
+)
 from vjepa_ros.threads import apply_threads_option, check_threads_option
 
 
@@ -162,12 +166,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         goal = None if args.goal is None else _goal_image(args.goal)
         check_input_paths(args)  # --checkpoint, --device, --dtype
         from vjepa_ros.eval.report import note_lines
-        from vjepa_ros.recordings.bags import read_recording
         from vjepa_ros.recordings.topic_choice import without_train_keys  # eval's options alone
 
         # a missing or unreadable bag, its topics and states (a wrong --image-topic): at once,
         # before torch and the model; read once (a .db3 with a pending log is copied once)
-        recording = read_recording(args.bag, topics)
+        recording, topics = read_bag(args, topics)  # topics: at the opening read with
         from vjepa_ros.eval.step_choice import choose_steps, covered_ns, step_span, window_ns
 
         # a window with no frame: that, before any other part (a start past the bag: the

@@ -24,7 +24,12 @@ from vjepa_ros.recordings.other_hands import (
     other_hands_fix,
     several_hands_fix,
 )
-from vjepa_ros.recordings.recorded_hand import recorded_hand, recorded_topic, width_note
+from vjepa_ros.recordings.recorded_hand import (
+    opening_read,
+    recorded_hand,
+    recorded_topic,
+    width_note,
+)
 from vjepa_ros.recordings.stray_states import gripper_only, stray_note, stray_states
 from vjepa_ros.recordings.topic_choice import candidates, gripper_topic_fix
 from vjepa_ros.recordings.topic_clocks import (
@@ -51,8 +56,10 @@ NO_GRIPPER_NOTE = ("--no-gripper (data.topics.no_gripper): no gripper topic read
 def gripper_closedness(path, config, joint_topics, collected, times_of, joints, state_times,
                        state_topic, notes, read, named: str = "",
                        types: dict[str, str] | None = None, receive_timed=frozenset(),
-                       clock_of=None):
-    """Closedness [M] at ``state_times``, its topic, a fix for none and the silences [S, 2] ns.
+                       clock_of=None, recorded: bool = False):
+    """Closedness [M] at ``state_times``, its topic, a fix, the silences [S, 2] ns, the opening.
+
+    The opening: the hand's full opening [m] the fingers were read at (``recorded``, below).
 
     The topic: "none (assumed open)" when none is found. Closedness NaN at the states inside a
     silence of a steadily publishing topic across which the hand moved (``gripper_silences``:
@@ -88,11 +95,15 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     (or none does), without the namespace rule's note; else the record is ignored, saying so
     (``recorded_hand.recorded_topic``). A recorded full opening other than
     ``config.gripper_max_width`` is noted with the option that reads it as recorded, whether the
-    topic read was chosen by the record or named (breaker59i #2).
+    topic read was chosen by the record or named (breaker59i #2). ``recorded``: that width was
+    not given (eval, camera-check): the fingers are read at the record's opening exactly when the
+    record's topic is the one read (``recorded_hand.opening_read``: decided here, on the topics
+    found holding fingers), else at ``config.gripper_max_width``.
     """
     if config.no_gripper:  # the fix the refusals name: no gripper topic is read at all
         notes.append(NO_GRIPPER_NOTE)
-        return np.zeros(len(state_times)), "none (--no-gripper)", "", NO_SILENCES
+        return (np.zeros(len(state_times)), "none (--no-gripper)", "", NO_SILENCES,
+                config.gripper_max_width)
     found: dict[str, JointSeries] = {}
     for topic in joint_topics:
         try:
@@ -153,9 +164,12 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
             else "no JointState topic to read finger joints from"
         notes.append(f"warning: no gripper state in the bag ({looked}): gripper closedness 0 "
                      f"(open) throughout; {fix}")
-        return np.zeros(len(state_times)), "none (assumed open)", fix, NO_SILENCES
+        return (np.zeros(len(state_times)), "none (assumed open)", fix, NO_SILENCES,
+                config.gripper_max_width)
     series = found[ranked[0]]
-    said = width_note(record, ranked[0], config.gripper_max_width)  # another opening recorded
+    # the record's opening where its topic is read and none was given (review59t #3)
+    width = opening_read(record, mine, config.gripper_max_width, recorded)
+    said = width_note(record, ranked[0], width)  # another opening recorded, or none applied
     notes += [said] if said else []
     # the topic used: stamps must not step back (BagError), unusable noted; held by value
     times_of(ranked[0], held=True)
@@ -170,7 +184,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
     notes += [note] if note else []
     check_clock(path, ranked[0], offsets, state_topic, notes, "finger message",
                 config.max_clock_offset_s)
-    closed = closedness_from_fingers(fingers[order], config.gripper_max_width)
+    closed = closedness_from_fingers(fingers[order], width)
     finger_times = finger_times[order]
     # a finger message that closed the hand faster than a hand closes and straight back: a
     # glitch judged at the topic's own times (interpolated onto faster states it would be a
@@ -187,7 +201,7 @@ def gripper_closedness(path, config, joint_topics, collected, times_of, joints, 
         notes.append(silence_note(ranked[0], finger_times, closed, spans, int(unknown.sum()),
                                   int(np.min(state_times))))
         gripper[unknown] = np.nan
-    return gripper, ranked[0], "", silent_ns
+    return gripper, ranked[0], "", silent_ns, width
 
 
 def other_hand(path, arm_prefix: str, named: str, topics, collected, times_of,

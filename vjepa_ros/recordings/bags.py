@@ -95,7 +95,7 @@ from vjepa_ros.robot.state_ranges import arm_unread
 
 def read_recording(
     path: str | Path, topics: BagTopics | None = None, joints_to_pose: JointsToPose | None = None,
-    *, alone: bool = True, copies: TempCopies | None = None,
+    *, alone: bool = True, copies: TempCopies | None = None, recorded_opening: bool = False,
 ) -> Recording:
     """Index a bag: every state of the state topic, the timestamp of every camera frame.
 
@@ -107,7 +107,11 @@ def read_recording(
     (``split_parts.lone_part_note``); train's discovery, which groups a folder's parts itself,
     passes False. ``copies``: the ``TempCopies`` an earlier opening of the same bag used (a
     command's early check), so that a ``.db3`` merged with its log is copied once; the
-    recording keeps and closes it (None: its own).
+    recording keeps and closes it (None: its own). ``recorded_opening``: ``topics``'
+    ``gripper_max_width`` was not given (eval's and camera-check's ``--gripper-max-width`` left
+    out): the fingers are read at the opening the bag's hand record gives when the reading
+    follows that record's topic, else at ``gripper_max_width`` (``recorded_hand.opening_read``);
+    ``Recording.gripper_max_width`` says which.
     """
     from vjepa_ros.recordings.split_parts import lone_part_note
 
@@ -119,7 +123,8 @@ def read_recording(
     # a merged .db3, an unpacked .zstd: made once, kept with the result
     copies = TempCopies() if copies is None else copies
     try:
-        return _index_recording(path, config, joints_to_pose, damage, part_note, copies)
+        return _index_recording(path, config, joints_to_pose, damage, part_note, copies,
+                                recorded_opening)
     except BagError as exc:
         copies.close()
         raise damage_first(exc, damage) from exc
@@ -129,7 +134,7 @@ def read_recording(
 
 
 def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list[str],
-                     part_note: str, copies: TempCopies):
+                     part_note: str, copies: TempCopies, recorded_opening: bool):
     salvaged = False
     while True:  # a second pass reads a damaged MCAP by its intact records
         reader = open_reader(path, salvaged, copies)
@@ -230,6 +235,7 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
             image_times=image_times[order], image_ordinals=ordinals, state_times=times,
             states=np.zeros((len(times), 7)), state_source="none", state_topic="",
             gripper_source="none (camera only)", notes=notes, salvaged=salvaged,
+            gripper_max_width=config.gripper_max_width,
             gripper_searched=[], damage=list(damage), copies=copies,
         )
     state_msgs = collected[state_topic][2]
@@ -305,9 +311,9 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         if series.foreign:
             notes.append(f"{series.foreign} message(s) on {state_topic} about other joints "
                          "ignored")
-    gripper, gripper_source, gripper_fix, gripper_unknown = gripper_closedness(
+    gripper, gripper_source, gripper_fix, gripper_unknown, width = gripper_closedness(
         path, config, joint_topics, collected, times_of, joints, state_times, state_topic, notes,
-        read, gripper_topic, types, receive_timed, clock_of,
+        read, gripper_topic, types, receive_timed, clock_of, recorded_opening,
     )
     states = np.concatenate([ee, gripper[:, None]], axis=1)
     silent = np.isnan(gripper)  # inside a steady gripper topic's silence: noted, left out
@@ -345,5 +351,5 @@ def _index_recording(path: Path, config: BagTopics, joints_to_pose, damage: list
         gripper_searched=[] if config.no_gripper else joint_topics, damage=list(damage),
         copies=copies,
         gripper_fix=gripper_fix, state_frame=state_frame, gripper_unknown_ns=gripper_unknown,
-        at_tcp=at_tcp,
+        at_tcp=at_tcp, gripper_max_width=width,
     )

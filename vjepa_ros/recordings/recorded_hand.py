@@ -10,10 +10,15 @@ hand's opening it wrote them at: it records both in rosbag2's own place for such
 :data:`GRIPPER_KEY` and :data:`WIDTH_KEY`. The bag readers (eval, train, pretrain, camera-check
 offline: ``bags.read_recording`` through ``bag_gripper.gripper_closedness``) take that topic
 without a note (:func:`recorded_topic`); not given ``--gripper-max-width``, eval and camera-check
-read its fingers at the recorded opening (:func:`recorded_width`, one line saying so), and a given
+read its fingers at the recorded opening (:func:`opening_read`, one line saying so), and a given
 option wins, noted when the two differ (:func:`width_note`). A record naming a topic the bag lacks
-(or one without finger joints) is ignored, saying so. A bag without ``custom_data`` (a lab's ``ros2
-bag record``, a data file given alone without its folder) is read as before.
+(or one of another type, or without this arm's finger joints, or another arm's hand) is ignored,
+saying so, for its topic and its opening alike (:func:`record_refused`, one rule): the reading
+decides on the topics it found holding fingers, the bag opened once. Train fixes its run's
+opening before reading (:func:`recorded_width`, from ``metadata.yaml`` alone) and says a bag read
+at a record it then ignores. An opening recorded without a topic applies to none, said. A bag
+without ``custom_data`` (a lab's ``ros2 bag record``, a data file given alone without its folder)
+is read as before.
 """
 
 from __future__ import annotations
@@ -61,22 +66,32 @@ def recorded_hand(path: str | Path) -> HandRecord | None:
     when ``metadata.yaml`` is missing, unreadable (its reading reports that) or records no
     :data:`GRIPPER_KEY` / :data:`WIDTH_KEY`.
     """
+    return _metadata_record(path)[0]
+
+
+def _metadata_record(path: str | Path) -> tuple[HandRecord | None, dict[str, str]]:
+    """Return (:func:`recorded_hand`'s record, topic -> type ``metadata.yaml`` lists), one read.
+
+    The listed topics: {} when ``metadata.yaml`` lists none (or cannot be read).
+    """
     from vjepa_ros.recordings.recorded_files import listed_names, read_metadata
 
     path = Path(path)
     folder = path.parent if path.is_file() else path
     metadata = read_metadata(folder / "metadata.yaml")
     if path.is_file() and path.name not in (listed_names(folder, metadata) or ()):
-        return None  # a data file of no listed recording: its folder's record is another's
+        return None, {}  # a data file of no listed recording: its folder's record is another's
     try:
-        custom = metadata.info["rosbag2_bagfile_information"].get("custom_data") or {}
+        info = metadata.info["rosbag2_bagfile_information"]
+        custom = info.get("custom_data") or {}
     except (KeyError, TypeError, AttributeError):  # no rosbag2 metadata: its reading says so
-        return None
+        return None, {}
+    listed = _listed_types(info)
     if not isinstance(custom, dict):
-        return None
+        return None, listed
     topic, width = custom.get(GRIPPER_KEY), custom.get(WIDTH_KEY)
     if topic is None and width is None:
-        return None
+        return None, listed
     where = shown_path(folder / "metadata.yaml")
     value, problem = None, ""
     if width is not None:
@@ -88,7 +103,19 @@ def recorded_hand(path: str | Path) -> HandRecord | None:
             problem = (f"{where} records {WIDTH_KEY} {str(width)!r}, not an opening in "
                        "(0, 0.08] m: the record is ignored")
             value = None
-    return HandRecord(str(topic or "").strip(), value, problem, where)
+    return HandRecord(str(topic or "").strip(), value, problem, where), listed
+
+
+def _listed_types(info) -> dict[str, str]:
+    """Return topic -> type of ``topics_with_message_count`` ({} when it is not a list)."""
+    listed: dict[str, str] = {}
+    entries = info.get("topics_with_message_count") if isinstance(info, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        try:
+            listed[str(entry["topic_metadata"]["name"])] = str(entry["topic_metadata"]["type"])
+        except (KeyError, TypeError):  # a damaged entry: its topic is not known to be there
+            continue
+    return listed
 
 
 def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str],
@@ -97,59 +124,85 @@ def recorded_topic(record: HandRecord | None, fingers, topics, notes: list[str],
 
     ``fingers``: the bag's JointState topics holding this arm's finger joints; ``topics``: all
     its topics; ``state_topic``: the arm's state topic, whose namespace is the arm's ('' none
-    known). A recorded topic that is not among ``topics``, or holds no finger joints, is
-    ignored with a line in ``notes`` saying so (the namespace rule then chooses, as for a
-    foreign bag). So is one outside the arm's namespace while another finger topic lies in it
-    (``hand_namespaces.hand_rank``): the namespace rule wins, so that a bag of two arms whose
-    record names one arm's hand never gives the other arm that hand (breaker59i #6); where no
-    finger topic lies in the namespace, the record chooses.
+    known). A record the reader does not follow (:func:`record_refused`) is ignored with its
+    line in ``notes`` (the namespace rule then chooses, as for a foreign bag); a record of an
+    opening alone (no topic) chooses nothing and is said by :func:`width_note` alone.
     """
     if record is None or not record.topic:
         return ""
+    why = record_refused(record, fingers, topics, state_topic)
+    notes += [why] if why else []
+    return "" if why else record.topic
+
+
+def record_refused(record: HandRecord, fingers, topics, state_topic: str = "") -> str:
+    """Say why the reader does not follow ``record``'s finger topic ('' it does).
+
+    The one rule for "the record applies", for the topic read (:func:`recorded_topic`) and the
+    opening read at (:func:`opening_read`, :func:`recorded_width`): its topic is among
+    ``fingers`` (the JointState topics holding this arm's finger joints; ``topics``: all the
+    bag's) and lies in the namespace of ``state_topic`` (the arm's, '' none known) or no
+    finger topic does (``hand_namespaces.hand_rank``: a bag of two arms whose record names one
+    arm's hand never gives the other arm that hand, breaker59i #6). The words end "the record
+    is ignored" (and, for another arm's hand, the option that reads it).
+    """
     if record.topic in fingers:
         from vjepa_ros.recordings.hand_namespaces import hand_rank
 
         ours = [topic for topic in fingers if hand_rank(topic, state_topic) is not None]
         if not state_topic or not ours or hand_rank(record.topic, state_topic) is not None:
-            return record.topic
-        notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
-                     f"outside the namespace of the state topic {state_topic} (another arm's "
-                     f"hand?), while {', '.join(sorted(ours))} lies in it: the record is ignored "
-                     "(name the hand with --gripper-topic to read another)")
-        return ""
+            return ""
+        return (f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
+                f"outside the namespace of the state topic {state_topic} (another arm's "
+                f"hand?), while {', '.join(sorted(ours))} lies in it: the record is ignored "
+                "(name the hand with --gripper-topic to read another)")
     why = ("holds no finger joints of this arm" if record.topic in topics else
            "is not in the bag")
-    notes.append(f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
-                 f"which {why}: the record is ignored")
-    return ""
+    return (f"{record.where} records the gripper topic {record.topic} ({GRIPPER_KEY}), "
+            f"which {why}: the record is ignored")
+
+
+def opening_read(record: HandRecord | None, followed: str, width: float,
+                 recorded: bool) -> float:
+    """Return the full opening [m] the fingers on the topic read are read at.
+
+    ``followed``: the topic :func:`recorded_topic` gave ('' the record is not followed: none,
+    ignored, a topic named, an opening alone); ``width``: ``BagTopics.gripper_max_width``;
+    ``recorded``: that width was not given (eval's and camera-check's
+    ``--gripper-max-width`` left out): the record's opening when the reader follows it, else
+    ``width`` (the default). Decided by the reading itself, on the topics it found holding
+    fingers: a record it ignores sets no opening (review59t #3).
+    """
+    if recorded and record is not None and followed and followed == record.topic \
+            and record.width is not None:
+        return record.width
+    return width
 
 
 def recorded_width(path: str | Path, topics) -> float | None:
-    """Return the full opening [m] ``path``'s bag records for a reader not given one, or None.
+    """Return the opening [m] ``path``'s ``metadata.yaml`` records for its hand, or None.
 
-    ``topics``: the reader's ``BagTopics``. None with ``no_gripper``, a gripper topic named
-    (the record applies to its own topic only), no record, a record with a problem or without
-    a width, or one whose topic ``metadata.yaml`` does not list (the reader ignores it, saying
-    so). Read from ``metadata.yaml`` alone (milliseconds), before the bag.
+    For train, which fixes one opening for the run (and its feature cache, and world_model.pt)
+    before any bag is read (``train.recorded_width``). ``topics``: the reader's ``BagTopics``.
+    None with ``no_gripper``, a gripper topic named (the record applies to its own topic
+    only), no record, a record with a problem, without a width or without a topic, or one
+    :func:`record_refused` refuses on what ``metadata.yaml`` lists (a topic not listed, or
+    listed as no ``sensor_msgs/msg/JointState``). ``metadata.yaml`` read once (milliseconds),
+    the bag never opened: a listed JointState topic found without this arm's fingers as the
+    bag is read is said then (:func:`width_note`).
     """
     if topics.no_gripper or topics.gripper:
         return None
     try:
-        record = recorded_hand(path)
+        record, listed = _metadata_record(path)
     except OSError:  # the bag's own reading names the problem
         return None
-    if record is None or record.problem or record.width is None:
+    if record is None or record.problem or record.width is None or not record.topic:
         return None
-    from vjepa_ros.recordings.recorded_files import read_metadata
+    from vjepa_ros.recordings.messages import JOINT_STATE
 
-    folder = Path(path).parent if Path(path).is_file() else Path(path)
-    try:
-        listed = read_metadata(folder / "metadata.yaml").info["rosbag2_bagfile_information"][
-            "topics_with_message_count"]
-        names = {entry["topic_metadata"]["name"] for entry in listed}
-    except (KeyError, TypeError, AttributeError):
-        return None
-    return record.width if record.topic in names else None
+    joint_states = {topic for topic, kind in listed.items() if kind == JOINT_STATE}
+    return None if record_refused(record, joint_states, listed) else record.width
 
 
 def width_note(record: HandRecord | None, topic: str, width: float) -> str:
@@ -157,17 +210,35 @@ def width_note(record: HandRecord | None, topic: str, width: float) -> str:
 
     ``topic``: the finger topic read; only the recorded topic's record applies. A recorded
     width that is no opening (``record.problem``) is said instead. A recorded opening other
-    than :data:`DEFAULT_WIDTH` read as recorded (:func:`recorded_width`, or the option given
-    at it) is said once too: the closedness is not on the default's scale.
+    than :data:`DEFAULT_WIDTH` read as recorded (:func:`opening_read`, or the option given
+    at it) is said once too: the closedness is not on the default's scale. Another topic read
+    (the record ignored: :func:`record_refused`) at the record's opening other than the default
+    (train's run takes the opening all its bags' ``metadata.yaml`` record before any is read:
+    :func:`recorded_width`) is said, and so is an opening recorded with no topic, not applied.
     """
-    if record is None or topic != record.topic:
+    if record is None:
         return ""
-    if record.problem:
-        return record.problem
+    if record.problem:  # said where its topic is read (or it names none)
+        return record.problem if topic == record.topic or not record.topic else ""
     if record.width is None:
         return ""
-    if math.isclose(record.width, width, abs_tol=1e-9):
-        return "" if math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9) else (
+    same = math.isclose(record.width, width, abs_tol=1e-9)
+    default = math.isclose(width, DEFAULT_WIDTH, abs_tol=1e-9)
+    if not record.topic:  # an opening alone: it names no hand to apply to
+        return "" if same else (
+            f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}) "
+            f"but no gripper topic ({GRIPPER_KEY}): it is not applied, the fingers on {topic} "
+            f"are read at gripper_max_width {width:g} m; give --gripper-max-width "
+            f"{record.width:g} (train: data.topics.gripper_max_width) to read them at it")
+    if topic != record.topic:  # ignored, or another topic named: its opening is not theirs
+        return "" if not same or default else (
+            f"{record.where} records the hand's full opening {record.width:g} m for "
+            f"{record.topic} ({WIDTH_KEY}), not the topic read, yet the fingers on {topic} are "
+            f"read at gripper_max_width {width:g} m, not at {DEFAULT_WIDTH:g} m: give "
+            "--gripper-max-width (train: data.topics.gripper_max_width) the opening of the hand "
+            "on that topic")
+    if same:
+        return "" if default else (
             f"{record.where} records the hand's full opening {record.width:g} m ({WIDTH_KEY}): "
             f"its fingers on {topic} are read at it, not at {DEFAULT_WIDTH:g} m "
             "(--gripper-max-width gives another)")
