@@ -2,13 +2,16 @@
 
 A bag written by this package records the hand's full opening its fingers were written at
 (``recordings.recorded_hand``: ``metadata.yaml`` ``custom_data``). eval and camera-check read
-one bag at it when ``--gripper-max-width`` is not given (``eval.bag_options.topics_from_args``);
-train reads many and records one opening in world_model.pt (``model_records``: the planner's
-``robot.gripper_max_width`` is checked against it), so it takes the recorded opening only when
-every source is such a bag and all record the same one; otherwise the default stays and each
-bag whose record differs says so as it is read (``recorded_hand.width_note``). Given anywhere
-(``--gripper-max-width``, ``--config``, ``--set``), the setting wins. New runs only: a resumed
-run keeps its stored settings.
+one bag at it when ``--gripper-max-width`` is not given and the reading follows the record
+(``eval.bag_options.read_bag``: decided by the one reading); train reads many and records one
+opening in world_model.pt (``model_records``: the planner's ``robot.gripper_max_width`` is
+checked against it) and its feature cache, before any bag is read, so it takes the recorded
+opening only when every source is such a bag and all record the same one for a topic their
+``metadata.yaml`` lists as JointState (``recorded_hand.recorded_width``, ``metadata.yaml`` alone,
+the bags unopened); otherwise the default stays and each bag whose record differs says so as it
+is read, as does a bag whose record its reading ignores (``recorded_hand.width_note``). Given
+anywhere (``--gripper-max-width``, ``--config``, ``--set``), the setting wins. New runs only: a
+resumed run keeps its stored settings.
 """
 
 from __future__ import annotations
